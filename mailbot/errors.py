@@ -1,0 +1,21 @@
+"""The small exception hierarchy; only the CLI turns these into exit codes."""
+
+
+class MailbotError(Exception):
+    """Base of every error mailbot raises on purpose."""
+
+
+class ConfigError(MailbotError):
+    """The configuration or rules are invalid; start-up stops with exit 78."""
+
+
+class TransientError(MailbotError):
+    """A server or resource is unavailable for now; retry with backoff."""
+
+
+class UnreachableError(TransientError):
+    """A mail server cannot be reached or refuses our login (exit 69 for `check`)."""
+
+
+class BadMessageError(MailbotError):
+    """One message cannot be handled; it goes to Quarantine with this reason."""

@@ -1,0 +1,97 @@
+"""Plain frozen values shared by the pure core and the shells.
+
+Nothing here talks to a server or a database; the parsers build `InboundMessage`
+once at the edge and nothing downstream touches `email.message.Message`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class State(enum.StrEnum):
+    """Ticket states of SPEC section 4."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    ESCALATED = "escalated"
+    AWAITING_INFO = "awaiting_info"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Role(enum.StrEnum):
+    """Who a sender is for a mailbox (SPEC section 1)."""
+
+    REQUESTER = "requester"
+    STAFF = "staff"
+    COORDINATOR = "coordinator"
+    HEAD = "head"
+    LKPP = "lkpp"
+    SELF = "self"  # mail that mailbot itself sent
+
+
+@dataclass(frozen=True)
+class Address:
+    """One mailbox address; `addr` is lower-cased, `name` decoded."""
+
+    addr: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment with its sanitised file name and its exact bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """Everything mailbot needs to know about one received message.
+
+    Message-IDs are stored without angle brackets and compared case-sensitively
+    in the local part, as RFC 5322 says; the parser normalises surrounding
+    whitespace only.
+    """
+
+    message_id: str
+    synthetic_id: bool  # True when the message had no usable Message-ID
+    from_addr: Address
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    reply_to: tuple[Address, ...]
+    subject: str
+    date: datetime | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    text: str  # the whole text body (HTML converted when no text part)
+    new_text: str  # text without quoted history and signature
+    attachments: tuple[Attachment, ...]
+    auto_reason: str | None  # why this is automatic mail (SPEC section 5); None = human
+    is_bounce: bool
+    bounced_ids: tuple[str, ...]  # Message-IDs of the original mail a bounce reports on
+    auth_results: tuple[str, ...]  # Authentication-Results values, topmost first
+    return_path: str | None
+    size: int
+    defects: tuple[str, ...] = field(default=())
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.auto_reason is not None
+
+    @property
+    def cited_ids(self) -> tuple[str, ...]:
+        """In-Reply-To first, then References newest first, without repeats."""
+        seen: dict[str, None] = {}
+        for mid in (*self.in_reply_to, *reversed(self.references)):
+            seen.setdefault(mid, None)
+        return tuple(seen)
