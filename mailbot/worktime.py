@@ -1,0 +1,302 @@
+"""Working-time arithmetic for SLA deadlines (SPEC section 6).
+
+This module owns the answer to "when is N working hours/days after this instant?" and
+"how much working time lies between these two instants?". It is pure: time is always
+an argument, nothing reads the clock, and the only outside knowledge is the holiday
+table of the `holidays` package, computed lazily per year so that any year works.
+
+Conventions, chosen so that deadlines are exact at every boundary:
+
+* Working time on a working day is the half-open interval [opens, closes).
+* A deadline that ends exactly at closing time *is* that closing time (16:00), not the
+  next opening; the search only moves to the next day when work is still left.
+* A start before opening counts from opening; a start at or after closing, or on a
+  non-working day, counts from the next opening. Adding zero therefore returns the
+  start itself inside working hours and the next opening outside them.
+* "N working days" is N times the length of a working day, counted in working time.
+* Every input instant must be timezone-aware; results are in the calendar's zone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holidays_lib
+
+_ONE_DAY = timedelta(days=1)
+# With at least one weekday in `workdays` a working day is never further away than a
+# week plus the holidays around it; ten years without one means the calendar is broken.
+_MAX_SEARCH_DAYS = 3660
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_DEFAULT_CATEGORIES = ("public", "government")  # national holidays + cuti bersama
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """A unit's working calendar: zone, weekdays, daily hours and holidays.
+
+    `holidays` holds the unit's own extra days off; the national holidays of `country`
+    (in the `holidays` package `categories`) are added on demand, one year at a time.
+    Set `country` to None for a calendar with only the explicit `holidays`.
+    """
+
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Jakarta"))
+    workdays: frozenset[int] = frozenset(range(5))  # Mon=0 .. Fri=4
+    opens: time = time(8)
+    closes: time = time(16)
+    holidays: frozenset[date] = frozenset()
+    country: str | None = "ID"
+    categories: tuple[str, ...] = _DEFAULT_CATEGORIES
+    _national: dict[int, frozenset[date]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        """Reject a calendar that could give wrong deadlines rather than fail later."""
+        if not isinstance(self.tz, ZoneInfo):
+            raise TypeError(f"time zone must be a ZoneInfo, not {self.tz!r}")
+        if not self.workdays or not all(isinstance(d, int) and 0 <= d <= 6 for d in self.workdays):
+            raise ValueError(f"workdays must be a non-empty set of 0..6 (Mon=0): {self.workdays!r}")
+        for name in ("opens", "closes"):
+            value = getattr(self, name)
+            if not isinstance(value, time) or value.tzinfo is not None:
+                raise ValueError(f"{name} must be a naive time of day: {value!r}")
+        if self.opens >= self.closes:
+            raise ValueError(
+                f"working hours {self.opens:%H:%M}-{self.closes:%H:%M}: "
+                "opening must be before closing on the same day"
+            )
+        for day in self.holidays:
+            if isinstance(day, datetime) or not isinstance(day, date):
+                raise TypeError(f"holiday must be a date: {day!r}")
+        if isinstance(self.categories, str) or not all(isinstance(c, str) for c in self.categories):
+            raise ValueError(f"categories must be a tuple of names: {self.categories!r}")
+        if self.country is not None:
+            try:  # years=() only checks the country and categories; no table is built
+                holidays_lib.country_holidays(self.country, years=(), categories=self.categories)
+            except NotImplementedError:
+                raise ValueError(f"no holiday data for country {self.country!r}") from None
+            except ValueError as exc:
+                raise ValueError(
+                    f"holiday categories {self.categories!r} for {self.country!r}: {exc}"
+                ) from None
+
+    @classmethod
+    def build(
+        cls,
+        tz: str | ZoneInfo = "Asia/Jakarta",
+        workdays: Iterable[str] | str = ("mon", "tue", "wed", "thu", "fri"),
+        hours: str = "08:00-16:00",
+        country: str | None = "ID",
+        categories: Iterable[str] | str = _DEFAULT_CATEGORIES,
+        extra_holidays: Iterable[date | str] = (),
+        years: Iterable[int] = (),
+    ) -> WorkCalendar:
+        """Build a calendar from config-style values, naming any bad value.
+
+        `years` are loaded at once (to fail at start-up, not at the first deadline);
+        any other year is still loaded when first needed.
+        """
+        opens, closes = _parse_hours(hours)
+        calendar = cls(
+            tz=_parse_zone(tz),
+            workdays=_parse_workdays(workdays),
+            opens=opens,
+            closes=closes,
+            holidays=frozenset(_parse_date(d) for d in extra_holidays),
+            country=country,
+            categories=(categories,) if isinstance(categories, str) else tuple(categories),
+        )
+        for year in years:
+            calendar._national_holidays(year)
+        return calendar
+
+    @property
+    def day_length(self) -> timedelta:
+        """Length of one working day, the unit of "N working days"."""
+        return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+
+    # -- days ---------------------------------------------------------------------
+
+    def is_holiday(self, d: date) -> bool:
+        """Whether `d` is an extra or national holiday (including cuti bersama)."""
+        return d in self.holidays or d in self._national_holidays(d.year)
+
+    def is_working_day(self, d: date) -> bool:
+        """Whether `d` is a working weekday that is not a holiday."""
+        if isinstance(d, datetime):
+            raise TypeError(f"is_working_day takes a date, not a datetime: {d.isoformat()}")
+        return d.weekday() in self.workdays and not self.is_holiday(d)
+
+    def is_working_time(self, t: datetime) -> bool:
+        """Whether the instant `t` falls in working hours, in [opens, closes)."""
+        local = _aware(t).astimezone(self.tz)
+        return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+
+    def start_of_working_day(self, d: date) -> datetime:
+        """Opening time of `d`, or of the first working day after it if `d` is not one."""
+        return self._opening(self._working_day_from(d)).astimezone(self.tz)
+
+    def next_opening(self, t: datetime) -> datetime:
+        """Start of the first working period beginning at or after `t`.
+
+        Exactly at an opening this is `t`; later inside working hours it is the next
+        working day's opening (so it also gives the time of the next daily digest).
+        """
+        cursor = _aware(t).astimezone(UTC)
+        day = self._working_day_from(cursor.astimezone(self.tz).date())
+        while (opening := self._opening(day)) < cursor:
+            day = self._working_day_from(day + _ONE_DAY)
+        return opening.astimezone(self.tz)
+
+    # -- arithmetic ---------------------------------------------------------------
+
+    def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
+        """The instant `duration` of working time after `start` (see module conventions)."""
+        if duration < timedelta(0):
+            raise ValueError(f"working time to add must not be negative: {duration}")
+        cursor = _aware(start).astimezone(UTC)
+        remaining = duration
+        day = self._working_day_from(cursor.astimezone(self.tz).date())
+        while True:
+            opening, closing = self._opening(day), self._closing(day)
+            if cursor < closing:
+                cursor = max(cursor, opening)
+                if remaining <= closing - cursor:  # "<=": ending at closing stays there
+                    return (cursor + remaining).astimezone(self.tz)
+                remaining -= closing - cursor
+            day = self._working_day_from(day + _ONE_DAY)
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The instant `hours` working hours after `start`."""
+        return self.add_working_time(start, timedelta(hours=_amount(hours, "hours")))
+
+    def add_working_days(self, start: datetime, days: float) -> datetime:
+        """The instant `days` working days after `start`: days x the working-day length."""
+        return self.add_working_time(start, self.day_length * _amount(days, "days"))
+
+    def working_time_between(self, a: datetime, b: datetime) -> timedelta:
+        """Working time in [a, b); timedelta(0) when b <= a, never negative."""
+        start, end = _aware(a).astimezone(UTC), _aware(b).astimezone(UTC)
+        total = timedelta(0)
+        if end <= start:
+            return total
+        day, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
+        while day <= last:
+            if self.is_working_day(day):
+                low, high = max(start, self._opening(day)), min(end, self._closing(day))
+                if high > low:
+                    total += high - low
+            day += _ONE_DAY
+        return total
+
+    # -- internals ----------------------------------------------------------------
+
+    def _national_holidays(self, year: int) -> frozenset[date]:
+        """National holidays of one year, computed once and kept on this calendar."""
+        if self.country is None:
+            return frozenset()
+        cached = self._national.get(year)
+        if cached is None:
+            table = holidays_lib.country_holidays(
+                self.country, years=year, categories=self.categories
+            )
+            cached = self._national[year] = frozenset(table)
+        return cached
+
+    def _working_day_from(self, d: date) -> date:
+        """The first working day on or after `d`."""
+        day = d
+        for _ in range(_MAX_SEARCH_DAYS):
+            if self.is_working_day(day):
+                return day
+            day += _ONE_DAY
+        raise ValueError(f"no working day within {_MAX_SEARCH_DAYS} days from {d}")
+
+    def _opening(self, d: date) -> datetime:
+        """Opening instant of `d` in UTC, so that arithmetic is in real elapsed time."""
+        return datetime.combine(d, self.opens, tzinfo=self.tz).astimezone(UTC)
+
+    def _closing(self, d: date) -> datetime:
+        """Closing instant of `d` in UTC."""
+        return datetime.combine(d, self.closes, tzinfo=self.tz).astimezone(UTC)
+
+
+def _aware(t: datetime) -> datetime:
+    """Return `t` if it is timezone-aware: a naive time has no single meaning across units."""
+    if not isinstance(t, datetime):
+        raise TypeError(f"expected a datetime: {t!r}")
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"naive datetime {t.isoformat()}: a time zone is required")
+    return t
+
+
+def _amount(value: float, unit: str) -> float:
+    """Return a finite, non-negative amount of working time."""
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"working {unit} must be finite and not negative: {value!r}")
+    return value
+
+
+def _parse_zone(tz: str | ZoneInfo) -> ZoneInfo:
+    """Load an IANA zone such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura."""
+    if isinstance(tz, ZoneInfo):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"unknown time zone {tz!r}") from None
+
+
+def _parse_workdays(names: Iterable[str] | str) -> frozenset[int]:
+    """Map weekday names ("mon" or "monday", any case) to numbers with Mon=0.
+
+    A single string is read as a comma- or space-separated list ("mon,tue,wed").
+    """
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    days = set()
+    for name in names:
+        key = name.strip().lower() if isinstance(name, str) else name
+        if key in _WEEKDAYS:
+            days.add(_WEEKDAYS.index(key))
+        elif key in _FULL_WEEKDAYS:
+            days.add(_FULL_WEEKDAYS.index(key))
+        else:
+            raise ValueError(f"unknown weekday {name!r}; use mon, tue, wed, thu, fri, sat, sun")
+    if not days:
+        raise ValueError("workdays must name at least one weekday")
+    return frozenset(days)
+
+
+def _parse_hours(hours: str) -> tuple[time, time]:
+    """Parse "HH:MM-HH:MM" into opening and closing times on the same day."""
+    match = _HOURS_RE.match(hours) if isinstance(hours, str) else None
+    if match is None:
+        raise ValueError(f"invalid working hours {hours!r}; expected HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        opens, closes = time(h1, m1), time(h2, m2)
+    except ValueError:
+        raise ValueError(f"invalid working hours {hours!r}: no such time of day") from None
+    if opens >= closes:
+        raise ValueError(f"invalid working hours {hours!r}: opening must be before closing")
+    return opens, closes
+
+
+def _parse_date(value: date | str) -> date:
+    """Accept a date or an ISO string such as "2026-04-21" (a datetime is not a day)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        with suppress(ValueError):
+            return date.fromisoformat(value.strip())
+    raise ValueError(f"invalid holiday date {value!r}; expected YYYY-MM-DD")
