@@ -95,3 +95,34 @@ class InboundMessage:
         for mid in (*self.in_reply_to, *reversed(self.references)):
             seen.setdefault(mid, None)
         return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A snapshot of one ticket; the lifecycle returns new snapshots, never mutates."""
+
+    id: int | None
+    mailbox: str
+    number: str
+    state: State
+    requester: Address
+    subject: str
+    created_at: datetime
+    updated_at: datetime
+    category: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+    language: str = "id"
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    closed_at: datetime | None = None
+    rating: int | None = None
+    lkpp_ticket: str | None = None
+    reopened_from: int | None = None
+    participants: frozenset[str] = frozenset()
+
+    def with_id(self, ticket_id: int) -> Ticket:
+        from dataclasses import replace
+
+        return replace(self, id=ticket_id)

@@ -1,0 +1,127 @@
+"""Staff commands read from the unquoted top of a reply (SPEC sections 4 and 9). Pure.
+
+Commands are lines starting with `#` before any other text; Indonesian and English
+spellings are equal and case does not matter. Anything below the first ordinary
+line is the body: the note, the escalation note, or the text relayed to the
+requester. Only the new text of a reply is ever looked at, so a `#tutup` quoted
+from a requester's mail can never run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_COMMAND_LINES = 10
+
+# canonical name -> spellings
+NAMES: dict[str, tuple[str, ...]] = {
+    "escalate": ("eskalasi", "escalate"),
+    "resolve": ("selesai", "resolve"),
+    "close": ("tutup", "close"),
+    "note": ("catatan", "note"),
+    "priority": ("prioritas", "priority"),
+    "category": ("kategori", "category"),
+    "assign": ("tugaskan", "assign"),
+    "relay": ("teruskan", "relay"),
+}
+_BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling in spellings}
+STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay"})
+
+PRIORITIES = {"tinggi": "high", "sedang": "normal", "rendah": "low", "high": "high", "normal": "normal", "low": "low"}
+CATEGORIES = {
+    "pengaduan": "pengaduan", "pertanyaan": "pertanyaan", "konsultasi": "konsultasi",
+    "complaint": "pengaduan", "question": "pertanyaan", "consultation": "konsultasi",
+}
+SILENT = ("diam", "silent")
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # canonical English name
+    arg: str | None = None  # normalised argument: "high", "pengaduan", an address, "silent"
+
+
+@dataclass(frozen=True)
+class ParsedCommands:
+    commands: tuple[Command, ...]
+    body: str  # the text after the command lines
+    errors: tuple[str, ...]  # one line per problem, for `command_error`
+
+    @property
+    def state_command(self) -> Command | None:
+        return next((c for c in self.commands if c.name in STATE_COMMANDS), None)
+
+    def has(self, name: str) -> bool:
+        return any(c.name == name for c in self.commands)
+
+
+def parse_commands(new_text: str) -> ParsedCommands:
+    """Split a staff reply's new text into its command lines and its body."""
+    lines = new_text.splitlines()
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    commands: list[Command] = []
+    errors: list[str] = []
+    note_text: list[str] = []
+    seen = 0
+    while index < len(lines) and lines[index].lstrip().startswith("#"):
+        seen += 1
+        line = lines[index].strip()
+        index += 1
+        if seen > MAX_COMMAND_LINES:
+            errors.append(f"more than {MAX_COMMAND_LINES} command lines")
+            break
+        command, error, rest = _parse_line(line)
+        if error:
+            errors.append(error)
+        elif command:
+            commands.append(command)
+            if rest:
+                note_text.append(rest)
+    body = "\n".join([*note_text, *lines[index:]]).strip("\n")
+    states = [c.name for c in commands if c.name in STATE_COMMANDS]
+    if len(states) > 1:
+        errors.append("only one of #eskalasi, #selesai, #tutup, #teruskan per message: " + ", ".join(states))
+    if any(c.name == "note" for c in commands) and states:
+        errors.append("#catatan cannot be combined with #" + states[0])
+    return ParsedCommands(tuple(commands), body.strip(), tuple(errors))
+
+
+def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
+    """One `#word args` line -> (command, error, free text that belongs to the body)."""
+    word, _, rest = line[1:].partition(" ")
+    word, rest = word.strip().lower(), rest.strip()
+    name = _BY_SPELLING.get(word)
+    if name is None:
+        return None, f"unknown command #{word or '?'}", ""
+    if name == "priority":
+        value = PRIORITIES.get(rest.lower())
+        if value is None:
+            return None, f"#{word} needs one of: tinggi, sedang, rendah (high, normal, low); got {rest!r}", ""
+        return Command(name, value), None, ""
+    if name == "category":
+        value = CATEGORIES.get(rest.lower())
+        if value is None:
+            return None, (
+                f"#{word} needs one of: pengaduan, pertanyaan, konsultasi "
+                f"(complaint, question, consultation); got {rest!r}"
+            ), ""
+        return Command(name, value), None, ""
+    if name == "assign":
+        address = rest.strip("<>").lower()
+        if not _ADDRESS.match(address):
+            return None, f"#{word} needs an email address; got {rest!r}", ""
+        return Command(name, address), None, ""
+    if name == "close":
+        if not rest:
+            return Command(name), None, ""
+        if rest.lower() in SILENT:
+            return Command(name, "silent"), None, ""
+        return None, f"#{word} takes only 'diam' or 'silent'; got {rest!r}", ""
+    if name == "relay" and rest:
+        return None, f"#{word} takes no argument; got {rest!r}", ""
+    # escalate / resolve / note: the rest of the line opens the body
+    return Command(name), None, rest

@@ -1,0 +1,473 @@
+"""YAML configuration -> frozen, validated values (SPEC section 12).
+
+Loaded once at start-up. Every key has a default except each mailbox's address and
+servers. Secrets come from `${ENV_VAR}` references or `password_file`; they live in
+`Secret` values whose repr never shows them, so they cannot leak into logs. Any
+unknown key or bad value raises `ConfigError` naming the dotted key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from mailbot.errors import ConfigError
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$|^[^@\s<>,;\"]+@localhost$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SECURITY = ("ssl", "starttls", "none")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A password; never printed."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str
+    port: int
+    security: str
+    username: str | None
+    password: Secret | None
+
+
+@dataclass(frozen=True)
+class ImapConfig(ServerConfig):
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    idle: bool = True
+    poll_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class MailboxConfig:
+    name: str
+    address: str
+    display_name: str
+    tag_prefix: str
+    imap: ImapConfig
+    smtp: ServerConfig
+    staff: tuple[str, ...]
+    staff_notify: str | None
+    coordinators: tuple[str, ...]
+    heads: tuple[str, ...]
+
+    @property
+    def notify_addresses(self) -> tuple[str, ...]:
+        """Where staff notifications go: the list address or every staff member."""
+        return (self.staff_notify,) if self.staff_notify else self.staff
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    hours: str = "08:00-16:00"
+    country_holidays: str | None = "ID"
+    holiday_categories: tuple[str, ...] = ("public", "government")
+    extra_holidays: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    mode: str = "token"
+    trusted_authserv_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    address: str | None = None
+    senders: tuple[str, ...] = ()
+    relay_status: bool = True
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_message_bytes: int = 25 * 1024 * 1024
+    max_header_bytes: int = 64 * 1024
+    message_seconds: float = 30.0
+    ticket_mails_per_hour: int = 10
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    format: str = "json"
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    timezone: ZoneInfo
+    database: Path
+    archive_dir: Path
+    rules_dir: Path | None
+    templates_dir: Path | None
+    language: str
+    log: LogConfig
+    calendar: CalendarConfig
+    auth: AuthConfig
+    autoreply_limit: int
+    ack_max_age_hours: float
+    alert_after_minutes: float
+    reopen_days: int
+    secret_key_file: Path
+    escalation: EscalationConfig
+    limits: LimitsConfig
+    smtp: ServerConfig | None
+    mailboxes: tuple[MailboxConfig, ...]
+
+    def mailbox(self, name: str) -> MailboxConfig:
+        for box in self.mailboxes:
+            if box.name == name:
+                return box
+        raise ConfigError(f"mailboxes: no mailbox named {name!r}")
+
+
+# --- validation helpers -------------------------------------------------------------
+
+
+def _expect_mapping(value: Any, key: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _check_keys(data: Mapping[str, Any], allowed: set[str], key: str) -> None:
+    for name in data:
+        if name not in allowed:
+            where = f"{key}.{name}" if key else str(name)
+            hint = _close_match(str(name), allowed)
+            raise ConfigError(f"{where}: unknown key" + (f" (did you mean {hint!r}?)" if hint else ""))
+
+
+def _close_match(name: str, allowed: set[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, sorted(allowed), n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+def _expand_env(value: Any, key: str) -> Any:
+    if not isinstance(value, str):
+        return value
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{key}: environment variable {name} is not set")
+        return os.environ[name]
+
+    return ENV_REF.sub(sub, value)
+
+
+def _str(data: Mapping[str, Any], name: str, key: str, default: Any = ..., *, choices: tuple[str, ...] = ()) -> Any:
+    full = f"{key}.{name}" if key else name
+    if name not in data or data[name] is None:
+        if default is ...:
+            raise ConfigError(f"{full}: required")
+        return default
+    value = _expand_env(data[name], full)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{full}: expected a non-empty string")
+    if choices and value not in choices:
+        raise ConfigError(f"{full}: {value!r} is not one of {', '.join(choices)}")
+    return value.strip()
+
+
+def _num(data: Mapping[str, Any], name: str, key: str, default: float, kind: type = int, minimum: float = 0) -> Any:
+    full = f"{key}.{name}" if key else name
+    value = data.get(name, default)
+    value = _expand_env(value, full)
+    if isinstance(value, str):
+        try:
+            value = kind(value)
+        except ValueError:
+            raise ConfigError(f"{full}: expected a number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{full}: expected a number, got {value!r}")
+    if kind is int and not float(value).is_integer():
+        raise ConfigError(f"{full}: expected a whole number, got {value!r}")
+    if value < minimum:
+        raise ConfigError(f"{full}: must be at least {minimum}, got {value!r}")
+    return kind(value)
+
+
+def _bool(data: Mapping[str, Any], name: str, key: str, default: bool) -> bool:
+    value = data.get(name, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}.{name}: expected true or false, got {value!r}")
+    return value
+
+
+def _address(value: Any, key: str) -> str:
+    value = _expand_env(value, key)
+    if not isinstance(value, str) or not ADDRESS.match(value.strip()):
+        raise ConfigError(f"{key}: {value!r} is not an email address")
+    return value.strip().lower()
+
+
+def _addresses(data: Mapping[str, Any], name: str, key: str) -> tuple[str, ...]:
+    full = f"{key}.{name}"
+    value = data.get(name) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ConfigError(f"{full}: expected a list of addresses")
+    return tuple(_address(v, f"{full}[{i}]") for i, v in enumerate(value))
+
+
+def _path(value: Any, key: str, base: Path) -> Path:
+    value = _expand_env(value, key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key}: expected a path")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+SERVER_KEYS = {"host", "port", "security", "username", "password", "password_file"}
+IMAP_KEYS = SERVER_KEYS | {"folder", "processed_folder", "quarantine_folder", "idle", "poll_seconds"}
+
+
+def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: Callable[[str], int]) -> dict[str, Any]:
+    host = _str(data, "host", key)
+    security = _str(data, "security", key, "ssl", choices=SECURITY)
+    if security == "none" and not _is_loopback(host):
+        raise ConfigError(f"{key}.security: 'none' is only allowed for loopback hosts, not {host!r}")
+    port = _num(data, "port", key, default_port(security), minimum=1)
+    if port > 65535:
+        raise ConfigError(f"{key}.port: {port} is not a TCP port")
+    username = _str(data, "username", key, None)
+    if data.get("password") is not None and data.get("password_file") is not None:
+        raise ConfigError(f"{key}.password: give password or password_file, not both")
+    password: Secret | None = None
+    if data.get("password") is not None:
+        password = Secret(str(_expand_env(data["password"], f"{key}.password")))
+    elif data.get("password_file") is not None:
+        file = _path(data["password_file"], f"{key}.password_file", base)
+        try:
+            password = Secret(file.read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            raise ConfigError(f"{key}.password_file: cannot read {file}: {exc.strerror}") from None
+    return {"host": host, "port": port, "security": security, "username": username, "password": password}
+
+
+def _smtp(data: Any, key: str, base: Path) -> ServerConfig:
+    data = _expect_mapping(data, key)
+    _check_keys(data, SERVER_KEYS, key)
+    ports = {"ssl": 465, "starttls": 587, "none": 25}
+    return ServerConfig(**_server_fields(data, key, base, ports.__getitem__))
+
+
+def _imap(data: Any, key: str, base: Path) -> ImapConfig:
+    data = _expect_mapping(data, key)
+    _check_keys(data, IMAP_KEYS, key)
+    fields = _server_fields(data, key, base, lambda s: 993 if s == "ssl" else 143)
+    return ImapConfig(
+        **fields,
+        folder=_str(data, "folder", key, "INBOX"),
+        processed_folder=_str(data, "processed_folder", key, "Processed"),
+        quarantine_folder=_str(data, "quarantine_folder", key, "Quarantine"),
+        idle=_bool(data, "idle", key, True),
+        poll_seconds=_num(data, "poll_seconds", key, 60, minimum=1),
+    )
+
+
+MAILBOX_KEYS = {
+    "name", "address", "display_name", "tag_prefix", "imap", "smtp", "staff", "staff_notify",
+    "coordinators", "heads",
+}
+
+
+def _mailbox(data: Any, key: str, base: Path, smtp: ServerConfig | None) -> MailboxConfig:
+    data = _expect_mapping(data, key)
+    _check_keys(data, MAILBOX_KEYS, key)
+    name = _str(data, "name", key)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", name):
+        raise ConfigError(f"{key}.name: {name!r} must be 1-32 letters, digits, '-' or '_'")
+    if "address" not in data:
+        raise ConfigError(f"{key}.address: required")
+    address = _address(data["address"], f"{key}.address")
+    tag_prefix = _str(data, "tag_prefix", key, "LPSE")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", tag_prefix):
+        raise ConfigError(f"{key}.tag_prefix: {tag_prefix!r} must be letters, digits, '.', '_' or '-'")
+    if "imap" not in data:
+        raise ConfigError(f"{key}.imap: required")
+    box_smtp = _smtp(data["smtp"], f"{key}.smtp", base) if data.get("smtp") else smtp
+    if box_smtp is None:
+        raise ConfigError(f"{key}.smtp: required (no global smtp block either)")
+    staff = _addresses(data, "staff", key)
+    notify = _address(data["staff_notify"], f"{key}.staff_notify") if data.get("staff_notify") else None
+    if not staff and not notify:
+        raise ConfigError(f"{key}.staff: at least one staff address (or staff_notify) is required")
+    display = _str(data, "display_name", key, f"Helpdesk {tag_prefix}")
+    if re.search(r"[\r\n]", display):
+        raise ConfigError(f"{key}.display_name: must be one line")
+    return MailboxConfig(
+        name=name,
+        address=address,
+        display_name=display,
+        tag_prefix=tag_prefix,
+        imap=_imap(data["imap"], f"{key}.imap", base),
+        smtp=box_smtp,
+        staff=staff,
+        staff_notify=notify,
+        coordinators=_addresses(data, "coordinators", key),
+        heads=_addresses(data, "heads", key),
+    )
+
+
+def _calendar(data: Any) -> CalendarConfig:
+    key = "calendar"
+    data = _expect_mapping(data, key)
+    _check_keys(data, {"workdays", "hours", "country_holidays", "holiday_categories", "extra_holidays"}, key)
+    workdays = data.get("workdays", list(CalendarConfig.workdays))
+    if not isinstance(workdays, list) or not workdays:
+        raise ConfigError(f"{key}.workdays: expected a non-empty list of mon..sun")
+    for i, day in enumerate(workdays):
+        if day not in WEEKDAYS:
+            raise ConfigError(f"{key}.workdays[{i}]: {day!r} is not one of {', '.join(WEEKDAYS)}")
+    hours = _str(data, "hours", key, CalendarConfig.hours)
+    match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", hours)
+    if not match or not (0 <= int(match[1]) < 24 and 0 <= int(match[3]) <= 24 and int(match[2]) < 60 and int(match[4]) < 60):
+        raise ConfigError(f"{key}.hours: {hours!r} is not HH:MM-HH:MM")
+    if (int(match[1]), int(match[2])) >= (int(match[3]), int(match[4])):
+        raise ConfigError(f"{key}.hours: {hours!r} closes before it opens")
+    categories = data.get("holiday_categories", list(CalendarConfig.holiday_categories))
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise ConfigError(f"{key}.holiday_categories: expected a list of names")
+    extra = data.get("extra_holidays") or []
+    if not isinstance(extra, list):
+        raise ConfigError(f"{key}.extra_holidays: expected a list of YYYY-MM-DD dates")
+    import datetime as dt
+
+    extra_iso = []
+    for i, day in enumerate(extra):
+        try:
+            extra_iso.append(day.isoformat() if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)).isoformat())
+        except ValueError:
+            raise ConfigError(f"{key}.extra_holidays[{i}]: {day!r} is not a YYYY-MM-DD date") from None
+    country = data.get("country_holidays", "ID")
+    if country is not None and not isinstance(country, str):
+        raise ConfigError(f"{key}.country_holidays: expected a country code such as ID")
+    return CalendarConfig(tuple(workdays), hours, country, tuple(categories), tuple(extra_iso))
+
+
+TOP_KEYS = {
+    "timezone", "database", "archive_dir", "rules_dir", "templates_dir", "language", "log", "calendar",
+    "auth", "autoreply_limit", "ack_max_age_hours", "alert_after_minutes", "reopen_days",
+    "secret_key_file", "escalation", "limits", "smtp", "mailboxes",
+}
+
+
+def parse_config(data: Any, path: Path) -> Config:
+    """Validate a decoded YAML document; relative paths are relative to its folder."""
+    data = _expect_mapping(data, "(top level)")
+    _check_keys(data, TOP_KEYS, "")
+    base = path.resolve().parent
+    tz_name = _str(data, "timezone", "", "Asia/Jakarta")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone: unknown time zone {tz_name!r}") from None
+
+    log = _expect_mapping(data.get("log"), "log")
+    _check_keys(log, {"format", "level"}, "log")
+    auth = _expect_mapping(data.get("auth"), "auth")
+    _check_keys(auth, {"mode", "trusted_authserv_id"}, "auth")
+    auth_cfg = AuthConfig(_str(auth, "mode", "auth", "token", choices=("token", "authres", "off")),
+                          _str(auth, "trusted_authserv_id", "auth", None))
+    if auth_cfg.mode == "authres" and not auth_cfg.trusted_authserv_id:
+        raise ConfigError("auth.trusted_authserv_id: required when auth.mode is authres")
+    esc = _expect_mapping(data.get("escalation"), "escalation")
+    _check_keys(esc, {"address", "senders", "relay_status"}, "escalation")
+    senders = esc.get("senders") or []
+    if not isinstance(senders, list) or not all(isinstance(s, str) and s.strip() for s in senders):
+        raise ConfigError("escalation.senders: expected a list of address patterns such as '*@lkpp.go.id'")
+    limits = _expect_mapping(data.get("limits"), "limits")
+    _check_keys(limits, {"max_message_bytes", "max_header_bytes", "message_seconds", "ticket_mails_per_hour"}, "limits")
+
+    smtp = _smtp(data["smtp"], "smtp", base) if data.get("smtp") else None
+    boxes = data.get("mailboxes")
+    if not isinstance(boxes, list) or not boxes:
+        raise ConfigError("mailboxes: at least one mailbox is required")
+    mailboxes = tuple(_mailbox(b, f"mailboxes[{i}]", base, smtp) for i, b in enumerate(boxes))
+    names = [b.name for b in mailboxes]
+    if len(set(names)) != len(names):
+        raise ConfigError("mailboxes: mailbox names must be unique")
+
+    return Config(
+        path=path,
+        timezone=tz,
+        database=_path(data.get("database", "data/mailbot.db"), "database", base),
+        archive_dir=_path(data.get("archive_dir", "data/archive"), "archive_dir", base),
+        rules_dir=_path(data["rules_dir"], "rules_dir", base) if data.get("rules_dir") else None,
+        templates_dir=_path(data["templates_dir"], "templates_dir", base) if data.get("templates_dir") else None,
+        language=_str(data, "language", "", "id", choices=("id", "en")),
+        log=LogConfig(_str(log, "format", "log", "json", choices=("json", "console")),
+                      _str(log, "level", "log", "info", choices=("debug", "info", "warning", "error"))),
+        calendar=_calendar(data.get("calendar")),
+        auth=auth_cfg,
+        autoreply_limit=_num(data, "autoreply_limit", "", 5),
+        ack_max_age_hours=_num(data, "ack_max_age_hours", "", 72, float),
+        alert_after_minutes=_num(data, "alert_after_minutes", "", 30, float),
+        reopen_days=_num(data, "reopen_days", "", 14),
+        secret_key_file=_path(data.get("secret_key_file", "data/secret.key"), "secret_key_file", base),
+        escalation=EscalationConfig(
+            address=_address(esc["address"], "escalation.address") if esc.get("address") else None,
+            senders=tuple(s.strip().lower() for s in senders),
+            relay_status=_bool(esc, "relay_status", "escalation", True),
+        ),
+        limits=LimitsConfig(
+            max_message_bytes=_num(limits, "max_message_bytes", "limits", LimitsConfig.max_message_bytes, minimum=1024),
+            max_header_bytes=_num(limits, "max_header_bytes", "limits", LimitsConfig.max_header_bytes, minimum=1024),
+            message_seconds=_num(limits, "message_seconds", "limits", LimitsConfig.message_seconds, float, 1),
+            ticket_mails_per_hour=_num(limits, "ticket_mails_per_hour", "limits", 10, minimum=1),
+        ),
+        smtp=smtp,
+        mailboxes=mailboxes,
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file; every failure is a ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path}: not valid YAML: {exc}") from None
+    return parse_config(data, path)

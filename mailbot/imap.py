@@ -1,0 +1,172 @@
+"""The only module that talks IMAP (through imapclient).
+
+UIDs only, never sequence numbers. A message leaves the INBOX only by MOVE, or by
+COPY followed by a UID EXPUNGE of that one UID where the server has UIDPLUS; never by a
+mailbox-wide EXPUNGE, and nothing is ever deleted. Without MOVE or UIDPLUS the
+message is copied and flagged \\Seen, and the stored last UID keeps it from being
+read again.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import imapclient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from mailbot.config import ImapConfig
+from mailbot.errors import TransientError, UnreachableError
+
+FETCH_BATCH = 50
+
+
+@dataclass(frozen=True)
+class Fetched:
+    uid: int
+    raw: bytes
+    internal_date: datetime
+
+
+class Mailbox:
+    """One logged-in IMAP session on one mailbox folder."""
+
+    def __init__(self, cfg: ImapConfig, timeout: float = 30.0) -> None:
+        self.cfg = cfg
+        self.timeout = timeout
+        self.client: imapclient.IMAPClient | None = None
+        self.uidvalidity: int = 0
+        self.capabilities: frozenset[bytes] = frozenset()
+
+    def connect(self) -> None:
+        cfg = self.cfg
+        try:
+            context = ssl.create_default_context() if cfg.security != "none" else None
+            client = imapclient.IMAPClient(
+                cfg.host, port=cfg.port, use_uid=True, ssl=cfg.security == "ssl", ssl_context=context,
+                timeout=self.timeout,
+            )
+            if cfg.security == "starttls":
+                client.starttls(context)
+            if cfg.username:
+                client.login(cfg.username, cfg.password.value if cfg.password else "")
+        except LoginError as exc:
+            raise UnreachableError(f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None
+        except (OSError, IMAPClientError, ssl.SSLError) as exc:
+            raise UnreachableError(f"IMAP server {cfg.host}:{cfg.port} unreachable: {_text(exc)}") from None
+        self.client = client
+        self.capabilities = frozenset(client.capabilities())
+        for folder in (cfg.processed_folder, cfg.quarantine_folder):
+            self._ensure_folder(folder)
+        info = client.select_folder(cfg.folder)
+        self.uidvalidity = int(info[b"UIDVALIDITY"])
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.logout()
+            except (OSError, IMAPClientError):
+                pass
+            self.client = None
+
+    def __enter__(self) -> Mailbox:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _c(self) -> imapclient.IMAPClient:
+        if self.client is None:
+            raise TransientError("IMAP session is not connected")
+        return self.client
+
+    def _ensure_folder(self, folder: str) -> None:
+        try:
+            if not self._c.folder_exists(folder):
+                self._c.create_folder(folder)
+        except IMAPClientError as exc:
+            raise TransientError(f"cannot create IMAP folder {folder!r}: {_text(exc)}") from None
+
+    def pending_uids(self, after: int) -> list[int]:
+        """UIDs above `after`, ascending ("n:*" also returns the last message, filter it)."""
+        try:
+            uids = self._c.search(["UID", f"{after + 1}:*"])
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"IMAP search failed: {_text(exc)}") from None
+        return sorted(int(u) for u in uids if int(u) > after)
+
+    def fetch(self, uids: list[int]) -> Iterator[Fetched]:
+        """Raw bytes without setting \\Seen (BODY.PEEK), a batch at a time."""
+        for start in range(0, len(uids), FETCH_BATCH):
+            batch = uids[start:start + FETCH_BATCH]
+            try:
+                data = self._c.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+            except (OSError, IMAPClientError) as exc:
+                raise TransientError(f"IMAP fetch failed: {_text(exc)}") from None
+            for uid in batch:
+                item = data.get(uid)
+                if item is None or b"BODY[]" not in item:
+                    continue  # expunged by someone else meanwhile
+                when = item.get(b"INTERNALDATE")
+                when = when.astimezone(UTC) if isinstance(when, datetime) and when.tzinfo else datetime.now(UTC)
+                yield Fetched(uid, bytes(item[b"BODY[]"]), when)
+
+    def move(self, uid: int, folder: str) -> None:
+        """Move one message; MOVE, else COPY + UID EXPUNGE of that UID, else COPY + \\Seen."""
+        client = self._c
+        try:
+            if b"MOVE" in self.capabilities:
+                client.move([uid], folder)
+            elif b"UIDPLUS" in self.capabilities:
+                client.copy([uid], folder)
+                client.add_flags([uid], [imapclient.DELETED])
+                client.uid_expunge([uid])
+            else:
+                client.copy([uid], folder)
+                client.add_flags([uid], [imapclient.SEEN])
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"IMAP move of UID {uid} to {folder!r} failed: {_text(exc)}") from None
+
+    def idle_wait(self, seconds: float) -> bool:
+        """Wait for new mail with IDLE, up to `seconds`; True when the server said something."""
+        client = self._c
+        if not self.cfg.idle or b"IDLE" not in self.capabilities:
+            return False
+        try:
+            client.idle()
+            try:
+                responses = client.idle_check(timeout=seconds)
+            finally:
+                client.idle_done()
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"IMAP IDLE failed: {_text(exc)}") from None
+        return bool(responses)
+
+    def count(self, folder: str) -> int:
+        try:
+            return int(self._c.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"])
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"IMAP status of {folder!r} failed: {_text(exc)}") from None
+
+
+def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
+    """Log in and select the folder; a line describing the server, or UnreachableError."""
+    box = Mailbox(cfg, timeout)
+    try:
+        box.connect()
+        caps = sorted(c.decode() for c in box.capabilities if c in (b"IDLE", b"MOVE", b"UIDPLUS"))
+        return f"IMAP {cfg.host}:{cfg.port} ok, UIDVALIDITY {box.uidvalidity}, {' '.join(caps) or 'no IDLE/MOVE/UIDPLUS'}"
+    finally:
+        box.close()
+
+
+def _text(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout):
+        return "timed out"
+    text = str(exc)
+    return text if text else type(exc).__name__

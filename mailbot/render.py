@@ -1,0 +1,167 @@
+"""Templates -> outgoing messages with the headers of SPEC section 2.
+
+Bodies come from Jinja2 templates (`templates/<lang>/<kind>.txt`, with an optional
+`<kind>.html` alternative; the operator's `templates_dir` overrides any of them).
+Subjects and headers are built here by code, never by a template: values are
+stripped of line breaks and control characters and set through the `email`
+package's structured headers, so nothing a sender writes can add a header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from mailbot.model import Attachment
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+# Subject labels per kind and language; the tag and ticket subject are added by code.
+SUBJECT_LABELS: dict[str, dict[str, str]] = {
+    "id": {
+        "ack": "", "staff_new": "Tiket baru:", "staff_update": "Pembaruan:", "staff_reply": "",
+        "staff_no_ticket": "Tiket tidak ditemukan:", "staff_unmatched": "Pesan LKPP tanpa tiket:",
+        "staff_alert": "Peringatan:", "unverified": "Pesan tidak terverifikasi:", "command_error": "Perintah ditolak:",
+        "command_ok": "Perintah dijalankan:", "escalate": "Eskalasi:", "escalated_user": "",
+        "resolved": "Solusi:", "resolved_lkpp": "Solusi:", "closed": "Tiket ditutup:", "need_info": "Permintaan data:",
+        "forward_info": "Data tambahan:", "staff_lkpp": "Balasan LKPP:", "relay": "", "status_user": "Status:",
+        "overdue_staff": "Melewati batas waktu:", "overdue_lkpp": "Permintaan status:", "remind_lkpp": "Pengingat:",
+        "remind_user": "Pengingat:", "digest": "Ringkasan harian", "rate_limited": "Batas pengiriman tercapai:",
+    },
+    "en": {
+        "ack": "", "staff_new": "New ticket:", "staff_update": "Update:", "staff_reply": "",
+        "staff_no_ticket": "No ticket found:", "staff_unmatched": "Unmatched LKPP mail:",
+        "staff_alert": "Alert:", "unverified": "Unverified message:", "command_error": "Command rejected:",
+        "command_ok": "Command done:", "escalate": "Escalation:", "escalated_user": "",
+        "resolved": "Solution:", "resolved_lkpp": "Solution:", "closed": "Ticket closed:", "need_info": "Data request:",
+        "forward_info": "Additional data:", "staff_lkpp": "LKPP reply:", "relay": "", "status_user": "Status:",
+        "overdue_staff": "Overdue:", "overdue_lkpp": "Status request:", "remind_lkpp": "Reminder:",
+        "remind_user": "Reminder:", "digest": "Daily digest", "rate_limited": "Sending limit reached:",
+    },
+}
+
+
+def clean_header(value: str, limit: int = 200) -> str:
+    """One line, no control characters, bounded length."""
+    text = _CONTROL.sub(" ", value)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:limit]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    message_id: str
+    kind: str
+    mail_from: str
+    rcpt: tuple[str, ...]
+    raw: bytes
+    subject: str
+
+
+class Renderer:
+    """Renders mail kinds in a language; the operator's templates win over ours."""
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        loaders: list[jinja2.BaseLoader] = []
+        if templates_dir is not None:
+            loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
+        loaders.append(jinja2.PackageLoader("mailbot", "templates"))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def has(self, kind: str, language: str) -> bool:
+        try:
+            self.env.get_template(f"{language}/{kind}.txt")
+        except jinja2.TemplateNotFound:
+            return False
+        return True
+
+    def body(self, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str | None]:
+        """The plain text and, where a template exists, the HTML alternative."""
+        text = self.env.get_template(f"{language}/{kind}.txt").render(**context)
+        try:
+            html_template = self.env.get_template(f"{language}/{kind}.html")
+        except jinja2.TemplateNotFound:
+            return text, None
+        return text, html_template.render(**context)
+
+    def subject(self, kind: str, language: str, tag: str | None, title: str) -> str:
+        label = SUBJECT_LABELS.get(language, SUBJECT_LABELS["id"]).get(kind, "")
+        parts = [p for p in (tag, label, clean_header(title)) if p]
+        return clean_header(" ".join(parts), 300)
+
+    def build(
+        self,
+        *,
+        kind: str,
+        language: str,
+        context: dict[str, Any],
+        from_name: str,
+        from_addr: str,
+        to: Sequence[str],
+        cc: Sequence[str] = (),
+        subject: str,
+        message_id: str,
+        in_reply_to: str | None,
+        references: Sequence[str],
+        date: datetime,
+        auto: str | None,
+        attachments: Sequence[Attachment] = (),
+        attach_raw: Sequence[tuple[str, bytes]] = (),
+        extra_headers: dict[str, str] | None = None,
+    ) -> Outgoing:
+        text, html = self.body(kind, language, context)
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = HeaderAddress(display_name=clean_header(from_name), addr_spec=from_addr)
+        msg["To"] = [HeaderAddress(addr_spec=a) for a in to]
+        if cc:
+            msg["Cc"] = [HeaderAddress(addr_spec=a) for a in cc]
+        msg["Reply-To"] = HeaderAddress(display_name=clean_header(from_name), addr_spec=from_addr)
+        msg["Subject"] = clean_header(subject, 300)
+        msg["Date"] = format_datetime(date)
+        msg["Message-ID"] = f"<{message_id}>"
+        if in_reply_to:
+            msg["In-Reply-To"] = f"<{in_reply_to}>"
+        refs = [r for r in dict.fromkeys(references) if r]
+        if refs:
+            msg["References"] = " ".join(f"<{r}>" for r in refs[-10:])
+        msg["MIME-Version"] = "1.0"
+        msg["Content-Language"] = language
+        if auto:
+            msg["Auto-Submitted"] = auto
+            msg["X-Auto-Response-Suppress"] = "All"
+            msg["Precedence"] = "bulk"
+        msg["X-Mailbot-Kind"] = kind
+        for name, value in (extra_headers or {}).items():
+            msg[name] = clean_header(value)
+        msg.set_content(text, charset="utf-8", cte="quoted-printable")
+        if html is not None:
+            msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+        for item in attachments:
+            maintype, _, subtype = (item.content_type or "application/octet-stream").partition("/")
+            if maintype == "text":
+                # Keep a text attachment's bytes exactly: send it as opaque data.
+                maintype, subtype = "application", "octet-stream"
+            msg.add_attachment(item.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                               filename=item.filename)
+        for name, raw in attach_raw:
+            # A message that cannot be re-serialised travels as its original bytes.
+            msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename=name)
+        recipients = tuple(dict.fromkeys(a.lower() for a in (*to, *cc)))
+        return Outgoing(message_id, kind, from_addr, recipients, msg.as_bytes(), str(msg["Subject"]))

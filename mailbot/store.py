@@ -1,0 +1,408 @@
+"""The only module that talks SQLite (through sqlite-utils).
+
+One database holds tickets, every message in and out, the history, the outbox,
+the IMAP position per mailbox and folder, and the quarantine record. It runs in WAL
+mode with `synchronous=FULL` so a committed unit of work survives a power cut; the
+schema carries a version and is migrated at start-up. Times are stored as UTC
+ISO-8601 strings of one fixed shape, so they sort as text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from mailbot.model import Address, State, Ticket
+
+
+def ts(moment: datetime) -> str:
+    """A sortable UTC text form of an aware datetime."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["counters"].create({"mailbox": str, "year": int, "last": int}, pk=("mailbox", "year"))
+    db["tickets"].create(
+        {
+            "id": int, "mailbox": str, "number": str, "state": str, "requester": str,
+            "requester_name": str, "subject": str, "category": str, "priority": str,
+            "assignee": str, "language": str, "created_at": str, "updated_at": str,
+            "first_response_at": str, "resolved_at": str, "resolved_by": str, "closed_at": str,
+            "rating": int, "lkpp_ticket": str, "reopened_from": int,
+        },
+        pk="id",
+        not_null={"mailbox", "number", "state", "requester", "created_at", "updated_at"},
+    )
+    db["tickets"].create_index(["mailbox", "number"], unique=True)
+    db["tickets"].create_index(["mailbox", "state"])
+    db["tickets"].create_index(["mailbox", "requester"])
+    db["participants"].create({"ticket_id": int, "address": str}, pk=("ticket_id", "address"))
+    db["messages"].create(
+        {
+            "id": int, "mailbox": str, "message_id": str, "direction": str, "role": str,
+            "ticket_id": int, "kind": str, "sender": str, "recipients": str, "subject": str,
+            "at": str, "archive_path": str, "size": int, "attachments": int,
+        },
+        pk="id",
+        not_null={"mailbox", "message_id", "direction", "at"},
+    )
+    db["messages"].create_index(["mailbox", "direction", "message_id"], unique=True)
+    db["messages"].create_index(["mailbox", "message_id"])
+    db["messages"].create_index(["ticket_id"])
+    db["events"].create(
+        {"id": int, "mailbox": str, "ticket_id": int, "at": str, "actor": str, "kind": str, "detail": str},
+        pk="id",
+        not_null={"mailbox", "at", "actor", "kind"},
+    )
+    db["events"].create_index(["ticket_id"])
+    db["events"].create_index(["mailbox", "kind", "at"])
+    db["outbox"].create(
+        {
+            "id": int, "mailbox": str, "ticket_id": int, "message_id": str, "kind": str,
+            "mail_from": str, "rcpt": str, "raw": bytes, "auto": int, "created_at": str,
+            "status": str, "attempts": int, "next_attempt_at": str, "last_error": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"mailbox", "message_id", "kind", "mail_from", "rcpt", "raw", "created_at", "status"},
+        defaults={"status": "pending", "attempts": 0, "auto": 0},
+    )
+    db["outbox"].create_index(["status", "next_attempt_at"])
+    db["outbox"].create_index(["ticket_id", "created_at"])
+    db["outbox_rcpt"].create({"outbox_id": int, "address": str, "auto": int, "at": str}, pk=("outbox_id", "address"))
+    db["outbox_rcpt"].create_index(["address", "at"])
+    db["imap_state"].create(
+        {"mailbox": str, "folder": str, "uidvalidity": int, "last_uid": int, "updated_at": str},
+        pk=("mailbox", "folder"),
+    )
+    db["quarantine"].create(
+        {
+            "id": int, "mailbox": str, "uid": int, "uidvalidity": int, "message_id": str,
+            "reason": str, "at": str, "archive_path": str,
+        },
+        pk="id",
+    )
+    db["quarantine"].create_index(["mailbox", "message_id"])
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    mailbox: str
+    ticket_id: int | None
+    message_id: str
+    kind: str
+    mail_from: str
+    rcpt: tuple[str, ...]
+    raw: bytes
+    attempts: int
+
+
+class Store:
+    """Tickets, messages, history, outbox and IMAP state in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.db = sqlite_utils.Database(conn)
+        self.path = path
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- schema ---------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        if "meta" not in self.db.table_names():
+            return 0
+        rows = list(self.db.query("select value from meta where key = 'schema_version'"))
+        return int(rows[0]["value"]) if rows else 0
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(f"database {self.path} has schema {current}, newer than this mailbot ({SCHEMA_VERSION})")
+        for version in range(current, SCHEMA_VERSION):
+            with self.db.atomic():
+                MIGRATIONS[version](self.db)
+                self.db["meta"].upsert({"key": "schema_version", "value": str(version + 1)}, pk="key")
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Store]:
+        """One transaction: everything a message causes commits together or not at all."""
+        with self.db.atomic():
+            yield self
+
+    # --- tickets ---------------------------------------------------------------------
+
+    def next_number(self, mailbox: str, year: int) -> str:
+        row = list(self.db.query("select last from counters where mailbox = ? and year = ?", [mailbox, year]))
+        last = (row[0]["last"] if row else 0) + 1
+        self.db["counters"].upsert({"mailbox": mailbox, "year": year, "last": last}, pk=("mailbox", "year"))
+        return f"{year}-{last:05d}"
+
+    def insert_ticket(self, ticket: Ticket) -> Ticket:
+        row = _ticket_row(ticket)
+        row.pop("id")
+        table = self.db["tickets"]
+        table.insert(row)
+        new_id = int(table.last_pk)  # type: ignore[arg-type]
+        for address in ticket.participants:
+            self.add_participant(new_id, address)
+        return ticket.with_id(new_id)
+
+    def update_ticket(self, ticket: Ticket) -> None:
+        assert ticket.id is not None
+        row = _ticket_row(ticket)
+        self.db["tickets"].update(ticket.id, row)
+        for address in ticket.participants:
+            self.add_participant(ticket.id, address)
+
+    def add_participant(self, ticket_id: int, address: str) -> None:
+        self.db.execute(
+            "insert or ignore into participants (ticket_id, address) values (?, ?)", [ticket_id, address.lower()]
+        )
+
+    def ticket_by_number(self, mailbox: str, number: str) -> Ticket | None:
+        rows = list(self.db.query("select * from tickets where mailbox = ? and number = ?", [mailbox, number]))
+        return self._ticket(rows[0]) if rows else None
+
+    def ticket_by_id(self, ticket_id: int) -> Ticket | None:
+        rows = list(self.db.query("select * from tickets where id = ?", [ticket_id]))
+        return self._ticket(rows[0]) if rows else None
+
+    def tickets(self, mailbox: str | None = None, state: str | None = None) -> list[Ticket]:
+        sql, args = "select * from tickets where 1=1", []
+        if mailbox:
+            sql, args = sql + " and mailbox = ?", [*args, mailbox]
+        if state:
+            sql, args = sql + " and state = ?", [*args, state]
+        return [self._ticket(r) for r in self.db.query(sql + " order by id", args)]
+
+    def _ticket(self, row: dict[str, Any]) -> Ticket:
+        parts = frozenset(
+            r["address"] for r in self.db.query("select address from participants where ticket_id = ?", [row["id"]])
+        )
+        return Ticket(
+            id=row["id"],
+            mailbox=row["mailbox"],
+            number=row["number"],
+            state=State(row["state"]),
+            requester=Address(row["requester"], row["requester_name"] or ""),
+            subject=row["subject"] or "",
+            category=row["category"],
+            priority=row["priority"],
+            assignee=row["assignee"],
+            language=row["language"] or "id",
+            created_at=parse_ts(row["created_at"]),  # type: ignore[arg-type]
+            updated_at=parse_ts(row["updated_at"]),  # type: ignore[arg-type]
+            first_response_at=parse_ts(row["first_response_at"]),
+            resolved_at=parse_ts(row["resolved_at"]),
+            resolved_by=row["resolved_by"],
+            closed_at=parse_ts(row["closed_at"]),
+            rating=row["rating"],
+            lkpp_ticket=row["lkpp_ticket"],
+            reopened_from=row["reopened_from"],
+            participants=parts,
+        )
+
+    # --- messages -------------------------------------------------------------------
+
+    def message_seen(self, mailbox: str, message_id: str) -> bool:
+        """True when this Message-ID was already handled inbound or sent by us."""
+        rows = self.db.query(
+            "select 1 from messages where mailbox = ? and message_id = ? limit 1", [mailbox, message_id]
+        )
+        if any(True for _ in rows):
+            return True
+        rows = self.db.query("select 1 from quarantine where mailbox = ? and message_id = ? limit 1", [mailbox, message_id])
+        return any(True for _ in rows)
+
+    def tickets_citing(self, mailbox: str, message_ids: tuple[str, ...]) -> list[int]:
+        """Ticket ids of stored messages with these Message-IDs, in the order cited."""
+        found: list[int] = []
+        for mid in message_ids:
+            for row in self.db.query(
+                "select ticket_id from messages where mailbox = ? and message_id = ? and ticket_id is not null",
+                [mailbox, mid],
+            ):
+                if row["ticket_id"] not in found:
+                    found.append(row["ticket_id"])
+        return found
+
+    def record_message(self, **row: Any) -> int:
+        table = self.db["messages"]
+        table.insert(row)
+        return int(table.last_pk)  # type: ignore[arg-type]
+
+    def messages_of(self, ticket_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from messages where ticket_id = ? order by at, id", [ticket_id]))
+
+    def last_inbound_from(self, ticket_id: int, addresses: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+        rows = self.db.query(
+            "select * from messages where ticket_id = ? and direction = 'in' order by at desc, id desc", [ticket_id]
+        )
+        for row in rows:
+            if addresses is None or row["sender"] in addresses:
+                return row
+        return None
+
+    # --- history --------------------------------------------------------------------
+
+    def add_event(self, mailbox: str, ticket_id: int | None, at: datetime, actor: str, kind: str, **detail: Any) -> None:
+        self.db["events"].insert(
+            {
+                "mailbox": mailbox, "ticket_id": ticket_id, "at": ts(at), "actor": actor, "kind": kind,
+                "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+            }
+        )
+
+    def events_of(self, ticket_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from events where ticket_id = ? order by at, id", [ticket_id]))
+
+    def event_exists(self, mailbox: str, kind: str, since: datetime, ticket_id: int | None = None, **match: Any) -> bool:
+        sql = "select detail from events where mailbox = ? and kind = ? and at >= ?"
+        args: list[Any] = [mailbox, kind, ts(since)]
+        if ticket_id is not None:
+            sql, args = sql + " and ticket_id = ?", [*args, ticket_id]
+        for row in self.db.query(sql, args):
+            detail = json.loads(row["detail"] or "{}")
+            if all(detail.get(k) == v for k, v in match.items()):
+                return True
+        return False
+
+    # --- outbox ---------------------------------------------------------------------
+
+    def enqueue(self, *, mailbox: str, ticket_id: int | None, message_id: str, kind: str, mail_from: str,
+                rcpt: tuple[str, ...], raw: bytes, auto: bool, now: datetime) -> int:
+        table = self.db["outbox"]
+        table.insert(
+            {
+                "mailbox": mailbox, "ticket_id": ticket_id, "message_id": message_id, "kind": kind,
+                "mail_from": mail_from, "rcpt": json.dumps(list(rcpt)), "raw": raw, "auto": int(auto),
+                "created_at": ts(now), "status": "pending", "attempts": 0, "next_attempt_at": ts(now),
+            }
+        )
+        outbox_id = int(table.last_pk)  # type: ignore[arg-type]
+        for address in dict.fromkeys(a.lower() for a in rcpt):
+            self.db["outbox_rcpt"].insert({"outbox_id": outbox_id, "address": address, "auto": int(auto), "at": ts(now)})
+        return outbox_id
+
+    def auto_sent_to(self, address: str, since: datetime) -> int:
+        rows = self.db.query(
+            "select count(*) as n from outbox_rcpt where address = ? and auto = 1 and at >= ?", [address.lower(), ts(since)]
+        )
+        return int(next(iter(rows))["n"])
+
+    def sent_for_ticket(self, ticket_id: int, since: datetime) -> int:
+        rows = self.db.query(
+            "select count(*) as n from outbox where ticket_id = ? and created_at >= ?", [ticket_id, ts(since)]
+        )
+        return int(next(iter(rows))["n"])
+
+    def due_outbox(self, now: datetime, mailbox: str | None = None) -> list[OutboxRow]:
+        sql = "select * from outbox where status = 'pending' and next_attempt_at <= ?"
+        args: list[Any] = [ts(now)]
+        if mailbox:
+            sql, args = sql + " and mailbox = ?", [*args, mailbox]
+        return [
+            OutboxRow(r["id"], r["mailbox"], r["ticket_id"], r["message_id"], r["kind"], r["mail_from"],
+                      tuple(json.loads(r["rcpt"])), r["raw"], r["attempts"])
+            for r in self.db.query(sql + " order by id", args)
+        ]
+
+    def mark_sent(self, outbox_id: int, now: datetime) -> None:
+        self.db["outbox"].update(outbox_id, {"status": "sent", "sent_at": ts(now), "last_error": None})
+
+    def mark_failed_attempt(self, outbox_id: int, error: str, retry_at: datetime | None) -> None:
+        row = self.db["outbox"].get(outbox_id)
+        update: dict[str, Any] = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
+        if retry_at is None:
+            update["status"] = "failed"
+        else:
+            update["next_attempt_at"] = ts(retry_at)
+        self.db["outbox"].update(outbox_id, update)
+
+    def outbox_counts(self) -> dict[str, int]:
+        return {r["status"]: r["n"] for r in self.db.query("select status, count(*) as n from outbox group by status")}
+
+    def oldest_pending(self) -> datetime | None:
+        rows = list(self.db.query("select min(created_at) as t from outbox where status = 'pending'"))
+        return parse_ts(rows[0]["t"]) if rows else None
+
+    # --- IMAP state -----------------------------------------------------------------
+
+    def imap_position(self, mailbox: str, folder: str) -> tuple[int | None, int]:
+        rows = list(self.db.query("select * from imap_state where mailbox = ? and folder = ?", [mailbox, folder]))
+        return (rows[0]["uidvalidity"], rows[0]["last_uid"]) if rows else (None, 0)
+
+    def set_imap_position(self, mailbox: str, folder: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
+        self.db["imap_state"].upsert(
+            {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": ts(now)},
+            pk=("mailbox", "folder"),
+        )
+
+    # --- quarantine -----------------------------------------------------------------
+
+    def record_quarantine(self, *, mailbox: str, uid: int | None, uidvalidity: int | None, message_id: str,
+                          reason: str, at: datetime, archive_path: str) -> None:
+        self.db["quarantine"].insert(
+            {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
+             "reason": reason, "at": ts(at), "archive_path": archive_path}
+        )
+
+    def quarantined(self, mailbox: str | None = None) -> list[dict[str, Any]]:
+        sql, args = "select * from quarantine", []
+        if mailbox:
+            sql, args = sql + " where mailbox = ?", [mailbox]
+        return list(self.db.query(sql + " order by id", args))
+
+
+def _ticket_row(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "mailbox": ticket.mailbox,
+        "number": ticket.number,
+        "state": str(ticket.state),
+        "requester": ticket.requester.addr,
+        "requester_name": ticket.requester.name,
+        "subject": ticket.subject,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "assignee": ticket.assignee,
+        "language": ticket.language,
+        "created_at": ts(ticket.created_at),
+        "updated_at": ts(ticket.updated_at),
+        "first_response_at": ts(ticket.first_response_at) if ticket.first_response_at else None,
+        "resolved_at": ts(ticket.resolved_at) if ticket.resolved_at else None,
+        "resolved_by": ticket.resolved_by,
+        "closed_at": ts(ticket.closed_at) if ticket.closed_at else None,
+        "rating": ticket.rating,
+        "lkpp_ticket": ticket.lkpp_ticket,
+        "reopened_from": ticket.reopened_from,
+    }
