@@ -1,0 +1,203 @@
+"""Command line (SPEC section 10); the only place errors become exit codes.
+
+Exit status: 0 success, 2 usage error, 78 configuration error, 69 a server
+unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from mailbot import imap, logs, smtp
+from mailbot.config import Config, load_config
+from mailbot.errors import ConfigError, UnreachableError
+
+EX_OK, EX_USAGE, EX_UNAVAILABLE, EX_CONFIG = 0, 2, 69, 78
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailbot", description="Email helpdesk and SOP-015 escalation bot.")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file (default: $MAILBOT_CONFIG or ./config.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="the daemon (or one pass with --once)")
+    run.add_argument("--once", action="store_true", help="handle pending mail, send the outbox, exit")
+    sub.add_parser("check", help="validate config, log in to IMAP and SMTP")
+    tickets = sub.add_parser("tickets", help="list tickets")
+    tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed"])
+    tickets.add_argument("--mailbox")
+    ticket = sub.add_parser("ticket", help="show one ticket with its history")
+    ticket.add_argument("number")
+    ticket.add_argument("--mailbox")
+    replay = sub.add_parser("replay", help="handle a saved message as if it had arrived")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--mailbox")
+    replay.add_argument("--dry-run", action="store_true")
+    return parser
+
+
+def config_path(arg: Path | None) -> Path:
+    if arg is not None:
+        return arg
+    return Path(os.environ.get("MAILBOT_CONFIG", "config.yaml"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EX_USAGE if exc.code not in (0, None) else EX_OK
+    try:
+        cfg = load_config(config_path(args.config))
+    except ConfigError as exc:
+        print(f"mailbot: configuration error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    logs.configure(cfg.log.format, cfg.log.level)
+    try:
+        return COMMANDS[args.command](cfg, args)
+    except ConfigError as exc:
+        print(f"mailbot: configuration error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    except UnreachableError as exc:
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return EX_UNAVAILABLE
+
+
+def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot.daemon import App
+
+    app = App(cfg)
+    if args.once:
+        result = app.run_once()
+        print(json.dumps(result, ensure_ascii=False))
+        return EX_OK
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        app.log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    app.log.info("daemon_started", mailboxes=[b.name for b in cfg.mailboxes])
+    app.run_forever(stop, notify=sd_notify)
+    app.store.close()
+    app.log.info("daemon_stopped")
+    return EX_OK
+
+
+def sd_notify(state: str) -> None:
+    """Tell systemd (Type=notify, WatchdogSec) how we are; a no-op outside systemd."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.connect(address)
+            sock.sendall(state.encode())
+    except OSError:
+        pass
+
+
+def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
+    """Report every problem; exit 69 when a server cannot be reached."""
+    problems = 0
+    print(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
+    if cfg.auth.mode == "off":
+        print("warning: auth.mode is off: any sender claiming a staff address can run commands")
+    if not cfg.escalation.address:
+        print("warning: escalation.address is not set: #eskalasi cannot reach LKPP")
+    for box in cfg.mailboxes:
+        for name, probe, server in (("imap", imap.probe, box.imap), ("smtp", smtp.probe, box.smtp)):
+            try:
+                print(f"{box.name}: {probe(server)}")  # type: ignore[operator]
+            except UnreachableError as exc:
+                print(f"{box.name}: {name} FAILED: {exc}")
+                problems += 1
+    return EX_UNAVAILABLE if problems else EX_OK
+
+
+def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot.store import Store
+
+    store = Store(cfg.database)
+    rows = store.tickets(args.mailbox, args.state)
+    print(f"{'NUMBER':<12} {'MAILBOX':<8} {'STATE':<14} {'CREATED (UTC)':<17} {'REQUESTER':<30} SUBJECT")
+    for t in rows:
+        print(f"{t.number:<12} {t.mailbox:<8} {t.state:<14} {t.created_at:%Y-%m-%d %H:%M} "
+              f"{t.requester.addr:<30} {t.subject[:60]}")
+    print(f"{len(rows)} ticket(s)")
+    return EX_OK
+
+
+def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot.store import Store
+
+    store = Store(cfg.database)
+    boxes = [args.mailbox] if args.mailbox else [b.name for b in cfg.mailboxes]
+    for name in boxes:
+        ticket = store.ticket_by_number(name, args.number)
+        if ticket is None or ticket.id is None:
+            continue
+        print(f"Ticket {ticket.number} ({ticket.mailbox}): {ticket.subject}")
+        print(f"  state: {ticket.state}   requester: {ticket.requester.name} <{ticket.requester.addr}>")
+        print(f"  category: {ticket.category or '-'}   priority: {ticket.priority or '-'}   "
+              f"assignee: {ticket.assignee or '-'}   rating: {ticket.rating or '-'}")
+        print(f"  created: {ticket.created_at:%Y-%m-%d %H:%M:%S} UTC   first response: "
+              f"{ticket.first_response_at or '-'}   closed: {ticket.closed_at or '-'}")
+        print("History:")
+        for event in store.events_of(ticket.id):
+            detail = json.loads(event["detail"] or "{}")
+            detail.pop("message_id", None)
+            extra = " ".join(f"{k}={v}" for k, v in sorted(detail.items()) if v not in (None, "", []))
+            print(f"  {event['at'][:19]}  {event['actor']:<28} {event['kind']:<20} {extra}")
+        print("Messages:")
+        for row in store.messages_of(ticket.id):
+            arrow = "<-" if row["direction"] == "in" else "->"
+            who = row["sender"] if row["direction"] == "in" else row["recipients"]
+            print(f"  {row['at'][:19]}  {arrow} {row['kind'] or '':<18} {who:<40} {row['subject']}")
+        return EX_OK
+    print(f"mailbot: no ticket {args.number}", file=sys.stderr)
+    return 1
+
+
+def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot.daemon import App
+
+    try:
+        raw = args.file.read_bytes()
+    except OSError as exc:
+        print(f"mailbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return EX_USAGE
+    box = cfg.mailbox(args.mailbox) if args.mailbox else cfg.mailboxes[0]
+    app = App(cfg)
+    outcome = app.handle(box, raw, dry_run=args.dry_run)
+    print(json.dumps({"status": outcome.status, "label": outcome.label, "ticket": outcome.ticket,
+                      "mail": list(outcome.sent), "dry_run": args.dry_run}, ensure_ascii=False))
+    if not args.dry_run:
+        app.flush_outbox()
+    return EX_OK
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "check": cmd_check,
+    "tickets": cmd_tickets,
+    "ticket": cmd_ticket,
+    "replay": cmd_replay,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,494 @@
+"""The loop: fetch, decide, commit, move; then send the outbox.
+
+One message is one unit of work: its ticket changes, history and outgoing mail
+(outbox rows) commit in one SQLite transaction, and only then is it moved to
+`Processed`. A message that cannot be handled goes to `Quarantine` with its
+reason recorded, and the loop goes on. A crash between the commit and the move is
+harmless: the Message-ID is already recorded, so the next pass only moves it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mailbot import imap, smtp
+from mailbot.commands import parse_commands
+from mailbot.config import Config, MailboxConfig
+from mailbot.errors import BadMessageError, TransientError
+from mailbot.lifecycle import AUTO_GENERATED, Audience, Decision, Facts, Policy, Send, decide
+from mailbot.logs import get as get_log
+from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of, tag
+from mailbot.model import Attachment, InboundMessage, Role, Ticket
+from mailbot.parsers import parse_message
+from mailbot.render import Renderer
+from mailbot.store import Store
+from mailbot.tokens import load_or_create_key, make_message_id, verify
+
+TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DAY_NAMES = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one message: `processed` or `quarantined`, with a label."""
+
+    status: str  # processed | quarantined | duplicate
+    label: str
+    ticket: str | None = None
+    sent: tuple[str, ...] = ()  # kinds of mail queued
+
+
+class MessageTimeout(Exception):
+    """The per-message time budget ran out."""
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Abort a crafted message that would stall the mailbox (main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise MessageTimeout(f"message took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def redact(text: str, addresses: tuple[str, ...], replacement: str) -> str:
+    """Requesters never see staff members' personal addresses (SPEC section 2)."""
+    for address in addresses:
+        if address:
+            text = re.sub(re.escape(address), replacement, text, flags=re.I)
+    return text
+
+
+class App:
+    """Everything the daemon does, given a config, a store and a clock."""
+
+    def __init__(self, cfg: Config, store: Store | None = None, clock: Callable[[], datetime] | None = None) -> None:
+        self.cfg = cfg
+        self.store = store or Store(cfg.database)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.key = load_or_create_key(cfg.secret_key_file)
+        self.renderer = Renderer(cfg.templates_dir)
+        self.policy = Policy(reopen_days=cfg.reopen_days, ack_max_age_hours=cfg.ack_max_age_hours,
+                             language=cfg.language)
+        self.log = get_log()
+        self.failing_since: dict[str, datetime] = {}
+
+    # --- archive ----------------------------------------------------------------------
+
+    def archive(self, mailbox: str, direction: str, raw: bytes, now: datetime) -> str:
+        """Write the raw message once under archive_dir; the path is content-addressed."""
+        digest = hashlib.sha256(raw).hexdigest()
+        path = self.cfg.archive_dir / mailbox / direction / f"{now:%Y}" / f"{now:%m}" / f"{digest[:32]}.eml"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with open(tmp, "wb") as handle:
+                handle.write(raw)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        return str(path.relative_to(self.cfg.archive_dir))
+
+    def load_archived(self, rel: str) -> InboundMessage | None:
+        try:
+            raw = (self.cfg.archive_dir / rel).read_bytes()
+            return parse_message(raw, max_header_bytes=self.cfg.limits.max_header_bytes,
+                                 max_size=self.cfg.limits.max_message_bytes)
+        except (OSError, BadMessageError):
+            return None
+
+    # --- one message --------------------------------------------------------------------
+
+    def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
+               uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False) -> Outcome:
+        """Parse, decide and commit one message. Never raises for a bad message."""
+        now = self.clock()
+        received_at = received_at or now
+        log = self.log.bind(mailbox=box.name, uid=uid)
+        try:
+            with time_budget(self.cfg.limits.message_seconds):
+                msg = parse_message(raw, max_header_bytes=self.cfg.limits.max_header_bytes,
+                                    max_size=self.cfg.limits.max_message_bytes)
+                log = log.bind(message_id=msg.message_id)
+                if self.store.message_seen(box.name, msg.message_id):
+                    log.info("message_skipped_duplicate")
+                    return Outcome("duplicate", "duplicate")
+                if not msg.from_addr.addr or "@" not in msg.from_addr.addr:
+                    raise BadMessageError("no usable sender address in From")
+                facts = self.facts(box, msg, received_at)
+                decision = decide(facts, self.policy, now)
+                if dry_run:
+                    return Outcome("processed", decision.label, decision.ticket.number if decision.ticket else None,
+                                   tuple(s.kind for s in decision.sends))
+                outcome = self.apply(box, msg, raw, facts, decision, now, uid)
+        except (BadMessageError, MessageTimeout) as exc:
+            return self.quarantine(box, raw, str(exc), now, uid, uidvalidity, dry_run, log)
+        except Exception as exc:  # the per-message boundary: the loop must go on
+            log.exception("message_failed")
+            return self.quarantine(box, raw, f"internal error: {type(exc).__name__}: {exc}", now, uid, uidvalidity,
+                                   dry_run, log)
+        log.info("message_processed", label=outcome.label, ticket=outcome.ticket, sent=list(outcome.sent))
+        return outcome
+
+    def quarantine(self, box: MailboxConfig, raw: bytes, reason: str, now: datetime, uid: int | None,
+                   uidvalidity: int | None, dry_run: bool, log: Any) -> Outcome:
+        if not dry_run:
+            path = self.archive(box.name, "quarantine", raw, now)
+            message_id = "raw-" + hashlib.sha256(raw).hexdigest()[:32]
+            with contextlib.suppress(Exception):
+                message_id = _header_message_id(raw) or message_id
+            with self.store.unit_of_work():
+                self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity, message_id=message_id,
+                                             reason=reason, at=now, archive_path=path)
+        log.warning("message_quarantined", reason=reason)
+        return Outcome("quarantined", reason)
+
+    def facts(self, box: MailboxConfig, msg: InboundMessage, received_at: datetime) -> Facts:
+        """Gather what the lifecycle needs: role, ticket, authentication, commands."""
+        sender = msg.from_addr.addr
+        role = role_of(sender, box, self.cfg.escalation.senders)
+        number = find_tag(msg.subject, box.tag_prefix)
+        tagged = self.store.ticket_by_number(box.name, number) if number else None
+        signed: dict[str, str] = {}  # ticket number -> kind, from verified Message-IDs we sent
+        referenced: list[Ticket] = []
+        for mid in msg.cited_ids:
+            token = verify(self.key, mid)
+            if token and token.mailbox == box.name and token.ticket:
+                signed.setdefault(token.ticket, token.kind)
+                found = self.store.ticket_by_number(box.name, token.ticket)
+                if found and found.id not in {t.id for t in referenced}:
+                    referenced.append(found)
+        for ticket_id in self.store.tickets_citing(box.name, msg.cited_ids):
+            if ticket_id not in {t.id for t in referenced}:
+                found = self.store.ticket_by_id(ticket_id)
+                if found:
+                    referenced.append(found)
+        match = resolve(sender, role, tagged, tuple(referenced))
+        ticket = match.ticket
+        authenticated, reason = self.authenticate(msg, role, ticket, signed)
+        commands = parse_commands(msg.new_text) if role in STAFF_ROLES else None
+        return Facts(
+            message=msg, role=role, ticket=ticket, via=match.via, cited=match.cited,
+            authenticated=authenticated, auth_reason=reason, received_at=received_at,
+            title=base_subject(msg.subject, box.tag_prefix) or "(tanpa subjek)",
+            commands=commands,
+        )
+
+    def authenticate(self, msg: InboundMessage, role: Role, ticket: Ticket | None,
+                     signed: dict[str, str]) -> tuple[bool, str]:
+        """SPEC section 9: a staff or LKPP message acts only when authenticated."""
+        if role not in STAFF_ROLES and role is not Role.LKPP:
+            return True, "not needed"
+        mode = self.cfg.auth.mode
+        if mode == "off":
+            return True, "auth.mode is off"
+        if ticket is None:
+            return False, "no ticket"
+        if ticket.number not in signed:
+            return False, "does not reply to a message that mailbot sent on this ticket"
+        return True, "signed reference"
+
+    # --- applying a decision ------------------------------------------------------------
+
+    def apply(self, box: MailboxConfig, msg: InboundMessage, raw: bytes, facts: Facts, decision: Decision,
+              now: datetime, uid: int | None) -> Outcome:
+        archive_path = self.archive(box.name, "in", raw, now)
+        queued: list[str] = []
+        with self.store.unit_of_work():
+            ticket = decision.ticket
+            if ticket is not None and decision.new_ticket:
+                year = now.astimezone(self.cfg.timezone).year
+                ticket = replace(ticket, mailbox=box.name, number=self.store.next_number(box.name, year))
+                ticket = self.store.insert_ticket(ticket)
+            elif ticket is not None:
+                self.store.update_ticket(ticket)
+            ticket_id = ticket.id if ticket else None
+            self.store.record_message(
+                mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
+                ticket_id=ticket_id, kind=decision.label, sender=msg.from_addr.addr,
+                recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=_ts(now),
+                archive_path=archive_path, size=msg.size, attachments=len(msg.attachments),
+            )
+            for event in decision.events:
+                detail = dict(event.detail)
+                detail.setdefault("message_id", msg.message_id)
+                self.store.add_event(box.name, ticket_id, now, event.actor, event.kind, **detail)
+            if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:
+                self.store.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
+                                     number=ticket.number, message_id=msg.message_id)
+            for send in decision.sends:
+                queued += self.enqueue(box, send, ticket, msg, now)
+        return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(queued))
+
+    def audience(self, box: MailboxConfig, audience: Audience, ticket: Ticket | None,
+                 msg: InboundMessage | None) -> tuple[str, ...]:
+        if audience is Audience.REQUESTER:
+            return (ticket.requester.addr,) if ticket else ()
+        if audience is Audience.STAFF:
+            return box.notify_addresses
+        if audience is Audience.SENDER:
+            return (msg.from_addr.addr,) if msg else ()
+        if audience is Audience.COORDINATORS:
+            return box.coordinators or box.notify_addresses
+        if audience is Audience.LKPP:
+            return (self.cfg.escalation.address,) if self.cfg.escalation.address else ()
+        raise ValueError(audience)
+
+    def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
+                now: datetime) -> list[str]:
+        """Render one Send into the outbox, within the caller's transaction; kinds queued."""
+        to = self.audience(box, send.to, ticket, msg)
+        cc = tuple(a for aud in send.cc for a in self.audience(box, aud, ticket, msg) if a not in to)
+        ticket_id = ticket.id if ticket else None
+        if not to:
+            self.store.add_event(box.name, ticket_id, now, "mailbot", "send_skipped", kind=send.kind,
+                                 reason=f"no address for {send.to}")
+            return []
+        if not self.within_limits(box, send, to, ticket, now):
+            return []
+        language = ticket.language if ticket else self.cfg.language
+        if not self.renderer.has(send.kind, language):
+            language = "id"
+        context = self.context(box, send, ticket, msg)
+        attachments = self.attachments(send, ticket, msg)
+        thread = str(send.to)
+        in_reply_to, references = self.threading(box, ticket, thread, msg)
+        title = ticket.subject if ticket else (msg.subject if msg else "")
+        subject = self.renderer.subject(send.kind, language, tag(box.tag_prefix, ticket.number) if ticket else None,
+                                        title)
+        message_id = make_message_id(self.key, box.name, ticket.number if ticket else None, send.kind,
+                                     box.address.split("@", 1)[1])
+        out = self.renderer.build(
+            kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
+            to=to, cc=cc, subject=subject, message_id=message_id, in_reply_to=in_reply_to, references=references,
+            date=now, auto=send.auto, attachments=attachments,
+            extra_headers={"X-Mailbot-Ticket": ticket.number} if ticket else None,
+        )
+        path = self.archive(box.name, "out", out.raw, now)
+        self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=message_id, kind=send.kind,
+                           mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=send.auto is not None, now=now)
+        self.store.record_message(
+            mailbox=box.name, message_id=message_id, direction="out", role=thread, ticket_id=ticket_id,
+            kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=_ts(now),
+            archive_path=path, size=len(out.raw), attachments=len(attachments),
+        )
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", kind=send.kind, to=list(out.rcpt),
+                             message_id=message_id)
+        return [send.kind]
+
+    def within_limits(self, box: MailboxConfig, send: Send, to: tuple[str, ...], ticket: Ticket | None,
+                      now: datetime) -> bool:
+        """SPEC section 5: autoreply_limit per address and a per-ticket hourly cap."""
+        hour_ago = now - timedelta(hours=1)
+        ticket_id = ticket.id if ticket else None
+        reason = None
+        if send.auto and send.to in (Audience.REQUESTER, Audience.SENDER):
+            if any(self.store.auto_sent_to(a, hour_ago) >= self.cfg.autoreply_limit for a in to):
+                reason = f"autoreply_limit of {self.cfg.autoreply_limit} per hour reached for {', '.join(to)}"
+        if reason is None and ticket_id is not None:
+            if self.store.sent_for_ticket(ticket_id, hour_ago) >= self.cfg.limits.ticket_mails_per_hour:
+                reason = f"more than {self.cfg.limits.ticket_mails_per_hour} mails in one hour on this ticket"
+        if reason is None:
+            return True
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "send_suppressed", kind=send.kind, reason=reason)
+        self.log.warning("mail_suppressed", mailbox=box.name, kind=send.kind, reason=reason)
+        key = ",".join(to) if send.to in (Audience.REQUESTER, Audience.SENDER) else f"ticket:{ticket_id}"
+        if not self.store.event_exists(box.name, "rate_limit_alerted", hour_ago, key=key):
+            self.store.add_event(box.name, ticket_id, now, "mailbot", "rate_limit_alerted", key=key)
+            alert = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED, context={"reason": reason})
+            self._enqueue_alert(box, alert, ticket, now)
+        return False
+
+    def _enqueue_alert(self, box: MailboxConfig, send: Send, ticket: Ticket | None, now: datetime) -> None:
+        # Alerts are not held to the ticket's cap (they report on it), so queue them detached.
+        detached = replace(ticket, id=None) if ticket else None
+        self.enqueue(box, send, detached, None, now)
+
+    def context(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None) -> dict[str, Any]:
+        cal = self.cfg.calendar
+        language = ticket.language if ticket else self.cfg.language
+        days = [WEEKDAYS.index(d) for d in cal.workdays]
+        names = DAY_NAMES.get(language, DAY_NAMES["id"])
+        text = send.text or ""
+        if send.to is Audience.REQUESTER:
+            text = redact(text, (*box.staff, *box.coordinators, *box.heads), box.address)
+        requester = ticket.requester if ticket else None
+        context: dict[str, Any] = {
+            "unit": box.display_name,
+            "unit_address": box.address,
+            "number": ticket.number if ticket else "-",
+            "tag": tag(box.tag_prefix, ticket.number) if ticket else "",
+            "subject": ticket.subject if ticket else (msg.subject if msg else ""),
+            "state": str(ticket.state) if ticket else "",
+            "requester_name": requester.name if requester else "",
+            "requester": requester.addr if requester else "",
+            "requester_label": (f"{requester.name} <{requester.addr}>" if requester and requester.name
+                                else (requester.addr if requester else "")),
+            "sender": msg.from_addr.addr if msg else "",
+            "text": text,
+            "attachment_names": [a.filename for a in msg.attachments] if msg and send.attach == "inbound" else [],
+            "first_response_hours": 4,
+            "working_hours": f"{names[days[0]]}-{names[days[-1]]} {cal.hours}",
+            "tz_label": TZ_LABELS.get(str(self.cfg.timezone), str(self.cfg.timezone)),
+            "previous": None,
+            "cited": None,
+            "errors": [],
+            "commands": [],
+            "reason": "",
+            "alert": "",
+            "event": "",
+            "rating": ticket.rating if ticket else None,
+        }
+        context.update(send.context)
+        return context
+
+    def attachments(self, send: Send, ticket: Ticket | None, msg: InboundMessage | None) -> list[Attachment]:
+        if send.attach == "inbound" and msg is not None:
+            return list(msg.attachments)
+        if send.attach in ("ticket", "lkpp") and ticket is not None and ticket.id is not None:
+            found: list[Attachment] = []
+            for row in self.store.messages_of(ticket.id):
+                wanted = "requester" if send.attach == "ticket" else "lkpp"
+                if row["direction"] == "in" and row["role"] == wanted and row["attachments"]:
+                    archived = self.load_archived(row["archive_path"])
+                    if archived:
+                        found.extend(archived.attachments)
+            if msg is not None and send.attach == "ticket" and not self.store.message_seen(ticket.mailbox, msg.message_id):
+                found.extend(msg.attachments)
+            return found
+        return []
+
+    def threading(self, box: MailboxConfig, ticket: Ticket | None, thread: str,
+                  msg: InboundMessage | None) -> tuple[str | None, list[str]]:
+        """In-Reply-To the latest mail of this audience's thread; References from its start."""
+        if ticket is None or ticket.id is None:
+            if msg is None:
+                return None, []
+            return msg.message_id, [*msg.references, msg.message_id]
+        roles = {"requester": ("requester",), "staff": ("staff", "coordinator", "head"), "lkpp": ("lkpp",)}
+        wanted = roles.get(thread)
+        if wanted is None:
+            return (msg.message_id, [*msg.references, msg.message_id]) if msg else (None, [])
+        rows = [r for r in self.store.messages_of(ticket.id) if r["role"] in wanted]
+        if msg is not None and thread == "staff" and not any(r["role"] in wanted for r in rows):
+            rows = self.store.messages_of(ticket.id)[:1]  # the staff thread starts from the requester's mail
+        ids = [r["message_id"] for r in rows]
+        if not ids:
+            return None, []
+        return ids[-1], [ids[0], *ids[-9:]]
+
+    # --- mailbox passes -----------------------------------------------------------------
+
+    def poll(self, box: MailboxConfig, session: imap.Mailbox) -> int:
+        """Handle every new message in the folder, in UID order; the count handled."""
+        folder = box.imap.folder
+        known_validity, last_uid = self.store.imap_position(box.name, folder)
+        if known_validity != session.uidvalidity:
+            if known_validity is not None:
+                self.log.warning("uidvalidity_changed", mailbox=box.name, old=known_validity, new=session.uidvalidity)
+            last_uid = 0  # rescan; recorded Message-IDs keep anything from running twice
+        handled = 0
+        uids = session.pending_uids(last_uid)
+        for fetched in session.fetch(uids):
+            outcome = self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
+                                  uidvalidity=session.uidvalidity)
+            target = box.imap.quarantine_folder if outcome.status == "quarantined" else box.imap.processed_folder
+            session.move(fetched.uid, target)
+            self.store.set_imap_position(box.name, folder, session.uidvalidity, fetched.uid, self.clock())
+            handled += 1
+        if not uids:
+            self.store.set_imap_position(box.name, folder, session.uidvalidity, last_uid, self.clock())
+        return handled
+
+    def poll_all(self) -> dict[str, int | str]:
+        """One pass over every mailbox; a failing mailbox does not stop the others."""
+        results: dict[str, int | str] = {}
+        for box in self.cfg.mailboxes:
+            try:
+                with imap.Mailbox(box.imap) as session:
+                    results[box.name] = self.poll(box, session)
+                self.failing_since.pop(f"imap:{box.name}", None)
+            except TransientError as exc:
+                self.failing_since.setdefault(f"imap:{box.name}", self.clock())
+                self.log.error("mailbox_unavailable", mailbox=box.name, error=str(exc))
+                results[box.name] = f"error: {exc}"
+        return results
+
+    def flush_outbox(self) -> tuple[int, int]:
+        """Send what is due; (sent, failed) counts."""
+        now = self.clock()
+        sent = failed = 0
+        for box in self.cfg.mailboxes:
+            rows = self.store.due_outbox(now, box.name)
+            for result in smtp.send_rows(box.smtp, rows):
+                row = result.row
+                if result.ok:
+                    self.store.mark_sent(row.id, self.clock())
+                    sent += 1
+                    self.log.info("mail_sent", mailbox=box.name, kind=row.kind, message_id=row.message_id,
+                                  partial_error=result.error or None)
+                    self.failing_since.pop(f"smtp:{box.name}", None)
+                else:
+                    retry = smtp.retry_at(now, row.attempts, result.permanent)
+                    self.store.mark_failed_attempt(row.id, result.error, retry)
+                    failed += 1
+                    if not result.permanent:
+                        self.failing_since.setdefault(f"smtp:{box.name}", now)
+                    self.log.warning("mail_not_sent", mailbox=box.name, kind=row.kind, message_id=row.message_id,
+                                     error=result.error, retry_at=retry.isoformat() if retry else None)
+        return sent, failed
+
+    def run_once(self) -> dict[str, Any]:
+        polled = self.poll_all()
+        sent, failed = self.flush_outbox()
+        return {"mailboxes": polled, "sent": sent, "failed": failed}
+
+    def run_forever(self, stop: threading.Event, notify: Callable[[str], None] = lambda s: None) -> None:
+        """Poll, send and sleep until `stop` is set; transient failures back off."""
+        failures = 0
+        notify("READY=1")
+        while not stop.is_set():
+            result = self.run_once()
+            notify("WATCHDOG=1")
+            errors = [v for v in result["mailboxes"].values() if isinstance(v, str)]
+            failures = failures + 1 if errors else 0
+            delay = min(box.imap.poll_seconds for box in self.cfg.mailboxes)
+            if failures:
+                delay = min(delay * (2 ** min(failures, 6)), 900)
+                self.log.info("retrying_later", seconds=delay, failures=failures)
+            stop.wait(delay)
+        notify("STOPPING=1")
+
+
+def _header_message_id(raw: bytes) -> str | None:
+    match = re.search(rb"^message-id:\s*<?([^>\r\n]+)>?", raw[:65536], re.I | re.M)
+    return match.group(1).decode("ascii", "replace").strip() if match else None
+
+
+def _ts(moment: datetime) -> str:
+    from mailbot.store import ts
+
+    return ts(moment)
+
