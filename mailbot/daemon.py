@@ -263,7 +263,7 @@ class App:
         cc = tuple(a for aud in send.cc for a in self.audience(box, aud, ticket, msg) if a not in to)
         ticket_id = ticket.id if ticket else None
         if not to:
-            self.store.add_event(box.name, ticket_id, now, "mailbot", "send_skipped", kind=send.kind,
+            self.store.add_event(box.name, ticket_id, now, "mailbot", "send_skipped", mail=send.kind,
                                  reason=f"no address for {send.to}")
             return []
         if not self.within_limits(box, send, to, ticket, now):
@@ -294,7 +294,7 @@ class App:
             kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=_ts(now),
             archive_path=path, size=len(out.raw), attachments=len(attachments),
         )
-        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", kind=send.kind, to=list(out.rcpt),
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", mail=send.kind, to=list(out.rcpt),
                              message_id=message_id)
         return [send.kind]
 
@@ -312,7 +312,7 @@ class App:
                 reason = f"more than {self.cfg.limits.ticket_mails_per_hour} mails in one hour on this ticket"
         if reason is None:
             return True
-        self.store.add_event(box.name, ticket_id, now, "mailbot", "send_suppressed", kind=send.kind, reason=reason)
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "send_suppressed", mail=send.kind, reason=reason)
         self.log.warning("mail_suppressed", mailbox=box.name, kind=send.kind, reason=reason)
         key = ",".join(to) if send.to in (Audience.REQUESTER, Audience.SENDER) else f"ticket:{ticket_id}"
         if not self.store.event_exists(box.name, "rate_limit_alerted", hour_ago, key=key):

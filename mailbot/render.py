@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -66,6 +67,20 @@ class Outgoing:
     rcpt: tuple[str, ...]
     raw: bytes
     subject: str
+
+
+def _set_subject(msg: EmailMessage, subject: str) -> None:
+    """Non-ASCII subjects as pre-folded RFC 2047 words.
+
+    The `email` package folds a mix of plain words and encoded words so that a
+    reader's unfolding leaves a doubled space; encoding the whole value ourselves,
+    already folded, avoids that (adjacent encoded words join without whitespace).
+    """
+    if subject.isascii():
+        msg["Subject"] = subject
+        return
+    encoded = Header(subject, "utf-8", maxlinelen=76, header_name="Subject").encode(linesep="\r\n")
+    msg.set_raw("Subject", encoded)
 
 
 class Renderer:
@@ -133,7 +148,7 @@ class Renderer:
         if cc:
             msg["Cc"] = [HeaderAddress(addr_spec=a) for a in cc]
         msg["Reply-To"] = HeaderAddress(display_name=clean_header(from_name), addr_spec=from_addr)
-        msg["Subject"] = clean_header(subject, 300)
+        _set_subject(msg, clean_header(subject, 300))
         msg["Date"] = format_datetime(date)
         msg["Message-ID"] = f"<{message_id}>"
         if in_reply_to:

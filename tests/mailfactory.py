@@ -1,0 +1,90 @@
+"""Builders for realistic inbound mail and a config wired to the local servers."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from mailbot.localmail import LocalMailServers
+
+UNIT = "lpse@lpse.test"
+STAFF = ("staff1@lpse.test", "staff2@lpse.test")
+LKPP = "helpdesk@lkpp.test"
+PREFIX = "LPSE-T"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + bytes(range(256))
+
+
+def write_config(servers: LocalMailServers, tmp: Path, **overrides: object) -> Path:
+    data: dict = {
+        "database": str(tmp / "mailbot.db"),
+        "archive_dir": str(tmp / "archive"),
+        "secret_key_file": str(tmp / "secret.key"),
+        "log": {"format": "console", "level": "warning"},
+        "escalation": {"address": LKPP, "senders": ["*@lkpp.test"]},
+        "smtp": {"host": servers.host, "port": servers.smtp_port, "security": "none"},
+        "mailboxes": [{
+            "name": "t", "address": UNIT, "display_name": "Helpdesk LPSE Uji", "tag_prefix": PREFIX,
+            "imap": {"host": servers.host, "port": servers.imap_port, "security": "none", "username": UNIT,
+                     "password": servers.password_for(UNIT), "idle": False, "poll_seconds": 1},
+            "staff": list(STAFF), "coordinators": ["koordinator@lpse.test"], "heads": ["kepala@lpse.test"],
+        }],
+    }
+    for key, value in overrides.items():
+        data[key] = value
+    path = tmp / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def mail(sender: str, subject: str, body: str, *, to: str = UNIT, cc: tuple[str, ...] = (),
+         in_reply_to: str | None = None, references: tuple[str, ...] = (), attachments: tuple = (),
+         headers: dict[str, str] | None = None, date: datetime | None = None, name: str = "") -> tuple[bytes, str]:
+    """A message as a mail client would write it; returns (raw, Message-ID without brackets)."""
+    msg = EmailMessage()
+    msg["From"] = f"{name} <{sender}>" if name else sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date or datetime.now(ZoneInfo("Asia/Jakarta")))
+    mid = make_msgid(domain=sender.split("@")[1])
+    msg["Message-ID"] = mid
+    if in_reply_to:
+        msg["In-Reply-To"] = f"<{in_reply_to}>"
+    if references or in_reply_to:
+        msg["References"] = " ".join(f"<{r}>" for r in (*references, *([in_reply_to] if in_reply_to else [])))
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body)
+    for filename, ctype, data in attachments:
+        main, sub = ctype.split("/")
+        msg.add_attachment(data, maintype=main, subtype=sub, filename=filename)
+    return msg.as_bytes(), mid.strip("<>")
+
+
+def parse(raw: bytes) -> EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def text_of(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    return part.get_content() if part else ""
+
+
+def reply_as_client(original: EmailMessage, sender: str, new_text: str, *, to: str = UNIT,
+                    keep_subject: bool = True) -> tuple[bytes, str]:
+    """A reply the way Thunderbird/Gmail write one: Re:, In-Reply-To, References, quoted history."""
+    quoted = "\n".join("> " + line for line in text_of(original).splitlines())
+    when = original["Date"]
+    body = f"{new_text}\n\nPada {when}, {original['From']} menulis:\n{quoted}\n"
+    subject = "Re: " + str(original["Subject"]) if keep_subject else "Re: pertanyaan saya"
+    mid = str(original["Message-ID"]).strip("<>")
+    refs = tuple(r.strip("<>") for r in str(original.get("References", "")).split() if r)
+    return mail(sender, subject, body, to=to, in_reply_to=mid, references=refs)

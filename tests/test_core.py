@@ -1,0 +1,154 @@
+"""Pure core: tokens, matching, commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from mailbot.commands import parse_commands
+from mailbot.config import parse_config
+from mailbot.matching import base_subject, find_tag, resolve, role_of
+from mailbot.model import Address, Role, State, Ticket
+from mailbot.tokens import load_or_create_key, make_message_id, verify
+
+KEY = b"k" * 64
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+def test_signed_message_id_round_trip():
+    """A generated Message-ID verifies and names mailbox, ticket and kind."""
+    mid = make_message_id(KEY, "btm", "2026-00042", "staff_new", "batam.go.id")
+    token = verify(KEY, mid)
+    assert token is not None and (token.mailbox, token.ticket, token.kind) == ("btm", "2026-00042", "staff_new")
+
+
+def test_forged_message_id_is_rejected():
+    """Changing the ticket or using another key breaks the signature."""
+    mid = make_message_id(KEY, "btm", "2026-00042", "staff_new", "batam.go.id")
+    assert verify(KEY, mid.replace("2026-00042", "2026-00043")) is None
+    assert verify(b"x" * 64, mid) is None
+    assert verify(KEY, "CAF=abc@mail.gmail.com") is None
+
+
+def test_key_file_created_once_private(tmp_path):
+    """The key is created at first start with mode 0600 and then reused."""
+    path = tmp_path / "secret.key"
+    key = load_or_create_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_or_create_key(path) == key
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "[LPSE-BTM #2026-00042] Reset password",
+        "Re: [LPSE-BTM #2026-00042] Reset password",
+        "RE: Fwd: [LPSE-BTM #2026-00042] Reset",
+        "Bls: Balas: [lpse-btm #2026-00042]",
+        "Tr: FW: tolong [LPSE-BTM#2026-00042] dicek",
+    ],
+)
+def test_tag_found_after_any_prefix(subject):
+    """SPEC 3: the tag counts anywhere, after any reply prefix."""
+    assert find_tag(subject, "LPSE-BTM") == "2026-00042"
+
+
+def test_other_units_tag_is_not_ours():
+    """Another prefix is not our tag."""
+    assert find_tag("Re: [LPSE-TPI #2026-00042] x", "LPSE-BTM") is None
+
+
+def test_base_subject_drops_prefixes_and_tags():
+    """A new ticket's title has no Re:/Fwd: and no tags."""
+    assert base_subject("Re: Fwd: [LPSE-BTM #2026-00001] Akun terkunci", "LPSE-BTM") == "Akun terkunci"
+    assert base_subject("Bls: RE:  Permohonan   reset", "LPSE-BTM") == "Permohonan reset"
+
+
+def _cfg(tmp_path):
+    return parse_config({
+        "smtp": {"host": "127.0.0.1", "security": "none"},
+        "escalation": {"address": "helpdesk-lpse@lkpp.go.id", "senders": ["*@lkpp.go.id"]},
+        "mailboxes": [{"name": "btm", "address": "lpse@batam.go.id", "imap": {"host": "imap.batam.go.id"},
+                       "staff": ["helpdesk1@batam.go.id"], "coordinators": ["koordinator@batam.go.id"],
+                       "heads": ["kepala@batam.go.id"]}],
+    }, tmp_path / "c.yaml")
+
+
+def test_roles(tmp_path):
+    """SPEC 1: staff lists, LKPP patterns, everyone else is a requester."""
+    cfg = _cfg(tmp_path)
+    box = cfg.mailboxes[0]
+    senders = cfg.escalation.senders
+    assert role_of("Helpdesk1@Batam.go.id", box, senders) is Role.STAFF
+    assert role_of("koordinator@batam.go.id", box, senders) is Role.COORDINATOR
+    assert role_of("kepala@batam.go.id", box, senders) is Role.HEAD
+    assert role_of("helpdesk-lpse@lkpp.go.id", box, senders) is Role.LKPP
+    assert role_of("budi@vendor.co.id", box, senders) is Role.REQUESTER
+    assert role_of("lpse@batam.go.id", box, senders) is Role.SELF
+
+
+def _ticket(**kw) -> Ticket:
+    base = dict(id=7, mailbox="btm", number="2026-00007", state=State.OPEN,
+                requester=Address("budi@vendor.test", "Budi"), subject="x", created_at=NOW, updated_at=NOW,
+                participants=frozenset({"budi@vendor.test", "rekan@vendor.test"}))
+    base.update(kw)
+    return Ticket(**base)
+
+
+def test_tag_honoured_for_participants_only():
+    """SPEC 3: a stranger citing the tag opens a new ticket citing the old one."""
+    t = _ticket()
+    assert resolve("budi@vendor.test", Role.REQUESTER, t, ()).ticket == t
+    assert resolve("rekan@vendor.test", Role.REQUESTER, t, ()).via == "tag"
+    assert resolve("helpdesk1@batam.go.id", Role.STAFF, t, ()).ticket == t
+    stranger = resolve("orang@lain.test", Role.REQUESTER, t, ())
+    assert stranger.ticket is None and stranger.cited == t
+
+
+def test_reference_used_when_tag_is_lost():
+    """SPEC 3: In-Reply-To/References match when the subject lost its tag."""
+    t = _ticket()
+    match = resolve("budi@vendor.test", Role.REQUESTER, None, (t,))
+    assert match.ticket == t and match.via == "reference"
+
+
+def test_commands_read_from_top_only():
+    """Commands are lines starting with # before any other text."""
+    parsed = parse_commands("\n#Tutup diam\n#PRIORITAS tinggi\nTerima kasih\n#catatan bukan perintah")
+    assert [(c.name, c.arg) for c in parsed.commands] == [("close", "silent"), ("priority", "high")]
+    assert parsed.body == "Terima kasih\n#catatan bukan perintah"
+    assert parsed.errors == ()
+
+
+def test_english_and_indonesian_spellings_are_equal():
+    """#note equals #catatan, #escalate equals #eskalasi, case-insensitive."""
+    for text in ("#note hello", "#CATATAN hello"):
+        parsed = parse_commands(text)
+        assert [c.name for c in parsed.commands] == ["note"] and parsed.body == "hello"
+    assert parse_commands("#Escalate\nmohon dibantu").commands[0].name == "escalate"
+    assert parse_commands("#eskalasi").commands[0].name == "escalate"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("#hapus", "unknown command #hapus"),
+        ("#prioritas darurat", "#prioritas needs one of"),
+        ("#kategori lain", "#kategori needs one of"),
+        ("#tugaskan budi", "#tugaskan needs an email address"),
+        ("#tutup sekarang", "#tutup takes only"),
+        ("#selesai\n#tutup", "only one of"),
+        ("#catatan x\n#eskalasi", "cannot be combined"),
+        ("\n".join(["#prioritas tinggi"] * 11), "more than 10 command lines"),
+    ],
+)
+def test_malformed_commands_are_errors(text, error):
+    """Unknown or malformed commands produce an error line naming the problem."""
+    assert any(error in e for e in parse_commands(text).errors)
+
+
+def test_plain_reply_has_no_commands():
+    """A reply without # lines is all body."""
+    parsed = parse_commands("Silakan coba reset melalui menu Lupa Password.\n\nSalam")
+    assert parsed.commands == () and parsed.body.startswith("Silakan")

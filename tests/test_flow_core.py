@@ -1,0 +1,207 @@
+"""Issue "Mail in, ticket, answer out": end to end over real Dovecot and SMTP.
+
+Every outcome is read back from the recipients' IMAP mailboxes as a mail client would.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot import cli
+from mailbot.config import load_config
+from mailbot.model import State
+from mailbot.store import Store
+from tests.mailfactory import PDF, PREFIX, STAFF, UNIT, mail, parse, reply_as_client, text_of, write_config
+
+YEAR = datetime.now(ZoneInfo("Asia/Jakarta")).year
+SUBJECT = "Permohonan reset kata sandi akun SPSE – Dinas Pekerjaan Umum"
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    config = write_config(fresh_mailboxes, tmp_path)
+    return fresh_mailboxes, config
+
+
+def run_once(config) -> None:
+    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+
+
+def store_of(config) -> Store:
+    return Store(load_config(config).database)
+
+
+def inbox(servers, user, folder="INBOX"):
+    return [parse(raw) for raw in servers.fetch(user, folder)]
+
+
+def first_ticket_mail(servers, config):
+    raw, mid = mail("budi@vendor.test", SUBJECT,
+                    "Selamat siang,\nakun SPSE saya terkunci setelah salah kata sandi.\nMohon bantuannya.\n\nBudi",
+                    name="Budi Santoso", attachments=(("bukti layar.pdf", "application/pdf", PDF),))
+    servers.append(UNIT, raw)
+    run_once(config)
+    return mid
+
+
+def test_requester_mail_becomes_ticket_ack_and_staff_notice(env):
+    """Acceptance 1: ticket, ack threaded to the original, staff copy with the PDF, original Processed."""
+    servers, config = env
+    original_id = first_ticket_mail(servers, config)
+    number = f"{YEAR}-00001"
+    tag = f"[{PREFIX} #{number}]"
+
+    tickets = store_of(config).tickets()
+    assert [(t.number, t.state, t.requester.addr) for t in tickets] == [(number, State.OPEN, "budi@vendor.test")]
+
+    [ack] = inbox(servers, "budi@vendor.test")
+    assert tag in ack["Subject"] and SUBJECT in ack["Subject"]
+    assert ack["In-Reply-To"] == f"<{original_id}>"
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["From"].addresses[0].addr_spec == UNIT
+    assert ack["Reply-To"].addresses[0].addr_spec == UNIT
+    assert number in text_of(ack)
+
+    for staff in STAFF:
+        [notice] = inbox(servers, staff)
+        assert tag in notice["Subject"]
+        [pdf] = [p for p in notice.iter_attachments() if p.get_filename() == "bukti layar.pdf"]
+        assert pdf.get_content() == PDF
+        assert "akun SPSE saya terkunci" in text_of(notice)
+
+    assert inbox(servers, UNIT) == []
+    [processed] = inbox(servers, UNIT, "Processed")
+    assert processed["Message-ID"] == f"<{original_id}>"
+
+    # a second pass sends nothing and creates nothing
+    run_once(config)
+    assert len(store_of(config).tickets()) == 1
+    assert len(inbox(servers, "budi@vendor.test")) == 1
+    assert all(len(inbox(servers, s)) == 1 for s in STAFF)
+
+
+def test_staff_reply_reaches_requester_without_quotes_or_staff_address(env):
+    """Acceptance 2: only the new text, From the unit, no staff address; #catatan sends nothing."""
+    servers, config = env
+    first_ticket_mail(servers, config)
+    [notice] = inbox(servers, "staff1@lpse.test")
+    answer = "Yth. Bapak Budi,\nakun sudah kami buka kembali. Silakan login ulang.\nHubungi staff1@lpse.test bila perlu."
+    raw, _ = reply_as_client(notice, "staff1@lpse.test", answer)
+    servers.append(UNIT, raw)
+    run_once(config)
+
+    ack, reply = inbox(servers, "budi@vendor.test")
+    body = text_of(reply)
+    assert "akun sudah kami buka kembali" in body
+    assert "akun SPSE saya terkunci" not in body  # the quoted history stayed behind
+    assert "menulis:" not in body
+    assert "staff1@lpse.test" not in reply.as_string()
+    assert reply["From"].addresses[0].addr_spec == UNIT
+    assert f"[{PREFIX} #{YEAR}-00001]" in reply["Subject"]
+    assert reply["Auto-Submitted"] is None
+    ticket = store_of(config).tickets()[0]
+    assert ticket.state is State.ANSWERED and ticket.first_response_at is not None
+
+    raw, _ = reply_as_client(notice, "staff2@lpse.test", "#catatan sudah ditelepon, menunggu konfirmasi")
+    servers.append(UNIT, raw)
+    run_once(config)
+    assert len(inbox(servers, "budi@vendor.test")) == 2  # nothing more to the requester
+    events = [e["kind"] for e in store_of(config).events_of(ticket.id)]
+    assert "note" in events
+
+
+def test_requester_replies_thread_by_tag_and_by_reference(env):
+    """Acceptance 3: tag, lost tag with In-Reply-To, and a stranger citing the tag."""
+    servers, config = env
+    first_ticket_mail(servers, config)
+    [ack] = inbox(servers, "budi@vendor.test")
+
+    raw, _ = reply_as_client(ack, "budi@vendor.test", "Ini tambahan screenshot-nya.")
+    servers.append(UNIT, raw)
+    raw, _ = reply_as_client(ack, "budi@vendor.test", "Nomor HP saya 0812-1111-2222.", keep_subject=False)
+    servers.append(UNIT, raw)
+    raw, _ = mail("sari@dinas.test", f"Re: [{PREFIX} #{YEAR}-00001] saya juga", "Saya mengalami hal yang sama.")
+    servers.append(UNIT, raw)
+    run_once(config)
+
+    store = store_of(config)
+    tickets = store.tickets()
+    assert [t.number for t in tickets] == [f"{YEAR}-00001", f"{YEAR}-00002"]
+    first, second = tickets
+    inbound = [m for m in store.messages_of(first.id) if m["direction"] == "in"]
+    assert [m["sender"] for m in inbound] == ["budi@vendor.test"] * 3
+    assert second.requester.addr == "sari@dinas.test"
+    assert any(e["kind"] == "cites_ticket" for e in store.events_of(second.id))
+    assert any(e["kind"] == "cited_by_ticket" for e in store.events_of(first.id))
+    [sari_ack] = inbox(servers, "sari@dinas.test")
+    assert f"#{YEAR}-00002]" in sari_ack["Subject"]
+
+
+def test_forged_staff_reply_runs_nothing(env):
+    """A staff From without a signed reference is kept as an unverified note; the requester sees nothing."""
+    servers, config = env
+    first_ticket_mail(servers, config)
+    raw, _ = mail("staff1@lpse.test", f"Re: [{PREFIX} #{YEAR}-00001] {SUBJECT}", "#tutup\nKami tutup.")
+    servers.append(UNIT, raw)
+    run_once(config)
+    store = store_of(config)
+    ticket = store.tickets()[0]
+    assert ticket.state is State.OPEN
+    assert len(inbox(servers, "budi@vendor.test")) == 1  # only the ack
+    assert any(e["kind"] == "unverified_note" for e in store.events_of(ticket.id))
+    alerts = inbox(servers, "koordinator@lpse.test")
+    assert len(alerts) == 1 and "staff1@lpse.test" in text_of(alerts[0])
+
+
+def test_same_message_delivered_twice_is_handled_once(env):
+    """A Message-ID already recorded is never processed twice."""
+    servers, config = env
+    raw, _ = mail("budi@vendor.test", "Tidak bisa upload dokumen penawaran", "Mohon bantuan, upload gagal.")
+    servers.append(UNIT, raw)
+    servers.append(UNIT, raw)
+    run_once(config)
+    assert len(store_of(config).tickets()) == 1
+    assert len(inbox(servers, "budi@vendor.test")) == 1
+    assert len(inbox(servers, UNIT, "Processed")) == 2
+
+
+def test_staff_mail_without_ticket_gets_explanation(env):
+    """SPEC 3: staff mail matching no ticket gets an explanatory reply, no ticket."""
+    servers, config = env
+    raw, _ = mail("staff2@lpse.test", "Pertanyaan umum", "Halo, ini tes.")
+    servers.append(UNIT, raw)
+    run_once(config)
+    assert store_of(config).tickets() == []
+    [explanation] = inbox(servers, "staff2@lpse.test")
+    assert "tidak terkait dengan tiket" in text_of(explanation)
+
+
+def test_autoreply_is_recorded_not_answered(env):
+    """SPEC 5: an out-of-office reply to our ack is attached to the ticket and not answered."""
+    servers, config = env
+    first_ticket_mail(servers, config)
+    [ack] = inbox(servers, "budi@vendor.test")
+    raw, _ = mail("budi@vendor.test", "Automatic reply: " + str(ack["Subject"]), "Saya sedang cuti.",
+                  in_reply_to=str(ack["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
+    servers.append(UNIT, raw)
+    run_once(config)
+    store = store_of(config)
+    ticket = store.tickets()[0]
+    assert any(e["kind"] == "automatic_recorded" for e in store.events_of(ticket.id))
+    assert len(inbox(servers, "budi@vendor.test")) == 1
+    assert all(len(inbox(servers, s)) == 1 for s in STAFF)
+
+
+def test_autoreply_limit_per_address(env):
+    """SPEC 5: at most autoreply_limit acks per address and hour; coordinators alerted once."""
+    servers, config = env
+    for i in range(7):
+        raw, _ = mail("budi@vendor.test", f"Masalah nomor {i}", f"Isi masalah {i}")
+        servers.append(UNIT, raw)
+    run_once(config)
+    assert len(store_of(config).tickets()) == 7
+    assert len(inbox(servers, "budi@vendor.test")) == 5
+    assert len(inbox(servers, "koordinator@lpse.test")) == 1
