@@ -1,0 +1,680 @@
+"""Real IMAP and SMTP servers on loopback for the integration tests and the local demo.
+
+`LocalMailServers` owns everything under one base directory: a self-contained Dovecot
+(IMAP only, its own config, sockets, state, log and maildirs) running as a child
+process, and an aiosmtpd SMTP server whose handler delivers every accepted message
+into the recipients' Dovecot INBOXes with Dovecot's own LDA.  Nothing is mocked: the
+bot talks to the same protocols, capabilities (IDLE, UIDPLUS, MOVE) and quirks it
+meets in production, and nothing is shared with the system's mail setup.
+
+Choices worth knowing:
+
+* Mailboxes are addressed by full address (``lpse@lpse.test``); every user has the
+  same password unless `add_user` is given another.  Folder hierarchy separator is
+  ``/`` (maildir ``LAYOUT=fs``), so folder names may contain dots.
+* SMTP needs no authentication.  AUTH PLAIN/LOGIN is advertised without TLS and any
+  credentials are accepted, so a client configured with or without a login works.
+* Delivery happens inside the SMTP DATA transaction: when ``sendmail`` returns, the
+  message is in the INBOX.  Each copy gets ``Return-Path`` and ``Delivered-To``
+  (plus ``X-Original-To`` when the catch-all took it), as an MTA would add them;
+  Dovecot's LDA adds neither.  Unknown recipients go to the catch-all mailbox.
+* As root, Dovecot refuses to run login processes or mail access as root, so the
+  login processes run as ``dovenull`` (or ``nobody``) and mail as the ``mail`` user,
+  chrooted into the maildir root so the base directory itself can stay private
+  (pytest's tmp dirs are mode 0700).  As any other user, everything runs as that user.
+* Dovecot runs in the foreground in its own process group and is stopped by pid; an
+  ``atexit`` hook and, when started from the main thread, a parent-death signal make
+  sure no Dovecot outlives the Python process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import datetime as dt
+import errno
+import grp
+import logging
+import os
+import pwd
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
+from imapclient import IMAPClient
+
+log = logging.getLogger(__name__)
+
+DOVECOT = Path("/usr/sbin/dovecot")
+DOVECOT_LDA = Path("/usr/lib/dovecot/dovecot-lda")
+DOVEADM = Path("/usr/bin/doveadm")
+HOST = "127.0.0.1"
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+# Unix socket paths are limited to 107 bytes; Dovecot's longest name under base_dir
+# is about 25 characters, so a longer runtime dir moves to a short temporary one.
+MAX_RUNTIME_DIR_LEN = 72
+
+
+class LocalMailError(RuntimeError):
+    """The local mail servers could not be started or used."""
+
+
+def dovecot_available() -> bool:
+    """True when the Dovecot binaries this harness needs are installed."""
+    return all(p.is_file() for p in (DOVECOT, DOVECOT_LDA, DOVEADM))
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """Who the Dovecot processes run as; see the module docstring."""
+
+    as_root: bool
+    mail_uid: int
+    mail_gid: int
+    login_user: str
+    internal_user: str
+    internal_group: str
+
+    @classmethod
+    def detect(cls) -> _Identity:
+        if os.geteuid() != 0:
+            me = pwd.getpwuid(os.geteuid())
+            group = grp.getgrgid(os.getegid()).gr_name
+            return cls(False, me.pw_uid, me.pw_gid, me.pw_name, me.pw_name, group)
+        mail = _first_user("mail", "dovecot", "nobody")
+        login = _first_user("dovenull", "nobody")
+        return cls(True, mail.pw_uid, mail.pw_gid, login.pw_name, "root", "root")
+
+
+def _first_user(*names: str) -> pwd.struct_passwd:
+    for name in names:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise LocalMailError(f"none of the users {', '.join(names)} exists")
+
+
+def _free_port(host: str = HOST) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _normalise_address(addr: str) -> str:
+    addr = addr.strip().lower()
+    local, at, domain = addr.partition("@")
+    if not (local and at and domain) or any(c in addr for c in ":/\\ \t\r\n%"):
+        raise ValueError(f"not a usable mailbox address: {addr!r}")
+    return addr
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _dovecot_command(config_file: Path) -> list[str]:
+    """``dovecot -F``, wrapped so that it gets SIGTERM if this process dies.
+
+    ``setpriv --pdeathsig`` (util-linux) sets the parent-death signal and execs Dovecot
+    in the same pid.  Only used from the main thread: Linux sends the signal when the
+    forking *thread* exits, which would stop Dovecot early if a worker thread started it.
+    """
+    cmd = [str(DOVECOT), "-F", "-c", str(config_file)]
+    setpriv = shutil.which("setpriv")
+    if setpriv and threading.current_thread() is threading.main_thread():
+        cmd = [setpriv, "--pdeathsig", "TERM", "--", *cmd]
+    return cmd
+
+
+def _dovecot_config(
+    *,
+    run_dir: Path,
+    state_dir: Path,
+    log_file: Path,
+    users_file: Path,
+    mail_root: Path,
+    port: int,
+    postmaster: str,
+    ident: _Identity,
+) -> str:
+    if ident.as_root:
+        # The mail processes chroot into mail_root (as root, before dropping to the
+        # mail uid), so the base directory's parents need not be traversable.
+        storage = f"""\
+valid_chroot_dirs = {mail_root}
+mail_chroot = {mail_root}
+mail_home = /%u
+"""
+        no_chroot = ""
+        extra_services = ""
+    else:
+        # Unprivileged Dovecot cannot chroot: switch off the services' default chroots.
+        storage = f"mail_home = {mail_root}/%u\n"
+        no_chroot = "  chroot =\n"
+        extra_services = "".join(
+            f"service {name} {{\n{no_chroot}}}\n"
+            for name in ("ipc", "old-stats", "imap-urlauth-login", "aggregator")
+        )
+    return f"""\
+# Generated by mailbot.localmail; self-contained, nothing from /etc/dovecot.
+protocols = imap
+listen = {HOST}
+base_dir = {run_dir}
+state_dir = {state_dir}
+instance_name = localmail
+log_path = {log_file}
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+first_valid_uid = 1
+first_valid_gid = 1
+mail_uid = {ident.mail_uid}
+mail_gid = {ident.mail_gid}
+default_internal_user = {ident.internal_user}
+default_internal_group = {ident.internal_group}
+default_login_user = {ident.login_user}
+{storage}mail_location = maildir:~/Maildir:LAYOUT=fs
+mail_max_userip_connections = 100
+postmaster_address = {postmaster}
+hostname = localmail.test
+
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Drafts {{
+    special_use = \\Drafts
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+  }}
+  mailbox Junk {{
+    special_use = \\Junk
+  }}
+  mailbox Archive {{
+    special_use = \\Archive
+  }}
+}}
+
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu {users_file}
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%Lu {users_file}
+}}
+
+# No anvil auth penalty: after a failed login Dovecot would otherwise delay every
+# login from 127.0.0.1 (good ones too) by up to 15 s.
+service anvil {{
+{no_chroot}  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+
+service imap-login {{
+{no_chroot}  inet_listener imap {{
+    address = {HOST}
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+{extra_services}"""
+
+
+def _accept_any_login(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    return AuthResult(success=True)
+
+
+class _DeliveringHandler:
+    """aiosmtpd handler: deliver each accepted message once per RCPT TO."""
+
+    def __init__(self, deliver: Callable[[str, str, bytes], None]) -> None:
+        self._deliver = deliver
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        sender = "" if envelope.mail_from in (None, "", "<>") else envelope.mail_from
+        for rcpt in envelope.rcpt_tos:
+            try:
+                await asyncio.to_thread(self._deliver, sender, rcpt, content)
+            except Exception:
+                log.exception("local delivery to %s failed", rcpt)
+                return "451 4.3.0 Local delivery failed"
+        return "250 2.0.0 Delivered"
+
+
+class LocalMailServers:
+    """A private Dovecot IMAP server plus an SMTP server that delivers into it."""
+
+    def __init__(
+        self,
+        base_dir: Path,
+        users: Iterable[str],
+        catchall: str | None = None,
+        password: str = "secret",
+    ) -> None:
+        self.base_dir = Path(base_dir).resolve()
+        self._default_password = password
+        self._passwords: dict[str, str] = {}
+        self.config_file = self.base_dir / "dovecot.conf"
+        self.log_file = self.base_dir / "dovecot.log"
+        self._stderr_file = self.base_dir / "dovecot.stderr"
+        self._users_file = self.base_dir / "users"
+        self._mail_root = self.base_dir / "mail"
+        self._ident = _Identity.detect()
+        self._run_dir: Path | None = None
+        self._tmp_run_dir: Path | None = None
+        self._dovecot: subprocess.Popen[bytes] | None = None
+        self._smtp: Controller | None = None
+        self._imap_port: int | None = None
+        self._smtp_port: int | None = None
+        self._lock = threading.Lock()
+        for user in users:
+            self.add_user(user)
+        if catchall is None:
+            if not self._passwords:
+                raise ValueError("need at least one user or an explicit catch-all")
+            catchall = "catchall@" + next(iter(self._passwords)).split("@", 1)[1]
+        self.catchall = _normalise_address(catchall)
+        self.add_user(self.catchall)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start Dovecot, then the SMTP server; on any failure stop what did start."""
+        if self._dovecot is not None:
+            raise LocalMailError("already started")
+        if not dovecot_available():
+            raise LocalMailError(f"Dovecot is not installed ({DOVECOT}, {DOVECOT_LDA}, {DOVEADM})")
+        atexit.register(self.stop)
+        try:
+            self._prepare_dirs()
+            self._start_dovecot()
+            self._start_smtp()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop both servers; safe to call repeatedly and after a failed start."""
+        self._stop_smtp()
+        self._stop_dovecot()
+        if self._tmp_run_dir is not None:
+            shutil.rmtree(self._tmp_run_dir, ignore_errors=True)
+            self._tmp_run_dir = None
+        atexit.unregister(self.stop)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- properties ----------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return HOST
+
+    @property
+    def imap_port(self) -> int:
+        if self._imap_port is None:
+            raise LocalMailError("not started")
+        return self._imap_port
+
+    @property
+    def smtp_port(self) -> int:
+        if self._smtp_port is None:
+            raise LocalMailError("not started")
+        return self._smtp_port
+
+    @property
+    def dovecot_pid(self) -> int | None:
+        """Pid of the Dovecot master process while it runs."""
+        return self._dovecot.pid if self._dovecot is not None else None
+
+    @property
+    def users(self) -> list[str]:
+        """Every mailbox, the catch-all included."""
+        return list(self._passwords)
+
+    # -- users ---------------------------------------------------------------------
+
+    def add_user(self, addr: str, password: str | None = None) -> None:
+        """Create a mailbox; works before and after `start` (Dovecot rereads the file)."""
+        addr = _normalise_address(addr)
+        password = self._default_password if password is None else password
+        if any(c in password for c in ":\r\n"):
+            raise ValueError("password must not contain ':' or line breaks")
+        with self._lock:
+            self._passwords[addr] = password
+            if self._dovecot is None:
+                return
+            self._make_home(addr)
+            self._write_users_file()
+        self._wait_for_user(addr)
+
+    def password_for(self, user: str) -> str:
+        return self._passwords[_normalise_address(user)]
+
+    def mailbox_for(self, rcpt: str) -> str:
+        """The mailbox a message to `rcpt` is delivered to (the catch-all if unknown)."""
+        try:
+            addr = _normalise_address(rcpt)
+        except ValueError:
+            return self.catchall
+        return addr if addr in self._passwords else self.catchall
+
+    # -- IMAP helpers --------------------------------------------------------------
+
+    def imap(self, user: str) -> IMAPClient:
+        """A logged-in IMAP client (use_uid=True); the caller logs out (or uses `with`)."""
+        client = IMAPClient(self.host, self.imap_port, ssl=False, use_uid=True, timeout=10)
+        try:
+            client.login(_normalise_address(user), self.password_for(user))
+        except BaseException:
+            client.shutdown()
+            raise
+        return client
+
+    def append(
+        self,
+        user: str,
+        raw: bytes,
+        folder: str = "INBOX",
+        flags: Sequence[str | bytes] = (),
+        msg_time: dt.datetime | None = None,
+    ) -> int | None:
+        """Put a message straight into a folder (created if missing); returns its UID."""
+        with self.imap(user) as client:
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+            response = client.append(folder, raw, flags=tuple(flags), msg_time=msg_time)
+        return _appended_uid(response)
+
+    def fetch(self, user: str, folder: str = "INBOX") -> list[bytes]:
+        """Raw RFC 822 bytes of every message in `folder`, in UID order ([] if no folder)."""
+        with self.imap(user) as client:
+            if not client.folder_exists(folder):
+                return []
+            client.select_folder(folder, readonly=True)
+            uids = sorted(client.search("ALL"))
+            if not uids:
+                return []
+            data = client.fetch(uids, ["BODY.PEEK[]"])
+        return [data[uid][b"BODY[]"] for uid in uids]
+
+    def folders(self, user: str) -> list[str]:
+        with self.imap(user) as client:
+            return sorted(name for _flags, _sep, name in client.list_folders())
+
+    # -- SMTP helper ---------------------------------------------------------------
+
+    def send(self, raw: bytes, mail_from: str, rcpt_to: list[str]) -> None:
+        """Submit a message to the local SMTP server; it is delivered when this returns."""
+        with smtplib.SMTP(self.host, self.smtp_port, timeout=30) as smtp:
+            refused = smtp.sendmail(mail_from, rcpt_to, raw)
+        if refused:
+            raise LocalMailError(f"recipients refused: {refused}")
+
+    # -- Dovecot -------------------------------------------------------------------
+
+    def _prepare_dirs(self) -> None:
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        run_dir = self.base_dir / "run"
+        if len(str(run_dir)) > MAX_RUNTIME_DIR_LEN:
+            self._tmp_run_dir = Path(tempfile.mkdtemp(prefix="localmail-", dir="/tmp"))
+            run_dir = self._tmp_run_dir
+        run_dir.mkdir(exist_ok=True)
+        self._run_dir = run_dir
+        (self.base_dir / "state").mkdir(exist_ok=True)
+        self._mail_root.mkdir(exist_ok=True)
+        os.chown(self._mail_root, self._ident.mail_uid, self._ident.mail_gid)
+        with self._lock:
+            for addr in self._passwords:
+                self._make_home(addr)
+            self._write_users_file()
+
+    def _make_home(self, addr: str) -> None:
+        home = self._mail_root / addr
+        home.mkdir(mode=0o700, exist_ok=True)
+        os.chown(home, self._ident.mail_uid, self._ident.mail_gid)
+
+    def _write_users_file(self) -> None:
+        lines = "".join(f"{a}:{{PLAIN}}{p}::::::\n" for a, p in self._passwords.items())
+        tmp = self._users_file.with_suffix(".tmp")
+        tmp.write_text(lines)
+        tmp.chmod(0o600)
+        tmp.replace(self._users_file)
+
+    def _wait_for_user(self, addr: str) -> None:
+        """Dovecot rereads the users file at most once a second; wait until it has."""
+        deadline = time.monotonic() + START_TIMEOUT
+        cmd = [str(DOVEADM), "-c", str(self.config_file), "user", addr]
+        while subprocess.run(cmd, check=False, capture_output=True, timeout=10).returncode != 0:
+            if time.monotonic() > deadline:
+                raise LocalMailError(f"Dovecot did not pick up new user {addr}")
+            time.sleep(0.05)
+
+    def _write_config(self, port: int) -> None:
+        assert self._run_dir is not None
+        domain = self.catchall.split("@", 1)[1]
+        self.config_file.write_text(
+            _dovecot_config(
+                run_dir=self._run_dir,
+                state_dir=self.base_dir / "state",
+                log_file=self.log_file,
+                users_file=self._users_file,
+                mail_root=self._mail_root,
+                port=port,
+                postmaster=f"postmaster@{domain}",
+                ident=self._ident,
+            )
+        )
+
+    def _start_dovecot(self, attempts: int = 3) -> None:
+        for attempt in range(1, attempts + 1):
+            port = _free_port()
+            self._write_config(port)
+            self._spawn_dovecot()
+            try:
+                self._wait_for_imap(port)
+            except LocalMailError:
+                self._stop_dovecot()
+                if attempt < attempts and "Address already in use" in self._log_tail():
+                    log.info("IMAP port %d was taken meanwhile; retrying", port)
+                    continue
+                raise
+            self._imap_port = port
+            log.info("Dovecot pid %d serving IMAP on %s:%d", self.dovecot_pid, HOST, port)
+            return
+
+    def _spawn_dovecot(self) -> None:
+        with open(self._stderr_file, "ab") as stderr:
+            self._dovecot = subprocess.Popen(
+                _dovecot_command(self.config_file),
+                stdin=subprocess.DEVNULL,
+                stdout=stderr,
+                stderr=stderr,
+                start_new_session=True,
+            )
+
+    def _wait_for_imap(self, port: int) -> None:
+        """Wait for a real IMAP greeting (a bare TCP accept is not enough)."""
+        assert self._dovecot is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._dovecot.poll() is not None:
+                raise LocalMailError(
+                    f"Dovecot exited with status {self._dovecot.returncode} during start-up;"
+                    f" log tail:\n{self._log_tail()}"
+                )
+            if _imap_greets(port):
+                return
+            time.sleep(0.05)
+        raise LocalMailError(
+            f"Dovecot did not greet on {HOST}:{port} within {START_TIMEOUT:.0f} s;"
+            f" log tail:\n{self._log_tail()}"
+        )
+
+    def _log_tail(self) -> str:
+        parts = [_tail(self.log_file), _tail(self._stderr_file)]
+        return "\n".join(p for p in parts if p) or "(Dovecot wrote no log)"
+
+    def _stop_dovecot(self) -> None:
+        proc, self._dovecot = self._dovecot, None
+        self._imap_port = None
+        if proc is None:
+            return
+        pgid = proc.pid  # start_new_session: the master leads its own process group
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                log.warning("Dovecot pid %d ignored SIGTERM; killing its group", proc.pid)
+                _kill_group(pgid, signal.SIGKILL)
+                proc.wait()
+        _wait_group_gone(pgid, STOP_TIMEOUT)
+
+    # -- SMTP ----------------------------------------------------------------------
+
+    def _start_smtp(self, attempts: int = 3) -> None:
+        for attempt in range(1, attempts + 1):
+            port = _free_port()
+            controller = Controller(
+                _DeliveringHandler(self._deliver),
+                hostname=HOST,
+                port=port,
+                server_hostname="localmail.test",
+                enable_SMTPUTF8=True,
+                authenticator=_accept_any_login,
+                auth_required=False,
+                auth_require_tls=False,
+                ready_timeout=START_TIMEOUT,
+            )
+            try:
+                controller.start()
+            except OSError as err:
+                controller.stop(no_assert=True)
+                if attempt < attempts and err.errno == errno.EADDRINUSE:
+                    log.info("SMTP port %d was taken meanwhile; retrying", port)
+                    continue
+                raise
+            self._smtp = controller
+            self._smtp_port = port
+            log.info("SMTP on %s:%d", HOST, port)
+            return
+
+    def _stop_smtp(self) -> None:
+        controller, self._smtp = self._smtp, None
+        self._smtp_port = None
+        if controller is not None:
+            controller.stop()
+
+    def _deliver(self, sender: str, rcpt: str, content: bytes) -> None:
+        """Deliver one copy with dovecot-lda, as an MTA's local delivery agent would."""
+        mailbox = self.mailbox_for(rcpt)
+        headers = [f"Return-Path: <{sender}>", f"Delivered-To: {mailbox}"]
+        if mailbox != rcpt.strip().lower():
+            headers.append(f"X-Original-To: {rcpt}")
+        message = "".join(h + "\r\n" for h in headers).encode() + content
+        cmd = [str(DOVECOT_LDA), "-c", str(self.config_file), "-d", mailbox]
+        cmd += ["-f", sender, "-a", rcpt]
+        result = subprocess.run(cmd, input=message, check=False, capture_output=True, timeout=30)
+        if result.returncode != 0:
+            raise LocalMailError(
+                f"dovecot-lda exited {result.returncode} for {mailbox}: "
+                f"{result.stderr.decode(errors='replace').strip()}"
+            )
+        log.debug("delivered mail from <%s> for <%s> to %s", sender, rcpt, mailbox)
+
+
+def _appended_uid(response: bytes) -> int | None:
+    """The UID from an ``[APPENDUID <validity> <uid>]`` response code, if present."""
+    text = response.decode(errors="replace") if isinstance(response, bytes) else str(response)
+    marker = "[APPENDUID "
+    start = text.find(marker)
+    if start < 0:
+        return None
+    fields = text[start + len(marker) :].split("]", 1)[0].split()
+    return int(fields[1]) if len(fields) == 2 and fields[1].isdigit() else None
+
+
+def _imap_greets(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=1.0) as sock:
+            return sock.recv(256).startswith(b"* OK")
+    except OSError:
+        return False
+
+
+def _kill_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _live_group_members(pgid: int) -> list[int]:
+    """Pids in process group `pgid` that are not zombies (zombies hold no resources)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the parenthesised command: state, ppid, pgrp, ...
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def _wait_group_gone(pgid: int, timeout: float) -> None:
+    """Wait for Dovecot's children (same process group) to exit; SIGKILL stragglers."""
+    deadline = time.monotonic() + timeout
+    while _live_group_members(pgid):
+        if time.monotonic() >= deadline:
+            log.warning("Dovecot processes in group %d outlived the master; killing", pgid)
+            _kill_group(pgid, signal.SIGKILL)
+            return
+        time.sleep(0.05)
+
+
+__all__ = ["LocalMailError", "LocalMailServers", "dovecot_available"]

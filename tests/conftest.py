@@ -1,0 +1,88 @@
+"""Shared fixtures: real Dovecot IMAP + aiosmtpd SMTP servers on loopback.
+
+Tests that use `mailservers` (directly or through `fresh_mailboxes`) are marked
+`integration` automatically.  Without Dovecot they are skipped locally, but fail when
+the ``CI`` environment variable is set, so CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from mailbot.localmail import DOVECOT, LocalMailServers, dovecot_available
+
+USERS = (
+    "lpse@lpse.test",
+    "staff1@lpse.test",
+    "staff2@lpse.test",
+    "koordinator@lpse.test",
+    "kepala@lpse.test",
+    "helpdesk@lkpp.test",
+    "budi@vendor.test",
+    "sari@dinas.test",
+)
+CATCHALL = "catchall@lpse.test"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "mailservers" in fixtures or "dovecot_installed" in fixtures:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def dovecot_installed() -> None:
+    """Skip without Dovecot, unless running in CI, where that is an error."""
+    if dovecot_available():
+        return
+    reason = f"Dovecot is not installed ({DOVECOT}); apt-get install dovecot-imapd"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} -- required because CI is set", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def mailservers(
+    dovecot_installed: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalMailServers]:
+    """One IMAP + SMTP server pair for the whole session, with the standard users."""
+    servers = LocalMailServers(tmp_path_factory.mktemp("mailservers"), USERS, catchall=CATCHALL)
+    with servers:
+        yield servers
+
+
+@pytest.fixture
+def fresh_mailboxes(mailservers: LocalMailServers) -> LocalMailServers:
+    """The session servers with every mailbox emptied: INBOX only, no messages."""
+    for user in mailservers.users:
+        empty_mailbox(mailservers, user)
+    return mailservers
+
+
+def empty_mailbox(servers: LocalMailServers, user: str) -> None:
+    """Delete every message and every folder but INBOX, and drop subscriptions."""
+    with servers.imap(user) as client:
+        listed = [(name, sep) for _flags, sep, name in client.list_folders()]
+        extra = [(name, sep) for name, sep in listed if name.upper() != "INBOX"]
+        # Children before parents, so no folder is deleted while it has children.
+        for name, sep in sorted(extra, key=lambda f: f[0].count(_text(f[1])), reverse=True):
+            client.delete_folder(name)
+        for _flags, _sep, name in client.list_sub_folders():
+            if name.upper() != "INBOX":
+                client.unsubscribe_folder(name)
+        client.select_folder("INBOX")
+        uids = client.search("ALL")
+        if uids:
+            client.delete_messages(uids)
+            client.expunge()
+        client.unselect_folder()
+
+
+def _text(sep: bytes | str | None) -> str:
+    if isinstance(sep, bytes):
+        return sep.decode()
+    return sep or "/"
