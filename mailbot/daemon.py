@@ -30,7 +30,7 @@ from mailbot.logs import get as get_log
 from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of, tag
 from mailbot.model import Attachment, InboundMessage, Role, Ticket
 from mailbot.parsers import parse_message
-from mailbot.render import Renderer
+from mailbot.render import Renderer, deliverable
 from mailbot.store import Store
 from mailbot.tokens import load_or_create_key, make_message_id, verify
 
@@ -127,12 +127,17 @@ class App:
         now = self.clock()
         received_at = received_at or now
         log = self.log.bind(mailbox=box.name, uid=uid)
+        message_id: str | None = None
         try:
             with time_budget(self.cfg.limits.message_seconds):
                 msg = parse_message(raw, max_header_bytes=self.cfg.limits.max_header_bytes,
                                     max_size=self.cfg.limits.max_message_bytes)
-                log = log.bind(message_id=msg.message_id)
-                if self.store.message_seen(box.name, msg.message_id):
+                message_id = msg.message_id
+                log = log.bind(message_id=message_id)
+                seen = self.store.message_seen(box.name, msg.message_id)
+                if seen == "quarantined":
+                    raise BadMessageError("same Message-ID as a message already in Quarantine")
+                if seen:
                     log.info("message_skipped_duplicate")
                     return Outcome("duplicate", "duplicate")
                 if not msg.from_addr.addr or "@" not in msg.from_addr.addr:
@@ -144,21 +149,20 @@ class App:
                                    tuple(s.kind for s in decision.sends))
                 outcome = self.apply(box, msg, raw, facts, decision, now, uid)
         except (BadMessageError, MessageTimeout) as exc:
-            return self.quarantine(box, raw, str(exc), now, uid, uidvalidity, dry_run, log)
+            return self.quarantine(box, raw, str(exc), now, uid, uidvalidity, dry_run, log, message_id)
         except Exception as exc:  # the per-message boundary: the loop must go on
             log.exception("message_failed")
             return self.quarantine(box, raw, f"internal error: {type(exc).__name__}: {exc}", now, uid, uidvalidity,
-                                   dry_run, log)
+                                   dry_run, log, message_id)
         log.info("message_processed", label=outcome.label, ticket=outcome.ticket, sent=list(outcome.sent))
         return outcome
 
     def quarantine(self, box: MailboxConfig, raw: bytes, reason: str, now: datetime, uid: int | None,
-                   uidvalidity: int | None, dry_run: bool, log: Any) -> Outcome:
+                   uidvalidity: int | None, dry_run: bool, log: Any, message_id: str | None = None) -> Outcome:
         if not dry_run:
             path = self.archive(box.name, "quarantine", raw, now)
-            message_id = "raw-" + hashlib.sha256(raw).hexdigest()[:32]
-            with contextlib.suppress(Exception):
-                message_id = _header_message_id(raw) or message_id
+            if message_id is None:
+                message_id = _header_message_id(raw) or "raw-" + hashlib.sha256(raw).hexdigest()[:32]
             with self.store.unit_of_work():
                 self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity, message_id=message_id,
                                              reason=reason, at=now, archive_path=path)
@@ -259,12 +263,14 @@ class App:
     def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
                 now: datetime) -> list[str]:
         """Render one Send into the outbox, within the caller's transaction; kinds queued."""
-        to = self.audience(box, send.to, ticket, msg)
-        cc = tuple(a for aud in send.cc for a in self.audience(box, aud, ticket, msg) if a not in to)
+        wanted = self.audience(box, send.to, ticket, msg)
+        to = tuple(a for a in wanted if deliverable(a))
+        cc = tuple(a for aud in send.cc for a in self.audience(box, aud, ticket, msg) if a not in to and deliverable(a))
         ticket_id = ticket.id if ticket else None
         if not to:
-            self.store.add_event(box.name, ticket_id, now, "mailbot", "send_skipped", mail=send.kind,
-                                 reason=f"no address for {send.to}")
+            reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {send.to}"
+            self.store.add_event(box.name, ticket_id, now, "mailbot", "send_skipped", mail=send.kind, reason=reason)
+            self.log.warning("mail_skipped", mailbox=box.name, kind=send.kind, reason=reason)
             return []
         if not self.within_limits(box, send, to, ticket, now):
             return []
@@ -375,7 +381,8 @@ class App:
                     archived = self.load_archived(row["archive_path"])
                     if archived:
                         found.extend(archived.attachments)
-            if msg is not None and send.attach == "ticket" and not self.store.message_seen(ticket.mailbox, msg.message_id):
+            if msg is not None and send.attach == "ticket" and not self.store.message_seen(ticket.mailbox,
+                                                                                             msg.message_id):
                 found.extend(msg.attachments)
             return found
         return []

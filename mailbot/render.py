@@ -9,6 +9,7 @@ package's structured headers, so nothing a sender writes can add a header.
 
 from __future__ import annotations
 
+import email.errors
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,6 +68,18 @@ class Outgoing:
     rcpt: tuple[str, ...]
     raw: bytes
     subject: str
+
+
+def deliverable(address: str) -> bool:
+    """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
+    if not address or not address.isascii() or address.count("@") != 1:
+        return False
+    try:
+        parsed = HeaderAddress(addr_spec=address)
+    except (ValueError, IndexError, email.errors.HeaderParseError, email.errors.HeaderDefect):
+        return False
+    local, _, domain = parsed.addr_spec.rpartition("@")
+    return bool(local) and ("." in domain or domain == "localhost") and not domain.startswith(".")
 
 
 def _set_subject(msg: EmailMessage, subject: str) -> None:

@@ -233,15 +233,17 @@ class Store:
 
     # --- messages -------------------------------------------------------------------
 
-    def message_seen(self, mailbox: str, message_id: str) -> bool:
-        """True when this Message-ID was already handled inbound or sent by us."""
+    def message_seen(self, mailbox: str, message_id: str) -> str | None:
+        """"handled" when this Message-ID was handled or sent by us, "quarantined" when
+        it went to Quarantine, else None."""
         rows = self.db.query(
             "select 1 from messages where mailbox = ? and message_id = ? limit 1", [mailbox, message_id]
         )
         if any(True for _ in rows):
-            return True
-        rows = self.db.query("select 1 from quarantine where mailbox = ? and message_id = ? limit 1", [mailbox, message_id])
-        return any(True for _ in rows)
+            return "handled"
+        rows = self.db.query("select reason from quarantine where mailbox = ? and message_id = ? limit 1",
+                             [mailbox, message_id])
+        return "quarantined" if any(True for _ in rows) else None
 
     def tickets_citing(self, mailbox: str, message_ids: tuple[str, ...]) -> list[int]:
         """Ticket ids of stored messages with these Message-IDs, in the order cited."""
