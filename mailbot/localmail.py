@@ -38,6 +38,7 @@ import logging
 import os
 import pwd
 import shutil
+import re
 import signal
 import smtplib
 import socket
@@ -279,8 +280,12 @@ class LocalMailServers:
         users: Iterable[str],
         catchall: str | None = None,
         password: str = "secret",
+        imap_port: int | None = None,
+        smtp_port: int | None = None,
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
+        self._fixed_imap_port = imap_port  # None: a free port chosen at start
+        self._fixed_smtp_port = smtp_port
         self._default_password = password
         self._passwords: dict[str, str] = {}
         self.config_file = self.base_dir / "dovecot.conf"
@@ -445,6 +450,8 @@ class LocalMailServers:
 
     def send(self, raw: bytes, mail_from: str, rcpt_to: list[str]) -> None:
         """Submit a message to the local SMTP server; it is delivered when this returns."""
+        # smtplib sends bytes as they are; on the wire SMTP lines end in CRLF.
+        raw = re.sub(rb"\r?\n", b"\r\n", raw)
         with smtplib.SMTP(self.host, self.smtp_port, timeout=30) as smtp:
             refused = smtp.sendmail(mail_from, rcpt_to, raw)
         if refused:
@@ -507,14 +514,14 @@ class LocalMailServers:
 
     def _start_dovecot(self, attempts: int = 3) -> None:
         for attempt in range(1, attempts + 1):
-            port = _free_port()
+            port = self._fixed_imap_port or _free_port()
             self._write_config(port)
             self._spawn_dovecot()
             try:
                 self._wait_for_imap(port)
             except LocalMailError:
                 self._stop_dovecot()
-                if attempt < attempts and "Address already in use" in self._log_tail():
+                if attempt < attempts and not self._fixed_imap_port and "Address already in use" in self._log_tail():
                     log.info("IMAP port %d was taken meanwhile; retrying", port)
                     continue
                 raise
@@ -574,7 +581,7 @@ class LocalMailServers:
 
     def _start_smtp(self, attempts: int = 3) -> None:
         for attempt in range(1, attempts + 1):
-            port = _free_port()
+            port = self._fixed_smtp_port or _free_port()
             controller = Controller(
                 _DeliveringHandler(self._deliver),
                 hostname=HOST,
@@ -590,7 +597,7 @@ class LocalMailServers:
                 controller.start()
             except OSError as err:
                 controller.stop(no_assert=True)
-                if attempt < attempts and err.errno == errno.EADDRINUSE:
+                if attempt < attempts and not self._fixed_smtp_port and err.errno == errno.EADDRINUSE:
                     log.info("SMTP port %d was taken meanwhile; retrying", port)
                     continue
                 raise

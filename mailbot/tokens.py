@@ -19,7 +19,7 @@ from pathlib import Path
 NO_TICKET = "none"
 _ID = re.compile(
     r"^mb\.(?P<mailbox>[A-Za-z0-9_-]+)\.(?P<ticket>\d{4}-\d{5}|none)\.(?P<kind>[a-z_]+)"
-    r"\.(?P<nonce>[0-9a-f]{12})\.(?P<sig>[a-z2-7]{26})@(?P<domain>[^@\s]+)$"
+    r"\.(?P<nonce>[0-9a-f]{10})\.(?P<sig>[a-z2-7]{16})@(?P<domain>[^@\s]+)$"
 )
 
 
@@ -49,13 +49,13 @@ def load_or_create_key(path: Path) -> bytes:
 
 def _sign(key: bytes, mailbox: str, ticket: str, kind: str, nonce: str) -> str:
     mac = hmac.new(key, f"{mailbox}\0{ticket}\0{kind}\0{nonce}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(mac[:16]).decode().lower().rstrip("=")
+    return base64.b32encode(mac[:10]).decode().lower()  # 80 bits: 16 characters
 
 
 def make_message_id(key: bytes, mailbox: str, ticket: str | None, kind: str, domain: str) -> str:
     """A fresh signed Message-ID, without angle brackets."""
     ticket = ticket or NO_TICKET
-    nonce = secrets.token_hex(6)
+    nonce = secrets.token_hex(5)
     return f"mb.{mailbox}.{ticket}.{kind}.{nonce}.{_sign(key, mailbox, ticket, kind, nonce)}@{domain}"
 
 

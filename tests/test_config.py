@@ -24,12 +24,15 @@ def minimal() -> dict:
     }
 
 
-def test_repository_config_is_valid(monkeypatch):
-    """The config.yaml shipped for the demo loads."""
-    monkeypatch.setenv("MAILBOT_DEMO_PASSWORD", "secret")
-    cfg = load_config(ROOT / "config.yaml")
+def test_repository_config_is_valid(tmp_path):
+    """The config.yaml shipped for the demo loads (with the password file the demo writes)."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "demo-imap.pass").write_text("secret\n")
+    (tmp_path / "config.yaml").write_text((ROOT / "config.yaml").read_text())
+    cfg = load_config(tmp_path / "config.yaml")
     assert cfg.mailboxes[0].address == "lpse@lpse.test"
-    assert cfg.database == ROOT / "data" / "mailbot.db"
+    assert cfg.mailboxes[0].imap.password.value == "secret"
+    assert cfg.database == tmp_path / "data" / "mailbot.db"
 
 
 def test_defaults_fill_every_other_key(tmp_path):
