@@ -483,7 +483,7 @@ class App:
             failures = failures + 1 if errors else 0
             delay = min(box.imap.poll_seconds for box in self.cfg.mailboxes)
             if failures:
-                delay = min(delay * (2 ** min(failures, 6)), 900)
+                delay = min(delay * (2 ** min(failures, 10)), 600)
                 self.log.info("retrying_later", seconds=delay, failures=failures)
             stop.wait(delay)
         notify("STOPPING=1")

@@ -1,0 +1,105 @@
+"""Command line: exit codes, `check`, and the daemon's retry with backoff."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from mailbot import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def unreachable_config(tmp_path: Path, poll_seconds: int = 60) -> Path:
+    port = closed_port()
+    return write(tmp_path, {
+        "database": str(tmp_path / "db.sqlite"), "archive_dir": str(tmp_path / "archive"),
+        "secret_key_file": str(tmp_path / "key"), "log": {"format": "json", "level": "info"},
+        "smtp": {"host": "127.0.0.1", "port": port, "security": "none"},
+        "mailboxes": [{"name": "t", "address": "lpse@lpse.test", "staff": ["staff1@lpse.test"],
+                       "imap": {"host": "127.0.0.1", "port": port, "security": "none", "username": "lpse@lpse.test",
+                                "password": "s3cr3t-imap-pw", "poll_seconds": poll_seconds}}],
+    })
+
+
+def test_typo_in_config_exits_78_naming_the_key(tmp_path, capsys):
+    """Acceptance 5: a typo'd key stops mailbot with 78 and names it."""
+    path = unreachable_config(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"]["pol_seconds"] = 5
+    write(tmp_path, data)
+    assert cli.main(["--config", str(path), "check"]) == 78
+    err = capsys.readouterr().err
+    assert "mailboxes[0].imap.pol_seconds: unknown key" in err and "poll_seconds" in err
+
+
+def test_missing_config_exits_78(tmp_path, capsys):
+    """A missing file is a configuration error too."""
+    assert cli.main(["--config", str(tmp_path / "nope.yaml"), "tickets"]) == 78
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_usage_error_exits_2(capsys):
+    """An unknown command is a usage error."""
+    assert cli.main(["frobnicate"]) == 2
+
+
+def test_check_with_unreachable_imap_exits_69(tmp_path, capsys):
+    """Acceptance 5: `check` names the unreachable server in one clear line."""
+    path = unreachable_config(tmp_path)
+    assert cli.main(["--config", str(path), "check"]) == 69
+    out = capsys.readouterr().out
+    assert "t: imap FAILED: IMAP server 127.0.0.1:" in out and "unreachable" in out
+    assert "t: smtp FAILED: SMTP server 127.0.0.1:" in out
+
+
+def test_check_against_real_servers_passes(fresh_mailboxes, tmp_path, capsys):
+    """`check` logs in to the real Dovecot and SMTP server."""
+    from tests.mailfactory import write_config
+
+    path = write_config(fresh_mailboxes, tmp_path)
+    assert cli.main(["--config", str(path), "check"]) == 0
+    out = capsys.readouterr().out
+    assert "t: IMAP 127.0.0.1" in out and "ok" in out and "t: SMTP 127.0.0.1" in out
+
+
+def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
+    """Acceptance 5: `run` keeps retrying an unreachable IMAP server, waiting longer each time."""
+    path = unreachable_config(tmp_path, poll_seconds=1)
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    try:
+        time.sleep(3.5)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    events = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    names = [e["event"] for e in events]
+    assert names.count("mailbox_unavailable") >= 2
+    waits = [e["seconds"] for e in events if e["event"] == "retrying_later"]
+    assert waits[:2] == [2, 4]
+    assert names[-1] == "daemon_stopped"
+    assert "s3cr3t-imap-pw" not in out.decode() + err.decode()  # secrets never reach the log
