@@ -446,6 +446,14 @@ class LocalMailServers:
         with self.imap(user) as client:
             return sorted(name for _flags, _sep, name in client.list_folders())
 
+    def set_uidvalidity(self, user: str, folder: str, value: int) -> None:
+        """Give a folder a new UIDVALIDITY, as a server rebuild or restore would."""
+        cmd = [str(DOVEADM), "-c", str(self.config_file), "mailbox", "update", "-u", _normalise_address(user),
+               "--uid-validity", str(value), folder]
+        result = subprocess.run(cmd, check=False, capture_output=True, timeout=30)
+        if result.returncode != 0:
+            raise LocalMailError(f"doveadm mailbox update failed: {result.stderr.decode(errors='replace')}")
+
     # -- SMTP helper ---------------------------------------------------------------
 
     def send(self, raw: bytes, mail_from: str, rcpt_to: list[str]) -> None:
