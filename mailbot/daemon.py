@@ -28,9 +28,12 @@ from mailbot.errors import BadMessageError, TransientError
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Decision, Facts, Policy, Send, decide
 from mailbot.logs import get as get_log
 from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of, tag
-from mailbot.model import Attachment, InboundMessage, Role, Ticket
+from mailbot.model import Attachment, InboundMessage, Role, State, Ticket
 from mailbot.parsers import parse_message
+from mailbot.identity import identify
+from mailbot.parsers.authres import authres_passes
 from mailbot.render import Renderer, deliverable
+from mailbot.rules import load_rules
 from mailbot.store import Store
 from mailbot.tokens import load_or_create_key, make_message_id, verify
 
@@ -90,8 +93,9 @@ class App:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.key = load_or_create_key(cfg.secret_key_file)
         self.renderer = Renderer(cfg.templates_dir)
+        self.rules = load_rules(cfg.rules_dir)
         self.policy = Policy(reopen_days=cfg.reopen_days, ack_max_age_hours=cfg.ack_max_age_hours,
-                             language=cfg.language)
+                             language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.log = get_log()
         self.failing_since: dict[str, datetime] = {}
 
@@ -189,16 +193,34 @@ class App:
                 found = self.store.ticket_by_id(ticket_id)
                 if found:
                     referenced.append(found)
+        lkpp_ticket = self.rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
+        if lkpp_ticket and tagged is None and not referenced:
+            # SPEC 3: LKPP mail citing LKPP's own ticket number matches by it.
+            by_lkpp = self.store.ticket_by_lkpp(box.name, lkpp_ticket)
+            if by_lkpp is not None:
+                referenced.append(by_lkpp)
         match = resolve(sender, role, tagged, tuple(referenced))
         ticket = match.ticket
         authenticated, reason = self.authenticate(msg, role, ticket, signed)
         commands = parse_commands(msg.new_text) if role in STAFF_ROLES else None
-        return Facts(
+        facts = Facts(
             message=msg, role=role, ticket=ticket, via=match.via, cited=match.cited,
             authenticated=authenticated, auth_reason=reason, received_at=received_at,
             title=base_subject(msg.subject, box.tag_prefix) or "(tanpa subjek)",
-            commands=commands,
+            commands=commands, lkpp_ticket=lkpp_ticket,
         )
+        if role is Role.LKPP and ticket is not None:
+            verdict = self.rules.classify_lkpp(msg.subject, msg.new_text or msg.text)
+            if verdict:
+                facts = replace(facts, lkpp_class=verdict.value, lkpp_rule=verdict.rule)
+        elif role is Role.REQUESTER and ticket is not None and ticket.state is State.RESOLVED:
+            first = next((line for line in msg.new_text.splitlines() if line.strip()), "")
+            facts = replace(facts, confirmation=self.rules.is_confirmation(first))
+        elif role is Role.REQUESTER:
+            category = self.rules.guess_category(msg.subject, msg.new_text)
+            priority = self.rules.guess_priority(msg.subject, msg.new_text)
+            facts = replace(facts, category=(category.value, category.rule), priority=(priority.value, priority.rule))
+        return facts
 
     def authenticate(self, msg: InboundMessage, role: Role, ticket: Ticket | None,
                      signed: dict[str, str]) -> tuple[bool, str]:
@@ -212,6 +234,11 @@ class App:
             return False, "no ticket"
         if ticket.number not in signed:
             return False, "does not reply to a message that mailbot sent on this ticket"
+        if mode == "authres":
+            ok, why = authres_passes(msg.auth_results, self.cfg.auth.trusted_authserv_id or "", msg.from_addr.addr)
+            if not ok:
+                return False, f"Authentication-Results: {why}"
+            return True, f"signed reference and {why}"
         return True, "signed reference"
 
     # --- applying a decision ------------------------------------------------------------
@@ -366,25 +393,51 @@ class App:
             "alert": "",
             "event": "",
             "rating": ticket.rating if ticket else None,
+            "lkpp_ticket": ticket.lkpp_ticket if ticket else None,
+            "note": text,
+            "identity": {},
+            "confirmed": False,
         }
+        deadlines = self.rules.deadlines(ticket.priority if ticket else None)
+        context["first_response_hours"] = _number(deadlines.first_response)
+        context["confirm_days"] = _number(deadlines.confirm_close)
+        context["close_days"] = _number(deadlines.awaiting_info_close)
+        if send.kind == "escalate" and ticket is not None:
+            context["identity"] = identify(self.requester_messages(ticket, msg)).as_dict()
+        if send.attach == "lkpp" and ticket is not None:
+            latest = self.latest_lkpp(ticket)
+            if latest is not None:
+                context["text"] = redact(latest.new_text or latest.text, (*box.staff, *box.coordinators, *box.heads),
+                                         box.address)
+        context["attachment_names"] = [a.filename for a in self.attachments(send, ticket, msg)]
         context.update(send.context)
         return context
+
+    def requester_messages(self, ticket: Ticket, msg: InboundMessage | None) -> list[InboundMessage]:
+        found = []
+        if ticket.id is not None:
+            for row in self.store.messages_of(ticket.id):
+                if row["direction"] == "in" and row["role"] == "requester":
+                    archived = self.load_archived(row["archive_path"])
+                    if archived:
+                        found.append(archived)
+        return found
+
+    def latest_lkpp(self, ticket: Ticket) -> InboundMessage | None:
+        if ticket.id is None:
+            return None
+        rows = [r for r in self.store.messages_of(ticket.id) if r["direction"] == "in" and r["role"] == "lkpp"]
+        return self.load_archived(rows[-1]["archive_path"]) if rows else None
 
     def attachments(self, send: Send, ticket: Ticket | None, msg: InboundMessage | None) -> list[Attachment]:
         if send.attach == "inbound" and msg is not None:
             return list(msg.attachments)
-        if send.attach in ("ticket", "lkpp") and ticket is not None and ticket.id is not None:
-            found: list[Attachment] = []
-            for row in self.store.messages_of(ticket.id):
-                wanted = "requester" if send.attach == "ticket" else "lkpp"
-                if row["direction"] == "in" and row["role"] == wanted and row["attachments"]:
-                    archived = self.load_archived(row["archive_path"])
-                    if archived:
-                        found.extend(archived.attachments)
-            if msg is not None and send.attach == "ticket" and not self.store.message_seen(ticket.mailbox,
-                                                                                             msg.message_id):
-                found.extend(msg.attachments)
-            return found
+        if send.attach == "lkpp" and ticket is not None:
+            latest = self.latest_lkpp(ticket)
+            return list(latest.attachments) if latest else []
+        if send.attach == "ticket" and ticket is not None:
+            # SOP-015 step 1: every attachment the requester sent on this ticket.
+            return [a for m in self.requester_messages(ticket, msg) for a in m.attachments]
         return []
 
     def threading(self, box: MailboxConfig, ticket: Ticket | None, thread: str,
@@ -487,6 +540,10 @@ class App:
                 self.log.info("retrying_later", seconds=delay, failures=failures)
             stop.wait(delay)
         notify("STOPPING=1")
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 def _header_message_id(raw: bytes) -> str | None:

@@ -121,8 +121,8 @@ class Policy:
     reopen_days: int = 14
     ack_max_age_hours: float = 72
     language: str = "id"
+    relay_status: bool = True
     confirm_words: tuple[str, ...] = ("ya", "tutup", "selesai", "close", "yes", "ok")
-    reject_words: tuple[str, ...] = ("tidak", "no", "belum")
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,10 @@ class Facts:
     commands: ParsedCommands | None = None
     lkpp_class: str | None = None  # need_info | resolved | returned | status | None
     lkpp_rule: str | None = None
+    lkpp_ticket: str | None = None  # LKPP's own ticket number, when its mail carries one
+    confirmation: tuple[bool, int | None] | None = None  # from the closing rules; None: built-in words
+    category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
+    priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
 
 
 _RATING = re.compile(r"^\s*([a-z]+)[\s,.:;!-]*([1-5])?\b", re.I)
@@ -166,7 +170,7 @@ def decide(facts: Facts, policy: Policy, now: datetime) -> Decision:
     if facts.role in (Role.STAFF, Role.COORDINATOR, Role.HEAD):
         return _from_staff(facts, now)
     if facts.role is Role.LKPP:
-        return _from_lkpp(facts, now)
+        return _from_lkpp(facts, policy, now)
     return _from_requester(facts, policy, now)
 
 
@@ -189,7 +193,14 @@ def _open_ticket(facts: Facts, policy: Policy, now: datetime, reopened_from: Tic
         reopened_from=reopened_from.id if reopened_from else None,
         participants=frozenset({msg.from_addr.addr} | {a.addr for a in msg.cc}),
     )
+    if facts.category:
+        ticket = replace(ticket, category=facts.category[0])
+    if facts.priority:
+        ticket = replace(ticket, priority=facts.priority[0])
     events = [HistoryEvent("ticket_opened", msg.from_addr.addr, {"subject": msg.subject})]
+    for name, guess in (("category", facts.category), ("priority", facts.priority)):
+        if guess:
+            events.append(HistoryEvent(f"{name}_guessed", "mailbot", {"value": guess[0], "rule": guess[1]}))
     context: dict[str, object] = {}
     if reopened_from is not None:
         events.append(HistoryEvent("cites_ticket", "mailbot", {"number": reopened_from.number}))
@@ -216,7 +227,7 @@ def _from_requester(facts: Facts, policy: Policy, now: datetime) -> Decision:
         if now - closed_at > timedelta(days=policy.reopen_days):
             return _open_ticket(facts, policy, now, reopened_from=ticket)  # E5, too late to reopen
     if ticket.state is State.RESOLVED:
-        confirmed, rating = read_confirmation(msg.new_text, policy)
+        confirmed, rating = facts.confirmation or read_confirmation(msg.new_text, policy)
         if confirmed:  # E4, SOP-002 step 12: the requester confirms, the ticket closes
             new = _move(ticket, Event.REQUESTER_CONFIRM, now, closed_at=now, rating=rating)
             return Decision(
@@ -377,7 +388,7 @@ LKPP_EVENTS = {
 }
 
 
-def _from_lkpp(facts: Facts, now: datetime) -> Decision:
+def _from_lkpp(facts: Facts, policy: Policy, now: datetime) -> Decision:
     ticket, msg = facts.ticket, facts.message
     actor = msg.from_addr.addr
     if ticket is None:
@@ -394,6 +405,9 @@ def _from_lkpp(facts: Facts, now: datetime) -> Decision:
         event = Event.LKPP_OTHER
     new = _move(ticket, event, now)
     events = [HistoryEvent("lkpp_replied", actor, {"class": facts.lkpp_class, "rule": facts.lkpp_rule})]
+    if facts.lkpp_ticket and facts.lkpp_ticket != ticket.lkpp_ticket:
+        new = replace(new, lkpp_ticket=facts.lkpp_ticket)
+        events.append(HistoryEvent("lkpp_ticket_recorded", actor, {"lkpp_ticket": facts.lkpp_ticket}))
     if new.state != ticket.state:
         events.append(_state_event(ticket, new, actor))
     text = msg.new_text or msg.text
@@ -405,6 +419,8 @@ def _from_lkpp(facts: Facts, now: datetime) -> Decision:
     elif event is Event.LKPP_RESOLVED:  # SOP-015 step 13
         new = replace(new, resolved_at=now, resolved_by=actor)
         sends.append(Send("resolved_lkpp", Audience.REQUESTER, attach="inbound", text=text))
+    elif event is Event.LKPP_STATUS and policy.relay_status:  # SOP-015 steps 12 and 14
+        sends.append(Send("status_user", Audience.REQUESTER, auto=AUTO_GENERATED, text=text))
     sends.append(staff)
     return Decision(new, events=tuple(events), sends=tuple(sends), label=str(event))
 

@@ -53,6 +53,7 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["tickets"].create_index(["mailbox", "number"], unique=True)
     db["tickets"].create_index(["mailbox", "state"])
     db["tickets"].create_index(["mailbox", "requester"])
+    db["tickets"].create_index(["mailbox", "lkpp_ticket"])
     db["participants"].create({"ticket_id": int, "address": str}, pk=("ticket_id", "address"))
     db["messages"].create(
         {
@@ -190,6 +191,11 @@ class Store:
 
     def ticket_by_number(self, mailbox: str, number: str) -> Ticket | None:
         rows = list(self.db.query("select * from tickets where mailbox = ? and number = ?", [mailbox, number]))
+        return self._ticket(rows[0]) if rows else None
+
+    def ticket_by_lkpp(self, mailbox: str, lkpp_ticket: str) -> Ticket | None:
+        rows = list(self.db.query(
+            "select * from tickets where mailbox = ? and lkpp_ticket = ? order by id desc limit 1", [mailbox, lkpp_ticket]))
         return self._ticket(rows[0]) if rows else None
 
     def ticket_by_id(self, ticket_id: int) -> Ticket | None:
