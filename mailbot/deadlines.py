@@ -1,0 +1,681 @@
+"""SLA timers: which deadlines a ticket change starts or stops, and what a due one does.
+
+This module owns the deadline rules of SPEC section 6. It is pure: the ticket before and
+after a decision, `now`, the working calendar and the priority's `Deadlines` go in;
+timers to (re)start or stop, and the mails and history a due timer causes, come out.
+Nothing here reads the clock, a database or a server; the daemon stores the timers and
+puts a firing's mail in the outbox in the same transaction, so each breach notice is
+sent once and survives restarts.
+
+* `plan()` is called after every decision and answers "which timers change?".
+* `fire()` is called by the sweep for a stored timer whose `due_at <= now`.
+* `find_overdue()`, `digest_context()` and `digest_due()` feed the daily digest.
+
+Deadlines in working time follow `WorkCalendar`; only `resolution` (the 3x24h service
+standard of seed 002) is wall-clock time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from mailbot.lifecycle import AUTO_GENERATED, Audience, HistoryEvent, Send
+from mailbot.model import State, Ticket
+from mailbot.rules import Deadlines
+from mailbot.worktime import WorkCalendar
+
+ACTOR = "mailbot"
+
+# The defaults of SPEC section 6 (rules/deadlines.yaml, priority "normal"); used only to
+# word an overdue reason when no priority's deadlines are at hand.
+DEFAULT_DEADLINES = Deadlines(
+    first_response=4,
+    lkpp_status=2,
+    lkpp_progress=1,
+    awaiting_info_remind=2,
+    awaiting_info_close=5,
+    confirm_close=3,
+    resolution=72,
+)
+
+
+class TimerKind(StrEnum):
+    """The SLA timers of SPEC section 6."""
+
+    FIRST_RESPONSE = "first_response"
+    LKPP_STATUS = "lkpp_status"
+    LKPP_PROGRESS = "lkpp_progress"
+    AWAITING_INFO = "awaiting_info"
+    CONFIRM_CLOSE = "confirm_close"
+    RESOLUTION = "resolution"
+
+
+_LKPP_TIMERS = (TimerKind.LKPP_STATUS, TimerKind.LKPP_PROGRESS)
+_WITH_LKPP = (State.ESCALATED, State.AWAITING_INFO)  # states in which LKPP holds the ticket
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One running deadline of a ticket; `step` counts how often it has fired."""
+
+    kind: TimerKind
+    started_at: datetime  # aware
+    due_at: datetime  # aware
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class TimerPlan:
+    """Timers to (re)start, each replacing an active one of its kind, and kinds to stop."""
+
+    set: tuple[Timer, ...] = ()
+    clear: tuple[TimerKind, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.set and not self.clear
+
+
+@dataclass(frozen=True)
+class Firing:
+    """What one due timer causes.
+
+    `next_due` None means the timer is done. `close` asks the caller to close the
+    ticket (and then to call `plan()`, which stops every other timer). `follow` is a
+    timer the caller must start in the same transaction (LKPP_PROGRESS after
+    LKPP_STATUS).
+    """
+
+    sends: tuple[Send, ...]
+    events: tuple[HistoryEvent, ...]
+    next_due: datetime | None
+    close: bool = False
+    follow: Timer | None = None
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """One breached deadline of one ticket, as the digest and `tickets --overdue` show it."""
+
+    number: str
+    subject: str
+    state: str
+    kind: TimerKind
+    due_at: datetime  # when the breach began
+    waited: str  # working time since `due_at`, e.g. "2 hari kerja 3 jam"
+    on_whom: str  # "staff" | "LKPP" | "requester" | "coordinators"
+    reason: str = ""  # short reason; empty: worded by `overdue_reason()` with the defaults
+
+
+# --- plan ----------------------------------------------------------------------------------
+
+
+def plan(
+    old: Ticket | None,
+    new: Ticket,
+    lkpp_message: bool,
+    now: datetime,
+    cal: WorkCalendar,
+    d: Deadlines,
+    *,
+    active: Collection[TimerKind] | None = None,
+) -> TimerPlan:
+    """The timers a decision starts and stops (SPEC section 6).
+
+    `old` is the ticket before the decision (None for a new ticket), `lkpp_message`
+    whether the inbound message was an authenticated LKPP message. `active`, when
+    given, names the kinds already running; it is only needed to make sure an LKPP
+    timer runs when a ticket goes back from `awaiting_info` to `escalated`.
+
+    A ticket reopened from `closed` gets FIRST_RESPONSE again only while it has never
+    had a first response; RESOLUTION is not restarted, since the 3x24h standard counts
+    from the ticket's opening.
+    """
+    _check_aware(now)
+    changes = _Changes()
+    before, after = (old.state if old else None), new.state
+    if after is State.CLOSED:
+        if before is not State.CLOSED:
+            changes.stop(*TimerKind)  # closing ends every deadline, RESOLUTION too
+        return changes.result()
+    if (old is None or before is State.CLOSED) and new.first_response_at is None:
+        changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
+    if old is None:
+        changes.start(TimerKind.RESOLUTION, now, now + timedelta(hours=d.resolution))
+    if old is not None and old.first_response_at is None and new.first_response_at is not None:
+        changes.stop(TimerKind.FIRST_RESPONSE)
+    if before is not after:
+        _state_timers(changes, before, after, now, cal, d, active)
+    if lkpp_message and before in _WITH_LKPP and after in _WITH_LKPP:
+        # SOP-015 step 14: each LKPP message restarts the daily progress clock.
+        changes.stop(TimerKind.LKPP_STATUS)
+        changes.start(TimerKind.LKPP_PROGRESS, now, cal.add_working_days(now, d.lkpp_progress))
+    return changes.result()
+
+
+def _state_timers(
+    changes: _Changes,
+    before: State | None,
+    after: State,
+    now: datetime,
+    cal: WorkCalendar,
+    d: Deadlines,
+    active: Collection[TimerKind] | None,
+) -> None:
+    """The timers that entering `after` and leaving `before` start and stop."""
+    if after is State.ESCALATED:
+        if before is State.AWAITING_INFO:
+            # The escalation goes on: its LKPP timers stay as they are. Paused while
+            # awaiting_info (see fire()), LKPP_PROGRESS is still there unless the caller
+            # says otherwise.
+            if active is not None and not set(_LKPP_TIMERS) & set(active):
+                changes.start(
+                    TimerKind.LKPP_PROGRESS, now, cal.add_working_days(now, d.lkpp_progress)
+                )
+        else:
+            # SOP-015 step 12: LKPP owes a status within 2 working days of escalation.
+            changes.start(TimerKind.LKPP_STATUS, now, cal.add_working_days(now, d.lkpp_status))
+            changes.stop(TimerKind.LKPP_PROGRESS)
+    if after is State.AWAITING_INFO:
+        changes.start(
+            TimerKind.AWAITING_INFO, now, cal.add_working_days(now, d.awaiting_info_remind)
+        )
+    if before is State.AWAITING_INFO:
+        changes.stop(TimerKind.AWAITING_INFO)
+    if after is State.RESOLVED:
+        # Seed 002 step 12: the requester confirms closing, or the ticket closes by itself.
+        changes.start(TimerKind.CONFIRM_CLOSE, now, cal.add_working_days(now, d.confirm_close))
+    if before is State.RESOLVED:
+        changes.stop(TimerKind.CONFIRM_CLOSE)
+    if before in _WITH_LKPP and after not in _WITH_LKPP:
+        changes.stop(*_LKPP_TIMERS)
+
+
+class _Changes:
+    """Accumulates starts and stops; the last word on a kind wins."""
+
+    def __init__(self) -> None:
+        self._set: dict[TimerKind, Timer] = {}
+        self._clear: dict[TimerKind, None] = {}
+
+    def start(self, kind: TimerKind, now: datetime, due: datetime) -> None:
+        self._clear.pop(kind, None)
+        self._set[kind] = Timer(kind, now, due)
+
+    def stop(self, *kinds: TimerKind) -> None:
+        for kind in kinds:
+            self._set.pop(kind, None)
+            self._clear[kind] = None
+
+    def result(self) -> TimerPlan:
+        return TimerPlan(tuple(self._set.values()), tuple(self._clear))
+
+
+# --- fire ----------------------------------------------------------------------------------
+
+
+def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines) -> Firing:
+    """What the due `timer` of `ticket` sends and records at `now` (SPEC section 6).
+
+    Repeating timers keep their phase but skip every occurrence up to `now`, so a
+    daemon that was down for days sends one notice, not a burst. A timer that no longer
+    fits the ticket's state is dropped with a `timer_dropped` event and sends nothing,
+    which makes stale timer rows harmless. LKPP timers pause while the ticket is
+    `awaiting_info` (LKPP waits for the requester then): they send nothing and come
+    back the next working day.
+    """
+    _check_aware(now)
+    if timer.kind in _LKPP_TIMERS and ticket.state is State.AWAITING_INFO:
+        return Firing((), (), _next_after(timer.due_at, now, cal, d.lkpp_progress))
+    if not fits(timer.kind, ticket):
+        detail: dict[str, object] = {
+            "timer": str(timer.kind),
+            "step": timer.step,
+            "state": str(ticket.state),
+        }
+        return Firing((), (HistoryEvent("timer_dropped", ACTOR, detail),), None)
+    return _FIRE[timer.kind](timer, ticket, now, cal, d)
+
+
+def fits(kind: TimerKind, ticket: Ticket) -> bool:
+    """Whether a timer of `kind` still means something for the ticket as it is now."""
+    match kind:
+        case TimerKind.FIRST_RESPONSE:
+            return ticket.state is State.OPEN and ticket.first_response_at is None
+        case TimerKind.LKPP_STATUS | TimerKind.LKPP_PROGRESS:
+            return ticket.state in _WITH_LKPP
+        case TimerKind.AWAITING_INFO:
+            return ticket.state is State.AWAITING_INFO
+        case TimerKind.CONFIRM_CLOSE:
+            return ticket.state is State.RESOLVED
+        case TimerKind.RESOLUTION:
+            return ticket.state is not State.CLOSED
+    return False  # pragma: no cover - every kind is matched above
+
+
+def _fire_first_response(
+    timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
+) -> Firing:
+    """No first answer from staff: staff and coordinators, again each working day."""
+    waited = cal.working_time_between(ticket.created_at, now)
+    context: dict[str, object] = {
+        "timer": str(timer.kind),
+        "due": _iso(timer.due_at, cal),
+        "hours_waited": round(waited / timedelta(hours=1)),
+    }
+    send = Send(
+        "overdue_staff",
+        Audience.STAFF,
+        cc=(Audience.COORDINATORS,),
+        auto=AUTO_GENERATED,
+        context=context,
+    )
+    return Firing((send,), (_fired(timer, cal),), _next_after(timer.due_at, now, cal, 1))
+
+
+def _fire_lkpp_status(
+    timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
+) -> Firing:
+    """SOP-015 step 12: no status from LKPP within 2 working days of escalation.
+
+    LKPP is asked for a status (staff and coordinators in copy) and the requester told;
+    from then on the progress reminder of step 14 takes over (`follow`).
+    """
+    context: dict[str, object] = {
+        "timer": str(timer.kind),
+        "due": _iso(timer.due_at, cal),
+        "days": _number(d.lkpp_status),
+    }
+    sends = (
+        Send(
+            "overdue_lkpp",
+            Audience.LKPP,
+            cc=(Audience.STAFF, Audience.COORDINATORS),
+            auto=AUTO_GENERATED,
+            context=context,
+        ),
+        Send(
+            "status_user",
+            Audience.REQUESTER,
+            auto=AUTO_GENERATED,
+            context={"timer": str(timer.kind)},
+        ),
+    )
+    follow = Timer(
+        TimerKind.LKPP_PROGRESS, timer.due_at, _next_after(timer.due_at, now, cal, d.lkpp_progress)
+    )
+    return Firing(sends, (_fired(timer, cal),), None, follow=follow)
+
+
+def _fire_lkpp_progress(
+    timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
+) -> Firing:
+    """SOP-015 step 14: LKPP reports progress every working day; remind it when it does not."""
+    send = Send(
+        "remind_lkpp",
+        Audience.LKPP,
+        auto=AUTO_GENERATED,
+        context={"timer": str(timer.kind), "due": _iso(timer.due_at, cal)},
+    )
+    return Firing(
+        (send,), (_fired(timer, cal),), _next_after(timer.due_at, now, cal, d.lkpp_progress)
+    )
+
+
+def _fire_awaiting_info(
+    timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
+) -> Firing:
+    """LKPP's request unanswered: remind the requester, then close (SOP-015 steps 7-9).
+
+    After an outage that also passed the closing deadline the requester still gets the
+    usual time between reminder and closing, counted from the reminder.
+    """
+    if timer.step == 0:
+        close_at = cal.add_working_days(timer.started_at, d.awaiting_info_close)
+        if close_at <= now:
+            close_at = cal.add_working_days(now, d.awaiting_info_close - d.awaiting_info_remind)
+        context: dict[str, object] = {
+            "timer": str(timer.kind),
+            "close_days": _number(d.awaiting_info_close),
+            "close_at": _iso(close_at, cal),
+        }
+        send = Send("remind_user", Audience.REQUESTER, auto=AUTO_GENERATED, context=context)
+        return Firing((send,), (_fired(timer, cal),), close_at)
+    sends = (
+        Send("closed", Audience.REQUESTER, auto=AUTO_GENERATED, context={"reason": "no_info"}),
+        Send(
+            "staff_update",
+            Audience.STAFF,
+            auto=AUTO_GENERATED,
+            context={"event": "auto_closed", "reason": "no_info"},
+        ),
+    )
+    return Firing(sends, (_fired(timer, cal), _closed(ticket)), None, close=True)
+
+
+def _fire_confirm_close(
+    timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
+) -> Firing:
+    """Seed 002 step 12: a solution the requester does not answer closes the ticket."""
+    send = Send(
+        "closed", Audience.REQUESTER, auto=AUTO_GENERATED, context={"reason": "no_confirmation"}
+    )
+    return Firing((send,), (_fired(timer, cal), _closed(ticket)), None, close=True)
+
+
+def _fire_resolution(
+    timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
+) -> Firing:
+    """Seed 002: past the 3x24h service standard; coordinators are told once."""
+    context: dict[str, object] = {
+        "timer": str(timer.kind),
+        "due": _iso(timer.due_at, cal),
+        "hours": _number(d.resolution),
+    }
+    send = Send("overdue_staff", Audience.COORDINATORS, auto=AUTO_GENERATED, context=context)
+    return Firing((send,), (_fired(timer, cal),), None)
+
+
+_FIRE = {
+    TimerKind.FIRST_RESPONSE: _fire_first_response,
+    TimerKind.LKPP_STATUS: _fire_lkpp_status,
+    TimerKind.LKPP_PROGRESS: _fire_lkpp_progress,
+    TimerKind.AWAITING_INFO: _fire_awaiting_info,
+    TimerKind.CONFIRM_CLOSE: _fire_confirm_close,
+    TimerKind.RESOLUTION: _fire_resolution,
+}
+
+
+def _next_after(due: datetime, now: datetime, cal: WorkCalendar, days: float) -> datetime:
+    """`due` plus `days` working days, again and again until it lies after `now`."""
+    following = cal.add_working_days(due, days)
+    while following <= now:
+        following = cal.add_working_days(following, days)
+    return following
+
+
+def _fired(timer: Timer, cal: WorkCalendar) -> HistoryEvent:
+    detail: dict[str, object] = {
+        "timer": str(timer.kind),
+        "step": timer.step,
+        "due": _iso(timer.due_at, cal),
+    }
+    return HistoryEvent("timer_fired", ACTOR, detail)
+
+
+def _closed(ticket: Ticket) -> HistoryEvent:
+    return HistoryEvent(
+        "state_changed", ACTOR, {"from": str(ticket.state), "to": str(State.CLOSED)}
+    )
+
+
+# --- overdue and the daily digest ----------------------------------------------------------
+
+_ON_WHOM = {
+    TimerKind.FIRST_RESPONSE: "staff",
+    TimerKind.LKPP_STATUS: "LKPP",
+    TimerKind.LKPP_PROGRESS: "LKPP",
+    TimerKind.AWAITING_INFO: "requester",
+    TimerKind.CONFIRM_CLOSE: "requester",
+    TimerKind.RESOLUTION: "coordinators",
+}
+_REASONS = {
+    "id": {
+        TimerKind.FIRST_RESPONSE: "belum ada tanggapan pertama dari helpdesk ({})",
+        TimerKind.LKPP_STATUS: "belum ada status dari LKPP ({})",
+        TimerKind.LKPP_PROGRESS: "belum ada perkembangan dari LKPP ({})",
+        TimerKind.AWAITING_INFO: "data tambahan dari pengguna belum diterima ({})",
+        TimerKind.CONFIRM_CLOSE: "belum ada konfirmasi penutupan dari pengguna ({})",
+        TimerKind.RESOLUTION: "melewati standar penyelesaian {}",
+    },
+    "en": {
+        TimerKind.FIRST_RESPONSE: "no first answer from the helpdesk ({})",
+        TimerKind.LKPP_STATUS: "no status from LKPP ({})",
+        TimerKind.LKPP_PROGRESS: "no progress report from LKPP ({})",
+        TimerKind.AWAITING_INFO: "the requester has not sent the data asked for ({})",
+        TimerKind.CONFIRM_CLOSE: "the requester has not confirmed closing ({})",
+        TimerKind.RESOLUTION: "past the {} service standard",
+    },
+}
+_UNITS = {  # singular, plural
+    "id": {
+        "day": ("hari kerja", "hari kerja"),
+        "hour": ("jam", "jam"),
+        "minute": ("menit", "menit"),
+        "work_hour": ("jam kerja", "jam kerja"),
+    },
+    "en": {
+        "day": ("working day", "working days"),
+        "hour": ("hour", "hours"),
+        "minute": ("minute", "minutes"),
+        "work_hour": ("working hour", "working hours"),
+    },
+}
+_DAY_NAMES = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTH_NAMES = {
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def overdue_reason(
+    kind: TimerKind, d: Deadlines | None = None, language: str = "id"
+) -> tuple[str, str]:
+    """(on whom, short reason) for a breached timer, worded with `d` (default: SPEC values).
+
+    E.g. ("LKPP", "belum ada status dari LKPP (2 hari kerja)").
+    """
+    d = d or DEFAULT_DEADLINES
+    lang = _lang(language)
+    if kind is TimerKind.RESOLUTION:
+        hours = d.resolution
+        span = f"3x24 {_UNITS[lang]['hour'][1]}" if hours == 72 else _unit(hours, "hour", lang)
+    elif kind is TimerKind.FIRST_RESPONSE:
+        span = _unit(d.first_response, "work_hour", lang)
+    else:
+        days = {
+            TimerKind.LKPP_STATUS: d.lkpp_status,
+            TimerKind.LKPP_PROGRESS: d.lkpp_progress,
+            TimerKind.AWAITING_INFO: d.awaiting_info_remind,
+            TimerKind.CONFIRM_CLOSE: d.confirm_close,
+        }[kind]
+        span = _unit(days, "day", lang)
+    return _ON_WHOM[kind], _REASONS[lang][kind].format(span)
+
+
+def breach_start(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime:
+    """When the breach of `timer` began: its first due time, whatever it has fired since."""
+    match timer.kind:
+        case TimerKind.FIRST_RESPONSE:
+            return cal.add_working_hours(timer.started_at, d.first_response)
+        case TimerKind.LKPP_PROGRESS:
+            return cal.add_working_days(timer.started_at, d.lkpp_progress)
+        case TimerKind.AWAITING_INFO:
+            return cal.add_working_days(timer.started_at, d.awaiting_info_remind)
+    return timer.due_at
+
+
+def find_overdue(
+    ticket: Ticket,
+    timers: Iterable[Timer],
+    now: datetime,
+    cal: WorkCalendar,
+    d: Deadlines,
+    language: str = "id",
+) -> list[Overdue]:
+    """Every breached deadline of `ticket` at `now`, from its active timers.
+
+    A repeating timer stays overdue after it fired, until the ticket moves on. The 3x24h
+    standard is also read from the ticket itself, since a fired RESOLUTION timer is
+    done: an unclosed ticket opened more than `d.resolution` hours ago is overdue.
+    """
+    _check_aware(now)
+    found: dict[TimerKind, datetime] = {}
+    for timer in timers:
+        if not fits(timer.kind, ticket):
+            continue
+        start = breach_start(timer, cal, d)
+        if start <= now:
+            found[timer.kind] = min(start, found.get(timer.kind, start))
+    resolution_due = ticket.created_at + timedelta(hours=d.resolution)
+    if ticket.state is not State.CLOSED and resolution_due <= now:
+        found.setdefault(TimerKind.RESOLUTION, resolution_due)
+    result = []
+    for kind, due in found.items():
+        on_whom, reason = overdue_reason(kind, d, language)
+        waited = format_waited(cal.working_time_between(due, now), cal, language)
+        result.append(
+            Overdue(
+                ticket.number, ticket.subject, str(ticket.state), kind, due, waited, on_whom, reason
+            )
+        )
+    return sorted(result, key=_overdue_order)
+
+
+def digest_context(
+    tickets: list[Ticket],
+    overdue: list[Overdue],
+    now: datetime,
+    cal: WorkCalendar,
+    language: str = "id",
+) -> dict[str, object]:
+    """The template context of the daily `digest` to heads and coordinators.
+
+    `counts` holds all six states (of the tickets given); `tickets` lists every
+    overdue entry, longest-breached first.
+    """
+    _check_aware(now)
+    lang = _lang(language)
+    counts = {str(state): 0 for state in State}
+    for ticket in tickets:
+        counts[str(ticket.state)] += 1
+    rows = [
+        {
+            "number": o.number,
+            "subject": o.subject,
+            "state": o.state,
+            "waited": o.waited,
+            "on_whom": o.on_whom,
+            "reason": o.reason or overdue_reason(o.kind, language=lang)[1],
+            "kind": str(o.kind),
+            "due": o.due_at.astimezone(cal.tz).strftime("%d-%m-%Y %H:%M"),
+        }
+        for o in sorted(overdue, key=_overdue_order)
+    ]
+    today = now.astimezone(cal.tz).date()
+    return {
+        "day": format_day(today, lang),
+        "date": today.isoformat(),
+        "counts": counts,
+        "total": len(tickets),
+        "overdue_count": len(rows),
+        "tickets": rows,
+    }
+
+
+def digest_due(
+    last_sent_day: date | None, now: datetime, cal: WorkCalendar, at: time | None = time(8)
+) -> bool:
+    """Whether the daily digest should go now: once per working day, from `at` local time.
+
+    `at` None means the calendar's opening time. A daemon that starts later in the day
+    still sends that day's digest; weekends and holidays have none.
+    """
+    _check_aware(now)
+    local = now.astimezone(cal.tz)
+    today = local.date()
+    if not cal.is_working_day(today):
+        return False
+    if last_sent_day is not None and last_sent_day >= today:
+        return False
+    return local.time() >= (cal.opens if at is None else at)
+
+
+def format_waited(delta: timedelta, cal: WorkCalendar, language: str = "id") -> str:
+    """Working time in words: "2 hari kerja 3 jam", "3 jam 20 menit", "45 menit".
+
+    Days are the calendar's working-day length; minutes are shown only under a day.
+    """
+    lang = _lang(language)
+    minutes = max(0, round(delta / timedelta(minutes=1)))
+    per_day = round(cal.day_length / timedelta(minutes=1))
+    days, rest = divmod(minutes, per_day)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(_unit(days, "day", lang))
+    if hours:
+        parts.append(_unit(hours, "hour", lang))
+    if (minutes and not days) or not parts:
+        parts.append(_unit(minutes, "minute", lang))
+    return " ".join(parts)
+
+
+def format_day(day: date, language: str = "id") -> str:
+    """A date in words: "Senin, 23 Maret 2026" / "Monday, 23 March 2026"."""
+    lang = _lang(language)
+    weekday, month = _DAY_NAMES[lang][day.weekday()], _MONTH_NAMES[lang][day.month - 1]
+    return f"{weekday}, {day.day} {month} {day.year}"
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _overdue_order(o: Overdue) -> tuple[datetime, str, int]:
+    return o.due_at, o.number, list(TimerKind).index(o.kind)
+
+
+def _unit(amount: float, unit: str, lang: str) -> str:
+    one, many = _UNITS[lang][unit]
+    return f"{_number(amount)} {one if amount == 1 else many}"
+
+
+def _number(value: float) -> int | float:
+    """4.0 -> 4 for templates and wording; 0.5 stays 0.5."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _iso(t: datetime, cal: WorkCalendar) -> str:
+    return t.astimezone(cal.tz).isoformat()
+
+
+def _lang(language: str) -> str:
+    """Indonesian unless English is asked for (config allows id | en)."""
+    return "en" if language == "en" else "id"
+
+
+def _check_aware(t: datetime) -> None:
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"a timezone-aware time is required, got naive {t.isoformat()}")

@@ -1,0 +1,662 @@
+"""Pure tests of the SLA timers of SPEC section 6 over real 2026 Indonesian dates."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.deadlines import (
+    DEFAULT_DEADLINES,
+    Firing,
+    Overdue,
+    Timer,
+    TimerKind,
+    TimerPlan,
+    digest_context,
+    digest_due,
+    find_overdue,
+    fire,
+    format_day,
+    format_waited,
+    overdue_reason,
+    plan,
+)
+from mailbot.lifecycle import AUTO_GENERATED, Audience
+from mailbot.model import Address, State, Ticket
+from mailbot.rules import Deadlines, load_rules
+from mailbot.worktime import WorkCalendar
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+CAL = WorkCalendar.build()
+D = Deadlines(
+    first_response=4,
+    lkpp_status=2,
+    lkpp_progress=1,
+    awaiting_info_remind=2,
+    awaiting_info_close=5,
+    confirm_close=3,
+    resolution=72,
+)
+K = TimerKind
+ALL_KINDS = set(TimerKind)
+
+
+def wib(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) -> datetime:
+    """A Jakarta (WIB) wall-clock time in 2026."""
+    return datetime(year, month, day, hour, minute, tzinfo=JAKARTA)
+
+
+MON = wib(11, 23, 10)  # Monday 23 November 2026, an ordinary working week
+
+
+def ticket(state: State = State.OPEN, **kw: object) -> Ticket:
+    """A ticket opened Monday 23 November 2026 08:00 WIB."""
+    base: dict[str, object] = {
+        "id": 1,
+        "mailbox": "btm",
+        "number": "2026-00042",
+        "state": state,
+        "requester": Address("budi@vendor.test", "Budi"),
+        "subject": "Akun terkunci",
+        "created_at": wib(11, 23, 8),
+        "updated_at": wib(11, 23, 8),
+    }
+    base.update(kw)
+    return Ticket(**base)  # type: ignore[arg-type]
+
+
+def moved(old: Ticket, state: State, **kw: object) -> Ticket:
+    """The same ticket in another state."""
+    return replace(old, state=state, **kw)  # type: ignore[arg-type]
+
+
+def sets(p: TimerPlan) -> dict[TimerKind, datetime]:
+    """The kinds a plan starts, with their due times."""
+    return {t.kind: t.due_at for t in p.set}
+
+
+def sweep(timer: Timer, t: Ticket, now: datetime) -> list[Firing]:
+    """Fire `timer` as the daemon's sweep does: while due, storing step+1 and next_due."""
+    firings = []
+    while timer.due_at <= now:
+        firing = fire(timer, t, now, CAL, D)
+        firings.append(firing)
+        if firing.next_due is None:
+            break
+        timer = replace(timer, step=timer.step + 1, due_at=firing.next_due)
+    return firings
+
+
+def test_default_deadlines_match_the_shipped_rules() -> None:
+    """The wording defaults are the shipped rules of the normal priority."""
+    assert load_rules().deadlines("normal") == DEFAULT_DEADLINES == D
+
+
+# --- plan(): the SPEC examples ------------------------------------------------------------
+
+
+def test_spec_example_escalation_over_nyepi_and_eid() -> None:
+    """Escalated on Nyepi, Thu 2026-03-19 10:00, LKPP's status is due Thu 2026-03-26 16:00."""
+    now = wib(3, 19, 10)
+    old = ticket(State.ANSWERED, created_at=wib(3, 17, 9), first_response_at=wib(3, 17, 10))
+    p = plan(old, moved(old, State.ESCALATED), False, now, CAL, D)
+    assert sets(p) == {K.LKPP_STATUS: wib(3, 26, 16)}
+    assert p.clear == (K.LKPP_PROGRESS,)
+    assert p.set[0].started_at == now and p.set[0].step == 0
+
+
+def test_spec_example_escalation_on_a_friday_afternoon() -> None:
+    """Escalated Fri 2026-11-20 15:30, LKPP's status is due Tue 2026-11-24 15:30."""
+    old = ticket(State.OPEN, created_at=wib(11, 20, 9))
+    p = plan(old, moved(old, State.ESCALATED), False, wib(11, 20, 15, 30), CAL, D)
+    assert sets(p) == {K.LKPP_STATUS: wib(11, 24, 15, 30)}
+
+
+# --- plan(): every rule ---------------------------------------------------------------------
+
+
+def test_new_ticket_starts_first_response_and_resolution() -> None:
+    """A new ticket gets FIRST_RESPONSE in working hours and RESOLUTION as 3x24 wall-clock hours."""
+    p = plan(None, ticket(created_at=MON), False, MON, CAL, D)
+    assert sets(p) == {K.FIRST_RESPONSE: wib(11, 23, 14), K.RESOLUTION: wib(11, 26, 10)}
+    assert p.clear == ()
+
+
+def test_new_ticket_on_friday_afternoon_waits_over_the_weekend() -> None:
+    """Four working hours from Fri 15:00 end Mon 11:00; 72 hours end Mon 15:00 wall clock."""
+    now = wib(11, 20, 15)
+    p = plan(None, ticket(created_at=now), False, now, CAL, D)
+    assert sets(p) == {K.FIRST_RESPONSE: wib(11, 23, 11), K.RESOLUTION: wib(11, 23, 15)}
+
+
+def test_first_response_per_priority() -> None:
+    """A high-priority ticket's first response is due one working hour after opening."""
+    p = plan(None, ticket(created_at=MON), False, MON, CAL, replace(D, first_response=1))
+    assert sets(p)[K.FIRST_RESPONSE] == wib(11, 23, 11)
+
+
+def test_first_response_recorded_clears_its_timer() -> None:
+    """The first staff answer stops FIRST_RESPONSE and starts nothing."""
+    old = ticket(State.OPEN)
+    p = plan(old, moved(old, State.ANSWERED, first_response_at=MON), False, MON, CAL, D)
+    assert p.set == () and p.clear == (K.FIRST_RESPONSE,)
+
+
+def test_later_staff_answers_change_no_timer() -> None:
+    """A second staff answer, after the first response, plans nothing."""
+    old = ticket(State.OPEN, first_response_at=wib(11, 23, 9))
+    assert plan(old, moved(old, State.ANSWERED), False, MON, CAL, D).empty
+
+
+@pytest.mark.parametrize("before", [State.OPEN, State.ANSWERED, State.RESOLVED])
+def test_escalation_starts_lkpp_status(before: State) -> None:
+    """Escalation starts LKPP_STATUS after 2 working days (SOP-015 step 12), stops LKPP_PROGRESS."""
+    old = ticket(before, first_response_at=wib(11, 23, 9))
+    p = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D)
+    assert sets(p) == {K.LKPP_STATUS: wib(11, 25, 10)}
+    assert K.LKPP_PROGRESS in p.clear
+    assert (K.CONFIRM_CLOSE in p.clear) is (before is State.RESOLVED)
+
+
+def test_escalation_without_first_response_keeps_first_response_running() -> None:
+    """Escalating does not record a first response, so FIRST_RESPONSE is not touched."""
+    old = ticket(State.OPEN)
+    p = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D)
+    assert K.FIRST_RESPONSE not in p.clear and K.FIRST_RESPONSE not in sets(p)
+
+
+@pytest.mark.parametrize("state", [State.ESCALATED, State.AWAITING_INFO])
+def test_lkpp_message_restarts_the_progress_clock(state: State) -> None:
+    """An LKPP status message stops LKPP_STATUS and starts LKPP_PROGRESS (SOP-015 step 14)."""
+    old = ticket(state)
+    p = plan(old, moved(old, state), True, MON, CAL, D)
+    assert sets(p) == {K.LKPP_PROGRESS: wib(11, 24, 10)}
+    assert p.clear == (K.LKPP_STATUS,)
+
+
+def test_requester_mail_while_escalated_changes_no_timer() -> None:
+    """Mail from the requester on an escalated ticket is not LKPP's progress."""
+    old = ticket(State.ESCALATED)
+    assert plan(old, moved(old, State.ESCALATED), False, MON, CAL, D).empty
+
+
+def test_lkpp_need_info_starts_awaiting_info_and_progress() -> None:
+    """LKPP asking for data starts AWAITING_INFO (2 working days) and restarts LKPP_PROGRESS."""
+    old = ticket(State.ESCALATED)
+    p = plan(old, moved(old, State.AWAITING_INFO), True, MON, CAL, D)
+    assert sets(p) == {K.AWAITING_INFO: wib(11, 25, 10), K.LKPP_PROGRESS: wib(11, 24, 10)}
+    assert p.clear == (K.LKPP_STATUS,)
+
+
+def test_info_forwarded_back_to_lkpp_keeps_the_lkpp_timers() -> None:
+    """Back from awaiting_info to escalated: AWAITING_INFO stops, LKPP timers stay as they are."""
+    old = ticket(State.AWAITING_INFO)
+    p = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D)
+    assert p.set == () and p.clear == (K.AWAITING_INFO,)
+    kept = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D, active={K.LKPP_PROGRESS})
+    assert kept == p
+
+
+def test_info_forwarded_back_to_lkpp_without_lkpp_timer_starts_progress() -> None:
+    """When the caller says no LKPP timer runs, going back to escalated starts LKPP_PROGRESS."""
+    old = ticket(State.AWAITING_INFO)
+    p = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D, active={K.AWAITING_INFO})
+    assert sets(p) == {K.LKPP_PROGRESS: wib(11, 24, 10)}
+    assert p.clear == (K.AWAITING_INFO,)
+
+
+@pytest.mark.parametrize("lkpp", [True, False])
+def test_resolution_from_escalation_stops_lkpp_and_starts_confirm_close(lkpp: bool) -> None:
+    """Resolved by LKPP or by staff: LKPP timers stop, CONFIRM_CLOSE is due in 3 working days."""
+    old = ticket(State.ESCALATED, first_response_at=wib(11, 23, 9))
+    p = plan(old, moved(old, State.RESOLVED), lkpp, MON, CAL, D)
+    assert sets(p) == {K.CONFIRM_CLOSE: wib(11, 26, 10)}
+    assert set(p.clear) == {K.LKPP_STATUS, K.LKPP_PROGRESS}
+
+
+def test_resolution_from_awaiting_info_stops_awaiting_info() -> None:
+    """Resolved while waiting for the requester: AWAITING_INFO and the LKPP timers stop."""
+    old = ticket(State.AWAITING_INFO, first_response_at=wib(11, 23, 9))
+    p = plan(old, moved(old, State.RESOLVED), False, MON, CAL, D)
+    assert sets(p) == {K.CONFIRM_CLOSE: wib(11, 26, 10)}
+    assert set(p.clear) == {K.AWAITING_INFO, K.LKPP_STATUS, K.LKPP_PROGRESS}
+
+
+@pytest.mark.parametrize("after", [State.OPEN, State.ANSWERED])
+def test_leaving_escalation_stops_lkpp_timers(after: State) -> None:
+    """Returned by LKPP (or answered by staff) the ticket has no LKPP timer any more."""
+    old = ticket(State.ESCALATED, first_response_at=wib(11, 23, 9))
+    p = plan(old, moved(old, after), after is State.OPEN, MON, CAL, D)
+    assert p.set == () and set(p.clear) == {K.LKPP_STATUS, K.LKPP_PROGRESS}
+
+
+def test_rejected_solution_stops_confirm_close() -> None:
+    """The requester saying TIDAK reopens the ticket and stops CONFIRM_CLOSE."""
+    old = ticket(State.RESOLVED, first_response_at=wib(11, 23, 9))
+    p = plan(old, moved(old, State.OPEN), False, MON, CAL, D)
+    assert p.set == () and p.clear == (K.CONFIRM_CLOSE,)
+
+
+@pytest.mark.parametrize("before", [s for s in State if s is not State.CLOSED])
+def test_closing_stops_every_timer(before: State) -> None:
+    """Closing from any state stops all six timers, RESOLUTION too, and starts none."""
+    old = ticket(before)
+    p = plan(old, moved(old, State.CLOSED, closed_at=MON), False, MON, CAL, D)
+    assert p.set == () and set(p.clear) == ALL_KINDS
+
+
+def test_mail_on_a_closed_ticket_that_stays_closed_plans_nothing() -> None:
+    """A note on a closed ticket changes no timer."""
+    old = ticket(State.CLOSED)
+    assert plan(old, moved(old, State.CLOSED), False, MON, CAL, D).empty
+
+
+def test_reopened_without_first_response_starts_first_response_only() -> None:
+    """Reopened from closed with no first response yet: FIRST_RESPONSE again, no new RESOLUTION."""
+    old = ticket(State.CLOSED, closed_at=wib(11, 20, 9))
+    p = plan(old, moved(old, State.OPEN, closed_at=None), False, MON, CAL, D)
+    assert sets(p) == {K.FIRST_RESPONSE: wib(11, 23, 14)}
+    assert p.clear == ()
+
+
+def test_reopened_after_first_response_starts_nothing() -> None:
+    """Reopened from closed after staff had answered: no timer starts."""
+    old = ticket(State.CLOSED, first_response_at=wib(11, 20, 9))
+    assert plan(old, moved(old, State.OPEN), False, MON, CAL, D).empty
+
+
+def test_plan_refuses_a_naive_now() -> None:
+    """A naive time has no meaning across units, so plan() refuses it."""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        plan(None, ticket(), False, datetime(2026, 11, 23, 10), CAL, D)
+
+
+# --- fire(): each kind ---------------------------------------------------------------------
+
+
+def test_first_response_overdue_goes_to_staff_cc_coordinators() -> None:
+    """FIRST_RESPONSE sends `overdue_staff` to staff, coordinators in copy, and repeats next day."""
+    timer = Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 23, 12))
+    firing = fire(timer, ticket(), wib(11, 23, 12, 1), CAL, D)
+    (send,) = firing.sends
+    assert send.kind == "overdue_staff" and send.to is Audience.STAFF
+    assert send.cc == (Audience.COORDINATORS,) and send.auto == AUTO_GENERATED
+    assert send.context == {
+        "timer": "first_response",
+        "due": "2026-11-23T12:00:00+07:00",
+        "hours_waited": 4,
+    }
+    assert firing.next_due == wib(11, 24, 12) and not firing.close and firing.follow is None
+
+
+def test_first_response_hours_waited_count_working_time_only() -> None:
+    """Opened Friday 15:00, overdue notice Monday 11:30: 1 + 3.5 working hours, rounded to 4."""
+    t = ticket(created_at=wib(11, 20, 15))
+    timer = Timer(K.FIRST_RESPONSE, wib(11, 20, 15), wib(11, 23, 11))
+    assert fire(timer, t, wib(11, 23, 11, 30), CAL, D).sends[0].context["hours_waited"] == 4
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (wib(11, 23, 12), wib(11, 24, 12)),  # exactly at the due time
+        (wib(11, 24, 11, 59), wib(11, 24, 12)),  # one minute before the next occurrence
+        (wib(11, 24, 12), wib(11, 25, 12)),  # exactly at the next occurrence
+        (wib(11, 24, 12, 1), wib(11, 25, 12)),  # one minute after it
+    ],
+)
+def test_first_response_repeats_each_working_day(now: datetime, expected: datetime) -> None:
+    """The next notice is the first daily occurrence strictly after now."""
+    timer = Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 23, 12))
+    assert fire(timer, ticket(), now, CAL, D).next_due == expected
+
+
+def test_five_day_outage_sends_one_notice() -> None:
+    """After a 5-day outage the sweep sends one FIRST_RESPONSE notice and the next is in the future."""
+    timer = Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 23, 12))
+    back = wib(11, 30, 9)  # Monday a week later
+    firings = sweep(timer, ticket(), back)
+    assert len(firings) == 1 and len(firings[0].sends) == 1
+    assert firings[0].next_due == wib(11, 30, 12)
+    assert firings[0].next_due is not None and firings[0].next_due > back
+
+
+def test_lkpp_status_asks_lkpp_and_tells_the_requester() -> None:
+    """LKPP_STATUS (SOP-015 step 12): `overdue_lkpp` to LKPP cc staff and coordinators, `status_user`."""
+    timer = Timer(K.LKPP_STATUS, wib(11, 20, 15, 30), wib(11, 24, 15, 30))
+    firing = fire(timer, ticket(State.ESCALATED), wib(11, 24, 15, 31), CAL, D)
+    lkpp, user = firing.sends
+    assert (lkpp.kind, lkpp.to, lkpp.cc) == (
+        "overdue_lkpp",
+        Audience.LKPP,
+        (Audience.STAFF, Audience.COORDINATORS),
+    )
+    assert (user.kind, user.to, user.context) == (
+        "status_user",
+        Audience.REQUESTER,
+        {"timer": "lkpp_status"},
+    )
+    assert lkpp.auto == user.auto == AUTO_GENERATED
+    assert firing.next_due is None
+    assert firing.follow == Timer(K.LKPP_PROGRESS, wib(11, 24, 15, 30), wib(11, 25, 15, 30))
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (wib(11, 25, 15, 29), wib(11, 25, 15, 30)),  # a late sweep, one minute before
+        (wib(11, 25, 15, 31), wib(11, 26, 15, 30)),  # one minute after: the next day's
+    ],
+)
+def test_lkpp_status_follow_lies_after_now(now: datetime, expected: datetime) -> None:
+    """The LKPP_PROGRESS that follows a status request is due after now, on the daily phase."""
+    timer = Timer(K.LKPP_STATUS, wib(11, 20, 15, 30), wib(11, 24, 15, 30))
+    follow = fire(timer, ticket(State.ESCALATED), now, CAL, D).follow
+    assert follow is not None and follow.kind is K.LKPP_PROGRESS and follow.due_at == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (wib(11, 25, 10, 1), wib(11, 26, 10)),
+        (wib(11, 26, 9, 59), wib(11, 26, 10)),
+        (wib(11, 26, 10, 1), wib(11, 27, 10)),
+    ],
+)
+def test_lkpp_progress_reminds_lkpp_each_working_day(now: datetime, expected: datetime) -> None:
+    """LKPP_PROGRESS (SOP-015 step 14) sends `remind_lkpp` to LKPP and repeats each working day."""
+    timer = Timer(K.LKPP_PROGRESS, wib(11, 24, 10), wib(11, 25, 10))
+    firing = fire(timer, ticket(State.ESCALATED), now, CAL, D)
+    (send,) = firing.sends
+    assert (send.kind, send.to, send.cc, send.auto) == (
+        "remind_lkpp",
+        Audience.LKPP,
+        (),
+        AUTO_GENERATED,
+    )
+    assert firing.next_due == expected
+
+
+def test_lkpp_progress_skips_the_christmas_holidays() -> None:
+    """A progress reminder due Wed 23 December repeats Mon 28 December (24-25 Dec are off)."""
+    timer = Timer(K.LKPP_PROGRESS, wib(12, 22, 10), wib(12, 23, 10))
+    assert fire(timer, ticket(State.ESCALATED), wib(12, 23, 10), CAL, D).next_due == wib(12, 28, 10)
+
+
+def test_lkpp_progress_pauses_while_awaiting_info() -> None:
+    """While LKPP waits for the requester its reminder sends nothing and comes back next day."""
+    timer = Timer(K.LKPP_PROGRESS, wib(11, 23, 10), wib(11, 24, 10))
+    firing = fire(timer, ticket(State.AWAITING_INFO), wib(11, 24, 10, 1), CAL, D)
+    assert firing.sends == () and firing.events == ()
+    assert firing.next_due == wib(11, 25, 10)
+
+
+def test_awaiting_info_reminds_after_two_days_and_closes_after_five() -> None:
+    """The requester is reminded 2 working days after LKPP's request and the ticket closes after 5."""
+    t = ticket(State.AWAITING_INFO)
+    timer = plan(ticket(State.ESCALATED), t, True, MON, CAL, D).set[0]
+    assert timer.kind is K.AWAITING_INFO and timer.due_at == wib(11, 25, 10)
+    assert sweep(timer, t, wib(11, 25, 9, 59)) == []
+
+    remind = fire(timer, t, wib(11, 25, 10, 1), CAL, D)
+    (send,) = remind.sends
+    assert (send.kind, send.to, send.auto) == ("remind_user", Audience.REQUESTER, AUTO_GENERATED)
+    assert send.context["close_days"] == 5
+    assert send.context["close_at"] == "2026-11-30T10:00:00+07:00"
+    assert remind.next_due == wib(11, 30, 10) and not remind.close
+
+    timer = replace(timer, step=1, due_at=wib(11, 30, 10))
+    assert sweep(timer, t, wib(11, 30, 9, 59)) == []
+    closing = fire(timer, t, wib(11, 30, 10, 1), CAL, D)
+    assert closing.close and closing.next_due is None
+    closed, staff = closing.sends
+    assert (closed.kind, closed.to, closed.auto, closed.context) == (
+        "closed",
+        Audience.REQUESTER,
+        AUTO_GENERATED,
+        {"reason": "no_info"},
+    )
+    assert (staff.kind, staff.to, staff.context["event"]) == (
+        "staff_update",
+        Audience.STAFF,
+        "auto_closed",
+    )
+    assert [e.kind for e in closing.events] == ["timer_fired", "state_changed"]
+    assert closing.events[1].detail == {"from": "awaiting_info", "to": "closed"}
+
+
+def test_awaiting_info_after_an_outage_still_gives_time_after_the_reminder() -> None:
+    """A reminder sent after the closing deadline passed leaves the usual 3 working days."""
+    timer = Timer(K.AWAITING_INFO, MON, wib(11, 25, 10))
+    firing = fire(timer, ticket(State.AWAITING_INFO), wib(12, 1, 9), CAL, D)
+    assert [s.kind for s in firing.sends] == ["remind_user"]
+    assert firing.next_due == wib(12, 4, 9)
+
+
+def test_confirm_close_closes_after_three_working_days() -> None:
+    """A solution unanswered for 3 working days closes the ticket, requester told (seed 002 step 12)."""
+    t = ticket(State.RESOLVED, resolved_at=MON)
+    timer = plan(moved(t, State.OPEN), t, False, MON, CAL, D).set[0]
+    assert timer.kind is K.CONFIRM_CLOSE and timer.due_at == wib(11, 26, 10)
+    assert sweep(timer, t, wib(11, 26, 9, 59)) == []
+    firing = fire(timer, t, wib(11, 26, 10, 1), CAL, D)
+    (send,) = firing.sends
+    assert (send.kind, send.to, send.auto, send.context) == (
+        "closed",
+        Audience.REQUESTER,
+        AUTO_GENERATED,
+        {"reason": "no_confirmation"},
+    )
+    assert firing.close and firing.next_due is None
+    assert firing.events[1].detail == {"from": "resolved", "to": "closed"}
+
+
+def test_resolution_tells_coordinators_once() -> None:
+    """Past 3x24h the coordinators alone get one `overdue_staff`; the timer is then done."""
+    timer = Timer(K.RESOLUTION, MON, wib(11, 26, 10))
+    firing = fire(timer, ticket(State.ESCALATED), wib(11, 26, 10, 1), CAL, D)
+    (send,) = firing.sends
+    assert (send.kind, send.to, send.cc, send.auto) == (
+        "overdue_staff",
+        Audience.COORDINATORS,
+        (),
+        AUTO_GENERATED,
+    )
+    assert send.context["timer"] == "resolution"
+    assert firing.next_due is None and not firing.close
+
+
+@pytest.mark.parametrize(
+    ("kind", "state"),
+    [
+        (K.FIRST_RESPONSE, State.OPEN),
+        (K.LKPP_STATUS, State.ESCALATED),
+        (K.LKPP_PROGRESS, State.ESCALATED),
+        (K.AWAITING_INFO, State.AWAITING_INFO),
+        (K.CONFIRM_CLOSE, State.RESOLVED),
+        (K.RESOLUTION, State.OPEN),
+    ],
+)
+def test_every_firing_is_recorded(kind: TimerKind, state: State) -> None:
+    """Each firing records `timer_fired` with kind, step and due time, and sends only automatic mail."""
+    timer = Timer(kind, MON, wib(11, 26, 10), step=0)
+    firing = fire(timer, ticket(state), wib(11, 26, 10, 1), CAL, D)
+    assert firing.events[0].kind == "timer_fired" and firing.events[0].actor == "mailbot"
+    assert firing.events[0].detail == {
+        "timer": str(kind),
+        "step": 0,
+        "due": "2026-11-26T10:00:00+07:00",
+    }
+    assert firing.sends and all(s.auto == AUTO_GENERATED for s in firing.sends)
+
+
+@pytest.mark.parametrize(
+    ("kind", "state"),
+    [
+        (K.FIRST_RESPONSE, State.ANSWERED),
+        (K.LKPP_STATUS, State.OPEN),
+        (K.LKPP_PROGRESS, State.RESOLVED),
+        (K.AWAITING_INFO, State.ESCALATED),
+        (K.CONFIRM_CLOSE, State.OPEN),
+        (K.RESOLUTION, State.CLOSED),
+    ],
+)
+def test_stale_timer_is_dropped(kind: TimerKind, state: State) -> None:
+    """A timer that no longer fits the ticket's state sends nothing and is done."""
+    firing = fire(Timer(kind, MON, wib(11, 26, 10)), ticket(state), wib(11, 26, 11), CAL, D)
+    assert firing.sends == () and firing.next_due is None and not firing.close
+    assert [e.kind for e in firing.events] == ["timer_dropped"]
+    assert firing.events[0].detail == {"timer": str(kind), "step": 0, "state": str(state)}
+
+
+def test_first_response_is_dropped_once_answered() -> None:
+    """FIRST_RESPONSE on an open ticket that already had a first response is stale."""
+    t = ticket(State.OPEN, first_response_at=wib(11, 23, 9))
+    firing = fire(Timer(K.FIRST_RESPONSE, MON, wib(11, 23, 14)), t, wib(11, 23, 15), CAL, D)
+    assert firing.sends == () and firing.events[0].kind == "timer_dropped"
+
+
+# --- overdue and the digest ------------------------------------------------------------------
+
+
+def test_overdue_reason_names_who_and_why() -> None:
+    """Each kind says on whom the ticket waits and why, in Indonesian or English."""
+    assert overdue_reason(K.LKPP_STATUS) == ("LKPP", "belum ada status dari LKPP (2 hari kerja)")
+    assert overdue_reason(K.FIRST_RESPONSE)[0] == "staff"
+    assert overdue_reason(K.FIRST_RESPONSE)[1].endswith("(4 jam kerja)")
+    assert overdue_reason(K.AWAITING_INFO)[0] == "requester"
+    assert overdue_reason(K.RESOLUTION) == (
+        "coordinators",
+        "melewati standar penyelesaian 3x24 jam",
+    )
+    assert overdue_reason(K.LKPP_PROGRESS, language="en") == (
+        "LKPP",
+        "no progress report from LKPP (1 working day)",
+    )
+    assert overdue_reason(K.FIRST_RESPONSE, replace(D, first_response=1))[1].endswith(
+        "(1 jam kerja)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("delta", "language", "expected"),
+    [
+        (timedelta(hours=19), "id", "2 hari kerja 3 jam"),
+        (timedelta(hours=8), "id", "1 hari kerja"),
+        (timedelta(hours=3, minutes=20), "id", "3 jam 20 menit"),
+        (timedelta(minutes=45), "id", "45 menit"),
+        (timedelta(0), "id", "0 menit"),
+        (timedelta(hours=17, minutes=30), "en", "2 working days 1 hour"),
+        (timedelta(hours=8), "en", "1 working day"),
+        (timedelta(minutes=1), "en", "1 minute"),
+    ],
+)
+def test_format_waited(delta: timedelta, language: str, expected: str) -> None:
+    """Working time reads in working days of 8 hours, then hours, minutes only under a day."""
+    assert format_waited(delta, CAL, language) == expected
+
+
+def test_find_overdue_keeps_a_fired_repeating_timer_overdue() -> None:
+    """A FIRST_RESPONSE that already fired stays overdue from its first due time."""
+    t = ticket(State.OPEN)
+    fired = Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 25, 12), step=2)
+    (entry,) = find_overdue(t, [fired], wib(11, 24, 15), CAL, D)
+    assert entry == Overdue(
+        number="2026-00042",
+        subject="Akun terkunci",
+        state="open",
+        kind=K.FIRST_RESPONSE,
+        due_at=wib(11, 23, 12),
+        waited="1 hari kerja 3 jam",
+        on_whom="staff",
+        reason="belum ada tanggapan pertama dari helpdesk (4 jam kerja)",
+    )
+
+
+def test_find_overdue_reads_resolution_from_the_ticket_and_skips_stale_timers() -> None:
+    """Past 72 hours an unclosed ticket is overdue even without its timer; a stale timer is not."""
+    t = ticket(State.ESCALATED, first_response_at=wib(11, 23, 9))
+    stale = Timer(K.CONFIRM_CLOSE, wib(11, 23, 8), wib(11, 24, 8))
+    waiting = Timer(K.LKPP_STATUS, wib(11, 23, 9), wib(11, 25, 9))
+    found = find_overdue(t, [stale, waiting], wib(11, 26, 9), CAL, D)
+    assert [(o.kind, o.due_at, o.on_whom) for o in found] == [
+        (K.LKPP_STATUS, wib(11, 25, 9), "LKPP"),
+        (K.RESOLUTION, wib(11, 26, 8), "coordinators"),
+    ]
+    assert find_overdue(moved(t, State.CLOSED), [waiting], wib(11, 26, 9), CAL, D) == []
+
+
+def test_digest_context_counts_states_and_orders_by_due_time() -> None:
+    """The digest counts all six states and lists overdue tickets, longest-breached first."""
+    tickets = [
+        ticket(State.OPEN, number="2026-00001"),
+        ticket(State.OPEN, number="2026-00002"),
+        ticket(State.ESCALATED, number="2026-00003"),
+        ticket(State.RESOLVED, number="2026-00004"),
+    ]
+    late = Overdue("2026-00001", "A", "open", K.FIRST_RESPONSE, wib(11, 27, 12), "3 jam", "staff")
+    early = Overdue(
+        "2026-00003", "B", "escalated", K.LKPP_STATUS, wib(11, 25, 9), "3 hari kerja", "LKPP"
+    )
+    ctx = digest_context(tickets, [late, early], wib(11, 30, 8), CAL)
+    assert ctx["day"] == "Senin, 30 November 2026"
+    assert ctx["counts"] == {
+        "open": 2,
+        "answered": 0,
+        "escalated": 1,
+        "awaiting_info": 0,
+        "resolved": 1,
+        "closed": 0,
+    }
+    rows = ctx["tickets"]
+    assert isinstance(rows, list)
+    assert [r["number"] for r in rows] == ["2026-00003", "2026-00001"]
+    assert rows[0] == {
+        "number": "2026-00003",
+        "subject": "B",
+        "state": "escalated",
+        "waited": "3 hari kerja",
+        "on_whom": "LKPP",
+        "reason": "belum ada status dari LKPP (2 hari kerja)",
+        "kind": "lkpp_status",
+        "due": "25-11-2026 09:00",
+    }
+
+
+def test_digest_day_in_english() -> None:
+    """The digest's day is written out in the mailbox language."""
+    assert digest_context([], [], wib(3, 25, 8), CAL, "en")["day"] == "Wednesday, 25 March 2026"
+    assert format_day(date(2026, 8, 17)) == "Senin, 17 Agustus 2026"
+
+
+@pytest.mark.parametrize(
+    ("last", "now", "due"),
+    [
+        (date(2026, 11, 20), wib(11, 23, 7, 59), False),  # Monday, before 08:00
+        (date(2026, 11, 20), wib(11, 23, 8), True),  # Monday 08:00
+        (date(2026, 11, 20), wib(11, 23, 15), True),  # a daemon started late still sends it
+        (date(2026, 11, 23), wib(11, 23, 9), False),  # already sent today
+        (date(2026, 11, 23), wib(11, 24, 8), True),  # the next working day
+        (None, wib(11, 24, 8, 30), True),  # never sent
+        (date(2026, 11, 27), wib(11, 28, 8), False),  # Saturday
+        (date(2026, 11, 27), wib(11, 29, 9), False),  # Sunday
+        (date(2026, 12, 23), wib(12, 24, 8), False),  # cuti bersama Christmas
+        (date(2026, 12, 23), wib(12, 25, 8), False),  # Christmas
+        (date(2026, 12, 23), wib(12, 28, 8), True),  # the Monday after
+        (date(2026, 3, 17), wib(3, 19, 8), False),  # Nyepi
+    ],
+)
+def test_digest_due_once_per_working_day(last: date | None, now: datetime, due: bool) -> None:
+    """The digest goes once per working day from 08:00 local, never on weekends or holidays."""
+    assert digest_due(last, now, CAL) is due
+
+
+def test_digest_due_at_opening_time() -> None:
+    """With `at=None` the digest goes at the calendar's opening time."""
+    early = WorkCalendar.build(hours="07:30-15:30")
+    assert not digest_due(None, wib(11, 23, 7, 29), early, at=None)
+    assert digest_due(None, wib(11, 23, 7, 30), early, at=None)
+    assert not digest_due(None, wib(11, 23, 7, 30), early)
