@@ -1,0 +1,496 @@
+"""Declarative rules: LKPP reply classes, closing words, category, priority, deadlines.
+
+This package owns every judgement mailbot makes from the *wording* of a message
+(SPEC sections 4, 6 and 7): how a reply of Helpdesk LKPP is classified (SOP-015
+steps 3-14), which first lines confirm closing a resolved ticket (SOP-002 step 12),
+how a new ticket's category and priority are guessed (the unit's "Tabel Prioritas
+Penyelesaian Permasalahan SPSE"), and the SLA of each priority.
+
+The wording lives in YAML beside this file, so a unit can change it without code.
+As in Mailman 3, each rule is a tiny named frozen object kept in an ordered table;
+it answers with a `Verdict` (value, rule name, reason) or None and mutates nothing.
+The first rule that matches decides. Everything is validated when loaded: a bad
+file stops start-up with a `ConfigError` naming the file, the rule and the field.
+
+The operator's `rules_dir` may hold files with the same names: a rule there with the
+name of a shipped rule replaces it in place, `enabled: false` drops it, a new name is
+appended (or put where `before: <name>` says), and `replace: true` at the top of a
+file drops all shipped rules of that file first. `deadlines.yaml` merges field by
+field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mailbot.errors import ConfigError
+
+__all__ = [
+    "CATEGORIES",
+    "DEADLINE_FIELDS",
+    "LKPP_CLASSES",
+    "PRIORITIES",
+    "Deadlines",
+    "Rule",
+    "Rules",
+    "Verdict",
+    "flatten",
+    "load_rules",
+]
+
+DEFAULTS_DIR = Path(__file__).resolve().parent
+LKPP_CLASSES = ("need_info", "resolved", "returned", "status")
+CATEGORIES = ("pengaduan", "pertanyaan", "konsultasi")
+PRIORITIES = ("high", "normal", "low")
+CLOSING_VALUES = ("confirm", "reject")
+# Only this much of a body is searched: the phrases that decide sit near the top,
+# and a crafted megabyte of text must not make every rule scan it (SPEC section 9).
+MAX_TEXT = 20_000
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_PLACES = ("subject", "body", "any")
+_RULE_FIELDS = frozenset({"name", "value", "where", "pattern", "unless", "description", "before", "enabled"})
+
+
+def flatten(text: str, limit: int = MAX_TEXT) -> str:
+    """Fold line breaks and runs of white space to one space, so wrapped mail matches."""
+    return " ".join(text[:limit].split())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a rule decided: the value, the rule's name, and a reason fit for a log."""
+
+    value: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named rule: matches when a `pattern` is found and no `unless` is, in `where`.
+
+    `where` is `subject`, `body` or `any` (both), or `line` for the closing rules,
+    which read only the first line of a reply. Texts are expected `flatten`ed.
+    """
+
+    name: str
+    value: str
+    where: str
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...] = ()
+    description: str = ""
+    source: str = ""
+
+    def search(self, subject: str, body: str) -> tuple[str, re.Match[str]] | None:
+        """The place and match of the first pattern found, unless an `unless` is found."""
+        places = self._places(subject, body)
+        if any(p.search(text) for p in self.unless for _, text in places):
+            return None
+        for pattern in self.patterns:
+            for place, text in places:
+                found = pattern.search(text)
+                if found:
+                    return place, found
+        return None
+
+    def check(self, subject: str, body: str) -> Verdict | None:
+        hit = self.search(subject, body)
+        if hit is None:
+            return None
+        place, found = hit
+        snippet = found.group(0)[:80]
+        reason = f"{place}: {snippet!r}"
+        return Verdict(self.value, self.name, f"{self.description} ({reason})" if self.description else reason)
+
+    def _places(self, subject: str, body: str) -> tuple[tuple[str, str], ...]:
+        if self.where == "subject":
+            return (("subject", subject),)
+        if self.where == "any":
+            return (("subject", subject), ("body", body))
+        return ((self.where, body),)
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The SLA timers of SPEC section 6 for one priority."""
+
+    first_response: float  # working hours from opening to the first staff answer
+    lkpp_status: float  # working days after escalation without LKPP mail (SOP-015 step 12)
+    lkpp_progress: float  # working days between LKPP progress mails (SOP-015 step 14)
+    awaiting_info_remind: float  # working days before the requester is reminded
+    awaiting_info_close: float  # working days before the ticket closes without the data
+    confirm_close: float  # working days before a resolved ticket closes by itself
+    resolution: float  # wall-clock hours, the 3x24h service standard of SOP-002
+
+
+DEADLINE_FIELDS = tuple(f.name for f in fields(Deadlines))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The loaded rule tables; every method is pure."""
+
+    lkpp: tuple[Rule, ...]
+    lkpp_tickets: tuple[Rule, ...]
+    closing: tuple[Rule, ...]
+    ratings: tuple[Rule, ...]
+    category: tuple[Rule, ...]
+    category_default: str
+    priority: tuple[Rule, ...]
+    priority_default: str
+    deadline_table: tuple[tuple[str, Deadlines], ...]
+
+    def classify_lkpp(self, subject: str, text: str) -> Verdict | None:
+        """need_info | resolved | returned | status for a reply of Helpdesk LKPP, or None."""
+        return _first(self.lkpp, flatten(subject), flatten(text))
+
+    def is_confirmation(self, first_line: str) -> tuple[bool, int | None]:
+        """SPEC E4: does this first line confirm closing, and with which rating 1-5?
+
+        Given a whole reply, its first non-blank line is read. A `reject` rule that
+        matches first (e.g. "ya, tapi masih error") makes it no confirmation; a rating
+        outside 1-5 is ignored, the confirmation stands.
+        """
+        line = flatten(next((x for x in first_line.splitlines() if x.strip()), ""), 500)
+        verdict = _first(self.closing, "", line)
+        if verdict is None or verdict.value != "confirm":
+            return False, None
+        return True, self.rating(line)
+
+    def rating(self, line: str) -> int | None:
+        """The rating 1-5 the first `ratings` rule finds in a confirmation line."""
+        for rule in self.ratings:
+            hit = rule.search("", flatten(line, 500))
+            if hit is not None:
+                value = hit[1].group("rating")
+                return int(value) if value.isdigit() and 1 <= int(value) <= 5 else None
+        return None
+
+    def guess_category(self, subject: str, text: str) -> Verdict:
+        """pengaduan | pertanyaan | konsultasi for a new ticket."""
+        found = _first(self.category, flatten(subject), flatten(text))
+        return found or Verdict(self.category_default, "category-default", "no category rule matched")
+
+    def guess_priority(self, subject: str, text: str) -> Verdict:
+        """high | normal | low for a new ticket (Tabel Prioritas Penyelesaian Permasalahan SPSE)."""
+        found = _first(self.priority, flatten(subject), flatten(text))
+        return found or Verdict(self.priority_default, "priority-default", "no priority rule matched")
+
+    def deadlines(self, priority: str | None) -> Deadlines:
+        """The SLA of a priority; None (not yet set) means the default priority."""
+        wanted = priority or self.priority_default
+        for name, value in self.deadline_table:
+            if name == wanted:
+                return value
+        raise ValueError(f"unknown priority {priority!r}; expected one of {', '.join(PRIORITIES)}")
+
+    def lkpp_ticket(self, subject: str, text: str) -> str | None:
+        """LKPP's own ticket number cited in a mail, e.g. `[Ticket#2026112110000123]`."""
+        subject, text = flatten(subject), flatten(text)
+        for rule in self.lkpp_tickets:
+            hit = rule.search(subject, text)
+            if hit is not None:
+                number = hit[1].group("ticket").strip(".-/:")
+                if number:
+                    return number
+        return None
+
+
+def _first(rules: Iterable[Rule], subject: str, body: str) -> Verdict | None:
+    for rule in rules:
+        verdict = rule.check(subject, body)
+        if verdict is not None:
+            return verdict
+    return None
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Section:
+    """One list of rules in a file: which values and places it allows, which group it needs."""
+
+    values: tuple[str, ...] | None  # None: the rules carry no `value`
+    places: tuple[str, ...]
+    default_place: str
+    group: str | None = None  # a named group every pattern must define
+
+
+_SECTIONS: dict[str, dict[str, _Section]] = {
+    "lkpp": {
+        "rules": _Section(LKPP_CLASSES, _PLACES, "body"),
+        "tickets": _Section(None, _PLACES, "any", group="ticket"),
+    },
+    "closing": {
+        "rules": _Section(CLOSING_VALUES, ("line",), "line"),
+        "ratings": _Section(None, ("line",), "line", group="rating"),
+    },
+    "category": {"rules": _Section(CATEGORIES, _PLACES, "any")},
+    "priority": {"rules": _Section(PRIORITIES, _PLACES, "any")},
+}
+_DEFAULT_VALUES = {"category": CATEGORIES, "priority": PRIORITIES}
+FILES = (*_SECTIONS, "deadlines")
+
+
+@dataclass(frozen=True)
+class _Drop:
+    """An operator's `enabled: false`: remove the shipped rule of this name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A rule the operator wants placed before another one."""
+
+    rule: Rule
+    before: str
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+
+_Item = Rule | _Drop | _Placed
+
+
+def load_rules(rules_dir: Path | None = None) -> Rules:
+    """The shipped rules, extended or overridden by the operator's `rules_dir`."""
+    operator = _operator_files(rules_dir) if rules_dir is not None else {}
+    tables: dict[str, dict[str, list[Rule]]] = {}
+    defaults: dict[str, str] = {}
+    for kind, sections in _SECTIONS.items():
+        data, source = _read(DEFAULTS_DIR / f"{kind}.yaml", f"rules/{kind}.yaml")
+        shipped, default = _parse_rule_file(kind, data, source, sections)
+        tables[kind] = {key: _merge([], shipped[key], source) for key in sections}
+        extra = operator.get(kind)
+        if extra is not None:
+            data, source = _read(extra, str(extra))
+            override, own_default = _parse_rule_file(kind, data, source, sections)
+            if data.get("replace") is True:
+                tables[kind] = {key: [] for key in sections}
+            for key in sections:
+                tables[kind][key] = _merge(tables[kind][key], override[key], source)
+            default = own_default or default
+        if default is not None:
+            defaults[kind] = default
+    for kind in _DEFAULT_VALUES:
+        if kind not in defaults:
+            raise ConfigError(f"rules/{kind}.yaml: field 'default': missing")
+    return Rules(
+        lkpp=tuple(tables["lkpp"]["rules"]),
+        lkpp_tickets=tuple(tables["lkpp"]["tickets"]),
+        closing=tuple(tables["closing"]["rules"]),
+        ratings=tuple(tables["closing"]["ratings"]),
+        category=tuple(tables["category"]["rules"]),
+        category_default=defaults["category"],
+        priority=tuple(tables["priority"]["rules"]),
+        priority_default=defaults["priority"],
+        deadline_table=_load_deadlines(operator.get("deadlines")),
+    )
+
+
+def _operator_files(rules_dir: Path) -> dict[str, Path]:
+    if not rules_dir.is_dir():
+        raise ConfigError(f"rules_dir {rules_dir}: not a directory")
+    found: dict[str, Path] = {}
+    for path in sorted(rules_dir.iterdir()):
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        if path.suffix != ".yaml" or path.stem not in FILES:
+            names = ", ".join(f"{f}.yaml" for f in FILES)
+            raise ConfigError(f"{path}: unknown rules file; expected one of {names}")
+        found[path.stem] = path
+    return found
+
+
+def _read(path: Path, source: str) -> tuple[dict[str, Any], str]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: invalid YAML: {exc}") from exc
+    if data is None:
+        return {}, source
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: must be a mapping of sections, got {type(data).__name__}")
+    return data, source
+
+
+def _parse_rule_file(
+    kind: str, data: dict[str, Any], source: str, sections: dict[str, _Section]
+) -> tuple[dict[str, list[_Item]], str | None]:
+    allowed = {"replace", *sections, *(("default",) if kind in _DEFAULT_VALUES else ())}
+    for key in data:
+        if key not in allowed:
+            raise ConfigError(f"{source}: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
+    if "replace" in data and not isinstance(data["replace"], bool):
+        raise ConfigError(f"{source}: field 'replace': must be true or false, got {data['replace']!r}")
+    default = data.get("default")
+    if default is not None and default not in _DEFAULT_VALUES[kind]:
+        raise ConfigError(f"{source}: field 'default': must be one of {', '.join(_DEFAULT_VALUES[kind])}, "
+                          f"got {default!r}")
+    seen: set[str] = set()
+    parsed: dict[str, list[_Item]] = {}
+    for key, section in sections.items():
+        items = data.get(key) or []
+        if not isinstance(items, list):
+            raise ConfigError(f"{source}: field {key!r}: must be a list of rules")
+        parsed[key] = []
+        for index, raw in enumerate(items, 1):
+            rule = _parse_rule(raw, f"{key} #{index}", source, section)
+            if rule.name in seen:
+                raise ConfigError(f"{source}: rule {rule.name!r}: field 'name': duplicate rule name")
+            seen.add(rule.name)
+            parsed[key].append(rule)
+    return parsed, default
+
+
+def _parse_rule(raw: object, label: str, source: str, section: _Section) -> _Item:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: rule {label}: must be a mapping, got {type(raw).__name__}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(f"{source}: rule {label}: field 'name': "
+                          + ("missing" if name is None else f"must be lower-case letters, digits, '-', '_' or '.', "
+                             f"got {name!r}"))
+
+    def fail(field: str, message: str) -> ConfigError:
+        return ConfigError(f"{source}: rule {name!r}: field {field!r}: {message}")
+
+    for key in raw:
+        if key not in _RULE_FIELDS or (key == "value" and section.values is None):
+            raise fail(key, "unknown field")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise fail("enabled", f"must be true or false, got {enabled!r}")
+    if not enabled:
+        return _Drop(name)
+    value = ""
+    if section.values is not None:
+        value = raw.get("value")  # type: ignore[assignment]
+        if value is None:
+            raise fail("value", "missing")
+        if value not in section.values:
+            raise fail("value", f"must be one of {', '.join(section.values)}, got {value!r}")
+    where = raw.get("where", section.default_place)
+    if where not in section.places:
+        raise fail("where", f"must be one of {', '.join(section.places)}, got {where!r}")
+    if "pattern" not in raw:
+        raise fail("pattern", "missing")
+    patterns = _patterns(raw["pattern"], fail, "pattern", section.group)
+    unless = _patterns(raw.get("unless", []), fail, "unless", None, required=False)
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise fail("description", "must be text")
+    before = raw.get("before")
+    if before is not None and not isinstance(before, str):
+        raise fail("before", "must be a rule name")
+    rule = Rule(name, value, where, patterns, unless, description.strip(), source)
+    return _Placed(rule, before) if before else rule
+
+
+def _patterns(
+    raw: object, fail: Callable[[str, str], ConfigError], field: str, group: str | None, required: bool = True
+) -> tuple[re.Pattern[str], ...]:
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or any(not isinstance(p, str) or not p.strip() for p in items):
+        raise fail(field, "must be a regular expression or a list of them")
+    if required and not items:
+        raise fail(field, "must not be empty")
+    compiled = []
+    for text in items:
+        try:
+            pattern = re.compile(text, re.IGNORECASE)
+        except re.error as exc:
+            raise fail(field, f"invalid regular expression {text!r}: {exc}") from exc
+        if group and group not in pattern.groupindex:
+            raise fail(field, f"{text!r} must capture the number in a group named {group!r}: (?P<{group}>...)")
+        if pattern.search(""):
+            raise fail(field, f"{text!r} matches the empty text, so it would match every message")
+        compiled.append(pattern)
+    return tuple(compiled)
+
+
+def _merge(base: list[Rule], extra: list[_Item], source: str) -> list[Rule]:
+    """Replace by name in place, drop `enabled: false`, append or insert the rest."""
+    rules = list(base)
+    for item in extra:
+        names = [r.name for r in rules]
+        if isinstance(item, _Drop):
+            if item.name not in names:
+                raise ConfigError(f"{source}: rule {item.name!r}: field 'enabled': no rule of that name to disable")
+            del rules[names.index(item.name)]
+            continue
+        rule = item.rule if isinstance(item, _Placed) else item
+        if isinstance(item, _Placed):
+            if item.before not in names or item.before == rule.name:
+                raise ConfigError(f"{source}: rule {rule.name!r}: field 'before': no other rule named "
+                                  f"{item.before!r}")
+            if rule.name in names:
+                del rules[names.index(rule.name)]
+            rules.insert([r.name for r in rules].index(item.before), rule)
+        elif rule.name in names:
+            rules[names.index(rule.name)] = rule
+        else:
+            rules.append(rule)
+    return rules
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+
+def _load_deadlines(operator: Path | None) -> tuple[tuple[str, Deadlines], ...]:
+    data, source = _read(DEFAULTS_DIR / "deadlines.yaml", "rules/deadlines.yaml")
+    table = _parse_deadlines(data, source)
+    if operator is not None:
+        data, source = _read(operator, str(operator))
+        extra = _parse_deadlines(data, source)
+        if data.get("replace") is True:
+            table = {}
+        for section, values in extra.items():
+            table[section] = {**table.get(section, {}), **values}
+    result = []
+    for priority in PRIORITIES:
+        values = {**table.get("default", {}), **table.get(priority, {})}
+        for name in DEADLINE_FIELDS:
+            if name not in values:
+                raise ConfigError(f"{source}: priority {priority!r}: field {name!r}: missing "
+                                  f"(set it under 'default' or {priority!r})")
+        if values["awaiting_info_close"] <= values["awaiting_info_remind"]:
+            raise ConfigError(f"{source}: priority {priority!r}: field 'awaiting_info_close': must be greater "
+                              f"than awaiting_info_remind ({values['awaiting_info_remind']:g})")
+        result.append((priority, Deadlines(**values)))
+    return tuple(result)
+
+
+def _parse_deadlines(data: dict[str, Any], source: str) -> dict[str, dict[str, float]]:
+    sections = ("default", *PRIORITIES)
+    parsed: dict[str, dict[str, float]] = {}
+    for key, raw in data.items():
+        if key == "replace":
+            if not isinstance(raw, bool):
+                raise ConfigError(f"{source}: field 'replace': must be true or false, got {raw!r}")
+            continue
+        if key not in sections:
+            raise ConfigError(f"{source}: unknown priority {key!r}; expected one of {', '.join(sections)}")
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: priority {key!r}: must be a mapping of timers")
+        parsed[key] = {}
+        for name, value in raw.items():
+            if name not in DEADLINE_FIELDS:
+                raise ConfigError(f"{source}: priority {key!r}: field {name!r}: unknown timer; expected one of "
+                                  f"{', '.join(DEADLINE_FIELDS)}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ConfigError(f"{source}: priority {key!r}: field {name!r}: must be a positive number, "
+                                  f"got {value!r}")
+            parsed[key][name] = float(value)
+    return parsed

@@ -1,0 +1,481 @@
+"""Pure tests of the declarative rules in mailbot/rules/ (SPEC sections 4, 6 and 7)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from mailbot.errors import ConfigError
+from mailbot.rules import DEADLINE_FIELDS, Deadlines, Rules, Verdict, load_rules
+
+SUBJECT = "RE: [LPSE-BTM #2026-00042] Eskalasi: Tidak bisa upload penawaran"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+# --- LKPP replies ------------------------------------------------------------------------
+
+# (rule expected to decide, a reply as Helpdesk LKPP staff write them)
+LKPP_REPLIES = [
+    ("lkpp-returned-id",
+     ("Yth. Bidang Layanan dan Dukungan LPSE Kota Batam,\n\nTerima kasih atas laporannya. Permasalahan\n"
+     "tersebut merupakan kewenangan LPSE. Reset password penyedia dapat dilakukan oleh admin LPSE\n"
+     "melalui menu Kelola Penyedia.\n\nSalam,\nHelpdesk LKPP")),
+    ("lkpp-returned-id",
+     ("Mohon maaf, perubahan data penyedia bukan kewenangan LKPP. Silakan ditangani oleh LPSE tempat\n"
+     "penyedia melakukan registrasi.")),
+    ("lkpp-returned-id", "Untuk verifikasi ulang akun, silakan berkoordinasi dengan admin LPSE setempat."),
+    ("lkpp-returned-id", ("Pembatalan paket dapat dilakukan oleh admin agency pada LPSE masing-masing. "
+                         "Hal ini di luar kewenangan LKPP.")),
+    ("lkpp-returned-en",
+     "Dear LPSE team,\nThis request is within the LPSE's authority; it can be handled directly by the LPSE admin."),
+    ("lkpp-returned-en", "Changing the vendor's data is outside LKPP's authority."),
+    ("lkpp-need-info-id",
+     ("Selamat siang Bapak/Ibu,\nUntuk dapat kami tindak lanjuti, mohon dilengkapi kode tender, nama paket,\n"
+     "serta screenshot pesan kesalahan yang muncul. Laporan ini sedang kami proses.\nSalam, Helpdesk LKPP")),
+    ("lkpp-need-info-id", "Dengan hormat,\nMohon melampirkan scan NIB dan akta perubahan terakhir penyedia."),
+    ("lkpp-need-info-id", "Kami membutuhkan data tambahan berupa log aplikasi SPSE pada tanggal kejadian."),
+    ("lkpp-need-info-id", "Silakan kirimkan screenshot halaman penawaran beserta kode tender terkait."),
+    ("lkpp-need-info-id", "Data dukung yang dikirimkan belum lengkap. Mohon disampaikan kode paket dan user ID."),
+    ("lkpp-need-info-en", "Dear LPSE team, please provide the tender code and a screenshot of the error."),
+    ("lkpp-need-info-en", "Could you send us the SPSE application log from 21 November?"),
+    ("lkpp-need-info-en", "We need additional information about the vendor's account before we can proceed."),
+    ("lkpp-resolved-id",
+     ("Yth. Bidang Layanan dan Dukungan,\nAkun penyedia tersebut sudah dapat digunakan kembali. Apabila masih\n"
+     "terdapat kendala, silakan menghubungi kami kembali.\nSalam, Helpdesk LKPP")),
+    ("lkpp-resolved-id", "Permasalahan pada server LPSE telah kami perbaiki. Silakan dicoba kembali."),
+    ("lkpp-resolved-id", "Permasalahan telah selesai, dokumen penawaran sudah dapat diunggah."),
+    ("lkpp-resolved-id", "Layanan SPSE sudah normal kembali sejak pukul 14.00 WIB."),
+    ("lkpp-resolved-id",  # the request sits in the closing formula, so this is a solution
+     ("Password akun telah kami reset. Apabila masih terdapat kendala, mohon melampirkan screenshot pesan "
+     "kesalahan.")),
+    ("lkpp-resolved-en", "The issue has been resolved. If the problem persists, please send us a screenshot."),
+    ("lkpp-resolved-en", "We have fixed the certificate problem; the application is working normally again."),
+    ("lkpp-status-id",
+     "Laporan Bapak/Ibu telah kami teruskan ke tim teknis. Mohon kesediaannya untuk menunggu."),
+    ("lkpp-status-id", "Permasalahan masih dalam penanganan tim teknis LKPP."),
+    ("lkpp-status-id", "Saat ini permasalahan sedang dalam pengecekan tim teknis."),
+    ("lkpp-status-id", "Permasalahan belum dapat kami selesaikan hari ini, akan kami informasikan perkembangannya."),
+    ("lkpp-status-id", "Permasalahan ini merupakan kewenangan LKPP dan sedang kami pelajari."),
+    ("lkpp-status-en", "Your ticket is still in progress; we have forwarded it to our technical team."),
+    ("lkpp-status-en", "We are still investigating the problem and will update you tomorrow."),
+]
+
+
+@pytest.mark.parametrize(("rule", "text"), LKPP_REPLIES)
+def test_lkpp_reply_is_classified_by_its_rule(rules: Rules, rule: str, text: str) -> None:
+    """Each realistic LKPP reply is decided by the expected rule."""
+    verdict = rules.classify_lkpp(SUBJECT, text)
+    assert verdict is not None
+    assert verdict.rule == rule
+    assert verdict.value == next(r.value for r in rules.lkpp if r.name == rule)
+
+
+def test_every_lkpp_rule_is_exercised(rules: Rules) -> None:
+    """No shipped LKPP rule goes without a realistic example."""
+    assert {r.name for r in rules.lkpp} == {rule for rule, _ in LKPP_REPLIES}
+
+
+@pytest.mark.parametrize("text", [
+    "Mohon maaf, permasalahan tersebut belum dapat kami selesaikan.",
+    "Perbaikan belum dapat digunakan kembali oleh penyedia karena server masih dalam perbaikan.",
+    "Sebagian data telah kami perbaiki, namun permasalahan utama masih dalam penanganan tim teknis.",
+    "The issue has not been resolved yet; it is still being investigated.",
+    "Permasalahan tidak dapat diselesaikan hari ini.",
+])
+def test_unfinished_work_is_not_resolved(rules: Rules, text: str) -> None:
+    """'belum dapat kami selesaikan' and the like never count as a solution."""
+    verdict = rules.classify_lkpp(SUBJECT, text)
+    assert verdict is None or verdict.value != "resolved"
+
+
+@pytest.mark.parametrize("text", [
+    "Terima kasih.",
+    "Baik, terima kasih atas informasinya.",
+    "Mohon disampaikan kepada penyedia bahwa jadwal tender dapat dilihat pada halaman paket.",
+    "Permasalahan merupakan kewenangan LKPP.",
+])
+def test_unclear_replies_match_no_rule(rules: Rules, text: str) -> None:
+    """A reply no rule recognises is left to staff (E17)."""
+    assert rules.classify_lkpp(SUBJECT, text) is None
+
+
+def test_need_info_wins_over_status(rules: Rules) -> None:
+    """Order matters: a request for data that also says 'sedang kami proses' is need_info."""
+    verdict = rules.classify_lkpp(SUBJECT, "Laporan sedang kami proses. Mohon dilengkapi kode tender dan screenshot.")
+    assert verdict is not None and verdict.value == "need_info"
+
+
+def test_wrapped_lines_still_match(rules: Rules) -> None:
+    """Line breaks and indentation inside a phrase do not hide it."""
+    verdict = rules.classify_lkpp(SUBJECT, "Untuk itu mohon\n   dilengkapi\ndata dukungnya.")
+    assert verdict is not None and verdict.rule == "lkpp-need-info-id"
+
+
+def test_subject_alone_does_not_classify(rules: Rules) -> None:
+    """LKPP rules read the body: the requester's words in our subject never decide."""
+    assert rules.classify_lkpp("RE: [LPSE-BTM #2026-00042] Eskalasi: sudah normal kembali?", "Baik.") is None
+
+
+def test_verdict_names_rule_and_reason(rules: Rules) -> None:
+    """A verdict says which rule decided and what it saw, for the log and history."""
+    verdict = rules.classify_lkpp(SUBJECT, "Akun sudah dapat digunakan kembali.")
+    assert verdict == Verdict("resolved", "lkpp-resolved-id", verdict.reason if verdict else "")
+    assert verdict is not None and "body" in verdict.reason and "sudah dapat digunakan" in verdict.reason
+
+
+# --- LKPP's own ticket number ------------------------------------------------------------
+
+@pytest.mark.parametrize(("subject", "text", "expected"), [
+    ("[Ticket#2026112110000123] RE: Eskalasi: Tidak bisa upload penawaran", "", "2026112110000123"),
+    ("RE: Eskalasi", "Laporan telah kami terima dengan nomor tiket: 12345. Mohon menunggu.", "12345"),
+    ("RE: Eskalasi", "No. Tiket Anda : LS-2026-00981\nStatus: Open", "LS-2026-00981"),
+    ("RE: Escalation", "Thank you. Ticket ID: 778899.", "778899"),
+    ("RE: [LPSE-BTM #2026-00042] Eskalasi: x", "Nomor tiket LPSE: 2026-00042", None),
+    ("RE: [LPSE-BTM #2026-00042] Escalation: x", "LPSE ticket number : 2026-00042", None),
+    ("RE: [LPSE-BTM #2026-00042] Eskalasi: x", "Tiket ini sedang kami proses.", None),
+])
+def test_lkpp_ticket(rules: Rules, subject: str, text: str, expected: str | None) -> None:
+    """LKPP's ticket number is read from subject or body; our own number is not."""
+    assert rules.lkpp_ticket(subject, text) == expected
+
+
+def test_every_ticket_rule_is_exercised(rules: Rules) -> None:
+    """Each shipped ticket-number pattern finds its own example."""
+    examples = {
+        "lkpp-ticket-bracket": ("[Ticket#2026112110000123] RE: x", ""),
+        "lkpp-ticket-id": ("", "Nomor tiket Anda: 12345"),
+        "lkpp-ticket-en": ("", "Ticket number: #98765"),
+    }
+    assert set(examples) == {r.name for r in rules.lkpp_tickets}
+    for rule in rules.lkpp_tickets:
+        assert rule.search(*examples[rule.name]) is not None, rule.name
+
+
+# --- closing confirmation (E4) -----------------------------------------------------------
+
+CONFIRMATIONS = [
+    ("YA", (True, None)),
+    ("ya 5", (True, 5)),
+    ("Ya, 4", (True, 4)),
+    ("YA 5 terima kasih banyak", (True, 5)),
+    ("Ya sudah selesai. Nilai 5", (True, 5)),
+    ("Ya selesai, 5 bintang", (True, 5)),
+    ("OK 4/5", (True, 4)),
+    ("TUTUP", (True, None)),
+    ("selesai", (True, None)),
+    ("Selesai, terima kasih", (True, None)),
+    ("CLOSE", (True, None)),
+    ("Yes, it works now. Rating: 5", (True, 5)),
+    ("Sudah bisa, terima kasih pak", (True, None)),
+    ("Alhamdulillah sudah berhasil upload", (True, None)),
+    ("Tidak ada kendala lagi, terima kasih", (True, None)),
+    ("Ya, sudah tidak error lagi", (True, None)),
+    ("Terima kasih banyak atas bantuannya", (True, None)),
+    ("Terima kasih, sekarang sudah bisa login", (True, None)),
+    # ratings outside 1-5 are ignored, the confirmation stands
+    ("YA 10", (True, None)),
+    ("ya 0", (True, None)),
+    # not confirmations: the ticket goes back to whoever resolved it
+    ("TIDAK", (False, None)),
+    ("Tidak, masih sama", (False, None)),
+    ("belum", (False, None)),
+    ("Belum bisa pak", (False, None)),
+    ("ya tapi masih error", (False, None)),
+    ("Ya, namun penawaran masih gagal terkirim", (False, None)),
+    ("Sudah saya coba tetap gagal", (False, None)),
+    ("Terima kasih, akan saya coba dulu", (False, None)),
+    ("No, it still fails", (False, None)),
+    ("Yang saya maksud bukan itu", (False, None)),
+    ("Mohon dijelaskan lagi langkah ketiga", (False, None)),
+    ("", (False, None)),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), CONFIRMATIONS)
+def test_is_confirmation(rules: Rules, line: str, expected: tuple[bool, int | None]) -> None:
+    """The first line confirms (with an optional rating 1-5) or does not."""
+    assert rules.is_confirmation(line) == expected
+
+
+def test_confirmation_reads_the_first_non_blank_line(rules: Rules) -> None:
+    """Given a whole reply, only its first non-blank line counts."""
+    assert rules.is_confirmation("\n\n  Ya 5\nTapi ada pertanyaan lain di email terpisah.") == (True, 5)
+    assert rules.is_confirmation("Belum\nYa nanti saya kabari") == (False, None)
+
+
+def test_every_closing_rule_is_exercised(rules: Rules) -> None:
+    """Each closing and rating rule decides at least one line of the table."""
+    deciding = set()
+    for line, _ in CONFIRMATIONS:
+        for rule in rules.closing:
+            if rule.check("", line):
+                deciding.add(rule.name)
+                break
+    assert deciding == {r.name for r in rules.closing}
+    rating_rules = set()
+    for line, (confirmed, rating) in CONFIRMATIONS:
+        if confirmed:
+            for rule in rules.ratings:
+                if rule.search("", line):
+                    rating_rules.add(rule.name)
+                    break
+    assert rating_rules == {r.name for r in rules.ratings}
+
+
+# --- category and priority ---------------------------------------------------------------
+
+CATEGORY_CASES = [
+    ("Pengaduan layanan helpdesk", "Kami kecewa karena email kami belum dijawab.", "category-complaint-explicit"),
+    ("Konsultasi pengisian kualifikasi", "Apakah kami tidak bisa mengisi KBLI lama?", "category-consultation-explicit"),
+    ("Pertanyaan jadwal pelatihan", "Mohon informasi jadwal pelatihan SPSE untuk penyedia.", "category-question-subject"),
+    ("Tidak bisa upload penawaran", "Kami tidak dapat mengunggah dokumen penawaran tender 12345678.",
+     "category-complaint-problem"),
+    ("Cannot log in", "I cannot log in to SPSE since this morning.", "category-complaint-problem"),
+    ("Mohon arahan", "Mohon arahan terkait tata cara pembatalan tender oleh Pokja.", "category-consultation-guidance"),
+    ("Pendaftaran penyedia", "Bagaimana cara mendaftar sebagai penyedia di SPSE Kota Batam?", "category-question-how"),
+    ("Halo", "Selamat pagi, berikut kami kirimkan berkas registrasi.", "category-default"),
+]
+
+
+@pytest.mark.parametrize(("subject", "text", "rule"), CATEGORY_CASES)
+def test_guess_category(rules: Rules, subject: str, text: str, rule: str) -> None:
+    """A new ticket's category is guessed from its first message, with a default."""
+    verdict = rules.guess_category(subject, text)
+    assert verdict.rule == rule
+    expected = {"category-default": "pertanyaan"}.get(rule) or next(r.value for r in rules.category if r.name == rule)
+    assert verdict.value == expected
+
+
+def test_every_category_rule_is_exercised(rules: Rules) -> None:
+    """No shipped category rule goes without an example."""
+    assert {r.name for r in rules.category} | {"category-default"} == {rule for *_, rule in CATEGORY_CASES}
+
+
+PRIORITY_CASES = [
+    ("Tidak bisa upload penawaran", ("Kami tidak dapat mengunggah dokumen penawaran tender 12345678, batas akhir "
+     "hari ini pukul 15.00 WIB."), "priority-high-deadline"),
+    ("Cannot upload bid", "We cannot upload our bid for tender 123; the deadline is today at 15:00.",
+     "priority-high-deadline"),
+    ("Mohon bantuan", "Penawaran kami gagal terkirim, muncul pesan error saat upload.", "priority-high-offer"),
+    ("Akun terblokir", "Akun penyedia kami terblokir padahal sedang mengikuti tender pembangunan jalan.",
+     "priority-high-blocked-tender"),
+    ("SPSE tidak dapat diakses", "Sejak pagi situs LPSE tidak dapat diakses, muncul 502 Bad Gateway.",
+     "priority-high-server-down"),
+    ("Kendala e-Kontrak", "Kami tidak bisa membuat SPPBJ di e-kontrak.", "priority-high-e-contract"),
+    ("Lupa password", "Saya lupa password akun penyedia, mohon direset.", "priority-normal-password"),
+    ("Aktivasi akun", "Mohon aktivasi akun penyedia baru kami, berkas sudah kami serahkan.",
+     "priority-normal-activation"),
+    ("Perubahan data", "Kami mengajukan perubahan data direktur perusahaan.", "priority-normal-data-change"),
+    ("Akun terblokir", "Akun kami terblokir karena salah memasukkan kata sandi beberapa kali.",
+     "priority-normal-blocked"),
+    ("Laporan", "Menu riwayat paket tidak bisa dibuka.", "priority-normal-problem"),
+    ("Informasi pelatihan", "Mohon informasi jadwal pelatihan SPSE untuk penyedia.", "priority-low-information"),
+    ("Pendaftaran", "Bagaimana cara mendaftar sebagai penyedia di SPSE?", "priority-low-information"),
+    ("Berkas", "Berikut kami kirimkan berkas registrasi perusahaan.", "priority-default"),
+]
+
+
+@pytest.mark.parametrize(("subject", "text", "rule"), PRIORITY_CASES)
+def test_guess_priority(rules: Rules, subject: str, text: str, rule: str) -> None:
+    """Priority follows the Tabel Prioritas: tender deadlines high, account services normal, questions low."""
+    verdict = rules.guess_priority(subject, text)
+    assert verdict.rule == rule
+    expected = {"priority-default": "normal"}.get(rule) or next(r.value for r in rules.priority if r.name == rule)
+    assert verdict.value == expected
+
+
+def test_every_priority_rule_is_exercised(rules: Rules) -> None:
+    """No shipped priority rule goes without an example."""
+    assert {r.name for r in rules.priority} | {"priority-default"} == {rule for *_, rule in PRIORITY_CASES}
+
+
+def test_priority_rules_are_ordered_high_normal_low(rules: Rules) -> None:
+    """Every high rule comes before every normal rule, and those before low."""
+    ranks = [("high", "normal", "low").index(r.value) for r in rules.priority]
+    assert ranks == sorted(ranks)
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+def test_deadlines_per_priority(rules: Rules) -> None:
+    """SOP-015 timers are the same for all; first response depends on the priority."""
+    common = {"lkpp_status": 2, "lkpp_progress": 1, "awaiting_info_remind": 2, "awaiting_info_close": 5,
+              "confirm_close": 3, "resolution": 72}
+    assert rules.deadlines("high") == Deadlines(first_response=1, **common)
+    assert rules.deadlines("normal") == Deadlines(first_response=4, **common)
+    assert rules.deadlines("low") == Deadlines(first_response=8, **common)
+    assert rules.deadlines(None) == rules.deadlines("normal")
+    with pytest.raises(ValueError, match="tinggi"):
+        rules.deadlines("tinggi")
+
+
+def test_rules_are_frozen(rules: Rules) -> None:
+    """Rules and their verdicts are values; nothing can change them."""
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rules.category_default = "pengaduan"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rules.lkpp[0].value = "status"  # type: ignore[misc]
+    hash(rules)
+
+
+# --- the operator's rules_dir ------------------------------------------------------------
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_operator_overrides_one_rule_and_adds_one(tmp_path: Path) -> None:
+    """Same name replaces the shipped rule in place; a new name is appended."""
+    write(tmp_path, "lkpp.yaml", r"""
+rules:
+  - name: lkpp-status-id
+    value: status
+    pattern: 'antrian nomor \d+'
+  - name: unit-need-info-whatsapp
+    value: need_info
+    pattern: 'kirimkan melalui whatsapp'
+""")
+    shipped, rules = load_rules(), load_rules(tmp_path)
+    names = [r.name for r in rules.lkpp]
+    assert names == [r.name for r in shipped.lkpp] + ["unit-need-info-whatsapp"]
+    assert rules.classify_lkpp("", "Masih dalam penanganan.") is None  # the shipped wording is gone
+    assert rules.classify_lkpp("", "Tiket Anda pada antrian nomor 4.") == Verdict(
+        "status", "lkpp-status-id", "body: 'antrian nomor 4'")
+    verdict = rules.classify_lkpp("", "Mohon kirimkan melalui WhatsApp ke nomor berikut.")
+    assert verdict is not None and verdict.value == "need_info"
+    assert rules.guess_priority("Lupa password", "") == shipped.guess_priority("Lupa password", "")
+
+
+def test_operator_places_drops_and_sets_default(tmp_path: Path) -> None:
+    """`before:` places a new rule, `enabled: false` drops one, `default` changes the fallback."""
+    write(tmp_path, "priority.yaml", """
+default: low
+rules:
+  - name: unit-high-pokja
+    value: high
+    where: subject
+    pattern: 'pokja'
+    before: priority-high-deadline
+  - name: priority-normal-problem
+    enabled: false
+""")
+    rules = load_rules(tmp_path)
+    names = [r.name for r in rules.priority]
+    assert names[0] == "unit-high-pokja" and "priority-normal-problem" not in names
+    assert rules.guess_priority("Surat dari Pokja", "").rule == "unit-high-pokja"
+    assert rules.guess_priority("Laporan", "Menu riwayat paket tidak bisa dibuka.") == Verdict(
+        "low", "priority-default", "no priority rule matched")
+    assert rules.deadlines(None) == rules.deadlines("low")
+
+
+def test_operator_replaces_a_whole_file(tmp_path: Path) -> None:
+    """`replace: true` drops every shipped rule of that file."""
+    write(tmp_path, "closing.yaml", """
+replace: true
+rules:
+  - name: only-ya
+    value: confirm
+    pattern: '^ya$'
+""")
+    rules = load_rules(tmp_path)
+    assert [r.name for r in rules.closing] == ["only-ya"] and rules.ratings == ()
+    assert rules.is_confirmation("ya") == (True, None)
+    assert rules.is_confirmation("TUTUP") == (False, None)
+
+
+def test_operator_deadlines_merge_field_by_field(tmp_path: Path) -> None:
+    """An operator timer overrides only that timer of that priority."""
+    write(tmp_path, "deadlines.yaml", "high: {first_response: 0.5, resolution: 24}\ndefault: {confirm_close: 5}\n")
+    rules = load_rules(tmp_path)
+    assert rules.deadlines("high").first_response == 0.5
+    assert rules.deadlines("high").resolution == 24
+    assert rules.deadlines("normal").first_response == 4
+    assert {rules.deadlines(p).confirm_close for p in ("high", "normal", "low")} == {5}
+
+
+# --- validation --------------------------------------------------------------------------
+
+BAD_FILES = [
+    ("lkpp.yaml", "rules:\n  - name: x-bad\n    value: need_info\n    pattern: 'mohon (dilengkapi'\n",
+     ["lkpp.yaml: rule 'x-bad': field 'pattern': invalid regular expression", "missing )"]),
+    ("lkpp.yaml", "rules:\n  - name: x-unless\n    value: status\n    pattern: ok\n    unless: ['[z-a]']\n",
+     ["lkpp.yaml: rule 'x-unless': field 'unless': invalid regular expression"]),
+    ("lkpp.yaml", "rules:\n  - name: x-value\n    value: solved\n    pattern: selesai\n",
+     ["lkpp.yaml: rule 'x-value': field 'value': must be one of need_info, resolved, returned, status"]),
+    ("lkpp.yaml", "rules:\n  - name: x-novalue\n    pattern: selesai\n",
+     ["lkpp.yaml: rule 'x-novalue': field 'value': missing"]),
+    ("lkpp.yaml", "rules:\n  - name: x-nopattern\n    value: status\n",
+     ["lkpp.yaml: rule 'x-nopattern': field 'pattern': missing"]),
+    ("lkpp.yaml", "rules:\n  - name: x-where\n    value: status\n    where: header\n    pattern: a\n",
+     ["lkpp.yaml: rule 'x-where': field 'where': must be one of subject, body, any"]),
+    ("lkpp.yaml", "rules:\n  - name: x-typo\n    value: status\n    patern: a\n    pattern: a\n",
+     ["lkpp.yaml: rule 'x-typo': field 'patern': unknown field"]),
+    ("lkpp.yaml", "rules:\n  - value: status\n    pattern: a\n", ["lkpp.yaml: rule rules #1: field 'name': missing"]),
+    ("lkpp.yaml", "rules:\n  - {name: x-dup, value: status, pattern: a}\n  - {name: x-dup, value: status, pattern: b}\n",
+     ["lkpp.yaml: rule 'x-dup': field 'name': duplicate rule name"]),
+    ("lkpp.yaml", "rules:\n  - {name: x-empty, value: status, pattern: 'a*'}\n",
+     ["lkpp.yaml: rule 'x-empty': field 'pattern':", "matches the empty text"]),
+    ("lkpp.yaml", "tickets:\n  - {name: x-ticket, pattern: 'Ticket#\\d+'}\n",
+     ["lkpp.yaml: rule 'x-ticket': field 'pattern':", "(?P<ticket>"]),
+    ("lkpp.yaml", "rulez: []\n", ["lkpp.yaml: unknown key 'rulez'"]),
+    ("lkpp.yaml", "rules: [\n", ["lkpp.yaml: invalid YAML"]),
+    ("lkpp.yaml", "rules:\n  - {name: x-before, value: status, pattern: a, before: no-such-rule}\n",
+     ["lkpp.yaml: rule 'x-before': field 'before': no other rule named 'no-such-rule'"]),
+    ("lkpp.yaml", "rules:\n  - {name: no-such-rule, enabled: false}\n",
+     ["lkpp.yaml: rule 'no-such-rule': field 'enabled': no rule of that name"]),
+    ("closing.yaml", "rules:\n  - {name: x-closing, value: maybe, pattern: '^ya'}\n",
+     ["closing.yaml: rule 'x-closing': field 'value': must be one of confirm, reject"]),
+    ("category.yaml", "default: keluhan\n", ["category.yaml: field 'default': must be one of pengaduan"]),
+    ("priority.yaml", "rules:\n  - {name: x-prio, value: tinggi, pattern: a}\n",
+     ["priority.yaml: rule 'x-prio': field 'value': must be one of high, normal, low"]),
+    ("deadlines.yaml", "high: {first_response: -1}\n",
+     ["deadlines.yaml: priority 'high': field 'first_response': must be a positive number"]),
+    ("deadlines.yaml", "normal: {first_reponse: 3}\n",
+     ["deadlines.yaml: priority 'normal': field 'first_reponse': unknown timer"]),
+    ("deadlines.yaml", "urgent: {first_response: 1}\n", ["deadlines.yaml: unknown priority 'urgent'"]),
+    ("deadlines.yaml", "replace: true\nhigh: {first_response: 1}\n",
+     ["deadlines.yaml: priority 'high': field 'lkpp_status': missing"]),
+    ("deadlines.yaml", "default: {awaiting_info_close: 1}\n",
+     ["deadlines.yaml: priority 'high': field 'awaiting_info_close': must be greater"]),
+    ("lkpp.yml", "rules: []\n", ["lkpp.yml: unknown rules file"]),
+    ("prioritas.yaml", "rules: []\n", ["prioritas.yaml: unknown rules file"]),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "messages"), BAD_FILES)
+def test_validation_errors_name_file_rule_and_field(
+    tmp_path: Path, name: str, text: str, messages: list[str]
+) -> None:
+    """Bad operator rules stop start-up with a message naming file, rule and field."""
+    path = write(tmp_path, name, text)
+    with pytest.raises(ConfigError) as error:
+        load_rules(tmp_path)
+    assert str(error.value).startswith(str(path))
+    for message in messages:
+        assert message in str(error.value)
+
+
+def test_missing_rules_dir_is_a_config_error(tmp_path: Path) -> None:
+    """A rules_dir that does not exist is reported by name."""
+    with pytest.raises(ConfigError, match="rules_dir .*nowhere"):
+        load_rules(tmp_path / "nowhere")
+
+
+def test_other_files_in_rules_dir_are_ignored(tmp_path: Path) -> None:
+    """A README beside the rules does not stop start-up."""
+    write(tmp_path, "README.txt", "Aturan unit kami.")
+    assert load_rules(tmp_path) == load_rules()
+
+
+def test_deadline_fields_are_the_spec_timers() -> None:
+    """Deadlines carry exactly the timers of SPEC section 6."""
+    assert DEADLINE_FIELDS == ("first_response", "lkpp_status", "lkpp_progress", "awaiting_info_remind",
+                               "awaiting_info_close", "confirm_close", "resolution")

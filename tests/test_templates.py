@@ -1,0 +1,324 @@
+"""Every mail kind renders in both languages with the context the daemon gives it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+import pytest
+
+from mailbot.render import SUBJECT_LABELS, Renderer
+from mailbot.rules import load_rules
+
+LANGUAGES = ("id", "en")
+KINDS = sorted(SUBJECT_LABELS["id"])
+NEW_KINDS = (
+    "escalate", "escalated_user", "resolved", "resolved_lkpp", "closed", "need_info", "forward_info",
+    "staff_lkpp", "relay", "status_user", "overdue_staff", "overdue_lkpp", "remind_lkpp", "remind_user", "digest",
+)
+# Kinds that go to the requester end with the footer that asks to keep the subject.
+REQUESTER_KINDS = (
+    "ack", "staff_reply", "escalated_user", "resolved", "resolved_lkpp", "closed", "need_info", "relay",
+    "status_user", "remind_user",
+)
+FOOTER = {
+    "id": "Mohon balas email ini tanpa mengubah subjek agar pesan Anda tercatat pada tiket 2026-00042.",
+    "en": "Please reply to this email without changing the subject so your message is added to ticket 2026-00042.",
+}
+
+
+def context(**changes: Any) -> dict[str, Any]:
+    """What `App.context()` gives every template, plus the per-kind extras."""
+    base: dict[str, Any] = {
+        "unit": "Helpdesk LPSE Kota Batam",
+        "unit_address": "lpse@batam.go.id",
+        "number": "2026-00042",
+        "tag": "[LPSE-BTM #2026-00042]",
+        "subject": "Tidak bisa upload dokumen penawaran",
+        "state": "escalated",
+        "requester_name": "Budi Santoso",
+        "requester": "budi@vendor.test",
+        "requester_label": "Budi Santoso <budi@vendor.test>",
+        "sender": "helpdesk-lpse@lkpp.go.id",
+        "text": ("Selamat siang,\nKami tidak dapat mengunggah dokumen penawaran pada tender kode 10012345000,\n"
+                 "muncul pesan \"Gagal mengirim penawaran\". Batas akhir hari ini pukul 15.00 WIB."),
+        "attachment_names": ["screenshot-error.png", "NIB-CV-Maju-Jaya.pdf"],
+        "first_response_hours": 4,
+        "working_hours": "Senin-Jumat 08:00-16:00",
+        "tz_label": "WIB",
+        "previous": None,
+        "cited": None,
+        "errors": ["#prioritas needs one of: tinggi, sedang, rendah"],
+        "commands": [("prioritas", "high"), ("eskalasi", None)],
+        "reason": "",
+        "alert": "",
+        "event": "",
+        "rating": None,
+        # per-kind extras
+        "identity": {"name": "Budi Santoso", "organisation": "CV Maju Jaya", "phone": "0812-7000-1234",
+                     "address": "Jl. Engku Putri No. 1, Batam Centre", "email": "budi@vendor.test"},
+        "lkpp_ticket": "2026112110000123",
+        "note": "Sudah kami cek: sertifikat penyedia valid, tetapi unggah tetap gagal. Mohon bantuan LKPP.",
+        "hours_waited": 26.5,
+        "due": "Selasa, 24 November 2026 15:30 WIB",
+        "tickets": [
+            {"number": "2026-00042", "subject": "Tidak bisa upload penawaran", "state": "escalated",
+             "waited": "3 hari kerja", "on_whom": "lkpp"},
+            {"number": "2026-00051", "subject": "Lupa password", "state": "open", "waited": "6 jam kerja",
+             "on_whom": "staff"},
+            {"number": "2026-00039", "subject": "Akun terblokir", "state": "awaiting_info", "waited": "1 hari kerja",
+             "on_whom": "LKPP", "reason": "belum ada status dari LKPP (2 hari kerja)", "kind": "lkpp_status",
+             "due": "20-11-2026 15:30"},
+        ],
+        "counts": {"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3},
+        "day": "Senin, 23 November 2026",
+        "confirm_days": 3,
+        "close_days": 5,
+    }
+    base.update(changes)
+    return base
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+def render(renderer: Renderer, kind: str, language: str, **changes: Any) -> str:
+    text, _ = renderer.body(kind, language, context(**changes))
+    return text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_has_a_template(renderer: Renderer, kind: str, language: str) -> None:
+    """Each kind with a subject label has a plain-text template in both languages."""
+    assert renderer.has(kind, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_renders_with_the_full_context(renderer: Renderer, kind: str, language: str) -> None:
+    """StrictUndefined: no template uses a variable the context does not hold."""
+    text = render(renderer, kind, language)
+    assert text.strip()
+    assert "{{" not in text and "{%" not in text and "None" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", NEW_KINDS)
+def test_new_kinds_render_with_sparse_values(renderer: Renderer, kind: str, language: str) -> None:
+    """Empty identity, no LKPP ticket, no attachments and no text still give a clean mail."""
+    text = render(renderer, kind, language, identity=dict.fromkeys(("name", "organisation", "phone", "address",
+                                                                    "email"), ""),
+                  lkpp_ticket=None, attachment_names=[], text="", note="", requester_name="", tickets=[],
+                  counts={}, hours_waited=3)
+    assert text.strip()
+    assert "None" not in text
+    assert "\n\n\n\n" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", REQUESTER_KINDS)
+def test_requester_mail_ends_with_the_footer(renderer: Renderer, kind: str, language: str) -> None:
+    """Requester-facing mail ends with the unit's signature and the keep-the-subject line."""
+    text = render(renderer, kind, language)
+    assert text.rstrip().endswith(FOOTER[language])
+    assert "Helpdesk LPSE Kota Batam\nlpse@batam.go.id\n" in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", NEW_KINDS)
+def test_only_digest_has_html(renderer: Renderer, kind: str, language: str) -> None:
+    """The digest alone has an HTML alternative."""
+    _, html = renderer.body(kind, language, context())
+    assert (html is not None) == (kind == "digest")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_digest_html_is_autoescaped(renderer: Renderer, language: str) -> None:
+    """A hostile subject is escaped in HTML and left as plain text in the text part."""
+    hostile = [{"number": "2026-00066", "subject": "<script>alert('x')</script> & co", "state": "open",
+                "waited": "5 jam kerja", "on_whom": "staff"}]
+    text, html = renderer.body("digest", language, context(tickets=hostile, unit="LPSE <b>Batam</b>"))
+    assert html is not None
+    assert "<script>" not in html and "<b>Batam</b>" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in html
+    assert "LPSE &lt;b&gt;Batam&lt;/b&gt;" in html
+    assert "<table" in html and "2026-00066" in html
+    assert "<script>alert('x')</script> & co" in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_digest_lists_counts_and_every_overdue_ticket(renderer: Renderer, language: str) -> None:
+    """Heads see the counts by state and, per overdue ticket, how long and on whom it waits."""
+    text, html = renderer.body("digest", language, context())
+    assert html is not None
+    for part in (text, html):
+        assert "Senin, 23 November 2026" in part
+        for ticket in context()["tickets"]:
+            assert ticket["number"] in part and ticket["waited"] in part
+        assert ("Helpdesk LKPP" if language == "id" else "LKPP Helpdesk") in part
+        assert "belum ada status dari LKPP (2 hari kerja)" in part
+    assert ("dieskalasi (menunggu Helpdesk LKPP): 1" if language == "id"
+            else "escalated (waiting for the LKPP Helpdesk): 1") in text
+    empty = render(renderer, "digest", language, tickets=[])
+    assert ("Tidak ada tiket yang melewati batas waktu." if language == "id" else "No ticket is overdue.") in empty
+
+
+@pytest.mark.parametrize("kind", ["resolved", "resolved_lkpp"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_resolved_asks_for_ya_or_tidak(renderer: Renderer, kind: str, language: str) -> None:
+    """SOP-002 step 12: reply YA (with an optional rating) to close, TIDAK if not solved."""
+    text = render(renderer, kind, language, text="Silakan hapus cache peramban lalu unggah ulang.")
+    assert "YA" in text and "YA 5" in text and "TIDAK" in text
+    assert "1-5" in text or "1 to 5" in text
+    assert "Silakan hapus cache peramban lalu unggah ulang." in text
+    assert ("3 hari kerja" if language == "id" else "3 working days") in text
+    assert ("Helpdesk LKPP" in text or "LKPP Helpdesk" in text) == (kind == "resolved_lkpp")
+
+
+def test_the_words_we_ask_for_are_the_words_we_read() -> None:
+    """What `resolved` tells the requester to write is parsed by the closing rules as meant."""
+    rules = load_rules()
+    assert rules.is_confirmation("YA") == (True, None)
+    assert rules.is_confirmation("YA 5") == (True, 5)
+    assert rules.is_confirmation("TIDAK, masih gagal") == (False, None)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_escalate_carries_the_whole_case(renderer: Renderer, language: str) -> None:
+    """SOP-015 step 1: problem, identity as in the Formulir Konsultasi, staff note, attachments."""
+    text = render(renderer, "escalate", language)
+    ctx = context()
+    for value in (*ctx["identity"].values(), ctx["note"], *ctx["attachment_names"], ctx["lkpp_ticket"], ctx["number"]):
+        assert value in text
+    assert "tender kode 10012345000" in text
+    assert "SOP-015" in text
+    if language == "id":
+        for label in ("Nama", "Nama Instansi/Perusahaan", "Alamat", "Nomor Telepon/HP", "Email"):
+            assert f"{label} " in text
+        assert "2 (dua) hari kerja" in text and "tanpa mengubah subjek" in text
+    else:
+        assert "2 working days" in text and "without changing its subject" in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_escalate_shows_a_note_equal_to_the_text_once(renderer: Renderer, language: str) -> None:
+    """When the note is the text itself it is not repeated under its own heading."""
+    text = render(renderer, "escalate", language, note=context()["text"])
+    assert text.count("tender kode 10012345000") == 1
+
+
+def test_our_ticket_number_is_not_read_as_lkpp_ticket(renderer: Renderer) -> None:
+    """An escalation quoted back by LKPP does not make our number look like theirs."""
+    rules = load_rules()
+    for language in LANGUAGES:
+        text = render(renderer, "escalate", language, lkpp_ticket=None)
+        assert rules.lkpp_ticket(f"RE: [LPSE-BTM #2026-00042] Eskalasi: {context()['subject']}", text) is None
+
+
+@pytest.mark.parametrize(("event", "id_words", "en_words"), [
+    ("lkpp_need_info", ["data tambahan", "diteruskan kepada pengguna"], ["additional data", "passed on"]),
+    ("lkpp_resolved", ["solusi", "konfirmasi"], ["solution", "confirmation"]),
+    ("lkpp_returned", ["mengembalikan", "kewenangan LPSE", "panduan", "#selesai"],
+     ["returned the problem to the unit with guidance", "please handle it", "#resolve"]),
+    ("lkpp_status", ["perkembangan"], ["progress"]),
+    ("lkpp_other", ["#teruskan", "#selesai", "#eskalasi", "#catatan"], ["#relay", "#resolve", "#escalate", "#note"]),
+])
+def test_staff_lkpp_says_what_lkpp_answered(renderer: Renderer, event: str, id_words: list[str],
+                                           en_words: list[str]) -> None:
+    """Staff learn which kind of answer LKPP sent and what, if anything, they must do."""
+    for language, words in (("id", id_words), ("en", en_words)):
+        text = render(renderer, "staff_lkpp", language, event=event, reason="body: 'sedang kami proses'")
+        for word in words:
+            assert word in text, (language, word)
+        assert context()["text"] in text
+        assert "sedang kami proses" in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_closed_thanks_only_a_confirmation(renderer: Renderer, language: str) -> None:
+    """A confirmed close thanks the requester (with the rating); a staff close does not."""
+    thanks = "Terima kasih atas konfirmasi Anda" if language == "id" else "Thank you for your confirmation"
+    confirmed = render(renderer, "closed", language, confirmed=True, rating=5)
+    assert thanks in confirmed and "5/5" in confirmed
+    assert "14" in confirmed
+    plain = render(renderer, "closed", language)  # E10: no `confirmed` in the context at all
+    assert thanks not in plain and "/5" not in plain
+    timeout = render(renderer, "closed", language, reason="no_confirmation")
+    assert "3" in timeout and thanks not in timeout
+    no_data = render(renderer, "closed", language, reason="no_info")
+    assert "5" in no_data and ("Helpdesk LKPP" in no_data or "LKPP Helpdesk" in no_data)
+    assert "30" in render(renderer, "closed", language, reopen_days=30)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_lkpp_reminders_cite_the_sop_steps(renderer: Renderer, language: str) -> None:
+    """Status requests cite SOP-015 step 12, progress reminders step 14; both keep the subject."""
+    step = "langkah" if language == "id" else "step"
+    overdue = render(renderer, "overdue_lkpp", language)
+    assert f"SOP-015 {step} 12" in overdue and ("26,5" if language == "id" else "26.5") in overdue and context()["due"] in overdue
+    assert "2026112110000123" in overdue
+    remind = render(renderer, "remind_lkpp", language)
+    assert f"SOP-015 {step} 14" in remind and ("26,5" if language == "id" else "26.5") in remind
+    assert "(nomor tiket LKPP 2026112110000123)" in remind or "(LKPP ticket number 2026112110000123)" in remind
+    assert "2026-00042," in render(renderer, "remind_lkpp", language, lkpp_ticket=None)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_overdue_staff_first_response_and_resolution(renderer: Renderer, language: str) -> None:
+    """The first-response breach and the 3x24h breach read differently."""
+    first = render(renderer, "overdue_staff", language, hours_waited=5)
+    assert "5 jam kerja" in first or "5 working hours" in first
+    late = render(renderer, "overdue_staff", language, timer="resolution", hours=72)
+    assert "3x24" in late and context()["due"] in late
+    assert "48" in render(renderer, "overdue_staff", language, timer="resolution", hours=48)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("kind", "extra"), [
+    ("overdue_staff", {"timer": "resolution", "hours": 72}),
+    ("overdue_staff", {"timer": "first_response"}),
+    ("overdue_lkpp", {"timer": "lkpp_status", "days": 2}),
+    ("remind_lkpp", {"timer": "lkpp_progress"}),
+    ("remind_user", {"timer": "awaiting_info", "close_at": "Jumat, 27 November 2026 10:00 WIB"}),
+    ("status_user", {"timer": "lkpp_status"}),
+])
+def test_timer_mail_without_hours_waited(renderer: Renderer, language: str, kind: str, extra: dict[str, Any]) -> None:
+    """Timer mail renders from the deadline's `due` alone; the waited hours are optional."""
+    ctx = context(text="", **extra)
+    del ctx["hours_waited"]
+    text, _ = renderer.body(kind, language, ctx)
+    assert text.strip() and "None" not in text
+    if kind != "status_user":
+        assert ctx.get("close_at", ctx["due"]) in text
+    assert "jam yang lalu" not in text and "hours ago" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_reminder_and_data_request_to_requester(renderer: Renderer, language: str) -> None:
+    """need_info relays LKPP's request; remind_user repeats it and says when the ticket closes."""
+    request = "Mohon dilengkapi screenshot halaman penawaran."
+    need = render(renderer, "need_info", language, text=request)
+    assert request in need and "Helpdesk LKPP" in need.replace("LKPP Helpdesk", "Helpdesk LKPP")
+    remind = render(renderer, "remind_user", language, text=request)
+    assert request in remind and ("5 hari kerja" in remind or "5 working days" in remind)
+    forward = render(renderer, "forward_info", language, text="Berikut screenshot yang diminta.")
+    assert "Berikut screenshot yang diminta." in forward and "NIB-CV-Maju-Jaya.pdf" in forward
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_status_user_with_and_without_lkpp_text(renderer: Renderer, language: str) -> None:
+    """The requester's status mail relays LKPP's words when there are any."""
+    assert "Sedang dalam pengecekan tim teknis." in render(renderer, "status_user", language,
+                                                            text="Sedang dalam pengecekan tim teknis.")
+    assert "LKPP" in render(renderer, "status_user", language, text="")
+
+
+def test_missing_extras_are_caught(renderer: Renderer) -> None:
+    """StrictUndefined makes a forgotten per-kind extra an error, not a blank."""
+    ctx = context()
+    del ctx["confirm_days"]
+    with pytest.raises(jinja2.UndefinedError):
+        renderer.body("resolved", "id", ctx)
