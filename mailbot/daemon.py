@@ -342,7 +342,7 @@ class App:
                 reason = f"autoreply_limit of {self.cfg.autoreply_limit} per hour reached for {', '.join(to)}"
         if reason is None and ticket_id is not None:
             if self.store.sent_for_ticket(ticket_id, hour_ago) >= self.cfg.limits.ticket_mails_per_hour:
-                reason = f"more than {self.cfg.limits.ticket_mails_per_hour} mails in one hour on this ticket"
+                reason = f"limit of {self.cfg.limits.ticket_mails_per_hour} mails per hour on this ticket reached"
         if reason is None:
             return True
         self.store.add_event(box.name, ticket_id, now, "mailbot", "send_suppressed", mail=send.kind, reason=reason)
@@ -403,7 +403,11 @@ class App:
         context["confirm_days"] = _number(deadlines.confirm_close)
         context["close_days"] = _number(deadlines.awaiting_info_close)
         if send.kind == "escalate" and ticket is not None:
-            context["identity"] = identify(self.requester_messages(ticket, msg)).as_dict()
+            # SOP-015 step 1: the problem as the requester wrote it, then the staff note.
+            problem = self.requester_messages(ticket, msg)
+            context["identity"] = identify(problem).as_dict()
+            context["text"] = "\n\n".join((m.new_text or m.text).strip() for m in problem)
+            context["note"] = text
         if send.attach == "lkpp" and ticket is not None:
             latest = self.latest_lkpp(ticket)
             if latest is not None:
