@@ -13,6 +13,7 @@ import signal
 import socket
 import sys
 import threading
+from datetime import UTC, datetime
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = sub.add_parser("tickets", help="list tickets")
     tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed"])
     tickets.add_argument("--mailbox")
+    tickets.add_argument("--overdue", action="store_true", help="only overdue tickets, with why")
+    sweep = sub.add_parser("sweep", help="run the deadline timers as of now or --now, send the outbox")
+    sweep.add_argument("--now", type=_instant, default=None, help="ISO-8601 instant with offset, e.g. 2026-11-24T15:31+07:00")
     ticket = sub.add_parser("ticket", help="show one ticket with its history")
     ticket.add_argument("number")
     ticket.add_argument("--mailbox")
@@ -42,6 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--mailbox")
     replay.add_argument("--dry-run", action="store_true")
     return parser
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {text}+07:00")
+    return moment
 
 
 def config_path(arg: Path | None) -> Path:
@@ -128,9 +142,23 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     return EX_UNAVAILABLE if problems else EX_OK
 
 
+def cmd_sweep(cfg: Config, args: argparse.Namespace) -> int:
+    """Run the timers as of an instant: the same code `run` calls on its schedule."""
+    from mailbot.daemon import App
+
+    now = args.now.astimezone(UTC) if args.now else None
+    app = App(cfg, clock=(lambda: now) if now else None)
+    swept = app.sweep()
+    sent, failed = app.flush_outbox()
+    print(json.dumps({**swept, "sent": sent, "failed": failed, "now": app.clock().isoformat()}))
+    return EX_OK
+
+
 def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.store import Store
 
+    if args.overdue:
+        return _overdue(cfg, args)
     store = Store(cfg.database)
     rows = store.tickets(args.mailbox, args.state)
     print(f"{'NUMBER':<12} {'MAILBOX':<8} {'STATE':<14} {'CREATED (UTC)':<17} {'REQUESTER':<30} SUBJECT")
@@ -138,6 +166,24 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
         print(f"{t.number:<12} {t.mailbox:<8} {t.state:<14} {t.created_at:%Y-%m-%d %H:%M} "
               f"{t.requester.addr:<30} {t.subject[:60]}")
     print(f"{len(rows)} ticket(s)")
+    return EX_OK
+
+
+def _overdue(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot.daemon import App
+
+    app = App(cfg)
+    now = app.clock()
+    boxes = [cfg.mailbox(args.mailbox)] if args.mailbox else list(cfg.mailboxes)
+    found = [item for box in boxes for item in app.overdue(box, now)]
+    print(f"{'NUMBER':<12} {'STATE':<14} {'TIMER':<15} {'DUE (local)':<17} {'WAITED':<22} {'ON':<12} WHY")
+    for ticket, item in found:
+        if args.state and ticket.state != args.state:
+            continue
+        due = item.due_at.astimezone(cfg.timezone)
+        print(f"{item.number:<12} {item.state:<14} {item.kind:<15} {due:%Y-%m-%d %H:%M} "
+              f"{item.waited:<22} {item.on_whom:<12} {item.reason}")
+    print(f"{len(found)} overdue")
     return EX_OK
 
 
@@ -192,6 +238,7 @@ def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "sweep": cmd_sweep,
     "check": cmd_check,
     "tickets": cmd_tickets,
     "ticket": cmd_ticket,

@@ -15,16 +15,19 @@ import os
 import re
 import signal
 import threading
+
+import schedule
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from mailbot import imap, smtp
 from mailbot.commands import parse_commands
 from mailbot.config import Config, MailboxConfig
-from mailbot.errors import BadMessageError, TransientError
+from mailbot.deadlines import Overdue, Timer, TimerKind, digest_context, digest_due, find_overdue, fire, plan
+from mailbot.errors import BadMessageError, ConfigError, TransientError
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Decision, Facts, Policy, Send, decide
 from mailbot.logs import get as get_log
 from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of, tag
@@ -34,9 +37,11 @@ from mailbot.identity import identify
 from mailbot.parsers.authres import authres_passes
 from mailbot.render import Renderer, deliverable
 from mailbot.rules import load_rules
-from mailbot.store import Store
+from mailbot.store import Store, parse_ts
+from mailbot.worktime import WorkCalendar
 from mailbot.tokens import load_or_create_key, make_message_id, verify
 
+SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 DAY_NAMES = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
              "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
@@ -94,6 +99,7 @@ class App:
         self.key = load_or_create_key(cfg.secret_key_file)
         self.renderer = Renderer(cfg.templates_dir)
         self.rules = load_rules(cfg.rules_dir)
+        self.calendar = build_calendar(cfg)
         self.policy = Policy(reopen_days=cfg.reopen_days, ack_max_age_hours=cfg.ack_max_age_hours,
                              language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.log = get_log()
@@ -255,6 +261,10 @@ class App:
                 ticket = self.store.insert_ticket(ticket)
             elif ticket is not None:
                 self.store.update_ticket(ticket)
+            if ticket is not None:
+                old = None if decision.new_ticket else facts.ticket
+                lkpp_message = facts.role is Role.LKPP and facts.authenticated and not msg.is_automatic
+                self.plan_timers(old, ticket, lkpp_message, now)
             ticket_id = ticket.id if ticket else None
             self.store.record_message(
                 mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
@@ -273,6 +283,86 @@ class App:
                 queued += self.enqueue(box, send, ticket, msg, now)
         return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(queued))
 
+    def plan_timers(self, old: Ticket | None, new: Ticket, lkpp_message: bool, now: datetime) -> None:
+        """Start and stop the SLA timers a ticket change implies (SPEC section 6)."""
+        assert new.id is not None
+        active = {row["kind"] for row in self.store.active_timers(new.id)}
+        timer_plan = plan(old, new, lkpp_message, now, self.calendar, self.rules.deadlines(new.priority),
+                          active={TimerKind(k) for k in active})
+        for kind in timer_plan.clear:
+            self.store.clear_timer(new.id, str(kind))
+        for timer in timer_plan.set:
+            self.store.set_timer(new.mailbox, new.id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
+
+    # --- deadlines ----------------------------------------------------------------------
+
+    def sweep(self) -> dict[str, int]:
+        """Fire every due timer once, then the daily digest when it is due (SPEC section 6)."""
+        now = self.clock()
+        fired = digests = 0
+        for box in self.cfg.mailboxes:
+            for row in self.store.due_timers(box.name, now):
+                fired += self.fire_timer(box, row, now)
+            digests += self.send_digest(box, now)
+        return {"timers": fired, "digests": digests}
+
+    def fire_timer(self, box: MailboxConfig, row: dict[str, Any], now: datetime) -> int:
+        """One due timer in one transaction: its mail, its history, its next due time."""
+        ticket = self.store.ticket_by_id(row["ticket_id"])
+        timer = Timer(TimerKind(row["kind"]), parse_ts(row["started_at"]), parse_ts(row["due_at"]),  # type: ignore[arg-type]
+                      row["step"])
+        with self.store.unit_of_work():
+            if ticket is None:
+                self.store.advance_timer(row["id"], row["step"] + 1, None)
+                return 0
+            deadlines = self.rules.deadlines(ticket.priority)
+            firing = fire(timer, ticket, now, self.calendar, deadlines)
+            current = ticket
+            if firing.close:
+                current = replace(ticket, state=State.CLOSED, closed_at=now, updated_at=now)
+                self.store.update_ticket(current)
+            for event in firing.events:
+                self.store.add_event(box.name, ticket.id, now, event.actor, event.kind, **dict(event.detail))
+            for send in firing.sends:
+                self.enqueue(box, send, current, None, now)
+            self.store.advance_timer(row["id"], row["step"] + 1, firing.next_due)
+            if firing.follow is not None:
+                f = firing.follow
+                self.store.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)  # type: ignore[arg-type]
+            if firing.close:
+                self.plan_timers(ticket, current, False, now)
+        self.log.info("timer_fired", mailbox=box.name, ticket=ticket.number, timer=row["kind"], step=row["step"],
+                      sent=[s.kind for s in firing.sends])
+        return 1 if firing.sends or firing.close else 0
+
+    def overdue(self, box: MailboxConfig, now: datetime) -> list[tuple[Ticket, Overdue]]:
+        """Every overdue ticket of a mailbox with why, for the digest and `tickets --overdue`."""
+        found: list[tuple[Ticket, Overdue]] = []
+        for ticket in self.store.tickets(box.name):
+            if ticket.state is State.CLOSED or ticket.id is None:
+                continue
+            timers = [Timer(TimerKind(r["kind"]), parse_ts(r["started_at"]), parse_ts(r["due_at"]), r["step"])  # type: ignore[arg-type]
+                      for r in self.store.active_timers(ticket.id)]
+            deadlines = self.rules.deadlines(ticket.priority)
+            found += [(ticket, o) for o in find_overdue(ticket, timers, now, self.calendar, deadlines,
+                                                        ticket.language)]
+        return found
+
+    def send_digest(self, box: MailboxConfig, now: datetime) -> int:
+        key = f"digest_last:{box.name}"
+        last = self.store.meta(key)
+        if not digest_due(date.fromisoformat(last) if last else None, now, self.calendar):
+            return 0
+        overdue = [o for _, o in self.overdue(box, now)]
+        tickets = [t for t in self.store.tickets(box.name)]
+        context = digest_context(tickets, overdue, now, self.calendar, self.cfg.language)
+        with self.store.unit_of_work():
+            send = Send("digest", Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context)
+            self.enqueue(box, send, None, None, now)
+            self.store.set_meta(key, now.astimezone(self.calendar.tz).date().isoformat())
+            self.store.add_event(box.name, None, now, "mailbot", "digest_queued", overdue=len(overdue))
+        return 1
+
     def audience(self, box: MailboxConfig, audience: Audience, ticket: Ticket | None,
                  msg: InboundMessage | None) -> tuple[str, ...]:
         if audience is Audience.REQUESTER:
@@ -285,6 +375,8 @@ class App:
             return box.coordinators or box.notify_addresses
         if audience is Audience.LKPP:
             return (self.cfg.escalation.address,) if self.cfg.escalation.address else ()
+        if audience is Audience.HEADS:
+            return box.heads or box.coordinators
         raise ValueError(audience)
 
     def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
@@ -397,6 +489,9 @@ class App:
             "note": text,
             "identity": {},
             "confirmed": False,
+            "due": "",
+            "timer": "",
+            "reopen_days": self.cfg.reopen_days,
         }
         deadlines = self.rules.deadlines(ticket.priority if ticket else None)
         context["first_response_hours"] = _number(deadlines.first_response)
@@ -526,24 +621,40 @@ class App:
 
     def run_once(self) -> dict[str, Any]:
         polled = self.poll_all()
+        swept = self.sweep()
         sent, failed = self.flush_outbox()
-        return {"mailboxes": polled, "sent": sent, "failed": failed}
+        return {"mailboxes": polled, "timers": swept["timers"], "digests": swept["digests"], "sent": sent,
+                "failed": failed}
 
     def run_forever(self, stop: threading.Event, notify: Callable[[str], None] = lambda s: None) -> None:
-        """Poll, send and sleep until `stop` is set; transient failures back off."""
+        """Poll, sweep on a schedule, send, sleep; until `stop` is set. Failures back off."""
+        scheduler = schedule.Scheduler()
+        scheduler.every(SWEEP_SECONDS).seconds.do(self.sweep)
         failures = 0
         notify("READY=1")
+        self.sweep()
         while not stop.is_set():
-            result = self.run_once()
+            polled = self.poll_all()
+            scheduler.run_pending()
+            self.flush_outbox()
             notify("WATCHDOG=1")
-            errors = [v for v in result["mailboxes"].values() if isinstance(v, str)]
-            failures = failures + 1 if errors else 0
+            failures = failures + 1 if any(isinstance(v, str) for v in polled.values()) else 0
             delay = min(box.imap.poll_seconds for box in self.cfg.mailboxes)
             if failures:
                 delay = min(delay * (2 ** min(failures, 10)), 600)
                 self.log.info("retrying_later", seconds=delay, failures=failures)
             stop.wait(delay)
         notify("STOPPING=1")
+
+
+def build_calendar(cfg: Config) -> WorkCalendar:
+    """The unit's working calendar; a bad value is a configuration error naming it."""
+    cal = cfg.calendar
+    try:
+        return WorkCalendar.build(tz=cfg.timezone, workdays=cal.workdays, hours=cal.hours, country=cal.country_holidays,
+                                  categories=cal.holiday_categories, extra_holidays=cal.extra_holidays)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"calendar: {exc}") from None
 
 
 def _number(value: float) -> int | float:

@@ -79,6 +79,7 @@ class Audience(enum.StrEnum):
     SENDER = "sender"  # the author of the inbound message
     COORDINATORS = "coordinators"
     LKPP = "lkpp"  # escalation.address
+    HEADS = "heads"  # heads of unit (the daily digest)
 
 
 AUTO_REPLIED = "auto-replied"
@@ -325,6 +326,7 @@ def _state_command(facts: Facts, ticket: Ticket, parsed: ParsedCommands, command
         # SOP-015 step 1: the whole problem goes to the LKPP helpdesk.
         sends += [Send("escalate", Audience.LKPP, attach="ticket", text=parsed.body),
                   Send("escalated_user", Audience.REQUESTER, auto=AUTO_REPLIED)]
+        changes = {"first_response_at": ticket.first_response_at or now}  # the requester has been answered
     elif event is Event.STAFF_RESOLVE:
         sends.append(Send("resolved", Audience.REQUESTER, attach="inbound", text=parsed.body))
         changes = {"resolved_at": now, "resolved_by": actor,

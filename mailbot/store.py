@@ -103,7 +103,20 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["quarantine"].create_index(["mailbox", "message_id"])
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1,)
+def _v2(db: sqlite_utils.Database) -> None:
+    """SLA timers, due ones found by an indexed query (SPEC section 6)."""
+    db["timers"].create(
+        {"id": int, "mailbox": str, "ticket_id": int, "kind": str, "started_at": str, "due_at": str, "step": int,
+         "active": int},
+        pk="id",
+        not_null={"mailbox", "ticket_id", "kind", "started_at", "due_at"},
+        defaults={"step": 0, "active": 1},
+    )
+    db["timers"].create_index(["active", "due_at"])
+    db["timers"].create_index(["ticket_id", "active"])
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -374,6 +387,40 @@ class Store:
             {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": ts(now)},
             pk=("mailbox", "folder"),
         )
+
+    # --- timers ---------------------------------------------------------------------
+
+    def active_timers(self, ticket_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from timers where ticket_id = ? and active = 1 order by id", [ticket_id]))
+
+    def set_timer(self, mailbox: str, ticket_id: int, kind: str, started_at: datetime, due_at: datetime,
+                  step: int = 0) -> None:
+        """Start a timer, replacing an active one of the same kind."""
+        self.clear_timer(ticket_id, kind)
+        self.db["timers"].insert({"mailbox": mailbox, "ticket_id": ticket_id, "kind": kind, "started_at": ts(started_at),
+                                  "due_at": ts(due_at), "step": step, "active": 1})
+
+    def clear_timer(self, ticket_id: int, kind: str) -> None:
+        self.db.execute("update timers set active = 0 where ticket_id = ? and kind = ? and active = 1", [ticket_id, kind])
+
+    def due_timers(self, mailbox: str, now: datetime) -> list[dict[str, Any]]:
+        """Active timers due at `now`, by the (active, due_at) index."""
+        return list(self.db.query(
+            "select * from timers where active = 1 and due_at <= ? and mailbox = ? order by due_at, id",
+            [ts(now), mailbox]))
+
+    def advance_timer(self, timer_id: int, step: int, next_due: datetime | None) -> None:
+        if next_due is None:
+            self.db.execute("update timers set active = 0, step = ? where id = ?", [step, timer_id])
+        else:
+            self.db.execute("update timers set step = ?, due_at = ? where id = ?", [step, ts(next_due), timer_id])
+
+    def meta(self, key: str) -> str | None:
+        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
     # --- quarantine -----------------------------------------------------------------
 

@@ -88,3 +88,8 @@ def reply_as_client(original: EmailMessage, sender: str, new_text: str, *, to: s
     mid = str(original["Message-ID"]).strip("<>")
     refs = tuple(r.strip("<>") for r in str(original.get("References", "")).split() if r)
     return mail(sender, subject, body, to=to, in_reply_to=mid, references=refs)
+
+
+def of_kind(messages: list[EmailMessage], kind: str) -> list[EmailMessage]:
+    """The messages of one mailbot mail kind (X-Mailbot-Kind), e.g. to ignore a daily digest."""
+    return [m for m in messages if m["X-Mailbot-Kind"] == kind]

@@ -1,0 +1,185 @@
+"""Issue "Deadlines": SLA timers, overdue mail and the digest over real Dovecot and SMTP.
+
+Mail is handled by the real daemon code with a fixed clock (time is an argument), and
+the timers run through `mailbot sweep --now`, a fresh process state each time, so a
+restart between sweeps is part of every step.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot import cli
+from mailbot.config import load_config
+from mailbot.daemon import App
+from mailbot.model import State
+from mailbot.store import Store
+from tests.mailfactory import LKPP, STAFF, UNIT, mail, of_kind, parse, reply_as_client, text_of, write_config
+
+WIB = ZoneInfo("Asia/Jakarta")
+REQUESTER = "budi@vendor.test"
+COORDINATOR = "koordinator@lpse.test"
+HEAD = "kepala@lpse.test"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path, limits={"ticket_mails_per_hour": 100})
+
+
+def handle_at(config, moment: datetime) -> None:
+    """Handle pending mail and send the outbox as the daemon would at `moment`."""
+    app = App(load_config(config), clock=lambda: moment)
+    app.poll_all()
+    app.flush_outbox()
+    app.store.close()
+
+
+def sweep(config, moment: datetime) -> None:
+    assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
+
+
+def kinds(servers, user) -> list[str]:
+    return [str(parse(raw)["X-Mailbot-Kind"]) for raw in servers.fetch(user)]
+
+
+def not_digest(servers, user) -> list[str]:
+    return [k for k in kinds(servers, user) if k != "digest"]
+
+
+def ticket(config):
+    [t] = Store(load_config(config).database).tickets()
+    return t
+
+
+def open_and_escalate(servers, config, opened: datetime, escalated: datetime):
+    raw, _ = mail(REQUESTER, "Gagal kirim penawaran", "Tidak bisa kirim penawaran, error 500.")
+    servers.append(UNIT, raw)
+    handle_at(config, opened)
+    notice = parse(servers.fetch(STAFF[0])[-1])
+    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dicek.")
+    servers.append(UNIT, raw)
+    handle_at(config, escalated)
+    assert ticket(config).state is State.ESCALATED
+    return parse(servers.fetch(LKPP)[-1])
+
+
+def test_lkpp_status_overdue_reminders_and_reset(env):
+    """Acceptance 2 and 5: overdue_lkpp exactly once after 2 working days, then daily reminders."""
+    servers, config = env
+    escalation = open_and_escalate(servers, config, at("2026-11-20T14:00"), at("2026-11-20T15:30"))
+    assert kinds(servers, LKPP) == ["escalate"]
+
+    sweep(config, at("2026-11-24T15:29"))  # 1 minute before Tuesday 15:30
+    assert kinds(servers, LKPP) == ["escalate"]
+    assert "status_user" not in kinds(servers, REQUESTER)
+
+    sweep(config, at("2026-11-24T15:31"))  # 1 minute after
+    assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp"]
+    overdue = parse(servers.fetch(LKPP)[-1])
+    copies = {a.addr_spec for a in overdue["Cc"].addresses}
+    assert copies == {*STAFF, COORDINATOR}
+    assert "overdue_lkpp" in not_digest(servers, STAFF[0]) and "overdue_lkpp" in not_digest(servers, COORDINATOR)
+    assert kinds(servers, REQUESTER).count("status_user") == 1
+
+    sweep(config, at("2026-11-24T15:32"))  # a second sweep: nothing more
+    sweep(config, at("2026-11-24T17:00"))
+    assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp"]
+    assert kinds(servers, REQUESTER).count("status_user") == 1
+
+    sweep(config, at("2026-11-25T15:31"))  # the next working day: one reminder
+    sweep(config, at("2026-11-25T15:40"))
+    assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp", "remind_lkpp"]
+
+    # an LKPP reply resets the progress timer: no reminder at Thursday 15:31, one a day after the reply
+    raw, _ = reply_as_client(escalation, LKPP, "Masih dalam penanganan tim teknis kami.", to=UNIT)
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-25T16:30"))  # after closing: the working day runs from Thursday 08:00
+    sweep(config, at("2026-11-26T15:31"))
+    assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp", "remind_lkpp"]
+    sweep(config, at("2026-11-27T08:01"))
+    assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp", "remind_lkpp", "remind_lkpp"]
+    fired = [json.loads(e["detail"])["timer"] for e in Store(load_config(config).database).events_of(ticket(config).id)
+             if e["kind"] == "timer_fired"]
+    # the 3x24h resolution standard passed on Monday 14:00 too: coordinators were told once
+    assert fired == ["resolution", "lkpp_status", "lkpp_progress", "lkpp_progress"]
+    assert not_digest(servers, COORDINATOR).count("overdue_staff") == 1
+
+
+def test_awaiting_info_reminds_then_closes(env):
+    """Acceptance 3: remind_user after 2 working days, closed with notice after 5."""
+    servers, config = env
+    escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T10:00"))
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error.", to=UNIT)
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T11:00"))
+    assert ticket(config).state is State.AWAITING_INFO
+
+    sweep(config, at("2026-11-25T10:59"))
+    assert "remind_user" not in kinds(servers, REQUESTER)
+    sweep(config, at("2026-11-25T11:01"))
+    assert kinds(servers, REQUESTER).count("remind_user") == 1
+    sweep(config, at("2026-11-30T10:59"))  # Monday, 4 working days 23h59m after the request
+    assert ticket(config).state is State.AWAITING_INFO
+    sweep(config, at("2026-11-30T11:01"))
+    assert ticket(config).state is State.CLOSED
+    assert kinds(servers, REQUESTER)[-1] == "closed"
+    sweep(config, at("2026-12-01T11:01"))
+    assert kinds(servers, REQUESTER).count("closed") == 1
+
+
+def test_confirm_close_after_three_working_days(env):
+    """Acceptance 3: a resolved ticket with no answer closes after 3 working days."""
+    servers, config = env
+    raw, _ = mail(REQUESTER, "Cara ganti email akun", "Bagaimana cara mengganti email akun?")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T09:00"))
+    notice = parse(servers.fetch(STAFF[0])[-1])
+    raw, _ = reply_as_client(notice, STAFF[0], "#selesai\nSilakan ajukan melalui verifikator.")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T10:00"))
+    sweep(config, at("2026-11-26T09:59"))
+    assert ticket(config).state is State.RESOLVED
+    sweep(config, at("2026-11-26T10:01"))
+    assert ticket(config).state is State.CLOSED
+    assert kinds(servers, REQUESTER)[-1] == "closed"
+
+
+def test_first_response_overdue_and_digest(env):
+    """Acceptance 3 and 4: overdue_staff to staff and coordinators; the digest lists exactly the overdue."""
+    servers, config = env
+    raw, _ = mail(REQUESTER, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T09:00"))
+    raw, _ = mail("sari@dinas.test", "Jadwal pelatihan", "Kapan jadwal pelatihan berikutnya?")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T14:00"))
+    store = Store(load_config(config).database)
+    first, second = store.tickets()
+    second_notice = parse(servers.fetch(STAFF[0])[-1])
+    raw, _ = reply_as_client(second_notice, STAFF[1], "Jadwal ada di website LPSE.")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T14:30"))
+
+    sweep(config, at("2026-11-23T13:01"))  # 4 working hours after 09:00
+    overdue = parse(servers.fetch(STAFF[0])[-1])
+    assert overdue["X-Mailbot-Kind"] == "overdue_staff" and first.number in overdue["Subject"]
+    assert COORDINATOR in {a.addr_spec for a in overdue["Cc"].addresses}
+    assert not_digest(servers, COORDINATOR).count("overdue_staff") == 1
+
+    sweep(config, at("2026-11-24T08:05"))  # the next working day: digest to heads and coordinators
+    monday, tuesday = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")
+    body = text_of(tuesday)
+    assert first.number in body and second.number not in body  # exactly the overdue ticket
+    assert "Ringkasan harian" in str(tuesday["Subject"])  # Indonesian by default
+    assert COORDINATOR in {a.addr_spec for a in tuesday["Cc"].addresses}
+    sweep(config, at("2026-11-24T09:00"))
+    assert len(of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")) == 2  # once per working day
