@@ -13,8 +13,8 @@ import signal
 import socket
 import sys
 import threading
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot import imap, logs, smtp

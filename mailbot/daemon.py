@@ -15,31 +15,39 @@ import os
 import re
 import signal
 import threading
-
-import schedule
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
+
+import schedule
 
 from mailbot import imap, smtp
 from mailbot.commands import parse_commands
 from mailbot.config import Config, MailboxConfig
-from mailbot.deadlines import Overdue, Timer, TimerKind, digest_context, digest_due, find_overdue, fire, plan
+from mailbot.deadlines import (
+    Overdue,
+    Timer,
+    TimerKind,
+    digest_context,
+    digest_due,
+    find_overdue,
+    fire,
+    plan,
+)
 from mailbot.errors import BadMessageError, ConfigError, TransientError
+from mailbot.identity import identify
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Decision, Facts, Policy, Send, decide
 from mailbot.logs import get as get_log
 from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of, tag
 from mailbot.model import Attachment, InboundMessage, Role, State, Ticket
 from mailbot.parsers import parse_message
-from mailbot.identity import identify
 from mailbot.parsers.authres import authres_passes
 from mailbot.render import Renderer, deliverable
 from mailbot.rules import load_rules
 from mailbot.store import Store, parse_ts
-from mailbot.worktime import WorkCalendar
 from mailbot.tokens import load_or_create_key, make_message_id, verify
+from mailbot.worktime import WorkCalendar
 
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -85,7 +93,7 @@ def redact(text: str, addresses: tuple[str, ...], replacement: str) -> str:
     """Requesters never see staff members' personal addresses (SPEC section 2)."""
     for address in addresses:
         if address:
-            text = re.sub(re.escape(address), replacement, text, flags=re.I)
+            text = re.sub(re.escape(address), replacement, text, flags=re.IGNORECASE)
     return text
 
 
@@ -429,12 +437,12 @@ class App:
         hour_ago = now - timedelta(hours=1)
         ticket_id = ticket.id if ticket else None
         reason = None
-        if send.auto and send.to in (Audience.REQUESTER, Audience.SENDER):
-            if any(self.store.auto_sent_to(a, hour_ago) >= self.cfg.autoreply_limit for a in to):
-                reason = f"autoreply_limit of {self.cfg.autoreply_limit} per hour reached for {', '.join(to)}"
-        if reason is None and ticket_id is not None:
-            if self.store.sent_for_ticket(ticket_id, hour_ago) >= self.cfg.limits.ticket_mails_per_hour:
-                reason = f"limit of {self.cfg.limits.ticket_mails_per_hour} mails per hour on this ticket reached"
+        answers_sender = bool(send.auto) and send.to in (Audience.REQUESTER, Audience.SENDER)
+        if answers_sender and any(self.store.auto_sent_to(a, hour_ago) >= self.cfg.autoreply_limit for a in to):
+            reason = f"autoreply_limit of {self.cfg.autoreply_limit} per hour reached for {', '.join(to)}"
+        cap = self.cfg.limits.ticket_mails_per_hour
+        if reason is None and ticket_id is not None and self.store.sent_for_ticket(ticket_id, hour_ago) >= cap:
+            reason = f"limit of {cap} mails per hour on this ticket reached"
         if reason is None:
             return True
         self.store.add_event(box.name, ticket_id, now, "mailbot", "send_suppressed", mail=send.kind, reason=reason)
@@ -662,7 +670,7 @@ def _number(value: float) -> int | float:
 
 
 def _header_message_id(raw: bytes) -> str | None:
-    match = re.search(rb"^message-id:\s*<?([^>\r\n]+)>?", raw[:65536], re.I | re.M)
+    match = re.search(rb"^message-id:\s*<?([^>\r\n]+)>?", raw[:65536], re.IGNORECASE | re.MULTILINE)
     return match.group(1).decode("ascii", "replace").strip() if match else None
 
 

@@ -14,9 +14,9 @@ import email.policy
 import secrets
 import shutil
 import sys
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 from pathlib import Path
 
 from mailbot import cli

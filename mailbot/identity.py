@@ -19,9 +19,9 @@ _FIELD = {
     "address": r"alamat|address",
     "phone": r"(?:no(?:mor)?\.? ?)?(?:telp|telepon|telpon|hp|handphone|wa|whatsapp|phone|ponsel)(?:/hp|/wa)?",
 }
-_LINE = {key: re.compile(rf"^\s*(?:{pattern})\s*[:=]\s*(?P<value>.+?)\s*$", re.I | re.M) for key, pattern in _FIELD.items()}
+_LINE = {key: re.compile(rf"^\s*(?:{pattern})\s*[:=]\s*(?P<value>.+?)\s*$", re.IGNORECASE | re.MULTILINE) for key, pattern in _FIELD.items()}
 _PHONE = re.compile(r"(?<![\d+])(?:\+62|62|0)8\d{1,3}[-\s.]?\d{3,4}[-\s.]?\d{3,5}(?!\d)")
-_ORG = re.compile(r"^\s*((?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD)\b[^\n]{2,80})$", re.M)
+_ORG = re.compile(r"^\s*((?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD)\b[^\n]{2,80})$", re.MULTILINE)
 
 
 @dataclass(frozen=True)

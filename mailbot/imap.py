@@ -14,6 +14,7 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Self
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -72,7 +73,7 @@ class Mailbox:
                 pass
             self.client = None
 
-    def __enter__(self) -> Mailbox:
+    def __enter__(self) -> Self:
         self.connect()
         return self
 

@@ -148,7 +148,7 @@ class Facts:
     priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
 
 
-_RATING = re.compile(r"^\s*([a-z]+)[\s,.:;!-]*([1-5])?\b", re.I)
+_RATING = re.compile(r"^\s*([a-z]+)[\s,.:;!-]*([1-5])?\b", re.IGNORECASE)
 
 
 def read_confirmation(text: str, policy: Policy) -> tuple[bool, int | None]:

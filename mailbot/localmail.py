@@ -37,8 +37,8 @@ import grp
 import logging
 import os
 import pwd
-import shutil
 import re
+import shutil
 import signal
 import smtplib
 import socket

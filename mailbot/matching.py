@@ -10,12 +10,12 @@ from mailbot.config import MailboxConfig
 from mailbot.model import Role, Ticket
 
 # Reply and forward prefixes of common clients, Indonesian ones included.
-_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.I)
+_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
 _NUMBER = r"(\d{4}-\d{5})"
 
 
 def tag_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(r"\[\s*" + re.escape(prefix) + r"\s*#\s*" + _NUMBER + r"\s*\]", re.I)
+    return re.compile(r"\[\s*" + re.escape(prefix) + r"\s*#\s*" + _NUMBER + r"\s*\]", re.IGNORECASE)
 
 
 def tag(prefix: str, number: str) -> str:

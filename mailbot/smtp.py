@@ -40,7 +40,7 @@ def _client(cfg: ServerConfig, timeout: float) -> aiosmtplib.SMTP:
     context = ssl.create_default_context() if cfg.security != "none" else None
     return aiosmtplib.SMTP(
         hostname=cfg.host, port=cfg.port, use_tls=cfg.security == "ssl",
-        start_tls=True if cfg.security == "starttls" else False, tls_context=context, timeout=timeout,
+        start_tls=cfg.security == "starttls", tls_context=context, timeout=timeout,
     )
 
 

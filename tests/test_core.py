@@ -89,9 +89,9 @@ def test_roles(tmp_path):
 
 
 def _ticket(**kw) -> Ticket:
-    base = dict(id=7, mailbox="btm", number="2026-00007", state=State.OPEN,
-                requester=Address("budi@vendor.test", "Budi"), subject="x", created_at=NOW, updated_at=NOW,
-                participants=frozenset({"budi@vendor.test", "rekan@vendor.test"}))
+    base = {"id": 7, "mailbox": "btm", "number": "2026-00007", "state": State.OPEN,
+            "requester": Address("budi@vendor.test", "Budi"), "subject": "x", "created_at": NOW, "updated_at": NOW,
+            "participants": frozenset({"budi@vendor.test", "rekan@vendor.test"})}
     base.update(kw)
     return Ticket(**base)
 

@@ -14,7 +14,18 @@ from mailbot import cli
 from mailbot.config import load_config
 from mailbot.model import State
 from mailbot.store import Store
-from tests.mailfactory import of_kind, PDF, PREFIX, STAFF, UNIT, mail, parse, reply_as_client, text_of, write_config
+from tests.mailfactory import (
+    PDF,
+    PREFIX,
+    STAFF,
+    UNIT,
+    mail,
+    of_kind,
+    parse,
+    reply_as_client,
+    text_of,
+    write_config,
+)
 
 YEAR = datetime.now(ZoneInfo("Asia/Jakarta")).year
 SUBJECT = "Permohonan reset kata sandi akun SPSE – Dinas Pekerjaan Umum"
@@ -93,7 +104,7 @@ def test_staff_reply_reaches_requester_without_quotes_or_staff_address(env):
     servers.append(UNIT, raw)
     run_once(config)
 
-    ack, reply = inbox(servers, "budi@vendor.test")
+    _ack, reply = inbox(servers, "budi@vendor.test")
     body = text_of(reply)
     assert "akun sudah kami buka kembali" in body
     assert "akun SPSE saya terkunci" not in body  # the quoted history stayed behind

@@ -18,7 +18,17 @@ from mailbot.config import load_config
 from mailbot.daemon import App
 from mailbot.model import State
 from mailbot.store import Store
-from tests.mailfactory import LKPP, STAFF, UNIT, mail, of_kind, parse, reply_as_client, text_of, write_config
+from tests.mailfactory import (
+    LKPP,
+    STAFF,
+    UNIT,
+    mail,
+    of_kind,
+    parse,
+    reply_as_client,
+    text_of,
+    write_config,
+)
 
 WIB = ZoneInfo("Asia/Jakarta")
 REQUESTER = "budi@vendor.test"
@@ -176,7 +186,7 @@ def test_first_response_overdue_and_digest(env):
     assert not_digest(servers, COORDINATOR).count("overdue_staff") == 1
 
     sweep(config, at("2026-11-24T08:05"))  # the next working day: digest to heads and coordinators
-    monday, tuesday = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")
+    _monday, tuesday = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")
     body = text_of(tuesday)
     assert first.number in body and second.number not in body  # exactly the overdue ticket
     assert "Ringkasan harian" in str(tuesday["Subject"])  # Indonesian by default

@@ -14,7 +14,18 @@ from mailbot import cli
 from mailbot.config import load_config
 from mailbot.model import State
 from mailbot.store import Store, ts
-from tests.mailfactory import of_kind, LKPP, PDF, STAFF, UNIT, mail, parse, reply_as_client, text_of, write_config
+from tests.mailfactory import (
+    LKPP,
+    PDF,
+    STAFF,
+    UNIT,
+    mail,
+    of_kind,
+    parse,
+    reply_as_client,
+    text_of,
+    write_config,
+)
 
 REQUESTER = "budi@vendor.test"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))

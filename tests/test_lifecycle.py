@@ -19,18 +19,18 @@ LKPP = Address("helpdesk@lkpp.test")
 
 
 def message(sender: Address = REQUESTER, text: str = "Mohon bantuan.", **kw) -> InboundMessage:
-    base = dict(message_id="m1@x", synthetic_id=False, from_addr=sender, to=(), cc=(), reply_to=(),
-                subject="Akun terkunci", date=NOW, in_reply_to=(), references=(), text=text, new_text=text,
-                attachments=(), auto_reason=None, is_bounce=False, bounced_ids=(), auth_results=(),
-                return_path=None, size=100)
+    base = {"message_id": "m1@x", "synthetic_id": False, "from_addr": sender, "to": (), "cc": (), "reply_to": (),
+            "subject": "Akun terkunci", "date": NOW, "in_reply_to": (), "references": (), "text": text,
+            "new_text": text, "attachments": (), "auto_reason": None, "is_bounce": False, "bounced_ids": (),
+            "auth_results": (), "return_path": None, "size": 100}
     base.update(kw)
     return InboundMessage(**base)
 
 
 def ticket(state: State, **kw) -> Ticket:
-    base = dict(id=1, mailbox="t", number="2026-00001", state=state, requester=REQUESTER, subject="Akun terkunci",
-                created_at=NOW - timedelta(days=1), updated_at=NOW - timedelta(hours=1),
-                participants=frozenset({REQUESTER.addr}))
+    base = {"id": 1, "mailbox": "t", "number": "2026-00001", "state": state, "requester": REQUESTER,
+            "subject": "Akun terkunci", "created_at": NOW - timedelta(days=1), "updated_at": NOW - timedelta(hours=1),
+            "participants": frozenset({REQUESTER.addr})}
     base.update(kw)
     return Ticket(**base)
 
@@ -117,7 +117,7 @@ def test_requester_on_awaiting_info_forwards_to_lkpp():
     """E3 (SOP-015 step 9): the answer goes to LKPP at once; -> escalated."""
     decision = decide(facts(message(), Role.REQUESTER, ticket(State.AWAITING_INFO)), POLICY, NOW)
     assert decision.ticket.state is State.ESCALATED
-    assert [(s.kind, s.to) for s in decision.sends][0] == ("forward_info", Audience.LKPP)
+    assert (decision.sends[0].kind, decision.sends[0].to) == ("forward_info", Audience.LKPP)
 
 
 def test_closed_within_reopen_days_reopens_later_opens_new():
