@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +50,7 @@ from mailbot.store import Store, parse_ts
 from mailbot.tokens import load_or_create_key, make_message_id, verify
 from mailbot.worktime import WorkCalendar
 
+IDLE_SLICE_SECONDS = 5.0  # IDLE waits in slices this long, to notice SIGTERM quickly
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 DAY_NAMES = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
@@ -651,8 +653,35 @@ class App:
             if failures:
                 delay = min(delay * (2 ** min(failures, 10)), 600)
                 self.log.info("retrying_later", seconds=delay, failures=failures)
-            stop.wait(delay)
+            if failures:
+                stop.wait(delay)
+            else:
+                self.wait_for_mail(stop, delay)
         notify("STOPPING=1")
+
+    def wait_for_mail(self, stop: threading.Event, seconds: float) -> None:
+        """IMAP IDLE on a single mailbox until mail arrives or `seconds` pass; else sleep.
+
+        IDLE is checked in short slices so SIGTERM stops the daemon within seconds.
+        With several mailboxes every one is polled in turn instead.
+        """
+        box = self.cfg.mailboxes[0] if len(self.cfg.mailboxes) == 1 else None
+        if box is None or not box.imap.idle:
+            stop.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        try:
+            with imap.Mailbox(box.imap) as session:
+                if not session.supports_idle:
+                    stop.wait(seconds)
+                    return
+                while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                    if session.idle_wait(min(IDLE_SLICE_SECONDS, left)):
+                        self.log.debug("idle_woke", mailbox=box.name)
+                        return
+        except TransientError as exc:
+            self.log.warning("idle_failed", mailbox=box.name, error=str(exc))
+            stop.wait(max(0.0, deadline - time.monotonic()))
 
 
 def build_calendar(cfg: Config) -> WorkCalendar:

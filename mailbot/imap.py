@@ -133,6 +133,10 @@ class Mailbox:
         except (OSError, IMAPClientError) as exc:
             raise TransientError(f"IMAP move of UID {uid} to {folder!r} failed: {_text(exc)}") from None
 
+    @property
+    def supports_idle(self) -> bool:
+        return self.cfg.idle and b"IDLE" in self.capabilities
+
     def idle_wait(self, seconds: float) -> bool:
         """Wait for new mail with IDLE, up to `seconds`; True when the server said something."""
         client = self._c

@@ -103,3 +103,39 @@ def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     assert waits[:2] == [2, 4]
     assert names[-1] == "daemon_stopped"
     assert "s3cr3t-imap-pw" not in out.decode() + err.decode()  # secrets never reach the log
+
+
+def test_daemon_answers_new_mail_through_idle(fresh_mailboxes, tmp_path):
+    """`run` waits with IMAP IDLE: new mail is answered long before the 60 s poll interval."""
+    import email
+    import email.policy
+
+    import yaml as _yaml
+
+    from tests.mailfactory import UNIT, mail, write_config
+
+    servers = fresh_mailboxes
+    path = write_config(servers, tmp_path)
+    data = _yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"].update(idle=True, poll_seconds=60)
+    data["log"] = {"format": "json", "level": "debug"}
+    path.write_text(_yaml.safe_dump(data))
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    try:
+        time.sleep(2)  # the first pass is done and the daemon idles
+        raw, _ = mail("budi@vendor.test", "Tidak bisa login", "Mohon bantuan.")
+        servers.send(raw, "budi@vendor.test", [UNIT])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not servers.fetch("budi@vendor.test"):
+            time.sleep(0.5)
+        acks = servers.fetch("budi@vendor.test")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert len(acks) == 1
+    assert email.message_from_bytes(acks[0], policy=email.policy.default)["Auto-Submitted"] == "auto-replied"
+    assert '"idle_woke"' in out.decode()
