@@ -1,0 +1,20 @@
+"""Everything that reads received mail: MIME, quoted replies, automatic mail, names.
+
+The daemon calls `parse_message` once per message at the edge; nothing downstream
+touches `email.message.Message` (STYLE, "parse once, at the edge").
+"""
+
+from mailbot.parsers.auto import automatic_reason, bounce_reason
+from mailbot.parsers.html import html_to_text
+from mailbot.parsers.mime import parse_message
+from mailbot.parsers.names import safe_filename
+from mailbot.parsers.quotes import strip_reply
+
+__all__ = [
+    "automatic_reason",
+    "bounce_reason",
+    "html_to_text",
+    "parse_message",
+    "safe_filename",
+    "strip_reply",
+]

@@ -1,0 +1,119 @@
+"""HTML-only mail bodies turned into readable plain text.
+
+A small converter on the standard `HTMLParser` rather than a Markdown renderer: staff
+commands are lines starting with `#`, so headings must not become `# Title`, and links
+and images would only add noise to tickets. Block quotes become `> ` lines so that the
+quoted-history stripper recognises them.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+# Tags that end a line, and tags that also leave a blank line (a paragraph).
+_LINE = frozenset(
+    {"address", "article", "aside", "center", "dd", "div", "dt", "fieldset", "figcaption",
+     "figure", "footer", "form", "header", "li", "main", "nav", "section", "tr"}
+)  # fmt: skip
+_PARAGRAPH = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "pre", "hr"}
+)  # fmt: skip
+_SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml"})
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u200b]+")
+
+
+class _TextCollector(HTMLParser):
+    """Collects text as (quote depth, line) pairs; blank lines mark paragraphs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[tuple[int, str]] = []
+        self.current: list[str] = []
+        self.depth = 0
+        self.skip = 0
+        self.pre = 0
+
+    def end_line(self, *, hard: bool = False) -> None:
+        """Finish the current line; `hard` (a <br>) keeps even an empty one."""
+        text = "".join(self.current)
+        self.current = []
+        if self.pre:
+            for line in text.split("\n"):
+                self.lines.append((self.depth, line.rstrip()))
+            return
+        text = _SPACES.sub(" ", text).strip()
+        if text or hard:
+            self.lines.append((self.depth, text))
+
+    def paragraph(self) -> None:
+        self.end_line()
+        if self.lines and self.lines[-1][1]:
+            self.lines.append((self.depth, ""))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip += 1
+        elif tag == "br":
+            self.end_line(hard=True)
+        elif tag == "blockquote":
+            self.paragraph()
+            self.depth += 1
+        elif tag in _PARAGRAPH:
+            self.paragraph()
+            if tag == "pre":
+                self.pre += 1
+        elif tag in _LINE:
+            self.end_line()
+            if tag == "li":
+                self.current.append("- ")
+        elif tag in ("td", "th"):
+            self.current.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.end_line(hard=True)
+        elif tag in _PARAGRAPH:
+            self.paragraph()
+        elif tag in _LINE:
+            self.end_line()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "blockquote":
+            self.end_line()
+            self.depth = max(0, self.depth - 1)
+            self.paragraph()
+        elif tag in _PARAGRAPH:
+            if tag == "pre":
+                self.end_line()
+                self.pre = max(0, self.pre - 1)
+            self.paragraph()
+        elif tag in _LINE:
+            self.end_line()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if not self.pre:
+            data = data.replace("\r", " ").replace("\n", " ")
+        self.current.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text of an HTML body: paragraphs kept, markup, links and images dropped."""
+    collector = _TextCollector()
+    try:
+        collector.feed(html)
+        collector.close()
+    except (AssertionError, ValueError, IndexError):  # pragma: no cover - parser quirks
+        return _SPACES.sub(" ", re.sub(r"<[^>]{0,2000}>", " ", html)).strip()
+    collector.end_line()
+    out: list[str] = []
+    for depth, text in collector.lines:
+        line = ("> " * depth + text).rstrip() if text else (">" * depth if depth else "")
+        if not line.strip("> ") and out and not out[-1].strip("> "):
+            continue  # collapse runs of empty lines
+        out.append(line)
+    return "\n".join(out).strip("\n")

@@ -1,0 +1,522 @@
+"""Raw RFC 5322 bytes in, one frozen `InboundMessage` out.
+
+This is the only place that looks inside `email.message.Message`. We parse with the
+`compat32` policy because it never raises on broken structure and keeps raw header
+text, then decode everything ourselves (see `headers` and `charsets`), so one odd
+message degrades to notes in `defects` instead of stopping the mailbox. Only input
+that is not a mail at all, or breaks the size caps of SPEC section 9, raises
+`BadMessageError`, which the daemon turns into Quarantine.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.message
+import email.utils
+import hashlib
+import io
+import quopri
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.generator import BytesGenerator
+from email.policy import compat32
+
+from mailbot.errors import BadMessageError
+from mailbot.model import Address, Attachment, InboundMessage
+from mailbot.parsers.auto import automatic_reason, bounce_reason
+from mailbot.parsers.charsets import decode_bytes
+from mailbot.parsers.headers import (
+    angle_addr,
+    decode_words,
+    header_text,
+    message_id,
+    message_ids,
+    parse_addresses,
+    parse_date,
+    raw_to_text,
+    unfold,
+)
+from mailbot.parsers.html import html_to_text
+from mailbot.parsers.names import extension_for, safe_filename
+from mailbot.parsers.quotes import strip_reply
+
+Message = email.message.Message
+
+MAX_DEPTH = 30  # MIME nesting we follow; deeper parts are dropped with a defect
+UNPARSEABLE = "parser failed on this message"
+
+# Header fields of which at least one must be present for input to count as mail.
+_MAIL_FIELDS = frozenset(
+    {
+        "from", "to", "cc", "subject", "date", "message-id", "received", "return-path",
+        "mime-version", "content-type", "sender", "reply-to", "delivered-to",
+        "in-reply-to", "references", "x-mailer",
+    }
+)  # fmt: skip
+_HEADER_LINE = re.compile(rb"^(?:From |[\x21-\x39\x3b-\x7e]{1,200}[ \t]*:)")
+_FIELD_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,200}:")
+_OBS_NAME = re.compile(rb"(?m)^([\x21-\x39\x3b-\x7e]{1,200})[ \t]+:")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_REPORT_PARTS = frozenset(
+    {
+        "message/delivery-status", "message/global-delivery-status",
+        "text/rfc822-headers", "message/rfc822-headers",
+        "message/disposition-notification", "message/feedback-report",
+    }
+)  # fmt: skip
+_EMBEDDED = frozenset({"message/rfc822", "message/global"})
+_BODY_MSGID = re.compile(
+    r"^[ \t>]*(?:x-)?(?:original-)?message-id[ \t]*:[ \t]*(<[^<>\r\n]{1,998}>|[^\s<>]{1,998}@[^\s<>]{1,998})",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """One leaf of the MIME tree and where it sits."""
+
+    part: Message
+    ctype: str
+    in_report: bool
+
+
+def parse_message(
+    raw: bytes,
+    *,
+    max_header_bytes: int = 64 * 1024,
+    max_size: int = 25 * 1024 * 1024,
+) -> InboundMessage:
+    """Parse one received message; raise `BadMessageError` only for unusable input.
+
+    Everything merely odd (bad charsets, broken MIME, missing fields) is recorded in
+    `defects` instead. The caps are SPEC section 9's defence against crafted mail.
+    """
+    data, notes = _check_and_normalise(raw, max_header_bytes, max_size)
+    try:
+        return _build(raw, data, notes)
+    except BadMessageError:
+        raise
+    except RecursionError as exc:  # absurdly nested input the library recursed on
+        raise BadMessageError("message structure nested too deeply to parse") from exc
+    except Exception as exc:  # the contract: one bad mail never escapes as a crash
+        # The corpus and fuzz tests keep this unreached; if a library quirk still gets
+        # here, the message is quarantined with the reason instead of stopping the box.
+        raise BadMessageError(f"{UNPARSEABLE} ({type(exc).__name__}: {exc})"[:300]) from exc
+
+
+def _check_and_normalise(
+    raw: bytes, max_header_bytes: int, max_size: int
+) -> tuple[bytes, list[str]]:
+    """Apply the caps of SPEC section 9, normalise line endings, mend the header block.
+
+    Returns the bytes to parse and notes on what was mended.
+    """
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise BadMessageError(f"message is {type(raw).__name__}, not bytes")
+    data = bytes(raw)
+    if len(data) > max_size:
+        raise BadMessageError(f"message is {len(data)} bytes, over the {max_size}-byte limit")
+    if not data.strip():
+        raise BadMessageError("message is empty")
+    if b"\n" not in data and b"\r" in data:
+        data = data.replace(b"\r", b"\n")  # classic Mac line endings
+    elif b"\r" in data:
+        # Mixed: keep CRLF, turn lone CRs into LF so header lines are found.
+        data = re.sub(rb"\r(?!\n)", b"\n", data)
+    data = data.lstrip(b"\r\n")
+    end = _HEADER_END.search(data)
+    header_len = end.start() if end else len(data)
+    if header_len > max_header_bytes:
+        raise BadMessageError(f"header block is over {max_header_bytes} bytes ({header_len} bytes)")
+    if not _HEADER_LINE.match(data):
+        raise BadMessageError("no header fields at the start; not a mail message")
+    head, notes = _mend_header_block(data[:header_len])
+    return head + data[header_len:], notes
+
+
+def _mend_header_block(head: bytes) -> tuple[bytes, list[str]]:
+    """Make a sloppy header block parseable without losing the fields after a bad line.
+
+    RFC 5322 obsolete syntax allows blanks before the colon (`Subject  : x`), which the
+    email package rejects; we close the gap. A line that is neither a field nor a
+    continuation would end the header block there, so it is dropped when real fields
+    follow it; when none follow it is where the body starts, as the parser assumes.
+    """
+    notes: list[str] = []
+    if _OBS_NAME.search(head):
+        head = _OBS_NAME.sub(rb"\1:", head)
+        notes.append("blank before a header colon (obsolete syntax)")
+    lines = head.splitlines(keepends=True)
+    is_field = [bool(_FIELD_LINE.match(line)) for line in lines]
+    kept: list[bytes] = []
+    for i, line in enumerate(lines):
+        bad = (
+            not is_field[i]
+            and not line[:1] in (b" ", b"\t")
+            and not (i == 0 and line.startswith(b"From "))
+        )
+        if bad and any(is_field[i + 1 :]):
+            notes.append("malformed header line dropped")
+            continue
+        kept.append(line)
+    return b"".join(kept), notes
+
+
+def _fields(msg: Message) -> list[tuple[str, str]]:
+    """All header fields of `msg` as (lower-case name, raw value), top first."""
+    result: list[tuple[str, str]] = []
+    for name, value in msg.raw_items():
+        result.append((str(name).strip().lower(), str(value)))
+    return result
+
+
+def _values(fields: list[tuple[str, str]], name: str) -> list[str]:
+    return [value for key, value in fields if key == name]
+
+
+def _first(fields: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in fields:
+        if key == name:
+            return value
+    return None
+
+
+def _header_map(fields: list[tuple[str, str]], charset: str | None) -> dict[str, str]:
+    """Lower-case name -> decoded topmost value, the shape `automatic_reason` reads."""
+    mapping: dict[str, str] = {}
+    for key, value in fields:
+        if key not in mapping:
+            mapping[key] = header_text(value, charset)
+    return mapping
+
+
+def _build(raw: bytes, data: bytes, notes: list[str]) -> InboundMessage:
+    msg = email.message_from_bytes(data, policy=compat32)
+    fields = _fields(msg)
+    if not any(key in _MAIL_FIELDS for key, _ in fields):
+        raise BadMessageError("no mail header fields (From, To, Subject, Date, ...)")
+    defects: dict[str, None] = dict.fromkeys(notes)
+    charset = _charset(msg)
+    headers = _header_map(fields, charset)
+
+    mid = message_id(_first(fields, "message-id"))
+    synthetic = mid is None
+    if mid is None:
+        mid = f"synthetic-{hashlib.sha256(raw).hexdigest()[:32]}@mailbot.invalid"
+        defects["missing or unusable Message-ID"] = None
+
+    from_list = parse_addresses(_values(fields, "from"), charset)
+    if len(from_list) > 1:
+        defects["more than one From address; the first is used"] = None
+    from_addr = from_list[0] if from_list and from_list[0].addr else Address("")
+    if not from_addr.addr:
+        defects["missing or unparseable From"] = None
+
+    date_value = _first(fields, "date")
+    date = parse_date(date_value)
+    if date is None:
+        defects["missing Date" if date_value is None else "unparseable Date"] = None
+
+    leaves = list(_leaves(msg, 0, False, defects))
+    is_bounce = bounce_reason(headers) is not None or any(
+        leaf.ctype in ("message/delivery-status", "message/global-delivery-status")
+        for leaf in leaves
+    )
+    auto_reason = automatic_reason(headers)
+    if auto_reason is None and is_bounce:
+        auto_reason = "bounce: delivery-status part"
+
+    text, attachments = _body_and_attachments(leaves, is_bounce, defects)
+    bounced: tuple[str, ...] = ()
+    if is_bounce:
+        bounced = tuple(i for i in _bounced_ids(msg, leaves, text) if i != mid)
+
+    for part in msg.walk():
+        for defect in getattr(part, "defects", []):
+            defects[type(defect).__name__] = None
+
+    return InboundMessage(
+        message_id=mid,
+        synthetic_id=synthetic,
+        from_addr=from_addr,
+        to=parse_addresses(_values(fields, "to"), charset),
+        cc=parse_addresses(_values(fields, "cc"), charset),
+        reply_to=parse_addresses(_values(fields, "reply-to"), charset),
+        subject=headers.get("subject", ""),
+        date=date,
+        in_reply_to=message_ids(_values(fields, "in-reply-to")),
+        references=message_ids(_values(fields, "references")),
+        text=text,
+        new_text=strip_reply(text),
+        attachments=attachments,
+        auto_reason=auto_reason,
+        is_bounce=is_bounce,
+        bounced_ids=bounced,
+        auth_results=tuple(
+            header_text(v, charset) for v in _values(fields, "authentication-results")
+        ),
+        return_path=angle_addr(_first(fields, "return-path")),
+        size=len(raw),
+        defects=tuple(defects),
+    )
+
+
+def _charset(part: Message) -> str | None:
+    """The declared charset of a part, tolerant of RFC 2231 and junk parameters."""
+    try:
+        value = part.get_content_charset(None)
+    except (ValueError, TypeError, LookupError, UnicodeError):
+        return None
+    return str(value) if value else None
+
+
+def _ctype(part: Message) -> str:
+    try:
+        return str(part.get_content_type()).lower()
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return "text/plain"
+
+
+def _leaves(
+    part: Message, depth: int, in_report: bool, defects: dict[str, None]
+) -> Iterator[_Leaf]:
+    """The leaves of the MIME tree in order, not descending into attached messages."""
+    ctype = _ctype(part)
+    if depth > MAX_DEPTH:
+        defects[f"MIME nesting deeper than {MAX_DEPTH}; inner parts dropped"] = None
+        return
+    if ctype in _EMBEDDED or ctype in _REPORT_PARTS or not part.is_multipart():
+        yield _Leaf(part, ctype, in_report)
+        return
+    payload = part.get_payload()
+    if not isinstance(payload, list):  # pragma: no cover - is_multipart() guards this
+        yield _Leaf(part, ctype, in_report)
+        return
+    child_report = in_report or ctype == "multipart/report"
+    for child in payload:
+        if isinstance(child, Message):
+            yield from _leaves(child, depth + 1, child_report, defects)
+
+
+def _flatten(msg: Message) -> bytes:
+    """The bytes of an embedded message, as close to the original as we can get."""
+    buffer = io.BytesIO()
+    try:
+        BytesGenerator(buffer, mangle_from_=False, policy=compat32).flatten(msg)
+        return buffer.getvalue()
+    except (
+        ValueError,
+        TypeError,
+        UnicodeError,
+        LookupError,
+        AttributeError,
+        KeyError,
+        HeaderParseError,
+    ):
+        return _serialise(msg, 0).encode("utf-8", "surrogateescape")
+
+
+def _serialise(msg: Message, depth: int) -> str:
+    """Raw fields and bodies joined back together; used when the generator refuses."""
+    head = "".join(f"{name}: {value}\n" for name, value in msg.raw_items())
+    payload = _raw_payload(msg)
+    if not isinstance(payload, list):
+        return head + "\n" + (payload if isinstance(payload, str) else "")
+    parts = [p for p in payload if isinstance(p, Message)] if depth < MAX_DEPTH else []
+    boundary = _boundary(msg)
+    if boundary is None:
+        return head + "\n" + "".join(_serialise(p, depth + 1) for p in parts)
+    body = "".join(f"--{boundary}\n{_serialise(p, depth + 1)}\n" for p in parts)
+    return f"{head}\n{msg.preamble or ''}\n{body}--{boundary}--\n{msg.epilogue or ''}"
+
+
+def _boundary(msg: Message) -> str | None:
+    try:
+        return msg.get_boundary()
+    except (ValueError, TypeError, LookupError, UnicodeError):
+        return None
+
+
+def _lenient_b64(data: bytes) -> bytes:
+    """Decode base64 the way mail clients do: skip junk, mend padding, join chunks."""
+    cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", data)
+    out = bytearray()
+    for chunk in re.split(rb"=+", cleaned):
+        if len(chunk) % 4 == 1:
+            chunk = chunk[:-1]
+        if not chunk:
+            continue
+        try:
+            out.extend(base64.b64decode(chunk + b"=" * (-len(chunk) % 4)))
+        except (binascii.Error, ValueError):
+            continue
+    return bytes(out)
+
+
+def _raw_payload(part: Message) -> object:
+    """The undecoded body as the parser stored it (8-bit bytes as surrogates).
+
+    `get_payload()` would already decode 8-bit text with the declared charset and
+    replace what does not fit; we want the bytes, to try our own charset chain.
+    """
+    return getattr(part, "_payload", None)  # compat32 has no public accessor for it
+
+
+def _payload_bytes(part: Message, defects: dict[str, None]) -> bytes:
+    """The decoded content of a leaf part (transfer encoding undone, charset not)."""
+    payload = _raw_payload(part)
+    if isinstance(payload, list):
+        return b"".join(_flatten(m) for m in payload if isinstance(m, Message))
+    if not isinstance(payload, str):
+        return b""
+    data = payload.encode("utf-8", "surrogateescape")
+    cte_raw = _raw_field(part, "content-transfer-encoding") or ""
+    match = re.match(r"\s*([\w-]+)", cte_raw)
+    cte = match.group(1).lower() if match else ""
+    if cte == "base64":
+        return _lenient_b64(data)
+    if cte in ("quoted-printable", "qp"):
+        return quopri.decodestring(data)
+    if cte in ("x-uuencode", "uuencode", "x-uue", "uue"):
+        try:
+            decoded = part.get_payload(decode=True)
+        except (ValueError, TypeError, UnicodeError):
+            decoded = None
+        if isinstance(decoded, bytes):
+            return decoded
+        defects["undecodable uuencoded part"] = None
+        return data
+    if cte not in ("", "7bit", "8bit", "binary", "7-bit", "8-bit", "8bits", "7bits"):
+        defects[f"unknown Content-Transfer-Encoding {cte!r}; taken as 8bit"] = None
+    return data
+
+
+def _part_text(part: Message, defects: dict[str, None]) -> str:
+    """The text of a text part, decoded from its (possibly lying) charset."""
+    data = _payload_bytes(part, defects)
+    text, note = decode_bytes(data, _charset(part))
+    if note:
+        defects[note] = None
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return text.lstrip("\ufeff")
+
+
+def _disposition(part: Message) -> str:
+    value = _raw_field(part, "content-disposition") or ""
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _raw_field(part: Message, name: str) -> str | None:
+    for key, value in part.raw_items():
+        if str(key).lower() == name:
+            return str(value)
+    return None
+
+
+def _filename(part: Message) -> str:
+    """The attachment name from Content-Disposition or Content-Type, decoded.
+
+    Parameters are read from the raw field turned into text first, so raw UTF-8 names
+    survive; RFC 2231 (`filename*=utf-8''...`) and RFC 2047 (`=?utf-8?B?...?=`, not
+    allowed there but common) are both decoded.
+    """
+    for field, param in (("content-disposition", "filename"), ("content-type", "name")):
+        raw = _raw_field(part, field)
+        if raw is None:
+            continue
+        holder = Message()
+        holder[field] = unfold(raw_to_text(raw))
+        try:
+            value = holder.get_param(param, None, header=field)
+        except (ValueError, TypeError, IndexError, LookupError, UnicodeError):
+            continue
+        if isinstance(value, tuple):
+            charset, _, text = value
+            value = decode_bytes(text.encode("latin-1", "replace"), charset or "utf-8")[0]
+        if value:
+            return decode_words(email.utils.unquote(str(value))).strip()
+    return ""
+
+
+def _body_and_attachments(
+    leaves: list[_Leaf], is_bounce: bool, defects: dict[str, None]
+) -> tuple[str, tuple[Attachment, ...]]:
+    """The body text (first inline text/plain, else converted HTML) and attachments."""
+    plain: str | None = None
+    html: str | None = None
+    attachments: list[Attachment] = []
+    for leaf in leaves:
+        part, ctype = leaf.part, leaf.ctype
+        maintype = ctype.split("/", 1)[0]
+        disposition = _disposition(part)
+        filename = _filename(part)
+        if ctype in _REPORT_PARTS and (leaf.in_report or is_bounce):
+            continue
+        if ctype in _EMBEDDED:
+            if is_bounce:
+                continue
+            fallback = (
+                "forwarded.eml" if not attachments else f"forwarded-{len(attachments) + 1}.eml"
+            )
+            attachments.append(
+                Attachment(safe_filename(filename, fallback), ctype, _payload_bytes(part, defects))
+            )
+            continue
+        is_body_type = ctype in ("text/plain", "text/html") or maintype == "multipart"
+        if (
+            disposition == "attachment"
+            or (maintype != "text" and maintype != "multipart")
+            or (not is_body_type and filename)
+        ):
+            number = len(attachments) + 1
+            fallback = f"attachment-{number}{extension_for(ctype)}"
+            attachments.append(
+                Attachment(safe_filename(filename, fallback), ctype, _payload_bytes(part, defects))
+            )
+            continue
+        if ctype == "text/html":
+            if html is None:
+                html = _part_text(part, defects)
+        elif is_body_type and plain is None:
+            plain = _part_text(part, defects)
+    if plain is not None and (plain.strip() or html is None):
+        text = plain
+    elif html is not None:
+        text = html_to_text(html)
+    else:
+        text = ""
+    return text.rstrip(), tuple(attachments)
+
+
+def _bounced_ids(top: Message, leaves: list[_Leaf], body: str) -> list[str]:
+    """Message-IDs of the original mail a bounce reports on, in order of discovery."""
+    seen: dict[str, None] = {}
+    texts: list[str] = []
+    sink: dict[str, None] = {}
+    for leaf in leaves:
+        # Some MTAs paste the original headers as a part's own MIME headers.
+        if leaf.part is not top:
+            found = message_id(_raw_field(leaf.part, "message-id"))
+            if found:
+                seen.setdefault(found, None)
+        if leaf.ctype in _EMBEDDED:
+            payload = leaf.part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(inner, Message):
+                found = message_id(_raw_field(inner, "message-id"))
+                if found:
+                    seen.setdefault(found, None)
+            texts.append(_payload_bytes(leaf.part, sink).decode("utf-8", "replace"))
+        elif leaf.ctype in _REPORT_PARTS or leaf.ctype.startswith("text/"):
+            texts.append(_part_text(leaf.part, sink))
+    texts.append(body)
+    for text in texts:
+        for match in _BODY_MSGID.finditer(text):
+            found = message_id(match.group(1))
+            if found and "@" in found:
+                seen.setdefault(found, None)
+    return list(seen)

@@ -1,0 +1,91 @@
+"""Safe attachment file names.
+
+Attachment names come from strangers and end up in staff mail clients, in escalations
+to LKPP and possibly on disk, so a name must not climb directories, hide its real
+extension behind control or bidi characters, or be a dot file.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import unicodedata
+
+MAX_NAME = 150
+
+# Extensions for the fallback name; the table first so the result does not depend on
+# the host's mime.types.
+_EXTENSIONS: dict[str, str] = {
+    "application/pdf": ".pdf",
+    "application/zip": ".zip",
+    "application/x-zip-compressed": ".zip",
+    "application/msword": ".doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-powerpoint": ".ppt",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/octet-stream": ".bin",
+    "application/pkcs7-signature": ".p7s",
+    "application/x-pkcs7-signature": ".p7s",
+    "application/pgp-signature": ".asc",
+    "application/ics": ".ics",
+    "image/jpeg": ".jpg",
+    "image/jpg": ".jpg",
+    "image/pjpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/bmp": ".bmp",
+    "image/webp": ".webp",
+    "image/tiff": ".tif",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/csv": ".csv",
+    "text/calendar": ".ics",
+    "text/rfc822-headers": ".txt",
+    "message/rfc822": ".eml",
+    "message/delivery-status": ".txt",
+    "audio/mpeg": ".mp3",
+    "video/mp4": ".mp4",
+}
+
+_RESERVED = set('<>:"|?*')
+
+
+def extension_for(content_type: str) -> str:
+    """A file extension (with the dot) for a MIME type; `.bin` when unknown."""
+    ctype = content_type.strip().lower()
+    if ctype in _EXTENSIONS:
+        return _EXTENSIONS[ctype]
+    guessed = mimetypes.guess_extension(ctype, strict=True)
+    return guessed or ".bin"
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """A harmless version of `name`, or `fallback` when nothing usable is left.
+
+    Keeps only the last path component, drops control and format characters (bidi
+    overrides can disguise `exe` as `pdf`), replaces characters Windows forbids, strips
+    leading dots and surrounding spaces, and shortens to 150 characters keeping the
+    extension.
+    """
+    text = unicodedata.normalize("NFC", name or "")
+    text = "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch in "\t\r\n"
+    )
+    text = text.replace("\\", "/")
+    text = posixpath.basename(text)
+    text = "".join("_" if ch in _RESERVED else ch for ch in text)
+    text = " ".join(text.split())
+    text = text.lstrip(". ").rstrip(". ")
+    if not text:
+        return fallback
+    if len(text) > MAX_NAME:
+        stem, dot, ext = text.rpartition(".")
+        if dot and stem and 0 < len(ext) <= 16:
+            text = stem[: MAX_NAME - len(ext) - 1].rstrip(". ") + "." + ext
+        else:
+            text = text[:MAX_NAME].rstrip(". ")
+    return text or fallback

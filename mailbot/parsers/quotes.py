@@ -1,0 +1,251 @@
+"""Separating what the sender just wrote from quoted history and signatures.
+
+Staff commands are read from the top of a reply and only new text is relayed to a
+requester (SPEC sections 4 and 9), so this errs on the side of cutting: everything
+from the first reply header, forward marker, Outlook header block or signature down
+is dropped, even text written below it. A `#tutup` under someone else's quote must
+never run. Bottom-posted or fully inline replies therefore give an empty result;
+callers still have the whole text.
+
+The checks are line based with bounded patterns, so a long or hostile body costs
+linear time.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A reply header may be wrapped over this many lines by the sender's client.
+_HEADER_LINES = 3
+_MAX_HEADER_CHARS = 400
+
+# Words a reply header can start with ("On ...", "Pada ...", "Le ...", "Am ..."), or a
+# date that starts it ("2017-11-24 16:32 ...", "pe 20. lokakuuta ...", "ср, 30 ...").
+_LEAD = re.compile(
+    r"^(?:on|pada|le|am|el|il|in data|op|w dniu|dnia|em|den|dne|dana|vào|tanggal|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu)\b"
+    r"|^\d|^\w{1,4}[.,]?\s+\d",
+    re.IGNORECASE,
+)
+_VERB = re.compile(
+    r"\b(?:wrote|writes|menulis|a [ée]crit|schrieb|escribi[óo]|ha scritto|scrisse|"
+    r"schreef|napisa[łl](?:\(a\)|a)?|escreveu|kirjoitti|skrev|[íi]rta|"
+    r"написал[а]?|geschreven)(?=\W|$)",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[^\s<>()\"']{1,200}@[^\s<>()\"']{1,200}")
+_DIGIT = re.compile(r"\d")
+
+_SIGNATURE = frozenset({"--", "__"})
+_UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
+_SEPARATOR_ONLY = re.compile(r"^[\s\-_=*~]*$")
+_ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*:$")
+_DASHED = re.compile(r"^\s*-{2,}\s*(.{1,100}?)\s*-{2,}\s*$")
+_DASHED_WORDS = re.compile(
+    r"original|forward|message|pesan|asli|terusan|nachricht|besked|origine|mensaje|"
+    r"messaggio|wrote|menulis|bericht|melding|meddelande|viesti|mensagem|wiadomo",
+    re.IGNORECASE,
+)
+_FORWARD_MARKER = re.compile(
+    r"^\s*(?:begin forwarded message|forwarded message|pesan terusan|"
+    r"pesan yang diteruskan|original message|pesan asli|mensaje original|"
+    r"message d'origine|urspr[üu]ngliche nachricht|messaggio originale)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_ONE_LINE_OUTLOOK = re.compile(
+    r"^\s*\*?(?:from|dari|de|von|van|da|fra)\*?\s*:.{1,300}?"
+    r"\b(?:sent|dikirim|date|tanggal|envoy[ée]|gesendet|verzonden|inviato|enviado)\*?\s*:",
+    re.IGNORECASE,
+)
+_MOBILE = re.compile(
+    r"^\s*(?:sent from|sent with|sent via|get outlook for|dikirim dari|terkirim dari|"
+    r"dikirimkan dari|dikirim melalui|dikirim menggunakan|envoy[ée] (?:de|depuis|à partir de)|"
+    r"gesendet (?:von|mit)|enviado (?:desde|de|do)|inviato da|verzonden (?:vanaf|met)|"
+    r"skickat från|sendt fra|lähetetty)\b",
+    re.IGNORECASE,
+)
+_DEVICE = re.compile(
+    r"\b(?:my|mon|ma|meinem|mein|mi|mio|saya|iphone|ipad|ios|android|blackberry|mobile|"
+    r"outlook|yahoo|gmail|samsung|galaxy|huawei|xiaomi|redmi|oppo|vivo|realme|nokia|"
+    r"windows|mail|typeapp|ponsel|hp|tablet|device|perangkat|smartphone|aquamail|"
+    r"bluemail|spark|edison)\b",
+    re.IGNORECASE,
+)
+_ANGLE_URL = re.compile(r"<[^<>]{0,500}>")
+
+_KEY = re.compile(r"^[ \t]*\*{0,2}([^\W\d_][^:\n]{0,24}?)[ \t]*\*{0,2}[ \t]*:")
+_FROM_KEYS = frozenset(
+    {"from", "dari", "de", "von", "van", "da", "fra", "från", "od", "от", "pengirim",
+     "expéditeur", "absender", "mittente", "remitente"}
+)  # fmt: skip
+_SENT_KEYS = frozenset(
+    {"sent", "date", "dikirim", "terkirim", "tanggal", "envoyé", "envoyé le", "gesendet",
+     "datum", "verzonden", "inviato", "data", "dato", "enviado", "enviada", "fecha",
+     "skickat", "sendt", "lähetetty", "wysłane", "отправлено", "date de"}
+)  # fmt: skip
+_TO_KEYS = frozenset(
+    {"to", "kepada", "untuk", "à", "a", "an", "aan", "til", "till", "para", "do", "кому",
+     "vastaanottaja", "cc", "copie", "copie à", "tembusan", "kopie", "cc/bcc"}
+)  # fmt: skip
+_SUBJECT_KEYS = frozenset(
+    {"subject", "subjek", "perihal", "hal", "judul", "objet", "sujet", "betreff",
+     "onderwerp", "oggetto", "emne", "asunto", "assunto", "ämne", "aihe", "temat", "тема"}
+)  # fmt: skip
+
+
+def strip_reply(text: str) -> str:
+    """The newly written part of a reply: no quoted history, no signature.
+
+    Drops lines starting with `>`, and everything from the first reply header ("On
+    ... wrote:", "Pada ... menulis:", "Le ... a écrit :", "Am ... schrieb:", ...),
+    Outlook header block ("From:/Sent:/To:", "Dari:/Dikirim:/Kepada:"), "Original
+    Message" or "Forwarded message" marker, long underscore rule, signature delimiter
+    (`-- `) or mobile footer ("Sent from my iPhone", "Dikirim dari Yahoo Mail pada
+    Android") onward. The rest is kept verbatim, without leading and trailing blank
+    lines.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cut = _first_cut(lines)
+    kept: list[str] = []
+    dropped_quote = False
+    for line in lines[:cut]:
+        if line.lstrip().startswith(">"):
+            dropped_quote = True
+            continue
+        if dropped_quote and not line.strip() and kept and not kept[-1].strip():
+            continue  # do not leave a double gap where a quote was
+        dropped_quote = False
+        kept.append(line)
+    while kept and (_SEPARATOR_ONLY.match(kept[-1]) or _is_footer(kept[-1], strict=False)):
+        kept.pop()
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return "\n".join(kept).rstrip()
+
+
+def _first_cut(lines: list[str]) -> int:
+    """Index of the first line that starts history or signature; len(lines) if none."""
+    last = _last_content_index(lines)
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(">"):
+            continue
+        if line.rstrip() in _SIGNATURE or stripped in _SIGNATURE:
+            return i
+        if _UNDERSCORES.match(line) or _FORWARD_MARKER.match(line):
+            return i
+        dashed = _DASHED.match(line)
+        if dashed and _DASHED_WORDS.search(dashed.group(1)):
+            return i
+        if _ONE_LINE_OUTLOOK.match(line):
+            return i
+        start = _header_block_start(lines, i)
+        if start is not None:
+            return start
+        if _is_reply_header_at(lines, i):
+            return i
+        if _is_footer(line, strict=i != last):
+            return i
+    return len(lines)
+
+
+def _last_content_index(lines: list[str]) -> int:
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip() and not lines[i].lstrip().startswith(">"):
+            return i
+    return -1
+
+
+def _is_footer(line: str, *, strict: bool) -> bool:
+    """A mobile or webmail footer such as "Sent from my iPhone".
+
+    A sentence that merely starts with "Sent from" is not one: footers are short and
+    have no commas. Away from the end of the text we also want a device or app name,
+    because there a footer is followed by the quoted original.
+    """
+    if not _MOBILE.match(line):
+        return False
+    bare = _ANGLE_URL.sub("", line).strip()
+    if "," in bare or len(bare.split()) > 9:
+        return False
+    return not strict or bool(_DEVICE.search(bare))
+
+
+def _key(line: str) -> str | None:
+    match = _KEY.match(line)
+    if not match:
+        return None
+    return " ".join(match.group(1).replace("*", "").lower().split())
+
+
+def _header_block_start(lines: list[str], i: int) -> int | None:
+    """Start of an Outlook-style header block ("From:", then "Sent:"/"To:"/...) at i.
+
+    After the From line we need a To-like field and a Sent- or Subject-like field, so a
+    memo that lists "Kepada:" before "Dari:" is not mistaken for one. Header-like lines
+    right above the From line ("Message du : ...") belong to the block.
+    """
+    if _key(lines[i]) not in _FROM_KEYS:
+        return None
+    kinds: set[str] = set()
+    loose = 0
+    for line in lines[i + 1 : i + 8]:
+        if not line.strip():
+            break
+        key = _key(line)
+        if key in _SENT_KEYS:
+            kinds.add("sent")
+        elif key in _TO_KEYS:
+            kinds.add("to")
+        elif key in _SUBJECT_KEYS:
+            kinds.add("subject")
+        else:
+            loose += 1
+            if loose > 2:
+                break
+    if "to" not in kinds or not kinds & {"sent", "subject"}:
+        return None
+    start = i
+    while start > 0 and start > i - 3 and lines[start - 1].strip() and _key(lines[start - 1]):
+        start -= 1
+    return start
+
+
+def _is_reply_header_at(lines: list[str], i: int) -> bool:
+    """Whether a reply header ("On <date>, <name> wrote:") starts at line i.
+
+    Clients wrap long headers, so up to three lines are joined; a blank line ends the
+    header.
+    """
+    first = lines[i].strip()
+    if not _LEAD.match(first):
+        return False
+    joined = ""
+    for line in lines[i : i + _HEADER_LINES]:
+        part = line.strip()
+        if not part:
+            break
+        if joined and part.startswith(">") and part.replace(" ", "") != ">:":
+            break  # a quote starts; but ">:" closes an address wrapped after "<"
+        joined = f"{joined} {part}" if joined else part
+        if len(joined) > _MAX_HEADER_CHARS:
+            return False
+        if _looks_like_reply_header(joined):
+            return True
+    return False
+
+
+def _looks_like_reply_header(joined: str) -> bool:
+    if not (_DIGIT.search(joined) or "@" in joined):
+        return False
+    verb = _VERB.search(joined)
+    if verb:
+        tail = joined[verb.end() :].rstrip()
+        return tail == "" or tail.endswith(":")
+    # Headers without a verb: "2017-11-24 16:32 GMT+01:00 Name <a@b.c>:"
+    return (
+        bool(_ENDS_WITH_ADDRESS.search(joined))
+        and bool(_EMAIL.search(joined))
+        and bool(_DIGIT.search(joined))
+    )

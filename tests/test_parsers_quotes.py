@@ -1,0 +1,406 @@
+"""Quoted-history and signature stripping over the crisp-oss/email-reply-parser fixtures.
+
+Each fixture is a reply body written by some mail client; the expected new text was
+read off the fixture by hand. Our rule is stricter than the upstream parser's: we cut
+everything from the first reply header down, so a bottom-posted reply or a command
+written under a quote never counts as new text.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mailbot.parsers.quotes import strip_reply
+
+SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+FIXTURES = SHARED / "corpora" / "reply-fixtures"
+
+# The first fragment most of the upstream fixtures share.
+COMMON = (
+    "Fusce bibendum, quam hendrerit sagittis tempor, dui turpis tempus erat, pharetra "
+    "sodales ante sem sit amet metus.\n"
+    "Nulla malesuada, orci non vulputate lobortis, massa felis pharetra ex, convallis "
+    "consectetur ex libero eget ante.\n"
+    "Nam vel turpis posuere, rhoncus ligula in, venenatis orci. Duis interdum venenatis "
+    "ex a rutrum.\n"
+    "Duis ut libero eu lectus consequat consequat ut vel lorem. Vestibulum convallis "
+    "lectus urna,\n"
+    "et mollis ligula rutrum quis. Fusce sed odio id arcu varius aliquet nec nec nibh."
+)
+
+# Fixtures whose new text is exactly COMMON, and a line of the history that must go.
+COMMON_CASES = [
+    ("email_7", "Il giovedì 8 dicembre 2016"),  # Italian, header wrapped: "ha scritto:"
+    ("email_8", "Op 12 december 2016"),  # Dutch "schreef ... <\naddr>:"
+    ("email_9", "Message du : 12/12/2016"),  # French block after a "====" rule
+    ("email_10", "De : Company Questions"),  # French Outlook block
+    ("email_11", "De : Company Questions"),  # the same, indented
+    ("email_12", "Van: Company Questions"),  # Dutch Outlook block
+    ("email_13", "Da: Company Questions"),  # Italian Outlook block
+    ("email_14", "W dniu 2017-01-09"),  # Polish "napisał:"
+    ("email_15", "Sent from my Wiko RIDGE FAB 4G"),  # mobile footer above the history
+    ("email_16", "Dnia 27 grudnia 2016"),  # Polish "napisał(a):"
+    ("email_17", "W dniu 2017-01-09"),
+    ("email_18", "From: John Jung"),  # Outlook for Mac, "Date:" instead of "Sent:"
+    ("email_22", '30.09.2017, 18.30, "John - Doe"'),  # no verb at all
+    ("email_23", "2017-11-24 16:32 GMT+01:00"),
+    ("email_24", "On Wed, 14 Nov 2018"),  # "wrote" without a colon
+    ("email_25", "11:00 AM, November 17, 2021"),
+    ("email_26", "Wednesday, 17 November 2021"),
+    ("email_danish_dash_separator", "Oprindelig besked"),
+    ("email_en_multiline_2", "On Tue, 16 Nov 2021"),
+    ("email_finnish", "kirjoitti:"),
+    ("email_fr_multiline", "a écrit :"),
+    ("email_french_2", "Le 29 avr. 2025"),  # only a quoted header
+    ("email_french_dash_separator", "Message d'origine"),
+    ("email_german", "Am 13.12.2017 21:11 schrieb"),
+    ("email_german_2", "Von: John Doe"),
+    ("email_german_3", "Gesendet von Outlook"),
+    ("email_german_outlook", "Ursprüngliche Nachricht"),
+    ("email_gmail_split_line_from", "The Hiring Engine <"),
+    ("email_ios_outlook", "Get Outlook for iOS"),
+    ("email_ios_outlook_fr", "Envoyé à partir de Outlook pour iOS"),
+    ("email_italian", "In data 11 ottobre 2017"),
+    ("email_msn", "From: The Hiring Engine Automation"),
+    ("email_norwegian_gmail", "skrev Test user"),  # wrapped right after "<addr"
+    ("email_original_message", "-----original message-----"),
+    ("email_original_message_2", "----- Original Message -----"),
+    ("email_outlook_split_line_from", "From: Human Resources"),
+    ("email_portuguese", "escreveu:"),
+    ("email_russian", "John Doe <doe@example.com>:"),
+    ("email_tricky_5_mixed_languages", "Pierre Dubois"),
+    ("email_tricky_10_special_chars_in_name", "O'Brien, Patrick"),
+    ("email_tricky_12_no_space_after_header", "This quote header has no blank line"),
+    ("email_tricky_14_long_quote_header", "John William Smith Junior"),
+    ("email_tricky_15_original_message_variations", "-----Original Message-----"),
+]
+
+# Fixtures with their exact new text and lines that must not survive.
+EXACT_CASES = [
+    ("correct_sig", "this is an email with a correct -- signature.", ["rick"]),
+    ("sig_no_empty_line", "this is an email with a signature with no empty line above.", ["rick"]),
+    (
+        "email_1",
+        (
+            "Hi folks\n\nWhat is the best way to clear a Riak bucket of all key, values after\n"
+            "running a test?\nI am currently using the Java HTTP API.\n\n-Abhishek Kona"
+        ),
+        ["riak-users mailing list", "__"],
+    ),
+    ("email_2", "Hi,", ["Abhishek Kona wrote", "> Hi folks"]),
+    (
+        "email_3",
+        "Oh thanks.\n\nHaving the function would be great.\n\n-Abhishek Kona",
+        ["Russell Brown wrote", "riak-users"],
+    ),
+    ("email_4", "Awesome! I haven't had another problem with it.", ["Loader seems"]),
+    ("email_19", "On Thursday, I get proper rendering.", ["magnificent torch", "Corey"]),
+    ("email_20", "On Thursday.", ["When will you fix"]),
+    ("email_2_1", "Outlook with a reply", ["Google Apps Sync", "-----"]),
+    ("email_blackberry", "Here is another email", ["BlackBerry"]),
+    ("email_iphone", "Here is another email", ["iPhone"]),
+    ("email_multi_word_sent_from_my_mobile_device", "Here is another email", ["Verizon"]),
+    ("email_custom_quote_header", "Thank you!", ["imdb", "Scr34m"]),
+    ("email_customer_quote_header_2", "Thank you very much.", ["somedude", "Sent:"]),
+    (
+        "email_customer_quote_header_3",
+        "bonjour,\nje n'ai pas eu de retour sur ma précision..\nmerci d'avance",
+        ["Someone Somewhere", "ici dans la description"],
+    ),
+    (
+        "email_sent_from",
+        (
+            "Hi it can happen to any texts you type, as long as you type in between words or "
+            "paragraphs."
+        ),
+        ["TypeApp", "Oh yes I see"],
+    ),
+    ("email_thread", "This is new email reply in thread from bellow.", ["Ok. Thanks."]),
+    ("email_unquoted_reply", "This is my reply.", ["This is my quote."]),
+    (
+        "email_zoho",
+        "What is the best way to clear a Riak bucket of all key, values after\nrunning a test?",
+        ["Java sucks", "---- On Wed"],
+    ),
+    ("email_tricky_9_nested_quotes", "I agree with the points below.", ["option A"]),
+    (
+        "email_tricky_11_double_signature",
+        "Thanks for your help!\n\nBest regards,\nJohn",
+        ["Senior Developer", "Sent from my iPhone"],
+    ),
+    ("email_tricky_17_forward_header", "See the forwarded message below.", ["Important update"]),
+    (
+        "email_tricky_19_quote_without_header",
+        (
+            "I wanted to respond to your points:\n\nMy response to the quoted text above.\n\n"
+            "And my final thoughts."
+        ),
+        ["> This is a quoted section", "in the middle of the email"],
+    ),
+    (
+        "email_tricky_20_html_entities",
+        (
+            "The data should be &gt; 100 and &lt; 200.\n\n"
+            "We need to ensure that &amp; symbols are handled correctly."
+        ),
+        ["Johnny", "Previous message"],
+    ),
+    # A reply header on the very first line: everything is history, by design.
+    ("email_tricky_18_inline_reply", "", ["option A is great", "option B"]),
+]
+
+# Fixtures with no history at all: the whole text is new (false-positive traps).
+UNTOUCHED_CASES = [
+    "email_5",
+    "email_emoji",
+    "email_not_a_signature",
+    "email_not_a_signature_2",
+    "email_sent_from_my_not_signature",
+    "email_with_regards",
+    "email_tricky_1_on_false_positive",
+    "email_tricky_2_url_with_wrote",
+    "email_tricky_3_code_block",
+    "email_tricky_4_from_in_body",
+    "email_tricky_6_regards_in_sentence",
+    "email_tricky_7_multiple_dashes",
+    "email_tricky_8_sent_from_in_content",
+    "email_tricky_13_timestamp_variations",
+]
+
+
+def fixture(name: str) -> str:
+    """The fixture as stored, line endings untouched (several are CRLF)."""
+    return (FIXTURES / f"{name}.txt").read_bytes().decode("utf-8")
+
+
+def normalised(text: str) -> str:
+    return text.replace("\r\n", "\n").strip("\n").rstrip()
+
+
+@pytest.mark.parametrize(("name", "history_line"), COMMON_CASES)
+def test_common_first_fragment_is_kept_and_history_dropped(name: str, history_line: str) -> None:
+    """The new text is exactly the common first fragment; the history is gone."""
+    text = fixture(name)
+    assert history_line in text  # the line really is in the fixture
+    new = strip_reply(text)
+    assert new == COMMON
+    assert history_line not in new
+    assert "Etiam non sagittis" not in new
+
+
+@pytest.mark.parametrize(("name", "expected", "absent"), EXACT_CASES)
+def test_exact_new_text(name: str, expected: str, absent: list[str]) -> None:
+    """The new text is exactly what the sender wrote above the history."""
+    new = strip_reply(fixture(name))
+    assert new == expected
+    for line in absent:
+        assert line not in new
+
+
+@pytest.mark.parametrize("name", UNTOUCHED_CASES)
+def test_text_without_history_is_kept_verbatim(name: str) -> None:
+    """Sentences that merely look like headers or footers are not cut."""
+    text = fixture(name)
+    assert strip_reply(text) == normalised(text)
+
+
+def test_reply_header_after_false_starts() -> None:
+    """Lines starting with "On" are kept; the wrapped header three lines long is cut."""
+    new = strip_reply(fixture("email_reply_header"))
+    assert new.splitlines()[0] == "This is the latest reply."
+    assert "On the other hand, it could happen TWICE!" in new
+    assert new.endswith("Stranger")
+    assert "mrmister" not in new
+    assert "My name is Stranger" not in new
+
+
+def test_one_is_not_on() -> None:
+    """A line starting with "One" is not a reply header."""
+    new = strip_reply(fixture("email_one_is_not_on"))
+    assert new.startswith("Thank, this is really helpful.\n\nOne outstanding question I had:")
+    assert new.endswith("Locally (on development), when I run...")
+    assert "Dave Tapley" not in new
+
+
+def test_bulleted_reply() -> None:
+    """Indented bullets are kept, the Gmail header and the footer after "--" are not."""
+    new = strip_reply(fixture("email_bullets"))
+    assert new.startswith("test 2 this should list second\n\nand have spaces")
+    assert new.endswith("   - and another")
+    assert "Give us an example" not in new
+    assert "Joe Smith" not in new
+
+
+def test_long_body_is_handled() -> None:
+    """A 32 KB body made of many "On Thursday:" paragraphs is kept (not a header)."""
+    text = fixture("email_21")
+    new = strip_reply(text)
+    assert new.startswith(text.strip().splitlines()[0])
+    assert len(new) > 30_000
+
+
+def test_crlf_and_cr_line_endings() -> None:
+    """CRLF and CR-only input give LF output with the same cut."""
+    lf = "Siap.\n\nPada Sen, 2 Nov 2026 pukul 10.00, Budi <budi@contoh.co.id> menulis:\n> lama\n"
+    assert strip_reply(lf.replace("\n", "\r\n")) == "Siap."
+    assert strip_reply(lf.replace("\n", "\r")) == "Siap."
+
+
+# Cases in Indonesian (and a few other languages) written for mailbot.
+INDONESIAN_CASES = [
+    (
+        "gmail in Indonesian",
+        (
+            "Selamat siang,\n\nAkun saya sudah bisa login kembali. Terima kasih.\n\n"
+            "Pada Sen, 2 Nov 2026 pukul 10.00, Helpdesk LPSE <lpse@batam.go.id> menulis:\n"
+            "> Silakan coba reset password melalui menu Lupa Password.\n"
+        ),
+        "Selamat siang,\n\nAkun saya sudah bisa login kembali. Terima kasih.",
+        ["menulis", "Lupa Password"],
+    ),
+    (
+        "gmail in Indonesian, header wrapped after '<'",
+        (
+            "Baik, akan saya coba.\n\n"
+            "Pada Sen, 2 Nov 2026 pukul 10.00 Helpdesk LPSE Kota Batam <\n"
+            "lpse@batam.go.id> menulis:\n\n> Mohon lampirkan tangkapan layar.\n"
+        ),
+        "Baik, akan saya coba.",
+        ["lpse@batam.go.id", "tangkapan layar"],
+    ),
+    (
+        "gmail, long header wrapped before 'menulis:'",
+        (
+            "Sudah saya kirim ulang.\n\n"
+            "Pada tanggal Sel, 3 Nov 2026 pukul 08.15, Helpdesk Layanan Pengadaan Secara\n"
+            "Elektronik <lpse@batam.go.id> menulis:\n> Dokumen belum kami terima.\n"
+        ),
+        "Sudah saya kirim ulang.",
+        ["Dokumen belum"],
+    ),
+    (
+        "outlook in Indonesian",
+        (
+            "Mohon dibantu, dokumen penawaran tidak bisa diunggah.\n\n"
+            "________________________________\n"
+            "Dari: Helpdesk LPSE <lpse@batam.go.id>\n"
+            "Dikirim: Senin, 02 November 2026 10.00\n"
+            "Kepada: Budi Santoso <budi@contoh.co.id>\n"
+            "Subjek: [LPSE-BTM #2026-00042] Permohonan reset password\n\n"
+            "Yth. Bapak Budi, silakan coba kembali.\n"
+        ),
+        "Mohon dibantu, dokumen penawaran tidak bisa diunggah.",
+        ["Dari:", "Dikirim:", "silakan coba kembali"],
+    ),
+    (
+        "outlook in Indonesian without a rule line",
+        (
+            "Terlampir berita acara.\n\n"
+            "Dari: Helpdesk LPSE <lpse@batam.go.id>\n"
+            "Terkirim: Senin, 02 November 2026 10.00\n"
+            "Kepada: Budi Santoso\n"
+            "Perihal: Berita acara\n\n"
+            "Mohon kirimkan berita acara.\n"
+        ),
+        "Terlampir berita acara.",
+        ["Terkirim:", "Mohon kirimkan"],
+    ),
+    (
+        "Outlook 'Pesan Asli' marker",
+        "Password sudah kami reset.\n\n-----Pesan Asli-----\nDari: Budi\nIsi lama\n",
+        "Password sudah kami reset.",
+        ["Pesan Asli", "Isi lama"],
+    ),
+    (
+        "Yahoo Mail on Android in Indonesian",
+        (
+            "Terima kasih, masalah sudah selesai.\n\nDikirim dari Yahoo Mail pada Android\n\n"
+            "  Pada Sen, 2 Nov 2026 pada 10:00, Helpdesk LPSE<lpse@batam.go.id> menulis:   "
+            "Silakan konfirmasi.\n"
+        ),
+        "Terima kasih, masalah sudah selesai.",
+        ["Yahoo", "Silakan konfirmasi"],
+    ),
+    (
+        "Indonesian footer at the very end",
+        "Mohon info jadwal pembuktian.\n\nDikirim dari ponsel cerdas Samsung Galaxy saya.\n",
+        "Mohon info jadwal pembuktian.",
+        ["Samsung"],
+    ),
+    (
+        "forwarded in Indonesian",
+        (
+            "Mohon ditindaklanjuti.\n\n---------- Pesan terusan ---------\n"
+            "Dari: Budi <budi@contoh.co.id>\nTanggal: Sen, 2 Nov 2026 10.00\n"
+            "Subjek: Gagal unggah\nKepada: <lpse@batam.go.id>\n\nTidak bisa unggah dokumen.\n"
+        ),
+        "Mohon ditindaklanjuti.",
+        ["Pesan terusan", "Tidak bisa unggah"],
+    ),
+    (
+        "signature delimiter",
+        "Terima kasih atas bantuannya.\n-- \nBudi Santoso\nDinas PU Kota Batam\n",
+        "Terima kasih atas bantuannya.",
+        ["Budi Santoso", "Dinas PU"],
+    ),
+    (
+        "Spanish header",
+        "Gracias.\n\nEl lun, 2 nov 2026 a las 10:00, Ana <ana@ejemplo.es> escribió:\n> hola\n",
+        "Gracias.",
+        ["escribió", "hola"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "expected", "absent"), INDONESIAN_CASES, ids=[c[0] for c in INDONESIAN_CASES]
+)
+def test_indonesian_and_other_replies(
+    label: str, text: str, expected: str, absent: list[str]
+) -> None:
+    """Indonesian mail clients' reply headers, blocks and footers are cut."""
+    new = strip_reply(text)
+    assert new == expected
+    for line in absent:
+        assert line not in new
+
+
+def test_command_below_the_quote_marker_is_not_new_text() -> None:
+    """A staff `#tutup` written under the quoted request must never count (SPEC 9)."""
+    text = (
+        "Sudah kami reset, silakan dicoba.\n\n"
+        "Pada Sen, 2 Nov 2026 pukul 10.00, Budi <budi@contoh.co.id> menulis:\n"
+        "> Password saya tidak bisa dipakai.\n\n"
+        "#tutup\n"
+    )
+    new = strip_reply(text)
+    assert new == "Sudah kami reset, silakan dicoba."
+    assert "#tutup" not in new
+
+
+def test_command_in_unquoted_outlook_history_is_not_new_text() -> None:
+    """Outlook quotes without `>`; a command inside that history is dropped too."""
+    text = (
+        "#selesai\nPassword sudah direset.\n\n"
+        "Dari: Helpdesk LPSE <lpse@batam.go.id>\nDikirim: Senin, 02 November 2026 10.00\n"
+        "Kepada: staf@batam.go.id\nSubjek: Tiket\n\n#tutup\n"
+    )
+    assert strip_reply(text) == "#selesai\nPassword sudah direset."
+
+
+def test_memo_header_in_a_request_is_kept() -> None:
+    """A memo listing "Kepada:" before "Dari:" is content, not an Outlook block."""
+    text = (
+        "Kepada: Kepala LPSE\nDari: Pokja Pemilihan 3\nTanggal: 2 November 2026\n"
+        "Perihal: Permohonan akun\n\nMohon dibuatkan akun untuk anggota baru."
+    )
+    assert strip_reply(text) == text
+
+
+def test_sentence_with_date_and_address_is_kept() -> None:
+    """A request naming a date and an address and ending with a colon is not a header."""
+    text = "Pada 5 Mei saya kirim ke admin@lpse.go.id dengan isi berikut:\nNomor paket 123"
+    assert strip_reply(text) == text
