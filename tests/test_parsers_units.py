@@ -225,3 +225,17 @@ def test_html_to_text_headings_never_look_like_commands() -> None:
 def test_html_to_text_survives_broken_markup() -> None:
     """Unclosed tags and stray brackets give text, not an exception."""
     assert "teks" in html_to_text("<p>teks <b>tebal <i>miring</p></div></blockquote><")
+
+
+def test_encoded_word_message_ids_are_decoded():
+    """In-Reply-To written as RFC 2047 words (as Python's email package does for long ids) still cites."""
+    from mailbot.parsers import parse_message
+
+    mid = "mb.demo.2026-00003.staff_new.ba1a145683.kx4mfy4hd2tempbdq@lpse.test"
+    from email.header import Header
+
+    encoded = Header(f"<{mid}>", "utf-8").encode()
+    raw = (f"From: a@b.test\r\nTo: c@d.test\r\nSubject: x\r\nMessage-ID: <1@b.test>\r\n"
+           f"In-Reply-To: {encoded}\r\nReferences: {encoded}\r\n\r\nhi\r\n").encode()
+    msg = parse_message(raw)
+    assert msg.in_reply_to == (mid,) and msg.references == (mid,)

@@ -169,7 +169,11 @@ def message_ids(values: list[str]) -> tuple[str, ...]:
     """
     seen: dict[str, None] = {}
     for value in values:
-        raw = _COMMENT.sub(" ", unfold(raw_to_text(value)))
+        raw = unfold(raw_to_text(value))
+        if "=?" in raw:
+            # Python's `email` package RFC 2047-encodes long id headers; undo that.
+            raw = decode_words(raw)
+        raw = _COMMENT.sub(" ", raw)
         for match in _ID_TOKEN.finditer(raw):
             if match.group(1) is not None:
                 token = "".join(match.group(1).split())
