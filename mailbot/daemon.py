@@ -46,7 +46,7 @@ from mailbot.parsers import parse_message
 from mailbot.parsers.authres import authres_passes
 from mailbot.render import Renderer, deliverable
 from mailbot.rules import load_rules
-from mailbot.store import Store, parse_ts
+from mailbot.store import Store, parse_ts, ts
 from mailbot.tokens import load_or_create_key, make_message_id, verify
 from mailbot.worktime import WorkCalendar
 
@@ -373,6 +373,43 @@ class App:
             self.store.add_event(box.name, None, now, "mailbot", "digest_queued", overdue=len(overdue))
         return 1
 
+    # --- watching itself --------------------------------------------------------------
+
+    def watch(self, notify: Callable[[str], None] = lambda s: None) -> int:
+        """SPEC 6: one alert to coordinators when a mailbox stays unreadable, the outbox
+        stays unsendable (log and systemd status: mail may not get out), or mail is
+        quarantined. Returns the number of alerts queued."""
+        now = self.clock()
+        limit = timedelta(minutes=self.cfg.alert_after_minutes)
+        alerts = 0
+        for box in self.cfg.mailboxes:
+            since = self.failing_since.get(f"imap:{box.name}")
+            if since and now - since >= limit and self.store.meta(f"alerted:imap:{box.name}") != ts(since):
+                reason = f"Kotak surat tidak dapat dibaca sejak {since.astimezone(self.cfg.timezone):%Y-%m-%d %H:%M}."
+                alerts += self._system_alert(box, now, reason, [], f"alerted:imap:{box.name}", ts(since))
+            since = self.failing_since.get(f"smtp:{box.name}")
+            if since and now - since >= limit:
+                self.log.error("outbox_unsendable", mailbox=box.name, since=since.isoformat())
+                notify(f"STATUS=outbox of {box.name} unsendable since {since.isoformat()}")
+            last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
+            fresh = [r for r in self.store.quarantined(box.name) if r["id"] > last]
+            if fresh:
+                items = [f"{r['at'][:16]} {r['message_id']}: {r['reason']}" for r in fresh[:20]]
+                reason = f"{len(fresh)} pesan masuk ke folder {box.imap.quarantine_folder}."
+                alerts += self._system_alert(box, now, reason, items, f"alerted:quarantine:{box.name}",
+                                             str(max(r["id"] for r in fresh)))
+        return alerts
+
+    def _system_alert(self, box: MailboxConfig, now: datetime, reason: str, items: list[str], key: str,
+                      value: str) -> int:
+        with self.store.unit_of_work():
+            send = Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED,
+                        context={"reason": reason, "items": items})
+            self.enqueue(box, send, None, None, now)
+            self.store.set_meta(key, value)
+        self.log.warning("coordinators_alerted", mailbox=box.name, reason=reason)
+        return 1
+
     def audience(self, box: MailboxConfig, audience: Audience, ticket: Ticket | None,
                  msg: InboundMessage | None) -> tuple[str, ...]:
         if audience is Audience.REQUESTER:
@@ -502,6 +539,7 @@ class App:
             "due": "",
             "timer": "",
             "reopen_days": self.cfg.reopen_days,
+            "items": [],
         }
         deadlines = self.rules.deadlines(ticket.priority if ticket else None)
         context["first_response_hours"] = _number(deadlines.first_response)
@@ -632,6 +670,7 @@ class App:
     def run_once(self) -> dict[str, Any]:
         polled = self.poll_all()
         swept = self.sweep()
+        self.watch()
         sent, failed = self.flush_outbox()
         return {"mailboxes": polled, "timers": swept["timers"], "digests": swept["digests"], "sent": sent,
                 "failed": failed}
@@ -646,6 +685,7 @@ class App:
         while not stop.is_set():
             polled = self.poll_all()
             scheduler.run_pending()
+            self.watch(notify)
             self.flush_outbox()
             notify("WATCHDOG=1")
             failures = failures + 1 if any(isinstance(v, str) for v in polled.values()) else 0

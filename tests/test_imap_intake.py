@@ -72,3 +72,46 @@ def test_replay_dry_run_changes_nothing(fresh_mailboxes, tmp_path, capsys):
     assert len(servers.fetch("budi@vendor.test")) == 1
     assert cli.main(["--config", str(config), "replay", str(eml)]) == 0  # the same message again
     assert len(Store(load_config(config).database).tickets()) == 1
+
+
+def test_quarantine_alerts_coordinators_once(fresh_mailboxes, tmp_path):
+    """SPEC 6: mail waiting in Quarantine alerts the coordinators once, with the reason."""
+    from tests.mailfactory import of_kind, parse
+
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, b"garbage without any header")
+    run_once(config)
+    run_once(config)
+    alerts = of_kind([parse(r) for r in servers.fetch("koordinator@lpse.test")], "system_alert")
+    assert len(alerts) == 1
+    assert "Quarantine" in alerts[0].get_body(("plain",)).get_content()
+
+
+def test_unreadable_mailbox_alerts_after_alert_after_minutes(fresh_mailboxes, tmp_path):
+    """SPEC 6: a mailbox unreadable for alert_after_minutes alerts coordinators once."""
+    import socket
+    from datetime import UTC, datetime, timedelta
+
+    import yaml
+
+    from mailbot.daemon import App
+    from tests.mailfactory import of_kind, parse
+
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    data = yaml.safe_load(config.read_text())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        data["mailboxes"][0]["imap"]["port"] = sock.getsockname()[1]  # nothing listens there
+    config.write_text(yaml.safe_dump(data))
+    clock = [datetime(2026, 11, 23, 2, 0, tzinfo=UTC)]
+    app = App(load_config(config), clock=lambda: clock[0])
+    for minutes in (0, 29, 31, 45):
+        clock[0] = datetime(2026, 11, 23, 2, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+        app.poll_all()
+        app.watch()
+        app.flush_outbox()
+    alerts = of_kind([parse(r) for r in servers.fetch("koordinator@lpse.test")], "system_alert")
+    assert len(alerts) == 1
+    assert "tidak dapat dibaca" in alerts[0].get_body(("plain",)).get_content()

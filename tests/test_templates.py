@@ -74,6 +74,7 @@ def context(**changes: Any) -> dict[str, Any]:
         "day": "Senin, 23 November 2026",
         "confirm_days": 3,
         "close_days": 5,
+        "items": ["2026-11-23T09:00 abc@x.test: no usable sender address in From"],
     }
     base.update(changes)
     return base
