@@ -13,8 +13,9 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from mailbot import imap, logs, smtp
@@ -133,9 +134,11 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     if not cfg.escalation.address:
         print("warning: escalation.address is not set: #eskalasi cannot reach LKPP")
     for box in cfg.mailboxes:
-        for name, probe, server in (("imap", imap.probe, box.imap), ("smtp", smtp.probe, box.smtp)):
+        checks: list[tuple[str, Callable[[], str]]] = [
+            ("imap", partial(imap.probe, box.imap)), ("smtp", partial(smtp.probe, box.smtp))]
+        for name, probe in checks:
             try:
-                print(f"{box.name}: {probe(server)}")  # type: ignore[operator]
+                print(f"{box.name}: {probe()}")
             except UnreachableError as exc:
                 print(f"{box.name}: {name} FAILED: {exc}")
                 problems += 1

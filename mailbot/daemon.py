@@ -446,7 +446,7 @@ class App:
         context = self.context(box, send, ticket, msg)
         attachments = self.attachments(send, ticket, msg)
         thread = str(send.to)
-        in_reply_to, references = self.threading(box, ticket, thread, msg)
+        in_reply_to, references = self.thread_ids(box, ticket, thread, msg)
         title = ticket.subject if ticket else (msg.subject if msg else "")
         subject = self.renderer.subject(send.kind, language, tag(box.tag_prefix, ticket.number) if ticket else None,
                                         title)
@@ -587,7 +587,7 @@ class App:
             return [a for m in self.requester_messages(ticket, msg) for a in m.attachments]
         return []
 
-    def threading(self, box: MailboxConfig, ticket: Ticket | None, thread: str,
+    def thread_ids(self, box: MailboxConfig, ticket: Ticket | None, thread: str,
                   msg: InboundMessage | None) -> tuple[str | None, list[str]]:
         """In-Reply-To the latest mail of this audience's thread; References from its start."""
         if ticket is None or ticket.id is None:

@@ -45,11 +45,16 @@ def _mail(sender: str, name: str, to: str, subject: str, body: str, *, in_reply_
     return msg.as_bytes()
 
 
+def _text(msg: EmailMessage) -> str:
+    part = msg.get_body(("plain",))
+    return str(part.get_content()) if part is not None else ""
+
+
 def _show(servers: LocalMailServers, user: str, folder: str = "INBOX") -> list[EmailMessage]:
     found = [email.message_from_bytes(raw, policy=email.policy.default) for raw in servers.fetch(user, folder)]
     print(f"\n== {user} {folder}: {len(found)} message(s)")
     for msg in found:
-        files = [p.get_filename() for p in msg.iter_attachments()]  # type: ignore[attr-defined]
+        files = [p.get_filename() or "?" for p in msg.iter_attachments()]
         print(f"   - {msg['Subject']}" + (f"  [attachments: {', '.join(files)}]" if files else ""))
     return found  # type: ignore[return-value]
 
@@ -86,7 +91,7 @@ def main(config_path: Path = Path("config.yaml")) -> int:
 
         print("\n3. Staff answer Budi from their mail client (reply with quoted history), and add a note")
         notice = next(n for n in notices if "Akun SPSE" in str(n["Subject"]))
-        quoted = "\n".join("> " + line for line in notice.get_body(("plain",)).get_content().splitlines())
+        quoted = "\n".join("> " + line for line in _text(notice).splitlines())
         reply = _mail(box.staff[0], "Petugas Helpdesk", box.address, "Re: " + str(notice["Subject"]),
                       "Yth. Bapak Budi,\n\nakun Bapak sudah kami buka kembali. Silakan login ulang dan\n"
                       "ganti kata sandi melalui menu Ganti Password.\n\nSalam,\nHelpdesk LPSE\n\n"
@@ -100,7 +105,7 @@ def main(config_path: Path = Path("config.yaml")) -> int:
 
         print("\n4. What the requesters received (From the unit address only, never a staff address)")
         for msg in _show(servers, "budi@vendor.test"):
-            print("     " + msg.get_body(("plain",)).get_content().strip().splitlines()[0][:70])
+            print("     " + _text(msg).strip().splitlines()[0][:70])
         _show(servers, "sari@dinas.test")
         _show(servers, box.address, box.imap.processed_folder)
         _show(servers, box.address, box.imap.quarantine_folder)

@@ -37,9 +37,9 @@ def parse_ts(text: str | None) -> datetime | None:
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["counters"].create({"mailbox": str, "year": int, "last": int}, pk=("mailbox", "year"))
-    db["tickets"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("counters").create({"mailbox": str, "year": int, "last": int}, pk=("mailbox", "year"))
+    db.table("tickets").create(
         {
             "id": int, "mailbox": str, "number": str, "state": str, "requester": str,
             "requester_name": str, "subject": str, "category": str, "priority": str,
@@ -50,12 +50,12 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"mailbox", "number", "state", "requester", "created_at", "updated_at"},
     )
-    db["tickets"].create_index(["mailbox", "number"], unique=True)
-    db["tickets"].create_index(["mailbox", "state"])
-    db["tickets"].create_index(["mailbox", "requester"])
-    db["tickets"].create_index(["mailbox", "lkpp_ticket"])
-    db["participants"].create({"ticket_id": int, "address": str}, pk=("ticket_id", "address"))
-    db["messages"].create(
+    db.table("tickets").create_index(["mailbox", "number"], unique=True)
+    db.table("tickets").create_index(["mailbox", "state"])
+    db.table("tickets").create_index(["mailbox", "requester"])
+    db.table("tickets").create_index(["mailbox", "lkpp_ticket"])
+    db.table("participants").create({"ticket_id": int, "address": str}, pk=("ticket_id", "address"))
+    db.table("messages").create(
         {
             "id": int, "mailbox": str, "message_id": str, "direction": str, "role": str,
             "ticket_id": int, "kind": str, "sender": str, "recipients": str, "subject": str,
@@ -64,17 +64,17 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"mailbox", "message_id", "direction", "at"},
     )
-    db["messages"].create_index(["mailbox", "direction", "message_id"], unique=True)
-    db["messages"].create_index(["mailbox", "message_id"])
-    db["messages"].create_index(["ticket_id"])
-    db["events"].create(
+    db.table("messages").create_index(["mailbox", "direction", "message_id"], unique=True)
+    db.table("messages").create_index(["mailbox", "message_id"])
+    db.table("messages").create_index(["ticket_id"])
+    db.table("events").create(
         {"id": int, "mailbox": str, "ticket_id": int, "at": str, "actor": str, "kind": str, "detail": str},
         pk="id",
         not_null={"mailbox", "at", "actor", "kind"},
     )
-    db["events"].create_index(["ticket_id"])
-    db["events"].create_index(["mailbox", "kind", "at"])
-    db["outbox"].create(
+    db.table("events").create_index(["ticket_id"])
+    db.table("events").create_index(["mailbox", "kind", "at"])
+    db.table("outbox").create(
         {
             "id": int, "mailbox": str, "ticket_id": int, "message_id": str, "kind": str,
             "mail_from": str, "rcpt": str, "raw": bytes, "auto": int, "created_at": str,
@@ -85,35 +85,35 @@ def _v1(db: sqlite_utils.Database) -> None:
         not_null={"mailbox", "message_id", "kind", "mail_from", "rcpt", "raw", "created_at", "status"},
         defaults={"status": "pending", "attempts": 0, "auto": 0},
     )
-    db["outbox"].create_index(["status", "next_attempt_at"])
-    db["outbox"].create_index(["ticket_id", "created_at"])
-    db["outbox_rcpt"].create({"outbox_id": int, "address": str, "auto": int, "at": str}, pk=("outbox_id", "address"))
-    db["outbox_rcpt"].create_index(["address", "at"])
-    db["imap_state"].create(
+    db.table("outbox").create_index(["status", "next_attempt_at"])
+    db.table("outbox").create_index(["ticket_id", "created_at"])
+    db.table("outbox_rcpt").create({"outbox_id": int, "address": str, "auto": int, "at": str}, pk=("outbox_id", "address"))
+    db.table("outbox_rcpt").create_index(["address", "at"])
+    db.table("imap_state").create(
         {"mailbox": str, "folder": str, "uidvalidity": int, "last_uid": int, "updated_at": str},
         pk=("mailbox", "folder"),
     )
-    db["quarantine"].create(
+    db.table("quarantine").create(
         {
             "id": int, "mailbox": str, "uid": int, "uidvalidity": int, "message_id": str,
             "reason": str, "at": str, "archive_path": str,
         },
         pk="id",
     )
-    db["quarantine"].create_index(["mailbox", "message_id"])
+    db.table("quarantine").create_index(["mailbox", "message_id"])
 
 
 def _v2(db: sqlite_utils.Database) -> None:
     """SLA timers, due ones found by an indexed query (SPEC section 6)."""
-    db["timers"].create(
+    db.table("timers").create(
         {"id": int, "mailbox": str, "ticket_id": int, "kind": str, "started_at": str, "due_at": str, "step": int,
          "active": int},
         pk="id",
         not_null={"mailbox", "ticket_id", "kind", "started_at", "due_at"},
         defaults={"step": 0, "active": 1},
     )
-    db["timers"].create_index(["active", "due_at"])
-    db["timers"].create_index(["ticket_id", "active"])
+    db.table("timers").create_index(["active", "due_at"])
+    db.table("timers").create_index(["ticket_id", "active"])
 
 
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2)
@@ -164,7 +164,7 @@ class Store:
         for version in range(current, SCHEMA_VERSION):
             with self.db.atomic():
                 MIGRATIONS[version](self.db)
-                self.db["meta"].upsert({"key": "schema_version", "value": str(version + 1)}, pk="key")
+                self.db.table("meta").upsert({"key": "schema_version", "value": str(version + 1)}, pk="key")
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Store]:
@@ -177,13 +177,13 @@ class Store:
     def next_number(self, mailbox: str, year: int) -> str:
         row = list(self.db.query("select last from counters where mailbox = ? and year = ?", [mailbox, year]))
         last = (row[0]["last"] if row else 0) + 1
-        self.db["counters"].upsert({"mailbox": mailbox, "year": year, "last": last}, pk=("mailbox", "year"))
+        self.db.table("counters").upsert({"mailbox": mailbox, "year": year, "last": last}, pk=("mailbox", "year"))
         return f"{year}-{last:05d}"
 
     def insert_ticket(self, ticket: Ticket) -> Ticket:
         row = _ticket_row(ticket)
         row.pop("id")
-        table = self.db["tickets"]
+        table = self.db.table("tickets")
         table.insert(row)
         new_id = int(table.last_pk)  # type: ignore[arg-type]
         for address in ticket.participants:
@@ -193,7 +193,7 @@ class Store:
     def update_ticket(self, ticket: Ticket) -> None:
         assert ticket.id is not None
         row = _ticket_row(ticket)
-        self.db["tickets"].update(ticket.id, row)
+        self.db.table("tickets").update(ticket.id, row)
         for address in ticket.participants:
             self.add_participant(ticket.id, address)
 
@@ -216,7 +216,7 @@ class Store:
         return self._ticket(rows[0]) if rows else None
 
     def tickets(self, mailbox: str | None = None, state: str | None = None) -> list[Ticket]:
-        sql, args = "select * from tickets where 1=1", []
+        sql, args = "select * from tickets where 1=1", list[Any]()
         if mailbox:
             sql, args = sql + " and mailbox = ?", [*args, mailbox]
         if state:
@@ -277,7 +277,7 @@ class Store:
         return found
 
     def record_message(self, **row: Any) -> int:
-        table = self.db["messages"]
+        table = self.db.table("messages")
         table.insert(row)
         return int(table.last_pk)  # type: ignore[arg-type]
 
@@ -296,7 +296,7 @@ class Store:
     # --- history --------------------------------------------------------------------
 
     def add_event(self, mailbox: str, ticket_id: int | None, at: datetime, actor: str, kind: str, **detail: Any) -> None:
-        self.db["events"].insert(
+        self.db.table("events").insert(
             {
                 "mailbox": mailbox, "ticket_id": ticket_id, "at": ts(at), "actor": actor, "kind": kind,
                 "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
@@ -321,7 +321,7 @@ class Store:
 
     def enqueue(self, *, mailbox: str, ticket_id: int | None, message_id: str, kind: str, mail_from: str,
                 rcpt: tuple[str, ...], raw: bytes, auto: bool, now: datetime) -> int:
-        table = self.db["outbox"]
+        table = self.db.table("outbox")
         table.insert(
             {
                 "mailbox": mailbox, "ticket_id": ticket_id, "message_id": message_id, "kind": kind,
@@ -331,7 +331,7 @@ class Store:
         )
         outbox_id = int(table.last_pk)  # type: ignore[arg-type]
         for address in dict.fromkeys(a.lower() for a in rcpt):
-            self.db["outbox_rcpt"].insert({"outbox_id": outbox_id, "address": address, "auto": int(auto), "at": ts(now)})
+            self.db.table("outbox_rcpt").insert({"outbox_id": outbox_id, "address": address, "auto": int(auto), "at": ts(now)})
         return outbox_id
 
     def auto_sent_to(self, address: str, since: datetime) -> int:
@@ -358,16 +358,16 @@ class Store:
         ]
 
     def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        self.db["outbox"].update(outbox_id, {"status": "sent", "sent_at": ts(now), "last_error": None})
+        self.db.table("outbox").update(outbox_id, {"status": "sent", "sent_at": ts(now), "last_error": None})
 
     def mark_failed_attempt(self, outbox_id: int, error: str, retry_at: datetime | None) -> None:
-        row = self.db["outbox"].get(outbox_id)
+        row = self.db.table("outbox").get(outbox_id)
         update: dict[str, Any] = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
         if retry_at is None:
             update["status"] = "failed"
         else:
             update["next_attempt_at"] = ts(retry_at)
-        self.db["outbox"].update(outbox_id, update)
+        self.db.table("outbox").update(outbox_id, update)
 
     def outbox_counts(self) -> dict[str, int]:
         return {r["status"]: r["n"] for r in self.db.query("select status, count(*) as n from outbox group by status")}
@@ -383,7 +383,7 @@ class Store:
         return (rows[0]["uidvalidity"], rows[0]["last_uid"]) if rows else (None, 0)
 
     def set_imap_position(self, mailbox: str, folder: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
-        self.db["imap_state"].upsert(
+        self.db.table("imap_state").upsert(
             {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": ts(now)},
             pk=("mailbox", "folder"),
         )
@@ -397,7 +397,7 @@ class Store:
                   step: int = 0) -> None:
         """Start a timer, replacing an active one of the same kind."""
         self.clear_timer(ticket_id, kind)
-        self.db["timers"].insert({"mailbox": mailbox, "ticket_id": ticket_id, "kind": kind, "started_at": ts(started_at),
+        self.db.table("timers").insert({"mailbox": mailbox, "ticket_id": ticket_id, "kind": kind, "started_at": ts(started_at),
                                   "due_at": ts(due_at), "step": step, "active": 1})
 
     def clear_timer(self, ticket_id: int, kind: str) -> None:
@@ -420,19 +420,19 @@ class Store:
         return rows[0]["value"] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     # --- quarantine -----------------------------------------------------------------
 
     def record_quarantine(self, *, mailbox: str, uid: int | None, uidvalidity: int | None, message_id: str,
                           reason: str, at: datetime, archive_path: str) -> None:
-        self.db["quarantine"].insert(
+        self.db.table("quarantine").insert(
             {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
              "reason": reason, "at": ts(at), "archive_path": archive_path}
         )
 
     def quarantined(self, mailbox: str | None = None) -> list[dict[str, Any]]:
-        sql, args = "select * from quarantine", []
+        sql, args = "select * from quarantine", list[Any]()
         if mailbox:
             sql, args = sql + " where mailbox = ?", [mailbox]
         return list(self.db.query(sql + " order by id", args))
