@@ -216,3 +216,38 @@ def test_autoreply_limit_per_address(env):
     assert len(store_of(config).tickets()) == 7
     assert len(inbox(servers, "budi@vendor.test")) == 5
     assert len(of_kind(inbox(servers, "koordinator@lpse.test"), "rate_limited")) == 1
+
+
+def test_outbox_waits_for_smtp_and_retries_with_backoff(env, tmp_path):
+    """A row is marked sent only after the server accepted it; failures back off, then it goes."""
+    import socket
+    from datetime import UTC, timedelta
+
+    import yaml
+
+    from mailbot.daemon import App
+
+    servers, config = env
+    data = yaml.safe_load(config.read_text())
+    good_port = data["smtp"]["port"]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        data["smtp"]["port"] = sock.getsockname()[1]  # nothing listens: SMTP is down
+    config.write_text(yaml.safe_dump(data))
+    raw, _ = mail("budi@vendor.test", "Upload gagal", "Tidak bisa upload.")
+    servers.append(UNIT, raw)
+    start = datetime.now(UTC)
+    app = App(load_config(config), clock=lambda: start)
+    app.poll_all()
+    assert app.flush_outbox() == (0, 2)
+    rows = list(app.store.db.query("select status, attempts, next_attempt_at from outbox"))
+    assert [(r["status"], r["attempts"]) for r in rows] == [("pending", 1)] * 2
+    assert app.flush_outbox() == (0, 0)  # not due again before the backoff passes
+    assert servers.fetch("budi@vendor.test") == []
+
+    data["smtp"]["port"] = good_port  # the server is back
+    config.write_text(yaml.safe_dump(data))
+    later = App(load_config(config), clock=lambda: start + timedelta(minutes=1))
+    assert later.flush_outbox() == (2, 0)
+    assert len(servers.fetch("budi@vendor.test")) == 1
+    assert {r["status"] for r in later.store.db.query("select status from outbox")} == {"sent"}

@@ -238,3 +238,23 @@ def test_ticket_mail_cap_holds_back_and_alerts_once(fresh_mailboxes, tmp_path):
     assert len(inbox(servers, STAFF[0])) == 9  # staff_new + 8 updates make 10 with the ack; 2 held back
     assert [e["kind"] for e in store.events_of(ticket.id)].count("send_suppressed") == 2
     assert len(of_kind(inbox(servers, "koordinator@lpse.test"), "rate_limited")) == 1
+
+
+def test_lkpp_ticket_number_is_recorded_and_matches(env):
+    """SPEC 3: LKPP's own [Ticket#...] number is recorded and later LKPP mail citing only it matches."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    raw, _ = reply_as_client(escalation, LKPP, "Laporan Anda kami terima dengan nomor tiket tersebut.", to=UNIT)
+    msg = parse(raw)
+    msg.replace_header("Subject", "[Ticket#2026112110000123] " + str(msg["Subject"]))
+    deliver(servers, config, msg.as_bytes())
+    assert ticket_state(config).lkpp_ticket == "2026112110000123"
+
+    # LKPP's system writes again with only its own number: no tag, no reference
+    raw, _ = mail(LKPP, "[Ticket#2026112110000123] Pembaruan status", "Tiket Anda sedang diproses.")
+    deliver(servers, config, raw)
+    store = store_of(config)
+    ticket = ticket_state(config)
+    assert len(store.tickets()) == 1
+    senders = [m["sender"] for m in store.messages_of(ticket.id) if m["direction"] == "in"]
+    assert senders.count(LKPP) == 2

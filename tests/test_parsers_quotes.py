@@ -404,3 +404,13 @@ def test_sentence_with_date_and_address_is_kept() -> None:
     """A request naming a date and an address and ending with a colon is not a header."""
     text = "Pada 5 Mei saya kirim ke admin@lpse.go.id dengan isi berikut:\nNomor paket 123"
     assert strip_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["-" * 20_000 + "x", " " * 20_000 + "x", "On " + "1 " * 10_000, "_" * 20_000 + "x"],
+    ids=["dashes", "spaces", "on-digits", "underscores"],
+)
+def test_hostile_long_lines_are_linear(line: str) -> None:
+    """Long crafted lines finish (a backtracking pattern would hang here) and are kept."""
+    assert strip_reply(f"{line}\n{line}\n") == f"{line}\n{line}".rstrip()

@@ -239,3 +239,9 @@ def test_encoded_word_message_ids_are_decoded():
            f"In-Reply-To: {encoded}\r\nReferences: {encoded}\r\n\r\nhi\r\n").encode()
     msg = parse_message(raw)
     assert msg.in_reply_to == (mid,) and msg.references == (mid,)
+
+
+def test_hostile_header_values_are_handled() -> None:
+    """Long runs of blanks in From or Date do not trigger quadratic regex backtracking."""
+    assert automatic_reason({"from": "a" + " " * 50_000 + "x"}) is None
+    assert parse_date(" " * 50_000 + "x") is None
