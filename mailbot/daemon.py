@@ -183,9 +183,11 @@ class App:
             path = self.archive(box.name, "quarantine", raw, now)
             if message_id is None:
                 message_id = _header_message_id(raw) or "raw-" + hashlib.sha256(raw).hexdigest()[:32]
-            with self.store.unit_of_work():
-                self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity, message_id=message_id,
-                                             reason=reason, at=now, archive_path=path)
+            # The same IMAP message seen again (its move failed last time) is recorded once.
+            if uid is None or not self.store.quarantine_known(box.name, uidvalidity, uid):
+                with self.store.unit_of_work():
+                    self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
+                                                 message_id=message_id, reason=reason, at=now, archive_path=path)
         log.warning("message_quarantined", reason=reason)
         return Outcome("quarantined", reason)
 

@@ -431,6 +431,11 @@ class Store:
              "reason": reason, "at": ts(at), "archive_path": archive_path}
         )
 
+    def quarantine_known(self, mailbox: str, uidvalidity: int | None, uid: int) -> bool:
+        rows = self.db.query("select 1 from quarantine where mailbox = ? and uidvalidity is ? and uid = ? limit 1",
+                             [mailbox, uidvalidity, uid])
+        return any(True for _ in rows)
+
     def quarantined(self, mailbox: str | None = None) -> list[dict[str, Any]]:
         sql, args = "select * from quarantine", list[Any]()
         if mailbox:
