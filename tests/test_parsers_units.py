@@ -235,8 +235,10 @@ def test_encoded_word_message_ids_are_decoded():
     from email.header import Header
 
     encoded = Header(f"<{mid}>", "utf-8").encode()
-    raw = (f"From: a@b.test\r\nTo: c@d.test\r\nSubject: x\r\nMessage-ID: <1@b.test>\r\n"
-           f"In-Reply-To: {encoded}\r\nReferences: {encoded}\r\n\r\nhi\r\n").encode()
+    raw = (
+        f"From: a@b.test\r\nTo: c@d.test\r\nSubject: x\r\nMessage-ID: <1@b.test>\r\n"
+        f"In-Reply-To: {encoded}\r\nReferences: {encoded}\r\n\r\nhi\r\n"
+    ).encode()
     msg = parse_message(raw)
     assert msg.in_reply_to == (mid,) and msg.references == (mid,)
 

@@ -88,7 +88,7 @@ def _local_part(from_value: str) -> tuple[str, str]:
     addr = addr.strip().strip('"').lower()
     local = addr.split("@", 1)[0].strip()
     # "MAILER-DAEMON@example.com (Mail Delivery System)": drop the comment.
-    local = re.sub(r"\s*\(.*$", "", local)
+    local = local.split("(", 1)[0].strip()
     return local, name.strip().strip('"')
 
 

@@ -146,6 +146,8 @@ def message_id(value: str | None) -> str | None:
     if value is None:
         return None
     raw = unfold(raw_to_text(value)).strip()
+    if "=?" in raw:  # never valid in an id, but Python's email package may write it
+        raw = decode_words(raw)
     match = _MSGID_BRACKETED.search(raw)
     if match:
         # Obsolete syntax allows comments and blanks inside: "<1234 @ local(x) .example>"
@@ -191,7 +193,7 @@ def parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     raw = _COMMENT.sub(" ", header_text(value))
-    raw = re.sub(r"\s*:\s*", ":", raw)  # obsolete syntax: "09 : 55 : 06"
+    raw = ":".join(piece.strip() for piece in raw.split(":"))  # obsolete "09 : 55 : 06"
     try:
         parsed = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -41,7 +41,6 @@ _SIGNATURE = frozenset({"--", "__"})
 _UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
 _SEPARATOR_ONLY = re.compile(r"^[\s\-_=*~]*$")
 _ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*:$")
-_DASHED = re.compile(r"^\s*-{2,}\s*(.{1,100}?)\s*-{2,}\s*$")
 _DASHED_WORDS = re.compile(
     r"original|forward|message|pesan|asli|terusan|nachricht|besked|origine|mensaje|"
     r"messaggio|wrote|menulis|bericht|melding|meddelande|viesti|mensagem|wiadomo",
@@ -135,8 +134,7 @@ def _first_cut(lines: list[str]) -> int:
             return i
         if _UNDERSCORES.match(line) or _FORWARD_MARKER.match(line):
             return i
-        dashed = _DASHED.match(line)
-        if dashed and _DASHED_WORDS.search(dashed.group(1)):
+        if _is_dashed_marker(stripped):
             return i
         if _ONE_LINE_OUTLOOK.match(line):
             return i
@@ -148,6 +146,18 @@ def _first_cut(lines: list[str]) -> int:
         if _is_footer(line, strict=i != last):
             return i
     return len(lines)
+
+
+def _is_dashed_marker(stripped: str) -> bool:
+    """A "-----Original Message-----" or "---- On ... wrote ----" style marker line.
+
+    Plain string checks rather than a regex: a regex with two dash runs backtracks
+    quadratically on a long line of dashes.
+    """
+    if not (stripped.startswith("--") and stripped.endswith("--")):
+        return False
+    inner = stripped.strip("-").strip()
+    return 0 < len(inner) <= 100 and bool(_DASHED_WORDS.search(inner))
 
 
 def _last_content_index(lines: list[str]) -> int:
