@@ -195,6 +195,10 @@ class App:
         """Gather what the lifecycle needs: role, ticket, authentication, commands."""
         sender = msg.from_addr.addr
         role = role_of(sender, box, self.cfg.escalation.senders)
+        if role in STAFF_ROLES and msg.auto_reason and (msg.auto_reason.startswith("list-")
+                                                        or msg.auto_reason == "precedence: list"):
+            # A staff reply that came back through the staff_notify mailing list is still a person's.
+            msg = replace(msg, auto_reason=None)
         number = find_tag(msg.subject, box.tag_prefix)
         tagged = self.store.ticket_by_number(box.name, number) if number else None
         signed: dict[str, str] = {}  # ticket number -> kind, from verified Message-IDs we sent

@@ -237,7 +237,7 @@ def _from_requester(facts: Facts, policy: Policy, now: datetime) -> Decision:
                 events=(_state_event(ticket, new, msg.from_addr.addr), HistoryEvent(
                     "closing_confirmed", msg.from_addr.addr, {"rating": rating})),
                 sends=(Send("closed", Audience.REQUESTER, auto=AUTO_REPLIED, context={"confirmed": True}),
-                       Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, text=msg.new_text,
+                       Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, text=msg.new_text or msg.text,
                             context={"event": "confirmed", "rating": rating})),
                 label="closing_confirmed",
             )
@@ -245,7 +245,7 @@ def _from_requester(facts: Facts, policy: Policy, now: datetime) -> Decision:
         return Decision(
             new,
             events=(_state_event(ticket, new, msg.from_addr.addr), HistoryEvent("closing_rejected", msg.from_addr.addr)),
-            sends=(Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=msg.new_text,
+            sends=(Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=msg.new_text or msg.text,
                         context={"event": "rejected"}),),
             label="closing_rejected",
         )
@@ -254,11 +254,11 @@ def _from_requester(facts: Facts, policy: Policy, now: datetime) -> Decision:
     events = [HistoryEvent("message_appended", msg.from_addr.addr, {"via": facts.via})]
     if new.state != ticket.state:
         events.append(_state_event(ticket, new, msg.from_addr.addr))
-    sends = [Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=msg.new_text,
+    sends = [Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=msg.new_text or msg.text,
                   context={"event": "reopened" if ticket.state is State.CLOSED else "requester"})]
     if ticket.state is State.AWAITING_INFO:
         # SOP-015 step 9: the requester's additional data goes to LKPP at once.
-        sends.insert(0, Send("forward_info", Audience.LKPP, attach="inbound", text=msg.new_text))
+        sends.insert(0, Send("forward_info", Audience.LKPP, attach="inbound", text=msg.new_text or msg.text))
         events.append(HistoryEvent("info_forwarded", "mailbot"))
     return Decision(new, events=tuple(events), sends=tuple(sends), label="message_appended")
 
@@ -277,7 +277,7 @@ def _from_staff(facts: Facts, now: datetime) -> Decision:
         return Decision(
             ticket,
             events=(HistoryEvent("unverified_note", actor, {"reason": facts.auth_reason}),),
-            sends=(Send("unverified", Audience.COORDINATORS, auto=AUTO_GENERATED, text=msg.new_text,
+            sends=(Send("unverified", Audience.COORDINATORS, auto=AUTO_GENERATED, text=msg.new_text or msg.text,
                         context={"reason": facts.auth_reason, "sender": actor}),),
             label="unverified_note",
         )
@@ -401,7 +401,7 @@ def _from_lkpp(facts: Facts, policy: Policy, now: datetime) -> Decision:
     if not facts.authenticated:
         return Decision(ticket, events=(HistoryEvent("unverified_note", actor, {"reason": facts.auth_reason}),),
                         sends=(Send("unverified", Audience.STAFF, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED,
-                                    text=msg.new_text, context={"reason": facts.auth_reason, "sender": actor}),),
+                                    text=msg.new_text or msg.text, context={"reason": facts.auth_reason, "sender": actor}),),
                         label="unverified_note")
     event = LKPP_EVENTS.get(facts.lkpp_class or "", Event.LKPP_OTHER)
     if ticket.state not in TRANSITIONS[event]:

@@ -251,3 +251,17 @@ def test_outbox_waits_for_smtp_and_retries_with_backoff(env, tmp_path):
     assert later.flush_outbox() == (2, 0)
     assert len(servers.fetch("budi@vendor.test")) == 1
     assert {r["status"] for r in later.store.db.query("select status from outbox")} == {"sent"}
+
+
+def test_staff_reply_through_the_notify_list_still_acts(env):
+    """A staff reply carrying List-Id (it came back through the staff_notify list) is a person's reply."""
+    servers, config = env
+    first_ticket_mail(servers, config)
+    [notice] = inbox(servers, "staff1@lpse.test")
+    raw, _ = reply_as_client(notice, "staff1@lpse.test", "Sudah kami reset, silakan login.")
+    reply = parse(raw)
+    reply["List-Id"] = "Helpdesk LPSE <helpdesk.lpse.test>"
+    reply["Precedence"] = "list"
+    servers.append(UNIT, reply.as_bytes())
+    run_once(config)
+    assert "Sudah kami reset" in text_of(inbox(servers, "budi@vendor.test")[-1])
