@@ -127,8 +127,14 @@ def sd_notify(state: str) -> None:
 
 def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     """Report every problem; exit 69 when a server cannot be reached."""
+    from mailbot.daemon import build_calendar
+    from mailbot.rules import load_rules
+
     problems = 0
     print(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
+    load_rules(cfg.rules_dir)  # a ConfigError here names file, rule and field (exit 78)
+    build_calendar(cfg)
+    print(f"rules: ok ({cfg.rules_dir or 'defaults'}), calendar: ok ({cfg.timezone})")
     if cfg.auth.mode == "off":
         print("warning: auth.mode is off: any sender claiming a staff address can run commands")
     if not cfg.escalation.address:

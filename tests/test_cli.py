@@ -139,3 +139,18 @@ def test_daemon_answers_new_mail_through_idle(fresh_mailboxes, tmp_path):
     assert len(acks) == 1
     assert email.message_from_bytes(acks[0], policy=email.policy.default)["Auto-Submitted"] == "auto-replied"
     assert '"idle_woke"' in out.decode()
+
+
+def test_check_reports_a_bad_rule_with_file_rule_and_field(tmp_path, capsys):
+    """Rules are validated by `check` too; the error names file, rule and field (exit 78)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "lkpp.yaml").write_text(
+        "rules:\n  - name: lkpp-broken\n    value: need_info\n    pattern: ['(unclosed']\n")
+    path = unreachable_config(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["rules_dir"] = str(rules)
+    write(tmp_path, data)
+    assert cli.main(["--config", str(path), "check"]) == 78
+    err = capsys.readouterr().err
+    assert "lkpp.yaml" in err and "lkpp-broken" in err and "pattern" in err
