@@ -265,3 +265,15 @@ def test_staff_reply_through_the_notify_list_still_acts(env):
     servers.append(UNIT, reply.as_bytes())
     run_once(config)
     assert "Sudah kami reset" in text_of(inbox(servers, "budi@vendor.test")[-1])
+
+
+def test_english_unit_answers_in_english(fresh_mailboxes, tmp_path):
+    """language: en switches the mail users read to the English templates."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, language="en")
+    first_ticket_mail(servers, config)
+    [ack] = inbox(servers, "budi@vendor.test")
+    assert "Thank you, we have received your message" in text_of(ack)
+    assert ack["Content-Language"] == "en"
+    [notice] = inbox(servers, STAFF[0])
+    assert "New ticket:" in str(notice["Subject"])
