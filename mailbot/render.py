@@ -172,7 +172,6 @@ class Renderer:
         if refs:
             msg["References"] = " ".join(f"<{r}>" for r in refs[-10:])
         msg["MIME-Version"] = "1.0"
-        msg["Content-Language"] = language
         if auto:
             msg["Auto-Submitted"] = auto
             msg["X-Auto-Response-Suppress"] = "All"
@@ -193,5 +192,6 @@ class Renderer:
         for name, raw in attach_raw:
             # A message that cannot be re-serialised travels as its original bytes.
             msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename=name)
+        msg["Content-Language"] = language  # after the body: set_content() drops Content-* headers
         recipients = tuple(dict.fromkeys(a.lower() for a in (*to, *cc)))
         return Outgoing(message_id, kind, from_addr, recipients, msg.as_bytes(), str(msg["Subject"]))
