@@ -193,3 +193,22 @@ def test_first_response_overdue_and_digest(env):
     assert COORDINATOR in {a.addr_spec for a in tuesday["Cc"].addresses}
     sweep(config, at("2026-11-24T09:00"))
     assert len(of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")) == 2  # once per working day
+
+
+def test_tickets_overdue_lists_what_is_overdue_and_why(env, capsys):
+    """`mailbot tickets --overdue` lists overdue tickets now, with the timer and on whom it waits."""
+    from datetime import UTC, timedelta
+
+    servers, config = env
+    raw, _ = mail(REQUESTER, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(UNIT, raw)
+    handle_at(config, datetime.now(UTC) - timedelta(days=7))
+    raw, _ = mail("sari@dinas.test", "Pertanyaan baru", "Baru saja saya kirim.")
+    servers.append(UNIT, raw)
+    handle_at(config, datetime.now(UTC))
+    capsys.readouterr()
+    assert cli.main(["--config", str(config), "tickets", "--overdue"]) == 0
+    out = capsys.readouterr().out
+    first, second = Store(load_config(config).database).tickets()
+    assert first.number in out and second.number not in out
+    assert "first_response" in out and "staff" in out
