@@ -285,7 +285,7 @@ class App:
             self.store.record_message(
                 mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
                 ticket_id=ticket_id, kind=decision.label, sender=msg.from_addr.addr,
-                recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=_ts(now),
+                recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
                 archive_path=archive_path, size=msg.size, attachments=len(msg.attachments),
             )
             for event in decision.events:
@@ -469,7 +469,7 @@ class App:
                            mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=send.auto is not None, now=now)
         self.store.record_message(
             mailbox=box.name, message_id=message_id, direction="out", role=thread, ticket_id=ticket_id,
-            kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=_ts(now),
+            kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=ts(now),
             archive_path=path, size=len(out.raw), attachments=len(attachments),
         )
         self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", mail=send.kind, to=list(out.rcpt),
@@ -748,9 +748,4 @@ def _header_message_id(raw: bytes) -> str | None:
     match = re.search(rb"^message-id:\s*<?([^>\r\n]+)>?", raw[:65536], re.IGNORECASE | re.MULTILINE)
     return match.group(1).decode("ascii", "replace").strip() if match else None
 
-
-def _ts(moment: datetime) -> str:
-    from mailbot.store import ts
-
-    return ts(moment)
 

@@ -152,12 +152,6 @@ class Mailbox:
             raise TransientError(f"IMAP IDLE failed: {_text(exc)}") from None
         return bool(responses)
 
-    def count(self, folder: str) -> int:
-        try:
-            return int(self._c.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"])
-        except (OSError, IMAPClientError) as exc:
-            raise TransientError(f"IMAP status of {folder!r} failed: {_text(exc)}") from None
-
 
 def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
     """Log in and select the folder; a line describing the server, or UnreachableError."""

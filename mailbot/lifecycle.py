@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from mailbot.commands import Command, ParsedCommands
-from mailbot.model import Address, InboundMessage, Role, State, Ticket
+from mailbot.model import InboundMessage, Role, State, Ticket
 
 
 class Event(enum.StrEnum):
@@ -460,6 +460,3 @@ def _move(ticket: Ticket, event: Event, now: datetime, **changes: object) -> Tic
 def _state_event(old: Ticket, new: Ticket, actor: str) -> HistoryEvent:
     return HistoryEvent("state_changed", actor, {"from": str(old.state), "to": str(new.state)})
 
-
-def requester_of(ticket: Ticket) -> Address:
-    return ticket.requester

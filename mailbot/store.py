@@ -284,15 +284,6 @@ class Store:
     def messages_of(self, ticket_id: int) -> list[dict[str, Any]]:
         return list(self.db.query("select * from messages where ticket_id = ? order by at, id", [ticket_id]))
 
-    def last_inbound_from(self, ticket_id: int, addresses: tuple[str, ...] | None = None) -> dict[str, Any] | None:
-        rows = self.db.query(
-            "select * from messages where ticket_id = ? and direction = 'in' order by at desc, id desc", [ticket_id]
-        )
-        for row in rows:
-            if addresses is None or row["sender"] in addresses:
-                return row
-        return None
-
     # --- history --------------------------------------------------------------------
 
     def add_event(self, mailbox: str, ticket_id: int | None, at: datetime, actor: str, kind: str, **detail: Any) -> None:
@@ -371,10 +362,6 @@ class Store:
 
     def outbox_counts(self) -> dict[str, int]:
         return {r["status"]: r["n"] for r in self.db.query("select status, count(*) as n from outbox group by status")}
-
-    def oldest_pending(self) -> datetime | None:
-        rows = list(self.db.query("select min(created_at) as t from outbox where status = 'pending'"))
-        return parse_ts(rows[0]["t"]) if rows else None
 
     # --- IMAP state -----------------------------------------------------------------
 
