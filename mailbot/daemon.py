@@ -11,51 +11,41 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import schedule
 
 from mailbot import imap, smtp
+from mailbot.archive import Archive
 from mailbot.commands import parse_commands
 from mailbot.config import Config, MailboxConfig
 from mailbot.deadlines import (
     Overdue,
-    Timer,
-    TimerKind,
-    digest_context,
-    digest_due,
-    find_overdue,
-    fire,
-    plan,
 )
 from mailbot.errors import BadMessageError, ConfigError, TransientError
-from mailbot.identity import identify
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Decision, Facts, Policy, Send, decide
 from mailbot.logs import get as get_log
-from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of, tag
-from mailbot.model import Attachment, InboundMessage, Role, State, Ticket
+from mailbot.mailer import Mailer
+from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of
+from mailbot.model import InboundMessage, Role, State, Ticket
 from mailbot.parsers import parse_message
 from mailbot.parsers.authres import authres_passes
-from mailbot.render import Renderer, deliverable
+from mailbot.render import Renderer
 from mailbot.rules import load_rules
-from mailbot.store import Store, parse_ts, ts
-from mailbot.tokens import load_or_create_key, make_message_id, verify
+from mailbot.store import Store, ts
+from mailbot.timekeeper import Timekeeper
+from mailbot.tokens import load_or_create_key, verify
 from mailbot.worktime import WorkCalendar
 
 IDLE_SLICE_SECONDS = 5.0  # IDLE waits in slices this long, to notice SIGTERM quickly
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
-TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-DAY_NAMES = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -91,14 +81,6 @@ def time_budget(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def redact(text: str, addresses: tuple[str, ...], replacement: str) -> str:
-    """Requesters never see staff members' personal addresses (SPEC section 2)."""
-    for address in addresses:
-        if address:
-            text = re.sub(re.escape(address), replacement, text, flags=re.IGNORECASE)
-    return text
-
-
 class App:
     """Everything the daemon does, given a config, a store and a clock."""
 
@@ -114,30 +96,16 @@ class App:
                              language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.log = get_log()
         self.failing_since: dict[str, datetime] = {}
+        self.archive = Archive(cfg.archive_dir, cfg.limits)
+        self.mailer = Mailer(cfg, self.store, self.renderer, self.rules, self.archive, self.key, self.log)
+        self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.clock, self.log)
 
-    # --- archive ----------------------------------------------------------------------
+    def sweep(self) -> dict[str, int]:
+        """Fire due timers and queue the digest (see `Timekeeper`)."""
+        return self.timekeeper.sweep()
 
-    def archive(self, mailbox: str, direction: str, raw: bytes, now: datetime) -> str:
-        """Write the raw message once under archive_dir; the path is content-addressed."""
-        digest = hashlib.sha256(raw).hexdigest()
-        path = self.cfg.archive_dir / mailbox / direction / f"{now:%Y}" / f"{now:%m}" / f"{digest[:32]}.eml"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with open(tmp, "wb") as handle:
-                handle.write(raw)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        return str(path.relative_to(self.cfg.archive_dir))
-
-    def load_archived(self, rel: str) -> InboundMessage | None:
-        try:
-            raw = (self.cfg.archive_dir / rel).read_bytes()
-            return parse_message(raw, max_header_bytes=self.cfg.limits.max_header_bytes,
-                                 max_size=self.cfg.limits.max_message_bytes)
-        except (OSError, BadMessageError):
-            return None
+    def overdue(self, box: MailboxConfig, now: datetime) -> list[tuple[Ticket, Overdue]]:
+        return self.timekeeper.overdue(box, now)
 
     # --- one message --------------------------------------------------------------------
 
@@ -180,7 +148,7 @@ class App:
     def quarantine(self, box: MailboxConfig, raw: bytes, reason: str, now: datetime, uid: int | None,
                    uidvalidity: int | None, dry_run: bool, log: Any, message_id: str | None = None) -> Outcome:
         if not dry_run:
-            path = self.archive(box.name, "quarantine", raw, now)
+            path = self.archive.write(box.name, "quarantine", raw, now)
             if message_id is None:
                 message_id = _header_message_id(raw) or "raw-" + hashlib.sha256(raw).hexdigest()[:32]
             # The same IMAP message seen again (its move failed last time) is recorded once.
@@ -267,7 +235,7 @@ class App:
 
     def apply(self, box: MailboxConfig, msg: InboundMessage, raw: bytes, facts: Facts, decision: Decision,
               now: datetime, uid: int | None) -> Outcome:
-        archive_path = self.archive(box.name, "in", raw, now)
+        archive_path = self.archive.write(box.name, "in", raw, now)
         queued: list[str] = []
         with self.store.unit_of_work():
             ticket = decision.ticket
@@ -280,7 +248,7 @@ class App:
             if ticket is not None:
                 old = None if decision.new_ticket else facts.ticket
                 lkpp_message = facts.role is Role.LKPP and facts.authenticated and not msg.is_automatic
-                self.plan_timers(old, ticket, lkpp_message, now)
+                self.timekeeper.plan_timers(old, ticket, lkpp_message, now)
             ticket_id = ticket.id if ticket else None
             self.store.record_message(
                 mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
@@ -296,88 +264,8 @@ class App:
                 self.store.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
                                      number=ticket.number, message_id=msg.message_id)
             for send in decision.sends:
-                queued += self.enqueue(box, send, ticket, msg, now)
+                queued += self.mailer.enqueue(box, send, ticket, msg, now)
         return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(queued))
-
-    def plan_timers(self, old: Ticket | None, new: Ticket, lkpp_message: bool, now: datetime) -> None:
-        """Start and stop the SLA timers a ticket change implies (SPEC section 6)."""
-        assert new.id is not None
-        active = {row["kind"] for row in self.store.active_timers(new.id)}
-        timer_plan = plan(old, new, lkpp_message, now, self.calendar, self.rules.deadlines(new.priority),
-                          active={TimerKind(k) for k in active})
-        for kind in timer_plan.clear:
-            self.store.clear_timer(new.id, str(kind))
-        for timer in timer_plan.set:
-            self.store.set_timer(new.mailbox, new.id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
-
-    # --- deadlines ----------------------------------------------------------------------
-
-    def sweep(self) -> dict[str, int]:
-        """Fire every due timer once, then the daily digest when it is due (SPEC section 6)."""
-        now = self.clock()
-        fired = digests = 0
-        for box in self.cfg.mailboxes:
-            for row in self.store.due_timers(box.name, now):
-                fired += self.fire_timer(box, row, now)
-            digests += self.send_digest(box, now)
-        return {"timers": fired, "digests": digests}
-
-    def fire_timer(self, box: MailboxConfig, row: dict[str, Any], now: datetime) -> int:
-        """One due timer in one transaction: its mail, its history, its next due time."""
-        ticket = self.store.ticket_by_id(row["ticket_id"])
-        timer = Timer(TimerKind(row["kind"]), parse_ts(row["started_at"]), parse_ts(row["due_at"]),  # type: ignore[arg-type]
-                      row["step"])
-        with self.store.unit_of_work():
-            if ticket is None:
-                self.store.advance_timer(row["id"], row["step"] + 1, None)
-                return 0
-            deadlines = self.rules.deadlines(ticket.priority)
-            firing = fire(timer, ticket, now, self.calendar, deadlines)
-            current = ticket
-            if firing.close:
-                current = replace(ticket, state=State.CLOSED, closed_at=now, updated_at=now)
-                self.store.update_ticket(current)
-            for event in firing.events:
-                self.store.add_event(box.name, ticket.id, now, event.actor, event.kind, **dict(event.detail))
-            for send in firing.sends:
-                self.enqueue(box, send, current, None, now)
-            self.store.advance_timer(row["id"], row["step"] + 1, firing.next_due)
-            if firing.follow is not None:
-                f = firing.follow
-                self.store.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)  # type: ignore[arg-type]
-            if firing.close:
-                self.plan_timers(ticket, current, False, now)
-        self.log.info("timer_fired", mailbox=box.name, ticket=ticket.number, timer=row["kind"], step=row["step"],
-                      sent=[s.kind for s in firing.sends])
-        return 1 if firing.sends or firing.close else 0
-
-    def overdue(self, box: MailboxConfig, now: datetime) -> list[tuple[Ticket, Overdue]]:
-        """Every overdue ticket of a mailbox with why, for the digest and `tickets --overdue`."""
-        found: list[tuple[Ticket, Overdue]] = []
-        for ticket in self.store.tickets(box.name):
-            if ticket.state is State.CLOSED or ticket.id is None:
-                continue
-            timers = [Timer(TimerKind(r["kind"]), parse_ts(r["started_at"]), parse_ts(r["due_at"]), r["step"])  # type: ignore[arg-type]
-                      for r in self.store.active_timers(ticket.id)]
-            deadlines = self.rules.deadlines(ticket.priority)
-            found += [(ticket, o) for o in find_overdue(ticket, timers, now, self.calendar, deadlines,
-                                                        ticket.language)]
-        return found
-
-    def send_digest(self, box: MailboxConfig, now: datetime) -> int:
-        key = f"digest_last:{box.name}"
-        last = self.store.meta(key)
-        if not digest_due(date.fromisoformat(last) if last else None, now, self.calendar):
-            return 0
-        overdue = [o for _, o in self.overdue(box, now)]
-        tickets = [t for t in self.store.tickets(box.name)]
-        context = digest_context(tickets, overdue, now, self.calendar, self.cfg.language)
-        with self.store.unit_of_work():
-            send = Send("digest", Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context)
-            self.enqueue(box, send, None, None, now)
-            self.store.set_meta(key, now.astimezone(self.calendar.tz).date().isoformat())
-            self.store.add_event(box.name, None, now, "mailbot", "digest_queued", overdue=len(overdue))
-        return 1
 
     # --- watching itself --------------------------------------------------------------
 
@@ -411,206 +299,10 @@ class App:
         with self.store.unit_of_work():
             send = Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED,
                         context={"reason": reason, "items": items})
-            self.enqueue(box, send, None, None, now)
+            self.mailer.enqueue(box, send, None, None, now)
             self.store.set_meta(key, value)
         self.log.warning("coordinators_alerted", mailbox=box.name, reason=reason)
         return 1
-
-    def audience(self, box: MailboxConfig, audience: Audience, ticket: Ticket | None,
-                 msg: InboundMessage | None) -> tuple[str, ...]:
-        if audience is Audience.REQUESTER:
-            return (ticket.requester.addr,) if ticket else ()
-        if audience is Audience.STAFF:
-            return box.notify_addresses
-        if audience is Audience.SENDER:
-            return (msg.from_addr.addr,) if msg else ()
-        if audience is Audience.COORDINATORS:
-            return box.coordinators or box.notify_addresses
-        if audience is Audience.LKPP:
-            return (self.cfg.escalation.address,) if self.cfg.escalation.address else ()
-        if audience is Audience.HEADS:
-            return box.heads or box.coordinators
-        raise ValueError(audience)
-
-    def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
-                now: datetime) -> list[str]:
-        """Render one Send into the outbox, within the caller's transaction; kinds queued."""
-        wanted = self.audience(box, send.to, ticket, msg)
-        to = tuple(a for a in wanted if deliverable(a))
-        cc = tuple(a for aud in send.cc for a in self.audience(box, aud, ticket, msg) if a not in to and deliverable(a))
-        ticket_id = ticket.id if ticket else None
-        if not to:
-            reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {send.to}"
-            self.store.add_event(box.name, ticket_id, now, "mailbot", "send_skipped", mail=send.kind, reason=reason)
-            self.log.warning("mail_skipped", mailbox=box.name, kind=send.kind, reason=reason)
-            return []
-        if not self.within_limits(box, send, to, ticket, now):
-            return []
-        language = ticket.language if ticket else self.cfg.language
-        if not self.renderer.has(send.kind, language):
-            language = "id"
-        context = self.context(box, send, ticket, msg)
-        attachments = self.attachments(send, ticket, msg)
-        thread = str(send.to)
-        in_reply_to, references = self.thread_ids(box, ticket, thread, msg)
-        title = ticket.subject if ticket else (msg.subject if msg else "")
-        subject = self.renderer.subject(send.kind, language, tag(box.tag_prefix, ticket.number) if ticket else None,
-                                        title)
-        message_id = make_message_id(self.key, box.name, ticket.number if ticket else None, send.kind,
-                                     box.address.split("@", 1)[1])
-        out = self.renderer.build(
-            kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
-            to=to, cc=cc, subject=subject, message_id=message_id, in_reply_to=in_reply_to, references=references,
-            date=now, auto=send.auto, attachments=attachments,
-            extra_headers={"X-Mailbot-Ticket": ticket.number} if ticket else None,
-        )
-        path = self.archive(box.name, "out", out.raw, now)
-        self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=message_id, kind=send.kind,
-                           mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=send.auto is not None, now=now)
-        self.store.record_message(
-            mailbox=box.name, message_id=message_id, direction="out", role=thread, ticket_id=ticket_id,
-            kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=ts(now),
-            archive_path=path, size=len(out.raw), attachments=len(attachments),
-        )
-        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", mail=send.kind, to=list(out.rcpt),
-                             message_id=message_id)
-        return [send.kind]
-
-    def within_limits(self, box: MailboxConfig, send: Send, to: tuple[str, ...], ticket: Ticket | None,
-                      now: datetime) -> bool:
-        """SPEC section 5: autoreply_limit per address and a per-ticket hourly cap."""
-        hour_ago = now - timedelta(hours=1)
-        ticket_id = ticket.id if ticket else None
-        reason = None
-        answers_sender = bool(send.auto) and send.to in (Audience.REQUESTER, Audience.SENDER)
-        if answers_sender and any(self.store.auto_sent_to(a, hour_ago) >= self.cfg.autoreply_limit for a in to):
-            reason = f"autoreply_limit of {self.cfg.autoreply_limit} per hour reached for {', '.join(to)}"
-        cap = self.cfg.limits.ticket_mails_per_hour
-        if reason is None and ticket_id is not None and self.store.sent_for_ticket(ticket_id, hour_ago) >= cap:
-            reason = f"limit of {cap} mails per hour on this ticket reached"
-        if reason is None:
-            return True
-        self.store.add_event(box.name, ticket_id, now, "mailbot", "send_suppressed", mail=send.kind, reason=reason)
-        self.log.warning("mail_suppressed", mailbox=box.name, kind=send.kind, reason=reason)
-        key = ",".join(to) if send.to in (Audience.REQUESTER, Audience.SENDER) else f"ticket:{ticket_id}"
-        if not self.store.event_exists(box.name, "rate_limit_alerted", hour_ago, key=key):
-            self.store.add_event(box.name, ticket_id, now, "mailbot", "rate_limit_alerted", key=key)
-            alert = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED, context={"reason": reason})
-            self._enqueue_alert(box, alert, ticket, now)
-        return False
-
-    def _enqueue_alert(self, box: MailboxConfig, send: Send, ticket: Ticket | None, now: datetime) -> None:
-        # Alerts are not held to the ticket's cap (they report on it), so queue them detached.
-        detached = replace(ticket, id=None) if ticket else None
-        self.enqueue(box, send, detached, None, now)
-
-    def context(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None) -> dict[str, Any]:
-        cal = self.cfg.calendar
-        language = ticket.language if ticket else self.cfg.language
-        days = [WEEKDAYS.index(d) for d in cal.workdays]
-        names = DAY_NAMES.get(language, DAY_NAMES["id"])
-        text = send.text or ""
-        if send.to is Audience.REQUESTER:
-            text = redact(text, (*box.staff, *box.coordinators, *box.heads), box.address)
-        requester = ticket.requester if ticket else None
-        context: dict[str, Any] = {
-            "unit": box.display_name,
-            "unit_address": box.address,
-            "number": ticket.number if ticket else "-",
-            "tag": tag(box.tag_prefix, ticket.number) if ticket else "",
-            "subject": ticket.subject if ticket else (msg.subject if msg else ""),
-            "state": str(ticket.state) if ticket else "",
-            "requester_name": requester.name if requester else "",
-            "requester": requester.addr if requester else "",
-            "requester_label": (f"{requester.name} <{requester.addr}>" if requester and requester.name
-                                else (requester.addr if requester else "")),
-            "sender": msg.from_addr.addr if msg else "",
-            "text": text,
-            "attachment_names": [a.filename for a in msg.attachments] if msg and send.attach == "inbound" else [],
-            "first_response_hours": 4,
-            "working_hours": f"{names[days[0]]}-{names[days[-1]]} {cal.hours}",
-            "tz_label": TZ_LABELS.get(str(self.cfg.timezone), str(self.cfg.timezone)),
-            "previous": None,
-            "cited": None,
-            "errors": [],
-            "commands": [],
-            "reason": "",
-            "alert": "",
-            "event": "",
-            "rating": ticket.rating if ticket else None,
-            "lkpp_ticket": ticket.lkpp_ticket if ticket else None,
-            "note": text,
-            "identity": {},
-            "confirmed": False,
-            "due": "",
-            "timer": "",
-            "reopen_days": self.cfg.reopen_days,
-            "items": [],
-        }
-        deadlines = self.rules.deadlines(ticket.priority if ticket else None)
-        context["first_response_hours"] = _number(deadlines.first_response)
-        context["confirm_days"] = _number(deadlines.confirm_close)
-        context["close_days"] = _number(deadlines.awaiting_info_close)
-        if send.kind == "escalate" and ticket is not None:
-            # SOP-015 step 1: the problem as the requester wrote it, then the staff note.
-            problem = self.requester_messages(ticket, msg)
-            context["identity"] = identify(problem).as_dict()
-            context["text"] = "\n\n".join((m.new_text or m.text).strip() for m in problem)
-            context["note"] = text
-        if send.attach == "lkpp" and ticket is not None:
-            latest = self.latest_lkpp(ticket)
-            if latest is not None:
-                context["text"] = redact(latest.new_text or latest.text, (*box.staff, *box.coordinators, *box.heads),
-                                         box.address)
-        context["attachment_names"] = [a.filename for a in self.attachments(send, ticket, msg)]
-        context.update(send.context)
-        return context
-
-    def requester_messages(self, ticket: Ticket, msg: InboundMessage | None) -> list[InboundMessage]:
-        found = []
-        if ticket.id is not None:
-            for row in self.store.messages_of(ticket.id):
-                if row["direction"] == "in" and row["role"] == "requester":
-                    archived = self.load_archived(row["archive_path"])
-                    if archived:
-                        found.append(archived)
-        return found
-
-    def latest_lkpp(self, ticket: Ticket) -> InboundMessage | None:
-        if ticket.id is None:
-            return None
-        rows = [r for r in self.store.messages_of(ticket.id) if r["direction"] == "in" and r["role"] == "lkpp"]
-        return self.load_archived(rows[-1]["archive_path"]) if rows else None
-
-    def attachments(self, send: Send, ticket: Ticket | None, msg: InboundMessage | None) -> list[Attachment]:
-        if send.attach == "inbound" and msg is not None:
-            return list(msg.attachments)
-        if send.attach == "lkpp" and ticket is not None:
-            latest = self.latest_lkpp(ticket)
-            return list(latest.attachments) if latest else []
-        if send.attach == "ticket" and ticket is not None:
-            # SOP-015 step 1: every attachment the requester sent on this ticket.
-            return [a for m in self.requester_messages(ticket, msg) for a in m.attachments]
-        return []
-
-    def thread_ids(self, box: MailboxConfig, ticket: Ticket | None, thread: str,
-                  msg: InboundMessage | None) -> tuple[str | None, list[str]]:
-        """In-Reply-To the latest mail of this audience's thread; References from its start."""
-        if ticket is None or ticket.id is None:
-            if msg is None:
-                return None, []
-            return msg.message_id, [*msg.references, msg.message_id]
-        roles = {"requester": ("requester",), "staff": ("staff", "coordinator", "head"), "lkpp": ("lkpp",)}
-        wanted = roles.get(thread)
-        if wanted is None:
-            return (msg.message_id, [*msg.references, msg.message_id]) if msg else (None, [])
-        rows = [r for r in self.store.messages_of(ticket.id) if r["role"] in wanted]
-        if msg is not None and thread == "staff" and not any(r["role"] in wanted for r in rows):
-            rows = self.store.messages_of(ticket.id)[:1]  # the staff thread starts from the requester's mail
-        ids = [r["message_id"] for r in rows]
-        if not ids:
-            return None, []
-        return ids[-1], [ids[0], *ids[-9:]]
 
     # --- mailbox passes -----------------------------------------------------------------
 
@@ -675,7 +367,7 @@ class App:
 
     def run_once(self) -> dict[str, Any]:
         polled = self.poll_all()
-        swept = self.sweep()
+        swept = self.timekeeper.sweep()
         self.watch()
         sent, failed = self.flush_outbox()
         return {"mailboxes": polled, "timers": swept["timers"], "digests": swept["digests"], "sent": sent,
@@ -684,10 +376,10 @@ class App:
     def run_forever(self, stop: threading.Event, notify: Callable[[str], None] = lambda s: None) -> None:
         """Poll, sweep on a schedule, send, sleep; until `stop` is set. Failures back off."""
         scheduler = schedule.Scheduler()
-        scheduler.every(SWEEP_SECONDS).seconds.do(self.sweep)
+        scheduler.every(SWEEP_SECONDS).seconds.do(self.timekeeper.sweep)
         failures = 0
         notify("READY=1")
-        self.sweep()
+        self.timekeeper.sweep()
         while not stop.is_set():
             polled = self.poll_all()
             scheduler.run_pending()
@@ -738,10 +430,6 @@ def build_calendar(cfg: Config) -> WorkCalendar:
                                   categories=cal.holiday_categories, extra_holidays=cal.extra_holidays)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"calendar: {exc}") from None
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
 
 
 def _header_message_id(raw: bytes) -> str | None:

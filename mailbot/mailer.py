@@ -1,0 +1,255 @@
+"""Outgoing mail: from a lifecycle `Send` to a rendered row in the outbox.
+
+Resolves audiences to addresses, applies the sending limits of SPEC section 5,
+builds the template context (with staff addresses redacted from anything a
+requester reads), picks the attachments and threads the mail into its audience's
+conversation. It writes to the store inside the caller's transaction and never
+talks SMTP: `smtp.py` drains the outbox.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from mailbot.archive import Archive
+from mailbot.config import Config, MailboxConfig
+from mailbot.identity import identify
+from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.matching import tag
+from mailbot.model import Attachment, InboundMessage, Ticket
+from mailbot.render import Renderer, deliverable
+from mailbot.rules import Rules
+from mailbot.store import Store, ts
+from mailbot.tokens import make_message_id
+
+TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DAY_NAMES = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def redact(text: str, addresses: tuple[str, ...], replacement: str) -> str:
+    """Requesters never see staff members' personal addresses (SPEC section 2)."""
+    for address in addresses:
+        if address:
+            text = re.sub(re.escape(address), replacement, text, flags=re.IGNORECASE)
+    return text
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+class Mailer:
+    """Puts rendered mail in the outbox for one configuration."""
+
+    def __init__(self, cfg: Config, store: Store, renderer: Renderer, rules: Rules, archive: Archive, key: bytes,
+                 log: structlog.typing.FilteringBoundLogger) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.renderer = renderer
+        self.rules = rules
+        self.archive = archive
+        self.key = key
+        self.log = log
+
+    def audience(self, box: MailboxConfig, audience: Audience, ticket: Ticket | None,
+                 msg: InboundMessage | None) -> tuple[str, ...]:
+        if audience is Audience.REQUESTER:
+            return (ticket.requester.addr,) if ticket else ()
+        if audience is Audience.STAFF:
+            return box.notify_addresses
+        if audience is Audience.SENDER:
+            return (msg.from_addr.addr,) if msg else ()
+        if audience is Audience.COORDINATORS:
+            return box.coordinators or box.notify_addresses
+        if audience is Audience.LKPP:
+            return (self.cfg.escalation.address,) if self.cfg.escalation.address else ()
+        if audience is Audience.HEADS:
+            return box.heads or box.coordinators
+        raise ValueError(audience)
+
+    def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
+                now: datetime) -> list[str]:
+        """Render one Send into the outbox, within the caller's transaction; kinds queued."""
+        wanted = self.audience(box, send.to, ticket, msg)
+        to = tuple(a for a in wanted if deliverable(a))
+        cc = tuple(a for aud in send.cc for a in self.audience(box, aud, ticket, msg) if a not in to and deliverable(a))
+        ticket_id = ticket.id if ticket else None
+        if not to:
+            reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {send.to}"
+            self.store.add_event(box.name, ticket_id, now, "mailbot", "send_skipped", mail=send.kind, reason=reason)
+            self.log.warning("mail_skipped", mailbox=box.name, kind=send.kind, reason=reason)
+            return []
+        if not self.within_limits(box, send, to, ticket, now):
+            return []
+        language = ticket.language if ticket else self.cfg.language
+        if not self.renderer.has(send.kind, language):
+            language = "id"
+        context = self.context(box, send, ticket, msg)
+        attachments = self.attachments(send, ticket, msg)
+        thread = str(send.to)
+        in_reply_to, references = self.thread_ids(box, ticket, thread, msg)
+        title = ticket.subject if ticket else (msg.subject if msg else "")
+        subject = self.renderer.subject(send.kind, language, tag(box.tag_prefix, ticket.number) if ticket else None,
+                                        title)
+        message_id = make_message_id(self.key, box.name, ticket.number if ticket else None, send.kind,
+                                     box.address.split("@", 1)[1])
+        out = self.renderer.build(
+            kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
+            to=to, cc=cc, subject=subject, message_id=message_id, in_reply_to=in_reply_to, references=references,
+            date=now, auto=send.auto, attachments=attachments,
+            extra_headers={"X-Mailbot-Ticket": ticket.number} if ticket else None,
+        )
+        path = self.archive.write(box.name, "out", out.raw, now)
+        self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=message_id, kind=send.kind,
+                           mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=send.auto is not None, now=now)
+        self.store.record_message(
+            mailbox=box.name, message_id=message_id, direction="out", role=thread, ticket_id=ticket_id,
+            kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=ts(now),
+            archive_path=path, size=len(out.raw), attachments=len(attachments),
+        )
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", mail=send.kind, to=list(out.rcpt),
+                             message_id=message_id)
+        return [send.kind]
+
+    def within_limits(self, box: MailboxConfig, send: Send, to: tuple[str, ...], ticket: Ticket | None,
+                      now: datetime) -> bool:
+        """SPEC section 5: autoreply_limit per address and a per-ticket hourly cap."""
+        hour_ago = now - timedelta(hours=1)
+        ticket_id = ticket.id if ticket else None
+        reason = None
+        answers_sender = bool(send.auto) and send.to in (Audience.REQUESTER, Audience.SENDER)
+        if answers_sender and any(self.store.auto_sent_to(a, hour_ago) >= self.cfg.autoreply_limit for a in to):
+            reason = f"autoreply_limit of {self.cfg.autoreply_limit} per hour reached for {', '.join(to)}"
+        cap = self.cfg.limits.ticket_mails_per_hour
+        if reason is None and ticket_id is not None and self.store.sent_for_ticket(ticket_id, hour_ago) >= cap:
+            reason = f"limit of {cap} mails per hour on this ticket reached"
+        if reason is None:
+            return True
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "send_suppressed", mail=send.kind, reason=reason)
+        self.log.warning("mail_suppressed", mailbox=box.name, kind=send.kind, reason=reason)
+        key = ",".join(to) if send.to in (Audience.REQUESTER, Audience.SENDER) else f"ticket:{ticket_id}"
+        if not self.store.event_exists(box.name, "rate_limit_alerted", hour_ago, key=key):
+            self.store.add_event(box.name, ticket_id, now, "mailbot", "rate_limit_alerted", key=key)
+            alert = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED, context={"reason": reason})
+            self._enqueue_alert(box, alert, ticket, now)
+        return False
+
+    def _enqueue_alert(self, box: MailboxConfig, send: Send, ticket: Ticket | None, now: datetime) -> None:
+        # Alerts are not held to the ticket's cap (they report on it), so queue them detached.
+        detached = replace(ticket, id=None) if ticket else None
+        self.enqueue(box, send, detached, None, now)
+
+    def context(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None) -> dict[str, Any]:
+        cal = self.cfg.calendar
+        language = ticket.language if ticket else self.cfg.language
+        days = [WEEKDAYS.index(d) for d in cal.workdays]
+        names = DAY_NAMES.get(language, DAY_NAMES["id"])
+        text = send.text or ""
+        if send.to is Audience.REQUESTER:
+            text = redact(text, (*box.staff, *box.coordinators, *box.heads), box.address)
+        requester = ticket.requester if ticket else None
+        context: dict[str, Any] = {
+            "unit": box.display_name,
+            "unit_address": box.address,
+            "number": ticket.number if ticket else "-",
+            "tag": tag(box.tag_prefix, ticket.number) if ticket else "",
+            "subject": ticket.subject if ticket else (msg.subject if msg else ""),
+            "state": str(ticket.state) if ticket else "",
+            "requester_name": requester.name if requester else "",
+            "requester": requester.addr if requester else "",
+            "requester_label": (f"{requester.name} <{requester.addr}>" if requester and requester.name
+                                else (requester.addr if requester else "")),
+            "sender": msg.from_addr.addr if msg else "",
+            "text": text,
+            "attachment_names": [a.filename for a in msg.attachments] if msg and send.attach == "inbound" else [],
+            "first_response_hours": 4,
+            "working_hours": f"{names[days[0]]}-{names[days[-1]]} {cal.hours}",
+            "tz_label": TZ_LABELS.get(str(self.cfg.timezone), str(self.cfg.timezone)),
+            "previous": None,
+            "cited": None,
+            "errors": [],
+            "commands": [],
+            "reason": "",
+            "alert": "",
+            "event": "",
+            "rating": ticket.rating if ticket else None,
+            "lkpp_ticket": ticket.lkpp_ticket if ticket else None,
+            "note": text,
+            "identity": {},
+            "confirmed": False,
+            "due": "",
+            "timer": "",
+            "reopen_days": self.cfg.reopen_days,
+            "items": [],
+        }
+        deadlines = self.rules.deadlines(ticket.priority if ticket else None)
+        context["first_response_hours"] = _number(deadlines.first_response)
+        context["confirm_days"] = _number(deadlines.confirm_close)
+        context["close_days"] = _number(deadlines.awaiting_info_close)
+        if send.kind == "escalate" and ticket is not None:
+            # SOP-015 step 1: the problem as the requester wrote it, then the staff note.
+            problem = self.requester_messages(ticket, msg)
+            context["identity"] = identify(problem).as_dict()
+            context["text"] = "\n\n".join((m.new_text or m.text).strip() for m in problem)
+            context["note"] = text
+        if send.attach == "lkpp" and ticket is not None:
+            latest = self.latest_lkpp(ticket)
+            if latest is not None:
+                context["text"] = redact(latest.new_text or latest.text, (*box.staff, *box.coordinators, *box.heads),
+                                         box.address)
+        context["attachment_names"] = [a.filename for a in self.attachments(send, ticket, msg)]
+        context.update(send.context)
+        return context
+
+    def requester_messages(self, ticket: Ticket, msg: InboundMessage | None) -> list[InboundMessage]:
+        found = []
+        if ticket.id is not None:
+            for row in self.store.messages_of(ticket.id):
+                if row["direction"] == "in" and row["role"] == "requester":
+                    archived = self.archive.load(row["archive_path"])
+                    if archived:
+                        found.append(archived)
+        return found
+
+    def latest_lkpp(self, ticket: Ticket) -> InboundMessage | None:
+        if ticket.id is None:
+            return None
+        rows = [r for r in self.store.messages_of(ticket.id) if r["direction"] == "in" and r["role"] == "lkpp"]
+        return self.archive.load(rows[-1]["archive_path"]) if rows else None
+
+    def attachments(self, send: Send, ticket: Ticket | None, msg: InboundMessage | None) -> list[Attachment]:
+        if send.attach == "inbound" and msg is not None:
+            return list(msg.attachments)
+        if send.attach == "lkpp" and ticket is not None:
+            latest = self.latest_lkpp(ticket)
+            return list(latest.attachments) if latest else []
+        if send.attach == "ticket" and ticket is not None:
+            # SOP-015 step 1: every attachment the requester sent on this ticket.
+            return [a for m in self.requester_messages(ticket, msg) for a in m.attachments]
+        return []
+
+    def thread_ids(self, box: MailboxConfig, ticket: Ticket | None, thread: str,
+                  msg: InboundMessage | None) -> tuple[str | None, list[str]]:
+        """In-Reply-To the latest mail of this audience's thread; References from its start."""
+        if ticket is None or ticket.id is None:
+            if msg is None:
+                return None, []
+            return msg.message_id, [*msg.references, msg.message_id]
+        roles = {"requester": ("requester",), "staff": ("staff", "coordinator", "head"), "lkpp": ("lkpp",)}
+        wanted = roles.get(thread)
+        if wanted is None:
+            return (msg.message_id, [*msg.references, msg.message_id]) if msg else (None, [])
+        rows = [r for r in self.store.messages_of(ticket.id) if r["role"] in wanted]
+        if msg is not None and thread == "staff" and not any(r["role"] in wanted for r in rows):
+            rows = self.store.messages_of(ticket.id)[:1]  # the staff thread starts from the requester's mail
+        ids = [r["message_id"] for r in rows]
+        if not ids:
+            return None, []
+        return ids[-1], [ids[0], *ids[-9:]]
