@@ -91,8 +91,8 @@ class Mailer:
         language = ticket.language if ticket else self.cfg.language
         if not self.renderer.has(send.kind, language):
             language = "id"
-        context = self.context(box, send, ticket, msg)
         attachments = self.attachments(send, ticket, msg)
+        context = self.context(box, send, ticket, msg, attachments)
         thread = str(send.to)
         in_reply_to, references = self.thread_ids(box, ticket, thread, msg)
         title = ticket.subject if ticket else (msg.subject if msg else "")
@@ -146,7 +146,8 @@ class Mailer:
         detached = replace(ticket, id=None) if ticket else None
         self.enqueue(box, send, detached, None, now)
 
-    def context(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None) -> dict[str, Any]:
+    def context(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
+                attachments: list[Attachment]) -> dict[str, Any]:
         cal = self.cfg.calendar
         language = ticket.language if ticket else self.cfg.language
         days = [WEEKDAYS.index(d) for d in cal.workdays]
@@ -168,7 +169,7 @@ class Mailer:
                                 else (requester.addr if requester else "")),
             "sender": msg.from_addr.addr if msg else "",
             "text": text,
-            "attachment_names": [a.filename for a in msg.attachments] if msg and send.attach == "inbound" else [],
+            "attachment_names": [a.filename for a in attachments],
             "first_response_hours": 4,
             "working_hours": f"{names[days[0]]}-{names[days[-1]]} {cal.hours}",
             "tz_label": TZ_LABELS.get(str(self.cfg.timezone), str(self.cfg.timezone)),
@@ -204,7 +205,6 @@ class Mailer:
             if latest is not None:
                 context["text"] = redact(latest.new_text or latest.text, (*box.staff, *box.coordinators, *box.heads),
                                          box.address)
-        context["attachment_names"] = [a.filename for a in self.attachments(send, ticket, msg)]
         context.update(send.context)
         return context
 
