@@ -196,7 +196,7 @@ class Mailer:
         context["close_days"] = _number(deadlines.awaiting_info_close)
         if send.kind == "escalate" and ticket is not None:
             # SOP-015 step 1: the problem as the requester wrote it, then the staff note.
-            problem = self.requester_messages(ticket, msg)
+            problem = self.requester_messages(ticket)
             context["identity"] = identify(problem).as_dict()
             context["text"] = "\n\n".join((m.new_text or m.text).strip() for m in problem)
             context["note"] = text
@@ -208,7 +208,8 @@ class Mailer:
         context.update(send.context)
         return context
 
-    def requester_messages(self, ticket: Ticket, msg: InboundMessage | None) -> list[InboundMessage]:
+    def requester_messages(self, ticket: Ticket) -> list[InboundMessage]:
+        """The requester's messages on a ticket, re-read from the archive (escalation, SOP-015 step 1)."""
         found = []
         if ticket.id is not None:
             for row in self.store.messages_of(ticket.id):
@@ -232,7 +233,7 @@ class Mailer:
             return list(latest.attachments) if latest else []
         if send.attach == "ticket" and ticket is not None:
             # SOP-015 step 1: every attachment the requester sent on this ticket.
-            return [a for m in self.requester_messages(ticket, msg) for a in m.attachments]
+            return [a for m in self.requester_messages(ticket) for a in m.attachments]
         return []
 
     def thread_ids(self, box: MailboxConfig, ticket: Ticket | None, thread: str,
