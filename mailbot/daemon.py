@@ -30,11 +30,12 @@ from mailbot.deadlines import (
     Overdue,
 )
 from mailbot.errors import BadMessageError, ConfigError, TransientError
+from mailbot.identity import identify
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Decision, Facts, Policy, Send, decide
 from mailbot.logs import get as get_log
 from mailbot.mailer import Mailer
 from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of
-from mailbot.model import InboundMessage, Role, State, Ticket
+from mailbot.model import Contact, InboundMessage, Role, State, Ticket
 from mailbot.parsers import parse_message
 from mailbot.parsers.authres import authres_passes
 from mailbot.render import Renderer
@@ -206,7 +207,8 @@ class App:
         elif role is Role.REQUESTER and ticket is not None and ticket.state is State.RESOLVED:
             first = next((line for line in msg.new_text.splitlines() if line.strip()), "")
             facts = replace(facts, confirmation=self.rules.is_confirmation(first))
-        elif role is Role.REQUESTER:
+        if role is Role.REQUESTER:
+            facts = replace(facts, contact=contact_of(msg))
             category = self.rules.guess_category(msg.subject, msg.new_text)
             priority = self.rules.guess_priority(msg.subject, msg.new_text)
             facts = replace(facts, category=(category.value, category.rule), priority=(priority.value, priority.rule))
@@ -255,6 +257,7 @@ class App:
                 ticket_id=ticket_id, kind=decision.label, sender=msg.from_addr.addr,
                 recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
                 archive_path=archive_path, size=msg.size, attachments=len(msg.attachments),
+                body=msg.new_text, full_text=msg.text, received_at=ts(facts.received_at),
             )
             for event in decision.events:
                 detail = dict(event.detail)
@@ -420,6 +423,12 @@ class App:
         except TransientError as exc:
             self.log.warning("idle_failed", mailbox=box.name, error=str(exc))
             stop.wait(max(0.0, deadline - time.monotonic()))
+
+
+def contact_of(msg: InboundMessage) -> Contact:
+    """The consultation-form fields one requester message states (seed 003)."""
+    found = identify([msg])
+    return Contact(found.name, found.organisation, found.address, found.phone)
 
 
 def build_calendar(cfg: Config) -> WorkCalendar:

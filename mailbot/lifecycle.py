@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from mailbot.commands import Command, ParsedCommands
-from mailbot.model import InboundMessage, Role, State, Ticket
+from mailbot.model import Contact, InboundMessage, Role, State, Ticket
 
 
 class Event(enum.StrEnum):
@@ -147,6 +147,7 @@ class Facts:
     confirmation: tuple[bool, int | None] | None = None  # from the closing rules; None: built-in words
     category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
     priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
+    contact: Contact = field(default_factory=Contact)  # consultation-form fields this requester message states
 
 
 _RATING = re.compile(r"^\s*([a-z]+)[\s,.:;!-]*([1-5])?\b", re.IGNORECASE)
@@ -194,6 +195,7 @@ def _open_ticket(facts: Facts, policy: Policy, now: datetime, reopened_from: Tic
         language=policy.language,
         reopened_from=reopened_from.id if reopened_from else None,
         participants=frozenset({msg.from_addr.addr} | {a.addr for a in msg.cc}),
+        contact=facts.contact,
     )
     if facts.category:
         ticket = replace(ticket, category=facts.category[0])
@@ -250,7 +252,8 @@ def _from_requester(facts: Facts, policy: Policy, now: datetime) -> Decision:
             label="closing_rejected",
         )
     new = _move(ticket, Event.REQUESTER_MAIL, now)
-    new = replace(new, participants=new.participants | {msg.from_addr.addr})
+    new = replace(new, participants=new.participants | {msg.from_addr.addr},
+                  contact=ticket.contact.merged(facts.contact))
     events = [HistoryEvent("message_appended", msg.from_addr.addr, {"via": facts.via})]
     if new.state != ticket.state:
         events.append(_state_event(ticket, new, msg.from_addr.addr))

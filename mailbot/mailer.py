@@ -112,7 +112,7 @@ class Mailer:
         self.store.record_message(
             mailbox=box.name, message_id=message_id, direction="out", role=thread, ticket_id=ticket_id,
             kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=ts(now),
-            archive_path=path, size=len(out.raw), attachments=len(attachments),
+            archive_path=path, size=len(out.raw), attachments=len(attachments), body=context.get("text") or None,
         )
         self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", mail=send.kind, to=list(out.rcpt),
                              message_id=message_id)

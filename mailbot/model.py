@@ -98,6 +98,21 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """The consultation form's fields (seed 003): from the requester's mail or set by staff."""
+
+    name: str = ""
+    organisation: str = ""
+    address: str = ""
+    phone: str = ""
+
+    def merged(self, other: Contact) -> Contact:
+        """This contact with its empty fields filled from `other`."""
+        return Contact(self.name or other.name, self.organisation or other.organisation,
+                       self.address or other.address, self.phone or other.phone)
+
+
+@dataclass(frozen=True)
 class Ticket:
     """A snapshot of one ticket; the lifecycle returns new snapshots, never mutates."""
 
@@ -121,6 +136,7 @@ class Ticket:
     lkpp_ticket: str | None = None
     reopened_from: int | None = None
     participants: frozenset[str] = frozenset()
+    contact: Contact = field(default_factory=Contact)
 
     def with_id(self, ticket_id: int) -> Ticket:
         from dataclasses import replace

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
-from mailbot.model import Address, State, Ticket
+from mailbot.model import Address, Contact, State, Ticket
 
 
 def ts(moment: datetime) -> str:
@@ -116,7 +116,28 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.table("timers").create_index(["ticket_id", "active"])
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2)
+def _v3(db: sqlite_utils.Database) -> None:
+    """Texts and arrival times for `ticket N` and the reports; the consultation form on
+    the ticket; what the outbox needs to hold, retry and record failures."""
+    messages = db.table("messages")
+    messages.add_column("body", str)  # in: the new text; out: the text relayed, if any
+    messages.add_column("full_text", str)  # in: the whole text with quotes
+    messages.add_column("received_at", str)  # in: when it reached the mailbox
+    messages.add_column("content_hash", str)  # in: hash of the raw bytes without trace headers
+    tickets = db.table("tickets")
+    for column in ("contact_name", "contact_org", "contact_address", "contact_phone"):
+        tickets.add_column(column, str)
+    outbox = db.table("outbox")
+    outbox.add_column("audience", str)
+    outbox.add_column("held", int, not_null_default=0)  # 1: held back by a loop limit
+    outbox.add_column("rcpt_done", str)  # JSON list of recipients already accepted
+    outbox.add_column("failed_at", str)
+    timers = db.table("timers")
+    timers.add_column("error", str)
+    timers.add_column("failures", int, not_null_default=0)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -248,6 +269,8 @@ class Store:
             lkpp_ticket=row["lkpp_ticket"],
             reopened_from=row["reopened_from"],
             participants=parts,
+            contact=Contact(row["contact_name"] or "", row["contact_org"] or "", row["contact_address"] or "",
+                            row["contact_phone"] or ""),
         )
 
     # --- messages -------------------------------------------------------------------
@@ -452,4 +475,8 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
         "rating": ticket.rating,
         "lkpp_ticket": ticket.lkpp_ticket,
         "reopened_from": ticket.reopened_from,
+        "contact_name": ticket.contact.name or None,
+        "contact_org": ticket.contact.organisation or None,
+        "contact_address": ticket.contact.address or None,
+        "contact_phone": ticket.contact.phone or None,
     }
