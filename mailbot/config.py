@@ -50,6 +50,13 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class SmtpConfig(ServerConfig):
+    max_connections: int = 1  # kept connections to this server at once
+    max_retry_hours: float = 120.0  # temporary failures are retried this long (SPEC 5)
+    timeout: float = 30.0  # seconds a reply may take
+
+
+@dataclass(frozen=True)
 class ImapConfig(ServerConfig):
     folder: str = "INBOX"
     processed_folder: str = "Processed"
@@ -65,7 +72,7 @@ class MailboxConfig:
     display_name: str
     tag_prefix: str
     imap: ImapConfig
-    smtp: ServerConfig
+    smtp: SmtpConfig
     staff: tuple[str, ...]
     staff_notify: str | None
     coordinators: tuple[str, ...]
@@ -132,7 +139,7 @@ class Config:
     secret_key_file: Path
     escalation: EscalationConfig
     limits: LimitsConfig
-    smtp: ServerConfig | None
+    smtp: SmtpConfig | None
     mailboxes: tuple[MailboxConfig, ...]
 
     def mailbox(self, name: str) -> MailboxConfig:
@@ -281,11 +288,19 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
     return {"host": host, "port": port, "security": security, "username": username, "password": password}
 
 
-def _smtp(data: Any, key: str, base: Path) -> ServerConfig:
+SMTP_KEYS = SERVER_KEYS | {"max_connections", "max_retry_hours", "timeout"}
+
+
+def _smtp(data: Any, key: str, base: Path) -> SmtpConfig:
     data = _expect_mapping(data, key)
-    _check_keys(data, SERVER_KEYS, key)
+    _check_keys(data, SMTP_KEYS, key)
     ports = {"ssl": 465, "starttls": 587, "none": 25}
-    return ServerConfig(**_server_fields(data, key, base, ports.__getitem__))
+    return SmtpConfig(
+        **_server_fields(data, key, base, ports.__getitem__),
+        max_connections=_num(data, "max_connections", key, SmtpConfig.max_connections, minimum=1),
+        max_retry_hours=_num(data, "max_retry_hours", key, SmtpConfig.max_retry_hours, float, 0.1),
+        timeout=_num(data, "timeout", key, SmtpConfig.timeout, float, 1),
+    )
 
 
 def _imap(data: Any, key: str, base: Path) -> ImapConfig:
@@ -308,7 +323,7 @@ MAILBOX_KEYS = {
 }
 
 
-def _mailbox(data: Any, key: str, base: Path, smtp: ServerConfig | None) -> MailboxConfig:
+def _mailbox(data: Any, key: str, base: Path, smtp: SmtpConfig | None) -> MailboxConfig:
     data = _expect_mapping(data, key)
     _check_keys(data, MAILBOX_KEYS, key)
     name = _str(data, "name", key)

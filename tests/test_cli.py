@@ -88,21 +88,27 @@ def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     path = unreachable_config(tmp_path, poll_seconds=1)
     proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    lines: list[str] = []
     try:
-        time.sleep(3.5)
+        assert proc.stdout is not None
+        while sum('"retrying_later"' in line for line in lines) < 2:  # two waits, however slow the start
+            line = proc.stdout.readline().decode()
+            assert line, "the daemon exited early"
+            lines.append(line)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
-    events = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    events = [json.loads(line) for line in "".join(lines).splitlines() + out.decode().splitlines()
+              if line.startswith("{")]
     names = [e["event"] for e in events]
     assert names.count("mailbox_unavailable") >= 2
     waits = [e["seconds"] for e in events if e["event"] == "retrying_later"]
     assert waits[:2] == [2, 4]
     assert names[-1] == "daemon_stopped"
-    assert "s3cr3t-imap-pw" not in out.decode() + err.decode()  # secrets never reach the log
+    assert "s3cr3t-imap-pw" not in "".join(lines) + out.decode() + err.decode()  # secrets never reach the log
 
 
 def test_daemon_answers_new_mail_through_idle(fresh_mailboxes, tmp_path):

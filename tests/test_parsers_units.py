@@ -64,13 +64,20 @@ HUMAN = {"from": "Budi <budi@contoh.co.id>", "subject": "Tidak bisa login SPSE"}
         ({**HUMAN, "subject": "Automatic reply: [LPSE-BTM #2026-00042]"}, "subject: auto-reply"),
         ({**HUMAN, "subject": "Out of Office: Tiket"}, "subject: auto-reply"),
         ({**HUMAN, "subject": "Auto: Cuti"}, "subject: auto-reply"),
-        ({**HUMAN, "subject": "Undeliverable: Permohonan"}, "subject: bounce"),
-        ({**HUMAN, "subject": "Delivery Status Notification (Failure)"}, "subject: bounce"),
-        ({**HUMAN, "subject": "Returned mail: see transcript for details"}, "subject: bounce"),
-        (
-            {**HUMAN, "subject": "Mail delivery failed: returning message to sender"},
-            "subject: bounce",
-        ),
+        # SPEC 5: subject words alone never make a human's mail automatic; those are
+        # often the most urgent complaints.
+        ({**HUMAN, "subject": "Undeliverable: Permohonan"}, None),
+        ({**HUMAN, "subject": "Delivery Status Notification (Failure)"}, None),
+        ({**HUMAN, "subject": "Returned mail: see transcript for details"}, None),
+        ({**HUMAN, "subject": "Mail delivery failed: returning message to sender"}, None),
+        ({**HUMAN, "subject": "Penawaran gagal terkirim"}, None),
+        ({**HUMAN, "subject": "Dokumen tidak dapat dikirim"}, None),
+        ({**HUMAN, "subject": "Upload rejected"}, None),
+        ({**HUMAN, "subject": "Error sending penawaran tender 123"}, None),
+        # ...but with the evidence of a machine sender they are.
+        ({"from": "Mail Delivery System <mailer-daemon@x.id>", "subject": "Undeliverable"},
+         "bounce: mailer-daemon sender"),
+        ({**HUMAN, "return-path": "<>", "subject": "Undeliverable"}, "bounce: empty return-path"),
         # Human subjects that only look a little like those.
         (HUMAN, None),
         ({**HUMAN, "subject": "Otomatis logout saat unggah dokumen"}, None),

@@ -128,6 +128,11 @@ def bounce_reason(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+def bounce_subject(subject: str) -> bool:
+    """Whether a subject reads like a delivery failure; a hint, never proof (SPEC 5)."""
+    return bool(_BOUNCE_SUBJECT.search(subject)) and not _AUTO_SUBJECT.search(subject)
+
+
 def automatic_reason(headers: Mapping[str, str]) -> str | None:
     """Why mailbot must not answer this message (SPEC section 5), or None for a human.
 
@@ -169,8 +174,9 @@ def automatic_reason(headers: Mapping[str, str]) -> str | None:
         return "subject: auto-reply"
     if _REPORT_SUBJECT.search(subject):
         return "subject: abuse report"
-    if _BOUNCE_SUBJECT.search(subject):
-        return "subject: bounce"
+    # Subject words alone ("gagal terkirim", "rejected") never make mail automatic
+    # (SPEC 5): those are often a requester's most urgent complaint. The daemon still
+    # takes such a mail for a bounce when its body quotes a Message-ID mailbot sent.
     if _DAEMON_NAMES.search(name):
         return "bounce: mailer-daemon sender"
     return None
