@@ -96,15 +96,19 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False))
         return EX_OK
     stop = threading.Event()
+    received: list[str] = []
 
     def on_signal(signum: int, frame: object) -> None:
-        app.log.info("stop_requested", signal=signal.Signals(signum).name)
+        # Only set the flag: logging here could deadlock on the logger's lock if the
+        # signal arrives while the main thread is writing a log line.
+        received.append(signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     app.log.info("daemon_started", mailboxes=[b.name for b in cfg.mailboxes])
     app.run_forever(stop, notify=sd_notify)
+    app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()
     app.log.info("daemon_stopped")
     return EX_OK

@@ -201,9 +201,31 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Store]:
-        """One transaction: everything a message causes commits together or not at all."""
-        with self.db.atomic():
+        """One transaction: everything a message causes commits together or not at all.
+
+        It takes the write lock at once (BEGIN IMMEDIATE): a deferred transaction that
+        read first could not wait for a busy writer (SQLite answers "locked" at once
+        rather than deadlock), while this one waits up to the busy timeout. Nested
+        units are savepoints.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     # --- tickets ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ goes out once and survives restarts (SPEC section 6). It also queues the daily d
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
@@ -96,7 +97,7 @@ class Timekeeper:
         return {"timers": fired, "digests": digests}
 
     def timer_failed(self, box: MailboxConfig, row: dict[str, Any], now: datetime, exc: Exception) -> None:
-        """Mark the timer failed with its reason and try it again later; alert once per timer."""
+        """Mark the timer failed with its reason and try it again later; alert once a day per cause."""
         reason = f"{type(exc).__name__}: {exc}"[:500]
         retry = now + backoff(row.get("failures") or 0)
         with self.store.unit_of_work():
@@ -105,7 +106,9 @@ class Timekeeper:
             number = ticket.number if ticket else "?"
             self.store.add_event(box.name, row["ticket_id"], now, "mailbot", "timer_failed", timer=row["kind"],
                                  reason=reason, retry_at=retry.isoformat())
-        self.alert_once(box, now, f"alerted:timer:{row['id']}", "1",
+        # Once a day per cause: the same broken template fails every timer that uses it.
+        cause = hashlib.sha256(reason.encode()).hexdigest()[:16]
+        self.alert_once(box, now, f"alerted:timer:{box.name}:{cause}", now.astimezone(self.calendar.tz).date().isoformat(),
                         f"Tenggat {row['kind']} tiket {number} gagal diproses: {reason}. "
                         f"mailbot mencobanya lagi secara berkala; mohon periksa template/aturan operator.")
 
