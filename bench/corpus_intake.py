@@ -16,11 +16,11 @@ from pathlib import Path
 from mailbot import logs
 from mailbot.config import load_config
 from mailbot.daemon import App
-from mailbot.localmail import LocalMailServers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.conftest import CATCHALL, USERS  # noqa: E402
-from tests.mailfactory import UNIT, write_config  # noqa: E402
+from tests.conftest import CATCHALL, USERS
+from tests.localmail import LocalMailServers
+from tests.mailfactory import UNIT, write_config
 
 
 def main() -> None:

@@ -19,10 +19,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests.localmail
+
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.localmail import LocalMailServers
 from mailbot.parsers import parse_message
+from tests.localmail import LocalMailServers
 
 PDF = b"%PDF-1.4\n% demo attachment\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
