@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 import aiosmtplib
 
+from mailbot import servers
 from mailbot.config import ServerConfig
-from mailbot.errors import UnreachableError
+from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.store import OutboxRow
 
 BACKOFF_BASE = timedelta(seconds=30)
@@ -37,11 +38,32 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _client(cfg: ServerConfig, timeout: float) -> aiosmtplib.SMTP:
-    context = ssl.create_default_context() if cfg.security != "none" else None
+    """A client that verifies the certificate against the system CAs or `ca_file`."""
     return aiosmtplib.SMTP(
         hostname=cfg.host, port=cfg.port, use_tls=cfg.security == "ssl",
-        start_tls=cfg.security == "starttls", tls_context=context, timeout=timeout,
+        start_tls=cfg.security == "starttls", tls_context=servers.tls_context(cfg), timeout=timeout,
     )
+
+
+async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
+    """AUTH with a password (PLAIN/LOGIN) or an OAuth2 token (XOAUTH2, Microsoft 365).
+
+    Every refusal, a missing token included, is an SMTPAuthenticationError.
+    """
+    if cfg.auth != "xoauth2":
+        await client.login(cfg.username or "", servers.password(cfg))
+        return
+    try:
+        initial = servers.xoauth2_initial_response(cfg.username or "", servers.access_token(cfg))
+    except LoginRefusedError as exc:
+        raise aiosmtplib.SMTPAuthenticationError(535, str(exc)) from None
+    if client.is_ehlo_or_helo_needed:
+        await client.ehlo()
+    response = await client.execute_command(b"AUTH", b"XOAUTH2", initial.encode("ascii"))
+    if response.code == 334:  # a base64 JSON error challenge; an empty line fetches the verdict
+        response = await client.execute_command(b"")
+    if response.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
 
 
 async def _send_all(cfg: ServerConfig, rows: list[OutboxRow], timeout: float) -> list[SendResult]:
@@ -50,7 +72,7 @@ async def _send_all(cfg: ServerConfig, rows: list[OutboxRow], timeout: float) ->
     try:
         await client.connect()
         if cfg.username:
-            await client.login(cfg.username, cfg.password.value if cfg.password else "")
+            await _login(client, cfg)
     except (aiosmtplib.SMTPException, OSError) as exc:
         permanent = isinstance(exc, aiosmtplib.SMTPAuthenticationError)
         return [SendResult(r, False, False, f"{'login refused' if permanent else 'connect failed'}: {exc}")
@@ -94,8 +116,8 @@ def probe(cfg: ServerConfig, timeout: float = 10.0) -> str:
         try:
             await client.connect()
             if cfg.username and client.supports_extension("auth"):
-                await client.login(cfg.username, cfg.password.value if cfg.password else "")
-            return f"SMTP {cfg.host}:{cfg.port} ok ({cfg.security})"
+                await _login(client, cfg)
+            return f"SMTP {cfg.host}:{cfg.port} ok ({cfg.security}{', ' + cfg.auth if cfg.username else ''})"
         finally:
             try:
                 await client.quit()
@@ -104,8 +126,20 @@ def probe(cfg: ServerConfig, timeout: float = 10.0) -> str:
 
     try:
         return asyncio.run(run())
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        raise LoginRefusedError(
+            f"SMTP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {exc.code} {exc.message}") from None
     except (aiosmtplib.SMTPException, OSError) as exc:
-        raise UnreachableError(f"SMTP server {cfg.host}:{cfg.port} unreachable: {exc}") from None
+        raise UnreachableError(f"SMTP server {cfg.host}:{cfg.port} unreachable: {_text(exc)}") from None
+
+
+def _text(exc: BaseException) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:  # aiosmtplib wraps the ssl error of a refused certificate
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return servers.certificate_problem(cause)
+        cause = cause.__cause__ or cause.__context__
+    return str(exc) or type(exc).__name__
 
 
 def retry_at(now: datetime, attempts: int, permanent: bool) -> datetime | None:

@@ -25,6 +25,14 @@ Choices worth knowing:
   login processes run as ``dovenull`` (or ``nobody``) and mail as the ``mail`` user,
   chrooted into the maildir root so the base directory itself can stay private
   (pytest's tmp dirs are mode 0700).  As any other user, everything runs as that user.
+* TLS (optional, `tls=`): Dovecot serves IMAPS on a second port and STARTTLS on the
+  first, the SMTP server offers STARTTLS, all with a certificate from `TestCA` (a CA
+  made with the ``openssl`` command for the test run).  Plain logins keep working, so
+  the helpers below need no TLS.
+* OAuth2 (optional, `oauth_tokens=` token -> user): Dovecot's own ``oauth2`` passdb
+  checks XOAUTH2 logins against a tokeninfo endpoint served on loopback by this
+  harness; the SMTP server checks ``AUTH XOAUTH2`` against the same tokens.  With
+  `check_smtp_logins=True` the SMTP server also checks PLAIN/LOGIN passwords.
 * Dovecot runs in the foreground in its own process group and is stopped by pid; an
   ``atexit`` hook and, when started from the main thread, a parent-death signal make
   sure no Dovecot outlives the Python process.
@@ -34,9 +42,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
 import datetime as dt
 import errno
 import grp
+import http.server
+import json
 import logging
 import os
 import pwd
@@ -45,18 +56,20 @@ import shutil
 import signal
 import smtplib
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from imapclient import IMAPClient
 
 log = logging.getLogger(__name__)
@@ -150,6 +163,9 @@ def _dovecot_command(config_file: Path) -> list[str]:
 
 def _dovecot_config(
     *,
+    tls: TLSFiles | None = None,
+    imaps_port: int = 0,
+    oauth2_conf: Path | None = None,
     run_dir: Path,
     state_dir: Path,
     log_file: Path,
@@ -185,9 +201,8 @@ base_dir = {run_dir}
 state_dir = {state_dir}
 instance_name = localmail
 log_path = {log_file}
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
+{_ssl_settings(tls)}disable_plaintext_auth = no
+auth_mechanisms = plain login{" xoauth2 oauthbearer" if oauth2_conf else ""}
 auth_failure_delay = 0
 first_valid_uid = 1
 first_valid_gid = 1
@@ -225,7 +240,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%Lu {users_file}
 }}
-userdb {{
+{_oauth2_passdb(oauth2_conf)}userdb {{
   driver = passwd-file
   args = username_format=%Lu {users_file}
 }}
@@ -244,10 +259,114 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {HOST}
+    port = {imaps_port if tls else 0}
   }}
 }}
 {extra_services}"""
+
+
+def _ssl_settings(tls: TLSFiles | None) -> str:
+    if tls is None:
+        return "ssl = no\n"
+    return f"ssl = yes\nssl_cert = <{tls.cert_file}\nssl_key = <{tls.key_file}\n"
+
+
+def _oauth2_passdb(conf: Path | None) -> str:
+    # After passwd-file: a failed password lookup falls through to the token check.
+    if conf is None:
+        return ""
+    return f"passdb {{\n  driver = oauth2\n  args = {conf}\n}}\n"
+
+
+@dataclass(frozen=True)
+class TLSFiles:
+    """A server certificate (PEM) with its key, and the CA that signed it."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+class TestCA:
+    """A throwaway certificate authority, made with the `openssl` command."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, directory: Path, name: str = "mailbot test CA") -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.cert_file = self.directory / "ca.pem"
+        self._key = self.directory / "ca.key"
+        _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                 "-keyout", str(self._key), "-out", str(self.cert_file), "-days", "2", "-subj", f"/CN={name}",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+
+    def issue(self, name: str, hosts: Sequence[str] = ("localhost", HOST)) -> TLSFiles:
+        """A server certificate for `hosts` (DNS names or IP addresses) signed by this CA."""
+        key, csr, cert = (self.directory / f"{name}.{ext}" for ext in ("key", "csr", "pem"))
+        ext = self.directory / f"{name}.ext"
+        sans = ",".join(("IP:" if _is_ip(h) else "DNS:") + h for h in hosts)
+        ext.write_text(f"subjectAltName={sans}\nbasicConstraints=critical,CA:FALSE\n"
+                       "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+                       "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+        _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                 "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={hosts[0]}")
+        _openssl("x509", "-req", "-in", str(csr), "-CA", str(self.cert_file), "-CAkey", str(self._key),
+                 "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext))
+        return TLSFiles(self.cert_file, cert, key)
+
+
+def _openssl(*args: str) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise LocalMailError("the openssl command is not installed (apt-get install openssl)")
+    result = subprocess.run([openssl, *args], capture_output=True, check=False, timeout=60)
+    if result.returncode != 0:
+        raise LocalMailError(f"openssl {args[0]} failed: {result.stderr.decode(errors='replace').strip()}")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+    except OSError:
+        return False
+    return True
+
+
+class _TokenInfo:
+    """A loopback OAuth2 tokeninfo endpoint for Dovecot's oauth2 passdb."""
+
+    def __init__(self, tokens: Mapping[str, str]) -> None:
+        tokens = dict(tokens)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = urllib.parse.urlparse(self.path).query
+                token = urllib.parse.parse_qs(query).get("access_token", [""])[0]
+                user = tokens.get(token)
+                body = json.dumps({"username": user, "active": "true"} if user else {"error": "invalid_token"})
+                self.send_response(200 if user else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("tokeninfo: " + format, *args)
+
+        self.server = http.server.ThreadingHTTPServer((HOST, 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="tokeninfo", daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.server.server_address[1]}/tokeninfo?access_token="
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def _accept_any_login(
@@ -259,8 +378,26 @@ def _accept_any_login(
 class _DeliveringHandler:
     """aiosmtpd handler: deliver each accepted message once per RCPT TO."""
 
-    def __init__(self, deliver: Callable[[str, str, bytes], None]) -> None:
+    def __init__(self, deliver: Callable[[str, str, bytes], None],
+                 tokens: Mapping[str, str] | None = None) -> None:
         self._deliver = deliver
+        self._tokens = dict(tokens or {})
+        if tokens is not None:
+            self.auth_XOAUTH2 = self._auth_xoauth2  # advertised only when tokens are given
+
+    async def _auth_xoauth2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """SASL XOAUTH2: user=<addr>^Aauth=Bearer <token>^A^A, checked against the tokens."""
+        try:
+            fields = base64.b64decode(args[1], validate=True).decode().split("\x01")
+            user = fields[0].removeprefix("user=")
+            token = fields[1].removeprefix("auth=Bearer ")
+        except (IndexError, ValueError):
+            return AuthResult(success=False)
+        if self._tokens.get(token) == user.lower():
+            return AuthResult(success=True, auth_data=user)
+        # Like Gmail and Microsoft 365: a JSON error challenge, then 535 after the client's empty line.
+        await server.challenge_auth(base64.b64encode(b'{"status":"401"}').decode(), encode_to_b64=False)
+        return AuthResult(success=False)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
@@ -285,8 +422,18 @@ class LocalMailServers:
         password: str = "secret",
         imap_port: int | None = None,
         smtp_port: int | None = None,
+        *,
+        tls: TLSFiles | None = None,
+        oauth_tokens: Mapping[str, str] | None = None,
+        check_smtp_logins: bool = False,
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
+        self.tls = tls
+        self._oauth_tokens = {t: _normalise_address(u) for t, u in (oauth_tokens or {}).items()}
+        self._use_oauth = oauth_tokens is not None
+        self._check_smtp_logins = check_smtp_logins
+        self._tokeninfo: _TokenInfo | None = None
+        self._imaps_port: int | None = None
         self._fixed_imap_port = imap_port  # None: a free port chosen at start
         self._fixed_smtp_port = smtp_port
         self._default_password = password
@@ -334,6 +481,9 @@ class LocalMailServers:
         """Stop both servers; safe to call repeatedly and after a failed start."""
         self._stop_smtp()
         self._stop_dovecot()
+        if self._tokeninfo is not None:
+            self._tokeninfo.stop()
+            self._tokeninfo = None
         if self._tmp_run_dir is not None:
             shutil.rmtree(self._tmp_run_dir, ignore_errors=True)
             self._tmp_run_dir = None
@@ -362,6 +512,13 @@ class LocalMailServers:
         if self._imap_port is None:
             raise LocalMailError("not started")
         return self._imap_port
+
+    @property
+    def imaps_port(self) -> int:
+        """The IMAP-over-TLS port (only with `tls=`)."""
+        if self._imaps_port is None:
+            raise LocalMailError("not started with tls")
+        return self._imaps_port
 
     @property
     def smtp_port(self) -> int:
@@ -507,11 +664,21 @@ class LocalMailServers:
                 raise LocalMailError(f"Dovecot did not pick up new user {addr}")
             time.sleep(0.05)
 
-    def _write_config(self, port: int) -> None:
+    def _write_config(self, port: int, imaps_port: int = 0) -> None:
         assert self._run_dir is not None
         domain = self.catchall.split("@", 1)[1]
+        oauth2_conf: Path | None = None
+        if self._use_oauth:
+            if self._tokeninfo is None:
+                self._tokeninfo = _TokenInfo(self._oauth_tokens)
+            oauth2_conf = self.base_dir / "dovecot-oauth2.conf.ext"
+            oauth2_conf.write_text(f"tokeninfo_url = {self._tokeninfo.url}\nusername_attribute = username\n"
+                                   "timeout_msecs = 5000\n")
         self.config_file.write_text(
             _dovecot_config(
+                tls=self.tls,
+                imaps_port=imaps_port,
+                oauth2_conf=oauth2_conf,
                 run_dir=self._run_dir,
                 state_dir=self.base_dir / "state",
                 log_file=self.log_file,
@@ -526,10 +693,13 @@ class LocalMailServers:
     def _start_dovecot(self, attempts: int = 3) -> None:
         for attempt in range(1, attempts + 1):
             port = self._fixed_imap_port or _free_port()
-            self._write_config(port)
+            imaps_port = _free_port() if self.tls else 0
+            self._write_config(port, imaps_port)
             self._spawn_dovecot()
             try:
                 self._wait_for_imap(port)
+                if imaps_port:
+                    self._wait_for_imap(imaps_port, tls=True)
             except LocalMailError:
                 self._stop_dovecot()
                 if attempt < attempts and not self._fixed_imap_port and "Address already in use" in self._log_tail():
@@ -537,6 +707,7 @@ class LocalMailServers:
                     continue
                 raise
             self._imap_port = port
+            self._imaps_port = imaps_port or None
             log.info("Dovecot pid %d serving IMAP on %s:%d", self.dovecot_pid, HOST, port)
             return
 
@@ -550,7 +721,7 @@ class LocalMailServers:
                 start_new_session=True,
             )
 
-    def _wait_for_imap(self, port: int) -> None:
+    def _wait_for_imap(self, port: int, tls: bool = False) -> None:
         """Wait for a real IMAP greeting (a bare TCP accept is not enough)."""
         assert self._dovecot is not None
         deadline = time.monotonic() + START_TIMEOUT
@@ -560,7 +731,7 @@ class LocalMailServers:
                     f"Dovecot exited with status {self._dovecot.returncode} during start-up;"
                     f" log tail:\n{self._log_tail()}"
                 )
-            if _imap_greets(port):
+            if _imap_greets(port, tls):
                 return
             time.sleep(0.05)
         raise LocalMailError(
@@ -593,13 +764,19 @@ class LocalMailServers:
     def _start_smtp(self, attempts: int = 3) -> None:
         for attempt in range(1, attempts + 1):
             port = self._fixed_smtp_port or _free_port()
+            tls_context = None
+            if self.tls is not None:
+                tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                tls_context.load_cert_chain(self.tls.cert_file, self.tls.key_file)
             controller = Controller(
-                _DeliveringHandler(self._deliver),
+                _DeliveringHandler(self._deliver, self._oauth_tokens if self._use_oauth else None),
                 hostname=HOST,
                 port=port,
                 server_hostname="localmail.test",
                 enable_SMTPUTF8=True,
-                authenticator=_accept_any_login,
+                tls_context=tls_context,
+                require_starttls=False,
+                authenticator=self._check_login if self._check_smtp_logins else _accept_any_login,
                 auth_required=False,
                 auth_require_tls=False,
                 ready_timeout=START_TIMEOUT,
@@ -616,6 +793,17 @@ class LocalMailServers:
             self._smtp_port = port
             log.info("SMTP on %s:%d", HOST, port)
             return
+
+    def _check_login(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                     auth_data: Any) -> AuthResult:
+        """PLAIN/LOGIN against the users' passwords (with `check_smtp_logins=True`)."""
+        if mechanism == "XOAUTH2":
+            return AuthResult(success=True)  # already checked by the handler
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user, password = auth_data.login.decode(), auth_data.password.decode()
+        known = self._passwords.get(user.lower())
+        return AuthResult(success=known is not None and known == password)
 
     def _stop_smtp(self) -> None:
         controller, self._smtp = self._smtp, None
@@ -652,10 +840,16 @@ def _appended_uid(response: bytes) -> int | None:
     return int(fields[1]) if len(fields) == 2 and fields[1].isdigit() else None
 
 
-def _imap_greets(port: int) -> bool:
+def _imap_greets(port: int, tls: bool = False) -> bool:
     try:
         with socket.create_connection((HOST, port), timeout=1.0) as sock:
-            return sock.recv(256).startswith(b"* OK")
+            if not tls:
+                return sock.recv(256).startswith(b"* OK")
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE  # only waiting for the greeting here
+            with context.wrap_socket(sock) as tls_sock:
+                return tls_sock.recv(256).startswith(b"* OK")
     except OSError:
         return False
 
@@ -695,4 +889,4 @@ def _wait_group_gone(pgid: int, timeout: float) -> None:
         time.sleep(0.05)
 
 
-__all__ = ["LocalMailError", "LocalMailServers", "dovecot_available"]
+__all__ = ["LocalMailError", "LocalMailServers", "TLSFiles", "TestCA", "dovecot_available"]
