@@ -281,10 +281,12 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
             continue
         events, messages = store.events_of(ticket.id), store.messages_of(ticket.id)
         if args.json:
-            print(json.dumps(views.ticket_json(ticket, events, messages, cfg.timezone, full=args.full),
+            print(json.dumps(views.ticket_json(ticket, events, messages, cfg.timezone, full=args.full,
+                                             archive_dir=cfg.archive_dir),
                              ensure_ascii=False, indent=2))
         else:
-            for line in views.ticket_detail(ticket, events, messages, cfg.timezone, full=args.full, width=_width()):
+            for line in views.ticket_detail(ticket, events, messages, cfg.timezone, full=args.full,
+                                              width=_width(), archive_dir=cfg.archive_dir):
                 print(line)
         return EX_OK
     print(f"mailbot: no ticket {args.number}", file=sys.stderr)

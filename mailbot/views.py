@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
@@ -30,7 +31,7 @@ MIN_WIDTH = 80
 
 def fit(text: object, width: int) -> str:
     """One line of at most `width` characters; cut with an ellipsis."""
-    line = " ".join(str(text if text is not None else "-").split())
+    line = re.sub(r"\s*[\r\n\t]+\s*", " ", str(text if text is not None else "-")).rstrip()
     if width <= 0:
         return ""
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
@@ -133,12 +134,12 @@ def _arrived(row: Mapping[str, Any]) -> str:
     return str(row.get("received_at") or row["at"])
 
 
-def sent_text(archive_path: str | None) -> str | None:
+def sent_text(archive_dir: Path | None, archive_path: str | None) -> str | None:
     """The plain text of a mail mailbot sent, read back from the archive."""
-    if not archive_path:
+    if not archive_path or archive_dir is None:
         return None
     try:
-        raw = Path(archive_path).read_bytes()
+        raw = (archive_dir / archive_path).read_bytes()
     except OSError:
         return None
     msg = email.message_from_bytes(raw, policy=email.policy.default)
@@ -148,18 +149,19 @@ def sent_text(archive_path: str | None) -> str | None:
     return str(part.get_content()) if part is not None else None
 
 
-def message_text(row: Mapping[str, Any], full: bool) -> str:
+def message_text(row: Mapping[str, Any], full: bool, archive_dir: Path | None = None) -> str:
     """The new text of an inbound message (all of it with `full`); what an outbound one relayed."""
     if row["direction"] == "in":
         text = row.get("full_text") if full else row.get("body")
         return text if text is not None else (row.get("body") or "")
     if full:
-        return sent_text(row.get("archive_path")) or row.get("body") or ""
+        return sent_text(archive_dir, row.get("archive_path")) or row.get("body") or ""
     return row.get("body") or ""
 
 
 def ticket_detail(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, Any]],
-                  tz: tzinfo, *, full: bool = False, width: int = MIN_WIDTH) -> list[str]:
+                  tz: tzinfo, *, full: bool = False, width: int = MIN_WIDTH,
+                  archive_dir: Path | None = None) -> list[str]:
     width = max(width, MIN_WIDTH)
     zone = zone_name(tz)
     requester = f"{ticket.requester.name} <{ticket.requester.addr}>" if ticket.requester.name else ticket.requester.addr
@@ -189,9 +191,9 @@ def ticket_detail(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages:
         inbound = row["direction"] == "in"
         arrow = "<-" if inbound else "->"
         who = row["sender"] if inbound else row["recipients"]
-        lines.append(fit(f"  {when(_arrived(row), tz)}  {arrow} {who}  [{row['kind'] or '-'}]", width))
+        lines.append(fit(f"  {when(_arrived(row), tz)}  {arrow} {row['kind'] or '-'}  {who}", width))
         lines.append(fit(f"      Subject: {row['subject']}", width))
-        text = message_text(row, full).strip("\n")
+        text = message_text(row, full, archive_dir).strip("\n")
         if not text.strip():
             lines.append("      (no new text)" if inbound else "      (automatic mail; --full shows it)")
             continue
@@ -202,7 +204,7 @@ def ticket_detail(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages:
 
 
 def ticket_json(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, Any]],
-                tz: tzinfo, *, full: bool = False) -> dict[str, Any]:
+                tz: tzinfo, *, full: bool = False, archive_dir: Path | None = None) -> dict[str, Any]:
     return {
         **ticket_summary(ticket, tz),
         "contact": {"name": ticket.contact.name, "organisation": ticket.contact.organisation,
@@ -213,6 +215,6 @@ def ticket_json(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages: S
             "at": iso(_arrived(m), tz), "direction": m["direction"], "kind": m["kind"], "role": m["role"],
             "sender": m["sender"], "recipients": [r for r in (m["recipients"] or "").split(",") if r],
             "subject": m["subject"], "message_id": m["message_id"], "attachments": m["attachments"],
-            "text": message_text(m, full),
+            "text": message_text(m, full, archive_dir),
         } for m in messages],
     }
