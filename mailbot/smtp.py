@@ -115,6 +115,8 @@ def probe(cfg: ServerConfig, timeout: float = 10.0) -> str:
         client = _client(cfg, timeout)
         try:
             await client.connect()
+            if client.is_ehlo_or_helo_needed:  # after STARTTLS the extensions are known only anew
+                await client.ehlo()
             if cfg.username and client.supports_extension("auth"):
                 await _login(client, cfg)
             return f"SMTP {cfg.host}:{cfg.port} ok ({cfg.security}{', ' + cfg.auth if cfg.username else ''})"

@@ -392,12 +392,12 @@ class _DeliveringHandler:
             user = fields[0].removeprefix("user=")
             token = fields[1].removeprefix("auth=Bearer ")
         except (IndexError, ValueError):
-            return AuthResult(success=False)
+            return AuthResult(success=False, handled=False)  # handled=False: aiosmtpd answers 535
         if self._tokens.get(token) == user.lower():
             return AuthResult(success=True, auth_data=user)
         # Like Gmail and Microsoft 365: a JSON error challenge, then 535 after the client's empty line.
         await server.challenge_auth(base64.b64encode(b'{"status":"401"}').decode(), encode_to_b64=False)
-        return AuthResult(success=False)
+        return AuthResult(success=False, handled=False)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
@@ -797,13 +797,11 @@ class LocalMailServers:
     def _check_login(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
                      auth_data: Any) -> AuthResult:
         """PLAIN/LOGIN against the users' passwords (with `check_smtp_logins=True`)."""
-        if mechanism == "XOAUTH2":
-            return AuthResult(success=True)  # already checked by the handler
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         user, password = auth_data.login.decode(), auth_data.password.decode()
         known = self._passwords.get(user.lower())
-        return AuthResult(success=known is not None and known == password)
+        return AuthResult(success=known is not None and known == password, handled=False)
 
     def _stop_smtp(self) -> None:
         controller, self._smtp = self._smtp, None
