@@ -238,3 +238,21 @@ def test_xoauth2_with_token_file_or_command(tmp_path):
     assert box.imap.auth == "xoauth2" and box.imap.token_file == tmp_path / "m365.token"
     assert box.smtp.token_command == ("/usr/local/bin/m365-token", "--tenant", "Kota Batam")
     assert box.smtp.token_file is None and box.smtp.password is None
+
+
+def test_example_config_for_production_is_valid(tmp_path, monkeypatch):
+    """config.example.yaml (what scripts/install puts in /etc/mailbot) loads under systemd's variables."""
+    state, creds = tmp_path / "var-lib-mailbot", tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "imap").write_text("imap-secret\n")
+    (creds / "smtp").write_text("smtp-secret\n")
+    monkeypatch.setenv("STATE_DIRECTORY", str(state))
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    (tmp_path / "config.yaml").write_text((ROOT / "config.example.yaml").read_text())
+    cfg = load_config(tmp_path / "config.yaml")
+    assert (cfg.database, cfg.archive_dir, cfg.secret_key_file) == (
+        state / "mailbot.db", state / "archive", state / "secret.key")
+    box = cfg.mailboxes[0]
+    assert box.imap.password.value == "imap-secret" and box.smtp.password.value == "smtp-secret"
+    assert box.imap.security == "ssl" and box.smtp.security == "starttls" and box.imap.ca_file is None
+    assert cfg.log.format == "json" and cfg.auth.mode == "token"
