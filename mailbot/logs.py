@@ -10,6 +10,7 @@ import sys
 
 import structlog
 
+
 class _CurrentStdout:
     """Whatever `sys.stdout` is at the time of writing (not at configure time): a test
     harness or a caller that swaps stdout after `configure` still gets the lines."""
