@@ -2,7 +2,7 @@
 
 Starts the local Dovecot and SMTP servers, puts every corpus message into the unit
 INBOX, runs one `run --once` pass and prints what became of them and how fast.
-Run: python3 bench/corpus_intake.py [SHARED_DIR]
+Run: .venv/bin/python bench/corpus_intake.py [SHARED_DIR]
 """
 
 from __future__ import annotations
