@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import socket
 import ssl
 import sys
 from pathlib import Path
@@ -102,6 +103,12 @@ def tls_world(dovecot_installed, tmp_path_factory):
     """Servers with a certificate for `localhost` only, from the unit's CA; and a rogue CA."""
     from tests.conftest import CATCHALL, USERS
 
+    try:
+        resolved = {info[4][0] for info in socket.getaddrinfo("localhost", None, socket.AF_INET)}
+    except OSError:
+        resolved = set()
+    if "127.0.0.1" not in resolved:  # every Debian host has it in /etc/hosts; a bare chroot may not
+        pytest.fail("the name localhost does not resolve to 127.0.0.1 here (add it to /etc/hosts)", pytrace=False)
     base = tmp_path_factory.mktemp("tls")
     ca = TestCA(base / "unit-ca", name="mailbot test CA")
     rogue = TestCA(base / "rogue-ca", name="some other CA")
