@@ -23,3 +23,7 @@ class StorageError(TransientError):
 
 class BadMessageError(MailbotError):
     """One message cannot be handled; it goes to Quarantine with this reason."""
+
+
+class LoginRefusedError(UnreachableError):
+    """A mail server was reached but refused our login (exit 77 for `check`)."""

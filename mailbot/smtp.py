@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
+from mailbot import servers
 from mailbot.config import ServerConfig
-from mailbot.errors import UnreachableError
+from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.store import OutboxRow
 
 CLOSING = 421  # "service not available, closing transmission channel"
@@ -46,17 +47,52 @@ class Delivery:
 class SessionError(Exception):
     """The server cannot take mail from us now (connect, greeting, TLS, login)."""
 
+    def __init__(self, message: str, *, login_refused: bool = False, answer: str = "") -> None:
+        super().__init__(message)
+        self.login_refused = login_refused
+        self.answer = answer
+
 
 class _Dropped(Exception):
     """The session ended in the middle of a mail; the mail was not accepted."""
 
 
 def _client(cfg: ServerConfig, timeout: float) -> aiosmtplib.SMTP:
-    context = ssl.create_default_context() if cfg.security != "none" else None
+    """A client that verifies the certificate against the system CAs or `ca_file`."""
     return aiosmtplib.SMTP(
         hostname=cfg.host, port=cfg.port, use_tls=cfg.security == "ssl",
-        start_tls=cfg.security == "starttls", tls_context=context, timeout=timeout,
+        start_tls=cfg.security == "starttls", tls_context=servers.tls_context(cfg), timeout=timeout,
     )
+
+
+async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
+    """AUTH with a password (PLAIN/LOGIN) or an OAuth2 token (XOAUTH2, Microsoft 365).
+
+    Every refusal, a missing token included, is an SMTPAuthenticationError.
+    """
+    if client.is_ehlo_or_helo_needed:  # after STARTTLS the extensions are known only anew
+        await client.ehlo()
+    if cfg.auth != "xoauth2":
+        await client.login(cfg.username or "", servers.password(cfg))
+        return
+    try:
+        initial = servers.xoauth2_initial_response(cfg.username or "", servers.access_token(cfg))
+    except LoginRefusedError as exc:
+        raise aiosmtplib.SMTPAuthenticationError(535, str(exc)) from None
+    response = await client.execute_command(b"AUTH", b"XOAUTH2", initial.encode("ascii"))
+    if response.code == 334:  # a base64 JSON error challenge; an empty line fetches the verdict
+        response = await client.execute_command(b"")
+    if response.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
+
+
+def _text(exc: BaseException) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:  # aiosmtplib wraps the ssl error of a refused certificate
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return servers.certificate_problem(cause)
+        cause = cause.__cause__ or cause.__context__
+    return str(exc) or type(exc).__name__
 
 
 def _answer(exc: aiosmtplib.SMTPResponseException) -> str:
@@ -78,16 +114,17 @@ class _Session:
         try:
             await client.connect()
             if self.cfg.username:
-                await client.login(self.cfg.username, self.cfg.password.value if self.cfg.password else "")
+                await _login(client, self.cfg)
         except aiosmtplib.SMTPAuthenticationError as exc:
             await _quietly_close(client)
-            raise SessionError(f"login as {self.cfg.username} refused: {_answer(exc)}") from None
+            raise SessionError(f"login as {self.cfg.username} refused: {_answer(exc)}", login_refused=True,
+                               answer=_answer(exc)) from None
         except aiosmtplib.SMTPResponseException as exc:
             await _quietly_close(client)
             raise SessionError(f"server refused the session: {_answer(exc)}") from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             await _quietly_close(client)
-            raise SessionError(f"connect failed: {exc or type(exc).__name__}") from None
+            raise SessionError(f"connect failed: {_text(exc)}") from None
         self.client = client
         return client
 
@@ -229,17 +266,20 @@ def deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Callable[[D
 
 
 def probe(cfg: ServerConfig, timeout: float = 10.0) -> str:
-    """Connect (and log in); a description, or UnreachableError."""
+    """Connect and log in; a description, LoginRefusedError or UnreachableError."""
 
     async def run() -> str:
         session = _Session(cfg, timeout)
         try:
             await session.open()
-            return f"SMTP {cfg.host}:{cfg.port} ok ({cfg.security})"
+            return f"SMTP {cfg.host}:{cfg.port} ok ({cfg.security}{', ' + cfg.auth if cfg.username else ''})"
         finally:
             await session.close()
 
     try:
         return asyncio.run(run())
     except SessionError as exc:
-        raise UnreachableError(f"SMTP server {cfg.host}:{cfg.port}: {exc}") from None
+        if exc.login_refused:
+            raise LoginRefusedError(
+                f"SMTP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {exc.answer}") from None
+        raise UnreachableError(f"SMTP server {cfg.host}:{cfg.port} unreachable: {exc}") from None

@@ -18,7 +18,7 @@ from typing import Self
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from mailbot.localmail import HOST, LocalMailServers, _free_port
+from tests.localmail import HOST, LocalMailServers, _free_port
 
 
 @dataclass

@@ -160,3 +160,32 @@ def test_check_reports_a_bad_rule_with_file_rule_and_field(tmp_path, capsys):
     assert cli.main(["--config", str(path), "check"]) == 78
     err = capsys.readouterr().err
     assert "lkpp.yaml" in err and "lkpp-broken" in err and "pattern" in err
+
+
+def test_check_names_a_data_location_it_cannot_write(tmp_path, capsys):
+    """`check` tries the database, archive and key locations; a bad one exits 78 naming the path."""
+    path = unreachable_config(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be\n")
+    data = yaml.safe_load(path.read_text())
+    data["archive_dir"] = str(blocker / "archive")
+    write(tmp_path, data)
+    assert cli.main(["--config", str(path), "check"]) == 78
+    out = capsys.readouterr().out
+    assert f"archive_dir: FAILED: cannot create {blocker / 'archive'}: {blocker} is not a folder" in out
+    assert f"database: ok ({tmp_path / 'db.sqlite'})" in out
+    assert "t: imap FAILED" in out  # every problem is still reported
+
+
+def test_check_with_a_refused_imap_login_exits_77(fresh_mailboxes, tmp_path, capsys):
+    """A wrong password is a refused login (77), not an unreachable server (69)."""
+    from tests.mailfactory import write_config
+
+    path = write_config(fresh_mailboxes, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"]["password"] = "wrong-password"
+    path.write_text(yaml.safe_dump(data))
+    assert cli.main(["--config", str(path), "check"]) == 77
+    out = capsys.readouterr().out
+    assert "t: imap FAILED: IMAP login to 127.0.0.1:" in out and "refused" in out
+    assert "wrong-password" not in out
