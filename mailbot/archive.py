@@ -42,7 +42,6 @@ class Archive:
     def load(self, rel: str) -> InboundMessage | None:
         try:
             raw = (self.root / rel).read_bytes()
-            return parse_message(raw, max_header_bytes=self.limits.max_header_bytes,
-                                 max_size=self.limits.max_message_bytes)
+            return parse_message(raw, **self.limits.parse_options())
         except (OSError, BadMessageError):
             return None

@@ -15,6 +15,7 @@ always resolve against the config file's folder.
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import os
 import re
@@ -137,6 +138,13 @@ class LimitsConfig:
     max_header_bytes: int = 64 * 1024
     message_seconds: float = 30.0
     ticket_mails_per_hour: int = 10
+    max_parts: int = 500  # MIME parts in one message
+    max_attachments: int = 100  # attachments in one message
+
+    def parse_options(self) -> dict[str, int]:
+        """The caps `parsers.parse_message` applies."""
+        return {"max_header_bytes": self.max_header_bytes, "max_size": self.max_message_bytes,
+                "max_parts": self.max_parts, "max_attachments": self.max_attachments}
 
 
 @dataclass(frozen=True)
@@ -477,6 +485,16 @@ TOP_KEYS = {
 }
 
 
+def _escalation(esc: Mapping[str, Any], senders: list[str]) -> EscalationConfig:
+    """LKPP's address counts as an LKPP sender even when no pattern names it."""
+    address = _address(esc["address"], "escalation.address") if esc.get("address") else None
+    patterns = [s.strip().lower() for s in senders]
+    if address and not any(fnmatch.fnmatchcase(address, p) for p in patterns):
+        patterns.append(address)
+    return EscalationConfig(address=address, senders=tuple(patterns),
+                            relay_status=_bool(esc, "relay_status", "escalation", True))
+
+
 def parse_config(data: Any, path: Path) -> Config:
     """Validate a decoded YAML document; see the module docstring for relative paths."""
     data = _expect_mapping(data, "(top level)")
@@ -505,7 +523,8 @@ def parse_config(data: Any, path: Path) -> Config:
     if not isinstance(senders, list) or not all(isinstance(s, str) and s.strip() for s in senders):
         raise ConfigError("escalation.senders: expected a list of address patterns such as '*@lkpp.go.id'")
     limits = _expect_mapping(data.get("limits"), "limits")
-    _check_keys(limits, {"max_message_bytes", "max_header_bytes", "message_seconds", "ticket_mails_per_hour"}, "limits")
+    _check_keys(limits, {"max_message_bytes", "max_header_bytes", "message_seconds", "ticket_mails_per_hour",
+                         "max_parts", "max_attachments"}, "limits")
 
     smtp = _smtp(data["smtp"], "smtp", base) if data.get("smtp") else None
     boxes = data.get("mailboxes")
@@ -533,16 +552,14 @@ def parse_config(data: Any, path: Path) -> Config:
         alert_after_minutes=_num(data, "alert_after_minutes", "", 30, float),
         reopen_days=_num(data, "reopen_days", "", 14),
         secret_key_file=_path(data.get("secret_key_file", "data/secret.key"), "secret_key_file", data_base),
-        escalation=EscalationConfig(
-            address=_address(esc["address"], "escalation.address") if esc.get("address") else None,
-            senders=tuple(s.strip().lower() for s in senders),
-            relay_status=_bool(esc, "relay_status", "escalation", True),
-        ),
+        escalation=_escalation(esc, senders),
         limits=LimitsConfig(
             max_message_bytes=_num(limits, "max_message_bytes", "limits", LimitsConfig.max_message_bytes, minimum=1024),
             max_header_bytes=_num(limits, "max_header_bytes", "limits", LimitsConfig.max_header_bytes, minimum=1024),
             message_seconds=_num(limits, "message_seconds", "limits", LimitsConfig.message_seconds, float, 1),
             ticket_mails_per_hour=_num(limits, "ticket_mails_per_hour", "limits", 10, minimum=1),
+            max_parts=_num(limits, "max_parts", "limits", LimitsConfig.max_parts, minimum=2),
+            max_attachments=_num(limits, "max_attachments", "limits", LimitsConfig.max_attachments, minimum=1),
         ),
         smtp=smtp,
         mailboxes=mailboxes,

@@ -32,21 +32,37 @@ from mailbot.config import Config, MailboxConfig
 from mailbot.deadlines import (
     Overdue,
 )
-from mailbot.errors import BadMessageError, ConfigError, StorageError, TransientError
+from mailbot.errors import (
+    BadMessageError,
+    ConfigError,
+    RefusedMessageError,
+    StorageError,
+    TransientError,
+)
 from mailbot.identity import identify
-from mailbot.lifecycle import AUTO_GENERATED, Audience, Decision, Facts, Policy, Send, decide
+from mailbot.lifecycle import (
+    AUTO_GENERATED,
+    AUTO_REPLIED,
+    Audience,
+    Decision,
+    Facts,
+    Policy,
+    Send,
+    decide,
+)
 from mailbot.logs import get as get_log
 from mailbot.mailer import Mailer
-from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of
+from mailbot.matching import STAFF_ROLES, audience_of, base_subject, find_tag, resolve, role_of
 from mailbot.model import Contact, InboundMessage, Role, State, Ticket
 from mailbot.outbox import Outbox
-from mailbot.parsers import parse_message
+from mailbot.parsers import content_hash, parse_message
 from mailbot.parsers.authres import authres_passes
 from mailbot.render import Renderer
 from mailbot.rules import load_rules
 from mailbot.store import Store, ts
 from mailbot.timekeeper import Timekeeper
 from mailbot.tokens import load_or_create_key, verify
+from mailbot.trust import Citation, authenticate
 from mailbot.worktime import WorkCalendar
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
@@ -114,7 +130,8 @@ class App:
     # --- one message --------------------------------------------------------------------
 
     def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
-               uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False) -> Outcome:
+               uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False,
+               oversize: int | None = None) -> Outcome:
         """Parse, decide and commit one message: the per-message failure boundary.
 
         A message that cannot be handled goes to Quarantine. A failure of the unit's
@@ -128,22 +145,33 @@ class App:
         message_id: str | None = None
         try:
             with time_budget(self.cfg.limits.message_seconds):
-                msg = parse_message(raw, max_header_bytes=self.cfg.limits.max_header_bytes,
-                                    max_size=self.cfg.limits.max_message_bytes)
+                if oversize is not None:
+                    raise RefusedMessageError(f"message is {oversize} bytes, over the "
+                                              f"{self.cfg.limits.max_message_bytes}-byte limit", "too_large")
+                msg = parse_message(raw, **self.cfg.limits.parse_options())
                 message_id = msg.message_id
                 log = log.bind(message_id=message_id)
+                digest = content_hash(raw)
                 seen = self.store.message_seen(box.name, msg.message_id)
-                if seen == "quarantined":
+                reused = None
+                if seen is not None and seen.direction == "in" and seen.content_hash not in (None, digest):
+                    # Another message under a known Message-ID (a broken client, or an attempt to make
+                    # mail vanish as a "duplicate"): handled as the new message it is, under its own id.
+                    reused, msg = msg.message_id, replace(msg, message_id=f"{msg.message_id}.reused-{digest[:16]}")
+                    log = log.bind(message_id=msg.message_id)
+                    seen = self.store.message_seen(box.name, msg.message_id)
+                if seen is not None and seen.status == "quarantined":
                     raise BadMessageError("same Message-ID as a message already in Quarantine")
-                if seen:
+                if seen is not None:
                     log.info("message_skipped_duplicate")
                     return Outcome("duplicate", "duplicate")
                 if not msg.from_addr.addr or "@" not in msg.from_addr.addr:
                     raise BadMessageError("no usable sender address in From")
-                facts = self.facts(box, msg, received_at)
+                facts = replace(self.facts(box, msg, received_at), content_hash=digest, reused_id=reused)
                 decision = decide(facts, self.policy, now)
         except (BadMessageError, MessageTimeout) as exc:
-            return self.quarantine(box, raw, str(exc), now, uid, uidvalidity, dry_run, log, message_id)
+            notice = exc.notice if isinstance(exc, RefusedMessageError) else None
+            return self.quarantine(box, raw, str(exc), now, uid, uidvalidity, dry_run, log, message_id, notice)
         except STORAGE_ERRORS as exc:
             raise StorageError(f"cannot read the database: {exc}") from exc
         except Exception as exc:  # the per-message boundary: the loop must go on
@@ -170,8 +198,13 @@ class App:
         return outcome
 
     def quarantine(self, box: MailboxConfig, raw: bytes, reason: str, now: datetime, uid: int | None,
-                   uidvalidity: int | None, dry_run: bool, log: Any, message_id: str | None = None) -> Outcome:
-        """Record the message as quarantined; if even that fails, it stays in the INBOX."""
+                   uidvalidity: int | None, dry_run: bool, log: Any, message_id: str | None = None,
+                   notice: str | None = None) -> Outcome:
+        """Record the message as quarantined; if even that fails, it stays in the INBOX.
+
+        `notice` (too_large, too_complex): a human requester is told why and how to send
+        it instead, within the loop limits (SPEC 9).
+        """
         if not dry_run:
             try:
                 path = self.archive.write(box.name, "quarantine", raw, now)
@@ -181,7 +214,10 @@ class App:
                 if uid is None or not self.store.quarantine_known(box.name, uidvalidity, uid):
                     with self.store.unit_of_work():
                         self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
-                                                     message_id=message_id, reason=reason, at=now, archive_path=path)
+                                                     message_id=message_id, reason=reason, at=now, archive_path=path,
+                                                     content_hash=content_hash(raw))
+                        if notice:
+                            self.refusal_notice(box, raw, notice, now)
             except STORAGE_ERRORS as exc:
                 raise StorageError(f"cannot record a quarantined message: {exc}") from exc
             except Exception as exc:
@@ -190,6 +226,22 @@ class App:
                 return Outcome("deferred", f"quarantine failed: {exc}")
         log.warning("message_quarantined", reason=reason)
         return Outcome("quarantined", reason)
+
+    def refusal_notice(self, box: MailboxConfig, raw: bytes, notice: str, now: datetime) -> None:
+        """Tell a human requester that their mail was too large or too complex, and what to do."""
+        end = re.search(rb"\r?\n\r?\n", raw)
+        try:
+            head = parse_message((raw[:end.end()] if end else raw) + b"\n", **self.cfg.limits.parse_options())
+        except BadMessageError:
+            return
+        role = role_of(head.from_addr.addr, box, self.cfg.escalation.senders)
+        if head.is_automatic or role is not Role.REQUESTER or "@" not in head.from_addr.addr:
+            return
+        limits = self.cfg.limits
+        send = Send("message_refused", Audience.SENDER, auto=AUTO_REPLIED, context={
+            "refusal": notice, "max_mb": round(limits.max_message_bytes / 1048576), "max_parts": limits.max_parts,
+            "max_attachments": limits.max_attachments})
+        self.mailer.enqueue(box, send, None, head, now)
 
     def facts(self, box: MailboxConfig, msg: InboundMessage, received_at: datetime) -> Facts:
         """Gather what the lifecycle needs: role, ticket, authentication, commands."""
@@ -204,13 +256,14 @@ class App:
             msg = replace(msg, auto_reason="bounce: quotes a message mailbot sent", is_bounce=True)
         number = find_tag(msg.subject, box.tag_prefix)
         tagged = self.store.ticket_by_number(box.name, number) if number else None
-        signed: dict[str, str] = {}  # ticket number -> kind, from verified Message-IDs we sent
+        citations: list[Citation] = []  # Message-IDs mailbot sent that this message cites
         referenced: list[Ticket] = []
         cited = (*msg.cited_ids, *msg.bounced_ids) if msg.is_bounce else msg.cited_ids
         for mid in cited:
             token = verify(self.key, mid)
             if token and token.mailbox == box.name and token.ticket:
-                signed.setdefault(token.ticket, token.kind)
+                audience = token.audience if token.audience is not None else self.sent_audience(box, mid)
+                citations.append(Citation(token.ticket, audience))
                 found = self.store.ticket_by_number(box.name, token.ticket)
                 if found and found.id not in {t.id for t in referenced}:
                     referenced.append(found)
@@ -225,9 +278,13 @@ class App:
             by_lkpp = self.store.ticket_by_lkpp(box.name, lkpp_ticket)
             if by_lkpp is not None:
                 referenced.append(by_lkpp)
-        match = resolve(sender, role, tagged, tuple(referenced))
+        match = resolve(sender, role, tagged, tuple(referenced), bounce=msg.is_bounce)
         ticket = match.ticket
-        authenticated, reason = self.authenticate(msg, role, ticket, signed)
+        vouched = None
+        if self.cfg.auth.mode == "authres":
+            vouched = authres_passes(msg.auth_results, self.cfg.auth.trusted_authserv_id or "", msg.from_addr.addr)
+        trust = authenticate(role, ticket, citations, self.cfg.auth.mode, vouched)
+        authenticated, reason = trust.authenticated, trust.reason
         commands = parse_commands(msg.new_text) if role in STAFF_ROLES else None
         facts = Facts(
             message=msg, role=role, ticket=ticket, via=match.via, cited=match.cited,
@@ -257,24 +314,10 @@ class App:
                 return True
         return self.store.sent_any(box.name, message_ids)
 
-    def authenticate(self, msg: InboundMessage, role: Role, ticket: Ticket | None,
-                     signed: dict[str, str]) -> tuple[bool, str]:
-        """SPEC section 9: a staff or LKPP message acts only when authenticated."""
-        if role not in STAFF_ROLES and role is not Role.LKPP:
-            return True, "not needed"
-        mode = self.cfg.auth.mode
-        if mode == "off":
-            return True, "auth.mode is off"
-        if ticket is None:
-            return False, "no ticket"
-        if ticket.number not in signed:
-            return False, "does not reply to a message that mailbot sent on this ticket"
-        if mode == "authres":
-            ok, why = authres_passes(msg.auth_results, self.cfg.auth.trusted_authserv_id or "", msg.from_addr.addr)
-            if not ok:
-                return False, f"Authentication-Results: {why}"
-            return True, f"signed reference and {why}"
-        return True, "signed reference"
+    def sent_audience(self, box: MailboxConfig, message_id: str) -> frozenset[str]:
+        """Who a mail of the first Message-ID format (no audience in it) went to, from the outbox."""
+        recipients = self.store.sent_recipients(box.name, message_id)
+        return audience_of(recipients, box, self.cfg.escalation.senders)
 
     # --- applying a decision ------------------------------------------------------------
 
@@ -301,7 +344,11 @@ class App:
                 recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
                 archive_path=archive_path, size=msg.size, attachments=len(msg.attachments),
                 body=msg.new_text, full_text=msg.text, received_at=ts(facts.received_at),
+                content_hash=facts.content_hash,
             )
+            if facts.reused_id is not None:
+                self.store.add_event(box.name, ticket_id, now, msg.from_addr.addr, "message_id_reused",
+                                     original=facts.reused_id, message_id=msg.message_id)
             for event in decision.events:
                 detail = dict(event.detail)
                 detail.setdefault("message_id", msg.message_id)
@@ -425,11 +472,11 @@ class App:
         handled = 0
         blocked = False
         uids = session.pending_uids(last_uid)
-        for fetched in session.fetch(uids):
+        for fetched in session.fetch(uids, self.cfg.limits.max_message_bytes):
             if should_stop():
                 break
             outcome = self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
-                                  uidvalidity=session.uidvalidity)
+                                  uidvalidity=session.uidvalidity, oversize=None if fetched.complete else fetched.size)
             if outcome.status == "deferred":
                 blocked = True
                 continue

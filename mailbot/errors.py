@@ -27,3 +27,14 @@ class BadMessageError(MailbotError):
 
 class LoginRefusedError(UnreachableError):
     """A mail server was reached but refused our login (exit 77 for `check`)."""
+
+
+class RefusedMessageError(BadMessageError):
+    """Past a size or structure cap (SPEC 9): quarantined, and a human sender is told.
+
+    `notice` says which: `too_large` or `too_complex`.
+    """
+
+    def __init__(self, reason: str, notice: str) -> None:
+        super().__init__(reason)
+        self.notice = notice

@@ -148,6 +148,8 @@ class Facts:
     category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
     priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
     contact: Contact = field(default_factory=Contact)  # consultation-form fields this requester message states
+    content_hash: str | None = None  # what the message says (`parsers.content_hash`)
+    reused_id: str | None = None  # the known Message-ID this different message reused
 
 
 _RATING = re.compile(r"^\s*([a-z]+)[\s,.:;!-]*([1-5])?\b", re.IGNORECASE)

@@ -22,7 +22,7 @@ from mailbot.config import Config, MailboxConfig
 from mailbot.identity import identify
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
 from mailbot.limits import DAY, HOUR, Schedule, address_limit, ticket_slot
-from mailbot.matching import tag
+from mailbot.matching import audience_of, tag
 from mailbot.model import Attachment, InboundMessage, Ticket
 from mailbot.render import Outgoing, Renderer, deliverable
 from mailbot.rules import Rules
@@ -129,8 +129,9 @@ class Mailer:
         title = ticket.subject if ticket else (msg.subject if msg else "")
         subject = self.renderer.subject(send.kind, language, tag(box.tag_prefix, ticket.number) if ticket else None,
                                         title)
+        audience = audience_of((*to, *cc), box, self.cfg.escalation.senders)
         message_id = make_message_id(self.key, box.name, ticket.number if ticket else None, send.kind,
-                                     box.address.split("@", 1)[1])
+                                     box.address.split("@", 1)[1], audience)
         out = self.renderer.build(
             kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
             to=to, cc=cc, subject=subject, message_id=message_id, in_reply_to=in_reply_to, references=references,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from mailbot.config import MailboxConfig
 from mailbot.model import Role, Ticket
+from mailbot.tokens import AUDIENCE_LETTERS
 
 # Reply and forward prefixes of common clients, Indonesian ones included.
 _PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
@@ -72,10 +73,24 @@ def is_participant(ticket: Ticket, sender: str, role: Role) -> bool:
     )
 
 
-def resolve(sender: str, role: Role, tagged: Ticket | None, referenced: tuple[Ticket, ...]) -> Match:
-    """SPEC section 3: the tag first (participants only), then In-Reply-To/References."""
+def resolve(sender: str, role: Role, tagged: Ticket | None, referenced: tuple[Ticket, ...], *,
+            bounce: bool = False) -> Match:
+    """SPEC section 3 and 9: the tag first, then In-Reply-To/References, for participants only.
+
+    Anyone else citing a ticket, by its tag or by a Message-ID (which every Cc'd party
+    learns), opens a new ticket that cites it: they can never confirm, reject, rate or
+    reopen another's ticket. A bounce is the exception: it reports on our own mail and
+    never acts, so it is attached to the ticket its Message-IDs name.
+    """
     if tagged is not None and is_participant(tagged, sender, role):
         return Match(tagged, "tag")
-    if referenced:
-        return Match(referenced[0], "reference")
-    return Match(None, None, cited=tagged)
+    for ticket in referenced:
+        if bounce or is_participant(ticket, sender, role):
+            return Match(ticket, "reference")
+    return Match(None, None, cited=tagged or (referenced[0] if referenced else None))
+
+
+def audience_of(recipients: tuple[str, ...], box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> frozenset[str]:
+    """The role letters (`tokens.AUDIENCE_LETTERS`) of the people a mail went to."""
+    letters = {AUDIENCE_LETTERS.get(str(role_of(a, box, lkpp_senders))) for a in recipients}
+    return frozenset(x for x in letters if x)

@@ -39,7 +39,7 @@ SUBJECT_LABELS: dict[str, dict[str, str]] = {
         "forward_info": "Data tambahan:", "staff_lkpp": "Balasan LKPP:", "relay": "", "status_user": "Status:",
         "overdue_staff": "Melewati batas waktu:", "overdue_lkpp": "Permintaan status:", "remind_lkpp": "Pengingat:",
         "remind_user": "Pengingat:", "digest": "Ringkasan harian", "rate_limited": "Batas pengiriman tercapai:",
-        "system_alert": "Peringatan sistem:", "delivery_failed": "Email tidak terkirim:",
+        "system_alert": "Peringatan sistem:", "delivery_failed": "Email tidak terkirim:", "message_refused": "Email tidak dapat diproses:",
     },
     "en": {
         "ack": "", "staff_new": "New ticket:", "staff_update": "Update:", "staff_reply": "",
@@ -50,7 +50,7 @@ SUBJECT_LABELS: dict[str, dict[str, str]] = {
         "forward_info": "Additional data:", "staff_lkpp": "LKPP reply:", "relay": "", "status_user": "Status:",
         "overdue_staff": "Overdue:", "overdue_lkpp": "Status request:", "remind_lkpp": "Reminder:",
         "remind_user": "Reminder:", "digest": "Daily digest", "rate_limited": "Sending limit reached:",
-        "system_alert": "System alert:", "delivery_failed": "Mail not delivered:",
+        "system_alert": "System alert:", "delivery_failed": "Mail not delivered:", "message_refused": "Email could not be processed:",
     },
 }
 
@@ -70,6 +70,30 @@ class Outgoing:
     rcpt: tuple[str, ...]
     raw: bytes
     subject: str
+
+
+# Types a mail client or browser would render or run (scripts in HTML, XHTML, SVG, XML);
+# and the file names that make it do so whatever the declared type.
+_ACTIVE_TYPES = frozenset({
+    "application/xhtml+xml", "image/svg+xml", "application/xml", "application/javascript",
+    "application/x-javascript", "application/ecmascript", "application/hta", "application/x-shockwave-flash",
+    "application/vnd.ms-htmlhelp", "application/x-msdownload",
+})
+_ACTIVE_NAMES = re.compile(r"\.(?:html?|xht(?:ml)?|svgz?|xml|xsl|js|mjs|hta|shtml|swf|chm|jse?|vbs|wsf)$",
+                           re.IGNORECASE)
+
+
+def attachment_type(item: Attachment) -> tuple[str, str]:
+    """The MIME type an attachment goes out with: active content as opaque bytes (SPEC 9).
+
+    Text is sent as opaque data too, so its bytes arrive exactly as they came.
+    """
+    ctype = (item.content_type or "application/octet-stream").lower()
+    maintype, _, subtype = ctype.partition("/")
+    if maintype in ("text", "") or not subtype or ctype in _ACTIVE_TYPES or ctype.endswith("+xml") \
+            or "script" in subtype or _ACTIVE_NAMES.search(item.filename or ""):
+        return "application", "octet-stream"
+    return maintype, subtype
 
 
 def deliverable(address: str) -> bool:
@@ -183,12 +207,8 @@ class Renderer:
         if html is not None:
             msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
         for item in attachments:
-            maintype, _, subtype = (item.content_type or "application/octet-stream").partition("/")
-            if maintype == "text":
-                # Keep a text attachment's bytes exactly: send it as opaque data.
-                maintype, subtype = "application", "octet-stream"
-            msg.add_attachment(item.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
-                               filename=item.filename)
+            maintype, subtype = attachment_type(item)
+            msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
         for name, raw in attach_raw:
             # A message that cannot be re-serialised travels as its original bytes.
             msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename=name)

@@ -123,7 +123,8 @@ def _v3(db: sqlite_utils.Database) -> None:
     messages.add_column("body", str)  # in: the new text; out: the text relayed, if any
     messages.add_column("full_text", str)  # in: the whole text with quotes
     messages.add_column("received_at", str)  # in: when it reached the mailbox
-    messages.add_column("content_hash", str)  # in: hash of the raw bytes without trace headers
+    messages.add_column("content_hash", str)  # in: hash of what the message says, trace headers aside
+    db.table("quarantine").add_column("content_hash", str)
     tickets = db.table("tickets")
     for column in ("contact_name", "contact_org", "contact_address", "contact_phone"):
         tickets.add_column(column, str)
@@ -140,6 +141,15 @@ def _v3(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A Message-ID already known: `handled` or `quarantined`, which way, and its content hash."""
+
+    status: str
+    direction: str  # in | out (mail mailbot sent)
+    content_hash: str | None  # None for rows from before hashes were kept
 
 
 @dataclass(frozen=True)
@@ -309,17 +319,21 @@ class Store:
 
     # --- messages -------------------------------------------------------------------
 
-    def message_seen(self, mailbox: str, message_id: str) -> str | None:
-        """"handled" when this Message-ID was handled or sent by us, "quarantined" when
-        it went to Quarantine, else None."""
-        rows = self.db.query(
-            "select 1 from messages where mailbox = ? and message_id = ? limit 1", [mailbox, message_id]
-        )
-        if any(True for _ in rows):
-            return "handled"
-        rows = self.db.query("select reason from quarantine where mailbox = ? and message_id = ? limit 1",
-                             [mailbox, message_id])
-        return "quarantined" if any(True for _ in rows) else None
+    def message_seen(self, mailbox: str, message_id: str) -> Seen | None:
+        """What is known of a Message-ID in this mailbox: handled (in or out) or quarantined."""
+        for row in self.db.query("select direction, content_hash from messages where mailbox = ? and message_id = ? "
+                                 "order by direction = 'out' desc limit 1", [mailbox, message_id]):
+            return Seen("handled", row["direction"], row["content_hash"])
+        for row in self.db.query("select content_hash from quarantine where mailbox = ? and message_id = ? limit 1",
+                                 [mailbox, message_id]):
+            return Seen("quarantined", "in", row["content_hash"])
+        return None
+
+    def sent_recipients(self, mailbox: str, message_id: str) -> tuple[str, ...]:
+        """The recipients of a mail mailbot sent, as the outbox recorded them."""
+        rows = list(self.db.query("select recipients from messages where mailbox = ? and direction = 'out' "
+                                  "and message_id = ?", [mailbox, message_id]))
+        return tuple(a for a in (rows[0]["recipients"] or "").split(",") if a) if rows else ()
 
     def sent_any(self, mailbox: str, message_ids: tuple[str, ...]) -> bool:
         """Whether mailbot sent a mail with one of these Message-IDs from this mailbox."""
@@ -503,10 +517,10 @@ class Store:
     # --- quarantine -----------------------------------------------------------------
 
     def record_quarantine(self, *, mailbox: str, uid: int | None, uidvalidity: int | None, message_id: str,
-                          reason: str, at: datetime, archive_path: str) -> None:
+                          reason: str, at: datetime, archive_path: str, content_hash: str | None = None) -> None:
         self.db.table("quarantine").insert(
             {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
-             "reason": reason, "at": ts(at), "archive_path": archive_path}
+             "reason": reason, "at": ts(at), "archive_path": archive_path, "content_hash": content_hash}
         )
 
     def quarantine_known(self, mailbox: str, uidvalidity: int | None, uid: int) -> bool:

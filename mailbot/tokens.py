@@ -1,8 +1,13 @@
 """Signed Message-IDs (SPEC sections 3 and 9).
 
-Every Message-ID mailbot generates names its mailbox, ticket and mail kind and
-carries an HMAC of them, so a reply that cites it is matched even when the subject
-was rewritten, and a forged reply cannot claim it. Checking is constant-time.
+Every Message-ID mailbot generates names its mailbox, ticket, mail kind and audience
+and carries an HMAC of them, so a reply that cites it is matched even when the subject
+was rewritten, and a forged reply cannot claim it. The audience is the set of roles
+the mail went to, one letter each (`AUDIENCE_LETTERS`): a Message-ID sent to the
+requester never vouches for a staff or LKPP message. Checking is constant-time.
+
+Message-IDs of the first format (no audience) still verify; their audience is not
+in them, and the daemon reads it from the recipients the outbox recorded.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NO_TICKET = "none"
+# One letter per role a mail can go to: requester, staff, coordinators, heads, LKPP.
+AUDIENCE_LETTERS = {"requester": "r", "staff": "s", "coordinator": "c", "head": "h", "lkpp": "l"}
 _ID = re.compile(
     r"^mb\.(?P<mailbox>[A-Za-z0-9_-]+)\.(?P<ticket>\d{4}-\d{5}|none)\.(?P<kind>[a-z_]+)"
+    r"(?:\.a(?P<audience>[chlrs]{1,5}))?"
     r"\.(?P<nonce>[0-9a-f]{10})\.(?P<sig>[a-z2-7]{16})@(?P<domain>[^@\s]+)$"
 )
 
@@ -30,6 +38,7 @@ class Token:
     mailbox: str
     ticket: str | None
     kind: str
+    audience: frozenset[str] | None  # role letters; None for a Message-ID of the first format
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -47,16 +56,19 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
-def _sign(key: bytes, mailbox: str, ticket: str, kind: str, nonce: str) -> str:
-    mac = hmac.new(key, f"{mailbox}\0{ticket}\0{kind}\0{nonce}".encode(), hashlib.sha256).digest()
+def _sign(key: bytes, mailbox: str, ticket: str, kind: str, nonce: str, audience: str | None) -> str:
+    fields = [mailbox, ticket, kind, nonce] if audience is None else [mailbox, ticket, kind, audience, nonce]
+    mac = hmac.new(key, "\0".join(fields).encode(), hashlib.sha256).digest()
     return base64.b32encode(mac[:10]).decode().lower()  # 80 bits: 16 characters
 
 
-def make_message_id(key: bytes, mailbox: str, ticket: str | None, kind: str, domain: str) -> str:
-    """A fresh signed Message-ID, without angle brackets."""
+def make_message_id(key: bytes, mailbox: str, ticket: str | None, kind: str, domain: str,
+                    audience: frozenset[str]) -> str:
+    """A fresh signed Message-ID, without angle brackets, bound to the roles it goes to."""
     ticket = ticket or NO_TICKET
+    letters = "".join(sorted(audience)) or "r"
     nonce = secrets.token_hex(5)
-    return f"mb.{mailbox}.{ticket}.{kind}.{nonce}.{_sign(key, mailbox, ticket, kind, nonce)}@{domain}"
+    return f"mb.{mailbox}.{ticket}.{kind}.a{letters}.{nonce}.{_sign(key, mailbox, ticket, kind, nonce, letters)}@{domain}"
 
 
 def verify(key: bytes, message_id: str) -> Token | None:
@@ -64,8 +76,9 @@ def verify(key: bytes, message_id: str) -> Token | None:
     match = _ID.match(message_id)
     if not match:
         return None
-    expected = _sign(key, match["mailbox"], match["ticket"], match["kind"], match["nonce"])
+    letters = match["audience"]
+    expected = _sign(key, match["mailbox"], match["ticket"], match["kind"], match["nonce"], letters)
     if not hmac.compare_digest(expected, match["sig"]):
         return None
     ticket = None if match["ticket"] == NO_TICKET else match["ticket"]
-    return Token(match["mailbox"], ticket, match["kind"])
+    return Token(match["mailbox"], ticket, match["kind"], frozenset(letters) if letters else None)

@@ -13,6 +13,8 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from typing import Self
 
 from aiosmtpd.controller import Controller
@@ -126,12 +128,9 @@ class _Handler:
 
 
 def _message_id(content: bytes) -> str:
-    for line in content.split(b"\n"):
-        if line.lower().startswith(b"message-id:"):
-            return line.split(b":", 1)[1].strip().decode(errors="replace")
-        if not line.strip():
-            break
-    return ""
+    """The Message-ID of raw mail, unfolded (long ones are folded onto a second line)."""
+    value = BytesHeaderParser(policy=compat32).parsebytes(content).get("Message-ID", "")
+    return " ".join(str(value).split())
 
 
 class _Controller(Controller):

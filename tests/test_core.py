@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 import pytest
@@ -16,19 +19,34 @@ KEY = b"k" * 64
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
+STAFF_AND_COORDINATORS = frozenset({"s", "c"})
+
+
 def test_signed_message_id_round_trip():
-    """A generated Message-ID verifies and names mailbox, ticket and kind."""
-    mid = make_message_id(KEY, "btm", "2026-00042", "staff_new", "batam.go.id")
+    """A generated Message-ID verifies and names mailbox, ticket, kind and audience."""
+    mid = make_message_id(KEY, "btm", "2026-00042", "staff_new", "batam.go.id", STAFF_AND_COORDINATORS)
     token = verify(KEY, mid)
-    assert token is not None and (token.mailbox, token.ticket, token.kind) == ("btm", "2026-00042", "staff_new")
+    assert token is not None
+    assert (token.mailbox, token.ticket, token.kind, token.audience) == (
+        "btm", "2026-00042", "staff_new", STAFF_AND_COORDINATORS)
 
 
 def test_forged_message_id_is_rejected():
-    """Changing the ticket or using another key breaks the signature."""
-    mid = make_message_id(KEY, "btm", "2026-00042", "staff_new", "batam.go.id")
+    """Changing the ticket or the audience, or using another key, breaks the signature."""
+    mid = make_message_id(KEY, "btm", "2026-00042", "staff_new", "batam.go.id", frozenset({"r"}))
     assert verify(KEY, mid.replace("2026-00042", "2026-00043")) is None
+    assert verify(KEY, mid.replace(".ar.", ".as.")) is None  # a requester's token made a staff one
     assert verify(b"x" * 64, mid) is None
     assert verify(KEY, "CAF=abc@mail.gmail.com") is None
+
+
+def test_message_ids_of_the_first_format_still_verify_without_audience():
+    """Tokens sent before audiences were signed keep working; their audience comes from the outbox."""
+    nonce = "0123456789"
+    signed = f"btm\x002026-00042\x00ack\x00{nonce}".encode()  # mailbox, ticket, kind, nonce
+    sig = base64.b32encode(hmac.new(KEY, signed, hashlib.sha256).digest()[:10]).decode().lower()
+    token = verify(KEY, f"mb.btm.2026-00042.ack.{nonce}.{sig}@batam.go.id")
+    assert token is not None and token.ticket == "2026-00042" and token.audience is None
 
 
 def test_key_file_created_once_private(tmp_path):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.store import Store
@@ -118,7 +121,8 @@ def test_unreadable_mailbox_alerts_after_alert_after_minutes(fresh_mailboxes, tm
 
 
 def test_oversized_message_is_quarantined_with_reason(fresh_mailboxes, tmp_path):
-    """SPEC 9: the message size cap quarantines a message that is too big, with the reason."""
+    """SPEC 9: the message size cap quarantines a message that is too big, with the reason,
+    and the human requester is told how to send it instead."""
     servers = fresh_mailboxes
     config = write_config(servers, tmp_path, limits={"max_message_bytes": 4096})
     big = (("big.bin", "application/octet-stream", b"x" * 10_000),)
@@ -128,4 +132,6 @@ def test_oversized_message_is_quarantined_with_reason(fresh_mailboxes, tmp_path)
     [row] = Store(load_config(config).database).quarantined()
     assert row["reason"].endswith("over the 4096-byte limit")
     assert len(servers.fetch(UNIT, "Quarantine")) == 1
-    assert servers.fetch("budi@vendor.test") == []
+    [notice] = [email.message_from_bytes(r, policy=email.policy.default) for r in servers.fetch("budi@vendor.test")]
+    assert notice["X-Mailbot-Kind"] == "message_refused" and notice["Auto-Submitted"] == "auto-replied"
+    assert "Lampiran besar" in notice.get_body(("plain",)).get_content()

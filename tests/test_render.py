@@ -6,6 +6,8 @@ import email
 import email.policy
 from datetime import UTC, datetime
 
+import pytest
+
 from mailbot.render import Renderer, clean_header, deliverable
 
 
@@ -56,3 +58,22 @@ def test_clean_header_and_deliverable():
     assert clean_header("a\x00b\r\nc\td") == "a b c d"
     assert deliverable("budi@vendor.test")
     assert not deliverable("bad@@x.test") and not deliverable("bü@x.test") and not deliverable("nobody")
+
+
+@pytest.mark.parametrize(("ctype", "name", "sent_as"), [
+    ("image/svg+xml", "logo.svg", "application/octet-stream"),
+    ("application/xhtml+xml", "page.xhtml", "application/octet-stream"),
+    ("text/html", "laporan.html", "application/octet-stream"),
+    ("application/xml", "data.xml", "application/octet-stream"),
+    ("application/javascript", "a.js", "application/octet-stream"),
+    ("application/rss+xml", "feed", "application/octet-stream"),
+    ("image/png", "trick.svg", "application/octet-stream"),  # the name decides for many clients
+    ("image/png", "bukti.png", "image/png"),
+    ("application/pdf", "NIB.pdf", "application/pdf"),
+])
+def test_active_attachments_go_out_as_opaque_bytes(ctype, name, sent_as):
+    """SPEC 9: anything a client could render or run actively reaches staff as octet-stream."""
+    from mailbot.model import Attachment
+    from mailbot.render import attachment_type
+
+    assert "/".join(attachment_type(Attachment(name, ctype, b"<svg onload=alert(1)>"))) == sent_as

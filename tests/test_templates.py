@@ -82,6 +82,10 @@ def context(**changes: Any) -> dict[str, Any]:
         "failed_to": ["budi@vendor.test"],
         "answer": "budi@vendor.test: 550 5.1.1 user unknown",
         "failed_audience": "requester",
+        "refusal": "too_large",
+        "max_mb": 25,
+        "max_parts": 500,
+        "max_attachments": 100,
     }
     base.update(changes)
     return base

@@ -6,13 +6,14 @@ touches `email.message.Message` (STYLE, "parse once, at the edge").
 
 from mailbot.parsers.auto import automatic_reason, bounce_reason
 from mailbot.parsers.html import html_to_text
-from mailbot.parsers.mime import parse_message
+from mailbot.parsers.mime import content_hash, parse_message
 from mailbot.parsers.names import safe_filename
 from mailbot.parsers.quotes import strip_reply
 
 __all__ = [
     "automatic_reason",
     "bounce_reason",
+    "content_hash",
     "html_to_text",
     "parse_message",
     "safe_filename",

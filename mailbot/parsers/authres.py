@@ -2,43 +2,63 @@
 
 Only the topmost header counts, and only when the unit's own server wrote it (its
 authserv-id): a sender can put any number of forged copies further down, but the
-receiving server always prepends its own above them.
+receiving server always prepends its own above them. The header is read by the
+`authres` library, a strict RFC 8601 parser: quoted strings and comments cannot
+smuggle a result in (`smtp.mailfrom="a;dmarc=pass"@evil.test` is one value).
+
+A result counts only when it is aligned with the From domain as DMARC means it:
+`dmarc=pass` with `header.from` equal to the From domain, or `dkim=pass` /
+`spf=pass` whose domain is the From domain or a parent of it that is not a public
+suffix.
 """
 
 from __future__ import annotations
 
-import re
+import authres
 
-_RESULT = re.compile(r"\b(dkim|spf|dmarc)\s*=\s*([a-z]+)\b([^;]*)", re.IGNORECASE)
-_PROP = re.compile(r"\b(header\.d|header\.i|header\.from|smtp\.mailfrom|smtp\.helo)\s*=\s*\"?([^\s;\"]+)", re.IGNORECASE)
-_COMMENT = re.compile(r"\([^()]*\)")
+# Suffixes under which anyone may register a domain: never an organisational domain.
+_PUBLIC_SUFFIXES = frozenset({
+    "id", "go.id", "co.id", "ac.id", "or.id", "web.id", "sch.id", "net.id", "my.id", "biz.id",
+    "mil.id", "desa.id", "ponpes.id", "com", "net", "org", "info", "biz", "io", "co", "gov", "edu",
+})
 
 
-def _aligned(domain: str, from_domain: str) -> bool:
-    """Relaxed alignment: the same organisational domain, approximated by suffix."""
+def _domain(value: str) -> str:
+    return value.rpartition("@")[2].strip().strip('"').lower().strip(".")
+
+
+def aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed DMARC alignment: the same domain, or a parent that is not a public suffix."""
     domain, from_domain = domain.lower().strip("."), from_domain.lower().strip(".")
-    return domain == from_domain or from_domain.endswith("." + domain) or domain.endswith("." + from_domain)
+    if not domain or not from_domain:
+        return False
+    if domain == from_domain:
+        return True
+    return from_domain.endswith("." + domain) and domain not in _PUBLIC_SUFFIXES and "." in domain
 
 
 def authres_passes(values: tuple[str, ...], authserv_id: str, from_addr: str) -> tuple[bool, str]:
     """(passed, reason) for the topmost Authentication-Results header."""
     if not values:
         return False, "no Authentication-Results header"
-    top = _COMMENT.sub(" ", values[0])
-    server = top.split(";", 1)[0].strip().split()[0] if top.strip() else ""
+    try:
+        header = authres.AuthenticationResultsHeader.parse_value(values[0])
+    except authres.AuthResError as exc:
+        return False, f"topmost Authentication-Results cannot be read: {exc}"
+    server = header.authserv_id or ""
     if server.lower() != authserv_id.lower():
         return False, f"topmost Authentication-Results is from {server or '?'!r}, not {authserv_id!r}"
-    from_domain = from_addr.rpartition("@")[2]
-    for method, result, props in _RESULT.findall(top):
-        if result.lower() != "pass":
+    from_domain = _domain(from_addr)
+    for result in header.results:
+        if (result.result or "").lower() != "pass":
             continue
-        method = method.lower()
-        if method == "dmarc":
-            return True, "dmarc=pass"
-        for name, value in _PROP.findall(props):
-            domain = value.rpartition("@")[2]
-            if method == "dkim" and name.lower() in ("header.d", "header.i") and _aligned(domain, from_domain):
-                return True, f"dkim=pass aligned with {from_domain}"
-            if method == "spf" and name.lower() == "smtp.mailfrom" and _aligned(domain, from_domain):
-                return True, f"spf=pass aligned with {from_domain}"
-    return False, "no dmarc=pass and no aligned dkim=pass or spf=pass"
+        method = (result.method or "").lower()
+        props = {(p.type.lower(), p.name.lower()): p.value or "" for p in result.properties}
+        if method == "dmarc" and _domain(props.get(("header", "from"), "")) == from_domain:
+            return True, f"dmarc=pass for {from_domain}"
+        if method == "dkim" and aligned(_domain(props.get(("header", "d"), "") or props.get(("header", "i"), "")),
+                                        from_domain):
+            return True, f"dkim=pass aligned with {from_domain}"
+        if method == "spf" and aligned(_domain(props.get(("smtp", "mailfrom"), "")), from_domain):
+            return True, f"spf=pass aligned with {from_domain}"
+    return False, f"no aligned dmarc, dkim or spf pass for {from_domain}"

@@ -25,7 +25,7 @@ from email.errors import HeaderParseError
 from email.generator import BytesGenerator
 from email.policy import compat32
 
-from mailbot.errors import BadMessageError
+from mailbot.errors import BadMessageError, RefusedMessageError
 from mailbot.model import Address, Attachment, InboundMessage
 from mailbot.parsers.auto import automatic_reason, bounce_reason, bounce_subject, dsn_fields
 from mailbot.parsers.charsets import decode_bytes
@@ -47,6 +47,9 @@ from mailbot.parsers.quotes import strip_reply
 Message = email.message.Message
 
 MAX_DEPTH = 30  # MIME nesting we follow; deeper parts are dropped with a defect
+MAX_PARTS = 500  # MIME parts in one message (SPEC 9: one crafted message must not eat the memory)
+MAX_MULTIPARTS = 100  # distinct multipart boundaries, and embedded messages, in one message
+MAX_ATTACHMENTS = 100  # attachments in one message
 UNPARSEABLE = "parser failed on this message"
 
 # Header fields of which at least one must be present for input to count as mail.
@@ -69,6 +72,9 @@ _REPORT_PARTS = frozenset(
     }
 )  # fmt: skip
 _EMBEDDED = frozenset({"message/rfc822", "message/global"})
+_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"\r\n]{1,200}))', re.IGNORECASE)
+_DELIMITER = re.compile(rb"^--([^\r\n]{1,210})", re.MULTILINE)
+_EMBEDDED_TYPE = re.compile(rb"^content-type:[ \t]*message/(?:rfc822|global)\b", re.IGNORECASE | re.MULTILINE)
 _BODY_MSGID = re.compile(
     r"^[ \t>]*(?:x-)?(?:original-)?message-id[ \t]*:[ \t]*(<[^<>\r\n]{1,998}>|[^\s<>]{1,998}@[^\s<>]{1,998})",
     re.IGNORECASE | re.MULTILINE,
@@ -89,15 +95,24 @@ def parse_message(
     *,
     max_header_bytes: int = 64 * 1024,
     max_size: int = 25 * 1024 * 1024,
+    max_parts: int = MAX_PARTS,
+    max_attachments: int = MAX_ATTACHMENTS,
 ) -> InboundMessage:
     """Parse one received message; raise `BadMessageError` only for unusable input.
 
     Everything merely odd (bad charsets, broken MIME, missing fields) is recorded in
-    `defects` instead. The caps are SPEC section 9's defence against crafted mail.
+    `defects` instead. The caps are SPEC section 9's defence against crafted mail:
+    size and structure are checked on the raw bytes before the tree is built, so a
+    message of 100,000 parts costs a scan, not a gigabyte (`RefusedMessageError`).
     """
     data, notes = _check_and_normalise(raw, max_header_bytes, max_size)
+    _check_structure(data, max_parts)
     try:
-        return _build(raw, data, notes)
+        msg = _build(raw, data, notes)
+        if len(msg.attachments) > max_attachments:
+            raise RefusedMessageError(
+                f"message has {len(msg.attachments)} attachments, over the limit of {max_attachments}", "too_complex")
+        return msg
     except BadMessageError:
         raise
     except RecursionError as exc:  # absurdly nested input the library recursed on
@@ -119,7 +134,7 @@ def _check_and_normalise(
         raise BadMessageError(f"message is {type(raw).__name__}, not bytes")
     data = bytes(raw)
     if len(data) > max_size:
-        raise BadMessageError(f"message is {len(data)} bytes, over the {max_size}-byte limit")
+        raise RefusedMessageError(f"message is {len(data)} bytes, over the {max_size}-byte limit", "too_large")
     if not data.strip():
         raise BadMessageError("message is empty")
     if b"\n" not in data and b"\r" in data:
@@ -136,6 +151,51 @@ def _check_and_normalise(
         raise BadMessageError("no header fields at the start; not a mail message")
     head, notes = _mend_header_block(data[:header_len])
     return head + data[header_len:], notes
+
+
+# The header fields that say what a message is; trace fields (Received, Return-Path,
+# Delivered-To, Authentication-Results, X-...) change on every path and are left out.
+_CONTENT_FIELDS = frozenset({
+    b"from", b"sender", b"reply-to", b"to", b"cc", b"subject", b"date", b"message-id", b"in-reply-to",
+    b"references", b"mime-version", b"content-type", b"content-transfer-encoding",
+})
+_FIELD = re.compile(rb"^([\x21-\x39\x3b-\x7e]{1,200}):[ \t]*(.*(?:\n[ \t].*)*)", re.MULTILINE)
+
+
+def content_hash(raw: bytes) -> str:
+    """A digest of what a message says: its content fields and body, line endings aside.
+
+    Two copies of one message (a reply-all that also reached us in Cc, a redelivery)
+    hash the same; a different message that reuses a known Message-ID does not.
+    """
+    data = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").lstrip(b"\n")
+    end = data.find(b"\n\n")
+    head, body = (data[:end], data[end + 2:]) if end >= 0 else (data, b"")
+    digest = hashlib.sha256()
+    for match in _FIELD.finditer(head):
+        name = match.group(1).lower()
+        if name in _CONTENT_FIELDS:
+            digest.update(name + b":" + b" ".join(match.group(2).split()) + b"\n")
+    digest.update(b"\n")
+    digest.update(body.rstrip())
+    return digest.hexdigest()
+
+
+def _check_structure(data: bytes, max_parts: int) -> None:
+    """Count MIME parts and nested structures on the raw bytes, before parsing them."""
+    boundaries = {m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(data)}
+    embedded = sum(1 for _ in _EMBEDDED_TYPE.finditer(data))
+    if len(boundaries) > MAX_MULTIPARTS or embedded > MAX_MULTIPARTS:
+        raise RefusedMessageError(
+            f"message has {len(boundaries)} multiparts and {embedded} embedded messages, over the limit of "
+            f"{MAX_MULTIPARTS}", "too_complex")
+    parts = 0
+    for match in _DELIMITER.finditer(data):
+        line = match.group(1).rstrip(b" \t")
+        if line in boundaries:  # a delimiter opens a part; the close delimiter ends in "--"
+            parts += 1
+            if parts > max_parts:
+                raise RefusedMessageError(f"message has more than {max_parts} MIME parts", "too_complex")
 
 
 def _mend_header_block(head: bytes) -> tuple[bytes, list[str]]:

@@ -1,0 +1,69 @@
+"""Who may act in which role (SPEC section 9). Pure.
+
+The From header proves nothing. A staff, coordinator, head or LKPP message acts (runs
+commands, is relayed to a requester, changes state) only when it cites a Message-ID
+that mailbot sent on that same ticket **to that role**: mailbot's Message-IDs are
+signed with the roles they went to (`tokens`), so the acknowledgement a requester
+received never vouches for a message claiming to come from staff or LKPP. With
+`auth.mode: authres` the unit's own mail server must vouch for the From domain too;
+with `off`, From alone decides (closed test setups only).
+
+A requester needs no proof: what a requester can do is bounded by the ticket they
+are a participant of (`matching`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mailbot.model import Role, Ticket
+from mailbot.tokens import AUDIENCE_LETTERS
+
+# The letter a cited Message-ID's audience must hold for a message of each role.
+NEEDED = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"}
+_NAMES = {letter: role for role, letter in AUDIENCE_LETTERS.items()}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A Message-ID that mailbot sent and this message cites: its ticket and its audience."""
+
+    ticket: str | None
+    audience: frozenset[str]  # role letters of `tokens.AUDIENCE_LETTERS`
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Whether the message may act in its sender's role, and why (kept on the ticket)."""
+
+    authenticated: bool
+    reason: str
+
+
+def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation], mode: str,
+                 authres: tuple[bool, str] | None = None) -> Trust:
+    """SPEC 9: the verdict for a message of `role` matched to `ticket`.
+
+    `authres` is the verdict on the topmost Authentication-Results of the unit's own
+    server, needed only in `authres` mode.
+    """
+    letter = NEEDED.get(role)
+    if letter is None:
+        return Trust(True, "not needed")
+    if mode == "off":
+        return Trust(True, "auth.mode is off")
+    if ticket is None:
+        return Trust(False, "no ticket")
+    on_ticket = [c for c in citations if c.ticket == ticket.number]
+    if not on_ticket:
+        return Trust(False, "does not reply to a message that mailbot sent on this ticket")
+    if not any(letter in c.audience for c in on_ticket):
+        seen = sorted({_NAMES.get(x, x) for c in on_ticket for x in c.audience})
+        return Trust(False, f"replies only to mail sent to {', '.join(seen)}, not to {_NAMES[letter]}")
+    if mode == "authres":
+        ok, why = authres or (False, "no Authentication-Results verdict")
+        if not ok:
+            return Trust(False, f"Authentication-Results: {why}")
+        return Trust(True, f"signed reference to {_NAMES[letter]} and {why}")
+    return Trust(True, f"signed reference to {_NAMES[letter]}")

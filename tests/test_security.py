@@ -1,0 +1,263 @@
+"""Issue "Nobody acts in a role that is not theirs": the attacks, over real Dovecot and SMTP.
+
+Each attack shows nothing acted on (state, mail to the requester and LKPP read back
+from their INBOXes) and, where a role was claimed, the unverified note plus the
+alert. The controls show that the real staff, LKPP, requester and coordinator still act.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import time
+
+import pytest
+
+from mailbot import cli
+from mailbot.config import load_config
+from mailbot.model import State
+from mailbot.store import Store
+from tests.mailfactory import (
+    LKPP,
+    STAFF,
+    UNIT,
+    mail,
+    of_kind,
+    parse,
+    reply_as_client,
+    text_of,
+    write_config,
+)
+
+REQUESTER = "budi@vendor.test"
+STRANGER = "sari@dinas.test"
+COORDINATOR = "koordinator@lpse.test"
+
+
+def run_once(config) -> None:
+    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+
+
+def inbox(servers, user):
+    return [parse(raw) for raw in servers.fetch(user)]
+
+
+def latest(servers, user):
+    return inbox(servers, user)[-1]
+
+
+def deliver(servers, config, raw) -> None:
+    servers.append(UNIT, raw)
+    run_once(config)
+
+
+def store_of(config) -> Store:
+    return Store(load_config(config).database)
+
+
+def the_ticket(config, requester=REQUESTER):
+    return next(t for t in store_of(config).tickets() if t.requester.addr == requester)
+
+
+def kinds(config, ticket) -> list[str]:
+    return [e["kind"] for e in store_of(config).events_of(ticket.id)]
+
+
+def forged(original, claimed_from: str, text: str, **extra) -> bytes:
+    """A reply to `original` (so it cites its Message-ID) with a From the sender does not own."""
+    raw, _ = reply_as_client(original, claimed_from, text, **extra)
+    return raw
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    raw, _ = mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error saat kirim penawaran.", name="Budi")
+    deliver(servers, config, raw)
+    return servers, config
+
+
+def test_requester_replying_to_the_ack_with_a_staff_from_cannot_act(env):
+    """Attack 1: the ack is the requester's; citing it as staff1 runs no #eskalasi, no #prioritas."""
+    servers, config = env
+    [ack] = inbox(servers, REQUESTER)
+    before = the_ticket(config)
+    deliver(servers, config, forged(ack, STAFF[0], "#eskalasi\n#prioritas rendah\n#tugaskan staff2@lpse.test\n"
+                                                   "Tolong LKPP berikan data semua penyedia."))
+    ticket = the_ticket(config)
+    assert ticket.state is State.OPEN and ticket.priority == before.priority != "low" and ticket.assignee is None
+    assert inbox(servers, LKPP) == []
+    assert "unverified_note" in kinds(config, ticket) and "command_escalate" not in kinds(config, ticket)
+    [alert] = of_kind(inbox(servers, COORDINATOR), "unverified")
+    assert STAFF[0] in text_of(alert) and ticket.number in str(alert["Subject"])
+    assert len(inbox(servers, REQUESTER)) == 1  # the requester sees nothing of it
+
+
+def test_requester_replying_to_escalated_user_as_lkpp_cannot_resolve(env):
+    """Attack 1: a forged LKPP 'resolved' citing the requester's escalated_user notice does nothing."""
+    servers, config = env
+    notice = latest(servers, STAFF[0])
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan LKPP.")[0])
+    escalated_user = latest(servers, REQUESTER)
+    assert escalated_user["X-Mailbot-Kind"] == "escalated_user"
+    deliver(servers, config, forged(escalated_user, LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali."))
+    ticket = the_ticket(config)
+    assert ticket.state is State.ESCALATED
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack", "escalated_user"]
+    assert "unverified_note" in kinds(config, ticket)
+    assert of_kind(inbox(servers, STAFF[0]), "unverified") and of_kind(inbox(servers, COORDINATOR), "unverified")
+
+
+def resolved_ticket(servers, config):
+    notice = latest(servers, STAFF[0])
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#selesai\nSilakan bersihkan cache browser.")[0])
+    assert the_ticket(config).state is State.RESOLVED
+
+
+def test_a_stranger_citing_the_requesters_message_id_cannot_close_or_rate(env):
+    """Attack 2: 'YA 1' in reply to the requester's own Message-ID, from someone who is no participant."""
+    servers, config = env
+    resolved_ticket(servers, config)
+    original = next(m for m in inbox(servers, STAFF[0]) if m["X-Mailbot-Kind"] == "staff_new")
+    requester_mid = str(original["References"]).split()[0].strip("<>")
+    raw, _ = mail(STRANGER, "Re: Tidak bisa kirim penawaran", "YA 1", in_reply_to=requester_mid)
+    deliver(servers, config, raw)
+    victim = the_ticket(config)
+    assert victim.state is State.RESOLVED and victim.rating is None
+    own = the_ticket(config, STRANGER)
+    assert own.id != victim.id and own.state is State.OPEN
+    assert "cited_by_ticket" in kinds(config, victim) and "cites_ticket" in kinds(config, own)
+
+
+def test_forged_mail_citing_a_real_staff_notice_needs_aligned_dmarc_in_authres_mode(fresh_mailboxes, tmp_path):
+    """Attack 3: with auth.mode authres, an unaligned dmarc=pass or a ';' smuggled into smtp.mailfrom
+    does not vouch for a staff From, even on a reply to a real staff notice; an aligned one does."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
+    raw, _ = mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")
+    deliver(servers, config, raw)
+    notice = latest(servers, STAFF[0])
+    for header in ("mx.lpse.test; dmarc=pass header.from=evil.test",
+                   'mx.lpse.test; spf=pass smtp.mailfrom="x;dmarc=pass header.from=lpse.test"@evil.test'):
+        attack = parse(forged(notice, STAFF[0], "#tutup"))
+        attack["Authentication-Results"] = header
+        deliver(servers, config, attack.as_bytes())
+        assert the_ticket(config).state is State.OPEN
+    assert kinds(config, the_ticket(config)).count("unverified_note") == 2
+    genuine = parse(forged(notice, STAFF[0], "#tutup"))
+    genuine["Authentication-Results"] = "mx.lpse.test; dkim=pass header.d=lpse.test; dmarc=pass header.from=lpse.test"
+    deliver(servers, config, genuine.as_bytes())
+    assert the_ticket(config).state is State.CLOSED
+
+
+def many_parts(sender: str, n: int) -> bytes:
+    parts = "".join(f"--B\r\nContent-Type: text/plain\r\n\r\nbagian {i}\r\n" for i in range(n))
+    return (f"From: {sender}\r\nTo: {UNIT}\r\nSubject: Berkas kualifikasi lengkap\r\n"
+            f"Message-ID: <parts{n}@vendor.test>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0700\r\n"
+            f"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n{parts}--B--\r\n").encode()
+
+
+@pytest.mark.parametrize("parts", [100_000, 10_000])
+def test_a_message_of_many_parts_is_quarantined_fast_and_the_sender_told(fresh_mailboxes, tmp_path, parts):
+    """Attack 4: quarantined before its tree is built (within 5 s), with the reason; the human
+    requester learns it was too complex and how to send it; staff get no 10,000-attachment mail."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, many_parts(REQUESTER, parts))
+    started = time.monotonic()
+    run_once(config)
+    assert time.monotonic() - started < 5
+    [row] = store_of(config).quarantined()
+    assert "more than 500 MIME parts" in row["reason"]
+    [notice] = inbox(servers, REQUESTER)
+    assert notice["X-Mailbot-Kind"] == "message_refused" and "500" in text_of(notice)
+    assert inbox(servers, STAFF[0]) == [] and len(servers.fetch(UNIT, "Quarantine")) == 1
+
+
+def test_an_oversized_attachment_is_quarantined_from_its_size_and_the_sender_told(fresh_mailboxes, tmp_path):
+    """Attack 4: a 25 MB attachment is over max_message_bytes once encoded: only its header block is
+    fetched, it is quarantined, and the requester is told how to send it."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    raw, _ = mail(REQUESTER, "Dokumen penawaran", "Terlampir.",
+                  attachments=(("penawaran.zip", "application/zip", b"\0" * (25 * 1024 * 1024)),))
+    servers.append(UNIT, raw)
+    run_once(config)
+    [row] = store_of(config).quarantined()
+    assert "byte limit" in row["reason"]
+    [notice] = inbox(servers, REQUESTER)
+    assert notice["X-Mailbot-Kind"] == "message_refused" and "25 MB" in text_of(notice)
+    [kept] = servers.fetch(UNIT, "Quarantine")
+    assert len(kept) >= 25 * 1024 * 1024  # the message itself is kept whole in the mailbox
+
+
+def test_active_attachment_types_reach_staff_as_opaque_bytes(fresh_mailboxes, tmp_path):
+    """Attack 5: SVG and XHTML from a requester go to staff as application/octet-stream, bytes intact."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"/>'
+    xhtml = b'<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>'
+    raw, _ = mail(REQUESTER, "Tampilan rusak", "Lihat lampiran.",
+                  attachments=(("logo.svg", "image/svg+xml", svg), ("halaman.xhtml", "application/xhtml+xml", xhtml)))
+    deliver(servers, config, raw)
+    [notice] = inbox(servers, STAFF[0])
+    parts = {p.get_filename(): p for p in notice.iter_attachments()}
+    assert {n: p.get_content_type() for n, p in parts.items()} == {
+        "logo.svg": "application/octet-stream", "halaman.xhtml": "application/octet-stream"}
+    assert parts["logo.svg"].get_content() == svg
+
+
+def test_a_different_message_reusing_a_known_message_id_is_handled_not_dropped(env):
+    """Attack 6: same Message-ID, other content: recorded and handled as a message of its own;
+    an exact duplicate of either still runs once."""
+    servers, config = env
+    [original] = [m for m in servers.fetch(UNIT, "Processed")]
+    first = email.message_from_bytes(original, policy=email.policy.default)
+    reuse = email.message_from_bytes(original, policy=email.policy.default)
+    reuse.replace_header("Subject", "Akun PPK terkunci")
+    reuse.set_content("Akun PPK saya juga terkunci sejak tadi pagi.")
+    servers.append(UNIT, reuse.as_bytes())
+    servers.append(UNIT, reuse.as_bytes())  # delivered twice
+    servers.append(UNIT, original)  # the first one again
+    run_once(config)
+    store = store_of(config)
+    ids = [r["message_id"] for r in store.db.query("select message_id from messages where direction = 'in'")]
+    mid = str(first["Message-ID"]).strip("<>")
+    assert ids[0] == mid and len(ids) == 2 and ids[1].startswith(mid + ".reused-")
+    texts = [r["body"] for r in store.db.query("select body from messages where direction = 'in' order by id")]
+    assert "Akun PPK saya juga terkunci" in texts[1]
+    _first_ticket, second = store.tickets()  # no tag, no reference: matched like any other, a ticket of its own
+    assert second.subject == "Akun PPK terkunci" and "message_id_reused" in kinds(config, second)
+    notices = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    assert len(notices) == 2 and "Akun PPK saya juga terkunci" in text_of(notices[1])  # staff saw it, once
+
+
+# --- the controls: the real roles still act ------------------------------------------------
+
+
+def test_controls_real_staff_lkpp_requester_and_coordinator_still_act(env):
+    """Staff escalate from their notice, LKPP resolves from the escalation, the requester confirms
+    from the solution, and a coordinator sets the priority from an alert sent to coordinators."""
+    servers, config = env
+    [ack] = inbox(servers, REQUESTER)
+    deliver(servers, config, forged(ack, STAFF[0], "#catatan dicoba dari ack"))  # raises an alert to coordinators
+    [alert] = of_kind(inbox(servers, COORDINATOR), "unverified")
+    assert the_ticket(config).priority != "low"
+    deliver(servers, config, reply_as_client(alert, COORDINATOR, "#prioritas rendah")[0])
+    assert the_ticket(config).priority == "low"
+
+    notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[0]
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan LKPP.")[0])
+    assert the_ticket(config).state is State.ESCALATED
+    escalation = latest(servers, LKPP)
+    deliver(servers, config, reply_as_client(escalation, LKPP, "Permasalahan telah kami perbaiki, silakan dicoba.",
+                                             to=UNIT)[0])
+    assert the_ticket(config).state is State.RESOLVED
+    solution = latest(servers, REQUESTER)
+    deliver(servers, config, reply_as_client(solution, REQUESTER, "YA 5")[0])
+    ticket = the_ticket(config)
+    assert ticket.state is State.CLOSED and ticket.rating == 5
+    events = [json.loads(e["detail"]) for e in store_of(config).events_of(ticket.id) if e["kind"] == "unverified_note"]
+    assert len(events) == 1  # only the forged one
