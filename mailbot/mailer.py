@@ -91,11 +91,11 @@ class Mailer:
         language = ticket.language if ticket else self.cfg.language
         if not self.renderer.has(send.kind, language):
             language = "id"
-        attachments = self.attachments(send, ticket, msg)
+        attachments = [*self.attachments(send, ticket, msg), *send.files]
         context = self.context(box, send, ticket, msg, attachments)
         thread = str(send.to)
         in_reply_to, references = self.thread_ids(box, ticket, thread, msg)
-        title = ticket.subject if ticket else (msg.subject if msg else "")
+        title = send.title or (ticket.subject if ticket else (msg.subject if msg else ""))
         subject = self.renderer.subject(send.kind, language, tag(box.tag_prefix, ticket.number) if ticket else None,
                                         title)
         message_id = make_message_id(self.key, box.name, ticket.number if ticket else None, send.kind,
@@ -103,7 +103,7 @@ class Mailer:
         out = self.renderer.build(
             kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
             to=to, cc=cc, subject=subject, message_id=message_id, in_reply_to=in_reply_to, references=references,
-            date=now, auto=send.auto, attachments=attachments,
+            date=now, auto=send.auto, attachments=attachments, inline=send.inline,
             extra_headers={"X-Mailbot-Ticket": ticket.number} if ticket else None,
         )
         path = self.archive.write(box.name, "out", out.raw, now)
