@@ -29,6 +29,7 @@ from mailbot.deadlines import (
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
 from mailbot.mailer import Mailer
 from mailbot.model import State, Ticket
+from mailbot.reports.monthly import send_monthly_summary
 from mailbot.rules import Rules
 from mailbot.store import Store, parse_ts
 from mailbot.worktime import WorkCalendar
@@ -59,14 +60,15 @@ class Timekeeper:
             self.store.set_timer(new.mailbox, new.id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
 
     def sweep(self) -> dict[str, int]:
-        """Fire every due timer once, then the daily digest when it is due (SPEC section 6)."""
+        """Fire every due timer once, then the daily digest and the monthly summary when due."""
         now = self.clock()
-        fired = digests = 0
+        fired = digests = reports = 0
         for box in self.cfg.mailboxes:
             for row in self.store.due_timers(box.name, now):
                 fired += self.fire_timer(box, row, now)
             digests += self.send_digest(box, now)
-        return {"timers": fired, "digests": digests}
+            reports += send_monthly_summary(self, box, now)
+        return {"timers": fired, "digests": digests, "reports": reports}
 
     def fire_timer(self, box: MailboxConfig, row: dict[str, Any], now: datetime) -> int:
         """One due timer in one transaction: its mail, its history, its next due time."""

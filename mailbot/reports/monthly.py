@@ -4,12 +4,13 @@
 month's summary goes to the heads (coordinators in copy) once: the month sent is
 recorded in `meta` in the same transaction as the outbox row, so a restart neither
 loses nor repeats it. A daemon that was down on the first working day sends it at its
-first sweep on a later working day of the month. `reports.monthly: false` turns it off.
+first sweep on a later working day; a new installation starts with the next month.
+`reports.monthly: false` turns it off.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from mailbot.config import MailboxConfig
@@ -24,20 +25,28 @@ DIGEST_HOUR = time(8)  # the hour of the daily digest (deadlines.digest_due)
 RETRY_AFTER = timedelta(hours=1)  # after a failure, so a broken report does not fill the log
 
 
-def monthly_due(last_sent: str | None, now: datetime, cal: WorkCalendar, at: time = DIGEST_HOUR) -> Month | None:
-    """The month whose summary is due at `now`, or None.
+def first_working_day(month: Month, cal: WorkCalendar) -> date:
+    return next(day for day in month.days() if cal.is_working_day(day))
 
-    Due on a working day at or after `at` (local time) when the previous month's
-    summary has not been sent: the first such moment is the first working day of the
-    month at the digest hour; holidays and weekends before it send nothing.
+
+def monthly_due(last_sent: str | None, now: datetime, cal: WorkCalendar,
+                at: time = DIGEST_HOUR) -> tuple[Month, bool] | None:
+    """The month whose summary is due at `now` and whether to send it, or None.
+
+    Due on a working day at or after `at` (local time) until the previous month's
+    summary is recorded as sent: the first such moment is the first working day of
+    the month at the digest hour; holidays and weekends before it send nothing. With
+    nothing recorded yet (a new installation) after that first working day, the month
+    is only recorded (False): no summary of a month mailbot did not see.
     """
     local = now.astimezone(cal.tz)
     if not cal.is_working_day(local.date()) or local.time() < at:
         return None
-    month = Month(local.year, local.month).previous()
+    current = Month(local.year, local.month)
+    month = current.previous()
     if last_sent is not None and Month.parse(last_sent) >= month:
         return None
-    return month
+    return month, last_sent is not None or local.date() == first_working_day(current, cal)
 
 
 def send_monthly_summary(keeper: Timekeeper, box: MailboxConfig, now: datetime) -> int:
@@ -45,8 +54,12 @@ def send_monthly_summary(keeper: Timekeeper, box: MailboxConfig, now: datetime) 
     if not keeper.cfg.reports.monthly:
         return 0
     key, failed_key = f"monthly_summary:{box.name}", f"monthly_summary_failed:{box.name}"
-    month = monthly_due(keeper.store.meta(key), now, keeper.calendar)
-    if month is None:
+    due = monthly_due(keeper.store.meta(key), now, keeper.calendar)
+    if due is None:
+        return 0
+    month, send_it = due
+    if not send_it:
+        keeper.store.set_meta(key, str(month))
         return 0
     failed = parse_ts(keeper.store.meta(failed_key))
     if failed is not None and now - failed < RETRY_AFTER:
