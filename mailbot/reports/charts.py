@@ -17,6 +17,8 @@ from mailbot.reports import labels
 from mailbot.reports.model import Summary
 
 BLUE, GREY, GREEN, RED, ORANGE = "#2F6DB5", "#B8BEC6", "#3C9D5D", "#C8453B", "#E39B2D"
+WIDTH = 11.0  # inches; 1056 pixels at 96 dpi
+CHAR = 0.055  # inches per character of an 8-point label, about
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def draw(summary: Summary, language: str) -> tuple[Chart, ...]:
 
 def _png(fig: Any) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=96, metadata={"Software": None})  # no timestamp: same figures, same bytes
     return buffer.getvalue()
 
 
@@ -51,6 +53,12 @@ def _style(ax: Any) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=8)
+
+
+def _label_room(names: list[str]) -> float:
+    """Inches for a bar chart's category labels, measured from the text: a layout engine
+    would take half of the drawing time."""
+    return CHAR * max((len(n) for n in names), default=0) + 0.2
 
 
 def _bars(ax: Any, items: list[tuple[str, int]], title: str, color: str) -> None:
@@ -66,13 +74,17 @@ def _bars(ax: Any, items: list[tuple[str, int]], title: str, color: str) -> None
 
 def _volume(figure: Any, summary: Summary, lang: str) -> bytes:
     words = labels.CHARTS[lang]
-    fig = figure(figsize=(11, 2.8), layout="constrained")
-    axes = fig.subplots(1, 3)
-    _bars(axes[0], [(labels.STATES[lang].get(k, k), n) for k, n in summary.by_state], words["by_state"], BLUE)
-    _bars(axes[1], [(labels.CATEGORIES[lang].get(k, k), n) for k, n in summary.by_category], words["by_category"],
-          GREEN)
-    _bars(axes[2], [(labels.PRIORITIES[lang].get(k, k), n) for k, n in summary.by_priority], words["by_priority"],
-          ORANGE)
+    panels = [
+        ([(labels.STATES[lang].get(k, k), n) for k, n in summary.by_state], words["by_state"], BLUE),
+        ([(labels.CATEGORIES[lang].get(k, k), n) for k, n in summary.by_category], words["by_category"], GREEN),
+        ([(labels.PRIORITIES[lang].get(k, k), n) for k, n in summary.by_priority], words["by_priority"], ORANGE),
+    ]
+    fig = figure(figsize=(WIDTH, 2.8))
+    slot = WIDTH / len(panels)
+    for index, (items, title, color) in enumerate(panels):
+        room = _label_room([name for name, _ in items])
+        ax = fig.add_axes(((index * slot + room) / WIDTH, 0.04, (slot - room - 0.25) / WIDTH, 0.8))
+        _bars(ax, items, title, color)
     return _png(fig)
 
 
@@ -81,8 +93,8 @@ def _daily(figure: Any, summary: Summary, lang: str) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     words = labels.CHARTS[lang]
-    fig = figure(figsize=(11, 2.8), layout="constrained")
-    ax = fig.subplots()
+    fig = figure(figsize=(WIDTH, 2.8))
+    ax = fig.add_axes((0.05, 0.12, 0.93, 0.76))
     days = [d.day.day for d in summary.per_day]
     ax.bar(days, [d.opened for d in summary.per_day], color=[BLUE if d.working else GREY for d in summary.per_day])
     ax.set_xticks(days)
@@ -98,10 +110,11 @@ def _daily(figure: Any, summary: Summary, lang: str) -> bytes:
 
 def _compliance(figure: Any, summary: Summary, lang: str) -> bytes:
     words = labels.CHARTS[lang]
-    fig = figure(figsize=(11, 3.2), layout="constrained")
-    ax = fig.subplots()
     steps = list(summary.steps)[::-1]
     names = [labels.STEPS[lang][s.step][0] for s in steps]
+    fig = figure(figsize=(WIDTH, 3.2))
+    room = _label_room(names)
+    ax = fig.add_axes((room / WIDTH, 0.03, 1 - room / WIDTH - 0.02, 0.86))
     rates = [(s.rate or 0) * 100 for s in steps]
     colors = [GREY if s.rate is None else GREEN if s.rate >= 0.9 else ORANGE if s.rate >= 0.7 else RED for s in steps]
     bars = ax.barh(names, rates, color=colors)
@@ -117,8 +130,14 @@ def _compliance(figure: Any, summary: Summary, lang: str) -> bytes:
 
 def _ratings(figure: Any, summary: Summary, lang: str) -> bytes:
     words = labels.CHARTS[lang]
-    fig = figure(figsize=(11, 2.6), layout="constrained")
-    left, right = fig.subplots(1, 2)
+    esc = summary.escalations
+    outcome = labels.OUTCOMES[lang]
+    items = [(outcome["resolved_by_lkpp"], esc.resolved_by_lkpp), (outcome["returned"], esc.returned),
+             (outcome["with_lkpp"], esc.with_lkpp), (outcome["other"], esc.other)]
+    fig = figure(figsize=(WIDTH, 2.6))
+    left = fig.add_axes((0.03, 0.12, 0.36, 0.74))
+    room = _label_room([name for name, _ in items])
+    right = fig.add_axes(((WIDTH / 2 + room) / WIDTH, 0.05, (WIDTH / 2 - room - 0.3) / WIDTH, 0.8))
     scores = ["1", "2", "3", "4", "5"]
     bars = left.bar(scores, summary.ratings.by_score, color=[RED, ORANGE, GREY, GREEN, GREEN])
     left.bar_label(bars, fontsize=8, padding=2)
@@ -126,9 +145,5 @@ def _ratings(figure: Any, summary: Summary, lang: str) -> bytes:
     left.set_title(words["ratings"], fontsize=10, loc="left")
     left.yaxis.set_visible(False)
     _style(left)
-    esc = summary.escalations
-    outcome = labels.OUTCOMES[lang]
-    _bars(right, [(outcome["resolved_by_lkpp"], esc.resolved_by_lkpp), (outcome["returned"], esc.returned),
-                  (outcome["with_lkpp"], esc.with_lkpp), (outcome["other"], esc.other)],
-          f"{words['escalations']} ({esc.tickets})", BLUE)
+    _bars(right, items, f"{words['escalations']} ({esc.tickets})", BLUE)
     return _png(fig)

@@ -74,10 +74,12 @@ CHARTS = {
 _UNITS = {"id": ("hari", "jam", "menit"), "en": ("d", "h", "min")}
 _TARGETS = {
     "id": {"minutes": "≤ {} menit", "work_hours": "≤ {} jam kerja", "work_days": "≤ {} hari kerja",
-           "every_work_day": "tiap {} hari kerja", "hours": "≤ {} jam", "3x24": "≤ 3x24 jam",
+           "every_work_day": "tiap {} hari kerja", "every_day": "tiap hari kerja", "hours": "≤ {} jam",
+           "3x24": "≤ 3x24 jam",
            "confirm": "konfirmasi pengguna (≤ {} hari kerja)"},
     "en": {"minutes": "≤ {} minutes", "work_hours": "≤ {} working hours", "work_days": "≤ {} working days",
-           "every_work_day": "every {} working day(s)", "hours": "≤ {} hours", "3x24": "≤ 3x24 hours",
+           "every_work_day": "every {} working days", "every_day": "every working day", "hours": "≤ {} hours",
+           "3x24": "≤ 3x24 hours",
            "confirm": "requester's confirmation (≤ {} working days)"},
 }
 
@@ -145,6 +147,8 @@ def target(step: Step, deadlines: dict[str, Deadlines], language: str) -> str:
         case Step.LKPP_STATUS:
             return words["work_days"].format(amount(normal.lkpp_status))
         case Step.LKPP_PROGRESS:
+            if normal.lkpp_progress == 1:
+                return words["every_day"]
             return words["every_work_day"].format(amount(normal.lkpp_progress))
         case Step.RESOLUTION:
             if normal.resolution == 72:

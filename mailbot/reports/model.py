@@ -12,6 +12,7 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -60,14 +61,15 @@ class Month:
         return self.next().start(tz)
 
 
-@dataclass(frozen=True)
-class Mail:
+class Mail(NamedTuple):
     """One message on a ticket as the store recorded it.
 
     `at` is when mailbot handled (in) or queued (out) it; inbound mail also has
     `received_at` (it reached the mailbox), outbound mail `sent_at` (the SMTP server
     accepted it). `role` is the sender's role for inbound mail and the audience for
     outbound mail. `body` is filled only for the recap (requester mail in and out).
+    A named tuple, like `Entry`: a month holds some 60,000 and they build 3x faster
+    than frozen dataclasses.
     """
 
     direction: str  # in | out
@@ -84,8 +86,7 @@ class Mail:
         return self.received_at or self.at
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One history event of a ticket that the reports read (actor and time)."""
 
     at: datetime

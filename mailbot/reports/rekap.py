@@ -157,9 +157,9 @@ def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap") ->
     day = book.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "border": 1, "align": "left"})
     number = book.add_format({"valign": "top", "border": 1, "align": "right"})
     ws.write_string(0, 0, title, title_format)
-    for col, name in enumerate(REKAP_COLUMNS):
+    for col, (name, width) in enumerate(zip(REKAP_COLUMNS, _widths(recap), strict=True)):
         ws.write_string(1, col, name, header)
-        ws.set_column(col, col, _width(col, name, recap))
+        ws.set_column(col, col, width)
     for r, row in enumerate(recap, start=2):
         for col, value in enumerate(row.cells()):
             if isinstance(value, date):
@@ -181,15 +181,24 @@ def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap") ->
     return buffer.getvalue()
 
 
-def _width(col: int, name: str, recap: Sequence[RekapRow]) -> float:
-    """Wide enough for the longest line in the column, within that column's limit."""
-    longest = len(name) + 2  # room for the autofilter button
+def _widths(recap: Sequence[RekapRow]) -> list[float]:
+    """Per column: wide enough for its longest line, within that column's limit."""
+    widths = [len(name) + 2 for name in REKAP_COLUMNS]  # room for the autofilter button
+    open_columns = set(range(len(REKAP_COLUMNS)))
     for row in recap:
-        value = row.cells()[col]
-        if isinstance(value, date):
-            longest = max(longest, 10)
-        elif value is not None:
-            longest = max(longest, max((len(line) for line in str(value)[:2000].splitlines()), default=0))
-        if longest >= WIDTH_LIMITS[col]:
-            return WIDTH_LIMITS[col] + 1
-    return longest + 1
+        cells = row.cells()
+        for col in tuple(open_columns):
+            value = cells[col]
+            if isinstance(value, date):
+                longest = 10
+            elif isinstance(value, str):
+                longest = max((len(line) for line in value[:2000].splitlines()), default=0)
+            else:
+                longest = len(str(value))
+            if longest > widths[col]:
+                widths[col] = min(longest, WIDTH_LIMITS[col])
+                if longest >= WIDTH_LIMITS[col]:
+                    open_columns.discard(col)
+        if not open_columns:
+            break
+    return [w + 1 for w in widths]
