@@ -18,7 +18,7 @@ from mailbot.reports.model import Summary
 
 BLUE, GREY, GREEN, RED, ORANGE = "#2F6DB5", "#B8BEC6", "#3C9D5D", "#C8453B", "#E39B2D"
 WIDTH = 11.0  # inches; 1056 pixels at 96 dpi
-CHAR = 0.055  # inches per character of an 8-point label, about
+CHAR = 0.068  # inches per character of an 8-point label, with room to spare
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def _daily(figure: Any, summary: Summary, lang: str) -> bytes:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"{words['daily']} ({labels.month_label(summary.month, lang)})", fontsize=10, loc="left")
     ax.legend(handles=[Patch(color=BLUE, label=words["working"]), Patch(color=GREY, label=words["off"])],
-              fontsize=8, frameon=False, loc="upper right")
+              fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
     _style(ax)
     return _png(fig)
 

@@ -6,6 +6,7 @@ and the charts show them through these tables. Indonesian is the default.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from mailbot.reports.model import Month, Step
@@ -109,11 +110,12 @@ def percent(rate: float | None, language: str) -> str:
 
 
 def duration(delta: timedelta | None, language: str) -> str:
-    """Wall-clock time past a target, two units at most: "2 hari 3 jam", "12 menit"."""
+    """Wall-clock time past a target, two units at most: "2 hari 3 jam", "12 menit".
+    Started minutes count whole: 20 seconds late is "1 menit", never "0 menit"."""
     if delta is None:
         return ""
     day, hour, minute = _UNITS[lang_of(language)]
-    minutes = max(0, round(delta / timedelta(minutes=1)))
+    minutes = max(0, math.ceil(delta / timedelta(minutes=1)))
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = [f"{days} {day}"] if days else []
