@@ -2,7 +2,8 @@
 
 matplotlib is imported here, inside `draw()`, so that `mailbot --help` and every
 command but the summary start without it. Figures are built with the object API
-(`matplotlib.figure.Figure`), not pyplot, so nothing global is touched in the daemon.
+(`matplotlib.figure.Figure` on an Agg canvas), not pyplot, so no backend is chosen and
+nothing global is touched in the daemon.
 PNGs are written without a timestamp in their metadata, so the same figures give the
 same bytes.
 """
@@ -31,15 +32,21 @@ class Chart:
 def draw(summary: Summary, language: str) -> tuple[Chart, ...]:
     """Four charts: volumes (state, category, priority), tickets per day, SOP compliance,
     escalations and ratings."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure  # lazily: slow to import, only the summary draws
+
+    def agg_figure(figsize: tuple[float, float]) -> Figure:
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)  # Agg: PNG without a display
+        return fig
 
     lang = labels.lang_of(language)
     words = labels.CHARTS[lang]
     return (
-        Chart("volume", words["by_state"], _volume(Figure, summary, lang)),
-        Chart("daily", words["daily"], _daily(Figure, summary, lang)),
-        Chart("compliance", words["compliance"], _compliance(Figure, summary, lang)),
-        Chart("ratings", words["ratings"], _ratings(Figure, summary, lang)),
+        Chart("volume", words["by_state"], _volume(agg_figure, summary, lang)),
+        Chart("daily", words["daily"], _daily(agg_figure, summary, lang)),
+        Chart("compliance", words["compliance"], _compliance(agg_figure, summary, lang)),
+        Chart("ratings", words["ratings"], _ratings(agg_figure, summary, lang)),
     )
 
 

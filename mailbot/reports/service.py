@@ -12,7 +12,6 @@ import base64
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from mailbot.config import Config, MailboxConfig
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
@@ -103,14 +102,13 @@ def summary_send(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, box
 # --- the command line --------------------------------------------------------------------
 
 
-def write_out(data: bytes, output: Path | None, stdout: BinaryIO | None = None) -> None:
+def write_out(data: bytes, output: Path | None) -> None:
     """To the file, or to standard output."""
     if output is not None:
         output.write_bytes(data)
         return
-    stream = stdout or sys.stdout.buffer
-    stream.write(data)
-    stream.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None) -> int:
