@@ -2,7 +2,7 @@
 
 Starts the local Dovecot and SMTP servers, puts every corpus message into the unit
 INBOX, runs one `run --once` pass and prints what became of them and how fast.
-Run: python3 bench/corpus_intake.py [SHARED_DIR]
+Run: .venv/bin/python bench/corpus_intake.py [SHARED_DIR]
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pathlib import Path
 from mailbot import logs
 from mailbot.config import load_config
 from mailbot.daemon import App
-from mailbot.localmail import LocalMailServers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.conftest import CATCHALL, USERS  # noqa: E402
-from tests.mailfactory import UNIT, write_config  # noqa: E402
+from tests.conftest import CATCHALL, USERS
+from tests.localmail import LocalMailServers
+from tests.mailfactory import UNIT, write_config
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 The sweep must find due timers by an indexed query, not by scanning every ticket.
 This fills a fresh database with N tickets, each with its SLA timers, of which a
 fixed 20 are due, and times `Store.due_timers` (best of 5) for growing N. It also
-prints SQLite's query plan. Run: python3 bench/sweep_scaling.py
+prints SQLite's query plan. Run: .venv/bin/python bench/sweep_scaling.py
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Command line (SPEC section 10); the only place errors become exit codes.
 
-Exit status: 0 success, 2 usage error, 78 configuration error, 69 a server
-unreachable.
+Exit status: 0 success, 1 no such ticket, 2 usage error, 78 configuration error
+(also a data location that cannot be written), 69 a server unreachable, 77 a login
+refused, 70 an internal error (said in one line; MAILBOT_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
@@ -9,27 +10,31 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from mailbot import imap, logs, smtp
+from mailbot import __version__, imap, logs, smtp, views
 from mailbot.config import Config, load_config
-from mailbot.errors import ConfigError, UnreachableError
+from mailbot.errors import ConfigError, LoginRefusedError, MailbotError, UnreachableError
 from mailbot.reports.model import Month
 
-EX_OK, EX_USAGE, EX_UNAVAILABLE, EX_CONFIG = 0, 2, 69, 78
+EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailbot", description="Email helpdesk and SOP-015 escalation bot.")
     parser.add_argument("--config", type=Path, default=None,
                         help="config file (default: $MAILBOT_CONFIG or ./config.yaml)")
+    parser.add_argument("--version", action="version", version=f"mailbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="the daemon (or one pass with --once)")
     run.add_argument("--once", action="store_true", help="handle pending mail, send the outbox, exit")
@@ -38,11 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed"])
     tickets.add_argument("--mailbox")
     tickets.add_argument("--overdue", action="store_true", help="only overdue tickets, with why")
+    tickets.add_argument("--json", action="store_true", help="JSON for scripts")
     sweep = sub.add_parser("sweep", help="run the deadline timers as of now or --now, send the outbox")
     sweep.add_argument("--now", type=_instant, default=None, help="ISO-8601 instant with offset, e.g. 2026-11-24T15:31+07:00")
     ticket = sub.add_parser("ticket", help="show one ticket with its history")
     ticket.add_argument("number")
     ticket.add_argument("--mailbox")
+    ticket.add_argument("--full", action="store_true", help="whole texts, with quoted history")
+    ticket.add_argument("--json", action="store_true", help="JSON for scripts")
     replay = sub.add_parser("replay", help="handle a saved message as if it had arrived")
     replay.add_argument("file", type=Path)
     replay.add_argument("--mailbox")
@@ -103,9 +111,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return EX_CONFIG
+    except LoginRefusedError as exc:
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return EX_NOPERM
     except UnreachableError as exc:
         print(f"mailbot: {exc}", file=sys.stderr)
         return EX_UNAVAILABLE
+    except KeyboardInterrupt:
+        return 130
+    except (MailbotError, OSError, sqlite3.Error, RuntimeError) as exc:
+        # Never a raw traceback for an operator: one line saying what failed.
+        if os.environ.get("MAILBOT_DEBUG"):
+            raise
+        print(f"mailbot: {args.command} failed: {_describe(exc)} (MAILBOT_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return EX_SOFTWARE
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    if isinstance(exc, sqlite3.Error):
+        return f"database: {exc}"
+    return str(exc) or type(exc).__name__
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
@@ -117,15 +145,19 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False))
         return EX_OK
     stop = threading.Event()
+    received: list[str] = []
 
     def on_signal(signum: int, frame: object) -> None:
-        app.log.info("stop_requested", signal=signal.Signals(signum).name)
+        # Only set the flag: logging here could deadlock on the logger's lock if the
+        # signal arrives while the main thread is writing a log line.
+        received.append(signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     app.log.info("daemon_started", mailboxes=[b.name for b in cfg.mailboxes])
     app.run_forever(stop, notify=sd_notify)
+    app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()
     app.log.info("daemon_stopped")
     return EX_OK
@@ -147,11 +179,15 @@ def sd_notify(state: str) -> None:
 
 
 def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
-    """Report every problem; exit 69 when a server cannot be reached."""
+    """Report every problem; the exit status says the gravest kind.
+
+    78 when a data location cannot be written (or the rules are bad), else 69 when a
+    server cannot be reached (a refused certificate included), else 77 when a server
+    refused the login; 0 when all is well.
+    """
     from mailbot.daemon import build_calendar
     from mailbot.rules import load_rules
 
-    problems = 0
     print(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
     load_rules(cfg.rules_dir)  # a ConfigError here names file, rule and field (exit 78)
     build_calendar(cfg)
@@ -160,16 +196,56 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
         print("warning: auth.mode is off: any sender claiming a staff address can run commands")
     if not cfg.escalation.address:
         print("warning: escalation.address is not set: #eskalasi cannot reach LKPP")
+    codes: set[int] = set()
+    for key, path, kind in (("database", cfg.database, "file"), ("archive_dir", cfg.archive_dir, "folder"),
+                            ("secret_key_file", cfg.secret_key_file, "key")):
+        problem = location_problem(path, kind)
+        if problem:
+            print(f"{key}: FAILED: {problem}")
+            codes.add(EX_CONFIG)
+        else:
+            print(f"{key}: ok ({path})")
     for box in cfg.mailboxes:
         checks: list[tuple[str, Callable[[], str]]] = [
             ("imap", partial(imap.probe, box.imap)), ("smtp", partial(smtp.probe, box.smtp))]
         for name, probe in checks:
             try:
                 print(f"{box.name}: {probe()}")
+            except LoginRefusedError as exc:
+                print(f"{box.name}: {name} FAILED: {exc}")
+                codes.add(EX_NOPERM)
             except UnreachableError as exc:
                 print(f"{box.name}: {name} FAILED: {exc}")
-                problems += 1
-    return EX_UNAVAILABLE if problems else EX_OK
+                codes.add(EX_UNAVAILABLE)
+    for code in (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM):
+        if code in codes:
+            return code
+    return EX_OK
+
+
+def location_problem(path: Path, kind: str) -> str | None:
+    """Why mailbot could not write `path` (a file, a folder, or the key it creates), or None.
+
+    Tries for real (a temporary file in the deepest existing folder), so a read-only
+    file system or a folder owned by another user is found, not only missing modes.
+    """
+    if kind == "key" and path.exists():
+        return None if os.access(path, os.R_OK) else f"{path} exists but cannot be read"
+    if kind == "file" and path.exists() and not os.access(path, os.W_OK):
+        return f"{path} exists but cannot be written"
+    folder = path if kind == "folder" else path.parent
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"cannot create {folder}: {probe} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        what = f"cannot write in {probe}" if probe == folder else f"cannot create {folder} (in {probe})"
+        return f"{what}: {exc.strerror}"
+    return None
 
 
 def cmd_sweep(cfg: Config, args: argparse.Namespace) -> int:
@@ -184,6 +260,10 @@ def cmd_sweep(cfg: Config, args: argparse.Namespace) -> int:
     return EX_OK
 
 
+def _width() -> int:
+    return shutil.get_terminal_size((views.MIN_WIDTH, 24)).columns
+
+
 def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.store import Store
 
@@ -191,11 +271,11 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
         return _overdue(cfg, args)
     store = Store(cfg.database)
     rows = store.tickets(args.mailbox, args.state)
-    print(f"{'NUMBER':<12} {'MAILBOX':<8} {'STATE':<14} {'CREATED (UTC)':<17} {'REQUESTER':<30} SUBJECT")
-    for t in rows:
-        print(f"{t.number:<12} {t.mailbox:<8} {t.state:<14} {t.created_at:%Y-%m-%d %H:%M} "
-              f"{t.requester.addr:<30} {t.subject[:60]}")
-    print(f"{len(rows)} ticket(s)")
+    if args.json:
+        print(json.dumps([views.ticket_summary(t, cfg.timezone) for t in rows], ensure_ascii=False, indent=2))
+        return EX_OK
+    for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=len(cfg.mailboxes) > 1):
+        print(line)
     return EX_OK
 
 
@@ -205,15 +285,13 @@ def _overdue(cfg: Config, args: argparse.Namespace) -> int:
     app = App(cfg)
     now = app.clock()
     boxes = [cfg.mailbox(args.mailbox)] if args.mailbox else list(cfg.mailboxes)
-    found = [item for box in boxes for item in app.overdue(box, now)]
-    print(f"{'NUMBER':<12} {'STATE':<14} {'TIMER':<15} {'DUE (local)':<17} {'WAITED':<22} {'ON':<12} WHY")
-    for ticket, item in found:
-        if args.state and ticket.state != args.state:
-            continue
-        due = item.due_at.astimezone(cfg.timezone)
-        print(f"{item.number:<12} {item.state:<14} {item.kind:<15} {due:%Y-%m-%d %H:%M} "
-              f"{item.waited:<22} {item.on_whom:<12} {item.reason}")
-    print(f"{len(found)} overdue")
+    found = [(ticket, item) for box in boxes for ticket, item in app.overdue(box, now)
+             if not args.state or ticket.state == args.state]
+    if args.json:
+        print(json.dumps(views.overdue_json(found, cfg.timezone), ensure_ascii=False, indent=2))
+        return EX_OK
+    for line in views.overdue_list(found, cfg.timezone, _width()):
+        print(line)
     return EX_OK
 
 
@@ -221,31 +299,23 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.store import Store
 
     store = Store(cfg.database)
-    boxes = [args.mailbox] if args.mailbox else [b.name for b in cfg.mailboxes]
+    boxes = [cfg.mailbox(args.mailbox).name] if args.mailbox else [b.name for b in cfg.mailboxes]
     for name in boxes:
         ticket = store.ticket_by_number(name, args.number)
         if ticket is None or ticket.id is None:
             continue
-        print(f"Ticket {ticket.number} ({ticket.mailbox}): {ticket.subject}")
-        print(f"  state: {ticket.state}   requester: {ticket.requester.name} <{ticket.requester.addr}>")
-        print(f"  category: {ticket.category or '-'}   priority: {ticket.priority or '-'}   "
-              f"assignee: {ticket.assignee or '-'}   rating: {ticket.rating or '-'}")
-        print(f"  created: {ticket.created_at:%Y-%m-%d %H:%M:%S} UTC   first response: "
-              f"{ticket.first_response_at or '-'}   closed: {ticket.closed_at or '-'}")
-        print("History:")
-        for event in store.events_of(ticket.id):
-            detail = json.loads(event["detail"] or "{}")
-            detail.pop("message_id", None)
-            extra = " ".join(f"{k}={v}" for k, v in sorted(detail.items()) if v not in (None, "", []))
-            print(f"  {event['at'][:19]}  {event['actor']:<28} {event['kind']:<20} {extra}")
-        print("Messages:")
-        for row in store.messages_of(ticket.id):
-            arrow = "<-" if row["direction"] == "in" else "->"
-            who = row["sender"] if row["direction"] == "in" else row["recipients"]
-            print(f"  {row['at'][:19]}  {arrow} {row['kind'] or '':<18} {who:<40} {row['subject']}")
+        events, messages = store.events_of(ticket.id), store.messages_of(ticket.id)
+        if args.json:
+            print(json.dumps(views.ticket_json(ticket, events, messages, cfg.timezone, full=args.full,
+                                             archive_dir=cfg.archive_dir),
+                             ensure_ascii=False, indent=2))
+        else:
+            for line in views.ticket_detail(ticket, events, messages, cfg.timezone, full=args.full,
+                                              width=_width(), archive_dir=cfg.archive_dir):
+                print(line)
         return EX_OK
     print(f"mailbot: no ticket {args.number}", file=sys.stderr)
-    return 1
+    return EX_NOT_FOUND
 
 
 def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:

@@ -1,9 +1,16 @@
 """YAML configuration -> frozen, validated values (SPEC section 12).
 
 Loaded once at start-up. Every key has a default except each mailbox's address and
-servers. Secrets come from `${ENV_VAR}` references or `password_file`; they live in
-`Secret` values whose repr never shows them, so they cannot leak into logs. Any
-unknown key or bad value raises `ConfigError` naming the dotted key.
+servers. Secrets come from `${ENV_VAR}` references or `password_file` (under systemd
+`${CREDENTIALS_DIRECTORY}/imap`, from `LoadCredential=`); they live in `Secret` values
+whose repr never shows them, so they cannot leak into logs. Any unknown key or bad
+value raises `ConfigError` naming the dotted key.
+
+Relative paths: the data mailbot writes and reads back (database, archive_dir,
+secret_key_file, rules_dir, templates_dir) resolve against `$STATE_DIRECTORY` when
+systemd sets it (`StateDirectory=mailbot`: /var/lib/mailbot), else against the config
+file's folder; the files that configure a server (password_file, token_file, ca_file)
+always resolve against the config file's folder.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +33,11 @@ ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$|^[^@\s<>,;\"]+@localhost$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SECURITY = ("ssl", "starttls", "none")
+ENV_HINTS = {
+    "CREDENTIALS_DIRECTORY": " (systemd sets it for LoadCredential=; outside the unit run the installed"
+                             " /usr/local/sbin/mailbot wrapper, or set it to the folder holding the secrets)",
+    "STATE_DIRECTORY": " (systemd sets it for StateDirectory=)",
+}
 
 
 @dataclass(frozen=True)
@@ -42,11 +55,30 @@ class Secret:
 
 @dataclass(frozen=True)
 class ServerConfig:
+    """How to reach and log in to one IMAP or SMTP server.
+
+    `auth` is `password` (LOGIN/PLAIN with `password`) or `xoauth2` (Microsoft 365,
+    Google: an OAuth2 access token read at each login from `token_file` or printed by
+    `token_command`, since tokens expire within the hour). TLS certificates are
+    verified against the system CAs, or against `ca_file` alone when it is set.
+    """
+
     host: str
     port: int
     security: str
     username: str | None
     password: Secret | None
+    ca_file: Path | None = None
+    auth: str = "password"
+    token_file: Path | None = None
+    token_command: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SmtpConfig(ServerConfig):
+    max_connections: int = 1  # kept connections to this server at once
+    max_retry_hours: float = 120.0  # temporary failures are retried this long (SPEC 5)
+    timeout: float = 30.0  # seconds a reply may take
 
 
 @dataclass(frozen=True)
@@ -65,7 +97,7 @@ class MailboxConfig:
     display_name: str
     tag_prefix: str
     imap: ImapConfig
-    smtp: ServerConfig
+    smtp: SmtpConfig
     staff: tuple[str, ...]
     staff_notify: str | None
     coordinators: tuple[str, ...]
@@ -143,7 +175,7 @@ class Config:
     secret_key_file: Path
     escalation: EscalationConfig
     limits: LimitsConfig
-    smtp: ServerConfig | None
+    smtp: SmtpConfig | None
     mailboxes: tuple[MailboxConfig, ...]
     reports: ReportsConfig = ReportsConfig()
 
@@ -187,7 +219,8 @@ def _expand_env(value: Any, key: str) -> Any:
     def sub(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
-            raise ConfigError(f"{key}: environment variable {name} is not set")
+            hint = ENV_HINTS.get(name, "")
+            raise ConfigError(f"{key}: environment variable {name} is not set{hint}")
         return os.environ[name]
 
     return ENV_REF.sub(sub, value)
@@ -266,7 +299,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-SERVER_KEYS = {"host", "port", "security", "username", "password", "password_file"}
+SERVER_KEYS = {"host", "port", "security", "username", "password", "password_file", "ca_file", "auth", "token_file",
+               "token_command"}
+SERVER_AUTH = ("password", "xoauth2")
 IMAP_KEYS = SERVER_KEYS | {"folder", "processed_folder", "quarantine_folder", "idle", "poll_seconds"}
 
 
@@ -290,14 +325,67 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
             password = Secret(file.read_text(encoding="utf-8").strip())
         except OSError as exc:
             raise ConfigError(f"{key}.password_file: cannot read {file}: {exc.strerror}") from None
-    return {"host": host, "port": port, "security": security, "username": username, "password": password}
+    ca_file: Path | None = None
+    if data.get("ca_file") is not None:
+        if security == "none":
+            raise ConfigError(f"{key}.ca_file: only used with security ssl or starttls")
+        ca_file = _path(data["ca_file"], f"{key}.ca_file", base)
+        try:
+            ca_file.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{key}.ca_file: cannot read {ca_file}: {exc.strerror}") from None
+    auth = _str(data, "auth", key, "password", choices=SERVER_AUTH)
+    token_file, token_command = _token_source(data, key, base, auth, username, password)
+    return {"host": host, "port": port, "security": security, "username": username, "password": password,
+            "ca_file": ca_file, "auth": auth, "token_file": token_file, "token_command": token_command}
 
 
-def _smtp(data: Any, key: str, base: Path) -> ServerConfig:
+def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, username: str | None,
+                  password: Secret | None) -> tuple[Path | None, tuple[str, ...] | None]:
+    """Where an XOAUTH2 access token comes from: exactly one of token_file, token_command."""
+    has_file, has_command = data.get("token_file") is not None, data.get("token_command") is not None
+    if auth != "xoauth2":
+        if has_file or has_command:
+            name = "token_file" if has_file else "token_command"
+            raise ConfigError(f"{key}.{name}: only used with auth: xoauth2")
+        return None, None
+    if password is not None:
+        raise ConfigError(f"{key}.auth: xoauth2 logs in with a token, not a password: "
+                          "give token_file or token_command instead of password")
+    if not username:
+        raise ConfigError(f"{key}.username: required with auth: xoauth2 (the mailbox address)")
+    if has_file == has_command:
+        raise ConfigError(f"{key}.auth: xoauth2 needs exactly one of token_file or token_command")
+    if has_file:
+        return _path(data["token_file"], f"{key}.token_file", base), None
+    command = _expand_env(data["token_command"], f"{key}.token_command")
+    if isinstance(command, str):
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise ConfigError(f"{key}.token_command: {exc}") from None
+    elif isinstance(command, list) and all(isinstance(a, str) for a in command):
+        argv = [str(_expand_env(a, f"{key}.token_command")) for a in command]
+    else:
+        raise ConfigError(f"{key}.token_command: expected a command line or a list of arguments")
+    if not argv:
+        raise ConfigError(f"{key}.token_command: empty")
+    return None, tuple(argv)
+
+
+SMTP_KEYS = SERVER_KEYS | {"max_connections", "max_retry_hours", "timeout"}
+
+
+def _smtp(data: Any, key: str, base: Path) -> SmtpConfig:
     data = _expect_mapping(data, key)
-    _check_keys(data, SERVER_KEYS, key)
+    _check_keys(data, SMTP_KEYS, key)
     ports = {"ssl": 465, "starttls": 587, "none": 25}
-    return ServerConfig(**_server_fields(data, key, base, ports.__getitem__))
+    return SmtpConfig(
+        **_server_fields(data, key, base, ports.__getitem__),
+        max_connections=_num(data, "max_connections", key, SmtpConfig.max_connections, minimum=1),
+        max_retry_hours=_num(data, "max_retry_hours", key, SmtpConfig.max_retry_hours, float, 0.1),
+        timeout=_num(data, "timeout", key, SmtpConfig.timeout, float, 1),
+    )
 
 
 def _imap(data: Any, key: str, base: Path) -> ImapConfig:
@@ -320,7 +408,7 @@ MAILBOX_KEYS = {
 }
 
 
-def _mailbox(data: Any, key: str, base: Path, smtp: ServerConfig | None) -> MailboxConfig:
+def _mailbox(data: Any, key: str, base: Path, smtp: SmtpConfig | None) -> MailboxConfig:
     data = _expect_mapping(data, key)
     _check_keys(data, MAILBOX_KEYS, key)
     name = _str(data, "name", key)
@@ -415,10 +503,11 @@ TOP_KEYS = {
 
 
 def parse_config(data: Any, path: Path) -> Config:
-    """Validate a decoded YAML document; relative paths are relative to its folder."""
+    """Validate a decoded YAML document; see the module docstring for relative paths."""
     data = _expect_mapping(data, "(top level)")
     _check_keys(data, TOP_KEYS, "")
     base = path.resolve().parent
+    data_base = data_folder(base)
     tz_name = _str(data, "timezone", "", "Asia/Jakarta")
     try:
         tz = ZoneInfo(tz_name)
@@ -429,6 +518,8 @@ def parse_config(data: Any, path: Path) -> Config:
     _check_keys(log, {"format", "level"}, "log")
     auth = _expect_mapping(data.get("auth"), "auth")
     _check_keys(auth, {"mode", "trusted_authserv_id"}, "auth")
+    if auth.get("mode") is False:
+        auth = {**auth, "mode": "off"}  # YAML 1.1 reads a bare `off` as false
     auth_cfg = AuthConfig(_str(auth, "mode", "auth", "token", choices=("token", "authres", "off")),
                           _str(auth, "trusted_authserv_id", "auth", None))
     if auth_cfg.mode == "authres" and not auth_cfg.trusted_authserv_id:
@@ -455,10 +546,10 @@ def parse_config(data: Any, path: Path) -> Config:
     return Config(
         path=path,
         timezone=tz,
-        database=_path(data.get("database", "data/mailbot.db"), "database", base),
-        archive_dir=_path(data.get("archive_dir", "data/archive"), "archive_dir", base),
-        rules_dir=_path(data["rules_dir"], "rules_dir", base) if data.get("rules_dir") else None,
-        templates_dir=_path(data["templates_dir"], "templates_dir", base) if data.get("templates_dir") else None,
+        database=_path(data.get("database", "data/mailbot.db"), "datadata_base", data_base),
+        archive_dir=_path(data.get("archive_dir", "data/archive"), "archive_dir", data_base),
+        rules_dir=_path(data["rules_dir"], "rules_dir", data_base) if data.get("rules_dir") else None,
+        templates_dir=_path(data["templates_dir"], "templates_dir", data_base) if data.get("templates_dir") else None,
         language=_str(data, "language", "", "id", choices=("id", "en")),
         log=LogConfig(_str(log, "format", "log", "json", choices=("json", "console")),
                       _str(log, "level", "log", "info", choices=("debug", "info", "warning", "error"))),
@@ -468,7 +559,7 @@ def parse_config(data: Any, path: Path) -> Config:
         ack_max_age_hours=_num(data, "ack_max_age_hours", "", 72, float),
         alert_after_minutes=_num(data, "alert_after_minutes", "", 30, float),
         reopen_days=_num(data, "reopen_days", "", 14),
-        secret_key_file=_path(data.get("secret_key_file", "data/secret.key"), "secret_key_file", base),
+        secret_key_file=_path(data.get("secret_key_file", "data/secret.key"), "secret_key_file", data_base),
         escalation=EscalationConfig(
             address=_address(esc["address"], "escalation.address") if esc.get("address") else None,
             senders=tuple(s.strip().lower() for s in senders),
@@ -484,6 +575,13 @@ def parse_config(data: Any, path: Path) -> Config:
         mailboxes=mailboxes,
         reports=ReportsConfig(monthly=_bool(reports, "monthly", "reports", True)),
     )
+
+
+def data_folder(config_folder: Path) -> Path:
+    """Where relative data paths point: systemd's state directory, else the config's folder."""
+    state = os.environ.get("STATE_DIRECTORY", "")
+    first = state.split(":", 1)[0]  # several StateDirectory= entries come colon-separated
+    return Path(first) if first else config_folder
 
 
 def load_config(path: Path) -> Config:

@@ -13,13 +13,16 @@ import contextlib
 import hashlib
 import re
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+import jinja2
 import schedule
 
 from mailbot import imap, smtp
@@ -29,13 +32,14 @@ from mailbot.config import Config, MailboxConfig
 from mailbot.deadlines import (
     Overdue,
 )
-from mailbot.errors import BadMessageError, ConfigError, TransientError
+from mailbot.errors import BadMessageError, ConfigError, StorageError, TransientError
 from mailbot.identity import identify
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Decision, Facts, Policy, Send, decide
 from mailbot.logs import get as get_log
 from mailbot.mailer import Mailer
 from mailbot.matching import STAFF_ROLES, base_subject, find_tag, resolve, role_of
 from mailbot.model import Contact, InboundMessage, Role, State, Ticket
+from mailbot.outbox import Outbox
 from mailbot.parsers import parse_message
 from mailbot.parsers.authres import authres_passes
 from mailbot.render import Renderer
@@ -45,6 +49,7 @@ from mailbot.timekeeper import Timekeeper
 from mailbot.tokens import load_or_create_key, verify
 from mailbot.worktime import WorkCalendar
 
+STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
 IDLE_SLICE_SECONDS = 5.0  # IDLE waits in slices this long, to notice SIGTERM quickly
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 
@@ -53,7 +58,7 @@ SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 class Outcome:
     """What happened to one message: `processed` or `quarantined`, with a label."""
 
-    status: str  # processed | quarantined | duplicate
+    status: str  # processed | quarantined | duplicate | deferred (left in the INBOX for the next pass)
     label: str
     ticket: str | None = None
     sent: tuple[str, ...] = ()  # kinds of mail queued
@@ -100,10 +105,8 @@ class App:
         self.archive = Archive(cfg.archive_dir, cfg.limits)
         self.mailer = Mailer(cfg, self.store, self.renderer, self.rules, self.archive, self.key, self.log)
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.clock, self.log)
-
-    def sweep(self) -> dict[str, int]:
-        """Fire due timers and queue the digest (see `Timekeeper`)."""
-        return self.timekeeper.sweep()
+        self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log)
+        self.alerted_outages: set[str] = set()
 
     def overdue(self, box: MailboxConfig, now: datetime) -> list[tuple[Ticket, Overdue]]:
         return self.timekeeper.overdue(box, now)
@@ -112,7 +115,13 @@ class App:
 
     def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
                uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False) -> Outcome:
-        """Parse, decide and commit one message. Never raises for a bad message."""
+        """Parse, decide and commit one message: the per-message failure boundary.
+
+        A message that cannot be handled goes to Quarantine. A failure of the unit's
+        own storage is not the message's fault: `StorageError` leaves it in the INBOX
+        for the next pass; so does a broken template (`deferred`). The time budget
+        covers parsing and deciding, not the commit, which may wait on a busy database.
+        """
         now = self.clock()
         received_at = received_at or now
         log = self.log.bind(mailbox=box.name, uid=uid)
@@ -133,13 +142,27 @@ class App:
                     raise BadMessageError("no usable sender address in From")
                 facts = self.facts(box, msg, received_at)
                 decision = decide(facts, self.policy, now)
-                if dry_run:
-                    return Outcome("processed", decision.label, decision.ticket.number if decision.ticket else None,
-                                   tuple(s.kind for s in decision.sends))
-                outcome = self.apply(box, msg, raw, facts, decision, now, uid)
         except (BadMessageError, MessageTimeout) as exc:
             return self.quarantine(box, raw, str(exc), now, uid, uidvalidity, dry_run, log, message_id)
+        except STORAGE_ERRORS as exc:
+            raise StorageError(f"cannot read the database: {exc}") from exc
         except Exception as exc:  # the per-message boundary: the loop must go on
+            log.exception("message_failed")
+            return self.quarantine(box, raw, f"internal error: {type(exc).__name__}: {exc}", now, uid, uidvalidity,
+                                   dry_run, log, message_id)
+        if dry_run:
+            return Outcome("processed", decision.label, decision.ticket.number if decision.ticket else None,
+                           tuple(s.kind for s in decision.sends))
+        try:
+            outcome = self.apply(box, msg, raw, facts, decision, now, uid)
+        except STORAGE_ERRORS as exc:
+            raise StorageError(f"cannot store the message: {exc}") from exc
+        except jinja2.TemplateError as exc:
+            reason = f"template error: {type(exc).__name__}: {exc}"
+            log.error("message_deferred", reason=reason)
+            self.problem(box, "template", reason)
+            return Outcome("deferred", reason)
+        except Exception as exc:
             log.exception("message_failed")
             return self.quarantine(box, raw, f"internal error: {type(exc).__name__}: {exc}", now, uid, uidvalidity,
                                    dry_run, log, message_id)
@@ -148,15 +171,23 @@ class App:
 
     def quarantine(self, box: MailboxConfig, raw: bytes, reason: str, now: datetime, uid: int | None,
                    uidvalidity: int | None, dry_run: bool, log: Any, message_id: str | None = None) -> Outcome:
+        """Record the message as quarantined; if even that fails, it stays in the INBOX."""
         if not dry_run:
-            path = self.archive.write(box.name, "quarantine", raw, now)
-            if message_id is None:
-                message_id = _header_message_id(raw) or "raw-" + hashlib.sha256(raw).hexdigest()[:32]
-            # The same IMAP message seen again (its move failed last time) is recorded once.
-            if uid is None or not self.store.quarantine_known(box.name, uidvalidity, uid):
-                with self.store.unit_of_work():
-                    self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
-                                                 message_id=message_id, reason=reason, at=now, archive_path=path)
+            try:
+                path = self.archive.write(box.name, "quarantine", raw, now)
+                if message_id is None:
+                    message_id = _header_message_id(raw) or "raw-" + hashlib.sha256(raw).hexdigest()[:32]
+                # The same IMAP message seen again (its move failed last time) is recorded once.
+                if uid is None or not self.store.quarantine_known(box.name, uidvalidity, uid):
+                    with self.store.unit_of_work():
+                        self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
+                                                     message_id=message_id, reason=reason, at=now, archive_path=path)
+            except STORAGE_ERRORS as exc:
+                raise StorageError(f"cannot record a quarantined message: {exc}") from exc
+            except Exception as exc:
+                log.exception("quarantine_failed", reason=reason)
+                self.problem(box, "quarantine", f"quarantine failed ({type(exc).__name__}: {exc}) for: {reason}")
+                return Outcome("deferred", f"quarantine failed: {exc}")
         log.warning("message_quarantined", reason=reason)
         return Outcome("quarantined", reason)
 
@@ -168,18 +199,22 @@ class App:
                                                         or msg.auto_reason == "precedence: list"):
             # A staff reply that came back through the staff_notify mailing list is still a person's.
             msg = replace(msg, auto_reason=None)
+        if not msg.is_automatic and msg.bounced_ids and self.quotes_our_mail(box, msg.bounced_ids):
+            # SPEC 5: a bounce-like subject counts only with evidence; quoting our own mail is.
+            msg = replace(msg, auto_reason="bounce: quotes a message mailbot sent", is_bounce=True)
         number = find_tag(msg.subject, box.tag_prefix)
         tagged = self.store.ticket_by_number(box.name, number) if number else None
         signed: dict[str, str] = {}  # ticket number -> kind, from verified Message-IDs we sent
         referenced: list[Ticket] = []
-        for mid in msg.cited_ids:
+        cited = (*msg.cited_ids, *msg.bounced_ids) if msg.is_bounce else msg.cited_ids
+        for mid in cited:
             token = verify(self.key, mid)
             if token and token.mailbox == box.name and token.ticket:
                 signed.setdefault(token.ticket, token.kind)
                 found = self.store.ticket_by_number(box.name, token.ticket)
                 if found and found.id not in {t.id for t in referenced}:
                     referenced.append(found)
-        for ticket_id in self.store.tickets_citing(box.name, msg.cited_ids):
+        for ticket_id in self.store.tickets_citing(box.name, cited):
             if ticket_id not in {t.id for t in referenced}:
                 found = self.store.ticket_by_id(ticket_id)
                 if found:
@@ -213,6 +248,14 @@ class App:
             priority = self.rules.guess_priority(msg.subject, msg.new_text)
             facts = replace(facts, category=(category.value, category.rule), priority=(priority.value, priority.rule))
         return facts
+
+    def quotes_our_mail(self, box: MailboxConfig, message_ids: tuple[str, ...]) -> bool:
+        """Whether one of these Message-IDs is of a mail that mailbot sent from this mailbox."""
+        for mid in message_ids:
+            token = verify(self.key, mid)
+            if token is not None and token.mailbox == box.name:
+                return True
+        return self.store.sent_any(box.name, message_ids)
 
     def authenticate(self, msg: InboundMessage, role: Role, ticket: Ticket | None,
                      signed: dict[str, str]) -> tuple[bool, str]:
@@ -266,36 +309,92 @@ class App:
             if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:
                 self.store.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
                                      number=ticket.number, message_id=msg.message_id)
+            # SPEC 5: mail an authenticated staff or LKPP message causes is never held back.
+            exempt = facts.authenticated and facts.role in (*STAFF_ROLES, Role.LKPP) and not msg.is_automatic
             for send in decision.sends:
-                queued += self.mailer.enqueue(box, send, ticket, msg, now)
+                queued += self.mailer.enqueue(box, send, ticket, msg, now, exempt=exempt)
         return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(queued))
 
     # --- watching itself --------------------------------------------------------------
 
+    def problem(self, box: MailboxConfig, cause: str, reason: str) -> None:
+        """Something the operator must fix (a broken template, ...): coordinators told once a day."""
+        now = self.clock()
+        key = f"alerted:{cause}:{box.name}"
+        today = now.astimezone(self.cfg.timezone).date().isoformat()
+        try:
+            if self.store.meta(key) != today:
+                self._system_alert(box, now, reason, [], key, today)
+        except Exception:
+            self.log.exception("alert_failed", mailbox=box.name, cause=cause)
+
     def watch(self, notify: Callable[[str], None] = lambda s: None) -> int:
         """SPEC 6: one alert to coordinators when a mailbox stays unreadable, the outbox
-        stays unsendable (log and systemd status: mail may not get out), or mail is
+        stays unsendable (log and systemd status: mail may not get out), storage fails
+        (log, systemd status and a mail sent around the database), or mail is
         quarantined. Returns the number of alerts queued."""
+        alerts = 0
+        for box in self.cfg.mailboxes:
+            try:
+                alerts += self._watch(box, notify)
+            except STORAGE_ERRORS as exc:
+                self._storage_failed(box, exc, notify)
+            except Exception:
+                self.log.exception("watch_failed", mailbox=box.name)
+        return alerts
+
+    def _watch(self, box: MailboxConfig, notify: Callable[[str], None]) -> int:
         now = self.clock()
         limit = timedelta(minutes=self.cfg.alert_after_minutes)
         alerts = 0
-        for box in self.cfg.mailboxes:
-            since = self.failing_since.get(f"imap:{box.name}")
-            if since and now - since >= limit and self.store.meta(f"alerted:imap:{box.name}") != ts(since):
-                reason = f"Kotak surat tidak dapat dibaca sejak {since.astimezone(self.cfg.timezone):%Y-%m-%d %H:%M}."
-                alerts += self._system_alert(box, now, reason, [], f"alerted:imap:{box.name}", ts(since))
-            since = self.failing_since.get(f"smtp:{box.name}")
-            if since and now - since >= limit:
-                self.log.error("outbox_unsendable", mailbox=box.name, since=since.isoformat())
-                notify(f"STATUS=outbox of {box.name} unsendable since {since.isoformat()}")
-            last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
-            fresh = [r for r in self.store.quarantined(box.name) if r["id"] > last]
-            if fresh:
-                items = [f"{r['at'][:16]} {r['message_id']}: {r['reason']}" for r in fresh[:20]]
-                reason = f"{len(fresh)} pesan masuk ke folder {box.imap.quarantine_folder}."
-                alerts += self._system_alert(box, now, reason, items, f"alerted:quarantine:{box.name}",
-                                             str(max(r["id"] for r in fresh)))
+        since = self.failing_since.get(f"imap:{box.name}")
+        if since and now - since >= limit and self.store.meta(f"alerted:imap:{box.name}") != ts(since):
+            reason = f"Kotak surat tidak dapat dibaca sejak {since.astimezone(self.cfg.timezone):%Y-%m-%d %H:%M}."
+            alerts += self._system_alert(box, now, reason, [], f"alerted:imap:{box.name}", ts(since))
+        since = self.failing_since.get(f"smtp:{box.name}")
+        if since and now - since >= limit:
+            self.log.error("outbox_unsendable", mailbox=box.name, since=since.isoformat())
+            notify(f"STATUS=outbox of {box.name} unsendable since {since.isoformat()}")
+        last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
+        fresh = [r for r in self.store.quarantined(box.name) if r["id"] > last]
+        if fresh:
+            items = [f"{r['at'][:16]} {r['message_id']}: {r['reason']}" for r in fresh[:20]]
+            reason = f"{len(fresh)} pesan masuk ke folder {box.imap.quarantine_folder}."
+            alerts += self._system_alert(box, now, reason, items, f"alerted:quarantine:{box.name}",
+                                         str(max(r["id"] for r in fresh)))
         return alerts
+
+    def _storage_failed(self, box: MailboxConfig, exc: BaseException, notify: Callable[[str], None]) -> None:
+        """Disk full, database locked or read-only: mail stays in the INBOX until it works again.
+
+        The coordinators are told once per outage by a mail sent straight through SMTP,
+        since the outbox lives in the database that fails.
+        """
+        now = self.clock()
+        key = f"storage:{box.name}"
+        since = self.failing_since.setdefault(key, now)
+        self.log.error("storage_unavailable", mailbox=box.name, error=str(exc), since=since.isoformat())
+        notify(f"STATUS=storage failing for {box.name} since {since.isoformat()}: {exc}"[:400])
+        if now - since >= timedelta(minutes=self.cfg.alert_after_minutes) and key not in self.alerted_outages:
+            reason = (f"mailbot tidak dapat menyimpan data sejak {since.astimezone(self.cfg.timezone):%Y-%m-%d %H:%M} "
+                      f"({exc}). Email tetap menunggu di INBOX dan akan diproses setelah masalah diatasi.")
+            if self.direct_alert(box, reason):
+                self.alerted_outages.add(key)
+
+    def direct_alert(self, box: MailboxConfig, reason: str) -> bool:
+        """A system alert sent straight through SMTP, without the outbox (which may be down)."""
+        now = self.clock()
+        try:
+            row = self.mailer.render_detached(box, Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED,
+                                                        context={"reason": reason, "items": []}), now)
+            results: list[smtp.Delivery] = []
+            smtp.deliver(box.smtp, iter([row]), results.append, timeout=box.smtp.timeout)
+        except Exception:
+            self.log.exception("direct_alert_failed", mailbox=box.name)
+            return False
+        ok = bool(results and results[0].accepted)
+        self.log.warning("coordinators_alerted_directly", mailbox=box.name, delivered=ok)
+        return ok
 
     def _system_alert(self, box: MailboxConfig, now: datetime, reason: str, items: list[str], key: str,
                       value: str) -> int:
@@ -309,8 +408,14 @@ class App:
 
     # --- mailbox passes -----------------------------------------------------------------
 
-    def poll(self, box: MailboxConfig, session: imap.Mailbox) -> int:
-        """Handle every new message in the folder, in UID order; the count handled."""
+    def poll(self, box: MailboxConfig, session: imap.Mailbox,
+             should_stop: Callable[[], bool] = lambda: False) -> int:
+        """Handle every new message in the folder, in UID order; the count handled.
+
+        The stored position only passes a message once it has left the INBOX, so a
+        message left there (`deferred`) is fetched again by the next pass; those after
+        it that were handled are known by their Message-ID and only moved.
+        """
         folder = box.imap.folder
         known_validity, last_uid = self.store.imap_position(box.name, folder)
         if known_validity != session.uidvalidity:
@@ -318,76 +423,100 @@ class App:
                 self.log.warning("uidvalidity_changed", mailbox=box.name, old=known_validity, new=session.uidvalidity)
             last_uid = 0  # rescan; recorded Message-IDs keep anything from running twice
         handled = 0
+        blocked = False
         uids = session.pending_uids(last_uid)
         for fetched in session.fetch(uids):
+            if should_stop():
+                break
             outcome = self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
                                   uidvalidity=session.uidvalidity)
+            if outcome.status == "deferred":
+                blocked = True
+                continue
             target = box.imap.quarantine_folder if outcome.status == "quarantined" else box.imap.processed_folder
             session.move(fetched.uid, target)
-            self.store.set_imap_position(box.name, folder, session.uidvalidity, fetched.uid, self.clock())
+            if not blocked:
+                self.store.set_imap_position(box.name, folder, session.uidvalidity, fetched.uid, self.clock())
             handled += 1
         if not uids:
             self.store.set_imap_position(box.name, folder, session.uidvalidity, last_uid, self.clock())
         return handled
 
-    def poll_all(self) -> dict[str, int | str]:
+    def poll_all(self, should_stop: Callable[[], bool] = lambda: False,
+                 notify: Callable[[str], None] = lambda s: None) -> dict[str, int | str]:
         """One pass over every mailbox; a failing mailbox does not stop the others."""
         results: dict[str, int | str] = {}
         for box in self.cfg.mailboxes:
+            if should_stop():
+                break
             try:
                 with imap.Mailbox(box.imap) as session:
-                    results[box.name] = self.poll(box, session)
+                    results[box.name] = self.poll(box, session, should_stop)
                 self.failing_since.pop(f"imap:{box.name}", None)
+                self._storage_recovered(box)
+            except (StorageError, *STORAGE_ERRORS) as exc:
+                self._storage_failed(box, exc, notify)
+                results[box.name] = f"error: {exc}"
             except TransientError as exc:
                 self.failing_since.setdefault(f"imap:{box.name}", self.clock())
                 self.log.error("mailbox_unavailable", mailbox=box.name, error=str(exc))
                 results[box.name] = f"error: {exc}"
+            except Exception as exc:  # a bug must not stop the other mailboxes or the daemon
+                self.log.exception("mailbox_pass_failed", mailbox=box.name)
+                results[box.name] = f"error: {type(exc).__name__}: {exc}"
         return results
 
-    def flush_outbox(self) -> tuple[int, int]:
-        """Send what is due; (sent, failed) counts."""
+    def _storage_recovered(self, box: MailboxConfig) -> None:
+        key = f"storage:{box.name}"
+        if self.failing_since.pop(key, None) is not None:
+            self.alerted_outages.discard(key)
+            self.log.info("storage_recovered", mailbox=box.name)
+
+    def flush_outbox(self, should_stop: Callable[[], bool] = lambda: False) -> tuple[int, int]:
+        """Send what is due; (sent, failed) counts. Temporary failures wait for their retry."""
+        try:
+            result = self.outbox.flush(should_stop)
+        except (StorageError, *STORAGE_ERRORS) as exc:
+            for box in self.cfg.mailboxes:
+                self._storage_failed(box, exc, lambda s: None)
+            return 0, 0
         now = self.clock()
-        sent = failed = 0
         for box in self.cfg.mailboxes:
-            rows = self.store.due_outbox(now, box.name)
-            for result in smtp.send_rows(box.smtp, rows):
-                row = result.row
-                if result.ok:
-                    self.store.mark_sent(row.id, self.clock())
-                    sent += 1
-                    self.log.info("mail_sent", mailbox=box.name, kind=row.kind, message_id=row.message_id,
-                                  partial_error=result.error or None)
-                    self.failing_since.pop(f"smtp:{box.name}", None)
-                else:
-                    retry = smtp.retry_at(now, row.attempts, result.permanent)
-                    self.store.mark_failed_attempt(row.id, result.error, retry)
-                    failed += 1
-                    if not result.permanent:
-                        self.failing_since.setdefault(f"smtp:{box.name}", now)
-                    self.log.warning("mail_not_sent", mailbox=box.name, kind=row.kind, message_id=row.message_id,
-                                     error=result.error, retry_at=retry.isoformat() if retry else None)
-        return sent, failed
+            if box.name in result.delivered:
+                self.failing_since.pop(f"smtp:{box.name}", None)
+            elif box.name in result.errors:
+                self.failing_since.setdefault(f"smtp:{box.name}", now)
+        return result.sent, result.failed + result.deferred
+
+    def sweep(self) -> dict[str, int]:
+        """Fire due timers and queue the digest (see `Timekeeper`); storage failures are reported."""
+        try:
+            return self.timekeeper.sweep()
+        except (StorageError, *STORAGE_ERRORS) as exc:
+            for box in self.cfg.mailboxes:
+                self._storage_failed(box, exc, lambda s: None)
+            return {"timers": 0, "digests": 0}
 
     def run_once(self) -> dict[str, Any]:
         polled = self.poll_all()
-        swept = self.timekeeper.sweep()
+        swept = self.sweep()
         self.watch()
         sent, failed = self.flush_outbox()
         return {"mailboxes": polled, "timers": swept["timers"], "digests": swept["digests"], "sent": sent,
                 "failed": failed}
 
     def run_forever(self, stop: threading.Event, notify: Callable[[str], None] = lambda s: None) -> None:
-        """Poll, sweep on a schedule, send, sleep; until `stop` is set. Failures back off."""
+        """Poll, sweep on a schedule, send, wait; until `stop` is set. Nothing here dies of one failure."""
         scheduler = schedule.Scheduler()
-        scheduler.every(SWEEP_SECONDS).seconds.do(self.timekeeper.sweep)
+        scheduler.every(SWEEP_SECONDS).seconds.do(self.sweep)
         failures = 0
         notify("READY=1")
-        self.timekeeper.sweep()
+        self.sweep()
         while not stop.is_set():
-            polled = self.poll_all()
-            scheduler.run_pending()
-            self.watch(notify)
-            self.flush_outbox()
+            polled = self.poll_all(stop.is_set, notify)
+            self._guarded("sweep", scheduler.run_pending)
+            self._guarded("watch", lambda: self.watch(notify))
+            self.flush_outbox(stop.is_set)
             notify("WATCHDOG=1")
             failures = failures + 1 if any(isinstance(v, str) for v in polled.values()) else 0
             delay = min(box.imap.poll_seconds for box in self.cfg.mailboxes)
@@ -397,8 +526,14 @@ class App:
             if failures:
                 stop.wait(delay)
             else:
-                self.wait_for_mail(stop, delay)
+                self._guarded("wait", partial(self.wait_for_mail, stop, delay))
         notify("STOPPING=1")
+
+    def _guarded(self, what: str, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except Exception:
+            self.log.exception("step_failed", step=what)
 
     def wait_for_mail(self, stop: threading.Event, seconds: float) -> None:
         """IMAP IDLE on a single mailbox until mail arrives or `seconds` pass; else sleep.

@@ -19,8 +19,9 @@ from typing import Self
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from mailbot import servers
 from mailbot.config import ImapConfig
-from mailbot.errors import TransientError, UnreachableError
+from mailbot.errors import LoginRefusedError, TransientError, UnreachableError
 
 FETCH_BATCH = 50
 
@@ -44,19 +45,25 @@ class Mailbox:
 
     def connect(self) -> None:
         cfg = self.cfg
+        client: imapclient.IMAPClient | None = None
         try:
-            context = ssl.create_default_context() if cfg.security != "none" else None
+            context = servers.tls_context(cfg)
             client = imapclient.IMAPClient(
                 cfg.host, port=cfg.port, use_uid=True, ssl=cfg.security == "ssl", ssl_context=context,
                 timeout=self.timeout,
             )
             if cfg.security == "starttls":
                 client.starttls(context)
-            if cfg.username:
-                client.login(cfg.username, cfg.password.value if cfg.password else "")
-        except LoginError as exc:
-            raise UnreachableError(f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None
+            if cfg.username and cfg.auth == "xoauth2":
+                client.oauth2_login(cfg.username, servers.access_token(cfg))
+            elif cfg.username:
+                client.login(cfg.username, servers.password(cfg))
+        except (LoginError, LoginRefusedError) as exc:
+            _shutdown(client)
+            raise LoginRefusedError(
+                f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None
         except (OSError, IMAPClientError, ssl.SSLError) as exc:
+            _shutdown(client)
             raise UnreachableError(f"IMAP server {cfg.host}:{cfg.port} unreachable: {_text(exc)}") from None
         self.client = client
         self.capabilities = frozenset(client.capabilities())
@@ -165,8 +172,18 @@ def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
         box.close()
 
 
+def _shutdown(client: imapclient.IMAPClient | None) -> None:
+    if client is not None:
+        try:
+            client.shutdown()
+        except (OSError, IMAPClientError):
+            pass
+
+
 def _text(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout):
         return "timed out"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return servers.certificate_problem(exc)
     text = str(exc)
     return text if text else type(exc).__name__

@@ -9,9 +9,10 @@ talks SMTP: `smtp.py` drains the outbox.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -20,11 +21,12 @@ from mailbot.archive import Archive
 from mailbot.config import Config, MailboxConfig
 from mailbot.identity import identify
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.limits import DAY, HOUR, Schedule, address_limit, ticket_slot
 from mailbot.matching import tag
 from mailbot.model import Attachment, InboundMessage, Ticket
-from mailbot.render import Renderer, deliverable
+from mailbot.render import Outgoing, Renderer, deliverable
 from mailbot.rules import Rules
-from mailbot.store import Store, ts
+from mailbot.store import OutboxRow, Store, ts
 from mailbot.tokens import make_message_id
 
 TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -75,8 +77,12 @@ class Mailer:
         raise ValueError(audience)
 
     def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
-                now: datetime) -> list[str]:
-        """Render one Send into the outbox, within the caller's transaction; kinds queued."""
+                now: datetime, *, exempt: bool = False) -> list[str]:
+        """Render one Send into the outbox, within the caller's transaction; kinds queued.
+
+        `exempt`: the mail was caused by an authenticated staff or LKPP message, so
+        the loop limits never hold it (SPEC section 5).
+        """
         wanted = self.audience(box, send.to, ticket, msg)
         to = tuple(a for a in wanted if deliverable(a))
         cc = tuple(a for aud in send.cc for a in self.audience(box, aud, ticket, msg) if a not in to and deliverable(a))
@@ -86,15 +92,40 @@ class Mailer:
             self.store.add_event(box.name, ticket_id, now, "mailbot", "send_skipped", mail=send.kind, reason=reason)
             self.log.warning("mail_skipped", mailbox=box.name, kind=send.kind, reason=reason)
             return []
-        if not self.within_limits(box, send, to, ticket, now):
+        limited = send.auto is not None and not exempt
+        when = self.schedule(box, send, (*to, *cc), ticket, now) if limited else Schedule(now)
+        if when.cause:
+            self.limit_reached(box, send, ticket, when, now)
+        if when.send_at is None:
             return []
+        out, attachments, body = self.render(box, send, ticket, msg, when.send_at)
+        path = self.archive.write(box.name, "out", out.raw, now)
+        message_id = out.message_id
+        self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=message_id, kind=send.kind,
+                           mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=limited, now=now,
+                           audience=str(send.to), slot_at=when.send_at, held=when.held)
+        self.store.record_message(
+            mailbox=box.name, message_id=message_id, direction="out", role=str(send.to), ticket_id=ticket_id,
+            kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=ts(now),
+            archive_path=path, size=len(out.raw), attachments=len(attachments), body=body,
+        )
+        detail: dict[str, Any] = {"mail": send.kind, "to": list(out.rcpt), "message_id": message_id}
+        if when.held:
+            detail["held_until"] = ts(when.send_at)
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", **detail)
+        return [send.kind]
+
+    def render(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
+               date: datetime) -> tuple[Outgoing, list[Attachment], str | None]:
+        """The finished message, its attachments and the text it carries."""
+        to = tuple(a for a in self.audience(box, send.to, ticket, msg) if deliverable(a))
+        cc = tuple(a for aud in send.cc for a in self.audience(box, aud, ticket, msg) if a not in to and deliverable(a))
         language = ticket.language if ticket else self.cfg.language
         if not self.renderer.has(send.kind, language):
             language = "id"
         attachments = [*self.attachments(send, ticket, msg), *send.files]
         context = self.context(box, send, ticket, msg, attachments)
-        thread = str(send.to)
-        in_reply_to, references = self.thread_ids(box, ticket, thread, msg)
+        in_reply_to, references = self.thread_ids(box, ticket, str(send.to), msg)
         title = send.title or (ticket.subject if ticket else (msg.subject if msg else ""))
         subject = self.renderer.subject(send.kind, language, tag(box.tag_prefix, ticket.number) if ticket else None,
                                         title)
@@ -103,48 +134,61 @@ class Mailer:
         out = self.renderer.build(
             kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
             to=to, cc=cc, subject=subject, message_id=message_id, in_reply_to=in_reply_to, references=references,
-            date=now, auto=send.auto, attachments=attachments, inline=send.inline,
+            date=date, auto=send.auto, attachments=attachments, inline=send.inline,
             extra_headers={"X-Mailbot-Ticket": ticket.number} if ticket else None,
         )
-        path = self.archive.write(box.name, "out", out.raw, now)
-        self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=message_id, kind=send.kind,
-                           mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=send.auto is not None, now=now)
-        self.store.record_message(
-            mailbox=box.name, message_id=message_id, direction="out", role=thread, ticket_id=ticket_id,
-            kind=send.kind, sender=box.address, recipients=",".join(out.rcpt), subject=out.subject, at=ts(now),
-            archive_path=path, size=len(out.raw), attachments=len(attachments), body=context.get("text") or None,
-        )
-        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", mail=send.kind, to=list(out.rcpt),
-                             message_id=message_id)
-        return [send.kind]
+        return out, attachments, context.get("text") or None
 
-    def within_limits(self, box: MailboxConfig, send: Send, to: tuple[str, ...], ticket: Ticket | None,
-                      now: datetime) -> bool:
-        """SPEC section 5: autoreply_limit per address and a per-ticket hourly cap."""
-        hour_ago = now - timedelta(hours=1)
+    def render_detached(self, box: MailboxConfig, send: Send, now: datetime) -> OutboxRow:
+        """A mail for SMTP that never touches the store (alerts about the store itself)."""
+        out, _, _ = self.render(box, send, None, None, now)
+        return OutboxRow(0, box.name, None, out.message_id, send.kind, box.address, out.rcpt, out.raw, 0, now,
+                         str(send.to))
+
+    def internal(self, box: MailboxConfig, address: str) -> bool:
+        """The unit's own people, its own address and LKPP: never counted by the loop limits."""
+        address = address.lower()
+        return (address == box.address or address in box.staff or address == box.staff_notify
+                or address in box.coordinators or address in box.heads
+                or address == self.cfg.escalation.address
+                or any(fnmatch.fnmatchcase(address, p) for p in self.cfg.escalation.senders))
+
+    def schedule(self, box: MailboxConfig, send: Send, rcpt: tuple[str, ...], ticket: Ticket | None,
+                 now: datetime) -> Schedule:
+        """SPEC section 5: when an automatic mail may go, if at all."""
+        for address in (a for a in rcpt if not self.internal(box, a)):
+            reason = address_limit(address, self.store.auto_sent_to(address, now - HOUR),
+                                   self.store.auto_sent_to(address, now - DAY), self.cfg.autoreply_limit)
+            if reason:
+                return Schedule(None, reason=reason, cause=f"address:{address}")
+        if send.to is Audience.REQUESTER and ticket is not None and ticket.id is not None:
+            cap = self.cfg.limits.ticket_mails_per_hour
+            slot = ticket_slot(now, self.store.limited_slots(ticket.id, str(Audience.REQUESTER), now - HOUR), cap)
+            if slot > now:
+                return Schedule(slot, held=True, cause=f"ticket:{ticket.number}",
+                                reason=f"limit of {cap} automatic mails per hour to the requester of this ticket")
+        return Schedule(now)
+
+    def limit_reached(self, box: MailboxConfig, send: Send, ticket: Ticket | None, when: Schedule,
+                      now: datetime) -> None:
+        """Record a held or unsent mail on the ticket; alert coordinators once a day per cause."""
         ticket_id = ticket.id if ticket else None
-        reason = None
-        answers_sender = bool(send.auto) and send.to in (Audience.REQUESTER, Audience.SENDER)
-        if answers_sender and any(self.store.auto_sent_to(a, hour_ago) >= self.cfg.autoreply_limit for a in to):
-            reason = f"autoreply_limit of {self.cfg.autoreply_limit} per hour reached for {', '.join(to)}"
-        cap = self.cfg.limits.ticket_mails_per_hour
-        if reason is None and ticket_id is not None and self.store.sent_for_ticket(ticket_id, hour_ago) >= cap:
-            reason = f"limit of {cap} mails per hour on this ticket reached"
-        if reason is None:
-            return True
-        self.store.add_event(box.name, ticket_id, now, "mailbot", "send_suppressed", mail=send.kind, reason=reason)
-        self.log.warning("mail_suppressed", mailbox=box.name, kind=send.kind, reason=reason)
-        key = ",".join(to) if send.to in (Audience.REQUESTER, Audience.SENDER) else f"ticket:{ticket_id}"
-        if not self.store.event_exists(box.name, "rate_limit_alerted", hour_ago, key=key):
-            self.store.add_event(box.name, ticket_id, now, "mailbot", "rate_limit_alerted", key=key)
-            alert = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED, context={"reason": reason})
-            self._enqueue_alert(box, alert, ticket, now)
-        return False
-
-    def _enqueue_alert(self, box: MailboxConfig, send: Send, ticket: Ticket | None, now: datetime) -> None:
-        # Alerts are not held to the ticket's cap (they report on it), so queue them detached.
-        detached = replace(ticket, id=None) if ticket else None
-        self.enqueue(box, send, detached, None, now)
+        kind = "send_held" if when.held else "send_suppressed"
+        detail: dict[str, Any] = {"mail": send.kind, "reason": when.reason}
+        if when.held and when.send_at is not None:
+            detail["until"] = ts(when.send_at)
+        self.store.add_event(box.name, ticket_id, now, "mailbot", kind, **detail)
+        self.log.warning("mail_" + ("held" if when.held else "suppressed"), mailbox=box.name, kind=send.kind,
+                         reason=when.reason)
+        if self.store.event_exists(box.name, "rate_limit_alerted", now - DAY, key=when.cause):
+            return
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "rate_limit_alerted", key=when.cause)
+        until = when.send_at.astimezone(self.cfg.timezone).strftime("%Y-%m-%d %H:%M") if when.held and when.send_at else ""
+        alert = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED,
+                     context={"reason": when.reason, "held": when.held, "until": until,
+                              "address": when.cause.partition(":")[2] if when.cause.startswith("address:") else ""})
+        # Detached from the ticket's own thread counts; the coordinators are internal, never limited.
+        self.enqueue(box, alert, replace(ticket, id=None) if ticket else None, None, now)
 
     def context(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
                 attachments: list[Attachment]) -> dict[str, Any]:

@@ -88,7 +88,7 @@ class InboundMessage:
     attachments: tuple[Attachment, ...]
     auto_reason: str | None  # why this is automatic mail (SPEC section 5); None = human
     is_bounce: bool
-    bounced_ids: tuple[str, ...]  # Message-IDs of the original mail a bounce reports on
+    bounced_ids: tuple[str, ...]  # Message-IDs of the original mail a bounce (or bounce-like mail) quotes
     auth_results: tuple[str, ...]  # Authentication-Results values, topmost first
     return_path: str | None
     size: int

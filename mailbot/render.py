@@ -39,7 +39,7 @@ SUBJECT_LABELS: dict[str, dict[str, str]] = {
         "forward_info": "Data tambahan:", "staff_lkpp": "Balasan LKPP:", "relay": "", "status_user": "Status:",
         "overdue_staff": "Melewati batas waktu:", "overdue_lkpp": "Permintaan status:", "remind_lkpp": "Pengingat:",
         "remind_user": "Pengingat:", "digest": "Ringkasan harian", "rate_limited": "Batas pengiriman tercapai:",
-        "system_alert": "Peringatan sistem:",
+        "system_alert": "Peringatan sistem:", "delivery_failed": "Email tidak terkirim:",
     },
     "en": {
         "ack": "", "staff_new": "New ticket:", "staff_update": "Update:", "staff_reply": "",
@@ -50,7 +50,7 @@ SUBJECT_LABELS: dict[str, dict[str, str]] = {
         "forward_info": "Additional data:", "staff_lkpp": "LKPP reply:", "relay": "", "status_user": "Status:",
         "overdue_staff": "Overdue:", "overdue_lkpp": "Status request:", "remind_lkpp": "Reminder:",
         "remind_user": "Reminder:", "digest": "Daily digest", "rate_limited": "Sending limit reached:",
-        "system_alert": "System alert:",
+        "system_alert": "System alert:", "delivery_failed": "Mail not delivered:",
     },
 }
 

@@ -1,115 +1,285 @@
-"""The only module that talks SMTP (through aiosmtplib): it drains the outbox.
+"""The only module that talks SMTP (through aiosmtplib).
 
-A row is marked sent only after the server accepted it. Temporary failures (4xx,
-connection problems) are retried with exponential backoff; a permanent rejection of
-every recipient (5xx) marks the row failed and is recorded.
+Replies are read as RFC 5321 and MTAs such as Postfix read them: every 4xx reply, a
+refused connection, a time-out or a dropped session is temporary; only a 5xx reply
+to RCPT or DATA is final, for that recipient or message. Refusals at the session
+level (greeting, EHLO, STARTTLS, AUTH, MAIL FROM) say nothing about one message but
+about the server or our configuration: they are temporary for every mail, and the
+outbox watch tells the operator.
+
+One connection is kept and reused for many mails (at most `max_connections` at
+once); `deliver` calls back after each mail, so the caller records it at once and a
+crash resends at most the mail in flight. A session the server closes (421, a
+dropped connection) is reopened once for the next mail.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import aiosmtplib
 
+from mailbot import servers
 from mailbot.config import ServerConfig
-from mailbot.errors import UnreachableError
+from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.store import OutboxRow
 
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=1)
-MAX_ATTEMPTS = 20
+CLOSING = 421  # "service not available, closing transmission channel"
 
 
 @dataclass(frozen=True)
-class SendResult:
+class Delivery:
+    """What the server said about one outbox row, per recipient."""
+
     row: OutboxRow
-    ok: bool
-    permanent: bool = False
-    error: str = ""
+    accepted: tuple[str, ...] = ()
+    deferred: tuple[tuple[str, str], ...] = ()  # (recipient, temporary reason): try again
+    refused: tuple[tuple[str, str], ...] = ()  # (recipient, the server's 5xx answer): final
+
+    @classmethod
+    def all_deferred(cls, row: OutboxRow, reason: str) -> Delivery:
+        return cls(row, deferred=tuple((r, reason) for r in row.rcpt))
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at one hour."""
-    return min(BACKOFF_BASE * (2 ** max(attempts, 0)), BACKOFF_MAX)
+class SessionError(Exception):
+    """The server cannot take mail from us now (connect, greeting, TLS, login)."""
+
+    def __init__(self, message: str, *, login_refused: bool = False, answer: str = "") -> None:
+        super().__init__(message)
+        self.login_refused = login_refused
+        self.answer = answer
+
+
+class _Dropped(Exception):
+    """The session ended in the middle of a mail; the mail was not accepted."""
 
 
 def _client(cfg: ServerConfig, timeout: float) -> aiosmtplib.SMTP:
-    context = ssl.create_default_context() if cfg.security != "none" else None
+    """A client that verifies the certificate against the system CAs or `ca_file`."""
     return aiosmtplib.SMTP(
         hostname=cfg.host, port=cfg.port, use_tls=cfg.security == "ssl",
-        start_tls=cfg.security == "starttls", tls_context=context, timeout=timeout,
+        start_tls=cfg.security == "starttls", tls_context=servers.tls_context(cfg), timeout=timeout,
     )
 
 
-async def _send_all(cfg: ServerConfig, rows: list[OutboxRow], timeout: float) -> list[SendResult]:
-    results: list[SendResult] = []
-    client = _client(cfg, timeout)
+async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
+    """AUTH with a password (PLAIN/LOGIN) or an OAuth2 token (XOAUTH2, Microsoft 365).
+
+    Every refusal, a missing token included, is an SMTPAuthenticationError.
+    """
+    if client.is_ehlo_or_helo_needed:  # after STARTTLS the extensions are known only anew
+        await client.ehlo()
+    if cfg.auth != "xoauth2":
+        await client.login(cfg.username or "", servers.password(cfg))
+        return
     try:
-        await client.connect()
-        if cfg.username:
-            await client.login(cfg.username, cfg.password.value if cfg.password else "")
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        permanent = isinstance(exc, aiosmtplib.SMTPAuthenticationError)
-        return [SendResult(r, False, False, f"{'login refused' if permanent else 'connect failed'}: {exc}")
-                for r in rows]
-    try:
-        for row in rows:
-            try:
-                errors, _ = await client.sendmail(row.mail_from, list(row.rcpt), row.raw)
-                # partial rejections: the accepted recipients have it; record the rest
-                failed = ", ".join(f"{a}: {e}" for a, e in errors.items()) if errors else ""
-                results.append(SendResult(row, True, False, failed))
-            except aiosmtplib.SMTPRecipientsRefused as exc:
-                results.append(SendResult(row, False, True, f"all recipients refused: {exc}"))
-            except aiosmtplib.SMTPResponseException as exc:
-                results.append(SendResult(row, False, exc.code >= 500, f"{exc.code} {exc.message}"))
-            except (aiosmtplib.SMTPException, OSError) as exc:
-                results.append(SendResult(row, False, False, str(exc) or type(exc).__name__))
-                break
-    finally:
-        try:
-            await client.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            pass
-    done = {r.row.id for r in results}
-    results += [SendResult(r, False, False, "not tried: connection lost") for r in rows if r.id not in done]
-    return results
+        initial = servers.xoauth2_initial_response(cfg.username or "", servers.access_token(cfg))
+    except LoginRefusedError as exc:
+        raise aiosmtplib.SMTPAuthenticationError(535, str(exc)) from None
+    response = await client.execute_command(b"AUTH", b"XOAUTH2", initial.encode("ascii"))
+    if response.code == 334:  # a base64 JSON error challenge; an empty line fetches the verdict
+        response = await client.execute_command(b"")
+    if response.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
 
 
-def send_rows(cfg: ServerConfig, rows: list[OutboxRow], timeout: float = 30.0) -> list[SendResult]:
-    """Send rows over one connection; one result per row."""
-    if not rows:
-        return []
-    return asyncio.run(_send_all(cfg, rows, timeout))
+def _text(exc: BaseException) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:  # aiosmtplib wraps the ssl error of a refused certificate
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return servers.certificate_problem(cause)
+        cause = cause.__cause__ or cause.__context__
+    return str(exc) or type(exc).__name__
 
 
-def probe(cfg: ServerConfig, timeout: float = 10.0) -> str:
-    """Connect (and log in); a description, or UnreachableError."""
+def _answer(exc: aiosmtplib.SMTPResponseException) -> str:
+    return f"{exc.code} {exc.message}".strip()
 
-    async def run() -> str:
-        client = _client(cfg, timeout)
+
+class _Session:
+    """One kept SMTP connection, opened on demand."""
+
+    def __init__(self, cfg: ServerConfig, timeout: float) -> None:
+        self.cfg = cfg
+        self.timeout = timeout
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def open(self) -> aiosmtplib.SMTP:
+        if self.client is not None and self.client.is_connected:
+            return self.client
+        client = _client(self.cfg, self.timeout)
         try:
             await client.connect()
-            if cfg.username and client.supports_extension("auth"):
-                await client.login(cfg.username, cfg.password.value if cfg.password else "")
-            return f"SMTP {cfg.host}:{cfg.port} ok ({cfg.security})"
-        finally:
+            if self.cfg.username:
+                await _login(client, self.cfg)
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            await _quietly_close(client)
+            raise SessionError(f"login as {self.cfg.username} refused: {_answer(exc)}", login_refused=True,
+                               answer=_answer(exc)) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            await _quietly_close(client)
+            raise SessionError(f"server refused the session: {_answer(exc)}") from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await _quietly_close(client)
+            raise SessionError(f"connect failed: {_text(exc)}") from None
+        self.client = client
+        return client
+
+    async def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
             try:
                 await client.quit()
             except (aiosmtplib.SMTPException, OSError):
-                pass
+                await _quietly_close(client)
+
+    async def send(self, row: OutboxRow) -> Delivery:
+        """MAIL, RCPT per recipient, DATA; raises `_Dropped` when the session ends."""
+        client = await self.open()
+        try:
+            return await self._transaction(client, row)
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code == CLOSING:
+                raise _Dropped(_answer(exc)) from None
+            raise
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise _Dropped(str(exc) or type(exc).__name__) from None
+
+    async def _transaction(self, client: aiosmtplib.SMTP, row: OutboxRow) -> Delivery:
+        options = ["BODY=8BITMIME"] if not row.raw.isascii() and client.supports_extension("8bitmime") else []
+        try:
+            await client.mail(row.mail_from, options=options)
+        except aiosmtplib.SMTPSenderRefused as exc:
+            if exc.code == CLOSING:
+                raise
+            await _reset(client)
+            return Delivery.all_deferred(row, f"MAIL FROM refused: {_answer(exc)}")
+        accepted: list[str] = []
+        deferred: list[tuple[str, str]] = []
+        refused: list[tuple[str, str]] = []
+        for rcpt in row.rcpt:
+            try:
+                await client.rcpt(rcpt)
+                accepted.append(rcpt)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                if exc.code == CLOSING:
+                    raise
+                (refused if exc.code >= 500 else deferred).append((rcpt, _answer(exc)))
+        if not accepted:
+            await _reset(client)
+            return Delivery(row, (), tuple(deferred), tuple(refused))
+        try:
+            await client.data(row.raw)
+        except aiosmtplib.SMTPDataError as exc:
+            if exc.code == CLOSING:
+                raise
+            await _reset(client)
+            failed = [(a, _answer(exc)) for a in accepted]
+            if exc.code >= 500:
+                return Delivery(row, (), tuple(deferred), tuple(refused + failed))
+            return Delivery(row, (), tuple(deferred + failed), tuple(refused))
+        return Delivery(row, tuple(accepted), tuple(deferred), tuple(refused))
+
+
+async def _reset(client: aiosmtplib.SMTP) -> None:
+    try:
+        await client.rset()
+    except (aiosmtplib.SMTPException, OSError):
+        pass
+
+
+async def _quietly_close(client: aiosmtplib.SMTP) -> None:
+    try:
+        client.close()
+    except (aiosmtplib.SMTPException, OSError):
+        pass
+
+
+class _Feed:
+    """Rows handed out one at a time to the workers; a row given back goes first."""
+
+    def __init__(self, rows: Iterator[OutboxRow]) -> None:
+        self.rows = rows
+        self.returned: list[OutboxRow] = []
+
+    def next(self) -> OutboxRow | None:
+        if self.returned:
+            return self.returned.pop()
+        return next(self.rows, None)
+
+
+async def _send_one(session: _Session, row: OutboxRow) -> Delivery:
+    """One mail; a session the server closed is reopened once for it."""
+    for attempt in (1, 2):
+        try:
+            return await session.send(row)
+        except _Dropped as exc:
+            await session.close()
+            if attempt == 2:
+                return Delivery.all_deferred(row, f"connection lost: {exc}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Callable[[Delivery], None],
+                   should_stop: Callable[[], bool], max_connections: int, timeout: float) -> None:
+    feed = _Feed(rows)
+    alive = max(1, max_connections)
+
+    async def worker() -> None:
+        nonlocal alive
+        session = _Session(cfg, timeout)
+        down: str | None = None  # why this worker, the last one, cannot open a session
+        try:
+            while not should_stop() and (row := feed.next()) is not None:
+                if down is None:
+                    try:
+                        await session.open()
+                    except SessionError as exc:
+                        if alive > 1:
+                            feed.returned.append(row)  # another session may still work
+                            return
+                        down = str(exc)
+                if down is not None:
+                    on_result(Delivery.all_deferred(row, down))
+                    continue
+                on_result(await _send_one(session, row))
+        finally:
+            alive -= 1
+            await session.close()
+
+    await asyncio.gather(*(worker() for _ in range(alive)))
+
+
+def deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Callable[[Delivery], None], *,
+            should_stop: Callable[[], bool] = lambda: False, max_connections: int = 1,
+            timeout: float = 30.0) -> None:
+    """Send rows over kept connections, calling `on_result` after each one.
+
+    Rows are pulled from `rows` only when a connection is free, so a large backlog is
+    never held in memory. When no session can be opened, every remaining row is
+    reported deferred without being tried, so a down server costs one time-out.
+    """
+    asyncio.run(_deliver(cfg, rows, on_result, should_stop, max_connections, timeout))
+
+
+def probe(cfg: ServerConfig, timeout: float = 10.0) -> str:
+    """Connect and log in; a description, LoginRefusedError or UnreachableError."""
+
+    async def run() -> str:
+        session = _Session(cfg, timeout)
+        try:
+            await session.open()
+            return f"SMTP {cfg.host}:{cfg.port} ok ({cfg.security}{', ' + cfg.auth if cfg.username else ''})"
+        finally:
+            await session.close()
 
     try:
         return asyncio.run(run())
-    except (aiosmtplib.SMTPException, OSError) as exc:
+    except SessionError as exc:
+        if exc.login_refused:
+            raise LoginRefusedError(
+                f"SMTP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {exc.answer}") from None
         raise UnreachableError(f"SMTP server {cfg.host}:{cfg.port} unreachable: {exc}") from None
-
-
-def retry_at(now: datetime, attempts: int, permanent: bool) -> datetime | None:
-    """When to try again, or None to give up."""
-    if permanent or attempts + 1 >= MAX_ATTEMPTS:
-        return None
-    return now + backoff(attempts)

@@ -128,7 +128,8 @@ def _v3(db: sqlite_utils.Database) -> None:
     for column in ("contact_name", "contact_org", "contact_address", "contact_phone"):
         tickets.add_column(column, str)
     outbox = db.table("outbox")
-    outbox.add_column("audience", str)
+    outbox.add_column("audience", str)  # requester | staff | coordinators | heads | lkpp | sender
+    outbox.add_column("slot_at", str)  # when the loop limits let it go (its first send time)
     outbox.add_column("held", int, not_null_default=0)  # 1: held back by a loop limit
     outbox.add_column("rcpt_done", str)  # JSON list of recipients already accepted
     outbox.add_column("failed_at", str)
@@ -151,6 +152,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 @dataclass(frozen=True)
 class OutboxRow:
+    """One mail waiting in the outbox; `rcpt` are the recipients still to be accepted."""
+
     id: int
     mailbox: str
     ticket_id: int | None
@@ -160,14 +163,23 @@ class OutboxRow:
     rcpt: tuple[str, ...]
     raw: bytes
     attempts: int
+    created_at: datetime
+    audience: str
+
+
+def _outbox_row(r: dict[str, Any]) -> OutboxRow:
+    return OutboxRow(r["id"], r["mailbox"], r["ticket_id"], r["message_id"], r["kind"], r["mail_from"],
+                     tuple(json.loads(r["rcpt"])), r["raw"], r["attempts"],
+                     parse_ts(r["created_at"]) or datetime.now(UTC), r["audience"] or "")
 
 
 class Store:
     """Tickets, messages, history, outbox and IMAP state in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout: float = 30.0) -> None:
+        """`busy_timeout`: how long a write waits for another writer before it fails."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -197,9 +209,31 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Store]:
-        """One transaction: everything a message causes commits together or not at all."""
-        with self.db.atomic():
+        """One transaction: everything a message causes commits together or not at all.
+
+        It takes the write lock at once (BEGIN IMMEDIATE): a deferred transaction that
+        read first could not wait for a busy writer (SQLite answers "locked" at once
+        rather than deadlock), while this one waits up to the busy timeout. Nested
+        units are savepoints.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     # --- tickets ---------------------------------------------------------------------
 
@@ -295,6 +329,15 @@ class Store:
                              [mailbox, message_id])
         return "quarantined" if any(True for _ in rows) else None
 
+    def sent_any(self, mailbox: str, message_ids: tuple[str, ...]) -> bool:
+        """Whether mailbot sent a mail with one of these Message-IDs from this mailbox."""
+        if not message_ids:
+            return False
+        marks = ",".join("?" * len(message_ids))
+        rows = self.db.query(f"select 1 from messages where mailbox = ? and direction = 'out' and message_id in ({marks}) "
+                             "limit 1", [mailbox, *message_ids])
+        return any(True for _ in rows)
+
     def tickets_citing(self, mailbox: str, message_ids: tuple[str, ...]) -> list[int]:
         """Ticket ids of stored messages with these Message-IDs, in the order cited."""
         found: list[int] = []
@@ -342,13 +385,18 @@ class Store:
     # --- outbox ---------------------------------------------------------------------
 
     def enqueue(self, *, mailbox: str, ticket_id: int | None, message_id: str, kind: str, mail_from: str,
-                rcpt: tuple[str, ...], raw: bytes, auto: bool, now: datetime) -> int:
+                rcpt: tuple[str, ...], raw: bytes, auto: bool, now: datetime, audience: str = "",
+                slot_at: datetime | None = None, held: bool = False) -> int:
+        """Queue one mail. `auto` marks mail the loop limits count; `slot_at` is when
+        it may go (later than `now` when a limit holds it)."""
+        slot = ts(slot_at or now)
         table = self.db.table("outbox")
         table.insert(
             {
                 "mailbox": mailbox, "ticket_id": ticket_id, "message_id": message_id, "kind": kind,
                 "mail_from": mail_from, "rcpt": json.dumps(list(rcpt)), "raw": raw, "auto": int(auto),
-                "created_at": ts(now), "status": "pending", "attempts": 0, "next_attempt_at": ts(now),
+                "created_at": ts(now), "status": "pending", "attempts": 0, "next_attempt_at": slot,
+                "audience": audience, "slot_at": slot, "held": int(held),
             }
         )
         outbox_id = int(table.last_pk)  # type: ignore[arg-type]
@@ -357,39 +405,53 @@ class Store:
         return outbox_id
 
     def auto_sent_to(self, address: str, since: datetime) -> int:
+        """Mail counted by the loop limits queued to `address` since then."""
         rows = self.db.query(
             "select count(*) as n from outbox_rcpt where address = ? and auto = 1 and at >= ?", [address.lower(), ts(since)]
         )
         return int(next(iter(rows))["n"])
 
-    def sent_for_ticket(self, ticket_id: int, since: datetime) -> int:
+    def limited_slots(self, ticket_id: int, audience: str, since: datetime) -> list[datetime]:
+        """Send times of the limited mail of a ticket's audience from `since` on, oldest first."""
         rows = self.db.query(
-            "select count(*) as n from outbox where ticket_id = ? and created_at >= ?", [ticket_id, ts(since)]
-        )
-        return int(next(iter(rows))["n"])
+            "select slot_at from outbox where ticket_id = ? and audience = ? and auto = 1 and slot_at >= ? "
+            "order by slot_at", [ticket_id, audience, ts(since)])
+        return [parse_ts(r["slot_at"]) for r in rows]  # type: ignore[misc]
 
-    def due_outbox(self, now: datetime, mailbox: str | None = None) -> list[OutboxRow]:
-        sql = "select * from outbox where status = 'pending' and next_attempt_at <= ?"
-        args: list[Any] = [ts(now)]
-        if mailbox:
-            sql, args = sql + " and mailbox = ?", [*args, mailbox]
-        return [
-            OutboxRow(r["id"], r["mailbox"], r["ticket_id"], r["message_id"], r["kind"], r["mail_from"],
-                      tuple(json.loads(r["rcpt"])), r["raw"], r["attempts"])
-            for r in self.db.query(sql + " order by id", args)
-        ]
+    def due_outbox_ids(self, now: datetime, mailboxes: tuple[str, ...]) -> list[int]:
+        """Ids of pending mail due at `now`, oldest first (the rows themselves load lazily)."""
+        marks = ",".join("?" * len(mailboxes))
+        rows = self.db.query(
+            f"select id from outbox where status = 'pending' and next_attempt_at <= ? and mailbox in ({marks}) "
+            "order by id", [ts(now), *mailboxes])
+        return [r["id"] for r in rows]
 
-    def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        self.db.table("outbox").update(outbox_id, {"status": "sent", "sent_at": ts(now), "last_error": None})
+    def outbox_rows(self, ids: list[int]) -> list[OutboxRow]:
+        """The pending rows among `ids`, in the order given."""
+        marks = ",".join("?" * len(ids))
+        found = {r["id"]: _outbox_row(r) for r in self.db.query(
+            f"select * from outbox where status = 'pending' and id in ({marks})", ids)}
+        return [found[i] for i in ids if i in found]
 
-    def mark_failed_attempt(self, outbox_id: int, error: str, retry_at: datetime | None) -> None:
+    def outbox_accepted(self, outbox_id: int, addresses: tuple[str, ...]) -> None:
         row = self.db.table("outbox").get(outbox_id)
-        update: dict[str, Any] = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
-        if retry_at is None:
-            update["status"] = "failed"
-        else:
-            update["next_attempt_at"] = ts(retry_at)
-        self.db.table("outbox").update(outbox_id, update)
+        done = [*json.loads(row["rcpt_done"] or "[]"), *addresses]
+        self.db.table("outbox").update(outbox_id, {"rcpt_done": json.dumps(done)})
+
+    def outbox_retry(self, outbox_id: int, remaining: tuple[str, ...], error: str, retry_at: datetime) -> None:
+        """Try the recipients not yet accepted again at `retry_at`."""
+        self.db.execute(
+            "update outbox set rcpt = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? where id = ?",
+            [json.dumps(list(remaining)), error[:500], ts(retry_at), outbox_id])
+
+    def outbox_finish(self, outbox_id: int, at: datetime, error: str | None = None) -> None:
+        """No recipient left to try: `sent` when one at least accepted it, else `failed`."""
+        self.db.execute(
+            "update outbox set status = case when coalesce(rcpt_done, '[]') != '[]' then 'sent' else 'failed' end, "
+            "sent_at = case when coalesce(rcpt_done, '[]') != '[]' then ? end, "
+            "failed_at = case when coalesce(rcpt_done, '[]') = '[]' then ? end, "
+            "last_error = ?, attempts = attempts + 1 where id = ?",
+            [ts(at), ts(at), error[:500] if error else None, outbox_id])
 
     def outbox_counts(self) -> dict[str, int]:
         return {r["status"]: r["n"] for r in self.db.query("select status, count(*) as n from outbox group by status")}
@@ -431,7 +493,13 @@ class Store:
         if next_due is None:
             self.db.execute("update timers set active = 0, step = ? where id = ?", [step, timer_id])
         else:
-            self.db.execute("update timers set step = ?, due_at = ? where id = ?", [step, ts(next_due), timer_id])
+            self.db.execute("update timers set step = ?, due_at = ?, error = null where id = ?",
+                            [step, ts(next_due), timer_id])
+
+    def timer_failed(self, timer_id: int, error: str, retry_at: datetime) -> None:
+        """A timer whose firing failed: its reason kept, tried again at `retry_at`."""
+        self.db.execute("update timers set error = ?, failures = failures + 1, due_at = ? where id = ?",
+                        [error, ts(retry_at), timer_id])
 
     def meta(self, key: str) -> str | None:
         rows = list(self.db.query("select value from meta where key = ?", [key]))

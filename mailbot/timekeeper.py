@@ -8,9 +8,11 @@ goes out once and survives restarts (SPEC section 6). It also queues the daily d
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -33,6 +35,13 @@ from mailbot.reports.monthly import send_monthly_summary
 from mailbot.rules import Rules
 from mailbot.store import Store, parse_ts
 from mailbot.worktime import WorkCalendar
+
+STORAGE_ERRORS = (sqlite3.Error, OSError)  # not a timer's fault: the sweep stops for the caller
+
+
+def backoff(failures: int) -> timedelta:
+    """A failed timer is tried again after 5 min, 10 min, ... at most every 6 hours."""
+    return min(timedelta(minutes=5) * (2 ** min(failures, 10)), timedelta(hours=6))
 
 
 class Timekeeper:
@@ -60,15 +69,66 @@ class Timekeeper:
             self.store.set_timer(new.mailbox, new.id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
 
     def sweep(self) -> dict[str, int]:
-        """Fire every due timer once, then the daily digest and the monthly summary when due."""
+        """Fire every due timer once, then the daily digest and the monthly summary when due
+        (SPEC sections 6 and 10).
+
+        Each timer and each digest is its own failure boundary: one that fails (an
+        operator's broken template, say) is marked failed with its reason and tried
+        again later, the coordinators are told once, and the others still fire.
+        Storage errors are not one timer's fault: they end the sweep for the caller.
+        """
         now = self.clock()
         fired = digests = reports = 0
         for box in self.cfg.mailboxes:
             for row in self.store.due_timers(box.name, now):
-                fired += self.fire_timer(box, row, now)
-            digests += self.send_digest(box, now)
+                try:
+                    fired += self.fire_timer(box, row, now)
+                except STORAGE_ERRORS:
+                    raise
+                except Exception as exc:
+                    self.log.exception("timer_failed", mailbox=box.name, timer=row["kind"], ticket_id=row["ticket_id"])
+                    self.timer_failed(box, row, now, exc)
+            try:
+                digests += self.send_digest(box, now)
+            except STORAGE_ERRORS:
+                raise
+            except Exception as exc:
+                self.log.exception("digest_failed", mailbox=box.name)
+                self.alert_once(box, now, f"alerted:digest:{box.name}", now.astimezone(self.calendar.tz).date().isoformat(),
+                                f"Ringkasan harian tidak dapat dibuat: {type(exc).__name__}: {exc}")
             reports += send_monthly_summary(self, box, now)
         return {"timers": fired, "digests": digests, "reports": reports}
+
+    def timer_failed(self, box: MailboxConfig, row: dict[str, Any], now: datetime, exc: Exception) -> None:
+        """Mark the timer failed with its reason and try it again later; alert once a day per cause."""
+        reason = f"{type(exc).__name__}: {exc}"[:500]
+        retry = now + backoff(row.get("failures") or 0)
+        with self.store.unit_of_work():
+            self.store.timer_failed(row["id"], reason, retry)
+            ticket = self.store.ticket_by_id(row["ticket_id"])
+            number = ticket.number if ticket else "?"
+            self.store.add_event(box.name, row["ticket_id"], now, "mailbot", "timer_failed", timer=row["kind"],
+                                 reason=reason, retry_at=retry.isoformat())
+        # Once a day per cause: the same broken template fails every timer that uses it.
+        cause = hashlib.sha256(reason.encode()).hexdigest()[:16]
+        self.alert_once(box, now, f"alerted:timer:{box.name}:{cause}", now.astimezone(self.calendar.tz).date().isoformat(),
+                        f"Tenggat {row['kind']} tiket {number} gagal diproses: {reason}. "
+                        f"mailbot mencobanya lagi secara berkala; mohon periksa template/aturan operator.")
+
+    def alert_once(self, box: MailboxConfig, now: datetime, key: str, value: str, reason: str) -> None:
+        """A system alert to the coordinators unless `key` already holds `value`."""
+        try:
+            if self.store.meta(key) == value:
+                return
+            with self.store.unit_of_work():
+                send = Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED,
+                            context={"reason": reason, "items": []})
+                self.mailer.enqueue(box, send, None, None, now)
+                self.store.set_meta(key, value)
+        except STORAGE_ERRORS:
+            raise
+        except Exception:
+            self.log.exception("alert_failed", mailbox=box.name, key=key)
 
     def fire_timer(self, box: MailboxConfig, row: dict[str, Any], now: datetime) -> int:
         """One due timer in one transaction: its mail, its history, its next due time."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailbot.localmail import DOVECOT, LocalMailServers, dovecot_available
+from tests.localmail import DOVECOT, LocalMailServers, dovecot_available
 
 USERS = (
     "lpse@lpse.test",

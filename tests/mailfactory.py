@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from mailbot.localmail import LocalMailServers
+from tests.localmail import LocalMailServers
 
 UNIT = "lpse@lpse.test"
 STAFF = ("staff1@lpse.test", "staff2@lpse.test")

@@ -88,21 +88,27 @@ def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     path = unreachable_config(tmp_path, poll_seconds=1)
     proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    lines: list[str] = []
     try:
-        time.sleep(3.5)
+        assert proc.stdout is not None
+        while sum('"retrying_later"' in line for line in lines) < 2:  # two waits, however slow the start
+            line = proc.stdout.readline().decode()
+            assert line, "the daemon exited early"
+            lines.append(line)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
-    events = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    events = [json.loads(line) for line in "".join(lines).splitlines() + out.decode().splitlines()
+              if line.startswith("{")]
     names = [e["event"] for e in events]
     assert names.count("mailbox_unavailable") >= 2
     waits = [e["seconds"] for e in events if e["event"] == "retrying_later"]
     assert waits[:2] == [2, 4]
     assert names[-1] == "daemon_stopped"
-    assert "s3cr3t-imap-pw" not in out.decode() + err.decode()  # secrets never reach the log
+    assert "s3cr3t-imap-pw" not in "".join(lines) + out.decode() + err.decode()  # secrets never reach the log
 
 
 def test_daemon_answers_new_mail_through_idle(fresh_mailboxes, tmp_path):
@@ -154,3 +160,32 @@ def test_check_reports_a_bad_rule_with_file_rule_and_field(tmp_path, capsys):
     assert cli.main(["--config", str(path), "check"]) == 78
     err = capsys.readouterr().err
     assert "lkpp.yaml" in err and "lkpp-broken" in err and "pattern" in err
+
+
+def test_check_names_a_data_location_it_cannot_write(tmp_path, capsys):
+    """`check` tries the database, archive and key locations; a bad one exits 78 naming the path."""
+    path = unreachable_config(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be\n")
+    data = yaml.safe_load(path.read_text())
+    data["archive_dir"] = str(blocker / "archive")
+    write(tmp_path, data)
+    assert cli.main(["--config", str(path), "check"]) == 78
+    out = capsys.readouterr().out
+    assert f"archive_dir: FAILED: cannot create {blocker / 'archive'}: {blocker} is not a folder" in out
+    assert f"database: ok ({tmp_path / 'db.sqlite'})" in out
+    assert "t: imap FAILED" in out  # every problem is still reported
+
+
+def test_check_with_a_refused_imap_login_exits_77(fresh_mailboxes, tmp_path, capsys):
+    """A wrong password is a refused login (77), not an unreachable server (69)."""
+    from tests.mailfactory import write_config
+
+    path = write_config(fresh_mailboxes, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"]["password"] = "wrong-password"
+    path.write_text(yaml.safe_dump(data))
+    assert cli.main(["--config", str(path), "check"]) == 77
+    out = capsys.readouterr().out
+    assert "t: imap FAILED: IMAP login to 127.0.0.1:" in out and "refused" in out
+    assert "wrong-password" not in out

@@ -125,3 +125,134 @@ def test_round_trip_of_yaml_dates(tmp_path):
     data["calendar"] = {"extra_holidays": ["2026-12-31"]}
     path.write_text(yaml.safe_dump(data).replace("'2026-12-31'", "2026-12-31"))
     assert load_config(path).calendar.extra_holidays == ("2026-12-31",)
+
+
+# --- operations: systemd paths, credentials, TLS and OAuth2 (issue 11) ---------------
+
+
+def test_relative_data_paths_follow_state_directory(tmp_path, monkeypatch):
+    """Under systemd (StateDirectory=) relative data paths land in $STATE_DIRECTORY."""
+    state = tmp_path / "var-lib-mailbot"
+    monkeypatch.setenv("STATE_DIRECTORY", f"{state}:/var/lib/other")
+    data = minimal() | {"database": "mailbot.db", "archive_dir": "archive", "secret_key_file": "secret.key",
+                        "rules_dir": "rules", "templates_dir": "/etc/mailbot/templates"}
+    cfg = parse_config(data, tmp_path / "etc" / "config.yaml")
+    assert cfg.database == state / "mailbot.db"
+    assert cfg.archive_dir == state / "archive"
+    assert cfg.secret_key_file == state / "secret.key"
+    assert cfg.rules_dir == state / "rules"
+    assert cfg.templates_dir == Path("/etc/mailbot/templates")  # absolute stays absolute
+
+
+def test_relative_data_paths_follow_the_config_folder_without_systemd(tmp_path, monkeypatch):
+    """Outside systemd they are relative to the config file's folder."""
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    cfg = parse_config(minimal(), tmp_path / "etc" / "config.yaml")
+    assert cfg.database == tmp_path / "etc" / "data" / "mailbot.db"
+    assert cfg.secret_key_file == tmp_path / "etc" / "data" / "secret.key"
+
+
+def test_password_file_from_credentials_directory(tmp_path, monkeypatch):
+    """`password_file: ${CREDENTIALS_DIRECTORY}/imap` reads what LoadCredential= put there."""
+    creds = tmp_path / "run-credentials-mailbot.service"
+    creds.mkdir()
+    (creds / "imap").write_text("imap-secret\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    data = minimal()
+    imap = data["mailboxes"][0]["imap"]
+    del imap["password"]
+    imap["password_file"] = "${CREDENTIALS_DIRECTORY}/imap"
+    cfg = parse_config(data, tmp_path / "config.yaml")
+    assert cfg.mailboxes[0].imap.password.value == "imap-secret"
+
+
+def test_credentials_directory_unset_says_where_it_comes_from(tmp_path, monkeypatch):
+    """Outside the unit the error names the key and explains CREDENTIALS_DIRECTORY."""
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    data = minimal()
+    imap = data["mailboxes"][0]["imap"]
+    del imap["password"]
+    imap["password_file"] = "${CREDENTIALS_DIRECTORY}/imap"
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, tmp_path / "config.yaml")
+    assert str(err.value).startswith("mailboxes[0].imap.password_file: environment variable CREDENTIALS_DIRECTORY")
+    assert "LoadCredential" in str(err.value)
+
+
+def test_auth_mode_off_unquoted_in_yaml_is_mode_off(tmp_path):
+    """YAML reads a bare `off` as false; `auth: {mode: off}` still means mode off."""
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(minimal()) + "auth: {mode: off}\n")
+    assert load_config(path).auth.mode == "off"
+
+
+def test_auth_mode_false_is_not_a_typo_trap_for_true(tmp_path):
+    """Only false maps to off; `mode: on` (true) is still an error naming the key."""
+    with pytest.raises(ConfigError, match=r"^auth\.mode: expected a non-empty string"):
+        parse_config(minimal() | {"auth": {"mode": True}}, tmp_path / "c.yaml")
+
+
+def test_ca_file_is_read_relative_to_the_config(tmp_path):
+    """ca_file names a PEM bundle of the unit's private CA, checked at load."""
+    (tmp_path / "unit-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    data = minimal()
+    data["mailboxes"][0]["imap"]["ca_file"] = "unit-ca.pem"
+    cfg = parse_config(data, tmp_path / "config.yaml")
+    assert cfg.mailboxes[0].imap.ca_file == tmp_path / "unit-ca.pem"
+    assert cfg.mailboxes[0].smtp.ca_file is None
+
+
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [
+        ({"ca_file": "missing.pem"}, "mailboxes[0].imap.ca_file: cannot read"),
+        ({"security": "none", "host": "127.0.0.1", "ca_file": "x.pem"}, "mailboxes[0].imap.ca_file: only used with"),
+        ({"auth": "xoauth2"}, "mailboxes[0].imap.auth: xoauth2 logs in with a token, not a password"),
+        ({"auth": "xoauth2", "password": None, "token_file": "t", "token_command": "x"},
+         "mailboxes[0].imap.auth: xoauth2 needs exactly one of token_file or token_command"),
+        ({"auth": "xoauth2", "password": None}, "mailboxes[0].imap.auth: xoauth2 needs exactly one"),
+        ({"auth": "xoauth2", "password": None, "username": None, "token_file": "t"},
+         "mailboxes[0].imap.username: required with auth: xoauth2"),
+        ({"token_file": "t"}, "mailboxes[0].imap.token_file: only used with auth: xoauth2"),
+        ({"auth": "oauth"}, "mailboxes[0].imap.auth: 'oauth' is not one of password, xoauth2"),
+    ],
+)
+def test_bad_tls_and_login_settings_name_the_key(tmp_path, server, message):
+    """Every TLS or login mistake stops start-up naming the key."""
+    data = minimal()
+    data["mailboxes"][0]["imap"].update(server)
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, tmp_path / "config.yaml")
+    assert str(err.value).startswith(message)
+
+
+def test_xoauth2_with_token_file_or_command(tmp_path):
+    """Microsoft 365: auth xoauth2 with a token file, or a command that prints the token."""
+    data = minimal()
+    data["mailboxes"][0]["imap"].update(auth="xoauth2", password=None, token_file="m365.token")
+    data["smtp"] = {"host": "smtp.office365.com", "port": 587, "security": "starttls",
+                    "username": "lpse@batam.go.id", "auth": "xoauth2",
+                    "token_command": "/usr/local/bin/m365-token --tenant 'Kota Batam'"}
+    cfg = parse_config(data, tmp_path / "config.yaml")
+    box = cfg.mailboxes[0]
+    assert box.imap.auth == "xoauth2" and box.imap.token_file == tmp_path / "m365.token"
+    assert box.smtp.token_command == ("/usr/local/bin/m365-token", "--tenant", "Kota Batam")
+    assert box.smtp.token_file is None and box.smtp.password is None
+
+
+def test_example_config_for_production_is_valid(tmp_path, monkeypatch):
+    """config.example.yaml (what scripts/install puts in /etc/mailbot) loads under systemd's variables."""
+    state, creds = tmp_path / "var-lib-mailbot", tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "imap").write_text("imap-secret\n")
+    (creds / "smtp").write_text("smtp-secret\n")
+    monkeypatch.setenv("STATE_DIRECTORY", str(state))
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    (tmp_path / "config.yaml").write_text((ROOT / "config.example.yaml").read_text())
+    cfg = load_config(tmp_path / "config.yaml")
+    assert (cfg.database, cfg.archive_dir, cfg.secret_key_file) == (
+        state / "mailbot.db", state / "archive", state / "secret.key")
+    box = cfg.mailboxes[0]
+    assert box.imap.password.value == "imap-secret" and box.smtp.password.value == "smtp-secret"
+    assert box.imap.security == "ssl" and box.smtp.security == "starttls" and box.imap.ca_file is None
+    assert cfg.log.format == "json" and cfg.auth.mode == "token"

@@ -47,8 +47,7 @@ def test_corpus_through_mailbox(name, fresh_mailboxes, tmp_path):
             continue
         if msg.is_automatic:
             automatic_ids.add(msg.message_id)
-    config = write_config(servers, tmp_path, autoreply_limit=1000,
-                          limits={"ticket_mails_per_hour": 1000})
+    config = write_config(servers, tmp_path)
 
     assert cli.main(["--config", str(config), "run", "--once"]) == 0
 

@@ -42,7 +42,7 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path, limits={"ticket_mails_per_hour": 100})
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
 
 
 def handle_at(config, moment: datetime) -> None:

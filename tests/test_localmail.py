@@ -14,7 +14,7 @@ from pathlib import Path
 import imapclient.exceptions
 import pytest
 
-from mailbot.localmail import LocalMailServers
+from tests.localmail import LocalMailServers
 
 pytestmark = pytest.mark.integration
 

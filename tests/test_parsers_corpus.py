@@ -22,6 +22,7 @@ import pytest
 from mailbot.errors import BadMessageError
 from mailbot.model import Address, InboundMessage
 from mailbot.parsers import parse_message
+from mailbot.parsers.auto import bounce_subject
 from mailbot.parsers.mime import UNPARSEABLE
 
 SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -79,8 +80,15 @@ def test_every_corpus_file_parses_or_is_refused_with_a_reason() -> None:
     assert refused == {"sample_output_multipart": "message is empty"}
 
 
+# A person forwarding a bounce ("Fwd: Returned mail: ...", their own From, the DSN
+# quoted below "Begin forwarded message") is asking for help: human mail, a ticket.
+# SPEC 5: subject words alone never make mail automatic, and quoted DSN lines are
+# the forwarder's quote, not a report.
+HUMAN_FORWARDS = ("bsd/lhost-sendmail-14.eml", "err/make-test-36.eml")
+
+
 def test_every_machine_message_is_automatic() -> None:
-    """All bounces, auto-replies and reports (all but `not/`) would never be answered."""
+    """All bounces, auto-replies and reports (all but `not/` and human forwards) are never answered."""
     human = []
     for path in corpus_files():
         if MAILDIR not in path.parents or path.parent.name == "not":
@@ -88,8 +96,17 @@ def test_every_machine_message_is_automatic() -> None:
         result = parsed(path)
         assert isinstance(result, InboundMessage)
         if result.auto_reason is None:
-            human.append(path.relative_to(MAILDIR))
-    assert human == []
+            human.append(str(path.relative_to(MAILDIR)))
+    assert sorted(human) == sorted(HUMAN_FORWARDS)
+
+
+@pytest.mark.parametrize("relative", HUMAN_FORWARDS)
+def test_a_forwarded_bounce_is_a_persons_mail_that_keeps_the_quoted_ids(relative: str) -> None:
+    """Human, not a bounce, but the quoted original's Message-ID is kept: if it were one of
+    mailbot's own, the daemon would attach the mail to that ticket as a bounce."""
+    result = message(f"set-of-emails/maildir/{relative}")
+    assert result.auto_reason is None and not result.is_bounce
+    assert result.bounced_ids
 
 
 def test_ordinary_messages_in_not_folder_are_human() -> None:
@@ -113,6 +130,8 @@ def test_ordinary_messages_in_not_folder_are_human() -> None:
 def test_bounces_are_flagged_and_auto_replies_are_not() -> None:
     """Delivery reports are bounces; RFC 3834 out-of-office replies are not."""
     for path in sorted((MAILDIR / "err").glob("*.eml")):
+        if f"err/{path.name}" in HUMAN_FORWARDS:
+            continue
         result = parsed(path)
         assert isinstance(result, InboundMessage) and result.is_bounce, path.name
     for path in sorted((MAILDIR / "bsd").glob("rfc3834-*.eml")):
@@ -174,7 +193,7 @@ def test_bounced_ids_found_whenever_the_original_id_is_in_the_body() -> None:
     checked = 0
     for path in corpus_files():
         result = parsed(path)
-        if not isinstance(result, InboundMessage) or not result.is_bounce:
+        if not isinstance(result, InboundMessage) or not (result.is_bounce or bounce_subject(result.subject)):
             continue
         raw = path.read_bytes()
         body = re.split(rb"\r?\n\r?\n|\r\r", raw, maxsplit=1)[-1]

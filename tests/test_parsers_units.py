@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from mailbot.parsers import automatic_reason, bounce_reason, html_to_text, safe_filename
+from mailbot.parsers.auto import dsn_fields
 from mailbot.parsers.charsets import decode_bytes
 from mailbot.parsers.headers import decode_words, message_id, message_ids, parse_date
 
@@ -64,13 +65,20 @@ HUMAN = {"from": "Budi <budi@contoh.co.id>", "subject": "Tidak bisa login SPSE"}
         ({**HUMAN, "subject": "Automatic reply: [LPSE-BTM #2026-00042]"}, "subject: auto-reply"),
         ({**HUMAN, "subject": "Out of Office: Tiket"}, "subject: auto-reply"),
         ({**HUMAN, "subject": "Auto: Cuti"}, "subject: auto-reply"),
-        ({**HUMAN, "subject": "Undeliverable: Permohonan"}, "subject: bounce"),
-        ({**HUMAN, "subject": "Delivery Status Notification (Failure)"}, "subject: bounce"),
-        ({**HUMAN, "subject": "Returned mail: see transcript for details"}, "subject: bounce"),
-        (
-            {**HUMAN, "subject": "Mail delivery failed: returning message to sender"},
-            "subject: bounce",
-        ),
+        # SPEC 5: subject words alone never make a human's mail automatic; those are
+        # often the most urgent complaints.
+        ({**HUMAN, "subject": "Undeliverable: Permohonan"}, None),
+        ({**HUMAN, "subject": "Delivery Status Notification (Failure)"}, None),
+        ({**HUMAN, "subject": "Returned mail: see transcript for details"}, None),
+        ({**HUMAN, "subject": "Mail delivery failed: returning message to sender"}, None),
+        ({**HUMAN, "subject": "Penawaran gagal terkirim"}, None),
+        ({**HUMAN, "subject": "Dokumen tidak dapat dikirim"}, None),
+        ({**HUMAN, "subject": "Upload rejected"}, None),
+        ({**HUMAN, "subject": "Error sending penawaran tender 123"}, None),
+        # ...but with the evidence of a machine sender they are.
+        ({"from": "Mail Delivery System <mailer-daemon@x.id>", "subject": "Undeliverable"},
+         "bounce: mailer-daemon sender"),
+        ({**HUMAN, "return-path": "<>", "subject": "Undeliverable"}, "bounce: empty return-path"),
         # Human subjects that only look a little like those.
         (HUMAN, None),
         ({**HUMAN, "subject": "Otomatis logout saat unggah dokumen"}, None),
@@ -247,3 +255,18 @@ def test_hostile_header_values_are_handled() -> None:
     """Long runs of blanks in From or Date do not trigger quadratic regex backtracking."""
     assert automatic_reason({"from": "a" + " " * 50_000 + "x"}) is None
     assert parse_date(" " * 50_000 + "x") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("Final-Recipient: rfc822; budi@x.id\nAction: failed\nStatus: 5.1.1\n", True),
+        ("Reporting-MTA: dns; mx.x.id\nDiagnostic-Code: smtp; 550 user unknown\n", True),
+        ("> Final-Recipient: rfc822; budi@x.id\n> Action: failed\n> Status: 5.1.1\n", False),  # a forward's quote
+        ("Status: 5.1.1\nstatus penawaran: gagal\n", False),  # one field is not enough
+        ("Penawaran gagal terkirim.\nStatus: masih gagal\nAction: mohon dibantu\n", False),
+    ],
+)
+def test_dsn_fields_in_a_body_are_evidence_only_unquoted_and_together(body: str, found: bool) -> None:
+    """SPEC 5 counts DSN fields as evidence of a bounce; a person's words or quote are not."""
+    assert dsn_fields(body) is found

@@ -75,6 +75,13 @@ def context(**changes: Any) -> dict[str, Any]:
         "confirm_days": 3,
         "close_days": 5,
         "items": ["2026-11-23T09:00 abc@x.test: no usable sender address in From"],
+        "held": True,
+        "until": "2026-11-23 10:15",
+        "address": "",
+        "failed_kind": "ack",
+        "failed_to": ["budi@vendor.test"],
+        "answer": "budi@vendor.test: 550 5.1.1 user unknown",
+        "failed_audience": "requester",
     }
     base.update(changes)
     return base
@@ -134,6 +141,24 @@ def test_only_digest_has_html(renderer: Renderer, kind: str, language: str) -> N
     """The digest alone has an HTML alternative."""
     _, html = renderer.body(kind, language, context())
     assert (html is not None) == (kind == "digest")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_rate_limited_says_whether_mail_is_held_or_not_sent(renderer: Renderer, language: str) -> None:
+    """SPEC 5: held mail is said to go later (with when); mail to a loop is said not to be sent."""
+    held = render(renderer, "rate_limited", language)
+    assert "2026-11-23 10:15" in held
+    assert ("tidak hilang" if language == "id" else "not lost") in held
+    unsent = render(renderer, "rate_limited", language, held=False, until="", address="ooo@vendor.test")
+    assert "ooo@vendor.test" in unsent and "2026-11-23 10:15" not in unsent
+    assert ("tidak dikirim" if language == "id" else "was not sent") in unsent
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_delivery_failed_names_mail_recipient_and_answer(renderer: Renderer, language: str) -> None:
+    """SPEC 5: a final failure is reported with the server's answer."""
+    text = render(renderer, "delivery_failed", language)
+    assert "550 5.1.1 user unknown" in text and "budi@vendor.test" in text and "2026-00042" in text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

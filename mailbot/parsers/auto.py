@@ -123,9 +123,28 @@ def bounce_reason(headers: Mapping[str, str]) -> str | None:
         return "bounce: x-failed-recipients"
     if _DAEMON_NAMES.search(name) and _BOUNCE_SUBJECT.search(subject):
         return "bounce: mailer-daemon sender"
-    if _BOUNCE_SUBJECT.search(subject) and headers.get("return-path", "").strip() in ("<>", ""):
-        return "bounce: subject"
+    return_path = headers.get("return-path")
+    if _BOUNCE_SUBJECT.search(subject) and return_path is not None and return_path.strip() in ("<>", ""):
+        return "bounce: null return-path"  # the null path is the evidence; the subject tells bounce from other auto mail
     return None
+
+
+_DSN_FIELD = re.compile(
+    r"^(?:final-recipient|original-recipient|reporting-mta|diagnostic-code|remote-mta"
+    r"|action:[ \t]*(?:failed|delayed)|status:[ \t]*[45]\.\d{1,3}\.\d{1,3})\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def dsn_fields(text: str) -> bool:
+    """Whether a body states delivery-status fields itself (at least two, unquoted, at a
+    line's start): what MTAs that send no multipart/report write (SPEC 5, "DSN fields")."""
+    return len({m.group(0).split(":")[0].lower() for m in _DSN_FIELD.finditer(text[:20000])}) >= 2
+
+
+def bounce_subject(subject: str) -> bool:
+    """Whether a subject reads like a delivery failure; a hint, never proof (SPEC 5)."""
+    return bool(_BOUNCE_SUBJECT.search(subject)) and not _AUTO_SUBJECT.search(subject)
 
 
 def automatic_reason(headers: Mapping[str, str]) -> str | None:
@@ -169,8 +188,9 @@ def automatic_reason(headers: Mapping[str, str]) -> str | None:
         return "subject: auto-reply"
     if _REPORT_SUBJECT.search(subject):
         return "subject: abuse report"
-    if _BOUNCE_SUBJECT.search(subject):
-        return "subject: bounce"
+    # Subject words alone ("gagal terkirim", "rejected") never make mail automatic
+    # (SPEC 5): those are often a requester's most urgent complaint. The daemon still
+    # takes such a mail for a bounce when its body quotes a Message-ID mailbot sent.
     if _DAEMON_NAMES.search(name):
         return "bounce: mailer-daemon sender"
     return None

@@ -27,7 +27,7 @@ from email.policy import compat32
 
 from mailbot.errors import BadMessageError
 from mailbot.model import Address, Attachment, InboundMessage
-from mailbot.parsers.auto import automatic_reason, bounce_reason
+from mailbot.parsers.auto import automatic_reason, bounce_reason, bounce_subject, dsn_fields
 from mailbot.parsers.charsets import decode_bytes
 from mailbot.parsers.headers import (
     angle_addr,
@@ -231,8 +231,12 @@ def _build(raw: bytes, data: bytes, notes: list[str]) -> InboundMessage:
         auto_reason = "bounce: delivery-status part"
 
     text, attachments = _body_and_attachments(leaves, is_bounce, defects)
+    if auto_reason is None and dsn_fields(text):
+        is_bounce, auto_reason = True, "bounce: DSN fields"
     bounced: tuple[str, ...] = ()
-    if is_bounce:
+    # A human-looking mail whose subject reads like a bounce keeps the Message-IDs it
+    # quotes: the daemon takes it for a bounce only if one of them is mailbot's own.
+    if is_bounce or bounce_subject(headers.get("subject", "")):
         bounced = tuple(i for i in _bounced_ids(msg, leaves, text) if i != mid)
 
     for part in msg.walk():

@@ -10,6 +10,7 @@ first sweep on a later working day; a new installation starts with the next mont
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 DIGEST_HOUR = time(8)  # the hour of the daily digest (deadlines.digest_due)
 RETRY_AFTER = timedelta(hours=1)  # after a failure, so a broken report does not fill the log
+STORAGE_ERRORS = (sqlite3.Error, OSError)  # as the timekeeper's: they end the sweep
 
 
 def first_working_day(month: Month, cal: WorkCalendar) -> date:
@@ -72,9 +74,13 @@ def send_monthly_summary(keeper: Timekeeper, box: MailboxConfig, now: datetime) 
             keeper.mailer.enqueue(box, send, None, None, now)
             keeper.store.set_meta(key, str(month))
             keeper.store.add_event(box.name, None, now, "mailbot", "monthly_summary_queued", month=str(month))
-    except Exception:  # one report must not stop the sweep: logged, tried again later
+    except STORAGE_ERRORS:
+        raise  # not the report's fault: the sweep ends for the caller, as for timers
+    except Exception as exc:  # the report's own failure boundary: told once, tried again later
         keeper.log.exception("monthly_summary_failed", mailbox=box.name, month=str(month))
         keeper.store.set_meta(failed_key, ts(now))
+        keeper.alert_once(box, now, f"alerted:monthly:{box.name}", str(month),
+                          f"Ringkasan bulanan {month} tidak dapat dibuat: {type(exc).__name__}: {exc}")
         return 0
     keeper.log.info("monthly_summary_queued", mailbox=box.name, month=str(month))
     return 1

@@ -1,0 +1,142 @@
+"""Draining the outbox: due mail goes to SMTP, and each answer is recorded at once.
+
+A row is committed as sent right after the server accepted it, so a crash resends
+at most the mail in flight. Temporary failures are tried again with exponential
+backoff until `smtp.max_retry_hours` after the mail was queued (five days by
+default, as MTAs keep their queue). A final failure, a 5xx answer or the retry time
+used up, is recorded on the ticket with the server's answer and reported by another
+mail: to staff, or to the coordinators when the mail was for staff. One failing mail
+never blocks the rest, and when only some recipients refuse, only those are tried
+again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from mailbot import smtp
+from mailbot.config import Config, MailboxConfig, SmtpConfig
+from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.mailer import Mailer
+from mailbot.store import OutboxRow, Store
+
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+BATCH = 20  # rows loaded (with their bytes) at a time
+NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  # never reported by mail again
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... at most one hour between tries."""
+    return min(BACKOFF_BASE * (2 ** min(max(attempts, 0), 20)), BACKOFF_MAX)
+
+
+def next_try(created_at: datetime, now: datetime, attempts: int, max_retry: timedelta) -> datetime | None:
+    """When to try a temporarily refused mail again, or None when its time is up."""
+    if now - created_at >= max_retry:
+        return None
+    return min(now + backoff(attempts), created_at + max_retry)
+
+
+@dataclass
+class FlushResult:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    errors: dict[str, str] = field(default_factory=dict)  # mailbox -> last temporary error
+    delivered: set[str] = field(default_factory=set)  # mailboxes whose server accepted mail
+
+
+class Outbox:
+    """Sends what is due for every mailbox of one configuration."""
+
+    def __init__(self, cfg: Config, store: Store, mailer: Mailer, clock: Callable[[], datetime], log: Any) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.mailer = mailer
+        self.clock = clock
+        self.log = log
+
+    def flush(self, should_stop: Callable[[], bool] = lambda: False) -> FlushResult:
+        """One pass over everything due now, server by server."""
+        result = FlushResult()
+        now = self.clock()
+        for server, boxes in self.servers():
+            ids = self.store.due_outbox_ids(now, tuple(b.name for b in boxes))
+            if not ids:
+                continue
+            smtp.deliver(server, self._rows(ids), lambda d: self.record(d, result), should_stop=should_stop,
+                         max_connections=server.max_connections, timeout=server.timeout)
+        return result
+
+    def servers(self) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
+        """Mailboxes grouped by the SMTP server they send through (one kept connection each)."""
+        groups: dict[tuple[str, int, str | None], tuple[SmtpConfig, list[MailboxConfig]]] = {}
+        for box in self.cfg.mailboxes:
+            key = (box.smtp.host, box.smtp.port, box.smtp.username)
+            groups.setdefault(key, (box.smtp, []))[1].append(box)
+        return list(groups.values())
+
+    def _rows(self, ids: list[int]) -> Iterator[OutboxRow]:
+        for start in range(0, len(ids), BATCH):
+            yield from self.store.outbox_rows(ids[start:start + BATCH])
+
+    def record(self, delivery: smtp.Delivery, result: FlushResult) -> None:
+        """One row's answer in one transaction, committed before the next mail goes."""
+        row, now = delivery.row, self.clock()
+        max_retry = timedelta(hours=self.cfg.mailbox(row.mailbox).smtp.max_retry_hours)
+        final = list(delivery.refused)
+        retry_at = None
+        if delivery.deferred:
+            retry_at = next_try(row.created_at, now, row.attempts, max_retry)
+            if retry_at is None:
+                hours = f"{max_retry / timedelta(hours=1):g}"
+                final += [(a, f"not accepted within {hours} h; last answer: {e}") for a, e in delivery.deferred]
+        error = "; ".join(f"{a}: {e}" for a, e in (*delivery.deferred, *delivery.refused)) or None
+        with self.store.unit_of_work():
+            if delivery.accepted:
+                self.store.outbox_accepted(row.id, delivery.accepted)
+            if retry_at is not None:
+                self.store.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at)
+            else:
+                self.store.outbox_finish(row.id, now, error)
+            if final:
+                self.report_failure(row, final, now)
+        self._count(delivery, retry_at, final, result)
+
+    def _count(self, delivery: smtp.Delivery, retry_at: datetime | None, final: list[tuple[str, str]],
+               result: FlushResult) -> None:
+        row = delivery.row
+        log = self.log.bind(mailbox=row.mailbox, kind=row.kind, message_id=row.message_id)
+        if delivery.accepted:
+            result.delivered.add(row.mailbox)
+        if retry_at is not None:
+            result.deferred += 1
+            result.errors[row.mailbox] = delivery.deferred[0][1]
+            log.warning("mail_deferred", error=delivery.deferred[0][1], retry_at=retry_at.isoformat(),
+                        accepted=list(delivery.accepted))
+        elif final and not delivery.accepted:
+            result.failed += 1
+            log.error("mail_failed", error="; ".join(e for _, e in final))
+        else:
+            result.sent += 1
+            log.info("mail_sent", refused=[a for a, _ in final] or None)
+
+    def report_failure(self, row: OutboxRow, final: list[tuple[str, str]], now: datetime) -> None:
+        """Record a final failure on the ticket and tell the people who can act on it."""
+        box = self.cfg.mailbox(row.mailbox)
+        answer = "; ".join(f"{a}: {e}" for a, e in final)
+        self.store.add_event(box.name, row.ticket_id, now, "mailbot", "delivery_failed", mail=row.kind,
+                             to=[a for a, _ in final], answer=answer, message_id=row.message_id)
+        if row.kind in NOTICE_KINDS:
+            self.log.error("notice_undeliverable", mailbox=box.name, kind=row.kind, answer=answer)
+            return
+        tell = Audience.COORDINATORS if row.audience in ("staff", "sender") else Audience.STAFF
+        ticket = self.store.ticket_by_id(row.ticket_id) if row.ticket_id is not None else None
+        notice = Send("delivery_failed", tell, auto=AUTO_GENERATED,
+                      context={"failed_kind": row.kind, "failed_to": [a for a, _ in final], "answer": answer,
+                               "failed_audience": row.audience})
+        self.mailer.enqueue(box, notice, ticket, None, now)

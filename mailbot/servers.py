@@ -1,0 +1,77 @@
+"""What imap.py and smtp.py share to reach a server: TLS and the login secret.
+
+TLS: certificates and host names are always verified, against the system CAs by
+default or against `ca_file` alone (a unit's private CA). Login: a password, or for
+Microsoft 365 and Google an OAuth2 access token sent with SASL XOAUTH2. Tokens expire
+within the hour, so one is read at every login from `token_file` (kept fresh by an
+outside tool) or printed by `token_command`; mailbot never refreshes tokens itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import ssl
+import subprocess
+
+from mailbot.config import ServerConfig
+from mailbot.errors import LoginRefusedError
+
+TOKEN_COMMAND_SECONDS = 30
+
+
+def tls_context(cfg: ServerConfig) -> ssl.SSLContext | None:
+    """A verifying client context (None for `security: none`, loopback only)."""
+    if cfg.security == "none":
+        return None
+    if cfg.ca_file is not None:
+        return ssl.create_default_context(cafile=str(cfg.ca_file))
+    return ssl.create_default_context()
+
+
+def xoauth2_initial_response(username: str, token: str) -> str:
+    """The SASL XOAUTH2 client response, base64-encoded as SMTP AUTH sends it.
+
+    `user=<address>^Aauth=Bearer <token>^A^A` (Google's and Microsoft's XOAUTH2).
+    IMAP sends the same bytes; imapclient's `oauth2_login` builds them itself.
+    """
+    if "\x01" in username or "\x01" in token:
+        raise LoginRefusedError("XOAUTH2: user name or token contains a control character")
+    raw = f"user={username}\x01auth=Bearer {token}\x01\x01"
+    return base64.b64encode(raw.encode()).decode("ascii")
+
+
+def access_token(cfg: ServerConfig) -> str:
+    """The current OAuth2 access token from token_file or token_command."""
+    where = f"{cfg.host}:{cfg.port}"
+    if cfg.token_file is not None:
+        try:
+            token = cfg.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise LoginRefusedError(f"no OAuth2 token for {where}: cannot read {cfg.token_file}: {exc.strerror}") from None
+        if not token:
+            raise LoginRefusedError(f"no OAuth2 token for {where}: {cfg.token_file} is empty")
+        return token
+    if cfg.token_command:
+        try:
+            done = subprocess.run(list(cfg.token_command), capture_output=True, timeout=TOKEN_COMMAND_SECONDS,
+                                  check=False, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise LoginRefusedError(f"no OAuth2 token for {where}: token_command failed: {exc}") from None
+        token = done.stdout.decode("utf-8", "replace").strip()
+        if done.returncode != 0 or not token:
+            # The command's stderr may say why (expired refresh token, ...); its stdout is the secret.
+            why = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+            raise LoginRefusedError(f"no OAuth2 token for {where}: token_command exited {done.returncode}: {why[0]}")
+        return token.splitlines()[0]
+    raise LoginRefusedError(f"no OAuth2 token source for {where}")
+
+
+def password(cfg: ServerConfig) -> str:
+    return cfg.password.value if cfg.password else ""
+
+
+def certificate_problem(exc: ssl.SSLCertVerificationError) -> str:
+    """One line for a refused server certificate, with what to do about it."""
+    why = exc.verify_message or str(exc)
+    return (f"TLS certificate refused: {why} (a private CA: set ca_file to its PEM file;"
+            " never switch verification off)")

@@ -1,0 +1,220 @@
+"""What `mailbot tickets` and `mailbot ticket NUMBER` show (SPEC section 10).
+
+Text for a person: one line per row at any width from 80 columns up, every time in the
+unit's time zone (the column header names it, e.g. WIB), long values cut with an
+ellipsis, a message's text indented under it (the new text only; `--full` adds the
+quoted history). JSON for scripts: the same facts, times as ISO-8601 with the unit's
+UTC offset. Pure functions of store rows; the CLI prints what they return.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import re
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, tzinfo
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from mailbot.deadlines import Overdue
+from mailbot.model import Ticket
+from mailbot.store import parse_ts
+
+STATE_WIDTH = 13  # "awaiting_info"
+TIME_WIDTH = 16  # "2026-03-19 10:00"
+MIN_WIDTH = 80
+
+
+def fit(text: object, width: int) -> str:
+    """One line of at most `width` characters; cut with an ellipsis."""
+    line = re.sub(r"\s*[\r\n\t]+\s*", " ", str(text if text is not None else "-")).rstrip()
+    if width <= 0:
+        return ""
+    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
+
+
+def zone_name(tz: tzinfo) -> str:
+    """The zone's abbreviation now (WIB, WITA, WIT), or its offset."""
+    return datetime.now(tz).strftime("%Z") or datetime.now(tz).strftime("%z")
+
+
+def local(moment: datetime | str | None, tz: tzinfo) -> datetime | None:
+    if isinstance(moment, str):
+        moment = parse_ts(moment)
+    return moment.astimezone(tz) if moment is not None else None
+
+
+def when(moment: datetime | str | None, tz: tzinfo) -> str:
+    found = local(moment, tz)
+    return f"{found:%Y-%m-%d %H:%M}" if found else "-"
+
+
+def iso(moment: datetime | str | None, tz: tzinfo) -> str | None:
+    found = local(moment, tz)
+    return found.isoformat(timespec="seconds") if found else None
+
+
+# --- tickets --------------------------------------------------------------------------
+
+
+def ticket_list(tickets: Sequence[Ticket], tz: tzinfo, width: int = MIN_WIDTH, with_mailbox: bool = False) -> list[str]:
+    width = max(width, MIN_WIDTH)
+    number_w = max([6, *(len(t.number) for t in tickets)])
+    box_w = max([7, *(len(t.mailbox) for t in tickets)]) if with_mailbox else 0
+    fixed = number_w + 1 + (box_w + 1 if box_w else 0) + STATE_WIDTH + 1 + TIME_WIDTH + 1
+    requester_w = min(24, max(12, (width - fixed) // 2))
+    subject_w = width - fixed - requester_w - 1
+    zone = zone_name(tz)
+
+    def row(number: str, box: str, state: str, created: str, requester: str, subject: str) -> str:
+        cells = [fit(number, number_w).ljust(number_w)]
+        if box_w:
+            cells.append(fit(box, box_w).ljust(box_w))
+        cells += [fit(state, STATE_WIDTH).ljust(STATE_WIDTH), fit(created, TIME_WIDTH).ljust(TIME_WIDTH),
+                  fit(requester, requester_w).ljust(requester_w), fit(subject, subject_w)]
+        return " ".join(cells).rstrip()
+
+    lines = [row("NUMBER", "MAILBOX", "STATE", f"CREATED ({zone})", "REQUESTER", "SUBJECT")]
+    lines += [row(t.number, t.mailbox, str(t.state), when(t.created_at, tz), t.requester.addr, t.subject)
+              for t in tickets]
+    lines.append(f"{len(tickets)} ticket(s)")
+    return lines
+
+
+def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "number": t.number, "mailbox": t.mailbox, "state": str(t.state), "subject": t.subject,
+        "requester": t.requester.addr, "requester_name": t.requester.name or None,
+        "category": t.category, "priority": t.priority, "assignee": t.assignee, "rating": t.rating,
+        "lkpp_ticket": t.lkpp_ticket, "created_at": iso(t.created_at, tz), "updated_at": iso(t.updated_at, tz),
+        "first_response_at": iso(t.first_response_at, tz), "resolved_at": iso(t.resolved_at, tz),
+        "closed_at": iso(t.closed_at, tz),
+    }
+
+
+def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, width: int = MIN_WIDTH) -> list[str]:
+    """One line per breach, the reason indented below it (it is a sentence)."""
+    width = max(width, MIN_WIDTH)
+    items = list(found)
+    number_w = max([6, *(len(item.number) for _t, item in items)])
+    zone = zone_name(tz)
+    head = (f"{'NUMBER':<{number_w}} {'STATE':<{STATE_WIDTH}} {'TIMER':<15} {'DUE (' + zone + ')':<{TIME_WIDTH}} "
+            f"{'ON':<11} WAITED")
+    lines = [head]
+    rest = width - (number_w + STATE_WIDTH + 15 + TIME_WIDTH + 11 + 5)
+    for _ticket, item in items:
+        lines.append(f"{item.number:<{number_w}} {item.state:<{STATE_WIDTH}} {fit(item.kind, 15):<15} "
+                     f"{when(item.due_at, tz):<{TIME_WIDTH}} {fit(item.on_whom, 11):<11} {fit(item.waited, rest)}")
+        if item.reason:
+            lines += textwrap.wrap(item.reason, width - 4, initial_indent="    ", subsequent_indent="    ")
+    lines.append(f"{len(items)} overdue")
+    return lines
+
+
+def overdue_json(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo) -> list[dict[str, Any]]:
+    return [{"number": item.number, "mailbox": ticket.mailbox, "state": item.state, "subject": item.subject,
+             "timer": str(item.kind), "due_at": iso(item.due_at, tz), "waited": item.waited,
+             "on_whom": item.on_whom, "reason": item.reason or None} for ticket, item in found]
+
+
+# --- one ticket -------------------------------------------------------------------------
+
+
+def _detail(row: Mapping[str, Any]) -> dict[str, Any]:
+    detail = json.loads(row.get("detail") or "{}")
+    detail.pop("message_id", None)
+    return {k: v for k, v in sorted(detail.items()) if v not in (None, "", [])}
+
+
+def _arrived(row: Mapping[str, Any]) -> str:
+    return str(row.get("received_at") or row["at"])
+
+
+def sent_text(archive_dir: Path | None, archive_path: str | None) -> str | None:
+    """The plain text of a mail mailbot sent, read back from the archive."""
+    if not archive_path or archive_dir is None:
+        return None
+    try:
+        raw = (archive_dir / archive_path).read_bytes()
+    except OSError:
+        return None
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    if not isinstance(msg, EmailMessage):
+        return None
+    part = msg.get_body(preferencelist=("plain",))
+    return str(part.get_content()) if part is not None else None
+
+
+def message_text(row: Mapping[str, Any], full: bool, archive_dir: Path | None = None) -> str:
+    """The new text of an inbound message (all of it with `full`); what an outbound one relayed."""
+    if row["direction"] == "in":
+        text = row.get("full_text") if full else row.get("body")
+        return text if text is not None else (row.get("body") or "")
+    if full:
+        return sent_text(archive_dir, row.get("archive_path")) or row.get("body") or ""
+    return row.get("body") or ""
+
+
+def ticket_detail(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, Any]],
+                  tz: tzinfo, *, full: bool = False, width: int = MIN_WIDTH,
+                  archive_dir: Path | None = None) -> list[str]:
+    width = max(width, MIN_WIDTH)
+    zone = zone_name(tz)
+    requester = f"{ticket.requester.name} <{ticket.requester.addr}>" if ticket.requester.name else ticket.requester.addr
+    lines = [
+        fit(f"Ticket {ticket.number} ({ticket.mailbox}): {ticket.subject}", width),
+        fit(f"  state: {ticket.state}   category: {ticket.category or '-'}   priority: {ticket.priority or '-'}"
+            f"   rating: {ticket.rating or '-'}", width),
+        fit(f"  requester: {requester}", width),
+        fit(f"  assignee: {ticket.assignee or '-'}   LKPP ticket: {ticket.lkpp_ticket or '-'}", width),
+        fit(f"  created {when(ticket.created_at, tz)} {zone}   first response {when(ticket.first_response_at, tz)}"
+            f"   closed {when(ticket.closed_at, tz)}", width),
+        "",
+        f"History (times {zone}):",
+    ]
+    actor_w = 26
+    for event in events:
+        head = f"  {when(event['at'], tz)}  {fit(event['actor'], actor_w):<{actor_w}} {event['kind']}"
+        extra = " ".join(f"{k}={v}" for k, v in _detail(event).items())
+        if extra and len(head) + 1 + len(extra) <= width:
+            lines.append(f"{head} {extra}")
+        else:
+            lines.append(fit(head, width))
+            if extra:
+                lines += textwrap.wrap(extra, width - 6, initial_indent=" " * 6, subsequent_indent=" " * 6)
+    lines += ["", f"Messages ({'whole texts' if full else 'new text only; --full adds quoted history'}):"]
+    for row in messages:
+        inbound = row["direction"] == "in"
+        arrow = "<-" if inbound else "->"
+        who = row["sender"] if inbound else row["recipients"]
+        lines.append(fit(f"  {when(_arrived(row), tz)}  {arrow} {row['kind'] or '-'}  {who}", width))
+        lines.append(fit(f"      Subject: {row['subject']}", width))
+        text = message_text(row, full, archive_dir).strip("\n")
+        if not text.strip():
+            lines.append("      (no new text)" if inbound else "      (automatic mail; --full shows it)")
+            continue
+        for line in text.splitlines():
+            wrapped = textwrap.wrap(line, width - 8, replace_whitespace=False, drop_whitespace=True) or [""]
+            lines += [("      | " + part).rstrip() for part in wrapped]
+    return lines
+
+
+def ticket_json(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, Any]],
+                tz: tzinfo, *, full: bool = False, archive_dir: Path | None = None) -> dict[str, Any]:
+    return {
+        **ticket_summary(ticket, tz),
+        "contact": {"name": ticket.contact.name, "organisation": ticket.contact.organisation,
+                    "address": ticket.contact.address, "phone": ticket.contact.phone},
+        "history": [{"at": iso(e["at"], tz), "actor": e["actor"], "kind": e["kind"], "detail": _detail(e)}
+                    for e in events],
+        "messages": [{
+            "at": iso(_arrived(m), tz), "direction": m["direction"], "kind": m["kind"], "role": m["role"],
+            "sender": m["sender"], "recipients": [r for r in (m["recipients"] or "").split(",") if r],
+            "subject": m["subject"], "message_id": m["message_id"], "attachments": m["attachments"],
+            "text": message_text(m, full, archive_dir),
+        } for m in messages],
+    }

@@ -1,0 +1,121 @@
+"""`mailbot --version`, `tickets` and `ticket NUMBER` as an operator reads them, and `--json`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import yaml
+
+from mailbot import __version__, cli
+from mailbot.config import load_config
+from mailbot.daemon import App
+from tests.mailfactory import STAFF, UNIT, mail
+
+REQUESTER = "budi.santoso.dengan.alamat.panjang@vendor-konstruksi-nusantara.test"
+ARRIVED = datetime(2026, 3, 19, 3, 0, tzinfo=UTC)  # 10:00 WIB
+
+
+@pytest.fixture
+def handled(tmp_path, monkeypatch):
+    """A config (servers never contacted) and a ticket with a requester mail and a staff reply."""
+    monkeypatch.setenv("COLUMNS", "80")
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({
+        "database": str(tmp_path / "mailbot.db"), "archive_dir": str(tmp_path / "archive"),
+        "secret_key_file": str(tmp_path / "secret.key"), "log": {"format": "console", "level": "error"},
+        "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"},
+        "mailboxes": [{"name": "t", "address": UNIT, "tag_prefix": "LPSE-T", "staff": list(STAFF),
+                       "imap": {"host": "127.0.0.1", "port": 1, "security": "none"}}],
+    }))
+    cfg = load_config(path)
+    app = App(cfg, clock=lambda: ARRIVED)
+    box = cfg.mailboxes[0]
+    raw, _ = mail(REQUESTER, "Akun SPSE terkunci setelah salah kata sandi tiga kali berturut-turut",
+                  "Selamat pagi,\n\nakun SPSE saya terkunci.\n\nBudi", name="Budi Santoso")
+    number = app.handle(box, raw, ARRIVED).ticket
+    notice = next(r for r in app.store.outbox_rows(app.store.due_outbox_ids(ARRIVED, ("t",)))
+                  if r.kind == "staff_new")
+    reply, _ = mail(STAFF[0], f"Re: [LPSE-T #{number}] Akun SPSE terkunci",
+                    "Akun sudah kami buka kembali.\n\nPada Kam, 19 Mar 2026 10.05, Helpdesk LPSE <lpse@lpse.test> menulis:\n> akun SPSE saya terkunci.\n",
+                    in_reply_to=notice.message_id.strip("<>"))
+    assert app.handle(box, reply, ARRIVED).label == "staff_replied"
+    app.store.close()
+    return path, number
+
+
+def test_version(capsys):
+    """`mailbot --version` prints the version and exits 0."""
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"mailbot {__version__}"
+
+
+def test_tickets_fit_80_columns_in_the_unit_time_zone(handled, capsys):
+    """Every line of `tickets` fits 80 columns; times are WIB, not UTC."""
+    path, number = handled
+    assert cli.main(["--config", str(path), "tickets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    assert "CREATED (WIB)" in lines[0]
+    row = next(line for line in lines if line.startswith(number))
+    assert "2026-03-19 10:00" in row and "answered" in row
+    assert "…" in row  # the long address and subject are cut, not wrapped
+    assert lines[-1] == "1 ticket(s)"
+
+
+def test_ticket_shows_the_new_text_and_full_adds_the_quotes(handled, capsys):
+    """`ticket N` shows what was written (no quoted history); `--full` adds the quotes."""
+    path, number = handled
+    assert cli.main(["--config", str(path), "ticket", number]) == 0
+    out = capsys.readouterr().out
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "| akun SPSE saya terkunci." in out  # the requester's text
+    assert "| Akun sudah kami buka kembali." in out  # the staff reply and the relay
+    assert "> akun SPSE" not in out
+    assert "History (times WIB):" in out and "2026-03-19 10:00" in out
+    assert cli.main(["--config", str(path), "ticket", number, "--full"]) == 0
+    full = capsys.readouterr().out
+    assert "| > akun SPSE saya terkunci." in full
+    ack = "Terima kasih, pesan Anda telah kami terima"  # the ack as sent, read back from the archive
+    assert ack in full and ack not in out
+
+
+def test_tickets_and_ticket_json(handled, capsys):
+    """`--json` gives scripts the same facts, times with the unit's offset."""
+    path, number = handled
+    assert cli.main(["--config", str(path), "tickets", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["number"] == number and row["state"] == "answered" and row["requester"] == REQUESTER
+    assert row["created_at"] == "2026-03-19T10:00:00+07:00"
+    assert cli.main(["--config", str(path), "ticket", number, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    inbound = [m for m in data["messages"] if m["direction"] == "in"]
+    assert [m["text"].strip() for m in inbound] == ["Selamat pagi,\n\nakun SPSE saya terkunci.\n\nBudi",
+                                                    "Akun sudah kami buka kembali."]
+    relayed = [m for m in data["messages"] if m["kind"] == "staff_reply"]
+    assert relayed and relayed[0]["recipients"] == [REQUESTER] and "kami buka kembali" in relayed[0]["text"]
+    assert {"at", "actor", "kind", "detail"} <= set(data["history"][0])
+
+
+def test_unknown_ticket_exits_1(handled, capsys):
+    """A number that names no ticket says so."""
+    path, _ = handled
+    assert cli.main(["--config", str(path), "ticket", "2099-99999"]) == 1
+    assert "no ticket 2099-99999" in capsys.readouterr().err
+
+
+def test_errors_are_one_line_not_a_traceback(tmp_path, capsys):
+    """A database that cannot be opened is reported in one line naming it."""
+    (tmp_path / "db-is-a-folder").mkdir()
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({
+        "database": str(tmp_path / "db-is-a-folder"),
+        "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"},
+        "mailboxes": [{"name": "t", "address": UNIT, "staff": list(STAFF),
+                       "imap": {"host": "127.0.0.1", "port": 1, "security": "none"}}],
+    }))
+    assert cli.main(["--config", str(path), "tickets"]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("mailbot: tickets failed: database:") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -1,0 +1,247 @@
+"""Issue "Never drop, never stall": SMTP faults survived, over real Dovecot and an SMTP server the test controls.
+
+Each fault is made by the server (`tests/faultsmtp.py`): temporary and permanent
+refusals at each stage, dropped connections, session and connection limits, outages.
+Every mail is read back from its recipients' INBOXes: delivered exactly once, or, for
+a 5xx, recorded on the ticket and reported to the people who can act on it. The
+outbox's clock is an argument (`App(..., clock=...)`), so days of outage take seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mailbot.config import load_config
+from mailbot.daemon import App
+from tests.faultsmtp import FaultySmtp, count_by_message_id, smtp_block
+from tests.mailfactory import STAFF, UNIT, mail, of_kind, parse, text_of, write_config
+
+REQUESTER = "budi@vendor.test"
+COORDINATOR = "koordinator@lpse.test"
+
+
+class Clock:
+    """The daemon's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def faulty(fresh_mailboxes):
+    with FaultySmtp(fresh_mailboxes) as server:
+        yield fresh_mailboxes, server
+
+
+def make_app(servers, smtp, tmp_path, clock, **smtp_extra) -> App:
+    config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port, **smtp_extra))
+    return App(load_config(config), clock=clock)
+
+
+def inbox(servers, user):
+    return [parse(raw) for raw in servers.fetch(user)]
+
+
+def new_ticket(servers, sender=REQUESTER, subject="Tidak bisa login SPSE"):
+    raw, mid = mail(sender, subject, "Akun saya terkunci sejak pagi. Mohon bantuan.")
+    servers.append(UNIT, raw)
+    return mid
+
+
+def outbox(app):
+    return list(app.store.db.query("select kind, status, attempts, rcpt, rcpt_done, last_error from outbox order by id"))
+
+
+def exactly_once(servers, user):
+    """Every message in the user's INBOX arrived once; returns how many there are."""
+    counts = dict(count_by_message_id(servers.fetch(user)))
+    assert all(n == 1 for n in counts.values()), counts
+    return len(counts)
+
+
+def test_451_on_rcpt_is_temporary_and_the_mail_goes_once_later(faulty, tmp_path):
+    """A 4xx to RCPT is not 'all recipients refused': the ack waits and goes at the retry."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.faults.refuse_rcpt(REQUESTER, "451 4.2.0 Mailbox busy, try again later")
+    new_ticket(servers)
+    app.poll_all()
+    app.flush_outbox()
+    assert inbox(servers, REQUESTER) == []
+    assert len(inbox(servers, STAFF[0])) == 1  # the staff notice is not held up by the ack
+    ack = next(r for r in outbox(app) if r["kind"] == "ack")
+    assert ack["status"] == "pending" and ack["attempts"] == 1 and "451" in ack["last_error"]
+
+    clock.advance(seconds=20)
+    app.flush_outbox()
+    assert inbox(servers, REQUESTER) == []  # not before the backoff (30 s)
+    clock.advance(seconds=15)
+    app.flush_outbox()
+    assert exactly_once(servers, REQUESTER) == 1
+    assert {r["status"] for r in outbox(app)} == {"sent"}
+
+
+def test_partial_acceptance_retries_only_the_refused_recipient(faulty, tmp_path):
+    """One staff notice to two addresses: the refused one is tried again, the other gets one copy."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.faults.refuse_rcpt(STAFF[1], "452 4.2.2 Mailbox full", "450 4.2.1 Try later")
+    new_ticket(servers)
+    app.poll_all()
+    app.flush_outbox()
+    assert exactly_once(servers, STAFF[0]) == 1 and inbox(servers, STAFF[1]) == []
+    notice = next(r for r in outbox(app) if r["kind"] == "staff_new")
+    assert json.loads(notice["rcpt"]) == [STAFF[1]] and json.loads(notice["rcpt_done"]) == [STAFF[0]]
+    for _ in range(2):
+        clock.advance(minutes=2)
+        app.flush_outbox()
+    assert exactly_once(servers, STAFF[0]) == 1 and exactly_once(servers, STAFF[1]) == 1
+
+
+def test_550_for_the_requester_is_recorded_and_reported_and_blocks_nothing(faulty, tmp_path):
+    """A 5xx is final: on the ticket with the server's answer, staff told by another mail, the rest sent."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.faults.refuse_rcpt(REQUESTER, "550 5.1.1 <budi@vendor.test>: Recipient address rejected: User unknown")
+    new_ticket(servers)
+    new_ticket(servers, "sari@dinas.test", "Jadwal tender tidak bisa diubah")
+    app.poll_all()
+    app.flush_outbox()
+    clock.advance(seconds=1)
+    app.flush_outbox()  # the failure notice queued by the first flush
+    assert inbox(servers, REQUESTER) == []
+    assert exactly_once(servers, "sari@dinas.test") == 1
+    ticket = next(t for t in app.store.tickets() if t.requester.addr == REQUESTER)
+    [failed] = [e for e in app.store.events_of(ticket.id) if e["kind"] == "delivery_failed"]
+    detail = json.loads(failed["detail"])
+    assert detail["mail"] == "ack" and "550 5.1.1" in detail["answer"] and detail["to"] == [REQUESTER]
+    [notice] = of_kind(inbox(servers, STAFF[0]), "delivery_failed")
+    assert ticket.number in str(notice["Subject"])
+    assert "550 5.1.1" in text_of(notice) and REQUESTER in text_of(notice)
+    assert [r["status"] for r in outbox(app) if r["kind"] == "ack"] == ["failed", "sent"]
+
+
+def test_mail_to_staff_that_fails_for_good_is_reported_to_the_coordinators(faulty, tmp_path):
+    """For mail to staff, the coordinators are the ones told."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    for staff in STAFF:
+        smtp.faults.refuse_rcpt(staff, "554 5.7.1 Relay access denied")
+    new_ticket(servers)
+    app.poll_all()
+    app.flush_outbox()
+    clock.advance(seconds=1)
+    app.flush_outbox()
+    [notice] = of_kind(inbox(servers, COORDINATOR), "delivery_failed")
+    assert "554 5.7.1" in text_of(notice)
+    assert exactly_once(servers, REQUESTER) == 1
+
+
+def test_a_16_hour_outage_ends_with_everything_sent_once(faulty, tmp_path):
+    """Connection refused for 16 simulated hours: nothing marked failed, all delivered once after."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.stop()
+    for i in range(3):
+        new_ticket(servers, f"user{i}@vendor.test", f"Masalah {i}")
+    app.poll_all()
+    for _ in range(16 * 4):  # the daemon flushes all the time; here every 15 minutes
+        app.flush_outbox()
+        clock.advance(minutes=15)
+    rows = outbox(app)
+    assert {r["status"] for r in rows} == {"pending"} and min(r["attempts"] for r in rows) > 10
+    smtp.start()
+    clock.advance(hours=1)  # at most an hour between tries
+    app.flush_outbox()
+    assert {r["status"] for r in outbox(app)} == {"sent"}
+    assert exactly_once(servers, STAFF[0]) == 3
+    assert exactly_once(servers, "catchall@lpse.test") == 3  # the three acks (unknown users land there)
+
+
+def test_past_max_retry_hours_the_failure_is_final_recorded_and_reported(faulty, tmp_path):
+    """After smtp.max_retry_hours (default 120) a temporary refusal becomes final, with its answer."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.faults.refuse_rcpt(REQUESTER, *["450 4.7.1 Greylisted, come back later"] * 500)
+    new_ticket(servers)
+    app.poll_all()
+    for _ in range(6 * 24):  # six days, hourly
+        app.flush_outbox()
+        clock.advance(hours=1)
+    ack = next(r for r in outbox(app) if r["kind"] == "ack")
+    assert ack["status"] == "failed" and "450 4.7.1" in ack["last_error"]
+    ticket = app.store.tickets()[0]
+    [failed] = [json.loads(e["detail"]) for e in app.store.events_of(ticket.id) if e["kind"] == "delivery_failed"]
+    assert "120 h" in failed["answer"] and "450 4.7.1" in failed["answer"]
+    [notice] = of_kind(inbox(servers, STAFF[0]), "delivery_failed")
+    assert "450 4.7.1" in text_of(notice)
+    assert inbox(servers, REQUESTER) == []
+
+
+@pytest.mark.parametrize("connections", [1, 3])
+def test_connection_and_session_limits_deliver_a_backlog_of_25(faulty, tmp_path, connections):
+    """A server allowing 2 connections and 5 mails per session: all 25 acks and notices, each once."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock, max_connections=connections)
+    smtp.faults.max_connections = 2
+    smtp.faults.per_session = 5
+    for i in range(25):
+        new_ticket(servers, f"user{i}@vendor.test", f"Masalah {i}")
+    app.poll_all()
+    app.flush_outbox()
+    assert {r["status"] for r in outbox(app)} == {"sent"}
+    assert exactly_once(servers, "catchall@lpse.test") == 25
+    assert exactly_once(servers, STAFF[0]) == 25 and exactly_once(servers, STAFF[1]) == 25
+    assert smtp.faults.peak <= 2
+
+
+def test_greeting_refused_dropped_data_and_slow_server_still_deliver_once(faulty, tmp_path):
+    """421 at the greeting, a connection dropped in DATA, a 451 to DATA and a slow server."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.faults.greeting = ["421 4.3.2 System not accepting network messages"]
+    new_ticket(servers)
+    app.poll_all()
+    app.flush_outbox()
+    assert {r["status"] for r in outbox(app)} == {"pending"}
+    smtp.faults.data = ["drop", "451 4.3.0 Temporary local problem"]
+    smtp.faults.data_delay = 0.3
+    for _ in range(4):
+        clock.advance(minutes=1)
+        app.flush_outbox()
+    assert {r["status"] for r in outbox(app)} == {"sent"}
+    assert exactly_once(servers, REQUESTER) == 1 and exactly_once(servers, STAFF[0]) == 1
+
+
+def test_each_row_is_committed_as_sent_right_after_its_250(faulty, tmp_path):
+    """Marked sent one by one, not in a batch at the end: each DATA sees the previous mails committed."""
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    for i in range(3):
+        new_ticket(servers, f"user{i}@vendor.test", f"Masalah {i}")
+    app.poll_all()
+    watcher = sqlite3.connect(str(app.cfg.database), check_same_thread=False)
+    seen: list[int] = []
+    smtp.faults.on_data = lambda: seen.append(
+        watcher.execute("select count(*) from outbox where status = 'sent'").fetchone()[0])
+    app.flush_outbox()
+    assert seen == [0, 1, 2, 3, 4, 5]
