@@ -25,6 +25,7 @@ from pathlib import Path
 from mailbot import __version__, imap, logs, smtp, views
 from mailbot.config import Config, load_config
 from mailbot.errors import ConfigError, LoginRefusedError, MailbotError, UnreachableError
+from mailbot.reports.model import Month
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
 
@@ -54,7 +55,27 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", type=Path)
     replay.add_argument("--mailbox")
     replay.add_argument("--dry-run", action="store_true")
+    report = sub.add_parser("report", help="monthly reports for the head of unit")
+    kinds = report.add_subparsers(dest="report", required=True)
+    rekap = kinds.add_parser("rekap", help='"Rekap Penanganan Permasalahan": one row per ticket opened in the month')
+    rekap.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
+    rekap.add_argument("--mailbox", help="one mailbox (default: all)")
+    rekap.add_argument("--format", choices=["csv", "xlsx"], default=None,
+                       help="default: xlsx for an --output ending in .xlsx, else csv")
+    rekap.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
+    summary = kinds.add_parser("summary", help="monthly summary as a self-contained HTML page, or mailed with --send")
+    summary.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
+    summary.add_argument("--mailbox", help="one mailbox (default: all; --send mails each its own)")
+    summary.add_argument("--output", type=Path, default=None, help="HTML file to write (default: standard output)")
+    summary.add_argument("--send", action="store_true", help="mail it to the heads and coordinators now")
     return parser
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _instant(text: str) -> datetime:
@@ -315,6 +336,15 @@ def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:
     return EX_OK
 
 
+def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot.reports import service
+
+    if args.report == "rekap":
+        fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
+        return service.run_rekap(cfg, args.month, args.mailbox, fmt, args.output)
+    return service.run_summary(cfg, args.month, args.mailbox, args.output, args.send, datetime.now(UTC))
+
+
 COMMANDS = {
     "run": cmd_run,
     "sweep": cmd_sweep,
@@ -322,6 +352,7 @@ COMMANDS = {
     "tickets": cmd_tickets,
     "ticket": cmd_ticket,
     "replay": cmd_replay,
+    "report": cmd_report,
 }
 
 

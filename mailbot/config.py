@@ -103,11 +103,17 @@ class MailboxConfig:
     staff_notify: str | None
     coordinators: tuple[str, ...]
     heads: tuple[str, ...]
+    staff_names: tuple[tuple[str, str], ...] = ()  # (address, display name) for the reports
 
     @property
     def notify_addresses(self) -> tuple[str, ...]:
         """Where staff notifications go: the list address or every staff member."""
         return (self.staff_notify,) if self.staff_notify else self.staff
+
+    def staff_name(self, address: str) -> str:
+        """The name the reports show for a staff address ("Petugas"); the address if unnamed."""
+        wanted = address.lower()
+        return next((name for addr, name in self.staff_names if addr == wanted), address)
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,11 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class ReportsConfig:
+    monthly: bool = True  # the monthly summary to heads and coordinators, by the daemon
+
+
+@dataclass(frozen=True)
 class LogConfig:
     format: str = "json"
     level: str = "info"
@@ -174,6 +185,7 @@ class Config:
     limits: LimitsConfig
     smtp: SmtpConfig | None
     mailboxes: tuple[MailboxConfig, ...]
+    reports: ReportsConfig = ReportsConfig()
 
     def mailbox(self, name: str) -> MailboxConfig:
         for box in self.mailboxes:
@@ -400,7 +412,7 @@ def _imap(data: Any, key: str, base: Path) -> ImapConfig:
 
 MAILBOX_KEYS = {
     "name", "address", "display_name", "tag_prefix", "imap", "smtp", "staff", "staff_notify",
-    "coordinators", "heads",
+    "coordinators", "heads", "staff_names",
 }
 
 
@@ -439,7 +451,20 @@ def _mailbox(data: Any, key: str, base: Path, smtp: SmtpConfig | None) -> Mailbo
         staff_notify=notify,
         coordinators=_addresses(data, "coordinators", key),
         heads=_addresses(data, "heads", key),
+        staff_names=_staff_names(data.get("staff_names"), f"{key}.staff_names"),
     )
+
+
+def _staff_names(data: Any, key: str) -> tuple[tuple[str, str], ...]:
+    """`{address: name}`: who answered, by name, in the recap's "Petugas" column."""
+    names = _expect_mapping(data, key)
+    found: list[tuple[str, str]] = []
+    for address, name in names.items():
+        addr = _address(address, f"{key}.{address}")
+        if not isinstance(name, str) or not name.strip() or re.search(r"[\r\n]", name):
+            raise ConfigError(f"{key}.{address}: expected a one-line name")
+        found.append((addr, name.strip()))
+    return tuple(found)
 
 
 def _calendar(data: Any) -> CalendarConfig:
@@ -481,7 +506,7 @@ def _calendar(data: Any) -> CalendarConfig:
 TOP_KEYS = {
     "timezone", "database", "archive_dir", "rules_dir", "templates_dir", "language", "log", "calendar",
     "auth", "autoreply_limit", "ack_max_age_hours", "alert_after_minutes", "reopen_days",
-    "secret_key_file", "escalation", "limits", "smtp", "mailboxes",
+    "secret_key_file", "escalation", "limits", "smtp", "mailboxes", "reports",
 }
 
 
@@ -522,6 +547,8 @@ def parse_config(data: Any, path: Path) -> Config:
     senders = esc.get("senders") or []
     if not isinstance(senders, list) or not all(isinstance(s, str) and s.strip() for s in senders):
         raise ConfigError("escalation.senders: expected a list of address patterns such as '*@lkpp.go.id'")
+    reports = _expect_mapping(data.get("reports"), "reports")
+    _check_keys(reports, {"monthly"}, "reports")
     limits = _expect_mapping(data.get("limits"), "limits")
     _check_keys(limits, {"max_message_bytes", "max_header_bytes", "message_seconds", "ticket_mails_per_hour",
                          "max_parts", "max_attachments"}, "limits")
@@ -563,6 +590,7 @@ def parse_config(data: Any, path: Path) -> Config:
         ),
         smtp=smtp,
         mailboxes=mailboxes,
+        reports=ReportsConfig(monthly=_bool(reports, "monthly", "reports", True)),
     )
 
 

@@ -134,7 +134,8 @@ class Mailbox:
                 if item is None or key not in item:
                     continue  # expunged by someone else meanwhile
                 when = item.get(b"INTERNALDATE")
-                when = when.astimezone(UTC) if isinstance(when, datetime) and when.tzinfo else datetime.now(UTC)
+                # imapclient gives it in naive local time (normalise_times); astimezone() reads it so.
+                when = when.astimezone(UTC) if isinstance(when, datetime) else datetime.now(UTC)
                 yield Fetched(uid, bytes(item[key]), when, sizes.get(uid, 0), complete=key == b"BODY[]")
 
     def move(self, uid: int, folder: str) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from mailbot.commands import Command, ParsedCommands
-from mailbot.model import Contact, InboundMessage, Role, State, Ticket
+from mailbot.model import Attachment, Contact, InboundMessage, InlineImage, Role, State, Ticket
 
 
 class Event(enum.StrEnum):
@@ -98,6 +98,9 @@ class Send:
     attach: str | None = None  # "inbound": this message's attachments; "ticket": all the requester's
     text: str | None = None  # relayed text (quoted history removed)
     context: dict[str, object] = field(default_factory=dict)
+    title: str = ""  # the subject's text when no ticket gives one (the monthly summary)
+    inline: tuple[InlineImage, ...] = ()  # images the HTML part shows by cid:
+    files: tuple[Attachment, ...] = ()  # files attached as they are (the recap)
 
 
 @dataclass(frozen=True)

@@ -123,10 +123,10 @@ class Mailer:
         language = ticket.language if ticket else self.cfg.language
         if not self.renderer.has(send.kind, language):
             language = "id"
-        attachments = self.attachments(send, ticket, msg)
+        attachments = [*self.attachments(send, ticket, msg), *send.files]
         context = self.context(box, send, ticket, msg, attachments)
         in_reply_to, references = self.thread_ids(box, ticket, str(send.to), msg)
-        title = ticket.subject if ticket else (msg.subject if msg else "")
+        title = send.title or (ticket.subject if ticket else (msg.subject if msg else ""))
         subject = self.renderer.subject(send.kind, language, tag(box.tag_prefix, ticket.number) if ticket else None,
                                         title)
         audience = audience_of((*to, *cc), box, self.cfg.escalation.senders)
@@ -135,7 +135,7 @@ class Mailer:
         out = self.renderer.build(
             kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
             to=to, cc=cc, subject=subject, message_id=message_id, in_reply_to=in_reply_to, references=references,
-            date=date, auto=send.auto, attachments=attachments,
+            date=date, auto=send.auto, attachments=attachments, inline=send.inline,
             extra_headers={"X-Mailbot-Ticket": ticket.number} if ticket else None,
         )
         return out, attachments, context.get("text") or None

@@ -55,6 +55,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image that an HTML body shows by `cid:` (multipart/related, RFC 2387)."""
+
+    cid: str  # Content-ID without angle brackets
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """Everything mailbot needs to know about one received message.
 

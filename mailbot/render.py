@@ -24,7 +24,7 @@ from typing import Any
 
 import jinja2
 
-from mailbot.model import Attachment
+from mailbot.model import Attachment, InlineImage
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -177,6 +177,7 @@ class Renderer:
         date: datetime,
         auto: str | None,
         attachments: Sequence[Attachment] = (),
+        inline: Sequence[InlineImage] = (),
         attach_raw: Sequence[tuple[str, bytes]] = (),
         extra_headers: dict[str, str] | None = None,
     ) -> Outgoing:
@@ -206,6 +207,13 @@ class Renderer:
         msg.set_content(text, charset="utf-8", cte="quoted-printable")
         if html is not None:
             msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+            html_part = msg.get_body(preferencelist=("html",))
+            if inline and html_part is not None:
+                # The HTML part becomes multipart/related with the images it shows by cid:.
+                for image in inline:
+                    maintype, _, subtype = image.content_type.partition("/")
+                    html_part.add_related(image.data, maintype=maintype, subtype=subtype, cid=f"<{image.cid}>",
+                                          disposition="inline", filename=image.filename)
         for item in attachments:
             maintype, subtype = attachment_type(item)
             msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)

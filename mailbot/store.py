@@ -139,7 +139,15 @@ def _v3(db: sqlite_utils.Database) -> None:
     timers.add_column("failures", int, not_null_default=0)
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3)
+def _v4(db: sqlite_utils.Database) -> None:
+    """The monthly reports find a month's tickets by their opening time, of one mailbox or all,
+    and their mail's SMTP acceptance time from the index alone (not the rows with the raw mail)."""
+    db.table("tickets").create_index(["mailbox", "created_at"])
+    db.table("tickets").create_index(["created_at"])
+    db.table("outbox").create_index(["ticket_id", "message_id", "sent_at"])
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

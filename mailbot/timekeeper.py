@@ -31,6 +31,7 @@ from mailbot.deadlines import (
 from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
 from mailbot.mailer import Mailer
 from mailbot.model import State, Ticket
+from mailbot.reports.monthly import send_monthly_summary
 from mailbot.rules import Rules
 from mailbot.store import Store, parse_ts
 from mailbot.worktime import WorkCalendar
@@ -68,7 +69,8 @@ class Timekeeper:
             self.store.set_timer(new.mailbox, new.id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
 
     def sweep(self) -> dict[str, int]:
-        """Fire every due timer once, then the daily digest when it is due (SPEC section 6).
+        """Fire every due timer once, then the daily digest and the monthly summary when due
+        (SPEC sections 6 and 10).
 
         Each timer and each digest is its own failure boundary: one that fails (an
         operator's broken template, say) is marked failed with its reason and tried
@@ -76,7 +78,7 @@ class Timekeeper:
         Storage errors are not one timer's fault: they end the sweep for the caller.
         """
         now = self.clock()
-        fired = digests = 0
+        fired = digests = reports = 0
         for box in self.cfg.mailboxes:
             for row in self.store.due_timers(box.name, now):
                 try:
@@ -94,7 +96,8 @@ class Timekeeper:
                 self.log.exception("digest_failed", mailbox=box.name)
                 self.alert_once(box, now, f"alerted:digest:{box.name}", now.astimezone(self.calendar.tz).date().isoformat(),
                                 f"Ringkasan harian tidak dapat dibuat: {type(exc).__name__}: {exc}")
-        return {"timers": fired, "digests": digests}
+            reports += send_monthly_summary(self, box, now)
+        return {"timers": fired, "digests": digests, "reports": reports}
 
     def timer_failed(self, box: MailboxConfig, row: dict[str, Any], now: datetime, exc: Exception) -> None:
         """Mark the timer failed with its reason and try it again later; alert once a day per cause."""

@@ -1,0 +1,296 @@
+"""The monthly summary's figures, computed from ticket records. Pure.
+
+Everything is counted over the tickets opened in the month (the recap's rows), as
+they stand at `now`. Each timed step of the SOPs is measured from what mailbot
+recorded: when a message reached the mailbox (`received_at`) and when the SMTP server
+accepted mailbot's answer (`sent_at`). A mail and the message that caused it are paired
+by the time they were recorded, since one unit of work records both at the same
+instant.
+
+A case is *met* when its end came by the target, a *breach* when it came later or has
+not come and the target has passed, and is left out while it is still running within
+its target, or when the ticket was solved or closed before anything was owed (an LKPP
+status on a ticket the unit took back, a first answer to mail closed as spam).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from mailbot.reports.model import (
+    Breach,
+    DayCount,
+    Escalations,
+    Mail,
+    Month,
+    Ratings,
+    Step,
+    StepResult,
+    Summary,
+    TicketRecord,
+)
+from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS
+from mailbot.rules import Deadlines
+from mailbot.worktime import WorkCalendar
+
+ACK_TARGET = timedelta(minutes=10)  # seed 003 step 8: the ticket number within 10 minutes
+ESCALATION_TARGET = timedelta(minutes=5)  # SOP-015 step 1: 5 minutes after the decision
+FORWARD_TARGET = timedelta(minutes=5)  # SOP-015 step 9: the additional data on at once
+WORST = 5  # breaches listed per step
+
+STATES = ("open", "answered", "escalated", "awaiting_info", "resolved", "closed")
+CATEGORIES = ("pengaduan", "pertanyaan", "konsultasi")
+PRIORITIES = ("high", "normal", "low")
+WITH_LKPP = frozenset({"escalated", "awaiting_info"})
+# A first response: any answer to the requester, or the news that the case went to LKPP.
+RESPONSE_KINDS = ANSWER_KINDS | {"escalated_user"}
+# Labels of an LKPP reply that mailbot accepted (authenticated, not automatic).
+LKPP_REPLIES = frozenset({"lkpp_status", "lkpp_other", "lkpp_need_info", "lkpp_resolved", "lkpp_returned"})
+LKPP_PROGRESS = frozenset({"lkpp_status", "lkpp_other"})  # "not solved yet" (SOP-015 step 14)
+
+DeadlinesFor = Callable[[str | None], Deadlines]
+
+
+@dataclass(frozen=True)
+class _Case:
+    """One timed case: due by `deadline`; `end` when it was done; `stop` when it ended
+    without being done (the ticket solved or closed), if it did."""
+
+    number: str
+    deadline: datetime
+    end: datetime | None
+    stop: datetime | None = None
+
+
+def _worktime_case(number: str, start: datetime, end: datetime | None, stop: datetime | None, amount: timedelta,
+                   due: Callable[[], datetime]) -> _Case:
+    """A case with a working-time target of `amount`, due at `due()`. Working time never
+    runs faster than the clock, so an end within `amount` of wall-clock time is met without
+    asking the calendar (most cases: it saves most of the calendar arithmetic)."""
+    if end is not None and end - start <= amount:
+        return _Case(number, start + amount, end)
+    return _Case(number, due(), end, stop)
+
+
+def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, deadlines: DeadlinesFor,
+              now: datetime) -> Summary:
+    """The figures of the monthly summary for `records`, the tickets opened in `month`."""
+    states = Counter(r.state for r in records)
+    closed = states.get("closed", 0)
+    opened_on = Counter(r.created_at.astimezone(cal.tz).date() for r in records)
+    steps = (
+        _judge(Step.ACK, (c for r in records for c in _ack(r)), now),
+        _judge(Step.ESCALATION, (c for r in records for c in _after_trigger(r, "escalate", "command_escalate",
+                                                                            ESCALATION_TARGET)), now),
+        _judge(Step.FORWARD_INFO, (c for r in records for c in _after_trigger(r, "forward_info", "message_appended",
+                                                                              FORWARD_TARGET)), now),
+        _judge(Step.FIRST_RESPONSE, (_first_response(r, cal, deadlines(r.priority)) for r in records), now),
+        _judge(Step.LKPP_STATUS, (c for r in records for c in _lkpp_status(r, cal, deadlines(r.priority))), now),
+        _judge(Step.LKPP_PROGRESS, (c for r in records for c in _lkpp_progress(r, cal, deadlines(r.priority))),
+               now),
+        _judge(Step.RESOLUTION, (_resolution(r, deadlines(r.priority)) for r in records), now),
+        _closing(records, cal, deadlines, now),
+    )
+    return Summary(
+        month=month,
+        generated_at=now,
+        opened=len(records),
+        closed=closed,
+        still_open=len(records) - closed,
+        by_state=_counts(states, STATES),
+        by_category=_counts(Counter(r.category or "" for r in records), (*CATEGORIES, "")),
+        by_priority=_counts(Counter(r.priority or "" for r in records), (*PRIORITIES, "")),
+        per_day=tuple(DayCount(day, opened_on.get(day, 0), cal.is_working_day(day)) for day in month.days()),
+        escalations=_escalations(records),
+        ratings=_ratings(records),
+        steps=steps,
+    )
+
+
+def _counts(counter: Counter[str], order: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """Every known key in order (zeros too), then any other key found, except an empty one at zero."""
+    keys = [k for k in order if k or counter.get(k)] + sorted(k for k in counter if k not in order)
+    return tuple((k, counter.get(k, 0)) for k in keys)
+
+
+# --- the timed steps --------------------------------------------------------------------
+
+
+def _first_arrival(record: TicketRecord) -> datetime:
+    first = next((m for m in record.mails if m.direction == "in" and m.role == "requester"), None)
+    return first.arrived if first else record.created_at
+
+
+def _out(record: TicketRecord, kinds: Iterable[str], role: str) -> list[Mail]:
+    wanted = frozenset(kinds)
+    return [m for m in record.mails if m.direction == "out" and m.role == role and m.kind in wanted]
+
+
+def _trigger(record: TicketRecord, mail: Mail, label: str) -> Mail | None:
+    """The inbound message that caused `mail`: recorded at the same instant, or before it;
+    one with the expected label first (a frozen test clock can record several at once)."""
+    before = [m for m in record.mails if m.direction == "in" and m.at <= mail.at]
+    labelled = [m for m in before if m.kind == label]
+    pool = labelled or before
+    return pool[-1] if pool else None
+
+
+def _ack(record: TicketRecord) -> list[_Case]:
+    """Seed 003 step 8: the ticket number within 10 minutes of the mail's arrival."""
+    if any(e.kind == "ack_skipped" for e in record.history):
+        return []  # old backlog mail: no acknowledgement is owed (SPEC 5, ack_max_age_hours)
+    acks = _out(record, ("ack",), "requester")
+    if not acks:
+        start = _first_arrival(record)
+        return [_Case(record.number, start + ACK_TARGET, None)]
+    trigger = _trigger(record, acks[0], "ticket_opened")
+    start = trigger.arrived if trigger else record.created_at
+    return [_Case(record.number, start + ACK_TARGET, acks[0].sent_at)]
+
+
+def _after_trigger(record: TicketRecord, kind: str, label: str, target: timedelta) -> list[_Case]:
+    """A mail to LKPP due `target` after the message that asked for it arrived:
+    the escalation after staff's #eskalasi (SOP-015 step 1), the requester's
+    additional data (step 9)."""
+    cases = []
+    for mail in _out(record, (kind,), "lkpp"):
+        trigger = _trigger(record, mail, label)
+        start = trigger.arrived if trigger else mail.at
+        cases.append(_Case(record.number, start + target, mail.sent_at))
+    return cases
+
+
+def _first_response(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> _Case:
+    """The first answer within the priority's working hours (SPEC 6, rules/deadlines.yaml)."""
+    start = _first_arrival(record)
+    sent = [m.sent_at for m in _out(record, RESPONSE_KINDS, "requester") if m.sent_at]
+    return _worktime_case(record.number, start, min(sent, default=None), record.closed_at,
+                          timedelta(hours=d.first_response), partial(cal.add_working_hours, start, d.first_response))
+
+
+def _lkpp_replies(record: TicketRecord) -> list[Mail]:
+    return [m for m in record.mails if m.direction == "in" and m.role == "lkpp" and m.kind in LKPP_REPLIES]
+
+
+def _taken_back(record: TicketRecord, since: datetime) -> datetime | None:
+    """When the ticket was solved or closed after `since`, as far as the ticket says."""
+    ends = [t for t in (record.resolved_at, record.closed_at) if t is not None and t >= since]
+    return min(ends, default=None)
+
+
+def _lkpp_status(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
+    """SOP-015 step 12: a word from LKPP within 2 working days of the escalation reaching it."""
+    cases = []
+    replies = _lkpp_replies(record)
+    for escalation in _out(record, ("escalate",), "lkpp"):
+        start = escalation.sent_at or escalation.at
+        answer = next((m.arrived for m in replies if m.arrived >= start), None)
+        cases.append(_worktime_case(record.number, start, answer, _taken_back(record, start),
+                                    cal.day_length * d.lkpp_status,
+                                    partial(cal.add_working_days, start, d.lkpp_status)))
+    return cases
+
+
+def _lkpp_progress(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
+    """SOP-015 step 14: after each "not solved yet" from LKPP, its next word within a working day."""
+    cases = []
+    replies = _lkpp_replies(record)
+    for index, reply in enumerate(replies):
+        if reply.kind not in LKPP_PROGRESS:
+            continue
+        start = reply.arrived
+        following = replies[index + 1].arrived if index + 1 < len(replies) else None
+        cases.append(_worktime_case(record.number, start, following, _taken_back(record, start),
+                                    cal.day_length * d.lkpp_progress,
+                                    partial(cal.add_working_days, start, d.lkpp_progress)))
+    return cases
+
+
+def _resolution(record: TicketRecord, d: Deadlines) -> _Case:
+    """Seed 002: solved within 3x24 hours (wall-clock) of the first mail's arrival.
+
+    Solved means the (latest) solution reached the requester and the ticket did not
+    reopen, or the ticket was closed without one.
+    """
+    start = _first_arrival(record)
+    end: datetime | None = None
+    if record.state in ("resolved", "closed"):
+        solutions = _out(record, SOLUTION_KINDS, "requester")
+        end = solutions[-1].sent_at if solutions else record.closed_at
+    return _Case(record.number, start + timedelta(hours=d.resolution), end)
+
+
+def _closing(records: Sequence[TicketRecord], cal: WorkCalendar, deadlines: DeadlinesFor,
+             now: datetime) -> StepResult:
+    """Seed 002 step 12: a ticket given a solution is closed on the requester's confirmation.
+
+    Not met: closed without it (by the confirm_close timer or by staff), or still
+    waiting past the confirm_close working days.
+    """
+    met = 0
+    missed: list[Breach] = []
+    for record in records:
+        solutions = _out(record, SOLUTION_KINDS, "requester")
+        if not solutions:
+            continue
+        if any(m.direction == "in" and m.kind == "closing_confirmed" for m in record.mails):
+            met += 1
+            continue
+        last = solutions[-1].sent_at or solutions[-1].at
+        window = cal.add_working_days(last, deadlines(record.priority).confirm_close)
+        if record.state == "closed" or (record.state == "resolved" and now > window):
+            missed.append(Breach(record.number, None))
+    return StepResult(Step.CLOSING, met + len(missed), met, tuple(sorted(missed, key=lambda b: b.number)[:WORST]))
+
+
+def _judge(step: Step, cases: Iterable[_Case], now: datetime) -> StepResult:
+    met = 0
+    breaches: list[Breach] = []
+    for case in cases:
+        if case.end is not None:
+            if case.end <= case.deadline:
+                met += 1
+            else:
+                breaches.append(Breach(case.number, case.end - case.deadline))
+        elif case.stop is not None:
+            if case.stop > case.deadline:
+                breaches.append(Breach(case.number, case.stop - case.deadline))
+        elif now > case.deadline:
+            breaches.append(Breach(case.number, now - case.deadline))
+    worst = sorted(breaches, key=lambda b: (-(b.over or timedelta(0)), b.number))
+    unique: dict[str, Breach] = {}
+    for breach in worst:
+        unique.setdefault(breach.number, breach)
+    return StepResult(step, met + len(breaches), met, tuple(unique.values())[:WORST])
+
+
+# --- escalations and ratings ------------------------------------------------------------
+
+
+def _escalations(records: Sequence[TicketRecord]) -> Escalations:
+    outcomes: Counter[str] = Counter()
+    for record in records:
+        if not any(e.kind == "command_escalate" for e in record.history):
+            continue
+        labels = {m.kind for m in record.mails if m.direction == "in" and m.role == "lkpp"}
+        if "lkpp_resolved" in labels:
+            outcomes["resolved"] += 1
+        elif "lkpp_returned" in labels:
+            outcomes["returned"] += 1
+        elif record.state in WITH_LKPP:
+            outcomes["with_lkpp"] += 1
+        else:
+            outcomes["other"] += 1
+    return Escalations(sum(outcomes.values()), outcomes["resolved"], outcomes["returned"], outcomes["with_lkpp"],
+                       outcomes["other"])
+
+
+def _ratings(records: Sequence[TicketRecord]) -> Ratings:
+    scores = [r.rating for r in records if r.rating is not None and 1 <= r.rating <= 5]
+    by_score = Counter(scores)
+    return Ratings(len(scores), sum(scores) / len(scores) if scores else None,
+                   (by_score[1], by_score[2], by_score[3], by_score[4], by_score[5]))

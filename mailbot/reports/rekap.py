@@ -1,0 +1,204 @@
+"""The "Rekap Penanganan Permasalahan" (seed 003): one row per ticket, CSV or XLSX.
+
+`rows()` is pure: ticket records in, `RekapRow`s out. The seed's columns are filled
+from what mailbot recorded (see README, "Monthly recap and summary"):
+
+* Tgl: the day the ticket was opened; Tgl Jawaban: the day the first answer to the
+  requester was accepted by the SMTP server (queued, when not yet sent). Both in the
+  unit's zone.
+* Isi Pesan: the new text of the requester's messages up to the first answer.
+* Isi Jawaban: the solution that reached the requester (the latest one), else the
+  first answer. Answers are the mails to the requester that carry a text written by
+  staff or LKPP: `staff_reply`, `resolved`, `resolved_lkpp`, `relay`, `need_info`.
+* Petugas: the staff member of the latest staff action (reply, #selesai, #teruskan,
+  #eskalasi) up to that answer, by the name in `staff_names`, else the address.
+* Tujuan: LPSE, or LKPP when the ticket was escalated, with LKPP's ticket number.
+
+The writers keep every text whole up to Excel's cell limit (32,767 characters), where
+they cut it with a marker.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from mailbot.reports.model import REKAP_COLUMNS, Mail, RekapRow, TicketRecord
+
+ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info"})
+SOLUTION_KINDS = frozenset({"resolved", "resolved_lkpp"})
+STAFF_ACTIONS = frozenset({"staff_replied", "command_resolve", "command_relay", "command_escalate"})
+CATEGORY_LABELS = {"pengaduan": "Pengaduan", "pertanyaan": "Pertanyaan", "konsultasi": "Konsultasi"}
+EXCEL_CELL_LIMIT = 32_767
+CUT_MARKER = " [...terpotong]"  # "cut": what follows did not fit into one Excel cell
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def rows(records: Iterable[TicketRecord], tz: ZoneInfo,
+         staff_name: Callable[[str, str], str] = lambda mailbox, address: address) -> list[RekapRow]:
+    """One recap row per ticket, numbered in the order given (oldest first)."""
+    return [_row(no, record, tz, staff_name) for no, record in enumerate(records, start=1)]
+
+
+def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str, str], str]) -> RekapRow:
+    answers = [m for m in record.mails if m.direction == "out" and m.role == "requester"
+               and m.kind in ANSWER_KINDS and m.body.strip()]
+    first = answers[0] if answers else None
+    solutions = [m for m in answers if m.kind in SOLUTION_KINDS]
+    shown = solutions[-1] if solutions else first
+    asked = [m for m in record.mails if m.direction == "in" and m.role == "requester"
+             and (first is None or m.at < first.at) and m.body.strip()]
+    problem = "\n\n".join(m.body.strip() for m in asked) or record.subject
+    staff = ""
+    if shown is not None:
+        actors = [e.actor for e in record.history if e.kind in STAFF_ACTIONS and e.at <= shown.at]
+        staff = staff_name(record.mailbox, actors[-1]) if actors else ""
+    return RekapRow(
+        no=no,
+        opened=_day(record.created_at, tz),
+        address=record.requester,
+        name=_name(record),
+        problem=problem,
+        category=CATEGORY_LABELS.get(record.category or "", (record.category or "").capitalize()),
+        destination=_destination(record),
+        answered=_day(_delivered(first), tz) if first else None,
+        answer=shown.body.strip() if shown else "",
+        staff=staff,
+    )
+
+
+def _name(record: TicketRecord) -> str:
+    """Seed 003: the sender's name, with the instansi/company where known."""
+    name = record.contact_name or record.requester_name
+    org = record.contact_org
+    if name and org and org.lower() not in name.lower():
+        return f"{name} ({org})"
+    return name or org
+
+
+def _destination(record: TicketRecord) -> str:
+    if not any(e.kind == "command_escalate" for e in record.history):
+        return "LPSE"
+    return f"LKPP (Tiket#{record.lkpp_ticket})" if record.lkpp_ticket else "LKPP"
+
+
+def _delivered(mail: Mail) -> datetime:
+    return mail.sent_at or mail.at
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def excel_text(text: str) -> str:
+    """The text whole, or cut to Excel's cell limit with a marker saying so."""
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    return text[:EXCEL_CELL_LIMIT - len(CUT_MARKER)] + CUT_MARKER
+
+
+def format_day(day: date | None) -> str:
+    """DD/MM/YYYY, as Indonesian offices write dates."""
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+# --- writers ---------------------------------------------------------------------------
+
+
+def to_csv(recap: Sequence[RekapRow]) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel reads the Indonesian text right.
+
+    A text starting with `=`, `+`, `-` or `@` gets a leading apostrophe: Excel would
+    otherwise run a requester's text as a formula (CSV injection).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(REKAP_COLUMNS)
+    for row in recap:
+        writer.writerow([_csv_cell(value) for value in row.cells()])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value: int | date | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return format_day(value)
+    if isinstance(value, int):
+        return str(value)
+    text = excel_text(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+WIDTH_LIMITS = (6, 12, 30, 32, 60, 13, 26, 13, 60, 24)  # at most, per column, in characters
+
+
+def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap") -> bytes:
+    """The recap as an Excel workbook: a title in row 1, the header in row 2.
+
+    Row 2 holds exactly the seed's column names (bold, frozen with the title, with an
+    autofilter), data from row 3; the range is also named `Rekap`. Dates are real
+    dates shown as DD/MM/YYYY; texts are written as strings (never as formulas) and
+    wrap within columns sized to their content.
+    """
+    import xlsxwriter  # lazily: only the recap needs it
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    ws = book.add_worksheet(sheet_name[:31])
+    title_format = book.add_format({"bold": True, "font_size": 13})
+    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                              "valign": "top"})
+    text = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    day = book.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "border": 1, "align": "left"})
+    number = book.add_format({"valign": "top", "border": 1, "align": "right"})
+    ws.write_string(0, 0, title, title_format)
+    for col, (name, width) in enumerate(zip(REKAP_COLUMNS, _widths(recap), strict=True)):
+        ws.write_string(1, col, name, header)
+        ws.set_column(col, col, width)
+    for r, row in enumerate(recap, start=2):
+        for col, value in enumerate(row.cells()):
+            if isinstance(value, date):
+                ws.write_datetime(r, col, datetime(value.year, value.month, value.day), day)
+            elif isinstance(value, int):
+                ws.write_number(r, col, value, number)
+            elif value is None or value == "":
+                ws.write_blank(r, col, None, text)
+            else:
+                ws.write_string(r, col, excel_text(value), text)
+    last_row = max(1 + len(recap), 1)
+    ws.freeze_panes(2, 0)
+    ws.autofilter(1, 0, last_row, len(REKAP_COLUMNS) - 1)
+    book.define_name("Rekap", f"='{sheet_name[:31]}'!$A$2:$J${last_row + 1}")
+    ws.set_landscape()
+    ws.repeat_rows(1)
+    ws.fit_to_pages(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+def _widths(recap: Sequence[RekapRow]) -> list[float]:
+    """Per column: wide enough for its longest line, within that column's limit."""
+    widths = [len(name) + 2 for name in REKAP_COLUMNS]  # room for the autofilter button
+    open_columns = set(range(len(REKAP_COLUMNS)))
+    for row in recap:
+        cells = row.cells()
+        for col in tuple(open_columns):
+            value = cells[col]
+            if isinstance(value, date):
+                longest = 10
+            elif isinstance(value, str):
+                longest = max((len(line) for line in value[:2000].splitlines()), default=0)
+            else:
+                longest = len(str(value))
+            if longest > widths[col]:
+                widths[col] = min(longest, WIDTH_LIMITS[col])
+                if longest >= WIDTH_LIMITS[col]:
+                    open_columns.discard(col)
+        if not open_columns:
+            break
+    return [w + 1 for w in widths]

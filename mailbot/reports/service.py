@@ -1,0 +1,159 @@
+"""The reports' shell: from the store and the config to a recap file, a page, a mail.
+
+Reads the store through `queries` only, computes with the pure `rekap` and `figures`,
+renders with `charts`, `present` and the `monthly_summary` templates. The summary
+mail is a `Send` that the Mailer puts in the outbox like every other mail; the
+caller owns the transaction and the sending.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from mailbot.config import Config, MailboxConfig
+from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.model import Attachment, InlineImage
+from mailbot.render import Renderer
+from mailbot.reports import charts, figures, labels, present, queries, rekap
+from mailbot.reports.model import Month, RekapRow, Summary, TicketRecord
+from mailbot.rules import PRIORITIES, Deadlines, Rules
+from mailbot.store import Store
+from mailbot.worktime import WorkCalendar
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KIND = "monthly_summary"
+
+
+def unit_name(cfg: Config, box: MailboxConfig | None) -> str:
+    """The unit a report is about: the mailbox's display name, or every mailbox's."""
+    boxes = [box] if box else list(cfg.mailboxes)
+    return " / ".join(b.display_name for b in boxes)
+
+
+def records(store: Store, cfg: Config, month: Month, box: MailboxConfig | None, *,
+            texts: bool = False) -> list[TicketRecord]:
+    return queries.month_tickets(store, month.start(cfg.timezone), month.end(cfg.timezone),
+                                 box.name if box else None, texts=texts)
+
+
+def rekap_rows(store: Store, cfg: Config, month: Month, box: MailboxConfig | None) -> list[RekapRow]:
+    names = {b.name: b for b in cfg.mailboxes}
+
+    def staff_name(mailbox: str, address: str) -> str:
+        found = names.get(mailbox)
+        return found.staff_name(address) if found else address
+
+    return rekap.rows(records(store, cfg, month, box, texts=True), cfg.timezone, staff_name)
+
+
+def rekap_title(cfg: Config, month: Month, box: MailboxConfig | None) -> str:
+    """The XLSX title row: the form's name (seed 003), the unit and the month."""
+    return f"Rekap Penanganan Permasalahan – {unit_name(cfg, box)} – {labels.month_label(month, 'id')}"
+
+
+def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConfig | None, fmt: str) -> bytes:
+    if fmt == "xlsx":
+        return rekap.to_xlsx(rows, rekap_title(cfg, month, box), f"Rekap {month}")
+    return rekap.to_csv(rows)
+
+
+def deadlines_table(rules: Rules) -> dict[str, Deadlines]:
+    return {p: rules.deadlines(p) for p in PRIORITIES}
+
+
+def summarize(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, month: Month,
+              box: MailboxConfig | None, now: datetime) -> Summary:
+    return figures.summarize(records(store, cfg, month, box), month, cal, rules.deadlines, now)
+
+
+def summary_page(summary: Summary, cfg: Config, rules: Rules, renderer: Renderer, box: MailboxConfig | None) -> str:
+    """The standalone page: one file, charts as data: URIs, no outside resource."""
+    drawn = charts.draw(summary, cfg.language)
+    images = {c.name: "data:image/png;base64," + base64.b64encode(c.png).decode("ascii") for c in drawn}
+    context = present.context(summary, unit=unit_name(cfg, box), unit_address=box.address if box else "",
+                              language=cfg.language, deadlines=deadlines_table(rules), images=images,
+                              tz=cfg.timezone, mail=False)
+    _, html = renderer.body(KIND, labels.lang_of(cfg.language), {**context, "attachment_names": []})
+    assert html is not None, "templates/<lang>/monthly_summary.html is missing"
+    return html
+
+
+def summary_send(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, box: MailboxConfig, month: Month,
+                 now: datetime) -> Send:
+    """The summary mail to the heads (coordinators in copy): HTML with the charts inline
+    (cid:), a plain-text alternative, and the month's recap as XLSX."""
+    summary = summarize(store, cfg, rules, cal, month, box, now)
+    domain = box.address.rpartition("@")[2]
+    drawn = charts.draw(summary, cfg.language)
+    inline = tuple(InlineImage(f"{c.name}.{month}.{box.name}@{domain}", f"{c.name}.png", "image/png", c.png)
+                   for c in drawn)
+    images = {c.name: f"cid:{image.cid}" for c, image in zip(drawn, inline, strict=True)}
+    context = present.context(summary, unit=box.display_name, unit_address=box.address, language=cfg.language,
+                              deadlines=deadlines_table(rules), images=images, tz=cfg.timezone, mail=True)
+    recap = rekap_file(rekap_rows(store, cfg, month, box), cfg, month, box, "xlsx")
+    return Send(KIND, Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context,
+                title=labels.subject(month, cfg.language), inline=inline,
+                files=(Attachment(f"rekap-{box.name}-{month}.xlsx", XLSX_TYPE, recap),))
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def write_out(data: bytes, output: Path | None) -> None:
+    """To the file, or to standard output."""
+    if output is not None:
+        output.write_bytes(data)
+        return
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None) -> int:
+    """`mailbot report rekap`: 0, or 2 when an XLSX would go to a terminal."""
+    box = cfg.mailbox(mailbox) if mailbox else None
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        print("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
+        return 2
+    store = Store(cfg.database)
+    try:
+        data = rekap_file(rekap_rows(store, cfg, month, box), cfg, month, box, fmt)
+    finally:
+        store.close()
+    write_out(data, output)
+    return 0
+
+
+def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | None, send: bool,
+                now: datetime) -> int:
+    """`mailbot report summary`: the page to --output (or stdout unless --send), and with
+    --send one mail per mailbox to its heads and coordinators, sent at once."""
+    box = cfg.mailbox(mailbox) if mailbox else None
+    if output is not None or not send:
+        from mailbot.daemon import build_calendar
+        from mailbot.rules import load_rules
+
+        store, rules = Store(cfg.database), load_rules(cfg.rules_dir)
+        try:
+            summary = summarize(store, cfg, rules, build_calendar(cfg), month, box, now)
+        finally:
+            store.close()
+        write_out(summary_page(summary, cfg, rules, Renderer(cfg.templates_dir), box).encode("utf-8"), output)
+    if send:
+        from mailbot.daemon import App  # the mailer, the outbox and SMTP: only to send
+
+        app = App(cfg, clock=lambda: now)
+        try:
+            for target in [box] if box else list(cfg.mailboxes):
+                mail = summary_send(app.store, cfg, app.rules, app.calendar, target, month, now)
+                with app.store.unit_of_work():
+                    app.mailer.enqueue(target, mail, None, None, now)
+                    app.store.add_event(target.name, None, now, "mailbot", "monthly_summary_queued",
+                                        month=str(month), by="command")
+            sent, failed = app.flush_outbox()
+        finally:
+            app.store.close()
+        print(f"mailbot: summary {month} queued; outbox sent {sent}, failed {failed}", file=sys.stderr)
+    return 0

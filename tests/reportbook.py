@@ -1,0 +1,65 @@
+"""Write tickets, messages, outbox rows and history straight into a store, as the daemon
+records them, for report tests with exact times.
+
+The daemon records a message, the mail it causes and their history in one unit of
+work at one instant; `Book` does the same when given one `at`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import datetime
+
+from mailbot.store import Store, ts
+
+_ids = itertools.count(1)
+
+
+class Book:
+    def __init__(self, store: Store, mailbox: str = "t") -> None:
+        self.store = store
+        self.mailbox = mailbox
+
+    def ticket(self, number: str, opened: datetime, state: str, *, requester: str = "user@vendor.test",
+               name: str = "", category: str | None = None, priority: str | None = "normal",
+               rating: int | None = None, resolved_at: datetime | None = None, closed_at: datetime | None = None,
+               lkpp_ticket: str | None = None, contact_name: str | None = None, contact_org: str | None = None,
+               subject: str = "Permasalahan SPSE", mailbox: str | None = None) -> int:
+        table = self.store.db.table("tickets")
+        table.insert({
+            "mailbox": mailbox or self.mailbox, "number": number, "state": state, "requester": requester,
+            "requester_name": name, "subject": subject, "category": category, "priority": priority,
+            "language": "id", "created_at": ts(opened), "updated_at": ts(opened),
+            "resolved_at": ts(resolved_at) if resolved_at else None,
+            "closed_at": ts(closed_at) if closed_at else None, "rating": rating, "lkpp_ticket": lkpp_ticket,
+            "contact_name": contact_name, "contact_org": contact_org,
+        })
+        return int(table.last_pk)  # type: ignore[arg-type]
+
+    def inbound(self, ticket_id: int, role: str, label: str, *, received: datetime, at: datetime | None = None,
+                body: str = "", sender: str = "x@vendor.test") -> None:
+        """A message that reached the mailbox at `received`, handled at `at` (default: the same)."""
+        self.store.record_message(
+            mailbox=self.mailbox, message_id=f"in-{next(_ids)}@test", direction="in", role=role,
+            ticket_id=ticket_id, kind=label, sender=sender, recipients="lpse@lpse.test", subject="s",
+            at=ts(at or received), archive_path="", size=1, attachments=0, body=body, full_text=body,
+            received_at=ts(received))
+
+    def outbound(self, ticket_id: int, audience: str, kind: str, *, at: datetime, sent: datetime | None,
+                 body: str | None = None) -> None:
+        """A mail queued at `at` and accepted by the SMTP server at `sent` (None: not yet)."""
+        message_id = f"out-{next(_ids)}@lpse.test"
+        self.store.record_message(
+            mailbox=self.mailbox, message_id=message_id, direction="out", role=audience, ticket_id=ticket_id,
+            kind=kind, sender="lpse@lpse.test", recipients="someone@test", subject="s", at=ts(at),
+            archive_path="", size=1, attachments=0, body=body)
+        self.store.db.table("outbox").insert({
+            "mailbox": self.mailbox, "ticket_id": ticket_id, "message_id": message_id, "kind": kind,
+            "mail_from": "lpse@lpse.test", "rcpt": json.dumps(["someone@test"]), "raw": b"x", "auto": 0,
+            "created_at": ts(at), "status": "sent" if sent else "pending", "attempts": 0,
+            "next_attempt_at": ts(at), "sent_at": ts(sent) if sent else None, "audience": audience,
+        })
+
+    def event(self, ticket_id: int, at: datetime, actor: str, kind: str, **detail: object) -> None:
+        self.store.add_event(self.mailbox, ticket_id, at, actor, kind, **detail)

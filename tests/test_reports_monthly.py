@@ -1,0 +1,126 @@
+"""Issue 10, acceptance 4: the daemon mails the monthly summary once, on the first working day.
+
+The rule is checked on its own (holidays, the digest hour, what was sent, a new
+installation); then over real mail with `mailbot sweep --now` across New Year 2026:
+nothing on the holiday of 1 January, one summary of December on Friday 2 January at
+the digest hour, nothing more from a second sweep that day or later, each sweep a
+fresh process state, as after a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+import yaml
+
+from mailbot import cli
+from mailbot.config import load_config
+from mailbot.daemon import App
+from mailbot.reports.model import Month
+from mailbot.reports.monthly import monthly_due
+from mailbot.store import Store
+from mailbot.worktime import WorkCalendar
+from tests.mailfactory import UNIT, mail, parse, write_config
+
+WIB = ZoneInfo("Asia/Jakarta")
+HEAD, COORDINATOR = "kepala@lpse.test", "koordinator@lpse.test"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+# --- the rule ------------------------------------------------------------------------------
+
+CAL = WorkCalendar.build()
+EXTRA = WorkCalendar.build(extra_holidays=["2026-09-01"])  # a unit's own day off, a Tuesday
+
+
+@pytest.mark.parametrize(("cal", "last", "now", "due"), [
+    (CAL, "2025-11", "2026-01-01T09:00", None),  # New Year's Day: a holiday
+    (CAL, "2025-11", "2026-01-02T07:59", None),  # Friday 2 January, before the digest hour
+    (CAL, "2025-11", "2026-01-02T08:00", (Month(2025, 12), True)),  # first working day, digest hour
+    (CAL, "2025-12", "2026-01-02T08:01", None),  # already sent
+    (CAL, "2025-11", "2026-01-03T09:00", None),  # Saturday
+    (CAL, "2025-11", "2026-01-05T08:30", (Month(2025, 12), True)),  # missed on Friday: Monday catches up
+    (CAL, None, "2026-01-02T08:00", (Month(2025, 12), True)),  # a new installation on the first working day
+    (CAL, None, "2026-01-05T08:00", (Month(2025, 12), False)),  # later: December only recorded
+    (EXTRA, "2026-07", "2026-09-01T09:00", None),  # extra_holidays: Tuesday 1 September is off
+    (EXTRA, "2026-07", "2026-09-02T08:00", (Month(2026, 8), True)),
+    (CAL, "2026-07", "2026-09-01T09:00", (Month(2026, 8), True)),  # without it, Tuesday 1 September
+])
+def test_due_on_the_first_working_day_at_the_digest_hour(cal, last, now, due):
+    """Holidays, weekends and the hours before 08:00 send nothing; a sent month is not sent again."""
+    assert monthly_due(last, at(now), cal) == due
+
+
+def test_monthly_false_sends_nothing(tmp_path):
+    """`reports: {monthly: false}` turns the daemon's summary off."""
+    config = write_config(_Unreachable(), tmp_path, reports={"monthly": False})
+    app = App(load_config(config), clock=lambda: at("2026-01-02T09:00"))
+    assert app.sweep()["reports"] == 0
+    assert app.store.db.execute("select count(*) from outbox where kind = 'monthly_summary'").fetchone()[0] == 0
+
+
+class _Unreachable:
+    """Server addresses for a config whose servers are never contacted."""
+
+    host, smtp_port, imap_port = "127.0.0.1", 9, 9
+
+    def password_for(self, user: str) -> str:
+        return "unused"
+
+
+# --- over real mail ------------------------------------------------------------------------
+
+
+def summaries(servers, user: str):
+    return [m for m in (parse(raw) for raw in servers.fetch(user)) if m["X-Mailbot-Kind"] == "monthly_summary"]
+
+
+def sweep(config, moment: datetime) -> None:
+    assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
+
+
+def test_sent_once_on_the_first_working_day_after_new_year(fresh_mailboxes, tmp_path):
+    """Nothing on 1 January (holiday), one summary of December on 2 January from 08:00, then no more."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, language="en")
+    data = yaml.safe_load(config.read_text())
+    data["mailboxes"][0]["heads"] = [HEAD]
+    config.write_text(yaml.safe_dump(data))
+    # a December ticket, handled by the daemon code on Monday 15 December (the daemon's first
+    # sweep: November, a month it did not see, is only recorded)
+    raw, _ = mail("budi@vendor.test", "Gagal upload dokumen", "Upload dokumen penawaran gagal terus.")
+    servers.append(UNIT, raw, msg_time=at("2025-12-15T09:59"))
+    app = App(load_config(config), clock=lambda: at("2025-12-15T10:00"))
+    app.run_once()
+    app.store.close()
+    assert summaries(servers, HEAD) == []
+
+    sweep(config, at("2025-12-31T16:00"))
+    sweep(config, at("2026-01-01T09:00"))  # Thursday, New Year's Day
+    sweep(config, at("2026-01-02T07:59"))  # Friday, before the digest hour
+    assert summaries(servers, HEAD) == []
+
+    sweep(config, at("2026-01-02T08:00"))
+    [summary] = summaries(servers, HEAD)
+    assert summary["Subject"] == "Monthly summary December 2025"  # language: en
+    assert summary["Auto-Submitted"] == "auto-generated"
+    assert [a.addr_spec for a in summary["Cc"].addresses] == [COORDINATOR]
+    [attachment] = list(summary.iter_attachments())
+    (tmp_path / "december.xlsx").write_bytes(attachment.get_content())
+    sheet = openpyxl.load_workbook(tmp_path / "december.xlsx").active
+    assert [r[2] for r in sheet.iter_rows(min_row=3, values_only=True)] == ["budi@vendor.test"]
+    assert len(summaries(servers, COORDINATOR)) == 1
+
+    sweep(config, at("2026-01-02T10:00"))  # a second sweep that day
+    sweep(config, at("2026-01-05T08:00"))  # the next working day
+    assert len(summaries(servers, HEAD)) == 1
+    store = Store(load_config(config).database)
+    assert store.meta("monthly_summary:t") == "2025-12"
+    queued = store.db.execute("select at from events where kind = 'monthly_summary_queued'").fetchall()
+    assert [datetime.fromisoformat(row[0]) for row in queued] == [at("2026-01-02T08:00")]
