@@ -84,9 +84,12 @@ def as_email(subject: str, body: str) -> bytes:
 def classify(rules: Rules, item: dict) -> Result:
     """One labelled reply through the parser and the rules, as the daemon does it."""
     msg = parse_message(as_email(item["subject"], item["body"]))
-    verdict = rules.classify_lkpp(msg.subject, msg.new_text or msg.text)
+    text = msg.new_text or msg.text
+    verdict = rules.classify_lkpp(msg.subject, text)
     if verdict is None:
-        return Result(item["id"], item["label"], "none", "-", "no rule matched")
+        hold = rules.lkpp_verdict(msg.subject, text)  # which rule held it for staff, if any
+        rule, reason = (hold.rule, hold.reason) if hold else ("-", "no rule matched")
+        return Result(item["id"], item["label"], "none", rule, reason)
     return Result(item["id"], item["label"], verdict.value, verdict.rule, verdict.reason)
 
 

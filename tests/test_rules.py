@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.errors import ConfigError
-from mailbot.rules import DEADLINE_FIELDS, Deadlines, Rules, Verdict, load_rules
+from mailbot.rules import DEADLINE_FIELDS, Deadlines, Rules, Verdict, load_rules, sentences
 
 SUBJECT = "RE: [LPSE-BTM #2026-00042] Eskalasi: Tidak bisa upload penawaran"
 
@@ -127,6 +127,84 @@ def test_verdict_names_rule_and_reason(rules: Rules) -> None:
     verdict = rules.classify_lkpp(SUBJECT, "Akun sudah dapat digunakan kembali.")
     assert verdict == Verdict("resolved", "lkpp-resolved-id", verdict.reason if verdict else "")
     assert verdict is not None and "body" in verdict.reason and "sudah dapat digunakan" in verdict.reason
+
+
+# --- sentences, sentence guards, holds and words ------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Sudah kami reset. Silakan dicoba.", ("Sudah kami reset.", "Silakan dicoba.")),
+    ("Yth. Bapak Budi,\n\nJadwal s.d. 5 Mei pukul 14.00 WIB. Agus S. Helpdesk",
+     ("Yth. Bapak Budi,", "Jadwal s.d. 5 Mei pukul 14.00 WIB.", "Agus S. Helpdesk")),
+    ("Apakah sudah bisa? kalau belum kabari", ("Apakah sudah bisa?", "kalau belum kabari")),
+    ("Mohon\n  dilengkapi\ndata dukungnya.", ("Mohon dilengkapi data dukungnya.",)),
+    ("Mohon dikirim:\n- kode tender\n2. NPWP", ("Mohon dikirim:", "- kode tender", "2. NPWP")),
+    ("sudah kami reset Mohon dicoba kembali", ("sudah kami reset", "Mohon dicoba kembali")),
+    ("", ()),
+])
+def test_sentences(text: str, expected: tuple[str, ...]) -> None:
+    """Blank lines, list items, ., ? and ! end sentences; abbreviations, initials and times do not."""
+    assert sentences(text) == expected
+
+
+def test_unless_sentence_drops_only_that_sentence(tmp_path: Path) -> None:
+    """A guard found in one sentence leaves the same evidence in another sentence standing."""
+    write(tmp_path, "lkpp.yaml", r"""
+replace: true
+rules:
+  - name: unit-fixed
+    value: resolved
+    pattern: 'sudah beres'
+    unless_sentence: ['\bapakah\b']
+""")
+    rules = load_rules(tmp_path)
+    assert rules.classify_lkpp("", "Apakah sudah beres?") is None
+    assert rules.classify_lkpp("", "Apakah sudah beres? Kalau belum, kabari.") is None
+    verdict = rules.classify_lkpp("", "Sudah beres pak. Apakah ada lagi?")
+    assert verdict is not None and verdict.rule == "unit-fixed"
+
+
+def test_unless_still_vetoes_the_whole_text(tmp_path: Path) -> None:
+    """`unless` found in any sentence stops the rule, and the next rule is tried."""
+    write(tmp_path, "lkpp.yaml", r"""
+replace: true
+rules:
+  - {name: unit-fixed, value: resolved, pattern: 'sudah beres', unless: ['sebagian']}
+  - {name: unit-progress, value: status, pattern: 'sebagian'}
+""")
+    verdict = load_rules(tmp_path).classify_lkpp("", "Sudah beres. Yang sebagian lagi menyusul.")
+    assert verdict is not None and verdict.rule == "unit-progress"
+
+
+def test_operator_hold_rule_stops_later_rules(tmp_path: Path) -> None:
+    """An operator's `none` rule placed first holds a reply that a shipped rule would relay."""
+    write(tmp_path, "lkpp.yaml", r"""
+rules:
+  - name: unit-hold-survey
+    value: none
+    pattern: 'survei kepuasan'
+    before: lkpp-returned-id
+""")
+    text = "Akun sudah dapat digunakan kembali. Mohon mengisi survei kepuasan."
+    assert load_rules().classify_lkpp(SUBJECT, text) is not None
+    rules = load_rules(tmp_path)
+    assert rules.classify_lkpp(SUBJECT, text) is None
+    assert rules.lkpp_verdict(SUBJECT, text) == Verdict("none", "unit-hold-survey", "body: 'survei kepuasan'")
+
+
+def test_words_expand_inside_patterns_and_other_words(tmp_path: Path) -> None:
+    """`{name}` stands for a word list, also inside a later word; quantifiers stay quantifiers."""
+    write(tmp_path, "lkpp.yaml", r"""
+replace: true
+words:
+  actor: ['penyedia', 'PPK']
+  request: ['mohon (?:\S+ ){0,2}?{actor}']
+rules:
+  - {name: unit-request, value: need_info, pattern: '{request} (?:untuk )?mengirim\w{0,3}'}
+""")
+    rules = load_rules(tmp_path)
+    verdict = rules.classify_lkpp("", "Mohon bantuan agar PPK mengirimkan SK.")
+    assert verdict is not None and verdict.reason == "body: 'Mohon bantuan agar PPK mengirimkan'"
+    assert rules.classify_lkpp("", "Mohon bantuan agar Pokja mengirimkan SK.") is None
 
 
 # --- LKPP's own ticket number ------------------------------------------------------------
@@ -445,6 +523,16 @@ BAD_FILES = [
      ["deadlines.yaml: priority 'high': field 'lkpp_status': missing"]),
     ("deadlines.yaml", "default: {awaiting_info_close: 1}\n",
      ["deadlines.yaml: priority 'high': field 'awaiting_info_close': must be greater"]),
+    ("lkpp.yaml", "rules:\n  - {name: x-word, value: status, pattern: 'masih {nosuchword}'}\n",
+     ["lkpp.yaml: rule 'x-word': field 'pattern': unknown word {nosuchword}"]),
+    ("lkpp.yaml", "rules:\n  - {name: x-us, value: status, pattern: a, unless_sentence: ['[z-a]']}\n",
+     ["lkpp.yaml: rule 'x-us': field 'unless_sentence': invalid regular expression"]),
+    ("lkpp.yaml", "words: {Bad-Name: [a]}\n", ["lkpp.yaml: word 'Bad-Name': must be lower-case"]),
+    ("lkpp.yaml", "words: {bad_re: ['(a']}\n", ["lkpp.yaml: word 'bad_re': invalid regular expression"]),
+    ("lkpp.yaml", "words: {empty: []}\n", ["lkpp.yaml: word 'empty': must be a regular expression or a non-empty"]),
+    ("lkpp.yaml", "words: [a, b]\n", ["lkpp.yaml: field 'words': must be a mapping"]),
+    ("closing.yaml", "rules:\n  - {name: x-hold, value: none, pattern: '^ya'}\n",
+     ["closing.yaml: rule 'x-hold': field 'value': must be one of confirm, reject"]),
     ("lkpp.yml", "rules: []\n", ["lkpp.yml: unknown rules file"]),
     ("prioritas.yaml", "rules: []\n", ["prioritas.yaml: unknown rules file"]),
 ]
