@@ -19,8 +19,8 @@ from mailbot.daemon import App
 from mailbot.localmail import LocalMailServers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.conftest import CATCHALL, USERS  # noqa: E402
-from tests.mailfactory import UNIT, write_config  # noqa: E402
+from tests.conftest import CATCHALL, USERS
+from tests.mailfactory import UNIT, write_config
 
 
 def main() -> None:
