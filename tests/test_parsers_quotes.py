@@ -341,6 +341,31 @@ INDONESIAN_CASES = [
         ["Pesan terusan", "Tidak bisa unggah"],
     ),
     (
+        "Samsung Email in Indonesian, header block without its marker line",
+        (
+            "Mohon dilengkapi kode tender.\n\n"
+            "Dari: Helpdesk LPSE <lpse@batam.go.id>\n"
+            "Tanggal: 02/11/26 10.00 (GMT+07:00)\n"
+            "Ke: helpdesk-lpse@lkpp.go.id\n"
+            "Subjek: Eskalasi: Gagal upload\n\n"
+            "Penyedia gagal upload, mohon bantuan.\n"
+        ),
+        "Mohon dilengkapi kode tender.",
+        ["Ke:", "mohon bantuan"],
+    ),
+    (
+        "reply header with a name only, right above the quote",
+        "Sudah kami reset.\n\nHelpdesk LPSE Kota Batam wrote:\n> Mohon bantuan, masih error.\n",
+        "Sudah kami reset.",
+        ["wrote:", "masih error"],
+    ),
+    (
+        "reply header with a name only, in Indonesian, blank line before the quote",
+        "Mohon kirimkan NPWP.\n\nHelpdesk LPSE menulis:\n\n> Penyedia gagal login.\n",
+        "Mohon kirimkan NPWP.",
+        ["menulis:", "gagal login"],
+    ),
+    (
         "signature delimiter",
         "Terima kasih atas bantuannya.\n-- \nBudi Santoso\nDinas PU Kota Batam\n",
         "Terima kasih atas bantuannya.",
@@ -397,6 +422,12 @@ def test_memo_header_in_a_request_is_kept() -> None:
         "Kepada: Kepala LPSE\nDari: Pokja Pemilihan 3\nTanggal: 2 November 2026\n"
         "Perihal: Permohonan akun\n\nMohon dibuatkan akun untuk anggota baru."
     )
+    assert strip_reply(text) == text
+
+
+def test_sentence_ending_in_a_reply_verb_without_a_quote_is_kept() -> None:
+    """"... seperti yang Bapak menulis:" followed by text, not by `>` lines, is content."""
+    text = "Seperti yang Bapak menulis:\nPenyedia gagal login sejak pagi."
     assert strip_reply(text) == text
 
 

@@ -84,7 +84,7 @@ _SENT_KEYS = frozenset(
      "skickat", "sendt", "lähetetty", "wysłane", "отправлено", "date de"}
 )  # fmt: skip
 _TO_KEYS = frozenset(
-    {"to", "kepada", "untuk", "à", "a", "an", "aan", "til", "till", "para", "do", "кому",
+    {"to", "kepada", "ke", "untuk", "à", "a", "an", "aan", "til", "till", "para", "do", "кому",
      "vastaanottaja", "cc", "copie", "copie à", "tembusan", "kopie", "cc/bcc"}
 )  # fmt: skip
 _SUBJECT_KEYS = frozenset(
@@ -141,7 +141,7 @@ def _first_cut(lines: list[str]) -> int:
         start = _header_block_start(lines, i)
         if start is not None:
             return start
-        if _is_reply_header_at(lines, i):
+        if _is_reply_header_at(lines, i) or _is_bare_reply_header(lines, i):
             return i
         if _is_footer(line, strict=i != last):
             return i
@@ -244,6 +244,21 @@ def _is_reply_header_at(lines: list[str], i: int) -> bool:
         if _looks_like_reply_header(joined):
             return True
     return False
+
+
+def _is_bare_reply_header(lines: list[str], i: int) -> bool:
+    """A header with neither date nor address ("Helpdesk LPSE wrote:") right above a quote.
+
+    Some clients write only the name; the `>` lines that follow are what make it a header.
+    """
+    stripped = lines[i].strip()
+    if len(stripped) > 200 or not stripped.endswith(":"):
+        return False
+    verb = _VERB.search(stripped)
+    if not verb or stripped[verb.end() :].strip() != ":":
+        return False
+    following = next((line.strip() for line in lines[i + 1 : i + 3] if line.strip()), "")
+    return following.startswith(">")
 
 
 def _looks_like_reply_header(joined: str) -> bool:

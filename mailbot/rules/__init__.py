@@ -17,6 +17,15 @@ name of a shipped rule replaces it in place, `enabled: false` drops it, a new na
 appended (or put where `before: <name>` says), and `replace: true` at the top of a
 file drops all shipped rules of that file first. `deadlines.yaml` merges field by
 field.
+
+A rule file may name lists of words (`words:`) that its patterns use as `{name}`, so a
+pattern can say what it means ("a request, then a verb of sending") instead of
+repeating fifty alternatives; an operator's word list of the same name replaces the
+shipped one everywhere it is used. LKPP replies are read sentence by sentence: a rule's
+`pattern` must be found inside one sentence, and its `unless_sentence` patterns drop a
+sentence as evidence (a question, a conditional "apabila masih terdapat kendala ...",
+a hedge), while `unless` still vetoes the rule for the whole text. An LKPP rule with
+the value `none` holds a reply for staff (SPEC E17) whatever later rules would say.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ __all__ = [
     "CATEGORIES",
     "DEADLINE_FIELDS",
     "LKPP_CLASSES",
+    "LKPP_HOLD",
     "PRIORITIES",
     "Deadlines",
     "Rule",
@@ -42,10 +52,14 @@ __all__ = [
     "Verdict",
     "flatten",
     "load_rules",
+    "sentences",
 ]
 
 DEFAULTS_DIR = Path(__file__).resolve().parent
 LKPP_CLASSES = ("need_info", "resolved", "returned", "status")
+# An LKPP rule with this value decides that staff must decide (E17): a question to the
+# LPSE about its own setup, a reminder before auto-close. classify_lkpp answers None.
+LKPP_HOLD = "none"
 CATEGORIES = ("pengaduan", "pertanyaan", "konsultasi")
 PRIORITIES = ("high", "normal", "low")
 CLOSING_VALUES = ("confirm", "reject")
@@ -54,12 +68,76 @@ CLOSING_VALUES = ("confirm", "reject")
 MAX_TEXT = 20_000
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _PLACES = ("subject", "body", "any")
-_RULE_FIELDS = frozenset({"name", "value", "where", "pattern", "unless", "description", "before", "enabled"})
+# libyaml's safe loader when PyYAML was built with it: the rules are read at every start,
+# and the pure-Python loader takes a tenth of a second over lkpp.yaml alone.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RULE_FIELDS = frozenset({"name", "value", "where", "pattern", "unless", "unless_sentence", "description", "before",
+                          "enabled"})
+_WORD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_WORD_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")  # `{name}`; a quantifier such as {0,40} has no letters
+# A list item at the start of a line: "- kode tender", "2. NPWP", "b) username".
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u00b7\u2023\u25aa\u2013]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.?!]+(?=\s)")
+# Mail written without full stops still starts sentences with these words; a capitalised
+# one after a lower-case word starts a new sentence ("... sudah kami reset Mohon dicoba").
+_SENTENCE_START = re.compile(
+    r"(?<=[\w)\]\"'])\s+(?=(?:Mohon|Silakan|Silahkan|Apabila|Jika|Bila|Terima kasih|Demikian|Apakah|Namun|"
+    r"Sementara|Saat ini|Untuk|Please|Could you|Can you|Would you|Kindly|If|Thank|Thanks|However)\b)"
+)
+# A full stop after these does not end a sentence ("Yth. Bapak", "s.d. besok", "a.n. Budi").
+_ABBREVIATIONS = frozenset({
+    "yth", "no", "nomor", "s.d", "sd", "dll", "dsb", "dst", "bpk", "sdr", "sdri", "tn", "ny", "jl", "jln", "telp",
+    "tlp", "kab", "kec", "kel", "prov", "a.n", "u.p", "dr", "ir", "hj", "st", "e.g", "i.e", "etc", "vs", "mr",
+    "mrs", "ms", "pt", "cv", "tbk", "ref", "lamp", "nip", "ttd", "ybs", "bapak/ibu", "tgl", "hlm",
+})
 
 
 def flatten(text: str, limit: int = MAX_TEXT) -> str:
     """Fold line breaks and runs of white space to one space, so wrapped mail matches."""
     return " ".join(text[:limit].split())
+
+
+def sentences(text: str, limit: int = MAX_TEXT) -> tuple[str, ...]:
+    """The text as flattened sentences, for rules that weigh each sentence on its own.
+
+    A blank line or a list item starts a new block, so a greeting, each paragraph and
+    each item of a list stand alone even without punctuation; inside a block, wrapped
+    lines are joined and the block is cut after `?`, `!` and after a full stop that
+    ends a word (not "Yth.", "s.d.", an initial or a number such as 14.00).
+    """
+    blocks: list[str] = []
+    current: list[str] = []
+    for line in text[:limit].splitlines():
+        if (not line.strip() or _LIST_ITEM.match(line)) and current:
+            blocks.append(" ".join(current))
+            current = []
+        if line.strip():
+            current.append(line)
+    if current:
+        blocks.append(" ".join(current))
+    result: list[str] = []
+    for block in blocks:
+        result.extend(_split_sentences(" ".join(block.split())))
+    return tuple(part for part in result if part)
+
+
+def _split_sentences(block: str) -> list[str]:
+    result: list[str] = []
+    for flat in _SENTENCE_START.split(block):
+        start = 0
+        for end in _SENTENCE_END.finditer(flat):
+            if end.group() == ".":
+                before = flat[start : end.start()]
+                word = before.rsplit(" ", 1)[-1].lower()
+                if (len(word) == 1 and word.isalpha()) or word in _ABBREVIATIONS:
+                    continue
+                if word.isdigit() and " " not in before.strip():
+                    continue  # the number of a list item: "2. NPWP"
+            result.append(flat[start : end.end()].strip())
+            start = end.end()
+        if flat[start:].strip():
+            result.append(flat[start:].strip())
+    return result
 
 
 @dataclass(frozen=True)
@@ -76,7 +154,9 @@ class Rule:
     """One named rule: matches when a `pattern` is found and no `unless` is, in `where`.
 
     `where` is `subject`, `body` or `any` (both), or `line` for the closing rules,
-    which read only the first line of a reply. Texts are expected `flatten`ed.
+    which read only the first line of a reply. Texts are expected `flatten`ed. Given
+    the body's `sentences`, a pattern must be found within one sentence of the body,
+    and a sentence in which an `unless_sentence` pattern is found does not count.
     """
 
     name: str
@@ -86,21 +166,27 @@ class Rule:
     unless: tuple[re.Pattern[str], ...] = ()
     description: str = ""
     source: str = ""
+    unless_sentence: tuple[re.Pattern[str], ...] = ()
 
-    def search(self, subject: str, body: str) -> tuple[str, re.Match[str]] | None:
+    def search(
+        self, subject: str, body: str, body_sentences: tuple[str, ...] | None = None
+    ) -> tuple[str, re.Match[str]] | None:
         """The place and match of the first pattern found, unless an `unless` is found."""
         places = self._places(subject, body)
         if any(p.search(text) for p in self.unless for _, text in places):
             return None
+        units = [(place, body_sentences if place == "body" and body_sentences is not None else (text,))
+                 for place, text in places]
         for pattern in self.patterns:
-            for place, text in places:
-                found = pattern.search(text)
-                if found:
-                    return place, found
+            for place, texts in units:
+                for text in texts:
+                    found = pattern.search(text)
+                    if found and not any(guard.search(text) for guard in self.unless_sentence):
+                        return place, found
         return None
 
-    def check(self, subject: str, body: str) -> Verdict | None:
-        hit = self.search(subject, body)
+    def check(self, subject: str, body: str, body_sentences: tuple[str, ...] | None = None) -> Verdict | None:
+        hit = self.search(subject, body, body_sentences)
         if hit is None:
             return None
         place, found = hit
@@ -147,8 +233,16 @@ class Rules:
     deadline_table: tuple[tuple[str, Deadlines], ...]
 
     def classify_lkpp(self, subject: str, text: str) -> Verdict | None:
-        """need_info | resolved | returned | status for a reply of Helpdesk LKPP, or None."""
-        return _first(self.lkpp, flatten(subject), flatten(text))
+        """need_info | resolved | returned | status for a reply of Helpdesk LKPP, or None.
+
+        None means staff decide (SPEC E17): no rule matched, or a rule held the reply.
+        """
+        verdict = self.lkpp_verdict(subject, text)
+        return None if verdict is None or verdict.value == LKPP_HOLD else verdict
+
+    def lkpp_verdict(self, subject: str, text: str) -> Verdict | None:
+        """The first LKPP rule's verdict, a hold (`none`) included, for logs and the bench."""
+        return _first(self.lkpp, flatten(subject), flatten(text), sentences(text))
 
     def is_confirmation(self, first_line: str) -> tuple[bool, int | None]:
         """SPEC E4: does this first line confirm closing, and with which rating 1-5?
@@ -202,9 +296,11 @@ class Rules:
         return None
 
 
-def _first(rules: Iterable[Rule], subject: str, body: str) -> Verdict | None:
+def _first(
+    rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple[str, ...] | None = None
+) -> Verdict | None:
     for rule in rules:
-        verdict = rule.check(subject, body)
+        verdict = rule.check(subject, body, body_sentences)
         if verdict is not None:
             return verdict
     return None
@@ -225,7 +321,7 @@ class _Section:
 
 _SECTIONS: dict[str, dict[str, _Section]] = {
     "lkpp": {
-        "rules": _Section(LKPP_CLASSES, _PLACES, "body"),
+        "rules": _Section((*LKPP_CLASSES, LKPP_HOLD), _PLACES, "body"),
         "tickets": _Section(None, _PLACES, "any", group="ticket"),
     },
     "closing": {
@@ -268,12 +364,14 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
     defaults: dict[str, str] = {}
     for kind, sections in _SECTIONS.items():
         data, source = _read(DEFAULTS_DIR / f"{kind}.yaml", f"rules/{kind}.yaml")
-        shipped, default = _parse_rule_file(kind, data, source, sections)
-        tables[kind] = {key: _merge([], shipped[key], source) for key in sections}
         extra = operator.get(kind)
+        extra_data, extra_source = _read(extra, str(extra)) if extra is not None else ({}, "")
+        words = _expand_words([*_raw_words(data, source), *_raw_words(extra_data, extra_source)])
+        shipped, default = _parse_rule_file(kind, data, source, sections, words)
+        tables[kind] = {key: _merge([], shipped[key], source) for key in sections}
         if extra is not None:
-            data, source = _read(extra, str(extra))
-            override, own_default = _parse_rule_file(kind, data, source, sections)
+            data, source = extra_data, extra_source
+            override, own_default = _parse_rule_file(kind, data, source, sections, words)
             if data.get("replace") is True:
                 tables[kind] = {key: [] for key in sections}
             for key in sections:
@@ -313,7 +411,7 @@ def _operator_files(rules_dir: Path) -> dict[str, Path]:
 
 def _read(path: Path, source: str) -> tuple[dict[str, Any], str]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
@@ -325,10 +423,63 @@ def _read(path: Path, source: str) -> tuple[dict[str, Any], str]:
     return data, source
 
 
+def _raw_words(data: dict[str, Any], source: str) -> list[tuple[str, tuple[str, ...], str]]:
+    """A file's `words:` as (name, alternatives, source), in the file's order."""
+    raw = data.get("words") or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: field 'words': must be a mapping of names to lists of alternatives")
+    result = []
+    for name, alternatives in raw.items():
+        if not isinstance(name, str) or not _WORD_NAME.match(name):
+            raise ConfigError(f"{source}: word {name!r}: must be lower-case letters, digits or '_', "
+                              "starting with a letter")
+        items = [alternatives] if isinstance(alternatives, str) else alternatives
+        if not isinstance(items, list) or not items or any(not isinstance(a, str) or not a.strip() for a in items):
+            raise ConfigError(f"{source}: word {name!r}: must be a regular expression or a non-empty list of them")
+        result.append((name, tuple(items), source))
+    return result
+
+
+def _expand_words(raw: list[tuple[str, tuple[str, ...], str]]) -> dict[str, str]:
+    """Each word as one non-capturing group; a later definition of a name replaces it.
+
+    A word may use words defined before it, so the operator's list replaces the shipped
+    one everywhere, also inside other shipped words.
+    """
+    latest: dict[str, tuple[tuple[str, ...], str]] = {}
+    for name, alternatives, source in raw:
+        latest[name] = (alternatives, source)
+    words: dict[str, str] = {}
+    for name, (alternatives, source) in latest.items():
+        def fail(field: str, message: str, name: str = name, source: str = source) -> ConfigError:
+            return ConfigError(f"{source}: word {name!r}: {message}")
+
+        expanded = [_use_words(text, words, fail, "words") for text in alternatives]
+        group = "(?:" + "|".join(expanded) + ")"
+        try:
+            re.compile(group)
+        except re.error as exc:
+            raise fail("words", f"invalid regular expression: {exc}") from exc
+        words[name] = group
+    return words
+
+
+def _use_words(text: str, words: dict[str, str], fail: Callable[[str, str], ConfigError], field: str) -> str:
+    """`text` with each `{name}` replaced by that word's group."""
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in words:
+            known = ", ".join(words) or "none"
+            raise fail(field, f"unknown word {{{name}}} in {text!r} (words defined before it: {known})")
+        return words[name]
+
+    return _WORD_REF.sub(one, text)
+
+
 def _parse_rule_file(
-    kind: str, data: dict[str, Any], source: str, sections: dict[str, _Section]
+    kind: str, data: dict[str, Any], source: str, sections: dict[str, _Section], words: dict[str, str]
 ) -> tuple[dict[str, list[_Item]], str | None]:
-    allowed = {"replace", *sections, *(("default",) if kind in _DEFAULT_VALUES else ())}
+    allowed = {"replace", "words", *sections, *(("default",) if kind in _DEFAULT_VALUES else ())}
     for key in data:
         if key not in allowed:
             raise ConfigError(f"{source}: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
@@ -346,7 +497,7 @@ def _parse_rule_file(
             raise ConfigError(f"{source}: field {key!r}: must be a list of rules")
         parsed[key] = []
         for index, raw in enumerate(items, 1):
-            rule = _parse_rule(raw, f"{key} #{index}", source, section)
+            rule = _parse_rule(raw, f"{key} #{index}", source, section, words)
             if rule.name in seen:
                 raise ConfigError(f"{source}: rule {rule.name!r}: field 'name': duplicate rule name")
             seen.add(rule.name)
@@ -354,7 +505,7 @@ def _parse_rule_file(
     return parsed, default
 
 
-def _parse_rule(raw: object, label: str, source: str, section: _Section) -> _Item:
+def _parse_rule(raw: object, label: str, source: str, section: _Section, words: dict[str, str]) -> _Item:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: rule {label}: must be a mapping, got {type(raw).__name__}")
     name = raw.get("name")
@@ -386,20 +537,23 @@ def _parse_rule(raw: object, label: str, source: str, section: _Section) -> _Ite
         raise fail("where", f"must be one of {', '.join(section.places)}, got {where!r}")
     if "pattern" not in raw:
         raise fail("pattern", "missing")
-    patterns = _patterns(raw["pattern"], fail, "pattern", section.group)
-    unless = _patterns(raw.get("unless", []), fail, "unless", None, required=False)
+    patterns = _patterns(raw["pattern"], fail, "pattern", section.group, words)
+    unless = _patterns(raw.get("unless", []), fail, "unless", None, words, required=False)
+    unless_sentence = _patterns(raw.get("unless_sentence", []), fail, "unless_sentence", None, words,
+                                required=False)
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise fail("description", "must be text")
     before = raw.get("before")
     if before is not None and not isinstance(before, str):
         raise fail("before", "must be a rule name")
-    rule = Rule(name, value, where, patterns, unless, description.strip(), source)
+    rule = Rule(name, value, where, patterns, unless, description.strip(), source, unless_sentence)
     return _Placed(rule, before) if before else rule
 
 
 def _patterns(
-    raw: object, fail: Callable[[str, str], ConfigError], field: str, group: str | None, required: bool = True
+    raw: object, fail: Callable[[str, str], ConfigError], field: str, group: str | None, words: dict[str, str],
+    required: bool = True,
 ) -> tuple[re.Pattern[str], ...]:
     items = [raw] if isinstance(raw, str) else raw
     if not isinstance(items, list) or any(not isinstance(p, str) or not p.strip() for p in items):
@@ -408,8 +562,9 @@ def _patterns(
         raise fail(field, "must not be empty")
     compiled = []
     for text in items:
+        expanded = _use_words(text, words, fail, field)
         try:
-            pattern = re.compile(text, re.IGNORECASE)
+            pattern = re.compile(expanded, re.IGNORECASE)
         except re.error as exc:
             raise fail(field, f"invalid regular expression {text!r}: {exc}") from exc
         if group and group not in pattern.groupindex:
