@@ -13,9 +13,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from mailbot import logs
 from mailbot.config import load_config
 from mailbot.daemon import App
+from mailbot.io import logs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.conftest import CATCHALL, USERS

@@ -35,9 +35,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from mailbot.io.store import Store, ts
 from mailbot.reports.model import Month
 from mailbot.reports.queries import query_plans
-from mailbot.store import Store, ts
 
 WIB = ZoneInfo("Asia/Jakarta")
 YEAR = 2025

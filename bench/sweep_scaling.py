@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mailbot.store import Store, ts
+from mailbot.io.store import Store, ts
 
 NOW = datetime(2026, 11, 24, 8, 31, tzinfo=UTC)
 DUE = 20

@@ -22,9 +22,11 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from mailbot import __version__, imap, logs, smtp, views
-from mailbot.config import Config, load_config
+from mailbot import __version__, views
+from mailbot.config import load_config
+from mailbot.core.settings import Config
 from mailbot.errors import ConfigError, LoginRefusedError, MailbotError, UnreachableError
+from mailbot.io import imap, logs, smtp
 from mailbot.reports.model import Month
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
@@ -265,7 +267,7 @@ def _width() -> int:
 
 
 def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
-    from mailbot.store import Store
+    from mailbot.io.store import Store
 
     if args.overdue:
         return _overdue(cfg, args)
@@ -296,7 +298,7 @@ def _overdue(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
-    from mailbot.store import Store
+    from mailbot.io.store import Store
 
     store = Store(cfg.database)
     boxes = [cfg.mailbox(args.mailbox).name] if args.mailbox else [b.name for b in cfg.mailboxes]

@@ -25,22 +25,12 @@ from typing import Any
 import jinja2
 import schedule
 
-from mailbot import imap, smtp
-from mailbot.archive import Archive
-from mailbot.commands import parse_commands
-from mailbot.config import Config, MailboxConfig
-from mailbot.deadlines import (
+from mailbot.core.commands import parse_commands
+from mailbot.core.deadlines import (
     Overdue,
 )
-from mailbot.errors import (
-    BadMessageError,
-    ConfigError,
-    RefusedMessageError,
-    StorageError,
-    TransientError,
-)
-from mailbot.identity import identify
-from mailbot.lifecycle import (
+from mailbot.core.identity import identify
+from mailbot.core.lifecycle import (
     AUTO_GENERATED,
     AUTO_REPLIED,
     Audience,
@@ -50,20 +40,31 @@ from mailbot.lifecycle import (
     Send,
     decide,
 )
-from mailbot.logs import get as get_log
+from mailbot.core.matching import STAFF_ROLES, audience_of, base_subject, find_tag, resolve, role_of
+from mailbot.core.model import Contact, InboundMessage, Role, State, Ticket
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.tokens import verify
+from mailbot.core.trust import Citation, authenticate
+from mailbot.core.worktime import WorkCalendar
+from mailbot.errors import (
+    BadMessageError,
+    ConfigError,
+    RefusedMessageError,
+    StorageError,
+    TransientError,
+)
+from mailbot.io import imap, smtp
+from mailbot.io.archive import Archive
+from mailbot.io.keys import load_or_create_key
+from mailbot.io.logs import get as get_log
+from mailbot.io.outbox import Outbox
+from mailbot.io.render import Renderer
+from mailbot.io.store import Store, ts
 from mailbot.mailer import Mailer
-from mailbot.matching import STAFF_ROLES, audience_of, base_subject, find_tag, resolve, role_of
-from mailbot.model import Contact, InboundMessage, Role, State, Ticket
-from mailbot.outbox import Outbox
 from mailbot.parsers import content_hash, parse_message
 from mailbot.parsers.authres import authres_passes
-from mailbot.render import Renderer
 from mailbot.rules import load_rules
-from mailbot.store import Store, ts
 from mailbot.timekeeper import Timekeeper
-from mailbot.tokens import load_or_create_key, verify
-from mailbot.trust import Citation, authenticate
-from mailbot.worktime import WorkCalendar
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
 IDLE_SLICE_SECONDS = 5.0  # IDLE waits in slices this long, to notice SIGTERM quickly

@@ -17,17 +17,17 @@ from typing import Any
 
 import structlog
 
-from mailbot.archive import Archive
-from mailbot.config import Config, MailboxConfig
-from mailbot.identity import identify
-from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
-from mailbot.limits import DAY, HOUR, Schedule, address_limit, ticket_slot
-from mailbot.matching import audience_of, tag
-from mailbot.model import Attachment, InboundMessage, Ticket
-from mailbot.render import Outgoing, Renderer, deliverable
+from mailbot.core.identity import identify
+from mailbot.core.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.core.limits import DAY, HOUR, Schedule, address_limit, ticket_slot
+from mailbot.core.matching import audience_of, tag
+from mailbot.core.model import Attachment, InboundMessage, Ticket
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.tokens import make_message_id
+from mailbot.io.archive import Archive
+from mailbot.io.render import Outgoing, Renderer, deliverable
+from mailbot.io.store import OutboxRow, Store, ts
 from mailbot.rules import Rules
-from mailbot.store import OutboxRow, Store, ts
-from mailbot.tokens import make_message_id
 
 TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 DAY_NAMES = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),

@@ -17,8 +17,7 @@ from typing import Any
 
 import structlog
 
-from mailbot.config import Config, MailboxConfig
-from mailbot.deadlines import (
+from mailbot.core.deadlines import (
     Overdue,
     Timer,
     TimerKind,
@@ -28,13 +27,14 @@ from mailbot.deadlines import (
     fire,
     plan,
 )
-from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.core.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.core.model import State, Ticket
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.worktime import WorkCalendar
+from mailbot.io.store import Store, parse_ts
 from mailbot.mailer import Mailer
-from mailbot.model import State, Ticket
 from mailbot.reports.monthly import send_monthly_summary
 from mailbot.rules import Rules
-from mailbot.store import Store, parse_ts
-from mailbot.worktime import WorkCalendar
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # not a timer's fault: the sweep stops for the caller
 

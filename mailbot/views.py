@@ -20,9 +20,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from mailbot.deadlines import Overdue
-from mailbot.model import Ticket
-from mailbot.store import parse_ts
+from mailbot.core.deadlines import Overdue
+from mailbot.core.model import Ticket
+from mailbot.io.store import parse_ts
 
 STATE_WIDTH = 13  # "awaiting_info"
 TIME_WIDTH = 16  # "2026-03-19 10:00"

@@ -35,7 +35,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests.localmail
 
 from mailbot import cli
-from mailbot.config import Config, load_config
+from mailbot.config import load_config
+from mailbot.core.settings import Config
 from mailbot.errors import ConfigError
 from mailbot.parsers import parse_message
 from tests.localmail import LocalMailError, LocalMailServers

@@ -11,7 +11,7 @@ import itertools
 import json
 from datetime import datetime
 
-from mailbot.store import Store, ts
+from mailbot.io.store import Store, ts
 
 _ids = itertools.count(1)
 

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.commands import parse_commands
 from mailbot.config import parse_config
-from mailbot.matching import base_subject, find_tag, resolve, role_of
-from mailbot.model import Address, Role, State, Ticket
-from mailbot.tokens import load_or_create_key, make_message_id, verify
+from mailbot.core.commands import parse_commands
+from mailbot.core.matching import base_subject, find_tag, resolve, role_of
+from mailbot.core.model import Address, Role, State, Ticket
+from mailbot.core.tokens import make_message_id, verify
+from mailbot.io.keys import load_or_create_key
 
 KEY = b"k" * 64
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ import pytest
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.errors import BadMessageError
+from mailbot.io.store import Store
 from mailbot.parsers import parse_message
-from mailbot.store import Store
 from tests.mailfactory import UNIT, parse, write_config
 
 SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.deadlines import (
+from mailbot.core.deadlines import (
     DEFAULT_DEADLINES,
     Firing,
     Overdue,
@@ -24,10 +24,10 @@ from mailbot.deadlines import (
     overdue_reason,
     plan,
 )
-from mailbot.lifecycle import AUTO_GENERATED, Audience
-from mailbot.model import Address, State, Ticket
+from mailbot.core.lifecycle import AUTO_GENERATED, Audience
+from mailbot.core.model import Address, State, Ticket
+from mailbot.core.worktime import WorkCalendar
 from mailbot.rules import Deadlines, load_rules
-from mailbot.worktime import WorkCalendar
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 CAL = WorkCalendar.build()

@@ -12,8 +12,8 @@ import pytest
 
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.model import State
-from mailbot.store import Store
+from mailbot.core.model import State
+from mailbot.io.store import Store
 from tests.mailfactory import (
     PDF,
     PREFIX,

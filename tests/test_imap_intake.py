@@ -7,7 +7,7 @@ import email.policy
 
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.store import Store
+from mailbot.io.store import Store
 from tests.mailfactory import UNIT, mail, write_config
 
 

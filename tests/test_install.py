@@ -21,7 +21,7 @@ import importlib, pkgutil, mailbot
 names = [m.name for m in pkgutil.walk_packages(mailbot.__path__, 'mailbot.')]
 for name in names:
     importlib.import_module(name)
-from mailbot.render import Renderer
+from mailbot.io.render import Renderer
 from mailbot.rules import load_rules
 Renderer(None); load_rules(None)  # templates and rules are in the wheel
 missing = []

@@ -24,9 +24,9 @@ import yaml
 
 from mailbot import cli
 from mailbot.config import load_config
+from mailbot.core.model import State
 from mailbot.daemon import App
-from mailbot.model import State
-from mailbot.store import Store, ts
+from mailbot.io.store import Store, ts
 from tests.faultsmtp import FaultySmtp, smtp_block
 from tests.mailfactory import (
     STAFF,

@@ -16,9 +16,9 @@ import pytest
 
 from mailbot import cli
 from mailbot.config import load_config
+from mailbot.core.model import State
 from mailbot.daemon import App
-from mailbot.model import State
-from mailbot.store import Store
+from mailbot.io.store import Store
 from tests.mailfactory import (
     LKPP,
     PDF,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.render import Renderer, clean_header, deliverable
+from mailbot.io.render import Renderer, clean_header, deliverable
 
 
 def build(subject: str, from_name: str = "Helpdesk LPSE Kota Batam") -> email.message.EmailMessage:
@@ -73,7 +73,7 @@ def test_clean_header_and_deliverable():
 ])
 def test_active_attachments_go_out_as_opaque_bytes(ctype, name, sent_as):
     """SPEC 9: anything a client could render or run actively reaches staff as octet-stream."""
-    from mailbot.model import Attachment
-    from mailbot.render import attachment_type
+    from mailbot.core.model import Attachment
+    from mailbot.io.render import attachment_type
 
     assert "/".join(attachment_type(Attachment(name, ctype, b"<svg onload=alert(1)>"))) == sent_as

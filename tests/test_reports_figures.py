@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.config import parse_config
-from mailbot.render import Renderer
+from mailbot.core.worktime import WorkCalendar
+from mailbot.io.render import Renderer
+from mailbot.io.store import Store
 from mailbot.reports import queries
 from mailbot.reports.figures import summarize
 from mailbot.reports.model import Breach, Month, Step
 from mailbot.reports.service import summary_page
 from mailbot.rules import load_rules
-from mailbot.store import Store
-from mailbot.worktime import WorkCalendar
 from tests.reportbook import Book
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -22,7 +22,7 @@ import yaml
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.daemon import App
-from mailbot.store import Store, ts
+from mailbot.io.store import Store, ts
 from tests.mailfactory import LKPP, STAFF, UNIT, mail, parse, reply_as_client, write_config
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -18,11 +18,11 @@ import yaml
 
 from mailbot import cli
 from mailbot.config import load_config
+from mailbot.core.worktime import WorkCalendar
 from mailbot.daemon import App
+from mailbot.io.store import Store
 from mailbot.reports.model import Month
 from mailbot.reports.monthly import monthly_due
-from mailbot.store import Store
-from mailbot.worktime import WorkCalendar
 from tests.mailfactory import UNIT, mail, parse, write_config
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
+from mailbot.io.store import Store
 from mailbot.reports import queries
 from mailbot.reports.model import Month
 from mailbot.reports.rekap import rows, to_csv, to_xlsx
-from mailbot.store import Store
 from tests.reportbook import Book
 
 WIB = ZoneInfo("Asia/Jakarta")

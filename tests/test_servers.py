@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot import cli, servers
-from mailbot.config import ServerConfig
+from mailbot import cli
+from mailbot.core.settings import ServerConfig
 from mailbot.errors import LoginRefusedError
+from mailbot.io import servers
 from tests.localmail import LocalMailServers, TestCA
 from tests.mailfactory import STAFF, UNIT, mail
 

@@ -7,7 +7,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from mailbot.render import SUBJECT_LABELS, Renderer
+from mailbot.io.render import SUBJECT_LABELS, Renderer
 from mailbot.rules import load_rules
 
 LANGUAGES = ("id", "en")

@@ -14,7 +14,7 @@ import email.utils
 import re
 from datetime import UTC, datetime
 
-from mailbot.model import Address
+from mailbot.core.model import Address
 from mailbot.parsers.charsets import codec_for, decode_bytes
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?]{0,2000}?)\?=")

@@ -25,8 +25,8 @@ from email.errors import HeaderParseError
 from email.generator import BytesGenerator
 from email.policy import compat32
 
+from mailbot.core.model import Address, Attachment, InboundMessage
 from mailbot.errors import BadMessageError, RefusedMessageError
-from mailbot.model import Address, Attachment, InboundMessage
 from mailbot.parsers.auto import automatic_reason, bounce_reason, bounce_subject, dsn_fields
 from mailbot.parsers.charsets import decode_bytes
 from mailbot.parsers.headers import (

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from mailbot.core.worktime import WorkCalendar
 from mailbot.reports.model import (
     Breach,
     DayCount,
@@ -35,7 +36,6 @@ from mailbot.reports.model import (
 )
 from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS
 from mailbot.rules import Deadlines
-from mailbot.worktime import WorkCalendar
 
 ACK_TARGET = timedelta(minutes=10)  # seed 003 step 8: the ticket number within 10 minutes
 ESCALATION_TARGET = timedelta(minutes=5)  # SOP-015 step 1: 5 minutes after the decision

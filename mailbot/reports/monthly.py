@@ -14,10 +14,10 @@ import sqlite3
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from mailbot.config import MailboxConfig
+from mailbot.core.settings import MailboxConfig
+from mailbot.core.worktime import WorkCalendar
+from mailbot.io.store import parse_ts, ts
 from mailbot.reports.model import Month
-from mailbot.store import parse_ts, ts
-from mailbot.worktime import WorkCalendar
 
 if TYPE_CHECKING:
     from mailbot.timekeeper import Timekeeper

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailbot.deadlines import format_day
+from mailbot.core.deadlines import format_day
 from mailbot.mailer import TZ_LABELS
 from mailbot.reports import labels
 from mailbot.reports.model import Step, Summary

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from mailbot.io.store import Store, ts
 from mailbot.reports.model import Entry, Mail, TicketRecord
-from mailbot.store import Store, ts
 
 # The history the recap reads: whether a ticket went to LKPP, who answered, an ack left out.
 HISTORY_KINDS = ("command_escalate", "staff_replied", "command_resolve", "command_relay", "ack_skipped")

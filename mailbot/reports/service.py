@@ -13,15 +13,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.config import Config, MailboxConfig
-from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
-from mailbot.model import Attachment, InlineImage
-from mailbot.render import Renderer
+from mailbot.core.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.core.model import Attachment, InlineImage
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.worktime import WorkCalendar
+from mailbot.io.render import Renderer
+from mailbot.io.store import Store
 from mailbot.reports import charts, figures, labels, present, queries, rekap
 from mailbot.reports.model import Month, RekapRow, Summary, TicketRecord
 from mailbot.rules import PRIORITIES, Deadlines, Rules
-from mailbot.store import Store
-from mailbot.worktime import WorkCalendar
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND = "monthly_summary"

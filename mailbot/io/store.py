@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
-from mailbot.model import Address, Contact, State, Ticket
+from mailbot.core.model import Address, Contact, State, Ticket
 
 
 def ts(moment: datetime) -> str:

@@ -12,9 +12,9 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.config import LimitsConfig
+from mailbot.core.model import InboundMessage
+from mailbot.core.settings import LimitsConfig
 from mailbot.errors import BadMessageError
-from mailbot.model import InboundMessage
 from mailbot.parsers import parse_message
 
 

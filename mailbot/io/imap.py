@@ -19,9 +19,9 @@ from typing import Self
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from mailbot import servers
-from mailbot.config import ImapConfig
+from mailbot.core.settings import ImapConfig
 from mailbot.errors import LoginRefusedError, TransientError, UnreachableError
+from mailbot.io import servers
 
 FETCH_BATCH = 50
 

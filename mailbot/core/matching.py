@@ -6,9 +6,9 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
-from mailbot.config import MailboxConfig
-from mailbot.model import Role, Ticket
-from mailbot.tokens import AUDIENCE_LETTERS
+from mailbot.core.model import Role, Ticket
+from mailbot.core.settings import MailboxConfig
+from mailbot.core.tokens import AUDIENCE_LETTERS
 
 # Reply and forward prefixes of common clients, Indonesian ones included.
 _PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mailbot import smtp
-from mailbot.config import Config, MailboxConfig, SmtpConfig
-from mailbot.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.core.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
+from mailbot.io import smtp
+from mailbot.io.store import OutboxRow, Store
 from mailbot.mailer import Mailer
-from mailbot.store import OutboxRow, Store
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)

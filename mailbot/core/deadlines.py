@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from mailbot.lifecycle import AUTO_GENERATED, Audience, HistoryEvent, Send
-from mailbot.model import State, Ticket
+from mailbot.core.lifecycle import AUTO_GENERATED, Audience, HistoryEvent, Send
+from mailbot.core.model import State, Ticket
+from mailbot.core.worktime import WorkCalendar
 from mailbot.rules import Deadlines
-from mailbot.worktime import WorkCalendar
 
 ACTOR = "mailbot"
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 NO_TICKET = "none"
 # One letter per role a mail can go to: requester, staff, coordinators, heads, LKPP.
@@ -39,21 +37,6 @@ class Token:
     ticket: str | None
     kind: str
     audience: frozenset[str] | None  # role letters; None for a Message-ID of the first format
-
-
-def load_or_create_key(path: Path) -> bytes:
-    """Read the signing key, creating it (0600) at first start."""
-    if path.exists():
-        key = path.read_bytes().strip()
-        if len(key) < 32:
-            raise ValueError(f"secret key file {path} is shorter than 32 bytes")
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32).encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
-    return key
 
 
 def _sign(key: bytes, mailbox: str, ticket: str, kind: str, nonce: str, audience: str | None) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 import jinja2
 
-from mailbot.model import Attachment, InlineImage
+from mailbot.core.model import Attachment, InlineImage
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from mailbot.commands import Command, ParsedCommands
-from mailbot.model import Attachment, Contact, InboundMessage, InlineImage, Role, State, Ticket
+from mailbot.core.commands import Command, ParsedCommands
+from mailbot.core.model import Attachment, Contact, InboundMessage, InlineImage, Role, State, Ticket
 
 
 class Event(enum.StrEnum):

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mailbot.model import Role, Ticket
-from mailbot.tokens import AUDIENCE_LETTERS
+from mailbot.core.model import Role, Ticket
+from mailbot.core.tokens import AUDIENCE_LETTERS
 
 # The letter a cited Message-ID's audience must hold for a message of each role.
 NEEDED = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"}

@@ -13,7 +13,7 @@ import base64
 import ssl
 import subprocess
 
-from mailbot.config import ServerConfig
+from mailbot.core.settings import ServerConfig
 from mailbot.errors import LoginRefusedError
 
 TOKEN_COMMAND_SECONDS = 30

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from mailbot.model import InboundMessage
+from mailbot.core.model import InboundMessage
 
 _FIELD = {
     "name": r"nama(?: lengkap| pengguna)?|name",

@@ -1,0 +1,166 @@
+"""The configuration as frozen values (SPEC section 12): what every part reads.
+
+Pure types: `mailbot.config` builds them from YAML and validates them; the core and
+the shells only read them. A `Secret` never shows its value, so it cannot leak into logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from mailbot.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A password; never printed."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How to reach and log in to one IMAP or SMTP server.
+
+    `auth` is `password` (LOGIN/PLAIN with `password`) or `xoauth2` (Microsoft 365,
+    Google: an OAuth2 access token read at each login from `token_file` or printed by
+    `token_command`, since tokens expire within the hour). TLS certificates are
+    verified against the system CAs, or against `ca_file` alone when it is set.
+    """
+
+    host: str
+    port: int
+    security: str
+    username: str | None
+    password: Secret | None
+    ca_file: Path | None = None
+    auth: str = "password"
+    token_file: Path | None = None
+    token_command: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SmtpConfig(ServerConfig):
+    max_connections: int = 1  # kept connections to this server at once
+    max_retry_hours: float = 120.0  # temporary failures are retried this long (SPEC 5)
+    timeout: float = 30.0  # seconds a reply may take
+
+
+@dataclass(frozen=True)
+class ImapConfig(ServerConfig):
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    idle: bool = True
+    poll_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class MailboxConfig:
+    name: str
+    address: str
+    display_name: str
+    tag_prefix: str
+    imap: ImapConfig
+    smtp: SmtpConfig
+    staff: tuple[str, ...]
+    staff_notify: str | None
+    coordinators: tuple[str, ...]
+    heads: tuple[str, ...]
+    staff_names: tuple[tuple[str, str], ...] = ()  # (address, display name) for the reports
+
+    @property
+    def notify_addresses(self) -> tuple[str, ...]:
+        """Where staff notifications go: the list address or every staff member."""
+        return (self.staff_notify,) if self.staff_notify else self.staff
+
+    def staff_name(self, address: str) -> str:
+        """The name the reports show for a staff address ("Petugas"); the address if unnamed."""
+        wanted = address.lower()
+        return next((name for addr, name in self.staff_names if addr == wanted), address)
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    hours: str = "08:00-16:00"
+    country_holidays: str | None = "ID"
+    holiday_categories: tuple[str, ...] = ("public", "government")
+    extra_holidays: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    mode: str = "token"
+    trusted_authserv_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    address: str | None = None
+    senders: tuple[str, ...] = ()
+    relay_status: bool = True
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_message_bytes: int = 25 * 1024 * 1024
+    max_header_bytes: int = 64 * 1024
+    message_seconds: float = 30.0
+    ticket_mails_per_hour: int = 10
+    max_parts: int = 500  # MIME parts in one message
+    max_attachments: int = 100  # attachments in one message
+
+    def parse_options(self) -> dict[str, int]:
+        """The caps `parsers.parse_message` applies."""
+        return {"max_header_bytes": self.max_header_bytes, "max_size": self.max_message_bytes,
+                "max_parts": self.max_parts, "max_attachments": self.max_attachments}
+
+
+@dataclass(frozen=True)
+class ReportsConfig:
+    monthly: bool = True  # the monthly summary to heads and coordinators, by the daemon
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    format: str = "json"
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    timezone: ZoneInfo
+    database: Path
+    archive_dir: Path
+    rules_dir: Path | None
+    templates_dir: Path | None
+    language: str
+    log: LogConfig
+    calendar: CalendarConfig
+    auth: AuthConfig
+    autoreply_limit: int
+    ack_max_age_hours: float
+    alert_after_minutes: float
+    reopen_days: int
+    secret_key_file: Path
+    escalation: EscalationConfig
+    limits: LimitsConfig
+    smtp: SmtpConfig | None
+    mailboxes: tuple[MailboxConfig, ...]
+    reports: ReportsConfig = ReportsConfig()
+
+    def mailbox(self, name: str) -> MailboxConfig:
+        for box in self.mailboxes:
+            if box.name == name:
+                return box
+        raise ConfigError(f"mailboxes: no mailbox named {name!r}")
