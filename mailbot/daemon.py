@@ -30,18 +30,19 @@ from mailbot.core.deadlines import (
     Overdue,
 )
 from mailbot.core.identity import identify
-from mailbot.core.lifecycle import (
+from mailbot.core.lifecycle import Decision, Facts, Policy, decide
+from mailbot.core.matching import STAFF_ROLES, audience_of, base_subject, find_tag, resolve, role_of
+from mailbot.core.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
     Audience,
-    Decision,
-    Facts,
-    Policy,
+    Contact,
+    InboundMessage,
+    Role,
     Send,
-    decide,
+    State,
+    Ticket,
 )
-from mailbot.core.matching import STAFF_ROLES, audience_of, base_subject, find_tag, resolve, role_of
-from mailbot.core.model import Contact, InboundMessage, Role, State, Ticket
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
 from mailbot.core.trust import Citation, authenticate

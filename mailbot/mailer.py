@@ -18,15 +18,22 @@ from typing import Any
 import structlog
 
 from mailbot.core.identity import identify
-from mailbot.core.lifecycle import AUTO_GENERATED, Audience, Send
 from mailbot.core.limits import DAY, HOUR, Schedule, address_limit, ticket_slot
 from mailbot.core.matching import audience_of, tag
-from mailbot.core.model import Attachment, InboundMessage, Ticket
+from mailbot.core.model import (
+    AUTO_GENERATED,
+    Attachment,
+    Audience,
+    InboundMessage,
+    OutboxRow,
+    Send,
+    Ticket,
+)
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import make_message_id
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer, deliverable
-from mailbot.io.store import OutboxRow, Store, ts
+from mailbot.io.store import Store, ts
 from mailbot.rules import Rules
 
 TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}

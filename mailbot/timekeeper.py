@@ -17,18 +17,8 @@ from typing import Any
 
 import structlog
 
-from mailbot.core.deadlines import (
-    Overdue,
-    Timer,
-    TimerKind,
-    digest_context,
-    digest_due,
-    find_overdue,
-    fire,
-    plan,
-)
-from mailbot.core.lifecycle import AUTO_GENERATED, Audience, Send
-from mailbot.core.model import State, Ticket
+from mailbot.core.deadlines import Overdue, digest_context, digest_due, find_overdue, fire, plan
+from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, Ticket, Timer, TimerKind
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io.store import Store, parse_ts

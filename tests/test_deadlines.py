@@ -12,8 +12,6 @@ from mailbot.core.deadlines import (
     DEFAULT_DEADLINES,
     Firing,
     Overdue,
-    Timer,
-    TimerKind,
     TimerPlan,
     digest_context,
     digest_due,
@@ -24,8 +22,7 @@ from mailbot.core.deadlines import (
     overdue_reason,
     plan,
 )
-from mailbot.core.lifecycle import AUTO_GENERATED, Audience
-from mailbot.core.model import Address, State, Ticket
+from mailbot.core.model import AUTO_GENERATED, Address, Audience, State, Ticket, Timer, TimerKind
 from mailbot.core.worktime import WorkCalendar
 from mailbot.rules import Deadlines, load_rules
 

@@ -8,16 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mailbot.core.commands import parse_commands
-from mailbot.core.lifecycle import (
-    TRANSITIONS,
-    Audience,
-    Event,
-    Facts,
-    Policy,
-    decide,
-    read_confirmation,
-)
-from mailbot.core.model import Address, InboundMessage, Role, State, Ticket
+from mailbot.core.lifecycle import TRANSITIONS, Event, Facts, Policy, decide, read_confirmation
+from mailbot.core.model import Address, Audience, InboundMessage, Role, State, Ticket
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 POLICY = Policy()

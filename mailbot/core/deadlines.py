@@ -20,10 +20,17 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 
-from mailbot.core.lifecycle import AUTO_GENERATED, Audience, HistoryEvent, Send
-from mailbot.core.model import State, Ticket
+from mailbot.core.model import (
+    AUTO_GENERATED,
+    Audience,
+    HistoryEvent,
+    Send,
+    State,
+    Ticket,
+    Timer,
+    TimerKind,
+)
 from mailbot.core.worktime import WorkCalendar
 from mailbot.rules import Deadlines
 
@@ -42,29 +49,8 @@ DEFAULT_DEADLINES = Deadlines(
 )
 
 
-class TimerKind(StrEnum):
-    """The SLA timers of SPEC section 6."""
-
-    FIRST_RESPONSE = "first_response"
-    LKPP_STATUS = "lkpp_status"
-    LKPP_PROGRESS = "lkpp_progress"
-    AWAITING_INFO = "awaiting_info"
-    CONFIRM_CLOSE = "confirm_close"
-    RESOLUTION = "resolution"
-
-
 _LKPP_TIMERS = (TimerKind.LKPP_STATUS, TimerKind.LKPP_PROGRESS)
 _WITH_LKPP = (State.ESCALATED, State.AWAITING_INFO)  # states in which LKPP holds the ticket
-
-
-@dataclass(frozen=True)
-class Timer:
-    """One running deadline of a ticket; `step` counts how often it has fired."""
-
-    kind: TimerKind
-    started_at: datetime  # aware
-    due_at: datetime  # aware
-    step: int = 0
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from mailbot.core.commands import Command, ParsedCommands
-from mailbot.core.model import Attachment, Contact, InboundMessage, InlineImage, Role, State, Ticket
+from mailbot.core.model import (
+    AUTO_GENERATED,
+    AUTO_REPLIED,
+    Audience,
+    Contact,
+    HistoryEvent,
+    InboundMessage,
+    Role,
+    Send,
+    State,
+    Ticket,
+)
 
 
 class Event(enum.StrEnum):
@@ -70,44 +80,6 @@ COMMAND_EVENTS = {
     "close": Event.STAFF_CLOSE,
     "relay": Event.STAFF_RELAY,
 }
-
-
-class Audience(enum.StrEnum):
-    """Who a mail goes to; the daemon turns audiences into addresses."""
-
-    REQUESTER = "requester"
-    STAFF = "staff"  # staff_notify or every staff address
-    SENDER = "sender"  # the author of the inbound message
-    COORDINATORS = "coordinators"
-    LKPP = "lkpp"  # escalation.address
-    HEADS = "heads"  # heads of unit (the daily digest)
-
-
-AUTO_REPLIED = "auto-replied"
-AUTO_GENERATED = "auto-generated"
-
-
-@dataclass(frozen=True)
-class Send:
-    """One mail to render from template `kind` and put in the outbox."""
-
-    kind: str
-    to: Audience
-    cc: tuple[Audience, ...] = ()
-    auto: str | None = None  # Auto-Submitted value, None for human-authored content
-    attach: str | None = None  # "inbound": this message's attachments; "ticket": all the requester's
-    text: str | None = None  # relayed text (quoted history removed)
-    context: dict[str, object] = field(default_factory=dict)
-    title: str = ""  # the subject's text when no ticket gives one (the monthly summary)
-    inline: tuple[InlineImage, ...] = ()  # images the HTML part shows by cid:
-    files: tuple[Attachment, ...] = ()  # files attached as they are (the recap)
-
-
-@dataclass(frozen=True)
-class HistoryEvent:
-    kind: str
-    actor: str
-    detail: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

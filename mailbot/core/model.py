@@ -7,6 +7,7 @@ once at the edge and nothing downstream touches `email.message.Message`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -152,3 +153,88 @@ class Ticket:
         from dataclasses import replace
 
         return replace(self, id=ticket_id)
+
+
+class Audience(enum.StrEnum):
+    """Who a mail goes to; the daemon turns audiences into addresses."""
+
+    REQUESTER = "requester"
+    STAFF = "staff"  # staff_notify or every staff address
+    SENDER = "sender"  # the author of the inbound message
+    COORDINATORS = "coordinators"
+    LKPP = "lkpp"  # escalation.address
+    HEADS = "heads"  # heads of unit (the daily digest)
+
+
+AUTO_REPLIED = "auto-replied"
+AUTO_GENERATED = "auto-generated"
+
+
+@dataclass(frozen=True)
+class Send:
+    """One mail to render from template `kind` and put in the outbox."""
+
+    kind: str
+    to: Audience
+    cc: tuple[Audience, ...] = ()
+    auto: str | None = None  # Auto-Submitted value, None for human-authored content
+    attach: str | None = None  # "inbound": this message's attachments; "ticket": all the requester's
+    text: str | None = None  # relayed text (quoted history removed)
+    context: dict[str, object] = field(default_factory=dict)
+    title: str = ""  # the subject's text when no ticket gives one (the monthly summary)
+    inline: tuple[InlineImage, ...] = ()  # images the HTML part shows by cid:
+    files: tuple[Attachment, ...] = ()  # files attached as they are (the recap)
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    kind: str
+    actor: str
+    detail: Mapping[str, object] = field(default_factory=dict)
+
+
+class TimerKind(enum.StrEnum):
+    """The SLA timers of SPEC section 6."""
+
+    FIRST_RESPONSE = "first_response"
+    LKPP_STATUS = "lkpp_status"
+    LKPP_PROGRESS = "lkpp_progress"
+    AWAITING_INFO = "awaiting_info"
+    CONFIRM_CLOSE = "confirm_close"
+    RESOLUTION = "resolution"
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One running deadline of a ticket; `step` counts how often it has fired."""
+
+    kind: TimerKind
+    started_at: datetime  # aware
+    due_at: datetime  # aware
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A Message-ID already known: `handled` or `quarantined`, which way, and its content hash."""
+
+    status: str
+    direction: str  # in | out (mail mailbot sent)
+    content_hash: str | None  # None for rows from before hashes were kept
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One mail waiting in the outbox; `rcpt` are the recipients still to be accepted."""
+
+    id: int
+    mailbox: str
+    ticket_id: int | None
+    message_id: str
+    kind: str
+    mail_from: str
+    rcpt: tuple[str, ...]
+    raw: bytes
+    attempts: int
+    created_at: datetime
+    audience: str

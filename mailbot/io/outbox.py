@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mailbot.core.lifecycle import AUTO_GENERATED, Audience, Send
+from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.io import smtp
-from mailbot.io.store import OutboxRow, Store
+from mailbot.io.store import Store
 from mailbot.mailer import Mailer
 
 BACKOFF_BASE = timedelta(seconds=30)

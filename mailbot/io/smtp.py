@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
+from mailbot.core.model import OutboxRow
 from mailbot.core.settings import ServerConfig
 from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.io import servers
-from mailbot.io.store import OutboxRow
 
 CLOSING = 421  # "service not available, closing transmission channel"
 

@@ -13,14 +13,13 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from mailbot.core.model import Address, Contact, State, Ticket
+from mailbot.core.model import Address, Contact, OutboxRow, Seen, State, Ticket
 
 
 def ts(moment: datetime) -> str:
@@ -149,32 +148,6 @@ def _v4(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-@dataclass(frozen=True)
-class Seen:
-    """A Message-ID already known: `handled` or `quarantined`, which way, and its content hash."""
-
-    status: str
-    direction: str  # in | out (mail mailbot sent)
-    content_hash: str | None  # None for rows from before hashes were kept
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    """One mail waiting in the outbox; `rcpt` are the recipients still to be accepted."""
-
-    id: int
-    mailbox: str
-    ticket_id: int | None
-    message_id: str
-    kind: str
-    mail_from: str
-    rcpt: tuple[str, ...]
-    raw: bytes
-    attempts: int
-    created_at: datetime
-    audience: str
 
 
 def _outbox_row(r: dict[str, Any]) -> OutboxRow:

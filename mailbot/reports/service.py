@@ -13,8 +13,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.core.lifecycle import AUTO_GENERATED, Audience, Send
-from mailbot.core.model import Attachment, InlineImage
+from mailbot.core.model import AUTO_GENERATED, Attachment, Audience, InlineImage, Send
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io.render import Renderer
