@@ -21,8 +21,8 @@ from mailbot.core.deadlines import Overdue, digest_context, digest_due, find_ove
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, Ticket, Timer, TimerKind
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
+from mailbot.io.compose import Notifier
 from mailbot.io.store import Store, parse_ts
-from mailbot.mailer import Mailer
 from mailbot.reports.monthly import send_monthly_summary
 from mailbot.rules import Rules
 
@@ -37,7 +37,7 @@ def backoff(failures: int) -> timedelta:
 class Timekeeper:
     """Timers and the digest for every mailbox of one configuration."""
 
-    def __init__(self, cfg: Config, store: Store, mailer: Mailer, rules: Rules, calendar: WorkCalendar,
+    def __init__(self, cfg: Config, store: Store, mailer: Notifier, rules: Rules, calendar: WorkCalendar,
                  clock: Callable[[], datetime], log: structlog.typing.FilteringBoundLogger) -> None:
         self.cfg = cfg
         self.store = store

@@ -1,206 +1,392 @@
-"""The transition table of SPEC section 4, cell by cell, through `decide()` (pure)."""
+"""SPEC section 4, cell by cell: a message of each kind in each state, classified and decided (pure).
+
+The expected table below is written out from the SPEC by hand, independently of
+`mailbot.core.lifecycle.TABLE`: for each kind of message and each state, the state the
+ticket goes to and the mails that leave, by audience and kind. Cells the SPEC
+forbids are written out too (a staff command answers its sender with command_error
+and changes nothing; an LKPP reply whose class does not fit is passed to staff as
+unclassified). Changing one cell of the code's table fails at least one test here
+(`bench/mutate_table.py` checks that).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailbot.core.commands import parse_commands
-from mailbot.core.lifecycle import TRANSITIONS, Event, Facts, Policy, decide, read_confirmation
+from mailbot.config import parse_config
+from mailbot.core.classify import Known, classify
+from mailbot.core.lifecycle import Policy, decide
 from mailbot.core.model import Address, Audience, InboundMessage, Role, State, Ticket
+from mailbot.core.trust import Citation, trust_of
+from mailbot.rules import load_rules
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-POLICY = Policy()
 REQUESTER = Address("budi@vendor.test", "Budi")
 STAFF = Address("staff1@lpse.test")
+COORDINATOR = Address("koordinator@lpse.test")
+HEAD = Address("kepala@lpse.test")
 LKPP = Address("helpdesk@lkpp.test")
+RULES = load_rules(None)
+
+O, A, E, I, R, C = (State.OPEN, State.ANSWERED, State.ESCALATED, State.AWAITING_INFO, State.RESOLVED,
+                    State.CLOSED)
+STATES = (O, A, E, I, R, C)
+
+# (sender, text): one message per row of SPEC section 4
+MESSAGES = {
+    "requester writes": (REQUESTER, "Tambahan data: kode tender 10012345."),  # E2, E3, E5 (E4 on resolved)
+    "requester confirms": (REQUESTER, "YA 5"),  # E4
+    "requester rejects": (REQUESTER, "TIDAK, masih error yang sama."),  # E4
+    "requester says nothing": (REQUESTER, ""),  # E4: nothing new
+    "staff reply": (STAFF, "Silakan coba login ulang."),  # E6
+    "staff empty reply": (STAFF, ""),  # E6 with nothing to relay
+    "#catatan": (STAFF, "#catatan sudah ditelepon"),  # E7
+    "#eskalasi": (STAFF, "#eskalasi\n#prioritas rendah\nMohon dibantu, di luar kewenangan kami."),  # E8 with E11
+    "#selesai": (STAFF, "#selesai\nAkun sudah dibuka kembali."),  # E9
+    "#tutup": (STAFF, "#tutup"),  # E10
+    "#tutup diam": (STAFF, "#tutup diam"),  # E10, silent
+    "#prioritas": (STAFF, "#prioritas tinggi"),  # E11
+    "#teruskan": (STAFF, "#teruskan"),  # E12
+    "#permintaan-data": (STAFF, "#permintaan-data"),  # E12a
+    "#koordinator": (STAFF, "#koordinator Mohon arahan, penyedia mendesak."),  # E12b
+    "#data": (STAFF, "#data telepon 0812-1111-2222"),  # E12c
+    "coordinator writes": (COORDINATOR, "Andi, tolong cek ke admin agency dulu."),  # E12d
+    "head writes": (HEAD, "Mohon tiket ini diprioritaskan."),  # E12d
+    "LKPP asks for data": (LKPP, "Mohon dikirimkan screenshot pesan error dan kode tender."),  # E13
+    "LKPP solved it": (LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali."),  # E14
+    "LKPP returns it": (LKPP, ("Permasalahan tersebut merupakan kewenangan LPSE, silakan reset melalui menu "
+                               "admin agency.")),  # E15
+    "LKPP status": (LKPP, "Permasalahan sedang kami proses bersama tim teknis."),  # E16
+    "LKPP other": (LKPP, "Terima kasih atas emailnya."),  # E17
+    "unknown command": (STAFF, "#hapus\nHapus tiket ini."),  # E18
+}
+
+SAME = "same"
+REFUSED = (SAME, {("sender", "command_error")})  # E18: only the sender hears, nothing changes
+TO_STAFF = {("staff", "staff_update")}
+LKPP_TO_STAFF = {("staff", "staff_lkpp")}
+UNCLASSIFIED = (SAME, LKPP_TO_STAFF)  # E17
+OK = {("sender", "command_ok")}
+
+# message -> {state: (state after, {(audience, mail kind)})}, written from SPEC section 4
+EXPECTED: dict[str, dict[State, tuple[str | State, set[tuple[str, str]]]]] = {
+    "requester writes": {
+        O: (O, TO_STAFF), A: (O, TO_STAFF), E: (E, TO_STAFF),
+        I: (E, TO_STAFF | {("lkpp", "forward_info")}),  # E3: to LKPP at once
+        R: (O, TO_STAFF),  # E4: another answer reopens
+        C: (O, TO_STAFF),  # E5: within reopen_days
+    },
+    "requester confirms": {
+        O: (O, TO_STAFF), A: (O, TO_STAFF), E: (E, TO_STAFF), I: (E, TO_STAFF | {("lkpp", "forward_info")}),
+        R: (C, {("requester", "closed"), ("staff", "staff_update")}), C: (O, TO_STAFF),
+    },
+    "requester rejects": {
+        O: (O, TO_STAFF), A: (O, TO_STAFF), E: (E, TO_STAFF), I: (E, TO_STAFF | {("lkpp", "forward_info")}),
+        R: (O, TO_STAFF), C: (O, TO_STAFF),
+    },
+    "requester says nothing": {R: (R, TO_STAFF)},  # staff are asked; no rejection
+    "staff reply": {
+        O: (A, {("requester", "staff_reply")}), A: (A, {("requester", "staff_reply")}),
+        E: (E, {("requester", "staff_reply")}), I: (I, {("requester", "staff_reply")}),
+        R: (R, {("requester", "staff_reply")}), C: (A, {("requester", "staff_reply")}),
+    },
+    "staff empty reply": {s: (SAME, {("sender", "command_error")}) for s in STATES},
+    "#catatan": {s: (SAME, OK) for s in STATES},
+    "#eskalasi": {
+        O: (E, {("lkpp", "escalate"), ("requester", "escalated_user")} | OK),
+        A: (E, {("lkpp", "escalate"), ("requester", "escalated_user")} | OK),
+        E: REFUSED, I: REFUSED,
+        R: (E, {("lkpp", "escalate"), ("requester", "escalated_user")} | OK),
+        C: REFUSED,
+    },
+    "#selesai": {
+        O: (R, {("requester", "resolved")} | OK), A: (R, {("requester", "resolved")} | OK),
+        E: (R, {("requester", "resolved")} | OK), I: (R, {("requester", "resolved")} | OK),
+        R: REFUSED, C: REFUSED,
+    },
+    "#tutup": {**{s: (C, {("requester", "closed")} | OK) for s in (O, A, E, I, R)}, C: REFUSED},
+    "#tutup diam": {**{s: (C, OK) for s in (O, A, E, I, R)}, C: REFUSED},
+    "#prioritas": {s: (SAME, OK) for s in STATES},
+    "#teruskan": {**{s: (SAME, {("requester", "relay")} | OK) for s in (O, A, E, I, R)}, C: REFUSED},
+    "#permintaan-data": {
+        O: REFUSED, A: REFUSED, E: (I, {("requester", "need_info")} | OK), I: (I, {("requester", "need_info")} | OK),
+        R: REFUSED, C: REFUSED,
+    },
+    "#koordinator": {**{s: (SAME, {("coordinators", "coordinator_case")} | OK) for s in (O, A, E, I, R)},
+                     C: REFUSED},
+    "#data": {s: (SAME, OK) for s in STATES},
+    "coordinator writes": {s: (SAME, {("staff", "staff_direction")}) for s in STATES},
+    "head writes": {s: (SAME, {("staff", "staff_direction")}) for s in STATES},
+    "LKPP asks for data": {
+        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (I, {("requester", "need_info")} | LKPP_TO_STAFF),
+        I: (I, {("requester", "need_info")} | LKPP_TO_STAFF), R: UNCLASSIFIED, C: UNCLASSIFIED,
+    },
+    "LKPP solved it": {
+        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (R, {("requester", "resolved_lkpp")} | LKPP_TO_STAFF),
+        I: (R, {("requester", "resolved_lkpp")} | LKPP_TO_STAFF), R: UNCLASSIFIED, C: UNCLASSIFIED,
+    },
+    "LKPP returns it": {
+        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (O, LKPP_TO_STAFF), I: (O, LKPP_TO_STAFF), R: UNCLASSIFIED,
+        C: UNCLASSIFIED,
+    },
+    "LKPP status": {
+        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (E, {("requester", "status_user")} | LKPP_TO_STAFF),
+        I: (I, {("requester", "status_user")} | LKPP_TO_STAFF), R: UNCLASSIFIED, C: UNCLASSIFIED,
+    },
+    "LKPP other": {s: UNCLASSIFIED for s in STATES},
+    "unknown command": {s: REFUSED for s in STATES},
+}
+
+# message -> the history it records when the table allows it (state_changed aside), from SPEC 4 "every message
+# in and out, every state change and every command is recorded"
+RECORDS = {
+    "requester writes": {"message_appended"}, "requester confirms": {"closing_confirmed"},
+    "requester rejects": {"closing_rejected"}, "requester says nothing": {"reply_without_text"},
+    "staff reply": {"staff_replied"}, "staff empty reply": {"empty_staff_reply"}, "#catatan": {"note"},
+    "#eskalasi": {"command_escalate", "priority_changed"}, "#selesai": {"command_resolve"},
+    "#tutup": {"command_close"}, "#tutup diam": {"command_close"}, "#prioritas": {"priority_changed"},
+    "#teruskan": {"command_relay"}, "#permintaan-data": {"command_need_info"},
+    "#koordinator": {"command_coordinator", "direction_requested"}, "#data": {"contact_changed"},
+    "coordinator writes": {"direction"}, "head writes": {"recommendation"},
+    "unknown command": {"command_rejected"},
+    **{name: {"lkpp_replied", "lkpp_ticket_recorded"} for name in MESSAGES if name.startswith("LKPP")},
+}
+EXTRA_RECORDS = {("requester writes", I): {"info_forwarded"}, ("requester writes", C): {"ticket_reopened"},
+                 ("requester confirms", I): {"info_forwarded"}, ("requester confirms", C): {"ticket_reopened"},
+                 ("requester rejects", I): {"info_forwarded"}, ("requester rejects", C): {"ticket_reopened"}}
+# message -> what it changes on the ticket when the table allows it (SPEC 4 and 6: first response, resolution...)
+CHANGES = {
+    "requester confirms": {"closed_at": NOW, "rating": 5},
+    "requester rejects": {"assignee": STAFF.addr},
+    "staff reply": {"first_response_at": NOW},
+    "#eskalasi": {"first_response_at": NOW, "priority": "low"},
+    "#selesai": {"first_response_at": NOW, "resolved_at": NOW, "resolved_by": STAFF.addr},
+    "#tutup": {"closed_at": NOW}, "#tutup diam": {"closed_at": NOW},
+    "#prioritas": {"priority": "high"},
+    "LKPP solved it": {"resolved_at": NOW, "resolved_by": LKPP.addr},
+    **{name: {"lkpp_ticket": "2026112210000042"} for name in MESSAGES if name.startswith("LKPP")},
+}
 
 
-def message(sender: Address = REQUESTER, text: str = "Mohon bantuan.", **kw) -> InboundMessage:
+
+def records(name: str, state: State) -> set[str]:
+    """A requester's words count as a confirmation or a rejection only on a resolved ticket (E4)."""
+    if name.startswith("requester") and state is not R:
+        return {"message_appended"} | EXTRA_RECORDS.get((name, state), set())
+    if name == "requester writes" and state is R:
+        return {"closing_rejected"}
+    return RECORDS[name] | EXTRA_RECORDS.get((name, state), set())
+
+
+def changes(name: str, state: State) -> dict[str, object]:
+    if name.startswith("requester") and state is not R:
+        return {}
+    if name == "requester writes" and state is R:
+        return CHANGES["requester rejects"]
+    return CHANGES.get(name, {})
+
+
+CELLS = [(name, state) for name, row in EXPECTED.items() for state in row]
+
+
+def config():
+    return parse_config({
+        "smtp": {"host": "127.0.0.1", "security": "none"},
+        "escalation": {"address": LKPP.addr, "senders": ["*@lkpp.test"]},
+        "mailboxes": [{"name": "t", "address": "lpse@lpse.test", "tag_prefix": "LPSE-T",
+                       "imap": {"host": "127.0.0.1", "security": "none"}, "staff": [STAFF.addr],
+                       "coordinators": [COORDINATOR.addr], "heads": [HEAD.addr]}],
+    }, __import__("pathlib").Path("/tmp/config.yaml"))
+
+
+CFG = config()
+BOX = CFG.mailboxes[0]
+AUDIENCE = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"}
+
+
+def ticket(state: State) -> Ticket:
+    return Ticket(id=1, mailbox="t", number="2026-00001", state=state, requester=REQUESTER, subject="Akun terkunci",
+                  created_at=NOW - timedelta(days=1), updated_at=NOW - timedelta(hours=1),
+                  closed_at=NOW - timedelta(days=1) if state is State.CLOSED else None,
+                  resolved_by=STAFF.addr if state is State.RESOLVED else None,
+                  participants=frozenset({REQUESTER.addr}))
+
+
+def message(sender: Address, text: str, **kw) -> InboundMessage:
+    subject = "Re: [LPSE-T #2026-00001] Akun terkunci"
+    if sender == LKPP:
+        subject = "[Ticket#2026112210000042] " + subject  # LKPP's desk adds its own number (SPEC 3)
     base = {"message_id": "m1@x", "synthetic_id": False, "from_addr": sender, "to": (), "cc": (), "reply_to": (),
-            "subject": "Akun terkunci", "date": NOW, "in_reply_to": (), "references": (), "text": text,
-            "new_text": text, "attachments": (), "auto_reason": None, "is_bounce": False, "bounced_ids": (),
-            "auth_results": (), "return_path": None, "size": 100}
+            "subject": subject, "date": NOW, "in_reply_to": (), "references": (), "text": text, "new_text": text,
+            "attachments": (), "auto_reason": None, "is_bounce": False, "bounced_ids": (), "auth_results": (),
+            "return_path": None, "size": 100}
     base.update(kw)
     return InboundMessage(**base)
 
 
-def ticket(state: State, **kw) -> Ticket:
-    base = {"id": 1, "mailbox": "t", "number": "2026-00001", "state": state, "requester": REQUESTER,
-            "subject": "Akun terkunci", "created_at": NOW - timedelta(days=1), "updated_at": NOW - timedelta(hours=1),
-            "participants": frozenset({REQUESTER.addr})}
-    base.update(kw)
-    return Ticket(**base)
+def outcome(name: str, state: State):
+    sender, text = MESSAGES[name]
+    t = ticket(state)
+    msg = message(sender, text)
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    role = facts.role
+    citations = (Citation(t.number, frozenset(AUDIENCE.get(role, "r"))),)
+    trust = trust_of(msg, role, facts.ticket, citations, CFG.auth)
+    return decide(facts, trust, Policy(), NOW)
 
 
-def facts(msg: InboundMessage, role: Role, t: Ticket | None, *, authenticated: bool = True,
-          lkpp_class: str | None = None) -> Facts:
-    commands = parse_commands(msg.new_text) if role in (Role.STAFF, Role.COORDINATOR, Role.HEAD) else None
-    return Facts(message=msg, role=role, ticket=t, via="tag" if t else None, cited=None,
-                 authenticated=authenticated, auth_reason="signed reference" if authenticated else "no signed reference",
-                 received_at=NOW, title=msg.subject, commands=commands, lkpp_class=lkpp_class)
+@pytest.mark.parametrize(("name", "state"), CELLS, ids=[f"{n}-{s}" for n, s in CELLS])
+def test_every_cell_of_the_spec_table(name, state):
+    """Each cell: the state after and exactly the mails that leave, by audience and kind."""
+    decision = outcome(name, state)
+    want_state, want_mail = EXPECTED[name][state]
+    assert decision.ticket is not None
+    after = state if want_state == SAME else want_state
+    assert decision.ticket.state is after
+    got = {(str(s.to), s.kind) for s in decision.sends} | {(str(a), s.kind) for s in decision.sends for a in s.cc}
+    assert got == want_mail
+    kinds = {e.kind for e in decision.events}
+    cell = EXPECTED[name][state]
+    if (cell is REFUSED or cell is UNCLASSIFIED) and name not in ("unknown command", "LKPP other"):
+        assert kinds == ({"command_rejected"} if cell is REFUSED else {"lkpp_replied", "lkpp_ticket_recorded"})
+        return
+    changed = {"state_changed"} if after is not state else set()
+    assert kinds == records(name, state) | changed
+    for field, value in changes(name, state).items():
+        assert getattr(decision.ticket, field) == value, field
+    if name.startswith("requester writes"):
+        assert decision.ticket.closed_at is None and REQUESTER.addr in decision.ticket.participants
 
 
-# One inbound message per event: who sends it and what it says.
-STAFF_TEXT = {
-    Event.STAFF_REPLY: "Silakan coba login ulang.",
-    Event.STAFF_NOTE: "#catatan sudah ditelepon",
-    Event.STAFF_META: "#prioritas tinggi",
-    Event.STAFF_ESCALATE: "#eskalasi\nMohon dibantu, di luar kewenangan kami.",
-    Event.STAFF_RESOLVE: "#selesai\nAkun sudah dibuka.",
-    Event.STAFF_CLOSE: "#tutup",
-    Event.STAFF_RELAY: "#teruskan",
-}
-LKPP_CLASS = {Event.LKPP_NEED_INFO: "need_info", Event.LKPP_RESOLVED: "resolved", Event.LKPP_RETURNED: "returned",
-              Event.LKPP_STATUS: "status", Event.LKPP_OTHER: None}
+def test_the_spec_table_covers_every_state_for_the_messages_that_can_arrive_in_any():
+    """Every message kind but the E4 answers is written out for all six states."""
+    for name, row in EXPECTED.items():
+        if name != "requester says nothing":
+            assert set(row) == set(STATES), name
 
 
-def facts_for(event: Event, state: State) -> Facts:
-    t = ticket(state, closed_at=NOW - timedelta(days=1) if state is State.CLOSED else None)
-    if event in STAFF_TEXT:
-        return facts(message(STAFF, STAFF_TEXT[event]), Role.STAFF, t)
-    if event in LKPP_CLASS:
-        return facts(message(LKPP, "Balasan LKPP."), Role.LKPP, t, lkpp_class=LKPP_CLASS[event])
-    text = {Event.REQUESTER_CONFIRM: "YA 5", Event.REQUESTER_REJECT: "TIDAK, masih error"}.get(event, "Tambahan data.")
-    return facts(message(REQUESTER, text), Role.REQUESTER, t)
+@pytest.mark.parametrize("state", STATES)
+def test_a_forged_staff_message_does_nothing_but_note_and_alert(state):
+    """E19: without a citation of mail sent to staff, nothing runs; coordinators hear of it."""
+    t = ticket(state)
+    msg = message(STAFF, "#tutup")
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    requester_only = (Citation(t.number, frozenset("r")),)  # the ack: sent to the requester
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, requester_only, CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is state
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified")}
+    assert [e.kind for e in decision.events] == ["unverified_note"]
 
 
-# YA/TIDAK outside `resolved` is an ordinary requester mail: the REQUESTER_MAIL row covers it.
-CELLS = [(event, state) for event in Event for state in State
-         if state is State.RESOLVED or event not in (Event.REQUESTER_CONFIRM, Event.REQUESTER_REJECT)]
+def test_a_new_ticket_from_a_requester():
+    """E1: open, acknowledged with the ticket number, staff told with the message."""
+    msg = message(REQUESTER, "Akun SPSE saya terkunci.")
+    facts = classify(msg, Known(), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, None, (), CFG.auth), Policy(), NOW)
+    assert decision.new_ticket and decision.ticket is not None and decision.ticket.state is O
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("requester", "ack"), ("staff", "staff_new")}
 
 
-@pytest.mark.parametrize(("event", "state"), CELLS, ids=[f"{e}-{s}" for e, s in CELLS])
-def test_every_cell_of_the_transition_table(event, state):
-    """Allowed cells move to the table's target; refused staff commands only answer command_error."""
-    decision = decide(facts_for(event, state), POLICY, NOW)
-    target = TRANSITIONS[event].get(state)
-    if target is not None:
-        assert decision.ticket is not None and decision.ticket.state is target
-        assert not any(s.kind == "command_error" for s in decision.sends)
-    elif event in STAFF_TEXT:
-        assert decision.ticket is not None and decision.ticket.state is state
-        assert [s.kind for s in decision.sends] == ["command_error"]
-        assert decision.sends[0].to is Audience.SENDER
-    else:  # an LKPP class that does not fit the state is handled as unclassified
-        assert decision.ticket is not None and decision.ticket.state is state
-        assert [s.kind for s in decision.sends] == ["staff_lkpp"]
+def test_late_mail_on_a_closed_ticket_opens_a_new_one_citing_it():
+    """E5: past reopen_days, a new ticket that cites the old."""
+    old = ticket(C)
+    msg = message(REQUESTER, "Masalahnya muncul lagi.")
+    later = NOW + timedelta(days=15)
+    facts = classify(msg, Known(tagged=old), BOX, CFG, RULES, later, later)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), later)
+    assert decision.new_ticket and decision.ticket is not None and decision.ticket.reopened_from == old.id
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("requester", "ack"), ("staff", "staff_new")}
 
 
-def test_new_ticket_acks_and_notifies_staff():
-    """E1: open, ack to the requester (auto-replied), staff_new with the attachments."""
-    decision = decide(facts(message(), Role.REQUESTER, None), POLICY, NOW)
-    assert decision.new_ticket and decision.ticket.state is State.OPEN
-    assert [(s.kind, s.to, s.auto) for s in decision.sends] == [
-        ("ack", Audience.REQUESTER, "auto-replied"), ("staff_new", Audience.STAFF, "auto-generated")]
-    assert decision.sends[1].attach == "inbound"
-
-
-def test_old_mail_gets_no_ack():
-    """SPEC 5: mail older than ack_max_age_hours becomes a ticket without acknowledgement."""
-    f = replace(facts(message(), Role.REQUESTER, None), received_at=NOW - timedelta(hours=73))
-    decision = decide(f, POLICY, NOW)
-    assert [s.kind for s in decision.sends] == ["staff_new"]
-    assert any(e.kind == "ack_skipped" for e in decision.events)
-
-
-def test_requester_on_answered_reopens_and_notifies():
-    """E2: answered -> open, staff notified with the attachments."""
-    decision = decide(facts(message(), Role.REQUESTER, ticket(State.ANSWERED)), POLICY, NOW)
-    assert decision.ticket.state is State.OPEN
-    assert [(s.kind, s.attach) for s in decision.sends] == [("staff_update", "inbound")]
-
-
-def test_requester_on_awaiting_info_forwards_to_lkpp():
-    """E3 (SOP-015 step 9): the answer goes to LKPP at once; -> escalated."""
-    decision = decide(facts(message(), Role.REQUESTER, ticket(State.AWAITING_INFO)), POLICY, NOW)
-    assert decision.ticket.state is State.ESCALATED
-    assert (decision.sends[0].kind, decision.sends[0].to) == ("forward_info", Audience.LKPP)
-
-
-def test_closed_within_reopen_days_reopens_later_opens_new():
-    """E5: reopen within reopen_days, later a new ticket citing the old."""
-    recent = ticket(State.CLOSED, closed_at=NOW - timedelta(days=13))
-    assert decide(facts(message(), Role.REQUESTER, recent), POLICY, NOW).ticket.state is State.OPEN
-    old = ticket(State.CLOSED, closed_at=NOW - timedelta(days=15))
-    decision = decide(facts(message(), Role.REQUESTER, old), POLICY, NOW)
-    assert decision.new_ticket and decision.ticket.reopened_from == old.id
-    assert decision.sends[0].context["previous"] == old.number
-
-
-def test_confirmation_closes_with_rating_and_rejection_reopens():
-    """E4: YA 5 closes with rating 5; TIDAK returns the ticket to whoever resolved it."""
-    resolved = ticket(State.RESOLVED, resolved_by="staff2@lpse.test")
-    closed = decide(facts(message(text="YA 5\nTerima kasih"), Role.REQUESTER, resolved), POLICY, NOW)
-    assert closed.ticket.state is State.CLOSED and closed.ticket.rating == 5
-    reopened = decide(facts(message(text="TIDAK, masih gagal"), Role.REQUESTER, resolved), POLICY, NOW)
-    assert reopened.ticket.state is State.OPEN and reopened.ticket.assignee == "staff2@lpse.test"
-
-
-@pytest.mark.parametrize(("line", "expected"), [
-    ("YA", (True, None)), ("ya 5", (True, 5)), ("Ya, 4", (True, 4)), ("TUTUP", (True, None)),
-    ("selesai", (True, None)), ("CLOSE", (True, None)), ("TIDAK", (False, None)),
-    ("ya tapi masih error di menu upload", (False, None)), ("YA 9", (True, None)),
+@pytest.mark.parametrize(("text", "rating"), [
+    ("YA 5", 5),
+    ("Baik, terima kasih. Nilai 5 untuk pelayanannya.", 5),
+    ("YA\nNilai: 4", 4),
+    ("Selamat siang,\nSudah bisa, terima kasih banyak.", None),
+    ("Ok sudah normal", None),
 ])
-def test_confirmation_words(line, expected):
-    """SPEC E4: the first line decides; a rating 1-5 is optional."""
-    assert read_confirmation(line, POLICY) == expected
+def test_closing_words_confirm_with_the_rating_wherever_it_stands(text, rating):
+    """SPEC E4 and issue 9.8: the first line that is more than a greeting decides; a rating may follow."""
+    t = ticket(R)
+    msg = message(REQUESTER, text)
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is C and decision.ticket.rating == rating
 
 
-def test_staff_reply_relays_new_text_and_records_first_response():
-    """E6: body to the requester (not automatic), -> answered, first response set."""
-    decision = decide(facts(message(STAFF, "Silakan coba lagi."), Role.STAFF, ticket(State.OPEN)), POLICY, NOW)
-    assert decision.ticket.state is State.ANSWERED and decision.ticket.first_response_at == NOW
-    [send] = decision.sends
-    assert (send.kind, send.to, send.auto, send.text) == ("staff_reply", Audience.REQUESTER, None, "Silakan coba lagi.")
+def test_coordinator_direction_never_reaches_the_requester():
+    """SPEC 1 / issue 9.1: coordinators' text goes to staff and onto the ticket only."""
+    for state in STATES:
+        decision = outcome("coordinator writes", state)
+        assert all(str(s.to) != "requester" and "requester" not in map(str, s.cc) for s in decision.sends)
+        assert "direction" in [e.kind for e in decision.events]
 
 
-def test_note_sends_nothing_to_requester():
-    """E7: an internal note; only the confirmation to the staff member."""
-    decision = decide(facts(message(STAFF, "#catatan sudah ditelepon"), Role.STAFF, ticket(State.OPEN)), POLICY, NOW)
-    assert all(s.to is not Audience.REQUESTER for s in decision.sends)
-    assert [e.detail.get("text") for e in decision.events if e.kind == "note"] == ["sudah ditelepon"]
+AUTOMATIC = {"auto_reason": "auto-submitted: auto-replied"}
 
 
-def test_unauthenticated_staff_mail_runs_nothing():
-    """E19: kept as an unverified note, coordinators alerted, state unchanged."""
-    f = facts(message(STAFF, "#tutup"), Role.STAFF, ticket(State.OPEN), authenticated=False)
-    decision = decide(f, POLICY, NOW)
-    assert decision.ticket.state is State.OPEN
-    assert [(s.kind, s.to) for s in decision.sends] == [("unverified", Audience.COORDINATORS)]
+@pytest.mark.parametrize("state", STATES)
+def test_automatic_mail_is_recorded_and_never_answered(state):
+    """SPEC 5: an auto-reply on a ticket is recorded on it; nothing is sent, nothing changes."""
+    t = ticket(state)
+    msg = message(REQUESTER, "Saya sedang cuti.", **AUTOMATIC)
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is state
+    assert decision.sends == () and [e.kind for e in decision.events] == ["automatic_recorded"]
 
 
-def test_close_silent_tells_nobody_but_the_sender():
-    """E10: #tutup diam closes without telling the requester."""
-    decision = decide(facts(message(STAFF, "#tutup diam"), Role.STAFF, ticket(State.OPEN)), POLICY, NOW)
-    assert decision.ticket.state is State.CLOSED
-    assert [s.kind for s in decision.sends] == ["command_ok"]
+@pytest.mark.parametrize("state", STATES)
+def test_a_bounce_of_our_mail_tells_staff_and_changes_nothing(state):
+    """SPEC 5: a bounce of mailbot's mail is attached to its ticket and staff are alerted."""
+    t = ticket(state)
+    msg = message(Address("mailer-daemon@mx.vendor.test"), "550 user unknown", auto_reason="bounce: multipart/report",
+                  is_bounce=True)
+    facts = classify(msg, Known(referenced=(t,)), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is state
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("staff", "staff_alert")}
+    assert [e.kind for e in decision.events] == ["bounce_received"]
 
 
-def test_metadata_commands_combine_with_a_state_command():
-    """E11: priority, category and assignee change alongside #selesai."""
-    text = "#prioritas tinggi\n#kategori pengaduan\n#tugaskan staff2@lpse.test\n#selesai\nSudah diperbaiki."
-    decision = decide(facts(message(STAFF, text), Role.STAFF, ticket(State.OPEN)), POLICY, NOW)
-    t = decision.ticket
-    assert (t.state, t.priority, t.category, t.assignee) == (State.RESOLVED, "high", "pengaduan", "staff2@lpse.test")
-    assert [s.kind for s in decision.sends] == ["resolved", "command_ok"]
+@pytest.mark.parametrize("state", STATES)
+def test_lkpps_desk_acknowledgement_records_its_number_and_tells_staff(state):
+    """SPEC 3 / issue 9.6: an OTRS-style automatic acknowledgement: number kept, staff told, no answer."""
+    t = ticket(state)
+    msg = message(LKPP, "Tiket Anda telah kami terima.", auto_reason="auto-submitted: auto-replied")
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is state
+    assert decision.ticket.lkpp_ticket == "2026112210000042"
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("staff", "staff_lkpp")}
+    assert {e.kind for e in decision.events} == {"lkpp_replied", "lkpp_ticket_recorded"}
 
 
-def test_automatic_mail_is_never_answered():
-    """SPEC 5: recorded on its ticket, nothing sent; a bounce alerts staff."""
-    auto = message(auto_reason="auto-submitted: auto-replied")
-    assert decide(facts(auto, Role.REQUESTER, ticket(State.OPEN)), POLICY, NOW).sends == ()
-    assert decide(facts(auto, Role.REQUESTER, None), POLICY, NOW).ticket is None
-    bounce = message(auto_reason="bounce: multipart/report", is_bounce=True)
-    sends = decide(facts(bounce, Role.REQUESTER, ticket(State.OPEN)), POLICY, NOW).sends
-    assert [(s.kind, s.to) for s in sends] == [("staff_alert", Audience.STAFF)]
+@pytest.mark.parametrize(("sender", "sends", "kinds"), [
+    (STAFF, {("sender", "staff_no_ticket")}, ["staff_mail_unmatched"]),
+    (LKPP, {("staff", "staff_unmatched")}, ["lkpp_unmatched"]),
+    (REQUESTER, set(), ["automatic_unmatched"]),
+])
+def test_mail_that_matches_no_ticket(sender, sends, kinds):
+    """SPEC 3: staff are told there is no such ticket; LKPP's mail goes to staff; an auto-reply is only noted."""
+    extra = AUTOMATIC if sender == REQUESTER else {}
+    msg = message(sender, "Halo.", subject="Tanpa tiket", **extra)
+    facts = classify(msg, Known(), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, None, (), CFG.auth), Policy(), NOW)
+    assert decision.ticket is None
+    assert {(str(s.to), s.kind) for s in decision.sends} == sends
+    assert [e.kind for e in decision.events] == kinds
 
 
-def test_unmatched_staff_and_lkpp_mail():
-    """SPEC 3: staff without ticket get an explanation; LKPP without ticket goes to staff."""
-    staff = decide(facts(message(STAFF, "halo"), Role.STAFF, None), POLICY, NOW)
-    assert staff.ticket is None and [(s.kind, s.to) for s in staff.sends] == [("staff_no_ticket", Audience.SENDER)]
-    lkpp = decide(facts(message(LKPP, "tiket kami"), Role.LKPP, None), POLICY, NOW)
-    assert lkpp.ticket is None and [(s.kind, s.to) for s in lkpp.sends] == [("staff_unmatched", Audience.STAFF)]
+@pytest.mark.parametrize("state", STATES)
+def test_forged_lkpp_mail_goes_to_staff_and_coordinators_only(state):
+    """E19 for LKPP: staff and coordinators hear of it; the requester nothing."""
+    t = ticket(state)
+    msg = message(LKPP, "Permasalahan telah kami perbaiki.")
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is state
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("staff", "unverified")}
+    assert decision.sends[0].cc == (Audience.COORDINATORS,)

@@ -24,9 +24,19 @@ NAMES: dict[str, tuple[str, ...]] = {
     "category": ("kategori", "category"),
     "assign": ("tugaskan", "assign"),
     "relay": ("teruskan", "relay"),
+    "need_info": ("permintaan-data", "need-info"),
+    "coordinator": ("koordinator", "coordinator"),
+    "data": ("data",),
+    "answer": ("jawab", "answer"),
 }
 _BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling in spellings}
-STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay"})
+# The commands that act on the case; one of them per message at most.
+STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay", "need_info", "coordinator", "answer"})
+# `#data FIELD VALUE`: the consultation form's fields (seed 003), Indonesian and English.
+DATA_FIELDS = {"nama": "name", "name": "name", "instansi": "organisation", "perusahaan": "organisation",
+               "organisation": "organisation", "organization": "organisation", "company": "organisation",
+               "alamat": "address", "address": "address", "telepon": "phone", "telp": "phone", "hp": "phone",
+               "phone": "phone"}
 
 PRIORITIES = {"tinggi": "high", "sedang": "normal", "rendah": "low", "high": "high", "normal": "normal", "low": "low"}
 CATEGORIES = {
@@ -84,7 +94,8 @@ def parse_commands(new_text: str) -> ParsedCommands:
     body = "\n".join([*note_text, *lines[index:]]).strip("\n")
     states = [c.name for c in commands if c.name in STATE_COMMANDS]
     if len(states) > 1:
-        errors.append("only one of #eskalasi, #selesai, #tutup, #teruskan per message: " + ", ".join(states))
+        errors.append("only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab "
+                      "per message: " + ", ".join(states))
     if any(c.name == "note" for c in commands) and states:
         errors.append("#catatan cannot be combined with #" + states[0])
     return ParsedCommands(tuple(commands), body.strip(), tuple(errors))
@@ -121,7 +132,13 @@ def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
         if rest.lower() in SILENT:
             return Command(name, "silent"), None, ""
         return None, f"#{word} takes only 'diam' or 'silent'; got {rest!r}", ""
-    if name == "relay" and rest:
+    if name in ("relay", "need_info") and rest:
         return None, f"#{word} takes no argument; got {rest!r}", ""
-    # escalate / resolve / note: the rest of the line opens the body
+    if name == "data":
+        field, _, value = rest.partition(" ")
+        key = DATA_FIELDS.get(field.lower().strip(":"))
+        if key is None or not value.strip():
+            return None, f"#{word} needs a field and a value: nama|instansi|alamat|telepon VALUE; got {rest!r}", ""
+        return Command(name, f"{key}={value.strip()[:200]}"), None, ""
+    # escalate / resolve / note / coordinator / answer: the rest of the line opens the body
     return Command(name), None, rest

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from mailbot.core.model import InboundMessage
+from mailbot.core.model import Address, InboundMessage
 
 _FIELD = {
     "name": r"nama(?: lengkap| pengguna)?|name",
@@ -36,11 +36,18 @@ class Identity:
         return asdict(self)
 
 
-def identify(messages: list[InboundMessage]) -> Identity:
-    """Collect the requester's identity from their messages, earliest first."""
+def identify_texts(texts: tuple[str, ...], requester: Address) -> Identity:
+    """The identity the requester's own texts state (earliest first), with their From."""
+    found = _fields(texts)
+    found.setdefault("email", requester.addr)
+    if requester.name:
+        found.setdefault("name", requester.name)
+    return Identity(**found)
+
+
+def _fields(texts: tuple[str, ...]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for msg in messages:
-        text = msg.new_text or msg.text
+    for text in texts:
         for key, pattern in _LINE.items():
             match = pattern.search(text)
             if match and key not in found:
@@ -49,7 +56,15 @@ def identify(messages: list[InboundMessage]) -> Identity:
             found["phone"] = phone.group(0)
         if "organisation" not in found and (org := _ORG.search(text)):
             found["organisation"] = org.group(1).strip()
-        found.setdefault("email", msg.from_addr.addr)
-        if msg.from_addr.name:
-            found.setdefault("name", msg.from_addr.name)
+    return found
+
+
+def identify(messages: list[InboundMessage]) -> Identity:
+    """Collect the requester's identity from their messages, earliest first."""
+    found = _fields(tuple(m.new_text or m.text for m in messages))
+    if messages:
+        found.setdefault("email", messages[0].from_addr.addr)
+        name = next((m.from_addr.name for m in messages if m.from_addr.name), "")
+        if name:
+            found.setdefault("name", name)
     return Identity(**found)

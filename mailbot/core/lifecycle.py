@@ -1,22 +1,25 @@
-"""The ticket lifecycle: facts in, a decision out (SPEC section 4). Pure.
+"""The ticket lifecycle as one table (SPEC section 4): facts in, a decision out. Pure.
 
-`decide()` takes the matched ticket (or none), the classified inbound message, the
-policy and `now`, and returns the new ticket snapshot, the history events and the
-mails to send, named by audience. It never reads the clock, a database or a server:
-the daemon gathers the facts and applies the decision in one transaction.
+Each row of `TABLE` says, for an event and the states it may happen in, the state it
+leads to and the effects it has, and cites the SOP step it implements. Effects are
+names: `EFFECTS` maps each name to a small function that changes the ticket, records
+history or asks for a mail (`Send`). `decide()` only looks the row up and runs its
+effects, so what a message does is read in the table, not in branches.
 
-The state machine is the `TRANSITIONS` table below: one row per event, one column
-per state it is allowed in. A missing cell means the event is refused in that state.
+An event the table does not allow in the ticket's state is `refused`: a staff command
+answers the sender with `command_error`, an LKPP reply is passed to staff as
+unclassified (E17). A message that claims a role it cannot prove is `UNVERIFIED`
+(E19), whatever it says.
 """
 
 from __future__ import annotations
 
 import enum
-import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from mailbot.core.commands import Command, ParsedCommands
+from mailbot.core.commands import ParsedCommands
 from mailbot.core.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
@@ -29,68 +32,156 @@ from mailbot.core.model import (
     State,
     Ticket,
 )
+from mailbot.core.trust import Trust
 
 
 class Event(enum.StrEnum):
-    """Classified inbound events; the E-numbers are those of SPEC section 4."""
+    """What an inbound message is, once classified; the E-numbers of SPEC section 4."""
 
-    REQUESTER_MAIL = "requester_mail"  # E2, E3 on awaiting_info, E5 on closed
-    REQUESTER_CONFIRM = "requester_confirm"  # E4, confirmation
-    REQUESTER_REJECT = "requester_reject"  # E4, anything else
-    STAFF_REPLY = "staff_reply"  # E6
+    REQUESTER_NEW = "requester_new"  # E1 (also E5 past reopen_days)
+    REQUESTER_MAIL = "requester_mail"  # E2, E3, E5
+    REQUESTER_CONFIRM = "requester_confirm"  # E4: YA / TUTUP / a rating
+    REQUESTER_REJECT = "requester_reject"  # E4: TIDAK or another answer
+    REQUESTER_SILENT = "requester_silent"  # E4: nothing new, a signature only
+    STAFF_REPLY = "staff_reply"  # E6 (a coordinator's #jawab too)
+    STAFF_EMPTY = "staff_empty"  # E6 with no new text and no attachment
     STAFF_NOTE = "staff_note"  # E7
     STAFF_ESCALATE = "staff_escalate"  # E8
     STAFF_RESOLVE = "staff_resolve"  # E9
     STAFF_CLOSE = "staff_close"  # E10
     STAFF_META = "staff_meta"  # E11 alone
     STAFF_RELAY = "staff_relay"  # E12
+    STAFF_NEED_INFO = "staff_need_info"  # E12a
+    STAFF_COORDINATOR = "staff_coordinator"  # E12b
+    STAFF_DATA = "staff_data"  # E12c
+    DIRECTION = "direction"  # E12d: a coordinator or head writes about a ticket
     LKPP_NEED_INFO = "lkpp_need_info"  # E13
     LKPP_RESOLVED = "lkpp_resolved"  # E14
     LKPP_RETURNED = "lkpp_returned"  # E15
     LKPP_STATUS = "lkpp_status"  # E16
     LKPP_OTHER = "lkpp_other"  # E17
-
-
-O, A, E, I, R, C = (State.OPEN, State.ANSWERED, State.ESCALATED, State.AWAITING_INFO, State.RESOLVED,
-                    State.CLOSED)
-_ALL = (O, A, E, I, R, C)
-
-# event -> {state it may happen in: state it leads to}
-TRANSITIONS: dict[Event, dict[State, State]] = {
-    Event.REQUESTER_MAIL:    {O: O, A: O, E: E, I: E, R: O, C: O},
-    Event.REQUESTER_CONFIRM: {R: C},
-    Event.REQUESTER_REJECT:  {R: O},
-    Event.STAFF_REPLY:       {O: A, A: A, E: E, I: I, R: R, C: A},
-    Event.STAFF_NOTE:        {s: s for s in _ALL},
-    Event.STAFF_META:        {s: s for s in _ALL},
-    Event.STAFF_ESCALATE:    {O: E, A: E, R: E},
-    Event.STAFF_RESOLVE:     {O: R, A: R, E: R, I: R},
-    Event.STAFF_CLOSE:       {O: C, A: C, E: C, I: C, R: C},
-    Event.STAFF_RELAY:       {O: O, A: A, E: E, I: I, R: R},
-    Event.LKPP_NEED_INFO:    {E: I, I: I},
-    Event.LKPP_RESOLVED:     {E: R, I: R},
-    Event.LKPP_RETURNED:     {E: O, I: O},
-    Event.LKPP_STATUS:       {E: E, I: I},
-    Event.LKPP_OTHER:        {s: s for s in _ALL},
-}
-
-COMMAND_EVENTS = {
-    "escalate": Event.STAFF_ESCALATE,
-    "resolve": Event.STAFF_RESOLVE,
-    "close": Event.STAFF_CLOSE,
-    "relay": Event.STAFF_RELAY,
-}
+    LKPP_ACK = "lkpp_ack"  # SPEC 3: LKPP's desk acknowledges with its own ticket number
+    COMMAND_ERROR = "command_error"  # E18
+    UNVERIFIED = "unverified"  # E19
+    STAFF_UNMATCHED = "staff_unmatched"  # SPEC 3: staff mail matching no ticket
+    LKPP_UNMATCHED = "lkpp_unmatched"  # SPEC 3: LKPP mail matching no ticket
+    AUTOMATIC = "automatic"  # SPEC 5: recorded, never answered
+    BOUNCE = "bounce"  # SPEC 5: a bounce of mailbot's own mail
 
 
 @dataclass(frozen=True)
-class Decision:
-    """What one inbound message changes. `ticket` is None when no ticket is touched."""
+class Row:
+    """One line of the table: where an event leads from a state, what it does, and why."""
 
+    to: State | None  # None: the ticket stays in its state (or there is no ticket)
+    effects: tuple[str, ...]
+    sop: str
+
+
+NONE = None  # the "state" of a message that matches no ticket
+_STATES = {"-": NONE, "O": State.OPEN, "A": State.ANSWERED, "E": State.ESCALATED, "I": State.AWAITING_INFO,
+           "R": State.RESOLVED, "C": State.CLOSED}
+_STAFF_CMD = ("apply_meta", "confirm_commands")  # what every staff command also does
+
+# event                   from        to   effects                                                     SOP / SPEC
+_ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
+    (Event.REQUESTER_NEW, "-", "O", ("open_ticket", "acknowledge", "notify_new"), "E1; SOP-003 step 8"),
+    (Event.REQUESTER_MAIL, "O A", "O", ("append", "notify_requester"), "E2"),
+    (Event.REQUESTER_MAIL, "E", "E", ("append", "notify_requester"), "E2"),
+    (Event.REQUESTER_MAIL, "I", "E", ("append", "forward_info", "notify_requester"), "E3; SOP-015 step 9"),
+    (Event.REQUESTER_MAIL, "C", "O", ("append", "reopen", "notify_reopened"), "E5"),
+    (Event.REQUESTER_CONFIRM, "R", "C", ("confirm_closing", "tell_closed", "notify_confirmed"),
+     "E4; SOP-002 step 12"),
+    (Event.REQUESTER_REJECT, "R", "O", ("assign_back", "notify_rejected"), "E4; SOP-002 step 5"),
+    (Event.REQUESTER_SILENT, "R", "R", ("note_silent", "notify_silent"), "E4"),
+    (Event.STAFF_REPLY, "O A C", "A", ("relay_reply", "first_response"), "E6"),
+    (Event.STAFF_REPLY, "E I R", "", ("relay_reply", "first_response"), "E6"),
+    (Event.STAFF_EMPTY, "O A E I R C", "", ("tell_empty",), "E6"),
+    (Event.STAFF_NOTE, "O A E I R C", "", ("note", *_STAFF_CMD), "E7"),
+    (Event.STAFF_META, "O A E I R C", "", _STAFF_CMD, "E11"),
+    (Event.STAFF_DATA, "O A E I R C", "", ("set_contact", *_STAFF_CMD), "E12c; SOP-003"),
+    (Event.STAFF_ESCALATE, "O A R", "E", ("escalate", "tell_escalated", "first_response", *_STAFF_CMD),
+     "E8; SOP-015 step 1"),
+    (Event.STAFF_RESOLVE, "O A E I", "R", ("relay_solution", "mark_resolved", "first_response", *_STAFF_CMD),
+     "E9"),
+    (Event.STAFF_CLOSE, "O A E I R", "C", ("mark_closed", "tell_closed", *_STAFF_CMD), "E10"),
+    (Event.STAFF_RELAY, "O A E I R", "", ("relay_lkpp", *_STAFF_CMD), "E12"),
+    (Event.STAFF_NEED_INFO, "E I", "I", ("relay_lkpp_request", *_STAFF_CMD), "E12a; SOP-015 steps 7-9"),
+    (Event.STAFF_COORDINATOR, "O A E I R", "", ("ask_coordinators", *_STAFF_CMD),
+     "E12b; SOP-002 step 3, SOP-004 steps 5-6"),
+    (Event.DIRECTION, "O A E I R C", "", ("record_direction", "pass_direction"), "E12d; SOP-004 steps 5, 8"),
+    (Event.LKPP_NEED_INFO, "E I", "I", ("lkpp_reply", "relay_request", "notify_lkpp"), "E13; SOP-015 steps 5-7"),
+    (Event.LKPP_RESOLVED, "E I", "R", ("lkpp_reply", "mark_resolved", "relay_lkpp_solution", "notify_lkpp"),
+     "E14; SOP-015 step 13"),
+    (Event.LKPP_RETURNED, "E I", "O", ("lkpp_reply", "notify_lkpp"), "E15; SOP-015 steps 3-4"),
+    (Event.LKPP_STATUS, "E I", "", ("lkpp_reply", "tell_status", "notify_lkpp"), "E16; SOP-015 steps 12, 14"),
+    (Event.LKPP_OTHER, "O A E I R C", "", ("lkpp_reply", "notify_lkpp"), "E17"),
+    (Event.LKPP_ACK, "O A E I R C", "", ("lkpp_reply", "notify_lkpp"), "SPEC 3: LKPP's ticket number"),
+    (Event.COMMAND_ERROR, "O A E I R C", "", ("reject_command",), "E18"),
+    (Event.UNVERIFIED, "O A E I R C", "", ("unverified_note", "alert_unverified"), "E19; SPEC 9"),
+    (Event.STAFF_UNMATCHED, "-", "-", ("tell_no_ticket",), "SPEC 3"),
+    (Event.LKPP_UNMATCHED, "-", "-", ("pass_unmatched",), "SPEC 3"),
+    (Event.AUTOMATIC, "- O A E I R C", "", ("record_automatic",), "SPEC 5"),
+    (Event.BOUNCE, "O A E I R C", "", ("record_bounce", "alert_bounce"), "SPEC 5"),
+)
+
+
+def _build(rows: tuple[tuple[Event, str, str, tuple[str, ...], str], ...]) -> dict[tuple[Event, State | None], Row]:
+    table: dict[tuple[Event, State | None], Row] = {}
+    for event, sources, target, effects, sop in rows:
+        for letter in sources.split():
+            state = _STATES[letter]
+            table[(event, state)] = Row(_STATES[target] if target else state, effects, sop)
+    return table
+
+
+TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
+
+# Staff commands the table refuses in a state answer only their sender; LKPP replies
+# whose class does not fit the state are passed to staff as unclassified.
+STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
+                            Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
+                            Event.STAFF_DATA, Event.STAFF_REPLY, Event.STAFF_EMPTY})
+LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
+                "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
+NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
+# How a decision is named in logs, `replay` and the message record.
+LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
+          Event.REQUESTER_CONFIRM: "closing_confirmed", Event.REQUESTER_REJECT: "closing_rejected",
+          Event.STAFF_REPLY: "staff_replied", Event.STAFF_EMPTY: "empty_staff_reply", Event.STAFF_NOTE: "note",
+          Event.STAFF_META: "metadata_changed", Event.STAFF_ESCALATE: "command_escalate",
+          Event.STAFF_RESOLVE: "command_resolve", Event.STAFF_CLOSE: "command_close",
+          Event.STAFF_RELAY: "command_relay", Event.STAFF_NEED_INFO: "command_need_info",
+          Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
+          Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: "unverified_note",
+          Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the classification learned about one inbound message (`classify`)."""
+
+    message: InboundMessage
+    role: Role
+    event: Event
     ticket: Ticket | None
-    new_ticket: bool = False
-    events: tuple[HistoryEvent, ...] = ()
-    sends: tuple[Send, ...] = ()
-    label: str = ""  # short name of what happened, for logs and the message record
+    received_at: datetime  # when the message reached the mailbox
+    via: str | None = None  # how the ticket was matched: "tag" | "reference" | "lkpp_ticket"
+    cited: Ticket | None = None  # a ticket this message cites but may not act on (SPEC 3)
+    previous: Ticket | None = None  # the requester's own ticket, closed too long ago to reopen (E5)
+    title: str = ""  # the subject without reply prefixes and tags, for a new ticket
+    commands: ParsedCommands | None = None
+    errors: tuple[str, ...] = ()  # why the staff command cannot run (E18)
+    lkpp_class: str | None = None
+    lkpp_rule: str | None = None
+    lkpp_ticket: str | None = None  # LKPP's own ticket number, when its mail carries one
+    rating: int | None = None  # a requester's rating 1-5 with the confirmation
+    category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
+    priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
+    contact: Contact = field(default_factory=Contact)  # consultation-form fields the message states
+    mentioned: tuple[str, ...] = ()  # ticket numbers a coordinator or head writes about
+    content_hash: str | None = None
+    reused_id: str | None = None  # the known Message-ID this different message reused
 
 
 @dataclass(frozen=True)
@@ -99,344 +190,386 @@ class Policy:
     ack_max_age_hours: float = 72
     language: str = "id"
     relay_status: bool = True
-    confirm_words: tuple[str, ...] = ("ya", "tutup", "selesai", "close", "yes", "ok")
 
 
 @dataclass(frozen=True)
-class Facts:
-    """Everything the daemon learned about one inbound message before deciding."""
+class Decision:
+    """What one message (or timer) changes. `ticket` None: no ticket is touched."""
 
-    message: InboundMessage
-    role: Role
     ticket: Ticket | None
-    via: str | None  # how the ticket was matched: "tag" | "reference" | None
-    cited: Ticket | None  # a ticket whose tag a non-participant cited
-    authenticated: bool
-    auth_reason: str
-    received_at: datetime  # when the message reached the mailbox
-    title: str = ""  # the subject without reply prefixes and foreign tags
-    commands: ParsedCommands | None = None
-    lkpp_class: str | None = None  # need_info | resolved | returned | status | None
-    lkpp_rule: str | None = None
-    lkpp_ticket: str | None = None  # LKPP's own ticket number, when its mail carries one
-    confirmation: tuple[bool, int | None] | None = None  # from the closing rules; None: built-in words
-    category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
-    priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
-    contact: Contact = field(default_factory=Contact)  # consultation-form fields this requester message states
-    content_hash: str | None = None  # what the message says (`parsers.content_hash`)
-    reused_id: str | None = None  # the known Message-ID this different message reused
+    new_ticket: bool = False
+    events: tuple[HistoryEvent, ...] = ()
+    sends: tuple[Send, ...] = ()
+    label: str = ""  # the event, for logs and the message record
+    exempt: bool = False  # caused by an authenticated staff or LKPP message: never held back (SPEC 5)
+    sop: str = ""  # the table row's SOP step
 
 
-_RATING = re.compile(r"^\s*([a-z]+)[\s,.:;!-]*([1-5])?\b", re.IGNORECASE)
+def row_for(event: Event, state: State | None) -> tuple[Event, Row]:
+    """The table's row for `event` in `state`, after the refusals of the module docstring."""
+    if (event, state) in TABLE:
+        return event, TABLE[(event, state)]
+    if event in LKPP_CLASSES.values() and (Event.LKPP_OTHER, state) in TABLE:
+        return Event.LKPP_OTHER, TABLE[(Event.LKPP_OTHER, state)]
+    return Event.COMMAND_ERROR, TABLE[(Event.COMMAND_ERROR, state)]
 
 
-def read_confirmation(text: str, policy: Policy) -> tuple[bool, int | None]:
-    """SPEC E4: the first line says YA/TUTUP/SELESAI/CLOSE, optionally with a rating 1-5."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    match = _RATING.match(first)
-    if not match or match.group(1).lower() not in policy.confirm_words:
-        return False, None
-    rest = first[match.end():].strip(" .!,")
-    if rest and not match.group(2) and len(rest.split()) > 3:
-        return False, None  # "ya, tapi masih error ..." is not a confirmation
-    return True, int(match.group(2)) if match.group(2) else None
+def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decision:
+    """The effect of one classified, authenticated (or not) message (SPEC section 4)."""
+    event = facts.event
+    if facts.role in NEEDS_TRUST and not trust.authenticated and facts.ticket is not None \
+            and not facts.message.is_automatic:
+        event = Event.UNVERIFIED
+    state = facts.ticket.state if facts.ticket else None
+    event, row = row_for(event, state)
+    step = _Step(facts, trust, policy, now, event, facts.ticket)
+    for name in row.effects:
+        EFFECTS[name](step)
+    ticket = step.ticket
+    if ticket is not None and row.to is not None and ticket.state is not row.to:
+        step.record("state_changed", {"from": str(ticket.state), "to": str(row.to)})
+        ticket = replace(ticket, state=row.to, closed_at=ticket.closed_at if row.to is State.CLOSED else None)
+    if ticket is not None and ticket != facts.ticket:
+        ticket = replace(ticket, updated_at=now)
+    exempt = trust.authenticated and facts.role in NEEDS_TRUST and not facts.message.is_automatic
+    label = LABELS.get(event, str(event))
+    if event is Event.AUTOMATIC and ticket is None:
+        label = "automatic_unmatched"
+    return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop)
 
 
-def decide(facts: Facts, policy: Policy, now: datetime) -> Decision:
-    """The effect of one inbound message (SPEC section 4)."""
-    msg = facts.message
-    if msg.is_automatic:
-        return _automatic(facts)
-    if facts.role in (Role.STAFF, Role.COORDINATOR, Role.HEAD):
-        return _from_staff(facts, now)
-    if facts.role is Role.LKPP:
-        return _from_lkpp(facts, policy, now)
-    return _from_requester(facts, policy, now)
+class _Step:
+    """The decision as its effects build it up."""
+
+    def __init__(self, facts: Facts, trust: Trust, policy: Policy, now: datetime, event: Event,
+                 ticket: Ticket | None) -> None:
+        self.facts, self.trust, self.policy, self.now, self.event = facts, trust, policy, now, event
+        self.ticket = ticket
+        self.opened = False
+        self.events: list[HistoryEvent] = []
+        self.sends: list[Send] = []
+
+    @property
+    def actor(self) -> str:
+        return self.facts.message.from_addr.addr
+
+    @property
+    def text(self) -> str:
+        msg = self.facts.message
+        return msg.new_text or msg.text
+
+    @property
+    def body(self) -> str:
+        """The text below a staff message's command lines."""
+        return self.facts.commands.body if self.facts.commands else self.text
+
+    def record(self, kind: str, detail: Mapping[str, object] | None = None, actor: str | None = None) -> None:
+        self.events.append(HistoryEvent(kind, actor or self.actor, dict(detail or {})))
+
+    def send(self, kind: str, to: Audience, **kw: object) -> None:
+        self.sends.append(Send(kind, to, **kw))  # type: ignore[arg-type]
+
+    def change(self, **fields: object) -> None:
+        assert self.ticket is not None
+        self.ticket = replace(self.ticket, **fields)  # type: ignore[arg-type]
 
 
-# --- requester ---------------------------------------------------------------------------
+Effect = Callable[[_Step], None]
 
 
-def _open_ticket(facts: Facts, policy: Policy, now: datetime, reopened_from: Ticket | None = None) -> Decision:
-    """E1: a new ticket, its acknowledgement and the staff notification (SOP-003 step 8)."""
-    msg = facts.message
-    ticket = Ticket(
-        id=None,
-        mailbox="",
-        number="",  # the daemon allocates the number inside the transaction
-        state=State.OPEN,
-        requester=msg.from_addr,
-        subject=facts.title or msg.subject,
-        created_at=now,
-        updated_at=now,
-        language=policy.language,
-        reopened_from=reopened_from.id if reopened_from else None,
-        participants=frozenset({msg.from_addr.addr} | {a.addr for a in msg.cc}),
-        contact=facts.contact,
-    )
-    if facts.category:
-        ticket = replace(ticket, category=facts.category[0])
-    if facts.priority:
-        ticket = replace(ticket, priority=facts.priority[0])
-    events = [HistoryEvent("ticket_opened", msg.from_addr.addr, {"subject": msg.subject})]
-    for name, guess in (("category", facts.category), ("priority", facts.priority)):
+# --- requester -------------------------------------------------------------------------
+
+
+def _open_ticket(s: _Step) -> None:
+    """E1: a new ticket; one too late to reopen (E5) or cited by a stranger is noted."""
+    f, msg = s.facts, s.facts.message
+    s.ticket = Ticket(
+        id=None, mailbox="", number="", state=State.OPEN, requester=msg.from_addr,
+        subject=f.title or msg.subject, created_at=s.now, updated_at=s.now, language=s.policy.language,
+        category=f.category[0] if f.category else None, priority=f.priority[0] if f.priority else None,
+        reopened_from=f.previous.id if f.previous else None,
+        participants=frozenset({msg.from_addr.addr} | {a.addr for a in msg.cc}), contact=f.contact)
+    s.opened = True
+    s.record("ticket_opened", {"subject": msg.subject})
+    for name, guess in (("category", f.category), ("priority", f.priority)):
         if guess:
-            events.append(HistoryEvent(f"{name}_guessed", "mailbot", {"value": guess[0], "rule": guess[1]}))
-    context: dict[str, object] = {}
-    if reopened_from is not None:
-        events.append(HistoryEvent("cites_ticket", "mailbot", {"number": reopened_from.number}))
-        context["previous"] = reopened_from.number
-    if facts.cited is not None:
-        events.append(HistoryEvent("cites_ticket", "mailbot", {"number": facts.cited.number, "by": msg.from_addr.addr}))
-        context["cited"] = facts.cited.number
-    sends = []
-    if now - facts.received_at <= timedelta(hours=policy.ack_max_age_hours):
-        sends.append(Send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context=context))
+            s.record(f"{name}_guessed", {"value": guess[0], "rule": guess[1]}, actor="mailbot")
+    if f.previous is not None:
+        s.record("cites_ticket", {"number": f.previous.number}, actor="mailbot")
+    if f.cited is not None:
+        s.record("cites_ticket", {"number": f.cited.number, "by": msg.from_addr.addr}, actor="mailbot")
+
+
+def _cited_context(s: _Step) -> dict[str, object]:
+    f = s.facts
+    return {"previous": f.previous.number if f.previous else None, "cited": f.cited.number if f.cited else None}
+
+
+def _acknowledge(s: _Step) -> None:
+    """SOP-003 step 8: the ticket number to the requester, unless the mail is an old backlog."""
+    if (s.now - s.facts.received_at).total_seconds() <= s.policy.ack_max_age_hours * 3600:
+        s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context=_cited_context(s))
     else:
-        events.append(HistoryEvent("ack_skipped", "mailbot", {"reason": "older than ack_max_age_hours"}))
-    sends.append(Send("staff_new", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=msg.new_text or msg.text,
-                      context=context))
-    return Decision(ticket, new_ticket=True, events=tuple(events), sends=tuple(sends), label="ticket_opened")
+        s.record("ack_skipped", {"reason": "older than ack_max_age_hours"}, actor="mailbot")
 
 
-def _from_requester(facts: Facts, policy: Policy, now: datetime) -> Decision:
-    ticket, msg = facts.ticket, facts.message
-    if ticket is None:
-        return _open_ticket(facts, policy, now)
-    if ticket.state is State.CLOSED:
-        closed_at = ticket.closed_at or ticket.updated_at
-        if now - closed_at > timedelta(days=policy.reopen_days):
-            return _open_ticket(facts, policy, now, reopened_from=ticket)  # E5, too late to reopen
-    if ticket.state is State.RESOLVED:
-        confirmed, rating = facts.confirmation or read_confirmation(msg.new_text, policy)
-        if confirmed:  # E4, SOP-002 step 12: the requester confirms, the ticket closes
-            new = _move(ticket, Event.REQUESTER_CONFIRM, now, closed_at=now, rating=rating)
-            return Decision(
-                new,
-                events=(_state_event(ticket, new, msg.from_addr.addr), HistoryEvent(
-                    "closing_confirmed", msg.from_addr.addr, {"rating": rating})),
-                sends=(Send("closed", Audience.REQUESTER, auto=AUTO_REPLIED, context={"confirmed": True}),
-                       Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, text=msg.new_text or msg.text,
-                            context={"event": "confirmed", "rating": rating})),
-                label="closing_confirmed",
-            )
-        new = _move(ticket, Event.REQUESTER_REJECT, now, assignee=ticket.resolved_by or ticket.assignee)
-        return Decision(
-            new,
-            events=(_state_event(ticket, new, msg.from_addr.addr), HistoryEvent("closing_rejected", msg.from_addr.addr)),
-            sends=(Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=msg.new_text or msg.text,
-                        context={"event": "rejected"}),),
-            label="closing_rejected",
-        )
-    new = _move(ticket, Event.REQUESTER_MAIL, now)
-    new = replace(new, participants=new.participants | {msg.from_addr.addr},
-                  contact=ticket.contact.merged(facts.contact))
-    events = [HistoryEvent("message_appended", msg.from_addr.addr, {"via": facts.via})]
-    if new.state != ticket.state:
-        events.append(_state_event(ticket, new, msg.from_addr.addr))
-    sends = [Send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=msg.new_text or msg.text,
-                  context={"event": "reopened" if ticket.state is State.CLOSED else "requester"})]
-    if ticket.state is State.AWAITING_INFO:
-        # SOP-015 step 9: the requester's additional data goes to LKPP at once.
-        sends.insert(0, Send("forward_info", Audience.LKPP, attach="inbound", text=msg.new_text or msg.text))
-        events.append(HistoryEvent("info_forwarded", "mailbot"))
-    return Decision(new, events=tuple(events), sends=tuple(sends), label="message_appended")
+def _notify_new(s: _Step) -> None:
+    s.send("staff_new", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
+           context=_cited_context(s))
 
 
-# --- staff -------------------------------------------------------------------------------
+def _append(s: _Step) -> None:
+    assert s.ticket is not None
+    s.change(participants=s.ticket.participants | {s.actor}, contact=s.ticket.contact.merged(s.facts.contact))
+    s.record("message_appended", {"via": s.facts.via})
 
 
-def _from_staff(facts: Facts, now: datetime) -> Decision:
-    ticket, msg = facts.ticket, facts.message
-    actor = msg.from_addr.addr
-    if ticket is None:
-        return Decision(None, sends=(Send("staff_no_ticket", Audience.SENDER, auto=AUTO_REPLIED),),
-                        events=(HistoryEvent("staff_mail_unmatched", actor),), label="staff_unmatched")
-    if not facts.authenticated:
-        # E19 / SPEC section 9: kept as an unverified note, coordinators alerted, nothing runs.
-        return Decision(
-            ticket,
-            events=(HistoryEvent("unverified_note", actor, {"reason": facts.auth_reason}),),
-            sends=(Send("unverified", Audience.COORDINATORS, auto=AUTO_GENERATED, text=msg.new_text or msg.text,
-                        context={"reason": facts.auth_reason, "sender": actor}),),
-            label="unverified_note",
-        )
-    parsed = facts.commands
-    assert parsed is not None
-    if parsed.errors:
-        return _command_error(ticket, actor, parsed.errors)
-    state_command = parsed.state_command
-    if state_command is None:
-        if parsed.has("note"):
-            new = replace(ticket, updated_at=now)
-            new = _apply_meta(new, parsed.commands)
-            return Decision(new, events=(HistoryEvent("note", actor, {"text": parsed.body}), *_meta_events(
-                ticket, parsed.commands, actor)), sends=_confirm(parsed.commands), label="note")
-        if parsed.commands:  # metadata only
-            new = _apply_meta(replace(ticket, updated_at=now), parsed.commands)
-            return Decision(new, events=_meta_events(ticket, parsed.commands, actor), sends=_confirm(parsed.commands),
-                            label="metadata_changed")
-        return _staff_reply(facts, ticket, parsed, now)
-    event = COMMAND_EVENTS[state_command.name]
-    if ticket.state not in TRANSITIONS[event]:
-        return _command_error(ticket, actor, (f"#{state_command.name} is not possible while the ticket is {ticket.state}",))
-    return _state_command(facts, ticket, parsed, state_command, event, now)
+def _reopen(s: _Step) -> None:
+    s.record("ticket_reopened", {})
 
 
-def _staff_reply(facts: Facts, ticket: Ticket, parsed: ParsedCommands, now: datetime) -> Decision:
-    """E6: the new text goes to the requester From the unit; first response recorded."""
-    actor = facts.message.from_addr.addr
-    if not parsed.body.strip() and not facts.message.attachments:
-        return Decision(ticket, events=(HistoryEvent("empty_staff_reply", actor),), label="empty_staff_reply")
-    new = _move(ticket, Event.STAFF_REPLY, now, first_response_at=ticket.first_response_at or now)
-    events = [HistoryEvent("staff_replied", actor)]
-    if new.state != ticket.state:
-        events.append(_state_event(ticket, new, actor))
-    return Decision(new, events=tuple(events),
-                    sends=(Send("staff_reply", Audience.REQUESTER, attach="inbound", text=parsed.body),),
-                    label="staff_replied")
+def _notify(event: str, attach: bool = True) -> Effect:
+    def effect(s: _Step) -> None:
+        s.send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound" if attach else None,
+               text=s.text, context={"event": event, "rating": s.facts.rating})
+    return effect
 
 
-def _state_command(facts: Facts, ticket: Ticket, parsed: ParsedCommands, command: Command, event: Event,
-                   now: datetime) -> Decision:
-    actor = facts.message.from_addr.addr
-    base = _apply_meta(ticket, parsed.commands)
-    sends: list[Send] = []
-    changes: dict[str, object] = {}
-    if event is Event.STAFF_ESCALATE:
-        # SOP-015 step 1: the whole problem goes to the LKPP helpdesk.
-        sends += [Send("escalate", Audience.LKPP, attach="ticket", text=parsed.body),
-                  Send("escalated_user", Audience.REQUESTER, auto=AUTO_REPLIED)]
-        changes = {"first_response_at": ticket.first_response_at or now}  # the requester has been answered
-    elif event is Event.STAFF_RESOLVE:
-        sends.append(Send("resolved", Audience.REQUESTER, attach="inbound", text=parsed.body))
-        changes = {"resolved_at": now, "resolved_by": actor,
-                   "first_response_at": ticket.first_response_at or now}
-    elif event is Event.STAFF_CLOSE:
-        changes = {"closed_at": now}
-        if command.arg != "silent":
-            sends.append(Send("closed", Audience.REQUESTER, auto=AUTO_REPLIED))
-    elif event is Event.STAFF_RELAY:
-        sends.append(Send("relay", Audience.REQUESTER, attach="lkpp"))
-    new = _move(base, event, now, **changes)
-    events = [HistoryEvent(f"command_{command.name}", actor, {"note": parsed.body} if parsed.body else {}),
-              *_meta_events(ticket, parsed.commands, actor)]
-    if new.state != ticket.state:
-        events.append(_state_event(ticket, new, actor))
-    sends.extend(_confirm(parsed.commands))
-    return Decision(new, events=tuple(events), sends=tuple(sends), label=f"command_{command.name}")
+def _note_silent(s: _Step) -> None:
+    s.record("reply_without_text", {})
 
 
-def _command_error(ticket: Ticket | None, actor: str, errors: tuple[str, ...]) -> Decision:
-    """E18: only the sender hears about it; nothing else happens."""
-    return Decision(ticket, events=(HistoryEvent("command_rejected", actor, {"errors": list(errors)}),),
-                    sends=(Send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": list(errors)}),),
-                    label="command_rejected")
+def _forward_info(s: _Step) -> None:
+    """SOP-015 step 9: the requester's additional data goes to LKPP at once."""
+    s.send("forward_info", Audience.LKPP, attach="inbound", text=s.text)
+    s.record("info_forwarded", {}, actor="mailbot")
 
 
-def _confirm(commands: tuple[Command, ...]) -> tuple[Send, ...]:
-    """Each executed command is confirmed to its sender in one short mail."""
-    if not commands:
-        return ()
-    return (Send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
-                 context={"commands": [(c.name, c.arg) for c in commands]}),)
+def _confirm_closing(s: _Step) -> None:
+    """SOP-002 step 12: the requester confirms; the rating is kept."""
+    s.change(closed_at=s.now, rating=s.facts.rating)
+    s.record("closing_confirmed", {"rating": s.facts.rating})
 
 
-def _apply_meta(ticket: Ticket, commands: tuple[Command, ...]) -> Ticket:
-    for command in commands:
-        if command.name == "priority":
-            ticket = replace(ticket, priority=command.arg)
-        elif command.name == "category":
-            ticket = replace(ticket, category=command.arg)
-        elif command.name == "assign":
-            ticket = replace(ticket, assignee=command.arg)
-    return ticket
+def _tell_closed(s: _Step) -> None:
+    command = s.facts.commands.state_command if s.facts.commands else None
+    if command is not None and command.arg == "silent":
+        return
+    confirmed = s.event is Event.REQUESTER_CONFIRM
+    s.send("closed", Audience.REQUESTER, auto=AUTO_REPLIED, context={"confirmed": confirmed})
 
 
-def _meta_events(ticket: Ticket, commands: tuple[Command, ...], actor: str) -> tuple[HistoryEvent, ...]:
-    fields = {"priority": ticket.priority, "category": ticket.category, "assign": ticket.assignee}
-    return tuple(
-        HistoryEvent(f"{c.name}_changed", actor, {"from": fields[c.name], "to": c.arg})
-        for c in commands if c.name in fields
-    )
+def _assign_back(s: _Step) -> None:
+    assert s.ticket is not None
+    s.change(assignee=s.ticket.resolved_by or s.ticket.assignee)
+    s.record("closing_rejected", {})
 
 
-# --- LKPP --------------------------------------------------------------------------------
+# --- staff -----------------------------------------------------------------------------
 
-LKPP_EVENTS = {
-    "need_info": Event.LKPP_NEED_INFO,
-    "resolved": Event.LKPP_RESOLVED,
-    "returned": Event.LKPP_RETURNED,
-    "status": Event.LKPP_STATUS,
+
+def _relay_reply(s: _Step) -> None:
+    """E6: only the new text goes to the requester, From the unit (SPEC 2)."""
+    s.send("staff_reply", Audience.REQUESTER, attach="inbound", text=s.body)
+    s.record("staff_replied", {})
+
+
+def _first_response(s: _Step) -> None:
+    assert s.ticket is not None
+    s.change(first_response_at=s.ticket.first_response_at or s.now)
+
+
+def _tell_empty(s: _Step) -> None:
+    """A reply with no new text is never dropped in silence: its sender hears so."""
+    s.record("empty_staff_reply", {})
+    s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED,
+           context={"errors": ["no new text above or below the quoted history: nothing was sent"]})
+
+
+def _note(s: _Step) -> None:
+    s.record("note", {"text": s.body})
+
+
+def _apply_meta(s: _Step) -> None:
+    """E11: priority, category and assignee, combinable with one state command."""
+    assert s.ticket is not None and s.facts.commands is not None
+    fields = {"priority": "priority", "category": "category", "assign": "assignee"}
+    for command in s.facts.commands.commands:
+        if command.name in fields:
+            s.record(f"{command.name}_changed", {"from": getattr(s.ticket, fields[command.name]), "to": command.arg})
+            s.change(**{fields[command.name]: command.arg})
+            if command.name == "assign":
+                s.send("assigned", Audience.ASSIGNEE, auto=AUTO_GENERATED, attach="ticket",
+                       context={"by": s.actor, "note": s.body})
+
+
+def _set_contact(s: _Step) -> None:
+    """E12c: `#data nama|instansi|alamat|telepon VALUE` sets a consultation-form field."""
+    assert s.ticket is not None and s.facts.commands is not None
+    for command in s.facts.commands.commands:
+        if command.name == "data" and command.arg:
+            key, _, value = command.arg.partition("=")
+            s.change(contact=replace(s.ticket.contact, **{key: value}))
+            s.record("contact_changed", {"field": key, "value": value})
+
+
+def _confirm_commands(s: _Step) -> None:
+    commands = s.facts.commands.commands if s.facts.commands else ()
+    state_command = s.facts.commands.state_command if s.facts.commands else None
+    if state_command is not None:
+        s.record(f"command_{state_command.name}", {"note": s.body} if s.body else {})
+    if commands:
+        s.send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
+               context={"commands": [(c.name, c.arg) for c in commands]})
+
+
+def _escalate(s: _Step) -> None:
+    """SOP-015 step 1: the whole case to LKPP (problem, identity, attachments, staff note)."""
+    s.send("escalate", Audience.LKPP, attach="ticket", text=s.body)
+
+
+def _tell_escalated(s: _Step) -> None:
+    s.send("escalated_user", Audience.REQUESTER, auto=AUTO_REPLIED)
+
+
+def _relay_solution(s: _Step) -> None:
+    s.send("resolved", Audience.REQUESTER, attach="inbound", text=s.body)
+
+
+def _mark_resolved(s: _Step) -> None:
+    s.change(resolved_at=s.now, resolved_by=s.actor)
+
+
+def _mark_closed(s: _Step) -> None:
+    s.change(closed_at=s.now)
+
+
+def _relay_lkpp(s: _Step) -> None:
+    """E12: the latest LKPP message goes to the requester, as staff decided."""
+    s.send("relay", Audience.REQUESTER, attach="lkpp")
+
+
+def _relay_lkpp_request(s: _Step) -> None:
+    """E12a: staff say the latest LKPP message asks for data: it goes on as a data request."""
+    s.send("need_info", Audience.REQUESTER, attach="lkpp")
+
+
+def _ask_coordinators(s: _Step) -> None:
+    """SOP-002 step 3 / SOP-004 steps 5-6: the case goes to the coordinators for direction."""
+    s.send("coordinator_case", Audience.COORDINATORS, auto=AUTO_GENERATED, attach="ticket", text=s.body,
+           context={"by": s.actor})
+    s.record("direction_requested", {"note": s.body})
+
+
+def _record_direction(s: _Step) -> None:
+    kind = "recommendation" if s.facts.role is Role.HEAD else "direction"
+    s.record(kind, {"text": s.text, "tickets": list(s.facts.mentioned)})
+
+
+def _pass_direction(s: _Step) -> None:
+    """SOP-004 steps 5, 8: internal; to staff, never to the requester."""
+    s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
+           context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
+
+
+def _reject_command(s: _Step) -> None:
+    """E18: only the sender hears why; nothing else happens."""
+    errors = list(s.facts.errors) or [_refusal(s)]
+    s.record("command_rejected", {"errors": errors})
+    s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": errors})
+
+
+def _refusal(s: _Step) -> str:
+    command = s.facts.commands.state_command if s.facts.commands else None
+    name = f"#{command.name}" if command else "this reply"
+    return f"{name} is not possible while the ticket is {s.ticket.state if s.ticket else 'missing'}"
+
+
+def _tell_no_ticket(s: _Step) -> None:
+    s.record("staff_mail_unmatched", {})
+    s.send("staff_no_ticket", Audience.SENDER, auto=AUTO_REPLIED)
+
+
+# --- LKPP ------------------------------------------------------------------------------
+
+
+def _lkpp_reply(s: _Step) -> None:
+    assert s.ticket is not None
+    s.record("lkpp_replied", {"class": s.facts.lkpp_class, "rule": s.facts.lkpp_rule})
+    number = s.facts.lkpp_ticket
+    if number and number != s.ticket.lkpp_ticket:
+        s.change(lkpp_ticket=number)
+        s.record("lkpp_ticket_recorded", {"lkpp_ticket": number})
+
+
+def _relay_request(s: _Step) -> None:
+    """SOP-015 step 7: LKPP's data request goes on to the requester."""
+    s.send("need_info", Audience.REQUESTER, attach="inbound", text=s.text)
+
+
+def _relay_lkpp_solution(s: _Step) -> None:
+    """SOP-015 step 13."""
+    s.send("resolved_lkpp", Audience.REQUESTER, attach="inbound", text=s.text)
+
+
+def _tell_status(s: _Step) -> None:
+    """SOP-015 steps 12, 14: the requester hears of LKPP's progress (escalation.relay_status)."""
+    if s.policy.relay_status:
+        s.send("status_user", Audience.REQUESTER, auto=AUTO_GENERATED, text=s.text)
+
+
+def _notify_lkpp(s: _Step) -> None:
+    s.send("staff_lkpp", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
+           context={"event": str(s.event)})
+
+
+def _pass_unmatched(s: _Step) -> None:
+    s.record("lkpp_unmatched", {})
+    s.send("staff_unmatched", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text)
+
+
+# --- trust and automatic mail ----------------------------------------------------------
+
+
+def _unverified_note(s: _Step) -> None:
+    s.record("unverified_note", {"reason": s.trust.reason})
+
+
+def _alert_unverified(s: _Step) -> None:
+    """E19: the coordinators (for LKPP mail, staff too) hear who tried what, and why it failed."""
+    to, cc = (Audience.STAFF, (Audience.COORDINATORS,)) if s.facts.role is Role.LKPP else (Audience.COORDINATORS, ())
+    s.send("unverified", to, cc=cc, auto=AUTO_GENERATED, text=s.text,
+           context={"reason": s.trust.reason, "sender": s.actor})
+
+
+def _record_automatic(s: _Step) -> None:
+    kind = "automatic_recorded" if s.ticket is not None else "automatic_unmatched"
+    s.record(kind, {"reason": s.facts.message.auto_reason})
+
+
+def _record_bounce(s: _Step) -> None:
+    s.record("bounce_received", {"reason": s.facts.message.auto_reason})
+
+
+def _alert_bounce(s: _Step) -> None:
+    s.send("staff_alert", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.facts.message.text,
+           context={"alert": "bounce", "reason": s.facts.message.auto_reason})
+
+
+EFFECTS: dict[str, Effect] = {
+    "open_ticket": _open_ticket, "acknowledge": _acknowledge, "notify_new": _notify_new, "append": _append,
+    "reopen": _reopen, "notify_requester": _notify("requester"), "notify_reopened": _notify("reopened"),
+    "notify_confirmed": _notify("confirmed", attach=False), "notify_rejected": _notify("rejected"),
+    "notify_silent": _notify("silent", attach=False), "note_silent": _note_silent, "forward_info": _forward_info,
+    "confirm_closing": _confirm_closing, "tell_closed": _tell_closed, "assign_back": _assign_back,
+    "relay_reply": _relay_reply, "first_response": _first_response, "tell_empty": _tell_empty, "note": _note,
+    "apply_meta": _apply_meta, "set_contact": _set_contact, "confirm_commands": _confirm_commands,
+    "escalate": _escalate, "tell_escalated": _tell_escalated, "relay_solution": _relay_solution,
+    "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
+    "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators,
+    "record_direction": _record_direction, "pass_direction": _pass_direction, "reject_command": _reject_command,
+    "tell_no_ticket": _tell_no_ticket, "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
+    "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
+    "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,
+    "record_automatic": _record_automatic, "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
 }
-
-
-def _from_lkpp(facts: Facts, policy: Policy, now: datetime) -> Decision:
-    ticket, msg = facts.ticket, facts.message
-    actor = msg.from_addr.addr
-    if ticket is None:
-        return Decision(None, events=(HistoryEvent("lkpp_unmatched", actor),),
-                        sends=(Send("staff_unmatched", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound",
-                                    text=msg.new_text or msg.text),), label="lkpp_unmatched")
-    if not facts.authenticated:
-        return Decision(ticket, events=(HistoryEvent("unverified_note", actor, {"reason": facts.auth_reason}),),
-                        sends=(Send("unverified", Audience.STAFF, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED,
-                                    text=msg.new_text or msg.text, context={"reason": facts.auth_reason, "sender": actor}),),
-                        label="unverified_note")
-    event = LKPP_EVENTS.get(facts.lkpp_class or "", Event.LKPP_OTHER)
-    if ticket.state not in TRANSITIONS[event]:
-        event = Event.LKPP_OTHER
-    new = _move(ticket, event, now)
-    events = [HistoryEvent("lkpp_replied", actor, {"class": facts.lkpp_class, "rule": facts.lkpp_rule})]
-    if facts.lkpp_ticket and facts.lkpp_ticket != ticket.lkpp_ticket:
-        new = replace(new, lkpp_ticket=facts.lkpp_ticket)
-        events.append(HistoryEvent("lkpp_ticket_recorded", actor, {"lkpp_ticket": facts.lkpp_ticket}))
-    if new.state != ticket.state:
-        events.append(_state_event(ticket, new, actor))
-    text = msg.new_text or msg.text
-    staff = Send("staff_lkpp", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=text,
-                 context={"event": str(event)})
-    sends: list[Send] = []
-    if event is Event.LKPP_NEED_INFO:  # SOP-015 step 7: the request goes on to the requester
-        sends.append(Send("need_info", Audience.REQUESTER, attach="inbound", text=text))
-    elif event is Event.LKPP_RESOLVED:  # SOP-015 step 13
-        new = replace(new, resolved_at=now, resolved_by=actor)
-        sends.append(Send("resolved_lkpp", Audience.REQUESTER, attach="inbound", text=text))
-    elif event is Event.LKPP_STATUS and policy.relay_status:  # SOP-015 steps 12 and 14
-        sends.append(Send("status_user", Audience.REQUESTER, auto=AUTO_GENERATED, text=text))
-    sends.append(staff)
-    return Decision(new, events=tuple(events), sends=tuple(sends), label=str(event))
-
-
-# --- automatic mail ----------------------------------------------------------------------
-
-
-def _automatic(facts: Facts) -> Decision:
-    """SPEC section 5: recorded, never answered; a bounce of our mail alerts staff."""
-    msg = facts.message
-    detail = {"reason": msg.auto_reason}
-    if facts.ticket is None:
-        return Decision(None, events=(HistoryEvent("automatic_unmatched", msg.from_addr.addr, detail),),
-                        label="automatic_unmatched")
-    if msg.is_bounce:
-        return Decision(facts.ticket, events=(HistoryEvent("bounce_received", msg.from_addr.addr, detail),),
-                        sends=(Send("staff_alert", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound",
-                                    text=msg.text, context={"alert": "bounce", "reason": msg.auto_reason}),),
-                        label="bounce_received")
-    return Decision(facts.ticket, events=(HistoryEvent("automatic_recorded", msg.from_addr.addr, detail),),
-                    label="automatic_recorded")
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def _move(ticket: Ticket, event: Event, now: datetime, **changes: object) -> Ticket:
-    target = TRANSITIONS[event][ticket.state]
-    if target is not State.CLOSED and ticket.state is State.CLOSED:
-        changes.setdefault("closed_at", None)
-    return replace(ticket, state=target, updated_at=now, **changes)  # type: ignore[arg-type]
-
-
-def _state_event(old: Ticket, new: Ticket, actor: str) -> HistoryEvent:
-    return HistoryEvent("state_changed", actor, {"from": str(old.state), "to": str(new.state)})
-

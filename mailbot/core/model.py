@@ -164,6 +164,7 @@ class Audience(enum.StrEnum):
     COORDINATORS = "coordinators"
     LKPP = "lkpp"  # escalation.address
     HEADS = "heads"  # heads of unit (the daily digest)
+    ASSIGNEE = "assignee"  # the staff member a ticket is assigned to
 
 
 AUTO_REPLIED = "auto-replied"

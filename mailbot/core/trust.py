@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mailbot.core.model import Role, Ticket
+from mailbot.core.model import InboundMessage, Role, Ticket
+from mailbot.core.settings import AuthConfig
 from mailbot.core.tokens import AUDIENCE_LETTERS
+from mailbot.parsers.authres import authres_passes
 
 # The letter a cited Message-ID's audience must hold for a message of each role.
 NEEDED = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"}
@@ -67,3 +69,12 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
             return Trust(False, f"Authentication-Results: {why}")
         return Trust(True, f"signed reference to {_NAMES[letter]} and {why}")
     return Trust(True, f"signed reference to {_NAMES[letter]}")
+
+
+def trust_of(msg: InboundMessage, role: Role, ticket: Ticket | None, citations: Iterable[Citation],
+             auth: AuthConfig) -> Trust:
+    """The SPEC 9 verdict for one classified message under the configured `auth` mode."""
+    vouched = None
+    if auth.mode == "authres":
+        vouched = authres_passes(msg.auth_results, auth.trusted_authserv_id or "", msg.from_addr.addr)
+    return authenticate(role, ticket, citations, auth.mode, vouched)

@@ -20,8 +20,8 @@ from typing import Any
 from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.io import smtp
+from mailbot.io.compose import Notifier
 from mailbot.io.store import Store
-from mailbot.mailer import Mailer
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -53,7 +53,7 @@ class FlushResult:
 class Outbox:
     """Sends what is due for every mailbox of one configuration."""
 
-    def __init__(self, cfg: Config, store: Store, mailer: Mailer, clock: Callable[[], datetime], log: Any) -> None:
+    def __init__(self, cfg: Config, store: Store, mailer: Notifier, clock: Callable[[], datetime], log: Any) -> None:
         self.cfg = cfg
         self.store = store
         self.mailer = mailer

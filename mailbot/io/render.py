@@ -26,6 +26,11 @@ import jinja2
 
 from mailbot.core.model import Attachment, InlineImage
 
+TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DAY_NAMES = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 # Subject labels per kind and language; the tag and ticket subject are added by code.
@@ -139,6 +144,14 @@ class Renderer:
             lstrip_blocks=True,
         )
 
+    def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
+        """The worded values a template may show: working days and hours, the zone's label."""
+        names = DAY_NAMES.get(language, DAY_NAMES["id"])
+        days = [WEEKDAYS.index(d) for d in context.get("workdays", ("mon", "fri")) if d in WEEKDAYS] or [0, 4]
+        zone = str(context.get("timezone", "Asia/Jakarta"))
+        return {"working_hours": f"{names[days[0]]}-{names[days[-1]]} {context.get('hours', '08:00-16:00')}",
+                "tz_label": TZ_LABELS.get(zone, zone)}
+
     def has(self, kind: str, language: str) -> bool:
         try:
             self.env.get_template(f"{language}/{kind}.txt")
@@ -148,6 +161,7 @@ class Renderer:
 
     def body(self, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str | None]:
         """The plain text and, where a template exists, the HTML alternative."""
+        context = {**self.words_context(language, context), **context}
         text = self.env.get_template(f"{language}/{kind}.txt").render(**context)
         try:
             html_template = self.env.get_template(f"{language}/{kind}.html")

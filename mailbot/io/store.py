@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from mailbot.core.deadlines import TimerPlan
 from mailbot.core.model import Address, Contact, OutboxRow, Seen, State, Ticket
 
 
@@ -355,6 +356,12 @@ class Store:
             }
         )
 
+    def alerted_causes(self, mailbox: str, since: datetime) -> list[str]:
+        """The loop-limit causes the coordinators were alerted of since then."""
+        rows = self.db.query("select detail from events where mailbox = ? and kind = 'rate_limit_alerted' and at >= ?",
+                             [mailbox, ts(since)])
+        return [json.loads(r["detail"] or "{}").get("key", "") for r in rows]
+
     def events_of(self, ticket_id: int) -> list[dict[str, Any]]:
         return list(self.db.query("select * from events where ticket_id = ? order by at, id", [ticket_id]))
 
@@ -469,6 +476,13 @@ class Store:
 
     def clear_timer(self, ticket_id: int, kind: str) -> None:
         self.db.execute("update timers set active = 0 where ticket_id = ? and kind = ? and active = 1", [ticket_id, kind])
+
+    def apply_timers(self, mailbox: str, ticket_id: int, timers: TimerPlan) -> None:
+        """Start and stop the SLA timers a decision implies (SPEC section 6)."""
+        for kind in timers.clear:
+            self.clear_timer(ticket_id, str(kind))
+        for timer in timers.set:
+            self.set_timer(mailbox, ticket_id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
 
     def due_timers(self, mailbox: str, now: datetime) -> list[dict[str, Any]]:
         """Active timers due at `now`, by the (active, due_at) index."""

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mailbot.core.deadlines import format_day
-from mailbot.mailer import TZ_LABELS
+from mailbot.io.render import TZ_LABELS
 from mailbot.reports import labels
 from mailbot.reports.model import Step, Summary
 from mailbot.rules import Deadlines

@@ -1,0 +1,103 @@
+"""Mutation check of the lifecycle table: does flipping any one cell fail a test?
+
+For every cell of `mailbot.core.lifecycle.TABLE` it makes each mutant of that cell in
+turn: another target state (each of the other five), each effect dropped, the cell
+removed (the event refused there), and for each cell the table refuses where the event
+can happen at all, the cell allowed (borrowing the event's first row). Cells no message
+can reach are left out (`REACHABLE`, read off `core/classify.py`): a requester's
+confirmation exists only on a resolved ticket, a new ticket only where none matched,
+and no staff or LKPP event happens without a ticket; mutants there are equivalent. Each mutant runs the SPEC-table tests (`tests/test_lifecycle.py`
+and the pure flow tests) in-process; a mutant that no test fails "survives".
+Prints the score and every survivor. Goal: no survivor.
+Run: .venv/bin/python bench/mutate_table.py
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from contextlib import redirect_stdout
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mailbot.core import lifecycle
+from mailbot.core.model import State
+
+TESTS = [str(ROOT / "tests" / "test_lifecycle.py")]
+
+
+class _Quiet:
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.option.verbose = -2
+
+
+def tests_fail() -> bool:
+    with redirect_stdout(io.StringIO()):
+        code = pytest.main(["-q", "-x", "-p", "no:cacheprovider", *TESTS], plugins=[_Quiet()])
+    return code != 0
+
+
+E = lifecycle.Event
+TICKET_STATES = tuple(State)
+REACHABLE = {
+    E.REQUESTER_NEW: (None,), E.REQUESTER_MAIL: (State.OPEN, State.ANSWERED, State.ESCALATED, State.AWAITING_INFO,
+                                               State.CLOSED),
+    E.REQUESTER_CONFIRM: (State.RESOLVED,), E.REQUESTER_REJECT: (State.RESOLVED,), E.REQUESTER_SILENT: (State.RESOLVED,),
+    E.STAFF_UNMATCHED: (None,), E.LKPP_UNMATCHED: (None,), E.AUTOMATIC: (None, *TICKET_STATES),
+}
+
+
+def reachable(event: lifecycle.Event, state: State | None) -> bool:
+    return state in REACHABLE.get(event, TICKET_STATES)
+
+
+def mutants() -> list[tuple[str, dict]]:
+    table = lifecycle.TABLE
+    found: list[tuple[str, dict]] = []
+    for (event, state), row in table.items():
+        effective = row.to if row.to is not None else state
+        for target in TICKET_STATES:
+            if target != effective and state is not None:
+                found.append((f"{event}@{state}: to {target}", {**table, (event, state): replace(row, to=target)}))
+        for effect in row.effects:
+            effects = tuple(e for e in row.effects if e != effect)
+            found.append((f"{event}@{state}: without {effect}", {**table, (event, state): replace(row, effects=effects)}))
+        if event is not lifecycle.Event.COMMAND_ERROR:
+            smaller = {k: v for k, v in table.items() if k != (event, state)}
+            found.append((f"{event}@{state}: refused", smaller))
+    for event in lifecycle.Event:
+        rows = [row for (e, _), row in table.items() if e is event]
+        for state in [*State, None]:
+            if (event, state) not in table and rows and reachable(event, state):
+                found.append((f"{event}@{state}: allowed", {**table, (event, state): rows[0]}))
+    return found
+
+
+def main() -> None:
+    original = lifecycle.TABLE
+    assert not tests_fail(), "the tests fail on the unmutated table"
+    start = time.perf_counter()
+    survivors = []
+    everything = mutants()
+    for name, table in everything:
+        lifecycle.TABLE = table  # decide() reads the module's TABLE through row_for()
+        try:
+            if not tests_fail():
+                survivors.append(name)
+        finally:
+            lifecycle.TABLE = original
+    killed = len(everything) - len(survivors)
+    print(f"table mutants: {len(everything)}  killed: {killed}  survived: {len(survivors)}  "
+          f"score: {killed / len(everything):.1%}  ({time.perf_counter() - start:.0f} s)")
+    for name in survivors:
+        print("  survived:", name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""What a message is: its sender's role, its ticket and its event (SPEC sections 1, 3, 4). Pure.
+
+`classify` reads the parsed message and what the store knew of it (`Known`, one read
+before), and names the event that the lifecycle table looks up. Whether the sender
+may act in their role is the next step's question (`trust`), not this one's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from mailbot.core.commands import ParsedCommands, parse_commands
+from mailbot.core.identity import identify
+from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
+from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, role_of
+from mailbot.core.model import Contact, InboundMessage, Role, Seen, State, Ticket
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.trust import Citation
+from mailbot.rules import Rules
+
+# A first line that only greets ("Selamat siang,", "Yth. Bapak", "Dear Sir") says nothing yet.
+_GREETING = re.compile(
+    r"^\W*(selamat (pagi|siang|sore|malam)|salam|assalamu.?alaikum|yth\.?|yang terhormat|dengan hormat|halo|hallo|"
+    r"hai|hi|dear|good (morning|afternoon|evening)|pak|bu|bapak|ibu)\b[^.!?]{0,40}[,.!:]?\s*$",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\b(\d{4}-\d{5})\b")
+_RATING_WORD = re.compile(r"\b(nilai|rating|rate|skor|score|bintang|stars?)\b|/ ?5\b|\bdari 5\b", re.IGNORECASE)
+_STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
+                 "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
+                 "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY}
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knew about one message, read in one step before it is classified."""
+
+    seen: Seen | None = None  # its Message-ID, if already handled or quarantined
+    tagged: Ticket | None = None  # the ticket its subject's tag names
+    referenced: tuple[Ticket, ...] = ()  # tickets of the Message-IDs it cites, mailbot's own first
+    citations: tuple[Citation, ...] = ()  # mailbot's signed Message-IDs it cites, with their audiences
+    by_lkpp_number: Ticket | None = None  # the ticket LKPP's own ticket number names
+    quotes_ours: bool = False  # a Message-ID it quotes (bounce-like mail) is one mailbot sent
+    mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
+
+
+def mentioned_numbers(text: str) -> tuple[str, ...]:
+    """Ticket numbers (YYYY-NNNNN) a text names, in order, once each."""
+    return tuple(dict.fromkeys(_NUMBER.findall(text)))
+
+
+def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config, rules: Rules,
+             received_at: datetime, now: datetime) -> Facts:
+    """The facts the lifecycle decides on: role, ticket and event of one message."""
+    role = role_of(msg.from_addr.addr, box, cfg.escalation.senders)
+    msg = _as_it_is(msg, role, known)
+    lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
+    referenced = known.referenced
+    if lkpp_number and known.tagged is None and not referenced and known.by_lkpp_number is not None:
+        referenced = (known.by_lkpp_number,)  # SPEC 3: LKPP mail citing only LKPP's own number
+    match = resolve(msg.from_addr.addr, role, known.tagged, referenced, bounce=msg.is_bounce)
+    facts = Facts(message=msg, role=role, event=Event.AUTOMATIC, ticket=match.ticket, received_at=received_at,
+                  via=match.via, cited=match.cited, title=base_subject(msg.subject, box.tag_prefix) or "(tanpa subjek)",
+                  lkpp_ticket=lkpp_number, mentioned=tuple(t.number for t in known.mentioned))
+    if msg.is_automatic:
+        return _automatic(facts)
+    if role in STAFF_ROLES:
+        return _from_staff(facts, known)
+    if role is Role.LKPP:
+        return _from_lkpp(facts, rules)
+    if role is Role.SELF:
+        return replace(facts, message=replace(msg, auto_reason="sent by this mailbox itself"))
+    return _from_requester(facts, rules, cfg.reopen_days, now)
+
+
+def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:
+    """Two corrections of the parser's automatic-mail verdict that need to know the sender."""
+    if role in STAFF_ROLES and msg.auto_reason and (msg.auto_reason.startswith("list-")
+                                                    or msg.auto_reason == "precedence: list"):
+        return replace(msg, auto_reason=None)  # a staff reply that came back through the staff_notify list
+    if not msg.is_automatic and msg.bounced_ids and known.quotes_ours:
+        # SPEC 5: a bounce-like subject counts only with evidence; quoting our own mail is.
+        return replace(msg, auto_reason="bounce: quotes a message mailbot sent", is_bounce=True)
+    return msg
+
+
+def _automatic(facts: Facts) -> Facts:
+    msg = facts.message
+    if facts.role is Role.LKPP and facts.lkpp_ticket and facts.ticket is not None:
+        return replace(facts, event=Event.LKPP_ACK)  # an OTRS-style desk's acknowledgement: its number
+    if msg.is_bounce and facts.ticket is not None:
+        return replace(facts, event=Event.BOUNCE)
+    return replace(facts, event=Event.AUTOMATIC)
+
+
+def _from_staff(facts: Facts, known: Known) -> Facts:
+    """Staff, coordinators and heads: commands, replies, direction (E6-E12d, E18)."""
+    msg = facts.message
+    parsed = parse_commands(msg.new_text)
+    if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
+        facts = replace(facts, ticket=known.mentioned[0], via="mention")  # a reply to the digest naming tickets
+    if facts.ticket is None:
+        return replace(facts, event=Event.STAFF_UNMATCHED, commands=parsed)
+    facts = replace(facts, commands=parsed)
+    if parsed.errors:
+        return replace(facts, event=Event.COMMAND_ERROR, errors=parsed.errors)
+    return replace(facts, event=_staff_event(facts.role, parsed, bool(msg.attachments)))
+
+
+def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event:
+    command = parsed.state_command
+    if command is not None:
+        return _STATE_EVENTS[command.name]
+    if parsed.has("note"):
+        return Event.STAFF_NOTE
+    if parsed.has("data"):
+        return Event.STAFF_DATA
+    if parsed.commands:
+        return Event.STAFF_META
+    if role is not Role.STAFF:
+        return Event.DIRECTION  # SPEC 1: what coordinators and heads write stays internal
+    if not parsed.body.strip() and not attachments:
+        return Event.STAFF_EMPTY
+    return Event.STAFF_REPLY
+
+
+def _from_lkpp(facts: Facts, rules: Rules) -> Facts:
+    msg = facts.message
+    if facts.ticket is None:
+        return replace(facts, event=Event.LKPP_UNMATCHED)
+    verdict = rules.classify_lkpp(msg.subject, msg.new_text or msg.text)
+    if verdict is None:
+        return replace(facts, event=Event.LKPP_OTHER)
+    return replace(facts, event=LKPP_CLASSES.get(verdict.value, Event.LKPP_OTHER), lkpp_class=verdict.value,
+                   lkpp_rule=verdict.rule)
+
+
+def _from_requester(facts: Facts, rules: Rules, reopen_days: int, now: datetime) -> Facts:
+    msg, ticket = facts.message, facts.ticket
+    category = rules.guess_category(msg.subject, msg.new_text)
+    priority = rules.guess_priority(msg.subject, msg.new_text)
+    facts = replace(facts, contact=contact_of(msg), category=(category.value, category.rule),
+                    priority=(priority.value, priority.rule))
+    if ticket is None:
+        return replace(facts, event=Event.REQUESTER_NEW)
+    if ticket.state is State.CLOSED and now - (ticket.closed_at or ticket.updated_at) > timedelta(days=reopen_days):
+        return replace(facts, event=Event.REQUESTER_NEW, ticket=None, previous=ticket)  # E5: too late to reopen
+    if ticket.state is State.RESOLVED:
+        event, rating = closing(msg, rules)
+        return replace(facts, event=event, rating=rating)
+    return replace(facts, event=Event.REQUESTER_MAIL)
+
+
+def closing(msg: InboundMessage, rules: Rules) -> tuple[Event, int | None]:
+    """SPEC E4: a requester's answer to a solution.
+
+    The first line that is more than a greeting decides, by the closing rules; a rating
+    may stand on any later line ("YA" and then "Nilai: 4"). A reply with nothing new
+    (a signature, an empty reply) is neither confirmation nor rejection: staff are asked.
+    """
+    lines = [line for line in msg.new_text.splitlines() if line.strip()]
+    while lines and _GREETING.match(lines[0]):
+        lines.pop(0)
+    if not lines:
+        return (Event.REQUESTER_REJECT, None) if msg.attachments else (Event.REQUESTER_SILENT, None)
+    confirmed, rating = rules.is_confirmation(lines[0])
+    if not confirmed:
+        return Event.REQUESTER_REJECT, None
+    for line in lines[1:]:
+        if rating is None and _RATING_WORD.search(line):
+            rating = rules.rating(line)
+    return Event.REQUESTER_CONFIRM, rating
+
+
+def contact_of(msg: InboundMessage) -> Contact:
+    """The consultation-form fields one requester message states (seed 003)."""
+    found = identify([msg])
+    return Contact(found.name, found.organisation, found.address, found.phone)

@@ -1,0 +1,315 @@
+"""From a decision to the mail it sends: recipients, limits, threading, context. Pure.
+
+`plan` turns each `Send` of a decision into a frozen `MailPlan`: the addresses of its
+audience (personal staff addresses never reach a requester), when the loop limits of
+SPEC section 5 let it go (held plans included, so a decision shows everything that
+will happen), the Message-IDs it threads under, and the template context. The shell
+renders and stores the plans in the decision's transaction (`io/compose`).
+"""
+
+from __future__ import annotations
+
+import email.errors
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address as HeaderAddress
+from typing import Any
+
+from mailbot.core.deadlines import TimerPlan
+from mailbot.core.deadlines import plan as plan_timers
+from mailbot.core.identity import identify_texts
+from mailbot.core.lifecycle import Decision
+from mailbot.core.limits import HOUR, Schedule, address_limit, ticket_slot
+from mailbot.core.matching import audience_of, tag
+from mailbot.core.model import (
+    AUTO_GENERATED,
+    Audience,
+    HistoryEvent,
+    InboundMessage,
+    Send,
+    Ticket,
+    TimerKind,
+)
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.worktime import WorkCalendar
+from mailbot.rules import Rules
+
+# The roles of a ticket's messages (in and out) that make up each audience's thread.
+_THREADS = {"requester": ("requester",), "staff": ("staff", "coordinator", "head"), "lkpp": ("lkpp",)}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The configuration one mailbox's plans are made in."""
+
+    cfg: Config
+    box: MailboxConfig
+    rules: Rules
+    calendar: WorkCalendar
+
+
+@dataclass(frozen=True)
+class History:
+    """What the plans of one decision need from the store, read in one step before planning."""
+
+    thread: tuple[tuple[str, str], ...] = ()  # (role, Message-ID) of the ticket's messages, in and out, in order
+    requester_texts: tuple[str, ...] = ()  # the requester's new texts, oldest first (the problem)
+    requester_archives: tuple[str, ...] = ()  # archived requester messages with attachments
+    latest_lkpp: tuple[str, str] | None = None  # (new text, archive path) of LKPP's latest message
+    sent_to: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # address -> limited mail (hour, day)
+    slots: tuple[datetime, ...] = ()  # send times of the ticket's limited mail to its requester, last hour on
+    alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
+    active_timers: frozenset[TimerKind] = frozenset()
+
+
+@dataclass(frozen=True)
+class MailPlan:
+    """One mail as it will be rendered and queued; `held` mail waits until `send_at`."""
+
+    send: Send
+    ticket: Ticket | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    audience: frozenset[str]  # role letters of the recipients, signed into the Message-ID
+    send_at: datetime
+    held: bool
+    limited: bool  # counted by the loop limits
+    language: str
+    title: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    context: Mapping[str, Any]
+    attach_from: tuple[str, ...] = ()  # archive paths whose attachments go along ("ticket", "lkpp")
+    detached: bool = False  # about the ticket, not on it (a loop-limit alert): not counted on it
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Everything a decision will cause: its mail (held included), history and timers."""
+
+    mails: tuple[MailPlan, ...] = ()
+    events: tuple[HistoryEvent, ...] = ()
+    timers: TimerPlan | None = None
+
+
+def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, history: History, setup: Setup,
+         now: datetime, *, lkpp_message: bool = False) -> Planned:
+    """The mail plans, limit events and timer changes of one decision."""
+    mails: list[MailPlan] = []
+    events: list[HistoryEvent] = []
+    alerted = set(history.alerted)
+    for send in decision.sends:
+        mail, notes = _one(send, decision, msg, history, setup, now, alerted)
+        mails += mail
+        events += notes
+    timers = None
+    if decision.ticket is not None:
+        deadlines = setup.rules.deadlines(decision.ticket.priority)
+        timers = plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
+                             setup.calendar, deadlines, active=history.active_timers)
+    return Planned(tuple(mails), tuple(events), timers)
+
+
+def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: History, setup: Setup,
+         now: datetime, alerted: set[str]) -> tuple[list[MailPlan], list[HistoryEvent]]:
+    box, ticket = setup.box, decision.ticket
+    wanted = addresses(send.to, box, setup.cfg, ticket, msg)
+    to = tuple(a for a in wanted if deliverable(a))
+    cc = tuple(a for aud in send.cc for a in addresses(aud, box, setup.cfg, ticket, msg)
+               if a not in to and deliverable(a))
+    if not to:
+        reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {send.to}"
+        return [], [HistoryEvent("send_skipped", "mailbot", {"mail": send.kind, "reason": reason})]
+    limited = send.auto is not None and not decision.exempt
+    when = schedule(send, (*to, *cc), ticket, history, setup, now) if limited else Schedule(now)
+    events: list[HistoryEvent] = []
+    mails: list[MailPlan] = []
+    if when.cause:
+        events.append(HistoryEvent("send_held" if when.held else "send_suppressed", "mailbot",
+                                   {"mail": send.kind, "reason": when.reason}))
+        if when.cause not in alerted:
+            alerted.add(when.cause)
+            events.append(HistoryEvent("rate_limit_alerted", "mailbot", {"key": when.cause}))
+            mails.append(_limit_alert(when, ticket, setup, now))
+    if when.send_at is None:
+        return mails, events
+    mails.insert(0, _mail(send, ticket, msg, history, setup, to, cc, when, limited))
+    return mails, events
+
+
+def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history: History, setup: Setup,
+          to: tuple[str, ...], cc: tuple[str, ...], when: Schedule, limited: bool) -> MailPlan:
+    assert when.send_at is not None
+    in_reply_to, references = thread(ticket, str(send.to), msg, history)
+    language = ticket.language if ticket else setup.cfg.language
+    title = send.title or (ticket.subject if ticket else (msg.subject if msg else ""))
+    return MailPlan(send, ticket, to, cc, audience_of((*to, *cc), setup.box, setup.cfg.escalation.senders),
+                    when.send_at, when.held, limited, language, title, in_reply_to, references,
+                    context(send, ticket, msg, history, setup), _attach_from(send, history))
+
+
+def _attach_from(send: Send, history: History) -> tuple[str, ...]:
+    if send.attach == "ticket":
+        return history.requester_archives  # SOP-015 step 1: every attachment the requester sent
+    if send.attach == "lkpp" and history.latest_lkpp is not None:
+        return (history.latest_lkpp[1],)
+    return ()
+
+
+def _limit_alert(when: Schedule, ticket: Ticket | None, setup: Setup, now: datetime) -> MailPlan:
+    """One alert per cause a day to the coordinators, who are internal and never limited."""
+    until = ""
+    if when.held and when.send_at is not None:
+        until = when.send_at.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
+    address = when.cause.partition(":")[2] if when.cause.startswith("address:") else ""
+    send = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED,
+                context={"reason": when.reason, "held": when.held, "until": until, "address": address})
+    to = addresses(Audience.COORDINATORS, setup.box, setup.cfg, ticket, None)
+    return MailPlan(send, ticket, to, (), audience_of(to, setup.box, setup.cfg.escalation.senders), now, False,
+                    False, setup.cfg.language, ticket.subject if ticket else "", None, (),
+                    context(send, ticket, None, History(), setup), detached=True)
+
+
+# --- recipients and limits -------------------------------------------------------------
+
+
+def addresses(audience: Audience, box: MailboxConfig, cfg: Config, ticket: Ticket | None,
+              msg: InboundMessage | None) -> tuple[str, ...]:
+    """The addresses of an audience for this mailbox."""
+    match audience:
+        case Audience.REQUESTER:
+            return (ticket.requester.addr,) if ticket else ()
+        case Audience.STAFF:
+            return box.notify_addresses
+        case Audience.SENDER:
+            return (msg.from_addr.addr,) if msg else ()
+        case Audience.COORDINATORS:
+            return box.coordinators or box.notify_addresses
+        case Audience.LKPP:
+            return (cfg.escalation.address,) if cfg.escalation.address else ()
+        case Audience.HEADS:
+            return box.heads or box.coordinators
+        case Audience.ASSIGNEE:
+            return (ticket.assignee,) if ticket and ticket.assignee else ()
+    return ()
+
+
+def internal(box: MailboxConfig, cfg: Config, address: str) -> bool:
+    """The unit's own people, its own address and LKPP: never counted by the loop limits."""
+    address = address.lower()
+    return (address == box.address or address in box.staff or address == box.staff_notify
+            or address in box.coordinators or address in box.heads or address == cfg.escalation.address
+            or any(fnmatch.fnmatchcase(address, p) for p in cfg.escalation.senders))
+
+
+def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: History, setup: Setup,
+             now: datetime) -> Schedule:
+    """SPEC section 5: when an automatic mail may go, if at all."""
+    for address in (a for a in rcpt if not internal(setup.box, setup.cfg, a)):
+        hour, day = history.sent_to.get(address, (0, 0))
+        reason = address_limit(address, hour, day, setup.cfg.autoreply_limit)
+        if reason:
+            return Schedule(None, reason=reason, cause=f"address:{address}")
+    if send.to is Audience.REQUESTER and ticket is not None and ticket.id is not None:
+        cap = setup.cfg.limits.ticket_mails_per_hour
+        slot = ticket_slot(now, [s for s in history.slots if s > now - HOUR], cap)
+        if slot > now:
+            return Schedule(slot, held=True, cause=f"ticket:{ticket.number}",
+                            reason=f"limit of {cap} automatic mails per hour to the requester of this ticket")
+    return Schedule(now)
+
+
+def deliverable(address: str) -> bool:
+    """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
+    if not address or not address.isascii() or address.count("@") != 1:
+        return False
+    try:
+        parsed = HeaderAddress(addr_spec=address)
+    except (ValueError, IndexError, email.errors.HeaderParseError, email.errors.HeaderDefect):
+        return False
+    local, _, domain = parsed.addr_spec.rpartition("@")
+    return bool(local) and ("." in domain or domain == "localhost") and not domain.startswith(".")
+
+
+# --- threading and context -------------------------------------------------------------
+
+
+def thread(ticket: Ticket | None, audience: str, msg: InboundMessage | None,
+           history: History) -> tuple[str | None, tuple[str, ...]]:
+    """In-Reply-To the latest mail of this audience's thread; References from its start."""
+    if ticket is None or ticket.id is None or audience not in _THREADS:
+        return (msg.message_id, (*msg.references, msg.message_id)) if msg else (None, ())
+    ids = [mid for role, mid in history.thread if role in _THREADS[audience]]
+    if not ids and msg is not None and audience == "staff" and history.thread:
+        ids = [history.thread[0][1]]  # the staff thread starts from the requester's mail
+    if not ids:
+        return None, ()
+    return ids[-1], (ids[0], *ids[-9:])
+
+
+def redact(text: str, box: MailboxConfig) -> str:
+    """Requesters never see staff, coordinator or head addresses (SPEC sections 1, 2)."""
+    for address in (*box.staff, *box.coordinators, *box.heads, box.staff_notify or ""):
+        if address:
+            text = re.sub(re.escape(address), box.address, text, flags=re.IGNORECASE)
+    return text
+
+
+def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history: History,
+            setup: Setup) -> dict[str, Any]:
+    """The template context of one mail: the ticket, the texts it carries, the deadlines."""
+    box, cfg = setup.box, setup.cfg
+    base = _ticket_context(ticket, msg, box)
+    text = send.text or ""
+    if send.attach == "lkpp" and history.latest_lkpp is not None:
+        text = history.latest_lkpp[0]
+    if send.to is Audience.REQUESTER:
+        text = redact(text, box)
+    deadlines = setup.rules.deadlines(ticket.priority if ticket else None)
+    base.update({
+        "text": text, "note": send.text or "", "workdays": list(cfg.calendar.workdays), "hours": cfg.calendar.hours,
+        "timezone": str(cfg.timezone), "reopen_days": cfg.reopen_days,
+        "first_response_hours": _number(deadlines.first_response), "confirm_days": _number(deadlines.confirm_close),
+        "close_days": _number(deadlines.awaiting_info_close), "identity": {},
+    })
+    if send.attach == "ticket" and ticket is not None:
+        # SOP-015 step 1: the problem as the requester wrote it, who they are, then the staff note.
+        base["text"] = "\n\n".join(t.strip() for t in history.requester_texts if t.strip())
+        base["identity"] = identity_of(ticket, history)
+    base.update(send.context)
+    return base
+
+
+def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: MailboxConfig) -> dict[str, Any]:
+    requester = ticket.requester if ticket else None
+    name = requester.name if requester else ""
+    return {
+        "unit": box.display_name, "unit_address": box.address, "number": ticket.number if ticket else "-",
+        "tag": tag(box.tag_prefix, ticket.number) if ticket else "",
+        "subject": ticket.subject if ticket else (msg.subject if msg else ""),
+        "state": str(ticket.state) if ticket else "", "requester_name": name,
+        "requester": requester.addr if requester else "",
+        "requester_label": f"{name} <{requester.addr}>" if requester and name else (requester.addr if requester else ""),
+        "sender": msg.from_addr.addr if msg else "", "rating": ticket.rating if ticket else None,
+        "lkpp_ticket": ticket.lkpp_ticket if ticket else None, "priority": ticket.priority if ticket else None,
+        "category": ticket.category if ticket else None, "assignee": ticket.assignee if ticket else None,
+        "previous": None, "cited": None, "errors": [], "commands": [], "reason": "", "alert": "", "event": "",
+        "confirmed": False, "due": "", "timer": "", "items": [], "attachment_names": [],
+    }
+
+
+def identity_of(ticket: Ticket, history: History) -> dict[str, str]:
+    """The consultation form (seed 003): what staff set or the requester stated, else what their mail shows."""
+    found = identify_texts(history.requester_texts, ticket.requester)
+    form = ticket.contact
+    return {"name": form.name or found.name, "organisation": form.organisation or found.organisation,
+            "address": form.address or found.address, "phone": form.phone or found.phone,
+            "email": ticket.requester.addr}
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+

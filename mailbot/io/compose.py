@@ -1,0 +1,149 @@
+"""Mail plans into the outbox: render, sign, archive and record, in the caller's transaction.
+
+The core decided who gets what and when (`core.plan`); this shell turns each plan into
+the finished message: the template rendered, the attachments read back from the
+archive where the plan names them, a Message-ID signed with its audience, the raw
+message archived and queued in the outbox, the history told. It never talks SMTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from mailbot.core.lifecycle import Decision
+from mailbot.core.matching import tag
+from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
+from mailbot.core.plan import History, MailPlan, Planned, Setup, plan
+from mailbot.core.settings import MailboxConfig
+from mailbot.core.tokens import make_message_id
+from mailbot.io import lookup
+from mailbot.io.archive import Archive
+from mailbot.io.render import Outgoing, Renderer
+from mailbot.io.store import Store, ts
+
+
+class Composer:
+    """Renders and queues the mail plans of one configuration."""
+
+    def __init__(self, store: Store, renderer: Renderer, archive: Archive, key: bytes,
+                 log: structlog.typing.FilteringBoundLogger) -> None:
+        self.store = store
+        self.renderer = renderer
+        self.archive = archive
+        self.key = key
+        self.log = log
+
+    def queue(self, setup: Setup, planned: Planned, ticket: Ticket | None, msg: InboundMessage | None,
+              now: datetime) -> list[str]:
+        """Every plan of a decision into the outbox, with the saved `ticket` (its number, its id)."""
+        box = setup.box
+        for event in planned.events:
+            self.store.add_event(box.name, ticket.id if ticket else None, now, event.actor, event.kind,
+                                 **dict(event.detail))
+        kinds = []
+        for mail in planned.mails:
+            own = None if mail.ticket is None or ticket is None else (replace(ticket, id=None) if mail.detached
+                                                                      else ticket)
+            kinds.append(self.put(box, mail, own, msg, now))
+        return kinds
+
+    def put(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, msg: InboundMessage | None,
+            now: datetime) -> str:
+        """One plan rendered, archived, queued and recorded."""
+        out, attachments = self.render(box, mail, ticket, msg)
+        ticket_id = ticket.id if ticket else None
+        path = self.archive.write(box.name, "out", out.raw, now)
+        self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id, kind=mail.send.kind,
+                           mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=mail.limited, now=now,
+                           audience=str(mail.send.to), slot_at=mail.send_at, held=mail.held)
+        body = mail.context.get("text") or None
+        self.store.record_message(
+            mailbox=box.name, message_id=out.message_id, direction="out", role=str(mail.send.to),
+            ticket_id=ticket_id, kind=mail.send.kind, sender=box.address, recipients=",".join(out.rcpt),
+            subject=out.subject, at=ts(now), archive_path=path, size=len(out.raw), attachments=len(attachments),
+            body=body)
+        detail: dict[str, Any] = {"mail": mail.send.kind, "to": list(out.rcpt), "message_id": out.message_id}
+        if mail.held:
+            detail["held_until"] = ts(mail.send_at)
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", **detail)
+        return mail.send.kind
+
+    def render(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None,
+               msg: InboundMessage | None) -> tuple[Outgoing, list[Attachment]]:
+        """The finished message of a plan and the files it carries."""
+        send = mail.send
+        attachments = [*self.attachments(mail, msg), *send.files]
+        context = dict(mail.context)
+        context["attachment_names"] = [a.filename for a in attachments]
+        language = mail.language if self.renderer.has(send.kind, mail.language) else "id"
+        number = ticket.number if ticket else None
+        if number:
+            context.update(number=number, tag=tag(box.tag_prefix, number))
+        subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket), mail.title)
+        message_id = make_message_id(self.key, box.name, number, send.kind, box.address.split("@", 1)[1],
+                                     mail.audience)
+        out = self.renderer.build(
+            kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
+            to=mail.to, cc=mail.cc, subject=subject, message_id=message_id, in_reply_to=mail.in_reply_to,
+            references=mail.references, date=mail.send_at, auto=send.auto, attachments=attachments,
+            inline=send.inline, extra_headers={"X-Mailbot-Ticket": number} if number else None)
+        return out, attachments
+
+    def attachments(self, mail: MailPlan, msg: InboundMessage | None) -> list[Attachment]:
+        """The files a plan names: this message's, or those kept in the archive."""
+        if mail.send.attach == "inbound":
+            return list(msg.attachments) if msg else []
+        found: list[Attachment] = []
+        for path in mail.attach_from:
+            archived = self.archive.load(path)
+            if archived is not None:
+                found += archived.attachments
+        return found
+
+    def detached(self, setup: Setup, send: Send, now: datetime) -> OutboxRow:
+        """A mail for SMTP that never touches the store (alerts about the store itself)."""
+        decision = Decision(None, sends=(send,))
+        [mail] = plan(decision, None, None, History(), setup, now).mails
+        out, _ = self.render(setup.box, mail, None, None)
+        return OutboxRow(0, setup.box.name, None, out.message_id, send.kind, setup.box.address, out.rcpt, out.raw, 0,
+                         now, str(send.to))
+
+
+def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None) -> str | None:
+    """Our tag; next to it LKPP's own [Ticket#...] on mail to LKPP, so its desk threads it."""
+    if ticket is None or not ticket.number:
+        return None
+    ours = tag(box.tag_prefix, ticket.number)
+    if send.to is Audience.LKPP and ticket.lkpp_ticket:
+        return f"{ours} [Ticket#{ticket.lkpp_ticket}]"
+    return ours
+
+
+def notify(composer: Composer, store: Store, setup: Setup, sends: tuple[Send, ...], ticket: Ticket | None,
+           now: datetime, *, msg: InboundMessage | None = None) -> list[str]:
+    """Mail that no message decided (alerts, notices, reports): planned and queued the same way."""
+    decision = replace(Decision(ticket), sends=sends)
+    history = lookup.history(store, setup.box, setup.cfg, decision, msg, None, now)
+    planned = plan(decision, ticket, msg, history, setup, now)
+    return composer.queue(setup, replace(planned, timers=None), ticket, msg, now)
+
+
+class Notifier:
+    """Queues mail that no message decided, for the shells that need to (timers, the outbox, reports)."""
+
+    def __init__(self, composer: Composer, store: Store, setups: dict[str, Setup]) -> None:
+        self.composer = composer
+        self.store = store
+        self.setups = setups
+
+    def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
+                now: datetime) -> list[str]:
+        """One mail, within the caller's transaction; the kinds queued."""
+        return notify(self.composer, self.store, self.setups[box.name], (send,), ticket, now, msg=msg)
+
+    def detached(self, box: MailboxConfig, send: Send, now: datetime) -> OutboxRow:
+        return self.composer.detached(self.setups[box.name], send, now)

@@ -1,0 +1,108 @@
+"""The pipeline's two reads: what the store knows of a message, and what its mail needs.
+
+`known` runs before classification: the ticket its tag names, the tickets of the
+Message-IDs it cites (mailbot's signed ones with the roles they went to), LKPP's own
+ticket number, tickets named in its text. `history` runs after the decision: the
+thread to reply in, the requester's texts for an escalation, LKPP's latest message,
+the counts the loop limits read, the running timers. Both return frozen values; the
+core never holds a store.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mailbot.core.classify import Known, mentioned_numbers
+from mailbot.core.lifecycle import Decision
+from mailbot.core.limits import DAY, HOUR
+from mailbot.core.matching import audience_of, find_tag, role_of
+from mailbot.core.model import InboundMessage, Role, Ticket, TimerKind
+from mailbot.core.plan import History, internal
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.tokens import verify
+from mailbot.core.trust import Citation
+from mailbot.io.store import Store
+from mailbot.rules import Rules
+
+
+def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage) -> Known:
+    """What the store knows about one message, before it is classified."""
+    number = find_tag(msg.subject, box.tag_prefix)
+    quotes = msg.bounced_ids
+    quotes_ours = bool(quotes) and _quotes_ours(store, key, box, quotes)
+    cited = (*msg.cited_ids, *quotes) if msg.is_bounce or quotes_ours else msg.cited_ids
+    citations, referenced = _citations(store, key, box, cfg, cited)
+    for ticket_id in store.tickets_citing(box.name, cited):
+        if ticket_id not in {t.id for t in referenced} and (found := store.ticket_by_id(ticket_id)):
+            referenced.append(found)
+    role = role_of(msg.from_addr.addr, box, cfg.escalation.senders)
+    lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
+    mentioned: list[Ticket] = []
+    if role in (Role.COORDINATOR, Role.HEAD):
+        mentioned = [t for n in mentioned_numbers(msg.new_text) if (t := store.ticket_by_number(box.name, n))]
+    return Known(
+        seen=store.message_seen(box.name, msg.message_id),
+        tagged=store.ticket_by_number(box.name, number) if number else None,
+        referenced=tuple(referenced), citations=tuple(citations),
+        by_lkpp_number=store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None,
+        quotes_ours=quotes_ours,
+        mentioned=tuple(mentioned),
+    )
+
+
+def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
+               cited: tuple[str, ...]) -> tuple[list[Citation], list[Ticket]]:
+    citations: list[Citation] = []
+    referenced: list[Ticket] = []
+    for mid in cited:
+        token = verify(key, mid)
+        if token is None or token.mailbox != box.name or not token.ticket:
+            continue
+        audience = token.audience
+        if audience is None:  # the first format: the outbox knows who it went to
+            audience = audience_of(store.sent_recipients(box.name, mid), box, cfg.escalation.senders)
+        citations.append(Citation(token.ticket, audience))
+        found = store.ticket_by_number(box.name, token.ticket)
+        if found and found.id not in {t.id for t in referenced}:
+            referenced.append(found)
+    return citations, referenced
+
+
+def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tuple[str, ...]) -> bool:
+    """Whether one of these Message-IDs is of a mail that mailbot sent from this mailbox."""
+    if any((token := verify(key, mid)) is not None and token.mailbox == box.name for mid in message_ids):
+        return True
+    return store.sent_any(box.name, message_ids)
+
+
+def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
+            role: Role | None, now: datetime) -> History:
+    """What the plans of one decision need: thread, texts, counts, timers."""
+    ticket = decision.ticket
+    thread: tuple[tuple[str, str], ...] = ()
+    texts: tuple[str, ...] = ()
+    archives: tuple[str, ...] = ()
+    latest_lkpp = None
+    slots: tuple[datetime, ...] = ()
+    timers: frozenset[TimerKind] = frozenset()
+    if ticket is not None and ticket.id is not None:
+        messages = store.messages_of(ticket.id)
+        thread = tuple((m["role"] or "", m["message_id"]) for m in messages)
+        mine = [m for m in messages if m["direction"] == "in" and m["role"] == "requester"]
+        texts = tuple(m["body"] or "" for m in mine)
+        archives = tuple(m["archive_path"] for m in mine if m["attachments"])
+        lkpp = [m for m in messages if m["direction"] == "in" and m["role"] == "lkpp"]
+        latest_lkpp = (lkpp[-1]["body"] or "", lkpp[-1]["archive_path"]) if lkpp else None
+        slots = tuple(store.limited_slots(ticket.id, "requester", now - HOUR))
+        timers = frozenset(TimerKind(r["kind"]) for r in store.active_timers(ticket.id))
+    if msg is not None and role is not None:
+        thread = (*thread, (str(role), msg.message_id))
+    outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
+    sent_to = {a: (store.auto_sent_to(a, now - HOUR), store.auto_sent_to(a, now - DAY)) for a in outside}
+    alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
+    return History(thread, texts, archives, latest_lkpp, sent_to, slots, alerted, timers)
+
+
+def _candidates(ticket: Ticket | None, msg: InboundMessage | None) -> tuple[str, ...]:
+    """The outside addresses a decision's automatic mail may go to: the requester, the sender."""
+    return tuple(a for a in (ticket.requester.addr if ticket else "", msg.from_addr.addr if msg else "") if a)

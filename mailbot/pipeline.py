@@ -1,0 +1,303 @@
+"""One message's path, top to bottom: parse, look up, classify, trust, decide, plan, commit.
+
+`Pipeline.process` reads as the STYLE guide's sketch: each step is a call whose name
+says what it returns; the pure steps come from `mailbot.core`, the two reads and the
+commit from `mailbot.io`. `Pipeline.handle` is the per-message failure boundary
+around it (Mailman's runner is the model): a message that cannot be handled goes to
+Quarantine with its reason; a failure of the unit's own storage, or a broken
+template, is not the message's fault and leaves it in the INBOX for the next pass.
+The time budget covers parsing and deciding, not the commit, which may wait on a
+busy database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import signal
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import jinja2
+
+from mailbot.core.classify import Known, classify
+from mailbot.core.lifecycle import Decision, Facts, Policy, decide
+from mailbot.core.matching import role_of
+from mailbot.core.model import AUTO_REPLIED, Audience, InboundMessage, Role, Send, Ticket
+from mailbot.core.plan import Planned, Setup, plan
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.trust import trust_of
+from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
+from mailbot.io import lookup
+from mailbot.io.archive import Archive
+from mailbot.io.compose import Composer, notify
+from mailbot.io.store import Store, ts
+from mailbot.parsers import content_hash, parse_message
+
+STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one message, with a label for logs and `replay`."""
+
+    status: str  # processed | quarantined | duplicate | deferred (left in the INBOX for the next pass)
+    label: str
+    ticket: str | None = None
+    sent: tuple[str, ...] = ()  # kinds of mail queued
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One message as it arrived: its bytes and where it came from."""
+
+    raw: bytes
+    received_at: datetime
+    uid: int | None = None
+    uidvalidity: int | None = None
+    oversize: int | None = None  # the whole message was this big and over the cap: `raw` is its header only
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A message decided and planned, ready to commit."""
+
+    msg: InboundMessage
+    facts: Facts
+    decision: Decision
+    planned: Planned
+
+
+class MessageTimeout(Exception):
+    """The per-message time budget ran out."""
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Abort a crafted message that would stall the mailbox (main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise MessageTimeout(f"message took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Pipeline:
+    """Messages of the mailboxes of one configuration, one at a time."""
+
+    def __init__(self, cfg: Config, store: Store, composer: Composer, archive: Archive, setups: dict[str, Setup],
+                 key: bytes, policy: Policy, clock: Callable[[], datetime], log: Any,
+                 problem: Callable[[MailboxConfig, str, str], None]) -> None:
+        self.cfg, self.store, self.composer, self.archive = cfg, store, composer, archive
+        self.setups, self.key, self.policy, self.clock, self.log = setups, key, policy, clock, log
+        self.problem = problem  # tells the coordinators of something the operator must fix
+
+    # --- the path of one message ---------------------------------------------------------
+
+    def process(self, box: MailboxConfig, arrival: Arrival, now: datetime) -> Ready | Outcome:
+        """Parse, look up, classify, trust, decide and plan one message (no writes)."""
+        msg = self.parse(arrival)                                          # pure: bytes -> InboundMessage
+        known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg)  # * read
+        msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?
+        if reused is not None:
+            known = replace(known, seen=self.store.message_seen(box.name, msg.message_id))
+        if known.seen is not None:
+            return self.seen_before(known)
+        facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
+        facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused)
+        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth)   # pure: SPEC 9
+        decision = decide(facts, trust, self.policy, now)                  # pure: the table
+        history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now)  # * read
+        planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
+                       lkpp_message=facts.role is Role.LKPP and trust.authenticated
+                       and not facts.message.is_automatic)             # pure: mail plans, held ones too
+        return Ready(facts.message, facts, decision, planned)
+
+    def parse(self, arrival: Arrival) -> InboundMessage:
+        if arrival.oversize is not None:
+            raise RefusedMessageError(f"message is {arrival.oversize} bytes, over the "
+                                      f"{self.cfg.limits.max_message_bytes}-byte limit", "too_large")
+        msg = parse_message(arrival.raw, **self.cfg.limits.parse_options())
+        if not msg.from_addr.addr or "@" not in msg.from_addr.addr:
+            raise BadMessageError("no usable sender address in From")
+        return msg
+
+    def seen_before(self, known: Known) -> Outcome:
+        if known.seen is not None and known.seen.status == "quarantined":
+            raise BadMessageError("same Message-ID as a message already in Quarantine")
+        return Outcome("duplicate", "duplicate")
+
+    def commit(self, box: MailboxConfig, arrival: Arrival, ready: Ready, now: datetime) -> Outcome:
+        """Everything the message caused in one transaction: ticket, timers, history, outbox."""
+        msg, facts, decision, planned = ready.msg, ready.facts, ready.decision, ready.planned
+        archive_path = self.archive.write(box.name, "in", arrival.raw, now)
+        with self.store.unit_of_work():
+            ticket = self.save_ticket(box, decision, now)
+            self.store.record_message(
+                mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
+                ticket_id=ticket.id if ticket else None, kind=decision.label, sender=msg.from_addr.addr,
+                recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
+                archive_path=archive_path, size=msg.size, attachments=len(msg.attachments), body=msg.new_text,
+                full_text=msg.text, received_at=ts(arrival.received_at), content_hash=facts.content_hash)
+            self.record(box, facts, decision, ticket, now)
+            if ticket is not None and planned.timers is not None:
+                self.store.apply_timers(box.name, ticket.id, planned.timers)  # type: ignore[arg-type]
+            sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now)
+        return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(sent))
+
+    def save_ticket(self, box: MailboxConfig, decision: Decision, now: datetime) -> Ticket | None:
+        ticket = decision.ticket
+        if ticket is not None and decision.new_ticket:
+            year = now.astimezone(self.cfg.timezone).year
+            return self.store.insert_ticket(replace(ticket, mailbox=box.name,
+                                                    number=self.store.next_number(box.name, year)))
+        if ticket is not None:
+            self.store.update_ticket(ticket)
+        return ticket
+
+    def record(self, box: MailboxConfig, facts: Facts, decision: Decision, ticket: Ticket | None,
+               now: datetime) -> None:
+        """The decision's history on its ticket; a citation noted on the cited ticket too."""
+        msg = facts.message
+        ticket_id = ticket.id if ticket else None
+        for event in decision.events:
+            detail = dict(event.detail)
+            detail.setdefault("message_id", msg.message_id)
+            self.store.add_event(box.name, ticket_id, now, event.actor, event.kind, **detail)
+        if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:
+            self.store.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
+                                 number=ticket.number, message_id=msg.message_id)
+        if facts.reused_id is not None:
+            self.store.add_event(box.name, ticket_id, now, msg.from_addr.addr, "message_id_reused",
+                                 original=facts.reused_id, message_id=msg.message_id)
+
+    # --- the failure boundary -------------------------------------------------------------
+
+    def handle(self, box: MailboxConfig, arrival: Arrival, *, dry_run: bool = False) -> Outcome:
+        """One message, whatever it holds: processed, quarantined or left for later."""
+        now = self.clock()
+        log = self.log.bind(mailbox=box.name, uid=arrival.uid)
+        try:
+            with time_budget(self.cfg.limits.message_seconds):
+                ready = self.process(box, arrival, now)
+        except (BadMessageError, MessageTimeout) as exc:
+            notice = exc.notice if isinstance(exc, RefusedMessageError) else None
+            return self.quarantine(box, arrival, str(exc), now, dry_run, log, notice)
+        except STORAGE_ERRORS as exc:
+            raise StorageError(f"cannot read the database: {exc}") from exc
+        except Exception as exc:  # the per-message boundary: the loop must go on
+            log.exception("message_failed")
+            return self.quarantine(box, arrival, f"internal error: {type(exc).__name__}: {exc}", now, dry_run, log)
+        if isinstance(ready, Outcome):
+            log.info("message_skipped_duplicate")
+            return ready
+        log = log.bind(message_id=ready.msg.message_id)
+        if dry_run:
+            return Outcome("processed", ready.decision.label, ready.decision.ticket.number if ready.decision.ticket
+                           else None, tuple(m.send.kind for m in ready.planned.mails))
+        return self.commit_guarded(box, arrival, ready, now, log)
+
+    def commit_guarded(self, box: MailboxConfig, arrival: Arrival, ready: Ready, now: datetime, log: Any) -> Outcome:
+        try:
+            outcome = self.commit(box, arrival, ready, now)
+        except STORAGE_ERRORS as exc:
+            raise StorageError(f"cannot store the message: {exc}") from exc
+        except jinja2.TemplateError as exc:
+            reason = f"template error: {type(exc).__name__}: {exc}"
+            log.error("message_deferred", reason=reason)
+            self.problem(box, "template", reason)
+            return Outcome("deferred", reason)
+        except Exception as exc:
+            log.exception("message_failed")
+            return self.quarantine(box, arrival, f"internal error: {type(exc).__name__}: {exc}", now, False, log)
+        log.info("message_processed", label=outcome.label, ticket=outcome.ticket, sent=list(outcome.sent))
+        return outcome
+
+    def quarantine(self, box: MailboxConfig, arrival: Arrival, reason: str, now: datetime, dry_run: bool, log: Any,
+                   notice: str | None = None) -> Outcome:
+        """Record the message as quarantined; if even that fails, it stays in the INBOX.
+
+        `notice` (too_large, too_complex): a human requester is told why and how to send
+        it instead, within the loop limits (SPEC 9).
+        """
+        if not dry_run:
+            try:
+                self.record_quarantine(box, arrival, reason, now, notice)
+            except STORAGE_ERRORS as exc:
+                raise StorageError(f"cannot record a quarantined message: {exc}") from exc
+            except Exception as exc:
+                log.exception("quarantine_failed", reason=reason)
+                self.problem(box, "quarantine", f"quarantine failed ({type(exc).__name__}: {exc}) for: {reason}")
+                return Outcome("deferred", f"quarantine failed: {exc}")
+        log.warning("message_quarantined", reason=reason)
+        return Outcome("quarantined", reason)
+
+    def record_quarantine(self, box: MailboxConfig, arrival: Arrival, reason: str, now: datetime,
+                          notice: str | None) -> None:
+        raw = arrival.raw
+        path = self.archive.write(box.name, "quarantine", raw, now)
+        message_id = self.quarantine_id(raw)
+        # The same IMAP message seen again (its move failed last time) is recorded once.
+        if arrival.uid is not None and self.store.quarantine_known(box.name, arrival.uidvalidity, arrival.uid):
+            return
+        with self.store.unit_of_work():
+            self.store.record_quarantine(mailbox=box.name, uid=arrival.uid, uidvalidity=arrival.uidvalidity,
+                                         message_id=message_id, reason=reason, at=now, archive_path=path,
+                                         content_hash=content_hash(raw))
+            if notice:
+                self.refusal_notice(box, raw, notice, now)
+
+    def quarantine_id(self, raw: bytes) -> str:
+        """The Message-ID a quarantined message is recorded under, as far as it can be read."""
+        try:
+            return parse_message(raw, **self.cfg.limits.parse_options()).message_id
+        except BadMessageError:
+            return header_message_id(raw) or "raw-" + hashlib.sha256(raw).hexdigest()[:32]
+
+    def refusal_notice(self, box: MailboxConfig, raw: bytes, notice: str, now: datetime) -> None:
+        """Tell a human requester that their mail was too large or too complex, and what to do."""
+        end = re.search(rb"\r?\n\r?\n", raw)
+        try:
+            head = parse_message((raw[:end.end()] if end else raw) + b"\n", **self.cfg.limits.parse_options())
+        except BadMessageError:
+            return
+        setup = self.setups[box.name]
+        role = role_of(head.from_addr.addr, box, self.cfg.escalation.senders)
+        if head.is_automatic or role is not Role.REQUESTER or "@" not in head.from_addr.addr:
+            return
+        limits = self.cfg.limits
+        send = Send("message_refused", Audience.SENDER, auto=AUTO_REPLIED, context={
+            "refusal": notice, "max_mb": round(limits.max_message_bytes / 1048576), "max_parts": limits.max_parts,
+            "max_attachments": limits.max_attachments})
+        notify(self.composer, self.store, setup, (send,), None, now, msg=head)
+
+
+def same_or_reused(msg: InboundMessage, known: Known, raw: bytes) -> tuple[InboundMessage, str | None]:
+    """A different message under a Message-ID already handled (a broken client, or an attempt
+    to make mail vanish as a "duplicate") is handled as the new message it is, under its own id."""
+    seen = known.seen
+    if seen is None or seen.direction != "in" or seen.content_hash is None:
+        return msg, None
+    digest = content_hash(raw)
+    if seen.content_hash == digest:
+        return msg, None
+    return replace(msg, message_id=f"{msg.message_id}.reused-{digest[:16]}"), msg.message_id
+
+
+def header_message_id(raw: bytes) -> str | None:
+    match = re.search(rb"^message-id:\s*<?([^>\r\n]+)>?", raw[:65536], re.IGNORECASE | re.MULTILINE)
+    return match.group(1).decode("ascii", "replace").strip() if match else None
