@@ -154,6 +154,15 @@ CONSTRUCTIONS = [
     # returns through role lists with slashes, and "no need to go through LKPP"
     ("returned", "Hal ini cukup diselesaikan oleh PA/KPA, tidak perlu melalui LKPP."),
     ("returned", "Perubahan ini merupakan kebijakan PPK/PA masing-masing."),
+    ("returned", "Permasalahan ini dapat diselesaikan di LPSE Bapak/Ibu melalui menu Kelola Pegawai."),
+    ("returned", "Pengaduan terkait hasil evaluasi agar disampaikan kepada Pokja atau APIP, bukan melalui Helpdesk LKPP."),
+    ("returned", "This falls under the agency admin's responsibility; please handle it locally."),
+    # asking the requester for data with no "agar", a finished process, work queued or part done
+    ("need_info", "Agar dapat kami tindaklanjuti, kiranya LPSE dapat memintakan kepada penyedia data berikut: NPWP, NIB."),
+    ("resolved", "Dengan hormat, permohonan reset akun PPK telah selesai kami proses. Silakan PPK login kembali."),
+    ("resolved", "Akun PPK sudah kami buatkan ulang dengan NIK yang benar, silakan login."),
+    ("status", "Your request is in the queue and will be handled in order."),
+    ("status", "Progress: 60% data sudah dipulihkan, sisanya masih berjalan."),
 ]
 
 
@@ -189,6 +198,10 @@ CONSTRUCTION_TRAPS = [
     "PPK sudah dapat melakukan perubahan sendiri melalui menu Paket.",
     "Apakah Bapak sudah menerima balasan kami kemarin? Mohon konfirmasinya.",
     "Terima kasih, NPWP dan NIB sudah kami terima.",
+    # a state that is the problem, background, a question whether to close
+    "NPWP tersebut sudah tercatat atas nama perusahaan lain.",
+    "PPK sebenarnya sudah bisa membuat paket sejak awal; kendalanya ada di sinkronisasi RUP.",
+    "Kami perlu konfirmasi dari Bapak/Ibu apakah tiket ini boleh kami tutup.",
 ]
 
 
