@@ -163,6 +163,15 @@ CONSTRUCTIONS = [
     ("resolved", "Akun PPK sudah kami buatkan ulang dengan NIK yang benar, silakan login."),
     ("status", "Your request is in the queue and will be handled in order."),
     ("status", "Progress: 60% data sudah dipulihkan, sisanya masih berjalan."),
+    # English: the requester as the one to send, passive fixes, progress and returns in other words
+    ("need_info", "Hi, could the vendor send over the exact filename of the bid and the time of upload?"),
+    ("need_info", "For us to look into this, the bidder will need to provide their NIB and a copy of the deed."),
+    ("need_info", "Please obtain from the PPK a screenshot of the contract page showing the error."),
+    ("resolved", "The certificate was reissued this morning and is now active."),
+    ("resolved", "All good now: the duplicate record was purged and the sync ran cleanly."),
+    ("status", "This has been raised with the SIKaP team; we'll revert once we hear back."),
+    ("status", "No update yet from the infrastructure team, still chasing."),
+    ("returned", "This isn't something LKPP can change; the PPK needs to do it from their own account."),
 ]
 
 
@@ -202,6 +211,11 @@ CONSTRUCTION_TRAPS = [
     "NPWP tersebut sudah tercatat atas nama perusahaan lain.",
     "PPK sebenarnya sudah bisa membuat paket sejak awal; kendalanya ada di sinkronisasi RUP.",
     "Kami perlu konfirmasi dari Bapak/Ibu apakah tiket ini boleh kami tutup.",
+    # someone away, a conditional in English, an answer to pass on
+    "Saya sedang dinas luar sampai tanggal 25 Mei. Untuk hal mendesak silakan hubungi Call Center 144.",
+    "If the vendor still can't log in, please send us a screenshot.",
+    "Please tell the vendor that the schedule was extended.",
+    "The package was deleted by the PPK on Monday.",
 ]
 
 
