@@ -216,6 +216,10 @@ CONSTRUCTION_TRAPS = [
     "If the vendor still can't log in, please send us a screenshot.",
     "Please tell the vendor that the schedule was extended.",
     "The package was deleted by the PPK on Monday.",
+    # "kasih" of "terima kasih" is no verb of giving; "need to" + LKPP's own work is no need of data
+    "Silakan dicoba terima kasih",
+    "I need to check the logs on our side first.",
+    "This message has been in the queue too long.",
 ]
 
 
