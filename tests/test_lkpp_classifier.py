@@ -220,6 +220,10 @@ CONSTRUCTION_TRAPS = [
     "Silakan dicoba terima kasih",
     "I need to check the logs on our side first.",
     "This message has been in the queue too long.",
+    # a noun that looks like a verb of data, a tender still running, minutes abbreviated
+    "Mohon disampaikan kepada penyedia agar foto profil di SIKaP diperbarui.",
+    "Karena tender masih berjalan, perubahan tidak dapat dilakukan.",
+    "Email aktivasi 10 mnt lalu dikirim ulang.",
 ]
 
 
@@ -237,6 +241,8 @@ def test_construction_trap(rules: Rules, text: str) -> None:
      "resolved", "need_info"),
     # chat negation after a fix: progress, not a solution
     ("Akun sdh sy reset tp penyedia msh gak bisa login, lagi kami cek lognya.", "resolved", "status"),
+    # a tender that runs on is no unfinished work
+    ("Jadwal sudah kami perbaiki. Tender masih berjalan sesuai jadwal.", "none", "resolved"),
     # a hedged return is no return; several cases answered item by item go to staff
     ("Sepertinya ini ranah Admin Agency, tapi masih kami pastikan ke tim regulasi.", "returned", "none"),
     ("1. Paket 10299001: sudah kami perbaiki.\n2. Paket 10299017: merupakan kewenangan PPK.", "resolved", "none"),
