@@ -224,6 +224,13 @@ CONSTRUCTION_TRAPS = [
     "Mohon disampaikan kepada penyedia agar foto profil di SIKaP diperbarui.",
     "Karena tender masih berjalan, perubahan tidak dapat dilakukan.",
     "Email aktivasi 10 mnt lalu dikirim ulang.",
+    # the user asking LKPP, LKPP's own forwarding, a conditional, attempts of LKPP, thanks
+    "Silakan hubungi kami untuk meminta panduan.",
+    "Data sudah kami cek dan kami teruskan ke Helpdesk LKPP pusat.",
+    "Kabari kami jika sudah ada info ya pak.",
+    "We tried to contact the vendor to confirm but there was no answer.",
+    "Thank you for asking the vendor for the details.",
+    "Tidak perlu ada konfirmasi lagi.",
 ]
 
 
