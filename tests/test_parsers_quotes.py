@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mailbot.parsers.quotes import strip_reply
 
@@ -445,3 +446,126 @@ def test_sentence_with_date_and_address_is_kept() -> None:
 def test_hostile_long_lines_are_linear(line: str) -> None:
     """Long crafted lines finish (a backtracking pattern would hang here) and are kept."""
     assert strip_reply(f"{line}\n{line}\n") == f"{line}\n{line}".rstrip()
+
+
+# --- ticket-system footers -----------------------------------------------------------------
+
+OTRS_FOOTERS = [
+    (
+        "OTRS status and instructions after the signature",
+        (
+            "Akun penyedia sudah kami aktifkan kembali.\n\nSalam,\nHelpdesk LKPP\n\n"
+            "Status tiket: closed successful\n"
+            "Silakan balas email ini untuk menambahkan informasi. Mohon tidak mengubah subjek email.\n"
+        ),
+        "Akun penyedia sudah kami aktifkan kembali.\n\nSalam,\nHelpdesk LKPP",
+    ),
+    (
+        "a ticket line with queue, then the quote",
+        (
+            "Mohon dikirimkan kode tender.\n\n"
+            "[Ticket#2026031210004410] Status tiket: Dalam Proses | Antrian: Helpdesk LPSE\n"
+            "Mohon tidak mengubah subjek email saat membalas.\n\n"
+            "12.03.2026 09:12 - Helpdesk LPSE Kota Batam wrote:\n> Penyedia gagal login.\n"
+        ),
+        "Mohon dikirimkan kode tender.",
+    ),
+    (
+        "aligned fields",
+        (
+            "Tiket sedang ditangani Tim Teknis.\n\n"
+            "Nomor tiket : 2026031210004410\nStatus      : open\nAntrian     : SPSE::Tim Teknis\n"
+            "Balas email ini untuk menambahkan informasi pada tiket.\n"
+        ),
+        "Tiket sedang ditangani Tim Teknis.",
+    ),
+    (
+        "English desk footer",
+        "The account was unlocked.\n\nTicket status: resolved\nPlease do not change the subject when replying.\n",
+        "The account was unlocked.",
+    ),
+    (
+        "a request just above the footer stays",
+        (
+            "Silakan balas email ini dengan melampirkan tangkapan layar.\n\n"
+            "Status tiket: pending reminder\n"
+        ),
+        "Silakan balas email ini dengan melampirkan tangkapan layar.",
+    ),
+    (
+        "a field alone, with no word of a ticket system, is the sender's own",
+        "Laporan sudah kami cek.\n\nStatus: selesai\n",
+        "Laporan sudah kami cek.\n\nStatus: selesai",
+    ),
+    (
+        "fields in the middle of the text are content",
+        (
+            "Tiket dinaikkan ke Level 2.\n\nStatus tiket: In Progress\nAntrian: SPSE::Level 2\n\n"
+            "Kami akan mengabari perkembangannya."
+        ),
+        ("Tiket dinaikkan ke Level 2.\n\nStatus tiket: In Progress\nAntrian: SPSE::Level 2\n\n"
+         "Kami akan mengabari perkembangannya."),
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "text", "expected"), OTRS_FOOTERS, ids=[c[0] for c in OTRS_FOOTERS])
+def test_ticket_system_footer_is_not_new_text(label: str, text: str, expected: str) -> None:
+    """A ticket system's trailing footer is dropped; content that merely looks like it stays."""
+    assert strip_reply(text) == expected
+
+
+FOOTER_LINES = ("Status tiket", "[Ticket#", "Antrian", "tidak mengubah subjek", "untuk menambahkan informasi",
+                "Status      :")
+
+
+@pytest.mark.parametrize("name", ["lkpp_replies_dev.yaml", "lkpp_replies_own.yaml"])
+def test_otrs_replies_in_the_data_lose_their_footer(name: str) -> None:
+    """Every OTRS reply of the labelled sets keeps its message and loses the desk's footer."""
+    items = yaml.safe_load((Path(__file__).resolve().parent / "data" / name).read_text(encoding="utf-8"))
+    otrs = [item for item in items if item["client"] == "otrs"]
+    assert len(otrs) >= 20
+    leaks = []
+    for item in otrs:
+        new = strip_reply(item["body"])
+        if not new.strip() or any(mark in line for line in new.splitlines()[-3:] for mark in FOOTER_LINES):
+            leaks.append((item["id"], new.splitlines()[-3:]))
+    assert not leaks
+
+
+# --- Outlook header blocks without To ------------------------------------------------------
+
+def test_outlook_block_without_to_is_cut() -> None:
+    """From, Sent with a time and Subject start the history even when To is left out (Bcc)."""
+    text = (
+        "Sudah kami reset, silakan dicoba.\n\n"
+        "From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\n"
+        "Sent: Monday, 2 November 2026 10:00\n"
+        "Subject: [LPSE-BTM #2026-00042] Eskalasi\n\n"
+        "#tutup\nPenyedia gagal login.\n"
+    )
+    assert strip_reply(text) == "Sudah kami reset, silakan dicoba."
+
+
+def test_indonesian_outlook_block_without_to_is_cut() -> None:
+    """The same in Indonesian: Dari, Dikirim (a time), Subjek."""
+    text = (
+        "Mohon dilengkapi NPWP.\n\n"
+        "Dari: Helpdesk LPSE Kota Batam\nDikirim: Senin, 02 November 2026 10.00\nSubjek: Eskalasi\n\n"
+        "Penyedia gagal unggah.\n"
+    )
+    assert strip_reply(text) == "Mohon dilengkapi NPWP."
+
+
+@pytest.mark.parametrize("text", [
+    # a memo with "Kepada:" above "Dari:", its date with a time
+    ("Kepada: Kepala LPSE\nDari: Pokja Pemilihan 3\nTanggal: 2 November 2026 pukul 10.00\n"
+     "Perihal: Permohonan akun\n\nMohon dibuatkan akun untuk anggota baru."),
+    # a memo without "Kepada:" and a date without a time
+    "Dari: Pokja Pemilihan 3\nTanggal: 2 November 2026\nPerihal: Permohonan akun\n\nMohon dibuatkan akun.",
+    # From and Subject only
+    "From: Budi\nSubject: Akun\n\nMohon dibuatkan akun.",
+])
+def test_memo_without_to_is_kept(text: str) -> None:
+    """Memos keep their header lines: no To, and either a To-like line above or no clock time."""
+    assert strip_reply(text) == text

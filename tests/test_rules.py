@@ -46,6 +46,9 @@ LKPP_REPLIES = [
     ("lkpp-need-info-en", "Could you send us the vendor's screenshot from 21 November?"),
     ("lkpp-need-info-en", "We need additional information about the vendor's account before we can proceed."),
     ("lkpp-need-info-question", "Kami belum dapat mereproduksi kendalanya. Penyedia menggunakan browser apa?"),
+    ("lkpp-need-info-relayed",
+     "Mohon dapat diteruskan kepada PPK yang bersangkutan agar mengirimkan scan SK pengangkatan dan KTP."),
+    ("lkpp-need-info-relayed", "Before we go on, please have the bidder send us a screenshot of the upload page."),
     ("lkpp-need-info-question", "We could not reproduce it. Which browser is the vendor using?"),
     ("lkpp-resolved-id",
      ("Yth. Bidang Layanan dan Dukungan,\nAkun penyedia tersebut sudah dapat digunakan kembali. Apabila masih\n"
@@ -85,6 +88,11 @@ LKPP_HOLDS = [
                               "tiket akan kami tutup secara otomatis.")),
     ("lkpp-hold-auto-close", "Reminder: this ticket will be closed automatically if we do not hear back."),
     ("lkpp-hold-office-closed", "Helpdesk LKPP tidak beroperasi pada cuti bersama; mohon menunggu hari kerja berikutnya."),
+    ("lkpp-hold-invitation", ("Kami mengundang perwakilan LPSE pada rapat koordinasi daring hari Kamis. Mohon konfirmasi "
+                              "nama peserta dari LPSE.")),
+    ("lkpp-hold-invitation", "You are invited to our coordination call on Friday; please confirm your attendance."),
+    ("lkpp-hold-several-cases", ("Terkait laporan Bapak/Ibu:\n1. Paket 10234501: sudah kami perbaiki.\n"
+                                 "2. Paket 10234519: mohon kirimkan screenshot dari sisi Pokja.")),
 ]
 
 
@@ -218,6 +226,21 @@ rules:
     rules = load_rules(tmp_path)
     assert rules.classify_lkpp(SUBJECT, text) is None
     assert rules.lkpp_verdict(SUBJECT, text) == Verdict("none", "unit-hold-survey", "body: 'survei kepuasan'")
+
+
+def test_where_text_reads_across_sentences(tmp_path: Path) -> None:
+    """A `where: text` pattern sees the body whole; a `body` pattern only one sentence at a time."""
+    write(tmp_path, "lkpp.yaml", r"""
+replace: true
+rules:
+  - {name: unit-in-one-sentence, value: status, pattern: 'Paket \d+:.*Paket \d+:'}
+  - {name: unit-in-the-text, value: none, where: text, pattern: 'Paket \d+:.*Paket \d+:'}
+""")
+    rules = load_rules(tmp_path)
+    two = rules.lkpp_verdict("", "Paket 101: sudah beres.\nPaket 102: sudah beres.")
+    assert two == Verdict("none", "unit-in-the-text", "text: 'Paket 101: sudah beres. Paket 102:'")
+    one = rules.lkpp_verdict("", "Paket 101: beres, Paket 102: beres")
+    assert one is not None and one.rule == "unit-in-one-sentence"
 
 
 def test_words_expand_inside_patterns_and_other_words(tmp_path: Path) -> None:

@@ -7,6 +7,12 @@ is dropped, even text written below it. A `#tutup` under someone else's quote mu
 never run. Bottom-posted or fully inline replies therefore give an empty result;
 callers still have the whole text.
 
+A ticket system's footer at the end of the new text ("Status tiket: pending reminder",
+"[Ticket#2026...] Status tiket: Selesai | Antrian: Helpdesk LPSE", "Mohon tidak mengubah
+subjek email") is dropped too: it speaks to whoever holds that ticket (the unit, for
+LKPP's OTRS), and relayed to a requester it would tell them to answer a desk they
+cannot reach.
+
 The checks are line based with bounded patterns, so a long or hostile body costs
 linear time.
 """
@@ -36,6 +42,7 @@ _VERB = re.compile(
 )
 _EMAIL = re.compile(r"[^\s<>()\"']{1,200}@[^\s<>()\"']{1,200}")
 _DIGIT = re.compile(r"\d")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
 _SIGNATURE = frozenset({"--", "__"})
 _UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
@@ -72,6 +79,31 @@ _DEVICE = re.compile(
     re.IGNORECASE,
 )
 _ANGLE_URL = re.compile(r"<[^<>]{0,500}>")
+
+# A ticket system's footer line: a field ("Status tiket: open", "Antrian : SPSE::Level 2",
+# "[Ticket#2026052810001012] Status tiket: Selesai | Antrian: Helpdesk LPSE") or an
+# instruction about answering the ticket ("Silakan balas email ini untuk menambahkan
+# informasi.", "Mohon tidak mengubah subjek email saat membalas.").
+_TICKET_FIELD = re.compile(
+    r"^\s*(?:\[ticket\s?#\s?\d{4,}\]\s*)?(?:status tiket|status|state|current status|ticket status|antrian|"
+    r"queue|nomor tiket(?: anda)?|no\.? tiket|ticket number|ticket id|ticket no\.?|prioritas|priority)"
+    r"\s*:\s*\S.{0,150}$",
+    re.IGNORECASE,
+)
+_TICKET_INSTRUCTION = re.compile(
+    r"(?:(?:silakan|silahkan|mohon|harap) )?(?:balas|membalas) email ini (?:untuk menambahkan (?:informasi|keterangan|"
+    r"catatan)|tanpa mengubah (?:subjek|subject|judul))\b.{0,100}"
+    r"|(?:mohon|harap) (?:untuk )?(?:tidak|jangan) (?:mengubah|mengganti) (?:subjek|subject|judul)\b.{0,80}"
+    r"|(?:please )?(?:reply to|respond to) this (?:e-?mail|message) to (?:add|update)\b.{0,100}"
+    r"|(?:please )?(?:do not|don't) (?:change|modify|edit|alter) the subject\b.{0,80}",
+    re.IGNORECASE,
+)
+# Words only a ticket system's footer has; a trailing "Status: ok" alone is kept.
+_TICKET_MARK = re.compile(
+    r"\[ticket\s?#|status tiket|ticket status|antrian|queue|subjek|subject|menambahkan informasi|add information",
+    re.IGNORECASE,
+)
+_FOOTER_SENTENCE_END = re.compile(r"(?<=[.!])\s+")
 
 _KEY = re.compile(r"^[ \t]*\*{0,2}([^\W\d_][^:\n]{0,24}?)[ \t]*\*{0,2}[ \t]*:")
 _FROM_KEYS = frozenset(
@@ -118,9 +150,41 @@ def strip_reply(text: str) -> str:
         kept.append(line)
     while kept and (_SEPARATOR_ONLY.match(kept[-1]) or _is_footer(kept[-1], strict=False)):
         kept.pop()
+    kept = _without_ticket_footer(kept)
+    while kept and _SEPARATOR_ONLY.match(kept[-1]):
+        kept.pop()
     while kept and not kept[0].strip():
         kept.pop(0)
     return "\n".join(kept).rstrip()
+
+
+def _without_ticket_footer(lines: list[str]) -> list[str]:
+    """The lines without a ticket system's footer at their end (see the module docstring).
+
+    The trailing run of footer lines (blank lines between them allowed) goes only when
+    one of them carries a ticket system's own words, so a reply that merely ends with
+    "Status: selesai" keeps it.
+    """
+    start = len(lines)
+    marked = False
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if not line.strip():
+            continue
+        if not _is_ticket_footer_line(line):
+            break
+        start = i
+        marked = marked or bool(_TICKET_MARK.search(line))
+    return lines[:start] if marked else lines
+
+
+def _is_ticket_footer_line(line: str) -> bool:
+    if len(line) > 300:
+        return False
+    if _TICKET_FIELD.match(line):
+        return True
+    parts = [p for p in _FOOTER_SENTENCE_END.split(line.strip()) if p]
+    return bool(parts) and all(_TICKET_INSTRUCTION.fullmatch(p) for p in parts)
 
 
 def _first_cut(lines: list[str]) -> int:
@@ -193,8 +257,10 @@ def _header_block_start(lines: list[str], i: int) -> int | None:
     """Start of an Outlook-style header block ("From:", then "Sent:"/"To:"/...) at i.
 
     After the From line we need a To-like field and a Sent- or Subject-like field, so a
-    memo that lists "Kepada:" before "Dari:" is not mistaken for one. Header-like lines
-    right above the From line ("Message du : ...") belong to the block.
+    memo that lists "Kepada:" before "Dari:" is not mistaken for one. Without a To field
+    (Outlook leaves it out for Bcc-only mail) a Sent field with a clock time and a Subject
+    field will do, unless a To-like field sits above the From line, as in a memo.
+    Header-like lines right above the From line ("Message du : ...") belong to the block.
     """
     if _key(lines[i]) not in _FROM_KEYS:
         return None
@@ -206,6 +272,8 @@ def _header_block_start(lines: list[str], i: int) -> int | None:
         key = _key(line)
         if key in _SENT_KEYS:
             kinds.add("sent")
+            if _CLOCK.search(line.split(":", 1)[1]):
+                kinds.add("sent at a time")
         elif key in _TO_KEYS:
             kinds.add("to")
         elif key in _SUBJECT_KEYS:
@@ -214,7 +282,9 @@ def _header_block_start(lines: list[str], i: int) -> int | None:
             loose += 1
             if loose > 2:
                 break
-    if "to" not in kinds or not kinds & {"sent", "subject"}:
+    above = [lines[j] for j in range(max(0, i - 3), i)]
+    without_to = {"sent at a time", "subject"} <= kinds and not any(_key(line) in _TO_KEYS for line in above)
+    if not (("to" in kinds and kinds & {"sent", "subject"}) or without_to):
         return None
     start = i
     while start > 0 and start > i - 3 and lines[start - 1].strip() and _key(lines[start - 1]):

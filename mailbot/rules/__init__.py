@@ -24,8 +24,10 @@ repeating fifty alternatives; an operator's word list of the same name replaces 
 shipped one everywhere it is used. LKPP replies are read sentence by sentence: a rule's
 `pattern` must be found inside one sentence, and its `unless_sentence` patterns drop a
 sentence as evidence (a question, a conditional "apabila masih terdapat kendala ...",
-a hedge), while `unless` still vetoes the rule for the whole text. An LKPP rule with
-the value `none` holds a reply for staff (SPEC E17) whatever later rules would say.
+a hedge), while `unless` still vetoes the rule for the whole text. A rule `where: text`
+reads the body as one text instead, for what only several sentences show (a reply that
+answers several cases item by item). An LKPP rule with the value `none` holds a reply
+for staff (SPEC E17) whatever later rules would say.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ CLOSING_VALUES = ("confirm", "reject")
 # and a crafted megabyte of text must not make every rule scan it (SPEC section 9).
 MAX_TEXT = 20_000
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_PLACES = ("subject", "body", "any")
+_PLACES = ("subject", "body", "any", "text")
 # libyaml's safe loader when PyYAML was built with it: the rules are read at every start,
 # and the pure-Python loader takes a tenth of a second over lkpp.yaml alone.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -153,10 +155,11 @@ class Verdict:
 class Rule:
     """One named rule: matches when a `pattern` is found and no `unless` is, in `where`.
 
-    `where` is `subject`, `body` or `any` (both), or `line` for the closing rules,
-    which read only the first line of a reply. Texts are expected `flatten`ed. Given
-    the body's `sentences`, a pattern must be found within one sentence of the body,
-    and a sentence in which an `unless_sentence` pattern is found does not count.
+    `where` is `subject`, `body` or `any` (both), `text` (the body as one text, never
+    cut into sentences), or `line` for the closing rules, which read only the first
+    line of a reply. Texts are expected `flatten`ed. Given the body's `sentences`, a
+    `body` pattern must be found within one sentence of the body, and a sentence in
+    which an `unless_sentence` pattern is found does not count.
     """
 
     name: str
@@ -199,7 +202,7 @@ class Rule:
             return (("subject", subject),)
         if self.where == "any":
             return (("subject", subject), ("body", body))
-        return ((self.where, body),)
+        return ((self.where, body),)  # body, text (the body, whole) or line
 
 
 @dataclass(frozen=True)
