@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ SUBJECT = "RE: [LPSE-BTM #2026-00042] Eskalasi: Tidak bisa upload penawaran"
 
 @pytest.fixture(scope="module")
 def rules() -> Rules:
-    return load_rules()
+    """The rules alone: these tests are about their patterns (the second opinion has its own)."""
+    return replace(load_rules(), second_opinion=None)
 
 
 # --- LKPP replies ------------------------------------------------------------------------
@@ -208,7 +210,8 @@ rules:
   - {name: unit-fixed, value: resolved, pattern: 'sudah beres', unless: ['sebagian']}
   - {name: unit-progress, value: status, pattern: 'sebagian'}
 """)
-    verdict = load_rules(tmp_path).classify_lkpp("", "Sudah beres. Yang sebagian lagi menyusul.")
+    verdict = replace(load_rules(tmp_path), second_opinion=None).classify_lkpp(
+        "", "Sudah beres. Yang sebagian lagi menyusul.")
     assert verdict is not None and verdict.rule == "unit-progress"
 
 
@@ -236,7 +239,7 @@ rules:
   - {name: unit-in-one-sentence, value: status, pattern: 'Paket \d+:.*Paket \d+:'}
   - {name: unit-in-the-text, value: none, where: text, pattern: 'Paket \d+:.*Paket \d+:'}
 """)
-    rules = load_rules(tmp_path)
+    rules = replace(load_rules(tmp_path), second_opinion=None)
     two = rules.lkpp_verdict("", "Paket 101: sudah beres.\nPaket 102: sudah beres.")
     assert two == Verdict("none", "unit-in-the-text", "text: 'Paket 101: sudah beres. Paket 102:'")
     one = rules.lkpp_verdict("", "Paket 101: beres, Paket 102: beres")
@@ -636,3 +639,38 @@ def test_deadline_fields_are_the_spec_timers() -> None:
     """Deadlines carry exactly the timers of SPEC section 6."""
     assert DEADLINE_FIELDS == ("first_response", "lkpp_status", "lkpp_progress", "awaiting_info_remind",
                                "awaiting_info_close", "confirm_close", "resolution")
+
+
+# --- the second opinion on replies that go on to a requester ----------------------------
+
+
+def test_the_second_opinion_holds_a_verdict_it_does_not_share(tmp_path: Path) -> None:
+    """need_info/resolved/status stand only when the trained model reads the same; else staff decide."""
+    from mailbot.rules.bayes import Bayes
+
+    text = "Mohon kirimkan screenshot pesan error."
+    agreeing = Bayes.train([("mohon kirimkan screenshot", "need_info"), ("terima kasih", "none")] * 3)
+    (tmp_path / "lkpp_model.json").write_text(agreeing.dump())
+    verdict = load_rules(tmp_path).lkpp_verdict("", text)
+    assert verdict is not None and verdict.value == "need_info" and verdict.rule != "lkpp-second-opinion"
+    disagreeing = Bayes.train([("terima kasih", "none")] * 3)  # reads everything as "none"
+    (tmp_path / "lkpp_model.json").write_text(disagreeing.dump())
+    held = load_rules(tmp_path).lkpp_verdict("", text)
+    assert held is not None and (held.value, held.rule) == ("none", "lkpp-second-opinion")
+    assert load_rules(tmp_path).classify_lkpp("", text) is None
+
+
+def test_a_broken_model_file_stops_start_up_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "lkpp_model.json").write_text("{not json")
+    with pytest.raises(ConfigError, match="lkpp_model.json"):
+        load_rules(tmp_path)
+
+
+def test_returned_needs_no_second_opinion(tmp_path: Path) -> None:
+    """A return goes to staff only, so the rules' verdict stands whatever the model reads."""
+    from mailbot.rules.bayes import Bayes
+
+    model = Bayes.train([("terima kasih", "none")] * 3)
+    (tmp_path / "lkpp_model.json").write_text(model.dump())
+    verdict = load_rules(tmp_path).classify_lkpp("", "Permasalahan tersebut merupakan kewenangan LPSE.")
+    assert verdict is not None and verdict.value == "returned"

@@ -41,6 +41,7 @@ from typing import Any
 import yaml
 
 from mailbot.errors import ConfigError
+from mailbot.rules.bayes import Bayes
 
 __all__ = [
     "CATEGORIES",
@@ -234,6 +235,7 @@ class Rules:
     priority: tuple[Rule, ...]
     priority_default: str
     deadline_table: tuple[tuple[str, Deadlines], ...]
+    second_opinion: Bayes | None = None  # must agree before a reply goes on to a requester
 
     def classify_lkpp(self, subject: str, text: str) -> Verdict | None:
         """need_info | resolved | returned | status for a reply of Helpdesk LKPP, or None.
@@ -244,8 +246,19 @@ class Rules:
         return None if verdict is None or verdict.value == LKPP_HOLD else verdict
 
     def lkpp_verdict(self, subject: str, text: str) -> Verdict | None:
-        """The first LKPP rule's verdict, a hold (`none`) included, for logs and the bench."""
-        return _first(self.lkpp, flatten(subject), flatten(text), sentences(text))
+        """The first LKPP rule's verdict, a hold (`none`) included, for logs and the bench.
+
+        A verdict that would send mail to the requester (need_info, resolved, status)
+        stands only when the second opinion (`bayes`) reads the same; else it is held.
+        """
+        verdict = _first(self.lkpp, flatten(subject), flatten(text), sentences(text))
+        if verdict is None or verdict.value not in TO_REQUESTER or self.second_opinion is None:
+            return verdict
+        reading = self.second_opinion.read(text)
+        if reading == verdict.value:
+            return verdict
+        return Verdict(LKPP_HOLD, "lkpp-second-opinion",
+                       f"the rules read {verdict.value} ({verdict.rule}), the trained model {reading}: staff decide")
 
     def is_confirmation(self, first_line: str) -> tuple[bool, int | None]:
         """SPEC E4: does this first line confirm closing, and with which rating 1-5?
@@ -360,6 +373,20 @@ class _Placed:
 _Item = Rule | _Drop | _Placed
 
 
+TO_REQUESTER = ("need_info", "resolved", "status")  # LKPP classes whose reply goes on to the requester
+MODEL_FILE = "lkpp_model.json"
+
+
+def _second_opinion(rules_dir: Path | None) -> Bayes | None:
+    """The operator's trained model if `rules_dir` has one, else the shipped one."""
+    path = rules_dir / MODEL_FILE if rules_dir is not None and (rules_dir / MODEL_FILE).is_file() \
+        else DEFAULTS_DIR / MODEL_FILE
+    try:
+        return Bayes.load(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{path}: not a model file: {exc}") from None
+
+
 def load_rules(rules_dir: Path | None = None) -> Rules:
     """The shipped rules, extended or overridden by the operator's `rules_dir`."""
     operator = _operator_files(rules_dir) if rules_dir is not None else {}
@@ -395,6 +422,7 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
         priority=tuple(tables["priority"]["rules"]),
         priority_default=defaults["priority"],
         deadline_table=_load_deadlines(operator.get("deadlines")),
+        second_opinion=_second_opinion(rules_dir),
     )
 
 
