@@ -27,6 +27,7 @@ from mailbot.config import load_config
 from mailbot.core.settings import Config
 from mailbot.errors import ConfigError, LoginRefusedError, MailbotError, UnreachableError
 from mailbot.io import imap, logs, smtp
+from mailbot.io.words import words
 from mailbot.reports.model import Month
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
@@ -289,10 +290,12 @@ def _overdue(cfg: Config, args: argparse.Namespace) -> int:
     boxes = [cfg.mailbox(args.mailbox)] if args.mailbox else list(cfg.mailboxes)
     found = [(ticket, item) for box in boxes for ticket, item in app.overdue(box, now)
              if not args.state or ticket.state == args.state]
+    said = words(cfg.language, cfg.templates_dir)
     if args.json:
-        print(json.dumps(views.overdue_json(found, cfg.timezone), ensure_ascii=False, indent=2))
+        print(json.dumps(views.overdue_json(found, cfg.timezone, said, app.calendar.day_length), ensure_ascii=False,
+                         indent=2))
         return EX_OK
-    for line in views.overdue_list(found, cfg.timezone, _width()):
+    for line in views.overdue_list(found, cfg.timezone, said, app.calendar.day_length, _width()):
         print(line)
     return EX_OK
 

@@ -15,6 +15,7 @@ always resolve against the config file's folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import ipaddress
 import os
@@ -330,36 +331,47 @@ def _calendar(data: Any) -> CalendarConfig:
     key = "calendar"
     data = _expect_mapping(data, key)
     _check_keys(data, {"workdays", "hours", "country_holidays", "holiday_categories", "extra_holidays"}, key)
+    categories = data.get("holiday_categories", list(CalendarConfig.holiday_categories))
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise ConfigError(f"{key}.holiday_categories: expected a list of names")
+    country = data.get("country_holidays", "ID")
+    if country is not None and not isinstance(country, str):
+        raise ConfigError(f"{key}.country_holidays: expected a country code such as ID")
+    return CalendarConfig(_workdays(data, key), _hours(data, key), country, tuple(categories),
+                          _extra_holidays(data, key))
+
+
+def _workdays(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     workdays = data.get("workdays", list(CalendarConfig.workdays))
     if not isinstance(workdays, list) or not workdays:
         raise ConfigError(f"{key}.workdays: expected a non-empty list of mon..sun")
     for i, day in enumerate(workdays):
         if day not in WEEKDAYS:
             raise ConfigError(f"{key}.workdays[{i}]: {day!r} is not one of {', '.join(WEEKDAYS)}")
-    hours = _str(data, "hours", key, CalendarConfig.hours)
+    return tuple(workdays)
+
+
+def _hours(data: Mapping[str, Any], key: str) -> str:
+    hours: str = _str(data, "hours", key, CalendarConfig.hours)
     match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", hours)
     if not match or not (0 <= int(match[1]) < 24 and 0 <= int(match[3]) <= 24 and int(match[2]) < 60 and int(match[4]) < 60):
         raise ConfigError(f"{key}.hours: {hours!r} is not HH:MM-HH:MM")
     if (int(match[1]), int(match[2])) >= (int(match[3]), int(match[4])):
         raise ConfigError(f"{key}.hours: {hours!r} closes before it opens")
-    categories = data.get("holiday_categories", list(CalendarConfig.holiday_categories))
-    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
-        raise ConfigError(f"{key}.holiday_categories: expected a list of names")
+    return hours
+
+
+def _extra_holidays(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     extra = data.get("extra_holidays") or []
     if not isinstance(extra, list):
         raise ConfigError(f"{key}.extra_holidays: expected a list of YYYY-MM-DD dates")
-    import datetime as dt
-
-    extra_iso = []
+    days = []
     for i, day in enumerate(extra):
         try:
-            extra_iso.append(day.isoformat() if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)).isoformat())
+            days.append(day.isoformat() if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)).isoformat())
         except ValueError:
             raise ConfigError(f"{key}.extra_holidays[{i}]: {day!r} is not a YYYY-MM-DD date") from None
-    country = data.get("country_holidays", "ID")
-    if country is not None and not isinstance(country, str):
-        raise ConfigError(f"{key}.country_holidays: expected a country code such as ID")
-    return CalendarConfig(tuple(workdays), hours, country, tuple(categories), tuple(extra_iso))
+    return tuple(days)
 
 
 TOP_KEYS = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -88,7 +88,7 @@ class App:
         today = now.astimezone(self.cfg.timezone).date().isoformat()
         try:
             if self.store.meta(key) != today:
-                self._system_alert(box, now, reason, [], key, today)
+                self._system_alert(box, now, {"alert": "problem", "reason": reason}, [], key, today)
         except Exception:
             self.log.exception("alert_failed", mailbox=box.name, cause=cause)
 
@@ -113,19 +113,19 @@ class App:
         alerts = 0
         since = self.failing_since.get(f"imap:{box.name}")
         if since and now - since >= limit and self.store.meta(f"alerted:imap:{box.name}") != ts(since):
-            reason = f"Kotak surat tidak dapat dibaca sejak {since.astimezone(self.cfg.timezone):%Y-%m-%d %H:%M}."
-            alerts += self._system_alert(box, now, reason, [], f"alerted:imap:{box.name}", ts(since))
+            alert: dict[str, object] = {"alert": "mailbox_unreadable", "since": self.local(since)}
+            alerts += self._system_alert(box, now, alert, [], f"alerted:imap:{box.name}", ts(since))
         since = self.failing_since.get(f"smtp:{box.name}")
         if since and now - since >= limit:
             self.log.error("outbox_unsendable", mailbox=box.name, since=since.isoformat())
             notify(f"STATUS=outbox of {box.name} unsendable since {since.isoformat()}")
         last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
-        fresh = [r for r in self.store.quarantined(box.name) if r["id"] > last]
+        fresh = self.store.quarantined(box.name, after=last)
         if fresh:
-            items = [f"{r['at'][:16]} {r['message_id']}: {r['reason']}" for r in fresh[:20]]
-            reason = f"{len(fresh)} pesan masuk ke folder {box.imap.quarantine_folder}."
-            alerts += self._system_alert(box, now, reason, items, f"alerted:quarantine:{box.name}",
-                                         str(max(r["id"] for r in fresh)))
+            items = [f"{self.local(q.at)} {q.message_id}: {q.reason}" for q in fresh[:20]]
+            alert = {"alert": "quarantined", "count": len(fresh), "folder": box.imap.quarantine_folder}
+            alerts += self._system_alert(box, now, alert, items, f"alerted:quarantine:{box.name}",
+                                         str(max(q.id for q in fresh)))
         return alerts
 
     def _storage_failed(self, box: MailboxConfig, exc: BaseException, notify: Callable[[str], None]) -> None:
@@ -140,17 +140,20 @@ class App:
         self.log.error("storage_unavailable", mailbox=box.name, error=str(exc), since=since.isoformat())
         notify(f"STATUS=storage failing for {box.name} since {since.isoformat()}: {exc}"[:400])
         if now - since >= timedelta(minutes=self.cfg.alert_after_minutes) and key not in self.alerted_outages:
-            reason = (f"mailbot tidak dapat menyimpan data sejak {since.astimezone(self.cfg.timezone):%Y-%m-%d %H:%M} "
-                      f"({exc}). Email tetap menunggu di INBOX dan akan diproses setelah masalah diatasi.")
-            if self.direct_alert(box, reason):
+            alert: dict[str, object] = {"alert": "storage_failing", "since": self.local(since), "error": str(exc)}
+            if self.direct_alert(box, alert):
                 self.alerted_outages.add(key)
 
-    def direct_alert(self, box: MailboxConfig, reason: str) -> bool:
+    def local(self, moment: datetime) -> str:
+        """A moment as the unit's staff read it: local date and time."""
+        return moment.astimezone(self.cfg.timezone).strftime("%Y-%m-%d %H:%M")
+
+    def direct_alert(self, box: MailboxConfig, alert: Mapping[str, object]) -> bool:
         """A system alert sent straight through SMTP, without the outbox (which may be down)."""
         now = self.clock()
         try:
             row = self.mailer.detached(box, Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED,
-                                                 context={"reason": reason, "items": []}), now)
+                                                 context={"reason": "", "items": [], **alert}), now)
             results: list[smtp.Delivery] = []
             smtp.deliver(box.smtp, iter([row]), results.append, timeout=box.smtp.timeout)
         except Exception:
@@ -160,14 +163,14 @@ class App:
         self.log.warning("coordinators_alerted_directly", mailbox=box.name, delivered=ok)
         return ok
 
-    def _system_alert(self, box: MailboxConfig, now: datetime, reason: str, items: list[str], key: str,
-                      value: str) -> int:
+    def _system_alert(self, box: MailboxConfig, now: datetime, alert: Mapping[str, object], items: list[str],
+                      key: str, value: str) -> int:
         with self.store.unit_of_work():
             send = Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED,
-                        context={"reason": reason, "items": items})
+                        context={"reason": "", "items": items, **alert})
             self.mailer.enqueue(box, send, None, None, now)
             self.store.set_meta(key, value)
-        self.log.warning("coordinators_alerted", mailbox=box.name, reason=reason)
+        self.log.warning("coordinators_alerted", mailbox=box.name, alert=alert.get("alert"))
         return 1
 
     # --- mailbox passes -----------------------------------------------------------------

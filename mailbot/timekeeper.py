@@ -17,21 +17,26 @@ from typing import Any
 
 import structlog
 
-from mailbot.core.deadlines import Overdue, digest_context, digest_due, find_overdue, fire, plan
-from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, Ticket, Timer, TimerKind
+from mailbot.core.deadlines import Overdue, digest_context, digest_due, find_overdue, fire
+from mailbot.core.lifecycle import Decision
+from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
+from mailbot.core.plan import plan
+from mailbot.core.retry import backoff
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
+from mailbot.io import lookup
 from mailbot.io.compose import Notifier
-from mailbot.io.store import Store, parse_ts
+from mailbot.io.store import Store
+from mailbot.io.words import Words, words
 from mailbot.reports.monthly import send_monthly_summary
 from mailbot.rules import Rules
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # not a timer's fault: the sweep stops for the caller
 
 
-def backoff(failures: int) -> timedelta:
+def retry_after(failures: int) -> timedelta:
     """A failed timer is tried again after 5 min, 10 min, ... at most every 6 hours."""
-    return min(timedelta(minutes=5) * (2 ** min(failures, 10)), timedelta(hours=6))
+    return backoff(failures, timedelta(minutes=5), timedelta(hours=6))
 
 
 class Timekeeper:
@@ -46,17 +51,6 @@ class Timekeeper:
         self.calendar = calendar
         self.clock = clock
         self.log = log
-
-    def plan_timers(self, old: Ticket | None, new: Ticket, lkpp_message: bool, now: datetime) -> None:
-        """Start and stop the SLA timers a ticket change implies (SPEC section 6)."""
-        assert new.id is not None
-        active = {row["kind"] for row in self.store.active_timers(new.id)}
-        timer_plan = plan(old, new, lkpp_message, now, self.calendar, self.rules.deadlines(new.priority),
-                          active={TimerKind(k) for k in active})
-        for kind in timer_plan.clear:
-            self.store.clear_timer(new.id, str(kind))
-        for timer in timer_plan.set:
-            self.store.set_timer(new.mailbox, new.id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
 
     def sweep(self) -> dict[str, int]:
         """Fire every due timer once, then the daily digest and the monthly summary when due
@@ -76,7 +70,7 @@ class Timekeeper:
                 except STORAGE_ERRORS:
                     raise
                 except Exception as exc:
-                    self.log.exception("timer_failed", mailbox=box.name, timer=row["kind"], ticket_id=row["ticket_id"])
+                    self.log.exception("timer_failed", mailbox=box.name, timer=str(row.kind), ticket_id=row.ticket_id)
                     self.timer_failed(box, row, now, exc)
             try:
                 digests += self.send_digest(box, now)
@@ -85,34 +79,33 @@ class Timekeeper:
             except Exception as exc:
                 self.log.exception("digest_failed", mailbox=box.name)
                 self.alert_once(box, now, f"alerted:digest:{box.name}", now.astimezone(self.calendar.tz).date().isoformat(),
-                                f"Ringkasan harian tidak dapat dibuat: {type(exc).__name__}: {exc}")
+                                {"alert": "digest_failed", "error": f"{type(exc).__name__}: {exc}"})
             reports += send_monthly_summary(self, box, now)
         return {"timers": fired, "digests": digests, "reports": reports}
 
-    def timer_failed(self, box: MailboxConfig, row: dict[str, Any], now: datetime, exc: Exception) -> None:
+    def timer_failed(self, box: MailboxConfig, row: StoredTimer, now: datetime, exc: Exception) -> None:
         """Mark the timer failed with its reason and try it again later; alert once a day per cause."""
         reason = f"{type(exc).__name__}: {exc}"[:500]
-        retry = now + backoff(row.get("failures") or 0)
+        retry = now + retry_after(row.failures)
         with self.store.unit_of_work():
-            self.store.timer_failed(row["id"], reason, retry)
-            ticket = self.store.ticket_by_id(row["ticket_id"])
+            self.store.timer_failed(row.id, reason, retry)
+            ticket = self.store.ticket_by_id(row.ticket_id)
             number = ticket.number if ticket else "?"
-            self.store.add_event(box.name, row["ticket_id"], now, "mailbot", "timer_failed", timer=row["kind"],
+            self.store.add_event(box.name, row.ticket_id, now, "mailbot", "timer_failed", timer=str(row.kind),
                                  reason=reason, retry_at=retry.isoformat())
         # Once a day per cause: the same broken template fails every timer that uses it.
         cause = hashlib.sha256(reason.encode()).hexdigest()[:16]
         self.alert_once(box, now, f"alerted:timer:{box.name}:{cause}", now.astimezone(self.calendar.tz).date().isoformat(),
-                        f"Tenggat {row['kind']} tiket {number} gagal diproses: {reason}. "
-                        f"mailbot mencobanya lagi secara berkala; mohon periksa template/aturan operator.")
+                        {"alert": "timer_failed", "timer": str(row.kind), "ticket": number, "error": reason})
 
-    def alert_once(self, box: MailboxConfig, now: datetime, key: str, value: str, reason: str) -> None:
-        """A system alert to the coordinators unless `key` already holds `value`."""
+    def alert_once(self, box: MailboxConfig, now: datetime, key: str, value: str, alert: dict[str, Any]) -> None:
+        """A system alert to the coordinators unless `key` already holds `value`; `alert` names it and its facts."""
         try:
             if self.store.meta(key) == value:
                 return
             with self.store.unit_of_work():
                 send = Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED,
-                            context={"reason": reason, "items": []})
+                            context={"reason": "", "items": [], **alert})
                 self.mailer.enqueue(box, send, None, None, now)
                 self.store.set_meta(key, value)
         except STORAGE_ERRORS:
@@ -120,32 +113,32 @@ class Timekeeper:
         except Exception:
             self.log.exception("alert_failed", mailbox=box.name, key=key)
 
-    def fire_timer(self, box: MailboxConfig, row: dict[str, Any], now: datetime) -> int:
-        """One due timer in one transaction: its mail, its history, its next due time."""
-        ticket = self.store.ticket_by_id(row["ticket_id"])
-        timer = Timer(TimerKind(row["kind"]), parse_ts(row["started_at"]), parse_ts(row["due_at"]),  # type: ignore[arg-type]
-                      row["step"])
+    def fire_timer(self, box: MailboxConfig, row: StoredTimer, now: datetime) -> int:
+        """One due timer through decide, plan and commit, in one transaction: its mail, its
+        history, its next due time (the timer's decision is `deadlines.fire`)."""
+        ticket, timer = self.store.ticket_by_id(row.ticket_id), row.timer
         with self.store.unit_of_work():
-            if ticket is None:
-                self.store.advance_timer(row["id"], row["step"] + 1, None)
+            if ticket is None or ticket.id is None:
+                self.store.advance_timer(row.id, timer.step + 1, None)
                 return 0
-            deadlines = self.rules.deadlines(ticket.priority)
-            firing = fire(timer, ticket, now, self.calendar, deadlines)
-            current = ticket
+            firing = fire(timer, ticket, now, self.calendar, self.rules.deadlines(ticket.priority))
+            current = replace(ticket, state=State.CLOSED, closed_at=now, updated_at=now) if firing.close else ticket
+            decision = Decision(current, events=firing.events, sends=firing.sends, label=f"timer_{timer.kind}")
+            setup = self.mailer.setups[box.name]
+            planned = plan(decision, ticket, None, lookup.history(self.store, box, self.cfg, decision, None, None, now),
+                           setup, now)
             if firing.close:
-                current = replace(ticket, state=State.CLOSED, closed_at=now, updated_at=now)
                 self.store.update_ticket(current)
             for event in firing.events:
                 self.store.add_event(box.name, ticket.id, now, event.actor, event.kind, **dict(event.detail))
-            for send in firing.sends:
-                self.mailer.enqueue(box, send, current, None, now)
-            self.store.advance_timer(row["id"], row["step"] + 1, firing.next_due)
+            self.mailer.composer.queue(setup, planned, current, None, now)
+            self.store.advance_timer(row.id, timer.step + 1, firing.next_due)
             if firing.follow is not None:
                 f = firing.follow
-                self.store.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)  # type: ignore[arg-type]
-            if firing.close:
-                self.plan_timers(ticket, current, False, now)
-        self.log.info("timer_fired", mailbox=box.name, ticket=ticket.number, timer=row["kind"], step=row["step"],
+                self.store.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)
+            if firing.close and planned.timers is not None:
+                self.store.apply_timers(box.name, ticket.id, planned.timers)
+        self.log.info("timer_fired", mailbox=box.name, ticket=ticket.number, timer=str(timer.kind), step=timer.step,
                       sent=[s.kind for s in firing.sends])
         return 1 if firing.sends or firing.close else 0
 
@@ -155,11 +148,9 @@ class Timekeeper:
         for ticket in self.store.tickets(box.name):
             if ticket.state is State.CLOSED or ticket.id is None:
                 continue
-            timers = [Timer(TimerKind(r["kind"]), parse_ts(r["started_at"]), parse_ts(r["due_at"]), r["step"])  # type: ignore[arg-type]
-                      for r in self.store.active_timers(ticket.id)]
+            timers = [t.timer for t in self.store.active_timers(ticket.id)]
             deadlines = self.rules.deadlines(ticket.priority)
-            found += [(ticket, o) for o in find_overdue(ticket, timers, now, self.calendar, deadlines,
-                                                        ticket.language)]
+            found += [(ticket, o) for o in find_overdue(ticket, timers, now, self.calendar, deadlines)]
         return found
 
     def send_digest(self, box: MailboxConfig, now: datetime) -> int:
@@ -169,10 +160,18 @@ class Timekeeper:
             return 0
         overdue = [o for _, o in self.overdue(box, now)]
         tickets = [t for t in self.store.tickets(box.name)]
-        context = digest_context(tickets, overdue, now, self.calendar, self.cfg.language)
+        context = worded_digest(digest_context(tickets, overdue, now, self.calendar),
+                                words(self.cfg.language, self.cfg.templates_dir), self.calendar)
         with self.store.unit_of_work():
             send = Send("digest", Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context)
             self.mailer.enqueue(box, send, None, None, now)
             self.store.set_meta(key, now.astimezone(self.calendar.tz).date().isoformat())
             self.store.add_event(box.name, None, now, "mailbot", "digest_queued", overdue=len(overdue))
         return 1
+
+
+def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> dict[str, Any]:
+    """The digest's codes and amounts in the unit's words: the day, how long each waits, and why."""
+    rows = [{**row, "waited": said.waited(row["waited"], cal.day_length),
+             "reason": said.overdue(TimerKind(row["kind"]), row["span"])} for row in context["tickets"]]
+    return {**context, "day": said.day(context["date"]), "date": context["date"].isoformat(), "tickets": rows}

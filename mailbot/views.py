@@ -15,7 +15,7 @@ import json
 import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from mailbot.core.deadlines import Overdue
 from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
+from mailbot.io.words import Words
 
 STATE_WIDTH = 13  # "awaiting_info"
 TIME_WIDTH = 16  # "2026-03-19 10:00"
@@ -96,8 +97,9 @@ def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:
     }
 
 
-def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, width: int = MIN_WIDTH) -> list[str]:
-    """One line per breach, the reason indented below it (it is a sentence)."""
+def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, said: Words, day_length: timedelta,
+                 width: int = MIN_WIDTH) -> list[str]:
+    """One line per breach, the reason indented below it (it is a sentence), in the unit's words."""
     width = max(width, MIN_WIDTH)
     items = list(found)
     number_w = max([6, *(len(item.number) for _t, item in items)])
@@ -108,17 +110,21 @@ def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, width: int
     rest = width - (number_w + STATE_WIDTH + 15 + TIME_WIDTH + 11 + 5)
     for _ticket, item in items:
         lines.append(f"{item.number:<{number_w}} {item.state:<{STATE_WIDTH}} {fit(item.kind, 15):<15} "
-                     f"{when(item.due_at, tz):<{TIME_WIDTH}} {fit(item.on_whom, 11):<11} {fit(item.waited, rest)}")
-        if item.reason:
-            lines += textwrap.wrap(item.reason, width - 4, initial_indent="    ", subsequent_indent="    ")
+                     f"{when(item.due_at, tz):<{TIME_WIDTH}} {fit(item.on_whom, 11):<11} "
+                     f"{fit(said.waited(item.waited, day_length), rest)}")
+        lines += textwrap.wrap(said.overdue(item.kind, item.span), width - 4, initial_indent="    ",
+                               subsequent_indent="    ")
     lines.append(f"{len(items)} overdue")
     return lines
 
 
-def overdue_json(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo) -> list[dict[str, Any]]:
+def overdue_json(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, said: Words,
+                 day_length: timedelta) -> list[dict[str, Any]]:
     return [{"number": item.number, "mailbox": ticket.mailbox, "state": item.state, "subject": item.subject,
-             "timer": str(item.kind), "due_at": iso(item.due_at, tz), "waited": item.waited,
-             "on_whom": item.on_whom, "reason": item.reason or None} for ticket, item in found]
+             "timer": str(item.kind), "due_at": iso(item.due_at, tz),
+             "waited_minutes": round(item.waited / timedelta(minutes=1)),
+             "waited": said.waited(item.waited, day_length), "on_whom": item.on_whom,
+             "reason": said.overdue(item.kind, item.span)} for ticket, item in found]
 
 
 # --- one ticket -------------------------------------------------------------------------
@@ -163,19 +169,30 @@ def ticket_detail(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages:
                   tz: tzinfo, *, full: bool = False, width: int = MIN_WIDTH,
                   archive_dir: Path | None = None) -> list[str]:
     width = max(width, MIN_WIDTH)
+    return [*_header(ticket, tz, width), "", f"History (times {zone_name(tz)}):", *_history(events, tz, width),
+            "", f"Messages ({'whole texts' if full else 'new text only; --full adds quoted history'}):",
+            *_messages(messages, tz, width, full, archive_dir)]
+
+
+def _header(ticket: Ticket, tz: tzinfo, width: int) -> list[str]:
     zone = zone_name(tz)
     requester = f"{ticket.requester.name} <{ticket.requester.addr}>" if ticket.requester.name else ticket.requester.addr
-    lines = [
+    form = ticket.contact
+    return [
         fit(f"Ticket {ticket.number} ({ticket.mailbox}): {ticket.subject}", width),
         fit(f"  state: {ticket.state}   category: {ticket.category or '-'}   priority: {ticket.priority or '-'}"
             f"   rating: {ticket.rating or '-'}", width),
         fit(f"  requester: {requester}", width),
+        fit(f"  form: name {form.name or '-'}; agency/company {form.organisation or '-'}; "
+            f"address {form.address or '-'}; phone {form.phone or '-'}", width),
         fit(f"  assignee: {ticket.assignee or '-'}   LKPP ticket: {ticket.lkpp_ticket or '-'}", width),
         fit(f"  created {when(ticket.created_at, tz)} {zone}   first response {when(ticket.first_response_at, tz)}"
             f"   closed {when(ticket.closed_at, tz)}", width),
-        "",
-        f"History (times {zone}):",
     ]
+
+
+def _history(events: Sequence[Mapping[str, Any]], tz: tzinfo, width: int) -> list[str]:
+    lines: list[str] = []
     actor_w = 26
     for event in events:
         head = f"  {when(event['at'], tz)}  {fit(event['actor'], actor_w):<{actor_w}} {event['kind']}"
@@ -186,7 +203,12 @@ def ticket_detail(ticket: Ticket, events: Sequence[Mapping[str, Any]], messages:
             lines.append(fit(head, width))
             if extra:
                 lines += textwrap.wrap(extra, width - 6, initial_indent=" " * 6, subsequent_indent=" " * 6)
-    lines += ["", f"Messages ({'whole texts' if full else 'new text only; --full adds quoted history'}):"]
+    return lines
+
+
+def _messages(messages: Sequence[Mapping[str, Any]], tz: tzinfo, width: int, full: bool,
+              archive_dir: Path | None) -> list[str]:
+    lines: list[str] = []
     for row in messages:
         inbound = row["direction"] == "in"
         arrow = "<-" if inbound else "->"

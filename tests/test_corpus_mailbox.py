@@ -62,13 +62,13 @@ def test_corpus_through_mailbox(name, fresh_mailboxes, tmp_path):
         assert parse_message(raw).message_id in recorded
     rows = store.quarantined()
     assert len(rows) == len(quarantined)  # one recorded reason per quarantined message
-    quarantined_ids = {row["message_id"] for row in rows}
+    quarantined_ids = {row.message_id for row in rows}
     for raw in quarantined:
         try:
             assert parse_message(raw).message_id in quarantined_ids
         except BadMessageError:
             pass  # recorded under its raw header value or hash
-    reasons = [row["reason"] for row in rows]
+    reasons = [row.reason for row in rows]
     assert all(reasons)
     assert not any(r.startswith("internal error") for r in reasons), reasons
 

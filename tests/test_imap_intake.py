@@ -28,7 +28,7 @@ def test_folders_created_and_nothing_deleted(fresh_mailboxes, tmp_path):
     [bad] = servers.fetch(UNIT, "Quarantine")
     assert b"not an email" in bad
     [row] = Store(load_config(config).database).quarantined()
-    assert row["reason"]
+    assert row.reason
 
 
 def test_uidvalidity_change_loses_and_repeats_nothing(fresh_mailboxes, tmp_path):
@@ -130,7 +130,7 @@ def test_oversized_message_is_quarantined_with_reason(fresh_mailboxes, tmp_path)
     servers.append(UNIT, raw)
     run_once(config)
     [row] = Store(load_config(config).database).quarantined()
-    assert row["reason"].endswith("over the 4096-byte limit")
+    assert row.reason.endswith("over the 4096-byte limit")
     assert len(servers.fetch(UNIT, "Quarantine")) == 1
     [notice] = [email.message_from_bytes(r, policy=email.policy.default) for r in servers.fetch("budi@vendor.test")]
     assert notice["X-Mailbot-Kind"] == "message_refused" and notice["Auto-Submitted"] == "auto-replied"

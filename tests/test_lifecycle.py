@@ -42,16 +42,16 @@ MESSAGES = {
     "requester says nothing": (REQUESTER, ""),  # E4: nothing new
     "staff reply": (STAFF, "Silakan coba login ulang."),  # E6
     "staff empty reply": (STAFF, ""),  # E6 with nothing to relay
-    "#catatan": (STAFF, "#catatan sudah ditelepon"),  # E7
+    "#catatan": (STAFF, "#prioritas rendah\n#catatan sudah ditelepon"),  # E7 with E11
     "#eskalasi": (STAFF, "#eskalasi\n#prioritas rendah\nMohon dibantu, di luar kewenangan kami."),  # E8 with E11
-    "#selesai": (STAFF, "#selesai\nAkun sudah dibuka kembali."),  # E9
-    "#tutup": (STAFF, "#tutup"),  # E10
+    "#selesai": (STAFF, "#selesai\n#kategori pertanyaan\nAkun sudah dibuka kembali."),  # E9 with E11
+    "#tutup": (STAFF, "#tutup\n#tugaskan staff2@lpse.test"),  # E10 with E11
     "#tutup diam": (STAFF, "#tutup diam"),  # E10, silent
     "#prioritas": (STAFF, "#prioritas tinggi"),  # E11
-    "#teruskan": (STAFF, "#teruskan"),  # E12
-    "#permintaan-data": (STAFF, "#permintaan-data"),  # E12a
-    "#koordinator": (STAFF, "#koordinator Mohon arahan, penyedia mendesak."),  # E12b
-    "#data": (STAFF, "#data telepon 0812-1111-2222"),  # E12c
+    "#teruskan": (STAFF, "#teruskan\n#prioritas rendah"),  # E12 with E11
+    "#permintaan-data": (STAFF, "#permintaan-data\n#prioritas rendah"),  # E12a with E11
+    "#koordinator": (STAFF, "#koordinator Mohon arahan, penyedia mendesak.\n#prioritas tinggi"),  # E12b, E11
+    "#data": (STAFF, "#data telepon 0812-1111-2222\n#kategori konsultasi"),  # E12c with E11
     "coordinator writes": (COORDINATOR, "Andi, tolong cek ke admin agency dulu."),  # E12d
     "head writes": (HEAD, "Mohon tiket ini diprioritaskan."),  # E12d
     "LKPP asks for data": (LKPP, "Mohon dikirimkan screenshot pesan error dan kode tender."),  # E13
@@ -66,8 +66,7 @@ MESSAGES = {
 SAME = "same"
 REFUSED = (SAME, {("sender", "command_error")})  # E18: only the sender hears, nothing changes
 TO_STAFF = {("staff", "staff_update")}
-LKPP_TO_STAFF = {("staff", "staff_lkpp")}
-UNCLASSIFIED = (SAME, LKPP_TO_STAFF)  # E17
+UNCLASSIFIED = (SAME, {("staff", "staff_lkpp:lkpp_other")})  # E17: staff are asked to decide
 OK = {("sender", "command_ok")}
 
 # message -> {state: (state after, {(audience, mail kind)})}, written from SPEC section 4
@@ -106,7 +105,8 @@ EXPECTED: dict[str, dict[State, tuple[str | State, set[tuple[str, str]]]]] = {
         E: (R, {("requester", "resolved")} | OK), I: (R, {("requester", "resolved")} | OK),
         R: REFUSED, C: REFUSED,
     },
-    "#tutup": {**{s: (C, {("requester", "closed")} | OK) for s in (O, A, E, I, R)}, C: REFUSED},
+    "#tutup": {**{s: (C, {("requester", "closed"), ("assignee", "assigned")} | OK) for s in (O, A, E, I, R)},
+               C: REFUSED},
     "#tutup diam": {**{s: (C, OK) for s in (O, A, E, I, R)}, C: REFUSED},
     "#prioritas": {s: (SAME, OK) for s in STATES},
     "#teruskan": {**{s: (SAME, {("requester", "relay")} | OK) for s in (O, A, E, I, R)}, C: REFUSED},
@@ -120,20 +120,24 @@ EXPECTED: dict[str, dict[State, tuple[str | State, set[tuple[str, str]]]]] = {
     "coordinator writes": {s: (SAME, {("staff", "staff_direction")}) for s in STATES},
     "head writes": {s: (SAME, {("staff", "staff_direction")}) for s in STATES},
     "LKPP asks for data": {
-        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (I, {("requester", "need_info")} | LKPP_TO_STAFF),
-        I: (I, {("requester", "need_info")} | LKPP_TO_STAFF), R: UNCLASSIFIED, C: UNCLASSIFIED,
-    },
-    "LKPP solved it": {
-        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (R, {("requester", "resolved_lkpp")} | LKPP_TO_STAFF),
-        I: (R, {("requester", "resolved_lkpp")} | LKPP_TO_STAFF), R: UNCLASSIFIED, C: UNCLASSIFIED,
-    },
-    "LKPP returns it": {
-        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (O, LKPP_TO_STAFF), I: (O, LKPP_TO_STAFF), R: UNCLASSIFIED,
+        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (I, {("requester", "need_info"), ("staff", "staff_lkpp:lkpp_need_info")}),
+        I: (I, {("requester", "need_info"), ("staff", "staff_lkpp:lkpp_need_info")}), R: UNCLASSIFIED,
         C: UNCLASSIFIED,
     },
+    "LKPP solved it": {
+        O: UNCLASSIFIED, A: UNCLASSIFIED,
+        E: (R, {("requester", "resolved_lkpp"), ("staff", "staff_lkpp:lkpp_resolved")}),
+        I: (R, {("requester", "resolved_lkpp"), ("staff", "staff_lkpp:lkpp_resolved")}), R: UNCLASSIFIED,
+        C: UNCLASSIFIED,
+    },
+    "LKPP returns it": {
+        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (O, {("staff", "staff_lkpp:lkpp_returned")}),
+        I: (O, {("staff", "staff_lkpp:lkpp_returned")}), R: UNCLASSIFIED, C: UNCLASSIFIED,
+    },
     "LKPP status": {
-        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (E, {("requester", "status_user")} | LKPP_TO_STAFF),
-        I: (I, {("requester", "status_user")} | LKPP_TO_STAFF), R: UNCLASSIFIED, C: UNCLASSIFIED,
+        O: UNCLASSIFIED, A: UNCLASSIFIED, E: (E, {("requester", "status_user"), ("staff", "staff_lkpp:lkpp_status")}),
+        I: (I, {("requester", "status_user"), ("staff", "staff_lkpp:lkpp_status")}), R: UNCLASSIFIED,
+        C: UNCLASSIFIED,
     },
     "LKPP other": {s: UNCLASSIFIED for s in STATES},
     "unknown command": {s: REFUSED for s in STATES},
@@ -144,11 +148,13 @@ EXPECTED: dict[str, dict[State, tuple[str | State, set[tuple[str, str]]]]] = {
 RECORDS = {
     "requester writes": {"message_appended"}, "requester confirms": {"closing_confirmed"},
     "requester rejects": {"closing_rejected"}, "requester says nothing": {"reply_without_text"},
-    "staff reply": {"staff_replied"}, "staff empty reply": {"empty_staff_reply"}, "#catatan": {"note"},
-    "#eskalasi": {"command_escalate", "priority_changed"}, "#selesai": {"command_resolve"},
-    "#tutup": {"command_close"}, "#tutup diam": {"command_close"}, "#prioritas": {"priority_changed"},
-    "#teruskan": {"command_relay"}, "#permintaan-data": {"command_need_info"},
-    "#koordinator": {"command_coordinator", "direction_requested"}, "#data": {"contact_changed"},
+    "staff reply": {"staff_replied"}, "staff empty reply": {"empty_staff_reply"},
+    "#eskalasi": {"command_escalate", "priority_changed"}, "#selesai": {"command_resolve", "category_changed"},
+    "#tutup": {"command_close", "assign_changed"}, "#tutup diam": {"command_close"},
+    "#prioritas": {"priority_changed"}, "#catatan": {"note", "priority_changed"},
+    "#teruskan": {"command_relay", "priority_changed"}, "#permintaan-data": {"command_need_info", "priority_changed"},
+    "#koordinator": {"command_coordinator", "direction_requested", "priority_changed"},
+    "#data": {"contact_changed", "category_changed"},
     "coordinator writes": {"direction"}, "head writes": {"recommendation"},
     "unknown command": {"command_rejected"},
     **{name: {"lkpp_replied", "lkpp_ticket_recorded"} for name in MESSAGES if name.startswith("LKPP")},
@@ -162,11 +168,13 @@ CHANGES = {
     "requester rejects": {"assignee": STAFF.addr},
     "staff reply": {"first_response_at": NOW},
     "#eskalasi": {"first_response_at": NOW, "priority": "low"},
-    "#selesai": {"first_response_at": NOW, "resolved_at": NOW, "resolved_by": STAFF.addr},
-    "#tutup": {"closed_at": NOW}, "#tutup diam": {"closed_at": NOW},
-    "#prioritas": {"priority": "high"},
-    "LKPP solved it": {"resolved_at": NOW, "resolved_by": LKPP.addr},
+    "#selesai": {"first_response_at": NOW, "resolved_at": NOW, "resolved_by": STAFF.addr, "category": "pertanyaan"},
+    "#tutup": {"closed_at": NOW, "assignee": "staff2@lpse.test"}, "#tutup diam": {"closed_at": NOW},
+    "#prioritas": {"priority": "high"}, "#catatan": {"priority": "low"}, "#teruskan": {"priority": "low"},
+    "#permintaan-data": {"priority": "low"}, "#koordinator": {"priority": "high"},
+    "#data": {"category": "konsultasi"},
     **{name: {"lkpp_ticket": "2026112210000042"} for name in MESSAGES if name.startswith("LKPP")},
+    "LKPP solved it": {"resolved_at": NOW, "resolved_by": LKPP.addr, "lkpp_ticket": "2026112210000042"},
 }
 
 
@@ -226,6 +234,13 @@ def message(sender: Address, text: str, **kw) -> InboundMessage:
     return InboundMessage(**base)
 
 
+def mails(decision) -> set[tuple[str, str]]:
+    """(audience, kind) of every mail; a notice of LKPP's reply names what staff are told it was."""
+    def kind(send) -> str:
+        return f"{send.kind}:{send.context['event']}" if send.kind == "staff_lkpp" else send.kind
+    return {(str(s.to), kind(s)) for s in decision.sends} | {(str(a), kind(s)) for s in decision.sends for a in s.cc}
+
+
 def outcome(name: str, state: State):
     sender, text = MESSAGES[name]
     t = ticket(state)
@@ -245,8 +260,7 @@ def test_every_cell_of_the_spec_table(name, state):
     assert decision.ticket is not None
     after = state if want_state == SAME else want_state
     assert decision.ticket.state is after
-    got = {(str(s.to), s.kind) for s in decision.sends} | {(str(a), s.kind) for s in decision.sends for a in s.cc}
-    assert got == want_mail
+    assert mails(decision) == want_mail
     kinds = {e.kind for e in decision.events}
     cell = EXPECTED[name][state]
     if (cell is REFUSED or cell is UNCLASSIFIED) and name not in ("unknown command", "LKPP other"):
@@ -360,7 +374,7 @@ def test_lkpps_desk_acknowledgement_records_its_number_and_tells_staff(state):
     decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
     assert decision.ticket is not None and decision.ticket.state is state
     assert decision.ticket.lkpp_ticket == "2026112210000042"
-    assert {(str(s.to), s.kind) for s in decision.sends} == {("staff", "staff_lkpp")}
+    assert mails(decision) == {("staff", "staff_lkpp:lkpp_ack")}
     assert {e.kind for e in decision.events} == {"lkpp_replied", "lkpp_ticket_recorded"}
 
 

@@ -170,7 +170,7 @@ def test_a_message_of_many_parts_is_quarantined_fast_and_the_sender_told(fresh_m
     run_once(config)
     assert time.monotonic() - started < 5
     [row] = store_of(config).quarantined()
-    assert "more than 500 MIME parts" in row["reason"]
+    assert "more than 500 MIME parts" in row.reason
     [notice] = inbox(servers, REQUESTER)
     assert notice["X-Mailbot-Kind"] == "message_refused" and "500" in text_of(notice)
     assert inbox(servers, STAFF[0]) == [] and len(servers.fetch(UNIT, "Quarantine")) == 1
@@ -186,7 +186,7 @@ def test_an_oversized_attachment_is_quarantined_from_its_size_and_the_sender_tol
     servers.append(UNIT, raw)
     run_once(config)
     [row] = store_of(config).quarantined()
-    assert "byte limit" in row["reason"]
+    assert "byte limit" in row.reason
     [notice] = inbox(servers, REQUESTER)
     assert notice["X-Mailbot-Kind"] == "message_refused" and "25 MB" in text_of(notice)
     [kept] = servers.fetch(UNIT, "Quarantine")

@@ -7,11 +7,12 @@ from typing import Any
 import jinja2
 import pytest
 
-from mailbot.io.render import SUBJECT_LABELS, Renderer
+from mailbot.io.render import Renderer
+from mailbot.io.words import words
 from mailbot.rules import load_rules
 
 LANGUAGES = ("id", "en")
-KINDS = sorted(SUBJECT_LABELS["id"])
+KINDS = sorted(words("id")["subjects"])
 NEW_KINDS = (
     "escalate", "escalated_user", "resolved", "resolved_lkpp", "closed", "need_info", "forward_info",
     "staff_lkpp", "relay", "status_user", "overdue_staff", "overdue_lkpp", "remind_lkpp", "remind_user", "digest",
@@ -52,6 +53,9 @@ def context(**changes: Any) -> dict[str, Any]:
         "commands": [("prioritas", "high"), ("eskalasi", None)],
         "reason": "",
         "alert": "",
+        "by": "andi@batam.go.id",
+        "role": "coordinator",
+        "priority": "high",
         "event": "",
         "rating": None,
         # per-kind extras
@@ -229,8 +233,10 @@ def test_escalate_carries_the_whole_case(renderer: Renderer, language: str) -> N
         for label in ("Nama", "Nama Instansi/Perusahaan", "Alamat", "Nomor Telepon/HP", "Email"):
             assert f"{label} " in text
         assert "2 (dua) hari kerja" in text and "tanpa mengubah subjek" in text
+        assert "Prioritas        : Tinggi" in text  # SOP-015 step 11: LKPP works by the priority table
     else:
         assert "2 working days" in text and "without changing its subject" in text
+        assert "Priority           : High" in text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -259,9 +265,9 @@ def test_our_ticket_number_is_not_read_as_lkpp_ticket(renderer: Renderer) -> Non
 def test_staff_lkpp_says_what_lkpp_answered(renderer: Renderer, event: str, id_words: list[str],
                                            en_words: list[str]) -> None:
     """Staff learn which kind of answer LKPP sent and what, if anything, they must do."""
-    for language, words in (("id", id_words), ("en", en_words)):
+    for language, wanted in (("id", id_words), ("en", en_words)):
         text = render(renderer, "staff_lkpp", language, event=event, reason="body: 'sedang kami proses'")
-        for word in words:
+        for word in wanted:
             assert word in text, (language, word)
         assert context()["text"] in text
         assert "sedang kami proses" in text
@@ -352,3 +358,47 @@ def test_missing_extras_are_caught(renderer: Renderer) -> None:
     del ctx["confirm_days"]
     with pytest.raises(jinja2.UndefinedError):
         renderer.body("resolved", "id", ctx)
+
+
+@pytest.mark.parametrize(
+    ("alert", "facts", "expected"),
+    [
+        ("mailbox_unreadable", {"since": "2026-11-23 08:15"}, "Kotak surat tidak dapat dibaca sejak 2026-11-23 08:15."),
+        ("quarantined", {"count": 3, "folder": "Quarantine"}, "3 pesan masuk ke folder Quarantine."),
+        ("storage_failing", {"since": "2026-11-23 08:15", "error": "disk I/O error"},
+         "tidak dapat menyimpan data sejak 2026-11-23 08:15 (disk I/O error). Email tetap menunggu di INBOX"),
+        ("digest_failed", {"error": "KeyError: 'x'"}, "Ringkasan harian tidak dapat dibuat: KeyError: 'x'"),
+        ("timer_failed", {"timer": "lkpp_status", "ticket": "2026-00042", "error": "boom"},
+         "Tenggat lkpp_status tiket 2026-00042 gagal diproses: boom."),
+        ("summary_failed", {"month": "2026-10", "error": "boom"}, "Ringkasan bulanan 2026-10 tidak dapat dibuat: boom"),
+        ("problem", {"reason": "template ack: missing 'x'"}, "template ack: missing 'x'"),
+    ],
+)
+def test_system_alert_says_what_happened(renderer: Renderer, alert: str, facts: dict[str, Any], expected: str) -> None:
+    """SPEC 6: each alert to the coordinators says what needs attention, in Indonesian."""
+    text = render(renderer, "system_alert", "id", alert=alert, items=[], **{"reason": "", **facts})
+    assert expected in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_direction_is_internal_and_names_its_author(renderer: Renderer, language: str) -> None:
+    """SOP-004 steps 5, 8: staff see who directed and that the requester does not get it."""
+    coordinator = render(renderer, "staff_direction", language, sender="koord@batam.go.id", role="coordinator")
+    head = render(renderer, "staff_direction", language, sender="kepala@batam.go.id", role="head")
+    assert "koord@batam.go.id" in coordinator and "kepala@batam.go.id" in head
+    assert ("Arahan Koordinator" in coordinator and "Rekomendasi Kepala" in head) if language == "id" else (
+        "Direction of the helpdesk coordinator" in coordinator and "Recommendation of the head" in head)
+    assert ("tidak dikirim kepada pengguna" if language == "id" else "not sent to the requester") in coordinator
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", ["staff_new", "staff_update", "assigned"])
+def test_staff_notices_list_every_command(renderer: Renderer, kind: str, language: str) -> None:
+    """SPEC 4: staff learn the commands from the notices they reply to."""
+    text = render(renderer, kind, language)
+    names = (["#catatan", "#eskalasi", "#selesai", "#tutup", "#koordinator", "#permintaan-data", "#teruskan",
+              "#data", "#prioritas", "#kategori", "#tugaskan"] if language == "id" else
+             ["#note", "#escalate", "#resolve", "#close", "#coordinator", "#need-info", "#relay", "#data",
+              "#priority", "#category", "#assign"])
+    for name in names:
+        assert name in text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mailbot.core.commands import ParsedCommands, parse_commands
 from mailbot.core.identity import identify
@@ -18,7 +19,9 @@ from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, role_of
 from mailbot.core.model import Contact, InboundMessage, Role, Seen, State, Ticket
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
-from mailbot.rules import Rules
+
+if TYPE_CHECKING:
+    from mailbot.rules import Rules
 
 # A first line that only greets ("Selamat siang,", "Yth. Bapak", "Dear Sir") says nothing yet.
 _GREETING = re.compile(

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from mailbot.core.model import (
     AUTO_GENERATED,
@@ -32,22 +33,11 @@ from mailbot.core.model import (
     TimerKind,
 )
 from mailbot.core.worktime import WorkCalendar
-from mailbot.rules import Deadlines
+
+if TYPE_CHECKING:
+    from mailbot.rules import Deadlines
 
 ACTOR = "mailbot"
-
-# The defaults of SPEC section 6 (rules/deadlines.yaml, priority "normal"); used only to
-# word an overdue reason when no priority's deadlines are at hand.
-DEFAULT_DEADLINES = Deadlines(
-    first_response=4,
-    lkpp_status=2,
-    lkpp_progress=1,
-    awaiting_info_remind=2,
-    awaiting_info_close=5,
-    confirm_close=3,
-    resolution=72,
-)
-
 
 _LKPP_TIMERS = (TimerKind.LKPP_STATUS, TimerKind.LKPP_PROGRESS)
 _WITH_LKPP = (State.ESCALATED, State.AWAITING_INFO)  # states in which LKPP holds the ticket
@@ -91,9 +81,9 @@ class Overdue:
     state: str
     kind: TimerKind
     due_at: datetime  # when the breach began
-    waited: str  # working time since `due_at`, e.g. "2 hari kerja 3 jam"
+    waited: timedelta  # working time since `due_at`
     on_whom: str  # "staff" | "LKPP" | "requester" | "coordinators"
-    reason: str = ""  # short reason; empty: worded by `overdue_reason()` with the defaults
+    span: float  # the deadline it breached, in its unit (working hours, working days, hours)
 
 
 # --- plan ----------------------------------------------------------------------------------
@@ -408,97 +398,16 @@ _ON_WHOM = {
     TimerKind.CONFIRM_CLOSE: "requester",
     TimerKind.RESOLUTION: "coordinators",
 }
-_REASONS = {
-    "id": {
-        TimerKind.FIRST_RESPONSE: "belum ada tanggapan pertama dari helpdesk ({})",
-        TimerKind.LKPP_STATUS: "belum ada status dari LKPP ({})",
-        TimerKind.LKPP_PROGRESS: "belum ada perkembangan dari LKPP ({})",
-        TimerKind.AWAITING_INFO: "data tambahan dari pengguna belum diterima ({})",
-        TimerKind.CONFIRM_CLOSE: "belum ada konfirmasi penutupan dari pengguna ({})",
-        TimerKind.RESOLUTION: "melewati standar penyelesaian {}",
-    },
-    "en": {
-        TimerKind.FIRST_RESPONSE: "no first answer from the helpdesk ({})",
-        TimerKind.LKPP_STATUS: "no status from LKPP ({})",
-        TimerKind.LKPP_PROGRESS: "no progress report from LKPP ({})",
-        TimerKind.AWAITING_INFO: "the requester has not sent the data asked for ({})",
-        TimerKind.CONFIRM_CLOSE: "the requester has not confirmed closing ({})",
-        TimerKind.RESOLUTION: "past the {} service standard",
-    },
-}
-_UNITS = {  # singular, plural
-    "id": {
-        "day": ("hari kerja", "hari kerja"),
-        "hour": ("jam", "jam"),
-        "minute": ("menit", "menit"),
-        "work_hour": ("jam kerja", "jam kerja"),
-    },
-    "en": {
-        "day": ("working day", "working days"),
-        "hour": ("hour", "hours"),
-        "minute": ("minute", "minutes"),
-        "work_hour": ("working hour", "working hours"),
-    },
-}
-_DAY_NAMES = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTH_NAMES = {
-    "id": (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
-
-def overdue_reason(
-    kind: TimerKind, d: Deadlines | None = None, language: str = "id"
-) -> tuple[str, str]:
-    """(on whom, short reason) for a breached timer, worded with `d` (default: SPEC values).
-
-    E.g. ("LKPP", "belum ada status dari LKPP (2 hari kerja)").
-    """
-    d = d or DEFAULT_DEADLINES
-    lang = _lang(language)
-    if kind is TimerKind.RESOLUTION:
-        hours = d.resolution
-        span = f"3x24 {_UNITS[lang]['hour'][1]}" if hours == 72 else _unit(hours, "hour", lang)
-    elif kind is TimerKind.FIRST_RESPONSE:
-        span = _unit(d.first_response, "work_hour", lang)
-    else:
-        days = {
-            TimerKind.LKPP_STATUS: d.lkpp_status,
-            TimerKind.LKPP_PROGRESS: d.lkpp_progress,
-            TimerKind.AWAITING_INFO: d.awaiting_info_remind,
-            TimerKind.CONFIRM_CLOSE: d.confirm_close,
-        }[kind]
-        span = _unit(days, "day", lang)
-    return _ON_WHOM[kind], _REASONS[lang][kind].format(span)
+def _span(kind: TimerKind, d: Deadlines) -> float:
+    """The deadline a timer of `kind` keeps, in its own unit."""
+    return {
+        TimerKind.FIRST_RESPONSE: d.first_response,
+        TimerKind.LKPP_STATUS: d.lkpp_status,
+        TimerKind.LKPP_PROGRESS: d.lkpp_progress,
+        TimerKind.AWAITING_INFO: d.awaiting_info_remind,
+        TimerKind.CONFIRM_CLOSE: d.confirm_close,
+        TimerKind.RESOLUTION: d.resolution,
+    }[kind]
 
 
 def breach_start(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime:
@@ -519,7 +428,6 @@ def find_overdue(
     now: datetime,
     cal: WorkCalendar,
     d: Deadlines,
-    language: str = "id",
 ) -> list[Overdue]:
     """Every breached deadline of `ticket` at `now`, from its active timers.
 
@@ -538,15 +446,11 @@ def find_overdue(
     resolution_due = ticket.created_at + timedelta(hours=d.resolution)
     if ticket.state is not State.CLOSED and resolution_due <= now:
         found.setdefault(TimerKind.RESOLUTION, resolution_due)
-    result = []
-    for kind, due in found.items():
-        on_whom, reason = overdue_reason(kind, d, language)
-        waited = format_waited(cal.working_time_between(due, now), cal, language)
-        result.append(
-            Overdue(
-                ticket.number, ticket.subject, str(ticket.state), kind, due, waited, on_whom, reason
-            )
-        )
+    result = [
+        Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due, cal.working_time_between(due, now),
+                _ON_WHOM[kind], _span(kind, d))
+        for kind, due in found.items()
+    ]
     return sorted(result, key=_overdue_order)
 
 
@@ -555,15 +459,13 @@ def digest_context(
     overdue: list[Overdue],
     now: datetime,
     cal: WorkCalendar,
-    language: str = "id",
 ) -> dict[str, object]:
-    """The template context of the daily `digest` to heads and coordinators.
+    """What the daily `digest` to heads and coordinators shows, before it is worded.
 
     `counts` holds all six states (of the tickets given); `tickets` lists every
-    overdue entry, longest-breached first.
+    overdue entry, longest-breached first, with its codes and amounts.
     """
     _check_aware(now)
-    lang = _lang(language)
     counts = {str(state): 0 for state in State}
     for ticket in tickets:
         counts[str(ticket.state)] += 1
@@ -574,16 +476,14 @@ def digest_context(
             "state": o.state,
             "waited": o.waited,
             "on_whom": o.on_whom,
-            "reason": o.reason or overdue_reason(o.kind, language=lang)[1],
             "kind": str(o.kind),
+            "span": o.span,
             "due": o.due_at.astimezone(cal.tz).strftime("%d-%m-%Y %H:%M"),
         }
         for o in sorted(overdue, key=_overdue_order)
     ]
-    today = now.astimezone(cal.tz).date()
     return {
-        "day": format_day(today, lang),
-        "date": today.isoformat(),
+        "date": now.astimezone(cal.tz).date(),
         "counts": counts,
         "total": len(tickets),
         "overdue_count": len(rows),
@@ -609,43 +509,8 @@ def digest_due(
     return local.time() >= (cal.opens if at is None else at)
 
 
-def format_waited(delta: timedelta, cal: WorkCalendar, language: str = "id") -> str:
-    """Working time in words: "2 hari kerja 3 jam", "3 jam 20 menit", "45 menit".
-
-    Days are the calendar's working-day length; minutes are shown only under a day.
-    """
-    lang = _lang(language)
-    minutes = max(0, round(delta / timedelta(minutes=1)))
-    per_day = round(cal.day_length / timedelta(minutes=1))
-    days, rest = divmod(minutes, per_day)
-    hours, minutes = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(_unit(days, "day", lang))
-    if hours:
-        parts.append(_unit(hours, "hour", lang))
-    if (minutes and not days) or not parts:
-        parts.append(_unit(minutes, "minute", lang))
-    return " ".join(parts)
-
-
-def format_day(day: date, language: str = "id") -> str:
-    """A date in words: "Senin, 23 Maret 2026" / "Monday, 23 March 2026"."""
-    lang = _lang(language)
-    weekday, month = _DAY_NAMES[lang][day.weekday()], _MONTH_NAMES[lang][day.month - 1]
-    return f"{weekday}, {day.day} {month} {day.year}"
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
 def _overdue_order(o: Overdue) -> tuple[datetime, str, int]:
     return o.due_at, o.number, list(TimerKind).index(o.kind)
-
-
-def _unit(amount: float, unit: str, lang: str) -> str:
-    one, many = _UNITS[lang][unit]
-    return f"{_number(amount)} {one if amount == 1 else many}"
 
 
 def _number(value: float) -> int | float:
@@ -655,11 +520,6 @@ def _number(value: float) -> int | float:
 
 def _iso(t: datetime, cal: WorkCalendar) -> str:
     return t.astimezone(cal.tz).isoformat()
-
-
-def _lang(language: str) -> str:
-    """Indonesian unless English is asked for (config allows id | en)."""
-    return "en" if language == "en" else "id"
 
 
 def _check_aware(t: datetime) -> None:

@@ -216,6 +216,44 @@ class Timer:
 
 
 @dataclass(frozen=True)
+class StoredTimer:
+    """A timer as the store keeps it: its row id, its ticket, how often its firing failed."""
+
+    id: int
+    ticket_id: int
+    timer: Timer
+    failures: int = 0
+
+    @property
+    def kind(self) -> TimerKind:
+        return self.timer.kind
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    """One message of a ticket's thread, as matching and relaying need it."""
+
+    direction: str  # in | out
+    role: str  # requester | staff | lkpp | ... ('' for mail mailbot sent)
+    message_id: str
+    body: str
+    archive_path: str | None
+    has_attachments: bool
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A message set aside with its reason (SPEC section 6: nothing is lost)."""
+
+    id: int
+    mailbox: str
+    at: datetime
+    message_id: str
+    reason: str
+    archive_path: str | None
+
+
+@dataclass(frozen=True)
 class Seen:
     """A Message-ID already known: `handled` or `quarantined`, which way, and its content hash."""
 

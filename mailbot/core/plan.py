@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address as HeaderAddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
@@ -35,7 +35,9 @@ from mailbot.core.model import (
 )
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
-from mailbot.rules import Rules
+
+if TYPE_CHECKING:
+    from mailbot.rules import Rules
 
 # The roles of a ticket's messages (in and out) that make up each audience's thread.
 _THREADS = {"requester": ("requester",), "staff": ("staff", "coordinator", "head"), "lkpp": ("lkpp",)}

@@ -10,13 +10,14 @@ core never holds a store.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers
 from mailbot.core.lifecycle import Decision
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.matching import audience_of, find_tag, role_of
-from mailbot.core.model import InboundMessage, Role, Ticket, TimerKind
+from mailbot.core.model import InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
@@ -79,28 +80,28 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
             role: Role | None, now: datetime) -> History:
     """What the plans of one decision need: thread, texts, counts, timers."""
     ticket = decision.ticket
-    thread: tuple[tuple[str, str], ...] = ()
-    texts: tuple[str, ...] = ()
-    archives: tuple[str, ...] = ()
-    latest_lkpp = None
-    slots: tuple[datetime, ...] = ()
-    timers: frozenset[TimerKind] = frozenset()
-    if ticket is not None and ticket.id is not None:
-        messages = store.messages_of(ticket.id)
-        thread = tuple((m["role"] or "", m["message_id"]) for m in messages)
-        mine = [m for m in messages if m["direction"] == "in" and m["role"] == "requester"]
-        texts = tuple(m["body"] or "" for m in mine)
-        archives = tuple(m["archive_path"] for m in mine if m["attachments"])
-        lkpp = [m for m in messages if m["direction"] == "in" and m["role"] == "lkpp"]
-        latest_lkpp = (lkpp[-1]["body"] or "", lkpp[-1]["archive_path"]) if lkpp else None
-        slots = tuple(store.limited_slots(ticket.id, "requester", now - HOUR))
-        timers = frozenset(TimerKind(r["kind"]) for r in store.active_timers(ticket.id))
+    found = _ticket_history(store, ticket, now) if ticket is not None and ticket.id is not None else History()
     if msg is not None and role is not None:
-        thread = (*thread, (str(role), msg.message_id))
+        found = replace(found, thread=(*found.thread, (str(role), msg.message_id)))
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
     sent_to = {a: (store.auto_sent_to(a, now - HOUR), store.auto_sent_to(a, now - DAY)) for a in outside}
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
-    return History(thread, texts, archives, latest_lkpp, sent_to, slots, alerted, timers)
+    return replace(found, sent_to=sent_to, alerted=alerted)
+
+
+def _ticket_history(store: Store, ticket: Ticket, now: datetime) -> History:
+    assert ticket.id is not None
+    thread = store.thread_of(ticket.id)
+    mine = [m for m in thread if m.direction == "in" and m.role == "requester"]
+    lkpp = [m for m in thread if m.direction == "in" and m.role == "lkpp"]
+    return History(
+        thread=tuple((m.role, m.message_id) for m in thread),
+        requester_texts=tuple(m.body for m in mine),
+        requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
+        latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
+        slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR)),
+        active_timers=frozenset(t.kind for t in store.active_timers(ticket.id)),
+    )
 
 
 def _candidates(ticket: Ticket | None, msg: InboundMessage | None) -> tuple[str, ...]:

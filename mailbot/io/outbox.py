@@ -18,27 +18,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send
+from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.io import smtp
 from mailbot.io.compose import Notifier
 from mailbot.io.store import Store
 
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=1)
 BATCH = 20  # rows loaded (with their bytes) at a time
 NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  # never reported by mail again
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... at most one hour between tries."""
-    return min(BACKOFF_BASE * (2 ** min(max(attempts, 0), 20)), BACKOFF_MAX)
-
-
-def next_try(created_at: datetime, now: datetime, attempts: int, max_retry: timedelta) -> datetime | None:
-    """When to try a temporarily refused mail again, or None when its time is up."""
-    if now - created_at >= max_retry:
-        return None
-    return min(now + backoff(attempts), created_at + max_retry)
 
 
 @dataclass

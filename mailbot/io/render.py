@@ -25,40 +25,9 @@ from typing import Any
 import jinja2
 
 from mailbot.core.model import Attachment, InlineImage
-
-TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-DAY_NAMES = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from mailbot.io.words import words
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
-# Subject labels per kind and language; the tag and ticket subject are added by code.
-SUBJECT_LABELS: dict[str, dict[str, str]] = {
-    "id": {
-        "ack": "", "staff_new": "Tiket baru:", "staff_update": "Pembaruan:", "staff_reply": "",
-        "staff_no_ticket": "Tiket tidak ditemukan:", "staff_unmatched": "Pesan LKPP tanpa tiket:",
-        "staff_alert": "Peringatan:", "unverified": "Pesan tidak terverifikasi:", "command_error": "Perintah ditolak:",
-        "command_ok": "Perintah dijalankan:", "escalate": "Eskalasi:", "escalated_user": "",
-        "resolved": "Solusi:", "resolved_lkpp": "Solusi:", "closed": "Tiket ditutup:", "need_info": "Permintaan data:",
-        "forward_info": "Data tambahan:", "staff_lkpp": "Balasan LKPP:", "relay": "", "status_user": "Status:",
-        "overdue_staff": "Melewati batas waktu:", "overdue_lkpp": "Permintaan status:", "remind_lkpp": "Pengingat:",
-        "remind_user": "Pengingat:", "digest": "Ringkasan harian", "rate_limited": "Batas pengiriman tercapai:",
-        "system_alert": "Peringatan sistem:", "delivery_failed": "Email tidak terkirim:", "message_refused": "Email tidak dapat diproses:",
-    },
-    "en": {
-        "ack": "", "staff_new": "New ticket:", "staff_update": "Update:", "staff_reply": "",
-        "staff_no_ticket": "No ticket found:", "staff_unmatched": "Unmatched LKPP mail:",
-        "staff_alert": "Alert:", "unverified": "Unverified message:", "command_error": "Command rejected:",
-        "command_ok": "Command done:", "escalate": "Escalation:", "escalated_user": "",
-        "resolved": "Solution:", "resolved_lkpp": "Solution:", "closed": "Ticket closed:", "need_info": "Data request:",
-        "forward_info": "Additional data:", "staff_lkpp": "LKPP reply:", "relay": "", "status_user": "Status:",
-        "overdue_staff": "Overdue:", "overdue_lkpp": "Status request:", "remind_lkpp": "Reminder:",
-        "remind_user": "Reminder:", "digest": "Daily digest", "rate_limited": "Sending limit reached:",
-        "system_alert": "System alert:", "delivery_failed": "Mail not delivered:", "message_refused": "Email could not be processed:",
-    },
-}
-
 
 def clean_header(value: str, limit: int = 200) -> str:
     """One line, no control characters, bounded length."""
@@ -131,6 +100,7 @@ class Renderer:
     """Renders mail kinds in a language; the operator's templates win over ours."""
 
     def __init__(self, templates_dir: Path | None = None) -> None:
+        self.templates_dir = templates_dir
         loaders: list[jinja2.BaseLoader] = []
         if templates_dir is not None:
             loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
@@ -145,12 +115,12 @@ class Renderer:
         )
 
     def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
-        """The worded values a template may show: working days and hours, the zone's label."""
-        names = DAY_NAMES.get(language, DAY_NAMES["id"])
-        days = [WEEKDAYS.index(d) for d in context.get("workdays", ("mon", "fri")) if d in WEEKDAYS] or [0, 4]
-        zone = str(context.get("timezone", "Asia/Jakarta"))
-        return {"working_hours": f"{names[days[0]]}-{names[days[-1]]} {context.get('hours', '08:00-16:00')}",
-                "tz_label": TZ_LABELS.get(zone, zone)}
+        """The language's words, and the worded values a template may show (working hours, zone)."""
+        said = words(language, self.templates_dir)
+        return {"words": said.table,
+                "working_hours": said.working_hours(context.get("workdays", ("mon", "fri")),
+                                                    str(context.get("hours", "08:00-16:00"))),
+                "tz_label": said.zone(str(context.get("timezone", "Asia/Jakarta")))}
 
     def has(self, kind: str, language: str) -> bool:
         try:
@@ -170,7 +140,7 @@ class Renderer:
         return text, html_template.render(**context)
 
     def subject(self, kind: str, language: str, tag: str | None, title: str) -> str:
-        label = SUBJECT_LABELS.get(language, SUBJECT_LABELS["id"]).get(kind, "")
+        label = words(language, self.templates_dir).subject(kind)
         parts = [p for p in (tag, label, clean_header(title)) if p]
         return clean_header(" ".join(parts), 300)
 

@@ -20,7 +20,19 @@ from typing import Any
 import sqlite_utils
 
 from mailbot.core.deadlines import TimerPlan
-from mailbot.core.model import Address, Contact, OutboxRow, Seen, State, Ticket
+from mailbot.core.model import (
+    Address,
+    Contact,
+    OutboxRow,
+    Quarantined,
+    Seen,
+    State,
+    StoredTimer,
+    ThreadMessage,
+    Ticket,
+    Timer,
+    TimerKind,
+)
 
 
 def ts(moment: datetime) -> str:
@@ -33,6 +45,11 @@ def ts(moment: datetime) -> str:
 def parse_ts(text: str | None) -> datetime | None:
     if not text:
         return None
+    return moment(text)
+
+
+def moment(text: str) -> datetime:
+    """A stored timestamp (UTC, as `ts` writes it) back as an aware datetime."""
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
@@ -344,7 +361,15 @@ class Store:
         return int(table.last_pk)  # type: ignore[arg-type]
 
     def messages_of(self, ticket_id: int) -> list[dict[str, Any]]:
+        """Every stored column of a ticket's messages, for the history views (`ticket N`)."""
         return list(self.db.query("select * from messages where ticket_id = ? order by at, id", [ticket_id]))
+
+    def thread_of(self, ticket_id: int) -> list[ThreadMessage]:
+        """A ticket's messages in order, as values: who wrote, the Message-ID, the new text."""
+        rows = self.db.query("select direction, role, message_id, body, archive_path, attachments from messages "
+                             "where ticket_id = ? order by at, id", [ticket_id])
+        return [ThreadMessage(r["direction"], r["role"] or "", r["message_id"], r["body"] or "", r["archive_path"],
+                              bool(r["attachments"])) for r in rows]
 
     # --- history --------------------------------------------------------------------
 
@@ -464,8 +489,9 @@ class Store:
 
     # --- timers ---------------------------------------------------------------------
 
-    def active_timers(self, ticket_id: int) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from timers where ticket_id = ? and active = 1 order by id", [ticket_id]))
+    def active_timers(self, ticket_id: int) -> list[StoredTimer]:
+        rows = self.db.query("select * from timers where ticket_id = ? and active = 1 order by id", [ticket_id])
+        return [_stored_timer(r) for r in rows]
 
     def set_timer(self, mailbox: str, ticket_id: int, kind: str, started_at: datetime, due_at: datetime,
                   step: int = 0) -> None:
@@ -484,11 +510,12 @@ class Store:
         for timer in timers.set:
             self.set_timer(mailbox, ticket_id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
 
-    def due_timers(self, mailbox: str, now: datetime) -> list[dict[str, Any]]:
+    def due_timers(self, mailbox: str, now: datetime) -> list[StoredTimer]:
         """Active timers due at `now`, by the (active, due_at) index."""
-        return list(self.db.query(
+        rows = self.db.query(
             "select * from timers where active = 1 and due_at <= ? and mailbox = ? order by due_at, id",
-            [ts(now), mailbox]))
+            [ts(now), mailbox])
+        return [_stored_timer(r) for r in rows]
 
     def advance_timer(self, timer_id: int, step: int, next_due: datetime | None) -> None:
         if next_due is None:
@@ -523,11 +550,18 @@ class Store:
                              [mailbox, uidvalidity, uid])
         return any(True for _ in rows)
 
-    def quarantined(self, mailbox: str | None = None) -> list[dict[str, Any]]:
-        sql, args = "select * from quarantine", list[Any]()
+    def quarantined(self, mailbox: str | None = None, after: int = 0) -> list[Quarantined]:
+        """Quarantined messages (of one mailbox), oldest first; `after`: only rows past that id."""
+        sql, args = "select * from quarantine where id > ?", list[Any]([after])
         if mailbox:
-            sql, args = sql + " where mailbox = ?", [mailbox]
-        return list(self.db.query(sql + " order by id", args))
+            sql, args = sql + " and mailbox = ?", [*args, mailbox]
+        return [Quarantined(r["id"], r["mailbox"], moment(r["at"]), r["message_id"], r["reason"], r["archive_path"])
+                for r in self.db.query(sql + " order by id", args)]
+
+
+def _stored_timer(row: dict[str, Any]) -> StoredTimer:
+    timer = Timer(TimerKind(row["kind"]), moment(row["started_at"]), moment(row["due_at"]), row["step"])
+    return StoredTimer(row["id"], row["ticket_id"], timer, row.get("failures") or 0)
 
 
 def _ticket_row(ticket: Ticket) -> dict[str, Any]:

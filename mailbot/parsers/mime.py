@@ -263,36 +263,15 @@ def _build(raw: bytes, data: bytes, notes: list[str]) -> InboundMessage:
     charset = _charset(msg)
     headers = _header_map(fields, charset)
 
-    mid = message_id(_first(fields, "message-id"))
-    synthetic = mid is None
-    if mid is None:
-        mid = f"synthetic-{hashlib.sha256(raw).hexdigest()[:32]}@mailbot.invalid"
-        defects["missing or unusable Message-ID"] = None
-
-    from_list = parse_addresses(_values(fields, "from"), charset)
-    if len(from_list) > 1:
-        defects["more than one From address; the first is used"] = None
-    from_addr = from_list[0] if from_list and from_list[0].addr else Address("")
-    if not from_addr.addr:
-        defects["missing or unparseable From"] = None
-
+    mid, synthetic = _message_id(fields, raw, defects)
+    from_addr = _from(fields, charset, defects)
     date_value = _first(fields, "date")
     date = parse_date(date_value)
     if date is None:
         defects["missing Date" if date_value is None else "unparseable Date"] = None
 
     leaves = list(_leaves(msg, 0, False, defects))
-    is_bounce = bounce_reason(headers) is not None or any(
-        leaf.ctype in ("message/delivery-status", "message/global-delivery-status")
-        for leaf in leaves
-    )
-    auto_reason = automatic_reason(headers)
-    if auto_reason is None and is_bounce:
-        auto_reason = "bounce: delivery-status part"
-
-    text, attachments = _body_and_attachments(leaves, is_bounce, defects)
-    if auto_reason is None and dsn_fields(text):
-        is_bounce, auto_reason = True, "bounce: DSN fields"
+    text, attachments, auto_reason, is_bounce = _body_and_kind(leaves, headers, defects)
     bounced: tuple[str, ...] = ()
     # A human-looking mail whose subject reads like a bounce keeps the Message-IDs it
     # quotes: the daemon takes it for a bounce only if one of them is mailbot's own.
@@ -327,6 +306,39 @@ def _build(raw: bytes, data: bytes, notes: list[str]) -> InboundMessage:
         size=len(raw),
         defects=tuple(defects),
     )
+
+
+def _message_id(fields: list[tuple[str, str]], raw: bytes, defects: dict[str, None]) -> tuple[str, bool]:
+    """The Message-ID, or a stable synthetic one made from the bytes when it is missing."""
+    mid = message_id(_first(fields, "message-id"))
+    if mid is not None:
+        return mid, False
+    defects["missing or unusable Message-ID"] = None
+    return f"synthetic-{hashlib.sha256(raw).hexdigest()[:32]}@mailbot.invalid", True
+
+
+def _from(fields: list[tuple[str, str]], charset: str | None, defects: dict[str, None]) -> Address:
+    from_list = parse_addresses(_values(fields, "from"), charset)
+    if len(from_list) > 1:
+        defects["more than one From address; the first is used"] = None
+    if from_list and from_list[0].addr:
+        return from_list[0]
+    defects["missing or unparseable From"] = None
+    return Address("")
+
+
+def _body_and_kind(leaves: list[_Leaf], headers: dict[str, str],
+                   defects: dict[str, None]) -> tuple[str, tuple[Attachment, ...], str | None, bool]:
+    """Body, attachments, and whether (and why) the message is automatic or a bounce (SPEC 5)."""
+    is_bounce = bounce_reason(headers) is not None or any(
+        leaf.ctype in ("message/delivery-status", "message/global-delivery-status") for leaf in leaves)
+    auto_reason = automatic_reason(headers)
+    if auto_reason is None and is_bounce:
+        auto_reason = "bounce: delivery-status part"
+    text, attachments = _body_and_attachments(leaves, is_bounce, defects)
+    if auto_reason is None and dsn_fields(text):
+        is_bounce, auto_reason = True, "bounce: DSN fields"
+    return text, attachments, auto_reason, is_bounce
 
 
 def _charset(part: Message) -> str | None:
@@ -515,45 +527,34 @@ def _body_and_attachments(
     attachments: list[Attachment] = []
     for leaf in leaves:
         part, ctype = leaf.part, leaf.ctype
-        maintype = ctype.split("/", 1)[0]
-        disposition = _disposition(part)
-        filename = _filename(part)
         if ctype in _REPORT_PARTS and (leaf.in_report or is_bounce):
             continue
         if ctype in _EMBEDDED:
-            if is_bounce:
-                continue
-            fallback = (
-                "forwarded.eml" if not attachments else f"forwarded-{len(attachments) + 1}.eml"
-            )
-            attachments.append(
-                Attachment(safe_filename(filename, fallback), ctype, _payload_bytes(part, defects))
-            )
-            continue
-        is_body_type = ctype in ("text/plain", "text/html") or maintype == "multipart"
-        if (
-            disposition == "attachment"
-            or (maintype != "text" and maintype != "multipart")
-            or (not is_body_type and filename)
-        ):
-            number = len(attachments) + 1
-            fallback = f"attachment-{number}{extension_for(ctype)}"
-            attachments.append(
-                Attachment(safe_filename(filename, fallback), ctype, _payload_bytes(part, defects))
-            )
-            continue
-        if ctype == "text/html":
-            if html is None:
-                html = _part_text(part, defects)
-        elif is_body_type and plain is None:
+            if not is_bounce:
+                fallback = "forwarded.eml" if not attachments else f"forwarded-{len(attachments) + 1}.eml"
+                attachments.append(Attachment(safe_filename(_filename(part), fallback), ctype,
+                                              _payload_bytes(part, defects)))
+        elif _is_attachment(part, ctype):
+            fallback = f"attachment-{len(attachments) + 1}{extension_for(ctype)}"
+            attachments.append(Attachment(safe_filename(_filename(part), fallback), ctype,
+                                          _payload_bytes(part, defects)))
+        elif ctype == "text/html":
+            html = html if html is not None else _part_text(part, defects)
+        elif plain is None and (ctype == "text/plain" or ctype.startswith("multipart/")):
             plain = _part_text(part, defects)
     if plain is not None and (plain.strip() or html is None):
         text = plain
-    elif html is not None:
-        text = html_to_text(html)
     else:
-        text = ""
+        text = html_to_text(html) if html is not None else ""
     return text.rstrip(), tuple(attachments)
+
+
+def _is_attachment(part: Message, ctype: str) -> bool:
+    """A leaf that is a file rather than the body: by disposition, type, or a name on a non-body type."""
+    maintype = ctype.split("/", 1)[0]
+    is_body_type = ctype in ("text/plain", "text/html") or maintype == "multipart"
+    return (_disposition(part) == "attachment" or maintype not in ("text", "multipart")
+            or (not is_body_type and bool(_filename(part))))
 
 
 def _bounced_ids(top: Message, leaves: list[_Leaf], body: str) -> list[str]:

@@ -80,7 +80,7 @@ def send_monthly_summary(keeper: Timekeeper, box: MailboxConfig, now: datetime) 
         keeper.log.exception("monthly_summary_failed", mailbox=box.name, month=str(month))
         keeper.store.set_meta(failed_key, ts(now))
         keeper.alert_once(box, now, f"alerted:monthly:{box.name}", str(month),
-                          f"Ringkasan bulanan {month} tidak dapat dibuat: {type(exc).__name__}: {exc}")
+                          {"alert": "summary_failed", "month": str(month), "error": f"{type(exc).__name__}: {exc}"})
         return 0
     keeper.log.info("monthly_summary_queued", mailbox=box.name, month=str(month))
     return 1

@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailbot.core.deadlines import format_day
-from mailbot.io.render import TZ_LABELS
+from mailbot.io.words import words
 from mailbot.reports import labels
 from mailbot.reports.model import Step, Summary
 from mailbot.rules import Deadlines
@@ -75,4 +74,5 @@ def _breach(number: str, over: timedelta | None, step: Step, lang: str) -> str:
 
 def _moment(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     local = moment.astimezone(tz)
-    return f"{format_day(local.date(), lang)} {local:%H:%M} {TZ_LABELS.get(str(tz), str(tz))}"
+    said = words(lang)
+    return f"{said.day(local.date())} {local:%H:%M} {said.zone(str(tz))}"

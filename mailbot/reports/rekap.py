@@ -49,25 +49,33 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
     first = answers[0] if answers else None
     solutions = [m for m in answers if m.kind in SOLUTION_KINDS]
     shown = solutions[-1] if solutions else first
-    asked = [m for m in record.mails if m.direction == "in" and m.role == "requester"
-             and (first is None or m.at < first.at) and m.body.strip()]
-    problem = "\n\n".join(m.body.strip() for m in asked) or record.subject
-    staff = ""
-    if shown is not None:
-        actors = [e.actor for e in record.history if e.kind in STAFF_ACTIONS and e.at <= shown.at]
-        staff = staff_name(record.mailbox, actors[-1]) if actors else ""
     return RekapRow(
         no=no,
         opened=_day(record.created_at, tz),
         address=record.requester,
         name=_name(record),
-        problem=problem,
+        problem=_problem(record, first),
         category=CATEGORY_LABELS.get(record.category or "", (record.category or "").capitalize()),
         destination=_destination(record),
         answered=_day(_delivered(first), tz) if first else None,
         answer=shown.body.strip() if shown else "",
-        staff=staff,
+        staff=_staff(record, shown, staff_name),
     )
+
+
+def _problem(record: TicketRecord, first: Mail | None) -> str:
+    """What the requester wrote before the first answer (Isi Pesan)."""
+    asked = [m for m in record.mails if m.direction == "in" and m.role == "requester"
+             and (first is None or m.at < first.at) and m.body.strip()]
+    return "\n\n".join(m.body.strip() for m in asked) or record.subject
+
+
+def _staff(record: TicketRecord, shown: Mail | None, staff_name: Callable[[str, str], str]) -> str:
+    """The staff member whose action the shown answer was (Petugas)."""
+    if shown is None:
+        return ""
+    actors = [e.actor for e in record.history if e.kind in STAFF_ACTIONS and e.at <= shown.at]
+    return staff_name(record.mailbox, actors[-1]) if actors else ""
 
 
 def _name(record: TicketRecord) -> str:

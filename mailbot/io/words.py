@@ -1,0 +1,127 @@
+"""The words of one language, read from `templates/<lang>/words.yaml`.
+
+Wording lives only in templates: the mail bodies, and this file beside them for what
+code must put together (subject labels, day and month names, time-zone labels, units,
+why a deadline is overdue, the monthly summary's labels). An operator's
+`templates_dir/<lang>/words.yaml` replaces the shipped file whole. The core hands out
+codes and numbers; the shells word them here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mailbot.core.model import TimerKind
+from mailbot.errors import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def language_of(language: str) -> str:
+    """Indonesian unless English is asked for (config allows id | en)."""
+    return "en" if language == "en" else "id"
+
+
+@dataclass(frozen=True)
+class Words:
+    """One language's words, with the few rules that put them together."""
+
+    language: str
+    table: dict[str, Any]
+
+    def __hash__(self) -> int:
+        return hash(self.language)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.table[key]
+
+    def day(self, day: date) -> str:
+        """"Senin, 23 Maret 2026" / "Monday, 23 March 2026"."""
+        return f"{self.table['days'][day.weekday()]}, {day.day} {self.table['months'][day.month - 1]} {day.year}"
+
+    def month(self, year: int, month: int) -> str:
+        return f"{self.table['months'][month - 1]} {year}"
+
+    def zone(self, name: str) -> str:
+        """WIB, WITA, WIT, or the zone's own name."""
+        return str(self.table["timezones"].get(name, name))
+
+    def working_hours(self, workdays: tuple[str, ...] | list[str], hours: str) -> str:
+        """"Senin-Jumat 08:00-16:00"."""
+        days = [WEEKDAYS.index(d) for d in workdays if d in WEEKDAYS] or [0, 4]
+        return f"{self.table['days'][days[0]]}-{self.table['days'][days[-1]]} {hours}"
+
+    def unit(self, amount: float, unit: str) -> str:
+        one, many = self.table["units"][unit]
+        shown = int(amount) if float(amount).is_integer() else amount
+        return f"{shown} {one if amount == 1 else many}"
+
+    def waited(self, delta: timedelta, day_length: timedelta) -> str:
+        """Working time in words: "2 hari kerja 3 jam", "3 jam 20 menit", "45 menit"."""
+        minutes = max(0, round(delta / timedelta(minutes=1)))
+        days, rest = divmod(minutes, round(day_length / timedelta(minutes=1)))
+        hours, minutes = divmod(rest, 60)
+        parts = [self.unit(days, "day")] if days else []
+        if hours:
+            parts.append(self.unit(hours, "hour"))
+        if (minutes and not days) or not parts:
+            parts.append(self.unit(minutes, "minute"))
+        return " ".join(parts)
+
+    def overdue(self, kind: TimerKind, span: float) -> str:
+        """Why a deadline is breached: "belum ada status dari LKPP (2 hari kerja)"."""
+        if kind is TimerKind.RESOLUTION:
+            text = f"3x24 {self.table['units']['hour'][1]}" if span == 72 else self.unit(span, "hour")
+        elif kind is TimerKind.FIRST_RESPONSE:
+            text = self.unit(span, "work_hour")
+        else:
+            text = self.unit(span, "day")
+        return str(self.table["overdue"][str(kind)]).format(span=text)
+
+    def subject(self, kind: str) -> str:
+        return str(self.table["subjects"].get(kind, ""))
+
+    def late(self, delta: timedelta | None) -> str:
+        """Wall-clock time past a target, two units at most: "2 hari 3 jam", "12 menit"."""
+        if delta is None:
+            return ""
+        day, hour, minute = self.table["report"]["units"]
+        minutes = max(0, math.ceil(delta / timedelta(minutes=1)))
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [f"{days} {day}"] if days else []
+        if hours:
+            parts.append(f"{hours} {hour}")
+        if minutes and not days:
+            parts.append(f"{minutes} {minute}")
+        return " ".join(parts) or f"0 {minute}"
+
+
+def words(language: str, templates_dir: Path | None = None) -> Words:
+    """The words of a language: the operator's file if there is one, else the shipped one."""
+    return _load(language_of(language), templates_dir)
+
+
+@cache
+def _load(language: str, templates_dir: Path | None) -> Words:
+    own = templates_dir / language / "words.yaml" if templates_dir is not None else None
+    if own is not None and own.is_file():
+        text, source = own.read_text(encoding="utf-8"), str(own)
+    else:
+        text = resources.files("mailbot").joinpath("templates", language, "words.yaml").read_text(encoding="utf-8")
+        source = f"templates/{language}/words.yaml"
+    try:
+        table = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: expected a mapping of words")
+    return Words(language, table)

@@ -1,0 +1,100 @@
+"""Pure tests of the worded values mail shows (templates/<lang>/words.yaml): the SPEC's
+Indonesian wording by default, English when the mailbox asks for it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mailbot.core.model import TimerKind
+from mailbot.errors import ConfigError
+from mailbot.io.words import words
+
+K = TimerKind
+DAY = timedelta(hours=8)  # SPEC section 6: working hours 08:00-16:00
+
+
+@pytest.mark.parametrize(
+    ("kind", "span", "language", "expected"),
+    [
+        (K.LKPP_STATUS, 2, "id", "belum ada status dari LKPP (2 hari kerja)"),
+        (K.FIRST_RESPONSE, 4, "id", "belum ada tanggapan pertama dari helpdesk (4 jam kerja)"),
+        (K.FIRST_RESPONSE, 1, "id", "belum ada tanggapan pertama dari helpdesk (1 jam kerja)"),
+        (K.RESOLUTION, 72, "id", "melewati standar penyelesaian 3x24 jam"),
+        (K.RESOLUTION, 48, "id", "melewati standar penyelesaian 48 jam"),
+        (K.LKPP_PROGRESS, 1, "en", "no progress report from LKPP (1 working day)"),
+        (K.AWAITING_INFO, 2, "en", "the requester has not sent the data asked for (2 working days)"),
+    ],
+)
+def test_overdue_says_why(kind: TimerKind, span: float, language: str, expected: str) -> None:
+    assert words(language).overdue(kind, span) == expected
+
+
+@pytest.mark.parametrize(
+    ("delta", "language", "expected"),
+    [
+        (timedelta(hours=19), "id", "2 hari kerja 3 jam"),
+        (timedelta(hours=8), "id", "1 hari kerja"),
+        (timedelta(hours=3, minutes=20), "id", "3 jam 20 menit"),
+        (timedelta(minutes=45), "id", "45 menit"),
+        (timedelta(0), "id", "0 menit"),
+        (timedelta(hours=17, minutes=30), "en", "2 working days 1 hour"),
+        (timedelta(hours=8), "en", "1 working day"),
+        (timedelta(minutes=1), "en", "1 minute"),
+    ],
+)
+def test_waited_reads_in_working_days_then_hours(delta: timedelta, language: str, expected: str) -> None:
+    """Working days of 8 hours, then hours; minutes only under a day."""
+    assert words(language).waited(delta, DAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "language", "expected"),
+    [
+        (date(2026, 11, 30), "id", "Senin, 30 November 2026"),
+        (date(2026, 8, 17), "id", "Senin, 17 Agustus 2026"),
+        (date(2026, 3, 25), "en", "Wednesday, 25 March 2026"),
+        (date(2026, 5, 29), "id", "Jumat, 29 Mei 2026"),
+    ],
+)
+def test_day_in_words(day: date, language: str, expected: str) -> None:
+    assert words(language).day(day) == expected
+
+
+def test_zone_and_working_hours() -> None:
+    said = words("id")
+    assert said.zone("Asia/Jakarta") == "WIB"
+    assert said.zone("Asia/Makassar") == "WITA"
+    assert said.zone("Asia/Jayapura") == "WIT"
+    assert said.zone("Europe/Berlin") == "Europe/Berlin"
+    assert said.working_hours(("mon", "tue", "wed", "thu", "fri"), "08:00-16:00") == "Senin-Jumat 08:00-16:00"
+    assert words("en").working_hours(("mon", "sat"), "07:30-15:30") == "Monday-Saturday 07:30-15:30"
+
+
+def test_unknown_language_is_indonesian() -> None:
+    assert words("fr").day(date(2026, 11, 30)) == "Senin, 30 November 2026"
+
+
+def test_late_reads_wall_clock_time_past_a_target() -> None:
+    assert words("id").late(timedelta(days=2, hours=3, minutes=5)) == "2 hari 3 jam"
+    assert words("id").late(timedelta(minutes=12)) == "12 menit"
+    assert words("id").late(None) == ""
+
+
+def test_operator_words_replace_the_shipped_file(tmp_path: Path) -> None:
+    own = tmp_path / "id"
+    own.mkdir()
+    shipped = words("id").table
+    table = dict(shipped, days=["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"])
+    (own / "words.yaml").write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
+    assert words("id", tmp_path).day(date(2026, 11, 30)) == "Sen, 30 November 2026"
+
+
+def test_broken_operator_words_are_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "words.yaml").write_text("days: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="words.yaml"):
+        words("en", tmp_path)
