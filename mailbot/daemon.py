@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
-
-import schedule
 
 from mailbot.core.deadlines import Overdue
 from mailbot.core.lifecycle import Policy
@@ -35,10 +32,10 @@ from mailbot.io.render import Renderer
 from mailbot.io.store import Store, ts
 from mailbot.pipeline import Arrival, Outcome, Pipeline
 from mailbot.rules import load_rules
+from mailbot.service import OnMain, Progress, Service, run_here
 from mailbot.timekeeper import Timekeeper
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
-IDLE_SLICE_SECONDS = 5.0  # IDLE waits in slices this long, to notice SIGTERM quickly
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 
 __all__ = ["App", "Outcome", "build_calendar"]
@@ -68,6 +65,9 @@ class App:
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.clock, self.log)
         self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log)
         self.alerted_outages: set[str] = set()
+        self.notify: Callable[[str], None] = lambda state: None  # systemd's STATUS= (set by `Service`)
+        self.beat: Callable[[], None] = lambda: None  # progress, for systemd's watchdog
+        self.sweep_seconds = SWEEP_SECONDS
 
     def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
                uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False,
@@ -102,7 +102,7 @@ class App:
             try:
                 alerts += self._watch(box, notify)
             except STORAGE_ERRORS as exc:
-                self._storage_failed(box, exc, notify)
+                self.storage_failed(box, exc, notify)
             except Exception:
                 self.log.exception("watch_failed", mailbox=box.name)
         return alerts
@@ -128,7 +128,7 @@ class App:
                                          str(max(q.id for q in fresh)))
         return alerts
 
-    def _storage_failed(self, box: MailboxConfig, exc: BaseException, notify: Callable[[str], None]) -> None:
+    def storage_failed(self, box: MailboxConfig, exc: BaseException, notify: Callable[[str], None]) -> None:
         """Disk full, database locked or read-only: mail stays in the INBOX until it works again.
 
         The coordinators are told once per outage by a mail sent straight through SMTP,
@@ -175,43 +175,82 @@ class App:
 
     # --- mailbox passes -----------------------------------------------------------------
 
-    def poll(self, box: MailboxConfig, session: imap.Mailbox,
-             should_stop: Callable[[], bool] = lambda: False) -> int:
-        """Handle every new message in the folder, in UID order; the count handled.
+    def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False,
+             on_main: OnMain = run_here) -> int:
+        """Handle every new message in the folder, in UID order, a batch at a time; the count handled.
 
-        The stored position only passes a message once it has left the INBOX, so a
-        message left there (`deferred`) is fetched again by the next pass; those after
-        it that were handled are known by their Message-ID and only moved.
+        A batch commits as one transaction (each message its own savepoint) and only
+        then leaves the INBOX as one UID MOVE per target folder. The stored position
+        only passes a message once it has left the INBOX, so a message left there
+        (`deferred`) is fetched again by the next pass; those after it that were handled
+        are known by their Message-ID and only moved. `on_main` runs the store's part
+        on the thread that owns the store.
         """
-        folder = box.imap.folder
-        known_validity, last_uid = self.store.imap_position(box.name, folder)
-        if known_validity != session.uidvalidity:
-            if known_validity is not None:
-                self.log.warning("uidvalidity_changed", mailbox=box.name, old=known_validity, new=session.uidvalidity)
-            last_uid = 0  # rescan; recorded Message-IDs keep anything from running twice
-        handled = 0
-        blocked = False
+        last_uid = on_main(partial(self._position, box, session.uidvalidity))
         uids = session.pending_uids(last_uid)
-        for fetched in session.fetch(uids, self.cfg.limits.max_message_bytes):
+        progress = Progress(box.name, len(uids), self.notify, self.beat)
+        handled, blocked = 0, False
+        for batch in session.batches(uids, self.cfg.limits.max_message_bytes):
             if should_stop():
                 break
-            outcome = self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
-                                  uidvalidity=session.uidvalidity, oversize=None if fetched.complete else fetched.size)
+            outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop, progress))
+            position, blocked = self._settle(box, session, batch, outcomes, blocked)
+            if position is not None:
+                on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity,
+                                position, self.clock()))
+            handled += sum(1 for o in outcomes if o.status != "deferred")
+            if len(outcomes) < len(batch):
+                break  # stopped between two messages
+        if not uids:
+            on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity, last_uid,
+                            self.clock()))
+        return handled
+
+    def _position(self, box: MailboxConfig, uidvalidity: int) -> int:
+        known_validity, last_uid = self.store.imap_position(box.name, box.imap.folder)
+        if known_validity == uidvalidity:
+            return last_uid
+        if known_validity is not None:
+            self.log.warning("uidvalidity_changed", mailbox=box.name, old=known_validity, new=uidvalidity)
+        return 0  # rescan; recorded Message-IDs keep anything from running twice
+
+    def handle_batch(self, box: MailboxConfig, uidvalidity: int, batch: list[imap.Fetched],
+                     should_stop: Callable[[], bool] = lambda: False, progress: Progress | None = None) -> list[Outcome]:
+        """Group commit: the batch's messages in one transaction, one savepoint each, so one
+        fsync makes them all durable and a failing message rolls back alone."""
+        outcomes: list[Outcome] = []
+        with self.store.unit_of_work(), self.archive.batch():
+            for fetched in batch:
+                if should_stop():
+                    break
+                outcomes.append(self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
+                                            uidvalidity=uidvalidity,
+                                            oversize=None if fetched.complete else fetched.size))
+                if progress is not None:
+                    progress.step()
+        return outcomes
+
+    def _settle(self, box: MailboxConfig, session: imap.Mailbox, batch: list[imap.Fetched],
+                outcomes: list[Outcome], blocked: bool) -> tuple[int | None, bool]:
+        """Move the batch's handled messages (one UID set per folder); the position to store."""
+        targets: dict[str, list[int]] = {}
+        position = None
+        for fetched, outcome in zip(batch, outcomes, strict=False):
             if outcome.status == "deferred":
                 blocked = True
                 continue
-            target = box.imap.quarantine_folder if outcome.status == "quarantined" else box.imap.processed_folder
-            session.move(fetched.uid, target)
+            folder = box.imap.quarantine_folder if outcome.status == "quarantined" else box.imap.processed_folder
+            targets.setdefault(folder, []).append(fetched.uid)
             if not blocked:
-                self.store.set_imap_position(box.name, folder, session.uidvalidity, fetched.uid, self.clock())
-            handled += 1
-        if not uids:
-            self.store.set_imap_position(box.name, folder, session.uidvalidity, last_uid, self.clock())
-        return handled
+                position = fetched.uid
+        for folder, uids in targets.items():
+            session.move(uids, folder)
+        return position, blocked
 
     def poll_all(self, should_stop: Callable[[], bool] = lambda: False,
                  notify: Callable[[str], None] = lambda s: None) -> dict[str, int | str]:
-        """One pass over every mailbox; a failing mailbox does not stop the others."""
+        """One pass over every mailbox, one after the other (`run --once`); a failing mailbox
+        does not stop the others."""
         results: dict[str, int | str] = {}
         for box in self.cfg.mailboxes:
             if should_stop():
@@ -219,19 +258,26 @@ class App:
             try:
                 with imap.Mailbox(box.imap) as session:
                     results[box.name] = self.poll(box, session, should_stop)
-                self.failing_since.pop(f"imap:{box.name}", None)
-                self._storage_recovered(box)
+                self.mailbox_ok(box)
             except (StorageError, *STORAGE_ERRORS) as exc:
-                self._storage_failed(box, exc, notify)
+                self.storage_failed(box, exc, notify)
                 results[box.name] = f"error: {exc}"
             except TransientError as exc:
-                self.failing_since.setdefault(f"imap:{box.name}", self.clock())
-                self.log.error("mailbox_unavailable", mailbox=box.name, error=str(exc))
+                self.mailbox_failed(box, exc)
                 results[box.name] = f"error: {exc}"
             except Exception as exc:  # a bug must not stop the other mailboxes or the daemon
                 self.log.exception("mailbox_pass_failed", mailbox=box.name)
                 results[box.name] = f"error: {type(exc).__name__}: {exc}"
         return results
+
+    def mailbox_ok(self, box: MailboxConfig) -> None:
+        """A pass went through: the mailbox and the storage work (again)."""
+        self.failing_since.pop(f"imap:{box.name}", None)
+        self._storage_recovered(box)
+
+    def mailbox_failed(self, box: MailboxConfig, exc: TransientError) -> None:
+        self.failing_since.setdefault(f"imap:{box.name}", self.clock())
+        self.log.error("mailbox_unavailable", mailbox=box.name, error=str(exc))
 
     def _storage_recovered(self, box: MailboxConfig) -> None:
         key = f"storage:{box.name}"
@@ -239,13 +285,18 @@ class App:
             self.alerted_outages.discard(key)
             self.log.info("storage_recovered", mailbox=box.name)
 
-    def flush_outbox(self, should_stop: Callable[[], bool] = lambda: False) -> tuple[int, int]:
-        """Send what is due; (sent, failed) counts. Temporary failures wait for their retry."""
+    def flush_outbox(self, should_stop: Callable[[], bool] = lambda: False, outbox: Outbox | None = None,
+                     report: OnMain = run_here) -> tuple[int, int]:
+        """Send what is due; (sent, failed) counts. Temporary failures wait for their retry.
+
+        `outbox`: the sender thread's own (its own database connection); `report` runs
+        the storage-failure report where the store is owned.
+        """
         try:
-            result = self.outbox.flush(should_stop)
+            result = (outbox or self.outbox).flush(should_stop)
         except (StorageError, *STORAGE_ERRORS) as exc:
             for box in self.cfg.mailboxes:
-                self._storage_failed(box, exc, lambda s: None)
+                report(partial(self.storage_failed, box, exc, self.notify))
             return 0, 0
         now = self.clock()
         for box in self.cfg.mailboxes:
@@ -255,13 +306,19 @@ class App:
                 self.failing_since.setdefault(f"smtp:{box.name}", now)
         return result.sent, result.failed + result.deferred
 
+    def sender_outbox(self) -> Outbox:
+        """An outbox for the sender thread, on its own connection to the database."""
+        store = Store(self.cfg.database)
+        composer = Composer(store, self.renderer, Archive(self.cfg.archive_dir, self.cfg.limits), self.key, self.log)
+        return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log)
+
     def sweep(self) -> dict[str, int]:
         """Fire due timers and queue the digest (see `Timekeeper`); storage failures are reported."""
         try:
             return self.timekeeper.sweep()
         except (StorageError, *STORAGE_ERRORS) as exc:
             for box in self.cfg.mailboxes:
-                self._storage_failed(box, exc, lambda s: None)
+                self.storage_failed(box, exc, lambda s: None)
             return {"timers": 0, "digests": 0}
 
     def run_once(self) -> dict[str, Any]:
@@ -273,58 +330,15 @@ class App:
                 "failed": failed}
 
     def run_forever(self, stop: threading.Event, notify: Callable[[str], None] = lambda s: None) -> None:
-        """Poll, sweep on a schedule, send, wait; until `stop` is set. Nothing here dies of one failure."""
-        scheduler = schedule.Scheduler()
-        scheduler.every(SWEEP_SECONDS).seconds.do(self.sweep)
-        failures = 0
-        notify("READY=1")
-        self.sweep()
-        while not stop.is_set():
-            polled = self.poll_all(stop.is_set, notify)
-            self._guarded("sweep", scheduler.run_pending)
-            self._guarded("watch", lambda: self.watch(notify))
-            self.flush_outbox(stop.is_set)
-            notify("WATCHDOG=1")
-            failures = failures + 1 if any(isinstance(v, str) for v in polled.values()) else 0
-            delay = min(box.imap.poll_seconds for box in self.cfg.mailboxes)
-            if failures:
-                delay = min(delay * (2 ** min(failures, 10)), 600)
-                self.log.info("retrying_later", seconds=delay, failures=failures)
-            if failures:
-                stop.wait(delay)
-            else:
-                self._guarded("wait", partial(self.wait_for_mail, stop, delay))
-        notify("STOPPING=1")
+        """Every mailbox on IDLE, the outbox, the timers; until `stop` is set (see `Service`)."""
+        Service(self, stop, notify).run()
 
-    def _guarded(self, what: str, step: Callable[[], object]) -> None:
+    def guarded(self, what: str, step: Callable[[], object]) -> None:
+        """One of the loop's steps as its own failure boundary."""
         try:
             step()
         except Exception:
             self.log.exception("step_failed", step=what)
-
-    def wait_for_mail(self, stop: threading.Event, seconds: float) -> None:
-        """IMAP IDLE on a single mailbox until mail arrives or `seconds` pass; else sleep.
-
-        IDLE is checked in short slices so SIGTERM stops the daemon within seconds.
-        With several mailboxes every one is polled in turn instead.
-        """
-        box = self.cfg.mailboxes[0] if len(self.cfg.mailboxes) == 1 else None
-        if box is None or not box.imap.idle:
-            stop.wait(seconds)
-            return
-        deadline = time.monotonic() + seconds
-        try:
-            with imap.Mailbox(box.imap) as session:
-                if not session.supports_idle:
-                    stop.wait(seconds)
-                    return
-                while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
-                    if session.idle_wait(min(IDLE_SLICE_SECONDS, left)):
-                        self.log.debug("idle_woke", mailbox=box.name)
-                        return
-        except TransientError as exc:
-            self.log.warning("idle_failed", mailbox=box.name, error=str(exc))
-            stop.wait(max(0.0, deadline - time.monotonic()))
 
 
 def build_calendar(cfg: Config) -> WorkCalendar:

@@ -29,7 +29,7 @@ from mailbot.io.compose import Notifier
 from mailbot.io.store import Store
 from mailbot.io.words import Words, words
 from mailbot.reports.monthly import send_monthly_summary
-from mailbot.rules import Rules
+from mailbot.rules import PRIORITIES, Rules
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # not a timer's fault: the sweep stops for the caller
 
@@ -143,12 +143,14 @@ class Timekeeper:
         return 1 if firing.sends or firing.close else 0
 
     def overdue(self, box: MailboxConfig, now: datetime) -> list[tuple[Ticket, Overdue]]:
-        """Every overdue ticket of a mailbox with why, for the digest and `tickets --overdue`."""
+        """Every overdue ticket of a mailbox with why, for the digest and `tickets --overdue`.
+
+        Only candidates are read (timers due or fired, unclosed tickets older than the
+        shortest resolution standard), so the work follows what is late.
+        """
+        shortest = min(self.rules.deadlines(p).resolution for p in (None, *PRIORITIES))
         found: list[tuple[Ticket, Overdue]] = []
-        for ticket in self.store.tickets(box.name):
-            if ticket.state is State.CLOSED or ticket.id is None:
-                continue
-            timers = [t.timer for t in self.store.active_timers(ticket.id)]
+        for ticket, timers in self.store.overdue_candidates(box.name, now, now - timedelta(hours=shortest)):
             deadlines = self.rules.deadlines(ticket.priority)
             found += [(ticket, o) for o in find_overdue(ticket, timers, now, self.calendar, deadlines)]
         return found
@@ -158,16 +160,20 @@ class Timekeeper:
         last = self.store.meta(key)
         if not digest_due(date.fromisoformat(last) if last else None, now, self.calendar):
             return 0
-        overdue = [o for _, o in self.overdue(box, now)]
-        tickets = [t for t in self.store.tickets(box.name)]
-        context = worded_digest(digest_context(tickets, overdue, now, self.calendar),
-                                words(self.cfg.language, self.cfg.templates_dir), self.calendar)
+        context = self.digest_context(box, now)
         with self.store.unit_of_work():
             send = Send("digest", Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context)
             self.mailer.enqueue(box, send, None, None, now)
             self.store.set_meta(key, now.astimezone(self.calendar.tz).date().isoformat())
-            self.store.add_event(box.name, None, now, "mailbot", "digest_queued", overdue=len(overdue))
+            self.store.add_event(box.name, None, now, "mailbot", "digest_queued", overdue=context["overdue_count"])
         return 1
+
+
+    def digest_context(self, box: MailboxConfig, now: datetime) -> dict[str, Any]:
+        """The digest's content, worded: counts by state and every overdue ticket with why."""
+        overdue = [o for _, o in self.overdue(box, now)]
+        return worded_digest(digest_context(self.store.state_counts(box.name), overdue, now, self.calendar),
+                             words(self.cfg.language, self.cfg.templates_dir), self.calendar)
 
 
 def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> dict[str, Any]:

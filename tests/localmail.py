@@ -165,6 +165,7 @@ def _dovecot_config(
     *,
     tls: TLSFiles | None = None,
     imaps_port: int = 0,
+    connections: int = 0,
     oauth2_conf: Path | None = None,
     run_dir: Path,
     state_dir: Path,
@@ -213,7 +214,7 @@ default_internal_group = {ident.internal_group}
 default_login_user = {ident.login_user}
 {storage}mail_location = maildir:~/Maildir:LAYOUT=fs
 mail_max_userip_connections = 100
-postmaster_address = {postmaster}
+{_capacity(connections)}postmaster_address = {postmaster}
 hostname = localmail.test
 
 namespace inbox {{
@@ -264,6 +265,14 @@ service imap-login {{
   }}
 }}
 {extra_services}"""
+
+
+def _capacity(connections: int) -> str:
+    """Room for many concurrent IMAP sessions (the benchmarks' hundreds of mailboxes)."""
+    if not connections:
+        return ""
+    return (f"default_process_limit = {connections + 100}\ndefault_client_limit = {2 * connections + 200}\n"
+            f"default_vsz_limit = 512M\n")
 
 
 def _ssl_settings(tls: TLSFiles | None) -> str:
@@ -426,8 +435,10 @@ class LocalMailServers:
         tls: TLSFiles | None = None,
         oauth_tokens: Mapping[str, str] | None = None,
         check_smtp_logins: bool = False,
+        connections: int = 0,
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
+        self._connections = connections  # 0: Dovecot's defaults (about 100 concurrent sessions)
         self.tls = tls
         self._oauth_tokens = {t: _normalise_address(u) for t, u in (oauth_tokens or {}).items()}
         self._use_oauth = oauth_tokens is not None
@@ -678,6 +689,7 @@ class LocalMailServers:
             _dovecot_config(
                 tls=self.tls,
                 imaps_port=imaps_port,
+                connections=self._connections,
                 oauth2_conf=oauth2_conf,
                 run_dir=self._run_dir,
                 state_dir=self.base_dir / "state",

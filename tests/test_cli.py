@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,8 +129,13 @@ def test_daemon_answers_new_mail_through_idle(fresh_mailboxes, tmp_path):
     path.write_text(_yaml.safe_dump(data))
     proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in proc.stdout), daemon=True)
+    reader.start()
     try:
-        time.sleep(2)  # the first pass is done and the daemon idles
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any('"idle_waiting"' in line for line in lines):
+            time.sleep(0.1)  # the first pass is done and the daemon idles
         raw, _ = mail("budi@vendor.test", "Tidak bisa login", "Mohon bantuan.")
         servers.send(raw, "budi@vendor.test", [UNIT])
         deadline = time.monotonic() + 30
@@ -137,14 +143,15 @@ def test_daemon_answers_new_mail_through_idle(fresh_mailboxes, tmp_path):
             time.sleep(0.5)
         acks = servers.fetch("budi@vendor.test")
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=20)
+        reader.join(5)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
     assert len(acks) == 1
     assert email.message_from_bytes(acks[0], policy=email.policy.default)["Auto-Submitted"] == "auto-replied"
-    assert '"idle_woke"' in out.decode()
+    assert any('"idle_woke"' in line for line in lines), lines
 
 
 def test_check_reports_a_bad_rule_with_file_rule_and_field(tmp_path, capsys):

@@ -547,17 +547,12 @@ def test_find_overdue_reads_resolution_from_the_ticket_and_skips_stale_timers() 
 
 def test_digest_context_counts_states_and_orders_by_due_time() -> None:
     """The digest counts all six states and lists overdue tickets, longest-breached first."""
-    tickets = [
-        ticket(State.OPEN, number="2026-00001"),
-        ticket(State.OPEN, number="2026-00002"),
-        ticket(State.ESCALATED, number="2026-00003"),
-        ticket(State.RESOLVED, number="2026-00004"),
-    ]
+    states = {"open": 2, "escalated": 1, "resolved": 1}
     late = Overdue("2026-00001", "A", "open", K.FIRST_RESPONSE, wib(11, 27, 12), timedelta(hours=3), "staff", 4)
     early = Overdue(
         "2026-00003", "B", "escalated", K.LKPP_STATUS, wib(11, 25, 9), timedelta(hours=24), "LKPP", 2
     )
-    ctx = digest_context(tickets, [late, early], wib(11, 30, 8), CAL)
+    ctx = digest_context(states, [late, early], wib(11, 30, 8), CAL)
     assert ctx["date"] == date(2026, 11, 30)
     assert ctx["counts"] == {
         "open": 2,

@@ -17,7 +17,7 @@ standard of seed 002) is wall-clock time.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -455,20 +455,18 @@ def find_overdue(
 
 
 def digest_context(
-    tickets: list[Ticket],
+    states: Mapping[str, int],
     overdue: list[Overdue],
     now: datetime,
     cal: WorkCalendar,
 ) -> dict[str, object]:
     """What the daily `digest` to heads and coordinators shows, before it is worded.
 
-    `counts` holds all six states (of the tickets given); `tickets` lists every
-    overdue entry, longest-breached first, with its codes and amounts.
+    `states`: how many tickets are in each state; `counts` holds all six; `tickets`
+    lists every overdue entry, longest-breached first, with its codes and amounts.
     """
     _check_aware(now)
-    counts = {str(state): 0 for state in State}
-    for ticket in tickets:
-        counts[str(ticket.state)] += 1
+    counts = {str(state): states.get(str(state), 0) for state in State}
     rows = [
         {
             "number": o.number,
@@ -485,7 +483,7 @@ def digest_context(
     return {
         "date": now.astimezone(cal.tz).date(),
         "counts": counts,
-        "total": len(tickets),
+        "total": sum(counts.values()),
         "overdue_count": len(rows),
         "tickets": rows,
     }

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Self
+from typing import Any, Self
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -23,7 +24,8 @@ from mailbot.core.settings import ImapConfig
 from mailbot.errors import LoginRefusedError, TransientError, UnreachableError
 from mailbot.io import servers
 
-FETCH_BATCH = 50
+FETCH_BATCH = 50  # messages per FETCH and per group commit
+FETCH_BYTES = 8 * 1024 * 1024  # a batch's bodies together, unless one message is larger
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,12 @@ class Mailbox:
         return sorted(int(u) for u in uids if int(u) > after)
 
     def fetch(self, uids: list[int], max_size: int | None = None) -> Iterator[Fetched]:
-        """Raw bytes without setting \\Seen (BODY.PEEK), a batch at a time.
+        """Raw bytes without setting \\Seen (BODY.PEEK), one message at a time."""
+        for batch in self.batches(uids, max_size):
+            yield from batch
+
+    def batches(self, uids: list[int], max_size: int | None = None) -> Iterator[list[Fetched]]:
+        """Raw bytes without setting \\Seen (BODY.PEEK), `FETCH_BATCH` messages at a time.
 
         Sizes are asked first: a message over `max_size` is fetched as its header block
         only, so one huge mail never enters memory (SPEC 9); it goes to Quarantine.
@@ -123,55 +130,66 @@ class Mailbox:
             try:
                 sizes = {uid: int(item.get(b"RFC822.SIZE", 0)) for uid, item in
                          self._c.fetch(batch, ["RFC822.SIZE"]).items()}
-                small = [u for u in batch if u in sizes and (max_size is None or sizes[u] <= max_size)]
-                large = [u for u in batch if u in sizes and u not in small]
-                data = self._c.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]) if small else {}
-                heads = self._c.fetch(large, ["BODY.PEEK[HEADER]", "INTERNALDATE"]) if large else {}
             except (OSError, IMAPClientError) as exc:
                 raise TransientError(f"IMAP fetch failed: {_text(exc)}") from None
-            for uid in batch:
-                item, key = (data.get(uid), b"BODY[]") if uid in data else (heads.get(uid), b"BODY[HEADER]")
-                if item is None or key not in item:
-                    continue  # expunged by someone else meanwhile
-                when = item.get(b"INTERNALDATE")
-                # imapclient gives it in naive local time (normalise_times); astimezone() reads it so.
-                when = when.astimezone(UTC) if isinstance(when, datetime) else datetime.now(UTC)
-                yield Fetched(uid, bytes(item[key]), when, sizes.get(uid, 0), complete=key == b"BODY[]")
+            for chunk in _chunks([u for u in batch if u in sizes], sizes, max_size):
+                yield self._fetch_chunk(chunk, sizes, max_size)
 
-    def move(self, uid: int, folder: str) -> None:
-        """Move one message; MOVE, else COPY + UID EXPUNGE of that UID, else COPY + \\Seen."""
+    def _fetch_chunk(self, chunk: list[int], sizes: dict[int, int], max_size: int | None) -> list[Fetched]:
+        small = [u for u in chunk if max_size is None or sizes[u] <= max_size]
+        large = [u for u in chunk if u not in small]
+        try:
+            data = self._c.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]) if small else {}
+            heads = self._c.fetch(large, ["BODY.PEEK[HEADER]", "INTERNALDATE"]) if large else {}
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"IMAP fetch failed: {_text(exc)}") from None
+        return [f for uid in chunk if (f := _fetched(uid, data, heads, sizes)) is not None]
+
+    def move(self, uids: list[int], folder: str) -> None:
+        """Move messages as one UID set: MOVE, else COPY + UID EXPUNGE of exactly those
+        UIDs, else COPY + \\Seen (the stored position then keeps them from being read again)."""
+        if not uids:
+            return
         client = self._c
         try:
             if b"MOVE" in self.capabilities:
-                client.move([uid], folder)
+                client.move(uids, folder)
             elif b"UIDPLUS" in self.capabilities:
-                client.copy([uid], folder)
-                client.add_flags([uid], [imapclient.DELETED])
-                client.uid_expunge([uid])
+                client.copy(uids, folder)
+                client.add_flags(uids, [imapclient.DELETED])
+                client.uid_expunge(uids)
             else:
-                client.copy([uid], folder)
-                client.add_flags([uid], [imapclient.SEEN])
+                client.copy(uids, folder)
+                client.add_flags(uids, [imapclient.SEEN])
         except (OSError, IMAPClientError) as exc:
-            raise TransientError(f"IMAP move of UID {uid} to {folder!r} failed: {_text(exc)}") from None
+            raise TransientError(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: {_text(exc)}") from None
 
     @property
     def supports_idle(self) -> bool:
         return self.cfg.idle and b"IDLE" in self.capabilities
 
-    def idle_wait(self, seconds: float) -> bool:
-        """Wait for new mail with IDLE, up to `seconds`; True when the server said something."""
+    def idle(self, seconds: float, should_stop: Callable[[], bool], slice_seconds: float = 1.0) -> bool:
+        """Wait in IDLE on this kept session until the server reports a change, `seconds`
+        pass or `should_stop()`; True when something changed.
+
+        The session is the one that fetches, so nothing that arrived since its last
+        command is missed: the server reports it as soon as IDLE starts. Responses that
+        come while IDLE is being ended count too. Checked in slices so a stop request is
+        seen within about a second.
+        """
         client = self._c
-        if not self.cfg.idle or b"IDLE" not in self.capabilities:
-            return False
+        deadline = time.monotonic() + seconds
+        changed = False
         try:
             client.idle()
             try:
-                responses = client.idle_check(timeout=seconds)
+                while not changed and not should_stop() and (left := deadline - time.monotonic()) > 0:
+                    changed = any(_is_change(r) for r in client.idle_check(timeout=min(slice_seconds, left)))
             finally:
-                client.idle_done()
+                changed = any(_is_change(r) for r in client.idle_done()[1]) or changed
         except (OSError, IMAPClientError) as exc:
             raise TransientError(f"IMAP IDLE failed: {_text(exc)}") from None
-        return bool(responses)
+        return changed
 
 
 def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
@@ -183,6 +201,37 @@ def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
         return f"IMAP {cfg.host}:{cfg.port} ok, UIDVALIDITY {box.uidvalidity}, {' '.join(caps) or 'no IDLE/MOVE/UIDPLUS'}"
     finally:
         box.close()
+
+
+def _chunks(uids: list[int], sizes: dict[int, int], max_size: int | None) -> Iterator[list[int]]:
+    """UIDs in runs whose bodies together stay under `FETCH_BYTES` (one message at least),
+    so memory is bounded by the batch, not by the backlog or its largest mails."""
+    chunk: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes[uid] if max_size is None or sizes[uid] <= max_size else 0  # header only
+        if chunk and total + size > FETCH_BYTES:
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(uid)
+        total += size
+    if chunk:
+        yield chunk
+
+
+def _fetched(uid: int, data: dict[int, Any], heads: dict[int, Any], sizes: dict[int, int]) -> Fetched | None:
+    item, key = (data.get(uid), b"BODY[]") if uid in data else (heads.get(uid), b"BODY[HEADER]")
+    if item is None or key not in item:
+        return None  # expunged by someone else meanwhile
+    when = item.get(b"INTERNALDATE")
+    # imapclient gives it in naive local time (normalise_times); astimezone() reads it so.
+    when = when.astimezone(UTC) if isinstance(when, datetime) else datetime.now(UTC)
+    return Fetched(uid, bytes(item[key]), when, sizes.get(uid, 0), complete=key == b"BODY[]")
+
+
+def _is_change(response: object) -> bool:
+    """An untagged EXISTS or RECENT: new mail (EXPUNGE or FETCH flags do not count)."""
+    return isinstance(response, tuple) and len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT")
 
 
 def _shutdown(client: imapclient.IMAPClient | None) -> None:

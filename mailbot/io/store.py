@@ -10,6 +10,7 @@ ISO-8601 strings of one fixed shape, so they sort as text.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,7 +51,10 @@ def parse_ts(text: str | None) -> datetime | None:
 
 def moment(text: str) -> datetime:
     """A stored timestamp (UTC, as `ts` writes it) back as an aware datetime."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(text)  # the trailing Z reads as UTC (Python 3.11)
+    if moment.tzinfo is None:
+        raise ValueError(f"stored time without a zone: {text!r}")
+    return moment
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -164,7 +168,21 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.table("outbox").create_index(["ticket_id", "message_id", "sent_at"])
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4)
+# Active timers whose breach time is not their due_at (they fired, or their breach counts
+# from their start under the ticket's current priority): few, as they belong to open tickets.
+_BREACH_KNOWN = "active = 1 and (step > 0 or kind in ('first_response', 'lkpp_progress', 'awaiting_info'))"
+
+
+def _v5(db: sqlite_utils.Database) -> None:
+    """The digest and `tickets --overdue` read only what may be overdue: open tickets by age,
+    due timers by (active, due_at), and the active timers whose breach is read from their
+    start or that fired already (partial indexes)."""
+    db.execute("create index if not exists tickets_unclosed_by_age on tickets (mailbox, created_at) "
+               "where state != 'closed'")
+    db.execute(f"create index if not exists timers_breach_known on timers (mailbox) where {_BREACH_KNOWN}")
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -180,6 +198,8 @@ class Store:
     def __init__(self, path: Path, busy_timeout: float = 30.0) -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # private from the start: SQLite gives -wal and -shm the same mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -287,10 +307,37 @@ class Store:
             sql, args = sql + " and state = ?", [*args, state]
         return [self._ticket(r) for r in self.db.query(sql + " order by id", args)]
 
-    def _ticket(self, row: dict[str, Any]) -> Ticket:
+    def state_counts(self, mailbox: str) -> dict[str, int]:
+        """How many tickets a mailbox has in each state, from the (mailbox, state) index."""
+        rows = self.db.execute("select state, count(*) from tickets where mailbox = ? group by state", [mailbox])
+        return {state: count for state, count in rows.fetchall()}
+
+    def overdue_candidates(self, mailbox: str, now: datetime, opened_before: datetime) -> list[tuple[Ticket, list[Timer]]]:
+        """Tickets that may be overdue at `now` (without participants), each with its timers
+        that may be breached: work that grows with what is open, not with what is stored."""
+        timer_rows = self.db.query(
+            "select * from timers where active = 1 and due_at <= ? and mailbox = ? "
+            f"union select * from timers where mailbox = ? and {_BREACH_KNOWN}", [ts(now), mailbox, mailbox])
+        timers: dict[int, list[Timer]] = {}
+        for row in timer_rows:
+            timers.setdefault(row["ticket_id"], []).append(_stored_timer(row).timer)
+        old = self.db.execute("select id from tickets where mailbox = ? and state != 'closed' and created_at <= ?",
+                              [mailbox, ts(opened_before)])
+        ids = sorted(set(timers) | {i for (i,) in old.fetchall()})
+        found = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.db.query(f"select * from tickets where id in ({','.join('?' * len(chunk))}) "
+                                 "and state != 'closed' order by id", chunk)
+            found += [(ticket, timers.get(ticket.id, [])) for ticket in (self._ticket(r, False) for r in rows)
+                      if ticket.id is not None]
+        return found
+
+    def _ticket(self, row: dict[str, Any], participants: bool = True) -> Ticket:
+        """A ticket row as a value; `participants` False leaves them out (lists that only show tickets)."""
         parts = frozenset(
             r["address"] for r in self.db.query("select address from participants where ticket_id = ?", [row["id"]])
-        )
+        ) if participants else frozenset()
         return Ticket(
             id=row["id"],
             mailbox=row["mailbox"],

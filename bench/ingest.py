@@ -1,0 +1,421 @@
+"""Ingest rate, ack latency under IDLE, memory and scale, with their anchors in the same run.
+
+A private Dovecot (tests/localmail.py) and an SMTP sink (aiosmtpd, accepts and keeps
+only arrival times) on loopback; `mailbot run` as a real process, as systemd starts it
+(READY=1 read from a NOTIFY_SOCKET).
+
+* ingest: a deterministic backlog (Indonesian helpdesk mail: 10 % with a ~100 KB
+  attachment, a third HTML, encoded subjects) in the unit INBOX; from READY=1 until
+  the INBOX is empty and every ack and staff notice is accepted by the sink. Anchors:
+  the stdlib parse + extract rate and the IMAP fetch rate on the same messages; SQL
+  statements per message (an in-process pass with SQLite's trace hook).
+* latency: a request appended to one of 1, 2 or 20 mailboxes (all on IDLE) until
+  its ack reaches the sink, 50 trials each, and 50 more with mail arriving 0-300 ms
+  after the previous ack; anchor: Dovecot's own IDLE notification time (a bare
+  IMAP client in IDLE, same run).
+* memory: peak RSS of `run --once` over a 10,000-message backlog.
+* scale: 600 mailboxes (one per LPSE unit in Indonesia) on IDLE in one process: RSS,
+  ack p50.
+
+Run: .venv/bin/python bench/ingest.py [--only ingest,latency,memory,scale] [--messages N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import os
+import random
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.localmail import HOST, LocalMailServers, _free_port
+
+UNIT = "lpse@lpse.test"
+STAFF = ("staff1@lpse.test", "staff2@lpse.test")
+LKPP = "helpdesk@lkpp.test"
+WORDS = ("akun", "penyedia", "tender", "dokumen", "penawaran", "unggah", "gagal", "kode", "paket", "SPSE",
+         "verifikasi", "agregasi", "login", "kata sandi", "sertifikat", "pokja", "kualifikasi", "jadwal")
+
+
+# --- the SMTP sink ----------------------------------------------------------------------
+
+
+class Sink:
+    """Accepts everything; keeps (arrival time, recipients, X-Mailbot-Kind) per mail."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.mails: list[tuple[float, tuple[str, ...], str]] = []
+        self.lock = threading.Lock()
+        self.controller = Controller(self, hostname=HOST, port=self.port, ready_timeout=10)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        head = envelope.content.split(b"\r\n\r\n", 1)[0]
+        kind = re.search(rb"(?im)^X-Mailbot-Kind:\s*(\S+)", head)
+        with self.lock:
+            self.mails.append((time.monotonic(), tuple(a.lower() for a in envelope.rcpt_tos),
+                               kind.group(1).decode() if kind else ""))
+        return "250 2.0.0 OK"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.mails)
+
+    def wait_for(self, rcpt: str, after: int, timeout: float) -> float | None:
+        """Arrival time of the first mail to `rcpt` among those after index `after`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for when, rcpts, _ in self.mails[after:]:
+                    if rcpt in rcpts:
+                        return when
+            time.sleep(0.002)
+        return None
+
+
+# --- mail ----------------------------------------------------------------------------------
+
+
+def request(rng: random.Random, i: int, sender: str, to: str = UNIT) -> bytes:
+    """One helpdesk request as a mail client writes it (deterministic for a given rng state)."""
+    msg = EmailMessage()
+    msg["From"] = str(Address(f"Pengguna {i}", addr_spec=sender))
+    msg["To"] = to
+    words = " ".join(rng.choice(WORDS) for _ in range(4))
+    msg["Subject"] = f"Kendala {words} – nomor {i}"  # non-ASCII: an encoded subject
+    msg["Date"] = format_datetime(time_of(i))
+    msg["Message-ID"] = make_msgid(idstring=f"b{i}", domain="vendor.test")
+    body = "\n".join(f"Selamat pagi, saya mengalami kendala {rng.choice(WORDS)} pada paket {rng.randint(1, 10**8)}."
+                     for _ in range(rng.randint(3, 12)))
+    msg.set_content(body + "\n\nTerima kasih,\nPengguna " + str(i))
+    if i % 3 == 0:
+        msg.add_alternative("<html><body>" + "".join(f"<p>{line}</p>" for line in body.splitlines())
+                            + "</body></html>", subtype="html")
+    if i % 10 == 0:
+        data = rng.randbytes(100_000)
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=f"bukti-{i}.pdf")
+    return msg.as_bytes()
+
+
+def time_of(i: int) -> datetime:
+    return datetime(2026, 11, 23, 1, 0, tzinfo=UTC) + timedelta(seconds=i)
+
+
+def stdlib_rate(raws: list[bytes]) -> float:
+    """Messages a second the standard library parses and extracts (text, attachments), best of 3."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for raw in raws:
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            body = msg.get_body(preferencelist=("plain", "html"))
+            if body is not None:
+                body.get_content()
+            for part in msg.iter_attachments():
+                part.get_content()
+        best = min(best, time.perf_counter() - start)
+    return len(raws) / best
+
+
+# --- servers and the daemon ------------------------------------------------------------------
+
+
+def config_for(servers: LocalMailServers, sink: Sink, tmp: Path, mailboxes: list[str], **imap: Any) -> Path:
+    boxes = [{"name": f"b{i}", "address": addr, "display_name": f"LPSE {i}", "tag_prefix": f"LPSE-{i}",
+              "imap": {"host": HOST, "port": servers.imap_port, "security": "none", "username": addr,
+                       "password": servers.password_for(addr), "idle": True, "poll_seconds": 60, **imap},
+              "staff": list(STAFF)} for i, addr in enumerate(mailboxes)]
+    data = {"database": str(tmp / "mailbot.db"), "archive_dir": str(tmp / "archive"),
+            "secret_key_file": str(tmp / "secret.key"), "log": {"format": "json", "level": "warning"},
+            "escalation": {"address": LKPP, "senders": ["*@lkpp.test"]},
+            "smtp": {"host": HOST, "port": sink.port, "security": "none"}, "mailboxes": boxes}
+    path = tmp / "config.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+class Daemon:
+    """`mailbot run` with a NOTIFY_SOCKET the bench reads."""
+
+    def __init__(self, config: Path, tmp: Path) -> None:
+        self.notify_path = tmp / f"notify-{time.monotonic_ns()}.sock"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(self.notify_path))
+        self.sock.settimeout(0.5)
+        env = dict(os.environ, NOTIFY_SOCKET=str(self.notify_path))
+        self.proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait_ready(self, timeout: float = 120) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if b"READY=1" in self.sock.recv(4096):
+                    return time.monotonic()
+            except TimeoutError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(self.proc.stderr.read().decode()[-3000:] if self.proc.stderr else "exited")
+        raise RuntimeError("no READY=1")
+
+    def rss_mb(self) -> tuple[float, float]:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        return rss / 1024, hwm / 1024
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.sock.close()
+
+
+def folder_size(servers: LocalMailServers, user: str, folder: str = "INBOX") -> int:
+    with servers.imap(user) as client:
+        return int(client.select_folder(folder, readonly=True)[b"EXISTS"])
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+
+def ingest(n: int) -> None:
+    rng = random.Random(20261122)
+    raws = [request(rng, i, f"pengguna{i}@vendor.test") for i in range(n)]
+    parse_rate = stdlib_rate(raws)
+    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), [UNIT]) as (servers, sink, tmp):
+        with servers.imap(UNIT) as client:
+            for raw in raws:
+                client.append("INBOX", raw)
+            client.select_folder("INBOX", readonly=True)
+            uids = client.search("ALL")
+            start = time.perf_counter()
+            for at in range(0, len(uids), 50):
+                client.fetch(uids[at:at + 50], ["BODY.PEEK[]"])
+            fetch_rate = len(uids) / (time.perf_counter() - start)
+        config = config_for(servers, sink, tmp, [UNIT])
+        daemon = Daemon(config, tmp)
+        ready = daemon.wait_ready()
+        deadline = time.monotonic() + 1800
+        while sink.count() < 2 * n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        done = sink.mails[-1][0] if sink.count() >= 2 * n else float("nan")
+        cpu = daemon.cpu_seconds()
+        _, hwm = daemon.rss_mb()
+        daemon.stop()
+        left = folder_size(servers, UNIT)
+        rate = n / (done - ready)
+        print(f"\n== ingest: {n} messages in the INBOX, `mailbot run` until every ack and staff notice is accepted")
+        print(f"mailbot ingest            {rate:8.0f} msg/s   ({done - ready:.1f} s; INBOX left: {left})")
+        print(f"stdlib parse + extract    {parse_rate:8.0f} msg/s   ratio mailbot/stdlib {rate / parse_rate:.2f}")
+        print(f"IMAP fetch (Dovecot)      {fetch_rate:8.0f} msg/s")
+        print(f"CPU per message           {cpu / n * 1000:8.1f} ms      (daemon user+sys, all threads)")
+        print(f"peak RSS                  {hwm:8.0f} MB")
+    statements(raws[:200])
+
+
+def statements(raws: list[bytes]) -> None:
+    """SQL statements per message: handling (one pass) and sending, counted by SQLite's trace hook."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+    from mailbot.io import logs
+
+    logs.configure("console", "error")
+    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), [UNIT]) as (servers, sink, tmp):
+        with servers.imap(UNIT) as client:
+            for raw in raws:
+                client.append("INBOX", raw)
+        app = App(load_config(config_for(servers, sink, tmp, [UNIT])))
+        counted: list[str] = []
+        app.store.db.conn.set_trace_callback(counted.append)
+        app.poll_all()
+        handling = len(counted)
+        counted.clear()
+        app.flush_outbox()
+        sending = len(counted)
+        print(f"SQL statements per message: {handling / len(raws):.1f} handling, {sending / len(raws):.1f} sending "
+              f"({len(raws)} messages, in-process pass)")
+
+
+def latency(trials: int) -> None:
+    print("\n== ack latency: a request appended to one mailbox until its ack reaches the SMTP sink")
+    floor = idle_floor(trials)
+    print(f"Dovecot IDLE notification (bare client)  p50 {pct(floor, 50):.3f} s  p99 {pct(floor, 99):.3f} s")
+    late_total = 0
+    for count in (1, 2, 20):
+        times, after_ack = ack_trials(count, trials, trials if count == 20 else 0)
+        late = sum(t > 2.0 for t in times + after_ack)
+        late_total += late
+        line = f"{count:3} mailbox(es) on IDLE  p50 {pct(times, 50):.3f} s  p99 {pct(times, 99):.3f} s  max {max(times):.3f} s"
+        print(line + f"   ratio p50/floor {pct(times, 50) / pct(floor, 50):.1f}")
+        if after_ack:
+            print(f"    mail 0-300 ms after an ack  p50 {pct(after_ack, 50):.3f} s  p99 {pct(after_ack, 99):.3f} s"
+                  f"  max {max(after_ack):.3f} s")
+    print(f"trials over 2 s: {late_total} of {3 * trials + trials}")
+
+
+def idle_floor(trials: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), [UNIT]) as (servers, _, _):
+        watcher, writer = servers.imap(UNIT), servers.imap(UNIT)
+        watcher.select_folder("INBOX")
+        rng = random.Random(1)
+        out = []
+        for i in range(trials):
+            watcher.idle()
+            time.sleep(0.05)
+            start = time.monotonic()
+            writer.append("INBOX", request(rng, i, f"floor{i}@vendor.test"))
+            while not any(r[1] == b"EXISTS" for r in watcher.idle_check(timeout=10) if len(r) > 1):
+                pass
+            out.append(time.monotonic() - start)
+            watcher.idle_done()
+            time.sleep(rng.uniform(0.1, 0.3))
+        watcher.logout()
+        writer.logout()
+        return out
+
+
+def ack_trials(count: int, trials: int, after_ack: int) -> tuple[list[float], list[float]]:
+    boxes = [f"box{i}@lpse.test" for i in range(count)]
+    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp):
+        daemon = Daemon(config_for(servers, sink, tmp, boxes), tmp)
+        daemon.wait_ready()
+        time.sleep(2 + count * 0.05)  # every watcher in IDLE
+        clients = [servers.imap(b) for b in boxes]
+        rng = random.Random(count)
+        times = [one_trial(clients[i % count], sink, rng, i, count) for i in range(trials)]
+        followed = []
+        for i in range(after_ack):
+            arrived = sink.mails[-1][0]
+            pause = rng.uniform(0, 0.3) - (time.monotonic() - arrived)
+            time.sleep(max(0.0, pause))
+            followed.append(one_trial(clients[i % count], sink, rng, trials + i, count, pause=False))
+        for client in clients:
+            client.logout()
+        daemon.stop()
+        return times, followed
+
+
+def one_trial(client: Any, sink: Sink, rng: random.Random, i: int, count: int, pause: bool = True) -> float:
+    sender = f"t{count}x{i}@vendor.test"
+    raw = request(rng, i, sender)
+    before = sink.count()
+    start = time.monotonic()
+    client.append("INBOX", raw)
+    arrived = sink.wait_for(sender, before, 60)
+    if pause:
+        time.sleep(rng.uniform(0.2, 0.5))
+    return (arrived - start) if arrived is not None else 60.0
+
+
+def memory(n: int) -> None:
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), [UNIT]) as (servers, sink, tmp):
+        with servers.imap(UNIT) as client:
+            for i in range(n):
+                client.append("INBOX", request(rng, i, f"m{i}@vendor.test"))
+        config = config_for(servers, sink, tmp, [UNIT])
+        start = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run", "--once"],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = status
+        print(f"\n== memory: `run --once` over a {n}-message backlog")
+        print(f"peak RSS {usage.ru_maxrss / 1024:.0f} MB   ({time.monotonic() - start:.0f} s, "
+              f"{sink.count()} mails sent, INBOX left {folder_size(servers, UNIT)})")
+
+
+def scale(count: int, trials: int) -> None:
+    boxes = [f"unit{i}@lpse.test" for i in range(count)]
+    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp):
+        daemon = Daemon(config_for(servers, sink, tmp, boxes), tmp)
+        ready = daemon.wait_ready()
+        time.sleep(10 + count * 0.02)
+        rss, _ = daemon.rss_mb()
+        rng = random.Random(600)
+        times = []
+        for i in range(trials):
+            with servers.imap(boxes[rng.randrange(count)]) as client:
+                times.append(one_trial(client, sink, rng, i, count))
+        rss2, hwm = daemon.rss_mb()
+        daemon.stop()
+        print(f"\n== scale: {count} mailboxes on IDLE in one process")
+        print(f"RSS {max(rss, rss2):.0f} MB (peak {hwm:.0f} MB) after {time.monotonic() - ready:.0f} s;"
+              f" ack p50 {pct(times, 50):.3f} s, p99 {pct(times, 99):.3f} s over {trials} trials")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+class Sinked:
+    """A private Dovecot with these users, and the SMTP sink."""
+
+    def __init__(self, tmp: Path, users: list[str], connections: int = 0) -> None:
+        self.tmp = tmp
+        self.servers = LocalMailServers(tmp / "mail", [*users, *STAFF, LKPP], catchall="catchall@lpse.test",
+                                        connections=max(connections + 50, 150) if connections > 50 else 0)
+        self.sink = Sink()
+
+    def __enter__(self) -> tuple[LocalMailServers, Sink, Path]:
+        self.servers.start()
+        self.sink.controller.start()
+        return self.servers, self.sink, self.tmp
+
+    def __exit__(self, *exc: object) -> None:
+        self.sink.controller.stop()
+        self.servers.stop()
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", default="ingest,latency,memory,scale")
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--backlog", type=int, default=10_000)
+    parser.add_argument("--mailboxes", type=int, default=600)
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; SQLite {sqlite3.sqlite_version}")
+    if "ingest" in only:
+        ingest(args.messages)
+    if "latency" in only:
+        latency(args.trials)
+    if "memory" in only:
+        memory(args.backlog)
+    if "scale" in only:
+        scale(args.mailboxes, 30)
+
+
+if __name__ == "__main__":
+    main()

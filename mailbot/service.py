@@ -1,0 +1,271 @@
+"""The running daemon: one watcher thread per mailbox, one sender thread, one main thread.
+
+Every mailbox keeps its own IMAP connection open and waits on it with IDLE (polling
+only where the server lacks IDLE), so one mailbox's slow or broken server never
+delays another's mail, and the connection that waits is the one that fetches: nothing
+that arrives between a pass and the next wait is missed. The watchers only talk IMAP;
+what touches the store (handling a batch, the stored position) runs on the main thread
+(`on_main`), which alone owns the store's connection and also fires timers, sends the
+digest and watches itself. The sender drains the outbox over its own connection to the
+database and its own SMTP sessions, concurrently with intake, woken when mail is
+queued.
+
+systemd (Type=notify): READY=1 once running, STATUS= lines with what it is doing,
+WATCHDOG=1 as long as the main thread makes progress (per message during a long
+pass), STOPPING=1 on SIGTERM; a pass in progress ends after its current message and
+unsent mail stays in the outbox for the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from mailbot.core.settings import MailboxConfig
+from mailbot.errors import StorageError, TransientError
+from mailbot.io import imap
+
+if TYPE_CHECKING:
+    from mailbot.daemon import App
+
+T = TypeVar("T")
+
+
+class OnMain(Protocol):
+    """Runs a step on the thread that owns the store and returns its result."""
+
+    def __call__(self, step: Callable[[], T], /) -> T: ...
+
+
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, sqlite3.Error, OSError)  # disk full, locked
+IDLE_RENEW_SECONDS = 25 * 60  # servers may end IDLE after 30 minutes (RFC 2177)
+WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailboxes, quarantine)
+SEND_WAKE_SECONDS = 2.0  # the sender looks for due mail (retries, held mail) at least this often
+SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its other duties
+STOP_GRACE_SECONDS = 3.0  # how long watchers get to finish their current step after SIGTERM
+
+
+class Stopped(Exception):
+    """The main thread is gone: a watcher's request for it will not be served."""
+
+
+def run_here(step: Callable[[], T]) -> T:
+    """`OnMain` for a single thread (`run --once`, tests): run the step at once."""
+    return step()
+
+
+class Progress:
+    """STATUS= lines while a long pass runs ("btm: 120/400 messages"), one a second at most."""
+
+    def __init__(self, name: str, total: int, notify: Callable[[str], None], beat: Callable[[], None]) -> None:
+        self.name, self.total, self.notify, self.beat = name, total, notify, beat
+        self.done = 0
+        self.shown = 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        self.beat()
+        now = time.monotonic()
+        if self.total > 1 and (now - self.shown >= 1.0 or self.done == self.total):
+            self.notify(f"STATUS={self.name}: {self.done}/{self.total} messages")
+            self.shown = now
+
+
+class Watchdog:
+    """WATCHDOG=1 to systemd while the main thread makes progress (`beat`), a third of
+    WatchdogSec apart; a main thread that hangs stops the pings and systemd restarts it."""
+
+    def __init__(self, notify: Callable[[str], None], usec: str | None = None) -> None:
+        self.notify = notify
+        self.interval = int(usec) / 1e6 / 3 if usec and usec.isdigit() and int(usec) > 0 else None
+        self.last = 0.0
+
+    def beat(self) -> None:
+        if self.interval is None:
+            return
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.notify("WATCHDOG=1")
+            self.last = now
+
+
+class Service:
+    """`mailbot run`: the threads above, until `stop` is set."""
+
+    def __init__(self, app: App, stop: threading.Event, notify: Callable[[str], None]) -> None:
+        self.app, self.stop, self.notify = app, stop, notify
+        self.jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self.closed = threading.Event()
+        self.outbox_ready = threading.Event()
+        self.watchdog = Watchdog(notify, os.environ.get("WATCHDOG_USEC"))
+        self.main = threading.current_thread()
+
+    def on_main(self, step: Callable[[], T]) -> T:
+        """Run `step` on the main thread and wait for its result (watcher threads)."""
+        if threading.current_thread() is self.main:
+            return step()
+        future: Future[T] = Future()
+        self.jobs.put((step, future))
+        while True:
+            try:
+                return future.result(timeout=SERVE_SLICE_SECONDS)
+            except TimeoutError:
+                if self.closed.is_set():
+                    raise Stopped from None
+
+    def run(self) -> None:
+        app = self.app
+        app.notify, app.beat = self.notify, self.watchdog.beat
+        threads = [threading.Thread(target=MailboxWatcher(self, box).run, name=f"imap-{box.name}", daemon=True)
+                   for box in app.cfg.mailboxes]
+        threads.append(threading.Thread(target=self.send, name="smtp", daemon=True))
+        self.notify("READY=1")
+        self.notify(f"STATUS=watching {len(app.cfg.mailboxes)} mailbox(es)")
+        for thread in threads:
+            thread.start()
+        try:
+            self.duties(time.monotonic() + app.sweep_seconds)
+        finally:
+            self.notify("STOPPING=1")
+            self.wind_down(threads)
+
+    def duties(self, next_sweep: float) -> None:
+        """The main thread's loop: serve the watchers, fire timers, watch itself."""
+        app = self.app
+        app.guarded("sweep", app.sweep)
+        next_watch = time.monotonic() + WATCH_SECONDS
+        while not self.stop.is_set():
+            self.serve(SERVE_SLICE_SECONDS)
+            self.watchdog.beat()
+            now = time.monotonic()
+            if now >= next_sweep:
+                app.guarded("sweep", app.sweep)
+                self.outbox_ready.set()
+                next_sweep = now + app.sweep_seconds
+            if now >= next_watch:
+                app.guarded("watch", partial(app.watch, self.notify))
+                next_watch = now + WATCH_SECONDS
+
+    def serve(self, timeout: float) -> None:
+        """Run the watchers' store steps waiting now (at least one, or until `timeout`)."""
+        try:
+            step, future = self.jobs.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            self._run(step, future)
+            try:
+                step, future = self.jobs.get_nowait()
+            except queue.Empty:
+                return
+
+    def _run(self, step: Callable[[], Any], future: Future[Any]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(step())
+        except Exception as exc:  # noqa: BLE001 - handed to the watcher that asked: its own boundary
+            future.set_exception(exc)
+        self.outbox_ready.set()
+        self.watchdog.beat()
+
+    def wind_down(self, threads: list[threading.Thread]) -> None:
+        """After SIGTERM: watchers finish the step they are in (the main thread still serves
+        them), then whatever is still waiting is refused."""
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        self.outbox_ready.set()
+        while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
+            self.serve(0.05)
+        self.closed.set()
+        while True:
+            try:
+                _, future = self.jobs.get_nowait()
+            except queue.Empty:
+                break
+            future.cancel()
+
+    def send(self) -> None:
+        """The sender thread: the outbox over its own database connection, woken by new mail."""
+        app = self.app
+        outbox = app.sender_outbox()
+        try:
+            while not self.stop.is_set():
+                self.outbox_ready.wait(SEND_WAKE_SECONDS)
+                self.outbox_ready.clear()
+                if self.stop.is_set():
+                    break
+                try:
+                    app.flush_outbox(self.stop.is_set, outbox, report=self.on_main)
+                except Stopped:
+                    break
+                except Exception:
+                    app.log.exception("step_failed", step="outbox")
+        finally:
+            outbox.store.close()
+
+
+class MailboxWatcher:
+    """One mailbox on its own kept IMAP connection: a pass, then IDLE (or a pause), again."""
+
+    def __init__(self, service: Service, box: MailboxConfig) -> None:
+        self.service, self.box = service, box
+        self.app = service.app
+        self.failures = 0
+
+    def run(self) -> None:
+        stop = self.service.stop
+        while not stop.is_set():
+            try:
+                self.session()
+            except Stopped:
+                return
+            except STORAGE_ERRORS as exc:  # before TransientError: StorageError is one too
+                self.pause(self.storage_failed, exc)
+            except TransientError as exc:
+                self.unavailable(exc)
+            except Exception:  # a bug must not stop the other mailboxes or the daemon
+                self.app.log.exception("mailbox_pass_failed", mailbox=self.box.name)
+                stop.wait(self.box.imap.poll_seconds)
+
+    def session(self) -> None:
+        """Passes and waits on one connection, until it fails or the daemon stops."""
+        stop, app, box = self.service.stop, self.app, self.box
+        with imap.Mailbox(box.imap) as session:
+            while not stop.is_set():
+                app.poll(box, session, stop.is_set, self.service.on_main)
+                app.mailbox_ok(box)
+                self.failures = 0
+                self.wait(session)
+
+    def wait(self, session: imap.Mailbox) -> None:
+        stop, seconds = self.service.stop, self.box.imap.poll_seconds
+        if not session.supports_idle:
+            stop.wait(seconds)
+            return
+        # IDLE is renewed at least every poll_seconds: a pass then also catches anything a
+        # server failed to announce.
+        self.app.log.debug("idle_waiting", mailbox=self.box.name)
+        if session.idle(min(max(seconds, 1), IDLE_RENEW_SECONDS), stop.is_set):
+            self.app.log.debug("idle_woke", mailbox=self.box.name)
+
+    def unavailable(self, exc: TransientError) -> None:
+        """The server is down or refuses us: back off (doubling, at most 10 minutes) and retry."""
+        self.failures += 1
+        self.service.on_main(partial(self.app.mailbox_failed, self.box, exc))
+        delay = min(self.box.imap.poll_seconds * 2 ** min(self.failures, 10), 600)
+        self.app.log.info("retrying_later", mailbox=self.box.name, seconds=delay, failures=self.failures)
+        self.service.stop.wait(delay)
+
+    def storage_failed(self, exc: BaseException) -> None:
+        self.app.storage_failed(self.box, exc, self.service.notify)
+
+    def pause(self, report: Callable[[BaseException], None], exc: BaseException) -> None:
+        self.service.on_main(partial(report, exc))
+        self.service.stop.wait(self.box.imap.poll_seconds)
