@@ -151,11 +151,16 @@ def new_text(text: str) -> str:
 
 
 def _bottom(lines: list[str]) -> str:
+    """The writer's lines below and between `>` quotes that follow the first cut.
+
+    The quote must start right under the header (Gmail leaves one blank line there);
+    a header block with text under it (Outlook, a forward) has no bottom to read.
+    """
     cut = _first_cut(lines)
-    quote = next((i for i in range(cut, min(len(lines), cut + _HEADER_LINES + 1))
+    quote = next((i for i in range(cut, min(len(lines), cut + _HEADER_LINES + 3))
                   if lines[i].lstrip().startswith(">")), None)
-    if quote is None or any(not line.strip() for line in lines[cut:quote]):
-        return ""  # no `>` quote right under the header: not a bottom-posted reply
+    if quote is None or sum(1 for line in lines[cut:quote] if line.strip()) > _HEADER_LINES:
+        return ""
     return strip_reply("\n".join(lines[quote:]))
 
 
