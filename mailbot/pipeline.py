@@ -119,7 +119,8 @@ class Pipeline:
             return self.seen_before(known)
         facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
         facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused)
-        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth)   # pure: SPEC 9
+        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth,
+                         via=facts.via)                                  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now)  # * read
         planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
@@ -181,6 +182,11 @@ class Pipeline:
         if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:
             self.store.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
                                  number=ticket.number, message_id=msg.message_id)
+        for number, event in decision.elsewhere:  # a recommendation naming several tickets
+            other = self.store.ticket_by_number(box.name, number)
+            if other is not None and other.id != ticket_id:
+                self.store.add_event(box.name, other.id, now, event.actor, event.kind, message_id=msg.message_id,
+                                     **dict(event.detail))
         if facts.reused_id is not None:
             self.store.add_event(box.name, ticket_id, now, msg.from_addr.addr, "message_id_reused",
                                  original=facts.reused_id, message_id=msg.message_id)

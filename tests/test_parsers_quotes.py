@@ -2,8 +2,9 @@
 
 Each fixture is a reply body written by some mail client; the expected new text was
 read off the fixture by hand. Our rule is stricter than the upstream parser's: we cut
-everything from the first reply header down, so a bottom-posted reply or a command
-written under a quote never counts as new text.
+everything from the first reply header down, so a command written under a quote never
+counts as new text. (`new_text` reads a bottom-posted reply's text only when nothing
+stands above the quote: tests/test_ladder_core.py.)
 """
 
 from __future__ import annotations

@@ -392,13 +392,36 @@ def test_direction_is_internal_and_names_its_author(renderer: Renderer, language
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", ["staff_new", "staff_update", "assigned"])
+@pytest.mark.parametrize("kind", ["staff_new", "staff_update", "assigned", "staff_lkpp", "staff_direction",
+                                  "overdue_staff", "staff_alert", "coordinator_case"])
 def test_staff_notices_list_every_command(renderer: Renderer, kind: str, language: str) -> None:
-    """SPEC 4: staff learn the commands from the notices they reply to."""
+    """SPEC 4: staff (and coordinators) learn the commands from the notices they reply to."""
     text = render(renderer, kind, language)
     names = (["#catatan", "#eskalasi", "#selesai", "#tutup", "#koordinator", "#permintaan-data", "#teruskan",
-              "#data", "#prioritas", "#kategori", "#tugaskan"] if language == "id" else
-             ["#note", "#escalate", "#resolve", "#close", "#coordinator", "#need-info", "#relay", "#data",
-              "#priority", "#category", "#assign"])
+              "#jawab", "#data", "#prioritas", "#kategori", "#tugaskan"] if language == "id" else
+             ["#note", "#escalate", "#resolve", "#close", "#coordinator", "#need-info", "#relay", "#answer",
+              "#data", "#priority", "#category", "#assign"])
     for name in names:
         assert name in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_digest_says_how_to_recommend(renderer: Renderer, language: str) -> None:
+    """SOP-004 step 8: the head learns from the digest to reply naming ticket numbers, kept internal."""
+    text, html = renderer.body("digest", language, context())
+    assert html is not None
+    wanted = (["balas email ini dengan menyebut nomor tiket", "misalnya 2026-00042", "tidak dikirim kepada pengguna"]
+              if language == "id" else
+              ["reply to this email naming the ticket number", "for example 2026-00042", "never to the\nrequester"])
+    for phrase in wanted:
+        assert phrase in text
+    assert wanted[1] in html and " ".join(wanted[0].split()) in " ".join(html.split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_lkpp_acknowledgement_tells_staff_the_number(renderer: Renderer, language: str) -> None:
+    """SPEC 3: LKPP's automatic acknowledgement reaches staff with LKPP's ticket number, as no decision to take."""
+    text = render(renderer, "staff_lkpp", language, event="lkpp_ack")
+    assert "2026112110000123" in text
+    assert ("tanda terima otomatis" if language == "id" else "automatic acknowledgement") in text
+    assert ("tidak dapat dikenali" if language == "id" else "could not be classified") not in text

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailbot.core.commands import ParsedCommands, parse_commands
-from mailbot.core.identity import identify
+from mailbot.core.identity import identify, is_signature
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
 from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, role_of
 from mailbot.core.model import Contact, InboundMessage, Role, Seen, State, Ticket
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
+from mailbot.parsers.quotes import is_forward
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules
@@ -114,6 +115,9 @@ def _from_staff(facts: Facts, known: Known) -> Facts:
 
 def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event:
     command = parsed.state_command
+    empty = not parsed.body.strip() and not attachments
+    if command is not None and command.name == "answer" and empty:
+        return Event.STAFF_EMPTY  # `#jawab` with nothing to relay: its sender is told, nothing is sent
     if command is not None:
         return _STATE_EVENTS[command.name]
     if parsed.has("note"):
@@ -122,10 +126,10 @@ def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event
         return Event.STAFF_DATA
     if parsed.commands:
         return Event.STAFF_META
+    if empty:
+        return Event.STAFF_EMPTY  # nothing new above or below the quote: the sender is told
     if role is not Role.STAFF:
         return Event.DIRECTION  # SPEC 1: what coordinators and heads write stays internal
-    if not parsed.body.strip() and not attachments:
-        return Event.STAFF_EMPTY
     return Event.STAFF_REPLY
 
 
@@ -141,6 +145,12 @@ def _from_lkpp(facts: Facts, rules: Rules) -> Facts:
 
 
 def _from_requester(facts: Facts, rules: Rules, reopen_days: int, now: datetime) -> Facts:
+    ticket = facts.ticket
+    if ticket and ticket.state is State.CLOSED and now - (ticket.closed_at or ticket.updated_at) > timedelta(
+            days=reopen_days):
+        facts = replace(facts, ticket=None, previous=ticket)  # E5: too late to reopen, a new ticket
+    if facts.ticket is None:
+        facts = replace(facts, message=as_problem(facts.message))
     msg, ticket = facts.message, facts.ticket
     category = rules.guess_category(msg.subject, msg.new_text)
     priority = rules.guess_priority(msg.subject, msg.new_text)
@@ -148,20 +158,32 @@ def _from_requester(facts: Facts, rules: Rules, reopen_days: int, now: datetime)
                     priority=(priority.value, priority.rule))
     if ticket is None:
         return replace(facts, event=Event.REQUESTER_NEW)
-    if ticket.state is State.CLOSED and now - (ticket.closed_at or ticket.updated_at) > timedelta(days=reopen_days):
-        return replace(facts, event=Event.REQUESTER_NEW, ticket=None, previous=ticket)  # E5: too late to reopen
     if ticket.state is State.RESOLVED:
-        event, rating = closing(msg, rules)
+        event, rating = closing(msg, rules, (ticket.requester.name, ticket.contact.name))
         return replace(facts, event=event, rating=rating)
     return replace(facts, event=Event.REQUESTER_MAIL)
 
 
-def closing(msg: InboundMessage, rules: Rules) -> tuple[Event, int | None]:
+def as_problem(msg: InboundMessage) -> InboundMessage:
+    """A forwarded mail that opens a ticket is the problem, forwarded part and all.
+
+    Quote stripping drops everything below "---------- Forwarded message ---------" or
+    "-----Original Message-----" as history; for a new ticket whose subject says
+    "Fwd:"/"FW:"/"Tr:" or whose body holds a forward marker, that part is what staff
+    and LKPP must read, so the whole text is the problem.
+    """
+    if msg.text.strip() and is_forward(msg.subject, msg.text):
+        return replace(msg, new_text=msg.text.strip())
+    return msg
+
+
+def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> tuple[Event, int | None]:
     """SPEC E4: a requester's answer to a solution.
 
     The first line that is more than a greeting decides, by the closing rules; a rating
     may stand on any later line ("YA" and then "Nilai: 4"). A reply with nothing new
-    (a signature, an empty reply) is neither confirmation nor rejection: staff are asked.
+    (a signature, an empty reply) is neither confirmation nor rejection: staff are asked;
+    `names` are the requester's names the ticket knows, to tell their signature.
     """
     lines = [line for line in msg.new_text.splitlines() if line.strip()]
     while lines and _GREETING.match(lines[0]):
@@ -169,6 +191,8 @@ def closing(msg: InboundMessage, rules: Rules) -> tuple[Event, int | None]:
     if not lines:
         return (Event.REQUESTER_REJECT, None) if msg.attachments else (Event.REQUESTER_SILENT, None)
     confirmed, rating = rules.is_confirmation(lines[0])
+    if not confirmed and is_signature(lines, " ".join((msg.from_addr.name, *names))):
+        return Event.REQUESTER_SILENT, None  # only a signature: neither yes nor no
     if not confirmed:
         return Event.REQUESTER_REJECT, None
     for line in lines[1:]:

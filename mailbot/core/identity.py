@@ -13,15 +13,32 @@ from dataclasses import asdict, dataclass
 
 from mailbot.core.model import Address, InboundMessage
 
+_ORG_WORDS = r"instansi|perusahaan|badan usaha|satker|dinas|organisasi|company|agency"
 _FIELD = {
     "name": r"nama(?: lengkap| pengguna)?|name",
-    "organisation": r"(?:nama )?(?:instansi|perusahaan|badan usaha|satker|dinas|organisasi|company|agency)",
-    "address": r"alamat|address",
-    "phone": r"(?:no(?:mor)?\.? ?)?(?:telp|telepon|telpon|hp|handphone|wa|whatsapp|phone|ponsel)(?:/hp|/wa)?",
+    # the seed 003 form's own label: "b. Nama Instansi/Perusahaan :"
+    "organisation": rf"(?:nama )?(?:{_ORG_WORDS})(?:\s*/\s*(?:{_ORG_WORDS}))?",
+    "address": r"alamat(?: kantor| perusahaan| instansi)?|address",
+    "phone": r"(?:no(?:mor)?\.? ?)?(?:telp|telepon|telpon|hp|handphone|wa|whatsapp|phone|ponsel)(?:\s*/\s*(?:hp|wa))?",
 }
-_LINE = {key: re.compile(rf"^\s*(?:{pattern})\s*[:=]\s*(?P<value>.+?)\s*$", re.IGNORECASE | re.MULTILINE) for key, pattern in _FIELD.items()}
+# The form lists its fields as "a. Nama :", "b. ..."; a requester copies that.
+_ITEM = r"(?:[a-e1-9][.)]\s*)?"
+_LINE = {key: re.compile(rf"^\s*{_ITEM}(?:{pattern})\s*[:=]\s*(?P<value>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+         for key, pattern in _FIELD.items()}
+# "Telp. 0778-123456", "HP 0812 3456 7890": a phone label and a number, no colon needed.
+_PHONE_LINE = re.compile(rf"^\s*{_ITEM}(?:{_FIELD['phone']})\.?\s*[:=]?\s*(?P<value>\+?\(?\d[\d\s().-]{{5,24}})\s*$",
+                         re.IGNORECASE | re.MULTILINE)
 _PHONE = re.compile(r"(?<![\d+])(?:\+62|62|0)8\d{1,3}[-\s.]?\d{3,4}[-\s.]?\d{3,5}(?!\d)")
-_ORG = re.compile(r"^\s*((?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD)\b[^\n]{2,80})$", re.MULTILINE)
+_ORG_NAME = r"(?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD)\b[^\n]{2,80}"
+_ORG = re.compile(rf"^\s*({_ORG_NAME})$", re.MULTILINE)
+# A signature's position line names the company after it: "Direktur CV Maju Jaya".
+_POSITION = (r"(?:direktur(?: utama)?|wakil direktur|dirut|komisaris|pemilik|owner|manajer|manager|"
+             r"kepala|sekretaris|bendahara|staf+|admin(?:istrasi)?|marketing|director|pejabat pengadaan|ppk)")
+_POSITION_ORG = re.compile(rf"^\s*{_POSITION}\b[^\n]{{0,30}}?\s(?:pada |di |of |at )?({_ORG_NAME})$",
+                           re.IGNORECASE | re.MULTILINE)
+_SIGN_OFF = re.compile(r"^\W*(?:salam(?: hormat)?|hormat (?:saya|kami)|wassalam\w*|regards|best regards|kind regards|"
+                       r"best|cheers|sincerely|ttd\.?)\W*$", re.IGNORECASE)
+_CONTACT_BITS = re.compile(r"@|https?://|www\.|^\W*(?:\+?\d[\d\s().-]{6,})\W*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,11 +69,33 @@ def _fields(texts: tuple[str, ...]) -> dict[str, str]:
             match = pattern.search(text)
             if match and key not in found:
                 found[key] = match.group("value")[:120]
+        if "phone" not in found and (phone := _PHONE_LINE.search(text)):
+            found["phone"] = phone.group("value").strip()
         if "phone" not in found and (phone := _PHONE.search(text)):
             found["phone"] = phone.group(0)
-        if "organisation" not in found and (org := _ORG.search(text)):
+        if "organisation" not in found and (org := _POSITION_ORG.search(text) or _ORG.search(text)):
             found["organisation"] = org.group(1).strip()
     return found
+
+
+def is_signature(lines: list[str], name: str) -> bool:
+    """Whether these lines are only a sign-off and signature (name, position, company, phone).
+
+    SPEC E4: a requester's reply to a solution that holds only their signature says
+    neither yes nor no; it must not reopen the ticket. `name` is the From display name.
+    """
+    words = {w for w in re.findall(r"\w+", name.lower()) if len(w) > 1}
+    return bool(lines) and all(_signature_line(line, words) for line in lines)
+
+
+def _signature_line(line: str, name_words: set[str]) -> bool:
+    text = line.strip()
+    if _SIGN_OFF.match(text) or _CONTACT_BITS.search(text) or _ORG.match(text) or _POSITION_ORG.match(text):
+        return True
+    if _PHONE_LINE.match(text) or any(pattern.match(text) for pattern in _LINE.values()):
+        return True
+    own = {w for w in re.findall(r"\w+", text.lower()) if len(w) > 1}
+    return bool(own) and own <= name_words
 
 
 def identify(messages: list[InboundMessage]) -> Identity:

@@ -94,8 +94,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
      "E4; SOP-002 step 12"),
     (Event.REQUESTER_REJECT, "R", "O", ("assign_back", "notify_rejected"), "E4; SOP-002 step 5"),
     (Event.REQUESTER_SILENT, "R", "R", ("note_silent", "notify_silent"), "E4"),
-    (Event.STAFF_REPLY, "O A C", "A", ("relay_reply", "first_response"), "E6"),
-    (Event.STAFF_REPLY, "E I R", "", ("relay_reply", "first_response"), "E6"),
+    (Event.STAFF_REPLY, "O A C", "A", ("relay_reply", "first_response", *_STAFF_CMD), "E6"),
+    (Event.STAFF_REPLY, "E I R", "", ("relay_reply", "first_response", *_STAFF_CMD), "E6"),
     (Event.STAFF_EMPTY, "O A E I R C", "", ("tell_empty",), "E6"),
     (Event.STAFF_NOTE, "O A E I R C", "", ("note", *_STAFF_CMD), "E7"),
     (Event.STAFF_META, "O A E I R C", "", _STAFF_CMD, "E11"),
@@ -203,6 +203,7 @@ class Decision:
     label: str = ""  # the event, for logs and the message record
     exempt: bool = False  # caused by an authenticated staff or LKPP message: never held back (SPEC 5)
     sop: str = ""  # the table row's SOP step
+    elsewhere: tuple[tuple[str, HistoryEvent], ...] = ()  # (ticket number, event) for other tickets it names
 
 
 def row_for(event: Event, state: State | None) -> tuple[Event, Row]:
@@ -235,7 +236,8 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
     label = LABELS.get(event, str(event))
     if event is Event.AUTOMATIC and ticket is None:
         label = "automatic_unmatched"
-    return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop)
+    return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop,
+                    tuple(step.elsewhere))
 
 
 class _Step:
@@ -248,6 +250,7 @@ class _Step:
         self.opened = False
         self.events: list[HistoryEvent] = []
         self.sends: list[Send] = []
+        self.elsewhere: list[tuple[str, HistoryEvent]] = []
 
     @property
     def actor(self) -> str:
@@ -462,8 +465,14 @@ def _ask_coordinators(s: _Step) -> None:
 
 
 def _record_direction(s: _Step) -> None:
+    """SOP-004 step 8: a head's recommendation (a coordinator's direction) goes on every ticket it names."""
+    assert s.ticket is not None
     kind = "recommendation" if s.facts.role is Role.HEAD else "direction"
-    s.record(kind, {"text": s.text, "tickets": list(s.facts.mentioned)})
+    detail = {"text": s.text, "tickets": list(s.facts.mentioned)}
+    s.record(kind, detail)
+    for number in s.facts.mentioned:
+        if number != s.ticket.number:
+            s.elsewhere.append((number, HistoryEvent(kind, s.actor, {**detail, "passed_on": s.ticket.number})))
 
 
 def _pass_direction(s: _Step) -> None:

@@ -8,6 +8,11 @@ received never vouches for a message claiming to come from staff or LKPP. With
 `auth.mode: authres` the unit's own mail server must vouch for the From domain too;
 with `off`, From alone decides (closed test setups only).
 
+A coordinator or head who answers the daily digest (or another mail about no one
+ticket) names the tickets in the text; such a reply is matched by that mention, and
+the digest's signed Message-ID, sent to that role, is the proof: the digest is about
+every ticket it lists. Such mail only ever becomes direction passed to staff.
+
 A requester needs no proof: what a requester can do is bounded by the ticket they
 are a participant of (`matching`).
 """
@@ -31,7 +36,7 @@ _NAMES = {letter: role for role, letter in AUDIENCE_LETTERS.items()}
 class Citation:
     """A Message-ID that mailbot sent and this message cites: its ticket and its audience."""
 
-    ticket: str | None
+    ticket: str | None  # None: a mail about no one ticket (the digest, a system alert)
     audience: frozenset[str]  # role letters of `tokens.AUDIENCE_LETTERS`
 
 
@@ -44,11 +49,13 @@ class Trust:
 
 
 def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation], mode: str,
-                 authres: tuple[bool, str] | None = None) -> Trust:
+                 authres: tuple[bool, str] | None = None, *, mentioned: bool = False) -> Trust:
     """SPEC 9: the verdict for a message of `role` matched to `ticket`.
 
     `authres` is the verdict on the topmost Authentication-Results of the unit's own
-    server, needed only in `authres` mode.
+    server, needed only in `authres` mode. `mentioned`: the ticket was found by its
+    number in a coordinator's or head's text, so a citation of mail about no one
+    ticket (the digest) counts too.
     """
     letter = NEEDED.get(role)
     if letter is None:
@@ -57,7 +64,8 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
         return Trust(True, "auth.mode is off")
     if ticket is None:
         return Trust(False, "no ticket")
-    on_ticket = [c for c in citations if c.ticket == ticket.number]
+    on_ticket = [c for c in citations if c.ticket == ticket.number
+                 or (mentioned and c.ticket is None and role in (Role.COORDINATOR, Role.HEAD))]
     if not on_ticket:
         return Trust(False, "does not reply to a message that mailbot sent on this ticket")
     if not any(letter in c.audience for c in on_ticket):
@@ -72,9 +80,9 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
 
 
 def trust_of(msg: InboundMessage, role: Role, ticket: Ticket | None, citations: Iterable[Citation],
-             auth: AuthConfig) -> Trust:
+             auth: AuthConfig, *, via: str | None = None) -> Trust:
     """The SPEC 9 verdict for one classified message under the configured `auth` mode."""
     vouched = None
     if auth.mode == "authres":
         vouched = authres_passes(msg.auth_results, auth.trusted_authserv_id or "", msg.from_addr.addr)
-    return authenticate(role, ticket, citations, auth.mode, vouched)
+    return authenticate(role, ticket, citations, auth.mode, vouched, mentioned=via == "mention")

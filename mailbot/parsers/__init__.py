@@ -8,13 +8,15 @@ from mailbot.parsers.auto import automatic_reason, bounce_reason
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.mime import content_hash, parse_message
 from mailbot.parsers.names import safe_filename
-from mailbot.parsers.quotes import strip_reply
+from mailbot.parsers.quotes import is_forward, new_text, strip_reply
 
 __all__ = [
     "automatic_reason",
     "bounce_reason",
     "content_hash",
     "html_to_text",
+    "is_forward",
+    "new_text",
     "parse_message",
     "safe_filename",
     "strip_reply",

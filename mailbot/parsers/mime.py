@@ -42,7 +42,7 @@ from mailbot.parsers.headers import (
 )
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.names import extension_for, safe_filename
-from mailbot.parsers.quotes import strip_reply
+from mailbot.parsers.quotes import new_text
 
 Message = email.message.Message
 
@@ -294,7 +294,7 @@ def _build(raw: bytes, data: bytes, notes: list[str]) -> InboundMessage:
         in_reply_to=message_ids(_values(fields, "in-reply-to")),
         references=message_ids(_values(fields, "references")),
         text=text,
-        new_text=strip_reply(text),
+        new_text=new_text(text),
         attachments=attachments,
         auto_reason=auto_reason,
         is_bounce=is_bounce,

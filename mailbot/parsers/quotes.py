@@ -4,8 +4,9 @@ Staff commands are read from the top of a reply and only new text is relayed to 
 requester (SPEC sections 4 and 9), so this errs on the side of cutting: everything
 from the first reply header, forward marker, Outlook header block or signature down
 is dropped, even text written below it. A `#tutup` under someone else's quote must
-never run. Bottom-posted or fully inline replies therefore give an empty result;
-callers still have the whole text.
+never run. Bottom-posted or fully inline replies therefore give an empty top;
+`new_text` then reads what the writer put below and between the `>` quotes
+(Thunderbird's default), so such a reply is never taken for an empty one.
 
 A ticket system's footer at the end of the new text ("Status tiket: pending reminder",
 "[Ticket#2026...] Status tiket: Selesai | Antrian: Helpdesk LPSE", "Mohon tidak mengubah
@@ -57,6 +58,15 @@ _FORWARD_MARKER = re.compile(
     r"^\s*(?:begin forwarded message|forwarded message|pesan terusan|"
     r"pesan yang diteruskan|original message|pesan asli|mensaje original|"
     r"message d'origine|urspr[üu]ngliche nachricht|messaggio originale)\s*:?\s*$",
+    re.IGNORECASE,
+)
+# "Fwd:", "FW:", "Tr:", "Trs:" (terusan), "WG:", "RV:", after any "Re:".
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:re|aw|bls|balas)\s*:\s*)*(?:fwd?|tr|trs|wg|rv)\s*:", re.IGNORECASE)
+# Lines only a forward has: "---------- Forwarded message ---------", "----- Pesan Terusan -----",
+# "Begin forwarded message:", "-------- Pesan yang diteruskan --------".
+_FORWARD_LINE = re.compile(
+    r"^[\s\-]*(?:begin forwarded message|forwarded message|pesan terusan|pesan yang diteruskan|"
+    r"mensaje reenviado|message transf[ée]r[ée]|weitergeleitete nachricht)\s*:?[\s\-]*$",
     re.IGNORECASE,
 )
 _ONE_LINE_OUTLOOK = re.compile(
@@ -123,6 +133,46 @@ _SUBJECT_KEYS = frozenset(
     {"subject", "subjek", "perihal", "hal", "judul", "objet", "sujet", "betreff",
      "onderwerp", "oggetto", "emne", "asunto", "assunto", "ämne", "aihe", "temat", "тема"}
 )  # fmt: skip
+
+
+def new_text(text: str) -> str:
+    """What the sender wrote: the top of a reply, else what they wrote under the quote.
+
+    A reply with nothing above its history may be bottom-posted or answered inline:
+    the writer's lines are those between and below `>`-quoted lines, right after a
+    reply header ("On ... wrote:", "Pada ... menulis:"). History that is not quoted
+    with `>` (Outlook's "From:/Sent:" block, a forward) has no such bottom, since
+    nothing tells the writer's lines from the history's there.
+    """
+    top = strip_reply(text)
+    if top:
+        return top
+    return _bottom(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def _bottom(lines: list[str]) -> str:
+    """The writer's lines below and between `>` quotes that follow the first cut.
+
+    The quote must start right under the header (Gmail leaves one blank line there);
+    a header block with text under it (Outlook, a forward) has no bottom to read.
+    """
+    cut = _first_cut(lines)
+    quote = next((i for i in range(cut, min(len(lines), cut + _HEADER_LINES + 3))
+                  if lines[i].lstrip().startswith(">")), None)
+    if quote is None or sum(1 for line in lines[cut:quote] if line.strip()) > _HEADER_LINES:
+        return ""
+    return strip_reply("\n".join(lines[quote:]))
+
+
+def is_forward(subject: str, text: str) -> bool:
+    """Whether a message forwards another one: a forward prefix or a forward marker line.
+
+    A forwarded mail that opens a ticket is the problem itself ("Fwd: Gagal upload",
+    "----- Pesan Terusan -----"), not history to drop.
+    """
+    if _FORWARD_SUBJECT.match(subject):
+        return True
+    return any(_FORWARD_LINE.match(line) for line in text.replace("\r", "").split("\n")[:400])
 
 
 def strip_reply(text: str) -> str:

@@ -1,0 +1,586 @@
+"""Issue 9 "The whole ladder by email", end to end over real Dovecot and SMTP.
+
+Tier by tier (seed 002: Helpdesk LPSE -> Admin LPSE / Koordinator -> Helpdesk LKPP; seed
+004: the coordinator directs, the head of unit monitors and recommends), every mail is
+delivered to the unit's INBOX as a real client would write it (Outlook, Gmail in English
+and Indonesian, Thunderbird bottom-posting, Zimbra, OTRS) and every outcome is read
+back from the recipients' INBOXes. Every test ends by checking, on the raw bytes and
+the decoded text of each mail the requester got, that no staff, coordinator or head
+address reached them (SPEC 1).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot import cli
+from mailbot.config import load_config
+from mailbot.core.model import State, Ticket
+from mailbot.daemon import App
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    LKPP,
+    PDF,
+    STAFF,
+    UNIT,
+    mail,
+    of_kind,
+    parse,
+    reply_as_client,
+    text_of,
+    write_config,
+)
+
+WIB = ZoneInfo("Asia/Jakarta")
+REQUESTER = "budi@vendor.test"
+REQUESTER_NAME = "Budi Santoso"
+COORDINATOR = "koordinator@lpse.test"
+HEAD = "kepala@lpse.test"
+INTERNAL = (*STAFF, COORDINATOR, HEAD)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+LKPP_NUMBER = "2026112310000045"
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    yield servers, write_config(servers, tmp_path)
+    assert_nothing_internal_reached(servers, REQUESTER)
+
+
+# --- the servers -------------------------------------------------------------------------
+
+
+def run_once(config) -> None:
+    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+
+
+def deliver(servers, config, raw: bytes) -> None:
+    servers.append(UNIT, raw)
+    run_once(config)
+
+
+def handle_at(config, moment: datetime) -> None:
+    """Handle pending mail and send the outbox as the daemon would at `moment` (time is an argument)."""
+    app = App(load_config(config), clock=lambda: moment)
+    app.poll_all()
+    app.flush_outbox()
+    app.store.close()
+
+
+def sweep(config, moment: datetime) -> None:
+    assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
+
+
+def inbox(servers, user) -> list[EmailMessage]:
+    return [parse(raw) for raw in servers.fetch(user)]
+
+
+def latest(servers, user, kind: str | None = None) -> EmailMessage:
+    found = inbox(servers, user)
+    return of_kind(found, kind)[-1] if kind else found[-1]
+
+
+def kinds_in(servers, user) -> list[str]:
+    return [str(m["X-Mailbot-Kind"]) for m in inbox(servers, user)]
+
+
+def store_of(config) -> Store:
+    return Store(load_config(config).database)
+
+
+def the_ticket(config) -> Ticket:
+    [ticket] = store_of(config).tickets()
+    return ticket
+
+
+def events(config, ticket: Ticket | None = None) -> list[tuple[str, dict]]:
+    ticket = ticket or the_ticket(config)
+    return [(e["kind"], json.loads(e["detail"]) if e["detail"] else {}) for e in store_of(config).events_of(ticket.id)]
+
+
+def decoded(msg: EmailMessage) -> str:
+    """Every header and every text part, decoded, as a mail client shows them."""
+    heads = "\n".join(f"{key}: {value}" for key, value in msg.items())
+    parts = [p.get_content() for p in msg.walk() if p.get_content_maintype() == "text"]
+    return "\n".join([heads, *parts]).lower()
+
+
+def assert_nothing_internal_reached(servers, user) -> None:
+    """SPEC 1: no mail to a requester carries a staff, coordinator or head address, anywhere."""
+    for raw in servers.fetch(user):
+        shown = decoded(parse(raw))
+        for address in INTERNAL:
+            assert address.encode() not in raw.lower(), (address, raw[:300])
+            assert address not in shown, address
+
+
+# --- mail clients ------------------------------------------------------------------------
+
+
+def _ids(original: EmailMessage) -> tuple[str, tuple[str, ...]]:
+    mid = str(original["Message-ID"]).strip("<>")
+    return mid, tuple(r.strip("<>") for r in str(original.get("References", "")).split() if r)
+
+
+def quoted(original: EmailMessage) -> str:
+    return "\n".join("> " + line if line else ">" for line in text_of(original).splitlines())
+
+
+def gmail_en(original: EmailMessage, sender: str, text: str, **kw) -> bytes:
+    """Gmail in English: top-posted, "On ... wrote:" and a `>` quote."""
+    mid, refs = _ids(original)
+    body = f"{text}\n\nOn Mon, 23 Nov 2026 at 09:15, {original['From']} wrote:\n\n{quoted(original)}\n"
+    return mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
+
+
+def outlook(original: EmailMessage, sender: str, text: str, **kw) -> bytes:
+    """Outlook: "RE:", top-posted, the original unquoted under "-----Original Message-----"."""
+    mid, refs = _ids(original)
+    body = (f"{text}\n\n-----Original Message-----\nFrom: {original['From']}\n"
+            f"Sent: Monday, November 23, 2026 9:15 AM\nTo: {original['To']}\nSubject: {original['Subject']}\n\n"
+            f"{text_of(original)}\n")
+    return mail(sender, "RE: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
+
+
+def zimbra(original: EmailMessage, sender: str, text: str, **kw) -> bytes:
+    """Zimbra in Indonesian: top-posted, "----- Pesan Asli -----" with Dari/Kepada/Terkirim/Subjek."""
+    mid, refs = _ids(original)
+    body = (f"{text}\n\n----- Pesan Asli -----\nDari: {original['From']}\nKepada: {original['To']}\n"
+            f"Terkirim: Senin, 23 November 2026 9:15:00\nSubjek: {original['Subject']}\n\n{text_of(original)}\n")
+    return mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
+
+
+def thunderbird_bottom(original: EmailMessage, sender: str, text: str, signature: str, **kw) -> bytes:
+    """Thunderbird's default: the quote first, the new text below it, then the signature."""
+    mid, refs = _ids(original)
+    body = f"On 23/11/2026 09.15, {original['From']} wrote:\n{quoted(original)}\n\n{text}\n\n-- \n{signature}\n"
+    return mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
+
+
+def gmail_id(original: EmailMessage, sender: str, text: str) -> bytes:
+    """Gmail in Indonesian: "Pada ... menulis:" (the test suite's usual client)."""
+    return reply_as_client(original, sender, text)[0]
+
+
+# --- the story's first steps ---------------------------------------------------------------
+
+PROBLEM = ("Selamat pagi,\n\nSaat mengunggah dokumen penawaran paket 10012345000 muncul pesan "
+           "\"Gagal mengirim penawaran\". Batas akhir hari ini pukul 15.00 WIB.\n\n"
+           "Hormat saya,\nBudi Santoso\nDirektur CV Maju Jaya\n")
+
+
+def open_ticket(servers, config, *, at: datetime | None = None) -> EmailMessage:
+    """A requester's first mail (Gmail, with an attachment); returns the staff notice."""
+    raw, _ = mail(REQUESTER, "Gagal kirim penawaran paket 10012345000", PROBLEM, name=REQUESTER_NAME,
+                  attachments=(("error.png", "image/png", PNG),))
+    servers.append(UNIT, raw)
+    handle_at(config, at) if at else run_once(config)
+    return latest(servers, STAFF[0], "staff_new")
+
+
+def escalate(servers, config) -> EmailMessage:
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
+    assert the_ticket(config).state is State.ESCALATED
+    return latest(servers, LKPP, "escalate")
+
+
+# --- 1. internal roles never leak -----------------------------------------------------------
+
+
+def test_coordinator_direction_on_an_alert_stays_internal(env):
+    """9.1: a coordinator answering an alert ("Andi, tolong cek ke admin agency dulu") reaches staff only."""
+    servers, config = env
+    open_ticket(servers, config)
+    number = the_ticket(config).number
+    # a staff address writes without replying to anything mailbot sent: kept as a note, coordinators alerted
+    forged, _ = mail(STAFF[0], f"[LPSE-T #{number}] Gagal kirim penawaran", "#tutup")
+    deliver(servers, config, forged)
+    alert = latest(servers, COORDINATOR, "unverified")
+    assert the_ticket(config).state is State.OPEN
+
+    direction = "Andi, tolong cek ke admin agency dulu. Jangan dibalas ke pengguna sebelum jelas."
+    deliver(servers, config, outlook(alert, COORDINATOR, f"{direction}\n\nSalam,\nDewi\nKoordinator Helpdesk"))
+    passed = latest(servers, STAFF[0])
+    assert passed["X-Mailbot-Kind"] == "staff_direction"
+    assert "Andi, tolong cek ke admin agency dulu." in text_of(passed) and COORDINATOR in text_of(passed)
+    assert ("direction", direction) in [(k, d.get("text", "").split("\n\n")[0]) for k, d in events(config)]
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+    assert the_ticket(config).state is State.OPEN
+
+
+def test_coordinator_reply_to_a_staff_notice_is_kept_but_never_relayed(env):
+    """9.1: the notice went to staff, so a coordinator's reply to it proves nothing: a note, never the requester."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, gmail_en(notice, COORDINATOR, "Andi, please check with the agency admin first."))
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+    assert "unverified_note" in [k for k, _ in events(config)]
+    assert "Andi, please check" in text_of(latest(servers, COORDINATOR, "unverified"))
+
+
+def test_coordinator_answers_the_requester_with_jawab(env):
+    """9.1: an explicit `#jawab` on the case sent to the coordinator reaches the requester, From the unit."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, gmail_id(notice, STAFF[0], "#koordinator Penyedia mendesak, mohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    answer = ("Selamat siang Pak Budi,\nSilakan minta admin agency instansi Anda memperbarui data penyedia, "
+              "lalu coba unggah kembali.")
+    signature = f"Salam,\nDewi Lestari\nKoordinator Helpdesk LPSE\n{COORDINATOR} | 0778-123456"
+    deliver(servers, config, gmail_en(case, COORDINATOR, f"#jawab\n{answer}\n\n{signature}"))
+    reply = latest(servers, REQUESTER)
+    assert reply["X-Mailbot-Kind"] == "staff_reply"
+    assert "Silakan minta admin agency" in text_of(reply)
+    assert UNIT in text_of(reply)  # the coordinator's own address became the unit's
+    assert str(reply["From"]).endswith(f"<{UNIT}>")
+    assert the_ticket(config).state is State.ANSWERED
+
+    # the same words from the coordinator's address, citing nothing mailbot sent them, reach nobody outside
+    forged, _ = mail(COORDINATOR, f"Re: [LPSE-T #{the_ticket(config).number}] x", f"#jawab\n{answer}")
+    deliver(servers, config, forged)
+    assert kinds_in(servers, REQUESTER) == ["ack", "staff_reply"]
+
+
+# --- 2. tier 2: the coordinator gives direction, staff act; #tugaskan -------------------------
+
+
+def test_coordinator_tier_direction_then_staff_relay_and_escalate(env):
+    """9.2 (seed 002 step 3, 004 steps 5-6): #koordinator -> arahan to staff -> staff answer, then escalate."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0],
+                                     "#koordinator\nPenyedia tidak bisa unggah; log server normal. Mohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    body = text_of(case)
+    assert "paket 10012345000" in body and "log server normal" in body  # the whole case and the staff note
+    assert [p.get_filename() for p in case.iter_attachments()] == ["error.png"]
+    assert "command_ok" in kinds_in(servers, STAFF[0])
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+
+    arahan = "Andi, minta penyedia mengosongkan cache browser dulu; kalau masih gagal, eskalasi ke LKPP."
+    deliver(servers, config, zimbra(case, COORDINATOR, arahan))
+    passed = latest(servers, STAFF[0], "staff_direction")
+    assert arahan in " ".join(text_of(passed).split())
+    assert "direction" in [k for k, _ in events(config)]
+    assert kinds_in(servers, REQUESTER) == ["ack"]  # direction is internal
+
+    deliver(servers, config, gmail_id(passed, STAFF[1], "Pak Budi, mohon kosongkan cache browser lalu coba lagi."))
+    relayed = latest(servers, REQUESTER)
+    assert relayed["X-Mailbot-Kind"] == "staff_reply" and "kosongkan cache browser" in text_of(relayed)
+    assert "eskalasi ke LKPP" not in text_of(relayed)  # the coordinator's words never follow
+    assert the_ticket(config).state is State.ANSWERED
+
+    deliver(servers, config, outlook(passed, STAFF[1], "#eskalasi\nSesuai arahan koordinator."))
+    assert the_ticket(config).state is State.ESCALATED
+    assert "paket 10012345000" in text_of(latest(servers, LKPP, "escalate"))
+
+
+def test_assign_sends_the_case_to_the_assignee(env):
+    """9.2: `#tugaskan ADDRESS` gives the assignee the whole case, attachments included."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, gmail_en(notice, STAFF[0], "#tugaskan staff2@lpse.test\nTolong ditangani, saya cuti."))
+    assigned = latest(servers, STAFF[1], "assigned")
+    assert "paket 10012345000" in text_of(assigned)
+    assert [p.get_filename() for p in assigned.iter_attachments()] == ["error.png"]
+    assert the_ticket(config).assignee == "staff2@lpse.test"
+    assert "#tugaskan" in text_of(assigned)  # the footer lists the commands
+
+
+# --- 3. the head: the digest and overdue notices ----------------------------------------------
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+def test_head_recommends_on_the_digest_and_coordinator_on_an_overdue_notice(env):
+    """9.3 (seed 004 step 8): a reply naming ticket numbers is recorded on each and passed to staff."""
+    servers, config = env
+    open_ticket(servers, config, at=at("2026-11-23T09:00"))
+    raw, _ = mail("sari@dinas.test", "Lupa password akun SPSE", "Saya lupa password, mohon direset.")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T09:30"))
+    first, second = store_of(config).tickets()
+
+    sweep(config, at("2026-11-23T13:31"))  # both first responses are overdue
+    overdue = [m for m in inbox(servers, COORDINATOR) if m["X-Mailbot-Kind"] == "overdue_staff"]
+    assert {first.number, second.number} <= {n for m in overdue for n in (first.number, second.number)
+                                               if n in str(m["Subject"])}
+    sweep(config, at("2026-11-24T08:05"))
+    digest = latest(servers, HEAD, "digest")
+    assert "balas email ini dengan menyebut nomor tiket" in " ".join(text_of(digest).split())
+
+    recommendation = (f"Tiket {first.number} dan {second.number} mohon diprioritaskan, hubungi penyedia hari ini."
+                      "\n\nKepala UKPBJ")
+    deliver(servers, config, outlook(digest, HEAD, recommendation))
+    for ticket in (first, second):
+        recorded = [d for k, d in events(config, ticket) if k == "recommendation"]
+        assert len(recorded) == 1 and "mohon diprioritaskan" in recorded[0]["text"], ticket.number
+    passed = latest(servers, STAFF[0], "staff_direction")
+    assert "mohon diprioritaskan" in text_of(passed)
+    assert first.number in text_of(passed) and second.number in text_of(passed)
+
+    [notice] = [m for m in overdue if second.number in str(m["Subject"])]
+    deliver(servers, config, zimbra(notice, COORDINATOR, "Tolong segera dijawab, penyedia sudah menelepon."))
+    assert "sudah menelepon" in text_of(latest(servers, STAFF[0], "staff_direction"))
+    assert any(k == "direction" for k, _ in events(config, second))
+    for requester in (REQUESTER, "sari@dinas.test"):
+        assert kinds_in(servers, requester) == ["ack"]
+    assert_nothing_internal_reached(servers, "sari@dinas.test")
+
+
+# --- 4. LKPP's realistic wording -----------------------------------------------------------
+
+
+def test_lkpp_english_data_request_and_passive_solution(env):
+    """9.4: "Could you ask the user to ..." is a data request; "sudah kami sinkronkan ulang" a solution."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    ask = ("Dear LPSE Helpdesk,\n\nThank you for the escalation. Could you ask the user to send a screenshot of "
+           "the error and the browser version?\n\nBest regards,\nLKPP Helpdesk")
+    deliver(servers, config, gmail_en(escalation, LKPP, ask))
+    assert the_ticket(config).state is State.AWAITING_INFO
+    request = latest(servers, REQUESTER)
+    assert request["X-Mailbot-Kind"] == "need_info" and "send a screenshot of the error" in text_of(request)
+
+    raw = gmail_id(request, REQUESTER, "Berikut screenshot-nya, browser Chrome 131.")
+    answer = parse(raw)
+    answer.add_attachment(PNG, maintype="image", subtype="png", filename="screenshot.png")
+    deliver(servers, config, answer.as_bytes())
+    forwarded = latest(servers, LKPP, "forward_info")
+    assert "Chrome 131" in text_of(forwarded)
+
+    solved = "Yth. Helpdesk LPSE,\n\nData penyedia sudah kami sinkronkan ulang, silakan dicoba kembali.\n\nSalam,\nLKPP"
+    deliver(servers, config, zimbra(forwarded, LKPP, solved))
+    assert the_ticket(config).state is State.RESOLVED
+    solution = latest(servers, REQUESTER)
+    assert solution["X-Mailbot-Kind"] == "resolved_lkpp" and "sudah kami sinkronkan ulang" in text_of(solution)
+
+
+# --- 5. staff correct the classification: #permintaan-data ---------------------------------
+
+
+def test_lkpp_question_asking_for_information_goes_to_the_requester(env):
+    """9.4: "Apakah ...? Mohon informasinya" is a data request, relayed without staff in between."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    question = ("Yth. Helpdesk LPSE,\n\nApakah penyedia sudah pernah melakukan pendaftaran ulang di LPSE lain? "
+                "Mohon informasinya.\n\nTerima kasih,\nHelpdesk LKPP")
+    deliver(servers, config, outlook(escalation, LKPP, question))
+    assert the_ticket(config).state is State.AWAITING_INFO
+    assert "pendaftaran ulang di LPSE lain" in text_of(latest(servers, REQUESTER, "need_info"))
+
+
+# --- 5. staff correct the classification: #permintaan-data ---------------------------------
+
+
+@pytest.mark.parametrize("command", ["#permintaan-data", "#need-info"])
+def test_staff_call_an_unclassified_reply_a_data_request_and_the_answer_reaches_lkpp(env, command):
+    """9.5 (SOP-015 steps 7-9): a reply no rule knows waits for staff; relayed as a data request, the
+    requester's answer goes to LKPP with its attachment."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    deliver(servers, config, gmail_en(escalation, LKPP, "Mohon maaf, untuk paket tersebut silakan lihat lampiran."))
+    assert the_ticket(config).state is State.ESCALATED
+    assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
+    asked = latest(servers, STAFF[0], "staff_lkpp")
+    assert "#permintaan-data" in text_of(asked)  # the notice says how to decide (in Indonesian)
+    deliver(servers, config, outlook(asked, STAFF[1], command))
+    assert the_ticket(config).state is State.AWAITING_INFO
+    request = latest(servers, REQUESTER, "need_info")
+    assert "silakan lihat lampiran" in text_of(request)
+
+    raw = zimbra(request, REQUESTER, "Lampirannya tidak ada, Pak. Terlampir NIB kami.",
+                 attachments=(("NIB-CV-Maju-Jaya.pdf", "application/pdf", PDF),))
+    deliver(servers, config, raw)
+    forwarded = latest(servers, LKPP, "forward_info")
+    assert "Lampirannya tidak ada" in text_of(forwarded)
+    assert [p.get_filename() for p in forwarded.iter_attachments()] == ["NIB-CV-Maju-Jaya.pdf"]
+    assert the_ticket(config).state is State.ESCALATED
+
+
+# --- 6. OTRS-style LKPP desks ---------------------------------------------------------------
+
+
+def test_lkpp_desk_acknowledgement_and_mail_citing_only_its_number(env):
+    """9.6: the auto-ack records LKPP's number, tells staff, is not answered; later mail carries it."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    lkpp_before = len(inbox(servers, LKPP))
+    mid, refs = _ids(escalation)
+    ack, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] {escalation['Subject']}",
+                  f"Email Anda telah kami terima dengan nomor tiket [Ticket#{LKPP_NUMBER}].\n"
+                  "Mohon tidak membalas email otomatis ini.\n", in_reply_to=mid, references=refs,
+                  headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes"})
+    deliver(servers, config, ack)
+    assert the_ticket(config).lkpp_ticket == LKPP_NUMBER
+    told = latest(servers, STAFF[0], "staff_lkpp")
+    assert LKPP_NUMBER in text_of(told) and "tanda terima otomatis" in text_of(told)
+    assert len(inbox(servers, LKPP)) == lkpp_before  # never answered
+    assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
+
+    # LKPP's agent writes from its own system: only its number, no tag of ours, no reference
+    raw, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] Permintaan data tambahan",
+                  "Mohon dikirimkan screenshot pesan error dan kode tender.")
+    deliver(servers, config, raw)
+    assert len(store_of(config).tickets()) == 1
+    inbound = [m for m in store_of(config).messages_of(the_ticket(config).id) if m["direction"] == "in"]
+    assert [m["sender"] for m in inbound].count(LKPP) == 2  # matched by LKPP's number, ack included
+    # it cites nothing mailbot sent LKPP, so staff decide (SPEC 9); they relay it as a data request
+    alert = latest(servers, STAFF[0], "unverified")
+    assert "Mohon dikirimkan screenshot" in text_of(alert)
+    assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
+    deliver(servers, config, gmail_id(alert, STAFF[0], "#permintaan-data"))
+    request = latest(servers, REQUESTER, "need_info")
+    assert "Mohon dikirimkan screenshot" in text_of(request)
+
+    deliver(servers, config, gmail_id(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir."))
+    forwarded = latest(servers, LKPP, "forward_info")
+    subject = str(forwarded["Subject"])
+    assert f"[Ticket#{LKPP_NUMBER}]" in subject and f"[LPSE-T #{the_ticket(config).number}]" in subject
+
+
+# --- 7. the consultation form goes to LKPP with the priority ------------------------------------
+
+
+def test_escalation_carries_the_consultation_form_and_priority(env, capsys):
+    """9.7 (seed 003, SOP-015 step 11): the form from any of the requester's messages, with the priority."""
+    servers, config = env
+    open_ticket(servers, config)  # signature: "Budi Santoso / Direktur CV Maju Jaya"
+    ack = latest(servers, REQUESTER, "ack")
+    form = ("Tambahan data sesuai formulir konsultasi:\n\nc. Alamat : Jl. Engku Putri No. 1, Batam Centre\n"
+            "d. Nomor Telepon/HP : 0812-7000-1234\n")
+    deliver(servers, config, gmail_id(ack, REQUESTER, form))
+    update = latest(servers, STAFF[0], "staff_update")
+
+    capsys.readouterr()
+    assert cli.main(["--config", str(config), "ticket", the_ticket(config).number, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["contact"] == {"name": REQUESTER_NAME, "organisation": "CV Maju Jaya",
+                                "address": "Jl. Engku Putri No. 1, Batam Centre", "phone": "0812-7000-1234"}
+
+    deliver(servers, config, outlook(update, STAFF[0], "#data telepon 0778-462100\n#prioritas tinggi"))
+    deliver(servers, config, outlook(update, STAFF[0], "#eskalasi\nPenyedia tidak dapat mengirim penawaran."))
+    body = text_of(latest(servers, LKPP, "escalate"))
+    for line in ("Nama                     : Budi Santoso", "Nama Instansi/Perusahaan : CV Maju Jaya",
+                 "Alamat                   : Jl. Engku Putri No. 1, Batam Centre",
+                 "Nomor Telepon/HP         : 0778-462100", "Prioritas        : Tinggi"):
+        assert line in body, line
+    assert "Gagal mengirim penawaran" in body and "Penyedia tidak dapat mengirim penawaran." in body
+
+
+# --- 8. closing words and bottom-posted replies ------------------------------------------------
+
+
+def resolve(servers, config) -> EmailMessage:
+    notice = open_ticket(servers, config)
+    deliver(servers, config, gmail_id(notice, STAFF[0], "#selesai\nData penyedia sudah kami perbarui, silakan coba."))
+    assert the_ticket(config).state is State.RESOLVED
+    return latest(servers, REQUESTER, "resolved")
+
+
+@pytest.mark.parametrize(("client", "text", "rating"), [
+    (gmail_id, "Baik, terima kasih atas bantuannya, sudah bisa unggah kembali. Nilai 5 untuk pelayanannya.", 5),
+    (outlook, "YA\nSudah berhasil kirim penawaran.\nNilai: 4\n\nBudi", 4),
+])
+def test_closing_words_with_a_rating_anywhere(env, client, text, rating):
+    """9.8 / E4: the confirmation closes the ticket and the rating is kept, wherever it stands."""
+    servers, config = env
+    solution = resolve(servers, config)
+    deliver(servers, config, client(solution, REQUESTER, text))
+    ticket = the_ticket(config)
+    assert (ticket.state, ticket.rating) == (State.CLOSED, rating)
+    assert latest(servers, REQUESTER)["X-Mailbot-Kind"] == "closed"
+
+
+@pytest.mark.parametrize("client", ["signature", "bottom-posted, nothing new"])
+def test_a_reply_with_only_a_signature_is_no_rejection(env, client):
+    """9.8 / E4: only a signature, or nothing under the quote: the ticket stays resolved and staff are asked."""
+    servers, config = env
+    solution = resolve(servers, config)
+    signature = "Budi Santoso\nDirektur CV Maju Jaya\nHP 0812-7000-1234"
+    raw = (gmail_id(solution, REQUESTER, f"Salam,\n{signature}") if client == "signature"
+           else thunderbird_bottom(solution, REQUESTER, "", signature))
+    deliver(servers, config, raw)
+    assert the_ticket(config).state is State.RESOLVED
+    asked = latest(servers, STAFF[0])
+    assert asked["X-Mailbot-Kind"] == "staff_update" and "reply_without_text" in [k for k, _ in events(config)]
+    assert kinds_in(servers, REQUESTER) == ["ack", "resolved"]
+
+
+def test_bottom_posted_replies_count_and_are_relayed(env):
+    """9.8: Thunderbird's bottom-posted text, from the requester and from staff, is the new text."""
+    servers, config = env
+    open_ticket(servers, config)
+    ack = latest(servers, REQUESTER, "ack")
+    deliver(servers, config, thunderbird_bottom(ack, REQUESTER, "Tambahan: browser yang saya pakai Firefox 132.",
+                                                "Budi Santoso\nCV Maju Jaya"))
+    update = latest(servers, STAFF[0], "staff_update")
+    assert "Firefox 132" in text_of(update)
+
+    deliver(servers, config, thunderbird_bottom(update, STAFF[1], "Pak Budi, mohon coba dengan Chrome dahulu.",
+                                                "Andi\nHelpdesk LPSE Uji\nstaff2@lpse.test"))
+    relayed = latest(servers, REQUESTER)
+    assert relayed["X-Mailbot-Kind"] == "staff_reply"
+    body = text_of(relayed)
+    assert "mohon coba dengan Chrome dahulu" in body and "Firefox 132" not in body  # no quote relayed
+    assert the_ticket(config).state is State.ANSWERED
+
+    deliver(servers, config, thunderbird_bottom(update, STAFF[1], "#selesai\nSudah kami reset dari sisi server.",
+                                                "Andi"))
+    assert the_ticket(config).state is State.RESOLVED
+    assert "Sudah kami reset dari sisi server." in text_of(latest(servers, REQUESTER, "resolved"))
+
+
+def test_a_staff_reply_with_nothing_new_is_never_dropped_in_silence(env):
+    """9.8: no new text above or below the quote: the staff member hears so; the requester gets nothing."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, thunderbird_bottom(notice, STAFF[0], "", "Andi\nHelpdesk LPSE Uji"))
+    error = latest(servers, STAFF[0])
+    assert error["X-Mailbot-Kind"] == "command_error" and "no new text" in text_of(error)
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+    assert the_ticket(config).state is State.OPEN
+
+
+# --- 9. a forwarded mail that opens a ticket -----------------------------------------------------
+
+FORWARDS = {
+    "gmail": ("Fwd: Gagal upload dokumen penawaran",
+              ("Mohon dibantu, berikut email dari rekan kami.\n\n---------- Forwarded message ---------\n"
+               "From: Rudi Hartono <rudi@cvmajujaya.test>\nDate: Sen, 23 Nov 2026 pukul 08.10\n"
+               "Subject: Gagal upload dokumen penawaran\nTo: Budi Santoso <budi@vendor.test>\n\n\n"
+               "Pak Budi, saat upload dokumen penawaran paket 10012345000 muncul error 500.\n")),
+    "zimbra": ("Trs: Akun penyedia terkunci",
+               ("\n----- Pesan Terusan -----\nDari: \"Rudi Hartono\" <rudi@cvmajujaya.test>\n"
+                "Kepada: \"Budi\" <budi@vendor.test>\nTerkirim: Senin, 23 November 2026 8:10:00\n"
+                "Subjek: Akun penyedia terkunci\n\nAkun penyedia paket 10012345000 terkunci setelah salah password,"
+                " muncul error 500.\n")),
+    "outlook": ("FW: Error kirim penawaran",
+                ("Terlampir keluhan dari staf kami.\n\n-----Original Message-----\n"
+                 "From: Rudi Hartono <rudi@cvmajujaya.test>\nSent: Monday, November 23, 2026 8:10 AM\n"
+                 "To: Budi Santoso <budi@vendor.test>\nSubject: Error kirim penawaran\n\n"
+                 "Waktu kirim penawaran paket 10012345000 muncul error 500.\n")),
+}
+
+
+@pytest.mark.parametrize("client", sorted(FORWARDS))
+def test_a_forwarded_mail_opens_a_ticket_with_the_forwarded_problem(env, client):
+    """9.9: staff and, after #eskalasi, LKPP read the forwarded content, not only the covering words."""
+    servers, config = env
+    subject, body = FORWARDS[client]
+    raw, _ = mail(REQUESTER, subject, body, name=REQUESTER_NAME)
+    deliver(servers, config, raw)
+    notice = latest(servers, STAFF[0], "staff_new")
+    assert "paket 10012345000" in text_of(notice) and "error 500" in text_of(notice)
+    deliver(servers, config, gmail_id(notice, STAFF[0], "#eskalasi\nMohon dicek."))
+    escalation = text_of(latest(servers, LKPP, "escalate"))
+    assert "paket 10012345000" in escalation and "error 500" in escalation

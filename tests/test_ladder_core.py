@@ -1,0 +1,284 @@
+"""Issue 9, the pure layers: bottom-posted replies, forwards, the consultation form, closing
+words, coordinators' answers and heads' recommendations (parsers and core, no servers).
+
+Expected values are written from SPEC sections 1, 4 and 9 and the seeds (003's form
+labels), never read from the code's own tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from mailbot.core.classify import Known, as_problem, classify
+from mailbot.core.identity import identify_texts, is_signature
+from mailbot.core.lifecycle import Event, Policy, decide
+from mailbot.core.model import Address, Role, State
+from mailbot.core.trust import Citation, authenticate, trust_of
+from mailbot.parsers.quotes import is_forward, new_text, strip_reply
+from tests.test_lifecycle import BOX, CFG, COORDINATOR, HEAD, NOW, REQUESTER, RULES, message, ticket
+
+# --- bottom-posted and inline replies (issue 9.8) ----------------------------------------
+
+THUNDERBIRD_BOTTOM = """On 23/11/2026 09.15, Helpdesk LPSE Uji wrote:
+> [LPSE-T #2026-00001] Password akun penyedia
+>
+> Silakan coba reset melalui menu Lupa Password.
+>
+> --
+> Helpdesk LPSE Uji
+
+Sudah saya coba, tetapi email reset tidak pernah masuk.
+Mohon dibantu.
+
+--
+Siti Rahmawati
+Direktur CV Maju Jaya
+"""
+
+
+def test_bottom_posted_text_below_the_quote_is_the_new_text() -> None:
+    """Thunderbird's default: the writer's text under the quote counts; quote and signature do not."""
+    assert strip_reply(THUNDERBIRD_BOTTOM) == ""  # the strict top is empty...
+    assert new_text(THUNDERBIRD_BOTTOM) == "Sudah saya coba, tetapi email reset tidak pernah masuk.\nMohon dibantu."
+
+
+def test_gmail_bottom_posting_with_a_blank_line_under_the_header() -> None:
+    """Gmail writes an empty line between "On ... wrote:" and the quote."""
+    text = ("On Mon, 23 Nov 2026 at 09:15, Helpdesk LPSE Uji <lpse@lpse.test> wrote:\n\n> Silakan dicoba.\n>\n"
+            "> Salam\n\nSudah saya coba, berhasil.\n")
+    assert new_text(text) == "Sudah saya coba, berhasil."
+
+
+def test_inline_answers_between_quotes_are_kept_in_order() -> None:
+    """A reply answered point by point keeps each answer, none of the quoted questions."""
+    text = ("Pada Sen, 23 Nov 2026 pukul 09.15 Helpdesk LPSE Uji <lpse@lpse.test> menulis:\n"
+            "> Apa kode tendernya?\n\nKode tender 10012345000.\n\n> Browser apa yang dipakai?\n\nChrome versi terbaru.\n")
+    assert new_text(text) == "Kode tender 10012345000.\n\nChrome versi terbaru."
+
+
+@pytest.mark.parametrize("text", [
+    # only a quote and a signature: nothing new anywhere
+    "On 23/11/2026 09.15, Helpdesk LPSE Uji wrote:\n> Silakan dicoba.\n\n-- \nAndi\nHelpdesk LPSE\n",
+    # Outlook's unquoted history has no bottom to read: what follows the header is history
+    ("-----Original Message-----\nFrom: Helpdesk LPSE Uji <lpse@lpse.test>\nSent: Monday, November 23, 2026 9:15 AM\n"
+     "To: siti@cvmajujaya.test\nSubject: Password\n\nSilakan coba reset.\n"),
+])
+def test_a_reply_without_new_text_stays_empty(text: str) -> None:
+    """Nothing new is nothing new: no quoted or history line is taken for the writer's."""
+    assert new_text(text) == ""
+
+
+def test_top_posted_text_wins_over_anything_below_the_quote() -> None:
+    """When the top holds text, lines under the quote are not read (a #tutup there never runs)."""
+    text = "Sudah kami reset.\n\nPada Sen, 23 Nov 2026 pukul 10.00, Budi <b@x.test> menulis:\n> Tolong.\n\n#tutup\n"
+    assert new_text(text) == "Sudah kami reset."
+
+
+# --- forwards that open a ticket (issue 9.9) -----------------------------------------------
+
+GMAIL_FORWARD = """Mohon dibantu, berikut email dari rekan kami.
+
+---------- Forwarded message ---------
+From: Rudi Hartono <rudi@cvmajujaya.test>
+Date: Sen, 23 Nov 2026 pukul 08.10
+Subject: Gagal upload dokumen penawaran
+To: Siti Rahmawati <siti@cvmajujaya.test>
+
+Bu Siti, saat upload dokumen penawaran paket 10012345000 muncul "Gagal mengirim penawaran".
+"""
+
+
+@pytest.mark.parametrize(("subject", "body", "forwarded"), [
+    ("Fwd: Gagal upload dokumen penawaran", "isi", True),
+    ("FW: Error tanda tangan elektronik", "isi", True),
+    ("Tr: Akun terkunci", "isi", True),
+    ("Re: Fwd: jadwal", "isi", True),
+    ("Gagal upload", GMAIL_FORWARD, True),
+    ("Akun", "Berikut.\n\n----- Pesan Terusan -----\nDari: a@b.test\n\nAkun terkunci.", True),
+    ("Akun", "Berikut.\n\nBegin forwarded message:\n\nFrom: a@b.test\n\nAkun terkunci.", True),
+    ("Re: Akun terkunci", "Sudah dicoba.\n\n-----Original Message-----\nFrom: a@b.test\n", False),
+    ("Forward penawaran gagal", "Penawaran tidak bisa di-forward ke pokja.", False),
+])
+def test_forward_is_told_by_its_prefix_or_marker(subject: str, body: str, forwarded: bool) -> None:
+    """Forward prefixes (Fwd, FW, Tr) and forward marker lines; a reply's Original Message is no forward."""
+    assert is_forward(subject, body) is forwarded
+
+
+def test_a_forwarded_mail_opening_a_ticket_keeps_the_forwarded_problem() -> None:
+    """The forwarded part is the problem of a new ticket: staff and LKPP must read it."""
+    msg = message(REQUESTER, GMAIL_FORWARD, subject="Fwd: Gagal upload dokumen penawaran",
+                  new_text=strip_reply(GMAIL_FORWARD))
+    assert "paket 10012345000" not in msg.new_text  # what quote stripping alone leaves
+    facts = classify(msg, Known(), BOX, CFG, RULES, NOW, NOW)
+    assert facts.event is Event.REQUESTER_NEW
+    assert "Mohon dibantu" in facts.message.new_text and "paket 10012345000" in facts.message.new_text
+
+
+def test_a_forward_on_an_existing_ticket_is_left_as_parsed() -> None:
+    """Only a new ticket takes the whole forward as its problem."""
+    msg = message(REQUESTER, GMAIL_FORWARD, new_text="Mohon dibantu, berikut email dari rekan kami.")
+    facts = classify(msg, Known(tagged=ticket(State.OPEN)), BOX, CFG, RULES, NOW, NOW)
+    assert facts.message.new_text == "Mohon dibantu, berikut email dari rekan kami."
+    plain = message(REQUESTER, "Akun saya terkunci.")
+    assert as_problem(plain) is plain
+
+
+# --- the consultation form (seed 003, issue 9.7) -------------------------------------------
+
+SEED_FORM = """Berikut data kami:
+A. IDENTITAS PENGGUNA SPSE
+a. Nama : Siti Rahmawati
+b. Nama Instansi/Perusahaan : CV Maju Jaya
+c. Alamat : Jl. Engku Putri No. 1, Batam Centre
+d. Nomor Telepon/HP : 0812-7000-1234
+B. PERMASALAHAN
+Tidak bisa login."""
+
+
+def test_the_seed_form_labels_fill_every_field() -> None:
+    """Seed 003's own labels, with its a./b./c./d. items."""
+    found = identify_texts((SEED_FORM,), Address("siti@cvmajujaya.test", ""))
+    assert (found.name, found.organisation, found.address, found.phone) == (
+        "Siti Rahmawati", "CV Maju Jaya", "Jl. Engku Putri No. 1, Batam Centre", "0812-7000-1234")
+
+
+@pytest.mark.parametrize(("signature", "organisation", "phone"), [
+    ("Hormat saya,\nAhmad Fauzi\nDirektur CV Maju Jaya\nTelp. 0778-123456", "CV Maju Jaya", "0778-123456"),
+    ("Salam,\nBudi\nDirektur Utama PT. Sinar Abadi Sejahtera\nHP 0812 3456 7890", "PT. Sinar Abadi Sejahtera",
+     "0812 3456 7890"),
+    ("Regards,\nDewi\nMarketing Manager at PT Karya Bersama", "PT Karya Bersama", ""),
+])
+def test_a_signature_names_the_company_after_the_position(signature: str, organisation: str, phone: str) -> None:
+    """"Direktur CV ..." in a signature is the requester's company; "Telp." and "HP" lines are the phone."""
+    found = identify_texts((f"Mohon bantuannya.\n\n{signature}",), Address("a@vendor.test", ""))
+    assert found.organisation == organisation and found.phone == phone
+
+
+def test_the_earliest_message_wins_and_later_ones_fill_the_gaps() -> None:
+    """Any of the requester's messages may hold a field; the first that states one is kept."""
+    first = "Tidak bisa login.\n\nSiti Rahmawati\nDirektur CV Maju Jaya"
+    later = "Alamat: Jl. Raja Ali Haji 5, Batam\nNomor Telepon/HP: 0812-7000-1234\nPerusahaan: CV Lain"
+    found = identify_texts((first, later), Address("siti@cvmajujaya.test", "Siti Rahmawati"))
+    assert (found.name, found.organisation, found.address, found.phone) == (
+        "Siti Rahmawati", "CV Maju Jaya", "Jl. Raja Ali Haji 5, Batam", "0812-7000-1234")
+
+
+@pytest.mark.parametrize(("lines", "signature"), [
+    (["Siti Rahmawati", "Direktur CV Maju Jaya", "HP 0812-7000-1234"], True),
+    (["Hormat saya,", "Siti", "siti@cvmajujaya.test"], True),
+    (["Masih error, Bu."], False),
+    (["Siti Rahmawati", "Belum bisa login"], False),
+    ([], False),
+])
+def test_signature_lines(lines: list[str], signature: bool) -> None:
+    """A sign-off, the sender's own name, position and company, phone and address lines only."""
+    assert is_signature(lines, "Siti Rahmawati") is signature
+
+
+# --- closing words (SPEC E4, issue 9.8) -----------------------------------------------------
+
+SITI = Address("budi@vendor.test", "Siti Rahmawati")  # the ticket's requester address, another display name
+
+
+@pytest.mark.parametrize(("text", "event", "rating"), [
+    ("Baik, terima kasih atas bantuannya, sudah bisa login kembali. Nilai 5 untuk pelayanannya.",
+     Event.REQUESTER_CONFIRM, 5),
+    ("YA\nSudah bisa login.\nNilai: 4", Event.REQUESTER_CONFIRM, 4),
+    ("Salam,\nSiti Rahmawati\nDirektur CV Maju Jaya\nHP 0812-7000-1234", Event.REQUESTER_SILENT, None),
+    ("", Event.REQUESTER_SILENT, None),
+    ("Siti Rahmawati\nMasih belum bisa login.", Event.REQUESTER_REJECT, None),
+])
+def test_answers_to_a_solution(text: str, event: Event, rating: int | None) -> None:
+    """A confirmation with its rating anywhere; a signature alone neither confirms nor rejects."""
+    msg = message(SITI, text)
+    facts = classify(msg, Known(tagged=ticket(State.RESOLVED)), BOX, CFG, RULES, NOW, NOW)
+    assert (facts.event, facts.rating) == (event, rating)
+
+
+def test_a_signature_only_answer_keeps_the_ticket_resolved_and_asks_staff() -> None:
+    """E4: no reopening on a signature; staff are asked what it means."""
+    msg = message(SITI, "Salam,\nSiti Rahmawati\nDirektur CV Maju Jaya")
+    facts = classify(msg, Known(tagged=ticket(State.RESOLVED)), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is State.RESOLVED
+    assert [(str(s.to), s.kind, s.context.get("event")) for s in decision.sends] == [("staff", "staff_update",
+                                                                                       "silent")]
+
+
+# --- coordinators and heads (SPEC 1, 9; issue 9.1-9.3) --------------------------------------
+
+def decided(sender: Address, text: str, known: Known, citations: tuple[Citation, ...]):
+    msg = message(sender, text, subject="RE: Ringkasan harian Helpdesk LPSE Uji")
+    facts = classify(msg, known, BOX, CFG, RULES, NOW, NOW)
+    trust = trust_of(msg, facts.role, facts.ticket, citations, CFG.auth, via=facts.via)
+    return facts, trust, decide(facts, trust, Policy(), NOW)
+
+
+def test_a_coordinator_answers_the_requester_only_with_jawab() -> None:
+    """`#jawab` relays the text below it as staff would; without it the text is direction."""
+    t = ticket(State.OPEN)
+    cited = (Citation(t.number, frozenset("c")),)
+    msg = message(COORDINATOR, "#jawab\nBu Siti, silakan minta admin agency mereset akun Anda.")
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, cited, CFG.auth), Policy(), NOW)
+    [relay] = [s for s in decision.sends if str(s.to) == "requester"]
+    assert relay.kind == "staff_reply" and relay.text == "Bu Siti, silakan minta admin agency mereset akun Anda."
+    assert decision.ticket is not None and decision.ticket.state is State.ANSWERED
+
+
+@pytest.mark.parametrize("text", ["#jawab", "#answer\n\n"])
+def test_jawab_with_nothing_below_sends_nothing_and_tells_the_sender(text: str) -> None:
+    """An empty `#jawab` is never an empty mail to the requester."""
+    t = ticket(State.OPEN)
+    msg = message(COORDINATOR, text)
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (Citation(t.number, frozenset("c")),),
+                                      CFG.auth), Policy(), NOW)
+    assert [(str(s.to), s.kind) for s in decision.sends] == [("sender", "command_error")]
+
+
+def test_a_forged_coordinator_jawab_reaches_nobody_outside() -> None:
+    """E19: a coordinator's From without a citation of mail sent to coordinators runs nothing."""
+    t = ticket(State.OPEN)
+    msg = message(COORDINATOR, "#jawab\nSilakan transfer biaya reset ke rekening berikut.")
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    staff_only = (Citation(t.number, frozenset("s")),)  # a staff notice forwarded to the coordinator
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, staff_only, CFG.auth), Policy(), NOW)
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified")}
+
+
+def test_a_head_answering_the_digest_is_recorded_on_every_named_ticket() -> None:
+    """SOP-004 step 8: the digest (about no one ticket) vouches for the head; each named ticket gets it."""
+    first, second = ticket(State.OPEN), replace(ticket(State.ESCALATED), id=2, number="2026-00002")
+    known = Known(mentioned=(first, second))
+    digest = (Citation(None, frozenset("ch")),)
+    facts, trust, decision = decided(HEAD, "Tiket 2026-00001 dan 2026-00002 mohon diprioritaskan.", known, digest)
+    assert trust.authenticated and facts.ticket == first and facts.via == "mention"
+    assert [(e.kind, e.detail["tickets"]) for e in decision.events] == [
+        ("recommendation", ["2026-00001", "2026-00002"])]
+    assert [(number, e.kind) for number, e in decision.elsewhere] == [("2026-00002", "recommendation")]
+    assert [(str(s.to), s.kind) for s in decision.sends] == [("staff", "staff_direction")]
+
+
+@pytest.mark.parametrize("citations", [
+    (),  # cites nothing mailbot sent
+    (Citation(None, frozenset("r")),),  # mail about no ticket that went to someone else
+])
+def test_a_head_naming_tickets_without_proof_is_unverified(citations: tuple[Citation, ...]) -> None:
+    """SPEC 9: From alone proves nothing, for heads either."""
+    known = Known(mentioned=(ticket(State.OPEN),))
+    _facts, trust, decision = decided(HEAD, "Tiket 2026-00001 mohon diprioritaskan.", known, citations)
+    assert not trust.authenticated
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified")}
+
+
+def test_mail_about_no_ticket_vouches_only_for_tickets_found_by_their_number() -> None:
+    """A digest citation is no proof for a ticket matched by tag or reference, nor for staff or LKPP."""
+    t = ticket(State.OPEN)
+    digest = (Citation(None, frozenset("chsl")),)
+    assert not authenticate(Role.COORDINATOR, t, digest, "token").authenticated
+    assert authenticate(Role.COORDINATOR, t, digest, "token", mentioned=True).authenticated
+    assert not authenticate(Role.STAFF, t, digest, "token", mentioned=True).authenticated
+
