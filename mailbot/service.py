@@ -123,6 +123,7 @@ class Service:
     def run(self) -> None:
         app = self.app
         app.notify, app.beat = self.notify, self.watchdog.beat
+        app.timekeeper.beat = self.watchdog.beat
         threads = [threading.Thread(target=MailboxWatcher(self, box).run, name=f"imap-{box.name}", daemon=True)
                    for box in app.cfg.mailboxes]
         threads.append(threading.Thread(target=self.send, name="smtp", daemon=True))

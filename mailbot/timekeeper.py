@@ -51,6 +51,7 @@ class Timekeeper:
         self.calendar = calendar
         self.clock = clock
         self.log = log
+        self.beat: Callable[[], None] = lambda: None  # progress, for systemd's watchdog (set by `Service`)
 
     def sweep(self) -> dict[str, int]:
         """Fire every due timer once, then the daily digest and the monthly summary when due
@@ -65,6 +66,7 @@ class Timekeeper:
         fired = digests = reports = 0
         for box in self.cfg.mailboxes:
             for row in self.store.due_timers(box.name, now):
+                self.beat()
                 try:
                     fired += self.fire_timer(box, row, now)
                 except STORAGE_ERRORS:

@@ -14,11 +14,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import encoders
+from email.charset import QP, Charset
+from email.generator import BytesGenerator
 from email.header import Header
 from email.headerregistry import Address as HeaderAddress
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -82,18 +89,95 @@ def deliverable(address: str) -> bool:
     return bool(local) and ("." in domain or domain == "localhost") and not domain.startswith(".")
 
 
-def _set_subject(msg: EmailMessage, subject: str) -> None:
-    """Non-ASCII subjects as pre-folded RFC 2047 words.
+# Outgoing mail is built with the `email` package's plain (compat32) classes: every value
+# is ours or cleaned (no line breaks, no control characters), so nothing needs the
+# structured headers' parsing, which cost more than the rest of a mail together.
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
 
-    The `email` package folds a mix of plain words and encoded words so that a
-    reader's unfolding leaves a doubled space; encoding the whole value ourselves,
-    already folded, avoids that (adjacent encoded words join without whitespace).
-    """
-    if subject.isascii():
-        msg["Subject"] = subject
-        return
-    encoded = Header(subject, "utf-8", maxlinelen=76, header_name="Subject").encode(linesep="\r\n")
-    msg.set_raw("Subject", encoded)
+
+class _Wire(type(compat32)):  # type: ignore[misc]  # compat32's class, not exported by name
+    """compat32 on the wire (CRLF), with a short ASCII header written as it is: the
+    generic folding builds a `Header` for every header, the largest cost of a mail."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if isinstance(value, str) and value.isascii() and len(name) + len(value) < 76 and not _CONTROL.search(value):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        folded: bytes = super().fold_binary(name, value)
+        return folded
+
+
+_WIRE = _Wire(linesep="\r\n", max_line_length=78)
+_HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,60}")
+_MSGID = re.compile(r"[^\s<>\x00-\x1f\x7f]+")
+
+
+def _msgid(value: str) -> str:
+    """A Message-ID's inner part, or a refusal: nothing else may reach a header."""
+    value = value.strip().strip("<>")
+    if not _MSGID.fullmatch(value):
+        raise ValueError(f"not a Message-ID: {value!r}")
+    return value
+
+
+def _address(name: str, addr: str) -> str:
+    """A deliverable address (SPEC: ASCII addr-spec), with an encoded display name if any."""
+    if not deliverable(addr) or _CONTROL.search(addr) or any(c in addr for c in ' <>,;"'):
+        raise ValueError(f"not a deliverable address: {addr!r}")
+    return formataddr((name, addr), charset="utf-8") if name else addr
+
+
+def _text(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(text, _UTF8_QP)
+    del part["MIME-Version"]  # only the message itself carries it
+    return part
+
+
+def _file(data: bytes, maintype: str, subtype: str, filename: str, disposition: str = "attachment") -> MIMEBase:
+    part = MIMEBase(maintype, subtype)
+    del part["MIME-Version"]
+    part.set_payload(data)
+    encoders.encode_base64(part)
+    name = clean_header(filename or "attachment", 150)
+    part.add_header("Content-Disposition", disposition, filename=name if name.isascii() else ("utf-8", "", name))
+    return part
+
+
+def _multipart(subtype: str, parts: list[Message]) -> MIMEMultipart:
+    whole = MIMEMultipart(subtype, _subparts=parts)
+    del whole["MIME-Version"]
+    return whole
+
+
+def _mime_body(text: str, html: str | None, inline: Sequence[InlineImage], attachments: Sequence[Attachment],
+               attach_raw: Sequence[tuple[str, bytes]]) -> Message:
+    """text/plain; with HTML a multipart/alternative (HTML with its cid: images as
+    multipart/related); with files a multipart/mixed around it."""
+    body: Message = _text(text, "plain")
+    if html is not None:
+        shown: Message = _text(html, "html")
+        if inline:
+            images: list[Message] = []
+            for image in inline:
+                maintype, _, subtype = image.content_type.partition("/")
+                part = _file(image.data, maintype, subtype, image.filename, "inline")
+                part["Content-ID"] = f"<{_msgid(image.cid)}>"
+                images.append(part)
+            shown = _multipart("related", [shown, *images])
+        body = _multipart("alternative", [body, shown])
+    files: list[Message] = [_file(item.data, *attachment_type(item), item.filename) for item in attachments]
+    # A message that cannot be re-serialised travels as its original bytes.
+    files += [_file(raw, "application", "octet-stream", name) for name, raw in attach_raw]
+    msg = _multipart("mixed", [body, *files]) if files else body
+    msg["MIME-Version"] = "1.0"
+    return msg
+
+
+def _serialise(msg: Message) -> bytes:
+    out = BytesIO()
+    BytesGenerator(out, mangle_from_=False, policy=_WIRE).flatten(msg)
+    return out.getvalue()
 
 
 class Renderer:
@@ -166,44 +250,33 @@ class Renderer:
         extra_headers: dict[str, str] | None = None,
     ) -> Outgoing:
         text, html = self.body(kind, language, context)
-        msg = EmailMessage(policy=SMTP)
-        msg["From"] = HeaderAddress(display_name=clean_header(from_name), addr_spec=from_addr)
-        msg["To"] = [HeaderAddress(addr_spec=a) for a in to]
+        msg = _mime_body(text, html, inline, attachments, attach_raw)
+        name = clean_header(from_name)
+        subject = clean_header(subject, 300)
+        headers: list[tuple[str, str | Header]] = [
+            ("From", _address(name, from_addr)),
+            ("To", ", ".join(_address("", a) for a in to)),
+        ]
         if cc:
-            msg["Cc"] = [HeaderAddress(addr_spec=a) for a in cc]
-        msg["Reply-To"] = HeaderAddress(display_name=clean_header(from_name), addr_spec=from_addr)
-        _set_subject(msg, clean_header(subject, 300))
-        msg["Date"] = format_datetime(date)
-        msg["Message-ID"] = f"<{message_id}>"
+            headers.append(("Cc", ", ".join(_address("", a) for a in cc)))
+        headers += [("Reply-To", _address(name, from_addr)),
+                    ("Subject", subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")),
+                    ("Date", format_datetime(date)), ("Message-ID", f"<{_msgid(message_id)}>")]
         if in_reply_to:
-            msg["In-Reply-To"] = f"<{in_reply_to}>"
-        refs = [r for r in dict.fromkeys(references) if r]
+            headers.append(("In-Reply-To", f"<{_msgid(in_reply_to)}>"))
+        refs = [_msgid(r) for r in dict.fromkeys(references) if r]
         if refs:
-            msg["References"] = " ".join(f"<{r}>" for r in refs[-10:])
-        msg["MIME-Version"] = "1.0"
+            headers.append(("References", " ".join(f"<{r}>" for r in refs[-10:])))
         if auto:
-            msg["Auto-Submitted"] = auto
-            msg["X-Auto-Response-Suppress"] = "All"
-            msg["Precedence"] = "bulk"
-        msg["X-Mailbot-Kind"] = kind
-        for name, value in (extra_headers or {}).items():
-            msg[name] = clean_header(value)
-        msg.set_content(text, charset="utf-8", cte="quoted-printable")
-        if html is not None:
-            msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-            html_part = msg.get_body(preferencelist=("html",))
-            if inline and html_part is not None:
-                # The HTML part becomes multipart/related with the images it shows by cid:.
-                for image in inline:
-                    maintype, _, subtype = image.content_type.partition("/")
-                    html_part.add_related(image.data, maintype=maintype, subtype=subtype, cid=f"<{image.cid}>",
-                                          disposition="inline", filename=image.filename)
-        for item in attachments:
-            maintype, subtype = attachment_type(item)
-            msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
-        for name, raw in attach_raw:
-            # A message that cannot be re-serialised travels as its original bytes.
-            msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename=name)
-        msg["Content-Language"] = language  # after the body: set_content() drops Content-* headers
+            headers += [("Auto-Submitted", clean_header(auto)), ("X-Auto-Response-Suppress", "All"),
+                        ("Precedence", "bulk")]
+        headers.append(("X-Mailbot-Kind", clean_header(kind)))
+        headers += [(n, clean_header(v)) for n, v in (extra_headers or {}).items() if _HEADER_NAME.fullmatch(n)]
+        headers.append(("Content-Language", clean_header(language)))
+        own = msg.items()  # the MIME part's Content-* headers go after ours
+        for header in dict.fromkeys(n for n, _ in own):
+            del msg[header]
+        for header, value in (*headers, *own):
+            msg[header] = value  # type: ignore[assignment]  # compat32 takes a Header for an encoded value
         recipients = tuple(dict.fromkeys(a.lower() for a in (*to, *cc)))
-        return Outgoing(message_id, kind, from_addr, recipients, msg.as_bytes(), str(msg["Subject"]))
+        return Outgoing(message_id, kind, from_addr, recipients, _serialise(msg), subject)
