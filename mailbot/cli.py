@@ -21,14 +21,17 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mailbot import __version__, views
-from mailbot.config import load_config
-from mailbot.core.settings import Config
+from mailbot import __version__
 from mailbot.errors import ConfigError, LoginRefusedError, MailbotError, UnreachableError
-from mailbot.io import imap, logs, smtp
-from mailbot.io.words import words
 from mailbot.reports.model import Month
+
+if TYPE_CHECKING:
+    from mailbot.core.settings import Config
+
+# The rest is imported by the commands that use it: `mailbot --help` and a usage error
+# answer at once, without loading the IMAP, SMTP, SQLite and logging libraries.
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
 
@@ -103,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EX_USAGE if exc.code not in (0, None) else EX_OK
+    from mailbot.config import load_config
+    from mailbot.io import logs
+
     try:
         cfg = load_config(config_path(args.config))
     except ConfigError as exc:
@@ -189,6 +195,7 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     refused the login; 0 when all is well.
     """
     from mailbot.daemon import build_calendar
+    from mailbot.io import imap, smtp
     from mailbot.rules import load_rules
 
     print(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
@@ -264,10 +271,13 @@ def cmd_sweep(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _width() -> int:
+    from mailbot import views
+
     return shutil.get_terminal_size((views.MIN_WIDTH, 24)).columns
 
 
 def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot import views
     from mailbot.io.store import Store
 
     if args.overdue:
@@ -283,7 +293,9 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _overdue(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot import views
     from mailbot.daemon import App
+    from mailbot.io.words import words
 
     app = App(cfg)
     now = app.clock()
@@ -301,6 +313,7 @@ def _overdue(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot import views
     from mailbot.io.store import Store
 
     store = Store(cfg.database)
