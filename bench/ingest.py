@@ -172,11 +172,23 @@ class Daemon:
         while time.monotonic() < deadline:
             try:
                 if b"READY=1" in self.sock.recv(4096):
-                    return time.monotonic()
+                    ready = time.monotonic()
+                    threading.Thread(target=self.drain, daemon=True).start()
+                    return ready
             except TimeoutError:
                 if self.proc.poll() is not None:
                     raise RuntimeError(self.proc.stderr.read().decode()[-3000:] if self.proc.stderr else "exited")
         raise RuntimeError("no READY=1")
+
+    def drain(self) -> None:
+        """Keep reading the notification socket, as systemd does."""
+        while True:
+            try:
+                self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
 
     def rss_mb(self) -> tuple[float, float]:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()

@@ -173,7 +173,11 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def sd_notify(state: str) -> None:
-    """Tell systemd (Type=notify, WatchdogSec) how we are; a no-op outside systemd."""
+    """Tell systemd (Type=notify, WatchdogSec) how we are; a no-op outside systemd.
+
+    Never waits: a notification socket that nobody reads (its queue full) drops the
+    message instead of stopping the mail handling that sends it.
+    """
     address = os.environ.get("NOTIFY_SOCKET")
     if not address:
         return
@@ -181,8 +185,7 @@ def sd_notify(state: str) -> None:
         address = "\0" + address[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.connect(address)
-            sock.sendall(state.encode())
+            sock.sendto(state.encode(), socket.MSG_DONTWAIT, address)
     except OSError:
         pass
 

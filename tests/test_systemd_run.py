@@ -181,3 +181,19 @@ def test_data_files_are_private(fresh_mailboxes, tmp_path):
     wal = state / "mailbot.db-wal"
     if wal.exists():
         assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+def test_a_notification_socket_nobody_reads_never_stops_the_daemon(tmp_path, monkeypatch):
+    """systemd reads its socket; if a supervisor does not, STATUS=/WATCHDOG=1 are dropped, not waited on."""
+    from mailbot.cli import sd_notify
+
+    path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as unread:
+        unread.bind(str(path))
+        monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+        worker = threading.Thread(target=lambda: [sd_notify(f"STATUS=b: {i}/5000 messages") for i in range(5000)],
+                                  daemon=True)
+        worker.start()
+        worker.join(30)
+        assert not worker.is_alive(), "sd_notify blocked on a full notification socket"
+        assert b"STATUS=b: 0/5000" in unread.recv(4096)  # what fitted was delivered
