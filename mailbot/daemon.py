@@ -307,8 +307,13 @@ class App:
         return result.sent, result.failed + result.deferred
 
     def sender_outbox(self) -> Outbox:
-        """An outbox for the sender thread, on its own connection to the database."""
-        store = Store(self.cfg.database)
+        """An outbox for the sender thread, on its own connection to the database.
+
+        Its marks ("accepted", "retry at") are committed without an fsync each: they reach
+        the file system at once, so a crash or kill of mailbot keeps every one; a power cut
+        can lose the last few (the main thread's next commit syncs them), and then a mail
+        is sent twice, never lost."""
+        store = Store(self.cfg.database, synchronous="NORMAL")
         composer = Composer(store, self.renderer, Archive(self.cfg.archive_dir, self.cfg.limits), self.key, self.log)
         return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log)
 

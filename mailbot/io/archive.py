@@ -1,14 +1,18 @@
 """The raw archive: every message in and out as an .eml file under `archive_dir`.
 
-Files are content-addressed (a hash of their bytes) and written with fsync before
-the database commit that refers to them, so a committed record never points at a
-missing file and writing the same message twice costs nothing. Their folders are
-synced once per batch (`batch()`), not once per file. Requesters' mail and
+Files are content-addressed (a hash of their bytes) and made durable before the
+database commit that refers to them, so a committed record never points at a missing
+file and writing the same message twice costs nothing. Inside `batch()` (a group
+commit) the files and their folders are made durable together at its end, by one
+`syncfs` of the archive's file system where Linux has it, else by an fsync of each;
+outside a batch each file is synced as it is written. Requesters' mail and
 attachments are private: files 0600, folders 0700, whatever the umask.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import threading
@@ -30,20 +34,30 @@ class Archive:
         self.root = root
         self.limits = limits
         self._local = threading.local()  # per thread: the folders a batch still has to sync
+        self._known: set[Path] = set()  # folders made or seen
 
     def write(self, mailbox: str, direction: str, raw: bytes, now: datetime) -> str:
         """Write the raw message once under archive_dir; the path is content-addressed."""
         digest = hashlib.sha256(raw).hexdigest()
         path = self.root / mailbox / direction / f"{now:%Y}" / f"{now:%m}" / f"{digest[:32]}.eml"
-        if not path.exists():
+        if not _complete(path, len(raw)):  # a file cut short by a power loss is written again
             self._folder(path.parent)
             tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            files = getattr(self._local, "files", None)
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            except FileNotFoundError:  # its folder was removed since we made it
+                self._known.discard(path.parent)
+                self._folder(path.parent)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(fd, "wb") as handle:
                 handle.write(raw)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if files is None:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.replace(tmp, path)
+            if files is not None:
+                files.append(path)
             self._dirty(path.parent)
         return str(path.relative_to(self.root))
 
@@ -53,20 +67,28 @@ class Archive:
         if getattr(self._local, "pending", None) is not None:
             yield
             return
-        self._local.pending = set()
+        self._local.pending, self._local.files = set(), []
         try:
             yield
-            for folder in sorted(self._local.pending, key=lambda p: -len(p.parts)):
-                _sync_dir(folder)
+            if (self._local.files or self._local.pending) and not _syncfs(self.root):
+                for path in self._local.files:
+                    _sync_file(path)
+                for folder in sorted(self._local.pending, key=lambda p: -len(p.parts)):
+                    _sync_dir(folder)
         finally:
-            self._local.pending = None
+            self._local.pending = self._local.files = None
 
     def _folder(self, folder: Path) -> None:
         """Create a folder (0700) and the ones above it; each new one is synced in its parent."""
+        if folder in self._known:
+            return
         missing = [p for p in (folder, *folder.parents) if not p.exists() and self.root in (p, *p.parents)]
         for new in reversed(missing):
             new.mkdir(mode=0o700, exist_ok=True)
             self._dirty(new.parent)
+        if len(self._known) > 10_000:  # a month's folders per mailbox and direction: stays small
+            self._known.clear()
+        self._known.add(folder)
 
     def _dirty(self, folder: Path) -> None:
         pending = getattr(self._local, "pending", None)
@@ -81,6 +103,37 @@ class Archive:
             return parse_message(raw, **self.limits.parse_options())
         except (OSError, BadMessageError):
             return None
+
+
+def _complete(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except FileNotFoundError:
+        return False
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def _syncfs(root: Path) -> bool:
+    """Flush the whole file system `root` is on (data and folders) in one call; False
+    where the C library has no `syncfs`, or it failed."""
+    syncfs = getattr(_LIBC, "syncfs", None)
+    if syncfs is None:
+        return False
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return bool(syncfs(fd) == 0)
+    finally:
+        os.close(fd)
+
+
+def _sync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_dir(folder: Path) -> None:

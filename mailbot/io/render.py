@@ -9,7 +9,9 @@ package's structured headers, so nothing a sender writes can add a header.
 
 from __future__ import annotations
 
+import base64
 import email.errors
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +19,6 @@ from datetime import datetime
 from email import encoders
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
-from email.header import Header
 from email.headerregistry import Address as HeaderAddress
 from email.message import Message
 from email.mime.base import MIMEBase
@@ -77,10 +78,18 @@ def attachment_type(item: Attachment) -> tuple[str, str]:
     return maintype, subtype
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+
+
+@functools.lru_cache(maxsize=4096)
 def deliverable(address: str) -> bool:
     """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
     if not address or not address.isascii() or address.count("@") != 1:
         return False
+    if _PLAIN_ADDRESS.fullmatch(address):  # the common shape, without the full parser
+        return True
     try:
         parsed = HeaderAddress(addr_spec=address)
     except (ValueError, IndexError, email.errors.HeaderParseError, email.errors.HeaderDefect):
@@ -97,14 +106,49 @@ _UTF8_QP.body_encoding = QP
 
 
 class _Wire(type(compat32)):  # type: ignore[misc]  # compat32's class, not exported by name
-    """compat32 on the wire (CRLF), with a short ASCII header written as it is: the
-    generic folding builds a `Header` for every header, the largest cost of a mail."""
+    """compat32 on the wire (CRLF), folding our headers itself: the generic folding
+    builds a `Header` for every header and encodes character by character, which cost
+    more than the rest of a mail together. Values reach here clean (no line breaks or
+    control characters); anything else takes the generic path."""
 
     def fold_binary(self, name: str, value: Any) -> bytes:
-        if isinstance(value, str) and value.isascii() and len(name) + len(value) < 76 and not _CONTROL.search(value):
+        if isinstance(value, str) and not _CONTROL.search(value):
+            if not value.isascii():
+                value = _encoded_words(value)
+            elif len(name) + len(value) >= 76:
+                value = _fold_spaces(len(name) + 2, value)
             return f"{name}: {value}{self.linesep}".encode("ascii")
         folded: bytes = super().fold_binary(name, value)
         return folded
+
+
+def _fold_spaces(used: int, value: str, width: int = 78) -> str:
+    """A long ASCII value folded at its spaces (a word longer than a line stays whole)."""
+    lines: list[str] = []
+    line = ""
+    for word in value.split(" "):
+        if line and used + len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line, used = word, 1
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\r\n ".join(lines)
+
+
+def _encoded_words(value: str, chunk: int = 39) -> str:
+    """RFC 2047 base64 encoded words of whole characters, one per line: readers join
+    adjacent encoded words without the folding space between them."""
+    words: list[str] = []
+    piece = b""
+    for char in value:
+        data = char.encode("utf-8")
+        if len(piece) + len(data) > chunk:
+            words.append(f"=?utf-8?b?{base64.b64encode(piece).decode('ascii')}?=")
+            piece = b""
+        piece += data
+    words.append(f"=?utf-8?b?{base64.b64encode(piece).decode('ascii')}?=")
+    return "\r\n ".join(words)
 
 
 _WIRE = _Wire(linesep="\r\n", max_line_length=78)
@@ -253,14 +297,14 @@ class Renderer:
         msg = _mime_body(text, html, inline, attachments, attach_raw)
         name = clean_header(from_name)
         subject = clean_header(subject, 300)
-        headers: list[tuple[str, str | Header]] = [
+        headers: list[tuple[str, str]] = [
             ("From", _address(name, from_addr)),
             ("To", ", ".join(_address("", a) for a in to)),
         ]
         if cc:
             headers.append(("Cc", ", ".join(_address("", a) for a in cc)))
         headers += [("Reply-To", _address(name, from_addr)),
-                    ("Subject", subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")),
+                    ("Subject", subject),
                     ("Date", format_datetime(date)), ("Message-ID", f"<{_msgid(message_id)}>")]
         if in_reply_to:
             headers.append(("In-Reply-To", f"<{_msgid(in_reply_to)}>"))
@@ -277,6 +321,6 @@ class Renderer:
         for header in dict.fromkeys(n for n, _ in own):
             del msg[header]
         for header, value in (*headers, *own):
-            msg[header] = value  # type: ignore[assignment]  # compat32 takes a Header for an encoded value
+            msg[header] = value
         recipients = tuple(dict.fromkeys(a.lower() for a in (*to, *cc)))
         return Outgoing(message_id, kind, from_addr, recipients, _serialise(msg), subject)

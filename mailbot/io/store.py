@@ -1,9 +1,11 @@
-"""The only module that talks SQLite (through sqlite-utils).
+"""The only module that talks SQLite: sqlite-utils creates and migrates the schema;
+rows are read and written with plain SQL, a handful of statements per message.
 
 One database holds tickets, every message in and out, the history, the outbox,
 the IMAP position per mailbox and folder, and the quarantine record. It runs in WAL
-mode with `synchronous=FULL` so a committed unit of work survives a power cut; the
-schema carries a version and is migrated at start-up. Times are stored as UTC
+mode with `synchronous=FULL` so a committed unit of work survives a power cut (the
+sender's delivery marks excepted, see `Store`); the schema carries a version and is
+migrated at start-up. Times are stored as UTC
 ISO-8601 strings of one fixed shape, so they sort as text.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,14 +197,18 @@ def _outbox_row(r: dict[str, Any]) -> OutboxRow:
 class Store:
     """Tickets, messages, history, outbox and IMAP state in one SQLite file."""
 
-    def __init__(self, path: Path, busy_timeout: float = 30.0) -> None:
-        """`busy_timeout`: how long a write waits for another writer before it fails."""
+    def __init__(self, path: Path, busy_timeout: float = 30.0, *, synchronous: str = "FULL") -> None:
+        """`busy_timeout`: how long a write waits for another writer before it fails.
+        `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
+        but not a power cut until the next FULL commit or checkpoint syncs the log."""
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous: FULL or NORMAL, not {synchronous!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():  # private from the start: SQLite gives -wal and -shm the same mode
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
         self.path = path
@@ -216,7 +222,7 @@ class Store:
     def schema_version(self) -> int:
         if "meta" not in self.db.table_names():
             return 0
-        rows = list(self.db.query("select value from meta where key = 'schema_version'"))
+        rows = list(self._query("select value from meta where key = 'schema_version'"))
         return int(rows[0]["value"]) if rows else 0
 
     def _migrate(self) -> None:
@@ -227,6 +233,33 @@ class Store:
             with self.db.atomic():
                 MIGRATIONS[version](self.db)
                 self.db.table("meta").upsert({"key": "schema_version", "value": str(version + 1)}, pk="key")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Rows as dicts, straight from the connection (sqlite-utils' `query` wraps each
+        in a savepoint guard)."""
+        cursor = self.db.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return (dict(zip(names, row, strict=True)) for row in cursor)
+
+    # Rows are written with plain SQL: sqlite-utils' table methods look the table up in
+    # sqlite_master (and read its columns) on every call, 5 of 6 statements per message.
+    def _insert(self, table: str, row: Mapping[str, Any]) -> int:
+        names = ", ".join(f'"{n}"' for n in row)
+        marks = ", ".join("?" * len(row))
+        cursor = self.db.conn.execute(f'insert into "{table}" ({names}) values ({marks})', _values(row))
+        return int(cursor.lastrowid or 0)
+
+    def _update(self, table: str, row_id: int, row: Mapping[str, Any]) -> None:
+        sets = ", ".join(f'"{n}" = ?' for n in row)
+        self.db.conn.execute(f'update "{table}" set {sets} where id = ?', [*_values(row), row_id])
+
+    def _upsert(self, table: str, row: Mapping[str, Any], pk: tuple[str, ...]) -> None:
+        names = ", ".join(f'"{n}"' for n in row)
+        marks = ", ".join("?" * len(row))
+        sets = ", ".join(f'"{n}" = excluded."{n}"' for n in row if n not in pk) or f'"{pk[0]}" = excluded."{pk[0]}"'
+        keys = ", ".join(f'"{n}"' for n in pk)
+        self.db.conn.execute(f'insert into "{table}" ({names}) values ({marks}) on conflict ({keys}) do update set {sets}',
+                             _values(row))
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Store]:
@@ -259,17 +292,15 @@ class Store:
     # --- tickets ---------------------------------------------------------------------
 
     def next_number(self, mailbox: str, year: int) -> str:
-        row = list(self.db.query("select last from counters where mailbox = ? and year = ?", [mailbox, year]))
+        row = list(self._query("select last from counters where mailbox = ? and year = ?", [mailbox, year]))
         last = (row[0]["last"] if row else 0) + 1
-        self.db.table("counters").upsert({"mailbox": mailbox, "year": year, "last": last}, pk=("mailbox", "year"))
+        self._upsert("counters", {"mailbox": mailbox, "year": year, "last": last}, ("mailbox", "year"))
         return f"{year}-{last:05d}"
 
     def insert_ticket(self, ticket: Ticket) -> Ticket:
         row = _ticket_row(ticket)
         row.pop("id")
-        table = self.db.table("tickets")
-        table.insert(row)
-        new_id = int(table.last_pk)  # type: ignore[arg-type]
+        new_id = self._insert("tickets", row)
         for address in ticket.participants:
             self.add_participant(new_id, address)
         return ticket.with_id(new_id)
@@ -277,26 +308,26 @@ class Store:
     def update_ticket(self, ticket: Ticket) -> None:
         assert ticket.id is not None
         row = _ticket_row(ticket)
-        self.db.table("tickets").update(ticket.id, row)
+        self._update("tickets", ticket.id, row)
         for address in ticket.participants:
             self.add_participant(ticket.id, address)
 
     def add_participant(self, ticket_id: int, address: str) -> None:
-        self.db.execute(
+        self.db.conn.execute(
             "insert or ignore into participants (ticket_id, address) values (?, ?)", [ticket_id, address.lower()]
         )
 
     def ticket_by_number(self, mailbox: str, number: str) -> Ticket | None:
-        rows = list(self.db.query("select * from tickets where mailbox = ? and number = ?", [mailbox, number]))
+        rows = list(self._query("select * from tickets where mailbox = ? and number = ?", [mailbox, number]))
         return self._ticket(rows[0]) if rows else None
 
     def ticket_by_lkpp(self, mailbox: str, lkpp_ticket: str) -> Ticket | None:
-        rows = list(self.db.query(
+        rows = list(self._query(
             "select * from tickets where mailbox = ? and lkpp_ticket = ? order by id desc limit 1", [mailbox, lkpp_ticket]))
         return self._ticket(rows[0]) if rows else None
 
     def ticket_by_id(self, ticket_id: int) -> Ticket | None:
-        rows = list(self.db.query("select * from tickets where id = ?", [ticket_id]))
+        rows = list(self._query("select * from tickets where id = ?", [ticket_id]))
         return self._ticket(rows[0]) if rows else None
 
     def tickets(self, mailbox: str | None = None, state: str | None = None) -> list[Ticket]:
@@ -305,29 +336,29 @@ class Store:
             sql, args = sql + " and mailbox = ?", [*args, mailbox]
         if state:
             sql, args = sql + " and state = ?", [*args, state]
-        return [self._ticket(r) for r in self.db.query(sql + " order by id", args)]
+        return [self._ticket(r) for r in self._query(sql + " order by id", args)]
 
     def state_counts(self, mailbox: str) -> dict[str, int]:
         """How many tickets a mailbox has in each state, from the (mailbox, state) index."""
-        rows = self.db.execute("select state, count(*) from tickets where mailbox = ? group by state", [mailbox])
+        rows = self.db.conn.execute("select state, count(*) from tickets where mailbox = ? group by state", [mailbox])
         return {state: count for state, count in rows.fetchall()}
 
     def overdue_candidates(self, mailbox: str, now: datetime, opened_before: datetime) -> list[tuple[Ticket, list[Timer]]]:
         """Tickets that may be overdue at `now` (without participants), each with its timers
         that may be breached: work that grows with what is open, not with what is stored."""
-        timer_rows = self.db.query(
+        timer_rows = self._query(
             "select * from timers where active = 1 and due_at <= ? and mailbox = ? "
             f"union select * from timers where mailbox = ? and {_BREACH_KNOWN}", [ts(now), mailbox, mailbox])
         timers: dict[int, list[Timer]] = {}
         for row in timer_rows:
             timers.setdefault(row["ticket_id"], []).append(_stored_timer(row).timer)
-        old = self.db.execute("select id from tickets where mailbox = ? and state != 'closed' and created_at <= ?",
+        old = self.db.conn.execute("select id from tickets where mailbox = ? and state != 'closed' and created_at <= ?",
                               [mailbox, ts(opened_before)])
         ids = sorted(set(timers) | {i for (i,) in old.fetchall()})
         found = []
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            rows = self.db.query(f"select * from tickets where id in ({','.join('?' * len(chunk))}) "
+            rows = self._query(f"select * from tickets where id in ({','.join('?' * len(chunk))}) "
                                  "and state != 'closed' order by id", chunk)
             found += [(ticket, timers.get(ticket.id, [])) for ticket in (self._ticket(r, False) for r in rows)
                       if ticket.id is not None]
@@ -336,7 +367,7 @@ class Store:
     def _ticket(self, row: dict[str, Any], participants: bool = True) -> Ticket:
         """A ticket row as a value; `participants` False leaves them out (lists that only show tickets)."""
         parts = frozenset(
-            r["address"] for r in self.db.query("select address from participants where ticket_id = ?", [row["id"]])
+            r["address"] for r in self._query("select address from participants where ticket_id = ?", [row["id"]])
         ) if participants else frozenset()
         return Ticket(
             id=row["id"],
@@ -367,17 +398,17 @@ class Store:
 
     def message_seen(self, mailbox: str, message_id: str) -> Seen | None:
         """What is known of a Message-ID in this mailbox: handled (in or out) or quarantined."""
-        for row in self.db.query("select direction, content_hash from messages where mailbox = ? and message_id = ? "
+        for row in self._query("select direction, content_hash from messages where mailbox = ? and message_id = ? "
                                  "order by direction = 'out' desc limit 1", [mailbox, message_id]):
             return Seen("handled", row["direction"], row["content_hash"])
-        for row in self.db.query("select content_hash from quarantine where mailbox = ? and message_id = ? limit 1",
+        for row in self._query("select content_hash from quarantine where mailbox = ? and message_id = ? limit 1",
                                  [mailbox, message_id]):
             return Seen("quarantined", "in", row["content_hash"])
         return None
 
     def sent_recipients(self, mailbox: str, message_id: str) -> tuple[str, ...]:
         """The recipients of a mail mailbot sent, as the outbox recorded them."""
-        rows = list(self.db.query("select recipients from messages where mailbox = ? and direction = 'out' "
+        rows = list(self._query("select recipients from messages where mailbox = ? and direction = 'out' "
                                   "and message_id = ?", [mailbox, message_id]))
         return tuple(a for a in (rows[0]["recipients"] or "").split(",") if a) if rows else ()
 
@@ -386,7 +417,7 @@ class Store:
         if not message_ids:
             return False
         marks = ",".join("?" * len(message_ids))
-        rows = self.db.query(f"select 1 from messages where mailbox = ? and direction = 'out' and message_id in ({marks}) "
+        rows = self._query(f"select 1 from messages where mailbox = ? and direction = 'out' and message_id in ({marks}) "
                              "limit 1", [mailbox, *message_ids])
         return any(True for _ in rows)
 
@@ -394,7 +425,7 @@ class Store:
         """Ticket ids of stored messages with these Message-IDs, in the order cited."""
         found: list[int] = []
         for mid in message_ids:
-            for row in self.db.query(
+            for row in self._query(
                 "select ticket_id from messages where mailbox = ? and message_id = ? and ticket_id is not null",
                 [mailbox, mid],
             ):
@@ -403,17 +434,15 @@ class Store:
         return found
 
     def record_message(self, **row: Any) -> int:
-        table = self.db.table("messages")
-        table.insert(row)
-        return int(table.last_pk)  # type: ignore[arg-type]
+        return self._insert("messages", row)
 
     def messages_of(self, ticket_id: int) -> list[dict[str, Any]]:
         """Every stored column of a ticket's messages, for the history views (`ticket N`)."""
-        return list(self.db.query("select * from messages where ticket_id = ? order by at, id", [ticket_id]))
+        return list(self._query("select * from messages where ticket_id = ? order by at, id", [ticket_id]))
 
     def thread_of(self, ticket_id: int) -> list[ThreadMessage]:
         """A ticket's messages in order, as values: who wrote, the Message-ID, the new text."""
-        rows = self.db.query("select direction, role, message_id, body, archive_path, attachments from messages "
+        rows = self._query("select direction, role, message_id, body, archive_path, attachments from messages "
                              "where ticket_id = ? order by at, id", [ticket_id])
         return [ThreadMessage(r["direction"], r["role"] or "", r["message_id"], r["body"] or "", r["archive_path"],
                               bool(r["attachments"])) for r in rows]
@@ -421,8 +450,8 @@ class Store:
     # --- history --------------------------------------------------------------------
 
     def add_event(self, mailbox: str, ticket_id: int | None, at: datetime, actor: str, kind: str, **detail: Any) -> None:
-        self.db.table("events").insert(
-            {
+        self._insert(
+            "events", {
                 "mailbox": mailbox, "ticket_id": ticket_id, "at": ts(at), "actor": actor, "kind": kind,
                 "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
             }
@@ -430,19 +459,19 @@ class Store:
 
     def alerted_causes(self, mailbox: str, since: datetime) -> list[str]:
         """The loop-limit causes the coordinators were alerted of since then."""
-        rows = self.db.query("select detail from events where mailbox = ? and kind = 'rate_limit_alerted' and at >= ?",
+        rows = self._query("select detail from events where mailbox = ? and kind = 'rate_limit_alerted' and at >= ?",
                              [mailbox, ts(since)])
         return [json.loads(r["detail"] or "{}").get("key", "") for r in rows]
 
     def events_of(self, ticket_id: int) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from events where ticket_id = ? order by at, id", [ticket_id]))
+        return list(self._query("select * from events where ticket_id = ? order by at, id", [ticket_id]))
 
     def event_exists(self, mailbox: str, kind: str, since: datetime, ticket_id: int | None = None, **match: Any) -> bool:
         sql = "select detail from events where mailbox = ? and kind = ? and at >= ?"
         args: list[Any] = [mailbox, kind, ts(since)]
         if ticket_id is not None:
             sql, args = sql + " and ticket_id = ?", [*args, ticket_id]
-        for row in self.db.query(sql, args):
+        for row in self._query(sql, args):
             detail = json.loads(row["detail"] or "{}")
             if all(detail.get(k) == v for k, v in match.items()):
                 return True
@@ -456,30 +485,28 @@ class Store:
         """Queue one mail. `auto` marks mail the loop limits count; `slot_at` is when
         it may go (later than `now` when a limit holds it)."""
         slot = ts(slot_at or now)
-        table = self.db.table("outbox")
-        table.insert(
-            {
+        outbox_id = self._insert(
+            "outbox", {
                 "mailbox": mailbox, "ticket_id": ticket_id, "message_id": message_id, "kind": kind,
                 "mail_from": mail_from, "rcpt": json.dumps(list(rcpt)), "raw": raw, "auto": int(auto),
                 "created_at": ts(now), "status": "pending", "attempts": 0, "next_attempt_at": slot,
                 "audience": audience, "slot_at": slot, "held": int(held),
             }
         )
-        outbox_id = int(table.last_pk)  # type: ignore[arg-type]
         for address in dict.fromkeys(a.lower() for a in rcpt):
-            self.db.table("outbox_rcpt").insert({"outbox_id": outbox_id, "address": address, "auto": int(auto), "at": ts(now)})
+            self._insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(auto), "at": ts(now)})
         return outbox_id
 
     def auto_sent_to(self, address: str, since: datetime) -> int:
         """Mail counted by the loop limits queued to `address` since then."""
-        rows = self.db.query(
+        rows = self._query(
             "select count(*) as n from outbox_rcpt where address = ? and auto = 1 and at >= ?", [address.lower(), ts(since)]
         )
         return int(next(iter(rows))["n"])
 
     def limited_slots(self, ticket_id: int, audience: str, since: datetime) -> list[datetime]:
         """Send times of the limited mail of a ticket's audience from `since` on, oldest first."""
-        rows = self.db.query(
+        rows = self._query(
             "select slot_at from outbox where ticket_id = ? and audience = ? and auto = 1 and slot_at >= ? "
             "order by slot_at", [ticket_id, audience, ts(since)])
         return [parse_ts(r["slot_at"]) for r in rows]  # type: ignore[misc]
@@ -487,7 +514,7 @@ class Store:
     def due_outbox_ids(self, now: datetime, mailboxes: tuple[str, ...]) -> list[int]:
         """Ids of pending mail due at `now`, oldest first (the rows themselves load lazily)."""
         marks = ",".join("?" * len(mailboxes))
-        rows = self.db.query(
+        rows = self._query(
             f"select id from outbox where status = 'pending' and next_attempt_at <= ? and mailbox in ({marks}) "
             "order by id", [ts(now), *mailboxes])
         return [r["id"] for r in rows]
@@ -495,24 +522,24 @@ class Store:
     def outbox_rows(self, ids: list[int]) -> list[OutboxRow]:
         """The pending rows among `ids`, in the order given."""
         marks = ",".join("?" * len(ids))
-        found = {r["id"]: _outbox_row(r) for r in self.db.query(
+        found = {r["id"]: _outbox_row(r) for r in self._query(
             f"select * from outbox where status = 'pending' and id in ({marks})", ids)}
         return [found[i] for i in ids if i in found]
 
     def outbox_accepted(self, outbox_id: int, addresses: tuple[str, ...]) -> None:
-        row = self.db.table("outbox").get(outbox_id)
-        done = [*json.loads(row["rcpt_done"] or "[]"), *addresses]
-        self.db.table("outbox").update(outbox_id, {"rcpt_done": json.dumps(done)})
+        row = self.db.conn.execute("select rcpt_done from outbox where id = ?", [outbox_id]).fetchone()
+        done = [*json.loads(row[0] or "[]"), *addresses]
+        self._update("outbox", outbox_id, {"rcpt_done": json.dumps(done)})
 
     def outbox_retry(self, outbox_id: int, remaining: tuple[str, ...], error: str, retry_at: datetime) -> None:
         """Try the recipients not yet accepted again at `retry_at`."""
-        self.db.execute(
+        self.db.conn.execute(
             "update outbox set rcpt = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? where id = ?",
             [json.dumps(list(remaining)), error[:500], ts(retry_at), outbox_id])
 
     def outbox_finish(self, outbox_id: int, at: datetime, error: str | None = None) -> None:
         """No recipient left to try: `sent` when one at least accepted it, else `failed`."""
-        self.db.execute(
+        self.db.conn.execute(
             "update outbox set status = case when coalesce(rcpt_done, '[]') != '[]' then 'sent' else 'failed' end, "
             "sent_at = case when coalesce(rcpt_done, '[]') != '[]' then ? end, "
             "failed_at = case when coalesce(rcpt_done, '[]') = '[]' then ? end, "
@@ -520,35 +547,36 @@ class Store:
             [ts(at), ts(at), error[:500] if error else None, outbox_id])
 
     def outbox_counts(self) -> dict[str, int]:
-        return {r["status"]: r["n"] for r in self.db.query("select status, count(*) as n from outbox group by status")}
+        return {r["status"]: r["n"] for r in self._query("select status, count(*) as n from outbox group by status")}
 
     # --- IMAP state -----------------------------------------------------------------
 
     def imap_position(self, mailbox: str, folder: str) -> tuple[int | None, int]:
-        rows = list(self.db.query("select * from imap_state where mailbox = ? and folder = ?", [mailbox, folder]))
+        rows = list(self._query("select * from imap_state where mailbox = ? and folder = ?", [mailbox, folder]))
         return (rows[0]["uidvalidity"], rows[0]["last_uid"]) if rows else (None, 0)
 
     def set_imap_position(self, mailbox: str, folder: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
-        self.db.table("imap_state").upsert(
+        self._upsert(
+            "imap_state",
             {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": ts(now)},
-            pk=("mailbox", "folder"),
+            ("mailbox", "folder"),
         )
 
     # --- timers ---------------------------------------------------------------------
 
     def active_timers(self, ticket_id: int) -> list[StoredTimer]:
-        rows = self.db.query("select * from timers where ticket_id = ? and active = 1 order by id", [ticket_id])
+        rows = self._query("select * from timers where ticket_id = ? and active = 1 order by id", [ticket_id])
         return [_stored_timer(r) for r in rows]
 
     def set_timer(self, mailbox: str, ticket_id: int, kind: str, started_at: datetime, due_at: datetime,
                   step: int = 0) -> None:
         """Start a timer, replacing an active one of the same kind."""
         self.clear_timer(ticket_id, kind)
-        self.db.table("timers").insert({"mailbox": mailbox, "ticket_id": ticket_id, "kind": kind, "started_at": ts(started_at),
+        self._insert("timers", {"mailbox": mailbox, "ticket_id": ticket_id, "kind": kind, "started_at": ts(started_at),
                                   "due_at": ts(due_at), "step": step, "active": 1})
 
     def clear_timer(self, ticket_id: int, kind: str) -> None:
-        self.db.execute("update timers set active = 0 where ticket_id = ? and kind = ? and active = 1", [ticket_id, kind])
+        self.db.conn.execute("update timers set active = 0 where ticket_id = ? and kind = ? and active = 1", [ticket_id, kind])
 
     def apply_timers(self, mailbox: str, ticket_id: int, timers: TimerPlan) -> None:
         """Start and stop the SLA timers a decision implies (SPEC section 6)."""
@@ -559,41 +587,41 @@ class Store:
 
     def due_timers(self, mailbox: str, now: datetime) -> list[StoredTimer]:
         """Active timers due at `now`, by the (active, due_at) index."""
-        rows = self.db.query(
+        rows = self._query(
             "select * from timers where active = 1 and due_at <= ? and mailbox = ? order by due_at, id",
             [ts(now), mailbox])
         return [_stored_timer(r) for r in rows]
 
     def advance_timer(self, timer_id: int, step: int, next_due: datetime | None) -> None:
         if next_due is None:
-            self.db.execute("update timers set active = 0, step = ? where id = ?", [step, timer_id])
+            self.db.conn.execute("update timers set active = 0, step = ? where id = ?", [step, timer_id])
         else:
-            self.db.execute("update timers set step = ?, due_at = ?, error = null where id = ?",
+            self.db.conn.execute("update timers set step = ?, due_at = ?, error = null where id = ?",
                             [step, ts(next_due), timer_id])
 
     def timer_failed(self, timer_id: int, error: str, retry_at: datetime) -> None:
         """A timer whose firing failed: its reason kept, tried again at `retry_at`."""
-        self.db.execute("update timers set error = ?, failures = failures + 1, due_at = ? where id = ?",
+        self.db.conn.execute("update timers set error = ?, failures = failures + 1, due_at = ? where id = ?",
                         [error, ts(retry_at), timer_id])
 
     def meta(self, key: str) -> str | None:
-        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        rows = list(self._query("select value from meta where key = ?", [key]))
         return rows[0]["value"] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+        self._upsert("meta", {"key": key, "value": value}, ("key",))
 
     # --- quarantine -----------------------------------------------------------------
 
     def record_quarantine(self, *, mailbox: str, uid: int | None, uidvalidity: int | None, message_id: str,
                           reason: str, at: datetime, archive_path: str, content_hash: str | None = None) -> None:
-        self.db.table("quarantine").insert(
-            {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
+        self._insert(
+            "quarantine", {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
              "reason": reason, "at": ts(at), "archive_path": archive_path, "content_hash": content_hash}
         )
 
     def quarantine_known(self, mailbox: str, uidvalidity: int | None, uid: int) -> bool:
-        rows = self.db.query("select 1 from quarantine where mailbox = ? and uidvalidity is ? and uid = ? limit 1",
+        rows = self._query("select 1 from quarantine where mailbox = ? and uidvalidity is ? and uid = ? limit 1",
                              [mailbox, uidvalidity, uid])
         return any(True for _ in rows)
 
@@ -603,12 +631,17 @@ class Store:
         if mailbox:
             sql, args = sql + " and mailbox = ?", [*args, mailbox]
         return [Quarantined(r["id"], r["mailbox"], moment(r["at"]), r["message_id"], r["reason"], r["archive_path"])
-                for r in self.db.query(sql + " order by id", args)]
+                for r in self._query(sql + " order by id", args)]
 
 
 def _stored_timer(row: dict[str, Any]) -> StoredTimer:
     timer = Timer(TimerKind(row["kind"]), moment(row["started_at"]), moment(row["due_at"]), row["step"])
     return StoredTimer(row["id"], row["ticket_id"], timer, row.get("failures") or 0)
+
+
+def _values(row: Mapping[str, Any]) -> list[Any]:
+    """Column values as SQLite takes them: lists and mappings as JSON (as sqlite-utils did)."""
+    return [json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list, tuple)) else v for v in row.values()]
 
 
 def _ticket_row(ticket: Ticket) -> dict[str, Any]:
