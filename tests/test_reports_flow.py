@@ -38,7 +38,7 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    path = write_config(fresh_mailboxes, tmp_path, limits={"ticket_mails_per_hour": 100},
+    path = write_config(fresh_mailboxes, tmp_path,
                         reports={"monthly": False})  # --send is tested here; the daemon's own send elsewhere
     data = yaml.safe_load(path.read_text())
     data["mailboxes"][0]["staff_names"] = {STAFF[0]: "Andi Pratama"}
