@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import queue
+import resource
 import sqlite3
 import threading
 import time
@@ -59,6 +60,19 @@ class Stopped(Exception):
 def run_here(step: Callable[[], T]) -> T:
     """`OnMain` for a single thread (`run --once`, tests): run the step at once."""
     return step()
+
+
+def descriptors_for(mailboxes: int, log: Any) -> None:
+    """Room for one kept IMAP connection per mailbox: raise the soft limit on open files
+    towards the hard one where allowed (the unit sets LimitNOFILE), else say what fits."""
+    needed = 2 * mailboxes + 64  # the connections, the database, the archive, SMTP
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(needed, 4096), hard), hard))
+        except (OSError, ValueError):
+            log.warning("too_few_descriptors", mailboxes=mailboxes, needed=needed, limit=soft,
+                        hint="raise LimitNOFILE in the unit, or split the mailboxes over more processes")
 
 
 class Progress:
@@ -127,6 +141,7 @@ class Service:
         threads = [threading.Thread(target=MailboxWatcher(self, box).run, name=f"imap-{box.name}", daemon=True)
                    for box in app.cfg.mailboxes]
         threads.append(threading.Thread(target=self.send, name="smtp", daemon=True))
+        descriptors_for(len(app.cfg.mailboxes), app.log)
         self.notify("READY=1")
         self.notify(f"STATUS=watching {len(app.cfg.mailboxes)} mailbox(es)")
         for thread in threads:

@@ -197,3 +197,14 @@ def test_a_notification_socket_nobody_reads_never_stops_the_daemon(tmp_path, mon
         worker.join(30)
         assert not worker.is_alive(), "sd_notify blocked on a full notification socket"
         assert b"STATUS=b: 0/5000" in unread.recv(4096)  # what fitted was delivered
+
+
+def test_many_mailboxes_get_room_for_their_connections():
+    """600 mailboxes need ~1,300 open files: the soft limit (often 1,024) is raised towards the hard one."""
+    probe = ("import resource\nfrom mailbot.service import descriptors_for\n"
+             "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+             "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
+             "descriptors_for(600, None)\n"
+             "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert int(done.stdout.strip()) >= 2 * 600 + 64
