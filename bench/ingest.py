@@ -364,7 +364,38 @@ def memory(n: int) -> None:
               f"{sink.count()} mails sent, INBOX left {folder_size(servers, UNIT)})")
 
 
+INOTIFY = Path("/proc/sys/fs/inotify/max_user_instances")
+
+
+def inotify_room(count: int) -> int | None:
+    """Dovecot notifies an IDLE session through one inotify instance per session, all
+    under its mail user; past `fs.inotify.max_user_instances` (128 by default) it falls
+    back to looking every 30 s ("Inotify instance limit ... exceeded" in its log). A
+    host serving hundreds of mailboxes raises it; so does this run, restoring it after.
+    Returns the value to restore, or None when nothing was changed."""
+    try:
+        before = int(INOTIFY.read_text())
+        if before >= count + 64:
+            return None
+        INOTIFY.write_text(str(2 * count + 128))
+    except (OSError, ValueError):
+        print(f"note: {INOTIFY} could not be raised for {count} IDLE sessions; Dovecot polls beyond it")
+        return None
+    print(f"note: {INOTIFY} raised from {before} to {2 * count + 128} for this run (Dovecot's IDLE needs one"
+          " inotify instance per session); restored at the end")
+    return before
+
+
 def scale(count: int, trials: int) -> None:
+    restore = inotify_room(count)
+    try:
+        scale_run(count, trials)
+    finally:
+        if restore is not None:
+            INOTIFY.write_text(str(restore))
+
+
+def scale_run(count: int, trials: int) -> None:
     boxes = [f"unit{i}@lpse.test" for i in range(count)]
     with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp):
         daemon = Daemon(config_for(servers, sink, tmp, boxes), tmp)
