@@ -16,7 +16,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import encoders
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
 from email.headerregistry import Address as HeaderAddress
@@ -181,8 +180,10 @@ def _text(text: str, subtype: str) -> MIMENonMultipart:
 def _file(data: bytes, maintype: str, subtype: str, filename: str, disposition: str = "attachment") -> MIMEBase:
     part = MIMEBase(maintype, subtype)
     del part["MIME-Version"]
-    part.set_payload(data)
-    encoders.encode_base64(part)
+    # Encoded here, not by `encoders.encode_base64`: set_payload(bytes) would first keep
+    # the file as text with surrogates (2-4 bytes per byte) and decode it back.
+    part.set_payload(base64.encodebytes(data).decode("ascii"))
+    part["Content-Transfer-Encoding"] = "base64"
     name = clean_header(filename or "attachment", 150)
     part.add_header("Content-Disposition", disposition, filename=name if name.isascii() else ("utf-8", "", name))
     return part

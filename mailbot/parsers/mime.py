@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.errors import HeaderParseError
+from email.feedparser import BytesFeedParser
 from email.generator import BytesGenerator
 from email.policy import compat32
 
@@ -132,14 +133,14 @@ def _check_and_normalise(
     """
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         raise BadMessageError(f"message is {type(raw).__name__}, not bytes")
-    data = bytes(raw)
+    data = raw if isinstance(raw, bytes) else bytes(raw)  # no copy of a large message for nothing
     if len(data) > max_size:
         raise RefusedMessageError(f"message is {len(data)} bytes, over the {max_size}-byte limit", "too_large")
     if not data.strip():
         raise BadMessageError("message is empty")
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")  # classic Mac line endings
-    elif b"\r" in data:
+    elif data.count(b"\r") != data.count(b"\r\n"):
         # Mixed: keep CRLF, turn lone CRs into LF so header lines are found.
         data = re.sub(rb"\r(?!\n)", b"\n", data)
     data = data.lstrip(b"\r\n")
@@ -150,6 +151,8 @@ def _check_and_normalise(
     if not _HEADER_LINE.match(data):
         raise BadMessageError("no header fields at the start; not a mail message")
     head, notes = _mend_header_block(data[:header_len])
+    if not notes and head == data[:header_len]:
+        return data, notes
     return head + data[header_len:], notes
 
 
@@ -254,8 +257,21 @@ def _header_map(fields: list[tuple[str, str]], charset: str | None) -> dict[str,
     return mapping
 
 
+def _tree(data: bytes) -> Message:
+    """The parsed tree, fed in chunks: what `message_from_bytes` builds, without its
+    copy of the whole message as text (which costs ~5x the message's size at once)."""
+    parser = BytesFeedParser(policy=compat32)
+    view = memoryview(data)
+    for start in range(0, len(data), _CHUNK):
+        parser.feed(view[start:start + _CHUNK].tobytes())
+    return parser.close()
+
+
+_CHUNK = 1 << 16
+
+
 def _build(raw: bytes, data: bytes, notes: list[str]) -> InboundMessage:
-    msg = email.message_from_bytes(data, policy=compat32)
+    msg = _tree(data)
     fields = _fields(msg)
     if not any(key in _MAIL_FIELDS for key, _ in fields):
         raise BadMessageError("no mail header fields (From, To, Subject, Date, ...)")
@@ -419,6 +435,11 @@ def _boundary(msg: Message) -> str | None:
 
 def _lenient_b64(data: bytes) -> bytes:
     """Decode base64 the way mail clients do: skip junk, mend padding, join chunks."""
+    if data.rstrip(b"= \t\r\n").find(b"=") < 0:  # the usual case, decoded without copies
+        try:
+            return binascii.a2b_base64(data)
+        except (binascii.Error, ValueError):
+            pass
     cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", data)
     out = bytearray()
     for chunk in re.split(rb"=+", cleaned):
