@@ -93,3 +93,29 @@ def reply_as_client(original: EmailMessage, sender: str, new_text: str, *, to: s
 def of_kind(messages: list[EmailMessage], kind: str) -> list[EmailMessage]:
     """The messages of one mailbot mail kind (X-Mailbot-Kind), e.g. to ignore a daily digest."""
     return [m for m in messages if m["X-Mailbot-Kind"] == kind]
+
+
+# --- driving mailbot as an operator would, and reading mail back as a client would ---------
+
+
+def run_once(config: Path) -> None:
+    """`mailbot run --once` in-process: handle the INBOX, run timers, send the outbox."""
+    from mailbot import cli
+
+    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+
+
+def inbox(servers: LocalMailServers, user: str, folder: str = "INBOX") -> list[EmailMessage]:
+    return [parse(raw) for raw in servers.fetch(user, folder)]
+
+
+def latest(servers: LocalMailServers, user: str, kind: str | None = None) -> EmailMessage:
+    """The newest mail in a user's INBOX (of that mailbot kind, if given)."""
+    found = inbox(servers, user)
+    return of_kind(found, kind)[-1] if kind else found[-1]
+
+
+def deliver(servers: LocalMailServers, config: Path, raw: bytes) -> None:
+    """The message reaches the unit's INBOX and mailbot handles it."""
+    servers.append(UNIT, raw)
+    run_once(config)

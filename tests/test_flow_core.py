@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
@@ -19,10 +18,12 @@ from tests.mailfactory import (
     PREFIX,
     STAFF,
     UNIT,
+    inbox,
     mail,
     of_kind,
     parse,
     reply_as_client,
+    run_once,
     text_of,
     write_config,
 )
@@ -37,16 +38,8 @@ def env(fresh_mailboxes, tmp_path):
     return fresh_mailboxes, config
 
 
-def run_once(config) -> None:
-    assert cli.main(["--config", str(config), "run", "--once"]) == 0
-
-
 def store_of(config) -> Store:
     return Store(load_config(config).database)
-
-
-def inbox(servers, user, folder="INBOX"):
-    return [parse(raw) for raw in servers.fetch(user, folder)]
 
 
 def first_ticket_mail(servers, config):

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store, ts
@@ -19,9 +18,13 @@ from tests.mailfactory import (
     PDF,
     STAFF,
     UNIT,
+    deliver,
+    inbox,
+    latest,
     mail,
     parse,
     reply_as_client,
+    run_once,
     text_of,
     write_config,
 )
@@ -37,20 +40,8 @@ def env(fresh_mailboxes, tmp_path):
     return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
 
 
-def run_once(config) -> None:
-    assert cli.main(["--config", str(config), "run", "--once"]) == 0
-
-
 def store_of(config) -> Store:
     return Store(load_config(config).database)
-
-
-def inbox(servers, user):
-    return [parse(raw) for raw in servers.fetch(user)]
-
-
-def latest(servers, user):
-    return inbox(servers, user)[-1]
 
 
 def ticket_state(config):
@@ -61,11 +52,6 @@ def ticket_state(config):
 def kinds(config):
     ticket = ticket_state(config)
     return [e["kind"] for e in store_of(config).events_of(ticket.id)]
-
-
-def deliver(servers, config, raw):
-    servers.append(UNIT, raw)
-    run_once(config)
 
 
 def open_ticket(servers, config):

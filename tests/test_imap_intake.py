@@ -8,11 +8,7 @@ import email.policy
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.io.store import Store
-from tests.mailfactory import UNIT, mail, write_config
-
-
-def run_once(config) -> None:
-    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+from tests.mailfactory import UNIT, mail, run_once, write_config
 
 
 def test_folders_created_and_nothing_deleted(fresh_mailboxes, tmp_path):

@@ -28,10 +28,13 @@ from tests.mailfactory import (
     PDF,
     STAFF,
     UNIT,
+    deliver,
+    inbox,
+    latest,
     mail,
-    of_kind,
     parse,
     reply_as_client,
+    run_once,
     text_of,
     write_config,
 )
@@ -56,15 +59,6 @@ def env(fresh_mailboxes, tmp_path):
 # --- the servers -------------------------------------------------------------------------
 
 
-def run_once(config) -> None:
-    assert cli.main(["--config", str(config), "run", "--once"]) == 0
-
-
-def deliver(servers, config, raw: bytes) -> None:
-    servers.append(UNIT, raw)
-    run_once(config)
-
-
 def handle_at(config, moment: datetime) -> None:
     """Handle pending mail and send the outbox as the daemon would at `moment` (time is an argument)."""
     app = App(load_config(config), clock=lambda: moment)
@@ -75,15 +69,6 @@ def handle_at(config, moment: datetime) -> None:
 
 def sweep(config, moment: datetime) -> None:
     assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
-
-
-def inbox(servers, user) -> list[EmailMessage]:
-    return [parse(raw) for raw in servers.fetch(user)]
-
-
-def latest(servers, user, kind: str | None = None) -> EmailMessage:
-    found = inbox(servers, user)
-    return of_kind(found, kind)[-1] if kind else found[-1]
 
 
 def kinds_in(servers, user) -> list[str]:

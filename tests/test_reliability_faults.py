@@ -31,10 +31,11 @@ from tests.faultsmtp import FaultySmtp, smtp_block
 from tests.mailfactory import (
     STAFF,
     UNIT,
+    inbox,
     mail,
     of_kind,
-    parse,
     reply_as_client,
+    run_once,
     text_of,
     write_config,
 )
@@ -42,14 +43,6 @@ from tests.mailfactory import (
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTER = "budi@vendor.test"
 COORDINATOR = "koordinator@lpse.test"
-
-
-def inbox(servers, user, folder="INBOX"):
-    return [parse(raw) for raw in servers.fetch(user, folder)]
-
-
-def run_once(config) -> None:
-    assert cli.main(["--config", str(config), "run", "--once"]) == 0
 
 
 def daemon(config: Path) -> subprocess.Popen[bytes]:

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.daemon import App
@@ -24,10 +23,13 @@ from tests.mailfactory import (
     PDF,
     STAFF,
     UNIT,
+    deliver,
+    inbox,
+    latest,
     mail,
     of_kind,
-    parse,
     reply_as_client,
+    run_once,
     text_of,
     write_config,
 )
@@ -35,23 +37,6 @@ from tests.mailfactory import (
 REQUESTER = "budi@vendor.test"
 COORDINATOR = "koordinator@lpse.test"
 RESPONDER = "sari@dinas.test"
-
-
-def run_once(config) -> None:
-    assert cli.main(["--config", str(config), "run", "--once"]) == 0
-
-
-def inbox(servers, user):
-    return [parse(raw) for raw in servers.fetch(user)]
-
-
-def latest(servers, user):
-    return inbox(servers, user)[-1]
-
-
-def deliver(servers, config, raw) -> None:
-    servers.append(UNIT, raw)
-    run_once(config)
 
 
 def events(config) -> list[str]:

@@ -18,7 +18,7 @@ import pytest
 from mailbot.config import load_config
 from mailbot.daemon import App
 from tests.faultsmtp import FaultySmtp, count_by_message_id, smtp_block
-from tests.mailfactory import STAFF, UNIT, mail, of_kind, parse, text_of, write_config
+from tests.mailfactory import STAFF, UNIT, inbox, mail, of_kind, text_of, write_config
 
 REQUESTER = "budi@vendor.test"
 COORDINATOR = "koordinator@lpse.test"
@@ -46,10 +46,6 @@ def faulty(fresh_mailboxes):
 def make_app(servers, smtp, tmp_path, clock, **smtp_extra) -> App:
     config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port, **smtp_extra))
     return App(load_config(config), clock=clock)
-
-
-def inbox(servers, user):
-    return [parse(raw) for raw in servers.fetch(user)]
 
 
 def new_ticket(servers, sender=REQUESTER, subject="Tidak bisa login SPSE"):

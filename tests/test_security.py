@@ -14,7 +14,6 @@ import time
 
 import pytest
 
-from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
@@ -22,10 +21,14 @@ from tests.mailfactory import (
     LKPP,
     STAFF,
     UNIT,
+    deliver,
+    inbox,
+    latest,
     mail,
     of_kind,
     parse,
     reply_as_client,
+    run_once,
     text_of,
     write_config,
 )
@@ -33,23 +36,6 @@ from tests.mailfactory import (
 REQUESTER = "budi@vendor.test"
 STRANGER = "sari@dinas.test"
 COORDINATOR = "koordinator@lpse.test"
-
-
-def run_once(config) -> None:
-    assert cli.main(["--config", str(config), "run", "--once"]) == 0
-
-
-def inbox(servers, user):
-    return [parse(raw) for raw in servers.fetch(user)]
-
-
-def latest(servers, user):
-    return inbox(servers, user)[-1]
-
-
-def deliver(servers, config, raw) -> None:
-    servers.append(UNIT, raw)
-    run_once(config)
 
 
 def store_of(config) -> Store:
