@@ -119,3 +119,21 @@ def deliver(servers: LocalMailServers, config: Path, raw: bytes) -> None:
     """The message reaches the unit's INBOX and mailbot handles it."""
     servers.append(UNIT, raw)
     run_once(config)
+
+
+def handle_at(config: Path, moment: datetime) -> None:
+    """Handle pending mail and send the outbox as the daemon would at `moment` (time is an argument)."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+
+    app = App(load_config(config), clock=lambda: moment)
+    app.poll_all()
+    app.flush_outbox()
+    app.store.close()
+
+
+def sweep(config: Path, moment: datetime) -> None:
+    """`mailbot sweep --now MOMENT`: the deadline timers as of that instant."""
+    from mailbot import cli
+
+    assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0

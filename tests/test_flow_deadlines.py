@@ -16,16 +16,17 @@ import pytest
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State
-from mailbot.daemon import App
 from mailbot.io.store import Store
 from tests.mailfactory import (
     LKPP,
     STAFF,
     UNIT,
+    handle_at,
     mail,
     of_kind,
     parse,
     reply_as_client,
+    sweep,
     text_of,
     write_config,
 )
@@ -43,18 +44,6 @@ def at(text: str) -> datetime:
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
     return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
-
-
-def handle_at(config, moment: datetime) -> None:
-    """Handle pending mail and send the outbox as the daemon would at `moment`."""
-    app = App(load_config(config), clock=lambda: moment)
-    app.poll_all()
-    app.flush_outbox()
-    app.store.close()
-
-
-def sweep(config, moment: datetime) -> None:
-    assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
 
 
 def kinds(servers, user) -> list[str]:

@@ -21,7 +21,6 @@ import pytest
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State, Ticket
-from mailbot.daemon import App
 from mailbot.io.store import Store
 from tests.mailfactory import (
     LKPP,
@@ -29,12 +28,14 @@ from tests.mailfactory import (
     STAFF,
     UNIT,
     deliver,
+    handle_at,
     inbox,
     latest,
     mail,
     parse,
     reply_as_client,
     run_once,
+    sweep,
     text_of,
     write_config,
 )
@@ -57,18 +58,6 @@ def env(fresh_mailboxes, tmp_path):
 
 
 # --- the servers -------------------------------------------------------------------------
-
-
-def handle_at(config, moment: datetime) -> None:
-    """Handle pending mail and send the outbox as the daemon would at `moment` (time is an argument)."""
-    app = App(load_config(config), clock=lambda: moment)
-    app.poll_all()
-    app.flush_outbox()
-    app.store.close()
-
-
-def sweep(config, moment: datetime) -> None:
-    assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
 
 
 def kinds_in(servers, user) -> list[str]:

@@ -16,14 +16,13 @@ import openpyxl
 import pytest
 import yaml
 
-from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.worktime import WorkCalendar
 from mailbot.daemon import App
 from mailbot.io.store import Store
 from mailbot.reports.model import Month
 from mailbot.reports.monthly import monthly_due
-from tests.mailfactory import UNIT, mail, parse, write_config
+from tests.mailfactory import UNIT, mail, parse, sweep, write_config
 
 WIB = ZoneInfo("Asia/Jakarta")
 HEAD, COORDINATOR = "kepala@lpse.test", "koordinator@lpse.test"
@@ -79,10 +78,6 @@ class _Unreachable:
 
 def summaries(servers, user: str):
     return [m for m in (parse(raw) for raw in servers.fetch(user)) if m["X-Mailbot-Kind"] == "monthly_summary"]
-
-
-def sweep(config, moment: datetime) -> None:
-    assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
 
 
 def test_sent_once_on_the_first_working_day_after_new_year(fresh_mailboxes, tmp_path):
