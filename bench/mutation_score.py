@@ -23,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -47,9 +48,16 @@ def verdict(root: Path, mutant: str, tests: list[str]) -> str:
     if not tests:
         return "no tests"
     env = dict(os.environ, MUTANT_UNDER_TEST=mutant, PYTHONPATH=str(root))
-    result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir=.",
-                             *sorted(set(tests))], cwd=root, env=env, capture_output=True, timeout=300, check=False)
+    try:
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--rootdir=.",
+                                 *sorted(set(tests))], cwd=root, env=env, capture_output=True, timeout=TIMEOUT,
+                                check=False)
+    except subprocess.TimeoutExpired:
+        return "killed"  # the mutant made the tests hang: detected, as mutmut counts a timeout
     return "survived" if result.returncode == 0 else "killed"
+
+
+TIMEOUT = 120  # seconds; the clean run of the most-reached function's tests takes under 10
 
 
 def main() -> None:
@@ -58,9 +66,19 @@ def main() -> None:
     tests = json.loads((root / "mutmut-stats.json").read_text())["tests_by_mangled_function_name"]
     names = mutants_of(root)
     started = time.monotonic()
+    done_file = root / "verdicts.json"  # kept as they come, so an interrupted run resumes
+    verdicts: dict[str, str] = json.loads(done_file.read_text()) if done_file.exists() else {}
+    lock = threading.Lock()
+
+    def judge(mutant: str) -> None:
+        result = verdict(root, mutant, tests.get(function_of(mutant), []))
+        with lock:
+            verdicts[mutant] = result
+            done_file.write_text(json.dumps(verdicts))
+
     with ThreadPoolExecutor(workers) as pool:
-        verdicts = dict(zip(names, pool.map(lambda m: verdict(root, m, tests.get(function_of(m), [])), names),
-                            strict=True))
+        list(pool.map(judge, [m for m in names if m not in verdicts]))
+    verdicts = {m: verdicts[m] for m in names}
     print(f"{'module':<26} {'mutants':>8} {'killed':>7} {'survived':>9} {'no test':>8} {'score':>7}")
     for module in (*MODULES, "all"):
         mine = [v for m, v in verdicts.items() if module == "all" or m.startswith(module + ".")]
