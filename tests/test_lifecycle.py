@@ -404,3 +404,37 @@ def test_forged_lkpp_mail_goes_to_staff_and_coordinators_only(state):
     assert decision.ticket is not None and decision.ticket.state is state
     assert {(str(s.to), s.kind) for s in decision.sends} == {("staff", "unverified")}
     assert decision.sends[0].cc == (Audience.COORDINATORS,)
+
+
+def test_the_ack_is_an_automatic_answer_and_the_staff_notice_carries_the_message():
+    """SPEC 2: an automatic answer carries Auto-Submitted: auto-replied; staff get the text and the files."""
+    msg = message(REQUESTER, "Akun SPSE saya terkunci.")
+    facts = classify(msg, Known(), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, None, (), CFG.auth), Policy(), NOW)
+    sends = {s.kind: s for s in decision.sends}
+    assert sends["ack"].auto == "auto-replied"
+    assert sends["staff_new"].attach == "inbound" and "terkunci" in (sends["staff_new"].text or "")
+    assert sends["ack"].context["previous"] is None and sends["ack"].context["cited"] is None
+
+
+def test_a_new_ticket_citing_a_closed_one_names_it_in_the_ack_and_the_staff_notice():
+    """SPEC 3: mail after reopen_days opens a new ticket that cites the old one, for both audiences."""
+    old = ticket(C)
+    later = NOW + timedelta(days=15)
+    msg = message(REQUESTER, "Masalahnya muncul lagi.")
+    facts = classify(msg, Known(tagged=old), BOX, CFG, RULES, later, later)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), later)
+    for send in decision.sends:
+        assert send.context["previous"] == old.number, send.kind
+
+
+def test_an_old_backlog_message_becomes_a_ticket_without_an_ack_and_says_why():
+    """SPEC 5: a message older than ack_max_age_hours when first seen gets no acknowledgement."""
+    msg = message(REQUESTER, "Akun SPSE saya terkunci.")
+    received = NOW - timedelta(hours=73)
+    facts = classify(msg, Known(), BOX, CFG, RULES, received, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, None, (), CFG.auth), Policy(), NOW)
+    assert decision.new_ticket
+    assert [s.kind for s in decision.sends] == ["staff_new"]
+    skipped = [e for e in decision.events if e.kind == "ack_skipped"]
+    assert len(skipped) == 1 and skipped[0].actor == "mailbot" and "ack_max_age_hours" in str(skipped[0].detail)
