@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.errors
 import fnmatch
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -224,10 +225,18 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
     return Schedule(now)
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+
+
+@functools.lru_cache(maxsize=4096)
 def deliverable(address: str) -> bool:
     """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
     if not address or not address.isascii() or address.count("@") != 1:
         return False
+    if _PLAIN_ADDRESS.fullmatch(address):  # the common shape, without the full parser
+        return True
     try:
         parsed = HeaderAddress(addr_spec=address)
     except (ValueError, IndexError, email.errors.HeaderParseError, email.errors.HeaderDefect):

@@ -10,15 +10,12 @@ package's structured headers, so nothing a sender writes can add a header.
 from __future__ import annotations
 
 import base64
-import email.errors
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
-from email.headerregistry import Address as HeaderAddress
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
@@ -32,6 +29,7 @@ from typing import Any
 import jinja2
 
 from mailbot.core.model import Attachment, InlineImage
+from mailbot.core.plan import deliverable
 from mailbot.io.words import words
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -75,26 +73,6 @@ def attachment_type(item: Attachment) -> tuple[str, str]:
             or "script" in subtype or _ACTIVE_NAMES.search(item.filename or ""):
         return "application", "octet-stream"
     return maintype, subtype
-
-
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
-
-
-@functools.lru_cache(maxsize=4096)
-def deliverable(address: str) -> bool:
-    """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
-    if not address or not address.isascii() or address.count("@") != 1:
-        return False
-    if _PLAIN_ADDRESS.fullmatch(address):  # the common shape, without the full parser
-        return True
-    try:
-        parsed = HeaderAddress(addr_spec=address)
-    except (ValueError, IndexError, email.errors.HeaderParseError, email.errors.HeaderDefect):
-        return False
-    local, _, domain = parsed.addr_spec.rpartition("@")
-    return bool(local) and ("." in domain or domain == "localhost") and not domain.startswith(".")
 
 
 # Outgoing mail is built with the `email` package's plain (compat32) classes: every value
