@@ -65,6 +65,7 @@ class App:
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.clock, self.log)
         self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log)
         self.alerted_outages: set[str] = set()
+        self.alerting = True  # storage outages mailed to coordinators (the sender process leaves it to the daemon)
         self.notify: Callable[[str], None] = lambda state: None  # systemd's STATUS= (set by `Service`)
         self.beat: Callable[[], None] = lambda: None  # progress, for systemd's watchdog
         self.sweep_seconds = SWEEP_SECONDS
@@ -139,7 +140,8 @@ class App:
         since = self.failing_since.setdefault(key, now)
         self.log.error("storage_unavailable", mailbox=box.name, error=str(exc), since=since.isoformat())
         notify(f"STATUS=storage failing for {box.name} since {since.isoformat()}: {exc}"[:400])
-        if now - since >= timedelta(minutes=self.cfg.alert_after_minutes) and key not in self.alerted_outages:
+        if self.alerting and now - since >= timedelta(minutes=self.cfg.alert_after_minutes) \
+                and key not in self.alerted_outages:
             alert: dict[str, object] = {"alert": "storage_failing", "since": self.local(since), "error": str(exc)}
             if self.direct_alert(box, alert):
                 self.alerted_outages.add(key)
@@ -179,8 +181,8 @@ class App:
              on_main: OnMain = run_here) -> int:
         """Handle every new message in the folder, in UID order, a batch at a time; the count handled.
 
-        A batch commits as one transaction (each message its own savepoint) and only
-        then leaves the INBOX as one UID MOVE per target folder. The stored position
+        A batch's messages commit one by one and are made durable together (group
+        commit); only then does the batch leave the INBOX as one UID MOVE per target folder. The stored position
         only passes a message once it has left the INBOX, so a message left there
         (`deferred`) is fetched again by the next pass; those after it that were handled
         are known by their Message-ID and only moved. `on_main` runs the store's part
@@ -216,10 +218,10 @@ class App:
 
     def handle_batch(self, box: MailboxConfig, uidvalidity: int, batch: list[imap.Fetched],
                      should_stop: Callable[[], bool] = lambda: False, progress: Progress | None = None) -> list[Outcome]:
-        """Group commit: the batch's messages in one transaction, one savepoint each, so one
-        fsync makes them all durable and a failing message rolls back alone."""
+        """Group commit: each message its own transaction (a failing one rolls back alone),
+        all made durable by one sync at the end, after the archive's (see `Store.group_commit`)."""
         outcomes: list[Outcome] = []
-        with self.store.unit_of_work(), self.archive.batch():
+        with self.store.group_commit(), self.archive.batch():
             for fetched in batch:
                 if should_stop():
                     break
@@ -289,7 +291,7 @@ class App:
                      report: OnMain = run_here) -> tuple[int, int]:
         """Send what is due; (sent, failed) counts. Temporary failures wait for their retry.
 
-        `outbox`: the sender thread's own (its own database connection); `report` runs
+        `outbox`: the sender process's own (its own database connection); `report` runs
         the storage-failure report where the store is owned.
         """
         try:
@@ -307,7 +309,7 @@ class App:
         return result.sent, result.failed + result.deferred
 
     def sender_outbox(self) -> Outbox:
-        """An outbox for the sender thread, on its own connection to the database.
+        """An outbox for the sender process, on its own connection to the database.
 
         Its marks ("accepted", "retry at") are committed without an fsync each: they reach
         the file system at once, so a crash or kill of mailbot keeps every one; a power cut

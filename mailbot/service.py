@@ -1,4 +1,4 @@
-"""The running daemon: one watcher thread per mailbox, one sender thread, one main thread.
+"""The running daemon: one watcher thread per mailbox, one main thread, one sender process.
 
 Every mailbox keeps its own IMAP connection open and waits on it with IDLE (polling
 only where the server lacks IDLE), so one mailbox's slow or broken server never
@@ -6,9 +6,10 @@ delays another's mail, and the connection that waits is the one that fetches: no
 that arrives between a pass and the next wait is missed. The watchers only talk IMAP;
 what touches the store (handling a batch, the stored position) runs on the main thread
 (`on_main`), which alone owns the store's connection and also fires timers, sends the
-digest and watches itself. The sender drains the outbox over its own connection to the
-database and its own SMTP sessions, concurrently with intake, woken when mail is
-queued.
+digest and watches itself. The sender (`mailbot.sender`, a process of its own so that it
+runs on another core, not in turns under the interpreter lock) drains the outbox over
+its own connection to the database and its own SMTP sessions, concurrently with
+intake, woken when mail is queued.
 
 systemd (Type=notify): READY=1 once running, STATUS= lines with what it is doing,
 WATCHDOG=1 as long as the main thread makes progress (per message during a long
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from mailbot.core.settings import MailboxConfig
 from mailbot.errors import StorageError, TransientError
 from mailbot.io import imap
+from mailbot.sender import SenderProcess
 
 if TYPE_CHECKING:
     from mailbot.daemon import App
@@ -48,7 +50,6 @@ class OnMain(Protocol):
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, sqlite3.Error, OSError)  # disk full, locked
 IDLE_RENEW_SECONDS = 25 * 60  # servers may end IDLE after 30 minutes (RFC 2177)
 WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailboxes, quarantine)
-SEND_WAKE_SECONDS = 2.0  # the sender looks for due mail (retries, held mail) at least this often
 SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its other duties
 STOP_GRACE_SECONDS = 3.0  # how long watchers get to finish their current step after SIGTERM
 
@@ -117,7 +118,7 @@ class Service:
         self.app, self.stop, self.notify = app, stop, notify
         self.jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self.closed = threading.Event()
-        self.outbox_ready = threading.Event()
+        self.sender = SenderProcess(app.cfg.path, app.log, notify)
         self.watchdog = Watchdog(notify, os.environ.get("WATCHDOG_USEC"))
         self.main = threading.current_thread()
 
@@ -140,10 +141,10 @@ class Service:
         app.timekeeper.beat = self.watchdog.beat
         threads = [threading.Thread(target=MailboxWatcher(self, box).run, name=f"imap-{box.name}", daemon=True)
                    for box in app.cfg.mailboxes]
-        threads.append(threading.Thread(target=self.send, name="smtp", daemon=True))
         descriptors_for(len(app.cfg.mailboxes), app.log)
         self.notify("READY=1")
         self.notify(f"STATUS=watching {len(app.cfg.mailboxes)} mailbox(es)")
+        self.sender.start()
         for thread in threads:
             thread.start()
         try:
@@ -163,7 +164,7 @@ class Service:
             now = time.monotonic()
             if now >= next_sweep:
                 app.guarded("sweep", app.sweep)
-                self.outbox_ready.set()
+                self.sender.wake()
                 next_sweep = now + app.sweep_seconds
             if now >= next_watch:
                 app.guarded("watch", partial(app.watch, self.notify))
@@ -189,14 +190,14 @@ class Service:
             future.set_result(step())
         except Exception as exc:  # noqa: BLE001 - handed to the watcher that asked: its own boundary
             future.set_exception(exc)
-        self.outbox_ready.set()
+        self.sender.wake()
         self.watchdog.beat()
 
     def wind_down(self, threads: list[threading.Thread]) -> None:
         """After SIGTERM: watchers finish the step they are in (the main thread still serves
         them), then whatever is still waiting is refused."""
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        self.outbox_ready.set()
+        self.sender.terminate()
         while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
             self.serve(0.05)
         self.closed.set()
@@ -206,25 +207,7 @@ class Service:
             except queue.Empty:
                 break
             future.cancel()
-
-    def send(self) -> None:
-        """The sender thread: the outbox over its own database connection, woken by new mail."""
-        app = self.app
-        outbox = app.sender_outbox()
-        try:
-            while not self.stop.is_set():
-                self.outbox_ready.wait(SEND_WAKE_SECONDS)
-                self.outbox_ready.clear()
-                if self.stop.is_set():
-                    break
-                try:
-                    app.flush_outbox(self.stop.is_set, outbox, report=self.on_main)
-                except Stopped:
-                    break
-                except Exception:
-                    app.log.exception("step_failed", step="outbox")
-        finally:
-            outbox.store.close()
+        self.sender.stop(max(0.5, deadline - time.monotonic()))
 
 
 class MailboxWatcher:

@@ -1,0 +1,226 @@
+"""The sender process: the outbox drained beside intake, on a core of its own.
+
+`mailbot run` starts it (`python -m mailbot.sender CONFIG`) with the same
+configuration file. Sending (SMTP sessions, each answer recorded at once) used to be a
+thread of the daemon and took turns with parsing and deciding under one interpreter
+lock; as a process it runs at the same time. The database is shared as before: the
+sender has always had its own connection (see `App.sender_outbox`).
+
+The daemon wakes it with a byte on its stdin whenever mail was queued; it also looks
+for due mail (retries, held mail) every `SEND_WAKE_SECONDS`. It stops after the mail
+in flight on SIGTERM or SIGINT, or when its stdin ends: the daemon is gone, even by
+kill -9. An exclusive lock on `<database>.sender.lock` keeps one sender per database,
+so a successor started while a predecessor finishes its last mail waits for it
+instead of sending the same row twice. Lines it writes to stdout starting with
+`STATUS=` are passed on to systemd by the daemon (NotifyAccess=main).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from mailbot.daemon import App
+
+SEND_WAKE_SECONDS = 2.0  # due mail (retries, held mail) is looked for at least this often
+TICK_SECONDS = 0.25  # how long a wait lasts before the stop flag is looked at again
+UNSENDABLE_EVERY_SECONDS = 10.0  # how often a lasting SMTP failure is logged again
+RESTART_MAX_SECONDS = 60.0  # the longest pause before a sender that died is started again
+
+
+# --- the child ------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m mailbot.sender CONFIG`: send until told to stop."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+    from mailbot.io import logs
+
+    args = sys.argv[1:] if argv is None else argv
+    cfg = load_config(Path(args[0]))
+    logs.configure(cfg.log.format, cfg.log.level)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    app = App(cfg)
+    parent = os.getppid()
+    with sender_lock(cfg.database, stop):
+        if not stop.is_set():
+            serve(app, sys.stdin.fileno(), lambda: stop.is_set() or os.getppid() != parent)
+    app.store.close()
+    return 0
+
+
+@contextmanager
+def sender_lock(database: Path, stop: threading.Event) -> Iterator[None]:
+    """One sender per database: wait for a predecessor still finishing its last mail."""
+    path = database.with_name(database.name + ".sender.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while not stop.is_set():
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(TICK_SECONDS)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def serve(app: App, wake_fd: int, should_stop: Callable[[], bool]) -> None:
+    """Flush, wait for a wake-up or the next look for due mail, again."""
+    outbox = app.sender_outbox()
+    app.notify = status
+    app.alerting = False  # the daemon meets a failing store on its next write and alerts once
+    shown = 0.0
+    try:
+        while not should_stop():
+            try:
+                app.flush_outbox(should_stop, outbox)
+            except Exception:  # one failing pass never ends the sender
+                app.log.exception("step_failed", step="outbox")
+            if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
+                shown = time.monotonic() if unsendable(app) else shown
+            if not wait(wake_fd, should_stop):
+                return
+    finally:
+        outbox.store.close()
+
+
+def wait(fd: int, should_stop: Callable[[], bool]) -> bool:
+    """Until woken or `SEND_WAKE_SECONDS` passed; False when stdin ended (the daemon is gone)."""
+    deadline = time.monotonic() + SEND_WAKE_SECONDS
+    while not should_stop():
+        ready, _, _ = select.select([fd], [], [], min(TICK_SECONDS, max(0.0, deadline - time.monotonic())))
+        if ready:
+            return bool(os.read(fd, 4096))
+        if time.monotonic() >= deadline:
+            return True
+    return False
+
+
+def status(line: str) -> None:
+    """A STATUS= line for the daemon to pass on to systemd."""
+    try:
+        sys.stdout.write(line.replace("\n", " ") + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def unsendable(app: App) -> bool:
+    """SPEC 6: an outbox that stays unsendable is logged and shown in systemd's status."""
+    now = app.clock()
+    limit = app.cfg.alert_after_minutes * 60
+    found = False
+    for box in app.cfg.mailboxes:
+        since = app.failing_since.get(f"smtp:{box.name}")
+        if since and (now - since).total_seconds() >= limit:
+            app.log.error("outbox_unsendable", mailbox=box.name, since=since.isoformat())
+            status(f"STATUS=outbox of {box.name} unsendable since {since.isoformat()}")
+            found = True
+    return found
+
+
+# --- the daemon's side ------------------------------------------------------------------------
+
+
+class SenderProcess:
+    """The daemon's handle on the sender: start, wake, restart when it dies, stop."""
+
+    def __init__(self, config: Path, log: Any, notify: Callable[[str], None]) -> None:
+        self.config, self.log, self.notify = config.resolve(), log, notify
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.supervise, name="sender", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def spawn(self) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot.sender", str(self.config)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        assert proc.stdin is not None
+        os.set_blocking(proc.stdin.fileno(), False)
+        with self.lock:
+            self.proc = proc
+        return proc
+
+    def supervise(self) -> None:
+        """Run the sender; pass its STATUS lines on; start it again if it dies."""
+        pause = 1.0
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            proc = self.spawn()
+            self.relay(proc.stdout)
+            code = proc.wait()
+            if self.stopping.is_set():
+                return
+            self.log.error("sender_exited", code=code)
+            pause = 1.0 if time.monotonic() - started > RESTART_MAX_SECONDS else min(pause * 2, RESTART_MAX_SECONDS)
+            self.stopping.wait(pause)
+
+    def relay(self, out: IO[bytes] | None) -> None:
+        if out is None:
+            return
+        for line in out:
+            text = line.decode("utf-8", "replace").strip()
+            if text.startswith("STATUS="):
+                self.notify(text[:400])
+
+    def wake(self) -> None:
+        """New mail is in the outbox (never blocks: a full pipe already means "wake up")."""
+        with self.lock:
+            proc = self.proc
+        if proc is None or proc.stdin is None:
+            return
+        try:
+            os.write(proc.stdin.fileno(), b".")
+        except (BlockingIOError, BrokenPipeError, ValueError, OSError):
+            pass
+
+    def terminate(self) -> None:
+        """SIGTERM: the sender stops after the mail in flight; not started again."""
+        self.stopping.set()
+        with self.lock:
+            proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+
+    def stop(self, grace: float) -> None:
+        """`terminate`, then make sure the sender is gone within `grace` seconds."""
+        self.terminate()
+        with self.lock:
+            proc = self.proc
+        if proc is None:
+            return
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
