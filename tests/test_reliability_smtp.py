@@ -241,3 +241,24 @@ def test_each_row_is_committed_as_sent_right_after_its_250(faulty, tmp_path):
         watcher.execute("select count(*) from outbox where status = 'sent'").fetchone()[0])
     app.flush_outbox()
     assert seen == [0, 1, 2, 3, 4, 5]
+
+
+# --- DATA in pieces (pure) ------------------------------------------------------------------
+
+
+def test_data_in_pieces_is_what_smtp_transparency_asks(monkeypatch):
+    """RFC 5321 4.5.2: CRLF line ends, a line that opens with a dot gets a second dot, the
+    content ends with CRLF; true across piece boundaries as it is for the message whole."""
+    import random
+
+    from mailbot.io import smtp
+
+    monkeypatch.setattr(smtp, "_PIECE", 7)  # pieces far smaller than the lines
+    rng = random.Random(3)
+    lines = [rng.choice([b".", b"..x", b"abc", b"", b".dot at start", b"mid.dot", b"a\rb"]) for _ in range(400)]
+    raw = b"\r\n".join(lines[:200]) + b"\n" + b"\n".join(lines[200:])  # mixed endings, no final line end
+    sent = b"".join(smtp._pieces(raw))
+    expected = b"".join(
+        (b"." + line if line.startswith(b".") else line) + b"\r\n"
+        for line in raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"))
+    assert sent == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -155,12 +156,20 @@ def _text(text: str, subtype: str) -> MIMENonMultipart:
     return part
 
 
-def _file(data: bytes, maintype: str, subtype: str, filename: str, disposition: str = "attachment") -> MIMEBase:
+def _file(data: bytes, maintype: str, subtype: str, filename: str, splices: dict[bytes, bytes],
+          disposition: str = "attachment") -> MIMEBase:
     part = MIMEBase(maintype, subtype)
     del part["MIME-Version"]
-    # Encoded here, not by `encoders.encode_base64`: set_payload(bytes) would first keep
-    # the file as text with surrogates (2-4 bytes per byte) and decode it back.
-    part.set_payload(base64.encodebytes(data).decode("ascii"))
+    if len(data) >= SPLICE_FROM:
+        # A big file is not built into the message: a token stands in its place and
+        # `_splice` writes its base64 lines there, straight into the finished bytes.
+        token = f"mailbot-splice-{secrets.token_hex(12)}"
+        splices[token.encode("ascii")] = data
+        part.set_payload(token)
+    else:
+        # Encoded here, not by `encoders.encode_base64`: set_payload(bytes) would first keep
+        # the file as text with surrogates (2-4 bytes per byte) and decode it back.
+        part.set_payload(base64.encodebytes(data).decode("ascii"))
     part["Content-Transfer-Encoding"] = "base64"
     name = clean_header(filename or "attachment", 150)
     part.add_header("Content-Disposition", disposition, filename=name if name.isascii() else ("utf-8", "", name))
@@ -174,7 +183,7 @@ def _multipart(subtype: str, parts: list[Message]) -> MIMEMultipart:
 
 
 def _mime_body(text: str, html: str | None, inline: Sequence[InlineImage], attachments: Sequence[Attachment],
-               attach_raw: Sequence[tuple[str, bytes]]) -> Message:
+               attach_raw: Sequence[tuple[str, bytes]], splices: dict[bytes, bytes]) -> Message:
     """text/plain; with HTML a multipart/alternative (HTML with its cid: images as
     multipart/related); with files a multipart/mixed around it."""
     body: Message = _text(text, "plain")
@@ -184,22 +193,48 @@ def _mime_body(text: str, html: str | None, inline: Sequence[InlineImage], attac
             images: list[Message] = []
             for image in inline:
                 maintype, _, subtype = image.content_type.partition("/")
-                part = _file(image.data, maintype, subtype, image.filename, "inline")
+                part = _file(image.data, maintype, subtype, image.filename, splices, "inline")
                 part["Content-ID"] = f"<{_msgid(image.cid)}>"
                 images.append(part)
             shown = _multipart("related", [shown, *images])
         body = _multipart("alternative", [body, shown])
-    files: list[Message] = [_file(item.data, *attachment_type(item), item.filename) for item in attachments]
+    files: list[Message] = [_file(item.data, *attachment_type(item), item.filename, splices)
+                            for item in attachments]
     # A message that cannot be re-serialised travels as its original bytes.
-    files += [_file(raw, "application", "octet-stream", name) for name, raw in attach_raw]
+    files += [_file(raw, "application", "octet-stream", name, splices) for name, raw in attach_raw]
     msg = _multipart("mixed", [body, *files]) if files else body
     msg["MIME-Version"] = "1.0"
     return msg
 
 
-def _serialise(msg: Message) -> bytes:
+def _serialise(msg: Message, splices: dict[bytes, bytes]) -> bytes:
     out = BytesIO()
     BytesGenerator(out, mangle_from_=False, policy=_WIRE).flatten(msg)
+    skeleton = out.getvalue()
+    return _splice(skeleton, splices) if splices else skeleton
+
+
+SPLICE_FROM = 64 * 1024  # files from this size are written into the finished bytes, not the MIME tree
+_B64_CHUNK = 57 * 4096  # bytes of a file encoded at a time: 4096 lines of 76 characters
+
+
+def _splice(skeleton: bytes, splices: dict[bytes, bytes]) -> bytes:
+    """The serialised mail with each big file's base64 lines where its token stands.
+
+    Written piece by piece into one buffer that becomes the result without a copy:
+    a file costs its encoded size once, not the four copies the generator makes of a
+    payload (text, lines, output buffer, result)."""
+    view = memoryview(skeleton)
+    out = BytesIO()
+    at = 0
+    for spot, token in sorted((skeleton.index(token), token) for token in splices):
+        out.write(view[at:spot])
+        data = memoryview(splices[token])
+        for start in range(0, len(data), _B64_CHUNK):
+            lines = base64.encodebytes(data[start:start + _B64_CHUNK]).replace(b"\n", b"\r\n")
+            out.write(lines)
+        at = spot + len(token)
+    out.write(view[at:])
     return out.getvalue()
 
 
@@ -273,7 +308,8 @@ class Renderer:
         extra_headers: dict[str, str] | None = None,
     ) -> Outgoing:
         text, html = self.body(kind, language, context)
-        msg = _mime_body(text, html, inline, attachments, attach_raw)
+        splices: dict[bytes, bytes] = {}
+        msg = _mime_body(text, html, inline, attachments, attach_raw, splices)
         name = clean_header(from_name)
         subject = clean_header(subject, 300)
         headers: list[tuple[str, str]] = [
@@ -302,4 +338,4 @@ class Renderer:
         for header, value in (*headers, *own):
             msg[header] = value
         recipients = tuple(dict.fromkeys(a.lower() for a in (*to, *cc)))
-        return Outgoing(message_id, kind, from_addr, recipients, _serialise(msg), subject)
+        return Outgoing(message_id, kind, from_addr, recipients, _serialise(msg, splices), subject)

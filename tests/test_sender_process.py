@@ -1,0 +1,124 @@
+"""The sender process of `mailbot run`, over real Dovecot and SMTP.
+
+`mailbot run` sends from a child process (`mailbot.sender`) so that sending runs on
+another core than intake. What users and operators must still get: big files relayed
+intact, nothing left running when the daemon dies, never two senders on one database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mailbot.config import load_config
+from tests.mailfactory import STAFF, inbox, mail, of_kind, text_of, write_config
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUESTER = "budi@vendor.test"
+
+
+def daemon(config: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return out.decode(errors="replace")
+
+
+def wait_for(predicate, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return bool(predicate())
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(c) for c in task.read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_big_attachment_reaches_staff_intact_through_the_sender_process(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    document = os.urandom(3 * 2**20 + 12345)  # over the sizes where files are spliced and DATA is streamed
+    scan = os.urandom(200_000)
+    body = ("Dokumen penawaran terlampir, tidak bisa diunggah.\n"
+            ".htaccess di server kami menolak berkas\n"  # a line that opens with a dot (SMTP transparency)
+            ".\n"
+            "Terima kasih.")
+    raw, _ = mail(REQUESTER, "Gagal unggah dokumen penawaran", body,
+                  attachments=(("penawaran.pdf", "application/pdf", document), ("scan.png", "image/png", scan)))
+    servers.append("lpse@lpse.test", raw)
+    proc = daemon(config)
+    try:
+        assert wait_for(lambda: of_kind(inbox(servers, STAFF[0]), "staff_new"), 60), stop(proc)
+        assert wait_for(lambda: of_kind(inbox(servers, REQUESTER), "ack"), 30), stop(proc)
+    finally:
+        log = stop(proc)
+    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    files = {part.get_filename(): part.get_content() for part in notice.iter_attachments()}
+    assert files == {"penawaran.pdf": document, "scan.png": scan}, log
+    text = text_of(notice)
+    assert ".htaccess di server kami menolak berkas" in text
+    assert "\n.\n" in text.replace("\r\n", "\n")
+
+
+def test_the_sender_ends_with_the_daemon_even_when_it_is_killed(fresh_mailboxes, tmp_path):
+    config = write_config(fresh_mailboxes, tmp_path)
+    proc = daemon(config)
+    try:
+        assert wait_for(lambda: bool(children(proc.pid)), 30)
+        [sender] = children(proc.pid)
+        assert "mailbot.sender" in Path(f"/proc/{sender}/cmdline").read_text()
+        os.kill(proc.pid, signal.SIGKILL)  # the daemon alone, as a crash would end it
+        proc.wait(10)
+        assert wait_for(lambda: not alive(sender), 10), "the sender outlived the daemon"
+    finally:
+        stop(proc)
+
+
+def test_a_second_sender_waits_for_the_first_instead_of_sending_beside_it(fresh_mailboxes, tmp_path):
+    """While another sender holds the database's sender lock, nothing is sent; once it
+    lets go, the waiting sender sends what is queued."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    database = load_config(config).database
+    database.parent.mkdir(parents=True, exist_ok=True)
+    lock = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a predecessor still finishing its last mail
+    raw, _ = mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")
+    servers.append("lpse@lpse.test", raw)
+    proc = daemon(config)
+    try:
+        assert wait_for(lambda: not servers.fetch("lpse@lpse.test", "INBOX"), 30)  # handled, ack queued
+        time.sleep(3)
+        assert not of_kind(inbox(servers, REQUESTER), "ack")
+        os.close(lock)  # the predecessor is gone
+        assert wait_for(lambda: of_kind(inbox(servers, REQUESTER), "ack"), 30)
+    finally:
+        stop(proc)
