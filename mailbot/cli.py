@@ -147,7 +147,9 @@ def _describe(exc: BaseException) -> str:
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.daemon import App
+    from mailbot.io.memory import return_freed_memory
 
+    return_freed_memory()
     app = App(cfg)
     if args.once:
         result = app.run_once()

@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     from mailbot.config import load_config
     from mailbot.daemon import App
     from mailbot.io import logs
+    from mailbot.io.memory import return_freed_memory
 
+    return_freed_memory()
     args = sys.argv[1:] if argv is None else argv
     cfg = load_config(Path(args[0]))
     logs.configure(cfg.log.format, cfg.log.level)

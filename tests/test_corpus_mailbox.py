@@ -73,8 +73,10 @@ def test_corpus_through_mailbox(name, fresh_mailboxes, tmp_path):
     assert not any(r.startswith("internal error") for r in reasons), reasons
 
     answered = []
-    for row in store.db.query("select raw from outbox where kind in ('ack', 'staff_no_ticket', 'command_error')"):
-        reply_to = str(parse(row["raw"])["In-Reply-To"] or "").strip("<>")
+    archive = load_config(config).archive_dir
+    for row in store.db.query("select archive_path from messages where direction = 'out' and "
+                              "kind in ('ack', 'staff_no_ticket', 'command_error')"):
+        reply_to = str(parse((archive / row["archive_path"]).read_bytes())["In-Reply-To"] or "").strip("<>")
         answered.append(reply_to)
     assert automatic_ids, "the corpus should contain automatic mail"
     assert not automatic_ids.intersection(answered)

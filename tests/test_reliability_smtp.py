@@ -9,6 +9,8 @@ outbox's clock is an argument (`App(..., clock=...)`), so days of outage take se
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -104,6 +106,35 @@ def test_partial_acceptance_retries_only_the_refused_recipient(faulty, tmp_path)
         clock.advance(minutes=2)
         app.flush_outbox()
     assert exactly_once(servers, STAFF[0]) == 1 and exactly_once(servers, STAFF[1]) == 1
+
+
+def test_a_big_notice_retried_for_one_recipient_reaches_both_intact_and_then_leaves_the_database(faulty, tmp_path):
+    """A staff notice relaying a 2 MB file (kept in the row's own column, read a piece at a
+    time): the refused address gets it at the retry, byte for byte; once done, the bytes
+    are gone from the database and the archive holds the mail as sent."""
+    import os
+
+    servers, smtp = faulty
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.faults.refuse_rcpt(STAFF[1], "452 4.2.2 Mailbox full")
+    document = os.urandom(2 * 2**20 + 7)
+    raw, _ = mail(REQUESTER, "Dokumen penawaran gagal diunggah", "Terlampir dokumen penawaran.",
+                  attachments=(("penawaran.pdf", "application/pdf", document),))
+    servers.append(UNIT, raw)
+    app.poll_all()
+    app.flush_outbox()
+    clock.advance(minutes=2)
+    app.flush_outbox()
+    for staff in STAFF:
+        [notice] = of_kind(inbox(servers, staff), "staff_new")
+        assert [p.get_content() for p in notice.iter_attachments()] == [document]
+    kept = list(app.store.db.query("select status, length(raw) as raw, raw_big from outbox where kind = 'staff_new'"))
+    assert kept == [{"status": "sent", "raw": 0, "raw_big": None}]
+    [path] = [r["archive_path"] for r in app.store.db.query(
+        "select archive_path from messages where direction = 'out' and kind = 'staff_new'")]
+    assert document in b"".join(p.get_content() for p in email.message_from_bytes(
+        (load_config(app.cfg.path).archive_dir / path).read_bytes(), policy=email.policy.default).iter_attachments())
 
 
 def test_550_for_the_requester_is_recorded_and_reported_and_blocks_nothing(faulty, tmp_path):

@@ -84,12 +84,12 @@ class Outbox:
                 final += [(a, f"not accepted within {hours} h; last answer: {e}") for a, e in delivery.deferred]
         error = "; ".join(f"{a}: {e}" for a, e in (*delivery.deferred, *delivery.refused)) or None
         with self.store.unit_of_work():
-            if delivery.accepted:
-                self.store.outbox_accepted(row.id, delivery.accepted)
             if retry_at is not None:
+                if delivery.accepted:
+                    self.store.outbox_accepted(row.id, delivery.accepted)
                 self.store.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at)
             else:
-                self.store.outbox_finish(row.id, now, error)
+                self.store.outbox_finish(row.id, now, error, delivery.accepted)
             if final:
                 self.report_failure(row, final, now)
         self._count(delivery, retry_at, final, result)

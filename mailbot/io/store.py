@@ -185,7 +185,14 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.execute(f"create index if not exists timers_breach_known on timers (mailbox) where {_BREACH_KNOWN}")
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6(db: sqlite_utils.Database) -> None:
+    """A big mail's bytes go in the outbox row's last column (`raw` is then empty): SQLite
+    writes a last-column zeroblob without building it in memory, and the bytes are then
+    written into it a piece at a time (`Store.enqueue`)."""
+    db.table("outbox").add_column("raw_big", bytes)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -193,6 +200,9 @@ def _outbox_row(r: dict[str, Any]) -> OutboxRow:
     return OutboxRow(r["id"], r["mailbox"], r["ticket_id"], r["message_id"], r["kind"], r["mail_from"],
                      tuple(json.loads(r["rcpt"])), r["raw"], r["attempts"],
                      parse_ts(r["created_at"]) or datetime.now(UTC), r["audience"] or "")
+
+
+BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database a piece at a time
 
 
 class Store:
@@ -215,6 +225,7 @@ class Store:
         self.path = path
         self.synchronous = synchronous
         self._grouped = False
+        self._known_columns: dict[str, list[str]] = {}
         self._migrate()
 
     def close(self) -> None:
@@ -524,14 +535,21 @@ class Store:
         """Queue one mail. `auto` marks mail the loop limits count; `slot_at` is when
         it may go (later than `now` when a limit holds it)."""
         slot = ts(slot_at or now)
+        big = len(raw) >= BLOB_PIECE
         outbox_id = self._insert(
             "outbox", {
                 "mailbox": mailbox, "ticket_id": ticket_id, "message_id": message_id, "kind": kind,
-                "mail_from": mail_from, "rcpt": json.dumps(list(rcpt)), "raw": raw, "auto": int(auto),
-                "created_at": ts(now), "status": "pending", "attempts": 0, "next_attempt_at": slot,
-                "audience": audience, "slot_at": slot, "held": int(held),
+                "mail_from": mail_from, "rcpt": json.dumps(list(rcpt)), "raw": b"" if big else raw,
+                "auto": int(auto), "created_at": ts(now), "status": "pending", "attempts": 0,
+                "next_attempt_at": slot, "audience": audience, "slot_at": slot, "held": int(held),
             }
         )
+        if big:  # bound as a value, SQLite would copy the bytes twice (the value, then the row)
+            self.db.conn.execute("update outbox set raw_big = zeroblob(?) where id = ?", [len(raw), outbox_id])
+            view = memoryview(raw)
+            with self.db.conn.blobopen("outbox", "raw_big", outbox_id) as blob:
+                for at in range(0, len(raw), BLOB_PIECE):
+                    blob.write(view[at:at + BLOB_PIECE])
         for address in dict.fromkeys(a.lower() for a in rcpt):
             self._insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(auto), "at": ts(now)})
         return outbox_id
@@ -559,11 +577,23 @@ class Store:
         return [r["id"] for r in rows]
 
     def outbox_rows(self, ids: list[int]) -> list[OutboxRow]:
-        """The pending rows among `ids`, in the order given."""
+        """The pending rows among `ids`, in the order given. A big mail's bytes are read a
+        piece at a time: a plain select has SQLite assemble a copy of them first."""
         marks = ",".join("?" * len(ids))
-        found = {r["id"]: _outbox_row(r) for r in self._query(
-            f"select * from outbox where status = 'pending' and id in ({marks})", ids)}
+        columns = ", ".join(f'"{c}"' for c in self._columns("outbox") if c != "raw_big")
+        found: dict[int, OutboxRow] = {}
+        for row in self._query(f"select {columns}, raw_big is not null as big from outbox "
+                               f"where status = 'pending' and id in ({marks})", ids):
+            if row["big"]:
+                with self.db.conn.blobopen("outbox", "raw_big", row["id"], readonly=True) as blob:
+                    row["raw"] = blob.read()
+            found[row["id"]] = _outbox_row(row)
         return [found[i] for i in ids if i in found]
+
+    def _columns(self, table: str) -> list[str]:
+        if table not in self._known_columns:
+            self._known_columns[table] = [r[1] for r in self.db.conn.execute(f'pragma table_info("{table}")')]
+        return self._known_columns[table]
 
     def outbox_accepted(self, outbox_id: int, addresses: tuple[str, ...]) -> None:
         row = self.db.conn.execute("select rcpt_done from outbox where id = ?", [outbox_id]).fetchone()
@@ -576,14 +606,21 @@ class Store:
             "update outbox set rcpt = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? where id = ?",
             [json.dumps(list(remaining)), error[:500], ts(retry_at), outbox_id])
 
-    def outbox_finish(self, outbox_id: int, at: datetime, error: str | None = None) -> None:
-        """No recipient left to try: `sent` when one at least accepted it, else `failed`."""
+    def outbox_finish(self, outbox_id: int, at: datetime, error: str | None = None,
+                      accepted: tuple[str, ...] = ()) -> None:
+        """No recipient left to try: `sent` when one at least accepted it, else `failed`.
+
+        The mail's bytes leave the row: the archive keeps the mail as it went out
+        (`messages.archive_path`), and a row that kept them would be read and written
+        whole by every later update (40 MB of memory for a mail relaying a 20 MB file).
+        """
+        row = self.db.conn.execute("select rcpt_done from outbox where id = ?", [outbox_id]).fetchone()
+        done = [*json.loads((row[0] if row else None) or "[]"), *accepted]
         self.db.conn.execute(
-            "update outbox set status = case when coalesce(rcpt_done, '[]') != '[]' then 'sent' else 'failed' end, "
-            "sent_at = case when coalesce(rcpt_done, '[]') != '[]' then ? end, "
-            "failed_at = case when coalesce(rcpt_done, '[]') = '[]' then ? end, "
-            "last_error = ?, attempts = attempts + 1 where id = ?",
-            [ts(at), ts(at), error[:500] if error else None, outbox_id])
+            "update outbox set rcpt_done = ?, raw = x'', raw_big = null, status = ?, sent_at = ?, failed_at = ?, last_error = ?, "
+            "attempts = attempts + 1 where id = ?",
+            [json.dumps(done), "sent" if done else "failed", ts(at) if done else None, None if done else ts(at),
+             error[:500] if error else None, outbox_id])
 
     def outbox_counts(self) -> dict[str, int]:
         return {r["status"]: r["n"] for r in self._query("select status, count(*) as n from outbox group by status")}

@@ -17,9 +17,12 @@ import email.message
 import email.utils
 import hashlib
 import io
+import itertools
 import quopri
 import re
+import secrets
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.feedparser import BytesFeedParser
@@ -169,19 +172,46 @@ def content_hash(raw: bytes) -> str:
     """A digest of what a message says: its content fields and body, line endings aside.
 
     Two copies of one message (a reply-all that also reached us in Cc, a redelivery)
-    hash the same; a different message that reuses a known Message-ID does not.
+    hash the same; a different message that reuses a known Message-ID does not. The
+    digest is that of the message with every CRLF and lone CR read as LF, leading line
+    ends and the body's trailing blanks left out; the body is hashed a piece at a
+    time, so a 20 MB message costs no copy of itself.
     """
-    data = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").lstrip(b"\n")
-    end = data.find(b"\n\n")
-    head, body = (data[:end], data[end + 2:]) if end >= 0 else (data, b"")
+    start = _LEADING_BREAKS.match(raw).end()  # type: ignore[union-attr]  # matches the empty string
+    blank = _BLANK_LINE.search(raw, start)
+    head_end, body_start = (blank.start(), blank.end()) if blank else (len(raw), len(raw))
+    head = _normal_breaks(raw[start:head_end])
     digest = hashlib.sha256()
     for match in _FIELD.finditer(head):
         name = match.group(1).lower()
         if name in _CONTENT_FIELDS:
             digest.update(name + b":" + b" ".join(match.group(2).split()) + b"\n")
     digest.update(b"\n")
-    digest.update(body.rstrip())
+    end = len(raw.rstrip()) if len(raw) - body_start < _HASH_PIECE else _rstripped_end(raw, body_start)
+    at = body_start
+    while at < end:
+        stop = raw.find(b"\n", min(at + _HASH_PIECE, end) - 1, end)  # pieces end after a LF: no CRLF is split
+        stop = end if stop < 0 else stop + 1
+        digest.update(_normal_breaks(raw[at:stop]))
+        at = stop
     return digest.hexdigest()
+
+
+_HASH_PIECE = 1 << 20
+_LEADING_BREAKS = re.compile(rb"(?:\r\n|\r|\n)*")
+_BLANK_LINE = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")  # two line ends, as LF reads them
+
+
+def _normal_breaks(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def _rstripped_end(raw: bytes, floor: int) -> int:
+    """Where `raw` ends without its trailing blanks (what bytes.rstrip keeps), not below `floor`."""
+    end = len(raw)
+    while end > floor and raw[end - 1] in b" \t\n\r\x0b\x0c":
+        end -= 1
+    return end
 
 
 def _check_structure(data: bytes, max_parts: int) -> None:
@@ -271,7 +301,95 @@ _CHUNK = 1 << 16
 
 
 def _build(raw: bytes, data: bytes, notes: list[str]) -> InboundMessage:
-    msg = _tree(data)
+    skeleton, lifted = _lift(data)
+    reset = _LIFTED.set(lifted)
+    try:
+        return _read(raw, _tree(skeleton), notes)
+    finally:
+        _LIFTED.reset(reset)
+
+
+# --- big base64 bodies: decoded from the bytes, not through the parser's lines -----------
+
+LIFT_FROM = 128 * 1024  # base64 bodies from this size are lifted out before the tree is built
+
+
+@dataclass(frozen=True)
+class _Lifted:
+    """A part body cut out of the message bytes: `source[start:end]`."""
+
+    source: bytes
+    start: int
+    end: int
+
+
+_LIFTED: ContextVar[dict[str, _Lifted]] = ContextVar("lifted", default={})  # noqa: B039 - never mutated
+_BASE64_FIELD = re.compile(rb"^content-transfer-encoding:[ \t]*\"?base64\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _lift(data: bytes) -> tuple[bytes, dict[str, _Lifted]]:
+    """The message with every big base64 part body replaced by a token line, and the bodies.
+
+    The parser would hold such a body as one text line per 76 bytes and join them (about
+    three times the body's size at once); decoded straight from the bytes it costs its
+    decoded size. Only a body that sits between two delimiter lines of a declared
+    boundary, right after a part header that says base64, is lifted; anything else is
+    left to the parser as it is.
+    """
+    if len(data) < LIFT_FROM:
+        return data, {}
+    boundaries = {m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(data)}
+    lines = [m for m in _DELIMITER.finditer(data)
+             if m.group(1).rstrip(b" \t") in boundaries or m.group(1).rstrip(b" \t")[:-2] in boundaries]
+    pieces: list[bytes] = []
+    lifted: dict[str, _Lifted] = {}
+    at = 0
+    for line, after in itertools.pairwise(lines):
+        if line.group(1).rstrip(b" \t") not in boundaries:
+            continue  # a close delimiter: what follows is an epilogue, not a part
+        head_end = _HEADER_END.search(data, line.end(), after.start())
+        if head_end is None or not _BASE64_FIELD.search(data, line.end(), head_end.start()):
+            continue
+        start = head_end.end()
+        end = after.start() - (2 if data[after.start() - 2:after.start()] == b"\r\n" else 1)
+        if end - start < LIFT_FROM:
+            continue
+        token = f"mailbot-lifted-{secrets.token_hex(12)}"
+        pieces += [data[at:start], token.encode("ascii")]
+        lifted[token] = _Lifted(data, start, end)
+        at = end
+    if not lifted:
+        return data, {}
+    pieces.append(data[at:])
+    return b"".join(pieces), lifted
+
+
+def _lifted_bytes(text: str) -> bytes | None:
+    """The decoded body a token stands for, or None when `text` is no token of ours."""
+    lifted = _LIFTED.get().get(text.strip()) if text.startswith("mailbot-lifted-") else None
+    if lifted is None:
+        return None
+    source, start, stop = lifted.source, lifted.start, lifted.end
+    while stop > start and source[stop - 1] in b"= \t\r\n":
+        stop -= 1
+    if source.find(b"=", start, stop) < 0:  # the usual case, decoded without a copy
+        try:
+            return binascii.a2b_base64(memoryview(source)[start:lifted.end])
+        except (binascii.Error, ValueError):
+            pass
+    return _lenient_b64(source[start:lifted.end])
+
+
+def _restored(flat: bytes) -> bytes:
+    """Bytes of an embedded message with the lifted bodies back in place of their tokens."""
+    for token, lifted in _LIFTED.get().items():
+        key = token.encode("ascii")
+        if key in flat:
+            flat = flat.replace(key, lifted.source[lifted.start:lifted.end])
+    return flat
+
+
+def _read(raw: bytes, msg: Message, notes: list[str]) -> InboundMessage:
     fields = _fields(msg)
     if not any(key in _MAIL_FIELDS for key, _ in fields):
         raise BadMessageError("no mail header fields (From, To, Subject, Date, ...)")
@@ -399,7 +517,7 @@ def _flatten(msg: Message) -> bytes:
     buffer = io.BytesIO()
     try:
         BytesGenerator(buffer, mangle_from_=False, policy=compat32).flatten(msg)
-        return buffer.getvalue()
+        return _restored(buffer.getvalue())
     except (
         ValueError,
         TypeError,
@@ -409,7 +527,7 @@ def _flatten(msg: Message) -> bytes:
         KeyError,
         HeaderParseError,
     ):
-        return _serialise(msg, 0).encode("utf-8", "surrogateescape")
+        return _restored(_serialise(msg, 0).encode("utf-8", "surrogateescape"))
 
 
 def _serialise(msg: Message, depth: int) -> str:
@@ -470,12 +588,13 @@ def _payload_bytes(part: Message, defects: dict[str, None]) -> bytes:
         return b"".join(_flatten(m) for m in payload if isinstance(m, Message))
     if not isinstance(payload, str):
         return b""
-    data = payload.encode("utf-8", "surrogateescape")
     cte_raw = _raw_field(part, "content-transfer-encoding") or ""
     match = re.match(r"\s*([\w-]+)", cte_raw)
     cte = match.group(1).lower() if match else ""
     if cte == "base64":
-        return _lenient_b64(data)
+        lifted = _lifted_bytes(payload)
+        return lifted if lifted is not None else _lenient_b64(payload.encode("utf-8", "surrogateescape"))
+    data = payload.encode("utf-8", "surrogateescape")
     if cte in ("quoted-printable", "qp"):
         return quopri.decodestring(data)
     if cte in ("x-uuencode", "uuencode", "x-uue", "uue"):
