@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -142,7 +143,9 @@ def test_a_failing_timer_is_marked_alerted_once_and_stops_nothing_else(fresh_mai
     servers.append(UNIT, reply_as_client(notice_b, STAFF[0], "#selesai\nSudah kami reset.")[0])
     run_once(config)
 
-    later = datetime.now(UTC) + timedelta(days=6)
+    # 10:00 in the unit's time zone, 5-6 days on: every timer is due, and the sweep an hour
+    # later falls on the same local day whatever time the test runs.
+    later = (datetime.now(ZoneInfo("Asia/Jakarta")) + timedelta(days=6)).replace(hour=10, minute=0).astimezone(UTC)
     assert cli.main(["--config", str(config), "sweep", "--now", later.isoformat()]) == 0
     store = Store(load_config(config).database)
     ticket_a, ticket_b = store.tickets()
