@@ -13,7 +13,6 @@ message backlog 76 MB either way (at glibc's 128 KB starting value it rose to 98
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 THRESHOLD = 1024 * 1024  # bytes; glibc starts at 128 KB and raises it up to 32 MB
@@ -22,7 +21,7 @@ THRESHOLD = 1024 * 1024  # bytes; glibc starts at 128 KB and raises it up to 32 
 def return_freed_memory() -> bool:
     """Fix glibc's mmap threshold; False where the C library has no `mallopt` (not glibc)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        libc = ctypes.CDLL(None)  # the process's own symbols, libc's among them (no ldconfig run)
     except OSError:
         return False
     mallopt = getattr(libc, "mallopt", None)
