@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -137,3 +142,35 @@ def sweep(config: Path, moment: datetime) -> None:
     from mailbot import cli
 
     assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
+
+
+# --- `mailbot run` as a process -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def daemon(config: Path) -> subprocess.Popen[bytes]:
+    """`mailbot run` as systemd would start it, in its own process group (with its sender)."""
+    return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+
+
+def wait_for(predicate, seconds: float = 30.0, step: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    """SIGTERM and its output; the whole process group is killed if it does not end."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return out.decode(errors="replace")

@@ -12,7 +12,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -32,44 +31,20 @@ from tests.faultsmtp import FaultySmtp, smtp_block
 from tests.mailfactory import (
     STAFF,
     UNIT,
+    daemon,
     inbox,
     mail,
     of_kind,
     reply_as_client,
     run_once,
+    stop,
     text_of,
+    wait_for,
     write_config,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 REQUESTER = "budi@vendor.test"
 COORDINATOR = "koordinator@lpse.test"
-
-
-def daemon(config: Path) -> subprocess.Popen[bytes]:
-    """`mailbot run` as systemd would start it, in its own process group."""
-    return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
-
-
-def wait_for(predicate, seconds: float = 30.0, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
-
-
-def stop(proc: subprocess.Popen[bytes]) -> str:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        out, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return out.decode(errors="replace")
 
 
 # --- crashes ---------------------------------------------------------------------------

@@ -10,41 +10,23 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from mailbot.config import load_config
-from tests.mailfactory import STAFF, inbox, mail, of_kind, text_of, write_config
+from tests.mailfactory import (
+    STAFF,
+    daemon,
+    inbox,
+    mail,
+    of_kind,
+    stop,
+    text_of,
+    wait_for,
+    write_config,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 REQUESTER = "budi@vendor.test"
-
-
-def daemon(config: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> str:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        out, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    return out.decode(errors="replace")
-
-
-def wait_for(predicate, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return bool(predicate())
 
 
 def children(pid: int) -> list[int]:
