@@ -182,11 +182,11 @@ class App:
         """Handle every new message in the folder, in UID order, a batch at a time; the count handled.
 
         A batch's messages commit one by one and are made durable together (group
-        commit); only then does the batch leave the INBOX as one UID MOVE per target folder. The stored position
-        only passes a message once it has left the INBOX, so a message left there
-        (`deferred`) is fetched again by the next pass; those after it that were handled
-        are known by their Message-ID and only moved. `on_main` runs the store's part
-        on the thread that owns the store.
+        commit); only then does the batch leave the INBOX as one UID MOVE per target
+        folder. The stored position only passes a message once it has left the INBOX,
+        so a message left there (`deferred`) is fetched again by the next pass; those
+        after it that were handled are known by their Message-ID and only moved.
+        `on_main` runs the store's part on the thread that owns the store.
         """
         last_uid = on_main(partial(self._position, box, session.uidvalidity))
         uids = session.pending_uids(last_uid)
