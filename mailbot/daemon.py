@@ -116,10 +116,7 @@ class App:
         if since and now - since >= limit and self.store.meta(f"alerted:imap:{box.name}") != ts(since):
             alert: dict[str, object] = {"alert": "mailbox_unreadable", "since": self.local(since)}
             alerts += self._system_alert(box, now, alert, [], f"alerted:imap:{box.name}", ts(since))
-        since = self.failing_since.get(f"smtp:{box.name}")
-        if since and now - since >= limit:
-            self.log.error("outbox_unsendable", mailbox=box.name, since=since.isoformat())
-            notify(f"STATUS=outbox of {box.name} unsendable since {since.isoformat()}")
+        self.unsendable(box, now, notify)
         last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
         fresh = self.store.quarantined(box.name, after=last)
         if fresh:
@@ -128,6 +125,15 @@ class App:
             alerts += self._system_alert(box, now, alert, items, f"alerted:quarantine:{box.name}",
                                          str(max(q.id for q in fresh)))
         return alerts
+
+    def unsendable(self, box: MailboxConfig, now: datetime, notify: Callable[[str], None]) -> bool:
+        """An outbox unsendable for `alert_after_minutes` is logged and shown to systemd."""
+        since = self.failing_since.get(f"smtp:{box.name}")
+        if not since or now - since < timedelta(minutes=self.cfg.alert_after_minutes):
+            return False
+        self.log.error("outbox_unsendable", mailbox=box.name, since=since.isoformat())
+        notify(f"STATUS=outbox of {box.name} unsendable since {since.isoformat()}")
+        return True
 
     def storage_failed(self, box: MailboxConfig, exc: BaseException, notify: Callable[[str], None]) -> None:
         """Disk full, database locked or read-only: mail stays in the INBOX until it works again.

@@ -128,15 +128,8 @@ def status(line: str) -> None:
 def unsendable(app: App) -> bool:
     """SPEC 6: an outbox that stays unsendable is logged and shown in systemd's status."""
     now = app.clock()
-    limit = app.cfg.alert_after_minutes * 60
-    found = False
-    for box in app.cfg.mailboxes:
-        since = app.failing_since.get(f"smtp:{box.name}")
-        if since and (now - since).total_seconds() >= limit:
-            app.log.error("outbox_unsendable", mailbox=box.name, since=since.isoformat())
-            status(f"STATUS=outbox of {box.name} unsendable since {since.isoformat()}")
-            found = True
-    return found
+    shown = [app.unsendable(box, now, status) for box in app.cfg.mailboxes]  # every box, no short cut
+    return any(shown)
 
 
 # --- the daemon's side ------------------------------------------------------------------------

@@ -596,9 +596,12 @@ class Store:
         return self._known_columns[table]
 
     def outbox_accepted(self, outbox_id: int, addresses: tuple[str, ...]) -> None:
+        self._update("outbox", outbox_id, {"rcpt_done": json.dumps(self._rcpt_done(outbox_id, addresses))})
+
+    def _rcpt_done(self, outbox_id: int, more: tuple[str, ...]) -> list[str]:
+        """The recipients of a row the server accepted so far, and `more`."""
         row = self.db.conn.execute("select rcpt_done from outbox where id = ?", [outbox_id]).fetchone()
-        done = [*json.loads(row[0] or "[]"), *addresses]
-        self._update("outbox", outbox_id, {"rcpt_done": json.dumps(done)})
+        return [*json.loads((row[0] if row else None) or "[]"), *more]
 
     def outbox_retry(self, outbox_id: int, remaining: tuple[str, ...], error: str, retry_at: datetime) -> None:
         """Try the recipients not yet accepted again at `retry_at`."""
@@ -614,8 +617,7 @@ class Store:
         (`messages.archive_path`), and a row that kept them would be read and written
         whole by every later update (40 MB of memory for a mail relaying a 20 MB file).
         """
-        row = self.db.conn.execute("select rcpt_done from outbox where id = ?", [outbox_id]).fetchone()
-        done = [*json.loads((row[0] if row else None) or "[]"), *accepted]
+        done = self._rcpt_done(outbox_id, accepted)
         self.db.conn.execute(
             "update outbox set rcpt_done = ?, raw = x'', raw_big = null, status = ?, sent_at = ?, failed_at = ?, last_error = ?, "
             "attempts = attempts + 1 where id = ?",

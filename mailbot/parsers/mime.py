@@ -187,7 +187,7 @@ def content_hash(raw: bytes) -> str:
         if name in _CONTENT_FIELDS:
             digest.update(name + b":" + b" ".join(match.group(2).split()) + b"\n")
     digest.update(b"\n")
-    end = len(raw.rstrip()) if len(raw) - body_start < _HASH_PIECE else _rstripped_end(raw, body_start)
+    end = _rstripped_end(raw, body_start)
     at = body_start
     while at < end:
         stop = raw.find(b"\n", min(at + _HASH_PIECE, end) - 1, end)  # pieces end after a LF: no CRLF is split
@@ -214,9 +214,14 @@ def _rstripped_end(raw: bytes, floor: int) -> int:
     return end
 
 
+def _boundaries(data: bytes) -> set[bytes]:
+    """Every multipart boundary the message declares, read from its bytes."""
+    return {m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(data)}
+
+
 def _check_structure(data: bytes, max_parts: int) -> None:
     """Count MIME parts and nested structures on the raw bytes, before parsing them."""
-    boundaries = {m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(data)}
+    boundaries = _boundaries(data)
     embedded = sum(1 for _ in _EMBEDDED_TYPE.finditer(data))
     if len(boundaries) > MAX_MULTIPARTS or embedded > MAX_MULTIPARTS:
         raise RefusedMessageError(
@@ -338,7 +343,7 @@ def _lift(data: bytes) -> tuple[bytes, dict[str, _Lifted]]:
     """
     if len(data) < LIFT_FROM:
         return data, {}
-    boundaries = {m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(data)}
+    boundaries = _boundaries(data)
     lines = [m for m in _DELIMITER.finditer(data)
              if m.group(1).rstrip(b" \t") in boundaries or m.group(1).rstrip(b" \t")[:-2] in boundaries]
     pieces: list[bytes] = []
@@ -367,17 +372,7 @@ def _lift(data: bytes) -> tuple[bytes, dict[str, _Lifted]]:
 def _lifted_bytes(text: str) -> bytes | None:
     """The decoded body a token stands for, or None when `text` is no token of ours."""
     lifted = _LIFTED.get().get(text.strip()) if text.startswith("mailbot-lifted-") else None
-    if lifted is None:
-        return None
-    source, start, stop = lifted.source, lifted.start, lifted.end
-    while stop > start and source[stop - 1] in b"= \t\r\n":
-        stop -= 1
-    if source.find(b"=", start, stop) < 0:  # the usual case, decoded without a copy
-        try:
-            return binascii.a2b_base64(memoryview(source)[start:lifted.end])
-        except (binascii.Error, ValueError):
-            pass
-    return _lenient_b64(source[start:lifted.end])
+    return None if lifted is None else _lenient_b64(lifted.source, lifted.start, lifted.end)
 
 
 def _restored(flat: bytes) -> bytes:
@@ -551,14 +546,19 @@ def _boundary(msg: Message) -> str | None:
         return None
 
 
-def _lenient_b64(data: bytes) -> bytes:
-    """Decode base64 the way mail clients do: skip junk, mend padding, join chunks."""
-    if data.rstrip(b"= \t\r\n").find(b"=") < 0:  # the usual case, decoded without copies
+def _lenient_b64(data: bytes, start: int = 0, end: int | None = None) -> bytes:
+    """Decode base64 (`data[start:end]`) the way mail clients do: skip junk, mend padding,
+    join chunks."""
+    end = len(data) if end is None else end
+    stop = end
+    while stop > start and data[stop - 1] in b"= \t\r\n":
+        stop -= 1
+    if data.find(b"=", start, stop) < 0:  # the usual case, decoded without copies
         try:
-            return binascii.a2b_base64(data)
+            return binascii.a2b_base64(memoryview(data)[start:end])
         except (binascii.Error, ValueError):
             pass
-    cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", data)
+    cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", data[start:end])
     out = bytearray()
     for chunk in re.split(rb"=+", cleaned):
         if len(chunk) % 4 == 1:
