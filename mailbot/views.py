@@ -140,14 +140,17 @@ def _arrived(row: Mapping[str, Any]) -> str:
     return str(row.get("received_at") or row["at"])
 
 
-def sent_text(archive_dir: Path | None, archive_path: str | None) -> str | None:
-    """The plain text of a mail mailbot sent, read back from the archive."""
-    if not archive_path or archive_dir is None:
-        return None
-    try:
-        raw = (archive_dir / archive_path).read_bytes()
-    except OSError:
-        return None
+def sent_text(archive_dir: Path | None, archive_path: str | None, queued: bytes | None = None) -> str | None:
+    """The plain text of a mail mailbot sent, read back from the archive, or from the
+    outbox (`queued`) while it is not archived yet."""
+    raw = queued or None
+    if raw is None:
+        if not archive_path or archive_dir is None:
+            return None
+        try:
+            raw = (archive_dir / archive_path).read_bytes()
+        except OSError:
+            return None
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     if not isinstance(msg, EmailMessage):
         return None
@@ -161,7 +164,7 @@ def message_text(row: Mapping[str, Any], full: bool, archive_dir: Path | None = 
         text = row.get("full_text") if full else row.get("body")
         return text if text is not None else (row.get("body") or "")
     if full:
-        return sent_text(archive_dir, row.get("archive_path")) or row.get("body") or ""
+        return sent_text(archive_dir, row.get("archive_path"), row.get("queued_raw")) or row.get("body") or ""
     return row.get("body") or ""
 
 

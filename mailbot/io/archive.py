@@ -38,28 +38,40 @@ class Archive:
 
     def write(self, mailbox: str, direction: str, raw: bytes, now: datetime) -> str:
         """Write the raw message once under archive_dir; the path is content-addressed."""
+        rel = self.place(mailbox, direction, raw, now)
+        self.put(rel, raw)
+        return rel
+
+    @staticmethod
+    def place(mailbox: str, direction: str, raw: bytes, now: datetime) -> str:
+        """Where `write` keeps a message, relative to archive_dir: known before it is
+        written, so a queued mail's record can name the file the sender writes."""
         digest = hashlib.sha256(raw).hexdigest()
-        path = self.root / mailbox / direction / f"{now:%Y}" / f"{now:%m}" / f"{digest[:32]}.eml"
-        if not _complete(path, len(raw)):  # a file cut short by a power loss is written again
+        return f"{mailbox}/{direction}/{now:%Y}/{now:%m}/{digest[:32]}.eml"
+
+    def put(self, rel: str, raw: bytes) -> None:
+        """Write `raw` at `rel` (from `place`) unless it is there whole already."""
+        path = self.root / rel
+        if _complete(path, len(raw)):  # a file cut short by a power loss is written again
+            return
+        self._folder(path.parent)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+        files = getattr(self._local, "files", None)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except FileNotFoundError:  # its folder was removed since we made it
+            self._known.discard(path.parent)
             self._folder(path.parent)
-            tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-            files = getattr(self._local, "files", None)
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            except FileNotFoundError:  # its folder was removed since we made it
-                self._known.discard(path.parent)
-                self._folder(path.parent)
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(fd, "wb") as handle:
-                handle.write(raw)
-                if files is None:
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            os.replace(tmp, path)
-            if files is not None:
-                files.append(path)
-            self._dirty(path.parent)
-        return str(path.relative_to(self.root))
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "wb") as handle:
+            handle.write(raw)
+            if files is None:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        if files is not None:
+            files.append(path)
+        self._dirty(path.parent)
 
     @contextmanager
     def batch(self) -> Iterator[None]:

@@ -1,9 +1,11 @@
-"""Mail plans into the outbox: render, sign, archive and record, in the caller's transaction.
+"""Mail plans into the outbox: render, sign and record, in the caller's transaction.
 
 The core decided who gets what and when (`core.plan`); this shell turns each plan into
 the finished message: the template rendered, the attachments read back from the
 archive where the plan names them, a Message-ID signed with its audience, the raw
-message archived and queued in the outbox, the history told. It never talks SMTP.
+message queued in the outbox, the history told. It never talks SMTP. The archive
+file of the mail is named here and written by the sender once the mail is done with
+(`Outbox`): the mail as it went out, and no file to create on the intake's path.
 """
 
 from __future__ import annotations
@@ -53,10 +55,10 @@ class Composer:
 
     def put(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, msg: InboundMessage | None,
             now: datetime) -> str:
-        """One plan rendered, archived, queued and recorded."""
+        """One plan rendered, queued and recorded (with the archive file the sender writes)."""
         out, attachments = self.render(box, mail, ticket, msg)
         ticket_id = ticket.id if ticket else None
-        path = self.archive.write(box.name, "out", out.raw, now)
+        path = self.archive.place(box.name, "out", out.raw, now)
         self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id, kind=mail.send.kind,
                            mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=mail.limited, now=now,
                            audience=str(mail.send.to), slot_at=mail.send_at, held=mail.held)

@@ -8,11 +8,17 @@ used up, is recorded on the ticket with the server's answer and reported by anot
 mail: to staff, or to the coordinators when the mail was for staff. One failing mail
 never blocks the rest, and when only some recipients refuse, only those are tried
 again.
+
+A finished mail is archived here, as it went out, and only then leaves its row: the
+files of a group of finished mails are written, made durable by one sync, and the
+group's bytes dropped from the database in one statement. A stop in between leaves
+the bytes in their rows; the next pass archives them first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,10 +27,12 @@ from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send
 from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.io import smtp
+from mailbot.io.archive import Archive
 from mailbot.io.compose import Notifier
-from mailbot.io.store import Store
+from mailbot.io.store import BLOB_PIECE, Store
 
 BATCH = 20  # rows loaded (with their bytes) at a time
+KEEP_BATCH = 64  # finished mails archived per sync
 NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  # never reported by mail again
 
 
@@ -46,17 +54,27 @@ class Outbox:
         self.mailer = mailer
         self.clock = clock
         self.log = log
+        self.archive = Archive(cfg.archive_dir, cfg.limits)  # its own: a group is synced by this outbox alone
+        self._group: ExitStack | None = None  # the archive batch of the finished mails in `_kept`
+        self._kept: list[int] = []
+        self._leftovers = True  # rows a stop left holding their bytes are looked for once
 
     def flush(self, should_stop: Callable[[], bool] = lambda: False) -> FlushResult:
         """One pass over everything due now, server by server."""
         result = FlushResult()
+        if self._leftovers:
+            self.archive_leftovers()
+            self._leftovers = False
         now = self.clock()
-        for server, boxes in self.servers():
-            ids = self.store.due_outbox_ids(now, tuple(b.name for b in boxes))
-            if not ids:
-                continue
-            smtp.deliver(server, self._rows(ids), lambda d: self.record(d, result), should_stop=should_stop,
-                         max_connections=server.max_connections, timeout=server.timeout)
+        try:
+            for server, boxes in self.servers():
+                ids = self.store.due_outbox_ids(now, tuple(b.name for b in boxes))
+                if not ids:
+                    continue
+                smtp.deliver(server, self._rows(ids), lambda d: self.record(d, result), should_stop=should_stop,
+                             max_connections=server.max_connections, timeout=server.timeout)
+        finally:
+            self.settle()
         return result
 
     def servers(self) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
@@ -83,16 +101,73 @@ class Outbox:
                 hours = f"{max_retry / timedelta(hours=1):g}"
                 final += [(a, f"not accepted within {hours} h; last answer: {e}") for a, e in delivery.deferred]
         error = "; ".join(f"{a}: {e}" for a, e in (*delivery.deferred, *delivery.refused)) or None
+        archived = retry_at is None and self.keep(row)
         with self.store.unit_of_work():
             if retry_at is not None:
                 if delivery.accepted:
                     self.store.outbox_accepted(row.id, delivery.accepted)
                 self.store.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at)
             else:
-                self.store.outbox_finish(row.id, now, error, delivery.accepted)
+                self.store.outbox_finish(row.id, now, error, delivery.accepted, drop_raw=archived)
             if final:
                 self.report_failure(row, final, now)
         self._count(delivery, retry_at, final, result)
+        if len(self._kept) >= KEEP_BATCH:
+            self.settle()
+
+    def keep(self, row: OutboxRow) -> bool:
+        """Archive a finished mail; True when its file is durable already (its bytes may
+        leave the row now). A small mail's file joins the group `settle` syncs; a big one
+        is synced at once, so its row is never rewritten whole with the bytes in it. A
+        file that cannot be written leaves the bytes in the row (archived on a later pass)."""
+        rel = (self.store.sent_archive_path(row.mailbox, row.message_id)
+               or Archive.place(row.mailbox, "out", row.raw, row.created_at))
+        try:
+            if len(row.raw) >= BLOB_PIECE:
+                self.archive.put(rel, row.raw)
+                return True
+            if self._group is None:
+                self._group = ExitStack()
+                self._group.enter_context(self.archive.batch())
+            self.archive.put(rel, row.raw)
+        except OSError as exc:
+            self.log.error("archive_failed", mailbox=row.mailbox, message_id=row.message_id, error=str(exc))
+            self._leftovers = True
+            return False
+        self._kept.append(row.id)
+        return False
+
+    def settle(self) -> None:
+        """The group's files made durable by one sync, then their bytes dropped from the rows."""
+        group, kept = self._group, self._kept
+        self._group, self._kept = None, []
+        if group is None:
+            return
+        try:
+            group.close()
+        except OSError as exc:
+            self.log.error("archive_failed", error=str(exc), mails=len(kept))
+            self._leftovers = True
+            return
+        if kept:
+            with self.store.unit_of_work():
+                self.store.outbox_drop_raw(kept)
+
+    def archive_leftovers(self) -> None:
+        """Finished mails that still hold their bytes (a stop came before their sync)."""
+        left = self.store.outbox_unarchived()
+        if not left:
+            return
+        self._group = ExitStack()
+        self._group.enter_context(self.archive.batch())
+        for row_id, mailbox, rel, created_at, raw in left:
+            try:
+                self.archive.put(rel or Archive.place(mailbox, "out", raw, created_at), raw)
+            except OSError as exc:
+                self.log.error("archive_failed", mailbox=mailbox, error=str(exc))
+                continue
+            self._kept.append(row_id)
+        self.settle()
 
     def _count(self, delivery: smtp.Delivery, retry_at: datetime | None, final: list[tuple[str, str]],
                result: FlushResult) -> None:

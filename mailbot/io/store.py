@@ -487,8 +487,12 @@ class Store:
         return self._insert("messages", row)
 
     def messages_of(self, ticket_id: int) -> list[dict[str, Any]]:
-        """Every stored column of a ticket's messages, for the history views (`ticket N`)."""
-        return list(self._query("select * from messages where ticket_id = ? order by at, id", [ticket_id]))
+        """Every stored column of a ticket's messages, for the history views (`ticket N`);
+        `queued_raw`: the bytes of an outbound mail not yet archived (still in the outbox)."""
+        return list(self._query(
+            "select m.*, o.raw as queued_raw from messages m left join outbox o on m.direction = 'out' and "
+            "o.ticket_id = m.ticket_id and o.message_id = m.message_id and length(o.raw) > 0 "
+            "where m.ticket_id = ? order by m.at, m.id", [ticket_id]))
 
     def thread_of(self, ticket_id: int) -> list[ThreadMessage]:
         """A ticket's messages in order, as values: who wrote, the Message-ID, the new text."""
@@ -610,19 +614,43 @@ class Store:
             [json.dumps(list(remaining)), error[:500], ts(retry_at), outbox_id])
 
     def outbox_finish(self, outbox_id: int, at: datetime, error: str | None = None,
-                      accepted: tuple[str, ...] = ()) -> None:
+                      accepted: tuple[str, ...] = (), *, drop_raw: bool = True) -> None:
         """No recipient left to try: `sent` when one at least accepted it, else `failed`.
 
-        The mail's bytes leave the row: the archive keeps the mail as it went out
-        (`messages.archive_path`), and a row that kept them would be read and written
-        whole by every later update (40 MB of memory for a mail relaying a 20 MB file).
+        The mail's bytes leave the row (`drop_raw`, or later by `outbox_drop_raw`) once
+        the archive holds the mail as it went out (`messages.archive_path`): a row that
+        kept them would be read and written whole by every later update (40 MB of memory
+        for a mail relaying a 20 MB file).
         """
         done = self._rcpt_done(outbox_id, accepted)
+        dropped = "raw = x'', raw_big = null, " if drop_raw else ""
         self.db.conn.execute(
-            "update outbox set rcpt_done = ?, raw = x'', raw_big = null, status = ?, sent_at = ?, failed_at = ?, last_error = ?, "
+            f"update outbox set {dropped}rcpt_done = ?, status = ?, sent_at = ?, failed_at = ?, last_error = ?, "
             "attempts = attempts + 1 where id = ?",
             [json.dumps(done), "sent" if done else "failed", ts(at) if done else None, None if done else ts(at),
              error[:500] if error else None, outbox_id])
+
+    def outbox_drop_raw(self, ids: Sequence[int]) -> None:
+        """The bytes of finished rows whose archive files are durable now."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            self.db.conn.execute(f"update outbox set raw = x'', raw_big = null where status != 'pending' and id in "
+                                 f"({','.join('?' * len(chunk))})", list(chunk))
+
+    def outbox_unarchived(self) -> list[tuple[int, str, str, datetime, bytes]]:
+        """Finished rows that still hold their bytes (a stop between the mark and the
+        archive's sync): id, mailbox, the archive path recorded for it, queued at, bytes."""
+        rows = self._query(
+            "select o.id, o.mailbox, o.raw, o.created_at, m.archive_path from outbox o left join messages m on "
+            "m.mailbox = o.mailbox and m.direction = 'out' and m.message_id = o.message_id "
+            "where o.status != 'pending' and length(o.raw) > 0")
+        return [(r["id"], r["mailbox"], r["archive_path"] or "", moment(r["created_at"]), r["raw"]) for r in rows]
+
+    def sent_archive_path(self, mailbox: str, message_id: str) -> str | None:
+        """Where the archive keeps a mail mailbot queued (named when it was queued)."""
+        row = self.db.conn.execute("select archive_path from messages where mailbox = ? and direction = 'out' and "
+                                   "message_id = ?", [mailbox, message_id]).fetchone()
+        return row[0] if row and row[0] else None
 
     def outbox_counts(self) -> dict[str, int]:
         return {r["status"]: r["n"] for r in self._query("select status, count(*) as n from outbox group by status")}
