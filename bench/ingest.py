@@ -70,6 +70,12 @@ class Sink:
         self.lock = threading.Lock()
         self.controller = Controller(self, hostname=HOST, port=self.port, ready_timeout=10)
 
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        """PIPELINING offered, as Postfix offers it (aiosmtpd serves a pipelined group in order)."""
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         head = envelope.content.split(b"\r\n\r\n", 1)[0]
         kind = re.search(rb"(?im)^X-Mailbot-Kind:\s*(\S+)", head)

@@ -20,7 +20,7 @@ from typing import Self
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.localmail import HOST, LocalMailServers, _free_port
+from tests.localmail import HOST, LocalMailServers, _free_port, offer_pipelining
 
 
 @dataclass
@@ -36,8 +36,10 @@ class Faults:
     max_connections: int = 0  # 0: no limit; beyond it the greeting is 421 and the connection closed
     per_session: int = 0  # 0: no limit; beyond it MAIL gets 421 and the connection is closed
     on_data: Callable[[], None] | None = None  # called when a DATA begins
+    pipelining: bool = True  # PIPELINING offered in the EHLO answer
     # what happened
     connections: int = 0
+    pipelined: int = 0  # MAIL commands that came with their RCPT TO already behind them (not awaiting the reply)
     active: int = 0
     peak: int = 0
     accepted: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (Message-ID line, recipients)
@@ -78,6 +80,13 @@ class _Handler:
         self.faults = faults
         self.servers = servers
 
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        if self.faults.pipelining:
+            return offer_pipelining(session, hostname, responses)
+        session.host_name = hostname
+        return responses
+
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           mail_options: list[str]) -> str:
         count = getattr(session, "mailbot_count", 0)
@@ -85,6 +94,9 @@ class _Handler:
             if server.transport is not None:
                 asyncio.get_running_loop().call_soon(server.transport.close)
             return "421 4.7.0 Too many messages in this session, closing"
+        reader = getattr(server, "_reader", None)
+        if b"RCPT TO" in bytes(getattr(reader, "_buffer", b"")).upper():
+            self.faults.pipelined += 1
         reply = _take(self.faults.mail)
         if reply is not None and not reply.startswith("250"):
             return reply

@@ -384,6 +384,13 @@ def _accept_any_login(
     return AuthResult(success=True)
 
 
+def offer_pipelining(session: Session, hostname: str, responses: list[str]) -> list[str]:
+    """EHLO's answer with PIPELINING (RFC 2920), as Postfix and Exchange offer it: aiosmtpd
+    reads commands from a stream, so a group written at once is answered in order."""
+    session.host_name = hostname  # what aiosmtpd does itself when no handler answers EHLO
+    return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
 class _DeliveringHandler:
     """aiosmtpd handler: deliver each accepted message once per RCPT TO."""
 
@@ -407,6 +414,10 @@ class _DeliveringHandler:
         # Like Gmail and Microsoft 365: a JSON error challenge, then 535 after the client's empty line.
         await server.challenge_auth(base64.b64encode(b'{"status":"401"}').decode(), encode_to_b64=False)
         return AuthResult(success=False, handled=False)
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        return offer_pipelining(session, hostname, responses)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""

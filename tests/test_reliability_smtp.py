@@ -39,9 +39,12 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-@pytest.fixture
-def faulty(fresh_mailboxes):
+@pytest.fixture(params=[True, False], ids=["pipelined", "stepwise"])
+def faulty(fresh_mailboxes, request):
+    """The fault server, with PIPELINING offered (each mail in two round trips) and not
+    (a round trip per command): every fault must mean the same either way."""
     with FaultySmtp(fresh_mailboxes) as server:
+        server.faults.pipelining = request.param
         yield fresh_mailboxes, server
 
 
@@ -65,6 +68,19 @@ def exactly_once(servers, user):
     counts = dict(count_by_message_id(servers.fetch(user)))
     assert all(n == 1 for n in counts.values()), counts
     return len(counts)
+
+
+def test_pipelining_is_used_exactly_where_the_server_offers_it(faulty, tmp_path):
+    """RFC 2920: MAIL, RCPT... and DATA go as one group only to a server that offered
+    PIPELINING; every mail arrives either way."""
+    servers, smtp = faulty
+    app = make_app(servers, smtp, tmp_path, Clock())
+    for n in range(3):
+        new_ticket(servers, subject=f"Tidak bisa login SPSE {n}")
+    app.poll_all()
+    app.flush_outbox()
+    assert exactly_once(servers, REQUESTER) == 3 and exactly_once(servers, STAFF[1]) == 3
+    assert smtp.faults.pipelined == (6 if smtp.faults.pipelining else 0)
 
 
 def test_451_on_rcpt_is_temporary_and_the_mail_goes_once_later(faulty, tmp_path):

@@ -8,7 +8,8 @@ about the server or our configuration: they are temporary for every mail, and th
 outbox watch tells the operator.
 
 One connection is kept and reused for many mails (at most `max_connections` at
-once); `deliver` calls back after each mail, so the caller records it at once and a
+once), and where the server offers PIPELINING a mail takes two round trips instead
+of one per command; `deliver` calls back after each mail, so the caller records it at once and a
 crash resends at most the mail in flight. A session the server closes (421, a
 dropped connection) is reopened once for the next mail.
 """
@@ -20,8 +21,10 @@ import re
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiosmtplib
+import aiosmtplib.email
 
 from mailbot.core.model import OutboxRow
 from mailbot.core.settings import ServerConfig
@@ -114,6 +117,8 @@ class _Session:
         client = _client(self.cfg, self.timeout)
         try:
             await client.connect()
+            if client.is_ehlo_or_helo_needed:  # the extensions (PIPELINING) known before the first mail
+                await client.ehlo()
             if self.cfg.username:
                 await _login(client, self.cfg)
         except aiosmtplib.SMTPAuthenticationError as exc:
@@ -151,6 +156,8 @@ class _Session:
 
     async def _transaction(self, client: aiosmtplib.SMTP, row: OutboxRow) -> Delivery:
         options = ["BODY=8BITMIME"] if not row.raw.isascii() and client.supports_extension("8bitmime") else []
+        if client.supports_extension("pipelining") and _pipelinable(client.protocol):
+            return await _pipelined(client, row, options)
         try:
             await client.mail(row.mail_from, options=options)
         except aiosmtplib.SMTPSenderRefused as exc:
@@ -183,6 +190,101 @@ class _Session:
                 return Delivery(row, (), tuple(deferred), tuple(refused + failed))
             return Delivery(row, (), tuple(deferred + failed), tuple(refused))
         return Delivery(row, tuple(accepted), tuple(deferred), tuple(refused))
+
+
+async def _pipelined(client: aiosmtplib.SMTP, row: OutboxRow, options: list[str]) -> Delivery:
+    """One mail in two round trips (RFC 2920): MAIL, every RCPT and DATA written at
+    once, their replies read in order; then the message. The answers mean what they
+    mean one at a time (`_Session._transaction`).
+
+    aiosmtplib reads one reply per command awaited and drops data that arrives while no
+    reply is awaited, so the replies are taken from its buffer here, with the flag that
+    keeps it reading set before anything else can run.
+    """
+    protocol: Any = client.protocol
+    commands = [b"MAIL FROM:" + aiosmtplib.email.quote_address(row.mail_from).encode("ascii")
+                + b"".join(b" " + o.encode("ascii") for o in options)]
+    commands += [b"RCPT TO:" + aiosmtplib.email.quote_address(r).encode("ascii") for r in row.rcpt]
+    commands.append(b"DATA")
+    try:
+        async with protocol._command_lock:
+            protocol._response_pending = True
+            protocol.write(b"\r\n".join(commands) + b"\r\n")
+            replies = await _replies(protocol, len(commands), client.timeout)
+            if any(r.code == CLOSING for r in replies):
+                raise aiosmtplib.SMTPResponseException(CLOSING, next(r.message for r in replies if r.code == CLOSING))
+            delivery, done = await _envelope(protocol, row, replies, client.timeout)
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, ConnectionError):
+        client.close()
+        raise
+    if done is not None and done.code == CLOSING:
+        raise aiosmtplib.SMTPResponseException(CLOSING, done.message)
+    if done is None or done.code != 250:
+        await _reset(client)
+    return delivery
+
+
+async def _envelope(protocol: Any, row: OutboxRow, replies: list[aiosmtplib.SMTPResponse],
+                    timeout: float | None) -> tuple[Delivery, aiosmtplib.SMTPResponse | None]:
+    """What the replies to MAIL, RCPT... and DATA decide; the message sent after a 354
+    that has a recipient (an empty one ends a 354 without any). The delivery and the
+    reply to the final dot, if one was sent."""
+    mail, rcpts, data = replies[0], replies[1:-1], replies[-1]
+    accepted: list[str] = []
+    deferred: list[tuple[str, str]] = []
+    refused: list[tuple[str, str]] = []
+    if mail.code != 250:
+        delivery = Delivery.all_deferred(row, f"MAIL FROM refused: {mail.code} {mail.message}".strip())
+    else:
+        for rcpt, reply in zip(row.rcpt, rcpts, strict=True):
+            if reply.code in (250, 251):
+                accepted.append(rcpt)
+            else:
+                (refused if reply.code >= 500 else deferred).append((rcpt, f"{reply.code} {reply.message}".strip()))
+        delivery = Delivery(row, (), tuple(deferred), tuple(refused))
+    if data.code != 354:
+        if accepted:  # DATA refused: as a refusal after the message
+            failed = [(a, f"{data.code} {data.message}".strip()) for a in accepted]
+            delivery = (Delivery(row, (), tuple(deferred), tuple(refused + failed)) if data.code >= 500
+                        else Delivery(row, (), tuple(deferred + failed), tuple(refused)))
+        return delivery, None
+    if not accepted:
+        protocol._response_pending = True
+        protocol.write(b".\r\n")
+        await protocol.read_response(timeout=timeout)
+        return delivery, None
+    for piece in _pieces(row.raw):
+        protocol.write(piece)
+        await protocol._drain_helper()
+    protocol._response_pending = True
+    protocol.write(b".\r\n")
+    done = await protocol.read_response(timeout=timeout)
+    if done.code == 250:
+        return Delivery(row, tuple(accepted), tuple(deferred), tuple(refused)), done
+    failed = [(a, f"{done.code} {done.message}".strip()) for a in accepted]
+    if done.code >= 500:
+        return Delivery(row, (), tuple(deferred), tuple(refused + failed)), done
+    return Delivery(row, (), tuple(deferred + failed), tuple(refused)), done
+
+
+async def _replies(protocol: Any, count: int, timeout: float | None) -> list[aiosmtplib.SMTPResponse]:
+    """`count` replies in order: those already buffered, then each as it arrives."""
+    found: list[aiosmtplib.SMTPResponse] = []
+    while len(found) < count:
+        buffered = protocol._read_response_from_buffer()
+        if buffered is not None:
+            found.append(buffered)
+            continue
+        found.append(await protocol.read_response(timeout=timeout))
+        protocol._response_pending = True  # before the loop runs again: the next reply is kept
+    protocol._response_pending = False
+    return found
+
+
+def _pipelinable(protocol: object) -> bool:
+    """The protocol object is the one `_pipelined` was written against (aiosmtplib 3-5)."""
+    return getattr(protocol, "_command_lock", None) is not None and all(
+        hasattr(protocol, name) for name in ("_response_pending", "_read_response_from_buffer", "_drain_helper"))
 
 
 STREAM_FROM = 1 << 20  # messages from this size go to DATA in pieces
