@@ -33,6 +33,7 @@ class Faults:
     data: list[str] = field(default_factory=list)  # replies to the end of DATA; "drop" closes without delivering,
     # "deliver-drop" delivers and closes without answering
     data_delay: float = 0.0  # seconds before DATA is answered
+    rcpt_delay: float = 0.0  # seconds before each RCPT TO is answered (replies then come one by one)
     max_connections: int = 0  # 0: no limit; beyond it the greeting is 421 and the connection closed
     per_session: int = 0  # 0: no limit; beyond it MAIL gets 421 and the connection is closed
     on_data: Callable[[], None] | None = None  # called when a DATA begins
@@ -106,6 +107,8 @@ class _Handler:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
+        if self.faults.rcpt_delay:
+            await asyncio.sleep(self.faults.rcpt_delay)
         reply = _take(self.faults.rcpt.get(address.lower(), []))
         if reply is not None and not reply.startswith("250"):
             return reply

@@ -83,6 +83,27 @@ def test_pipelining_is_used_exactly_where_the_server_offers_it(faulty, tmp_path)
     assert smtp.faults.pipelined == (6 if smtp.faults.pipelining else 0)
 
 
+def test_replies_that_come_one_by_one_are_all_read_in_order(faulty, tmp_path):
+    """A server that takes its time over each RCPT: the replies of a pipelined group
+    arrive apart, and each is read and paired with its command (a 451 among them)."""
+    servers, smtp = faulty
+    smtp.faults.rcpt_delay = 0.05
+    smtp.faults.refuse_rcpt(STAFF[1], "451 4.2.0 Mailbox busy")
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock, timeout=5)
+    new_ticket(servers)
+    app.poll_all()
+    app.flush_outbox()
+    assert exactly_once(servers, REQUESTER) == 1 and exactly_once(servers, STAFF[0]) == 1
+    assert inbox(servers, STAFF[1]) == []
+    notice = next(r for r in outbox(app) if r["kind"] == "staff_new")
+    assert notice["status"] == "pending" and json.loads(notice["rcpt"]) == [STAFF[1]] and "451" in notice["last_error"]
+    clock.advance(minutes=2)
+    app.flush_outbox()
+    assert exactly_once(servers, STAFF[1]) == 1
+    assert smtp.faults.pipelined == (3 if smtp.faults.pipelining else 0)
+
+
 def test_451_on_rcpt_is_temporary_and_the_mail_goes_once_later(faulty, tmp_path):
     """A 4xx to RCPT is not 'all recipients refused': the ack waits and goes at the retry."""
     servers, smtp = faulty
@@ -309,3 +330,59 @@ def test_data_in_pieces_is_what_smtp_transparency_asks(monkeypatch):
         (b"." + line if line.startswith(b".") else line) + b"\r\n"
         for line in raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"))
     assert sent == expected
+
+
+# --- pipelined replies, as a server may write them --------------------------------------------
+
+
+def test_pipelined_replies_written_one_at_a_time_are_each_read_in_order():
+    """A server that writes each reply of a pipelined group on its own, a turn of the
+    event loop apart: every reply is read and paired with its command, a 451 among
+    them. A scripted peer on a loopback socket, in the client's own event loop. (The
+    race that lost such replies when read through aiosmtplib needs a server in another
+    process: `test_reliability_faults`' kill test met it on its first mail.)"""
+    import asyncio
+
+    from mailbot.core.model import OutboxRow
+    from mailbot.core.settings import ServerConfig
+    from mailbot.io import smtp
+
+    got: list[bytes] = []
+
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def line() -> bytes:
+            got.append(await reader.readline())
+            return got[-1]
+
+        writer.write(b"220 scripted.test ESMTP\r\n")
+        await line()  # EHLO
+        writer.write(b"250-scripted.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+        while not (await line()).startswith(b"DATA"):
+            pass
+        for reply in (b"250 2.1.0 Ok", b"250 2.1.5 Ok", b"451 4.2.0 Busy", b"250 2.1.5 Ok", b"354 Go ahead"):
+            writer.write(reply + b"\r\n")
+            await asyncio.sleep(0)  # one turn of the loop between two replies
+        while await line() != b".\r\n":
+            pass
+        writer.write(b"250 2.0.0 Queued\r\n")
+        await line()  # QUIT
+        writer.write(b"221 Bye\r\n")
+        writer.close()
+
+    async def main() -> smtp.Delivery:
+        server = await asyncio.start_server(peer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        session = smtp._Session(ServerConfig("127.0.0.1", port, "none", None, None), timeout=3)
+        row = OutboxRow(1, "t", None, "x@lpse.test", "ack", "lpse@lpse.test",
+                        ("a@vendor.test", "b@vendor.test", "c@vendor.test"), b"Subject: x\r\n\r\nisi\r\n", 0,
+                        datetime.now(UTC), "requester")
+        try:
+            return await session.send(row)
+        finally:
+            await session.close()
+            server.close()
+
+    delivery = asyncio.run(main())
+    assert delivery.accepted == ("a@vendor.test", "c@vendor.test")
+    assert delivery.deferred == (("b@vendor.test", "451 4.2.0 Busy"),) and delivery.refused == ()
+    assert [g.split(b":")[0] for g in got[1:5]] == [b"MAIL FROM", b"RCPT TO", b"RCPT TO", b"RCPT TO"]

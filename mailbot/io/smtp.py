@@ -197,9 +197,7 @@ async def _pipelined(client: aiosmtplib.SMTP, row: OutboxRow, options: list[str]
     once, their replies read in order; then the message. The answers mean what they
     mean one at a time (`_Session._transaction`).
 
-    aiosmtplib reads one reply per command awaited and drops data that arrives while no
-    reply is awaited, so the replies are taken from its buffer here, with the flag that
-    keeps it reading set before anything else can run.
+    The group's replies are read by `_replies`; the message goes as `_data` sends it.
     """
     protocol: Any = client.protocol
     commands = [b"MAIL FROM:" + aiosmtplib.email.quote_address(row.mail_from).encode("ascii")
@@ -208,7 +206,6 @@ async def _pipelined(client: aiosmtplib.SMTP, row: OutboxRow, options: list[str]
     commands.append(b"DATA")
     try:
         async with protocol._command_lock:
-            protocol._response_pending = True
             protocol.write(b"\r\n".join(commands) + b"\r\n")
             replies = await _replies(protocol, len(commands), client.timeout)
             if any(r.code == CLOSING for r in replies):
@@ -268,23 +265,48 @@ async def _envelope(protocol: Any, row: OutboxRow, replies: list[aiosmtplib.SMTP
 
 
 async def _replies(protocol: Any, count: int, timeout: float | None) -> list[aiosmtplib.SMTPResponse]:
-    """`count` replies in order: those already buffered, then each as it arrives."""
+    """`count` replies in order, read from the connection here rather than by
+    aiosmtplib: it parses one reply per `read_response` and drops what arrives while a
+    parsed reply waits to be picked up, which loses replies that come one by one. A
+    lost connection fails the wait as it fails aiosmtplib's own."""
     found: list[aiosmtplib.SMTPResponse] = []
-    while len(found) < count:
-        buffered = protocol._read_response_from_buffer()
-        if buffered is not None:
-            found.append(buffered)
-            continue
-        found.append(await protocol.read_response(timeout=timeout))
-        protocol._response_pending = True  # before the loop runs again: the next reply is kept
-    protocol._response_pending = False
-    return found
+    ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def received(data: bytes) -> None:
+        protocol._buffer.extend(data)
+        try:
+            while len(found) < count and (reply := protocol._read_response_from_buffer()) is not None:
+                found.append(reply)
+        except aiosmtplib.SMTPResponseException as exc:  # malformed or too long
+            if not ready.done():
+                ready.set_exception(exc)
+            return
+        if len(found) == count and not ready.done():
+            ready.set_result(None)
+
+    lost = protocol._response_waiter  # failed by aiosmtplib when the connection ends
+    if lost is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    protocol.data_received = received
+    try:
+        received(b"")
+        done, _ = await asyncio.wait({ready, lost}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        del protocol.data_received
+    if ready in done:
+        ready.result()
+        return found
+    if lost in done:
+        lost.result()
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    raise aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response")
 
 
 def _pipelinable(protocol: object) -> bool:
     """The protocol object is the one `_pipelined` was written against (aiosmtplib 3-5)."""
     return getattr(protocol, "_command_lock", None) is not None and all(
-        hasattr(protocol, name) for name in ("_response_pending", "_read_response_from_buffer", "_drain_helper"))
+        hasattr(protocol, name) for name in ("_response_pending", "_response_waiter", "_buffer",
+                                             "_read_response_from_buffer", "_drain_helper"))
 
 
 STREAM_FROM = 1 << 20  # messages from this size go to DATA in pieces
