@@ -25,10 +25,14 @@ def make_app(servers, port, tmp_path) -> App:
     return App(load_config(write_config(servers, tmp_path, smtp=smtp_block(port))))
 
 
-def request(servers, n: int) -> None:
+def handled(servers, port, tmp_path, n: int) -> App:
+    """An app that has handled `n` requests: their acks and staff notices are queued."""
+    app = make_app(servers, port, tmp_path)
     for i in range(n):
         raw, _ = mail(REQUESTER, f"Kendala unggah dokumen paket {i}", f"Dokumen paket {i} gagal diunggah.")
         servers.append(UNIT, raw)
+    app.poll_all()
+    return app
 
 
 def sent(app: App) -> list[dict]:
@@ -49,9 +53,7 @@ def received_ids(servers, *users: str) -> list[str]:
 def test_sent_mail_is_in_the_archive_as_it_went_out_and_no_longer_in_the_database(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
     with FaultySmtp(servers) as smtp:
-        app = make_app(servers, smtp.port, tmp_path)
-        request(servers, 3)
-        app.poll_all()
+        app = handled(servers, smtp.port, tmp_path, 3)
         queued = sent(app)
         assert len(queued) == 6 and all(r["status"] == "pending" and r["raw"] > 0 for r in queued)
         app.flush_outbox()
@@ -70,9 +72,7 @@ def test_a_stop_after_the_mark_and_before_the_sync_is_archived_by_the_next_sende
         fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
     with FaultySmtp(servers) as smtp:
-        app = make_app(servers, smtp.port, tmp_path)
-        request(servers, 2)
-        app.poll_all()
+        app = handled(servers, smtp.port, tmp_path, 2)
         now = datetime.now(UTC)
         rows = app.store.db.query("select id, rcpt, raw from outbox order by id")
         bytes_of = {r["id"]: r["raw"] for r in rows}
@@ -92,9 +92,7 @@ def test_a_stop_after_the_mark_and_before_the_sync_is_archived_by_the_next_sende
 def test_an_archive_that_cannot_be_written_keeps_the_bytes_and_sends_each_mail_once(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
     with FaultySmtp(servers) as smtp:
-        app = make_app(servers, smtp.port, tmp_path)
-        request(servers, 2)
-        app.poll_all()
+        app = handled(servers, smtp.port, tmp_path, 2)
         box = app.cfg.mailboxes[0].name
         blocker = app.cfg.archive_dir / box / "out"
         blocker.parent.mkdir(parents=True, exist_ok=True)
