@@ -185,11 +185,17 @@ class _Session:
             if exc.code == CLOSING:
                 raise
             await _reset(client)
-            failed = [(a, _answer(exc)) for a in accepted]
-            if exc.code >= 500:
-                return Delivery(row, (), tuple(deferred), tuple(refused + failed))
-            return Delivery(row, (), tuple(deferred + failed), tuple(refused))
+            return _data_refused(row, accepted, deferred, refused, exc.code, _answer(exc))
         return Delivery(row, tuple(accepted), tuple(deferred), tuple(refused))
+
+
+def _data_refused(row: OutboxRow, accepted: list[str], deferred: list[tuple[str, str]],
+                  refused: list[tuple[str, str]], code: int, answer: str) -> Delivery:
+    """DATA or the message refused: final for the accepted recipients on a 5xx, else temporary."""
+    failed = [(a, answer) for a in accepted]
+    if code >= 500:
+        return Delivery(row, (), tuple(deferred), tuple(refused + failed))
+    return Delivery(row, (), tuple(deferred + failed), tuple(refused))
 
 
 async def _pipelined(client: aiosmtplib.SMTP, row: OutboxRow, options: list[str]) -> Delivery:
@@ -240,28 +246,15 @@ async def _envelope(protocol: Any, row: OutboxRow, replies: list[aiosmtplib.SMTP
                 (refused if reply.code >= 500 else deferred).append((rcpt, f"{reply.code} {reply.message}".strip()))
         delivery = Delivery(row, (), tuple(deferred), tuple(refused))
     if data.code != 354:
-        if accepted:  # DATA refused: as a refusal after the message
-            failed = [(a, f"{data.code} {data.message}".strip()) for a in accepted]
-            delivery = (Delivery(row, (), tuple(deferred), tuple(refused + failed)) if data.code >= 500
-                        else Delivery(row, (), tuple(deferred + failed), tuple(refused)))
+        if accepted:
+            delivery = _data_refused(row, accepted, deferred, refused, data.code, f"{data.code} {data.message}".strip())
         return delivery, None
+    done = await _message(protocol, row.raw if accepted else b"", timeout)  # no recipient: an empty one
     if not accepted:
-        protocol._response_pending = True
-        protocol.write(b".\r\n")
-        await protocol.read_response(timeout=timeout)
         return delivery, None
-    for piece in _pieces(row.raw):
-        protocol.write(piece)
-        await protocol._drain_helper()
-    protocol._response_pending = True
-    protocol.write(b".\r\n")
-    done = await protocol.read_response(timeout=timeout)
     if done.code == 250:
         return Delivery(row, tuple(accepted), tuple(deferred), tuple(refused)), done
-    failed = [(a, f"{done.code} {done.message}".strip()) for a in accepted]
-    if done.code >= 500:
-        return Delivery(row, (), tuple(deferred), tuple(refused + failed)), done
-    return Delivery(row, (), tuple(deferred + failed), tuple(refused)), done
+    return _data_refused(row, accepted, deferred, refused, done.code, f"{done.code} {done.message}".strip()), done
 
 
 async def _replies(protocol: Any, count: int, timeout: float | None) -> list[aiosmtplib.SMTPResponse]:
@@ -335,18 +328,23 @@ async def _data(client: aiosmtplib.SMTP, raw: bytes) -> aiosmtplib.SMTPResponse:
             start = await protocol.read_response(timeout=client.timeout)
             if start.code != 354:
                 raise aiosmtplib.SMTPDataError(start.code, start.message)
-            for piece in _pieces(raw):
-                protocol.write(piece)
-                await protocol._drain_helper()
-            protocol._response_pending = True
-            protocol.write(b".\r\n")
-            done = await protocol.read_response(timeout=client.timeout)
+            done = await _message(protocol, raw, client.timeout)
     except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, ConnectionError):
         client.close()
         raise
     if done.code != 250:
         raise aiosmtplib.SMTPDataError(done.code, done.message)
     return done
+
+
+async def _message(protocol: Any, raw: bytes, timeout: float | None) -> aiosmtplib.SMTPResponse:
+    """After a 354: the message a piece at a time as the socket drains, the final dot, its reply."""
+    for piece in _pieces(raw):
+        protocol.write(piece)
+        await protocol._drain_helper()
+    protocol._response_pending = True
+    protocol.write(b".\r\n")
+    return await protocol.read_response(timeout=timeout)  # type: ignore[no-any-return]
 
 
 def _pieces(raw: bytes) -> Iterator[bytes]:
