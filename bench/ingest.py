@@ -6,8 +6,10 @@ only arrival times) on loopback; `mailbot run` as a real process, as systemd sta
 
 * ingest: a deterministic backlog (Indonesian helpdesk mail: 10 % with a ~100 KB
   attachment, a third HTML, encoded subjects) in the unit INBOX; from READY=1 until
-  the INBOX is empty and every ack and staff notice is accepted by the sink. Anchors:
-  the stdlib parse + extract rate and the IMAP fetch rate on the same messages; SQL
+  the INBOX is empty and every ack and staff notice is accepted by the sink, 3 runs
+  (median and range; the machine's load drifts by a fifth from run to run). Anchors:
+  the stdlib parse + extract rate (before each run) and the IMAP fetch rate on the
+  same messages; SQL
   statements per message (an in-process pass with SQLite's trace hook).
 * latency: a request appended to one of 1, 2 or 20 mailboxes (all on IDLE) until
   its ack reaches the sink, 50 trials each, and 50 more with mail arriving 0-300 ms
@@ -17,7 +19,7 @@ only arrival times) on loopback; `mailbot run` as a real process, as systemd sta
 * scale: 600 mailboxes (one per LPSE unit in Indonesia) on IDLE in one process: RSS,
   ack p50.
 
-Run: .venv/bin/python bench/ingest.py [--only ingest,latency,memory,scale] [--messages N]
+Run: .venv/bin/python bench/ingest.py [--only ingest,latency,memory,scale] [--messages N] [--repeat N]
 """
 
 from __future__ import annotations
@@ -240,10 +242,36 @@ def folder_size(servers: LocalMailServers, user: str, folder: str = "INBOX") -> 
 # --- sections ------------------------------------------------------------------------------------
 
 
-def ingest(n: int) -> None:
+def ingest(n: int, repeat: int) -> None:
+    """`repeat` runs, each after its own stdlib anchor (interleaved, as the machine's
+    load drifts): medians and ranges, the ratio of the medians."""
     rng = random.Random(20261122)
     raws = [request(rng, i, f"pengguna{i}@vendor.test") for i in range(n)]
-    parse_rate = stdlib_rate(raws)
+    runs = []
+    for _ in range(repeat):
+        parse_rate = stdlib_rate(raws)
+        runs.append((parse_rate, *ingest_run(raws)))
+    parse, rate, elapsed, fetch, cpu, hwm, left = (sorted(column) for column in zip(*runs, strict=True))
+
+    def spread(values: list[float], fmt: str) -> str:
+        return f"{format(values[len(values) // 2], fmt)} (range {format(values[0], fmt)}-{format(values[-1], fmt)})"
+
+    print(f"\n== ingest: {n} messages in the INBOX, `mailbot run` until every ack and staff notice is accepted; "
+          f"median of {repeat} runs")
+    print(f"mailbot ingest            {spread(rate, '.0f')} msg/s   (median {elapsed[len(elapsed) // 2]:.1f} s; "
+          f"INBOX left: {max(left)})")
+    print(f"stdlib parse + extract    {spread(parse, '.0f')} msg/s   ratio of the medians "
+          f"{rate[len(rate) // 2] / parse[len(parse) // 2]:.2f}")
+    print(f"IMAP fetch (Dovecot)      {spread(fetch, '.0f')} msg/s")
+    print(f"CPU per message           {spread([c / n * 1000 for c in cpu], '.1f')} ms   "
+          "(user+sys, all of mailbot's processes)")
+    print(f"peak RSS                  {spread(hwm, '.0f')} MB   (daemon + sender process)")
+    statements(raws[:200])
+
+
+def ingest_run(raws: list[bytes]) -> tuple[float, float, float, float, float, int]:
+    """One run: (ingest rate, seconds, IMAP fetch rate, CPU seconds, peak RSS MB, INBOX left)."""
+    n = len(raws)
     with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), [UNIT]) as (servers, sink, tmp):
         with servers.imap(UNIT) as client:
             for raw in raws:
@@ -265,14 +293,7 @@ def ingest(n: int) -> None:
         _, hwm = daemon.rss_mb()
         daemon.stop()
         left = folder_size(servers, UNIT)
-        rate = n / (done - ready)
-        print(f"\n== ingest: {n} messages in the INBOX, `mailbot run` until every ack and staff notice is accepted")
-        print(f"mailbot ingest            {rate:8.0f} msg/s   ({done - ready:.1f} s; INBOX left: {left})")
-        print(f"stdlib parse + extract    {parse_rate:8.0f} msg/s   ratio mailbot/stdlib {rate / parse_rate:.2f}")
-        print(f"IMAP fetch (Dovecot)      {fetch_rate:8.0f} msg/s")
-        print(f"CPU per message           {cpu / n * 1000:8.1f} ms      (user+sys, all of mailbot's processes)")
-        print(f"peak RSS                  {hwm:8.0f} MB      (daemon + sender process)")
-    statements(raws[:200])
+    return n / (done - ready), done - ready, fetch_rate, cpu, hwm, left
 
 
 def statements(raws: list[bytes]) -> None:
@@ -468,6 +489,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", default="ingest,latency,memory,scale")
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="ingest runs (median and range)")
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--mailboxes", type=int, default=600)
@@ -475,7 +497,7 @@ def main() -> None:
     only = set(args.only.split(","))
     print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; SQLite {sqlite3.sqlite_version}")
     if "ingest" in only:
-        ingest(args.messages)
+        ingest(args.messages, args.repeat)
     if "latency" in only:
         latency(args.trials)
     if "memory" in only:
