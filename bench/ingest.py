@@ -15,11 +15,13 @@ only arrival times) on loopback; `mailbot run` as a real process, as systemd sta
   its ack reaches the sink, 50 trials each, and 50 more with mail arriving 0-300 ms
   after the previous ack; anchor: Dovecot's own IDLE notification time (a bare
   IMAP client in IDLE, same run).
+* send: the outbox alone (the mail of 300 requests), the sink offering PIPELINING and
+  not: mails a second and CPU per mail.
 * memory: peak RSS of `run --once` over a 10,000-message backlog.
 * scale: 600 mailboxes (one per LPSE unit in Indonesia) on IDLE in one process: RSS,
   ack p50.
 
-Run: .venv/bin/python bench/ingest.py [--only ingest,latency,memory,scale] [--messages N] [--repeat N]
+Run: .venv/bin/python bench/ingest.py [--only ingest,send,latency,memory,scale] [--messages N] [--repeat N]
 """
 
 from __future__ import annotations
@@ -70,13 +72,14 @@ class Sink:
         self.port = _free_port()
         self.mails: list[tuple[float, tuple[str, ...], str]] = []
         self.lock = threading.Lock()
+        self.pipelining = True  # offered in the EHLO answer
         self.controller = Controller(self, hostname=HOST, port=self.port, ready_timeout=10)
 
     async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
                           responses: list[str]) -> list[str]:
         """PIPELINING offered, as Postfix offers it (aiosmtpd serves a pipelined group in order)."""
         session.host_name = hostname
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         head = envelope.content.split(b"\r\n\r\n", 1)[0]
@@ -319,6 +322,41 @@ def statements(raws: list[bytes]) -> None:
               f"({len(raws)} messages, in-process pass)")
 
 
+def send(requests: int, repeat: int) -> None:
+    """The outbox alone, in this process: the mail of `requests` handled requests sent to
+    the sink with PIPELINING offered and not (interleaved runs). The CPU is this
+    process's: the sending and the sink's side of it."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+    from mailbot.io import logs
+
+    logs.configure("console", "error")
+    rng = random.Random(20261123)
+    raws = [request(rng, i, f"pengguna{i}@vendor.test") for i in range(requests)]
+    found: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for _ in range(repeat):
+        for pipelining in (True, False):
+            with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), [UNIT]) as (servers, sink, tmp):
+                sink.pipelining = pipelining
+                with servers.imap(UNIT) as client:
+                    for raw in raws:
+                        client.append("INBOX", raw)
+                app = App(load_config(config_for(servers, sink, tmp, [UNIT])))
+                app.poll_all()
+                start, cpu = time.perf_counter(), time.process_time()
+                sent, _ = app.flush_outbox()
+                found[pipelining].append((sent / (time.perf_counter() - start),
+                                          (time.process_time() - cpu) / sent * 1000))
+                app.store.close()
+    print(f"\n== send: the mail of {requests} requests from the outbox to the sink, {repeat} runs each way")
+    for pipelining, runs in found.items():
+        rates = sorted(r for r, _ in runs)
+        cpus = sorted(c for _, c in runs)
+        label = "PIPELINING offered" if pipelining else "without PIPELINING"
+        print(f"{label:24s}  {rates[len(rates) // 2]:5.0f} mails/s (range {rates[0]:.0f}-{rates[-1]:.0f})   "
+              f"CPU {cpus[len(cpus) // 2]:.2f} ms per mail (sender and sink)")
+
+
 def latency(trials: int) -> None:
     print("\n== ack latency: a request appended to one mailbox until its ack reaches the SMTP sink")
     floor = idle_floor(trials)
@@ -487,7 +525,7 @@ def pct(values: list[float], p: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="ingest,latency,memory,scale")
+    parser.add_argument("--only", default="ingest,send,latency,memory,scale")
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="ingest runs (median and range)")
     parser.add_argument("--trials", type=int, default=50)
@@ -498,6 +536,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; SQLite {sqlite3.sqlite_version}")
     if "ingest" in only:
         ingest(args.messages, args.repeat)
+    if "send" in only:
+        send(300, 3)
     if "latency" in only:
         latency(args.trials)
     if "memory" in only:
