@@ -126,16 +126,20 @@ class Outbox:
             if len(row.raw) >= BLOB_PIECE:
                 self.archive.put(rel, row.raw)
                 return True
-            if self._group is None:
-                self._group = ExitStack()
-                self._group.enter_context(self.archive.batch())
-            self.archive.put(rel, row.raw)
+            self._put_in_group(rel, row.raw)
         except OSError as exc:
             self.log.error("archive_failed", mailbox=row.mailbox, message_id=row.message_id, error=str(exc))
             self._leftovers = True
             return False
         self._kept.append(row.id)
         return False
+
+    def _put_in_group(self, rel: str, raw: bytes) -> None:
+        """A file written into the open group (opened by the first), made durable by `settle`."""
+        if self._group is None:
+            self._group = ExitStack()
+            self._group.enter_context(self.archive.batch())
+        self.archive.put(rel, raw)
 
     def settle(self) -> None:
         """The group's files made durable by one sync, then their bytes dropped from the rows."""
@@ -158,11 +162,9 @@ class Outbox:
         left = self.store.outbox_unarchived()
         if not left:
             return
-        self._group = ExitStack()
-        self._group.enter_context(self.archive.batch())
         for row_id, mailbox, rel, created_at, raw in left:
             try:
-                self.archive.put(rel or Archive.place(mailbox, "out", raw, created_at), raw)
+                self._put_in_group(rel or Archive.place(mailbox, "out", raw, created_at), raw)
             except OSError as exc:
                 self.log.error("archive_failed", mailbox=mailbox, error=str(exc))
                 continue
