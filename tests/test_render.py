@@ -94,36 +94,62 @@ def build_with(files: list[tuple[str, str, bytes]]) -> bytes:
     ).raw
 
 
-def test_a_big_file_goes_out_as_the_same_mail_a_small_one_would():
-    """Files from 64 KB on are spliced into the serialised bytes instead of built into the
-    MIME tree: the mail reads the same (every file's bytes, CRLF lines of at most 78)."""
+def test_big_and_small_files_go_out_whole_in_lines_of_at_most_78():
+    """Every file's bytes arrive as they were, big or small; CRLF lines of at most 78."""
     import random
-
-    from mailbot.io import render
 
     rng = random.Random(5)
     files = [("a.pdf", "application/pdf", rng.randbytes(1_000_003)), ("b.txt", "text/plain", b"baris\n" * 30_000),
-             ("c.png", "image/png", rng.randbytes(100))]
-    spliced = build_with(files)
-    assert render.SPLICE_FROM <= 180_000  # b.txt and a.pdf spliced, c.png built in
-    msg = email.message_from_bytes(spliced, policy=email.policy.default)
+             ("c.png", "image/png", rng.randbytes(100)), ("empty.bin", "application/octet-stream", b"")]
+    raw = build_with(files)
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
     got = [(p.get_filename(), p.get_content_type(), p.get_content()) for p in msg.iter_attachments()]
     assert got == [("a.pdf", "application/pdf", files[0][2]), ("b.txt", "application/octet-stream", files[1][2]),
-                   ("c.png", "image/png", files[2][2])]
-    lines = spliced.split(b"\r\n")
-    assert b"\n" not in spliced.replace(b"\r\n", b"") and max(len(line) for line in lines) <= 78
-    assert b"mailbot-splice-" not in spliced
+                   ("c.png", "image/png", files[2][2]), ("empty.bin", "application/octet-stream", b"")]
+    lines = raw.split(b"\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b"") and max(len(line) for line in lines) <= 78
 
 
-def test_splicing_changes_no_byte_of_the_mail(monkeypatch):
-    """Against the MIME tree serialised whole (boundaries aside): byte for byte the same."""
-    import re
+def test_text_html_inline_images_and_files_read_back_as_a_mail_client_reads_them(tmp_path):
+    """The whole MIME tree (SPEC 2): text/plain and HTML as alternatives, the HTML's cid:
+    images beside it, files around; no part the email package finds a defect in."""
+    from mailbot.core.model import Attachment, InlineImage
 
-    from mailbot.io import render
+    (tmp_path / "id").mkdir()
+    (tmp_path / "id" / "note.txt").write_text("Baris satu  \n{{ text }}\n.\nFrom baris\n" + "panjang " * 30 + "\n")
+    (tmp_path / "id" / "note.html").write_text('<p>{{ text }}</p><img src="cid:logo@x">\n')
+    text = "Catatan: harga = Rp 5.000 – naïve café ✓"
+    raw = Renderer(tmp_path).build(
+        kind="note", language="id", context={"text": text}, from_name="Helpdesk LPSE Kota Batam",
+        from_addr="lpse@batam.go.id", to=["budi@vendor.test"], subject="Dokumen penawaran – revisi",
+        message_id="m2@batam.go.id", in_reply_to="r1@vendor.test", references=["r0@vendor.test", "r1@vendor.test"],
+        date=datetime(2026, 11, 23, 3, 0, tzinfo=UTC), auto=None,
+        inline=[InlineImage(cid="logo@x", filename="logo.png", content_type="image/png", data=b"\x89PNG" * 50)],
+        attachments=[Attachment(filename="Surat Penawaran Ä.pdf", content_type="application/pdf", data=b"%PDF" * 9)],
+    ).raw
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    tree = [(p.get_content_type(), p.get_filename()) for p in msg.walk()]
+    assert tree == [("multipart/mixed", None), ("multipart/alternative", None), ("text/plain", None),
+                    ("multipart/related", None), ("text/html", None), ("image/png", "logo.png"),
+                    ("application/pdf", "Surat Penawaran Ä.pdf")]
+    assert all(not p.defects for p in msg.walk())
+    assert msg["Subject"] == "Dokumen penawaran – revisi"
+    assert msg["From"].addresses[0].display_name == "Helpdesk LPSE Kota Batam"
+    assert msg["MIME-Version"] == "1.0" and msg["In-Reply-To"] == "<r1@vendor.test>"
+    assert msg["References"] == "<r0@vendor.test> <r1@vendor.test>"
+    plain = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert plain == f"Baris satu  \n{text}\n.\nFrom baris\n" + "panjang " * 30 + "\n"
+    html = msg.get_body(("html",)).get_content()
+    assert "naïve café ✓" in html and 'src="cid:logo@x"' in html
+    image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
+    assert image["Content-ID"] == "<logo@x>" and image.get_content() == b"\x89PNG" * 50
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
 
-    files = [("a.zip", "application/zip", bytes(range(256)) * 1000)]
-    spliced = build_with(files)
-    monkeypatch.setattr(render, "SPLICE_FROM", 10**12)
-    whole = build_with(files)
-    boundary = re.compile(rb"=+\d+==")
-    assert boundary.sub(b"B", spliced) == boundary.sub(b"B", whole)
+
+def test_an_attachment_type_that_is_not_a_mime_type_goes_out_as_octet_stream():
+    """A declared type with a parameter or a line break in it cannot add a header."""
+    raw = build_with([("x.bin", "image/png\r\nBcc: victim@x.test", b"data"),
+                      ("y.bin", 'image/png; name="evil"', b"more")])
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert [p.get_content_type() for p in msg.iter_attachments()] == ["application/octet-stream"] * 2
+    assert b"Bcc" not in raw and b"evil" not in raw

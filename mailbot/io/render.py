@@ -3,26 +3,20 @@
 Bodies come from Jinja2 templates (`templates/<lang>/<kind>.txt`, with an optional
 `<kind>.html` alternative; the operator's `templates_dir` overrides any of them).
 Subjects and headers are built here by code, never by a template: values are
-stripped of line breaks and control characters and set through the `email`
-package's structured headers, so nothing a sender writes can add a header.
+stripped of line breaks and control characters, and a header line with one left in
+it is refused, so nothing a sender writes can add a header.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from email.charset import QP, Charset
-from email.generator import BytesGenerator
-from email.message import Message
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
-from email.policy import compat32
-from email.utils import format_datetime, formataddr
+from email.utils import encode_rfc2231, format_datetime, formataddr, quote
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -34,6 +28,7 @@ from mailbot.core.plan import deliverable
 from mailbot.io.words import words
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
 
 def clean_header(value: str, limit: int = 200) -> str:
     """One line, no control characters, bounded length."""
@@ -76,28 +71,26 @@ def attachment_type(item: Attachment) -> tuple[str, str]:
     return maintype, subtype
 
 
-# Outgoing mail is built with the `email` package's plain (compat32) classes: every value
-# is ours or cleaned (no line breaks, no control characters), so nothing needs the
-# structured headers' parsing, which cost more than the rest of a mail together.
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP
+# Outgoing mail is written here, header by header and part by part, not built as an
+# `email.message` tree and flattened by its generator: every value is ours or cleaned
+# (no line breaks, no control characters), so nothing needs the package's generic
+# folding and encoding, which cost more than the rest of a mail together (the text's
+# quoted-printable alone, character by character in Python). Bodies are UTF-8
+# quoted-printable (binascii), files base64, multipart boundaries random with "=_",
+# which neither encoding can produce.
 
 
-class _Wire(type(compat32)):  # type: ignore[misc]  # compat32's class, not exported by name
-    """compat32 on the wire (CRLF), folding our headers itself: the generic folding
-    builds a `Header` for every header and encodes character by character, which cost
-    more than the rest of a mail together. Values reach here clean (no line breaks or
-    control characters); anything else takes the generic path."""
-
-    def fold_binary(self, name: str, value: Any) -> bytes:
-        if isinstance(value, str) and not _CONTROL.search(value):
-            if not value.isascii():
-                value = _encoded_words(value)
-            elif len(name) + len(value) >= 76:
-                value = _fold_spaces(len(name) + 2, value)
-            return f"{name}: {value}{self.linesep}".encode("ascii")
-        folded: bytes = super().fold_binary(name, value)
-        return folded
+def _fold(name: str, value: str) -> bytes:
+    """One header line on the wire: encoded words where the value is not ASCII, a long
+    value folded at its spaces. A line break or control character is refused: values
+    reach here cleaned, and one that did not must not become a header of its own."""
+    if _CONTROL.search(value) or not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"not a header value: {name}: {value!r}")
+    if not value.isascii():
+        value = _encoded_words(value)
+    elif len(name) + len(value) >= 76:
+        value = _fold_spaces(len(name) + 2, value)
+    return f"{name}: {value}\r\n".encode("ascii")
 
 
 def _fold_spaces(used: int, value: str, width: int = 78) -> str:
@@ -129,9 +122,9 @@ def _encoded_words(value: str, chunk: int = 39) -> str:
     return "\r\n ".join(words)
 
 
-_WIRE = _Wire(linesep="\r\n", max_line_length=78)
 _HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,60}")
 _MSGID = re.compile(r"[^\s<>\x00-\x1f\x7f]+")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")  # a MIME type's half (RFC 6838)
 
 
 def _msgid(value: str) -> str:
@@ -149,94 +142,85 @@ def _address(name: str, addr: str) -> str:
     return formataddr((name, addr), charset="utf-8") if name else addr
 
 
-def _text(text: str, subtype: str) -> MIMENonMultipart:
-    part = MIMENonMultipart("text", subtype)
-    part.set_payload(text, _UTF8_QP)
-    del part["MIME-Version"]  # only the message itself carries it
-    return part
+def _qp(text: str) -> bytes:
+    """UTF-8 quoted-printable with CRLF line ends (trailing blanks and long lines encoded)."""
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
 
 
-def _file(data: bytes, maintype: str, subtype: str, filename: str, splices: dict[bytes, bytes],
-          disposition: str = "attachment") -> MIMEBase:
-    part = MIMEBase(maintype, subtype)
-    del part["MIME-Version"]
-    if len(data) >= SPLICE_FROM:
-        # A big file is not built into the message: a token stands in its place and
-        # `_splice` writes its base64 lines there, straight into the finished bytes.
-        token = f"mailbot-splice-{secrets.token_hex(12)}"
-        splices[token.encode("ascii")] = data
-        part.set_payload(token)
-    else:
-        # Encoded here, not by `encoders.encode_base64`: set_payload(bytes) would first keep
-        # the file as text with surrogates (2-4 bytes per byte) and decode it back.
-        part.set_payload(base64.encodebytes(data).decode("ascii"))
-    part["Content-Transfer-Encoding"] = "base64"
+@dataclass
+class _Part:
+    """One MIME entity to write: its Content-* headers and either encoded text, a file
+    (base64 when written) or the parts of a multipart."""
+
+    headers: list[tuple[str, str]]
+    encoded: bytes = b""
+    data: bytes | None = None
+    parts: list[_Part] = field(default_factory=list)
+    boundary: bytes = b""
+
+
+def _text(text: str, subtype: str) -> _Part:
+    return _Part([("Content-Type", f'text/{subtype}; charset="utf-8"'),
+                  ("Content-Transfer-Encoding", "quoted-printable")], encoded=_qp(text))
+
+
+def _file(data: bytes, maintype: str, subtype: str, filename: str, disposition: str = "attachment",
+          cid: str | None = None) -> _Part:
+    if not (_TOKEN.fullmatch(maintype) and _TOKEN.fullmatch(subtype)):
+        maintype, subtype = "application", "octet-stream"
     name = clean_header(filename or "attachment", 150)
-    part.add_header("Content-Disposition", disposition, filename=name if name.isascii() else ("utf-8", "", name))
-    return part
+    param = f'filename="{quote(name)}"' if name.isascii() else f"filename*={encode_rfc2231(name, 'utf-8')}"
+    headers = [("Content-Type", f"{maintype}/{subtype}"), ("Content-Transfer-Encoding", "base64"),
+               ("Content-Disposition", f"{disposition}; {param}")]
+    if cid:
+        headers.append(("Content-ID", f"<{_msgid(cid)}>"))
+    return _Part(headers, data=data)
 
 
-def _multipart(subtype: str, parts: list[Message]) -> MIMEMultipart:
-    whole = MIMEMultipart(subtype, _subparts=parts)
-    del whole["MIME-Version"]
-    return whole
+def _multipart(subtype: str, parts: list[_Part]) -> _Part:
+    boundary = f"=_mailbot_{secrets.token_hex(12)}"
+    return _Part([("Content-Type", f'multipart/{subtype}; boundary="{boundary}"')], parts=parts,
+                 boundary=boundary.encode("ascii"))
 
 
 def _mime_body(text: str, html: str | None, inline: Sequence[InlineImage], attachments: Sequence[Attachment],
-               attach_raw: Sequence[tuple[str, bytes]], splices: dict[bytes, bytes]) -> Message:
+               attach_raw: Sequence[tuple[str, bytes]]) -> _Part:
     """text/plain; with HTML a multipart/alternative (HTML with its cid: images as
     multipart/related); with files a multipart/mixed around it."""
-    body: Message = _text(text, "plain")
+    body = _text(text, "plain")
     if html is not None:
-        shown: Message = _text(html, "html")
+        shown = _text(html, "html")
         if inline:
-            images: list[Message] = []
-            for image in inline:
-                maintype, _, subtype = image.content_type.partition("/")
-                part = _file(image.data, maintype, subtype, image.filename, splices, "inline")
-                part["Content-ID"] = f"<{_msgid(image.cid)}>"
-                images.append(part)
+            images = [_file(image.data, *image.content_type.lower().partition("/")[::2], image.filename, "inline",
+                            image.cid) for image in inline]
             shown = _multipart("related", [shown, *images])
         body = _multipart("alternative", [body, shown])
-    files: list[Message] = [_file(item.data, *attachment_type(item), item.filename, splices)
-                            for item in attachments]
+    files = [_file(item.data, *attachment_type(item), item.filename) for item in attachments]
     # A message that cannot be re-serialised travels as its original bytes.
-    files += [_file(raw, "application", "octet-stream", name, splices) for name, raw in attach_raw]
-    msg = _multipart("mixed", [body, *files]) if files else body
-    msg["MIME-Version"] = "1.0"
-    return msg
+    files += [_file(raw, "application", "octet-stream", name) for name, raw in attach_raw]
+    return _multipart("mixed", [body, *files]) if files else body
 
 
-def _serialise(msg: Message, splices: dict[bytes, bytes]) -> bytes:
-    out = BytesIO()
-    BytesGenerator(out, mangle_from_=False, policy=_WIRE).flatten(msg)
-    skeleton = out.getvalue()
-    return _splice(skeleton, splices) if splices else skeleton
+def _write(out: BytesIO, part: _Part, headers: Sequence[tuple[str, str]] = ()) -> None:
+    """`part` on the wire, after `headers` (the message's own, for the outermost part)."""
+    out.writelines(_fold(name, value) for name, value in (*headers, *part.headers))
+    out.write(b"\r\n")
+    if part.data is not None:
+        view = memoryview(part.data)
+        out.writelines(base64.encodebytes(view[at:at + _B64_CHUNK]).replace(b"\n", b"\r\n")
+                       for at in range(0, len(view), _B64_CHUNK))
+    elif part.parts:
+        for child in part.parts:
+            out.write(b"--" + part.boundary + b"\r\n")
+            _write(out, child)
+            out.write(b"\r\n")
+        out.write(b"--" + part.boundary + b"--\r\n")
+    else:
+        out.write(part.encoded)
 
 
-SPLICE_FROM = 64 * 1024  # files from this size are written into the finished bytes, not the MIME tree
 _B64_CHUNK = 57 * 4096  # bytes of a file encoded at a time: 4096 lines of 76 characters
-
-
-def _splice(skeleton: bytes, splices: dict[bytes, bytes]) -> bytes:
-    """The serialised mail with each big file's base64 lines where its token stands.
-
-    Written piece by piece into one buffer that becomes the result without a copy:
-    a file costs its encoded size once, not the four copies the generator makes of a
-    payload (text, lines, output buffer, result)."""
-    view = memoryview(skeleton)
-    out = BytesIO()
-    at = 0
-    for spot, token in sorted((skeleton.index(token), token) for token in splices):
-        out.write(view[at:spot])
-        data = memoryview(splices[token])
-        for start in range(0, len(data), _B64_CHUNK):
-            lines = base64.encodebytes(data[start:start + _B64_CHUNK]).replace(b"\n", b"\r\n")
-            out.write(lines)
-        at = spot + len(token)
-    out.write(view[at:])
-    return out.getvalue()
-
 
 class Renderer:
     """Renders mail kinds in a language; the operator's templates win over ours."""
@@ -254,7 +238,9 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # read once, as the configuration is: no stat of every file per mail
         )
+        self._found: dict[str, jinja2.Template | None] = {}  # by name: None where no file has it
 
     def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
         """The language's words, and the worded values a template may show (working hours, zone)."""
@@ -265,21 +251,23 @@ class Renderer:
                 "tz_label": said.zone(str(context.get("timezone", "Asia/Jakarta")))}
 
     def has(self, kind: str, language: str) -> bool:
-        try:
-            self.env.get_template(f"{language}/{kind}.txt")
-        except jinja2.TemplateNotFound:
-            return False
-        return True
+        return self._template(f"{language}/{kind}.txt") is not None
+
+    def _template(self, name: str) -> jinja2.Template | None:
+        """The template of that name, or None; a name looked for once is not looked for again."""
+        if name not in self._found:
+            try:
+                self._found[name] = self.env.get_template(name)
+            except jinja2.TemplateNotFound:
+                self._found[name] = None
+        return self._found[name]
 
     def body(self, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str | None]:
         """The plain text and, where a template exists, the HTML alternative."""
         context = {**self.words_context(language, context), **context}
         text = self.env.get_template(f"{language}/{kind}.txt").render(**context)
-        try:
-            html_template = self.env.get_template(f"{language}/{kind}.html")
-        except jinja2.TemplateNotFound:
-            return text, None
-        return text, html_template.render(**context)
+        html_template = self._template(f"{language}/{kind}.html")
+        return text, None if html_template is None else html_template.render(**context)
 
     def subject(self, kind: str, language: str, tag: str | None, title: str) -> str:
         label = words(language, self.templates_dir).subject(kind)
@@ -308,8 +296,7 @@ class Renderer:
         extra_headers: dict[str, str] | None = None,
     ) -> Outgoing:
         text, html = self.body(kind, language, context)
-        splices: dict[bytes, bytes] = {}
-        msg = _mime_body(text, html, inline, attachments, attach_raw, splices)
+        body = _mime_body(text, html, inline, attachments, attach_raw)
         name = clean_header(from_name)
         subject = clean_header(subject, 300)
         headers: list[tuple[str, str]] = [
@@ -332,10 +319,8 @@ class Renderer:
         headers.append(("X-Mailbot-Kind", clean_header(kind)))
         headers += [(n, clean_header(v)) for n, v in (extra_headers or {}).items() if _HEADER_NAME.fullmatch(n)]
         headers.append(("Content-Language", clean_header(language)))
-        own = msg.items()  # the MIME part's Content-* headers go after ours
-        for header in dict.fromkeys(n for n, _ in own):
-            del msg[header]
-        for header, value in (*headers, *own):
-            msg[header] = value
+        headers.append(("MIME-Version", "1.0"))  # the body's Content-* headers follow
+        out = BytesIO()
+        _write(out, body, headers)
         recipients = tuple(dict.fromkeys(a.lower() for a in (*to, *cc)))
-        return Outgoing(message_id, kind, from_addr, recipients, _serialise(msg, splices), subject)
+        return Outgoing(message_id, kind, from_addr, recipients, out.getvalue(), subject)
