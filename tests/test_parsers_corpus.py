@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.core.model import Address, InboundMessage
-from mailbot.errors import BadMessageError
+from mailbot.errors import BadMessageError, RefusedMessageError
 from mailbot.parsers import parse_message
 from mailbot.parsers.auto import bounce_subject
 from mailbot.parsers.mime import UNPARSEABLE
@@ -619,6 +619,21 @@ def test_size_caps() -> None:
     with pytest.raises(BadMessageError, match="header block is over 4096 bytes"):
         parse_message(long_header, max_header_bytes=4096)
     assert parse_message(long_header).subject == "x"
+
+
+def test_parts_are_counted_by_the_boundary_as_declared_in_any_case_of_the_parameter() -> None:
+    """SPEC 9's part cap: `BOUNDARY=` counts as `boundary=`, its value is case-sensitive
+    (RFC 2046), and so is what the delimiter lines must match."""
+    many = "".join(f"--MiXeD\nContent-Type: text/plain\n\nbagian {i}\n" for i in range(501)) + "--MiXeD--\n"
+    with pytest.raises(RefusedMessageError, match="more than 500 MIME parts"):
+        parse_message(mail(*BASE, "Subject: x", 'Content-Type: multipart/mixed; BOUNDARY="MiXeD"', body=many))
+    other_case = many.replace("--MiXeD", "--mixed")
+    parsed = parse_message(mail(*BASE, "Subject: x", 'Content-Type: multipart/mixed; BOUNDARY="MiXeD"',
+                                body=other_case))
+    assert parsed.message_id  # no part of it is a part of that multipart: nothing to refuse
+    embedded = "".join(f"--b\nCONTENT-TYPE: Message/RFC822\n\nSubject: {i}\n\nisi\n" for i in range(101))
+    with pytest.raises(RefusedMessageError, match="101 embedded messages"):
+        parse_message(mail(*BASE, "Subject: x", "Content-Type: multipart/mixed; boundary=b", body=embedded + "--b--\n"))
 
 
 def test_deeply_nested_multiparts_do_not_explode() -> None:

@@ -76,9 +76,14 @@ _REPORT_PARTS = frozenset(
     }
 )  # fmt: skip
 _EMBEDDED = frozenset({"message/rfc822", "message/global"})
-_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"\r\n]{1,200}))', re.IGNORECASE)
-_DELIMITER = re.compile(rb"^--([^\r\n]{1,210})", re.MULTILINE)
-_EMBEDDED_TYPE = re.compile(rb"^content-type:[ \t]*message/(?:rfc822|global)\b", re.IGNORECASE | re.MULTILINE)
+# The scans of the raw bytes look for a literal first, which the regex engine finds fast
+# (a case-insensitive or line-anchored pattern is tried at every byte: 2.4 ms of a
+# 130 KB message against 0.3): names on a lowered copy, line starts after a line feed.
+_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"\r\n]{1,200}))')  # lowered
+_DELIMITER = re.compile(rb"\n--([^\r\n]{1,210})")
+_DELIMITER_FIRST = re.compile(rb"--([^\r\n]{1,210})")
+_EMBEDDED_TYPE = re.compile(rb"\ncontent-type:[ \t]*message/(?:rfc822|global)\b")  # lowered
+_EMBEDDED_FIRST = re.compile(rb"content-type:[ \t]*message/(?:rfc822|global)\b")  # lowered
 _BODY_MSGID = re.compile(
     r"^[ \t>]*(?:x-)?(?:original-)?message-id[ \t]*:[ \t]*(<[^<>\r\n]{1,998}>|[^\s<>]{1,998}@[^\s<>]{1,998})",
     re.IGNORECASE | re.MULTILINE,
@@ -110,9 +115,9 @@ def parse_message(
     message of 100,000 parts costs a scan, not a gigabyte (`RefusedMessageError`).
     """
     data, notes = _check_and_normalise(raw, max_header_bytes, max_size)
-    _check_structure(data, max_parts)
+    boundaries = _check_structure(data, max_parts)
     try:
-        msg = _build(raw, data, notes)
+        msg = _build(raw, data, notes, boundaries)
         if len(msg.attachments) > max_attachments:
             raise RefusedMessageError(
                 f"message has {len(msg.attachments)} attachments, over the limit of {max_attachments}", "too_complex")
@@ -214,26 +219,43 @@ def _rstripped_end(raw: bytes, floor: int) -> int:
     return end
 
 
-def _boundaries(data: bytes) -> set[bytes]:
-    """Every multipart boundary the message declares, read from its bytes."""
-    return {m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(data)}
+def _boundaries(lowered: bytes, data: bytes) -> set[bytes]:
+    """Every multipart boundary the message declares: the parameter found in the
+    lowered bytes (its name is case-insensitive), its value read from the bytes."""
+    found = set()
+    for match in _BOUNDARY_PARAM.finditer(lowered):
+        group = 1 if match.start(1) >= 0 else 2
+        found.add(data[match.start(group):match.end(group)])
+    return found
 
 
-def _check_structure(data: bytes, max_parts: int) -> None:
-    """Count MIME parts and nested structures on the raw bytes, before parsing them."""
-    boundaries = _boundaries(data)
-    embedded = sum(1 for _ in _EMBEDDED_TYPE.finditer(data))
+def _delimiters(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """(where the line starts, where its text ends, the text after "--") of every line
+    that starts with "--", in order."""
+    first = _DELIMITER_FIRST.match(data)
+    if first is not None:
+        yield 0, first.end(), first.group(1)
+    for match in _DELIMITER.finditer(data):
+        yield match.start() + 1, match.end(), match.group(1)
+
+
+def _check_structure(data: bytes, max_parts: int) -> set[bytes]:
+    """Count MIME parts and nested structures on the raw bytes, before parsing them;
+    the boundaries the message declares."""
+    lowered = data.lower()
+    boundaries = _boundaries(lowered, data)
+    embedded = len(_EMBEDDED_TYPE.findall(lowered)) + (1 if _EMBEDDED_FIRST.match(lowered) else 0)
     if len(boundaries) > MAX_MULTIPARTS or embedded > MAX_MULTIPARTS:
         raise RefusedMessageError(
             f"message has {len(boundaries)} multiparts and {embedded} embedded messages, over the limit of "
             f"{MAX_MULTIPARTS}", "too_complex")
     parts = 0
-    for match in _DELIMITER.finditer(data):
-        line = match.group(1).rstrip(b" \t")
-        if line in boundaries:  # a delimiter opens a part; the close delimiter ends in "--"
+    for _, _, text in _delimiters(data):
+        if text.rstrip(b" \t") in boundaries:  # a delimiter opens a part; the close delimiter ends in "--"
             parts += 1
             if parts > max_parts:
                 raise RefusedMessageError(f"message has more than {max_parts} MIME parts", "too_complex")
+    return boundaries
 
 
 def _mend_header_block(head: bytes) -> tuple[bytes, list[str]]:
@@ -305,8 +327,8 @@ def _tree(data: bytes) -> Message:
 _CHUNK = 1 << 16
 
 
-def _build(raw: bytes, data: bytes, notes: list[str]) -> InboundMessage:
-    skeleton, lifted = _lift(data)
+def _build(raw: bytes, data: bytes, notes: list[str], boundaries: set[bytes]) -> InboundMessage:
+    skeleton, lifted = _lift(data, boundaries)
     reset = _LIFTED.set(lifted)
     try:
         return _read(raw, _tree(skeleton), notes)
@@ -332,7 +354,7 @@ _LIFTED: ContextVar[dict[str, _Lifted]] = ContextVar("lifted", default={})  # no
 _BASE64_FIELD = re.compile(rb"^content-transfer-encoding:[ \t]*\"?base64\b", re.IGNORECASE | re.MULTILINE)
 
 
-def _lift(data: bytes) -> tuple[bytes, dict[str, _Lifted]]:
+def _lift(data: bytes, boundaries: set[bytes]) -> tuple[bytes, dict[str, _Lifted]]:
     """The message with every big base64 part body replaced by a token line, and the bodies.
 
     The parser would hold such a body as one text line per 76 bytes and join them (about
@@ -343,20 +365,19 @@ def _lift(data: bytes) -> tuple[bytes, dict[str, _Lifted]]:
     """
     if len(data) < LIFT_FROM:
         return data, {}
-    boundaries = _boundaries(data)
-    lines = [m for m in _DELIMITER.finditer(data)
-             if m.group(1).rstrip(b" \t") in boundaries or m.group(1).rstrip(b" \t")[:-2] in boundaries]
+    lines = [(start, end, text.rstrip(b" \t")) for start, end, text in _delimiters(data)
+             if text.rstrip(b" \t") in boundaries or text.rstrip(b" \t")[:-2] in boundaries]
     pieces: list[bytes] = []
     lifted: dict[str, _Lifted] = {}
     at = 0
-    for line, after in itertools.pairwise(lines):
-        if line.group(1).rstrip(b" \t") not in boundaries:
+    for (_, line_end, text), (after, _, _) in itertools.pairwise(lines):
+        if text not in boundaries:
             continue  # a close delimiter: what follows is an epilogue, not a part
-        head_end = _HEADER_END.search(data, line.end(), after.start())
-        if head_end is None or not _BASE64_FIELD.search(data, line.end(), head_end.start()):
+        head_end = _HEADER_END.search(data, line_end, after)
+        if head_end is None or not _BASE64_FIELD.search(data, line_end, head_end.start()):
             continue
         start = head_end.end()
-        end = after.start() - (2 if data[after.start() - 2:after.start()] == b"\r\n" else 1)
+        end = after - (2 if data[after - 2:after] == b"\r\n" else 1)
         if end - start < LIFT_FROM:
             continue
         token = f"mailbot-lifted-{secrets.token_hex(12)}"
