@@ -22,7 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
+from mailbot.io.quiet_import import UNUSED, without
+
+with without(*UNUSED):
+    import sqlite_utils
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.model import (
