@@ -189,26 +189,28 @@ class App:
 
         A batch's messages commit one by one and are made durable together (group
         commit); only then does the batch leave the INBOX as one UID MOVE per target
-        folder. The stored position only passes a message once it has left the INBOX,
-        so a message left there (`deferred`) is fetched again by the next pass; those
-        after it that were handled are known by their Message-ID and only moved.
+        folder. The next batch is fetched while this one is handled. The stored
+        position only passes a message once it has left the INBOX, so a message left
+        there (`deferred`) is fetched again by the next pass; those after it that were
+        handled are known by their Message-ID and only moved.
         `on_main` runs the store's part on the thread that owns the store.
         """
         last_uid = on_main(partial(self._position, box, session.uidvalidity))
         uids = session.pending_uids(last_uid)
         progress = Progress(box.name, len(uids), self.notify, self.beat)
         handled, blocked = 0, False
-        for batch in session.batches(uids, self.cfg.limits.max_message_bytes):
-            if should_stop():
-                break
-            outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop, progress))
-            position, blocked = self._settle(box, session, batch, outcomes, blocked)
-            if position is not None:
-                on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity,
-                                position, self.clock()))
-            handled += sum(1 for o in outcomes if o.status != "deferred")
-            if len(outcomes) < len(batch):
-                break  # stopped between two messages
+        batches = session.batches(uids, self.cfg.limits.max_message_bytes)
+        with imap.FetchAhead(batches, ahead=len(uids) > imap.FETCH_BATCH) as fetching:
+            while (batch := fetching.next()) is not None and not should_stop():
+                outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop, progress))
+                fetching.quiet()  # the next batch is in: the session is ours again
+                position, blocked = self._settle(box, session, batch, outcomes, blocked)
+                if position is not None:
+                    on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity,
+                                    position, self.clock()))
+                handled += sum(1 for o in outcomes if o.status != "deferred")
+                if len(outcomes) < len(batch):
+                    break  # stopped between two messages
         if not uids:
             on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity, last_uid,
                             self.clock()))

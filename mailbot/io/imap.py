@@ -13,6 +13,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -37,6 +38,44 @@ class Fetched:
     internal_date: datetime
     size: int = 0
     complete: bool = True
+
+
+class FetchAhead:
+    """A mailbox's batches, the next one fetched on a helper thread while the caller
+    handles the current one (the main thread would otherwise wait out every FETCH).
+
+    The session is used by one thread at a time: `quiet` waits for the fetch in flight
+    before the caller talks to the server again (MOVE, IDLE). With `ahead` False (one
+    batch to come) every fetch is the caller's own.
+    """
+
+    def __init__(self, batches: Iterator[list[Fetched]], ahead: bool = True) -> None:
+        self._batches = batches
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="imap-fetch") if ahead else None
+        self._pending: Future[list[Fetched] | None] | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.quiet()
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def next(self) -> list[Fetched] | None:
+        """The next batch, or None after the last; a failed fetch raises here."""
+        if self._pool is None:
+            return next(self._batches, None)
+        if self._pending is None:
+            self._pending = self._pool.submit(next, self._batches, None)
+        batch = self._pending.result()
+        self._pending = self._pool.submit(next, self._batches, None) if batch is not None else None
+        return batch
+
+    def quiet(self) -> None:
+        """Until no fetch is in flight (its result or error is kept for `next`)."""
+        if self._pending is not None:
+            wait([self._pending])
 
 
 class Mailbox:

@@ -1,0 +1,85 @@
+"""FetchAhead: the next batch is fetched while the caller handles the current one, and
+the IMAP session is never used by two threads at once (pure logic, no server)."""
+
+import threading
+import time
+
+import pytest
+
+from mailbot.errors import TransientError
+from mailbot.io.imap import FetchAhead
+
+
+def test_batches_come_in_order_and_the_next_is_fetched_while_the_current_is_handled():
+    second_asked = threading.Event()
+
+    def batches():
+        yield ["a"]
+        second_asked.set()
+        yield ["b"]
+        yield ["c"]
+
+    seen, overlapped = [], []
+    with FetchAhead(iter(batches())) as fetching:
+        while (batch := fetching.next()) is not None:
+            if batch == ["a"]:
+                overlapped.append(second_asked.wait(5))  # fetched while "a" is being handled
+            fetching.quiet()
+            seen.append(batch)
+    assert seen == [["a"], ["b"], ["c"]] and overlapped == [True]
+
+
+def test_quiet_returns_only_when_the_fetch_in_flight_is_done():
+    done = threading.Event()
+
+    def batches():
+        yield ["a"]
+        time.sleep(0.2)
+        done.set()
+        yield ["b"]
+
+    with FetchAhead(iter(batches())) as fetching:
+        assert fetching.next() == ["a"]
+        fetching.quiet()
+        assert done.is_set()  # the session is free: a MOVE now cannot cross the FETCH
+
+
+def test_a_failed_fetch_of_the_next_batch_surfaces_after_the_current_one_is_settled():
+    def batches():
+        yield ["a"]
+        raise TransientError("IMAP fetch failed: connection reset")
+
+    settled = []
+    with FetchAhead(iter(batches())) as fetching:
+        assert fetching.next() == ["a"]
+        fetching.quiet()  # does not raise: batch "a" is still moved
+        settled.append("a")
+        with pytest.raises(TransientError, match="connection reset"):
+            fetching.next()
+    assert settled == ["a"]
+
+
+def test_one_batch_to_come_is_fetched_by_the_caller_itself():
+    threads = []
+
+    def batches():
+        threads.append(threading.current_thread())
+        yield ["a"]
+
+    with FetchAhead(iter(batches()), ahead=False) as fetching:
+        assert fetching.next() == ["a"] and fetching.next() is None
+    assert threads == [threading.current_thread()]
+
+
+def test_leaving_early_waits_for_the_fetch_in_flight():
+    done = threading.Event()
+
+    def batches():
+        yield ["a"]
+        time.sleep(0.2)
+        done.set()
+        yield ["b"]
+
+    with FetchAhead(iter(batches())) as fetching:
+        fetching.next()
+    assert done.is_set()
