@@ -42,6 +42,7 @@ import yaml
 
 from mailbot.errors import ConfigError
 from mailbot.rules.bayes import Bayes
+from mailbot.rules.needles import search
 
 __all__ = [
     "CATEGORIES",
@@ -177,15 +178,15 @@ class Rule:
     ) -> tuple[str, re.Match[str]] | None:
         """The place and match of the first pattern found, unless an `unless` is found."""
         places = self._places(subject, body)
-        if any(p.search(text) for p in self.unless for _, text in places):
+        if any(search(p, text) for p in self.unless for _, text in places):
             return None
         units = [(place, body_sentences if place == "body" and body_sentences is not None else (text,))
                  for place, text in places]
         for pattern in self.patterns:
             for place, texts in units:
                 for text in texts:
-                    found = pattern.search(text)
-                    if found and not any(guard.search(text) for guard in self.unless_sentence):
+                    found = search(pattern, text)
+                    if found and not any(search(guard, text) for guard in self.unless_sentence):
                         return place, found
         return None
 

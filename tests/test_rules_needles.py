@@ -1,0 +1,99 @@
+"""The quick look before a rule's regex (`mailbot.rules.needles`) never changes an answer.
+
+The property: for every pattern of the shipped rules and every text, the search with
+the look gives the same match as the regex alone. Texts: real mail (the corpora's
+subjects and bodies), Indonesian helpdesk wording, and each pattern's own words
+written as the regex engine still matches them case-insensitively (capitals, Turkish
+dotted and dotless i, the long s, the Kelvin sign), where a naive lower() would miss.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from mailbot.errors import BadMessageError
+from mailbot.parsers import parse_message
+from mailbot.rules import flatten, load_rules
+from mailbot.rules.needles import fold, needles, search
+
+SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+CORPORA = SHARED / "corpora"
+
+
+def shipped_patterns() -> list[re.Pattern[str]]:
+    rules = load_rules(None)
+    found: list[re.Pattern[str]] = []
+    for section in ("lkpp", "lkpp_tickets", "closing", "ratings", "category", "priority"):
+        for rule in getattr(rules, section):
+            found += [*rule.patterns, *rule.unless, *rule.unless_sentence]
+    return found
+
+
+def corpus_texts(limit: int = 400) -> list[str]:
+    texts: list[str] = []
+    for path in sorted(CORPORA.rglob("*")):
+        if not path.is_file() or path.name in ("LICENSE", "README", "README.md") or len(texts) >= limit:
+            continue
+        try:
+            msg = parse_message(path.read_bytes())
+        except BadMessageError:  # refused by the parser: no text to look at
+            continue
+        texts += [flatten(msg.subject), flatten(msg.new_text)[:3000]]
+    return texts
+
+
+HELPDESK = [
+    "Selamat pagi, saya tidak bisa upload dokumen penawaran karena muncul error pada aplikasi SPSE.",
+    "Mohon bantuan, akun kami terblokir padahal tender ditutup hari ini pukul 15.00 WIB.",
+    "Bagaimana cara mengubah data perusahaan? Terima kasih.",
+    "Server LPSE down sejak tadi pagi, tidak dapat diakses sama sekali.",
+    "DENGAN HORMAT, KAMI INGIN BERTANYA TENTANG JADWAL PELATIHAN.",
+    "Pengaduan: pokja tidak menjawab sanggahan kami.",
+]
+
+
+def variants(word: str) -> list[str]:
+    """The word as the engine still matches it under IGNORECASE."""
+    return [word.upper(), word.title(), word.replace("i", "İ"), word.replace("i", "ı"), word.replace("s", "ſ"),
+            word.replace("k", "\u212a"), word.upper().replace("I", "ı")]
+
+
+def test_the_look_never_changes_a_match_of_any_shipped_pattern():
+    patterns = shipped_patterns()
+    texts = [*corpus_texts(), *HELPDESK]
+    looked = 0
+    for pattern in patterns:
+        words = needles(pattern) or ()
+        looked += bool(words)
+        own = [f"awal {v} tengah {v} akhir" for word in words[:6] for v in variants(word)]
+        for text in [*texts, *own]:
+            plain = pattern.search(text)
+            quick = search(pattern, text)
+            assert (quick and quick.span()) == (plain and plain.span()), (pattern.pattern, text[:200])
+    assert looked > len(patterns) // 2  # most patterns start with words: the look is used
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"\b(gagal|error|eror)\b.{0,40}\b(upload|unggah)", ("eror", "error", "gagal")),
+    (r"meng(upload|unggah)\b", ("mengunggah", "mengupload")),
+    (r"\b(batas (akhir|waktu)|deadline)\b", ("batas akhir", "batas waktu", "deadline")),
+    (r"(?=tolong)tolong bantu", ("tolong bantu",)),
+    (r"[abc]def", None),  # starts with a class: always run
+    (r"(ab|)cde", None),  # an empty alternative: nothing every match starts with
+    (r"ab?cde", None),  # "a" alone is too short to be worth a look
+    (r"\?", None),
+    (r"(?P<rating>[1-5])", None),
+])
+def test_the_needles_are_the_words_every_match_starts_with(pattern, expected):
+    assert needles(re.compile(pattern, re.IGNORECASE)) == expected
+
+
+def test_a_pattern_without_ignorecase_is_always_run():
+    assert needles(re.compile(r"gagal upload")) is None
+
+
+def test_folding_makes_one_what_the_engine_takes_for_one():
+    assert fold("DİBLOKİR") == fold("diblokir") and fold("ſerver") == fold("server") == fold("SERVER")
+    assert fold("\u212aontrak") == fold("kontrak") and fold("dıblokır") == fold("diblokir")
