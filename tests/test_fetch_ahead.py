@@ -83,3 +83,17 @@ def test_leaving_early_waits_for_the_fetch_in_flight():
     with FetchAhead(iter(batches())) as fetching:
         fetching.next()
     assert done.is_set()
+
+
+def test_a_fetch_ahead_runs_on_a_daemon_thread_that_never_holds_up_the_exit():
+    daemonic = []
+
+    def batches():
+        yield ["a"]
+        daemonic.append(threading.current_thread().daemon)
+        yield ["b"]
+
+    with FetchAhead(iter(batches())) as fetching:
+        while fetching.next() is not None:
+            fetching.quiet()
+    assert daemonic == [True]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -45,13 +46,13 @@ class FetchAhead:
     handles the current one (the main thread would otherwise wait out every FETCH).
 
     The session is used by one thread at a time: `quiet` waits for the fetch in flight
-    before the caller talks to the server again (MOVE, IDLE). With `ahead` False (one
-    batch to come) every fetch is the caller's own.
+    before the caller talks to the server again (MOVE, IDLE), and leaving does too.
+    With `ahead` False (one batch to come) every fetch is the caller's own.
     """
 
     def __init__(self, batches: Iterator[list[Fetched]], ahead: bool = True) -> None:
         self._batches = batches
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="imap-fetch") if ahead else None
+        self._ahead = ahead
         self._pending: Future[list[Fetched] | None] | None = None
 
     def __enter__(self) -> Self:
@@ -59,18 +60,28 @@ class FetchAhead:
 
     def __exit__(self, *exc: object) -> None:
         self.quiet()
-        if self._pool is not None:
-            self._pool.shutdown()
 
     def next(self) -> list[Fetched] | None:
         """The next batch, or None after the last; a failed fetch raises here."""
-        if self._pool is None:
+        if not self._ahead:
             return next(self._batches, None)
-        if self._pending is None:
-            self._pending = self._pool.submit(next, self._batches, None)
-        batch = self._pending.result()
-        self._pending = self._pool.submit(next, self._batches, None) if batch is not None else None
+        batch = (self._pending or self._fetch()).result()
+        self._pending = self._fetch() if batch is not None else None
         return batch
+
+    def _fetch(self) -> Future[list[Fetched] | None]:
+        """The next batch on a thread of its own: a daemon thread, as the watchers are, so
+        a fetch that hangs on a dead server never holds up the process's exit."""
+        future: Future[list[Fetched] | None] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(next(self._batches, None))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller of `next`
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="imap-fetch", daemon=True).start()
+        return future
 
     def quiet(self) -> None:
         """Until no fetch is in flight (its result or error is kept for `next`)."""
