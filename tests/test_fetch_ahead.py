@@ -29,16 +29,17 @@ def test_batches_come_in_order_and_the_next_is_fetched_while_the_current_is_hand
     assert seen == [["a"], ["b"], ["c"]] and overlapped == [True]
 
 
+def slow_second(done: threading.Event):
+    """Batch "a", then a fetch of "b" that takes 0.2 s and says when it is done."""
+    yield ["a"]
+    time.sleep(0.2)
+    done.set()
+    yield ["b"]
+
+
 def test_quiet_returns_only_when_the_fetch_in_flight_is_done():
     done = threading.Event()
-
-    def batches():
-        yield ["a"]
-        time.sleep(0.2)
-        done.set()
-        yield ["b"]
-
-    with FetchAhead(iter(batches())) as fetching:
+    with FetchAhead(slow_second(done)) as fetching:
         assert fetching.next() == ["a"]
         fetching.quiet()
         assert done.is_set()  # the session is free: a MOVE now cannot cross the FETCH
@@ -73,14 +74,7 @@ def test_one_batch_to_come_is_fetched_by_the_caller_itself():
 
 def test_leaving_early_waits_for_the_fetch_in_flight():
     done = threading.Event()
-
-    def batches():
-        yield ["a"]
-        time.sleep(0.2)
-        done.set()
-        yield ["b"]
-
-    with FetchAhead(iter(batches())) as fetching:
+    with FetchAhead(slow_second(done)) as fetching:
         fetching.next()
     assert done.is_set()
 
