@@ -613,7 +613,10 @@ class LocalMailServers:
         return _appended_uid(response)
 
     def fetch(self, user: str, folder: str = "INBOX") -> list[bytes]:
-        """Raw RFC 822 bytes of every message in `folder`, in UID order ([] if no folder)."""
+        """Raw RFC 822 bytes of every message in `folder`, in UID order ([] if no folder).
+
+        A message that a running mailbot moves away between the SEARCH and the FETCH is
+        no longer in the folder: it is left out, as a mail client would show it."""
         with self.imap(user) as client:
             if not client.folder_exists(folder):
                 return []
@@ -622,7 +625,7 @@ class LocalMailServers:
             if not uids:
                 return []
             data = client.fetch(uids, ["BODY.PEEK[]"])
-        return [data[uid][b"BODY[]"] for uid in uids]
+        return [data[uid][b"BODY[]"] for uid in uids if uid in data]
 
     def folders(self, user: str) -> list[str]:
         with self.imap(user) as client:
