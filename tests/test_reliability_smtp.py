@@ -325,11 +325,36 @@ def test_data_in_pieces_is_what_smtp_transparency_asks(monkeypatch):
     rng = random.Random(3)
     lines = [rng.choice([b".", b"..x", b"abc", b"", b".dot at start", b"mid.dot", b"a\rb"]) for _ in range(400)]
     raw = b"\r\n".join(lines[:200]) + b"\n" + b"\n".join(lines[200:])  # mixed endings, no final line end
-    sent = b"".join(smtp._pieces(raw))
-    expected = b"".join(
-        (b"." + line if line.startswith(b".") else line) + b"\r\n"
-        for line in raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"))
-    assert sent == expected
+    assert b"".join(smtp._pieces(raw)) == _as_data(raw)
+    for _ in range(300):  # byte soups: line ends of every kind, dots anywhere, pieces of any size
+        monkeypatch.setattr(smtp, "_PIECE", rng.choice([1, 3, 16, 1 << 20]))
+        soup = bytes(rng.choice(b".\r\nab ") for _ in range(rng.randrange(0, 80)))
+        crlf_only = b"\r\n".join(soup.replace(b"\r", b"").split(b"\n"))  # mail as mailbot writes it
+        for raw in (soup, crlf_only):
+            assert b"".join(smtp._pieces(raw)) == _as_data(raw), raw
+
+
+def _as_data(raw: bytes) -> bytes:
+    """RFC 5321 4.5.2 line by line: every line ends with CRLF, one that opens with a dot gets another."""
+    if not raw:
+        return b""
+    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    if raw.endswith((b"\n", b"\r")):
+        lines.pop()
+    return b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines)
+
+
+def test_envelope_addresses_are_written_as_aiosmtplib_quotes_them():
+    """MAIL FROM and RCPT TO carry `<address>` exactly as aiosmtplib's own commands would,
+    for plain addresses, display forms and quoted local parts alike (a kept answer per address)."""
+    import aiosmtplib.email
+
+    from mailbot.io import smtp
+
+    for address in ("lpse@batam.go.id", "Budi.Santoso+spse@vendor.co.id", "Budi <budi@vendor.test>",
+                    '"budi santoso"@vendor.test', "  staf1@lpse.test ", "o'brien@x.test", "a..b@x.test"):
+        assert smtp._quoted(address) == aiosmtplib.email.quote_address(address).encode("ascii")
+        assert smtp._quoted(address) == smtp._quoted(address)
 
 
 # --- pipelined replies, as a server may write them --------------------------------------------

@@ -17,6 +17,7 @@ dropped connection) is reopened once for the next mail.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import ssl
 from collections.abc import Callable, Iterator
@@ -206,9 +207,8 @@ async def _pipelined(client: aiosmtplib.SMTP, row: OutboxRow, options: list[str]
     The group's replies are read by `_replies`; the message goes as `_data` sends it.
     """
     protocol: Any = client.protocol
-    commands = [b"MAIL FROM:" + aiosmtplib.email.quote_address(row.mail_from).encode("ascii")
-                + b"".join(b" " + o.encode("ascii") for o in options)]
-    commands += [b"RCPT TO:" + aiosmtplib.email.quote_address(r).encode("ascii") for r in row.rcpt]
+    commands = [b"MAIL FROM:" + _quoted(row.mail_from) + b"".join(b" " + o.encode("ascii") for o in options)]
+    commands += [b"RCPT TO:" + _quoted(r) for r in row.rcpt]
     commands.append(b"DATA")
     try:
         async with protocol._command_lock:
@@ -305,7 +305,6 @@ def _pipelinable(protocol: object) -> bool:
 STREAM_FROM = 1 << 20  # messages from this size go to DATA in pieces
 _PIECE = 1 << 20
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 async def _data(client: aiosmtplib.SMTP, raw: bytes) -> aiosmtplib.SMTPResponse:
@@ -347,6 +346,14 @@ async def _message(protocol: Any, raw: bytes, timeout: float | None) -> aiosmtpl
     return await protocol.read_response(timeout=timeout)  # type: ignore[no-any-return]
 
 
+@functools.lru_cache(maxsize=4096)
+def _quoted(address: str) -> bytes:
+    """`<address>` as aiosmtplib writes it in MAIL and RCPT. Its parse (the standard
+    library's strict `parseaddr`) costs about 60 µs an address, and the same few
+    addresses (the unit's, its staff's) are on most mail."""
+    return aiosmtplib.email.quote_address(address).encode("ascii")
+
+
 def _pieces(raw: bytes) -> Iterator[bytes]:
     """The message as DATA carries it (CRLF line ends, leading dots doubled), in pieces
     of about `_PIECE` bytes that end at a line end; the last ends with CRLF."""
@@ -355,9 +362,22 @@ def _pieces(raw: bytes) -> Iterator[bytes]:
     while start < len(raw):
         end = raw.find(b"\n", min(start + _PIECE, len(raw)) - 1)
         end = len(raw) if end < 0 else end + 1
-        piece = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", view[start:end].tobytes()))
+        piece = _transparent(view[start:end].tobytes())
         yield piece if end < len(raw) or piece.endswith(b"\r\n") else piece + b"\r\n"
         start = end
+
+
+def _transparent(piece: bytes) -> bytes:
+    """One piece that starts a line: CRLF line ends, a dot that opens a line doubled.
+
+    Literal searches, not the two patterns alone: a `^`-anchored or alternating pattern is
+    tried at every byte (about 60 µs for a mail of 15 KB), while mail mailbot wrote has
+    CRLF line ends already, which three counts confirm."""
+    crlf = piece.count(b"\r\n")
+    if piece.count(b"\n") != crlf or piece.count(b"\r") != crlf:
+        piece = _LINE_END.sub(b"\r\n", piece)
+    piece = piece.replace(b"\r\n.", b"\r\n..")
+    return b"." + piece if piece.startswith(b".") else piece
 
 
 async def _reset(client: aiosmtplib.SMTP) -> None:
