@@ -167,6 +167,45 @@ def test_malformed_commands_are_errors(text, error):
     assert any(error in e for e in parse_commands(text).errors)
 
 
+@pytest.mark.parametrize(
+    ("text", "commands", "body"),
+    [
+        ("#selesai: Sudah kami reset.", [("resolve", None)], "Sudah kami reset."),  # a colon after the word
+        ("#catatan:cek log dulu", [("note", None)], "cek log dulu"),
+        ("#Selesai.\nSudah bisa login.", [("resolve", None)], "Sudah bisa login."),  # a full stop, a comma
+        ("#tutup,\nTerima kasih", [("close", None)], "Terima kasih"),
+        ("# selesai\nSudah.", [("resolve", None)], "Sudah."),  # a space after the sign
+        ("#selesai\u00a0Sudah direset", [("resolve", None)], "Sudah direset"),  # HTML mail's no-break space
+        ("#tutup\u00a0diam", [("close", "silent")], ""),
+        ("\u200b#eskalasi\u200b\nMohon dibantu", [("escalate", None)], "Mohon dibantu"),  # Outlook's &#8203;
+        ("\ufeff\n#catatan sudah ditelepon", [("note", None)], "sudah ditelepon"),
+        ("\uff03selesai\nBeres", [("resolve", None)], "Beres"),  # a phone keyboard's full-width sign
+        ("#prioritas: Tinggi.", [("priority", "high")], ""),
+        ("#kategori Pengaduan!", [("category", "pengaduan")], ""),
+        ("#tutup diam.", [("close", "silent")], ""),
+        ("#teruskan.", [("relay", None)], ""),
+        ("#tugaskan Sari Dewi <Sari@LPSE.test>", [("assign", "sari@lpse.test")], ""),  # from the address book
+        ("#tugaskan sari@lpse.test<mailto:sari@lpse.test>", [("assign", "sari@lpse.test")], ""),  # Outlook's link
+        ("#assign sari@lpse.test.", [("assign", "sari@lpse.test")], ""),
+        ("#data: nama Budi Santoso", [("data", "name=Budi Santoso")], ""),
+    ],
+)
+def test_commands_as_mail_clients_and_people_write_them(text, commands, body):
+    """SPEC 4: a command is a line starting with # at the top, case aside. Punctuation after
+    the word, a space after the sign, invisible characters and no-break spaces from HTML
+    mail, and an address in any usual form are still that command, not an error."""
+    parsed = parse_commands(text)
+    assert [(c.name, c.arg) for c in parsed.commands] == commands
+    assert parsed.body == body and parsed.errors == ()
+
+
+@pytest.mark.parametrize("text", ["#selesaikan", "#123", "#", "#tutup sekarang.", "#tugaskan Sari Dewi"])
+def test_near_misses_are_still_errors(text):
+    """What is not a command word, or not a valid argument, stays an error: the staff member is told."""
+    parsed = parse_commands(text)
+    assert parsed.commands == () and parsed.errors
+
+
 def test_plain_reply_has_no_commands():
     """A reply without # lines is all body."""
     parsed = parse_commands("Silakan coba reset melalui menu Lupa Password.\n\nSalam")

@@ -117,6 +117,35 @@ def test_staff_reply_reaches_requester_without_quotes_or_staff_address(env):
     assert "note" in events
 
 
+def test_staff_command_from_an_outlook_html_reply_acts_and_relays_only_the_answer(env):
+    """SPEC 4: an HTML-only Outlook reply (no text part), `#selesai:` with a no-break space and
+    a zero-width space, the history under Outlook's divider: the ticket is resolved and the
+    requester gets only the answer, with neither the command nor the quoted notice."""
+    servers, config = env
+    first_ticket_mail(servers, config)
+    [notice] = inbox(servers, "staff1@lpse.test")
+    raw, _ = mail("staff1@lpse.test", "RE: " + str(notice["Subject"]), "placeholder",
+                  in_reply_to=str(notice["Message-ID"]).strip("<>"))
+    reply = parse(raw)
+    reply.set_content(
+        '<html><body><div class="WordSection1"><p class="MsoNormal">&#8203;#selesai:&nbsp;Akun sudah kami buka '
+        'kembali, silakan login ulang.<o:p></o:p></p><p class="MsoNormal"><o:p>&nbsp;</o:p></p></div>'
+        '<hr style="display:inline-block;width:98%" tabindex="-1"><div id="divRplyFwdMsg" dir="ltr">'
+        f'<b>From:</b> LPSE &lt;{UNIT}&gt;<br><b>Sent:</b> Monday, November 23, 2026 9:15 AM<br>'
+        f'<b>Subject:</b> {notice["Subject"]}</div><div>{text_of(notice)}</div></body></html>', subtype="html")
+    servers.append(UNIT, reply.as_bytes())
+    run_once(config)
+
+    ticket = store_of(config).tickets()[0]
+    assert ticket.state is State.RESOLVED
+    _ack, resolved = inbox(servers, "budi@vendor.test")
+    assert resolved["X-Mailbot-Kind"] == "resolved"
+    body = text_of(resolved)
+    assert "Akun sudah kami buka kembali, silakan login ulang." in body
+    assert "#selesai" not in body and "akun SPSE saya terkunci" not in body
+    assert not of_kind(inbox(servers, "staff1@lpse.test"), "command_error")
+
+
 def test_requester_replies_thread_by_tag_and_by_reference(env):
     """Acceptance 3: tag, lost tag with In-Reply-To, and a stranger citing the tag."""
     servers, config = env

@@ -5,6 +5,11 @@ spellings are equal and case does not matter. Anything below the first ordinary
 line is the body: the note, the escalation note, or the text relayed to the
 requester. Only the new text of a reply is ever looked at, so a `#tutup` quoted
 from a requester's mail can never run.
+
+Lines are read as people type them in real mail clients: a colon or a full stop
+after the word (`#catatan: ...`, `#Selesai.`), a space after the sign, no-break
+spaces and zero-width characters from HTML mail, the full-width sign of phone
+keyboards, an address book entry or an Outlook `mailto:` link after `#tugaskan`.
 """
 
 from __future__ import annotations
@@ -45,6 +50,18 @@ CATEGORIES = {
 }
 SILENT = ("diam", "silent")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+SIGNS = ("#", "\uff03")  # the full-width sign is what some phone keyboards type
+# "#word", the sign and the word maybe apart, punctuation after the word, then the rest
+_LINE = re.compile(r"[#\uff03]\s*([^\W\d_][\w-]*)?([:;.,!]*)\s*(.*)", re.DOTALL)
+# zero-width characters HTML mail leaves in its text (Outlook's &#8203;, a byte-order mark)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_TRAILING = ".,;:!"
+
+
+def _command_line(line: str) -> str | None:
+    """The line as a command line (stripped, invisible characters gone), or None."""
+    cleaned = line.translate(_INVISIBLE).strip()
+    return cleaned if cleaned.startswith(SIGNS) else None
 
 
 @dataclass(frozen=True)
@@ -71,15 +88,14 @@ def parse_commands(new_text: str) -> ParsedCommands:
     """Split a staff reply's new text into its command lines and its body."""
     lines = new_text.splitlines()
     index = 0
-    while index < len(lines) and not lines[index].strip():
+    while index < len(lines) and not lines[index].translate(_INVISIBLE).strip():
         index += 1
     commands: list[Command] = []
     errors: list[str] = []
     note_text: list[str] = []
     seen = 0
-    while index < len(lines) and lines[index].lstrip().startswith("#"):
+    while index < len(lines) and (line := _command_line(lines[index])) is not None:
         seen += 1
-        line = lines[index].strip()
         index += 1
         if seen > MAX_COMMAND_LINES:
             errors.append(f"more than {MAX_COMMAND_LINES} command lines")
@@ -103,18 +119,21 @@ def parse_commands(new_text: str) -> ParsedCommands:
 
 def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
     """One `#word args` line -> (command, error, free text that belongs to the body)."""
-    word, _, rest = line[1:].partition(" ")
-    word, rest = word.strip().lower(), rest.strip()
+    match = _LINE.match(line)
+    word = (match.group(1) or "").lower() if match else ""
+    rest = match.group(3).strip() if match else ""
     name = _BY_SPELLING.get(word)
     if name is None:
-        return None, f"unknown command #{word or '?'}", ""
+        shown = word or (line[1:].split() or ["?"])[0]
+        return None, f"unknown command #{shown}", ""
+    value_of = rest.rstrip(_TRAILING).strip().lower()  # "#prioritas tinggi." means "tinggi"
     if name == "priority":
-        value = PRIORITIES.get(rest.lower())
+        value = PRIORITIES.get(value_of)
         if value is None:
             return None, f"#{word} needs one of: tinggi, sedang, rendah (high, normal, low); got {rest!r}", ""
         return Command(name, value), None, ""
     if name == "category":
-        value = CATEGORIES.get(rest.lower())
+        value = CATEGORIES.get(value_of)
         if value is None:
             return None, (
                 f"#{word} needs one of: pengaduan, pertanyaan, konsultasi "
@@ -122,17 +141,17 @@ def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
             ), ""
         return Command(name, value), None, ""
     if name == "assign":
-        address = rest.strip("<>").lower()
-        if not _ADDRESS.match(address):
+        address = _address(rest)
+        if address is None:
             return None, f"#{word} needs an email address; got {rest!r}", ""
         return Command(name, address), None, ""
     if name == "close":
-        if not rest:
+        if not value_of:
             return Command(name), None, ""
-        if rest.lower() in SILENT:
+        if value_of in SILENT:
             return Command(name, "silent"), None, ""
         return None, f"#{word} takes only 'diam' or 'silent'; got {rest!r}", ""
-    if name in ("relay", "need_info") and rest:
+    if name in ("relay", "need_info") and value_of:
         return None, f"#{word} takes no argument; got {rest!r}", ""
     if name == "data":
         field, _, value = rest.partition(" ")
@@ -142,3 +161,17 @@ def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
         return Command(name, f"{key}={value.strip()[:200]}"), None, ""
     # escalate / resolve / note / coordinator / answer: the rest of the line opens the body
     return Command(name), None, rest
+
+
+def _address(text: str) -> str | None:
+    """The address in `budi@x.id`, `<budi@x.id>`, `Budi <budi@x.id>` or Outlook's
+    `budi@x.id<mailto:budi@x.id>`, lower-cased; None when there is none."""
+    inside: list[str] = re.findall(r"<([^<>]*)>", text)
+    for candidate in (*inside, text):
+        address = candidate.strip()
+        if address[:7].lower() == "mailto:":
+            address = address[7:]
+        address = address.strip().rstrip(_TRAILING).lower()
+        if _ADDRESS.match(address):
+            return address
+    return None
