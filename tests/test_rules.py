@@ -328,6 +328,14 @@ CONFIRMATIONS = [
     ("Ya, sudah tidak error lagi", (True, None)),
     ("Terima kasih banyak atas bantuannya", (True, None)),
     ("Terima kasih, sekarang sudah bisa login", (True, None)),
+    ("Sudah, terima kasih", (True, None)),  # the word alone, with thanks or a form of address
+    ("Sudah pak", (True, None)),
+    ("Bisa, makasih bu", (True, None)),
+    ("Nilai: 4", (True, 4)),  # a rating alone answers the question
+    ("5/5", (True, 5)),
+    ("Rating 3", (True, 3)),
+    ("\u2b50\u2b50\u2b50\u2b50\u2b50", (True, 5)),  # stars, as a phone keyboard offers them
+    ("Ya \u2605\u2605\u2605\u2605", (True, 4)),
     # ratings outside 1-5 are ignored, the confirmation stands
     ("YA 10", (True, None)),
     ("ya 0", (True, None)),
@@ -343,6 +351,9 @@ CONFIRMATIONS = [
     ("No, it still fails", (False, None)),
     ("Yang saya maksud bukan itu", (False, None)),
     ("Mohon dijelaskan lagi langkah ketiga", (False, None)),
+    ("Bisa tolong dicek lagi?", (False, None)),  # "bisa" opening a request, not an answer
+    ("Sudah, terima kasih, tapi masih lambat", (False, None)),
+    ("Nilai 9", (False, None)),
     ("", (False, None)),
 ]
 

@@ -67,6 +67,7 @@ LKPP_HOLD = "none"
 CATEGORIES = ("pengaduan", "pertanyaan", "konsultasi")
 PRIORITIES = ("high", "normal", "low")
 CLOSING_VALUES = ("confirm", "reject")
+STARS = ("\u2b50", "\u2605")  # the star emoji and the black star: "Ya ⭐⭐⭐⭐⭐"
 # Only this much of a body is searched: the phrases that decide sit near the top,
 # and a crafted megabyte of text must not make every rule scan it (SPEC section 9).
 MAX_TEXT = 20_000
@@ -275,13 +276,15 @@ class Rules:
         return True, self.rating(line)
 
     def rating(self, line: str) -> int | None:
-        """The rating 1-5 the first `ratings` rule finds in a confirmation line."""
+        """The rating 1-5 the first `ratings` rule finds in a confirmation line; else the
+        number of stars on it ("Ya ⭐⭐⭐⭐"), as phone keyboards make rating easy."""
         for rule in self.ratings:
             hit = rule.search("", flatten(line, 500))
             if hit is not None:
                 value = hit[1].group("rating")
                 return int(value) if value.isdigit() and 1 <= int(value) <= 5 else None
-        return None
+        stars = sum(line.count(star) for star in STARS)
+        return stars if 1 <= stars <= 5 else None
 
     def guess_category(self, subject: str, text: str) -> Verdict:
         """pengaduan | pertanyaan | konsultasi for a new ticket."""
