@@ -66,6 +66,8 @@ def test_key_file_created_once_private(tmp_path):
         "RE: Fwd: [LPSE-BTM #2026-00042] Reset",
         "Bls: Balas: [lpse-btm #2026-00042]",
         "Tr: FW: tolong [LPSE-BTM#2026-00042] dicek",
+        "Re: Permohonan reset kata sandi akun SPSE Dinas PU [LPSE-BTM #2026-00042",  # cut short by a client
+        "LPSE-BTM #2026-00042 masih belum bisa",  # typed by hand, no brackets
     ],
 )
 def test_tag_found_after_any_prefix(subject):
@@ -76,6 +78,9 @@ def test_tag_found_after_any_prefix(subject):
 def test_other_units_tag_is_not_ours():
     """Another prefix is not our tag."""
     assert find_tag("Re: [LPSE-TPI #2026-00042] x", "LPSE-BTM") is None
+    assert find_tag("Re: [XLPSE-BTM #2026-00042] x", "LPSE-BTM") is None  # a longer prefix that ends like ours
+    assert find_tag("Re: [OLD-LPSE-BTM #2026-00042] x", "LPSE-BTM") is None
+    assert find_tag("Re: [LPSE-BTM #2026-000421] x", "LPSE-BTM") is None  # not our number's shape
 
 
 def test_base_subject_drops_prefixes_and_tags():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass
 
@@ -15,8 +16,12 @@ _PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|re
 _NUMBER = r"(\d{4}-\d{5})"
 
 
+@functools.lru_cache(maxsize=64)
 def tag_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(r"\[\s*" + re.escape(prefix) + r"\s*#\s*" + _NUMBER + r"\s*\]", re.IGNORECASE)
+    """`[PREFIX #YYYY-NNNNN]`, spacing and case aside; the brackets may be missing (a
+    subject cut short by a client, a tag typed by hand): the prefix is the unit's own."""
+    return re.compile(r"(?<![\w-])\[?\s*" + re.escape(prefix) + r"\s*#\s*" + _NUMBER + r"(?!\d)(?:\s*\])?",
+                      re.IGNORECASE)
 
 
 def tag(prefix: str, number: str) -> str:
