@@ -156,6 +156,18 @@ def test_a_signature_names_the_company_after_the_position(signature: str, organi
     assert found.organisation == organisation and found.phone == phone
 
 
+@pytest.mark.parametrize(("text", "address"), [
+    ("Terima kasih,\nBudi Santoso\nPT Maju Jaya\nJl. Sudirman No. 5, Batam\nHP: 0812-3456-7890",
+     "Jl. Sudirman No. 5, Batam"),
+    ("Salam,\nSiti\nCV Berkah\nJalan Raja Ali Haji Blok B/12 Batam", "Jalan Raja Ali Haji Blok B/12 Batam"),
+    ("Mohon dicek, jalan keluarnya bagaimana?\nSiti", ""),  # "jalan" in a sentence is not an address
+    ("Jalan buntu, sudah saya coba semua cara", ""),
+])
+def test_a_street_line_in_a_signature_is_the_address(text: str, address: str) -> None:
+    """An unlabelled "Jl. ..." / "Jalan ..." line is the address field (seed 003's "Alamat")."""
+    assert identify_texts((text,), Address("a@vendor.test", "")).address == address
+
+
 def test_the_earliest_message_wins_and_later_ones_fill_the_gaps() -> None:
     """Any of the requester's messages may hold a field; the first that states one is kept."""
     first = "Tidak bisa login.\n\nSiti Rahmawati\nDirektur CV Maju Jaya"

@@ -36,6 +36,9 @@ _POSITION = (r"(?:direktur(?: utama)?|wakil direktur|dirut|komisaris|pemilik|own
              r"kepala|sekretaris|bendahara|staf+|admin(?:istrasi)?|marketing|director|pejabat pengadaan|ppk)")
 _POSITION_ORG = re.compile(rf"^\s*{_POSITION}\b[^\n]{{0,30}}?\s(?:pada |di |of |at )?({_ORG_NAME})$",
                            re.IGNORECASE | re.MULTILINE)
+# A street address on a line of its own, as signatures give it: "Jl. Engku Putri No. 1, Batam";
+# it has a number somewhere ("Jalan keluarnya bagaimana?" is a question, not an address).
+_STREET = re.compile(r"^\s*((?:jl|jln|jalan)\.?\s+[a-z0-9](?=[^\n]*\d)[^\n]{2,110}?)\s*$", re.IGNORECASE | re.MULTILINE)
 _SIGN_OFF = re.compile(r"^\W*(?:salam(?: hormat)?|hormat (?:saya|kami)|wassalam\w*|regards|best regards|kind regards|"
                        r"best|cheers|sincerely|ttd\.?)\W*$", re.IGNORECASE)
 _CONTACT_BITS = re.compile(r"@|https?://|www\.|^\W*(?:\+?\d[\d\s().-]{6,})\W*$", re.IGNORECASE)
@@ -75,6 +78,8 @@ def _fields(texts: tuple[str, ...]) -> dict[str, str]:
             found["phone"] = phone.group(0)
         if "organisation" not in found and (org := _POSITION_ORG.search(text) or _ORG.search(text)):
             found["organisation"] = org.group(1).strip()
+        if "address" not in found and (street := _STREET.search(text)):
+            found["address"] = street.group(1)
     return found
 
 
@@ -90,7 +95,8 @@ def is_signature(lines: list[str], name: str) -> bool:
 
 def _signature_line(line: str, name_words: set[str]) -> bool:
     text = line.strip()
-    if _SIGN_OFF.match(text) or _CONTACT_BITS.search(text) or _ORG.match(text) or _POSITION_ORG.match(text):
+    if (_SIGN_OFF.match(text) or _CONTACT_BITS.search(text) or _ORG.match(text) or _POSITION_ORG.match(text)
+            or _STREET.match(text)):
         return True
     if _PHONE_LINE.match(text) or any(pattern.match(text) for pattern in _LINE.values()):
         return True
