@@ -156,7 +156,8 @@ class Pipeline:
                 full_text=msg.text, received_at=ts(arrival.received_at), content_hash=facts.content_hash)
             self.record(box, facts, decision, ticket, now)
             if ticket is not None and planned.timers is not None:
-                self.store.apply_timers(box.name, ticket.id, planned.timers)  # type: ignore[arg-type]
+                self.store.apply_timers(box.name, ticket.id, planned.timers,  # type: ignore[arg-type]
+                                        new_ticket=decision.new_ticket)
             sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now)
         return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(sent))
 

@@ -86,7 +86,7 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     if msg is not None and role is not None:
         found = replace(found, thread=(*found.thread, (str(role), msg.message_id)))
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
-    sent_to = {a: (store.auto_sent_to(a, now - HOUR), store.auto_sent_to(a, now - DAY)) for a in outside}
+    sent_to = {a: store.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
     return replace(found, sent_to=sent_to, alerted=alerted)
 

@@ -348,9 +348,10 @@ class Store:
     # --- tickets ---------------------------------------------------------------------
 
     def next_number(self, mailbox: str, year: int) -> str:
-        row = list(self._query("select last from counters where mailbox = ? and year = ?", [mailbox, year]))
-        last = (row[0]["last"] if row else 0) + 1
-        self._upsert("counters", {"mailbox": mailbox, "year": year, "last": last}, ("mailbox", "year"))
+        """The year's next ticket number, counted up and read in one statement."""
+        last = self.db.conn.execute(
+            "insert into counters (mailbox, year, last) values (?, ?, 1) on conflict (mailbox, year) "
+            "do update set last = last + 1 returning last", [mailbox, year]).fetchone()[0]
         return f"{year}-{last:05d}"
 
     def insert_ticket(self, ticket: Ticket) -> Ticket:
@@ -564,12 +565,13 @@ class Store:
             self._insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(auto), "at": ts(now)})
         return outbox_id
 
-    def auto_sent_to(self, address: str, since: datetime) -> int:
-        """Mail counted by the loop limits queued to `address` since then."""
-        rows = self._query(
-            "select count(*) as n from outbox_rcpt where address = ? and auto = 1 and at >= ?", [address.lower(), ts(since)]
-        )
-        return int(next(iter(rows))["n"])
+    def auto_sent_to(self, address: str, recent: datetime, since: datetime) -> tuple[int, int]:
+        """Mail counted by the loop limits queued to `address` since `recent` and since
+        `since` (the hour and the day of the limits; `since` the earlier), in one statement."""
+        row = self.db.conn.execute(
+            "select coalesce(sum(at >= ?), 0), count(*) from outbox_rcpt where address = ? and auto = 1 and at >= ?",
+            [ts(recent), address.lower(), ts(since)]).fetchone()
+        return int(row[0]), int(row[1])
 
     def limited_slots(self, ticket_id: int, audience: str, since: datetime) -> list[datetime]:
         """Send times of the limited mail of a ticket's audience from `since` on, oldest first."""
@@ -690,12 +692,18 @@ class Store:
     def clear_timer(self, ticket_id: int, kind: str) -> None:
         self.db.conn.execute("update timers set active = 0 where ticket_id = ? and kind = ? and active = 1", [ticket_id, kind])
 
-    def apply_timers(self, mailbox: str, ticket_id: int, timers: TimerPlan) -> None:
-        """Start and stop the SLA timers a decision implies (SPEC section 6)."""
-        for kind in timers.clear:
-            self.clear_timer(ticket_id, str(kind))
+    def apply_timers(self, mailbox: str, ticket_id: int, timers: TimerPlan, *, new_ticket: bool = False) -> None:
+        """Start and stop the SLA timers a decision implies (SPEC section 6). A ticket
+        inserted in this transaction has no timers yet: nothing to stop or replace."""
+        if not new_ticket:
+            for kind in timers.clear:
+                self.clear_timer(ticket_id, str(kind))
         for timer in timers.set:
-            self.set_timer(mailbox, ticket_id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
+            if not new_ticket:
+                self.clear_timer(ticket_id, str(timer.kind))
+            self._insert("timers", {"mailbox": mailbox, "ticket_id": ticket_id, "kind": str(timer.kind),
+                                    "started_at": ts(timer.started_at), "due_at": ts(timer.due_at),
+                                    "step": timer.step, "active": 1})
 
     def due_timers(self, mailbox: str, now: datetime) -> list[StoredTimer]:
         """Active timers due at `now`, by the (active, due_at) index."""
