@@ -393,6 +393,8 @@ def test_every_closing_rule_is_exercised(rules: Rules) -> None:
 
 CATEGORY_CASES = [
     ("Pengaduan layanan helpdesk", "Kami kecewa karena email kami belum dijawab.", "category-complaint-explicit"),
+    ("Keberatan hasil evaluasi", "Kami keberatan dengan hasil evaluasi, mohon ditinjau ulang.",
+     "category-complaint-explicit"),
     ("Konsultasi pengisian kualifikasi", "Apakah kami tidak bisa mengisi KBLI lama?", "category-consultation-explicit"),
     ("Pertanyaan jadwal pelatihan", "Mohon informasi jadwal pelatihan SPSE untuk penyedia.", "category-question-subject"),
     ("Tidak bisa upload penawaran", "Kami tidak dapat mengunggah dokumen penawaran tender 12345678.",
