@@ -52,7 +52,7 @@ SILENT = ("diam", "silent")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 SIGNS = ("#", "\uff03")  # the full-width sign is what some phone keyboards type
 # "#word", the sign and the word maybe apart, punctuation after the word, then the rest
-_LINE = re.compile(r"[#\uff03]\s*([^\W\d_][\w-]*)?([:;.,!]*)\s*(.*)", re.DOTALL)
+_LINE = re.compile("[" + "".join(SIGNS) + r"]\s*([^\W\d_][\w-]*)?[:;.,!]*\s*(.*)", re.DOTALL)
 # zero-width characters HTML mail leaves in its text (Outlook's &#8203;, a byte-order mark)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _TRAILING = ".,;:!"
@@ -121,7 +121,7 @@ def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
     """One `#word args` line -> (command, error, free text that belongs to the body)."""
     match = _LINE.match(line)
     word = (match.group(1) or "").lower() if match else ""
-    rest = match.group(3).strip() if match else ""
+    rest = match.group(2).strip() if match else ""
     name = _BY_SPELLING.get(word)
     if name is None:
         shown = word or (line[1:].split() or ["?"])[0]

@@ -683,9 +683,11 @@ class Store:
         return [_stored_timer(r) for r in rows]
 
     def set_timer(self, mailbox: str, ticket_id: int, kind: str, started_at: datetime, due_at: datetime,
-                  step: int = 0) -> None:
-        """Start a timer, replacing an active one of the same kind."""
-        self.clear_timer(ticket_id, kind)
+                  step: int = 0, *, replace: bool = True) -> None:
+        """Start a timer, replacing an active one of the same kind (`replace` False: the
+        ticket was inserted in this transaction and has none)."""
+        if replace:
+            self.clear_timer(ticket_id, kind)
         self._insert("timers", {"mailbox": mailbox, "ticket_id": ticket_id, "kind": kind, "started_at": ts(started_at),
                                   "due_at": ts(due_at), "step": step, "active": 1})
 
@@ -699,11 +701,8 @@ class Store:
             for kind in timers.clear:
                 self.clear_timer(ticket_id, str(kind))
         for timer in timers.set:
-            if not new_ticket:
-                self.clear_timer(ticket_id, str(timer.kind))
-            self._insert("timers", {"mailbox": mailbox, "ticket_id": ticket_id, "kind": str(timer.kind),
-                                    "started_at": ts(timer.started_at), "due_at": ts(timer.due_at),
-                                    "step": timer.step, "active": 1})
+            self.set_timer(mailbox, ticket_id, str(timer.kind), timer.started_at, timer.due_at, timer.step,
+                           replace=not new_ticket)
 
     def due_timers(self, mailbox: str, now: datetime) -> list[StoredTimer]:
         """Active timers due at `now`, by the (active, due_at) index."""
