@@ -15,6 +15,7 @@ keyboards, an address book entry or an Outlook `mailto:` link after `#tugaskan`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_COMMAND_LINES = 10
@@ -126,41 +127,60 @@ def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
     if name is None:
         shown = word or (line[1:].split() or ["?"])[0]
         return None, f"unknown command #{shown}", ""
-    value_of = rest.rstrip(_TRAILING).strip().lower()  # "#prioritas tinggi." means "tinggi"
-    if name == "priority":
-        value = PRIORITIES.get(value_of)
-        if value is None:
-            return None, f"#{word} needs one of: tinggi, sedang, rendah (high, normal, low); got {rest!r}", ""
-        return Command(name, value), None, ""
-    if name == "category":
-        value = CATEGORIES.get(value_of)
-        if value is None:
-            return None, (
-                f"#{word} needs one of: pengaduan, pertanyaan, konsultasi "
-                f"(complaint, question, consultation); got {rest!r}"
-            ), ""
-        return Command(name, value), None, ""
-    if name == "assign":
-        address = _address(rest)
-        if address is None:
-            return None, f"#{word} needs an email address; got {rest!r}", ""
-        return Command(name, address), None, ""
-    if name == "close":
-        if not value_of:
-            return Command(name), None, ""
-        if value_of in SILENT:
-            return Command(name, "silent"), None, ""
-        return None, f"#{word} takes only 'diam' or 'silent'; got {rest!r}", ""
-    if name in ("relay", "need_info") and value_of:
-        return None, f"#{word} takes no argument; got {rest!r}", ""
-    if name == "data":
-        field, _, value = rest.partition(" ")
-        key = DATA_FIELDS.get(field.lower().strip(":"))
-        if key is None or not value.strip():
-            return None, f"#{word} needs a field and a value: nama|instansi|alamat|telepon VALUE; got {rest!r}", ""
-        return Command(name, f"{key}={value.strip()[:200]}"), None, ""
-    # escalate / resolve / note / coordinator / answer: the rest of the line opens the body
-    return Command(name), None, rest
+    argument = _ARGUMENTS.get(name)
+    if argument is None:  # escalate / resolve / note / coordinator / answer: the rest opens the body
+        return Command(name), None, rest
+    value, problem = argument(rest, rest.rstrip(_TRAILING).strip().lower())  # "#prioritas tinggi." is "tinggi"
+    if problem is not None:
+        return None, f"#{word} {problem}; got {rest!r}", ""
+    return Command(name, value), None, ""
+
+
+# A command's argument -> (normalised value, None) or (None, what it needs). Each is
+# given the argument as written and as a lower-cased word without trailing punctuation.
+_Argument = Callable[[str, str], tuple[str | None, str | None]]
+
+
+def _one_of(table: dict[str, str], needs: str) -> _Argument:
+    def read(rest: str, word: str) -> tuple[str | None, str | None]:
+        value = table.get(word)
+        return (value, None) if value is not None else (None, needs)
+    return read
+
+
+def _assignee(rest: str, word: str) -> tuple[str | None, str | None]:
+    address = _address(rest)
+    return (address, None) if address is not None else (None, "needs an email address")
+
+
+def _close_how(rest: str, word: str) -> tuple[str | None, str | None]:
+    if not word:
+        return None, None
+    return ("silent", None) if word in SILENT else (None, "takes only 'diam' or 'silent'")
+
+
+def _nothing(rest: str, word: str) -> tuple[str | None, str | None]:
+    return (None, "takes no argument") if word else (None, None)
+
+
+def _form_field(rest: str, word: str) -> tuple[str | None, str | None]:
+    field, _, value = rest.partition(" ")
+    key = DATA_FIELDS.get(field.lower().strip(":"))
+    if key is None or not value.strip():
+        return None, "needs a field and a value: nama|instansi|alamat|telepon VALUE"
+    return f"{key}={value.strip()[:200]}", None
+
+
+_ARGUMENTS: dict[str, _Argument] = {
+    "priority": _one_of(PRIORITIES, "needs one of: tinggi, sedang, rendah (high, normal, low)"),
+    "category": _one_of(CATEGORIES, "needs one of: pengaduan, pertanyaan, konsultasi (complaint, question, "
+                                    "consultation)"),
+    "assign": _assignee,
+    "close": _close_how,
+    "relay": _nothing,
+    "need_info": _nothing,
+    "data": _form_field,
+}
 
 
 def _address(text: str) -> str | None:
