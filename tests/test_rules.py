@@ -331,6 +331,11 @@ CONFIRMATIONS = [
     ("Sudah, terima kasih", (True, None)),  # the word alone, with thanks or a form of address
     ("Sudah pak", (True, None)),
     ("Bisa, makasih bu", (True, None)),
+    ("Terima kasih Pak Andi", (True, None)),  # thanks to someone by name
+    ("Makasih banyak mbak Sari Dewi!", (True, None)),
+    ("Makasih min", (True, None)),
+    ("Sudah pak Andi, terima kasih", (True, None)),
+    ("sdh bs", (True, None)),
     ("Nilai: 4", (True, 4)),  # a rating alone answers the question
     ("5/5", (True, 5)),
     ("Rating 3", (True, 3)),
@@ -352,6 +357,11 @@ CONFIRMATIONS = [
     ("Yang saya maksud bukan itu", (False, None)),
     ("Mohon dijelaskan lagi langkah ketiga", (False, None)),
     ("Bisa tolong dicek lagi?", (False, None)),  # "bisa" opening a request, not an answer
+    ("Terima kasih pak, mohon dicek lagi", (False, None)),  # thanks, then a request or a plan
+    ("Terima kasih pak mohon dicek lagi", (False, None)),
+    ("Terima kasih pak, bagaimana caranya?", (False, None)),
+    ("Terima kasih pak saya coba", (False, None)),
+    ("Terima kasih pak nanti saya kabari", (False, None)),
     ("Sudah, terima kasih, tapi masih lambat", (False, None)),
     ("Nilai 9", (False, None)),
     ("", (False, None)),
