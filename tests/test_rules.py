@@ -336,6 +336,9 @@ CONFIRMATIONS = [
     ("Makasih min", (True, None)),
     ("Sudah pak Andi, terima kasih", (True, None)),
     ("sdh bs", (True, None)),
+    ("Ya, mohon ditutup", (True, None)),  # asking for the closing itself
+    ("Yes, please close it", (True, None)),
+    ("Terima kasih, mohon maaf merepotkan", (True, None)),  # an apology is no request
     ("Nilai: 4", (True, 4)),  # a rating alone answers the question
     ("5/5", (True, 5)),
     ("Rating 3", (True, 3)),
@@ -362,6 +365,12 @@ CONFIRMATIONS = [
     ("Terima kasih pak, bagaimana caranya?", (False, None)),
     ("Terima kasih pak saya coba", (False, None)),
     ("Terima kasih pak nanti saya kabari", (False, None)),
+    ("Siap, nanti saya kabari hasilnya", (False, None)),  # a yes-word, then a request, a question or a delay
+    ("Baik, saya cek dulu", (False, None)),
+    ("Oke, saya tunggu", (False, None)),
+    ("Ya, mohon dibantu lagi", (False, None)),
+    ("Ok, bagaimana cara upload ulang?", (False, None)),
+    ("Baik pak, mohon info selanjutnya", (False, None)),
     ("Sudah, terima kasih, tapi masih lambat", (False, None)),
     ("Nilai 9", (False, None)),
     ("", (False, None)),
