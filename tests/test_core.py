@@ -204,6 +204,29 @@ def test_commands_as_mail_clients_and_people_write_them(text, commands, body):
     assert parsed.body == body and parsed.errors == ()
 
 
+@pytest.mark.parametrize(
+    ("text", "commands", "body"),
+    [
+        # Outlook writes each line as a paragraph: blank lines between the command lines
+        ("#prioritas tinggi\n\n#eskalasi\nMohon dibantu.", [("priority", "high"), ("escalate", None)], "Mohon dibantu."),
+        ("#selesai\n\n#prioritas rendah\nSilakan login ulang.", [("resolve", None), ("priority", "low")],
+         "Silakan login ulang."),
+        ("#kategori pertanyaan\n\n\n\u200b\n#Tutup\n\nSudah dijawab lewat telepon.",
+         [("category", "pertanyaan"), ("close", None)], "Sudah dijawab lewat telepon."),
+        # after a paragraph break, a # line that names no command is the body's, not an error
+        ("#selesai\n\n#1 Buka menu Lupa Password.", [("resolve", None)], "#1 Buka menu Lupa Password."),
+        # and a command below ordinary text is text, as before
+        ("#selesai\nSudah direset.\n\n#tutup", [("resolve", None)], "Sudah direset.\n\n#tutup"),
+    ],
+)
+def test_blank_lines_between_command_lines(text, commands, body):
+    """SPEC 4: commands are the # lines "before any other text"; a blank line is no text, so a
+    second command after one still runs and never reaches the requester or LKPP as body."""
+    parsed = parse_commands(text)
+    assert [(c.name, c.arg) for c in parsed.commands] == commands
+    assert parsed.body == body and parsed.errors == ()
+
+
 @pytest.mark.parametrize("text", ["#selesaikan", "#123", "#", "#tutup sekarang.", "#tugaskan Sari Dewi"])
 def test_near_misses_are_still_errors(text):
     """What is not a command word, or not a valid argument, stays an error: the staff member is told."""

@@ -118,9 +118,10 @@ def test_staff_reply_reaches_requester_without_quotes_or_staff_address(env):
 
 
 def test_staff_command_from_an_outlook_html_reply_acts_and_relays_only_the_answer(env):
-    """SPEC 4: an HTML-only Outlook reply (no text part), `#selesai:` with a no-break space and
-    a zero-width space, the history under Outlook's divider: the ticket is resolved and the
-    requester gets only the answer, with neither the command nor the quoted notice."""
+    """SPEC 4: an HTML-only Outlook reply (no text part), each line a paragraph: `#prioritas
+    rendah`, then `#selesai:` with a no-break space and a zero-width space, the history under
+    Outlook's divider: both commands run, and the requester gets only the answer, with
+    neither a command nor the quoted notice."""
     servers, config = env
     first_ticket_mail(servers, config)
     [notice] = inbox(servers, "staff1@lpse.test")
@@ -128,7 +129,8 @@ def test_staff_command_from_an_outlook_html_reply_acts_and_relays_only_the_answe
                   in_reply_to=str(notice["Message-ID"]).strip("<>"))
     reply = parse(raw)
     reply.set_content(
-        '<html><body><div class="WordSection1"><p class="MsoNormal">&#8203;#selesai:&nbsp;Akun sudah kami buka '
+        '<html><body><div class="WordSection1"><p class="MsoNormal">#prioritas rendah<o:p></o:p></p>'
+        '<p class="MsoNormal">&#8203;#selesai:&nbsp;Akun sudah kami buka '
         'kembali, silakan login ulang.<o:p></o:p></p><p class="MsoNormal"><o:p>&nbsp;</o:p></p></div>'
         '<hr style="display:inline-block;width:98%" tabindex="-1"><div id="divRplyFwdMsg" dir="ltr">'
         f'<b>From:</b> LPSE &lt;{UNIT}&gt;<br><b>Sent:</b> Monday, November 23, 2026 9:15 AM<br>'
@@ -137,12 +139,12 @@ def test_staff_command_from_an_outlook_html_reply_acts_and_relays_only_the_answe
     run_once(config)
 
     ticket = store_of(config).tickets()[0]
-    assert ticket.state is State.RESOLVED
+    assert ticket.state is State.RESOLVED and ticket.priority == "low"
     _ack, resolved = inbox(servers, "budi@vendor.test")
     assert resolved["X-Mailbot-Kind"] == "resolved"
     body = text_of(resolved)
     assert "Akun sudah kami buka kembali, silakan login ulang." in body
-    assert "#selesai" not in body and "akun SPSE saya terkunci" not in body
+    assert "#selesai" not in body and "#prioritas" not in body and "akun SPSE saya terkunci" not in body
     assert not of_kind(inbox(servers, "staff1@lpse.test"), "command_error")
 
 

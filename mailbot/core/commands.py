@@ -1,7 +1,9 @@
 """Staff commands read from the unquoted top of a reply (SPEC sections 4 and 9). Pure.
 
 Commands are lines starting with `#` before any other text; Indonesian and English
-spellings are equal and case does not matter. Anything below the first ordinary
+spellings are equal and case does not matter. Blank lines between command lines are
+no text (Outlook writes every line as a paragraph, which reads as a blank line after
+it), so a known command after them still counts. Anything below the first ordinary
 line is the body: the note, the escalation note, or the text relayed to the
 requester. Only the new text of a reply is ever looked at, so a `#tutup` quoted
 from a requester's mail can never run.
@@ -97,7 +99,7 @@ def parse_commands(new_text: str) -> ParsedCommands:
     seen = 0
     while index < len(lines) and (line := _command_line(lines[index])) is not None:
         seen += 1
-        index += 1
+        index = _next_command(lines, index + 1)
         if seen > MAX_COMMAND_LINES:
             errors.append(f"more than {MAX_COMMAND_LINES} command lines")
             break
@@ -116,6 +118,21 @@ def parse_commands(new_text: str) -> ParsedCommands:
     if any(c.name == "note" for c in commands) and states:
         errors.append("#catatan cannot be combined with #" + states[0])
     return ParsedCommands(tuple(commands), body.strip(), tuple(errors))
+
+
+def _next_command(lines: list[str], index: int) -> int:
+    """Where reading goes on after a command line: past blank lines when a known
+    command follows them ("#prioritas tinggi", a blank line, "#eskalasi"); else here,
+    so that a `#` line after a paragraph break that names no command stays body text."""
+    after = index
+    while after < len(lines) and not lines[after].translate(_INVISIBLE).strip():
+        after += 1
+    if after == index or after == len(lines):
+        return index
+    line = _command_line(lines[after])
+    match = _LINE.match(line) if line is not None else None
+    known = match is not None and (match.group(1) or "").lower() in _BY_SPELLING
+    return after if known else index
 
 
 def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
