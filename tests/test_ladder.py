@@ -32,6 +32,7 @@ from tests.mailfactory import (
     inbox,
     latest,
     mail,
+    of_kind,
     parse,
     reply_as_client,
     run_once,
@@ -309,6 +310,34 @@ def test_head_recommends_on_the_digest_and_coordinator_on_an_overdue_notice(env)
     for requester in (REQUESTER, "sari@dinas.test"):
         assert kinds_in(servers, requester) == ["ack"]
     assert_nothing_internal_reached(servers, "sari@dinas.test")
+
+
+def test_an_answer_to_the_digest_is_direction_even_with_a_command_or_no_ticket_number(env):
+    """SPEC E12d, SOP-004 step 8: the head answers the digest. A `#tutup` naming a ticket closes
+    nothing and tells the requester nothing; a recommendation that names no ticket still reaches
+    staff; the same words from a head's address citing no digest pass nothing on."""
+    servers, config = env
+    open_ticket(servers, config, at=at("2026-11-23T09:00"))
+    ticket = the_ticket(config)
+    sweep(config, at("2026-11-24T08:05"))
+    digest = latest(servers, HEAD, "digest")
+
+    deliver(servers, config, outlook(digest, HEAD, f"#tutup\nTiket {ticket.number} sudah saya telepon, beres."))
+    assert the_ticket(config).state is ticket.state
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+    assert "sudah saya telepon" in text_of(latest(servers, STAFF[0], "staff_direction"))
+
+    deliver(servers, config, outlook(digest, HEAD, "Mohon semua tiket yang lewat SLA diselesaikan hari ini.\n\n"
+                                                   "Kepala UKPBJ"))
+    general = latest(servers, STAFF[0], "staff_direction")
+    assert "lewat SLA diselesaikan hari ini" in text_of(general) and "tidak menyebut nomor tiket" in text_of(general)
+    assert not of_kind(inbox(servers, HEAD), "staff_no_ticket")
+
+    raw, _ = mail(HEAD, "Arahan", "Mohon semua tiket ditutup hari ini.")  # cites no digest
+    deliver(servers, config, raw)
+    assert len(of_kind(inbox(servers, STAFF[0]), "staff_direction")) == 2
+    assert of_kind(inbox(servers, HEAD), "staff_no_ticket")
+    assert kinds_in(servers, REQUESTER) == ["ack"]
 
 
 # --- 4. LKPP's realistic wording -----------------------------------------------------------

@@ -274,6 +274,46 @@ def test_a_head_answering_the_digest_is_recorded_on_every_named_ticket() -> None
     assert [(str(s.to), s.kind) for s in decision.sends] == [("staff", "staff_direction")]
 
 
+@pytest.mark.parametrize(("who", "text"), [
+    (HEAD, "#tutup\nTiket 2026-00001 tidak perlu ditindaklanjuti."),
+    (HEAD, "#selesai\nTiket 2026-00001: silakan login ulang."),
+    (COORDINATOR, "#eskalasi\n2026-00001 mohon segera diteruskan ke LKPP."),
+    (COORDINATOR, "#jawab\nUntuk tiket 2026-00001: mohon tunggu, sedang kami proses."),
+    (COORDINATOR, "#prioritas tinggi\n\n#tugaskan sari@lpse.test\nTiket 2026-00001."),
+])
+def test_a_command_in_an_answer_to_the_digest_runs_nothing(who: Address, text: str) -> None:
+    """SPEC E12d and 1: what a coordinator or head writes in answer to the digest is direction
+    passed to staff; the digest proves the role, not a wish to close, answer or escalate every
+    ticket the text names. Nothing reaches the requester or LKPP, and the ticket stays as it was."""
+    t = ticket(State.OPEN)
+    facts, trust, decision = decided(who, text, Known(mentioned=(t,)), (Citation(None, frozenset("ch")),))
+    assert trust.authenticated and facts.via == "mention"
+    assert decision.ticket is not None and decision.ticket.state is State.OPEN
+    assert decision.ticket.priority == t.priority and decision.ticket.assignee == t.assignee
+    assert [(str(s.to), s.kind) for s in decision.sends] == [("staff", "staff_direction")]
+    assert [e.kind for e in decision.events] == ["recommendation" if who == HEAD else "direction"]
+
+
+def test_a_recommendation_on_the_digest_naming_no_ticket_reaches_staff() -> None:
+    """SOP-004 step 8: "all overdue tickets today" is about no one ticket, yet staff must read it."""
+    text = "Mohon semua tiket yang lewat SLA diselesaikan hari ini.\n\nKepala UKPBJ"
+    digest = (Citation(None, frozenset("ch")),)
+    facts, trust, decision = decided(HEAD, text, Known(citations=digest), digest)
+    assert trust.authenticated and facts.ticket is None and decision.ticket is None
+    assert [(e.kind, e.detail["tickets"]) for e in decision.events] == [("recommendation", [])]
+    [send] = decision.sends
+    assert (str(send.to), send.kind, send.text) == ("staff", "staff_direction", text)
+
+
+@pytest.mark.parametrize("citations", [(), (Citation(None, frozenset("s")),)])
+def test_a_general_direction_without_proof_only_answers_its_sender(citations: tuple[Citation, ...]) -> None:
+    """SPEC 9: a head's From that cites no digest sent to heads passes nothing to staff."""
+    _facts, trust, decision = decided(HEAD, "Mohon semua tiket diselesaikan hari ini.", Known(citations=citations),
+                                      citations)
+    assert not trust.authenticated
+    assert [(str(s.to), s.kind) for s in decision.sends] == [("sender", "staff_no_ticket")]
+
+
 @pytest.mark.parametrize("citations", [
     (),  # cites nothing mailbot sent
     (Citation(None, frozenset("r")),),  # mail about no ticket that went to someone else

@@ -105,9 +105,16 @@ def _from_staff(facts: Facts, known: Known) -> Facts:
     parsed = parse_commands(msg.new_text)
     if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
         facts = replace(facts, ticket=known.mentioned[0], via="mention")  # a reply to the digest naming tickets
+    if facts.ticket is None and facts.role is not Role.STAFF and msg.new_text.strip() \
+            and any(c.ticket is None for c in known.citations):
+        return replace(facts, event=Event.DIRECTION_GENERAL, commands=parsed)  # "all overdue tickets today"
     if facts.ticket is None:
         return replace(facts, event=Event.STAFF_UNMATCHED, commands=parsed)
     facts = replace(facts, commands=parsed)
+    if facts.via == "mention" and (msg.new_text.strip() or msg.attachments):
+        # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
+        # on each ticket it names: direction passed to staff, and no command runs (SPEC E12d)
+        return replace(facts, event=Event.DIRECTION)
     if parsed.errors:
         return replace(facts, event=Event.COMMAND_ERROR, errors=parsed.errors)
     return replace(facts, event=_staff_event(facts.role, parsed, bool(msg.attachments)))

@@ -64,6 +64,7 @@ class Event(enum.StrEnum):
     COMMAND_ERROR = "command_error"  # E18
     UNVERIFIED = "unverified"  # E19
     STAFF_UNMATCHED = "staff_unmatched"  # SPEC 3: staff mail matching no ticket
+    DIRECTION_GENERAL = "direction_general"  # E12d: an answer to the digest that names no ticket
     LKPP_UNMATCHED = "lkpp_unmatched"  # SPEC 3: LKPP mail matching no ticket
     AUTOMATIC = "automatic"  # SPEC 5: recorded, never answered
     BOUNCE = "bounce"  # SPEC 5: a bounce of mailbot's own mail
@@ -120,6 +121,7 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.COMMAND_ERROR, "O A E I R C", "", ("reject_command",), "E18"),
     (Event.UNVERIFIED, "O A E I R C", "", ("unverified_note", "alert_unverified"), "E19; SPEC 9"),
     (Event.STAFF_UNMATCHED, "-", "-", ("tell_no_ticket",), "SPEC 3"),
+    (Event.DIRECTION_GENERAL, "-", "-", ("record_general_direction", "pass_direction"), "E12d; SOP-004 step 8"),
     (Event.LKPP_UNMATCHED, "-", "-", ("pass_unmatched",), "SPEC 3"),
     (Event.AUTOMATIC, "- O A E I R C", "", ("record_automatic",), "SPEC 5"),
     (Event.BOUNCE, "O A E I R C", "", ("record_bounce", "alert_bounce"), "SPEC 5"),
@@ -221,6 +223,8 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
     if facts.role in NEEDS_TRUST and not trust.authenticated and facts.ticket is not None \
             and not facts.message.is_automatic:
         event = Event.UNVERIFIED
+    elif event is Event.DIRECTION_GENERAL and not trust.authenticated:
+        event = Event.STAFF_UNMATCHED  # no proof of the role: only its sender is answered
     state = facts.ticket.state if facts.ticket else None
     event, row = row_for(event, state)
     step = _Step(facts, trust, policy, now, event, facts.ticket)
@@ -475,6 +479,11 @@ def _record_direction(s: _Step) -> None:
             s.elsewhere.append((number, HistoryEvent(kind, s.actor, {**detail, "passed_on": s.ticket.number})))
 
 
+def _record_general_direction(s: _Step) -> None:
+    """A recommendation about no one ticket ("all overdue tickets today"): the unit's record."""
+    s.record("recommendation" if s.facts.role is Role.HEAD else "direction", {"text": s.text, "tickets": []})
+
+
 def _pass_direction(s: _Step) -> None:
     """SOP-004 steps 5, 8: internal; to staff, never to the requester."""
     s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
@@ -576,7 +585,8 @@ EFFECTS: dict[str, Effect] = {
     "escalate": _escalate, "tell_escalated": _tell_escalated, "relay_solution": _relay_solution,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators,
-    "record_direction": _record_direction, "pass_direction": _pass_direction, "reject_command": _reject_command,
+    "record_direction": _record_direction, "record_general_direction": _record_general_direction,
+    "pass_direction": _pass_direction, "reject_command": _reject_command,
     "tell_no_ticket": _tell_no_ticket, "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
     "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,

@@ -11,7 +11,8 @@ with `off`, From alone decides (closed test setups only).
 A coordinator or head who answers the daily digest (or another mail about no one
 ticket) names the tickets in the text; such a reply is matched by that mention, and
 the digest's signed Message-ID, sent to that role, is the proof: the digest is about
-every ticket it lists. Such mail only ever becomes direction passed to staff.
+every ticket it lists. Such mail only ever becomes direction passed to staff, and so
+does an answer to the digest that names no ticket ("all overdue tickets today").
 
 A requester needs no proof: what a requester can do is bounded by the ticket they
 are a participant of (`matching`).
@@ -55,17 +56,24 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
     `authres` is the verdict on the topmost Authentication-Results of the unit's own
     server, needed only in `authres` mode. `mentioned`: the ticket was found by its
     number in a coordinator's or head's text, so a citation of mail about no one
-    ticket (the digest) counts too.
+    ticket (the digest) counts too; with no ticket at all, that citation is the only
+    proof a coordinator's or head's general direction can have.
     """
     letter = NEEDED.get(role)
     if letter is None:
         return Trust(True, "not needed")
     if mode == "off":
         return Trust(True, "auth.mode is off")
-    if ticket is None:
+    general = role in (Role.COORDINATOR, Role.HEAD)  # mail about no one ticket went to these roles
+    if ticket is None and not general:
         return Trust(False, "no ticket")
-    on_ticket = [c for c in citations if c.ticket == ticket.number
-                 or (mentioned and c.ticket is None and role in (Role.COORDINATOR, Role.HEAD))]
+
+    def vouches(cited: Citation) -> bool:
+        if cited.ticket is None:  # the digest, an alert: proof of the role, for no ticket or a named one
+            return general and (mentioned or ticket is None)
+        return ticket is not None and cited.ticket == ticket.number
+
+    on_ticket = [c for c in citations if vouches(c)]
     if not on_ticket:
         return Trust(False, "does not reply to a message that mailbot sent on this ticket")
     if not any(letter in c.audience for c in on_ticket):
