@@ -245,7 +245,8 @@ def outcome(name: str, state: State):
     sender, text = MESSAGES[name]
     t = ticket(state)
     msg = message(sender, text)
-    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    # E12/E12a relay "the latest LKPP message": the table's ticket has one
+    facts = classify(msg, Known(tagged=t, lkpp_answered=frozenset({t.id})), BOX, CFG, RULES, NOW, NOW)
     role = facts.role
     citations = (Citation(t.number, frozenset(AUDIENCE.get(role, "r"))),)
     trust = trust_of(msg, role, facts.ticket, citations, CFG.auth)
@@ -438,3 +439,17 @@ def test_an_old_backlog_message_becomes_a_ticket_without_an_ack_and_says_why():
     assert [s.kind for s in decision.sends] == ["staff_new"]
     skipped = [e for e in decision.events if e.kind == "ack_skipped"]
     assert len(skipped) == 1 and skipped[0].actor == "mailbot" and "ack_max_age_hours" in str(skipped[0].detail)
+
+
+@pytest.mark.parametrize("text", ["#teruskan", "#permintaan-data\nMohon dilengkapi."])
+def test_relaying_lkpp_with_no_lkpp_reply_is_a_command_error(text):
+    """E12/E12a pass on LKPP's latest reply; a ticket with none (only LKPP's automatic
+    acknowledgement, or nothing) has nothing to pass on: staff are told, the requester gets nothing."""
+    t = ticket(State.ESCALATED)
+    msg = message(STAFF, text)
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    trust = trust_of(msg, facts.role, facts.ticket, (Citation(t.number, frozenset("s")),), CFG.auth)
+    decision = decide(facts, trust, Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
+    assert mails(decision) == {("sender", "command_error")}
+    assert "Helpdesk LKPP has sent no reply" in decision.sends[0].context["errors"][0]

@@ -48,6 +48,7 @@ class Known:
     by_lkpp_number: Ticket | None = None  # the ticket LKPP's own ticket number names
     quotes_ours: bool = False  # a Message-ID it quotes (bounce-like mail) is one mailbot sent
     mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
+    lkpp_answered: frozenset[int] = frozenset()  # of those tickets: the ones with an LKPP reply to relay
 
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
@@ -108,7 +109,8 @@ def _from_staff(facts: Facts, known: Known) -> Facts:
     if facts.ticket is None and facts.role is not Role.STAFF and msg.new_text.strip() \
             and any(c.ticket is None for c in known.citations):
         return replace(facts, event=Event.DIRECTION_GENERAL, commands=parsed)  # "all overdue tickets today"
-    if facts.ticket is None:
+    ticket = facts.ticket
+    if ticket is None:
         return replace(facts, event=Event.STAFF_UNMATCHED, commands=parsed)
     facts = replace(facts, commands=parsed)
     if facts.via == "mention" and (msg.new_text.strip() or msg.attachments):
@@ -117,7 +119,12 @@ def _from_staff(facts: Facts, known: Known) -> Facts:
         return replace(facts, event=Event.DIRECTION)
     if parsed.errors:
         return replace(facts, event=Event.COMMAND_ERROR, errors=parsed.errors)
-    return replace(facts, event=_staff_event(facts.role, parsed, bool(msg.attachments)))
+    event = _staff_event(facts.role, parsed, bool(msg.attachments))
+    if event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO) and ticket.id not in known.lkpp_answered:
+        command = "#teruskan" if event is Event.STAFF_RELAY else "#permintaan-data"
+        return replace(facts, event=Event.COMMAND_ERROR,
+                       errors=(f"{command}: Helpdesk LKPP has sent no reply on this ticket to pass on",))
+    return replace(facts, event=event)
 
 
 def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event:

@@ -147,6 +147,7 @@ STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STA
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
+UNVERIFIED_LABEL = "unverified_note"
 # How a decision is named in logs, `replay` and the message record.
 LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
           Event.REQUESTER_CONFIRM: "closing_confirmed", Event.REQUESTER_REJECT: "closing_rejected",
@@ -155,8 +156,13 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_RESOLVE: "command_resolve", Event.STAFF_CLOSE: "command_close",
           Event.STAFF_RELAY: "command_relay", Event.STAFF_NEED_INFO: "command_need_info",
           Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
-          Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: "unverified_note",
+          Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received"}
+# What an inbound LKPP message was decided to be when it is nobody's answer: `#teruskan`
+# and `#permintaan-data` never pass it to the requester (SPEC 5: automatic mail is
+# recorded, never acted on). An unverified one is passed on only when LKPP sent no
+# verified answer: staff were shown it in the `unverified` alert and decide (SPEC 9).
+NOT_AN_ANSWER = frozenset({"automatic_recorded", "automatic_unmatched", "bounce_received", str(Event.LKPP_ACK)})
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,7 @@ class ThreadMessage:
     body: str
     archive_path: str | None
     has_attachments: bool
+    kind: str = ""  # in: what was decided (`Decision.label`), e.g. unverified_note
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ core never holds a store.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers
-from mailbot.core.lifecycle import Decision
+from mailbot.core.lifecycle import NOT_AN_ANSWER, UNVERIFIED_LABEL, Decision
 from mailbot.core.limits import DAY, HOUR
-from mailbot.core.matching import audience_of, find_tag, role_of
+from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of
 from mailbot.core.model import InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.settings import Config, MailboxConfig
@@ -24,6 +25,9 @@ from mailbot.core.tokens import verify
 from mailbot.core.trust import Citation
 from mailbot.io.store import Store
 from mailbot.rules import Rules
+
+# a line that may be `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
+_RELAY = re.compile(r"(teruskan|relay|permintaan-data|need-info)", re.IGNORECASE)
 
 
 def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage) -> Known:
@@ -41,13 +45,19 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     mentioned: list[Ticket] = []
     if role in (Role.COORDINATOR, Role.HEAD):
         mentioned = [t for n in mentioned_numbers(msg.new_text) if (t := store.ticket_by_number(box.name, n))]
+    tagged = store.ticket_by_number(box.name, number) if number else None
+    answered: frozenset[int] = frozenset()
+    if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
+        ids = {t.id for t in (tagged, *referenced) if t is not None and t.id is not None}
+        answered = frozenset(store.tickets_with_inbound(ids, "lkpp", NOT_AN_ANSWER))
     return Known(
         seen=store.message_seen(box.name, msg.message_id),
-        tagged=store.ticket_by_number(box.name, number) if number else None,
+        tagged=tagged,
         referenced=tuple(referenced), citations=tuple(citations),
         by_lkpp_number=store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None,
         quotes_ours=quotes_ours,
         mentioned=tuple(mentioned),
+        lkpp_answered=answered,
     )
 
 
@@ -95,7 +105,8 @@ def _ticket_history(store: Store, ticket: Ticket, now: datetime) -> History:
     assert ticket.id is not None
     thread = store.thread_of(ticket.id)
     mine = [m for m in thread if m.direction == "in" and m.role == "requester"]
-    lkpp = [m for m in thread if m.direction == "in" and m.role == "lkpp"]
+    lkpp = [m for m in thread if m.direction == "in" and m.role == "lkpp" and m.kind not in NOT_AN_ANSWER]
+    lkpp = [m for m in lkpp if m.kind != UNVERIFIED_LABEL] or lkpp  # a forged mail never hides LKPP's answer
     return History(
         thread=tuple((m.role, m.message_id) for m in thread),
         requester_texts=tuple(m.body for m in mine),

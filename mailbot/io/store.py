@@ -501,12 +501,23 @@ class Store:
             "o.ticket_id = m.ticket_id and o.message_id = m.message_id and length(o.raw) > 0 "
             "where m.ticket_id = ? order by m.at, m.id", [ticket_id]))
 
+    def tickets_with_inbound(self, ticket_ids: set[int], role: str, except_kinds: frozenset[str]) -> list[int]:
+        """Of these tickets, those with an inbound message from `role` not decided as one of `except_kinds`."""
+        if not ticket_ids:
+            return []
+        ids, kinds = sorted(ticket_ids), sorted(except_kinds)
+        rows = self._query(
+            f"select distinct ticket_id from messages where ticket_id in ({', '.join('?' * len(ids))}) "
+            f"and direction = 'in' and role = ? and coalesce(kind, '') not in ({', '.join('?' * len(kinds))})",
+            [*ids, role, *kinds])
+        return [r["ticket_id"] for r in rows]
+
     def thread_of(self, ticket_id: int) -> list[ThreadMessage]:
         """A ticket's messages in order, as values: who wrote, the Message-ID, the new text."""
-        rows = self._query("select direction, role, message_id, body, archive_path, attachments from messages "
+        rows = self._query("select direction, role, message_id, body, archive_path, attachments, kind from messages "
                              "where ticket_id = ? order by at, id", [ticket_id])
         return [ThreadMessage(r["direction"], r["role"] or "", r["message_id"], r["body"] or "", r["archive_path"],
-                              bool(r["attachments"])) for r in rows]
+                              bool(r["attachments"]), r["kind"] or "") for r in rows]
 
     # --- history --------------------------------------------------------------------
 
