@@ -270,8 +270,7 @@ def cmd_sweep(cfg: Config, args: argparse.Namespace) -> int:
     now = args.now.astimezone(UTC) if args.now else None
     app = App(cfg, clock=(lambda: now) if now else None)
     swept = app.sweep()
-    sent, failed = app.flush_outbox()
-    print(json.dumps({**swept, "sent": sent, "failed": failed, "now": app.clock().isoformat()}))
+    print(json.dumps({**swept, **app.send_here(), "now": app.clock().isoformat()}))
     return EX_OK
 
 
@@ -355,7 +354,7 @@ def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:
     print(json.dumps({"status": outcome.status, "label": outcome.label, "ticket": outcome.ticket,
                       "mail": list(outcome.sent), "dry_run": args.dry_run}, ensure_ascii=False))
     if not args.dry_run:
-        app.flush_outbox()
+        app.send_here()
     return EX_OK
 
 

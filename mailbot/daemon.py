@@ -336,13 +336,22 @@ class App:
                 self.storage_failed(box, exc, lambda s: None)
             return {"timers": 0, "digests": 0}
 
+    def send_here(self) -> dict[str, Any]:
+        """A command's own sending: the outbox, unless a running daemon's sender holds the
+        sender lock; then that sender sends it (it looks every few seconds)."""
+        from mailbot.sender import sender_lock_if_free
+
+        with sender_lock_if_free(self.cfg.database) as free:
+            if not free:
+                return {"sent": 0, "failed": 0, "sending": "left to the running daemon's sender"}
+            sent, failed = self.flush_outbox()
+        return {"sent": sent, "failed": failed}
+
     def run_once(self) -> dict[str, Any]:
         polled = self.poll_all()
         swept = self.sweep()
         self.watch()
-        sent, failed = self.flush_outbox()
-        return {"mailboxes": polled, "timers": swept["timers"], "digests": swept["digests"], "sent": sent,
-                "failed": failed}
+        return {"mailboxes": polled, "timers": swept["timers"], "digests": swept["digests"], **self.send_here()}
 
     def run_forever(self, stop: threading.Event, notify: Callable[[str], None] = lambda s: None) -> None:
         """Every mailbox on IDLE, the outbox, the timers; until `stop` is set (see `Service`)."""

@@ -115,3 +115,36 @@ def test_a_second_sender_waits_for_the_first_instead_of_sending_beside_it(fresh_
         assert wait_for(lambda: of_kind(inbox(servers, REQUESTER), "ack"), 30)
     finally:
         stop(proc)
+
+
+def test_commands_leave_sending_to_a_running_sender(fresh_mailboxes, tmp_path, capsys):
+    """`run --once`, `sweep` and `replay` send the outbox themselves only when no daemon's
+    sender holds the sender lock: sending beside it sent the same rows twice. With the lock
+    held they queue and send nothing; the sender (here: the next command) sends each mail once."""
+    from mailbot import cli
+
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    database = load_config(config).database
+    database.parent.mkdir(parents=True, exist_ok=True)
+    lock = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a running daemon's sender
+    raw, _ = mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")
+    servers.append("lpse@lpse.test", raw)
+    saved = tmp_path / "saved.eml"
+    saved.write_bytes(mail("sari@dinas.test", "Lupa kata sandi", "Mohon direset.")[0])
+    try:
+        for argv in (["run", "--once"], ["sweep"], ["replay", str(saved)]):
+            capsys.readouterr()
+            assert cli.main(["--config", str(config), *argv]) == 0
+            out = capsys.readouterr().out
+            assert argv[0] == "replay" or ('"sent": 0' in out and "left to the running daemon's sender" in out)
+        assert not servers.fetch("lpse@lpse.test", "INBOX")  # handled, its mail queued
+        assert not inbox(servers, REQUESTER) and not inbox(servers, "sari@dinas.test") and not inbox(servers, STAFF[0])
+    finally:
+        os.close(lock)  # the sender is gone
+    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+    assert "left to" not in capsys.readouterr().out
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, "sari@dinas.test")] == ["ack"]
+    assert len(inbox(servers, STAFF[0])) == 2
