@@ -245,7 +245,10 @@ def location_problem(path: Path, kind: str) -> str | None:
     file system or a folder owned by another user is found, not only missing modes.
     """
     if kind == "key" and path.exists():
-        return None if os.access(path, os.R_OK) else f"{path} exists but cannot be read"
+        if not os.access(path, os.R_OK):
+            return f"{path} exists but cannot be read"
+        size = len(path.read_bytes().strip())
+        return None if size >= 32 else f"{path} holds {size} bytes, fewer than 32 (remove it: a new key is made)"
     if kind == "file" and path.exists() and not os.access(path, os.W_OK):
         return f"{path} exists but cannot be written"
     folder = path if kind == "folder" else path.parent

@@ -193,6 +193,8 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
             password = Secret(file.read_text(encoding="utf-8").strip())
         except OSError as exc:
             raise ConfigError(f"{key}.password_file: cannot read {file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{key}.password_file: {file} is not UTF-8 text") from None
     ca_file: Path | None = None
     if data.get("ca_file") is not None:
         if security == "none":
@@ -436,7 +438,7 @@ def parse_config(data: Any, path: Path) -> Config:
     return Config(
         path=path,
         timezone=tz,
-        database=_path(data.get("database", "data/mailbot.db"), "datadata_base", data_base),
+        database=_path(data.get("database", "data/mailbot.db"), "database", data_base),
         archive_dir=_path(data.get("archive_dir", "data/archive"), "archive_dir", data_base),
         rules_dir=_path(data["rules_dir"], "rules_dir", data_base) if data.get("rules_dir") else None,
         templates_dir=_path(data["templates_dir"], "templates_dir", data_base) if data.get("templates_dir") else None,
@@ -472,6 +474,15 @@ def data_folder(config_folder: Path) -> Path:
     return Path(first) if first else config_folder
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """What is wrong and where, without the text of the line: it may hold a password."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or "cannot be read"
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    context = getattr(exc, "context", None)
+    return f"{where}{problem}" + (f" ({context})" if context else "")
+
+
 def load_config(path: Path) -> Config:
     """Read and validate the config file; every failure is a ConfigError."""
     try:
@@ -480,8 +491,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"config file {path} does not exist") from None
     except OSError as exc:
         raise ConfigError(f"config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"config file {path}: not valid YAML: {_yaml_problem(exc)}") from None
     return parse_config(data, path)

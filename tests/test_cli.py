@@ -184,6 +184,18 @@ def test_check_names_a_data_location_it_cannot_write(tmp_path, capsys):
     assert "t: imap FAILED" in out  # every problem is still reported
 
 
+def test_a_key_file_too_short_to_sign_is_a_configuration_error(tmp_path, capsys):
+    """An empty or short secret_key_file (made with `touch`): `check` names it and exits 78, and a
+    command that signs mail exits 78 with one line, not a traceback and 1 (systemd restarts on 1)."""
+    path = unreachable_config(tmp_path)
+    (tmp_path / "key").write_text("")
+    assert cli.main(["--config", str(path), "check"]) == 78
+    assert f"secret_key_file: FAILED: {tmp_path / 'key'} holds 0 bytes, fewer than 32" in capsys.readouterr().out
+    assert cli.main(["--config", str(path), "sweep"]) == 78
+    err = capsys.readouterr().err
+    assert "secret_key_file" in err and "Traceback" not in err
+
+
 def test_check_with_a_refused_imap_login_exits_77(fresh_mailboxes, tmp_path, capsys):
     """A wrong password is a refused login (77), not an unreachable server (69)."""
     from tests.mailfactory import write_config

@@ -111,6 +111,41 @@ def test_invalid_yaml(tmp_path):
         load_config(path)
 
 
+@pytest.mark.parametrize("line", [
+    'smtp: {host: mail.test, port: 587, security: starttls, username: u, password: "S3cretSMTPpass}\n',
+    "smtp:\n  password: S3cret\tSMTPpass: x\n",
+    "smtp: {password: 'S3cretSMTPpass\n",
+])
+def test_a_yaml_error_never_shows_the_line_that_may_hold_a_password(tmp_path, line):
+    """SPEC 12: secrets never reach the log; the error names the line and column, not the text."""
+    path = tmp_path / "c.yaml"
+    path.write_text(line)
+    with pytest.raises(ConfigError, match=r"not valid YAML: line \d+, column \d+") as raised:
+        load_config(path)
+    assert "S3cret" not in str(raised.value)
+
+
+def test_files_that_are_not_utf8_are_configuration_errors(tmp_path):
+    """A config saved as Windows-1252, a password file with a stray byte: exit 78 with the reason."""
+    path = tmp_path / "c.yaml"
+    path.write_bytes("mailboxes:\n  - display_name: Helpdesk LPSE \u2013 Batam\n".encode("cp1252"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
+    secret = tmp_path / "smtp.password"
+    secret.write_bytes(b"p\xe9ss\n")
+    data = minimal()
+    data["smtp"] = {**data["smtp"], "password_file": str(secret), "username": "u"}
+    with pytest.raises(ConfigError, match="password_file: .* is not UTF-8"):
+        parse_config(data, path)
+
+
+def test_a_bad_database_value_names_the_key(tmp_path):
+    data = minimal()
+    data["database"] = 5
+    with pytest.raises(ConfigError, match=r"^database: "):
+        parse_config(data, tmp_path / "c.yaml")
+
+
 def test_config_is_frozen(tmp_path):
     """Loaded once, never changed."""
     cfg = parse_config(minimal(), tmp_path / "c.yaml")

@@ -6,13 +6,16 @@ import os
 import secrets
 from pathlib import Path
 
+from mailbot.errors import ConfigError
+
 
 def load_or_create_key(path: Path) -> bytes:
     """Read the signing key, creating it (0600) at first start."""
     if path.exists():
         key = path.read_bytes().strip()
         if len(key) < 32:
-            raise ValueError(f"secret key file {path} is shorter than 32 bytes")
+            raise ConfigError(f"secret_key_file: {path} holds {len(key)} bytes, fewer than 32; remove it and "
+                              "mailbot makes a new key at its next start")
         return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32).encode()
