@@ -201,17 +201,24 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     """
     from mailbot.daemon import build_calendar
     from mailbot.io import imap, smtp
+    from mailbot.io.render import Renderer
     from mailbot.rules import load_rules
 
     print(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
     load_rules(cfg.rules_dir)  # a ConfigError here names file, rule and field (exit 78)
     build_calendar(cfg)
     print(f"rules: ok ({cfg.rules_dir or 'defaults'}), calendar: ok ({cfg.timezone})")
+    codes: set[int] = set()
+    if cfg.templates_dir is not None and not cfg.templates_dir.is_dir():
+        print(f"templates_dir: FAILED: {cfg.templates_dir} is not a folder")
+        codes.add(EX_CONFIG)
+    for broken in Renderer(cfg.templates_dir).problems():  # words.yaml raises: a ConfigError, 78
+        print(f"templates: FAILED: {broken}")
+        codes.add(EX_CONFIG)
     if cfg.auth.mode == "off":
         print("warning: auth.mode is off: any sender claiming a staff address can run commands")
     if not cfg.escalation.address:
         print("warning: escalation.address is not set: #eskalasi cannot reach LKPP")
-    codes: set[int] = set()
     for key, path, kind in (("database", cfg.database, "file"), ("archive_dir", cfg.archive_dir, "folder"),
                             ("secret_key_file", cfg.secret_key_file, "key")):
         problem = location_problem(path, kind)

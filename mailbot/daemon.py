@@ -30,6 +30,7 @@ from mailbot.io.logs import get as get_log
 from mailbot.io.outbox import Outbox
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store, ts
+from mailbot.io.words import words
 from mailbot.pipeline import Arrival, Outcome, Pipeline
 from mailbot.rules import load_rules
 from mailbot.service import OnMain, Progress, Service, run_here
@@ -50,6 +51,8 @@ class App:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.key = load_or_create_key(cfg.secret_key_file)
         self.renderer = Renderer(cfg.templates_dir)
+        for language in ("id", "en"):  # an operator's words.yaml of the wrong shape stops start-up (78)
+            words(language, cfg.templates_dir)
         self.rules = load_rules(cfg.rules_dir)
         self.calendar = build_calendar(cfg)
         self.policy = Policy(reopen_days=cfg.reopen_days, ack_max_age_hours=cfg.ack_max_age_hours,

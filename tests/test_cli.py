@@ -196,6 +196,34 @@ def test_a_key_file_too_short_to_sign_is_a_configuration_error(tmp_path, capsys)
     assert "secret_key_file" in err and "Traceback" not in err
 
 
+def test_check_finds_broken_operator_templates_and_words(tmp_path, capsys):
+    """A template with a syntax error, or a templates_dir that is not there, fails `check` (78)
+    with the file and line named; words.yaml of the wrong shape stops `check` and `run` alike."""
+    path = unreachable_config(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["templates_dir"] = str(tmp_path / "missing")
+    write(tmp_path, data)
+    assert cli.main(["--config", str(path), "check"]) == 78
+    assert f"templates_dir: FAILED: {tmp_path / 'missing'} is not a folder" in capsys.readouterr().out
+
+    templates = tmp_path / "templates"
+    (templates / "id").mkdir(parents=True)
+    (templates / "id" / "ack.txt").write_text("Tiket {{ number }\n")
+    data["templates_dir"] = str(templates)
+    write(tmp_path, data)
+    assert cli.main(["--config", str(path), "check"]) == 78
+    assert f"templates: FAILED: {templates / 'id' / 'ack.txt'}: line 1:" in capsys.readouterr().out
+
+    other = tmp_path / "other"  # words are read once per process and folder
+    (other / "id").mkdir(parents=True)
+    (other / "id" / "words.yaml").write_text("days: [Senin]\n")
+    data["templates_dir"] = str(other)
+    write(tmp_path, data)
+    for command in ("check", "run"):
+        assert cli.main(["--config", str(path), command, *(["--once"] if command == "run" else [])]) == 78
+        assert "words.yaml: days: expected a list of 7 words" in capsys.readouterr().err
+
+
 def test_check_with_a_refused_imap_login_exits_77(fresh_mailboxes, tmp_path, capsys):
     """A wrong password is a refused login (77), not an unreachable server (69)."""
     from tests.mailfactory import write_config

@@ -301,3 +301,17 @@ def test_english_unit_answers_in_english(fresh_mailboxes, tmp_path):
     assert ack["Content-Language"] == "en"
     [notice] = inbox(servers, STAFF[0])
     assert "New ticket:" in str(notice["Subject"])
+
+
+def test_operator_words_that_change_one_subject_keep_the_rest(fresh_mailboxes, tmp_path):
+    """An operator's words.yaml naming one subject: the ack carries it and every other word is
+    the shipped one; the request becomes a ticket (it used to go to Quarantine, unalerted)."""
+    servers = fresh_mailboxes
+    (tmp_path / "templates" / "id").mkdir(parents=True)
+    (tmp_path / "templates" / "id" / "words.yaml").write_text("subjects:\n  ack: Laporan diterima\n")
+    config = write_config(servers, tmp_path, templates_dir=str(tmp_path / "templates"))
+    first_ticket_mail(servers, config)
+    assert servers.fetch(UNIT, "Quarantine") == []
+    [ack] = inbox(servers, "budi@vendor.test")
+    assert "Laporan diterima" in str(ack["Subject"]) and f"{YEAR}-00001" in str(ack["Subject"])
+    assert of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")

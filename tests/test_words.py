@@ -3,6 +3,7 @@ Indonesian wording by default, English when the mailbox asks for it."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -98,3 +99,29 @@ def test_broken_operator_words_are_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "en" / "words.yaml").write_text("days: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="words.yaml"):
         words("en", tmp_path)
+
+
+def test_operator_words_name_only_what_they_change(tmp_path: Path) -> None:
+    """An operator who changes one subject writes only that: every other word stays the shipped one."""
+    (tmp_path / "id").mkdir()
+    (tmp_path / "id" / "words.yaml").write_text("subjects:\n  ack: Tiket diterima\n", encoding="utf-8")
+    own = words("id", tmp_path)
+    assert own.subject("ack") == "Tiket diterima"
+    assert own.day(date(2026, 11, 30)) == "Senin, 30 November 2026"
+    assert own.subject("resolved") == words("id").subject("resolved") != ""
+    assert own.waited(timedelta(hours=3), timedelta(hours=8)) == "3 jam"
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("days: [Sen, Sel]\n", "days: expected a list of 7 words"),
+    ("units:\n  day: hari\n", "units.day: expected a list of 2 words"),
+    ("subjects: Tiket\n", "subjects: expected a mapping"),
+    ("months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, [12]]\n", "months[11]: expected a word"),
+    ("overdue:\n  lkpp_status: 'belum ada status ({lama})'\n", "overdue.lkpp_status: only {span}"),
+])
+def test_operator_words_of_the_wrong_shape_name_the_key(tmp_path: Path, text: str, named: str) -> None:
+    """A wrong shape is found when the words are loaded (start-up, `check`), not when a mail needs them."""
+    (tmp_path / "id").mkdir()
+    (tmp_path / "id" / "words.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        words("id", tmp_path)

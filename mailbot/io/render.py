@@ -242,6 +242,26 @@ class Renderer:
         )
         self._found: dict[str, jinja2.Template | None] = {}  # by name: None where no file has it
 
+    def problems(self) -> list[str]:
+        """What is wrong with the operator's templates, found before any mail needs them:
+        each language's words (a wrong shape raises ConfigError: start-up stops, as for
+        any bad setting) and the syntax of each template file (named, with its line)."""
+        for language in ("id", "en"):
+            words(language, self.templates_dir)
+        found: list[str] = []
+        if self.templates_dir is None:
+            return found
+        for path in sorted(self.templates_dir.glob("*/*")):
+            if path.suffix in (".txt", ".html"):
+                name = path.relative_to(self.templates_dir).as_posix()
+                try:
+                    self.env.get_template(name)
+                except jinja2.TemplateSyntaxError as exc:
+                    found.append(f"{path}: line {exc.lineno}: {exc.message}")
+                except (OSError, UnicodeDecodeError) as exc:
+                    found.append(f"{path}: cannot be read: {exc}")
+        return found
+
     def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
         """The language's words, and the worded values a template may show (working hours, zone)."""
         said = words(language, self.templates_dir)

@@ -3,8 +3,10 @@
 Wording lives only in templates: the mail bodies, and this file beside them for what
 code must put together (subject labels, day and month names, time-zone labels, units,
 why a deadline is overdue, the monthly summary's labels). An operator's
-`templates_dir/<lang>/words.yaml` replaces the shipped file whole. The core hands out
-codes and numbers; the shells word them here.
+`templates_dir/<lang>/words.yaml` changes what it names and keeps the shipped words for
+the rest (`subjects: {ack: ...}` alone is a whole file); it is checked against the
+shipped one when loaded, so a wrong shape stops start-up and `check` with the key named,
+never a message. The core hands out codes and numbers; the shells word them here.
 """
 
 from __future__ import annotations
@@ -112,16 +114,47 @@ def words(language: str, templates_dir: Path | None = None) -> Words:
 
 @cache
 def _load(language: str, templates_dir: Path | None) -> Words:
+    shipped = resources.files("mailbot").joinpath("templates", language, "words.yaml").read_text(encoding="utf-8")
+    table = _table(shipped, f"templates/{language}/words.yaml")
     own = templates_dir / language / "words.yaml" if templates_dir is not None else None
     if own is not None and own.is_file():
-        text, source = own.read_text(encoding="utf-8"), str(own)
-    else:
-        text = resources.files("mailbot").joinpath("templates", language, "words.yaml").read_text(encoding="utf-8")
-        source = f"templates/{language}/words.yaml"
+        try:
+            text = own.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{own}: cannot be read as UTF-8 text: {exc}") from None
+        table = _merged(table, _table(text, str(own)), f"{own}: ")
+        for kind, wording in table["overdue"].items():
+            try:
+                str(wording).format(span="2")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ConfigError(f"{own}: overdue.{kind}: only {{span}} may be named; {exc!r}") from None
+    return Words(language, table)
+
+
+def _table(text: str, source: str) -> dict[str, Any]:
     try:
         table = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{source}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: expected a mapping of words")
-    return Words(language, table)
+    return table
+
+
+def _merged(shipped: Any, own: Any, where: str) -> Any:
+    """The operator's words over the shipped ones, each of the shipped shape; `where`
+    names the place for an error ("file: units.day")."""
+    if isinstance(shipped, dict):
+        if not isinstance(own, dict):
+            raise ConfigError(f"{where.rstrip(': .')}: expected a mapping")
+        return {**shipped, **{key: _merged(shipped[key], value, f"{where}{key}.") if key in shipped else value
+                              for key, value in own.items()}}
+    if isinstance(shipped, list):
+        if not isinstance(own, list) or len(own) != len(shipped):
+            raise ConfigError(f"{where.rstrip('.')}: expected a list of {len(shipped)} words")
+        return [_merged(a, b, f"{where.rstrip('.')}[{i}].") for i, (a, b) in enumerate(zip(shipped, own, strict=True))]
+    if not isinstance(own, (str, int, float)) or isinstance(own, bool):
+        raise ConfigError(f"{where.rstrip('.')}: expected a word, got {own!r}")
+    return str(own)
