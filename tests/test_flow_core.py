@@ -230,6 +230,34 @@ def test_autoreply_is_recorded_not_answered(env):
     assert all(len(inbox(servers, s)) == 1 for s in STAFF)
 
 
+def test_complaints_that_look_a_little_automatic_reach_staff(env):
+    """SPEC 5: subject words alone never make a requester's mail automatic, and a complaint
+    that pastes the bounce the requester got elsewhere (DSN lines) is still theirs. The first
+    gets a ticket and an ack; the second a ticket for staff without an answer. Mail that
+    shows a machine in its headers still opens nothing."""
+    servers, config = env
+    raw, _ = mail("budi@vendor.test", "Auto reply dari LPSE tidak masuk",
+                  "Saya sudah kirim email kemarin tapi tidak ada balasan otomatis. Mohon dicek.")
+    servers.append(UNIT, raw)
+    pasted = ("Pak, email penawaran saya ke pokja ditolak, pesannya begini:\n\n"
+              "Reporting-MTA: dns; mx.batam.go.id\nFinal-Recipient: rfc822; pokja12@batam.go.id\n"
+              "Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 mailbox full\n\nMohon bantuannya.")
+    raw, _ = mail("sari@dinas.test", "Email ke pokja ditolak", pasted)
+    servers.append(UNIT, raw)
+    raw, _ = mail("cuti@vendor.test", "Automatic reply: Pengumuman", "Saya sedang cuti.",
+                  headers={"Auto-Submitted": "auto-replied"})
+    servers.append(UNIT, raw)
+    run_once(config)
+
+    store = store_of(config)
+    assert sorted(t.requester.addr for t in store.tickets()) == ["budi@vendor.test", "sari@dinas.test"]
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, "budi@vendor.test")] == ["ack"]
+    assert inbox(servers, "sari@dinas.test") == []
+    notices = of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")
+    assert len(notices) == 2 and any("Status: 5.2.2" in text_of(n) for n in notices)
+    assert servers.fetch(UNIT, "INBOX") == [] and servers.fetch(UNIT, "Quarantine") == []
+
+
 def test_autoreply_limit_per_address(env):
     """SPEC 5: at most autoreply_limit acks per address and hour; coordinators alerted once."""
     servers, config = env

@@ -83,6 +83,17 @@ HUMAN = {"from": "Budi <budi@contoh.co.id>", "subject": "Tidak bisa login SPSE"}
         (HUMAN, None),
         ({**HUMAN, "subject": "Otomatis logout saat unggah dokumen"}, None),
         ({**HUMAN, "subject": "Re: Out of the office hours schedule?"}, None),
+        ({**HUMAN, "subject": "Out of Office AutoReply: Permohonan"}, "subject: auto-reply"),
+        ({**HUMAN, "subject": "[Auto-Reply] Permohonan"}, "subject: auto-reply"),
+        ({**HUMAN, "subject": "Out of office"}, "subject: auto-reply"),
+        ({**HUMAN, "subject": "Réponse automatique : Tiket"}, "subject: auto-reply"),
+        # a requester who writes about the autoresponder is complaining (SPEC 5): only an
+        # autoresponder's prefix (the phrase, then a colon) or the phrase alone is one
+        ({**HUMAN, "subject": "Auto reply dari LPSE tidak masuk"}, None),
+        ({**HUMAN, "subject": "Balasan otomatis tidak ada"}, None),
+        ({**HUMAN, "subject": "Autoreply tidak diterima, mohon cek"}, None),
+        ({**HUMAN, "subject": "Out of office? Helpdesk tidak membalas"}, None),
+        ({**HUMAN, "subject": "Automatic reply tidak berfungsi sejak kemarin"}, None),
         ({}, None),
     ],
 )

@@ -31,6 +31,10 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\b(\d{4}-\d{5})\b")
+# Signs of automatic mail that a person's own mail can show too: an autoresponder's
+# subject, and delivery-status lines pasted into a complaint ("email saya ditolak:").
+# Such mail that matches no ticket opens one (staff read it) without an answer (SPEC 5).
+WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields"})
 _RATING_WORD = re.compile(r"\b(nilai|rating|rate|skor|score|bintang|stars?)\b|/ ?5\b|\bdari 5\b", re.IGNORECASE)
 _STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
                  "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
@@ -97,6 +101,8 @@ def _automatic(facts: Facts) -> Facts:
         return replace(facts, event=Event.LKPP_ACK)  # an OTRS-style desk's acknowledgement: its number
     if msg.is_bounce and facts.ticket is not None:
         return replace(facts, event=Event.BOUNCE)
+    if facts.ticket is None and facts.role is Role.REQUESTER and msg.auto_reason in WEAK_EVIDENCE:
+        return replace(facts, event=Event.REQUESTER_NEW)  # a ticket for staff, never an answer
     return replace(facts, event=Event.AUTOMATIC)
 
 

@@ -319,8 +319,11 @@ def _cited_context(s: _Step) -> dict[str, object]:
 
 
 def _acknowledge(s: _Step) -> None:
-    """SOP-003 step 8: the ticket number to the requester, unless the mail is an old backlog."""
-    if (s.now - s.facts.received_at).total_seconds() <= s.policy.ack_max_age_hours * 3600:
+    """SOP-003 step 8: the ticket number to the requester, unless the mail is an old backlog
+    or looks automatic (SPEC 5: never answered, yet staff read it on its ticket)."""
+    if s.facts.message.is_automatic:
+        s.record("ack_skipped", {"reason": s.facts.message.auto_reason}, actor="mailbot")
+    elif (s.now - s.facts.received_at).total_seconds() <= s.policy.ack_max_age_hours * 3600:
         s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context=_cited_context(s))
     else:
         s.record("ack_skipped", {"reason": "older than ack_max_age_hours"}, actor="mailbot")

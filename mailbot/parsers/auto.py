@@ -71,11 +71,17 @@ _BOUNCE_SUBJECT = re.compile(
     r"\bNDN\b|\bDSN\b",
     re.IGNORECASE,
 )
+# What autoresponders put in front of the subject they answer ("Automatic reply: ...",
+# "Out of Office AutoReply: ...", "[Auto-Reply] ..."), or the whole subject ("Out of
+# office"). The phrase must be followed by a colon or end the subject: a requester who
+# writes "Auto reply dari LPSE tidak masuk" is complaining, not auto-replying (SPEC 5).
+_AUTO_PHRASE = (
+    r"(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|auto|autoreply|"
+    r"out of (?:the )?office(?: auto[ -]?reply)?|r[ée]ponse automatique|respuesta autom[áa]tica|"
+    r"risposta automatica|balasan otomatis|jawaban otomatis|otomatis|abwesenheitsnotiz|automatische antwort)"
+)
 _AUTO_SUBJECT = re.compile(
-    r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)\b|auto:|autoreply\b|"
-    r"out of (?:the )?office\b|r[ée]ponse automatique|respuesta autom[áa]tica|"
-    r"risposta automatica|balasan otomatis|jawaban otomatis|otomatis:|"
-    r"abwesenheitsnotiz|\[auto(?:matic)?[ -]?reply\])",
+    rf"^\s*(?:\[\s*{_AUTO_PHRASE}\s*\]|{_AUTO_PHRASE}\s*(?::|[.!]?\s*$))",
     re.IGNORECASE,
 )
 
