@@ -380,3 +380,206 @@ def test_new_text_has_no_quoted_history(name: str) -> None:
         if marks or quoted or not new.strip():
             leaks.append((item["id"], item["client"], marks, quoted[:1]))
     assert not leaks
+
+
+# --- a partial fix, the LPSE's own documents, plain data requests (red-team 3, 4, 12) -------
+
+# A fix of one part while LKPP still works on another is progress (E16, SOP-015 steps 12
+# and 14): the requester must not be asked to confirm a solution, and LKPP's status and
+# progress clocks must keep running.
+PARTIAL_FIXES = [
+    "Akun penyedia sudah kami aktifkan. Untuk masalah upload penawaran masih kami telusuri dengan tim teknis.",
+    "Login sudah kami perbaiki, sedangkan kendala upload penawaran masih kami pelajari.",
+    "Sudah kami perbaiki untuk paket 10012345000. Untuk paket 10012346000 masih kami cek.",
+    "Data penyedia sudah kami sinkronkan. Untuk kendala penawaran masih kami analisa.",
+    "Sudah kami perbaiki untuk paket pertama, paket kedua masih kami periksa.",
+    "Akun sudah kami aktifkan, namun kendala upload masih kami telusuri.",
+    "Akun sudah kami aktifkan kembali. Adapun kendala upload dokumen penawaran masih ditelusuri oleh tim teknis.",
+    "Untuk paket 10012345000 sudah kami perbaiki, sementara paket 10012346000 masih dalam pengecekan.",
+    "Data RUP sudah tersinkron kembali. Untuk jadwal tender masih kami koordinasikan dengan tim SPSE.",
+    "Sdh sy reset pak akunnya, utk yg upload msh kami cek ya.",
+    "Kendala login sudah teratasi. Permasalahan upload penawaran masih dalam tahap analisa tim pengembang.",
+    "Perbaikan untuk paket A sudah selesai. Paket B masih kami proses.",
+    "Akun sudah kami unlock. Kendala sinkronisasi belum selesai, akan kami update kembali.",
+    "Login penyedia sudah normal kembali, sedangkan untuk e-purchasing masih menunggu konfirmasi tim katalog.",
+    "Akun sudah kami aktifkan. Untuk perubahan email masih menunggu konfirmasi tim SIKaP.",
+    # a fix, then more news promised on the rest
+    ("Akun sudah diaktifkan kembali. Untuk permasalahan lainnya akan kami informasikan kembali setelah ada hasil "
+     "dari tim teknis."),
+    "Akun sudah kami buka. Kendala lainnya akan kami kabari.",
+    "Akun sudah kami reset. Perkembangan untuk masalah upload akan kami sampaikan kembali.",
+    "Sudah kami perbaiki untuk akun PPK. Hasil untuk akun Pokja akan segera kami sampaikan.",
+    # English
+    "The login issue has been fixed. We are still looking into the upload error and will update you.",
+    "Account reactivated. The missing bid is still being traced by our developers.",
+    "We have moved the report job to 01:00 as a first step and are still profiling the node for the remaining cause.",
+]
+
+
+@pytest.mark.parametrize("text", PARTIAL_FIXES)
+def test_partial_fix_is_progress(rules: Rules, text: str) -> None:
+    """A fix of one part while another is still worked on is a status, never a solution (E16)."""
+    assert classify(rules, SUBJECT, text) == "status"
+
+
+@pytest.mark.parametrize("text", PARTIAL_FIXES)
+def test_partial_fix_is_never_mailed_as_a_solution(text: str) -> None:
+    """With the second opinion, as the daemon runs: progress, or staff decide; never `resolved`."""
+    assert classify(load_rules(), SUBJECT, text) in ("status", "none")
+
+
+# A genuine solution stays one when it only adds a conditional, a request to try, or news
+# for someone else.
+FULL_FIXES = [
+    ("Permasalahan telah kami perbaiki, silakan dicoba kembali. Apabila masih terdapat kendala, silakan hubungi "
+     "kami kembali."),
+    "Akun sudah kami aktifkan kembali. Apabila masih ditemukan kendala, silakan hubungi kami kembali.",
+    "Akun sudah kami aktifkan kembali. Jika masih mengalami kendala, mohon informasikan kepada kami.",
+    "Sudah kami reset. Apabila masih belum bisa, silakan hubungi kami kembali.",
+    "Sudah kami perbaiki ya pak. Kalau masih error, kabari kami lagi.",
+    "Sudah kami perbaiki. Bila masih belum bisa, akan kami cek kembali.",
+    "Data ganda sudah kami hapus. Bila kendala masih berlanjut, silakan sampaikan kembali.",
+    "Sudah kami perbaiki. Silakan dicoba dan informasikan kepada kami hasilnya.",
+    "Akun sudah kami reset. Password baru akan kami sampaikan melalui email terpisah.",
+    "Sudah kami perbaiki. Terima kasih, masukan ini akan kami sampaikan kepada tim pengembang.",
+    "Akun sudah kami aktifkan kembali. Apabila ada kendala lain, akan kami bantu.",
+    "Akun sudah kami aktifkan. Kami masih menunggu konfirmasi dari Bapak/Ibu apakah penyedia sudah bisa login.",
+    "The login problem has been fixed. If the issue persists, please contact us again.",
+    "We have reset the account. If the problem persists, we will look into it again.",
+    # a fix named as a noun: "sudah dilakukan penghapusan ..."
+    "Sudah dilakukan penghapusan data ganda, silakan dicoba kembali",
+    "Telah dilakukan penghapusan paket ganda pada SPSE, silakan dicek kembali.",
+    "Sudah kami lakukan penggabungan akun penyedia, silakan login dengan username lama.",
+    "Telah dilakukan perubahan email akun penyedia sesuai permohonan.",
+    "Telah dilakukan perpanjangan masa berlaku akun.",
+    "Kami telah melakukan penghapusan data ganda tersebut.",
+]
+
+
+@pytest.mark.parametrize("text", FULL_FIXES)
+def test_full_fix_with_a_conditional_is_a_solution(rules: Rules, text: str) -> None:
+    """'Apabila masih terdapat kendala ...' after a fix reports no open work (E14)."""
+    assert classify(rules, SUBJECT, text) == "resolved"
+
+
+# SOP-015 steps 5-6: LKPP asks the Bidang Layanan dan Dukungan for data. A letter from or
+# signed by the LPSE, its head or the agency's officials is the unit's own: staff decide
+# (E17); it must never go to the vendor as a data request (E13).
+UNIT_DOCUMENTS = [
+    "Mohon dilampirkan surat permohonan yang ditandatangani Kepala LPSE.\n\nTerima kasih",
+    ("Mohon dikirimkan surat permohonan dari Kepala UKPBJ yang ditujukan kepada Direktur Pengembangan Sistem "
+     "Pengadaan Secara Elektronik."),
+    "Silakan kirimkan surat pengantar dari LPSE untuk permohonan reset akun tersebut.",
+    "Untuk proses penghapusan data, kami memerlukan surat permohonan resmi yang ditandatangani oleh Kepala UKPBJ.",
+    "Mohon melampirkan nota dinas dari Kepala Biro Pengadaan Barang dan Jasa.",
+    "Permohonan perubahan data harus dilengkapi surat rekomendasi dari PA/KPA.",
+    "Tolong kirim surat resmi berkop LPSE ya pak, ttd kepala LPSE.",
+    "Mohon dikirimkan berita acara yang ditandatangani Kepala LPSE dan verifikator.",
+    "Mohon Kepala LPSE dapat mengirimkan surat permohonan kepada Direktur SPSE.",
+    "Surat permohonan mohon ditandatangani oleh pejabat berwenang di instansi Bapak/Ibu.",
+    # with the requester's data in the same request: held as a whole, staff split it
+    "Mohon dikirimkan hasil verifikasi dari verifikator LPSE beserta surat pengantar Kepala UKPBJ.",
+    "Mohon dikirimkan screenshot error dari penyedia serta surat permohonan yang ditandatangani Kepala LPSE.",
+    # English
+    "Please attach a request letter signed by the head of your LPSE.",
+    "We need an official letter from the UKPBJ head before we can delete the account.",
+]
+
+
+@pytest.mark.parametrize("text", UNIT_DOCUMENTS)
+def test_the_lpse_own_documents_are_for_staff(rules: Rules, text: str) -> None:
+    """A request for the LPSE's own official letter is held for staff, never need_info."""
+    assert classify(rules, SUBJECT, text) == "none"
+    assert classify(load_rules(), SUBJECT, text) == "none"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the requester's own documents stay a data request
+    ("Mohon dilampirkan surat kuasa yang ditandatangani direktur perusahaan.", "need_info"),
+    ("Mohon dikirimkan surat pernyataan dari penyedia beserta scan KTP direktur.", "need_info"),
+    ("Mohon dikirimkan surat keterangan dari penyedia yang terdaftar di LPSE.", "need_info"),
+    ("Mohon kirimkan surat dukungan dari pabrikan.", "need_info"),
+    ("Mohon dikirimkan surat permohonan reset akun dari PPK yang bersangkutan.", "need_info"),
+    ("Please ask the vendor to send a letter signed by their director.", "need_info"),
+    # LKPP got the unit's letter: what follows decides
+    ("Surat permohonan dari Kepala LPSE sudah kami terima dan sedang kami proses.", "status"),
+    ("Surat permohonan dari Kepala UKPBJ sudah kami terima. Akun PPK sudah kami reset, silakan dicoba kembali.",
+     "resolved"),
+])
+def test_documents_of_others_are_not_held(rules: Rules, text: str, expected: str) -> None:
+    """Only the unit's own letters are held; the vendor's documents and a receipt are not."""
+    assert classify(rules, SUBJECT, text) == expected
+
+
+# Plain requests for the requester's data (E13), and a ticket system's progress line (E16).
+PLAIN_REQUESTS = [
+    ("need_info", "Silakan kirimkan kode paket dan NPWP penyedia."),
+    ("need_info", "Silakan kirimkan kode paket dan NPWP penyedia agar dapat kami telusuri."),
+    ("need_info", "Mohon dicantumkan kode tender serta nama paket."),
+    ("need_info", "Mohon kesediaannya untuk mengirimkan file penawaran yang gagal diunggah beserta log Apendo."),
+    ("need_info", "Silakan lengkapi data berikut ini: Kode Tender: ... Nama Penyedia: ... NPWP: ..."),
+    ("need_info", "Silakan lengkapi data berikut ini:\nKode Tender:\nNama Penyedia:\nNPWP:"),
+    ("need_info", "Agar dapat kami bantu, silakan sampaikan kode RUP dan nama paket."),
+    ("need_info", "Silahkan lampirkan screenshot pesan error yang muncul."),
+    ("need_info", "Silakan sertakan kode tender dan nama penyedia pada balasan email ini."),
+    ("need_info", "Mohon kesediaannya mengirimkan tangkapan layar dan log Apendo."),
+    ("need_info", "Mohon dicantumkan pula nama dan NPWP perusahaan."),
+    ("need_info", "Tolong tuliskan kode paket dan nama PPK-nya ya pak."),
+    ("need_info", "Mohon diuraikan kronologi kejadian beserta kode tender."),
+    ("need_info", "Silakan isi data berikut:\n1. Kode tender:\n2. Nama penyedia:\n3. NPWP:"),
+    ("need_info", "Untuk kami telusuri, silakan sampaikan NPWP dan NIB perusahaan."),
+    ("need_info", "Agar dapat kami tindaklanjuti, silakan sampaikan kode RUP serta nama satuan kerja."),
+    ("need_info", "Silakan kirimkan file penawaran yang gagal diunggah ke alamat email ini."),
+    ("need_info", "Please fill in the following details: tender code, vendor name, NPWP."),
+    ("need_info", "Kindly fill in the tender code and the vendor name below."),
+    ("need_info", "Please specify the package code and the vendor's NPWP."),
+    ("status", "Tiket Anda saat ini berstatus: Dalam Proses."),
+    ("status", "Tiket Anda saat ini berstatus: Open - Dalam Penanganan."),
+    ("status", "Status tiket Anda: Dalam Penanganan"),
+    ("status", 'Tiket #12345 saat ini berstatus "On Progress".'),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), PLAIN_REQUESTS)
+def test_plain_request_or_status_is_read(rules: Rules, expected: str, text: str) -> None:
+    """Everyday wording of a data request or a ticket in progress lands in its class."""
+    assert classify(rules, SUBJECT, text) == expected
+
+
+@pytest.mark.parametrize(("expected", "text"), [
+    ("need_info", "Silakan kirimkan kode paket dan NPWP penyedia."),
+    ("need_info", "Mohon dicantumkan kode tender serta nama paket."),
+    ("need_info", "Mohon kesediaannya untuk mengirimkan file penawaran yang gagal diunggah beserta log Apendo."),
+    ("need_info", "Silakan lengkapi data berikut ini: Kode Tender: ... Nama Penyedia: ... NPWP: ..."),
+    ("need_info", "Agar dapat kami bantu, silakan sampaikan kode RUP dan nama paket."),
+    ("status", "Tiket Anda saat ini berstatus: Dalam Proses."),
+    ("resolved", "Sudah dilakukan penghapusan data ganda, silakan dicoba kembali"),
+])
+def test_plain_request_is_read_with_the_second_opinion(expected: str, text: str) -> None:
+    """The red team's examples, as the daemon runs them (rules and trained model)."""
+    assert classify(load_rules(), SUBJECT, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # instructions, not data for LKPP
+    "Silakan dicoba kembali.",
+    "Silakan kirim ulang penawaran melalui SPSE.",
+    "Silakan penyedia mengunggah ulang dokumen penawaran di SPSE.",
+    "Penyedia wajib mencantumkan NPWP pada dokumen penawaran.",
+    "Mohon cantumkan nomor tiket pada subjek setiap korespondensi berikutnya.",
+    "Mohon disampaikan kepada penyedia agar mencoba kembali.",
+    "Apabila masih terdapat kendala, silakan kirimkan screenshot.",
+    # a ticket state that reports no work
+    "Status tiket: Closed",
+    "Tiket Anda saat ini berstatus: Selesai.",
+    "Tiket Anda saat ini berstatus: Open.",
+    # a finding, or a deed of someone else, is no fix
+    "Sudah dilakukan pengecekan, datanya memang ganda.",
+    "Sudah dilakukan penghapusan data oleh PPK sehingga paket tidak tampil.",
+    # a promise alone stays with staff
+    "Akan kami pelajari terlebih dahulu.",
+    "Nanti saya kabari.",
+])
+def test_plain_wording_that_asks_nothing_is_left_to_staff(rules: Rules, text: str) -> None:
+    """Counter-examples of the wording above: no data request, no status, no fix (E17)."""
+    assert classify(rules, SUBJECT, text) == "none"

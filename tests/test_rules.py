@@ -72,6 +72,7 @@ LKPP_REPLIES = [
     ("lkpp-status-id", "Permasalahan ini merupakan kewenangan LKPP dan sedang kami pelajari."),
     ("lkpp-status-en", "Your ticket is still in progress; we have forwarded it to our technical team."),
     ("lkpp-status-en", "We are still investigating the problem and will update you tomorrow."),
+    ("lkpp-status-partial-fix", "Akun penyedia sudah kami buka kembali. Untuk kendala lainnya akan kami kabari."),
 ]
 
 
@@ -82,6 +83,7 @@ LKPP_REPLIES = [
 # answered.
 LKPP_HOLDS = [
     ("lkpp-hold-lpse-setup", "Kami membutuhkan data tambahan berupa log aplikasi SPSE pada tanggal kejadian."),
+    ("lkpp-hold-unit-document", "Mohon dilampirkan surat permohonan yang ditandatangani Kepala LPSE."),
     ("lkpp-hold-lpse-setup", "Could you send us the SPSE application log from 21 November?"),
     ("lkpp-hold-lpse-setup", "Sedang kami cek. Boleh kami tahu versi SPSE yang terpasang di server LPSE Kota Batam?"),
     ("lkpp-hold-lpse-setup", "Apakah LPSE sudah menerapkan pembaruan yang kami kirim minggu lalu? Mohon konfirmasinya."),
