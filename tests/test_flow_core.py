@@ -343,3 +343,23 @@ def test_operator_words_that_change_one_subject_keep_the_rest(fresh_mailboxes, t
     [ack] = inbox(servers, "budi@vendor.test")
     assert "Laporan diterima" in str(ack["Subject"]) and f"{YEAR}-00001" in str(ack["Subject"])
     assert of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")
+
+
+def test_a_first_mail_reaches_staff_whole_even_where_it_looks_like_a_reply(env):
+    """SPEC 2: the notice carries the requester's message. A forward whose subject the requester
+    rewrote (Outlook's "-----Original Message-----") and a formal letter with its memo block
+    ("Dari : / Kepada : / Perihal :") are the problem, not quoted history to drop."""
+    servers, config = env
+    forward = ("Mohon dibantu pak.\n\n-----Original Message-----\nFrom: Pokja 12 <pokja12@batam.go.id>\n"
+               "Sent: Monday, November 23, 2026 9:00 AM\nTo: budi@vendor.test\nSubject: Dokumen penawaran\n\n"
+               "Dokumen penawaran paket 12345678 tidak terbaca di SPSE (error 500 saat dekripsi).\n")
+    letter = ("Yth. Admin LPSE Kota Batam\n\nDari      : PPK Dinas PUPR\nKepada    : Admin LPSE\n"
+              "Perihal   : Permohonan reset password\nTanggal   : 23 November 2026\n\n"
+              "Mohon bantuan reset password akun PPK atas nama Budi. Terima kasih.\n")
+    servers.append(UNIT, mail("budi@vendor.test", "Dokumen tidak terbaca", forward)[0])
+    servers.append(UNIT, mail("sari@dinas.test", "Surat permohonan", letter)[0])
+    run_once(config)
+    notices = [text_of(m) for m in of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")]
+    assert len(notices) == 2
+    assert any("Mohon dibantu pak." in n and "paket 12345678 tidak terbaca" in n for n in notices)
+    assert any("Perihal   : Permohonan reset password" in n and "reset password akun PPK" in n for n in notices)

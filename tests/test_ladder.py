@@ -367,6 +367,26 @@ def test_teruskan_never_passes_on_automatic_or_forged_mail_over_lkpp_answer(env)
     assert "Firefox terbaru" in relayed and "Rp 750.000" not in relayed and "nomor tiket" not in relayed
 
 
+def test_data_the_requester_forwards_reaches_lkpp_whole(env):
+    """E3, SOP-015 step 9: asked for data, the requester forwards their director's mail that
+    holds it; LKPP gets the forwarded part too, not only "Berikut saya teruskan"."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    deliver(servers, config, gmail_en(escalation, LKPP, "Mohon dikirimkan NPWP perusahaan dan kode tender."))
+    assert the_ticket(config).state is State.AWAITING_INFO
+    request = latest(servers, REQUESTER, "need_info")
+    forwarded = ("Berikut saya teruskan data dari direktur kami pak.\n\n"
+                 "---------- Forwarded message ---------\nFrom: Direktur CV Maju <direktur@cvmaju.test>\n"
+                 "Date: Sen, 23 Nov 2026 pukul 10.30\nSubject: data NPWP\nTo: <budi@vendor.test>\n\n"
+                 "NPWP perusahaan: 01.234.567.8-901.000\nKode tender: 10012345000\n")
+    raw, _ = mail(REQUESTER, "Fwd: " + str(request["Subject"]), forwarded,
+                  in_reply_to=str(request["Message-ID"]).strip("<>"))
+    deliver(servers, config, raw)
+    assert the_ticket(config).state is State.ESCALATED
+    sent_on = text_of(latest(servers, LKPP, "forward_info"))
+    assert "Berikut saya teruskan" in sent_on and "01.234.567.8-901.000" in sent_on and "10012345000" in sent_on
+
+
 # --- 4. LKPP's realistic wording -----------------------------------------------------------
 
 

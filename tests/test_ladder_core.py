@@ -125,6 +125,36 @@ def test_a_forward_on_an_existing_ticket_is_left_as_parsed() -> None:
     assert as_problem(plain) is plain
 
 
+@pytest.mark.parametrize("body", [
+    # Outlook forward whose subject the requester rewrote: no "FW:" left
+    "Mohon dibantu.\n\n-----Original Message-----\nFrom: Pokja <p@b.go.id>\nSent: Monday, November 23, 2026 9:00 AM\n"
+    "To: b@v.id\nSubject: x\n\nPaket 12345678 error 500.",
+    "Mohon dibantu.\n\n----- Pesan Asli -----\nDari: Pokja <p@b.go.id>\nKepada: b@v.id\nTerkirim: Senin, 23 November "
+    "2026 09:00\nPerihal: x\n\nPaket 12345678 error 500.",
+    # a formal letter whose memo block reads like a quoted header
+    "Yth. Admin LPSE\n\nDari      : PPK Dinas PUPR\nKepada    : Admin LPSE\nPerihal   : Reset password\n\n"
+    "Paket 12345678 error 500.",
+    # a typed form under a rule
+    "Laporan kendala\n____________________\nKode paket: 12345678\nError: 500",
+])
+def test_a_first_mail_is_the_problem_whole(body: str) -> None:
+    """SPEC 2: the staff notice carries the requester's message. Quote stripping is for replies;
+    in a first mail, what looks like history is the problem itself."""
+    msg = message(REQUESTER, body, subject="Mohon bantuan", new_text=strip_reply(body))
+    assert "12345678" not in msg.new_text  # what quote stripping alone leaves
+    facts = classify(msg, Known(), BOX, CFG, RULES, NOW, NOW)
+    assert facts.event is Event.REQUESTER_NEW and "12345678" in facts.message.new_text
+
+
+def test_data_the_requester_forwards_while_lkpp_waits_goes_on_whole() -> None:
+    """E3, SOP-015 step 9: the requester forwards the director's mail with the data LKPP asked
+    for; the forwarded part is the data, so it goes to LKPP too."""
+    msg = message(REQUESTER, GMAIL_FORWARD, subject="Fwd: Re: [LPSE-UJI #2026-00001] data",
+                  new_text=strip_reply(GMAIL_FORWARD))
+    facts = classify(msg, Known(tagged=ticket(State.AWAITING_INFO)), BOX, CFG, RULES, NOW, NOW)
+    assert facts.event is Event.REQUESTER_MAIL and "paket 10012345000" in facts.message.new_text
+
+
 # --- the consultation form (seed 003, issue 9.7) -------------------------------------------
 
 SEED_FORM = """Berikut data kami:

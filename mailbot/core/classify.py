@@ -171,6 +171,8 @@ def _from_requester(facts: Facts, rules: Rules, reopen_days: int, now: datetime)
         facts = replace(facts, ticket=None, previous=ticket)  # E5: too late to reopen, a new ticket
     if facts.ticket is None:
         facts = replace(facts, message=as_problem(facts.message))
+    elif facts.ticket.state is State.AWAITING_INFO:
+        facts = replace(facts, message=as_forwarded(facts.message))  # E3: on to LKPP, forwarded part and all
     msg, ticket = facts.message, facts.ticket
     category = rules.guess_category(msg.subject, msg.new_text)
     priority = rules.guess_priority(msg.subject, msg.new_text)
@@ -185,13 +187,20 @@ def _from_requester(facts: Facts, rules: Rules, reopen_days: int, now: datetime)
 
 
 def as_problem(msg: InboundMessage) -> InboundMessage:
-    """A forwarded mail that opens a ticket is the problem, forwarded part and all.
+    """The mail that opens a ticket is the problem as its requester sent it, whole.
 
-    Quote stripping drops everything below "---------- Forwarded message ---------" or
-    "-----Original Message-----" as history; for a new ticket whose subject says
-    "Fwd:"/"FW:"/"Tr:" or whose body holds a forward marker, that part is what staff
-    and LKPP must read, so the whole text is the problem.
+    Quote stripping is for replies: it drops everything below "-----Original
+    Message-----", a "Dari: / Kepada: / Perihal:" block or a long rule as history. In a
+    first mail those are the problem itself: a forward whose subject was edited, a
+    letter with its memo block, a form under a rule. Staff and LKPP must read it all.
     """
+    whole = msg.text.strip()
+    return replace(msg, new_text=whole) if whole and whole != msg.new_text else msg
+
+
+def as_forwarded(msg: InboundMessage) -> InboundMessage:
+    """A reply that forwards mail ("Fwd:", "---------- Forwarded message ---------")
+    carries what it forwards: the data LKPP asked for, sent on by the requester."""
     if msg.text.strip() and is_forward(msg.subject, msg.text):
         return replace(msg, new_text=msg.text.strip())
     return msg
