@@ -127,13 +127,13 @@ def test_a_forward_on_an_existing_ticket_is_left_as_parsed() -> None:
 
 @pytest.mark.parametrize("body", [
     # Outlook forward whose subject the requester rewrote: no "FW:" left
-    "Mohon dibantu.\n\n-----Original Message-----\nFrom: Pokja <p@b.go.id>\nSent: Monday, November 23, 2026 9:00 AM\n"
-    "To: b@v.id\nSubject: x\n\nPaket 12345678 error 500.",
-    "Mohon dibantu.\n\n----- Pesan Asli -----\nDari: Pokja <p@b.go.id>\nKepada: b@v.id\nTerkirim: Senin, 23 November "
-    "2026 09:00\nPerihal: x\n\nPaket 12345678 error 500.",
+    ("Mohon dibantu.\n\n-----Original Message-----\nFrom: Pokja <p@b.go.id>\nSent: Monday, November 23, 2026 9:00 AM\n"
+    "To: b@v.id\nSubject: x\n\nPaket 12345678 error 500."),
+    ("Mohon dibantu.\n\n----- Pesan Asli -----\nDari: Pokja <p@b.go.id>\nKepada: b@v.id\nTerkirim: Senin, 23 November "
+    "2026 09:00\nPerihal: x\n\nPaket 12345678 error 500."),
     # a formal letter whose memo block reads like a quoted header
-    "Yth. Admin LPSE\n\nDari      : PPK Dinas PUPR\nKepada    : Admin LPSE\nPerihal   : Reset password\n\n"
-    "Paket 12345678 error 500.",
+    ("Yth. Admin LPSE\n\nDari      : PPK Dinas PUPR\nKepada    : Admin LPSE\nPerihal   : Reset password\n\n"
+    "Paket 12345678 error 500."),
     # a typed form under a rule
     "Laporan kendala\n____________________\nKode paket: 12345678\nError: 500",
 ])
