@@ -184,6 +184,18 @@ def test_lkpp_need_info_starts_awaiting_info_and_progress() -> None:
     assert p.clear == (K.LKPP_STATUS,)
 
 
+def test_a_second_data_request_starts_the_requester_clock_afresh() -> None:
+    """SPEC 6: AWAITING_INFO starts at each LKPP request relayed. Asked again on Friday 27 Nov
+    09:00, the requester has 2 working days from then (Tuesday 1 Dec 09:00), not what was
+    left of the first request; an LKPP status in between restarts only LKPP's own clock."""
+    old = ticket(State.AWAITING_INFO)
+    friday = wib(11, 27, 9)
+    again = plan(old, moved(old, State.AWAITING_INFO), True, friday, CAL, D, data_requested=True)
+    assert sets(again)[K.AWAITING_INFO] == wib(12, 1, 9)
+    status = plan(old, moved(old, State.AWAITING_INFO), True, friday, CAL, D)
+    assert K.AWAITING_INFO not in sets(status)
+
+
 def test_info_forwarded_back_to_lkpp_keeps_the_lkpp_timers() -> None:
     """Back from awaiting_info to escalated: AWAITING_INFO stops, LKPP timers stay as they are."""
     old = ticket(State.AWAITING_INFO)

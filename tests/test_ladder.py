@@ -387,6 +387,29 @@ def test_data_the_requester_forwards_reaches_lkpp_whole(env):
     assert "Berikut saya teruskan" in sent_on and "01.234.567.8-901.000" in sent_on and "10012345000" in sent_on
 
 
+def test_a_second_data_request_gives_the_requester_time_again(env):
+    """SPEC 6: awaiting_info counts from each LKPP request relayed. Reminded of the first request
+    on Wednesday, asked again on Friday, the requester is not closed out on Monday: reminded of
+    the new request on Tuesday, closed only 5 working days after it."""
+    servers, config = env
+    notice = open_ticket(servers, config, at=at("2026-11-23T09:00"))
+    servers.append(UNIT, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan."))
+    handle_at(config, at("2026-11-23T09:05"))
+    escalation = latest(servers, LKPP, "escalate")
+    servers.append(UNIT, gmail_en(escalation, LKPP, "Mohon dikirimkan screenshot error dan kode tender."))
+    handle_at(config, at("2026-11-23T10:00"))
+    sweep(config, at("2026-11-25T10:05"))
+    assert kinds_in(servers, REQUESTER).count("remind_user") == 1
+    servers.append(UNIT, gmail_en(escalation, LKPP, "Selain itu mohon dikirimkan juga NIB perusahaan."))
+    handle_at(config, at("2026-11-27T09:00"))
+    assert kinds_in(servers, REQUESTER).count("need_info") == 2
+    sweep(config, at("2026-11-30T10:05"))  # 1 working day after the second request
+    assert the_ticket(config).state is State.AWAITING_INFO
+    sweep(config, at("2026-12-01T09:05"))  # 2 working days: the reminder of the new request
+    assert kinds_in(servers, REQUESTER).count("remind_user") == 2
+    assert the_ticket(config).state is State.AWAITING_INFO
+
+
 # --- 4. LKPP's realistic wording -----------------------------------------------------------
 
 

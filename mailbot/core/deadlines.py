@@ -98,6 +98,7 @@ def plan(
     d: Deadlines,
     *,
     active: Collection[TimerKind] | None = None,
+    data_requested: bool = False,
 ) -> TimerPlan:
     """The timers a decision starts and stops (SPEC section 6).
 
@@ -105,6 +106,8 @@ def plan(
     whether the inbound message was an authenticated LKPP message. `active`, when
     given, names the kinds already running; it is only needed to make sure an LKPP
     timer runs when a ticket goes back from `awaiting_info` to `escalated`.
+    `data_requested`: the decision relays a request for data to the requester, which
+    starts the AWAITING_INFO clock afresh even while it already runs (a second request).
 
     A ticket reopened from `closed` gets FIRST_RESPONSE again only while it has never
     had a first response; RESOLUTION is not restarted, since the 3x24h standard counts
@@ -125,6 +128,9 @@ def plan(
         changes.stop(TimerKind.FIRST_RESPONSE)
     if before is not after:
         _state_timers(changes, before, after, now, cal, d, active)
+    elif data_requested and after is State.AWAITING_INFO:
+        # SPEC 6: the clock starts at each LKPP request relayed, the second one too
+        changes.start(TimerKind.AWAITING_INFO, now, cal.add_working_days(now, d.awaiting_info_remind))
     if lkpp_message and before in _WITH_LKPP and after in _WITH_LKPP:
         # SOP-015 step 14: each LKPP message restarts the daily progress clock.
         changes.stop(TimerKind.LKPP_STATUS)

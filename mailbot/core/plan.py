@@ -111,8 +111,9 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
     timers = None
     if decision.ticket is not None:
         deadlines = setup.rules.deadlines(decision.ticket.priority)
+        asked = any(s.kind == "need_info" and s.to is Audience.REQUESTER for s in decision.sends)
         timers = plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
-                             setup.calendar, deadlines, active=history.active_timers)
+                             setup.calendar, deadlines, active=history.active_timers, data_requested=asked)
     return Planned(tuple(mails), tuple(events), timers)
 
 
