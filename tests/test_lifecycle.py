@@ -11,6 +11,7 @@ unclassified). Changing one cell of the code's table fails at least one test her
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -174,7 +175,8 @@ CHANGES = {
     "#permintaan-data": {"priority": "low"}, "#koordinator": {"priority": "high"},
     "#data": {"category": "konsultasi"},
     **{name: {"lkpp_ticket": "2026112210000042"} for name in MESSAGES if name.startswith("LKPP")},
-    "LKPP solved it": {"resolved_at": NOW, "resolved_by": LKPP.addr, "lkpp_ticket": "2026112210000042"},
+    # a rejected solution goes back to the unit's staff who own the case, never to LKPP's address
+    "LKPP solved it": {"resolved_at": NOW, "resolved_by": None, "lkpp_ticket": "2026112210000042"},
 }
 
 
@@ -453,3 +455,18 @@ def test_relaying_lkpp_with_no_lkpp_reply_is_a_command_error(text):
     assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
     assert mails(decision) == {("sender", "command_error")}
     assert "Helpdesk LKPP has sent no reply" in decision.sends[0].context["errors"][0]
+
+
+def test_a_rejected_lkpp_solution_goes_back_to_the_staff_member_who_owns_the_case():
+    """E4 after E14: "belum bisa" to LKPP's solution hands the ticket back to staff (its assignee),
+    never to LKPP's address, which would leave it owned by no one at the unit."""
+    owned = replace(ticket(State.ESCALATED), assignee=STAFF.addr)
+    msg = message(LKPP, "Permasalahan sudah kami perbaiki, silakan dicoba kembali.")
+    facts = classify(msg, Known(tagged=owned), BOX, CFG, RULES, NOW, NOW)
+    trust = trust_of(msg, facts.role, facts.ticket, (Citation(owned.number, frozenset("l")),), CFG.auth)
+    solved = decide(facts, trust, Policy(), NOW).ticket
+    assert solved is not None and solved.state is State.RESOLVED
+    answer = message(REQUESTER, "Belum bisa pak, masih error.")
+    facts = classify(answer, Known(tagged=solved), BOX, CFG, RULES, NOW, NOW)
+    reopened = decide(facts, trust_of(answer, facts.role, solved, (), CFG.auth), Policy(), NOW).ticket
+    assert reopened is not None and reopened.state is State.OPEN and reopened.assignee == STAFF.addr

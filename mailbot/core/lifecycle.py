@@ -453,7 +453,10 @@ def _relay_solution(s: _Step) -> None:
 
 
 def _mark_resolved(s: _Step) -> None:
-    s.change(resolved_at=s.now, resolved_by=s.actor)
+    """`resolved_by` is whom a rejected solution goes back to: staff, never LKPP's address
+    (LKPP's solution rejected is the unit's staff's case again, E4)."""
+    assert s.ticket is not None
+    s.change(resolved_at=s.now, resolved_by=s.ticket.assignee if s.facts.role is Role.LKPP else s.actor)
 
 
 def _mark_closed(s: _Step) -> None:
