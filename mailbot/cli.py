@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailbot import __version__
-from mailbot.errors import ConfigError, LoginRefusedError, MailbotError, UnreachableError
+from mailbot.errors import (
+    ConfigError,
+    LoginRefusedError,
+    MailbotError,
+    MissingFolderError,
+    UnreachableError,
+)
 from mailbot.reports.model import Month
 
 if TYPE_CHECKING:
@@ -233,6 +239,9 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
         for name, probe in checks:
             try:
                 print(f"{box.name}: {probe()}")
+            except MissingFolderError as exc:
+                print(f"{box.name}: {name} FAILED: {exc}")
+                codes.add(EX_CONFIG)
             except LoginRefusedError as exc:
                 print(f"{box.name}: {name} FAILED: {exc}")
                 codes.add(EX_NOPERM)

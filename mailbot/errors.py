@@ -13,6 +13,11 @@ class TransientError(MailbotError):
     """A server or resource is unavailable for now; retry with backoff."""
 
 
+class MissingFolderError(TransientError):
+    """The mailbox's IMAP folder does not exist: `check` says so (exit 78), `run` retries
+    with backoff, as the operator may create it meanwhile."""
+
+
 class UnreachableError(TransientError):
     """A mail server cannot be reached or refuses our login (exit 69 for `check`)."""
 

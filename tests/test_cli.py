@@ -84,6 +84,20 @@ def test_check_against_real_servers_passes(fresh_mailboxes, tmp_path, capsys):
     assert "t: IMAP 127.0.0.1" in out and "ok" in out and "t: SMTP 127.0.0.1" in out
 
 
+def test_check_names_an_imap_folder_that_does_not_exist(fresh_mailboxes, tmp_path, capsys):
+    """A typo'd imap.folder: `check` says which folder, still checks SMTP, and exits 78."""
+    from tests.mailfactory import write_config
+
+    path = write_config(fresh_mailboxes, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"]["folder"] = "Kotak Masuk"
+    path.write_text(yaml.safe_dump(data))
+    assert cli.main(["--config", str(path), "check"]) == 78
+    out = capsys.readouterr().out
+    assert "t: imap FAILED: IMAP folder 'Kotak Masuk'" in out and "(imap.folder)" in out
+    assert "t: SMTP 127.0.0.1" in out
+
+
 def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     """Acceptance 5: `run` keeps retrying an unreachable IMAP server, waiting longer each time."""
     path = unreachable_config(tmp_path, poll_seconds=1)

@@ -23,7 +23,7 @@ import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from mailbot.core.settings import ImapConfig
-from mailbot.errors import LoginRefusedError, TransientError, UnreachableError
+from mailbot.errors import LoginRefusedError, MissingFolderError, TransientError, UnreachableError
 from mailbot.io import servers
 
 FETCH_BATCH = 50  # messages per FETCH and per group commit
@@ -125,7 +125,12 @@ class Mailbox:
         self.capabilities = frozenset(client.capabilities())
         for folder in (cfg.processed_folder, cfg.quarantine_folder):
             self._ensure_folder(folder)
-        info = client.select_folder(cfg.folder)
+        try:
+            info = client.select_folder(cfg.folder)
+        except IMAPClientError as exc:
+            self.close()
+            raise MissingFolderError(f"IMAP folder {cfg.folder!r} on {cfg.host}:{cfg.port} cannot be selected "
+                                     f"(imap.folder): {_text(exc)}") from None
         self.uidvalidity = int(info[b"UIDVALIDITY"])
 
     def close(self) -> None:
