@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -83,11 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+YEARS = range(1970, 9999)  # deadlines and month bounds are counted past the given time: not up to year 9999
+
+
 def _month(text: str) -> Month:
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if month.year not in YEARS:
+        raise argparse.ArgumentTypeError(f"a month from {YEARS.start} to {YEARS.stop - 1}, got {text!r}")
+    return month
 
 
 def _instant(text: str) -> datetime:
@@ -96,7 +103,10 @@ def _instant(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {text!r}") from None
     if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {text}+07:00")
+        example = moment.isoformat(timespec="minutes") if "T" in text or " " in text else f"{text}T08:00"
+        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {example}+07:00")
+    if moment.year not in YEARS:
+        raise argparse.ArgumentTypeError(f"an instant from {YEARS.start} to {YEARS.stop - 1}, got {text!r}")
     return moment
 
 
@@ -121,6 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return EX_CONFIG
     logs.configure(cfg.log.format, cfg.log.level)
+    names = [b.name for b in cfg.mailboxes]
+    if getattr(args, "mailbox", None) and args.mailbox not in names:
+        print(f"mailbot: configuration error: no mailbox {args.mailbox!r}; the config has {', '.join(names)}",
+              file=sys.stderr)
+        return EX_CONFIG  # as a `mailboxes:` name the config lacks has always been
     try:
         return COMMANDS[args.command](cfg, args)
     except ConfigError as exc:
@@ -134,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EX_UNAVAILABLE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `mailbot tickets | head`, or a pager quit early: the reader is gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 128 + signal.SIGPIPE
     except (MailbotError, OSError, sqlite3.Error, RuntimeError) as exc:
         # Never a raw traceback for an operator: one line saying what failed.
         if os.environ.get("MAILBOT_DEBUG"):
@@ -339,12 +357,20 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot import views
     from mailbot.io.store import Store
 
+    number, prefix = _ticket_reference(args.number)
+    if not any(b.tag_prefix.lower() == (prefix or "").lower() for b in cfg.mailboxes):
+        prefix = None  # "tiket 2026-00042": a word, not a mailbox's tag
+    boxes = [b for b in cfg.mailboxes if (not args.mailbox or b.name == args.mailbox)
+             and (not prefix or b.tag_prefix.lower() == prefix.lower())]
     store = Store(cfg.database)
-    boxes = [cfg.mailbox(args.mailbox).name] if args.mailbox else [b.name for b in cfg.mailboxes]
-    for name in boxes:
-        ticket = store.ticket_by_number(name, args.number)
-        if ticket is None or ticket.id is None:
-            continue
+    found = [(b.name, t) for b in boxes if (t := store.ticket_by_number(b.name, number)) is not None and t.id is not None]
+    if len(found) > 1:
+        names = ", ".join(name for name, _ in found)
+        print(f"mailbot: ticket {number} is in mailboxes {names}: give --mailbox NAME or the tag, "
+              f"e.g. \"[{cfg.mailbox(found[0][0]).tag_prefix} #{number}]\"", file=sys.stderr)
+        return EX_USAGE
+    for _name, ticket in found:
+        assert ticket.id is not None
         events, messages = store.events_of(ticket.id), store.messages_of(ticket.id)
         if args.json:
             print(json.dumps(views.ticket_json(ticket, events, messages, cfg.timezone, full=args.full,
@@ -357,6 +383,18 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
         return EX_OK
     print(f"mailbot: no ticket {args.number}", file=sys.stderr)
     return EX_NOT_FOUND
+
+
+def _ticket_reference(text: str) -> tuple[str, str | None]:
+    """The number and tag prefix of `2026-00042`, `#2026-00042` or `[LPSE-BTM #2026-00042]`
+    (as copied from a subject); the text itself when it holds no number."""
+    match = _REFERENCE.search(text)
+    if match is None:
+        return text.strip(), None
+    return match.group(2), match.group(1)
+
+
+_REFERENCE = re.compile(r"(?:([A-Za-z0-9][\w.-]*)\s*)?#?\s*(\d{4}-\d{5})\b")
 
 
 def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from mailbot import cli
@@ -260,3 +261,21 @@ def test_help_answers_without_loading_the_server_and_storage_libraries() -> None
              " 'schedule', 'mailbot.daemon', 'mailbot.io.store') if m in sys.modules)))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip().splitlines()[-1] == "loaded:"
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["sweep", "--now", "9999-12-31T23:59+00:00"], "an instant from 1970 to 9998"),
+    (["sweep", "--now", "2026-11-24"], "give a UTC offset, e.g. 2026-11-24T08:00+07:00"),
+    (["sweep", "--now", "2026-11-24T15:31"], "give a UTC offset, e.g. 2026-11-24T15:31+07:00"),
+    (["report", "rekap", "--month", "9999-12"], "a month from 1970 to 9998"),
+    (["report", "rekap", "--month", "0001-01"], "a month from 1970 to 9998"),
+])
+def test_times_out_of_range_are_usage_errors(tmp_path, capsys, argv, said):
+    """A time mailbot cannot count from is a usage error (2) that says what is wanted, not a
+    traceback; the example it gives is itself accepted."""
+    path = unreachable_config(tmp_path)
+    assert cli.main(["--config", str(path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    if "e.g." in said:
+        assert cli._instant(said.split("e.g. ")[1]).utcoffset() is not None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import yaml
@@ -15,6 +18,9 @@ from tests.mailfactory import STAFF, UNIT, mail
 
 REQUESTER = "budi.santoso.dengan.alamat.panjang@vendor-konstruksi-nusantara.test"
 ARRIVED = datetime(2026, 3, 19, 3, 0, tzinfo=UTC)  # 10:00 WIB
+
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -119,3 +125,44 @@ def test_errors_are_one_line_not_a_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("mailbot: tickets failed: database:") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_ticket_as_copied_from_a_subject_and_the_same_number_in_two_mailboxes(tmp_path, capsys):
+    """`ticket` takes the number as people copy it ("#2026-00001", "[LPSE-B #2026-00001]"); each
+    mailbox numbers its own tickets, so a number held by two asks which one instead of showing one."""
+    path = tmp_path / "config.yaml"
+    boxes = [{"name": name, "address": f"lpse@{name}.test", "tag_prefix": f"LPSE-{name.upper()}",
+              "staff": [f"staff@{name}.test"], "imap": {"host": "127.0.0.1", "port": 1, "security": "none"}}
+             for name in ("a", "b")]
+    path.write_text(yaml.safe_dump({
+        "database": str(tmp_path / "mailbot.db"), "archive_dir": str(tmp_path / "archive"),
+        "secret_key_file": str(tmp_path / "secret.key"), "log": {"format": "console", "level": "error"},
+        "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"}, "mailboxes": boxes}))
+    cfg = load_config(path)
+    app = App(cfg, clock=lambda: ARRIVED)
+    numbers = {box.name: app.handle(box, mail(REQUESTER, f"Masalah di {box.name}", f"Isi {box.name}.")[0], ARRIVED).ticket
+               for box in cfg.mailboxes}
+    app.store.close()
+    number = numbers["a"]
+    assert numbers["b"] == number
+
+    assert cli.main(["--config", str(path), "ticket", number]) == 2
+    assert "is in mailboxes a, b" in capsys.readouterr().err
+    for reference in (f"[LPSE-B #{number}]", f"LPSE-B #{number}"):
+        assert cli.main(["--config", str(path), "ticket", reference]) == 0
+        assert "Masalah di b" in capsys.readouterr().out
+    for argv in (["ticket", f"#{number}", "--mailbox", "a"], ["ticket", f"tiket {number}", "--mailbox", "a"]):
+        assert cli.main(["--config", str(path), *argv]) == 0
+        assert "Masalah di a" in capsys.readouterr().out
+    for argv in (["ticket", number, "--mailbox", "c"], ["tickets", "--mailbox", "c"]):
+        assert cli.main(["--config", str(path), *argv]) == 78  # a typo names the mailboxes, never "0 tickets"
+        assert "no mailbox 'c'; the config has a, b" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_is_no_failure(handled):
+    """`mailbot tickets | head`, or a pager quit early: no "failed: Broken pipe" and no 70, but
+    the shell's usual 141 (128 + SIGPIPE) and nothing on stderr."""
+    path, _number = handled
+    script = f"{sys.executable} -m mailbot.cli --config {path} tickets | (exec 0<&-; true); echo ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", script], check=False, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.strip() == "141" and "Broken pipe" not in done.stderr
