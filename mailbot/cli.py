@@ -348,7 +348,8 @@ def _overdue(cfg: Config, args: argparse.Namespace) -> int:
         print(json.dumps(views.overdue_json(found, cfg.timezone, said, app.calendar.day_length), ensure_ascii=False,
                          indent=2))
         return EX_OK
-    for line in views.overdue_list(found, cfg.timezone, said, app.calendar.day_length, _width()):
+    for line in views.overdue_list(found, cfg.timezone, said, app.calendar.day_length, _width(),
+                                   with_mailbox=len(cfg.mailboxes) > 1):
         print(line)
     return EX_OK
 

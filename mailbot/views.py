@@ -98,18 +98,19 @@ def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:
 
 
 def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, said: Words, day_length: timedelta,
-                 width: int = MIN_WIDTH) -> list[str]:
-    """One line per breach, the reason indented below it (it is a sentence), in the unit's words."""
+                 width: int = MIN_WIDTH, with_mailbox: bool = False) -> list[str]:
+    """One line per breach, the reason indented below it (it is a sentence), in the unit's words.
+    With several mailboxes a number names its mailbox too (`btm/2026-00042`): each has its own."""
     width = max(width, MIN_WIDTH)
-    items = list(found)
-    number_w = max([6, *(len(item.number) for _t, item in items)])
+    items = [(f"{t.mailbox}/{item.number}" if with_mailbox else item.number, item) for t, item in found]
+    number_w = max([6, *(len(number) for number, _item in items)])
     zone = zone_name(tz)
     head = (f"{'NUMBER':<{number_w}} {'STATE':<{STATE_WIDTH}} {'TIMER':<15} {'DUE (' + zone + ')':<{TIME_WIDTH}} "
             f"{'ON':<11} WAITED")
     lines = [head]
     rest = width - (number_w + STATE_WIDTH + 15 + TIME_WIDTH + 11 + 5)
-    for _ticket, item in items:
-        lines.append(f"{item.number:<{number_w}} {item.state:<{STATE_WIDTH}} {fit(item.kind, 15):<15} "
+    for number, item in items:
+        lines.append(f"{number:<{number_w}} {item.state:<{STATE_WIDTH}} {fit(item.kind, 15):<15} "
                      f"{when(item.due_at, tz):<{TIME_WIDTH}} {fit(item.on_whom, 11):<11} "
                      f"{fit(said.waited(item.waited, day_length), rest)}")
         lines += textwrap.wrap(said.overdue(item.kind, item.span), width - 4, initial_indent="    ",

@@ -166,3 +166,25 @@ def test_a_reader_that_goes_away_is_no_failure(handled):
     script = f"{sys.executable} -m mailbot.cli --config {path} tickets | (exec 0<&-; true); echo ${{PIPESTATUS[0]}}"
     done = subprocess.run(["bash", "-c", script], check=False, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "141" and "Broken pipe" not in done.stderr
+
+
+def test_overdue_names_the_mailbox_where_numbers_repeat():
+    """Each mailbox numbers its own tickets: with several, `tickets --overdue` shows `box/number`."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from mailbot import views
+    from mailbot.core.deadlines import Overdue
+    from mailbot.core.model import Address, State, Ticket, TimerKind
+    from mailbot.io.words import words
+
+    def breach(box: str) -> tuple[Ticket, Overdue]:
+        t = Ticket(id=1, mailbox=box, number="2026-00002", state=State.OPEN, requester=Address(REQUESTER),
+                   subject="Akun", created_at=ARRIVED, updated_at=ARRIVED)
+        return t, Overdue("2026-00002", "Akun", "open", TimerKind.FIRST_RESPONSE, ARRIVED, timedelta(hours=2), "staff", 4)
+
+    found = [breach("batam"), breach("bintan")]
+    lines = views.overdue_list(found, ZoneInfo("Asia/Jakarta"), words("id"), timedelta(hours=8), 80, with_mailbox=True)
+    assert lines[1].startswith("batam/2026-00002 ") and lines[3].startswith("bintan/2026-00002 ")
+    one = views.overdue_list(found[:1], ZoneInfo("Asia/Jakarta"), words("id"), timedelta(hours=8), 80)
+    assert one[1].startswith("2026-00002 ")
