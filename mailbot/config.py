@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import ipaddress
+import math
 import os
 import re
 import shlex
@@ -117,7 +118,7 @@ def _num(data: Mapping[str, Any], name: str, key: str, default: float, kind: typ
             value = kind(value)
         except ValueError:
             raise ConfigError(f"{full}: expected a number, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(f"{full}: expected a number, got {value!r}")
     if kind is int and not float(value).is_integer():
         raise ConfigError(f"{full}: expected a whole number, got {value!r}")
@@ -356,8 +357,8 @@ def _workdays(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
 def _hours(data: Mapping[str, Any], key: str) -> str:
     hours: str = _str(data, "hours", key, CalendarConfig.hours)
     match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", hours)
-    if not match or not (0 <= int(match[1]) < 24 and 0 <= int(match[3]) <= 24 and int(match[2]) < 60 and int(match[4]) < 60):
-        raise ConfigError(f"{key}.hours: {hours!r} is not HH:MM-HH:MM")
+    if not match or not (int(match[1]) < 24 and int(match[3]) < 24 and int(match[2]) < 60 and int(match[4]) < 60):
+        raise ConfigError(f"{key}.hours: {hours!r} is not HH:MM-HH:MM within one day (00:00 to 23:59)")
     if (int(match[1]), int(match[2])) >= (int(match[3]), int(match[4])):
         raise ConfigError(f"{key}.hours: {hours!r} closes before it opens")
     return hours
@@ -434,6 +435,10 @@ def parse_config(data: Any, path: Path) -> Config:
     names = [b.name for b in mailboxes]
     if len(set(names)) != len(names):
         raise ConfigError("mailboxes: mailbox names must be unique")
+    read = [f"{b.imap.username or b.address}@{b.imap.host}:{b.imap.port}/{b.imap.folder}" for b in mailboxes]
+    twice = sorted({r for r in read if read.count(r) > 1})
+    if twice:  # two mailboxes reading one folder would each take the other's mail
+        raise ConfigError(f"mailboxes: two mailboxes read the same IMAP folder: {', '.join(twice)}")
 
     return Config(
         path=path,
@@ -474,6 +479,22 @@ def data_folder(config_folder: Path) -> Path:
     return Path(first) if first else config_folder
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no types here
+    """The safe loader, refusing a key given twice in one mapping: YAML keeps the last, so a
+    second `smtp:` block would silently replace the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """What is wrong and where, without the text of the line: it may hold a password."""
     mark = getattr(exc, "problem_mark", None)
@@ -494,7 +515,7 @@ def load_config(path: Path) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path}: not valid YAML: {_yaml_problem(exc)}") from None
     return parse_config(data, path)

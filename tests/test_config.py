@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,41 @@ def test_a_bad_database_value_names_the_key(tmp_path):
     data["database"] = 5
     with pytest.raises(ConfigError, match=r"^database: "):
         parse_config(data, tmp_path / "c.yaml")
+
+
+def test_a_key_given_twice_is_an_error_not_the_last_one_silently(tmp_path):
+    """A second `smtp:` block pasted below the first used to replace it without a word."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(minimal()) + "smtp:\n  host: 127.0.0.1\n  port: 25\n  security: none\n")
+    with pytest.raises(ConfigError, match=r"line \d+, column \d+: the key 'smtp' is given twice"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(("where", "value", "said"), [
+    (("ack_max_age_hours",), float("nan"), "ack_max_age_hours: expected a number"),
+    (("reopen_days",), float("inf"), "reopen_days: expected a number"),
+    (("calendar", "hours"), "08:00-24:00", "calendar.hours: '08:00-24:00' is not HH:MM-HH:MM within one day"),
+])
+def test_values_that_would_fail_later_stop_start_up(tmp_path, where, value, said):
+    """`.nan` passed the number checks and turned every ack off; 24:00 passed and failed later."""
+    data = minimal()
+    target = data
+    for key in where[:-1]:
+        target = target.setdefault(key, {})
+    target[where[-1]] = value
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        parse_config(data, tmp_path / "c.yaml")
+
+
+def test_two_mailboxes_reading_one_folder_are_refused(tmp_path):
+    """Each would take the other's mail; the same account on two folders is fine."""
+    data = minimal()
+    second = {**data["mailboxes"][0], "name": "btm2", "tag_prefix": "LPSE-B2"}
+    data["mailboxes"].append(second)
+    with pytest.raises(ConfigError, match="two mailboxes read the same IMAP folder"):
+        parse_config(data, tmp_path / "c.yaml")
+    second["imap"] = {**second["imap"], "folder": "Helpdesk2"}
+    assert len(parse_config(data, tmp_path / "c.yaml").mailboxes) == 2
 
 
 def test_config_is_frozen(tmp_path):
