@@ -395,6 +395,38 @@ def test_indonesian_and_other_replies(
         assert line not in new
 
 
+MOBILE_FOOTERS = [
+    "Dapatkan Outlook untuk Android",
+    "Dapatkan Outlook untuk iOS",
+    "Diperoleh dari Outlook untuk Android",
+    "Kirim dari Yahoo Mail di Android",
+    "Dikirim dari Yahoo Mail untuk iPhone",
+    "Dikirim dari ponsel saya",
+    "Dikirim via Gmail untuk Android",
+    "Sent from Yahoo Mail on Android",
+    "Sent from Mail for Windows",
+    "Get Outlook for Android",
+]
+REPLY_HEADER = "Pada Sen, 2 Nov 2026 pukul 10.00 Helpdesk LPSE <lpse@batam.go.id> menulis:\n> Silakan login ulang.\n"
+
+
+@pytest.mark.parametrize("footer", MOBILE_FOOTERS)
+def test_mobile_footers_in_indonesian_and_english_are_not_new_text(footer: str) -> None:
+    """A phone's footer is no part of what was written, at the end or above the quote."""
+    assert strip_reply(f"Sudah bisa, terima kasih.\n\n{footer}\n") == "Sudah bisa, terima kasih."
+    assert strip_reply(f"Sudah bisa, terima kasih.\n\n{footer}\n\n{REPLY_HEADER}") == "Sudah bisa, terima kasih."
+    assert strip_reply(f"\n{footer}\n\n{REPLY_HEADER}") == ""  # Reply and Send: nothing new
+
+
+@pytest.mark.parametrize("text", [
+    "Mohon dicek lagi.\n\nKirim dari email kantor saja pak",
+    "Sudah saya kirim ulang.\nDiperoleh dari hasil export aplikasi",
+])
+def test_everyday_sentences_that_open_like_a_footer_are_kept(text: str) -> None:
+    """"Kirim dari"/"Diperoleh dari" are everyday words: a footer only with an app or device name."""
+    assert strip_reply(text) == text
+
+
 def test_command_below_the_quote_marker_is_not_new_text() -> None:
     """A staff `#tutup` written under the quoted request must never count (SPEC 9)."""
     text = (

@@ -76,11 +76,17 @@ _ONE_LINE_OUTLOOK = re.compile(
 )
 _MOBILE = re.compile(
     r"^\s*(?:sent from|sent with|sent via|get outlook for|dikirim dari|terkirim dari|"
-    r"dikirimkan dari|dikirim melalui|dikirim menggunakan|envoy[ée] (?:de|depuis|à partir de)|"
+    r"dikirimkan dari|dikirim melalui|dikirim menggunakan|dikirim via|dikirim lewat|dikirim dengan|"
+    r"terkirim melalui|terkirim dengan|terkirim via|dapatkan outlook (?:untuk|for)|unduh outlook untuk|"
+    r"envoy[ée] (?:de|depuis|à partir de)|"
     r"gesendet (?:von|mit)|enviado (?:desde|de|do)|inviato da|verzonden (?:vanaf|met)|"
     r"skickat från|sendt fra|lähetetty)\b",
     re.IGNORECASE,
 )
+# Openers that are everyday words too ("Kirim dari email kantor saja"): a footer only
+# with an app or device name, wherever it stands ("Kirim dari Yahoo Mail di Android",
+# "Diperoleh dari Outlook untuk Android").
+_MOBILE_NAMED = re.compile(r"^\s*(?:kirim dari|diperoleh dari|didapat dari|dikirim pakai)\b", re.IGNORECASE)
 _DEVICE = re.compile(
     r"\b(?:my|mon|ma|meinem|mein|mi|mio|saya|iphone|ipad|ios|android|blackberry|mobile|"
     r"outlook|yahoo|gmail|samsung|galaxy|huawei|xiaomi|redmi|oppo|vivo|realme|nokia|"
@@ -288,12 +294,13 @@ def _is_footer(line: str, *, strict: bool) -> bool:
     have no commas. Away from the end of the text we also want a device or app name,
     because there a footer is followed by the quoted original.
     """
-    if not _MOBILE.match(line):
+    named = bool(_MOBILE_NAMED.match(line))
+    if not named and not _MOBILE.match(line):
         return False
     bare = _ANGLE_URL.sub("", line).strip()
     if "," in bare or len(bare.split()) > 9:
         return False
-    return not strict or bool(_DEVICE.search(bare))
+    return not (strict or named) or bool(_DEVICE.search(bare))
 
 
 def _key(line: str) -> str | None:
