@@ -239,6 +239,77 @@ def test_answers_to_a_solution(text: str, event: Event, rating: int | None) -> N
     assert (facts.event, facts.rating) == (event, rating)
 
 
+@pytest.mark.parametrize(("text", "event", "rating"), [
+    # a greeting and an answer on one line: the answer decides
+    ("Selamat siang pak, masih error", Event.REQUESTER_REJECT, None),
+    ("Pak, masih belum bisa", Event.REQUESTER_REJECT, None),
+    ("Bu masih gagal upload", Event.REQUESTER_REJECT, None),
+    ("Halo min, belum bisa nih", Event.REQUESTER_REJECT, None),
+    ("Dear sir, still not working", Event.REQUESTER_REJECT, None),
+    ("Ibu, belum bisa juga", Event.REQUESTER_REJECT, None),
+    ("Pak, sama saja", Event.REQUESTER_REJECT, None),
+    ("Siang pak, sudah bisa", Event.REQUESTER_CONFIRM, None),
+    ("Pagi, sudah bisa pak", Event.REQUESTER_CONFIRM, None),
+    ("Selamat siang, masalah sudah teratasi. Terima kasih", Event.REQUESTER_CONFIRM, None),
+    ("Pak Andi, sudah bisa", Event.REQUESTER_CONFIRM, None),
+    ("Hai kak, udh bisa. Makasih", Event.REQUESTER_CONFIRM, None),
+    ("Selamat sore Pak Rudi, terima kasih banyak sudah dibantu", Event.REQUESTER_CONFIRM, None),
+    ("Siang pak, 5", Event.REQUESTER_CONFIRM, 5),
+    # a greeting on a line of its own, however formal, says nothing yet
+    ("Yth. Helpdesk LPSE Kota Batam,\n\nYA 5", Event.REQUESTER_CONFIRM, 5),
+    ("Kepada Yth. Bapak/Ibu Helpdesk LPSE\nDengan hormat,\nSudah bisa, terima kasih.", Event.REQUESTER_CONFIRM, None),
+    ("Assalamualaikum wr. wb.\nAlhamdulillah sudah bisa login\nWassalam", Event.REQUESTER_CONFIRM, None),
+    ("Dengan hormat,\nBersama ini kami sampaikan bahwa permasalahan telah teratasi.", Event.REQUESTER_CONFIRM, None),
+    ("Selamat siang bapak/ibu, kami informasikan bahwa akun kami sudah dapat digunakan. Terima kasih.",
+     Event.REQUESTER_CONFIRM, None),
+    ("Dear Helpdesk,\n\nThe issue is now resolved. Thank you.\n\nRegards,\nBudi", Event.REQUESTER_CONFIRM, None),
+    ("Good afternoon,\nIt still fails when I upload the file.", Event.REQUESTER_REJECT, None),
+    ("Oke pak sudah bisa\nNamun ada masalah baru di menu lain", Event.REQUESTER_REJECT, None),
+    ("Selamat pagi,\n\nMohon maaf pak, ternyata masih gagal.\n\nTerima kasih", Event.REQUESTER_REJECT, None),
+    ("Selamat siang Pak Andi,", Event.REQUESTER_SILENT, None),
+    ("Yth. Helpdesk LPSE Kota Batam,\n\nSalam,\nSiti Rahmawati", Event.REQUESTER_SILENT, None),
+    # a rejection on a later line of the short answer reopens
+    ("Terima kasih pak,\nnamun masih belum bisa", Event.REQUESTER_REJECT, None),
+    ("Sudah pak\nTapi masih error", Event.REQUESTER_REJECT, None),
+    ("Ok\nmasih gagal pak", Event.REQUESTER_REJECT, None),
+    ("Terima kasih\nmasalahnya masih ada", Event.REQUESTER_REJECT, None),
+    ("Sudah bisa login.\n\nTapi upload dokumen penawaran tetap tidak bisa.", Event.REQUESTER_REJECT, None),
+    ("Ok pak\nsaya coba dulu ya", Event.REQUESTER_REJECT, None),
+    # ... but a sign-off, a signature, a phone number or a disclaimer does not
+    ("YA 5\nSiti Rahmawati\nNo HP: 0812-7000-1234", Event.REQUESTER_CONFIRM, 5),
+    ("Sudah bisa pak, terima kasih.\nSalam,\nSiti\nTetap semangat, pantang gagal!", Event.REQUESTER_CONFIRM, None),
+    (("Sudah bisa, terima kasih.\nThis e-mail is confidential. If you are not the intended recipient, please "
+      "notify the sender and delete it. Errors in transmission are not our responsibility."),
+     Event.REQUESTER_CONFIRM, None),
+    ("YA 5\nEmail ini bersifat rahasia. Jika Anda bukan penerima yang dituju, mohon beritahu pengirim.",
+     Event.REQUESTER_CONFIRM, 5),
+    ("YA\nSudah tidak error lagi.\nJika masih ada kendala nanti saya kabari.", Event.REQUESTER_CONFIRM, None),
+    # a rating alone, after the yes or in a sentence; a count is no rating
+    ("YA\n5", Event.REQUESTER_CONFIRM, 5),
+    ("5", Event.REQUESTER_CONFIRM, 5),
+    ("Terima kasih, saya beri nilai 5", Event.REQUESTER_CONFIRM, 5),
+    ("Ya, 1 dokumen sudah terupload", Event.REQUESTER_CONFIRM, None),
+    ("Ya, 2 paket sudah muncul", Event.REQUESTER_CONFIRM, None),
+    ("Ya, 1 dokumen sudah terupload\nNilai: 4", Event.REQUESTER_CONFIRM, 4),
+    ("YA 10", Event.REQUESTER_CONFIRM, None),
+    ("5 kali saya coba masih gagal", Event.REQUESTER_REJECT, None),
+])
+def test_what_an_answer_to_a_solution_says(text: str, event: Event, rating: int | None) -> None:
+    """SPEC E4: greetings say nothing, the answer after them decides, later lines may still say no."""
+    facts = classify(message(SITI, text), Known(tagged=ticket(State.RESOLVED)), BOX, CFG, RULES, NOW, NOW)
+    assert (facts.event, facts.rating) == (event, rating)
+
+
+@pytest.mark.parametrize("footer", ["Dapatkan Outlook untuk Android", "Diperoleh dari Outlook untuk Android",
+                                    "Kirim dari Yahoo Mail di Android", "Dikirim dari ponsel saya"])
+def test_an_empty_reply_from_a_phone_changes_nothing(footer: str) -> None:
+    """E4: Reply and Send from a phone leaves only its footer above the quote: no new text."""
+    text = f"\n{footer}\n\nPada Sen, 23 Nov 2026 10.00 Helpdesk LPSE <lpse@lpse.test> menulis:\n> Balas YA.\n"
+    msg = replace(message(SITI, text), new_text=strip_reply(text))
+    facts = classify(msg, Known(tagged=ticket(State.RESOLVED)), BOX, CFG, RULES, NOW, NOW)
+    assert facts.event is Event.REQUESTER_SILENT
+
+
 def test_a_signature_only_answer_keeps_the_ticket_resolved_and_asks_staff() -> None:
     """E4: no reopening on a signature; staff are asked what it means."""
     msg = message(SITI, "Salam,\nSiti Rahmawati\nDirektur CV Maju Jaya")

@@ -323,6 +323,12 @@ def test_late_mail_on_a_closed_ticket_opens_a_new_one_citing_it():
     ("YA\nNilai: 4", 4),
     ("Selamat siang,\nSudah bisa, terima kasih banyak.", None),
     ("Ok sudah normal", None),
+    ("Yth. Helpdesk LPSE Kota Batam,\n\nYA 5", 5),
+    ("Siang pak, sudah bisa", None),
+    ("Masalah sudah selesai", None),
+    ("Silakan ditutup", None),
+    ("Terima kasih, saya beri nilai 5", 5),
+    ("Ya, 1 dokumen sudah terupload", None),
 ])
 def test_closing_words_confirm_with_the_rating_wherever_it_stands(text, rating):
     """SPEC E4 and issue 9.8: the first line that is more than a greeting decides; a rating may follow."""
@@ -331,6 +337,22 @@ def test_closing_words_confirm_with_the_rating_wherever_it_stands(text, rating):
     facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
     decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
     assert decision.ticket is not None and decision.ticket.state is C and decision.ticket.rating == rating
+
+
+@pytest.mark.parametrize("text", [
+    "Selamat siang pak, masih error",
+    "Halo min, belum bisa nih",
+    "Terima kasih pak,\nnamun masih belum bisa",
+    "Sudah pak\nTapi masih error",
+    "Masalah belum selesai",
+])
+def test_a_no_after_a_greeting_or_below_thanks_reopens(text):
+    """SPEC E4: 'another answer' goes back to whoever resolved it, whether or not a greeting or thanks precede it."""
+    t = ticket(R)
+    msg = message(REQUESTER, text)
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (), CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is O and decision.ticket.rating is None
 
 
 def test_coordinator_direction_never_reaches_the_requester():

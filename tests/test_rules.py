@@ -376,6 +376,75 @@ CONFIRMATIONS = [
     ("Sudah, terima kasih, tapi masih lambat", (False, None)),
     ("Nilai 9", (False, None)),
     ("", (False, None)),
+    # the problem is gone, said in words other than the template's
+    ("Masalah sudah selesai", (True, None)),
+    ("Permasalahan sudah teratasi pak", (True, None)),
+    ("Kendala upload sudah teratasi, terima kasih", (True, None)),
+    ("masalahnya udh beres min", (True, None)),
+    ("Problem solved, thanks", (True, None)),
+    ("The issue has been resolved", (True, None)),
+    ("Error sudah hilang", (True, None)),
+    ("Saya sudah bisa login", (True, None)),
+    ("sekarang udah bisa upload", (True, None)),
+    ("Sdah bisa pak", (True, None)),
+    ("Berhasil pak", (True, None)),
+    ("Lancar min, makasih", (True, None)),
+    ("It works now, thank you", (True, None)),
+    # the requester asks for the closing
+    ("Silakan ditutup", (True, None)),
+    ("Boleh ditutup tiketnya", (True, None)),
+    ("Tiket bisa ditutup, terima kasih", (True, None)),
+    ("Tiketnya silahkan di close", (True, None)),
+    ("Mohon ditutup tiketnya", (True, None)),
+    ("Ditutup saja pak", (True, None)),
+    ("You can close the ticket", (True, None)),
+    # thanks as people type it
+    ("Thx", (True, None)),
+    ("Trims", (True, None)),
+    ("Terimakasih banyak ya pak", (True, None)),
+    ("mksh min", (True, None)),
+    ("Thank u so much", (True, None)),
+    ("Matur nuwun", (True, None)),
+    # satisfied
+    ("Puas pak", (True, None)),
+    ("Sangat puas, terima kasih", (True, None)),
+    ("Pelayanannya sangat memuaskan", (True, None)),
+    # a rating: a bare one answers the template's question, one in a sentence counts too
+    ("5", (True, 5)),
+    ("4 pak", (True, 4)),
+    ("5, terima kasih", (True, 5)),
+    ("Terima kasih, saya beri nilai 5", (True, 5)),
+    ("Makasih pak, 5/5", (True, 5)),
+    ("Sudah bisa pak, 5", (True, 5)),
+    ("Ya (5)", (True, 5)),
+    ("Ya 5 bintang", (True, 5)),
+    ("ya - 5", (True, 5)),
+    # a count is no rating
+    ("Ya, 1 dokumen sudah terupload", (True, None)),
+    ("Ya, 2 paket sudah muncul", (True, None)),
+    ("Ya 2026", (True, None)),
+    ("Ok, 3 file sudah masuk", (True, None)),
+    # an offer for later is no hedge
+    ("Sudah bisa, jika ada kendala lagi saya kabari", (True, None)),
+    # still not solved, asked again, or put off: these reopen
+    ("Masalah belum selesai", (False, None)),
+    ("Masalah tidak selesai juga", (False, None)),
+    ("Permasalahan masih sama", (False, None)),
+    ("Berhasil login tapi upload masih gagal", (False, None)),
+    ("Berhasil login, upload gagal", (False, None)),
+    ("Error login sudah hilang, upload gagal", (False, None)),
+    ("5 kali saya coba masih gagal", (False, None)),
+    ("Boleh minta tolong dicek lagi?", (False, None)),
+    ("Tidak berhasil pak", (False, None)),
+    ("upload tetap tidak bisa", (False, None)),
+    ("Kurang puas", (False, None)),
+    ("Pelayanannya kurang cepat", (False, None)),
+    ("Tiketnya jangan ditutup dulu", (False, None)),
+    ("Ya, jangan ditutup dulu", (False, None)),
+    ("Ok, tunggu dulu pak", (False, None)),
+    ("Nilai 5 juta tidak muncul", (False, None)),
+    ("Sama saja pak", (False, None)),
+    ("Still not working", (False, None)),
 ]
 
 
@@ -389,6 +458,26 @@ def test_confirmation_reads_the_first_non_blank_line(rules: Rules) -> None:
     """Given a whole reply, only its first non-blank line counts."""
     assert rules.is_confirmation("\n\n  Ya 5\nTapi ada pertanyaan lain di email terpisah.") == (True, 5)
     assert rules.is_confirmation("Belum\nYa nanti saya kabari") == (False, None)
+
+
+@pytest.mark.parametrize(("first", "more", "expected"), [
+    # a rejection on a later line of the short answer reopens
+    ("Terima kasih pak,", ["namun masih belum bisa"], (False, None)),
+    ("Sudah pak", ["Tapi masih error"], (False, None)),
+    ("Ok", ["masih gagal pak"], (False, None)),
+    ("Terima kasih", ["masalahnya masih ada"], (False, None)),
+    ("YA 5", ["upload dokumen penawaran tetap tidak bisa"], (False, None)),
+    ("Sudah bisa login.", ["Bagaimana cara upload ulang?"], (False, None)),
+    # later lines that only add to the yes
+    ("YA 5", ["Sudah tidak error lagi.", "Terima kasih atas bantuannya."], (True, 5)),
+    ("Sudah bisa pak", ["Mohon maaf merepotkan."], (True, None)),
+    ("Sudah bisa pak", ["Jika masih ada kendala, nanti saya kabari lagi."], (True, None)),
+])
+def test_confirmation_reads_the_short_answer(
+    rules: Rules, first: str, more: list[str], expected: tuple[bool, int | None]
+) -> None:
+    """The reject rules also read the lines of the short answer after the first."""
+    assert rules.is_confirmation(first, more) == expected
 
 
 def test_every_closing_rule_is_exercised(rules: Rules) -> None:
@@ -573,6 +662,28 @@ rules:
     assert [r.name for r in rules.closing] == ["only-ya"] and rules.ratings == ()
     assert rules.is_confirmation("ya") == (True, None)
     assert rules.is_confirmation("TUTUP") == (False, None)
+
+
+def test_operator_closing_rule_may_read_the_short_answer(tmp_path: Path) -> None:
+    """`where: answer` reads the lines after the first too; `where: line` only the first."""
+    write(tmp_path, "closing.yaml", """
+rules:
+  - name: x-ganti-password
+    value: reject
+    where: answer
+    pattern: 'ganti password'
+    before: closing-reject-hedge
+  - name: x-first-line-only
+    value: reject
+    pattern: 'lupa'
+    before: closing-reject-hedge
+""")
+    rules = load_rules(tmp_path)
+    assert rules.is_confirmation("Sudah bisa", ["Perlu ganti password juga"]) == (False, None)
+    assert rules.is_confirmation("Sudah bisa", ["Tadi saya lupa centang"]) == (True, None)
+    write(tmp_path, "closing.yaml", "rules:\n  - {name: x, value: reject, where: body, pattern: 'x'}\n")
+    with pytest.raises(ConfigError, match="must be one of line, answer"):
+        load_rules(tmp_path)
 
 
 def test_operator_deadlines_merge_field_by_field(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 This package owns every judgement mailbot makes from the *wording* of a message
 (SPEC sections 4, 6 and 7): how a reply of Helpdesk LKPP is classified (SOP-015
-steps 3-14), which first lines confirm closing a resolved ticket (SOP-002 step 12),
+steps 3-14), which answers confirm closing a resolved ticket (SOP-002 step 12),
 how a new ticket's category and priority are guessed (the unit's "Tabel Prioritas
 Penyelesaian Permasalahan SPSE"), and the SLA of each priority.
 
@@ -159,10 +159,12 @@ class Rule:
     """One named rule: matches when a `pattern` is found and no `unless` is, in `where`.
 
     `where` is `subject`, `body` or `any` (both), `text` (the body as one text, never
-    cut into sentences), or `line` for the closing rules, which read only the first
-    line of a reply. Texts are expected `flatten`ed. Given the body's `sentences`, a
-    `body` pattern must be found within one sentence of the body, and a sentence in
-    which an `unless_sentence` pattern is found does not count.
+    cut into sentences), or, for the closing rules, `line` (the first line of a reply
+    only) or `answer` (the short answer: that line and the lines after it, up to a
+    sign-off). Texts are expected `flatten`ed. Given the body's `sentences` (for
+    `answer`, the sentences of its lines), a `body` or `answer` pattern must be found
+    within one sentence, and a sentence in which an `unless_sentence` pattern is found
+    does not count.
     """
 
     name: str
@@ -181,7 +183,7 @@ class Rule:
         places = self._places(subject, body)
         if any(search(p, text) for p in self.unless for _, text in places):
             return None
-        units = [(place, body_sentences if place == "body" and body_sentences is not None else (text,))
+        units = [(place, body_sentences if place in ("body", "answer") and body_sentences is not None else (text,))
                  for place, text in places]
         for pattern in self.patterns:
             for place, texts in units:
@@ -205,7 +207,7 @@ class Rule:
             return (("subject", subject),)
         if self.where == "any":
             return (("subject", subject), ("body", body))
-        return ((self.where, body),)  # body, text (the body, whole) or line
+        return ((self.where, body),)  # body, text (the body, whole), line or answer
 
 
 @dataclass(frozen=True)
@@ -262,18 +264,36 @@ class Rules:
         return Verdict(LKPP_HOLD, "lkpp-second-opinion",
                        f"the rules read {verdict.value} ({verdict.rule}), the trained model {reading}: staff decide")
 
-    def is_confirmation(self, first_line: str) -> tuple[bool, int | None]:
-        """SPEC E4: does this first line confirm closing, and with which rating 1-5?
+    def is_confirmation(self, first_line: str, more: Iterable[str] = ()) -> tuple[bool, int | None]:
+        """SPEC E4: does this answer confirm closing, and with which rating 1-5?
 
-        Given a whole reply, its first non-blank line is read. A `reject` rule that
-        matches first (e.g. "ya, tapi masih error") makes it no confirmation; a rating
-        outside 1-5 is ignored, the confirmation stands.
+        Given a whole reply, its first non-blank line is read; `more` are the lines of
+        the short answer after it, which only `where: answer` rules read. A `reject`
+        rule that matches first (e.g. "ya, tapi masih error") makes it no confirmation;
+        a rating outside 1-5 is ignored, the confirmation stands.
         """
         line = flatten(next((x for x in first_line.splitlines() if x.strip()), ""), 500)
-        verdict = _first(self.closing, "", line)
+        verdict = self.closing_verdict(line, more)
         if verdict is None or verdict.value != "confirm":
             return False, None
         return True, self.rating(line)
+
+    def closing_verdict(self, first_line: str, more: Iterable[str] = ()) -> Verdict | None:
+        """The verdict of the first closing rule that matches, None if none does.
+
+        `where: line` rules read `first_line`; `where: answer` rules read it and the
+        `more` lines, each line cut into sentences, so a pattern and its
+        `unless_sentence` are weighed within one sentence.
+        """
+        line = flatten(first_line, 500)
+        lines = [line, *(flatten(x, 500) for x in more if x.strip())]
+        answer = "\n".join(lines)
+        units = tuple(part for x in lines for part in _split_sentences(x))
+        for rule in self.closing:
+            verdict = rule.check("", answer, units) if rule.where == "answer" else rule.check("", line)
+            if verdict is not None:
+                return verdict
+        return None
 
     def rating(self, line: str) -> int | None:
         """The rating 1-5 the first `ratings` rule finds in a confirmation line; else the
@@ -345,7 +365,7 @@ _SECTIONS: dict[str, dict[str, _Section]] = {
         "tickets": _Section(None, _PLACES, "any", group="ticket"),
     },
     "closing": {
-        "rules": _Section(CLOSING_VALUES, ("line",), "line"),
+        "rules": _Section(CLOSING_VALUES, ("line", "answer"), "line"),
         "ratings": _Section(None, ("line",), "line", group="rating"),
     },
     "category": {"rules": _Section(CATEGORIES, _PLACES, "any")},
