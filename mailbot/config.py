@@ -394,6 +394,20 @@ def _escalation(esc: Mapping[str, Any], senders: list[str]) -> EscalationConfig:
                             relay_status=_bool(esc, "relay_status", "escalation", True))
 
 
+def _mailboxes(boxes: Any, base: Path, smtp: SmtpConfig | None) -> tuple[MailboxConfig, ...]:
+    if not isinstance(boxes, list) or not boxes:
+        raise ConfigError("mailboxes: at least one mailbox is required")
+    mailboxes = tuple(_mailbox(b, f"mailboxes[{i}]", base, smtp) for i, b in enumerate(boxes))
+    names = [b.name for b in mailboxes]
+    if len(set(names)) != len(names):
+        raise ConfigError("mailboxes: mailbox names must be unique")
+    read = [f"{b.imap.username or b.address}@{b.imap.host}:{b.imap.port}/{b.imap.folder}" for b in mailboxes]
+    twice = sorted({r for r in read if read.count(r) > 1})
+    if twice:  # two mailboxes reading one folder would each take the other's mail
+        raise ConfigError(f"mailboxes: two mailboxes read the same IMAP folder: {', '.join(twice)}")
+    return mailboxes
+
+
 def parse_config(data: Any, path: Path) -> Config:
     """Validate a decoded YAML document; see the module docstring for relative paths."""
     data = _expect_mapping(data, "(top level)")
@@ -428,17 +442,7 @@ def parse_config(data: Any, path: Path) -> Config:
                          "max_parts", "max_attachments"}, "limits")
 
     smtp = _smtp(data["smtp"], "smtp", base) if data.get("smtp") else None
-    boxes = data.get("mailboxes")
-    if not isinstance(boxes, list) or not boxes:
-        raise ConfigError("mailboxes: at least one mailbox is required")
-    mailboxes = tuple(_mailbox(b, f"mailboxes[{i}]", base, smtp) for i, b in enumerate(boxes))
-    names = [b.name for b in mailboxes]
-    if len(set(names)) != len(names):
-        raise ConfigError("mailboxes: mailbox names must be unique")
-    read = [f"{b.imap.username or b.address}@{b.imap.host}:{b.imap.port}/{b.imap.folder}" for b in mailboxes]
-    twice = sorted({r for r in read if read.count(r) > 1})
-    if twice:  # two mailboxes reading one folder would each take the other's mail
-        raise ConfigError(f"mailboxes: two mailboxes read the same IMAP folder: {', '.join(twice)}")
+    mailboxes = _mailboxes(data.get("mailboxes"), base, smtp)
 
     return Config(
         path=path,
