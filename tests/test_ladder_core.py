@@ -17,7 +17,18 @@ from mailbot.core.lifecycle import Event, Policy, decide
 from mailbot.core.model import Address, Role, State
 from mailbot.core.trust import Citation, authenticate, trust_of
 from mailbot.parsers.quotes import is_forward, new_text, strip_reply
-from tests.test_lifecycle import BOX, CFG, COORDINATOR, HEAD, NOW, REQUESTER, RULES, message, ticket
+from tests.test_lifecycle import (
+    BOX,
+    CFG,
+    COORDINATOR,
+    HEAD,
+    NOW,
+    REQUESTER,
+    RULES,
+    STAFF,
+    message,
+    ticket,
+)
 
 # --- bottom-posted and inline replies (issue 9.8) ----------------------------------------
 
@@ -435,3 +446,19 @@ def test_mail_about_no_ticket_vouches_only_for_tickets_found_by_their_number() -
     assert authenticate(Role.COORDINATOR, t, digest, "token", mentioned=True).authenticated
     assert not authenticate(Role.STAFF, t, digest, "token", mentioned=True).authenticated
 
+
+
+def test_staff_writing_to_lkpp_with_reply_all_is_kept_not_relayed_to_the_requester() -> None:
+    """A staff member answers LKPP's mail (or the status request) with Reply-All: the message is
+    addressed to LKPP, who gets it directly. It is no answer to the requester (E6): it is kept
+    on the ticket as a note. A command in it still acts, and a reply to the unit alone is relayed."""
+    t = ticket(State.ESCALATED)
+    cited = (Citation(t.number, frozenset("lsc")),)
+    text = "Yth. Helpdesk LKPP, mohon update status penanganannya. Terima kasih."
+    for to in ([Address(BOX.address), Address(CFG.escalation.address or "")], [Address(BOX.address)]):
+        msg = replace(message(STAFF, text), to=tuple(to))
+        facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+        decision = decide(facts, trust_of(msg, facts.role, facts.ticket, cited, CFG.auth), Policy(), NOW)
+        to_requester = [s for s in decision.sends if str(s.to) == "requester"]
+        assert (facts.event, bool(to_requester)) == ((Event.STAFF_NOTE, False) if len(to) == 2
+                                                     else (Event.STAFF_REPLY, True))

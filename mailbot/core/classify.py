@@ -113,7 +113,10 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
     if msg.is_automatic:
         return _automatic(facts)
     if role in STAFF_ROLES:
-        return _from_staff(facts, known)
+        lkpp = (cfg.escalation.address or "").lower()
+        to_lkpp = any(role_of(a.addr, box, cfg.escalation.senders) is Role.LKPP or a.addr.lower() == lkpp != ""
+                      for a in (*msg.to, *msg.cc))
+        return _from_staff(facts, known, to_lkpp)
     if role is Role.LKPP:
         return _from_lkpp(facts, rules)
     if role is Role.SELF:
@@ -143,8 +146,12 @@ def _automatic(facts: Facts) -> Facts:
     return replace(facts, event=Event.AUTOMATIC)
 
 
-def _from_staff(facts: Facts, known: Known) -> Facts:
-    """Staff, coordinators and heads: commands, replies, direction (E6-E12d, E18)."""
+def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False) -> Facts:
+    """Staff, coordinators and heads: commands, replies, direction (E6-E12d, E18).
+
+    `to_lkpp`: the message is itself addressed to Helpdesk LKPP (a reply-all to the
+    escalation or to a status request); without a command it is written to LKPP, who
+    gets it directly, not an answer to relay to the requester: it is kept as a note."""
     msg = facts.message
     parsed = parse_commands(msg.new_text)
     if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
@@ -163,6 +170,8 @@ def _from_staff(facts: Facts, known: Known) -> Facts:
     if parsed.errors:
         return replace(facts, event=Event.COMMAND_ERROR, errors=parsed.errors)
     event = _staff_event(facts.role, parsed, bool(msg.attachments))
+    if event is Event.STAFF_REPLY and to_lkpp:
+        return replace(facts, event=Event.STAFF_NOTE)
     if event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO) and ticket.id not in known.lkpp_answered:
         command = "#teruskan" if event is Event.STAFF_RELAY else "#permintaan-data"
         return replace(facts, event=Event.COMMAND_ERROR,
