@@ -410,6 +410,25 @@ def test_a_second_data_request_gives_the_requester_time_again(env):
     assert the_ticket(config).state is State.AWAITING_INFO
 
 
+def test_data_sent_after_a_first_short_answer_still_reaches_lkpp(env):
+    """SOP-015 step 9: the requester first answers LKPP's request with "Baik pak, saya siapkan
+    dulu" (on to LKPP; escalated again), then sends the data as another reply to the request:
+    it reaches LKPP with its attachment, not only staff."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    deliver(servers, config, gmail_en(escalation, LKPP, "Mohon dikirimkan akta pendirian perusahaan."))
+    request = latest(servers, REQUESTER, "need_info")
+    deliver(servers, config, gmail_id(request, REQUESTER, "Baik pak, saya siapkan dulu."))
+    assert the_ticket(config).state is State.ESCALATED
+    answer = parse(gmail_id(request, REQUESTER, "Berikut akta pendirian perusahaan kami."))
+    answer.add_attachment(PDF, maintype="application", subtype="pdf", filename="akta.pdf")
+    deliver(servers, config, answer.as_bytes())
+    sent_on = of_kind(inbox(servers, LKPP), "forward_info")
+    assert len(sent_on) == 2 and "Berikut akta pendirian" in text_of(sent_on[-1])
+    assert [p.get_filename() for p in sent_on[-1].iter_attachments()] == ["akta.pdf"]
+    assert the_ticket(config).state is State.ESCALATED
+
+
 # --- 4. LKPP's realistic wording -----------------------------------------------------------
 
 

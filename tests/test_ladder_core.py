@@ -462,3 +462,18 @@ def test_staff_writing_to_lkpp_with_reply_all_is_kept_not_relayed_to_the_request
         to_requester = [s for s in decision.sends if str(s.to) == "requester"]
         assert (facts.event, bool(to_requester)) == ((Event.STAFF_NOTE, False) if len(to) == 2
                                                      else (Event.STAFF_REPLY, True))
+
+
+@pytest.mark.parametrize(("kind", "to_lkpp"), [("need_info", True), ("ack", False), ("escalated_user", False)])
+def test_a_further_answer_to_lkpps_request_goes_on_to_lkpp(kind: str, to_lkpp: bool) -> None:
+    """SOP-015 step 9: "Baik, saya siapkan dulu" went on to LKPP and the ticket is escalated
+    again; the data, sent next as another reply to LKPP's request, goes on to LKPP too (E3).
+    Other requester mail while escalated only reaches staff (E2)."""
+    t = ticket(State.ESCALATED)
+    msg = message(REQUESTER, "Berikut NPWP perusahaan: 01.234.567.8-901.000")
+    known = Known(tagged=t, citations=(Citation(t.number, frozenset("r"), kind),))
+    facts = classify(msg, known, BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, known.citations, CFG.auth), Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
+    sent = {(str(s.to), s.kind) for s in decision.sends}
+    assert (("lkpp", "forward_info") in sent) is to_lkpp and ("staff", "staff_update") in sent

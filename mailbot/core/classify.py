@@ -121,7 +121,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
         return _from_lkpp(facts, rules)
     if role is Role.SELF:
         return replace(facts, message=replace(msg, auto_reason="sent by this mailbox itself"))
-    return _from_requester(facts, rules, cfg.reopen_days, now)
+    return _from_requester(facts, known, rules, cfg.reopen_days, now)
 
 
 def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:
@@ -210,14 +210,14 @@ def _from_lkpp(facts: Facts, rules: Rules) -> Facts:
                    lkpp_rule=verdict.rule)
 
 
-def _from_requester(facts: Facts, rules: Rules, reopen_days: int, now: datetime) -> Facts:
+def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, now: datetime) -> Facts:
     ticket = facts.ticket
     if ticket and ticket.state is State.CLOSED and now - (ticket.closed_at or ticket.updated_at) > timedelta(
             days=reopen_days):
         facts = replace(facts, ticket=None, previous=ticket)  # E5: too late to reopen, a new ticket
     if facts.ticket is None:
         facts = replace(facts, message=as_problem(facts.message))
-    elif facts.ticket.state is State.AWAITING_INFO:
+    elif facts.ticket.state is State.AWAITING_INFO or _answers_lkpp_request(facts.ticket, known):
         facts = replace(facts, message=as_forwarded(facts.message))  # E3: on to LKPP, forwarded part and all
     msg, ticket = facts.message, facts.ticket
     category = rules.guess_category(msg.subject, msg.new_text)
@@ -229,7 +229,16 @@ def _from_requester(facts: Facts, rules: Rules, reopen_days: int, now: datetime)
     if ticket.state is State.RESOLVED:
         event, rating = closing(msg, rules, (ticket.requester.name, ticket.contact.name))
         return replace(facts, event=event, rating=rating)
+    if _answers_lkpp_request(ticket, known):
+        return replace(facts, event=Event.REQUESTER_MORE_INFO)
     return replace(facts, event=Event.REQUESTER_MAIL)
+
+
+def _answers_lkpp_request(ticket: Ticket, known: Known) -> bool:
+    """A reply to LKPP's request for data after an earlier reply already went on to LKPP
+    ("Baik, saya siapkan dulu", then the data): SOP-015 step 9 holds for it too."""
+    return ticket.state is State.ESCALATED and any(
+        c.kind == "need_info" and c.ticket == ticket.number for c in known.citations)
 
 
 def as_problem(msg: InboundMessage) -> InboundMessage:

@@ -39,7 +39,8 @@ class Event(enum.StrEnum):
     """What an inbound message is, once classified; the E-numbers of SPEC section 4."""
 
     REQUESTER_NEW = "requester_new"  # E1 (also E5 past reopen_days)
-    REQUESTER_MAIL = "requester_mail"  # E2, E3, E5
+    REQUESTER_MAIL = "requester_mail"
+    REQUESTER_MORE_INFO = "requester_more_info"  # E3 again: a further answer to LKPP's request, escalated  # E2, E3, E5
     REQUESTER_CONFIRM = "requester_confirm"  # E4: YA / TUTUP / a rating
     REQUESTER_REJECT = "requester_reject"  # E4: TIDAK or another answer
     REQUESTER_SILENT = "requester_silent"  # E4: nothing new, a signature only
@@ -91,6 +92,7 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.REQUESTER_MAIL, "E", "E", ("append", "notify_requester"), "E2"),
     (Event.REQUESTER_MAIL, "I", "E", ("append", "forward_info", "notify_requester"), "E3; SOP-015 step 9"),
     (Event.REQUESTER_MAIL, "C", "O", ("append", "reopen", "notify_reopened"), "E5"),
+    (Event.REQUESTER_MORE_INFO, "E", "E", ("append", "forward_info", "notify_requester"), "E3; SOP-015 step 9"),
     (Event.REQUESTER_CONFIRM, "R", "C", ("confirm_closing", "tell_closed", "notify_confirmed"),
      "E4; SOP-002 step 12"),
     (Event.REQUESTER_REJECT, "R", "O", ("assign_back", "notify_rejected"), "E4; SOP-002 step 5"),
@@ -150,6 +152,7 @@ NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
 UNVERIFIED_LABEL = "unverified_note"
 # How a decision is named in logs, `replay` and the message record.
 LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
+          Event.REQUESTER_MORE_INFO: "message_appended",
           Event.REQUESTER_CONFIRM: "closing_confirmed", Event.REQUESTER_REJECT: "closing_rejected",
           Event.STAFF_REPLY: "staff_replied", Event.STAFF_EMPTY: "empty_staff_reply", Event.STAFF_NOTE: "note",
           Event.STAFF_META: "metadata_changed", Event.STAFF_ESCALATE: "command_escalate",

@@ -39,6 +39,7 @@ class Citation:
 
     ticket: str | None  # None: a mail about no one ticket (the digest, a system alert)
     audience: frozenset[str]  # role letters of `tokens.AUDIENCE_LETTERS`
+    kind: str = ""  # the mail kind it was (`need_info`, `ack`, ...)
 
 
 @dataclass(frozen=True)

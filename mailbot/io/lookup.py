@@ -72,7 +72,7 @@ def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
         audience = token.audience
         if audience is None:  # the first format: the outbox knows who it went to
             audience = audience_of(store.sent_recipients(box.name, mid), box, cfg.escalation.senders)
-        citations.append(Citation(token.ticket, audience))  # no ticket: the digest, an alert (see core.trust)
+        citations.append(Citation(token.ticket, audience, token.kind))  # no ticket: the digest, an alert
         if not token.ticket:
             continue
         found = store.ticket_by_number(box.name, token.ticket)
