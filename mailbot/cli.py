@@ -125,8 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mailbot.config import load_config
     from mailbot.io import logs
 
+    reads_only = args.command in ("tickets", "ticket") or (args.command == "report" and not getattr(args, "send", False))
     try:
-        cfg = load_config(config_path(args.config))
+        cfg = load_config(config_path(args.config), secrets=not reads_only)
     except ConfigError as exc:
         print(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return EX_CONFIG

@@ -15,6 +15,7 @@ always resolve against the config file's folder.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import fnmatch
 import ipaddress
@@ -185,17 +186,12 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
     username = _str(data, "username", key, None)
     if data.get("password") is not None and data.get("password_file") is not None:
         raise ConfigError(f"{key}.password: give password or password_file, not both")
-    password: Secret | None = None
-    if data.get("password") is not None:
-        password = Secret(str(_expand_env(data["password"], f"{key}.password")))
-    elif data.get("password_file") is not None:
-        file = _path(data["password_file"], f"{key}.password_file", base)
-        try:
-            password = Secret(file.read_text(encoding="utf-8").strip())
-        except OSError as exc:
-            raise ConfigError(f"{key}.password_file: cannot read {file}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"{key}.password_file: {file} is not UTF-8 text") from None
+    try:
+        password = _password(data, key, base)
+    except ConfigError:
+        if not _SECRETS_OPTIONAL.get():
+            raise
+        password = None  # a command that only reads the database never logs in
     ca_file: Path | None = None
     if data.get("ca_file") is not None:
         if security == "none":
@@ -209,6 +205,20 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
     token_file, token_command = _token_source(data, key, base, auth, username, password)
     return {"host": host, "port": port, "security": security, "username": username, "password": password,
             "ca_file": ca_file, "auth": auth, "token_file": token_file, "token_command": token_command}
+
+
+def _password(data: Mapping[str, Any], key: str, base: Path) -> Secret | None:
+    if data.get("password") is not None:
+        return Secret(str(_expand_env(data["password"], f"{key}.password")))
+    if data.get("password_file") is None:
+        return None
+    file = _path(data["password_file"], f"{key}.password_file", base)
+    try:
+        return Secret(file.read_text(encoding="utf-8").strip())
+    except OSError as exc:
+        raise ConfigError(f"{key}.password_file: cannot read {file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{key}.password_file: {file} is not UTF-8 text") from None
 
 
 def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, username: str | None,
@@ -483,6 +493,9 @@ def data_folder(config_folder: Path) -> Path:
     return Path(first) if first else config_folder
 
 
+_SECRETS_OPTIONAL: contextvars.ContextVar[bool] = contextvars.ContextVar("secrets_optional", default=False)
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no types here
     """The safe loader, refusing a key given twice in one mapping: YAML keeps the last, so a
     second `smtp:` block would silently replace the first."""
@@ -508,8 +521,21 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{where}{problem}" + (f" ({context})" if context else "")
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate the config file; every failure is a ConfigError."""
+def load_config(path: Path, *, secrets: bool = True) -> Config:
+    """Read and validate the config file; every failure is a ConfigError.
+
+    `secrets=False`, for commands that only read the database (`tickets`, `ticket`,
+    `report` without `--send`): a server password that cannot be read (an environment
+    variable set only for the service, a credentials file only the service may read)
+    is left out instead of stopping the command."""
+    token = _SECRETS_OPTIONAL.set(not secrets)
+    try:
+        return _load_config(path)
+    finally:
+        _SECRETS_OPTIONAL.reset(token)
+
+
+def _load_config(path: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

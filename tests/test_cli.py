@@ -279,3 +279,23 @@ def test_times_out_of_range_are_usage_errors(tmp_path, capsys, argv, said):
     assert said in err and "Traceback" not in err
     if "e.g." in said:
         assert cli._instant(said.split("e.g. ")[1]).utcoffset() is not None
+
+
+def test_commands_that_only_read_need_no_server_secret(tmp_path, capsys, monkeypatch):
+    """A password from an environment variable that only the service has (or a credentials
+    file only it may read): `tickets`, `ticket` and a report still work; what logs in or
+    sends (`check`, `run`, `report --send`) still stops with 78 naming it."""
+    monkeypatch.delenv("MAILBOT_TEST_ABSENT_PW", raising=False)
+    path = unreachable_config(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["smtp"]["password"] = "${MAILBOT_TEST_ABSENT_PW}"
+    data["smtp"]["username"] = "lpse@lpse.test"
+    write(tmp_path, data)
+    assert cli.main(["--config", str(path), "tickets"]) == 0
+    assert "0 ticket(s)" in capsys.readouterr().out
+    assert cli.main(["--config", str(path), "ticket", "2026-00001"]) == 1
+    assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-11"]) == 0
+    capsys.readouterr()
+    for argv in (["check"], ["run", "--once"], ["report", "summary", "--month", "2026-11", "--send"]):
+        assert cli.main(["--config", str(path), *argv]) == 78, argv
+        assert "MAILBOT_TEST_ABSENT_PW is not set" in capsys.readouterr().err
