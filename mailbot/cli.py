@@ -322,6 +322,9 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot import views
     from mailbot.io.store import Store
 
+    if _no_database(cfg):
+        print("[]" if args.json else "0 overdue" if args.overdue else "0 ticket(s)")
+        return EX_OK
     if args.overdue:
         return _overdue(cfg, args)
     store = Store(cfg.database)
@@ -359,6 +362,9 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot import views
     from mailbot.io.store import Store
 
+    if _no_database(cfg):
+        print(f"mailbot: no ticket {args.number}", file=sys.stderr)
+        return EX_NOT_FOUND
     number, prefix = _ticket_reference(args.number)
     if not any(b.tag_prefix.lower() == (prefix or "").lower() for b in cfg.mailboxes):
         prefix = None  # "tiket 2026-00042": a word, not a mailbox's tag
@@ -385,6 +391,16 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
         return EX_OK
     print(f"mailbot: no ticket {args.number}", file=sys.stderr)
     return EX_NOT_FOUND
+
+
+def _no_database(cfg: Config) -> bool:
+    """Whether the database is not there: said once, and not made by a command that only reads
+    (run without the service's config or data folder, it would leave an empty one behind)."""
+    if cfg.database.exists():
+        return False
+    print(f"mailbot: no database at {cfg.database} yet: no mail handled with this config "
+          "(is it the one the service uses? the installed `mailbot` wrapper runs with it)", file=sys.stderr)
+    return True
 
 
 def _ticket_reference(text: str) -> tuple[str, str | None]:

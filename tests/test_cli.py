@@ -292,7 +292,9 @@ def test_commands_that_only_read_need_no_server_secret(tmp_path, capsys, monkeyp
     data["smtp"]["username"] = "lpse@lpse.test"
     write(tmp_path, data)
     assert cli.main(["--config", str(path), "tickets"]) == 0
-    assert "0 ticket(s)" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "0 ticket(s)" in out and f"no database at {tmp_path / 'db.sqlite'} yet" in err
+    assert not (tmp_path / "db.sqlite").exists()  # a command that only reads leaves nothing behind
     assert cli.main(["--config", str(path), "ticket", "2026-00001"]) == 1
     assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-11"]) == 0
     capsys.readouterr()
