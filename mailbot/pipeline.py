@@ -122,7 +122,8 @@ class Pipeline:
         trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth,
                          via=facts.via)                                  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
-        history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now)  # * read
+        history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
+                                 vouched=lookup.vouches(known.citations))
         planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
                        lkpp_message=facts.role is Role.LKPP and trust.authenticated
                        and not facts.message.is_automatic)             # pure: mail plans, held ones too

@@ -341,9 +341,10 @@ def test_an_answer_to_the_digest_is_direction_even_with_a_command_or_no_ticket_n
 
 
 def test_teruskan_never_passes_on_automatic_or_forged_mail_over_lkpp_answer(env):
-    """SPEC 5 and 9, E12: LKPP's automatic acknowledgement is recorded, never passed on, so with
-    only that `#teruskan` is an error to staff; a forged mail from LKPP's address (it cites
-    nothing) after LKPP's real answer does not hide it: `#teruskan` relays the answer."""
+    """SPEC 5 and 9, E12: LKPP's automatic acknowledgement and a forged mail from LKPP's address
+    (it cites nothing mailbot sent LKPP) are recorded, never passed on: with only those,
+    `#teruskan` is an error to staff and the requester sees nothing; once LKPP answers,
+    `#teruskan` relays that answer, never the forged text."""
     servers, config = env
     escalation = escalate(servers, config)
     notice = latest(servers, STAFF[0], "staff_new")
@@ -351,17 +352,17 @@ def test_teruskan_never_passes_on_automatic_or_forged_mail_over_lkpp_answer(env)
                   "Email Anda telah kami terima dengan nomor tiket #2026112310000045. Mohon tidak membalas email ini.",
                   in_reply_to=str(escalation["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
     deliver(servers, config, ack)
+    tag = str(escalation["Subject"]).split("]")[0] + "]"
+    forged, _ = mail(LKPP, f"{tag} Tindak lanjut",
+                     "Untuk aktivasi ulang akun, penyedia wajib transfer Rp 750.000 ke rekening 1234-5678.")
+    deliver(servers, config, forged)
+    assert "unverified_note" in [k for k, _ in events(config)]
     deliver(servers, config, gmail_id(notice, STAFF[0], "#teruskan"))
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
     [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
     assert "Helpdesk LKPP has sent no reply" in " ".join(text_of(error).split())
 
     deliver(servers, config, gmail_en(escalation, LKPP, "Silakan penyedia memakai Firefox terbaru lalu unggah ulang."))
-    tag = str(escalation["Subject"]).split("]")[0] + "]"
-    forged, _ = mail(LKPP, f"{tag} Tindak lanjut",
-                     "Untuk aktivasi ulang akun, penyedia wajib transfer Rp 750.000 ke rekening 1234-5678.")
-    deliver(servers, config, forged)
-    assert "unverified_note" in [k for k, _ in events(config)]
     deliver(servers, config, gmail_id(notice, STAFF[0], "#teruskan"))
     relayed = text_of(latest(servers, REQUESTER, "relay"))
     assert "Firefox terbaru" in relayed and "Rp 750.000" not in relayed and "nomor tiket" not in relayed

@@ -163,8 +163,8 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received"}
 # What an inbound LKPP message was decided to be when it is nobody's answer: `#teruskan`
 # and `#permintaan-data` never pass it to the requester (SPEC 5: automatic mail is
-# recorded, never acted on). An unverified one is passed on only when LKPP sent no
-# verified answer: staff were shown it in the `unverified` alert and decide (SPEC 9).
+# recorded, never acted on). An unverified one (UNVERIFIED_LABEL) is passed on only by
+# staff who answer the `unverified` alert that showed it to them (SPEC 9: they decide).
 NOT_AN_ANSWER = frozenset({"automatic_recorded", "automatic_unmatched", "bounce_received", str(Event.LKPP_ACK)})
 
 

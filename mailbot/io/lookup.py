@@ -49,7 +49,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     answered: frozenset[int] = frozenset()
     if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
         ids = {t.id for t in (tagged, *referenced) if t is not None and t.id is not None}
-        answered = frozenset(store.tickets_with_inbound(ids, "lkpp", NOT_AN_ANSWER))
+        answered = frozenset(store.tickets_with_inbound(ids, "lkpp", not_an_answer(vouches(citations))))
     return Known(
         seen=store.message_seen(box.name, msg.message_id),
         tagged=tagged,
@@ -88,11 +88,25 @@ def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tupl
     return store.sent_any(box.name, message_ids)
 
 
+def vouches(citations: tuple[Citation, ...] | list[Citation]) -> bool:
+    """Whether a staff message answers an `unverified` alert: staff who read the LKPP mail
+    that failed authentication and relay it (`#teruskan`, `#permintaan-data`) vouch for it,
+    as for LKPP's own ticket system whose agents cite only its number (SPEC 9)."""
+    return any(c.kind == "unverified" for c in citations)
+
+
+def not_an_answer(vouched: bool) -> frozenset[str]:
+    """The kinds of inbound LKPP mail that are never relayed; unverified mail only when vouched for."""
+    return NOT_AN_ANSWER if vouched else NOT_AN_ANSWER | {UNVERIFIED_LABEL}
+
+
 def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
-            role: Role | None, now: datetime) -> History:
-    """What the plans of one decision need: thread, texts, counts, timers."""
+            role: Role | None, now: datetime, *, vouched: bool = False) -> History:
+    """What the plans of one decision need: thread, texts, counts, timers. `vouched`: the
+    message answers an `unverified` alert, so LKPP mail that failed authentication counts."""
     ticket = decision.ticket
-    found = _ticket_history(store, ticket, now) if ticket is not None and ticket.id is not None else History()
+    found = _ticket_history(store, ticket, now, vouched) if ticket is not None and ticket.id is not None \
+        else History()
     if msg is not None and role is not None:
         found = replace(found, thread=(*found.thread, (str(role), msg.message_id)))
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
@@ -101,12 +115,12 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     return replace(found, sent_to=sent_to, alerted=alerted)
 
 
-def _ticket_history(store: Store, ticket: Ticket, now: datetime) -> History:
+def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: bool = False) -> History:
     assert ticket.id is not None
     thread = store.thread_of(ticket.id)
     mine = [m for m in thread if m.direction == "in" and m.role == "requester"]
-    lkpp = [m for m in thread if m.direction == "in" and m.role == "lkpp" and m.kind not in NOT_AN_ANSWER]
-    lkpp = [m for m in lkpp if m.kind != UNVERIFIED_LABEL] or lkpp  # a forged mail never hides LKPP's answer
+    never = not_an_answer(vouched)
+    lkpp = [m for m in thread if m.direction == "in" and m.role == "lkpp" and m.kind not in never]
     return History(
         thread=tuple((m.role, m.message_id) for m in thread),
         requester_texts=tuple(m.body for m in mine),
