@@ -247,3 +247,22 @@ def test_controls_real_staff_lkpp_requester_and_coordinator_still_act(env):
     assert ticket.state is State.CLOSED and ticket.rating == 5
     events = [json.loads(e["detail"]) for e in store_of(config).events_of(ticket.id) if e["kind"] == "unverified_note"]
     assert len(events) == 1  # only the forged one
+
+
+def test_a_staff_contact_card_or_address_in_a_file_name_never_reaches_the_requester(env):
+    """SPEC 1: no staff address in any header or body of mail to a requester. A mail client that
+    attaches the staff member's vCard by itself, and a file named after a staff address: the
+    card stays behind, the name carries the unit's address; the real attachment goes on."""
+    servers, config = env
+    notice = latest(servers, STAFF[0])
+    reply = parse(reply_as_client(notice, STAFF[0], "Silakan ikuti panduan terlampir.")[0])
+    reply.add_attachment(b"BEGIN:VCARD\r\nFN:Andi\r\nEMAIL:staff1@lpse.test\r\nEND:VCARD\r\n",
+                         maintype="text", subtype="x-vcard", filename="Andi Helpdesk.vcf")
+    reply.add_attachment(b"%PDF-1.4 panduan", maintype="application", subtype="pdf",
+                         filename="panduan dari staff1@lpse.test.pdf")
+    deliver(servers, config, reply.as_bytes())
+    raw = servers.fetch(REQUESTER, "INBOX")[-1]
+    answer = parse(raw)
+    assert answer["X-Mailbot-Kind"] == "staff_reply"
+    assert [p.get_filename() for p in answer.iter_attachments()] == [f"panduan dari {UNIT}.pdf"]
+    assert b"staff1@lpse.test" not in raw and b"VCARD" not in raw

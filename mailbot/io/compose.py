@@ -19,7 +19,7 @@ import structlog
 from mailbot.core.lifecycle import Decision
 from mailbot.core.matching import tag
 from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
-from mailbot.core.plan import History, MailPlan, Planned, Setup, plan
+from mailbot.core.plan import History, MailPlan, Planned, Setup, plan, redact
 from mailbot.core.settings import MailboxConfig
 from mailbot.core.tokens import make_message_id
 from mailbot.io import lookup
@@ -79,6 +79,8 @@ class Composer:
         """The finished message of a plan and the files it carries."""
         send = mail.send
         attachments = [*self.attachments(mail, msg), *send.files]
+        if send.to is Audience.REQUESTER:
+            attachments = for_requester(attachments, box)
         context = dict(mail.context)
         context["attachment_names"] = [a.filename for a in attachments]
         language = mail.language if self.renderer.has(send.kind, mail.language) else "id"
@@ -113,6 +115,23 @@ class Composer:
         out, _ = self.render(setup.box, mail, None, None)
         return OutboxRow(0, setup.box.name, None, out.message_id, send.kind, setup.box.address, out.rcpt, out.raw, 0,
                          now, str(send.to))
+
+
+# Contact cards a mail client attaches by itself (Thunderbird's "Attach my vCard",
+# Outlook's business card): they hold the staff member's own address and phone.
+_CONTACT_CARDS = ("text/vcard", "text/x-vcard", "text/directory")
+
+
+def for_requester(attachments: list[Attachment], box: MailboxConfig) -> list[Attachment]:
+    """What of a staff message's files a requester may receive: no contact cards, and no
+    internal address in a file name (SPEC 1: none in any header or body)."""
+    kept = []
+    for part in attachments:
+        if part.content_type.lower() in _CONTACT_CARDS or part.filename.lower().endswith((".vcf", ".vcard")):
+            continue
+        name = redact(part.filename, box)
+        kept.append(part if name == part.filename else replace(part, filename=name))
+    return kept
 
 
 def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None) -> str | None:
