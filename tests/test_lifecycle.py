@@ -206,7 +206,7 @@ def config():
         "smtp": {"host": "127.0.0.1", "security": "none"},
         "escalation": {"address": LKPP.addr, "senders": ["*@lkpp.test"]},
         "mailboxes": [{"name": "t", "address": "lpse@lpse.test", "tag_prefix": "LPSE-T",
-                       "imap": {"host": "127.0.0.1", "security": "none"}, "staff": [STAFF.addr],
+                       "imap": {"host": "127.0.0.1", "security": "none"}, "staff": [STAFF.addr, "staff2@lpse.test"],
                        "coordinators": [COORDINATOR.addr], "heads": [HEAD.addr]}],
     }, __import__("pathlib").Path("/tmp/config.yaml"))
 
@@ -492,3 +492,19 @@ def test_a_rejected_lkpp_solution_goes_back_to_the_staff_member_who_owns_the_cas
     facts = classify(answer, Known(tagged=solved), BOX, CFG, RULES, NOW, NOW)
     reopened = decide(facts, trust_of(answer, facts.role, solved, (), CFG.auth), Policy(), NOW).ticket
     assert reopened is not None and reopened.state is State.OPEN and reopened.assignee == STAFF.addr
+
+
+@pytest.mark.parametrize("text", ["#tugaskan budi@vendor.test\nCatatan internal: vendor ini bermasalah.",
+                                  "#tugaskan sari@dinas.test", "#prioritas tinggi\n#tugaskan Staf Dua <staf2@lpse.tset>"])
+def test_a_ticket_is_assigned_only_to_the_units_own_people(text):
+    """E11 and SPEC 1: an assignee gets the whole case, internal note and requester data
+    included; a typo or an outside address (the requester's own) is an error to the sender,
+    and nothing else happens."""
+    t = ticket(State.OPEN)
+    msg = message(STAFF, text)
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (Citation(t.number, frozenset("s")),), CFG.auth),
+                      Policy(), NOW)
+    assert mails(decision) == {("sender", "command_error")}
+    assert decision.ticket is not None and decision.ticket.assignee is None and decision.ticket.priority is None
+    assert "not a staff member, coordinator or head" in decision.sends[0].context["errors"][-1]

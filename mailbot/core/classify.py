@@ -116,7 +116,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
         lkpp = (cfg.escalation.address or "").lower()
         to_lkpp = any(role_of(a.addr, box, cfg.escalation.senders) is Role.LKPP or a.addr.lower() == lkpp != ""
                       for a in (*msg.to, *msg.cc))
-        return _from_staff(facts, known, to_lkpp)
+        return _from_staff(facts, known, to_lkpp, internal=(*box.staff, *box.coordinators, *box.heads))
     if role is Role.LKPP:
         return _from_lkpp(facts, rules)
     if role is Role.SELF:
@@ -146,12 +146,14 @@ def _automatic(facts: Facts) -> Facts:
     return replace(facts, event=Event.AUTOMATIC)
 
 
-def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False) -> Facts:
+def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tuple[str, ...] = ()) -> Facts:
     """Staff, coordinators and heads: commands, replies, direction (E6-E12d, E18).
 
     `to_lkpp`: the message is itself addressed to Helpdesk LKPP (a reply-all to the
     escalation or to a status request); without a command it is written to LKPP, who
-    gets it directly, not an answer to relay to the requester: it is kept as a note."""
+    gets it directly, not an answer to relay to the requester: it is kept as a note.
+    `internal`: the mailbox's staff, coordinators and heads, the only people a ticket (its
+    internal notes and the requester's data) may be assigned to."""
     msg = facts.message
     parsed = parse_commands(msg.new_text)
     if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
@@ -167,6 +169,11 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False) -> Facts:
         # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
         # on each ticket it names: direction passed to staff, and no command runs (SPEC E12d)
         return replace(facts, event=Event.DIRECTION)
+    outsiders = [c.arg for c in parsed.commands if c.name == "assign" and c.arg and internal
+                 and c.arg.lower() not in {a.lower() for a in internal}]
+    if outsiders:
+        parsed = replace(parsed, errors=(*parsed.errors, *(
+            f"#tugaskan {a}: not a staff member, coordinator or head of this mailbox" for a in outsiders)))
     if parsed.errors:
         return replace(facts, event=Event.COMMAND_ERROR, errors=parsed.errors)
     event = _staff_event(facts.role, parsed, bool(msg.attachments))
