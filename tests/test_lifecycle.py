@@ -18,7 +18,7 @@ import pytest
 
 from mailbot.config import parse_config
 from mailbot.core.classify import Known, classify
-from mailbot.core.lifecycle import Policy, decide
+from mailbot.core.lifecycle import Event, Policy, decide
 from mailbot.core.model import Address, Audience, InboundMessage, Role, State, Ticket
 from mailbot.core.trust import Citation, trust_of
 from mailbot.rules import load_rules
@@ -496,10 +496,11 @@ def test_a_rejected_lkpp_solution_goes_back_to_the_staff_member_who_owns_the_cas
 
 @pytest.mark.parametrize("text", ["#tugaskan budi@vendor.test\nCatatan internal: vendor ini bermasalah.",
                                   "#tugaskan sari@dinas.test", "#prioritas tinggi\n#tugaskan Staf Dua <staf2@lpse.tset>"])
-def test_a_ticket_is_assigned_only_to_the_units_own_people(text):
+def test_a_ticket_is_assigned_only_within_the_unit(text):
     """E11 and SPEC 1: an assignee gets the whole case, internal note and requester data
-    included; a typo or an outside address (the requester's own) is an error to the sender,
-    and nothing else happens."""
+    included; an address outside the unit's domains (the requester's own, a typo'd domain) is
+    an error to the sender, and nothing else happens. A colleague of the unit not listed as
+    staff is fine."""
     t = ticket(State.OPEN)
     msg = message(STAFF, text)
     facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
@@ -507,4 +508,7 @@ def test_a_ticket_is_assigned_only_to_the_units_own_people(text):
                       Policy(), NOW)
     assert mails(decision) == {("sender", "command_error")}
     assert decision.ticket is not None and decision.ticket.assignee is None and decision.ticket.priority is None
-    assert "not a staff member, coordinator or head" in decision.sends[0].context["errors"][-1]
+    assert "not an address of the unit" in decision.sends[0].context["errors"][-1]
+    colleague = message(STAFF, "#tugaskan sari@lpse.test")
+    facts = classify(colleague, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    assert facts.event is Event.STAFF_META

@@ -116,7 +116,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
         lkpp = (cfg.escalation.address or "").lower()
         to_lkpp = any(role_of(a.addr, box, cfg.escalation.senders) is Role.LKPP or a.addr.lower() == lkpp != ""
                       for a in (*msg.to, *msg.cc))
-        return _from_staff(facts, known, to_lkpp, internal=(*box.staff, *box.coordinators, *box.heads))
+        return _from_staff(facts, known, to_lkpp, internal=(box.address, *box.staff, *box.coordinators, *box.heads))
     if role is Role.LKPP:
         return _from_lkpp(facts, rules)
     if role is Role.SELF:
@@ -152,8 +152,8 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tup
     `to_lkpp`: the message is itself addressed to Helpdesk LKPP (a reply-all to the
     escalation or to a status request); without a command it is written to LKPP, who
     gets it directly, not an answer to relay to the requester: it is kept as a note.
-    `internal`: the mailbox's staff, coordinators and heads, the only people a ticket (its
-    internal notes and the requester's data) may be assigned to."""
+    `internal`: the mailbox's own address, staff, coordinators and heads; a ticket (its
+    internal notes and the requester's data) is assigned only within their domains."""
     msg = facts.message
     parsed = parse_commands(msg.new_text)
     if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
@@ -169,11 +169,12 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tup
         # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
         # on each ticket it names: direction passed to staff, and no command runs (SPEC E12d)
         return replace(facts, event=Event.DIRECTION)
+    domains = {a.rpartition("@")[2].lower() for a in internal}
     outsiders = [c.arg for c in parsed.commands if c.name == "assign" and c.arg and internal
-                 and c.arg.lower() not in {a.lower() for a in internal}]
+                 and c.arg.rpartition("@")[2].lower() not in domains]
     if outsiders:
         parsed = replace(parsed, errors=(*parsed.errors, *(
-            f"#tugaskan {a}: not a staff member, coordinator or head of this mailbox" for a in outsiders)))
+            f"#tugaskan {a}: not an address of the unit (its staff, coordinators and heads)" for a in outsiders)))
     if parsed.errors:
         return replace(facts, event=Event.COMMAND_ERROR, errors=parsed.errors)
     event = _staff_event(facts.role, parsed, bool(msg.attachments))
