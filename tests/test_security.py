@@ -266,3 +266,14 @@ def test_a_staff_contact_card_or_address_in_a_file_name_never_reaches_the_reques
     assert answer["X-Mailbot-Kind"] == "staff_reply"
     assert [p.get_filename() for p in answer.iter_attachments()] == [f"panduan dari {UNIT}.pdf"]
     assert b"staff1@lpse.test" not in raw and b"VCARD" not in raw
+
+
+def test_an_ack_never_repeats_a_link_from_the_senders_display_name(fresh_mailboxes, tmp_path):
+    """Anyone may put a victim's address in From and a link in the display name; the unit's ack
+    to that address greets nobody with the link (it would carry the unit's own signature)."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    raw, _ = mail(STRANGER, "Verifikasi akun", "Mohon dicek.", name="Verifikasi akun di http://spse-lkpp.evil.test")
+    deliver(servers, config, raw)
+    [ack] = inbox(servers, STRANGER)
+    assert "evil.test" not in text_of(ack) and "Yth. Bapak/Ibu" in text_of(ack)

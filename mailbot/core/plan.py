@@ -295,9 +295,18 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
     return base
 
 
+# A link or a host name; not the academic titles of Indonesian names ("Budi, S.Kom., M.T.").
+_LINK_LIKE = re.compile(
+    r"//|\bwww\.|@|[a-z0-9-]{2,}\.[a-z0-9-]{2,}\.[a-z]{2,}|"
+    r"[a-z0-9-]{3,}\.(?:com|net|org|id|io|xyz|info|co|me|ly|site|online|top|biz|link|click|test)\b",
+    re.IGNORECASE)
+
+
 def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: MailboxConfig) -> dict[str, Any]:
     requester = ticket.requester if ticket else None
     name = requester.name if requester else ""
+    if _LINK_LIKE.search(name) or len(name) > 80:
+        name = ""  # a display name is the sender's to choose: mailbot never greets anyone with a link
     return {
         "unit": box.display_name, "unit_address": box.address, "number": ticket.number if ticket else "-",
         "tag": tag(box.tag_prefix, ticket.number) if ticket else "",
