@@ -1,0 +1,138 @@
+"""How a requester's answer to a solution is read (SPEC E4; SOP-002 step 12). Pure.
+
+People answer as they talk: a greeting first ("Siang pak, sudah bisa"), thanks on one
+line and the real answer on the next ("Terima kasih pak," + "namun masih belum bisa"),
+a rating anywhere, a signature below. The first line that says more than a greeting
+decides by the closing rules; the lines after it, up to a sign-off, a signature or a
+disclaimer, may still reject.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from mailbot.core.identity import is_signature
+from mailbot.core.lifecycle import Event
+from mailbot.core.model import InboundMessage
+
+if TYPE_CHECKING:
+    from mailbot.rules import Rules
+
+# A greeting at the start of a line: greeting words ("Selamat siang", "Yth.", "Dear",
+# "Assalamualaikum wr. wb."), forms of address ("Pak", "Bapak/Ibu", "min") or both. A
+# line that holds only greetings and a name says nothing yet; after a greeting on the
+# same line ("Siang pak, sudah bisa", "Bu masih gagal upload") the rest decides.
+_GREETING = re.compile(
+    r"^\W*(?:(?:(?:(?:selamat|slmt|met)\s+)?(?:pagi|siang|sore|malam|petang)|assalamu\W?alaikum|assalamualaikum|"
+    r"salam(?:\s+sejahtera|\s+hormat)?|(?:kepada\s+|kpd\.?\s+)?yth|yang\s+terhormat|kepada|dengan\s+hormat|"
+    r"halo+|hallo+|helo+|hello+|hai+|hi+|hey|dear|greetings|good\s+(?:morning|afternoon|evening|day)|wr|wb|"
+    r"pak|bpk|bu|bapak|ibu|mas|mbak|mba|kak|min|gan|admin|sir|madam|bang|om|tim|team|rekan|mr|mrs|ms)"
+    r"\b\.?[\s,.!:;/-]*)+",
+    re.IGNORECASE,
+)
+# A word of a name after a greeting ("Pak Andi", "Yth. Helpdesk LPSE Kota Batam"): any
+# word that an answer is made of is none.
+_NAME_WORD = re.compile(
+    r"(?!(?:sudah|sdh|udah|udh|dah|telah|belum|blm|belom|masih|tetap|tidak|tdk|gak|ga|gk|nggak|enggak|bukan|"
+    r"jangan|sama|saja|aja|juga|lagi|ya|yaa|iya|ok|oke|okay|siap|baik|bisa|bs|berhasil|sukses|gagal|error|eror|"
+    r"masalah|masalahnya|permasalahan|kendala|mohon|tolong|minta|bagaimana|gimana|apakah|apa|kenapa|kok|cara|"
+    r"tapi|tp|namun|saya|sy|kami|aku|akan|nanti|coba|untuk|yang|ini|itu|terima|kasih|makasih|thanks|thank|thx|"
+    r"trims|selesai|tutup|ditutup|silakan|silahkan|boleh|sekarang|nih|dong|login|upload|akun|aplikasi|dokumen|"
+    r"file|paket|tender|penawaran|nilai|puas|is|it|still|not|no|yes|the|i|we|my|can|cannot|works|working|done|"
+    r"please|problem|issue|and|but|dan|sejak|tadi|kemarin|hari|sudahkah)\b)"
+    r"[^\W\d_][\w'\u2019.-]{0,29}(?![\w'\u2019])[\s,.!:;/-]*",
+    re.IGNORECASE,
+)
+_GREETING_WORDS = 8  # greetings and name words read after the first greeting, at most
+# The short answer ends at a sign-off ("Salam,", "Hormat saya", "Regards", "--") or a
+# disclaimer; its later lines may only reject ("Terima kasih" + "namun masih belum bisa").
+_SIGN_OFF = re.compile(
+    r"^\W*(?:salam(?:\s+hormat|\s+sejahtera)?|hormat\s+(?:saya|kami)|wass?alam\w*(?:\W+alaikum)?(?:\W+wr\W*wb)?|"
+    r"(?:best\s+|kind\s+|warm\s+|warmest\s+)?regards|best|cheers|sincerely|thanks\s+(?:and|&)\s+regards|ttd)\W*$"
+    r"|^\s*(?:--+|__+|==+)\s*$",
+    re.IGNORECASE,
+)
+_DISCLAIMER = re.compile(
+    r"disclaimer|confidential|rahasia|privileged|intended (?:only |solely )?for|intended recipient|"
+    r"notify the sender|penerima yang (?:dituju|berhak|dimaksud)|(?:beri ?tahu|hubungi|informasikan)\w* "
+    r"(?:kepada )?pengirim|dilarang (?:menyebarkan|mengungkapkan|menggunakan|menyalin)|"
+    r"consider the environment|before (?:you )?print|sebelum mencetak",
+    re.IGNORECASE,
+)
+_ANSWER_LINES = 5  # lines after the first that the short answer holds, at most
+_LONE_NUMBER = re.compile(r"^\W*\d{1,2}\W*$")  # "5" on a line of its own: a rating
+_RATING_WORD = re.compile(r"\b(nilai|rating|rate|skor|score|bintang|stars?)\b|/ ?5\b|\bdari 5\b", re.IGNORECASE)
+
+
+def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> tuple[Event, int | None]:
+    """SPEC E4: a requester's answer to a solution.
+
+    The first line that is more than a greeting decides, by the closing rules (after a
+    greeting on that line, the text that follows it); the `reject` rules also read the
+    lines after it up to a sign-off, a signature or a disclaimer ("Terima kasih pak," +
+    "namun masih belum bisa"). A rating may stand on any later line ("YA" and then
+    "Nilai: 4"). A reply with nothing new (a greeting, a signature, an empty reply) is
+    neither confirmation nor rejection: staff are asked; `names` are the requester's
+    names the ticket knows, to tell their signature.
+    """
+    lines = _after_greetings([line for line in msg.new_text.splitlines() if line.strip()], rules)
+    if not lines:
+        return (Event.REQUESTER_REJECT, None) if msg.attachments else (Event.REQUESTER_SILENT, None)
+    signer = " ".join((msg.from_addr.name, *names))
+    confirmed, rating = rules.is_confirmation(lines[0], _short_answer(lines[1:], signer))
+    if not confirmed and is_signature(lines, signer):
+        return Event.REQUESTER_SILENT, None  # only a signature: neither yes nor no
+    if not confirmed:
+        return Event.REQUESTER_REJECT, None
+    for line in lines[1:]:
+        if rating is None and (_RATING_WORD.search(line) or _LONE_NUMBER.match(line)):
+            rating = rules.rating(line)
+    return Event.REQUESTER_CONFIRM, rating
+
+
+def _after_greetings(lines: list[str], rules: Rules) -> list[str]:
+    """The lines from the first that says more than a greeting, that one without it.
+
+    A greeting may be followed by a name ("Pak Andi,"); of the readings of a line, the
+    shortest greeting whose rest a closing rule reads wins ("Pak, masih error" is "masih
+    error", "Pak Andi, sudah bisa" is "sudah bisa").
+    """
+    lines = list(lines)
+    while lines:
+        rests = _rests_after_greeting(lines[0])
+        if not rests:
+            return lines
+        readable = next((rest for rest in rests if rest and rules.closing_verdict(rest) is not None), None)
+        if readable is not None or rests[-1]:
+            return [readable if readable is not None else rests[0], *lines[1:]]
+        lines.pop(0)  # only greetings and a name
+    return lines
+
+
+def _rests_after_greeting(line: str) -> list[str]:
+    """What may follow a greeting at the start of `line`, shortest greeting first; [] if none."""
+    head = _GREETING.match(line)
+    if head is None:
+        return []
+    rest = line[head.end():]
+    rests = [rest.strip()]
+    for _ in range(_GREETING_WORDS):
+        step = _GREETING.match(rest) or _NAME_WORD.match(rest)
+        if step is None or not step.group():
+            break
+        rest = rest[step.end():]
+        rests.append(rest.strip(" \t,.!:;/-"))
+    return rests
+
+
+def _short_answer(lines: list[str], signer: str) -> tuple[str, ...]:
+    """The lines after the first of a short answer: up to a sign-off, a signature or a disclaimer."""
+    answer: list[str] = []
+    for line in lines[:_ANSWER_LINES]:
+        if _SIGN_OFF.match(line) or _DISCLAIMER.search(line):
+            break
+        if is_signature([line], signer) and ("@" not in line or len(line.split()) <= 3):
+            break
+        answer.append(line)
+    return tuple(answer)
