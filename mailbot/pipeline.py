@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 
 from mailbot.core.classify import Known, classify
-from mailbot.core.lifecycle import Decision, Facts, Policy, decide
+from mailbot.core.lifecycle import Decision, Facts, Policy, decide, vouches
 from mailbot.core.matching import role_of
 from mailbot.core.model import AUTO_REPLIED, Audience, InboundMessage, Role, Send, Ticket
 from mailbot.core.plan import Planned, Setup, plan
@@ -123,7 +123,7 @@ class Pipeline:
                          via=facts.via)                                  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
-                                 vouched=lookup.vouches(known.citations))
+                                 vouched=vouches(known.citations))
         planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
                        lkpp_message=facts.role is Role.LKPP and trust.authenticated
                        and not facts.message.is_automatic)             # pure: mail plans, held ones too

@@ -15,7 +15,7 @@ unclassified (E17). A message that claims a role it cannot prove is `UNVERIFIED`
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -32,7 +32,7 @@ from mailbot.core.model import (
     State,
     Ticket,
 )
-from mailbot.core.trust import Trust
+from mailbot.core.trust import Citation, Trust
 
 
 class Event(enum.StrEnum):
@@ -150,6 +150,20 @@ LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLV
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
 UNVERIFIED_LABEL = "unverified_note"
+
+
+def vouches(citations: Iterable[Citation]) -> bool:
+    """Whether a staff message answers an `unverified` alert: staff who read the LKPP mail
+    that failed authentication and relay it (`#teruskan`, `#permintaan-data`) vouch for it,
+    as for LKPP's own ticket system whose agents cite only its number (SPEC 9)."""
+    return any(c.kind == "unverified" for c in citations)
+
+
+def not_an_answer(vouched: bool) -> frozenset[str]:
+    """The kinds of inbound LKPP mail never relayed; unverified mail only when vouched for."""
+    return NOT_AN_ANSWER if vouched else NOT_AN_ANSWER | {UNVERIFIED_LABEL}
+
+
 # How a decision is named in logs, `replay` and the message record.
 LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
           Event.REQUESTER_MORE_INFO: "message_appended",

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers
-from mailbot.core.lifecycle import NOT_AN_ANSWER, UNVERIFIED_LABEL, Decision
+from mailbot.core.lifecycle import Decision, not_an_answer, vouches
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of
 from mailbot.core.model import InboundMessage, Role, Ticket
@@ -86,18 +86,6 @@ def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tupl
     if any((token := verify(key, mid)) is not None and token.mailbox == box.name for mid in message_ids):
         return True
     return store.sent_any(box.name, message_ids)
-
-
-def vouches(citations: tuple[Citation, ...] | list[Citation]) -> bool:
-    """Whether a staff message answers an `unverified` alert: staff who read the LKPP mail
-    that failed authentication and relay it (`#teruskan`, `#permintaan-data`) vouch for it,
-    as for LKPP's own ticket system whose agents cite only its number (SPEC 9)."""
-    return any(c.kind == "unverified" for c in citations)
-
-
-def not_an_answer(vouched: bool) -> frozenset[str]:
-    """The kinds of inbound LKPP mail that are never relayed; unverified mail only when vouched for."""
-    return NOT_AN_ANSWER if vouched else NOT_AN_ANSWER | {UNVERIFIED_LABEL}
 
 
 def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
