@@ -52,6 +52,7 @@ IDLE_RENEW_SECONDS = 25 * 60  # servers may end IDLE after 30 minutes (RFC 2177)
 WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailboxes, quarantine)
 SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its other duties
 STOP_GRACE_SECONDS = 3.0  # how long watchers get to finish their current step after SIGTERM
+RECONNECT_SECONDS = 1.0  # the pause before a dropped session is opened again
 
 
 class Stopped(Exception):
@@ -217,6 +218,7 @@ class MailboxWatcher:
         self.service, self.box = service, box
         self.app = service.app
         self.failures = 0
+        self.working = False  # the current session has served a pass: a failure now is a dropped session
 
     def run(self) -> None:
         stop = self.service.stop
@@ -240,7 +242,7 @@ class MailboxWatcher:
             while not stop.is_set():
                 app.poll(box, session, stop.is_set, self.service.on_main)
                 app.mailbox_ok(box)
-                self.failures = 0
+                self.failures, self.working = 0, True
                 self.wait(session)
 
     def wait(self, session: imap.Mailbox) -> None:
@@ -255,7 +257,15 @@ class MailboxWatcher:
             self.app.log.debug("idle_woke", mailbox=self.box.name)
 
     def unavailable(self, exc: TransientError) -> None:
-        """The server is down or refuses us: back off (doubling, at most 10 minutes) and retry."""
+        """The server is down or refuses us: back off (doubling, at most 10 minutes) and retry.
+
+        A session that worked and then dropped (a server, NAT or load balancer ends idle
+        connections routinely) is reconnected at once; only failing again backs off."""
+        if self.working:
+            self.working = False
+            self.app.log.info("connection_lost", mailbox=self.box.name, error=str(exc))
+            self.service.stop.wait(RECONNECT_SECONDS)
+            return
         self.failures += 1
         self.service.on_main(partial(self.app.mailbox_failed, self.box, exc))
         delay = min(self.box.imap.poll_seconds * 2 ** min(self.failures, 10), 600)

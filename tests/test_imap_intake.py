@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
+import time
 
 from mailbot import cli
 from mailbot.config import load_config
@@ -131,3 +133,133 @@ def test_oversized_message_is_quarantined_with_reason(fresh_mailboxes, tmp_path)
     [notice] = [email.message_from_bytes(r, policy=email.policy.default) for r in servers.fetch("budi@vendor.test")]
     assert notice["X-Mailbot-Kind"] == "message_refused" and notice["Auto-Submitted"] == "auto-replied"
     assert "Lampiran besar" in notice.get_body(("plain",)).get_content()
+
+
+def test_mail_that_arrives_during_a_pass_wakes_the_next_idle_at_once(fresh_mailboxes, tmp_path):
+    """Issue 13, no lost wakeups: mail that arrives while a pass fetches and moves is announced
+    inside those commands' responses, and the server does not announce it again when IDLE
+    starts; the wait after the pass must still return at once, not at the renewal."""
+    from mailbot.daemon import App
+    from mailbot.io import imap
+
+    servers = fresh_mailboxes
+    cfg = load_config(write_config(servers, tmp_path))
+    app, box = App(cfg), cfg.mailboxes[0]
+    servers.append(UNIT, mail("budi@vendor.test", "Pertama", "Tolong bantu.")[0])
+    second = [mail("sari@dinas.test", "Kedua", "Datang saat mailbot sibuk.")[0]]
+    handle_batch = app.handle_batch
+
+    def busy(*args, **kwargs):  # the second mail arrives while the first is being handled
+        handled = handle_batch(*args, **kwargs)
+        if second:
+            servers.append(UNIT, second.pop())
+            time.sleep(0.2)
+        return handled
+
+    app.handle_batch = busy  # type: ignore[method-assign]
+    with imap.Mailbox(box.imap) as session:
+        assert app.poll(box, session) == 1
+        started = time.monotonic()
+        woke = session.idle(10, lambda: False)  # what the watcher does after a pass
+        waited = time.monotonic() - started
+        assert woke and waited < 2, f"woke={woke} after {waited:.1f} s"
+        assert app.poll(box, session) == 1
+    app.store.close()
+    assert servers.fetch(UNIT) == []
+
+
+def test_a_dropped_idle_connection_is_noticed_at_once(fresh_mailboxes, tmp_path):
+    """A server, NAT or load balancer that ends a kept IDLE session: the wait ends within
+    seconds with a transient error (the watcher reconnects), not at the renewal a minute on."""
+    import socket
+
+    import pytest
+
+    from mailbot.errors import TransientError
+    from mailbot.io import imap
+
+    servers = fresh_mailboxes
+    cfg = load_config(write_config(servers, tmp_path))
+    with imap.Mailbox(cfg.mailboxes[0].imap) as session:
+        session.idle(0.2, lambda: False)  # what the folder's selection announced is taken
+        sock = session._c.socket()
+        threading.Timer(0.5, lambda: sock.shutdown(socket.SHUT_RD)).start()  # the peer is gone
+        started = time.monotonic()
+        with pytest.raises(TransientError):
+            session.idle(30, lambda: False)
+        assert time.monotonic() - started < 5
+
+
+class _CuttableProxy:
+    """A TCP relay to the IMAP server whose sessions can be cut, as a NAT or a load balancer
+    ends a kept connection."""
+
+    def __init__(self, port: int) -> None:
+        import socket
+
+        self.port, self.pairs = port, []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.port))
+            self.pairs.append((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:  # type: ignore[no-untyped-def]
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def cut(self) -> None:
+        import socket
+
+        for pair in self.pairs:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        self.pairs.clear()
+
+
+def test_a_mailbox_whose_session_was_cut_answers_again_within_seconds(fresh_mailboxes, tmp_path):
+    """Issue 13: a kept IDLE session that the network ends is noticed and opened again at
+    once (no minute-long IDLE, no back-off after a session that worked)."""
+    import yaml
+
+    from tests.mailfactory import daemon, inbox, stop, wait_for
+
+    servers = fresh_mailboxes
+    proxy = _CuttableProxy(servers.imap_port)
+    path = write_config(servers, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"].update(port=proxy.address, idle=True, poll_seconds=60)  # as in production
+    data["log"]["level"] = "info"
+    path.write_text(yaml.safe_dump(data))
+    proc = daemon(path)
+    try:
+        servers.append(UNIT, mail("budi@vendor.test", "Pertama", "Tolong bantu.")[0])
+        assert wait_for(lambda: inbox(servers, "budi@vendor.test"), 30)
+        time.sleep(1)  # the watcher is in IDLE again
+        proxy.cut()
+        time.sleep(0.5)
+        servers.append(UNIT, mail("sari@dinas.test", "Kedua", "Setelah koneksi putus.")[0])
+        started = time.monotonic()
+        assert wait_for(lambda: inbox(servers, "sari@dinas.test"), 15), "no ack 15 s after the session was cut"
+        assert time.monotonic() - started < 10
+    finally:
+        out = stop(proc)
+    assert "connection_lost" in out and "retrying_later" not in out

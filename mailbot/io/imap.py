@@ -233,18 +233,36 @@ class Mailbox:
         seen within about a second.
         """
         client = self._c
+        if self._announced():
+            return True  # new mail was announced inside a command's response: no need to wait
         deadline = time.monotonic() + seconds
         changed = False
+        quiet = 0  # slices that ended early with nothing read: the connection is gone
         try:
             client.idle()
             try:
                 while not changed and not should_stop() and (left := deadline - time.monotonic()) > 0:
-                    changed = any(_is_change(r) for r in client.idle_check(timeout=min(slice_seconds, left)))
+                    wait = min(slice_seconds, left)
+                    started = time.monotonic()
+                    responses = client.idle_check(timeout=wait)
+                    changed = any(_is_change(r) for r in responses)
+                    quiet = quiet + 1 if not responses and time.monotonic() - started < wait / 2 else 0
+                    if quiet >= 3:  # imapclient reads an EOF as "no responses": end IDLE to find out
+                        break
             finally:
                 changed = any(_is_change(r) for r in client.idle_done()[1]) or changed
         except (OSError, IMAPClientError) as exc:
             raise TransientError(f"IMAP IDLE failed: {_text(exc)}") from None
         return changed
+
+    def _announced(self) -> bool:
+        """Whether the server announced new mail inside a command's response (a FETCH or
+        MOVE of the pass): imaplib keeps such EXISTS responses aside, and the server does
+        not announce that mail again when IDLE starts, so it would wait for the renewal."""
+        stash = getattr(getattr(self._c, "_imap", None), "untagged_responses", None)
+        if not isinstance(stash, dict):
+            return False
+        return bool(stash.pop("EXISTS", None)) | bool(stash.pop("RECENT", None))
 
 
 def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
