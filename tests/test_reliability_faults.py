@@ -363,3 +363,26 @@ def test_a_bounce_of_our_mail_is_attached_to_its_ticket_and_staff_are_told(fresh
     alerts = of_kind(inbox(servers, STAFF[0]), "staff_alert")
     assert len(alerts) == 2 and all(ticket.number in str(a["Subject"]) for a in alerts)
     assert len(inbox(servers, REQUESTER)) == 1 and servers.fetch("catchall@lpse.test") == []  # neither answered
+
+
+def test_sigterm_stops_within_seconds_while_another_process_holds_the_database(fresh_mailboxes, tmp_path):
+    """SIGTERM stops within seconds even while an operator's sqlite3 shell (here: this test)
+    holds a write transaction; the mail waits in the INBOX and is answered once after."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    run_once(config)  # the database exists
+    holder = sqlite3.connect(str(load_config(config).database), isolation_level=None)
+    holder.execute("begin immediate")
+    try:
+        servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Mohon dibuka.")[0])
+        proc = daemon(config)
+        time.sleep(3)  # it is waiting for the lock
+        started = time.monotonic()
+        stop(proc)
+        assert time.monotonic() - started < 10
+        assert len(servers.fetch(UNIT, "INBOX")) == 1
+    finally:
+        holder.execute("rollback")
+        holder.close()
+    run_once(config)
+    assert of_kind(inbox(servers, REQUESTER), "ack") and servers.fetch(UNIT, "INBOX") == []

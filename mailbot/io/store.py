@@ -211,10 +211,17 @@ def _outbox_row(r: dict[str, Any]) -> OutboxRow:
 BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database a piece at a time
 
 
+# How long a write waits for another writer. mailbot's own writers hold the lock for
+# milliseconds; a longer hold (an operator's sqlite3 shell, a backup) is a transient
+# failure: the mail stays in the INBOX and is tried again. The wait is one C call that
+# SIGTERM cannot interrupt, so it bounds how long a stop can take.
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
 class Store:
     """Tickets, messages, history, outbox and IMAP state in one SQLite file."""
 
-    def __init__(self, path: Path, busy_timeout: float = 30.0, *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL") -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails.
         `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
         but not a power cut until the next FULL commit or checkpoint syncs the log."""
