@@ -60,6 +60,17 @@ def test_clean_header_and_deliverable():
     assert not deliverable("bad@@x.test") and not deliverable("bü@x.test") and not deliverable("nobody")
 
 
+def test_an_internationalised_domain_is_written_in_its_ascii_form():
+    """A requester at an IDN domain still gets the ack: SMTP without SMTPUTF8 carries the
+    domain as IDNA; a non-ASCII local part cannot be carried and stays undeliverable."""
+    from mailbot.core.plan import ascii_domain
+
+    assert ascii_domain("budi@bücher.test") == "budi@xn--bcher-kva.test"
+    assert deliverable(ascii_domain("budi@bücher.test"))
+    assert ascii_domain("budi@vendor.test") == "budi@vendor.test"
+    assert not deliverable(ascii_domain("bü@x.test"))
+
+
 @pytest.mark.parametrize(("ctype", "name", "sent_as"), [
     ("image/svg+xml", "logo.svg", "application/octet-stream"),
     ("application/xhtml+xml", "page.xhtml", "application/octet-stream"),

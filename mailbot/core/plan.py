@@ -121,8 +121,8 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: Hi
          now: datetime, alerted: set[str]) -> tuple[list[MailPlan], list[HistoryEvent]]:
     box, ticket = setup.box, decision.ticket
     wanted = addresses(send.to, box, setup.cfg, ticket, msg)
-    to = tuple(a for a in wanted if deliverable(a))
-    cc = tuple(a for aud in send.cc for a in addresses(aud, box, setup.cfg, ticket, msg)
+    to = tuple(a for a in map(ascii_domain, wanted) if deliverable(a))
+    cc = tuple(a for aud in send.cc for a in map(ascii_domain, addresses(aud, box, setup.cfg, ticket, msg))
                if a not in to and deliverable(a))
     if not to:
         reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {send.to}"
@@ -232,6 +232,18 @@ _PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 
 @functools.lru_cache(maxsize=4096)
+def ascii_domain(address: str) -> str:
+    """The address with an internationalised domain in its ASCII form (`bücher.id` is
+    `xn--bcher-kva.id`), as SMTP without SMTPUTF8 carries it; else as it is."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
 def deliverable(address: str) -> bool:
     """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
     if not address or not address.isascii() or address.count("@") != 1:
