@@ -115,25 +115,19 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tup
     parsed = parse_commands(msg.new_text)
     if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
         facts = replace(facts, ticket=known.mentioned[0], via="mention")  # a reply to the digest naming tickets
-    if facts.ticket is None and facts.role is not Role.STAFF and msg.new_text.strip() \
-            and any(c.ticket is None for c in known.citations):
-        return replace(facts, event=Event.DIRECTION_GENERAL, commands=parsed)  # "all overdue tickets today"
     ticket = facts.ticket
     if ticket is None:
-        return replace(facts, event=Event.STAFF_UNMATCHED, commands=parsed)
+        general = facts.role is not Role.STAFF and msg.new_text.strip() and any(
+            c.ticket is None for c in known.citations)  # "all overdue tickets today", on the digest
+        return replace(facts, event=Event.DIRECTION_GENERAL if general else Event.STAFF_UNMATCHED, commands=parsed)
     facts = replace(facts, commands=parsed)
     if facts.via == "mention" and (msg.new_text.strip() or msg.attachments):
         # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
         # on each ticket it names: direction passed to staff, and no command runs (SPEC E12d)
         return replace(facts, event=Event.DIRECTION)
-    domains = {a.rpartition("@")[2].lower() for a in internal}
-    outsiders = [c.arg for c in parsed.commands if c.name == "assign" and c.arg and internal
-                 and c.arg.rpartition("@")[2].lower() not in domains]
-    if outsiders:
-        parsed = replace(parsed, errors=(*parsed.errors, *(
-            f"#tugaskan {a}: not an address of the unit (its staff, coordinators and heads)" for a in outsiders)))
-    if parsed.errors:
-        return replace(facts, event=Event.COMMAND_ERROR, errors=parsed.errors)
+    errors = (*parsed.errors, *_outside_assignees(parsed, internal))
+    if errors:
+        return replace(facts, event=Event.COMMAND_ERROR, errors=errors)
     event = _staff_event(facts.role, parsed, bool(msg.attachments))
     if event is Event.STAFF_REPLY and to_lkpp:
         return replace(facts, event=Event.STAFF_NOTE)
@@ -142,6 +136,14 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tup
         return replace(facts, event=Event.COMMAND_ERROR,
                        errors=(f"{command}: Helpdesk LKPP has sent no reply on this ticket to pass on",))
     return replace(facts, event=event)
+
+
+def _outside_assignees(parsed: ParsedCommands, internal: tuple[str, ...]) -> tuple[str, ...]:
+    """An error for each `#tugaskan` to an address outside the unit's own domains."""
+    domains = {a.rpartition("@")[2].lower() for a in internal}
+    return tuple(f"#tugaskan {c.arg}: not an address of the unit (its staff, coordinators and heads)"
+                 for c in parsed.commands if c.name == "assign" and c.arg and internal
+                 and c.arg.rpartition("@")[2].lower() not in domains)
 
 
 def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event:
