@@ -430,6 +430,25 @@ def test_data_sent_after_a_first_short_answer_still_reaches_lkpp(env):
     assert the_ticket(config).state is State.ESCALATED
 
 
+def test_the_staff_note_never_reaches_the_requester_inside_lkpps_quote(env):
+    """SPEC 1: the staff note goes to LKPP with the escalation; LKPP's ticket system answers
+    and quotes it in a style quote stripping does not know ("--- Riwayat Tiket ---"). The
+    solution relayed to the requester carries LKPP's answer, never a line of the note."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nRAHASIA: penyedia ini sudah tiga kali lapor hal sama."))
+    escalation = latest(servers, LKPP, "escalate")
+    answer = ("Permasalahan telah kami perbaiki, silakan dicoba kembali.\n\n--- Riwayat Tiket ---\n"
+              "[23-11-2026 09:00] Helpdesk LPSE Uji:\nC. CATATAN PETUGAS HELPDESK LPSE\n"
+              "RAHASIA: penyedia ini sudah tiga kali lapor hal sama.\n")
+    raw, _ = mail(LKPP, "RE: " + str(escalation["Subject"]), answer,
+                  in_reply_to=str(escalation["Message-ID"]).strip("<>"))
+    deliver(servers, config, raw)
+    assert the_ticket(config).state is State.RESOLVED
+    solution = text_of(latest(servers, REQUESTER, "resolved_lkpp"))
+    assert "telah kami perbaiki" in solution and "tiga kali lapor" not in solution
+
+
 # --- 4. LKPP's realistic wording -----------------------------------------------------------
 
 

@@ -164,3 +164,14 @@ def test_an_attachment_type_that_is_not_a_mime_type_goes_out_as_octet_stream():
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert [p.get_content_type() for p in msg.iter_attachments()] == ["application/octet-stream"] * 2
     assert b"Bcc" not in raw and b"evil" not in raw
+
+
+def test_lkpp_text_loses_every_line_of_an_internal_note_and_nothing_else():
+    """A line of the staff note, quoted or not, goes; short lines (\"Terima kasih\") stay."""
+    from mailbot.core.plan import without_internal
+
+    notes = ("RAHASIA: penyedia ini sudah tiga kali lapor.\nTerima kasih", "Arahan: hubungi   PPK dulu ya.")
+    text = ("Sudah kami perbaiki.\n> RAHASIA: penyedia ini sudah tiga kali lapor.\nArahan: hubungi PPK dulu ya.\n"
+            "Terima kasih")
+    assert without_internal(text, notes) == "Sudah kami perbaiki.\nTerima kasih"
+    assert without_internal(text, ()) == text

@@ -66,6 +66,7 @@ class History:
     slots: tuple[datetime, ...] = ()  # send times of the ticket's limited mail to its requester, last hour on
     alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
     active_timers: frozenset[TimerKind] = frozenset()
+    internal: tuple[str, ...] = ()  # the ticket's internal notes, when LKPP's text goes to the requester
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,19 @@ def thread(ticket: Ticket | None, audience: str, msg: InboundMessage | None,
     return ids[-1], (ids[0], *ids[-9:])
 
 
+def without_internal(text: str, notes: tuple[str, ...]) -> str:
+    """LKPP's text without any line of the ticket's internal notes: a reply that quotes our
+    escalation in a style quote stripping does not know would carry the staff note in it."""
+    said = {_plain(line) for note in notes for line in note.splitlines() if len(_plain(line)) >= 20}
+    if not said:
+        return text
+    return "\n".join(line for line in text.splitlines() if _plain(line) not in said)
+
+
+def _plain(line: str) -> str:
+    return " ".join(line.lstrip("> \t").split()).lower()
+
+
 def redact(text: str, box: MailboxConfig) -> str:
     """Requesters never see staff, coordinator or head addresses (SPEC sections 1, 2)."""
     for address in (*box.staff, *box.coordinators, *box.heads, box.staff_notify or ""):
@@ -291,7 +305,7 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
     if send.attach == "lkpp" and history.latest_lkpp is not None:
         text = history.latest_lkpp[0]
     if send.to is Audience.REQUESTER:
-        text = redact(text, box)
+        text = redact(without_internal(text, history.internal), box)
     deadlines = setup.rules.deadlines(ticket.priority if ticket else None)
     base.update({
         "text": text, "note": send.text or "", "workdays": list(cfg.calendar.workdays), "hours": cfg.calendar.hours,

@@ -18,7 +18,7 @@ from mailbot.core.classify import Known, mentioned_numbers
 from mailbot.core.lifecycle import Decision, not_an_answer, vouches
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of
-from mailbot.core.model import InboundMessage, Role, Ticket
+from mailbot.core.model import Audience, InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
@@ -97,6 +97,9 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
         else History()
     if msg is not None and role is not None:
         found = replace(found, thread=(*found.thread, (str(role), msg.message_id)))
+    if ticket is not None and ticket.id is not None and any(
+            s.to is Audience.REQUESTER and (s.attach == "lkpp" or role is Role.LKPP) for s in decision.sends):
+        found = replace(found, internal=tuple(store.internal_texts(ticket.id)))  # LKPP's text to the requester
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
     sent_to = {a: store.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()

@@ -519,6 +519,14 @@ class Store:
             [*ids, role, *kinds])
         return [r["ticket_id"] for r in rows]
 
+    def internal_texts(self, ticket_id: int) -> list[str]:
+        """The staff notes, escalation notes and directions on a ticket: never the requester's to read."""
+        rows = self._query(
+            "select detail from events where ticket_id = ? and kind in ('note', 'command_escalate', "
+            "'command_coordinator', 'direction_requested', 'direction', 'recommendation')", [ticket_id])
+        found = (json.loads(r["detail"] or "{}") for r in rows)
+        return [str(d.get("note") or d.get("text") or "") for d in found if d.get("note") or d.get("text")]
+
     def thread_of(self, ticket_id: int) -> list[ThreadMessage]:
         """A ticket's messages in order, as values: who wrote, the Message-ID, the new text."""
         rows = self._query("select direction, role, message_id, body, archive_path, attachments, kind from messages "
