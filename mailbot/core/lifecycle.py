@@ -150,6 +150,7 @@ LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLV
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
 UNVERIFIED_LABEL = "unverified_note"
+AUTOMATIC_UNMATCHED = "automatic_unmatched"  # the label of automatic mail that matches no ticket
 
 
 def vouches(citations: Iterable[Citation]) -> bool:
@@ -179,7 +180,7 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
 # and `#permintaan-data` never pass it to the requester (SPEC 5: automatic mail is
 # recorded, never acted on). An unverified one (UNVERIFIED_LABEL) is passed on only by
 # staff who answer the `unverified` alert that showed it to them (SPEC 9: they decide).
-NOT_AN_ANSWER = frozenset({"automatic_recorded", "automatic_unmatched", "bounce_received", str(Event.LKPP_ACK)})
+NOT_AN_ANSWER = frozenset({LABELS[Event.AUTOMATIC], AUTOMATIC_UNMATCHED, LABELS[Event.BOUNCE], str(Event.LKPP_ACK)})
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
     exempt = trust.authenticated and facts.role in NEEDS_TRUST and not facts.message.is_automatic
     label = LABELS.get(event, str(event))
     if event is Event.AUTOMATIC and ticket is None:
-        label = "automatic_unmatched"
+        label = AUTOMATIC_UNMATCHED
     return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop,
                     tuple(step.elsewhere))
 
@@ -590,7 +591,7 @@ def _alert_unverified(s: _Step) -> None:
 
 
 def _record_automatic(s: _Step) -> None:
-    kind = "automatic_recorded" if s.ticket is not None else "automatic_unmatched"
+    kind = LABELS[Event.AUTOMATIC] if s.ticket is not None else AUTOMATIC_UNMATCHED
     s.record(kind, {"reason": s.facts.message.auto_reason})
 
 

@@ -278,7 +278,7 @@ def thread(ticket: Ticket | None, audience: str, msg: InboundMessage | None,
 def without_internal(text: str, notes: tuple[str, ...]) -> str:
     """LKPP's text without any line of the ticket's internal notes: a reply that quotes our
     escalation in a style quote stripping does not know would carry the staff note in it."""
-    said = {_plain(line) for note in notes for line in note.splitlines() if len(_plain(line)) >= 20}
+    said = {plain for note in notes for line in note.splitlines() if len(plain := _plain(line)) >= 20}
     if not said:
         return text
     return "\n".join(line for line in text.splitlines() if _plain(line) not in said)
