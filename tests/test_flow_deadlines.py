@@ -201,3 +201,37 @@ def test_tickets_overdue_lists_what_is_overdue_and_why(env, capsys):
     first, second = Store(load_config(config).database).tickets()
     assert first.number in out and second.number not in out
     assert "first_response" in out and "staff" in out
+
+
+def test_lkpp_status_breach_stays_overdue_after_the_status_request(env):
+    """A fired lkpp_status stays in `tickets --overdue` and the digest until LKPP writes.
+
+    Escalated Monday 10:00; the status request goes out Wednesday 10:00. Thursday 08:00
+    (before the first progress reminder and the 3x24h standard) the digest still lists
+    the ticket as waiting on LKPP; an LKPP status reply then ends that breach.
+    """
+    from mailbot.daemon import App
+
+    servers, config = env
+
+    def overdue(moment):
+        app = App(load_config(config), clock=lambda: moment)
+        try:
+            return [(str(o.kind), o.on_whom) for box in app.cfg.mailboxes for _, o in app.overdue(box, moment)]
+        finally:
+            app.store.close()
+
+    escalation = open_and_escalate(servers, config, at("2026-11-23T09:30"), at("2026-11-23T10:00"))
+    sweep(config, at("2026-11-25T10:01"))
+    assert kinds(servers, LKPP).count("overdue_lkpp") == 1
+    assert overdue(at("2026-11-25T10:02")) == [("lkpp_status", "LKPP")]
+    sweep(config, at("2026-11-26T08:00"))
+    [*_, thursday] = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")
+    assert ticket(config).number in text_of(thursday)
+    # after the first progress reminder was due (10:00), still one LKPP breach, beside the 3x24h one
+    assert sorted(overdue(at("2026-11-26T10:30"))) == [("lkpp_status", "LKPP"), ("resolution", "coordinators")]
+
+    raw, _ = reply_as_client(escalation, LKPP, "Masih dalam penanganan tim teknis kami.", to=UNIT)
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-26T08:30"))
+    assert overdue(at("2026-11-26T08:31")) == []

@@ -437,7 +437,8 @@ def find_overdue(
 ) -> list[Overdue]:
     """Every breached deadline of `ticket` at `now`, from its active timers.
 
-    A repeating timer stays overdue after it fired, until the ticket moves on. The 3x24h
+    A repeating timer stays overdue after it fired, until the ticket moves on; so does a
+    fired LKPP_STATUS timer the caller passes in (its progress follow-up still runs). The 3x24h
     standard is also read from the ticket itself, since a fired RESOLUTION timer is
     done: an unclosed ticket opened more than `d.resolution` hours ago is overdue.
     """
@@ -449,6 +450,10 @@ def find_overdue(
         start = breach_start(timer, cal, d)
         if start <= now:
             found[timer.kind] = min(start, found.get(timer.kind, start))
+    if TimerKind.LKPP_STATUS in found:
+        # the progress reminders follow a status request LKPP has still not answered:
+        # one breach, counted from the status deadline
+        found.pop(TimerKind.LKPP_PROGRESS, None)
     resolution_due = ticket.created_at + timedelta(hours=d.resolution)
     if ticket.state is not State.CLOSED and resolution_due <= now:
         found.setdefault(TimerKind.RESOLUTION, resolution_due)

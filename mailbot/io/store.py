@@ -180,6 +180,12 @@ def _v4(db: sqlite_utils.Database) -> None:
 # Active timers whose breach time is not their due_at (they fired, or their breach counts
 # from their start under the ticket's current priority): few, as they belong to open tickets.
 _BREACH_KNOWN = "active = 1 and (step > 0 or kind in ('first_response', 'lkpp_progress', 'awaiting_info'))"
+# A fired lkpp_status timer is done, but its breach goes on while the lkpp_progress timer
+# it started (from its due time) still runs: LKPP has sent nothing since (SOP-015 step 12).
+_STATUS_STILL_BREACHED = (
+    "select s.* from timers p join timers s on s.ticket_id = p.ticket_id and s.kind = 'lkpp_status' "
+    "and s.active = 0 and s.step > 0 and s.due_at = p.started_at "
+    "where p.mailbox = ? and p.active = 1 and p.kind = 'lkpp_progress'")
 
 
 def _v5(db: sqlite_utils.Database) -> None:
@@ -412,7 +418,8 @@ class Store:
         that may be breached: work that grows with what is open, not with what is stored."""
         timer_rows = self._query(
             "select * from timers where active = 1 and due_at <= ? and mailbox = ? "
-            f"union select * from timers where mailbox = ? and {_BREACH_KNOWN}", [ts(now), mailbox, mailbox])
+            f"union select * from timers where mailbox = ? and {_BREACH_KNOWN} "
+            f"union {_STATUS_STILL_BREACHED}", [ts(now), mailbox, mailbox, mailbox])
         timers: dict[int, list[Timer]] = {}
         for row in timer_rows:
             timers.setdefault(row["ticket_id"], []).append(_stored_timer(row).timer)
