@@ -617,3 +617,19 @@ def test_digest_due_at_opening_time() -> None:
     assert not digest_due(None, wib(11, 23, 7, 29), early, at=None)
     assert digest_due(None, wib(11, 23, 7, 30), early, at=None)
     assert not digest_due(None, wib(11, 23, 7, 30), early)
+
+
+def test_priority_change_moves_a_first_response_deadline_that_has_not_fired():
+    """`#prioritas tinggi` on a normal ticket opened 09:00: first_response is due at 10:00
+    (high: 1 working hour from opening), as `find_overdue` already reads it; lowering it
+    later moves it out again; one that fired already is left alone."""
+    high = replace(D, first_response=1)
+    old = ticket(State.OPEN, priority="normal", created_at=wib(11, 23, 9))
+    new = replace(old, priority="high")
+    waiting = Timer(K.FIRST_RESPONSE, wib(11, 23, 9), wib(11, 23, 13))
+    changes = plan(old, new, False, wib(11, 23, 9, 10), CAL, high, running={K.FIRST_RESPONSE: waiting})
+    assert changes.set == (Timer(K.FIRST_RESPONSE, wib(11, 23, 9), wib(11, 23, 10)),)
+    fired = replace(waiting, step=1)
+    assert plan(old, new, False, wib(11, 23, 14), CAL, high, running={K.FIRST_RESPONSE: fired}).empty
+    assert plan(old, replace(old, category="konsultasi"), False, wib(11, 23, 9, 10), CAL, D,
+                running={K.FIRST_RESPONSE: waiting}).empty

@@ -99,6 +99,7 @@ def plan(
     *,
     active: Collection[TimerKind] | None = None,
     data_requested: bool = False,
+    running: Mapping[TimerKind, Timer] | None = None,
 ) -> TimerPlan:
     """The timers a decision starts and stops (SPEC section 6).
 
@@ -108,6 +109,8 @@ def plan(
     timer runs when a ticket goes back from `awaiting_info` to `escalated`.
     `data_requested`: the decision relays a request for data to the requester, which
     starts the AWAITING_INFO clock afresh even while it already runs (a second request).
+    `running`, when given, holds the active timers: a priority change moves a
+    FIRST_RESPONSE deadline that has not fired yet to the new priority's, from its start.
 
     A ticket reopened from `closed` gets FIRST_RESPONSE again only while it has never
     had a first response; RESOLUTION is not restarted, since the 3x24h standard counts
@@ -124,6 +127,12 @@ def plan(
         changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
     if old is None:
         changes.start(TimerKind.RESOLUTION, now, now + timedelta(hours=d.resolution))
+    waiting = running.get(TimerKind.FIRST_RESPONSE) if running else None
+    if (old is not None and old.priority != new.priority and waiting is not None and waiting.step == 0
+            and after is State.OPEN and new.first_response_at is None):
+        # SPEC 6: first_response per priority; `#prioritas` corrects the guessed one
+        begun = waiting.started_at
+        changes.start(TimerKind.FIRST_RESPONSE, begun, cal.add_working_hours(begun, d.first_response))
     if old is not None and old.first_response_at is None and new.first_response_at is not None:
         changes.stop(TimerKind.FIRST_RESPONSE)
     if before is not after:

@@ -32,6 +32,7 @@ from mailbot.core.model import (
     InboundMessage,
     Send,
     Ticket,
+    Timer,
     TimerKind,
 )
 from mailbot.core.settings import Config, MailboxConfig
@@ -66,6 +67,7 @@ class History:
     slots: tuple[datetime, ...] = ()  # send times of the ticket's limited mail to its requester, last hour on
     alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
     active_timers: frozenset[TimerKind] = frozenset()
+    running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
     internal: tuple[str, ...] = ()  # the ticket's internal notes, when LKPP's text goes to the requester
 
 
@@ -114,7 +116,8 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
         deadlines = setup.rules.deadlines(decision.ticket.priority)
         asked = any(s.kind == "need_info" and s.to is Audience.REQUESTER for s in decision.sends)
         timers = plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
-                             setup.calendar, deadlines, active=history.active_timers, data_requested=asked)
+                             setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
+                             running=history.running)
     return Planned(tuple(mails), tuple(events), timers)
 
 

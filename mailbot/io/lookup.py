@@ -112,13 +112,15 @@ def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: bool =
     mine = [m for m in thread if m.direction == "in" and m.role == "requester"]
     never = not_an_answer(vouched)
     lkpp = [m for m in thread if m.direction == "in" and m.role == "lkpp" and m.kind not in never]
+    running = [t.timer for t in store.active_timers(ticket.id)]
     return History(
         thread=tuple((m.role, m.message_id) for m in thread),
         requester_texts=tuple(m.body for m in mine),
         requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
         latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
         slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR)),
-        active_timers=frozenset(t.kind for t in store.active_timers(ticket.id)),
+        active_timers=frozenset(t.kind for t in running),
+        running={t.kind: t for t in running},
     )
 
 
