@@ -633,3 +633,19 @@ def test_priority_change_moves_a_first_response_deadline_that_has_not_fired():
     assert plan(old, new, False, wib(11, 23, 14), CAL, high, running={K.FIRST_RESPONSE: fired}).empty
     assert plan(old, replace(old, category="konsultasi"), False, wib(11, 23, 9, 10), CAL, D,
                 running={K.FIRST_RESPONSE: waiting}).empty
+
+
+def test_digest_counts_overdue_tickets_not_breaches() -> None:
+    """One ticket past both its first response and the 3x24h standard is one overdue ticket:
+    the digest's "Tiket yang melewati batas waktu (N)" counts tickets."""
+    from mailbot.io.render import Renderer
+
+    first = Overdue("2026-00001", "A", "open", K.FIRST_RESPONSE, wib(12, 23, 13), timedelta(hours=3), "staff", 4)
+    standard = Overdue("2026-00001", "A", "open", K.RESOLUTION, wib(12, 26, 9), timedelta(0), "coordinators", 72)
+    ctx = digest_context({"open": 1}, [first, standard], wib(12, 28, 8), CAL)
+    assert ctx["overdue_count"] == 1
+    assert len(ctx["tickets"]) == 2  # both reasons are shown
+    text, html = Renderer(None).body("digest", "id", {**ctx, "unit": "Helpdesk LPSE", "unit_address": "a@b.test",
+                                                      "day": "Senin, 28 Desember 2026"})
+    assert "Tiket yang melewati batas waktu (1):" in text
+    assert html is not None and "Tiket yang melewati batas waktu (1)" in html

@@ -504,7 +504,7 @@ def digest_context(
         "date": now.astimezone(cal.tz).date(),
         "counts": counts,
         "total": sum(counts.values()),
-        "overdue_count": len(rows),
+        "overdue_count": len({o.number for o in overdue}),  # tickets, not breaches: one may have two
         "tickets": rows,
     }
 
