@@ -425,3 +425,16 @@ def test_lkpp_acknowledgement_tells_staff_the_number(renderer: Renderer, languag
     assert "2026112110000123" in text
     assert ("tanda terima otomatis" if language == "id" else "automatic acknowledgement") in text
     assert ("tidak dapat dikenali" if language == "id" else "could not be classified") not in text
+
+
+@pytest.mark.parametrize(("zone", "label"), [("Asia/Jakarta", "WIB"), ("Asia/Makassar", "WITA")])
+def test_deadline_instants_are_worded_in_the_unit_zone(zone, label):
+    """The timers give `due` / `close_at` as ISO instants; mail shows them as people read dates."""
+    from mailbot.io.render import Renderer
+
+    base = {"unit": "Helpdesk LPSE", "unit_address": "lpse@lpse.test", "number": "2026-00001", "subject": "S",
+            "lkpp_ticket": None, "timezone": zone, "requester_name": "", "text": "", "close_days": 5}
+    text, _ = Renderer(None).body("overdue_lkpp", "id", {**base, "due": "2026-11-24T15:30:00+07:00"})
+    assert "batas waktu Selasa, 24 November 2026 15:30" in text and "T15:30" not in text
+    text, _ = Renderer(None).body("remind_user", "id", {**base, "close_at": "2026-12-01T10:00:00+08:00"})
+    assert f"Selasa, 1 Desember 2026 10:00 {label}" in text

@@ -285,6 +285,10 @@ class Renderer:
     def body(self, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str | None]:
         """The plain text and, where a template exists, the HTML alternative."""
         context = {**self.words_context(language, context), **context}
+        said = words(language, self.templates_dir)
+        for key in ("due", "close_at"):  # the deadline core hands out ISO instants in the unit's zone
+            if isinstance(context.get(key), str) and context[key]:
+                context[key] = said.moment(context[key], str(context.get("timezone", "Asia/Jakarta")))
         text = self.env.get_template(f"{language}/{kind}.txt").render(**context)
         html_template = self._template(f"{language}/{kind}.html")
         return text, None if html_template is None else html_template.render(**context)

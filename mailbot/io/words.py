@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -48,6 +48,20 @@ class Words:
     def day(self, day: date) -> str:
         """"Senin, 23 Maret 2026" / "Monday, 23 March 2026"."""
         return f"{self.table['days'][day.weekday()]}, {day.day} {self.table['months'][day.month - 1]} {day.year}"
+
+    def moment(self, iso: str, zone: str) -> str:
+        """An ISO 8601 instant as the unit reads it: "Selasa, 24 November 2026 15:30 WIB".
+
+        The instant is shown in its own offset (the core gives it in the unit's zone);
+        text that is not an ISO instant is returned as it is.
+        """
+        try:
+            when = datetime.fromisoformat(iso)
+        except ValueError:
+            return iso
+        if when.tzinfo is None or "T" not in iso:
+            return iso
+        return f"{self.day(when.date())} {when:%H:%M} {self.zone(zone)}"
 
     def month(self, year: int, month: int) -> str:
         return f"{self.table['months'][month - 1]} {year}"
