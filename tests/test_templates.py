@@ -75,6 +75,7 @@ def context(**changes: Any) -> dict[str, Any]:
              "due": "20-11-2026 15:30"},
         ],
         "counts": {"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3},
+        "overdue_count": 3,
         "day": "Senin, 23 November 2026",
         "confirm_days": 3,
         "close_days": 5,
