@@ -246,3 +246,19 @@ def test_arrival_time_is_the_servers_internaldate(env):
     assert first["received_at"] == ts(arrived)
     assert "ack_skipped" in [e["kind"] for e in store.events_of(ticket.id)]
     assert [parse(r)["X-Mailbot-Kind"] for r in servers.fetch(BUDI)] == []
+
+
+def test_out_of_office_reply_to_the_ack_is_not_in_isi_pesan(env, tmp_path):
+    """The requester's out-of-office answers our ack: recorded on the ticket, never the problem."""
+    servers, config = env
+    raw, _ = mail(BUDI, "Gagal upload dokumen", "Saat upload dokumen penawaran muncul error 500.")
+    deliver(servers, config, raw, at("2025-11-03T09:00"))
+    auto = parse(reply_as_client(last_to(servers, BUDI, "ack"), BUDI, "Saya sedang cuti sampai 10 November.")[0])
+    auto["Auto-Submitted"] = "auto-replied"
+    deliver(servers, config, auto.as_bytes(), at("2025-11-03T09:05"))
+    raw, _ = reply_as_client(last_to(servers, STAFF[0], "staff_new"), STAFF[0], "Silakan unggah ulang.")
+    deliver(servers, config, raw, at("2025-11-03T10:00"))
+
+    report(config, "rekap", "--month", "2025-11", "--output", str(tmp_path / "rekap.csv"))
+    [_, row] = list(csv.reader(io.StringIO((tmp_path / "rekap.csv").read_text("utf-8-sig"), newline="")))
+    assert row[4] == "Saat upload dokumen penawaran muncul error 500."

@@ -104,6 +104,21 @@ def test_unanswered_ticket_and_queued_answer(store):
         "Sari (Dinas PU)", "2026-11-06", "Senin.", "staff2@lpse.test", "Konsultasi")
 
 
+def test_out_of_office_reply_is_not_the_problem(store):
+    """The requester's auto-reply to the ack is recorded on the ticket (SPEC 5), but Isi Pesan
+    is the problem they wrote, not "I am on leave"."""
+    book = Book(store)
+    t = book.ticket("2026-00001", at("2026-11-02T09:00"), "answered")
+    book.inbound(t, "requester", "ticket_opened", received=at("2026-11-02T09:00"), body="Error 500.")
+    book.inbound(t, "requester", "automatic_recorded", received=at("2026-11-02T09:01"),
+                 body="Saya sedang cuti sampai 10 November.")
+    book.event(t, at("2026-11-02T10:00"), "staff1@lpse.test", "staff_replied")
+    book.outbound(t, "requester", "staff_reply", at=at("2026-11-02T10:00"), sent=at("2026-11-02T10:00"),
+                  body="Silakan unggah ulang.")
+    [row] = recap(store)
+    assert row.problem == "Error 500."
+
+
 def test_escalated_names_lkpp_and_its_ticket_and_the_escalating_staff(store):
     """Tujuan is LKPP with LKPP's ticket number; LKPP's solution is shown, by the staff who escalated."""
     book = Book(store)

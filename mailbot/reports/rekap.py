@@ -6,7 +6,8 @@ from what mailbot recorded (see README, "Monthly recap and summary"):
 * Tgl: the day the ticket was opened; Tgl Jawaban: the day the first answer to the
   requester was accepted by the SMTP server (queued, when not yet sent). Both in the
   unit's zone.
-* Isi Pesan: the new text of the requester's messages up to the first answer.
+* Isi Pesan: the new text of the requester's messages up to the first answer, without
+  their automatic mail (an out-of-office reply to the ack is not the problem).
 * Isi Jawaban: the solution that reached the requester (the latest one), else the
   first answer. Answers are the mails to the requester that carry a text written by
   staff or LKPP: `staff_reply`, `resolved`, `resolved_lkpp`, `relay`, `need_info`.
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from mailbot.core.lifecycle import NOT_AN_ANSWER
 from mailbot.reports.model import REKAP_COLUMNS, Mail, RekapRow, TicketRecord
 
 ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info"})
@@ -64,9 +66,10 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
 
 
 def _problem(record: TicketRecord, first: Mail | None) -> str:
-    """What the requester wrote before the first answer (Isi Pesan)."""
+    """What the requester wrote before the first answer (Isi Pesan); their automatic mail
+    (an out-of-office reply, SPEC 5: recorded, never acted on) is not part of it."""
     asked = [m for m in record.mails if m.direction == "in" and m.role == "requester"
-             and (first is None or m.at < first.at) and m.body.strip()]
+             and m.kind not in NOT_AN_ANSWER and (first is None or m.at < first.at) and m.body.strip()]
     return "\n\n".join(m.body.strip() for m in asked) or record.subject
 
 
