@@ -199,6 +199,29 @@ def test_sop_compliance_per_step(store, step):
     assert (result.cases, result.met, list(result.worst)) == (cases, met, worst)
 
 
+def test_a_rejected_or_reopened_solution_is_not_the_resolution(tmp_path):
+    """Seed 002's 3x24 hours: a solution the requester rejected (TIDAK, E4) or whose ticket
+    reopened (E5) did not solve the case; the case ends when the ticket was closed, here by
+    staff four days later. A solution that stood is still measured from when it was sent."""
+    store = Store(tmp_path / "rejected.db")
+    book, staff = Book(store), "staff1@lpse.test"
+    for number, undone in (("2026-00001", "closing_rejected"), ("2026-00002", "ticket_reopened"), ("2026-00003", None)):
+        t = book.ticket(number, at("2026-11-02T09:00"), "closed", resolved_at=at("2026-11-02T10:00"),
+                        closed_at=at("2026-11-06T10:00") if undone else at("2026-11-03T10:00"))
+        book.inbound(t, "requester", "ticket_opened", received=at("2026-11-02T09:00"))
+        book.event(t, at("2026-11-02T10:00"), staff, "command_resolve")
+        book.outbound(t, "requester", "resolved", at=at("2026-11-02T10:00"), sent=at("2026-11-02T10:00"), body="a")
+        if undone:
+            book.inbound(t, "requester", "closing_rejected" if undone == "closing_rejected" else "message_appended",
+                         received=at("2026-11-03T09:00"))
+            book.event(t, at("2026-11-03T09:00"), "user@vendor.test", undone)
+    result = november(store).step(Step.RESOLUTION)
+    store.close()
+    assert (result.cases, result.met) == (3, 1)
+    assert result.worst == (Breach("2026-00001", timedelta(days=1, hours=1)),
+                            Breach("2026-00002", timedelta(days=1, hours=1)))
+
+
 def test_steps_are_in_sop_order(store):
     """One row per timed step, in the order the issue lists them."""
     assert [s.step for s in november(store).steps] == list(EXPECTED_STEPS)

@@ -51,6 +51,7 @@ RESPONSE_KINDS = ANSWER_KINDS | {"escalated_user"}
 # Labels of an LKPP reply that mailbot accepted (authenticated, not automatic).
 LKPP_REPLIES = frozenset({"lkpp_status", "lkpp_other", "lkpp_need_info", "lkpp_resolved", "lkpp_returned"})
 LKPP_PROGRESS = frozenset({"lkpp_status", "lkpp_other"})  # "not solved yet" (SOP-015 step 14)
+REOPENED = frozenset({"closing_rejected", "ticket_reopened"})  # a solution that did not solve it (E4, E5)
 
 DeadlinesFor = Callable[[str | None], Deadlines]
 
@@ -213,14 +214,18 @@ def _lkpp_progress(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> lis
 def _resolution(record: TicketRecord, d: Deadlines) -> _Case:
     """Seed 002: solved within 3x24 hours (wall-clock) of the first mail's arrival.
 
-    Solved means the (latest) solution reached the requester and the ticket did not
-    reopen, or the ticket was closed without one.
+    Solved means the (latest) solution reached the requester and was neither rejected
+    nor reopened after it; otherwise a closed ticket is solved when it was closed.
     """
     start = _first_arrival(record)
     end: datetime | None = None
     if record.state in ("resolved", "closed"):
         solutions = _out(record, SOLUTION_KINDS, "requester")
-        end = solutions[-1].sent_at if solutions else record.closed_at
+        last = solutions[-1] if solutions else None
+        if last is not None and not any(e.kind in REOPENED and e.at > last.at for e in record.history):
+            end = last.sent_at
+        else:  # no solution, or the latest one was rejected (E4) or its ticket reopened (E5)
+            end = record.closed_at
     return _Case(record.number, start + timedelta(hours=d.resolution), end)
 
 

@@ -22,8 +22,10 @@ from typing import Any
 from mailbot.io.store import Store, ts
 from mailbot.reports.model import Entry, Mail, TicketRecord
 
-# The history the recap reads: whether a ticket went to LKPP, who answered, an ack left out.
-HISTORY_KINDS = ("command_escalate", "staff_replied", "command_resolve", "command_relay", "ack_skipped")
+# The history the reports read: whether a ticket went to LKPP, who answered, an ack left
+# out, a solution rejected or a closed ticket reopened.
+HISTORY_KINDS = ("command_escalate", "staff_replied", "command_resolve", "command_relay", "ack_skipped",
+                 "closing_rejected", "ticket_reopened")
 
 _TICKETS = """
 select id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
