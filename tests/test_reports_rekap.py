@@ -119,6 +119,27 @@ def test_out_of_office_reply_is_not_the_problem(store):
     assert row.problem == "Error 500."
 
 
+def test_an_answer_refused_for_good_is_not_an_answer(store):
+    """The SMTP server refused the only staff answer with a 5xx (outbox `failed`): it never reached
+    the requester, so the row has no Tgl Jawaban, Isi Jawaban or Petugas; a later answer that
+    went through is the row's answer."""
+    book = Book(store)
+    for number, again in (("2026-00001", False), ("2026-00002", True)):
+        t = book.ticket(number, at("2026-11-03T09:00"), "answered")
+        book.inbound(t, "requester", "ticket_opened", received=at("2026-11-03T09:00"), body="Mohon bantuan.")
+        book.event(t, at("2026-11-03T10:00"), "staff2@lpse.test", "staff_replied")
+        book.outbound(t, "requester", "staff_reply", at=at("2026-11-03T10:00"), sent=None, body="Jawaban pertama.")
+        store.db.execute("update outbox set status = 'failed' where ticket_id = ?", [t])
+        if again:
+            book.event(t, at("2026-11-05T10:00"), "staff1@lpse.test", "staff_replied")
+            book.outbound(t, "requester", "staff_reply", at=at("2026-11-05T10:00"), sent=at("2026-11-05T10:01"),
+                          body="Jawaban kedua.")
+    refused, retried = recap(store)
+    assert (refused.answered, refused.answer, refused.staff) == (None, "", "")
+    assert (retried.answered.isoformat(), retried.answer, retried.staff) == (
+        "2026-11-05", "Jawaban kedua.", "Andi Pratama")
+
+
 def test_escalated_names_lkpp_and_its_ticket_and_the_escalating_staff(store):
     """Tujuan is LKPP with LKPP's ticket number; LKPP's solution is shown, by the staff who escalated."""
     book = Book(store)

@@ -68,6 +68,7 @@ class Mail(NamedTuple):
     `received_at` (it reached the mailbox), outbound mail `sent_at` (the SMTP server
     accepted it). `role` is the sender's role for inbound mail and the audience for
     outbound mail. `body` is filled only for the recap (requester mail in and out).
+    `failed`: the SMTP server refused it for good (it never reached its recipient).
     A named tuple, like `Entry`: a month holds some 60,000 and they build 3x faster
     than frozen dataclasses.
     """
@@ -79,6 +80,7 @@ class Mail(NamedTuple):
     received_at: datetime | None = None
     sent_at: datetime | None = None
     body: str = ""
+    failed: bool = False
 
     @property
     def arrived(self) -> datetime:

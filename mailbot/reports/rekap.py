@@ -4,8 +4,9 @@
 from what mailbot recorded (see README, "Monthly recap and summary"):
 
 * Tgl: the day the ticket was opened; Tgl Jawaban: the day the first answer to the
-  requester was accepted by the SMTP server (queued, when not yet sent). Both in the
-  unit's zone.
+  requester was accepted by the SMTP server (queued, when not yet sent; an answer the
+  server refused for good never reached the requester and is none). Both in the unit's
+  zone.
 * Isi Pesan: the new text of the requester's messages up to the first answer, without
   their automatic mail (an out-of-office reply to the ack is not the problem).
 * Isi Jawaban: the solution that reached the requester (the latest one), else the
@@ -47,7 +48,7 @@ def rows(records: Iterable[TicketRecord], tz: ZoneInfo,
 
 def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str, str], str]) -> RekapRow:
     answers = [m for m in record.mails if m.direction == "out" and m.role == "requester"
-               and m.kind in ANSWER_KINDS and m.body.strip()]
+               and m.kind in ANSWER_KINDS and not m.failed and m.body.strip()]
     first = answers[0] if answers else None
     solutions = [m for m in answers if m.kind in SOLUTION_KINDS]
     shown = solutions[-1] if solutions else first
