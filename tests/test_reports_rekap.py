@@ -203,6 +203,19 @@ def test_formulas_are_never_run(store):
     assert sheet["E3"].value == "=HYPERLINK(\"x\")" and sheet["E3"].data_type == "s"
 
 
+def test_a_quoted_formula_still_fits_excels_cell_limit():
+    """The apostrophe that defuses a formula counts against Excel's 32,767 characters too:
+    a long text starting with "=" is cut to the limit with its marker, apostrophe included."""
+    from datetime import date
+
+    from mailbot.reports.model import RekapRow
+    from mailbot.reports.rekap import CUT_MARKER, EXCEL_CELL_LIMIT
+
+    long = RekapRow(1, date(2026, 11, 2), "a@b.test", "", "=" + "x" * 40_000, "", "LPSE", None, "", "")
+    [_, row] = list(csv.reader(io.StringIO(to_csv([long]).decode("utf-8-sig"), newline="")))
+    assert len(row[4]) == EXCEL_CELL_LIMIT and row[4].startswith("'=") and row[4].endswith(CUT_MARKER)
+
+
 def test_xlsx_layout(store):
     """Title in row 1, bold header in row 2 with an autofilter, frozen below it; wrapped text,
     sized columns, real dates shown DD/MM/YYYY, the range named Rekap."""

@@ -141,8 +141,7 @@ def _csv_cell(value: int | date | str | None) -> str:
         return format_day(value)
     if isinstance(value, int):
         return str(value)
-    text = excel_text(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return excel_text("'" + value if value.startswith(_FORMULA_START) else value)
 
 
 WIDTH_LIMITS = (6, 12, 30, 32, 60, 13, 26, 13, 60, 24)  # at most, per column, in characters
