@@ -557,6 +557,26 @@ def test_find_overdue_reads_resolution_from_the_ticket_and_skips_stale_timers() 
     assert find_overdue(moved(t, State.CLOSED), [waiting], wib(11, 26, 9), CAL, D) == []
 
 
+def test_the_3x24h_standard_is_met_once_the_solution_went_out() -> None:
+    """Seed 002 counts 3x24 hours to the solution (SPEC 4: `resolved` = solution sent,
+    waiting for the requester's confirmation): a resolved ticket past 72 hours is not
+    overdue, and its RESOLUTION timer is not fired at the coordinators."""
+    t = ticket(State.RESOLVED, first_response_at=wib(11, 23, 9))
+    timer = Timer(K.RESOLUTION, wib(11, 23, 8), wib(11, 26, 8))
+    assert find_overdue(t, [timer], wib(11, 26, 9), CAL, D) == []
+    firing = fire(timer, t, wib(11, 26, 9), CAL, D)
+    assert firing.sends == () and firing.events[0].kind == "timer_dropped"
+
+
+def test_a_rejected_solution_is_past_the_standard_again_by_wall_clock_time() -> None:
+    """Back to `open` after the requester said the solution did not help (E4), a ticket
+    opened Monday 08:00 has waited past its 3x24h standard since Thursday 08:00: on
+    Saturday 09:00 that is 49 hours (wall-clock, as the standard), not working time."""
+    t = ticket(State.OPEN, first_response_at=wib(11, 23, 9))
+    (entry,) = find_overdue(t, [], wib(11, 28, 9), CAL, D)
+    assert (entry.kind, entry.due_at, entry.waited) == (K.RESOLUTION, wib(11, 26, 8), timedelta(hours=49))
+
+
 def test_digest_context_counts_states_and_orders_by_due_time() -> None:
     """The digest counts all six states and lists overdue tickets, longest-breached first."""
     states = {"open": 2, "escalated": 1, "resolved": 1}

@@ -53,6 +53,15 @@ def test_waited_reads_in_working_days_then_hours(delta: timedelta, language: str
 
 
 @pytest.mark.parametrize(
+    ("delta", "language", "expected"),
+    [(timedelta(hours=47), "id", "47 jam"), (timedelta(hours=49, minutes=5), "en", "49 hours 5 minutes")],
+)
+def test_wall_clock_waiting_reads_in_hours_not_working_days(delta: timedelta, language: str, expected: str) -> None:
+    """The 3x24h standard is wall-clock time: 47 hours are not "5 hari kerja 7 jam"."""
+    assert words(language).waited(delta, None) == expected
+
+
+@pytest.mark.parametrize(
     ("day", "language", "expected"),
     [
         (date(2026, 11, 30), "id", "Senin, 30 November 2026"),

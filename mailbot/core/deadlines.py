@@ -81,7 +81,7 @@ class Overdue:
     state: str
     kind: TimerKind
     due_at: datetime  # when the breach began
-    waited: timedelta  # working time since `due_at`
+    waited: timedelta  # working time since `due_at`; wall-clock time for the 3x24h standard
     on_whom: str  # "staff" | "LKPP" | "requester" | "coordinators"
     span: float  # the deadline it breached, in its unit (working hours, working days, hours)
 
@@ -242,8 +242,8 @@ def fits(kind: TimerKind, ticket: Ticket) -> bool:
             return ticket.state is State.AWAITING_INFO
         case TimerKind.CONFIRM_CLOSE:
             return ticket.state is State.RESOLVED
-        case TimerKind.RESOLUTION:
-            return ticket.state is not State.CLOSED
+        case TimerKind.RESOLUTION:  # seed 002: met once a solution reached the requester
+            return ticket.state not in (State.RESOLVED, State.CLOSED)
     return False  # pragma: no cover - every kind is matched above
 
 
@@ -449,7 +449,8 @@ def find_overdue(
     A repeating timer stays overdue after it fired, until the ticket moves on; so does a
     fired LKPP_STATUS timer the caller passes in (its progress follow-up still runs). The 3x24h
     standard is also read from the ticket itself, since a fired RESOLUTION timer is
-    done: an unclosed ticket opened more than `d.resolution` hours ago is overdue.
+    done: a ticket opened more than `d.resolution` hours ago that is neither resolved
+    nor closed is overdue, by wall-clock time (the standard is 3x24 hours, not working time).
     """
     _check_aware(now)
     found: dict[TimerKind, datetime] = {}
@@ -464,14 +465,21 @@ def find_overdue(
         # one breach, counted from the status deadline
         found.pop(TimerKind.LKPP_PROGRESS, None)
     resolution_due = ticket.created_at + timedelta(hours=d.resolution)
-    if ticket.state is not State.CLOSED and resolution_due <= now:
+    if fits(TimerKind.RESOLUTION, ticket) and resolution_due <= now:
         found.setdefault(TimerKind.RESOLUTION, resolution_due)
     result = [
-        Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due, cal.working_time_between(due, now),
+        Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due,
+                cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due,
                 _ON_WHOM[kind], _span(kind, d))
         for kind, due in found.items()
     ]
     return sorted(result, key=_overdue_order)
+
+
+def waits_in_working_time(kind: TimerKind) -> bool:
+    """Whether an overdue entry's waiting is working time, told in working days: every
+    deadline but the 3x24h standard, which is wall-clock time, told in hours."""
+    return kind is not TimerKind.RESOLUTION
 
 
 def digest_context(

@@ -80,10 +80,11 @@ class Words:
         shown = int(amount) if float(amount).is_integer() else amount
         return f"{shown} {one if amount == 1 else many}"
 
-    def waited(self, delta: timedelta, day_length: timedelta) -> str:
-        """Working time in words: "2 hari kerja 3 jam", "3 jam 20 menit", "45 menit"."""
+    def waited(self, delta: timedelta, day_length: timedelta | None) -> str:
+        """Working time in words: "2 hari kerja 3 jam", "3 jam 20 menit", "45 menit";
+        without a `day_length`, wall-clock time in hours: "47 jam"."""
         minutes = max(0, round(delta / timedelta(minutes=1)))
-        days, rest = divmod(minutes, round(day_length / timedelta(minutes=1)))
+        days, rest = divmod(minutes, round(day_length / timedelta(minutes=1))) if day_length else (0, minutes)
         hours, minutes = divmod(rest, 60)
         parts = [self.unit(days, "day")] if days else []
         if hours:
