@@ -138,10 +138,12 @@ def test_first_response_recorded_clears_its_timer() -> None:
     assert p.set == () and p.clear == (K.FIRST_RESPONSE,)
 
 
-def test_later_staff_answers_change_no_timer() -> None:
-    """A second staff answer, after the first response, plans nothing."""
+def test_later_staff_answers_start_nothing_and_end_an_owed_response() -> None:
+    """A later staff answer starts no timer; on a ticket that is `open` after its first
+    response (reopened) it ends the response staff owed."""
     old = ticket(State.OPEN, first_response_at=wib(11, 23, 9))
-    assert plan(old, moved(old, State.ANSWERED), False, MON, CAL, D).empty
+    p = plan(old, moved(old, State.ANSWERED), False, MON, CAL, D)
+    assert p.set == () and p.clear == (K.FIRST_RESPONSE,)
 
 
 @pytest.mark.parametrize("before", [State.OPEN, State.ANSWERED, State.RESOLVED])
@@ -238,11 +240,13 @@ def test_leaving_escalation_stops_lkpp_timers(after: State) -> None:
     assert p.set == () and set(p.clear) == {K.LKPP_STATUS, K.LKPP_PROGRESS}
 
 
-def test_rejected_solution_stops_confirm_close() -> None:
-    """The requester saying TIDAK reopens the ticket and stops CONFIRM_CLOSE."""
+def test_rejected_solution_stops_confirm_close_and_owes_a_response_again() -> None:
+    """The requester saying TIDAK reopens the ticket: CONFIRM_CLOSE stops, and staff owe
+    a response within the priority's first-response time again (SPEC 4: `open` is
+    waiting for staff)."""
     old = ticket(State.RESOLVED, first_response_at=wib(11, 23, 9))
     p = plan(old, moved(old, State.OPEN), False, MON, CAL, D)
-    assert p.set == () and p.clear == (K.CONFIRM_CLOSE,)
+    assert p.set == (Timer(K.FIRST_RESPONSE, MON, wib(11, 23, 14)),) and p.clear == (K.CONFIRM_CLOSE,)
 
 
 @pytest.mark.parametrize("before", [s for s in State if s is not State.CLOSED])
@@ -267,10 +271,11 @@ def test_reopened_without_first_response_starts_first_response_only() -> None:
     assert p.clear == ()
 
 
-def test_reopened_after_first_response_starts_nothing() -> None:
-    """Reopened from closed after staff had answered: no timer starts."""
+def test_reopened_after_first_response_owes_a_response_again() -> None:
+    """Reopened from closed after staff had answered (E5): staff owe a response again,
+    4 working hours from the reopening; the 3x24h standard is not restarted."""
     old = ticket(State.CLOSED, first_response_at=wib(11, 20, 9))
-    assert plan(old, moved(old, State.OPEN), False, MON, CAL, D).empty
+    assert plan(old, moved(old, State.OPEN), False, MON, CAL, D).set == (Timer(K.FIRST_RESPONSE, MON, wib(11, 23, 14)),)
 
 
 def test_plan_refuses_a_naive_now() -> None:
@@ -293,6 +298,7 @@ def test_first_response_overdue_goes_to_staff_cc_coordinators() -> None:
         "timer": "first_response",
         "due": "2026-11-23T12:00:00+07:00",
         "hours_waited": 4,
+        "reopened": False,
     }
     assert firing.next_due == wib(11, 24, 12) and not firing.close and firing.follow is None
 
@@ -518,10 +524,20 @@ def test_stale_timer_is_dropped(kind: TimerKind, state: State) -> None:
 
 
 def test_first_response_is_dropped_once_answered() -> None:
-    """FIRST_RESPONSE on an open ticket that already had a first response is stale."""
+    """FIRST_RESPONSE started before the ticket's first response is stale."""
+    t = ticket(State.OPEN, first_response_at=wib(11, 23, 9))
+    firing = fire(Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 23, 12)), t, wib(11, 23, 15), CAL, D)
+    assert firing.sends == () and firing.events[0].kind == "timer_dropped"
+
+
+def test_a_reopened_ticket_left_unanswered_goes_to_staff_and_coordinators() -> None:
+    """Started when the ticket was reopened, after its first response: staff and the
+    coordinators are told it waits since the reopening, as a reopened ticket."""
     t = ticket(State.OPEN, first_response_at=wib(11, 23, 9))
     firing = fire(Timer(K.FIRST_RESPONSE, MON, wib(11, 23, 14)), t, wib(11, 23, 15), CAL, D)
-    assert firing.sends == () and firing.events[0].kind == "timer_dropped"
+    (send,) = firing.sends
+    assert send.kind == "overdue_staff" and send.cc == (Audience.COORDINATORS,)
+    assert send.context["reopened"] is True and send.context["hours_waited"] == 5
 
 
 # --- overdue and the digest ------------------------------------------------------------------

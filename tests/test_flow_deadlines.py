@@ -238,3 +238,34 @@ def test_lkpp_status_breach_stays_overdue_after_the_status_request(env):
     servers.append(UNIT, raw)
     handle_at(config, at("2026-11-26T08:30"))
     assert overdue(at("2026-11-26T08:31")) == []
+
+
+def test_a_rejected_solution_left_unanswered_reaches_staff_and_coordinators(env):
+    """The requester answers TIDAK to the solution (E4): the ticket is `open`, waiting for
+    staff; 4 working hours later nobody has answered, so staff and the coordinators are
+    told it was reopened; once staff answer, nothing more comes."""
+    servers, config = env
+    raw, _ = mail(REQUESTER, "Ganti email akun", "Mohon bantuan ganti email akun.")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T09:00"))
+    notice = parse(servers.fetch(STAFF[0])[-1])
+    raw, _ = reply_as_client(notice, STAFF[0], "#selesai\nSilakan ajukan melalui verifikator.")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T09:30"))
+    [solution] = of_kind([parse(r) for r in servers.fetch(REQUESTER)], "resolved")
+    raw, _ = reply_as_client(solution, REQUESTER, "TIDAK, masih belum bisa pak.", to=UNIT)
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T10:00"))
+    assert ticket(config).state is State.OPEN
+    sweep(config, at("2026-11-23T13:59"))
+    assert "overdue_staff" not in not_digest(servers, STAFF[0])
+    sweep(config, at("2026-11-23T14:01"))
+    [overdue] = of_kind([parse(r) for r in servers.fetch(STAFF[0])], "overdue_staff")
+    assert "dibuka kembali oleh pengguna dan belum ditanggapi petugas" in " ".join(text_of(overdue).split())
+    assert COORDINATOR in {a.addr_spec for a in overdue["Cc"].addresses}
+    raw, _ = reply_as_client(overdue, STAFF[0], "Baik pak, kami cek ulang akun Bapak.")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T14:30"))
+    assert ticket(config).state is State.ANSWERED
+    sweep(config, at("2026-11-24T14:01"))
+    assert not_digest(servers, STAFF[0]).count("overdue_staff") == 1

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 ACTOR = "mailbot"
 
 _LKPP_TIMERS = (TimerKind.LKPP_STATUS, TimerKind.LKPP_PROGRESS)
+_REOPENED_FROM = (State.RESOLVED, State.CLOSED)  # back to `open`: staff owe a response again
 _WITH_LKPP = (State.ESCALATED, State.AWAITING_INFO)  # states in which LKPP holds the ticket
 
 
@@ -112,9 +113,9 @@ def plan(
     `running`, when given, holds the active timers: a priority change moves a
     FIRST_RESPONSE deadline that has not fired yet to the new priority's, from its start.
 
-    A ticket reopened from `closed` gets FIRST_RESPONSE again only while it has never
-    had a first response; RESOLUTION is not restarted, since the 3x24h standard counts
-    from the ticket's opening.
+    A ticket back in `open` from `resolved` or `closed` owes staff a response again:
+    FIRST_RESPONSE starts anew (its notices say the ticket was reopened); RESOLUTION
+    is not restarted, since the 3x24h standard counts from the ticket's opening.
     """
     _check_aware(now)
     changes = _Changes()
@@ -124,6 +125,10 @@ def plan(
             changes.stop(*TimerKind)  # closing ends every deadline, RESOLUTION too
         return changes.result()
     if (old is None or before is State.CLOSED) and new.first_response_at is None:
+        changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
+    elif before in _REOPENED_FROM and after is State.OPEN:
+        # the solution did not solve it (E4) or the ticket came back (E5): waiting for
+        # staff again (SPEC 4 `open`), with the same response deadline and reminders
         changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
     if old is None:
         changes.start(TimerKind.RESOLUTION, now, now + timedelta(hours=d.resolution))
@@ -135,6 +140,8 @@ def plan(
         changes.start(TimerKind.FIRST_RESPONSE, begun, cal.add_working_hours(begun, d.first_response))
     if old is not None and old.first_response_at is None and new.first_response_at is not None:
         changes.stop(TimerKind.FIRST_RESPONSE)
+    elif old is not None and old.first_response_at is not None and before is State.OPEN and after is not State.OPEN:
+        changes.stop(TimerKind.FIRST_RESPONSE)  # staff answered the reopened ticket
     if before is not after:
         _state_timers(changes, before, after, now, cal, d, active)
     elif data_requested and after is State.AWAITING_INFO:
@@ -221,7 +228,7 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
     _check_aware(now)
     if timer.kind in _LKPP_TIMERS and ticket.state is State.AWAITING_INFO:
         return Firing((), (), _next_after(timer.due_at, now, cal, d.lkpp_progress))
-    if not fits(timer.kind, ticket):
+    if not fits(timer.kind, ticket, timer.started_at):
         detail: dict[str, object] = {
             "timer": str(timer.kind),
             "step": timer.step,
@@ -231,11 +238,13 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
     return _FIRE[timer.kind](timer, ticket, now, cal, d)
 
 
-def fits(kind: TimerKind, ticket: Ticket) -> bool:
-    """Whether a timer of `kind` still means something for the ticket as it is now."""
+def fits(kind: TimerKind, ticket: Ticket, started: datetime | None = None) -> bool:
+    """Whether a timer of `kind` (started at `started`) still means something for the
+    ticket as it is now."""
     match kind:
-        case TimerKind.FIRST_RESPONSE:
-            return ticket.state is State.OPEN and ticket.first_response_at is None
+        case TimerKind.FIRST_RESPONSE:  # owed since it started: never answered, or reopened since
+            answered = ticket.first_response_at
+            return ticket.state is State.OPEN and (answered is None or started is not None and started > answered)
         case TimerKind.LKPP_STATUS | TimerKind.LKPP_PROGRESS:
             return ticket.state in _WITH_LKPP
         case TimerKind.AWAITING_INFO:
@@ -250,12 +259,14 @@ def fits(kind: TimerKind, ticket: Ticket) -> bool:
 def _fire_first_response(
     timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
 ) -> Firing:
-    """No first answer from staff: staff and coordinators, again each working day."""
-    waited = cal.working_time_between(ticket.created_at, now)
+    """No (first) answer from staff since the ticket was opened or reopened: staff and
+    coordinators, again each working day."""
+    waited = cal.working_time_between(timer.started_at, now)
     context: dict[str, object] = {
         "timer": str(timer.kind),
         "due": _iso(timer.due_at, cal),
         "hours_waited": round(waited / timedelta(hours=1)),
+        "reopened": ticket.first_response_at is not None,
     }
     send = Send(
         "overdue_staff",
@@ -455,7 +466,7 @@ def find_overdue(
     _check_aware(now)
     found: dict[TimerKind, datetime] = {}
     for timer in timers:
-        if not fits(timer.kind, ticket):
+        if not fits(timer.kind, ticket, timer.started_at):
             continue
         start = breach_start(timer, cal, d)
         if start <= now:
