@@ -257,3 +257,23 @@ def test_page_is_self_contained_with_charts(store, tmp_path, language):
     assert ("November 2026" in html) and ("2026-00004 (+3 menit)" in html if language == "id"
                                           else "2026-00004 (+3 min)" in html)
     assert ("Kepatuhan SOP" if language == "id" else "SOP compliance") in html
+
+
+def test_an_ack_that_could_not_be_sent_is_not_owed(tmp_path):
+    """A requester address mailbot cannot write to gets no ack (the plan records
+    `send_skipped` for it, as an old backlog records `ack_skipped`): no acknowledgement
+    was owed, so it is no breach of the 10 minutes that grows every day after."""
+    store = Store(tmp_path / "skipped.db")
+    book = Book(store)
+    for number, skipped in (("2026-00001", True), ("2026-00002", False)):
+        t = book.ticket(number, at("2026-11-04T09:00"), "open")
+        book.inbound(t, "requester", "ticket_opened", received=at("2026-11-04T09:00"))
+        if skipped:
+            book.event(t, at("2026-11-04T09:00"), "mailbot", "send_skipped", mail="ack",
+                       reason="address cannot be written to")
+        else:
+            book.event(t, at("2026-11-04T09:00"), "mailbot", "send_skipped", mail="staff_new", reason="x")
+    result = november(store).step(Step.ACK)
+    store.close()
+    assert (result.cases, result.met) == (1, 0)  # only the ticket whose ack was owed and never sent
+    assert [b.number for b in result.worst] == ["2026-00002"]

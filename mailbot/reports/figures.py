@@ -143,7 +143,7 @@ def _trigger(record: TicketRecord, mail: Mail, label: str) -> Mail | None:
 def _ack(record: TicketRecord) -> list[_Case]:
     """Seed 003 step 8: the ticket number within 10 minutes of the mail's arrival."""
     if any(e.kind == "ack_skipped" for e in record.history):
-        return []  # old backlog mail: no acknowledgement is owed (SPEC 5, ack_max_age_hours)
+        return []  # old backlog mail, or an address that cannot be written to: no ack is owed
     acks = _out(record, ("ack",), "requester")
     if not acks:
         start = _first_arrival(record)
