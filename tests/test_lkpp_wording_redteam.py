@@ -35,3 +35,22 @@ QUEUED = [
 @pytest.mark.parametrize(("expected", "text"), QUEUED)
 def test_queued_is_progress(rules: Rules, expected: str, text: str) -> None:
     assert classify(rules, SUBJECT, text) == expected
+
+
+# A return in mixed writing: an English verb after the passive "di" ("di-handle oleh admin
+# agency", "dihandle sama Helpdesk LPSE"); the same words done already, asked, or about the
+# case's past are no return.
+HANDLED_BY_THE_UNIT = [
+    ("returned", "Mohon dihandle oleh admin agency LPSE ya pak, itu di luar akses kami."),
+    ("returned", "Untuk ini bisa di-handle oleh Helpdesk LPSE setempat."),
+    ("returned", "Silakan di handle sama Admin PPE."),
+    ("returned", "Cukup di-follow up oleh Pokja pemilihan."),
+    ("none", "Sudah di-handle oleh admin LPSE sebelumnya, namun masih gagal."),
+    ("none", "Apakah ini sudah di-handle oleh admin agency?"),
+    ("need_info", "Kasus yang dihandle oleh admin LPSE kemarin sudah kami cek, mohon kirimkan screenshot."),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), HANDLED_BY_THE_UNIT)
+def test_return_with_an_english_verb(rules: Rules, expected: str, text: str) -> None:
+    assert classify(rules, SUBJECT, text) == expected
