@@ -54,3 +54,24 @@ HANDLED_BY_THE_UNIT = [
 @pytest.mark.parametrize(("expected", "text"), HANDLED_BY_THE_UNIT)
 def test_return_with_an_english_verb(rules: Rules, expected: str, text: str) -> None:
     assert classify(rules, SUBJECT, text) == expected
+
+
+# The state asked for, reached, with no deed named: "sudah berubah sesuai permohonan",
+# "sudah sesuai dengan surat permohonan" (E14). Asked to be made so, questioned, passed on,
+# not yet reached, or with work still open: never a solution.
+AS_REQUESTED = [
+    ("resolved", "Data penyedia kini sudah berubah sesuai permintaan."),
+    ("resolved", "Nama perusahaan sudah berganti sesuai permohonan, silakan login kembali."),
+    ("resolved", "Jadwal sudah sesuai yang diminta Pokja."),
+    ("resolved", "Data sudah sesuai dengan surat permohonan."),
+    ("none", "Mohon pastikan data sudah sesuai permohonan."),
+    ("none", "Silakan cek apakah data sudah sesuai permohonan."),
+    ("none", "Permohonan sudah kami teruskan sesuai permintaan."),
+    ("none", "Data sudah berubah tapi belum sesuai permohonan."),
+    ("status", "Data sudah sesuai permohonan, namun untuk NPWP masih kami cek."),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), AS_REQUESTED)
+def test_state_as_requested_is_a_solution(rules: Rules, expected: str, text: str) -> None:
+    assert classify(rules, SUBJECT, text) == expected
