@@ -20,12 +20,16 @@ if TYPE_CHECKING:
     from mailbot.rules import Rules
 
 # A greeting at the start of a line: greeting words ("Selamat siang", "Yth.", "Dear",
-# "Assalamualaikum wr. wb."), forms of address ("Pak", "Bapak/Ibu", "min") or both. A
+# "Assalamualaikum wr. wb."), an apology for answering late ("Maaf baru balas"), forms of
+# address ("Pak", "Bapak/Ibu", "min") or both. A
 # line that holds only greetings and a name says nothing yet; after a greeting on the
 # same line ("Siang pak, sudah bisa", "Bu masih gagal upload") the rest decides.
 _GREETING = re.compile(
     r"^\W*(?:(?:(?:(?:selamat|slmt|met)\s+)?(?:pagi|siang|sore|malam|petang)|assalamu\W?alaikum|assalamualaikum|"
     r"salam(?:\s+sejahtera|\s+hormat)?|(?:kepada\s+|kpd\.?\s+)?yth|yang\s+terhormat|kepada|dengan\s+hormat|"
+    # an apology for answering late: "Mohon maaf pak baru balas.", "Maaf telat respon bu,"
+    r"(?:mohon\s+|minta\s+)?ma+af(?:\s+(?:pak|bu|bapak|ibu|min|mas|mbak|kak))?\s+(?:baru|telat|terlambat|lama)\s+"
+    r"(?:sempat\s+|bisa\s+)?(?:mem|me|di|ng)?(?:balas|bales|respon|respons|jawab|kabari)\w*|"
     r"halo+|hallo+|helo+|hello+|hai+|hi+|hey|dear|greetings|good\s+(?:morning|afternoon|evening|day)|wr|wb|"
     r"pak|bpk|bu|bapak|ibu|mas|mbak|mba|kak|min|gan|admin|sir|madam|bang|om|tim|team|rekan|mr|mrs|ms)"
     r"\b\.?[\s,.!:;/-]*)+",

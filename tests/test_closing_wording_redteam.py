@@ -1,0 +1,45 @@
+"""Requesters' answers to a solution found misread by a red-team held-out set (SPEC E4).
+
+Each case is a construction, in words other than the held-out answers that showed the gap;
+the traps beside them must never close a ticket whose requester still has a problem.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from mailbot.core.closing import closing
+from mailbot.core.lifecycle import Event
+from mailbot.parsers.mime import parse_message
+from mailbot.rules import load_rules
+
+RULES = load_rules()
+CONFIRM, REJECT, SILENT = Event.REQUESTER_CONFIRM, Event.REQUESTER_REJECT, Event.REQUESTER_SILENT
+
+
+def answer(text: str) -> tuple[Event, int | None]:
+    msg = EmailMessage()
+    msg["From"] = "Rina Kartika <rina@cv-contoh.test>"
+    msg["To"] = "lpse@lpse.test"
+    msg["Subject"] = "Re: [LPSE-BTM #2026-00042] Solusi: Tidak bisa upload penawaran"
+    msg.set_content(text)
+    return closing(parse_message(msg.as_bytes()), RULES, ("Rina Kartika",))
+
+
+# An apology for answering late opens the answer as a greeting does; what follows decides.
+LATE_APOLOGY = [
+    ("Mohon maaf bu baru balas. Sudah normal.", CONFIRM, None),
+    ("Maaf telat respon pak, sudah berhasil login. Nilai 5", CONFIRM, 5),
+    ("Maaf baru sempat membalas.\nSudah bisa, terima kasih.", CONFIRM, None),
+    ("Mohon maaf baru balas, masih error pak.", REJECT, None),
+    ("Maaf lama responnya pak. Belum saya coba.", REJECT, None),
+    ("Maaf pak, masih belum bisa.", REJECT, None),
+    ("Maaf baru balas.", SILENT, None),
+]
+
+
+@pytest.mark.parametrize(("text", "event", "rating"), LATE_APOLOGY)
+def test_an_apology_for_answering_late_says_nothing_yet(text: str, event: Event, rating: int | None) -> None:
+    assert answer(text) == (event, rating)
