@@ -43,3 +43,26 @@ LATE_APOLOGY = [
 @pytest.mark.parametrize(("text", "event", "rating"), LATE_APOLOGY)
 def test_an_apology_for_answering_late_says_nothing_yet(text: str, event: Event, rating: int | None) -> None:
     assert answer(text) == (event, rating)
+
+
+# A try reported ("sudah saya coba", "sudah dicek"), then its result: the result decides. A
+# try with no result, a plan, or a result with a hedge or a question is no confirmation.
+TRY_THEN_RESULT = [
+    ("Sudah saya ikuti langkahnya dan berhasil bu.", CONFIRM, None),
+    ("Sudah kami periksa, sudah normal. Nilai 4", CONFIRM, 4),
+    ("Sudah dicoba, aman pak.", CONFIRM, None),
+    ("Sudah sesuai bu, terima kasih.", CONFIRM, None),
+    ("Sudah saya coba.", REJECT, None),
+    ("Sudah sesuai petunjuk pak.", REJECT, None),
+    ("Sudah saya coba, nanti saya kabari hasilnya.", REJECT, None),
+    ("Sudah saya cek, saya coba lagi besok.", REJECT, None),
+    ("Sudah saya coba, tidak bisa.", REJECT, None),
+    ("Sudah saya coba dan berhasil, tapi paket lain masih error.", REJECT, None),
+    ("Sudah saya coba dan bisa login, bagaimana dengan upload?", REJECT, None),
+    ("Sudah dicoba dan sesuai, tapi lambat sekali.", REJECT, None),
+]
+
+
+@pytest.mark.parametrize(("text", "event", "rating"), TRY_THEN_RESULT)
+def test_a_try_reported_then_its_result(text: str, event: Event, rating: int | None) -> None:
+    assert answer(text) == (event, rating)
