@@ -1,8 +1,12 @@
 """Red-team held-out evaluation: LKPP reply classes (SPEC E13-E17) and requester
 answers to a solution (SPEC E4), through parse_message as the daemon reads mail.
 
-    python heldout_eval.py lkpp [--split dev|test|all] [--details] [--rules-only]
-    python heldout_eval.py closing [--split ...] [--details]
+    python bench/redteam_wording.py lkpp [--split dev|test|all] [--details] [--rules-only]
+    python bench/redteam_wording.py closing [--split ...] [--details]
+
+The sets (tests/data/redteam_lkpp_replies.yaml, redteam_closing_answers.yaml) were written
+by a red-team pass blind to the rules and to tests/data; fixes were made from errors in
+the dev split only, so the test split is the honest figure.
 
 Correct = predicted label equals `label` or is listed in `accept`. Dangerous:
   lkpp:    predicted need_info / resolved / status (mail to the requester) that is
@@ -22,13 +26,16 @@ from pathlib import Path
 
 import yaml
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
 import mailbot
 from mailbot.core.closing import closing
 from mailbot.core.lifecycle import Event
 from mailbot.parsers.mime import parse_message
 from mailbot.rules import load_rules
 
-HERE = Path(__file__).resolve().parent
+SETS = {"lkpp": ROOT / "tests/data/redteam_lkpp_replies.yaml", "closing": ROOT / "tests/data/redteam_closing_answers.yaml"}
 LKPP_SUBJECT = "RE: [LPSE-BTM #2026-00042] Eskalasi: Tidak bisa upload penawaran"
 CLOSE_SUBJECT = "Re: [LPSE-BTM #2026-00042] Solusi: Tidak bisa upload penawaran"
 TO_REQUESTER = {"need_info", "resolved", "status"}
@@ -96,7 +103,7 @@ def main() -> int:
     rules = load_rules()
     if a.rules_only:
         rules = replace(rules, second_opinion=None)
-    items = yaml.safe_load((HERE / f"heldout_{a.set}.yaml").read_text(encoding="utf-8"))
+    items = yaml.safe_load(SETS[a.set].read_text(encoding="utf-8"))
     items = [it for it in items if a.split == "all" or it["split"] == a.split]
     if a.set == "lkpp":
         results = run_lkpp(items, rules)
