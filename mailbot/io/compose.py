@@ -120,14 +120,22 @@ class Composer:
 # Contact cards a mail client attaches by itself (Thunderbird's "Attach my vCard",
 # Outlook's business card): they hold the staff member's own address and phone.
 _CONTACT_CARDS = ("text/vcard", "text/x-vcard", "text/directory")
+# The signature part of a signed message (S/MIME, e.g. a BSrE certificate; OpenPGP): it
+# carries the signer's certificate with their own address, and proves nothing once the
+# text it signed is relayed in a new mail.
+_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature")
 
 
 def for_requester(attachments: list[Attachment], box: MailboxConfig) -> list[Attachment]:
-    """What of a staff message's files a requester may receive: no contact cards, and no
-    internal address in a file name (SPEC 1: none in any header or body)."""
+    """What of a staff message's files a requester may receive: no contact cards, no
+    signature parts, and no internal address in a file name (SPEC 1: none in any header
+    or body)."""
     kept = []
     for part in attachments:
-        if part.content_type.lower() in _CONTACT_CARDS or part.filename.lower().endswith((".vcf", ".vcard")):
+        ctype, name = part.content_type.lower(), part.filename.lower()
+        if ctype in _CONTACT_CARDS or name.endswith((".vcf", ".vcard")):
+            continue
+        if ctype in _SIGNATURES or name.endswith(".p7s"):
             continue
         name = redact(part.filename, box)
         kept.append(part if name == part.filename else replace(part, filename=name))

@@ -1,0 +1,73 @@
+"""Red team, message formats: end to end over the local Dovecot and SMTP servers.
+
+Each test writes mail as a real client would (S/MIME signed, Apple Mail, Thunderbird
+forwards of a bounce, calendar invitations) and reads what lands in the requester's,
+staff's and LKPP's INBOXes.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+from datetime import datetime
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.mailfactory import STAFF, UNIT, inbox, run_once, text_of, write_config
+
+REQUESTER = "budi@vendor.test"
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path), tmp_path
+
+
+def _head(sender: str, subject: str, in_reply_to: str | None = None) -> bytes:
+    lines = [f"From: {sender}", f"To: {UNIT}", f"Subject: {subject}",
+             f"Date: {format_datetime(datetime.now(ZoneInfo('Asia/Jakarta')))}",
+             f"Message-ID: {make_msgid(domain=sender.split('@')[1])}"]
+    if in_reply_to:
+        lines += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _smime_signed(tmp: Path, signer: str, entity: bytes) -> bytes:
+    """`entity` clear-signed with a self-made certificate for `signer` (as a BSrE certificate names its holder)."""
+    key, cert, src = tmp / "signer.key", tmp / "signer.pem", tmp / "entity.txt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+                    "-subj", f"/CN=Petugas Helpdesk/emailAddress={signer}", "-addext", f"subjectAltName=email:{signer}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    src.write_bytes(entity)
+    return subprocess.run(["openssl", "smime", "-sign", "-in", str(src), "-signer", str(cert), "-inkey", str(key),
+                           "-crlfeol"], check=True, capture_output=True).stdout
+
+
+def _open_ticket(servers, config, subject: str = "Akun SPSE terkunci") -> None:
+    servers.append(UNIT, _head(REQUESTER, subject) + b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                   b"Akun SPSE saya terkunci sejak pagi.\r\nBudi\r\n")
+    run_once(config)
+
+
+def test_staff_smime_signature_is_not_relayed_to_the_requester(env):
+    """SPEC 1: "No mail to a requester carries a staff, coordinator or head address in any
+    header or in its body." A staff member who signs with S/MIME (BSrE) sends `#selesai` in
+    a multipart/signed; the solution reaches the requester, but smime.p7s (the staff
+    member's certificate, with their personal address) must not ride along."""
+    servers, config, tmp = env
+    _open_ticket(servers, config)
+    notice = inbox(servers, STAFF[0])[0]
+    signed = _smime_signed(tmp, STAFF[0], b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                                          b"#selesai\r\nAkun sudah kami buka kembali, silakan login ulang.\r\n")
+    servers.append(UNIT, _head(STAFF[0], "RE: " + str(notice["Subject"]), str(notice["Message-ID"])) + signed)
+    run_once(config)
+
+    solution = inbox(servers, REQUESTER)[-1]
+    assert solution["X-Mailbot-Kind"] == "resolved"
+    assert "Akun sudah kami buka kembali" in text_of(solution)
+    assert [p.get_filename() for p in solution.iter_attachments()] == []
+    assert STAFF[0].encode() not in solution.as_bytes()
+    assert base64.b64encode(STAFF[0].encode())[:12] not in solution.as_bytes()
