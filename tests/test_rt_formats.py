@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailbot.config import load_config
+from mailbot.io.store import Store
 from tests.mailfactory import STAFF, UNIT, inbox, run_once, text_of, write_config
 
 REQUESTER = "budi@vendor.test"
@@ -71,3 +73,29 @@ def test_staff_smime_signature_is_not_relayed_to_the_requester(env):
     assert [p.get_filename() for p in solution.iter_attachments()] == []
     assert STAFF[0].encode() not in solution.as_bytes()
     assert base64.b64encode(STAFF[0].encode())[:12] not in solution.as_bytes()
+
+
+def test_complaint_with_a_delivery_status_attachment_opens_a_ticket(env):
+    """SPEC 5: a bounce is "empty Return-Path, MAILER-DAEMON or postmaster, `multipart/report`,
+    DSN fields"; "Subject words alone ... never make a human requester's mail automatic:
+    those are often the most urgent complaints." A requester forwards the bounce they got
+    (Thunderbird's inline forward keeps its delivery-status part as an attachment): a person's
+    multipart/mixed, not a report. It must open a ticket, be acknowledged and reach staff
+    with the delivery report; it was filed under Processed with no ticket and nobody told."""
+    servers, config, _ = env
+    body = (b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\nEmail saya ke pokja selalu gagal terkirim, padahal besok "
+            b"batas akhir pemasukan penawaran. Mohon segera dibantu.\r\nBudi 0812345\r\n\r\n--b1\r\n"
+            b'Content-Type: message/delivery-status; name="details.txt"\r\n'
+            b'Content-Disposition: attachment; filename="details.txt"\r\n\r\n'
+            b"Reporting-MTA: dns; mx.vendor.test\r\n\r\nFinal-Recipient: rfc822; pokja@lpse.test\r\n"
+            b"Action: failed\r\nStatus: 5.1.1\r\n\r\n--b1--\r\n")
+    servers.append(UNIT, _head(REQUESTER, "Fwd: Undelivered Mail Returned to Sender") + body)
+    run_once(config)
+
+    [ticket] = Store(load_config(config).database).tickets()
+    assert ticket.requester.addr == REQUESTER
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
+    [notice] = inbox(servers, STAFF[0])
+    assert "gagal terkirim" in text_of(notice)
+    assert [p.get_filename() for p in notice.iter_attachments()] == ["details.txt"]

@@ -421,7 +421,7 @@ def _read(raw: bytes, msg: Message, notes: list[str]) -> InboundMessage:
         defects["missing Date" if date_value is None else "unparseable Date"] = None
 
     leaves = list(_leaves(msg, 0, False, defects))
-    text, attachments, auto_reason, is_bounce = _body_and_kind(leaves, headers, defects)
+    text, attachments, auto_reason, is_bounce = _body_and_kind(leaves, headers, defects, from_addr.addr)
     bounced: tuple[str, ...] = ()
     # A human-looking mail whose subject reads like a bounce keeps the Message-IDs it
     # quotes: the daemon takes it for a bounce only if one of them is mailbot's own.
@@ -477,11 +477,18 @@ def _from(fields: list[tuple[str, str]], charset: str | None, defects: dict[str,
     return Address("")
 
 
-def _body_and_kind(leaves: list[_Leaf], headers: dict[str, str],
-                   defects: dict[str, None]) -> tuple[str, tuple[Attachment, ...], str | None, bool]:
-    """Body, attachments, and whether (and why) the message is automatic or a bounce (SPEC 5)."""
+def _body_and_kind(leaves: list[_Leaf], headers: dict[str, str], defects: dict[str, None],
+                   sender: str = "") -> tuple[str, tuple[Attachment, ...], str | None, bool]:
+    """Body, attachments, and whether (and why) the message is automatic or a bounce (SPEC 5).
+
+    `sender`: the From address, empty when there is none."""
+    # A delivery report is a multipart/report (RFC 3464). Some gateways (McAfee, OpenSMTPD)
+    # put the delivery-status part in a multipart/mixed, from MAILER-DAEMON or from no
+    # address at all; a person's mail that carries one among its attachments (a forwarded
+    # bounce: "my mail to the pokja keeps failing") is a complaint, not a bounce.
     is_bounce = bounce_reason(headers) is not None or any(
-        leaf.ctype in ("message/delivery-status", "message/global-delivery-status") for leaf in leaves)
+        leaf.ctype in ("message/delivery-status", "message/global-delivery-status")
+        and (leaf.in_report or len(leaves) == 1 or not sender) for leaf in leaves)
     auto_reason = automatic_reason(headers)
     if auto_reason is None and is_bounce:
         auto_reason = "bounce: delivery-status part"
