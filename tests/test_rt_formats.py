@@ -99,3 +99,27 @@ def test_complaint_with_a_delivery_status_attachment_opens_a_ticket(env):
     [notice] = inbox(servers, STAFF[0])
     assert "gagal terkirim" in text_of(notice)
     assert [p.get_filename() for p in notice.iter_attachments()] == ["details.txt"]
+
+
+def test_apple_mail_text_after_an_inline_screenshot_reaches_staff(env):
+    """SPEC 2: "A notification carries the requester's message and attachments." Apple Mail
+    writes text, a pasted screenshot, more text as sibling parts of multipart/mixed; the
+    text below the screenshot (tender code, deadline, phone) must reach staff too."""
+    servers, config, _ = env
+    body = (b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="Apple-Mail=_1"\r\n\r\n--Apple-Mail=_1\r\n'
+            b"Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+            b"Selamat siang, saat upload dokumen penawaran muncul error berikut:\r\n\r\n--Apple-Mail=_1\r\n"
+            b'Content-Type: image/png; name="Screen Shot 2026-11-23.png"\r\n'
+            b'Content-Disposition: inline; filename="Screen Shot 2026-11-23.png"\r\nContent-Transfer-Encoding: base64\r\n'
+            b"\r\niVBORw0KGgoAAAANSUhEUg==\r\n\r\n--Apple-Mail=_1\r\n"
+            b"Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+            b"\r\nKode tender 12345678, batas upload besok jam 10.00. Mohon segera dibantu.\r\nBudi 0812345\r\n"
+            b"\r\n--Apple-Mail=_1--\r\n")
+    servers.append(UNIT, _head(REQUESTER, "Error saat upload") + body)
+    run_once(config)
+
+    [notice] = inbox(servers, STAFF[0])
+    text = text_of(notice)
+    assert "muncul error berikut" in text
+    assert "Kode tender 12345678" in text
+    assert [p.get_filename() for p in notice.iter_attachments()] == ["Screen Shot 2026-11-23.png"]

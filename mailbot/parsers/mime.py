@@ -97,6 +97,7 @@ class _Leaf:
     part: Message
     ctype: str
     in_report: bool
+    in_alternative: bool = False  # inside a multipart/alternative: another rendering of the body
 
 
 def parse_message(
@@ -515,7 +516,7 @@ def _ctype(part: Message) -> str:
 
 
 def _leaves(
-    part: Message, depth: int, in_report: bool, defects: dict[str, None]
+    part: Message, depth: int, in_report: bool, defects: dict[str, None], in_alternative: bool = False
 ) -> Iterator[_Leaf]:
     """The leaves of the MIME tree in order, not descending into attached messages."""
     ctype = _ctype(part)
@@ -523,16 +524,17 @@ def _leaves(
         defects[f"MIME nesting deeper than {MAX_DEPTH}; inner parts dropped"] = None
         return
     if ctype in _EMBEDDED or ctype in _REPORT_PARTS or not part.is_multipart():
-        yield _Leaf(part, ctype, in_report)
+        yield _Leaf(part, ctype, in_report, in_alternative)
         return
     payload = part.get_payload()
     if not isinstance(payload, list):  # pragma: no cover - is_multipart() guards this
-        yield _Leaf(part, ctype, in_report)
+        yield _Leaf(part, ctype, in_report, in_alternative)
         return
     child_report = in_report or ctype == "multipart/report"
+    child_alternative = in_alternative or ctype == "multipart/alternative"
     for child in payload:
         if isinstance(child, Message):
-            yield from _leaves(child, depth + 1, child_report, defects)
+            yield from _leaves(child, depth + 1, child_report, defects, child_alternative)
 
 
 def _flatten(msg: Message) -> bytes:
@@ -710,6 +712,9 @@ def _body_and_attachments(
             html = html if html is not None else _part_text(part, defects)
         elif plain is None and (ctype == "text/plain" or ctype.startswith("multipart/")):
             plain = _part_text(part, defects)
+        elif plain is not None and ctype == "text/plain" and not leaf.in_alternative:
+            # Apple Mail's text, pasted image, more text: sibling parts of one body
+            plain = f"{plain.rstrip()}\n\n{_part_text(part, defects).strip()}"
     if plain is not None and (plain.strip() or html is None):
         text = plain
     else:
