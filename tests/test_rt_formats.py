@@ -123,3 +123,26 @@ def test_apple_mail_text_after_an_inline_screenshot_reaches_staff(env):
     assert "muncul error berikut" in text
     assert "Kode tender 12345678" in text
     assert [p.get_filename() for p in notice.iter_attachments()] == ["Screen Shot 2026-11-23.png"]
+
+
+def test_inline_text_file_and_calendar_invitation_reach_staff(env):
+    """SPEC 2 (a notification carries the requester's attachments): a text file attached
+    with `Content-Disposition: inline` (named), and an Outlook meeting invitation's
+    text/calendar part (unnamed), were neither body nor attachment and vanished."""
+    servers, config, _ = env
+    body = (b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+            b'Content-Type: multipart/alternative; boundary="a1"\r\n\r\n--a1\r\n'
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\nKami mengundang helpdesk ke rapat konsultasi; log terlampir.\r\n"
+            b"\r\n--a1\r\nContent-Type: text/calendar; charset=utf-8; method=REQUEST\r\n\r\n"
+            b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nDTSTART:20261125T030000Z\r\n"
+            b"SUMMARY:Konsultasi tender\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n\r\n--a1--\r\n\r\n--b1\r\n"
+            b'Content-Type: text/plain; charset=utf-8; name="log-error.txt"\r\n'
+            b'Content-Disposition: inline; filename="log-error.txt"\r\n\r\nERROR 500 at /eproc4/dok\r\n\r\n--b1--\r\n')
+    servers.append(UNIT, _head(REQUESTER, "Undangan konsultasi") + body)
+    run_once(config)
+
+    [notice] = inbox(servers, STAFF[0])
+    files = {p.get_filename(): p.get_content() for p in notice.iter_attachments()}
+    assert "Kami mengundang helpdesk" in text_of(notice)
+    assert any(b"ERROR 500" in (v if isinstance(v, bytes) else v.encode()) for v in files.values()), files
+    assert any(b"BEGIN:VCALENDAR" in (v if isinstance(v, bytes) else v.encode()) for v in files.values()), files

@@ -704,7 +704,10 @@ def _body_and_attachments(
                 fallback = "forwarded.eml" if not attachments else f"forwarded-{len(attachments) + 1}.eml"
                 attachments.append(Attachment(safe_filename(_filename(part), fallback), ctype,
                                               _payload_bytes(part, defects)))
-        elif _is_attachment(part, ctype):
+        elif _is_attachment(part, ctype, leaf.in_alternative) or (
+                (ctype == "text/plain" and plain is not None or ctype == "text/html" and html is not None)
+                and _filename(part)):
+            # a file, or a named text part after the body (a log attached inline)
             fallback = f"attachment-{len(attachments) + 1}{extension_for(ctype)}"
             attachments.append(Attachment(safe_filename(_filename(part), fallback), ctype,
                                           _payload_bytes(part, defects)))
@@ -722,12 +725,17 @@ def _body_and_attachments(
     return text.rstrip(), tuple(attachments)
 
 
-def _is_attachment(part: Message, ctype: str) -> bool:
-    """A leaf that is a file rather than the body: by disposition, type, or a name on a non-body type."""
+def _is_attachment(part: Message, ctype: str, in_alternative: bool = False) -> bool:
+    """A leaf that is a file rather than the body: by disposition, type, or a name on a non-body type.
+
+    Other text types (a calendar invitation, a CSV, a contact card) are files even without
+    a name, but for the renderings a client puts beside the body in a multipart/alternative
+    (text/enriched, text/watch-html); an invitation's text/calendar sits there too and is one.
+    """
     maintype = ctype.split("/", 1)[0]
     is_body_type = ctype in ("text/plain", "text/html") or maintype == "multipart"
     return (_disposition(part) == "attachment" or maintype not in ("text", "multipart")
-            or (not is_body_type and bool(_filename(part))))
+            or (not is_body_type and (bool(_filename(part)) or not in_alternative or ctype == "text/calendar")))
 
 
 def _bounced_ids(top: Message, leaves: list[_Leaf], body: str) -> list[str]:
