@@ -28,7 +28,15 @@ import jinja2
 from mailbot.core.classify import Known, classify
 from mailbot.core.lifecycle import Decision, Facts, Policy, decide, vouches
 from mailbot.core.matching import role_of
-from mailbot.core.model import AUTO_REPLIED, Audience, InboundMessage, Role, Send, Ticket
+from mailbot.core.model import (
+    AUTO_REPLIED,
+    REUSED_ID_MARK,
+    Audience,
+    InboundMessage,
+    Role,
+    Send,
+    Ticket,
+)
 from mailbot.core.plan import Planned, Setup, plan
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import trust_of
@@ -303,7 +311,7 @@ def same_or_reused(msg: InboundMessage, known: Known, raw: bytes) -> tuple[Inbou
     digest = content_hash(raw)
     if seen.content_hash == digest:
         return msg, None
-    return replace(msg, message_id=f"{msg.message_id}.reused-{digest[:16]}"), msg.message_id
+    return replace(msg, message_id=f"{msg.message_id}{REUSED_ID_MARK}{digest[:16]}"), msg.message_id
 
 
 def header_message_id(raw: bytes) -> str | None:

@@ -281,3 +281,32 @@ def test_hostile_header_values_are_handled() -> None:
 def test_dsn_fields_in_a_body_are_evidence_only_unquoted_and_together(body: str, found: bool) -> None:
     """SPEC 5 counts DSN fields as evidence of a bounce; a person's words or quote are not."""
     assert dsn_fields(body) is found
+
+
+PGP_MIME = (
+    b"From: budi@vendor.test\r\nTo: lpse@lpse.test\r\nSubject: Data\r\nMessage-ID: <pgp1@vendor.test>\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b"\r\n\r\n'
+    b"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
+    b"--b\r\nContent-Type: application/octet-stream; name=encrypted.asc\r\n\r\n"
+    b"-----BEGIN PGP MESSAGE-----\r\nhQEMA\r\n-----END PGP MESSAGE-----\r\n--b--\r\n"
+)
+SMIME_SIGNED_TEXT = (
+    b"From: budi@vendor.test\r\nTo: lpse@lpse.test\r\nSubject: Data\r\nMessage-ID: <sig1@vendor.test>\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="s"\r\n\r\n'
+    b"--s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAkun saya terkunci.\r\n"
+    b"--s\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\nQUJD\r\n--s--\r\n"
+)
+
+
+def test_a_mail_only_a_key_opens_is_marked_sealed_and_a_signed_text_is_not() -> None:
+    """RFC 3156 / RFC 8551: an encrypted mail has no text mailbot can read, and staff must be
+    told so; a mail signed beside its text (multipart/signed) reads as usual."""
+    from mailbot.parsers import parse_message
+
+    sealed = parse_message(PGP_MIME)
+    assert (sealed.sealed, sealed.text) == ("OpenPGP", "")
+    signed = parse_message(SMIME_SIGNED_TEXT)
+    assert (signed.sealed, signed.text) == ("", "Akun saya terkunci.")

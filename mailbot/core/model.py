@@ -94,6 +94,7 @@ class InboundMessage:
     return_path: str | None
     size: int
     defects: tuple[str, ...] = field(default=())
+    sealed: str = ""  # "S/MIME" or "OpenPGP": the content is encrypted (or opaque-signed) and unreadable here
 
     @property
     def is_automatic(self) -> bool:
@@ -169,6 +170,20 @@ class Audience(enum.StrEnum):
 
 AUTO_REPLIED = "auto-replied"
 AUTO_GENERATED = "auto-generated"
+
+# Message-IDs mailbot makes up to key a message it could not key by its own: a mail
+# without one gets a synthetic id in this domain; a different mail under an id already
+# handled gets the id with this mark and a digest after it. No mail client knows them.
+SYNTHETIC_ID_DOMAIN = "mailbot.invalid"
+REUSED_ID_MARK = ".reused-"
+
+
+def citable_id(message_id: str) -> str | None:
+    """The Message-ID a mail client can thread by: the one the mail carried (a reused id
+    without mailbot's mark), none for a mail that carried none."""
+    if message_id.endswith("@" + SYNTHETIC_ID_DOMAIN):
+        return None
+    return message_id.split(REUSED_ID_MARK, 1)[0]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from mailbot.core.model import (
     Ticket,
     Timer,
     TimerKind,
+    citable_id,
 )
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
@@ -267,15 +268,18 @@ def deliverable(address: str) -> bool:
 
 def thread(ticket: Ticket | None, audience: str, msg: InboundMessage | None,
            history: History) -> tuple[str | None, tuple[str, ...]]:
-    """In-Reply-To the latest mail of this audience's thread; References from its start."""
+    """In-Reply-To the latest mail of this audience's thread; References from its start.
+    Only ids the mails carried: none that mailbot made up for a mail without one."""
     if ticket is None or ticket.id is None or audience not in _THREADS:
-        return (msg.message_id, (*msg.references, msg.message_id)) if msg else (None, ())
+        cited = citable_id(msg.message_id) if msg else None
+        return (cited, (*msg.references, cited)) if msg and cited else (None, tuple(msg.references) if msg else ())
     ids = [mid for role, mid in history.thread if role in _THREADS[audience]]
     if not ids and msg is not None and audience == "staff" and history.thread:
         ids = [history.thread[0][1]]  # the staff thread starts from the requester's mail
+    ids = [cited for mid in ids if (cited := citable_id(mid))]
     if not ids:
         return None, ()
-    return ids[-1], (ids[0], *ids[-9:])
+    return ids[-1], tuple(dict.fromkeys((ids[0], *ids[-9:])))
 
 
 def without_internal(text: str, notes: tuple[str, ...]) -> str:
@@ -348,6 +352,7 @@ def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: Mail
         "category": ticket.category if ticket else None, "assignee": ticket.assignee if ticket else None,
         "previous": None, "cited": None, "errors": [], "commands": [], "reason": "", "alert": "", "event": "",
         "confirmed": False, "due": "", "timer": "", "items": [], "attachment_names": [],
+        "sealed": msg.sealed if msg else "",
     }
 
 

@@ -29,7 +29,7 @@ from email.feedparser import BytesFeedParser
 from email.generator import BytesGenerator
 from email.policy import compat32
 
-from mailbot.core.model import Address, Attachment, InboundMessage
+from mailbot.core.model import SYNTHETIC_ID_DOMAIN, Address, Attachment, InboundMessage
 from mailbot.errors import BadMessageError, RefusedMessageError
 from mailbot.parsers.auto import automatic_reason, bounce_reason, bounce_subject, dsn_fields
 from mailbot.parsers.charsets import decode_bytes
@@ -456,7 +456,18 @@ def _read(raw: bytes, msg: Message, notes: list[str]) -> InboundMessage:
         return_path=angle_addr(_first(fields, "return-path")),
         size=len(raw),
         defects=tuple(defects),
+        sealed="" if text.strip() else _sealed(leaves),
     )
+
+
+# Parts whose content only the recipient's key opens (S/MIME enveloped or opaque-signed
+# data, RFC 8551; OpenPGP/MIME, RFC 3156): a mail of nothing else has no text to read.
+_SEALED = {"application/pkcs7-mime": "S/MIME", "application/x-pkcs7-mime": "S/MIME",
+           "application/pgp-encrypted": "OpenPGP"}
+
+
+def _sealed(leaves: list[_Leaf]) -> str:
+    return next((_SEALED[leaf.ctype] for leaf in leaves if leaf.ctype in _SEALED), "")
 
 
 def _message_id(fields: list[tuple[str, str]], raw: bytes, defects: dict[str, None]) -> tuple[str, bool]:
@@ -465,7 +476,7 @@ def _message_id(fields: list[tuple[str, str]], raw: bytes, defects: dict[str, No
     if mid is not None:
         return mid, False
     defects["missing or unusable Message-ID"] = None
-    return f"synthetic-{hashlib.sha256(raw).hexdigest()[:32]}@mailbot.invalid", True
+    return f"synthetic-{hashlib.sha256(raw).hexdigest()[:32]}@{SYNTHETIC_ID_DOMAIN}", True
 
 
 def _from(fields: list[tuple[str, str]], charset: str | None, defects: dict[str, None]) -> Address:

@@ -1,4 +1,4 @@
-"""Red team, message formats: end to end over the local Dovecot and SMTP servers.
+"""Message formats real clients send, end to end over the local Dovecot and SMTP servers.
 
 Each test writes mail as a real client would (S/MIME signed, Apple Mail, Thunderbird
 forwards of a bounce, calendar invitations) and reads what lands in the requester's,
@@ -146,3 +146,50 @@ def test_inline_text_file_and_calendar_invitation_reach_staff(env):
     assert "Kami mengundang helpdesk" in text_of(notice)
     assert any(b"ERROR 500" in (v if isinstance(v, bytes) else v.encode()) for v in files.values()), files
     assert any(b"BEGIN:VCALENDAR" in (v if isinstance(v, bytes) else v.encode()) for v in files.values()), files
+
+
+def test_encrypted_mail_tells_staff_it_cannot_be_read(env):
+    """An S/MIME-encrypted first mail (application/pkcs7-mime, enveloped-data) has no readable
+    text. It is not lost (ticket, ack, smime.p7m to staff), but the staff notice shows an empty
+    "pesan pengguna" with no word that the message is encrypted and must be asked again."""
+    servers, config, _ = env
+    raw = (f"From: {REQUESTER}\r\nTo: {UNIT}\r\nSubject: Data penawaran\r\nMessage-ID: <enc1@vendor.test>\r\n"
+           "Date: Mon, 23 Nov 2026 09:00:00 +0700\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
+           "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=smime.p7m\r\n\r\n"
+           + "QUJD" * 20 + "\r\n").encode()
+    servers.append(UNIT, raw)
+    run_once(config)
+    [notice] = inbox(servers, STAFF[0])
+    assert [p.get_filename() for p in notice.iter_attachments()] == ["smime.p7m"]  # not lost
+    assert "enkripsi" in text_of(notice).lower() or "terenkripsi" in text_of(notice).lower()
+
+
+def test_ack_to_mail_without_message_id_does_not_cite_an_invented_id(env):
+    """SPEC 2: In-Reply-To/References "so that mail clients thread it". A requester's mail
+    without a Message-ID gets an ack whose In-Reply-To is mailbot's synthetic
+    `<synthetic-...@mailbot.invalid>`, which no client has; the header should be left out."""
+    servers, config, _ = env
+    raw = (f"From: {REQUESTER}\r\nTo: {UNIT}\r\nSubject: Tanpa Message-ID\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nAkun saya terkunci.\r\n").encode()
+    servers.append(UNIT, raw)
+    run_once(config)
+    [ack] = inbox(servers, REQUESTER)
+    assert "mailbot.invalid" not in str(ack["In-Reply-To"]) + str(ack["References"])
+
+
+def test_ack_to_a_reused_message_id_cites_the_id_the_mail_carried(env):
+    """Two different mails under one Message-ID (a broken client): the second opens its own
+    ticket under a marked id of mailbot's; its ack cites the id the mail carried, which the
+    requester's client knows, not the marked one."""
+    servers, config, _ = env
+    for subject in ("Akun terkunci", "Jadwal tender berubah"):
+        raw = (f"From: {REQUESTER}\r\nTo: {UNIT}\r\nSubject: {subject}\r\nMessage-ID: <same@vendor.test>\r\n"
+               f"Content-Type: text/plain; charset=utf-8\r\n\r\n{subject}, mohon dibantu.\r\n").encode()
+        servers.append(UNIT, raw)
+        run_once(config)
+    acks = inbox(servers, REQUESTER)
+    assert len(acks) == 2
+    for ack in acks:
+        assert ack["In-Reply-To"] == "<same@vendor.test>"
+        assert "reused" not in str(ack["References"])
