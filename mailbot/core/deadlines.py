@@ -124,24 +124,9 @@ def plan(
         if before is not State.CLOSED:
             changes.stop(*TimerKind)  # closing ends every deadline, RESOLUTION too
         return changes.result()
-    if (old is None or before is State.CLOSED) and new.first_response_at is None:
-        changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
-    elif before in _REOPENED_FROM and after is State.OPEN:
-        # the solution did not solve it (E4) or the ticket came back (E5): waiting for
-        # staff again (SPEC 4 `open`), with the same response deadline and reminders
-        changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
     if old is None:
         changes.start(TimerKind.RESOLUTION, now, now + timedelta(hours=d.resolution))
-    waiting = running.get(TimerKind.FIRST_RESPONSE) if running else None
-    if (old is not None and old.priority != new.priority and waiting is not None and waiting.step == 0
-            and after is State.OPEN and new.first_response_at is None):
-        # SPEC 6: first_response per priority; `#prioritas` corrects the guessed one
-        begun = waiting.started_at
-        changes.start(TimerKind.FIRST_RESPONSE, begun, cal.add_working_hours(begun, d.first_response))
-    if old is not None and old.first_response_at is None and new.first_response_at is not None:
-        changes.stop(TimerKind.FIRST_RESPONSE)
-    elif old is not None and old.first_response_at is not None and before is State.OPEN and after is not State.OPEN:
-        changes.stop(TimerKind.FIRST_RESPONSE)  # staff answered the reopened ticket
+    _first_response(changes, old, new, now, cal, d, running.get(TimerKind.FIRST_RESPONSE) if running else None)
     if before is not after:
         _state_timers(changes, before, after, now, cal, d, active)
     elif data_requested and after is State.AWAITING_INFO:
@@ -152,6 +137,30 @@ def plan(
         changes.stop(TimerKind.LKPP_STATUS)
         changes.start(TimerKind.LKPP_PROGRESS, now, cal.add_working_days(now, d.lkpp_progress))
     return changes.result()
+
+
+def _first_response(changes: _Changes, old: Ticket | None, new: Ticket, now: datetime, cal: WorkCalendar,
+                    d: Deadlines, waiting: Timer | None) -> None:
+    """FIRST_RESPONSE: owed from the opening, or again from a reopening; moved by a
+    priority change before it fired; ended by staff's answer. `waiting`: the running one."""
+    before, after = (old.state if old else None), new.state
+    if (old is None or before is State.CLOSED) and new.first_response_at is None:
+        changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
+    elif before in _REOPENED_FROM and after is State.OPEN:
+        # the solution did not solve it (E4) or the ticket came back (E5): waiting for
+        # staff again (SPEC 4 `open`), with the same response deadline and reminders
+        changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
+    if old is None:
+        return
+    if (old.priority != new.priority and waiting is not None and waiting.step == 0
+            and after is State.OPEN and new.first_response_at is None):
+        # SPEC 6: first_response per priority; `#prioritas` corrects the guessed one
+        begun = waiting.started_at
+        changes.start(TimerKind.FIRST_RESPONSE, begun, cal.add_working_hours(begun, d.first_response))
+    if old.first_response_at is None and new.first_response_at is not None:
+        changes.stop(TimerKind.FIRST_RESPONSE)
+    elif old.first_response_at is not None and before is State.OPEN and after is not State.OPEN:
+        changes.stop(TimerKind.FIRST_RESPONSE)  # staff answered the reopened ticket
 
 
 def _state_timers(

@@ -336,23 +336,31 @@ _LINK_LIKE = re.compile(
 
 
 def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: MailboxConfig) -> dict[str, Any]:
-    requester = ticket.requester if ticket else None
-    name = requester.name if requester else ""
-    if _LINK_LIKE.search(name) or len(name) > 80:
-        name = ""  # a display name is the sender's to choose: mailbot never greets anyone with a link
-    return {
-        "unit": box.display_name, "unit_address": box.address, "number": ticket.number if ticket else "-",
-        "tag": tag(box.tag_prefix, ticket.number) if ticket else "",
-        "subject": ticket.subject if ticket else (msg.subject if msg else ""),
-        "state": str(ticket.state) if ticket else "", "requester_name": name,
-        "requester": requester.addr if requester else "",
-        "requester_label": f"{name} <{requester.addr}>" if requester and name else (requester.addr if requester else ""),
-        "sender": msg.from_addr.addr if msg else "", "rating": ticket.rating if ticket else None,
-        "lkpp_ticket": ticket.lkpp_ticket if ticket else None, "priority": ticket.priority if ticket else None,
-        "category": ticket.category if ticket else None, "assignee": ticket.assignee if ticket else None,
+    context: dict[str, Any] = {
+        "unit": box.display_name, "unit_address": box.address, "number": "-", "tag": "",
+        "subject": msg.subject if msg else "", "state": "", "requester_name": "", "requester": "",
+        "requester_label": "", "sender": msg.from_addr.addr if msg else "", "rating": None, "lkpp_ticket": None,
+        "priority": None, "category": None, "assignee": None,
         "previous": None, "cited": None, "errors": [], "commands": [], "reason": "", "alert": "", "event": "",
         "confirmed": False, "due": "", "timer": "", "items": [], "attachment_names": [],
         "sealed": msg.sealed if msg else "",
+    }
+    if ticket is not None:
+        context.update(_of_ticket(ticket, box))
+    return context
+
+
+def _of_ticket(ticket: Ticket, box: MailboxConfig) -> dict[str, Any]:
+    requester = ticket.requester
+    name = requester.name
+    if _LINK_LIKE.search(name) or len(name) > 80:
+        name = ""  # a display name is the sender's to choose: mailbot never greets anyone with a link
+    return {
+        "number": ticket.number, "tag": tag(box.tag_prefix, ticket.number), "subject": ticket.subject,
+        "state": str(ticket.state), "requester_name": name, "requester": requester.addr,
+        "requester_label": f"{name} <{requester.addr}>" if name else requester.addr, "rating": ticket.rating,
+        "lkpp_ticket": ticket.lkpp_ticket, "priority": ticket.priority, "category": ticket.category,
+        "assignee": ticket.assignee,
     }
 
 

@@ -710,18 +710,9 @@ def _body_and_attachments(
         part, ctype = leaf.part, leaf.ctype
         if ctype in _REPORT_PARTS and (leaf.in_report or is_bounce):
             continue
-        if ctype in _EMBEDDED:
-            if not is_bounce:
-                fallback = "forwarded.eml" if not attachments else f"forwarded-{len(attachments) + 1}.eml"
-                attachments.append(Attachment(safe_filename(_filename(part), fallback), ctype,
-                                              _payload_bytes(part, defects)))
-        elif _is_attachment(part, ctype, leaf.in_alternative) or (
-                (ctype == "text/plain" and plain is not None or ctype == "text/html" and html is not None)
-                and _filename(part)):
-            # a file, or a named text part after the body (a log attached inline)
-            fallback = f"attachment-{len(attachments) + 1}{extension_for(ctype)}"
-            attachments.append(Attachment(safe_filename(_filename(part), fallback), ctype,
-                                          _payload_bytes(part, defects)))
+        if _is_file(leaf, plain is not None, html is not None):
+            if not (ctype in _EMBEDDED and is_bounce):  # a bounce's copy of our mail is no file of theirs
+                attachments.append(_attachment(leaf, len(attachments), defects))
         elif ctype == "text/html":
             html = html if html is not None else _part_text(part, defects)
         elif plain is None and (ctype == "text/plain" or ctype.startswith("multipart/")):
@@ -734,6 +725,25 @@ def _body_and_attachments(
     else:
         text = html_to_text(html) if html is not None else ""
     return text.rstrip(), tuple(attachments)
+
+
+def _is_file(leaf: _Leaf, after_plain: bool, after_html: bool) -> bool:
+    """A leaf that goes as a file: an attached message, a file (`_is_attachment`), or a
+    named text part after the body of its type (a log attached inline)."""
+    ctype = leaf.ctype
+    if ctype in _EMBEDDED:
+        return True
+    after_body = ctype == "text/plain" and after_plain or ctype == "text/html" and after_html
+    return (after_body and bool(_filename(leaf.part))) or _is_attachment(leaf.part, ctype, leaf.in_alternative)
+
+
+def _attachment(leaf: _Leaf, count: int, defects: dict[str, None]) -> Attachment:
+    """The leaf as the `count`+1-th file, named by its sender or after its kind."""
+    if leaf.ctype in _EMBEDDED:
+        fallback = "forwarded.eml" if not count else f"forwarded-{count + 1}.eml"
+    else:
+        fallback = f"attachment-{count + 1}{extension_for(leaf.ctype)}"
+    return Attachment(safe_filename(_filename(leaf.part), fallback), leaf.ctype, _payload_bytes(leaf.part, defects))
 
 
 def _is_attachment(part: Message, ctype: str, in_alternative: bool = False) -> bool:
