@@ -23,7 +23,6 @@ from mailbot.core.deadlines import (
     digest_due,
     find_overdue,
     fire,
-    waits_in_working_time,
 )
 from mailbot.core.lifecycle import Decision
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
@@ -187,6 +186,6 @@ class Timekeeper:
 
 def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> dict[str, Any]:
     """The digest's codes and amounts in the unit's words: the day, how long each waits, and why."""
-    rows = [{**row, "waited": said.waited(row["waited"], cal.day_length if waits_in_working_time(TimerKind(row["kind"])) else None),
-             "reason": said.overdue(TimerKind(row["kind"]), row["span"])} for row in context["tickets"]]
+    rows = [{**row, "waited": said.waited_for(TimerKind(row["kind"]), row["waited"], cal.day_length),
+             "reason": said.overdue(TimerKind(row["kind"]), row["span"], row["reopened"])} for row in context["tickets"]]
     return {**context, "day": said.day(context["date"]), "date": context["date"].isoformat(), "tickets": rows}

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.deadlines import Overdue, waits_in_working_time
+from mailbot.core.deadlines import Overdue
 from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
 from mailbot.io.words import Words
@@ -112,8 +112,8 @@ def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, said: Word
     for number, item in items:
         lines.append(f"{number:<{number_w}} {item.state:<{STATE_WIDTH}} {fit(item.kind, 15):<15} "
                      f"{when(item.due_at, tz):<{TIME_WIDTH}} {fit(item.on_whom, 11):<11} "
-                     f"{fit(said.waited(item.waited, day_length if waits_in_working_time(item.kind) else None), rest)}")
-        lines += textwrap.wrap(said.overdue(item.kind, item.span), width - 4, initial_indent="    ",
+                     f"{fit(said.waited_for(item.kind, item.waited, day_length), rest)}")
+        lines += textwrap.wrap(said.overdue(item.kind, item.span, item.reopened), width - 4, initial_indent="    ",
                                subsequent_indent="    ")
     lines.append(f"{len(items)} overdue")
     return lines
@@ -124,8 +124,8 @@ def overdue_json(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, said: Word
     return [{"number": item.number, "mailbox": ticket.mailbox, "state": item.state, "subject": item.subject,
              "timer": str(item.kind), "due_at": iso(item.due_at, tz),
              "waited_minutes": round(item.waited / timedelta(minutes=1)),
-             "waited": said.waited(item.waited, day_length if waits_in_working_time(item.kind) else None), "on_whom": item.on_whom,
-             "reason": said.overdue(item.kind, item.span)} for ticket, item in found]
+             "waited": said.waited_for(item.kind, item.waited, day_length), "on_whom": item.on_whom,
+             "reason": said.overdue(item.kind, item.span, item.reopened)} for ticket, item in found]
 
 
 # --- one ticket -------------------------------------------------------------------------

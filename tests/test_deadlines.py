@@ -621,6 +621,7 @@ def test_digest_context_counts_states_and_orders_by_due_time() -> None:
         "on_whom": "LKPP",
         "kind": "lkpp_status",
         "span": 2,
+        "reopened": False,
         "due": "25-11-2026 09:00",
     }
 
@@ -685,3 +686,14 @@ def test_digest_counts_overdue_tickets_not_breaches() -> None:
                                                       "day": "Senin, 28 Desember 2026"})
     assert "Tiket yang melewati batas waktu (1):" in text
     assert html is not None and "Tiket yang melewati batas waktu (1)" in html
+
+
+def test_an_owed_response_after_a_reopening_is_listed_as_such() -> None:
+    """The digest and `tickets --overdue` tell a reopened ticket's owed response from a
+    first response never given."""
+    t = ticket(State.OPEN, first_response_at=wib(11, 23, 9))
+    (entry,) = find_overdue(t, [Timer(K.FIRST_RESPONSE, MON, wib(11, 23, 14))], wib(11, 23, 15), CAL, D)
+    assert (entry.kind, entry.due_at, entry.reopened) == (K.FIRST_RESPONSE, wib(11, 23, 14), True)
+    (first,) = find_overdue(ticket(State.OPEN), [Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 23, 12))],
+                            wib(11, 23, 15), CAL, D)
+    assert first.reopened is False

@@ -54,11 +54,22 @@ def test_waited_reads_in_working_days_then_hours(delta: timedelta, language: str
 
 @pytest.mark.parametrize(
     ("delta", "language", "expected"),
-    [(timedelta(hours=47), "id", "47 jam"), (timedelta(hours=49, minutes=5), "en", "49 hours 5 minutes")],
+    [(timedelta(hours=47), "id", "1 hari 23 jam"), (timedelta(hours=49, minutes=5), "en", "2 d 1 h")],
 )
-def test_wall_clock_waiting_reads_in_hours_not_working_days(delta: timedelta, language: str, expected: str) -> None:
-    """The 3x24h standard is wall-clock time: 47 hours are not "5 hari kerja 7 jam"."""
-    assert words(language).waited(delta, None) == expected
+def test_the_3x24h_standard_waits_in_wall_clock_time(delta: timedelta, language: str, expected: str) -> None:
+    """The 3x24h standard is wall-clock time: 47 hours past it are "1 hari 23 jam", not
+    "5 hari kerja 7 jam"; every other deadline waits in working time."""
+    said = words(language)
+    assert said.waited_for(TimerKind.RESOLUTION, delta, DAY) == expected
+    assert said.waited_for(TimerKind.FIRST_RESPONSE, timedelta(hours=19), DAY) == said.waited(timedelta(hours=19), DAY)
+
+
+def test_a_reopened_tickets_response_is_worded_as_such() -> None:
+    """A FIRST_RESPONSE owed again after a reopening is no "first" answer awaited."""
+    said = words("id")
+    assert said.overdue(TimerKind.FIRST_RESPONSE, 4, reopened=True) == \
+        "belum ada tanggapan petugas sejak tiket dibuka kembali (4 jam kerja)"
+    assert said.overdue(TimerKind.FIRST_RESPONSE, 4) == "belum ada tanggapan pertama dari helpdesk (4 jam kerja)"
 
 
 @pytest.mark.parametrize(

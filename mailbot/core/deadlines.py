@@ -85,6 +85,7 @@ class Overdue:
     waited: timedelta  # working time since `due_at`; wall-clock time for the 3x24h standard
     on_whom: str  # "staff" | "LKPP" | "requester" | "coordinators"
     span: float  # the deadline it breached, in its unit (working hours, working days, hours)
+    reopened: bool = False  # a response owed again since the ticket was reopened (FIRST_RESPONSE)
 
 
 # --- plan ----------------------------------------------------------------------------------
@@ -490,7 +491,7 @@ def find_overdue(
     result = [
         Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due,
                 cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due,
-                _ON_WHOM[kind], _span(kind, d))
+                _ON_WHOM[kind], _span(kind, d), kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None)
         for kind, due in found.items()
     ]
     return sorted(result, key=_overdue_order)
@@ -524,6 +525,7 @@ def digest_context(
             "on_whom": o.on_whom,
             "kind": str(o.kind),
             "span": o.span,
+            "reopened": o.reopened,
             "due": o.due_at.astimezone(cal.tz).strftime("%d-%m-%Y %H:%M"),
         }
         for o in sorted(overdue, key=_overdue_order)

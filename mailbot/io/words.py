@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from mailbot.core.deadlines import waits_in_working_time
 from mailbot.core.model import TimerKind
 from mailbot.errors import ConfigError
 
@@ -80,11 +81,10 @@ class Words:
         shown = int(amount) if float(amount).is_integer() else amount
         return f"{shown} {one if amount == 1 else many}"
 
-    def waited(self, delta: timedelta, day_length: timedelta | None) -> str:
-        """Working time in words: "2 hari kerja 3 jam", "3 jam 20 menit", "45 menit";
-        without a `day_length`, wall-clock time in hours: "47 jam"."""
+    def waited(self, delta: timedelta, day_length: timedelta) -> str:
+        """Working time in words: "2 hari kerja 3 jam", "3 jam 20 menit", "45 menit"."""
         minutes = max(0, round(delta / timedelta(minutes=1)))
-        days, rest = divmod(minutes, round(day_length / timedelta(minutes=1))) if day_length else (0, minutes)
+        days, rest = divmod(minutes, round(day_length / timedelta(minutes=1)))
         hours, minutes = divmod(rest, 60)
         parts = [self.unit(days, "day")] if days else []
         if hours:
@@ -93,8 +93,15 @@ class Words:
             parts.append(self.unit(minutes, "minute"))
         return " ".join(parts)
 
-    def overdue(self, kind: TimerKind, span: float) -> str:
+    def waited_for(self, kind: TimerKind, delta: timedelta, day_length: timedelta) -> str:
+        """How long an overdue entry has waited: working time, or wall-clock time for the
+        3x24h standard ("1 hari 23 jam", not "5 hari kerja 7 jam")."""
+        return self.waited(delta, day_length) if waits_in_working_time(kind) else self.late(delta)
+
+    def overdue(self, kind: TimerKind, span: float, reopened: bool = False) -> str:
         """Why a deadline is breached: "belum ada status dari LKPP (2 hari kerja)"."""
+        if reopened and kind is TimerKind.FIRST_RESPONSE:
+            return str(self.table["overdue"]["reopened"]).format(span=self.unit(span, "work_hour"))
         if kind is TimerKind.RESOLUTION:
             text = f"3x24 {self.table['units']['hour'][1]}" if span == 72 else self.unit(span, "hour")
         elif kind is TimerKind.FIRST_RESPONSE:
