@@ -124,8 +124,13 @@ class Timekeeper:
     def fire_timer(self, box: MailboxConfig, row: StoredTimer, now: datetime) -> int:
         """One due timer through decide, plan and commit, in one transaction: its mail, its
         history, its next due time (the timer's decision is `deadlines.fire`)."""
-        ticket, timer = self.store.ticket_by_id(row.ticket_id), row.timer
+        timer = row.timer
         with self.store.unit_of_work():
+            # Read again under the write lock: another process on this database (a second
+            # daemon, an operator's `sweep`) may have fired it since the due list was read.
+            if not self.store.timer_unchanged(row):
+                return 0
+            ticket = self.store.ticket_by_id(row.ticket_id)
             if ticket is None or ticket.id is None:
                 self.store.advance_timer(row.id, timer.step + 1, None)
                 return 0
@@ -170,6 +175,8 @@ class Timekeeper:
             return 0
         context = self.digest_context(box, now)
         with self.store.unit_of_work():
+            if self.store.meta(key) != last:  # another process on this database queued it meanwhile
+                return 0
             send = Send("digest", Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context)
             self.mailer.enqueue(box, send, None, None, now)
             self.store.set_meta(key, now.astimezone(self.calendar.tz).date().isoformat())

@@ -744,6 +744,13 @@ class Store:
             [ts(now), mailbox])
         return [_stored_timer(r) for r in rows]
 
+    def timer_unchanged(self, row: StoredTimer) -> bool:
+        """Whether the timer is still as `row` read it (active, same step and due time): false
+        when another process (a second daemon, an operator's `sweep`) fired it meanwhile."""
+        found = self.db.conn.execute("select 1 from timers where id = ? and active = 1 and step = ? and due_at = ?",
+                                     [row.id, row.timer.step, ts(row.timer.due_at)]).fetchone()
+        return found is not None
+
     def advance_timer(self, timer_id: int, step: int, next_due: datetime | None) -> None:
         if next_due is None:
             self.db.conn.execute("update timers set active = 0, step = ? where id = ?", [step, timer_id])
