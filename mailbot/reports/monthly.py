@@ -56,7 +56,8 @@ def send_monthly_summary(keeper: Timekeeper, box: MailboxConfig, now: datetime) 
     if not keeper.cfg.reports.monthly:
         return 0
     key, failed_key = f"monthly_summary:{box.name}", f"monthly_summary_failed:{box.name}"
-    due = monthly_due(keeper.store.meta(key), now, keeper.calendar)
+    last = keeper.store.meta(key)
+    due = monthly_due(last, now, keeper.calendar)
     if due is None:
         return 0
     month, send_it = due
@@ -71,6 +72,8 @@ def send_monthly_summary(keeper: Timekeeper, box: MailboxConfig, now: datetime) 
     try:
         send = summary_send(keeper.store, keeper.cfg, keeper.rules, keeper.calendar, box, month, now)
         with keeper.store.unit_of_work():
+            if keeper.store.meta(key) != last:  # another process on this database queued it meanwhile
+                return 0
             keeper.mailer.enqueue(box, send, None, None, now)
             keeper.store.set_meta(key, str(month))
             keeper.store.add_event(box.name, None, now, "mailbot", "monthly_summary_queued", month=str(month))

@@ -108,3 +108,32 @@ def test_a_digest_queued_by_another_process_meanwhile_is_not_queued_again(tmp_pa
     a.timekeeper.send_digest(cfg.mailboxes[0], now)
     conn = sqlite3.connect(tmp_path / "mailbot.db")
     assert conn.execute("select count(*) from outbox where kind = 'digest'").fetchone()[0] == 1
+
+
+def test_a_monthly_summary_queued_by_another_process_meanwhile_is_not_queued_again(tmp_path, monkeypatch):
+    from mailbot.reports import service
+    from mailbot.reports.monthly import send_monthly_summary
+
+    config = offline_config(tmp_path)
+    data = yaml.safe_load(config.read_text())
+    data["reports"] = {"monthly": True}
+    config.write_text(yaml.safe_dump(data))
+    open_tickets(config, 2, datetime(2026, 11, 20, 9, 0, tzinfo=WIB))
+    now = datetime(2026, 12, 1, 8, 30, tzinfo=WIB)  # Tuesday: the first working day of December
+    cfg = load_config(config)
+    a, b = App(cfg, clock=lambda: now), App(cfg, clock=lambda: now)
+    a.store.set_meta("monthly_summary:t", "2026-10")
+    build = service.summary_send
+    calls: list[int] = []
+
+    def other_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not calls:
+            calls.append(1)
+            send_monthly_summary(b.timekeeper, cfg.mailboxes[0], now)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(service, "summary_send", other_first)
+    send_monthly_summary(a.timekeeper, cfg.mailboxes[0], now)
+    conn = sqlite3.connect(tmp_path / "mailbot.db")
+    kinds = [k for (k,) in conn.execute("select kind from outbox where kind not in ('ack', 'staff_new')")]
+    assert len(kinds) == 1, kinds
