@@ -41,6 +41,7 @@ from mailbot.core.model import (
     Timer,
     TimerKind,
 )
+from mailbot.errors import StorageError
 
 
 @lru_cache(maxsize=256)
@@ -242,6 +243,7 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
         self.path = path
+        self._file = _identity(path)
         self.synchronous = synchronous
         self._grouped = False
         self._known_columns: dict[str, list[str]] = {}
@@ -319,7 +321,15 @@ class Store:
 
     def sync(self) -> None:
         """Commits made durable: the log and the database file to disk (what NORMAL skips;
-        a checkpoint under NORMAL already syncs both)."""
+        a checkpoint under NORMAL already syncs both).
+
+        The file at `path` must still be the one this connection writes: deleted or
+        replaced under a running mailbot (a clean-up, a restore by `mv`), the commits went
+        to a file no later start reads, and the caller must not move the mail they came from.
+        """
+        if _identity(self.path) != self._file:
+            raise StorageError(f"the database file {self.path} was deleted or replaced while mailbot ran: "
+                               "what was handled since is not in it; restart mailbot")
         for path in (self.path.with_name(self.path.name + "-wal"), self.path):
             try:
                 fd = os.open(path, os.O_RDONLY)
@@ -791,6 +801,15 @@ class Store:
             sql, args = sql + " and mailbox = ?", [*args, mailbox]
         return [Quarantined(r["id"], r["mailbox"], moment(r["at"]), r["message_id"], r["reason"], r["archive_path"])
                 for r in self._query(sql + " order by id", args)]
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file `path` names now (device and inode), None when it names none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _stored_timer(row: dict[str, Any]) -> StoredTimer:
