@@ -252,6 +252,15 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
             codes.add(EX_CONFIG)
         else:
             print(f"{key}: ok ({path})")
+    if EX_CONFIG not in codes and cfg.database.exists():
+        from mailbot.daemon import renamed_mailboxes
+        from mailbot.io.store import Store
+
+        store = Store(cfg.database)
+        for renamed in renamed_mailboxes(cfg, store):
+            print(f"FAILED: {renamed}")
+            codes.add(EX_CONFIG)
+        store.close()
     for box in cfg.mailboxes:
         checks: list[tuple[str, Callable[[], str]]] = [
             ("imap", partial(imap.probe, box.imap)), ("smtp", partial(smtp.probe, box.smtp))]

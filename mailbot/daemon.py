@@ -48,6 +48,11 @@ class App:
     def __init__(self, cfg: Config, store: Store | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self.cfg = cfg
         self.store = store or Store(cfg.database)
+        renamed = renamed_mailboxes(cfg, self.store)
+        if renamed:
+            raise ConfigError(renamed[0])
+        for box in cfg.mailboxes:
+            self.store.remember_mailbox(box.name, box.address)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.key = load_or_create_key(cfg.secret_key_file)
         self.renderer = Renderer(cfg.templates_dir)
@@ -366,6 +371,22 @@ class App:
             step()
         except Exception:
             self.log.exception("step_failed", step=what)
+
+
+def renamed_mailboxes(cfg: Config, store: Store) -> list[str]:
+    """A configured mailbox whose address the database knows under another name that the
+    config no longer has: its `name` was changed. Its tickets, ticket numbers, IMAP position
+    and signed Message-IDs are kept under the old name, so under the new one the old tickets
+    would be out of reach and their numbers given out again."""
+    names = {box.name for box in cfg.mailboxes}
+    by_address: dict[str, list[str]] = {}
+    for name, address in store.mailbox_addresses().items():
+        if name not in names:
+            by_address.setdefault(address, []).append(name)
+    return [f"mailboxes: {box.name!r} has the address {box.address}, which this database knows as the mailbox "
+            f"{old!r} (its tickets, ticket numbers and signed Message-IDs are kept under that name): "
+            f"give it back the name {old!r}"
+            for box in cfg.mailboxes for old in by_address.get(box.address.lower(), [])[:1]]
 
 
 def build_calendar(cfg: Config) -> WorkCalendar:

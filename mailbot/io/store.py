@@ -773,6 +773,19 @@ class Store:
         self.db.conn.execute("update timers set error = ?, failures = failures + 1, due_at = ? where id = ?",
                         [error, ts(retry_at), timer_id])
 
+    def mailbox_addresses(self) -> dict[str, str]:
+        """The address each mailbox name stood for, as recorded at each start (`remember_mailbox`);
+        a database from before those records: as its outbox shows (mail goes From the unit)."""
+        rows = self._query("select key, value from meta where key like 'mailbox_address:%'")
+        known = {r["key"].split(":", 1)[1]: r["value"] for r in rows}
+        if not known:
+            rows = self._query("select mailbox, min(lower(mail_from)) as address from outbox group by mailbox")
+            known = {r["mailbox"]: r["address"] for r in rows}
+        return known
+
+    def remember_mailbox(self, name: str, address: str) -> None:
+        self.set_meta(f"mailbox_address:{name}", address.lower())
+
     def meta(self, key: str) -> str | None:
         rows = list(self._query("select value from meta where key = ?", [key]))
         return rows[0]["value"] if rows else None

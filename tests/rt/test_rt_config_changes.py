@@ -1,0 +1,117 @@
+"""Red-team (day two): the operator changes the configuration of a running unit and restarts."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mailbot.config import load_config
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    STAFF,
+    UNIT,
+    inbox,
+    latest,
+    mail,
+    of_kind,
+    reply_as_client,
+    run_once,
+    write_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+REQ = "budi@vendor.test"
+
+
+def edit(config: Path, **box: object) -> None:
+    data = yaml.safe_load(config.read_text())
+    data["mailboxes"][0].update(box)
+    config.write_text(yaml.safe_dump(data))
+
+
+def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(config), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.xfail(strict=True, reason="red-team finding, not fixed: an old tag alone opens a new ticket")
+def test_tag_prefix_changed_old_replies_still_thread(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
+    run_once(config)
+    ack = latest(servers, REQ, "ack")
+    notice = latest(servers, STAFF[0], "staff_new")
+    edit(config, tag_prefix="LPSE-NEW")
+    # the requester answers the old ack (old tag in Subject, References to our ack)
+    servers.append(UNIT, reply_as_client(ack, REQ, "Ini tambahan data saya.")[0])
+    # staff answer the old notice
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "Sudah kami buka, silakan coba.")[0])
+    # the requester writes a fresh mail citing the old tag only (no References)
+    servers.append(UNIT, mail(REQ, "Re: [LPSE-T #2026-00001] Akun terkunci", "Masih terkunci pak.")[0])
+    run_once(config)
+    store = Store(load_config(config).database)
+    tickets = store.tickets()
+    print([(t.number, t.subject, str(t.state)) for t in tickets])
+    replies = of_kind(inbox(servers, REQ), "staff_reply")
+    print("staff replies to requester:", [str(m["Subject"]) for m in replies])
+    assert len(replies) == 1
+    assert len(tickets) == 1, "a reply citing the old tag opened a new ticket"
+
+
+def test_a_renamed_mailbox_is_refused_with_its_old_name_before_numbers_are_given_out_again(fresh_mailboxes,
+                                                                                          tmp_path):
+    """Renamed, the mailbox lost its old tickets (staff replies to old notices got "Tiket tidak
+    ditemukan", the requester's reply opened a new ticket) and its numbers were given out again."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
+    run_once(config)
+    notice = latest(servers, STAFF[0], "staff_new")
+    edit(config, name="btm")
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "Sudah kami buka, silakan coba.")[0])
+    servers.append(UNIT, mail("sari@dinas.test", "Lupa sandi", "Mohon reset.")[0])
+    r = cli(config, "check")
+    assert r.returncode == 78 and "give it back the name 't'" in r.stdout, r.stdout
+    r = cli(config, "run", "--once")
+    assert r.returncode == 78 and "'btm' has the address lpse@lpse.test" in r.stderr, r.stderr
+    assert len(servers.fetch(UNIT, "INBOX")) == 2  # nothing handled under the new name
+    edit(config, name="t")  # the old name back: all works as before
+    run_once(config)
+    store = Store(load_config(config).database)
+    assert sorted(t.number for t in store.tickets()) == ["2026-00001", "2026-00002"]
+    assert len(of_kind(inbox(servers, REQ), "staff_reply")) == 1
+
+
+def test_a_changed_address_under_the_same_name_and_a_second_mailbox_are_fine(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
+    run_once(config)
+    data = yaml.safe_load(config.read_text())
+    second = dict(data["mailboxes"][0], name="u", address="sari@dinas.test", tag_prefix="LPSE-U")
+    second["imap"] = dict(second["imap"], username="sari@dinas.test", password=servers.password_for("sari@dinas.test"))
+    data["mailboxes"].append(second)
+    config.write_text(yaml.safe_dump(data))
+    assert cli(config, "run", "--once").returncode == 0
+
+
+def test_a_database_from_before_the_names_were_recorded_knows_them_from_its_outbox(tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mailbot.daemon import App
+    from mailbot.errors import ConfigError
+    from tests.rt.test_rt_concurrent_sweep import offline_config, open_tickets
+
+    config = offline_config(tmp_path)
+    open_tickets(config, 1, datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta")))
+    store = Store(load_config(config).database)
+    store.db.conn.execute("delete from meta where key like 'mailbox_address:%'")  # as an older mailbot left it
+    store.close()
+    edit(config, name="btm")
+    with pytest.raises(ConfigError, match="give it back the name 't'"):
+        App(load_config(config))
