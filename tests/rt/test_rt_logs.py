@@ -5,7 +5,17 @@ import json
 
 import yaml
 
-from tests.mailfactory import STAFF, UNIT, daemon, latest, mail, reply_as_client, stop, wait_for, write_config
+from tests.mailfactory import (
+    STAFF,
+    UNIT,
+    daemon,
+    latest,
+    mail,
+    reply_as_client,
+    stop,
+    wait_for,
+    write_config,
+)
 
 
 def test_json_log_lines_carry_no_secret_and_no_body(fresh_mailboxes, tmp_path):
