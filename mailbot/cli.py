@@ -256,11 +256,16 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
         from mailbot.daemon import renamed_mailboxes
         from mailbot.io.store import Store
 
-        store = Store(cfg.database)
-        for renamed in renamed_mailboxes(cfg, store):
-            print(f"FAILED: {renamed}")
+        try:
+            store = Store(cfg.database, migrate=False)
+        except ConfigError as exc:  # a database newer than this mailbot
+            print(f"database: FAILED: {exc}")
             codes.add(EX_CONFIG)
-        store.close()
+        else:
+            for renamed in renamed_mailboxes(cfg, store):
+                print(f"FAILED: {renamed}")
+                codes.add(EX_CONFIG)
+            store.close()
     for box in cfg.mailboxes:
         checks: list[tuple[str, Callable[[], str]]] = [
             ("imap", partial(imap.probe, box.imap)), ("smtp", partial(smtp.probe, box.smtp))]

@@ -41,7 +41,7 @@ from mailbot.core.model import (
     Timer,
     TimerKind,
 )
-from mailbot.errors import StorageError
+from mailbot.errors import ConfigError, StorageError
 
 
 @lru_cache(maxsize=256)
@@ -228,10 +228,13 @@ BUSY_TIMEOUT_SECONDS = 5.0
 class Store:
     """Tickets, messages, history, outbox and IMAP state in one SQLite file."""
 
-    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL",
+                 migrate: bool = True) -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails.
         `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
-        but not a power cut until the next FULL commit or checkpoint syncs the log."""
+        but not a power cut until the next FULL commit or checkpoint syncs the log.
+        `migrate=False` (`check`): an older schema is left as it is for the daemon's next
+        start (a running older daemon keeps reading it); a newer one still stops."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous: FULL or NORMAL, not {synchronous!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -247,7 +250,7 @@ class Store:
         self.synchronous = synchronous
         self._grouped = False
         self._known_columns: dict[str, list[str]] = {}
-        self._migrate()
+        self._migrate(migrate)
 
     def close(self) -> None:
         self.db.close()
@@ -260,11 +263,13 @@ class Store:
         rows = list(self._query("select value from meta where key = 'schema_version'"))
         return int(rows[0]["value"]) if rows else 0
 
-    def _migrate(self) -> None:
+    def _migrate(self, migrate: bool = True) -> None:
         current = self.schema_version()
         if current > SCHEMA_VERSION:
-            raise RuntimeError(f"database {self.path} has schema {current}, newer than this mailbot ({SCHEMA_VERSION})")
-        for version in range(current, SCHEMA_VERSION):
+            # not a passing fault: systemd must not restart into it (78), the operator decides
+            raise ConfigError(f"database {self.path} has schema {current}, newer than this mailbot ({SCHEMA_VERSION}): "
+                              "run the mailbot version that wrote it, or a database of this version")
+        for version in range(current, SCHEMA_VERSION if migrate else current):
             with self.db.atomic():
                 MIGRATIONS[version](self.db)
                 self.db.table("meta").upsert({"key": "schema_version", "value": str(version + 1)}, pk="key")
@@ -624,11 +629,16 @@ class Store:
         return [parse_ts(r["slot_at"]) for r in rows]  # type: ignore[misc]
 
     def due_outbox_ids(self, now: datetime, mailboxes: tuple[str, ...]) -> list[int]:
-        """Ids of pending mail due at `now`, oldest first (the rows themselves load lazily)."""
+        """Ids of pending mail due at `now`, oldest first (the rows themselves load lazily).
+
+        Mail queued "in the future" was queued while the host clock ran ahead (a VM resumed
+        with a wrong clock, then corrected): its send time came from that clock, and it is
+        due now rather than when real time reaches the wrong one."""
         marks = ",".join("?" * len(mailboxes))
         rows = self._query(
             f"select id from outbox where status = 'pending' and next_attempt_at <= ? and mailbox in ({marks}) "
-            "order by id", [ts(now), *mailboxes])
+            f"union select id from outbox where status = 'pending' and next_attempt_at > ? and created_at > ? "
+            f"and mailbox in ({marks}) order by id", [ts(now), *mailboxes, ts(now), ts(now), *mailboxes])
         return [r["id"] for r in rows]
 
     def outbox_rows(self, ids: list[int]) -> list[OutboxRow]:

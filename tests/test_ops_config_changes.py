@@ -1,4 +1,4 @@
-"""Red-team (day two): the operator changes the configuration of a running unit and restarts."""
+"""Day two: the operator changes the configuration of a running unit and restarts."""
 from __future__ import annotations
 
 import subprocess
@@ -22,7 +22,7 @@ from tests.mailfactory import (
     write_config,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 REQ = "budi@vendor.test"
 
 
@@ -105,7 +105,7 @@ def test_a_database_from_before_the_names_were_recorded_knows_them_from_its_outb
 
     from mailbot.daemon import App
     from mailbot.errors import ConfigError
-    from tests.rt.test_rt_concurrent_sweep import offline_config, open_tickets
+    from tests.test_ops_concurrent_sweep import offline_config, open_tickets
 
     config = offline_config(tmp_path)
     open_tickets(config, 1, datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta")))

@@ -1,4 +1,4 @@
-"""Red-team (day two): `mailbot run` started twice on one config (systemd plus a manual run)."""
+"""Day two: `mailbot run` started twice on one config (systemd plus a manual run)."""
 from __future__ import annotations
 
 import sqlite3

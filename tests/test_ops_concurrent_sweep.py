@@ -1,4 +1,4 @@
-"""Red-team (day two): `mailbot sweep` run by the operator while `mailbot run` sweeps too
+"""Day two: `mailbot sweep` run by the operator while `mailbot run` sweeps too
 (or two daemons on one config): each breach notice must go out once (SPEC 6)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from mailbot.config import load_config
 from mailbot.daemon import App
 from tests.mailfactory import UNIT, mail
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 WIB = ZoneInfo("Asia/Jakarta")
 
 

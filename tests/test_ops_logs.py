@@ -1,4 +1,4 @@
-"""Red-team (day two): the journal holds no secrets and no requester bodies at info."""
+"""Day two: the journal holds no secrets and no requester bodies at info."""
 from __future__ import annotations
 
 import json

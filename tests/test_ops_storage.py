@@ -1,4 +1,4 @@
-"""Red-team (day two): the database file deleted or replaced under a running daemon."""
+"""Day two: the database file deleted or replaced under a running daemon."""
 from __future__ import annotations
 
 import time
