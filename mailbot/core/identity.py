@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from mailbot.core.model import Address, InboundMessage
+from mailbot.parsers.quotes import own_text
 
 _ORG_WORDS = r"instansi|perusahaan|badan usaha|satker|dinas|organisasi|company|agency"
 _FIELD = {
@@ -67,7 +68,7 @@ def identify_texts(texts: tuple[str, ...], requester: Address) -> Identity:
 
 def _fields(texts: tuple[str, ...]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for text in texts:
+    for text in map(own_text, texts):  # never a forwarded or quoted signature: someone else's
         for key, pattern in _LINE.items():
             match = pattern.search(text)
             if match and key not in found:
@@ -106,7 +107,7 @@ def _signature_line(line: str, name_words: set[str]) -> bool:
 
 def identify(messages: list[InboundMessage]) -> Identity:
     """Collect the requester's identity from their messages, earliest first."""
-    found = _fields(tuple(m.new_text or m.text for m in messages))
+    found = _fields(tuple(m.text or m.new_text for m in messages))
     if messages:
         found.setdefault("email", messages[0].from_addr.addr)
         name = next((m.from_addr.name for m in messages if m.from_addr.name), "")

@@ -156,6 +156,21 @@ def new_text(text: str) -> str:
     return _bottom(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
+def own_text(text: str) -> str:
+    """What the sender wrote themselves, signature included: the text above the first
+    quoted or forwarded history (reply header, Outlook header block, forward or
+    "Original Message" marker, `>` lines), else what they wrote below a `>` quote.
+
+    Who the sender is (seed 003's form: name, agency, address, phone) is read from
+    this: a forwarded Pokja letter, LKPP's answer or the unit's own quoted signature
+    carries someone else's.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    top = "\n".join(line for line in lines[:_first_cut(lines, history_only=True)]
+                    if not line.lstrip().startswith(">")).strip()
+    return top or _bottom(lines)
+
+
 def _bottom(lines: list[str]) -> str:
     """The writer's lines below and between `>` quotes that follow the first cut.
 
@@ -243,14 +258,18 @@ def _is_ticket_footer_line(line: str) -> bool:
     return bool(parts) and all(_TICKET_INSTRUCTION.fullmatch(p) for p in parts)
 
 
-def _first_cut(lines: list[str]) -> int:
-    """Index of the first line that starts history or signature; len(lines) if none."""
+def _first_cut(lines: list[str], *, history_only: bool = False) -> int:
+    """Index of the first line that starts history or signature; len(lines) if none.
+
+    `history_only`: a signature delimiter or a mobile footer is no cut (see `own_text`)."""
     last = _last_content_index(lines)
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or stripped.startswith(">"):
             continue
         if line.rstrip() in _SIGNATURE or stripped in _SIGNATURE:
+            if history_only:
+                continue
             return i
         if _UNDERSCORES.match(line) or _FORWARD_MARKER.match(line):
             return i
@@ -263,7 +282,7 @@ def _first_cut(lines: list[str]) -> int:
             return start
         if _is_reply_header_at(lines, i) or _is_bare_reply_header(lines, i):
             return i
-        if _is_footer(line, strict=i != last):
+        if not history_only and _is_footer(line, strict=i != last):
             return i
     return len(lines)
 

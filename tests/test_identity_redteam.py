@@ -1,0 +1,106 @@
+"""The consultation form (seed 003) holds the requester's own identity, never one from
+the history their mail carries: a forwarded Pokja letter, LKPP's answer, the unit's own
+quoted signature (issue 9 point 7). Pure tests of what the daemon stores and sends."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from mailbot.core.classify import as_problem, contact_of
+from mailbot.core.identity import identify_texts
+from mailbot.core.model import Address
+from mailbot.parsers.mime import parse_message
+
+
+def first_mail(body: str, sender: str = "Irfan <irfan@vendor.test>") -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "lpse@lpse.test", "Fwd: Undangan"
+    msg["Date"] = "Mon, 23 Nov 2026 09:00:00 +0700"
+    msg["Message-ID"] = "<x1@vendor.test>"
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+OUTLOOK_FORWARD = """Mohon bantuan, tanggal pembuktian bentrok.
+
+Irfan Hakim | CV Jaya Abadi
+
+From: Pokja Pemilihan 1 [mailto:pokja1@ukpbj.test]
+Sent: Wednesday, March 11, 2026 3:15 PM
+To: irfan@vendor.test
+Subject: Undangan pembuktian kualifikasi
+
+Diundang pembuktian kualifikasi.
+
+Ketua Pokja Pemilihan 1
+Nama : Sugeng Riyadi
+Instansi : UKPBJ Kota Batam
+Jl. Engku Putri No. 1 Batam Centre
+HP. 0813-6400-1234
+"""
+
+GMAIL_FORWARD = """Pak, ini jawaban LKPP.
+
+Dewi Kusuma
+
+---------- Forwarded message ---------
+From: Helpdesk LKPP <helpdesk@lkpp.test>
+Subject: Permasalahan SPSE
+
+Silakan hubungi LPSE.
+Lembaga Kebijakan Pengadaan Barang/Jasa Pemerintah
+Jl. Epicentrum Tengah Lot 11 B, Jakarta Selatan
+Telp. 021-29935577
+"""
+
+QUOTED_UNIT = """Masalah yang sama muncul lagi pak.
+
+Budi
+
+-----Original Message-----
+From: Helpdesk LPSE <lpse@lpse.test>
+Sent: Monday, November 23, 2026 9:15 AM
+To: budi@vendor.test
+Subject: RE: [LPSE-T #2026-00001] Gagal
+
+Silakan kosongkan cache.
+
+Helpdesk LPSE Kota Batam
+Alamat: Jl. Engku Putri No. 1, Batam Centre
+Telp. (0778) 462047
+"""
+
+GMAIL_QUOTE = """Sudah saya coba lagi.
+
+On Mon, 23 Nov 2026 at 09:15, Helpdesk LPSE <lpse@lpse.test> wrote:
+> Mohon dicoba kembali.
+> Helpdesk LPSE Kota Batam
+> Jl. Engku Putri No. 1, Batam Centre
+> Telp. (0778) 462047
+"""
+
+
+@pytest.mark.parametrize("body", [OUTLOOK_FORWARD, GMAIL_FORWARD, QUOTED_UNIT, GMAIL_QUOTE])
+def test_a_mail_that_opens_a_ticket_gives_no_identity_from_its_history(body):
+    msg = as_problem(parse_message(first_mail(body)))  # the first mail: the whole text is the problem
+    contact = contact_of(msg)
+    stored = identify_texts((msg.new_text,), Address("irfan@vendor.test", "Irfan"))  # identity_of's fallback
+    for found in (contact.phone, stored.phone):
+        assert not any(n in found for n in ("0813-6400-1234", "29935577", "462047")), found
+    for found in (contact.address, stored.address, contact.organisation, contact.name):
+        assert "Engku Putri" not in found and "Epicentrum" not in found and "UKPBJ" not in found, found
+        assert "Sugeng" not in found, found
+
+
+def test_the_requesters_own_signature_still_counts_under_a_signature_delimiter():
+    body = "Akun saya terkunci.\n\n-- \nBudi Santoso\nCV Maju Jaya\nHP 0812-7654-3210\n"
+    contact = contact_of(as_problem(parse_message(first_mail(body))))
+    assert (contact.organisation, contact.phone) == ("CV Maju Jaya", "0812-7654-3210")
+
+
+def test_a_bottom_posted_reply_gives_the_text_below_the_quote():
+    body = ("On Mon, 23 Nov 2026 at 09:15, Helpdesk LPSE <lpse@lpse.test> wrote:\n> Mohon nomor HP.\n"
+            "> Telp. (0778) 462047\n\nIni nomor saya 0857-1234-9876\n")
+    assert identify_texts((body,), Address("p@vendor.test", "")).phone == "0857-1234-9876"
