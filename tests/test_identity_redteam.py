@@ -104,3 +104,19 @@ def test_a_bottom_posted_reply_gives_the_text_below_the_quote():
     body = ("On Mon, 23 Nov 2026 at 09:15, Helpdesk LPSE <lpse@lpse.test> wrote:\n> Mohon nomor HP.\n"
             "> Telp. (0778) 462047\n\nIni nomor saya 0857-1234-9876\n")
     assert identify_texts((body,), Address("p@vendor.test", "")).phone == "0857-1234-9876"
+
+
+@pytest.mark.parametrize(("display", "name", "organisation"), [
+    ("Direktur CV Maju Jaya", "", "CV Maju Jaya"),
+    ("PT. Sinar Abadi (Persero)", "", "PT. Sinar Abadi (Persero)"),
+    ("Ketua Pokja", "", ""),
+    ("Admin Tender", "", ""),
+    ("Budi Santoso", "Budi Santoso", ""),
+])
+def test_a_from_display_name_of_a_company_or_an_office_is_no_persons_name(display, name, organisation):
+    """Issue 9.7: "Direktur CV ..." is the instansi; the form's Nama holds a person or nothing."""
+    raw = first_mail("Akun kami terblokir, mohon dibantu.\n\nTerima kasih", sender=f"{display} <info@vendor.test>")
+    contact = contact_of(as_problem(parse_message(raw)))
+    stored = identify_texts(("Akun kami terblokir.",), Address("info@vendor.test", display))
+    assert (contact.name, contact.organisation) == (name, organisation)
+    assert (stored.name, stored.organisation) == (name, organisation)

@@ -42,6 +42,9 @@ _POSITION_ORG = re.compile(rf"^\s*{_POSITION}\b[^\n]{{0,30}}?\s(?:pada |di |of |
 _STREET = re.compile(r"^\s*((?:jl|jln|jalan)\.?\s+[a-z0-9](?=[^\n]*\d)[^\n]{2,110}?)\s*$", re.IGNORECASE | re.MULTILINE)
 _SIGN_OFF = re.compile(r"^\W*(?:salam(?: hormat)?|hormat (?:saya|kami)|wassalam\w*|regards|best regards|kind regards|"
                        r"best|cheers|sincerely|ttd\.?)\W*$", re.IGNORECASE)
+# A From display name that names an office, not a person: "Ketua Pokja", "Admin Tender", "Helpdesk".
+_ROLE_NAME = re.compile(r"\b(?:pokja|panitia|ukpbj|lpse|admin|administrator|helpdesk|ketua|sekretariat|bagian|"
+                        r"tender|pengadaan|info|marketing|kantor)\b", re.IGNORECASE)
 _CONTACT_BITS = re.compile(r"@|https?://|www\.|^\W*(?:\+?\d[\d\s().-]{6,})\W*$", re.IGNORECASE)
 
 
@@ -61,9 +64,20 @@ def identify_texts(texts: tuple[str, ...], requester: Address) -> Identity:
     """The identity the requester's own texts state (earliest first), with their From."""
     found = _fields(texts)
     found.setdefault("email", requester.addr)
-    if requester.name:
-        found.setdefault("name", requester.name)
+    _from_display_name(found, requester.name)
     return Identity(**found)
+
+
+def _from_display_name(found: dict[str, str], display: str) -> None:
+    """What a From display name adds: a person's name; a company ("PT Sinar Abadi",
+    "Direktur CV Maju Jaya") is the instansi, and an office ("Ketua Pokja") is neither."""
+    display = display.strip()
+    if not display:
+        return
+    if org := _POSITION_ORG.fullmatch(display) or _ORG.fullmatch(display):
+        found.setdefault("organisation", org.group(1).strip())
+    elif not _ROLE_NAME.search(display):
+        found.setdefault("name", display)
 
 
 def _fields(texts: tuple[str, ...]) -> dict[str, str]:
@@ -110,7 +124,5 @@ def identify(messages: list[InboundMessage]) -> Identity:
     found = _fields(tuple(m.text or m.new_text for m in messages))
     if messages:
         found.setdefault("email", messages[0].from_addr.addr)
-        name = next((m.from_addr.name for m in messages if m.from_addr.name), "")
-        if name:
-            found.setdefault("name", name)
+        _from_display_name(found, next((m.from_addr.name for m in messages if m.from_addr.name), ""))
     return Identity(**found)
