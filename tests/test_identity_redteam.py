@@ -120,3 +120,9 @@ def test_a_from_display_name_of_a_company_or_an_office_is_no_persons_name(displa
     stored = identify_texts(("Akun kami terblokir.",), Address("info@vendor.test", display))
     assert (contact.name, contact.organisation) == (name, organisation)
     assert (stored.name, stored.organisation) == (name, organisation)
+
+
+def test_a_mobile_number_written_plus_62_space_is_found():
+    """"M: +62 811 700 2233" in an Outlook signature: the international form with a space after +62."""
+    body = "Mohon bantuan.\n\nAndreas Tan\nPT Mega Konstruksi Indonesia\nM: +62 811 700 2233\n"
+    assert contact_of(as_problem(parse_message(first_mail(body)))).phone == "+62 811 700 2233"

@@ -29,7 +29,7 @@ _LINE = {key: re.compile(rf"^\s*{_ITEM}(?:{pattern})\s*[:=]\s*(?P<value>.+?)\s*$
 # "Telp. 0778-123456", "HP 0812 3456 7890": a phone label and a number, no colon needed.
 _PHONE_LINE = re.compile(rf"^\s*{_ITEM}(?:{_FIELD['phone']})\.?\s*[:=]?\s*(?P<value>\+?\(?\d[\d\s().-]{{5,24}})\s*$",
                          re.IGNORECASE | re.MULTILINE)
-_PHONE = re.compile(r"(?<![\d+])(?:\+62|62|0)8\d{1,3}[-\s.]?\d{3,4}[-\s.]?\d{3,5}(?!\d)")
+_PHONE = re.compile(r"(?<![\d+])(?:\+62[-\s.]?|62|0)8\d{1,3}[-\s.]?\d{3,4}[-\s.]?\d{3,5}(?!\d)")
 _ORG_NAME = r"(?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD)\b[^\n]{2,80}"
 _ORG = re.compile(rf"^\s*({_ORG_NAME})$", re.MULTILINE)
 # A signature's position line names the company after it: "Direktur CV Maju Jaya".
