@@ -1,0 +1,241 @@
+"""Red-team probes of issue 9 points 1, 2, 3, 7 over real Dovecot + SMTP (see the session report)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.core.model import State
+from tests.mailfactory import (
+    LKPP,
+    STAFF,
+    UNIT,
+    deliver,
+    handle_at,
+    inbox,
+    latest,
+    mail,
+    of_kind,
+    parse,
+    sweep,
+    text_of,
+    write_config,
+)
+from tests.test_ladder import (
+    COORDINATOR,
+    HEAD,
+    REQUESTER,
+    assert_nothing_internal_reached,
+    at,
+    events,
+    gmail_en,
+    gmail_id,
+    kinds_in,
+    open_ticket,
+    outlook,
+    store_of,
+    the_ticket,
+)
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    yield servers, write_config(servers, tmp_path)
+    assert_nothing_internal_reached(servers, REQUESTER)
+
+
+def _escalated_form(servers, config) -> str:
+    notice = latest(servers, STAFF[0], "staff_new")
+    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan."))
+    assert the_ticket(config).state is State.ESCALATED
+    return text_of(latest(servers, LKPP, "escalate"))
+
+
+# --- point 7: the consultation form ---------------------------------------------------------------
+
+FORWARD_OF_POKJA = """Pak, undangan pembuktian ini tanggalnya bentrok, bisakah diubah di sistem?
+
+Irfan Hakim | CV Jaya Abadi | 0812-7000-8899
+
+From: Pokja Pemilihan 1 UKPBJ Kota Batam [mailto:pokja1@ukpbj.batam.go.id]
+Sent: Wednesday, March 11, 2026 3:15 PM
+To: irfan.hakim@cvjayaabadi.com
+Subject: Undangan pembuktian kualifikasi
+
+Dengan hormat, diundang untuk pembuktian kualifikasi pada tanggal 13 Maret 2026.
+
+Hormat kami,
+Sugeng Riyadi, S.T.
+Ketua Pokja Pemilihan 1
+UKPBJ Kota Batam
+Jl. Engku Putri No. 1 Batam Centre
+HP. 0813-6400-1234
+"""
+
+
+def test_a_forwarded_pokja_signature_is_not_sent_to_lkpp_as_the_requester(env):
+    """9.7: the form is the requester's; the Pokja's phone/address in a forward they opened the ticket with is not."""
+    servers, config = env
+    raw, _ = mail(REQUESTER, "FW: Undangan pembuktian kualifikasi", FORWARD_OF_POKJA, name="Irfan")
+    deliver(servers, config, raw)
+    body = _escalated_form(servers, config)
+    form = body[body.index("Nama Instansi"):][:400] if "Nama Instansi" in body else body
+    assert "0813-6400-1234" not in form.split("Prioritas")[0], form   # the Pokja's HP as the requester's phone
+    assert "Engku Putri" not in form.split("Prioritas")[0], form
+
+
+REPLY_AFTER_CLOSE = """Pak, masalah yang sama muncul lagi di paket baru 10999888.
+
+Budi Santoso
+
+-----Original Message-----
+From: Helpdesk LPSE Uji <lpse@lpse.test>
+Sent: Monday, November 23, 2026 9:15 AM
+To: budi@vendor.test
+Subject: RE: [LPSE-T #2026-00001] Gagal kirim penawaran
+
+Yth. Bapak Budi, silakan kosongkan cache browser.
+
+Hormat kami,
+Helpdesk LPSE Kota Batam
+Jl. Engku Putri No. 1, Batam Centre
+Telp. (0778) 462047
+"""
+
+
+def test_the_units_own_signature_in_quoted_history_never_becomes_the_requesters(env):
+    """9.7: a late reply (E5: a new ticket) quotes the unit's signature; LKPP must not get it as the requester's."""
+    servers, config = env
+    open_ticket(servers, config, at=at("2026-11-23T09:00"))
+    notice = latest(servers, STAFF[0], "staff_new")
+    handle_at_reply = gmail_id(notice, STAFF[0], "#tutup\nSelesai.")
+    servers.append(UNIT, handle_at_reply)
+    handle_at(config, at("2026-11-23T10:00"))
+    assert the_ticket(config).state is State.CLOSED
+    old = the_ticket(config)
+    raw, _ = mail(REQUESTER, f"RE: [LPSE-T #{old.number}] Gagal kirim penawaran", REPLY_AFTER_CLOSE,
+                  name="Budi Santoso")
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-12-28T09:00"))  # past reopen_days: a new ticket that cites the old one
+    tickets = store_of(config).tickets()
+    assert len(tickets) == 2
+    new = next(t for t in tickets if t.number != old.number)
+    assert "462047" not in new.contact.phone and "Engku Putri" not in new.contact.address, new.contact
+
+
+# --- point 1: coordinator reply-all with the requester and LKPP in Cc ------------------------------
+
+
+def test_coordinator_reply_all_with_requester_and_lkpp_in_cc_stays_internal(env):
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nPenyedia mendesak, mohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    arahan = ("Andi, sepertinya ini masalah sertifikat. Koordinasikan dengan admin agency, "
+              "jangan jawab dulu ke penyedia.\n\nSalam,\nDewi Lestari\nKoordinator Helpdesk\nHP 0812-7000-5555")
+    deliver(servers, config, outlook(case, COORDINATOR, arahan, cc=(REQUESTER, LKPP, STAFF[0])))
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+    assert "sertifikat" in text_of(latest(servers, STAFF[0], "staff_direction"))
+    assert not of_kind(inbox(servers, LKPP), "escalate")
+    assert the_ticket(config).state is State.OPEN
+
+
+def test_coordinator_jawab_reply_all_reaches_requester_once_without_internal_addresses(env):
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nMohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    text = ("#jawab\nSelamat siang Pak Budi, silakan hubungi admin agency, atau hubungi staf kami "
+            f"{STAFF[0]} / {STAFF[1].upper()}.\n\nSalam,\nDewi\nKoordinator Helpdesk\n<{COORDINATOR}>")
+    deliver(servers, config, outlook(case, COORDINATOR, text, cc=(REQUESTER, STAFF[0])))
+    assert kinds_in(servers, REQUESTER) == ["ack", "staff_reply"]
+    assert_nothing_internal_reached(servers, REQUESTER)
+
+
+# --- commands from coordinators: what runs ---------------------------------------------------------
+
+
+def test_coordinator_tutup_on_the_case(env):
+    """Issue 9.1: coordinators act only by an explicit command to answer; report what #tutup does."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nMohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    deliver(servers, config, gmail_en(case, COORDINATOR, "#tutup\nSudah saya telepon penyedia, beres."))
+    # an explicit command (issue 9.1, SPEC 1): the ticket closes and the requester gets only `closed`
+    assert the_ticket(config).state is State.CLOSED
+    assert kinds_in(servers, REQUESTER) == ["ack", "closed"]
+
+
+def test_coordinator_jawab_on_a_staff_new_notice_does_not_reach_the_requester(env):
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, gmail_en(notice, COORDINATOR, "#jawab\nPak Budi, coba browser lain."))
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+    assert "unverified_note" in [k for k, _ in events(config)]  # SPEC 9: a staff notice vouches for staff only
+
+
+# --- point 3: the head on the digest, ticket numbers written differently --------------------------
+
+
+def test_head_answers_digest_with_numbers_written_differently(env):
+    servers, config = env
+    open_ticket(servers, config, at=at("2026-11-23T09:00"))
+    ticket = the_ticket(config)
+    sweep(config, at("2026-11-24T08:05"))
+    digest = latest(servers, HEAD, "digest")
+    seq = int(ticket.number.split("-")[1])
+    year = ticket.number.split("-")[0]
+    results = {}
+    for written in (f"#{ticket.number}", f"LPSE-T {ticket.number}", f"tiket {seq}", f"tiket no. {seq:05d}",
+                    f"{year}/{seq:05d}", f"[LPSE-T #{ticket.number}]"):
+        before = len([1 for k, _ in events(config, ticket) if k == "recommendation"])
+        deliver(servers, config, outlook(digest, HEAD, f"Mohon {written} segera dihubungi penyedianya.\n\nKepala"))
+        after = len([1 for k, _ in events(config, ticket) if k == "recommendation"])
+        results[written] = after > before
+    assert results == {f"#{ticket.number}": True, f"LPSE-T {ticket.number}": True, f"tiket {seq}": False,
+                       f"tiket no. {seq:05d}": False, f"{year}/{seq:05d}": False, f"[LPSE-T #{ticket.number}]": True}
+    # the short forms are not recorded on the ticket, but still reach staff as general direction
+    general = [m for m in inbox(servers, STAFF[0]) if m["X-Mailbot-Kind"] == "staff_direction"]
+    assert len(general) == 6 and "tidak menyebut nomor tiket" in text_of(general[-2])
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+
+
+# --- SPEC 9: a coordinator's mail that fails authentication ----------------------------------------
+
+
+def test_unauthenticated_coordinator_jawab_does_not_act_in_authres_mode(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
+    raw, _ = mail(REQUESTER, "Gagal kirim penawaran", "Muncul error.\n\nBudi", name="Budi")
+    deliver(servers, config, raw)
+    notice = latest(servers, STAFF[0], "staff_new")
+    good = parse(outlook(notice, STAFF[0], "#koordinator\nMohon arahan."))
+    good["Authentication-Results"] = "mx.lpse.test; dkim=pass header.d=lpse.test; dmarc=pass header.from=lpse.test"
+    deliver(servers, config, good.as_bytes())
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    for header in ("mx.lpse.test; dmarc=fail header.from=lpse.test; dkim=fail; spf=softfail",
+                   "mx.lpse.test; dkim=pass header.d=evil.test; dmarc=pass header.from=evil.test",
+                   None):
+        bad = parse(outlook(case, COORDINATOR, "#jawab\nPak Budi, silakan coba lagi.\n#tutup"))
+        if header:
+            bad["Authentication-Results"] = header
+        deliver(servers, config, bad.as_bytes())
+        assert kinds_in(servers, REQUESTER) == ["ack"], header
+        assert the_ticket(config).state is State.OPEN
+    also = parse(outlook(case, COORDINATOR, "Andi, jawab saja: coba lagi nanti."))
+    also["Authentication-Results"] = "mx.lpse.test; dmarc=fail header.from=lpse.test"
+    deliver(servers, config, also.as_bytes())
+    assert [k for k, _ in events(config)].count("unverified_note") == 4
+    assert [str(m["X-Mailbot-Kind"]) for m in inbox(servers, COORDINATOR)].count("unverified") == 4
+    assert_nothing_internal_reached(servers, REQUESTER)
+
+
+def test_coordinator_tutup_closed_mail_text(env):
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nMohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    deliver(servers, config, gmail_en(case, COORDINATOR, "#tutup\nAndi, sudah saya telepon penyedia, beres."))
+    closed = latest(servers, REQUESTER, "closed")
+    assert "Andi" not in text_of(closed)
