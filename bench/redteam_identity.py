@@ -1,6 +1,8 @@
 """Per-field accuracy of the consultation form (seed 003) on the held-out sets.
 
-Run from the clone: python heldout/score_identity.py [heldout/identity_a.yaml ...]
+Run: python bench/redteam_identity.py [tests/data/redteam_identity_a.yaml ...]
+
+Set A was looked at while fixing; set B was not (the honest figure).
 Mimics the daemon: each requester message is parsed by parse_message; the first one
 opens the ticket (classify.as_problem), each one's contact_of() is merged into the
 ticket's contact (Contact.merged), and at escalation plan.identity_of() fills what is
@@ -10,14 +12,15 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the clone's mailbot, not an installed one
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's mailbot, not an installed one
 
 from mailbot.core.classify import as_problem, contact_of
 from mailbot.core.model import Address, Contact, State, Ticket
@@ -33,7 +36,7 @@ def raw_mail(sender: str, subject: str, body: str) -> bytes:
     msg["From"] = sender
     msg["To"] = "Helpdesk LPSE Kota Batam <lpse@batam.go.id>"
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2026, 3, 16, 9, 0, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
     msg["Message-ID"] = make_msgid(domain="example.id")
     msg.set_content(body)
     return msg.as_bytes()
@@ -41,7 +44,7 @@ def raw_mail(sender: str, subject: str, body: str) -> bytes:
 
 def extract(case: dict) -> dict[str, str]:
     texts = list(case.get("earlier") or [])
-    if not texts and re.match(r"^(re|bls|balas)\s*:", case["subject"], re.I):
+    if not texts and re.match(r"^(re|bls|balas)\s*:", case["subject"], re.IGNORECASE):
         texts = [NO_IDENTITY]  # a reply: the ticket was opened by a mail that said nothing of who they are
     texts.append(case["body"])
     contact, bodies = Contact(), []
@@ -52,7 +55,7 @@ def extract(case: dict) -> dict[str, str]:
         contact = contact.merged(contact_of(msg))
         bodies.append(msg.new_text)
     name, addr = parseaddr(case["from"])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ticket = Ticket(id=1, mailbox="btm", number="2026-00001", state=State.OPEN, requester=Address(addr, name),
                     subject=case["subject"], created_at=now, updated_at=now, contact=contact)
     return identity_of(ticket, History(requester_texts=tuple(bodies)))
@@ -99,4 +102,4 @@ def main(paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["heldout/identity_a.yaml", "heldout/identity_b.yaml"])
+    main(sys.argv[1:] or [str(ROOT / "tests/data/redteam_identity_a.yaml"), str(ROOT / "tests/data/redteam_identity_b.yaml")])
