@@ -377,16 +377,22 @@ def renamed_mailboxes(cfg: Config, store: Store) -> list[str]:
     """A configured mailbox whose address the database knows under another name that the
     config no longer has: its `name` was changed. Its tickets, ticket numbers, IMAP position
     and signed Message-IDs are kept under the old name, so under the new one the old tickets
-    would be out of reach and their numbers given out again."""
+    would be out of reach and their numbers given out again.
+
+    Only a name the database does not know yet can be a rename: a mailbox that already ran
+    under its name (one of two sharing an address whose other was dropped, a rename made
+    before this check existed) keeps its own tickets, and refusing it would stop a working unit."""
+    known = store.mailbox_addresses()
     names = {box.name for box in cfg.mailboxes}
     by_address: dict[str, list[str]] = {}
-    for name, address in store.mailbox_addresses().items():
+    for name, address in known.items():
         if name not in names:
             by_address.setdefault(address, []).append(name)
     return [f"mailboxes: {box.name!r} has the address {box.address}, which this database knows as the mailbox "
             f"{old!r} (its tickets, ticket numbers and signed Message-IDs are kept under that name): "
             f"give it back the name {old!r}"
-            for box in cfg.mailboxes for old in by_address.get(box.address.lower(), [])[:1]]
+            for box in cfg.mailboxes if box.name not in known
+            for old in by_address.get(box.address.lower(), [])[:1]]
 
 
 def build_calendar(cfg: Config) -> WorkCalendar:
