@@ -633,11 +633,12 @@ class Store:
 
         Mail queued "in the future" was queued while the host clock ran ahead (a VM resumed
         with a wrong clock, then corrected): its send time came from that clock, and it is
-        due now rather than when real time reaches the wrong one."""
+        due now rather than when real time reaches the wrong one. Once tried, its next try was
+        set by the corrected clock (`outbox_retry`): it waits for that, as every retry does."""
         marks = ",".join("?" * len(mailboxes))
         rows = self._query(
             f"select id from outbox where status = 'pending' and next_attempt_at <= ? and mailbox in ({marks}) "
-            f"union select id from outbox where status = 'pending' and next_attempt_at > ? and created_at > ? "
+            f"union select id from outbox where status = 'pending' and next_attempt_at > ? and created_at > ? and attempts = 0 "
             f"and mailbox in ({marks}) order by id", [ts(now), *mailboxes, ts(now), ts(now), *mailboxes])
         return [r["id"] for r in rows]
 
