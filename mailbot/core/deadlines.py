@@ -130,6 +130,11 @@ def plan(
     _first_response(changes, old, new, now, cal, d, running.get(TimerKind.FIRST_RESPONSE) if running else None)
     if before is not after:
         _state_timers(changes, before, after, now, cal, d, active)
+    waited = running.get(TimerKind.RESOLUTION) if running else None
+    if before is State.RESOLVED and after is not State.RESOLVED and waited is not None and waited.step > 0:
+        # the 3x24h standard ran out while the solution stood, and the solution was rejected:
+        # the coordinators are told now (once), not at the timer's next daily look
+        changes.start(TimerKind.RESOLUTION, waited.started_at, new.created_at + timedelta(hours=d.resolution))
     elif data_requested and after is State.AWAITING_INFO:
         # SPEC 6: the clock starts at each LKPP request relayed, the second one too
         changes.start(TimerKind.AWAITING_INFO, now, cal.add_working_days(now, d.awaiting_info_remind))
@@ -238,6 +243,10 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
     _check_aware(now)
     if timer.kind in _LKPP_TIMERS and ticket.state is State.AWAITING_INFO:
         return Firing((), (), _next_after(timer.due_at, now, cal, d.lkpp_progress))
+    if timer.kind is TimerKind.RESOLUTION and ticket.state is State.RESOLVED:
+        # met while the solution stands; rejected (E4), the ticket is past it after all:
+        # kept, and looked at again each working day until the ticket closes
+        return Firing((), (), _next_after(timer.due_at, now, cal, 1))
     if not fits(timer.kind, ticket, timer.started_at):
         detail: dict[str, object] = {
             "timer": str(timer.kind),
