@@ -424,9 +424,11 @@ def _read(raw: bytes, msg: Message, notes: list[str]) -> InboundMessage:
     leaves = list(_leaves(msg, 0, False, defects))
     text, attachments, auto_reason, is_bounce = _body_and_kind(leaves, headers, defects, from_addr.addr)
     bounced: tuple[str, ...] = ()
-    # A human-looking mail whose subject reads like a bounce keeps the Message-IDs it
-    # quotes: the daemon takes it for a bounce only if one of them is mailbot's own.
-    if is_bounce or bounce_subject(headers.get("subject", "")):
+    # A human-looking mail whose subject reads like a bounce, or that carries a
+    # delivery-status part (a gateway's report in a multipart/mixed, or a person's forwarded
+    # bounce), keeps the Message-IDs it quotes: the daemon takes it for a bounce only if one
+    # of them is mailbot's own.
+    if is_bounce or bounce_subject(headers.get("subject", "")) or any(leaf.ctype in _DSN_PARTS for leaf in leaves):
         bounced = tuple(i for i in _bounced_ids(msg, leaves, text) if i != mid)
 
     for part in msg.walk():
@@ -489,6 +491,9 @@ def _from(fields: list[tuple[str, str]], charset: str | None, defects: dict[str,
     return Address("")
 
 
+_DSN_PARTS = ("message/delivery-status", "message/global-delivery-status")
+
+
 def _body_and_kind(leaves: list[_Leaf], headers: dict[str, str], defects: dict[str, None],
                    sender: str = "") -> tuple[str, tuple[Attachment, ...], str | None, bool]:
     """Body, attachments, and whether (and why) the message is automatic or a bounce (SPEC 5).
@@ -499,7 +504,7 @@ def _body_and_kind(leaves: list[_Leaf], headers: dict[str, str], defects: dict[s
     # address at all; a person's mail that carries one among its attachments (a forwarded
     # bounce: "my mail to the pokja keeps failing") is a complaint, not a bounce.
     is_bounce = bounce_reason(headers) is not None or any(
-        leaf.ctype in ("message/delivery-status", "message/global-delivery-status")
+        leaf.ctype in _DSN_PARTS
         and (leaf.in_report or len(leaves) == 1 or not sender) for leaf in leaves)
     auto_reason = automatic_reason(headers)
     if auto_reason is None and is_bounce:
