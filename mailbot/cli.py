@@ -217,6 +217,26 @@ def sd_notify(state: str) -> None:
         pass
 
 
+def _database_fits(cfg: Config) -> bool:
+    """The database is of this mailbot's schema or older (not migrated here: an older daemon
+    may still run on it) and no configured mailbox is a renamed one; prints what is not."""
+    from mailbot.daemon import renamed_mailboxes
+    from mailbot.io.store import Store
+
+    try:
+        store = Store(cfg.database, migrate=False)
+    except ConfigError as exc:  # a database newer than this mailbot
+        print(f"database: FAILED: {exc}")
+        return False
+    try:
+        renamed = renamed_mailboxes(cfg, store)
+    finally:
+        store.close()
+    for problem in renamed:
+        print(f"FAILED: {problem}")
+    return not renamed
+
+
 def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     """Report every problem; the exit status says the gravest kind.
 
@@ -252,20 +272,8 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
             codes.add(EX_CONFIG)
         else:
             print(f"{key}: ok ({path})")
-    if EX_CONFIG not in codes and cfg.database.exists():
-        from mailbot.daemon import renamed_mailboxes
-        from mailbot.io.store import Store
-
-        try:
-            store = Store(cfg.database, migrate=False)
-        except ConfigError as exc:  # a database newer than this mailbot
-            print(f"database: FAILED: {exc}")
-            codes.add(EX_CONFIG)
-        else:
-            for renamed in renamed_mailboxes(cfg, store):
-                print(f"FAILED: {renamed}")
-                codes.add(EX_CONFIG)
-            store.close()
+    if EX_CONFIG not in codes and cfg.database.exists() and not _database_fits(cfg):
+        codes.add(EX_CONFIG)
     for box in cfg.mailboxes:
         checks: list[tuple[str, Callable[[], str]]] = [
             ("imap", partial(imap.probe, box.imap)), ("smtp", partial(smtp.probe, box.smtp))]

@@ -130,14 +130,14 @@ def plan(
     _first_response(changes, old, new, now, cal, d, running.get(TimerKind.FIRST_RESPONSE) if running else None)
     if before is not after:
         _state_timers(changes, before, after, now, cal, d, active)
+    elif data_requested and after is State.AWAITING_INFO:
+        # SPEC 6: the clock starts at each LKPP request relayed, the second one too
+        changes.start(TimerKind.AWAITING_INFO, now, cal.add_working_days(now, d.awaiting_info_remind))
     waited = running.get(TimerKind.RESOLUTION) if running else None
     if before is State.RESOLVED and after is not State.RESOLVED and waited is not None and waited.step > 0:
         # the 3x24h standard ran out while the solution stood, and the solution was rejected:
         # the coordinators are told now (once), not at the timer's next daily look
         changes.start(TimerKind.RESOLUTION, waited.started_at, new.created_at + timedelta(hours=d.resolution))
-    elif data_requested and after is State.AWAITING_INFO:
-        # SPEC 6: the clock starts at each LKPP request relayed, the second one too
-        changes.start(TimerKind.AWAITING_INFO, now, cal.add_working_days(now, d.awaiting_info_remind))
     if lkpp_message and before in _WITH_LKPP and after in _WITH_LKPP:
         # SOP-015 step 14: each LKPP message restarts the daily progress clock.
         changes.stop(TimerKind.LKPP_STATUS)
