@@ -477,3 +477,16 @@ def test_a_further_answer_to_lkpps_request_goes_on_to_lkpp(kind: str, to_lkpp: b
     assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
     sent = {(str(s.to), s.kind) for s in decision.sends}
     assert (("lkpp", "forward_info") in sent) is to_lkpp and ("staff", "staff_update") in sent
+
+
+def test_ticket_numbers_as_heads_write_them_under_the_digest() -> None:
+    """Issue 9.3: "text about a ticket number" — the full number, with a slash, or the short
+    forms people use under a list ("tiket 42", "Tiket No. 00042", "ticket #7"); a count of
+    tickets is no number."""
+    from mailbot.core.classify import mentioned_numbers, short_numbers
+
+    text = "Tiket 2026-00001 dan 2026/00002 segera. Tiket No. 00042 juga, ticket #7, ada 3 tiket lain."
+    assert mentioned_numbers(text) == ("2026-00001", "2026-00002")
+    assert short_numbers(text) == (42, 7)
+    assert short_numbers("ada 3 tiket yang lewat SLA") == ()
+    assert short_numbers("tiket 2026-00001") == ()

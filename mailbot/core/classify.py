@@ -25,7 +25,11 @@ from mailbot.parsers.quotes import is_forward
 if TYPE_CHECKING:
     from mailbot.rules import Rules
 
-_NUMBER = re.compile(r"\b(\d{4}-\d{5})\b")
+_NUMBER = re.compile(r"\b(\d{4})[-/](\d{5})\b")  # "2026-00042", also "2026/00042"
+# A short form as heads and coordinators write it under the digest: "tiket 42", "tiket no.
+# 00042", "ticket #42" (the year is the digest's, see `mentioned_numbers`).
+_SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|nr\.?)?\s*#?\s*(\d{1,5})\b(?![-/.,]\d)",
+                           re.IGNORECASE)
 # Signs of automatic mail that a person's own mail can show too: an autoresponder's
 # subject, and delivery-status lines pasted into a complaint ("email saya ditolak:").
 # Such mail that matches no ticket opens one (staff read it) without an answer (SPEC 5).
@@ -51,7 +55,12 @@ class Known:
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
     """Ticket numbers (YYYY-NNNNN) a text names, in order, once each."""
-    return tuple(dict.fromkeys(_NUMBER.findall(text)))
+    return tuple(dict.fromkeys(f"{year}-{seq}" for year, seq in _NUMBER.findall(text)))
+
+
+def short_numbers(text: str) -> tuple[int, ...]:
+    """Ticket numbers a text names without their year ("tiket 42"), in order, once each."""
+    return tuple(dict.fromkeys(int(m.group(1)) for m in _SHORT_NUMBER.finditer(text)))
 
 
 def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config, rules: Rules,

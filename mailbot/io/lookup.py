@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
-from mailbot.core.classify import Known, mentioned_numbers
+from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.lifecycle import Decision, not_an_answer, vouches
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of
@@ -28,6 +28,17 @@ from mailbot.rules import Rules
 
 # a line that may be `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
 _RELAY = re.compile(r"(teruskan|relay|permintaan-data|need-info)", re.IGNORECASE)
+
+
+def _mentioned(store: Store, mailbox: str, text: str, year: int) -> list[Ticket]:
+    """The tickets a coordinator's or head's text names: by number, or by a short one
+    ("tiket 42", as under the digest) as this year's ticket, else last year's."""
+    found = [t for n in mentioned_numbers(text) if (t := store.ticket_by_number(mailbox, n))]
+    for seq in short_numbers(text):
+        ticket = next((t for y in (year, year - 1) if (t := store.ticket_by_number(mailbox, f"{y}-{seq:05d}"))), None)
+        if ticket is not None and ticket.number not in {t.number for t in found}:
+            found.append(ticket)
+    return found
 
 
 def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage) -> Known:
@@ -44,7 +55,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
     mentioned: list[Ticket] = []
     if role in (Role.COORDINATOR, Role.HEAD):
-        mentioned = [t for n in mentioned_numbers(msg.new_text) if (t := store.ticket_by_number(box.name, n))]
+        mentioned = _mentioned(store, box.name, msg.new_text, datetime.now(cfg.timezone).year)
     tagged = store.ticket_by_number(box.name, number) if number else None
     answered: frozenset[int] = frozenset()
     if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
