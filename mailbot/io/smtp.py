@@ -33,6 +33,10 @@ from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.io import servers
 
 CLOSING = 421  # "service not available, closing transmission channel"
+# RFC 5321 4.5.3.2.6: the reply to the final dot may take 10 minutes, because a time-out
+# there "would typically result in delivery of multiple copies" (Postfix:
+# smtp_data_done_timeout = 600s). `timeout` covers every other reply.
+DATA_DONE_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -319,7 +323,7 @@ async def _data(client: aiosmtplib.SMTP, raw: bytes) -> aiosmtplib.SMTPResponse:
     protocol = client.protocol
     lock = getattr(protocol, "_command_lock", None)
     if len(raw) < STREAM_FROM or protocol is None or lock is None or not hasattr(protocol, "_drain_helper"):
-        return await client.data(raw)
+        return await client.data(raw, timeout=_done_timeout(client.timeout))
     try:
         async with lock:
             protocol._response_pending = True
@@ -343,7 +347,12 @@ async def _message(protocol: Any, raw: bytes, timeout: float | None) -> aiosmtpl
         await protocol._drain_helper()
     protocol._response_pending = True
     protocol.write(b".\r\n")
-    return await protocol.read_response(timeout=timeout)  # type: ignore[no-any-return]
+    return await protocol.read_response(timeout=_done_timeout(timeout))  # type: ignore[no-any-return]
+
+
+def _done_timeout(timeout: float | None) -> float | None:
+    """How long the reply to the final dot may take: `timeout`, but not less than RFC 5321's 10 minutes."""
+    return None if timeout is None else max(timeout, DATA_DONE_TIMEOUT)
 
 
 @functools.lru_cache(maxsize=4096)
