@@ -63,7 +63,15 @@ class SessionError(Exception):
 
 
 class _Dropped(Exception):
-    """The session ended in the middle of a mail; the mail was not accepted."""
+    """The session ended in the middle of a mail; the mail was not accepted.
+
+    `again`: worth one more try at once on a new session (a kept session the server
+    closed), not when the server was too slow to answer: that is a temporary failure
+    of this mail, and a second wait would double what it costs the rest of the outbox."""
+
+    def __init__(self, message: str, *, again: bool = True) -> None:
+        super().__init__(message)
+        self.again = again
 
 
 def _client(cfg: ServerConfig, timeout: float) -> aiosmtplib.SMTP:
@@ -156,6 +164,8 @@ class _Session:
             if exc.code == CLOSING:
                 raise _Dropped(_answer(exc)) from None
             raise
+        except aiosmtplib.SMTPTimeoutError as exc:
+            raise _Dropped(str(exc) or type(exc).__name__, again=False) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise _Dropped(str(exc) or type(exc).__name__) from None
 
@@ -417,13 +427,13 @@ class _Feed:
 
 
 async def _send_one(session: _Session, row: OutboxRow) -> Delivery:
-    """One mail; a session the server closed is reopened once for it."""
+    """One mail; a session the server closed is reopened once for it (not one that timed out)."""
     for attempt in (1, 2):
         try:
             return await session.send(row)
         except _Dropped as exc:
             await session.close()
-            if attempt == 2:
+            if attempt == 2 or not exc.again:
                 return Delivery.all_deferred(row, f"connection lost: {exc}")
     raise AssertionError("unreachable")  # pragma: no cover
 

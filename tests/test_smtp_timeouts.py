@@ -1,0 +1,43 @@
+"""A reply that does not come within `smtp.timeout` is a temporary failure of that mail
+(SPEC 5), tried again with backoff, not at once on a new session: a relay that answers
+one destination's RCPT slowly (a callout) would otherwise cost every mail to it twice
+the time-out, while the rest of the outbox waits behind it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.rawsmtp import Clock, RawSmtp, make_app, new_ticket, rows
+
+
+@pytest.fixture
+def raw_smtp(fresh_mailboxes):
+    with RawSmtp() as server:
+        yield fresh_mailboxes, server
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "stepwise"])
+def test_a_slow_rcpt_is_waited_for_once_per_pass(raw_smtp, tmp_path, pipelining):
+    servers, smtp = raw_smtp
+    if not pipelining:
+        smtp.script.extensions = ["8BITMIME"]
+    app = make_app(servers, smtp, tmp_path, Clock(), timeout=1)
+    slow = ("user0@lambat.test", "user1@lambat.test")
+    for address in slow:
+        smtp.script.rcpt_delay[address] = 1.5
+        new_ticket(servers, address, f"Masalah dari {address}")
+    app.poll_all()
+    new_ticket(servers, "sari@dinas.test", "Jadwal tender tidak bisa diubah")
+    app.poll_all()
+    started = time.monotonic()
+    app.flush_outbox()
+    waited = time.monotonic() - started
+    tried = [c.lower() for c in smtp.script.commands if c.upper().startswith("RCPT TO:")]
+    assert [sum(c == f"rcpt to:<{a}>" for c in tried) for a in slow] == [1, 1]
+    assert waited < 2 * 1.5 + 1.5  # one time-out each, not two
+    assert len(smtp.script.copies("sari@dinas.test", "ack")) == 1
+    acks = [r for r in rows(app) if r["kind"] == "ack" and "lambat" in r["rcpt"]]
+    assert [(r["status"], r["attempts"]) for r in acks] == [("pending", 1)] * 2
+    assert all("Timed out" in r["last_error"] for r in acks)
