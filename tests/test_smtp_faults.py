@@ -7,14 +7,12 @@ the suite. What each person eventually receives is what the server accepted for 
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.config import load_config
-from tests.mailfactory import LKPP, STAFF, UNIT, parse, reply_as_client, write_config
+from tests.mailfactory import LKPP, STAFF, UNIT, parse, reply_as_client
 from tests.rawsmtp import (
     REQUESTER,
     Clock,
@@ -23,7 +21,6 @@ from tests.rawsmtp import (
     flush_for,
     make_app,
     new_ticket,
-    on_loopback,
     rows,
 )
 
@@ -339,67 +336,6 @@ def test_backoff_grows_and_gives_up_once_after_max_retry_hours(raw_smtp, tmp_pat
     assert tries[-1] >= 6 * 60 - 60 and tries[-1] <= 6 * 60 + 1
     assert len(smtp.script.copies(STAFF[0], "delivery_failed")) == 1
     assert len(events(app, "delivery_failed")) == 1
-
-
-def sender_pid(daemon_pid: int) -> int | None:
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    cmd = f.read()
-            except OSError:
-                continue
-            if int(fields[1]) == daemon_pid and b"mailbot.sender" in cmd:
-                return int(entry)
-    return None
-
-
-def test_sigkill_of_the_sender_mid_batch(raw_smtp, tmp_path):
-    """The sender process alone killed with SIGKILL, mostly while a DATA is answered; the daemon
-    restarts it. Nothing lost; at most one repeated mail per kill."""
-    import signal
-    import time
-
-    import yaml
-
-    from mailbot.io.store import Store
-    from tests.mailfactory import daemon, stop, wait_for
-
-    servers, smtp = raw_smtp
-    smtp.script.dot = ["stall:0.2"] * 100000
-    config = write_config(servers, tmp_path, smtp=on_loopback(smtp))
-    data = yaml.safe_load(config.read_text())
-    data["limits"] = {}
-    config.write_text(yaml.safe_dump(data))
-    for i in range(15):
-        new_ticket(servers, f"user{i:02d}@vendor.test", f"Masalah nomor {i}")
-    proc = daemon(config)
-    kills = 0
-    try:
-        for _ in range(5):
-            assert wait_for(lambda: sender_pid(proc.pid) is not None, 70), kills
-            pid = sender_pid(proc.pid)
-            time.sleep(0.5)
-            os.kill(pid, signal.SIGKILL)
-            kills += 1
-            time.sleep(0.1)
-        store = Store(load_config(config).database)
-        assert wait_for(lambda: store.outbox_counts() and set(store.outbox_counts()) == {"sent"}
-                        and len(store.tickets()) == 15, 120)
-    finally:
-        out = stop(proc)
-    copies: dict[str, int] = {}
-    for mid, _k, rcpts, _r in smtp.script.accepted:
-        for r in rcpts:
-            copies[(mid, r)] = copies.get((mid, r), 0) + 1
-    repeats = sum(n - 1 for n in copies.values())
-    sent = {(f"<{r['message_id']}>", a) for r in store.db.query("select message_id, rcpt_done from outbox")
-            for a in json.loads(r["rcpt_done"])}
-    print(f"kills={kills} deliveries={len(copies)} repeated={repeats} max={max(copies.values())}")
-    assert sent <= set(copies), out[-2000:]
-    assert repeats <= kills and max(copies.values()) <= 2
 
 
 @pytest.mark.xfail(strict=True, reason="defect: a login refusal (our configuration) uses up smtp.max_retry_hours "
