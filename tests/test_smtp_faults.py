@@ -338,8 +338,6 @@ def test_backoff_grows_and_gives_up_once_after_max_retry_hours(raw_smtp, tmp_pat
     assert len(events(app, "delivery_failed")) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="defect: a login refusal (our configuration) uses up smtp.max_retry_hours "
-                   "of every queued mail: all marked failed for good, 'tidak akan dicoba lagi' notices queued")
 def test_login_refused_past_max_retry_hours(raw_smtp, tmp_path):
     """535 for longer than smtp.max_retry_hours: what becomes of the mail?"""
     servers, smtp = raw_smtp

@@ -3,7 +3,9 @@
 A row is committed as sent right after the server accepted it, so a crash resends
 at most the mail in flight. Temporary failures are tried again with exponential
 backoff until `smtp.max_retry_hours` after the mail was queued (five days by
-default, as MTAs keep their queue). A final failure, a 5xx answer or the retry time
+default, as MTAs keep their queue); mail the server refuses for the unit's own login
+(535, or 530 for mail without one) is no fault of the mail and is tried hourly past that
+time until the login is mended (the outbox-unsendable alert says so). A final failure, a 5xx answer or the retry time
 used up, is recorded on the ticket with the server's answer and reported by another
 mail: to staff, or to the coordinators when the mail was for staff. One failing mail
 never blocks the rest, and when only some recipients refuse, only those are tried
@@ -34,6 +36,7 @@ from mailbot.io.store import BLOB_PIECE, Store
 BATCH = 20  # rows loaded (with their bytes) at a time
 KEEP_BATCH = 64  # finished mails archived per sync
 NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  # never reported by mail again
+LOGIN_RETRY = timedelta(hours=1)  # how often mail the server refuses for our login is tried past max_retry_hours
 
 
 @dataclass
@@ -97,6 +100,8 @@ class Outbox:
         retry_at = None
         if delivery.deferred:
             retry_at = next_try(row.created_at, now, row.attempts, max_retry)
+            if retry_at is None and delivery.ours:  # refused for our login: kept until it is mended
+                retry_at = now + LOGIN_RETRY
             if retry_at is None:
                 hours = f"{max_retry / timedelta(hours=1):g}"
                 final += [(a, f"not accepted within {hours} h; last answer: {e}") for a, e in delivery.deferred]

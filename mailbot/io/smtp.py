@@ -33,6 +33,7 @@ from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.io import servers
 
 CLOSING = 421  # "service not available, closing transmission channel"
+AUTH_REQUIRED = 530  # RFC 4954: the server takes mail only after a login
 # RFC 5321 4.5.3.2.6: the reply to the final dot may take 10 minutes, because a time-out
 # there "would typically result in delivery of multiple copies" (Postfix:
 # smtp_data_done_timeout = 600s). `timeout` covers every other reply.
@@ -47,10 +48,13 @@ class Delivery:
     accepted: tuple[str, ...] = ()
     deferred: tuple[tuple[str, str], ...] = ()  # (recipient, temporary reason): try again
     refused: tuple[tuple[str, str], ...] = ()  # (recipient, the server's 5xx answer): final
+    # deferred because the server refuses *us* (our login, or mail without one): the
+    # unit's configuration, no fault of the mail, which is never given up for it
+    ours: bool = False
 
     @classmethod
-    def all_deferred(cls, row: OutboxRow, reason: str) -> Delivery:
-        return cls(row, deferred=tuple((r, reason) for r in row.rcpt))
+    def all_deferred(cls, row: OutboxRow, reason: str, *, ours: bool = False) -> Delivery:
+        return cls(row, deferred=tuple((r, reason) for r in row.rcpt), ours=ours)
 
 
 class SessionError(Exception):
@@ -179,7 +183,7 @@ class _Session:
             if exc.code == CLOSING:
                 raise
             await _reset(client)
-            return Delivery.all_deferred(row, f"MAIL FROM refused: {_answer(exc)}")
+            return Delivery.all_deferred(row, f"MAIL FROM refused: {_answer(exc)}", ours=exc.code == AUTH_REQUIRED)
         accepted: list[str] = []
         deferred: list[tuple[str, str]] = []
         refused: list[tuple[str, str]] = []
@@ -251,7 +255,8 @@ async def _envelope(protocol: Any, row: OutboxRow, replies: list[aiosmtplib.SMTP
     deferred: list[tuple[str, str]] = []
     refused: list[tuple[str, str]] = []
     if mail.code != 250:
-        delivery = Delivery.all_deferred(row, f"MAIL FROM refused: {mail.code} {mail.message}".strip())
+        delivery = Delivery.all_deferred(row, f"MAIL FROM refused: {mail.code} {mail.message}".strip(),
+                                         ours=mail.code == AUTH_REQUIRED)
     else:
         for rcpt, reply in zip(row.rcpt, rcpts, strict=True):
             if reply.code in (250, 251):
@@ -447,6 +452,7 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
         nonlocal alive
         session = _Session(cfg, timeout)
         down: str | None = None  # why this worker, the last one, cannot open a session
+        ours = False  # because our login was refused
         try:
             while not should_stop() and (row := feed.next()) is not None:
                 if down is None:
@@ -456,9 +462,9 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
                         if alive > 1:
                             feed.returned.append(row)  # another session may still work
                             return
-                        down = str(exc)
+                        down, ours = str(exc), exc.login_refused
                 if down is not None:
-                    on_result(Delivery.all_deferred(row, down))
+                    on_result(Delivery.all_deferred(row, down, ours=ours))
                     continue
                 on_result(await _send_one(session, row))
         finally:
