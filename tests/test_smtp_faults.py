@@ -285,8 +285,6 @@ def test_no_8bit_data_to_a_server_without_8bitmime(raw_smtp, tmp_path):
     assert all(r.isascii() for _, _, _, r in smtp.script.accepted)
 
 
-@pytest.mark.xfail(strict=True, reason="defect: mails to one slow destination are tried one after another before "
-                   "other mail, one time-out each (10 s here for 5 mails = 2.5 min at the default 30 s)")
 def test_one_slow_destination_does_not_hold_up_other_acks(raw_smtp, tmp_path):
     """A relay that verifies one destination by callout, answering its RCPT after 3 s
     (timeout 2 s; the same as 30 s against the default 30 s): how long does an ordinary

@@ -21,7 +21,7 @@ import functools
 import re
 import ssl
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiosmtplib
@@ -51,6 +51,7 @@ class Delivery:
     # deferred because the server refuses *us* (our login, or mail without one): the
     # unit's configuration, no fault of the mail, which is never given up for it
     ours: bool = False
+    timed_out: bool = False  # the server did not answer in time: its destinations wait for the next pass
 
     @classmethod
     def all_deferred(cls, row: OutboxRow, reason: str, *, ours: bool = False) -> Delivery:
@@ -439,7 +440,7 @@ async def _send_one(session: _Session, row: OutboxRow) -> Delivery:
         except _Dropped as exc:
             await session.close()
             if attempt == 2 or not exc.again:
-                return Delivery.all_deferred(row, f"connection lost: {exc}")
+                return replace(Delivery.all_deferred(row, f"connection lost: {exc}"), timed_out=not exc.again)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -447,6 +448,7 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
                    should_stop: Callable[[], bool], max_connections: int, timeout: float) -> None:
     feed = _Feed(rows)
     alive = max(1, max_connections)
+    slow: set[str] = set()  # domains the server timed out on in this pass (a relay's callout, say)
 
     async def worker() -> None:
         nonlocal alive
@@ -466,7 +468,14 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
                 if down is not None:
                     on_result(Delivery.all_deferred(row, down, ours=ours))
                     continue
-                on_result(await _send_one(session, row))
+                domains = {r.rsplit("@", 1)[-1].lower() for r in row.rcpt}
+                if domains <= slow:  # one time-out per destination and pass: the rest of the outbox goes on
+                    on_result(Delivery.all_deferred(row, "its destination timed out earlier in this pass"))
+                    continue
+                delivery = await _send_one(session, row)
+                if delivery.timed_out:
+                    slow.update(domains)
+                on_result(delivery)
         finally:
             alive -= 1
             await session.close()
