@@ -124,18 +124,27 @@ _CONTACT_CARDS = ("text/vcard", "text/x-vcard", "text/directory")
 # carries the signer's certificate with their own address, and proves nothing once the
 # text it signed is relayed in a new mail.
 _SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature")
+# A whole mail attached (Outlook's "forward as attachment", LKPP's desk attaching our own
+# escalation): its headers carry staff addresses and mailbot's signed Message-IDs sent to
+# staff or LKPP, and its text the internal notes; a requester holding such a Message-ID
+# could act in that role (SPEC 9), so none reaches a requester.
+_EMBEDDED = ("message/rfc822", "message/global", "message/partial", "message/external-body",
+             "message/rfc822-headers", "text/rfc822-headers", "message/global-headers", "application/vnd.ms-outlook")
+_EMBEDDED_NAMES = (".eml", ".msg")
 
 
 def for_requester(attachments: list[Attachment], box: MailboxConfig) -> list[Attachment]:
-    """What of a staff message's files a requester may receive: no contact cards, no
-    signature parts, and no internal address in a file name (SPEC 1: none in any header
-    or body)."""
+    """What of a staff or LKPP message's files a requester may receive: no contact cards,
+    no signature parts, no attached mail, and no internal address in a file name (SPEC 1:
+    none in any header or body)."""
     kept = []
     for part in attachments:
         ctype, name = part.content_type.lower(), part.filename.lower()
         if ctype in _CONTACT_CARDS or name.endswith((".vcf", ".vcard")):
             continue
         if ctype in _SIGNATURES or name.endswith(".p7s"):
+            continue
+        if ctype in _EMBEDDED or name.endswith(_EMBEDDED_NAMES):
             continue
         name = redact(part.filename, box)
         kept.append(part if name == part.filename else replace(part, filename=name))

@@ -1,0 +1,83 @@
+"""Red team 2, over real Dovecot and SMTP: what an outsider can make mailbot send, and to whom.
+
+Each test is an attack that was acted on before its fix (see the commit that added it).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from email.message import EmailMessage
+
+from mailbot.config import load_config
+from mailbot.core.model import State
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    LKPP,
+    STAFF,
+    UNIT,
+    deliver,
+    latest,
+    mail,
+    parse,
+    reply_as_client,
+    write_config,
+)
+
+REQUESTER = "budi@vendor.test"
+
+
+def the_ticket(config):
+    [ticket] = Store(load_config(config).database).tickets()
+    return ticket
+
+
+def carried(raw: bytes) -> str:
+    """The whole mail as text, with every base64 body decoded (an attached mail travels so)."""
+    text = raw.decode(errors="replace")
+    blocks = re.findall(r"Content-Transfer-Encoding: base64\r?\n(?:[^\r\n]+\r?\n)*\r?\n([A-Za-z0-9+/=\r\n]+)", text)
+    return text + "".join(base64.b64decode("".join(b.split())).decode(errors="replace") for b in blocks)
+
+
+def escalated(servers, config, note: str) -> EmailMessage:
+    deliver(servers, config, mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    notice = latest(servers, STAFF[0])
+    deliver(servers, config, reply_as_client(notice, STAFF[0], f"#eskalasi\n{note}")[0])
+    return latest(servers, LKPP)
+
+
+def test_lkpp_attaching_our_escalation_gives_the_requester_no_note_and_no_lkpp_token(fresh_mailboxes, tmp_path):
+    """LKPP's desk answers with our escalation attached: relayed as it was, the requester got the
+    staff note, a staff address and the escalation's Message-ID (signed for LKPP), and with that
+    Message-ID a mail From LKPP's address resolved the ticket as LKPP (SPEC 1, SPEC 9)."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    escalation = escalated(servers, config, "Catatan internal: penyedia ini sering spam, tanya staff2@lpse.test.")
+    answer = parse(reply_as_client(escalation, LKPP, "Mohon dilengkapi tangkapan layar pesan error.", to=UNIT)[0])
+    answer.add_attachment(escalation)
+    deliver(servers, config, answer.as_bytes())
+    relayed = latest(servers, REQUESTER)
+    assert relayed["X-Mailbot-Kind"] == "need_info" and the_ticket(config).state is State.AWAITING_INFO
+    seen = "".join(carried(raw) for raw in servers.fetch(REQUESTER, "INBOX"))
+    assert "Catatan internal" not in seen and "staff2@lpse.test" not in seen
+    assert ".escalate." not in seen and str(escalation["Message-ID"]).strip("<>") not in seen
+
+
+def test_staff_forwarding_their_notice_as_an_attachment_gives_the_requester_no_staff_token(fresh_mailboxes, tmp_path):
+    """A staff reply with a mail attached (Outlook's "forward as attachment" of the staff
+    notice): the requester got the notice's Message-ID, signed for staff, and a mail From
+    staff1 citing it ran `#tutup diam` and `#prioritas rendah`."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    deliver(servers, config, mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    notice = latest(servers, STAFF[0])
+    reply = parse(reply_as_client(notice, STAFF[0], "Terlampir pesan Anda yang kami terima.")[0])
+    reply.add_attachment(notice)
+    reply.add_attachment(b"%PDF-1.4 panduan", maintype="application", subtype="pdf", filename="panduan.pdf")
+    deliver(servers, config, reply.as_bytes())
+    relayed = latest(servers, REQUESTER)
+    assert relayed["X-Mailbot-Kind"] == "staff_reply"
+    assert [p.get_filename() for p in relayed.iter_attachments()] == ["panduan.pdf"]
+    seen = carried(servers.fetch(REQUESTER, "INBOX")[-1])
+    assert str(notice["Message-ID"]).strip("<>") not in seen and ".staff_new." not in seen
+    assert "staff1@lpse.test" not in seen
