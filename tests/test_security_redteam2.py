@@ -17,10 +17,12 @@ from tests.mailfactory import (
     STAFF,
     UNIT,
     deliver,
+    inbox,
     latest,
     mail,
     parse,
     reply_as_client,
+    run_once,
     write_config,
 )
 
@@ -81,3 +83,29 @@ def test_staff_forwarding_their_notice_as_an_attachment_gives_the_requester_no_s
     seen = carried(servers.fetch(REQUESTER, "INBOX")[-1])
     assert str(notice["Message-ID"]).strip("<>") not in seen and ".staff_new." not in seen
     assert "staff1@lpse.test" not in seen
+
+
+def quoted_from(sender: str, mid: str) -> bytes:
+    return (f"From: {sender}\r\nTo: {UNIT}\r\nSubject: Akun terkunci\r\nMessage-ID: <{mid}@vendor.test>\r\n"
+            "Date: Mon, 23 Nov 2026 09:00:00 +0700\r\n\r\nAkun PPK saya terkunci.\r\n").encode()
+
+
+def test_a_from_with_a_quoted_local_part_opens_a_ticket_instead_of_an_internal_error(fresh_mailboxes, tmp_path):
+    """`"budi"@vendor.test` (RFC 5322 quoted-string, the same mailbox as budi@vendor.test) and
+    `"a b"@vendor.test` were both quarantined as "internal error: ValueError: not a deliverable
+    address" (the planner took the address as deliverable, the renderer did not) and the
+    coordinators alerted: anyone could push a mail into Quarantine, no ticket was opened (SPEC E1).
+    A quoted staff address is the staff address, and unauthenticated it runs nothing (SPEC 9)."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, quoted_from('"budi"@vendor.test', "q1"))
+    servers.append(UNIT, quoted_from('"a b"@vendor.test', "q2"))
+    servers.append(UNIT, quoted_from('"staff1"@lpse.test', "q3").replace(b"Akun PPK", b"#tutup\r\nAkun PPK"))
+    run_once(config)
+    store = Store(load_config(config).database)
+    assert store.quarantined() == []
+    assert sorted(t.requester.addr for t in store.tickets()) == ['"a b"@vendor.test', "budi@vendor.test"]
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
+    skipped = [e["kind"] for t in store.tickets() for e in store.events_of(t.id)]
+    assert "send_skipped" in skipped  # the ack to "a b"@vendor.test, which the renderer cannot write
+    assert len(servers.fetch(UNIT, "Processed")) == 3

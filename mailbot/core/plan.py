@@ -253,6 +253,8 @@ def deliverable(address: str) -> bool:
     """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
     if not address or not address.isascii() or address.count("@") != 1:
         return False
+    if any(c in address for c in ' <>,;"') or not address.isprintable():
+        return False  # the renderer writes no quoted local part: such an address is skipped, not a crash
     if _PLAIN_ADDRESS.fullmatch(address):  # the common shape, without the full parser
         return True
     try:

@@ -24,6 +24,8 @@ _MSGID_BRACKETED = re.compile(r"<([^<>]{1,998})>")
 _ID_TOKEN = re.compile(r"<([^<>]{1,998})>|([^\s,;<>]{1,998})")
 _COMMENT = re.compile(r"\([^()]{0,500}\)")
 _ADDR_SPEC = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w.-]{1,255}", re.UNICODE)
+# `"budi"@vendor.test` is `budi@vendor.test` (RFC 5321 4.1.2): quotes around a dot-atom say nothing.
+_QUOTED_DOT_ATOM = re.compile(r'"([A-Za-z0-9!#$%&\'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&\'*+/=?^_`{|}~-]+)*)"(@.*)')
 
 
 def raw_to_text(value: str, fallback_charset: str | None = None) -> str:
@@ -129,7 +131,7 @@ def parse_addresses(values: list[str], fallback_charset: str | None = None) -> t
             pairs = []
         found = False
         for name, addr in pairs:
-            addr = addr.strip().strip("<>").strip().lower()
+            addr = _unquoted(addr.strip().strip("<>").strip().lower())
             if not addr:
                 continue
             found = True
@@ -139,6 +141,11 @@ def parse_addresses(values: list[str], fallback_charset: str | None = None) -> t
             if match:
                 result.append(Address(match.group(0).lower(), ""))
     return tuple(result)
+
+
+def _unquoted(addr: str) -> str:
+    match = _QUOTED_DOT_ATOM.fullmatch(addr)
+    return match.group(1) + match.group(2) if match else addr
 
 
 def message_id(value: str | None) -> str | None:
