@@ -23,6 +23,7 @@ from tests.mailfactory import (
     parse,
     reply_as_client,
     run_once,
+    text_of,
     write_config,
 )
 
@@ -109,3 +110,24 @@ def test_a_from_with_a_quoted_local_part_opens_a_ticket_instead_of_an_internal_e
     skipped = [e["kind"] for t in store.tickets() for e in store.events_of(t.id)]
     assert "send_skipped" in skipped  # the ack to "a b"@vendor.test, which the renderer cannot write
     assert len(servers.fetch(UNIT, "Processed")) == 3
+
+
+def test_an_ack_to_whoever_is_in_from_carries_no_link_from_the_subject(fresh_mailboxes, tmp_path):
+    """Anyone can put a victim's address in From and a phishing link in the Subject: the ack
+    went to the victim From the unit's own address with the link working in its Subject and
+    repeated in its text ("Subjek: ..."), signed by the unit. Like a link in the display name
+    (test_security), the link reaches the victim inert; staff still see the subject as written."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    subject = "Akun SPSE Anda diblokir, verifikasi di http://spse-lkpp.evil.test/login atau www.evil.test"
+    deliver(servers, config, mail(REQUESTER, subject, "Mohon dicek.")[0])
+    [ack] = inbox(servers, REQUESTER)
+    assert ack["X-Mailbot-Kind"] == "ack"
+    raw = servers.fetch(REQUESTER, "INBOX")[0].decode()
+    for live in ("http://", "spse-lkpp.evil.test", "www.evil.test"):
+        assert live not in str(ack["Subject"]) and live not in text_of(ack) and live not in raw
+    assert "hxxp[:]//spse-lkpp[.]evil[.]test/login" in str(ack["Subject"]) and "Akun SPSE Anda diblokir" in text_of(ack)
+    [notice] = inbox(servers, STAFF[0])
+    assert subject in str(notice["Subject"])  # staff read it as it came
+    ticket = the_ticket(config)
+    assert ticket.subject == subject

@@ -155,9 +155,14 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
     in_reply_to, references = thread(ticket, str(send.to), msg, history)
     language = ticket.language if ticket else setup.cfg.language
     title = send.title or (ticket.subject if ticket else (msg.subject if msg else ""))
+    shown = context(send, ticket, msg, history, setup)
+    if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)):
+        # Anyone can write with a victim's address in From: the unit's answer to that address
+        # never carries a working link the sender chose (in the Subject or the text that repeats it).
+        title, shown = defang(title), {**shown, "subject": defang(str(shown.get("subject") or ""))}
     return MailPlan(send, ticket, to, cc, audience_of((*to, *cc), setup.box, setup.cfg.escalation.senders),
                     when.send_at, when.held, limited, language, title, in_reply_to, references,
-                    context(send, ticket, msg, history, setup), _attach_from(send, history))
+                    shown, _attach_from(send, history))
 
 
 def _attach_from(send: Send, history: History) -> tuple[str, ...]:
@@ -364,6 +369,27 @@ def _of_ticket(ticket: Ticket, box: MailboxConfig) -> dict[str, Any]:
         "lkpp_ticket": ticket.lkpp_ticket, "priority": ticket.priority, "category": ticket.category,
         "assignee": ticket.assignee,
     }
+
+
+# A URL, a host name of three or more labels, or one under a common top-level domain
+# ("spse-lkpp.evil.test", "bit.ly/x"); not a file name, a version or an academic title.
+_HOSTLIKE = re.compile(
+    r"\b[a-z][a-z0-9+.-]{1,15}://\S+|\b(?:[a-z0-9-]+\.){2,}[a-z]{2,}\b\S*|"
+    r"\b[a-z0-9-]{2,}\.(?:com|net|org|id|io|xyz|info|co|me|ly|site|online|top|biz|link|click|test)\b\S*",
+    re.IGNORECASE)
+
+
+def defang(text: str) -> str:
+    """The text with every URL and host name made inert as security notices write them
+    (`hxxp://spse-lkpp[.]evil[.]test`): still readable, never a link a mail client makes."""
+    def inert(match: re.Match[str]) -> str:
+        word = match.group(0)
+        scheme, sep, rest = word.partition("://")
+        if not sep:
+            scheme, rest = "", word
+        scheme = re.sub(r"^(h)tt(ps?)$", r"\1xx\2", scheme, flags=re.IGNORECASE)
+        return (f"{scheme}[:]//" if sep else "") + rest.replace(".", "[.]")
+    return _HOSTLIKE.sub(inert, text)
 
 
 def identity_of(ticket: Ticket, history: History) -> dict[str, str]:
