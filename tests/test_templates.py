@@ -439,3 +439,26 @@ def test_deadline_instants_are_worded_in_the_unit_zone(zone, label):
     assert "batas waktu Selasa, 24 November 2026 15:30" in text and "T15:30" not in text
     text, _ = Renderer(None).body("remind_user", "id", {**base, "close_at": "2026-12-01T10:00:00+08:00"})
     assert f"Selasa, 1 Desember 2026 10:00 {label}" in text
+
+
+@pytest.mark.parametrize(
+    ("answer", "cause", "said"),
+    [
+        ("helpdesk@lkpp.test: 552 5.3.4 Message size exceeds fixed limit", "size", "terlalu besar"),
+        ("budi@vendor.test: 554 5.7.1 Message rejected as spam", "content", "dianggap spam"),
+        ("budi@vendor.test: 550 5.1.1 <budi@vendor.test>: user unknown", "address", "periksa alamat"),
+    ],
+)
+def test_a_final_refusal_tells_staff_what_to_do_about_it(renderer: Renderer, answer: str, cause: str,
+                                                         said: str) -> None:
+    """A mail too large for LKPP's server is no wrong address in config.yaml: staff are told
+    to make the attachments smaller and that LKPP has not received the escalation."""
+    from mailbot.io.smtp import refusal_cause
+
+    assert refusal_cause(answer) == cause
+    audience = "lkpp" if cause == "size" else "requester"
+    text = " ".join(render(renderer, "delivery_failed", "id", answer=answer, cause=cause, failed_kind="escalate"
+                           if cause == "size" else "ack", failed_audience=audience).split())
+    assert said in text
+    if cause == "size":
+        assert "Helpdesk LKPP belum menerima eskalasi ini" in text and "config.yaml" not in text

@@ -207,5 +207,5 @@ class Outbox:
         ticket = self.store.ticket_by_id(row.ticket_id) if row.ticket_id is not None else None
         notice = Send("delivery_failed", tell, auto=AUTO_GENERATED,
                       context={"failed_kind": row.kind, "failed_to": [a for a, _ in final], "answer": answer,
-                               "failed_audience": row.audience})
+                               "failed_audience": row.audience, "cause": smtp.refusal_cause(answer)})
         self.mailer.enqueue(box, notice, ticket, None, now)

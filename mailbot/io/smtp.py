@@ -79,6 +79,19 @@ class _Dropped(Exception):
         self.again = again
 
 
+# What a final refusal is about, from its code and enhanced status (RFC 3463): the size
+# of the mail (552, X.3.4), its content (X.7.x policy, spam, virus), or else the address.
+_SIZE = re.compile(r"\b(?:552|5\.3\.4|5\.2\.3)\b|too (?:large|big)|size limit|exceeds", re.IGNORECASE)
+_CONTENT = re.compile(r"\b5\.7\.\d+\b|\bspam\b|\bvirus\b|\bpolicy\b|blocked|blacklist|reputation", re.IGNORECASE)
+
+
+def refusal_cause(answer: str) -> str:
+    """"size", "content" or "address": what the staff told of a final refusal can do."""
+    if _SIZE.search(answer):
+        return "size"
+    return "content" if _CONTENT.search(answer) else "address"
+
+
 def _client(cfg: ServerConfig, timeout: float) -> aiosmtplib.SMTP:
     """A client that verifies the certificate against the system CAs or `ca_file`."""
     return aiosmtplib.SMTP(
