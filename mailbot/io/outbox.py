@@ -95,6 +95,13 @@ class Outbox:
     def record(self, delivery: smtp.Delivery, result: FlushResult) -> None:
         """One row's answer in one transaction, committed before the next mail goes."""
         row, now = delivery.row, self.clock()
+        if delivery.skipped:  # not tried: due again on the next pass, no attempt counted
+            reason = "; ".join(f"{a}: {e}" for a, e in delivery.deferred)
+            with self.store.unit_of_work():
+                self.store.outbox_note(row.id, reason)
+            self.log.info("mail_skipped", mailbox=row.mailbox, kind=row.kind, message_id=row.message_id,
+                          reason=reason)
+            return
         max_retry = timedelta(hours=self.cfg.mailbox(row.mailbox).smtp.max_retry_hours)
         final = list(delivery.refused)
         retry_at = None

@@ -52,6 +52,10 @@ class Delivery:
     # unit's configuration, no fault of the mail, which is never given up for it
     ours: bool = False
     timed_out: bool = False  # the server did not answer in time: its destinations wait for the next pass
+    # not tried: its destination timed out on another mail in this pass. No attempt is
+    # counted and no backoff set, or it would be due in step with that mail, skipped
+    # behind it pass after pass, and given up never tried.
+    skipped: bool = False
 
     @classmethod
     def all_deferred(cls, row: OutboxRow, reason: str, *, ours: bool = False) -> Delivery:
@@ -483,7 +487,8 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
                     continue
                 domains = {r.rsplit("@", 1)[-1].lower() for r in row.rcpt}
                 if domains <= slow:  # one time-out per destination and pass: the rest of the outbox goes on
-                    on_result(Delivery.all_deferred(row, "its destination timed out earlier in this pass"))
+                    on_result(replace(Delivery.all_deferred(row, "its destination timed out earlier in this pass"),
+                                      skipped=True))
                     continue
                 delivery = await _send_one(session, row)
                 if delivery.timed_out:

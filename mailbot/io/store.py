@@ -675,6 +675,10 @@ class Store:
             "update outbox set rcpt = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? where id = ?",
             [json.dumps(list(remaining)), error[:500], ts(retry_at), outbox_id])
 
+    def outbox_note(self, outbox_id: int, error: str) -> None:
+        """Why a due mail was not tried in this pass; it stays due, no attempt counted."""
+        self.db.conn.execute("update outbox set last_error = ? where id = ?", [error[:500], outbox_id])
+
     def outbox_finish(self, outbox_id: int, at: datetime, error: str | None = None,
                       accepted: tuple[str, ...] = (), *, drop_raw: bool = True) -> None:
         """No recipient left to try: `sent` when one at least accepted it, else `failed`.
