@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 _NUMBER = re.compile(r"\b(\d{4})[-/](\d{5})\b")  # "2026-00042", also "2026/00042"
 # A short form as heads and coordinators write it under the digest: "tiket 42", "tiket no.
 # 00042", "ticket #42" (the year is the digest's, see `mentioned_numbers`).
-_SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|nr\.?)?\s*#?\s*(\d{1,5})\b(?![-/.,]\d)",
+# A count or a span is no number: "tiket 3 hari yang lalu", "Ticket 1 of 2", "tiket 2 lagi".
+_SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|nr\.?)?\s*#?\s*(\d{1,5})\b(?![-/.,]\d)"
+                           r"(?!\s*(?:hari|minggu|pekan|bulan|tahun|jam|menit|detik|days?|weeks?|months?|years?|hours?"
+                           r"|minutes?|of|dari|lagi|lainnya|lain|sekaligus|buah|tiket|tickets?)\b)",
                            re.IGNORECASE)
 # Signs of automatic mail that a person's own mail can show too: an autoresponder's
 # subject, and delivery-status lines pasted into a complaint ("email saya ditolak:").
