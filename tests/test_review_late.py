@@ -32,6 +32,49 @@ def test_a_healthy_mail_is_not_starved_behind_a_slow_one_to_the_same_domain(raw_
     assert smtp.script.copies("budi@vendor.test", "ack")
 
 
+@pytest.mark.xfail(strict=True, reason="open: 72a5b98 drops the attached mail, the relay still says 'terlampir'")
+def test_lkpp_answer_only_in_an_attached_mail_is_not_relayed_as_attached_with_nothing(fresh_mailboxes, tmp_path):
+    """LKPP's desk sends its answer as an attached mail (Outlook "forward as attachment" of
+    the officer's answer) with no text of its own: the requester must not be told the answer
+    is attached to a mail that carries nothing."""
+    from email.message import EmailMessage
+
+    from tests.mailfactory import (
+        LKPP,
+        STAFF,
+        UNIT,
+        deliver,
+        latest,
+        mail,
+        parse,
+        reply_as_client,
+        write_config,
+    )
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    deliver(servers, config, mail("budi@vendor.test", "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    notice = latest(servers, STAFF[0])
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan.")[0])
+    escalation = latest(servers, LKPP)
+    inner = EmailMessage()
+    inner["From"], inner["To"], inner["Subject"] = "petugas@lkpp.test", LKPP, "Jawaban"
+    inner.set_content("Silakan hapus cache browser lalu login ulang; masalah sudah kami perbaiki.")
+    answer = parse(reply_as_client(escalation, LKPP, "", to=UNIT)[0])
+    answer.add_attachment(inner)
+    deliver(servers, config, answer.as_bytes())
+    before = len(servers.fetch("budi@vendor.test", "INBOX"))
+    staff_seen = latest(servers, STAFF[0])
+    print("staff got:", staff_seen["X-Mailbot-Kind"], staff_seen["Subject"])
+    deliver(servers, config, reply_as_client(staff_seen, STAFF[0], "#teruskan")[0])
+    got = servers.fetch("budi@vendor.test", "INBOX")[before:]
+    for raw in got:
+        m = parse(raw)
+        print(m["X-Mailbot-Kind"], [p.get_content_type() for p in m.walk()])
+        print(m.get_body(("plain",)).get_content()[:600])
+        if "terlampir" in m.get_body(("plain",)).get_content():
+            assert list(m.iter_attachments()), "told 'terlampir' with nothing attached"
+
+
 def test_head_general_remark_with_a_count_is_not_a_ticket_recommendation(fresh_mailboxes, tmp_path):
     """'Mohon semua tiket 1 minggu terakhir dicek' is general direction about no one ticket;
     the short form reads it as ticket 1 (this year's 2026-00001). Nothing reaches the
