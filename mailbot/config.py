@@ -209,7 +209,10 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
 
 def _password(data: Mapping[str, Any], key: str, base: Path) -> Secret | None:
     if data.get("password") is not None:
-        return Secret(str(_expand_env(data["password"], f"{key}.password")))
+        value = data["password"]
+        if isinstance(value, bool) or not isinstance(value, str | int):  # a list or a mapping is no password
+            raise ConfigError(f"{key}.password: give the password as a quoted string, not {type(value).__name__}")
+        return Secret(str(_expand_env(value, f"{key}.password")))
     if data.get("password_file") is None:
         return None
     file = _path(data["password_file"], f"{key}.password_file", base)

@@ -327,3 +327,15 @@ def test_example_config_for_production_is_valid(tmp_path, monkeypatch):
     assert box.imap.password.value == "imap-secret" and box.smtp.password.value == "smtp-secret"
     assert box.imap.security == "ssl" and box.smtp.security == "starttls" and box.imap.ca_file is None
     assert cfg.log.format == "json" and cfg.auth.mode == "token"
+
+
+@pytest.mark.parametrize("value", [["rahasia", "lain"], {"value": "rahasia"}, True])
+def test_a_password_that_is_not_a_string_is_refused(tmp_path, value):
+    """A YAML list or mapping under `password:` is no password: it was turned into the text
+    "['rahasia', 'lain']" and the login failed later, far from the mistake."""
+    data = minimal()
+    data["mailboxes"][0]["imap"]["password"] = value
+    with pytest.raises(ConfigError, match=r"imap\.password: give the password as a quoted string"):
+        parse_config(data, tmp_path / "config.yaml")
+    data["mailboxes"][0]["imap"]["password"] = 12345678  # digits only: what the operator typed
+    assert parse_config(data, tmp_path / "config.yaml").mailboxes[0].imap.password.value == "12345678"
