@@ -32,7 +32,6 @@ def test_a_healthy_mail_is_not_starved_behind_a_slow_one_to_the_same_domain(raw_
     assert smtp.script.copies("budi@vendor.test", "ack")
 
 
-@pytest.mark.xfail(strict=True, reason="open: 72a5b98 drops the attached mail, the relay still says 'terlampir'")
 def test_lkpp_answer_only_in_an_attached_mail_is_not_relayed_as_attached_with_nothing(fresh_mailboxes, tmp_path):
     """LKPP's desk sends its answer as an attached mail (Outlook "forward as attachment" of
     the officer's answer) with no text of its own: the requester must not be told the answer

@@ -146,7 +146,8 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tup
     if event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO) and ticket.id not in known.lkpp_answered:
         command = "#teruskan" if event is Event.STAFF_RELAY else "#permintaan-data"
         return replace(facts, event=Event.COMMAND_ERROR,
-                       errors=(f"{command}: Helpdesk LKPP has sent no reply on this ticket to pass on",))
+                       errors=((f"{command}: Helpdesk LKPP has sent no reply on this ticket to pass on (a reply "
+                                "that is only an attached mail is not passed to requesters: write the answer yourself)"),))
     return replace(facts, event=event)
 
 

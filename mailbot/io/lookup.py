@@ -23,6 +23,7 @@ from mailbot.core.plan import History, internal
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
 from mailbot.core.trust import Citation
+from mailbot.io.archive import Archive
 from mailbot.io.store import Store
 from mailbot.rules import Rules
 
@@ -39,6 +40,26 @@ def _mentioned(store: Store, mailbox: str, text: str, year: int) -> list[Ticket]
         if ticket is not None and ticket.number not in {t.number for t in found}:
             found.append(ticket)
     return found
+
+
+def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: list[int],
+               never: frozenset[str]) -> frozenset[int]:
+    """Of tickets with an LKPP reply, those whose latest reply holds something a requester
+    may receive: its text, or a file (a mail attached to it is none: `for_requester`)."""
+    from mailbot.io.compose import for_requester  # compose reads lookup's history: imported here
+
+    found: set[int] = set()
+    for ticket_id in ticket_ids:
+        replies = [m for m in store.thread_of(ticket_id) if m.direction == "in" and m.role == "lkpp"
+                   and m.kind not in never]
+        latest = replies[-1] if replies else None
+        if latest is None:
+            continue
+        archived = None if latest.body.strip() or not latest.archive_path else \
+            Archive(cfg.archive_dir, cfg.limits).load(latest.archive_path)
+        if latest.body.strip() or (archived is not None and for_requester(list(archived.attachments), box)):
+            found.add(ticket_id)
+    return frozenset(found)
 
 
 def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage) -> Known:
@@ -60,7 +81,8 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     answered: frozenset[int] = frozenset()
     if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
         ids = {t.id for t in (tagged, *referenced) if t is not None and t.id is not None}
-        answered = frozenset(store.tickets_with_inbound(ids, "lkpp", not_an_answer(vouches(citations))))
+        never = not_an_answer(vouches(citations))
+        answered = _relayable(store, cfg, box, store.tickets_with_inbound(ids, "lkpp", never), never)
     return Known(
         seen=store.message_seen(box.name, msg.message_id),
         tagged=tagged,
