@@ -13,7 +13,7 @@ import email
 import email.policy
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -21,22 +21,10 @@ from mailbot.config import load_config
 from mailbot.daemon import App
 from tests.faultsmtp import FaultySmtp, count_by_message_id, smtp_block
 from tests.mailfactory import STAFF, UNIT, inbox, mail, of_kind, text_of, write_config
+from tests.rawsmtp import Clock
 
 REQUESTER = "budi@vendor.test"
 COORDINATOR = "koordinator@lpse.test"
-
-
-class Clock:
-    """The daemon's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture(params=[True, False], ids=["pipelined", "stepwise"])
