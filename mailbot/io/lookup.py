@@ -42,19 +42,19 @@ def _mentioned(store: Store, mailbox: str, text: str, year: int) -> list[Ticket]
     return found
 
 
-def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: list[int],
+def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[int],
                never: frozenset[str]) -> frozenset[int]:
-    """Of tickets with an LKPP reply, those whose latest reply holds something a requester
-    may receive: its text, or a file (a mail attached to it is none: `for_requester`)."""
+    """Of these tickets, those whose latest LKPP reply holds something a requester may
+    receive: its text, or a file (a mail attached to it is none: `for_requester`)."""
     from mailbot.io.compose import for_requester  # compose reads lookup's history: imported here
 
     found: set[int] = set()
     for ticket_id in ticket_ids:
         replies = [m for m in store.thread_of(ticket_id) if m.direction == "in" and m.role == "lkpp"
                    and m.kind not in never]
-        latest = replies[-1] if replies else None
-        if latest is None:
+        if not replies:
             continue
+        latest = replies[-1]
         archived = None if latest.body.strip() or not latest.archive_path else \
             Archive(cfg.archive_dir, cfg.limits).load(latest.archive_path)
         if latest.body.strip() or (archived is not None and for_requester(list(archived.attachments), box)):
@@ -82,7 +82,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
         ids = {t.id for t in (tagged, *referenced) if t is not None and t.id is not None}
         never = not_an_answer(vouches(citations))
-        answered = _relayable(store, cfg, box, store.tickets_with_inbound(ids, "lkpp", never), never)
+        answered = _relayable(store, cfg, box, ids, never)
     return Known(
         seen=store.message_seen(box.name, msg.message_id),
         tagged=tagged,

@@ -530,17 +530,6 @@ class Store:
             "o.ticket_id = m.ticket_id and o.message_id = m.message_id and length(o.raw) > 0 "
             "where m.ticket_id = ? order by m.at, m.id", [ticket_id]))
 
-    def tickets_with_inbound(self, ticket_ids: set[int], role: str, except_kinds: frozenset[str]) -> list[int]:
-        """Of these tickets, those with an inbound message from `role` not decided as one of `except_kinds`."""
-        if not ticket_ids:
-            return []
-        ids, kinds = sorted(ticket_ids), sorted(except_kinds)
-        rows = self._query(
-            f"select distinct ticket_id from messages where ticket_id in ({', '.join('?' * len(ids))}) "
-            f"and direction = 'in' and role = ? and coalesce(kind, '') not in ({', '.join('?' * len(kinds))})",
-            [*ids, role, *kinds])
-        return [r["ticket_id"] for r in rows]
-
     def internal_texts(self, ticket_id: int) -> list[str]:
         """The staff notes, escalation notes and directions on a ticket: never the requester's to read."""
         rows = self._query(
