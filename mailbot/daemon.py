@@ -52,7 +52,7 @@ class App:
         if renamed:
             raise ConfigError(renamed[0])
         for box in cfg.mailboxes:
-            self.store.remember_mailbox(box.name, box.address)
+            self.store.remember_mailbox(box.name, box.address, box.tag_prefix)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.key = load_or_create_key(cfg.secret_key_file)
         self.renderer = Renderer(cfg.templates_dir)

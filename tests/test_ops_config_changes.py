@@ -37,8 +37,9 @@ def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-@pytest.mark.xfail(strict=True, reason="red-team finding, not fixed: an old tag alone opens a new ticket")
 def test_tag_prefix_changed_old_replies_still_thread(fresh_mailboxes, tmp_path):
+    """An operator changes `tag_prefix`: requesters still answer with the tag of their ack.
+    A fresh mail citing only the old tag opened a second ticket for the same problem."""
     servers = fresh_mailboxes
     config = write_config(servers, tmp_path)
     servers.append(UNIT, mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])

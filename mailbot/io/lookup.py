@@ -64,7 +64,7 @@ def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[in
 
 def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage) -> Known:
     """What the store knows about one message, before it is classified."""
-    number = find_tag(msg.subject, box.tag_prefix)
+    number = _tag_number(store, box, msg.subject)
     quotes = msg.bounced_ids
     quotes_ours = bool(quotes) and _quotes_ours(store, key, box, quotes)
     cited = (*msg.cited_ids, *quotes) if msg.is_bounce or quotes_ours else msg.cited_ids
@@ -92,6 +92,18 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         mentioned=tuple(mentioned),
         lkpp_answered=answered,
     )
+
+
+def _tag_number(store: Store, box: MailboxConfig, subject: str) -> str | None:
+    """The ticket number the subject's tag names: the unit's prefix, else one it had before
+    (the requester answering an ack sent before the operator changed `tag_prefix`)."""
+    number = find_tag(subject, box.tag_prefix)
+    for former in reversed(store.tag_prefixes(box.name)):
+        if number is not None:
+            break
+        if former.lower() != box.tag_prefix.lower():
+            number = find_tag(subject, former)
+    return number
 
 
 def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,

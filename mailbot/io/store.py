@@ -250,6 +250,7 @@ class Store:
         self.synchronous = synchronous
         self._grouped = False
         self._known_columns: dict[str, list[str]] = {}
+        self._prefixes: dict[str, tuple[str, ...]] = {}
         self._migrate(migrate)
 
     def close(self) -> None:
@@ -787,8 +788,24 @@ class Store:
             known = {r["mailbox"]: r["address"] for r in rows}
         return known
 
-    def remember_mailbox(self, name: str, address: str) -> None:
+    def remember_mailbox(self, name: str, address: str, tag_prefix: str | None = None) -> None:
+        """Record at each start the address and the tag prefix a mailbox name stands for:
+        a renamed mailbox is caught by its address (`renamed_mailboxes`), and tags with a
+        prefix the unit used before stay its own (`tag_prefixes`)."""
         self.set_meta(f"mailbox_address:{name}", address.lower())
+        known = self.tag_prefixes(name)
+        if tag_prefix and tag_prefix.lower() not in {p.lower() for p in known}:
+            self.set_meta(f"tag_prefixes:{name}", "\n".join((*known, tag_prefix)))
+            self._prefixes.pop(name, None)
+
+    def tag_prefixes(self, name: str) -> tuple[str, ...]:
+        """Every tag prefix this mailbox was started with, oldest first (read once: a change
+        of `tag_prefix` needs a restart): a reply citing a ticket's first tag after the
+        operator changed the prefix still belongs to that ticket."""
+        if name not in self._prefixes:
+            value = self.meta(f"tag_prefixes:{name}")
+            self._prefixes[name] = tuple(value.split("\n")) if value else ()
+        return self._prefixes[name]
 
     def meta(self, key: str) -> str | None:
         rows = list(self._query("select value from meta where key = ?", [key]))
