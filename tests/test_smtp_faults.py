@@ -204,9 +204,10 @@ def test_starttls_offered_but_failing(raw_smtp, tmp_path, reply):
     assert smtp.script.accepted == []
 
 
-@pytest.mark.xfail(strict=True, reason="defect: the requester is told 'telah kami eskalasikan kepada Helpdesk LKPP' "
-                   "though LKPP refused the escalation for good (552); nobody corrects it, the ticket stays escalated")
 def test_552_for_an_escalation_with_big_attachments(raw_smtp, tmp_path):
+    """LKPP's server refuses the escalation for good (552, too large). The ticket stayed
+    `escalated`, and two working days on a status request chased LKPP about a case it never
+    received; it is the unit's again (`open`), and the staff notice says so."""
     servers, smtp = raw_smtp
     clock = Clock()
     app = make_app(servers, smtp, tmp_path, clock)
@@ -233,8 +234,12 @@ def test_552_for_an_escalation_with_big_attachments(raw_smtp, tmp_path):
             print(parse(r).get_body(("plain",)).get_content())
     assert smtp.script.copies(LKPP) == []
     assert len(smtp.script.copies(STAFF[0], "delivery_failed")) == 1
-    told_escalated = smtp.script.copies(REQUESTER, "escalated_user")
-    assert told_escalated == [] or ticket.state.value != "escalated"
+    assert ticket.state.value == "open"
+    assert not {t.timer.kind.value for t in app.store.active_timers(ticket.id)} & {"lkpp_status", "lkpp_progress"}
+    [(_, _, _, failed)] = [a for a in smtp.script.accepted if a[1] == "delivery_failed"]
+    text = parse(failed).get_body(("plain",)).get_content()
+    assert "terlalu besar" in text and "dikembalikan ke status open" in text
+    assert "Helpdesk LKPP belum menerima eskalasi ini" in text
 
 
 def utf8_mail(sender: str, subject: str) -> bytes:

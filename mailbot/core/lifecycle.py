@@ -232,6 +232,14 @@ class Decision:
     elsewhere: tuple[tuple[str, HistoryEvent], ...] = ()  # (ticket number, event) for other tickets it names
 
 
+def escalation_refused(ticket: Ticket) -> Ticket | None:
+    """LKPP's server refused the escalation for good (a final SMTP failure, SPEC 5): LKPP
+    never had the case, so it is the unit's again (`open`, waiting for staff) rather than
+    `escalated`, with status requests chasing LKPP about mail it never received. None when
+    the ticket has left `escalated` meanwhile (LKPP answered some other way, staff acted)."""
+    return replace(ticket, state=State.OPEN) if ticket.state is State.ESCALATED else None
+
+
 def row_for(event: Event, state: State | None) -> tuple[Event, Row]:
     """The table's row for `event` in `state`, after the refusals of the module docstring."""
     if (event, state) in TABLE:

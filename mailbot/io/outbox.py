@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send
+from mailbot.core.deadlines import plan as plan_timers
+from mailbot.core.lifecycle import escalation_refused
+from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send, Ticket
 from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.io import smtp
@@ -201,6 +203,21 @@ class Outbox:
             result.sent += 1
             log.info("mail_sent", refused=[a for a, _ in final] or None)
 
+    def _escalation_refused(self, box: MailboxConfig, row: OutboxRow, ticket: Ticket,
+                            now: datetime) -> tuple[Ticket, bool]:
+        """The ticket back in `open` when this, its latest escalation, was refused for good;
+        its LKPP timers stop with the state (an escalation sent again since is left alone)."""
+        back = escalation_refused(ticket)
+        if back is None or ticket.id is None or self.store.latest_outbox_id(ticket.id, "escalate") != row.id:
+            return ticket, False
+        setup = self.mailer.setups[box.name]
+        timers = plan_timers(ticket, back, False, now, setup.calendar, setup.rules.deadlines(back.priority))
+        self.store.update_ticket(back)
+        self.store.add_event(box.name, ticket.id, now, "mailbot", "state_changed",
+                             **{"from": str(ticket.state), "to": str(back.state), "cause": "escalation_refused"})
+        self.store.apply_timers(box.name, ticket.id, timers)
+        return back, True
+
     def report_failure(self, row: OutboxRow, final: list[tuple[str, str]], now: datetime) -> None:
         """Record a final failure on the ticket and tell the people who can act on it."""
         box = self.cfg.mailbox(row.mailbox)
@@ -212,7 +229,11 @@ class Outbox:
             return
         tell = Audience.COORDINATORS if row.audience in ("staff", "sender") else Audience.STAFF
         ticket = self.store.ticket_by_id(row.ticket_id) if row.ticket_id is not None else None
+        reopened = False
+        if row.kind == "escalate" and ticket is not None:
+            ticket, reopened = self._escalation_refused(box, row, ticket, now)
         notice = Send("delivery_failed", tell, auto=AUTO_GENERATED,
                       context={"failed_kind": row.kind, "failed_to": [a for a, _ in final], "answer": answer,
-                               "failed_audience": row.audience, "cause": smtp.refusal_cause(answer)})
+                               "failed_audience": row.audience, "cause": smtp.refusal_cause(answer),
+                               "reopened": reopened})
         self.mailer.enqueue(box, notice, ticket, None, now)

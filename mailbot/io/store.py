@@ -651,6 +651,12 @@ class Store:
             self._known_columns[table] = [r[1] for r in self.db.conn.execute(f'pragma table_info("{table}")')]
         return self._known_columns[table]
 
+    def latest_outbox_id(self, ticket_id: int, kind: str) -> int | None:
+        """The newest mail of this kind queued for the ticket."""
+        row = self.db.conn.execute("select max(id) from outbox where ticket_id = ? and kind = ?",
+                                   [ticket_id, kind]).fetchone()
+        return row[0] if row else None
+
     def outbox_accepted(self, outbox_id: int, addresses: tuple[str, ...]) -> None:
         self._update("outbox", outbox_id, {"rcpt_done": json.dumps(self._rcpt_done(outbox_id, addresses))})
 
