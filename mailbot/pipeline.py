@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 
 from mailbot.core.classify import Known, classify
-from mailbot.core.lifecycle import Decision, Facts, Policy, decide, vouches
+from mailbot.core.lifecycle import Decision, Facts, Policy, decide, lkpp_spoke, vouches
 from mailbot.core.matching import role_of
 from mailbot.core.model import (
     AUTO_REPLIED,
@@ -133,8 +133,7 @@ class Pipeline:
         history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
                                  vouched=vouches(known.citations))
         planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
-                       lkpp_message=facts.role is Role.LKPP and trust.authenticated
-                       and not facts.message.is_automatic)             # pure: mail plans, held ones too
+                       lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
         return Ready(facts.message, facts, decision, planned)
 
     def parse(self, arrival: Arrival) -> InboundMessage:

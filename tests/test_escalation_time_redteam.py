@@ -1,0 +1,117 @@
+"""Red-team probes of the SOP-015 escalation over time, over real Dovecot and SMTP.
+
+The clock is an argument (`handle_at`, `sweep --now`), as in tests/test_flow_deadlines.py.
+LKPP's desk here is the kind SPEC 3 describes: an OTRS-style system that acknowledges with
+its own `[Ticket#...]` number and whose agents then write citing only that number, so
+their mail cannot prove itself (SPEC 9) and staff vouch for it by answering the alert.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.core.model import State
+from tests.mailfactory import (
+    LKPP,
+    PDF,
+    STAFF,
+    UNIT,
+    handle_at,
+    mail,
+    parse,
+    reply_as_client,
+    sweep,
+    text_of,
+    write_config,
+)
+from tests.test_flow_deadlines import kinds, open_and_escalate, ticket
+
+WIB = ZoneInfo("Asia/Jakarta")
+REQUESTER = "budi@vendor.test"
+LKPP_NUMBER = "2026112310000045"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+
+
+def arrive(servers, config, raw: bytes, moment: datetime) -> None:
+    servers.append(UNIT, raw)
+    handle_at(config, moment)
+
+
+def latest_of(servers, user, kind):
+    return [m for m in map(parse, servers.fetch(user)) if m["X-Mailbot-Kind"] == kind][-1]
+
+
+def otrs_escalation(servers, config):
+    """Escalated Monday 23 Nov 2026 10:00 WIB; LKPP's desk acknowledges with its number."""
+    escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T10:00"))
+    mid = str(escalation["Message-ID"]).strip("<>")
+    ack, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] {escalation['Subject']}",
+                  f"Email Anda telah kami terima dengan nomor tiket [Ticket#{LKPP_NUMBER}].\n"
+                  "Mohon tidak membalas email otomatis ini.\n",
+                  in_reply_to=mid, headers={"Auto-Submitted": "auto-replied"})
+    arrive(servers, config, ack, at("2026-11-23T10:05"))
+    assert ticket(config).lkpp_ticket == LKPP_NUMBER
+
+
+def agent_writes(servers, config, text: str, moment: datetime):
+    """An LKPP agent answers from LKPP's system: its number only; staff get the alert."""
+    raw, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] Tanggapan Helpdesk LKPP", text)
+    arrive(servers, config, raw, moment)
+    return latest_of(servers, STAFF[0], "unverified")
+
+
+def test_a_status_staff_relayed_from_lkpps_desk_is_not_chased_as_missing(env):
+    """SOP-015 step 12: LKPP gave its status on Tuesday, staff relayed it (#teruskan).
+    Wednesday 10:00, 2 working days after the escalation, LKPP must not be told "kami belum
+    menerima informasi tersebut" with the coordinators in copy, nor the requester told a
+    status was asked for; LKPP's next progress report is due a working day after its status."""
+    servers, config = env
+    otrs_escalation(servers, config)
+    alert = agent_writes(servers, config, "Permasalahan sedang kami proses oleh tim teknis.", at("2026-11-24T09:00"))
+    raw, _ = reply_as_client(alert, STAFF[0], "#teruskan")
+    arrive(servers, config, raw, at("2026-11-24T09:30"))
+    assert "sedang kami proses" in text_of(latest_of(servers, REQUESTER, "relay"))
+
+    sweep(config, at("2026-11-25T09:29"))
+    sweep(config, at("2026-11-25T10:01"))
+    assert "overdue_lkpp" not in kinds(servers, LKPP)
+    assert "status_user" not in kinds(servers, REQUESTER)
+    assert kinds(servers, LKPP) == ["escalate", "remind_lkpp"]  # one working day after the status
+    reminder = latest_of(servers, LKPP, "remind_lkpp")
+    assert f"[Ticket#{LKPP_NUMBER}]" in str(reminder["Subject"])
+
+
+def test_a_data_request_staff_relayed_from_lkpps_desk_is_an_answer_from_lkpp(env):
+    """SOP-015 steps 5-9: LKPP asked for data (via its desk, relayed by #permintaan-data), the
+    requester sent it; LKPP answered within 2 working days, so no status request follows."""
+    servers, config = env
+    otrs_escalation(servers, config)
+    alert = agent_writes(servers, config, "Mohon dikirimkan screenshot pesan error dan kode tender.",
+                         at("2026-11-24T09:00"))
+    raw, _ = reply_as_client(alert, STAFF[0], "#permintaan-data")
+    arrive(servers, config, raw, at("2026-11-24T09:30"))
+    assert ticket(config).state is State.AWAITING_INFO
+    request = latest_of(servers, REQUESTER, "need_info")
+
+    raw, _ = reply_as_client(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir.")
+    answer = parse(raw)
+    answer.add_attachment(PDF, maintype="application", subtype="pdf", filename="screenshot.pdf")
+    arrive(servers, config, answer.as_bytes(), at("2026-11-24T11:00"))
+    assert ticket(config).state is State.ESCALATED
+    forwarded = latest_of(servers, LKPP, "forward_info")
+    assert [p.get_filename() for p in forwarded.iter_attachments()] == ["screenshot.pdf"]
+
+    sweep(config, at("2026-11-25T10:01"))
+    assert "overdue_lkpp" not in kinds(servers, LKPP)
+    assert "status_user" not in kinds(servers, REQUESTER)
