@@ -115,3 +115,27 @@ def test_a_data_request_staff_relayed_from_lkpps_desk_is_an_answer_from_lkpp(env
     sweep(config, at("2026-11-25T10:01"))
     assert "overdue_lkpp" not in kinds(servers, LKPP)
     assert "status_user" not in kinds(servers, REQUESTER)
+
+
+@pytest.mark.xfail(strict=True, reason="open: the progress clock is not restarted when the requested data "
+                   "reaches LKPP (deadlines._state_timers keeps LKPP's timers on awaiting_info -> escalated)")
+def test_lkpp_is_not_chased_for_progress_minutes_after_it_received_the_data_it_asked_for(env):
+    """SOP-015 steps 9-14: LKPP asked for data Monday 10:00 and waited for the requester;
+    the data reached LKPP Tuesday 09:50. A reminder at 10:00 ("kami belum menerima
+    perkembangan penanganan sejak informasi terakhir") ten minutes later asks LKPP for
+    progress on data it has just received; its day to report runs from the data."""
+    servers, config = env
+    escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T09:30"))
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=UNIT)
+    arrive(servers, config, raw, at("2026-11-23T10:00"))
+    assert ticket(config).state is State.AWAITING_INFO
+    request = latest_of(servers, REQUESTER, "need_info")
+    raw, _ = reply_as_client(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir.")
+    arrive(servers, config, raw, at("2026-11-24T09:50"))
+    assert kinds(servers, LKPP) == ["escalate", "forward_info"]
+
+    sweep(config, at("2026-11-24T10:01"))
+    sweep(config, at("2026-11-24T16:00"))
+    assert kinds(servers, LKPP) == ["escalate", "forward_info"]
+    sweep(config, at("2026-11-25T09:51"))
+    assert kinds(servers, LKPP) == ["escalate", "forward_info", "remind_lkpp"]
