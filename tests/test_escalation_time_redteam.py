@@ -9,11 +9,14 @@ their mail cannot prove itself (SPEC 9) and staff vouch for it by answering the 
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.core.model import State
+from mailbot.core.lifecycle import lkpp_spoke
+from mailbot.core.model import Role, State
+from mailbot.core.trust import Citation, Trust
 from tests.mailfactory import (
     LKPP,
     PDF,
@@ -139,3 +142,21 @@ def test_lkpp_is_not_chased_for_progress_minutes_after_it_received_the_data_it_a
     assert kinds(servers, LKPP) == ["escalate", "forward_info"]
     sweep(config, at("2026-11-25T09:51"))
     assert kinds(servers, LKPP) == ["escalate", "forward_info", "remind_lkpp"]
+
+
+# --- the rule itself, pure -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "authenticated", "automatic", "label", "cited", "spoke"), [
+    (Role.LKPP, True, False, "lkpp_replied", "escalate", True),
+    (Role.LKPP, False, False, "unverified_note", "", False),  # unproven mail moves no timer by itself
+    (Role.LKPP, True, True, "automatic_recorded", "escalate", False),  # LKPP's desk's auto-ack
+    (Role.STAFF, True, False, "command_relay", "unverified", True),  # #teruskan vouching for it
+    (Role.STAFF, True, False, "command_need_info", "unverified", True),  # #permintaan-data vouching for it
+    (Role.STAFF, True, False, "command_relay", "staff_lkpp", False),  # LKPP's mail already counted
+    (Role.STAFF, True, False, "note", "unverified", False),  # a #catatan on the alert says nothing of LKPP
+])
+def test_what_counts_as_word_from_lkpp_for_its_timers(role, authenticated, automatic, label, cited, spoke):
+    facts = SimpleNamespace(role=role, message=SimpleNamespace(is_automatic=automatic))
+    citations = [Citation("2026-00001", frozenset("s"), cited)] if cited else []
+    assert lkpp_spoke(facts, Trust(authenticated, ""), label, citations) is spoke
