@@ -198,13 +198,22 @@ def test_a_second_data_request_starts_the_requester_clock_afresh() -> None:
     assert K.AWAITING_INFO not in sets(status)
 
 
-def test_info_forwarded_back_to_lkpp_keeps_the_lkpp_timers() -> None:
-    """Back from awaiting_info to escalated: AWAITING_INFO stops, LKPP timers stay as they are."""
+def test_info_forwarded_back_to_lkpp_restarts_its_progress_day() -> None:
+    """Back from awaiting_info to escalated (the data LKPP asked for reaches it, Monday
+    10:00): AWAITING_INFO stops and LKPP's day to report progress runs from the data,
+    Tuesday 10:00, not from its earlier request (SOP-015 steps 9, 14)."""
     old = ticket(State.AWAITING_INFO)
-    p = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D)
+    for active in (None, {K.LKPP_PROGRESS, K.AWAITING_INFO}):
+        p = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D, active=active)
+        assert sets(p) == {K.LKPP_PROGRESS: wib(11, 24, 10)}
+        assert p.clear == (K.AWAITING_INFO,)
+
+
+def test_info_forwarded_back_to_lkpp_keeps_a_status_deadline_lkpp_still_owes() -> None:
+    """LKPP has not given its first status yet (LKPP_STATUS runs): that deadline stays."""
+    old = ticket(State.AWAITING_INFO)
+    p = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D, active={K.LKPP_STATUS, K.AWAITING_INFO})
     assert p.set == () and p.clear == (K.AWAITING_INFO,)
-    kept = plan(old, moved(old, State.ESCALATED), False, MON, CAL, D, active={K.LKPP_PROGRESS})
-    assert kept == p
 
 
 def test_info_forwarded_back_to_lkpp_without_lkpp_timer_starts_progress() -> None:

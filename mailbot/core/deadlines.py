@@ -181,10 +181,11 @@ def _state_timers(
     """The timers that entering `after` and leaving `before` start and stop."""
     if after is State.ESCALATED:
         if before is State.AWAITING_INFO:
-            # The escalation goes on: its LKPP timers stay as they are. Paused while
-            # awaiting_info (see fire()), LKPP_PROGRESS is still there unless the caller
-            # says otherwise.
-            if active is not None and not set(_LKPP_TIMERS) & set(active):
+            # The data LKPP asked for reaches it (SOP-015 step 9): its day to report
+            # progress runs from the data, not from its request (a reminder minutes after
+            # the data went out asked for progress on data it had just received). A status
+            # LKPP still owes (`active` names LKPP_STATUS) keeps its deadline.
+            if active is None or TimerKind.LKPP_STATUS not in active:
                 changes.start(
                     TimerKind.LKPP_PROGRESS, now, cal.add_working_days(now, d.lkpp_progress)
                 )

@@ -120,8 +120,6 @@ def test_a_data_request_staff_relayed_from_lkpps_desk_is_an_answer_from_lkpp(env
     assert "status_user" not in kinds(servers, REQUESTER)
 
 
-@pytest.mark.xfail(strict=True, reason="open: the progress clock is not restarted when the requested data "
-                   "reaches LKPP (deadlines._state_timers keeps LKPP's timers on awaiting_info -> escalated)")
 def test_lkpp_is_not_chased_for_progress_minutes_after_it_received_the_data_it_asked_for(env):
     """SOP-015 steps 9-14: LKPP asked for data Monday 10:00 and waited for the requester;
     the data reached LKPP Tuesday 09:50. A reminder at 10:00 ("kami belum menerima
