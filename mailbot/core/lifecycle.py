@@ -338,7 +338,7 @@ def _open_ticket(s: _Step) -> None:
         subject=f.title or msg.subject, created_at=s.now, updated_at=s.now, language=s.policy.language,
         category=f.category[0] if f.category else None, priority=f.priority[0] if f.priority else None,
         reopened_from=f.previous.id if f.previous else None,
-        participants=frozenset({msg.from_addr.addr} | {a.addr for a in msg.cc}), contact=f.contact)
+        participants=addressed(msg), contact=f.contact)
     s.opened = True
     s.record("ticket_opened", {"subject": msg.subject})
     for name, guess in (("category", f.category), ("priority", f.priority)):
@@ -348,6 +348,12 @@ def _open_ticket(s: _Step) -> None:
         s.record("cites_ticket", {"number": f.previous.number}, actor="mailbot")
     if f.cited is not None:
         s.record("cites_ticket", {"number": f.cited.number, "by": msg.from_addr.addr}, actor="mailbot")
+
+
+def addressed(msg: InboundMessage) -> frozenset[str]:
+    """The people a requester's message is from and to (To and Cc): an address the requester
+    wrote to is "already seen" on the ticket (SPEC 3), so a colleague answering all is heard."""
+    return frozenset(a.addr.lower() for a in (msg.from_addr, *msg.to, *msg.cc) if a.addr)
 
 
 def _cited_context(s: _Step) -> dict[str, object]:
@@ -373,7 +379,7 @@ def _notify_new(s: _Step) -> None:
 
 def _append(s: _Step) -> None:
     assert s.ticket is not None
-    s.change(participants=s.ticket.participants | {s.actor}, contact=s.ticket.contact.merged(s.facts.contact))
+    s.change(participants=s.ticket.participants | addressed(s.facts.message), contact=s.ticket.contact.merged(s.facts.contact))
     s.record("message_appended", {"via": s.facts.via})
 
 
