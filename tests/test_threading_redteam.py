@@ -3,14 +3,30 @@ Dovecot and SMTP, read back as mail clients would."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from mailbot.config import load_config
+from mailbot.core.matching import retitled
+from mailbot.core.model import Address, State, Ticket
 from mailbot.io.store import Store
-from tests.mailfactory import UNIT, inbox, mail, of_kind, run_once, write_config
+from tests.mailfactory import (
+    STAFF,
+    UNIT,
+    handle_at,
+    inbox,
+    mail,
+    of_kind,
+    reply_as_client,
+    run_once,
+    write_config,
+)
 
 REQUESTER = "budi@vendor.test"
 BOSS = "atasan@vendor.test"  # the requester's supervisor (PPK), reached through the catch-all
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture
@@ -63,3 +79,44 @@ def test_a_colleague_copied_on_a_later_reply_is_heard_on_the_ticket(env):
     assert [m["sender"] for m in store_of(config).messages_of(ticket.id) if m["direction"] == "in"] == \
         [REQUESTER, REQUESTER, BOSS]
     assert of_kind(inbox(servers, "catchall@lpse.test"), "ack") == []
+
+
+def test_a_reply_a_year_later_opens_a_ticket_titled_as_the_problem_not_as_the_closing_notice(env):
+    """E5: a late reply to "[LPSE-T #2025-00001] Tiket ditutup: Akun terkunci" opens a new
+    ticket citing the old. It was titled "Tiket ditutup: Akun terkunci": the requester's ack
+    said "Subjek: Tiket ditutup: ..." and staff got "Tiket baru: Tiket ditutup: ...".
+    Now it is titled as the problem was."""
+    servers, config = env
+    opened = datetime(2025, 3, 3, 9, 0, tzinfo=JAKARTA)
+    raw, _ = mail(REQUESTER, "Akun terkunci", "Mohon bantu, akun saya terkunci.", date=opened)
+    servers.append(UNIT, raw, msg_time=opened)
+    handle_at(config, opened + timedelta(minutes=1))
+    notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#tutup\nSudah kami reset.")[0],
+                   msg_time=opened + timedelta(hours=1))
+    handle_at(config, opened + timedelta(hours=1))
+    [closed] = of_kind(inbox(servers, REQUESTER), "closed")
+    later = opened + timedelta(days=400)
+    servers.append(UNIT, reply_as_client(closed, REQUESTER, "Akun saya terkunci lagi pak.")[0], msg_time=later)
+    handle_at(config, later + timedelta(minutes=1))
+
+    old, new = store_of(config).tickets()
+    assert new.reopened_from == old.id and new.subject == "Akun terkunci"
+    ack = of_kind(inbox(servers, REQUESTER), "ack")[-1]
+    assert ack["Subject"] == f"[LPSE-T #{new.number}] Akun terkunci"
+    assert of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]["Subject"] == f"[LPSE-T #{new.number}] Tiket baru: Akun terkunci"
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Tiket ditutup: Akun terkunci", "Akun terkunci"),
+    ("Solution: akun terkunci", "Akun terkunci"),
+    ("Akun terkunci", "Akun terkunci"),
+    ("Akun terkunci lagi", "Akun terkunci lagi"),  # the sender's own words stay
+    ("Masalah login Akun terkunci", "Masalah login Akun terkunci"),  # no label before it
+])
+def test_a_new_tickets_title_drops_the_label_of_the_mail_it_answers(title, expected):
+    earlier = Ticket(id=1, mailbox="t", number="2025-00001", state=State.CLOSED,
+                     requester=Address(REQUESTER, "Budi"), subject="Akun terkunci",
+                     created_at=datetime(2025, 3, 3, tzinfo=JAKARTA), updated_at=datetime(2025, 3, 3, tzinfo=JAKARTA))
+    assert retitled(title, earlier) == expected
+    assert retitled(title, None) == title

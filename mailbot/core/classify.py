@@ -16,7 +16,7 @@ from mailbot.core.closing import closing
 from mailbot.core.commands import ParsedCommands, parse_commands
 from mailbot.core.identity import identify
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
-from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, role_of
+from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, retitled, role_of
 from mailbot.core.model import Contact, InboundMessage, Role, Seen, State, Ticket
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
@@ -77,7 +77,8 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
         referenced = (known.by_lkpp_number,)  # SPEC 3: LKPP mail citing only LKPP's own number
     match = resolve(msg.from_addr.addr, role, known.tagged, referenced, bounce=msg.is_bounce)
     facts = Facts(message=msg, role=role, event=Event.AUTOMATIC, ticket=match.ticket, received_at=received_at,
-                  via=match.via, cited=match.cited, title=base_subject(msg.subject, box.tag_prefix) or "(tanpa subjek)",
+                  via=match.via, cited=match.cited,
+                  title=retitled(base_subject(msg.subject, box.tag_prefix), match.cited) or "(tanpa subjek)",
                   lkpp_ticket=lkpp_number, mentioned=tuple(t.number for t in known.mentioned))
     if msg.is_automatic:
         return _automatic(facts)
@@ -194,7 +195,7 @@ def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, 
     ticket = facts.ticket
     if ticket and ticket.state is State.CLOSED and now - (ticket.closed_at or ticket.updated_at) > timedelta(
             days=reopen_days):
-        facts = replace(facts, ticket=None, previous=ticket)  # E5: too late to reopen, a new ticket
+        facts = replace(facts, ticket=None, previous=ticket, title=retitled(facts.title, ticket))  # E5: a new ticket
     if facts.ticket is None:
         facts = replace(facts, message=as_problem(facts.message))
     elif facts.ticket.state is State.AWAITING_INFO or _answers_lkpp_request(facts.ticket, known):

@@ -44,6 +44,18 @@ def base_subject(subject: str, prefix: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def retitled(title: str, earlier: Ticket | None) -> str:
+    """A new ticket opened by a reply to mailbot's own mail about an earlier ticket (a late
+    reply to "Tiket ditutup: Akun terkunci") is titled as the earlier one, not with the label
+    mailbot put before its title; anything else the sender wrote stays as written."""
+    if earlier is None or not earlier.subject or len(title) <= len(earlier.subject):
+        return title
+    head = title[:len(title) - len(earlier.subject)]
+    if title[len(head):].lower() == earlier.subject.lower() and head.rstrip().endswith(":") and len(head) <= 60:
+        return earlier.subject
+    return title
+
+
 def role_of(address: str, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> Role:
     """A sender's role for this mailbox; staff lists win over LKPP patterns."""
     address = address.lower()
