@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.config import load_config
-from mailbot.core.matching import retitled
+from mailbot.core.matching import base_subject, retitled
 from mailbot.core.model import Address, State, Ticket
 from mailbot.io.store import Store
 from tests.mailfactory import (
@@ -120,3 +120,27 @@ def test_a_new_tickets_title_drops_the_label_of_the_mail_it_answers(title, expec
                      created_at=datetime(2025, 3, 3, tzinfo=JAKARTA), updated_at=datetime(2025, 3, 3, tzinfo=JAKARTA))
     assert retitled(title, earlier) == expected
     assert retitled(title, None) == title
+
+
+def test_a_gateways_external_or_spam_mark_is_no_part_of_the_tickets_title(env):
+    """The unit's own Microsoft 365 tenant marks outside mail "[EXTERNAL]"; the ack told the
+    requester "[LPSE-T #...] [EXTERNAL] Tidak bisa login SPSE", as if the unit were outside."""
+    servers, config = env
+    servers.append(UNIT, mail(REQUESTER, "[EXTERNAL] Tidak bisa login SPSE", "Mohon bantuan, tidak bisa login.")[0])
+    servers.append(UNIT, mail("sari@dinas.test", "*** SPAM *** RE: Jadwal tender", "Mohon info jadwal.")[0])
+    run_once(config)
+    assert [t.subject for t in store_of(config).tickets()] == ["Tidak bisa login SPSE", "Jadwal tender"]
+    [ack] = inbox(servers, REQUESTER)
+    assert ack["Subject"].endswith("] Tidak bisa login SPSE")
+
+
+@pytest.mark.parametrize(("subject", "title"), [
+    ("[EXTERNAL] RE: [LPSE-T #2026-00001] Akun terkunci", "Akun terkunci"),
+    ("[SPAM?] Fwd: Akun terkunci", "Akun terkunci"),
+    ("[Eksternal] Akun terkunci", "Akun terkunci"),
+    ("***SPAM*** Akun terkunci", "Akun terkunci"),
+    ("Kenapa email saya masuk [SPAM]?", "Kenapa email saya masuk [SPAM]?"),  # the requester's own words
+    ("[LPSE Dinas PU] Akun terkunci", "[LPSE Dinas PU] Akun terkunci"),
+])
+def test_the_title_of_a_subject_a_gateway_marked(subject, title):
+    assert base_subject(subject, "LPSE-T") == title

@@ -14,6 +14,10 @@ from mailbot.core.tokens import AUDIENCE_LETTERS
 # Reply and forward prefixes of common clients, Indonesian ones included.
 _PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
 _NUMBER = r"(\d{4}-\d{5})"
+# What mail gateways put before a subject: "[EXTERNAL]" (Microsoft 365 and others, the unit's
+# own among them), "[SPAM?]", "*** SPAM ***" (SpamAssassin). Never the problem's title.
+_GATEWAY = re.compile(r"^\s*(?:\[\s*(?:external|ext|eksternal|(?:suspected |possible )?spam\??)\s*\]|"
+                      r"\*{2,3}\s*spam\s*\*{2,3})\s*", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=64)
@@ -40,7 +44,7 @@ def base_subject(subject: str, prefix: str) -> str:
     previous = None
     while previous != text:
         previous = text
-        text = _PREFIX.sub("", text).strip()
+        text = _PREFIX.sub("", _GATEWAY.sub("", text)).strip()
     return re.sub(r"\s+", " ", text).strip()
 
 
