@@ -21,6 +21,7 @@ from tests.mailfactory import (
     of_kind,
     reply_as_client,
     run_once,
+    sweep,
     write_config,
 )
 
@@ -144,3 +145,44 @@ def test_a_gateways_external_or_spam_mark_is_no_part_of_the_tickets_title(env):
 ])
 def test_the_title_of_a_subject_a_gateway_marked(subject, title):
     assert base_subject(subject, "LPSE-T") == title
+
+
+@pytest.mark.xfail(strict=True, reason="open (design): E5 reopens a closed ticket on any requester mail, "
+                   "a late 'YA 5' or 'terima kasih, sudah bisa' too")
+@pytest.mark.parametrize("answer", ["YA 5", "Terima kasih pak, sudah bisa login."])
+def test_a_late_confirmation_after_the_automatic_close_does_not_reopen(env, answer):
+    """The solution mail says "balas YA ... misalnya YA 5"; the requester answers after the
+    3 working days, when the ticket was closed automatically. The ticket was reopened, the
+    rating lost, staff told "dibuka kembali" and the first-response clock ran again."""
+    servers, config = env
+    opened = datetime(2026, 3, 2, 9, 0, tzinfo=JAKARTA)  # a Monday
+    servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Mohon bantu, akun saya terkunci.", date=opened)[0],
+                   msg_time=opened)
+    handle_at(config, opened + timedelta(minutes=1))
+    notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#selesai\nSudah kami reset, silakan coba.")[0],
+                   msg_time=opened + timedelta(hours=1))
+    handle_at(config, opened + timedelta(hours=1))
+    sweep(config, opened + timedelta(days=7))  # closed: no confirmation in 3 working days
+    [solution] = of_kind(inbox(servers, REQUESTER), "resolved")
+    late = opened + timedelta(days=8)
+    servers.append(UNIT, reply_as_client(solution, REQUESTER, answer)[0], msg_time=late)
+    handle_at(config, late + timedelta(minutes=1))
+    [ticket] = store_of(config).tickets()
+    assert ticket.state is State.CLOSED
+
+
+@pytest.mark.xfail(strict=True, reason="open (design): mail with List-Id that matches no ticket is recorded "
+                   "only; a person writing through a Google Group reaches no one")
+def test_a_person_writing_through_a_google_group_reaches_staff(env):
+    """SPEC 5: no automatic answer to mail carrying List-Id, but it is "still recorded". A
+    Dinas's procurement group (Google Groups) has the unit's address as a member; a member
+    asks through it. It was moved to Processed with no ticket and no notice to staff."""
+    servers, config = env
+    raw, _ = mail("sari@dinas.test", "[pengadaan] Jadwal pembukaan penawaran", "Mohon info jadwal, aplikasi error.",
+                  headers={"List-Id": "<pengadaan.dinas.test>", "Precedence": "list", "X-Google-Group-Id": "123456",
+                           "Mailing-list": "list pengadaan@dinas.test; contact pengadaan+owners@dinas.test"})
+    servers.append(UNIT, raw)
+    run_once(config)
+    assert len(store_of(config).tickets()) == 1 and of_kind(inbox(servers, STAFF[0]), "staff_new")
+    assert inbox(servers, "sari@dinas.test") == []  # no ack: SPEC 5
