@@ -80,13 +80,15 @@ EXPECTED: dict[str, dict[State, tuple[str | State, set[tuple[str, str]]]]] = {
     },
     "requester confirms": {
         O: (O, TO_STAFF), A: (O, TO_STAFF), E: (E, TO_STAFF), I: (E, TO_STAFF | {("lkpp", "forward_info")}),
-        R: (C, {("requester", "closed"), ("staff", "staff_update")}), C: (O, TO_STAFF),
+        # E5: a thanks or a rating to a closed ticket (the automatic close came first) is no
+        # reopening: staff are told, the rating kept
+        R: (C, {("requester", "closed"), ("staff", "staff_update")}), C: (C, {("staff", "staff_update")}),
     },
     "requester rejects": {
         O: (O, TO_STAFF), A: (O, TO_STAFF), E: (E, TO_STAFF), I: (E, TO_STAFF | {("lkpp", "forward_info")}),
         R: (O, TO_STAFF), C: (O, TO_STAFF),
     },
-    "requester says nothing": {R: (R, TO_STAFF)},  # staff are asked; no rejection
+    "requester says nothing": {R: (R, TO_STAFF), C: (C, set())},  # staff are asked; no rejection; closed stays
     "staff reply": {
         O: (A, {("requester", "staff_reply")}), A: (A, {("requester", "staff_reply")}),
         E: (E, {("requester", "staff_reply")}), I: (I, {("requester", "staff_reply")}),
@@ -161,7 +163,8 @@ RECORDS = {
     **{name: {"lkpp_replied", "lkpp_ticket_recorded"} for name in MESSAGES if name.startswith("LKPP")},
 }
 EXTRA_RECORDS = {("requester writes", I): {"info_forwarded"}, ("requester writes", C): {"ticket_reopened"},
-                 ("requester confirms", I): {"info_forwarded"}, ("requester confirms", C): {"ticket_reopened"},
+                 ("requester confirms", I): {"info_forwarded"}, ("requester confirms", C): {"confirmed_after_closing"},
+                 ("requester says nothing", C): {"reply_without_text"},
                  ("requester rejects", I): {"info_forwarded"}, ("requester rejects", C): {"ticket_reopened"}}
 # message -> what it changes on the ticket when the table allows it (SPEC 4 and 6: first response, resolution...)
 CHANGES = {
@@ -191,6 +194,8 @@ def records(name: str, state: State) -> set[str]:
 
 
 def changes(name: str, state: State) -> dict[str, object]:
+    if (name, state) == ("requester confirms", C):
+        return {"rating": 5, "closed_at": NOW - timedelta(days=1)}  # the rating kept, still closed as it was
     if name.startswith("requester") and state is not R:
         return {}
     if name == "requester writes" and state is R:

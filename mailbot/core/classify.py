@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mailbot.core.closing import closing
+from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import ParsedCommands, parse_commands
 from mailbot.core.identity import identify
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
@@ -193,6 +193,10 @@ def _from_lkpp(facts: Facts, rules: Rules) -> Facts:
 
 def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, now: datetime) -> Facts:
     ticket = facts.ticket
+    late = after_closing(facts.message, rules, (ticket.requester.name, ticket.contact.name)) \
+        if ticket and ticket.state is State.CLOSED else None
+    if late is not None:  # a thanks, a rating, nothing new: the ticket stays closed, however old
+        return replace(facts, event=late[0], rating=late[1], contact=contact_of(facts.message))
     if ticket and ticket.state is State.CLOSED and now - (ticket.closed_at or ticket.updated_at) > timedelta(
             days=reopen_days):
         facts = replace(facts, ticket=None, previous=ticket, title=retitled(facts.title, ticket))  # E5: a new ticket

@@ -95,6 +95,23 @@ def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> t
     return Event.REQUESTER_CONFIRM, rating
 
 
+def after_closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> tuple[Event, int | None] | None:
+    """SPEC E5 on a closed ticket: a reply that only confirms or thanks ("YA 5" after the
+    automatic close, "Terima kasih pak, sudah bisa" to the closing notice) or says nothing new
+    (a signature) is no reopening: the event for it, with its rating. None for anything more
+    (a rejection, a further line, an attachment): that reopens the ticket or opens a new one."""
+    event, rating = closing(msg, rules, names)
+    if event is Event.REQUESTER_SILENT:
+        return event, None
+    if event is not Event.REQUESTER_CONFIRM or msg.attachments:
+        return None
+    lines = _after_greetings([line for line in msg.new_text.splitlines() if line.strip()], rules)
+    signer = " ".join((msg.from_addr.name, *names))
+    more = [line for line in _short_answer(lines[1:], signer)
+            if not (_RATING_WORD.search(line) or _LONE_NUMBER.match(line))]
+    return (Event.REQUESTER_LATE_CONFIRM, rating) if not more else None
+
+
 def _after_greetings(lines: list[str], rules: Rules) -> list[str]:
     """The lines from the first that says more than a greeting, that one without it.
 

@@ -43,7 +43,8 @@ class Event(enum.StrEnum):
     REQUESTER_MORE_INFO = "requester_more_info"  # E3 again: a further answer to LKPP's request, escalated  # E2, E3, E5
     REQUESTER_CONFIRM = "requester_confirm"  # E4: YA / TUTUP / a rating
     REQUESTER_REJECT = "requester_reject"  # E4: TIDAK or another answer
-    REQUESTER_SILENT = "requester_silent"  # E4: nothing new, a signature only
+    REQUESTER_SILENT = "requester_silent"  # E4: nothing new, a signature only (E5 too: stays closed)
+    REQUESTER_LATE_CONFIRM = "requester_late_confirm"  # E5: a thanks or a rating to a closed ticket
     STAFF_REPLY = "staff_reply"  # E6 (a coordinator's #jawab too)
     STAFF_EMPTY = "staff_empty"  # E6 with no new text and no attachment
     STAFF_NOTE = "staff_note"  # E7
@@ -97,6 +98,9 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
      "E4; SOP-002 step 12"),
     (Event.REQUESTER_REJECT, "R", "O", ("assign_back", "notify_rejected"), "E4; SOP-002 step 5"),
     (Event.REQUESTER_SILENT, "R", "R", ("note_silent", "notify_silent"), "E4"),
+    (Event.REQUESTER_SILENT, "C", "", ("append", "note_silent"), "E5: nothing new, no reopening"),
+    (Event.REQUESTER_LATE_CONFIRM, "C", "", ("append", "rate_late", "notify_late_confirmed"),
+     "E5: a thanks or a rating after closing, no reopening; SOP-002 step 12"),
     (Event.STAFF_REPLY, "O A C", "A", ("relay_reply", "first_response", *_STAFF_CMD), "E6"),
     (Event.STAFF_REPLY, "E I R", "", ("relay_reply", "first_response", *_STAFF_CMD), "E6"),
     (Event.STAFF_EMPTY, "O A E I R C", "", ("tell_empty",), "E6"),
@@ -179,6 +183,7 @@ def not_an_answer(vouched: bool) -> frozenset[str]:
 LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
           Event.REQUESTER_MORE_INFO: "message_appended",
           Event.REQUESTER_CONFIRM: "closing_confirmed", Event.REQUESTER_REJECT: "closing_rejected",
+          Event.REQUESTER_LATE_CONFIRM: "confirmed_after_closing",
           Event.STAFF_REPLY: "staff_replied", Event.STAFF_EMPTY: "empty_staff_reply", Event.STAFF_NOTE: "note",
           Event.STAFF_META: "metadata_changed", Event.STAFF_ESCALATE: "command_escalate",
           Event.STAFF_RESOLVE: "command_resolve", Event.STAFF_CLOSE: "command_close",
@@ -410,6 +415,15 @@ def _confirm_closing(s: _Step) -> None:
     s.record("closing_confirmed", {"rating": s.facts.rating})
 
 
+def _rate_late(s: _Step) -> None:
+    """A rating given after the ticket closed (the automatic close came first) is kept,
+    unless the requester rated it already."""
+    assert s.ticket is not None
+    if s.facts.rating is not None and s.ticket.rating is None:
+        s.change(rating=s.facts.rating)
+    s.record("confirmed_after_closing", {"rating": s.facts.rating})
+
+
 def _tell_closed(s: _Step) -> None:
     command = s.facts.commands.state_command if s.facts.commands else None
     if command is not None and command.arg == "silent":
@@ -633,7 +647,8 @@ EFFECTS: dict[str, Effect] = {
     "open_ticket": _open_ticket, "acknowledge": _acknowledge, "notify_new": _notify_new, "append": _append,
     "reopen": _reopen, "notify_requester": _notify("requester"), "notify_reopened": _notify("reopened"),
     "notify_confirmed": _notify("confirmed", attach=False), "notify_rejected": _notify("rejected"),
-    "notify_silent": _notify("silent", attach=False), "note_silent": _note_silent, "forward_info": _forward_info,
+    "notify_silent": _notify("silent", attach=False), "rate_late": _rate_late,
+    "notify_late_confirmed": _notify("confirmed_late", attach=False), "note_silent": _note_silent, "forward_info": _forward_info,
     "confirm_closing": _confirm_closing, "tell_closed": _tell_closed, "assign_back": _assign_back,
     "relay_reply": _relay_reply, "first_response": _first_response, "tell_empty": _tell_empty, "note": _note,
     "apply_meta": _apply_meta, "set_contact": _set_contact, "confirm_commands": _confirm_commands,
