@@ -194,7 +194,7 @@ class Send:
     to: Audience
     cc: tuple[Audience, ...] = ()
     auto: str | None = None  # Auto-Submitted value, None for human-authored content
-    attach: str | None = None  # "inbound": this message's attachments; "ticket": all the requester's
+    attach: str | None = None  # "inbound": this message's files; "ticket": the requester's and this staff message's
     text: str | None = None  # relayed text (quoted history removed)
     context: dict[str, object] = field(default_factory=dict)
     title: str = ""  # the subject's text when no ticket gives one (the monthly summary)

@@ -79,6 +79,10 @@ class Composer:
         """The finished message of a plan and the files it carries."""
         send = mail.send
         attachments = [*self.attachments(mail, msg), *send.files]
+        if send.attach == "ticket" and msg is not None:
+            # SPEC E8: what staff attach to their #eskalasi (#koordinator, #tugaskan) goes along
+            # with the case; their own signature, contact card or attached mail does not
+            attachments += for_requester(list(msg.attachments), box)
         if send.to is Audience.REQUESTER:
             attachments = for_requester(attachments, box)
         context = dict(mail.context)

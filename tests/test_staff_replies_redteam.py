@@ -1,0 +1,82 @@
+"""Red-team probes: helpdesk staff working tickets from their own mail clients (SPEC 3, 4, 9).
+
+Each reply is written as Outlook, Gmail, Thunderbird or an iPhone writes it, goes through
+the local Dovecot and SMTP servers, and is read back from the requester's, staff's and
+Helpdesk LKPP's INBOXes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.mailfactory import (
+    LKPP,
+    PDF,
+    STAFF,
+    UNIT,
+    deliver,
+    inbox,
+    latest,
+    mail,
+    text_of,
+    write_config,
+)
+
+REQUESTER = "budi@vendor.test"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(120))
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+
+
+def _open(servers, config, attachments: tuple = ()) -> EmailMessage:
+    raw, _ = mail(REQUESTER, "Akun SPSE terkunci", "Selamat pagi,\nakun SPSE saya terkunci sejak kemarin.\n\nBudi Santoso",
+                  name="Budi Santoso", attachments=attachments)
+    deliver(servers, config, raw)
+    return latest(servers, STAFF[0], "staff_new")
+
+
+def _outlook_reply(notice: EmailMessage, sender: str, text: str, attachments: tuple = ()) -> bytes:
+    """Outlook desktop (Indonesian): "RE:", the new text, then the Dari/Dikirim/Kepada/Perihal block."""
+    msg = EmailMessage()
+    msg["From"] = f"Andi Helpdesk <{sender}>"
+    msg["To"] = f"Helpdesk LPSE Uji <{UNIT}>"
+    msg["Subject"] = "RE: " + str(notice["Subject"])
+    msg["Date"] = format_datetime(datetime.now(ZoneInfo("Asia/Jakarta")))
+    msg["Message-ID"] = make_msgid(domain="lpse.test")
+    msg["In-Reply-To"] = str(notice["Message-ID"])
+    msg["References"] = str(notice["Message-ID"])
+    msg.set_content(f"{text}\r\n\r\nDari: Helpdesk LPSE Uji <{UNIT}>\r\nDikirim: Senin, 23 November 2026 09.15\r\n"
+                    f"Kepada: Andi Helpdesk <{sender}>\r\nPerihal: {notice['Subject']}\r\n\r\n{text_of(notice)}")
+    for filename, ctype, data in attachments:
+        main, sub = ctype.split("/")
+        msg.add_attachment(data, maintype=main, subtype=sub, filename=filename)
+    return msg.as_bytes()
+
+
+def test_files_staff_attach_to_eskalasi_reach_helpdesk_lkpp(env):
+    """SPEC E8: `#eskalasi` forwards "the whole ticket (problem, requester identity, all
+    attachments, staff note = rest of the body)". Staff who attach the admin panel's
+    screenshot to their `#eskalasi` reply ("terlampir") must have it reach LKPP with the
+    requester's own files; LKPP got the requester's files only and "tidak ada lampiran"
+    when the requester had sent none."""
+    servers, config = env
+    notice = _open(servers, config, attachments=(("error.png", "image/png", PNG),))
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#eskalasi\r\nMohon bantuan, tangkapan layar "
+                                            "admin agency terlampir.", attachments=(("admin-agency.pdf",
+                                                                                     "application/pdf", PDF),)))
+
+    escalation = latest(servers, LKPP, "escalate")
+    files = {p.get_filename(): p.get_content() for p in escalation.iter_attachments()}
+    assert files == {"error.png": PNG, "admin-agency.pdf": PDF}
+    assert "admin-agency.pdf" in text_of(escalation)
+    assert "tangkapan layar admin agency terlampir" in text_of(escalation)
+    [told] = [m for m in inbox(servers, REQUESTER) if m["X-Mailbot-Kind"] == "escalated_user"]
+    assert list(told.iter_attachments()) == []
