@@ -80,3 +80,23 @@ def test_files_staff_attach_to_eskalasi_reach_helpdesk_lkpp(env):
     assert "tangkapan layar admin agency terlampir" in text_of(escalation)
     [told] = [m for m in inbox(servers, REQUESTER) if m["X-Mailbot-Kind"] == "escalated_user"]
     assert list(told.iter_attachments()) == []
+
+
+def test_selesai_without_text_does_not_announce_a_missing_solution(env):
+    """SPEC E9. Staff who already answered (or phoned) mark the ticket solved with a bare
+    `#selesai` above Gmail's quote. The requester's mail said "Berikut jawaban/solusi ...
+    pada tiket 2026-00001:" and went straight on to the confirmation request: a solution
+    announced and missing. It must say the problem is considered solved and still ask YA/TIDAK."""
+    servers, config = env
+    notice = _open(servers, config)
+    quote = "\n".join("> " + line for line in text_of(notice).splitlines())
+    raw, _ = mail(STAFF[0], "Re: " + str(notice["Subject"]),
+                  f"#selesai\n\nOn Mon, 23 Nov 2026 at 09:15, Helpdesk LPSE Uji <{UNIT}> wrote:\n\n{quote}\n",
+                  in_reply_to=str(notice["Message-ID"]).strip("<>"))
+    deliver(servers, config, raw)
+
+    solution = latest(servers, REQUESTER, "resolved")
+    text = text_of(solution)
+    assert "Berikut jawaban/solusi" not in text
+    assert "selesai" in text.split("KONFIRMASI")[0]
+    assert "YA" in text and "TIDAK" in text
