@@ -23,9 +23,11 @@ from tests.mailfactory import (
     inbox,
     latest,
     mail,
+    of_kind,
     text_of,
     write_config,
 )
+from tests.test_ladder import events, the_ticket
 
 REQUESTER = "budi@vendor.test"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(120))
@@ -100,3 +102,25 @@ def test_selesai_without_text_does_not_announce_a_missing_solution(env):
     assert "Berikut jawaban/solusi" not in text
     assert "selesai" in text.split("KONFIRMASI")[0]
     assert "YA" in text and "TIDAK" in text
+
+
+def test_data_given_with_eskalasi_or_catatan_is_set_and_reaches_lkpp(env):
+    """SPEC E12c with E8/E7 (SOP-003: staff complete the consultation form, SOP-015 step 1:
+    LKPP gets the requester's identity). Staff correct the company and add the phone in the
+    same reply that escalates (`#data instansi ...`, `#data telepon ...`, `#eskalasi`), or
+    that keeps a note. The confirmation told them "#data ... dijalankan", but the form was
+    never changed: LKPP got the requester's old, wrong identity."""
+    servers, config = env
+    notice = _open(servers, config)
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#data telepon 0812-7000-8899\r\n"
+                                            "#catatan sudah ditelepon, menunggu tangkapan layar"))
+    assert the_ticket(config).contact.phone == "0812-7000-8899"
+
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#data instansi CV Jaya Abadi\r\n#eskalasi\r\n"
+                                            "Mohon bantuan, akun terkunci di sisi ADP."))
+    ticket = the_ticket(config)
+    assert (ticket.contact.organisation, ticket.contact.phone) == ("CV Jaya Abadi", "0812-7000-8899")
+    form = text_of(latest(servers, LKPP, "escalate"))
+    assert "CV Jaya Abadi" in form and "0812-7000-8899" in form
+    assert [kind for kind, _ in events(config)].count("contact_changed") == 2
+    assert not of_kind(inbox(servers, STAFF[0]), "command_error")

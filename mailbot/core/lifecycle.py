@@ -84,7 +84,8 @@ class Row:
 NONE = None  # the "state" of a message that matches no ticket
 _STATES = {"-": NONE, "O": State.OPEN, "A": State.ANSWERED, "E": State.ESCALATED, "I": State.AWAITING_INFO,
            "R": State.RESOLVED, "C": State.CLOSED}
-_STAFF_CMD = ("apply_meta", "confirm_commands")  # what every staff command also does
+# what every staff command also does: `#data` and E11's metadata ride along with any command
+_STAFF_CMD = ("set_contact", "apply_meta", "confirm_commands")
 
 # event                   from        to   effects                                                     SOP / SPEC
 _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
@@ -106,7 +107,7 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.STAFF_EMPTY, "O A E I R C", "", ("tell_empty",), "E6"),
     (Event.STAFF_NOTE, "O A E I R C", "", ("note", *_STAFF_CMD), "E7"),
     (Event.STAFF_META, "O A E I R C", "", _STAFF_CMD, "E11"),
-    (Event.STAFF_DATA, "O A E I R C", "", ("set_contact", *_STAFF_CMD), "E12c; SOP-003"),
+    (Event.STAFF_DATA, "O A E I R C", "", _STAFF_CMD, "E12c; SOP-003"),
     (Event.STAFF_ESCALATE, "O A R", "E", ("escalate", "tell_escalated", "first_response", *_STAFF_CMD),
      "E8; SOP-015 step 1"),
     (Event.STAFF_RESOLVE, "O A E I", "R", ("relay_solution", "mark_resolved", "first_response", *_STAFF_CMD),
