@@ -310,3 +310,23 @@ def test_a_mail_only_a_key_opens_is_marked_sealed_and_a_signed_text_is_not() -> 
     assert (sealed.sealed, sealed.text) == ("OpenPGP", "")
     signed = parse_message(SMIME_SIGNED_TEXT)
     assert (signed.sealed, signed.text) == ("", "Akun saya terkunci.")
+
+
+# --- format=flowed (RFC 3676) ---------------------------------------------------------------
+
+
+def test_flowed_soft_breaks_are_joined_and_hard_breaks_kept() -> None:
+    from mailbot.parsers.flowed import unflow
+
+    sent = "#data alamat Jl. Engku Putri No. 1, Kec. \nBatam Kota\n#data telepon 0812\n\nSalam"
+    assert unflow(sent) == "#data alamat Jl. Engku Putri No. 1, Kec. Batam Kota\n#data telepon 0812\n\nSalam"
+
+
+def test_flowed_delsp_quotes_stuffing_and_signature() -> None:
+    from mailbot.parsers.flowed import unflow
+
+    assert unflow("Kata sandi ter \nkunci.", delsp=True) == "Kata sandi terkunci."
+    assert unflow("> Pesan yang \n> dikutip.\n>> lebih \n>> dalam") == "> Pesan yang dikutip.\n>> lebih dalam"
+    assert unflow(" From the start\n >quoted? no") == "From the start\n>quoted? no"
+    assert unflow("Terima kasih.\n-- \nAndi") == "Terima kasih.\n-- \nAndi"
+    assert unflow("soft at the end ") == "soft at the end "

@@ -124,3 +124,38 @@ def test_data_given_with_eskalasi_or_catatan_is_set_and_reaches_lkpp(env):
     assert "CV Jaya Abadi" in form and "0812-7000-8899" in form
     assert [kind for kind, _ in events(config)].count("contact_changed") == 2
     assert not of_kind(inbox(servers, STAFF[0]), "command_error")
+
+
+def _thunderbird_flowed(notice: EmailMessage, sender: str, flowed_text: str) -> bytes:
+    """Thunderbird's default plain text: format=flowed, long lines broken with a trailing space."""
+    quote = "\r\n".join("> " + line for line in text_of(notice).splitlines())
+    return (f"From: Andi <{sender}>\r\nTo: {UNIT}\r\nSubject: Re: {notice['Subject']}\r\n"
+            f"Message-ID: {make_msgid(domain='lpse.test')}\r\nIn-Reply-To: {notice['Message-ID']}\r\n"
+            f"References: {notice['Message-ID']}\r\nDate: {format_datetime(datetime.now(ZoneInfo('Asia/Jakarta')))}\r\n"
+            "User-Agent: Mozilla Thunderbird\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=UTF-8; format=flowed\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            f"{flowed_text}\r\n\r\nOn 23/11/2026 09.15, Helpdesk LPSE Uji wrote:\r\n{quote}\r\n").encode()
+
+
+def test_thunderbird_format_flowed_reply_is_read_as_typed(env):
+    """SPEC 4 (commands are lines at the top of a staff reply), E12c, E6. Thunderbird sends
+    plain text as format=flowed (RFC 3676): a line longer than 72 characters goes out
+    broken, with a trailing space marking the soft break. `#data alamat` with a full
+    address was cut at the break, the `#data telepon` typed on the next line was taken as
+    body text and never set, and the requester got the answer with its sentence broken."""
+    servers, config = env
+    notice = _open(servers, config)
+    typed = ("#data alamat Jl. Engku Putri No. 1 Batam Centre, Kel. Teluk Tering, Kec. \r\nBatam Kota 29461\r\n"
+             "#data telepon 0812-7000-8899")
+    deliver(servers, config, _thunderbird_flowed(notice, STAFF[0], typed))
+    ticket = the_ticket(config)
+    assert ticket.contact.address == ("Jl. Engku Putri No. 1 Batam Centre, Kel. Teluk Tering, Kec. Batam Kota "
+                                      "29461")
+    assert ticket.contact.phone == "0812-7000-8899"
+
+    deliver(servers, config, _thunderbird_flowed(notice, STAFF[0], (
+        "Yth. Bapak Budi,\r\n\r\nAkun Bapak terkunci karena salah memasukkan kata sandi lima kali \r\n"
+        "berturut-turut; sudah kami buka kembali.\r\n\r\n-- \r\nAndi")))
+    answer = text_of(latest(servers, REQUESTER, "staff_reply"))
+    assert "salah memasukkan kata sandi lima kali berturut-turut; sudah kami buka kembali." in answer
+    assert "Andi" not in answer  # the signature under "-- " stays behind

@@ -33,6 +33,7 @@ from mailbot.core.model import SYNTHETIC_ID_DOMAIN, Address, Attachment, Inbound
 from mailbot.errors import BadMessageError, RefusedMessageError
 from mailbot.parsers.auto import automatic_reason, bounce_reason, bounce_subject, dsn_fields
 from mailbot.parsers.charsets import decode_bytes
+from mailbot.parsers.flowed import unflow
 from mailbot.parsers.headers import (
     angle_addr,
     decode_words,
@@ -663,8 +664,19 @@ def _part_text(part: Message, defects: dict[str, None]) -> str:
     text, note = decode_bytes(data, _charset(part))
     if note:
         defects[note] = None
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    return text.lstrip("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").lstrip("\ufeff")
+    if _ctype(part) == "text/plain" and _param(part, "format") == "flowed":
+        text = unflow(text, delsp=_param(part, "delsp") == "yes")
+    return text
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter, lower-cased; "" when absent or unreadable."""
+    try:
+        value = part.get_param(name, "")
+    except (ValueError, TypeError, IndexError, LookupError, UnicodeError):
+        return ""
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 def _disposition(part: Message) -> str:
