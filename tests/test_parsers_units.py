@@ -330,3 +330,15 @@ def test_flowed_delsp_quotes_stuffing_and_signature() -> None:
     assert unflow(" From the start\n >quoted? no") == "From the start\n>quoted? no"
     assert unflow("Terima kasih.\n-- \nAndi") == "Terima kasih.\n-- \nAndi"
     assert unflow("soft at the end ") == "soft at the end "
+
+
+def test_outlook_inline_picture_markers_leave_the_plain_alternative() -> None:
+    """Outlook writes `[cid:...]` for each inline picture in its text/plain alternative."""
+    from mailbot.parsers import parse_message
+
+    raw = (b'From: a@b.test\r\nMessage-ID: <m1@b.test>\r\nMIME-Version: 1.0\r\n'
+           b'Content-Type: multipart/alternative; boundary="x"\r\n\r\n--x\r\n'
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\nSalam,\r\nAndi\r\n[cid:image001.png@01DA3C5E.8B4F2A10]\r\n"
+           b"\r\nLihat [cid:image002.jpg@01DA] di atas.\r\n--x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           b'<p>Salam,<br>Andi<br><img src="cid:image001.png@01DA3C5E.8B4F2A10"></p>\r\n--x--\r\n')
+    assert parse_message(raw).text == "Salam,\nAndi\n\nLihat  di atas."

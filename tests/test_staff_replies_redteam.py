@@ -159,3 +159,31 @@ def test_thunderbird_format_flowed_reply_is_read_as_typed(env):
     answer = text_of(latest(servers, REQUESTER, "staff_reply"))
     assert "salah memasukkan kata sandi lima kali berturut-turut; sudah kami buka kembali." in answer
     assert "Andi" not in answer  # the signature under "-- " stays behind
+
+
+def test_outlook_signature_logo_marker_does_not_reach_the_requester(env):
+    """SPEC E9/E6: only the new text is relayed. Outlook's plain-text alternative of an
+    HTML reply writes each inline picture as a marker (`[cid:image001.png@01DA3C...]`):
+    a staff signature with the office logo put that marker into the solution the
+    requester read. The logo itself may go along; the marker is no text of the staff's."""
+    servers, config = env
+    notice = _open(servers, config)
+    msg = EmailMessage()
+    msg["From"] = f"Andi Helpdesk <{STAFF[0]}>"
+    msg["To"] = UNIT
+    msg["Subject"] = "RE: " + str(notice["Subject"])
+    msg["Message-ID"] = make_msgid(domain="lpse.test")
+    msg["In-Reply-To"] = msg["References"] = str(notice["Message-ID"])
+    msg.set_content("#selesai\r\nAkun sudah kami buka kembali.\r\n\r\nSalam,\r\nAndi\r\n"
+                    "[cid:image001.png@01DA3C5E.8B4F2A10]\r\n\r\n"
+                    f"From: Helpdesk LPSE Uji <{UNIT}>\r\nSent: Monday, November 23, 2026 9:15 AM\r\n"
+                    f"To: Andi Helpdesk <{STAFF[0]}>\r\nSubject: {notice['Subject']}\r\n\r\n{text_of(notice)}")
+    msg.add_alternative('<html><body><p>#selesai</p><p>Akun sudah kami buka kembali.</p><p>Salam,<br>Andi<br>'
+                        '<img src="cid:image001.png@01DA3C5E.8B4F2A10"></p></body></html>', subtype="html")
+    msg.get_payload()[1].add_related(PNG, maintype="image", subtype="png", cid="<image001.png@01DA3C5E.8B4F2A10>",
+                                     filename="image001.png")
+    deliver(servers, config, msg.as_bytes())
+
+    text = text_of(latest(servers, REQUESTER, "resolved"))
+    assert "Akun sudah kami buka kembali." in text
+    assert "cid:" not in text

@@ -716,6 +716,12 @@ def _filename(part: Message) -> str:
     return ""
 
 
+# Outlook's plain-text alternative writes each inline picture of the HTML (a signature's
+# logo, a pasted screenshot) as `[cid:image001.png@01DA3C5E.8B4F2A10]`: no text of the
+# writer's, and relayed it reaches requesters as noise. A line left empty by it goes too.
+_CID_MARKER = re.compile(r"(?m)^[ \t]*\[cid:[^\]\s]{1,300}\][ \t]*\n|\[cid:[^\]\s]{1,300}\]")
+
+
 def _body_and_attachments(
     leaves: list[_Leaf], is_bounce: bool, defects: dict[str, None]
 ) -> tuple[str, tuple[Attachment, ...]]:
@@ -737,11 +743,14 @@ def _body_and_attachments(
         elif plain is not None and ctype == "text/plain" and not leaf.in_alternative:
             # Apple Mail's text, pasted image, more text: sibling parts of one body
             plain = f"{plain.rstrip()}\n\n{_part_text(part, defects).strip()}"
+    return _chosen_text(plain, html).rstrip(), tuple(attachments)
+
+
+def _chosen_text(plain: str | None, html: str | None) -> str:
+    """The plain text when it says anything (or is all there is), else the HTML's."""
     if plain is not None and (plain.strip() or html is None):
-        text = plain
-    else:
-        text = html_to_text(html) if html is not None else ""
-    return text.rstrip(), tuple(attachments)
+        return _CID_MARKER.sub("", plain) if html is not None else plain
+    return html_to_text(html) if html is not None else ""
 
 
 def _is_file(leaf: _Leaf, after_plain: bool, after_html: bool) -> bool:
