@@ -1,0 +1,100 @@
+"""Red-team probes of what staff and coordinators read, in the mailbox's language (SPEC 8, 12).
+
+Each mail is driven through the real daemon over Dovecot and SMTP and read back from the
+recipient's INBOX, in an Indonesian and in an English mailbox (`language: en`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.mailfactory import (
+    LKPP,
+    STAFF,
+    UNIT,
+    handle_at,
+    mail,
+    of_kind,
+    parse,
+    reply_as_client,
+    sweep,
+    text_of,
+    write_config,
+)
+
+WIB = ZoneInfo("Asia/Jakarta")
+REQUESTER = "budi@vendor.test"
+COORDINATOR = "koordinator@lpse.test"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+@pytest.fixture(params=["id", "en"])
+def env(fresh_mailboxes, tmp_path, request):
+    config = write_config(fresh_mailboxes, tmp_path, language=request.param, ack_max_age_hours=100000)
+    return fresh_mailboxes, config, request.param
+
+
+def received(servers, user, kind):
+    return of_kind([parse(raw) for raw in servers.fetch(user)], kind)
+
+
+def arrive(servers, config, raw: bytes, moment: datetime) -> None:
+    servers.append(UNIT, raw, msg_time=moment)
+    handle_at(config, moment)
+
+
+def open_ticket(servers, config, moment: datetime, body: str = "Akun SPSE saya terkunci sejak pagi.\nBudi"):
+    raw, _ = mail(REQUESTER, "Akun SPSE terkunci", body, date=moment, name="Budi Santoso")
+    arrive(servers, config, raw, moment)
+    return received(servers, STAFF[0], "staff_new")[-1]
+
+
+def test_auto_close_for_missing_data_is_told_to_staff_as_such(env):
+    """SPEC 6: awaiting_info "closed with a notice after 5 working days". Staff were told
+    "Pesan baru dari budi@vendor.test pada tiket ... (status: closed)" with no message under
+    it: a new message from the requester that does not exist, and no word of the closing."""
+    servers, config, language = env
+    notice = open_ticket(servers, config, at("2026-11-23T09:00"))
+    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dicek.")
+    arrive(servers, config, raw, at("2026-11-23T09:10"))
+    escalation = received(servers, LKPP, "escalate")[-1]
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=UNIT)
+    arrive(servers, config, raw, at("2026-11-23T11:00"))
+    sweep(config, at("2026-11-25T11:01"))  # the reminder after 2 working days
+    sweep(config, at("2026-11-30T11:01"))  # closed 5 working days after the request
+
+    told = text_of(received(servers, STAFF[0], "staff_update")[-1])
+    if language == "id":
+        assert "ditutup otomatis" in told and "5 hari kerja" in told
+        assert "Pesan baru dari" not in told
+    else:
+        assert "closed automatically" in told and "5 working days" in told
+        assert "New message from" not in told
+
+
+def test_a_reply_with_nothing_new_asks_staff_instead_of_announcing_a_message(env):
+    """SPEC E4: "a reply with no new text (a signature, an empty reply) changes nothing and
+    staff are asked". Staff got "New message from ... (state: resolved)" with nothing under
+    it and no question: they could not tell a confirmation was still missing."""
+    servers, config, language = env
+    signature = "Budi Santoso\nDirektur CV Maju Jaya\nHP 0812-7000-1234"
+    notice = open_ticket(servers, config, at("2026-11-23T09:00"), f"Akun SPSE saya terkunci.\n\nSalam,\n{signature}\n")
+    raw, _ = reply_as_client(notice, STAFF[0], "#selesai\nAkun sudah kami buka, silakan login ulang.")
+    arrive(servers, config, raw, at("2026-11-23T09:30"))
+    solution = received(servers, REQUESTER, "resolved")[-1]
+    raw, _ = reply_as_client(solution, REQUESTER, f"Salam,\n{signature}")
+    arrive(servers, config, raw, at("2026-11-23T10:00"))
+
+    asked = text_of(received(servers, STAFF[0], "staff_update")[-1])
+    if language == "id":
+        assert "tanpa teks baru" in asked and "menunggu konfirmasi" in asked and "#tutup" in asked
+        assert "Pesan baru dari" not in asked
+    else:
+        assert "no new text" in asked and "waiting for the requester's confirmation" in asked and "#close" in asked
+        assert "New message from" not in asked
