@@ -6,6 +6,7 @@ recipient's INBOX, in an Indonesian and in an English mailbox (`language: en`).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -98,3 +99,37 @@ def test_a_reply_with_nothing_new_asks_staff_instead_of_announcing_a_message(env
     else:
         assert "no new text" in asked and "waiting for the requester's confirmation" in asked and "#close" in asked
         assert "New message from" not in asked
+
+
+# A state or priority code as the program spells it (lower case) after a label.
+CODES = re.compile(r"(?i:status|state|prioritas|priority|is now)[^:\n]*:\s*"
+                   r"(?:open|answered|escalated|awaiting_info|resolved|closed|high|normal|low)\b")
+
+
+def test_staff_mail_names_states_and_priorities_in_the_mailbox_language(env):
+    """SPEC 8 and 12: mail in Bahasa Indonesia, or English with `language: en`. Staff and
+    coordinators read the program's codes instead: "Status tiket sekarang: awaiting_info",
+    "Status   : open", "Prioritas: high" (while the command they type is #prioritas tinggi)."""
+    servers, config, language = env
+    notice = open_ticket(servers, config, at("2026-11-23T09:00"))
+    raw, _ = reply_as_client(notice, STAFF[0], "#prioritas tinggi\n#koordinator\nMohon arahan, boleh direset?")
+    arrive(servers, config, raw, at("2026-11-23T09:10"))
+    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dicek.")
+    arrive(servers, config, raw, at("2026-11-23T09:20"))
+    escalation = received(servers, LKPP, "escalate")[-1]
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=UNIT)
+    arrive(servers, config, raw, at("2026-11-23T11:00"))
+
+    case = text_of(received(servers, COORDINATOR, "coordinator_case")[-1])
+    done = text_of(received(servers, STAFF[0], "command_ok")[0])
+    lkpp = text_of(received(servers, STAFF[0], "staff_lkpp")[-1])
+    for text in (case, done, lkpp):
+        assert not CODES.search(text), CODES.search(text)
+    if language == "id":
+        assert "Status   : Terbuka" in case and "Prioritas: Tinggi" in case
+        assert "Status tiket sekarang: Terbuka" in done
+        assert "Status tiket sekarang: Menunggu data pengguna" in lkpp
+    else:
+        assert "State    : Open" in case and "Priority : High" in case
+        assert "The ticket is now: Open" in done
+        assert "The ticket is now: Awaiting the requester's data" in lkpp
