@@ -133,3 +133,15 @@ def test_staff_mail_names_states_and_priorities_in_the_mailbox_language(env):
         assert "State    : Open" in case and "Priority : High" in case
         assert "The ticket is now: Open" in done
         assert "The ticket is now: Awaiting the requester's data" in lkpp
+
+
+def test_english_ack_of_an_urgent_ticket_says_one_working_hour(fresh_mailboxes, tmp_path):
+    """SPEC 8: English templates. A high-priority ticket (the shipped deadlines give it 1
+    working hour) was acknowledged with "will respond within 1 working hours"."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, language="en", ack_max_age_hours=100000)
+    raw, _ = mail(REQUESTER, "Tidak bisa upload penawaran",
+                  "Tidak bisa upload penawaran, batas akhir hari ini pukul 15.00 WIB.", date=at("2026-11-23T09:00"))
+    arrive(servers, config, raw, at("2026-11-23T09:00"))
+    ack = " ".join(text_of(received(servers, REQUESTER, "ack")[-1]).split())
+    assert "within 1 working hour (" in ack
