@@ -145,3 +145,38 @@ def test_english_ack_of_an_urgent_ticket_says_one_working_hour(fresh_mailboxes, 
     arrive(servers, config, raw, at("2026-11-23T09:00"))
     ack = " ".join(text_of(received(servers, REQUESTER, "ack")[-1]).split())
     assert "within 1 working hour (" in ack
+
+
+@pytest.mark.xfail(strict=True, reason="open: command errors and trust reasons are English text made in the core")
+def test_indonesian_staff_read_why_a_command_or_a_message_was_refused_in_indonesian(fresh_mailboxes, tmp_path):
+    """SPEC 8: mail in Bahasa Indonesia. A mistyped command is answered "- unknown command
+    #hapus", a state command at the wrong time "#escalate is not possible while the ticket is
+    closed" (staff typed #eskalasi), and the coordinators' alert about an unverified staff
+    message says "(does not reply to a message that mailbot sent on this ticket)"."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, ack_max_age_hours=100000)
+    notice = open_ticket(servers, config, at("2026-11-23T09:00"))
+    raw, _ = reply_as_client(notice, STAFF[1], "#hapus\nHapus tiket ini.")
+    arrive(servers, config, raw, at("2026-11-23T09:10"))
+    raw, _ = mail(STAFF[0], f"Re: {notice['Subject']}", "#tutup", date=at("2026-11-23T09:20"))
+    arrive(servers, config, raw, at("2026-11-23T09:20"))
+
+    refused = text_of(received(servers, STAFF[1], "command_error")[-1])
+    alert = text_of(received(servers, COORDINATOR, "unverified")[-1])
+    for english in ("unknown command", "does not reply to a message"):
+        assert english not in refused + alert
+
+
+def test_a_long_non_ascii_file_name_keeps_every_line_within_998_characters(fresh_mailboxes, tmp_path):
+    """RFC 5322 2.1.1: a line MUST be no more than 998 characters. A requester's scan named in
+    Chinese (a supplier's document, 120 characters) went to staff and LKPP with its RFC 2231
+    file name on one header line of about 1,100 characters, which a relay may cut or refuse."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, ack_max_age_hours=100000)
+    name = "供应商资格文件" * 17 + ".pdf"
+    raw, _ = mail(REQUESTER, "Dokumen kualifikasi", "Terlampir dokumen dari pemasok.", date=at("2026-11-23T09:00"),
+                  attachments=((name, "application/pdf", b"%PDF-1.4\n%%EOF\n"),))
+    arrive(servers, config, raw, at("2026-11-23T09:00"))
+    [notice] = servers.fetch(STAFF[0])
+    assert max(len(line) for line in notice.split(b"\r\n")) <= 998
+    assert [p.get_filename() for p in parse(notice).iter_attachments()] == [name]
