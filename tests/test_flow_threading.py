@@ -3,6 +3,7 @@ Dovecot and SMTP, read back as mail clients would."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from mailbot.core.matching import base_subject, retitled
 from mailbot.core.model import Address, State, Ticket
 from mailbot.io.store import Store
 from tests.mailfactory import (
+    LKPP,
     STAFF,
     UNIT,
     handle_at,
@@ -194,3 +196,40 @@ def test_a_person_writing_through_a_google_group_reaches_staff(env):
     run_once(config)
     assert len(store_of(config).tickets()) == 1 and of_kind(inbox(servers, STAFF[0]), "staff_new")
     assert inbox(servers, "sari@dinas.test") == []  # no ack: SPEC 5
+
+
+def test_every_mail_a_requester_gets_on_one_ticket_has_one_subject(env):
+    """Gmail and Outlook put a mail in a conversation by its subject (Re: aside) as well as
+    its references. The requester got "[tag] Akun terkunci", "[tag] Permintaan data: ...",
+    "[tag] Pengingat: ...", "[tag] Solusi: ...", "[tag] Tiket ditutup: ...": five
+    conversations for one problem. Every mail to the requester keeps the ticket's subject."""
+    servers, config = env
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=JAKARTA)  # a Monday
+    servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Mohon bantu, akun saya terkunci.", date=start)[0],
+                   msg_time=start)
+    handle_at(config, start)
+    notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dicek.")[0],
+                   msg_time=start + timedelta(minutes=10))
+    handle_at(config, start + timedelta(minutes=10))
+    [escalation] = of_kind(inbox(servers, LKPP), "escalate")
+    asked = start + timedelta(hours=1)
+    servers.append(UNIT, reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error.", to=UNIT)[0],
+                   msg_time=asked)
+    handle_at(config, asked)
+    sweep(config, asked + timedelta(days=2, minutes=1))  # the requester is reminded after 2 working days
+    [request] = of_kind(inbox(servers, REQUESTER), "need_info")
+    servers.append(UNIT, reply_as_client(request, REQUESTER, "Screenshot terlampir pak.")[0],
+                   msg_time=asked + timedelta(days=2, hours=1))
+    handle_at(config, asked + timedelta(days=2, hours=1))
+    [forwarded] = of_kind(inbox(servers, LKPP), "forward_info")
+    solved = asked + timedelta(days=3)
+    servers.append(UNIT, reply_as_client(forwarded, LKPP, "Sudah kami perbaiki, silakan login kembali.", to=UNIT)[0],
+                   msg_time=solved)
+    handle_at(config, solved)
+    sweep(config, solved + timedelta(days=7))  # no confirmation: closed automatically
+    got = [m for m in inbox(servers, REQUESTER) if m["X-Mailbot-Kind"]]
+    kinds = [m["X-Mailbot-Kind"] for m in got]
+    assert {"ack", "escalated_user", "need_info", "remind_user", "resolved_lkpp", "closed"} <= set(kinds), kinds
+    subjects = {re.sub(r"^(?:re|fwd?):\s*", "", str(m["Subject"]), flags=re.IGNORECASE) for m in got}
+    assert subjects == {"[LPSE-T #2026-00001] Akun terkunci"}

@@ -128,7 +128,7 @@ def test_operator_words_name_only_what_they_change(tmp_path: Path) -> None:
     own = words("id", tmp_path)
     assert own.subject("ack") == "Tiket diterima"
     assert own.day(date(2026, 11, 30)) == "Senin, 30 November 2026"
-    assert own.subject("resolved") == words("id").subject("resolved") != ""
+    assert own.subject("staff_new") == words("id").subject("staff_new") != ""
     assert own.waited(timedelta(hours=3), timedelta(hours=8)) == "3 jam"
 
 
