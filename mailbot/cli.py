@@ -300,7 +300,15 @@ def location_problem(path: Path, kind: str) -> str | None:
 
     Tries for real (a temporary file in the deepest existing folder), so a read-only
     file system or a folder owned by another user is found, not only missing modes.
+    A folder above it that mailbot's user may not enter is a problem too, not a crash.
     """
+    try:
+        return _location_problem(path, kind)
+    except OSError as exc:
+        return f"cannot reach {path}: {exc.strerror or exc} (mailbot's user must be able to enter every folder above it)"
+
+
+def _location_problem(path: Path, kind: str) -> str | None:
     if kind == "key" and path.exists():
         if not os.access(path, os.R_OK):
             return f"{path} exists but cannot be read"

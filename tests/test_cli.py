@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -197,6 +199,38 @@ def test_check_names_a_data_location_it_cannot_write(tmp_path, capsys):
     assert f"archive_dir: FAILED: cannot create {blocker / 'archive'}: {blocker} is not a folder" in out
     assert f"database: ok ({tmp_path / 'db.sqlite'})" in out
     assert "t: imap FAILED" in out  # every problem is still reported
+
+
+def as_unprivileged(argv: list[str]) -> list[str]:
+    """`argv` run so that file modes apply: root gives up its power to override them."""
+    if os.geteuid() != 0:
+        return argv
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is needed to test file modes as root")
+    return [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--", *argv]
+
+
+def test_check_names_a_data_folder_mailbot_may_not_enter(tmp_path):
+    """/var/lib/mailbot made by hand, mode 0700, owned by another user: `check` says so for the
+    database, archive and key (exit 78, the servers still checked), not a crash with 70."""
+    path = unreachable_config(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir()
+    data = yaml.safe_load(path.read_text())
+    data |= {"database": str(state / "mailbot.db"), "archive_dir": str(state / "archive"),
+             "secret_key_file": str(state / "secret.key")}
+    write(tmp_path, data)
+    state.chmod(0)
+    try:
+        done = subprocess.run(as_unprivileged([sys.executable, "-m", "mailbot.cli", "--config", str(path), "check"]),
+                              capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
+    finally:
+        state.chmod(0o700)
+    assert done.returncode == 78, done.stdout + done.stderr
+    for key, where in (("database", "mailbot.db"), ("archive_dir", "archive"), ("secret_key_file", "secret.key")):
+        assert f"{key}: FAILED: cannot reach {state / where}: " in done.stdout, done.stdout
+    assert "Permission denied" in done.stdout and "t: imap FAILED" in done.stdout
 
 
 def test_a_key_file_too_short_to_sign_is_a_configuration_error(tmp_path, capsys):
