@@ -175,6 +175,11 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.memory import return_freed_memory
 
     return_freed_memory()
+    # A data location the service's user cannot use is the operator's to mend: 78, which
+    # systemd does not restart into (a 70 was retried every 30 s, each start failing alike).
+    problems = [f"{key}: {problem}" for key, _, problem in data_locations(cfg) if problem]
+    if problems:
+        raise ConfigError("; ".join(problems))
     app = App(cfg)
     if args.once:
         result = app.run_once()
@@ -264,9 +269,7 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
         print("warning: auth.mode is off: any sender claiming a staff address can run commands")
     if not cfg.escalation.address:
         print("warning: escalation.address is not set: #eskalasi cannot reach LKPP")
-    for key, path, kind in (("database", cfg.database, "file"), ("archive_dir", cfg.archive_dir, "folder"),
-                            ("secret_key_file", cfg.secret_key_file, "key")):
-        problem = location_problem(path, kind)
+    for key, path, problem in data_locations(cfg):
         if problem:
             print(f"{key}: FAILED: {problem}")
             codes.add(EX_CONFIG)
@@ -293,6 +296,13 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
         if code in codes:
             return code
     return EX_OK
+
+
+def data_locations(cfg: Config) -> list[tuple[str, Path, str | None]]:
+    """The database, archive and key locations: key, path, and why mailbot cannot use it (or None)."""
+    return [(key, path, location_problem(path, kind))
+            for key, path, kind in (("database", cfg.database, "file"), ("archive_dir", cfg.archive_dir, "folder"),
+                                    ("secret_key_file", cfg.secret_key_file, "key"))]
 
 
 def location_problem(path: Path, kind: str) -> str | None:

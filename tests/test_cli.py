@@ -233,6 +233,30 @@ def test_check_names_a_data_folder_mailbot_may_not_enter(tmp_path):
     assert "Permission denied" in done.stdout and "t: imap FAILED" in done.stdout
 
 
+@pytest.mark.parametrize("blocked", ["folder", "database"])
+def test_run_stops_with_78_on_a_data_location_it_cannot_use(tmp_path, blocked):
+    """The state folder, or a database file left by root, that the service's user cannot use:
+    `run` exits 78 naming the key (systemd does not restart on 78), not 70 every 30 seconds."""
+    path = unreachable_config(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir()
+    data = yaml.safe_load(path.read_text())
+    data |= {"database": str(state / "mailbot.db"), "archive_dir": str(state / "archive"),
+             "secret_key_file": str(state / "secret.key")}
+    write(tmp_path, data)
+    target = state if blocked == "folder" else state / "mailbot.db"
+    target.touch()
+    target.chmod(0)
+    try:
+        done = subprocess.run(as_unprivileged([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"]),
+                              capture_output=True, text=True, timeout=60, check=False, cwd=ROOT)
+    finally:
+        target.chmod(0o700)
+    assert done.returncode == 78, done.stdout + done.stderr
+    assert "configuration error: database: " in done.stderr and str(state / "mailbot.db") in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_key_file_too_short_to_sign_is_a_configuration_error(tmp_path, capsys):
     """An empty or short secret_key_file (made with `touch`): `check` names it and exits 78, and a
     command that signs mail exits 78 with one line, not a traceback and 1 (systemd restarts on 1)."""
