@@ -14,6 +14,7 @@ import email.policy
 import socket
 import ssl
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ import yaml
 
 from mailbot import cli
 from mailbot.core.settings import ServerConfig
-from mailbot.errors import LoginRefusedError
+from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.io import servers
 from tests.localmail import LocalMailServers, TestCA
 from tests.mailfactory import STAFF, UNIT, mail
@@ -188,6 +189,62 @@ def test_a_refused_smtp_login_exits_77(tls_world, tmp_path, capsys):
     assert code == 77, out
     assert "t: IMAP localhost" in out
     assert f"t: smtp FAILED: SMTP login to localhost:{tls_world[0].smtp_port} as {UNIT} refused: 535" in out
+
+
+def test_tls_sent_to_a_port_that_starts_in_plain_text_says_try_starttls(tls_world, tmp_path, capsys):
+    """security: ssl on IMAP's 143 or submission's 587 (they start in plain text): exit 69, and
+    the line says what to change, not OpenSSL's 'wrong version number' alone."""
+    code, out = check(tls_config(tmp_path, tls_world, imap={"port": tls_world[0].imap_port},
+                                 smtp={"security": "ssl"}), capsys)
+    assert code == 69, out
+    for server, port in (("imap", tls_world[0].imap_port), ("smtp", tls_world[0].smtp_port)):
+        line = next(x for x in out.splitlines() if x.startswith(f"t: {server} FAILED"))
+        assert f"port {port} does not start with TLS: it may want security: starttls" in line, out
+
+
+@pytest.fixture
+def tls_first_port(tls_world):
+    """A port that starts with TLS (as SMTP's 465): it waits for the client's handshake."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls_world[0].tls.cert_file, tls_world[0].tls.key_file)
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)
+            try:
+                context.wrap_socket(conn, server_side=True)  # waits for a ClientHello that never comes
+            except (OSError, ssl.SSLError):
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    for conn in held:
+        conn.close()
+
+
+def test_plain_text_sent_to_a_port_that_starts_with_tls_says_try_ssl(tls_world, tls_first_port, tmp_path):
+    """security: starttls on IMAPS's 993 or SMTPS's 465: no greeting ever comes, and the time-out
+    says that such a port wants security: ssl."""
+    from mailbot.config import load_config
+    from mailbot.io import imap, smtp
+
+    path = tls_config(tmp_path, tls_world, imap={"security": "starttls"}, smtp={"port": tls_first_port})
+    box = load_config(path).mailboxes[0]
+    hint = "a port that starts with TLS, as IMAP on 993 and SMTP on 465 do, which wants security: ssl"
+    with pytest.raises(UnreachableError) as imap_failed:
+        imap.probe(box.imap, timeout=2)
+    with pytest.raises(UnreachableError) as smtp_failed:
+        smtp.probe(box.smtp, timeout=2)
+    assert hint in str(imap_failed.value) and f"port {tls_world[0].imaps_port}" in str(imap_failed.value)
+    assert hint in str(smtp_failed.value) and f"port {tls_first_port}" in str(smtp_failed.value)
 
 
 def xoauth2(tmp_path: Path, token: str) -> tuple[dict, dict]:

@@ -120,7 +120,8 @@ class Mailbox:
                 f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None
         except (OSError, IMAPClientError, ssl.SSLError) as exc:
             _shutdown(client)
-            raise UnreachableError(f"IMAP server {cfg.host}:{cfg.port} unreachable: {_text(exc)}") from None
+            raise UnreachableError(f"IMAP server {cfg.host}:{cfg.port} unreachable: {_text(exc)}"
+                                   f"{servers.security_hint(cfg, exc)}") from None
         self.client = client
         self.capabilities = frozenset(client.capabilities())
         for folder in (cfg.processed_folder, cfg.quarantine_folder):

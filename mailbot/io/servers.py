@@ -17,6 +17,9 @@ from mailbot.core.settings import ServerConfig
 from mailbot.errors import LoginRefusedError
 
 TOKEN_COMMAND_SECONDS = 30
+# OpenSSL's reasons when the server answered a TLS handshake in plain text.
+_PLAIN_TEXT_REPLY = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL",
+                               "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"})
 
 
 def tls_context(cfg: ServerConfig) -> ssl.SSLContext | None:
@@ -75,3 +78,24 @@ def certificate_problem(exc: ssl.SSLCertVerificationError) -> str:
     why = exc.verify_message or str(exc)
     return (f"TLS certificate refused: {why} (a private CA: set ca_file to its PEM file;"
             " never switch verification off)")
+
+
+def security_hint(cfg: ServerConfig, exc: BaseException) -> str:
+    """What to try when `security` may not fit what the port speaks, else "".
+
+    TLS sent to a port that starts in plain text (IMAP 143, submission 587) fails the
+    handshake at once; plain text sent to a port that starts with TLS (IMAP 993, SMTP
+    465) hears no greeting and waits until the time-out.
+    """
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if cfg.security == "ssl" and any(isinstance(e, ssl.SSLError) and e.reason in _PLAIN_TEXT_REPLY for e in chain):
+        return (f" (port {cfg.port} does not start with TLS: it may want security: starttls,"
+                " as IMAP on 143 and SMTP on 587 do)")
+    if cfg.security != "ssl" and any(isinstance(e, TimeoutError) for e in chain):
+        return (f" (no greeting from port {cfg.port} in time: a firewall, or a port that starts with TLS,"
+                " as IMAP on 993 and SMTP on 465 do, which wants security: ssl)")
+    return ""

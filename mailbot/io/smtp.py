@@ -165,7 +165,7 @@ class _Session:
             raise SessionError(f"server refused the session: {_answer(exc)}") from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             await _quietly_close(client)
-            raise SessionError(f"connect failed: {_text(exc)}") from None
+            raise SessionError(f"connect failed: {_text(exc)}{servers.security_hint(self.cfg, exc)}") from None
         self.client = client
         return client
 
