@@ -412,8 +412,10 @@ def _mailboxes(boxes: Any, base: Path, smtp: SmtpConfig | None) -> tuple[Mailbox
         raise ConfigError("mailboxes: at least one mailbox is required")
     mailboxes = tuple(_mailbox(b, f"mailboxes[{i}]", base, smtp) for i, b in enumerate(boxes))
     names = [b.name for b in mailboxes]
-    if len(set(names)) != len(names):
-        raise ConfigError("mailboxes: mailbox names must be unique")
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigError(f"mailboxes[{i}].name: {name!r} is the name of mailboxes[{names.index(name)}] too;"
+                              " mailbox names must be unique")
     read = [f"{b.imap.username or b.address}@{b.imap.host}:{b.imap.port}/{b.imap.folder}" for b in mailboxes]
     twice = sorted({r for r in read if read.count(r) > 1})
     if twice:  # two mailboxes reading one folder would each take the other's mail

@@ -182,6 +182,18 @@ def test_two_mailboxes_reading_one_folder_are_refused(tmp_path):
     assert len(parse_config(data, tmp_path / "c.yaml").mailboxes) == 2
 
 
+def test_a_mailbox_name_given_twice_names_the_name_and_both_entries(tmp_path):
+    """A second unit's block copied from the first and its name left as it was: the error says
+    which name and which two entries, so the operator knows which block to edit."""
+    data = minimal()
+    second = {**data["mailboxes"][0], "address": "lpse@tanjungpinang.go.id", "tag_prefix": "LPSE-TPI",
+              "imap": {**data["mailboxes"][0]["imap"], "username": "lpse@tanjungpinang.go.id"}}
+    data["mailboxes"].append(second)
+    with pytest.raises(ConfigError) as failed:
+        parse_config(data, tmp_path / "c.yaml")
+    assert str(failed.value).startswith("mailboxes[1].name: 'btm' is the name of mailboxes[0] too")
+
+
 def test_config_is_frozen(tmp_path):
     """Loaded once, never changed."""
     cfg = parse_config(minimal(), tmp_path / "c.yaml")
