@@ -217,11 +217,18 @@ def _password(data: Mapping[str, Any], key: str, base: Path) -> Secret | None:
         return None
     file = _path(data["password_file"], f"{key}.password_file", base)
     try:
-        return Secret(file.read_text(encoding="utf-8").strip())
+        text = file.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise ConfigError(f"{key}.password_file: cannot read {file}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{key}.password_file: {file} is not UTF-8 text") from None
+    # Neither is a password a server can take; said here, not as a refused login.
+    if not text:
+        raise ConfigError(f"{key}.password_file: {file} is empty: write the password into it")
+    if "\n" in text or "\r" in text:
+        raise ConfigError(f"{key}.password_file: {file} holds more than one line: "
+                          "the file holds the password alone, on one line")
+    return Secret(text)
 
 
 def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, username: str | None,

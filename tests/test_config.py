@@ -104,6 +104,25 @@ def test_missing_env_and_missing_file(tmp_path):
         load_config(tmp_path / "absent.yaml")
 
 
+@pytest.mark.parametrize("content, said", [
+    ("", "is empty: write the password into it"),  # `install ... /dev/stdin FILE` and Ctrl-D at once
+    ("\n", "is empty: write the password into it"),
+    ("Rahasia-Imap-2026\nRahasia-Imap-2026\n", "holds more than one line"),  # pasted twice
+    ("lpse@batam.go.id\nRahasia-Imap-2026\n", "holds more than one line"),  # user name and password
+])
+def test_a_password_file_that_holds_no_usable_password_names_the_key(tmp_path, content, said):
+    """The server would refuse it as a wrong password (77, 'Authentication failed', or a BAD
+    from IMAP for the line break), sending the operator to the wrong place: 78 names the file."""
+    (tmp_path / "imap.pass").write_text(content)
+    data = minimal()
+    data["mailboxes"][0]["imap"] = {**data["mailboxes"][0]["imap"], "password": None, "password_file": "imap.pass"}
+    with pytest.raises(ConfigError) as failed:
+        parse_config(data, tmp_path / "c.yaml")
+    message = str(failed.value)
+    assert message.startswith(f"mailboxes[0].imap.password_file: {tmp_path / 'imap.pass'} ") and said in message
+    assert "Rahasia" not in message
+
+
 def test_invalid_yaml(tmp_path):
     """Broken YAML is a ConfigError, not a traceback."""
     path = tmp_path / "c.yaml"
