@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -184,7 +184,7 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     if args.once:
         result = app.run_once()
         print(json.dumps(result, ensure_ascii=False))
-        return EX_OK
+        return server_status(app.unreadable.values())  # the other mailboxes were handled all the same
     stop = threading.Event()
     received: list[str] = []
 
@@ -296,6 +296,14 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
         if code in codes:
             return code
     return EX_OK
+
+
+def server_status(failures: Iterable[BaseException]) -> int:
+    """The gravest of the servers' failures, ranked as `check` ranks them: 78 a missing folder,
+    69 a server unreachable, 77 a login refused; 0 when there were none."""
+    codes = {EX_CONFIG if isinstance(exc, MissingFolderError) else EX_NOPERM if isinstance(exc, LoginRefusedError)
+             else EX_UNAVAILABLE for exc in failures}
+    return next((code for code in (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM) if code in codes), EX_OK)
 
 
 def data_locations(cfg: Config) -> list[tuple[str, Path, str | None]]:

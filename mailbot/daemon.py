@@ -64,6 +64,7 @@ class App:
                              language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.log = get_log()
         self.failing_since: dict[str, datetime] = {}
+        self.unreadable: dict[str, TransientError] = {}  # a mailbox's server failure in the last pass
         self.archive = Archive(cfg.archive_dir, cfg.limits)
         self.setups = {box.name: Setup(cfg, box, self.rules, self.calendar) for box in cfg.mailboxes}
         self.composer = Composer(self.store, self.renderer, self.archive, self.key, self.log)
@@ -277,11 +278,13 @@ class App:
                 with imap.Mailbox(box.imap) as session:
                     results[box.name] = self.poll(box, session, should_stop)
                 self.mailbox_ok(box)
+                self.unreadable.pop(box.name, None)
             except (StorageError, *STORAGE_ERRORS) as exc:
                 self.storage_failed(box, exc, notify)
                 results[box.name] = f"error: {exc}"
             except TransientError as exc:
                 self.mailbox_failed(box, exc)
+                self.unreadable[box.name] = exc
                 results[box.name] = f"error: {exc}"
             except Exception as exc:  # a bug must not stop the other mailboxes or the daemon
                 self.log.exception("mailbox_pass_failed", mailbox=box.name)

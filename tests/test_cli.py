@@ -101,6 +101,25 @@ def test_check_names_an_imap_folder_that_does_not_exist(fresh_mailboxes, tmp_pat
     assert "t: SMTP 127.0.0.1" in out
 
 
+def test_run_once_says_in_its_exit_status_that_a_mailbox_could_not_be_read(fresh_mailboxes, tmp_path, capsys):
+    """`run --once` from cron or a script: a server down is 69 and a refused login 77 (SPEC 10),
+    not 0 with the error inside the JSON only; the pass still runs its timers and outbox."""
+    from tests.mailfactory import write_config
+
+    assert cli.main(["--config", str(unreachable_config(tmp_path)), "run", "--once"]) == 69
+    assert '"t": "error: IMAP server 127.0.0.1:' in capsys.readouterr().out
+    path = write_config(fresh_mailboxes, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"]["password"] = "not-the-password"
+    path.write_text(yaml.safe_dump(data))
+    assert cli.main(["--config", str(path), "run", "--once"]) == 77
+    out = capsys.readouterr().out
+    assert "refused" in out and "not-the-password" not in out
+    data["mailboxes"][0]["imap"]["password"] = fresh_mailboxes.password_for("lpse@lpse.test")
+    path.write_text(yaml.safe_dump(data))
+    assert cli.main(["--config", str(path), "run", "--once"]) == 0
+
+
 def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     """Acceptance 5: `run` keeps retrying an unreachable IMAP server, waiting longer each time."""
     path = unreachable_config(tmp_path, poll_seconds=1)
