@@ -328,6 +328,7 @@ def test_check_with_a_refused_imap_login_exits_77(fresh_mailboxes, tmp_path, cap
     out = capsys.readouterr().out
     assert "t: imap FAILED: IMAP login to 127.0.0.1:" in out and "refused" in out
     assert "wrong-password" not in out
+    assert "refused: [AUTHENTICATIONFAILED] Authentication failed." in out  # the server's words, not b'...'
 
 
 def test_help_answers_without_loading_the_server_and_storage_libraries() -> None:

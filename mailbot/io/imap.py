@@ -9,6 +9,7 @@ read again.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import threading
@@ -28,6 +29,7 @@ from mailbot.io import servers
 
 FETCH_BATCH = 50  # messages per FETCH and per group commit
 FETCH_BYTES = 8 * 1024 * 1024  # a batch's bodies together, unless one message is larger
+_BYTES_REPR = re.compile(r"b(['\"])(.*)\1", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -322,4 +324,7 @@ def _text(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return servers.certificate_problem(exc)
     text = str(exc)
+    quoted = _BYTES_REPR.fullmatch(text)  # imaplib's bytes, turned into "b'...'" by imapclient
+    if quoted:
+        return quoted.group(2)
     return text if text else type(exc).__name__
