@@ -12,7 +12,8 @@ in flight on SIGTERM or SIGINT, or when its stdin ends: the daemon is gone, even
 kill -9. An exclusive lock on `<database>.sender.lock` keeps one sender per database,
 so a successor started while a predecessor finishes its last mail waits for it
 instead of sending the same row twice. Lines it writes to stdout starting with
-`STATUS=` are passed on to systemd by the daemon (NotifyAccess=main).
+`STATUS=` are passed on to systemd by the daemon (NotifyAccess=main); its log lines go
+on to the daemon's stdout, the journal.
 """
 
 from __future__ import annotations
@@ -166,8 +167,11 @@ class SenderProcess:
         self.thread.start()
 
     def spawn(self) -> subprocess.Popen[bytes]:
+        from mailbot.io.logs import JOURNAL_CHILD, to_journal
+
+        env = {**os.environ, JOURNAL_CHILD: "1"} if to_journal() else None  # its lines reach the journal via ours
         proc = subprocess.Popen([sys.executable, "-m", "mailbot.sender", str(self.config)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env)
         assert proc.stdin is not None
         os.set_blocking(proc.stdin.fileno(), False)
         with self.lock:
@@ -189,12 +193,20 @@ class SenderProcess:
             self.stopping.wait(pause)
 
     def relay(self, out: IO[bytes] | None) -> None:
+        """The sender's STATUS lines to systemd, its log lines to our stdout (the journal):
+        what it sent, deferred or gave up is the operator's to read."""
         if out is None:
             return
         for line in out:
-            text = line.decode("utf-8", "replace").strip()
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
             if text.startswith("STATUS="):
                 self.notify(text[:400])
+            elif text.strip():
+                try:
+                    sys.stdout.write(text + "\n")
+                    sys.stdout.flush()
+                except (OSError, ValueError):
+                    pass
 
     def wake(self) -> None:
         """New mail is in the outbox (never blocks: a full pipe already means "wake up")."""

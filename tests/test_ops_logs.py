@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 
@@ -16,6 +20,8 @@ from tests.mailfactory import (
     wait_for,
     write_config,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_json_log_lines_carry_no_secret_and_no_body(fresh_mailboxes, tmp_path):
@@ -47,6 +53,28 @@ def test_json_log_lines_carry_no_secret_and_no_body(fresh_mailboxes, tmp_path):
     lines = [line for line in out.splitlines() if line.strip()]
     for line in lines:
         json.loads(line)  # one JSON object a line
+    assert '"event": "mail_sent"' in out, "the sender's log lines reach the daemon's stdout (the journal)"
     for secret in (password, "WRONG-PASSWORD-XYZ", key, "RAHASIA-BODY-1", "RAHASIA-NOTE-2", "RAHASIA-BODY-3",
                    "3171234567890001"):
         assert secret not in out, secret
+
+
+def _log_lines(tmp_path, journal: bool) -> list[str]:
+    out = tmp_path / "stdout"
+    with out.open("w") as fh:
+        st = os.fstat(fh.fileno())
+        env = {**os.environ, "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}" if journal else ""}
+        code = ("from mailbot.io import logs; logs.configure(); log = logs.get(mailbox='btm');"
+                "log.warning('mailbox_unavailable', error='x'); log.info('mail_sent'); log.error('step_failed')")
+        subprocess.run([sys.executable, "-c", code], stdout=fh, env=env, check=True, cwd=ROOT, timeout=60)
+    return out.read_text().splitlines()
+
+
+def test_under_systemd_each_log_line_carries_its_priority_for_the_journal(tmp_path):
+    """journald stored every line at priority info: `journalctl -u mailbot -p warning` showed
+    none of the warnings and errors. With stdout the journal's stream (JOURNAL_STREAM), a
+    line starts with its syslog priority; elsewhere (a terminal, a file) it does not."""
+    lines = _log_lines(tmp_path, journal=True)
+    assert [line[:3] for line in lines] == ["<4>", "<6>", "<3>"]
+    assert "mailbox_unavailable" in lines[0] and "step_failed" in lines[2]
+    assert not any(line.startswith("<") for line in _log_lines(tmp_path, journal=False))

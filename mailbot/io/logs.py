@@ -6,7 +6,9 @@ Event names are snake_case past tense; bodies and secrets are never logged.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from typing import Any
 
 import structlog
 
@@ -23,6 +25,30 @@ class _CurrentStdout:
 
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+# syslog priorities (sd-daemon(3)): journald reads a "<N>" line prefix as the line's priority
+_PRIORITY = {"debug": 7, "info": 6, "warning": 4, "error": 3, "exception": 3, "critical": 2}
+
+
+JOURNAL_CHILD = "MAILBOT_LOG_TO_JOURNAL"  # the sender's lines reach the journal through the daemon's stdout
+
+
+def to_journal() -> bool:
+    """Whether stdout is systemd's journal stream (JOURNAL_STREAM names its device and inode),
+    directly or through the daemon (the sender): then each line carries its priority, so
+    `journalctl -p warning` shows the warnings."""
+    if os.environ.get(JOURNAL_CHILD) == "1":
+        return True
+    stream = os.environ.get("JOURNAL_STREAM", "")
+    device, _, inode = stream.partition(":")
+    try:
+        st = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return device.isdigit() and inode.isdigit() and (st.st_dev, st.st_ino) == (int(device), int(inode))
+
+
+def _with_priority(logger: Any, method: str, line: Any) -> Any:
+    return f"<{_PRIORITY.get(method, 6)}>{line}" if isinstance(line, str) else line
 
 
 def configure(fmt: str = "console", level: str = "info") -> None:
@@ -36,6 +62,7 @@ def configure(fmt: str = "console", level: str = "info") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             renderer,
+            *((_with_priority,) if to_journal() else ()),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(LEVELS[level]),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStdout()),  # type: ignore[arg-type]
