@@ -50,6 +50,9 @@ def test_install_lays_out_the_production_files(installed):
     assert (target / "etc/systemd/system/mailbot.service").read_text() == (
         ROOT / "systemd/mailbot.service").read_text()
     assert (target / "etc/mailbot/credentials").is_dir()
+    for secret in ("imap", "smtp"):  # LoadCredential= fails the start on a missing file (xoauth2 needs none)
+        made = target / "etc/mailbot/credentials" / secret
+        assert made.read_bytes() == b"" and made.stat().st_mode & 0o777 == 0o640
     assert (target / "var/lib/mailbot").stat().st_mode & 0o777 == 0o700
     wrapper = (target / "usr/local/sbin/mailbot").read_text()
     assert "STATE_DIRECTORY=/var/lib/mailbot" in wrapper and "runuser -u mailbot" in wrapper
