@@ -169,7 +169,7 @@ def test_english_and_indonesian_spellings_are_equal():
 )
 def test_malformed_commands_are_errors(text, error):
     """Unknown or malformed commands produce an error line naming the problem."""
-    assert any(error in e for e in parse_commands(text).errors)
+    assert any(error in str(e) for e in parse_commands(text).errors)
 
 
 @pytest.mark.parametrize(

@@ -360,7 +360,7 @@ def test_teruskan_never_passes_on_automatic_or_forged_mail_over_lkpp_answer(env)
     deliver(servers, config, gmail_id(notice, STAFF[0], "#teruskan"))
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
     [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
-    assert "Helpdesk LKPP has sent no reply" in " ".join(text_of(error).split())
+    assert "#teruskan: Helpdesk LKPP belum mengirim balasan" in " ".join(text_of(error).split())
 
     deliver(servers, config, gmail_en(escalation, LKPP, "Silakan penyedia memakai Firefox terbaru lalu unggah ulang."))
     deliver(servers, config, gmail_id(notice, STAFF[0], "#teruskan"))
@@ -658,7 +658,7 @@ def test_a_staff_reply_with_nothing_new_is_never_dropped_in_silence(env):
     notice = open_ticket(servers, config)
     deliver(servers, config, thunderbird_bottom(notice, STAFF[0], "", "Andi\nHelpdesk LPSE Uji"))
     error = latest(servers, STAFF[0])
-    assert error["X-Mailbot-Kind"] == "command_error" and "no new text" in text_of(error)
+    assert error["X-Mailbot-Kind"] == "command_error" and "tidak ada teks baru" in text_of(error)
     assert kinds_in(servers, REQUESTER) == ["ack"]
     assert the_ticket(config).state is State.OPEN
 

@@ -481,7 +481,21 @@ def test_relaying_lkpp_with_no_lkpp_reply_is_a_command_error(text):
     decision = decide(facts, trust, Policy(), NOW)
     assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
     assert mails(decision) == {("sender", "command_error")}
-    assert "Helpdesk LKPP has sent no reply" in decision.sends[0].context["errors"][0]
+    assert "Helpdesk LKPP has sent no reply" in str(decision.sends[0].context["errors"][0])
+
+
+def test_a_refused_command_keeps_what_staff_typed_and_the_history_keeps_the_english():
+    """E18: the refusal names the command as staff typed it (#eskalasi) for the mail to word in
+    the mailbox's language; the ticket history keeps the English text, as before."""
+    t = ticket(State.CLOSED)
+    msg = message(STAFF, "#eskalasi\nMohon dicek.")
+    facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+    decision = decide(facts, trust_of(msg, facts.role, facts.ticket, (Citation(t.number, frozenset("s")),), CFG.auth),
+                      Policy(), NOW)
+    [refusal] = decision.sends[0].context["errors"]
+    assert (refusal.code, refusal.command, refusal.value) == ("not_in_state", "#eskalasi", "closed")
+    [rejected] = [e for e in decision.events if e.kind == "command_rejected"]
+    assert rejected.detail == {"errors": ["#escalate is not possible while the ticket is closed"]}
 
 
 def test_a_rejected_lkpp_solution_goes_back_to_the_staff_member_who_owns_the_case():
@@ -513,7 +527,7 @@ def test_a_ticket_is_assigned_only_within_the_unit(text):
                       Policy(), NOW)
     assert mails(decision) == {("sender", "command_error")}
     assert decision.ticket is not None and decision.ticket.assignee is None and decision.ticket.priority is None
-    assert "not an address of the unit" in decision.sends[0].context["errors"][-1]
+    assert "not an address of the unit" in str(decision.sends[0].context["errors"][-1])
     colleague = message(STAFF, "#tugaskan sari@lpse.test")
     facts = classify(colleague, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
     assert facts.event is Event.STAFF_META

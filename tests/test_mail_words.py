@@ -147,24 +147,41 @@ def test_english_ack_of_an_urgent_ticket_says_one_working_hour(fresh_mailboxes, 
     assert "within 1 working hour (" in ack
 
 
-@pytest.mark.xfail(strict=True, reason="open: command errors and trust reasons are English text made in the core")
-def test_indonesian_staff_read_why_a_command_or_a_message_was_refused_in_indonesian(fresh_mailboxes, tmp_path):
-    """SPEC 8: mail in Bahasa Indonesia. A mistyped command is answered "- unknown command
-    #hapus", a state command at the wrong time "#escalate is not possible while the ticket is
-    closed" (staff typed #eskalasi), and the coordinators' alert about an unverified staff
-    message says "(does not reply to a message that mailbot sent on this ticket)"."""
-    servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, ack_max_age_hours=100000)
+def test_staff_read_why_a_command_or_a_message_was_refused_in_the_mailbox_language(env):
+    """SPEC 8: mail in Bahasa Indonesia. A mistyped command was answered "- unknown command
+    #hapus", a bad argument "#prioritas needs one of: ...; got 'darurat'", #teruskan with no
+    LKPP reply "Helpdesk LKPP has sent no reply ...", a state command at the wrong time
+    "#escalate is not possible while the ticket is closed" (staff typed #eskalasi), and the
+    coordinators' alert about an unverified staff message said "(does not reply to a message
+    that mailbot sent on this ticket)". An English mailbox keeps the English."""
+    servers, config, language = env
     notice = open_ticket(servers, config, at("2026-11-23T09:00"))
-    raw, _ = reply_as_client(notice, STAFF[1], "#hapus\nHapus tiket ini.")
-    arrive(servers, config, raw, at("2026-11-23T09:10"))
+    steps = [(STAFF[1], "#hapus\nHapus tiket ini."), (STAFF[0], "#prioritas darurat"), (STAFF[0], "#teruskan"),
+             (STAFF[0], "#tutup"), (STAFF[0], "#eskalasi\nMohon dicek.")]
+    for minute, (sender, text) in enumerate(steps):
+        raw, _ = reply_as_client(notice, sender, text)
+        arrive(servers, config, raw, at(f"2026-11-23T09:1{minute}"))
     raw, _ = mail(STAFF[0], f"Re: {notice['Subject']}", "#tutup", date=at("2026-11-23T09:20"))
     arrive(servers, config, raw, at("2026-11-23T09:20"))
 
-    refused = text_of(received(servers, STAFF[1], "command_error")[-1])
-    alert = text_of(received(servers, COORDINATOR, "unverified")[-1])
-    for english in ("unknown command", "does not reply to a message"):
-        assert english not in refused + alert
+    unknown = " ".join(text_of(received(servers, STAFF[1], "command_error")[-1]).split())
+    priority, relay, closed = (" ".join(text_of(m).split()) for m in received(servers, STAFF[0], "command_error"))
+    alert = " ".join(text_of(received(servers, COORDINATOR, "unverified")[-1]).split())
+    if language == "id":
+        assert "perintah #hapus tidak dikenal" in unknown
+        assert "#prioritas harus diikuti salah satu dari: tinggi, sedang, rendah; tertulis 'darurat'" in priority
+        assert "#teruskan: Helpdesk LKPP belum mengirim balasan pada tiket ini" in relay
+        assert '#eskalasi tidak dapat dijalankan karena status tiket "Ditutup"' in closed
+        assert "(bukan balasan atas email yang dikirim mailbot pada tiket ini)" in alert
+        for english in ("unknown command", "needs one of", "has sent no reply", "not possible", "#escalate",
+                        "closed", "does not reply to a message"):
+            assert english not in unknown + priority + relay + closed + alert
+    else:
+        assert "- unknown command #hapus" in unknown
+        assert "- #prioritas needs one of: tinggi, sedang, rendah (high, normal, low); got 'darurat'" in priority
+        assert "- #teruskan: Helpdesk LKPP has sent no reply on this ticket to pass on" in relay
+        assert "- #escalate is not possible while the ticket is closed" in closed
+        assert "(does not reply to a message that mailbot sent on this ticket)" in alert
 
 
 def test_a_long_non_ascii_file_name_keeps_every_line_within_998_characters(fresh_mailboxes, tmp_path):

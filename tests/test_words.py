@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.core.model import TimerKind
+from mailbot.core.model import Refusal, TimerKind
 from mailbot.errors import ConfigError
-from mailbot.io.words import words
+from mailbot.io.words import Words, words
 
 K = TimerKind
 DAY = timedelta(hours=8)  # SPEC section 6: working hours 08:00-16:00
@@ -138,6 +138,8 @@ def test_operator_words_name_only_what_they_change(tmp_path: Path) -> None:
     ("subjects: Tiket\n", "subjects: expected a mapping"),
     ("months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, [12]]\n", "months[11]: expected a word"),
     ("overdue:\n  lkpp_status: 'belum ada status ({lama})'\n", "overdue.lkpp_status: only {span}"),
+    ("refusals:\n  unknown_command: 'perintah {perintah} tidak dikenal'\n", "refusals.unknown_command: only {command}"),
+    ("refusals: tidak dikenal\n", "refusals: expected a mapping"),
 ])
 def test_operator_words_of_the_wrong_shape_name_the_key(tmp_path: Path, text: str, named: str) -> None:
     """A wrong shape is found when the words are loaded (start-up, `check`), not when a mail needs them."""
@@ -145,3 +147,23 @@ def test_operator_words_of_the_wrong_shape_name_the_key(tmp_path: Path, text: st
     (tmp_path / "id" / "words.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(named)):
         words("id", tmp_path)
+
+
+def test_a_refusal_is_worded_in_the_mailbox_language() -> None:
+    """SPEC 8: why a command was refused reads in Bahasa Indonesia, the command as staff typed it
+    and the state by its name; an English mailbox reads the English the ticket history keeps."""
+    closed = Refusal("not_in_state", command="#eskalasi", value="closed", name="escalate")
+    assert words("id").refusal(closed) == '#eskalasi tidak dapat dijalankan karena status tiket "Ditutup"'
+    assert words("en").refusal(closed) == str(closed) == "#escalate is not possible while the ticket is closed"
+    assert words("id").refusal("a reason that is only text") == "a reason that is only text"
+
+
+def test_words_without_refusals_show_the_english(tmp_path: Path) -> None:
+    """An operator's words.yaml from before refusals were worded still loads; a refusal its
+    words do not name is shown in English rather than not at all."""
+    (tmp_path / "id").mkdir()
+    (tmp_path / "id" / "words.yaml").write_text("subjects:\n  ack: Tiket diterima\n", encoding="utf-8")
+    unknown = Refusal("unknown_command", command="#hapus")
+    assert words("id", tmp_path).refusal(unknown) == "perintah #hapus tidak dikenal"
+    table = {k: v for k, v in words("id").table.items() if k != "refusals"}
+    assert Words("id", table).refusal(unknown) == "unknown command #hapus"

@@ -17,7 +17,7 @@ from mailbot.core.commands import ParsedCommands, parse_commands
 from mailbot.core.identity import identify
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
 from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, retitled, role_of
-from mailbot.core.model import Contact, InboundMessage, Role, Seen, State, Ticket
+from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Seen, State, Ticket
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
 from mailbot.parsers.quotes import is_forward
@@ -145,17 +145,17 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tup
     if event is Event.STAFF_REPLY and to_lkpp:
         return replace(facts, event=Event.STAFF_NOTE)
     if event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO) and ticket.id not in known.lkpp_answered:
-        command = "#teruskan" if event is Event.STAFF_RELAY else "#permintaan-data"
+        command = parsed.state_command
+        assert command is not None
         return replace(facts, event=Event.COMMAND_ERROR,
-                       errors=((f"{command}: Helpdesk LKPP has sent no reply on this ticket to pass on (a reply "
-                                "that is only an attached mail is not passed to requesters: write the answer yourself)"),))
+                       errors=(Refusal(f"{command.name}_without_lkpp", command=command.shown, name=command.name),))
     return replace(facts, event=event)
 
 
-def _outside_assignees(parsed: ParsedCommands, internal: tuple[str, ...]) -> tuple[str, ...]:
+def _outside_assignees(parsed: ParsedCommands, internal: tuple[str, ...]) -> tuple[Refusal, ...]:
     """An error for each `#tugaskan` to an address outside the unit's own domains."""
     domains = {a.rpartition("@")[2].lower() for a in internal}
-    return tuple(f"#tugaskan {c.arg}: not an address of the unit (its staff, coordinators and heads)"
+    return tuple(Refusal("outside_assignee", command=c.shown, value=c.arg or "")
                  for c in parsed.commands if c.name == "assign" and c.arg and internal
                  and c.arg.rpartition("@")[2].lower() not in domains)
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from mailbot.core.model import Refusal
 
 MAX_COMMAND_LINES = 10
 
@@ -71,13 +73,19 @@ def _command_line(line: str) -> str | None:
 class Command:
     name: str  # canonical English name
     arg: str | None = None  # normalised argument: "high", "pengaduan", an address, "silent"
+    typed: str = field(default="", compare=False)  # as its sender wrote it, lower-cased: "#eskalasi"
+
+    @property
+    def shown(self) -> str:
+        """The command as its sender knows it: their spelling, else the Indonesian one."""
+        return self.typed or "#" + NAMES[self.name][0]
 
 
 @dataclass(frozen=True)
 class ParsedCommands:
     commands: tuple[Command, ...]
     body: str  # the text after the command lines
-    errors: tuple[str, ...]  # one line per problem, for `command_error`
+    errors: tuple[Refusal, ...]  # one per problem, for `command_error`
 
     @property
     def state_command(self) -> Command | None:
@@ -94,14 +102,14 @@ def parse_commands(new_text: str) -> ParsedCommands:
     while index < len(lines) and not lines[index].translate(_INVISIBLE).strip():
         index += 1
     commands: list[Command] = []
-    errors: list[str] = []
+    errors: list[Refusal] = []
     note_text: list[str] = []
     seen = 0
     while index < len(lines) and (line := _command_line(lines[index])) is not None:
         seen += 1
         index = _next_command(lines, index + 1)
         if seen > MAX_COMMAND_LINES:
-            errors.append(f"more than {MAX_COMMAND_LINES} command lines")
+            errors.append(Refusal("too_many_lines", value=str(MAX_COMMAND_LINES)))
             break
         command, error, rest = _parse_line(line)
         if error:
@@ -111,12 +119,12 @@ def parse_commands(new_text: str) -> ParsedCommands:
             if rest:
                 note_text.append(rest)
     body = "\n".join([*note_text, *lines[index:]]).strip("\n")
-    states = [c.name for c in commands if c.name in STATE_COMMANDS]
+    states = [c for c in commands if c.name in STATE_COMMANDS]
     if len(states) > 1:
-        errors.append("only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab "
-                      "per message: " + ", ".join(states))
+        errors.append(Refusal("several_states", command=", ".join(c.shown for c in states),
+                              value=", ".join(c.name for c in states)))
     if any(c.name == "note" for c in commands) and states:
-        errors.append("#catatan cannot be combined with #" + states[0])
+        errors.append(Refusal("note_with_state", command=states[0].shown, name=states[0].name))
     return ParsedCommands(tuple(commands), body.strip(), tuple(errors))
 
 
@@ -135,7 +143,7 @@ def _next_command(lines: list[str], index: int) -> int:
     return after if known else index
 
 
-def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
+def _parse_line(line: str) -> tuple[Command | None, Refusal | None, str]:
     """One `#word args` line -> (command, error, free text that belongs to the body)."""
     match = _LINE.match(line)
     word = (match.group(1) or "").lower() if match else ""
@@ -143,18 +151,18 @@ def _parse_line(line: str) -> tuple[Command | None, str | None, str]:
     name = _BY_SPELLING.get(word)
     if name is None:
         shown = word or (line[1:].split() or ["?"])[0]
-        return None, f"unknown command #{shown}", ""
+        return None, Refusal("unknown_command", command=f"#{shown}"), ""
     argument = _ARGUMENTS.get(name)
     if argument is None:  # escalate / resolve / note / coordinator / answer: the rest opens the body
-        return Command(name), None, rest
+        return Command(name, typed=f"#{word}"), None, rest
     value, problem = argument(rest, rest.rstrip(_TRAILING).strip().lower())  # "#prioritas tinggi." is "tinggi"
     if problem is not None:
-        return None, f"#{word} {problem}; got {rest!r}", ""
-    return Command(name, value), None, ""
+        return None, Refusal(problem, command=f"#{word}", value=rest, name=name), ""
+    return Command(name, value, typed=f"#{word}"), None, ""
 
 
-# A command's argument -> (normalised value, None) or (None, what it needs). Each is
-# given the argument as written and as a lower-cased word without trailing punctuation.
+# A command's argument -> (normalised value, None) or (None, the code of what it needs,
+# a `Refusal` code). Each is given the argument as written and as a lower-cased word without trailing punctuation.
 _Argument = Callable[[str, str], tuple[str | None, str | None]]
 
 
@@ -167,31 +175,30 @@ def _one_of(table: dict[str, str], needs: str) -> _Argument:
 
 def _assignee(rest: str, word: str) -> tuple[str | None, str | None]:
     address = _address(rest)
-    return (address, None) if address is not None else (None, "needs an email address")
+    return (address, None) if address is not None else (None, "assign_value")
 
 
 def _close_how(rest: str, word: str) -> tuple[str | None, str | None]:
     if not word:
         return None, None
-    return ("silent", None) if word in SILENT else (None, "takes only 'diam' or 'silent'")
+    return ("silent", None) if word in SILENT else (None, "close_value")
 
 
 def _nothing(rest: str, word: str) -> tuple[str | None, str | None]:
-    return (None, "takes no argument") if word else (None, None)
+    return (None, "no_argument") if word else (None, None)
 
 
 def _form_field(rest: str, word: str) -> tuple[str | None, str | None]:
     field, _, value = rest.partition(" ")
     key = DATA_FIELDS.get(field.lower().strip(":"))
     if key is None or not value.strip():
-        return None, "needs a field and a value: nama|instansi|alamat|telepon VALUE"
+        return None, "data_value"
     return f"{key}={value.strip()[:200]}", None
 
 
 _ARGUMENTS: dict[str, _Argument] = {
-    "priority": _one_of(PRIORITIES, "needs one of: tinggi, sedang, rendah (high, normal, low)"),
-    "category": _one_of(CATEGORIES, "needs one of: pengaduan, pertanyaan, konsultasi (complaint, question, "
-                                    "consultation)"),
+    "priority": _one_of(PRIORITIES, "priority_value"),
+    "category": _one_of(CATEGORIES, "category_value"),
     "assign": _assignee,
     "close": _close_how,
     "relay": _nothing,

@@ -27,6 +27,7 @@ from mailbot.core.model import (
     Contact,
     HistoryEvent,
     InboundMessage,
+    Refusal,
     Role,
     Send,
     State,
@@ -214,7 +215,7 @@ class Facts:
     previous: Ticket | None = None  # the requester's own ticket, closed too long ago to reopen (E5)
     title: str = ""  # the subject without reply prefixes and tags, for a new ticket
     commands: ParsedCommands | None = None
-    errors: tuple[str, ...] = ()  # why the staff command cannot run (E18)
+    errors: tuple[Refusal, ...] = ()  # why the staff command cannot run (E18)
     lkpp_class: str | None = None
     lkpp_rule: str | None = None
     lkpp_ticket: str | None = None  # LKPP's own ticket number, when its mail carries one
@@ -456,8 +457,7 @@ def _first_response(s: _Step) -> None:
 def _tell_empty(s: _Step) -> None:
     """A reply with no new text is never dropped in silence: its sender hears so."""
     s.record("empty_staff_reply", {})
-    s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED,
-           context={"errors": ["no new text above or below the quoted history: nothing was sent"]})
+    s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": [Refusal("empty_reply")]})
 
 
 def _note(s: _Step) -> None:
@@ -563,14 +563,17 @@ def _pass_direction(s: _Step) -> None:
 def _reject_command(s: _Step) -> None:
     """E18: only the sender hears why; nothing else happens."""
     errors = list(s.facts.errors) or [_refusal(s)]
-    s.record("command_rejected", {"errors": errors})
+    s.record("command_rejected", {"errors": [str(e) for e in errors]})  # the history keeps the English
     s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": errors})
 
 
-def _refusal(s: _Step) -> str:
+def _refusal(s: _Step) -> Refusal:
+    """A state command at the wrong time: the command as its sender typed it, the state."""
     command = s.facts.commands.state_command if s.facts.commands else None
-    name = f"#{command.name}" if command else "this reply"
-    return f"{name} is not possible while the ticket is {s.ticket.state if s.ticket else 'missing'}"
+    state = str(s.ticket.state) if s.ticket else "missing"
+    if command is None:
+        return Refusal("reply_not_in_state", value=state)
+    return Refusal("not_in_state", command=command.shown, value=state, name=command.name)
 
 
 def _tell_no_ticket(s: _Step) -> None:
@@ -627,7 +630,7 @@ def _alert_unverified(s: _Step) -> None:
     """E19: the coordinators (for LKPP mail, staff too) hear who tried what, and why it failed."""
     to, cc = (Audience.STAFF, (Audience.COORDINATORS,)) if s.facts.role is Role.LKPP else (Audience.COORDINATORS, ())
     s.send("unverified", to, cc=cc, auto=AUTO_GENERATED, text=s.text,
-           context={"reason": s.trust.reason, "sender": s.actor})
+           context={"reason": s.trust.why or s.trust.reason, "sender": s.actor})
 
 
 def _record_automatic(s: _Step) -> None:

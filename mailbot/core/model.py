@@ -34,6 +34,52 @@ class Role(enum.StrEnum):
     SELF = "self"  # mail that mailbot itself sent
 
 
+# Why a staff command or a message was refused, in English: the ticket history's and the
+# log's words, and an English mailbox's. A mailbox in another language words the code
+# itself (`templates/<lang>/words.yaml`, `refusals`), from the same values.
+_REFUSED = {
+    "unknown_command": "unknown command {command}",
+    "too_many_lines": "more than {value} command lines",
+    "priority_value": "{command} needs one of: tinggi, sedang, rendah (high, normal, low); got {value!r}",
+    "category_value": "{command} needs one of: pengaduan, pertanyaan, konsultasi (complaint, question, "
+                      "consultation); got {value!r}",
+    "assign_value": "{command} needs an email address; got {value!r}",
+    "close_value": "{command} takes only 'diam' or 'silent'; got {value!r}",
+    "no_argument": "{command} takes no argument; got {value!r}",
+    "data_value": "{command} needs a field and a value: nama|instansi|alamat|telepon VALUE; got {value!r}",
+    "several_states": "only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab "
+                      "per message: {value}",
+    "note_with_state": "#catatan cannot be combined with #{name}",
+    "outside_assignee": "#tugaskan {value}: not an address of the unit (its staff, coordinators and heads)",
+    "relay_without_lkpp": "#teruskan: Helpdesk LKPP has sent no reply on this ticket to pass on (a reply that is "
+                          "only an attached mail is not passed to requesters: write the answer yourself)",
+    "need_info_without_lkpp": "#permintaan-data: Helpdesk LKPP has sent no reply on this ticket to pass on (a reply "
+                              "that is only an attached mail is not passed to requesters: write the answer yourself)",
+    "not_in_state": "#{name} is not possible while the ticket is {value}",
+    "reply_not_in_state": "this reply is not possible while the ticket is {value}",
+    "empty_reply": "no new text above or below the quoted history: nothing was sent",
+    # SPEC 9: why a staff, coordinator, head or LKPP message is not authenticated
+    "no_ticket": "no ticket",
+    "not_a_reply": "does not reply to a message that mailbot sent on this ticket",
+    "wrong_audience": "replies only to mail sent to {value}, not to {name}",
+    "authres": "Authentication-Results: {value}",
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a staff command (SPEC E18) or a message (SPEC 9) was refused: a code and the
+    values its words name. `str()` is the English the ticket history keeps."""
+
+    code: str  # a key of `_REFUSED` and of the words' `refusals`
+    command: str = ""  # the command as its sender typed it: "#eskalasi", "#Assign"
+    value: str = ""  # what it is about: the argument as written, a state, roles, a verdict
+    name: str = ""  # the command's canonical (English) name, or a role
+
+    def __str__(self) -> str:
+        return _REFUSED[self.code].format(command=self.command, value=self.value, name=self.name)
+
+
 @dataclass(frozen=True)
 class Address:
     """One mailbox address; `addr` is lower-cased, `name` decoded."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mailbot.core.model import InboundMessage, Role, Ticket
+from mailbot.core.model import InboundMessage, Refusal, Role, Ticket
 from mailbot.core.settings import AuthConfig
 from mailbot.core.tokens import AUDIENCE_LETTERS
 from mailbot.parsers.authres import authres_passes
@@ -48,6 +48,12 @@ class Trust:
 
     authenticated: bool
     reason: str
+    why: Refusal | None = None  # a refusal's code and values, for mail in the mailbox's language
+
+
+def _refused(code: str, value: str = "", name: str = "") -> Trust:
+    why = Refusal(code, value=value, name=name)
+    return Trust(False, str(why), why)
 
 
 def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation], mode: str,
@@ -67,7 +73,7 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
         return Trust(True, "auth.mode is off")
     general = role in (Role.COORDINATOR, Role.HEAD)  # mail about no one ticket went to these roles
     if ticket is None and not general:
-        return Trust(False, "no ticket")
+        return _refused("no_ticket")
 
     def vouches(cited: Citation) -> bool:
         if cited.ticket is None:  # the digest, an alert: proof of the role, for no ticket or a named one
@@ -76,14 +82,14 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
 
     on_ticket = [c for c in citations if vouches(c)]
     if not on_ticket:
-        return Trust(False, "does not reply to a message that mailbot sent on this ticket")
+        return _refused("not_a_reply")
     if not any(letter in c.audience for c in on_ticket):
         seen = sorted({_NAMES.get(x, x) for c in on_ticket for x in c.audience})
-        return Trust(False, f"replies only to mail sent to {', '.join(seen)}, not to {_NAMES[letter]}")
+        return _refused("wrong_audience", value=", ".join(seen), name=_NAMES[letter])
     if mode == "authres":
         ok, why = authres or (False, "no Authentication-Results verdict")
         if not ok:
-            return Trust(False, f"Authentication-Results: {why}")
+            return _refused("authres", value=why)
         return Trust(True, f"signed reference to {_NAMES[letter]} and {why}")
     return Trust(True, f"signed reference to {_NAMES[letter]}")
 

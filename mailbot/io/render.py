@@ -308,6 +308,10 @@ class Renderer:
         for key in ("due", "close_at"):  # the deadline core hands out ISO instants in the unit's zone
             if isinstance(context.get(key), str) and context[key]:
                 context[key] = said.moment(context[key], str(context.get("timezone", "Asia/Jakarta")))
+        if context.get("errors"):  # why a command or a message was refused, in this language
+            context["errors"] = [said.refusal(e) for e in context["errors"]]
+        if context.get("reason"):
+            context["reason"] = said.refusal(context["reason"])
         text = self.env.get_template(f"{language}/{kind}.txt").render(**context)
         html_template = self._template(f"{language}/{kind}.html")
         return text, None if html_template is None else html_template.render(**context)

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from mailbot.core.deadlines import waits_in_working_time
-from mailbot.core.model import TimerKind
+from mailbot.core.model import Refusal, TimerKind
 from mailbot.errors import ConfigError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -110,6 +110,15 @@ class Words:
             text = self.unit(span, "day")
         return str(self.table["overdue"][str(kind)]).format(span=text)
 
+    def refusal(self, why: object) -> str:
+        """Why a command or a message was refused (`command_error`, `unverified`), in this
+        language: the `refusals` words of its code, the state by its `report.states` name,
+        roles by their `roles` names; the core's English where the words have none."""
+        wording = self.table.get("refusals", {}).get(why.code) if isinstance(why, Refusal) else None
+        if not isinstance(why, Refusal) or not isinstance(wording, str):
+            return str(why)
+        return wording.format(**_refusal_values(why, self.table))
+
     def subject(self, kind: str) -> str:
         return str(self.table["subjects"].get(kind, ""))
 
@@ -150,7 +159,34 @@ def _load(language: str, templates_dir: Path | None) -> Words:
                 str(wording).format(span="2")
             except (KeyError, IndexError, ValueError) as exc:
                 raise ConfigError(f"{own}: overdue.{kind}: only {{span}} may be named; {exc!r}") from None
+        _check_refusals(table, own)
     return Words(language, table)
+
+
+def _refusal_values(why: Refusal, table: dict[str, Any]) -> dict[str, str]:
+    """What a refusal's words may name: {command} {value} {name}, and {state} {roles} {role}
+    (the value as a ticket state, as roles, the name as a role) in this language."""
+    states = table.get("report", {}).get("states", {})
+    roles = table.get("roles", {})
+    return {"command": why.command, "value": why.value, "name": why.name,
+            "state": str(states.get(why.value, why.value)),
+            "roles": ", ".join(str(roles.get(r, r)) for r in why.value.split(", ")),
+            "role": str(roles.get(why.name, why.name))}
+
+
+def _check_refusals(table: dict[str, Any], own: Path) -> None:
+    """An operator's `refusals` words (any language): a mapping of words naming only what
+    a refusal has, so that a wrong one stops start-up, never a `command_error`."""
+    refusals = table.get("refusals", {})
+    if not isinstance(refusals, dict):
+        raise ConfigError(f"{own}: refusals: expected a mapping")
+    sample = _refusal_values(Refusal("sample", "#x", "x", "x"), table)
+    for code, wording in refusals.items():
+        try:
+            str(wording).format(**sample)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"{own}: refusals.{code}: only {{command}} {{value}} {{name}} {{state}} {{roles}} "
+                              f"{{role}} may be named; {exc!r}") from None
 
 
 def _table(text: str, source: str) -> dict[str, Any]:
