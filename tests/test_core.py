@@ -138,11 +138,12 @@ def test_reference_used_when_tag_is_lost():
 
 
 def test_commands_read_from_top_only():
-    """Commands are lines starting with # before any other text."""
+    """Commands are lines starting with # before any other text; a known command below the
+    text is not read as one (it refuses the message: `test_a_command_below_other_text_is_refused`)."""
     parsed = parse_commands("\n#Tutup diam\n#PRIORITAS tinggi\nTerima kasih\n#catatan bukan perintah")
     assert [(c.name, c.arg) for c in parsed.commands] == [("close", "silent"), ("priority", "high")]
     assert parsed.body == "Terima kasih\n#catatan bukan perintah"
-    assert parsed.errors == ()
+    assert [(e.code, e.command) for e in parsed.errors] == [("not_at_top", "#catatan")]
 
 
 def test_english_and_indonesian_spellings_are_equal():
@@ -215,8 +216,9 @@ def test_commands_as_mail_clients_and_people_write_them(text, commands, body):
          [("category", "pertanyaan"), ("close", None)], "Sudah dijawab lewat telepon."),
         # after a paragraph break, a # line that names no command is the body's, not an error
         ("#selesai\n\n#1 Buka menu Lupa Password.", [("resolve", None)], "#1 Buka menu Lupa Password."),
-        # and a command below ordinary text is text, as before
-        ("#selesai\nSudah direset.\n\n#tutup", [("resolve", None)], "Sudah direset.\n\n#tutup"),
+        # and a # line below ordinary text that names no command is text
+        ("#selesai\nLangkahnya:\n#1 Buka menu Lupa Password.", [("resolve", None)],
+         "Langkahnya:\n#1 Buka menu Lupa Password."),
     ],
 )
 def test_blank_lines_between_command_lines(text, commands, body):
@@ -225,6 +227,55 @@ def test_blank_lines_between_command_lines(text, commands, body):
     parsed = parse_commands(text)
     assert [(c.name, c.arg) for c in parsed.commands] == commands
     assert parsed.body == body and parsed.errors == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "commands", "body"),
+    [
+        ("Selamat siang Pak,\n#selesai\nAkun sudah dibuka, silakan login kembali.", [("resolve", None)],
+         "Selamat siang Pak,\nAkun sudah dibuka, silakan login kembali."),
+        ("Dear all,\n\n#eskalasi\nMohon dibantu", [("escalate", None)], "Dear all,\n\nMohon dibantu"),
+        ("Bu Rina,\n#prioritas tinggi\n#selesai Sudah kami reset.", [("priority", "high"), ("resolve", None)],
+         "Bu Rina,\nSudah kami reset."),
+        ("Yth. Bapak/Ibu,\n\nSelamat pagi,\n#selesai\nSilakan login ulang.", [("resolve", None)],
+         "Yth. Bapak/Ibu,\n\nSelamat pagi,\nSilakan login ulang."),
+        ("Halo\n#catatan sudah ditelepon", [("note", None)], "Halo\nsudah ditelepon"),
+        ("Assalamualaikum wr. wb.\n#eskalasi\nMohon dicek.", [("escalate", None)],
+         "Assalamualaikum wr. wb.\nMohon dicek."),
+        ("\u200bPak,\n#tutup", [("close", None)], ""),  # a greeting alone is no body to send
+        # a greeting above a # line that names no command: all text, as before
+        ("Pak,\n#1 Buka menu Lupa Password.", [], "Pak,\n#1 Buka menu Lupa Password."),
+    ],
+)
+def test_commands_below_a_greeting_run(text, commands, body):
+    """Staff greet first ("Selamat siang Pak,", "Dear all,"): a line that only greets is no
+    text before the commands; it stays at the top of the body, so the requester is greeted."""
+    parsed = parse_commands(text)
+    assert [(c.name, c.arg) for c in parsed.commands] == commands
+    assert parsed.body == body and parsed.errors == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("Sudah kami reset, silakan login kembali.\n#selesai", "#selesai"),
+        ("Pak, sudah kami cek.\n\n#Eskalasi\nMohon dibantu", "#eskalasi"),
+        ("#selesai\nSudah direset.\n\n#tutup", "#tutup"),
+        ("#eskalasi\nMohon dicek.\n#prioritas darurat", "#prioritas"),
+    ],
+)
+def test_a_command_below_other_text_is_refused(text, command):
+    """SPEC 4: commands stand before any other text. One further down was meant to run: the
+    message is refused (E18) rather than relayed with the # line in it, and staff are told
+    where commands go."""
+    [refusal] = [e for e in parse_commands(text).errors if e.code == "not_at_top"]
+    assert refusal.command == command and "first lines of the reply" in str(refusal)
+
+
+@pytest.mark.parametrize("text", ["Sudah dicek.\n#SPSE versi 4.5 sudah terpasang", "Langkah:\n#1 Buka menu"])
+def test_a_hash_line_that_names_no_command_below_text_is_text(text):
+    parsed = parse_commands(text)
+    assert parsed.commands == () and parsed.errors == () and parsed.body == text
 
 
 @pytest.mark.parametrize("text", ["#selesaikan", "#123", "#", "#tutup sekarang.", "#tugaskan Sari Dewi"])

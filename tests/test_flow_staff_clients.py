@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailbot.core.model import State
 from tests.mailfactory import (
     LKPP,
     PDF,
@@ -187,3 +188,57 @@ def test_outlook_signature_logo_marker_does_not_reach_the_requester(env):
     text = text_of(latest(servers, REQUESTER, "resolved"))
     assert "Akun sudah kami buka kembali." in text
     assert "cid:" not in text
+
+
+def test_a_command_under_a_greeting_runs_and_the_requester_is_greeted(env):
+    """SPEC 4 (E9). Staff greet before they type the command, as they write any mail:
+    "Selamat siang Pak," + "#selesai" + the solution. The requester received the raw
+    "#selesai" line in a plain relay, the ticket went to `answered` and staff were told
+    nothing. The command runs; the greeting opens the solution the requester reads."""
+    servers, config = env
+    notice = _open(servers, config)
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Selamat siang Pak,\r\n#selesai\r\n"
+                                            "Akun sudah dibuka, silakan login kembali."))
+
+    assert the_ticket(config).state is State.RESOLVED
+    solution = text_of(latest(servers, REQUESTER, "resolved")).replace("\r\n", "\n")
+    assert "Selamat siang Pak,\nAkun sudah dibuka, silakan login kembali." in solution
+    assert "#selesai" not in solution
+    assert not of_kind(inbox(servers, REQUESTER), "staff_reply")
+    assert not of_kind(inbox(servers, STAFF[0]), "command_error")
+
+
+def test_eskalasi_under_dear_all_reaches_lkpp(env):
+    """SPEC E8: "Dear all," and a blank line above `#eskalasi` (Outlook's paragraphs). The
+    requester got "Dear all, #eskalasi Mohon dibantu ..." relayed, and LKPP nothing."""
+    servers, config = env
+    notice = _open(servers, config)
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Dear all,\r\n\r\n#eskalasi\r\n"
+                                            "Mohon dibantu, reset akun di luar kewenangan kami."))
+
+    assert the_ticket(config).state is State.ESCALATED
+    assert "Mohon dibantu, reset akun di luar kewenangan kami." in text_of(latest(servers, LKPP, "escalate"))
+    assert [str(m["X-Mailbot-Kind"]) for m in inbox(servers, REQUESTER)] == ["ack", "escalated_user"]
+    assert "#eskalasi" not in text_of(latest(servers, REQUESTER, "escalated_user"))
+
+
+def test_a_command_below_the_text_is_refused_and_nothing_reaches_the_requester(env):
+    """SPEC 4 and E18. `#selesai` typed under the answer was relayed to the requester as it
+    stood ("... silakan login kembali. #selesai"), the ticket went to `answered`, and staff
+    never learnt the command had not run. Staff are told commands go on the first lines;
+    nothing is sent. A `#` line that names no command ("#1 Buka menu") stays text."""
+    servers, config = env
+    notice = _open(servers, config)
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Pak, akun sudah kami buka, silakan login "
+                                            "kembali.\r\n#selesai"))
+
+    error = " ".join(text_of(latest(servers, STAFF[0], "command_error")).split())
+    assert "#selesai ada di bawah teks lain sehingga tidak dijalankan" in error
+    assert [str(m["X-Mailbot-Kind"]) for m in inbox(servers, REQUESTER)] == ["ack"]
+    assert the_ticket(config).state is State.OPEN
+
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Silakan ikuti langkah berikut:\r\n"
+                                            "#1 Buka menu Lupa Password\r\n#2 Masukkan email terdaftar"))
+    relayed = text_of(latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
+    assert "#1 Buka menu Lupa Password\n#2 Masukkan email terdaftar" in relayed
+    assert len(of_kind(inbox(servers, STAFF[0]), "command_error")) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from mailbot.core.greetings import rests_after_greeting
 from mailbot.core.identity import is_signature
 from mailbot.core.lifecycle import Event
 from mailbot.core.model import InboundMessage
@@ -19,36 +20,6 @@ from mailbot.core.model import InboundMessage
 if TYPE_CHECKING:
     from mailbot.rules import Rules
 
-# A greeting at the start of a line: greeting words ("Selamat siang", "Yth.", "Dear",
-# "Assalamualaikum wr. wb."), an apology for answering late ("Maaf baru balas"), forms of
-# address ("Pak", "Bapak/Ibu", "min") or both. A
-# line that holds only greetings and a name says nothing yet; after a greeting on the
-# same line ("Siang pak, sudah bisa", "Bu masih gagal upload") the rest decides.
-_GREETING = re.compile(
-    r"^\W*(?:(?:(?:(?:selamat|slmt|met)\s+)?(?:pagi|siang|sore|malam|petang)|assalamu\W?alaikum|assalamualaikum|"
-    r"salam(?:\s+sejahtera|\s+hormat)?|(?:kepada\s+|kpd\.?\s+)?yth|yang\s+terhormat|kepada|dengan\s+hormat|"
-    # an apology for answering late: "Mohon maaf pak baru balas.", "Maaf telat respon bu,"
-    r"(?:mohon\s+|minta\s+)?ma+af(?:\s+(?:pak|bu|bapak|ibu|min|mas|mbak|kak))?\s+(?:baru|telat|terlambat|lama)\s+"
-    r"(?:sempat\s+|bisa\s+)?(?:mem|me|di|ng)?(?:balas|bales|respon|respons|jawab|kabari)\w*|"
-    r"halo+|hallo+|helo+|hello+|hai+|hi+|hey|dear|greetings|good\s+(?:morning|afternoon|evening|day)|wr|wb|"
-    r"pak|bpk|bu|bapak|ibu|mas|mbak|mba|kak|min|gan|admin|sir|madam|bang|om|tim|team|rekan|mr|mrs|ms)"
-    r"\b\.?[\s,.!:;/-]*)+",
-    re.IGNORECASE,
-)
-# A word of a name after a greeting ("Pak Andi", "Yth. Helpdesk LPSE Kota Batam"): any
-# word that an answer is made of is none.
-_NAME_WORD = re.compile(
-    r"(?!(?:sudah|sdh|udah|udh|dah|telah|belum|blm|belom|masih|tetap|tidak|tdk|gak|ga|gk|nggak|enggak|bukan|"
-    r"jangan|sama|saja|aja|juga|lagi|ya|yaa|iya|ok|oke|okay|siap|baik|bisa|bs|berhasil|sukses|gagal|error|eror|"
-    r"masalah|masalahnya|permasalahan|kendala|mohon|tolong|minta|bagaimana|gimana|apakah|apa|kenapa|kok|cara|"
-    r"tapi|tp|namun|saya|sy|kami|aku|akan|nanti|coba|untuk|yang|ini|itu|terima|kasih|makasih|thanks|thank|thx|"
-    r"trims|selesai|tutup|ditutup|silakan|silahkan|boleh|sekarang|nih|dong|login|upload|akun|aplikasi|dokumen|"
-    r"file|paket|tender|penawaran|nilai|puas|is|it|still|not|no|yes|the|i|we|my|can|cannot|works|working|done|"
-    r"please|problem|issue|and|but|dan|sejak|tadi|kemarin|hari|sudahkah)\b)"
-    r"[^\W\d_][\w'\u2019.-]{0,29}(?![\w'\u2019])[\s,.!:;/-]*",
-    re.IGNORECASE,
-)
-_GREETING_WORDS = 8  # greetings and name words read after the first greeting, at most
 # The short answer ends at a sign-off ("Salam,", "Hormat saya", "Regards", "--") or a
 # disclaimer; its later lines may only reject ("Terima kasih" + "namun masih belum bisa").
 _SIGN_OFF = re.compile(
@@ -121,7 +92,7 @@ def _after_greetings(lines: list[str], rules: Rules) -> list[str]:
     """
     lines = list(lines)
     while lines:
-        rests = _rests_after_greeting(lines[0])
+        rests = rests_after_greeting(lines[0])
         if not rests:
             return lines
         readable = next((rest for rest in rests if rest and rules.closing_verdict(rest) is not None), None)
@@ -129,22 +100,6 @@ def _after_greetings(lines: list[str], rules: Rules) -> list[str]:
             return [readable if readable is not None else rests[0], *lines[1:]]
         lines.pop(0)  # only greetings and a name
     return lines
-
-
-def _rests_after_greeting(line: str) -> list[str]:
-    """What may follow a greeting at the start of `line`, shortest greeting first; [] if none."""
-    head = _GREETING.match(line)
-    if head is None:
-        return []
-    rest = line[head.end():]
-    rests = [rest.strip()]
-    for _ in range(_GREETING_WORDS):
-        step = _GREETING.match(rest) or _NAME_WORD.match(rest)
-        if step is None or not step.group():
-            break
-        rest = rest[step.end():]
-        rests.append(rest.strip(" \t,.!:;/-"))
-    return rests
 
 
 def _short_answer(lines: list[str], signer: str) -> tuple[str, ...]:

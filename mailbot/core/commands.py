@@ -3,10 +3,14 @@
 Commands are lines starting with `#` before any other text; Indonesian and English
 spellings are equal and case does not matter. Blank lines between command lines are
 no text (Outlook writes every line as a paragraph, which reads as a blank line after
-it), so a known command after them still counts. Anything below the first ordinary
-line is the body: the note, the escalation note, or the text relayed to the
-requester. Only the new text of a reply is ever looked at, so a `#tutup` quoted
-from a requester's mail can never run.
+it), so a known command after them still counts, and so is a greeting above them
+("Selamat siang Pak,", "Dear all,"): it stays at the top of the body, the requester is
+greeted. Anything below the first ordinary line is the body: the note, the escalation
+note, or the text relayed to the requester. A known command down there was meant to
+run and cannot: the message is refused (E18), so that staff learn where commands go
+and the requester never reads a `#selesai` line; a `#` line that names no command
+("#1 Buka menu", "#SPSE") is text. Only the new text of a reply is ever looked at, so
+a `#tutup` quoted from a requester's mail can never run.
 
 Lines are read as people type them in real mail clients: a colon or a full stop
 after the word (`#catatan: ...`, `#Selesai.`), a space after the sign, no-break
@@ -20,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mailbot.core.greetings import only_greets
 from mailbot.core.model import Refusal
 
 MAX_COMMAND_LINES = 10
@@ -98,9 +103,7 @@ class ParsedCommands:
 def parse_commands(new_text: str) -> ParsedCommands:
     """Split a staff reply's new text into its command lines and its body."""
     lines = new_text.splitlines()
-    index = 0
-    while index < len(lines) and not lines[index].translate(_INVISIBLE).strip():
-        index += 1
+    greeting, index = _greeting(lines)
     commands: list[Command] = []
     errors: list[Refusal] = []
     note_text: list[str] = []
@@ -118,7 +121,11 @@ def parse_commands(new_text: str) -> ParsedCommands:
             commands.append(command)
             if rest:
                 note_text.append(rest)
+    if seen <= MAX_COMMAND_LINES:
+        errors += _commands_below(lines[index:])
     body = "\n".join([*note_text, *lines[index:]]).strip("\n")
+    if greeting and body.strip():
+        body = "\n".join([*greeting, body])
     states = [c for c in commands if c.name in STATE_COMMANDS]
     if len(states) > 1:
         errors.append(Refusal("several_states", command=", ".join(c.shown for c in states),
@@ -128,19 +135,50 @@ def parse_commands(new_text: str) -> ParsedCommands:
     return ParsedCommands(tuple(commands), body.strip(), tuple(errors))
 
 
+def _greeting(lines: list[str]) -> tuple[list[str], int]:
+    """The greeting lines above the command lines ("Selamat siang Pak,", "Dear all," and a
+    blank line), as written, and where reading commands starts: the first line that is
+    not blank, or the known command below a greeting."""
+    first = _after_blanks(lines, 0)
+    index = first
+    while index < len(lines) and only_greets(lines[index].translate(_INVISIBLE).strip()):
+        index = _after_blanks(lines, index + 1)
+    if index == first or index == len(lines) or not _known(lines[index]):
+        return [], first
+    return [line.translate(_INVISIBLE) for line in lines[first:index]], index
+
+
+def _after_blanks(lines: list[str], index: int) -> int:
+    while index < len(lines) and not lines[index].translate(_INVISIBLE).strip():
+        index += 1
+    return index
+
+
+def _known(line: str) -> bool:
+    """Whether `line` is a command line of a known command word, whatever its argument."""
+    return _word(line) in _BY_SPELLING
+
+
+def _word(line: str) -> str:
+    """The command word of a `#` line, lower-cased; "" for any other line."""
+    cleaned = _command_line(line)
+    match = _LINE.match(cleaned) if cleaned is not None else None
+    return (match.group(1) or "").lower() if match is not None else ""
+
+
+def _commands_below(body: list[str]) -> list[Refusal]:
+    """A refusal for each known command below ordinary text: not run, and not relayed."""
+    return [Refusal("not_at_top", command=f"#{_word(line)}") for line in body if _known(line)]
+
+
 def _next_command(lines: list[str], index: int) -> int:
     """Where reading goes on after a command line: past blank lines when a known
     command follows them ("#prioritas tinggi", a blank line, "#eskalasi"); else here,
     so that a `#` line after a paragraph break that names no command stays body text."""
-    after = index
-    while after < len(lines) and not lines[after].translate(_INVISIBLE).strip():
-        after += 1
+    after = _after_blanks(lines, index)
     if after == index or after == len(lines):
         return index
-    line = _command_line(lines[after])
-    match = _LINE.match(line) if line is not None else None
-    known = match is not None and (match.group(1) or "").lower() in _BY_SPELLING
-    return after if known else index
+    return after if _known(lines[after]) else index
 
 
 def _parse_line(line: str) -> tuple[Command | None, Refusal | None, str]:

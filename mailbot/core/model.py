@@ -58,6 +58,8 @@ _REFUSED = {
     "not_in_state": "#{name} is not possible while the ticket is {value}",
     "reply_not_in_state": "this reply is not possible while the ticket is {value}",
     "empty_reply": "no new text above or below the quoted history: nothing was sent",
+    "not_at_top": "{command} stands below other text and was not run: commands go on the first lines of the reply, "
+                  "before any other text",
     # SPEC 9: why a staff, coordinator, head or LKPP message is not authenticated
     "no_ticket": "no ticket",
     "not_a_reply": "does not reply to a message that mailbot sent on this ticket",
