@@ -386,3 +386,37 @@ def test_sigterm_stops_within_seconds_while_another_process_holds_the_database(f
         holder.close()
     run_once(config)
     assert of_kind(inbox(servers, REQUESTER), "ack") and servers.fetch(UNIT, "INBOX") == []
+
+
+def test_a_database_locked_while_a_mail_goes_out_does_not_send_it_again_and_again(fresh_mailboxes, tmp_path):
+    """An operator's sqlite3 shell holds a write transaction for 12 s just as the sender hands
+    a mail to SMTP: the server accepts it, the sender cannot write that down (busy timeout 5 s).
+    It used to send the same mail again at each try until the lock went (3-4 copies for a
+    30 s lock); every mail must reach its recipients once, and all of them after the lock."""
+    servers = fresh_mailboxes
+    with FaultySmtp(servers) as smtp:
+        config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port))
+        database = load_config(config).database
+        locked = threading.Event()
+
+        def operator_locks() -> None:  # called as the first DATA begins
+            if not locked.is_set():
+                hold_write_lock(database, 12, locked)
+                locked.wait(5)
+
+        smtp.faults.on_data = operator_locks
+        proc = daemon(config)
+        try:
+            servers.append(UNIT, mail(REQUESTER, "Tidak bisa login", "Mohon bantuan.")[0])
+            assert wait_for(locked.is_set, 30)
+            time.sleep(13)  # the lock is gone
+            assert wait_for(lambda: of_kind(inbox(servers, STAFF[0]), "staff_new"), 30)
+            time.sleep(3)
+        finally:
+            out = stop(proc)
+        copies: dict[str, int] = {}
+        for message_id, _rcpt in smtp.faults.accepted:
+            copies[message_id] = copies.get(message_id, 0) + 1
+    assert '"storage_unavailable"' in out or "storage_unavailable" in out
+    assert len(of_kind(inbox(servers, REQUESTER), "ack")) == 1
+    assert copies and max(copies.values()) == 1, copies

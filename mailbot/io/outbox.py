@@ -19,6 +19,7 @@ the bytes in their rows; the next pass archives them first.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from mailbot.core.lifecycle import escalation_refused
 from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send, Ticket
 from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
+from mailbot.errors import StorageError
 from mailbot.io import smtp
 from mailbot.io.archive import Archive
 from mailbot.io.compose import Notifier
@@ -38,6 +40,7 @@ from mailbot.io.store import BLOB_PIECE, Store
 BATCH = 20  # rows loaded (with their bytes) at a time
 KEEP_BATCH = 64  # finished mails archived per sync
 NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  # never reported by mail again
+STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # database locked or read-only, disk full
 LOGIN_RETRY = timedelta(hours=1)  # how often mail the server refuses for our login is tried past max_retry_hours
 
 
@@ -63,6 +66,7 @@ class Outbox:
         self._group: ExitStack | None = None  # the archive batch of the finished mails in `_kept`
         self._kept: list[int] = []
         self._leftovers = True  # rows a stop left holding their bytes are looked for once
+        self._unrecorded: dict[int, smtp.Delivery] = {}  # answers the store could not take yet
 
     def flush(self, should_stop: Callable[[], bool] = lambda: False) -> FlushResult:
         """One pass over everything due now, server by server."""
@@ -72,6 +76,8 @@ class Outbox:
             self._leftovers = False
         now = self.clock()
         try:
+            for delivery in list(self._unrecorded.values()):  # before anything is sent again
+                self.record(delivery, result)
             for server, boxes in self.servers():
                 ids = self.store.due_outbox_ids(now, tuple(b.name for b in boxes))
                 if not ids:
@@ -95,7 +101,20 @@ class Outbox:
             yield from self.store.outbox_rows(ids[start:start + BATCH])
 
     def record(self, delivery: smtp.Delivery, result: FlushResult) -> None:
-        """One row's answer in one transaction, committed before the next mail goes."""
+        """One row's answer in one transaction, committed before the next mail goes.
+
+        An answer the store cannot take (an operator's shell holding the database, a full
+        disk) is kept and written first at the next pass: the row, still due in the
+        database, is not sent again meanwhile (it would be at every try until the lock goes).
+        """
+        try:
+            self._record(delivery, result)
+        except STORAGE_ERRORS:
+            self._unrecorded[delivery.row.id] = delivery
+            raise
+        self._unrecorded.pop(delivery.row.id, None)
+
+    def _record(self, delivery: smtp.Delivery, result: FlushResult) -> None:
         row, now = delivery.row, self.clock()
         if delivery.skipped:  # not tried: due again on the next pass, no attempt counted
             reason = "; ".join(f"{a}: {e}" for a, e in delivery.deferred)
