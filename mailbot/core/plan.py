@@ -214,8 +214,7 @@ def addresses(audience: Audience, box: MailboxConfig, cfg: Config, ticket: Ticke
 def internal(box: MailboxConfig, cfg: Config, address: str) -> bool:
     """The unit's own people, its own address and LKPP: never counted by the loop limits."""
     address = address.lower()
-    return (address == box.address or address in box.staff or address == box.staff_notify
-            or address in box.coordinators or address in box.heads or address == cfg.escalation.address
+    return (box.own(address) or address == cfg.escalation.address
             or any(fnmatch.fnmatchcase(address, p) for p in cfg.escalation.senders))
 
 

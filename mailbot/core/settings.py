@@ -82,6 +82,12 @@ class MailboxConfig:
         """Where staff notifications go: the list address or every staff member."""
         return (self.staff_notify,) if self.staff_notify else self.staff
 
+    def own(self, address: str) -> bool:
+        """The unit's own address or one of its people (staff, list, coordinators, heads)."""
+        address = address.lower()
+        return (address == self.address or address in self.staff or address == self.staff_notify
+                or address in self.coordinators or address in self.heads)
+
     def staff_name(self, address: str) -> str:
         """The name the reports show for a staff address ("Petugas"); the address if unnamed."""
         wanted = address.lower()

@@ -61,7 +61,8 @@ class Composer:
         path = self.archive.place(box.name, "out", out.raw, now)
         self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id, kind=mail.send.kind,
                            mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=mail.limited, now=now,
-                           audience=str(mail.send.to), slot_at=mail.send_at, held=mail.held)
+                           audience=str(mail.send.to), slot_at=mail.send_at, held=mail.held,
+                           uncounted=frozenset(a.lower() for a in out.rcpt if box.own(a)))
         body = mail.context.get("text") or None
         self.store.record_message(
             mailbox=box.name, message_id=out.message_id, direction="out", role=str(mail.send.to),

@@ -580,9 +580,11 @@ class Store:
 
     def enqueue(self, *, mailbox: str, ticket_id: int | None, message_id: str, kind: str, mail_from: str,
                 rcpt: tuple[str, ...], raw: bytes, auto: bool, now: datetime, audience: str = "",
-                slot_at: datetime | None = None, held: bool = False) -> int:
-        """Queue one mail. `auto` marks mail the loop limits count; `slot_at` is when
-        it may go (later than `now` when a limit holds it)."""
+                slot_at: datetime | None = None, held: bool = False, uncounted: frozenset[str] = frozenset()) -> int:
+        """Queue one mail. `auto` marks mail the loop limits count, except to the
+        `uncounted` recipients (the sending unit's own people: staff of one unit may write
+        to another unit of this process as a requester); `slot_at` is when it may go (later
+        than `now` when a limit holds it)."""
         slot = ts(slot_at or now)
         big = len(raw) >= BLOB_PIECE
         outbox_id = self._insert(
@@ -600,7 +602,8 @@ class Store:
                 for at in range(0, len(raw), BLOB_PIECE):
                     blob.write(view[at:at + BLOB_PIECE])
         for address in dict.fromkeys(a.lower() for a in rcpt):
-            self._insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(auto), "at": ts(now)})
+            counted = auto and address not in uncounted
+            self._insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(counted), "at": ts(now)})
         return outbox_id
 
     def auto_sent_to(self, address: str, recent: datetime, since: datetime) -> tuple[int, int]:

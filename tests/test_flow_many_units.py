@@ -1,0 +1,79 @@
+"""One process serving three LPSE units' mailboxes (SPEC 1, 5, 9): each unit's mail, people and
+limits stay its own. Over real Dovecot and SMTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from tests.mailfactory import inbox, mail, of_kind, run_once
+
+A, B, C = "lpse@btm.test", "lpse@mks.test", "lpse@pky.test"
+SHARED = "andi@prov.test"  # staff in A and B
+A1, B1, C1 = "a1@btm.test", "b1@mks.test", "c1@pky.test"
+LIST_A = "helpdesk-list@btm.test"
+KA, KB, KC = "koord@btm.test", "koord@mks.test", "koord@pky.test"
+HA, HB, HC = "kepala@btm.test", "kepala@mks.test", "kepala@pky.test"
+LKPP = "helpdesk@lkpp.test"
+BUDI = "budi@vendor.test"
+YEAR = datetime.now(ZoneInfo("Asia/Jakarta")).year
+USERS = (A, B, C, SHARED, A1, B1, C1, LIST_A, KA, KB, KC, HA, HB, HC)
+
+
+def box(servers, name, address, prefix, display, staff, coord, head, **extra):
+    return {"name": name, "address": address, "display_name": display, "tag_prefix": prefix,
+            "imap": {"host": servers.host, "port": servers.imap_port, "security": "none", "username": address,
+                     "password": servers.password_for(address), "idle": False, "poll_seconds": 1},
+            "staff": list(staff), "coordinators": [coord], "heads": [head], **extra}
+
+
+def write3(servers, tmp: Path, **top) -> Path:
+    data = {
+        "database": str(tmp / "mailbot.db"), "archive_dir": str(tmp / "archive"),
+        "secret_key_file": str(tmp / "secret.key"), "log": {"format": "console", "level": "warning"},
+        "escalation": {"address": LKPP, "senders": ["*@lkpp.test"]},
+        "smtp": {"host": servers.host, "port": servers.smtp_port, "security": "none"},
+        "mailboxes": [
+            box(servers, "btm", A, "LPSE-BTM", "Helpdesk LPSE Kota Batam", [A1, SHARED], KA, HA, staff_notify=LIST_A),
+            box(servers, "mks", B, "LPSE-MKS", "Helpdesk LPSE Kota Makassar", [B1, SHARED], KB, HB),
+            box(servers, "pky", C, "LPSE-PKY", "Helpdesk LPSE Palangka Raya", [C1], KC, HC),
+        ],
+        **top,
+    }
+    path = tmp / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    for user in USERS:
+        if user not in fresh_mailboxes.users:
+            fresh_mailboxes.add_user(user)
+    from tests.conftest import empty_mailbox
+    for user in USERS:
+        empty_mailbox(fresh_mailboxes, user)
+    return fresh_mailboxes, write3(fresh_mailboxes, tmp_path)
+
+
+def test_staff_of_a_busy_unit_writing_to_another_unit_gets_its_ack(env):
+    """Andi is staff of Makassar; six new tickets there this hour sent him six staff notices.
+    Andi then writes to Palangka Raya, where he is an ordinary requester: he gets its ack, and
+    Palangka Raya's coordinator is not told that a loop limit held mail to him (SPEC 5: mail to
+    a unit's own staff is never counted)."""
+    servers, config = env
+    for i in range(6):
+        raw, _ = mail(f"vendor{i}@vendor.test", f"Masalah {i}", "Mohon bantuan.")
+        servers.append(B, raw)
+    run_once(config)
+    assert len(of_kind(inbox(servers, SHARED), "staff_new")) == 6
+    raw, _ = mail(SHARED, "Akun PPK saya terkunci", "Mohon dibuka.\n\nAndi")
+    servers.append(C, raw)
+    run_once(config)
+    [ack] = [m for m in of_kind(inbox(servers, SHARED), "ack") if m["From"].addresses[0].addr_spec == C]
+    assert "[LPSE-PKY #" in ack["Subject"]
+    assert of_kind(inbox(servers, KC), "rate_limited") == []
