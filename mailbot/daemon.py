@@ -65,6 +65,7 @@ class App:
         self.log = get_log()
         self.failing_since: dict[str, datetime] = {}
         self.unreadable: dict[str, TransientError] = {}  # a mailbox's server failure in the last pass
+        self.failing_why: dict[str, str] = {}  # the latest error of a failing mailbox, for its alert
         self.archive = Archive(cfg.archive_dir, cfg.limits)
         self.setups = {box.name: Setup(cfg, box, self.rules, self.calendar) for box in cfg.mailboxes}
         self.composer = Composer(self.store, self.renderer, self.archive, self.key, self.log)
@@ -123,7 +124,8 @@ class App:
         alerts = 0
         since = self.failing_since.get(f"imap:{box.name}")
         if since and now - since >= limit and self.store.meta(f"alerted:imap:{box.name}") != ts(since):
-            alert: dict[str, object] = {"alert": "mailbox_unreadable", "since": self.local(since)}
+            alert: dict[str, object] = {"alert": "mailbox_unreadable", "since": self.local(since),
+                                        "error": self.failing_why.get(f"imap:{box.name}", "")}
             alerts += self._system_alert(box, now, alert, [], f"alerted:imap:{box.name}", ts(since))
         self.unsendable(box, now, notify)
         last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
@@ -298,6 +300,7 @@ class App:
 
     def mailbox_failed(self, box: MailboxConfig, exc: TransientError) -> None:
         self.failing_since.setdefault(f"imap:{box.name}", self.clock())
+        self.failing_why[f"imap:{box.name}"] = str(exc)
         self.log.error("mailbox_unavailable", mailbox=box.name, error=str(exc))
 
     def _storage_recovered(self, box: MailboxConfig) -> None:

@@ -77,3 +77,36 @@ def test_staff_of_a_busy_unit_writing_to_another_unit_gets_its_ack(env):
     [ack] = [m for m in of_kind(inbox(servers, SHARED), "ack") if m["From"].addresses[0].addr_spec == C]
     assert "[LPSE-PKY #" in ack["Subject"]
     assert of_kind(inbox(servers, KC), "rate_limited") == []
+
+
+def test_one_units_refused_imap_login_alerts_only_its_coordinators_and_says_why(env):
+    """Makassar's IMAP password was changed on the server: Batam and Palangka Raya go on, and
+    after alert_after_minutes only Makassar's coordinator is alerted, told that the login was
+    refused (not only "cannot be read"), without the Quarantine paragraph of another alert."""
+    from datetime import UTC, datetime, timedelta
+
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+    from tests.mailfactory import text_of
+
+    servers, config = env
+    data = yaml.safe_load(config.read_text())
+    data["mailboxes"][1]["imap"]["password"] = "changed-on-the-server"
+    config.write_text(yaml.safe_dump(data))
+    raw, _ = mail(BUDI, "Tidak bisa login", "Mohon bantuan.", to=A)
+    servers.append(A, raw)
+    start = datetime.now(UTC)
+    clock = [start]
+    app = App(load_config(config), clock=lambda: clock[0])
+    for minutes in (0, 31):
+        clock[0] = start + timedelta(minutes=minutes)
+        app.poll_all()
+        app.watch()
+        app.flush_outbox()
+    app.store.close()
+    assert [m["From"].addresses[0].addr_spec for m in of_kind(inbox(servers, BUDI), "ack")] == [A]
+    [alert] = of_kind(inbox(servers, KB), "system_alert")
+    text = text_of(alert)
+    assert "tidak dapat dibaca" in text and "AUTHENTICATIONFAILED" in text
+    assert "dikarantina" not in text
+    assert of_kind(inbox(servers, KA), "system_alert") == [] and of_kind(inbox(servers, KC), "system_alert") == []
