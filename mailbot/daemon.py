@@ -38,6 +38,7 @@ from mailbot.timekeeper import Timekeeper
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
+UNREADABLE_PASSES = 3  # passes a message the server cannot return is tried before it is set aside
 
 __all__ = ["App", "Outcome", "build_calendar"]
 
@@ -244,15 +245,28 @@ class App:
             for fetched in batch:
                 if should_stop():
                     break
-                outcomes.append(self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
+                outcomes.append(self.unreturned(box, uidvalidity, fetched) if fetched.error is not None else
+                                self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
                                             uidvalidity=uidvalidity,
                                             oversize=None if fetched.complete else fetched.size))
                 if progress is not None:
                     progress.step()
         return outcomes
 
+    def unreturned(self, box: MailboxConfig, uidvalidity: int, fetched: imap.Fetched) -> Outcome:
+        """A message the server could not return (its own FETCH failed): left in the INBOX
+        for the next pass, and after `UNREADABLE_PASSES` passes set aside ("unreadable"),
+        so that it never holds up the mailbox (see `_set_aside`)."""
+        passes = self.store.fetch_failed(box.name, uidvalidity, fetched.uid)
+        self.log.warning("message_unreadable", mailbox=box.name, uid=fetched.uid, error=fetched.error,
+                         passes=passes, give_up_after=UNREADABLE_PASSES)
+        if passes < UNREADABLE_PASSES:
+            return Outcome("deferred", f"the mail server could not return it: {fetched.error}")
+        return Outcome("unreadable", f"the mail server could not return this message: {fetched.error}; "
+                                     f"UID {fetched.uid}")
+
     def _settle(self, box: MailboxConfig, session: imap.Mailbox, batch: list[imap.Fetched],
-                outcomes: list[Outcome], blocked: bool) -> tuple[int | None, bool]:
+                outcomes: list[Outcome], blocked: bool, on_main: OnMain = run_here) -> tuple[int | None, bool]:
         """Move the batch's handled messages (one UID set per folder); the position to store."""
         targets: dict[str, list[int]] = {}
         position = None
@@ -260,13 +274,40 @@ class App:
             if outcome.status == "deferred":
                 blocked = True
                 continue
-            folder = box.imap.quarantine_folder if outcome.status == "quarantined" else box.imap.processed_folder
-            targets.setdefault(folder, []).append(fetched.uid)
+            if outcome.status == "unreadable":
+                self._set_aside(box, session, fetched.uid, outcome.label, on_main)
+            else:
+                folder = box.imap.quarantine_folder if outcome.status == "quarantined" else box.imap.processed_folder
+                targets.setdefault(folder, []).append(fetched.uid)
             if not blocked:
                 position = fetched.uid
         for folder, uids in targets.items():
             session.move(uids, folder)
         return position, blocked
+
+    def _set_aside(self, box: MailboxConfig, session: imap.Mailbox, uid: int, reason: str, on_main: OnMain) -> None:
+        """A message the server could not return, given up: moved to Quarantine where the
+        server lets it be moved, else left in the INBOX (never deleted); recorded in the
+        quarantine with where it is, for the coordinators' alert. The stored position then
+        passes it, so it is never tried or handled again."""
+        folder = box.imap.quarantine_folder
+        try:
+            session.move([uid], folder)
+            where = f"moved to {folder}"
+        except TransientError as exc:
+            where = f"left in INBOX (moving it to {folder} failed too: {exc})"
+            session.revive()
+        on_main(partial(self.record_unreturned, box, session.uidvalidity, uid, f"{reason}; {where}"))
+
+    def record_unreturned(self, box: MailboxConfig, uidvalidity: int, uid: int, reason: str) -> None:
+        """A message the server could not return, in the quarantine (once per UID)."""
+        with self.store.unit_of_work():
+            if not self.store.quarantine_known(box.name, uidvalidity, uid):
+                self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
+                                             message_id=f"(unreadable, UID {uid})", reason=reason, at=self.clock(),
+                                             archive_path=None)
+            self.store.forget_fetch_failures(box.name, uidvalidity, uid)
+        self.log.warning("message_quarantined", mailbox=box.name, uid=uid, reason=reason)
 
     def poll_all(self, should_stop: Callable[[], bool] = lambda: False,
                  notify: Callable[[str], None] = lambda s: None) -> dict[str, int | str]:

@@ -5,6 +5,11 @@ COPY followed by a UID EXPUNGE of that one UID where the server has UIDPLUS; nev
 mailbox-wide EXPUNGE, and nothing is ever deleted. Without MOVE or UIDPLUS the
 message is copied and flagged \\Seen, and the stored last UID keeps it from being
 read again.
+
+A message the server cannot return (a message file it cannot read: Dovecot closes the
+session with BYE, Gmail answers NO) is singled out: the FETCH it was in is done again
+one message at a time, on a fresh session where the server closed this one, and it
+comes back as a `Fetched` with `error` set while the others come as usual.
 """
 
 from __future__ import annotations
@@ -14,14 +19,14 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
 
 import imapclient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from mailbot.core.settings import ImapConfig
 from mailbot.errors import LoginRefusedError, MissingFolderError, TransientError, UnreachableError
@@ -29,6 +34,7 @@ from mailbot.io import servers
 
 FETCH_BATCH = 50  # messages per FETCH and per group commit
 FETCH_BYTES = 8 * 1024 * 1024  # a batch's bodies together, unless one message is larger
+UNREADABLE_PER_PASS = 5  # messages the server cannot return in one pass; one more: the server fails, not them
 _BYTES_REPR = re.compile(r"b(['\"])(.*)\1", re.DOTALL)
 
 
@@ -41,6 +47,16 @@ class Fetched:
     internal_date: datetime
     size: int = 0
     complete: bool = True
+    error: str | None = None  # the server could not return it, in its words; `raw` is empty
+
+
+class FetchFailed(TransientError):
+    """The server would not return these messages (NO, or BYE closing the session)."""
+
+    def __init__(self, uids: list[int], words: str) -> None:
+        self.uids, self.words = tuple(uids), words
+        which = f"UID {uids[0]}" if len(uids) == 1 else f"UIDs {uids[0]}-{uids[-1]} ({len(uids)} messages)"
+        super().__init__(f"IMAP fetch of {which} failed: {words}")
 
 
 class FetchAhead:
@@ -100,6 +116,7 @@ class Mailbox:
         self.client: imapclient.IMAPClient | None = None
         self.uidvalidity: int = 0
         self.capabilities: frozenset[bytes] = frozenset()
+        self.lost = False  # the server closed the session (BYE) or the connection broke in a command
 
     def connect(self) -> None:
         cfg = self.cfg
@@ -135,6 +152,24 @@ class Mailbox:
             raise MissingFolderError(f"IMAP folder {cfg.folder!r} on {cfg.host}:{cfg.port} cannot be selected "
                                      f"(imap.folder): {_text(exc)}") from None
         self.uidvalidity = int(info[b"UIDVALIDITY"])
+        self.lost = False
+
+    def revive(self) -> None:
+        """A fresh session where a failed command left this one closed; the folder must
+        keep its UIDVALIDITY (else the pass ends and the next one starts over)."""
+        if not self.lost:
+            return
+        validity = self.uidvalidity
+        _shutdown(self.client)
+        self.client = None
+        self.connect()
+        if self.uidvalidity != validity:
+            raise TransientError(f"UIDVALIDITY of {self.cfg.folder!r} changed from {validity} to {self.uidvalidity}")
+
+    def _failed(self, exc: BaseException) -> str:
+        """The server's words for a failed command; notes whether the session went with it."""
+        self.lost = isinstance(exc, (OSError, IMAPClientAbortError))
+        return _text(exc)
 
     def close(self) -> None:
         if self.client is not None:
@@ -177,21 +212,69 @@ class Mailbox:
         for batch in self.batches(uids, max_size):
             yield from batch
 
-    def batches(self, uids: list[int], max_size: int | None = None) -> Iterator[list[Fetched]]:
+    def batches(self, uids: list[int], max_size: int | None = None,
+                alone: Collection[int] = ()) -> Iterator[list[Fetched]]:
         """Raw bytes without setting \\Seen (BODY.PEEK), `FETCH_BATCH` messages at a time.
 
         Sizes are asked first: a message over `max_size` is fetched as its header block
         only, so one huge mail never enters memory (SPEC 9); it goes to Quarantine.
+        A FETCH the server fails is done again one UID at a time (see the module's
+        docstring); UIDs in `alone` (their FETCH failed before) get one FETCH each from
+        the start. More than `UNREADABLE_PER_PASS` messages the server cannot return:
+        FetchFailed, the server is failing.
         """
+        failed = 0
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start:start + FETCH_BATCH]
             try:
-                sizes = {uid: int(item.get(b"RFC822.SIZE", 0)) for uid, item in
-                         self._c.fetch(batch, ["RFC822.SIZE"]).items()}
-            except (OSError, IMAPClientError) as exc:
-                raise TransientError(f"IMAP fetch failed: {_text(exc)}") from None
-            for chunk in _chunks([u for u in batch if u in sizes], sizes, max_size):
-                yield self._fetch_chunk(chunk, sizes, max_size)
+                sizes = self._sizes(batch)
+            except FetchFailed as exc:
+                failed = yield from self._singly(batch, max_size, failed, exc)
+                continue
+            for chunk in _chunks([u for u in batch if u in sizes], sizes, max_size, alone):
+                failed = yield from self._chunk(chunk, sizes, max_size, failed)
+
+    def _sizes(self, uids: list[int]) -> dict[int, int]:
+        try:
+            return {uid: int(item.get(b"RFC822.SIZE", 0)) for uid, item in
+                    self._c.fetch(uids, ["RFC822.SIZE"]).items()}
+        except (OSError, IMAPClientError) as exc:
+            raise FetchFailed(uids, self._failed(exc)) from None
+
+    def _chunk(self, chunk: list[int], sizes: dict[int, int], max_size: int | None,
+               failed: int) -> Generator[list[Fetched], None, int]:
+        """One FETCH for the chunk; one per message if the server fails it. The failures so far."""
+        try:
+            fetched = self._fetch_chunk(chunk, sizes, max_size)
+        except FetchFailed as exc:
+            return (yield from self._singly(chunk, max_size, failed, exc))
+        if fetched:
+            yield fetched
+        return failed
+
+    def _singly(self, uids: list[int], max_size: int | None, failed: int,
+                exc: FetchFailed) -> Generator[list[Fetched], None, int]:
+        """After `exc`, the failed FETCH of `uids`: one FETCH each, on a live session. A single
+        UID that failed is the message the server cannot return: a `Fetched` with `error`."""
+        if len(uids) > 1:
+            self.revive()
+            for uid in uids:
+                try:
+                    sizes = self._sizes([uid])
+                except FetchFailed as one:
+                    failed = yield from self._singly([uid], max_size, failed, one)
+                    continue
+                if uid in sizes:  # else expunged by someone else meanwhile
+                    failed = yield from self._chunk([uid], sizes, max_size, failed)
+            return failed
+        if "[UNAVAILABLE]" in exc.words.upper():  # RFC 5530: the server is down for now, not the message
+            raise exc
+        if failed >= UNREADABLE_PER_PASS:
+            raise FetchFailed(list(exc.uids), f"{exc.words} (and {failed} other messages the server "
+                                              "could not return in this pass)")
+        self.revive()
+        yield [Fetched(uids[0], b"", datetime.now(UTC), error=exc.words)]
+        return failed + 1
 
     def _fetch_chunk(self, chunk: list[int], sizes: dict[int, int], max_size: int | None) -> list[Fetched]:
         small = [u for u in chunk if max_size is None or sizes[u] <= max_size]
@@ -200,7 +283,7 @@ class Mailbox:
             data = self._c.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]) if small else {}
             heads = self._c.fetch(large, ["BODY.PEEK[HEADER]", "INTERNALDATE"]) if large else {}
         except (OSError, IMAPClientError) as exc:
-            raise TransientError(f"IMAP fetch failed: {_text(exc)}") from None
+            raise FetchFailed(chunk, self._failed(exc)) from None
         return [f for uid in chunk if (f := _fetched(uid, data, heads, sizes)) is not None]
 
     def move(self, uids: list[int], folder: str) -> None:
@@ -220,7 +303,8 @@ class Mailbox:
                 client.copy(uids, folder)
                 client.add_flags(uids, [imapclient.SEEN])
         except (OSError, IMAPClientError) as exc:
-            raise TransientError(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: {_text(exc)}") from None
+            raise TransientError(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: "
+                                 f"{self._failed(exc)}") from None
 
     @property
     def supports_idle(self) -> bool:
@@ -279,14 +363,16 @@ def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
         box.close()
 
 
-def _chunks(uids: list[int], sizes: dict[int, int], max_size: int | None) -> Iterator[list[int]]:
+def _chunks(uids: list[int], sizes: dict[int, int], max_size: int | None,
+            alone: Collection[int] = ()) -> Iterator[list[int]]:
     """UIDs in runs whose bodies together stay under `FETCH_BYTES` (one message at least),
-    so memory is bounded by the batch, not by the backlog or its largest mails."""
+    so memory is bounded by the batch, not by the backlog or its largest mails; a UID in
+    `alone` is a run of its own."""
     chunk: list[int] = []
     total = 0
     for uid in uids:
         size = sizes[uid] if max_size is None or sizes[uid] <= max_size else 0  # header only
-        if chunk and total + size > FETCH_BYTES:
+        if chunk and (total + size > FETCH_BYTES or uid in alone or chunk[-1] in alone):
             yield chunk
             chunk, total = [], 0
         chunk.append(uid)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -823,10 +824,38 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self._upsert("meta", {"key": key, "value": value}, ("key",))
 
+    # --- messages the IMAP server could not return -------------------------------------
+    # Kept in `meta` as "fetch_failed:<mailbox>:<uidvalidity>:<uid>" = passes it failed, so
+    # that `run --once` from a timer counts them as the daemon does.
+
+    def fetch_failed(self, mailbox: str, uidvalidity: int, uid: int) -> int:
+        """One more pass whose FETCH of this message failed; how many so far."""
+        key = f"fetch_failed:{mailbox}:{uidvalidity}:{uid}"
+        with self.unit_of_work():
+            passes = int(self.meta(key) or 0) + 1
+            self.set_meta(key, str(passes))
+        return passes
+
+    def fetch_suspects(self, mailbox: str, uidvalidity: int, after: int) -> set[int]:
+        """UIDs above `after` whose FETCH failed on an earlier pass; those of another
+        UIDVALIDITY or already passed are forgotten."""
+        prefix = f"fetch_failed:{mailbox}:"
+        rows = self._query("select key from meta where substr(key, 1, ?) = ?", [len(prefix), prefix])
+        rests = (r["key"][len(prefix):] for r in rows)
+        found = {(int(m[1]), int(m[2])) for rest in rests if (m := re.fullmatch(r"(\d+):(\d+)", rest))}
+        for validity, uid in found:
+            if validity != uidvalidity or uid <= after:
+                self.forget_fetch_failures(mailbox, validity, uid)
+        return {uid for validity, uid in found if validity == uidvalidity and uid > after}
+
+    def forget_fetch_failures(self, mailbox: str, uidvalidity: int, uid: int) -> None:
+        self.db.conn.execute("delete from meta where key = ?", [f"fetch_failed:{mailbox}:{uidvalidity}:{uid}"])
+
     # --- quarantine -----------------------------------------------------------------
 
     def record_quarantine(self, *, mailbox: str, uid: int | None, uidvalidity: int | None, message_id: str,
-                          reason: str, at: datetime, archive_path: str, content_hash: str | None = None) -> None:
+                          reason: str, at: datetime, archive_path: str | None,
+                          content_hash: str | None = None) -> None:
         self._insert(
             "quarantine", {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
              "reason": reason, "at": ts(at), "archive_path": archive_path, "content_hash": content_hash}
