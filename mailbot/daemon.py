@@ -211,12 +211,13 @@ class App:
         uids = session.pending_uids(last_uid)
         progress = Progress(box.name, len(uids), self.notify, self.beat)
         handled, blocked = 0, False
-        batches = session.batches(uids, self.cfg.limits.max_message_bytes)
+        alone = on_main(partial(self.store.fetch_suspects, box.name, session.uidvalidity, last_uid))
+        batches = session.batches(uids, self.cfg.limits.max_message_bytes, alone)
         with imap.FetchAhead(batches, ahead=len(uids) > imap.FETCH_BATCH) as fetching:
             while (batch := fetching.next()) is not None and not should_stop():
                 outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop, progress))
                 fetching.quiet()  # the next batch is in: the session is ours again
-                position, blocked = self._settle(box, session, batch, outcomes, blocked)
+                position, blocked = self._settle(box, session, batch, outcomes, blocked, on_main)
                 if position is not None:
                     on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity,
                                     position, self.clock()))
