@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -358,30 +358,34 @@ class App:
         `outbox`: the sender process's own (its own database connection); `report` runs
         the storage-failure report where the store is owned.
         """
+        outbox = outbox or self.outbox
         try:
-            result = (outbox or self.outbox).flush(should_stop)
+            result = outbox.flush(should_stop)
         except (StorageError, *STORAGE_ERRORS) as exc:
-            for box in self.cfg.mailboxes:
+            for box in outbox.boxes:
                 report(partial(self.storage_failed, box, exc, self.notify))
             return 0, 0
         now = self.clock()
-        for box in self.cfg.mailboxes:
+        for box in outbox.boxes:
             if box.name in result.delivered:
                 self.failing_since.pop(f"smtp:{box.name}", None)
             elif box.name in result.errors:
                 self.failing_since.setdefault(f"smtp:{box.name}", now)
         return result.sent, result.failed + result.deferred
 
-    def sender_outbox(self) -> Outbox:
-        """An outbox for the sender process, on its own connection to the database.
+    def sender_outbox(self, mailboxes: Collection[str]) -> Outbox:
+        """An outbox for one of the sender process's loops (the mailboxes of one SMTP
+        server), on its own connection to the database.
 
         Its marks ("accepted", "retry at") are committed without an fsync each: they reach
         the file system at once, so a crash or kill of mailbot keeps every one; a power cut
         can lose the last few (the main thread's next commit syncs them), and then a mail
-        is sent twice, never lost."""
+        is sent twice, never lost. Nothing it changes is shared with another loop: its own
+        store, archive (whose group it syncs) and renderer (whose template cache it fills)."""
         store = Store(self.cfg.database, synchronous="NORMAL")
-        composer = Composer(store, self.renderer, Archive(self.cfg.archive_dir, self.cfg.limits), self.key, self.log)
-        return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log)
+        composer = Composer(store, Renderer(self.cfg.templates_dir), Archive(self.cfg.archive_dir, self.cfg.limits),
+                            self.key, self.log)
+        return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes)
 
     def sweep(self) -> dict[str, int]:
         """Fire due timers and queue the digest (see `Timekeeper`); storage failures are reported."""

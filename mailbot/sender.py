@@ -6,8 +6,13 @@ thread of the daemon and took turns with parsing and deciding under one interpre
 lock; as a process it runs at the same time. The database is shared as before: the
 sender has always had its own connection (see `App.sender_outbox`).
 
-The daemon wakes it with a byte on its stdin whenever mail was queued; it also looks
-for due mail (retries, held mail) every `SEND_WAKE_SECONDS`. It stops after the mail
+Each SMTP server (the mailboxes sending through it) has a sending loop of its own, on a
+thread with its own database connection and outbox: a server that takes the connection
+and never greets holds up its own mailboxes' mail for its time-out, never another unit's
+(SPEC 1). A row belongs to one mailbox and so to one loop; no two loops send it.
+
+The daemon wakes every loop with a byte on its stdin whenever mail was queued; each also
+looks for due mail (retries, held mail) every `SEND_WAKE_SECONDS`. It stops after the mail
 in flight on SIGTERM or SIGINT, or when its stdin ends: the daemon is gone, even by
 kill -9. An exclusive lock on `<database>.sender.lock` keeps one sender per database,
 so a successor started while a predecessor finishes its last mail waits for it
@@ -31,10 +36,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from mailbot.io.outbox import server_groups
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from mailbot.core.settings import MailboxConfig
     from mailbot.daemon import App
+    from mailbot.io.outbox import Outbox
 
 SEND_WAKE_SECONDS = 2.0  # due mail (retries, held mail) is looked for at least this often
 TICK_SECONDS = 0.25  # how long a wait lasts before the stop flag is looked at again
@@ -103,35 +112,72 @@ def sender_lock_if_free(database: Path) -> Iterator[bool]:
 
 
 def serve(app: App, wake_fd: int, should_stop: Callable[[], bool]) -> None:
-    """Flush, wait for a wake-up or the next look for due mail, again."""
-    outbox = app.sender_outbox()
+    """One sending loop per SMTP server, so a server that stalls (takes the connection and
+    never greets) holds up only its own mailboxes' mail. This thread passes the daemon's
+    wake-ups on to every loop until told to stop, then waits for the mail in flight."""
     app.notify = status
     app.alerting = False  # the daemon meets a failing store on its next write and alerts once
-    shown = 0.0
+    done = threading.Event()
+
+    def stopped() -> bool:
+        return done.is_set() or should_stop()
+
+    loops: list[SendingLoop] = []
     try:
-        while not should_stop():
-            try:
-                app.flush_outbox(should_stop, outbox)
-            except Exception:  # one failing pass never ends the sender
-                app.log.exception("step_failed", step="outbox")
-            if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
-                shown = time.monotonic() if unsendable(app) else shown
-            if not wait(wake_fd, should_stop):
-                return
+        for _server, boxes in server_groups(app.cfg.mailboxes):
+            loops.append(SendingLoop(app, app.sender_outbox([b.name for b in boxes]), stopped))
+        for loop in loops:
+            loop.thread.start()
+        relay_wakeups(wake_fd, loops, stopped)
     finally:
-        outbox.store.close()
+        done.set()
+        for loop in loops:
+            loop.woken.set()
+        for loop in loops:
+            loop.finish()
 
 
-def wait(fd: int, should_stop: Callable[[], bool]) -> bool:
-    """Until woken or `SEND_WAKE_SECONDS` passed; False when stdin ended (the daemon is gone)."""
-    deadline = time.monotonic() + SEND_WAKE_SECONDS
+class SendingLoop:
+    """The mail of one SMTP server's mailboxes, on a thread of its own with an outbox (and
+    database connection) of its own: flush, wait for a wake-up or the next look for due
+    mail, again. Rows belong to one mailbox, so no two loops ever send the same row."""
+
+    def __init__(self, app: App, outbox: Outbox, stopped: Callable[[], bool]) -> None:
+        self.app, self.outbox, self.stopped = app, outbox, stopped
+        self.woken = threading.Event()
+        names = ",".join(b.name for b in outbox.boxes)
+        self.thread = threading.Thread(target=self.run, name=f"send:{names}")
+
+    def run(self) -> None:
+        shown = 0.0
+        while not self.stopped():
+            self.woken.clear()  # a wake-up during the pass below brings another pass
+            try:
+                self.app.flush_outbox(self.stopped, self.outbox)
+                if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
+                    shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
+            except Exception:  # one failing pass never ends the loop
+                self.app.log.exception("step_failed", step="outbox")
+            self.woken.wait(SEND_WAKE_SECONDS)
+
+    def finish(self) -> None:
+        """After the mail in flight (a thread never started has none)."""
+        if self.thread.ident is not None:
+            self.thread.join()
+        self.outbox.store.close()
+
+
+def relay_wakeups(fd: int, loops: list[SendingLoop], should_stop: Callable[[], bool]) -> None:
+    """Every byte the daemon writes wakes every loop; returns when told to stop or when
+    stdin ends (the daemon is gone)."""
     while not should_stop():
-        ready, _, _ = select.select([fd], [], [], min(TICK_SECONDS, max(0.0, deadline - time.monotonic())))
-        if ready:
-            return bool(os.read(fd, 4096))
-        if time.monotonic() >= deadline:
-            return True
-    return False
+        ready, _, _ = select.select([fd], [], [], TICK_SECONDS)
+        if not ready:
+            continue
+        if not os.read(fd, 4096):
+            return
+        for loop in loops:
+            loop.woken.set()
 
 
 def status(line: str) -> None:
@@ -143,10 +189,10 @@ def status(line: str) -> None:
         pass
 
 
-def unsendable(app: App) -> bool:
+def unsendable(app: App, boxes: list[MailboxConfig]) -> bool:
     """SPEC 6: an outbox that stays unsendable is logged and shown in systemd's status."""
     now = app.clock()
-    shown = [app.unsendable(box, now, status) for box in app.cfg.mailboxes]  # every box, no short cut
+    shown = [app.unsendable(box, now, status) for box in boxes]  # every box, no short cut
     return any(shown)
 
 

@@ -20,7 +20,7 @@ the bytes in their rows; the next pass archives them first.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,11 +53,24 @@ class FlushResult:
     delivered: set[str] = field(default_factory=set)  # mailboxes whose server accepted mail
 
 
-class Outbox:
-    """Sends what is due for every mailbox of one configuration."""
+def server_groups(boxes: Sequence[MailboxConfig]) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
+    """Mailboxes grouped by the SMTP server they send through (one kept connection each):
+    each mailbox in exactly one group."""
+    groups: dict[tuple[str, int, str | None], tuple[SmtpConfig, list[MailboxConfig]]] = {}
+    for box in boxes:
+        key = (box.smtp.host, box.smtp.port, box.smtp.username)
+        groups.setdefault(key, (box.smtp, []))[1].append(box)
+    return list(groups.values())
 
-    def __init__(self, cfg: Config, store: Store, mailer: Notifier, clock: Callable[[], datetime], log: Any) -> None:
+
+class Outbox:
+    """Sends what is due for the mailboxes of one configuration: all of them, or those
+    named in `mailboxes` (the sender process runs one outbox per SMTP server)."""
+
+    def __init__(self, cfg: Config, store: Store, mailer: Notifier, clock: Callable[[], datetime], log: Any,
+                 mailboxes: Collection[str] | None = None) -> None:
         self.cfg = cfg
+        self.boxes = [b for b in cfg.mailboxes if mailboxes is None or b.name in mailboxes]
         self.store = store
         self.mailer = mailer
         self.clock = clock
@@ -89,12 +102,8 @@ class Outbox:
         return result
 
     def servers(self) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
-        """Mailboxes grouped by the SMTP server they send through (one kept connection each)."""
-        groups: dict[tuple[str, int, str | None], tuple[SmtpConfig, list[MailboxConfig]]] = {}
-        for box in self.cfg.mailboxes:
-            key = (box.smtp.host, box.smtp.port, box.smtp.username)
-            groups.setdefault(key, (box.smtp, []))[1].append(box)
-        return list(groups.values())
+        """This outbox's mailboxes grouped by the SMTP server they send through."""
+        return server_groups(self.boxes)
 
     def _rows(self, ids: list[int]) -> Iterator[OutboxRow]:
         for start in range(0, len(ids), BATCH):
@@ -192,7 +201,7 @@ class Outbox:
 
     def archive_leftovers(self) -> None:
         """Finished mails that still hold their bytes (a stop came before their sync)."""
-        left = self.store.outbox_unarchived()
+        left = self.store.outbox_unarchived(tuple(b.name for b in self.boxes))
         if not left:
             return
         for row_id, mailbox, rel, created_at, raw in left:

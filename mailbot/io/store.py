@@ -703,13 +703,14 @@ class Store:
             self.db.conn.execute(f"update outbox set raw = x'', raw_big = null where status != 'pending' and id in "
                                  f"({','.join('?' * len(chunk))})", list(chunk))
 
-    def outbox_unarchived(self) -> list[tuple[int, str, str, datetime, bytes]]:
-        """Finished rows that still hold their bytes (a stop between the mark and the
-        archive's sync): id, mailbox, the archive path recorded for it, queued at, bytes."""
+    def outbox_unarchived(self, mailboxes: tuple[str, ...]) -> list[tuple[int, str, str, datetime, bytes]]:
+        """The mailboxes' finished rows that still hold their bytes (a stop between the mark
+        and the archive's sync): id, mailbox, the archive path recorded for it, queued at, bytes."""
+        marks = ",".join("?" * len(mailboxes))
         rows = self._query(
             "select o.id, o.mailbox, o.raw, o.created_at, m.archive_path from outbox o left join messages m on "
             "m.mailbox = o.mailbox and m.direction = 'out' and m.message_id = o.message_id "
-            "where o.status != 'pending' and length(o.raw) > 0")
+            f"where o.status != 'pending' and length(o.raw) > 0 and o.mailbox in ({marks})", list(mailboxes))
         return [(r["id"], r["mailbox"], r["archive_path"] or "", moment(r["created_at"]), r["raw"]) for r in rows]
 
     def sent_archive_path(self, mailbox: str, message_id: str) -> str | None:
