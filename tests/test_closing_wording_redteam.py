@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailbot.core.closing import closing
+from mailbot.core.closing import after_closing, closing
 from mailbot.core.lifecycle import Event
 from mailbot.parsers.mime import parse_message
 from mailbot.rules import load_rules
@@ -66,3 +66,37 @@ TRY_THEN_RESULT = [
 @pytest.mark.parametrize(("text", "event", "rating"), TRY_THEN_RESULT)
 def test_a_try_reported_then_its_result(text: str, event: Event, rating: int | None) -> None:
     assert answer(text) == (event, rating)
+
+
+def late(text: str) -> tuple[Event, int | None] | None:
+    msg = EmailMessage()
+    msg["From"] = "Rina Kartika <rina@cv-contoh.test>"
+    msg["To"] = "lpse@lpse.test"
+    msg["Subject"] = "Re: [LPSE-BTM #2026-00042] Akun terkunci"
+    msg.set_content(text)
+    return after_closing(parse_message(msg.as_bytes()), RULES, ("Rina Kartika",))
+
+
+LATE = Event.REQUESTER_LATE_CONFIRM
+
+
+# SPEC E5: a reply to a closed ticket reopens it; only a thanks or a rating leaves it closed.
+# A yes word opens many a new report ("Ya pak, ...", "Baik pak, ..."): what follows decides.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ya pak, akun saya terkunci lagi.", None),
+    ("Baik pak, akun saya terkunci lagi hari ini.", None),
+    ("Ok pak, sekarang password saya lupa lagi", None),
+    ("Siap bu, penawaran saya tidak terkirim sejak pagi", None),
+    ("Ok, I am locked out again.", None),
+    # the data LKPP asked for, sent after the ticket closed for want of it
+    ("Baik bu, nomor NPWP kami 01.234.567.8-901.000", None),
+    ("YA 5", (LATE, 5)),
+    ("Ya pak, sudah bisa. Terima kasih.", (LATE, None)),
+    ("Ok pak terima kasih banyak", (LATE, None)),
+    ("YA 5\n\nTerima kasih", (LATE, 5)),
+    ("Baik pak, terima kasih atas bantuannya.", (LATE, None)),
+    ("Terima kasih pak Andi, sudah bisa login.", (LATE, None)),
+])
+def test_a_yes_that_goes_on_to_a_new_problem_reopens_a_closed_ticket(
+        text: str, expected: tuple[Event, int | None] | None) -> None:
+    assert late(text) == expected

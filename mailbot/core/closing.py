@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from mailbot.core.greetings import rests_after_greeting
+from mailbot.core.greetings import only_greets, rests_after_greeting
 from mailbot.core.identity import is_signature
 from mailbot.core.lifecycle import Event
 from mailbot.core.model import InboundMessage
@@ -38,6 +38,14 @@ _DISCLAIMER = re.compile(
 _ANSWER_LINES = 5  # lines after the first that the short answer holds, at most
 _LONE_NUMBER = re.compile(r"^\W*\d{1,2}\W*$")  # "5" on a line of its own: a rating
 _RATING_WORD = re.compile(r"\b(nilai|rating|rate|skor|score|bintang|stars?)\b|/ ?5\b|\bdari 5\b", re.IGNORECASE)
+# A yes that confirms by its first word alone, whatever follows ("Ya pak, ...", "OK, ..."):
+# on a closed ticket what follows it must say nothing more
+_YES_WORD = re.compile(
+    r"^\W*(?:ya+|iya+|yoi|yup|y|yes|yep|yeah|ok|oke+|okeh|okey|okay|siap|baik|sip+|setuju|benar|betul|beres|mantap|"
+    r"mantul|tutup|selesai|close|closed|done|confirm|confirmed|agree|agreed|perfect|great)\b",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"(?<=[,.;!])\s+")
 
 
 def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> tuple[Event, int | None]:
@@ -78,9 +86,22 @@ def after_closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()
         return None
     lines = _after_greetings([line for line in msg.new_text.splitlines() if line.strip()], rules)
     signer = " ".join((msg.from_addr.name, *names))
-    more = [line for line in _short_answer(lines[1:], signer)
-            if not (_RATING_WORD.search(line) or _LONE_NUMBER.match(line))]
-    return (Event.REQUESTER_LATE_CONFIRM, rating) if not more else None
+    said = (lines[0], *_short_answer(lines[1:], signer))
+    return (Event.REQUESTER_LATE_CONFIRM, rating) if all(_nothing_more(line, rules) for line in said) else None
+
+
+def _nothing_more(text: str, rules: Rules) -> bool:
+    """Whether a line only confirms, thanks, rates or greets, clause by clause: "Terima kasih
+    pak, sudah bisa" does; "Ya pak, akun saya terkunci lagi" goes on to a new problem."""
+    clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip(" \t,.;!")]
+    if len(clauses) > 1:
+        return all(_nothing_more(clause, rules) for clause in clauses)
+    if not clauses or only_greets(clauses[0]) or _RATING_WORD.search(text) or _LONE_NUMBER.match(text):
+        return True
+    if not rules.is_confirmation(text)[0]:
+        return any(_nothing_more(rest, rules) for rest in rests_after_greeting(text)[:1] if rest != text)
+    yes = _YES_WORD.match(text)
+    return yes is None or _nothing_more(text[yes.end():].strip(" \t,.;!:-"), rules)
 
 
 def _after_greetings(lines: list[str], rules: Rules) -> list[str]:
