@@ -238,7 +238,7 @@ def test_552_for_an_escalation_with_big_attachments(raw_smtp, tmp_path):
     assert not {t.timer.kind.value for t in app.store.active_timers(ticket.id)} & {"lkpp_status", "lkpp_progress"}
     [(_, _, _, failed)] = [a for a in smtp.script.accepted if a[1] == "delivery_failed"]
     text = parse(failed).get_body(("plain",)).get_content()
-    assert "terlalu besar" in text and "dikembalikan ke status open" in text
+    assert "terlalu besar" in text and "dikembalikan ke status Terbuka (menunggu petugas)" in text
     assert "Helpdesk LKPP belum menerima eskalasi ini" in text
 
 
