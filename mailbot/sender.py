@@ -243,14 +243,15 @@ class SenderProcess:
         what it sent, deferred or gave up is the operator's to read."""
         if out is None:
             return
+        from mailbot.io.logs import write_line
+
         for line in out:
             text = line.decode("utf-8", "replace").rstrip("\r\n")
             if text.startswith("STATUS="):
                 self.notify(text[:400])
             elif text.strip():
                 try:
-                    sys.stdout.write(text + "\n")
-                    sys.stdout.flush()
+                    write_line(text)  # never inside a line of the daemon's own
                 except (OSError, ValueError):
                     pass
 

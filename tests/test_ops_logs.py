@@ -78,3 +78,39 @@ def test_under_systemd_each_log_line_carries_its_priority_for_the_journal(tmp_pa
     assert [line[:3] for line in lines] == ["<4>", "<6>", "<3>"]
     assert "mailbox_unavailable" in lines[0] and "step_failed" in lines[2]
     assert not any(line.startswith("<") for line in _log_lines(tmp_path, journal=False))
+
+
+RELAY_RACE = """
+import os, threading
+from mailbot.io import logs
+from mailbot.sender import SenderProcess
+logs.configure("json")
+log = logs.get(mailbox="btm")
+read, write = os.pipe()
+sender = SenderProcess.__new__(SenderProcess)
+sender.notify = lambda line: None
+def feed():
+    with os.fdopen(write, "wb") as pipe:
+        for i in range(30000):
+            pipe.write(b'{"event": "mail_sent", "i": %d}\\n' % i)
+threading.Thread(target=feed).start()
+relay = threading.Thread(target=sender.relay, args=(os.fdopen(read, "rb"),))
+relay.start()
+for i in range(30000):
+    log.info("message_processed", i=i)
+relay.join()
+"""
+
+
+def test_the_senders_lines_never_land_inside_a_line_of_the_daemon(tmp_path):
+    """The daemon passes its sender's log lines on to stdout from another thread while it
+    logs its own: a relayed line written between a log line and its newline made one line
+    of two ('{...message_processed...}{...mail_sent...}', unreadable as JSON, at the first
+    one's priority) and an empty one. Every line is one whole JSON object."""
+    out = tmp_path / "stdout"
+    with out.open("w") as fh:
+        subprocess.run([sys.executable, "-c", RELAY_RACE], stdout=fh, check=True, cwd=ROOT, timeout=120)
+    lines = out.read_text().splitlines()
+    assert len(lines) == 60000
+    events = [json.loads(line)["event"] for line in lines]
+    assert events.count("mail_sent") == events.count("message_processed") == 30000

@@ -8,20 +8,42 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from typing import Any
 
 import structlog
 
+_LINES = threading.Lock()  # one whole line at a time on stdout, whichever thread writes it
+
+
+def write_line(text: str) -> None:
+    """One line to stdout, whole: the sender's lines the daemon passes on never land inside
+    one of its own log lines (a print writes a line and its newline apart)."""
+    with _LINES:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
 
 class _CurrentStdout:
     """Whatever `sys.stdout` is at the time of writing (not at configure time): a test
-    harness or a caller that swaps stdout after `configure` still gets the lines."""
+    harness or a caller that swaps stdout after `configure` still gets the lines. A line
+    goes out whole, once its newline is written (`write_line`)."""
+
+    def __init__(self) -> None:
+        self._pending = threading.local()
 
     def write(self, text: str) -> int:
-        return sys.stdout.write(text)
+        pending = getattr(self._pending, "text", "") + text
+        self._pending.text = ""
+        if pending.endswith("\n"):
+            write_line(pending[:-1])
+        else:
+            self._pending.text = pending
+        return len(text)
 
     def flush(self) -> None:
-        sys.stdout.flush()
+        with _LINES:
+            sys.stdout.flush()
 
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
