@@ -48,6 +48,7 @@ from mailbot.io.store import Store, ts
 from mailbot.parsers import content_hash, parse_message
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
+STALE_TRIES = 3  # decisions made again when the ticket changed under them, before the last one commits
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,12 @@ class Ready:
 
 class MessageTimeout(Exception):
     """The per-message time budget ran out."""
+
+
+class TicketChanged(Exception):
+    """The ticket a decision was made on changed before it could commit: another process
+    on the database (the sender giving an escalation up, an operator's `sweep`) wrote it
+    after it was read, and the decision is made again from what is there now."""
 
 
 @contextlib.contextmanager
@@ -150,11 +157,15 @@ class Pipeline:
             raise BadMessageError("same Message-ID as a message already in Quarantine")
         return Outcome("duplicate", "duplicate")
 
-    def commit(self, box: MailboxConfig, arrival: Arrival, ready: Ready, now: datetime) -> Outcome:
-        """Everything the message caused in one transaction: ticket, timers, history, outbox."""
+    def commit(self, box: MailboxConfig, arrival: Arrival, ready: Ready, now: datetime, check: bool = True) -> Outcome:
+        """Everything the message caused in one transaction: ticket, timers, history, outbox;
+        `check`: first that its ticket is still as the decision read it (`TicketChanged`)."""
         msg, facts, decision, planned = ready.msg, ready.facts, ready.decision, ready.planned
         archive_path = self.archive.write(box.name, "in", arrival.raw, now)
         with self.store.unit_of_work():
+            read = facts.ticket
+            if check and read is not None and read.id is not None and self.store.ticket_by_id(read.id) != read:
+                raise TicketChanged  # written back whole below: what changed meanwhile would be lost
             ticket = self.save_ticket(box, decision, now)
             self.store.record_message(
                 mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
@@ -206,6 +217,15 @@ class Pipeline:
         """One message, whatever it holds: processed, quarantined or left for later."""
         now = self.clock()
         log = self.log.bind(mailbox=box.name, uid=arrival.uid)
+        for attempt in range(1, STALE_TRIES + 1):
+            try:
+                return self.decide_and_commit(box, arrival, now, dry_run, log, check=attempt < STALE_TRIES)
+            except TicketChanged:
+                log.info("ticket_changed_meanwhile", attempt=attempt)
+        raise AssertionError("the last attempt does not check")  # pragma: no cover
+
+    def decide_and_commit(self, box: MailboxConfig, arrival: Arrival, now: datetime, dry_run: bool, log: Any,
+                          check: bool) -> Outcome:
         try:
             with time_budget(self.cfg.limits.message_seconds):
                 ready = self.process(box, arrival, now)
@@ -224,11 +244,14 @@ class Pipeline:
         if dry_run:
             return Outcome("processed", ready.decision.label, ready.decision.ticket.number if ready.decision.ticket
                            else None, tuple(m.send.kind for m in ready.planned.mails))
-        return self.commit_guarded(box, arrival, ready, now, log)
+        return self.commit_guarded(box, arrival, ready, now, log, check)
 
-    def commit_guarded(self, box: MailboxConfig, arrival: Arrival, ready: Ready, now: datetime, log: Any) -> Outcome:
+    def commit_guarded(self, box: MailboxConfig, arrival: Arrival, ready: Ready, now: datetime, log: Any,
+                       check: bool = False) -> Outcome:
         try:
-            outcome = self.commit(box, arrival, ready, now)
+            outcome = self.commit(box, arrival, ready, now, check)
+        except TicketChanged:
+            raise
         except STORAGE_ERRORS as exc:
             raise StorageError(f"cannot store the message: {exc}") from exc
         except jinja2.TemplateError as exc:

@@ -354,3 +354,38 @@ def test_login_refused_past_max_retry_hours(raw_smtp, tmp_path):
     print([(r["kind"], r["status"], r["attempts"], (r["last_error"] or "")[:70]) for r in rows(app)])
     print(events(app, "delivery_failed"))
     assert {r["status"] for r in rows(app)} == {"pending"}
+
+
+def test_an_escalation_given_up_while_the_requester_writes_again_stays_given_up(raw_smtp, tmp_path):
+    """The sender process gives an escalation up (LKPP's server refused it for good: the
+    ticket back in open) between the daemon reading the ticket for the requester's new mail
+    and writing it back. The daemon wrote `escalated` back from what it had read: the LKPP
+    timers stopped, staff told the ticket was theirs again, and yet it waited for LKPP. The
+    decision is made again on the ticket as it is now."""
+    servers, smtp = raw_smtp
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    new_ticket(servers)
+    app.poll_all()
+    app.flush_outbox()
+    [(_, _, _, notice_raw)] = [a for a in smtp.script.accepted if a[1] == "staff_new" and STAFF[0] in a[2]]
+    [(_, _, _, ack_raw)] = [a for a in smtp.script.accepted if a[1] == "ack"]
+    smtp.script.dot_kind["escalate"] = ["554 5.7.1 Message rejected"] * 10
+    servers.append(UNIT, reply_as_client(parse(notice_raw), STAFF[0], "#eskalasi\nMohon dicek.")[0])
+    app.poll_all()  # escalated; the escalation waits in the outbox
+    servers.append(UNIT, reply_as_client(parse(ack_raw), REQUESTER, "Tambahan: kode tender 10012345.")[0])
+    sender = app.sender_outbox([box.name for box in app.cfg.mailboxes])  # its own connection, as the process has
+    process, given_up = app.pipeline.process, []
+
+    def sender_gives_up_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        ready = process(*args, **kwargs)
+        if not given_up:
+            given_up.append(app.flush_outbox(outbox=sender))
+        return ready
+
+    app.pipeline.process = sender_gives_up_meanwhile
+    app.poll_all()
+    [ticket] = app.store.tickets()
+    assert given_up and ticket.state.value == "open"
+    assert not {t.timer.kind.value for t in app.store.active_timers(ticket.id)} & {"lkpp_status", "lkpp_progress"}
+    assert any("10012345" in (m["body"] or "") for m in app.store.messages_of(ticket.id) if m["direction"] == "in")
