@@ -100,3 +100,29 @@ LATE = Event.REQUESTER_LATE_CONFIRM
 def test_a_yes_that_goes_on_to_a_new_problem_reopens_a_closed_ticket(
         text: str, expected: tuple[Event, int | None] | None) -> None:
     assert late(text) == expected
+
+
+# What a late thanks says beside the thanks, in the words requesters use: it is noted, it
+# helped, good wishes, thanks for something, an apology for the trouble. None of it is a new
+# problem (SPEC E5: only a thanks or a rating leaves a closed ticket closed); a new problem
+# after such words still reopens it.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ok noted pak, terima kasih", (LATE, None)),
+    ("Ok noted, thanks.", (LATE, None)),
+    ("Baik pak, dimengerti. Terima kasih", (LATE, None)),
+    ("Siap laksanakan, terima kasih", (LATE, None)),
+    ("Siap pak, terima kasih, semoga sehat selalu", (LATE, None)),
+    ("Baik pak, terima kasih banyak. Semoga sukses selalu", (LATE, None)),
+    ("Baik pak, terima kasih atas informasinya", (LATE, None)),
+    ("Ya pak terima kasih, sangat membantu", (LATE, None)),
+    ("Baik pak, mohon maaf merepotkan. Terima kasih", (LATE, None)),
+    ("Iya pak, sudah saya terima. Terima kasih", (LATE, None)),
+    ("Ok, well received. Thank you", (LATE, None)),
+    ("Ok noted pak, tapi akun saya terkunci lagi", None),
+    ("Baik pak, sangat membantu. Sekarang penawaran saya tidak terkirim", None),
+    ("Terima kasih atas informasinya, akun saya terkunci lagi", None),
+    ("Terima kasih atas info akun saya terkunci lagi", None),
+])
+def test_a_late_thanks_in_other_courteous_words_leaves_a_closed_ticket_closed(
+        text: str, expected: tuple[Event, int | None] | None) -> None:
+    assert late(text) == expected

@@ -46,6 +46,20 @@ _YES_WORD = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"(?<=[,.;!])\s+")
+# What else a late thanks says, whole clause by clause: it is noted ("Ok noted", "Baik,
+# dimengerti", "sudah saya terima"), it helped ("sangat membantu"), good wishes ("semoga
+# sukses selalu"), thanks for something ("terima kasih atas informasinya"), an apology
+# for the trouble; a form of address may follow ("noted pak")
+_COURTESY = re.compile(
+    r"^\W*(?:(?:(?:sudah|sdh|udah|telah) )?(?:(?:saya|sy|kami) )?(?:di)?(?:terima|catat|pahami|mengerti)"
+    r"|noted|paham|understood|(?:well )?received|(?:siap )?laksanakan"
+    r"|(?:sangat|sungguh|cukup|sgt) (?:membantu|jelas|bermanfaat)|(?:very )?helpful|mantap\w*|luar biasa"
+    r"|(?:semoga |moga )?(?:(?:sehat|sukses|lancar|berkah)(?: dan | & )?){1,3} (?:selalu|terus)"
+    r"|(?:terima ?kasih|terimakasih|makasih|trims|thanks?(?: you)?)(?: banyak| sekali)* (?:atas|untuk|for)(?: \w+){1,2}"
+    r"|(?:mohon |minta )?maaf (?:sudah |telah )?merepotkan|sorry for the trouble)"
+    r"(?: (?:pak|bu|bapak|ibu|mas|mbak|mba|kak|min|gan|ya|yaa))*\W*$",
+    re.IGNORECASE,
+)
 
 
 def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> tuple[Event, int | None]:
@@ -96,7 +110,8 @@ def _nothing_more(text: str, rules: Rules) -> bool:
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip(" \t,.;!")]
     if len(clauses) > 1:
         return all(_nothing_more(clause, rules) for clause in clauses)
-    if not clauses or only_greets(clauses[0]) or _RATING_WORD.search(text) or _LONE_NUMBER.match(text):
+    if not clauses or only_greets(clauses[0]) or _COURTESY.match(text) or _RATING_WORD.search(text) \
+            or _LONE_NUMBER.match(text):
         return True
     if not rules.is_confirmation(text)[0]:
         return any(_nothing_more(rest, rules) for rest in rests_after_greeting(text)[:1] if rest != text)
