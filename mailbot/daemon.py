@@ -213,17 +213,26 @@ class App:
         handled, blocked = 0, False
         alone = on_main(partial(self.store.fetch_suspects, box.name, session.uidvalidity, last_uid))
         batches = session.batches(uids, self.cfg.limits.max_message_bytes, alone)
-        with imap.FetchAhead(batches, ahead=len(uids) > imap.FETCH_BATCH) as fetching:
-            while (batch := fetching.next()) is not None and not should_stop():
-                outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop, progress))
-                fetching.quiet()  # the next batch is in: the session is ours again
-                position, blocked = self._settle(box, session, batch, outcomes, blocked, on_main)
-                if position is not None:
-                    on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity,
-                                    position, self.clock()))
-                handled += sum(1 for o in outcomes if o.status != "deferred")
-                if len(outcomes) < len(batch):
-                    break  # stopped between two messages
+        unreturned: list[int] = []  # counted against their message in this pass
+        try:
+            with imap.FetchAhead(batches, ahead=len(uids) > imap.FETCH_BATCH) as fetching:
+                while (batch := fetching.next()) is not None and not should_stop():
+                    outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop,
+                                               progress))
+                    fetching.quiet()  # the next batch is in: the session is ours again
+                    position, blocked = self._settle(box, session, batch, outcomes, blocked, on_main)
+                    if position is not None:
+                        on_main(partial(self.store.set_imap_position, box.name, box.imap.folder,
+                                        session.uidvalidity, position, self.clock()))
+                    handled += sum(1 for o in outcomes if o.status != "deferred")
+                    unreturned += [f.uid for f, o in zip(batch, outcomes, strict=False)
+                                   if f.error is not None and o.status == "deferred"]
+                    if len(outcomes) < len(batch):
+                        break  # stopped between two messages
+        except imap.FetchFailed:
+            # the server returns no message at all: its failure, not theirs (never set aside for it)
+            on_main(partial(self.store.fetch_unfailed, box.name, session.uidvalidity, unreturned))
+            raise
         if not uids:
             on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity, last_uid,
                             self.clock()))

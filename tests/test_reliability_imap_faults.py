@@ -7,6 +7,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from mailbot import cli
 from mailbot.config import load_config
 from mailbot.io.store import Store
 from tests.mailfactory import (
@@ -142,3 +143,25 @@ def test_the_running_daemon_sets_aside_a_message_the_server_cannot_return(fresh_
     assert "message_unreadable" in out and f"uid={uid}" in out
     assert "mailbox_unavailable" not in out
     assert requesters(config) == ["budi@vendor.test", "budi@vendor.test", "sari@dinas.test"]
+
+
+def test_a_server_that_returns_no_message_for_a_while_sets_no_good_mail_aside(fresh_mailboxes, tmp_path):
+    """The whole INBOX unreadable for a while (a maildir restored with the wrong owner, its
+    storage gone): the server fails, not its messages. The mailbox is reported failing, and
+    once the server is mended every message is handled; none was set aside for it."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    senders = [f"pengguna{i}@vendor.test" for i in range(8)]
+    for sender in senders:
+        servers.append(UNIT, mail(sender, "Tidak bisa login", "Mohon bantuan, akun terkunci.")[0])
+    for path in maildir_files(servers, UNIT):
+        os.chmod(path, 0)
+    try:
+        for _ in range(3):
+            assert cli.main(["--config", str(config), "run", "--once"]) == cli.EX_UNAVAILABLE  # SPEC 10: 69
+    finally:
+        mend(servers)
+    run_once(config)
+    assert quarantine_rows(config) == []
+    assert inbox(servers, UNIT, "Quarantine") == []
+    assert requesters(config) == sorted(senders)

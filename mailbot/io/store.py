@@ -837,6 +837,17 @@ class Store:
             self.set_meta(key, str(passes))
         return passes
 
+    def fetch_unfailed(self, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> None:
+        """Take back one failed pass of each of `uids` (the server, not they, was failing)."""
+        with self.unit_of_work():
+            for uid in uids:
+                key = f"fetch_failed:{mailbox}:{uidvalidity}:{uid}"
+                passes = int(self.meta(key) or 0) - 1
+                if passes > 0:
+                    self.set_meta(key, str(passes))
+                else:
+                    self.forget_fetch_failures(mailbox, uidvalidity, uid)
+
     def fetch_suspects(self, mailbox: str, uidvalidity: int, after: int) -> set[int]:
         """UIDs above `after` whose FETCH failed on an earlier pass; those of another
         UIDVALIDITY or already passed are forgotten."""
