@@ -122,6 +122,9 @@ def test_a_yes_that_goes_on_to_a_new_problem_reopens_a_closed_ticket(
     ("Baik pak, sangat membantu. Sekarang penawaran saya tidak terkirim", None),
     ("Terima kasih atas informasinya, akun saya terkunci lagi", None),
     ("Terima kasih atas info akun saya terkunci lagi", None),
+    ("Terima kasih atas bantuannya.\n\nSalam,\nRina\n\nNB: sekarang saya tidak bisa login lagi", None),
+    ("Terima kasih pak.\n\nRegards,\nRina\n\nP.S. upload dokumen masih gagal", None),
+    ("Terima kasih pak.\n\nSalam,\nRina Wati\nCV Maju Jaya", (LATE, None)),
 ])
 def test_a_late_thanks_in_other_courteous_words_leaves_a_closed_ticket_closed(
         text: str, expected: tuple[Event, int | None] | None) -> None:

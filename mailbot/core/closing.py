@@ -46,6 +46,9 @@ _YES_WORD = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"(?<=[,.;!])\s+")
+# A postscript below the sign-off and the name, where a requester adds what is wrong now
+_POSTSCRIPT = re.compile(r"^\W*(?:n\.?\s?b\.?|p\.?\s?s\.?|catatan|tambahan|oh ya|satu lagi|btw|by the way)\b\W",
+                         re.IGNORECASE)
 # What else a late thanks says, whole clause by clause: it is noted ("Ok noted", "Baik,
 # dimengerti", "sudah saya terima"), it helped ("sangat membantu"), good wishes ("semoga
 # sukses selalu"), thanks for something ("terima kasih atas informasinya"), an apology
@@ -101,6 +104,8 @@ def after_closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()
     lines = _after_greetings([line for line in msg.new_text.splitlines() if line.strip()], rules)
     signer = " ".join((msg.from_addr.name, *names))
     said = (lines[0], *_short_answer(lines[1:], signer))
+    if any(_POSTSCRIPT.match(line) for line in lines[1:]):  # "NB: sekarang tidak bisa login lagi" under the name
+        return None
     return (Event.REQUESTER_LATE_CONFIRM, rating) if all(_nothing_more(line, rules) for line in said) else None
 
 
