@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,15 +29,9 @@ from tests.mailfactory import (
     text_of,
     write_config,
 )
-from tests.test_flow_deadlines import kinds, open_and_escalate, ticket
+from tests.test_flow_deadlines import REQUESTER, at, kinds, open_and_escalate, ticket
 
-WIB = ZoneInfo("Asia/Jakarta")
-REQUESTER = "budi@vendor.test"
 LKPP_NUMBER = "2026112310000045"
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=WIB)
 
 
 @pytest.fixture
