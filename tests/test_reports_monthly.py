@@ -104,6 +104,8 @@ def test_sent_once_on_the_first_working_day_after_new_year(fresh_mailboxes, tmp_
     sweep(config, at("2026-01-02T08:00"))
     [summary] = summaries(servers, HEAD)
     assert summary["Subject"] == "Monthly summary December 2025"  # language: en
+    html = summary.get_body(("html",)).get_content()
+    assert "<p>1 ticket in " in html and "1 tickets" not in html  # English counts one as one
     assert summary["Auto-Submitted"] == "auto-generated"
     assert [a.addr_spec for a in summary["Cc"].addresses] == [COORDINATOR]
     [attachment] = list(summary.iter_attachments())
