@@ -147,6 +147,17 @@ def test_554_spam_rejection_of_an_ack(raw_smtp, tmp_path):
     print(raw.decode("utf-8", "replace"))
 
 
+def an_hour_of_passes(app, clock) -> list[str]:  # type: ignore[no-untyped-def]
+    """The sender's passes a minute apart for an hour; the STATUS lines it shows systemd."""
+    statuses: list[str] = []
+    for _ in range(60):
+        app.flush_outbox()
+        app.unsendable(app.cfg.mailboxes[0], clock(), statuses.append)
+        clock.advance(minutes=1)
+    print(rows(app), statuses[:1])
+    return statuses
+
+
 @pytest.mark.parametrize("answer", ["535 5.7.8 Error: authentication failed", "530 5.7.0 Authentication required"])
 def test_login_refused_keeps_everything_pending_and_is_alerted(raw_smtp, tmp_path, answer):
     servers, smtp = raw_smtp
@@ -156,12 +167,7 @@ def test_login_refused_keeps_everything_pending_and_is_alerted(raw_smtp, tmp_pat
     app = make_app(servers, smtp, tmp_path, clock, username=UNIT, password="salah")
     new_ticket(servers)
     app.poll_all()
-    statuses: list[str] = []
-    for _ in range(60):
-        app.flush_outbox()
-        app.unsendable(app.cfg.mailboxes[0], clock(), statuses.append)
-        clock.advance(minutes=1)
-    print(rows(app), statuses[:1])
+    statuses = an_hour_of_passes(app, clock)
     assert {r["status"] for r in rows(app)} == {"pending"}
     assert statuses and "unsendable" in statuses[0]
 
@@ -174,12 +180,7 @@ def test_530_at_mail_from_without_auth_configured(raw_smtp, tmp_path):
     app = make_app(servers, smtp, tmp_path, clock)
     new_ticket(servers)
     app.poll_all()
-    statuses: list[str] = []
-    for _ in range(60):
-        app.flush_outbox()
-        app.unsendable(app.cfg.mailboxes[0], clock(), statuses.append)
-        clock.advance(minutes=1)
-    print(rows(app), statuses[:1])
+    statuses = an_hour_of_passes(app, clock)
     assert {r["status"] for r in rows(app)} == {"pending"}
     assert statuses and "unsendable" in statuses[0]
 
