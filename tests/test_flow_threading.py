@@ -182,8 +182,6 @@ def test_a_late_confirmation_after_the_automatic_close_does_not_reopen(env, answ
     assert ("tetap ditutup" in told) is (state is State.CLOSED)
 
 
-@pytest.mark.xfail(strict=True, reason="open (design): mail with List-Id that matches no ticket is recorded "
-                   "only; a person writing through a Google Group reaches no one")
 def test_a_person_writing_through_a_google_group_reaches_staff(env):
     """SPEC 5: no automatic answer to mail carrying List-Id, but it is "still recorded". A
     Dinas's procurement group (Google Groups) has the unit's address as a member; a member
@@ -194,8 +192,26 @@ def test_a_person_writing_through_a_google_group_reaches_staff(env):
                            "Mailing-list": "list pengadaan@dinas.test; contact pengadaan+owners@dinas.test"})
     servers.append(UNIT, raw)
     run_once(config)
-    assert len(store_of(config).tickets()) == 1 and of_kind(inbox(servers, STAFF[0]), "staff_new")
+    assert len(store_of(config).tickets()) == 1
+    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
     assert inbox(servers, "sari@dinas.test") == []  # no ack: SPEC 5
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#selesai\nJadwal ada di menu Jadwal Tender.")[0])
+    run_once(config)
+    [answer] = inbox(servers, "sari@dinas.test")  # staff's answer reaches her
+    assert "menu Jadwal Tender" in answer.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("headers", [
+    {"List-Id": "<berita.asosiasi.test>", "List-Unsubscribe": "<https://asosiasi.test/berhenti>"},  # a newsletter
+    {"List-Id": "<pengadaan.dinas.test>", "Precedence": "list", "X-Google-Group-Id": "1",
+     "Auto-Submitted": "auto-replied"},  # a member's out-of-office through the group
+])
+def test_list_mail_from_no_person_opens_no_ticket(env, headers):
+    """SPEC 5: a newsletter or a machine's mail through a group is recorded, nothing more."""
+    servers, config = env
+    servers.append(UNIT, mail("info@asosiasi.test", "Kabar pengadaan bulan ini", "Berita terbaru.", headers=headers)[0])
+    run_once(config)
+    assert store_of(config).tickets() == [] and inbox(servers, STAFF[0]) == []
 
 
 def test_every_mail_a_requester_gets_on_one_ticket_has_one_subject(env):

@@ -20,6 +20,7 @@ from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, retitled, 
 from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Seen, State, Ticket
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
+from mailbot.parsers.auto import DISCUSSION_LIST
 from mailbot.parsers.quotes import is_forward
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ _SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|
                            re.IGNORECASE)
 # Signs of automatic mail that a person's own mail can show too: an autoresponder's
 # subject, and delivery-status lines pasted into a complaint ("email saya ditolak:").
-# Such mail that matches no ticket opens one (staff read it) without an answer (SPEC 5).
-WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields"})
+# Such mail that matches no ticket opens one (staff read it) without an answer (SPEC 5);
+# so does a person's mail through a discussion list (a Dinas's Google Group).
+WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSION_LIST})
 _STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
                  "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
                  "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY}
@@ -96,7 +98,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
 
 def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:
     """Two corrections of the parser's automatic-mail verdict that need to know the sender."""
-    if role in STAFF_ROLES and msg.auto_reason and (msg.auto_reason.startswith("list-")
+    if role in STAFF_ROLES and msg.auto_reason and (msg.auto_reason.startswith("list")
                                                     or msg.auto_reason == "precedence: list"):
         return replace(msg, auto_reason=None)  # a staff reply that came back through the staff_notify list
     if not msg.is_automatic and msg.bounced_ids and known.quotes_ours:

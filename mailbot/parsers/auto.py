@@ -43,6 +43,9 @@ _AUTO_HEADERS = (
 )
 # Headers that only mailing-list software writes (ezmlm, fml, Mailman, Google Groups).
 _LIST_HEADERS = ("list-id", "mailing-list", "x-mailing-list", "x-mlserver", "x-ml-name")
+# List mail with no other sign of a machine, from a list people post to: a person who
+# wrote through a group. Never answered, but it reaches staff (see core.classify).
+DISCUSSION_LIST = "list: discussion"
 # Feedback loops that do not use the ARF format (Microsoft JMRP).
 _REPORT_SUBJECT = re.compile(r"^\s*complaint about message from\b", re.IGNORECASE)
 _PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
@@ -172,17 +175,38 @@ def automatic_reason(headers: Mapping[str, str]) -> str | None:
     return_path = headers.get("return-path")
     if return_path is not None and return_path.strip().strip("<>").strip() == "":
         return "bounce: empty return-path"
-    local, name = _local_part(headers.get("from", ""))
+    local, _ = _local_part(headers.get("from", ""))
     if local in _BOUNCE_LOCALS:
         return "bounce: mailer-daemon sender"
     if "x-failed-recipients" in headers:
         return "bounce: x-failed-recipients"
     precedence = headers.get("precedence", "").strip().lower()
-    if precedence in _PRECEDENCE:
+    if precedence in _PRECEDENCE - {"list"}:
         return f"precedence: {precedence}"
-    for name_ in _LIST_HEADERS:
-        if name_ in headers:
-            return name_
+    listed = "precedence: list" if precedence == "list" else next((n for n in _LIST_HEADERS if n in headers), None)
+    other = _machine_signs(headers)
+    if listed is None or other is not None:
+        return listed or other
+    return DISCUSSION_LIST if _discussion(headers) else listed
+
+
+def _discussion(headers: Mapping[str, str]) -> bool:
+    """Whether list mail came through a discussion list (a person posted it), not a
+    newsletter or an announcement list: Google Groups, Mailman, a Dinas's group that
+    has the unit's address as a member."""
+    post = headers.get("list-post", "").strip().lower()
+    if post == "no":  # RFC 2369: an announcement list, nobody posts to it
+        return False
+    if headers.get("precedence", "").strip().lower() == "list" or "mailto:" in post \
+            or "x-google-group-id" in headers or "mailing-list" in headers:
+        return True
+    return "list-unsubscribe" not in headers  # a newsletter offers to unsubscribe
+
+
+def _machine_signs(headers: Mapping[str, str]) -> str | None:
+    """The signs of automatic mail after the list headers: autoresponder headers, a
+    no-reply sender, an autoresponder's or a report's subject, a mail system's name."""
+    local, name = _local_part(headers.get("from", ""))
     for name_ in _AUTO_HEADERS:
         value = headers.get(name_)
         if value is not None and value.strip().lower() not in ("no", "false", "0"):
