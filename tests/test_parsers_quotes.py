@@ -327,6 +327,16 @@ INDONESIAN_CASES = [
         ["Yahoo", "Silakan konfirmasi"],
     ),
     (
+        "Yahoo classic, dashes before the header",
+        (
+            "Terima kasih pak, sudah bisa.\n\n--- On Mon, 11/23/26, LPSE Batam <lpse@batam.go.id> wrote:\n\n"
+            "From: LPSE Batam <lpse@batam.go.id>\nSubject: [LPSE-BTM #2026-00001] Akun\nTo: budi@x.id\n"
+            "Date: Monday, November 23, 2026, 9:00 AM\n\nTiket Anda sudah kami terima.\n"
+        ),
+        "Terima kasih pak, sudah bisa.",
+        ["wrote", "Tiket Anda"],
+    ),
+    (
         "Indonesian footer at the very end",
         "Mohon info jadwal pembuktian.\n\nDikirim dari ponsel cerdas Samsung Galaxy saya.\n",
         "Mohon info jadwal pembuktian.",

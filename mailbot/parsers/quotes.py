@@ -372,14 +372,14 @@ def _is_reply_header_at(lines: list[str], i: int) -> bool:
     """Whether a reply header ("On <date>, <name> wrote:") starts at line i.
 
     Clients wrap long headers, so up to three lines are joined; a blank line ends the
-    header.
+    header. Yahoo's classic client puts dashes before it ("--- On Mon, ... wrote:").
     """
-    first = lines[i].strip()
+    first = lines[i].strip().lstrip("-").lstrip()
     if not _LEAD.match(first):
         return False
     joined = ""
     for line in lines[i : i + _HEADER_LINES]:
-        part = line.strip()
+        part = line.strip().lstrip("-").lstrip() if not joined else line.strip()
         if not part:
             break
         if joined and part.startswith(">") and part.replace(" ", "") != ">:":
