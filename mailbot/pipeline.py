@@ -25,7 +25,7 @@ from typing import Any
 
 import jinja2
 
-from mailbot.core.classify import Known, classify
+from mailbot.core.classify import Known, classify, on_behalf
 from mailbot.core.lifecycle import Decision, Facts, Policy, decide, lkpp_spoke, vouches
 from mailbot.core.matching import role_of
 from mailbot.core.model import (
@@ -125,7 +125,7 @@ class Pipeline:
 
     def process(self, box: MailboxConfig, arrival: Arrival, now: datetime) -> Ready | Outcome:
         """Parse, look up, classify, trust, decide and plan one message (no writes)."""
-        msg = self.parse(arrival)                                          # pure: bytes -> InboundMessage
+        msg = on_behalf(self.parse(arrival), box, self.cfg.escalation.senders)  # pure: bytes -> InboundMessage
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg)  # * read
         msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?
         if reused is not None:

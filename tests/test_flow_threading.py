@@ -201,6 +201,36 @@ def test_a_person_writing_through_a_google_group_reaches_staff(env):
     assert "menu Jadwal Tender" in answer.get_body(("plain",)).get_content()
 
 
+def test_a_request_from_a_web_form_reaches_staff_and_their_answer_reaches_the_person(env):
+    """A unit's "Kontak" form mails the request from a no-reply address with the person in
+    Reply-To. It was recorded only (SPEC 5: a no-reply sender): the request reached no
+    one. It is the person's request: a ticket for staff, no automatic answer, and staff's
+    answer goes to the person, not to the no-reply address."""
+    servers, config = env
+    raw, _ = mail("noreply@lpse.test", "Pengaduan: Tidak bisa unggah dokumen penawaran",
+                  f"Nama: Budi Santoso\nEmail: {REQUESTER}\nPesan: Unggah dokumen gagal terus sejak pagi.",
+                  name="Website LPSE", headers={"Reply-To": f"Budi Santoso <{REQUESTER}>"})
+    servers.append(UNIT, raw)
+    run_once(config)
+    [ticket] = store_of(config).tickets()
+    assert ticket.requester.addr == REQUESTER
+    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    assert inbox(servers, REQUESTER) == [] and inbox(servers, "catchall@lpse.test") == []
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "Silakan kompres dokumen di bawah 10 MB lalu unggah ulang.")[0])
+    run_once(config)
+    [answer] = inbox(servers, REQUESTER)
+    assert "kompres dokumen" in answer.get_body(("plain",)).get_content()
+    assert inbox(servers, "catchall@lpse.test") == []  # noreply@lpse.test would land there
+
+
+def test_a_no_reply_sender_whose_reply_to_names_staff_proves_nothing(env):
+    """Reply-To is anyone's to write: naming a staff address makes no staff message."""
+    servers, config = env
+    servers.append(UNIT, mail("noreply@luar.test", "#tutup", "#tutup", headers={"Reply-To": STAFF[0]})[0])
+    run_once(config)
+    assert store_of(config).tickets() == [] and inbox(servers, STAFF[0]) == []
+
+
 @pytest.mark.parametrize("headers", [
     {"List-Id": "<berita.asosiasi.test>", "List-Unsubscribe": "<https://asosiasi.test/berhenti>"},  # a newsletter
     {"List-Id": "<pengadaan.dinas.test>", "Precedence": "list", "X-Google-Group-Id": "1",

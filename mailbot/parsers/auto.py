@@ -89,6 +89,11 @@ _AUTO_SUBJECT = re.compile(
 )
 
 
+def noreply_address(addr: str) -> bool:
+    """Whether an address reads as one nobody reads ("noreply@", "do-not-reply@", "bounces@")."""
+    return bool(_NOREPLY.search(addr.split("@", 1)[0]))
+
+
 def _local_part(from_value: str) -> tuple[str, str]:
     """The lower-cased local part of the first address in From, and the display name."""
     match = re.search(r"<([^<>]*)>", from_value)
