@@ -157,6 +157,25 @@ def test_escalated_names_lkpp_and_its_ticket_and_the_escalating_staff(store):
     assert second.destination == "LKPP"
 
 
+def test_an_escalation_refused_for_good_did_not_go_to_lkpp(store):
+    """LKPP's server refused the escalation with a 5xx (outbox `failed`): LKPP never got the
+    case and the ticket went back to the unit (`open`), so Tujuan is LPSE; an escalation that
+    went through after a refused one is LKPP's."""
+    book = Book(store)
+    for number, again in (("2026-00001", False), ("2026-00002", True)):
+        t = book.ticket(number, at("2026-11-04T09:00"), "escalated" if again else "open")
+        book.inbound(t, "requester", "ticket_opened", received=at("2026-11-04T09:00"), body="Error 500.")
+        book.event(t, at("2026-11-04T10:00"), "staff1@lpse.test", "command_escalate")
+        book.outbound(t, "lkpp", "escalate", at=at("2026-11-04T10:00"), sent=None)
+        book.outbound(t, "requester", "escalated_user", at=at("2026-11-04T10:00"), sent=at("2026-11-04T10:00"))
+        store.db.execute("update outbox set status = 'failed' where ticket_id = ? and kind = 'escalate'", [t])
+        if again:
+            book.event(t, at("2026-11-05T10:00"), "staff1@lpse.test", "command_escalate")
+            book.outbound(t, "lkpp", "escalate", at=at("2026-11-05T10:00"), sent=at("2026-11-05T10:00"))
+    refused, retried = recap(store)
+    assert (refused.destination, retried.destination) == ("LPSE", "LKPP")
+
+
 def test_csv_has_a_bom_the_header_and_dd_mm_yyyy(store):
     """UTF-8 with BOM for Excel; the ten columns; dates as DD/MM/YYYY; texts kept whole."""
     book = Book(store)

@@ -14,7 +14,8 @@ from what mailbot recorded (see README, "Monthly recap and summary"):
   staff or LKPP: `staff_reply`, `resolved`, `resolved_lkpp`, `relay`, `need_info`.
 * Petugas: the staff member of the latest staff action (reply, #selesai, #teruskan,
   #eskalasi) up to that answer, by the name in `staff_names`, else the address.
-* Tujuan: LPSE, or LKPP when the ticket was escalated, with LKPP's ticket number.
+* Tujuan: LPSE, or LKPP when the ticket was escalated, with LKPP's ticket number (not
+  when LKPP's server refused every escalation for good: it never reached LKPP).
 
 The writers keep every text whole up to Excel's cell limit (32,767 characters), where
 they cut it with a marker.
@@ -91,8 +92,18 @@ def _name(record: TicketRecord) -> str:
     return name or org
 
 
-def _destination(record: TicketRecord) -> str:
+def escalated(record: TicketRecord) -> bool:
+    """Whether the case went to LKPP: staff escalated it (#eskalasi) and LKPP's server did
+    not refuse every escalation for good (a refused one never reached LKPP, and the ticket
+    was put back in `open` for the unit)."""
     if not any(e.kind == "command_escalate" for e in record.history):
+        return False
+    sent = [m for m in record.mails if m.direction == "out" and m.role == "lkpp" and m.kind == "escalate"]
+    return not all(m.failed for m in sent) if sent else True
+
+
+def _destination(record: TicketRecord) -> str:
+    if not escalated(record):
         return "LPSE"
     return f"LKPP (Tiket#{record.lkpp_ticket})" if record.lkpp_ticket else "LKPP"
 
