@@ -277,3 +277,25 @@ def test_an_ack_that_could_not_be_sent_is_not_owed(tmp_path):
     store.close()
     assert (result.cases, result.met) == (1, 0)  # only the ticket whose ack was owed and never sent
     assert [b.number for b in result.worst] == ["2026-00002"]
+
+
+def test_an_escalation_refused_for_good_is_not_lkpps_to_answer(tmp_path):
+    """LKPP's server refused the escalation with a 5xx (outbox `failed`; the ticket went back
+    to `open`): LKPP never had the case, so no first LKPP status was owed (it was a breach
+    that grew every day) and the ticket is no escalation to LKPP; the step of sending the
+    escalation is the one that was missed."""
+    store = Store(tmp_path / "refused.db")
+    book = Book(store)
+    t = book.ticket("2026-00001", at("2026-11-04T09:00"), "open")
+    book.inbound(t, "requester", "ticket_opened", received=at("2026-11-04T09:00"))
+    book.outbound(t, "requester", "ack", at=at("2026-11-04T09:00"), sent=at("2026-11-04T09:00"))
+    book.inbound(t, "staff", "command_escalate", received=at("2026-11-04T10:00"), sender="staff1@lpse.test")
+    book.event(t, at("2026-11-04T10:00"), "staff1@lpse.test", "command_escalate")
+    book.outbound(t, "lkpp", "escalate", at=at("2026-11-04T10:00"), sent=None)
+    book.outbound(t, "requester", "escalated_user", at=at("2026-11-04T10:00"), sent=at("2026-11-04T10:00"))
+    store.db.execute("update outbox set status = 'failed' where kind = 'escalate'")
+    summary = november(store)
+    store.close()
+    assert (summary.step(Step.LKPP_STATUS).cases, summary.escalations.tickets) == (0, 0)
+    escalation = summary.step(Step.ESCALATION)
+    assert (escalation.cases, escalation.met, [b.number for b in escalation.worst]) == (1, 0, ["2026-00001"])

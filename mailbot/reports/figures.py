@@ -34,7 +34,7 @@ from mailbot.reports.model import (
     Summary,
     TicketRecord,
 )
-from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS
+from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS, escalated
 from mailbot.rules import Deadlines
 
 ACK_TARGET = timedelta(minutes=10)  # seed 003 step 8: the ticket number within 10 minutes
@@ -184,10 +184,13 @@ def _taken_back(record: TicketRecord, since: datetime) -> datetime | None:
 
 
 def _lkpp_status(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
-    """SOP-015 step 12: a word from LKPP within 2 working days of the escalation reaching it."""
+    """SOP-015 step 12: a word from LKPP within 2 working days of the escalation reaching it
+    (an escalation its server refused for good never reached it)."""
     cases = []
     replies = _lkpp_replies(record)
     for escalation in _out(record, ("escalate",), "lkpp"):
+        if escalation.failed:
+            continue  # refused for good by LKPP's server: LKPP never had it to answer
         start = escalation.sent_at or escalation.at
         answer = next((m.arrived for m in replies if m.arrived >= start), None)
         cases.append(_worktime_case(record.number, start, answer, _taken_back(record, start),
@@ -279,7 +282,7 @@ def _judge(step: Step, cases: Iterable[_Case], now: datetime) -> StepResult:
 def _escalations(records: Sequence[TicketRecord]) -> Escalations:
     outcomes: Counter[str] = Counter()
     for record in records:
-        if not any(e.kind == "command_escalate" for e in record.history):
+        if not escalated(record):
             continue
         labels = {m.kind for m in record.mails if m.direction == "in" and m.role == "lkpp"}
         if "lkpp_resolved" in labels:
