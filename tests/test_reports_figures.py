@@ -299,3 +299,21 @@ def test_an_escalation_refused_for_good_is_not_lkpps_to_answer(tmp_path):
     assert (summary.step(Step.LKPP_STATUS).cases, summary.escalations.tickets) == (0, 0)
     escalation = summary.step(Step.ESCALATION)
     assert (escalation.cases, escalation.met, [b.number for b in escalation.worst]) == (1, 0, ["2026-00001"])
+
+
+def test_over_several_mailboxes_each_units_breach_is_named_with_its_mailbox(tmp_path):
+    """`report summary` without --mailbox covers every unit, and each unit numbers its own
+    tickets: two units' 2026-00001 that both missed their ack were one '2026-00001' in the
+    worst cases, without saying whose; each is listed, named with its mailbox."""
+    store = Store(tmp_path / "units.db")
+    for box in ("btm", "tpi"):
+        book = Book(store, box)
+        t = book.ticket("2026-00001", at("2026-11-04T09:00"), "open", mailbox=box)
+        book.inbound(t, "requester", "ticket_opened", received=at("2026-11-04T09:00"))
+    records = queries.month_tickets(store, NOVEMBER.start(WIB), NOVEMBER.end(WIB))
+    one = queries.month_tickets(store, NOVEMBER.start(WIB), NOVEMBER.end(WIB), "btm")
+    store.close()
+    ack = summarize(records, NOVEMBER, WorkCalendar.build(), load_rules().deadlines, NOW).step(Step.ACK)
+    assert (ack.cases, sorted(b.number for b in ack.worst)) == (2, ["btm/2026-00001", "tpi/2026-00001"])
+    alone = summarize(one, NOVEMBER, WorkCalendar.build(), load_rules().deadlines, NOW).step(Step.ACK)
+    assert [b.number for b in alone.worst] == ["2026-00001"]

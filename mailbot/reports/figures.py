@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -80,6 +80,7 @@ def _worktime_case(number: str, start: datetime, end: datetime | None, stop: dat
 def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, deadlines: DeadlinesFor,
               now: datetime) -> Summary:
     """The figures of the monthly summary for `records`, the tickets opened in `month`."""
+    records = _named(records)
     states = Counter(r.state for r in records)
     closed = states.get("closed", 0)
     opened_on = Counter(r.created_at.astimezone(cal.tz).date() for r in records)
@@ -110,6 +111,14 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
         ratings=_ratings(records),
         steps=steps,
     )
+
+
+def _named(records: Sequence[TicketRecord]) -> Sequence[TicketRecord]:
+    """Over several mailboxes a ticket is named with its mailbox (`btm/2026-00001`): each
+    unit numbers its own tickets, so a number alone would name two of them."""
+    if len({r.mailbox for r in records}) < 2:
+        return records
+    return [replace(r, number=f"{r.mailbox}/{r.number}") for r in records]
 
 
 def _counts(counter: Counter[str], order: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
