@@ -317,3 +317,21 @@ def test_over_several_mailboxes_each_units_breach_is_named_with_its_mailbox(tmp_
     assert (ack.cases, sorted(b.number for b in ack.worst)) == (2, ["btm/2026-00001", "tpi/2026-00001"])
     alone = summarize(one, NOVEMBER, WorkCalendar.build(), load_rules().deadlines, NOW).step(Step.ACK)
     assert [b.number for b in alone.worst] == ["2026-00001"]
+
+
+@pytest.mark.parametrize(("language", "said"), [("id", "0,05"), ("en", "0.05")])
+def test_a_quiet_month_does_not_average_zero_tickets(tmp_path, language, said):
+    """One ticket in November's 21 working days was 'rata-rata 0 tiket per hari kerja' (0.048
+    rounded to one decimal); an average under one shows two decimals."""
+    from mailbot.reports import present
+    from mailbot.reports.service import deadlines_table
+
+    store = Store(tmp_path / "quiet.db")
+    book = Book(store)
+    t = book.ticket("2026-00001", at("2026-11-04T09:00"), "open")
+    book.inbound(t, "requester", "ticket_opened", received=at("2026-11-04T09:00"))
+    summary = november(store)
+    store.close()
+    context = present.context(summary, unit="LPSE", unit_address="lpse@lpse.test", language=language,
+                              deadlines=deadlines_table(load_rules()), images={}, tz=WIB, mail=False)
+    assert (summary.opened, summary.working_days, context["per_working_day"]) == (1, 21, said)
