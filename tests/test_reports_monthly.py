@@ -106,6 +106,7 @@ def test_sent_once_on_the_first_working_day_after_new_year(fresh_mailboxes, tmp_
     assert summary["Subject"] == "Monthly summary December 2025"  # language: en
     html = summary.get_body(("html",)).get_content()
     assert "<p>1 ticket in " in html and "1 tickets" not in html  # English counts one as one
+    assert "high ≤ 1 working hour," in html and "1 working hours" not in html  # the first-response target
     assert summary["Auto-Submitted"] == "auto-generated"
     assert [a.addr_spec for a in summary["Cc"].addresses] == [COORDINATOR]
     [attachment] = list(summary.iter_attachments())

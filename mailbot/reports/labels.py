@@ -85,6 +85,9 @@ def target(step: Step, deadlines: dict[str, Deadlines], language: str) -> str:
     def amount(value: float) -> str:
         return number(value, lang, 2)
 
+    def said_of(key: str, value: float) -> str:  # "≤ 1 working hour", not "hours"
+        return said[f"{key}_one"] if value == 1 and f"{key}_one" in said else said[key].format(amount=amount(value))
+
     match step:
         case Step.ACK:
             return said["minutes"].format(amount=10)
@@ -93,11 +96,10 @@ def target(step: Step, deadlines: dict[str, Deadlines], language: str) -> str:
         case Step.FIRST_RESPONSE:
             values = {p: d.first_response for p, d in deadlines.items()}
             if len(set(values.values())) == 1:
-                return said["work_hours"].format(amount=amount(normal.first_response))
-            return ", ".join(f"{PRIORITIES[lang][p].lower()} " + said["work_hours"].format(amount=amount(v))
-                             for p, v in values.items())
+                return said_of("work_hours", normal.first_response)
+            return ", ".join(f"{PRIORITIES[lang][p].lower()} " + said_of("work_hours", v) for p, v in values.items())
         case Step.LKPP_STATUS:
-            return said["work_days"].format(amount=amount(normal.lkpp_status))
+            return said_of("work_days", normal.lkpp_status)
         case Step.LKPP_PROGRESS:
             if normal.lkpp_progress == 1:
                 return said["every_day"]
@@ -105,7 +107,7 @@ def target(step: Step, deadlines: dict[str, Deadlines], language: str) -> str:
         case Step.RESOLUTION:
             if normal.resolution == 72:
                 return said["3x24"]
-            return said["hours"].format(amount=amount(normal.resolution))
+            return said_of("hours", normal.resolution)
         case Step.CLOSING:
-            return said["confirm"].format(amount=amount(normal.confirm_close))
+            return said_of("confirm", normal.confirm_close)
     return ""  # pragma: no cover - every step is matched above
