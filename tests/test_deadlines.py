@@ -582,6 +582,19 @@ def test_find_overdue_reads_resolution_from_the_ticket_and_skips_stale_timers() 
     assert find_overdue(moved(t, State.CLOSED), [waiting], wib(11, 26, 9), CAL, D) == []
 
 
+def test_find_overdue_does_not_blame_lkpp_while_it_waits_for_the_requester() -> None:
+    """LKPP asked for data Monday 10:00 (SOP-015 steps 7-9): the ticket waits for the
+    requester. On Wednesday 10:30 the requester is late (2 working days), LKPP is not: its
+    progress reminder is paused and sends nothing, so the digest does not list it either."""
+    t = ticket(State.AWAITING_INFO, first_response_at=wib(11, 23, 9))
+    progress = Timer(K.LKPP_PROGRESS, wib(11, 23, 10), wib(11, 25, 10), step=1)  # paused on Tuesday
+    data = Timer(K.AWAITING_INFO, wib(11, 23, 10), wib(11, 25, 10))
+    found = find_overdue(t, [progress, data], wib(11, 25, 10, 30), CAL, D)
+    assert [(o.kind, o.on_whom) for o in found] == [(K.AWAITING_INFO, "requester")]
+    back = moved(t, State.ESCALATED)  # had the data gone to LKPP, LKPP's day would count again
+    assert [o.on_whom for o in find_overdue(back, [progress], wib(11, 25, 10, 30), CAL, D)] == ["LKPP"]
+
+
 def test_the_3x24h_standard_is_met_once_the_solution_went_out() -> None:
     """Seed 002 counts 3x24 hours to the solution (SPEC 4: `resolved` = solution sent,
     waiting for the requester's confirmation): a resolved ticket past 72 hours is not

@@ -269,3 +269,24 @@ def test_a_rejected_solution_left_unanswered_reaches_staff_and_coordinators(env)
     assert ticket(config).state is State.ANSWERED
     sweep(config, at("2026-11-24T14:01"))
     assert not_digest(servers, STAFF[0]).count("overdue_staff") == 1
+
+
+def test_a_data_request_waiting_for_the_requester_is_not_laid_at_lkpps_door(env):
+    """LKPP asks for a screenshot Monday 11:00 (SOP-015 steps 7-9). Wednesday 08:00 the
+    requester still has until 11:00 to send it and LKPP owes nothing while it waits: the
+    digest lists no overdue ticket (it said 'belum ada perkembangan dari LKPP', waiting on
+    Helpdesk LKPP since Tuesday), and no progress reminder goes to LKPP."""
+    servers, config = env
+    escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T10:00"))
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error.", to=UNIT)
+    servers.append(UNIT, raw)
+    handle_at(config, at("2026-11-23T11:00"))
+    assert ticket(config).state is State.AWAITING_INFO
+    sweep(config, at("2026-11-24T11:01"))
+    sweep(config, at("2026-11-25T08:00"))
+    wednesday = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")[-1]
+    body = " ".join(text_of(wednesday).split())
+    assert "Rabu, 25 November 2026" in body
+    assert "belum ada perkembangan dari LKPP" not in body, body
+    assert "Tidak ada tiket yang melewati batas waktu" in body
+    assert kinds(servers, LKPP) == ["escalate"]

@@ -242,7 +242,7 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
     back the next working day.
     """
     _check_aware(now)
-    if timer.kind in _LKPP_TIMERS and ticket.state is State.AWAITING_INFO:
+    if paused(timer.kind, ticket):
         return Firing((), (), _next_after(timer.due_at, now, cal, d.lkpp_progress))
     if timer.kind is TimerKind.RESOLUTION and ticket.state is State.RESOLVED:
         # met while the solution stands; rejected (E4), the ticket is past it after all:
@@ -256,6 +256,12 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
         }
         return Firing((), (HistoryEvent("timer_dropped", ACTOR, detail),), None)
     return _FIRE[timer.kind](timer, ticket, now, cal, d)
+
+
+def paused(kind: TimerKind, ticket: Ticket) -> bool:
+    """Whether a timer of `kind` waits without being late: LKPP's status and progress
+    while LKPP waits for the requester's data (`awaiting_info`, SOP-015 steps 7-9)."""
+    return kind in _LKPP_TIMERS and ticket.state is State.AWAITING_INFO
 
 
 def fits(kind: TimerKind, ticket: Ticket, started: datetime | None = None) -> bool:
@@ -486,8 +492,8 @@ def find_overdue(
     _check_aware(now)
     found: dict[TimerKind, datetime] = {}
     for timer in timers:
-        if not fits(timer.kind, ticket, timer.started_at):
-            continue
+        if not fits(timer.kind, ticket, timer.started_at) or paused(timer.kind, ticket):
+            continue  # stale, or LKPP waiting for the requester: not LKPP's breach
         start = breach_start(timer, cal, d)
         if start <= now:
             found[timer.kind] = min(start, found.get(timer.kind, start))
