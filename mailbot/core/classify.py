@@ -18,6 +18,7 @@ from mailbot.core.identity import identify
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
 from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, retitled, role_of
 from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Seen, State, Ticket
+from mailbot.core.plan import without_internal
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
 from mailbot.parsers.auto import DISCUSSION_LIST, noreply_address
@@ -57,6 +58,7 @@ class Known:
     quotes_ours: bool = False  # a Message-ID it quotes (bounce-like mail) is one mailbot sent
     mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
     lkpp_answered: frozenset[int] = frozenset()  # of those tickets: the ones with an LKPP reply to relay
+    said_to_lkpp: tuple[str, ...] = ()  # LKPP mail: what the unit wrote to LKPP on those tickets
 
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
@@ -91,7 +93,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
                       for a in (*msg.to, *msg.cc))
         return _from_staff(facts, known, to_lkpp, internal=(box.address, *box.staff, *box.coordinators, *box.heads))
     if role is Role.LKPP:
-        return _from_lkpp(facts, rules)
+        return _from_lkpp(facts, rules, known.said_to_lkpp)
     if role is Role.SELF:
         return replace(facts, message=replace(msg, auto_reason="sent by this mailbox itself"))
     return _from_requester(facts, known, rules, cfg.reopen_days, now)
@@ -197,11 +199,13 @@ def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event
     return Event.STAFF_REPLY
 
 
-def _from_lkpp(facts: Facts, rules: Rules) -> Facts:
+def _from_lkpp(facts: Facts, rules: Rules, ours: tuple[str, ...] = ()) -> Facts:
+    """E13-E17 by LKPP's own words: lines the unit wrote to LKPP (a staff note "di luar
+    kewenangan kami" repeated under the desk's answer) are not read as LKPP's."""
     msg = facts.message
     if facts.ticket is None:
         return replace(facts, event=Event.LKPP_UNMATCHED)
-    verdict = rules.classify_lkpp(msg.subject, msg.new_text or msg.text)
+    verdict = rules.classify_lkpp(msg.subject, without_internal(msg.new_text or msg.text, ours))
     if verdict is None:
         return replace(facts, event=Event.LKPP_OTHER)
     return replace(facts, event=LKPP_CLASSES.get(verdict.value, Event.LKPP_OTHER), lkpp_class=verdict.value,

@@ -78,6 +78,8 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     if role in (Role.COORDINATOR, Role.HEAD):
         mentioned = _mentioned(store, box.name, msg.new_text, datetime.now(cfg.timezone).year)
     tagged = store.ticket_by_number(box.name, number) if number else None
+    by_lkpp_number = store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
+    said = _said_to_lkpp(store, (tagged, *referenced, by_lkpp_number)) if role is Role.LKPP else ()
     answered: frozenset[int] = frozenset()
     if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
         ids = {t.id for t in (tagged, *referenced) if t is not None and t.id is not None}
@@ -87,11 +89,23 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         seen=store.message_seen(box.name, msg.message_id),
         tagged=tagged,
         referenced=tuple(referenced), citations=tuple(citations),
-        by_lkpp_number=store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None,
+        by_lkpp_number=by_lkpp_number,
         quotes_ours=quotes_ours,
         mentioned=tuple(mentioned),
         lkpp_answered=answered,
+        said_to_lkpp=said,
     )
+
+
+def _said_to_lkpp(store: Store, tickets: tuple[Ticket | None, ...]) -> tuple[str, ...]:
+    """What the unit itself wrote to LKPP on these tickets: its notes and the problem it sent.
+    A desk that writes its answer above the whole conversation, unquoted (Zendesk and the
+    like), repeats them; they are not LKPP's words."""
+    texts: list[str] = []
+    for ticket_id in sorted({t.id for t in tickets if t is not None and t.id is not None}):
+        texts += store.internal_texts(ticket_id)
+        texts += [m.body for m in store.thread_of(ticket_id) if m.direction == "out" and m.role == "lkpp" and m.body]
+    return tuple(texts)
 
 
 def _tag_number(store: Store, box: MailboxConfig, subject: str) -> str | None:
