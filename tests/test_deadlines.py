@@ -421,7 +421,7 @@ def test_awaiting_info_reminds_after_two_days_and_closes_after_five() -> None:
     assert timer.kind is K.AWAITING_INFO and timer.due_at == wib(11, 25, 10)
     assert sweep(timer, t, wib(11, 25, 9, 59)) == []
 
-    remind = fire(timer, t, wib(11, 25, 10, 1), CAL, D)
+    remind = fire(timer, t, wib(11, 25, 10), CAL, D)  # the sweep of the due minute
     (send,) = remind.sends
     assert (send.kind, send.to, send.auto) == ("remind_user", Audience.REQUESTER, AUTO_GENERATED)
     assert send.context["close_days"] == 5
@@ -454,6 +454,17 @@ def test_awaiting_info_after_an_outage_still_gives_time_after_the_reminder() -> 
     firing = fire(timer, ticket(State.AWAITING_INFO), wib(12, 1, 9), CAL, D)
     assert [s.kind for s in firing.sends] == ["remind_user"]
     assert firing.next_due == wib(12, 4, 9)
+
+
+def test_a_reminder_sent_late_does_not_close_the_ticket_minutes_later() -> None:
+    """LKPP asked Monday 23 Nov 10:00; the daemon was down from Wednesday morning to Monday
+    30 Nov 09:30. The reminder then goes out with the ticket due to close at 10:00, half an
+    hour later; the requester gets the usual 3 working days from the reminder instead."""
+    timer = Timer(K.AWAITING_INFO, MON, wib(11, 25, 10))
+    firing = fire(timer, ticket(State.AWAITING_INFO), wib(11, 30, 9, 30), CAL, D)
+    [send] = firing.sends
+    assert send.kind == "remind_user" and send.context["close_at"] == "2026-12-03T09:30:00+07:00"
+    assert firing.next_due == wib(12, 3, 9, 30)
 
 
 def test_confirm_close_closes_after_three_working_days() -> None:

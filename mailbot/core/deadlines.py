@@ -358,13 +358,13 @@ def _fire_awaiting_info(
 ) -> Firing:
     """LKPP's request unanswered: remind the requester, then close (SOP-015 steps 7-9).
 
-    After an outage that also passed the closing deadline the requester still gets the
-    usual time between reminder and closing, counted from the reminder.
+    A reminder sent late (the daemon was down) still leaves the requester the usual time
+    between reminder and closing, counted from the reminder: not the minutes left of the
+    closing deadline, nor none once that passed too.
     """
     if timer.step == 0:
-        close_at = cal.add_working_days(timer.started_at, d.awaiting_info_close)
-        if close_at <= now:
-            close_at = cal.add_working_days(now, d.awaiting_info_close - d.awaiting_info_remind)
+        close_at = max(cal.add_working_days(timer.started_at, d.awaiting_info_close),
+                       cal.add_working_days(now, d.awaiting_info_close - d.awaiting_info_remind))
         context: dict[str, object] = {
             "timer": str(timer.kind),
             "close_days": _number(d.awaiting_info_close),
