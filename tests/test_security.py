@@ -138,11 +138,11 @@ def test_forged_mail_citing_a_real_staff_notice_needs_aligned_dmarc_in_authres_m
     assert the_ticket(config).state is State.CLOSED
 
 
-def many_parts(sender: str, n: int) -> bytes:
-    parts = "".join(f"--B\r\nContent-Type: text/plain\r\n\r\nbagian {i}\r\n" for i in range(n))
+def many_parts(sender: str, n: int, param: str = 'boundary="B"', boundary: str = "B") -> bytes:
+    parts = "".join(f"--{boundary}\r\nContent-Type: text/plain\r\n\r\nbagian {i}\r\n" for i in range(n))
     return (f"From: {sender}\r\nTo: {UNIT}\r\nSubject: Berkas kualifikasi lengkap\r\n"
             f"Message-ID: <parts{n}@vendor.test>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0700\r\n"
-            f"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n{parts}--B--\r\n").encode()
+            f"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; {param}\r\n\r\n{parts}--{boundary}--\r\n").encode()
 
 
 @pytest.mark.parametrize("parts", [100_000, 10_000])
@@ -160,6 +160,33 @@ def test_a_message_of_many_parts_is_quarantined_fast_and_the_sender_told(fresh_m
     [notice] = inbox(servers, REQUESTER)
     assert notice["X-Mailbot-Kind"] == "message_refused" and "500" in text_of(notice)
     assert inbox(servers, STAFF[0]) == [] and len(servers.fetch(UNIT, "Quarantine")) == 1
+
+
+# Boundary parameters as RFC 2045/2231 allow them and the email package reads them: the
+# part count on the raw bytes must see the same boundary, or it counts nothing.
+SPELLED = [
+    ("boundary*=us-ascii''B", "B"),                    # RFC 2231 charset'language'value
+    ('boundary*0="B"; boundary*1="X"', "BX"),          # RFC 2231 continuations
+    ('boundary="B\\"X"', 'B"X'),                       # a quoted pair inside the quoted string
+    ("boundary=B (lampiran)", "B (lampiran)"),         # what follows a token up to the ';'
+]
+
+
+@pytest.mark.parametrize(("param", "boundary"), SPELLED)
+def test_a_boundary_spelled_another_way_does_not_escape_the_part_count(fresh_mailboxes, tmp_path, param, boundary):
+    """Attack 4 again: with `boundary*=us-ascii''B` a 100,000-part mail took 524 s and 247 MB
+    before it was quarantined, and 10,000 parts went to staff as one 0.6 MB notice; the cap
+    counted only the plain `boundary="B"` spelling."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, many_parts(REQUESTER, 10_000, param, boundary))
+    started = time.monotonic()
+    run_once(config)
+    assert time.monotonic() - started < 5
+    [row] = store_of(config).quarantined()
+    assert "more than 500 MIME parts" in row.reason
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["message_refused"]
+    assert inbox(servers, STAFF[0]) == []
 
 
 def test_an_oversized_attachment_is_quarantined_from_its_size_and_the_sender_told(fresh_mailboxes, tmp_path):
