@@ -45,7 +45,7 @@ from mailbot.io import lookup
 from mailbot.io.archive import Archive
 from mailbot.io.compose import Composer, notify
 from mailbot.io.store import Store, ts
-from mailbot.parsers import content_hash, parse_message
+from mailbot.parsers import content_hash, parse_message, synthetic_message_id
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
 STALE_TRIES = 3  # decisions made again when the ticket changed under them, before the last one commits
@@ -299,19 +299,27 @@ class Pipeline:
             if notice:
                 self.refusal_notice(box, raw, notice, now)
 
+    def head_of(self, raw: bytes) -> InboundMessage | None:
+        """The message's header block alone, parsed: what a quarantined message is recorded
+        and answered by. Never the whole message again: it may be one that just ran out of
+        its time budget (SPEC 9), and a second parse would have no budget at all."""
+        end = re.search(rb"\r?\n\r?\n", raw)
+        try:
+            return parse_message((raw[:end.end()] if end else raw) + b"\n", **self.cfg.limits.parse_options())
+        except BadMessageError:
+            return None
+
     def quarantine_id(self, raw: bytes) -> str:
         """The Message-ID a quarantined message is recorded under, as far as it can be read."""
-        try:
-            return parse_message(raw, **self.cfg.limits.parse_options()).message_id
-        except BadMessageError:
-            return header_message_id(raw) or "raw-" + hashlib.sha256(raw).hexdigest()[:32]
+        head = self.head_of(raw)
+        if head is not None:
+            return synthetic_message_id(raw) if head.synthetic_id else head.message_id
+        return header_message_id(raw) or "raw-" + hashlib.sha256(raw).hexdigest()[:32]
 
     def refusal_notice(self, box: MailboxConfig, raw: bytes, notice: str, now: datetime) -> None:
         """Tell a human requester that their mail was too large or too complex, and what to do."""
-        end = re.search(rb"\r?\n\r?\n", raw)
-        try:
-            head = parse_message((raw[:end.end()] if end else raw) + b"\n", **self.cfg.limits.parse_options())
-        except BadMessageError:
+        head = self.head_of(raw)
+        if head is None:
             return
         setup = self.setups[box.name]
         role = role_of(head.from_addr.addr, box, self.cfg.escalation.senders)

@@ -6,7 +6,7 @@ touches `email.message.Message` (STYLE, "parse once, at the edge").
 
 from mailbot.parsers.auto import automatic_reason, bounce_reason
 from mailbot.parsers.html import html_to_text
-from mailbot.parsers.mime import content_hash, parse_message
+from mailbot.parsers.mime import content_hash, parse_message, synthetic_message_id
 from mailbot.parsers.names import safe_filename
 from mailbot.parsers.quotes import is_forward, new_text, strip_reply
 
@@ -20,4 +20,5 @@ __all__ = [
     "parse_message",
     "safe_filename",
     "strip_reply",
+    "synthetic_message_id",
 ]

@@ -495,7 +495,12 @@ def _message_id(fields: list[tuple[str, str]], raw: bytes, defects: dict[str, No
     if mid is not None:
         return mid, False
     defects["missing or unusable Message-ID"] = None
-    return f"synthetic-{hashlib.sha256(raw).hexdigest()[:32]}@{SYNTHETIC_ID_DOMAIN}", True
+    return synthetic_message_id(raw), True
+
+
+def synthetic_message_id(raw: bytes) -> str:
+    """The stable id of a message that has no usable Message-ID: made from all its bytes."""
+    return f"synthetic-{hashlib.sha256(raw).hexdigest()[:32]}@{SYNTHETIC_ID_DOMAIN}"
 
 
 def _from(fields: list[tuple[str, str]], charset: str | None, defects: dict[str, None]) -> Address:
