@@ -5,14 +5,18 @@ from __future__ import annotations
 import pytest
 
 from mailbot.core.model import State
-from tests.mailfactory import LKPP, deliver, latest, mail, text_of, write_config
+from tests.mailfactory import LKPP, STAFF, deliver, latest, mail, text_of, write_config
 from tests.test_ladder import (
+    COORDINATOR,
     REQUESTER,
     _ids,
     assert_nothing_internal_reached,
     escalate,
     events,
+    gmail_en,
     kinds_in,
+    open_ticket,
+    outlook,
     the_ticket,
 )
 
@@ -50,3 +54,36 @@ def test_lkpps_desk_repeating_our_staff_note_is_not_read_as_its_own_words(env):
     assert "Mohon dikirimkan screenshot" in text_of(latest(servers, REQUESTER, "need_info"))
     assert "kewenangan kami" not in text_of(latest(servers, REQUESTER, "need_info"))
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user", "need_info"]
+
+
+# --- E12b: what a coordinator does on the case reaches the staff who asked ----------------------
+
+
+@pytest.mark.parametrize(("command", "state", "requester_got"), [
+    ("#selesai\nSudah saya telepon penyedia; akun sudah dibuka, silakan login kembali.", State.RESOLVED, "resolved"),
+    ("#eskalasi\nDi luar kewenangan kita, mohon bantuan LKPP.", State.ESCALATED, "escalated_user"),
+    ("#jawab\nPak Budi, silakan kosongkan cache browser lalu coba lagi.", State.ANSWERED, "staff_reply"),
+    ("#tutup\nSudah saya selesaikan lewat telepon.", State.CLOSED, "closed"),
+])
+def test_staff_hear_what_the_coordinator_did_with_the_case(env, command, state, requester_got):
+    """SPEC E12b, seed 004 steps 5-6: staff send the case up with #koordinator; the
+    coordinator answers it with a command. Their reply goes to staff and onto the ticket:
+    staff learn what was done and the ticket's state, not only the coordinator's own
+    command_ok; nothing internal reaches the requester."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nPenyedia mendesak, mohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    deliver(servers, config, gmail_en(case, COORDINATOR, f"{command}\n\nSalam,\nDewi\nKoordinator Helpdesk"))
+    assert the_ticket(config).state is state
+    assert kinds_in(servers, REQUESTER) == ["ack", requester_got]
+    told = latest(servers, STAFF[0], "staff_direction")
+    body = " ".join(text_of(told).split())
+    assert command.split("\n")[1] in body
+    assert command.split("\n")[0] in body and COORDINATOR in body
+    assert f"Status tiket sekarang: {STATE_ID[state]}" in body
+    assert "tidak dikirim kepada pengguna" not in body  # a command did act: no false reassurance
+
+
+STATE_ID = {State.RESOLVED: "Solusi terkirim", State.ESCALATED: "Dieskalasi ke LKPP",
+            State.ANSWERED: "Dijawab", State.CLOSED: "Ditutup"}

@@ -495,6 +495,10 @@ def _confirm_commands(s: _Step) -> None:
     if commands:
         s.send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
                context={"commands": [(c.name, c.arg) for c in commands]})
+    if commands and s.facts.role in (Role.COORDINATOR, Role.HEAD):
+        # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included
+        s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.body,
+               context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands]})
 
 
 def _escalate(s: _Step) -> None:

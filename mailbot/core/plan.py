@@ -348,7 +348,7 @@ def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: Mail
         "requester_label": "", "sender": msg.from_addr.addr if msg else "", "rating": None, "lkpp_ticket": None,
         "priority": None, "category": None, "assignee": None,
         "previous": None, "cited": None, "errors": [], "commands": [], "reason": "", "alert": "", "event": "",
-        "confirmed": False, "due": "", "timer": "", "items": [], "attachment_names": [],
+        "confirmed": False, "due": "", "timer": "", "items": [], "attachment_names": [], "ran": [],
         "sealed": msg.sealed if msg else "",
     }
     if ticket is not None:
