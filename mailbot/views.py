@@ -102,6 +102,7 @@ def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, said: Word
     """One line per breach, the reason indented below it (it is a sentence), in the unit's words.
     With several mailboxes a number names its mailbox too (`btm/2026-00042`): each has its own."""
     width = max(width, MIN_WIDTH)
+    found = list(found)
     items = [(f"{t.mailbox}/{item.number}" if with_mailbox else item.number, item) for t, item in found]
     number_w = max([6, *(len(number) for number, _item in items)])
     zone = zone_name(tz)
@@ -115,7 +116,9 @@ def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, said: Word
                      f"{fit(said.waited_for(item.kind, item.waited, day_length), rest)}")
         lines += textwrap.wrap(said.overdue(item.kind, item.span, item.reopened), width - 4, initial_indent="    ",
                                subsequent_indent="    ")
-    lines.append(f"{len(items)} overdue")
+    tickets = len({(t.mailbox, item.number) for t, item in found})
+    # tickets, as the digest counts them; a ticket may be past two deadlines (one line each)
+    lines.append(f"{tickets} overdue" if tickets == len(items) else f"{tickets} overdue ({len(items)} deadlines passed)")
     return lines
 
 

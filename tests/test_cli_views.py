@@ -188,3 +188,27 @@ def test_overdue_names_the_mailbox_where_numbers_repeat():
     assert lines[1].startswith("batam/2026-00002 ") and lines[3].startswith("bintan/2026-00002 ")
     one = views.overdue_list(found[:1], ZoneInfo("Asia/Jakarta"), words("id"), timedelta(hours=8), 80)
     assert one[1].startswith("2026-00002 ")
+
+
+def test_overdue_counts_tickets_as_the_digest_does():
+    """One ticket past its first response and the 3x24h standard is listed on two lines, but
+    it is one overdue ticket, as the digest says ('Tiket yang melewati batas waktu (1)'):
+    `tickets --overdue` ended with '2 overdue'."""
+    from dataclasses import replace
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from mailbot import views
+    from mailbot.core.deadlines import Overdue
+    from mailbot.core.model import Address, State, Ticket, TimerKind
+    from mailbot.io.words import words
+
+    t = Ticket(id=1, mailbox="t", number="2026-00002", state=State.OPEN, requester=Address(REQUESTER),
+               subject="Akun", created_at=ARRIVED, updated_at=ARRIVED)
+    late = Overdue("2026-00002", "Akun", "open", TimerKind.FIRST_RESPONSE, ARRIVED, timedelta(hours=20), "staff", 4)
+    past = Overdue("2026-00002", "Akun", "open", TimerKind.RESOLUTION, ARRIVED + timedelta(hours=68),
+                   timedelta(hours=4), "coordinators", 72)
+    other = replace(t, id=2, number="2026-00003"), replace(late, number="2026-00003")
+    zone, said = ZoneInfo("Asia/Jakarta"), words("id")
+    assert views.overdue_list([(t, late), (t, past)], zone, said, timedelta(hours=8))[-1] == "1 overdue (2 deadlines passed)"
+    assert views.overdue_list([(t, late), other], zone, said, timedelta(hours=8))[-1] == "2 overdue"
