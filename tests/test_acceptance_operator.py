@@ -874,8 +874,6 @@ def test_operator_closing_word_confirms_closing(servers: LocalMailServers, tmp_p
     assert only_ticket(config)["state"] == "closed"
 
 
-@pytest.mark.xfail(strict=True, reason="product defect: an operator lkpp.yaml rule that matches LKPP's reply "
-                   "is silently overruled (reply left unclassified, no rule recorded)")
 def test_operator_lkpp_rule_classifies_lkpp_reply(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: rules say "how LKPP replies are classified (`need_info`, `resolved`, `returned`, `status`)";
     SPEC 4 E14: "LKPP reply classified `resolved` | relayed to requester as the solution (`resolved_lkpp`)"."""

@@ -252,11 +252,16 @@ class Rules:
     def lkpp_verdict(self, subject: str, text: str) -> Verdict | None:
         """The first LKPP rule's verdict, a hold (`none`) included, for logs and the bench.
 
-        A verdict that would send mail to the requester (need_info, resolved, status)
-        stands only when the second opinion (`bayes`) reads the same; else it is held.
+        A verdict of a shipped rule that would send mail to the requester (need_info,
+        resolved, status) stands only when the second opinion (`bayes`) reads the same;
+        else it is held. An operator's own rule is their decision: it stands as it is.
         """
-        verdict = _first(self.lkpp, flatten(subject), flatten(text), sentences(text))
-        if verdict is None or verdict.value not in TO_REQUESTER or self.second_opinion is None:
+        flat, flat_text, said = flatten(subject), flatten(text), sentences(text)
+        found = next(((rule, v) for rule in self.lkpp if (v := rule.check(flat, flat_text, said)) is not None), None)
+        if found is None:
+            return None
+        rule, verdict = found
+        if verdict.value not in TO_REQUESTER or self.second_opinion is None or rule.source != SHIPPED_LKPP:
             return verdict
         reading = self.second_opinion.read(text)
         if reading == verdict.value:
@@ -409,6 +414,9 @@ def _second_opinion(rules_dir: Path | None) -> Bayes | None:
         return Bayes.load(path)
     except (OSError, ValueError, KeyError) as exc:
         raise ConfigError(f"{path}: not a model file: {exc}") from None
+
+
+SHIPPED_LKPP = "rules/lkpp.yaml"  # the source of the shipped LKPP rules (an operator's rule carries its file's path)
 
 
 def load_rules(rules_dir: Path | None = None) -> Rules:
