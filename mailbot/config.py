@@ -302,12 +302,14 @@ MAILBOX_KEYS = {
 def _mailbox(data: Any, key: str, base: Path, smtp: SmtpConfig | None) -> MailboxConfig:
     data = _expect_mapping(data, key)
     _check_keys(data, MAILBOX_KEYS, key)
-    name = _str(data, "name", key)
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", name):
-        raise ConfigError(f"{key}.name: {name!r} must be 1-32 letters, digits, '-' or '_'")
     if "address" not in data:
         raise ConfigError(f"{key}.address: required")
     address = _address(data["address"], f"{key}.address")
+    # SPEC 12: only the address and the servers have no default; the name (what the CLI,
+    # the database and the logs call the mailbox) defaults to the address, spelled as a name
+    name = _str(data, "name", key, re.sub(r"[^A-Za-z0-9_-]+", "-", address)[:32].strip("-"))
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", name):
+        raise ConfigError(f"{key}.name: {name!r} must be 1-32 letters, digits, '-' or '_'")
     tag_prefix = _str(data, "tag_prefix", key, "LPSE")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", tag_prefix):
         raise ConfigError(f"{key}.tag_prefix: {tag_prefix!r} must be letters, digits, '.', '_' or '-'")
