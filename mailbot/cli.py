@@ -247,23 +247,40 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
 
     78 when a data location cannot be written (or the rules are bad), else 69 when a
     server cannot be reached (a refused certificate included), else 77 when a server
-    refused the login; 0 when all is well.
+    refused the login; 0 when all is well. A bad rule or words file does not stop the
+    other checks: the servers are still tried, so one run shows everything to mend.
     """
+    print(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
+    codes = _check_local(cfg) | _check_servers(cfg)
+    for code in (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM):
+        if code in codes:
+            return code
+    return EX_OK
+
+
+def _check_local(cfg: Config) -> set[int]:
+    """Rules, calendar, templates and the data locations: 78 for each that is broken."""
     from mailbot.daemon import build_calendar
-    from mailbot.io import imap, smtp
     from mailbot.io.render import Renderer
     from mailbot.rules import load_rules
 
-    print(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
-    load_rules(cfg.rules_dir)  # a ConfigError here names file, rule and field (exit 78)
-    build_calendar(cfg)
-    print(f"rules: ok ({cfg.rules_dir or 'defaults'}), calendar: ok ({cfg.timezone})")
     codes: set[int] = set()
+    try:
+        load_rules(cfg.rules_dir)  # a ConfigError names file, rule and field
+        build_calendar(cfg)
+        print(f"rules: ok ({cfg.rules_dir or 'defaults'}), calendar: ok ({cfg.timezone})")
+    except ConfigError as exc:
+        print(f"rules: FAILED: {exc}")
+        codes.add(EX_CONFIG)
     if cfg.templates_dir is not None and not cfg.templates_dir.is_dir():
         print(f"templates_dir: FAILED: {cfg.templates_dir} is not a folder")
         codes.add(EX_CONFIG)
-    for broken in Renderer(cfg.templates_dir).problems():  # words.yaml raises: a ConfigError, 78
-        print(f"templates: FAILED: {broken}")
+    try:
+        for broken in Renderer(cfg.templates_dir).problems():
+            print(f"templates: FAILED: {broken}")
+            codes.add(EX_CONFIG)
+    except ConfigError as exc:  # a words.yaml of the wrong shape
+        print(f"templates: FAILED: {exc}")
         codes.add(EX_CONFIG)
     if cfg.auth.mode == "off":
         print("warning: auth.mode is off: any sender claiming a staff address can run commands")
@@ -277,6 +294,14 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
             print(f"{key}: ok ({path})")
     if EX_CONFIG not in codes and cfg.database.exists() and not _database_fits(cfg):
         codes.add(EX_CONFIG)
+    return codes
+
+
+def _check_servers(cfg: Config) -> set[int]:
+    """Each mailbox's IMAP and SMTP login: 78 a missing folder, 69 unreachable, 77 refused."""
+    from mailbot.io import imap, smtp
+
+    codes: set[int] = set()
     for box in cfg.mailboxes:
         checks: list[tuple[str, Callable[[], str]]] = [
             ("imap", partial(imap.probe, box.imap)), ("smtp", partial(smtp.probe, box.smtp))]
@@ -292,10 +317,7 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
             except UnreachableError as exc:
                 print(f"{box.name}: {name} FAILED: {exc}")
                 codes.add(EX_UNAVAILABLE)
-    for code in (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM):
-        if code in codes:
-            return code
-    return EX_OK
+    return codes
 
 
 def server_status(failures: Iterable[BaseException]) -> int:

@@ -1320,8 +1320,6 @@ def test_bad_extra_holiday_stops_with_78(servers: LocalMailServers, tmp_path: Pa
     _config_error(cli("check", config=config), "extra_holidays")
 
 
-@pytest.mark.xfail(strict=True, reason="product defect: `check` stops at the first rules error and never logs in "
-                   "to IMAP/SMTP, so other problems go unreported")
 def test_check_reports_every_problem_beside_a_broken_rule(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "`check` reports every problem and exits with the gravest"; SPEC 10: "`check` | validate config
     and rules, log in to IMAP and SMTP, report each problem clearly" (a broken rule and a refused login)."""
