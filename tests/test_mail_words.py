@@ -125,6 +125,8 @@ def test_staff_mail_names_states_and_priorities_in_the_mailbox_language(env):
     lkpp = text_of(received(servers, STAFF[0], "staff_lkpp")[-1])
     for text in (case, done, lkpp):
         assert not CODES.search(text), CODES.search(text)
+    # the command as staff typed it, not "#priority high"; its value in the mailbox's words
+    assert ("- #prioritas tinggi" if language == "id" else "- #prioritas high") in done
     if language == "id":
         assert "Status   : Terbuka" in case and "Prioritas: Tinggi" in case
         assert "Status tiket sekarang: Terbuka" in done

@@ -494,7 +494,7 @@ def _confirm_commands(s: _Step) -> None:
         s.record(f"command_{state_command.name}", {"note": s.body} if s.body else {})
     if commands:
         s.send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
-               context={"commands": [(c.name, c.arg) for c in commands]})
+               context={"commands": [(c.shown.lstrip("#"), c.arg) for c in commands]})  # as staff typed it
     if commands and s.facts.role in (Role.COORDINATOR, Role.HEAD):
         # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included
         s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.body,
