@@ -279,3 +279,24 @@ def test_every_mail_a_requester_gets_on_one_ticket_has_one_subject(env):
     assert {"ack", "escalated_user", "need_info", "remind_user", "resolved_lkpp", "closed"} <= set(kinds), kinds
     subjects = {re.sub(r"^(?:re|fwd?):\s*", "", str(m["Subject"]), flags=re.IGNORECASE) for m in got}
     assert subjects == {"[LPSE-T #2026-00001] Akun terkunci"}
+
+
+def test_a_google_group_post_rewritten_for_dmarc_is_answered_to_its_author_not_the_group(env):
+    """Google Groups rewrites From to the group when the author's domain publishes DMARC
+    p=reject (yahoo.co.id): 'Sari via pengadaan' <pengadaan@dinas.test>, the author in
+    Reply-To and X-Original-Sender. Staff's answer belongs to Sari, not to every member."""
+    servers, config = env
+    raw, _ = mail("pengadaan@dinas.test", "[pengadaan] Jadwal pembukaan penawaran", "Mohon info jadwal, aplikasi error.",
+                  name="'Sari' via pengadaan",
+                  headers={"List-Id": "<pengadaan.dinas.test>", "Precedence": "list", "X-Google-Group-Id": "123456",
+                           "Mailing-list": "list pengadaan@dinas.test; contact pengadaan+owners@dinas.test",
+                           "List-Post": "<mailto:pengadaan@dinas.test>",
+                           "Reply-To": "Sari <sari@dinas.test>", "X-Original-Sender": "sari@dinas.test"})
+    servers.append(UNIT, raw)
+    run_once(config)
+    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#selesai\nJadwal ada di menu Jadwal Tender.")[0])
+    run_once(config)
+    assert of_kind(inbox(servers, "catchall@lpse.test"), "resolved") == []  # not to the whole group (pengadaan@)
+    [answer] = of_kind(inbox(servers, "sari@dinas.test"), "resolved")
+    assert "menu Jadwal Tender" in answer.get_body(("plain",)).get_content()

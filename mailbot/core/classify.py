@@ -21,7 +21,7 @@ from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Seen, Sta
 from mailbot.core.plan import without_internal
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
-from mailbot.parsers.auto import DISCUSSION_LIST, noreply_address
+from mailbot.parsers.auto import DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST, noreply_address
 from mailbot.parsers.quotes import is_forward
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ _SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|
 # Such mail that matches no ticket opens one (staff read it) without an answer (SPEC 5);
 # so does a person's mail through a discussion list (a Dinas's Google Group).
 ON_BEHALF = "noreply sender, on behalf of its Reply-To"
-WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSION_LIST, ON_BEHALF})
+WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST,
+                           ON_BEHALF})
 _STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
                  "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
                  "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY}
@@ -103,14 +104,16 @@ def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, 
     """A web form's mail: sent from a no-reply address on behalf of the person in its
     one Reply-To. That person is the sender (staff answer them; SPEC 5 still forbids an
     automatic answer). A Reply-To naming staff, LKPP or the unit changes nothing: it
-    proves no role."""
-    if msg.auto_reason != "noreply sender" or len(msg.reply_to) != 1:
+    proves no role. So is a group's post whose From the group rewrote to its own address
+    (DMARC): the author in Reply-To is the sender, not every member of the group."""
+    on_behalf_of = {"noreply sender": ON_BEHALF, DISCUSSION_LIST_AS_LIST: DISCUSSION_LIST}
+    if msg.auto_reason not in on_behalf_of or len(msg.reply_to) != 1:
         return msg
     person = msg.reply_to[0]
     if "@" not in person.addr or noreply_address(person.addr) or person.addr == msg.from_addr.addr \
             or role_of(person.addr, box, lkpp_senders) is not Role.REQUESTER:
         return msg
-    return replace(msg, from_addr=person, auto_reason=ON_BEHALF)
+    return replace(msg, from_addr=person, auto_reason=on_behalf_of[msg.auto_reason])
 
 
 def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:

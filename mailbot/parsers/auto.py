@@ -46,6 +46,11 @@ _LIST_HEADERS = ("list-id", "mailing-list", "x-mailing-list", "x-mlserver", "x-m
 # List mail with no other sign of a machine, from a list people post to: a person who
 # wrote through a group. Never answered, but it reaches staff (see core.classify).
 DISCUSSION_LIST = "list: discussion"
+# Such mail whose From is the list itself: Google Groups and Mailman rewrite the author's
+# From to the list's address when the author's domain publishes DMARC p=reject (yahoo.co.id),
+# and put the author in Reply-To (see core.classify.on_behalf).
+DISCUSSION_LIST_AS_LIST = "list: discussion, from the list's address"
+_LIST_ADDRESS = re.compile(r"(?:mailto:|^\s*list\s+)([^\s<>;,?]+@[^\s<>;,?]+)", re.IGNORECASE)
 # Feedback loops that do not use the ARF format (Microsoft JMRP).
 _REPORT_SUBJECT = re.compile(r"^\s*complaint about message from\b", re.IGNORECASE)
 _PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
@@ -192,7 +197,18 @@ def automatic_reason(headers: Mapping[str, str]) -> str | None:
     other = _machine_signs(headers)
     if listed is None or other is not None:
         return listed or other
-    return DISCUSSION_LIST if _discussion(headers) else listed
+    if not _discussion(headers):
+        return listed
+    return DISCUSSION_LIST_AS_LIST if _from_the_list(headers) else DISCUSSION_LIST
+
+
+def _from_the_list(headers: Mapping[str, str]) -> bool:
+    """Whether From is the list's own posting address (List-Post, Mailing-list)."""
+    match = re.search(r"<([^<>]*)>", headers.get("from", ""))
+    sender = (match.group(1) if match else headers.get("from", "")).strip().lower()
+    posts = {m.group(1).lower() for name in ("list-post", "mailing-list")
+             for m in _LIST_ADDRESS.finditer(headers.get(name, ""))}
+    return sender in posts
 
 
 def _discussion(headers: Mapping[str, str]) -> bool:
