@@ -265,13 +265,14 @@ def _check_local(cfg: Config) -> set[int]:
     from mailbot.rules import load_rules
 
     codes: set[int] = set()
-    try:
-        load_rules(cfg.rules_dir)  # a ConfigError names file, rule and field
-        build_calendar(cfg)
-        print(f"rules: ok ({cfg.rules_dir or 'defaults'}), calendar: ok ({cfg.timezone})")
-    except ConfigError as exc:
-        print(f"rules: FAILED: {exc}")
-        codes.add(EX_CONFIG)
+    for name, load, shown in (("rules", partial(load_rules, cfg.rules_dir), cfg.rules_dir or "defaults"),
+                              ("calendar", partial(build_calendar, cfg), cfg.timezone)):
+        try:
+            load()  # a ConfigError names file, rule and field
+            print(f"{name}: ok ({shown})")
+        except ConfigError as exc:
+            print(f"{name}: FAILED: {exc}")
+            codes.add(EX_CONFIG)
     if cfg.templates_dir is not None and not cfg.templates_dir.is_dir():
         print(f"templates_dir: FAILED: {cfg.templates_dir} is not a folder")
         codes.add(EX_CONFIG)
