@@ -274,8 +274,8 @@ def test_run_once_handles_pending_mail_sends_outbox_and_exits(servers: LocalMail
     assert mails(servers, STAFF[0], "staff_new")
 
 
-def test_run_once_handles_every_mailbox(servers: LocalMailServers, tmp_path: Path) -> None:
-    """SPEC 10: "`run --once` | handle all pending mail of every mailbox ..."."""
+def two_units_with_a_ticket_each(servers: LocalMailServers, tmp_path: Path) -> Path:
+    """Two mailboxes (prefixes LPSE-T and LPSE-U), one request handled in each; the config."""
     second = mailbox_block(servers, address=REQ2, name="u", prefix="LPSE-U")
     config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers), second])
     raw1, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
@@ -283,6 +283,12 @@ def test_run_once_handles_every_mailbox(servers: LocalMailServers, tmp_path: Pat
     servers.append(UNIT, raw1)
     servers.append(REQ2, raw2)
     run_once(config)
+    return config
+
+
+def test_run_once_handles_every_mailbox(servers: LocalMailServers, tmp_path: Path) -> None:
+    """SPEC 10: "`run --once` | handle all pending mail of every mailbox ..."."""
+    config = two_units_with_a_ticket_each(servers, tmp_path)
     found = tickets_json(config)
     assert sorted(t["mailbox"] for t in found) == ["t", "u"]
     subjects = [str(m["Subject"]) for m in mails(servers, REQ, "ack")]
@@ -394,13 +400,7 @@ def test_ticket_unknown_number_exits_1(servers: LocalMailServers, tmp_path: Path
 def test_ticket_number_held_by_two_mailboxes_asks_for_mailbox(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "each mailbox numbers its own tickets, so a number that two mailboxes hold asks for `--mailbox`
     or the tag (exit 2)"."""
-    second = mailbox_block(servers, address=REQ2, name="u", prefix="LPSE-U")
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers), second])
-    raw1, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    raw2, _ = mail(REQ, "Lupa password", "Saya lupa password.", to=REQ2)
-    servers.append(UNIT, raw1)
-    servers.append(REQ2, raw2)
-    run_once(config)
+    config = two_units_with_a_ticket_each(servers, tmp_path)
     numbers = {t["number"] for t in tickets_json(config)}
     assert len(numbers) == 1, numbers
     number = numbers.pop()

@@ -113,14 +113,19 @@ def test_lkpp_status_overdue_reminders_and_reset(env):
     assert not_digest(servers, COORDINATOR).count("overdue_staff") == 1
 
 
-def test_awaiting_info_reminds_then_closes(env):
-    """Acceptance 3: remind_user after 2 working days, closed with notice after 5."""
-    servers, config = env
+def asked_for_data(servers, config):
+    """Opened Monday 09:00, escalated 10:00, LKPP asks for a screenshot at 11:00: awaiting_info."""
     escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T10:00"))
     raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error.", to=UNIT)
     servers.append(UNIT, raw)
     handle_at(config, at("2026-11-23T11:00"))
     assert ticket(config).state is State.AWAITING_INFO
+
+
+def test_awaiting_info_reminds_then_closes(env):
+    """Acceptance 3: remind_user after 2 working days, closed with notice after 5."""
+    servers, config = env
+    asked_for_data(servers, config)
 
     sweep(config, at("2026-11-25T10:59"))
     assert "remind_user" not in kinds(servers, REQUESTER)
@@ -277,11 +282,7 @@ def test_a_data_request_waiting_for_the_requester_is_not_laid_at_lkpps_door(env)
     digest lists no overdue ticket (it said 'belum ada perkembangan dari LKPP', waiting on
     Helpdesk LKPP since Tuesday), and no progress reminder goes to LKPP."""
     servers, config = env
-    escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T10:00"))
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error.", to=UNIT)
-    servers.append(UNIT, raw)
-    handle_at(config, at("2026-11-23T11:00"))
-    assert ticket(config).state is State.AWAITING_INFO
+    asked_for_data(servers, config)
     sweep(config, at("2026-11-24T11:01"))
     sweep(config, at("2026-11-25T08:00"))
     wednesday = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")[-1]
