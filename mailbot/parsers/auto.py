@@ -232,7 +232,7 @@ def _machine_signs(headers: Mapping[str, str]) -> str | None:
         value = headers.get(name_)
         if value is not None and value.strip().lower() not in ("no", "false", "0"):
             return name_
-    if local and _NOREPLY.search(local):
+    if local and noreply_address(local):
         return "noreply sender"
     subject = headers.get("subject", "")
     if _AUTO_SUBJECT.search(subject):
