@@ -238,3 +238,49 @@ def test_coordinator_tutup_closed_mail_text(env):
     deliver(servers, config, gmail_en(case, COORDINATOR, "#tutup\nAndi, sudah saya telepon penyedia, beres."))
     closed = latest(servers, REQUESTER, "closed")
     assert "Andi" not in text_of(closed)
+
+
+# --- thin quoted headers: From and Subject only, or a paragraph per field (HTML-only Outlook) -------
+
+
+def _thin_reply(original, sender: str, text: str, *, html: bool) -> bytes:
+    """A reply whose quoted header is only "Dari:" and "Perihal:" (Outlook's HTML-only replies,
+    phone clients), the original unquoted below it; as HTML, a paragraph per line."""
+    history = [f"Dari: {original['From']}", f"Perihal: {original['Subject']}", "", *text_of(original).splitlines()]
+    if not html:
+        body = "\n".join([text, "", *history])
+        return mail(sender, "RE: " + str(original["Subject"]), body, in_reply_to=str(original["Message-ID"]).strip("<>"))[0]
+    escaped = [line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for line in (text, *history)]
+    page = "<html><body>" + "".join(f"<p class=MsoNormal>{line or '&nbsp;'}</p>" for line in escaped) + "</body></html>"
+    msg = parse(mail(sender, "RE: " + str(original["Subject"]), "x",
+                     in_reply_to=str(original["Message-ID"]).strip("<>"))[0])
+    msg.set_content(page, subtype="html")
+    return msg.as_bytes()
+
+
+def test_coordinator_html_reply_with_a_thin_quoted_header_passes_direction_to_staff(env):
+    """SPEC E12d, 4 ("Quoted history in replies is never relayed"): the command list quoted from
+    the case under "Dari:/Perihal:" is history, not a misplaced command; the direction reaches staff."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nPenyedia mendesak, mohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    deliver(servers, config, _thin_reply(case, COORDINATOR, "Andi, cek dulu sertifikatnya ke admin agency.",
+                                         html=True))
+    assert not of_kind(inbox(servers, COORDINATOR), "command_error")
+    direction = text_of(latest(servers, STAFF[0], "staff_direction"))
+    assert "cek dulu sertifikatnya" in direction
+    assert "Petugas helpdesk" not in direction  # the quoted case is not passed on as the direction
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+
+
+def test_staff_reply_with_a_thin_quoted_header_relays_only_the_new_text(env):
+    """SPEC 4: a staff answer quoting the notice under "Dari:/Perihal:" reaches the requester
+    without the notice (its command list, the staff footer)."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, _thin_reply(notice, STAFF[0], "Pak Budi, silakan kosongkan cache browser.",
+                                         html=False))
+    reply = text_of(latest(servers, REQUESTER, "staff_reply"))
+    assert "silakan kosongkan cache browser" in reply
+    assert "#permintaan-data" not in reply and "Perihal:" not in reply, reply

@@ -612,3 +612,29 @@ def test_indonesian_outlook_block_without_to_is_cut() -> None:
 def test_memo_without_to_is_kept(text: str) -> None:
     """Memos keep their header lines: no To, and either a To-like line above or no clock time."""
     assert strip_reply(text) == text
+
+
+@pytest.mark.parametrize("header", [
+    # From and Subject alone: an address in From, or a Subject that is a reply or carries a tag
+    "From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\nSubject: Arahan",
+    "Dari: Helpdesk LPSE Kota Batam\nPerihal: RE: Eskalasi",
+    "Dari: Helpdesk LPSE Kota Batam\nDikirim: Senin, 02 November 2026\nPerihal: [LPSE-BTM #2026-00042] Eskalasi",
+    # HTML-only Outlook with a paragraph per field
+    ("From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\n\nSent: Monday, 2 November 2026 10:00\n\n"
+     "To: Koordinator\n\nSubject: [LPSE-BTM #2026-00042] Eskalasi"),
+])
+def test_thin_outlook_block_is_cut(header: str) -> None:
+    """A quoted header of From and Subject only, or of fields a blank line apart, starts history:
+    the quoted command list is not new text (SPEC 4, 9)."""
+    text = f"Andi, eskalasi saja.\n\n{header}\n\nYth. Koordinator Helpdesk,\n\n#permintaan-data, #teruskan\n"
+    assert strip_reply(text) == "Andi, eskalasi saja."
+
+
+@pytest.mark.parametrize("text", [
+    "Dari: Pokja Pemilihan 3\nPerihal: Permohonan akun\n\nMohon dibuatkan akun.",
+    "Yth. Admin,\n\nDari: CV Maju Jaya\n\nPerihal: Permohonan reset akun\n\nMohon direset.",
+    "Kepada: Kepala LPSE\nDari: Pokja 3 <pokja3@batam.go.id>\nPerihal: RE: Permohonan akun\n\nMohon dibuatkan.",
+])
+def test_letter_with_from_and_subject_is_kept(text: str) -> None:
+    """A letter's Dari/Perihal lines, with no address, no reply subject, or a Kepada above, are content."""
+    assert strip_reply(text) == text

@@ -121,6 +121,11 @@ _TICKET_MARK = re.compile(
 )
 _FOOTER_SENTENCE_END = re.compile(r"(?<=[.!])\s+")
 
+# A Subject field's value that shows the block quotes mail: a reply or forward prefix
+# ("RE:", "Bls:", "FW:", "Trs:") or a ticket tag ("[LPSE-BTM #2026-00042]", "[Ticket#2026...]").
+_QUOTED_SUBJECT = re.compile(
+    r"^\s*(?:re|aw|bls|balas|fwd?|tr|trs|wg|rv)\s*:|\[[^\[\]]{0,40}#\s?[\w-]{1,30}\]", re.IGNORECASE
+)
 _KEY = re.compile(r"^[ \t]*\*{0,2}([^\W\d_][^:\n]{0,24}?)[ \t]*\*{0,2}[ \t]*:")
 _FROM_KEYS = frozenset(
     {"from", "dari", "de", "von", "van", "da", "fra", "från", "od", "от", "pengirim",
@@ -335,37 +340,66 @@ def _header_block_start(lines: list[str], i: int) -> int | None:
     After the From line we need a To-like field and a Sent- or Subject-like field, so a
     memo that lists "Kepada:" before "Dari:" is not mistaken for one. Without a To field
     (Outlook leaves it out for Bcc-only mail) a Sent field with a clock time and a Subject
-    field will do, unless a To-like field sits above the From line, as in a memo.
-    Header-like lines right above the From line ("Message du : ...") belong to the block.
+    field will do, and so will a thin block of From and Subject alone (Outlook's HTML
+    replies, some phone clients) that shows it quotes mail: an address in the From line,
+    or a Subject that is a reply or forward or carries a ticket tag; either way, unless a
+    To-like field sits above the From line, as in a memo. The fields may stand a blank
+    line apart (HTML with a paragraph per field). Header-like lines right above the From
+    line ("Message du : ...") belong to the block.
     """
     if _key(lines[i]) not in _FROM_KEYS:
         return None
-    kinds: set[str] = set()
-    loose = 0
-    for line in lines[i + 1 : i + 8]:
-        if not line.strip():
-            break
-        key = _key(line)
-        if key in _SENT_KEYS:
-            kinds.add("sent")
-            if _CLOCK.search(line.split(":", 1)[1]):
-                kinds.add("sent at a time")
-        elif key in _TO_KEYS:
-            kinds.add("to")
-        elif key in _SUBJECT_KEYS:
-            kinds.add("subject")
-        else:
-            loose += 1
-            if loose > 2:
-                break
+    kinds = _block_kinds(lines, i)
     above = [lines[j] for j in range(max(0, i - 3), i)]
-    without_to = {"sent at a time", "subject"} <= kinds and not any(_key(line) in _TO_KEYS for line in above)
-    if not (("to" in kinds and kinds & {"sent", "subject"}) or without_to):
+    memo = any(_key(line) in _TO_KEYS for line in above)
+    without_to = {"sent at a time", "subject"} <= kinds and not memo
+    thin = "quoted subject" in kinds and not memo
+    if not (("to" in kinds and kinds & {"sent", "subject"}) or without_to or thin):
         return None
     start = i
     while start > 0 and start > i - 3 and lines[start - 1].strip() and _key(lines[start - 1]):
         start -= 1
     return start
+
+
+def _block_kinds(lines: list[str], i: int) -> set[str]:
+    """The kinds of field in the header block whose From line is line i.
+
+    "sent at a time": a Sent field with a clock; "quoted subject": a Subject field that,
+    with the From line, shows a quoted mail (see `_header_block_start`). A line that is
+    no field ends the block after a blank line; without one, up to two such lines are a
+    wrapped field."""
+    kinds: set[str] = set()
+    loose = 0
+    gap = False
+    for line in lines[i + 1 : i + 12]:
+        if not line.strip():
+            gap = True
+            continue
+        kind = _field_kind(_key(line))
+        if kind is None:
+            loose += 1
+            if gap or loose > 2:
+                break
+            continue
+        gap = False
+        kinds.add(kind)
+        value = line.split(":", 1)[1]
+        if kind == "sent" and _CLOCK.search(value):
+            kinds.add("sent at a time")
+        if kind == "subject" and (_QUOTED_SUBJECT.search(value) or _EMAIL.search(lines[i])):
+            kinds.add("quoted subject")
+    return kinds
+
+
+def _field_kind(key: str | None) -> str | None:
+    if key in _SENT_KEYS:
+        return "sent"
+    if key in _TO_KEYS:
+        return "to"
+    if key in _SUBJECT_KEYS:
+        return "subject"
+    return None
 
 
 def _is_reply_header_at(lines: list[str], i: int) -> bool:
