@@ -27,7 +27,7 @@ import jinja2
 
 from mailbot.core.classify import Known, classify, on_behalf
 from mailbot.core.lifecycle import Decision, Facts, Policy, decide, lkpp_spoke, vouches
-from mailbot.core.matching import role_of
+from mailbot.core.matching import list_copy, role_of
 from mailbot.core.model import (
     AUTO_REPLIED,
     REUSED_ID_MARK,
@@ -334,12 +334,13 @@ class Pipeline:
 
 def same_or_reused(msg: InboundMessage, known: Known, raw: bytes) -> tuple[InboundMessage, str | None]:
     """A different message under a Message-ID already handled (a broken client, or an attempt
-    to make mail vanish as a "duplicate") is handled as the new message it is, under its own id."""
+    to make mail vanish as a "duplicate") is handled as the new message it is, under its own id;
+    a copy of the same post through a mailing list is the same message."""
     seen = known.seen
     if seen is None or seen.direction != "in" or seen.content_hash is None:
         return msg, None
     digest = content_hash(raw)
-    if seen.content_hash == digest:
+    if seen.content_hash == digest or list_copy(msg, seen):
         return msg, None
     return replace(msg, message_id=f"{msg.message_id}{REUSED_ID_MARK}{digest[:16]}"), msg.message_id
 

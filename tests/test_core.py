@@ -289,3 +289,69 @@ def test_plain_reply_has_no_commands():
     """A reply without # lines is all body."""
     parsed = parse_commands("Silakan coba reset melalui menu Lupa Password.\n\nSalam")
     assert parsed.commands == () and parsed.body.startswith("Silakan")
+
+
+# --- a post that reached the mailbox directly and through a mailing list (SPEC 3, 9) --------------
+
+_POST = "Silakan bersihkan cache browser lalu coba lagi.\n\nPada Sen, 23 Nov 2026, Helpdesk menulis:\n> Akun terkunci"
+_MAILMAN = "\n_______________________________________________\nhelpdesk-lpse mailing list\nhelpdesk-lpse@lists.lpse.test\n"
+
+
+def _parsed(sender: str, subject: str, text: str, *, listed: bool) -> object:
+    from email.message import EmailMessage
+
+    from mailbot.parsers import parse_message
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = sender, "lpse@lpse.test", subject, "<post-1@lpse.test>"
+    if listed:
+        msg["List-Id"] = "Helpdesk LPSE <helpdesk-lpse.lists.lpse.test>"
+    msg.set_content(text)
+    return parse_message(msg.as_bytes())
+
+
+def _first(text: str = _POST, sender: str = "staff1@lpse.test", attachments: int = 0) -> object:
+    from mailbot.core.model import Seen
+    return Seen("handled", "in", "hash-of-the-first", sender, "Re: [LPSE-T #2026-00001] Akun terkunci", text,
+                attachments)
+
+
+@pytest.mark.parametrize("subject,text", [
+    ("[helpdesk-lpse] Re: [LPSE-T #2026-00001] Akun terkunci", _POST + "\n" + _MAILMAN),  # Mailman
+    ("Re: [helpdesk-lpse] [LPSE-T #2026-00001] Akun terkunci", _POST),  # a list without a footer
+    ("Re: [LPSE-T #2026-00001] Akun terkunci",
+     _POST + "\n\n-- \nYou received this message because you are subscribed to the Google Groups \"pengadaan\" group."),
+])
+def test_a_list_copy_of_a_handled_post_is_the_same_message(subject, text):
+    """The same author, subject (but for the list's tag) and text (but for the list's footer)."""
+    from mailbot.core.matching import list_copy
+    assert list_copy(_parsed("staff1@lpse.test", subject, text, listed=True), _first())  # type: ignore[arg-type]
+
+
+def test_the_direct_copy_after_the_list_copy_is_the_same_message():
+    from mailbot.core.matching import list_copy
+    direct = _parsed("staff1@lpse.test", "Re: [LPSE-T #2026-00001] Akun terkunci", _POST, listed=False)
+    assert list_copy(direct, _first(_POST + "\n" + _MAILMAN))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("sender,subject,text,listed,attachments", [
+    # other words above the footer: a different message under a reused Message-ID (SPEC 9)
+    ("staff1@lpse.test", "[helpdesk-lpse] Re: [LPSE-T #2026-00001] Akun terkunci",
+     "#tutup\n" + _POST + "\n" + _MAILMAN, True, 0),
+    # another author
+    ("staff2@lpse.test", "[helpdesk-lpse] Re: [LPSE-T #2026-00001] Akun terkunci", _POST + "\n" + _MAILMAN, True, 0),
+    # another subject, another ticket's tag
+    ("staff1@lpse.test", "[helpdesk-lpse] Re: [LPSE-T #2026-00002] Akun terkunci", _POST + "\n" + _MAILMAN, True, 0),
+    # text added below, not under a footer's rule
+    ("staff1@lpse.test", "[helpdesk-lpse] Re: [LPSE-T #2026-00001] Akun terkunci", _POST + "\n\nSudah saya tutup.",
+     True, 0),
+    # a long "footer": more than a list writes
+    ("staff1@lpse.test", "[helpdesk-lpse] Re: [LPSE-T #2026-00001] Akun terkunci",
+     _POST + "\n" + _MAILMAN + "baris\n" * 20, True, 0),
+    # the first had an attachment this one lacks
+    ("staff1@lpse.test", "[helpdesk-lpse] Re: [LPSE-T #2026-00001] Akun terkunci", _POST + "\n" + _MAILMAN, True, 1),
+    # a footer on a copy that is no list mail
+    ("staff1@lpse.test", "Re: [LPSE-T #2026-00001] Akun terkunci", _POST + "\n" + _MAILMAN, False, 0),
+])
+def test_anything_else_under_a_known_message_id_is_another_message(sender, subject, text, listed, attachments):
+    from mailbot.core.matching import list_copy
+    assert not list_copy(_parsed(sender, subject, text, listed=listed), _first(attachments=attachments))  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from tests.mailfactory import (
     latest,
     mail,
     of_kind,
+    run_once,
     text_of,
     write_config,
 )
@@ -242,3 +243,47 @@ def test_a_command_below_the_text_is_refused_and_nothing_reaches_the_requester(e
     relayed = text_of(latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
     assert "#1 Buka menu Lupa Password\n#2 Masukkan email terdaftar" in relayed
     assert len(of_kind(inbox(servers, STAFF[0]), "command_error")) == 1
+
+
+# --- a staff reply that also reaches the mailbox through a mailing list (SPEC 3, 9) --------------
+
+
+def _through_list(raw: bytes, footer: bytes = b"") -> bytes:
+    """What Mailman makes of a post: the list's tag in the subject, list headers, its footer."""
+    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    head = head.replace(b"\nSubject: ", b"\nSubject: [helpdesk-lpse] ")
+    head += (b"\nList-Id: Helpdesk LPSE <helpdesk-lpse.lists.lpse.test>\nPrecedence: list\n"
+             b"Sender: helpdesk-lpse-bounces@lists.lpse.test\nList-Post: <mailto:helpdesk-lpse@lists.lpse.test>")
+    body = body.rstrip(b"\n") + footer + (b"\n\n_______________________________________________\n"
+                                          b"helpdesk-lpse mailing list\nhelpdesk-lpse@lists.lpse.test\n"
+                                          b"https://lists.lpse.test/mailman/listinfo/helpdesk-lpse\n")
+    return head + b"\n\n" + body
+
+
+@pytest.mark.parametrize("list_first", [False, True])
+def test_a_staff_reply_arriving_directly_and_through_a_list_reaches_the_requester_once(env, list_first):
+    """SPEC 3 ("mail that arrives twice adds to the existing ticket"), 9 ("the same command message
+    delivered twice runs once"): the staff list's copy of a reply-all is the same reply."""
+    servers, config = env
+    notice = _open(servers, config)
+    raw = _outlook_reply(notice, STAFF[0], "Pak Budi, akun sudah kami buka kembali, silakan login.")
+    for copy in ((_through_list(raw), raw) if list_first else (raw, _through_list(raw))):
+        servers.append(UNIT, copy)
+    run_once(config)
+    assert len(of_kind(inbox(servers, REQUESTER), "staff_reply")) == 1
+    assert len(inbox(servers, UNIT, "Processed")) == 3 and not inbox(servers, UNIT, "Quarantine")
+    assert "message_id_reused" not in [k for k, _ in events(config)]
+
+
+def test_other_words_under_a_replys_message_id_through_a_list_are_still_handled(env):
+    """SPEC 9: a different message reusing a known Message-ID is handled, never swallowed as a copy."""
+    servers, config = env
+    notice = _open(servers, config)
+    raw = _outlook_reply(notice, STAFF[0], "Pak Budi, akun sudah kami buka kembali, silakan login.")
+    deliver(servers, config, raw)
+    other = raw.replace(b"akun sudah kami buka kembali, silakan login.", b"akun belum bisa dibuka, tunggu kabar kami.")
+    assert other != raw
+    deliver(servers, config, _through_list(other))
+    assert "message_id_reused" in [k for k, _ in events(config)]
+    replies = of_kind(inbox(servers, REQUESTER), "staff_reply")
+    assert len(replies) == 2 and "belum bisa dibuka" in text_of(replies[1])

@@ -7,9 +7,10 @@ import functools
 import re
 from dataclasses import dataclass
 
-from mailbot.core.model import Role, Ticket
+from mailbot.core.model import InboundMessage, Role, Seen, Ticket
 from mailbot.core.settings import MailboxConfig
 from mailbot.core.tokens import AUDIENCE_LETTERS
+from mailbot.parsers.auto import is_list_reason
 
 # Reply and forward prefixes of common clients, Indonesian ones included.
 _PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
@@ -115,3 +116,49 @@ def audience_of(recipients: tuple[str, ...], box: MailboxConfig, lkpp_senders: t
     """The role letters (`tokens.AUDIENCE_LETTERS`) of the people a mail went to."""
     letters = {AUDIENCE_LETTERS.get(str(role_of(a, box, lkpp_senders))) for a in recipients}
     return frozenset(x for x in letters if x)
+
+
+# A mailing list's subject tag ("[helpdesk-lpse]"): a bracketed name, never a ticket tag.
+_LIST_TAG = re.compile(r"\[[\w.+-]{1,40}\]")
+# What a list footer opens with, as quote stripping cuts it too: an underscore rule
+# (Mailman) or a signature delimiter (Google Groups), so a footer never holds new text.
+_FOOTER_RULE = re.compile(r"^(?:_{20,}|-- ?)$")
+_FOOTER_MAX_LINES = 12
+_FOOTER_MAX_CHARS = 1200
+
+
+def list_copy(msg: InboundMessage, seen: Seen) -> bool:
+    """Whether `msg`, under a Message-ID already handled with other bytes, is the same post
+    as that one, once more through a mailing list the mailbox is on (SPEC 3: mail that
+    arrives twice adds once): same author, same attachments, the subject but for the
+    list's tag, the text but for a list footer (an underscore rule or `-- ` and a few
+    lines) at the end of one copy. Anything else under a known id is a different message
+    (SPEC 9), handled as the new one it is."""
+    if seen.direction != "in" or seen.text is None or msg.from_addr.addr.lower() != seen.sender.lower():
+        return False
+    if len(msg.attachments) != seen.attachments or _list_subject(msg.subject) != _list_subject(seen.subject):
+        return False
+    mine, theirs = _lines(msg.text), _lines(seen.text)
+    if len(mine) > len(theirs) and not is_list_reason(msg.auto_reason):
+        return False  # the copy with a footer is the one a list sent
+    shorter, longer = sorted((mine, theirs), key=len)
+    return longer[:len(shorter)] == shorter and _is_list_footer(longer[len(shorter):])
+
+
+def _list_subject(subject: str) -> str:
+    return " ".join(_LIST_TAG.sub(" ", subject).split()).lower()
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _is_list_footer(tail: list[str]) -> bool:
+    body = [line for line in tail if line.strip()]
+    if not body:
+        return True
+    return (bool(_FOOTER_RULE.match(body[0].strip())) and len(body) <= _FOOTER_MAX_LINES
+            and sum(map(len, body)) <= _FOOTER_MAX_CHARS)

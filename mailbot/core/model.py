@@ -324,6 +324,10 @@ class Seen:
     status: str
     direction: str  # in | out (mail mailbot sent)
     content_hash: str | None  # None for rows from before hashes were kept
+    sender: str = ""  # what the handled message said, to know a copy of it (see `matching.list_copy`)
+    subject: str = ""
+    text: str | None = None  # its whole text; None when unknown (quarantined, sent)
+    attachments: int = 0
 
 
 @dataclass(frozen=True)

@@ -486,9 +486,11 @@ class Store:
 
     def message_seen(self, mailbox: str, message_id: str) -> Seen | None:
         """What is known of a Message-ID in this mailbox: handled (in or out) or quarantined."""
-        for row in self._query("select direction, content_hash from messages where mailbox = ? and message_id = ? "
-                                 "order by direction = 'out' desc limit 1", [mailbox, message_id]):
-            return Seen("handled", row["direction"], row["content_hash"])
+        for row in self._query("select direction, content_hash, sender, subject, full_text, attachments from messages "
+                                 "where mailbox = ? and message_id = ? order by direction = 'out' desc limit 1",
+                                 [mailbox, message_id]):
+            return Seen("handled", row["direction"], row["content_hash"], row["sender"] or "", row["subject"] or "",
+                        row["full_text"], row["attachments"] or 0)
         for row in self._query("select content_hash from quarantine where mailbox = ? and message_id = ? limit 1",
                                  [mailbox, message_id]):
             return Seen("quarantined", "in", row["content_hash"])

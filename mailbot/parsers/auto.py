@@ -202,6 +202,12 @@ def automatic_reason(headers: Mapping[str, str]) -> str | None:
     return DISCUSSION_LIST_AS_LIST if _from_the_list(headers) else DISCUSSION_LIST
 
 
+def is_list_reason(reason: str | None) -> bool:
+    """Whether an `automatic_reason` says the mail came through a mailing list."""
+    return reason is not None and (reason == "precedence: list" or reason in _LIST_HEADERS
+                                   or reason in (DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST))
+
+
 def _from_the_list(headers: Mapping[str, str]) -> bool:
     """Whether From is the list's own posting address (List-Post, Mailing-list)."""
     match = re.search(r"<([^<>]*)>", headers.get("from", ""))
