@@ -243,6 +243,53 @@ def test_552_for_an_escalation_with_big_attachments(raw_smtp, tmp_path):
     assert "Helpdesk LKPP belum menerima eskalasi ini" in text
 
 
+def test_552_for_the_requesters_data_sent_on_to_lkpp(raw_smtp, tmp_path):
+    """LKPP asked for data (SOP-015 steps 7-9); the requester's answer with a 3 MB scan is
+    refused for good by LKPP's server (552). LKPP still waits for that data: the ticket waits
+    for the requester again (`awaiting_info`), not for LKPP, so no reminder chases LKPP about
+    data it never received, staff are told why, and the requester's next mail goes to LKPP."""
+    servers, smtp = raw_smtp
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+
+    def latest_to(kind: str, to: str):  # type: ignore[no-untyped-def]
+        return parse([a for a in smtp.script.accepted if a[1] == kind and to in a[2]][-1][3])
+
+    new_ticket(servers)
+    app.poll_all()
+    app.flush_outbox()
+    servers.append(UNIT, reply_as_client(latest_to("staff_new", STAFF[0]), STAFF[0], "#eskalasi\nMohon dicek.")[0])
+    app.poll_all()
+    app.flush_outbox()
+    servers.append(UNIT, reply_as_client(latest_to("escalate", LKPP), LKPP,
+                                         "Mohon dilengkapi data berikut: NPWP perusahaan dan tangkapan layar error.",
+                                         to=UNIT)[0])
+    app.poll_all()
+    app.flush_outbox()
+    [ticket] = app.store.tickets()
+    assert ticket.state.value == "awaiting_info"
+    smtp.script.dot_kind["forward_info"] = ["552 5.3.4 Message size exceeds fixed limit"] * 100
+    answer = parse(reply_as_client(latest_to("need_info", REQUESTER), REQUESTER, "Berikut NPWP dan tangkapan layar.")[0])
+    answer.add_attachment(os.urandom(3 * 2**20), maintype="application", subtype="pdf", filename="npwp.pdf")
+    servers.append(UNIT, answer.as_bytes())
+    app.poll_all()
+    flush_for(app, clock, 10)
+    [ticket] = app.store.tickets()
+    assert smtp.script.copies(LKPP, "forward_info") == []
+    assert ticket.state.value == "awaiting_info"
+    assert {t.timer.kind.value for t in app.store.active_timers(ticket.id)} >= {"awaiting_info"}
+    failed = latest_to("delivery_failed", STAFF[0]).get_body(("plain",)).get_content()
+    assert "Helpdesk LKPP belum menerima data pengguna ini" in failed and "Menunggu data pengguna" in failed
+
+    servers.append(UNIT, reply_as_client(latest_to("need_info", REQUESTER), REQUESTER,
+                                         "Berikut NPWP saja, tangkapan layar menyusul.")[0])
+    smtp.script.dot_kind["forward_info"] = []
+    app.poll_all()
+    flush_for(app, clock, 2)
+    assert len(smtp.script.copies(LKPP, "forward_info")) == 1  # SOP-015 step 9: on to LKPP at once
+    assert app.store.tickets()[0].state.value == "escalated"
+
+
 def utf8_mail(sender: str, subject: str) -> bytes:
     return (f"From: {sender}\r\nTo: {UNIT}\r\nSubject: {subject}\r\nDate: {datetime.now(UTC):%a, %d %b %Y %H:%M:%S +0000}\r\n"
             f"Message-ID: <{os.urandom(6).hex()}@vendor.test>\r\nMIME-Version: 1.0\r\n"

@@ -462,3 +462,17 @@ def test_a_final_refusal_tells_staff_what_to_do_about_it(renderer: Renderer, ans
     assert said in text
     if cause == "size":
         assert "Helpdesk LKPP belum menerima eskalasi ini" in text and "config.yaml" not in text
+
+
+@pytest.mark.parametrize("language,said", [
+    ("id", "Helpdesk LKPP belum menerima data pengguna ini. Tiket 2026-00042 dikembalikan ke status Menunggu data pengguna"),
+    ("en", "Helpdesk LKPP has not received the requester's data. Ticket 2026-00042 is back in Awaiting the requester's data"),
+])
+def test_refused_data_for_lkpp_tells_staff_the_ticket_waits_for_the_requester(renderer: Renderer, language: str,
+                                                                               said: str) -> None:
+    """The requester's data that LKPP's server refused (552): staff learn the ticket waits for
+    the requester again and to ask for smaller attachments, not to check config.yaml."""
+    text = " ".join(render(renderer, "delivery_failed", language, answer="552 5.3.4 Message size exceeds fixed limit",
+                           cause="size", failed_kind="forward_info", failed_audience="lkpp", awaiting=True).split())
+    assert said in text and "config.yaml" not in text
+    assert ("lampiran yang lebih kecil" if language == "id" else "smaller attachments") in text

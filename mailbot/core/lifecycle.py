@@ -258,6 +258,15 @@ def escalation_refused(ticket: Ticket) -> Ticket | None:
     return replace(ticket, state=State.OPEN) if ticket.state is State.ESCALATED else None
 
 
+def info_refused(ticket: Ticket) -> Ticket | None:
+    """LKPP's server refused for good the requester's data sent on to it (`forward_info`,
+    SOP-015 step 9): LKPP still waits for that data, so the ticket waits for the requester
+    again (`awaiting_info`: LKPP's timers pause, the requester is reminded, their next mail
+    goes on to LKPP at once) rather than `escalated`, with LKPP chased for progress on data
+    it never received. None when the ticket has left `escalated` meanwhile."""
+    return replace(ticket, state=State.AWAITING_INFO) if ticket.state is State.ESCALATED else None
+
+
 def row_for(event: Event, state: State | None) -> tuple[Event, Row]:
     """The table's row for `event` in `state`, after the refusals of the module docstring."""
     if (event, state) in TABLE:

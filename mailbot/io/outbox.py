@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mailbot.core.deadlines import plan as plan_timers
-from mailbot.core.lifecycle import escalation_refused
+from mailbot.core.lifecycle import escalation_refused, info_refused
 from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send, Ticket
 from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
@@ -40,6 +40,9 @@ from mailbot.io.store import BLOB_PIECE, Store
 BATCH = 20  # rows loaded (with their bytes) at a time
 KEEP_BATCH = 64  # finished mails archived per sync
 NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  # never reported by mail again
+# Mail to LKPP that moved its ticket to `escalated`: refused for good, the move is undone.
+_TO_LKPP_STATE = ("escalate", "forward_info")
+_REFUSED_CAUSE = {"escalate": "escalation_refused", "forward_info": "info_refused"}
 STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # database locked or read-only, disk full
 LOGIN_RETRY = timedelta(hours=1)  # how often mail the server refuses for our login is tried past max_retry_hours
 
@@ -231,18 +234,21 @@ class Outbox:
             result.sent += 1
             log.info("mail_sent", refused=[a for a, _ in final] or None)
 
-    def _escalation_refused(self, box: MailboxConfig, row: OutboxRow, ticket: Ticket,
-                            now: datetime) -> tuple[Ticket, bool]:
-        """The ticket back in `open` when this, its latest escalation, was refused for good;
-        its LKPP timers stop with the state (an escalation sent again since is left alone)."""
-        back = escalation_refused(ticket)
-        if back is None or ticket.id is None or self.store.latest_outbox_id(ticket.id, "escalate") != row.id:
+    def _refused_back(self, box: MailboxConfig, row: OutboxRow, ticket: Ticket,
+                      now: datetime) -> tuple[Ticket, bool]:
+        """The ticket back where it was before this mail when it was refused for good and is
+        the ticket's latest mail to LKPP: an escalation back in `open`, the requester's data
+        back in `awaiting_info`; its timers follow the state (a mail to LKPP sent since is
+        left alone)."""
+        back = (escalation_refused if row.kind == "escalate" else info_refused)(ticket)
+        if back is None or ticket.id is None or row.id != max(
+                self.store.latest_outbox_id(ticket.id, kind) or 0 for kind in _TO_LKPP_STATE):
             return ticket, False
         setup = self.mailer.setups[box.name]
         timers = plan_timers(ticket, back, False, now, setup.calendar, setup.rules.deadlines(back.priority))
         self.store.update_ticket(back)
         self.store.add_event(box.name, ticket.id, now, "mailbot", "state_changed",
-                             **{"from": str(ticket.state), "to": str(back.state), "cause": "escalation_refused"})
+                             **{"from": str(ticket.state), "to": str(back.state), "cause": _REFUSED_CAUSE[row.kind]})
         self.store.apply_timers(box.name, ticket.id, timers)
         return back, True
 
@@ -257,11 +263,12 @@ class Outbox:
             return
         tell = Audience.COORDINATORS if row.audience in ("staff", "sender") else Audience.STAFF
         ticket = self.store.ticket_by_id(row.ticket_id) if row.ticket_id is not None else None
-        reopened = False
-        if row.kind == "escalate" and ticket is not None:
-            ticket, reopened = self._escalation_refused(box, row, ticket, now)
+        moved = False
+        if row.kind in _TO_LKPP_STATE and ticket is not None:
+            ticket, moved = self._refused_back(box, row, ticket, now)
         notice = Send("delivery_failed", tell, auto=AUTO_GENERATED,
                       context={"failed_kind": row.kind, "failed_to": [a for a, _ in final], "answer": answer,
                                "failed_audience": row.audience, "cause": smtp.refusal_cause(answer),
-                               "reopened": reopened})
+                               "reopened": moved and row.kind == "escalate",
+                               "awaiting": moved and row.kind == "forward_info"})
         self.mailer.enqueue(box, notice, ticket, None, now)
