@@ -175,3 +175,20 @@ def test_lkpp_text_loses_every_line_of_an_internal_note_and_nothing_else():
             "Terima kasih")
     assert without_internal(text, notes) == "Sudah kami perbaiki.\nTerima kasih"
     assert without_internal(text, ()) == text
+
+
+def test_lkpp_text_loses_a_repeated_block_of_our_mail_short_lines_and_all():
+    """A desk that repeats our escalation unquoted repeats its short form lines too ("Waktu :
+    09:15 WIB", "Hormat kami,"): in a block of our lines they go; LKPP's own "Terima kasih"
+    or a short line of ours standing alone stays."""
+    from mailbot.core.plan import without_internal
+
+    sent = ("Yth. Helpdesk LKPP,\n\nDengan hormat,\nNomor tiket LPSE : 2026-00001\n"
+            "Hari/Tanggal Konsultasi : Senin, 23 November 2026\nWaktu                   : 09:15 WIB\n\n"
+            "Hormat kami,\nBidang Layanan dan Dukungan\nTerima kasih")
+    text = ("Mohon dikirimkan screenshot.\nTerima kasih\n\nAgus\n---\nYth. Helpdesk LKPP,\nDengan hormat,\n\n"
+            "Nomor tiket LPSE : 2026-00001\nHari/Tanggal Konsultasi : Senin, 23 November 2026\n"
+            "Waktu : 09:15 WIB\n\nHormat kami,\n\nBidang Layanan dan Dukungan\n")
+    kept = [line for line in without_internal(text, (sent,)).splitlines() if line.strip()]
+    assert kept == ["Mohon dikirimkan screenshot.", "Terima kasih", "Agus", "---"]
+    assert without_internal("Dengan hormat,\nSudah kami perbaiki.", (sent,)) == "Dengan hormat,\nSudah kami perbaiki."

@@ -87,3 +87,26 @@ def test_staff_hear_what_the_coordinator_did_with_the_case(env, command, state, 
 
 STATE_ID = {State.RESOLVED: "Solusi terkirim", State.ESCALATED: "Dieskalasi ke LKPP",
             State.ANSWERED: "Dijawab", State.CLOSED: "Ditutup"}
+
+
+# --- LKPP's desk repeats every mail we sent it, unquoted: only its own words classify ---------
+
+
+@pytest.mark.parametrize("comment", [
+    ("Tim teknis telah melakukan perbaikan pada modul pengiriman penawaran. Penyedia sekarang sudah dapat "
+     "mengirim penawaran kembali."),
+    "Sudah beres ya pak/bu. Job sinkronisasi sudah kami jalankan ulang, penyedia sudah bisa kirim penawaran lagi.",
+])
+def test_lkpps_desk_solution_above_our_whole_escalation_reaches_the_requester(env, comment):
+    """SPEC E14, SOP-015 step 13: LKPP's desk reports a fix above the whole conversation,
+    unquoted: our escalation letter and form with it ("apabila dalam 2 (dua) hari kerja
+    permasalahan belum dapat diselesaikan ... perkembangan penanganan"). Those are the unit's
+    words, not LKPP's: the fix is a solution relayed to the requester, not a hold for staff
+    or a progress report."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    deliver(servers, config, zendesk(escalation, comment))
+    assert [d.get("class") for k, d in events(config) if k == "lkpp_replied"] == ["resolved"]
+    assert the_ticket(config).state is State.RESOLVED
+    assert comment.split(".")[0] in text_of(latest(servers, REQUESTER, "resolved_lkpp"))
+    assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user", "resolved_lkpp"]

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address as HeaderAddress
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from mailbot.core.deadlines import TimerPlan
@@ -289,12 +290,34 @@ def thread(ticket: Ticket | None, audience: str, msg: InboundMessage | None,
 
 
 def without_internal(text: str, notes: tuple[str, ...]) -> str:
-    """LKPP's text without any line of the ticket's internal notes: a reply that quotes our
-    escalation in a style quote stripping does not know would carry the staff note in it."""
-    said = {plain for note in notes for line in note.splitlines() if len(plain := _plain(line)) >= 20}
+    """LKPP's text without the lines the unit wrote: its internal notes, and on LKPP's mail
+    the mails it sent LKPP as they went out. A reply that quotes our escalation in a style
+    quote stripping does not know, or a desk that repeats it unquoted under its answer,
+    carries them. A line of 20 characters or more is ours wherever it stands; a shorter one
+    ("Dengan hormat,", "Waktu : 09:15 WIB") only beside a line that stood next to it in what
+    we wrote (a repeated block), so LKPP's own "Terima kasih" stays its own."""
+    said, pairs = _lines_and_pairs(notes)
     if not said:
         return text
-    return "\n".join(line for line in text.splitlines() if _plain(line) not in said)
+    lines = text.splitlines()
+    plain = [_plain(line) for line in lines]
+    ours = {i for i, p in enumerate(plain) if len(p) >= 20 and p in said}
+    filled = [i for i, p in enumerate(plain) if p]
+    for first, second in pairwise(filled):
+        if (plain[first], plain[second]) in pairs:
+            ours.update((first, second))
+    return "\n".join(line for i, line in enumerate(lines) if i not in ours)
+
+
+def _lines_and_pairs(texts: tuple[str, ...]) -> tuple[set[str], set[tuple[str, str]]]:
+    """Every non-blank line of these texts, and every two that follow each other (blank lines aside)."""
+    said: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    for text in texts:
+        filled = [p for line in text.splitlines() if (p := _plain(line))]
+        said.update(filled)
+        pairs.update(pairwise(filled))
+    return said, pairs
 
 
 def _plain(line: str) -> str:

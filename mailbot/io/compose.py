@@ -68,7 +68,7 @@ class Composer:
             mailbox=box.name, message_id=out.message_id, direction="out", role=str(mail.send.to),
             ticket_id=ticket_id, kind=mail.send.kind, sender=box.address, recipients=",".join(out.rcpt),
             subject=out.subject, at=ts(now), archive_path=path, size=len(out.raw), attachments=len(attachments),
-            body=body)
+            body=body, full_text=out.text if mail.send.to is Audience.LKPP else None)
         detail: dict[str, Any] = {"mail": mail.send.kind, "to": list(out.rcpt), "message_id": out.message_id}
         if mail.held:
             detail["held_until"] = ts(mail.send_at)

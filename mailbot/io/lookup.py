@@ -98,13 +98,14 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
 
 
 def _said_to_lkpp(store: Store, tickets: tuple[Ticket | None, ...]) -> tuple[str, ...]:
-    """What the unit itself wrote to LKPP on these tickets: its notes and the problem it sent.
-    A desk that writes its answer above the whole conversation, unquoted (Zendesk and the
-    like), repeats them; they are not LKPP's words."""
+    """What the unit itself wrote to LKPP on these tickets: its notes, and every mail it sent
+    LKPP as it went out (the escalation's form and letter, the problem, the staff note, the
+    reminders). A desk that writes its answer above the whole conversation, unquoted
+    (Zendesk and the like), repeats them; they are not LKPP's words."""
     texts: list[str] = []
     for ticket_id in sorted({t.id for t in tickets if t is not None and t.id is not None}):
         texts += store.internal_texts(ticket_id)
-        texts += [m.body for m in store.thread_of(ticket_id) if m.direction == "out" and m.role == "lkpp" and m.body]
+        texts += store.sent_texts(ticket_id, "lkpp")
     return tuple(texts)
 
 

@@ -46,6 +46,7 @@ class Outgoing:
     rcpt: tuple[str, ...]
     raw: bytes
     subject: str
+    text: str = ""  # the plain text as rendered
 
 
 # Types a mail client or browser would render or run (scripts in HTML, XHTML, SVG, XML);
@@ -370,4 +371,4 @@ class Renderer:
         out = BytesIO()
         _write(out, body, headers)
         recipients = tuple(dict.fromkeys(a.lower() for a in (*to, *cc)))
-        return Outgoing(message_id, kind, from_addr, recipients, out.getvalue(), subject)
+        return Outgoing(message_id, kind, from_addr, recipients, out.getvalue(), subject, text)

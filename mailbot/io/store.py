@@ -542,6 +542,13 @@ class Store:
         found = (json.loads(r["detail"] or "{}") for r in rows)
         return [str(d.get("note") or d.get("text") or "") for d in found if d.get("note") or d.get("text")]
 
+    def sent_texts(self, ticket_id: int, role: str) -> list[str]:
+        """What mailbot sent to this role on a ticket: each mail's text as it went out (kept
+        for mail to LKPP), else the text it relayed."""
+        rows = self._query("select body, full_text from messages where ticket_id = ? and direction = 'out' "
+                           "and role = ? order by at, id", [ticket_id, role])
+        return [text for r in rows if (text := r["full_text"] or r["body"])]
+
     def thread_of(self, ticket_id: int) -> list[ThreadMessage]:
         """A ticket's messages in order, as values: who wrote, the Message-ID, the new text."""
         rows = self._query("select direction, role, message_id, body, archive_path, attachments, kind from messages "
