@@ -12,7 +12,7 @@ address reached them (SPEC 1).
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -587,6 +587,29 @@ def test_escalation_carries_the_consultation_form_and_priority(env, capsys):
                  "Nomor Telepon/HP         : 0778-462100", "Prioritas        : Tinggi"):
         assert line in body, line
     assert "Gagal mengirim penawaran" in body and "Penyedia tidak dapat mengirim penawaran." in body
+
+
+# Seed 003's form opens "Hari/Tanggal Konsultasi :" and "Waktu :": when the consultation came
+# (the ticket opened), in the unit's zone and language. 17:30 UTC on Sunday 22 November is
+# already Monday 23 November in Indonesia.
+@pytest.mark.parametrize(("zone", "language", "day_line", "time_line"), [
+    ("Asia/Jakarta", "id", "Hari/Tanggal Konsultasi : Senin, 23 November 2026", "Waktu                   : 00:30 WIB"),
+    ("Asia/Makassar", "id", "Hari/Tanggal Konsultasi : Senin, 23 November 2026", "Waktu                   : 01:30 WITA"),
+    ("Asia/Jayapura", "en", "Day/date of consultation : Monday, 23 November 2026",
+     "Time                     : 02:30 WIT"),
+])
+def test_escalation_form_says_the_day_and_time_of_the_consultation(fresh_mailboxes, tmp_path, zone, language,
+                                                                   day_line, time_line):
+    """Seed 003 (SOP-015 step 1): the consultation form LKPP receives carries the day, date and
+    time the requester's mail opened the ticket, in the unit's own zone and words."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, timezone=zone, language=language)
+    notice = open_ticket(servers, config, at=datetime(2026, 11, 22, 17, 30, tzinfo=UTC))
+    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
+    body = text_of(latest(servers, LKPP, "escalate"))
+    assert day_line in body and time_line in body
+    assert body.index(day_line) < body.index(time_line) < body.index("Budi Santoso")  # the form's order
+    assert_nothing_internal_reached(servers, REQUESTER)
 
 
 # --- 8. closing words and bottom-posted replies ------------------------------------------------

@@ -56,6 +56,36 @@ def test_lkpps_desk_repeating_our_staff_note_is_not_read_as_its_own_words(env):
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user", "need_info"]
 
 
+
+def oldest_first(escalation, comment: str) -> bytes:
+    """A ticket system that sends the whole history oldest first, unquoted: our escalation
+    (letter, consultation form, staff note) as LKPP's desk received it, then its agent's answer."""
+    mid, refs = _ids(escalation)
+    body = (f"Riwayat tiket #2026112310000045\n\n[23-11-2026 09:15] Helpdesk LPSE Uji:\n{text_of(escalation)}\n"
+            f"[23-11-2026 10:15] Agus (Helpdesk LKPP):\n{comment}\n\nSalam,\nAgus\n")
+    return mail(LKPP, f"RE: {escalation['Subject']}", body, in_reply_to=mid, references=refs,
+                name="Helpdesk LKPP")[0]
+
+
+@pytest.mark.parametrize("client", [zendesk, oldest_first])
+@pytest.mark.parametrize("comment", [
+    "Mohon dikirimkan screenshot pesan error dan kode tender.",
+    "Mohon disampaikan kepada penyedia agar mengirimkan NPWP dan NIB perusahaannya.",
+])
+def test_lkpps_data_request_beside_our_whole_escalation_form_is_a_data_request(env, client, comment):
+    """SPEC E13, SOP-015 steps 5-7: the escalation carries seed 003's form ("Hari/Tanggal
+    Konsultasi", "Waktu", the identity, the problem, the staff note); LKPP's desk repeats all
+    of it unquoted above or below its request for data. Only LKPP's own words are read: the
+    request goes to the requester, the ticket waits for them."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    assert "Hari/Tanggal Konsultasi" in text_of(escalation) and "Waktu " in text_of(escalation)
+    deliver(servers, config, client(escalation, comment))
+    assert [d.get("class") for k, d in events(config) if k == "lkpp_replied"] == ["need_info"]
+    assert the_ticket(config).state is State.AWAITING_INFO
+    assert comment in " ".join(text_of(latest(servers, REQUESTER, "need_info")).split())
+    assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user", "need_info"]
+
 # --- E12b: what a coordinator does on the case reaches the staff who asked ----------------------
 
 

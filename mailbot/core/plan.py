@@ -348,6 +348,8 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
         "timezone": str(cfg.timezone), "reopen_days": cfg.reopen_days,
         "first_response_hours": _number(deadlines.first_response), "confirm_days": _number(deadlines.confirm_close),
         "close_days": _number(deadlines.awaiting_info_close), "identity": {},
+        # seed 003's form: "Hari/Tanggal Konsultasi" and "Waktu", when the ticket was opened
+        "opened": ticket.created_at.astimezone(cfg.timezone).isoformat() if ticket else "",
     })
     if send.attach == "ticket" and ticket is not None:
         # SOP-015 step 1: the problem as the requester wrote it, who they are, then the staff note.

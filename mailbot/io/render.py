@@ -309,6 +309,9 @@ class Renderer:
         for key in ("due", "close_at"):  # the deadline core hands out ISO instants in the unit's zone
             if isinstance(context.get(key), str) and context[key]:
                 context[key] = said.moment(context[key], str(context.get("timezone", "Asia/Jakarta")))
+        if isinstance(context.get("opened"), str) and context["opened"]:
+            context["opened_day"], context["opened_time"] = said.day_and_time(
+                context["opened"], str(context.get("timezone", "Asia/Jakarta")))
         if context.get("errors"):  # why a command or a message was refused, in this language
             context["errors"] = [said.refusal(e) for e in context["errors"]]
         if context.get("reason"):

@@ -64,6 +64,11 @@ class Words:
             return iso
         return f"{self.day(when.date())} {when:%H:%M} {self.zone(zone)}"
 
+    def day_and_time(self, iso: str, zone: str) -> tuple[str, str]:
+        """An ISO 8601 instant as two form fields: ("Senin, 23 November 2026", "09:15 WIB")."""
+        when = datetime.fromisoformat(iso)
+        return self.day(when.date()), f"{when:%H:%M} {self.zone(zone)}"
+
     def month(self, year: int, month: int) -> str:
         return f"{self.table['months'][month - 1]} {year}"
 
