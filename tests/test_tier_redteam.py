@@ -86,6 +86,25 @@ def test_lkpps_data_request_beside_our_whole_escalation_form_is_a_data_request(e
     assert comment in " ".join(text_of(latest(servers, REQUESTER, "need_info")).split())
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user", "need_info"]
 
+
+@pytest.mark.parametrize("client", [zendesk, oldest_first])
+@pytest.mark.parametrize("note", ["Sudah 3x lapor.", "Pak Kadis titip."])
+def test_a_short_staff_note_never_reaches_the_requester_in_lkpps_repeat(env, client, note):
+    """SPEC E13 and the staff note's privacy (E8: it goes to LKPP, not to the requester): the
+    desk repeats our whole escalation unquoted; a note shorter than a sentence ("Sudah 3x
+    lapor.") and our letter to LKPP around it are the unit's words, not LKPP's request, and
+    are not relayed to the requester: only LKPP's own words are."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], f"#eskalasi\n{note}"))
+    escalation = latest(servers, LKPP, "escalate")
+    deliver(servers, config, client(escalation, "Mohon dikirimkan screenshot pesan error dan kode tender."))
+    assert the_ticket(config).state is State.AWAITING_INFO
+    relayed = text_of(latest(servers, REQUESTER, "need_info"))
+    assert "Mohon dikirimkan screenshot pesan error dan kode tender." in relayed
+    for ours in (note, "CATATAN PETUGAS", "Yth. Helpdesk LKPP", "Hari/Tanggal Konsultasi", "SOP-015"):
+        assert ours not in relayed, ours
+
 # --- E12b: what a coordinator does on the case reaches the staff who asked ----------------------
 
 

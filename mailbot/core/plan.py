@@ -70,7 +70,9 @@ class History:
     alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
     active_timers: frozenset[TimerKind] = frozenset()
     running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
-    internal: tuple[str, ...] = ()  # the ticket's internal notes, when LKPP's text goes to the requester
+    # when LKPP's text goes to the requester: the ticket's internal notes and the mails sent to
+    # LKPP as they went out (a desk repeats our escalation, staff note and all, under its answer)
+    internal: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,18 @@ def without_internal(text: str, notes: tuple[str, ...]) -> str:
     for first, second in pairwise(filled):
         if (plain[first], plain[second]) in pairs:
             ours.update((first, second))
-    return "\n".join(line for i, line in enumerate(lines) if i not in ours)
+    if not ours:
+        return text
+    return _squeezed([line for i, line in enumerate(lines) if i not in ours])
+
+
+def _squeezed(lines: list[str]) -> str:
+    """Lines with the blank lines that the removed ones left behind folded to one."""
+    kept: list[str] = []
+    for line in lines:
+        if line.strip() or (kept and kept[-1].strip()):
+            kept.append(line)
+    return "\n".join(kept).rstrip()
 
 
 def _lines_and_pairs(texts: tuple[str, ...]) -> tuple[set[str], set[tuple[str, str]]]:
