@@ -439,7 +439,7 @@ def test_the_staff_note_never_reaches_the_requester_inside_lkpps_quote(env):
     deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nRAHASIA: penyedia ini sudah tiga kali lapor hal sama."))
     escalation = latest(servers, LKPP, "escalate")
     answer = ("Permasalahan telah kami perbaiki, silakan dicoba kembali.\n\n--- Riwayat Tiket ---\n"
-              "[23-11-2026 09:00] Helpdesk LPSE Uji:\nC. CATATAN PETUGAS HELPDESK LPSE\n"
+              "[23-11-2026 09:00] Helpdesk LPSE Uji:\nD. CATATAN PETUGAS HELPDESK LPSE\n"
               "RAHASIA: penyedia ini sudah tiga kali lapor hal sama.\n")
     raw, _ = mail(LKPP, "RE: " + str(escalation["Subject"]), answer,
                   in_reply_to=str(escalation["Message-ID"]).strip("<>"))
@@ -610,6 +610,21 @@ def test_escalation_form_says_the_day_and_time_of_the_consultation(fresh_mailbox
     assert day_line in body and time_line in body
     assert body.index(day_line) < body.index(time_line) < body.index("Budi Santoso")  # the form's order
     assert_nothing_internal_reached(servers, REQUESTER)
+
+
+def test_escalation_carries_seed_003s_form_in_its_order(env):
+    """Seed 003's "FORM KONSULTASI PENGGUNA SPSE": its title, the day and time, A. the user's
+    identity, B. the problem, C. the answer (LKPP's to give, with who explained it); the
+    staff note after the form, under its own letter."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
+    body = text_of(latest(servers, LKPP, "escalate"))
+    order = ["FORM KONSULTASI PENGGUNA SPSE", "Hari/Tanggal Konsultasi", "Waktu", "A. IDENTITAS PENGGUNA SPSE",
+             "B. PERMASALAHAN", "C. JAWABAN/SOLUSI PERMASALAHAN", "Pemberi Penjelasan",
+             "D. CATATAN PETUGAS HELPDESK LPSE", "Mohon bantuan, di luar kewenangan kami."]
+    places = [body.find(heading) for heading in order]
+    assert -1 not in places and places == sorted(places), dict(zip(order, places, strict=True))
 
 
 # --- 8. closing words and bottom-posted replies ------------------------------------------------
