@@ -83,9 +83,9 @@ class App:
 
     def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
                uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False,
-               oversize: int | None = None) -> Outcome:
+               oversize: int | None = None, read_before: datetime | None = None) -> Outcome:
         """One message through the pipeline (`Pipeline.handle`: its failure boundary)."""
-        arrival = Arrival(raw, received_at or self.clock(), uid, uidvalidity, oversize)
+        arrival = Arrival(raw, received_at or self.clock(), uid, uidvalidity, oversize, read_before)
         return self.pipeline.handle(box, arrival, dry_run=dry_run)
 
     def overdue(self, box: MailboxConfig, now: datetime) -> list[tuple[Ticket, Overdue]]:
@@ -208,6 +208,7 @@ class App:
         `on_main` runs the store's part on the thread that owns the store.
         """
         last_uid = on_main(partial(self._position, box, session.uidvalidity))
+        read_before = on_main(partial(self.store.imap_read_at, box.name, box.imap.folder))
         uids = session.pending_uids(last_uid)
         progress = Progress(box.name, len(uids), self.notify, self.beat)
         handled, blocked = 0, False
@@ -218,7 +219,7 @@ class App:
             with imap.FetchAhead(batches, ahead=len(uids) > imap.FETCH_BATCH) as fetching:
                 while (batch := fetching.next()) is not None and not should_stop():
                     outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop,
-                                               progress))
+                                               progress, read_before=read_before))
                     fetching.quiet()  # the next batch is in: the session is ours again
                     position, blocked = self._settle(box, session, batch, outcomes, blocked, on_main)
                     if position is not None:
@@ -247,9 +248,11 @@ class App:
         return 0  # rescan; recorded Message-IDs keep anything from running twice
 
     def handle_batch(self, box: MailboxConfig, uidvalidity: int, batch: list[imap.Fetched],
-                     should_stop: Callable[[], bool] = lambda: False, progress: Progress | None = None) -> list[Outcome]:
+                     should_stop: Callable[[], bool] = lambda: False, progress: Progress | None = None, *,
+                     read_before: datetime | None = None) -> list[Outcome]:
         """Group commit: each message its own transaction (a failing one rolls back alone),
-        all made durable by one sync at the end, after the archive's (see `Store.group_commit`)."""
+        all made durable by one sync at the end, after the archive's (see `Store.group_commit`).
+        `read_before`: when the pass before this one read the folder (None: never)."""
         outcomes: list[Outcome] = []
         with self.store.group_commit(), self.archive.batch():
             for fetched in batch:
@@ -257,7 +260,7 @@ class App:
                     break
                 outcomes.append(self.unreturned(box, uidvalidity, fetched) if fetched.error is not None else
                                 self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
-                                            uidvalidity=uidvalidity,
+                                            uidvalidity=uidvalidity, read_before=read_before,
                                             oversize=None if fetched.complete else fetched.size))
                 if progress is not None:
                     progress.step()

@@ -70,6 +70,7 @@ class Arrival:
     uid: int | None = None
     uidvalidity: int | None = None
     oversize: int | None = None  # the whole message was this big and over the cap: `raw` is its header only
+    read_before: datetime | None = None  # when mailbot last read the folder before this pass (None: never)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class Pipeline:
         if known.seen is not None:
             return self.seen_before(known)
         facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
-        facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused)
+        facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused, read_before=arrival.read_before)
         trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth,
                          via=facts.via)                                  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table

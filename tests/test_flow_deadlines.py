@@ -291,3 +291,59 @@ def test_a_data_request_waiting_for_the_requester_is_not_laid_at_lkpps_door(env)
     assert "belum ada perkembangan dari LKPP" not in body, body
     assert "Tidak ada tiket yang melewati batas waktu" in body
     assert kinds(servers, LKPP) == ["escalate"]
+
+
+def test_mail_that_arrived_while_the_daemon_was_down_is_due_from_its_arrival(env, capsys):
+    """The daemon read the mailbox Friday 11:00, then stopped. A mail reached the mailbox
+    Friday 14:00 (4 working hours: due Monday 10:00; 3x24h: Monday 14:00) and is handled
+    when the daemon is back, Monday 09:30: staff are told it is overdue at 10:01, not 13:31,
+    the coordinators at 14:01, and the ticket shows it was opened Friday (SPEC 6)."""
+    servers, config = env
+    handle_at(config, at("2026-11-20T11:00"))  # an ordinary pass: nothing new
+    raw, _ = mail(REQUESTER, "Akun terkunci", "Akun saya terkunci sejak pagi.", date=at("2026-11-20T14:00"))
+    servers.append(UNIT, raw, msg_time=at("2026-11-20T14:00"))
+    handle_at(config, at("2026-11-23T09:30"))
+    assert kinds(servers, REQUESTER) == ["ack"]
+    assert ticket(config).created_at == at("2026-11-20T14:00")
+    sweep(config, at("2026-11-23T09:59"))
+    assert "overdue_staff" not in not_digest(servers, STAFF[0])
+    sweep(config, at("2026-11-23T10:01"))
+    assert not_digest(servers, STAFF[0]).count("overdue_staff") == 1
+    sweep(config, at("2026-11-23T14:01"))
+    assert not_digest(servers, COORDINATOR).count("overdue_staff") == 2  # first response, then 3x24h
+    capsys.readouterr()
+    assert cli.main(["--config", str(config), "ticket", ticket(config).number]) == 0
+    assert "2026-11-20 14:00" in capsys.readouterr().out
+
+
+def test_a_mail_whose_server_date_is_not_its_arrival_opens_when_handled(env):
+    """Mailbot read the mailbox Monday 09:00. At 11:00 it finds two mails the server dates
+    outside that span: one staff moved back into the INBOX from Junk (it keeps Sunday's
+    date), one dated in the future by a server clock that runs ahead. Both were new to
+    mailbot at 11:00: due 15:00, not at once, and never before they came."""
+    servers, config = env
+    handle_at(config, at("2026-11-23T09:00"))
+    for sender, moment in (("sari@dinas.test", "2026-11-22T10:00"), ("andi@cv.test", "2026-11-23T12:00")):
+        servers.append(UNIT, mail(sender, "Tidak bisa login", "Mohon dibantu.", date=at(moment))[0],
+                       msg_time=at(moment))
+    handle_at(config, at("2026-11-23T11:00"))
+    tickets = Store(load_config(config).database).tickets()
+    assert [t.created_at for t in tickets] == [at("2026-11-23T11:00")] * 2
+    sweep(config, at("2026-11-23T14:59"))
+    assert "overdue_staff" not in not_digest(servers, STAFF[0])
+    sweep(config, at("2026-11-23T15:01"))
+    assert not_digest(servers, STAFF[0]).count("overdue_staff") == 2
+
+
+def test_a_first_start_times_its_backlog_from_the_start(env):
+    """mailbot starts for the first time Monday 09:00 and finds Friday's mail in the INBOX:
+    it was never mailbot's to be late on (SPEC 5's backlog at the first start); staff owe
+    a first response by 13:00, the usual time."""
+    servers, config = env
+    raw, _ = mail(REQUESTER, "Akun terkunci", "Akun saya terkunci.", date=at("2026-11-20T14:00"))
+    servers.append(UNIT, raw, msg_time=at("2026-11-20T14:00"))
+    handle_at(config, at("2026-11-23T09:00"))
+    sweep(config, at("2026-11-23T12:59"))
+    assert "overdue_staff" not in not_digest(servers, STAFF[0])
+    sweep(config, at("2026-11-23T13:01"))
+    assert "overdue_staff" in not_digest(servers, STAFF[0])

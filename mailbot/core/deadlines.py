@@ -114,6 +114,9 @@ def plan(
     `running`, when given, holds the active timers: a priority change moves a
     FIRST_RESPONSE deadline that has not fired yet to the new priority's, from its start.
 
+    A new ticket's FIRST_RESPONSE and RESOLUTION start when it was opened (`created_at`,
+    its mail's arrival), which may be before `now` when the daemon was down.
+
     A ticket back in `open` from `resolved` or `closed` owes staff a response again:
     FIRST_RESPONSE starts anew (its notices say the ticket was reopened); RESOLUTION
     is not restarted, since the 3x24h standard counts from the ticket's opening.
@@ -126,7 +129,8 @@ def plan(
             changes.stop(*TimerKind)  # closing ends every deadline, RESOLUTION too
         return changes.result()
     if old is None:
-        changes.start(TimerKind.RESOLUTION, now, now + timedelta(hours=d.resolution))
+        opened = min(new.created_at, now)  # its mail's arrival (`lifecycle.opened_at`)
+        changes.start(TimerKind.RESOLUTION, opened, opened + timedelta(hours=d.resolution))
     _first_response(changes, old, new, now, cal, d, running.get(TimerKind.FIRST_RESPONSE) if running else None)
     if before is not after:
         _state_timers(changes, before, after, now, cal, d, active)
@@ -151,7 +155,8 @@ def _first_response(changes: _Changes, old: Ticket | None, new: Ticket, now: dat
     priority change before it fired; ended by staff's answer. `waiting`: the running one."""
     before, after = (old.state if old else None), new.state
     if (old is None or before is State.CLOSED) and new.first_response_at is None:
-        changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
+        begun = min(new.created_at, now) if old is None else now
+        changes.start(TimerKind.FIRST_RESPONSE, begun, cal.add_working_hours(begun, d.first_response))
     elif before in _REOPENED_FROM and after is State.OPEN:
         # the solution did not solve it (E4) or the ticket came back (E5): waiting for
         # staff again (SPEC 4 `open`), with the same response deadline and reminders

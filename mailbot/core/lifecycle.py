@@ -226,6 +226,7 @@ class Facts:
     mentioned: tuple[str, ...] = ()  # ticket numbers a coordinator or head writes about
     content_hash: str | None = None
     reused_id: str | None = None  # the known Message-ID this different message reused
+    read_before: datetime | None = None  # when mailbot last read the mailbox before this message (None: never)
 
 
 @dataclass(frozen=True)
@@ -351,7 +352,7 @@ def _open_ticket(s: _Step) -> None:
     f, msg = s.facts, s.facts.message
     s.ticket = Ticket(
         id=None, mailbox="", number="", state=State.OPEN, requester=msg.from_addr,
-        subject=f.title or msg.subject, created_at=s.now, updated_at=s.now, language=s.policy.language,
+        subject=f.title or msg.subject, created_at=opened_at(f, s.now), updated_at=s.now, language=s.policy.language,
         category=f.category[0] if f.category else None, priority=f.priority[0] if f.priority else None,
         reopened_from=f.previous.id if f.previous else None,
         participants=addressed(msg), contact=f.contact)
@@ -364,6 +365,19 @@ def _open_ticket(s: _Step) -> None:
         s.record("cites_ticket", {"number": f.previous.number}, actor="mailbot")
     if f.cited is not None:
         s.record("cites_ticket", {"number": f.cited.number, "by": msg.from_addr.addr}, actor="mailbot")
+
+
+def opened_at(facts: Facts, now: datetime) -> datetime:
+    """When a new ticket opens, and so when its first response and 3x24h standard start
+    (SPEC 6): when its mail reached the mailbox (the server's INTERNALDATE, never the Date
+    its sender wrote), so mail that came in while the daemon was down is due from its
+    arrival, not from the daemon's return. That date is believed only between mailbot's
+    previous read of the mailbox and now: one before it (a mail moved back into the INBOX
+    keeps its old date) or in the future (a server clock ahead) is no arrival mailbot
+    missed, nor is any mail on a first start (never read: a backlog, SPEC 5); those
+    tickets open when they are handled."""
+    arrived, read = facts.received_at, facts.read_before
+    return arrived if read is not None and read < arrived <= now else now
 
 
 def addressed(msg: InboundMessage) -> frozenset[str]:

@@ -737,6 +737,11 @@ class Store:
         rows = list(self._query("select * from imap_state where mailbox = ? and folder = ?", [mailbox, folder]))
         return (rows[0]["uidvalidity"], rows[0]["last_uid"]) if rows else (None, 0)
 
+    def imap_read_at(self, mailbox: str, folder: str) -> datetime | None:
+        """When mailbot last read the folder (its position stored); None: never."""
+        rows = list(self._query("select updated_at from imap_state where mailbox = ? and folder = ?", [mailbox, folder]))
+        return parse_ts(rows[0]["updated_at"]) if rows else None
+
     def set_imap_position(self, mailbox: str, folder: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
         self._upsert(
             "imap_state",
