@@ -323,24 +323,28 @@ def test_first_response_hours_waited_count_working_time_only() -> None:
     ("now", "expected"),
     [
         (wib(11, 23, 12), wib(11, 24, 12)),  # exactly at the due time
-        (wib(11, 24, 11, 59), wib(11, 24, 12)),  # one minute before the next occurrence
+        (wib(11, 24, 11, 59), wib(11, 25, 12)),  # a day late, a minute before the next: it stands for it
+        (wib(11, 24, 8, 30), wib(11, 25, 12)),  # nearer to the next occurrence than to its own
+        (wib(11, 24, 8), wib(11, 24, 12)),  # half way: the next comes on its phase
         (wib(11, 24, 12), wib(11, 25, 12)),  # exactly at the next occurrence
         (wib(11, 24, 12, 1), wib(11, 25, 12)),  # one minute after it
     ],
 )
 def test_first_response_repeats_each_working_day(now: datetime, expected: datetime) -> None:
-    """The next notice is the first daily occurrence strictly after now."""
+    """The next notice is the first daily occurrence after now, at least half a working day
+    after this one: a late notice is not followed by the regular one minutes later."""
     timer = Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 23, 12))
     assert fire(timer, ticket(), now, CAL, D).next_due == expected
 
 
 def test_five_day_outage_sends_one_notice() -> None:
-    """After a 5-day outage the sweep sends one FIRST_RESPONSE notice and the next is in the future."""
+    """After a 5-day outage the sweep sends one FIRST_RESPONSE notice and the next is in the
+    future, on its phase, and not three hours later (12:00) but the next working day."""
     timer = Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 23, 12))
     back = wib(11, 30, 9)  # Monday a week later
     firings = sweep(timer, ticket(), back)
     assert len(firings) == 1 and len(firings[0].sends) == 1
-    assert firings[0].next_due == wib(11, 30, 12)
+    assert firings[0].next_due == wib(12, 1, 12)
     assert firings[0].next_due is not None and firings[0].next_due > back
 
 
@@ -367,12 +371,13 @@ def test_lkpp_status_asks_lkpp_and_tells_the_requester() -> None:
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        (wib(11, 25, 15, 29), wib(11, 25, 15, 30)),  # a late sweep, one minute before
+        (wib(11, 25, 15, 29), wib(11, 26, 15, 30)),  # a late sweep, one minute before: not again at 15:30
         (wib(11, 25, 15, 31), wib(11, 26, 15, 30)),  # one minute after: the next day's
     ],
 )
 def test_lkpp_status_follow_lies_after_now(now: datetime, expected: datetime) -> None:
-    """The LKPP_PROGRESS that follows a status request is due after now, on the daily phase."""
+    """The LKPP_PROGRESS that follows a status request is due after now, on the daily phase,
+    never minutes after the status request."""
     timer = Timer(K.LKPP_STATUS, wib(11, 20, 15, 30), wib(11, 24, 15, 30))
     follow = fire(timer, ticket(State.ESCALATED), now, CAL, D).follow
     assert follow is not None and follow.kind is K.LKPP_PROGRESS and follow.due_at == expected
@@ -382,7 +387,7 @@ def test_lkpp_status_follow_lies_after_now(now: datetime, expected: datetime) ->
     ("now", "expected"),
     [
         (wib(11, 25, 10, 1), wib(11, 26, 10)),
-        (wib(11, 26, 9, 59), wib(11, 26, 10)),
+        (wib(11, 26, 9, 59), wib(11, 27, 10)),  # a day late: not again a minute later
         (wib(11, 26, 10, 1), wib(11, 27, 10)),
     ],
 )

@@ -347,3 +347,35 @@ def test_a_first_start_times_its_backlog_from_the_start(env):
     assert "overdue_staff" not in not_digest(servers, STAFF[0])
     sweep(config, at("2026-11-23T13:01"))
     assert "overdue_staff" in not_digest(servers, STAFF[0])
+
+
+def test_a_late_overdue_notice_is_not_followed_by_the_regular_one_minutes_later(env):
+    """Opened Friday 09:00, first response due 13:00. The daemon was down from Friday 12:00
+    and is back Monday 12:50: staff get the overdue notice then, and the next one Tuesday
+    at 13:00, not a second one ten minutes later (SPEC 6: again each working day)."""
+    servers, config = env
+    raw, _ = mail(REQUESTER, "Akun terkunci", "Mohon dibuka.", date=at("2026-11-20T09:00"))
+    servers.append(UNIT, raw, msg_time=at("2026-11-20T09:00"))
+    handle_at(config, at("2026-11-20T09:00"))
+    sweep(config, at("2026-11-20T11:59"))
+    sweep(config, at("2026-11-23T12:50"))  # back on Monday
+    sweep(config, at("2026-11-23T13:01"))
+    sweep(config, at("2026-11-23T15:59"))
+    assert not_digest(servers, STAFF[0]).count("overdue_staff") == 1
+    sweep(config, at("2026-11-24T13:01"))
+    assert not_digest(servers, STAFF[0]).count("overdue_staff") == 2
+
+
+def test_a_late_status_request_to_lkpp_is_not_followed_by_a_reminder_a_minute_later(env):
+    """Escalated Friday 15:30: LKPP owes a status Tuesday 15:30 (SOP-015 step 12). The
+    daemon is down then and back Wednesday 15:29: LKPP gets the status request, and its
+    daily progress reminder (step 14) Thursday 15:30, not Wednesday 15:30 as well."""
+    servers, config = env
+    open_and_escalate(servers, config, at("2026-11-20T14:00"), at("2026-11-20T15:30"))
+    sweep(config, at("2026-11-24T15:00"))
+    sweep(config, at("2026-11-25T15:29"))
+    assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp"]
+    sweep(config, at("2026-11-25T15:31"))
+    assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp"]
+    sweep(config, at("2026-11-26T15:31"))
+    assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp", "remind_lkpp"]

@@ -240,7 +240,8 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
     """What the due `timer` of `ticket` sends and records at `now` (SPEC section 6).
 
     Repeating timers keep their phase but skip every occurrence up to `now`, so a
-    daemon that was down for days sends one notice, not a burst. A timer that no longer
+    daemon that was down for days sends one notice, not a burst, and the next one no
+    sooner than half their interval later (`_next_notice`). A timer that no longer
     fits the ticket's state is dropped with a `timer_dropped` event and sends nothing,
     which makes stale timer rows harmless. LKPP timers pause while the ticket is
     `awaiting_info` (LKPP waits for the requester then): they send nothing and come
@@ -306,7 +307,7 @@ def _fire_first_response(
         auto=AUTO_GENERATED,
         context=context,
     )
-    return Firing((send,), (_fired(timer, cal),), _next_after(timer.due_at, now, cal, 1))
+    return Firing((send,), (_fired(timer, cal),), _next_notice(timer.due_at, now, cal, 1))
 
 
 def _fire_lkpp_status(
@@ -338,7 +339,7 @@ def _fire_lkpp_status(
         ),
     )
     follow = Timer(
-        TimerKind.LKPP_PROGRESS, timer.due_at, _next_after(timer.due_at, now, cal, d.lkpp_progress)
+        TimerKind.LKPP_PROGRESS, timer.due_at, _next_notice(timer.due_at, now, cal, d.lkpp_progress)
     )
     return Firing(sends, (_fired(timer, cal),), None, follow=follow)
 
@@ -354,7 +355,7 @@ def _fire_lkpp_progress(
         context={"timer": str(timer.kind), "due": _iso(timer.due_at, cal)},
     )
     return Firing(
-        (send,), (_fired(timer, cal),), _next_after(timer.due_at, now, cal, d.lkpp_progress)
+        (send,), (_fired(timer, cal),), _next_notice(timer.due_at, now, cal, d.lkpp_progress)
     )
 
 
@@ -426,6 +427,17 @@ def _next_after(due: datetime, now: datetime, cal: WorkCalendar, days: float) ->
     """`due` plus `days` working days, again and again until it lies after `now`."""
     following = cal.add_working_days(due, days)
     while following <= now:
+        following = cal.add_working_days(following, days)
+    return following
+
+
+def _next_notice(due: datetime, now: datetime, cal: WorkCalendar, days: float) -> datetime:
+    """When a repeating notice sent at `now` comes again: on its phase (`_next_after`), but
+    never within half its interval of working time. A notice sent late (the daemon was
+    down, a sweep came late) stands for the occurrence nearest to it, so the regular one
+    does not follow minutes later: the same reminder at 12:50 and again at 13:00."""
+    following = _next_after(due, now, cal, days)
+    if cal.working_time_between(now, following) < cal.day_length * days / 2:
         following = cal.add_working_days(following, days)
     return following
 
