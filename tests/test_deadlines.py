@@ -273,18 +273,28 @@ def test_mail_on_a_closed_ticket_that_stays_closed_plans_nothing() -> None:
 
 
 def test_reopened_without_first_response_starts_first_response_only() -> None:
-    """Reopened from closed with no first response yet: FIRST_RESPONSE again, no new RESOLUTION."""
+    """Reopened from closed with no first response yet: FIRST_RESPONSE again; the 3x24h
+    standard is not restarted but watched again, due 72 hours from the opening."""
     old = ticket(State.CLOSED, closed_at=wib(11, 20, 9))
     p = plan(old, moved(old, State.OPEN, closed_at=None), False, MON, CAL, D)
-    assert sets(p) == {K.FIRST_RESPONSE: wib(11, 23, 14)}
+    assert sets(p) == {K.FIRST_RESPONSE: wib(11, 23, 14), K.RESOLUTION: wib(11, 26, 8)}
     assert p.clear == ()
+
+
+def test_reopened_past_a_standard_already_told_leaves_it_told() -> None:
+    """The coordinators heard of the 3x24h breach before the closing: not again."""
+    old = ticket(State.CLOSED, closed_at=wib(11, 27, 9))
+    p = plan(old, moved(old, State.OPEN, closed_at=None), False, wib(11, 30, 9), CAL, D, told={"resolution"})
+    assert sets(p) == {K.FIRST_RESPONSE: wib(11, 30, 13)}
 
 
 def test_reopened_after_first_response_owes_a_response_again() -> None:
     """Reopened from closed after staff had answered (E5): staff owe a response again,
-    4 working hours from the reopening; the 3x24h standard is not restarted."""
+    4 working hours from the reopening; the 3x24h standard is not restarted: still due
+    72 hours from the opening."""
     old = ticket(State.CLOSED, first_response_at=wib(11, 20, 9))
-    assert plan(old, moved(old, State.OPEN), False, MON, CAL, D).set == (Timer(K.FIRST_RESPONSE, MON, wib(11, 23, 14)),)
+    assert plan(old, moved(old, State.OPEN), False, MON, CAL, D).set == (
+        Timer(K.FIRST_RESPONSE, MON, wib(11, 23, 14)), Timer(K.RESOLUTION, wib(11, 23, 8), wib(11, 26, 8)))
 
 
 def test_plan_refuses_a_naive_now() -> None:

@@ -379,3 +379,61 @@ def test_a_late_status_request_to_lkpp_is_not_followed_by_a_reminder_a_minute_la
     assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp"]
     sweep(config, at("2026-11-26T15:31"))
     assert kinds(servers, LKPP) == ["escalate", "overdue_lkpp", "remind_lkpp"]
+
+
+def solved_and_closed(servers, config):
+    """Opened Monday 09:00, solved 10:00 (well within 3x24h), confirmed 'YA 5' at 11:00."""
+    servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Akun saya terkunci.")[0])
+    handle_at(config, at("2026-11-23T09:00"))
+    notice = parse(servers.fetch(STAFF[0])[-1])
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#selesai\nAkun sudah kami buka kembali.")[0])
+    handle_at(config, at("2026-11-23T10:00"))
+    [solution] = of_kind([parse(r) for r in servers.fetch(REQUESTER)], "resolved")
+    servers.append(UNIT, reply_as_client(solution, REQUESTER, "YA 5", to=UNIT)[0])
+    handle_at(config, at("2026-11-23T11:00"))
+    assert ticket(config).state is State.CLOSED
+    return solution
+
+
+def resolution_notices(servers) -> list[str]:
+    """The 3x24h notices the coordinators got (not the first-response ones, which go to staff)."""
+    return [text_of(m) for m in of_kind([parse(r) for r in servers.fetch(COORDINATOR)], "overdue_staff")
+            if STAFF[0] not in str(m["To"])]
+
+
+def test_a_ticket_reopened_past_the_3x24h_standard_is_told_to_the_coordinators(env):
+    """The requester writes again Friday 09:00 (E5: within reopen_days, the ticket reopens).
+    The standard counts from the opening (seed 002), so the digest lists the ticket as past
+    it at once; the coordinators are told so once, as of any ticket past it (SPEC 6)."""
+    servers, config = env
+    solution = solved_and_closed(servers, config)
+    servers.append(UNIT, reply_as_client(solution, REQUESTER, "Maaf pak, akun saya terkunci lagi.", to=UNIT)[0])
+    handle_at(config, at("2026-11-27T09:00"))
+    assert ticket(config).state is State.OPEN
+    sweep(config, at("2026-11-27T09:05"))
+    friday = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")[-1]
+    assert "3x24 jam" in text_of(friday)
+    [told] = resolution_notices(servers)
+    assert "3x24" in told
+    sweep(config, at("2026-11-30T09:05"))
+    assert len(resolution_notices(servers)) == 1
+
+
+def test_a_ticket_told_past_the_standard_is_not_told_again_when_reopened(env):
+    """Left unanswered past 3x24h (the coordinators told Thursday 09:00), closed by staff
+    Thursday 10:00, reopened by the requester Friday: the same breach, told once."""
+    servers, config = env
+    servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Akun saya terkunci.")[0])
+    handle_at(config, at("2026-11-23T09:00"))
+    sweep(config, at("2026-11-26T09:01"))
+    assert len(resolution_notices(servers)) == 1
+    notice = parse(servers.fetch(STAFF[0])[0])
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#tutup\nAkun sudah dibuka.")[0])
+    handle_at(config, at("2026-11-26T10:00"))
+    [closed] = of_kind([parse(r) for r in servers.fetch(REQUESTER)], "closed")
+    servers.append(UNIT, reply_as_client(closed, REQUESTER, "Belum bisa login pak.", to=UNIT)[0])
+    handle_at(config, at("2026-11-27T09:00"))
+    assert ticket(config).state is State.OPEN
+    sweep(config, at("2026-11-27T09:05"))
+    sweep(config, at("2026-11-30T09:05"))
+    assert len(resolution_notices(servers)) == 1

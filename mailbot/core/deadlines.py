@@ -102,6 +102,7 @@ def plan(
     active: Collection[TimerKind] | None = None,
     data_requested: bool = False,
     running: Mapping[TimerKind, Timer] | None = None,
+    told: Collection[str] = (),
 ) -> TimerPlan:
     """The timers a decision starts and stops (SPEC section 6).
 
@@ -119,7 +120,10 @@ def plan(
 
     A ticket back in `open` from `resolved` or `closed` owes staff a response again:
     FIRST_RESPONSE starts anew (its notices say the ticket was reopened); RESOLUTION
-    is not restarted, since the 3x24h standard counts from the ticket's opening.
+    is not restarted, since the 3x24h standard counts from the ticket's opening. A
+    closed ticket reopened (E5) takes it up again from there (`told`: the timers whose
+    breach notice already went out on the ticket), so one reopened past it is told to the
+    coordinators once, as the digest shows it.
     """
     _check_aware(now)
     changes = _Changes()
@@ -137,6 +141,10 @@ def plan(
     elif data_requested and after is State.AWAITING_INFO:
         # SPEC 6: the clock starts at each LKPP request relayed, the second one too
         changes.start(TimerKind.AWAITING_INFO, now, cal.add_working_days(now, d.awaiting_info_remind))
+    if before is State.CLOSED and str(TimerKind.RESOLUTION) not in told:
+        # seed 002: closing stopped the 3x24h clock; reopened, the ticket is measured by it
+        # again (the digest and reports do), and a breach reaches the coordinators once
+        changes.start(TimerKind.RESOLUTION, new.created_at, new.created_at + timedelta(hours=d.resolution))
     waited = running.get(TimerKind.RESOLUTION) if running else None
     if before is State.RESOLVED and after is not State.RESOLVED and waited is not None and waited.step > 0:
         # the 3x24h standard ran out while the solution stood, and the solution was rejected:

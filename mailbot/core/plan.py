@@ -70,6 +70,7 @@ class History:
     alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
     active_timers: frozenset[TimerKind] = frozenset()
     running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
+    told: frozenset[str] = frozenset()  # timers whose breach notice went out on the ticket
     # when LKPP's text goes to the requester: the ticket's internal notes and the mails sent to
     # LKPP as they went out (a desk repeats our escalation, staff note and all, under its answer)
     internal: tuple[str, ...] = ()
@@ -121,7 +122,7 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
         asked = any(s.kind == "need_info" and s.to is Audience.REQUESTER for s in decision.sends)
         timers = plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
                              setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
-                             running=history.running)
+                             running=history.running, told=history.told)
     return Planned(tuple(mails), tuple(events), timers)
 
 

@@ -182,6 +182,7 @@ def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: bool =
         slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR)),
         active_timers=frozenset(t.kind for t in running),
         running={t.kind: t for t in running},
+        told=store.told_timers(ticket.id),
     )
 
 

@@ -572,6 +572,11 @@ class Store:
                              [mailbox, ts(since)])
         return [json.loads(r["detail"] or "{}").get("key", "") for r in rows]
 
+    def told_timers(self, ticket_id: int) -> frozenset[str]:
+        """The timers whose breach notice went out on the ticket (a `timer_fired` event)."""
+        rows = self._query("select detail from events where ticket_id = ? and kind = 'timer_fired'", [ticket_id])
+        return frozenset(json.loads(r["detail"] or "{}").get("timer", "") for r in rows)
+
     def events_of(self, ticket_id: int) -> list[dict[str, Any]]:
         return list(self._query("select * from events where ticket_id = ? order by at, id", [ticket_id]))
 
