@@ -39,6 +39,9 @@ from mailbot.timekeeper import Timekeeper
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 UNREADABLE_PASSES = 3  # passes a message the server cannot return is tried before it is set aside
+# A mail the server received this recently, by the host's own clock, came while mailbot
+# was reading: its ticket opens on the daemon's clock (see `arrived_unread`).
+JUST_ARRIVED = timedelta(minutes=15)
 
 __all__ = ["App", "Outcome", "build_calendar"]
 
@@ -260,7 +263,8 @@ class App:
                     break
                 outcomes.append(self.unreturned(box, uidvalidity, fetched) if fetched.error is not None else
                                 self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
-                                            uidvalidity=uidvalidity, read_before=read_before,
+                                            uidvalidity=uidvalidity,
+                                            read_before=arrived_unread(fetched.internal_date, read_before),
                                             oversize=None if fetched.complete else fetched.size))
                 if progress is not None:
                     progress.step()
@@ -467,3 +471,12 @@ def build_calendar(cfg: Config) -> WorkCalendar:
                                   categories=cal.holiday_categories, extra_holidays=cal.extra_holidays)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"calendar: {exc}") from None
+
+
+def arrived_unread(received: datetime, read_before: datetime | None) -> datetime | None:
+    """`read_before` for a mail that may have waited unread (the daemon was down): its
+    ticket can open at its arrival (`lifecycle.opened_at`). None for one the server
+    received in the last minutes by the host's clock: it opens on the daemon's clock, the
+    one its deadlines, `sweep --now` and a replay run on; the few seconds between are the
+    poll's delay or the two servers' clock skew, not mail mailbot missed."""
+    return None if abs(datetime.now(UTC) - received) < JUST_ARRIVED else read_before

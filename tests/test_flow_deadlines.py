@@ -335,6 +335,21 @@ def test_a_mail_whose_server_date_is_not_its_arrival_opens_when_handled(env):
     assert not_digest(servers, STAFF[0]).count("overdue_staff") == 2
 
 
+def test_a_mail_that_just_reached_the_server_opens_on_the_daemons_clock(env):
+    """A mail the server received moments ago (by the host's clock) was not missed while
+    mailbot was down: its ticket opens on the daemon's own clock, the one `sweep --now`
+    and the deadlines run on, however that clock and the server's stand apart."""
+    servers, config = env
+    handle_at(config, at("2026-11-20T11:00"))  # a pass on the daemon's clock, days from the host's
+    servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Akun saya terkunci.")[0])  # received now
+    handle_at(config, at("2026-12-01T09:00"))
+    assert ticket(config).created_at == at("2026-12-01T09:00")
+    sweep(config, at("2026-12-01T12:59"))
+    assert "overdue_staff" not in not_digest(servers, STAFF[0])
+    sweep(config, at("2026-12-01T13:01"))
+    assert "overdue_staff" in not_digest(servers, STAFF[0])
+
+
 def test_a_first_start_times_its_backlog_from_the_start(env):
     """mailbot starts for the first time Monday 09:00 and finds Friday's mail in the INBOX:
     it was never mailbot's to be late on (SPEC 5's backlog at the first start); staff owe
