@@ -26,6 +26,7 @@ from tests.test_ladder import (
     REQUESTER,
     assert_nothing_internal_reached,
     at,
+    escalate,
     events,
     gmail_en,
     gmail_id,
@@ -284,3 +285,32 @@ def test_staff_reply_with_a_thin_quoted_header_relays_only_the_new_text(env):
     reply = text_of(latest(servers, REQUESTER, "staff_reply"))
     assert "silakan kosongkan cache browser" in reply
     assert "#permintaan-data" not in reply and "Perihal:" not in reply, reply
+
+
+POKJA_LETTER = ("Selamat siang Pak, berikut surat dari Pokja yang diminta, saya tempel di bawah:\n\n"
+                "Dari: Pokja Pemilihan 3 <pokja3@ukpbj.batam.go.id>\n"
+                "Perihal: Tanggapan atas sanggah paket 10012345000\n\n"
+                "Dengan hormat, sanggahan CV Maju Jaya atas paket 10012345000 dinyatakan tidak diterima.\n"
+                "NPWP perusahaan: 01.234.567.8-901.000\n\nHormat kami,\nKetua Pokja Pemilihan 3\n")
+
+
+def test_a_letter_pasted_into_the_data_for_lkpp_reaches_lkpp(env):
+    """E3, SOP-015 step 9: asked for data, the requester pastes the Pokja's letter (its "Dari: name
+    <address>" and "Perihal:" lines) into a Gmail reply; LKPP gets the letter, not only the line above it."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    deliver(servers, config, gmail_en(escalation, LKPP, "Mohon dikirimkan surat tanggapan sanggah dari Pokja."))
+    request = latest(servers, REQUESTER, "need_info")
+    deliver(servers, config, gmail_id(request, REQUESTER, POKJA_LETTER))
+    sent_on = text_of(latest(servers, LKPP, "forward_info"))
+    assert "01.234.567.8-901.000" in sent_on and "tidak diterima" in sent_on, sent_on
+
+
+def test_a_letter_pasted_into_a_follow_up_reaches_staff(env):
+    """E2, SPEC 2: a notification carries the requester's message; a pasted letter is part of it."""
+    servers, config = env
+    open_ticket(servers, config)
+    ack = latest(servers, REQUESTER, "ack")
+    deliver(servers, config, gmail_id(ack, REQUESTER, POKJA_LETTER))
+    update = text_of(latest(servers, STAFF[0]))
+    assert "01.234.567.8-901.000" in update and "tidak diterima" in update, update

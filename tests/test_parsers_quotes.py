@@ -615,9 +615,9 @@ def test_memo_without_to_is_kept(text: str) -> None:
 
 
 @pytest.mark.parametrize("header", [
-    # From and Subject alone: an address in From, or a Subject that is a reply or carries a tag
-    "From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\nSubject: Arahan",
-    "Dari: Helpdesk LPSE Kota Batam\nPerihal: RE: Eskalasi",
+    # From and Subject alone, the Subject carrying the ticket's tag as every mail of a ticket does
+    "From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\nSubject: [LPSE-BTM #2026-00042] Arahan",
+    "Dari: Helpdesk LPSE Kota Batam\nPerihal: RE: [LPSE-BTM #2026-00042] Eskalasi",
     "Dari: Helpdesk LPSE Kota Batam\nDikirim: Senin, 02 November 2026\nPerihal: [LPSE-BTM #2026-00042] Eskalasi",
     # HTML-only Outlook with a paragraph per field
     ("From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\n\nSent: Monday, 2 November 2026 10:00\n\n"
@@ -634,7 +634,13 @@ def test_thin_outlook_block_is_cut(header: str) -> None:
     "Dari: Pokja Pemilihan 3\nPerihal: Permohonan akun\n\nMohon dibuatkan akun.",
     "Yth. Admin,\n\nDari: CV Maju Jaya\n\nPerihal: Permohonan reset akun\n\nMohon direset.",
     "Kepada: Kepala LPSE\nDari: Pokja 3 <pokja3@batam.go.id>\nPerihal: RE: Permohonan akun\n\nMohon dibuatkan.",
+    # pasted into a requester's reply: the letter is what they want handled, address or RE: and all
+    ("Berikut surat dari Pokja:\n\nDari: Pokja Pemilihan 3 <pokja3@ukpbj.batam.go.id>\n"
+     "Perihal: Tanggapan atas sanggah paket 10012345000\n\nSanggahan dinyatakan tidak diterima."),
+    "Lembar disposisi:\n\nDari : Sekretariat Daerah\nPerihal : Re: Permohonan aktivasi akun\n\nAgar diproses.",
+    ("Surat ini saya terima kemarin:\n\nDari: admin@lpse.sumbarprov.go.id\nSubjek: FW: Verifikasi penyedia\n\n"
+     "Akun Anda belum diverifikasi."),
 ])
 def test_letter_with_from_and_subject_is_kept(text: str) -> None:
-    """A letter's Dari/Perihal lines, with no address, no reply subject, or a Kepada above, are content."""
+    """A letter's Dari/Perihal lines without a ticket tag, or with a Kepada above, are content."""
     assert strip_reply(text) == text

@@ -121,11 +121,11 @@ _TICKET_MARK = re.compile(
 )
 _FOOTER_SENTENCE_END = re.compile(r"(?<=[.!])\s+")
 
-# A Subject field's value that shows the block quotes mail: a reply or forward prefix
-# ("RE:", "Bls:", "FW:", "Trs:") or a ticket tag ("[LPSE-BTM #2026-00042]", "[Ticket#2026...]").
-_QUOTED_SUBJECT = re.compile(
-    r"^\s*(?:re|aw|bls|balas|fwd?|tr|trs|wg|rv)\s*:|\[[^\[\]]{0,40}#\s?[\w-]{1,30}\]", re.IGNORECASE
-)
+# A Subject field's value that shows a thin block quotes a ticket's mail: a ticket tag
+# ("[LPSE-BTM #2026-00042]", "[Ticket#2026...]"). A reply prefix or an address in the From
+# line does not: a letter the requester pastes in ("Dari: Pokja 3 <pokja3@...>",
+# "Perihal: RE: Sanggah") has them too, and is what they want handled.
+_QUOTED_SUBJECT = re.compile(r"\[[^\[\]]{0,40}#\s?[\w-]{1,30}\]")
 _KEY = re.compile(r"^[ \t]*\*{0,2}([^\W\d_][^:\n]{0,24}?)[ \t]*\*{0,2}[ \t]*:")
 _FROM_KEYS = frozenset(
     {"from", "dari", "de", "von", "van", "da", "fra", "från", "od", "от", "pengirim",
@@ -341,9 +341,9 @@ def _header_block_start(lines: list[str], i: int) -> int | None:
     memo that lists "Kepada:" before "Dari:" is not mistaken for one. Without a To field
     (Outlook leaves it out for Bcc-only mail) a Sent field with a clock time and a Subject
     field will do, and so will a thin block of From and Subject alone (Outlook's HTML
-    replies, some phone clients) that shows it quotes mail: an address in the From line,
-    or a Subject that is a reply or forward or carries a ticket tag; either way, unless a
-    To-like field sits above the From line, as in a memo. The fields may stand a blank
+    replies, some phone clients) whose Subject carries a ticket tag, as every mail of a
+    ticket does (a letter pasted in with "Dari: name <address>" and "Perihal: RE: ..." is
+    content); either way, unless a To-like field sits above the From line, as in a memo. The fields may stand a blank
     line apart (HTML with a paragraph per field). Header-like lines right above the From
     line ("Message du : ...") belong to the block.
     """
@@ -365,8 +365,8 @@ def _header_block_start(lines: list[str], i: int) -> int | None:
 def _block_kinds(lines: list[str], i: int) -> set[str]:
     """The kinds of field in the header block whose From line is line i.
 
-    "sent at a time": a Sent field with a clock; "quoted subject": a Subject field that,
-    with the From line, shows a quoted mail (see `_header_block_start`). A line that is
+    "sent at a time": a Sent field with a clock; "quoted subject": a Subject field with a
+    ticket tag, which shows a quoted mail (see `_header_block_start`). A line that is
     no field ends the block after a blank line; without one, up to two such lines are a
     wrapped field."""
     kinds: set[str] = set()
@@ -387,7 +387,7 @@ def _block_kinds(lines: list[str], i: int) -> set[str]:
         value = line.split(":", 1)[1]
         if kind == "sent" and _CLOCK.search(value):
             kinds.add("sent at a time")
-        if kind == "subject" and (_QUOTED_SUBJECT.search(value) or _EMAIL.search(lines[i])):
+        if kind == "subject" and _QUOTED_SUBJECT.search(value):
             kinds.add("quoted subject")
     return kinds
 
