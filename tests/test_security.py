@@ -267,6 +267,23 @@ def test_a_different_message_reusing_a_known_message_id_is_handled_not_dropped(e
     assert len(notices) == 2 and "Akun PPK saya juga terkunci" in text_of(notices[1])  # staff saw it, once
 
 
+def test_the_same_words_under_a_known_message_id_with_another_file_are_not_dropped(env):
+    """SPEC 9, 3: a reused Message-ID never makes mail vanish. A requester's client sends the
+    same words under the same Message-ID again, this time with the right file attached (no
+    mailing list in between): the new file reaches staff; it is no list's copy of the first."""
+    servers, config = env
+    body = "Berikut saya lampirkan dokumen penawaran yang gagal diunggah.\n\nBudi"
+    first, mid = mail(REQUESTER, "Gagal unggah penawaran", body,
+                      attachments=(("penawaran.pdf", "application/pdf", b"%PDF-1.4 salah"),))
+    deliver(servers, config, first)
+    second = parse(mail(REQUESTER, "Gagal unggah penawaran", body,
+                        attachments=(("penawaran-revisi.pdf", "application/pdf", b"%PDF-1.4 benar"),))[0])
+    second.replace_header("Message-ID", f"<{mid}>")
+    deliver(servers, config, second.as_bytes())
+    files = {p.get_filename(): p.get_content() for m in inbox(servers, STAFF[0]) for p in m.iter_attachments()}
+    assert files.get("penawaran-revisi.pdf") == b"%PDF-1.4 benar", sorted(files)
+    assert "message_id_reused" in kinds(config, store_of(config).tickets()[-1])
+
 # --- the controls: the real roles still act ------------------------------------------------
 
 

@@ -132,8 +132,10 @@ def list_copy(msg: InboundMessage, seen: Seen) -> bool:
     as that one, once more through a mailing list the mailbox is on (SPEC 3: mail that
     arrives twice adds once): same author, same attachments, the subject but for the
     list's tag, the text but for a list footer (an underscore rule or `-- ` and a few
-    lines) at the end of one copy. Anything else under a known id is a different message
-    (SPEC 9), handled as the new one it is."""
+    lines) at the end of one copy, and a sign of the list on one of them (its headers on
+    this one, its tag or footer on either). Anything else under a known id is a different
+    message (SPEC 9), handled as the new one it is: the same words with another file
+    attached are not a list's copy."""
     if seen.direction != "in" or seen.text is None or msg.from_addr.addr.lower() != seen.sender.lower():
         return False
     if len(msg.attachments) != seen.attachments or _list_subject(msg.subject) != _list_subject(seen.subject):
@@ -141,6 +143,8 @@ def list_copy(msg: InboundMessage, seen: Seen) -> bool:
     mine, theirs = _lines(msg.text), _lines(seen.text)
     if len(mine) > len(theirs) and not is_list_reason(msg.auto_reason):
         return False  # the copy with a footer is the one a list sent
+    if not (is_list_reason(msg.auto_reason) or msg.subject != seen.subject or len(mine) != len(theirs)):
+        return False  # nothing a list does (its headers, tag or footer): the bytes differ elsewhere, an attachment
     shorter, longer = sorted((mine, theirs), key=len)
     return longer[:len(shorter)] == shorter and _is_list_footer(longer[len(shorter):])
 
