@@ -68,6 +68,9 @@ CATEGORIES = ("pengaduan", "pertanyaan", "konsultasi")
 PRIORITIES = ("high", "normal", "low")
 CLOSING_VALUES = ("confirm", "reject")
 STARS = ("\u2b50", "\u2605")  # the star emoji and the black star: "Ya ⭐⭐⭐⭐⭐"
+# A rating written as a word ("Nilai: lima", "five stars"), as closing.yaml's `rating_word`
+RATING_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5,
+                "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 # Only this much of a body is searched: the phrases that decide sit near the top,
 # and a crafted megabyte of text must not make every rule scan it (SPEC section 9).
 MAX_TEXT = 20_000
@@ -306,8 +309,9 @@ class Rules:
         for rule in self.ratings:
             hit = rule.search("", flatten(line, 500))
             if hit is not None:
-                value = hit[1].group("rating")
-                return int(value) if value.isdigit() and 1 <= int(value) <= 5 else None
+                value = hit[1].group("rating").lower()
+                number = int(value) if value.isdigit() else RATING_WORDS.get(value, 0)
+                return number if 1 <= number <= 5 else None
         stars = sum(line.count(star) for star in STARS)
         return stars if 1 <= stars <= 5 else None
 

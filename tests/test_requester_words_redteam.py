@@ -1,0 +1,35 @@
+"""A requester's answer to a solution in the words people really use (SPEC E4), found by
+a blind red-team sweep: ratings written as words, a thumbs-up, thanks in English.
+
+Expected values come from SPEC E4 ("optionally with a rating 1-5 ... or a rating anywhere
+in the reply such as `Nilai: 4`") and from what the requester meant, never from the rules.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.core.lifecycle import Event
+from tests.test_closing_wording_redteam import answer
+
+CONFIRM, REJECT = Event.REQUESTER_CONFIRM, Event.REQUESTER_REJECT
+
+# "Nilai: lima" is "Nilai: 5" spelled out; "bintang lima" (five stars) is praise, not a
+# complaint. A number that counts money is still no rating.
+RATING_IN_WORDS = [
+    ("Terima kasih, masalah sudah teratasi. Nilai: lima", CONFIRM, 5),
+    ("Sudah bisa pak, nilai empat", CONFIRM, 4),
+    ("Sangat membantu, bintang lima", CONFIRM, 5),
+    ("Bintang lima untuk helpdesk LPSE", CONFIRM, 5),
+    ("Sudah bisa login.\nNilai: lima", CONFIRM, 5),
+    ("Ya, lima bintang", CONFIRM, 5),
+    ("Yes, solved. Five stars", CONFIRM, 5),
+    ("Ya sudah selesai. Nilai tiga saja, agak lama", CONFIRM, 3),
+    ("Nilai lima juta belum masuk pak", REJECT, None),
+    ("Ya, satu dokumen sudah terupload", CONFIRM, None),
+]
+
+
+@pytest.mark.parametrize(("text", "event", "rating"), RATING_IN_WORDS)
+def test_a_rating_written_as_a_word_is_the_rating(text: str, event: Event, rating: int | None) -> None:
+    assert answer(text) == (event, rating)
