@@ -33,3 +33,24 @@ RATING_IN_WORDS = [
 @pytest.mark.parametrize(("text", "event", "rating"), RATING_IN_WORDS)
 def test_a_rating_written_as_a_word_is_the_rating(text: str, event: Event, rating: int | None) -> None:
     assert answer(text) == (event, rating)
+
+
+# A thumbs-up is how many requesters say "OK, thanks" from a phone (and what a Gmail
+# emoji reaction's text part holds); a thumbs-down or a hedge is still no confirmation.
+EMOJI = [
+    ("👍", CONFIRM, None),
+    ("👍🏻", CONFIRM, None),
+    ("🙏 terima kasih", CONFIRM, None),
+    ("👌👌", CONFIRM, None),
+    ("✅\n\nSalam,\nRina", CONFIRM, None),
+    ("👎", REJECT, None),
+    ("😢", REJECT, None),
+    ("👍 tapi paket lain masih error", REJECT, None),
+    ("👍?", REJECT, None),
+    (":)", REJECT, None),
+]
+
+
+@pytest.mark.parametrize(("text", "event", "rating"), EMOJI)
+def test_an_approving_emoji_confirms(text: str, event: Event, rating: int | None) -> None:
+    assert answer(text) == (event, rating)

@@ -318,6 +318,7 @@ CONFIRMATIONS = [
     ("YA 5 terima kasih banyak", (True, 5)),
     ("Ya sudah selesai. Nilai 5", (True, 5)),
     ("Ya selesai, 5 bintang", (True, 5)),
+    ("\U0001F44D", (True, None)),  # a thumbs-up, as a Gmail reaction sends it
     ("OK 4/5", (True, 4)),
     ("TUTUP", (True, None)),
     ("selesai", (True, None)),
