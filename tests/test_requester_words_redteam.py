@@ -54,3 +54,27 @@ EMOJI = [
 @pytest.mark.parametrize(("text", "event", "rating"), EMOJI)
 def test_an_approving_emoji_confirms(text: str, event: Event, rating: int | None) -> None:
     assert answer(text) == (event, rating)
+
+
+# Thanks first, then the answer in a clause of its own: the answer decides. Before, only
+# "Terima kasih, sudah bisa" was read; "Terima kasih, berhasil" or an English requester's
+# "Thanks, it works now" reopened the ticket.
+THANKS_THEN_ANSWER = [
+    ("Terima kasih, berhasil", CONFIRM, None),
+    ("Terimakasih pak, sdh ok", CONFIRM, None),
+    ("Makasih min, sudah aman", CONFIRM, None),
+    ("Terima kasih, sudah saya coba dan berhasil. Nilai 5", CONFIRM, 5),
+    ("Thanks, it works now", CONFIRM, None),
+    ("Thank you so much, the problem is solved", CONFIRM, None),
+    ("Thanks! All good now", CONFIRM, None),
+    ("Terima kasih, akun saya terkunci lagi", REJECT, None),
+    ("Terima kasih pak, belum bisa", REJECT, None),
+    ("Terima kasih, saya coba dulu", REJECT, None),
+    ("Terima kasih. Bagaimana cara upload ulang?", REJECT, None),
+    ("Thanks, but it still fails", REJECT, None),
+]
+
+
+@pytest.mark.parametrize(("text", "event", "rating"), THANKS_THEN_ANSWER)
+def test_thanks_then_the_answer(text: str, event: Event, rating: int | None) -> None:
+    assert answer(text) == (event, rating)

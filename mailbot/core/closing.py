@@ -46,6 +46,14 @@ _YES_WORD = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"(?<=[,.;!])\s+")
+# Thanks first, then the answer in its own clause: "Terima kasih, berhasil", "Makasih pak,
+# sdh ok", "Thanks, it works now"; what follows the thanks decides
+_THANKS_FIRST = re.compile(
+    r"^\W*(?:terima ?kasih|terimakasih|trima ?kasih|trimakasih|makasih|makasi|mksh|trims|tks|thx|tq|ty"
+    r"|thanks?(?: you| u)?)(?: (?:banyak|sekali|ya|yaa|so much|very much|a lot))*"
+    r"(?: (?:pak|bu|bapak|ibu|mas|mbak|mba|kak|min|gan|admin|sir|madam))?\s*[,.;!:-]+\s*(?P<rest>\w.*)$",
+    re.IGNORECASE,
+)
 # A postscript below the sign-off and the name, where a requester adds what is wrong now
 _POSTSCRIPT = re.compile(r"^\W*(?:n\.?\s?b\.?|p\.?\s?s\.?|catatan|tambahan|oh ya|satu lagi|btw|by the way)\b\W",
                          re.IGNORECASE)
@@ -80,7 +88,7 @@ def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> t
     if not lines:
         return (Event.REQUESTER_REJECT, None) if msg.attachments else (Event.REQUESTER_SILENT, None)
     signer = " ".join((msg.from_addr.name, *names))
-    confirmed, rating = rules.is_confirmation(lines[0], _short_answer(lines[1:], signer))
+    confirmed, rating = _confirms(lines[0], _short_answer(lines[1:], signer), rules)
     if not confirmed and is_signature(lines, signer):
         return Event.REQUESTER_SILENT, None  # only a signature: neither yes nor no
     if not confirmed:
@@ -89,6 +97,16 @@ def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> t
         if rating is None and (_RATING_WORD.search(line) or _LONE_NUMBER.match(line)):
             rating = rules.rating(line)
     return Event.REQUESTER_CONFIRM, rating
+
+
+def _confirms(first: str, more: tuple[str, ...], rules: Rules) -> tuple[bool, int | None]:
+    """`rules.is_confirmation`, and when no rule reads the line at all, the clause after
+    leading thanks ("Terima kasih, berhasil"): a reject rule that read it still decides."""
+    confirmed, rating = rules.is_confirmation(first, more)
+    thanked = _THANKS_FIRST.match(first)
+    if confirmed or thanked is None or rules.closing_verdict(first, more) is not None:
+        return confirmed, rating
+    return rules.is_confirmation(thanked["rest"], more)
 
 
 def after_closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> tuple[Event, int | None] | None:
