@@ -78,3 +78,19 @@ THANKS_THEN_ANSWER = [
 @pytest.mark.parametrize(("text", "event", "rating"), THANKS_THEN_ANSWER)
 def test_thanks_then_the_answer(text: str, event: Event, rating: int | None) -> None:
     assert answer(text) == (event, rating)
+
+
+# "Sangat membantu" (very helpful) praises the solution, as "Sangat puas" does.
+HELPFUL = [
+    ("Sangat membantu", CONFIRM, None),
+    ("Sangat membantu pak, terima kasih", CONFIRM, None),
+    ("Membantu sekali, nilai 5", CONFIRM, 5),
+    ("Very helpful, thanks", CONFIRM, None),
+    ("Sangat membantu, tapi masih error", REJECT, None),
+    ("Sangat membantu. Mohon dibantu juga paket lain", REJECT, None),
+]
+
+
+@pytest.mark.parametrize(("text", "event", "rating"), HELPFUL)
+def test_very_helpful_confirms(text: str, event: Event, rating: int | None) -> None:
+    assert answer(text) == (event, rating)
