@@ -612,6 +612,24 @@ def test_escalation_form_says_the_day_and_time_of_the_consultation(fresh_mailbox
     assert_nothing_internal_reached(servers, REQUESTER)
 
 
+def test_lkpps_steps_that_repeat_the_requesters_reach_the_requester_whole(env):
+    """E14: LKPP's solution lists steps, the first two worded as the requester's own steps in
+    the escalation; the requester gets every step of LKPP's answer."""
+    servers, config = env
+    problem = ("Langkah yang saya lakukan:\n1. Login sebagai penyedia\n2. Pilih paket\n"
+               "3. Unggah dokumen penawaran\n4. Muncul pesan Gagal mengirim penawaran\n\nBudi Santoso\n")
+    deliver(servers, config, mail(REQUESTER, "Gagal kirim penawaran", problem, name="Budi Santoso")[0])
+    deliver(servers, config, outlook(latest(servers, STAFF[0], "staff_new"), STAFF[0], "#eskalasi\nMohon bantuan."))
+    answer = ("Permasalahan telah diselesaikan oleh tim teknis. Silakan penyedia melakukan langkah berikut:\n"
+              "1. Login sebagai penyedia\n2. Pilih paket\n3. Hapus file penawaran lama\n"
+              "4. Unggah ulang dokumen penawaran\n\nTerima kasih.")
+    deliver(servers, config, gmail_en(latest(servers, LKPP, "escalate"), LKPP, answer))
+    relayed = text_of(latest(servers, REQUESTER, "resolved_lkpp"))
+    for step in ("1. Login sebagai penyedia", "2. Pilih paket", "3. Hapus file penawaran lama",
+                 "4. Unggah ulang dokumen penawaran"):
+        assert step in relayed, relayed
+
+
 def test_escalation_carries_seed_003s_form_in_its_order(env):
     """Seed 003's "FORM KONSULTASI PENGGUNA SPSE": its title, the day and time, A. the user's
     identity, B. the problem, C. the answer (LKPP's to give, with who explained it); the

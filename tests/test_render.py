@@ -189,6 +189,20 @@ def test_lkpp_text_loses_a_repeated_block_of_our_mail_short_lines_and_all():
     text = ("Mohon dikirimkan screenshot.\nTerima kasih\n\nAgus\n---\nYth. Helpdesk LKPP,\nDengan hormat,\n\n"
             "Nomor tiket LPSE : 2026-00001\nHari/Tanggal Konsultasi : Senin, 23 November 2026\n"
             "Waktu : 09:15 WIB\n\nHormat kami,\n\nBidang Layanan dan Dukungan\n")
-    kept = [line for line in without_internal(text, (sent,)).splitlines() if line.strip()]
+    kept = [line for line in without_internal(text, (), (sent,)).splitlines() if line.strip()]
     assert kept == ["Mohon dikirimkan screenshot.", "Terima kasih", "Agus", "---"]
-    assert without_internal("Dengan hormat,\nSudah kami perbaiki.", (sent,)) == "Dengan hormat,\nSudah kami perbaiki."
+    assert without_internal("Dengan hormat,\nSudah kami perbaiki.", (), (sent,)) == "Dengan hormat,\nSudah kami perbaiki."
+
+
+def test_lkpp_text_keeps_a_step_or_two_it_repeats_from_the_requesters_problem():
+    """LKPP answers with steps, the first two worded as the requester's own in the escalation:
+    they are LKPP's answer, not a repeat of our mail; a staff note's line goes wherever it is."""
+    from mailbot.core.plan import without_internal
+
+    sent = ("Yth. Helpdesk LKPP,\n\nB. PERMASALAHAN\nLangkah yang saya lakukan:\n1. Login sebagai penyedia\n"
+            "2. Pilih paket\n3. Unggah dokumen penawaran\n4. Muncul pesan Gagal mengirim penawaran\n")
+    answer = ("Silakan penyedia melakukan langkah berikut:\n1. Login sebagai penyedia\n2. Pilih paket\n"
+              "3. Hapus file penawaran lama\n4. Unggah ulang dokumen penawaran\n\nTerima kasih.")
+    assert without_internal(answer, (), (sent,)) == answer
+    note = "RAHASIA: penyedia ini sudah tiga kali lapor."
+    assert without_internal(answer + "\n" + note, (note,), (sent,)) == answer

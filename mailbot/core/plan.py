@@ -71,9 +71,10 @@ class History:
     active_timers: frozenset[TimerKind] = frozenset()
     running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
     told: frozenset[str] = frozenset()  # timers whose breach notice went out on the ticket
-    # when LKPP's text goes to the requester: the ticket's internal notes and the mails sent to
+    # when LKPP's text goes to the requester: the ticket's internal notes, and the mails sent to
     # LKPP as they went out (a desk repeats our escalation, staff note and all, under its answer)
     internal: tuple[str, ...] = ()
+    sent_lkpp: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -292,26 +293,52 @@ def thread(ticket: Ticket | None, audience: str, msg: InboundMessage | None,
     return ids[-1], tuple(dict.fromkeys((ids[0], *ids[-9:])))
 
 
-def without_internal(text: str, notes: tuple[str, ...]) -> str:
-    """LKPP's text without the lines the unit wrote: its internal notes, and on LKPP's mail
-    the mails it sent LKPP as they went out. A reply that quotes our escalation in a style
-    quote stripping does not know, or a desk that repeats it unquoted under its answer,
-    carries them. A line of 20 characters or more is ours wherever it stands; a shorter one
-    ("Dengan hormat,", "Waktu : 09:15 WIB") only beside a line that stood next to it in what
-    we wrote (a repeated block), so LKPP's own "Terima kasih" stays its own."""
-    said, pairs = _lines_and_pairs(notes)
-    if not said:
-        return text
+def without_internal(text: str, notes: tuple[str, ...], sent: tuple[str, ...] = ()) -> str:
+    """LKPP's text without the lines the unit wrote. A reply that quotes our escalation in a
+    style quote stripping does not know, or a desk that repeats it unquoted under its answer,
+    carries them.
+
+    `notes` (the internal notes) go wherever they stand: a line of 20 characters or more,
+    and a shorter one ("Sudah 3x lapor.") beside a line that stood next to it in a note.
+    `sent` (the mails sent to LKPP as they went out: letter, form, the requester's problem)
+    go only where they stand as a block of `REPEATED_RUN` lines or more: LKPP that repeats a
+    step or two of the requester's own ("1. Login sebagai penyedia") is answering with it,
+    and LKPP's own "Terima kasih" stays its own."""
     lines = text.splitlines()
     plain = [_plain(line) for line in lines]
-    ours = {i for i, p in enumerate(plain) if len(p) >= 20 and p in said}
     filled = [i for i, p in enumerate(plain) if p]
-    for first, second in pairwise(filled):
-        if (plain[first], plain[second]) in pairs:
-            ours.update((first, second))
+    internal = _matched(plain, filled, notes)
+    repeated = _matched(plain, filled, sent) - internal
+    ours = internal | _in_runs(filled, internal | repeated, REPEATED_RUN) & repeated
     if not ours:
         return text
     return _squeezed([line for i, line in enumerate(lines) if i not in ours])
+
+
+REPEATED_RUN = 3  # lines of a mail we sent LKPP, one after another, that are a repeat of it
+
+
+def _matched(plain: list[str], filled: list[int], texts: tuple[str, ...]) -> set[int]:
+    """The lines (by index) that stand in `texts`: long ones anywhere, short ones as a pair."""
+    said, pairs = _lines_and_pairs(texts)
+    if not said:
+        return set()
+    found = {i for i in filled if len(plain[i]) >= 20 and plain[i] in said}
+    for first, second in pairwise(filled):
+        if (plain[first], plain[second]) in pairs:
+            found.update((first, second))
+    return found
+
+
+def _in_runs(filled: list[int], marked: set[int], length: int) -> set[int]:
+    """The marked lines that stand in a run of at least `length` marked lines (blank lines aside)."""
+    runs: list[list[int]] = [[]]
+    for i in filled:
+        if i in marked:
+            runs[-1].append(i)
+        elif runs[-1]:
+            runs.append([])
+    return {i for run in runs if len(run) >= length for i in run}
 
 
 def _squeezed(lines: list[str]) -> str:
@@ -355,7 +382,7 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
     if send.attach == "lkpp" and history.latest_lkpp is not None:
         text = history.latest_lkpp[0]
     if send.to is Audience.REQUESTER:
-        text = redact(without_internal(text, history.internal), box)
+        text = redact(without_internal(text, history.internal, history.sent_lkpp), box)
     deadlines = setup.rules.deadlines(ticket.priority if ticket else None)
     base.update({
         "text": text, "note": send.text or "", "workdays": list(cfg.calendar.workdays), "hours": cfg.calendar.hours,

@@ -160,7 +160,8 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     if ticket is not None and ticket.id is not None and any(
             s.to is Audience.REQUESTER and (s.attach == "lkpp" or role is Role.LKPP) for s in decision.sends):
         # LKPP's text to the requester: never our notes, nor our own mail to LKPP that its desk repeats
-        found = replace(found, internal=(*store.internal_texts(ticket.id), *store.sent_texts(ticket.id, "lkpp")))
+        found = replace(found, internal=tuple(store.internal_texts(ticket.id)),
+                        sent_lkpp=tuple(store.sent_texts(ticket.id, "lkpp")))
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
     sent_to = {a: store.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
