@@ -640,6 +640,9 @@ def test_thin_outlook_block_is_cut(header: str) -> None:
     "Lembar disposisi:\n\nDari : Sekretariat Daerah\nPerihal : Re: Permohonan aktivasi akun\n\nAgar diproses.",
     ("Surat ini saya terima kemarin:\n\nDari: admin@lpse.sumbarprov.go.id\nSubjek: FW: Verifikasi penyedia\n\n"
      "Akun Anda belum diverifikasi."),
+    # a letter's fields spaced out, as an official letter lays them
+    ("Mohon ditindaklanjuti surat berikut.\n\nDari : Kepala Bagian PBJ\n\nKepada : Kepala LPSE\n\n"
+     "Perihal : Permohonan reset akun\n\nAgar akun penyedia direset."),
 ])
 def test_letter_with_from_and_subject_is_kept(text: str) -> None:
     """A letter's Dari/Perihal lines without a ticket tag, or with a Kepada above, are content."""

@@ -343,13 +343,17 @@ def _header_block_start(lines: list[str], i: int) -> int | None:
     field will do, and so will a thin block of From and Subject alone (Outlook's HTML
     replies, some phone clients) whose Subject carries a ticket tag, as every mail of a
     ticket does (a letter pasted in with "Dari: name <address>" and "Perihal: RE: ..." is
-    content); either way, unless a To-like field sits above the From line, as in a memo. The fields may stand a blank
-    line apart (HTML with a paragraph per field). Header-like lines right above the From
+    content); either way, unless a To-like field sits above the From line, as in a memo. The
+    fields may stand a blank line apart (HTML with a paragraph per field) when the Subject
+    carries a ticket tag: spaced out without one, they are a letter's that the requester
+    pasted in. Header-like lines right above the From
     line ("Message du : ...") belong to the block.
     """
     if _key(lines[i]) not in _FROM_KEYS:
         return None
     kinds = _block_kinds(lines, i)
+    if "gapped" in kinds and "quoted subject" not in kinds:
+        return None  # fields a blank line apart: a letter's ("Dari: X", "Kepada: Y", "Perihal: Z") but for a ticket's tag
     above = [lines[j] for j in range(max(0, i - 3), i)]
     memo = any(_key(line) in _TO_KEYS for line in above)
     without_to = {"sent at a time", "subject"} <= kinds and not memo
@@ -366,7 +370,8 @@ def _block_kinds(lines: list[str], i: int) -> set[str]:
     """The kinds of field in the header block whose From line is line i.
 
     "sent at a time": a Sent field with a clock; "quoted subject": a Subject field with a
-    ticket tag, which shows a quoted mail (see `_header_block_start`). A line that is
+    ticket tag, which shows a quoted mail (see `_header_block_start`); "gapped": a field
+    after a blank line. A line that is
     no field ends the block after a blank line; without one, up to two such lines are a
     wrapped field."""
     kinds: set[str] = set()
@@ -382,6 +387,8 @@ def _block_kinds(lines: list[str], i: int) -> set[str]:
             if gap or loose > 2:
                 break
             continue
+        if gap:
+            kinds.add("gapped")
         gap = False
         kinds.add(kind)
         value = line.split(":", 1)[1]
