@@ -168,6 +168,26 @@ def test_mail_that_arrives_during_a_pass_wakes_the_next_idle_at_once(fresh_mailb
     assert servers.fetch(UNIT) == []
 
 
+def test_mail_that_arrives_just_before_idle_starts_wakes_it_at_once(fresh_mailboxes, tmp_path):
+    """No lost wakeups: a mail that reaches the INBOX after the pass's last command and before
+    IDLE starts is announced by Dovecot right behind its "+ idling", in the same packet; the
+    wait must return at once, not at the renewal (poll_seconds, a minute in production)."""
+    from mailbot.io import imap
+
+    servers = fresh_mailboxes
+    cfg = load_config(write_config(servers, tmp_path))
+    with imap.Mailbox(cfg.mailboxes[0].imap) as session:
+        for i in range(3):
+            while session.idle(0.3, lambda: False):  # what the selection and the last mail announced is taken
+                pass
+            assert len(session.pending_uids(0)) == i  # the pass's last command: nothing new yet
+            servers.append(UNIT, mail(f"pengguna{i}@vendor.test", f"Akun terkunci {i}", "Mohon bantuan.")[0])
+            started = time.monotonic()
+            woke = session.idle(10, lambda: False)
+            waited = time.monotonic() - started
+            assert woke and waited < 2, f"mail {i}: woke={woke} after {waited:.1f} s"
+
+
 def test_a_dropped_idle_connection_is_noticed_at_once(fresh_mailboxes, tmp_path):
     """A server, NAT or load balancer that ends a kept IDLE session: the wait ends within
     seconds with a transient error (the watcher reconnects), not at the renewal a minute on."""

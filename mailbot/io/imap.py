@@ -329,6 +329,8 @@ class Mailbox:
             client.idle()
             try:
                 while not changed and not should_stop() and (left := deadline - time.monotonic()) > 0:
+                    if _buffered(client):
+                        break  # read already (behind "+ idling"): a wait on the socket would not see it
                     wait = min(slice_seconds, left)
                     started = time.monotonic()
                     responses = client.idle_check(timeout=wait)
@@ -389,6 +391,26 @@ def _fetched(uid: int, data: dict[int, Any], heads: dict[int, Any], sizes: dict[
     # imapclient gives it in naive local time (normalise_times); astimezone() reads it so.
     when = when.astimezone(UTC) if isinstance(when, datetime) else datetime.now(UTC)
     return Fetched(uid, bytes(item[key]), when, sizes.get(uid, 0), complete=key == b"BODY[]")
+
+
+def _buffered(client: imapclient.IMAPClient) -> bool:
+    """Whether server responses wait in imaplib's read buffer, where `idle_check`, which waits
+    on the socket, does not see them: Dovecot sends the EXISTS of a mail that came just
+    before IDLE in the same packet as its "+ idling", and reading that line buffers both.
+    The socket is non-blocking for the look, so an empty buffer costs no wait."""
+    reader = getattr(getattr(client, "_imap", None), "file", None)
+    peek = getattr(reader, "peek", None)
+    if peek is None:
+        return False
+    sock = client.socket()
+    sock.setblocking(False)
+    try:
+        return bool(peek(1))
+    except (OSError, ValueError):  # nothing to read now (a TLS session says so with an error)
+        return False
+    finally:
+        sock.setblocking(True)
+        client._set_read_timeout()  # as imapclient's own idle_check leaves it
 
 
 def _is_change(response: object) -> bool:
