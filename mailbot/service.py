@@ -31,7 +31,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mailbot.core.settings import MailboxConfig
-from mailbot.errors import StorageError, TransientError
+from mailbot.errors import LoginRefusedError, StorageError, TransientError, UnreachableError
 from mailbot.io import imap
 from mailbot.sender import SenderProcess
 
@@ -53,6 +53,7 @@ WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailbox
 SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its other duties
 STOP_GRACE_SECONDS = 3.0  # how long watchers get to finish their current step after SIGTERM
 RECONNECT_SECONDS = 1.0  # the pause before a dropped session is opened again
+RETRY_MAX_SECONDS = 600  # the longest wait between two tries of a failing mailbox
 
 
 class Stopped(Exception):
@@ -62,6 +63,17 @@ class Stopped(Exception):
 def run_here(step: Callable[[], T]) -> T:
     """`OnMain` for a single thread (`run --once`, tests): run the step at once."""
     return step()
+
+
+def retry_delay(exc: TransientError, failures: int, poll_seconds: float) -> float:
+    """Seconds before a mailbox that failed `failures` times in a row is tried again, doubling
+    up to 10 minutes. A server that cannot be reached (refused, timed out: a restart, a
+    network outage) is tried again from 2 s on, so mail that comes once it is back is not
+    held for minutes; a refused login or a missing folder, which the operator must mend,
+    from 2 x poll_seconds on (a burst of failed logins gets a host banned by fail2ban)."""
+    unreachable = isinstance(exc, UnreachableError) and not isinstance(exc, LoginRefusedError)
+    base = RECONNECT_SECONDS if unreachable else poll_seconds
+    return min(base * (1 << min(failures, 10)), RETRY_MAX_SECONDS)
 
 
 def descriptors_for(mailboxes: int, log: Any) -> None:
@@ -268,7 +280,7 @@ class MailboxWatcher:
             return
         self.failures += 1
         self.service.on_main(partial(self.app.mailbox_failed, self.box, exc))
-        delay = min(self.box.imap.poll_seconds * 2 ** min(self.failures, 10), 600)
+        delay = retry_delay(exc, self.failures, self.box.imap.poll_seconds)
         self.app.log.info("retrying_later", mailbox=self.box.name, seconds=delay, failures=self.failures)
         self.service.stop.wait(delay)
 

@@ -148,6 +148,21 @@ def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     assert "s3cr3t-imap-pw" not in "".join(lines) + out.decode() + err.decode()  # secrets never reach the log
 
 
+def test_an_unreachable_server_is_tried_again_soon_and_a_refused_login_slowly():
+    """A server that is restarting or cut off is tried again from 2 s on (mail that comes once
+    it is back waits seconds, not minutes); a refused login, which the operator must mend, from
+    2 x poll_seconds on, so that failed logins do not pile up on the unit's mail server."""
+    from mailbot.errors import LoginRefusedError, MissingFolderError, UnreachableError
+    from mailbot.service import retry_delay
+
+    down = UnreachableError("IMAP server 127.0.0.1:993 unreachable: [Errno 111] Connection refused")
+    assert [retry_delay(down, n, 60) for n in (1, 2, 3, 4)] == [2, 4, 8, 16]
+    assert retry_delay(down, 40, 60) == 600
+    refused = LoginRefusedError("IMAP login to 127.0.0.1:993 as lpse@batam.go.id refused")
+    assert [retry_delay(refused, n, 60) for n in (1, 2, 3, 4)] == [120, 240, 480, 600]
+    assert retry_delay(MissingFolderError("IMAP folder 'INBOX' cannot be selected"), 1, 60) == 120
+
+
 def test_daemon_answers_new_mail_through_idle(fresh_mailboxes, tmp_path):
     """`run` waits with IMAP IDLE: new mail is answered long before the 60 s poll interval."""
     import email

@@ -286,3 +286,52 @@ def test_a_mailbox_whose_session_was_cut_answers_again_within_seconds(fresh_mail
     finally:
         out = stop(proc)
     assert "connection_lost" in out and "retrying_later" not in out
+
+
+class _RestartingServer(_CuttableProxy):
+    """The IMAP server as a restart (`systemctl restart dovecot`, a package upgrade) shows it:
+    every session ends, connections are refused for a moment, then it answers again on the
+    same port."""
+
+    def down(self) -> None:
+        import socket
+
+        self.cut()
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept in progress: connections are refused
+        self.listener.close()
+
+    def up(self) -> None:
+        import socket
+
+        self.listener = socket.create_server(("127.0.0.1", self.address))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+
+def test_mail_after_a_short_imap_server_restart_is_answered_within_seconds(fresh_mailboxes, tmp_path):
+    """A restart of the IMAP server that takes a few seconds: the first reconnect a second
+    after the session ended is refused; mail that arrives once the server is back is answered
+    within seconds, not after a back-off of minutes (2 x poll_seconds: 2 minutes by default)."""
+    import yaml
+
+    from tests.mailfactory import daemon, inbox, stop, wait_for
+
+    servers = fresh_mailboxes
+    server = _RestartingServer(servers.imap_port)
+    path = write_config(servers, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"].update(port=server.address, idle=True, poll_seconds=60)  # as in production
+    path.write_text(yaml.safe_dump(data))
+    proc = daemon(path)
+    try:
+        servers.append(UNIT, mail("budi@vendor.test", "Pertama", "Tolong bantu.")[0])
+        assert wait_for(lambda: inbox(servers, "budi@vendor.test"), 30)
+        time.sleep(1)  # the watcher is in IDLE again
+        server.down()
+        time.sleep(3)  # the restart takes a few seconds
+        server.up()
+        servers.append(UNIT, mail("sari@dinas.test", "Kedua", "Setelah server IMAP dimulai ulang.")[0])
+        started = time.monotonic()
+        assert wait_for(lambda: inbox(servers, "sari@dinas.test"), 20), "no ack 20 s after the server was back"
+        assert time.monotonic() - started < 10
+    finally:
+        stop(proc)
