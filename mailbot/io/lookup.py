@@ -80,6 +80,11 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     tagged = store.ticket_by_number(box.name, number) if number else None
     by_lkpp_number = store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
     said = _said_to_lkpp(store, (tagged, *referenced, by_lkpp_number)) if role is Role.LKPP else ()
+    answered: frozenset[int] = frozenset()
+    if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
+        ids = {t.id for t in (tagged, *referenced) if t is not None and t.id is not None}
+        never = not_an_answer(vouches(citations))
+        answered = _relayable(store, cfg, box, ids, never)
     return Known(
         seen=store.message_seen(box.name, msg.message_id),
         tagged=tagged,
@@ -87,19 +92,10 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         by_lkpp_number=by_lkpp_number,
         quotes_ours=quotes_ours,
         mentioned=tuple(mentioned),
-        lkpp_answered=_answered(store, cfg, box, msg, role, (tagged, *referenced), citations),
+        lkpp_answered=answered,
         said_to_lkpp=said,
         resent=_resent(store, box, msg) if role is Role.REQUESTER and tagged is None and not referenced else None,
     )
-
-
-def _answered(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage, role: Role,
-              tickets: tuple[Ticket | None, ...], citations: list[Citation]) -> frozenset[int]:
-    """Staff's `#teruskan` needs an LKPP answer to pass on: the tickets that have one."""
-    if role not in STAFF_ROLES or not _RELAY.search(msg.new_text):
-        return frozenset()
-    ids = {t.id for t in tickets if t is not None and t.id is not None}
-    return _relayable(store, cfg, box, ids, not_an_answer(vouches(citations)))
 
 
 def _resent(store: Store, box: MailboxConfig, msg: InboundMessage) -> Ticket | None:
