@@ -203,26 +203,6 @@ def test_same_message_delivered_twice_is_handled_once(env):
     assert len(inbox(servers, UNIT, "Processed")) == 2
 
 
-def test_the_same_request_sent_twice_under_new_message_ids_opens_one_ticket(env):
-    """SPEC 3: mail that arrives twice adds to the existing ticket, never opens a duplicate:
-    Send pressed twice (each copy with its own Message-ID, one from a phone with other line
-    breaks) is one ticket, one ack; a different request from the same person is its own."""
-    servers, config = env
-    text = "Selamat siang,\nakun saya terkunci setelah salah kata sandi.\n\nBudi"
-    servers.append(UNIT, mail("budi@vendor.test", "Akun terkunci", text)[0])
-    servers.append(UNIT, mail("Budi@Vendor.test", "Akun  terkunci", text.replace("\nakun", " akun"))[0])
-    run_once(config)
-    servers.append(UNIT, mail("budi@vendor.test", "Akun terkunci", text)[0])  # again, a pass later
-    servers.append(UNIT, mail("budi@vendor.test", "Dokumen gagal diunggah", "Upload penawaran gagal terus.")[0])
-    run_once(config)
-    tickets = store_of(config).tickets()
-    assert sorted(t.subject for t in tickets) == ["Akun terkunci", "Dokumen gagal diunggah"]
-    assert len(of_kind(inbox(servers, "budi@vendor.test"), "ack")) == 2
-    locked = next(t for t in tickets if t.subject == "Akun terkunci")
-    assert len([m for m in store_of(config).thread_of(locked.id) if m.direction == "in"]) == 3
-    assert len(inbox(servers, UNIT, "Processed")) == 4
-
-
 def test_staff_mail_without_ticket_gets_explanation(env):
     """SPEC 3: staff mail matching no ticket gets an explanatory reply, no ticket."""
     servers, config = env

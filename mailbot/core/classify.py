@@ -60,7 +60,6 @@ class Known:
     mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
     lkpp_answered: frozenset[int] = frozenset()  # of those tickets: the ones with an LKPP reply to relay
     said_to_lkpp: tuple[str, ...] = ()  # LKPP mail: what the unit wrote to LKPP on those tickets
-    resent: Ticket | None = None  # a requester's ticket whose opening mail this one repeats word for word
 
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
@@ -82,8 +81,6 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
     referenced = known.referenced
     if lkpp_number and known.tagged is None and not referenced and known.by_lkpp_number is not None:
         referenced = (known.by_lkpp_number,)  # SPEC 3: LKPP mail citing only LKPP's own number
-    if known.resent is not None and known.tagged is None and not referenced:
-        referenced = (known.resent,)  # SPEC 3: the same request again adds to its ticket
     match = resolve(msg.from_addr.addr, role, known.tagged, referenced, bounce=msg.is_bounce)
     facts = Facts(message=msg, role=role, event=Event.AUTOMATIC, ticket=match.ticket, received_at=received_at,
                   via=match.via, cited=match.cited,

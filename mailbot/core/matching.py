@@ -166,12 +166,3 @@ def _is_list_footer(tail: list[str]) -> bool:
         return True
     return (bool(_FOOTER_RULE.match(body[0].strip())) and len(body) <= _FOOTER_MAX_LINES
             and sum(map(len, body)) <= _FOOTER_MAX_CHARS)
-
-
-def same_request(subject: str, text: str, earlier_subject: str, earlier_text: str) -> bool:
-    """Whether a requester's new mail repeats the one that opened an earlier ticket word for
-    word (Send pressed twice, a client that sent it again under a new Message-ID, the same
-    request sent again while it waits): SPEC 3, mail that arrives twice adds to the ticket."""
-    words = " ".join(text.split()).lower()
-    return bool(words) and words == " ".join(earlier_text.split()).lower() and \
-        " ".join(subject.split()).lower() == " ".join(earlier_subject.split()).lower()

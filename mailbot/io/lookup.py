@@ -17,7 +17,7 @@ from datetime import datetime
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.lifecycle import Decision, not_an_answer, vouches
 from mailbot.core.limits import DAY, HOUR
-from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, same_request
+from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of
 from mailbot.core.model import Audience, InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.settings import Config, MailboxConfig
@@ -94,18 +94,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         mentioned=tuple(mentioned),
         lkpp_answered=answered,
         said_to_lkpp=said,
-        resent=_resent(store, box, msg) if role is Role.REQUESTER and tagged is None and not referenced else None,
     )
-
-
-def _resent(store: Store, box: MailboxConfig, msg: InboundMessage) -> Ticket | None:
-    """The requester's pending ticket whose opening mail this one repeats word for word."""
-    if not msg.text.strip():
-        return None
-    for ticket_id, subject, text in store.pending_requests(box.name, msg.from_addr.addr):
-        if same_request(msg.subject, msg.text, subject, text):
-            return store.ticket_by_id(ticket_id)
-    return None
 
 
 def _said_to_lkpp(store: Store, tickets: tuple[Ticket | None, ...]) -> tuple[str, ...]:

@@ -542,16 +542,6 @@ class Store:
         found = (json.loads(r["detail"] or "{}") for r in rows)
         return [str(d.get("note") or d.get("text") or "") for d in found if d.get("note") or d.get("text")]
 
-    def pending_requests(self, mailbox: str, requester: str) -> list[tuple[int, str, str]]:
-        """(ticket id, subject, text) of the mail that opened each of this requester's tickets
-        still waiting on the unit or LKPP (open, answered, escalated), newest first."""
-        rows = self._query(
-            "select t.id, m.subject, m.full_text from tickets t join messages m on m.id = ("
-            "select min(id) from messages where ticket_id = t.id and direction = 'in') "
-            "where t.mailbox = ? and t.requester = ? and t.state in ('open', 'answered', 'escalated') "
-            "order by t.created_at desc limit 5", [mailbox, requester.lower()])
-        return [(r["id"], r["subject"] or "", r["full_text"] or "") for r in rows]
-
     def sent_texts(self, ticket_id: int, role: str) -> list[str]:
         """What mailbot sent to this role on a ticket: each mail's text as it went out (kept
         for mail to LKPP), else the text it relayed."""
