@@ -261,22 +261,14 @@ class _CuttableProxy:
 def test_a_mailbox_whose_session_was_cut_answers_again_within_seconds(fresh_mailboxes, tmp_path):
     """Issue 13: a kept IDLE session that the network ends is noticed and opened again at
     once (no minute-long IDLE, no back-off after a session that worked)."""
-    import yaml
 
     from tests.mailfactory import daemon, inbox, stop, wait_for
 
     servers = fresh_mailboxes
     proxy = _CuttableProxy(servers.imap_port)
-    path = write_config(servers, tmp_path)
-    data = yaml.safe_load(path.read_text())
-    data["mailboxes"][0]["imap"].update(port=proxy.address, idle=True, poll_seconds=60)  # as in production
-    data["log"]["level"] = "info"
-    path.write_text(yaml.safe_dump(data))
-    proc = daemon(path)
+    proc = daemon(_idle_through(servers, tmp_path, proxy.address, log_level="info"))
     try:
-        servers.append(UNIT, mail("budi@vendor.test", "Pertama", "Tolong bantu.")[0])
-        assert wait_for(lambda: inbox(servers, "budi@vendor.test"), 30)
-        time.sleep(1)  # the watcher is in IDLE again
+        _first_answered(servers)
         proxy.cut()
         time.sleep(0.5)
         servers.append(UNIT, mail("sari@dinas.test", "Kedua", "Setelah koneksi putus.")[0])
@@ -286,6 +278,28 @@ def test_a_mailbox_whose_session_was_cut_answers_again_within_seconds(fresh_mail
     finally:
         out = stop(proc)
     assert "connection_lost" in out and "retrying_later" not in out
+
+
+def _idle_through(servers, tmp_path, port: int, log_level: str | None = None):
+    """A config whose mailbox reaches its IMAP server through `port` (a proxy), on IDLE as in production."""
+    import yaml
+
+    path = write_config(servers, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["mailboxes"][0]["imap"].update(port=port, idle=True, poll_seconds=60)
+    if log_level:
+        data["log"]["level"] = log_level
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _first_answered(servers) -> None:
+    """A first request answered, and the watcher back in IDLE."""
+    from tests.mailfactory import inbox, wait_for
+
+    servers.append(UNIT, mail("budi@vendor.test", "Pertama", "Tolong bantu.")[0])
+    assert wait_for(lambda: inbox(servers, "budi@vendor.test"), 30)
+    time.sleep(1)
 
 
 class _RestartingServer(_CuttableProxy):
@@ -311,21 +325,14 @@ def test_mail_after_a_short_imap_server_restart_is_answered_within_seconds(fresh
     """A restart of the IMAP server that takes a few seconds: the first reconnect a second
     after the session ended is refused; mail that arrives once the server is back is answered
     within seconds, not after a back-off of minutes (2 x poll_seconds: 2 minutes by default)."""
-    import yaml
 
     from tests.mailfactory import daemon, inbox, stop, wait_for
 
     servers = fresh_mailboxes
     server = _RestartingServer(servers.imap_port)
-    path = write_config(servers, tmp_path)
-    data = yaml.safe_load(path.read_text())
-    data["mailboxes"][0]["imap"].update(port=server.address, idle=True, poll_seconds=60)  # as in production
-    path.write_text(yaml.safe_dump(data))
-    proc = daemon(path)
+    proc = daemon(_idle_through(servers, tmp_path, server.address))
     try:
-        servers.append(UNIT, mail("budi@vendor.test", "Pertama", "Tolong bantu.")[0])
-        assert wait_for(lambda: inbox(servers, "budi@vendor.test"), 30)
-        time.sleep(1)  # the watcher is in IDLE again
+        _first_answered(servers)
         server.down()
         time.sleep(3)  # the restart takes a few seconds
         server.up()
