@@ -561,6 +561,9 @@ def test_e12b_coordinator_direction_goes_to_staff_not_requester(desk: Desk) -> N
 
 def test_e12d_head_recommendation_on_digest_goes_to_staff(desk: Desk) -> None:
     number = desk.open_ticket()
+    # the daily digest goes out at 08:00 on working days: the head has one to reply to
+    # whatever the hour this runs (a working-day morning of the daemon's clock)
+    mf.sweep(desk.config, _at("2026-11-23 08:05"))
     digests = desk.inbox(HEAD, "digest")
     assert digests, "the head got no digest"
     before = counts(desk, number)
