@@ -69,6 +69,7 @@ class Mail(NamedTuple):
     accepted it). `role` is the sender's role for inbound mail and the audience for
     outbound mail. `body` is filled only for the recap (requester mail in and out).
     `failed`: the SMTP server refused it for good (it never reached its recipient).
+    `files`: how many attachments it carried.
     A named tuple, like `Entry`: a month holds some 60,000 and they build 3x faster
     than frozen dataclasses.
     """
@@ -81,6 +82,7 @@ class Mail(NamedTuple):
     sent_at: datetime | None = None
     body: str = ""
     failed: bool = False
+    files: int = 0
 
     @property
     def arrived(self) -> datetime:

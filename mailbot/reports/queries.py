@@ -40,7 +40,7 @@ order by t.created_at, t.id
 # requester's mail in and out, and only when asked for.
 _MAILS = """
 select m.ticket_id, m.direction, m.role, m.kind, m.at, m.received_at, o.sent_at, {body} as body,
-       o.status = 'failed' as failed
+       o.status = 'failed' as failed, coalesce(m.attachments, 0) as files
 from tickets t
 join messages m on m.ticket_id = t.id
 left join outbox o on o.ticket_id = m.ticket_id and o.message_id = m.message_id
@@ -74,11 +74,11 @@ def month_tickets(store: Store, start: datetime, end: datetime, mailbox: str | N
     body = "case when m.role = 'requester' then coalesce(m.body, '') else '' end" if texts else "''"
     when = datetime.fromisoformat  # bound once: this loop runs some 60,000 times a month
     mails: dict[int, list[Mail]] = defaultdict(list)
-    for ticket_id, direction, role, kind, at, received_at, sent_at, text, failed in store.db.execute(
+    for ticket_id, direction, role, kind, at, received_at, sent_at, text, failed, files in store.db.execute(
             _MAILS.format(body=body, mailbox=where_box), args):
         mails[ticket_id].append(Mail(direction, role or "", kind or "", when(at),
                                      when(received_at) if received_at else None,
-                                     when(sent_at) if sent_at else None, text or "", bool(failed)))
+                                     when(sent_at) if sent_at else None, text or "", bool(failed), files))
     history: dict[int, list[Entry]] = defaultdict(list)
     kinds = ", ".join(f"'{k}'" for k in HISTORY_KINDS)
     for ticket_id, at, actor, kind in store.db.execute(_HISTORY.format(kinds=kinds, mailbox=where_box), args):

@@ -10,8 +10,9 @@ from what mailbot recorded (see README, "Monthly recap and summary"):
 * Isi Pesan: the new text of the requester's messages up to the first answer, without
   their automatic mail (an out-of-office reply to the ack is not the problem).
 * Isi Jawaban: the solution that reached the requester (the latest one), else the
-  first answer. Answers are the mails to the requester that carry a text written by
-  staff or LKPP: `staff_reply`, `resolved`, `resolved_lkpp`, `relay`, `need_info`.
+  first answer. Answers are the mails to the requester that carry a text or files from
+  staff or LKPP: `staff_reply`, `resolved`, `resolved_lkpp`, `relay`, `need_info`; one
+  with files alone (a guide sent as a PDF) shows as `[jawaban berupa lampiran (1 berkas)]`.
 * Petugas: the staff member of the latest staff action (reply, #selesai, #teruskan,
   #eskalasi) up to that answer, by the name in `staff_names`, else the address.
 * Tujuan: LPSE, or LKPP when the ticket was escalated, with LKPP's ticket number (not
@@ -38,6 +39,7 @@ STAFF_ACTIONS = frozenset({"staff_replied", "command_resolve", "command_relay", 
 CATEGORY_LABELS = {"pengaduan": "Pengaduan", "pertanyaan": "Pertanyaan", "konsultasi": "Konsultasi"}
 EXCEL_CELL_LIMIT = 32_767
 CUT_MARKER = " [...terpotong]"  # "cut": what follows did not fit into one Excel cell
+FILES_ONLY = "[jawaban berupa lampiran ({count} berkas)]"  # "an answer of attachments (N files)"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -49,7 +51,7 @@ def rows(records: Iterable[TicketRecord], tz: ZoneInfo,
 
 def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str, str], str]) -> RekapRow:
     answers = [m for m in record.mails if m.direction == "out" and m.role == "requester"
-               and m.kind in ANSWER_KINDS and not m.failed and m.body.strip()]
+               and m.kind in ANSWER_KINDS and not m.failed and (m.body.strip() or m.files)]
     first = answers[0] if answers else None
     solutions = [m for m in answers if m.kind in SOLUTION_KINDS]
     shown = solutions[-1] if solutions else first
@@ -62,9 +64,15 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
         category=CATEGORY_LABELS.get(record.category or "", (record.category or "").capitalize()),
         destination=_destination(record),
         answered=_day(_delivered(first), tz) if first else None,
-        answer=shown.body.strip() if shown else "",
+        answer=_answer_text(shown) if shown else "",
         staff=_staff(record, shown, staff_name),
     )
+
+
+def _answer_text(mail: Mail) -> str:
+    """What the answer said; an answer of files alone (staff attached a guide and wrote
+    nothing) still answered the requester, and says so."""
+    return mail.body.strip() or FILES_ONLY.format(count=mail.files)
 
 
 def _problem(record: TicketRecord, first: Mail | None) -> str:
