@@ -4,7 +4,9 @@ SMTP on loopback) or as pure figures, as a helpdesk meets them at month end."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,3 +41,73 @@ def test_an_answer_of_files_alone_is_an_answer(fresh_mailboxes, tmp_path):
 
     [_, row] = rekap_rows(config, "2026-03", tmp_path)
     assert row[7:] == ["02/03/2026", "[jawaban berupa lampiran (1 berkas)]", STAFF[0]]
+
+
+def test_march_2026_with_nyepi_eid_and_cuti_bersama_counted_by_hand(fresh_mailboxes, tmp_path):
+    """A month whose week 18-24 March is Nyepi, Eid and joint leave (17 working days): a ticket
+    opened on a joint-leave day and escalated on Nyepi, LKPP's status on the last allowed
+    afternoon (SPEC 6's example: due Thursday 26 March 16:00), its solution two working days
+    after that status (a missed progress day), and a solution rejected once then confirmed.
+    A ticket at 23:30 WIB on 31 March is March's; one at 00:30 on 1 April is April's."""
+    from tests.mailfactory import LKPP
+
+    servers, config = fresh_mailboxes, write_config(fresh_mailboxes, tmp_path, reports={"monthly": False})
+    sari = "sari@dinas.test"
+    # 2026-00001: solved in half an hour (within a high priority's working hour), rejected (TIDAK), solved again the next morning, confirmed YA 4
+    raw, _ = mail(BUDI, "Gagal unggah penawaran", "Muncul error 500 saat unggah.", name="Budi")
+    deliver(servers, config, raw, at("2026-03-02T09:00"))
+    raw, _ = reply_as_client(last_to(servers, STAFF[0], "staff_new"), STAFF[0], "#selesai\nKosongkan cache.")
+    deliver(servers, config, raw, at("2026-03-02T09:30"))
+    raw, _ = reply_as_client(last_to(servers, BUDI, "resolved"), BUDI, "TIDAK\nMasih error.")
+    deliver(servers, config, raw, at("2026-03-02T11:00"))
+    raw, _ = reply_as_client(last_to(servers, STAFF[0], "staff_update"), STAFF[0], "#selesai\nPakai Chrome terbaru.")
+    deliver(servers, config, raw, at("2026-03-03T09:00"))
+    raw, _ = reply_as_client(last_to(servers, BUDI, "resolved"), BUDI, "YA 4")
+    deliver(servers, config, raw, at("2026-03-03T10:00"))
+    # 2026-00002: Wednesday 18 March (joint leave), escalated on Nyepi, solved by LKPP, YA 5
+    raw, _ = mail(sari, "Akun terblokir", "Akun penyedia kami terblokir.", name="Sari")
+    deliver(servers, config, raw, at("2026-03-18T09:00"))
+    raw, _ = reply_as_client(last_to(servers, STAFF[1], "staff_new"), STAFF[1], "#eskalasi\nMohon buka blokir.")
+    deliver(servers, config, raw, at("2026-03-19T10:00"))
+    escalation = last_to(servers, LKPP, "escalate")
+    raw, _ = reply_as_client(escalation, LKPP, "Laporan sedang kami proses oleh tim teknis.")
+    deliver(servers, config, raw, at("2026-03-26T15:00"))
+    raw, _ = reply_as_client(escalation, LKPP, "Akun penyedia telah kami buka kembali, silakan login ulang.")
+    deliver(servers, config, raw, at("2026-03-30T10:00"))
+    raw, _ = reply_as_client(last_to(servers, sari, "resolved_lkpp"), sari, "YA 5")
+    deliver(servers, config, raw, at("2026-03-30T11:00"))
+    # 2026-00003 at 23:30 on the last day; 2026-00004 at 00:30 on 1 April
+    raw, _ = mail(BUDI, "Error malam", "Tidak bisa kirim penawaran.", name="Budi")
+    deliver(servers, config, raw, at("2026-03-31T23:30"))
+    raw, _ = mail(sari, "Pertanyaan April", "Kapan pelatihan?", name="Sari")
+    deliver(servers, config, raw, at("2026-04-01T00:30"))
+
+    rows = rekap_rows(config, "2026-03", tmp_path)
+    assert [(r[0], r[1], r[6], r[7], r[8]) for r in rows[1:]] == [
+        ("1", "02/03/2026", "LPSE", "02/03/2026", "Pakai Chrome terbaru."),
+        ("2", "18/03/2026", "LKPP", "30/03/2026", "Akun penyedia telah kami buka kembali, silakan login ulang."),
+        ("3", "31/03/2026", "LPSE", "", ""),
+    ]
+    assert [r[1] for r in rekap_rows(config, "2026-04", tmp_path)[1:]] == ["01/04/2026"]
+
+    report(config, "summary", "--month", "2026-03", "--output", str(tmp_path / "summary.html"))
+    page = (tmp_path / "summary.html").read_text()
+    page = re.sub(r"<style.*?</style>", "", page, flags=re.DOTALL)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "3 tiket dalam 17 hari kerja" in text and "1 tiket masuk pada hari libur" in text
+    # by hand: acks 3 of 3 (the 31 March one within 10 minutes); escalation 1 of 1; first
+    # response: 00001 and 00002 met (00002's 4 working hours start on 25 March), 00003 (arrived
+    # 23:29, due by 1 April) unanswered and past due now; LKPP status met (15:00 < 16:00 on
+    # 26 March); progress missed (due 27 March 14:59, came 30 March 09:59: 2 days 19 hours);
+    # 3x24h: 00001 met, 00002 missed by 9 days 1 hour, 00003 past due; closing 2 of 2
+    for step, figures in (("Tanda terima dengan nomor tiket", "3 3 100%"),
+                          ("Eskalasi terkirim setelah keputusan petugas", "1 1 100%"),
+                          ("Tanggapan pertama kepada pengguna", "3 2 66,7% 2026-00003"),
+                          ("Status pertama dari Helpdesk LKPP", "1 1 100%"),
+                          ("Perkembangan dari Helpdesk LKPP", "1 0 0% 2026-00002 (+2 hari 19 jam)"),
+                          ("Permasalahan diselesaikan", "3 1 33,3%"),
+                          ("Penutupan dikonfirmasi pengguna", "2 2 100%")):
+        row = text[text.index(step, text.index("Kasus terburuk")):][:200]  # the table's row, after the chart
+        assert re.search(r"(menit|kerja|jam|hari kerja\)) " + re.escape(figures), row), row
+    assert "2026-00002 (+9 hari 1 jam)" in text
+    assert "Jumlah penilaian 2 Rata-rata (1-5) 4,5" in text
