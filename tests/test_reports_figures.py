@@ -259,9 +259,14 @@ def test_page_is_self_contained_with_charts(store, tmp_path, language):
     assert ("Kepatuhan SOP" if language == "id" else "SOP compliance") in html
 
 
-def test_an_ack_that_could_not_be_sent_is_not_owed(tmp_path):
+@pytest.mark.parametrize(("event", "reason"), [
+    ("send_skipped", "address cannot be written to"),
+    ("send_suppressed", "5 automatic answers to this address in an hour"),
+], ids=["cannot-be-written-to", "loop-limit"])
+def test_an_ack_that_could_not_be_sent_is_not_owed(tmp_path, event, reason):
     """A requester address mailbot cannot write to gets no ack (the plan records
-    `send_skipped` for it, as an old backlog records `ack_skipped`): no acknowledgement
+    `send_skipped` for it, as an old backlog records `ack_skipped`), nor does an address
+    past `autoreply_limit` (SPEC 5 forbids the mail: `send_suppressed`): no acknowledgement
     was owed, so it is no breach of the 10 minutes that grows every day after."""
     store = Store(tmp_path / "skipped.db")
     book = Book(store)
@@ -269,10 +274,9 @@ def test_an_ack_that_could_not_be_sent_is_not_owed(tmp_path):
         t = book.ticket(number, at("2026-11-04T09:00"), "open")
         book.inbound(t, "requester", "ticket_opened", received=at("2026-11-04T09:00"))
         if skipped:
-            book.event(t, at("2026-11-04T09:00"), "mailbot", "send_skipped", mail="ack",
-                       reason="address cannot be written to")
+            book.event(t, at("2026-11-04T09:00"), "mailbot", event, mail="ack", reason=reason)
         else:
-            book.event(t, at("2026-11-04T09:00"), "mailbot", "send_skipped", mail="staff_new", reason="x")
+            book.event(t, at("2026-11-04T09:00"), "mailbot", event, mail="staff_new", reason="x")
     result = november(store).step(Step.ACK)
     store.close()
     assert (result.cases, result.met) == (1, 0)  # only the ticket whose ack was owed and never sent

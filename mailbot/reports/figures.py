@@ -152,7 +152,7 @@ def _trigger(record: TicketRecord, mail: Mail, label: str) -> Mail | None:
 def _ack(record: TicketRecord) -> list[_Case]:
     """Seed 003 step 8: the ticket number within 10 minutes of the mail's arrival."""
     if any(e.kind == "ack_skipped" for e in record.history):
-        return []  # old backlog mail, or an address that cannot be written to: no ack is owed
+        return []  # old backlog mail, an address that cannot be written to, a loop: no ack is owed
     acks = _out(record, ("ack",), "requester")
     if not acks:
         start = _first_arrival(record)

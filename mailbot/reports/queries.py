@@ -49,15 +49,17 @@ where t.created_at >= :start and t.created_at < :end {mailbox}
 order by m.ticket_id, m.at, m.id
 """
 
-# An ack that could not be sent (the requester's address cannot be written to) reads as
-# an ack skipped: none was owed that mailbot could deliver.
+# An ack that could not be sent (the requester's address cannot be written to) or that the
+# loop limit forbade (SPEC 5, `send_suppressed`) reads as an ack skipped: none was owed
+# that mailbot could deliver.
 _HISTORY = """
 select e.ticket_id, e.at, e.actor,
-       case when e.kind = 'send_skipped' then 'ack_skipped' else e.kind end as kind
+       case when e.kind in ('send_skipped', 'send_suppressed') then 'ack_skipped' else e.kind end as kind
 from tickets t
 join events e on e.ticket_id = t.id
 where t.created_at >= :start and t.created_at < :end {mailbox}
-  and (e.kind in ({kinds}) or e.kind = 'send_skipped' and json_extract(e.detail, '$.mail') = 'ack')
+  and (e.kind in ({kinds})
+       or e.kind in ('send_skipped', 'send_suppressed') and json_extract(e.detail, '$.mail') = 'ack')
 order by e.ticket_id, e.at, e.id
 """
 
