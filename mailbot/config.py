@@ -516,14 +516,27 @@ class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no 
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _value in node.value:
+        for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key {key!r} is given twice", key_node.start_mark)
             seen.add(key)
+            if key == "password":
+                _as_typed(value_node)
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         return mapping
+
+
+_RETYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
+
+
+def _as_typed(node: yaml.Node) -> None:
+    """A bare password is the text the operator typed: YAML 1.1 would read `01234567` as
+    the octal number 342391, `12:30` as 750 and `1_000` as 1000, and the login would fail
+    far from the mistake. A null stays null (no password)."""
+    if isinstance(node, yaml.ScalarNode) and node.style is None and node.tag in _RETYPED:
+        node.tag = "tag:yaml.org,2002:str"
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

@@ -370,3 +370,24 @@ def test_a_password_that_is_not_a_string_is_refused(tmp_path, value):
         parse_config(data, tmp_path / "config.yaml")
     data["mailboxes"][0]["imap"]["password"] = 12345678  # digits only: what the operator typed
     assert parse_config(data, tmp_path / "config.yaml").mailboxes[0].imap.password.value == "12345678"
+
+
+@pytest.mark.parametrize("typed", ["01234567", "0777", "12:30", "1_000", "1e5", "0x1F", "yes", "off"])
+def test_a_bare_password_is_the_text_typed_not_a_yaml_number(tmp_path, typed):
+    """`password: 01234567` written without quotes: YAML 1.1 reads it as the octal number
+    342391 (`12:30` as 750, `1_000` as 1000), and the server refused a password the operator
+    never typed. The password is what stands in the file."""
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "smtp:\n"
+        "  host: 127.0.0.1\n"
+        "  security: none\n"
+        "  username: lpse@batam.go.id\n"
+        f"  password: {typed}\n"
+        "mailboxes:\n"
+        "  - address: lpse@batam.go.id\n"
+        "    imap: {host: imap.batam.go.id, username: lpse@batam.go.id, password: " + typed + "}\n"
+        "    staff: [helpdesk1@batam.go.id]\n")
+    cfg = load_config(path)
+    assert cfg.mailboxes[0].imap.password is not None and cfg.mailboxes[0].imap.password.value == typed
+    assert cfg.smtp is not None and cfg.smtp.password is not None and cfg.smtp.password.value == typed
