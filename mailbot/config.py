@@ -175,7 +175,8 @@ SERVER_AUTH = ("password", "xoauth2")
 IMAP_KEYS = SERVER_KEYS | {"folder", "processed_folder", "quarantine_folder", "idle", "poll_seconds"}
 
 
-def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: Callable[[str], int]) -> dict[str, Any]:
+def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: Callable[[str], int],
+                   default_username: str | None = None) -> dict[str, Any]:
     host = _str(data, "host", key)
     security = _str(data, "security", key, "ssl", choices=SECURITY)
     if security == "none" and not _is_loopback(host):
@@ -183,7 +184,7 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
     port = _num(data, "port", key, default_port(security), minimum=1)
     if port > 65535:
         raise ConfigError(f"{key}.port: {port} is not a TCP port")
-    username = _str(data, "username", key, None)
+    username = _str(data, "username", key, default_username)
     if data.get("password") is not None and data.get("password_file") is not None:
         raise ConfigError(f"{key}.password: give password or password_file, not both")
     try:
@@ -279,10 +280,11 @@ def _smtp(data: Any, key: str, base: Path) -> SmtpConfig:
     )
 
 
-def _imap(data: Any, key: str, base: Path) -> ImapConfig:
+def _imap(data: Any, key: str, base: Path, address: str) -> ImapConfig:
+    """An IMAP server always wants a login: its name defaults to the mailbox's address."""
     data = _expect_mapping(data, key)
     _check_keys(data, IMAP_KEYS, key)
-    fields = _server_fields(data, key, base, lambda s: 993 if s == "ssl" else 143)
+    fields = _server_fields(data, key, base, lambda s: 993 if s == "ssl" else 143, address)
     return ImapConfig(
         **fields,
         folder=_str(data, "folder", key, "INBOX"),
@@ -330,7 +332,7 @@ def _mailbox(data: Any, key: str, base: Path, smtp: SmtpConfig | None) -> Mailbo
         address=address,
         display_name=display,
         tag_prefix=tag_prefix,
-        imap=_imap(data["imap"], f"{key}.imap", base),
+        imap=_imap(data["imap"], f"{key}.imap", base, address),
         smtp=box_smtp,
         staff=staff,
         staff_notify=notify,

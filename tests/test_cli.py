@@ -347,6 +347,21 @@ def test_check_with_a_refused_imap_login_exits_77(fresh_mailboxes, tmp_path, cap
     assert "refused: [AUTHENTICATIONFAILED] Authentication failed." in out  # the server's words, not b'...'
 
 
+def test_an_imap_block_without_username_logs_in_as_the_mailbox_address(fresh_mailboxes, tmp_path, capsys):
+    """`imap:` with a password and no `username:` (the mailbox's address is the login of most
+    unit mailboxes): `check` failed with exit 70 and "command LIST illegal in state NONAUTH",
+    never naming a key, and `run` retried that forever. The login defaults to the address."""
+    from tests.mailfactory import write_config
+
+    path = write_config(fresh_mailboxes, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    del data["mailboxes"][0]["imap"]["username"]
+    path.write_text(yaml.safe_dump(data))
+    assert cli.main(["--config", str(path), "check"]) == 0
+    out = capsys.readouterr().out
+    assert "t: IMAP 127.0.0.1" in out and "FAILED" not in out
+
+
 def test_help_answers_without_loading_the_server_and_storage_libraries() -> None:
     """`mailbot --help` and a usage error need argparse only, not IMAP, SMTP, SQLite or logging."""
     probe = ("import sys\nfrom mailbot.cli import main\n"

@@ -313,8 +313,6 @@ def test_ca_file_is_read_relative_to_the_config(tmp_path):
         ({"auth": "xoauth2", "password": None, "token_file": "t", "token_command": "x"},
          "mailboxes[0].imap.auth: xoauth2 needs exactly one of token_file or token_command"),
         ({"auth": "xoauth2", "password": None}, "mailboxes[0].imap.auth: xoauth2 needs exactly one"),
-        ({"auth": "xoauth2", "password": None, "username": None, "token_file": "t"},
-         "mailboxes[0].imap.username: required with auth: xoauth2"),
         ({"token_file": "t"}, "mailboxes[0].imap.token_file: only used with auth: xoauth2"),
         ({"auth": "oauth"}, "mailboxes[0].imap.auth: 'oauth' is not one of password, xoauth2"),
     ],
@@ -391,3 +389,16 @@ def test_a_bare_password_is_the_text_typed_not_a_yaml_number(tmp_path, typed):
     cfg = load_config(path)
     assert cfg.mailboxes[0].imap.password is not None and cfg.mailboxes[0].imap.password.value == typed
     assert cfg.smtp is not None and cfg.smtp.password is not None and cfg.smtp.password.value == typed
+
+
+def test_the_imap_login_defaults_to_the_mailbox_address(tmp_path):
+    """An IMAP server always wants a login: without `username:` it is the mailbox's address
+    (with a password or an XOAUTH2 token); the global SMTP block has no address to default to."""
+    data = minimal()
+    del data["mailboxes"][0]["imap"]["username"]
+    assert parse_config(data, tmp_path / "config.yaml").mailboxes[0].imap.username == "lpse@batam.go.id"
+    data["mailboxes"][0]["imap"].update(auth="xoauth2", password=None, token_file="t")
+    assert parse_config(data, tmp_path / "config.yaml").mailboxes[0].imap.username == "lpse@batam.go.id"
+    data["smtp"].update(auth="xoauth2", token_file="t", host="smtp.batam.go.id", security="starttls")
+    with pytest.raises(ConfigError, match=r"^smtp\.username: required with auth: xoauth2"):
+        parse_config(data, tmp_path / "config.yaml")
