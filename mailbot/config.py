@@ -193,6 +193,10 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
         if not _SECRETS_OPTIONAL.get():
             raise
         password = None  # a command that only reads the database never logs in
+    if username is None and (data.get("password") is not None or data.get("password_file") is not None):
+        # Without a login name the password was never used: no AUTH, and a submission server
+        # refused every mail (530) while `check` said the server was fine.
+        raise ConfigError(f"{key}.username: required with a password (the login name, usually the mailbox address)")
     ca_file: Path | None = None
     if data.get("ca_file") is not None:
         if security == "none":

@@ -86,7 +86,7 @@ def test_secrets_from_env_and_file_never_printed(tmp_path, monkeypatch):
     monkeypatch.setenv("SMTP_PW", "s3cr3t-env")
     (tmp_path / "imap.pass").write_text("s3cr3t-file\n")
     data = minimal()
-    data["smtp"]["password"] = "${SMTP_PW}"
+    data["smtp"].update(username="lpse@batam.go.id", password="${SMTP_PW}")
     data["mailboxes"][0]["imap"] = {"host": "imap.x.go.id", "username": "u", "password_file": "imap.pass"}
     cfg = parse_config(data, tmp_path / "c.yaml")
     assert cfg.smtp.password.value == "s3cr3t-env"
@@ -402,3 +402,17 @@ def test_the_imap_login_defaults_to_the_mailbox_address(tmp_path):
     data["smtp"].update(auth="xoauth2", token_file="t", host="smtp.batam.go.id", security="starttls")
     with pytest.raises(ConfigError, match=r"^smtp\.username: required with auth: xoauth2"):
         parse_config(data, tmp_path / "config.yaml")
+
+
+@pytest.mark.parametrize("secret", [{"password": "Rahasia-Smtp-2026"}, {"password_file": "smtp.pass"}])
+def test_an_smtp_password_without_a_username_names_the_missing_key(tmp_path, secret):
+    """`smtp: {host, port: 587, security: starttls, password: ...}` with the username forgotten:
+    mailbot never logged in, `check` printed "SMTP ... ok (starttls)" and the unit's submission
+    server refused every mail (530 authentication required) once the daemon ran."""
+    (tmp_path / "smtp.pass").write_text("Rahasia-Smtp-2026\n")
+    data = minimal()
+    data["smtp"] = {"host": "smtp.batam.go.id", "port": 587, "security": "starttls", **secret}
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, tmp_path / "config.yaml")
+    assert str(err.value).startswith("smtp.username: required with a password")
+    assert "Rahasia" not in str(err.value)
