@@ -217,7 +217,11 @@ def _password(data: Mapping[str, Any], key: str, base: Path) -> Secret | None:
         value = data["password"]
         if isinstance(value, bool) or not isinstance(value, str | int):  # a list or a mapping is no password
             raise ConfigError(f"{key}.password: give the password as a quoted string, not {type(value).__name__}")
-        return Secret(str(_expand_env(value, f"{key}.password")))
+        text = str(_expand_env(value, f"{key}.password"))
+        if not text.strip():  # as an empty password_file: said here, not as a refused login
+            refs = [f"environment variable {name} is empty" for name in ENV_REF.findall(str(value))]
+            raise ConfigError(f"{key}.password: {', '.join(refs) or 'empty'}: give the password")
+        return Secret(text)
     if data.get("password_file") is None:
         return None
     file = _path(data["password_file"], f"{key}.password_file", base)

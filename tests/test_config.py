@@ -416,3 +416,20 @@ def test_an_smtp_password_without_a_username_names_the_missing_key(tmp_path, sec
         parse_config(data, tmp_path / "config.yaml")
     assert str(err.value).startswith("smtp.username: required with a password")
     assert "Rahasia" not in str(err.value)
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("", "smtp.password: empty: give the password"),
+    ("${MAILBOT_TEST_EMPTY_PW}", "smtp.password: environment variable MAILBOT_TEST_EMPTY_PW is empty"),
+])
+def test_an_empty_password_names_the_key_not_a_refused_login(tmp_path, monkeypatch, value, said):
+    """`password: "${MAILBOT_SMTP_PASSWORD}"` with the variable set to nothing (an
+    `Environment=` line left blank, an EnvironmentFile with `MAILBOT_SMTP_PASSWORD=`), or an
+    empty quoted password: `check` said the server refused the login (77), as for a wrong
+    password. An empty password file is refused by name (78); so are these."""
+    monkeypatch.setenv("MAILBOT_TEST_EMPTY_PW", "")
+    data = minimal()
+    data["smtp"].update(username="lpse@batam.go.id", password=value)
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, tmp_path / "config.yaml")
+    assert str(err.value).startswith(said)
