@@ -2,7 +2,8 @@
 
 Exit status: 0 success, 1 no such ticket, 2 usage error, 78 configuration error
 (also a data location that cannot be written), 69 a server unreachable, 77 a login
-refused, 70 an internal error (said in one line; MAILBOT_DEBUG=1 shows the traceback).
+refused, 70 an internal error (said in one line; MAILBOT_DEBUG=1 shows the traceback);
+75 `run` stopped by SIGHUP, to be started again with the config read anew.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 # answer at once, without loading the IMAP, SMTP, SQLite and logging libraries.
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
+EX_TEMPFAIL = 75  # `run` stopped by SIGHUP: start me again (systemd does) to read the config anew
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,14 +196,18 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
         received.append(signal.Signals(signum).name)
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # SIGHUP ("reload"): mailbot reads its config at start, so it stops as cleanly as on SIGTERM
+    # and exits 75; systemd's Restart=on-failure starts it again with the config read anew.
+    # Left at Python's default it died on the spot, and systemd counts a death by SIGHUP as
+    # a clean exit and never restarted it.
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     app.log.info("daemon_started", mailboxes=[b.name for b in cfg.mailboxes])
     app.run_forever(stop, notify=sd_notify)
     app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()
     app.log.info("daemon_stopped")
-    return EX_OK
+    return EX_TEMPFAIL if received[:1] == ["SIGHUP"] else EX_OK
 
 
 def sd_notify(state: str) -> None:

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(Path(args[0]))
     logs.configure(cfg.log.format, cfg.log.level)
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # `systemctl kill -s HUP` reaches it too
         signal.signal(signum, lambda *_: stop.set())
     app = App(cfg)
     parent = os.getppid()

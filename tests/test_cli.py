@@ -347,6 +347,37 @@ def test_check_with_a_refused_imap_login_exits_77(fresh_mailboxes, tmp_path, cap
     assert "refused: [AUTHENTICATIONFAILED] Authentication failed." in out  # the server's words, not b'...'
 
 
+def test_sighup_stops_run_cleanly_for_systemd_to_start_it_again(fresh_mailboxes, tmp_path):
+    """`kill -HUP` or `systemctl kill -s HUP mailbot`, the habit for "reload the config": the
+    daemon died on the spot without a log line, and systemd counts a death by SIGHUP as a clean
+    exit, so Restart=on-failure never brought it back and mail went unanswered. It now stops
+    as on SIGTERM, says so, and exits non-zero (not 78 or 2), which systemd restarts."""
+    from tests.mailfactory import mail, wait_for, write_config
+
+    servers = fresh_mailboxes
+    path = write_config(servers, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["log"] = {"format": "json", "level": "info"}
+    path.write_text(yaml.safe_dump(data))
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
+    try:
+        raw, _ = mail("budi@vendor.test", "Akun terkunci", "Mohon bantuan.")
+        servers.send(raw, "budi@vendor.test", ["lpse@lpse.test"])
+        assert wait_for(lambda: servers.fetch("budi@vendor.test"), 60), "the daemon never answered"
+        proc.send_signal(signal.SIGHUP)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode not in (0, 2, 78) and proc.returncode > 0, (proc.returncode, err.decode()[-2000:])
+    events = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    stops = [e for e in events if e["event"] == "stop_requested"]
+    assert stops and stops[0]["signal"] == "SIGHUP"
+    assert events[-1]["event"] == "daemon_stopped"
+
+
 def test_an_imap_block_without_username_logs_in_as_the_mailbox_address(fresh_mailboxes, tmp_path, capsys):
     """`imap:` with a password and no `username:` (the mailbox's address is the login of most
     unit mailboxes): `check` failed with exit 70 and "command LIST illegal in state NONAUTH",
