@@ -427,6 +427,9 @@ def _escalation(esc: Mapping[str, Any], senders: list[str]) -> EscalationConfig:
 
 
 def _mailboxes(boxes: Any, base: Path, smtp: SmtpConfig | None) -> tuple[MailboxConfig, ...]:
+    if isinstance(boxes, Mapping):  # one mailbox written without its "- "
+        raise ConfigError("mailboxes: expected a list of mailboxes, got one mapping: start each mailbox with "
+                          "'- ' (e.g. '  - name: btm')")
     if not isinstance(boxes, list) or not boxes:
         raise ConfigError("mailboxes: at least one mailbox is required")
     mailboxes = tuple(_mailbox(b, f"mailboxes[{i}]", base, smtp) for i, b in enumerate(boxes))

@@ -433,3 +433,18 @@ def test_an_empty_password_names_the_key_not_a_refused_login(tmp_path, monkeypat
     with pytest.raises(ConfigError) as err:
         parse_config(data, tmp_path / "config.yaml")
     assert str(err.value).startswith(said)
+
+
+def test_a_mailbox_written_without_its_dash_is_named_as_such(tmp_path):
+    """`mailboxes:` followed by `name: btm` ... without the `- `: YAML reads one mapping, and
+    the operator who wrote a whole mailbox was told "at least one mailbox is required"."""
+    path = tmp_path / "config.yaml"
+    path.write_text("smtp: {host: 127.0.0.1, port: 2525, security: none}\n"
+                    "mailboxes:\n"
+                    "  name: btm\n"
+                    "  address: lpse@batam.go.id\n"
+                    "  imap: {host: imap.batam.go.id, password: x}\n"
+                    "  staff: [helpdesk1@batam.go.id]\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith("mailboxes: expected a list of mailboxes") and "'- '" in str(err.value)
