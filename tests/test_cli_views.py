@@ -57,6 +57,17 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"mailbot {__version__}"
 
 
+def test_python_dash_m_mailbot_is_the_mailbot_command():
+    """`python -m mailbot` works like the installed `mailbot` script (a checkout, a venv
+    whose bin/ is not on PATH): its output and its exit status."""
+    ok = subprocess.run([sys.executable, "-m", "mailbot", "--version"], check=False, capture_output=True, text=True,
+                        timeout=60)
+    assert (ok.returncode, ok.stdout.strip()) == (0, f"mailbot {__version__}")
+    usage = subprocess.run([sys.executable, "-m", "mailbot", "no-such-command"], check=False, capture_output=True,
+                           text=True, timeout=60)
+    assert usage.returncode == 2 and "usage" in usage.stderr
+
+
 def test_tickets_fit_80_columns_in_the_unit_time_zone(handled, capsys):
     """Every line of `tickets` fits 80 columns; times are WIB, not UTC."""
     path, number = handled
