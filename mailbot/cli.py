@@ -36,7 +36,9 @@ from mailbot.errors import (
 from mailbot.reports.model import Month
 
 if TYPE_CHECKING:
+    from mailbot.core.model import Ticket
     from mailbot.core.settings import Config
+    from mailbot.io.store import Store
 
 # The rest is imported by the commands that use it: `mailbot --help` and a usage error
 # answer at once, without loading the IMAP, SMTP, SQLite and logging libraries.
@@ -135,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EX_CONFIG
     logs.configure(cfg.log.format, cfg.log.level)
     names = [b.name for b in cfg.mailboxes]
-    if getattr(args, "mailbox", None) and args.mailbox not in names:
+    if getattr(args, "mailbox", None) and args.mailbox not in names and not _held(cfg, args):
         print(f"mailbot: configuration error: no mailbox {args.mailbox!r}; the config has {', '.join(names)}",
               file=sys.stderr)
         return EX_CONFIG  # as a `mailboxes:` name the config lacks has always been
@@ -442,17 +444,14 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
     if _no_database(cfg):
         print(f"mailbot: no ticket {args.number}", file=sys.stderr)
         return EX_NOT_FOUND
-    number, prefix = _ticket_reference(args.number)
-    if not any(b.tag_prefix.lower() == (prefix or "").lower() for b in cfg.mailboxes):
-        prefix = None  # "tiket 2026-00042": a word, not a mailbox's tag
-    boxes = [b for b in cfg.mailboxes if (not args.mailbox or b.name == args.mailbox)
-             and (not prefix or b.tag_prefix.lower() == prefix.lower())]
     store = Store(cfg.database)
-    found = [(b.name, t) for b in boxes if (t := store.ticket_by_number(b.name, number)) is not None and t.id is not None]
+    number, found = _tickets_named(cfg, store, args.number, args.mailbox)
     if len(found) > 1:
         names = ", ".join(name for name, _ in found)
-        print(f"mailbot: ticket {number} is in mailboxes {names}: give --mailbox NAME or the tag, "
-              f"e.g. \"[{cfg.mailbox(found[0][0]).tag_prefix} #{number}]\"", file=sys.stderr)
+        prefixes = _tag_prefixes(cfg, store)[found[0][0]]
+        example = f", e.g. \"[{prefixes[0]} #{number}]\"" if prefixes else ""
+        print(f"mailbot: ticket {number} is in mailboxes {names}: give --mailbox NAME or the tag{example}",
+              file=sys.stderr)
         return EX_USAGE
     for _name, ticket in found:
         assert ticket.id is not None
@@ -468,6 +467,45 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
         return EX_OK
     print(f"mailbot: no ticket {args.number}", file=sys.stderr)
     return EX_NOT_FOUND
+
+
+def _tickets_named(cfg: Config, store: Store, reference: str,
+                   mailbox: str | None) -> tuple[str, list[tuple[str, Ticket]]]:
+    """The number a reference names and the tickets of that number it may mean, each with
+    its mailbox: of the mailbox given, or whose tag prefix (now or before) the reference
+    carries, among every mailbox configured or still holding tickets (a unit removed from
+    the config keeps its history, and its tag never names another unit's ticket)."""
+    number, prefix = _ticket_reference(reference)
+    known = _tag_prefixes(cfg, store)
+    if not any(p.lower() == (prefix or "").lower() for prefixes in known.values() for p in prefixes):
+        prefix = None  # "tiket 2026-00042": a word, not a mailbox's tag
+    names = [name for name, prefixes in known.items() if (not mailbox or name == mailbox)
+             and (not prefix or prefix.lower() in {p.lower() for p in prefixes})]
+    return number, [(name, t) for name in names
+                    if (t := store.ticket_by_number(name, number)) is not None and t.id is not None]
+
+
+def _tag_prefixes(cfg: Config, store: Store) -> dict[str, tuple[str, ...]]:
+    """Every mailbox the config or the database knows, with its tag prefixes: the one
+    configured first, then those it had before, newest first."""
+    known = {b.name: (b.tag_prefix, *reversed(store.tag_prefixes(b.name))) for b in cfg.mailboxes}
+    for name in (*store.mailbox_addresses(), *store.ticket_mailboxes()):
+        known.setdefault(name, tuple(reversed(store.tag_prefixes(name))))
+    return known
+
+
+def _held(cfg: Config, args: argparse.Namespace) -> bool:
+    """Whether `--mailbox` of `ticket` or `tickets` names a mailbox the config no longer has
+    but whose tickets the database holds: its history stays readable."""
+    from mailbot.io.store import Store
+
+    if args.command not in ("ticket", "tickets") or getattr(args, "overdue", False) or not cfg.database.exists():
+        return False
+    store = Store(cfg.database, migrate=False)
+    try:
+        return args.mailbox in store.ticket_mailboxes()
+    finally:
+        store.close()
 
 
 def _no_database(cfg: Config) -> bool:

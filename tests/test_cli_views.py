@@ -223,3 +223,46 @@ def test_overdue_counts_tickets_as_the_digest_does():
     zone, said = ZoneInfo("Asia/Jakarta"), words("id")
     assert views.overdue_list([(t, late), (t, past)], zone, said, timedelta(hours=8))[-1] == "1 overdue (2 deadlines passed)"
     assert views.overdue_list([(t, late), other], zone, said, timedelta(hours=8))[-1] == "2 overdue"
+
+
+def _three_units(tmp_path: Path, names: tuple[str, ...]) -> Path:
+    """A config of these units (servers never contacted), as a province's host has."""
+    path = tmp_path / "config.yaml"
+    boxes = [{"name": name, "address": f"lpse@{name}.test", "tag_prefix": f"LPSE-{name.upper()}",
+              "staff": [f"staff@{name}.test"], "imap": {"host": "127.0.0.1", "port": 1, "security": "none"}}
+             for name in names]
+    path.write_text(yaml.safe_dump({
+        "database": str(tmp_path / "mailbot.db"), "archive_dir": str(tmp_path / "archive"),
+        "secret_key_file": str(tmp_path / "secret.key"), "log": {"format": "console", "level": "error"},
+        "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"}, "mailboxes": boxes}))
+    return path
+
+
+def test_a_unit_removed_from_the_config_keeps_its_tickets_apart(tmp_path, capsys):
+    """LPSE Provinsi Kepri moved to a host of its own and was removed from this config: asked
+    for "[LPSE-KEPRI #2026-00001]" (or `--mailbox kepri`), `ticket` showed Batam's 2026-00001,
+    another unit's requester and history, and a bare number showed Batam's without saying
+    that Kepri holds one too. Kepri's ticket is shown, and the bare number asks which."""
+    path = _three_units(tmp_path, ("btm", "kepri", "bintan"))
+    cfg = load_config(path)
+    app = App(cfg, clock=lambda: ARRIVED)
+    for box, subject in zip(cfg.mailboxes[:2], ("Akun terkunci di Batam", "Paket Kepri tidak muncul"), strict=True):
+        assert app.handle(box, mail(f"budi@{box.name}-vendor.test", subject, "Mohon bantuan.")[0], ARRIVED).ticket \
+            == "2026-00001"
+    app.store.close()
+    capsys.readouterr()
+    path = _three_units(tmp_path, ("btm", "bintan"))
+
+    for argv in (["ticket", "[LPSE-KEPRI #2026-00001]"], ["ticket", "2026-00001", "--mailbox", "kepri"]):
+        assert cli.main(["--config", str(path), *argv]) == 0, capsys.readouterr().err
+        out = capsys.readouterr().out
+        assert "Paket Kepri tidak muncul" in out and "Batam" not in out
+    assert cli.main(["--config", str(path), "ticket", "2026-00001"]) == 2
+    assert "is in mailboxes btm, kepri" in capsys.readouterr().err
+    assert cli.main(["--config", str(path), "ticket", "[LPSE-BTM #2026-00001]"]) == 0
+    assert "Akun terkunci di Batam" in capsys.readouterr().out
+    assert cli.main(["--config", str(path), "tickets", "--mailbox", "kepri"]) == 0
+    out = capsys.readouterr().out
+    assert "kepri" in out and "btm" not in out
+    assert cli.main(["--config", str(path), "ticket", "2026-00001", "--mailbox", "pky"]) == 78
+    assert "no mailbox 'pky'" in capsys.readouterr().err

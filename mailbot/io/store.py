@@ -818,6 +818,11 @@ class Store:
             known = {r["mailbox"]: r["address"] for r in rows}
         return known
 
+    def ticket_mailboxes(self) -> list[str]:
+        """The names of the mailboxes that hold tickets (those the config has, and any it
+        no longer has: a unit removed from `mailboxes:` keeps its tickets here)."""
+        return [r["mailbox"] for r in self._query("select distinct mailbox from tickets order by mailbox")]
+
     def remember_mailbox(self, name: str, address: str, tag_prefix: str | None = None) -> None:
         """Record at each start the address and the tag prefix a mailbox name stands for:
         a renamed mailbox is caught by its address (`renamed_mailboxes`), and tags with a
