@@ -411,7 +411,8 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([views.ticket_summary(t, cfg.timezone) for t in rows], ensure_ascii=False, indent=2))
         return EX_OK
-    for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=len(cfg.mailboxes) > 1):
+    several = len(cfg.mailboxes) > 1 or len({t.mailbox for t in rows}) > 1  # a removed unit's tickets too
+    for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=several):
         print(line)
     return EX_OK
 

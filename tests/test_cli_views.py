@@ -266,3 +266,20 @@ def test_a_unit_removed_from_the_config_keeps_its_tickets_apart(tmp_path, capsys
     assert "kepri" in out and "btm" not in out
     assert cli.main(["--config", str(path), "ticket", "2026-00001", "--mailbox", "pky"]) == 78
     assert "no mailbox 'pky'" in capsys.readouterr().err
+
+
+def test_tickets_name_the_mailbox_when_a_removed_units_tickets_share_its_numbers(tmp_path, capsys):
+    """Down to one mailbox after Kepri moved to a host of its own, `tickets` dropped the MAILBOX
+    column and listed two 2026-00001 that could not be told apart."""
+    path = _three_units(tmp_path, ("btm", "kepri"))
+    cfg = load_config(path)
+    app = App(cfg, clock=lambda: ARRIVED)
+    for box in cfg.mailboxes:
+        app.handle(box, mail(REQUESTER, f"Masalah di {box.name}", "Mohon bantuan.")[0], ARRIVED)
+    app.store.close()
+    capsys.readouterr()
+    path = _three_units(tmp_path, ("btm",))
+    assert cli.main(["--config", str(path), "tickets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "MAILBOX" in lines[0]
+    assert [line.split()[:2] for line in lines[1:3]] == [["2026-00001", "btm"], ["2026-00001", "kepri"]]
