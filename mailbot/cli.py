@@ -232,8 +232,9 @@ def sd_notify(state: str) -> None:
 
 def _database_fits(cfg: Config) -> bool:
     """The database is of this mailbot's schema or older (not migrated here: an older daemon
-    may still run on it) and no configured mailbox is a renamed one; prints what is not."""
-    from mailbot.daemon import renamed_mailboxes
+    may still run on it) and no configured mailbox is a renamed one; prints what is not, and
+    warns of work left for mailboxes removed from the config."""
+    from mailbot.daemon import renamed_mailboxes, unserved_mailboxes
     from mailbot.io.store import Store
 
     try:
@@ -243,6 +244,8 @@ def _database_fits(cfg: Config) -> bool:
         return False
     try:
         renamed = renamed_mailboxes(cfg, store)
+        for left in unserved_mailboxes(cfg, store):
+            print(f"warning: {left}")
     finally:
         store.close()
     for problem in renamed:

@@ -57,6 +57,8 @@ class App:
             raise ConfigError(renamed[0])
         for box in cfg.mailboxes:
             self.store.remember_mailbox(box.name, box.address, box.tag_prefix)
+        for left in unserved_mailboxes(cfg, self.store):
+            get_log().warning("mailbox_not_configured", problem=left)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.key = load_or_create_key(cfg.secret_key_file)
         self.renderer = Renderer(cfg.templates_dir)
@@ -461,6 +463,17 @@ def renamed_mailboxes(cfg: Config, store: Store) -> list[str]:
             f"give it back the name {old!r}"
             for box in cfg.mailboxes if box.name not in known
             for old in by_address.get(box.address.lower(), [])[:1]]
+
+
+def unserved_mailboxes(cfg: Config, store: Store) -> list[str]:
+    """Mailboxes the config no longer has whose tickets still wait, mail is still unsent or
+    deadline timers still run: nothing of theirs is read, sent or chased any more (no mail
+    goes From a unit that is not configured), so the operator is told what was left."""
+    known = store.mailbox_addresses()
+    return [f"mailboxes: {name!r}{f' ({known[name]})' if name in known else ''} is not in the config but the "
+            f"database holds {tickets} ticket(s) not closed, {mails} mail(s) not sent and {timers} deadline "
+            f"timer(s) for it: none of it is handled while it is not configured (add it back to serve it)"
+            for name, (tickets, mails, timers) in store.left_behind(tuple(b.name for b in cfg.mailboxes)).items()]
 
 
 def build_calendar(cfg: Config) -> WorkCalendar:

@@ -110,3 +110,37 @@ def test_one_units_refused_imap_login_alerts_only_its_coordinators_and_says_why(
     assert "tidak dapat dibaca" in text and "AUTHENTICATIONFAILED" in text
     assert "dikarantina" not in text
     assert of_kind(inbox(servers, KA), "system_alert") == [] and of_kind(inbox(servers, KC), "system_alert") == []
+
+
+def test_a_unit_removed_from_the_config_is_not_served_and_the_operator_is_told(env):
+    """Makassar moved to a host of its own and the operator removed it from `mailboxes:` while
+    its SMTP server was down: its ack and staff notice still queued, its deadline timers
+    running. Nothing is sent From Makassar any more and nothing crashes, but `check` said all
+    was ok and the daemon said nothing: the requester's ack and the timers were dropped
+    unseen. `check` (still exit 0) and the daemon's log now say what was left behind."""
+    import subprocess
+    import sys
+
+    from tests.localmail import _free_port
+
+    servers, config = env
+    data = yaml.safe_load(config.read_text())
+    data["mailboxes"][1]["smtp"] = {"host": servers.host, "port": _free_port(), "security": "none", "timeout": 2}
+    config.write_text(yaml.safe_dump(data))
+    servers.append(B, mail(BUDI, "Paket tidak muncul", "Paket tender tidak tampil.", to=B)[0])
+    run_once(config)  # Makassar's mail waits for its server
+    data["mailboxes"] = [b for b in data["mailboxes"] if b["name"] != "mks"]
+    config.write_text(yaml.safe_dump(data))
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(config), *args],
+                              cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=120,
+                              check=False)
+
+    checked = cli("check")
+    assert checked.returncode == 0, checked.stdout
+    assert "warning: mailboxes: 'mks' (lpse@mks.test) is not in the config but the database holds 1 ticket(s) " \
+           "not closed, 2 mail(s) not sent and 2 deadline timer(s)" in checked.stdout, checked.stdout
+    ran = cli("run", "--once")
+    assert ran.returncode == 0 and "mailbox_not_configured" in ran.stdout + ran.stderr, ran.stdout + ran.stderr
+    assert inbox(servers, BUDI) == [] and inbox(servers, B1) == []  # nothing From a unit no longer configured

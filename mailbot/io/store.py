@@ -823,6 +823,18 @@ class Store:
         no longer has: a unit removed from `mailboxes:` keeps its tickets here)."""
         return [r["mailbox"] for r in self._query("select distinct mailbox from tickets order by mailbox")]
 
+    def left_behind(self, configured: tuple[str, ...]) -> dict[str, tuple[int, int, int]]:
+        """Work the database holds for mailboxes not in `configured` (a unit removed from the
+        config): per name, tickets not closed, mails still to send, deadline timers running."""
+        marks = ",".join("?" * len(configured))
+        found: dict[str, list[int]] = {}
+        for i, (table, waiting) in enumerate((("tickets", "state != 'closed'"), ("outbox", "status = 'pending'"),
+                                              ("timers", "active = 1"))):
+            sql = f"select mailbox, count(*) from {table} where {waiting} and mailbox not in ({marks}) group by mailbox"
+            for name, count in self.db.conn.execute(sql, list(configured)).fetchall():
+                found.setdefault(name, [0, 0, 0])[i] = count
+        return {name: (c[0], c[1], c[2]) for name, c in sorted(found.items())}
+
     def remember_mailbox(self, name: str, address: str, tag_prefix: str | None = None) -> None:
         """Record at each start the address and the tag prefix a mailbox name stands for:
         a renamed mailbox is caught by its address (`renamed_mailboxes`), and tags with a
