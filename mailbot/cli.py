@@ -477,10 +477,14 @@ def _tickets_named(cfg: Config, store: Store, reference: str,
                    mailbox: str | None) -> tuple[str, list[tuple[str, Ticket]]]:
     """The number a reference names and the tickets of that number it may mean, each with
     its mailbox: of the mailbox given, or whose tag prefix (now or before) the reference
-    carries, among every mailbox configured or still holding tickets (a unit removed from
-    the config keeps its history, and its tag never names another unit's ticket)."""
-    number, prefix = _ticket_reference(reference)
+    carries, or that it names as `tickets --overdue` and the monthly summary write it
+    (`btm/2026-00042`), among every mailbox configured or still holding tickets (a unit
+    removed from the config keeps its history, and its tag never names another unit's ticket)."""
     known = _tag_prefixes(cfg, store)
+    named = _BOX_NUMBER.fullmatch(reference.strip())
+    if named and named[1] in known and mailbox in (None, named[1]):  # `btm/2026-00042`, as reports list it
+        mailbox, reference = named[1], named[2]
+    number, prefix = _ticket_reference(reference)
     if not any(p.lower() == (prefix or "").lower() for prefixes in known.values() for p in prefixes):
         prefix = None  # "tiket 2026-00042": a word, not a mailbox's tag
     names = [name for name, prefixes in known.items() if (not mailbox or name == mailbox)
@@ -531,6 +535,7 @@ def _ticket_reference(text: str) -> tuple[str, str | None]:
     return match.group(2), match.group(1)
 
 
+_BOX_NUMBER = re.compile(r"([A-Za-z0-9_-]{1,32})/(\d{4}-\d{5})")
 _REFERENCE = re.compile(r"(?:([A-Za-z0-9][\w.-]*)\s*)?#?\s*(\d{4}-\d{5})\b")
 
 

@@ -283,3 +283,20 @@ def test_tickets_name_the_mailbox_when_a_removed_units_tickets_share_its_numbers
     lines = capsys.readouterr().out.splitlines()
     assert "MAILBOX" in lines[0]
     assert [line.split()[:2] for line in lines[1:3]] == [["2026-00001", "btm"], ["2026-00001", "kepri"]]
+
+
+def test_ticket_as_tickets_overdue_and_the_summary_name_it(tmp_path, capsys):
+    """With several units, `tickets --overdue` and the monthly summary name a ticket
+    `kepri/2026-00001`; pasted into `ticket` it was refused as ambiguous ("is in mailboxes btm,
+    kepri: give --mailbox") though it names its mailbox. It shows that ticket."""
+    path = _three_units(tmp_path, ("btm", "kepri"))
+    cfg = load_config(path)
+    app = App(cfg, clock=lambda: ARRIVED)
+    for box in cfg.mailboxes:
+        app.handle(box, mail(REQUESTER, f"Masalah di {box.name}", "Mohon bantuan.")[0], ARRIVED)
+    app.store.close()
+    capsys.readouterr()
+    for name in ("kepri", "btm"):
+        assert cli.main(["--config", str(path), "ticket", f"{name}/2026-00001"]) == 0, capsys.readouterr().err
+        assert f"Masalah di {name}" in capsys.readouterr().out
+    assert cli.main(["--config", str(path), "ticket", "pky/2026-00001"]) == 2  # no such mailbox: still asks
