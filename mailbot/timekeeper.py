@@ -177,7 +177,10 @@ class Timekeeper:
         with self.store.unit_of_work():
             if self.store.meta(key) != last:  # another process on this database queued it meanwhile
                 return 0
-            send = Send("digest", Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context)
+            # the unit and the day in the subject: a head of several units (or a coordinator
+            # reading a week of them) tells the digests apart without opening them
+            send = Send("digest", Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context,
+                        title=f"{box.display_name} - {context['day']}")
             self.mailer.enqueue(box, send, None, None, now)
             self.store.set_meta(key, now.astimezone(self.calendar.tz).date().isoformat())
             self.store.add_event(box.name, None, now, "mailbot", "digest_queued", overdue=context["overdue_count"])

@@ -186,7 +186,8 @@ def test_first_response_overdue_and_digest(env):
     _monday, tuesday = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")
     body = text_of(tuesday)
     assert first.number in body and second.number not in body  # exactly the overdue ticket
-    assert "Ringkasan harian" in str(tuesday["Subject"])  # Indonesian by default
+    # Indonesian by default; the unit and the day tell one unit's digests from another's and from each other
+    assert str(tuesday["Subject"]) == "Ringkasan harian Helpdesk LPSE Uji - Selasa, 24 November 2026"
     assert COORDINATOR in {a.addr_spec for a in tuesday["Cc"].addresses}
     sweep(config, at("2026-11-24T09:00"))
     assert len(of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")) == 2  # once per working day
