@@ -164,6 +164,15 @@ def test_safe_filename(name: str, expected: str) -> None:
     assert safe_filename(name, "attachment-1.bin") == expected
 
 
+@pytest.mark.parametrize("blank", ["\u3164", "\u115f", "\u1160", "\uffa0", "\u2800"])
+def test_safe_filename_blank_looking_letters_cannot_push_the_real_extension_out_of_sight(blank: str) -> None:
+    """A stranger's "laporan.pdf" + 40 Hangul or Braille blanks + ".exe" showed staff an attachment
+    chip reading "laporan.pdf" (the mail client cuts the name), the program's extension far out
+    of view. Such blanks count as the spaces they look like: run together, one is left."""
+    assert safe_filename("laporan.pdf" + blank * 40 + ".exe", "attachment-1.bin") == "laporan.pdf .exe"
+    assert safe_filename(blank * 3 + "surat.pdf", "attachment-1.bin") == "surat.pdf"
+
+
 def test_safe_filename_long_names_keep_their_extension() -> None:
     """Names are cut to 150 characters without losing the extension."""
     name = "Dokumen " + "x" * 300 + ".pdf"

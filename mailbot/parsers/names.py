@@ -50,6 +50,9 @@ _EXTENSIONS: dict[str, str] = {
 }
 
 _RESERVED = set('<>:"|?*')
+# Letters and symbols drawn as blank space (Hangul fillers, the blank Braille pattern):
+# a row of them pushes a real extension out of sight as a row of spaces would.
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def extension_for(content_type: str) -> str:
@@ -65,13 +68,14 @@ def safe_filename(name: str, fallback: str) -> str:
     """A harmless version of `name`, or `fallback` when nothing usable is left.
 
     Keeps only the last path component, drops control and format characters (bidi
-    overrides can disguise `exe` as `pdf`), replaces characters Windows forbids, strips
+    overrides can disguise `exe` as `pdf`), runs spaces and blank-looking characters
+    together (a row of them hides the extension), replaces characters Windows forbids, strips
     leading dots and surrounding spaces, and shortens to 150 characters keeping the
     extension.
     """
     text = unicodedata.normalize("NFC", name or "")
     text = "".join(
-        " " if ch in "\t\r\n" else ch
+        " " if ch in "\t\r\n" or ch in _BLANKS else ch
         for ch in text
         if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch in "\t\r\n"
     )
