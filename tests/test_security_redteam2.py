@@ -131,3 +131,22 @@ def test_an_ack_to_whoever_is_in_from_carries_no_link_from_the_subject(fresh_mai
     assert subject in str(notice["Subject"])  # staff read it as it came
     ticket = the_ticket(config)
     assert ticket.subject == subject
+
+
+def test_an_answer_to_a_staff_address_in_from_carries_no_link_from_the_subject(fresh_mailboxes, tmp_path):
+    """Anyone can put a staff member's address in From: a mail of no ticket with a phishing link
+    in its Subject made the unit's own mailbox answer that staff member (staff_no_ticket) with
+    the link working in its Subject and quoted in its text, "Pesan Anda dengan subjek ...", so
+    the lure came From their own helpdesk. The answer to an unproven sender carries it inert,
+    as the ack to a requester's address does."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    subject = "Kata sandi email dinas kedaluwarsa, perbarui di https://webmail-lpse.evil.test/login"
+    deliver(servers, config, mail(STAFF[0], subject, "Segera perbarui sebelum akun dinonaktifkan.")[0])
+    [answer] = inbox(servers, STAFF[0])
+    assert answer["X-Mailbot-Kind"] == "staff_no_ticket"
+    raw = servers.fetch(STAFF[0], "INBOX")[0].decode()
+    for live in ("https://", "webmail-lpse.evil.test"):
+        assert live not in str(answer["Subject"]) and live not in text_of(answer) and live not in raw
+    assert "Kata sandi email dinas kedaluwarsa" in text_of(answer)
+    assert "hxxps[:]//webmail-lpse[.]evil[.]test/login" in str(answer["Subject"])

@@ -161,9 +161,10 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
     language = ticket.language if ticket else setup.cfg.language
     title = send.title or (ticket.subject if ticket else (msg.subject if msg else ""))
     shown = context(send, ticket, msg, history, setup)
-    if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)):
-        # Anyone can write with a victim's address in From: the unit's answer to that address
-        # never carries a working link the sender chose (in the Subject or the text that repeats it).
+    if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)) or (send.to is Audience.SENDER and limited):
+        # Anyone can write with a victim's address in From, a staff member's too: the unit's answer
+        # to that address (to an unproven sender: `limited`) never carries a working link the sender
+        # chose (in the Subject or the text that repeats it).
         title, shown = defang(title), {**shown, "subject": defang(str(shown.get("subject") or ""))}
     return MailPlan(send, ticket, to, cc, audience_of((*to, *cc), setup.box, setup.cfg.escalation.senders),
                     when.send_at, when.held, limited, language, title, in_reply_to, references,
