@@ -8,6 +8,8 @@ staff's and LKPP's INBOXes.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import subprocess
 from datetime import datetime
 from email.utils import format_datetime, make_msgid
@@ -18,7 +20,7 @@ import pytest
 
 from mailbot.config import load_config
 from mailbot.io.store import Store
-from tests.mailfactory import STAFF, UNIT, inbox, run_once, text_of, write_config
+from tests.mailfactory import PDF, STAFF, UNIT, inbox, run_once, text_of, write_config
 
 REQUESTER = "budi@vendor.test"
 
@@ -193,3 +195,60 @@ def test_ack_to_a_reused_message_id_cites_the_id_the_mail_carried(env):
     for ack in acks:
         assert ack["In-Reply-To"] == "<same@vendor.test>"
         assert "reused" not in str(ack["References"])
+
+
+def _forwarded_pokja_mail(body_cte: str) -> bytes:
+    """The Pokja's invitation as the requester's client attaches it ("Forward as attachment")."""
+    text = "Dengan hormat, kami undang Saudara untuk pembuktian kualifikasi pada hari Rabu pukul 09.00 WIB."
+    body = (text.encode() if body_cte == "7bit"
+            else text.replace("Saudara", "Saudara\u00a0Direktur").encode("utf-8"))
+    return (b"From: Pokja Pemilihan <pokja12@dinas.test>\r\nTo: budi@vendor.test\r\n"
+            b"Subject: Undangan pembuktian kualifikasi\r\nMessage-ID: <undangan-1@dinas.test>\r\n"
+            b"Date: Mon, 23 Nov 2026 08:00:00 +0700\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="inner"\r\n\r\n--inner\r\n'
+            b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: " + body_cte.encode()
+            + b"\r\n\r\n" + body + b"\r\n--inner\r\nContent-Type: application/pdf\r\n"
+            b'Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="undangan.pdf"\r\n\r\n'
+            + base64.encodebytes(PDF).replace(b"\n", b"\r\n") + b"--inner--\r\n")
+
+
+def _embedded_mail(part) -> bytes:
+    """What a client that follows RFC 2046 can open of an attached mail: its bytes, or nothing."""
+    if part.get_content_type() == "message/rfc822":
+        # RFC 2046 5.2.1: no encoding other than 7bit, 8bit or binary; Thunderbird, Roundcube
+        # and Zimbra show a base64-encoded one as an empty attachment.
+        assert part["Content-Transfer-Encoding"] in (None, "7bit", "8bit", "binary"), part["Content-Transfer-Encoding"]
+        return part.get_payload()[0].as_bytes()
+    assert part.get_filename().endswith(".eml")
+    return part.get_payload(decode=True)
+
+
+@pytest.mark.parametrize("body_cte", ["7bit", "8bit"])
+def test_a_forwarded_mail_attached_reaches_staff_and_lkpp_openable(env, body_cte):
+    """SPEC 2 (a notification carries the requester's attachments), E8 (all attachments to
+    LKPP). A requester attaches the Pokja's mail they got ("Forward as attachment"). It went
+    out as message/rfc822 in base64, which RFC 2046 forbids and which Thunderbird, Roundcube
+    and Zimbra (the webmail of many units and desks) show as an empty attachment: staff and
+    LKPP could not open the Pokja's invitation nor the PDF in it."""
+    servers, config, _ = env
+    body = (b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\nBerikut undangan dari Pokja yang saya terima, "
+            b"tetapi jadwalnya tidak muncul di SPSE.\r\nBudi\r\n\r\n--b1\r\nContent-Type: message/rfc822\r\n"
+            b'Content-Disposition: attachment; filename="Undangan pembuktian kualifikasi.eml"\r\n\r\n'
+            + _forwarded_pokja_mail(body_cte) + b"\r\n--b1--\r\n")
+    servers.append(UNIT, _head(REQUESTER, "Jadwal pembuktian tidak muncul") + body)
+    run_once(config)
+    [notice] = inbox(servers, STAFF[0])
+    servers.append(UNIT, _head(STAFF[0], "RE: " + str(notice["Subject"]), str(notice["Message-ID"]))
+                   + b"Content-Type: text/plain; charset=utf-8\r\n\r\n#eskalasi\r\nMohon bantuan.\r\n")
+    run_once(config)
+    [escalation] = inbox(servers, "helpdesk@lkpp.test")
+
+    for received in (notice, escalation):
+        [part] = list(received.iter_attachments())
+        assert part.get_filename() == "Undangan pembuktian kualifikasi.eml"
+        pokja = email.message_from_bytes(_embedded_mail(part), policy=email.policy.default)
+        assert pokja["Subject"] == "Undangan pembuktian kualifikasi"
+        assert "pembuktian kualifikasi pada hari Rabu" in pokja.get_body(("plain",)).get_content()
+        [pdf] = list(pokja.iter_attachments())
+        assert (pdf.get_filename(), pdf.get_content()) == ("undangan.pdf", PDF)

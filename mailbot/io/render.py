@@ -179,6 +179,23 @@ def _file(data: bytes, maintype: str, subtype: str, filename: str, disposition: 
     return _Part(headers, data=data)
 
 
+def _attached(item: Attachment) -> _Part:
+    """One file of a mail. An attached mail goes as message/rfc822 unencoded, as RFC 2046
+    5.2.1 requires (Thunderbird, Roundcube and Zimbra show a base64-encoded one as an empty
+    attachment), when its bytes are 7-bit lines; else as an `.eml` file of opaque bytes."""
+    maintype, subtype = attachment_type(item)
+    if maintype != "message" or subtype.startswith("global"):  # RFC 6532: message/global may be encoded
+        return _file(item.data, maintype, subtype, item.filename)
+    lines = item.data.replace(b"\r\n", b"\n").split(b"\n")
+    if not item.data.isascii() or any(b"\r" in line or b"\0" in line or len(line) > 998 for line in lines):
+        return _file(item.data, "application", "octet-stream", item.filename)
+    name = clean_header(item.filename or "attachment", 150)
+    return _Part([("Content-Type", f"message/{subtype}" if _TOKEN.fullmatch(subtype) else "message/rfc822"),
+                  ("Content-Transfer-Encoding", "7bit"),
+                  ("Content-Disposition", f"attachment; {_filename_param(name)}")],
+                 encoded=b"\r\n".join(lines).rstrip(b"\r\n") + b"\r\n")
+
+
 def _filename_param(name: str, width: int = 60) -> str:
     """The file name parameter: quoted ASCII, else RFC 2231 UTF-8, cut into numbered
     continuations of whole characters when long, so that the header folds between them
@@ -216,7 +233,7 @@ def _mime_body(text: str, html: str | None, inline: Sequence[InlineImage], attac
                             image.cid) for image in inline]
             shown = _multipart("related", [shown, *images])
         body = _multipart("alternative", [body, shown])
-    files = [_file(item.data, *attachment_type(item), item.filename) for item in attachments]
+    files = [_attached(item) for item in attachments]
     # A message that cannot be re-serialised travels as its original bytes.
     files += [_file(raw, "application", "octet-stream", name) for name, raw in attach_raw]
     return _multipart("mixed", [body, *files]) if files else body
