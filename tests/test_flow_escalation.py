@@ -228,3 +228,24 @@ def test_lkpp_ticket_number_is_recorded_and_matches(env):
     assert len(store.tickets()) == 1
     senders = [m["sender"] for m in store.messages_of(ticket.id) if m["direction"] == "in"]
     assert senders.count(LKPP) == 2
+
+
+def test_lkpp_html_only_solution_reaches_the_requester_with_its_link(env):
+    """SPEC E14 (SOP-015 step 13, the solution relayed to the requester) and step 4 ("menyertakan
+    panduan tata cara penyelesaiannya"). Helpdesk LKPP answers in HTML only, pointing to the
+    guide with a link: the requester read "Cara mengirim penawaran ada pada tautan berikut."
+    with no address anywhere, and no way to the guide."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    guide = "https://lpse.lkpp.go.id/panduan/Panduan%20Kirim%20Penawaran%20SPSE%204.5.pdf"
+    raw, _ = reply_as_client(escalation, LKPP, "x", to=UNIT)
+    answer = parse(raw)
+    answer.set_content("<html><body><p>Yth.&nbsp;Helpdesk LPSE,</p><p>Permasalahan telah kami perbaiki, silakan "
+                       f"dicoba kembali. Cara mengirim penawaran ada pada <a href=\"{guide}\">tautan berikut</a>.</p>"
+                       "<p>Salam,<br>TUS LKPP</p></body></html>", subtype="html")
+    deliver(servers, config, answer.as_bytes())
+
+    assert ticket_state(config).state is State.RESOLVED
+    solution = text_of(latest(servers, REQUESTER))
+    assert "Cara mengirim penawaran ada pada tautan berikut" in solution
+    assert guide in solution

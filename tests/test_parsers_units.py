@@ -244,7 +244,7 @@ def test_parse_date() -> None:
 
 
 def test_html_to_text_keeps_paragraphs_and_drops_noise() -> None:
-    """Paragraphs, line breaks, lists and quotes survive; markup, links, images do not."""
+    """Paragraphs, line breaks, lists, quotes and link addresses survive; markup, images do not."""
     html = (
         "<html><head><title>x</title><style>.a{}</style><script>alert(1)</script></head>"
         "<body><h1>Judul</h1><p>Halo&nbsp;Pak,</p><p>Baris <b>satu</b><br>baris dua "
@@ -253,8 +253,29 @@ def test_html_to_text_keeps_paragraphs_and_drops_noise() -> None:
         "<blockquote>kutipan</blockquote></body></html>"
     )
     assert html_to_text(html) == (
-        "Judul\n\nHalo Pak,\n\nBaris satu\nbaris dua tautan\n\n- satu\n- dua\n\na\n\nb\n\n> kutipan"
+        "Judul\n\nHalo Pak,\n\nBaris satu\nbaris dua tautan <http://x>\n\n- satu\n- dua\n\na\n\nb\n\n> kutipan"
     )
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    # the address behind the words, as Gmail's and Outlook's own plain text write it
+    ("<p>Unduh panduan di <a href='https://lpse.lkpp.go.id/panduan/reset.pdf'>tautan berikut</a>.</p>",
+     "Unduh panduan di tautan berikut <https://lpse.lkpp.go.id/panduan/reset.pdf>."),
+    ("<p><a href=\"HTTP://spse.inaproc.id/batamkota\">SPSE</a></p>", "SPSE <HTTP://spse.inaproc.id/batamkota>"),
+    # words that already show an address (Outlook's Safe Links behind them), an address
+    # book link, a logo's link, an anchor: nothing added
+    ("<a href='https://apc01.safelinks.protection.outlook.com/?url=x'>https://spse.inaproc.id</a>",
+     "https://spse.inaproc.id"),
+    ("<a href='https://spse.inaproc.id/'>spse.inaproc.id</a>", "spse.inaproc.id"),
+    ("<a href='mailto:lpse@batam.go.id'>Helpdesk LPSE</a>", "Helpdesk LPSE"),
+    ("<a href='https://lkpp.go.id'><img src='cid:logo'></a>Salam", "Salam"),
+    ("<a href='#bagian2'>lihat bagian 2</a>", "lihat bagian 2"),
+    ("<a href='javascript:alert(1)'>klik</a>", "klik"),
+])
+def test_html_to_text_keeps_the_address_of_a_link(html: str, text: str) -> None:
+    """A link's words without its address ("silakan unduh di tautan berikut") tell the
+    reader of the plain text nowhere to go; the address follows them in angle brackets."""
+    assert html_to_text(html) == text
 
 
 def test_html_to_text_headings_never_look_like_commands() -> None:

@@ -1,9 +1,11 @@
 """HTML-only mail bodies turned into readable plain text.
 
 A small converter on the standard `HTMLParser` rather than a Markdown renderer: staff
-commands are lines starting with `#`, so headings must not become `# Title`, and links
-and images would only add noise to tickets. Block quotes become `> ` lines so that the
-quoted-history stripper recognises them.
+commands are lines starting with `#`, so headings must not become `# Title`, and images
+would only add noise to tickets. A link keeps its web address after its words, as the
+sender's own client writes it in plain text ("tautan berikut <https://...>"): words
+alone lead nowhere. Block quotes become `> ` lines so that the quoted-history stripper
+recognises them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ _PARAGRAPH = frozenset(
 )  # fmt: skip
 _SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml"})
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u200b]+")
+_WEB_LINK = re.compile(r"(?i)(?:https?|ftp)://[^\s<>\"]{1,2000}")
+_SHOWS_ADDRESS = re.compile(r"(?i)(?:https?|ftp)://|www\.|^[^\s/]+\.[a-z]{2,}(?:/\S*)?$")
+
+
+def _link_suffix(href: str | None, words: str) -> str:
+    """What follows a link's words: its web address, unless the words are empty (a logo)
+    or show an address themselves (Outlook's Safe Links hide behind the address shown)."""
+    href = (href or "").strip()
+    words = _SPACES.sub(" ", words).strip()
+    if not words or not _WEB_LINK.fullmatch(href) or _SHOWS_ADDRESS.search(words):
+        return ""
+    return f" <{href}>"
 
 
 class _TextCollector(HTMLParser):
@@ -33,6 +47,7 @@ class _TextCollector(HTMLParser):
         self.depth = 0
         self.skip = 0
         self.pre = 0
+        self.links: list[tuple[str | None, list[str]]] = []  # open <a>: its href and its words
 
     def end_line(self, *, hard: bool = False) -> None:
         """Finish the current line; `hard` (a <br>) keeps even an empty one."""
@@ -69,6 +84,8 @@ class _TextCollector(HTMLParser):
                 self.current.append("- ")
         elif tag in ("td", "th"):
             self.current.append(" ")
+        elif tag == "a":
+            self.links.append((dict(attrs).get("href"), []))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
@@ -92,10 +109,15 @@ class _TextCollector(HTMLParser):
             self.paragraph()
         elif tag in _LINE:
             self.end_line()
+        elif tag == "a" and self.links:
+            href, words = self.links.pop()
+            self.current.append(_link_suffix(href, "".join(words)))
 
     def handle_data(self, data: str) -> None:
         if self.skip:
             return
+        for _, words in self.links:
+            words.append(data)
         if not self.pre:
             data = data.replace("\r", " ").replace("\n", " ")
         self.current.append(data)
