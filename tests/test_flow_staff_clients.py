@@ -287,3 +287,27 @@ def test_other_words_under_a_replys_message_id_through_a_list_are_still_handled(
     assert "message_id_reused" in [k for k, _ in events(config)]
     replies = of_kind(inbox(servers, REQUESTER), "staff_reply")
     assert len(replies) == 2 and "belum bisa dibuka" in text_of(replies[1])
+
+
+def test_numbered_steps_of_an_html_only_reply_keep_their_numbers(env):
+    """SPEC E6: the staff member's new text is relayed. A webmail in HTML mode sends the
+    answer as HTML alone, its steps as a numbered list: the requester read them as "- "
+    bullets, and "langkah 3" in the next sentence pointed at nothing."""
+    servers, config = env
+    notice = _open(servers, config)
+    msg = EmailMessage()
+    msg["From"] = f"Andi Helpdesk <{STAFF[0]}>"
+    msg["To"] = UNIT
+    msg["Subject"] = "Re: " + str(notice["Subject"])
+    msg["Message-ID"] = make_msgid(domain="lpse.test")
+    msg["In-Reply-To"] = msg["References"] = str(notice["Message-ID"])
+    msg.set_content("<html><body><div>Selamat&nbsp;siang Pak&nbsp;Budi,<br><br>Silakan ikuti langkah berikut:</div>"
+                    "<ol><li>Buka menu Lupa Password</li><li>Masukkan email terdaftar</li><li>Buka tautan di email "
+                    "yang Bapak terima</li></ol><div>Apabila langkah 3 gagal, mohon kabari kami.</div></body></html>",
+                    subtype="html")
+    deliver(servers, config, msg.as_bytes())
+
+    relayed = text_of(latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
+    assert ("1. Buka menu Lupa Password\n2. Masukkan email terdaftar\n3. Buka tautan di email yang Bapak terima"
+            in relayed)
+    assert "Selamat siang Pak Budi," in relayed and "<" not in relayed.split("--")[0]

@@ -278,6 +278,16 @@ def test_html_to_text_keeps_the_address_of_a_link(html: str, text: str) -> None:
     assert html_to_text(html) == text
 
 
+def test_html_to_text_numbers_the_items_of_an_ordered_list() -> None:
+    """Steps written as a numbered list (<ol>) keep their numbers, as the sender saw them;
+    "langkah 3" in the next mail must still point at the third."""
+    html = ("<p>Silakan ikuti langkah berikut:</p><ol><li>Login sebagai penyedia</li><li>Pilih paket"
+            "<ul><li>tender</li><li>non tender</li></ul></li><li>Klik Kirim Penawaran</li></ol>"
+            "<ol start='4'><li>Cek email</li></ol><ul><li>catatan</li></ul>")
+    assert html_to_text(html) == ("Silakan ikuti langkah berikut:\n\n1. Login sebagai penyedia\n2. Pilih paket\n\n"
+                                  "- tender\n- non tender\n\n3. Klik Kirim Penawaran\n\n4. Cek email\n\n- catatan")
+
+
 def test_html_to_text_headings_never_look_like_commands() -> None:
     """A heading does not become a Markdown `# ...` line a staff parser could read."""
     assert not html_to_text("<h1>tutup</h1><p>x</p>").startswith("#")

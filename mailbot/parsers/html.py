@@ -27,6 +27,12 @@ _WEB_LINK = re.compile(r"(?i)(?:https?|ftp)://[^\s<>\"]{1,2000}")
 _SHOWS_ADDRESS = re.compile(r"(?i)(?:https?|ftp)://|www\.|^[^\s/]+\.[a-z]{2,}(?:/\S*)?$")
 
 
+def _start(attrs: list[tuple[str, str | None]]) -> int:
+    """The first number of an <ol> (its `start`), 1 when absent or unreadable."""
+    value = (dict(attrs).get("start") or "").strip()
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
 def _link_suffix(href: str | None, words: str) -> str:
     """What follows a link's words: its web address, unless the words are empty (a logo)
     or show an address themselves (Outlook's Safe Links hide behind the address shown)."""
@@ -48,6 +54,7 @@ class _TextCollector(HTMLParser):
         self.skip = 0
         self.pre = 0
         self.links: list[tuple[str | None, list[str]]] = []  # open <a>: its href and its words
+        self.lists: list[int | None] = []  # open lists: the last number of an <ol>, None for a <ul>
 
     def end_line(self, *, hard: bool = False) -> None:
         """Finish the current line; `hard` (a <br>) keeps even an empty one."""
@@ -78,14 +85,23 @@ class _TextCollector(HTMLParser):
             self.paragraph()
             if tag == "pre":
                 self.pre += 1
+            elif tag in ("ol", "ul"):
+                self.lists.append(_start(attrs) - 1 if tag == "ol" else None)
         elif tag in _LINE:
             self.end_line()
             if tag == "li":
-                self.current.append("- ")
+                self.current.append(self.bullet())
         elif tag in ("td", "th"):
             self.current.append(" ")
         elif tag == "a":
             self.links.append((dict(attrs).get("href"), []))
+
+    def bullet(self) -> str:
+        """A list item's mark: its number in an <ol> ("1. ", as typed steps read), else "- "."""
+        if not self.lists or self.lists[-1] is None:
+            return "- "
+        self.lists[-1] += 1
+        return f"{self.lists[-1]}. "
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
@@ -106,6 +122,8 @@ class _TextCollector(HTMLParser):
             if tag == "pre":
                 self.end_line()
                 self.pre = max(0, self.pre - 1)
+            elif tag in ("ol", "ul") and self.lists:
+                self.lists.pop()
             self.paragraph()
         elif tag in _LINE:
             self.end_line()
