@@ -249,3 +249,32 @@ def test_lkpp_html_only_solution_reaches_the_requester_with_its_link(env):
     solution = text_of(latest(servers, REQUESTER))
     assert "Cara mengirim penawaran ada pada tautan berikut" in solution
     assert guide in solution
+
+
+def test_data_sent_as_files_alone_reaches_lkpp_without_our_quoted_request(env):
+    """SPEC E3 (SOP-015 step 9) and 4: "Quoted history in replies is never relayed; only the new
+    text is." The requester answers LKPP's request the commonest way: the files, no words,
+    above their client's quote of our mail. LKPP received our own letter back ("Yth. Bapak/Ibu
+    Budi Santoso, Helpdesk LKPP membutuhkan data tambahan ...", its footer and all) as "data
+    tambahan dari Pengguna SPSE"; the files must go on, the quote must not."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat kuasa dan NIB perusahaan.", to=UNIT)
+    deliver(servers, config, raw)
+    request = latest(servers, REQUESTER)
+    assert request["X-Mailbot-Kind"] == "need_info"
+
+    raw, _ = reply_as_client(request, REQUESTER, "")
+    data = parse(raw)
+    data.add_attachment(PDF, maintype="application", subtype="pdf", filename="Surat Kuasa (final).pdf")
+    deliver(servers, config, data.as_bytes())
+
+    assert ticket_state(config).state is State.ESCALATED
+    forwarded = latest(servers, LKPP)
+    assert forwarded["X-Mailbot-Kind"] == "forward_info"
+    assert [(p.get_filename(), p.get_content()) for p in forwarded.iter_attachments()] == [
+        ("Surat Kuasa (final).pdf", PDF)]
+    text = text_of(forwarded)
+    assert "Surat Kuasa (final).pdf" in text
+    for ours in ("Yth. Bapak/Ibu", "membutuhkan data tambahan", "menulis:", "> "):
+        assert ours not in text, ours

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.parsers.quotes import strip_reply
+from mailbot.parsers.quotes import only_quoted, strip_reply
 
 SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 FIXTURES = SHARED / "corpora" / "reply-fixtures"
@@ -647,3 +647,25 @@ def test_thin_outlook_block_is_cut(header: str) -> None:
 def test_letter_with_from_and_subject_is_kept(text: str) -> None:
     """A letter's Dari/Perihal lines without a ticket tag, or with a Kepada above, are content."""
     assert strip_reply(text) == text
+
+
+_QUOTE = "> Yth. Bapak/Ibu Budi Santoso,\n>\n> Helpdesk LKPP membutuhkan data tambahan.\n> --\n> Helpdesk LPSE Uji\n"
+
+
+@pytest.mark.parametrize(("text", "nothing_typed"), [
+    # files sent alone: Gmail, Thunderbird, an iPhone's footer above the quote
+    ("\n\nPada Sen, 23 Nov 2026 pukul 09.15 Helpdesk LPSE Uji <lpse@lpse.test> menulis:\n\n" + _QUOTE, True),
+    ("On 23/11/2026 09.15, Helpdesk LPSE Uji wrote:\n" + _QUOTE, True),
+    ("Dikirim dari iPhone saya\n\nPada 23 Nov 2026, pukul 09.15, Helpdesk LPSE Uji <lpse@lpse.test> menulis:\n\n"
+     + _QUOTE, True),
+    (_QUOTE, True),
+    # the writer's own words: above, below or between the quote, a pasted letter, a forward
+    ("Terlampir.\n\nPada Sen, 23 Nov 2026 pukul 09.15 Helpdesk LPSE <lpse@lpse.test> menulis:\n" + _QUOTE, False),
+    ("On 23/11/2026 09.15, Helpdesk LPSE Uji wrote:\n" + _QUOTE + "\nIni NIB kami: 1234567890123\n", False),
+    ("Dari : Kepala Bagian PBJ\nKepada : Kepala LPSE\nPerihal : Jadwal\n\nMohon jadwal diubah.\n" + _QUOTE, False),
+    ("---------- Forwarded message ---------\nFrom: Pokja <pokja@dinas.test>\n\nUndangan.\n" + _QUOTE, False),
+    ("", False),
+])
+def test_only_quoted_tells_a_reply_with_nothing_typed(text: str, nothing_typed: bool) -> None:
+    """A reply holds nothing its writer typed when all of it is a reply header and the quote."""
+    assert only_quoted(text) is nothing_typed

@@ -22,7 +22,7 @@ from mailbot.core.plan import without_internal
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
 from mailbot.parsers.auto import DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST, noreply_address
-from mailbot.parsers.quotes import is_forward
+from mailbot.parsers.quotes import is_forward, only_quoted
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules
@@ -267,6 +267,10 @@ def as_forwarded(msg: InboundMessage) -> InboundMessage:
     carries what it forwards: the data LKPP asked for, sent on by the requester."""
     if msg.text.strip() and is_forward(msg.subject, msg.text):
         return replace(msg, new_text=msg.text.strip())
+    if not msg.new_text.strip() and only_quoted(msg.text):
+        # the data sent as files alone under the client's quote of our request: no words of
+        # theirs to pass on (SPEC 4: quoted history is never relayed), not our own mail back
+        return replace(msg, text="")
     return msg
 
 

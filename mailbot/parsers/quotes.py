@@ -190,6 +190,23 @@ def _bottom(lines: list[str]) -> str:
     return strip_reply("\n".join(lines[quote:]))
 
 
+def only_quoted(text: str) -> bool:
+    """Whether a reply holds nothing its writer typed: a reply header and the `>`-quoted
+    mail below it, blank lines and a mobile footer aside (a reply sent with files alone).
+    Anything else (a pasted letter, a forward, an Outlook header block) is the writer's."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    quoted = [i for i, line in enumerate(lines) if line.lstrip().startswith(">")]
+    rest = [i for i, line in enumerate(lines)
+            if line.strip() and not line.lstrip().startswith(">") and not _is_footer(line, strict=False)]
+    if not quoted or not rest:
+        return bool(quoted)
+    head = rest[0]
+    if not (_is_reply_header_at(lines, head) or _is_bare_reply_header(lines, head)):
+        return False
+    # the header's own lines (a client wraps it over up to three), then only the quote
+    return all(i - head == n and i < quoted[0] for n, i in enumerate(rest)) and len(rest) <= _HEADER_LINES
+
+
 def is_forward(subject: str, text: str) -> bool:
     """Whether a message forwards another one: a forward prefix or a forward marker line.
 
