@@ -21,11 +21,14 @@ from itertools import pairwise
 from pathlib import Path
 
 _TOKEN = re.compile(r"[a-z]+")
+# Web and mail addresses are no words of intent: "https lpse lkpp go id panduan pdf" in a
+# solution's link read as a return to the unit and held the solution for staff.
+_ADDRESS = re.compile(r"(?:https?|ftp)://\S+|www\.\S+|\S+@\S+\.\S+", re.IGNORECASE)
 
 
 def features(text: str) -> set[str]:
-    """The words and word pairs of a text, lower-cased (the model's vocabulary)."""
-    words = _TOKEN.findall(text.lower())
+    """The words and word pairs of a text, lower-cased, its addresses left out (the model's vocabulary)."""
+    words = _TOKEN.findall(_ADDRESS.sub(" ", text).lower())
     return {*words, *(f"{a}_{b}" for a, b in pairwise(words))}
 
 
