@@ -311,3 +311,24 @@ def test_numbered_steps_of_an_html_only_reply_keep_their_numbers(env):
     assert ("1. Buka menu Lupa Password\n2. Masukkan email terdaftar\n3. Buka tautan di email yang Bapak terima"
             in relayed)
     assert "Selamat siang Pak Budi," in relayed and "<" not in relayed.split("--")[0]
+
+
+def test_outlook_rich_text_winmail_dat_reaches_the_requester_as_its_files(env):
+    """Outlook in Rich Text mode through Exchange wraps the files in winmail.dat, which only
+    Outlook opens: the requester got a winmail.dat and never the guide. They get the guide
+    (its name and bytes) and no winmail.dat; a requester's own winmail.dat reaches LKPP opened too."""
+    from tests.tnefbuild import winmail
+
+    servers, config = env
+    notice = _open(servers, config, attachments=(
+        ("winmail.dat", "application/ms-tnef", winmail([("Surat Kuasa Direktur.pdf", PDF)])),))
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Pak Budi, panduan reset password terlampir.",
+                                            attachments=(("winmail.dat", "application/ms-tnef",
+                                                          winmail([("Panduan Reset Password.pdf", PDF)])),)))
+    reply = latest(servers, REQUESTER, "staff_reply")
+    assert {p.get_filename(): p.get_content() for p in reply.iter_attachments()} == {"Panduan Reset Password.pdf": PDF}
+    assert "panduan reset password terlampir" in text_of(reply)
+
+    deliver(servers, config, _outlook_reply(latest(servers, STAFF[0], "staff_new"), STAFF[0], "#eskalasi\r\nMohon bantuan."))
+    escalation = latest(servers, LKPP, "escalate")
+    assert {p.get_filename(): p.get_content() for p in escalation.iter_attachments()} == {"Surat Kuasa Direktur.pdf": PDF}

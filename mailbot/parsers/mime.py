@@ -18,6 +18,7 @@ import email.utils
 import hashlib
 import io
 import itertools
+import mimetypes
 import quopri
 import re
 import secrets
@@ -48,6 +49,7 @@ from mailbot.parsers.headers import (
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.names import extension_for, safe_filename
 from mailbot.parsers.quotes import new_text
+from mailbot.parsers.tnef import is_tnef, opened
 
 Message = email.message.Message
 
@@ -764,7 +766,31 @@ def _body_and_attachments(
         elif plain is not None and ctype == "text/plain" and not leaf.in_alternative:
             # Apple Mail's text, pasted image, more text: sibling parts of one body
             plain = f"{plain.rstrip()}\n\n{_part_text(part, defects).strip()}"
-    return _chosen_text(plain, html).rstrip(), tuple(attachments)
+    return _unwrapped_tnef(_chosen_text(plain, html).rstrip(), attachments)
+
+
+def _unwrapped_tnef(text: str, attachments: list[Attachment]) -> tuple[str, tuple[Attachment, ...]]:
+    """Outlook's winmail.dat replaced by the files inside it (and its text, where the mail
+    had none of its own), so that recipients' mail clients can open them; one the decoder
+    cannot read, or that holds neither, stays as it came."""
+    files: list[Attachment] = []
+    for item in attachments:
+        inside = opened(item.data) if is_tnef(item.content_type, item.filename) else None
+        if inside is None or not (inside[0] or inside[1]):
+            files.append(item)
+            continue
+        found, body = inside
+        text = text or body
+        for name, data in found:
+            fallback = f"attachment-{len(files) + 1}"
+            files.append(Attachment(safe_filename(name, fallback), _type_of(name), data))
+    return text, tuple(files)
+
+
+def _type_of(name: str) -> str:
+    """A file's type by its name (TNEF carries no MIME type): octet-stream when unknown."""
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or "application/octet-stream"
 
 
 def _chosen_text(plain: str | None, html: str | None) -> str:
