@@ -172,6 +172,24 @@ def test_login_refused_keeps_everything_pending_and_is_alerted(raw_smtp, tmp_pat
     assert statuses and "unsendable" in statuses[0]
 
 
+def test_a_refused_login_is_not_tried_again_every_few_seconds(raw_smtp, tmp_path):
+    """A wrong password after a password change: the server answers 535 to each AUTH.
+    Fail2ban on the unit's mail server, or Microsoft 365's smart lockout, bans the host
+    or locks the account after a handful of failed logins in minutes: mailbot must not
+    log in again and again (the mail waits on its backoff, the alert asks for the fix)."""
+    servers, smtp = raw_smtp
+    clock = Clock()
+    smtp.script.extensions = ["PIPELINING", "8BITMIME", "AUTH PLAIN LOGIN"]
+    smtp.script.auth = ["535 5.7.8 Error: authentication failed"] * 10000
+    app = make_app(servers, smtp, tmp_path, clock, username=UNIT, password="salah")
+    new_ticket(servers)
+    app.poll_all()
+    flush_for(app, clock, 30, step=2 / 60)  # the sender looks every 2 s, for half an hour
+    logins = sum(1 for c in smtp.script.commands if c.upper().startswith("AUTH"))  # PLAIN, then LOGIN
+    assert logins <= 20, f"{logins} AUTH commands refused in half an hour"
+    assert {r["status"] for r in rows(app)} == {"pending"}
+
+
 def test_530_at_mail_from_without_auth_configured(raw_smtp, tmp_path):
     """Exchange/Gmail answer MAIL FROM with 530 5.7.0/5.7.57 when the client did not log in."""
     servers, smtp = raw_smtp

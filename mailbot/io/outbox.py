@@ -9,7 +9,9 @@ time until the login is mended (the outbox-unsendable alert says so). A final fa
 used up, is recorded on the ticket with the server's answer and reported by another
 mail: to staff, or to the coordinators when the mail was for staff. One failing mail
 never blocks the rest, and when only some recipients refuse, only those are tried
-again.
+again. Mail held because its server took no mail at all (down, a 421 greeting, MAIL
+FROM refused) goes as soon as the server takes mail again, oldest first, not at its own
+backoff; mail held for one recipient keeps its backoff.
 
 A finished mail is archived here, as it went out, and only then leaves its row: the
 files of a group of finished mails are written, made durable by one sync, and the
@@ -44,6 +46,9 @@ NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  #
 _TO_LKPP_STATE = ("escalate", "forward_info")
 _REFUSED_CAUSE = {"escalate": "escalation_refused", "forward_info": "info_refused"}
 STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # database locked or read-only, disk full
+# How often a server that held mail back (took no mail at all) is asked again whether it
+# takes mail, when nothing else is due: one session, the oldest mail. Mail due meanwhile asks it too.
+PROBE_EVERY = timedelta(seconds=15)
 LOGIN_RETRY = timedelta(hours=1)  # how often mail the server refuses for our login is tried past max_retry_hours
 
 
@@ -83,6 +88,7 @@ class Outbox:
         self._kept: list[int] = []
         self._leftovers = True  # rows a stop left holding their bytes are looked for once
         self._unrecorded: dict[int, smtp.Delivery] = {}  # answers the store could not take yet
+        self._probed: dict[tuple[str, ...], datetime] = {}  # when each server was last asked about held mail
 
     def flush(self, should_stop: Callable[[], bool] = lambda: False) -> FlushResult:
         """One pass over everything due now, server by server."""
@@ -95,14 +101,50 @@ class Outbox:
             for delivery in list(self._unrecorded.values()):  # before anything is sent again
                 self.record(delivery, result)
             for server, boxes in self.servers():
-                ids = self.store.due_outbox_ids(now, tuple(b.name for b in boxes))
-                if not ids:
-                    continue
-                smtp.deliver(server, self._rows(ids), lambda d: self.record(d, result), should_stop=should_stop,
-                             max_connections=server.max_connections, timeout=server.timeout)
+                self._flush_server(server, tuple(b.name for b in boxes), now, result, should_stop)
         finally:
             self.settle()
         return result
+
+    def _flush_server(self, server: SmtpConfig, names: tuple[str, ...], now: datetime, result: FlushResult,
+                      should_stop: Callable[[], bool]) -> None:
+        """What is due for one server's mailboxes. Mail held only because the server took no
+        mail goes too, in the order it was queued, once the oldest mail shows that the
+        server takes mail again; until then each held mail keeps its own retry time."""
+        due = self.store.due_outbox_ids(now, names)
+        held = self._held(names, now, bool(due))
+        if not held:
+            self._send(server, due, result, should_stop)
+            return
+        everything, early = sorted({*due, *held}), frozenset(held)
+        taken = self._send(server, everything[:1], result, should_stop, early)
+        self._send(server, [i for i in everything[1:] if taken or i not in early], result, should_stop, early)
+
+    def _held(self, names: tuple[str, ...], now: datetime, due: bool) -> list[int]:
+        """The mail not yet due that waits only because its server took no mail, when the
+        server is to be asked now: with the mail due now, or `PROBE_EVERY` after it last was."""
+        held = self.store.server_held_ids(now, names)
+        last = self._probed.get(names)
+        if not held or (not due and last is not None and last <= now < last + PROBE_EVERY):
+            return []
+        self._probed[names] = now
+        return held
+
+    def _send(self, server: SmtpConfig, ids: list[int], result: FlushResult, should_stop: Callable[[], bool],
+              early: frozenset[int] = frozenset()) -> bool:
+        """The rows over one server's kept connections; whether the server took mail
+        (looked at a recipient: accepted, refused or deferred it)."""
+        if not ids:
+            return False
+        took: list[bool] = []
+
+        def recorded(delivery: smtp.Delivery) -> None:
+            took.append(not (delivery.server or delivery.skipped or delivery.timed_out))
+            self.record(delivery, result, early)
+
+        smtp.deliver(server, self._rows(ids), recorded, should_stop=should_stop,
+                     max_connections=server.max_connections, timeout=server.timeout)
+        return any(took)
 
     def servers(self) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
         """This outbox's mailboxes grouped by the SMTP server they send through."""
@@ -112,13 +154,18 @@ class Outbox:
         for start in range(0, len(ids), BATCH):
             yield from self.store.outbox_rows(ids[start:start + BATCH])
 
-    def record(self, delivery: smtp.Delivery, result: FlushResult) -> None:
+    def record(self, delivery: smtp.Delivery, result: FlushResult, early: frozenset[int] = frozenset()) -> None:
         """One row's answer in one transaction, committed before the next mail goes.
 
         An answer the store cannot take (an operator's shell holding the database, a full
         disk) is kept and written first at the next pass: the row, still due in the
         database, is not sent again meanwhile (it would be at every try until the lock goes).
+        A mail tried `early` (before its retry time) that the server still did not take
+        keeps that retry time, unwritten.
         """
+        if delivery.server and delivery.row.id in early:
+            result.errors[delivery.row.mailbox] = delivery.deferred[0][1]
+            return
         try:
             self._record(delivery, result)
         except STORAGE_ERRORS:
@@ -151,7 +198,8 @@ class Outbox:
             if retry_at is not None:
                 if delivery.accepted:
                     self.store.outbox_accepted(row.id, delivery.accepted)
-                self.store.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at)
+                self.store.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at,
+                                        server=delivery.server)
             else:
                 self.store.outbox_finish(row.id, now, error, delivery.accepted, drop_raw=archived)
             if final:

@@ -51,6 +51,11 @@ class Delivery:
     # deferred because the server refuses *us* (our login, or mail without one): the
     # unit's configuration, no fault of the mail, which is never given up for it
     ours: bool = False
+    # deferred before any recipient was looked at: no session (refused, a 421 greeting)
+    # or MAIL FROM refused. The server took no mail, no fault of this one: once it takes
+    # mail again, such a mail is due at once (`Outbox._flush_server`). Never with `ours`:
+    # a refused login is not tried more often (fail2ban or an account lockout would follow)
+    server: bool = False
     timed_out: bool = False  # the server did not answer in time: its destinations wait for the next pass
     # not tried: its destination timed out on another mail in this pass. No attempt is
     # counted and no backoff set, or it would be due in step with that mail, skipped
@@ -58,8 +63,8 @@ class Delivery:
     skipped: bool = False
 
     @classmethod
-    def all_deferred(cls, row: OutboxRow, reason: str, *, ours: bool = False) -> Delivery:
-        return cls(row, deferred=tuple((r, reason) for r in row.rcpt), ours=ours)
+    def all_deferred(cls, row: OutboxRow, reason: str, *, ours: bool = False, server: bool = False) -> Delivery:
+        return cls(row, deferred=tuple((r, reason) for r in row.rcpt), ours=ours, server=server and not ours)
 
 
 class SessionError(Exception):
@@ -201,7 +206,8 @@ class _Session:
             if exc.code == CLOSING:
                 raise
             await _reset(client)
-            return Delivery.all_deferred(row, f"MAIL FROM refused: {_answer(exc)}", ours=exc.code == AUTH_REQUIRED)
+            return Delivery.all_deferred(row, f"MAIL FROM refused: {_answer(exc)}", ours=exc.code == AUTH_REQUIRED,
+                                         server=True)
         accepted: list[str] = []
         deferred: list[tuple[str, str]] = []
         refused: list[tuple[str, str]] = []
@@ -274,7 +280,7 @@ async def _envelope(protocol: Any, row: OutboxRow, replies: list[aiosmtplib.SMTP
     refused: list[tuple[str, str]] = []
     if mail.code != 250:
         delivery = Delivery.all_deferred(row, f"MAIL FROM refused: {mail.code} {mail.message}".strip(),
-                                         ours=mail.code == AUTH_REQUIRED)
+                                         ours=mail.code == AUTH_REQUIRED, server=True)
     else:
         for rcpt, reply in zip(row.rcpt, rcpts, strict=True):
             if reply.code in (250, 251):
@@ -483,7 +489,7 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
                             return
                         down, ours = str(exc), exc.login_refused
                 if down is not None:
-                    on_result(Delivery.all_deferred(row, down, ours=ours))
+                    on_result(Delivery.all_deferred(row, down, ours=ours, server=True))
                     continue
                 domains = {r.rsplit("@", 1)[-1].lower() for r in row.rcpt}
                 if domains <= slow:  # one time-out per destination and pass: the rest of the outbox goes on

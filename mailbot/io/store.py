@@ -206,7 +206,14 @@ def _v6(db: sqlite_utils.Database) -> None:
     db.table("outbox").add_column("raw_big", bytes)
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+def _v7(db: sqlite_utils.Database) -> None:
+    """The pending mail that waits only because its server took no mail (no session, MAIL
+    FROM refused): due again as soon as that server takes mail. A table of its own, so the
+    outbox's big-mail column stays its last (`_v6`)."""
+    db.table("outbox_server_held").create({"outbox_id": int}, pk="outbox_id")
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -683,11 +690,25 @@ class Store:
         row = self.db.conn.execute("select rcpt_done from outbox where id = ?", [outbox_id]).fetchone()
         return [*json.loads((row[0] if row else None) or "[]"), *more]
 
-    def outbox_retry(self, outbox_id: int, remaining: tuple[str, ...], error: str, retry_at: datetime) -> None:
-        """Try the recipients not yet accepted again at `retry_at`."""
+    def outbox_retry(self, outbox_id: int, remaining: tuple[str, ...], error: str, retry_at: datetime,
+                     *, server: bool = False) -> None:
+        """Try the recipients not yet accepted again at `retry_at`; `server`: held because the
+        server took no mail (`server_held_ids`)."""
         self.db.conn.execute(
             "update outbox set rcpt = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? where id = ?",
             [json.dumps(list(remaining)), error[:500], ts(retry_at), outbox_id])
+        held = ("insert or ignore into outbox_server_held (outbox_id) values (?)" if server
+                else "delete from outbox_server_held where outbox_id = ?")
+        self.db.conn.execute(held, [outbox_id])
+
+    def server_held_ids(self, now: datetime, mailboxes: tuple[str, ...]) -> list[int]:
+        """Ids of pending mail not due at `now` that waits only because its server took no
+        mail (connection refused, a 421 greeting, MAIL FROM refused), oldest first."""
+        marks = ",".join("?" * len(mailboxes))
+        rows = self._query(
+            "select o.id from outbox_server_held h join outbox o on o.id = h.outbox_id where o.status = 'pending' "
+            f"and o.next_attempt_at > ? and o.mailbox in ({marks}) order by o.id", [ts(now), *mailboxes])
+        return [r["id"] for r in rows]
 
     def outbox_note(self, outbox_id: int, error: str) -> None:
         """Why a due mail was not tried in this pass; it stays due, no attempt counted."""
@@ -703,6 +724,7 @@ class Store:
         for a mail relaying a 20 MB file).
         """
         done = self._rcpt_done(outbox_id, accepted)
+        self.db.conn.execute("delete from outbox_server_held where outbox_id = ?", [outbox_id])
         dropped = "raw = x'', raw_big = null, " if drop_raw else ""
         self.db.conn.execute(
             f"update outbox set {dropped}rcpt_done = ?, status = ?, sent_at = ?, failed_at = ?, last_error = ?, "
