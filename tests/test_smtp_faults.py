@@ -203,6 +203,34 @@ def test_530_at_mail_from_without_auth_configured(raw_smtp, tmp_path):
     assert statuses and "unsendable" in statuses[0]
 
 
+@pytest.mark.parametrize("extensions", [["PIPELINING", "8BITMIME"], ["8BITMIME"]], ids=["pipelined", "stepwise"])
+def test_a_relay_restarting_between_two_mails_of_a_session(raw_smtp, tmp_path, extensions, capsys):
+    """Postfix being restarted: the kept session gets 421 on the second mail's MAIL FROM,
+    and the reconnect is greeted with 421 while it comes up. The ack already went; the
+    staff notice waits and goes once later. `mailbot run --once` (cron, a systemd timer)
+    used to end in a traceback here, and the daemon's sender abandoned its pass."""
+    from mailbot import cli
+    from tests.mailfactory import write_config
+    from tests.rawsmtp import on_loopback
+
+    servers, smtp = raw_smtp
+    config = write_config(servers, tmp_path, smtp=on_loopback(smtp))
+    smtp.script.extensions = extensions
+    smtp.script.mail = ["250 2.1.0 Ok", "421 4.3.2 Service shutting down"]
+    smtp.script.greeting = ["220 raw.test ESMTP", "421 4.3.2 Service not available, try again later"]
+    new_ticket(servers)
+    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+    assert len(smtp.script.copies(REQUESTER, "ack")) == 1 and smtp.script.copies(STAFF[0]) == []
+    capsys.readouterr()
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    [notice] = [r for r in rows(app) if r["status"] == "pending"]
+    assert notice["kind"] == "staff_new" and "421 4.3.2" in notice["last_error"]
+    flush_for(app, clock, 5)
+    assert len(smtp.script.copies(STAFF[0], "staff_new")) == 1
+    assert len(smtp.script.copies(REQUESTER, "ack")) == 1
+
+
 @pytest.mark.parametrize("reply", ["454 4.7.0 TLS not available due to local problem", "220 2.0.0 Ready to start TLS"])
 def test_starttls_offered_but_failing(raw_smtp, tmp_path, reply):
     servers, smtp = raw_smtp

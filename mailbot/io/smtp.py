@@ -456,7 +456,8 @@ class _Feed:
 
 
 async def _send_one(session: _Session, row: OutboxRow) -> Delivery:
-    """One mail; a session the server closed is reopened once for it (not one that timed out)."""
+    """One mail; a session the server closed is reopened once for it (not one that timed
+    out). A server that then refuses the new session (a relay restarting) took no mail."""
     for attempt in (1, 2):
         try:
             return await session.send(row)
@@ -464,6 +465,8 @@ async def _send_one(session: _Session, row: OutboxRow) -> Delivery:
             await session.close()
             if attempt == 2 or not exc.again:
                 return replace(Delivery.all_deferred(row, f"connection lost: {exc}"), timed_out=not exc.again)
+        except SessionError as exc:
+            return Delivery.all_deferred(row, str(exc), ours=exc.login_refused, server=True)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
