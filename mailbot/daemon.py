@@ -386,10 +386,20 @@ class App:
         now = self.clock()
         for box in outbox.boxes:
             if box.name in result.delivered:
-                self.failing_since.pop(f"smtp:{box.name}", None)
+                self.sendable(box, now)
             elif box.name in result.errors:
                 self.failing_since.setdefault(f"smtp:{box.name}", now)
         return result.sent, result.failed + result.deferred
+
+    def sendable(self, box: MailboxConfig, now: datetime) -> None:
+        """The server took mail again: an outage that `unsendable` told of is said to be
+        over, in the log and in systemd's status, which would otherwise go on saying it."""
+        since = self.failing_since.pop(f"smtp:{box.name}", None)
+        if since is None or now - since < timedelta(minutes=self.cfg.alert_after_minutes):
+            return
+        self.log.info("outbox_sendable", mailbox=box.name, unsendable_since=since.isoformat())
+        self.notify(f"STATUS=outbox of {box.name} sending again since {now.isoformat()} "
+                    f"(after an outage from {since.isoformat()})")
 
     def sender_outbox(self, mailboxes: Collection[str]) -> Outbox:
         """An outbox for one of the sender process's loops (the mailboxes of one SMTP

@@ -13,6 +13,9 @@ of outage take seconds. The last test runs `mailbot run` (its sender process) in
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -21,6 +24,7 @@ from mailbot.config import load_config
 from mailbot.daemon import App
 from tests.faultsmtp import FaultySmtp, count_by_message_id, smtp_block
 from tests.mailfactory import (
+    ROOT,
     STAFF,
     UNIT,
     daemon,
@@ -32,6 +36,7 @@ from tests.mailfactory import (
     write_config,
 )
 from tests.rawsmtp import Clock
+from tests.test_systemd_run import NotifySocket
 
 REQUESTER = "budi@vendor.test"
 SECOND = "sari@dinas.test"
@@ -217,3 +222,27 @@ def exactly_once(servers, user):
     counts = dict(count_by_message_id(servers.fetch(user)))
     assert all(n == 1 for n in counts.values()), counts
     return len(counts)
+
+
+def test_systemd_status_stops_saying_unsendable_once_the_relay_takes_mail_again(relay, tmp_path):
+    """SPEC 6: an outbox unsendable for `alert_after_minutes` is said by the log and by
+    systemd's status. Once the relay takes the mail again, `systemctl status` must not
+    go on telling the operator that the outbox is unsendable."""
+    servers, smtp = relay
+    config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port), alert_after_minutes=0)
+    notify = NotifySocket(tmp_path / "notify.sock")
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+                            env=dict(os.environ, NOTIFY_SOCKET=str(notify.path)))
+    try:
+        smtp.stop()
+        new_ticket(servers, REQUESTER, "Akun SPSE terkunci")
+        notify.wait_for(r"STATUS=outbox of t unsendable since .*", 30)
+        smtp.start()
+        assert wait_for(lambda: bool(of_kind(inbox(servers, REQUESTER), "ack")), 30), stop(proc)
+        time.sleep(5)  # the sender's next passes find nothing to send
+        statuses = [line for line in notify.lines() if line.startswith("STATUS=")]
+        assert "unsendable" not in statuses[-1] and "outbox of t sending again" in statuses[-1], statuses[-3:]
+    finally:
+        stop(proc)
+        notify.close()
