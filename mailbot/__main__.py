@@ -4,4 +4,5 @@ import sys
 
 from mailbot.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # imported as a module (a scan of the package's modules), it does nothing
+    sys.exit(main())
