@@ -177,6 +177,7 @@ def _describe(exc: BaseException) -> str:
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.daemon import App
     from mailbot.io.memory import return_freed_memory
+    from mailbot.sender import stop_signals
 
     return_freed_memory()
     # A data location the service's user cannot use is the operator's to mend: 78, which
@@ -201,8 +202,9 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     # SIGHUP ("reload"): mailbot reads its config at start, so it stops as cleanly as on SIGTERM
     # and exits 75; systemd's Restart=on-failure starts it again with the config read anew.
     # Left at Python's default it died on the spot, and systemd counts a death by SIGHUP as
-    # a clean exit and never restarted it.
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    # a clean exit and never restarted it. Started under `nohup` (SIGHUP ignored) it keeps
+    # ignoring it: the hang-up of the operator's logout must not stop the unit's mail.
+    for signum in stop_signals():
         signal.signal(signum, on_signal)
     app.log.info("daemon_started", mailboxes=[b.name for b in cfg.mailboxes])
     app.run_forever(stop, notify=sd_notify)

@@ -51,6 +51,13 @@ UNSENDABLE_EVERY_SECONDS = 10.0  # how often a lasting SMTP failure is logged ag
 RESTART_MAX_SECONDS = 60.0  # the longest pause before a sender that died is started again
 
 
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """The signals that stop `run` (and its sender): SIGTERM, SIGINT, and SIGHUP unless the
+    process was started with it ignored (`nohup mailbot run &`, as nohup asks)."""
+    hangup = () if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN else (signal.SIGHUP,)
+    return (signal.SIGTERM, signal.SIGINT, *hangup)
+
+
 # --- the child ------------------------------------------------------------------------------
 
 
@@ -66,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(Path(args[0]))
     logs.configure(cfg.log.format, cfg.log.level)
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # `systemctl kill -s HUP` reaches it too
+    for signum in stop_signals():  # `systemctl kill -s HUP` reaches it too; under nohup it is ignored
         signal.signal(signum, lambda *_: stop.set())
     app = App(cfg)
     parent = os.getppid()

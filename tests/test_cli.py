@@ -378,6 +378,38 @@ def test_sighup_stops_run_cleanly_for_systemd_to_start_it_again(fresh_mailboxes,
     assert events[-1]["event"] == "daemon_stopped"
 
 
+def test_sighup_leaves_a_daemon_started_under_nohup_running(fresh_mailboxes, tmp_path):
+    """`nohup mailbot run > mailbot.log 2>&1 &` on a unit's server without systemd: when the
+    operator's SSH session ends, the shell sends SIGHUP to its jobs, which nohup set to be
+    ignored. mailbot took SIGHUP over anyway and stopped (exit 75, and nothing starts it
+    again), so the unit's mail went unanswered from the operator's logout on. Ignored at
+    start, SIGHUP stays ignored by the daemon and its sender; SIGTERM still stops it (0)."""
+    from tests.mailfactory import mail, wait_for, write_config
+
+    servers = fresh_mailboxes
+    path = write_config(servers, tmp_path)
+    proc = subprocess.Popen(["nohup", sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+                            start_new_session=True)
+    try:
+        raw, _ = mail("budi@vendor.test", "Akun terkunci", "Mohon bantuan.")
+        servers.send(raw, "budi@vendor.test", ["lpse@lpse.test"])
+        assert wait_for(lambda: servers.fetch("budi@vendor.test"), 60), "the daemon never answered"
+        os.killpg(proc.pid, signal.SIGHUP)  # the logout's hang-up, to the whole job
+        time.sleep(2)
+        assert proc.poll() is None, f"stopped by an ignored SIGHUP: exit {proc.returncode}"
+        raw, _ = mail("budi@vendor.test", "Dokumen penawaran gagal diunggah", "Mohon bantuan.")
+        servers.send(raw, "budi@vendor.test", ["lpse@lpse.test"])
+        assert wait_for(lambda: len(servers.fetch("budi@vendor.test")) == 2, 60), "its sender stopped on the hang-up"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, err.decode()[-2000:]
+
+
 def test_an_imap_block_without_username_logs_in_as_the_mailbox_address(fresh_mailboxes, tmp_path, capsys):
     """`imap:` with a password and no `username:` (the mailbox's address is the login of most
     unit mailboxes): `check` failed with exit 70 and "command LIST illegal in state NONAUTH",
