@@ -188,12 +188,12 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
     if data.get("password") is not None and data.get("password_file") is not None:
         raise ConfigError(f"{key}.password: give password or password_file, not both")
     try:
-        password = _password(data, key, base)
+        password = _password(data, key, base, login=username is not None)
     except ConfigError:
         if not _SECRETS_OPTIONAL.get():
             raise
         password = None  # a command that only reads the database never logs in
-    if username is None and (data.get("password") is not None or data.get("password_file") is not None):
+    if username is None and (password is not None or data.get("password_file") is not None):
         # Without a login name the password was never used: no AUTH, and a submission server
         # refused every mail (530) while `check` said the server was fine.
         raise ConfigError(f"{key}.username: required with a password (the login name, usually the mailbox address)")
@@ -212,12 +212,17 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
             "ca_file": ca_file, "auth": auth, "token_file": token_file, "token_command": token_command}
 
 
-def _password(data: Mapping[str, Any], key: str, base: Path) -> Secret | None:
+def _password(data: Mapping[str, Any], key: str, base: Path, *, login: bool) -> Secret | None:
+    """The password given, None for none. An empty one is refused when there is a login name
+    to use it with; without one (a loopback relay taking mail without AUTH, written
+    `username: null, password: ""`) it is no password, as it always was."""
     if data.get("password") is not None:
         value = data["password"]
         if isinstance(value, bool) or not isinstance(value, str | int):  # a list or a mapping is no password
             raise ConfigError(f"{key}.password: give the password as a quoted string, not {type(value).__name__}")
         text = str(_expand_env(value, f"{key}.password"))
+        if not text.strip() and not login:
+            return None
         if not text.strip():  # as an empty password_file: said here, not as a refused login
             refs = [f"environment variable {name} is empty" for name in ENV_REF.findall(str(value))]
             raise ConfigError(f"{key}.password: {', '.join(refs) or 'empty'}: give the password")

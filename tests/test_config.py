@@ -448,3 +448,21 @@ def test_a_mailbox_written_without_its_dash_is_named_as_such(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert str(err.value).startswith("mailboxes: expected a list of mailboxes") and "'- '" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["", "${MAILBOT_TEST_EMPTY_PW}"])
+def test_an_empty_password_without_a_username_is_no_login_as_before(tmp_path, monkeypatch, value):
+    """A unit that sends through the server's own relay on loopback, which takes mail without
+    AUTH: `smtp: {host: 127.0.0.1, port: 25, security: none, username: null, password: ""}`, or
+    `password: "${MAILBOT_SMTP_PASSWORD}"` kept from config.example.yaml with the variable left
+    blank. It started and sent before; it was refused at start-up (exit 78, "give the
+    password"), though with no login name there is nothing to give a password for. With a
+    username an empty password is still refused by name."""
+    monkeypatch.setenv("MAILBOT_TEST_EMPTY_PW", "")
+    data = minimal()
+    data["smtp"] = {"host": "127.0.0.1", "port": 25, "security": "none", "username": None, "password": value}
+    cfg = parse_config(data, tmp_path / "config.yaml")
+    assert (cfg.smtp.username, cfg.smtp.password) == (None, None)
+    data["mailboxes"][0]["imap"]["password"] = value  # an IMAP login (the address by default) needs one
+    with pytest.raises(ConfigError, match=r"^mailboxes\[0\]\.imap\.password: "):
+        parse_config(data, tmp_path / "config.yaml")
