@@ -252,3 +252,23 @@ def test_a_forwarded_mail_attached_reaches_staff_and_lkpp_openable(env, body_cte
         assert "pembuktian kualifikasi pada hari Rabu" in pokja.get_body(("plain",)).get_content()
         [pdf] = list(pokja.iter_attachments())
         assert (pdf.get_filename(), pdf.get_content()) == ("undangan.pdf", PDF)
+
+
+def test_an_attached_mail_named_without_eml_reaches_staff_as_a_mail_file(env):
+    """SPEC 2 (a notification carries the requester's attachments). Outlook names an attached
+    item by its subject alone ('message/rfc822; name="Undangan pembuktian kualifikasi"'): the
+    type says it is a mail. One with 8-bit text goes on as opaque bytes, and it reached staff
+    as an application/octet-stream 'Undangan pembuktian kualifikasi' with no extension, a file
+    neither Outlook, Thunderbird nor a webmail would open. The name now says '.eml'."""
+    servers, config, _ = env
+    body = (b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\nBerikut undangan dari Pokja.\r\nBudi\r\n\r\n--b1\r\n"
+            b'Content-Type: message/rfc822; name="Undangan pembuktian kualifikasi"\r\n'
+            b"Content-Disposition: attachment\r\n\r\n" + _forwarded_pokja_mail("8bit") + b"\r\n--b1--\r\n")
+    servers.append(UNIT, _head(REQUESTER, "Jadwal pembuktian tidak muncul") + body)
+    run_once(config)
+    [notice] = inbox(servers, STAFF[0])
+    [part] = list(notice.iter_attachments())
+    pokja = email.message_from_bytes(_embedded_mail(part), policy=email.policy.default)  # a mail, or a .eml file
+    assert pokja["Subject"] == "Undangan pembuktian kualifikasi"
+    assert part.get_filename() in ("Undangan pembuktian kualifikasi", "Undangan pembuktian kualifikasi.eml")

@@ -188,7 +188,9 @@ def _attached(item: Attachment) -> _Part:
         return _file(item.data, maintype, subtype, item.filename)
     lines = item.data.replace(b"\r\n", b"\n").split(b"\n")
     if not item.data.isascii() or any(b"\r" in line or b"\0" in line or len(line) > 998 for line in lines):
-        return _file(item.data, "application", "octet-stream", item.filename)
+        # its type no longer says it is a mail: the name must ("Undangan" as Outlook names an item)
+        name = item.filename if item.filename.lower().endswith(".eml") else f"{item.filename or 'forwarded'}.eml"
+        return _file(item.data, "application", "octet-stream", name)
     name = clean_header(item.filename or "attachment", 150)
     return _Part([("Content-Type", f"message/{subtype}" if _TOKEN.fullmatch(subtype) else "message/rfc822"),
                   ("Content-Transfer-Encoding", "7bit"),
