@@ -262,6 +262,11 @@ def test_html_to_text_keeps_paragraphs_and_drops_noise() -> None:
     ("<p>Unduh panduan di <a href='https://lpse.lkpp.go.id/panduan/reset.pdf'>tautan berikut</a>.</p>",
      "Unduh panduan di tautan berikut <https://lpse.lkpp.go.id/panduan/reset.pdf>."),
     ("<p><a href=\"HTTP://spse.inaproc.id/batamkota\">SPSE</a></p>", "SPSE <HTTP://spse.inaproc.id/batamkota>"),
+    # words that are the guide's file name show no address (E14: LKPP's solution names its guide)
+    ("<p>Panduan: <a href='https://lpse.lkpp.go.id/files/Panduan_SPSE_4.5.pdf'>Panduan_SPSE_4.5.pdf</a></p>",
+     "Panduan: Panduan_SPSE_4.5.pdf <https://lpse.lkpp.go.id/files/Panduan_SPSE_4.5.pdf>"),
+    ("<p>Unduh <a href='https://lpse.lkpp.go.id/d/7f3a'>reset-akun.docx</a></p>",
+     "Unduh reset-akun.docx <https://lpse.lkpp.go.id/d/7f3a>"),
     # words that already show an address (Outlook's Safe Links behind them), an address
     # book link, a logo's link, an anchor: nothing added
     ("<a href='https://apc01.safelinks.protection.outlook.com/?url=x'>https://spse.inaproc.id</a>",

@@ -25,6 +25,8 @@ _SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u200b]+")
 _WEB_LINK = re.compile(r"(?i)(?:https?|ftp)://[^\s<>\"]{1,2000}")
 _SHOWS_ADDRESS = re.compile(r"(?i)(?:https?|ftp)://|www\.|^[^\s/]+\.[a-z]{2,}(?:/\S*)?$")
+# Words that are a file's name ("Panduan_SPSE_4.5.pdf") show no address, though shaped like a host
+_FILE_NAME = re.compile(r"(?i)^[^\s/]+\.(?:pdf|docx?|xlsx?|pptx?|od[tsp]|rtf|txt|csv|zip|rar|7z|jpe?g|png|gif|bmp)$")
 
 
 def _start(attrs: list[tuple[str, str | None]]) -> int:
@@ -35,10 +37,11 @@ def _start(attrs: list[tuple[str, str | None]]) -> int:
 
 def _link_suffix(href: str | None, words: str) -> str:
     """What follows a link's words: its web address, unless the words are empty (a logo)
-    or show an address themselves (Outlook's Safe Links hide behind the address shown)."""
+    or show an address themselves (Outlook's Safe Links hide behind the address shown);
+    a file's name is no address (the guide's link behind 'Panduan_SPSE_4.5.pdf')."""
     href = (href or "").strip()
     words = _SPACES.sub(" ", words).strip()
-    if not words or not _WEB_LINK.fullmatch(href) or _SHOWS_ADDRESS.search(words):
+    if not words or not _WEB_LINK.fullmatch(href) or (_SHOWS_ADDRESS.search(words) and not _FILE_NAME.match(words)):
         return ""
     return f" <{href}>"
 
