@@ -715,8 +715,9 @@ class Store:
         self.db.conn.execute("update outbox set last_error = ? where id = ?", [error[:500], outbox_id])
 
     def outbox_finish(self, outbox_id: int, at: datetime, error: str | None = None,
-                      accepted: tuple[str, ...] = (), *, drop_raw: bool = True) -> None:
+                      accepted: tuple[str, ...] = (), *, drop_raw: bool = True, retried: bool = True) -> None:
         """No recipient left to try: `sent` when one at least accepted it, else `failed`.
+        `retried`: the mail was tried before, so it may be marked as held by its server.
 
         The mail's bytes leave the row (`drop_raw`, or later by `outbox_drop_raw`) once
         the archive holds the mail as it went out (`messages.archive_path`): a row that
@@ -724,7 +725,8 @@ class Store:
         for a mail relaying a 20 MB file).
         """
         done = self._rcpt_done(outbox_id, accepted)
-        self.db.conn.execute("delete from outbox_server_held where outbox_id = ?", [outbox_id])
+        if retried:  # a first try was never held: no statement for the mail that goes at once
+            self.db.conn.execute("delete from outbox_server_held where outbox_id = ?", [outbox_id])
         dropped = "raw = x'', raw_big = null, " if drop_raw else ""
         self.db.conn.execute(
             f"update outbox set {dropped}rcpt_done = ?, status = ?, sent_at = ?, failed_at = ?, last_error = ?, "
