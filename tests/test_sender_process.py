@@ -148,3 +148,31 @@ def test_commands_leave_sending_to_a_running_sender(fresh_mailboxes, tmp_path, c
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, "sari@dinas.test")] == ["ack"]
     assert len(inbox(servers, STAFF[0])) == 2
+
+
+def test_report_summary_send_leaves_the_outbox_to_a_running_sender(fresh_mailboxes, tmp_path, capsys):
+    """The head's monthly summary sent by hand (`report summary --send`) while `mailbot run`
+    works: the command sent every due row itself beside the daemon's sender, and requesters
+    and staff got their acks and notices twice. With a sender holding the lock, the command
+    queues the summary and sends nothing; the sender sends every mail once."""
+    from mailbot import cli
+
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, reports={"monthly": False})
+    database = load_config(config).database
+    database.parent.mkdir(parents=True, exist_ok=True)
+    lock = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a running daemon's sender
+    servers.append("lpse@lpse.test", mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")[0])
+    try:
+        assert cli.main(["--config", str(config), "run", "--once"]) == 0  # handled, its ack queued
+        capsys.readouterr()
+        month = time.strftime("%Y-%m")
+        assert cli.main(["--config", str(config), "report", "summary", "--month", month, "--send"]) == 0
+        assert "left to the running daemon's sender" in capsys.readouterr().err
+        assert not inbox(servers, REQUESTER) and not inbox(servers, "kepala@lpse.test")
+    finally:
+        os.close(lock)  # the sender is gone
+    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
+    assert len(inbox(servers, "kepala@lpse.test")) == 1

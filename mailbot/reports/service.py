@@ -128,7 +128,8 @@ def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: 
 def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | None, send: bool,
                 now: datetime) -> int:
     """`mailbot report summary`: the page to --output (or stdout unless --send), and with
-    --send one mail per mailbox to its heads and coordinators, sent at once."""
+    --send one mail per mailbox to its heads and coordinators, sent at once (by the running
+    daemon's sender when there is one: sending beside it sent its rows twice)."""
     box = cfg.mailbox(mailbox) if mailbox else None
     if output is not None or not send:
         from mailbot.daemon import build_calendar
@@ -151,8 +152,9 @@ def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | N
                     app.mailer.enqueue(target, mail, None, None, now)
                     app.store.add_event(target.name, None, now, "mailbot", "monthly_summary_queued",
                                         month=str(month), by="command")
-            sent, failed = app.flush_outbox()
+            sending = app.send_here()  # a running daemon's sender sends it, and its own rows, once
         finally:
             app.store.close()
-        print(f"mailbot: summary {month} queued; outbox sent {sent}, failed {failed}", file=sys.stderr)
+        told = sending.get("sending") or f"outbox sent {sending['sent']}, failed {sending['failed']}"
+        print(f"mailbot: summary {month} queued; {told}", file=sys.stderr)
     return 0
