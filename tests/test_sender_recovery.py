@@ -14,8 +14,10 @@ of outage take seconds. The last test runs `mailbot run` (its sender process) in
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -23,6 +25,7 @@ import pytest
 from mailbot.config import load_config
 from mailbot.daemon import App
 from tests.faultsmtp import FaultySmtp, count_by_message_id, smtp_block
+from tests.localmail import HOST
 from tests.mailfactory import (
     ROOT,
     STAFF,
@@ -165,6 +168,66 @@ def test_a_relay_that_refuses_mail_from_us_for_a_while_is_asked_by_one_mail_at_a
         clock.advance(seconds=2)
     assert {r["status"] for r in outbox(app)} == {"sent"}
     assert exactly_once(servers, STAFF[0]) == 5
+
+
+class SilentRelay:
+    """The relay's port taking connections and never greeting (a hung MTA, a firewall's
+    half-open proxy): every connection waits out mailbot's time-out."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_server((HOST, port))
+        self.sock.settimeout(0.2)
+        self.connections: list[socket.socket] = []
+        self.running = True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while self.running:
+            try:
+                self.connections.append(self.sock.accept()[0])
+            except TimeoutError:
+                continue
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join(5)
+        for conn in self.connections:
+            conn.close()
+        self.sock.close()
+
+
+def test_a_relay_that_never_greets_costs_one_time_out_a_pass(relay, tmp_path):
+    """Mail held by an outage, then the relay hangs (takes the connection, never greets)
+    and a requester writes: the pass waits out one time-out and opens one connection, as
+    before held mail was asked first, not one for the held mail and one for the new."""
+    servers, smtp = relay
+    clock = Clock()
+    app = App(load_config(write_config(servers, tmp_path, smtp=smtp_block(smtp.port, timeout=2))), clock=clock)
+    smtp.stop()
+    new_ticket(servers, REQUESTER, "Akun SPSE terkunci")
+    app.poll_all()
+    outage(app, clock, 10)
+    hung = SilentRelay(smtp.port)
+    try:
+        new_ticket(servers, SECOND, "Lupa kata sandi SPSE")
+        app.poll_all()
+        started = time.monotonic()
+        app.flush_outbox()
+        took = time.monotonic() - started
+        assert len(hung.connections) == 1 and took < 3.5, (len(hung.connections), took)
+    finally:
+        hung.close()
+    assert {r["status"] for r in outbox(app)} == {"pending"}
+    assert all(r["attempts"] == 1 for r in outbox(app) if r["id"] > 2), "the new mail was tried once"
+    smtp.start()
+    for _ in range(10):
+        app.flush_outbox()
+        clock.advance(seconds=2)
+    assert {r["status"] for r in outbox(app)} == {"sent"}
+    notices = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    assert ["Akun SPSE terkunci" in str(m["Subject"]) for m in notices] == [True, False]
+    assert exactly_once(servers, STAFF[0]) == 2
 
 
 def test_after_hours_of_outage_a_backlog_goes_once_in_order_over_few_connections(relay, tmp_path):

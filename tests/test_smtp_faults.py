@@ -190,6 +190,33 @@ def test_a_refused_login_is_not_tried_again_every_few_seconds(raw_smtp, tmp_path
     assert {r["status"] for r in rows(app)} == {"pending"}
 
 
+def test_a_relay_back_from_maintenance_with_the_login_refused_is_logged_in_to_once(raw_smtp, tmp_path):
+    """The relay was down for maintenance (mail held by the outage) and comes back with the
+    unit's password changed: the pass that finds it up tries one login, not one for the
+    probing mail and another for the rest, and the held mail then waits on the login's
+    slow backoff (fail2ban counts every refused AUTH)."""
+    servers, smtp = raw_smtp
+    clock = Clock()
+    smtp.script.extensions = ["PIPELINING", "8BITMIME", "AUTH PLAIN"]
+    smtp.script.greeting = ["421 4.3.2 System maintenance, try again later"] * 10000
+    app = make_app(servers, smtp, tmp_path, clock, username=UNIT, password="lama")
+    new_ticket(servers)
+    new_ticket(servers, "sari@dinas.test", "Lupa kata sandi SPSE")
+    app.poll_all()
+    flush_for(app, clock, 10, step=0.5)
+    assert {r["status"] for r in rows(app)} == {"pending"}
+    smtp.script.greeting.clear()
+    smtp.script.auth = ["535 5.7.8 Error: authentication failed"] * 10000
+    clock.advance(seconds=20)
+    app.flush_outbox()
+    logins = sum(1 for c in smtp.script.commands if c.upper().startswith("AUTH"))
+    assert logins == 1, f"{logins} refused logins in the pass that found the relay back"
+    flush_for(app, clock, 2, step=2 / 60)  # a minute of the sender's passes
+    logins = sum(1 for c in smtp.script.commands if c.upper().startswith("AUTH"))
+    assert logins <= 2, f"{logins} refused logins within a minute"
+    assert {r["status"] for r in rows(app)} == {"pending"}
+
+
 def test_530_at_mail_from_without_auth_configured(raw_smtp, tmp_path):
     """Exchange/Gmail answer MAIL FROM with 530 5.7.0/5.7.57 when the client did not log in."""
     servers, smtp = raw_smtp

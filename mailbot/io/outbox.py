@@ -24,7 +24,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,8 +117,21 @@ class Outbox:
             self._send(server, due, result, should_stop)
             return
         everything, early = sorted({*due, *held}), frozenset(held)
-        taken = self._send(server, everything[:1], result, should_stop, early)
-        self._send(server, [i for i in everything[1:] if taken or i not in early], result, should_stop, early)
+        first = self._send(server, everything[:1], result, should_stop, early)
+        taken = first is not None and not (first.server or first.skipped or first.timed_out)
+        rest = [i for i in everything[1:] if taken or i not in early]
+        if first is not None and first.no_session:
+            self._defer(rest, first, result, early)
+            return
+        self._send(server, rest, result, should_stop, early)
+
+    def _defer(self, ids: list[int], answer: smtp.Delivery, result: FlushResult, early: frozenset[int]) -> None:
+        """The rows the server gave no session to a moment ago, as it answered then: it is not
+        asked again in this pass (a server that never greets costs one time-out, a refused
+        login is not tried twice)."""
+        for row in self._rows(ids):
+            self.record(replace(answer, row=row, deferred=tuple((r, answer.deferred[0][1]) for r in row.rcpt)),
+                        result, early)
 
     def _held(self, names: tuple[str, ...], now: datetime, due: bool) -> list[int]:
         """The mail not yet due that waits only because its server took no mail, when the
@@ -131,20 +144,20 @@ class Outbox:
         return held
 
     def _send(self, server: SmtpConfig, ids: list[int], result: FlushResult, should_stop: Callable[[], bool],
-              early: frozenset[int] = frozenset()) -> bool:
-        """The rows over one server's kept connections; whether the server took mail
-        (looked at a recipient: accepted, refused or deferred it)."""
+              early: frozenset[int] = frozenset()) -> smtp.Delivery | None:
+        """The rows over one server's kept connections; the first row's answer (whether
+        the server took mail: looked at a recipient, accepted, refused or deferred it)."""
         if not ids:
-            return False
-        took: list[bool] = []
+            return None
+        first: list[smtp.Delivery] = []
 
         def recorded(delivery: smtp.Delivery) -> None:
-            took.append(not (delivery.server or delivery.skipped or delivery.timed_out))
+            first[:] = first or [delivery]
             self.record(delivery, result, early)
 
         smtp.deliver(server, self._rows(ids), recorded, should_stop=should_stop,
                      max_connections=server.max_connections, timeout=server.timeout)
-        return any(took)
+        return first[0] if first else None
 
     def servers(self) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
         """This outbox's mailboxes grouped by the SMTP server they send through."""

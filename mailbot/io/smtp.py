@@ -56,6 +56,9 @@ class Delivery:
     # mail again, such a mail is due at once (`Outbox._flush_server`). Never with `ours`:
     # a refused login is not tried more often (fail2ban or an account lockout would follow)
     server: bool = False
+    # no session could be opened (down, a 421 greeting, the login refused): the server is
+    # not asked again in this pass, so a down server costs one time-out a pass
+    no_session: bool = False
     timed_out: bool = False  # the server did not answer in time: its destinations wait for the next pass
     # not tried: its destination timed out on another mail in this pass. No attempt is
     # counted and no backoff set, or it would be due in step with that mail, skipped
@@ -466,7 +469,7 @@ async def _send_one(session: _Session, row: OutboxRow) -> Delivery:
             if attempt == 2 or not exc.again:
                 return replace(Delivery.all_deferred(row, f"connection lost: {exc}"), timed_out=not exc.again)
         except SessionError as exc:
-            return Delivery.all_deferred(row, str(exc), ours=exc.login_refused, server=True)
+            return replace(Delivery.all_deferred(row, str(exc), ours=exc.login_refused, server=True), no_session=True)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -492,7 +495,7 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
                             return
                         down, ours = str(exc), exc.login_refused
                 if down is not None:
-                    on_result(Delivery.all_deferred(row, down, ours=ours, server=True))
+                    on_result(replace(Delivery.all_deferred(row, down, ours=ours, server=True), no_session=True))
                     continue
                 domains = {r.rsplit("@", 1)[-1].lower() for r in row.rcpt}
                 if domains <= slow:  # one time-out per destination and pass: the rest of the outbox goes on
