@@ -238,6 +238,16 @@ def _three_units(tmp_path: Path, names: tuple[str, ...]) -> Path:
     return path
 
 
+def _a_ticket_in_each(path: Path) -> Path:
+    """One request handled in each unit of this config: each unit's 2026-00001."""
+    cfg = load_config(path)
+    app = App(cfg, clock=lambda: ARRIVED)
+    for box in cfg.mailboxes:
+        app.handle(box, mail(REQUESTER, f"Masalah di {box.name}", "Mohon bantuan.")[0], ARRIVED)
+    app.store.close()
+    return path
+
+
 def test_a_unit_removed_from_the_config_keeps_its_tickets_apart(tmp_path, capsys):
     """LPSE Provinsi Kepri moved to a host of its own and was removed from this config: asked
     for "[LPSE-KEPRI #2026-00001]" (or `--mailbox kepri`), `ticket` showed Batam's 2026-00001,
@@ -271,12 +281,7 @@ def test_a_unit_removed_from_the_config_keeps_its_tickets_apart(tmp_path, capsys
 def test_tickets_name_the_mailbox_when_a_removed_units_tickets_share_its_numbers(tmp_path, capsys):
     """Down to one mailbox after Kepri moved to a host of its own, `tickets` dropped the MAILBOX
     column and listed two 2026-00001 that could not be told apart."""
-    path = _three_units(tmp_path, ("btm", "kepri"))
-    cfg = load_config(path)
-    app = App(cfg, clock=lambda: ARRIVED)
-    for box in cfg.mailboxes:
-        app.handle(box, mail(REQUESTER, f"Masalah di {box.name}", "Mohon bantuan.")[0], ARRIVED)
-    app.store.close()
+    path = _a_ticket_in_each(_three_units(tmp_path, ("btm", "kepri")))
     capsys.readouterr()
     path = _three_units(tmp_path, ("btm",))
     assert cli.main(["--config", str(path), "tickets"]) == 0
@@ -289,12 +294,7 @@ def test_ticket_as_tickets_overdue_and_the_summary_name_it(tmp_path, capsys):
     """With several units, `tickets --overdue` and the monthly summary name a ticket
     `kepri/2026-00001`; pasted into `ticket` it was refused as ambiguous ("is in mailboxes btm,
     kepri: give --mailbox") though it names its mailbox. It shows that ticket."""
-    path = _three_units(tmp_path, ("btm", "kepri"))
-    cfg = load_config(path)
-    app = App(cfg, clock=lambda: ARRIVED)
-    for box in cfg.mailboxes:
-        app.handle(box, mail(REQUESTER, f"Masalah di {box.name}", "Mohon bantuan.")[0], ARRIVED)
-    app.store.close()
+    path = _a_ticket_in_each(_three_units(tmp_path, ("btm", "kepri")))
     capsys.readouterr()
     for name in ("kepri", "btm"):
         assert cli.main(["--config", str(path), "ticket", f"{name}/2026-00001"]) == 0, capsys.readouterr().err

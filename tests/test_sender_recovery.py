@@ -79,16 +79,21 @@ def outage(app, clock, minutes, step_minutes=0.5):
         clock.advance(minutes=step_minutes)
 
 
+def held_over_outage(app, servers, smtp, clock, minutes):
+    """Budi writes while the relay is down, and the sender's passes go on for `minutes`."""
+    smtp.stop()
+    new_ticket(servers, REQUESTER, "Akun SPSE terkunci")
+    app.poll_all()
+    outage(app, clock, minutes)
+
+
 def test_held_mail_goes_first_as_soon_as_the_relay_takes_mail_again(relay, tmp_path):
     """Budi writes while the relay is down; the relay comes back; Sari writes. Budi's ack
     and staff notice go out at once, before Sari's, not at their own next retry minutes later."""
     servers, smtp = relay
     clock = Clock()
     app = make_app(servers, smtp, tmp_path, clock)
-    smtp.stop()
-    new_ticket(servers, REQUESTER, "Akun SPSE terkunci")
-    app.poll_all()
-    outage(app, clock, 10)
+    held_over_outage(app, servers, smtp, clock, 10)
     assert {r["status"] for r in outbox(app)} == {"pending"}
     smtp.start()
     new_ticket(servers, SECOND, "Lupa kata sandi SPSE")
@@ -108,10 +113,7 @@ def test_held_mail_goes_within_seconds_of_the_relay_coming_back_without_new_mail
     servers, smtp = relay
     clock = Clock()
     app = make_app(servers, smtp, tmp_path, clock)
-    smtp.stop()
-    new_ticket(servers, REQUESTER, "Akun SPSE terkunci")
-    app.poll_all()
-    outage(app, clock, 30)
+    held_over_outage(app, servers, smtp, clock, 30)
     smtp.start()
     for _ in range(10):  # the sender looks every 2 s: 20 s
         app.flush_outbox()
@@ -204,10 +206,7 @@ def test_a_relay_that_never_greets_costs_one_time_out_a_pass(relay, tmp_path):
     servers, smtp = relay
     clock = Clock()
     app = App(load_config(write_config(servers, tmp_path, smtp=smtp_block(smtp.port, timeout=2))), clock=clock)
-    smtp.stop()
-    new_ticket(servers, REQUESTER, "Akun SPSE terkunci")
-    app.poll_all()
-    outage(app, clock, 10)
+    held_over_outage(app, servers, smtp, clock, 10)
     hung = SilentRelay(smtp.port)
     try:
         new_ticket(servers, SECOND, "Lupa kata sandi SPSE")
