@@ -10,6 +10,7 @@ from mailbot.parsers import automatic_reason, bounce_reason, html_to_text, safe_
 from mailbot.parsers.auto import dsn_fields
 from mailbot.parsers.charsets import decode_bytes
 from mailbot.parsers.headers import decode_words, message_id, message_ids, parse_date
+from mailbot.parsers.mime import parse_message
 
 # --- automatic_reason / bounce_reason (SPEC section 5) -----------------------------------
 
@@ -399,3 +400,17 @@ def test_outlook_inline_picture_markers_leave_the_plain_alternative() -> None:
            b"\r\nLihat [cid:image002.jpg@01DA] di atas.\r\n--x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
            b'<p>Salam,<br>Andi<br><img src="cid:image001.png@01DA3C5E.8B4F2A10"></p>\r\n--x--\r\n')
     assert parse_message(raw).text == "Salam,\nAndi\n\nLihat  di atas."
+
+
+@pytest.mark.parametrize(("field", "name"), [
+    ("Wijaya, Stefanus <stefanus@vendor.test>", "Wijaya, Stefanus"),
+    ("Dr. Wijaya, M.Sc. <stefanus@vendor.test>", "Dr. Wijaya, M.Sc."),
+    ('"Wijaya, Stefanus" <stefanus@vendor.test>', "Wijaya, Stefanus"),
+])
+def test_a_from_name_with_an_unquoted_comma_is_one_sender(field, name):
+    """A directory's "Last, First" sent without quotes (RFC 5322 wants them) reads as a
+    list whose first entry is no address; it is one sender, not a message without one."""
+    raw = (f"From: {field}\r\nTo: lpse@lpse.test\r\nSubject: Jadwal\r\nMessage-ID: <w1@vendor.test>\r\n"
+           "Date: Mon, 23 Nov 2026 09:00:00 +0700\r\n\r\nMohon info jadwal.\r\n").encode()
+    sender = parse_message(raw).from_addr
+    assert (sender.addr, sender.name) == ("stefanus@vendor.test", name)

@@ -506,13 +506,31 @@ def synthetic_message_id(raw: bytes) -> str:
 
 
 def _from(fields: list[tuple[str, str]], charset: str | None, defects: dict[str, None]) -> Address:
-    from_list = parse_addresses(_values(fields, "from"), charset)
+    values = _values(fields, "from")
+    from_list = parse_addresses(values, charset)
+    if from_list and "@" not in from_list[0].addr and (mended := _unquoted_name(values, charset)) is not None:
+        defects["unquoted comma in the From display name"] = None
+        return mended
     if len(from_list) > 1:
         defects["more than one From address; the first is used"] = None
     if from_list and from_list[0].addr:
         return from_list[0]
     defects["missing or unparseable From"] = None
     return Address("")
+
+
+# `From: Wijaya, Stefanus <s@x>`: an address book's "Last, First" sent without the quotes
+# RFC 5322 wants; read as one name and one address, not as a list whose first is no address.
+_UNQUOTED_NAME = re.compile(r"([^\"<>@]*,[^\"<>@]*?)\s*(<[^<>\s@]+@[^<>\s]+>)\s*")
+
+
+def _unquoted_name(values: list[str], charset: str | None) -> Address | None:
+    match = _UNQUOTED_NAME.fullmatch(values[0].strip()) if len(values) == 1 else None
+    if match is None:
+        return None
+    name = match.group(1).strip().replace("\\", "\\\\").replace('"', '\\"')
+    found = parse_addresses([f'"{name}" {match.group(2)}'], charset)
+    return found[0] if len(found) == 1 and "@" in found[0].addr else None
 
 
 _DSN_PARTS = ("message/delivery-status", "message/global-delivery-status")
