@@ -363,3 +363,14 @@ def test_a_first_mail_reaches_staff_whole_even_where_it_looks_like_a_reply(env):
     assert len(notices) == 2
     assert any("Mohon dibantu pak." in n and "paket 12345678 tidak terbaca" in n for n in notices)
     assert any("Perihal   : Permohonan reset password" in n and "reset password akun PPK" in n for n in notices)
+
+
+def test_an_address_books_last_first_name_is_greeted_first_name_first(env):
+    """Outlook in a company directory sends From "Wijaya, Stefanus": the ack greets
+    "Yth. Stefanus Wijaya", as the person is called, not "Yth. Wijaya, Stefanus"."""
+    servers, config = env
+    servers.append(UNIT, mail("budi@vendor.test", "Jadwal aanwijzing",
+                              "Mohon info jadwal aanwijzing paket 11006677.", name="Wijaya, Stefanus")[0])
+    run_once(config)
+    [ack] = of_kind(inbox(servers, "budi@vendor.test"), "ack")
+    assert text_of(ack).splitlines()[0] == "Yth. Stefanus Wijaya,"

@@ -126,3 +126,33 @@ def test_a_mobile_number_written_plus_62_space_is_found():
     """"M: +62 811 700 2233" in an Outlook signature: the international form with a space after +62."""
     body = "Mohon bantuan.\n\nAndreas Tan\nPT Mega Konstruksi Indonesia\nM: +62 811 700 2233\n"
     assert contact_of(as_problem(parse_message(first_mail(body)))).phone == "+62 811 700 2233"
+
+
+@pytest.mark.parametrize(("display", "body", "name"), [
+    ("Joko", "Masih error.\n\nJoko Susilo\n0811-7788-990\n", "Joko Susilo"),
+    ("Mira", "Akun perlu direset.\n\nTerima kasih,\n\nMira Anggraini | Staff Tender\nPT Sinar Abadi\n", "Mira Anggraini"),
+    ("Oki", "gagal upload terus pak.\noki saputra - 0896 1122 3344\n", "oki saputra"),
+    ("Wijaya, Stefanus", "Mohon info jadwal.\n\nSalam,\nWijaya\n", "Stefanus Wijaya"),
+    ("Siti Aminah, S.E.", "Mohon info jadwal.\n", "Siti Aminah, S.E."),
+    ("Sari, ST", "Mohon info jadwal.\n", "Sari, ST"),
+    # a greeting names someone else; a sentence is no signature
+    ("Joko", "Yth. Pak Joko Santoso,\nmohon dibantu.\n", "Joko"),
+    ("Joko", "Joko mengalami kendala login sejak pagi.\n", "Joko"),
+])
+def test_the_form_takes_the_fullest_name_the_requester_signs_with(display, body, name):
+    """Seed 003's Nama: From "Joko" signed "Joko Susilo" is Joko Susilo; an address book's
+    "Wijaya, Stefanus" is Stefanus Wijaya; a degree after the comma stays where it is."""
+    raw = first_mail(body, sender=f'"{display}" <x@vendor.test>')
+    assert contact_of(as_problem(parse_message(raw))).name == name
+    assert identify_texts((body,), Address("x@vendor.test", display)).name == name
+
+
+def test_a_later_mail_signed_in_full_completes_the_name_the_first_one_gave():
+    """The first mail said nothing but "Mohon bantuan" under From "Erwin"; the reply is
+    signed "Erwin Saragih": the ticket's form names Erwin Saragih, not a stranger."""
+    first = contact_of(as_problem(parse_message(first_mail("Mohon bantuan.", sender="Erwin <e@vendor.test>"))))
+    reply = contact_of(parse_message(first_mail("Baik.\n\nErwin Saragih\nPT Maju Bersama\n",
+                                                sender="Erwin <e@vendor.test>")))
+    assert first.merged(reply).name == "Erwin Saragih"
+    other = contact_of(parse_message(first_mail("Nama: Dedi Irawan\n", sender="Erwin <e@vendor.test>")))
+    assert first.merged(other).name == "Erwin"  # another person's name never replaces the requester's

@@ -64,11 +64,11 @@ def identify_texts(texts: tuple[str, ...], requester: Address) -> Identity:
     """The identity the requester's own texts state (earliest first), with their From."""
     found = _fields(texts)
     found.setdefault("email", requester.addr)
-    _from_display_name(found, requester.name)
+    _from_display_name(found, requester.name, texts)
     return Identity(**found)
 
 
-def _from_display_name(found: dict[str, str], display: str) -> None:
+def _from_display_name(found: dict[str, str], display: str, texts: tuple[str, ...]) -> None:
     """What a From display name adds: a person's name; a company ("PT Sinar Abadi",
     "Direktur CV Maju Jaya") is the instansi, and an office ("Ketua Pokja") is neither."""
     display = display.strip()
@@ -77,7 +77,57 @@ def _from_display_name(found: dict[str, str], display: str) -> None:
     if org := _POSITION_ORG.fullmatch(display) or _ORG.fullmatch(display):
         found.setdefault("organisation", org.group(1).strip())
     elif not _ROLE_NAME.search(display):
-        found.setdefault("name", display)
+        found.setdefault("name", _signed_name(in_order(display), texts))
+
+
+# "Wijaya, Stefanus": a directory's "Last, First"; "Siti Aminah, S.E." is a name and a degree.
+_LAST_FIRST = re.compile(r"([^\W\d_][\w'-]*(?: [^\W\d_][\w'-]*)?), ([^\W\d_][\w'-]*(?: [^\W\d_][\w'-]*)?)")
+# A line that is only a name as people sign: capitalised words, initials, titles with dots.
+_NAME_LINE = re.compile(r"[A-Z][\w'.-]*(?:,? [A-Z][\w'.-]*){0,5}")
+# Forms of address and greetings: "Pak Joko" names someone, not who signs.
+_ADDRESS_WORDS = frozenset({
+    "yth", "kepada", "kpd", "dear", "pak", "bpk", "bu", "bapak", "ibu", "sdr", "sdri", "saudara", "mas", "mbak", "kak",
+    "halo", "hai", "hi", "salam", "selamat", "terima", "kasih", "regards", "thanks", "tim", "team"})
+
+
+def in_order(display: str) -> str:
+    """A "Last, First" display name as the person is called ("Stefanus Wijaya")."""
+    match = _LAST_FIRST.fullmatch(display)
+    if match is None or any(len(word) <= 3 for word in match.group(2).split()):
+        return display  # "Aminah, S.E." or "Sari, ST": a degree after the comma
+    return f"{match.group(2)} {match.group(1)}"
+
+
+def _signed_name(display: str, texts: tuple[str, ...]) -> str:
+    """The name the requester signs with when it is the display name and more: From
+    "Joko", signed "Joko Susilo", "Mira Anggraini | Staff Tender" or "oki saputra - 0896..."."""
+    words = _words(display)
+    for text in map(own_text, texts):
+        for line in text.splitlines():
+            name = _name_of_line(line.strip())
+            if name and words < _words(name) and not _words(name) & _ADDRESS_WORDS:
+                return name
+    return display
+
+
+_SEPARATOR = re.compile(r"\s+(?:[|\u00b7\u2022/]|-{1,2}|\u2013|\u2014)\s+")
+
+
+def _name_of_line(line: str) -> str:
+    """The name a signature line gives: the whole line as a name, or its first piece
+    before a separator when what follows is a position or a number."""
+    if len(line) > 100:
+        return ""
+    if len(line) <= 60 and _NAME_LINE.fullmatch(line):
+        return line
+    first, *rest = _SEPARATOR.split(line, maxsplit=1)
+    if not rest or len(first) > 40 or not re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+){1,3}", first):
+        return ""
+    return first if _NAME_LINE.fullmatch(first) or re.search(r"\d{4}|@", rest[0]) else ""
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W\d_]+", text.lower())}
 
 
 def _fields(texts: tuple[str, ...]) -> dict[str, str]:
@@ -124,5 +174,6 @@ def identify(messages: list[InboundMessage]) -> Identity:
     found = _fields(tuple(m.text or m.new_text for m in messages))
     if messages:
         found.setdefault("email", messages[0].from_addr.addr)
-        _from_display_name(found, next((m.from_addr.name for m in messages if m.from_addr.name), ""))
+        _from_display_name(found, next((m.from_addr.name for m in messages if m.from_addr.name), ""),
+                           tuple(m.text or m.new_text for m in messages))
     return Identity(**found)

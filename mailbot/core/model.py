@@ -7,6 +7,7 @@ once at the edge and nothing downstream touches `email.message.Message`.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,9 +168,15 @@ class Contact:
     phone: str = ""
 
     def merged(self, other: Contact) -> Contact:
-        """This contact with its empty fields filled from `other`."""
-        return Contact(self.name or other.name, self.organisation or other.organisation,
+        """This contact with its empty fields filled from `other`, and its name made whole
+        when `other` names the same person more fully (From "Joko", later signed "Joko Susilo")."""
+        name = other.name if _name_words(self.name) < _name_words(other.name) else self.name or other.name
+        return Contact(name, self.organisation or other.organisation,
                        self.address or other.address, self.phone or other.phone)
+
+
+def _name_words(name: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]+", name.lower()))
 
 
 @dataclass(frozen=True)

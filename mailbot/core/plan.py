@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
-from mailbot.core.identity import identify_texts
+from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.lifecycle import Decision
 from mailbot.core.limits import HOUR, Schedule, address_limit, ticket_slot
 from mailbot.core.matching import audience_of, tag
@@ -425,7 +425,7 @@ def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: Mail
 
 def _of_ticket(ticket: Ticket, box: MailboxConfig) -> dict[str, Any]:
     requester = ticket.requester
-    name = requester.name
+    name = in_order(requester.name)  # "Dear Stefanus Wijaya", not "Dear Wijaya, Stefanus"
     if _LINK_LIKE.search(name) or len(name) > 80:
         name = ""  # a display name is the sender's to choose: mailbot never greets anyone with a link
     return {
