@@ -47,8 +47,9 @@ def _open(servers, config, attachments: tuple = ()) -> EmailMessage:
     return latest(servers, STAFF[0], "staff_new")
 
 
-def _outlook_reply(notice: EmailMessage, sender: str, text: str, attachments: tuple = ()) -> bytes:
-    """Outlook desktop (Indonesian): "RE:", the new text, then the Dari/Dikirim/Kepada/Perihal block."""
+def _outlook_reply(notice: EmailMessage, sender: str, text: str, attachments: tuple = (), rule: str = "") -> bytes:
+    """Outlook desktop (Indonesian): "RE:", the new text, then the Dari/Dikirim/Kepada/Perihal block
+    (under Outlook's underscore rule when `rule` gives one)."""
     msg = EmailMessage()
     msg["From"] = f"Andi Helpdesk <{sender}>"
     msg["To"] = f"Helpdesk LPSE Uji <{UNIT}>"
@@ -57,7 +58,7 @@ def _outlook_reply(notice: EmailMessage, sender: str, text: str, attachments: tu
     msg["Message-ID"] = make_msgid(domain="lpse.test")
     msg["In-Reply-To"] = str(notice["Message-ID"])
     msg["References"] = str(notice["Message-ID"])
-    msg.set_content(f"{text}\r\n\r\nDari: Helpdesk LPSE Uji <{UNIT}>\r\nDikirim: Senin, 23 November 2026 09.15\r\n"
+    msg.set_content(f"{text}\r\n\r\n{rule + chr(13) + chr(10) if rule else ''}Dari: Helpdesk LPSE Uji <{UNIT}>\r\nDikirim: Senin, 23 November 2026 09.15\r\n"
                     f"Kepada: Andi Helpdesk <{sender}>\r\nPerihal: {notice['Subject']}\r\n\r\n{text_of(notice)}")
     for filename, ctype, data in attachments:
         main, sub = ctype.split("/")
@@ -332,3 +333,21 @@ def test_outlook_rich_text_winmail_dat_reaches_the_requester_as_its_files(env):
     deliver(servers, config, _outlook_reply(latest(servers, STAFF[0], "staff_new"), STAFF[0], "#eskalasi\r\nMohon bantuan."))
     escalation = latest(servers, LKPP, "escalate")
     assert {p.get_filename(): p.get_content() for p in escalation.iter_attachments()} == {"Surat Kuasa Direktur.pdf": PDF}
+
+
+def test_a_divider_staff_type_keeps_the_text_below_it_for_the_requester(env):
+    """SPEC E6: the staff reply's body reaches the requester whole. Staff who type a rule of
+    underscores between the steps and their closing lines: the requester got the steps and
+    nothing of "Jika masih gagal ..." or the sign-off below the rule; Outlook's own rule over
+    its Dari/Dikirim block still starts the quoted history, which never reaches them (SPEC 4)."""
+    servers, config = env
+    notice = _open(servers, config)
+    typed = ("Pak Budi, silakan ikuti langkah berikut:\r\n1. Buka menu Lupa Password\r\n"
+             "2. Masukkan email terdaftar\r\n\r\n" + "_" * 30 + "\r\n\r\n"
+             "Jika masih gagal, hapus cache browser lalu coba lagi.\r\n\r\nTerima kasih,\r\nAndi")
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], typed, rule="_" * 32))
+    relayed = text_of(latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
+    assert "2. Masukkan email terdaftar\n\n" + "_" * 30 + "\n\nJika masih gagal, hapus cache browser" in relayed
+    assert "Terima kasih,\nAndi" in relayed
+    for history in ("Dari: Helpdesk LPSE Uji", "Dikirim:", "akun SPSE saya terkunci sejak kemarin", "_" * 32):
+        assert history not in relayed, history

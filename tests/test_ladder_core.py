@@ -145,8 +145,6 @@ def test_a_forward_on_an_existing_ticket_is_left_as_parsed() -> None:
     # a formal letter whose memo block reads like a quoted header
     ("Yth. Admin LPSE\n\nDari      : PPK Dinas PUPR\nKepada    : Admin LPSE\nPerihal   : Reset password\n\n"
     "Paket 12345678 error 500."),
-    # a typed form under a rule
-    "Laporan kendala\n____________________\nKode paket: 12345678\nError: 500",
 ])
 def test_a_first_mail_is_the_problem_whole(body: str) -> None:
     """SPEC 2: the staff notice carries the requester's message. Quote stripping is for replies;

@@ -669,3 +669,57 @@ _QUOTE = "> Yth. Bapak/Ibu Budi Santoso,\n>\n> Helpdesk LKPP membutuhkan data ta
 def test_only_quoted_tells_a_reply_with_nothing_typed(text: str, nothing_typed: bool) -> None:
     """A reply holds nothing its writer typed when all of it is a reply header and the quote."""
     assert only_quoted(text) is nothing_typed
+
+
+# --- an underscore rule: Outlook's history line, or a divider the writer typed ----------------
+
+_STEPS = "Yth. Bapak Budi,\n\nSilakan ikuti langkah berikut:\n1. Buka menu Lupa Password\n2. Masukkan email terdaftar"
+
+
+@pytest.mark.parametrize("below", [
+    "Jika masih gagal, hapus cache browser lalu coba lagi.\n\nTerima kasih,\nAndi\nHelpdesk LPSE Kota Batam",
+    "Terima kasih.\n\nSalam,\nHelpdesk LPSE Kota Batam\nTelp. (0778) 123456",
+    "CATATAN: jangan bagikan kata sandi Anda kepada siapa pun, termasuk petugas helpdesk.",
+    # a signature with a "Dari:" line of its own is not Outlook's block
+    "Andi Pratama\nDari: Bidang Layanan dan Dukungan\nLPSE Kota Batam",
+    # a memo under the rule ("Kepada:" first) is the writer's
+    "Kepada: Pokja Pemilihan 3\nDari: Helpdesk LPSE\nHal: Jadwal pembuktian\n\nMohon jadwal disesuaikan.",
+])
+@pytest.mark.parametrize("rule", ["_" * 20, "_" * 32, "  " + "_" * 60])
+def test_a_typed_divider_keeps_the_text_below_it(rule: str, below: str) -> None:
+    """SPEC E6: the staff's reply is relayed whole. A rule typed between steps and "Terima kasih"
+    or a signature is not Outlook's history line: the requester lost everything below it."""
+    text = f"{_STEPS}\n\n{rule}\n\n{below}\n"
+    assert strip_reply(text) == text.strip()
+
+
+@pytest.mark.parametrize("block", [
+    # Outlook desktop, English and Indonesian
+    ("From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\nSent: Monday, November 23, 2026 9:00 AM\n"
+     "To: Budi Santoso <budi@vendor.test>\nSubject: [LPSE-BTM #2026-00042] Akun terkunci"),
+    ("Dari: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\nDikirim: Senin, 23 November 2026 09.00\n"
+     "Kepada: Budi Santoso <budi@vendor.test>\nSubjek: [LPSE-BTM #2026-00042] Akun terkunci"),
+    # Outlook on the web turned to text: bold markers, a blank line between fields
+    ("*From:* Helpdesk LPSE Kota Batam <lpse@batam.go.id>\n*Sent:* Monday, November 23, 2026 9:00 AM\n"
+     "*To:* Budi Santoso\n*Subject:* Akun terkunci"),
+    "\n**Dari:** Helpdesk LPSE\n\n**Dikirim:** Senin, 23 November 2026\n\n**Kepada:** Budi\n\n**Perihal:** Akun",
+    # From and Sent alone, no To, no time, no tag (Bcc)
+    "From: Helpdesk LPSE\nSent: Monday\n",
+    # Hotmail: Date first
+    "Date: Mon, 23 Nov 2026 09:00:00 +0700\nFrom: lpse@batam.go.id\nTo: budi@vendor.test\nSubject: Akun",
+    # all on one line
+    "From: Helpdesk LPSE <lpse@batam.go.id> Sent: Monday, November 23, 2026 9:00 AM To: Budi Subject: Akun",
+])
+def test_outlooks_rule_over_its_header_block_starts_history(block: str) -> None:
+    """SPEC 4: quoted history is never relayed. Outlook's rule with its header block under it
+    (in English or Indonesian Outlook, with bold markers or blank lines) still cuts, and the
+    command quoted under it never runs (SPEC 9)."""
+    text = f"Sudah kami reset, silakan dicoba.\n\n{'_' * 32}\n{block}\n\n#tutup\nAkun saya terkunci.\n"
+    assert strip_reply(text) == "Sudah kami reset, silakan dicoba."
+
+
+def test_a_mailing_lists_footer_under_its_rule_is_not_new_text() -> None:
+    """Mailman's footer ("<list> mailing list", its address, listinfo) is no part of the post."""
+    text = ("Akun sudah kami buka kembali.\n\n" + "_" * 47 + "\nhelpdesk-lpse mailing list\n"
+            "helpdesk-lpse@lists.lpse.test\nhttps://lists.lpse.test/mailman/listinfo/helpdesk-lpse\n")
+    assert strip_reply(text) == "Akun sudah kami buka kembali."

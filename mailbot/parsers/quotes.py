@@ -47,6 +47,9 @@ _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
 _SIGNATURE = frozenset({"--", "__"})
 _UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
+_RULE_LOOKAHEAD = 16  # lines under an underscore rule read for the header block it opens
+# A mailing list's footer under its rule (Mailman: "<list> mailing list", its address, "listinfo").
+_LIST_FOOTER = re.compile(r"^\S.{0,80}\smailing list\s*$|/listinfo\b", re.IGNORECASE | re.MULTILINE)
 _SEPARATOR_ONLY = re.compile(r"^[\s\-_=*~]*$")
 _ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*:$")
 _DASHED_WORDS = re.compile(
@@ -293,7 +296,7 @@ def _first_cut(lines: list[str], *, history_only: bool = False) -> int:
             if history_only:
                 continue
             return i
-        if _UNDERSCORES.match(line) or _FORWARD_MARKER.match(line):
+        if (_UNDERSCORES.match(line) and _rule_opens_history(lines, i)) or _FORWARD_MARKER.match(line):
             return i
         if _is_dashed_marker(stripped):
             return i
@@ -307,6 +310,28 @@ def _first_cut(lines: list[str], *, history_only: bool = False) -> int:
         if not history_only and _is_footer(line, strict=i != last):
             return i
     return len(lines)
+
+
+def _rule_opens_history(lines: list[str], i: int) -> bool:
+    """Whether the underscore rule at line i opens what Outlook puts under it: a header block
+    ("From:/Sent:/To:/Subject:", "Dari:/Dikirim:/Kepada:/Subjek:", Hotmail's "Date:" first,
+    with bold markers or a blank line between fields, or all on one line), or a mailing
+    list's footer ("helpdesk-lpse mailing list"). A rule that staff or a requester typed
+    between steps, above "Terima kasih" or a signature, is their text.
+    """
+    following = [line.lstrip(" \t>") for line in lines[i + 1 : i + _RULE_LOOKAHEAD] if line.strip(" \t>")]
+    if not following:
+        return False
+    if _ONE_LINE_OUTLOOK.match(following[0]) or _LIST_FOOTER.search("\n".join(following[:3])):
+        return True
+    kinds: set[str] = set()
+    for line in following:
+        key = _key(line)
+        kind = "from" if key in _FROM_KEYS else _field_kind(key)
+        if kind is None or (not kinds and kind not in ("from", "sent")):
+            break  # Outlook opens with From (Hotmail with Date); "Kepada:" first is a memo
+        kinds.add(kind)
+    return "from" in kinds and len(kinds) > 1
 
 
 def _is_dashed_marker(stripped: str) -> bool:
