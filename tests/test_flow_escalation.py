@@ -278,3 +278,76 @@ def test_data_sent_as_files_alone_reaches_lkpp_without_our_quoted_request(env):
     assert "Surat Kuasa (final).pdf" in text
     for ours in ("Yth. Bapak/Ibu", "membutuhkan data tambahan", "menulis:", "> "):
         assert ours not in text, ours
+
+
+def _gmail_forward_of_a_colleagues_answer(request) -> str:
+    """Budi forwarded our request to his director, who answered from Gmail quoting that forward;
+    Budi forwards the answer to the unit: our request sits two levels down in it."""
+    ours = "\n".join("> " + line for line in text_of(request).splitlines())
+    return ("Berikut data dari direktur kami.\n\n---------- Forwarded message ---------\n"
+            "From: Rudi Hartono <rudi@vendor.test>\nDate: Sen, 23 Nov 2026 pukul 10.12\n"
+            f"Subject: Re: Fwd: {request['Subject']}\nTo: Budi Santoso <{REQUESTER}>\n\n"
+            "Pak Budi, NIB kami 9120001234567, surat kuasa sudah saya tanda tangani.\n\n"
+            f"Pada Sen, 23 Nov 2026 pukul 09.30 Budi Santoso <{REQUESTER}> menulis:\n"
+            "> Pak Rudi, mohon dikirim NIB dan surat kuasa.\n>\n> ---------- Forwarded message ---------\n"
+            f"> From: Helpdesk LPSE Uji <{UNIT}>\n> Date: Sen, 23 Nov 2026 pukul 09.00\n"
+            f"> Subject: {request['Subject']}\n> To: <{REQUESTER}>\n>\n{ours}\n")
+
+
+def _outlook_forward_of_our_request(request) -> str:
+    """Budi pressed Forward instead of Reply in Outlook (Indonesian), typed the data above."""
+    return ("NIB kami 9120001234567, surat kuasa sudah ditandatangani direktur.\n\n"
+            f"________________________________\nDari: Helpdesk LPSE Uji <{UNIT}>\n"
+            f"Dikirim: Senin, 23 November 2026 09.00\nKepada: Budi Santoso <{REQUESTER}>\n"
+            f"Subjek: {request['Subject']}\n\n{text_of(request)}\n")
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Fwd: Re: Fwd: ", _gmail_forward_of_a_colleagues_answer),
+    ("FW: ", _outlook_forward_of_our_request),
+])
+def test_data_forwarded_to_lkpp_leaves_our_own_request_out(env, subject, body):
+    """SPEC E3 (SOP-015 step 9) and 4 ("Quoted history in replies is never relayed"): the requester
+    forwards the data LKPP asked for. LKPP must get the data and the forwarded answer, not our own
+    request quoted back inside it: LKPP received "Helpdesk LKPP membutuhkan data tambahan ...
+    Mohon balas email ini tanpa mengubah subjek ..." as "data tambahan dari Pengguna SPSE"."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat kuasa dan NIB perusahaan.", to=UNIT)
+    deliver(servers, config, raw)
+    request = latest(servers, REQUESTER)
+    assert request["X-Mailbot-Kind"] == "need_info"
+
+    raw, _ = mail(REQUESTER, subject + str(request["Subject"]), body(request), name="Budi Santoso")
+    deliver(servers, config, raw)
+
+    assert ticket_state(config).state is State.ESCALATED
+    forwarded = latest(servers, LKPP)
+    assert forwarded["X-Mailbot-Kind"] == "forward_info"
+    text = text_of(forwarded)
+    assert "NIB kami 9120001234567" in text
+    for ours in ("Yth. Bapak/Ibu Budi Santoso", "membutuhkan data tambahan", "Berikut permintaan dari Helpdesk LKPP",
+                 "tanpa mengubah subjek agar pesan Anda tercatat", f"Helpdesk LPSE Uji <{UNIT}>"):
+        assert ours not in text, ours
+
+
+def test_a_forwarded_answer_keeps_what_its_writer_quoted_from_others(env):
+    """SPEC E3: the forwarded part is the data; only the unit's own mail comes out of it. Pokja's
+    answer with the requester's question it quotes goes on to LKPP as it was."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat jawaban Pokja dan kode tender.", to=UNIT)
+    deliver(servers, config, raw)
+    request = latest(servers, REQUESTER)
+    assert request["X-Mailbot-Kind"] == "need_info"
+    body = ("Berikut jawaban Pokja.\n\n---------- Forwarded message ---------\n"
+            "From: Pokja Pemilihan 3 <pokja3@batam.go.id>\nDate: Sen, 23 Nov 2026 pukul 10.12\n"
+            f"Subject: Re: Perpanjangan jadwal\nTo: Budi Santoso <{REQUESTER}>\n\n"
+            "Jadwal belum dapat diperpanjang sebelum ada surat dari LKPP.\n\n"
+            f"Pada Sen, 23 Nov 2026 pukul 09.30 Budi Santoso <{REQUESTER}> menulis:\n"
+            "> Mohon jadwal upload paket 10012345000 diperpanjang.\n")
+    raw, _ = mail(REQUESTER, "Fwd: " + str(request["Subject"]), body, name="Budi Santoso")
+    deliver(servers, config, raw)
+    text = text_of(latest(servers, LKPP, "forward_info"))
+    assert "Jadwal belum dapat diperpanjang" in text
+    assert "> Mohon jadwal upload paket 10012345000 diperpanjang." in text

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.parsers.quotes import only_quoted, strip_reply
+from mailbot.parsers.quotes import only_quoted, strip_reply, without_our_mail
 
 SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 FIXTURES = SHARED / "corpora" / "reply-fixtures"
@@ -723,3 +723,47 @@ def test_a_mailing_lists_footer_under_its_rule_is_not_new_text() -> None:
     text = ("Akun sudah kami buka kembali.\n\n" + "_" * 47 + "\nhelpdesk-lpse mailing list\n"
             "helpdesk-lpse@lists.lpse.test\nhttps://lists.lpse.test/mailman/listinfo/helpdesk-lpse\n")
     assert strip_reply(text) == "Akun sudah kami buka kembali."
+
+
+# --- a forward sent on to LKPP without the unit's own mail inside it (SPEC E3, 4) --------------
+
+_UNIT = ("lpse@batam.go.id", "Helpdesk LPSE Kota Batam")
+_OUR_REQUEST = ("Yth. Bapak/Ibu Budi Santoso,\n\nHelpdesk LKPP membutuhkan data tambahan.\n\n--\n"
+                "Helpdesk LPSE Kota Batam\nlpse@batam.go.id")
+_RUDI = ("Berikut.\n\n-------- Pesan Terusan --------\nSubjek: Re: Permintaan data\nTanggal: 23/11/2026 10.12\n"
+         "Dari: Rudi <rudi@vendor.test>\nKepada: Budi <budi@vendor.test>\n\nNIB 9120001234567")
+
+
+@pytest.mark.parametrize("ours", [
+    # Thunderbird names the writer only; Gmail with the address; a second level of quote
+    "On 23/11/2026 09.00, Helpdesk LPSE Kota Batam wrote:\n" + "\n".join("> " + x for x in _OUR_REQUEST.split("\n")),
+    ("Pada Sen, 23 Nov 2026 pukul 09.00 Helpdesk LPSE <\nlpse@batam.go.id> menulis:\n\n"
+     + "\n".join(">" + x for x in _OUR_REQUEST.split("\n"))),
+    ("Pada Sen, 23 Nov 2026 Budi <budi@vendor.test> menulis:\n> ---------- Forwarded message ---------\n"
+     "> From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\n> Date: Sen, 23 Nov 2026\n> Subject: [LPSE-BTM #2026-00042] Data\n"
+     ">\n" + "\n".join("> " + x for x in _OUR_REQUEST.split("\n"))),
+    # Outlook's block of our mail under the forwarded answer
+    ("-----Original Message-----\nFrom: Helpdesk LPSE Kota Batam [mailto:lpse@batam.go.id]\n"
+     "Sent: Monday, November 23, 2026 9:00 AM\nTo: Budi\nSubject: [LPSE-BTM #2026-00042] Data\n\n" + _OUR_REQUEST),
+])
+def test_our_mail_inside_a_forward_is_left_out(ours: str) -> None:
+    """Our request, quoted or forwarded inside the forwarded answer, is the unit's own words."""
+    assert without_our_mail(f"{_RUDI}\n\n{ours}\n", _UNIT) == _RUDI
+
+
+def test_a_forward_of_our_mail_alone_leaves_only_the_writers_words() -> None:
+    """Forward pressed instead of Reply: the data typed above our forwarded request."""
+    text = ("NIB 9120001234567.\n\n---------- Forwarded message ---------\nFrom: Helpdesk LPSE Kota Batam "
+            "<lpse@batam.go.id>\nDate: Sen, 23 Nov 2026\nSubject: [LPSE-BTM #2026-00042] Data\nTo: budi@vendor.test\n\n"
+            + _OUR_REQUEST)
+    assert without_our_mail(text, _UNIT) == "NIB 9120001234567."
+
+
+@pytest.mark.parametrize("text", [
+    _RUDI + "\n\nPada Sen, 23 Nov 2026, Pokja 3 <pokja3@batam.go.id> menulis:\n> Jadwal diperpanjang.\n",
+    # the unit named in the text, not as the writer of a mail
+    _RUDI + "\nSudah saya kirim juga ke lpse@batam.go.id kemarin.\nDari: Helpdesk LPSE Kota Batam, kata Pak Andi.",
+])
+def test_a_forward_without_our_mail_is_kept_as_it_was(text: str) -> None:
+    """Others' mail and quotes inside a forward are the forwarded data."""
+    assert without_our_mail(text, _UNIT) == text

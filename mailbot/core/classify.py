@@ -22,7 +22,7 @@ from mailbot.core.plan import without_internal
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
 from mailbot.parsers.auto import DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST, noreply_address
-from mailbot.parsers.quotes import is_forward, only_quoted
+from mailbot.parsers.quotes import is_forward, only_quoted, without_our_mail
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules
@@ -97,7 +97,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
         return _from_lkpp(facts, rules, known.said_to_lkpp)
     if role is Role.SELF:
         return replace(facts, message=replace(msg, auto_reason="sent by this mailbox itself"))
-    return _from_requester(facts, known, rules, cfg.reopen_days, now)
+    return _from_requester(facts, known, rules, cfg.reopen_days, now, ours=(box.address, box.display_name))
 
 
 def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> InboundMessage:
@@ -215,7 +215,8 @@ def _from_lkpp(facts: Facts, rules: Rules, ours: tuple[str, ...] = ()) -> Facts:
                    lkpp_rule=verdict.rule)
 
 
-def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, now: datetime) -> Facts:
+def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, now: datetime,
+                    ours: tuple[str, ...] = ()) -> Facts:
     ticket = facts.ticket
     late = after_closing(facts.message, rules, (ticket.requester.name, ticket.contact.name)) \
         if ticket and ticket.state is State.CLOSED else None
@@ -227,7 +228,7 @@ def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, 
     if facts.ticket is None:
         facts = replace(facts, message=as_problem(facts.message))
     elif facts.ticket.state is State.AWAITING_INFO or _answers_lkpp_request(facts.ticket, known):
-        facts = replace(facts, message=as_forwarded(facts.message))  # E3: on to LKPP, forwarded part and all
+        facts = replace(facts, message=as_forwarded(facts.message, ours))  # E3: on to LKPP, forwarded part and all
     msg, ticket = facts.message, facts.ticket
     category = rules.guess_category(msg.subject, msg.new_text)
     priority = rules.guess_priority(msg.subject, msg.new_text)
@@ -262,11 +263,14 @@ def as_problem(msg: InboundMessage) -> InboundMessage:
     return replace(msg, new_text=whole) if whole and whole != msg.new_text else msg
 
 
-def as_forwarded(msg: InboundMessage) -> InboundMessage:
+def as_forwarded(msg: InboundMessage, ours: tuple[str, ...] = ()) -> InboundMessage:
     """A reply that forwards mail ("Fwd:", "---------- Forwarded message ---------")
-    carries what it forwards: the data LKPP asked for, sent on by the requester."""
+    carries what it forwards: the data LKPP asked for, sent on by the requester. Not our own
+    mail inside it (`ours`: the unit's address and name; SPEC 4), such as our request for
+    that data, which the colleague who answered it quoted."""
     if msg.text.strip() and is_forward(msg.subject, msg.text):
-        return replace(msg, new_text=msg.text.strip())
+        theirs = without_our_mail(msg.text, ours).strip()
+        return replace(msg, new_text=theirs) if theirs else replace(msg, new_text="", text="")
     if not msg.new_text.strip() and only_quoted(msg.text):
         # the data sent as files alone under the client's quote of our request: no words of
         # theirs to pass on (SPEC 4: quoted history is never relayed), not our own mail back

@@ -503,3 +503,119 @@ def _looks_like_reply_header(joined: str) -> bool:
         and bool(_EMAIL.search(joined))
         and bool(_DIGIT.search(joined))
     )
+
+
+_MAX_QUOTE_DEPTH = 8  # `>` levels read for our own mail inside a forward
+
+
+def without_our_mail(text: str, ours: tuple[str, ...]) -> str:
+    """A forward's text without the unit's own mail inside it (SPEC 4: quoted history is never
+    relayed): the requester forwards a colleague's reply with the data LKPP asked for, and that
+    reply quotes or forwards our request. Our mail is told by its header, which names the unit
+    (`ours`: its address, its display name) as the writer: a reply header ("Pada ..., Helpdesk
+    LPSE <lpse@...> menulis:") with its `>` quote, or a From field ("From:/Dari:" under a
+    forward marker or Outlook's rule) with everything below it up to the next forward. The
+    rest, quoted history of others included, is the forwarded data and stays as it was.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    needles = tuple(n.lower() for n in ours if n.strip())
+    dropped = _our_lines(lines, needles, 0) if needles else set()
+    if not dropped:
+        return text
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if i in dropped or (not line.strip(" \t>") and kept and not kept[-1].strip(" \t>")):
+            continue  # no double gap where our mail was
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _our_lines(lines: list[str], needles: tuple[str, ...], depth: int) -> set[int]:
+    """The indices of the lines of our own mail in `lines` (see `without_our_mail`)."""
+    dropped: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if lines[i].lstrip().startswith(">"):
+            end = _quote_end(lines, i)
+            if depth < _MAX_QUOTE_DEPTH:
+                dropped.update(_our_quoted_lines(lines, i, end, needles, depth))
+            i = end
+            continue
+        ours_end = _our_block_end(lines, i, needles)
+        if ours_end is not None:
+            dropped.update(range(_with_marker_above(lines, i), ours_end))
+        i = ours_end or i + 1
+    return dropped
+
+
+def _our_quoted_lines(lines: list[str], start: int, end: int, needles: tuple[str, ...], depth: int) -> set[int]:
+    """Our mail inside the `>` quote lines[start:end]; a quote of nothing but ours goes with
+    the reply header above it ("Pada ..., Budi menulis:" over the forward of our request)."""
+    inner = [_unquoted(line) for line in lines[start:end]]
+    dropped = {start + j for j in _our_lines(inner, needles, depth + 1)}
+    if not dropped or any(line.strip() for j, line in enumerate(inner) if start + j not in dropped):
+        return dropped
+    above = [j for j in range(max(0, start - _HEADER_LINES - 1), start) if lines[j].strip()]
+    if not above or not lines[above[-1]].rstrip().endswith(":"):
+        return dropped | set(range(start, end))  # no reply header right above the quote
+    header = next((h for h in above if _is_reply_header_at(lines, h) or _is_bare_reply_header(lines, h)), start)
+    return dropped | set(range(header, end))
+
+
+def _our_block_end(lines: list[str], i: int, needles: tuple[str, ...]) -> int | None:
+    """Where our mail that starts at line i ends: after the `>` quote under our reply header,
+    or at the next forward marker under our From field; None when no mail of ours starts here."""
+    if (_is_reply_header_at(lines, i) or _is_bare_reply_header(lines, i)) and _names(_header_text(lines, i), needles):
+        quote = next((j for j in range(i + 1, min(len(lines), i + _HEADER_LINES + 3))
+                      if lines[j].lstrip().startswith(">")), None)
+        return _quote_end(lines, quote) if quote is not None else None
+    if _key(lines[i]) not in _FROM_KEYS or not _names(lines[i].split(":", 1)[1].lower(), needles):
+        return None
+    if not (_block_kinds(lines, i) & {"sent", "to", "subject"}):
+        return None
+    return next((j for j in range(i + 1, len(lines)) if _FORWARD_LINE.match(lines[j])), len(lines))
+
+
+def _header_text(lines: list[str], i: int) -> str:
+    """The reply header at line i, its wrapped lines joined, lower case; not the quote under it."""
+    parts: list[str] = []
+    for line in lines[i : i + _HEADER_LINES]:
+        if not line.strip() or (parts and line.lstrip().startswith(">") and line.strip() != ">:"):
+            break
+        parts.append(line.strip())
+        if line.rstrip().endswith(":"):
+            break
+    return " ".join(parts).lower()
+
+
+def _names(text: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in text for needle in needles)
+
+
+def _with_marker_above(lines: list[str], i: int) -> int:
+    """Line i, or the forward marker, "Original Message" line or rule right above it."""
+    j = i
+    while j > 0 and j > i - 3:
+        above = lines[j - 1].strip()
+        if above and not (_FORWARD_LINE.match(above) or _FORWARD_MARKER.match(above)
+                          or _UNDERSCORES.match(above) or _is_dashed_marker(above)):
+            break
+        j -= 1
+    return j
+
+
+def _quote_end(lines: list[str], i: int) -> int:
+    """The end of the run of `>` lines at i (blank lines inside it belong to it)."""
+    end = i
+    for j in range(i, len(lines)):
+        if lines[j].lstrip().startswith(">"):
+            end = j + 1
+        elif lines[j].strip():
+            break
+    return end
+
+
+def _unquoted(line: str) -> str:
+    """A `>` line one level down ("> > x" and ">> x" both become "> x" or ">x")."""
+    rest = line.lstrip()[1:]
+    return rest.removeprefix(" ")
