@@ -19,6 +19,7 @@ from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
 from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, retitled, role_of
 from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Seen, State, Ticket
 from mailbot.core.plan import without_internal
+from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
 from mailbot.parsers.auto import DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST, noreply_address
@@ -60,6 +61,7 @@ class Known:
     mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
     lkpp_answered: frozenset[int] = frozenset()  # of those tickets: the ones with an LKPP reply to relay
     said_to_lkpp: tuple[str, ...] = ()  # LKPP mail: what the unit wrote to LKPP on those tickets
+    openings: tuple[Opening, ...] = ()  # a requester's new mail: what opened their waiting tickets, newest first
 
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
@@ -81,9 +83,11 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
     referenced = known.referenced
     if lkpp_number and known.tagged is None and not referenced and known.by_lkpp_number is not None:
         referenced = (known.by_lkpp_number,)  # SPEC 3: LKPP mail citing only LKPP's own number
-    match = resolve(msg.from_addr.addr, role, known.tagged, referenced, bounce=msg.is_bounce)
+    repeat = _repeat(msg, role, known, received_at, referenced)
+    match = resolve(msg.from_addr.addr, role, known.tagged, (repeat.ticket,) if repeat else referenced,
+                    bounce=msg.is_bounce)
     facts = Facts(message=msg, role=role, event=Event.AUTOMATIC, ticket=match.ticket, received_at=received_at,
-                  via=match.via, cited=match.cited,
+                  via="repeat" if repeat else match.via, cited=match.cited,
                   title=retitled(base_subject(msg.subject, box.tag_prefix), match.cited) or "(tanpa subjek)",
                   lkpp_ticket=lkpp_number, mentioned=tuple(t.number for t in known.mentioned))
     if msg.is_automatic:
@@ -97,7 +101,8 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
         return _from_lkpp(facts, rules, known.said_to_lkpp)
     if role is Role.SELF:
         return replace(facts, message=replace(msg, auto_reason="sent by this mailbox itself"))
-    return _from_requester(facts, known, rules, cfg.reopen_days, now, ours=(box.address, box.display_name))
+    return _again(_from_requester(facts, known, rules, cfg.reopen_days, now, ours=(box.address, box.display_name)),
+                  repeat)
 
 
 def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> InboundMessage:
@@ -114,6 +119,22 @@ def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, 
             or role_of(person.addr, box, lkpp_senders) is not Role.REQUESTER:
         return msg
     return replace(msg, from_addr=person, auto_reason=on_behalf_of[msg.auto_reason])
+
+
+def _repeat(msg: InboundMessage, role: Role, known: Known, received_at: datetime,
+            referenced: tuple[Ticket, ...]) -> Repeat | None:
+    """SPEC 3: a requester's mail sent twice under a new Message-ID belongs to the ticket
+    the first copy opened (`repeats`); one that names a ticket, or automatic mail, is none."""
+    if role is not Role.REQUESTER or msg.is_automatic or known.tagged is not None or referenced:
+        return None
+    return repeat_of(msg, received_at, known.openings)
+
+
+def _again(facts: Facts, repeat: Repeat | None) -> Facts:
+    """A copy with nothing new (its files too) is recorded on its ticket, and no one is told."""
+    if repeat is not None and repeat.exact and facts.event is Event.REQUESTER_MAIL:
+        return replace(facts, event=Event.REQUESTER_AGAIN)
+    return facts
 
 
 def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:

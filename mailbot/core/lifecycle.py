@@ -41,6 +41,7 @@ class Event(enum.StrEnum):
 
     REQUESTER_NEW = "requester_new"  # E1 (also E5 past reopen_days)
     REQUESTER_MAIL = "requester_mail"
+    REQUESTER_AGAIN = "requester_again"  # SPEC 3: a copy of the mail that opened its ticket, sent again
     REQUESTER_MORE_INFO = "requester_more_info"  # E3 again: a further answer to LKPP's request, escalated  # E2, E3, E5
     REQUESTER_CONFIRM = "requester_confirm"  # E4: YA / TUTUP / a rating
     REQUESTER_REJECT = "requester_reject"  # E4: TIDAK or another answer
@@ -95,6 +96,7 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.REQUESTER_MAIL, "E", "E", ("append", "notify_requester"), "E2"),
     (Event.REQUESTER_MAIL, "I", "E", ("append", "forward_info", "notify_requester"), "E3; SOP-015 step 9"),
     (Event.REQUESTER_MAIL, "C", "O", ("append", "reopen", "notify_reopened"), "E5"),
+    (Event.REQUESTER_AGAIN, "O A E", "", ("append",), "SPEC 3: mail that arrives twice adds, no new ticket"),
     (Event.REQUESTER_MORE_INFO, "E", "E", ("append", "forward_info", "notify_requester"), "E3; SOP-015 step 9"),
     (Event.REQUESTER_CONFIRM, "R", "C", ("confirm_closing", "tell_closed", "notify_confirmed"),
      "E4; SOP-002 step 12"),
@@ -157,6 +159,7 @@ LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLV
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
 UNVERIFIED_LABEL = "unverified_note"
 AUTOMATIC_UNMATCHED = "automatic_unmatched"  # the label of automatic mail that matches no ticket
+COPY_LABEL = "copy_appended"  # the label of a requester's copy of the mail that opened its ticket (SPEC 3)
 
 
 def vouches(citations: Iterable[Citation]) -> bool:
@@ -183,7 +186,7 @@ def not_an_answer(vouched: bool) -> frozenset[str]:
 
 # How a decision is named in logs, `replay` and the message record.
 LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
-          Event.REQUESTER_MORE_INFO: "message_appended",
+          Event.REQUESTER_MORE_INFO: "message_appended", Event.REQUESTER_AGAIN: COPY_LABEL,
           Event.REQUESTER_CONFIRM: "closing_confirmed", Event.REQUESTER_REJECT: "closing_rejected",
           Event.REQUESTER_LATE_CONFIRM: "confirmed_after_closing",
           Event.STAFF_REPLY: "staff_replied", Event.STAFF_EMPTY: "empty_staff_reply", Event.STAFF_NOTE: "note",
@@ -210,7 +213,7 @@ class Facts:
     event: Event
     ticket: Ticket | None
     received_at: datetime  # when the message reached the mailbox
-    via: str | None = None  # how the ticket was matched: "tag" | "reference" | "lkpp_ticket"
+    via: str | None = None  # how the ticket was matched: "tag" | "reference" | "lkpp_ticket" | "repeat"
     cited: Ticket | None = None  # a ticket this message cites but may not act on (SPEC 3)
     previous: Ticket | None = None  # the requester's own ticket, closed too long ago to reopen (E5)
     title: str = ""  # the subject without reply prefixes and tags, for a new ticket

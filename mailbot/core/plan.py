@@ -394,8 +394,9 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
         "opened": ticket.created_at.astimezone(cfg.timezone).isoformat() if ticket else "",
     })
     if send.attach == "ticket" and ticket is not None:
-        # SOP-015 step 1: the problem as the requester wrote it, who they are, then the staff note.
-        base["text"] = "\n\n".join(t.strip() for t in history.requester_texts if t.strip())
+        # SOP-015 step 1: the problem as the requester wrote it, who they are, then the staff note;
+        # the same words sent twice (again, with the file forgotten the first time) once.
+        base["text"] = "\n\n".join(dict.fromkeys(t.strip() for t in history.requester_texts if t.strip()))
         base["identity"] = identity_of(ticket, history)
     base.update(send.context)
     return base

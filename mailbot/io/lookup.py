@@ -15,16 +15,17 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
-from mailbot.core.lifecycle import Decision, not_an_answer, vouches
+from mailbot.core.lifecycle import COPY_LABEL, Decision, not_an_answer, vouches
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of
 from mailbot.core.model import Audience, InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
+from mailbot.core.repeats import WINDOW, Files, Opening, files_of
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
 from mailbot.core.trust import Citation
 from mailbot.io.archive import Archive
-from mailbot.io.store import Store
+from mailbot.io.store import Store, parse_ts
 from mailbot.rules import Rules
 
 # a line that may be `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
@@ -62,8 +63,10 @@ def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[in
     return frozenset(found)
 
 
-def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage) -> Known:
-    """What the store knows about one message, before it is classified."""
+def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage,
+          received_at: datetime | None = None) -> Known:
+    """What the store knows about one message, before it is classified; `received_at`: when
+    it reached the mailbox (a requester's copy of an earlier mail is looked for around it)."""
     number = _tag_number(store, box, msg.subject)
     quotes = msg.bounced_ids
     quotes_ours = bool(quotes) and _quotes_ours(store, key, box, quotes)
@@ -94,7 +97,28 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         mentioned=tuple(mentioned),
         lkpp_answered=answered,
         said_to_lkpp=said,
+        openings=_openings(store, cfg, box, msg, received_at) if tagged is None and not referenced else (),
     )
+
+
+def _openings(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage,
+              received_at: datetime | None) -> tuple[Opening, ...]:
+    """A requester's new mail: what opened their waiting tickets of the last `WINDOW`, for `repeats`."""
+    if received_at is None or role_of(msg.from_addr.addr, box, cfg.escalation.senders) is not Role.REQUESTER:
+        return ()
+    found: list[Opening] = []
+    for row in store.waiting_openings(box.name, msg.from_addr.addr, received_at - WINDOW):
+        ticket, arrived = store.ticket_by_id(row["ticket_id"]), parse_ts(row["received_at"])
+        if ticket is None or arrived is None:
+            continue
+        files: Files | None = None
+        if not row["attachments"]:
+            files = ()
+        elif row["archive_path"] and (archived := Archive(cfg.archive_dir, cfg.limits).load(row["archive_path"])):
+            files = files_of(archived.attachments)
+        found.append(Opening(ticket, row["subject"] or "", row["full_text"] or "", files, arrived,
+                             parse_ts(row["answered_at"])))
+    return tuple(found)
 
 
 def _said_to_lkpp(store: Store, tickets: tuple[Ticket | None, ...]) -> tuple[str, ...]:
@@ -171,7 +195,8 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: bool = False) -> History:
     assert ticket.id is not None
     thread = store.thread_of(ticket.id)
-    mine = [m for m in thread if m.direction == "in" and m.role == "requester"]
+    # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once
+    mine = [m for m in thread if m.direction == "in" and m.role == "requester" and m.kind != COPY_LABEL]
     never = not_an_answer(vouched)
     lkpp = [m for m in thread if m.direction == "in" and m.role == "lkpp" and m.kind not in never]
     running = [t.timer for t in store.active_timers(ticket.id)]

@@ -503,6 +503,21 @@ class Store:
             return Seen("quarantined", "in", row["content_hash"])
         return None
 
+    def waiting_openings(self, mailbox: str, requester: str, since: datetime) -> list[dict[str, Any]]:
+        """The mail that opened each of this requester's tickets still waiting on the unit or
+        LKPP (open, answered, escalated) opened from `since` on, newest first: ticket id,
+        subject, full text, arrival, attachment count and archive path, and when the first
+        mail to the requester on that ticket was sent (None: none yet)."""
+        rows = self._query(
+            "select t.id as ticket_id, m.subject, m.full_text, m.received_at, m.attachments, m.archive_path, "
+            "(select min(o.sent_at) from outbox o where o.ticket_id = t.id and o.audience = 'requester' "
+            "and o.sent_at is not null) as answered_at "
+            "from tickets t join messages m on m.id = (select min(id) from messages where ticket_id = t.id "
+            "and direction = 'in') where t.mailbox = ? and t.requester = ? and t.created_at >= ? "
+            "and t.state in ('open', 'answered', 'escalated') order by t.id desc limit 5",
+            [mailbox, requester.lower(), ts(since)])
+        return [dict(r) for r in rows]
+
     def sent_recipients(self, mailbox: str, message_id: str) -> tuple[str, ...]:
         """The recipients of a mail mailbot sent, as the outbox recorded them."""
         rows = list(self._query("select recipients from messages where mailbox = ? and direction = 'out' "

@@ -1,0 +1,136 @@
+"""SPEC 3: mail that arrives twice adds to the existing ticket, never opens a duplicate,
+also when the requester's client sends it again under a new Message-ID; over real servers.
+
+A copy is the same mail written once and sent twice: Send pressed twice, a webmail's
+double click, a phone app that sends again after a time-out. It was written before the
+requester could read the unit's answer to the first. The same words written again after
+that answer (a human-looking auto-responder, SPEC 5; a new problem told in the same
+short words) are a new mail, as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.config import load_config
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    LKPP,
+    PDF,
+    STAFF,
+    UNIT,
+    inbox,
+    mail,
+    of_kind,
+    reply_as_client,
+    run_once,
+    text_of,
+    write_config,
+)
+
+BUDI = "budi@vendor.test"
+WIB = ZoneInfo("Asia/Jakarta")
+SUBJECT = "Akun PPK terkunci - Dinas PUPR"
+TEXT = ("Selamat siang,\n\nakun PPK saya terkunci setelah salah memasukkan kata sandi tiga kali.\n"
+        "Mohon bantuan untuk membukanya.\n\nTerima kasih,\nBudi Santoso\nDinas PUPR Kota Batam")
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+
+
+def store_of(config) -> Store:
+    return Store(load_config(config).database)
+
+
+def inbound_on(config, ticket_id: int) -> int:
+    return len([m for m in store_of(config).thread_of(ticket_id) if m.direction == "in"])
+
+
+def test_send_pressed_twice_opens_one_ticket_one_ack_one_notice(env):
+    """Two copies of one mail, each with its own Message-ID (the second from a client that
+    wraps lines otherwise, to the unit's other address, with a colleague in Cc): one ticket,
+    one ack, one staff notice; both copies recorded on it and moved to Processed."""
+    servers, config = env
+    written = datetime.now(WIB) - timedelta(minutes=1)
+    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written, name="Budi Santoso")[0])
+    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT.replace("\nMohon", " Mohon"), date=written, name="Budi Santoso",
+                              to="helpdesk.lpse@lpse.test", cc=("ppk.pupr@vendor.test",))[0])
+    run_once(config)
+    [ticket] = store_of(config).tickets()
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
+    assert len(of_kind(inbox(servers, STAFF[0]), "staff_new")) == 1
+    assert of_kind(inbox(servers, STAFF[0]), "staff_update") == []
+    assert inbound_on(config, ticket.id) == 2
+    assert len(inbox(servers, UNIT, "Processed")) == 2 and servers.fetch(UNIT, "INBOX") == []
+
+
+def test_phone_sending_again_after_the_ack_went_out_joins_the_ticket(env):
+    """A phone app that timed out sends the mail again minutes later, after the ack went out,
+    under a new Message-ID but with the Date it was written: it joins the first ticket."""
+    servers, config = env
+    written = datetime.now(WIB) - timedelta(minutes=3)
+    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written)[0])
+    run_once(config)
+    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written)[0])
+    run_once(config)
+    [ticket] = store_of(config).tickets()
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, STAFF[0])] == ["staff_new"]
+    assert inbound_on(config, ticket.id) == 2
+
+
+def test_the_copy_that_carries_the_forgotten_file_reaches_staff(env):
+    """Sent, then sent again at once with the file that was forgotten: one ticket, one ack,
+    and staff get the second copy with its file as an update of that ticket."""
+    servers, config = env
+    written = datetime.now(WIB) - timedelta(minutes=1)
+    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written)[0])
+    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written + timedelta(seconds=40),
+                              attachments=(("bukti-terkunci.pdf", "application/pdf", PDF),))[0])
+    run_once(config)
+    [ticket] = store_of(config).tickets()
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
+    [update] = of_kind(inbox(servers, STAFF[0]), "staff_update")
+    assert ticket.number in str(update["Subject"])
+    assert [p.get_filename() for p in update.iter_attachments()] == ["bukti-terkunci.pdf"]
+    assert inbound_on(config, ticket.id) == 2
+
+
+def test_the_same_short_words_about_two_problems_open_two_tickets(env):
+    """'Mohon bantuan' on Monday and again on Wednesday, both waiting unread while the
+    daemon was down: two problems, two tickets; and the same words again after the ack
+    was read are a new mail too."""
+    servers, config = env
+    now = datetime.now(WIB)
+    for days in (2, 0):
+        when = now - timedelta(days=days, minutes=5)
+        servers.append(UNIT, mail(BUDI, "Mohon bantuan", "Mohon bantuan.", date=when)[0], msg_time=when)
+    run_once(config)
+    assert len(store_of(config).tickets()) == 2
+    servers.append(UNIT, mail(BUDI, "Mohon bantuan", "Mohon bantuan.")[0])  # written after the acks
+    run_once(config)
+    assert len(store_of(config).tickets()) == 3
+    assert len(of_kind(inbox(servers, BUDI), "ack")) == 3
+    assert all("Mohon bantuan" in text_of(m) for m in of_kind(inbox(servers, STAFF[0]), "staff_new"))
+
+
+def test_lkpp_gets_a_problem_sent_twice_once(env):
+    """SOP-015 step 1 after a double send with a file: the escalation carries the problem
+    and its file once, not the copy's text and file again."""
+    servers, config = env
+    written = datetime.now(WIB) - timedelta(minutes=1)
+    for _ in range(2):
+        servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written,
+                                  attachments=(("bukti-terkunci.pdf", "application/pdf", PDF),))[0])
+    run_once(config)
+    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nAkun PPK perlu dibuka oleh LKPP.")[0])
+    run_once(config)
+    [escalation] = of_kind(inbox(servers, LKPP), "escalate")
+    assert text_of(escalation).count("salah memasukkan kata sandi tiga kali") == 1
+    assert [p.get_filename() for p in escalation.iter_attachments()].count("bukti-terkunci.pdf") == 1
