@@ -25,6 +25,7 @@ from tests.mailfactory import (
     inbox,
     mail,
     of_kind,
+    parse,
     reply_as_client,
     run_once,
     text_of,
@@ -134,3 +135,31 @@ def test_lkpp_gets_a_problem_sent_twice_once(env):
     [escalation] = of_kind(inbox(servers, LKPP), "escalate")
     assert text_of(escalation).count("salah memasukkan kata sandi tiga kali") == 1
     assert [p.get_filename() for p in escalation.iter_attachments()].count("bukti-terkunci.pdf") == 1
+
+
+def test_data_for_lkpp_sent_twice_goes_to_lkpp_once(env):
+    """SOP-015 step 9 and SPEC 3: the requester answers LKPP's request with the files and
+    presses Send twice (two Message-IDs): LKPP gets the data once, staff one update; a
+    different answer afterwards still goes on."""
+    servers, config = env
+    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT)[0])
+    run_once(config)
+    notice = inbox(servers, STAFF[0])[-1]
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dibuka akun PPK-nya.")[0])
+    run_once(config)
+    escalation = of_kind(inbox(servers, LKPP), "escalate")[0]
+    servers.append(UNIT, reply_as_client(escalation, LKPP, "Mohon dikirimkan SK pengangkatan PPK.", to=UNIT)[0])
+    run_once(config)
+    request = of_kind(inbox(servers, BUDI), "need_info")[0]
+    data = parse(reply_as_client(request, BUDI, "Berikut SK pengangkatan PPK saya.")[0])
+    data.add_attachment(PDF, maintype="application", subtype="pdf", filename="SK PPK.pdf")
+    first = data.as_bytes()
+    data.replace_header("Message-ID", "<kirim-ulang-1@vendor.test>")
+    servers.append(UNIT, first)
+    servers.append(UNIT, data.as_bytes())
+    run_once(config)
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, LKPP)] == ["escalate", "forward_info"]
+    assert len(of_kind(inbox(servers, STAFF[0]), "staff_update")) == 1
+    servers.append(UNIT, reply_as_client(request, BUDI, "Maaf, ini juga KTP saya.")[0])
+    run_once(config)
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, LKPP)] == ["escalate", "forward_info", "forward_info"]

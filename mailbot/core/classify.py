@@ -61,7 +61,9 @@ class Known:
     mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
     lkpp_answered: frozenset[int] = frozenset()  # of those tickets: the ones with an LKPP reply to relay
     said_to_lkpp: tuple[str, ...] = ()  # LKPP mail: what the unit wrote to LKPP on those tickets
-    openings: tuple[Opening, ...] = ()  # a requester's new mail: what opened their waiting tickets, newest first
+    # a requester's mail: what opened their waiting tickets (a new mail), or their mail on the
+    # tickets it names, of the last hour, newest first (`repeats`)
+    openings: tuple[Opening, ...] = ()
 
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
@@ -102,7 +104,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
     if role is Role.SELF:
         return replace(facts, message=replace(msg, auto_reason="sent by this mailbox itself"))
     return _again(_from_requester(facts, known, rules, cfg.reopen_days, now, ours=(box.address, box.display_name)),
-                  repeat)
+                  repeat, known)
 
 
 def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> InboundMessage:
@@ -121,6 +123,10 @@ def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, 
     return replace(msg, from_addr=person, auto_reason=on_behalf_of[msg.auto_reason])
 
 
+_AGAIN_STATES = frozenset({State.OPEN, State.ANSWERED, State.ESCALATED})
+_AGAIN_EVENTS = frozenset({Event.REQUESTER_MAIL, Event.REQUESTER_MORE_INFO})
+
+
 def _repeat(msg: InboundMessage, role: Role, known: Known, received_at: datetime,
             referenced: tuple[Ticket, ...]) -> Repeat | None:
     """SPEC 3: a requester's mail sent twice under a new Message-ID belongs to the ticket
@@ -130,11 +136,16 @@ def _repeat(msg: InboundMessage, role: Role, known: Known, received_at: datetime
     return repeat_of(msg, received_at, known.openings)
 
 
-def _again(facts: Facts, repeat: Repeat | None) -> Facts:
-    """A copy with nothing new (its files too) is recorded on its ticket, and no one is told."""
-    if repeat is not None and repeat.exact and facts.event is Event.REQUESTER_MAIL:
-        return replace(facts, event=Event.REQUESTER_AGAIN)
-    return facts
+def _again(facts: Facts, repeat: Repeat | None, known: Known) -> Facts:
+    """A copy with nothing new (its files too) is recorded on its ticket, and no one is told:
+    of the mail that opened it, or of the requester's mail on it (a reply with the data LKPP
+    asked for, sent twice, goes on to LKPP once)."""
+    ticket = facts.ticket
+    if ticket is None or ticket.state not in _AGAIN_STATES or facts.event not in _AGAIN_EVENTS:
+        return facts
+    if repeat is None and facts.via != "repeat":
+        repeat = repeat_of(facts.message, facts.received_at, tuple(o for o in known.openings if o.ticket.id == ticket.id))
+    return replace(facts, event=Event.REQUESTER_AGAIN) if repeat is not None and repeat.exact else facts
 
 
 def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:

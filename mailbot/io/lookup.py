@@ -97,17 +97,21 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         mentioned=tuple(mentioned),
         lkpp_answered=answered,
         said_to_lkpp=said,
-        openings=_openings(store, cfg, box, msg, received_at) if tagged is None and not referenced else (),
+        openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)),
     )
 
 
 def _openings(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage,
-              received_at: datetime | None) -> tuple[Opening, ...]:
-    """A requester's new mail: what opened their waiting tickets of the last `WINDOW`, for `repeats`."""
+              received_at: datetime | None, named: tuple[Ticket | None, ...]) -> tuple[Opening, ...]:
+    """For `repeats`, a requester's mail of the last `WINDOW`: for a new mail, what opened their
+    waiting tickets; for one that names tickets, their mail on those."""
     if received_at is None or role_of(msg.from_addr.addr, box, cfg.escalation.senders) is not Role.REQUESTER:
         return ()
+    since, sender = received_at - WINDOW, msg.from_addr.addr
+    ids = [t.id for t in named if t is not None and t.id is not None]
+    rows = store.mail_on_tickets(ids, sender, since) if ids else store.waiting_openings(box.name, sender, since)
     found: list[Opening] = []
-    for row in store.waiting_openings(box.name, msg.from_addr.addr, received_at - WINDOW):
+    for row in rows:
         ticket, arrived = store.ticket_by_id(row["ticket_id"]), parse_ts(row["received_at"])
         if ticket is None or arrived is None:
             continue

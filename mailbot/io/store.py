@@ -518,6 +518,21 @@ class Store:
             [mailbox, requester.lower(), ts(since)])
         return [dict(r) for r in rows]
 
+    def mail_on_tickets(self, ticket_ids: Sequence[int], sender: str, since: datetime) -> list[dict[str, Any]]:
+        """This sender's mail on these tickets that reached the mailbox from `since` on, newest
+        first, as `waiting_openings` gives it; `answered_at`: the first mail to the requester on
+        its ticket sent after it was handled (None: none yet)."""
+        if not ticket_ids:
+            return []
+        marks = ",".join("?" * len(ticket_ids))
+        rows = self._query(
+            "select m.ticket_id, m.subject, m.full_text, m.received_at, m.attachments, m.archive_path, "
+            "(select min(o.sent_at) from outbox o where o.ticket_id = m.ticket_id and o.audience = 'requester' "
+            "and o.sent_at >= m.at) as answered_at "
+            f"from messages m where m.ticket_id in ({marks}) and m.direction = 'in' and m.sender = ? "
+            "and m.received_at >= ? order by m.id desc limit 5", [*ticket_ids, sender.lower(), ts(since)])
+        return [dict(r) for r in rows]
+
     def sent_recipients(self, mailbox: str, message_id: str) -> tuple[str, ...]:
         """The recipients of a mail mailbot sent, as the outbox recorded them."""
         rows = list(self._query("select recipients from messages where mailbox = ? and direction = 'out' "
