@@ -163,3 +163,21 @@ def test_data_for_lkpp_sent_twice_goes_to_lkpp_once(env):
     servers.append(UNIT, reply_as_client(request, BUDI, "Maaf, ini juga KTP saya.")[0])
     run_once(config)
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, LKPP)] == ["escalate", "forward_info", "forward_info"]
+
+
+def test_one_mail_reaching_the_unit_by_two_routes_one_reencoding_it_is_one_ticket(env):
+    """To the unit's address and, in Cc, an alias delivered to the same mailbox through a
+    relay that re-encodes 8-bit text as quoted-printable: one Message-ID, other bytes (so
+    not a plain redelivery), the same mail: one ticket, one ack (SPEC 3)."""
+    servers, config = env
+    written = datetime.now(WIB) - timedelta(minutes=1)
+    raw, _ = mail(BUDI, SUBJECT, TEXT + "\nNomor RUP 31415926 – mohon segera.", date=written,
+                  cc=("helpdesk.lpse@lpse.test",))
+    reencoded = parse(raw)
+    reencoded.set_content(reencoded.get_content(), cte="quoted-printable")
+    servers.append(UNIT, raw)
+    servers.append(UNIT, reencoded.as_bytes())
+    run_once(config)
+    assert len(store_of(config).tickets()) == 1
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
+    assert len(inbox(servers, UNIT, "Processed")) == 2
