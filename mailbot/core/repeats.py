@@ -55,15 +55,20 @@ def repeat_of(msg: InboundMessage, received_at: datetime, openings: tuple[Openin
     """The waiting ticket whose opening mail `msg` is a copy of, the newest first; None if none.
     A copy whose words are the same but whose files are not (the file forgotten the first
     time) still belongs to the ticket, though it is not `exact`."""
-    words = _words(msg.subject), _words(msg.text)
     files = files_of(msg.attachments)
     for opening in openings:
-        if (_words(opening.subject), _words(opening.text)) != words or not _in_time(msg, received_at, opening):
+        if not same_words(msg, opening.subject, opening.text) or not _in_time(msg, received_at, opening):
             continue
         exact = opening.files == files
-        if words[1] or (exact and files):
+        if msg.text.strip() or (exact and files):
             return Repeat(opening.ticket, exact)
     return None
+
+
+def same_words(msg: InboundMessage, subject: str, text: str) -> bool:
+    """Whether `msg` says what an earlier mail with this subject and text said (spacing and
+    case aside): the cheap test, made before an earlier mail's files are read."""
+    return (_words(msg.subject), _words(msg.text)) == (_words(subject), _words(text))
 
 
 def _in_time(msg: InboundMessage, received_at: datetime, opening: Opening) -> bool:

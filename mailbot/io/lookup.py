@@ -20,7 +20,7 @@ from mailbot.core.limits import DAY, HOUR
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of
 from mailbot.core.model import Audience, InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
-from mailbot.core.repeats import WINDOW, Files, Opening, files_of
+from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
 from mailbot.core.trust import Citation
@@ -112,6 +112,8 @@ def _openings(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage
     rows = store.mail_on_tickets(ids, sender, since) if ids else store.waiting_openings(box.name, sender, since)
     found: list[Opening] = []
     for row in rows:
+        if not same_words(msg, row["subject"] or "", row["full_text"] or ""):
+            continue  # no copy of it: its files are not read
         ticket, arrived = store.ticket_by_id(row["ticket_id"]), parse_ts(row["received_at"])
         if ticket is None or arrived is None:
             continue
