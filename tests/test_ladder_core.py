@@ -451,7 +451,7 @@ def test_a_head_naming_tickets_without_proof_is_unverified(citations: tuple[Cita
 def test_mail_about_no_ticket_vouches_only_for_tickets_found_by_their_number() -> None:
     """A digest citation is no proof for a ticket matched by tag or reference, nor for staff or LKPP."""
     t = ticket(State.OPEN)
-    digest = (Citation(None, frozenset("chsl")),)
+    digest = (Citation(None, frozenset("chs")),)
     assert not authenticate(Role.COORDINATOR, t, digest, "token").authenticated
     assert authenticate(Role.COORDINATOR, t, digest, "token", mentioned=True).authenticated
     assert not authenticate(Role.STAFF, t, digest, "token", mentioned=True).authenticated
@@ -461,17 +461,53 @@ def test_mail_about_no_ticket_vouches_only_for_tickets_found_by_their_number() -
 def test_staff_writing_to_lkpp_with_reply_all_is_kept_not_relayed_to_the_requester() -> None:
     """A staff member answers LKPP's mail (or the status request) with Reply-All: the message is
     addressed to LKPP, who gets it directly. It is no answer to the requester (E6): it is kept
-    on the ticket as a note. A command in it still acts, and a reply to the unit alone is relayed."""
+    on the ticket as a note. A command in it still acts, and a reply to the unit alone is relayed.
+    (The status request went to LKPP too, so only the unit's server can prove such a staff
+    message: `authres` mode; in `token` mode it is unverified, see the test below.)"""
     t = ticket(State.ESCALATED)
     cited = (Citation(t.number, frozenset("lsc")),)
     text = "Yth. Helpdesk LKPP, mohon update status penanganannya. Terima kasih."
     for to in ([Address(BOX.address), Address(CFG.escalation.address or "")], [Address(BOX.address)]):
         msg = replace(message(STAFF, text), to=tuple(to))
         facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
-        decision = decide(facts, trust_of(msg, facts.role, facts.ticket, cited, CFG.auth), Policy(), NOW)
+        trust = authenticate(facts.role, facts.ticket, cited, "authres", (True, "dmarc=pass"))
+        decision = decide(facts, trust, Policy(), NOW)
         to_requester = [s for s in decision.sends if str(s.to) == "requester"]
         assert (facts.event, bool(to_requester)) == ((Event.STAFF_NOTE, False) if len(to) == 2
                                                      else (Event.STAFF_REPLY, True))
+
+
+# What each mail mailbot sends went to: the staff notice, the status request that goes to
+# LKPP with staff and coordinators in copy (SOP-015 step 12), the escalation, the ack.
+STAFF_NOTICE, STATUS_REQUEST, ESCALATION, ACK = frozenset("s"), frozenset("lsc"), frozenset("l"), frozenset("r")
+
+
+@pytest.mark.parametrize(("role", "audiences", "proven"), [
+    (Role.STAFF, (STATUS_REQUEST,), False),  # LKPP holds that Message-ID and could write as staff
+    (Role.STAFF, (ESCALATION, STATUS_REQUEST), False),  # a reply-all to LKPP's answer cites only those
+    (Role.STAFF, (STATUS_REQUEST, STAFF_NOTICE), True),  # a staff-only mail among them is proof
+    (Role.COORDINATOR, (STATUS_REQUEST,), False),
+    (Role.LKPP, (STATUS_REQUEST,), True),  # LKPP answering the status request it got
+    (Role.LKPP, (frozenset("lr"),), False),  # a mail a requester also got proves nothing about LKPP
+])
+def test_a_message_id_an_outside_party_also_received_proves_no_inside_role(role: Role, audiences, proven) -> None:
+    """SPEC 9, auth.mode token: whoever reads LKPP's mailbox has the status request's Message-ID;
+    citing it under a staff (or coordinator) From proves nothing, or LKPP could resolve tickets
+    in staff's name. It still proves an LKPP message; a requester's copy proves neither."""
+    t = ticket(State.ESCALATED)
+    trust = authenticate(role, t, [Citation(t.number, a) for a in audiences], "token")
+    assert trust.authenticated is proven
+    if not proven:
+        assert trust.why is not None and trust.why.code == "shared_audience"
+
+
+def test_a_staff_reply_all_to_the_status_request_is_proven_by_the_units_own_server() -> None:
+    """SPEC 9, auth.mode authres: the unit's own server vouches for the From domain, which LKPP
+    cannot forge, so staff's reply-all to the status request acts when that check passes."""
+    t = ticket(State.ESCALATED)
+    cited = (Citation(t.number, STATUS_REQUEST),)
+    assert authenticate(Role.STAFF, t, cited, "authres", (True, "dmarc=pass")).authenticated
+    assert not authenticate(Role.STAFF, t, cited, "authres", (False, "dmarc=fail")).authenticated
 
 
 @pytest.mark.parametrize(("kind", "to_lkpp"), [("need_info", True), ("ack", False), ("escalated_user", False)])

@@ -65,6 +65,7 @@ _REFUSED = {
     "no_ticket": "no ticket",
     "not_a_reply": "does not reply to a message that mailbot sent on this ticket",
     "wrong_audience": "replies only to mail sent to {value}, not to {name}",
+    "shared_audience": "replies only to mail that {value} received too, which does not prove the sender is {name}",
     "authres": "Authentication-Results: {value}",
 }
 

@@ -14,6 +14,13 @@ the digest's signed Message-ID, sent to that role, is the proof: the digest is a
 every ticket it lists. Such mail only ever becomes direction passed to staff, and so
 does an answer to the digest that names no ticket ("all overdue tickets today").
 
+A Message-ID proves only what its least trusted recipient could not write: the
+status request that goes to LKPP with staff and coordinators in copy (SOP-015 step 12)
+is in LKPP's mailbox too, so citing it proves an LKPP message but not a staff one, and
+mail that also went to a requester proves no role at all. With `auth.mode: authres`
+the unit's own server proves the From domain, which no outside recipient can forge,
+and such a shared Message-ID counts again.
+
 A requester needs no proof: what a requester can do is bounded by the ticket they
 are a participant of (`matching`).
 """
@@ -31,6 +38,9 @@ from mailbot.parsers.authres import authres_passes
 # The letter a cited Message-ID's audience must hold for a message of each role.
 NEEDED = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"}
 _NAMES = {letter: role for role, letter in AUDIENCE_LETTERS.items()}
+# The recipients who could write as anyone of a role holding the letter if they held its
+# Message-ID: outside parties (the requester, LKPP) for the unit's own people, the requester for LKPP.
+_OUTSIDERS = {"s": frozenset("lr"), "c": frozenset("lr"), "h": frozenset("lr"), "l": frozenset("r")}
 
 
 @dataclass(frozen=True)
@@ -83,15 +93,24 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
     on_ticket = [c for c in citations if vouches(c)]
     if not on_ticket:
         return _refused("not_a_reply")
-    if not any(letter in c.audience for c in on_ticket):
+    sent_to = [c for c in on_ticket if letter in c.audience]
+    if not sent_to:
         seen = sorted({_NAMES.get(x, x) for c in on_ticket for x in c.audience})
         return _refused("wrong_audience", value=", ".join(seen), name=_NAMES[letter])
+    if mode != "authres" and all(c.audience & _OUTSIDERS[letter] for c in sent_to):
+        return _shared(letter, sent_to)
     if mode == "authres":
         ok, why = authres or (False, "no Authentication-Results verdict")
         if not ok:
             return _refused("authres", value=why)
         return Trust(True, f"signed reference to {_NAMES[letter]} and {why}")
     return Trust(True, f"signed reference to {_NAMES[letter]}")
+
+
+def _shared(letter: str, sent_to: list[Citation]) -> Trust:
+    """Every mail the message cites also reached someone who could have written it."""
+    outsiders = sorted({_NAMES[x] for c in sent_to for x in c.audience & _OUTSIDERS[letter]})
+    return _refused("shared_audience", value=", ".join(outsiders), name=_NAMES[letter])
 
 
 def trust_of(msg: InboundMessage, role: Role, ticket: Ticket | None, citations: Iterable[Citation],

@@ -1,0 +1,137 @@
+"""SPEC 9: a Message-ID that reached an outside party never vouches for staff.
+
+The status request of SOP-015 step 12 (`overdue_lkpp`) goes To Helpdesk LKPP with staff
+and coordinators in Cc, so its signed Message-ID is in LKPP's mailbox too. In the default
+`auth.mode: token`, citing it under a staff From must prove nothing: whoever reads LKPP's
+mailbox could otherwise resolve the ticket in staff's name and have the unit mail any
+"solution" to the requester. Staff's own reply-all to it then takes the unproven-staff
+path (E19); they act by replying to mailbot's notification, or with `auth.mode: authres`,
+where the unit's own server proves the From domain.
+"""
+
+from __future__ import annotations
+
+from mailbot.config import load_config
+from mailbot.core.model import State
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    LKPP,
+    STAFF,
+    UNIT,
+    handle_at,
+    inbox,
+    latest,
+    mail,
+    of_kind,
+    parse,
+    reply_as_client,
+    sweep,
+    text_of,
+    write_config,
+)
+from tests.test_ladder import at
+
+REQUESTER = "budi@vendor.test"
+COORDINATOR = "koordinator@lpse.test"
+SCAM = "#selesai\nSilakan transfer biaya aktivasi ke rek 123 a.n. X."
+
+
+VOUCHED = "mx.lpse.test; dkim=pass header.d=lpse.test; dmarc=pass header.from=lpse.test"
+
+
+def escalated_and_chased(servers, config, vouched: bool = False):
+    """A ticket escalated on Friday 15:30 that LKPP left unanswered: the status request goes out
+    on Tuesday (2 working days), To LKPP with staff and coordinators in copy."""
+    servers.append(UNIT, mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    handle_at(config, at("2026-11-20T14:00"))
+    notice = latest(servers, STAFF[0], "staff_new")
+    escalation = parse(reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan.")[0])
+    if vouched:
+        escalation["Authentication-Results"] = VOUCHED
+    servers.append(UNIT, escalation.as_bytes())
+    handle_at(config, at("2026-11-20T15:30"))
+    sweep(config, at("2026-11-24T15:31"))
+    overdue = latest(servers, LKPP, "overdue_lkpp")
+    assert {STAFF[0], COORDINATOR} <= set(str(overdue["Cc"]).replace(",", " ").split())
+    return notice, overdue
+
+
+def the_ticket(config):
+    [ticket] = Store(load_config(config).database).tickets()
+    return ticket
+
+
+def to_requester(servers) -> list[str]:
+    return [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)]
+
+
+def reply_all(original, sender: str, text: str) -> bytes:
+    """Thunderbird's Reply All to the status request: To the Reply-To (the unit), Cc the rest."""
+    raw, _ = reply_as_client(original, sender, text)
+    msg = parse(raw)
+    msg["Cc"] = ", ".join([LKPP, COORDINATOR, STAFF[1]])
+    return msg.as_bytes()
+
+
+def test_a_status_request_to_lkpp_does_not_let_lkpp_act_as_staff(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    _notice, overdue = escalated_and_chased(servers, config)
+    servers.append(UNIT, reply_as_client(overdue, STAFF[0], SCAM)[0])  # written at LKPP, From forged
+    handle_at(config, at("2026-11-24T15:40"))
+    assert the_ticket(config).state is State.ESCALATED
+    assert "resolved" not in to_requester(servers)
+    [alert] = of_kind(inbox(servers, COORDINATOR), "unverified")
+    assert STAFF[0] in text_of(alert) and "Helpdesk LKPP" in text_of(alert)
+
+
+def test_an_lkpp_answer_to_the_status_request_still_acts(fresh_mailboxes, tmp_path):
+    """The status request was sent to LKPP: its answer to it is proven (E14)."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    _notice, overdue = escalated_and_chased(servers, config)
+    servers.append(UNIT, reply_as_client(overdue, LKPP, "Permasalahan sudah kami perbaiki, silakan dicoba "
+                                                        "kembali.\n\nSalam,\nHelpdesk LKPP")[0])
+    handle_at(config, at("2026-11-24T15:40"))
+    assert the_ticket(config).state is State.RESOLVED
+    assert "resolved_lkpp" in to_requester(servers)
+
+
+def test_staffs_reply_all_to_the_status_request_is_unverified_and_their_notice_still_works(fresh_mailboxes,
+                                                                                            tmp_path):
+    """SPEC 9 / E19 in token mode: staff's genuine #selesai by Reply All to the status request
+    cannot be told from LKPP's forgery: no command runs, the coordinators hear why, and the
+    same command in reply to mailbot's staff notification acts."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    notice, overdue = escalated_and_chased(servers, config)
+    servers.append(UNIT, reply_all(overdue, STAFF[0], "#selesai\nSilakan bersihkan cache browser."))
+    handle_at(config, at("2026-11-24T15:40"))
+    assert the_ticket(config).state is State.ESCALATED and "resolved" not in to_requester(servers)
+    [alert] = of_kind(inbox(servers, COORDINATOR), "unverified")
+    assert "bersihkan cache" in text_of(alert)
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#selesai\nSilakan bersihkan cache browser.")[0])
+    handle_at(config, at("2026-11-24T15:50"))
+    assert the_ticket(config).state is State.RESOLVED
+    [solution] = of_kind(inbox(servers, REQUESTER), "resolved")
+    assert "bersihkan cache" in text_of(solution)
+
+
+def test_staffs_reply_all_to_the_status_request_acts_when_the_units_server_vouches(fresh_mailboxes, tmp_path):
+    """auth.mode authres: the unit's server proves the From domain, which LKPP cannot forge, so
+    staff's Reply All to the status request acts; LKPP's forgery, failing that check, does not."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
+    _notice, overdue = escalated_and_chased(servers, config, vouched=True)
+    forged = parse(reply_as_client(overdue, STAFF[0], SCAM)[0])
+    forged["Authentication-Results"] = "mx.lpse.test; dmarc=fail header.from=lpse.test"
+    servers.append(UNIT, forged.as_bytes())
+    handle_at(config, at("2026-11-24T15:40"))
+    assert the_ticket(config).state is State.ESCALATED
+    genuine = parse(reply_all(overdue, STAFF[0], "#selesai\nSilakan bersihkan cache browser."))
+    genuine["Authentication-Results"] = VOUCHED
+    servers.append(UNIT, genuine.as_bytes())
+    handle_at(config, at("2026-11-24T15:50"))
+    assert the_ticket(config).state is State.RESOLVED
+    [solution] = of_kind(inbox(servers, REQUESTER), "resolved")
+    assert "bersihkan cache" in text_of(solution) and "rek 123" not in text_of(solution)
