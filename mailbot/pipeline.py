@@ -27,7 +27,7 @@ import jinja2
 
 from mailbot.core.classify import Known, classify, on_behalf
 from mailbot.core.lifecycle import Decision, Facts, Policy, decide, lkpp_spoke, vouches
-from mailbot.core.matching import list_copy, role_of
+from mailbot.core.matching import audience_of, list_copy, role_of
 from mailbot.core.model import (
     AUTO_REPLIED,
     REUSED_ID_MARK,
@@ -39,7 +39,7 @@ from mailbot.core.model import (
 )
 from mailbot.core.plan import Planned, Setup, plan
 from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.trust import trust_of
+from mailbot.core.trust import exposed, trust_of
 from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
 from mailbot.io import lookup
 from mailbot.io.archive import Archive
@@ -81,6 +81,7 @@ class Ready:
     facts: Facts
     decision: Decision
     planned: Planned
+    exposed: tuple[tuple[str, frozenset[str]], ...] = ()  # our Message-IDs it puts in outside hands
 
 
 class MessageTimeout(Exception):
@@ -143,7 +144,9 @@ class Pipeline:
                                  vouched=vouches(known.citations))
         planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
                        lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
-        return Ready(facts.message, facts, decision, planned)
+        holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box,
+                              self.cfg.escalation.senders)
+        return Ready(facts.message, facts, decision, planned, exposed(known.citations, holders))
 
     def parse(self, arrival: Arrival) -> InboundMessage:
         if arrival.oversize is not None:
@@ -176,6 +179,7 @@ class Pipeline:
                 archive_path=archive_path, size=msg.size, attachments=len(msg.attachments), body=msg.new_text,
                 full_text=msg.text, received_at=ts(arrival.received_at), content_hash=facts.content_hash)
             self.record(box, facts, decision, ticket, now)
+            self.store.expose(box.name, ready.exposed, now)
             if ticket is not None and planned.timers is not None:
                 self.store.apply_timers(box.name, ticket.id, planned.timers,  # type: ignore[arg-type]
                                         new_ticket=decision.new_ticket)

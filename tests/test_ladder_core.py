@@ -536,3 +536,16 @@ def test_ticket_numbers_as_heads_write_them_under_the_digest() -> None:
     assert short_numbers(text) == (42, 7)
     assert short_numbers("ada 3 tiket yang lewat SLA") == ()
     assert short_numbers("tiket 2026-00001") == ()
+
+
+def test_a_message_id_in_outside_hands_is_noted_with_who_holds_it() -> None:
+    """SPEC 9: staff reply to their notice with LKPP in Cc, or LKPP's mail cites a staff
+    notice: that notice's Message-ID is now LKPP's too; mail among the unit's own people,
+    or an outsider citing mail that was sent to them, hands nothing on."""
+    from mailbot.core.trust import Citation, exposed
+    notice = Citation("2026-00001", frozenset("s"), "staff_lkpp", "n1@lpse.test")
+    ack = Citation("2026-00001", frozenset("r"), "ack", "a1@lpse.test")
+    assert exposed([notice], frozenset("sl")) == (("n1@lpse.test", frozenset("l")),)
+    assert exposed([notice, ack], frozenset("r")) == (("n1@lpse.test", frozenset("r")),)
+    assert exposed([notice], frozenset("sch")) == ()
+    assert exposed([ack], frozenset("r")) == ()

@@ -135,3 +135,43 @@ def test_staffs_reply_all_to_the_status_request_acts_when_the_units_server_vouch
     assert the_ticket(config).state is State.RESOLVED
     [solution] = of_kind(inbox(servers, REQUESTER), "resolved")
     assert "bersihkan cache" in text_of(solution) and "rek 123" not in text_of(solution)
+
+
+def test_staff_answering_lkpp_from_their_notice_does_not_let_lkpp_act_as_staff(fresh_mailboxes, tmp_path):
+    """Staff answer LKPP by replying to mailbot's notice of LKPP's mail and adding LKPP in
+    Cc: LKPP's copy cites the notice's staff-only Message-ID. From then on that Message-ID
+    proves no staff message (whoever reads LKPP's mailbox holds it); staff's own reply,
+    sent before, is theirs and is kept; replying to a later notice still acts."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    handle_at(config, at("2026-11-23T09:00"))
+    notice = latest(servers, STAFF[0], "staff_new")
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan.")[0])
+    handle_at(config, at("2026-11-23T09:10"))
+    escalation = latest(servers, LKPP, "escalate")
+    servers.append(UNIT, reply_as_client(escalation, LKPP, "Sedang kami periksa bersama tim teknis, "
+                                                            "mohon ditunggu.\n\nSalam,\nHelpdesk LKPP")[0])
+    handle_at(config, at("2026-11-23T10:00"))
+    update = latest(servers, STAFF[0])  # mailbot's notice of LKPP's mail, to staff only
+    answer = parse(reply_as_client(update, STAFF[0], "Yth. Helpdesk LKPP, terima kasih, kami tunggu.")[0])
+    answer["Cc"] = LKPP
+    servers.append(UNIT, answer.as_bytes())
+    servers.append(LKPP, answer.as_bytes())  # the copy LKPP gets
+    handle_at(config, at("2026-11-23T10:10"))
+    forged = reply_as_client(latest(servers, LKPP), STAFF[0], SCAM)[0]  # whoever reads LKPP's mailbox, as staff1
+    servers.append(UNIT, forged)
+    handle_at(config, at("2026-11-23T10:20"))
+    [ticket] = Store(load_config(config).database).tickets()
+    assert ticket.state is State.ESCALATED
+    assert "resolved" not in [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)]
+    assert of_kind(inbox(servers, COORDINATOR), "unverified")  # the coordinators are told (E19)
+    # a later notice, never out of the unit, still proves staff
+    servers.append(UNIT, reply_as_client(escalation, LKPP, "Mohon dikirimkan tangkapan layar error.")[0])
+    handle_at(config, at("2026-11-23T11:00"))
+    fresh = latest(servers, STAFF[0])
+    servers.append(UNIT, reply_as_client(fresh, STAFF[0], "#catatan\nSudah kami minta ke pengguna.")[0])
+    handle_at(config, at("2026-11-23T11:10"))
+    events = Store(load_config(config).database).events_of(ticket.id)
+    kinds = [e["kind"] for e in events]
+    assert kinds.count("unverified_note") == 1 and "note" in kinds[kinds.index("unverified_note"):], kinds

@@ -50,6 +50,18 @@ class Citation:
     ticket: str | None  # None: a mail about no one ticket (the digest, a system alert)
     audience: frozenset[str]  # role letters of `tokens.AUDIENCE_LETTERS`
     kind: str = ""  # the mail kind it was (`need_info`, `ack`, ...)
+    message_id: str = ""
+
+
+def exposed(citations: Iterable[Citation], holders: frozenset[str]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The cited Message-IDs this message puts in outside hands, with the role letters that
+    now hold them: a staff reply to mailbot's staff notice with LKPP in Cc gives LKPP the
+    notice's Message-ID, and LKPP's answer that quotes it shows LKPP has it. `holders`: the
+    letters of the message's sender and recipients. Only outsiders count (`_OUTSIDERS`):
+    from then on that Message-ID proves no role they could write as (SPEC 9)."""
+    outside = holders & frozenset("lr")
+    return tuple((c.message_id, outside - c.audience) for c in citations
+                 if c.message_id and outside - c.audience)
 
 
 @dataclass(frozen=True)

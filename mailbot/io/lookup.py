@@ -155,14 +155,14 @@ def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
                cited: tuple[str, ...]) -> tuple[list[Citation], list[Ticket]]:
     citations: list[Citation] = []
     referenced: list[Ticket] = []
-    for mid in cited:
-        token = verify(key, mid)
-        if token is None or token.mailbox != box.name:
-            continue
+    ours = [(mid, token) for mid in cited if (token := verify(key, mid)) is not None and token.mailbox == box.name]
+    exposure = store.exposure(box.name, [mid for mid, _ in ours]) if ours else {}
+    for mid, token in ours:
         audience = token.audience
         if audience is None:  # the first format: the outbox knows who it went to
             audience = audience_of(store.sent_recipients(box.name, mid), box, cfg.escalation.senders)
-        citations.append(Citation(token.ticket, audience, token.kind))  # no ticket: the digest, an alert
+        audience |= exposure.get(mid, frozenset())  # outsiders who hold it since (`trust.exposed`)
+        citations.append(Citation(token.ticket, audience, token.kind, mid))  # no ticket: the digest, an alert
         if not token.ticket:
             continue
         found = store.ticket_by_number(box.name, token.ticket)

@@ -213,7 +213,14 @@ def _v7(db: sqlite_utils.Database) -> None:
     db.table("outbox_server_held").create({"outbox_id": int}, pk="outbox_id")
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
+def _v8(db: sqlite_utils.Database) -> None:
+    """mailbot's Message-IDs that reached people outside their audience (staff answering a
+    notice with LKPP in Cc): the role letters that hold them now (`trust.exposed`)."""
+    db.table("exposed").create({"mailbox": str, "message_id": str, "audience": str, "at": str},
+                               pk=("mailbox", "message_id"))
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -532,6 +539,23 @@ class Store:
             f"from messages m where m.ticket_id in ({marks}) and m.direction = 'in' and m.sender = ? "
             "and m.received_at >= ? order by m.id desc limit 5", [*ticket_ids, sender.lower(), ts(since)])
         return [dict(r) for r in rows]
+
+    def expose(self, mailbox: str, exposures: Sequence[tuple[str, frozenset[str]]], at: datetime) -> None:
+        """Note that these Message-IDs reached these role letters too (`trust.exposed`)."""
+        for message_id, letters in exposures:
+            self.db.conn.execute(
+                "insert into exposed (mailbox, message_id, audience, at) values (?, ?, ?, ?) on conflict "
+                "(mailbox, message_id) do update set audience = audience || excluded.audience",
+                [mailbox, message_id, "".join(sorted(letters)), ts(at)])
+
+    def exposure(self, mailbox: str, message_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """The role letters outside their audience that these Message-IDs reached (`expose`)."""
+        if not message_ids:
+            return {}
+        marks = ",".join("?" * len(message_ids))
+        rows = self.db.conn.execute(f"select message_id, audience from exposed where mailbox = ? and message_id "
+                                    f"in ({marks})", [mailbox, *message_ids])
+        return {mid: frozenset(letters) for mid, letters in rows}
 
     def sent_recipients(self, mailbox: str, message_id: str) -> tuple[str, ...]:
         """The recipients of a mail mailbot sent, as the outbox recorded them."""
