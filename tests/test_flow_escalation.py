@@ -351,3 +351,21 @@ def test_a_forwarded_answer_keeps_what_its_writer_quoted_from_others(env):
     text = text_of(latest(servers, LKPP, "forward_info"))
     assert "Jadwal belum dapat diperpanjang" in text
     assert "> Mohon jadwal upload paket 10012345000 diperpanjang." in text
+
+
+def test_a_forwarded_answer_of_the_units_own_pokja_reaches_lkpp(env):
+    """SPEC E3 (SOP-015 step 9): the answer of a Pokja of the same LPSE, whose address holds the
+    unit's (pokja.lpse@... for lpse@...), is the data LKPP asked for, not the unit's own mail:
+    LKPP got only "Berikut jawaban Pokja." without the answer."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat jawaban Pokja dan kode tender.", to=UNIT)
+    deliver(servers, config, raw)
+    request = latest(servers, REQUESTER, "need_info")
+    body = ("Berikut jawaban Pokja.\n\n---------- Forwarded message ---------\n"
+            f"From: Pokja Pemilihan 3 <pokja.{UNIT}>\nDate: Sen, 23 Nov 2026 pukul 10.12\n"
+            f"Subject: Re: Perpanjangan jadwal\nTo: Budi Santoso <{REQUESTER}>\n\n"
+            "Jadwal belum dapat diperpanjang sebelum ada surat dari LKPP. Kode tender 10012345000.\n")
+    raw, _ = mail(REQUESTER, "Fwd: " + str(request["Subject"]), body, name="Budi Santoso")
+    deliver(servers, config, raw)
+    assert "Jadwal belum dapat diperpanjang" in text_of(latest(servers, LKPP, "forward_info"))

@@ -767,3 +767,34 @@ def test_a_forward_of_our_mail_alone_leaves_only_the_writers_words() -> None:
 def test_a_forward_without_our_mail_is_kept_as_it_was(text: str) -> None:
     """Others' mail and quotes inside a forward are the forwarded data."""
     assert without_our_mail(text, _UNIT) == text
+
+
+_FORWARDED_ANSWER = ("Berikut jawaban yang diminta.\n\n---------- Forwarded message ---------\nFrom: {sender}\n"
+                     "Date: Sen, 23 Nov 2026 pukul 10.12\nSubject: Re: Perpanjangan jadwal\nTo: Budi <budi@vendor.test>\n\n"
+                     "Jadwal belum dapat diperpanjang sebelum ada surat dari LKPP.")
+
+
+@pytest.mark.parametrize(("ours", "sender"), [
+    # Pokja of the same LPSE: their name holds the unit's display name, their address the unit's
+    (("lpse@batam.go.id", "LPSE Kota Batam"), "Pokja Pemilihan LPSE Kota Batam <pokja3@batam.go.id>"),
+    (("lpse@batam.go.id", "Helpdesk LPSE Kota Batam"), "Pokja Pemilihan 3 <pokja.lpse@batam.go.id>"),
+    # another unit whose helpdesk has a name the unit's short display name is part of
+    (("lpse@batam.go.id", "Helpdesk LPSE"), "Helpdesk LPSE Provinsi Kepri <lpse@kepriprov.go.id>"),
+    (("lpse@batam.go.id", "LPSE Kota Batam"), "Pokja Pemilihan LPSE Kota Batam"),
+])
+def test_a_forwarded_answer_from_someone_whose_name_holds_ours_is_kept(ours: tuple[str, str], sender: str) -> None:
+    """SPEC E3: only the unit's own mail comes out of a forward, told by the unit's address
+    or its whole display name; a Pokja or another unit whose name or address merely contains
+    them wrote the data LKPP asked for, which reached LKPP as an empty forward."""
+    text = _FORWARDED_ANSWER.format(sender=sender)
+    assert without_our_mail(text, ours) == text
+
+
+@pytest.mark.parametrize("header", [
+    "Pada 23/11/2026 09.00, Helpdesk LPSE Kota Batam menulis:",  # Thunderbird gives no address
+    "On 23/11/2026 09:00, Helpdesk LPSE Kota Batam wrote:",
+    "Pada Sen, 23 Nov 2026 pukul 09.00 \"Helpdesk LPSE Kota Batam\" <LPSE@batam.go.id> menulis:",
+])
+def test_our_quoted_mail_is_told_by_our_whole_name_or_our_address(header: str) -> None:
+    quoted = "\n".join("> " + line for line in _OUR_REQUEST.split("\n"))
+    assert without_our_mail(f"{_RUDI}\n\n{header}\n{quoted}\n", _UNIT) == _RUDI

@@ -565,11 +565,12 @@ def _our_quoted_lines(lines: list[str], start: int, end: int, needles: tuple[str
 def _our_block_end(lines: list[str], i: int, needles: tuple[str, ...]) -> int | None:
     """Where our mail that starts at line i ends: after the `>` quote under our reply header,
     or at the next forward marker under our From field; None when no mail of ours starts here."""
-    if (_is_reply_header_at(lines, i) or _is_bare_reply_header(lines, i)) and _names(_header_text(lines, i), needles):
+    if (_is_reply_header_at(lines, i) or _is_bare_reply_header(lines, i)) and _names(_header_text(lines, i), needles,
+                                                                                      field=False):
         quote = next((j for j in range(i + 1, min(len(lines), i + _HEADER_LINES + 3))
                       if lines[j].lstrip().startswith(">")), None)
         return _quote_end(lines, quote) if quote is not None else None
-    if _key(lines[i]) not in _FROM_KEYS or not _names(lines[i].split(":", 1)[1].lower(), needles):
+    if _key(lines[i]) not in _FROM_KEYS or not _names(lines[i].split(":", 1)[1].lower(), needles, field=True):
         return None
     if not (_block_kinds(lines, i) & {"sent", "to", "subject"}):
         return None
@@ -588,8 +589,22 @@ def _header_text(lines: list[str], i: int) -> str:
     return " ".join(parts).lower()
 
 
-def _names(text: str, needles: tuple[str, ...]) -> bool:
-    return any(needle in text for needle in needles)
+_AN_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _names(text: str, needles: tuple[str, ...], *, field: bool) -> bool:
+    """Whether a reply header, or a From field's value (`field`), names the unit as the writer:
+    by its address when it gives one, else by the unit's whole display name. A Pokja of the
+    same LPSE ("Pokja Pemilihan LPSE Kota Batam", pokja.lpse@...) or another unit's helpdesk
+    only contains them."""
+    given = {a.lower().rstrip(".") for a in _AN_ADDRESS.findall(text)}
+    if given:
+        return bool(given & set(needles))
+    names = [n for n in needles if "@" not in n]
+    if field:
+        return text.strip(" \t*\"'") in names
+    # "On 23/11/2026 09:00, Helpdesk LPSE wrote:" (Thunderbird gives no address)
+    return any(re.search(rf"(?:^|[,\d])\s*[\"']?{re.escape(n)}[\"']?\s+\S+(?: \S+)?\s?:$", text) for n in names)
 
 
 def _with_marker_above(lines: list[str], i: int) -> int:
