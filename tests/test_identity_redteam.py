@@ -156,3 +156,21 @@ def test_a_later_mail_signed_in_full_completes_the_name_the_first_one_gave():
     assert first.merged(reply).name == "Erwin Saragih"
     other = contact_of(parse_message(first_mail("Nama: Dedi Irawan\n", sender="Erwin <e@vendor.test>")))
     assert first.merged(other).name == "Erwin"  # another person's name never replaces the requester's
+
+
+@pytest.mark.parametrize(("display", "body"), [
+    # a company named after its owner, as many CVs and PTs are
+    ("Rudi", "Mohon bantuan reset akun.\n\nRudi\nPT Rudi Karya Mandiri\n"),
+    ("Hendra", "Mohon bantuan.\n\nHendra\nDirektur CV Hendra Jaya\n"),
+    # a street named after a hero, without a house number
+    ("Ahmad", "Akun saya terkunci.\n\nSalam,\nAhmad\nCV Sinar Jaya\nJl. Ahmad Yani, Batam Centre\n"),
+    # a package's name on a line of its own
+    ("Andi", "Mohon bantuan untuk paket berikut:\nPembangunan Jalan Andi Jaya\n\nAndi\n"),
+    ("Sari", "Mohon bantuan.\n\nSari\nPokja Pemilihan Sari Wangi\n"),
+])
+def test_a_company_street_or_package_holding_the_senders_name_is_not_their_name(display, body):
+    """Seed 003's Nama is the person: From "Rudi" with "PT Rudi Karya Mandiri" under his
+    signature is Rudi (the company is the instansi), not "PT Rudi Karya Mandiri"."""
+    raw = first_mail(body, sender=f'"{display}" <x@vendor.test>')
+    assert contact_of(as_problem(parse_message(raw))).name == display
+    assert identify_texts((body,), Address("x@vendor.test", display)).name == display

@@ -105,9 +105,23 @@ def _signed_name(display: str, texts: tuple[str, ...]) -> str:
     for text in map(own_text, texts):
         for line in text.splitlines():
             name = _name_of_line(line.strip())
-            if name and words < _words(name) and not _words(name) & _ADDRESS_WORDS:
+            if name and words < _words(name) and not _words(name) & _ADDRESS_WORDS and not _not_a_person(name):
                 return name
     return display
+
+
+# Words of a street, a place or a procurement package: "Jl. Ahmad Yani", "Pembangunan Jalan Andi Jaya".
+_PLACE_WORDS = frozenset({
+    "jl", "jln", "jalan", "gg", "gang", "komplek", "kompleks", "perumahan", "blok", "kota", "kabupaten", "kab",
+    "provinsi", "kecamatan", "kelurahan", "desa", "pembangunan", "rehabilitasi", "renovasi", "peningkatan",
+    "paket", "gedung", "proyek", "kegiatan", "belanja", "jasa"})
+
+
+def _not_a_person(line: str) -> bool:
+    """A company named after its owner ("PT Rudi Karya Mandiri", "Direktur CV Hendra Jaya"), an
+    office, a street or a package that holds the sender's name: not the name they sign with."""
+    return bool(_ORG.fullmatch(line) or _POSITION_ORG.fullmatch(line) or _ROLE_NAME.search(line)
+                or _words(line) & _PLACE_WORDS)
 
 
 _SEPARATOR = re.compile(r"\s+(?:[|\u00b7\u2022/]|-{1,2}|\u2013|\u2014)\s+")
