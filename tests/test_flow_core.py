@@ -374,3 +374,15 @@ def test_an_address_books_last_first_name_is_greeted_first_name_first(env):
     run_once(config)
     [ack] = of_kind(inbox(servers, "budi@vendor.test"), "ack")
     assert text_of(ack).splitlines()[0] == "Yth. Stefanus Wijaya,"
+
+
+@pytest.mark.parametrize("name", ["Dewi Lestari, SKom", "Agus Salim, SSos", "Rina, MKom"])
+def test_a_degree_written_without_dots_after_the_comma_stays_after_the_name(env, name):
+    """'Dewi Lestari, SKom' is a name and her degree (S.Kom written without dots), not a
+    directory's "Last, First": the ack greeted her "Yth. SKom Dewi Lestari,"."""
+    servers, config = env
+    servers.append(UNIT, mail("budi@vendor.test", "Jadwal aanwijzing",
+                              "Mohon info jadwal aanwijzing paket 11006677.", name=name)[0])
+    run_once(config)
+    [ack] = of_kind(inbox(servers, "budi@vendor.test"), "ack")
+    assert text_of(ack).splitlines()[0] == f"Yth. {name},"

@@ -93,8 +93,8 @@ _ADDRESS_WORDS = frozenset({
 def in_order(display: str) -> str:
     """A "Last, First" display name as the person is called ("Stefanus Wijaya")."""
     match = _LAST_FIRST.fullmatch(display)
-    if match is None or any(len(word) <= 3 for word in match.group(2).split()):
-        return display  # "Aminah, S.E." or "Sari, ST": a degree after the comma
+    if match is None or any(len(word) <= 3 or not word[1:].islower() for word in match.group(2).split()):
+        return display  # "Aminah, S.E.", "Sari, ST" or "Dewi, SKom": a degree after the comma
     return f"{match.group(2)} {match.group(1)}"
 
 
