@@ -7,6 +7,7 @@ Date). The same words written after that answer, or days later, are a new mail.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -100,3 +101,20 @@ def test_files_alone_repeat_only_when_they_are_the_same_files():
     assert repeat_of(message(text="", files=(("scan.pdf", PDF),)), T0 + timedelta(seconds=2), (scan,)) is not None
     assert repeat_of(message(text="", files=(("scan2.pdf", PDF),)), T0 + timedelta(seconds=2), (scan,)) is None
     assert repeat_of(message(text=""), T0 + timedelta(seconds=2), (Opening(TICKET, SUBJECT, "", (), T0, None),)) is None
+
+
+def test_the_same_words_written_again_well_after_the_first_are_a_new_mail():
+    """SPEC E2: 'Mohon segera dibantu' sent to the ack again 40 minutes later, nothing from
+    the unit in between, is a chaser that staff must hear of, not a copy: by the sender's own
+    clock it was written 40 minutes after the first (a copy is written once; a phone that
+    sends again keeps the first Date). This holds when that clock runs slow too."""
+    first = replace(opening(answered=None), written_at=T0)
+    later = T0 + timedelta(minutes=40)
+    assert repeat_of(message(date=later), later, (first,)) is None
+    slow = timedelta(minutes=45)  # both Dates 45 minutes behind: the second still 30 minutes after the first
+    first = replace(opening(), written_at=T0 - slow)
+    later = T0 + timedelta(minutes=30)
+    assert repeat_of(message(date=later - slow), later, (first,)) is None
+    # Send pressed twice, a phone sending again with its first Date: still copies
+    assert repeat_of(message(date=T0 - slow + timedelta(seconds=20)), T0 + timedelta(seconds=2), (first,)) is not None
+    assert repeat_of(message(date=T0 - slow), later, (first,)) is not None

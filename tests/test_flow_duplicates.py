@@ -11,6 +11,7 @@ short words) are a new mail, as before.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -181,3 +182,20 @@ def test_one_mail_reaching_the_unit_by_two_routes_one_reencoding_it_is_one_ticke
     assert len(store_of(config).tickets()) == 1
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
     assert len(inbox(servers, UNIT, "Processed")) == 2
+
+
+def test_a_chaser_sent_again_in_the_same_words_reaches_staff(env):
+    """SPEC E2: 'Mohon segera dibantu' in reply to the ack, and again 40 minutes later to the
+    same ack with nothing from the unit in between: both reach staff. The second was recorded
+    as a copy and staff never heard the requester chase."""
+    servers, config = env
+    start = datetime.now(WIB) - timedelta(minutes=50)
+    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=start)[0], msg_time=start)
+    run_once(config)
+    [ack] = of_kind(inbox(servers, BUDI), "ack")
+    for when in (start + timedelta(minutes=5), start + timedelta(minutes=45)):
+        chaser = parse(reply_as_client(ack, BUDI, "Mohon segera dibantu, batas upload jam 15.00.")[0])
+        chaser.replace_header("Date", format_datetime(when))
+        servers.append(UNIT, chaser.as_bytes(), msg_time=when)
+        run_once(config)
+    assert len(of_kind(inbox(servers, STAFF[0]), "staff_update")) == 2

@@ -23,6 +23,9 @@ from datetime import datetime, timedelta
 from mailbot.core.model import Attachment, InboundMessage, Ticket
 
 WINDOW = timedelta(hours=1)
+# A copy is written once: its Date is the first one's (a phone sending again) or close to it
+# (Send pressed twice, the file forgotten). Further apart by the sender's clock, it was written again.
+REWRITTEN = timedelta(minutes=10)
 
 Files = tuple[tuple[str, str], ...]  # (file name, SHA-256 of its bytes), sorted
 
@@ -37,6 +40,7 @@ class Opening:
     files: Files | None  # its attachments (`files_of`); None: not known (its archive unreadable)
     received_at: datetime  # when it reached the mailbox
     answered_at: datetime | None  # when the first mail to the requester on that ticket was sent; None: none yet
+    written_at: datetime | None = None  # its Date, by the sender's own clock; None: not known
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ def _in_time(msg: InboundMessage, received_at: datetime, opening: Opening) -> bo
     answer it, and is a new mail."""
     if abs(received_at - opening.received_at) > WINDOW:
         return False
+    if msg.date is not None and opening.written_at is not None and abs(msg.date - opening.written_at) > REWRITTEN:
+        return False  # a chaser in the same words, also from a client whose clock runs slow
     if opening.answered_at is None:
         return True
     written = min(received_at, msg.date) if msg.date is not None else received_at

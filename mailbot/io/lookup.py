@@ -117,13 +117,10 @@ def _openings(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage
         ticket, arrived = store.ticket_by_id(row["ticket_id"]), parse_ts(row["received_at"])
         if ticket is None or arrived is None:
             continue
-        files: Files | None = None
-        if not row["attachments"]:
-            files = ()
-        elif row["archive_path"] and (archived := Archive(cfg.archive_dir, cfg.limits).load(row["archive_path"])):
-            files = files_of(archived.attachments)
+        archived = Archive(cfg.archive_dir, cfg.limits).load(row["archive_path"]) if row["archive_path"] else None
+        files: Files | None = () if not row["attachments"] else files_of(archived.attachments) if archived else None
         found.append(Opening(ticket, row["subject"] or "", row["full_text"] or "", files, arrived,
-                             parse_ts(row["answered_at"])))
+                             parse_ts(row["answered_at"]), archived.date if archived else None))
     return tuple(found)
 
 
