@@ -22,6 +22,7 @@ from tests.mailfactory import (
     inbox,
     latest,
     mail,
+    of_kind,
     parse,
     reply_as_client,
     run_once,
@@ -369,3 +370,26 @@ def test_a_forwarded_answer_of_the_units_own_pokja_reaches_lkpp(env):
     raw, _ = mail(REQUESTER, "Fwd: " + str(request["Subject"]), body, name="Budi Santoso")
     deliver(servers, config, raw)
     assert "Jadwal belum dapat diperpanjang" in text_of(latest(servers, LKPP, "forward_info"))
+
+
+@pytest.mark.parametrize("how", ["empty reply", "forward of our request alone"])
+def test_a_reply_with_no_data_is_not_sent_to_lkpp_and_the_ticket_still_waits(env, how):
+    """E3 (SOP-015 step 9): Send pressed on an empty reply to LKPP's request, or our request
+    forwarded back with nothing typed and nothing attached, holds no data. LKPP got an empty
+    "data tambahan" mail ("tidak ada lampiran") and the ticket left awaiting_info, so the
+    requester was never reminded; now LKPP gets nothing, staff see the mail, and the ticket
+    still waits on the requester."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat kuasa dan NIB perusahaan.", to=UNIT)
+    deliver(servers, config, raw)
+    request = latest(servers, REQUESTER, "need_info")
+    if how == "empty reply":
+        raw, _ = reply_as_client(request, REQUESTER, "")
+    else:
+        raw, _ = mail(REQUESTER, "FW: " + str(request["Subject"]),
+                      _outlook_forward_of_our_request(request).split("\n\n", 1)[1], name="Budi Santoso")
+    deliver(servers, config, raw)
+    assert not of_kind(inbox(servers, LKPP), "forward_info")
+    assert ticket_state(config).state is State.AWAITING_INFO
+    assert latest(servers, STAFF[0])["X-Mailbot-Kind"] == "staff_update"

@@ -165,14 +165,14 @@ def test_data_the_requester_forwards_while_lkpp_waits_goes_on_whole() -> None:
 
 
 def test_our_own_request_forwarded_back_alone_is_no_data_for_lkpp() -> None:
-    """E3, SPEC 4: the requester pressed Forward on our request and sent only files: nothing of
-    theirs to pass on, and our own request is not their data."""
+    """E3, SPEC 4: the requester pressed Forward on our request and sent it without a word or a
+    file: nothing of theirs to pass on, and our own request is not their data."""
     body = ("---------- Forwarded message ---------\nFrom: Helpdesk LPSE Uji <lpse@lpse.test>\n"
             "Date: Sen, 23 Nov 2026 pukul 09.00\nSubject: [LPSE-UJI #2026-00001] Data\nTo: <budi@vendor.test>\n\n"
             "Yth. Bapak/Ibu Budi Santoso,\n\nHelpdesk LKPP membutuhkan data tambahan.\n")
     msg = message(REQUESTER, body, subject="Fwd: [LPSE-UJI #2026-00001] Data", new_text=strip_reply(body))
     facts = classify(msg, Known(tagged=ticket(State.AWAITING_INFO)), BOX, CFG, RULES, NOW, NOW)
-    assert facts.event is Event.REQUESTER_MAIL
+    assert facts.event is Event.REQUESTER_EMPTY  # nothing goes on to LKPP; the ticket still waits on the requester
     assert "membutuhkan data tambahan" not in facts.message.new_text + facts.message.text
 
 

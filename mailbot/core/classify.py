@@ -271,6 +271,11 @@ def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, 
     if ticket.state is State.RESOLVED:
         event, rating = closing(msg, rules, (ticket.requester.name, ticket.contact.name))
         return replace(facts, event=event, rating=rating)
+    waited_on = ticket.state is State.AWAITING_INFO or _answers_lkpp_request(ticket, known)
+    if waited_on and not msg.new_text.strip() and not msg.attachments:
+        # Send pressed on an empty reply, or a forward of nothing but our own request: LKPP
+        # gets no empty "data tambahan", the ticket still waits on the requester, staff see it
+        return replace(facts, event=Event.REQUESTER_EMPTY)
     if _answers_lkpp_request(ticket, known):
         return replace(facts, event=Event.REQUESTER_MORE_INFO)
     return replace(facts, event=Event.REQUESTER_MAIL)

@@ -42,6 +42,7 @@ class Event(enum.StrEnum):
     REQUESTER_NEW = "requester_new"  # E1 (also E5 past reopen_days)
     REQUESTER_MAIL = "requester_mail"
     REQUESTER_AGAIN = "requester_again"  # SPEC 3: a copy of the mail that opened its ticket, sent again
+    REQUESTER_EMPTY = "requester_empty"  # E3: a reply to LKPP's request with no words and no files
     REQUESTER_MORE_INFO = "requester_more_info"  # E3 again: a further answer to LKPP's request, escalated  # E2, E3, E5
     REQUESTER_CONFIRM = "requester_confirm"  # E4: YA / TUTUP / a rating
     REQUESTER_REJECT = "requester_reject"  # E4: TIDAK or another answer
@@ -97,6 +98,7 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.REQUESTER_MAIL, "I", "E", ("append", "forward_info", "notify_requester"), "E3; SOP-015 step 9"),
     (Event.REQUESTER_MAIL, "C", "O", ("append", "reopen", "notify_reopened"), "E5"),
     (Event.REQUESTER_AGAIN, "O A E", "", ("append",), "SPEC 3: mail that arrives twice adds, no new ticket"),
+    (Event.REQUESTER_EMPTY, "I E", "", ("append", "notify_requester"), "E3: nothing to pass on to LKPP; staff see it"),
     (Event.REQUESTER_MORE_INFO, "E", "E", ("append", "forward_info", "notify_requester"), "E3; SOP-015 step 9"),
     (Event.REQUESTER_CONFIRM, "R", "C", ("confirm_closing", "tell_closed", "notify_confirmed"),
      "E4; SOP-002 step 12"),
@@ -187,6 +189,7 @@ def not_an_answer(vouched: bool) -> frozenset[str]:
 # How a decision is named in logs, `replay` and the message record.
 LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
           Event.REQUESTER_MORE_INFO: "message_appended", Event.REQUESTER_AGAIN: COPY_LABEL,
+          Event.REQUESTER_EMPTY: "nothing_for_lkpp",
           Event.REQUESTER_CONFIRM: "closing_confirmed", Event.REQUESTER_REJECT: "closing_rejected",
           Event.REQUESTER_LATE_CONFIRM: "confirmed_after_closing",
           Event.STAFF_REPLY: "staff_replied", Event.STAFF_EMPTY: "empty_staff_reply", Event.STAFF_NOTE: "note",
