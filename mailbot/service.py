@@ -54,6 +54,7 @@ SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its
 STOP_GRACE_SECONDS = 3.0  # how long watchers get to finish their current step after SIGTERM
 RECONNECT_SECONDS = 1.0  # the pause before a dropped session is opened again
 RETRY_MAX_SECONDS = 600  # the longest wait between two tries of a failing mailbox
+FIRST_READ_WAIT_SECONDS = 300.0  # the longest the first sweep waits for every mailbox's first read
 
 
 class Stopped(Exception):
@@ -134,6 +135,7 @@ class Service:
         self.sender = SenderProcess(app.cfg.path, app.log, notify)
         self.watchdog = Watchdog(notify, os.environ.get("WATCHDOG_USEC"))
         self.main = threading.current_thread()
+        self.watchers: list[MailboxWatcher] = []
 
     def on_main(self, step: Callable[[], T]) -> T:
         """Run `step` on the main thread and wait for its result (watcher threads)."""
@@ -152,8 +154,8 @@ class Service:
         app = self.app
         app.notify, app.beat = self.notify, self.watchdog.beat
         app.timekeeper.beat = self.watchdog.beat
-        threads = [threading.Thread(target=MailboxWatcher(self, box).run, name=f"imap-{box.name}", daemon=True)
-                   for box in app.cfg.mailboxes]
+        self.watchers = [MailboxWatcher(self, box) for box in app.cfg.mailboxes]
+        threads = [threading.Thread(target=w.run, name=f"imap-{w.box.name}", daemon=True) for w in self.watchers]
         descriptors_for(len(app.cfg.mailboxes), app.log)
         self.notify("READY=1")
         self.notify(f"STATUS=watching {len(app.cfg.mailboxes)} mailbox(es)")
@@ -161,27 +163,38 @@ class Service:
         for thread in threads:
             thread.start()
         try:
-            self.duties(time.monotonic() + app.sweep_seconds)
+            self.duties(time.monotonic() + FIRST_READ_WAIT_SECONDS)
         finally:
             self.notify("STOPPING=1")
             self.wind_down(threads)
 
-    def duties(self, next_sweep: float) -> None:
-        """The main thread's loop: serve the watchers, fire timers, watch itself."""
+    def duties(self, first_read_by: float) -> None:
+        """The main thread's loop: serve the watchers, fire timers, watch itself.
+
+        The first sweep waits until every mailbox was read once (or failed to be, or until
+        `first_read_by`): mail that came while the daemon was down, such as the data LKPP asked
+        for sent an hour before the ticket would close without it, is handled before the
+        deadlines it beat are fired."""
         app = self.app
-        app.guarded("sweep", app.sweep)
+        next_sweep: float | None = None
         next_watch = time.monotonic() + WATCH_SECONDS
         while not self.stop.is_set():
             self.serve(SERVE_SLICE_SECONDS)
             self.watchdog.beat()
             now = time.monotonic()
-            if now >= next_sweep:
+            if self.sweep_due(now, next_sweep, first_read_by):
                 app.guarded("sweep", app.sweep)
                 self.sender.wake()
                 next_sweep = now + app.sweep_seconds
             if now >= next_watch:
                 app.guarded("watch", partial(app.watch, self.notify))
                 next_watch = now + WATCH_SECONDS
+
+    def sweep_due(self, now: float, next_sweep: float | None, first_read_by: float) -> bool:
+        """Whether the timers are due a sweep: the first once every mailbox was read once."""
+        if next_sweep is not None:
+            return now >= next_sweep
+        return now >= first_read_by or all(w.read_once.is_set() for w in self.watchers)
 
     def serve(self, timeout: float) -> None:
         """Run the watchers' store steps waiting now (at least one, or until `timeout`)."""
@@ -231,6 +244,7 @@ class MailboxWatcher:
         self.app = service.app
         self.failures = 0
         self.working = False  # the current session has served a pass: a failure now is a dropped session
+        self.read_once = threading.Event()  # a first pass was made, or failed: the timers may run
 
     def run(self) -> None:
         stop = self.service.stop
@@ -240,10 +254,13 @@ class MailboxWatcher:
             except Stopped:
                 return
             except STORAGE_ERRORS as exc:  # before TransientError: StorageError is one too
+                self.read_once.set()
                 self.pause(self.storage_failed, exc)
             except TransientError as exc:
+                self.read_once.set()
                 self.unavailable(exc)
             except Exception:  # a bug must not stop the other mailboxes or the daemon
+                self.read_once.set()
                 self.app.log.exception("mailbox_pass_failed", mailbox=self.box.name)
                 stop.wait(self.box.imap.poll_seconds)
 
@@ -253,6 +270,7 @@ class MailboxWatcher:
         with imap.Mailbox(box.imap) as session:
             while not stop.is_set():
                 app.poll(box, session, stop.is_set, self.service.on_main)
+                self.read_once.set()
                 app.mailbox_ok(box)
                 self.failures, self.working = 0, True
                 self.wait(session)

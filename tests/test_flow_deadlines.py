@@ -21,13 +21,16 @@ from tests.mailfactory import (
     LKPP,
     STAFF,
     UNIT,
+    daemon,
     handle_at,
     mail,
     of_kind,
     parse,
     reply_as_client,
+    stop,
     sweep,
     text_of,
+    wait_for,
     write_config,
 )
 
@@ -453,3 +456,41 @@ def test_a_ticket_told_past_the_standard_is_not_told_again_when_reopened(env):
     sweep(config, at("2026-11-27T09:05"))
     sweep(config, at("2026-11-30T09:05"))
     assert len(resolution_notices(servers)) == 1
+
+
+def test_data_sent_while_the_daemon_was_down_beats_the_auto_close(env):
+    """LKPP asked for a screenshot; the requester was reminded, and sent it half an hour
+    before the ticket would close without it, while the daemon was down. When `mailbot run`
+    is back (after the close deadline), the screenshot goes on to LKPP (SOP-015 step 9, E3)
+    and the ticket stays with LKPP: it is not closed "for lack of data" first and then
+    reopened to staff with the data never forwarded. Dates are relative to the host's clock,
+    which `run` reads."""
+    from datetime import UTC, timedelta
+
+    from mailbot.core.worktime import WorkCalendar
+
+    servers, config = env
+    cal = WorkCalendar.build()
+    requested = cal.start_of_working_day((datetime.now(UTC) - timedelta(days=21)).date()) + timedelta(hours=1)
+    closes = cal.add_working_days(requested, 5)  # awaiting_info_close
+    assert closes < datetime.now(UTC) - timedelta(hours=1)
+    escalation = open_and_escalate(servers, config, requested - timedelta(minutes=40), requested - timedelta(minutes=20))
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error.", to=UNIT)
+    servers.append(UNIT, raw)
+    handle_at(config, requested)
+    sweep(config, cal.add_working_days(requested, 2) + timedelta(minutes=1))
+    assert kinds(servers, REQUESTER).count("remind_user") == 1
+    [request] = of_kind([parse(r) for r in servers.fetch(REQUESTER)], "need_info")
+    raw, _ = mail(REQUESTER, f"Re: {request['Subject']}", "Berikut screenshot error-nya.",
+                  in_reply_to=str(request["Message-ID"]).strip("<>"), attachments=(("error.png", "image/png", b"\x89PNG"),))
+    servers.append(UNIT, raw, msg_time=closes - timedelta(minutes=30))
+
+    proc = daemon(config)
+    try:
+        assert wait_for(lambda: "forward_info" in kinds(servers, LKPP) or "closed" in kinds(servers, REQUESTER), 60)
+        assert wait_for(lambda: not servers.fetch(UNIT), 30)
+    finally:
+        stop(proc)
+    assert "forward_info" in kinds(servers, LKPP)
+    assert "closed" not in kinds(servers, REQUESTER)
+    assert ticket(config).state is State.ESCALATED
