@@ -603,9 +603,20 @@ def test_find_overdue_reads_resolution_from_the_ticket_and_skips_stale_timers() 
     found = find_overdue(t, [stale, waiting], wib(11, 26, 9), CAL, D)
     assert [(o.kind, o.due_at, o.on_whom) for o in found] == [
         (K.LKPP_STATUS, wib(11, 25, 9), "LKPP"),
-        (K.RESOLUTION, wib(11, 26, 8), "coordinators"),
+        (K.RESOLUTION, wib(11, 26, 8), "LKPP"),  # escalated: past 3x24h, it waits on LKPP
     ]
     assert find_overdue(moved(t, State.CLOSED), [waiting], wib(11, 26, 9), CAL, D) == []
+
+
+@pytest.mark.parametrize(("state", "holder"), [
+    (State.OPEN, "staff"), (State.ANSWERED, "requester"), (State.ESCALATED, "LKPP"), (State.AWAITING_INFO, "requester"),
+])
+def test_a_ticket_past_3x24h_waits_on_whoever_holds_it_not_on_the_coordinators(state: State, holder: str) -> None:
+    """The digest says how long each overdue ticket waited "and on whom" (issue 4): a ticket
+    opened Monday 08:00, past the 3x24h standard on Thursday, waits on the one who must act
+    in its state; the coordinators are only told of the breach."""
+    [found] = find_overdue(ticket(state, first_response_at=wib(11, 23, 9)), [], wib(11, 26, 9), CAL, D)
+    assert (found.kind, found.on_whom) == (K.RESOLUTION, holder)
 
 
 def test_find_overdue_does_not_blame_lkpp_while_it_waits_for_the_requester() -> None:

@@ -241,7 +241,7 @@ def test_lkpp_status_breach_stays_overdue_after_the_status_request(env):
     [*_, thursday] = of_kind([parse(r) for r in servers.fetch(HEAD)], "digest")
     assert ticket(config).number in text_of(thursday)
     # after the first progress reminder was due (10:00), still one LKPP breach, beside the 3x24h one
-    assert sorted(overdue(at("2026-11-26T10:30"))) == [("lkpp_status", "LKPP"), ("resolution", "coordinators")]
+    assert sorted(overdue(at("2026-11-26T10:30"))) == [("lkpp_status", "LKPP"), ("resolution", "LKPP")]
 
     raw, _ = reply_as_client(escalation, LKPP, "Masih dalam penanganan tim teknis kami.", to=UNIT)
     servers.append(UNIT, raw)

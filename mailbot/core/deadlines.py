@@ -83,7 +83,7 @@ class Overdue:
     kind: TimerKind
     due_at: datetime  # when the breach began
     waited: timedelta  # working time since `due_at`; wall-clock time for the 3x24h standard
-    on_whom: str  # "staff" | "LKPP" | "requester" | "coordinators"
+    on_whom: str  # "staff" | "LKPP" | "requester": whom the ticket waits on (`on_whom`)
     span: float  # the deadline it breached, in its unit (working hours, working days, hours)
     reopened: bool = False  # a response owed again since the ticket was reopened (FIRST_RESPONSE)
 
@@ -473,8 +473,20 @@ _ON_WHOM = {
     TimerKind.LKPP_PROGRESS: "LKPP",
     TimerKind.AWAITING_INFO: "requester",
     TimerKind.CONFIRM_CLOSE: "requester",
-    TimerKind.RESOLUTION: "coordinators",
 }
+# whom a ticket past the 3x24h standard waits on: whoever holds it in its state
+_HOLDER = {State.OPEN: "staff", State.ANSWERED: "requester", State.ESCALATED: "LKPP", State.AWAITING_INFO: "requester"}
+
+
+def on_whom(kind: TimerKind, ticket: Ticket) -> str:
+    """On whom an overdue ticket waits: the party the breached deadline binds, and for the
+    3x24h standard the one holding the ticket now (LKPP for an escalated ticket, staff for
+    an open one): the coordinators are told of that breach, but nothing waits on them."""
+    if kind is TimerKind.RESOLUTION:
+        return _HOLDER.get(ticket.state, "staff")
+    return _ON_WHOM[kind]
+
+
 def _span(kind: TimerKind, d: Deadlines) -> float:
     """The deadline a timer of `kind` keeps, in its own unit."""
     return {
@@ -532,7 +544,7 @@ def find_overdue(
     result = [
         Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due,
                 cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due,
-                _ON_WHOM[kind], _span(kind, d), kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None)
+                on_whom(kind, ticket), _span(kind, d), kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None)
         for kind, due in found.items()
     ]
     return sorted(result, key=_overdue_order)
