@@ -145,7 +145,7 @@ class Timekeeper:
             for event in firing.events:
                 self.store.add_event(box.name, ticket.id, now, event.actor, event.kind, **dict(event.detail))
             self.mailer.composer.queue(setup, planned, current, None, now)
-            self.store.advance_timer(row.id, timer.step + 1, firing.next_due)
+            self.store.advance_timer(row.id, timer.step + (0 if firing.postponed else 1), firing.next_due)
             if firing.follow is not None:
                 f = firing.follow
                 self.store.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)

@@ -757,3 +757,21 @@ def test_an_owed_response_after_a_reopening_is_listed_as_such() -> None:
     (first,) = find_overdue(ticket(State.OPEN), [Timer(K.FIRST_RESPONSE, wib(11, 23, 8), wib(11, 23, 12))],
                             wib(11, 23, 15), CAL, D)
     assert first.reopened is False
+
+
+def test_a_holiday_added_after_a_deadline_was_set_moves_it():
+    """SPEC 6 counts working time only, `extra_holidays` included: escalated Tuesday 29 Dec
+    2026 10:00 WIB, LKPP's status is due Thursday 31 Dec 10:00; the operator then declares
+    31 Dec cuti bersama. The status request does not go out on the holiday: the deadline is
+    Monday 4 Jan 2027 10:00 (1 Jan is New Year, then a weekend), and fires then, once."""
+    escalated = wib(12, 29, 10)
+    timer = Timer(K.LKPP_STATUS, escalated, wib(12, 31, 10))  # as the calendar counted on 29 Dec
+    with_holiday = WorkCalendar.build(extra_holidays=["2026-12-31"])
+    t = ticket(State.ESCALATED)
+    waiting = fire(timer, t, wib(12, 31, 10, 1), with_holiday, D)
+    assert (waiting.sends, waiting.next_due, waiting.postponed) == ((), wib(1, 4, 10, year=2027), True)
+    moved = replace(timer, due_at=wib(1, 4, 10, year=2027))
+    due = fire(moved, t, wib(1, 4, 10, 1, year=2027), with_holiday, D)
+    assert [s.kind for s in due.sends] == ["overdue_lkpp", "status_user"] and not due.postponed
+    # the calendar as it was: the deadline stands
+    assert [s.kind for s in fire(timer, t, wib(12, 31, 10, 1), CAL, D).sends] == ["overdue_lkpp", "status_user"]

@@ -494,3 +494,20 @@ def test_data_sent_while_the_daemon_was_down_beats_the_auto_close(env):
     assert "forward_info" in kinds(servers, LKPP)
     assert "closed" not in kinds(servers, REQUESTER)
     assert ticket(config).state is State.ESCALATED
+
+
+def test_cuti_bersama_announced_after_escalation_moves_the_status_deadline(env):
+    """SPEC 6 (working time, `extra_holidays` included): a ticket escalated Tuesday 29 Dec 2026
+    10:00 owes LKPP's status by Thursday 31 Dec 10:00. The government then declares 31 Dec
+    cuti bersama and the operator adds it and restarts: no status request goes to LKPP on the
+    holiday; it goes once, on Monday 4 Jan 2027 after 10:00."""
+    servers, config = env
+    open_and_escalate(servers, config, at("2026-12-29T09:00"), at("2026-12-29T10:00"))
+    config = write_config(servers, config.parent, calendar={"extra_holidays": ["2026-12-31"]})
+    sweep(config, at("2026-12-31T10:01"))
+    sweep(config, at("2027-01-04T09:59"))
+    assert "overdue_lkpp" not in kinds(servers, LKPP)
+    sweep(config, at("2027-01-04T10:01"))
+    sweep(config, at("2027-01-04T10:02"))
+    assert kinds(servers, LKPP).count("overdue_lkpp") == 1
+    assert not_digest(servers, REQUESTER).count("status_user") == 1

@@ -71,6 +71,7 @@ class Firing:
     next_due: datetime | None
     close: bool = False
     follow: Timer | None = None
+    postponed: bool = False  # not fired at all: due later (`next_due`), at the same step
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,11 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
     back the next working day.
     """
     _check_aware(now)
+    moved = _due_by_todays_calendar(timer, cal, d)
+    if moved is not None and moved > now and moved > timer.due_at:
+        # a holiday the operator added since the timer was set (extra_holidays: cuti
+        # bersama announced late) falls within its span: the deadline moves with it
+        return Firing((), (), moved, postponed=True)
     if paused(timer.kind, ticket):
         return Firing((), (), _next_after(timer.due_at, now, cal, d.lkpp_progress))
     if timer.kind is TimerKind.RESOLUTION and ticket.state is State.RESOLVED:
@@ -270,6 +276,19 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
         }
         return Firing((), (HistoryEvent("timer_dropped", ACTOR, detail),), None)
     return _FIRE[timer.kind](timer, ticket, now, cal, d)
+
+
+def _due_by_todays_calendar(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime | None:
+    """A first deadline counted in working time from its start, as the calendar counts it
+    now; None for one that is not (a repeat, the 3x24h standard in wall-clock hours)."""
+    if timer.step != 0:
+        return None
+    match timer.kind:
+        case TimerKind.FIRST_RESPONSE:
+            return cal.add_working_hours(timer.started_at, d.first_response)
+        case TimerKind.LKPP_STATUS | TimerKind.AWAITING_INFO | TimerKind.CONFIRM_CLOSE:
+            return cal.add_working_days(timer.started_at, _span(timer.kind, d))
+    return None
 
 
 def paused(kind: TimerKind, ticket: Ticket) -> bool:
