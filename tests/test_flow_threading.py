@@ -62,6 +62,29 @@ def test_a_supervisor_the_requester_wrote_to_is_heard_on_the_ticket(env):
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, "catchall@lpse.test") if m["X-Mailbot-Kind"]] == []
 
 
+def test_staff_are_told_who_wrote_when_it_is_not_the_requester(env):
+    """SPEC E2 (staff notified) and 4 (every message recorded "with time and actor"). A requester
+    copies the Pokja and their supervisor; the supervisor's reply-all joins the ticket, and
+    the staff notice said "Pesan baru dari Budi Santoso <budi@vendor.test>" over the
+    supervisor's words: staff took the supervisor's demand for the requester's. The notice
+    names who wrote, and still names the ticket's requester."""
+    servers, config = env
+    raw, first = mail(REQUESTER, "Sanggahan paket 998877", "Kami sampaikan sanggahan atas hasil evaluasi.",
+                      to=f"{UNIT}, {BOSS}", name="Budi Santoso")
+    servers.append(UNIT, raw)
+    run_once(config)
+    raw, _ = mail(BOSS, "Re: Sanggahan paket 998877", "Saya PPK paket ini, mohon jawaban tertulis hari ini.",
+                  to=REQUESTER, cc=(UNIT,), in_reply_to=first, name="Agus Pratama")
+    servers.append(UNIT, raw)
+    run_once(config)
+    [update] = of_kind(inbox(servers, STAFF[0]), "staff_update")
+    text = update.get_body(("plain",)).get_content()
+    head = text.split("-----")[0]
+    assert "Agus Pratama <atasan@vendor.test>" in head, head
+    assert REQUESTER in head, head  # whose ticket it is stays in view
+    assert "mohon jawaban tertulis" in text
+
+
 def test_a_colleague_copied_on_a_later_reply_is_heard_on_the_ticket(env):
     """The requester answers the ack and adds their supervisor in Cc; the supervisor's
     reply-all (tag in the subject) is added to the ticket, not opened as a duplicate."""

@@ -28,6 +28,7 @@ from mailbot.core.limits import HOUR, Schedule, address_limit, ticket_slot
 from mailbot.core.matching import audience_of, tag
 from mailbot.core.model import (
     AUTO_GENERATED,
+    Address,
     Audience,
     HistoryEvent,
     InboundMessage,
@@ -413,7 +414,7 @@ def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: Mail
     context: dict[str, Any] = {
         "unit": box.display_name, "unit_address": box.address, "number": "-", "tag": "",
         "subject": msg.subject if msg else "", "state": "", "requester_name": "", "requester": "",
-        "requester_label": "", "sender": msg.from_addr.addr if msg else "", "rating": None, "lkpp_ticket": None,
+        "requester_label": "", "sender_label": "", "sender": msg.from_addr.addr if msg else "", "rating": None, "lkpp_ticket": None,
         "priority": None, "category": None, "assignee": None,
         "previous": None, "cited": None, "errors": [], "commands": [], "reason": "", "alert": "", "event": "",
         "confirmed": False, "due": "", "timer": "", "items": [], "attachment_names": [], "ran": [],
@@ -421,18 +422,31 @@ def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: Mail
     }
     if ticket is not None:
         context.update(_of_ticket(ticket, box))
+        # a participant other than the requester (a supervisor, a Pokja member in Cc): staff see who wrote
+        other = msg is not None and msg.from_addr.addr != ticket.requester.addr
+        context["sender_label"] = _label(msg.from_addr) if msg is not None and other else ""
     return context
+
+
+def _shown_name(address: Address) -> str:
+    name = in_order(address.name)  # "Dear Stefanus Wijaya", not "Dear Wijaya, Stefanus"
+    if _LINK_LIKE.search(name) or len(name) > 80:
+        name = ""  # a display name is the sender's to choose: mailbot never greets anyone with a link
+    return name
+
+
+def _label(address: Address) -> str:
+    name = _shown_name(address)
+    return f"{name} <{address.addr}>" if name else address.addr
 
 
 def _of_ticket(ticket: Ticket, box: MailboxConfig) -> dict[str, Any]:
     requester = ticket.requester
-    name = in_order(requester.name)  # "Dear Stefanus Wijaya", not "Dear Wijaya, Stefanus"
-    if _LINK_LIKE.search(name) or len(name) > 80:
-        name = ""  # a display name is the sender's to choose: mailbot never greets anyone with a link
+    name = _shown_name(requester)
     return {
         "number": ticket.number, "tag": tag(box.tag_prefix, ticket.number), "subject": ticket.subject,
         "state": str(ticket.state), "requester_name": name, "requester": requester.addr,
-        "requester_label": f"{name} <{requester.addr}>" if name else requester.addr, "rating": ticket.rating,
+        "requester_label": _label(requester), "rating": ticket.rating,
         "lkpp_ticket": ticket.lkpp_ticket, "priority": ticket.priority, "category": ticket.category,
         "assignee": ticket.assignee,
     }
