@@ -192,6 +192,31 @@ def test_outlook_signature_logo_marker_does_not_reach_the_requester(env):
     assert "cid:" not in text
 
 
+def test_text_under_a_priority_command_is_kept_and_its_sender_told_it_was_not_sent(env):
+    """SPEC E11, 4 ("every message ... and every command is recorded"). Staff raise the
+    priority and write to the requester in the same reply. The priority changed, but the
+    text went nowhere: not to the requester, not onto the ticket, and `command_ok` said only
+    that the command ran, so staff believed they had answered. The text is kept on the
+    ticket as a note and staff are told it was not sent and how to send it (`#jawab`)."""
+    servers, config = env
+    notice = _open(servers, config)
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#prioritas tinggi\r\n"
+                                            "Selamat siang Pak, akun Bapak sudah kami reset."))
+
+    ticket = the_ticket(config)
+    assert ticket.priority == "high"
+    assert any(kind == "note" and "akun Bapak sudah kami reset" in detail.get("text", "")
+               for kind, detail in events(config))
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]  # a remark may be internal
+    told = text_of(latest(servers, STAFF[0], "command_ok"))
+    assert "TIDAK dikirim ke pengguna" in told and "#jawab" in told
+
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#prioritas tinggi\r\n#jawab\r\n"
+                                            "Selamat siang Pak, akun Bapak sudah kami reset."))
+    assert "akun Bapak sudah kami reset" in text_of(latest(servers, REQUESTER, "staff_reply"))
+    assert "TIDAK dikirim" not in text_of(latest(servers, STAFF[0], "command_ok"))
+
+
 def test_a_command_under_a_greeting_runs_and_the_requester_is_greeted(env):
     """SPEC 4 (E9). Staff greet before they type the command, as they write any mail:
     "Selamat siang Pak," + "#selesai" + the solution. The requester received the raw

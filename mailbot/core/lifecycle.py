@@ -111,8 +111,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.STAFF_REPLY, "E I R", "", ("relay_reply", "first_response", *_STAFF_CMD), "E6"),
     (Event.STAFF_EMPTY, "O A E I R C", "", ("tell_empty",), "E6"),
     (Event.STAFF_NOTE, "O A E I R C", "", ("note", *_STAFF_CMD), "E7"),
-    (Event.STAFF_META, "O A E I R C", "", _STAFF_CMD, "E11"),
-    (Event.STAFF_DATA, "O A E I R C", "", _STAFF_CMD, "E12c; SOP-003"),
+    (Event.STAFF_META, "O A E I R C", "", ("keep_text", *_STAFF_CMD), "E11"),
+    (Event.STAFF_DATA, "O A E I R C", "", ("keep_text", *_STAFF_CMD), "E12c; SOP-003"),
     (Event.STAFF_ESCALATE, "O A R", "E", ("escalate", "tell_escalated", "first_response", *_STAFF_CMD),
      "E8; SOP-015 step 1"),
     (Event.STAFF_RESOLVE, "O A E I", "R", ("relay_solution", "mark_resolved", "first_response", *_STAFF_CMD),
@@ -493,6 +493,14 @@ def _note(s: _Step) -> None:
     s.record("note", {"text": s.body})
 
 
+def _keep_text(s: _Step) -> None:
+    """Text under `#prioritas`, `#kategori`, `#tugaskan` or `#data` alone is no answer to the
+    requester (it may be a remark for colleagues): it is kept on the ticket as a note, never
+    dropped, and the sender is told so (`command_ok`)."""
+    if s.body.strip():
+        s.record("note", {"text": s.body})
+
+
 def _apply_meta(s: _Step) -> None:
     """E11: priority, category and assignee, combinable with one state command."""
     assert s.ticket is not None and s.facts.commands is not None
@@ -522,8 +530,10 @@ def _confirm_commands(s: _Step) -> None:
     if state_command is not None:
         s.record(f"command_{state_command.name}", {"note": s.body} if s.body else {})
     if commands:
+        kept = s.event in (Event.STAFF_META, Event.STAFF_DATA) and bool(s.body.strip())
         s.send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
-               context={"commands": [(c.shown.lstrip("#"), c.arg) for c in commands]})  # as staff typed it
+               context={"commands": [(c.shown.lstrip("#"), c.arg) for c in commands],  # as staff typed it
+                        "kept_as_note": kept})
     if commands and s.facts.role in (Role.COORDINATOR, Role.HEAD):
         # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included
         s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.body,
@@ -688,6 +698,7 @@ EFFECTS: dict[str, Effect] = {
     "notify_late_confirmed": _notify("confirmed_late", attach=False), "note_silent": _note_silent, "forward_info": _forward_info,
     "confirm_closing": _confirm_closing, "tell_closed": _tell_closed, "assign_back": _assign_back,
     "relay_reply": _relay_reply, "first_response": _first_response, "tell_empty": _tell_empty, "note": _note,
+    "keep_text": _keep_text,
     "apply_meta": _apply_meta, "set_contact": _set_contact, "confirm_commands": _confirm_commands,
     "escalate": _escalate, "tell_escalated": _tell_escalated, "relay_solution": _relay_solution,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
