@@ -414,3 +414,20 @@ def test_a_from_name_with_an_unquoted_comma_is_one_sender(field, name):
            "Date: Mon, 23 Nov 2026 09:00:00 +0700\r\n\r\nMohon info jadwal.\r\n").encode()
     sender = parse_message(raw).from_addr
     assert (sender.addr, sender.name) == ("stefanus@vendor.test", name)
+
+
+def test_a_message_with_every_line_ending_cr_cr_lf_keeps_its_headers_and_body() -> None:
+    """SPEC 2 (a message ends in a ticket), issue 2 ("charsets that lie ... must not crash").
+    A web form or script that writes CRLF through a gateway that adds CR again hands over
+    every line ending as CR CR LF. The first line was read as the whole header: the ticket
+    was "(tanpa subjek)" and staff read To:, Subject: and Date: as the requester's words."""
+    raw = (b"From: Budi Santoso <budi@vendor.test>\r\r\nTo: lpse@lpse.test\r\r\n"
+           b"Subject: Akun SPSE terkunci\r\r\nDate: Tue, 24 Nov 2026 09:00:00 +0700\r\r\n"
+           b"Message-ID: <crcrlf-1@vendor.test>\r\r\nContent-Type: text/plain; charset=utf-8\r\r\n\r\r\n"
+           b"Selamat pagi,\r\r\nAkun saya terkunci sejak kemarin.\r\r\nBudi\r\r\n")
+    msg = parse_message(raw)
+    assert msg.subject == "Akun SPSE terkunci"
+    assert msg.message_id == "crcrlf-1@vendor.test"
+    assert [a.addr for a in msg.to] == ["lpse@lpse.test"]
+    assert msg.text.split() == ["Selamat", "pagi,", "Akun", "saya", "terkunci", "sejak", "kemarin.", "Budi"]
+    assert "\n\n" not in msg.text.strip()  # one line break per line, not two

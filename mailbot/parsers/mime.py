@@ -71,6 +71,7 @@ _HEADER_LINE = re.compile(rb"^(?:From |[\x21-\x39\x3b-\x7e]{1,200}[ \t]*:)")
 _FIELD_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,200}:")
 _OBS_NAME = re.compile(rb"(?m)^([\x21-\x39\x3b-\x7e]{1,200})[ \t]+:")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+_DOUBLED_CR = re.compile(rb"[^\r\n]*\r\r\n")  # the first line ends CR CR LF
 _REPORT_PARTS = frozenset(
     {
         "message/delivery-status", "message/global-delivery-status",
@@ -153,7 +154,10 @@ def _check_and_normalise(
         raise BadMessageError("message is empty")
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")  # classic Mac line endings
-    elif data.count(b"\r") != data.count(b"\r\n"):
+    elif _DOUBLED_CR.match(data):
+        # CRLF written through something that added CR again: every line ends CR CR LF
+        data = data.replace(b"\r\r\n", b"\r\n")
+    if data.count(b"\r") != data.count(b"\r\n"):
         # Mixed: keep CRLF, turn lone CRs into LF so header lines are found.
         data = re.sub(rb"\r(?!\n)", b"\n", data)
     data = data.lstrip(b"\r\n")
