@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from mailbot.core.model import State
 from tests.mailfactory import (
@@ -151,6 +152,50 @@ def test_coordinator_jawab_reply_all_reaches_requester_once_without_internal_add
     deliver(servers, config, outlook(case, COORDINATOR, text, cc=(REQUESTER, STAFF[0])))
     assert kinds_in(servers, REQUESTER) == ["ack", "staff_reply"]
     assert_nothing_internal_reached(servers, REQUESTER)
+
+
+# --- a coordinator who is on the staff list too ----------------------------------------------------
+
+
+@pytest.fixture
+def dual(fresh_mailboxes, tmp_path):
+    """A small unit: its coordinator also works the tickets, so is in `staff` and in `coordinators`."""
+    servers = fresh_mailboxes
+    box = yaml.safe_load(write_config(servers, tmp_path).read_text())["mailboxes"][0]
+    yield servers, write_config(servers, tmp_path, mailboxes=[{**box, "staff": [*STAFF, COORDINATOR]}])
+    assert_nothing_internal_reached(servers, REQUESTER)
+
+
+def test_a_coordinator_on_the_staff_list_too_gives_direction_that_stays_internal(dual):
+    """SPEC 1 and E12b: the coordinator's answer to the case sent for direction goes to staff and
+    onto the ticket, never to the requester, even when that coordinator is on the staff list too;
+    so do their answers to an unverified alert and (E12d) to the digest. Their plain answer to a
+    staff notice is still a staff answer, relayed."""
+    servers, config = dual
+    notice = open_ticket(servers, config, at=at("2026-11-23T09:00"))
+    deliver(servers, config, gmail_id(notice, STAFF[0], "#koordinator Penyedia mendesak, mohon arahan."))
+    case = latest(servers, COORDINATOR, "coordinator_case")
+    deliver(servers, config, gmail_id(case, COORDINATOR, "Andi, tolong cek ke admin agency dulu."))
+    assert "Andi, tolong cek ke admin agency dulu." in text_of(latest(servers, STAFF[0], "staff_direction"))
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+
+    number = the_ticket(config).number
+    deliver(servers, config, mail(STAFF[1], f"[LPSE-T #{number}] Gagal kirim penawaran", "#tutup")[0])
+    alert = latest(servers, COORDINATOR, "unverified")
+    deliver(servers, config, outlook(alert, COORDINATOR, "Andi, jangan ditutup dulu, konfirmasi ke penyedia."))
+    assert "jangan ditutup dulu" in text_of(latest(servers, STAFF[0], "staff_direction"))
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+
+    sweep(config, at("2026-11-24T08:05"))
+    digest = latest(servers, COORDINATOR, "digest")
+    deliver(servers, config, outlook(digest, COORDINATOR, f"Tiket {number} mohon diprioritaskan hari ini."))
+    assert "mohon diprioritaskan" in text_of(latest(servers, STAFF[0], "staff_direction"))
+    assert [k for k, _ in events(config)].count("direction") == 3
+    assert kinds_in(servers, REQUESTER) == ["ack"]
+    assert the_ticket(config).state is State.OPEN
+
+    deliver(servers, config, gmail_id(notice, COORDINATOR, "Pak Budi, mohon coba dengan browser lain."))
+    assert "browser lain" in text_of(latest(servers, REQUESTER, "staff_reply"))
 
 
 # --- commands from coordinators: what runs ---------------------------------------------------------

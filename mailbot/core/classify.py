@@ -16,7 +16,14 @@ from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import ParsedCommands, parse_commands
 from mailbot.core.identity import identify
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
-from mailbot.core.matching import STAFF_ROLES, base_subject, resolve, retitled, role_of
+from mailbot.core.matching import (
+    STAFF_ROLES,
+    answering_as,
+    base_subject,
+    resolve,
+    retitled,
+    role_of,
+)
 from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Seen, State, Ticket
 from mailbot.core.plan import without_internal
 from mailbot.core.repeats import Opening, Repeat, repeat_of
@@ -79,7 +86,7 @@ def short_numbers(text: str) -> tuple[int, ...]:
 def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config, rules: Rules,
              received_at: datetime, now: datetime) -> Facts:
     """The facts the lifecycle decides on: role, ticket and event of one message."""
-    role = role_of(msg.from_addr.addr, box, cfg.escalation.senders)
+    role = answering_as(msg.from_addr.addr, box, cfg.escalation.senders, tuple(c.kind for c in known.citations))
     msg = _as_it_is(msg, role, known)
     lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
     referenced = known.referenced

@@ -78,6 +78,28 @@ def role_of(address: str, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> 
 
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD})
+# Mail that asks the coordinators or heads for their word: the case sent for direction
+# (E12b), the digest (E12d) and the alert about an unverified message (E19).
+ASKS_LEADERS = frozenset({"coordinator_case", "digest", "unverified"})
+
+
+def roles_of(address: str, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> tuple[Role, ...]:
+    """Every role an address holds for this mailbox, `role_of`'s first: a small unit's
+    coordinator is often on the staff list too."""
+    first = role_of(address, box, lkpp_senders)
+    if first is not Role.STAFF:
+        return (first,)
+    address = address.lower()
+    return (first, *(role for role, members in ((Role.COORDINATOR, box.coordinators), (Role.HEAD, box.heads))
+                     if address in members))
+
+
+def answering_as(address: str, box: MailboxConfig, lkpp_senders: tuple[str, ...], kinds: tuple[str, ...]) -> Role:
+    """The role a sender writes in: a staff member who is a coordinator or head too answers
+    the mail that asked them as such (`ASKS_LEADERS`) in that role, so that their direction
+    stays internal (SPEC 1, E12b); anything else they answer as staff."""
+    held = roles_of(address, box, lkpp_senders)
+    return held[1] if len(held) > 1 and any(kind in ASKS_LEADERS for kind in kinds) else held[0]
 
 
 @dataclass(frozen=True)
@@ -114,7 +136,7 @@ def resolve(sender: str, role: Role, tagged: Ticket | None, referenced: tuple[Ti
 
 def audience_of(recipients: tuple[str, ...], box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> frozenset[str]:
     """The role letters (`tokens.AUDIENCE_LETTERS`) of the people a mail went to."""
-    letters = {AUDIENCE_LETTERS.get(str(role_of(a, box, lkpp_senders))) for a in recipients}
+    letters = {AUDIENCE_LETTERS.get(str(role)) for a in recipients for role in roles_of(a, box, lkpp_senders)}
     return frozenset(x for x in letters if x)
 
 

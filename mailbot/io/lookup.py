@@ -17,7 +17,7 @@ from datetime import datetime
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.lifecycle import COPY_LABEL, Decision, not_an_answer, vouches
 from mailbot.core.limits import DAY, HOUR
-from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of
+from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.model import Audience, InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
@@ -78,7 +78,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     role = role_of(msg.from_addr.addr, box, cfg.escalation.senders)
     lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
     mentioned: list[Ticket] = []
-    if role in (Role.COORDINATOR, Role.HEAD):
+    if {Role.COORDINATOR, Role.HEAD} & set(roles_of(msg.from_addr.addr, box, cfg.escalation.senders)):
         mentioned = _mentioned(store, box.name, msg.new_text, datetime.now(cfg.timezone).year)
     tagged = store.ticket_by_number(box.name, number) if number else None
     by_lkpp_number = store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
