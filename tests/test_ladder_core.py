@@ -321,6 +321,32 @@ def test_what_an_answer_to_a_solution_says(text: str, event: Event, rating: int 
     assert (facts.event, facts.rating) == (event, rating)
 
 
+@pytest.mark.parametrize(("text", "event", "rating"), [
+    # thanks and what the requester could not do and now did: a confirmation, not a rejection
+    ("Terima kasih atas bantuannya, penawaran sudah terkirim.", Event.REQUESTER_CONFIRM, None),
+    ("Dokumen sudah terupload, terima kasih.", Event.REQUESTER_CONFIRM, None),
+    ("Sudah masuk pak penawarannya, terima kasih.", Event.REQUESTER_CONFIRM, None),
+    ("Terimakasih pak, akun saya sudah aktif kembali.", Event.REQUESTER_CONFIRM, None),
+    ("Makasih min, sekarang sudah tampil paketnya.", Event.REQUESTER_CONFIRM, None),
+    ("Terima kasih banyak, jadwal sudah diperbarui oleh pokja.", Event.REQUESTER_CONFIRM, None),
+    # a rating given to the service, on a later line
+    ("Terima kasih, masalah sudah selesai.\nNilai pelayanan: 5 (sangat puas)", Event.REQUESTER_CONFIRM, 5),
+    ("YA\nRating untuk layanannya 4", Event.REQUESTER_CONFIRM, 4),
+    # ... and the same words saying it is not done yet still reopen
+    ("Penawaran belum terkirim pak.", Event.REQUESTER_REJECT, None),
+    ("Terima kasih, tapi dokumen belum terupload.", Event.REQUESTER_REJECT, None),
+    ("Sudah terkirim tapi statusnya masih draft.", Event.REQUESTER_REJECT, None),
+    ("Terima kasih, sudah tampil pesan error yang sama.", Event.REQUESTER_REJECT, None),
+    ("Sudah aktif?", Event.REQUESTER_REJECT, None),
+])
+def test_thanks_for_what_now_works_closes_and_the_service_rating_counts(text: str, event: Event,
+                                                                       rating: int | None) -> None:
+    """SPEC E4 (SOP-002 step 12): "penawaran sudah terkirim" is the requester saying the problem is
+    gone; "Nilai pelayanan: 5" is a rating anywhere in the reply."""
+    facts = classify(message(SITI, text), Known(tagged=ticket(State.RESOLVED)), BOX, CFG, RULES, NOW, NOW)
+    assert (facts.event, facts.rating) == (event, rating)
+
+
 @pytest.mark.parametrize("footer", ["Dapatkan Outlook untuk Android", "Diperoleh dari Outlook untuk Android",
                                     "Kirim dari Yahoo Mail di Android", "Dikirim dari ponsel saya"])
 def test_an_empty_reply_from_a_phone_changes_nothing(footer: str) -> None:
