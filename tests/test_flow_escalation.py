@@ -252,6 +252,15 @@ def test_lkpp_html_only_solution_reaches_the_requester_with_its_link(env):
     assert guide in solution
 
 
+def lkpp_asks(servers, config, words: str):
+    """The ticket escalated and LKPP asking for data in `words` (SOP-015 step 7): the
+    `need_info` mail the requester got."""
+    raw, _ = reply_as_client(escalate(servers, config), LKPP, words, to=UNIT)
+    deliver(servers, config, raw)
+    request = latest(servers, REQUESTER)
+    assert request["X-Mailbot-Kind"] == "need_info"
+    return request
+
 def test_data_sent_as_files_alone_reaches_lkpp_without_our_quoted_request(env):
     """SPEC E3 (SOP-015 step 9) and 4: "Quoted history in replies is never relayed; only the new
     text is." The requester answers LKPP's request the commonest way: the files, no words,
@@ -259,11 +268,7 @@ def test_data_sent_as_files_alone_reaches_lkpp_without_our_quoted_request(env):
     Budi Santoso, Helpdesk LKPP membutuhkan data tambahan ...", its footer and all) as "data
     tambahan dari Pengguna SPSE"; the files must go on, the quote must not."""
     servers, config = env
-    escalation = escalate(servers, config)
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat kuasa dan NIB perusahaan.", to=UNIT)
-    deliver(servers, config, raw)
-    request = latest(servers, REQUESTER)
-    assert request["X-Mailbot-Kind"] == "need_info"
+    request = lkpp_asks(servers, config, "Mohon dilengkapi surat kuasa dan NIB perusahaan.")
 
     raw, _ = reply_as_client(request, REQUESTER, "")
     data = parse(raw)
@@ -313,11 +318,7 @@ def test_data_forwarded_to_lkpp_leaves_our_own_request_out(env, subject, body):
     request quoted back inside it: LKPP received "Helpdesk LKPP membutuhkan data tambahan ...
     Mohon balas email ini tanpa mengubah subjek ..." as "data tambahan dari Pengguna SPSE"."""
     servers, config = env
-    escalation = escalate(servers, config)
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat kuasa dan NIB perusahaan.", to=UNIT)
-    deliver(servers, config, raw)
-    request = latest(servers, REQUESTER)
-    assert request["X-Mailbot-Kind"] == "need_info"
+    request = lkpp_asks(servers, config, "Mohon dilengkapi surat kuasa dan NIB perusahaan.")
 
     raw, _ = mail(REQUESTER, subject + str(request["Subject"]), body(request), name="Budi Santoso")
     deliver(servers, config, raw)
@@ -336,11 +337,7 @@ def test_a_forwarded_answer_keeps_what_its_writer_quoted_from_others(env):
     """SPEC E3: the forwarded part is the data; only the unit's own mail comes out of it. Pokja's
     answer with the requester's question it quotes goes on to LKPP as it was."""
     servers, config = env
-    escalation = escalate(servers, config)
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat jawaban Pokja dan kode tender.", to=UNIT)
-    deliver(servers, config, raw)
-    request = latest(servers, REQUESTER)
-    assert request["X-Mailbot-Kind"] == "need_info"
+    request = lkpp_asks(servers, config, "Mohon dilengkapi surat jawaban Pokja dan kode tender.")
     body = ("Berikut jawaban Pokja.\n\n---------- Forwarded message ---------\n"
             "From: Pokja Pemilihan 3 <pokja3@batam.go.id>\nDate: Sen, 23 Nov 2026 pukul 10.12\n"
             f"Subject: Re: Perpanjangan jadwal\nTo: Budi Santoso <{REQUESTER}>\n\n"
@@ -359,10 +356,7 @@ def test_a_forwarded_answer_of_the_units_own_pokja_reaches_lkpp(env):
     unit's (pokja.lpse@... for lpse@...), is the data LKPP asked for, not the unit's own mail:
     LKPP got only "Berikut jawaban Pokja." without the answer."""
     servers, config = env
-    escalation = escalate(servers, config)
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat jawaban Pokja dan kode tender.", to=UNIT)
-    deliver(servers, config, raw)
-    request = latest(servers, REQUESTER, "need_info")
+    request = lkpp_asks(servers, config, "Mohon dilengkapi surat jawaban Pokja dan kode tender.")
     body = ("Berikut jawaban Pokja.\n\n---------- Forwarded message ---------\n"
             f"From: Pokja Pemilihan 3 <pokja.{UNIT}>\nDate: Sen, 23 Nov 2026 pukul 10.12\n"
             f"Subject: Re: Perpanjangan jadwal\nTo: Budi Santoso <{REQUESTER}>\n\n"
@@ -380,10 +374,7 @@ def test_a_reply_with_no_data_is_not_sent_to_lkpp_and_the_ticket_still_waits(env
     requester was never reminded; now LKPP gets nothing, staff see the mail, and the ticket
     still waits on the requester."""
     servers, config = env
-    escalation = escalate(servers, config)
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi surat kuasa dan NIB perusahaan.", to=UNIT)
-    deliver(servers, config, raw)
-    request = latest(servers, REQUESTER, "need_info")
+    request = lkpp_asks(servers, config, "Mohon dilengkapi surat kuasa dan NIB perusahaan.")
     if how == "empty reply":
         raw, _ = reply_as_client(request, REQUESTER, "")
     else:
