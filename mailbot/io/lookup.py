@@ -17,7 +17,7 @@ from datetime import datetime
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.lifecycle import COPY_LABEL, Decision, not_an_answer, vouches
 from mailbot.core.limits import DAY, HOUR
-from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
+from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
 from mailbot.core.model import Audience, InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
@@ -75,10 +75,11 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     for ticket_id in store.tickets_citing(box.name, cited):
         if ticket_id not in {t.id for t in referenced} and (found := store.ticket_by_id(ticket_id)):
             referenced.append(found)
-    role = role_of(msg.from_addr.addr, box, cfg.escalation.senders)
+    roles = roles_of(msg.from_addr.addr, box, cfg.escalation.senders)  # `role_of`'s first
+    role = roles[0]
     lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
     mentioned: list[Ticket] = []
-    if {Role.COORDINATOR, Role.HEAD} & set(roles_of(msg.from_addr.addr, box, cfg.escalation.senders)):
+    if {Role.COORDINATOR, Role.HEAD} & set(roles):
         mentioned = _mentioned(store, box.name, msg.new_text, datetime.now(cfg.timezone).year)
     tagged = store.ticket_by_number(box.name, number) if number else None
     by_lkpp_number = store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
@@ -97,15 +98,16 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         mentioned=tuple(mentioned),
         lkpp_answered=answered,
         said_to_lkpp=said,
-        openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)),
+        openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
     )
 
 
 def _openings(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage,
               received_at: datetime | None, named: tuple[Ticket | None, ...]) -> tuple[Opening, ...]:
-    """For `repeats`, a requester's mail of the last `WINDOW`: for a new mail, what opened their
-    waiting tickets; for one that names tickets, their mail on those."""
-    if received_at is None or role_of(msg.from_addr.addr, box, cfg.escalation.senders) is not Role.REQUESTER:
+    """For `repeats`, a requester's mail (the caller asks for a requester's only) of the last
+    `WINDOW`: for a new mail, what opened their waiting tickets; for one that names tickets,
+    their mail on those."""
+    if received_at is None:
         return ()
     since, sender = received_at - WINDOW, msg.from_addr.addr
     ids = [t.id for t in named if t is not None and t.id is not None]
