@@ -40,7 +40,8 @@ NEEDED = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"
 _NAMES = {letter: role for role, letter in AUDIENCE_LETTERS.items()}
 # The recipients who could write as anyone of a role holding the letter if they held its
 # Message-ID: outside parties (the requester, LKPP) for the unit's own people, the requester for LKPP.
-_OUTSIDERS = {"s": frozenset("lr"), "c": frozenset("lr"), "h": frozenset("lr"), "l": frozenset("r")}
+_OUTSIDE = frozenset("lr")  # the requester and LKPP: no one of the unit
+_OUTSIDERS = {"s": _OUTSIDE, "c": _OUTSIDE, "h": _OUTSIDE, "l": frozenset("r")}
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def exposed(citations: Iterable[Citation], holders: frozenset[str]) -> tuple[tup
     notice's Message-ID, and LKPP's answer that quotes it shows LKPP has it. `holders`: the
     letters of the message's sender and recipients. Only outsiders count (`_OUTSIDERS`):
     from then on that Message-ID proves no role they could write as (SPEC 9)."""
-    outside = holders & frozenset("lr")
+    outside = holders & _OUTSIDE
     return tuple((c.message_id, outside - c.audience) for c in citations
                  if c.message_id and outside - c.audience)
 
