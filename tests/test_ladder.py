@@ -269,6 +269,20 @@ def test_assign_sends_the_case_to_the_assignee(env):
     assert "#tugaskan" in text_of(assigned)  # the footer lists the commands
 
 
+def test_assign_to_a_colleague_not_on_the_staff_list_is_refused(env):
+    """E11: an assignee must be able to act on the case by mail. A colleague in the unit's
+    domain who is not staff, coordinator or head would answer as a stranger (a new ticket, an
+    ack to them): staff are told at once instead, and the case is not sent out."""
+    servers, config = env
+    servers.add_user("andi@lpse.test")
+    notice = open_ticket(servers, config)
+    deliver(servers, config, gmail_en(notice, STAFF[0], "#tugaskan andi@lpse.test\nTolong ditangani."))
+    error = latest(servers, STAFF[0], "command_error")
+    assert "andi@lpse.test" in text_of(error) and "bukan petugas" in text_of(error)
+    assert kinds_in(servers, "andi@lpse.test") == []
+    assert the_ticket(config).assignee != "andi@lpse.test"
+
+
 # --- 3. the head: the digest and overdue notices ----------------------------------------------
 
 

@@ -514,12 +514,14 @@ def test_a_rejected_lkpp_solution_goes_back_to_the_staff_member_who_owns_the_cas
 
 
 @pytest.mark.parametrize("text", ["#tugaskan budi@vendor.test\nCatatan internal: vendor ini bermasalah.",
-                                  "#tugaskan sari@dinas.test", "#prioritas tinggi\n#tugaskan Staf Dua <staf2@lpse.tset>"])
+                                  "#tugaskan sari@dinas.test", "#prioritas tinggi\n#tugaskan Staf Dua <staf2@lpse.tset>",
+                                  "#tugaskan andi@lpse.test\nTolong ditangani."])
 def test_a_ticket_is_assigned_only_within_the_unit(text):
     """E11 and SPEC 1: an assignee gets the whole case, internal note and requester data
-    included; an address outside the unit's domains (the requester's own, a typo'd domain) is
-    an error to the sender, and nothing else happens. A colleague of the unit not listed as
-    staff is fine."""
+    included, and must be able to act on it by mail. An address outside the unit (the
+    requester's own, a typo'd domain) or a colleague in the unit's domain who is not listed as
+    staff, coordinator or head (whose answer would open a new ticket) is an error to the
+    sender, and nothing else happens."""
     t = ticket(State.OPEN)
     msg = message(STAFF, text)
     facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
@@ -527,7 +529,8 @@ def test_a_ticket_is_assigned_only_within_the_unit(text):
                       Policy(), NOW)
     assert mails(decision) == {("sender", "command_error")}
     assert decision.ticket is not None and decision.ticket.assignee is None and decision.ticket.priority is None
-    assert "not an address of the unit" in str(decision.sends[0].context["errors"][-1])
-    colleague = message(STAFF, "#tugaskan sari@lpse.test")
-    facts = classify(colleague, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
-    assert facts.event is Event.STAFF_META
+    assert "not one of the unit's staff, coordinators or heads" in str(decision.sends[0].context["errors"][-1])
+    for listed in (*BOX.staff, *BOX.coordinators):
+        colleague = message(STAFF, f"#tugaskan {listed.upper()}")
+        facts = classify(colleague, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
+        assert facts.event is Event.STAFF_META, listed

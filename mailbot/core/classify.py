@@ -105,7 +105,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
         lkpp = (cfg.escalation.address or "").lower()
         to_lkpp = any(role_of(a.addr, box, cfg.escalation.senders) is Role.LKPP or a.addr.lower() == lkpp != ""
                       for a in (*msg.to, *msg.cc))
-        return _from_staff(facts, known, to_lkpp, internal=(box.address, *box.staff, *box.coordinators, *box.heads))
+        return _from_staff(facts, known, to_lkpp, assignable=(*box.staff, *box.coordinators, *box.heads))
     if role is Role.LKPP:
         return _from_lkpp(facts, rules, known.said_to_lkpp)
     if role is Role.SELF:
@@ -177,14 +177,14 @@ def _automatic(facts: Facts) -> Facts:
     return replace(facts, event=Event.AUTOMATIC)
 
 
-def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tuple[str, ...] = ()) -> Facts:
+def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, assignable: tuple[str, ...] = ()) -> Facts:
     """Staff, coordinators and heads: commands, replies, direction (E6-E12d, E18).
 
     `to_lkpp`: the message is itself addressed to Helpdesk LKPP (a reply-all to the
     escalation or to a status request); without a command it is written to LKPP, who
     gets it directly, not an answer to relay to the requester: it is kept as a note.
-    `internal`: the mailbox's own address, staff, coordinators and heads; a ticket (its
-    internal notes and the requester's data) is assigned only within their domains."""
+    `assignable`: the unit's staff, coordinators and heads; a ticket (its internal notes and
+    the requester's data) is assigned only to one of them, who can then act on it by mail."""
     msg = facts.message
     parsed = parse_commands(msg.new_text)
     if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
@@ -199,7 +199,7 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tup
         # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
         # on each ticket it names: direction passed to staff, and no command runs (SPEC E12d)
         return replace(facts, event=Event.DIRECTION)
-    errors = (*parsed.errors, *_outside_assignees(parsed, internal))
+    errors = (*parsed.errors, *_outside_assignees(parsed, assignable))
     if errors:
         return replace(facts, event=Event.COMMAND_ERROR, errors=errors)
     event = _staff_event(facts.role, parsed, bool(msg.attachments))
@@ -213,12 +213,14 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, internal: tup
     return replace(facts, event=event)
 
 
-def _outside_assignees(parsed: ParsedCommands, internal: tuple[str, ...]) -> tuple[Refusal, ...]:
-    """An error for each `#tugaskan` to an address outside the unit's own domains."""
-    domains = {a.rpartition("@")[2].lower() for a in internal}
+def _outside_assignees(parsed: ParsedCommands, assignable: tuple[str, ...]) -> tuple[Refusal, ...]:
+    """An error for each `#tugaskan` to an address that is not the unit's staff, coordinator
+    or head. A colleague of the unit who is not listed could not act on the case: their
+    answer would come in as a stranger's mail and open a new ticket."""
+    listed = {a.lower() for a in assignable}
     return tuple(Refusal("outside_assignee", command=c.shown, value=c.arg or "")
-                 for c in parsed.commands if c.name == "assign" and c.arg and internal
-                 and c.arg.rpartition("@")[2].lower() not in domains)
+                 for c in parsed.commands if c.name == "assign" and c.arg and listed
+                 and c.arg.lower() not in listed)
 
 
 def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event:
