@@ -182,8 +182,10 @@ EXPECTED_STEPS = {
     Step.FIRST_RESPONSE: (6, 4, [Breach("2026-00007", timedelta(days=12, minutes=30)),
                                  Breach("2026-00002", timedelta(hours=3))]),
     Step.LKPP_STATUS: (3, 2, [Breach("2026-00004", timedelta(hours=22, minutes=52))]),
-    # T4's second status was followed by the unit's own solution within the day: not counted
-    Step.LKPP_PROGRESS: (2, 1, [Breach("2026-00004", timedelta(days=3, hours=2))]),
+    # T3's data reached LKPP on 5 Nov 11:02, its solution came 14:00 that day: met; T4's
+    # second status was followed by the unit's own solution within the day, and T5's data
+    # (1 Dec 10:30) is still within its day: not counted
+    Step.LKPP_PROGRESS: (3, 2, [Breach("2026-00004", timedelta(days=3, hours=2))]),
     # T5 is still within its 3x24 hours at NOW: not counted
     Step.RESOLUTION: (6, 4, [Breach("2026-00007", timedelta(days=31, hours=3)),
                              Breach("2026-00004", timedelta(days=5, hours=1))]),

@@ -111,3 +111,39 @@ def test_march_2026_with_nyepi_eid_and_cuti_bersama_counted_by_hand(fresh_mailbo
         assert re.search(r"(menit|kerja|jam|hari kerja\)) " + re.escape(figures), row), row
     assert "2026-00002 (+9 hari 1 jam)" in text
     assert "Jumlah penilaian 2 Rata-rata (1-5) 4,5" in text
+
+
+def summary_text(config, month: str, tmp_path) -> str:
+    """The summary page as a reader sees it: its words, without markup or styles."""
+    report(config, "summary", "--month", month, "--output", str(tmp_path / "summary.html"))
+    page = re.sub(r"<style.*?</style>", "", (tmp_path / "summary.html").read_text(), flags=re.DOTALL)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_lkpp_silent_after_the_data_it_asked_for_misses_a_progress_day(fresh_mailboxes, tmp_path):
+    """SOP-015 steps 9-14: LKPP asks for data, the requester's data goes on to LKPP on
+    Wednesday 3 December 11:00, and LKPP says nothing until Friday 14:00. The daemon
+    reminded LKPP on Thursday (its progress day ran from the data); the head's summary
+    counts that missed day as a breach of LKPP's progress step, not as no case at all."""
+    from tests.mailfactory import LKPP, sweep
+
+    servers, config = fresh_mailboxes, write_config(fresh_mailboxes, tmp_path, reports={"monthly": False})
+    raw, _ = mail(BUDI, "Akun terblokir", "Akun penyedia kami terblokir.", name="Budi")
+    deliver(servers, config, raw, at("2025-12-02T09:00"))
+    raw, _ = reply_as_client(last_to(servers, STAFF[0], "staff_new"), STAFF[0], "#eskalasi\nMohon buka blokir.")
+    deliver(servers, config, raw, at("2025-12-02T09:30"))
+    escalation = last_to(servers, LKPP, "escalate")
+    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi data NPWP dan NIB perusahaan.")
+    deliver(servers, config, raw, at("2025-12-03T10:00"))
+    raw, _ = reply_as_client(last_to(servers, BUDI, "need_info"), BUDI, "NPWP 01.234.567.8-901.000, NIB 1234567890")
+    deliver(servers, config, raw, at("2025-12-03T11:00"))
+    sweep(config, at("2025-12-04T11:30"))
+    assert [parse(r)["X-Mailbot-Kind"] for r in servers.fetch(LKPP)][-1] == "remind_lkpp"
+    raw, _ = reply_as_client(escalation, LKPP, "Akun penyedia telah kami buka kembali, silakan login ulang.")
+    deliver(servers, config, raw, at("2025-12-05T14:00"))
+
+    text = summary_text(config, "2025-12", tmp_path)
+    # by hand: the data was accepted Wednesday 11:00, LKPP's next word was due Thursday
+    # 11:00 and reached the mailbox Friday 13:59: 1 day 2 hours 59 minutes late
+    row = text[text.index("Perkembangan dari Helpdesk LKPP", text.index("Kasus terburuk")):][:200]
+    assert re.search(r"tiap hari kerja 1 0 0% 2025-00001 \(\+1 hari 2 jam", row), row

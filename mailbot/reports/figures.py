@@ -209,14 +209,15 @@ def _lkpp_status(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[
 
 
 def _lkpp_progress(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
-    """SOP-015 step 14: after each "not solved yet" from LKPP, its next word within a working day."""
-    cases = []
+    """SOP-015 step 14: after each "not solved yet" from LKPP, and after the additional data
+    it asked for reached it (steps 9-11: the case is LKPP's again, as the daemon's
+    `lkpp_progress` timer counts it), its next word within a working day."""
     replies = _lkpp_replies(record)
-    for index, reply in enumerate(replies):
-        if reply.kind not in LKPP_PROGRESS:
-            continue
-        start = reply.arrived
-        following = replies[index + 1].arrived if index + 1 < len(replies) else None
+    starts = [m.arrived for m in replies if m.kind in LKPP_PROGRESS]
+    starts += [m.sent_at or m.at for m in _out(record, ("forward_info",), "lkpp") if not m.failed]
+    cases = []
+    for start in sorted(starts):
+        following = next((m.arrived for m in replies if m.arrived > start), None)
         cases.append(_worktime_case(record.number, start, following, _taken_back(record, start),
                                     cal.day_length * d.lkpp_progress,
                                     partial(cal.add_working_days, start, d.lkpp_progress)))
