@@ -79,3 +79,13 @@ def test_help_does_not_import_the_report_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_send_to_a_mailbox_without_heads_or_coordinators_says_it_was_not_sent(tmp_path, capsys):
+    """A unit that lists only its staff: `report summary --send` has nobody to mail the
+    summary to (SPEC 10: heads and coordinators), so it says so and exits 78 naming the
+    key, instead of "queued" over a mail that went nowhere."""
+    path = config(tmp_path)
+    assert cli.main(["--config", str(path), "report", "summary", "--month", "2026-11", "--send"]) == 78
+    err = capsys.readouterr().err
+    assert "mailboxes[0].heads" in err and "not sent" in err and "queued" not in err

@@ -22,6 +22,7 @@ from mailbot.reports import charts, figures, labels, present, queries, rekap
 from mailbot.reports.model import Month, RekapRow, Summary, TicketRecord
 from mailbot.rules import PRIORITIES, Deadlines, Rules
 
+EX_CONFIG = 78  # the exit status of a configuration error (cli.py)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND = "monthly_summary"
 
@@ -141,12 +142,14 @@ def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | N
         finally:
             store.close()
         write_out(summary_page(summary, cfg, rules, Renderer(cfg.templates_dir), box).encode("utf-8"), output)
-    if send:
+    boxes = [box] if box else list(cfg.mailboxes)
+    targets = with_readers(cfg, boxes) if send else []
+    if targets:
         from mailbot.daemon import App  # the mailer, the outbox and SMTP: only to send
 
         app = App(cfg, clock=lambda: now)
         try:
-            for target in [box] if box else list(cfg.mailboxes):
+            for target in targets:
                 mail = summary_send(app.store, cfg, app.rules, app.calendar, target, month, now)
                 with app.store.unit_of_work():
                     app.mailer.enqueue(target, mail, None, None, now)
@@ -157,4 +160,16 @@ def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | N
             app.store.close()
         told = sending.get("sending") or f"outbox sent {sending['sent']}, failed {sending['failed']}"
         print(f"mailbot: summary {month} queued; {told}", file=sys.stderr)
-    return 0
+    return EX_CONFIG if send and len(targets) < len(boxes) else 0
+
+
+def with_readers(cfg: Config, boxes: list[MailboxConfig]) -> list[MailboxConfig]:
+    """The mailboxes whose summary has someone to read it; each one without heads or
+    coordinators is named (its mail would go nowhere, and "queued" would be untrue)."""
+    readers = [b for b in boxes if b.heads or b.coordinators]
+    for b in boxes:
+        if b not in readers:
+            index = cfg.mailboxes.index(b)
+            print(f"mailbot: mailboxes[{index}].heads: mailbox {b.name!r} has no heads or coordinators; "
+                  f"its summary was not sent", file=sys.stderr)
+    return readers
