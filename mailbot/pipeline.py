@@ -133,8 +133,13 @@ class Pipeline:
         msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?
         if reused is not None:
             known = replace(known, seen=self.store.message_seen(box.name, msg.message_id))
+        if known.seen is not None and known.seen.status == "quarantined":
+            # It parses within today's limits: the operator moved it back from Quarantine after
+            # mending the cause (a raised limit, a fixed bug), or a copy came. Either is handled
+            # now; a cause that still holds quarantines it again on its own.
+            known = replace(known, seen=None)
         if known.seen is not None:
-            return self.seen_before(known)
+            return Outcome("duplicate", "duplicate")
         facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
         facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused, read_before=arrival.read_before)
         trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth,
@@ -156,11 +161,6 @@ class Pipeline:
         if not msg.from_addr.addr or "@" not in msg.from_addr.addr:
             raise BadMessageError("no usable sender address in From")
         return msg
-
-    def seen_before(self, known: Known) -> Outcome:
-        if known.seen is not None and known.seen.status == "quarantined":
-            raise BadMessageError("same Message-ID as a message already in Quarantine")
-        return Outcome("duplicate", "duplicate")
 
     def commit(self, box: MailboxConfig, arrival: Arrival, ready: Ready, now: datetime, check: bool = True) -> Outcome:
         """Everything the message caused in one transaction: ticket, timers, history, outbox;

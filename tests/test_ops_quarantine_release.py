@@ -1,0 +1,72 @@
+"""Day two: an operator fixes what sent a message to Quarantine and hands it back."""
+from __future__ import annotations
+
+import yaml
+
+from tests.mailfactory import PDF, UNIT, inbox, mail, of_kind, run_once, write_config
+
+
+def _big_request() -> bytes:
+    """A bidder's request with the scanned bid documents attached: over a small size limit."""
+    raw, _ = mail("budi@vendor.test", "Dokumen penawaran tidak bisa diunggah",
+                  "Selamat siang, dokumen penawaran kami gagal diunggah ke SPSE. Terlampir hasil pindaian.\nBudi",
+                  attachments=(("penawaran.pdf", "application/pdf", PDF * 40),))
+    return raw
+
+
+def _raise_limit(config, size: int) -> None:
+    data = yaml.safe_load(config.read_text())
+    data["limits"] = {"max_message_bytes": size}
+    config.write_text(yaml.safe_dump(data))
+
+
+def test_a_message_moved_back_from_quarantine_after_the_cause_is_fixed_becomes_a_ticket(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, limits={"max_message_bytes": 4096})
+    raw = _big_request()
+    servers.append(UNIT, raw)
+    run_once(config)
+    assert len(servers.fetch(UNIT, "Quarantine")) == 1
+    # The coordinator asks the operator to let such files through: a bigger limit, and the
+    # message dragged from Quarantine back into the INBOX in a mail client.
+    _raise_limit(config, 26214400)
+    held = servers.fetch(UNIT, "Quarantine")[0]
+    with servers.imap(UNIT) as client:
+        client.select_folder("Quarantine")
+        client.move(client.search("ALL"), "INBOX")
+    run_once(config)
+    assert servers.fetch(UNIT, "Quarantine") == []
+    assert servers.fetch(UNIT, "Processed") == [held]
+    acks = of_kind(inbox(servers, "budi@vendor.test"), "ack")
+    assert len(acks) == 1 and "#" in str(acks[0]["Subject"])
+    notices = of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")
+    assert len(notices) == 1 and "Dokumen penawaran" in str(notices[0]["Subject"])
+
+
+def _many_pages() -> bytes:
+    """Bid documents photographed page by page on a phone: one JPEG per page."""
+    pages = tuple((f"halaman-{i:02d}.jpg", "image/jpeg", b"\xff\xd8\xff\xe0" + bytes([i]) * 64) for i in range(12))
+    raw, _ = mail("budi@vendor.test", "Dokumen penawaran tidak bisa diunggah",
+                  "Selamat siang, dokumen penawaran kami gagal diunggah ke SPSE. Terlampir foto tiap halaman.\nBudi",
+                  attachments=pages)
+    return raw
+
+
+def test_a_message_released_after_a_limit_is_raised_becomes_a_ticket_once(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, limits={"max_attachments": 10})
+    servers.append(UNIT, _many_pages())
+    run_once(config)
+    assert len(servers.fetch(UNIT, "Quarantine")) == 1
+    data = yaml.safe_load(config.read_text())
+    data["limits"] = {"max_attachments": 100}
+    config.write_text(yaml.safe_dump(data))
+    held = servers.fetch(UNIT, "Quarantine")[0]
+    with servers.imap(UNIT) as client:
+        client.select_folder("Quarantine")
+        client.move(client.search("ALL"), "INBOX")
+    run_once(config)
+    assert servers.fetch(UNIT, "Quarantine") == []
+    assert servers.fetch(UNIT, "Processed") == [held]
+    assert len(of_kind(inbox(servers, "budi@vendor.test"), "ack")) == 1
+    assert len(of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")) == 1
