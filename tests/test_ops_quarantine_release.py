@@ -70,3 +70,15 @@ def test_a_message_released_after_a_limit_is_raised_becomes_a_ticket_once(fresh_
     assert servers.fetch(UNIT, "Processed") == [held]
     assert len(of_kind(inbox(servers, "budi@vendor.test"), "ack")) == 1
     assert len(of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")) == 1
+
+
+def test_the_coordinators_quarantine_alert_names_the_unit_in_its_subject(fresh_mailboxes, tmp_path):
+    """A coordinator's inbox lists alerts by subject: "Peringatan sistem:" alone said neither
+    which unit nor anything after its colon."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, limits={"max_attachments": 10})
+    servers.append(UNIT, _many_pages())
+    run_once(config)
+    [alert] = of_kind(inbox(servers, "koordinator@lpse.test"), "system_alert")
+    subject = str(alert["Subject"])
+    assert "Helpdesk LPSE Uji" in subject and not subject.rstrip().endswith(":")

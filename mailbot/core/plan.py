@@ -160,7 +160,9 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
     assert when.send_at is not None
     in_reply_to, references = thread(ticket, str(send.to), msg, history)
     language = ticket.language if ticket else setup.cfg.language
-    title = send.title or (ticket.subject if ticket else (msg.subject if msg else ""))
+    # Mail about no ticket and no message (a system alert) names the unit: a coordinator of
+    # several units tells their alerts apart, and the subject does not end on a bare colon.
+    title = send.title or (ticket.subject if ticket else (msg.subject if msg else setup.box.display_name))
     shown = context(send, ticket, msg, history, setup)
     if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)) or (send.to is Audience.SENDER and limited):
         # Anyone can write with a victim's address in From, a staff member's too: the unit's answer
