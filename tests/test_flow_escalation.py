@@ -384,3 +384,27 @@ def test_a_reply_with_no_data_is_not_sent_to_lkpp_and_the_ticket_still_waits(env
     assert not of_kind(inbox(servers, LKPP), "forward_info")
     assert ticket_state(config).state is State.AWAITING_INFO
     assert latest(servers, STAFF[0])["X-Mailbot-Kind"] == "staff_update"
+
+
+def test_lkpp_desk_that_tags_its_own_name_is_threaded_by_its_number(env):
+    """SPEC 3: "When LKPP's own system answers with its own ticket number ... that number is
+    recorded on the ticket and later LKPP mail citing it is matched by it." LKPP's desk tags
+    its mail "[LKPP #123456]" and acknowledges "nomor tiket 123456" with no colon: the number
+    was never recorded, so its agent's next mail, citing only that number, reached staff as
+    unmatched and never joined the ticket."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    mid = str(escalation["Message-ID"]).strip("<>")
+    ack, _ = mail(LKPP, f"[LKPP #123456] Re: {escalation['Subject']}",
+                  "Terima kasih, email Anda telah kami terima, nomor tiket 123456.\n"
+                  "Tim kami akan segera menindaklanjuti.", in_reply_to=mid,
+                  headers={"Auto-Submitted": "auto-replied"})
+    deliver(servers, config, ack)
+    assert ticket_state(config).lkpp_ticket == "123456"
+
+    raw, _ = mail(LKPP, "[LKPP #123456] Tanggapan Helpdesk LKPP", "Mohon dilampirkan screenshot pesan error.")
+    deliver(servers, config, raw)
+    store = store_of(config)
+    assert len(store.tickets()) == 1
+    inbound = [m["sender"] for m in store.messages_of(ticket_state(config).id) if m["direction"] == "in"]
+    assert inbound.count(LKPP) == 2

@@ -291,6 +291,15 @@ rules:
     ("RE: [LPSE-BTM #2026-00042] Eskalasi: x", "Nomor tiket LPSE: 2026-00042", None),
     ("RE: [LPSE-BTM #2026-00042] Escalation: x", "LPSE ticket number : 2026-00042", None),
     ("RE: [LPSE-BTM #2026-00042] Eskalasi: x", "Tiket ini sedang kami proses.", None),
+    # a ticket system that names itself in its tag, or writes the number without a colon
+    ("[LKPP #123456] Re: [LPSE-BTM #2026-00042] Eskalasi: x", "", "123456"),
+    ("[Helpdesk LKPP - Tiket #987654] RE: Eskalasi", "", "987654"),
+    ("[Tiket#2026112110000123] RE: Eskalasi", "", "2026112110000123"),
+    ("RE: Eskalasi", "Terima kasih, email Anda telah kami terima, nomor tiket 123456.", "123456"),
+    ("RE: Eskalasi", "Laporan tercatat dengan Nomor Tiket Anda adalah LKPP-2026-0001234.", "LKPP-2026-0001234"),
+    # our own number, as LKPP cites it back, is never theirs
+    ("RE: [LPSE-BTM #2026-00042] Eskalasi: x", "Menindaklanjuti nomor tiket 2026-00042, mohon kirimkan NIB.", None),
+    ("RE: [LPSE-BTM #2026-00042] Eskalasi: x", "Mohon sebutkan nomor tiket tersebut.", None),
 ])
 def test_lkpp_ticket(rules: Rules, subject: str, text: str, expected: str | None) -> None:
     """LKPP's ticket number is read from subject or body; our own number is not."""
@@ -301,6 +310,7 @@ def test_every_ticket_rule_is_exercised(rules: Rules) -> None:
     """Each shipped ticket-number pattern finds its own example."""
     examples = {
         "lkpp-ticket-bracket": ("[Ticket#2026112110000123] RE: x", ""),
+        "lkpp-ticket-tag": ("[LKPP #123456] Re: x", ""),
         "lkpp-ticket-id": ("", "Nomor tiket Anda: 12345"),
         "lkpp-ticket-en": ("", "Ticket number: #98765"),
     }
