@@ -408,3 +408,36 @@ def test_lkpp_desk_that_tags_its_own_name_is_threaded_by_its_number(env):
     assert len(store.tickets()) == 1
     inbound = [m["sender"] for m in store.messages_of(ticket_state(config).id) if m["direction"] == "in"]
     assert inbound.count(LKPP) == 2
+
+
+def test_lkpp_desks_reply_marker_and_the_history_below_it_stay_with_lkpp(env):
+    """SPEC 4 ("Quoted history in replies is never relayed; only the new text is") and 1 (the
+    staff note is internal). LKPP answers from a ticket system (HTML only) that writes its
+    answer above "##- Please do not reply below this line -##" and the ticket's history, our
+    escalation with the staff's note, unquoted below it. The requester's solution carried
+    the marker, the desk's footer ("Ticket #123456 | Status: Solved", "To add additional
+    comments, reply to this email.") and the history's first heading; nothing below the
+    marker may reach them."""
+    servers, config = env
+    notice = open_ticket(servers, config)
+    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nPenyedia ini sudah tiga kali lapor, mohon didahulukan.")
+    deliver(servers, config, raw)
+    escalation = latest(servers, LKPP)
+    html = ("<html><body><div>Yth. Helpdesk LPSE,</div><div>Permasalahan sudah kami perbaiki, silakan dicoba "
+            "kembali.</div><div>Salam,<br>Andi - Helpdesk LKPP</div>"
+            "<div style=\"color:#b5b5b5\">##- Please do not reply below this line -##</div>"
+            "<p>Ticket #123456 | Status: Solved</p>"
+            "<p>Your request (123456) has been updated. To add additional comments, reply to this email.</p>"
+            "<hr><p><b>Helpdesk LPSE Uji</b> 24 Nov 2026, 09.00 WIB</p>"
+            "<div>" + text_of(escalation).replace("\n", "<br>") + "</div></body></html>")
+    raw, _ = reply_as_client(escalation, LKPP, "x", to=UNIT)
+    answer = parse(raw)
+    answer.set_content(html, subtype="html")
+    deliver(servers, config, answer.as_bytes())
+
+    assert ticket_state(config).state is State.RESOLVED
+    solution = text_of(latest(servers, REQUESTER, "resolved_lkpp"))
+    assert "Permasalahan sudah kami perbaiki, silakan dicoba kembali." in solution
+    for theirs in ("below this line", "Ticket #123456", "To add additional comments", "tiga kali lapor",
+                   "CATATAN PETUGAS", "Yth. Helpdesk LKPP"):
+        assert theirs not in solution, theirs

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.parsers.quotes import only_quoted, strip_reply, without_our_mail
+from mailbot.parsers.quotes import new_text, only_quoted, strip_reply, without_our_mail
 
 SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 FIXTURES = SHARED / "corpora" / "reply-fixtures"
@@ -798,3 +798,29 @@ def test_a_forwarded_answer_from_someone_whose_name_holds_ours_is_kept(ours: tup
 def test_our_quoted_mail_is_told_by_our_whole_name_or_our_address(header: str) -> None:
     quoted = "\n".join("> " + line for line in _OUR_REQUEST.split("\n"))
     assert without_our_mail(f"{_RUDI}\n\n{header}\n{quoted}\n", _UNIT) == _RUDI
+
+
+# A ticket system's reply marker: below it is the ticket's history; heading the text, it is no text.
+REPLY_MARKERS = [
+    ("Sudah kami perbaiki.\n\n##- Please do not reply below this line -##\n\nTicket #1 | Status: Solved\nYth. LKPP",
+     "Sudah kami perbaiki."),
+    ("Sudah kami perbaiki.\n-----Please do not write below this line-----\nOriginal:\nYth. LKPP", "Sudah kami perbaiki."),
+    ("Sudah kami perbaiki.\n\n--- Mohon tidak membalas di bawah baris ini ---\nTiket #1\nYth. LKPP",
+     "Sudah kami perbaiki."),
+    ("Sudah kami perbaiki.\n-- Balas di atas baris ini --\nRiwayat tiket", "Sudah kami perbaiki."),
+    (("##- Please type your reply above this line -##\n\nSudah kami perbaiki.\n\nPada Sen, 23 Nov 2026 "
+      "Helpdesk LPSE <lpse@batam.go.id> menulis:\n> Yth. LKPP"), "Sudah kami perbaiki."),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), REPLY_MARKERS)
+def test_ticket_system_reply_marker_ends_the_new_text(text: str, expected: str) -> None:
+    assert new_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Saya tidak bisa menulis di bawah baris ini karena kolomnya terkunci.",
+    "Mohon jangan membalas di bawah baris ini? Maksudnya bagaimana, Pak?",
+])
+def test_sentences_about_a_line_are_kept(text: str) -> None:
+    assert new_text(text) == text

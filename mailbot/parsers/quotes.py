@@ -123,6 +123,16 @@ _TICKET_MARK = re.compile(
     re.IGNORECASE,
 )
 _FOOTER_SENTENCE_END = re.compile(r"(?<=[.!])\s+")
+# A ticket system's reply marker (Zendesk's "##- Please type your reply above this line -##",
+# "Please do not reply below this line", "-- Balas di atas baris ini --"): below it is the
+# ticket's history. At the very top (nothing written above it) it only heads the new text.
+_REPLY_MARKER = re.compile(
+    r"^[\s#\-=_*~]*(?:(?:please|mohon|harap|silakan|silahkan)\s+)?"
+    r"(?:(?:(?:do\s+not|don't|tidak|jangan)\s+(?:reply|write|type|edit|respond|membalas|balas|menulis|tulis)"
+    r"\s+(?:below|di\s*bawah))|(?:(?:type\s+|ketik\s+|tulis\s+)?(?:your\s+)?(?:reply|respond|write|balas|balasan)"
+    r"(?:\s+anda)?\s+(?:above|di\s*atas)))\s+(?:this\s+line|(?:baris|garis)\s+ini)\b[\s.:!#\-=_*~]*$",
+    re.IGNORECASE,
+)
 
 # A Subject field's value that shows a thin block quotes a ticket's mail: a ticket tag
 # ("[LPSE-BTM #2026-00042]", "[Ticket#2026...]"). A reply prefix or an address in the From
@@ -240,6 +250,8 @@ def strip_reply(text: str) -> str:
         if line.lstrip().startswith(">"):
             dropped_quote = True
             continue
+        if _REPLY_MARKER.match(line):
+            continue  # a ticket system's marker heading the new text
         if dropped_quote and not line.strip() and kept and not kept[-1].strip():
             continue  # do not leave a double gap where a quote was
         dropped_quote = False
@@ -288,10 +300,16 @@ def _first_cut(lines: list[str], *, history_only: bool = False) -> int:
 
     `history_only`: a signature delimiter or a mobile footer is no cut (see `own_text`)."""
     last = _last_content_index(lines)
+    written = False  # whether the writer's own lines come before line i
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or stripped.startswith(">"):
             continue
+        if _REPLY_MARKER.match(line):
+            if written:
+                return i
+            continue
+        written = True
         if line.rstrip() in _SIGNATURE or stripped in _SIGNATURE:
             if history_only:
                 continue
