@@ -441,3 +441,22 @@ def test_lkpp_desks_reply_marker_and_the_history_below_it_stay_with_lkpp(env):
     for theirs in ("below this line", "Ticket #123456", "To add additional comments", "tiga kali lapor",
                    "CATATAN PETUGAS", "Yth. Helpdesk LKPP"):
         assert theirs not in solution, theirs
+
+
+@pytest.mark.parametrize(("words", "state", "kind"), [
+    ("Permasalahan sudah kami perbaiki, silakan dicoba kembali.", State.RESOLVED, "resolved_lkpp"),
+    ("Mohon dilampirkan screenshot pesan error dan kode tender.", State.AWAITING_INFO, "need_info"),
+])
+def test_lkpp_desk_answering_from_a_no_reply_address_is_heard(env, words, state, kind):
+    """SPEC E13/E14 (SOP-015 steps 7 and 13): LKPP's ticket desk sends its agent's answer to
+    our escalation from "noreply@lkpp..." (no Auto-Submitted, no list headers). The no-reply
+    address made it "automatic": it was recorded in silence, the requester never got the
+    solution or the data request, staff were not told, and the ticket stayed escalated with
+    its status request to LKPP still to come."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    raw, _ = reply_as_client(escalation, "noreply@lkpp.test", words, to=UNIT)
+    deliver(servers, config, raw)
+    assert ticket_state(config).state is state
+    assert words in text_of(latest(servers, REQUESTER, kind))
+    assert latest(servers, STAFF[0])["X-Mailbot-Kind"] == "staff_lkpp"

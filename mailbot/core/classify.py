@@ -156,14 +156,22 @@ def _again(facts: Facts, repeat: Repeat | None, known: Known) -> Facts:
 
 
 def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:
-    """Two corrections of the parser's automatic-mail verdict that need to know the sender."""
+    """Three corrections of the parser's automatic-mail verdict that need to know the sender."""
     if role in STAFF_ROLES and msg.auto_reason and (msg.auto_reason.startswith("list")
                                                     or msg.auto_reason == "precedence: list"):
         return replace(msg, auto_reason=None)  # a staff reply that came back through the staff_notify list
+    if role is Role.LKPP and msg.auto_reason == "noreply sender" and _names_a_ticket(known):
+        # A ticket desk sends its agents' answers on our case from a no-reply address: the
+        # address alone proves no auto-reply (SPEC 5 is about answering; LKPP's sender never is).
+        return replace(msg, auto_reason=None)
     if not msg.is_automatic and msg.bounced_ids and known.quotes_ours:
         # SPEC 5: a bounce-like subject counts only with evidence; quoting our own mail is.
         return replace(msg, auto_reason="bounce: quotes a message mailbot sent", is_bounce=True)
     return msg
+
+
+def _names_a_ticket(known: Known) -> bool:
+    return known.tagged is not None or bool(known.referenced) or known.by_lkpp_number is not None
 
 
 def _automatic(facts: Facts) -> Facts:
