@@ -775,3 +775,35 @@ def test_a_holiday_added_after_a_deadline_was_set_moves_it():
     assert [s.kind for s in due.sends] == ["overdue_lkpp", "status_user"] and not due.postponed
     # the calendar as it was: the deadline stands
     assert [s.kind for s in fire(timer, t, wib(12, 31, 10, 1), CAL, D).sends] == ["overdue_lkpp", "status_user"]
+
+
+def test_a_holiday_added_later_also_moves_progress_reminders_and_repeats():
+    """SPEC 6 (working time, `extra_holidays` included) for the deadlines past the first: LKPP
+    wrote Wednesday 25 Nov 2026 10:00, so its next progress report (SOP-015 step 14, 1
+    working day) is due Thursday 26 Nov 10:00; the operator then declares Thursday a day off.
+    Neither that reminder nor an overdue notice repeating on Thursday goes out on the day
+    off: each waits for Friday 27 Nov at the same hour."""
+    off_thursday = WorkCalendar.build(extra_holidays=["2026-11-26"])
+    progress = Timer(K.LKPP_PROGRESS, wib(11, 25, 10), wib(11, 26, 10))
+    held = fire(progress, ticket(State.ESCALATED), wib(11, 26, 10, 1), off_thursday, D)
+    assert (held.sends, held.next_due, held.postponed) == ((), wib(11, 27, 10), True)
+    repeat = Timer(K.LKPP_PROGRESS, wib(11, 24, 10), wib(11, 26, 10), step=1)
+    held = fire(repeat, ticket(State.ESCALATED), wib(11, 26, 10, 1), off_thursday, D)
+    assert (held.sends, held.next_due, held.postponed) == ((), wib(11, 27, 10), True)
+    again = Timer(K.FIRST_RESPONSE, wib(11, 24, 8), wib(11, 26, 16), step=1)  # ends at closing time
+    held = fire(again, ticket(State.OPEN), wib(11, 26, 16, 1), off_thursday, D)
+    assert (held.sends, held.next_due, held.postponed) == ((), wib(11, 27, 16), True)
+    on_friday = fire(replace(repeat, due_at=wib(11, 27, 10)), ticket(State.ESCALATED), wib(11, 27, 10, 1),
+                     off_thursday, D)
+    assert [s.kind for s in on_friday.sends] == ["remind_lkpp"] and not on_friday.postponed
+
+
+def test_a_holiday_added_later_moves_the_close_after_an_unanswered_data_request():
+    """LKPP's data request was relayed Friday 20 Nov 2026 10:00: the ticket closes after 5
+    working days, Friday 27 Nov 10:00, as the reminder said. Thursday 26 Nov is then
+    declared a day off: the requester keeps 5 working days, so it closes Monday 30 Nov 10:00."""
+    off_thursday = WorkCalendar.build(extra_holidays=["2026-11-26"])
+    closing = Timer(K.AWAITING_INFO, wib(11, 20, 10), wib(11, 27, 10), step=1)
+    held = fire(closing, ticket(State.AWAITING_INFO), wib(11, 27, 10, 1), off_thursday, D)
+    assert (held.sends, held.close, held.next_due, held.postponed) == ((), False, wib(11, 30, 10), True)
+    assert fire(closing, ticket(State.AWAITING_INFO), wib(11, 27, 10, 1), CAL, D).close

@@ -511,3 +511,30 @@ def test_cuti_bersama_announced_after_escalation_moves_the_status_deadline(env):
     sweep(config, at("2027-01-04T10:02"))
     assert kinds(servers, LKPP).count("overdue_lkpp") == 1
     assert not_digest(servers, REQUESTER).count("status_user") == 1
+
+
+def test_a_day_off_declared_later_holds_lkpps_progress_reminder_in_a_wita_unit(fresh_mailboxes, tmp_path):
+    """A unit in Makassar (WITA). Escalated Monday 23 Nov 2026 10:00; LKPP answers with a
+    status Wednesday 25 Nov 10:00, so its next progress report is due Thursday 26 Nov 10:00
+    WITA (SOP-015 step 14: every working day). The regional government then declares
+    Thursday a day off and the operator adds it to `extra_holidays`: no reminder goes to
+    LKPP on the day off, one goes on Friday after 10:00 WITA, and it names that deadline."""
+    wita = ZoneInfo("Asia/Makassar")
+    servers = fresh_mailboxes
+
+    def local(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=wita)
+
+    config = write_config(servers, tmp_path, timezone="Asia/Makassar")
+    escalation = open_and_escalate(servers, config, local("2026-11-23T09:00"), local("2026-11-23T10:00"))
+    raw, _ = reply_as_client(escalation, LKPP, "Status: masih dalam penanganan tim teknis kami.", to=UNIT)
+    servers.append(UNIT, raw)
+    handle_at(config, local("2026-11-25T10:00"))
+    config = write_config(servers, tmp_path, timezone="Asia/Makassar", calendar={"extra_holidays": ["2026-11-26"]})
+    sweep(config, local("2026-11-26T10:01"))
+    sweep(config, local("2026-11-27T09:59"))
+    assert "remind_lkpp" not in kinds(servers, LKPP)
+    sweep(config, local("2026-11-27T10:01"))
+    sweep(config, local("2026-11-27T10:02"))
+    assert kinds(servers, LKPP).count("remind_lkpp") == 1
+    assert "Jumat, 27 November 2026 10:00 WITA" in " ".join(text_of(parse(servers.fetch(LKPP)[-1])).split())

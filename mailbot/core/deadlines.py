@@ -279,16 +279,23 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
 
 
 def _due_by_todays_calendar(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime | None:
-    """A first deadline counted in working time from its start, as the calendar counts it
-    now; None for one that is not (a repeat, the 3x24h standard in wall-clock hours)."""
-    if timer.step != 0:
+    """A deadline counted in working time, as the calendar counts it now; None for the 3x24h
+    standard (wall-clock hours). A first deadline is counted again from its start (the
+    auto-close after a data request from the request); a repeat, whose phase is not kept,
+    due on a day that is no longer a working day moves to the same hour of the next one."""
+    if timer.kind is TimerKind.RESOLUTION:
         return None
-    match timer.kind:
-        case TimerKind.FIRST_RESPONSE:
+    if timer.step == 0:
+        if timer.kind is TimerKind.FIRST_RESPONSE:
             return cal.add_working_hours(timer.started_at, d.first_response)
-        case TimerKind.LKPP_STATUS | TimerKind.AWAITING_INFO | TimerKind.CONFIRM_CLOSE:
-            return cal.add_working_days(timer.started_at, _span(timer.kind, d))
-    return None
+        return cal.add_working_days(timer.started_at, _span(timer.kind, d))
+    if timer.kind is TimerKind.AWAITING_INFO:
+        return max(timer.due_at, cal.add_working_days(timer.started_at, d.awaiting_info_close))
+    day = timer.due_at.astimezone(cal.tz).date()
+    if cal.is_working_day(day):
+        return None
+    offset = timer.due_at - datetime.combine(day, cal.opens, tzinfo=cal.tz)
+    return cal.add_working_time(cal.start_of_working_day(day), max(offset, timedelta(0)))
 
 
 def paused(kind: TimerKind, ticket: Ticket) -> bool:
