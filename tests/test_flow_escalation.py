@@ -460,3 +460,20 @@ def test_lkpp_desk_answering_from_a_no_reply_address_is_heard(env, words, state,
     assert ticket_state(config).state is state
     assert words in text_of(latest(servers, REQUESTER, kind))
     assert latest(servers, STAFF[0])["X-Mailbot-Kind"] == "staff_lkpp"
+
+
+def test_lkpp_answering_below_our_escalation_in_outlook_relays_only_its_answer(env):
+    """SPEC 4: an LKPP agent who writes under Outlook's "-----Original Message-----" block
+    (our escalation quoted unmarked above the answer) gives the requester the answer alone:
+    not the block's From/Sent/To/Subject lines, not LKPP's address, not our letter."""
+    servers, config = env
+    esc = escalate(servers, config)
+    body = ("-----Original Message-----\nFrom: Helpdesk LPSE Uji <lpse@lpse.test>\n"
+            "Sent: Monday, November 23, 2026 10:00 AM\nTo: helpdesk@lkpp.test\nSubject: " + str(esc["Subject"])
+            + "\n\n" + text_of(esc) + "\n\nSudah kami perbaiki, silakan dicoba kembali.\n\nSalam,\nAndi\n")
+    raw, _ = mail(LKPP, "RE: " + str(esc["Subject"]), body, in_reply_to=str(esc["Message-ID"]).strip("<>"), to=UNIT)
+    deliver(servers, config, raw)
+    solution = text_of(latest(servers, REQUESTER, "resolved_lkpp"))
+    assert "Sudah kami perbaiki, silakan dicoba kembali." in solution
+    for leaked in ("Original Message", "Sent: Monday", "helpdesk@lkpp.test", "To: ", "Yth. Helpdesk LKPP"):
+        assert leaked not in solution, leaked

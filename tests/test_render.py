@@ -206,3 +206,23 @@ def test_lkpp_text_keeps_a_step_or_two_it_repeats_from_the_requesters_problem():
     assert without_internal(answer, (), (sent,)) == answer
     note = "RAHASIA: penyedia ini sudah tiga kali lapor."
     assert without_internal(answer + "\n" + note, (note,), (sent,)) == answer
+
+
+def test_lkpp_text_loses_the_outlook_header_block_of_our_mail_it_answers_below():
+    """LKPP answering below our escalation quotes it under Outlook's header block ("From: the
+    unit", "Sent:", "To: LKPP", "Subject:"): the block goes with our mail; a "Perihal:" or
+    "Dari:" line of LKPP's own, above its answer and not above our mail, stays."""
+    from mailbot.core.plan import without_internal
+
+    sent = ("Yth. Helpdesk LKPP,\n\nDengan hormat,\nNomor tiket LPSE : 2026-00001\n"
+            "Hari/Tanggal Konsultasi : Senin, 23 November 2026\n\nHormat kami,\nBidang Layanan dan Dukungan")
+    outlook = ("-----Original Message-----\nFrom: Helpdesk LPSE <lpse@lpse.test>\nSent: Monday, 23 November 2026"
+               "\nTo: helpdesk@lkpp.test\nSubject: Eskalasi")
+    outlook_id = ("Dari: Helpdesk LPSE <lpse@lpse.test>\nDikirim: Senin, 23 November 2026 10.00\n"
+                  "Kepada: helpdesk@lkpp.test\nPerihal: Eskalasi")
+    for header in (outlook, outlook_id):
+        text = header + "\n\n" + sent + "\n\nSudah kami perbaiki.\n\nSalam,\nAndi"
+        assert without_internal(text, (), (sent,)) == "Sudah kami perbaiki.\n\nSalam,\nAndi"
+    own = "Perihal: Gagal unggah\nDari: tim teknis\n\nSudah kami perbaiki."
+    assert without_internal(own, (), (sent,)) == own
+    assert without_internal("To: Budi\nSudah kami perbaiki.", (), (sent,)) == "To: Budi\nSudah kami perbaiki."

@@ -316,6 +316,7 @@ def without_internal(text: str, notes: tuple[str, ...], sent: tuple[str, ...] = 
     ours = internal | _in_runs(filled, internal | repeated, REPEATED_RUN) & repeated
     if not ours:
         return text
+    ours |= _headers_above(lines, filled, ours & repeated)
     return _squeezed([line for i, line in enumerate(lines) if i not in ours])
 
 
@@ -343,6 +344,35 @@ def _in_runs(filled: list[int], marked: set[int], length: int) -> set[int]:
         elif runs[-1]:
             runs.append([])
     return {i for run in runs if len(run) >= length for i in run}
+
+
+# A header field of a quoted mail as Outlook writes it above the mail, unmarked by `>`
+# ("From: Helpdesk LPSE <lpse@...>", "Sent:", "To:", "Subject:"; Indonesian Outlook's
+# "Dari:", "Dikirim:", "Kepada:", "Perihal:"), or its "-----Original Message-----" rule.
+_QUOTED_FIELD = re.compile(
+    r"^\*{0,2}(?:from|sent|date|to|cc|subject|dari|dikirim|terkirim|tanggal|kepada|kpd|tembusan|perihal|subjek)"
+    r"\*{0,2}\s*:|^-{2,}\s*(?:original message|pesan asli|forwarded message|pesan yang diteruskan)\s*-{2,}$",
+    re.IGNORECASE)
+
+
+def _headers_above(lines: list[str], filled: list[int], repeated: set[int]) -> set[int]:
+    """The header block right above a repeat of our mail (blank lines aside): LKPP that
+    answers below our escalation quotes it with "From: <the unit>", "Sent:", "To: LKPP",
+    "Subject:" on top, which is no more its words than the mail under them. Only a block
+    with a From field, so that LKPP's own "Perihal: ..." line above its answer stays."""
+    found: set[int] = set()
+    position = {line: n for n, line in enumerate(filled)}
+    for start in sorted(repeated):
+        n = position[start]
+        if n > 0 and filled[n - 1] in repeated:
+            continue  # not the first line of a run
+        block = []
+        while n > 0 and _QUOTED_FIELD.match(lines[filled[n - 1]].strip()):
+            n -= 1
+            block.append(filled[n])
+        if any(re.match(r"\*{0,2}(?:from|dari)\b", lines[i].strip(), re.IGNORECASE) for i in block):
+            found.update(block)
+    return found
 
 
 def _squeezed(lines: list[str]) -> str:
