@@ -13,6 +13,7 @@ from mailbot.config import parse_config
 from mailbot.core.commands import parse_commands
 from mailbot.core.matching import base_subject, find_tag, resolve, role_of
 from mailbot.core.model import Address, Role, State, Ticket
+from mailbot.core.plan import redact
 from mailbot.core.tokens import make_message_id, verify
 from mailbot.io.keys import load_or_create_key
 
@@ -110,6 +111,23 @@ def test_roles(tmp_path):
     assert role_of("helpdesk-lpse@lkpp.go.id", box, senders) is Role.LKPP
     assert role_of("budi@vendor.co.id", box, senders) is Role.REQUESTER
     assert role_of("lpse@batam.go.id", box, senders) is Role.SELF
+
+
+@pytest.mark.parametrize("written", [
+    "helpdesk1@batam.go.id", "HELPDESK1@Batam.go.id", "helpdesk1[at]batam.go.id", "helpdesk1 [at] batam.go.id",
+    "helpdesk1(at)batam(dot)go(dot)id", "helpdesk1 {at} batam [dot] go [dot] id", "helpdesk1 at batam dot go dot id",
+    "koordinator @ batam.go.id", "kepala(at)batam[titik]go[titik]id",
+])
+def test_internal_addresses_are_redacted_however_a_signature_spells_them(tmp_path, written):
+    """SPEC 1: an internal address spelled against harvesting is still one; the unit's address stands there."""
+    box = _cfg(tmp_path).mailboxes[0]
+    assert redact(f"Hubungi {written} bila perlu.", box) == "Hubungi lpse@batam.go.id bila perlu."
+
+
+def test_redaction_leaves_other_words_and_addresses_alone(tmp_path):
+    box = _cfg(tmp_path).mailboxes[0]
+    text = "Saya at kantor; budi@vendor.co.id, helpdesk2@batam.go.id, kepala sekolah at batam dot com."
+    assert redact(text, box) == text
 
 
 def _ticket(**kw) -> Ticket:

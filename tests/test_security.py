@@ -341,3 +341,23 @@ def test_an_ack_never_repeats_a_link_from_the_senders_display_name(fresh_mailbox
     deliver(servers, config, raw)
     [ack] = inbox(servers, STRANGER)
     assert "evil.test" not in text_of(ack) and "Yth. Bapak/Ibu" in text_of(ack)
+
+
+def test_a_staff_address_written_out_against_spam_in_a_signature_never_reaches_the_requester(env):
+    """SPEC 1: a signature that spells the address as people do against harvesting
+    ("staff1[at]lpse.test", "staff1 (at) lpse (dot) test") still spells a staff address; the
+    requester reads the unit's address there, and the rest of the answer as it was written."""
+    servers, config = env
+    notice = latest(servers, STAFF[0])
+    signature = ("Silakan hapus cache peramban lalu kirim ulang penawaran.\n\nSalam,\nAndi Pratama\n"
+                 "Email: staff1[at]lpse.test | Cadangan: Staff2 (at) lpse (dot) test\n"
+                 "Atasan: koordinator {at} lpse [dot] test\n")
+    deliver(servers, config, reply_as_client(notice, STAFF[0], signature)[0])
+    raw = servers.fetch(REQUESTER, "INBOX")[-1]
+    answer = parse(raw)
+    assert answer["X-Mailbot-Kind"] == "staff_reply"
+    text = text_of(answer).lower()
+    for local in ("staff1", "staff2", "koordinator"):
+        assert local not in text, local
+    assert "silakan hapus cache peramban lalu kirim ulang penawaran." in text
+    assert f"email: {UNIT}" in text

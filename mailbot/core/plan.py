@@ -400,11 +400,26 @@ def _plain(line: str) -> str:
 
 
 def redact(text: str, box: MailboxConfig) -> str:
-    """Requesters never see staff, coordinator or head addresses (SPEC sections 1, 2)."""
-    for address in (*box.staff, *box.coordinators, *box.heads, box.staff_notify or ""):
-        if address:
-            text = re.sub(re.escape(address), box.address, text, flags=re.IGNORECASE)
-    return text
+    """Requesters never see staff, coordinator or head addresses (SPEC sections 1, 2), nor
+    those addresses spelled out against harvesting ("andi[at]batam.go.id")."""
+    addresses = tuple(a for a in (*box.staff, *box.coordinators, *box.heads, box.staff_notify or "") if a)
+    return _internal_addresses(addresses).sub(box.address, text) if addresses else text
+
+
+# How signatures spell "@" and "." against address harvesting: "[at]", "(at)", "{at}",
+# " at ", "[dot]", "(titik)", " dot ", with or without spaces around.
+_SPELLED_AT = r"(?:\s*@\s*|\s*[\[({]\s*(?:at|et)\s*[\])}]\s*|\s+at\s+)"
+_SPELLED_DOT = r"(?:\s*\.\s*|\s*[\[({]\s*(?:dot|titik)\s*[\])}]\s*|\s+(?:dot|titik)\s+)"
+
+
+@functools.lru_cache(maxsize=64)
+def _internal_addresses(addresses: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for the unit's internal addresses as written or spelled out."""
+    spelled = []
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        spelled.append(re.escape(local) + _SPELLED_AT + _SPELLED_DOT.join(re.escape(p) for p in domain.split(".")))
+    return re.compile("|".join(sorted(spelled, key=len, reverse=True)), re.IGNORECASE)
 
 
 def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history: History,
