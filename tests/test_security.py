@@ -361,3 +361,24 @@ def test_a_staff_address_written_out_against_spam_in_a_signature_never_reaches_t
         assert local not in text, local
     assert "silakan hapus cache peramban lalu kirim ulang penawaran." in text
     assert f"email: {UNIT}" in text
+
+
+@pytest.mark.parametrize("written, sender", [
+    ("staff1@lpse.test <sari@dinas.test>", STRANGER),  # a staff address as an unquoted display name
+    ("Budi Santoso budi@vendor.test <budi@vendor.test>", REQUESTER),  # a web form's "Name address <address>"
+])
+def test_an_address_written_as_an_unquoted_display_name_is_not_the_sender(fresh_mailboxes, tmp_path, written, sender):
+    """SPEC 1: the sender is the address in angle brackets, as mail clients and the receiving
+    server's DMARC check read it. A stranger named after a staff address is a requester with
+    a ticket and an ack (staff1 is not told they wrote), and an ack carries no staff address;
+    a web form that repeats the address in the name still gets its ack."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    raw = (f"From: {written}\r\nTo: {UNIT}\r\nSubject: Akun terkunci\r\nMessage-ID: <form-1@dinas.test>\r\n"
+           "Date: Mon, 23 Nov 2026 10:00:00 +0700\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Akun saya terkunci, mohon bantu.\r\n").encode()
+    deliver(servers, config, raw)
+    assert the_ticket(config, sender).state is State.OPEN
+    [ack] = servers.fetch(sender, "INBOX")
+    assert parse(ack)["X-Mailbot-Kind"] == "ack" and b"staff1@lpse.test" not in ack
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, STAFF[0])] == ["staff_new"]

@@ -512,8 +512,9 @@ def synthetic_message_id(raw: bytes) -> str:
 def _from(fields: list[tuple[str, str]], charset: str | None, defects: dict[str, None]) -> Address:
     values = _values(fields, "from")
     from_list = parse_addresses(values, charset)
-    if from_list and "@" not in from_list[0].addr and (mended := _unquoted_name(values, charset)) is not None:
-        defects["unquoted comma in the From display name"] = None
+    if from_list and ("@" not in from_list[0].addr or len(from_list) > 1) \
+            and (mended := _unquoted_name(values, charset)) is not None:
+        defects["unquoted comma or address in the From display name"] = None
         return mended
     if len(from_list) > 1:
         defects["more than one From address; the first is used"] = None
@@ -525,11 +526,16 @@ def _from(fields: list[tuple[str, str]], charset: str | None, defects: dict[str,
 
 # `From: Wijaya, Stefanus <s@x>`: an address book's "Last, First" sent without the quotes
 # RFC 5322 wants; read as one name and one address, not as a list whose first is no address.
+# So is `From: Budi budi@vendor.co.id <budi@vendor.co.id>` (some web forms) and a name that
+# is someone else's address, `staff1@lpse.test <sari@x>`: mail clients and the receiving
+# server's DMARC check read the address in angle brackets, and so must mailbot (SPEC 1, 9).
 _UNQUOTED_NAME = re.compile(r"([^\"<>@]*,[^\"<>@]*?)\s*(<[^<>\s@]+@[^<>\s]+>)\s*")
+_ADDRESS_AS_NAME = re.compile(r"([^\"<>,]*@[^\"<>,]*?)\s*(<[^<>\s@]+@[^<>\s]+>)\s*")
 
 
 def _unquoted_name(values: list[str], charset: str | None) -> Address | None:
-    match = _UNQUOTED_NAME.fullmatch(values[0].strip()) if len(values) == 1 else None
+    value = values[0].strip() if len(values) == 1 else ""
+    match = _UNQUOTED_NAME.fullmatch(value) or _ADDRESS_AS_NAME.fullmatch(value)
     if match is None:
         return None
     name = match.group(1).strip().replace("\\", "\\\\").replace('"', '\\"')
