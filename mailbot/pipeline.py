@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 
 from mailbot.core.classify import Known, classify, on_behalf
-from mailbot.core.lifecycle import Decision, Facts, Policy, decide, lkpp_spoke, vouches
+from mailbot.core.lifecycle import Decision, Facts, Policy, alerts_answered, decide, lkpp_spoke
 from mailbot.core.matching import audience_of, list_copy, role_of
 from mailbot.core.model import (
     AUTO_REPLIED,
@@ -146,7 +146,7 @@ class Pipeline:
                          via=facts.via)                                  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
-                                 vouched=vouches(known.citations))
+                                 vouched=alerts_answered(known.citations))
         planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
                        lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
         holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box,

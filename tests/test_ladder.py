@@ -574,6 +574,28 @@ def test_lkpp_desk_acknowledgement_and_mail_citing_only_its_number(env):
     assert f"[Ticket#{LKPP_NUMBER}]" in subject and f"[LPSE-T #{the_ticket(config).number}]" in subject
 
 
+def test_staff_answering_one_unverified_alert_pass_on_that_message_not_a_later_forged_one(env):
+    """SPEC 9: an unverified LKPP message is passed on only by staff who answer the alert that
+    showed it. LKPP's desk writes with only our tag (unverified, alert 1); then someone else
+    writes as LKPP with the tag and a link (unverified, alert 2). Staff answering alert 1 with
+    `#permintaan-data` pass on the desk's request; the later text reaches nobody."""
+    servers, config = env
+    escalate(servers, config)
+    number = the_ticket(config).number
+    deliver(servers, config, mail(LKPP, f"Re: [LPSE-T #{number}] Permintaan data tambahan",
+                                  "Mohon dikirimkan screenshot pesan error dan kode tender.")[0])
+    alert = latest(servers, STAFF[0], "unverified")
+    assert "Mohon dikirimkan screenshot" in text_of(alert)
+    deliver(servers, config, mail(LKPP, f"Re: [LPSE-T #{number}] Verifikasi akun",
+                                  "Akun Anda wajib diverifikasi ulang di http://spse-lkpp.evil.test/verifikasi.")[0])
+    assert len(of_kind(inbox(servers, STAFF[0]), "unverified")) == 2
+    deliver(servers, config, gmail_id(alert, STAFF[0], "#permintaan-data"))
+    request = latest(servers, REQUESTER, "need_info")
+    assert "Mohon dikirimkan screenshot pesan error dan kode tender." in text_of(request)
+    assert "evil.test" not in text_of(request) and "diverifikasi" not in text_of(request)
+    assert the_ticket(config).state is State.AWAITING_INFO
+
+
 # --- 7. the consultation form goes to LKPP with the priority ------------------------------------
 
 

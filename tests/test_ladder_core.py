@@ -575,3 +575,22 @@ def test_a_message_id_in_outside_hands_is_noted_with_who_holds_it() -> None:
     assert exposed([notice, ack], frozenset("r")) == (("n1@lpse.test", frozenset("r")),)
     assert exposed([notice], frozenset("sch")) == ()
     assert exposed([ack], frozenset("r")) == ()
+
+
+def test_an_unverified_lkpp_message_is_passed_on_only_through_the_alert_that_showed_it() -> None:
+    """SPEC 9: staff vouch for the LKPP mail an `unverified` alert showed them, not for another."""
+    from mailbot.core.lifecycle import lkpp_answers
+    from mailbot.core.model import ThreadMessage
+
+    def inbound(mid: str, kind: str) -> ThreadMessage:
+        return ThreadMessage("in", "lkpp", mid, mid, None, False, kind)
+
+    def alert(mid: str) -> ThreadMessage:
+        return ThreadMessage("out", "staff", mid, "", None, False, "unverified")
+
+    thread = [inbound("desk", "unverified_note"), alert("alert-1"), inbound("verified", "lkpp_status"),
+              inbound("forged", "unverified_note"), alert("alert-2"), inbound("auto", "automatic_recorded")]
+    ids = lambda alerts: [m.message_id for m in lkpp_answers(thread, frozenset(alerts))]
+    assert ids([]) == ["verified"]
+    assert ids(["alert-1"]) == ["desk", "verified"]
+    assert ids(["alert-2"]) == ["verified", "forged"]

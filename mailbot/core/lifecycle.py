@@ -31,6 +31,7 @@ from mailbot.core.model import (
     Role,
     Send,
     State,
+    ThreadMessage,
     Ticket,
 )
 from mailbot.core.trust import Citation, Trust
@@ -169,6 +170,30 @@ def vouches(citations: Iterable[Citation]) -> bool:
     that failed authentication and relay it (`#teruskan`, `#permintaan-data`) vouch for it,
     as for LKPP's own ticket system whose agents cite only its number (SPEC 9)."""
     return any(c.kind == "unverified" for c in citations)
+
+
+def alerts_answered(citations: Iterable[Citation]) -> frozenset[str]:
+    """The Message-IDs of the `unverified` alerts a staff message answers (`vouches`)."""
+    return frozenset(c.message_id for c in citations if c.kind == "unverified" and c.message_id)
+
+
+def lkpp_answers(thread: Iterable[ThreadMessage], alerts: frozenset[str]) -> list[ThreadMessage]:
+    """A ticket's inbound LKPP messages that staff may pass on, oldest first: no automatic
+    mail, and an unverified one only when `alerts` holds the alert that showed it (SPEC 9:
+    staff vouch for what they read, never for a later message nobody checked). An alert is
+    queued in the unit of work of the message it is about, so it follows that message in
+    the thread with nothing inbound between them."""
+    thread = list(thread)
+    shown: set[str] = set()
+    last_in = ""
+    for m in thread:
+        if m.direction == "in":
+            last_in = m.message_id
+        elif m.message_id in alerts and last_in:
+            shown.add(last_in)
+    never = not_an_answer(False)
+    return [m for m in thread if m.direction == "in" and m.role == "lkpp"
+            and (m.kind not in never or (m.kind == UNVERIFIED_LABEL and m.message_id in shown))]
 
 
 def lkpp_spoke(facts: Facts, trust: Trust, label: str, citations: Iterable[Citation]) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
-from mailbot.core.lifecycle import COPY_LABEL, Decision, not_an_answer, vouches
+from mailbot.core.lifecycle import COPY_LABEL, Decision, lkpp_answers, not_an_answer, vouches
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
 from mailbot.core.model import Audience, InboundMessage, Role, Ticket
@@ -178,9 +178,10 @@ def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tupl
 
 
 def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
-            role: Role | None, now: datetime, *, vouched: bool = False) -> History:
+            role: Role | None, now: datetime, *, vouched: frozenset[str] = frozenset()) -> History:
     """What the plans of one decision need: thread, texts, counts, timers. `vouched`: the
-    message answers an `unverified` alert, so LKPP mail that failed authentication counts."""
+    `unverified` alerts the message answers, so the LKPP mail each showed, which failed
+    authentication, counts (`lifecycle.lkpp_answers`)."""
     ticket = decision.ticket
     found = _ticket_history(store, ticket, now, vouched) if ticket is not None and ticket.id is not None \
         else History()
@@ -197,13 +198,12 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     return replace(found, sent_to=sent_to, alerted=alerted)
 
 
-def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: bool = False) -> History:
+def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:
     assert ticket.id is not None
     thread = store.thread_of(ticket.id)
     # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once
     mine = [m for m in thread if m.direction == "in" and m.role == "requester" and m.kind != COPY_LABEL]
-    never = not_an_answer(vouched)
-    lkpp = [m for m in thread if m.direction == "in" and m.role == "lkpp" and m.kind not in never]
+    lkpp = lkpp_answers(thread, vouched)
     running = [t.timer for t in store.active_timers(ticket.id)]
     return History(
         thread=tuple((m.role, m.message_id) for m in thread),
