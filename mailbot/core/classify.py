@@ -98,7 +98,8 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
     facts = Facts(message=msg, role=role, event=Event.AUTOMATIC, ticket=match.ticket, received_at=received_at,
                   via="repeat" if repeat else match.via, cited=match.cited,
                   title=retitled(base_subject(msg.subject, box.tag_prefix), match.cited) or "(tanpa subjek)",
-                  lkpp_ticket=lkpp_number, mentioned=tuple(t.number for t in known.mentioned))
+                  lkpp_ticket=_own_number(lkpp_number, match.ticket, known.by_lkpp_number),
+                  mentioned=tuple(t.number for t in known.mentioned))
     if msg.is_automatic:
         return _automatic(facts)
     if role in STAFF_ROLES:
@@ -168,6 +169,15 @@ def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:
         # SPEC 5: a bounce-like subject counts only with evidence; quoting our own mail is.
         return replace(msg, auto_reason="bounce: quotes a message mailbot sent", is_bounce=True)
     return msg
+
+
+def _own_number(number: str | None, ticket: Ticket | None, holder: Ticket | None) -> str | None:
+    """LKPP's number to record on `ticket`: not one that another ticket already recorded
+    (LKPP citing an earlier case, "sama dengan nomor tiket ..."); one number names one
+    case, and taking it would send that ticket's later LKPP mail here (SPEC 3)."""
+    if number and holder is not None and ticket is not None and holder.id != ticket.id:
+        return None
+    return number
 
 
 def _names_a_ticket(known: Known) -> bool:
