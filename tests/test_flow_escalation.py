@@ -462,6 +462,23 @@ def test_lkpp_desk_answering_from_a_no_reply_address_is_heard(env, words, state,
     assert latest(servers, STAFF[0])["X-Mailbot-Kind"] == "staff_lkpp"
 
 
+@pytest.mark.parametrize("subject", ["Balasan otomatis: Re: {}", "[Auto-Reply] Re: {}"])
+def test_lkpp_auto_reply_from_a_no_reply_address_reaches_no_requester(env, subject):
+    """SPEC 5: an auto-reply is never answered, and its words are no news from LKPP. LKPP's
+    mail system answers our escalation from "noreply@lkpp..." with an autoresponder's subject
+    but no Auto-Submitted header: "sedang dalam proses" made it an LKPP progress report, and
+    the requester got a status_user mail relaying the auto-reply."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    before = len(inbox(servers, REQUESTER))
+    raw, _ = mail("noreply@lkpp.test", subject.format(escalation["Subject"]),
+                  "Terima kasih, email Anda telah kami terima dan sedang dalam proses penanganan oleh tim kami.",
+                  in_reply_to=str(escalation["Message-ID"]).strip("<>"))
+    deliver(servers, config, raw)
+    assert len(inbox(servers, REQUESTER)) == before
+    assert ticket_state(config).state is State.ESCALATED
+
+
 def test_lkpp_answering_below_our_escalation_in_outlook_relays_only_its_answer(env):
     """SPEC 4: an LKPP agent who writes under Outlook's "-----Original Message-----" block
     (our escalation quoted unmarked above the answer) gives the requester the answer alone:

@@ -29,7 +29,12 @@ from mailbot.core.plan import without_internal
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import Citation
-from mailbot.parsers.auto import DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST, noreply_address
+from mailbot.parsers.auto import (
+    DISCUSSION_LIST,
+    DISCUSSION_LIST_AS_LIST,
+    auto_reply_subject,
+    noreply_address,
+)
 from mailbot.parsers.quotes import is_forward, only_quoted, without_our_mail
 
 if TYPE_CHECKING:
@@ -161,9 +166,11 @@ def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:
     if role in STAFF_ROLES and msg.auto_reason and (msg.auto_reason.startswith("list")
                                                     or msg.auto_reason == "precedence: list"):
         return replace(msg, auto_reason=None)  # a staff reply that came back through the staff_notify list
-    if role is Role.LKPP and msg.auto_reason == "noreply sender" and _names_a_ticket(known):
+    if role is Role.LKPP and msg.auto_reason == "noreply sender" and _names_a_ticket(known) \
+            and not auto_reply_subject(msg.subject):
         # A ticket desk sends its agents' answers on our case from a no-reply address: the
         # address alone proves no auto-reply (SPEC 5 is about answering; LKPP's sender never is).
+        # "Balasan otomatis: ..." in the subject is one: its words are no news for the requester.
         return replace(msg, auto_reason=None)
     if not msg.is_automatic and msg.bounced_ids and known.quotes_ours:
         # SPEC 5: a bounce-like subject counts only with evidence; quoting our own mail is.

@@ -166,6 +166,11 @@ def bounce_subject(subject: str) -> bool:
     return bool(_BOUNCE_SUBJECT.search(subject)) and not _AUTO_SUBJECT.search(subject)
 
 
+def auto_reply_subject(subject: str) -> bool:
+    """Whether a subject is an autoresponder's ("Automatic reply: ...", "Balasan otomatis: ...")."""
+    return bool(_AUTO_SUBJECT.search(subject))
+
+
 def automatic_reason(headers: Mapping[str, str]) -> str | None:
     """Why mailbot must not answer this message (SPEC section 5), or None for a human.
 
