@@ -130,6 +130,19 @@ def test_redaction_leaves_other_words_and_addresses_alone(tmp_path):
     assert redact(text, box) == text
 
 
+@pytest.mark.parametrize("other", [
+    "wakil.kepala@batam.go.id", "subkepala@batam.go.id", "kepala@batam.go.id.co", "kepala@batam.go.ide",
+    "wakil.kepala at batam dot go dot id",
+])
+def test_redaction_leaves_a_longer_address_holding_an_internal_one_alone(tmp_path, other):
+    """SPEC 1 hides the unit's internal addresses, and only those: a colleague in the same
+    Pemda domain ("wakil.kepala@...") whom staff tell the requester to write to kept the
+    staff address's letters replaced, "wakil.lpse@batam.go.id", an address nobody reads."""
+    box = _cfg(tmp_path).mailboxes[0]
+    text = f"Silakan hubungi {other} untuk surat tugas."
+    assert redact(text, box) == text
+
+
 def _ticket(**kw) -> Ticket:
     base = {"id": 7, "mailbox": "btm", "number": "2026-00007", "state": State.OPEN,
             "requester": Address("budi@vendor.test", "Budi"), "subject": "x", "created_at": NOW, "updated_at": NOW,

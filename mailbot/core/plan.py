@@ -419,7 +419,9 @@ def _internal_addresses(addresses: tuple[str, ...]) -> re.Pattern[str]:
     for address in addresses:
         local, _, domain = address.rpartition("@")
         spelled.append(re.escape(local) + _SPELLED_AT + _SPELLED_DOT.join(re.escape(p) for p in domain.split(".")))
-    return re.compile("|".join(sorted(spelled, key=len, reverse=True)), re.IGNORECASE)
+    # whole addresses only: "wakil.kepala@x" or "kepala@x.id.co" is someone else's address
+    return re.compile(r"(?<![\w.%+-])(?:" + "|".join(sorted(spelled, key=len, reverse=True))
+                      + r")(?![\w-]|\.\w)", re.IGNORECASE)
 
 
 def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history: History,
