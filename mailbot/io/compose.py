@@ -151,9 +151,18 @@ def for_requester(attachments: list[Attachment], box: MailboxConfig) -> list[Att
             continue
         if ctype in _EMBEDDED or name.endswith(_EMBEDDED_NAMES):
             continue
-        name = redact(part.filename, box)
+        name = _redacted_name(part.filename, box)
         kept.append(part if name == part.filename else replace(part, filename=name))
     return kept
+
+
+def _redacted_name(filename: str, box: MailboxConfig) -> str:
+    """A file name without internal addresses, one that ends the name before its extension
+    ("panduan dari staff1@lpse.go.id.pdf") included: `redact` alone reads ".pdf" there as
+    more of a longer address and leaves it."""
+    name = redact(filename, box)
+    stem, dot, extension = name.rpartition(".")
+    return redact(stem, box) + dot + extension if dot and stem else name
 
 
 def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None) -> str | None:
