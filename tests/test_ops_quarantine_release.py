@@ -14,10 +14,19 @@ def _big_request() -> bytes:
     return raw
 
 
-def _raise_limit(config, size: int) -> None:
+def _raise_limit(config, **limits: int) -> None:
     data = yaml.safe_load(config.read_text())
-    data["limits"] = {"max_message_bytes": size}
+    data["limits"] = limits
     config.write_text(yaml.safe_dump(data))
+
+
+def _release(servers) -> bytes:
+    """The one quarantined message dragged back into the INBOX in a mail client; its bytes."""
+    [held] = servers.fetch(UNIT, "Quarantine")
+    with servers.imap(UNIT) as client:
+        client.select_folder("Quarantine")
+        client.move(client.search("ALL"), "INBOX")
+    return held
 
 
 def test_a_message_moved_back_from_quarantine_after_the_cause_is_fixed_becomes_a_ticket(fresh_mailboxes, tmp_path):
@@ -29,11 +38,8 @@ def test_a_message_moved_back_from_quarantine_after_the_cause_is_fixed_becomes_a
     assert len(servers.fetch(UNIT, "Quarantine")) == 1
     # The coordinator asks the operator to let such files through: a bigger limit, and the
     # message dragged from Quarantine back into the INBOX in a mail client.
-    _raise_limit(config, 26214400)
-    held = servers.fetch(UNIT, "Quarantine")[0]
-    with servers.imap(UNIT) as client:
-        client.select_folder("Quarantine")
-        client.move(client.search("ALL"), "INBOX")
+    _raise_limit(config, max_message_bytes=26214400)
+    held = _release(servers)
     run_once(config)
     assert servers.fetch(UNIT, "Quarantine") == []
     assert servers.fetch(UNIT, "Processed") == [held]
@@ -58,13 +64,8 @@ def test_a_message_released_after_a_limit_is_raised_becomes_a_ticket_once(fresh_
     servers.append(UNIT, _many_pages())
     run_once(config)
     assert len(servers.fetch(UNIT, "Quarantine")) == 1
-    data = yaml.safe_load(config.read_text())
-    data["limits"] = {"max_attachments": 100}
-    config.write_text(yaml.safe_dump(data))
-    held = servers.fetch(UNIT, "Quarantine")[0]
-    with servers.imap(UNIT) as client:
-        client.select_folder("Quarantine")
-        client.move(client.search("ALL"), "INBOX")
+    _raise_limit(config, max_attachments=100)
+    held = _release(servers)
     run_once(config)
     assert servers.fetch(UNIT, "Quarantine") == []
     assert servers.fetch(UNIT, "Processed") == [held]
