@@ -1,0 +1,115 @@
+"""What each decision of the lifecycle sends and records, checked against SPEC 2, 4 and 5 (pure).
+
+`test_lifecycle.py` checks every cell of SPEC section 4's table by state and by
+(audience, kind) of the mail that leaves. These tests check what the table's cells
+leave out and a user or operator still sees: which mail is automatic (SPEC 5: only
+automatic mail is limited, and mail caused by an authenticated staff or LKPP message
+never is), what a relay carries (only the new text, and the message's files), and what
+the history records (every state change with its actor, SPEC 4). Expected values come
+from the SPEC, never from `mailbot.core.lifecycle`'s own tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mailbot.config import parse_config
+from mailbot.core.classify import Known, classify
+from mailbot.core.lifecycle import Policy, decide
+from mailbot.core.model import Address, Attachment, InboundMessage, Role, State, Ticket
+from mailbot.core.trust import Citation, trust_of
+from mailbot.rules import load_rules
+
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+REQUESTER = Address("budi@vendor.test", "Budi")
+STAFF = Address("staff1@lpse.test")
+COORDINATOR = Address("koordinator@lpse.test")
+LKPP = Address("helpdesk@lkpp.test")
+RULES = load_rules(None)
+CFG = parse_config({
+    "smtp": {"host": "127.0.0.1", "security": "none"},
+    "escalation": {"address": LKPP.addr, "senders": ["*@lkpp.test"]},
+    "mailboxes": [{"name": "t", "address": "lpse@lpse.test", "tag_prefix": "LPSE-T",
+                   "imap": {"host": "127.0.0.1", "security": "none"}, "staff": [STAFF.addr, "staff2@lpse.test"],
+                   "coordinators": [COORDINATOR.addr], "heads": ["kepala@lpse.test"]}],
+}, Path("/tmp/config.yaml"))
+BOX = CFG.mailboxes[0]
+AUDIENCE = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"}
+QUOTE = "\n\nPada 22 Nov 2026, Helpdesk LPSE menulis:\n> Mohon dijelaskan masalahnya."
+FILE = Attachment("error.png", "image/png", b"\x89PNG")
+BEFORE = NOW - timedelta(hours=1)
+
+
+def ticket(state: State) -> Ticket:
+    return Ticket(id=1, mailbox="t", number="2026-00001", state=state, requester=REQUESTER, subject="Akun terkunci",
+                  created_at=NOW - timedelta(days=1), updated_at=BEFORE,
+                  closed_at=NOW - timedelta(days=1) if state is State.CLOSED else None,
+                  resolved_by=STAFF.addr if state is State.RESOLVED else None,
+                  participants=frozenset({REQUESTER.addr}))
+
+
+def message(sender: Address, new_text: str, **kw: object) -> InboundMessage:
+    """A reply: `new_text` above the quoted history a mail client adds."""
+    base: dict[str, object] = {
+        "message_id": "m1@x", "synthetic_id": False, "from_addr": sender, "to": (), "cc": (), "reply_to": (),
+        "subject": "Re: [LPSE-T #2026-00001] Akun terkunci", "date": NOW, "in_reply_to": (), "references": (),
+        "text": new_text + QUOTE, "new_text": new_text, "attachments": (), "auto_reason": None,
+        "is_bounce": False, "bounced_ids": (), "auth_results": (), "return_path": None, "size": 100}
+    base.update(kw)
+    return InboundMessage(**base)  # type: ignore[arg-type]
+
+
+def decision_for(msg: InboundMessage, state: State | None, *, proven: bool = True, received_at: datetime = NOW,
+                 policy: Policy | None = None):
+    """Classify and decide `msg` on a ticket in `state` (None: no ticket). `proven`: it cites
+    mail sent to its sender's audience (SPEC 9); False: only mail sent to the requester."""
+    t = ticket(state) if state is not None else None
+    known = Known(tagged=t, lkpp_answered=frozenset({1})) if t else Known()
+    facts = classify(msg, known, BOX, CFG, RULES, received_at, NOW)
+    citations = (Citation(t.number, frozenset(AUDIENCE.get(facts.role, "r") if proven else "r")),) if t else ()
+    trust = trust_of(msg, facts.role, facts.ticket, citations, CFG.auth)
+    return decide(facts, trust, policy or Policy(), NOW)
+
+
+def sent(decision, kind: str):
+    """The one mail of `kind` the decision sends."""
+    found = [s for s in decision.sends if s.kind == kind]
+    assert len(found) == 1, [s.kind for s in decision.sends]
+    return found[0]
+
+
+# --- SPEC 5: which decisions the limits may hold back ------------------------------------
+
+def test_an_authenticated_staff_reply_is_never_limited():
+    """SPEC 5: mail caused by an authenticated staff message (a relay) is never limited."""
+    decision = decision_for(message(STAFF, "Silakan coba login ulang."), State.OPEN)
+    assert sent(decision, "staff_reply")
+    assert decision.exempt is True
+
+
+def test_an_authenticated_lkpp_solution_is_never_limited():
+    """SPEC 5: solutions LKPP sends are passed to the requester whatever the limits."""
+    decision = decision_for(message(LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali."), State.ESCALATED)
+    assert decision.ticket is not None and decision.ticket.state is State.RESOLVED
+    assert decision.exempt is True
+
+
+def test_a_requester_message_stays_under_the_limits():
+    """SPEC 5: a requester's mail causes automatic answers that the limits count (loops)."""
+    decision = decision_for(message(REQUESTER, "Tambahan data: kode tender 10012345."), State.OPEN)
+    assert decision.exempt is False
+
+
+def test_an_unproven_staff_message_stays_under_the_limits():
+    """SPEC 5 and 9: only an authenticated staff message escapes the limits; a forged one does not."""
+    decision = decision_for(message(STAFF, "#tutup"), State.OPEN, proven=False)
+    assert sent(decision, "unverified")
+    assert decision.exempt is False
+
+
+def test_an_automatic_lkpp_message_stays_under_the_limits():
+    """SPEC 5: LKPP's autoresponder is automatic mail, not an LKPP answer: it escapes no limit."""
+    msg = message(LKPP, "Email Anda telah kami terima.", auto_reason="Auto-Submitted: auto-replied")
+    decision = decision_for(msg, State.ESCALATED)
+    assert decision.exempt is False
