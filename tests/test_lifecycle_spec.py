@@ -113,3 +113,40 @@ def test_an_automatic_lkpp_message_stays_under_the_limits():
     msg = message(LKPP, "Email Anda telah kami terima.", auto_reason="Auto-Submitted: auto-replied")
     decision = decision_for(msg, State.ESCALATED)
     assert decision.exempt is False
+
+
+# --- SPEC 4: every state change is recorded with its actor; the ticket's last change ----
+
+def test_a_state_change_is_recorded_from_and_to_with_its_actor():
+    """SPEC 4: "every state change ... is recorded in the ticket's history with time and actor"."""
+    decision = decision_for(message(STAFF, "Silakan coba login ulang."), State.OPEN)  # E6: open -> answered
+    changes = [e for e in decision.events if e.kind == "state_changed"]
+    assert [(e.actor, dict(e.detail)) for e in changes] == [(STAFF.addr, {"from": "open", "to": "answered"})]
+
+
+def test_a_requester_reopening_a_closed_ticket_is_recorded_as_a_state_change():
+    """E5: closed -> open, by the requester."""
+    decision = decision_for(message(REQUESTER, "Masalahnya muncul lagi."), State.CLOSED)
+    changes = [e for e in decision.events if e.kind == "state_changed"]
+    assert [(e.actor, dict(e.detail)) for e in changes] == [(REQUESTER.addr, {"from": "closed", "to": "open"})]
+
+
+def test_a_changed_ticket_shows_when_it_last_changed():
+    """A ticket a message changes shows that message's time as its last update (`ticket --json` shows it as updated_at)."""
+    decision = decision_for(message(STAFF, "Silakan coba login ulang."), State.OPEN)
+    assert decision.ticket is not None and decision.ticket.updated_at == NOW
+
+
+def test_a_refused_command_leaves_the_ticket_as_it_was():
+    """E18: "nothing else happens": the ticket is not touched, not even its last-update time."""
+    decision = decision_for(message(STAFF, "#hapus\nHapus tiket ini."), State.OPEN)
+    assert sent(decision, "command_error")
+    assert decision.ticket == ticket(State.OPEN)
+
+
+def test_staff_mail_matching_no_ticket_touches_no_ticket():
+    """SPEC 3: staff mail that matches no ticket gets an explanatory reply; no ticket is made or touched."""
+    msg = message(STAFF, "Mohon info, tiket mana yang belum dijawab?", subject="Pertanyaan")
+    decision = decision_for(msg, None)
+    assert decision.ticket is None
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("sender", "staff_no_ticket")}
