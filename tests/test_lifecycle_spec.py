@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from mailbot.config import parse_config
 from mailbot.core.classify import Known, classify
 from mailbot.core.lifecycle import Policy, decide
@@ -63,9 +65,12 @@ def message(sender: Address, new_text: str, **kw: object) -> InboundMessage:
 def decision_for(msg: InboundMessage, state: State | None, *, proven: bool = True, received_at: datetime = NOW,
                  policy: Policy | None = None):
     """Classify and decide `msg` on a ticket in `state` (None: no ticket). `proven`: it cites
-    mail sent to its sender's audience (SPEC 9); False: only mail sent to the requester."""
+    mail sent to its sender's audience (SPEC 9); False: only mail sent to the requester. A
+    bounce names its ticket by the Message-ID it quotes (SPEC 3 (2))."""
     t = ticket(state) if state is not None else None
     known = Known(tagged=t, lkpp_answered=frozenset({1})) if t else Known()
+    if t and msg.is_bounce:
+        known = Known(referenced=(t,), quotes_ours=True)
     facts = classify(msg, known, BOX, CFG, RULES, received_at, NOW)
     citations = (Citation(t.number, frozenset(AUDIENCE.get(facts.role, "r") if proven else "r")),) if t else ()
     trust = trust_of(msg, facts.role, facts.ticket, citations, CFG.auth)
@@ -150,3 +155,69 @@ def test_staff_mail_matching_no_ticket_touches_no_ticket():
     decision = decision_for(msg, None)
     assert decision.ticket is None
     assert {(str(s.to), s.kind) for s in decision.sends} == {("sender", "staff_no_ticket")}
+
+
+# --- SPEC 2 and 5: automatic mail says so (and so the limits count it) -------------------
+
+def bounce() -> InboundMessage:
+    return message(Address("MAILER-DAEMON@vendor.test"), "Delivery to budi@vendor.test failed.",
+                   auto_reason="bounce", is_bounce=True, bounced_ids=("ack-1@lpse.test",), return_path="")
+
+
+# (scenario, message, ticket state, the mails it sends that mailbot writes itself)
+AUTOMATIC_MAIL = [
+    ("E1 new ticket", message(REQUESTER, "Akun saya terkunci.", subject="Akun terkunci"), None, ("ack", "staff_new")),
+    ("E2 requester writes", message(REQUESTER, "Masih belum bisa."), State.OPEN, ("staff_update",)),
+    ("E4 requester confirms", message(REQUESTER, "YA 5"), State.RESOLVED, ("closed", "staff_update")),
+    ("E5 requester rates late", message(REQUESTER, "YA 5"), State.CLOSED, ("staff_update",)),
+    ("E4 requester rejects", message(REQUESTER, "TIDAK, masih error."), State.RESOLVED, ("staff_update",)),
+    ("E4 nothing new", message(REQUESTER, ""), State.RESOLVED, ("staff_update",)),
+    ("E6 empty staff reply", message(STAFF, ""), State.OPEN, ("command_error",)),
+    ("E8 #eskalasi", message(STAFF, "#eskalasi\nDi luar kewenangan kami."), State.OPEN,
+     ("escalated_user", "command_ok")),
+    ("E10 #tutup", message(STAFF, "#tutup"), State.OPEN, ("closed", "command_ok")),
+    ("E11 #tugaskan", message(STAFF, "#tugaskan staff2@lpse.test\nTolong ditangani."), State.OPEN,
+     ("assigned", "command_ok")),
+    ("E12b #koordinator", message(STAFF, "#koordinator Mohon arahan."), State.OPEN, ("coordinator_case", "command_ok")),
+    ("E12d coordinator", message(COORDINATOR, "Tolong cek ke admin agency dulu."), State.OPEN, ("staff_direction",)),
+    ("E12d coordinator's command", message(COORDINATOR, "#prioritas tinggi\nTolong segera."), State.OPEN,
+     ("command_ok", "staff_direction")),
+    ("E13 LKPP asks", message(LKPP, "Mohon dikirimkan screenshot pesan error."), State.ESCALATED, ("staff_lkpp",)),
+    ("E16 LKPP status", message(LKPP, "Permasalahan sedang kami proses bersama tim teknis."), State.ESCALATED,
+     ("status_user", "staff_lkpp")),
+    ("E18 unknown command", message(STAFF, "#hapus\nHapus tiket ini."), State.OPEN, ("command_error",)),
+    ("E19 forged staff", message(STAFF, "#tutup"), State.OPEN, ("unverified",)),
+    ("E19 forged LKPP", message(LKPP, "Permasalahan telah kami perbaiki."), State.ESCALATED, ("unverified",)),
+    ("SPEC 3 staff, no ticket", message(STAFF, "Tiket mana yang belum dijawab?", subject="Pertanyaan"), None,
+     ("staff_no_ticket",)),
+    ("SPEC 3 LKPP, no ticket", message(LKPP, "Mohon info tiket mana.", subject="Pertanyaan"), None,
+     ("staff_unmatched",)),
+    ("SPEC 5 bounce", bounce(), State.OPEN, ("staff_alert",)),
+]
+FORGED = {"E19 forged staff", "E19 forged LKPP"}  # citing only mail sent to the requester (SPEC 9)
+ANSWERS = {"ack", "command_ok", "command_error", "staff_no_ticket"}  # answers to the message's own sender
+
+
+@pytest.mark.parametrize(("name", "msg", "state", "kinds"), AUTOMATIC_MAIL, ids=[c[0] for c in AUTOMATIC_MAIL])
+def test_mail_mailbot_writes_itself_is_marked_automatic(name, msg, state, kinds):
+    """SPEC 2: automatic answers carry `Auto-Submitted: auto-replied`, other automatic mail
+    (notices, reminders, alerts) is auto-generated. SPEC 5 limits exactly that automatic mail:
+    an ack or a notice that lost its mark would escape `autoreply_limit` and feed a loop."""
+    decision = decision_for(msg, state, proven=name not in FORGED, received_at=NOW - timedelta(minutes=5))
+    for kind in kinds:
+        mail = sent(decision, kind)
+        if kind in ANSWERS:
+            assert mail.auto == "auto-replied", kind
+        else:
+            assert mail.auto in ("auto-generated", "auto-replied"), kind
+
+
+def test_the_requesters_data_goes_to_lkpp_as_their_own_mail():
+    """E3 and SPEC 5: the requester's answer to LKPP's request is forwarded at once and never
+    limited: it is the requester's words, not automatic mail (no Auto-Submitted), with their files."""
+    msg = message(REQUESTER, "Berikut screenshot dan kode tender 10012345.", attachments=(FILE,))
+    decision = decision_for(msg, State.AWAITING_INFO)
+    mail = sent(decision, "forward_info")
+    assert mail.auto is None
+    assert mail.attach == "inbound" and mail.text == "Berikut screenshot dan kode tender 10012345."
+    assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
