@@ -221,3 +221,75 @@ def test_the_requesters_data_goes_to_lkpp_as_their_own_mail():
     assert mail.auto is None
     assert mail.attach == "inbound" and mail.text == "Berikut screenshot dan kode tender 10012345."
     assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
+
+
+# --- SPEC 2 and 4: what a relay or a notice carries --------------------------------------
+
+def with_file(sender: Address, new_text: str, **kw: object) -> InboundMessage:
+    return message(sender, new_text, attachments=(FILE,), **kw)
+
+
+ON_THIS_MESSAGE = "inbound"  # Send.attach: this message's own files
+WHOLE_TICKET = "ticket"  # Send.attach: every file of the case (SOP-015 step 1)
+# (scenario, message, state, mail kind, the text it carries, its files); the text is the
+# message's new text only ("quoted history in replies is never relayed; only the new text is"),
+# below the command lines for a staff command
+CARRIES = [
+    ("E2 staff notified", with_file(REQUESTER, "Ini screenshot errornya."), State.OPEN, "staff_update",
+     "Ini screenshot errornya.", ON_THIS_MESSAGE),
+    ("E4 rejection to staff", with_file(REQUESTER, "TIDAK, masih error yang sama."), State.RESOLVED, "staff_update",
+     "TIDAK, masih error yang sama.", ON_THIS_MESSAGE),
+    ("E6 staff reply", with_file(STAFF, "Silakan ikuti panduan terlampir."), State.OPEN, "staff_reply",
+     "Silakan ikuti panduan terlampir.", ON_THIS_MESSAGE),
+    ("E8 escalation", with_file(STAFF, "#eskalasi\nDi luar kewenangan kami."), State.OPEN, "escalate",
+     "Di luar kewenangan kami.", WHOLE_TICKET),
+    ("E9 solution", with_file(STAFF, "#selesai\nAkun sudah dibuka kembali."), State.OPEN, "resolved",
+     "Akun sudah dibuka kembali.", ON_THIS_MESSAGE),
+    ("E12b to coordinators", message(STAFF, "#koordinator\nPenyedia mendesak, mohon arahan."), State.OPEN,
+     "coordinator_case", "Penyedia mendesak, mohon arahan.", WHOLE_TICKET),
+    ("E12d direction to staff", with_file(COORDINATOR, "Cek ke admin agency dulu."), State.OPEN, "staff_direction",
+     "Cek ke admin agency dulu.", ON_THIS_MESSAGE),
+    ("E12d command with direction", with_file(COORDINATOR, "#prioritas tinggi\nSegera ditangani."), State.OPEN,
+     "staff_direction", "Segera ditangani.", ON_THIS_MESSAGE),
+    ("E13 data request", with_file(LKPP, "Mohon dikirimkan screenshot pesan error."), State.ESCALATED, "need_info",
+     "Mohon dikirimkan screenshot pesan error.", ON_THIS_MESSAGE),
+    ("E13 staff notified", with_file(LKPP, "Mohon dikirimkan screenshot pesan error."), State.ESCALATED,
+     "staff_lkpp", "Mohon dikirimkan screenshot pesan error.", ON_THIS_MESSAGE),
+    ("E14 LKPP solution", with_file(LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali."),
+     State.ESCALATED, "resolved_lkpp", "Permasalahan telah kami perbaiki, silakan dicoba kembali.", ON_THIS_MESSAGE),
+    ("E16 status to requester", message(LKPP, "Permasalahan sedang kami proses bersama tim teknis."),
+     State.ESCALATED, "status_user", "Permasalahan sedang kami proses bersama tim teknis.", None),
+    ("SPEC 3 LKPP, no ticket", with_file(LKPP, "Mohon info tiket mana.", subject="Pertanyaan"), None,
+     "staff_unmatched", "Mohon info tiket mana.", ON_THIS_MESSAGE),
+]
+
+# who each of those mails goes to (SPEC 2 and the E-rows of SPEC 4)
+GOES_TO = {"staff_update": "staff", "staff_reply": "requester", "escalate": "lkpp", "resolved": "requester",
+           "coordinator_case": "coordinators", "staff_direction": "staff", "need_info": "requester",
+           "staff_lkpp": "staff", "resolved_lkpp": "requester", "status_user": "requester", "staff_unmatched": "staff"}
+
+
+@pytest.mark.parametrize(("msg", "state", "kind", "text", "files"), [c[1:] for c in CARRIES],
+                         ids=[c[0] for c in CARRIES])
+def test_a_relay_or_notice_carries_the_new_text_and_the_files(msg, state, kind, text, files):
+    """SPEC 2: a notification carries the message and its attachments; SPEC 4: only the new
+    text is relayed; E8: the whole ticket with every attachment and the staff note."""
+    mail = sent(decision_for(msg, state), kind)
+    assert str(mail.to) == GOES_TO[kind]
+    assert mail.text == text
+    assert mail.attach == files
+
+
+def test_a_bounce_alert_shows_staff_the_whole_bounce():
+    """SPEC 5: a bounce of mailbot's mail is attached to its ticket and staff are alerted with it:
+    the server's report is all of it (nothing in it is "quoted history")."""
+    mail = sent(decision_for(bounce(), State.OPEN), "staff_alert")
+    assert mail.text == bounce().text and mail.attach == ON_THIS_MESSAGE
+
+
+def test_an_unverified_alert_shows_what_was_tried():
+    """E19: the coordinators hear who tried what, and why it failed."""
+    decision = decision_for(message(STAFF, "#tutup\nSudah selesai."), State.OPEN, proven=False)
+    mail = sent(decision, "unverified")
+    assert mail.text == "#tutup\nSudah selesai."
+    assert mail.context["sender"] == STAFF.addr and mail.context["reason"]
