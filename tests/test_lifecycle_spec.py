@@ -404,3 +404,60 @@ def test_automatic_mail_opens_a_ticket_without_acknowledgement():
     assert acks(decision) == []
     skipped = [e for e in decision.events if e.kind == "ack_skipped"]
     assert [(e.actor, dict(e.detail)) for e in skipped] == [("mailbot", {"reason": "subject: auto-reply"})]
+
+
+# --- SPEC 4: notes and commands on the history; who is "already seen" ---------------------
+
+def test_an_internal_note_keeps_its_words_on_the_history():
+    """E7: `#catatan` is an internal note: its text is on the ticket, by its author, and nothing
+    goes to the requester."""
+    decision = decision_for(message(STAFF, "#catatan sudah ditelepon, menunggu dokumen"), State.OPEN)
+    notes = [(e.actor, dict(e.detail)) for e in decision.events if e.kind == "note"]
+    assert notes == [(STAFF.addr, {"text": "sudah ditelepon, menunggu dokumen"})]
+    assert not [s for s in decision.sends if str(s.to) == "requester"]
+
+
+def test_words_under_a_metadata_command_are_kept_as_a_note_and_staff_are_told():
+    """E11: text under `#prioritas` alone is no answer to the requester: kept as a note, and the
+    confirmation tells its sender so."""
+    decision = decision_for(message(STAFF, "#prioritas tinggi\nPenyedia sudah menelepon dua kali."), State.OPEN)
+    notes = [(e.actor, dict(e.detail)) for e in decision.events if e.kind == "note"]
+    assert notes == [(STAFF.addr, {"text": "Penyedia sudah menelepon dua kali."})]
+    assert sent(decision, "command_ok").context["kept_as_note"] is True
+    assert not [s for s in decision.sends if str(s.to) == "requester"]
+
+
+def test_a_state_command_alone_is_not_said_to_be_kept_as_a_note():
+    """E8: the words under `#eskalasi` are the note to LKPP, not a kept note; the command and its
+    note are on the history."""
+    decision = decision_for(message(STAFF, "#eskalasi\nDi luar kewenangan kami."), State.OPEN)
+    assert sent(decision, "command_ok").context["kept_as_note"] is False
+    commands = [(e.actor, dict(e.detail)) for e in decision.events if e.kind == "command_escalate"]
+    assert commands == [(STAFF.addr, {"note": "Di luar kewenangan kami."})]
+
+
+def test_a_metadata_command_alone_is_not_said_to_be_kept_as_a_note():
+    decision = decision_for(message(STAFF, "#prioritas tinggi"), State.OPEN)
+    assert sent(decision, "command_ok").context["kept_as_note"] is False
+
+
+def test_a_colleague_the_requester_copies_is_already_seen_on_the_ticket():
+    """SPEC 3: an address the requester wrote to (Cc) is a participant; a later mail from it is heard."""
+    decision = decision_for(message(REQUESTER, "Saya tambahkan rekan saya.", cc=(COLLEAGUE,)), State.OPEN)
+    assert decision.ticket is not None
+    assert decision.ticket.participants == frozenset({REQUESTER.addr, COLLEAGUE.addr})
+
+
+@pytest.mark.parametrize(("msg", "state", "confirmed"), [
+    (message(REQUESTER, "YA 5"), State.RESOLVED, True),  # E4: the requester confirmed
+    (message(STAFF, "#tutup"), State.OPEN, False),  # E10: staff closed it
+])
+def test_the_closing_notice_says_who_closed(msg, state, confirmed):
+    """E4 and E10: the requester is told the ticket is closed, thanked for confirming only when they did."""
+    assert sent(decision_for(msg, state), "closed").context["confirmed"] is confirmed
+
+
+def test_form_fields_a_requester_gives_later_are_added_to_the_ticket():
+    """SOP-003's form: a phone number the requester gives in a later mail is on the ticket (recap)."""
+    decision = decision_for(message(REQUESTER, "Bisa dihubungi di nomor ini.\nTelepon: 0812-3456-7890"), State.OPEN)
+    assert decision.ticket is not None and decision.ticket.contact.phone == "0812-3456-7890"
