@@ -264,23 +264,25 @@ def test_blank_lines_between_command_lines(text, commands, body):
     ("text", "commands", "body"),
     [
         ("Selamat siang Pak,\n#selesai\nAkun sudah dibuka, silakan login kembali.", [("resolve", None)],
-         "Selamat siang Pak,\nAkun sudah dibuka, silakan login kembali."),
-        ("Dear all,\n\n#eskalasi\nMohon dibantu", [("escalate", None)], "Dear all,\n\nMohon dibantu"),
+         "Akun sudah dibuka, silakan login kembali."),
+        ("Dear all,\n\n#eskalasi\nMohon dibantu", [("escalate", None)], "Mohon dibantu"),
         ("Bu Rina,\n#prioritas tinggi\n#selesai Sudah kami reset.", [("priority", "high"), ("resolve", None)],
-         "Bu Rina,\nSudah kami reset."),
+         "Sudah kami reset."),
         ("Yth. Bapak/Ibu,\n\nSelamat pagi,\n#selesai\nSilakan login ulang.", [("resolve", None)],
-         "Yth. Bapak/Ibu,\n\nSelamat pagi,\nSilakan login ulang."),
-        ("Halo\n#catatan sudah ditelepon", [("note", None)], "Halo\nsudah ditelepon"),
-        ("Assalamualaikum wr. wb.\n#eskalasi\nMohon dicek.", [("escalate", None)],
-         "Assalamualaikum wr. wb.\nMohon dicek."),
-        ("\u200bPak,\n#tutup", [("close", None)], ""),  # a greeting alone is no body to send
+         "Silakan login ulang."),
+        ("Halo\n#catatan sudah ditelepon", [("note", None)], "sudah ditelepon"),
+        ("Assalamualaikum wr. wb.\n#eskalasi\nMohon dicek.", [("escalate", None)], "Mohon dicek."),
+        ("\u200bPak,\n#tutup", [("close", None)], ""),
+        ("Halo Bapak,\n#tutup", [("close", None)], ""),
+        ("Dear all,\n#tutup", [("close", None)], ""),
+        ("Selamat pagi,\n\n#tutup diam", [("close", "silent")], ""),
         # a greeting above a # line that names no command: all text, as before
         ("Pak,\n#1 Buka menu Lupa Password.", [], "Pak,\n#1 Buka menu Lupa Password."),
     ],
 )
 def test_commands_below_a_greeting_run(text, commands, body):
-    """Staff greet first ("Selamat siang Pak,", "Dear all,"): a line that only greets is no
-    text before the commands; it stays at the top of the body, so the requester is greeted."""
+    """SPEC 4: "a greeting line alone ("Halo Bapak,", "Dear all,") may stand before them
+    and is not relayed": the commands run and the body starts below them."""
     parsed = parse_commands(text)
     assert [(c.name, c.arg) for c in parsed.commands] == commands
     assert parsed.body == body and parsed.errors == ()
@@ -293,6 +295,10 @@ def test_commands_below_a_greeting_run(text, commands, body):
         ("Pak, sudah kami cek.\n\n#Eskalasi\nMohon dibantu", "#eskalasi"),
         ("#selesai\nSudah direset.\n\n#tutup", "#tutup"),
         ("#eskalasi\nMohon dicek.\n#prioritas darurat", "#prioritas"),
+        # SPEC 4: only a greeting line alone may stand before the commands
+        ("Halo Bapak, sudah saya cek.\n#tutup", "#tutup"),
+        ("Halo Bapak,\nsudah saya telepon.\n#tutup", "#tutup"),
+        ("Mohon maaf atas keterlambatannya.\n#tutup", "#tutup"),
     ],
 )
 def test_a_command_below_other_text_is_refused(text, command):

@@ -217,11 +217,11 @@ def test_text_under_a_priority_command_is_kept_and_its_sender_told_it_was_not_se
     assert "TIDAK dikirim" not in text_of(latest(servers, STAFF[0], "command_ok"))
 
 
-def test_a_command_under_a_greeting_runs_and_the_requester_is_greeted(env):
-    """SPEC 4 (E9). Staff greet before they type the command, as they write any mail:
-    "Selamat siang Pak," + "#selesai" + the solution. The requester received the raw
-    "#selesai" line in a plain relay, the ticket went to `answered` and staff were told
-    nothing. The command runs; the greeting opens the solution the requester reads."""
+def test_a_command_under_a_greeting_runs_and_the_greeting_is_not_relayed(env):
+    """SPEC 4 (E9): "a greeting line alone ("Halo Bapak,", "Dear all,") may stand before
+    them and is not relayed". Staff greet before they type the command, as they write any
+    mail: "Selamat siang Pak," + "#selesai" + the solution. The command runs; the
+    requester reads the solution, not the greeting written above the command."""
     servers, config = env
     notice = _open(servers, config)
     deliver(servers, config, _outlook_reply(notice, STAFF[0], "Selamat siang Pak,\r\n#selesai\r\n"
@@ -229,10 +229,30 @@ def test_a_command_under_a_greeting_runs_and_the_requester_is_greeted(env):
 
     assert the_ticket(config).state is State.RESOLVED
     solution = text_of(latest(servers, REQUESTER, "resolved")).replace("\r\n", "\n")
-    assert "Selamat siang Pak,\nAkun sudah dibuka, silakan login kembali." in solution
+    assert "Akun sudah dibuka, silakan login kembali." in solution
+    assert "Selamat siang Pak,\nAkun sudah dibuka" not in solution
     assert "#selesai" not in solution
     assert not of_kind(inbox(servers, REQUESTER), "staff_reply")
     assert not of_kind(inbox(servers, STAFF[0]), "command_error")
+
+
+def test_tutup_under_a_greeting_closes_and_under_text_is_refused_with_the_reason(env):
+    """SPEC 4 and E10, E18 (issue 34): "Halo Bapak," then "#tutup" closes the ticket; a line
+    of real text above "#tutup" means the command is not at the top: it does not run, nothing
+    reaches the requester, and staff are told why (`command_error`)."""
+    servers, config = env
+    notice = _open(servers, config)
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Sudah saya telepon Bapaknya.\r\n#tutup"))
+    assert the_ticket(config).state is State.OPEN
+    error = " ".join(text_of(latest(servers, STAFF[0], "command_error")).split())
+    assert "#tutup ada di bawah teks lain sehingga tidak dijalankan" in error
+    assert [str(m["X-Mailbot-Kind"]) for m in inbox(servers, REQUESTER)] == ["ack"]
+
+    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Halo Bapak,\r\n#tutup"))
+    assert the_ticket(config).state is State.CLOSED
+    closed = text_of(latest(servers, REQUESTER, "closed"))
+    assert "Halo Bapak" not in closed and "#tutup" not in closed
+    assert len(of_kind(inbox(servers, STAFF[0]), "command_error")) == 1
 
 
 def test_eskalasi_under_dear_all_reaches_lkpp(env):

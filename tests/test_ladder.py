@@ -705,13 +705,16 @@ def test_closing_words_with_a_rating_anywhere(env, client, text, rating):
     assert latest(servers, REQUESTER)["X-Mailbot-Kind"] == "closed"
 
 
-@pytest.mark.parametrize("client", ["signature", "bottom-posted, nothing new"])
+@pytest.mark.parametrize("client", ["signature", "bottom-posted, nothing new", "a colleague's signature"])
 def test_a_reply_with_only_a_signature_is_no_rejection(env, client):
-    """9.8 / E4: only a signature, or nothing under the quote: the ticket stays resolved and staff are asked."""
+    """9.8 / E4: only a signature, or nothing under the quote: the ticket stays resolved and staff are asked.
+    Issue 34: a signature block none of whose words the ticket knows (position, office, phone) too."""
     servers, config = env
     solution = resolve(servers, config)
     signature = "Budi Santoso\nDirektur CV Maju Jaya\nHP 0812-7000-1234"
+    colleague = "Salam,\n\nAgus Salim, S.T.\nPejabat Pembuat Komitmen\nBPBD Kota Uji\nTelp. (0778) 462 000"
     raw = (gmail_id(solution, REQUESTER, f"Salam,\n{signature}") if client == "signature"
+           else outlook(solution, REQUESTER, colleague) if client == "a colleague's signature"
            else thunderbird_bottom(solution, REQUESTER, "", signature))
     deliver(servers, config, raw)
     assert the_ticket(config).state is State.RESOLVED

@@ -252,6 +252,21 @@ SITI = Address("budi@vendor.test", "Siti Rahmawati")  # the ticket's requester a
     ("Salam,\nSiti Rahmawati\nDirektur CV Maju Jaya\nHP 0812-7000-1234", Event.REQUESTER_SILENT, None),
     ("", Event.REQUESTER_SILENT, None),
     ("Siti Rahmawati\nMasih belum bisa login.", Event.REQUESTER_REJECT, None),
+    # issue 34: a colleague's signature block, none of its words known to the ticket
+    ("Salam,\n\nAgus Salim, S.T.\nPejabat Pembuat Komitmen\nBPBD Kota Uji\nTelp. (0778) 462 000",
+     Event.REQUESTER_SILENT, None),
+    (("Wassalam,\nIr. Bambang Sutrisno, M.T.\nKepala Bidang Kedaruratan dan Logistik\n"
+      "Badan Penanggulangan Bencana Daerah\nJl. Sudirman No. 5, Batam"), Event.REQUESTER_SILENT, None),
+    ("Best regards,\n\nJohn Smith\nProcurement Officer\nPT Global Teknik\n+62 21 555 1234",
+     Event.REQUESTER_SILENT, None),
+    ("Hormat kami,\nPokja Pemilihan 3\nUKPBJ Kabupaten Contoh", Event.REQUESTER_SILENT, None),
+    # an answer written as a title above a signature still answers
+    ("Salam,\nMasih Gagal Upload\nAgus Salim\nTelp. (0778) 462 000", Event.REQUESTER_REJECT, None),
+    ("Salam,\nAkun Saya Terkunci Lagi\nAgus Salim\nTelp. (0778) 462 000", Event.REQUESTER_REJECT, None),
+    ("Akun Terkunci Lagi", Event.REQUESTER_REJECT, None),
+    ("Belum bisa pak.\n\nSalam,\nAgus Salim, S.T.\nPejabat Pembuat Komitmen", Event.REQUESTER_REJECT, None),
+    ("Sudah bisa, terima kasih.\n\nSalam,\nAgus Salim, S.T.\nPejabat Pembuat Komitmen",
+     Event.REQUESTER_CONFIRM, None),
 ])
 def test_answers_to_a_solution(text: str, event: Event, rating: int | None) -> None:
     """A confirmation with its rating anywhere; a signature alone neither confirms nor rejects."""

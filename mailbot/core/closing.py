@@ -89,7 +89,7 @@ def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> t
         return (Event.REQUESTER_REJECT, None) if msg.attachments else (Event.REQUESTER_SILENT, None)
     signer = " ".join((msg.from_addr.name, *names))
     confirmed, rating = _confirms(lines[0], _short_answer(lines[1:], signer), rules)
-    if not confirmed and is_signature(lines, signer):
+    if not confirmed and _only_signed(lines, signer, rules):
         return Event.REQUESTER_SILENT, None  # only a signature: neither yes nor no
     if not confirmed:
         return Event.REQUESTER_REJECT, None
@@ -97,6 +97,12 @@ def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> t
         if rating is None and (_RATING_WORD.search(line) or _LONE_NUMBER.match(line)):
             rating = rules.rating(line)
     return Event.REQUESTER_CONFIRM, rating
+
+
+def _only_signed(lines: list[str], signer: str, rules: Rules) -> bool:
+    """Whether the reply is only a signature: its shape says so and no line of it says a
+    word the closing rules read ("Masih Gagal Upload" above a name is an answer)."""
+    return is_signature(lines, signer) and all(rules.closing_verdict(line) is None for line in lines)
 
 
 def _confirms(first: str, more: tuple[str, ...], rules: Rules) -> tuple[bool, int | None]:

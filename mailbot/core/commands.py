@@ -4,8 +4,9 @@ Commands are lines starting with `#` before any other text; Indonesian and Engli
 spellings are equal and case does not matter. Blank lines between command lines are
 no text (Outlook writes every line as a paragraph, which reads as a blank line after
 it), so a known command after them still counts, and so is a greeting above them
-("Selamat siang Pak,", "Dear all,"): it stays at the top of the body, the requester is
-greeted. Anything below the first ordinary line is the body: the note, the escalation
+("Selamat siang Pak,", "Dear all,"): SPEC 4 lets a greeting line alone stand before the
+commands, and it is not relayed (it greets whoever reads the notice, not the requester,
+and a relay starts with the template's own salutation). Anything below the first ordinary line is the body: the note, the escalation
 note, or the text relayed to the requester. A known command down there was meant to
 run and cannot: the message is refused (E18), so that staff learn where commands go
 and the requester never reads a `#selesai` line; a `#` line that names no command
@@ -103,7 +104,7 @@ class ParsedCommands:
 def parse_commands(new_text: str) -> ParsedCommands:
     """Split a staff reply's new text into its command lines and its body."""
     lines = new_text.splitlines()
-    greeting, index = _greeting(lines)
+    index = _commands_start(lines)
     commands: list[Command] = []
     errors: list[Refusal] = []
     note_text: list[str] = []
@@ -124,8 +125,6 @@ def parse_commands(new_text: str) -> ParsedCommands:
     if seen <= MAX_COMMAND_LINES:
         errors += _commands_below(lines[index:])
     body = "\n".join([*note_text, *lines[index:]]).strip("\n")
-    if greeting and body.strip():
-        body = "\n".join([*greeting, body])
     states = [c for c in commands if c.name in STATE_COMMANDS]
     if len(states) > 1:
         errors.append(Refusal("several_states", command=", ".join(c.shown for c in states),
@@ -135,17 +134,17 @@ def parse_commands(new_text: str) -> ParsedCommands:
     return ParsedCommands(tuple(commands), body.strip(), tuple(errors))
 
 
-def _greeting(lines: list[str]) -> tuple[list[str], int]:
-    """The greeting lines above the command lines ("Selamat siang Pak,", "Dear all," and a
-    blank line), as written, and where reading commands starts: the first line that is
-    not blank, or the known command below a greeting."""
+def _commands_start(lines: list[str]) -> int:
+    """Where reading commands starts: the first line that is not blank, or the known
+    command below greeting lines ("Selamat siang Pak,", "Dear all," and a blank line),
+    which are then neither commands nor body."""
     first = _after_blanks(lines, 0)
     index = first
     while index < len(lines) and only_greets(lines[index].translate(_INVISIBLE).strip()):
         index = _after_blanks(lines, index + 1)
     if index == first or index == len(lines) or not _known(lines[index]):
-        return [], first
-    return [line.translate(_INVISIBLE) for line in lines[first:index]], index
+        return first
+    return index
 
 
 def _after_blanks(lines: list[str], index: int) -> int:

@@ -166,10 +166,17 @@ def is_signature(lines: list[str], name: str) -> bool:
     """Whether these lines are only a sign-off and signature (name, position, company, phone).
 
     SPEC E4: a requester's reply to a solution that holds only their signature says
-    neither yes nor no; it must not reopen the ticket. `name` is the From display name.
+    neither yes nor no; it must not reopen the ticket. `name` is the From display name
+    (and the names the ticket knows). A signature is recognised by its shape: lines that
+    are a known kind (a sign-off, a phone or e-mail, a company, the sender's name) anchor
+    it, and the rest may be what no list names, a position or an office written as a
+    title ("Pejabat Pembuat Komitmen", "BPBD Kota Uji", "Agus Salim, S.T.").
     """
     words = {w for w in re.findall(r"\w+", name.lower()) if len(w) > 1}
-    return bool(lines) and all(_signature_line(line, words) for line in lines)
+    known = [_signature_line(line, words) for line in lines]
+    if not lines or not any(known):
+        return False
+    return all(k or _title_line(line) for k, line in zip(known, lines, strict=True))
 
 
 def _signature_line(line: str, name_words: set[str]) -> bool:
@@ -181,6 +188,27 @@ def _signature_line(line: str, name_words: set[str]) -> bool:
         return True
     own = {w for w in re.findall(r"\w+", text.lower()) if len(w) > 1}
     return bool(own) and own <= name_words
+
+
+# Small words a title keeps in lower case: "Kepala Seksi Kedaruratan dan Logistik", "Head of IT".
+_TITLE_JOINERS = frozenset({"dan", "di", "pada", "ke", "dari", "untuk", "of", "and", "the", "for", "at", "&", "/", "-",
+                            "bin", "binti", "van", "de", "der", "la"})
+# Words of a sentence, never of a title, whatever their case: "Akun Saya Terkunci Lagi" is an answer.
+_SENTENCE_WORDS = frozenset({"saya", "sy", "kami", "aku", "sudah", "sdh", "belum", "blm", "masih", "tidak", "tdk",
+                             "lagi", "bisa", "tapi", "namun", "mohon", "tolong", "i", "we", "my", "is", "not", "still"})
+_TITLE_MAX_WORDS = 8
+
+
+def _title_line(line: str) -> bool:
+    """A short line written as a title, every word capitalised but the joiners: no sentence."""
+    text = line.strip()
+    tokens = [token.strip("()[],.;:'\"") for token in text.split()]
+    if not tokens or len(tokens) > _TITLE_MAX_WORDS or len(text) > 80 or re.search(r"[?!]", text):
+        return False
+    capitalised = [t for t in tokens if t[:1].isupper()]
+    others = [t for t in tokens if t and not t[:1].isupper() and any(c.isalpha() for c in t)]
+    return (bool(capitalised) and all(t.lower() in _TITLE_JOINERS for t in others)
+            and not any(t.lower() in _SENTENCE_WORDS for t in tokens))
 
 
 def identify(messages: list[InboundMessage]) -> Identity:
