@@ -189,6 +189,10 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     if args.once:
         result = app.run_once()
         print(json.dumps(result, ensure_ascii=False))
+        if app.misconfigured:  # a server that cannot be used as configured: the operator's to mend
+            for why in sorted(set(app.misconfigured.values())):
+                print(f"mailbot: configuration error: {why}", file=sys.stderr)
+            return EX_CONFIG
         return server_status(app.unreadable.values())  # the other mailboxes were handled all the same
     stop = threading.Event()
     received: list[str] = []
@@ -211,6 +215,9 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()
     app.log.info("daemon_stopped")
+    if app.fatal:
+        print(f"mailbot: configuration error: {app.fatal}", file=sys.stderr)
+        return EX_CONFIG
     return EX_TEMPFAIL if received[:1] == ["SIGHUP"] else EX_OK
 
 
@@ -322,7 +329,7 @@ def _check_servers(cfg: Config) -> set[int]:
         for name, probe in checks:
             try:
                 print(f"{box.name}: {probe()}")
-            except MissingFolderError as exc:
+            except (MissingFolderError, ConfigError) as exc:  # ConfigError: a login the server does not offer
                 print(f"{box.name}: {name} FAILED: {exc}")
                 codes.add(EX_CONFIG)
             except LoginRefusedError as exc:

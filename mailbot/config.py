@@ -290,6 +290,7 @@ def _smtp(data: Any, key: str, base: Path) -> SmtpConfig:
         max_connections=_num(data, "max_connections", key, SmtpConfig.max_connections, minimum=1),
         max_retry_hours=_num(data, "max_retry_hours", key, SmtpConfig.max_retry_hours, float, 0.1),
         timeout=_num(data, "timeout", key, SmtpConfig.timeout, float, 1),
+        key=key,
     )
 
 

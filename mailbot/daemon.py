@@ -72,6 +72,9 @@ class App:
         self.failing_since: dict[str, datetime] = {}
         self.unreadable: dict[str, TransientError] = {}  # a mailbox's server failure in the last pass
         self.failing_why: dict[str, str] = {}  # the latest error of a failing mailbox, for its alert
+        # a mailbox's SMTP server that cannot be used as configured (`smtp.no_auth`): 78 for `run`
+        self.misconfigured: dict[str, str] = {}
+        self.fatal = ""  # why `run` stopped for a configuration error found while running (78)
         self.archive = Archive(cfg.archive_dir, cfg.limits)
         self.setups = {box.name: Setup(cfg, box, self.rules, self.calendar) for box in cfg.mailboxes}
         self.composer = Composer(self.store, self.renderer, self.archive, self.key, self.log)
@@ -384,8 +387,13 @@ class App:
                 report(partial(self.storage_failed, box, exc, self.notify))
             return 0, 0
         now = self.clock()
+        for name, why in result.misconfigured.items():
+            if self.misconfigured.get(name) != why:
+                self.log.error("smtp_misconfigured", mailbox=name, problem=why)
+        self.misconfigured.update(result.misconfigured)
         for box in outbox.boxes:
             if box.name in result.delivered:
+                self.misconfigured.pop(box.name, None)
                 self.sendable(box, now)
             elif box.name in result.errors:
                 self.failing_since.setdefault(f"smtp:{box.name}", now)

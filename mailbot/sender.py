@@ -49,6 +49,8 @@ SEND_WAKE_SECONDS = 2.0  # due mail (retries, held mail) is looked for at least 
 TICK_SECONDS = 0.25  # how long a wait lasts before the stop flag is looked at again
 UNSENDABLE_EVERY_SECONDS = 10.0  # how often a lasting SMTP failure is logged again
 RESTART_MAX_SECONDS = 60.0  # the longest pause before a sender that died is started again
+EX_CONFIG = 78  # the sender's exit for a configuration its server cannot serve: not restarted
+CONFIG_ERROR = "CONFIG_ERROR="  # its last line then says what to mend
 
 
 def stop_signals() -> tuple[signal.Signals, ...]:
@@ -81,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         if not stop.is_set():
             serve(app, sys.stdin.fileno(), lambda: stop.is_set() or os.getppid() != parent)
     app.store.close()
+    if app.misconfigured:  # a server that cannot be used as configured: the daemon stops with 78
+        status(f"{CONFIG_ERROR}{'; '.join(sorted(set(app.misconfigured.values())))}")
+        return EX_CONFIG
     return 0
 
 
@@ -127,7 +132,7 @@ def serve(app: App, wake_fd: int, should_stop: Callable[[], bool]) -> None:
     done = threading.Event()
 
     def stopped() -> bool:
-        return done.is_set() or should_stop()
+        return done.is_set() or should_stop() or bool(app.misconfigured)
 
     loops: list[SendingLoop] = []
     try:
@@ -209,8 +214,11 @@ def unsendable(app: App, boxes: list[MailboxConfig]) -> bool:
 class SenderProcess:
     """The daemon's handle on the sender: start, wake, restart when it dies, stop."""
 
-    def __init__(self, config: Path, log: Any, notify: Callable[[str], None]) -> None:
+    def __init__(self, config: Path, log: Any, notify: Callable[[str], None],
+                 on_config_error: Callable[[str], None] = lambda why: None) -> None:
         self.config, self.log, self.notify = config.resolve(), log, notify
+        self.on_config_error = on_config_error  # the sender ended with 78: the daemon stops with it
+        self.config_error = ""  # what the sender said to mend, from its CONFIG_ERROR= line
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
         self.lock = threading.Lock()
@@ -242,6 +250,9 @@ class SenderProcess:
             if self.stopping.is_set():
                 return
             self.log.error("sender_exited", code=code)
+            if code == EX_CONFIG:  # restarting it would meet the same configuration
+                self.on_config_error(self.config_error or "the sender refused the configuration")
+                return
             pause = 1.0 if time.monotonic() - started > RESTART_MAX_SECONDS else min(pause * 2, RESTART_MAX_SECONDS)
             self.stopping.wait(pause)
 
@@ -256,6 +267,8 @@ class SenderProcess:
             text = line.decode("utf-8", "replace").rstrip("\r\n")
             if text.startswith("STATUS="):
                 self.notify(text[:400])
+            elif text.startswith(CONFIG_ERROR):
+                self.config_error = text[len(CONFIG_ERROR):]
             elif text.strip():
                 try:
                     write_line(text)  # never inside a line of the daemon's own

@@ -132,10 +132,18 @@ class Service:
         self.app, self.stop, self.notify = app, stop, notify
         self.jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self.closed = threading.Event()
-        self.sender = SenderProcess(app.cfg.path, app.log, notify)
+        self.sender = SenderProcess(app.cfg.path, app.log, notify, self.config_refused)
         self.watchdog = Watchdog(notify, os.environ.get("WATCHDOG_USEC"))
         self.main = threading.current_thread()
         self.watchers: list[MailboxWatcher] = []
+
+    def config_refused(self, why: str) -> None:
+        """The sender met a configuration its server cannot serve (`smtp.no_auth`): the
+        daemon stops with 78, which systemd does not restart into; the operator mends it."""
+        self.app.fatal = why
+        self.app.log.error("configuration_refused", problem=why)
+        self.notify(f"STATUS=stopping: configuration error: {why}"[:400])
+        self.stop.set()
 
     def on_main(self, step: Callable[[], T]) -> T:
         """Run `step` on the main thread and wait for its result (watcher threads)."""

@@ -52,6 +52,7 @@ class SmtpConfig(ServerConfig):
     max_connections: int = 1  # kept connections to this server at once
     max_retry_hours: float = 120.0  # temporary failures are retried this long (SPEC 5)
     timeout: float = 30.0  # seconds a reply may take
+    key: str = field(default="smtp", compare=False)  # where the config gives it: "smtp", "mailboxes[1].smtp"
 
 
 @dataclass(frozen=True)

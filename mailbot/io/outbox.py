@@ -59,6 +59,8 @@ class FlushResult:
     failed: int = 0
     errors: dict[str, str] = field(default_factory=dict)  # mailbox -> last temporary error
     delivered: set[str] = field(default_factory=set)  # mailboxes whose server accepted mail
+    # mailboxes whose server cannot be used as configured (a login where it offers no AUTH): why
+    misconfigured: dict[str, str] = field(default_factory=dict)
 
 
 def server_groups(boxes: Sequence[MailboxConfig]) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
@@ -176,6 +178,8 @@ class Outbox:
         A mail tried `early` (before its retry time) that the server still did not take
         keeps that retry time, unwritten.
         """
+        if delivery.misconfigured:
+            result.misconfigured[delivery.row.mailbox] = delivery.misconfigured
         if delivery.server and delivery.row.id in early:
             result.errors[delivery.row.mailbox] = delivery.deferred[0][1]
             return

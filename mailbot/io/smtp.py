@@ -28,8 +28,8 @@ import aiosmtplib
 import aiosmtplib.email
 
 from mailbot.core.model import OutboxRow
-from mailbot.core.settings import ServerConfig
-from mailbot.errors import LoginRefusedError, UnreachableError
+from mailbot.core.settings import ServerConfig, SmtpConfig
+from mailbot.errors import ConfigError, LoginRefusedError, UnreachableError
 from mailbot.io import servers
 
 CLOSING = 421  # "service not available, closing transmission channel"
@@ -60,6 +60,9 @@ class Delivery:
     # not asked again in this pass, so a down server costs one time-out a pass
     no_session: bool = False
     timed_out: bool = False  # the server did not answer in time: its destinations wait for the next pass
+    # no session because of the configuration (`SessionError.misconfigured`): never tried, so
+    # `skipped` too; it goes as soon as the operator mends the configuration
+    misconfigured: str = ""
     # not tried: its destination timed out on another mail in this pass. No attempt is
     # counted and no backoff set, or it would be due in step with that mail, skipped
     # behind it pass after pass, and given up never tried.
@@ -71,12 +74,17 @@ class Delivery:
 
 
 class SessionError(Exception):
-    """The server cannot take mail from us now (connect, greeting, TLS, login)."""
+    """The server cannot take mail from us now (connect, greeting, TLS, login).
 
-    def __init__(self, message: str, *, login_refused: bool = False, answer: str = "") -> None:
+    `misconfigured`: the configuration asks for what this server does not do (a login
+    where it offers no AUTH): the operator's to mend, said naming the key."""
+
+    def __init__(self, message: str, *, login_refused: bool = False, answer: str = "",
+                 misconfigured: str = "") -> None:
         super().__init__(message)
-        self.login_refused = login_refused
+        self.login_refused = login_refused or bool(misconfigured)
         self.answer = answer
+        self.misconfigured = misconfigured
 
 
 class _Dropped(Exception):
@@ -133,6 +141,16 @@ async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
         raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
 
 
+def no_auth(cfg: ServerConfig) -> str:
+    """What to mend when the server offers no AUTH but the config gives a login name: a
+    relay that takes the unit's mail without a login (by its address) wants none."""
+    key = cfg.key if isinstance(cfg, SmtpConfig) else "smtp"
+    return (f"{key}.username: the SMTP server {cfg.host}:{cfg.port} offers no AUTH (no login), "
+            f"but a username ({cfg.username}) is set: remove {key}.username and its password "
+            "when the server takes mail without a login, or use the server's submission port that "
+            "offers AUTH")
+
+
 def _text(exc: BaseException) -> str:
     cause: BaseException | None = exc
     while cause is not None:  # aiosmtplib wraps the ssl error of a refused certificate
@@ -163,7 +181,12 @@ class _Session:
             if client.is_ehlo_or_helo_needed:  # the extensions (PIPELINING) known before the first mail
                 await client.ehlo()
             if self.cfg.username:
+                if not client.supports_extension("auth"):
+                    raise SessionError(no_auth(self.cfg), misconfigured=no_auth(self.cfg))
                 await _login(client, self.cfg)
+        except SessionError:
+            await _quietly_close(client)
+            raise
         except aiosmtplib.SMTPAuthenticationError as exc:
             await _quietly_close(client)
             raise SessionError(f"login as {self.cfg.username} refused: {_answer(exc)}", login_refused=True,
@@ -469,7 +492,8 @@ async def _send_one(session: _Session, row: OutboxRow) -> Delivery:
             if attempt == 2 or not exc.again:
                 return replace(Delivery.all_deferred(row, f"connection lost: {exc}"), timed_out=not exc.again)
         except SessionError as exc:
-            return replace(Delivery.all_deferred(row, str(exc), ours=exc.login_refused, server=True), no_session=True)
+            return replace(Delivery.all_deferred(row, str(exc), ours=exc.login_refused, server=True), no_session=True,
+                           misconfigured=exc.misconfigured, skipped=bool(exc.misconfigured))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -484,6 +508,7 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
         session = _Session(cfg, timeout)
         down: str | None = None  # why this worker, the last one, cannot open a session
         ours = False  # because our login was refused
+        misconfigured = ""  # because the configuration asks for what the server does not do
         try:
             while not should_stop() and (row := feed.next()) is not None:
                 if down is None:
@@ -493,9 +518,10 @@ async def _deliver(cfg: ServerConfig, rows: Iterator[OutboxRow], on_result: Call
                         if alive > 1:
                             feed.returned.append(row)  # another session may still work
                             return
-                        down, ours = str(exc), exc.login_refused
+                        down, ours, misconfigured = str(exc), exc.login_refused, exc.misconfigured
                 if down is not None:
-                    on_result(replace(Delivery.all_deferred(row, down, ours=ours, server=True), no_session=True))
+                    on_result(replace(Delivery.all_deferred(row, down, ours=ours, server=True), no_session=True,
+                                      misconfigured=misconfigured, skipped=bool(misconfigured)))
                     continue
                 domains = {r.rsplit("@", 1)[-1].lower() for r in row.rcpt}
                 if domains <= slow:  # one time-out per destination and pass: the rest of the outbox goes on
@@ -539,6 +565,8 @@ def probe(cfg: ServerConfig, timeout: float = 10.0) -> str:
     try:
         return asyncio.run(run())
     except SessionError as exc:
+        if exc.misconfigured:
+            raise ConfigError(exc.misconfigured) from None
         if exc.login_refused:
             raise LoginRefusedError(
                 f"SMTP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {exc.answer}") from None
