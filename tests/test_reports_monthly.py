@@ -38,6 +38,9 @@ CAL = WorkCalendar.build()
 EXTRA = WorkCalendar.build(extra_holidays=["2026-09-01"])  # a unit's own day off, a Tuesday
 
 
+EARLY = "2025-06-10T09:00"  # the mailbox's first ticket, long before every month below
+
+
 @pytest.mark.parametrize(("cal", "last", "now", "due"), [
     (CAL, "2025-11", "2026-01-01T09:00", None),  # New Year's Day: a holiday
     (CAL, "2025-11", "2026-01-02T07:59", None),  # Friday 2 January, before the digest hour
@@ -53,7 +56,25 @@ EXTRA = WorkCalendar.build(extra_holidays=["2026-09-01"])  # a unit's own day of
 ])
 def test_due_on_the_first_working_day_at_the_digest_hour(cal, last, now, due):
     """Holidays, weekends and the hours before 08:00 send nothing; a sent month is not sent again."""
-    assert monthly_due(last, at(now), cal) == due
+    assert monthly_due(last, at(now), cal, at(EARLY)) == due
+
+
+@pytest.mark.parametrize(("last", "first_ticket", "now", "due"), [
+    # installed on Friday 2 January 2026 at 09:10, its first pass at once: the first ticket
+    # opens that morning; December was before it, nothing to summarise
+    (None, "2026-01-02T09:10", "2026-01-02T09:11", (Month(2025, 12), False)),
+    (None, None, "2026-01-02T09:11", (Month(2025, 12), False)),  # no ticket at all yet
+    (None, "2025-12-31T23:59", "2026-01-02T09:11", (Month(2025, 12), True)),  # one December ticket
+    (None, "2026-01-01T00:00", "2026-01-02T09:11", (Month(2025, 12), False)),  # the first one in January
+    # installed in December, no ticket before February: January recorded, never summarised
+    ("2025-12", "2026-02-03T10:00", "2026-02-02T08:00", (Month(2026, 1), False)),
+    ("2025-12", "2026-01-20T10:00", "2026-02-02T08:00", (Month(2026, 1), True)),
+])
+def test_no_summary_of_a_month_before_the_first_ticket(last, first_ticket, now, due):
+    """Issue 33: a new install whose first pass falls on the first working day after 08:00
+    mails no empty summary of the month before it was installed."""
+    first = at(first_ticket) if first_ticket else None
+    assert monthly_due(last, at(now), CAL, first) == due
 
 
 def test_monthly_false_sends_nothing(tmp_path):
@@ -62,6 +83,16 @@ def test_monthly_false_sends_nothing(tmp_path):
     app = App(load_config(config), clock=lambda: at("2026-01-02T09:00"))
     assert app.sweep()["reports"] == 0
     assert app.store.db.execute("select count(*) from outbox where kind = 'monthly_summary'").fetchone()[0] == 0
+
+
+def test_a_new_install_on_the_first_working_day_sends_no_summary_of_the_month_before(tmp_path):
+    """Issue 33: installed on Friday 2 January 2026 at 09:10 (after the digest hour), its first
+    sweep queues no summary of December, a month it never saw; December is recorded as done."""
+    config = write_config(_Unreachable(), tmp_path)
+    app = App(load_config(config), clock=lambda: at("2026-01-02T09:10"))
+    assert app.sweep()["reports"] == 0
+    assert app.store.db.execute("select count(*) from outbox where kind = 'monthly_summary'").fetchone()[0] == 0
+    assert app.store.meta("monthly_summary:t") == "2025-12"
 
 
 class _Unreachable:

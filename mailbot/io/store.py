@@ -431,6 +431,11 @@ class Store:
         rows = list(self._query("select * from tickets where id = ?", [ticket_id]))
         return self._ticket(rows[0]) if rows else None
 
+    def first_ticket_at(self, mailbox: str) -> datetime | None:
+        """When the mailbox's first ticket opened (None: it has none yet); from the index."""
+        row = self.db.conn.execute("select min(created_at) from tickets where mailbox = ?", [mailbox]).fetchone()
+        return parse_ts(row[0])
+
     def tickets(self, mailbox: str | None = None, state: str | None = None) -> list[Ticket]:
         sql, args = "select * from tickets where 1=1", list[Any]()
         if mailbox:

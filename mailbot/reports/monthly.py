@@ -4,7 +4,8 @@
 month's summary goes to the heads (coordinators in copy) once: the month sent is
 recorded in `meta` in the same transaction as the outbox row, so a restart neither
 loses nor repeats it. A daemon that was down on the first working day sends it at its
-first sweep on a later working day; a new installation starts with the next month.
+first sweep on a later working day; a new installation starts with the next month, and
+no month that ended before the mailbox's first ticket is sent.
 `reports.monthly: false` turns it off.
 """
 
@@ -31,7 +32,7 @@ def first_working_day(month: Month, cal: WorkCalendar) -> date:
     return next(day for day in month.days() if cal.is_working_day(day))
 
 
-def monthly_due(last_sent: str | None, now: datetime, cal: WorkCalendar,
+def monthly_due(last_sent: str | None, now: datetime, cal: WorkCalendar, first_ticket: datetime | None,
                 at: time = DIGEST_HOUR) -> tuple[Month, bool] | None:
     """The month whose summary is due at `now` and whether to send it, or None.
 
@@ -39,7 +40,10 @@ def monthly_due(last_sent: str | None, now: datetime, cal: WorkCalendar,
     summary is recorded as sent: the first such moment is the first working day of
     the month at the digest hour; holidays and weekends before it send nothing. With
     nothing recorded yet (a new installation) after that first working day, the month
-    is only recorded (False): no summary of a month mailbot did not see.
+    is only recorded (False): no summary of a month mailbot did not see. Nor is a month
+    that ended before the mailbox's `first_ticket` (or with none yet) sent: a unit
+    installed on the first working day, after the digest hour, would get an empty
+    summary of the month before it was installed.
     """
     local = now.astimezone(cal.tz)
     if not cal.is_working_day(local.date()) or local.time() < at:
@@ -48,7 +52,8 @@ def monthly_due(last_sent: str | None, now: datetime, cal: WorkCalendar,
     month = current.previous()
     if last_sent is not None and Month.parse(last_sent) >= month:
         return None
-    return month, last_sent is not None or local.date() == first_working_day(current, cal)
+    seen = first_ticket is not None and first_ticket < month.end(cal.tz)
+    return month, seen and (last_sent is not None or local.date() == first_working_day(current, cal))
 
 
 def send_monthly_summary(keeper: Timekeeper, box: MailboxConfig, now: datetime) -> int:
@@ -57,7 +62,7 @@ def send_monthly_summary(keeper: Timekeeper, box: MailboxConfig, now: datetime) 
         return 0
     key, failed_key = f"monthly_summary:{box.name}", f"monthly_summary_failed:{box.name}"
     last = keeper.store.meta(key)
-    due = monthly_due(last, now, keeper.calendar)
+    due = monthly_due(last, now, keeper.calendar, keeper.store.first_ticket_at(box.name))
     if due is None:
         return 0
     month, send_it = due
