@@ -34,6 +34,7 @@ from mailbot.core.model import (
     Audience,
     InboundMessage,
     Role,
+    Seen,
     Send,
     Ticket,
 )
@@ -84,6 +85,15 @@ class Ready:
     exposed: tuple[tuple[str, frozenset[str]], ...] = ()  # our Message-IDs it puts in outside hands
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """The same mail again under a Message-ID already recorded: its copy is recorded as an
+    event on the ticket of the first (never nothing), and nothing else is done."""
+
+    msg: InboundMessage
+    seen: Seen
+
+
 class MessageTimeout(Exception):
     """The per-message time budget ran out."""
 
@@ -125,7 +135,7 @@ class Pipeline:
 
     # --- the path of one message ---------------------------------------------------------
 
-    def process(self, box: MailboxConfig, arrival: Arrival, now: datetime) -> Ready | Outcome:
+    def process(self, box: MailboxConfig, arrival: Arrival, now: datetime) -> Ready | Duplicate:
         """Parse, look up, classify, trust, decide and plan one message (no writes)."""
         msg = on_behalf(self.parse(arrival), box, self.cfg.escalation.senders)  # pure: bytes -> InboundMessage
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg,  # * read
@@ -139,7 +149,7 @@ class Pipeline:
             # now; a cause that still holds quarantines it again on its own.
             known = replace(known, seen=None)
         if known.seen is not None:
-            return Outcome("duplicate", "duplicate")
+            return Duplicate(msg, known.seen)
         facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
         facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused, read_before=arrival.read_before)
         trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth,
@@ -178,6 +188,7 @@ class Pipeline:
                 recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
                 archive_path=archive_path, size=msg.size, attachments=len(msg.attachments), body=msg.new_text,
                 full_text=msg.text, received_at=ts(arrival.received_at), content_hash=facts.content_hash)
+            self.arrived(box, arrival, msg.message_id, "processed", now)
             self.record(box, facts, decision, ticket, now)
             self.store.expose(box.name, ready.exposed, now)
             if ticket is not None and planned.timers is not None:
@@ -185,6 +196,26 @@ class Pipeline:
                                         new_ticket=decision.new_ticket)
             sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now)
         return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(sent))
+
+    def arrived(self, box: MailboxConfig, arrival: Arrival, message_id: str, outcome: str, now: datetime) -> None:
+        """Where the IMAP message goes, recorded inside the unit of work that records it."""
+        if arrival.uid is None or arrival.uidvalidity is None:
+            return  # `replay`: no IMAP message
+        folder = box.imap.quarantine_folder if outcome == "quarantined" else box.imap.processed_folder
+        self.store.record_arrival(mailbox=box.name, uidvalidity=arrival.uidvalidity, uid=arrival.uid,
+                                  message_id=message_id, outcome=outcome, folder=folder, at=now)
+
+    def record_duplicate(self, box: MailboxConfig, arrival: Arrival, dup: Duplicate, now: datetime) -> Outcome:
+        """The same mail again: an event on the ticket of the one recorded first (mailbot's own
+        mail come back, a second delivery), and where this copy goes."""
+        msg, seen = dup.msg, dup.seen
+        with self.store.unit_of_work():
+            self.store.add_event(box.name, seen.ticket_id, now, msg.from_addr.addr, "duplicate_received",
+                                 message_id=msg.message_id, copy_of=msg.message_id, first=seen.direction,
+                                 uid=arrival.uid, subject=msg.subject)
+            self.arrived(box, arrival, msg.message_id, "duplicate", now)
+        ticket = self.store.ticket_by_id(seen.ticket_id) if seen.ticket_id is not None else None
+        return Outcome("duplicate", "duplicate", ticket.number if ticket else None)
 
     def save_ticket(self, box: MailboxConfig, decision: Decision, now: datetime) -> Ticket | None:
         ticket = decision.ticket
@@ -223,6 +254,14 @@ class Pipeline:
         """One message, whatever it holds: processed, quarantined or left for later."""
         now = self.clock()
         log = self.log.bind(mailbox=box.name, uid=arrival.uid)
+        if not dry_run and arrival.uid is not None:
+            try:
+                prior = self.store.arrival(box.name, arrival.uidvalidity, arrival.uid)
+            except STORAGE_ERRORS as exc:
+                raise StorageError(f"cannot read the database: {exc}") from exc
+            if prior is not None:  # recorded in an earlier pass; its move failed or was cut short
+                log.info("message_already_recorded", outcome=prior.outcome, message_id=prior.message_id)
+                return Outcome(prior.outcome, "already recorded")
         for attempt in range(1, STALE_TRIES + 1):
             try:
                 return self.decide_and_commit(box, arrival, now, dry_run, log, check=attempt < STALE_TRIES)
@@ -243,9 +282,14 @@ class Pipeline:
         except Exception as exc:  # the per-message boundary: the loop must go on
             log.exception("message_failed")
             return self.quarantine(box, arrival, f"internal error: {type(exc).__name__}: {exc}", now, dry_run, log)
-        if isinstance(ready, Outcome):
-            log.info("message_skipped_duplicate")
-            return ready
+        if isinstance(ready, Duplicate):
+            log.info("message_duplicate", message_id=ready.msg.message_id)
+            if dry_run:
+                return Outcome("duplicate", "duplicate")
+            try:
+                return self.record_duplicate(box, arrival, ready, now)
+            except STORAGE_ERRORS as exc:
+                raise StorageError(f"cannot record a duplicate: {exc}") from exc
         log = log.bind(message_id=ready.msg.message_id)
         if dry_run:
             return Outcome("processed", ready.decision.label, ready.decision.ticket.number if ready.decision.ticket
@@ -302,6 +346,7 @@ class Pipeline:
             self.store.record_quarantine(mailbox=box.name, uid=arrival.uid, uidvalidity=arrival.uidvalidity,
                                          message_id=message_id, reason=reason, at=now, archive_path=path,
                                          content_hash=content_hash(raw))
+            self.arrived(box, arrival, message_id, "quarantined", now)
             if notice:
                 self.refusal_notice(box, raw, notice, now)
 
@@ -339,14 +384,17 @@ class Pipeline:
 
 
 def same_or_reused(msg: InboundMessage, known: Known, raw: bytes) -> tuple[InboundMessage, str | None]:
-    """A different message under a Message-ID already handled (a broken client, or an attempt
-    to make mail vanish as a "duplicate") is handled as the new message it is, under its own id;
-    a copy of the same post through a mailing list is the same message."""
+    """A different message under a Message-ID already known, received or sent by mailbot (a
+    broken client, a phone that sends a new mail under the id of the ack it answers, or an
+    attempt to make mail vanish as a "duplicate"), is handled as the new message it is, under
+    its own id; the same mail again (a second delivery, mailbot's own mail come back) and a
+    copy of the same post through a mailing list are the same message. A known id whose
+    content was not kept (rows from before hashes were) counts as the same only when received."""
     seen = known.seen
-    if seen is None or seen.direction != "in" or seen.content_hash is None:
+    if seen is None or (seen.content_hash is None and seen.direction == "in"):
         return msg, None
     digest = content_hash(raw)
-    if seen.content_hash == digest or list_copy(msg, seen):
+    if seen.content_hash == digest or (seen.direction == "in" and list_copy(msg, seen)):
         return msg, None
     return replace(msg, message_id=f"{msg.message_id}{REUSED_ID_MARK}{digest[:16]}"), msg.message_id
 

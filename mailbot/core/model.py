@@ -336,6 +336,17 @@ class Seen:
     subject: str = ""
     text: str | None = None  # its whole text; None when unknown (quarantined, sent)
     attachments: int = 0
+    ticket_id: int | None = None  # the ticket it is on, where it is on one
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """What was recorded of one IMAP message of the INBOX: the record's Message-ID, the
+    outcome (processed, duplicate, quarantined) and the folder it goes to."""
+
+    message_id: str
+    outcome: str
+    folder: str
 
 
 @dataclass(frozen=True)

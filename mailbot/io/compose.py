@@ -26,6 +26,7 @@ from mailbot.io import lookup
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
 from mailbot.io.store import Store, ts
+from mailbot.parsers import content_hash
 
 
 class Composer:
@@ -68,7 +69,8 @@ class Composer:
             mailbox=box.name, message_id=out.message_id, direction="out", role=str(mail.send.to),
             ticket_id=ticket_id, kind=mail.send.kind, sender=box.address, recipients=",".join(out.rcpt),
             subject=out.subject, at=ts(now), archive_path=path, size=len(out.raw), attachments=len(attachments),
-            body=body, full_text=out.text if mail.send.to is Audience.LKPP else None)
+            body=body, full_text=out.text if mail.send.to is Audience.LKPP else None,
+            content_hash=content_hash(out.raw))  # its copy coming back is the same mail (`same_or_reused`)
         detail: dict[str, Any] = {"mail": mail.send.kind, "to": list(out.rcpt), "message_id": out.message_id}
         if mail.held:
             detail["held_until"] = ts(mail.send_at)

@@ -31,6 +31,7 @@ with without(*UNUSED):
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.model import (
     Address,
+    Arrived,
     Contact,
     OutboxRow,
     Quarantined,
@@ -220,7 +221,23 @@ def _v8(db: sqlite_utils.Database) -> None:
                                pk=("mailbox", "message_id"))
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
+def _v9(db: sqlite_utils.Database) -> None:
+    """Where each message that reached the INBOX went: one row per IMAP message (its INBOX
+    UIDVALIDITY and UID), written in the same transaction as its record, naming the record
+    (`message_id`: the messages or quarantine row it is kept under), the outcome and the
+    folder it is moved to; after the move, its UID there where the server says so (UIDPLUS
+    COPYUID). The move reads these rows (moved => recorded) and `mailbot audit` compares
+    the folders with them."""
+    db.table("arrivals").create(
+        {"id": int, "mailbox": str, "uidvalidity": int, "uid": int, "message_id": str, "outcome": str,
+         "folder": str, "at": str, "dest_uidvalidity": int, "dest_uid": int, "moved_at": str},
+        pk="id", not_null={"mailbox", "uidvalidity", "uid", "message_id", "outcome", "folder", "at"})
+    db.table("arrivals").create_index(["mailbox", "uidvalidity", "uid"], unique=True)
+    db.table("arrivals").create_index(["mailbox", "folder", "dest_uidvalidity", "dest_uid"])
+    db.table("arrivals").create_index(["mailbox", "message_id"])
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -505,11 +522,11 @@ class Store:
 
     def message_seen(self, mailbox: str, message_id: str) -> Seen | None:
         """What is known of a Message-ID in this mailbox: handled (in or out) or quarantined."""
-        for row in self._query("select direction, content_hash, sender, subject, full_text, attachments from messages "
-                                 "where mailbox = ? and message_id = ? order by direction = 'out' desc limit 1",
-                                 [mailbox, message_id]):
+        for row in self._query("select direction, content_hash, sender, subject, full_text, attachments, ticket_id "
+                                 "from messages where mailbox = ? and message_id = ? order by direction = 'out' desc "
+                                 "limit 1", [mailbox, message_id]):
             return Seen("handled", row["direction"], row["content_hash"], row["sender"] or "", row["subject"] or "",
-                        row["full_text"], row["attachments"] or 0)
+                        row["full_text"], row["attachments"] or 0, row["ticket_id"])
         for row in self._query("select content_hash from quarantine where mailbox = ? and message_id = ? limit 1",
                                  [mailbox, message_id]):
             return Seen("quarantined", "in", row["content_hash"])
@@ -587,6 +604,33 @@ class Store:
             ):
                 if row["ticket_id"] not in found:
                     found.append(row["ticket_id"])
+        return found
+
+    # --- where each message went -----------------------------------------------------------
+
+    def record_arrival(self, *, mailbox: str, uidvalidity: int, uid: int, message_id: str, outcome: str,
+                       folder: str, at: datetime) -> None:
+        """The IMAP message `uid` is recorded (as `message_id`, `outcome`) and goes to `folder`;
+        inside the unit of work that records it, so the row exists only if the record does."""
+        self._insert("arrivals", {"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid, "message_id": message_id,
+                                  "outcome": outcome, "folder": folder, "at": ts(at)})
+
+    def arrival(self, mailbox: str, uidvalidity: int | None, uid: int) -> Arrived | None:
+        """What was recorded of the INBOX message `uid` (None: nothing, it is new)."""
+        if uidvalidity is None:
+            return None
+        found = self.arrivals_of(mailbox, uidvalidity, [uid])
+        return found.get(uid)
+
+    def arrivals_of(self, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> dict[int, Arrived]:
+        """The committed arrival rows of these INBOX UIDs: what may leave the INBOX, and where to."""
+        found: dict[int, Arrived] = {}
+        for start in range(0, len(uids), 500):
+            part = list(uids[start:start + 500])
+            marks = ",".join("?" * len(part))
+            for row in self._query(f"select uid, message_id, outcome, folder from arrivals where mailbox = ? and "
+                                   f"uidvalidity = ? and uid in ({marks})", [mailbox, uidvalidity, *part]):
+                found[row["uid"]] = Arrived(row["message_id"], row["outcome"], row["folder"])
         return found
 
     def record_message(self, **row: Any) -> int:
