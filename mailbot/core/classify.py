@@ -106,7 +106,7 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
                   lkpp_ticket=_own_number(lkpp_number, match.ticket, known.by_lkpp_number),
                   mentioned=tuple(t.number for t in known.mentioned))
     if msg.is_automatic:
-        return _automatic(facts)
+        return _automatic(facts, known)
     if role in STAFF_ROLES:
         lkpp = (cfg.escalation.address or "").lower()
         to_lkpp = any(role_of(a.addr, box, cfg.escalation.senders) is Role.LKPP or a.addr.lower() == lkpp != ""
@@ -191,12 +191,28 @@ def _names_a_ticket(known: Known) -> bool:
     return known.tagged is not None or bool(known.referenced) or known.by_lkpp_number is not None
 
 
-def _automatic(facts: Facts) -> Facts:
+# The mail to LKPP whose bounce is no requester's matter: LKPP never had it (SOP-015 steps 1, 9).
+_TO_LKPP_BOUNCES = {"escalate": Event.ESCALATION_BOUNCED, "forward_info": Event.INFO_BOUNCED}
+
+
+def bounced_mail(msg: InboundMessage, citations: tuple[Citation, ...]) -> tuple[str, str] | None:
+    """(kind, Message-ID) of mailbot's own mail a bounce returns: the signed Message-ID of
+    the returned copy, else any of ours it cites."""
+    returned = [c for c in citations if c.message_id in msg.bounced_ids and c.ticket]
+    found = returned or [c for c in citations if c.ticket]
+    return (found[0].kind, found[0].message_id) if found else None
+
+
+def _automatic(facts: Facts, known: Known) -> Facts:
     msg = facts.message
     if facts.role is Role.LKPP and facts.lkpp_ticket and facts.ticket is not None:
         return replace(facts, event=Event.LKPP_ACK)  # an OTRS-style desk's acknowledgement: its number
     if msg.is_bounce and facts.ticket is not None:
-        return replace(facts, event=Event.BOUNCE)
+        bounced = bounced_mail(msg, known.citations)
+        facts = replace(facts, bounced=bounced)
+        if msg.delivery is not None and not msg.delivery.failed:
+            return replace(facts, event=Event.DELIVERY_NOTICE)  # "THIS IS A WARNING ONLY": no failure
+        return replace(facts, event=_TO_LKPP_BOUNCES.get(bounced[0] if bounced else "", Event.BOUNCE))
     if facts.ticket is None and facts.role is Role.REQUESTER and msg.auto_reason in WEAK_EVIDENCE:
         return replace(facts, event=Event.REQUESTER_NEW)  # a ticket for staff, never an answer
     return replace(facts, event=Event.AUTOMATIC)

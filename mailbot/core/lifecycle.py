@@ -74,6 +74,9 @@ class Event(enum.StrEnum):
     LKPP_UNMATCHED = "lkpp_unmatched"  # SPEC 3: LKPP mail matching no ticket
     AUTOMATIC = "automatic"  # SPEC 5: recorded, never answered
     BOUNCE = "bounce"  # SPEC 5: a bounce of mailbot's own mail
+    ESCALATION_BOUNCED = "escalation_bounced"  # SOP-015 step 1: the escalation did not reach LKPP
+    INFO_BOUNCED = "info_bounced"  # SOP-015 step 9: the requester's data did not reach LKPP
+    DELIVERY_NOTICE = "delivery_notice"  # SPEC 5: a delay warning or a delivery report, no failure
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,13 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.LKPP_UNMATCHED, "-", "-", ("pass_unmatched",), "SPEC 3"),
     (Event.AUTOMATIC, "- O A E I R C", "", ("record_automatic",), "SPEC 5"),
     (Event.BOUNCE, "O A E I R C", "", ("record_bounce", "alert_bounce"), "SPEC 5"),
+    (Event.ESCALATION_BOUNCED, "E", "O", ("record_bounce", "alert_lkpp_bounce"),
+     "SOP-015 step 1: LKPP never had the case; staff decide"),
+    (Event.ESCALATION_BOUNCED, "O A I R C", "", ("record_bounce", "alert_lkpp_bounce"), "SOP-015 step 1"),
+    (Event.INFO_BOUNCED, "E", "I", ("record_bounce", "alert_lkpp_bounce"),
+     "SOP-015 step 9: LKPP still waits for the data"),
+    (Event.INFO_BOUNCED, "O A I R C", "", ("record_bounce", "alert_lkpp_bounce"), "SOP-015 step 9"),
+    (Event.DELIVERY_NOTICE, "O A E I R C", "", ("record_delivery",), "SPEC 5: a delay is no failure"),
 )
 
 
@@ -162,7 +172,11 @@ LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLV
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
 UNVERIFIED_LABEL = "unverified_note"
 AUTOMATIC_UNMATCHED = "automatic_unmatched"  # the label of automatic mail that matches no ticket
-COPY_LABEL = "copy_appended"  # the label of a requester's copy of the mail that opened its ticket (SPEC 3)
+COPY_LABEL = "copy_appended"
+# What a ticket's next staff notice shows from the machine mail before it, which sent no
+# notice of its own: a delay warning, a delivery report, LKPP's desk's auto-reply or status
+# notice (SPEC 5: recorded, never answered, yet staff see it).
+UNSHOWN_KINDS = ("delivery_reported", "automatic_recorded", "lkpp_notice")  # the label of a requester's copy of the mail that opened its ticket (SPEC 3)
 
 
 def vouches(citations: Iterable[Citation]) -> bool:
@@ -223,13 +237,16 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_RELAY: "command_relay", Event.STAFF_NEED_INFO: "command_need_info",
           Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
-          Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received"}
+          Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
+          Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
+          Event.DELIVERY_NOTICE: "delivery_reported"}
 # What an inbound LKPP message was decided to be when it is nobody's answer: `#teruskan`
 # and `#permintaan-data` never pass it to the requester (SPEC 5: automatic mail is
 # recorded, never acted on). An unverified one (UNVERIFIED_LABEL) is passed on only by
 # staff who answer the `unverified` alert that showed it to them (SPEC 9: they decide).
 _RELAYS = frozenset({LABELS[Event.STAFF_RELAY], LABELS[Event.STAFF_NEED_INFO]})
-NOT_AN_ANSWER = frozenset({LABELS[Event.AUTOMATIC], AUTOMATIC_UNMATCHED, LABELS[Event.BOUNCE], str(Event.LKPP_ACK)})
+NOT_AN_ANSWER = frozenset({LABELS[Event.AUTOMATIC], AUTOMATIC_UNMATCHED, LABELS[Event.BOUNCE], str(Event.LKPP_ACK),
+                           LABELS[Event.DELIVERY_NOTICE]})
 
 
 @dataclass(frozen=True)
@@ -250,6 +267,7 @@ class Facts:
     lkpp_class: str | None = None
     lkpp_rule: str | None = None
     lkpp_ticket: str | None = None  # LKPP's own ticket number, when its mail carries one
+    bounced: tuple[str, str] | None = None  # a bounce: (kind, Message-ID) of our mail it returns
     rating: int | None = None  # a requester's rating 1-5 with the confirmation
     category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
     priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
@@ -703,11 +721,47 @@ def _alert_unverified(s: _Step) -> None:
 
 def _record_automatic(s: _Step) -> None:
     kind = LABELS[Event.AUTOMATIC] if s.ticket is not None else AUTOMATIC_UNMATCHED
-    s.record(kind, {"reason": s.facts.message.auto_reason})
+    msg = s.facts.message
+    s.record(kind, {"reason": msg.auto_reason, "subject": msg.subject[:200], "role": str(s.facts.role)})
+
+
+def _delivery(s: _Step) -> dict[str, object]:
+    """What a delivery report says, for the history: the mail it is about, its action, status,
+    addresses and the server's words."""
+    report = s.facts.message.delivery
+    kind, mid = s.facts.bounced or ("", "")
+    detail: dict[str, object] = {"reason": s.facts.message.auto_reason}
+    if kind:
+        detail.update(mail=kind, message_id=mid)
+    if report is not None:
+        detail.update(action=report.action, status=report.status, to=list(report.recipients),
+                      answer=report.diagnostic)
+    return detail
 
 
 def _record_bounce(s: _Step) -> None:
-    s.record("bounce_received", {"reason": s.facts.message.auto_reason})
+    s.record("bounce_received", _delivery(s))
+
+
+def _record_delivery(s: _Step) -> None:
+    """A delay warning ("THIS IS A WARNING ONLY") or a delivery report: recorded, shown to
+    staff in their next notice on the ticket; the mail system goes on trying (SPEC 5)."""
+    s.record("delivery_reported", _delivery(s))
+
+
+def _alert_lkpp_bounce(s: _Step) -> None:
+    """SOP-015 steps 1, 9: the escalation (or the requester's data) did not reach LKPP. Staff
+    and coordinators hear so with the address and the server's reason; an escalation's
+    ticket is back with staff (`open`) for their decision, the data's waits for the
+    requester again (`awaiting_info`)."""
+    report = s.facts.message.delivery
+    kind = s.facts.bounced[0] if s.facts.bounced else ""
+    reason = " ".join(x for x in (report.status, report.diagnostic) if x) if report else ""
+    moved = s.ticket is not None and s.ticket.state is State.ESCALATED
+    s.send("staff_alert", Audience.STAFF, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, attach="inbound",
+           text=s.facts.message.text,
+           context={"alert": "lkpp_bounce", "failed_kind": kind, "reason": reason or s.facts.message.auto_reason,
+                    "failed_to": list(report.recipients) if report else [], "moved": moved})
 
 
 def _alert_bounce(s: _Step) -> None:
@@ -734,4 +788,5 @@ EFFECTS: dict[str, Effect] = {
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
     "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,
     "record_automatic": _record_automatic, "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
+    "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,
 }

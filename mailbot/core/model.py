@@ -116,6 +116,24 @@ class InlineImage:
 
 
 @dataclass(frozen=True)
+class DeliveryReport:
+    """What a delivery report says about the mail it reports on (RFC 3464, or a non-standard
+    bounce read by its words): the worst action over its recipients (`failed` before
+    `delayed` before `delivered`/`relayed`/`expanded`), that recipient's status code and the
+    remote server's words. A delay ("THIS IS A WARNING ONLY") is no failure: the MTA goes
+    on trying, and the mail may still arrive."""
+
+    action: str  # failed | delayed | delivered | relayed | expanded
+    status: str = ""  # "5.1.1", "4.4.1", "" when the report gives none
+    recipients: tuple[str, ...] = ()  # the addresses the action is about
+    diagnostic: str = ""  # the remote server's answer, or the MTA's own reason
+
+    @property
+    def failed(self) -> bool:
+        return self.action == "failed"
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """Everything mailbot needs to know about one received message.
 
@@ -145,6 +163,8 @@ class InboundMessage:
     size: int
     defects: tuple[str, ...] = field(default=())
     sealed: str = ""  # "S/MIME" or "OpenPGP": the content is encrypted (or opaque-signed) and unreadable here
+    delivery: DeliveryReport | None = None  # a bounce's or a delivery report's verdict (SPEC 5)
+    precedence_only: bool = False  # automatic only by Precedence/list headers: no other sign of a machine
 
     @property
     def is_automatic(self) -> bool:

@@ -76,6 +76,8 @@ class History:
     # LKPP as they went out (a desk repeats our escalation, staff note and all, under its answer)
     internal: tuple[str, ...] = ()
     sent_lkpp: tuple[str, ...] = ()
+    # machine mail on the ticket no notice has shown staff yet: (kind, when, detail), oldest first
+    unshown: tuple[tuple[str, str, Mapping[str, Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -448,8 +450,19 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
         # the same words sent twice (again, with the file forgotten the first time) once.
         base["text"] = "\n\n".join(dict.fromkeys(t.strip() for t in history.requester_texts if t.strip()))
         base["identity"] = identity_of(ticket, history)
+    if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
+        base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in history.unshown]
     base.update(send.context)
     return base
+
+
+def _unshown(kind: str, at: str, detail: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
+    """One record for the "since the last notice" lines of a staff mail."""
+    try:
+        when = datetime.fromisoformat(at).astimezone(cfg.timezone).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        when = at
+    return {"kind": kind, "at": when, **{k: v for k, v in detail.items() if isinstance(v, (str, int, list))}}
 
 
 # A link or a host name; not the academic titles of Indonesian names ("Budi, S.Kom., M.T.").

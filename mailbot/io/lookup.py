@@ -15,7 +15,14 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
-from mailbot.core.lifecycle import COPY_LABEL, Decision, lkpp_answers, not_an_answer, vouches
+from mailbot.core.lifecycle import (
+    COPY_LABEL,
+    UNSHOWN_KINDS,
+    Decision,
+    lkpp_answers,
+    not_an_answer,
+    vouches,
+)
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
 from mailbot.core.model import Audience, InboundMessage, Role, Ticket
@@ -214,6 +221,7 @@ def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozen
         active_timers=frozenset(t.kind for t in running),
         running={t.kind: t for t in running},
         told=store.told_timers(ticket.id),
+        unshown=tuple(store.unshown(ticket.id, UNSHOWN_KINDS)),
     )
 
 

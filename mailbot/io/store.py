@@ -659,6 +659,16 @@ class Store:
                            "and role = ? order by at, id", [ticket_id, role])
         return [text for r in rows if (text := r["full_text"] or r["body"])]
 
+    def unshown(self, ticket_id: int, kinds: tuple[str, ...]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(kind, at, detail) of the ticket's records of these kinds since its latest mail to
+        staff: what no notice has shown them yet (a delay warning, LKPP's auto-reply)."""
+        marks = ", ".join("?" for _ in kinds)
+        rows = self._query(
+            f"select kind, at, detail from events where ticket_id = ? and kind in ({marks}) and at > coalesce(("
+            "select max(at) from messages where ticket_id = ? and direction = 'out' and role = 'staff'), '') "
+            "order by at, id", [ticket_id, *kinds, ticket_id])
+        return [(r["kind"], r["at"], json.loads(r["detail"] or "{}")) for r in rows]
+
     def thread_of(self, ticket_id: int) -> list[ThreadMessage]:
         """A ticket's messages in order, as values: who wrote, the Message-ID, the new text."""
         rows = self._query("select direction, role, message_id, body, archive_path, attachments, kind from messages "

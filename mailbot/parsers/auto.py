@@ -12,8 +12,13 @@ the decoded value of the topmost field of that name.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailbot.core.model import DeliveryReport
 
 _BOUNCE_LOCALS = frozenset(
     {
@@ -88,8 +93,9 @@ _AUTO_PHRASE = (
     r"out of (?:the )?office(?: auto[ -]?reply)?|r[ée]ponse automatique|respuesta autom[áa]tica|"
     r"risposta automatica|balasan otomatis|jawaban otomatis|otomatis|abwesenheitsnotiz|automatische antwort)"
 )
+# A ticket system puts its own tag first: "[lkpp.test #5] AutoReply: ..." (Request Tracker).
 _AUTO_SUBJECT = re.compile(
-    rf"^\s*(?:\[\s*{_AUTO_PHRASE}\s*\]|{_AUTO_PHRASE}\s*(?::|[.!]?\s*$))",
+    rf"^\s*(?:\[[^\[\]]{{1,80}}\]\s*)?(?:\[\s*{_AUTO_PHRASE}\s*\]|{_AUTO_PHRASE}\s*(?::|[.!]?\s*$))",
     re.IGNORECASE,
 )
 
@@ -171,11 +177,13 @@ def auto_reply_subject(subject: str) -> bool:
     return bool(_AUTO_SUBJECT.search(subject))
 
 
-def automatic_reason(headers: Mapping[str, str]) -> str | None:
+def automatic_reason(headers: Mapping[str, str], *, heed_lists: bool = True) -> str | None:
     """Why mailbot must not answer this message (SPEC section 5), or None for a human.
 
     The reason is short and stable, e.g. `auto-submitted: auto-replied`,
     `bounce: empty return-path`, `precedence: bulk`, `list-id`, `noreply sender`.
+    `heed_lists=False` reads every sign but `Precedence` and the list headers: a ticket
+    system (Request Tracker) puts `Precedence: bulk` on its agents' answers too.
     """
     auto = headers.get("auto-submitted", "").strip().lower()
     if auto:
@@ -195,6 +203,8 @@ def automatic_reason(headers: Mapping[str, str]) -> str | None:
         return "bounce: mailer-daemon sender"
     if "x-failed-recipients" in headers:
         return "bounce: x-failed-recipients"
+    if not heed_lists:
+        return _machine_signs(headers)
     precedence = headers.get("precedence", "").strip().lower()
     if precedence in _PRECEDENCE - {"list"}:
         return f"precedence: {precedence}"
@@ -256,3 +266,140 @@ def _machine_signs(headers: Mapping[str, str]) -> str | None:
     if _DAEMON_NAMES.search(name):
         return "bounce: mailer-daemon sender"
     return None
+
+
+# --- what a delivery report says, and bounces that follow no standard -------------------------
+
+
+@dataclass(frozen=True)
+class _Words:
+    """`rules/bounces.yaml`, compiled: each list one alternation."""
+
+    daemon: re.Pattern[str]
+    failure: re.Pattern[str]
+    delay: re.Pattern[str]
+    moderation: re.Pattern[str]
+
+
+def _alternation(patterns: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def _per_language(table: Mapping[str, list[str]]) -> list[str]:
+    return [p for patterns in table.values() for p in patterns]
+
+
+@functools.lru_cache(maxsize=1)
+def _words() -> _Words:
+    """Read once, when the first message is parsed (the core imports this module, not YAML)."""
+    import yaml  # a parser's data, loaded lazily: importing the core loads no I/O library
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "rules" / "bounces.yaml").read_text("utf-8"))
+    return _Words(_alternation(data["daemon_senders"]), _alternation(_per_language(data["failure"])),
+                  _alternation(_per_language(data["delay"])), _alternation(_per_language(data["moderation"])))
+
+
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+_HEADER_LINE = re.compile(r"^(received|message-id|from|to|subject|date|return-path|mime-version|content-type"
+                          r"|x-mailer|reply-to|cc):[ \t]", re.IGNORECASE | re.MULTILINE)
+_FORWARDED = re.compile(r"^\s*(?:fwd?|tr|trs|wg|rv|enc)\s*:", re.IGNORECASE)
+_REPORT_WINDOW = 6000  # a report says what happened near its top; the rest is the returned mail
+
+
+def daemon_sender(headers: Mapping[str, str]) -> bool:
+    """Whether the sender reads as a mail system, not a person: the null return path, a
+    mailer-daemon's or a gateway's local part (`e500_smtp_mail_service@`, `imss@`, `ndr@`,
+    `list-owner@`), or a mail system's display name. One piece of evidence, never proof."""
+    return_path = headers.get("return-path")
+    if return_path is not None and return_path.strip().strip("<>").strip() == "":
+        return True
+    local, name = _local_part(headers.get("from", ""))
+    return local in _BOUNCE_LOCALS or bool(_words().daemon.search(local)) or bool(_DAEMON_NAMES.search(name))
+
+
+_MACHINE_FIELDS = frozenset({"received", "message-id", "return-path", "mime-version", "content-type", "x-mailer"})
+
+
+def quotes_headers(text: str) -> bool:
+    """Whether a text carries the header block of a mail as a bounce pastes the mail it
+    returns: three or more distinct fields at line starts, one of them a field no mail
+    client shows in a quote or a forward ("Received:", "Message-ID:", "MIME-Version:"):
+    a person's Outlook quote ("From: / Sent: / To: / Subject:") is no copy of a mail."""
+    names = {m.group(1).lower() for m in _HEADER_LINE.finditer(text)}
+    return len(names) >= 3 and bool(names & _MACHINE_FIELDS)
+
+
+def failure_words(text: str, own: str = "") -> bool:
+    """Whether a report's top states a delivery failure and names a failed address (one that
+    is not the report's own sender, `own`)."""
+    head = text[:_REPORT_WINDOW]
+    if not _words().failure.search(head):
+        return False
+    return any(a.lower() != own.lower() for a in _ADDRESS.findall(head))
+
+
+def evidence_bounce(headers: Mapping[str, str], text: str, quoted_copy: bool) -> str | None:
+    """SPEC 5: a bounce or a moderation notice that no standard shapes (Exchange, Lotus
+    Notes, GroupWise, qmail, antivirus and spam gateways, a list holding the mail), by
+    combined evidence: delivery-failure wording with a failed address, and a mail system's
+    sender or a quoted copy of a mail (`quoted_copy`: an attached message or its headers).
+    Never the subject alone; a person forwarding a bounce ("Fwd: Undelivered ...") is one
+    unless the sender too is a mail system. The reason with a mail system's sender is
+    strong (`bounce: failure report from a mail system`); a quote alone is weak evidence
+    (`bounce: failure report quoting a mail`): such mail is never answered, and, matching no
+    ticket, still reaches staff."""
+    daemon = daemon_sender(headers)
+    copy = quoted_copy or quotes_headers(text[:_REPORT_WINDOW * 4])
+    forwarded = bool(_FORWARDED.match(headers.get("subject", "")))
+    if forwarded and not daemon:
+        return None
+    own = _local_part(headers.get("from", ""))[0]
+    sender = re.search(r"[^<>\s]+@[^<>\s]+", headers.get("from", ""))
+    if _words().moderation.search(text[:_REPORT_WINDOW]) and (daemon or copy or any(n in headers for n in _LIST_HEADERS)):
+        return "list: held for moderation"
+    if not failure_words(text, sender.group(0) if sender else own):
+        return None
+    if daemon:
+        return "bounce: failure report from a mail system"
+    return "bounce: failure report quoting a mail" if copy else None
+
+
+_DSN_RECORD = re.compile(r"^([a-z-]+)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.IGNORECASE | re.MULTILINE)
+_ACTIONS = ("failed", "delayed", "delivered", "relayed", "expanded")
+
+
+def delivery_report(reports: Iterable[str], text: str, ours: Iterable[str] = ()) -> DeliveryReport | None:
+    """What a bounce says (SPEC 5): from its delivery-status parts (`reports`, RFC 3464),
+    else from DSN fields in its text, else from its words: a delay ("THIS IS A WARNING
+    ONLY", "will be retried") or, by default, a failure. Per recipient, the worst action
+    wins: one failed recipient is a failure. `ours`: addresses and Message-IDs a report in
+    words names that are no failed recipient (the report's own To, the returned mail's ids)."""
+    found: list[DeliveryReport] = []
+    for report in (*reports, *((text,) if dsn_fields(text) else ())):
+        found += _records(report)
+        if found:
+            break
+    if found:
+        return min(found, key=lambda r: _ACTIONS.index(r.action) if r.action in _ACTIONS else len(_ACTIONS))
+    head = text[:_REPORT_WINDOW]
+    skip = {a.lower() for a in ours}
+    addresses = tuple(dict.fromkeys(a.lower() for a in _ADDRESS.findall(head) if a.lower() not in skip))[:5]
+    line = next((x.strip() for x in head.splitlines() if _words().failure.search(x)), "")
+    if _words().delay.search(head) and not re.search(r"\b5\.\d{1,3}\.\d{1,3}\b", head):
+        return DeliveryReport("delayed", "", addresses, line[:300])
+    return DeliveryReport("failed", "", addresses, line[:300])
+
+
+def _records(report: str) -> list[DeliveryReport]:
+    """The per-recipient records of one delivery-status text (blank-line separated blocks)."""
+    out: list[DeliveryReport] = []
+    for block in re.split(r"\n[ \t]*\n", report.replace("\r\n", "\n")):
+        fields = {m.group(1).lower(): " ".join(m.group(2).split()) for m in _DSN_RECORD.finditer(block)}
+        action = fields.get("action", "").split(" ", 1)[0].lower()
+        if not action:
+            continue
+        recipient = fields.get("final-recipient") or fields.get("original-recipient") or ""
+        address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
+        status = (re.match(r"[245]\.\d{1,3}\.\d{1,3}", fields.get("status", "")) or [""])[0]
+        out.append(DeliveryReport(action, status, (address,) if address else (), fields.get("diagnostic-code", "")[:300]))
+    return out

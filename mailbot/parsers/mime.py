@@ -32,7 +32,14 @@ from email.policy import compat32
 
 from mailbot.core.model import SYNTHETIC_ID_DOMAIN, Address, Attachment, InboundMessage
 from mailbot.errors import BadMessageError, RefusedMessageError
-from mailbot.parsers.auto import automatic_reason, bounce_reason, bounce_subject, dsn_fields
+from mailbot.parsers.auto import (
+    automatic_reason,
+    bounce_reason,
+    bounce_subject,
+    delivery_report,
+    dsn_fields,
+    evidence_bounce,
+)
 from mailbot.parsers.charsets import decode_bytes
 from mailbot.parsers.flowed import unflow
 from mailbot.parsers.headers import (
@@ -453,6 +460,12 @@ def _read(raw: bytes, msg: Message, notes: list[str]) -> InboundMessage:
     # of them is mailbot's own.
     if is_bounce or bounce_subject(headers.get("subject", "")) or any(leaf.ctype in _DSN_PARTS for leaf in leaves):
         bounced = tuple(i for i in _bounced_ids(msg, leaves, text) if i != mid)
+    reports = [_part_text(leaf.part, {}) for leaf in leaves if leaf.ctype in _DSN_PARTS]
+    ours = (*bounced, *(a.addr for a in parse_addresses(_values(fields, "to"), charset)))
+    delivery = delivery_report(reports, text, ours) if is_bounce else None
+    precedence_only = auto_reason is not None and automatic_reason(headers, heed_lists=False) is None \
+        and not is_bounce and (auto_reason.startswith(("precedence", "list"))
+                               or auto_reason in ("mailing-list", "x-mailing-list", "x-mlserver", "x-ml-name"))
 
     for part in msg.walk():
         for defect in getattr(part, "defects", []):
@@ -475,6 +488,8 @@ def _read(raw: bytes, msg: Message, notes: list[str]) -> InboundMessage:
         auto_reason=auto_reason,
         is_bounce=is_bounce,
         bounced_ids=bounced,
+        delivery=delivery,
+        precedence_only=precedence_only,
         auth_results=tuple(
             header_text(v, charset) for v in _values(fields, "authentication-results")
         ),
@@ -564,6 +579,12 @@ def _body_and_kind(leaves: list[_Leaf], headers: dict[str, str], defects: dict[s
     text, attachments = _body_and_attachments(leaves, is_bounce, defects)
     if auto_reason is None and dsn_fields(text):
         is_bounce, auto_reason = True, "bounce: DSN fields"
+    if auto_reason is None:
+        copy = any(leaf.ctype in _EMBEDDED or leaf.ctype in _REPORT_PARTS for leaf in leaves)
+        auto_reason = evidence_bounce(headers, text, copy)
+        is_bounce = auto_reason is not None and auto_reason.startswith("bounce")
+        if is_bounce:  # the returned mail is no file of the sender's, as in any bounce
+            text, attachments = _body_and_attachments(leaves, True, defects)
     return text, attachments, auto_reason, is_bounce
 
 

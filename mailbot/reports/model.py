@@ -68,7 +68,8 @@ class Mail(NamedTuple):
     `received_at` (it reached the mailbox), outbound mail `sent_at` (the SMTP server
     accepted it). `role` is the sender's role for inbound mail and the audience for
     outbound mail. `body` is filled only for the recap (requester mail in and out).
-    `failed`: the SMTP server refused it for good (it never reached its recipient).
+    `failed`: the SMTP server refused it for good, or (mail to LKPP) a delivery report said it
+    failed: it never reached its recipient.
     `files`: how many attachments it carried.
     A named tuple, like `Entry`: a month holds some 60,000 and they build 3x faster
     than frozen dataclasses.

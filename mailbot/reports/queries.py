@@ -36,11 +36,17 @@ order by t.created_at, t.id
 """
 
 # Inbound mail of every role; outbound mail only to the requester and to LKPP (what
-# staff and coordinators were sent says nothing about the service). Bodies only of the
+# staff and coordinators were sent says nothing about the service). Mail to LKPP that the
+# SMTP server refused for good, or that came back as a failed delivery report (a bounce
+# naming it), never reached LKPP: `failed`. Bodies only of the
 # requester's mail in and out, and only when asked for.
 _MAILS = """
 select m.ticket_id, m.direction, m.role, m.kind, m.at, m.received_at, o.sent_at, {body} as body,
-       o.status = 'failed' as failed, coalesce(m.attachments, 0) as files
+       o.status = 'failed' or (m.direction = 'out' and m.role = 'lkpp' and exists (
+           select 1 from events b where b.ticket_id = m.ticket_id and b.kind = 'bounce_received'
+             and json_extract(b.detail, '$.message_id') = m.message_id
+             and json_extract(b.detail, '$.action') = 'failed')) as failed,
+       coalesce(m.attachments, 0) as files
 from tickets t
 join messages m on m.ticket_id = t.id
 left join outbox o on o.ticket_id = m.ticket_id and o.message_id = m.message_id

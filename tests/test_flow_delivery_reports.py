@@ -1,0 +1,164 @@
+"""Delivery reports by what they say (SPEC 5, SOP-015 steps 1 and 9), through the real mailbox.
+
+Postfix 3.7's own shapes (`tests/data/bounces/postfix-3.7-*.eml.in`, written as Postfix's
+bounce(8) formats them with its default templates): a "Delayed Mail (still being retried)"
+warning is no failure; an "Undelivered Mail Returned to Sender" for the escalation tells
+staff and coordinators that the escalation did not reach LKPP, and the ticket leaves
+`escalated`. Non-standard bounces (written from the shapes of Exchange-era gateways, qmail/
+Exim-like NDR senders, an antivirus gateway, a list held for its moderator) are never
+answered; requesters whose subjects only read like bounces still get a ticket and an ack.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.config import load_config
+from mailbot.io.store import Store
+from mailbot.reports.queries import month_tickets
+from mailbot.reports.rekap import _destination
+from tests.mailfactory import (
+    LKPP,
+    STAFF,
+    UNIT,
+    deliver,
+    inbox,
+    latest,
+    mail,
+    of_kind,
+    reply_as_client,
+    text_of,
+    write_config,
+)
+
+DATA = Path(__file__).parent / "data" / "bounces"
+COORDINATOR = "koordinator@lpse.test"
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+
+
+def postfix(name: str, to: str, subject: str, message_id: str) -> bytes:
+    text = (DATA / name).read_text()
+    domain = to.split("@", 1)[1]
+    return (text.replace("@@TO@@", to).replace("@@DOMAIN@@", domain).replace("@@SUBJECT@@", subject)
+            .replace("@@MESSAGE_ID@@", message_id).replace("\n", "\r\n").encode())
+
+
+def escalate(servers, config, requester="budi@vendor.test"):
+    raw, _ = mail(requester, "Gagal upload dokumen penawaran", "Selamat siang,\nmuncul error 500 saat upload.")
+    deliver(servers, config, raw)
+    notice = latest(servers, STAFF[0], "staff_new")
+    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan Helpdesk LKPP.")
+    deliver(servers, config, raw)
+    return latest(servers, LKPP, "escalate")
+
+
+def alerts(servers, user):
+    return of_kind(inbox(servers, user), "staff_alert")
+
+
+def test_a_postfix_delay_warning_is_recorded_and_shown_never_alerted(env):
+    """Issue 32: Postfix's "Delayed Mail (still being retried)" (Action: delayed, 4.2.1,
+    "THIS IS A WARNING ONLY") made staff an alert that the mail "tidak terkirim". It is a
+    delay: recorded on the ticket, shown in staff's next notice, no alert, no state change."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    mid = str(escalation["Message-ID"]).strip("<>")
+    deliver(servers, config, postfix("postfix-3.7-delayed.eml.in", LKPP, str(escalation["Subject"]), mid))
+    assert alerts(servers, STAFF[0]) == [] and alerts(servers, COORDINATOR) == []
+    store = Store(load_config(config).database)
+    [ticket] = store.tickets()
+    assert str(ticket.state) == "escalated"
+    [event] = [e for e in store.events_of(ticket.id) if e["kind"] == "delivery_reported"]
+    assert '"action": "delayed"' in event["detail"] and '"status": "4.2.1"' in event["detail"]
+    assert '"mail": "escalate"' in event["detail"]
+    # the requester writes again: staff's notice shows the delay, as a delay
+    raw, _ = mail("budi@vendor.test", "Re: " + str(escalation["Subject"]), "Ada kabar dari LKPP?")
+    deliver(servers, config, raw)
+    notice = text_of(latest(servers, STAFF[0], "staff_update"))
+    assert "TERTUNDA" in notice and LKPP in notice and "4.2.1" in notice
+
+
+def test_a_delay_warning_for_the_ack_raises_no_alert(env):
+    servers, config = env
+    raw, _ = mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
+    deliver(servers, config, raw)
+    ack = latest(servers, "sari@dinas.test", "ack")
+    deliver(servers, config, postfix("postfix-3.7-delayed.eml.in", "sari@dinas.test", str(ack["Subject"]),
+                                     str(ack["Message-ID"]).strip("<>")))
+    assert alerts(servers, STAFF[0]) == []
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, "sari@dinas.test")] == ["ack"]
+
+
+def test_an_undelivered_escalation_says_so_and_leaves_escalated(env):
+    """Issue 32: the DSN for the mail to LKPP read like a failed ack ("Mohon periksa alamat
+    pengguna"), the ticket stayed `escalated` and the recap showed Tujuan = LKPP. Now staff
+    and coordinators hear that the escalation did not reach LKPP, with the address and the
+    reason; the ticket is `open` for staff's decision; the recap and summary count no
+    escalation that never arrived."""
+    servers, config = env
+    escalation = escalate(servers, config)
+    mid = str(escalation["Message-ID"]).strip("<>")
+    deliver(servers, config, postfix("postfix-3.7-undelivered.eml.in", LKPP, str(escalation["Subject"]), mid))
+    for user in (STAFF[0], COORDINATOR):
+        [alert] = alerts(servers, user)
+        text = text_of(alert)
+        assert "TIDAK SAMPAI ke Helpdesk LKPP" in text, text
+        assert LKPP in text and "5.1.1" in text and "User unknown" in text
+        assert "periksa alamat pengguna" not in text.lower()
+    cfg = load_config(config)
+    store = Store(cfg.database)
+    [ticket] = store.tickets()
+    assert str(ticket.state) == "open"
+    assert inbox(servers, "budi@vendor.test")[-1]["X-Mailbot-Kind"] == "escalated_user"  # nothing more to the requester
+    start = datetime(ticket.created_at.year, ticket.created_at.month, 1, tzinfo=WIB)
+    end = datetime(start.year + (start.month == 12), start.month % 12 + 1, 1, tzinfo=WIB)
+    [record] = month_tickets(store, start, end)
+    assert _destination(record) == "LPSE"
+
+
+def test_a_delivered_escalation_still_counts_for_the_recap(env):
+    """The other side of the above: an escalation with no failure report is LKPP's."""
+    servers, config = env
+    escalate(servers, config)
+    store = Store(load_config(config).database)
+    [ticket] = store.tickets()
+    start = datetime(ticket.created_at.year, ticket.created_at.month, 1, tzinfo=WIB)
+    end = datetime(start.year + (start.month == 12), start.month % 12 + 1, 1, tzinfo=WIB)
+    [record] = month_tickets(store, start, end)
+    assert _destination(record) == "LKPP"
+
+
+NON_STANDARD = ("e500-returned-mail.eml", "imss-could-not-be-delivered.eml", "antivirus-delivery-failure.eml",
+                "ndr-mail-delivery-failed.eml", "list-awaits-moderator.eml")
+HUMAN = {"human-penawaran-gagal-terkirim.eml": "budi@cvmaju.test",
+         "human-pesan-tidak-terkirim.eml": "sari.dewi@dinas.test"}
+
+
+def test_bounces_beyond_rfc3464_are_never_answered_and_people_still_are(env):
+    """Issue 32: five non-standard bounces (none quoting our mail, no Return-Path kept) were
+    each answered with an ack. Recognised by combined evidence, never by the subject alone:
+    "Penawaran gagal terkirim" and "Pesan tidak terkirim di aplikasi SPSE" from people still
+    get a ticket and an ack."""
+    servers, config = env
+    for name in (*NON_STANDARD, *HUMAN):
+        servers.append(UNIT, (DATA / name).read_bytes())
+    deliver(servers, config, mail("joko@kontraktor.test", "Paket tidak muncul", "Mohon bantuan.")[0])
+    outbox = Store(load_config(config).database).db.execute(
+        "select r.address, o.kind from outbox o join outbox_rcpt r on r.outbox_id = o.id").fetchall()
+    acked = sorted(a for a, kind in outbox if kind == "ack")
+    assert acked == sorted([*HUMAN.values(), "joko@kontraktor.test"])
+    answered = {a for a, _ in outbox} & {"e500_smtp_mail_service@mail.dinas.test", "imss@gw.vendor.test",
+                                         "antivirus@scan.kontraktor.test", "ndr@mx.pemda.test",
+                                         "pengadaan-owner@lists.pemda.test"}
+    assert answered == set()
+    subjects = sorted(t.subject for t in Store(load_config(config).database).tickets())
+    assert subjects == ["Paket tidak muncul", "Penawaran gagal terkirim", "Pesan tidak terkirim di aplikasi SPSE"]

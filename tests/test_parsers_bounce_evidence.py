@@ -1,0 +1,117 @@
+"""Delivery reports read by what they say, and bounces that follow no standard (SPEC 5). Pure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailbot.parsers import parse_message
+
+DATA = Path(__file__).parent / "data" / "bounces"
+SISIMAI = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "set-of-emails" / "maildir"
+
+
+def postfix(name: str, to: str = "helpdesk@lkpp.test") -> bytes:
+    text = (DATA / name).read_text().replace("@@TO@@", to).replace("@@DOMAIN@@", to.split("@")[1])
+    return text.replace("@@SUBJECT@@", "[LPSE-T #2026-00001] Gagal upload").replace(
+        "@@MESSAGE_ID@@", "abc.1@lpse.test").replace("\n", "\r\n").encode()
+
+
+def test_postfix_delay_warning_is_a_delay():
+    msg = parse_message(postfix("postfix-3.7-delayed.eml.in"))
+    assert msg.is_bounce
+    assert msg.delivery is not None
+    assert (msg.delivery.action, msg.delivery.status, msg.delivery.recipients) == (
+        "delayed", "4.2.1", ("helpdesk@lkpp.test",))
+    assert not msg.delivery.failed
+    assert msg.bounced_ids == ("abc.1@lpse.test",)
+
+
+def test_postfix_undelivered_mail_is_a_failure_with_its_reason():
+    msg = parse_message(postfix("postfix-3.7-undelivered.eml.in"))
+    assert msg.delivery is not None and msg.delivery.failed
+    assert msg.delivery.status == "5.1.1"
+    assert msg.delivery.recipients == ("helpdesk@lkpp.test",)
+    assert "User unknown in virtual mailbox table" in msg.delivery.diagnostic
+
+
+def test_a_report_with_one_failed_and_one_delayed_recipient_is_a_failure():
+    raw = (b"From: MAILER-DAEMON@mx.test\r\nTo: lpse@lpse.test\r\nSubject: Delivery Status Notification\r\n"
+           b"Message-ID: <r1@mx.test>\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+           b"--B\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n"
+           b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.test\r\n\r\n"
+           b"Final-Recipient: rfc822; a@x.test\r\nAction: delayed\r\nStatus: 4.4.1\r\n\r\n"
+           b"Final-Recipient: rfc822; b@x.test\r\nAction: failed\r\nStatus: 5.2.2\r\n"
+           b"Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n--B--\r\n")
+    report = parse_message(raw).delivery
+    assert report is not None
+    assert (report.action, report.status, report.recipients) == ("failed", "5.2.2", ("b@x.test",))
+
+
+def test_a_relayed_report_is_no_failure():
+    raw = (b"From: MAILER-DAEMON@mx.test\r\nTo: lpse@lpse.test\r\nSubject: Successful Mail Delivery Report\r\n"
+           b"Message-ID: <r2@mx.test>\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+           b"--B\r\nContent-Type: text/plain\r\n\r\nYour message was successfully delivered.\r\n"
+           b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.test\r\n\r\n"
+           b"Final-Recipient: rfc822; a@x.test\r\nAction: relayed\r\nStatus: 2.0.0\r\n--B--\r\n")
+    report = parse_message(raw).delivery
+    assert report is not None and report.action == "relayed" and not report.failed
+
+
+@pytest.mark.parametrize("name, failed", [
+    ("e500-returned-mail.eml", "budi.santoso@dinas.test"),
+    ("imss-could-not-be-delivered.eml", "sari@vendor.test"),
+    ("antivirus-delivery-failure.eml", "joko@kontraktor.test"),
+    ("ndr-mail-delivery-failed.eml", "ppk@pemda.test"),
+])
+def test_non_standard_bounces_are_bounces_by_evidence(name, failed):
+    msg = parse_message((DATA / name).read_bytes())
+    assert msg.is_automatic and msg.is_bounce, msg.auto_reason
+    assert msg.delivery is not None and msg.delivery.failed
+    assert failed in msg.delivery.recipients
+
+
+def test_a_list_holding_mail_for_its_moderator_is_automatic():
+    msg = parse_message((DATA / "list-awaits-moderator.eml").read_bytes())
+    assert msg.auto_reason == "list: held for moderation"
+
+
+@pytest.mark.parametrize("name", ["human-penawaran-gagal-terkirim.eml", "human-pesan-tidak-terkirim.eml"])
+def test_people_whose_words_read_like_a_bounce_are_people(name):
+    assert parse_message((DATA / name).read_bytes()).auto_reason is None
+
+
+@pytest.mark.parametrize("subject", ["Undelivered Mail Returned to Sender",
+                                     "Mail delivery failed: returning message to sender",
+                                     "Returned Mail - Error During Delivery", "Delivery failure notification"])
+def test_a_bounce_subject_alone_is_no_bounce(subject):
+    raw = (f"From: Budi <budi@cvmaju.test>\r\nTo: lpse@lpse.test\r\nSubject: {subject}\r\n"
+           "Message-ID: <p1@cvmaju.test>\r\n\r\nEmail saya ke pokja@lpse.test tidak terkirim terus, mohon dicek.\r\n"
+           "Budi\r\n").encode()
+    assert parse_message(raw).auto_reason is None
+
+
+def test_a_person_forwarding_a_bounce_is_a_person():
+    raw = (b"From: Budi <budi@cvmaju.test>\r\nTo: lpse@lpse.test\r\nSubject: Fwd: Undelivered Mail Returned to Sender\r\n"
+           b"Message-ID: <p2@cvmaju.test>\r\n\r\nEmail saya ke pokja ditolak, mohon bantuan.\r\n\r\n"
+           b"---------- Forwarded message ---------\r\nFrom: Mail Delivery System <MAILER-DAEMON@cvmaju.test>\r\n"
+           b"Subject: Undelivered Mail Returned to Sender\r\n\r\n<pokja@lpse.test>: host said: 550 5.1.1 User unknown\r\n"
+           b"Received: from x\r\nMessage-ID: <o1@cvmaju.test>\r\nFrom: budi@cvmaju.test\r\n")
+    assert parse_message(raw).auto_reason is None
+
+
+@pytest.mark.skipif(not SISIMAI.exists(), reason="the shared corpora are not beside this clone")
+def test_sisimai_set_of_emails_every_bounce_is_automatic():
+    """sisimai's set-of-emails (BSD-2): every file but its two non-bounces (`not/`) and the
+    two bounces a person forwarded ("Fwd: Returned mail") is automatic, so none is answered."""
+    human = []
+    for path in sorted(SISIMAI.rglob("*")):
+        if path.is_file() and path.stat().st_size and path.name != "LICENSE":
+            msg = parse_message(path.read_bytes())
+            if not msg.is_automatic:
+                human.append(path.relative_to(SISIMAI).as_posix())
+    assert human == ["bsd/lhost-sendmail-14.eml", "err/make-test-36.eml", "not/is-not-bounce-01.eml",
+                     "not/is-not-bounce-02.eml"]
