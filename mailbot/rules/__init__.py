@@ -80,7 +80,7 @@ _PLACES = ("subject", "body", "any", "text")
 # and the pure-Python loader takes a tenth of a second over lkpp.yaml alone.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RULE_FIELDS = frozenset({"name", "value", "where", "pattern", "unless", "unless_sentence", "description", "before",
-                          "enabled"})
+                          "enabled", "weight"})
 _WORD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _WORD_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")  # `{name}`; a quantifier such as {0,40} has no letters
 # A list item at the start of a line: "- kode tender", "2. NPWP", "b) username".
@@ -178,6 +178,7 @@ class Rule:
     description: str = ""
     source: str = ""
     unless_sentence: tuple[re.Pattern[str], ...] = ()
+    weight: float = 1.0  # what a match counts for, where rules are weighed (category.yaml)
 
     def search(
         self, subject: str, body: str, body_sentences: tuple[str, ...] | None = None
@@ -316,9 +317,16 @@ class Rules:
         return stars if 1 <= stars <= 5 else None
 
     def guess_category(self, subject: str, text: str) -> Verdict:
-        """pengaduan | pertanyaan | konsultasi for a new ticket."""
-        found = _first(self.category, flatten(subject), flatten(text))
-        return found or Verdict(self.category_default, "category-default", "no category rule matched")
+        """pengaduan | pertanyaan | konsultasi for a new ticket, by what the writer asks.
+
+        Every category rule that matches adds its weight to its category and the heaviest
+        category wins (a tie goes to the category of the earliest matching rule): a
+        question that mentions a problem is still a question, and a complaint phrased
+        with a "kenapa" still a complaint, because each form is weighed against the other
+        rather than the first phrase found deciding.
+        """
+        return _weigh(self.category, flatten(subject), flatten(text), sentences(text)) or Verdict(
+            self.category_default, "category-default", "no category rule matched")
 
     def guess_priority(self, subject: str, text: str) -> Verdict:
         """high | normal | low for a new ticket (Tabel Prioritas Penyelesaian Permasalahan SPSE)."""
@@ -345,6 +353,24 @@ class Rules:
         return None
 
 
+def _weigh(rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple[str, ...]) -> Verdict | None:
+    """The value whose matching rules weigh most; its heaviest rule names the verdict."""
+    scores: dict[str, float] = {}
+    heaviest: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.search(subject, body, body_sentences) is None:
+            continue
+        scores[rule.value] = scores.get(rule.value, 0.0) + rule.weight
+        if rule.value not in heaviest or rule.weight > heaviest[rule.value].weight:
+            heaviest[rule.value] = rule
+    if not scores:
+        return None
+    value = max(scores, key=lambda v: scores[v])  # max keeps the first (earliest matched) of equal scores
+    rule = heaviest[value]
+    weighed = ", ".join(f"{v} {scores[v]:g}" for v in sorted(scores, key=lambda v: -scores[v]))
+    return Verdict(value, rule.name, f"{rule.description} ({weighed})" if rule.description else weighed)
+
+
 def _first(
     rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple[str, ...] | None = None
 ) -> Verdict | None:
@@ -366,6 +392,7 @@ class _Section:
     places: tuple[str, ...]
     default_place: str
     group: str | None = None  # a named group every pattern must define
+    weighed: bool = False  # its rules carry a `weight` and are summed, not first-match
 
 
 _SECTIONS: dict[str, dict[str, _Section]] = {
@@ -377,7 +404,7 @@ _SECTIONS: dict[str, dict[str, _Section]] = {
         "rules": _Section(CLOSING_VALUES, ("line", "answer"), "line"),
         "ratings": _Section(None, ("line",), "line", group="rating"),
     },
-    "category": {"rules": _Section(CATEGORIES, _PLACES, "any")},
+    "category": {"rules": _Section(CATEGORIES, _PLACES, "any", weighed=True)},
     "priority": {"rules": _Section(PRIORITIES, _PLACES, "any")},
 }
 _DEFAULT_VALUES = {"category": CATEGORIES, "priority": PRIORITIES}
@@ -585,7 +612,8 @@ def _parse_rule(raw: object, label: str, source: str, section: _Section, words: 
         return ConfigError(f"{source}: rule {name!r}: field {field!r}: {message}")
 
     for key in raw:
-        if key not in _RULE_FIELDS or (key == "value" and section.values is None):
+        if key not in _RULE_FIELDS or (key == "value" and section.values is None) or (
+                key == "weight" and not section.weighed):
             raise fail(key, "unknown field")
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -614,7 +642,10 @@ def _parse_rule(raw: object, label: str, source: str, section: _Section, words: 
     before = raw.get("before")
     if before is not None and not isinstance(before, str):
         raise fail("before", "must be a rule name")
-    rule = Rule(name, value, where, patterns, unless, description.strip(), source, unless_sentence)
+    weight = raw.get("weight", 1)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 100:
+        raise fail("weight", f"must be a number above 0 and at most 100, got {weight!r}")
+    rule = Rule(name, value, where, patterns, unless, description.strip(), source, unless_sentence, float(weight))
     return _Placed(rule, before) if before else rule
 
 
