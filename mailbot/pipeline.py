@@ -94,8 +94,13 @@ class Duplicate:
     seen: Seen
 
 
-class MessageTimeout(Exception):
-    """The per-message time budget ran out."""
+class MessageTimeout(BaseException):
+    """The per-message time budget ran out.
+
+    Outside `Exception`'s tree on purpose: a library's `except Exception` (the TNEF
+    decoder's wrapper, a parser's fallback) must not be able to swallow it and go on
+    working with no budget at all (SPEC 9).
+    """
 
 
 class TicketChanged(Exception):
@@ -104,9 +109,17 @@ class TicketChanged(Exception):
     after it was read, and the decision is made again from what is there now."""
 
 
+BUDGET_REPEAT_SECONDS = 0.25  # the alarm fires again this often until the budget's block has ended
+
+
 @contextlib.contextmanager
 def time_budget(seconds: float) -> Iterator[None]:
-    """Abort a crafted message that would stall the mailbox (main thread only)."""
+    """Abort a crafted message that would stall the mailbox (main thread only).
+
+    The alarm does not fire once: it fires again every `BUDGET_REPEAT_SECONDS` until
+    the block ends, so code that catches even `BaseException` and carries on is
+    interrupted again at once; only leaving the block stops it.
+    """
     if threading.current_thread() is not threading.main_thread() or seconds <= 0:
         yield
         return
@@ -115,11 +128,16 @@ def time_budget(seconds: float) -> Iterator[None]:
         raise MessageTimeout(f"message took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, BUDGET_REPEAT_SECONDS)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        while True:  # an alarm that fires while it is being stopped must not leave it running
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except MessageTimeout:
+                continue
         signal.signal(signal.SIGALRM, previous)
 
 

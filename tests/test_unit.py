@@ -78,3 +78,11 @@ def test_unit_runs_the_daemon_the_operations_way():
     assert unit["Environment"] == ["MAILBOT_CONFIG=/etc/mailbot/config.yaml"]
     assert int(unit["TimeoutStopSec"][0]) >= 60 and "WatchdogSec" in unit
     assert "78" in unit["RestartPreventExitStatus"][0].split()
+
+
+def test_unit_caps_the_memory_with_headroom_over_the_worst_crafted_message():
+    """Issue 37: a MemoryMax= that leaves room over the 300 MB a crafted message may take."""
+    value = settings()["MemoryMax"][0]
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    size = int(value[:-1]) * units[value[-1]] if value[-1] in units else int(value)
+    assert 3 * 300 * 2**20 <= size <= 4 * 2**30

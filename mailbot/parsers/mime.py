@@ -56,7 +56,7 @@ from mailbot.parsers.headers import (
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.names import extension_for, safe_filename
 from mailbot.parsers.quotes import new_text
-from mailbot.parsers.tnef import is_tnef, opened
+from mailbot.parsers.tnef import is_tnef, opened, too_much
 
 Message = email.message.Message
 
@@ -64,6 +64,7 @@ MAX_DEPTH = 30  # MIME nesting we follow; deeper parts are dropped with a defect
 MAX_PARTS = 500  # MIME parts in one message (SPEC 9: one crafted message must not eat the memory)
 MAX_MULTIPARTS = 100  # distinct multipart boundaries, and embedded messages, in one message
 MAX_ATTACHMENTS = 100  # attachments in one message
+MAX_HTML_CHARS = 4_000_000  # an HTML body converted to text (peak ~30x its size in the converter)
 UNPARSEABLE = "parser failed on this message"
 
 # Header fields of which at least one must be present for input to count as mail.
@@ -824,6 +825,9 @@ def _unwrapped_tnef(text: str, attachments: list[Attachment]) -> tuple[str, tupl
     cannot read, or that holds neither, stays as it came."""
     files: list[Attachment] = []
     for item in attachments:
+        crafted = too_much(item.data) if is_tnef(item.content_type, item.filename) else None
+        if crafted is not None:
+            raise RefusedMessageError(crafted, "too_complex")
         inside = opened(item.data) if is_tnef(item.content_type, item.filename) else None
         if inside is None or not (inside[0] or inside[1]):
             files.append(item)
@@ -843,9 +847,16 @@ def _type_of(name: str) -> str:
 
 
 def _chosen_text(plain: str | None, html: str | None) -> str:
-    """The plain text when it says anything (or is all there is), else the HTML's."""
+    """The plain text when it says anything (or is all there is), else the HTML's.
+
+    An HTML body over `MAX_HTML_CHARS` is refused before it is parsed: the text a
+    person writes is a small part of that, and the parser's memory grows with the
+    body (SPEC 9: bounded memory per message, by design)."""
     if plain is not None and (plain.strip() or html is None):
         return _CID_MARKER.sub("", plain) if html is not None else plain
+    if html is not None and len(html) > MAX_HTML_CHARS:
+        raise RefusedMessageError(f"HTML body of {len(html)} characters, over the limit of {MAX_HTML_CHARS}",
+                                  "too_complex")
     return html_to_text(html) if html is not None else ""
 
 
