@@ -115,3 +115,21 @@ def test_sisimai_set_of_emails_every_bounce_is_automatic():
                 human.append(path.relative_to(SISIMAI).as_posix())
     assert human == ["bsd/lhost-sendmail-14.eml", "err/make-test-36.eml", "not/is-not-bounce-01.eml",
                      "not/is-not-bounce-02.eml"]
+
+
+def test_a_person_replying_with_a_mail_attached_is_a_person():
+    """A reply that quotes and attaches the mail it answers (Outlook's forward as attachment):
+    the attached copy's headers and the ticket's own words ("Tidak bisa kirim penawaran",
+    the requester's address) read like a bounce quoting a mail, but a person wrote it."""
+    attached = (b"Received: from lpse.test\r\nMessage-ID: <n1@lpse.test>\r\nMIME-Version: 1.0\r\n"
+                b"From: lpse@lpse.test\r\nTo: staff1@lpse.test\r\nSubject: [LPSE-T #2026-00001] Tidak bisa kirim penawaran\r\n"
+                b"\r\nPenyedia budi@cvmaju.test: Tidak bisa kirim penawaran, muncul error.\r\n")
+    for subject, reply_to in (("RE: [LPSE-T #2026-00001] Tidak bisa kirim penawaran", b""),
+                              ("[LPSE-T #2026-00001] Tidak bisa kirim penawaran", b"In-Reply-To: <n1@lpse.test>\r\n")):
+        raw = (b"From: Staff Satu <staff1@lpse.test>\r\nTo: lpse@lpse.test\r\nSubject: " + subject.encode() + b"\r\n"
+               + reply_to + b"Message-ID: <r1@lpse.test>\r\nMIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
+               b"Terlampir pesan Anda yang kami terima.\r\n\r\nPada 24/11/2026, lpse@lpse.test menulis:\r\n"
+               b"> Dari: budi@cvmaju.test\r\n> Tidak bisa kirim penawaran, muncul error.\r\n\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+               + attached + b"\r\n--b1--\r\n")
+        assert parse_message(raw).auto_reason is None, subject

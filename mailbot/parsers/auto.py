@@ -303,6 +303,7 @@ _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 _HEADER_LINE = re.compile(r"^(received|message-id|from|to|subject|date|return-path|mime-version|content-type"
                           r"|x-mailer|reply-to|cc):[ \t]", re.IGNORECASE | re.MULTILINE)
 _FORWARDED = re.compile(r"^\s*(?:fwd?|tr|trs|wg|rv|enc)\s*:", re.IGNORECASE)
+_REPLY = re.compile(r"^\s*(?:re|aw|sv|antw|vs|r|rif|balas|jawab)\s*:", re.IGNORECASE)
 _REPORT_WINDOW = 6000  # a report says what happened near its top; the rest is the returned mail
 
 
@@ -329,6 +330,13 @@ def quotes_headers(text: str) -> bool:
     return len(names) >= 3 and bool(names & _MACHINE_FIELDS)
 
 
+def _is_reply(headers: Mapping[str, str]) -> bool:
+    """Whether a person answers a mail: it cites one (In-Reply-To) or says so ("Re:"). A
+    person's reply quotes what it answers and may attach it, and SPSE's troubles are sending
+    troubles ("tidak bisa kirim penawaran"): quote and words together are no bounce then."""
+    return bool(headers.get("in-reply-to", "").strip()) or bool(_REPLY.match(headers.get("subject", "")))
+
+
 def failure_words(text: str, own: str = "") -> bool:
     """Whether a report's top states a delivery failure and names a failed address (one that
     is not the report's own sender, `own`)."""
@@ -343,15 +351,15 @@ def evidence_bounce(headers: Mapping[str, str], text: str, quoted_copy: bool) ->
     Notes, GroupWise, qmail, antivirus and spam gateways, a list holding the mail), by
     combined evidence: delivery-failure wording with a failed address, and a mail system's
     sender or a quoted copy of a mail (`quoted_copy`: an attached message or its headers).
-    Never the subject alone; a person forwarding a bounce ("Fwd: Undelivered ...") is one
-    unless the sender too is a mail system. The reason with a mail system's sender is
+    Never the subject alone; a person forwarding a bounce ("Fwd: Undelivered ...") or
+    replying with a mail attached is one unless the sender too is a mail system. The reason with a mail system's sender is
     strong (`bounce: failure report from a mail system`); a quote alone is weak evidence
     (`bounce: failure report quoting a mail`): such mail is never answered, and, matching no
     ticket, still reaches staff."""
     daemon = daemon_sender(headers)
     copy = quoted_copy or quotes_headers(text[:_REPORT_WINDOW * 4])
     forwarded = bool(_FORWARDED.match(headers.get("subject", "")))
-    if forwarded and not daemon:
+    if (forwarded or _is_reply(headers)) and not daemon:
         return None
     own = _local_part(headers.get("from", ""))[0]
     sender = re.search(r"[^<>\s]+@[^<>\s]+", headers.get("from", ""))
