@@ -25,7 +25,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailbot import __version__
 from mailbot.errors import (
     ConfigError,
     LoginRefusedError,
@@ -51,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailbot", description="Email helpdesk and SOP-015 escalation bot.")
     parser.add_argument("--config", type=Path, default=None,
                         help="config file (default: $MAILBOT_CONFIG or ./config.yaml)")
-    parser.add_argument("--version", action="version", version=f"mailbot {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="the daemon (or one pass with --once)")
     run.add_argument("--once", action="store_true", help="handle pending mail, send the outbox, exit")
@@ -86,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--output", type=Path, default=None, help="HTML file to write (default: standard output)")
     summary.add_argument("--send", action="store_true", help="mail it to the heads and coordinators now")
     return parser
+
+
+class _Version(argparse.Action):
+    """`--version`: the version is looked up only when asked (it may ask git, `mailbot.version`)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from mailbot.version import current
+
+        print(f"mailbot {current()}")
+        parser.exit()
 
 
 YEARS = range(1970, 9999)  # deadlines and month bounds are counted past the given time: not up to year 9999
@@ -210,7 +220,9 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     # ignoring it: the hang-up of the operator's logout must not stop the unit's mail.
     for signum in stop_signals():
         signal.signal(signum, on_signal)
-    app.log.info("daemon_started", mailboxes=[b.name for b in cfg.mailboxes])
+    from mailbot.version import current
+
+    app.log.info("daemon_started", version=current(), mailboxes=[b.name for b in cfg.mailboxes])
     app.run_forever(stop, notify=sd_notify)
     app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()

@@ -60,6 +60,11 @@ def test_install_lays_out_the_production_files(installed):
     version = subprocess.run([str(target / "opt/mailbot/bin/mailbot"), "--version"], capture_output=True,
                              text=True, timeout=60, check=False)
     assert version.stdout.startswith("mailbot ")
+    if (ROOT / ".git").exists():  # the installed version names the commit it was built from
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=60, check=True).stdout.strip()
+        built = version.stdout.split("+g", 1)[1].split(".")[0].strip()
+        assert len(built) >= 7 and head.startswith(built), version.stdout
 
 
 def test_install_starts_nothing_and_says_what_to_run(installed):

@@ -44,6 +44,7 @@ from mailbot.core.model import (
     TimerKind,
 )
 from mailbot.errors import ConfigError, StorageError
+from mailbot.version import current as current_version
 
 
 @lru_cache(maxsize=256)
@@ -239,6 +240,7 @@ def _v9(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
 SCHEMA_VERSION = len(MIGRATIONS)
+WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
 
 def _outbox_row(r: dict[str, Any]) -> OutboxRow:
@@ -306,6 +308,21 @@ class Store:
             with self.db.atomic():
                 MIGRATIONS[version](self.db)
                 self.db.table("meta").upsert({"key": "schema_version", "value": str(version + 1)}, pk="key")
+        if migrate:
+            self._stamp()
+
+    def _stamp(self) -> None:
+        """This mailbot's version as the one that last wrote the database (meta `written_by`):
+        an operator, or a later version refusing it, can say which code wrote it."""
+        version = current_version()
+        if self.meta(WRITTEN_BY) != version:
+            with self.unit_of_work():
+                self.set_meta(WRITTEN_BY, version)
+
+    def written_by(self) -> str | None:
+        """The version of the mailbot that last opened this database to write (None: older than
+        the record, or never)."""
+        return self.meta(WRITTEN_BY)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Rows as dicts, straight from the connection (sqlite-utils' `query` wraps each
