@@ -170,8 +170,9 @@ class Pipeline:
             return Duplicate(msg, known.seen)
         facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
         facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused, read_before=arrival.read_before)
-        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth,
-                         via=facts.via)                                  # pure: SPEC 9
+        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via,
+                         opening=facts.intake is not None and facts.intake.number is None,
+                         reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
                                  vouched=alerts_answered(known.citations))
@@ -200,6 +201,8 @@ class Pipeline:
             if check and read is not None and read.id is not None and self.store.ticket_by_id(read.id) != read:
                 raise TicketChanged  # written back whole below: what changed meanwhile would be lost
             ticket = self.save_ticket(box, decision, now)
+            if ticket is not None and ticket.id is not None and decision.adopt:
+                self.store.adopt(box.name, ticket.id, decision.adopt)
             self.store.record_message(
                 mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
                 ticket_id=ticket.id if ticket else None, kind=decision.label, sender=msg.from_addr.addr,
@@ -237,10 +240,12 @@ class Pipeline:
 
     def save_ticket(self, box: MailboxConfig, decision: Decision, now: datetime) -> Ticket | None:
         ticket = decision.ticket
-        if ticket is not None and decision.new_ticket:
-            year = now.astimezone(self.cfg.timezone).year
+        year = now.astimezone(self.cfg.timezone).year
+        if ticket is not None and decision.held:  # SPEC 9: a number reserved, no ticket yet
+            return replace(ticket, mailbox=box.name, number=self.store.next_number(box.name, year))
+        if ticket is not None and decision.new_ticket:  # a held call's reserved number, else the next
             return self.store.insert_ticket(replace(ticket, mailbox=box.name,
-                                                    number=self.store.next_number(box.name, year)))
+                                                    number=ticket.number or self.store.next_number(box.name, year)))
         if ticket is not None:
             self.store.update_ticket(ticket)
         return ticket
@@ -253,6 +258,8 @@ class Pipeline:
         for event in decision.events:
             detail = dict(event.detail)
             detail.setdefault("message_id", msg.message_id)
+            if decision.held and ticket is not None:
+                detail["number"] = ticket.number  # what the reply that confirms it finds it by
             self.store.add_event(box.name, ticket_id, now, event.actor, event.kind, **detail)
         if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:
             self.store.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",

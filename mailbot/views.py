@@ -26,6 +26,7 @@ from mailbot.io.store import parse_ts
 from mailbot.io.words import Words
 
 STATE_WIDTH = 13  # "awaiting_info"
+CHANNEL_NAMES = {"email": "email", "telepon": "telepon (phone call)", "datang": "datang langsung (visit)"}
 TIME_WIDTH = 16  # "2026-03-19 10:00"
 MIN_WIDTH = 80
 
@@ -93,7 +94,7 @@ def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:
         "category": t.category, "priority": t.priority, "assignee": t.assignee, "rating": t.rating,
         "lkpp_ticket": t.lkpp_ticket, "created_at": iso(t.created_at, tz), "updated_at": iso(t.updated_at, tz),
         "first_response_at": iso(t.first_response_at, tz), "resolved_at": iso(t.resolved_at, tz),
-        "closed_at": iso(t.closed_at, tz),
+        "closed_at": iso(t.closed_at, tz), "channel": t.channel, "taken_by": t.taken_by,
     }
 
 
@@ -192,6 +193,8 @@ def _header(ticket: Ticket, tz: tzinfo, width: int) -> list[str]:
         fit(f"  requester: {requester}", width),
         fit(f"  form: name {form.name or '-'}; agency/company {form.organisation or '-'}; "
             f"address {form.address or '-'}; phone {form.phone or '-'}", width),
+        fit(f"  channel: {CHANNEL_NAMES.get(ticket.channel, ticket.channel)}"
+            + (f"   taken by: {ticket.taken_by}" if ticket.taken_by else ""), width),
         fit(f"  assignee: {ticket.assignee or '-'}   LKPP ticket: {ticket.lkpp_ticket or '-'}", width),
         fit(f"  created {when(ticket.created_at, tz)} {zone}   first response {when(ticket.first_response_at, tz)}"
             f"   closed {when(ticket.closed_at, tz)}", width),

@@ -91,6 +91,20 @@ def context(**changes: Any) -> dict[str, Any]:
         "max_mb": 25,
         "max_parts": 500,
         "max_attachments": 100,
+        # a call or visit written down by staff (intake_confirm, intake_opened; SPEC 3); "email" keeps
+        # ack and resolved on their mail wording (tests/test_intake_flow.py renders the others)
+        "channel": "email",
+        "typed": "#telepon",
+        "form": {"name": "Budi Santoso", "organisation": "CV Maju Jaya", "address": "Jl. Engku Putri No. 1",
+                 "phone": "0812-7000-1234", "email": "budi@vendor.test"},
+        "caller_email": "budi@vendor.test",
+        "answered": False,
+        "solution": None,
+        "taken_by": "andi@batam.go.id",
+        "notes": "",
+        "problem": "Tidak bisa upload dokumen penawaran",
+        "opened_day": "Kamis, 12 November 2026",
+        "opened_time": "10:15 WIB",
     }
     base.update(changes)
     return base

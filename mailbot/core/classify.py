@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import ParsedCommands, parse_commands
 from mailbot.core.identity import identify
-from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts
+from mailbot.core.intake import Intake, opening, read_form, title_of
+from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
     STAFF_ROLES,
     answering_as,
@@ -24,7 +25,16 @@ from mailbot.core.matching import (
     retitled,
     role_of,
 )
-from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Seen, State, Ticket
+from mailbot.core.model import (
+    Contact,
+    InboundMessage,
+    Refusal,
+    Role,
+    Seen,
+    State,
+    Ticket,
+    has_mailbox,
+)
 from mailbot.core.plan import without_internal
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.settings import Config, MailboxConfig
@@ -76,6 +86,7 @@ class Known:
     # a requester's mail: what opened their waiting tickets (a new mail), or their mail on the
     # tickets it names, of the last hour, newest first (`repeats`)
     openings: tuple[Opening, ...] = ()
+    held: Intake | None = None  # a staff reply: the held call or visit it confirms (SPEC 9)
 
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
@@ -107,6 +118,8 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
                   mentioned=tuple(t.number for t in known.mentioned))
     if msg.is_automatic:
         return _automatic(facts, known)
+    if role is Role.STAFF and (intake := _intake(facts, known, box, cfg, rules, now)) is not None:
+        return intake
     if role in STAFF_ROLES:
         lkpp = (cfg.escalation.address or "").lower()
         to_lkpp = any(role_of(a.addr, box, cfg.escalation.senders) is Role.LKPP or a.addr.lower() == lkpp != ""
@@ -246,12 +259,58 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, assignable: t
     event = _staff_event(facts.role, parsed, bool(msg.attachments))
     if event is Event.STAFF_REPLY and to_lkpp:
         return replace(facts, event=Event.STAFF_NOTE)
+    if event is Event.STAFF_REPLY and (not has_mailbox(ticket.requester.addr) or _confirms(known)):
+        # a caller who gave no e-mail: what staff write is their record of the case, sent to no
+        # one (SPEC 3); so is a second reply to the request to confirm a call, once it opened
+        return replace(facts, event=Event.STAFF_NOTE)
     if event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO) and ticket.id not in known.lkpp_answered:
         command = parsed.state_command
         assert command is not None
         return replace(facts, event=Event.COMMAND_ERROR,
                        errors=(Refusal(f"{command.name}_without_lkpp", command=command.shown, name=command.name),))
     return replace(facts, event=event)
+
+
+def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: Rules, now: datetime) -> Facts | None:
+    """SPEC 3: a staff mail that writes down a call or a visit (`#telepon`, `#datang`), or the
+    reply that confirms a held one (SPEC 9); None for any other staff mail."""
+    msg = facts.message
+    if facts.ticket is None and known.held is not None:
+        return _opening(facts, known.held, rules)
+    found = opening(msg.new_text, rules.intake)
+    if found is None:
+        return None
+    channel, typed, rest = found
+    if facts.ticket is not None:  # on a ticket's thread: a reply, which opens nothing
+        return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""),
+                       errors=(Refusal("intake_in_reply", command=typed),))
+    form = read_form(rest, rules.intake, facts.received_at, cfg.timezone)
+    errors = [*form.errors, *_outside_assignees(ParsedCommands(form.commands, "", ()),
+                                                (*box.staff, *box.coordinators, *box.heads))]
+    lkpp = (cfg.escalation.address or "").lower()
+    if form.email and (role_of(form.email, box, cfg.escalation.senders) is not Role.REQUESTER or form.email == lkpp):
+        errors.append(Refusal("intake_email_internal", command="Email", value=form.email))
+    if errors:
+        return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""), errors=tuple(errors))
+    intake = Intake(channel, typed, form, msg.from_addr.addr, form.called_at or opened_at(facts, now))
+    return _opening(facts, intake, rules)
+
+
+def _opening(facts: Facts, intake: Intake, rules: Rules) -> Facts:
+    form = intake.form
+    category = (form.category, "form") if form.category else None
+    if category is None:
+        guess = rules.guess_category("", form.problem)
+        category = (guess.value, guess.rule)
+    priority = rules.guess_priority("", form.problem)
+    return replace(facts, event=Event.STAFF_INTAKE_ANSWERED if form.answered else Event.STAFF_INTAKE,
+                   intake=intake, commands=ParsedCommands(form.commands, "", ()), title=title_of(form.problem),
+                   category=category, priority=(priority.value, priority.rule), contact=form.contact)
+
+
+def _confirms(known: Known) -> bool:
+    """Whether a staff reply answers only the request to confirm a held call (SPEC 9)."""
+    return bool(known.citations) and all(c.kind == "intake_confirm" for c in known.citations)
 
 
 def _outside_assignees(parsed: ParsedCommands, assignable: tuple[str, ...]) -> tuple[Refusal, ...]:

@@ -147,6 +147,27 @@ def _commands_start(lines: list[str]) -> int:
     return index
 
 
+def command_word(line: str) -> tuple[str, str] | None:
+    """A `#` line read as people type it: (its word, lower-cased, "" when it has none; the
+    rest of the line), or None for any other line. The word may name no command."""
+    cleaned = _command_line(line)
+    match = _LINE.match(cleaned) if cleaned is not None else None
+    if match is None:
+        return None
+    return (match.group(1) or "").lower(), match.group(2).strip()
+
+
+def command_name(word: str) -> str | None:
+    """The canonical name of a command word in either language ("selesai" -> "resolve")."""
+    return _BY_SPELLING.get(word.lower())
+
+
+def address_in(text: str) -> str | None:
+    """The one e-mail address a value holds, written as mail clients and address books do
+    (`budi@x.id`, `<budi@x.id>`, `Budi <budi@x.id>`, `mailto:`), lower-cased; else None."""
+    return _address(text)
+
+
 def _after_blanks(lines: list[str], index: int) -> int:
     while index < len(lines) and not lines[index].translate(_INVISIBLE).strip():
         index += 1

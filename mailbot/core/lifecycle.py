@@ -20,9 +20,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mailbot.core.commands import ParsedCommands
+from mailbot.core.intake import Intake, form_detail
 from mailbot.core.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
+    Address,
     Audience,
     Contact,
     HistoryEvent,
@@ -33,6 +35,8 @@ from mailbot.core.model import (
     State,
     ThreadMessage,
     Ticket,
+    has_mailbox,
+    no_mailbox,
 )
 from mailbot.core.trust import Citation, Trust
 
@@ -70,6 +74,9 @@ class Event(enum.StrEnum):
     COMMAND_ERROR = "command_error"  # E18
     UNVERIFIED = "unverified"  # E19
     STAFF_UNMATCHED = "staff_unmatched"  # SPEC 3: staff mail matching no ticket
+    STAFF_INTAKE = "staff_intake"  # SPEC 3: a call or visit (`#telepon`, `#datang`) not answered yet
+    STAFF_INTAKE_ANSWERED = "staff_intake_answered"  # SPEC 3: a call or visit answered on the spot
+    STAFF_INTAKE_HELD = "staff_intake_held"  # SPEC 3, 9: a call or visit from a mail that proves no sender
     DIRECTION_GENERAL = "direction_general"  # E12d: an answer to the digest that names no ticket
     LKPP_UNMATCHED = "lkpp_unmatched"  # SPEC 3: LKPP mail matching no ticket
     AUTOMATIC = "automatic"  # SPEC 5: recorded, never answered
@@ -134,9 +141,15 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.LKPP_STATUS, "E I", "", ("lkpp_reply", "tell_status", "notify_lkpp"), "E16; SOP-015 steps 12, 14"),
     (Event.LKPP_OTHER, "O A E I R C", "", ("lkpp_reply", "notify_lkpp"), "E17"),
     (Event.LKPP_ACK, "O A E I R C", "", ("lkpp_reply", "notify_lkpp"), "SPEC 3: LKPP's ticket number"),
-    (Event.COMMAND_ERROR, "O A E I R C", "", ("reject_command",), "E18"),
+    (Event.COMMAND_ERROR, "- O A E I R C", "", ("reject_command",), "E18"),
     (Event.UNVERIFIED, "O A E I R C", "", ("unverified_note", "alert_unverified"), "E19; SPEC 9"),
     (Event.STAFF_UNMATCHED, "-", "-", ("tell_no_ticket",), "SPEC 3"),
+    (Event.STAFF_INTAKE, "-", "O", ("open_intake", "apply_meta", "acknowledge_caller", "tell_intake"),
+     "SPEC 3; SOP-003 step 8: the number to the caller and to staff within 10 minutes"),
+    (Event.STAFF_INTAKE_ANSWERED, "-", "R",
+     ("open_intake", "apply_meta", "mark_resolved", "relay_intake_answer", "tell_intake"),
+     "SPEC 3; SOP-003 steps 6-7: the answer given on the spot, kept as the solution"),
+    (Event.STAFF_INTAKE_HELD, "-", "-", ("hold_intake",), "SPEC 3, 9: a new mail proves no sender; it confirms"),
     (Event.DIRECTION_GENERAL, "-", "-", ("record_general_direction", "pass_direction"), "E12d; SOP-004 step 8"),
     (Event.LKPP_UNMATCHED, "-", "-", ("pass_unmatched",), "SPEC 3"),
     (Event.AUTOMATIC, "- O A E I R C", "", ("record_automatic",), "SPEC 5"),
@@ -170,6 +183,7 @@ STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STA
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
+INTAKES = frozenset({Event.STAFF_INTAKE, Event.STAFF_INTAKE_ANSWERED})  # a call or visit opening a ticket
 UNVERIFIED_LABEL = "unverified_note"
 AUTOMATIC_UNMATCHED = "automatic_unmatched"  # the label of automatic mail that matches no ticket
 COPY_LABEL = "copy_appended"
@@ -239,7 +253,9 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
-          Event.DELIVERY_NOTICE: "delivery_reported"}
+          Event.DELIVERY_NOTICE: "delivery_reported",
+          Event.STAFF_INTAKE: "intake_opened", Event.STAFF_INTAKE_ANSWERED: "intake_answered",
+          Event.STAFF_INTAKE_HELD: "intake_held"}
 # What an inbound LKPP message was decided to be when it is nobody's answer: `#teruskan`
 # and `#permintaan-data` never pass it to the requester (SPEC 5: automatic mail is
 # recorded, never acted on). An unverified one (UNVERIFIED_LABEL) is passed on only by
@@ -272,6 +288,7 @@ class Facts:
     category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
     priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
     contact: Contact = field(default_factory=Contact)  # consultation-form fields the message states
+    intake: Intake | None = None  # a call or visit staff wrote down (`#telepon`, `#datang`)
     mentioned: tuple[str, ...] = ()  # ticket numbers a coordinator or head writes about
     content_hash: str | None = None
     reused_id: str | None = None  # the known Message-ID this different message reused
@@ -298,6 +315,8 @@ class Decision:
     exempt: bool = False  # caused by an authenticated staff or LKPP message: never held back (SPEC 5)
     sop: str = ""  # the table row's SOP step
     elsewhere: tuple[tuple[str, HistoryEvent], ...] = ()  # (ticket number, event) for other tickets it names
+    held: bool = False  # `ticket` is a held intake (SPEC 9): a number is reserved, no ticket is saved
+    adopt: tuple[str, ...] = ()  # Message-IDs recorded before the ticket existed (a held intake's) that are its now
 
 
 def escalation_refused(ticket: Ticket) -> Ticket | None:
@@ -334,6 +353,14 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
         event = Event.UNVERIFIED
     elif event is Event.DIRECTION_GENERAL and not trust.authenticated:
         event = Event.STAFF_UNMATCHED  # no proof of the role: only its sender is answered
+    elif event in INTAKES and not trust.authenticated:
+        # SPEC 9: a new mail proves no sender; its sender confirms it by replying. A reply that
+        # would confirm a held one and fails (authres) opens nothing and says why.
+        assert facts.intake is not None
+        if facts.intake.number is None:
+            event = Event.STAFF_INTAKE_HELD
+        else:
+            event, facts = Event.COMMAND_ERROR, replace(facts, errors=(Refusal("intake_unverified", value=trust.reason),))
     state = facts.ticket.state if facts.ticket else None
     event, row = row_for(event, state)
     step = _Step(facts, trust, policy, now, event, facts.ticket)
@@ -350,7 +377,7 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
     if event is Event.AUTOMATIC and ticket is None:
         label = AUTOMATIC_UNMATCHED
     return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop,
-                    tuple(step.elsewhere))
+                    tuple(step.elsewhere), step.held, step.adopt)
 
 
 class _Step:
@@ -361,6 +388,8 @@ class _Step:
         self.facts, self.trust, self.policy, self.now, self.event = facts, trust, policy, now, event
         self.ticket = ticket
         self.opened = False
+        self.held = False
+        self.adopt: tuple[str, ...] = ()
         self.events: list[HistoryEvent] = []
         self.sends: list[Send] = []
         self.elsewhere: list[tuple[str, HistoryEvent]] = []
@@ -650,7 +679,8 @@ def _reject_command(s: _Step) -> None:
     """E18: only the sender hears why; nothing else happens."""
     errors = list(s.facts.errors) or [_refusal(s)]
     s.record("command_rejected", {"errors": [str(e) for e in errors]})  # the history keeps the English
-    s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": errors})
+    intake = any(e.code.startswith("intake_") for e in errors)  # a call's form: the form to copy, not the commands
+    s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": errors, "intake": intake})
 
 
 def _refusal(s: _Step) -> Refusal:
@@ -660,6 +690,97 @@ def _refusal(s: _Step) -> Refusal:
     if command is None:
         return Refusal("reply_not_in_state", value=state)
     return Refusal("not_in_state", command=command.shown, value=state, name=command.name)
+
+
+# --- calls and visits (SPEC 3; seeds 000, 003, 004 section 1) -------------------------------
+
+
+def _intake_ticket(s: _Step, intake: Intake) -> Ticket:
+    """The ticket of a call or visit: the caller is its requester (by a placeholder that never
+    receives mail when they gave no e-mail), opened at the call's time (SPEC 6's timers)."""
+    f, form = s.facts, intake.form
+    answered = form.answered
+    return Ticket(
+        id=None, mailbox="", number=intake.number or "", state=State.OPEN,
+        requester=Address(form.email or no_mailbox(intake.channel), form.contact.name),
+        subject=f.title, created_at=intake.called_at, updated_at=s.now, language=s.policy.language,
+        category=f.category[0] if f.category else None, priority=f.priority[0] if f.priority else None,
+        participants=frozenset({form.email}) if form.email else frozenset(), contact=form.contact,
+        channel=intake.channel, taken_by=intake.staff,
+        first_response_at=intake.called_at if answered else None)  # SOP-003 step 6: answered in the call
+
+
+def _open_intake(s: _Step) -> None:
+    """A call or visit written down by staff becomes a ticket with the form on it."""
+    intake = s.facts.intake
+    assert intake is not None
+    s.ticket = _intake_ticket(s, intake)
+    s.opened = True
+    s.adopt = intake.adopt
+    s.record("ticket_opened", {"subject": s.ticket.subject, "channel": intake.channel, "by": intake.staff})
+    s.record("intake_recorded", {**form_detail(intake.form), "channel": intake.channel,
+                                 "called_at": intake.called_at.isoformat()}, actor=intake.staff)
+    for name, guess in (("category", s.facts.category), ("priority", s.facts.priority)):
+        if guess:
+            s.record(f"{name}_guessed", {"value": guess[0], "rule": guess[1]}, actor="mailbot")
+    if intake.form.notes:
+        s.record("note", {"text": intake.form.notes}, actor=intake.staff)
+    if intake.number is not None:  # SPEC 9: its sender confirmed the held intake
+        s.record("intake_confirmed", {"number": intake.number})
+        said = s.facts.message.new_text.strip()
+        if said:
+            s.record("note", {"text": said})
+
+
+def _acknowledge_caller(s: _Step) -> None:
+    """SOP-003 step 8: the caller who gave an e-mail gets the number (the form's number
+    too) and how to follow up by mail; one who gave none has it from staff by phone."""
+    assert s.ticket is not None
+    if not has_mailbox(s.ticket.requester.addr):
+        s.record("ack_skipped", {"reason": "no e-mail address given"}, actor="mailbot")
+        return
+    s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context={"channel": s.ticket.channel})
+
+
+def _relay_intake_answer(s: _Step) -> None:
+    """SOP-003 steps 6-7: the answer given on the spot goes to the caller as a solution, with
+    the consultation it answers; they confirm it or reopen the ticket by replying (E4)."""
+    assert s.ticket is not None and s.facts.intake is not None
+    form = s.facts.intake.form
+    if not has_mailbox(s.ticket.requester.addr):
+        return
+    s.send("resolved", Audience.REQUESTER, attach="inbound", text=form.answer or "",
+           context={"channel": s.ticket.channel, "problem": form.problem})
+
+
+def _tell_intake(s: _Step) -> None:
+    """The number back to the staff member who took the call, at once, to read out on the
+    phone (SOP-003 step 8), and the new ticket to the other staff."""
+    assert s.ticket is not None and s.facts.intake is not None
+    intake = s.facts.intake
+    s.send("intake_opened", Audience.SENDER, cc=(Audience.STAFF,), auto=AUTO_GENERATED, attach="inbound",
+           text=intake.form.problem, context=_intake_context(s, intake))
+
+
+def _intake_context(s: _Step, intake: Intake) -> dict[str, object]:
+    form = intake.form
+    return {"channel": intake.channel, "typed": intake.typed, "solution": form.answer, "answered": form.answered,
+            "caller_email": form.email, "form": form_detail(form), "taken_by": intake.staff,
+            "called_at": intake.called_at.isoformat(), "notes": form.notes}
+
+
+def _hold_intake(s: _Step) -> None:
+    """SPEC 9: the From of a new mail proves nothing, and the mail cites no mail of ours. The
+    call is held under a reserved number that goes back to the staff address alone: it is
+    the number to read out, and the ticket opens, and the caller hears of it, only when that
+    address answers (`Decision.held`). A forged mail reaches no one but the real staff member."""
+    intake = s.facts.intake
+    assert intake is not None
+    s.ticket = _intake_ticket(s, intake)
+    s.held = True
+    s.record("intake_held", {**intake.detail(), "reason": s.trust.reason})
+    s.send("intake_confirm", Audience.SENDER, auto=AUTO_REPLIED, text=intake.form.problem,
+           context=_intake_context(s, intake))
 
 
 def _tell_no_ticket(s: _Step) -> None:
@@ -784,7 +905,9 @@ EFFECTS: dict[str, Effect] = {
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators,
     "record_direction": _record_direction, "record_general_direction": _record_general_direction,
     "pass_direction": _pass_direction, "reject_command": _reject_command,
-    "tell_no_ticket": _tell_no_ticket, "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
+    "tell_no_ticket": _tell_no_ticket, "open_intake": _open_intake, "acknowledge_caller": _acknowledge_caller,
+    "relay_intake_answer": _relay_intake_answer, "tell_intake": _tell_intake, "hold_intake": _hold_intake,
+    "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
     "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,
     "record_automatic": _record_automatic, "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,

@@ -61,7 +61,22 @@ _REFUSED = {
     "empty_reply": "no new text above or below the quoted history: nothing was sent",
     "not_at_top": "{command} stands below other text and was not run: commands go on the first lines of the reply, "
                   "before any other text",
+    # SPEC 3: a phone call or a visit written down as a staff mail (`#telepon`, `#datang`)
+    "intake_problem": "the form has no problem: write it after 'Permasalahan:'",
+    "intake_email": "{command}: {value!r} is not an e-mail address; write it as name@domain.id, or leave the line out "
+                    "when the caller has none",
+    "intake_email_internal": "{command}: {value} is an address of the unit or of Helpdesk LKPP, not the caller's",
+    "intake_category": "{command}: {value!r} is not one of pengaduan, pertanyaan, konsultasi",
+    "intake_time": "{command}: {value!r} is no date or time; write e.g. 'Waktu: 10.15' or 'Tanggal: 12/11/2026 10.15'",
+    "intake_future": "{command}: {value!r} is later than this mail",
+    "intake_too_old": "{command}: {value!r} is more than {name} days before this mail",
+    "intake_rows": "the table holds {value} rows of calls: send one mail per call or visit",
+    "intake_command": "{command} cannot go with #telepon or #datang (only #prioritas, #kategori, #tugaskan and "
+                      "#selesai can); send it as a reply once the ticket is open",
+    "intake_in_reply": "{command} opens a new ticket: send it as a new mail to the unit's address, not as a reply",
+    "intake_unverified": "the confirmation could not be verified: {value}",
     # SPEC 9: why a staff, coordinator, head or LKPP message is not authenticated
+    "new_mail": "a new mail cites no mail that mailbot sent, which is what proves a sender (SPEC 9)",
     "no_ticket": "no ticket",
     "not_a_reply": "does not reply to a message that mailbot sent on this ticket",
     "wrong_audience": "replies only to mail sent to {value}, not to {name}",
@@ -200,6 +215,22 @@ def _name_words(name: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]+", name.lower()))
 
 
+# A caller or visitor who gave no e-mail address (SPEC 3) is the requester of their ticket by
+# a placeholder in a reserved domain (RFC 2606: `.invalid` never resolves): it never
+# receives mail (`has_mailbox`), and is never a participant any mail could write as.
+NO_MAILBOX_DOMAIN = "tanpa-email.invalid"
+
+
+def no_mailbox(channel: str) -> str:
+    """The requester address of a caller (`telepon`) or visitor (`datang`) without e-mail."""
+    return f"{channel}@{NO_MAILBOX_DOMAIN}"
+
+
+def has_mailbox(address: str) -> bool:
+    """Whether mail can go to `address`: not a placeholder, nor any `.invalid` address."""
+    return bool(address) and not address.lower().rstrip(".").endswith(".invalid")
+
+
 @dataclass(frozen=True)
 class Ticket:
     """A snapshot of one ticket; the lifecycle returns new snapshots, never mutates."""
@@ -225,6 +256,8 @@ class Ticket:
     reopened_from: int | None = None
     participants: frozenset[str] = frozenset()
     contact: Contact = field(default_factory=Contact)
+    channel: str = "email"  # how the case came in: email | telepon | datang (SPEC 3)
+    taken_by: str | None = None  # the staff member who took the call or the visit
 
     def with_id(self, ticket_id: int) -> Ticket:
         from dataclasses import replace

@@ -14,7 +14,7 @@ import fnmatch
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.headerregistry import Address as HeaderAddress
 from itertools import pairwise
@@ -37,6 +37,7 @@ from mailbot.core.model import (
     Timer,
     TimerKind,
     citable_id,
+    has_mailbox,
 )
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
@@ -121,7 +122,7 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
         mails += mail
         events += notes
     timers = None
-    if decision.ticket is not None:
+    if decision.ticket is not None and not decision.held:  # a held call has no ticket to time yet
         deadlines = setup.rules.deadlines(decision.ticket.priority)
         asked = any(s.kind == "need_info" and s.to is Audience.REQUESTER for s in decision.sends)
         timers = plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
@@ -171,6 +172,10 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
         # to that address (to an unproven sender: `limited`) never carries a working link the sender
         # chose (in the Subject or the text that repeats it).
         title, shown = defang(title), {**shown, "subject": defang(str(shown.get("subject") or ""))}
+        if send.to is Audience.SENDER and limited:  # the sender's own words back (a held call's form): inert too
+            shown["text"] = defang(str(shown.get("text") or ""))
+            if isinstance(shown.get("form"), Mapping):
+                shown["form"] = {k: defang(v) if isinstance(v, str) else v for k, v in shown["form"].items()}
     return MailPlan(send, ticket, to, cc, audience_of((*to, *cc), setup.box, setup.cfg.escalation.senders),
                     when.send_at, when.held, limited, language, title, in_reply_to, references,
                     shown, _attach_from(send, history))
@@ -205,8 +210,8 @@ def addresses(audience: Audience, box: MailboxConfig, cfg: Config, ticket: Ticke
               msg: InboundMessage | None) -> tuple[str, ...]:
     """The addresses of an audience for this mailbox."""
     match audience:
-        case Audience.REQUESTER:
-            return (ticket.requester.addr,) if ticket else ()
+        case Audience.REQUESTER:  # a caller who gave no e-mail: a placeholder that never receives mail
+            return (ticket.requester.addr,) if ticket and has_mailbox(ticket.requester.addr) else ()
         case Audience.STAFF:
             return box.notify_addresses
         case Audience.SENDER:
@@ -266,8 +271,8 @@ def ascii_domain(address: str) -> str:
 
 def deliverable(address: str) -> bool:
     """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
-    if not address or not address.isascii() or address.count("@") != 1:
-        return False
+    if not address or not address.isascii() or address.count("@") != 1 or not has_mailbox(address):
+        return False  # `.invalid` (RFC 2606) never resolves: a placeholder, never a recipient
     if any(c in address for c in ' <>,;"') or not address.isprintable():
         return False  # the renderer writes no quoted local part: such an address is skipped, not a crash
     if _PLAIN_ADDRESS.fullmatch(address):  # the common shape, without the full parser
@@ -436,6 +441,8 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
         text = history.latest_lkpp[0]
     if send.to is Audience.REQUESTER:
         text = redact(without_internal(text, history.internal, history.sent_lkpp), box)
+        if isinstance(send.context.get("problem"), str):  # a consultation's problem as staff wrote it down
+            send = replace(send, context={**send.context, "problem": redact(str(send.context["problem"]), box)})
     deadlines = setup.rules.deadlines(ticket.priority if ticket else None)
     base.update({
         "text": text, "note": send.text or "", "workdays": list(cfg.calendar.workdays), "hours": cfg.calendar.hours,
@@ -541,7 +548,7 @@ def identity_of(ticket: Ticket, history: History) -> dict[str, str]:
     form = ticket.contact
     return {"name": form.name or found.name, "organisation": form.organisation or found.organisation,
             "address": form.address or found.address, "phone": form.phone or found.phone,
-            "email": ticket.requester.addr}
+            "email": ticket.requester.addr if has_mailbox(ticket.requester.addr) else ""}
 
 
 def _number(value: float) -> int | float:

@@ -80,14 +80,17 @@ def _refused(code: str, value: str = "", name: str = "") -> Trust:
 
 
 def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation], mode: str,
-                 authres: tuple[bool, str] | None = None, *, mentioned: bool = False) -> Trust:
+                 authres: tuple[bool, str] | None = None, *, mentioned: bool = False,
+                 reserved: str | None = None) -> Trust:
     """SPEC 9: the verdict for a message of `role` matched to `ticket`.
 
     `authres` is the verdict on the topmost Authentication-Results of the unit's own
     server, needed only in `authres` mode. `mentioned`: the ticket was found by its
     number in a coordinator's or head's text, so a citation of mail about no one
     ticket (the digest) counts too; with no ticket at all, that citation is the only
-    proof a coordinator's or head's general direction can have.
+    proof a coordinator's or head's general direction can have. `reserved`: with no
+    ticket, the number a held call or visit reserved (SPEC 3): a reply to the mail that
+    went to staff under it proves a staff member as a reply on a ticket does.
     """
     letter = NEEDED.get(role)
     if letter is None:
@@ -95,13 +98,14 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
     if mode == "off":
         return Trust(True, "auth.mode is off")
     general = role in (Role.COORDINATOR, Role.HEAD)  # mail about no one ticket went to these roles
-    if ticket is None and not general:
+    number = ticket.number if ticket is not None else reserved
+    if number is None and not general:
         return _refused("no_ticket")
 
     def vouches(cited: Citation) -> bool:
         if cited.ticket is None:  # the digest, an alert: proof of the role, for no ticket or a named one
             return general and (mentioned or ticket is None)
-        return ticket is not None and cited.ticket == ticket.number
+        return number is not None and cited.ticket == number
 
     on_ticket = [c for c in citations if vouches(c)]
     if not on_ticket:
@@ -127,9 +131,22 @@ def _shared(letter: str, sent_to: list[Citation]) -> Trust:
 
 
 def trust_of(msg: InboundMessage, role: Role, ticket: Ticket | None, citations: Iterable[Citation],
-             auth: AuthConfig, *, via: str | None = None) -> Trust:
-    """The SPEC 9 verdict for one classified message under the configured `auth` mode."""
+             auth: AuthConfig, *, via: str | None = None, opening: bool = False,
+             reserved: str | None = None) -> Trust:
+    """The SPEC 9 verdict for one classified message under the configured `auth` mode.
+
+    `opening`: a new staff mail that opens a ticket for a call or a visit (SPEC 3); it cites
+    no mail of ours, so in `token` mode nothing proves its sender (its sender confirms it by
+    replying to the mail the held call sends them, `reserved` then names its number); in
+    `authres` mode the unit's own mail server does, as for any staff message there."""
     vouched = None
     if auth.mode == "authres":
         vouched = authres_passes(msg.auth_results, auth.trusted_authserv_id or "", msg.from_addr.addr)
-    return authenticate(role, ticket, citations, auth.mode, vouched, mentioned=via == "mention")
+    if opening and NEEDED.get(role) is not None:
+        if auth.mode == "off":
+            return Trust(True, "auth.mode is off")
+        if auth.mode == "authres":
+            ok, why = vouched or (False, "no Authentication-Results verdict")
+            return Trust(True, f"new mail and {why}") if ok else _refused("authres", value=why)
+        return _refused("new_mail")
+    return authenticate(role, ticket, citations, auth.mode, vouched, mentioned=via == "mention", reserved=reserved)

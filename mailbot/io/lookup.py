@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
+from mailbot.core.intake import Intake, held_intake
 from mailbot.core.lifecycle import (
     COPY_LABEL,
     UNSHOWN_KINDS,
@@ -106,7 +107,18 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         lkpp_answered=answered,
         said_to_lkpp=said,
         openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
+        held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
     )
+
+
+def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Intake | None:
+    """The held call or visit (SPEC 3, 9) whose confirmation request a staff reply cites."""
+    for cited in citations:
+        if cited.kind == "intake_confirm" and cited.ticket is not None:
+            detail = store.held_intake(box.name, cited.ticket)
+            if detail is not None:
+                return held_intake(detail, cited.message_id)
+    return None
 
 
 def _openings(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage,
@@ -212,9 +224,11 @@ def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozen
     mine = [m for m in thread if m.direction == "in" and m.role == "requester" and m.kind != COPY_LABEL]
     lkpp = lkpp_answers(thread, vouched)
     running = [t.timer for t in store.active_timers(ticket.id)]
+    # a call or visit: the problem is what staff wrote down on the form (SPEC 3), then the caller's mail
+    written = (store.intake_problem(ticket.id),) if ticket.channel != "email" else ()
     return History(
         thread=tuple((m.role, m.message_id) for m in thread),
-        requester_texts=tuple(m.body for m in mine),
+        requester_texts=(*(t for t in written if t), *(m.body for m in mine)),
         requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
         latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
         slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR)),

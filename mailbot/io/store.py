@@ -238,7 +238,15 @@ def _v9(db: sqlite_utils.Database) -> None:
     db.table("arrivals").create_index(["mailbox", "message_id"])
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
+def _v10(db: sqlite_utils.Database) -> None:
+    """How a ticket came in (SPEC 3: e-mail, a phone call, a visit) and the staff member who
+    took the call or visit; tickets from before came by e-mail."""
+    tickets = db.table("tickets")
+    tickets.add_column("channel", str)
+    tickets.add_column("taken_by", str)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
@@ -461,6 +469,34 @@ class Store:
             "select * from tickets where mailbox = ? and lkpp_ticket = ? order by id desc limit 1", [mailbox, lkpp_ticket]))
         return self._ticket(rows[0]) if rows else None
 
+    def held_intake(self, mailbox: str, number: str) -> dict[str, Any] | None:
+        """The call or visit held under a reserved number (SPEC 3, 9), while no ticket has it."""
+        if self.ticket_by_number(mailbox, number) is not None:
+            return None
+        for row in self._query("select detail from events where mailbox = ? and kind = 'intake_held' "
+                               "and ticket_id is null and json_extract(detail, '$.number') = ? "
+                               "order by id desc limit 1", [mailbox, number]):
+            detail: dict[str, Any] = json.loads(row["detail"] or "{}")
+            return detail
+        return None
+
+    def intake_problem(self, ticket_id: int) -> str:
+        """The problem a call's or visit's form states (SPEC 3), "" for a ticket opened by mail."""
+        for row in self._query("select json_extract(detail, '$.problem') as problem from events "
+                               "where ticket_id = ? and kind = 'intake_recorded' order by id limit 1", [ticket_id]):
+            return str(row["problem"] or "")
+        return ""
+
+    def adopt(self, mailbox: str, ticket_id: int, message_ids: Sequence[str]) -> None:
+        """Messages recorded before their ticket existed (a held call's form and the mail that
+        asked to confirm it), with their history and outbox rows, become the ticket's."""
+        marks = ",".join("?" * len(message_ids))
+        args = [ticket_id, mailbox, *message_ids]
+        for table, key in (("messages", "message_id"), ("outbox", "message_id"),
+                           ("events", "json_extract(detail, '$.message_id')")):
+            self.db.conn.execute(f"update {table} set ticket_id = ? where mailbox = ? and ticket_id is null "
+                                 f"and {key} in ({marks})", args)
+
     def ticket_by_id(self, ticket_id: int) -> Ticket | None:
         rows = list(self._query("select * from tickets where id = ?", [ticket_id]))
         return self._ticket(rows[0]) if rows else None
@@ -533,6 +569,8 @@ class Store:
             participants=parts,
             contact=Contact(row["contact_name"] or "", row["contact_org"] or "", row["contact_address"] or "",
                             row["contact_phone"] or ""),
+            channel=row["channel"] or "email",
+            taken_by=row["taken_by"],
         )
 
     # --- messages -------------------------------------------------------------------
@@ -1122,4 +1160,6 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
         "contact_org": ticket.contact.organisation or None,
         "contact_address": ticket.contact.address or None,
         "contact_phone": ticket.contact.phone or None,
+        "channel": ticket.channel,
+        "taken_by": ticket.taken_by,
     }

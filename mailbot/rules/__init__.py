@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from mailbot.core.intake import FIELDS as INTAKE_FIELDS
+from mailbot.core.intake import IntakeWords
 from mailbot.errors import ConfigError
 from mailbot.rules.bayes import Bayes
 from mailbot.rules.needles import search
@@ -244,6 +246,7 @@ class Rules:
     priority_default: str
     deadline_table: tuple[tuple[str, Deadlines], ...]
     second_opinion: Bayes | None = None  # must agree before a reply goes on to a requester
+    intake: IntakeWords = field(default_factory=lambda: IntakeWords((), ()))  # `rules/intake.yaml`
 
     def classify_lkpp(self, subject: str, text: str) -> Verdict | None:
         """need_info | resolved | returned | status for a reply of Helpdesk LKPP, or None.
@@ -408,7 +411,7 @@ _SECTIONS: dict[str, dict[str, _Section]] = {
     "priority": {"rules": _Section(PRIORITIES, _PLACES, "any")},
 }
 _DEFAULT_VALUES = {"category": CATEGORIES, "priority": PRIORITIES}
-FILES = (*_SECTIONS, "deadlines")
+FILES = (*_SECTIONS, "deadlines", "intake")
 
 
 @dataclass(frozen=True)
@@ -486,6 +489,7 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
         priority_default=defaults["priority"],
         deadline_table=_load_deadlines(operator.get("deadlines")),
         second_opinion=_second_opinion(rules_dir),
+        intake=_load_intake(operator.get("intake")),
     )
 
 
@@ -747,3 +751,83 @@ def _parse_deadlines(data: dict[str, Any], source: str) -> dict[str, dict[str, f
                                   f"got {value!r}")
             parsed[key][name] = float(value)
     return parsed
+
+
+# --- the consultation form's words (`intake.yaml`) ---------------------------------------
+
+_INTAKE_KEYS = ("channels", "fields", "headings", "none", "months", "weekdays", "days_before", "afternoon", "midday",
+                "zones")
+
+
+def _load_intake(operator: Path | None) -> IntakeWords:
+    """The shipped words of the form, with an operator's file's words added (or, with
+    `replace: true`, instead)."""
+    data, source = _read(DEFAULTS_DIR / "intake.yaml", "rules/intake.yaml")
+    table = _parse_intake(data, source)
+    if operator is not None:
+        extra_data, extra_source = _read(operator, str(operator))
+        extra = _parse_intake(extra_data, extra_source)
+        if extra_data.get("replace") is True:
+            table = {key: {} if isinstance(value, dict) else [] for key, value in table.items()}
+        for key, value in extra.items():
+            if isinstance(value, dict):
+                merged = dict(table[key])
+                for name, more in value.items():
+                    merged[name] = [*merged.get(name, []), *more] if isinstance(more, list) else more
+                table[key] = merged
+            else:
+                table[key] = [*table[key], *value]
+    for channel in ("telepon", "datang"):
+        if not table["channels"].get(channel):
+            raise ConfigError(f"{source}: channels: {channel!r}: needs at least one command word")
+    fields = table["fields"]
+    return IntakeWords(
+        channels=tuple((c, tuple(w)) for c, w in table["channels"].items()),
+        fields=tuple((f, tuple(w)) for f, w in fields.items()),
+        headings=tuple(table["headings"]), none=tuple(table["none"]),
+        months=tuple((int(m), tuple(w)) for m, w in table["months"].items()),
+        weekdays=tuple(table["weekdays"]),
+        zones=tuple((z, int(h)) for z, h in table["zones"].items()),
+        days_before=tuple((p, int(d)) for p, d in table["days_before"].items()),
+        afternoon=tuple(table["afternoon"]), midday=tuple(table["midday"]),
+    )
+
+
+def _parse_intake(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """`intake.yaml` checked: words are lower-cased strings; fields, months and zones known."""
+    parsed: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key == "replace":
+            if not isinstance(raw, bool):
+                raise ConfigError(f"{source}: field 'replace': must be true or false, got {raw!r}")
+            continue
+        if key not in _INTAKE_KEYS:
+            raise ConfigError(f"{source}: unknown section {key!r}; expected one of {', '.join(_INTAKE_KEYS)}")
+        if key in ("channels", "fields", "months", "zones", "days_before"):
+            if not isinstance(raw, dict):
+                raise ConfigError(f"{source}: {key}: must be a mapping")
+            parsed[key] = {name: _intake_value(key, name, value, source) for name, value in raw.items()}
+        else:
+            parsed[key] = _word_list(raw, f"{source}: {key}")
+    return parsed
+
+
+def _intake_value(key: str, name: object, value: object, source: str) -> Any:
+    where = f"{source}: {key}: {name!r}"
+    if key == "fields" and name not in INTAKE_FIELDS:
+        raise ConfigError(f"{where}: unknown field; expected one of {', '.join(INTAKE_FIELDS)}")
+    if key == "channels" and name not in ("telepon", "datang"):
+        raise ConfigError(f"{where}: unknown channel; expected telepon or datang")
+    if key == "months" and not (isinstance(name, int) and 1 <= name <= 12):
+        raise ConfigError(f"{where}: a month is a number 1-12")
+    if key in ("zones", "days_before"):
+        if isinstance(value, bool) or not isinstance(value, int) or not -12 <= value <= 14:
+            raise ConfigError(f"{where}: must be a whole number of {'hours' if key == 'zones' else 'days'}")
+        return value
+    return _word_list(value, where)
+
+
+def _word_list(raw: object, where: str) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(w, str | int) and str(w).strip() for w in raw):
+        raise ConfigError(f"{where}: must be a list of words")
+    return [str(w).strip().lower() for w in raw]

@@ -1,0 +1,634 @@
+"""A phone call or a visit as staff write it down: the consultation form in a mail (SPEC 3). Pure.
+
+Seed 003 (and seed 000, seed 004 section 1 for visitors) has the helpdesk fill in the
+"Formulir Konsultasi" while the caller talks: Hari/Tanggal and Waktu; A. the caller's
+Nama, Nama Instansi/Perusahaan, Alamat, Nomor Telepon/HP; B. Permasalahan; C.
+Jawaban/Solusi. Staff send it to the unit address as a new mail whose first line is
+`#telepon` / `#phone` or `#datang` / `#visit` (`opening`), and `read_form` reads the rest.
+
+It is read as people type it, not as the paper lays it out: labels in any order, in any
+case, with or without a colon (or "=", a dash, dot leaders), list markers ("a. Nama :"),
+bold marks, values over several lines, and tables pasted from Word or Excel (tab- or
+pipe-separated), as label/value rows or as a header row over a row of values (a row of
+the unit's recap). The labels are data (`rules/intake.yaml`, `IntakeWords`).
+
+Where a colon is missing, a label is a label only where it cannot be the problem's own
+words: inside the free text of Permasalahan or Jawaban a line "Jawaban dari LKPP belum
+ada" stays text, and only a label alone on its line, or one with a colon, or a phone,
+e-mail, date or time in the shape of one, starts another field. Lines that belong to no
+label are the problem when no Permasalahan is labelled, else kept as a note: nothing
+staff wrote is dropped. A date and time of the call ("Waktu:", "Tanggal:") are read in
+Indonesian and English ways of writing them, in the unit's zone unless WIB/WITA/WIT
+says otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+
+from mailbot.core.commands import (
+    CATEGORIES,
+    Command,
+    address_in,
+    command_name,
+    command_word,
+    parse_commands,
+)
+from mailbot.core.greetings import only_greets
+from mailbot.core.model import Contact, Refusal
+
+CHANNELS = ("email", "telepon", "datang")  # how a ticket came in: by mail, by phone, in person
+FIELDS = ("name", "organisation", "address", "phone", "email", "problem", "answer", "date", "time", "category",
+          "ignore")
+FREE_TEXT = frozenset({"problem", "answer"})  # paragraphs: blank lines inside them
+MULTILINE = FREE_TEXT | {"organisation", "address"}  # a value may go on over the next lines
+# Commands that may stand right below `#telepon`: set on the new ticket as on any (E11).
+# `#selesai` there (or anywhere in the form) says the caller was answered on the spot.
+WITH_INTAKE = frozenset({"priority", "category", "assign"})
+MAX_AGE = timedelta(days=31)  # an earlier call further back is a typing error (a year, a month)
+CLOCK_SKEW = timedelta(minutes=5)  # a call "later" than the mail by less is the clocks' difference
+SHORT_LIMIT = 200  # characters of a name, agency, address or phone number kept (as `#data` does)
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None) | {0xa0: " ", 0x202f: " "}
+# A list marker or a section letter before a label: "a. Nama", "B. PERMASALAHAN", "1) Nama", "- Nama"
+_MARKER = re.compile(r"^(?:\s*(?:[-*\u2022\u00b7>\u2013\u2014]+|\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)])(?=\s|$)\s*)+",
+                     re.IGNORECASE)
+_MARKER_CELL = re.compile(r"^\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]?$|^[-*\u2022:]+$", re.IGNORECASE)
+_TABLE_RULE = re.compile(r"^[\s|:+=-]+$")  # "|---|:---|" under a Markdown header, "+----+" borders
+# A real address: atoms, a domain of labels, a top-level domain of letters.
+_EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_PHONE = re.compile(r"^[+(]?\d[\d\s().+/-]{4,}\d(?:\s*(?:ext\.?|ext|x)\s*\d+)?$", re.IGNORECASE)
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_DMY = re.compile(r"(?<![\d.:])(\d{1,2})\s*([/.-])\s*(\d{1,2})(?:\s*\2\s*(\d{4}|\d{2}))?(?![\d:])")
+_WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[-\s]\s*([^\W\d_]{3,10})\.?(?:\s*[-\s,]\s*(\d{4}))?(?!\d)")
+_TIME = re.compile(r"(?<![\d/-])(\d{1,2})\s*[:.h]\s*(\d{2})(?:\s*[:.]\s*(\d{2}))?(?![\d/-])"
+                   r"(?:\s*([ap])\.?\s*m\b\.?)?", re.IGNORECASE)
+_HOUR = re.compile(r"\b(?:pukul|pkl|jam|at)\.?\s*(\d{1,2})(?!\s*[:./-]?\d)(?:\s*([ap])\.?\s*m\b\.?)?", re.IGNORECASE)
+_BARE_HOUR = re.compile(r"(?<![\d/.:-])(\d{1,2})(?![\d/.:-])(?:\s*([ap])\.?\s*m\b\.?)?", re.IGNORECASE)
+_TIME_NOISE = re.compile(r"\b(?:pukul|pkl|jam|at|sekitar|kurang lebih|kira-kira|tanggal|tgl|hari|on|around|"
+                         r"pagi|siang|sore|malam)\b\.?|[,;:()\u00b1~-]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class IntakeWords:
+    """The words of the form (`rules/intake.yaml`): labels per field, and what dates say."""
+
+    channels: tuple[tuple[str, tuple[str, ...]], ...]  # channel -> command words ("telepon": "telepon", "phone")
+    fields: tuple[tuple[str, tuple[str, ...]], ...]  # field -> labels
+    headings: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()  # "-", "tidak ada": the field is empty
+    months: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    weekdays: tuple[str, ...] = ()
+    zones: tuple[tuple[str, int], ...] = ()  # "wib" -> 7 (hours east of UTC)
+    days_before: tuple[tuple[str, int], ...] = ()  # "kemarin" -> 1
+    afternoon: tuple[str, ...] = ()  # "sore": an hour before 12 is after noon
+    midday: tuple[str, ...] = ()  # "siang": an hour before 6 is after noon
+
+    def channel_of(self, word: str) -> str | None:
+        word = word.lower()
+        return next((channel for channel, words in self.channels if word in words), None)
+
+    @functools.cached_property
+    def _labels(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        by_key = {_key(label): name for name, labels in self.fields for label in labels}
+        alternatives = sorted({_pattern(label) for _name, labels in self.fields for label in labels},
+                              key=len, reverse=True)
+        line = re.compile(
+            r"^\**(?P<label>" + "|".join(alternatives) + r")(?![^\W_])\**"
+            r"(?P<sep>\s*\.{2,}\s*[:\uff1a=]?|\s*[:\uff1a=]|\s+[-\u2013\u2014]+(?=\s|$)|)\**\s*(?P<value>.*)$",
+            re.IGNORECASE | re.DOTALL)
+        return line, by_key
+
+    @functools.cached_property
+    def _month_of(self) -> dict[str, int]:
+        return {word: number for number, words in self.months for word in words}
+
+    @functools.cached_property
+    def _plain_sets(self) -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
+        return (frozenset(_key(h) for h in self.headings), frozenset(_key(n) for n in self.none),
+                {z.lower(): hours for z, hours in self.zones})
+
+    def label(self, line: str) -> tuple[str, str, str, str] | None:
+        """(field, the label as typed, its separator, the value) when the line starts with a label."""
+        pattern, by_key = self._labels
+        match = pattern.match(line)
+        if match is None:
+            return None
+        name = by_key.get(_key(match.group("label")))
+        if name is None:  # pragma: no cover - every alternative comes from a label
+            return None
+        return name, match.group("label").strip(), match.group("sep").strip(), match.group("value").strip()
+
+    def heading(self, line: str) -> bool:
+        return _key(line) in self._plain_sets[0]
+
+    def is_none(self, value: str) -> bool:
+        return _key(value) in self._plain_sets[1]
+
+    def month(self, word: str) -> int | None:
+        return self._month_of.get(word.lower().rstrip("."))
+
+    def zone(self, word: str) -> int | None:
+        return self._plain_sets[2].get(word.lower())
+
+
+def _key(text: str) -> str:
+    """A label as compared: lower case, without white space, full stops and markers."""
+    return re.sub(r"[\s.*_:]+", "", text.lower())
+
+
+def _pattern(label: str) -> str:
+    """A label as a pattern: "No. HP" matches "no hp", "No.HP" and "NO HP"; "Instansi/Perusahaan"
+    matches "Instansi / Perusahaan"."""
+    parts = [p for p in re.split(r"(/)|[\s.]+", label.strip().lower()) if p]
+    out: list[str] = []
+    for part in parts:
+        if part == "/":
+            out.append(r"\s*/\s*")
+            continue
+        if out and not out[-1].endswith("/\\s*"):
+            out.append(r"[\s.]*")
+        out.append(re.escape(part))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Form:
+    """The consultation form as read; `errors` say which field to fix (nothing is opened then)."""
+
+    contact: Contact = field(default_factory=Contact)
+    email: str = ""  # the caller's address, "" when none was given
+    problem: str = ""
+    answer: str | None = None  # the answer given on the spot; None: not answered yet
+    called_at: datetime | None = None  # when the call or visit was, if the form says; else the mail's time
+    category: str | None = None
+    notes: str = ""  # lines that belong to no field (besides the problem): kept as an internal note
+    commands: tuple[Command, ...] = ()  # `#prioritas`, `#kategori`, `#tugaskan` below `#telepon`
+    errors: tuple[Refusal, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None
+
+
+def opening(text: str, words: IntakeWords) -> tuple[str, str, str] | None:
+    """(channel, the command as typed, the text below it) when the first line of `text` (a
+    greeting line aside, as above any command) is `#telepon`, `#datang` or their spellings."""
+    lines = text.splitlines()
+    index = _next_filled(lines, 0)
+    if index < len(lines) and only_greets(lines[index].translate(_INVISIBLE).strip()) \
+            and command_word(lines[index]) is None:
+        index = _next_filled(lines, index + 1)
+    if index >= len(lines):
+        return None
+    found = command_word(lines[index])
+    channel = words.channel_of(found[0]) if found else None
+    if found is None or channel is None:
+        return None
+    rest = "\n".join(([found[1]] if found[1] else []) + lines[index + 1:])
+    return channel, "#" + found[0], rest
+
+
+def _next_filled(lines: list[str], index: int) -> int:
+    while index < len(lines) and not lines[index].translate(_INVISIBLE).strip():
+        index += 1
+    return index
+
+
+class _Reader:
+    """The form read line by line: the field being filled, and what each field holds."""
+
+    def __init__(self, words: IntakeWords) -> None:
+        self.words = words
+        self.values: dict[str, list[str]] = {}
+        self.typed: dict[str, str] = {}  # field -> its label as staff typed it, for refusals
+        self.current: str | None = None
+        self.orphans: list[str] = []
+        self.header: list[tuple[str, str] | None] | None = None  # a pasted table's header: (field, label) per column
+        self.rows = 0
+        self.resolve = False
+        self.errors: list[Refusal] = []
+
+    def put(self, name: str, typed: str, value: str) -> None:
+        """A label and the value on its line: a new field, or more of a free text one."""
+        self.typed.setdefault(name, typed)
+        held = self.values.setdefault(name, [])
+        if name == "ignore":  # "Pemberi Penjelasan", "Petugas": the sender is who took the call
+            held.append(value)
+            self.current = name
+            return
+        if held and name not in FREE_TEXT and any(v.strip() for v in held):
+            self.current = None
+            if value:
+                self.orphans.append(f"{typed}: {value}")  # a second value: kept, as a note
+            return
+        if held and value:
+            held.append("")
+        if value or not held:
+            held.append(value)
+        self.current = name
+
+    def more(self, line: str) -> None:
+        """A line that names no field: more of the field being filled, else a stray line."""
+        if self.current in MULTILINE:
+            self.values[self.current].append(line.strip())
+        else:
+            self.current = None
+            if re.search(r"[^\W_]", line):  # "(          )", a rule: the paper form's lines, no data
+                self.orphans.append(line.strip())
+
+    def blank(self) -> None:
+        if self.current in FREE_TEXT:
+            self.values[self.current].append("")
+        else:
+            self.current = None
+            if self.orphans and self.orphans[-1]:
+                self.orphans.append("")
+
+    def line(self, raw: str) -> None:
+        line = raw.translate(_INVISIBLE).rstrip()
+        if not line.strip():
+            self.header = None if self.header is not None and self.rows else self.header
+            self.blank()
+            return
+        command = command_word(line)
+        if command is not None and self.command(command, line):
+            return
+        if ("\t" in line or "|" in line) and self.table(line):
+            return
+        self.header = None
+        stripped = _MARKER.sub("", line.strip()) or line.strip()
+        if self.words.heading(stripped) or self.words.heading(line):
+            self.current = None
+            return
+        found = self.words.label(stripped)
+        if found is not None and self.takes(*found, line=stripped):
+            name, typed, _sep, value = found
+            if name in FREE_TEXT and not _sep and value:
+                value = stripped  # "Masalah tidak bisa login": the label word is part of the sentence
+            self.put(name, typed, value)
+            return
+        self.more(line)
+
+    def takes(self, name: str, typed: str, sep: str, value: str, *, line: str) -> bool:
+        """Whether a line that starts with a label is that field (see the module docstring)."""
+        if sep or not value:
+            return True
+        inside_text = self.current in FREE_TEXT
+        shaped = _shape(name, value, self.words)
+        if shaped is not None:
+            return shaped
+        return not inside_text
+
+    def command(self, found: tuple[str, str], line: str) -> bool:
+        """A `#` line in the form: `#selesai` opens the answer; another known command cannot
+        run here; a `#` line that names no command is text ("#1 buka menu")."""
+        word, rest = found
+        name = command_name(word)
+        if name == "resolve":
+            self.resolve = True
+            self.put("answer", "#" + word, rest)
+            return True
+        if name is not None:  # below the form's first line: not where commands go
+            code = "not_at_top" if name in WITH_INTAKE else "intake_command"
+            self.errors.append(Refusal(code, command="#" + word))
+            return True
+        return False
+
+    def table(self, line: str) -> bool:
+        """A row of a pasted table: a header row, a row of values under it, or a label/value row."""
+        if _TABLE_RULE.match(line):
+            return True
+        cells = _cells(line)
+        filled = [c for c in cells if c and not _MARKER_CELL.match(c)]
+        if not filled:
+            return True
+        labels = [self.words.label(_MARKER.sub("", c) or c) for c in cells]
+        alone = [(found[0], found[1]) if found is not None and not found[3] else None for found in labels]
+        if sum(1 for a in alone if a is not None) >= 2 and all(f is None or not f[3] for f in labels):
+            self.header, self.rows, self.current = alone, 0, None
+            return True
+        if self.header is not None:
+            self.rows += 1
+            if self.rows > 1:
+                self.errors.append(Refusal("intake_rows", value=str(self.rows)))
+                return True
+            for column, cell in zip(self.header, cells, strict=False):
+                if column is not None and cell:
+                    self.put(column[0], column[1], cell)
+            self.current = None
+            return True
+        first = self.words.label(_MARKER.sub("", filled[0]) or filled[0])
+        if first is None:
+            return False
+        name, typed, _sep, value = first
+        rest = [_unsep(c) for c in filled[1:]]
+        self.put(name, typed, " ".join(v for v in (value, *rest) if v))
+        return True
+
+
+def _cells(line: str) -> list[str]:
+    if "|" in line:
+        inner = line.strip()
+        inner = inner.removeprefix("|")
+        inner = inner.removesuffix("|")
+        return [c.strip() for c in inner.split("|")]
+    return [c.strip() for c in line.split("\t")]
+
+
+def _unsep(cell: str) -> str:
+    """A value cell without the colon a Word form puts before it ("Nama | : | Budi")."""
+    return re.sub(r"^[:\uff1a=]+\s*", "", cell).strip()
+
+
+def _shape(name: str, value: str, words: IntakeWords) -> bool | None:
+    """For a label without a colon: whether the value has its field's shape (a phone number,
+    an address, a date or time); None for fields of free words (name, agency, problem)."""
+    if name == "phone":
+        return bool(_PHONE.match(value))
+    if name == "email":
+        return address_in(value) is not None
+    if name in ("date", "time"):
+        found = _when_parts(value, words, hour_alone=name == "time")
+        return (found.day is not None or found.back is not None or found.clock is not None) and not found.leftover
+    return None
+
+
+def read_form(text: str, words: IntakeWords, received_at: datetime, tz: tzinfo) -> Form:
+    """The form below `#telepon` / `#datang` (`opening`); `received_at`: when the mail
+    arrived, which a time without a date and a date without a year are read against."""
+    lines = text.splitlines()
+    top, start = _top_commands(lines)
+    reader = _Reader(words)
+    commands: tuple[Command, ...] = ()
+    if top:
+        parsed = parse_commands("\n".join(top))
+        reader.errors += parsed.errors
+        for command in parsed.commands:
+            if command.name not in WITH_INTAKE:
+                reader.errors.append(Refusal("intake_command", command=command.shown))
+        commands = tuple(c for c in parsed.commands if c.name in WITH_INTAKE)
+    for line in lines[start:]:
+        reader.line(line)
+    return _form(reader, commands, words, received_at, tz)
+
+
+def _top_commands(lines: list[str]) -> tuple[list[str], int]:
+    """The command lines right below `#telepon` (blank lines between them aside), and where
+    the form starts. `#selesai` is read with the form: its text is the answer."""
+    top: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index].translate(_INVISIBLE).strip()
+        if line:
+            found = command_word(line)
+            if found is None or command_name(found[0]) == "resolve":
+                break
+            top.append(line)  # a known command, or an unknown `#word`, refused as in any reply
+        index += 1
+    return top, index
+
+
+def _form(reader: _Reader, commands: tuple[Command, ...], words: IntakeWords, received_at: datetime,
+          tz: tzinfo) -> Form:
+    errors = list(reader.errors)
+
+    def value(name: str, joiner: str = " ") -> str:
+        lines = [v.strip() for v in reader.values.get(name, [])]
+        text = joiner.join(v for v in lines if v) if joiner != "\n" else _paragraphs(lines)
+        return "" if words.is_none(text) else text
+
+    def short(name: str, joiner: str = " ") -> str:
+        return value(name, joiner)[:SHORT_LIMIT]
+
+    orphans = _paragraphs(reader.orphans)
+    problem = value("problem", "\n")
+    if not problem and orphans:
+        problem, orphans = orphans, ""
+    if not problem:
+        errors.append(Refusal("intake_problem"))
+    answer: str | None = value("answer", "\n")
+    if not answer and not reader.resolve:
+        answer = None
+    email = ""
+    written = value("email")
+    if written:
+        # "budi@x.id (pribadi)", "budi@x.id / budi@y.id": the first address written
+        candidate = next((t for t in re.split(r"[\s,;/]+", written) if "@" in t), written)
+        found = address_in(candidate) or address_in(written)
+        if found is None or not _EMAIL.match(found):
+            errors.append(Refusal("intake_email", command=reader.typed.get("email", "Email"), value=written))
+        else:
+            email = found
+    category = None
+    if written := value("category"):
+        category = CATEGORIES.get(written.lower().rstrip("."))
+        if category is None:
+            errors.append(Refusal("intake_category", command=reader.typed.get("category", "Kategori"),
+                                  value=written))
+    called_at, problems = _called_at(reader, words, received_at, tz)
+    errors += problems
+    contact = Contact(short("name"), short("organisation", ", "), short("address", ", "), short("phone"))
+    return Form(contact, email, problem, answer, called_at, category, orphans, commands, tuple(errors))
+
+
+def _paragraphs(lines: Iterable[str]) -> str:
+    """Lines as text, runs of blank lines folded to one, none at either end."""
+    kept: list[str] = []
+    for line in lines:
+        line = line.strip()
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+# --- when the call was ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _When:
+    day: tuple[int, int, int | None] | None  # day, month, year (None: not written)
+    back: int | None  # days before the mail's ("kemarin"), when written so
+    clock: tuple[int, int] | None  # hour, minute
+    zone: int | None  # hours east of UTC (WIB 7), when written
+    leftover: str  # what is neither (a weekday, "pukul" and the like aside)
+    bad: bool = False  # numbers that cannot be a date or a time (31/02, 25:70)
+
+
+def _when_parts(text: str, words: IntakeWords, *, hour_alone: bool = False) -> _When:
+    """A date and time as written; `hour_alone`: the value of a time field ("Waktu: 2 sore"),
+    where a bare number is an hour."""
+    rest = " " + text.lower() + " "
+    zone = None
+    for word in re.findall(r"[^\W\d_]+", rest):
+        if (hours := words.zone(word)) is not None:
+            zone = hours
+            rest = re.sub(rf"\b{word}\b", " ", rest)
+        elif word in words.weekdays:
+            rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest)
+    day: tuple[int, int, int | None] | None = None
+    back = None
+    for phrase, days in words.days_before:
+        pattern = rf"(?<![^\W_]){re.escape(phrase.lower())}(?![^\W_])"
+        if re.search(pattern, rest):
+            back = days if back is None else back
+            rest = re.sub(pattern, " ", rest)
+    bad = False
+    if match := _ISO_DATE.search(rest):
+        day = (int(match[3]), int(match[2]), int(match[1]))
+        rest = rest[:match.start()] + " " + rest[match.end():]
+    else:
+        for match in _DMY.finditer(rest):
+            if match[2] == "." and not match[4]:
+                continue  # "10.15" is a time
+            year = int(match[4]) if match[4] else None
+            day = (int(match[1]), int(match[3]), year + 2000 if year is not None and year < 100 else year)
+            rest = rest[:match.start()] + " " + rest[match.end():]
+            break
+        else:
+            for match in _WORD_DATE.finditer(rest):
+                month = words.month(match[2])
+                if month is not None:
+                    day = (int(match[1]), month, int(match[3]) if match[3] else None)
+                    rest = rest[:match.start()] + " " + rest[match.end():]
+                    break
+    clock = None
+    if match := _TIME.search(rest) or _HOUR.search(rest) or (_BARE_HOUR.search(rest) if hour_alone else None):
+        hour, minute = int(match[1]), int(match[2]) if match.re is _TIME else 0
+        half = (match[4] if match.re is _TIME else match[2]) or ""
+        said = set(re.findall(r"[^\W\d_]+", rest))
+        if (half.lower() == "p" or said & set(words.afternoon)) and hour < 12 \
+                or said & set(words.midday) and hour < 6:
+            hour += 12
+        elif half.lower() == "a" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            bad = True
+        clock = (hour, minute)
+        rest = rest[:match.start()] + " " + rest[match.end():]
+    leftover = _TIME_NOISE.sub(" ", rest).strip()
+    return _When(day, back, clock, zone, leftover, bad)
+
+
+def _called_at(reader: _Reader, words: IntakeWords, received_at: datetime,
+               tz: tzinfo) -> tuple[datetime | None, list[Refusal]]:
+    """When the call was: the form's date and time, else None (the mail's own time)."""
+    parts: list[tuple[str, _When]] = []
+    for name in ("date", "time"):
+        text = " ".join(v.strip() for v in reader.values.get(name, []) if v.strip())
+        if not text or words.is_none(text):
+            continue
+        found = _when_parts(text, words, hour_alone=name == "time")
+        typed = reader.typed.get(name, name)
+        if found.bad or (found.day is None and found.back is None and found.clock is None and found.leftover):
+            return None, [Refusal("intake_time", command=typed, value=text)]
+        parts.append((typed, found))
+    if not parts:
+        return None, []
+    day = next((w.day for _t, w in parts if w.day is not None), None)
+    back = next((w.back for _t, w in parts if w.back is not None), None)
+    clock = next((w.clock for _t, w in parts if w.clock is not None), None)
+    hours = next((w.zone for _t, w in parts if w.zone is not None), None)
+    zone: tzinfo = timezone(timedelta(hours=hours)) if hours is not None else tz
+    typed = " / ".join(t for t, _w in parts)
+    shown = " ".join(" ".join(v.strip() for v in reader.values.get(n, [])) for n in ("date", "time")).strip()
+    local = received_at.astimezone(zone)
+    if day is None and back is None and clock is None:
+        return None, []
+    try:
+        when_day = _day(day, local) if day is not None else local.date() - timedelta(days=back or 0)
+    except ValueError:
+        return None, [Refusal("intake_time", command=typed, value=shown)]
+    if clock is None:
+        if when_day == local.date():
+            return None, []  # today, no time: the mail's own time
+        moment = datetime.combine(when_day, time(0, 0), zone)
+    else:
+        moment = datetime.combine(when_day, time(*clock), zone)
+    if moment > received_at + CLOCK_SKEW:
+        return None, [Refusal("intake_future", command=typed, value=shown)]
+    if moment < received_at - MAX_AGE:
+        return None, [Refusal("intake_too_old", command=typed, value=shown, name=str(MAX_AGE.days))]
+    return moment, []
+
+
+def _day(day: tuple[int, int, int | None], local: datetime) -> date:
+    """The date written; without a year, the latest such date not after the mail's."""
+    number, month, year = day
+    if year is not None:
+        return date(year, month, number)
+    found = date(local.year, month, number)
+    return found if found <= local.date() + timedelta(days=1) else date(local.year - 1, month, number)
+
+
+def form_detail(form: Form) -> dict[str, object]:
+    """The form as the ticket's history keeps it (and a held intake, SPEC 9, waits with)."""
+    return {
+        "name": form.contact.name, "organisation": form.contact.organisation, "address": form.contact.address,
+        "phone": form.contact.phone, "email": form.email, "problem": form.problem, "answer": form.answer,
+        "called_at": form.called_at.isoformat() if form.called_at else None, "category": form.category,
+        "notes": form.notes, "commands": [[c.name, c.arg, c.typed] for c in form.commands],
+    }
+
+
+def form_of(detail: Mapping[str, object]) -> Form:
+    """`form_detail` read back."""
+    def text(key: str) -> str:
+        value = detail.get(key)
+        return value if isinstance(value, str) else ""
+
+    answer = detail.get("answer")
+    called = detail.get("called_at")
+    commands = detail.get("commands")
+    return Form(
+        Contact(text("name"), text("organisation"), text("address"), text("phone")), text("email"), text("problem"),
+        answer if isinstance(answer, str) else None,
+        datetime.fromisoformat(called) if isinstance(called, str) and called else None,
+        text("category") or None, text("notes"),
+        tuple(Command(str(c[0]), c[1] if isinstance(c[1], str) else None, typed=str(c[2]))
+              for c in commands if isinstance(c, list) and len(c) == 3) if isinstance(commands, list) else ())
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A call or visit that opens a ticket: the form, who took it, when it was."""
+
+    channel: str  # telepon | datang
+    typed: str  # the command as staff typed it: "#telepon", "#visit"
+    form: Form
+    staff: str  # who took the call (the mail's sender)
+    called_at: datetime  # the form's time, else the mail's arrival: where the ticket's timers start
+    number: str | None = None  # a held intake's reserved number (SPEC 9), once its sender confirms it
+    adopt: tuple[str, ...] = ()  # a held intake's form mail and notice: they go on the ticket when it opens
+
+    def detail(self) -> dict[str, object]:
+        """What a held intake waits with, in the history (`intake_held`)."""
+        return {**form_detail(self.form), "channel": self.channel, "typed": self.typed, "staff": self.staff,
+                "called_at": self.called_at.isoformat()}
+
+
+def held_intake(detail: Mapping[str, object], notice: str) -> Intake | None:
+    """A held intake read back from its `intake_held` record; `notice`: the Message-ID of the
+    mail that asked its sender to confirm it."""
+    channel, called, number = detail.get("channel"), detail.get("called_at"), detail.get("number")
+    if channel not in CHANNELS or not isinstance(called, str) or not isinstance(number, str):
+        return None
+    form = replace(form_of(detail), called_at=datetime.fromisoformat(called))
+    message_id = detail.get("message_id")
+    return Intake(str(channel), str(detail.get("typed") or "#" + str(channel)), form, str(detail.get("staff") or ""),
+                  datetime.fromisoformat(called), number,
+                  tuple(m for m in (message_id, notice) if isinstance(m, str) and m))
+
+
+def title_of(problem: str, limit: int = 100) -> str:
+    """A ticket's subject from the problem: its first line, cut at a word to `limit`."""
+    first = next((line.strip() for line in problem.splitlines() if line.strip()), "")
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return (cut if len(cut) > limit // 2 else first[:limit]).rstrip(" ,.;:") + "…"

@@ -1,0 +1,306 @@
+"""Issue 38: phone calls and walk-in visits become tickets by mail (SPEC 3; seeds 000, 003, 004 s.1).
+
+Over real Dovecot and SMTP: staff write the consultation form into a new mail to the unit
+address whose first line is `#telepon` or `#datang`; what mailbot sends is read back over IMAP
+as a mail client would. Expected words come from seed 003 and the issue, written out here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot import cli
+from mailbot.config import load_config
+from mailbot.core.model import State
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    PREFIX,
+    STAFF,
+    UNIT,
+    deliver,
+    inbox,
+    latest,
+    mail,
+    parse,
+    reply_as_client,
+    text_of,
+    write_config,
+)
+
+WIB = ZoneInfo("Asia/Jakarta")
+YEAR = datetime.now(WIB).year
+CALLER = "sari@dinas.test"  # a mailbox of the test servers
+CATCHALL = "catchall@lpse.test"  # where mail to any other address lands
+TRUSTED = "mx.lpse.test"
+PASSED = f"{TRUSTED}; dkim=pass header.d=lpse.test; dmarc=pass header.from=lpse.test"
+
+CALL = f"""#telepon
+Nama: Rina Wulandari
+Instansi: CV Maju Jaya
+Alamat: Jl. Raja Ali Haji No. 7, Batam
+No. HP: 0812-7700-4455
+Email: {CALLER}
+Permasalahan: Tidak bisa mengunggah dokumen penawaran pada tender 10012345000,
+muncul pesan "Gagal mengirim penawaran".
+"""
+
+
+def kinds(servers, user: str) -> list[str]:
+    return [str(m["X-Mailbot-Kind"]) for m in inbox(servers, user)]
+
+
+def tickets(config):
+    store = Store(load_config(config).database)
+    try:
+        return store.tickets()
+    finally:
+        store.close()
+
+
+def events_of(config, number: str) -> list[tuple[str, str]]:
+    store = Store(load_config(config).database)
+    try:
+        ticket = store.ticket_by_number("t", number)
+        assert ticket is not None and ticket.id is not None
+        return [(e["kind"], e["actor"]) for e in store.events_of(ticket.id)]
+    finally:
+        store.close()
+
+
+def number_in(message) -> str:
+    found = re.search(rf"\[{PREFIX} #(\d{{4}}-\d{{5}})\]", str(message["Subject"]))
+    assert found, message["Subject"]
+    return found.group(1)
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+
+
+@pytest.fixture
+def authres_env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path,
+                                         auth={"mode": "authres", "trusted_authserv_id": TRUSTED})
+
+
+def test_a_call_opens_a_ticket_once_its_sender_confirms_and_the_caller_gets_the_number(env, capsys):
+    """Acceptance 1, token mode: the number back to staff at once; the ticket, the caller's ack
+    and the staff notice once the staff member answers; `mailbot ticket N` shows form and channel."""
+    servers, config = env
+    raw, _ = mail(STAFF[0], "telepon Bu Rina", CALL, name="Andi Helpdesk")
+    deliver(servers, config, raw)
+
+    [held] = inbox(servers, STAFF[0])
+    assert held["X-Mailbot-Kind"] == "intake_confirm"
+    number = number_in(held)
+    assert number == f"{YEAR}-00001"
+    assert number in text_of(held) and "Rina Wulandari" in text_of(held)
+    assert tickets(config) == []  # SPEC 9: nothing opens on a new mail's word alone
+    assert inbox(servers, CALLER) == [] and inbox(servers, STAFF[1]) == []
+
+    deliver(servers, config, reply_as_client(held, STAFF[0], "")[0])
+
+    [ticket] = tickets(config)
+    assert (ticket.number, ticket.state, ticket.channel, ticket.taken_by) == (number, State.OPEN, "telepon", STAFF[0])
+    assert ticket.requester.addr == CALLER
+    assert (ticket.contact.name, ticket.contact.organisation, ticket.contact.phone) == (
+        "Rina Wulandari", "CV Maju Jaya", "0812-7700-4455")
+    [ack] = inbox(servers, CALLER)
+    assert ack["X-Mailbot-Kind"] == "ack" and f"[{PREFIX} #{number}]" in ack["Subject"]
+    said = text_of(ack)
+    assert number in said and "telepon" in said and "balas email ini" in said.lower()
+    assert not any(s in said or s in str(ack) for s in STAFF)  # SPEC 1: no staff address to a requester
+    for staff in STAFF:
+        [opened] = [m for m in inbox(servers, staff) if m["X-Mailbot-Kind"] == "intake_opened"]
+        assert number in text_of(opened) and "Tidak bisa mengunggah dokumen penawaran" in text_of(opened)
+
+    assert cli.main(["--config", str(config), "ticket", number]) == 0
+    shown = capsys.readouterr().out
+    assert "channel: telepon" in shown and f"taken by: {STAFF[0]}" in shown
+    assert "name Rina Wulandari" in shown and "agency/company CV Maju Jaya" in shown and "0812-7700-4455" in shown
+    assert "Tidak bisa mengunggah dokumen penawaran" in shown
+
+
+def test_a_call_opens_at_once_when_the_units_server_vouches_for_the_sender(authres_env):
+    """Acceptance 1, authres mode: the unit's server proves the From domain; the caller's ack and
+    the number to staff go out from the one mail."""
+    servers, config = authres_env
+    msg = parse(mail(STAFF[0], "telepon", CALL)[0])
+    msg["Authentication-Results"] = PASSED
+    deliver(servers, config, msg.as_bytes())
+
+    [ticket] = tickets(config)
+    assert (ticket.state, ticket.channel, ticket.requester.addr) == (State.OPEN, "telepon", CALLER)
+    assert kinds(servers, CALLER) == ["ack"]
+    [back] = inbox(servers, STAFF[0])
+    assert back["X-Mailbot-Kind"] == "intake_opened" and number_in(back) == ticket.number
+    assert ticket.number in text_of(back)
+    assert kinds(servers, STAFF[1]) == ["intake_opened"]
+
+
+def test_a_visit_answered_on_the_spot_is_resolved_and_the_callers_yes_closes_it(authres_env):
+    """Acceptance 2: `#datang` with `Jawaban:`: a resolved ticket whose solution, with the
+    consultation, reaches the caller's e-mail; their `YA` closes it (E4)."""
+    servers, config = authres_env
+    body = f"""#datang
+nama  : Rina Wulandari
+perusahaan : CV Maju Jaya
+email : {CALLER}
+masalah : Lupa kata sandi akun penyedia.
+jawaban : Kata sandi direset melalui menu Lupa Password; email reset dikirim ke alamat terdaftar.
+"""
+    msg = parse(mail(STAFF[1], "tamu", body)[0])
+    msg["Authentication-Results"] = PASSED
+    deliver(servers, config, msg.as_bytes())
+
+    [ticket] = tickets(config)
+    assert (ticket.state, ticket.channel, ticket.taken_by) == (State.RESOLVED, "datang", STAFF[1])
+    [solution] = inbox(servers, CALLER)
+    assert solution["X-Mailbot-Kind"] == "resolved"
+    said = text_of(solution)
+    assert "Lupa kata sandi akun penyedia." in said and "Kata sandi direset melalui menu Lupa Password" in said
+    assert ticket.number in said and "YA" in said
+
+    deliver(servers, config, reply_as_client(solution, CALLER, "YA 5\n\nTerima kasih.")[0])
+    [ticket] = tickets(config)
+    assert (ticket.state, ticket.rating) == (State.CLOSED, 5)
+    assert kinds(servers, CALLER) == ["resolved", "closed"]
+
+
+def test_a_call_without_an_email_is_worked_by_staff_and_nothing_goes_outside(env):
+    """Acceptance 3: no e-mail given: the number goes to staff only; a staff reply is kept on the
+    ticket (sent to no one); `#selesai` resolves it; nothing leaves for an outsider."""
+    servers, config = env
+    body = """#telepon
+Nama: Pak Joko
+Instansi: Dinas Pendidikan
+Telepon: 0778 462000
+Email: -
+Permasalahan: Jadwal tender tidak tampil di halaman paket.
+"""
+    deliver(servers, config, mail(STAFF[0], "telp", body)[0])
+    held = latest(servers, STAFF[0], "intake_confirm")
+    deliver(servers, config, reply_as_client(held, STAFF[0], "ok")[0])
+
+    [ticket] = tickets(config)
+    assert (ticket.state, ticket.channel) == (State.OPEN, "telepon")
+    opened = latest(servers, STAFF[0], "intake_opened")
+    assert ticket.number in text_of(opened)
+    deliver(servers, config, reply_as_client(opened, STAFF[0], "Sudah ditelepon balik, menunggu jadwal dari PPK.")[0])
+    [ticket] = tickets(config)
+    assert ticket.state is State.OPEN  # a note: nobody is waited on to answer
+    assert ("note", STAFF[0]) in events_of(config, ticket.number)
+    deliver(servers, config, reply_as_client(opened, STAFF[0], "#selesai\nJadwal sudah tampil.")[0])
+    [ticket] = tickets(config)
+    assert ticket.state is State.RESOLVED
+
+    everyone = {UNIT, *STAFF, "koordinator@lpse.test", "kepala@lpse.test", "helpdesk@lkpp.test"}
+    outside = set(servers.users) - everyone  # the catch-all holds what went to anyone unknown
+    assert all(inbox(servers, user) == [] for user in outside)
+    store = Store(load_config(config).database)
+    try:
+        sent = [rcpt for (rcpt,) in store.db.execute("select rcpt from outbox").fetchall()]
+    finally:
+        store.close()
+    assert sent and all(set(re.findall(r"[\w.+-]+@[\w.-]+", rcpt)) <= everyone for rcpt in sent)
+
+
+def test_a_forged_call_from_a_stranger_opens_no_call(env):
+    """Acceptance 6: `#telepon` from a non-staff address is no staff mail: it opens no ticket for
+    the caller it names and nothing reaches that caller; it is the stranger's own mail."""
+    servers, config = env
+    forged = CALL.replace(CALLER, "victim@korban.test")
+    deliver(servers, config, mail("attacker@evil.test", "telepon", forged)[0])
+    landed = inbox(servers, CATCHALL)  # where any unknown address's mail lands: the stranger's ack
+    assert [str(m["X-Original-To"]) for m in landed] == ["attacker@evil.test"]
+    assert [str(m["X-Mailbot-Kind"]) for m in landed] == ["ack"]
+    assert all(t.channel == "email" and t.requester.addr == "attacker@evil.test" for t in tickets(config))
+    assert all(k != "intake_confirm" for s in STAFF for k in kinds(servers, s))
+
+
+def test_a_forged_staff_from_opens_nothing_and_reaches_only_that_staff_member(env):
+    """SPEC 9, token mode: a `#telepon` with a staff member's address forged in From opens no
+    ticket and sends nothing to the caller; only the real staff member hears, and until they
+    answer, nothing is opened (a reply citing a forged or other Message-ID opens nothing)."""
+    servers, config = env
+    forged = CALL.replace(CALLER, "victim@korban.test")
+    raw, _ = mail(STAFF[1], "telepon", forged)
+    deliver(servers, config, raw)
+    assert tickets(config) == []
+    assert inbox(servers, CATCHALL) == []
+    assert kinds(servers, STAFF[1]) == ["intake_confirm"] and kinds(servers, STAFF[0]) == []
+    held = inbox(servers, STAFF[1])[0]
+    # the forger cannot answer the mail that went to the real staff member: a reply that names
+    # its number in the subject but cites no mailbot Message-ID opens nothing
+    fake = mail(STAFF[1], f"Re: {held['Subject']}", "ok", in_reply_to="made-up@evil.test")[0]
+    deliver(servers, config, fake)
+    assert tickets(config) == []
+    assert inbox(servers, CATCHALL) == []
+
+
+def test_bad_forms_are_refused_with_the_field_to_fix(env):
+    """Bad input: no problem, or an e-mail that is not one: `command_error` naming the field,
+    and nothing is kept (no ticket, no number reserved, nothing to the caller)."""
+    servers, config = env
+    deliver(servers, config, mail(STAFF[0], "telepon", "#telepon\nNama: Budi\nEmail: budi@vendor.test\n")[0])
+    deliver(servers, config, mail(STAFF[0], "telepon",
+                                  "#telepon\nNama: Budi\nE-mail: budi at vendor dot test\nMasalah: gagal login\n")[0])
+    first, second = inbox(servers, STAFF[0])
+    assert first["X-Mailbot-Kind"] == second["X-Mailbot-Kind"] == "command_error"
+    assert "Permasalahan" in text_of(first)
+    assert "E-mail" in text_of(second) and "budi at vendor dot test" in text_of(second)
+    assert tickets(config) == []
+    assert inbox(servers, "budi@vendor.test") == []
+    # the next good form gets the year's first number: the refused ones reserved none
+    deliver(servers, config, mail(STAFF[0], "telepon", CALL)[0])
+    assert number_in(latest(servers, STAFF[0], "intake_confirm")) == f"{YEAR}-00001"
+
+
+def test_telepon_in_a_reply_about_a_ticket_is_refused(env):
+    """`#telepon` opens a new ticket: in a reply to a ticket's notice it is refused, not run."""
+    servers, config = env
+    deliver(servers, config, mail("budi@vendor.test", "Gagal login", "Tidak bisa login.\n\nBudi")[0])
+    notice = latest(servers, STAFF[0], "staff_new")
+    deliver(servers, config, reply_as_client(notice, STAFF[0], CALL)[0])
+    error = latest(servers, STAFF[0], "command_error")
+    assert "#telepon" in text_of(error)
+    assert [t.channel for t in tickets(config)] == ["email"]
+    assert inbox(servers, CALLER) == []
+
+
+def test_the_timers_start_at_the_calls_waktu(authres_env):
+    """SPEC 6 from the form: a call taken yesterday at 09.00 WIB and written down today is
+    timed from 09.00 yesterday (its 3x24h resolution clock and its opening), not from the mail."""
+    servers, config = authres_env
+    msg = parse(mail(STAFF[0], "telepon", CALL.replace("Permasalahan:", "Waktu: kemarin 09.00\nPermasalahan:"))[0])
+    msg["Authentication-Results"] = PASSED
+    deliver(servers, config, msg.as_bytes())
+
+    [ticket] = tickets(config)
+    yesterday = datetime.now(WIB).date() - timedelta(days=1)
+    called = datetime.combine(yesterday, time(9, 0), WIB)
+    assert ticket.created_at == called
+    store = Store(load_config(config).database)
+    try:
+        assert ticket.id is not None
+        started = {str(t.timer.kind): t.timer for t in store.active_timers(ticket.id)}
+    finally:
+        store.close()
+    assert started["resolution"].started_at == called
+    assert started["resolution"].due_at == called + timedelta(hours=72)  # seed 002: 3x24 hours
+
+
+def test_telepon_only_in_quoted_text_opens_nothing(env):
+    """A forward or reply that quotes someone's `#telepon` form is no form: only the new text
+    above the quote is read, so a quoted form opens no ticket and reaches no caller."""
+    servers, config = env
+    quoted = "Mohon dicek.\n\n" + "\n".join("> " + line for line in CALL.splitlines()) + "\n"
+    deliver(servers, config, mail(STAFF[0], "Fwd: telepon", quoted)[0])
+    assert tickets(config) == []
+    assert inbox(servers, CALLER) == []
+    assert kinds(servers, STAFF[0]) == ["staff_no_ticket"]
