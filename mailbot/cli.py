@@ -196,6 +196,8 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     if problems:
         raise ConfigError("; ".join(problems))
     app = App(cfg)
+    for mended in app.store.mended:  # a known drift of an older landed state's schema, mended at opening
+        app.log.warning("schema_mended", what=mended)
     if args.once:
         result = app.run_once()
         print(json.dumps(result, ensure_ascii=False))
@@ -256,14 +258,19 @@ def _database_fits(cfg: Config) -> bool:
     may still run on it) and no configured mailbox is a renamed one; prints what is not, and
     warns of work left for mailboxes removed from the config."""
     from mailbot.daemon import renamed_mailboxes, unserved_mailboxes
-    from mailbot.io.store import Store
+    from mailbot.io.store import SCHEMA_VERSION, Store
 
     try:
         store = Store(cfg.database, migrate=False)
-    except ConfigError as exc:  # a database newer than this mailbot
+    except ConfigError as exc:  # newer than this mailbot, or not the shape it expects
         print(f"database: FAILED: {exc}")
         return False
     try:
+        if store.schema_version() < SCHEMA_VERSION:
+            print(f"database: schema {store.schema_version()}, older than this mailbot's ({SCHEMA_VERSION}): "
+                  "'mailbot migrate' or the daemon's start migrates it")
+        for difference in store.differences():  # a refused shape raised above: these can be mended
+            print(f"database: note: {difference}; the migration adds it")
         renamed = renamed_mailboxes(cfg, store)
         for left in unserved_mailboxes(cfg, store):
             print(f"warning: {left}")

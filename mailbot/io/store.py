@@ -44,6 +44,7 @@ from mailbot.core.model import (
     TimerKind,
 )
 from mailbot.errors import ConfigError, StorageError
+from mailbot.io import schema
 from mailbot.version import current as current_version
 
 
@@ -293,6 +294,7 @@ class Store:
         self._grouped = False
         self._known_columns: dict[str, list[str]] = {}
         self._prefixes: dict[str, tuple[str, ...]] = {}
+        self.mended: list[str] = []  # the known drifts mended at opening (the daemon logs them)
         self._migrate(migrate)
 
     def close(self) -> None:
@@ -312,12 +314,52 @@ class Store:
             # not a passing fault: systemd must not restart into it (78), the operator decides
             raise ConfigError(f"database {self.path} has schema {current}, newer than this mailbot ({SCHEMA_VERSION}): "
                               "run the mailbot version that wrote it, or a database of this version")
-        for version in range(current, SCHEMA_VERSION if migrate else current):
+        if not migrate:
+            differences = self.differences()
+            if any(d.mend is None for d in differences) or (differences and current == SCHEMA_VERSION):
+                raise ConfigError(self._differs(current, differences, mendable=True))
+            return
+        self.mended.extend(self._mend(current))
+        for version in range(current, SCHEMA_VERSION):
             with self.db.atomic():
                 MIGRATIONS[version](self.db)
                 self.db.table("meta").upsert({"key": "schema_version", "value": str(version + 1)}, pk="key")
-        if migrate:
-            self._stamp()
+        self.mended.extend(self._mend(SCHEMA_VERSION))
+        self._stamp()
+
+    def differences(self) -> list[schema.Difference]:
+        """How the database differs from the shape its schema number promises (tables,
+        columns, indexes of a fresh database of that schema): [] when it has that shape."""
+        current = self.schema_version()
+        if current == 0 or current > SCHEMA_VERSION:
+            return []
+        return schema.compare(schema.expected(MIGRATIONS[:current]), schema.read(self.db.conn))
+
+    def _mend(self, version: int) -> list[str]:
+        """Make the database the shape of schema `version` where it lacks what can be added
+        without touching a row (a known drift: the same schema number made less by an older
+        landed state); refuse, naming every difference, where it cannot."""
+        if version == 0:
+            return []
+        differences = schema.compare(schema.expected(MIGRATIONS[:version]), schema.read(self.db.conn))
+        if any(d.mend is None for d in differences):
+            raise ConfigError(self._differs(version, differences, mendable=False))
+        if differences:
+            with self.db.atomic():
+                for difference in differences:
+                    self.db.conn.execute(str(difference.mend))
+        return [f"{d} (schema {version}): added" for d in differences]
+
+    def _differs(self, version: int, differences: Sequence[schema.Difference], *, mendable: bool) -> str:
+        """What differs, for the operator (exit 78: a restart does not mend it)."""
+        written = self.meta(WRITTEN_BY) if "meta" in self.db.table_names() else None
+        by = f", last written by mailbot {written}" if written else ""
+        named = "; ".join(str(d) for d in differences)
+        if mendable and all(d.mend is not None for d in differences):
+            return (f"database {self.path} (schema {version}{by}) lacks what this mailbot adds when it migrates: "
+                    f"{named}; run 'mailbot migrate' or start the daemon")
+        return (f"database {self.path} (schema {version}{by}) is not the shape this mailbot expects: {named}; "
+                "restore a backup made by mailbot, or run the mailbot version that wrote it")
 
     def _stamp(self) -> None:
         """This mailbot's version as the one that last wrote the database (meta `written_by`):
