@@ -23,6 +23,16 @@ UNIT = "lpse@lpse.test"
 STAFF = ("staff1@lpse.test", "staff2@lpse.test")
 LKPP = "helpdesk@lkpp.test"
 PREFIX = "LPSE-T"
+# auth.mode authres (SPEC 9) with the unit's own server's authserv-id, and the header that server
+# prepends for a sender whose domain passed DMARC: an authenticated sender (issue 37).
+AUTHRES = {"mode": "authres", "trusted_authserv_id": "mx.lpse.test"}
+
+
+def vouched(sender: str) -> dict[str, str]:
+    domain = sender.rpartition("@")[2]
+    return {"Authentication-Results": f"mx.lpse.test; dmarc=pass header.from={domain}"}
+
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + bytes(range(256))
 
 

@@ -14,6 +14,7 @@ from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
 from tests.mailfactory import (
+    AUTHRES,
     PDF,
     PREFIX,
     STAFF,
@@ -25,6 +26,7 @@ from tests.mailfactory import (
     reply_as_client,
     run_once,
     text_of,
+    vouched,
     write_config,
 )
 
@@ -62,7 +64,8 @@ def test_requester_mail_becomes_ticket_ack_and_staff_notice(env):
     assert [(t.number, t.state, t.requester.addr) for t in tickets] == [(number, State.OPEN, "budi@vendor.test")]
 
     [ack] = inbox(servers, "budi@vendor.test")
-    assert tag in ack["Subject"] and SUBJECT in ack["Subject"]
+    # issue 37: under auth.mode token nobody outside proves an address, so the ack carries the tag and a neutral title
+    assert ack["Subject"] == f"{tag} Tanda terima pengaduan/pertanyaan Anda"
     assert ack["In-Reply-To"] == f"<{original_id}>"
     assert ack["Auto-Submitted"] == "auto-replied"
     assert ack["From"].addresses[0].addr_spec == UNIT
@@ -336,7 +339,7 @@ def test_operator_words_that_change_one_subject_keep_the_rest(fresh_mailboxes, t
     the shipped one; the request becomes a ticket (it used to go to Quarantine, unalerted)."""
     servers = fresh_mailboxes
     (tmp_path / "templates" / "id").mkdir(parents=True)
-    (tmp_path / "templates" / "id" / "words.yaml").write_text("subjects:\n  ack: Laporan diterima\n")
+    (tmp_path / "templates" / "id" / "words.yaml").write_text("neutral_subjects:\n  ack: Laporan diterima\n")
     config = write_config(servers, tmp_path, templates_dir=str(tmp_path / "templates"))
     first_ticket_mail(servers, config)
     assert servers.fetch(UNIT, "Quarantine") == []
@@ -368,9 +371,10 @@ def test_a_first_mail_reaches_staff_whole_even_where_it_looks_like_a_reply(env):
 def test_an_address_books_last_first_name_is_greeted_first_name_first(env):
     """Outlook in a company directory sends From "Wijaya, Stefanus": the ack greets
     "Yth. Stefanus Wijaya", as the person is called, not "Yth. Wijaya, Stefanus"."""
-    servers, config = env
+    servers = env[0]
+    config = write_config(servers, env[1].parent, auth=AUTHRES)  # a sender vouched for is greeted by name (issue 37)
     servers.append(UNIT, mail("budi@vendor.test", "Jadwal aanwijzing",
-                              "Mohon info jadwal aanwijzing paket 11006677.", name="Wijaya, Stefanus")[0])
+                              "Mohon info jadwal aanwijzing paket 11006677.", name="Wijaya, Stefanus", headers=vouched("budi@vendor.test"))[0])
     run_once(config)
     [ack] = of_kind(inbox(servers, "budi@vendor.test"), "ack")
     assert text_of(ack).splitlines()[0] == "Yth. Stefanus Wijaya,"
@@ -380,9 +384,10 @@ def test_an_address_books_last_first_name_is_greeted_first_name_first(env):
 def test_a_degree_written_without_dots_after_the_comma_stays_after_the_name(env, name):
     """'Dewi Lestari, SKom' is a name and her degree (S.Kom written without dots), not a
     directory's "Last, First": the ack greeted her "Yth. SKom Dewi Lestari,"."""
-    servers, config = env
+    servers = env[0]
+    config = write_config(servers, env[1].parent, auth=AUTHRES)  # a sender vouched for is greeted by name (issue 37)
     servers.append(UNIT, mail("budi@vendor.test", "Jadwal aanwijzing",
-                              "Mohon info jadwal aanwijzing paket 11006677.", name=name)[0])
+                              "Mohon info jadwal aanwijzing paket 11006677.", name=name, headers=vouched("budi@vendor.test"))[0])
     run_once(config)
     [ack] = of_kind(inbox(servers, "budi@vendor.test"), "ack")
     assert text_of(ack).splitlines()[0] == f"Yth. {name},"

@@ -49,3 +49,53 @@ def test_a_crafted_message_is_quarantined_with_its_reason_and_the_next_mail_is_h
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["message_refused"]
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, NEXT)] == ["ack"]
     assert len(servers.fetch(UNIT, "Quarantine")) == 1
+
+
+# --- attack 3: the ack carries nothing of the attacker's ------------------------------------
+
+LURE_SUBJECT = "Akun SPSE diblokir, verifikasi di s.id/spse-verifikasi"
+LURE_NAME = "Akun diblokir buka s.id/bukablokir"
+
+
+def _raw_inbox(servers, user: str) -> str:
+    return "\n".join(raw.decode("utf-8", "replace") for raw in servers.fetch(user, "INBOX"))
+
+
+def test_an_ack_to_an_unauthenticated_sender_repeats_neither_subject_nor_name(fresh_mailboxes, tmp_path):
+    """Under auth.mode token nobody outside the unit can prove an address: the ack is the tag
+    and "Tanda terima pengaduan/pertanyaan Anda", greets no display name and quotes nothing;
+    staff still read the subject as it came."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, mail(REQUESTER, LURE_SUBJECT, "Segera klik t.me/lpsebantuan", name=LURE_NAME)[0])
+    run_once(config)
+    [ack] = inbox(servers, REQUESTER)
+    assert ack["X-Mailbot-Kind"] == "ack"
+    [ticket] = store_of(config).tickets()
+    assert str(ack["Subject"]) == f"[LPSE-T #{ticket.number}] Tanda terima pengaduan/pertanyaan Anda"
+    raw = _raw_inbox(servers, REQUESTER)
+    for echoed in ("diblokir", "verifikasi", "s.id", "s[.]id", "t.me", "bukablokir", "lpsebantuan"):
+        assert echoed not in raw
+    assert "Yth. Bapak/Ibu Pengguna SPSE," in raw
+    assert ticket.subject == LURE_SUBJECT
+    staff = inbox(servers, "staff1@lpse.test")
+    assert any(LURE_SUBJECT in str(m["Subject"]) for m in staff)
+
+
+def _authres(result: str) -> dict[str, str]:
+    return {"Authentication-Results":
+            f"mx.lpse.test; dmarc={result} header.from=vendor.test; spf={result} smtp.mailfrom=vendor.test"}
+
+
+def test_an_authenticated_sender_keeps_the_friendly_ack_with_links_inert(fresh_mailboxes, tmp_path):
+    """auth.mode authres and the unit's own server's aligned dmarc=pass: the ack keeps the
+    subject and the greeting, with every link in them made inert."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
+    subject = "Tidak bisa login, petunjuk di s.id/panduan"
+    servers.append(UNIT, mail(REQUESTER, subject, "Mohon bantuan.", name="Budi Santoso", headers=_authres("pass"))[0])
+    run_once(config)
+    [ack] = inbox(servers, REQUESTER)
+    assert "Tidak bisa login, petunjuk di s[.]id/panduan" in str(ack["Subject"])
+    raw = _raw_inbox(servers, REQUESTER)
+    assert "Budi Santoso" in raw and "s.id" not in raw

@@ -25,6 +25,7 @@ from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.lifecycle import Decision
 from mailbot.core.limits import HOUR, Schedule, address_limit, ticket_slot
+from mailbot.core.links import defang, has_link
 from mailbot.core.matching import audience_of, tag
 from mailbot.core.model import (
     AUTO_GENERATED,
@@ -40,6 +41,7 @@ from mailbot.core.model import (
     has_mailbox,
 )
 from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.trust import sender_vouched
 from mailbot.core.worktime import WorkCalendar
 
 if TYPE_CHECKING:
@@ -79,6 +81,10 @@ class History:
     sent_lkpp: tuple[str, ...] = ()
     # machine mail on the ticket no notice has shown staff yet: (kind, when, detail), oldest first
     unshown: tuple[tuple[str, str, Mapping[str, Any]], ...] = ()
+
+
+# The first answers to a sender (issue 37): to one no server vouched for, they carry nothing of theirs.
+NEUTRAL_KINDS = frozenset({"ack", "message_refused"})
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,11 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
             shown["text"] = defang(str(shown.get("text") or ""))
             if isinstance(shown.get("form"), Mapping):
                 shown["form"] = {k: defang(v) if isinstance(v, str) else v for k, v in shown["form"].items()}
+    if send.kind in NEUTRAL_KINDS and msg is not None and not sender_vouched(msg, setup.cfg.auth):
+        # Issue 37: the first answer to a sender no server vouched for carries nothing of theirs
+        # (a lure in the Subject or the display name would come back From the unit): the tag and a
+        # neutral title (`neutral_subjects` in words.yaml), no name, no subject, no text.
+        title, shown = "", {**shown, "subject": "", "requester_name": "", "text": "", "unproven": True}
     return MailPlan(send, ticket, to, cc, audience_of((*to, *cc), setup.box, setup.cfg.escalation.senders),
                     when.send_at, when.held, limited, language, title, in_reply_to, references,
                     shown, _attach_from(send, history))
@@ -499,7 +510,7 @@ def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: Mail
 
 def _shown_name(address: Address) -> str:
     name = in_order(address.name)  # "Dear Stefanus Wijaya", not "Dear Wijaya, Stefanus"
-    if _LINK_LIKE.search(name) or len(name) > 80:
+    if _LINK_LIKE.search(name) or has_link(name) or len(name) > 80:
         name = ""  # a display name is the sender's to choose: mailbot never greets anyone with a link
     return name
 
@@ -519,27 +530,6 @@ def _of_ticket(ticket: Ticket, box: MailboxConfig) -> dict[str, Any]:
         "lkpp_ticket": ticket.lkpp_ticket, "priority": ticket.priority, "category": ticket.category,
         "assignee": ticket.assignee,
     }
-
-
-# A URL, a host name of three or more labels, or one under a common top-level domain
-# ("spse-lkpp.evil.test", "bit.ly/x"); not a file name, a version or an academic title.
-_HOSTLIKE = re.compile(
-    r"\b[a-z][a-z0-9+.-]{1,15}://\S+|\b(?:[a-z0-9-]+\.){2,}[a-z]{2,}\b\S*|"
-    r"\b[a-z0-9-]{2,}\.(?:com|net|org|id|io|xyz|info|co|me|ly|site|online|top|biz|link|click|test)\b\S*",
-    re.IGNORECASE)
-
-
-def defang(text: str) -> str:
-    """The text with every URL and host name made inert as security notices write them
-    (`hxxp://spse-lkpp[.]evil[.]test`): still readable, never a link a mail client makes."""
-    def inert(match: re.Match[str]) -> str:
-        word = match.group(0)
-        scheme, sep, rest = word.partition("://")
-        if not sep:
-            scheme, rest = "", word
-        scheme = re.sub(r"^(h)tt(ps?)$", r"\1xx\2", scheme, flags=re.IGNORECASE)
-        return (f"{scheme}[:]//" if sep else "") + rest.replace(".", "[.]")
-    return _HOSTLIKE.sub(inert, text)
 
 
 def identity_of(ticket: Ticket, history: History) -> dict[str, str]:

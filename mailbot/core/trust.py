@@ -65,6 +65,18 @@ def exposed(citations: Iterable[Citation], holders: frozenset[str]) -> tuple[tup
                  if c.message_id and outside - c.audience)
 
 
+def sender_vouched(msg: InboundMessage, auth: AuthConfig) -> bool:
+    """Whether a server the unit trusts vouched for the From address of an outside sender
+    (issue 37): `authres` and the unit's own server's aligned dmarc, dkim or spf pass;
+    under `token` nobody outside the unit can prove an address, and `off` is for closed
+    test setups, where From alone counts."""
+    if auth.mode == "off":
+        return True
+    if auth.mode != "authres" or not auth.trusted_authserv_id:
+        return False
+    return authres_passes(msg.auth_results, auth.trusted_authserv_id, msg.from_addr.addr)[0]
+
+
 @dataclass(frozen=True)
 class Trust:
     """Whether the message may act in its sender's role, and why (kept on the ticket)."""

@@ -94,7 +94,8 @@ class Composer:
         number = ticket.number if ticket else None
         if number:
             context.update(number=number, tag=tag(box.tag_prefix, number))
-        subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket), mail.title)
+        subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket), mail.title,
+                                        neutral=bool(mail.context.get("unproven")))  # issue 37
         message_id = make_message_id(self.key, box.name, number, send.kind, box.address.split("@", 1)[1],
                                      mail.audience)
         out = self.renderer.build(

@@ -339,8 +339,9 @@ class Renderer:
         html_template = self._template(f"{language}/{kind}.html")
         return text, None if html_template is None else html_template.render(**context)
 
-    def subject(self, kind: str, language: str, tag: str | None, title: str) -> str:
-        label = words(language, self.templates_dir).subject(kind)
+    def subject(self, kind: str, language: str, tag: str | None, title: str, neutral: bool = False) -> str:
+        said = words(language, self.templates_dir)
+        label = said.neutral_subject(kind) if neutral else said.subject(kind)
         parts = [p for p in (tag, label, clean_header(title)) if p]
         return clean_header(" ".join(parts), 300)
 

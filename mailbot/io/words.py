@@ -127,6 +127,10 @@ class Words:
     def subject(self, kind: str) -> str:
         return str(self.table["subjects"].get(kind, ""))
 
+    def neutral_subject(self, kind: str) -> str:
+        """The subject, after the tag, of a first answer that repeats nothing of its sender's (issue 37)."""
+        return str(self.table.get("neutral_subjects", {}).get(kind, "")) or self.subject(kind)
+
     def late(self, delta: timedelta | None) -> str:
         """Wall-clock time past a target, two units at most: "2 hari 3 jam", "12 menit"."""
         if delta is None:
