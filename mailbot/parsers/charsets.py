@@ -9,6 +9,8 @@ under its best superset, then UTF-8, then latin-1, which maps every byte.
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
 
 # Declared name -> the codec that actually decodes what senders put under it
 # (usually a superset the sender's software really used).
@@ -79,6 +81,7 @@ def codec_for(charset: str | None) -> str | None:
 # Declared charsets that are so often wrong that valid UTF-8 wins over them: valid
 # non-ASCII UTF-8 is vanishingly unlikely in real latin-1 or windows-1252 text.
 _WEAK = frozenset({"ascii", "cp1252", "latin_1", "iso8859-1"})
+WEAK_CHARSETS = _WEAK  # for the header reader: a hint this weak is no hint
 
 
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
@@ -96,6 +99,13 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
     else:
         order = ["utf-8", "cp1252"]
     declared = (charset or "").strip().strip("\"'").lower()
+    if codec is not None and codec.startswith("iso2022_jp"):
+        try:
+            return data.decode(codec), None
+        except UnicodeDecodeError:
+            text = decode_iso2022jp_ms(data)
+            if text is not None:
+                return text, None
     for name in order:
         try:
             text = data.decode(name)
@@ -107,3 +117,192 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
             return text, f"text not valid {charset}, decoded as {name}"
         return text, None
     return data.decode("latin-1"), f"text not valid {charset or 'us-ascii'}, decoded as latin-1"
+
+
+# --- ISO-2022-JP as Windows writes it ----------------------------------------------------------
+
+_ISO2022_ESCAPE = re.compile(rb"\x1b(\(B|\(J|\(I|\$@|\$B|\$\(D|\$\(Q|\$\(O|&@\x1b\$B)")
+
+
+def decode_iso2022jp_ms(data: bytes) -> str | None:
+    """ISO-2022-JP with the Windows extensions (CP50220/CP50221), or None when it is not.
+
+    Outlook and Japanese phones label mail ISO-2022-JP and still write NEC's row 13
+    (circled numbers, ㈱, ㌔) and IBM's kanji, which Python's iso2022_jp codecs refuse. Each
+    JIS X 0208 pair is turned into its Shift_JIS bytes and read as cp932, which holds
+    every extension; half-width katakana (ESC ( I, or SO/SI) likewise.
+    """
+    out: list[str] = []
+    mode = b"(B"
+    pos = 0
+    shifted = False
+    try:
+        while pos < len(data):
+            byte = data[pos]
+            if byte == 0x1B:
+                match = _ISO2022_ESCAPE.match(data, pos)
+                if match is None:
+                    return None
+                mode = match.group(1)[-2:]
+                pos = match.end()
+                continue
+            if byte in (0x0E, 0x0F):  # SO/SI: half-width katakana in or out
+                shifted = byte == 0x0E
+                pos += 1
+                continue
+            if byte > 0x7F:
+                return None  # 8-bit: not ISO-2022-JP at all
+            if mode in (b"$@", b"$B", b"(Q", b"(O") and 0x21 <= byte <= 0x7E:
+                if pos + 1 >= len(data):
+                    return None
+                out.append(_jis_pair(byte, data[pos + 1]))
+                pos += 2
+                continue
+            if mode == b"(D" and 0x21 <= byte <= 0x7E:  # JIS X 0212: not in cp932
+                out.append(data[pos : pos + 2].join((b"\x1b$(D", b"\x1b(B")).decode("iso2022_jp_2", "replace"))
+                pos += 2
+                continue
+            if (mode == b"(I" or shifted) and 0x21 <= byte <= 0x5F:
+                out.append(bytes([byte + 0x80]).decode("cp932"))
+            else:
+                out.append(chr(byte))
+            pos += 1
+    except UnicodeDecodeError:
+        return None
+    return "".join(out)
+
+
+def _jis_pair(j1: int, j2: int) -> str:
+    """One JIS X 0208 character (row j1, cell j2) as cp932 reads its Shift_JIS form."""
+    if not 0x21 <= j2 <= 0x7E:
+        raise UnicodeDecodeError("iso2022_jp", bytes([j1, j2]), 0, 2, "not a JIS pair")
+    s1 = ((j1 + 1) >> 1) + (0x70 if j1 <= 0x5E else 0xB0)
+    s2 = j2 + (0x1F + (j2 >= 0x60) if j1 % 2 else 0x7E)
+    return bytes([s1, s2]).decode("cp932")
+
+
+# --- unlabelled 8-bit text -----------------------------------------------------------------------
+
+# The charsets unlabelled 8-bit headers come in, most likely first where scores tie:
+# Western and Central European Windows, Cyrillic (Windows and KOI8), then the CJK ones.
+_GUESSES = ("cp1252", "cp1250", "cp1251", "koi8_r", "cp932", "euc_jp", "cp949", "gb18030", "big5hkscs")
+
+
+def guess_decode(data: bytes) -> str:
+    """Text of unlabelled 8-bit bytes (a header written raw by an old client): UTF-8 when
+    valid, else the candidate whose reading looks most like writing (`_implausibility`);
+    latin-1 when none decodes."""
+    return data.decode(guess_charset(data) or "latin-1")
+
+
+def guess_charset(data: bytes) -> str | None:
+    """The codec `guess_decode` reads `data` with; None when no candidate decodes it. All of
+    a message's raw headers together make the better guess: a client writes them in one
+    charset, and a two-letter name alone fits several."""
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best: tuple[float, int, str] | None = None
+    for rank, name in enumerate(_GUESSES):
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        score = (_implausibility(text, japanese=name in ("cp932", "euc_jp")), rank, name)
+        if best is None or score[:2] < best[:2]:
+            best = score
+    return best[2] if best is not None else None
+
+
+def _script(ch: str) -> str:
+    """A coarse writing system of one non-ASCII letter: what a reading may not mix."""
+    code = ord(ch)
+    if code < 0x250 or 0x1E00 <= code < 0x1F00:
+        return "latin"
+    if 0x370 <= code < 0x400:
+        return "greek"
+    if 0x400 <= code < 0x530:
+        return "cyrillic"
+    if 0xAC00 <= code < 0xD7B0:
+        return "hangul"
+    if 0x3040 <= code < 0x3100 or 0x4E00 <= code < 0xA000 or 0x3400 <= code < 0x4DC0:
+        return "cjk"
+    return "other"
+
+
+def _implausibility(text: str, *, japanese: bool = False) -> float:
+    """How unlike writing a reading is, per non-ASCII character: controls, private or
+    unassigned code points, half-width katakana, Hangul jamo, rare ideographs and
+    syllables (in none of the national standard sets), a script change between
+    neighbouring letters, a capital after a small letter inside a word (KOI8 read as
+    windows-1251 swaps the cases), accented Latin letters side by side (Cyrillic read as
+    windows-1252: "Ïðèâåò"), a sign or digit between two letters ("Za¿ó³æ"), and, for a
+    Japanese reading, ideographs with no kana at all (the EUC charsets of China, Korea
+    and Japan share one byte shape; Japanese writing without kana is a name at most).
+    Plain ASCII costs nothing."""
+    bad = 0.0
+    count = 0
+    previous = ""
+    for i, ch in enumerate(text):
+        if ch < "\x80":
+            previous = ch if ch.isalpha() else ""
+            continue
+        count += 1
+        category = unicodedata.category(ch)
+        if category[0] == "C" or 0xFF61 <= ord(ch) <= 0xFF9F or 0x3130 <= ord(ch) < 0x3190:
+            bad += 3
+        elif category[0] == "L":
+            bad += _letter_cost(ch, previous)
+            if _script(ch) in ("cjk", "hangul") and previous.isascii() and text[i + 1 : i + 2].isascii() \
+                    and text[i + 1 : i + 2].isalpha():
+                bad += 2  # "Solicita誽o": an ideograph inside a Latin word
+            previous = ch
+            continue
+        elif category == "Sc":
+            bad += 1.5 * text[i + 1 : i + 2].isalpha()  # "£ukasz": a currency sign before a letter
+        elif category[0] in "SPN":
+            bad += 0.5
+            if previous and text[i + 1 : i + 2].isalpha():
+                bad += 1.5
+        previous = ""
+    if japanese and not any("\u3040" <= ch < "\u3100" for ch in text):
+        bad += 0.2 * sum(1 for ch in text if "\u4e00" <= ch < "\ua000")
+    return bad / count if count else 0.0
+
+
+def _letter_cost(ch: str, previous: str) -> float:
+    """`_implausibility` of one non-ASCII letter after the letter `previous` ("" for none)."""
+    bad = 0.0
+    script = _script(ch)
+    if script == "other":
+        bad += 1
+    if script == "cjk" and unicodedata.name(ch, "").startswith("CJK") and not _common_han(ch):
+        bad += 2
+    if script == "hangul" and len(_encoded(ch, "euc_kr")) != 2:  # Python spells the rest in 8 bytes
+        bad += 2
+    if previous >= "\x80" and _script(previous) != script:
+        bad += 2
+    elif previous and previous < "\x80" and script in ("cyrillic", "greek"):
+        bad += 2  # "Zaї": no word mixes Latin and Cyrillic letters
+    if previous.islower() and ch.isupper():
+        bad += 1.5
+    if script == "latin" and previous >= "\x80" and _script(previous) == "latin":
+        bad += 1
+    return bad
+
+
+def _common_han(ch: str) -> bool:
+    return _encodes(ch, "gb2312") or _encodes(ch, "big5") or _encodes(ch, "euc_jp")
+
+
+def _encodes(ch: str, codec: str) -> bool:
+    return bool(_encoded(ch, codec))
+
+
+def _encoded(ch: str, codec: str) -> bytes:
+    try:
+        return ch.encode(codec)
+    except UnicodeEncodeError:
+        return b""

@@ -15,7 +15,13 @@ import re
 from datetime import UTC, datetime
 
 from mailbot.core.model import Address
-from mailbot.parsers.charsets import codec_for, decode_bytes
+from mailbot.parsers.charsets import (
+    WEAK_CHARSETS,
+    codec_for,
+    decode_bytes,
+    decode_iso2022jp_ms,
+    guess_decode,
+)
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?]{0,2000}?)\?=")
 _FOLD = re.compile(r"\r?\n[ \t]|\r[ \t]")
@@ -29,13 +35,29 @@ _QUOTED_DOT_ATOM = re.compile(r'"([A-Za-z0-9!#$%&\'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-
 
 
 def raw_to_text(value: str, fallback_charset: str | None = None) -> str:
-    """Recover raw 8-bit header bytes (RFC 6532 UTF-8, or legacy 8-bit) as text."""
+    """Recover raw 8-bit header bytes (RFC 6532 UTF-8, or legacy 8-bit) as text.
+
+    UTF-8 first; then the message's own text charset (`fallback_charset`), which old
+    clients also wrote their headers in, unless it is a label as weak as latin-1; else
+    the charset whose reading looks most like writing (`guess_decode`). Raw ISO-2022-JP
+    (7-bit, with its escapes) is read as such.
+    """
     try:
         value.encode("ascii")
     except UnicodeEncodeError:
         data = value.encode("utf-8", "surrogateescape")
-        text, _ = decode_bytes(data, fallback_charset)
-        return text
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        codec = codec_for(fallback_charset)
+        if codec is not None and codec not in WEAK_CHARSETS:
+            text, note = decode_bytes(data, fallback_charset)
+            if note is None:
+                return text
+        return guess_decode(data)
+    if "\x1b$" in value:
+        return decode_iso2022jp_ms(value.encode("ascii")) or value
     return value
 
 

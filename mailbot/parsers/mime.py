@@ -40,7 +40,7 @@ from mailbot.parsers.auto import (
     dsn_fields,
     evidence_bounce,
 )
-from mailbot.parsers.charsets import decode_bytes
+from mailbot.parsers.charsets import WEAK_CHARSETS, codec_for, decode_bytes, guess_charset
 from mailbot.parsers.flowed import unflow
 from mailbot.parsers.headers import (
     angle_addr,
@@ -155,6 +155,7 @@ def _check_and_normalise(
     """
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         raise BadMessageError(f"message is {type(raw).__name__}, not bytes")
+    notes: list[str] = []
     data = raw if isinstance(raw, bytes) else bytes(raw)  # no copy of a large message for nothing
     if len(data) > max_size:
         raise RefusedMessageError(f"message is {len(data)} bytes, over the {max_size}-byte limit", "too_large")
@@ -169,16 +170,78 @@ def _check_and_normalise(
         # Mixed: keep CRLF, turn lone CRs into LF so header lines are found.
         data = re.sub(rb"\r(?!\n)", b"\n", data)
     data = data.lstrip(b"\r\n")
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark: a file saved by a Windows editor
+        data = data[3:]
+        notes.append("byte order mark before the header dropped")
+    if not _HEADER_LINE.match(data):
+        data = _drop_leading_lines(data, notes)
+    if _LOOSE_PARAMETER.search(data):
+        data = _indent_parameters(data, notes)
     end = _HEADER_END.search(data)
     header_len = end.start() if end else len(data)
     if header_len > max_header_bytes:
         raise BadMessageError(f"header block is over {max_header_bytes} bytes ({header_len} bytes)")
     if not _HEADER_LINE.match(data):
         raise BadMessageError("no header fields at the start; not a mail message")
-    head, notes = _mend_header_block(data[:header_len])
-    if not notes and head == data[:header_len]:
+    head, mended = _mend_header_block(data[:header_len])
+    notes += mended
+    if head == data[:header_len]:
         return data, notes
     return head + data[header_len:], notes
+
+
+_MARKER_LINE = re.compile(rb"[^\n]{0,200}\n")
+_MAX_MARKER_LINES = 3
+
+
+def _drop_leading_lines(data: bytes, notes: list[str]) -> bytes:
+    """A message saved with a line of its own above the header block (a separator such as
+    "=====", an archive's ">From " or "Microsoft Mail Internet Headers Version 2.0"):
+    up to three such lines are dropped when two mail fields follow them, so the header
+    block is read instead of the whole message being refused."""
+    rest = data
+    for count in range(1, _MAX_MARKER_LINES + 1):
+        line = _MARKER_LINE.match(rest)
+        if line is None:
+            break
+        rest = rest[line.end() :]
+        end = _HEADER_END.search(rest)
+        head = rest[: end.start() if end else len(rest)]
+        fields = {m.group(1).lower().decode() for m in _LEADING_FIELDS.finditer(head)}
+        if _FIELD_LINE.match(rest) and len(fields & _MAIL_FIELDS) >= 2:
+            notes.append(f"{count} line(s) before the header block dropped")
+            return rest
+    return data
+
+
+_LEADING_FIELDS = re.compile(rb"(?m)^([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:")
+# A MIME parameter on a line of its own after a Content-Type or Content-Disposition field
+# that ends in ";", not indented as a continuation must be: some senders write
+# `Content-Type: multipart/mixed;` and `boundary="x"` at the line start, which a reader
+# takes for the end of the field (and the boundary is lost with the whole structure).
+_PARAMETER = rb"(?:boundary|charset|name|filename|format|delsp|type|start|micalg|protocol|report-type|method|reply-type)"
+_LOOSE_PARAMETER = re.compile(rb"(?im)^content-(?:type|disposition):[^\n]*;[ \t]*\r?\n" + _PARAMETER + rb"\*?[0-9]*\*?[ \t]*=")
+_PARAMETER_LINE = re.compile(_PARAMETER + rb"\*?[0-9]*\*?[ \t]*=", re.IGNORECASE)
+_PARAMETER_FIELD = re.compile(rb"content-(?:type|disposition):", re.IGNORECASE)
+
+
+def _indent_parameters(data: bytes, notes: list[str]) -> bytes:
+    """Indent the MIME parameters written at the line start under a field ending in ";"."""
+    lines = data.split(b"\n")
+    open_field = False
+    mended = 0
+    for i, line in enumerate(lines):
+        if open_field and _PARAMETER_LINE.match(line):
+            lines[i] = line = b" " + line
+            mended += 1
+        if _PARAMETER_FIELD.match(line) or (open_field and line[:1] in (b" ", b"\t")):
+            open_field = line.rstrip().endswith(b";")
+        else:
+            open_field = False
+    if not mended:
+        return data
+    notes.append(f"{mended} MIME parameter(s) at a line start indented")
+    return b"\n".join(lines)
 
 
 # The header fields that say what a message is; trace fields (Received, Return-Path,
@@ -442,7 +505,9 @@ def _read(raw: bytes, msg: Message, notes: list[str]) -> InboundMessage:
     if not any(key in _MAIL_FIELDS for key, _ in fields):
         raise BadMessageError("no mail header fields (From, To, Subject, Date, ...)")
     defects: dict[str, None] = dict.fromkeys(notes)
-    charset = _charset(msg)
+    charset = _charset(msg) or _text_charset(msg)
+    if codec_for(charset) in (None, *WEAK_CHARSETS):
+        charset = _raw_header_charset(fields) or charset
     headers = _header_map(fields, charset)
 
     mid, synthetic = _message_id(fields, raw, defects)
@@ -596,6 +661,24 @@ def _charset(part: Message) -> str | None:
     except (ValueError, TypeError, LookupError, UnicodeError):
         return None
     return str(value) if value else None
+
+
+def _raw_header_charset(fields: list[tuple[str, str]]) -> str | None:
+    """The charset all raw 8-bit header values of a message read best in, guessed on them
+    together (`guess_charset`); None when every header is ASCII or valid UTF-8."""
+    raw = b"\n".join(v.encode("utf-8", "surrogateescape") for _, v in fields if not v.isascii())
+    charset = guess_charset(raw) if raw else None
+    return None if charset == "utf-8" else charset
+
+
+def _text_charset(msg: Message) -> str | None:
+    """The charset of the first text part: what an old client wrote raw 8-bit headers in."""
+    for count, part in enumerate(msg.walk()):
+        if count > 50:
+            break
+        if not part.is_multipart() and _ctype(part).startswith("text/"):
+            return _charset(part)
+    return None
 
 
 def _ctype(part: Message) -> str:
