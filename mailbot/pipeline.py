@@ -103,6 +103,12 @@ class MessageTimeout(BaseException):
     """
 
 
+def _recorded_meanwhile(exc: BaseException) -> bool:
+    """Whether a write failed because another process recorded the same mail first (a second
+    `mailbot run` on one config fetched it too): decided again, it is a duplicate."""
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
 class TicketChanged(Exception):
     """The ticket a decision was made on changed before it could commit: another process
     on the database (the sender giving an escalation up, an operator's `sweep`) wrote it
@@ -279,15 +285,16 @@ class Pipeline:
         """One message, whatever it holds: processed, quarantined or left for later."""
         now = self.clock()
         log = self.log.bind(mailbox=box.name, uid=arrival.uid)
-        if not dry_run and arrival.uid is not None:
-            try:
-                prior = self.store.arrival(box.name, arrival.uidvalidity, arrival.uid)
-            except STORAGE_ERRORS as exc:
-                raise StorageError(f"cannot read the database: {exc}") from exc
-            if prior is not None:  # recorded in an earlier pass; its move failed or was cut short
-                log.info("message_already_recorded", outcome=prior.outcome, message_id=prior.message_id)
-                return Outcome(prior.outcome, "already recorded")
         for attempt in range(1, STALE_TRIES + 1):
+            if not dry_run and arrival.uid is not None:
+                try:
+                    prior = self.store.arrival(box.name, arrival.uidvalidity, arrival.uid)
+                except STORAGE_ERRORS as exc:
+                    raise StorageError(f"cannot read the database: {exc}") from exc
+                if prior is not None:  # recorded in an earlier pass (its move failed or was cut
+                    # short), or just now by a second daemon on the same config
+                    log.info("message_already_recorded", outcome=prior.outcome, message_id=prior.message_id)
+                    return Outcome(prior.outcome, "already recorded")
             try:
                 return self.decide_and_commit(box, arrival, now, dry_run, log, check=attempt < STALE_TRIES)
             except TicketChanged:
@@ -313,6 +320,10 @@ class Pipeline:
                 return Outcome("duplicate", "duplicate")
             try:
                 return self.record_duplicate(box, arrival, ready, now)
+            except sqlite3.IntegrityError as exc:
+                if check and _recorded_meanwhile(exc):
+                    raise TicketChanged from exc
+                raise StorageError(f"cannot record a duplicate: {exc}") from exc
             except STORAGE_ERRORS as exc:
                 raise StorageError(f"cannot record a duplicate: {exc}") from exc
         log = log.bind(message_id=ready.msg.message_id)
@@ -327,6 +338,10 @@ class Pipeline:
             outcome = self.commit(box, arrival, ready, now, check)
         except TicketChanged:
             raise
+        except sqlite3.IntegrityError as exc:
+            if check and _recorded_meanwhile(exc):
+                raise TicketChanged from exc
+            raise StorageError(f"cannot store the message: {exc}") from exc
         except STORAGE_ERRORS as exc:
             raise StorageError(f"cannot store the message: {exc}") from exc
         except jinja2.TemplateError as exc:

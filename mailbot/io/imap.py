@@ -385,8 +385,8 @@ def _chunks(uids: list[int], sizes: dict[int, int], max_size: int | None,
 
 def _fetched(uid: int, data: dict[int, Any], heads: dict[int, Any], sizes: dict[int, int]) -> Fetched | None:
     item, key = (data.get(uid), b"BODY[]") if uid in data else (heads.get(uid), b"BODY[HEADER]")
-    if item is None or key not in item:
-        return None  # expunged by someone else meanwhile
+    if item is None or item.get(key) is None:
+        return None  # expunged by someone else meanwhile (Dovecot answers such a FETCH with NIL)
     when = item.get(b"INTERNALDATE")
     # imapclient gives it in naive local time (normalise_times); astimezone() reads it so.
     when = when.astimezone(UTC) if isinstance(when, datetime) else datetime.now(UTC)
