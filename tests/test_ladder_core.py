@@ -12,6 +12,7 @@ from dataclasses import replace
 import pytest
 
 from mailbot.core.classify import Known, as_problem, classify
+from mailbot.core.commands import parse_commands
 from mailbot.core.identity import identify_texts, is_signature
 from mailbot.core.lifecycle import Event, Policy, decide
 from mailbot.core.model import Address, Role, State
@@ -81,10 +82,15 @@ def test_a_reply_without_new_text_stays_empty(text: str) -> None:
     assert new_text(text) == ""
 
 
-def test_top_posted_text_wins_over_anything_below_the_quote() -> None:
-    """When the top holds text, lines under the quote are not read (a #tutup there never runs)."""
+def test_text_below_the_quote_is_kept_but_a_command_there_never_runs() -> None:
+    """SPEC 4: the new text is kept wherever it stands, so the line under the quote is the
+    writer's too (issue 31); SPEC 9: commands are read only from the top, so a #tutup under the
+    quote is refused as not at the top, and runs nothing."""
     text = "Sudah kami reset.\n\nPada Sen, 23 Nov 2026 pukul 10.00, Budi <b@x.test> menulis:\n> Tolong.\n\n#tutup\n"
-    assert new_text(text) == "Sudah kami reset."
+    assert new_text(text) == "Sudah kami reset.\n\n#tutup"
+    parsed = parse_commands(new_text(text))
+    assert parsed.commands == ()
+    assert [e.code for e in parsed.errors] == ["not_at_top"]
 
 
 # --- forwards that open a ticket (issue 9.9) -----------------------------------------------

@@ -20,27 +20,43 @@ linear time.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 # A reply header may be wrapped over this many lines by the sender's client.
 _HEADER_LINES = 3
 _MAX_HEADER_CHARS = 400
 
+
+def _load_words() -> dict[str, dict[str, list[str]]]:
+    """The word lists of rules/quotes.yaml (see there), read once at import.
+
+    The file is YAML in JSON's flow style, read here without its comment lines by the
+    standard library: the pure core loads no YAML library (tests/test_layout.py)."""
+    text = (Path(__file__).resolve().parents[1] / "rules" / "quotes.yaml").read_text(encoding="utf-8")
+    data = json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
+    return {key: {lang: [str(w).lower() for w in words] for lang, words in value.items()}
+            for key, value in data.items()}
+
+
+_WORDS = _load_words()
+
+
+def _words(key: str) -> list[str]:
+    """Every language's words of one list, longest first (so a regex tries "napisał(a)" before "napisał")."""
+    return sorted({w for words in _WORDS[key].values() for w in words}, key=len, reverse=True)
+
+
+def _alternation(key: str) -> str:
+    return "|".join(re.escape(w).replace("\\ ", r"\s+") for w in _words(key))
+
+
 # Words a reply header can start with ("On ...", "Pada ...", "Le ...", "Am ..."), or a
-# date that starts it ("2017-11-24 16:32 ...", "pe 20. lokakuuta ...", "ср, 30 ...").
-_LEAD = re.compile(
-    r"^(?:on|pada|le|am|el|il|in data|op|w dniu|dnia|em|den|dne|dana|vào|tanggal|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu)\b"
-    r"|^\d|^\w{1,4}[.,]?\s+\d",
-    re.IGNORECASE,
-)
-_VERB = re.compile(
-    r"\b(?:wrote|writes|menulis|a [ée]crit|schrieb|escribi[óo]|ha scritto|scrisse|"
-    r"schreef|napisa[łl](?:\(a\)|a)?|escreveu|kirjoitti|skrev|[íi]rta|"
-    r"написал[а]?|geschreven)(?=\W|$)",
-    re.IGNORECASE,
-)
+# date that starts it ("2017-11-24 16:32 ...", "pe 20. lokakuuta ...", "ср, 30 ...", "pon., 23 ...").
+_LEAD = re.compile(rf"^(?:{_alternation('header_leads')})(?!\w)|^\d|^\w{{1,4}}[.,]{{0,2}}\s+\d", re.IGNORECASE)
+_VERB = re.compile(rf"(?<!\w)(?:{_alternation('reply_verbs')})(?=\W|$)", re.IGNORECASE)
+_COLON_VERB = re.compile(rf"(?<!\w)(?:{_alternation('reply_verbs_with_colon')})\s*[:：]\s*$", re.IGNORECASE)
 _EMAIL = re.compile(r"[^\s<>()\"']{1,200}@[^\s<>()\"']{1,200}")
 _DIGIT = re.compile(r"\d")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
@@ -51,18 +67,10 @@ _RULE_LOOKAHEAD = 16  # lines under an underscore rule read for the header block
 # A mailing list's footer under its rule (Mailman: "<list> mailing list", its address, "listinfo").
 _LIST_FOOTER = re.compile(r"^\S.{0,80}\smailing list\s*$|/listinfo\b", re.IGNORECASE | re.MULTILINE)
 _SEPARATOR_ONLY = re.compile(r"^[\s\-_=*~]*$")
-_ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*:$")
+_ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*[:：]$")
 _DASHED_WORDS = re.compile(
-    r"original|forward|message|pesan|asli|terusan|nachricht|besked|origine|mensaje|"
-    r"messaggio|wrote|menulis|bericht|melding|meddelande|viesti|mensagem|wiadomo",
-    re.IGNORECASE,
-)
-_FORWARD_MARKER = re.compile(
-    r"^\s*(?:begin forwarded message|forwarded message|pesan terusan|"
-    r"pesan yang diteruskan|original message|pesan asli|mensaje original|"
-    r"message d'origine|urspr[üu]ngliche nachricht|messaggio originale)\s*:?\s*$",
-    re.IGNORECASE,
-)
+    "|".join(re.escape(w) for w in [*_words("marker_words"), *_words("reply_verbs"), "original"]), re.IGNORECASE)
+_FORWARD_MARKER = re.compile(rf"^\s*(?:{_alternation('forward_lines')})\s*[:：]?\s*$", re.IGNORECASE)
 # "Fwd:", "FW:", "Tr:", "Trs:" (terusan), "WG:", "RV:", after any "Re:".
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:re|aw|bls|balas)\s*:\s*)*(?:fwd?|tr|trs|wg|rv)\s*:", re.IGNORECASE)
 # Lines only a forward has: "---------- Forwarded message ---------", "----- Pesan Terusan -----",
@@ -77,15 +85,7 @@ _ONE_LINE_OUTLOOK = re.compile(
     r"\b(?:sent|dikirim|date|tanggal|envoy[ée]|gesendet|verzonden|inviato|enviado)\*?\s*:",
     re.IGNORECASE,
 )
-_MOBILE = re.compile(
-    r"^\s*(?:sent from|sent with|sent via|get outlook for|dikirim dari|terkirim dari|"
-    r"dikirimkan dari|dikirim melalui|dikirim menggunakan|dikirim via|dikirim lewat|dikirim dengan|"
-    r"terkirim melalui|terkirim dengan|terkirim via|dapatkan outlook (?:untuk|for)|unduh outlook untuk|"
-    r"envoy[ée] (?:de|depuis|à partir de)|"
-    r"gesendet (?:von|mit)|enviado (?:desde|de|do)|inviato da|verzonden (?:vanaf|met)|"
-    r"skickat från|sendt fra|lähetetty)\b",
-    re.IGNORECASE,
-)
+_MOBILE = re.compile(rf"^\s*(?:{_alternation('mobile_footers')})(?!\w)", re.IGNORECASE)
 # Openers that are everyday words too ("Kirim dari email kantor saja"): a footer only
 # with an app or device name, wherever it stands ("Kirim dari Yahoo Mail di Android",
 # "Diperoleh dari Outlook untuk Android").
@@ -139,39 +139,317 @@ _REPLY_MARKER = re.compile(
 # line does not: a letter the requester pastes in ("Dari: Pokja 3 <pokja3@...>",
 # "Perihal: RE: Sanggah") has them too, and is what they want handled.
 _QUOTED_SUBJECT = re.compile(r"\[[^\[\]]{0,40}#\s?[\w-]{1,30}\]")
-_KEY = re.compile(r"^[ \t]*\*{0,2}([^\W\d_][^:\n]{0,24}?)[ \t]*\*{0,2}[ \t]*:")
-_FROM_KEYS = frozenset(
-    {"from", "dari", "de", "von", "van", "da", "fra", "från", "od", "от", "pengirim",
-     "expéditeur", "absender", "mittente", "remitente"}
-)  # fmt: skip
-_SENT_KEYS = frozenset(
-    {"sent", "date", "dikirim", "terkirim", "tanggal", "envoyé", "envoyé le", "gesendet",
-     "datum", "verzonden", "inviato", "data", "dato", "enviado", "enviada", "fecha",
-     "skickat", "sendt", "lähetetty", "wysłane", "отправлено", "date de"}
-)  # fmt: skip
-_TO_KEYS = frozenset(
-    {"to", "kepada", "ke", "untuk", "à", "a", "an", "aan", "til", "till", "para", "do", "кому",
-     "vastaanottaja", "cc", "copie", "copie à", "tembusan", "kopie", "cc/bcc"}
-)  # fmt: skip
-_SUBJECT_KEYS = frozenset(
-    {"subject", "subjek", "perihal", "hal", "judul", "objet", "sujet", "betreff",
-     "onderwerp", "oggetto", "emne", "asunto", "assunto", "ämne", "aihe", "temat", "тема"}
-)  # fmt: skip
+_KEY = re.compile(r"^[ \t]*\*{0,2}([^\W\d_][^:：\n]{0,24}?)[ \t]*\*{0,2}[ \t]*[:：]")
+_FROM_KEYS = frozenset(_WORDS["fields"]["from"])
+_SENT_KEYS = frozenset(_WORDS["fields"]["sent"])
+_TO_KEYS = frozenset(_WORDS["fields"]["to"])
+_SUBJECT_KEYS = frozenset(_WORDS["fields"]["subject"])
 
 
 def new_text(text: str) -> str:
-    """What the sender wrote: the top of a reply, else what they wrote under the quote.
+    """What the sender wrote, wherever it stands: above, below and between quoted history.
 
-    A reply with nothing above its history may be bottom-posted or answered inline:
-    the writer's lines are those between and below `>`-quoted lines, right after a
-    reply header ("On ... wrote:", "Pada ... menulis:"). History that is not quoted
-    with `>` (Outlook's "From:/Sent:" block, a forward) has no such bottom, since
-    nothing tells the writer's lines from the history's there.
+    The text is read as blocks (see `_blocks`): the writer's own lines, a reply header
+    with the `>` quote under it, a header block or marker with the unquoted history under
+    it, a signature or a client footer. Every block of the writer's own lines is kept, in
+    order, a blank line between them; a sign-off and a name are the writer's words too.
+    Unquoted history (Outlook's header block, a forward, a header followed by text that is
+    not `>`-quoted) runs to the end: nothing tells the writer's lines from it there.
     """
-    top = strip_reply(text)
-    if top:
-        return top
-    return _bottom(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    kept = [block for block in _blocks(_lines(text)) if block]
+    return "\n\n".join("\n".join(block) for block in kept)
+
+
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _blocks(lines: list[str]) -> list[list[str]]:
+    """The writer's blocks of lines, each cleaned (`_cleaned`), in order."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    written = False  # whether the writer's own lines came before line i
+    skipping = False  # inside a signature or a footer: dropped up to the next history
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = _visible(line).strip()
+        if stripped.startswith(">") and not _lone_quote_in_text(lines, i):
+            blocks.append(_cleaned(current))
+            current, skipping = [], False
+            i = _quote_run_end(lines, i)
+            continue
+        if not stripped:
+            if not skipping:
+                current.append("")
+            i += 1
+            continue
+        if _is_reply_marker(line):
+            if written:
+                break  # a ticket system's marker: the ticket's history is below it
+            i += 1
+            continue
+        opener = _history_at(lines, i, written)
+        if opener is not None:
+            before, after, back = opener
+            if back:  # a header block's first lines were read as the writer's
+                current = current[: len(current) - back]
+            if before:
+                current.append(before)
+            blocks.append(_cleaned(current))
+            current, skipping = [], False
+            following = next((j for j in range(after, len(lines)) if lines[j].strip()), len(lines))
+            if following < len(lines) and lines[following].lstrip().startswith(">"):
+                i = following  # the quote under the header goes; what follows it is the writer's again
+                continue
+            break  # unquoted history: the rest is the history
+        if not skipping and _opens_signature(lines, i, written):
+            skipping = True
+        if not skipping:
+            current.append(line)
+            written = True
+        i += 1
+    blocks.append(_cleaned(current))
+    return [b for b in blocks if b]
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
+
+
+def _visible(line: str) -> str:
+    """The line without the zero-width characters some clients put in (Gmail before `-- `)."""
+    return line.translate(_INVISIBLE)
+
+
+def _cleaned(lines: list[str]) -> list[str]:
+    """A block without its leading and trailing blank lines, separators, footers and a ticket
+    system's footer, and without double gaps."""
+    kept: list[str] = []
+    for line in lines:
+        if not line.strip() and kept and not kept[-1].strip():
+            continue
+        kept.append(line)
+    while kept and (_SEPARATOR_ONLY.match(kept[-1]) or _is_footer(kept[-1], strict=False)):
+        kept.pop()
+    kept = _without_ticket_footer(kept)
+    while kept and _SEPARATOR_ONLY.match(kept[-1]):
+        kept.pop()
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return [line.rstrip() for line in kept]
+
+
+def _quote_run_end(lines: list[str], i: int) -> int:
+    """Where the `>` quote starting at line i ends: blank lines inside it and a quoted line's
+    broken wrap (a line right between two quoted lines that does not open as a sentence does:
+    "ignissim odio?", "_nonce=3dd518)") belong to it; the blank lines after it do not."""
+    end = i + 1
+    j = i + 1
+    while j < len(lines):
+        stripped = lines[j].strip()
+        if stripped.startswith(">"):
+            end = j = j + 1
+        elif not stripped:
+            j += 1
+        elif _broken_wrap(lines, j):
+            end = j = j + 1
+        else:
+            break
+    return end
+
+
+def _broken_wrap(lines: list[str], j: int) -> bool:
+    above, below = lines[j - 1].strip(), lines[j + 1].strip() if j + 1 < len(lines) else ""
+    text = lines[j].strip()
+    return above.startswith(">") and below.startswith(">") and not (text[:1].isupper() or text[:1].isdigit())
+
+
+def _lone_quote_in_text(lines: list[str], i: int) -> bool:
+    """A single `>` line right between two lines of text (">>> www.example.com <<<" in an
+    advert, an arrow): no quote, which stands apart from the text around it."""
+    if i == 0 or i + 1 >= len(lines):
+        return False
+    above, below = lines[i - 1].strip(), lines[i + 1].strip()
+    return bool(above) and bool(below) and not above.startswith(">") and not below.startswith(">") \
+        and not _history_at(lines, i - 1, True)
+
+
+def _opens_signature(lines: list[str], i: int, written: bool) -> bool:
+    """Whether line i opens what is nobody's words: a `-- ` signature (zero-width characters
+    before it aside), a `---` or dash-rule signature with a short tail, a mobile footer
+    ("Sent from my iPhone", "Dikirim dari Yahoo Mail di Android") or a legal footer."""
+    line = _visible(lines[i])
+    if line.rstrip() in _SIGNATURE or line.strip() in _SIGNATURE:
+        return True
+    if written and _SHORT_RULE.match(line) and _short_tail(lines, i + 1):
+        return True
+    if _is_footer(line, strict=i != _last_content_index(lines)):
+        return True
+    return written and (i == 0 or not lines[i - 1].strip()) and bool(_LEGAL.match(line))
+
+
+def _history_at(lines: list[str], i: int, written: bool) -> tuple[str, int, int] | None:
+    """Whether history starts at line i: (the writer's text before it on that line, the index
+    after its header lines, how many lines above i belong to it), else None.
+
+    History starts at a reply header (`_reply_header_end`), also one that shares its line
+    with the writer's words ("YA 5 Pada Sen, 23 Nov 2026 ... menulis:"); a header block
+    (Outlook's "From:/Sent:/To:", Hotmail's "Date:/To:", Chinese Outlook's "发件人:/发送时间:");
+    a forward or "Original Message" marker, decorations and all; Outlook's rule over its block.
+    """
+    line = lines[i]
+    stripped = line.strip()
+    if ((_UNDERSCORES.match(line) and _rule_opens_history(lines, i)) or _FORWARD_MARKER.match(line)
+            or _is_dashed_marker(stripped) or _ONE_LINE_OUTLOOK.match(line)):
+        return "", i + 1, 0
+    start = _header_block_start(lines, i)
+    if start is None and written:
+        start = _loose_block_start(lines, i)
+    if start is not None:
+        return "", i + 1, i - start
+    shared = None if _WORD_LEAD.match(stripped.lstrip("-").lstrip()) else _shared_line_header(lines, i)
+    if shared is not None:
+        return shared
+    end = _reply_header_end(lines, i)
+    return ("", end, 0) if end is not None else None
+
+
+def _loose_block_start(lines: list[str], i: int) -> int | None:
+    """A header block under the writer's text that `_header_block_start` does not take: one
+    that opens with its Date (Hotmail: "Date:/Subject:/From:/To:", "Tanggal:/Dari:/Kepada:"),
+    or of two fields only ("Date:/To:", "From:/Date:"), when its date has a clock time.
+    A memo or a letter pasted in gives its date without a time, or puts "Kepada:" first."""
+    first = _field_kind(_key(lines[i])) or ("from" if _key(lines[i]) in _FROM_KEYS else None)
+    if first not in ("from", "sent"):
+        return None
+    kinds = _block_kinds(lines, i) | {first}
+    if first == "sent" and _CLOCK.search(lines[i].split(":", 1)[-1].split("：", 1)[-1]):
+        kinds.add("sent at a time")
+    if "gapped" in kinds or "sent at a time" not in kinds:
+        return None
+    if any(_key(line) in _TO_KEYS for line in lines[max(0, i - 3) : i]):
+        return None  # a memo: "Kepada:" above
+    return i if len(kinds & {"from", "sent", "to", "subject"}) >= 2 else None
+
+
+_HEADER_TAIL = re.compile(rf"^>+\s*(?:(?:{_alternation('reply_verbs')})\s*)?[:：]?$", re.IGNORECASE)
+_WORD_LEAD = re.compile(rf"(?:{_alternation('header_leads')})(?!\w)", re.IGNORECASE)
+_LEAD_INSIDE = re.compile(rf"(?:(?<=\s)|(?<=-))(?:{_alternation('header_leads')})(?!\w)", re.IGNORECASE)
+_MAX_SHARED_LINE = 1000  # a line longer than this has no reply header inside it
+_MAX_HEADER_PARTS = 5  # lines of a header wrapped around its address ("<", "mailto:...", "> wrote:")
+
+
+def _reply_header_end(lines: list[str], i: int) -> int | None:
+    """The index after a reply header that starts at line i, or None.
+
+    The header is read over up to three lines (five when its address is wrapped apart:
+    Polymail's "<" / "mailto:..." / "> wrote:"). One that opens with a lead word or a date
+    ("On ...", "Pada ...", "2011/4/7 ...") needs a date or an address and a verb or an
+    address at its end; one that opens otherwise ("Budi <b@x> schrieb am ...:", a bare
+    "Helpdesk LPSE wrote:", a date-first "2011/4/7 Nathan <n@x>" without a colon) counts
+    only with a `>` quote right under it.
+    """
+    if _is_bare_reply_header(lines, i):
+        return i + 1
+    first = lines[i].strip().lstrip("-").lstrip()
+    led = bool(_LEAD.match(first))
+    joined = ""
+    parts = 0
+    j = i
+    while j < len(lines) and parts < _MAX_HEADER_PARTS:
+        part = lines[j].strip()
+        if not joined:
+            part = part.lstrip("-").lstrip()
+        if not part:
+            nxt = j + 1
+            if joined and nxt < len(lines) and lines[nxt].strip().startswith(("<", "mailto:")):
+                j = nxt
+                continue
+            break
+        if joined and part.startswith(">") and not _HEADER_TAIL.match(part):
+            break
+        wrapped = "<" in joined or "mailto:" in joined  # the address broken over lines
+        if (parts >= _HEADER_LINES or (parts and not led)) and not wrapped:
+            break  # a header with no lead word is one line, but where its address wraps
+        joined = f"{joined} {part}" if joined else part
+        parts += 1
+        j += 1
+        if len(joined) > _MAX_HEADER_CHARS:
+            return None
+        quoted = _quote_follows(lines, j)
+        if _looks_like_reply_header(joined) and (led or quoted):
+            return j
+        if (quoted and _ENDS_IN_ADDRESS.search(joined) and _DIGIT.search(joined) and _EMAIL.search(joined)
+                and not _HEADER_TAIL.match(_next_text(lines, j))):
+            return j  # "2011/4/7 Nathan <support@example.com>" over a quote
+    return None
+
+
+_ENDS_IN_ADDRESS = re.compile(r"(?:>|@\S{1,200}|\))\s*$")
+
+
+def _next_text(lines: list[str], j: int) -> str:
+    return next((line.strip() for line in lines[j : j + 3] if line.strip()), "")
+
+
+def _quote_follows(lines: list[str], j: int) -> bool:
+    """Whether a `>` line follows line j-1, blank lines aside (two at most)."""
+    for line in lines[j : j + 3]:
+        if line.strip():
+            return line.lstrip().startswith(">")
+    return False
+
+
+def _shared_line_header(lines: list[str], i: int) -> tuple[str, int, int] | None:
+    """A reply header that starts inside line i, after the writer's words ("YA 5 Pada Sen, 23
+    Nov 2026 ... menulis:", "reply--- On Wed, ... wrote:"), with a `>` quote under it."""
+    line = lines[i]
+    if len(line) > _MAX_SHARED_LINE:
+        return None
+    for n, match in enumerate(_LEAD_INSIDE.finditer(line)):
+        if n >= 5:
+            break
+        before = line[: match.start()].rstrip(" \t-")
+        if not before.strip() or "@" in before:
+            continue  # an address before the lead word: the header began earlier
+        trial = [line[match.start():], *lines[i + 1 : i + _MAX_HEADER_PARTS + 3]]
+        end = _reply_header_end(trial, 0)
+        if end is not None and _quote_follows(trial, end):
+            return before, i + end, 0
+    return None
+
+
+def _is_reply_marker(line: str) -> bool:
+    """A ticket system's line between the new text and the ticket's history: "##- Please type
+    your reply above this line -##", "## Bitte gib deine Antwort oberhalb dieser Zeile ein. ##"."""
+    if _REPLY_MARKER.match(line):
+        return True
+    stripped = line.strip()
+    if len(stripped) > 150 or not _DECORATED.search(stripped):
+        return False
+    return bool(_ABOVE_LINE.search(stripped))
+
+
+_DECORATED = re.compile(r"^[#\-=_*~<>\[]{2,}|[#\-=_*~<>\]]{2,}$")
+_ABOVE_LINE = re.compile(rf"(?:{_alternation('reply_above_line')})", re.IGNORECASE)
+
+
+_SHORT_RULE = re.compile(r"^\s*(?:-{3}|[\u2014\u2013\u2015]{1,12}|-{2} ?[\u2014\u2013])\s*$")
+_LEGAL = re.compile(rf"^\s*\**\s*(?:{_alternation('legal_footers')})", re.IGNORECASE)
+_SIGNATURE_TAIL = 6  # lines a name-and-title signature under a `---` rule has at most
+
+
+def _short_tail(lines: list[str], start: int) -> bool:
+    """Whether the lines from `start` up to the next history or the end are a signature's:
+    a few short lines (a name, a title, a phone), not paragraphs."""
+    tail: list[str] = []
+    for j in range(start, len(lines)):
+        line = lines[j]
+        if line.lstrip().startswith(">") or len(tail) > _SIGNATURE_TAIL or _history_at(lines, j, True):
+            break
+        if line.strip():
+            tail.append(line.strip())
+    return 0 < len(tail) <= _SIGNATURE_TAIL and all(len(line) <= 80 for line in tail)
 
 
 def own_text(text: str) -> str:
@@ -358,6 +636,7 @@ def _is_dashed_marker(stripped: str) -> bool:
     Plain string checks rather than a regex: a regex with two dash runs backtracks
     quadratically on a long line of dashes.
     """
+    stripped = stripped.strip(" *_=#~")
     if not (stripped.startswith("--") and stripped.endswith("--")):
         return False
     inner = stripped.strip("-").strip()
@@ -511,10 +790,12 @@ def _is_bare_reply_header(lines: list[str], i: int) -> bool:
 def _looks_like_reply_header(joined: str) -> bool:
     if not (_DIGIT.search(joined) or "@" in joined):
         return False
+    if _COLON_VERB.search(joined):
+        return True  # "On 11-Apr-2011, at 6:54 PM, Roman <r@x> sent:"
     verb = _VERB.search(joined)
     if verb:
         tail = joined[verb.end() :].rstrip()
-        return tail == "" or tail.endswith(":")
+        return tail == "" or tail.endswith((":", "："))
     # Headers without a verb: "2017-11-24 16:32 GMT+01:00 Name <a@b.c>:"
     return (
         bool(_ENDS_WITH_ADDRESS.search(joined))
