@@ -23,6 +23,7 @@ _PARAGRAPH = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "pre", "hr"}
 )  # fmt: skip
 _SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml"})
+_VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base", "source"})
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u200b]+")
 _WEB_LINK = re.compile(r"(?i)(?:https?|ftp)://[^\s<>\"]{1,2000}")
 _SHOWS_ADDRESS = re.compile(r"(?i)(?:https?|ftp)://|www\.|^[^\s/]+\.[a-z]{2,}(?:/\S*)?$")
@@ -47,6 +48,29 @@ def _link_suffix(href: str | None, words: str) -> str:
     return f" <{href}>"
 
 
+# Elements that open the quoted history and everything after them in the document (Outlook on
+# the web's "divRplyFwdMsg", Outlook for Mac's "messageReplySection" / "OLK_SRC_BODY_SECTION",
+# Outlook desktop's header block in Word's border-top div), elements that are a quote of their
+# own ("yahoo_quoted", Thunderbird's "moz-cite-prefix" attribution), and a signature block
+# ("gmail_signature", "moz-signature"): by structure, whatever language their words are in.
+_HISTORY_IDS = frozenset({"divrplyfwdmsg", "messagereplysection", "olk_src_body_section",
+                          "mail-editor-reference-message-container", "appendonsend"})
+_QUOTE_CLASSES = frozenset({"yahoo_quoted", "moz-cite-prefix", "gmail_attr"})
+_SIGNATURE_CLASSES = frozenset({"gmail_signature", "moz-signature"})
+_WORD_HEADER_BORDER = re.compile(r"(?i)border-top\s*:\s*solid[^;]*;\s*padding\s*:\s*3\.0pt")
+# A blockquote a writer indents their own text with (Gmail's and Apple Mail's "indent":
+# no border); one that cites (type=cite, a quote class, a border-left rule) is a quote.
+_INDENT_STYLE = re.compile(r"(?i)border\s*:\s*none")
+
+
+def _opens_history(tag: str, attrs: dict[str, str | None]) -> bool:
+    ident = (attrs.get("id") or "").lower()
+    classes = (attrs.get("class") or "").lower().split()
+    if ident in _HISTORY_IDS or any(c in _HISTORY_IDS for c in classes):
+        return True
+    return tag == "div" and bool(_WORD_HEADER_BORDER.search(attrs.get("style") or ""))
+
+
 class _TextCollector(HTMLParser):
     """Collects text as (quote depth, line) pairs; blank lines mark paragraphs."""
 
@@ -56,6 +80,9 @@ class _TextCollector(HTMLParser):
         self.current: list[str] = []
         self.depth = 0
         self.skip = 0
+        self.history = False  # past an element that opens the history: the rest is quoted
+        self.open: list[tuple[str, int, int]] = []  # elements that quote or skip: (tag, depth added, skip added)
+        self.indents = 0  # open blockquotes the writer indents with (not quotes)
         self.pre = 0
         self.links: list[tuple[str | None, list[str]]] = []  # open <a>: its href and its words
         self.lists: list[int | None] = []  # open lists: the last number of an <ol>, None for a <ul>
@@ -66,25 +93,35 @@ class _TextCollector(HTMLParser):
         self.current = []
         if self.pre:
             for line in text.split("\n"):
-                self.lines.append((self.depth, line.rstrip()))
+                self.lines.append((self.level(), line.rstrip()))
             return
         text = _SPACES.sub(" ", text).strip()
         if text or hard:
-            self.lines.append((self.depth, text))
+            self.lines.append((self.level(), ("    " * self.indents if text else "") + text))
+
+    def level(self) -> int:
+        return self.depth + (1 if self.history else 0)
 
     def paragraph(self) -> None:
         self.end_line()
         if self.lines and self.lines[-1][1]:
-            self.lines.append((self.depth, ""))
+            self.lines.append((self.level(), ""))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag not in _VOID and self._structure(tag, named):
+            return
         if tag in _SKIP:
             self.skip += 1
         elif tag == "br":
             self.end_line(hard=True)
         elif tag == "blockquote":
             self.paragraph()
-            self.depth += 1
+            if _INDENT_STYLE.search(named.get("style") or "") and not named.get("type"):
+                self.indents += 1
+                self.open.append((tag, 0, -1))
+            else:
+                self.depth += 1
         elif tag in _PARAGRAPH:
             self.paragraph()
             if tag == "pre":
@@ -99,6 +136,43 @@ class _TextCollector(HTMLParser):
             self.current.append(" ")
         elif tag == "a":
             self.links.append((dict(attrs).get("href"), []))
+
+    def _structure(self, tag: str, attrs: dict[str, str | None]) -> bool:
+        """Mark what the element is by its structure (see `_HISTORY_IDS`); True when handled."""
+        classes = (attrs.get("class") or "").lower().split()
+        if not self.history and _opens_history(tag, attrs):
+            self.paragraph()
+            self.history = True
+        if any(c in _SIGNATURE_CLASSES for c in classes):
+            self.end_line()
+            self.skip += 1
+            self.open.append((tag, 0, 1))
+            return True
+        if any(c in _QUOTE_CLASSES for c in classes):
+            self.paragraph()
+            self.depth += 1
+            self.open.append((tag, 1, 0))
+            return True
+        if self.open and self.open[-1][0] == tag:
+            self.open.append((tag, 0, 0))  # the same tag nested inside: closes before the marked one
+        return False
+
+    def _close_structure(self, tag: str) -> bool:
+        if not self.open or self.open[-1][0] != tag:
+            return False
+        _, depth, skip = self.open.pop()
+        if skip < 0:
+            self.end_line()
+            self.indents = max(0, self.indents - 1)
+            self.paragraph()
+            return True
+        if depth:
+            self.end_line()
+            self.depth = max(0, self.depth - depth)
+            self.paragraph()
+        if skip:
+            self.skip = max(0, self.skip - skip)
+        return bool(depth or skip)
 
     def bullet(self) -> str:
         """A list item's mark: its number in an <ol> ("1. ", as typed steps read), else "- "."""
@@ -116,6 +190,8 @@ class _TextCollector(HTMLParser):
             self.end_line()
 
     def handle_endtag(self, tag: str) -> None:
+        if self._close_structure(tag):
+            return
         if tag in _SKIP:
             self.skip = max(0, self.skip - 1)
         elif tag == "blockquote":
