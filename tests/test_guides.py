@@ -1,0 +1,106 @@
+"""The guides for people (issue 34): the README links them, and the staff guide lists every
+command the code accepts and no command it does not, both spellings, with examples that
+run. The list in the guide is read from its "Daftar perintah" table; the parser's is its
+table of spellings and the words that open a ticket for a call or a visit (rules/intake.yaml).
+A new command without a line in the guide fails here."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from mailbot.core.commands import CATEGORIES, DATA_FIELDS, NAMES, PRIORITIES, SILENT, parse_commands
+from mailbot.core.intake import opening, read_form
+from mailbot.rules import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE = ROOT / "docs" / "panduan-petugas.md"
+
+
+def _code_commands() -> set[str]:
+    """Every `#word` the code acts on: the reply commands' spellings and the words that open
+    a ticket for a phone call or a visit (`rules/intake.yaml`, as shipped)."""
+    replies = {s for names in NAMES.values() for s in names}
+    return replies | {w for _, words in load_rules().intake.channels for w in words}
+
+
+def _section(text: str, title: str) -> str:
+    start = text.index(f"\n### {title}\n")
+    ends = [i for i in (text.find("\n## ", start + 1), text.find("\n### ", start + 1)) if i > 0]
+    return text[start:min(ends, default=len(text))]
+
+
+def _guide_commands() -> set[str]:
+    """The `#word` spellings in the first column of the guide's command table."""
+    table = _section(GUIDE.read_text(encoding="utf-8"), "Daftar perintah")
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| ")]
+    return {m.lower() for cell in first_cells for m in re.findall(r"`#([\w-]+)`", cell)}
+
+
+def test_the_readme_is_a_front_page_that_links_the_guides() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for guide in ("docs/panduan-petugas.md", "docs/panduan-koordinator.md", "docs/operator.md"):
+        assert f"]({guide}" in readme, guide
+        assert (ROOT / guide).is_file(), guide
+    assert "bash scripts/demo" in readme and "bash scripts/test" in readme
+    assert len(readme) < 6000  # a front page, the rest lives in the guides
+
+
+def test_every_command_the_parser_knows_is_in_the_staff_guide() -> None:
+    missing = _code_commands() - _guide_commands()
+    assert not missing, f"commands the code accepts but the staff guide does not list: {sorted(missing)}"
+
+
+def test_every_command_in_the_staff_guide_is_one_the_parser_accepts() -> None:
+    guide = _guide_commands()
+    assert len(guide) >= 20  # both spellings of a dozen commands, not an empty table read wrong
+    channels = load_rules().intake
+    unknown = sorted(word for word in guide if channels.channel_of(word) is None
+                     and any(e.code == "unknown_command" for e in parse_commands(f"#{word}").errors))
+    assert not unknown, f"the staff guide lists commands the code refuses: {unknown}"
+    assert guide <= _code_commands()
+
+
+def test_the_guides_phone_call_example_is_a_form_mailbot_reads() -> None:
+    """The `#telepon` example opens a ticket for a call with the form's fields, no refusal."""
+    text = GUIDE.read_text(encoding="utf-8")
+    block = re.search(r"```\n(#telepon\n.*?)```", text, re.DOTALL)
+    assert block is not None
+    rules = load_rules()
+    opened = opening(block.group(1), rules.intake)
+    assert opened is not None and opened[0] == "telepon"
+    form = read_form(opened[2], rules.intake, datetime(2026, 11, 24, 5, 0, tzinfo=UTC), ZoneInfo("Asia/Jakarta"))
+    assert not form.errors, form.errors
+    assert form.contact.name == "Rina Wulandari" and form.email == "rina@cvmajujaya.co.id"
+    assert form.problem.startswith("Tidak bisa mengunggah dokumen penawaran")
+
+
+def test_every_argument_value_is_in_the_staff_guide() -> None:
+    """Priorities, categories, the consultation form's fields and `diam` as the parser takes them."""
+    table = _section(GUIDE.read_text(encoding="utf-8"), "Daftar perintah")
+    words = set(re.findall(r"`([\w-]+)`", table))
+    for value in (*PRIORITIES, *CATEGORIES, *DATA_FIELDS, *SILENT):
+        assert value in words, value
+
+
+def test_the_guides_examples_run() -> None:
+    """Every example block in "Contoh setiap perintah" that starts with a command parses
+    without a refusal, and together they show every command."""
+    examples = _section(GUIDE.read_text(encoding="utf-8"), "Contoh setiap perintah")
+    blocks = re.findall(r"```\n(.*?)```", examples, re.DOTALL)
+    shown: set[str] = set()
+    for block in blocks:
+        parsed = parse_commands(block)
+        assert not parsed.errors, (block, parsed.errors)
+        shown |= {c.name for c in parsed.commands}
+    assert shown == set(NAMES)
+
+
+def test_the_guide_says_a_command_below_text_does_not_run() -> None:
+    """Issue 34 point 6, as the guide shows it: its counter-example really is refused."""
+    text = GUIDE.read_text(encoding="utf-8")
+    assert "Sudah saya telepon pengguna.\n#tutup\n" in text
+    parsed = parse_commands("Sudah saya telepon pengguna.\n#tutup")
+    assert not parsed.commands and [e.code for e in parsed.errors] == ["not_at_top"]
