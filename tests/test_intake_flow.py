@@ -7,6 +7,8 @@ as a mail client would. Expected words come from seed 003 and the issue, written
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -304,3 +306,67 @@ def test_telepon_only_in_quoted_text_opens_nothing(env):
     assert tickets(config) == []
     assert inbox(servers, CALLER) == []
     assert kinds(servers, STAFF[0]) == ["staff_no_ticket"]
+
+
+def test_the_recap_lists_calls_by_their_date_and_taker_and_the_summary_counts_channels(authres_env, tmp_path):
+    """Acceptance 4: a call taken yesterday (not answered, no e-mail), a visit answered on the
+    spot and a requester's own mail: the month's recap lists the call with its call date and the
+    staff member who took it as Petugas, the visit with its answer; the summary counts tickets by
+    channel (e-mail, telepon, datang langsung) and has seed 003 step 8's row for calls."""
+    servers, config = authres_env
+    yesterday = datetime.now(WIB).date() - timedelta(days=1)
+    call = f"""#telepon
+Nama: Pak Joko
+Instansi: Dinas Pendidikan
+Telepon: 0778 462000
+Tanggal: {yesterday:%d/%m/%Y}
+Waktu: 09.00
+Permasalahan: Jadwal tender tidak tampil di halaman paket.
+"""
+    visit = f"""#datang
+Nama: Rina Wulandari
+Email: {CALLER}
+Permasalahan: Lupa kata sandi akun penyedia.
+Jawaban: Kata sandi direset melalui menu Lupa Password.
+"""
+    for sender, subject, body in ((STAFF[0], "telepon", call), (STAFF[1], "tamu", visit)):
+        msg = parse(mail(sender, subject, body)[0])
+        msg["Authentication-Results"] = PASSED
+        deliver(servers, config, msg.as_bytes())
+    deliver(servers, config, mail("budi@vendor.test", "Gagal login", "Tidak bisa login.\n\nBudi")[0])
+
+    by_channel = {t.channel: t for t in tickets(config)}
+    assert sorted(by_channel) == ["datang", "email", "telepon"]
+    months = {f"{yesterday:%Y-%m}", f"{datetime.now(WIB):%Y-%m}"}
+    rows = []
+    for month in sorted(months):
+        out = tmp_path / f"rekap-{month}.csv"
+        assert cli.main(["--config", str(config), "report", "rekap", "--month", month, "--output", str(out)]) == 0
+        rows += list(csv.reader(io.StringIO(out.read_text("utf-8-sig"), newline="")))[1:]
+    [called] = [r for r in rows if "Jadwal tender tidak tampil" in r[4]]
+    assert called[1] == f"{yesterday:%d/%m/%Y}"  # Tgl: the call's date, not the mail's
+    assert called[2] == ""  # no e-mail was given: no placeholder in the recap
+    assert called[3] == "Pak Joko (Dinas Pendidikan)"
+    assert called[9] == STAFF[0]  # Petugas: who took the call
+    [visited] = [r for r in rows if "Lupa kata sandi" in r[4]]
+    assert visited[2] == CALLER and visited[9] == STAFF[1]
+    assert visited[7] == f"{datetime.now(WIB):%d/%m/%Y}" and visited[8] == "Kata sandi direset melalui menu Lupa Password."
+
+    month = f"{datetime.now(WIB):%Y-%m}"
+    page = tmp_path / "summary.html"
+    assert cli.main(["--config", str(config), "report", "summary", "--month", month, "--output", str(page)]) == 0
+    html = page.read_text("utf-8")
+    assert "Saluran" in html
+    same_month = yesterday.month == datetime.now(WIB).month
+    for label, count in (("Email", 1), ("Telepon", 1 if same_month else 0), ("Datang langsung", 1)):
+        assert re.search(rf"<td>{label}</td><td class=\"n\">{count}</td>", html), (label, count)
+    # seed 003 step 8 for calls: the visit's number went to staff at once (met); the call
+    # written down a day later got its number a day after the call (missed)
+    row = re.search(r"<td>Nomor tiket telepon/kunjungan kepada petugas</td><td>[^<]*</td><td>[^<]*</td>"
+                    r"<td class=\"n\">(\d+)</td><td class=\"n\">(\d+)</td>", html)
+    assert row is not None
+    assert (int(row[1]), int(row[2])) == ((2, 1) if same_month else (1, 1))
+    # the e-mail ticket's acknowledgement is counted in its own row, the calls are not in it
+    ack = re.search(r"<td>Tanda terima dengan nomor tiket</td><td>[^<]*</td><td>[^<]*</td>"
+                    r"<td class=\"n\">(\d+)</td>", html)
+    assert ack is not None and int(ack[1]) == 1

@@ -176,6 +176,7 @@ def test_escalations_and_ratings(store):
 EXPECTED_STEPS = {
     # step: (cases, met, worst breaches)
     Step.ACK: (6, 5, [Breach("2026-00002", minutes(15))]),  # T7 owed no ack (backlog)
+    Step.CALL_NUMBER: (0, 0, []),  # no phone call or visit this month (issue 38)
     Step.ESCALATION: (3, 2, [Breach("2026-00004", minutes(3))]),
     Step.FORWARD_INFO: (2, 1, [Breach("2026-00005", minutes(25))]),
     # T6 was closed before its answer was due; T7 waited from 28 Oct 09:00 (due 29 Oct 09:00)

@@ -45,6 +45,8 @@ WORST = 5  # breaches listed per step
 STATES = ("open", "answered", "escalated", "awaiting_info", "resolved", "closed")
 CATEGORIES = ("pengaduan", "pertanyaan", "konsultasi")
 PRIORITIES = ("high", "normal", "low")
+CHANNELS = ("email", "telepon", "datang")  # by mail, by phone, in person (SPEC 3)
+NUMBER_TO_STAFF = ("intake_confirm", "intake_opened")  # the mails that give staff a call's number
 WITH_LKPP = frozenset({"escalated", "awaiting_info"})
 # A first response: any answer to the requester, or the news that the case went to LKPP.
 RESPONSE_KINDS = ANSWER_KINDS | {"escalated_user"}
@@ -86,6 +88,7 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
     opened_on = Counter(r.created_at.astimezone(cal.tz).date() for r in records)
     steps = (
         _judge(Step.ACK, (c for r in records for c in _ack(r)), now),
+        _judge(Step.CALL_NUMBER, (c for r in records for c in _call_number(r)), now),
         _judge(Step.ESCALATION, (c for r in records for c in _after_trigger(r, "escalate", "command_escalate",
                                                                             ESCALATION_TARGET)), now),
         _judge(Step.FORWARD_INFO, (c for r in records for c in _after_trigger(r, "forward_info", "message_appended",
@@ -106,6 +109,7 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
         by_state=_counts(states, STATES),
         by_category=_counts(Counter(r.category or "" for r in records), (*CATEGORIES, "")),
         by_priority=_counts(Counter(r.priority or "" for r in records), (*PRIORITIES, "")),
+        by_channel=_counts(Counter(r.channel for r in records), CHANNELS),
         per_day=tuple(DayCount(day, opened_on.get(day, 0), cal.is_working_day(day)) for day in month.days()),
         escalations=_escalations(records),
         ratings=_ratings(records),
@@ -131,6 +135,10 @@ def _counts(counter: Counter[str], order: tuple[str, ...]) -> tuple[tuple[str, i
 
 
 def _first_arrival(record: TicketRecord) -> datetime:
+    """When the case reached the unit: its first mail, or the call or visit (the form's
+    Waktu, which the ticket was opened at)."""
+    if record.channel != "email":
+        return record.created_at
     first = next((m for m in record.mails if m.direction == "in" and m.role == "requester"), None)
     return first.arrived if first else record.created_at
 
@@ -150,7 +158,10 @@ def _trigger(record: TicketRecord, mail: Mail, label: str) -> Mail | None:
 
 
 def _ack(record: TicketRecord) -> list[_Case]:
-    """Seed 003 step 8: the ticket number within 10 minutes of the mail's arrival."""
+    """Seed 003 step 8: the ticket number within 10 minutes of the mail's arrival. A call's
+    or visit's number is given on the phone or at the counter (`_call_number`)."""
+    if record.channel != "email":
+        return []
     if any(e.kind == "ack_skipped" for e in record.history):
         return []  # old backlog mail, an address that cannot be written to, a loop: no ack is owed
     acks = _out(record, ("ack",), "requester")
@@ -160,6 +171,16 @@ def _ack(record: TicketRecord) -> list[_Case]:
     trigger = _trigger(record, acks[0], "ticket_opened")
     start = trigger.arrived if trigger else record.created_at
     return [_Case(record.number, start + ACK_TARGET, acks[0].sent_at)]
+
+
+def _call_number(record: TicketRecord) -> list[_Case]:
+    """Seed 003 step 8 for a call or visit: the ticket number (also the form's number) back to
+    the staff member who took it, to read out, within 10 minutes of the call (the form's Waktu):
+    the first mail that carried it to staff, sent by the SMTP server."""
+    if record.channel == "email":
+        return []
+    given = _out(record, NUMBER_TO_STAFF, "sender")
+    return [_Case(record.number, record.created_at + ACK_TARGET, given[0].sent_at if given else None)]
 
 
 def _after_trigger(record: TicketRecord, kind: str, label: str, target: timedelta) -> list[_Case]:
@@ -177,6 +198,8 @@ def _after_trigger(record: TicketRecord, kind: str, label: str, target: timedelt
 def _first_response(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> _Case:
     """The first answer within the priority's working hours (SPEC 6, rules/deadlines.yaml)."""
     start = _first_arrival(record)
+    if record.answered_on_the_spot:  # seed 003 steps 6-7: answered in the call itself
+        return _Case(record.number, start + timedelta(hours=d.first_response), start)
     sent = [m.sent_at for m in _out(record, RESPONSE_KINDS, "requester") if m.sent_at]
     return _worktime_case(record.number, start, min(sent, default=None), record.closed_at,
                           timedelta(hours=d.first_response), partial(cal.add_working_hours, start, d.first_response))
@@ -235,8 +258,11 @@ def _resolution(record: TicketRecord, d: Deadlines) -> _Case:
     if record.state in ("resolved", "closed"):
         solutions = _out(record, SOLUTION_KINDS, "requester")
         last = solutions[-1] if solutions else None
+        reopened = any(e.kind in REOPENED for e in record.history)
         if last is not None and not any(e.kind in REOPENED and e.at > last.at for e in record.history):
             end = last.sent_at
+        elif record.answered_on_the_spot and not reopened:  # solved in the call, told to no mailbox
+            end = start
         else:  # no solution, or the latest one was rejected (E4) or its ticket reopened (E5)
             end = record.closed_at
     return _Case(record.number, start + timedelta(hours=d.resolution), end)

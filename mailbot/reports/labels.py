@@ -34,6 +34,7 @@ class _Table:
 STATES = _Table("states")
 CATEGORIES = _Table("categories")
 PRIORITIES = _Table("priorities")
+CHANNELS = _Table("channels")
 OUTCOMES = _Table("outcomes")
 CHARTS = _Table("charts")
 
@@ -89,7 +90,7 @@ def target(step: Step, deadlines: dict[str, Deadlines], language: str) -> str:
         return said[f"{key}_one"] if value == 1 and f"{key}_one" in said else said[key].format(amount=amount(value))
 
     match step:
-        case Step.ACK:
+        case Step.ACK | Step.CALL_NUMBER:
             return said["minutes"].format(amount=10)
         case Step.ESCALATION | Step.FORWARD_INFO:
             return said["minutes"].format(amount=5)

@@ -121,6 +121,15 @@ class TicketRecord:
     lkpp_ticket: str | None
     mails: tuple[Mail, ...] = ()
     history: tuple[Entry, ...] = ()
+    channel: str = "email"  # how the case came in: email | telepon | datang (SPEC 3)
+    taken_by: str | None = None  # the staff member who took the call or visit
+    form_problem: str = ""  # a call's or visit's Permasalahan as staff wrote it
+    form_answer: str | None = None  # the answer given on the spot; None: not answered then
+
+    @property
+    def answered_on_the_spot(self) -> bool:
+        """A call or visit whose answer was given in the call (seed 003 steps 6-7)."""
+        return self.channel != "email" and self.form_answer is not None
 
 
 # --- the recap -------------------------------------------------------------------------
@@ -156,6 +165,7 @@ class Step(enum.StrEnum):
     """The timed steps of the SOPs whose compliance the monthly summary shows."""
 
     ACK = "ack"  # seed 003 step 8: ticket number within 10 minutes
+    CALL_NUMBER = "call_number"  # seed 003 step 8 for a call or visit: the number to staff within 10 minutes
     ESCALATION = "escalation"  # SOP-015 step 1: escalation within 5 minutes of the decision
     FORWARD_INFO = "forward_info"  # SOP-015 step 9: additional data on to LKPP within 5 minutes
     FIRST_RESPONSE = "first_response"  # SPEC 6: the priority's first-response deadline
@@ -226,6 +236,7 @@ class Summary:
     escalations: Escalations
     ratings: Ratings
     steps: tuple[StepResult, ...]
+    by_channel: tuple[tuple[str, int], ...] = ()  # email, telepon, datang (SPEC 3)
 
     @property
     def working_days(self) -> int:

@@ -29,7 +29,7 @@ HISTORY_KINDS = ("command_escalate", "staff_replied", "command_resolve", "comman
 
 _TICKETS = """
 select id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
-       priority, created_at, resolved_at, closed_at, rating, lkpp_ticket
+       priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, {form}
 from tickets t
 where t.created_at >= :start and t.created_at < :end {mailbox}
 order by t.created_at, t.id
@@ -51,9 +51,16 @@ from tickets t
 join messages m on m.ticket_id = t.id
 left join outbox o on o.ticket_id = m.ticket_id and o.message_id = m.message_id
 where t.created_at >= :start and t.created_at < :end {mailbox}
-  and (m.direction = 'in' or m.role in ('requester', 'lkpp'))
+  and (m.direction = 'in' or m.role in ('requester', 'lkpp') or m.kind in ('intake_confirm', 'intake_opened'))
 order by m.ticket_id, m.at, m.id
 """
+
+# A call's or visit's form (SPEC 3): its problem and the answer given on the spot, for the
+# recap and the summary's steps; one row per such ticket, by the events' `ticket_id` index.
+_FORM = ("(select json_extract(e.detail, '$.problem') from events e where e.ticket_id = t.id "
+         "and e.kind = 'intake_recorded' order by e.id limit 1), "
+         "(select json_extract(e.detail, '$.answer') from events e where e.ticket_id = t.id "
+         "and e.kind = 'intake_recorded' order by e.id limit 1)")
 
 # An ack that could not be sent (the requester's address cannot be written to) or that the
 # loop limit forbade (SPEC 5, `send_suppressed`) reads as an ack skipped: none was owed
@@ -92,7 +99,7 @@ def month_tickets(store: Store, start: datetime, end: datetime, mailbox: str | N
     for ticket_id, at, actor, kind in store.db.execute(_HISTORY.format(kinds=kinds, mailbox=where_box), args):
         history[ticket_id].append(Entry(when(at), actor, kind))
     return [_record(row, mails.get(row[0], ()), history.get(row[0], ()))
-            for row in store.db.execute(_TICKETS.format(mailbox=where_box), args)]
+            for row in store.db.execute(_TICKETS.format(mailbox=where_box, form=_FORM), args)]
 
 
 def query_plans(store: Store, start: datetime, end: datetime, mailbox: str | None = None) -> list[str]:
@@ -101,7 +108,7 @@ def query_plans(store: Store, start: datetime, end: datetime, mailbox: str | Non
     where_box = "and t.mailbox = :mailbox" if mailbox else ""
     kinds = ", ".join(f"'{k}'" for k in HISTORY_KINDS)
     plans = []
-    for sql in (_TICKETS.format(mailbox=where_box), _MAILS.format(body="''", mailbox=where_box),
+    for sql in (_TICKETS.format(mailbox=where_box, form=_FORM), _MAILS.format(body="''", mailbox=where_box),
                 _HISTORY.format(kinds=kinds, mailbox=where_box)):
         rows = store.db.execute("explain query plan " + sql, args).fetchall()
         plans.append("; ".join(str(r[-1]) for r in rows))
@@ -110,13 +117,14 @@ def query_plans(store: Store, start: datetime, end: datetime, mailbox: str | Non
 
 def _record(row: tuple[Any, ...], mails: Iterable[Mail], history: Iterable[Entry]) -> TicketRecord:
     (ticket_id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
-     priority, created_at, resolved_at, closed_at, rating, lkpp_ticket) = row
+     priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, problem, answer) = row
     return TicketRecord(
         id=ticket_id, mailbox=mailbox, number=number, state=state, requester=requester,
         requester_name=requester_name or "", contact_name=contact_name or "", contact_org=contact_org or "",
         subject=subject or "", category=category, priority=priority, created_at=_when(created_at),
         resolved_at=_maybe(resolved_at), closed_at=_maybe(closed_at), rating=rating, lkpp_ticket=lkpp_ticket,
-        mails=tuple(mails), history=tuple(history),
+        mails=tuple(mails), history=tuple(history), channel=channel or "email", taken_by=taken_by,
+        form_problem=problem or "", form_answer=answer if isinstance(answer, str) else None,
     )
 
 

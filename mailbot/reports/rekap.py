@@ -15,6 +15,10 @@ from what mailbot recorded (see README, "Monthly recap and summary"):
   with files alone (a guide sent as a PDF) shows as `[jawaban berupa lampiran (1 berkas)]`.
 * Petugas: the staff member of the latest staff action (reply, #selesai, #teruskan,
   #eskalasi) up to that answer, by the name in `staff_names`, else the address.
+* A call or visit (SPEC 3): Tgl is the call's date (the form's Waktu), Isi Pesan starts
+  with the form's Permasalahan, Alamat E-mail is empty when the caller gave none; answered
+  on the spot, Tgl Jawaban is the call's date and Isi Jawaban the form's Jawaban; Petugas
+  is the staff member who took it unless a later staff action answered by mail.
 * Tujuan: LPSE, or LKPP when the ticket was escalated, with LKPP's ticket number (not
   when LKPP's server refused every escalation for good: it never reached LKPP).
 
@@ -31,14 +35,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from mailbot.core.lifecycle import NOT_AN_ANSWER
+from mailbot.core.model import has_mailbox
 from mailbot.reports.model import REKAP_COLUMNS, Mail, RekapRow, TicketRecord
 
 ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info"})
 SOLUTION_KINDS = frozenset({"resolved", "resolved_lkpp"})
+REOPENED = frozenset({"closing_rejected", "ticket_reopened"})  # the answer did not solve it (E4, E5)
 STAFF_ACTIONS = frozenset({"staff_replied", "command_resolve", "command_relay", "command_escalate"})
 CATEGORY_LABELS = {"pengaduan": "Pengaduan", "pertanyaan": "Pertanyaan", "konsultasi": "Konsultasi"}
 EXCEL_CELL_LIMIT = 32_767
 CUT_MARKER = " [...terpotong]"  # "cut": what follows did not fit into one Excel cell
+ON_THE_SPOT = "[dijawab langsung]"  # "answered on the spot" (seed 003 steps 6-7) without words written
 FILES_ONLY = "[jawaban berupa lampiran ({count} berkas)]"  # "an answer of attachments (N files)"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,17 +62,18 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
     first = answers[0] if answers else None
     solutions = [m for m in answers if m.kind in SOLUTION_KINDS]
     shown = solutions[-1] if solutions else first
+    spot = record.answered_on_the_spot and not any(e.kind in REOPENED for e in record.history)
     return RekapRow(
         no=no,
         opened=_day(record.created_at, tz),
-        address=record.requester,
+        address=record.requester if has_mailbox(record.requester) else "",
         name=_name(record),
         problem=_problem(record, first),
         category=CATEGORY_LABELS.get(record.category or "", (record.category or "").capitalize()),
         destination=_destination(record),
-        answered=_day(_delivered(first), tz) if first else None,
-        answer=_answer_text(shown) if shown else "",
-        staff=_staff(record, shown, staff_name),
+        answered=_day(record.created_at, tz) if spot else _day(_delivered(first), tz) if first else None,
+        answer=(record.form_answer or ON_THE_SPOT) if spot else _answer_text(shown) if shown else "",
+        staff=_staff(record, None if spot else shown, staff_name),
     )
 
 
@@ -80,14 +88,16 @@ def _problem(record: TicketRecord, first: Mail | None) -> str:
     (an out-of-office reply, SPEC 5: recorded, never acted on) is not part of it."""
     asked = [m for m in record.mails if m.direction == "in" and m.role == "requester"
              and m.kind not in NOT_AN_ANSWER and (first is None or m.at < first.at) and m.body.strip()]
-    return "\n\n".join(m.body.strip() for m in asked) or record.subject
+    written = [record.form_problem.strip()] if record.form_problem.strip() else []  # a call's form (SPEC 3)
+    return "\n\n".join([*written, *(m.body.strip() for m in asked)]) or record.subject
 
 
 def _staff(record: TicketRecord, shown: Mail | None, staff_name: Callable[[str, str], str]) -> str:
-    """The staff member whose action the shown answer was (Petugas)."""
-    if shown is None:
-        return ""
-    actors = [e.actor for e in record.history if e.kind in STAFF_ACTIONS and e.at <= shown.at]
+    """The staff member whose action the shown answer was (Petugas); for a call or visit not
+    answered by mail since, the staff member who took it (the recap's "Nama Penginput")."""
+    actors = [e.actor for e in record.history if e.kind in STAFF_ACTIONS and e.at <= shown.at] if shown else []
+    if not actors and record.taken_by:
+        actors = [record.taken_by]
     return staff_name(record.mailbox, actors[-1]) if actors else ""
 
 
