@@ -6,7 +6,6 @@ nothing stays in the INBOX, nothing crashes, and no bounce or auto-reply is answ
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ from mailbot.errors import BadMessageError
 from mailbot.io.store import Store
 from mailbot.parsers import parse_message
 from tests.mailfactory import UNIT, parse, write_config
+from tests.shared import SHARED
 
-SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 CORPORA = {
     "set-of-emails": SHARED / "corpora" / "set-of-emails" / "maildir",
     "mail-gem": SHARED / "corpora" / "mail-gem",

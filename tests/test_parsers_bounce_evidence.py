@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from mailbot.parsers import parse_message
+from tests.shared import SHARED
 
 DATA = Path(__file__).parent / "data" / "bounces"
-SISIMAI = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "set-of-emails" / "maildir"
+SISIMAI = SHARED / "corpora" / "set-of-emails" / "maildir"
 
 
 def postfix(name: str, to: str = "helpdesk@lkpp.test") -> bytes:

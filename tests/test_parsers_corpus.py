@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import random
 import re
 from datetime import UTC, datetime
@@ -24,8 +23,8 @@ from mailbot.errors import BadMessageError, RefusedMessageError
 from mailbot.parsers import parse_message
 from mailbot.parsers.auto import bounce_subject
 from mailbot.parsers.mime import UNPARSEABLE
+from tests.shared import SHARED
 
-SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 CORPORA = SHARED / "corpora"
 MAILDIR = CORPORA / "set-of-emails" / "maildir"
 GEM = CORPORA / "mail-gem"

@@ -139,11 +139,10 @@ def test_the_content_hash_is_the_defined_one_for_any_line_endings(monkeypatch):
 
 
 def test_the_content_hash_of_real_mail_is_the_defined_one():
-    from pathlib import Path
-
     from mailbot.parsers.mime import content_hash
+    from tests.shared import SHARED
 
-    corpora = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+    corpora = SHARED / "corpora"
     files = sorted(p for p in corpora.rglob("*") if p.is_file() and p.suffix in (".eml", ".txt", ".msg", ""))[:400]
     assert files
     for path in files:

@@ -9,15 +9,14 @@ stands above the quote: tests/test_ladder_core.py.)
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 import yaml
 
 from mailbot.parsers.quotes import new_text, only_quoted, strip_reply, without_our_mail
+from tests.shared import SHARED
 
-SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 FIXTURES = SHARED / "corpora" / "reply-fixtures"
 
 # The first fragment most of the upstream fixtures share.

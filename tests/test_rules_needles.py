@@ -7,9 +7,7 @@ written as the regex engine still matches them case-insensitively (capitals, Tur
 dotted and dotless i, the long s, the Kelvin sign), where a naive lower() would miss.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +15,8 @@ from mailbot.errors import BadMessageError
 from mailbot.parsers import parse_message
 from mailbot.rules import flatten, load_rules
 from mailbot.rules.needles import fold, needles, search
+from tests.shared import SHARED
 
-SHARED = Path(os.environ.get("MAILBOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 CORPORA = SHARED / "corpora"
 
 

@@ -11,6 +11,7 @@ import fcntl
 import os
 import signal
 import time
+from datetime import datetime
 from pathlib import Path
 
 from mailbot.config import load_config
@@ -167,7 +168,7 @@ def test_report_summary_send_leaves_the_outbox_to_a_running_sender(fresh_mailbox
     try:
         assert cli.main(["--config", str(config), "run", "--once"]) == 0  # handled, its ack queued
         capsys.readouterr()
-        month = time.strftime("%Y-%m")
+        month = datetime.now(load_config(config).timezone).strftime("%Y-%m")  # the unit's month, not the host's
         assert cli.main(["--config", str(config), "report", "summary", "--month", month, "--send"]) == 0
         assert "left to the running daemon's sender" in capsys.readouterr().err
         assert not inbox(servers, REQUESTER) and not inbox(servers, "kepala@lpse.test")
