@@ -482,7 +482,7 @@ def parse_config(data: Any, path: Path) -> Config:
     _check_keys(reports, {"monthly"}, "reports")
     limits = _expect_mapping(data.get("limits"), "limits")
     _check_keys(limits, {"max_message_bytes", "max_header_bytes", "message_seconds", "ticket_mails_per_hour",
-                         "max_parts", "max_attachments"}, "limits")
+                         "max_parts", "max_attachments", "acks_per_hour"}, "limits")
 
     smtp = _smtp(data["smtp"], "smtp", base) if data.get("smtp") else None
     mailboxes = _mailboxes(data.get("mailboxes"), base, smtp)
@@ -512,6 +512,7 @@ def parse_config(data: Any, path: Path) -> Config:
             ticket_mails_per_hour=_num(limits, "ticket_mails_per_hour", "limits", 10, minimum=1),
             max_parts=_num(limits, "max_parts", "limits", LimitsConfig.max_parts, minimum=2),
             max_attachments=_num(limits, "max_attachments", "limits", LimitsConfig.max_attachments, minimum=1),
+            acks_per_hour=_num(limits, "acks_per_hour", "limits", LimitsConfig.acks_per_hour, minimum=1),
         ),
         smtp=smtp,
         mailboxes=mailboxes,

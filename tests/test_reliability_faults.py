@@ -361,7 +361,8 @@ def test_a_bounce_of_our_mail_is_attached_to_its_ticket_and_staff_are_told(fresh
     bounces = [json.loads(e["detail"]) for e in store.events_of(ticket.id) if e["kind"] == "bounce_received"]
     assert len(bounces) == 2
     alerts = of_kind(inbox(servers, STAFF[0]), "staff_alert")
-    assert len(alerts) == 2 and all(ticket.number in str(a["Subject"]) for a in alerts)
+    # issue 37: bounces of acks (what forged senders cause by the hundred) make one alert a day, each recorded
+    assert len(alerts) == 1 and all(ticket.number in str(a["Subject"]) for a in alerts)
     assert len(inbox(servers, REQUESTER)) == 1 and servers.fetch("catchall@lpse.test") == []  # neither answered
 
 

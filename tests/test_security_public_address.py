@@ -5,13 +5,25 @@ over IMAP as a mail client would."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from mailbot.config import load_config
 from mailbot.io.store import Store
 from tests import hostile
-from tests.mailfactory import UNIT, inbox, mail, run_once, write_config
+from tests.mailfactory import (
+    AUTHRES,
+    STAFF,
+    UNIT,
+    inbox,
+    mail,
+    of_kind,
+    reply_as_client,
+    run_once,
+    text_of,
+    write_config,
+)
 
 REQUESTER = "budi@vendor.test"
 NEXT = "sari@dinas.test"
@@ -99,3 +111,105 @@ def test_an_authenticated_sender_keeps_the_friendly_ack_with_links_inert(fresh_m
     assert "Tidak bisa login, petunjuk di s[.]id/panduan" in str(ack["Subject"])
     raw = _raw_inbox(servers, REQUESTER)
     assert "Budi Santoso" in raw and "s.id" not in raw
+
+
+# --- attack 4: no backscatter ----------------------------------------------------------------
+
+COORDINATOR = "koordinator@lpse.test"
+
+
+def _kinds_to(servers, address: str) -> list[str]:
+    """The kinds of mailbot's mail delivered for `address` (an unknown address lands in the catch-all)."""
+    return [m["X-Mailbot-Kind"] for m in inbox(servers, servers.mailbox_for(address))
+            if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]
+
+
+def test_mail_the_units_own_server_marks_dmarc_fail_opens_a_ticket_and_gets_no_ack(fresh_mailboxes, tmp_path):
+    """`dmarc=fail (p=reject)` (or `spf=fail`) from the unit's own server: 5 of 5 forged mails
+    become tickets, none is acked, and staff read on each notice why no ack went."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth=AUTHRES)
+    victims = [f"korban{n}@vendor.test" for n in range(4)] + ["korban4@dinas.test"]
+    for n, victim in enumerate(victims):
+        result = "dmarc=fail (p=reject) header.from=" + victim.split("@")[1] if n < 4 else \
+            "spf=fail smtp.mailfrom=dinas.test"
+        servers.append(UNIT, mail(victim, f"Akun diblokir {n}", "Klik tautan.",
+                                  headers={"Authentication-Results": f"mx.lpse.test; {result}"})[0])
+    run_once(config)
+    assert len(store_of(config).tickets()) == 5
+    assert all(_kinds_to(servers, v) == [] for v in victims)
+    notices = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    assert len(notices) == 5 and all("Tanda terima TIDAK dikirim" in text_of(n) for n in notices)
+
+
+def test_a_flood_of_forged_senders_gets_the_hourly_number_of_acks_and_one_alert(fresh_mailboxes, tmp_path):
+    """75 mails from 75 new addresses in one pass, `limits.acks_per_hour` at its default of
+    60: 75 tickets, 60 acks, one coordinator alert; a held ack goes when staff answer its
+    ticket's notice with #kirim-tanda-terima."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    senders = [f"pengirim{n}@asal{n}.test" for n in range(75)]
+    for n, sender in enumerate(senders):
+        servers.append(UNIT, mail(sender, f"Pertanyaan jadwal {n}", "Mohon info jadwal.")[0])
+    run_once(config)
+    assert len(store_of(config).tickets()) == 75
+    acked = [s for s in senders if _kinds_to(servers, s) == ["ack"]]
+    assert len(acked) == 60
+    alerts = of_kind(inbox(servers, COORDINATOR), "rate_limited")
+    assert len(alerts) == 1 and "#kirim-tanda-terima" in text_of(alerts[0])
+    waiting = next(s for s in senders if s not in acked)
+    notice = next(n for n in of_kind(inbox(servers, STAFF[0]), "staff_new") if waiting in text_of(n))
+    assert "#kirim-tanda-terima" in text_of(notice)
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#kirim-tanda-terima")[0])
+    run_once(config)
+    [ack] = [m for m in inbox(servers, servers.mailbox_for(waiting)) if str(m["To"]) == waiting]
+    assert ack["X-Mailbot-Kind"] == "ack" and str(ack["Subject"]).endswith("Tanda terima pengaduan/pertanyaan Anda")
+
+
+BOUNCE = Path(__file__).parent / "data" / "bounces" / "postfix-3.7-undelivered.eml.in"
+
+
+def test_bounced_acks_of_forged_senders_make_one_alert_not_one_each(fresh_mailboxes, tmp_path):
+    """Acks to 6 forged addresses all bounce (Postfix's own DSN shape): staff get one alert,
+    and every bounce is recorded on its ticket."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    senders = [f"palsu{n}@asal{n}.test" for n in range(6)]
+    for sender in senders:
+        servers.append(UNIT, mail(sender, "Info tender", "Mohon info.")[0])
+    run_once(config)
+    for sender in senders:
+        [ack] = [m for m in inbox(servers, servers.mailbox_for(sender)) if str(m["To"]) == sender]
+        text = BOUNCE.read_text()
+        for key, value in (("@@TO@@", sender), ("@@DOMAIN@@", sender.split("@")[1]),
+                           ("@@SUBJECT@@", str(ack["Subject"])), ("@@MESSAGE_ID@@", str(ack["Message-ID"]).strip("<>"))):
+            text = text.replace(key, value)
+        servers.append(UNIT, text.replace("\n", "\r\n").encode())
+    run_once(config)
+    store = store_of(config)
+    for ticket in store.tickets():
+        assert "bounce_received" in [e["kind"] for e in store.events_of(ticket.id)]
+    for user in STAFF:
+        assert len(of_kind(inbox(servers, user), "staff_alert")) == 1
+
+
+# --- attack 5: the per-address limit counts inboxes, not spellings -------------------------
+
+@pytest.mark.parametrize("spellings", [
+    [f"target+{n}@vendor.test" for n in range(30)],
+    ["target@gmail.com", "t.arget@gmail.com", "ta.rget@gmail.com", "tar.get@gmail.com", "targ.et@gmail.com",
+     "targe.t@gmail.com", "t.a.rget@gmail.com", "t.ar.get@gmail.com", "t.arg.et@gmail.com", "t.arge.t@gmail.com",
+     "ta.r.get@gmail.com", "ta.rg.et@gmail.com", "ta.rge.t@gmail.com", "tar.g.et@gmail.com", "tar.ge.t@gmail.com",
+     "targ.e.t@gmail.com", "t.a.r.g.e.t@gmail.com"],
+], ids=["plus-tags", "gmail-dots"])
+def test_spellings_of_one_inbox_get_the_hourly_limit_of_acks(fresh_mailboxes, tmp_path, spellings):
+    """The issue's 30 `target+N@` and 17 dotted Gmail spellings in one pass: one inbox, at most
+    `autoreply_limit` (5) acks an hour; every mail still has its ticket."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    for n, spelling in enumerate(spellings):
+        servers.append(UNIT, mail(spelling, f"Permintaan {n}", "Mohon dibantu.")[0])
+    run_once(config)
+    assert len(store_of(config).tickets()) == len(spellings)
+    acks = sum(_kinds_to(servers, s).count("ack") for s in {s.lower() for s in spellings})
+    assert acks == 5

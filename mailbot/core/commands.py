@@ -44,6 +44,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     "coordinator": ("koordinator", "coordinator"),
     "data": ("data",),
     "answer": ("jawab", "answer"),
+    "send_ack": ("kirim-tanda-terima", "send-ack"),  # issue 37: an ack that waited for staff
 }
 _BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling in spellings}
 # The commands that act on the case; one of them per message at most.

@@ -30,7 +30,8 @@ class Schedule:
     send_at: datetime | None
     held: bool = False
     reason: str = ""
-    cause: str = ""  # what the coordinators are alerted about, once a day: "address:..." | "ticket:..."
+    cause: str = ""  # what the coordinators are alerted about, once a day: "address:..." | "ticket:..." | "acks:..."
+    waits: bool = False  # not sent until staff ask for it (`#kirim-tanda-terima`)
 
 
 def address_limit(address: str, last_hour: int, last_day: int, limit: int) -> str | None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.identity import identify_texts, in_order
+from mailbot.core.inboxes import inbox_key
 from mailbot.core.lifecycle import Decision
 from mailbot.core.limits import HOUR, Schedule, address_limit, ticket_slot
 from mailbot.core.links import defang, has_link
@@ -41,7 +42,7 @@ from mailbot.core.model import (
     has_mailbox,
 )
 from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.trust import sender_vouched
+from mailbot.core.trust import sender_disowned, sender_vouched
 from mailbot.core.worktime import WorkCalendar
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ class History:
     sent_to: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # address -> limited mail (hour, day)
     slots: tuple[datetime, ...] = ()  # send times of the ticket's limited mail to its requester, last hour on
     alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
+    acks_hour: int = 0  # acks the unit queued in the last hour (issue 37: the unit-wide ack rate)
+    known: frozenset[str] = frozenset()  # outside addresses (normalised) the unit wrote to before
     active_timers: frozenset[TimerKind] = frozenset()
     running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
     told: frozenset[str] = frozenset()  # timers whose breach notice went out on the ticket
@@ -127,6 +130,10 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
         mail, notes = _one(send, decision, msg, history, setup, now, alerted)
         mails += mail
         events += notes
+    unsent = next((e for e in events if e.kind in ("ack_withheld", "ack_awaits_staff")), None)
+    if unsent is not None:  # staff hear on the new ticket's notice that its requester got no ack, and why
+        mails = [replace(m, context={**m.context, "ack_unsent": unsent.kind, "ack_unsent_reason": unsent.detail["reason"]})
+                 if m.send.kind == "staff_new" else m for m in mails]
     timers = None
     if decision.ticket is not None and not decision.held:  # a held call has no ticket to time yet
         deadlines = setup.rules.deadlines(decision.ticket.priority)
@@ -140,6 +147,18 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
 def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: History, setup: Setup,
          now: datetime, alerted: set[str]) -> tuple[list[MailPlan], list[HistoryEvent]]:
     box, ticket = setup.box, decision.ticket
+    if send.kind in NEUTRAL_KINDS and msg is not None and send.to in (Audience.REQUESTER, Audience.SENDER) and (
+            disowned := sender_disowned(msg, setup.cfg.auth)):
+        # Issue 37: the unit's own server says From is forged: the ticket opens, nobody is answered
+        # (an ack to a forged address is backscatter), and staff see why on the ticket
+        return [], [HistoryEvent("ack_withheld", "mailbot", {"mail": send.kind, "reason": disowned})]
+    events: list[HistoryEvent] = []
+    if burst := str(send.context.get("burst") or ""):
+        # one alert of a kind a day, however many mails cause it (issue 37: 100 bounced acks, one alert)
+        if f"burst:{burst}" in alerted:
+            return [], [HistoryEvent("alert_folded", "mailbot", {"mail": send.kind, "key": f"burst:{burst}"})]
+        alerted.add(f"burst:{burst}")
+        events.append(HistoryEvent("rate_limit_alerted", "mailbot", {"key": f"burst:{burst}"}))
     wanted = addresses(send.to, box, setup.cfg, ticket, msg)
     to = tuple(a for a in map(ascii_domain, wanted) if deliverable(a))
     cc = tuple(a for aud in send.cc for a in map(ascii_domain, addresses(aud, box, setup.cfg, ticket, msg))
@@ -149,10 +168,10 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: Hi
         return [], [HistoryEvent("send_skipped", "mailbot", {"mail": send.kind, "reason": reason})]
     limited = send.auto is not None and not decision.exempt
     when = schedule(send, (*to, *cc), ticket, history, setup, now) if limited else Schedule(now)
-    events: list[HistoryEvent] = []
     mails: list[MailPlan] = []
     if when.cause:
-        events.append(HistoryEvent("send_held" if when.held else "send_suppressed", "mailbot",
+        waits = "ack_awaits_staff" if when.waits else ""
+        events.append(HistoryEvent(waits or ("send_held" if when.held else "send_suppressed"), "mailbot",
                                    {"mail": send.kind, "reason": when.reason}))
         if when.cause not in alerted:
             alerted.add(when.cause)
@@ -182,9 +201,11 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
             shown["text"] = defang(str(shown.get("text") or ""))
             if isinstance(shown.get("form"), Mapping):
                 shown["form"] = {k: defang(v) if isinstance(v, str) else v for k, v in shown["form"].items()}
-    if send.kind in NEUTRAL_KINDS and msg is not None and not sender_vouched(msg, setup.cfg.auth):
+    if send.kind in NEUTRAL_KINDS and not (msg is not None and msg.from_addr.addr.lower() in {a.lower() for a in to}
+                                           and sender_vouched(msg, setup.cfg.auth)):
         # Issue 37: the first answer to a sender no server vouched for carries nothing of theirs
-        # (a lure in the Subject or the display name would come back From the unit): the tag and a
+        # (a lure in the Subject or the display name would come back From the unit; an ack staff
+        # asked for or a caller's ack proves nothing of its addressee either): the tag and a
         # neutral title (`neutral_subjects` in words.yaml), no name, no subject, no text.
         title, shown = "", {**shown, "subject": "", "requester_name": "", "text": "", "unproven": True}
     return MailPlan(send, ticket, to, cc, audience_of((*to, *cc), setup.box, setup.cfg.escalation.senders),
@@ -207,7 +228,8 @@ def _limit_alert(when: Schedule, ticket: Ticket | None, setup: Setup, now: datet
         until = when.send_at.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
     address = when.cause.partition(":")[2] if when.cause.startswith("address:") else ""
     send = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED,
-                context={"reason": when.reason, "held": when.held, "until": until, "address": address})
+                context={"reason": when.reason, "held": when.held, "until": until, "address": address,
+                         "waiting": when.waits})
     to = addresses(Audience.COORDINATORS, setup.box, setup.cfg, ticket, None)
     return MailPlan(send, ticket, to, (), audience_of(to, setup.box, setup.cfg.escalation.senders), now, False,
                     False, setup.cfg.language, ticket.subject if ticket else "", None, (),
@@ -253,6 +275,12 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
         reason = address_limit(address, hour, day, setup.cfg.autoreply_limit)
         if reason:
             return Schedule(None, reason=reason, cause=f"address:{address}")
+    cap = setup.cfg.limits.acks_per_hour
+    if send.kind == "ack" and history.acks_hour >= cap and any(
+            not internal(setup.box, setup.cfg, a) and inbox_key(a) not in history.known for a in rcpt):
+        # Issue 37: 500 forged senders must not make 500 acks; the tickets open, the acks wait for staff
+        return Schedule(None, reason=f"acks_per_hour of {cap} acks an hour to new addresses reached",
+                        cause=f"acks:{setup.box.name}", waits=True)
     if send.to is Audience.REQUESTER and ticket is not None and ticket.id is not None:
         cap = setup.cfg.limits.ticket_mails_per_hour
         slot = ticket_slot(now, [s for s in history.slots if s > now - HOUR], cap)

@@ -125,6 +125,9 @@ class LimitsConfig:
     ticket_mails_per_hour: int = 10
     max_parts: int = 500  # MIME parts in one message
     max_attachments: int = 100  # attachments in one message
+    # acks to addresses the unit never wrote to, unit-wide an hour: past it tickets still open and
+    # their acks wait for staff (`#kirim-tanda-terima`), so forged senders cannot make backscatter
+    acks_per_hour: int = 60
 
     def parse_options(self) -> dict[str, int]:
         """The caps `parsers.parse_message` applies."""

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from mailbot.core.model import InboundMessage, Refusal, Role, Ticket
 from mailbot.core.settings import AuthConfig
 from mailbot.core.tokens import AUDIENCE_LETTERS
-from mailbot.parsers.authres import authres_passes
+from mailbot.parsers.authres import authres_fails, authres_passes
 
 # The letter a cited Message-ID's audience must hold for a message of each role.
 NEEDED = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"}
@@ -75,6 +75,14 @@ def sender_vouched(msg: InboundMessage, auth: AuthConfig) -> bool:
     if auth.mode != "authres" or not auth.trusted_authserv_id:
         return False
     return authres_passes(msg.auth_results, auth.trusted_authserv_id, msg.from_addr.addr)[0]
+
+
+def sender_disowned(msg: InboundMessage, auth: AuthConfig) -> str | None:
+    """Why the unit's own server says this mail's From is forged (`dmarc=fail`, `spf=fail`),
+    or None; read wherever `auth.trusted_authserv_id` names that server (issue 37)."""
+    if auth.mode == "off" or not auth.trusted_authserv_id:
+        return None
+    return authres_fails(msg.auth_results, auth.trusted_authserv_id, msg.from_addr.addr)
 
 
 @dataclass(frozen=True)

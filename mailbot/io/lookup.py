@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
+from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake import Intake, held_intake
 from mailbot.core.lifecycle import (
     COPY_LABEL,
@@ -214,7 +215,10 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
     sent_to = {a: store.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
-    return replace(found, sent_to=sent_to, alerted=alerted)
+    acks = [s for s in decision.sends if s.kind == "ack"]
+    known = frozenset(inbox_key(a) for a in outside if acks and store.ever_sent_to(a))
+    acks_hour = store.acks_since(box.name, now - HOUR) if acks else 0
+    return replace(found, sent_to=sent_to, alerted=alerted, known=known, acks_hour=acks_hour)
 
 
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:

@@ -29,6 +29,7 @@ with without(*UNUSED):
     import sqlite_utils
 
 from mailbot.core.deadlines import TimerPlan
+from mailbot.core.inboxes import inbox_key
 from mailbot.core.model import (
     Address,
     Arrived,
@@ -247,7 +248,19 @@ def _v10(db: sqlite_utils.Database) -> None:
     tickets.add_column("taken_by", str)
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10)
+def _v11(db: sqlite_utils.Database) -> None:
+    """The inbox each recipient's address reaches (`inboxes.inbox_key`: case, `+tag`, Gmail's
+    dots), so the loop limits count `target+1@` and `target+2@` as one inbox (issue 37)."""
+    db.table("outbox_rcpt").add_column("inbox", str)
+    rows = list(db.execute("select rowid, address from outbox_rcpt").fetchall())
+    db.conn.executemany("update outbox_rcpt set inbox = ? where rowid = ?",
+                        [(inbox_key(address or ""), rowid) for rowid, address in rows])
+    db.table("outbox_rcpt").create_index(["inbox", "at"])
+    db.table("outbox").create_index(["mailbox", "kind", "created_at"])  # the acks of the last hour
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
@@ -835,16 +848,29 @@ class Store:
                     blob.write(view[at:at + BLOB_PIECE])
         for address in dict.fromkeys(a.lower() for a in rcpt):
             counted = auto and address not in uncounted
-            self._insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(counted), "at": ts(now)})
+            self._insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(counted), "at": ts(now),
+                                         "inbox": inbox_key(address)})
         return outbox_id
 
     def auto_sent_to(self, address: str, recent: datetime, since: datetime) -> tuple[int, int]:
-        """Mail counted by the loop limits queued to `address` since `recent` and since
-        `since` (the hour and the day of the limits; `since` the earlier), in one statement."""
+        """Mail counted by the loop limits queued to the inbox of `address` (however spelled:
+        `inbox_key`) since `recent` and since `since` (the hour and the day of the limits;
+        `since` the earlier), in one statement."""
         row = self.db.conn.execute(
-            "select coalesce(sum(at >= ?), 0), count(*) from outbox_rcpt where address = ? and auto = 1 and at >= ?",
-            [ts(recent), address.lower(), ts(since)]).fetchone()
+            "select coalesce(sum(at >= ?), 0), count(*) from outbox_rcpt where inbox = ? and auto = 1 and at >= ?",
+            [ts(recent), inbox_key(address), ts(since)]).fetchone()
         return int(row[0]), int(row[1])
+
+    def ever_sent_to(self, address: str) -> bool:
+        """Whether the unit ever queued mail to the inbox of `address` (issue 37: a new address)."""
+        return self.db.conn.execute("select 1 from outbox_rcpt where inbox = ? limit 1",
+                                    [inbox_key(address)]).fetchone() is not None
+
+    def acks_since(self, mailbox: str, since: datetime) -> int:
+        """The acks this mailbox queued since then (issue 37: the unit-wide ack rate)."""
+        row = self.db.conn.execute("select count(*) from outbox where mailbox = ? and kind = 'ack' and created_at >= ?",
+                                   [mailbox, ts(since)]).fetchone()
+        return int(row[0])
 
     def limited_slots(self, ticket_id: int, audience: str, since: datetime) -> list[datetime]:
         """Send times of the limited mail of a ticket's audience from `since` on, oldest first."""

@@ -62,3 +62,23 @@ def authres_passes(values: tuple[str, ...], authserv_id: str, from_addr: str) ->
         if method == "spf" and aligned(_domain(props.get(("smtp", "mailfrom"), "")), from_domain):
             return True, f"spf=pass aligned with {from_domain}"
     return False, f"no aligned dmarc, dkim or spf pass for {from_domain}"
+
+
+def authres_fails(values: tuple[str, ...], authserv_id: str, from_addr: str) -> str | None:
+    """Why the unit's own server (the topmost Authentication-Results, of `authserv_id`) says
+    the sender is not who From names, or None: `dmarc=fail` or `spf=fail` with no aligned
+    pass beside it (a list or forwarder breaks SPF, yet its DKIM still passes). Mail so
+    marked still opens a ticket, but is answered by nobody (issue 37: no backscatter)."""
+    if not values or authres_passes(values, authserv_id, from_addr)[0]:
+        return None
+    try:
+        header = authres.AuthenticationResultsHeader.parse_value(values[0])
+    except authres.AuthResError:
+        return None
+    if (header.authserv_id or "").lower() != authserv_id.lower():
+        return None
+    for result in header.results:
+        method, verdict = (result.method or "").lower(), (result.result or "").lower()
+        if method in ("dmarc", "spf") and verdict == "fail":
+            return f"{method}=fail by {authserv_id}"
+    return None

@@ -1,0 +1,54 @@
+"""Issue 37, the rules behind "no backscatter" and "limits that count inboxes". Pure.
+
+Expected values are the issue's: `target+0...29@` and dotted spellings of one Gmail-style
+address are one inbox; the unit's own server's `dmarc=fail`/`spf=fail` means no ack; past
+`limits.acks_per_hour` acks to new addresses wait for staff (`#kirim-tanda-terima`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.core.commands import parse_commands
+from mailbot.core.inboxes import inbox_key
+from mailbot.parsers.authres import authres_fails
+
+ID = "mx.lpse.test"
+
+
+@pytest.mark.parametrize(("spellings", "one"), [
+    ([f"target+{n}@vendor.test" for n in range(30)] + ["Target@Vendor.TEST", "target@vendor.test"], True),
+    (["t.a.r.g.e.t@gmail.com", "targ.et@gmail.com", "TARGET@gmail.com", "tar.get+x@googlemail.com"], True),
+    (["budi.santoso@vendor.test", "budisantoso@vendor.test"], False),  # dots matter outside the listed providers
+    (["budi@vendor.test", "budi@vendor2.test"], False),
+])
+def test_spellings_of_one_inbox_share_one_key(spellings, one):
+    assert (len({inbox_key(a) for a in spellings}) == 1) is one
+
+
+def test_the_key_of_a_plain_address_is_itself_lower_cased():
+    assert inbox_key("Budi@Vendor.Test") == "budi@vendor.test"
+    assert inbox_key("t.a.r.g.e.t@gmail.com") == "target@gmail.com"
+
+
+@pytest.mark.parametrize(("header", "sender", "withheld"), [
+    (f"{ID}; dmarc=fail (p=reject) header.from=vendor.test", "budi@vendor.test", "dmarc=fail by mx.lpse.test"),
+    (f"{ID}; spf=fail smtp.mailfrom=vendor.test", "budi@vendor.test", "spf=fail by mx.lpse.test"),
+    # a list breaks SPF, its DKIM still passes aligned: a real sender, answered
+    (f"{ID}; spf=fail smtp.mailfrom=list.test; dkim=pass header.d=vendor.test", "budi@vendor.test", None),
+    (f"{ID}; dmarc=pass header.from=vendor.test", "budi@vendor.test", None),
+    (f"{ID}; spf=softfail smtp.mailfrom=vendor.test", "budi@vendor.test", None),
+    ("mx.evil.test; dmarc=fail header.from=vendor.test", "budi@vendor.test", None),  # not the unit's server
+])
+def test_only_the_units_own_servers_fail_withholds_the_ack(header, sender, withheld):
+    assert authres_fails((header,), ID, sender) == withheld
+
+
+def test_a_forged_fail_below_the_units_own_header_counts_for_nothing():
+    values = (f"{ID}; dmarc=pass header.from=vendor.test", f"{ID}; dmarc=fail header.from=vendor.test")
+    assert authres_fails(values, ID, "budi@vendor.test") is None
+
+
+@pytest.mark.parametrize("line", ["#kirim-tanda-terima", "#Kirim-Tanda-Terima.", "#send-ack", "# kirim-tanda-terima"])
+def test_the_release_command_is_read_in_both_languages(line):
+    parsed = parse_commands(f"{line}\n")
+    assert parsed.errors == () and parsed.has("send_ack")
