@@ -370,3 +370,49 @@ Jawaban: Kata sandi direset melalui menu Lupa Password.
     ack = re.search(r"<td>Tanda terima dengan nomor tiket</td><td>[^<]*</td><td>[^<]*</td>"
                     r"<td class=\"n\">(\d+)</td>", html)
     assert ack is not None and int(ack[1]) == 1
+
+
+def test_a_form_pasted_as_a_word_table_in_an_html_mail(authres_env):
+    """The form as Outlook sends a table pasted from Word: HTML only, a cell per paragraph,
+    the colon in a cell of its own, the sender's closing below it."""
+    servers, config = authres_env
+    html = f"""<html><body><div class=WordSection1><p class=MsoNormal>#telepon<o:p></o:p></p>
+<table class=MsoTableGrid border=1 cellspacing=0>
+<tr><td><p class=MsoNormal>Nama</p></td><td><p class=MsoNormal>:</p></td><td><p class=MsoNormal>Siti Aminah</p></td></tr>
+<tr><td><p class=MsoNormal>Instansi</p></td><td><p>:</p></td><td><p class=MsoNormal>Dinas PUPR</p></td></tr>
+<tr><td><p class=MsoNormal>Email</p></td><td><p>:</p></td><td><p class=MsoNormal>
+<a href="mailto:{CALLER}">{CALLER}</a></p></td></tr>
+<tr><td><p class=MsoNormal>Permasalahan</p></td><td><p>:</p></td>
+<td><p class=MsoNormal>Gagal verifikasi penyedia pada paket 10012345000</p></td></tr>
+</table><p class=MsoNormal>&nbsp;</p><p class=MsoNormal>Salam,<br>Andi</p></div></body></html>"""
+    msg = parse(mail(STAFF[0], "telepon", "x")[0])
+    msg.set_content(html, subtype="html")
+    msg["Authentication-Results"] = PASSED
+    deliver(servers, config, msg.as_bytes())
+
+    [ticket] = tickets(config)
+    assert (ticket.channel, ticket.requester.addr, ticket.contact.name, ticket.contact.organisation) == (
+        "telepon", CALLER, "Siti Aminah", "Dinas PUPR")
+    assert ticket.subject == "Gagal verifikasi penyedia pada paket 10012345000"
+    assert kinds(servers, CALLER) == ["ack"]
+
+
+def test_a_visit_answered_on_the_spot_opens_resolved_once_confirmed_in_token_mode(env):
+    """Token mode: the held visit with its answer opens resolved only when its sender replies;
+    the caller gets the solution then (not before), and `TIDAK` reopens it (E4)."""
+    servers, config = env
+    body = f"#datang\nNama: Rina\nEmail: {CALLER}\nMasalah: Lupa kata sandi.\n#selesai Kata sandi sudah direset.\n"
+    deliver(servers, config, mail(STAFF[1], "tamu", body)[0])
+    held = latest(servers, STAFF[1], "intake_confirm")
+    assert tickets(config) == [] and inbox(servers, CALLER) == []
+
+    deliver(servers, config, reply_as_client(held, STAFF[1], "")[0])
+    [ticket] = tickets(config)
+    assert (ticket.state, ticket.channel, ticket.taken_by, ticket.number) == (
+        State.RESOLVED, "datang", STAFF[1], number_in(held))
+    [solution] = inbox(servers, CALLER)
+    assert solution["X-Mailbot-Kind"] == "resolved" and "Kata sandi sudah direset." in text_of(solution)
+
+    deliver(servers, config, reply_as_client(solution, CALLER, "TIDAK, masih belum bisa masuk.")[0])
+    [ticket] = tickets(config)
+    assert ticket.state is State.OPEN

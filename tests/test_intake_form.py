@@ -176,3 +176,31 @@ def test_priority_below_the_first_line_goes_on_the_ticket():
     got = form("#prioritas tinggi\nNama: Budi\nMasalah: gagal login\n")
     assert got.errors == ()
     assert [(c.name, c.arg) for c in got.commands] == [("priority", "high")]
+
+
+def test_a_word_table_in_an_html_mail_one_cell_per_paragraph():
+    """Outlook/Word send a pasted table as HTML; as text each cell is a paragraph of its own."""
+    got = form("Nama\n\n:\n\nSiti Aminah\n\nInstansi\n\n:\n\nPerusahaan Daerah Air Minum\n\nEmail\n\n:\n\n"
+               "siti@pdam.co.id\n\nPermasalahan\n\n:\n\nGagal verifikasi penyedia\n")
+    assert got.errors == ()
+    assert (got.contact.name, got.contact.organisation, got.email, got.problem) == (
+        "Siti Aminah", "Perusahaan Daerah Air Minum", "siti@pdam.co.id", "Gagal verifikasi penyedia")
+
+
+@pytest.mark.parametrize("closing", [
+    "Salam,\nAndi",
+    "Terima kasih,\nAndi Pratama\nHelpdesk LPSE Kota Batam",
+    "Regards,\nAndi",
+])
+def test_the_senders_closing_is_no_part_of_the_problem_or_answer(closing):
+    got = form(f"Nama: Budi\nMasalah: gagal login\nJawaban: akun dibuka kembali\n\n{closing}\n")
+    assert got.problem == "gagal login" and got.answer == "akun dibuka kembali"
+    got = form(f"Nama: Budi\nMasalah: gagal login\nsetelah ganti password\n\n{closing}\n")
+    assert got.problem == "gagal login\nsetelah ganti password"
+
+
+def test_a_last_paragraph_of_the_problem_stays_when_it_is_no_closing():
+    got = form("Nama: Budi\nMasalah: gagal login\n\nSudah dicoba di browser lain.\n")
+    assert got.problem == "gagal login\n\nSudah dicoba di browser lain."
+    got = form("Nama: Budi\nMasalah: gagal login\n\nEmail: budi@vendor.co.id\n")  # a field, not a signature
+    assert got.email == "budi@vendor.co.id"

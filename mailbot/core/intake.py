@@ -39,6 +39,7 @@ from mailbot.core.commands import (
     parse_commands,
 )
 from mailbot.core.greetings import only_greets
+from mailbot.core.identity import is_signature
 from mailbot.core.model import Contact, Refusal
 
 CHANNELS = ("email", "telepon", "datang")  # how a ticket came in: by mail, by phone, in person
@@ -51,6 +52,7 @@ MULTILINE = FREE_TEXT | {"organisation", "address"}  # a value may go on over th
 WITH_INTAKE = frozenset({"priority", "category", "assign"})
 MAX_AGE = timedelta(days=31)  # an earlier call further back is a typing error (a year, a month)
 CLOCK_SKEW = timedelta(minutes=5)  # a call "later" than the mail by less is the clocks' difference
+SIGNATURE_LINES = 6  # a closing and the name, position and office below it, at most
 SHORT_LIMIT = 200  # characters of a name, agency, address or phone number kept (as `#data` does)
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None) | {0xa0: " ", 0x202f: " "}
@@ -58,6 +60,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None) | {
 _MARKER = re.compile(r"^(?:\s*(?:[-*\u2022\u00b7>\u2013\u2014]+|\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)])(?=\s|$)\s*)+",
                      re.IGNORECASE)
 _MARKER_CELL = re.compile(r"^\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]?$|^[-*\u2022:]+$", re.IGNORECASE)
+_SEPARATOR = re.compile(r"^[:\uff1a=]+$")  # a cell that only separates a label from its value
 _TABLE_RULE = re.compile(r"^[\s|:+=-]+$")  # "|---|:---|" under a Markdown header, "+----+" borders
 # A real address: atoms, a domain of labels, a top-level domain of letters.
 _EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -88,6 +91,7 @@ class IntakeWords:
     days_before: tuple[tuple[str, int], ...] = ()  # "kemarin" -> 1
     afternoon: tuple[str, ...] = ()  # "sore": an hour before 12 is after noon
     midday: tuple[str, ...] = ()  # "siang": an hour before 6 is after noon
+    sign_offs: tuple[str, ...] = ()  # "salam", "terima kasih": the sender's closing below the form
 
     def channel_of(self, word: str) -> str | None:
         word = word.lower()
@@ -129,6 +133,9 @@ class IntakeWords:
 
     def is_none(self, value: str) -> bool:
         return _key(value) in self._plain_sets[1]
+
+    def is_sign_off(self, line: str) -> bool:
+        return re.sub(r"[^\w]+", " ", line.lower()).strip() in self.sign_offs
 
     def month(self, word: str) -> int | None:
         return self._month_of.get(word.lower().rstrip("."))
@@ -233,9 +240,16 @@ class _Reader:
             held.append(value)
         self.current = name
 
+    def awaiting(self) -> bool:
+        """Whether the field being filled has its label and no value yet: "Nama" alone on its
+        line, its value further down (a Word table in an HTML mail: one cell per paragraph)."""
+        return (self.current is not None and self.current != "ignore"
+                and not any(v.strip() for v in self.values.get(self.current, [])))
+
     def more(self, line: str) -> None:
         """A line that names no field: more of the field being filled, else a stray line."""
-        if self.current in MULTILINE:
+        if self.current in MULTILINE or self.awaiting():
+            assert self.current is not None
             self.values[self.current].append(line.strip())
         else:
             self.current = None
@@ -243,6 +257,8 @@ class _Reader:
                 self.orphans.append(line.strip())
 
     def blank(self) -> None:
+        if self.awaiting():
+            return  # "Nama", a blank line, ":" or the value: the label still waits for it
         if self.current in FREE_TEXT:
             self.values[self.current].append("")
         else:
@@ -266,7 +282,11 @@ class _Reader:
         if self.words.heading(stripped) or self.words.heading(line):
             self.current = None
             return
+        if self.awaiting() and _SEPARATOR.match(stripped):
+            return  # the colon cell of a form pasted as one cell per line
         found = self.words.label(stripped)
+        if found is not None and self.awaiting() and found[0] == self.current and not found[2] and found[3]:
+            found = None  # "Perusahaan Daerah Air Minum" under "Instansi": the value, not a label
         if found is not None and self.takes(*found, line=stripped):
             name, typed, _sep, value = found
             if name in FREE_TEXT and not _sep and value:
@@ -362,7 +382,7 @@ def _shape(name: str, value: str, words: IntakeWords) -> bool | None:
 def read_form(text: str, words: IntakeWords, received_at: datetime, tz: tzinfo) -> Form:
     """The form below `#telepon` / `#datang` (`opening`); `received_at`: when the mail
     arrived, which a time without a date and a date without a year are read against."""
-    lines = text.splitlines()
+    lines = _without_closing(text.splitlines(), words)
     top, start = _top_commands(lines)
     reader = _Reader(words)
     commands: tuple[Command, ...] = ()
@@ -376,6 +396,24 @@ def read_form(text: str, words: IntakeWords, received_at: datetime, tz: tzinfo) 
     for line in lines[start:]:
         reader.line(line)
     return _form(reader, commands, words, received_at, tz)
+
+
+def _without_closing(lines: list[str], words: IntakeWords) -> list[str]:
+    """The form without the sender's closing in its last paragraph ("Salam,\nAndi",
+    "Terima kasih,\nAndi Helpdesk\nLPSE Kota Batam", a signature block): it is no part of the
+    caller's problem or answer. A paragraph with a label of the form is never a closing."""
+    end = len(lines)
+    while end and not lines[end - 1].translate(_INVISIBLE).strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].translate(_INVISIBLE).strip():
+        start -= 1
+    block = [line.translate(_INVISIBLE).strip() for line in lines[start:end]]
+    if not block or not start or any(words.label(_MARKER.sub("", b) or b) for b in block):
+        return lines
+    if (words.is_sign_off(block[0]) and len(block) <= SIGNATURE_LINES) or is_signature(block, ""):
+        return lines[:start]
+    return lines
 
 
 def _top_commands(lines: list[str]) -> tuple[list[str], int]:

@@ -756,7 +756,7 @@ def _parse_deadlines(data: dict[str, Any], source: str) -> dict[str, dict[str, f
 # --- the consultation form's words (`intake.yaml`) ---------------------------------------
 
 _INTAKE_KEYS = ("channels", "fields", "headings", "none", "months", "weekdays", "days_before", "afternoon", "midday",
-                "zones")
+                "zones", "sign_offs")
 
 
 def _load_intake(operator: Path | None) -> IntakeWords:
@@ -790,6 +790,7 @@ def _load_intake(operator: Path | None) -> IntakeWords:
         zones=tuple((z, int(h)) for z, h in table["zones"].items()),
         days_before=tuple((p, int(d)) for p, d in table["days_before"].items()),
         afternoon=tuple(table["afternoon"]), midday=tuple(table["midday"]),
+        sign_offs=tuple(table.get("sign_offs", ())),
     )
 
 
