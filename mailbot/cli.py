@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the daemon (or one pass with --once)")
     run.add_argument("--once", action="store_true", help="handle pending mail, send the outbox, exit")
     sub.add_parser("check", help="validate config, log in to IMAP and SMTP")
+    sub.add_parser("migrate", help="migrate the database to this version's schema (after a backup beside it)")
+    backup = sub.add_parser("backup", help="copy the database (online, consistent), the key and the archive to DEST")
+    backup.add_argument("dest", type=Path, help="a new or empty folder")
+    backup.add_argument("--archive", action="store_true", help="copy the archive of raw mail too")
+    restore = sub.add_parser("restore", help="put a backup back (the daemon stopped); numbers continue past it")
+    restore.add_argument("src", type=Path, help="a folder made by 'mailbot backup'")
     tickets = sub.add_parser("tickets", help="list tickets")
     tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed"])
     tickets.add_argument("--mailbox")
@@ -198,6 +204,11 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     app = App(cfg)
     for mended in app.store.mended:  # a known drift of an older landed state's schema, mended at opening
         app.log.warning("schema_mended", what=mended)
+    if app.store.migrated_from:
+        from mailbot.io.store import SCHEMA_VERSION
+
+        app.log.warning("schema_migrated", old=app.store.migrated_from[0], new=SCHEMA_VERSION,
+                        backup=str(app.store.migrated_from[1]))
     if args.once:
         result = app.run_once()
         print(json.dumps(result, ensure_ascii=False))
@@ -261,7 +272,7 @@ def _database_fits(cfg: Config) -> bool:
     from mailbot.io.store import SCHEMA_VERSION, Store
 
     try:
-        store = Store(cfg.database, migrate=False)
+        store = Store(cfg.database, readonly=True, inspect=True)
     except ConfigError as exc:  # newer than this mailbot, or not the shape it expects
         print(f"database: FAILED: {exc}")
         return False
@@ -411,12 +422,59 @@ def _location_problem(path: Path, kind: str) -> str | None:
     return None
 
 
+def _store_for_writing(cfg: Config) -> Store:
+    """The database for a command that writes but does not migrate (`sweep`, `replay`): an
+    older schema is refused with what to start, as an older daemon may still run on it."""
+    from mailbot.io.store import Store
+
+    return Store(cfg.database, migrate=False)
+
+
+def cmd_migrate(cfg: Config, args: argparse.Namespace) -> int:
+    """`mailbot migrate`: bring the database to this mailbot's schema and shape, after a
+    backup beside it, as the daemon's start does; says what it did."""
+    from mailbot.io.store import SCHEMA_VERSION, Store
+
+    if not cfg.database.exists():
+        print(f"database {cfg.database}: none yet; the daemon's start creates it")
+        return EX_OK
+    store = Store(cfg.database)
+    try:
+        for mended in store.mended:
+            print(f"database {cfg.database}: {mended}")
+        if store.migrated_from is None:
+            print(f"database {cfg.database}: schema {SCHEMA_VERSION}, already this mailbot's; nothing to do")
+        else:
+            version, backup = store.migrated_from
+            print(f"database {cfg.database}: schema {version} -> {SCHEMA_VERSION}; the database as it was: {backup}")
+    finally:
+        store.close()
+    return EX_OK
+
+
+def cmd_backup(cfg: Config, args: argparse.Namespace) -> int:
+    """`mailbot backup DEST [--archive]`: safe while the daemon runs (SQLite's online backup)."""
+    from mailbot.io import backup
+
+    print(json.dumps(backup.take(cfg, args.dest, with_archive=args.archive, now=datetime.now(UTC)),
+                     ensure_ascii=False, indent=2))
+    return EX_OK
+
+
+def cmd_restore(cfg: Config, args: argparse.Namespace) -> int:
+    """`mailbot restore SRC`: refused while a daemon runs on the database."""
+    from mailbot.io import backup
+
+    print(json.dumps(backup.restore(cfg, args.src, now=datetime.now(UTC)), ensure_ascii=False, indent=2))
+    return EX_OK
+
+
 def cmd_sweep(cfg: Config, args: argparse.Namespace) -> int:
     """Run the timers as of an instant: the same code `run` calls on its schedule."""
     from mailbot.daemon import App
 
     now = args.now.astimezone(UTC) if args.now else None
-    app = App(cfg, clock=(lambda: now) if now else None)
+    app = App(cfg, _store_for_writing(cfg), clock=(lambda: now) if now else None)
     swept = app.sweep()
     print(json.dumps({**swept, **app.send_here(), "now": app.clock().isoformat()}))
     return EX_OK
@@ -437,7 +495,7 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
         return EX_OK
     if args.overdue:
         return _overdue(cfg, args)
-    store = Store(cfg.database)
+    store = Store(cfg.database, readonly=True)
     rows = store.tickets(args.mailbox, args.state)
     if args.json:
         print(json.dumps([views.ticket_summary(t, cfg.timezone) for t in rows], ensure_ascii=False, indent=2))
@@ -451,9 +509,10 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
 def _overdue(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot import views
     from mailbot.daemon import App
+    from mailbot.io.store import Store
     from mailbot.io.words import words
 
-    app = App(cfg)
+    app = App(cfg, Store(cfg.database, readonly=True))
     now = app.clock()
     boxes = [cfg.mailbox(args.mailbox)] if args.mailbox else list(cfg.mailboxes)
     found = [(ticket, item) for box in boxes for ticket, item in app.overdue(box, now)
@@ -476,7 +535,7 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
     if _no_database(cfg):
         print(f"mailbot: no ticket {args.number}", file=sys.stderr)
         return EX_NOT_FOUND
-    store = Store(cfg.database)
+    store = Store(cfg.database, readonly=True)
     number, found = _tickets_named(cfg, store, args.number, args.mailbox)
     if len(found) > 1:
         names = ", ".join(name for name, _ in found)
@@ -537,7 +596,7 @@ def _held(cfg: Config, args: argparse.Namespace) -> bool:
 
     if args.command not in ("ticket", "tickets") or getattr(args, "overdue", False) or not cfg.database.exists():
         return False
-    store = Store(cfg.database, migrate=False)
+    store = Store(cfg.database, readonly=True)
     try:
         return args.mailbox in store.ticket_mailboxes()
     finally:
@@ -576,7 +635,7 @@ def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:
         print(f"mailbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EX_USAGE
     box = cfg.mailbox(args.mailbox) if args.mailbox else cfg.mailboxes[0]
-    app = App(cfg)
+    app = App(cfg, _store_for_writing(cfg))
     outcome = app.handle(box, raw, dry_run=args.dry_run)
     print(json.dumps({"status": outcome.status, "label": outcome.label, "ticket": outcome.ticket,
                       "mail": list(outcome.sent), "dry_run": args.dry_run}, ensure_ascii=False))
@@ -598,6 +657,9 @@ COMMANDS = {
     "run": cmd_run,
     "sweep": cmd_sweep,
     "check": cmd_check,
+    "migrate": cmd_migrate,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "tickets": cmd_tickets,
     "ticket": cmd_ticket,
     "replay": cmd_replay,

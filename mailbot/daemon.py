@@ -55,7 +55,7 @@ class App:
         renamed = renamed_mailboxes(cfg, self.store)
         if renamed:
             raise ConfigError(renamed[0])
-        for box in cfg.mailboxes:
+        for box in cfg.mailboxes if not self.store.readonly else ():  # `tickets --overdue` only reads
             self.store.remember_mailbox(box.name, box.address, box.tag_prefix)
         for left in unserved_mailboxes(cfg, self.store):
             get_log().warning("mailbox_not_configured", problem=left)

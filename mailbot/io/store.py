@@ -285,19 +285,24 @@ class Store:
     """Tickets, messages, history, outbox and IMAP state in one SQLite file."""
 
     def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL",
-                 migrate: bool = True) -> None:
+                 migrate: bool = True, readonly: bool = False, inspect: bool = False) -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails.
         `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
         but not a power cut until the next FULL commit or checkpoint syncs the log.
-        `migrate=False` (`check`): an older schema is left as it is for the daemon's next
-        start (a running older daemon keeps reading it); a newer one still stops."""
+        Only the daemon (and `mailbot migrate`) migrates, after a backup of the file
+        (`migrated_from`): with `migrate=False` (`sweep`, `replay`) an older schema is
+        refused with what to start to migrate it, as a running older daemon may still
+        use it; `readonly=True` (`tickets`, `ticket`, `report`, `check`) adds that nothing
+        is written (query_only); `inspect=True` (`check`) opens an older schema to report
+        on it. A newer schema stops them all; a new, empty file is created by any."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous: FULL or NORMAL, not {synchronous!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():  # private from the start: SQLite gives -wal and -shm the same mode
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+        if not readonly:  # a database mailbot made is in WAL mode already
+            conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
@@ -308,7 +313,15 @@ class Store:
         self._known_columns: dict[str, list[str]] = {}
         self._prefixes: dict[str, tuple[str, ...]] = {}
         self.mended: list[str] = []  # the known drifts mended at opening (the daemon logs them)
-        self._migrate(migrate)
+        self.readonly = readonly
+        self.migrated_from: tuple[int, Path] | None = None  # (schema, backup) when this opening migrated
+        try:
+            self._migrate(migrate and not readonly, inspect)
+        except BaseException:
+            conn.close()  # a refused database is left as found, its -wal and -shm gone with the last reader
+            raise
+        if readonly:
+            conn.execute("PRAGMA query_only=ON")
 
     def close(self) -> None:
         self.db.close()
@@ -321,17 +334,21 @@ class Store:
         rows = list(self._query("select value from meta where key = 'schema_version'"))
         return int(rows[0]["value"]) if rows else 0
 
-    def _migrate(self, migrate: bool = True) -> None:
+    def _migrate(self, migrate: bool, inspect: bool) -> None:
         current = self.schema_version()
         if current > SCHEMA_VERSION:
             # not a passing fault: systemd must not restart into it (78), the operator decides
             raise ConfigError(f"database {self.path} has schema {current}, newer than this mailbot ({SCHEMA_VERSION}): "
                               "run the mailbot version that wrote it, or a database of this version")
-        if not migrate:
+        if not migrate and current:
             differences = self.differences()
-            if any(d.mend is None for d in differences) or (differences and current == SCHEMA_VERSION):
+            if any(d.mend is None for d in differences) or (differences and current == SCHEMA_VERSION and not inspect):
                 raise ConfigError(self._differs(current, differences, mendable=True))
+            if current < SCHEMA_VERSION and not inspect:
+                raise ConfigError(self._older(current))
             return
+        if current and (current < SCHEMA_VERSION or self.differences()):
+            self.migrated_from = (current, self._backup_before_migrating(current))
         self.mended.extend(self._mend(current))
         for version in range(current, SCHEMA_VERSION):
             with self.db.atomic():
@@ -362,6 +379,24 @@ class Store:
                 for difference in differences:
                     self.db.conn.execute(str(difference.mend))
         return [f"{d} (schema {version}): added" for d in differences]
+
+    def _older(self, version: int) -> str:
+        """Why a command that does not migrate refuses an older schema, and what to start."""
+        written = self.meta(WRITTEN_BY)
+        by = f" (last written by mailbot {written})" if written else ""
+        return (f"database {self.path} has schema {version}{by}, older than this mailbot's ({SCHEMA_VERSION}): "
+                f"start this mailbot's daemon ({current_version()}) or run 'mailbot migrate' to migrate it "
+                "(a backup is taken first); until then only the mailbot that wrote it uses it")
+
+    def _backup_before_migrating(self, version: int) -> Path:
+        """A consistent copy of the database as it is, beside it, before a migration changes
+        it: `NAME.schemaN-YYYYMMDDTHHMMSSZ.bak` (restored by `mailbot restore`)."""
+        from mailbot.io.backup import copy_database
+
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        dest = self.path.with_name(f"{self.path.name}.schema{version}-{stamp}.bak")
+        copy_database(self.db.conn, dest)
+        return dest
 
     def _differs(self, version: int, differences: Sequence[schema.Difference], *, mendable: bool) -> str:
         """What differs, for the operator (exit 78: a restart does not mend it)."""

@@ -117,7 +117,7 @@ def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: 
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         print("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
         return 2
-    store = Store(cfg.database)
+    store = Store(cfg.database, readonly=True)
     try:
         data = rekap_file(rekap_rows(store, cfg, month, box), cfg, month, box, fmt)
     finally:
@@ -136,7 +136,7 @@ def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | N
         from mailbot.daemon import build_calendar
         from mailbot.rules import load_rules
 
-        store, rules = Store(cfg.database), load_rules(cfg.rules_dir)
+        store, rules = Store(cfg.database, readonly=True), load_rules(cfg.rules_dir)
         try:
             summary = summarize(store, cfg, rules, build_calendar(cfg), month, box, now)
         finally:
@@ -147,7 +147,7 @@ def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | N
     if targets:
         from mailbot.daemon import App  # the mailer, the outbox and SMTP: only to send
 
-        app = App(cfg, clock=lambda: now)
+        app = App(cfg, Store(cfg.database, migrate=False), clock=lambda: now)  # migrates only by the daemon
         try:
             for target in targets:
                 mail = summary_send(app.store, cfg, app.rules, app.calendar, target, month, now)
