@@ -176,7 +176,7 @@ class Pipeline:
             return Duplicate(msg, known.seen)
         facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
         facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused, read_before=arrival.read_before)
-        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via,
+        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via, counterpart=facts.counterpart_known,
                          opening=facts.intake is not None and facts.intake.number is None,
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
@@ -267,6 +267,9 @@ class Pipeline:
             if decision.held and ticket is not None:
                 detail["number"] = ticket.number  # what the reply that confirms it finds it by
             self.store.add_event(box.name, ticket_id, now, event.actor, event.kind, **detail)
+            if event.kind == "lkpp_ref_recorded" and ticket_id is not None:  # issue 32: LKPP's mail is matched by it
+                self.store.record_counterpart_ref(box.name, ticket_id, str(detail["key"]), str(detail["ref"]),
+                                                  str(detail["form"]), msg.message_id, now)
         if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:
             self.store.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
                                  number=ticket.number, message_id=msg.message_id)

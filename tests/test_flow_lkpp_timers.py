@@ -4,6 +4,9 @@ The clock is an argument (`handle_at`, `sweep --now`), as in tests/test_flow_dea
 LKPP's desk here is the kind SPEC 3 describes: an OTRS-style system that acknowledges with
 its own `[Ticket#...]` number and whose agents then write citing only that number, so
 their mail cannot prove itself (SPEC 9) and staff vouch for it by answering the alert.
+Its acknowledgement cites nothing mailbot sent (no In-Reply-To): the number is recorded,
+but it is no reference learned from LKPP's verified mail, which would vouch for the
+agents' later mail (issue 32, tests/test_counterpart.py).
 """
 
 from __future__ import annotations
@@ -49,13 +52,13 @@ def latest_of(servers, user, kind):
 
 
 def otrs_escalation(servers, config):
-    """Escalated Monday 23 Nov 2026 10:00 WIB; LKPP's desk acknowledges with its number."""
+    """Escalated Monday 23 Nov 2026 10:00 WIB; LKPP's desk acknowledges with its number,
+    citing nothing mailbot sent."""
     escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T10:00"))
-    mid = str(escalation["Message-ID"]).strip("<>")
     ack, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] {escalation['Subject']}",
                   f"Email Anda telah kami terima dengan nomor tiket [Ticket#{LKPP_NUMBER}].\n"
                   "Mohon tidak membalas email otomatis ini.\n",
-                  in_reply_to=mid, headers={"Auto-Submitted": "auto-replied"})
+                  headers={"Auto-Submitted": "auto-replied"})
     arrive(servers, config, ack, at("2026-11-23T10:05"))
     assert ticket(config).lkpp_ticket == LKPP_NUMBER
 

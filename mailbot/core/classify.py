@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import ParsedCommands, parse_commands
+from mailbot.core.counterpart import Reference
 from mailbot.core.identity import identify
 from mailbot.core.intake import Intake, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
@@ -79,6 +80,9 @@ class Known:
     referenced: tuple[Ticket, ...] = ()  # tickets of the Message-IDs it cites, mailbot's own first
     citations: tuple[Citation, ...] = ()  # mailbot's signed Message-IDs it cites, with their audiences
     by_lkpp_number: Ticket | None = None  # the ticket LKPP's own ticket number names
+    counterpart: tuple[Reference, ...] = ()  # LKPP mail: the counterpart references it carries
+    by_counterpart: Ticket | None = None  # the ticket a reference recorded from LKPP's verified mail names
+    counterpart_keys: frozenset[str] = frozenset()  # of `counterpart`: the keys recorded on any ticket
     quotes_ours: bool = False  # a Message-ID it quotes (bounce-like mail) is one mailbot sent
     mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
     lkpp_answered: frozenset[int] = frozenset()  # of those tickets: the ones with an LKPP reply to relay
@@ -103,11 +107,13 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
              received_at: datetime, now: datetime) -> Facts:
     """The facts the lifecycle decides on: role, ticket and event of one message."""
     role = answering_as(msg.from_addr.addr, box, cfg.escalation.senders, tuple(c.kind for c in known.citations))
-    msg = _as_it_is(msg, role, known)
+    msg = _as_it_is(msg, role, known, rules)
     lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
     referenced = known.referenced
-    if lkpp_number and known.tagged is None and not referenced and known.by_lkpp_number is not None:
-        referenced = (known.by_lkpp_number,)  # SPEC 3: LKPP mail citing only LKPP's own number
+    if known.tagged is None and not referenced and role is Role.LKPP:
+        # SPEC 3: LKPP mail citing only LKPP's own reference (RT's agent answering from its CLI)
+        named = known.by_counterpart or (known.by_lkpp_number if lkpp_number else None)
+        referenced = (named,) if named is not None else ()
     repeat = _repeat(msg, role, known, received_at, referenced)
     match = resolve(msg.from_addr.addr, role, known.tagged, (repeat.ticket,) if repeat else referenced,
                     bounce=msg.is_bounce)
@@ -115,6 +121,9 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
                   via="repeat" if repeat else match.via, cited=match.cited,
                   title=retitled(base_subject(msg.subject, box.tag_prefix), match.cited) or "(tanpa subjek)",
                   lkpp_ticket=_own_number(lkpp_number, match.ticket, known.by_lkpp_number),
+                  counterpart=_to_learn(known, match.ticket) if role is Role.LKPP else (),
+                  counterpart_known=role is Role.LKPP and match.ticket is not None
+                  and known.by_counterpart is not None and known.by_counterpart.id == match.ticket.id,
                   mentioned=tuple(t.number for t in known.mentioned))
     if msg.is_automatic:
         return _automatic(facts, known)
@@ -174,11 +183,21 @@ def _again(facts: Facts, repeat: Repeat | None, known: Known) -> Facts:
     return replace(facts, event=Event.REQUESTER_AGAIN) if repeat is not None and repeat.exact else facts
 
 
-def _as_it_is(msg: InboundMessage, role: Role, known: Known) -> InboundMessage:
-    """Three corrections of the parser's automatic-mail verdict that need to know the sender."""
+def _as_it_is(msg: InboundMessage, role: Role, known: Known, rules: Rules) -> InboundMessage:
+    """The corrections of the parser's automatic-mail verdict that need to know the sender."""
     if role in STAFF_ROLES and msg.auto_reason and (msg.auto_reason.startswith("list")
                                                     or msg.auto_reason == "precedence: list"):
         return replace(msg, auto_reason=None)  # a staff reply that came back through the staff_notify list
+    if role is Role.LKPP and _names_a_ticket(known) \
+            and (msg.precedence_only or not msg.is_automatic or msg.auto_reason == "noreply sender"):
+        # Issue 32: a ticket system's status notice ("Resolved: ...") is recorded, never relayed;
+        # its agents' answers carry the system's Precedence: bulk (RT) or list headers too, and
+        # on our case that alone makes no machine of a person. An auto-reply's subject still does.
+        notice = rules.lkpp_notice(msg.subject, msg.new_text)
+        if notice is not None:
+            return replace(msg, auto_reason=f"ticket system notice ({notice})")
+        if msg.precedence_only and not auto_reply_subject(msg.subject):
+            return replace(msg, auto_reason=None)
     if role is Role.LKPP and msg.auto_reason == "noreply sender" and _names_a_ticket(known) \
             and not auto_reply_subject(msg.subject):
         # A ticket desk sends its agents' answers on our case from a no-reply address: the
@@ -200,8 +219,20 @@ def _own_number(number: str | None, ticket: Ticket | None, holder: Ticket | None
     return number
 
 
+def _to_learn(known: Known, ticket: Ticket | None) -> tuple[Reference, ...]:
+    """The counterpart references of LKPP's mail to record on `ticket`: not one our own
+    subject already held (the requester's words, which LKPP's system repeats), nor one
+    another ticket recorded (one reference names one case)."""
+    if ticket is None:
+        return ()
+    # a key recorded anywhere is known: on this ticket already, or another's case
+    return tuple(r for r in known.counterpart if r.text.lower() not in ticket.subject.lower()
+                 and r.key not in known.counterpart_keys)
+
+
 def _names_a_ticket(known: Known) -> bool:
-    return known.tagged is not None or bool(known.referenced) or known.by_lkpp_number is not None
+    return known.tagged is not None or bool(known.referenced) or known.by_lkpp_number is not None \
+        or known.by_counterpart is not None
 
 
 # The mail to LKPP whose bounce is no requester's matter: LKPP never had it (SOP-015 steps 1, 9).
@@ -218,8 +249,8 @@ def bounced_mail(msg: InboundMessage, citations: tuple[Citation, ...]) -> tuple[
 
 def _automatic(facts: Facts, known: Known) -> Facts:
     msg = facts.message
-    if facts.role is Role.LKPP and facts.lkpp_ticket and facts.ticket is not None:
-        return replace(facts, event=Event.LKPP_ACK)  # an OTRS-style desk's acknowledgement: its number
+    if facts.role is Role.LKPP and (facts.lkpp_ticket or facts.counterpart) and facts.ticket is not None:
+        return replace(facts, event=Event.LKPP_ACK)  # a ticket desk's acknowledgement: its reference
     if msg.is_bounce and facts.ticket is not None:
         bounced = bounced_mail(msg, known.citations)
         facts = replace(facts, bounced=bounced)

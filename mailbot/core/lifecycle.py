@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mailbot.core.commands import ParsedCommands
+from mailbot.core.counterpart import Reference
 from mailbot.core.intake import Intake, form_detail
 from mailbot.core.model import (
     AUTO_GENERATED,
@@ -283,6 +284,8 @@ class Facts:
     lkpp_class: str | None = None
     lkpp_rule: str | None = None
     lkpp_ticket: str | None = None  # LKPP's own ticket number, when its mail carries one
+    counterpart: tuple[Reference, ...] = ()  # LKPP's references new to this ticket (`counterpart`)
+    counterpart_known: bool = False  # the mail carries a reference recorded from LKPP's verified mail on it
     bounced: tuple[str, str] | None = None  # a bounce: (kind, Message-ID) of our mail it returns
     rating: int | None = None  # a requester's rating 1-5 with the confirmation
     category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
@@ -361,6 +364,8 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
             event = Event.STAFF_INTAKE_HELD
         else:
             event, facts = Event.COMMAND_ERROR, replace(facts, errors=(Refusal("intake_unverified", value=trust.reason),))
+    elif event is Event.LKPP_ACK and not trust.authenticated and not facts.lkpp_ticket:
+        event = Event.AUTOMATIC  # a counterpart reference counts only from LKPP's verified mail (SPEC 9)
     state = facts.ticket.state if facts.ticket else None
     event, row = row_for(event, state)
     step = _Step(facts, trust, policy, now, event, facts.ticket)
@@ -623,7 +628,12 @@ def _confirm_commands(s: _Step) -> None:
 
 
 def _escalate(s: _Step) -> None:
-    """SOP-015 step 1: the whole case to LKPP (problem, identity, attachments, staff note)."""
+    """SOP-015 step 1: the whole case to LKPP (problem, identity, attachments, staff note).
+    A new escalation is a new case for LKPP's system: it goes without the reference of an
+    earlier one, and the reference LKPP's answer to it brings is the one its mail carries."""
+    assert s.ticket is not None
+    if s.ticket.lkpp_ref is not None:  # its number came with it: neither names the new case
+        s.change(lkpp_ref=None, lkpp_ref_form=None, lkpp_ticket=None)
     s.send("escalate", Audience.LKPP, attach="ticket", text=s.body)
 
 
@@ -804,10 +814,25 @@ def _tell_no_ticket(s: _Step) -> None:
 def _lkpp_reply(s: _Step) -> None:
     assert s.ticket is not None
     s.record("lkpp_replied", {"class": s.facts.lkpp_class, "rule": s.facts.lkpp_rule})
+    if s.facts.role is Role.LKPP and s.trust.authenticated:
+        _learn_references(s)
     number = s.facts.lkpp_ticket
-    if number and number != s.ticket.lkpp_ticket:
+    if number and number != s.ticket.lkpp_ticket and s.ticket.lkpp_ref is None:
         s.change(lkpp_ticket=number)
         s.record("lkpp_ticket_recorded", {"lkpp_ticket": number})
+
+
+def _learn_references(s: _Step) -> None:
+    """Issue 32: the counterpart's references from LKPP's verified mail, each recorded to match
+    its later mail by; the first one written in a subject since the escalation is the one every
+    later mail to LKPP on the ticket carries, exactly as LKPP's system wrote it, so that system
+    adds our mail to the same ticket (one counterpart ticket per escalation)."""
+    assert s.ticket is not None
+    for ref in s.facts.counterpart:
+        s.record("lkpp_ref_recorded", {"ref": ref.text, "form": ref.form, "key": ref.key, "number": ref.number})
+        if s.ticket.lkpp_ref is None and ref.in_subject:
+            s.change(lkpp_ref=ref.text, lkpp_ref_form=ref.form, lkpp_ticket=ref.number)
+            s.record("lkpp_ticket_recorded", {"lkpp_ticket": ref.number, "ref": ref.text, "form": ref.form})
 
 
 def _relay_request(s: _Step) -> None:
@@ -863,7 +888,7 @@ def _delivery(s: _Step) -> dict[str, object]:
     kind, mid = s.facts.bounced or ("", "")
     detail: dict[str, object] = {"reason": s.facts.message.auto_reason}
     if kind:
-        detail.update(mail=kind, message_id=mid)
+        detail.update(mail=kind, returned=mid)
     if report is not None:
         detail.update(action=report.action, status=report.status, to=list(report.recipients),
                       answer=report.diagnostic)

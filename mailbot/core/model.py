@@ -253,6 +253,8 @@ class Ticket:
     closed_at: datetime | None = None
     rating: int | None = None
     lkpp_ticket: str | None = None
+    lkpp_ref: str | None = None  # the counterpart's reference exactly as LKPP's system wrote it: "[lkpp.test #5]"
+    lkpp_ref_form: str | None = None  # its form (`counterpart.Reference.form`)
     reopened_from: int | None = None
     participants: frozenset[str] = frozenset()
     contact: Contact = field(default_factory=Contact)

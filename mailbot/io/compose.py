@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from mailbot.core.counterpart import without_references
 from mailbot.core.lifecycle import Decision
 from mailbot.core.matching import tag
 from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
@@ -94,7 +95,8 @@ class Composer:
         number = ticket.number if ticket else None
         if number:
             context.update(number=number, tag=tag(box.tag_prefix, number))
-        subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket), mail.title,
+        subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket),
+                                        _title(box, send, mail.title),
                                         neutral=bool(mail.context.get("unproven")))  # issue 37
         message_id = make_message_id(self.key, box.name, number, send.kind, box.address.split("@", 1)[1],
                                      mail.audience)
@@ -169,13 +171,24 @@ def _redacted_name(filename: str, box: MailboxConfig) -> str:
 
 
 def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None) -> str | None:
-    """Our tag; next to it LKPP's own [Ticket#...] on mail to LKPP, so its desk threads it."""
+    """Our tag; next to it, on mail to LKPP, LKPP's own reference exactly as its system wrote
+    it ("[lkpp.test #5]", "[Ticket#2026...]", "(SD-123)", issue 32), else the number its text
+    named as [Ticket#...], so its desk adds our mail to the same case (SOP-015)."""
     if ticket is None or not ticket.number:
         return None
     ours = tag(box.tag_prefix, ticket.number)
+    if send.to is Audience.LKPP and ticket.lkpp_ref:
+        return f"{ours} {ticket.lkpp_ref}"
     if send.to is Audience.LKPP and ticket.lkpp_ticket:
         return f"{ours} [Ticket#{ticket.lkpp_ticket}]"
     return ours
+
+
+def _title(box: MailboxConfig, send: Send, title: str) -> str:
+    """The title of a mail: to LKPP without any counterpart reference (the one learned from
+    LKPP's verified mail stands next to our tag): a requester who wrote "[lkpp.test #3]" into
+    their subject never sends our case onto another case of LKPP's (SPEC 9)."""
+    return title if send.to is not Audience.LKPP else without_references(title, (box.tag_prefix,))
 
 
 def notify(composer: Composer, store: Store, setup: Setup, sends: tuple[Send, ...], ticket: Ticket | None,

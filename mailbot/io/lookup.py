@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
+from mailbot.core.counterpart import references_in
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake import Intake, held_intake
 from mailbot.core.lifecycle import (
@@ -92,7 +93,10 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         mentioned = _mentioned(store, box.name, msg.new_text, datetime.now(cfg.timezone).year)
     tagged = store.ticket_by_number(box.name, number) if number else None
     by_lkpp_number = store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
-    said = _said_to_lkpp(store, (tagged, *referenced, by_lkpp_number)) if role is Role.LKPP else ()
+    refs = references_in(msg.subject, msg.cited_ids, own_prefixes(store, box), lkpp_number) \
+        if role is Role.LKPP else ()
+    by_ref, ref_keys = store.ticket_by_refs(box.name, [r.key for r in refs])
+    said = _said_to_lkpp(store, (tagged, *referenced, by_lkpp_number, by_ref)) if role is Role.LKPP else ()
     answered: frozenset[int] = frozenset()
     if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
         ids = {t.id for t in (tagged, *referenced) if t is not None and t.id is not None}
@@ -103,6 +107,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         tagged=tagged,
         referenced=tuple(referenced), citations=tuple(citations),
         by_lkpp_number=by_lkpp_number,
+        counterpart=refs, by_counterpart=by_ref, counterpart_keys=ref_keys,
         quotes_ours=quotes_ours,
         mentioned=tuple(mentioned),
         lkpp_answered=answered,
@@ -156,6 +161,11 @@ def _said_to_lkpp(store: Store, tickets: tuple[Ticket | None, ...]) -> tuple[str
         texts += store.internal_texts(ticket_id)
         texts += store.sent_texts(ticket_id, "lkpp")
     return tuple(texts)
+
+
+def own_prefixes(store: Store, box: MailboxConfig) -> tuple[str, ...]:
+    """The unit's tag prefixes, today's and former ones: never a counterpart's reference."""
+    return tuple(dict.fromkeys((box.tag_prefix, *store.tag_prefixes(box.name))))
 
 
 def _tag_number(store: Store, box: MailboxConfig, subject: str) -> str | None:

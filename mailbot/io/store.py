@@ -259,8 +259,19 @@ def _v11(db: sqlite_utils.Database) -> None:
     db.table("outbox").create_index(["mailbox", "kind", "created_at"])  # the acks of the last hour
 
 
+def _v12(db: sqlite_utils.Database) -> None:
+    """The counterpart's own ticket reference (issue 32): on the ticket, the one its later mail
+    to LKPP carries, exactly as LKPP's system wrote it and its form; and every reference LKPP's
+    verified mail brought, by its key (`counterpart.Reference.key`), to match LKPP's mail by."""
+    db.table("tickets").add_column("lkpp_ref", str)
+    db.table("tickets").add_column("lkpp_ref_form", str)
+    db.table("counterpart_refs").create(
+        {"mailbox": str, "key": str, "ticket_id": int, "ref": str, "form": str, "message_id": str, "at": str},
+        pk=("mailbox", "key"), not_null={"mailbox", "key", "ticket_id", "ref", "form", "at"})
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
@@ -554,6 +565,27 @@ class Store:
         rows = list(self._query("select * from tickets where mailbox = ? and number = ?", [mailbox, number]))
         return self._ticket(rows[0]) if rows else None
 
+    def ticket_by_refs(self, mailbox: str, keys: list[str]) -> tuple[Ticket | None, frozenset[str]]:
+        """The ticket the first recorded of these counterpart reference keys names (learned from
+        LKPP's verified mail), with the keys of these recorded on any ticket."""
+        if not keys:
+            return None, frozenset()
+        marks = ", ".join("?" for _ in keys)
+        rows = list(self._query(f"select key, ticket_id from counterpart_refs where mailbox = ? and key in ({marks})",
+                                [mailbox, *keys]))
+        if not rows:
+            return None, frozenset()
+        order = {k: i for i, k in enumerate(keys)}
+        first = min(rows, key=lambda r: order[r["key"]])["ticket_id"]
+        return self.ticket_by_id(first), frozenset(r["key"] for r in rows)
+
+    def record_counterpart_ref(self, mailbox: str, ticket_id: int, key: str, ref: str, form: str,
+                               message_id: str, at: datetime) -> None:
+        """A reference LKPP's verified mail brought; one reference names one case (the first keeps it)."""
+        self.db.conn.execute(
+            "insert or ignore into counterpart_refs (mailbox, key, ticket_id, ref, form, message_id, at) "
+            "values (?, ?, ?, ?, ?, ?, ?)", [mailbox, key, ticket_id, ref, form, message_id, ts(at)])
+
     def ticket_by_lkpp(self, mailbox: str, lkpp_ticket: str) -> Ticket | None:
         rows = list(self._query(
             "select * from tickets where mailbox = ? and lkpp_ticket = ? order by id desc limit 1", [mailbox, lkpp_ticket]))
@@ -655,6 +687,8 @@ class Store:
             closed_at=parse_ts(row["closed_at"]),
             rating=row["rating"],
             lkpp_ticket=row["lkpp_ticket"],
+            lkpp_ref=row["lkpp_ref"],
+            lkpp_ref_form=row["lkpp_ref_form"],
             reopened_from=row["reopened_from"],
             participants=parts,
             contact=Contact(row["contact_name"] or "", row["contact_org"] or "", row["contact_address"] or "",
@@ -1258,6 +1292,8 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
         "closed_at": ts(ticket.closed_at) if ticket.closed_at else None,
         "rating": ticket.rating,
         "lkpp_ticket": ticket.lkpp_ticket,
+        "lkpp_ref": ticket.lkpp_ref,
+        "lkpp_ref_form": ticket.lkpp_ref_form,
         "reopened_from": ticket.reopened_from,
         "contact_name": ticket.contact.name or None,
         "contact_org": ticket.contact.organisation or None,

@@ -44,7 +44,7 @@ _MAILS = """
 select m.ticket_id, m.direction, m.role, m.kind, m.at, m.received_at, o.sent_at, {body} as body,
        o.status = 'failed' or (m.direction = 'out' and m.role = 'lkpp' and exists (
            select 1 from events b where b.ticket_id = m.ticket_id and b.kind = 'bounce_received'
-             and json_extract(b.detail, '$.message_id') = m.message_id
+             and json_extract(b.detail, '$.returned') = m.message_id
              and json_extract(b.detail, '$.action') = 'failed')) as failed,
        coalesce(m.attachments, 0) as files
 from tickets t

@@ -247,6 +247,7 @@ class Rules:
     deadline_table: tuple[tuple[str, Deadlines], ...]
     second_opinion: Bayes | None = None  # must agree before a reply goes on to a requester
     intake: IntakeWords = field(default_factory=lambda: IntakeWords((), ()))  # `rules/intake.yaml`
+    lkpp_notices: tuple[Rule, ...] = ()  # a ticket system's status notices (lkpp.yaml `notices`)
 
     def classify_lkpp(self, subject: str, text: str) -> Verdict | None:
         """need_info | resolved | returned | status for a reply of Helpdesk LKPP, or None.
@@ -344,6 +345,12 @@ class Rules:
                 return value
         raise ValueError(f"unknown priority {priority!r}; expected one of {', '.join(PRIORITIES)}")
 
+    def lkpp_notice(self, subject: str, text: str) -> str | None:
+        """The name of the `notices` rule that reads a mail as a ticket system's status notice
+        ("Resolved: ...", "Status changed", "Ticket closed"), or None (issue 32)."""
+        subject, text = flatten(subject), flatten(text)
+        return next((rule.name for rule in self.lkpp_notices if rule.search(subject, text) is not None), None)
+
     def lkpp_ticket(self, subject: str, text: str) -> str | None:
         """LKPP's own ticket number cited in a mail, e.g. `[Ticket#2026112110000123]`."""
         subject, text = flatten(subject), flatten(text)
@@ -402,6 +409,7 @@ _SECTIONS: dict[str, dict[str, _Section]] = {
     "lkpp": {
         "rules": _Section((*LKPP_CLASSES, LKPP_HOLD), _PLACES, "body"),
         "tickets": _Section(None, _PLACES, "any", group="ticket"),
+        "notices": _Section(None, _PLACES, "subject"),
     },
     "closing": {
         "rules": _Section(CLOSING_VALUES, ("line", "answer"), "line"),
@@ -481,6 +489,7 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
     return Rules(
         lkpp=tuple(tables["lkpp"]["rules"]),
         lkpp_tickets=tuple(tables["lkpp"]["tickets"]),
+        lkpp_notices=tuple(tables["lkpp"]["notices"]),
         closing=tuple(tables["closing"]["rules"]),
         ratings=tuple(tables["closing"]["ratings"]),
         category=tuple(tables["category"]["rules"]),
