@@ -49,6 +49,7 @@ def test_check_leaves_an_older_database_to_the_daemons_start(tmp_path, capsys):
     for version in range(old):
         MIGRATIONS[version](db)
     db.table("meta").upsert({"key": "schema_version", "value": str(old)}, pk="key")
+    db.conn.commit()  # as Store commits each migration: _v11's executemany opened a transaction
     db.close()
     cli.main(["--config", str(path), "check"])  # the servers are not there: only the database matters here
     assert schema(tmp_path / "mailbot.db") == old
@@ -68,6 +69,7 @@ def older_database(tmp_path: Path) -> Path:
     db.table("meta").upsert({"key": "schema_version", "value": str(old)}, pk="key")
     db.execute("insert into tickets (mailbox, number, state, requester, created_at, updated_at) values "
                "('t', '2026-00001', 'open', 'a@x.test', '2026-11-02T01:00:00.000000Z', '2026-11-02T01:00:00.000000Z')")
+    db.conn.commit()  # as Store commits each migration: _v11's executemany opened a transaction
     db.close()
     return path
 
