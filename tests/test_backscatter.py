@@ -10,6 +10,7 @@ import pytest
 
 from mailbot.core.commands import parse_commands
 from mailbot.core.inboxes import inbox_key
+from mailbot.core.loops import looping
 from mailbot.parsers.authres import authres_fails
 
 ID = "mx.lpse.test"
@@ -52,3 +53,32 @@ def test_a_forged_fail_below_the_units_own_header_counts_for_nothing():
 def test_the_release_command_is_read_in_both_languages(line):
     parsed = parse_commands(f"{line}\n")
     assert parsed.errors == () and parsed.has("send_ack")
+
+
+# --- loops across addresses -------------------------------------------------------------------
+
+RESPONDER = "Terima kasih, permintaan Anda nomor {n} telah kami terima dan akan diproses.\n\n> Yth. Bapak/Ibu\n> tiket {n}"
+
+
+def test_the_same_words_from_a_third_address_of_one_domain_are_a_responder():
+    recent = [(f"desk{n}@resp.test", f"Kasus {w}", RESPONDER.format(n=1000 + n))
+              for n, w in ((1, "alpha"), (2, "beta"))]
+    assert looping("desk3@resp.test", "Kasus gamma", RESPONDER.format(n=1003), recent)
+    assert looping("desk3@resp.test", "Kasus gamma", RESPONDER.format(n=1003), recent[:1]) is None
+
+
+def test_spellings_of_one_inbox_are_one_address_not_several():
+    recent = [("desk+1@resp.test", "x", RESPONDER.format(n=1)), ("DESK@resp.test", "y", RESPONDER.format(n=2))]
+    assert looping("desk+3@resp.test", "z", RESPONDER.format(n=3), recent) is None
+
+
+def test_people_of_one_domain_writing_their_own_words_are_answered():
+    recent = [("budi@gmail.com", "Tidak bisa login", "Akun saya terkunci sejak pagi."),
+              ("sari@gmail.com", "Jadwal tender", "Mohon info jadwal aanwijzing paket 1234."),
+              ("andi@gmail.com", "Upload gagal", "Dokumen penawaran gagal diunggah.")]
+    assert looping("dewi@gmail.com", "Pertanyaan", "Bagaimana cara mengganti email akun?", recent) is None
+
+
+def test_a_subject_that_repeats_with_new_numbers_is_the_same_subject():
+    recent = [(f"auto{n}@resp.test", f"Re: [LPSE-T #2026-0000{n}] Tanda terima", f"kode {n}x{n}") for n in (1, 2)]
+    assert looping("auto3@resp.test", "RE: [LPSE-T #2026-00003] Tanda terima", "lain sama sekali", recent)

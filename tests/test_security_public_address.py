@@ -213,3 +213,37 @@ def test_spellings_of_one_inbox_get_the_hourly_limit_of_acks(fresh_mailboxes, tm
     assert len(store_of(config).tickets()) == len(spellings)
     acks = sum(_kinds_to(servers, s).count("ack") for s in {s.lower() for s in spellings})
     assert acks == 5
+
+
+# --- attack 6: a responder on rotating addresses ---------------------------------------------
+
+def test_a_responder_answering_from_rotating_addresses_stops_within_five_rounds(fresh_mailboxes, tmp_path):
+    """A desk answers each mail from a new address of its domain with a new subject and its
+    standard text (a new case number each time): the rounds stop by themselves within 5,
+    every mail that came has its ticket, coordinators hear once."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+    servers.append(UNIT, mail(REQUESTER, "Mohon info jadwal", "Jadwal aanwijzing paket 1234?")[0])
+    run_once(config)
+    [ack] = _to(servers, REQUESTER)
+    rounds = 0
+    while ack is not None and rounds < len(words):
+        rounds += 1
+        desk = f"desk{rounds}@responder.test"
+        text = (f"Terima kasih, permintaan Anda telah kami catat dengan nomor kasus {rounds * 7919}.\n"
+                f"Petugas kami akan menghubungi Anda.\n\n> {text_of(ack).splitlines()[0]}")
+        servers.append(UNIT, mail(desk, f"Kasus {words[rounds - 1]} diterima", text,
+                                  in_reply_to=str(ack["Message-ID"]).strip("<>"))[0])
+        run_once(config)
+        answers = _to(servers, desk)
+        ack = answers[0] if answers else None
+    assert rounds <= 5 and ack is None
+    assert len(store_of(config).tickets()) == rounds + 1
+    alerts = of_kind(inbox(servers, COORDINATOR), "rate_limited")
+    assert len(alerts) == 1 and "responder.test" in text_of(alerts[0])
+
+
+def _to(servers, address: str) -> list:
+    return [m for m in inbox(servers, servers.mailbox_for(address))
+            if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]

@@ -75,6 +75,7 @@ class History:
     alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
     acks_hour: int = 0  # acks the unit queued in the last hour (issue 37: the unit-wide ack rate)
     known: frozenset[str] = frozenset()  # outside addresses (normalised) the unit wrote to before
+    looping: str | None = None  # why the sender is a responder on rotating addresses (`loops.looping`)
     active_timers: frozenset[TimerKind] = frozenset()
     running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
     told: frozenset[str] = frozenset()  # timers whose breach notice went out on the ticket
@@ -275,6 +276,10 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
         reason = address_limit(address, hour, day, setup.cfg.autoreply_limit)
         if reason:
             return Schedule(None, reason=reason, cause=f"address:{address}")
+    if send.kind == "ack" and history.looping and msg_domain(rcpt):
+        # Issue 37: the same words from a third address of one domain within the hour: a responder
+        # answering our acks from rotating addresses; no ack, and the loop has nothing to answer
+        return Schedule(None, reason=history.looping, cause=f"loop:{msg_domain(rcpt)}")
     cap = setup.cfg.limits.acks_per_hour
     if send.kind == "ack" and history.acks_hour >= cap and any(
             not internal(setup.box, setup.cfg, a) and inbox_key(a) not in history.known for a in rcpt):
@@ -288,6 +293,11 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
             return Schedule(slot, held=True, cause=f"ticket:{ticket.number}",
                             reason=f"limit of {cap} automatic mails per hour to the requester of this ticket")
     return Schedule(now)
+
+
+def msg_domain(rcpt: tuple[str, ...]) -> str:
+    """The domain of the first recipient (the requester an ack goes to)."""
+    return rcpt[0].rpartition("@")[2].lower() if rcpt else ""
 
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"

@@ -27,6 +27,7 @@ from mailbot.core.lifecycle import (
     vouches,
 )
 from mailbot.core.limits import DAY, HOUR
+from mailbot.core.loops import domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
 from mailbot.core.model import Audience, InboundMessage, Role, Ticket
 from mailbot.core.plan import History, internal
@@ -228,7 +229,11 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     acks = [s for s in decision.sends if s.kind == "ack"]
     known = frozenset(inbox_key(a) for a in outside if acks and store.ever_sent_to(a))
     acks_hour = store.acks_since(box.name, now - HOUR) if acks else 0
-    return replace(found, sent_to=sent_to, alerted=alerted, known=known, acks_hour=acks_hour)
+    loop = None
+    if acks and msg is not None and not internal(box, cfg, msg.from_addr.addr):
+        recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
+        loop = looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
+    return replace(found, sent_to=sent_to, alerted=alerted, known=known, acks_hour=acks_hour, looping=loop)
 
 
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:

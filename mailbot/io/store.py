@@ -253,8 +253,9 @@ def _v11(db: sqlite_utils.Database) -> None:
     dots), so the loop limits count `target+1@` and `target+2@` as one inbox (issue 37)."""
     db.table("outbox_rcpt").add_column("inbox", str)
     rows = list(db.execute("select rowid, address from outbox_rcpt").fetchall())
-    db.conn.executemany("update outbox_rcpt set inbox = ? where rowid = ?",
-                        [(inbox_key(address or ""), rowid) for rowid, address in rows])
+    if rows:  # an UPDATE opens a transaction: none on a fresh database (run outside `atomic`, as tests do)
+        db.conn.executemany("update outbox_rcpt set inbox = ? where rowid = ?",
+                            [(inbox_key(address or ""), rowid) for rowid, address in rows])
     db.table("outbox_rcpt").create_index(["inbox", "at"])
     db.table("outbox").create_index(["mailbox", "kind", "created_at"])  # the acks of the last hour
 
@@ -270,8 +271,14 @@ def _v12(db: sqlite_utils.Database) -> None:
         pk=("mailbox", "key"), not_null={"mailbox", "key", "ticket_id", "ref", "form", "at"})
 
 
+def _v13(db: sqlite_utils.Database) -> None:
+    """The mail received in the last hour, read by its arrival (`Store.received_from_domain`:
+    a responder answering from rotating addresses, issue 37)."""
+    db.table("messages").create_index(["mailbox", "direction", "at"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
@@ -934,6 +941,14 @@ class Store:
         """Whether the unit ever queued mail to the inbox of `address` (issue 37: a new address)."""
         return self.db.conn.execute("select 1 from outbox_rcpt where inbox = ? limit 1",
                                     [inbox_key(address)]).fetchone() is not None
+
+    def received_from_domain(self, mailbox: str, domain: str, since: datetime) -> list[tuple[str, str, str]]:
+        """(sender, subject, new text) of the mail received from `domain` since then (issue 37)."""
+        rows = self.db.conn.execute(
+            "select sender, subject, body from messages where mailbox = ? and direction = 'in' and at >= ? "
+            "and lower(sender) like ? escape '\\' limit 500",
+            [mailbox, ts(since), "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")]).fetchall()
+        return [(str(r[0] or ""), str(r[1] or ""), str(r[2] or "")) for r in rows]
 
     def acks_since(self, mailbox: str, since: datetime) -> int:
         """The acks this mailbox queued since then (issue 37: the unit-wide ack rate)."""

@@ -1,0 +1,69 @@
+"""Loops across addresses (issue 37, attack 6). Pure.
+
+An auto-responder that answers each of our acks from a new address with a new subject is
+a new sender every round to SPEC 5's per-address limit: one ack, one ticket, one staff
+notice, every round, for ever. What gives it away is that its words repeat while its
+addresses change: the same text (or subject), numbers and ids aside, from several
+addresses of one domain within an hour. Such mail still opens its ticket and reaches
+staff; only the ack is not sent, which is all a responder answers, so the loop stops.
+
+Two people of one company (or of gmail.com) rarely write the same words within the
+hour, and a third address is needed before anything is held: the first two rounds are
+answered, the third is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from mailbot.core.inboxes import inbox_key
+
+WINDOW_HOURS = 1
+# Earlier addresses of the domain that wrote the same words before the ack is held: the
+# third address repeating them is a responder (the issue: the loop stops within 5 rounds).
+EARLIER_ADDRESSES = 2
+
+_QUOTED = re.compile(r"^\s*>.*$", re.MULTILINE)
+_TOKEN_WITH_DIGIT = re.compile(r"\S*\d\S*")
+_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|rv|sv|balas|bls|terusan)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_WORDS = re.compile(r"[^\w]+")
+
+
+def fingerprint(text: str) -> str:
+    """The words of a text with what a responder changes per round taken out: quoted lines,
+    every token with a digit in it (ticket numbers, ids, dates, counters), case, punctuation."""
+    text = _QUOTED.sub(" ", text)
+    text = _TOKEN_WITH_DIGIT.sub(" 0 ", text.lower())
+    words = " ".join(_WORDS.sub(" ", text).split())
+    return hashlib.sha1(words.encode()).hexdigest()[:16]
+
+
+def subject_fingerprint(subject: str) -> str:
+    return fingerprint(_PREFIX.sub("", subject))
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower().rstrip(".")
+
+
+def looping(sender: str, subject: str, text: str, recent: Iterable[tuple[str, str, str]]) -> str | None:
+    """Why mail from `sender` is a responder answering from rotating addresses, or None.
+    `recent`: (sender, subject, new text) of the mail the unit received from `sender`'s
+    domain in the last `WINDOW_HOURS`, this message excluded."""
+    own = inbox_key(sender)
+    marks = {("text", fingerprint(text)), ("subject", subject_fingerprint(subject))}
+    seen: dict[tuple[str, str], set[str]] = {}
+    for other, other_subject, other_text in recent:
+        key = inbox_key(other)
+        if key == own:
+            continue
+        for mark in (("text", fingerprint(other_text)), ("subject", subject_fingerprint(other_subject))):
+            if mark in marks:
+                seen.setdefault(mark, set()).add(key)
+    for (what, _), addresses in sorted(seen.items()):
+        if len(addresses) >= EARLIER_ADDRESSES:
+            return (f"the same {what} came from {len(addresses) + 1} addresses of {domain_of(sender)} "
+                    f"within {WINDOW_HOURS} hour (an auto-responder on rotating addresses)")
+    return None
