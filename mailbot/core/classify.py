@@ -138,6 +138,8 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
         return _from_lkpp(facts, rules, known.said_to_lkpp)
     if role is Role.SELF:
         return replace(facts, message=replace(msg, auto_reason="sent by this mailbox itself"))
+    if role is Role.REQUESTER and facts.ticket is None and opening(msg.new_text, rules.intake) is not None:
+        return replace(facts, event=Event.INTAKE_NOT_STAFF)  # SPEC 3, 9: a call only staff write down
     return _again(_from_requester(facts, known, rules, cfg.reopen_days, now, ours=(box.address, box.display_name)),
                   repeat, known)
 

@@ -78,6 +78,7 @@ class Event(enum.StrEnum):
     STAFF_INTAKE = "staff_intake"  # SPEC 3: a call or visit (`#telepon`, `#datang`) not answered yet
     STAFF_INTAKE_ANSWERED = "staff_intake_answered"  # SPEC 3: a call or visit answered on the spot
     STAFF_INTAKE_HELD = "staff_intake_held"  # SPEC 3, 9: a call or visit from a mail that proves no sender
+    INTAKE_NOT_STAFF = "intake_not_staff"  # SPEC 3, 9: `#telepon` / `#datang` from an address not the unit's staff
     DIRECTION_GENERAL = "direction_general"  # E12d: an answer to the digest that names no ticket
     LKPP_UNMATCHED = "lkpp_unmatched"  # SPEC 3: LKPP mail matching no ticket
     AUTOMATIC = "automatic"  # SPEC 5: recorded, never answered
@@ -151,6 +152,7 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
      ("open_intake", "apply_meta", "mark_resolved", "relay_intake_answer", "tell_intake"),
      "SPEC 3; SOP-003 steps 6-7: the answer given on the spot, kept as the solution"),
     (Event.STAFF_INTAKE_HELD, "-", "-", ("hold_intake",), "SPEC 3, 9: a new mail proves no sender; it confirms"),
+    (Event.INTAKE_NOT_STAFF, "-", "-", ("refuse_intake",), "SPEC 3, 9: only the unit's staff write down calls"),
     (Event.DIRECTION_GENERAL, "-", "-", ("record_general_direction", "pass_direction"), "E12d; SOP-004 step 8"),
     (Event.LKPP_UNMATCHED, "-", "-", ("pass_unmatched",), "SPEC 3"),
     (Event.AUTOMATIC, "- O A E I R C", "", ("record_automatic",), "SPEC 5"),
@@ -256,7 +258,7 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
           Event.DELIVERY_NOTICE: "delivery_reported",
           Event.STAFF_INTAKE: "intake_opened", Event.STAFF_INTAKE_ANSWERED: "intake_answered",
-          Event.STAFF_INTAKE_HELD: "intake_held"}
+          Event.STAFF_INTAKE_HELD: "intake_held", Event.INTAKE_NOT_STAFF: "intake_not_staff"}
 # What an inbound LKPP message was decided to be when it is nobody's answer: `#teruskan`
 # and `#permintaan-data` never pass it to the requester (SPEC 5: automatic mail is
 # recorded, never acted on). An unverified one (UNVERIFIED_LABEL) is passed on only by
@@ -803,6 +805,16 @@ def _hold_intake(s: _Step) -> None:
            context=_intake_context(s, intake))
 
 
+def _refuse_intake(s: _Step) -> None:
+    """SPEC 3, 9: a call or visit written down from an address that is not the unit's staff
+    opens nothing: no ticket for the caller it names (a forger's way to have the unit mail a
+    victim), nor one for its sender, whose From may be forged too (no reply: no backscatter).
+    Staff see it, with the mail attached, in case a colleague wrote from an address the
+    configuration does not list."""
+    s.record("intake_not_staff", {"sender": s.facts.message.from_addr.addr})
+    s.send("intake_not_staff", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text)
+
+
 def _tell_no_ticket(s: _Step) -> None:
     s.record("staff_mail_unmatched", {})
     s.send("staff_no_ticket", Audience.SENDER, auto=AUTO_REPLIED)
@@ -949,7 +961,7 @@ EFFECTS: dict[str, Effect] = {
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators,
     "record_direction": _record_direction, "record_general_direction": _record_general_direction,
     "pass_direction": _pass_direction, "reject_command": _reject_command,
-    "tell_no_ticket": _tell_no_ticket, "open_intake": _open_intake, "acknowledge_caller": _acknowledge_caller,
+    "tell_no_ticket": _tell_no_ticket, "refuse_intake": _refuse_intake, "open_intake": _open_intake, "acknowledge_caller": _acknowledge_caller,
     "relay_intake_answer": _relay_intake_answer, "tell_intake": _tell_intake, "hold_intake": _hold_intake,
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
