@@ -22,7 +22,7 @@ from mailbot.core.plan import Setup
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
 from mailbot.errors import ConfigError, StorageError, TransientError
-from mailbot.io import imap, smtp
+from mailbot.io import imap, smtp, solved
 from mailbot.io.archive import Archive
 from mailbot.io.compose import Composer, Notifier
 from mailbot.io.keys import load_or_create_key
@@ -65,6 +65,7 @@ class App:
         for language in ("id", "en"):  # an operator's words.yaml of the wrong shape stops start-up (78)
             words(language, cfg.templates_dir)
         self.rules = load_rules(cfg.rules_dir)
+        solved.ensure_index(self.store, self.rules.similar)  # solved tickets of before, or new words
         self.calendar = build_calendar(cfg)
         self.policy = Policy(reopen_days=cfg.reopen_days, ack_max_age_hours=cfg.ack_max_age_hours,
                              language=cfg.language, relay_status=cfg.escalation.relay_status)

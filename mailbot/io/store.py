@@ -277,8 +277,34 @@ def _v13(db: sqlite_utils.Database) -> None:
     db.table("messages").create_index(["mailbox", "direction", "at"])
 
 
+def _v14(db: sqlite_utils.Database) -> None:
+    """The unit's memory (`core/similar`, `io/solved`): one row per solved ticket with its
+    terms and the solution's text, an FTS5 index over the terms that finds the candidates
+    alike to a new case, and in how many solved cases each term stands (`solved_terms`; the
+    empty term holds how many cases there are), read by key where FTS5's vocabulary table
+    would scan. The terms are made by mailbot (stemmed, numbers dropped) and only split on
+    spaces here; `box` is the mailbox as one token, so that a look-up stays in its mailbox
+    inside the index. `solved_pending` lists the tickets changed since they were last
+    indexed (`update_ticket` adds them, `io/solved.sync` indexes them: it needs the rules'
+    words, which the store has not); every solved ticket of before is listed here."""
+    db.execute("create table solved_cases (ticket_id integer primary key, mailbox text not null, "
+               "box text not null, number text not null, subject text, solved_at text not null, "
+               "problem_terms text not null, solution_terms text not null, solution text not null)")
+    db.execute("create virtual table solved_fts using fts5(box, problem_terms, solution_terms, "
+               "content='solved_cases', content_rowid='ticket_id', tokenize='unicode61', detail='column')")
+    db.execute("create trigger solved_cases_in after insert on solved_cases begin "
+               "insert into solved_fts (rowid, box, problem_terms, solution_terms) "
+               "values (new.ticket_id, new.box, new.problem_terms, new.solution_terms); end")
+    db.execute("create trigger solved_cases_out after delete on solved_cases begin "
+               "insert into solved_fts (solved_fts, rowid, box, problem_terms, solution_terms) "
+               "values ('delete', old.ticket_id, old.box, old.problem_terms, old.solution_terms); end")
+    db.execute("create table solved_terms (term text primary key, cases integer not null) without rowid")
+    db.execute("create table solved_pending (ticket_id integer primary key)")
+    db.execute("insert into solved_pending (ticket_id) select id from tickets where state in ('resolved', 'closed')")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
@@ -297,6 +323,9 @@ BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database 
 # failure: the mail stays in the INBOX and is tried again. The wait is one C call that
 # SIGTERM cannot interrupt, so it bounds how long a stop can take.
 BUSY_TIMEOUT_SECONDS = 5.0
+# inbound requester mail that is no telling of the problem (`lifecycle.LABELS`)
+_NOT_THE_PROBLEM = ("automatic_recorded", "bounce_received", "copy_appended", "closing_confirmed",
+                    "confirmed_after_closing")
 
 
 class Store:
@@ -554,6 +583,8 @@ class Store:
         new_id = self._insert("tickets", row)
         for address in ticket.participants:
             self.add_participant(new_id, address)
+        if ticket.state in (State.RESOLVED, State.CLOSED):  # a call solved while it was taken
+            self.db.conn.execute("insert or ignore into solved_pending (ticket_id) values (?)", [new_id])
         return ticket.with_id(new_id)
 
     def update_ticket(self, ticket: Ticket) -> None:
@@ -562,6 +593,7 @@ class Store:
         self._update("tickets", ticket.id, row)
         for address in ticket.participants:
             self.add_participant(ticket.id, address)
+        self.db.conn.execute("insert or ignore into solved_pending (ticket_id) values (?)", [ticket.id])
 
     def add_participant(self, ticket_id: int, address: str) -> None:
         self.db.conn.execute(
@@ -861,6 +893,90 @@ class Store:
                              "where ticket_id = ? order by at, id", [ticket_id])
         return [ThreadMessage(r["direction"], r["role"] or "", r["message_id"], r["body"] or "", r["archive_path"],
                               bool(r["attachments"]), r["kind"] or "") for r in rows]
+
+    # --- the unit's memory: solved cases (`io/solved`, `core/similar`) ---------------
+
+    def solved_material(self, ticket_id: int) -> tuple[list[str], dict[str, Any] | None]:
+        """What a solved ticket is remembered by: the requester's new texts (oldest first), and
+        the solution as the requester received it (the latest `resolved` or `resolved_lkpp`
+        mail, else the latest staff answer or relayed LKPP answer), with its archive path and
+        how many files it carried; None when the requester was never sent an answer."""
+        rows = list(self._query(
+            "select direction, role, kind, body, attachments, archive_path, at from messages "
+            "where ticket_id = ? order by at, id", [ticket_id]))
+        answers = [r for r in rows if r["direction"] == "out" and r["role"] == "requester" and r["body"]]
+        solutions = [r for r in answers if r["kind"] in ("resolved", "resolved_lkpp")]
+        others = [r for r in answers if r["kind"] in ("staff_reply", "relay")]
+        found = solutions or others
+        chosen = found[-1] if found else None
+        # the problem as told before that answer: not "YA 5", nor a thanks after it
+        problem = [r["body"] for r in rows if r["direction"] == "in" and r["role"] == "requester"
+                   and r["body"] and r["kind"] not in _NOT_THE_PROBLEM and (chosen is None or r["at"] <= chosen["at"])]
+        return problem, chosen
+
+    def remember_solved(self, row: Mapping[str, Any]) -> None:
+        """One solved ticket into the index, replacing what it held for that ticket."""
+        self.forget_solved(int(row["ticket_id"]))
+        self._insert("solved_cases", row)
+        self._count_terms({*row["problem_terms"].split(), *row["solution_terms"].split(), ""}, 1)
+
+    def forget_solved(self, ticket_id: int) -> None:
+        old = self.db.conn.execute("select problem_terms, solution_terms from solved_cases where ticket_id = ?",
+                                   [ticket_id]).fetchone()
+        if old is None:
+            return
+        self.db.conn.execute("delete from solved_cases where ticket_id = ?", [ticket_id])
+        self._count_terms({*old[0].split(), *old[1].split(), ""}, -1)
+
+    def _count_terms(self, terms: set[str], by: int) -> None:
+        self.db.conn.executemany("insert into solved_terms (term, cases) values (?, ?) on conflict (term) "
+                                 "do update set cases = cases + excluded.cases", [(t, by) for t in terms])
+        if by < 0:
+            marks = ", ".join("?" * len(terms))
+            self.db.conn.execute(f"delete from solved_terms where cases <= 0 and term in ({marks})", list(terms))
+
+    def solved_row(self, ticket_id: int) -> dict[str, Any] | None:
+        rows = list(self._query("select * from solved_cases where ticket_id = ?", [ticket_id]))
+        return rows[0] if rows else None
+
+    def solved_rows(self, ticket_ids: Sequence[int]) -> list[dict[str, Any]]:
+        if not ticket_ids:
+            return []
+        marks = ", ".join("?" * len(ticket_ids))
+        return list(self._query(f"select * from solved_cases where ticket_id in ({marks})", list(ticket_ids)))
+
+    def solved_pending(self, limit: int = 500) -> list[int]:
+        """Tickets changed since they were last indexed (`io/solved.sync`)."""
+        return [r["ticket_id"] for r in self._query("select ticket_id from solved_pending order by ticket_id limit ?",
+                                                   [limit])]
+
+    def solved_done(self, ticket_ids: Sequence[int]) -> None:
+        self.db.conn.executemany("delete from solved_pending where ticket_id = ?", [(i,) for i in ticket_ids])
+
+    def queue_all_solved(self) -> None:
+        """Every resolved or closed ticket to be indexed again (the words changed)."""
+        self.db.conn.execute("insert or ignore into solved_pending (ticket_id) select id from tickets "
+                             "where state in ('resolved', 'closed')")
+
+    def solved_postings(self, box: str, column: str, term: str) -> list[int]:
+        """The solved cases of a mailbox (`box`: its token) whose `column` holds `term`."""
+        assert column in ("problem_terms", "solution_terms")
+        query = f'box : "{box}" AND {column} : "{term}"'
+        return [r[0] for r in self.db.conn.execute("select rowid from solved_fts where solved_fts match ?", [query])]
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """In how many solved cases each term stands (of every mailbox: the unit's words)."""
+        found: dict[str, int] = {}
+        for start in range(0, len(terms), 500):
+            part = list(terms[start:start + 500])
+            marks = ", ".join("?" * len(part))
+            found.update(self.db.conn.execute(f"select term, cases from solved_terms where term in ({marks})",
+                                              part).fetchall())
+        return found
+
+    def solved_total(self) -> int:
+        row = self.db.conn.execute("select cases from solved_terms where term = ''").fetchone()
+        return int(row[0]) if row else 0
 
     # --- history --------------------------------------------------------------------
 

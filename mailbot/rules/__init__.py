@@ -42,9 +42,11 @@ import yaml
 
 from mailbot.core.intake import FIELDS as INTAKE_FIELDS
 from mailbot.core.intake import IntakeWords
+from mailbot.core.similar import Words
 from mailbot.errors import ConfigError
 from mailbot.rules.bayes import Bayes
 from mailbot.rules.needles import search
+from mailbot.rules.similar_words import load_words
 
 __all__ = [
     "CATEGORIES",
@@ -248,6 +250,7 @@ class Rules:
     second_opinion: Bayes | None = None  # must agree before a reply goes on to a requester
     intake: IntakeWords = field(default_factory=lambda: IntakeWords((), ()))  # `rules/intake.yaml`
     lkpp_notices: tuple[Rule, ...] = ()  # a ticket system's status notices (lkpp.yaml `notices`)
+    similar: Words = field(default_factory=Words)  # the unit's memory: how a case becomes terms
 
     def classify_lkpp(self, subject: str, text: str) -> Verdict | None:
         """need_info | resolved | returned | status for a reply of Helpdesk LKPP, or None.
@@ -419,7 +422,7 @@ _SECTIONS: dict[str, dict[str, _Section]] = {
     "priority": {"rules": _Section(PRIORITIES, _PLACES, "any")},
 }
 _DEFAULT_VALUES = {"category": CATEGORIES, "priority": PRIORITIES}
-FILES = (*_SECTIONS, "deadlines", "intake")
+FILES = (*_SECTIONS, "deadlines", "intake", "similar")
 
 
 @dataclass(frozen=True)
@@ -499,6 +502,7 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
         deadline_table=_load_deadlines(operator.get("deadlines")),
         second_opinion=_second_opinion(rules_dir),
         intake=_load_intake(operator.get("intake")),
+        similar=load_words(operator.get("similar"), _read),
     )
 
 

@@ -1,0 +1,240 @@
+"""How well the unit's memory finds the solved case that answers a new request, and how fast.
+
+The labelled set is tests/data/similar_cases/ (its README says how it was written):
+solved cases with a topic, and new requests labelled with the topic of the solved cases
+that answer them (`none`: nothing answers them). The solved cases go into a real store
+(schema migrated, the FTS5 index filled through `io/solved.row_of`), and each request is
+looked up the way the pipeline does it when a new ticket's notice is planned
+(`io/solved.similar`, subject and text). A suggestion is right when its case has the
+request's topic.
+
+It prints, for the tuning part and the held-out part separately (requests whose number
+divides by 3 are held out), per way of making terms (Sastrawi stemming, or the plain
+tokenizer: unicode61 words with the same stop words and spellings, no stemming):
+  top-1, top-3     requests with an answer whose first (first three) suggestions hold a
+                   right one, before any threshold and at the threshold
+  none shown       requests shown nothing at the threshold, and how many of those had an answer
+  precision        of the suggestions shown at the threshold, the share that is right (all of
+                   them, and the first of each request)
+and the threshold itself: the lowest score at which the tuning part's shown suggestions
+are right (the first one shown 90 % of the time, all of them 80 %); `core/similar.THRESHOLD`
+is that figure (with `core/similar.RELATIVE`, the cut of the second and third ones).
+
+Then the time per suggestion with 100,000 solved cases in the store: the bulk is made by
+recombining the labelled cases' sentences (problem sentences of one case with others, a
+solution of a third), with tender numbers varied; the labelled cases stay among them.
+
+Run: .venv/bin/python bench/similar_cases.py [--bulk N] [--plain-only] [-v]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from mailbot.core.similar import THRESHOLD, Words
+from mailbot.io.solved import row_of, similar
+from mailbot.io.store import Store
+from mailbot.rules import _read
+from mailbot.rules.similar_words import load_words
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "similar_cases"
+MAILBOX = "btm"
+FIRST_PRECISION = 0.9  # the share of first suggestions shown that must be right at the threshold
+ALL_PRECISION = 0.8  # the share of all suggestions shown that must be right at the threshold
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    topic: str
+    subject: str
+    problem: str
+    solution: str
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    topic: str
+    subject: str
+    text: str
+
+    @property
+    def held_out(self) -> bool:
+        return int(self.id.lstrip("r")) % 3 == 0
+
+
+def load() -> tuple[list[Case], list[Request]]:
+    cases: list[Case] = []
+    requests: list[Request] = []
+    for path in sorted(DATA.glob("solved_*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            cases.append(Case(int(item["id"]), item["topic"], item["subject"], item["problem"], item["solution"]))
+    for path in sorted(DATA.glob("requests_*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            requests.append(Request(str(item["id"]), item["topic"], item["subject"], item["text"]))
+    return cases, requests
+
+
+def fill(store: Store, words: Words, cases: list[Case], start: datetime) -> dict[int, str]:
+    """The labelled cases into the index; ticket id -> topic."""
+    topics = {}
+    with store.unit_of_work():
+        for n, case in enumerate(cases):
+            store.remember_solved(row_of(words, case.id, MAILBOX, f"2026-{case.id:05d}", case.subject,
+                                         start + timedelta(hours=n), [case.problem], case.solution))
+            topics[case.id] = case.topic
+    return topics
+
+
+def lookups(store: Store, words: Words, requests: list[Request]) -> dict[str, list[tuple[int, float]]]:
+    found = {}
+    for r in requests:
+        shown = similar(store, words, MAILBOX, f"{r.subject}\n{r.text}", threshold=0.0)
+        found[r.id] = [(s.case.ticket_id, s.score) for s in shown]
+    return found
+
+
+def figures(requests: list[Request], found: dict[str, list[tuple[int, float]]], topics: dict[int, str],
+            threshold: float) -> dict[str, float]:
+    answered = [r for r in requests if r.topic != "none"]
+
+    def hits(r: Request, k: int, at: float) -> bool:
+        return any(topics[c] == r.topic for c, s in found[r.id][:k] if s >= at)
+
+    shown = [(r, c) for r in requests for c, s in found[r.id] if s >= threshold]
+    empty = [r for r in requests if not any(s >= threshold for _, s in found[r.id])]
+    return {
+        "requests": len(requests), "answered": len(answered),
+        "top1_raw": sum(hits(r, 1, 0.0) for r in answered) / len(answered),
+        "top3_raw": sum(hits(r, 3, 0.0) for r in answered) / len(answered),
+        "top1": sum(hits(r, 1, threshold) for r in answered) / len(answered),
+        "top3": sum(hits(r, 3, threshold) for r in answered) / len(answered),
+        "none_shown": len(empty) / len(requests),
+        "none_shown_answered": sum(r.topic != "none" for r in empty),
+        "precision": sum(topics[c] == r.topic for r, c in shown) / len(shown) if shown else 1.0,
+        "precision1": sum(topics[found[r.id][0][0]] == r.topic for r in requests if found[r.id]
+                          and found[r.id][0][1] >= threshold) / max(1, len(requests) - len(empty)),
+    }
+
+
+def pick_threshold(requests: list[Request], found: dict[str, list[tuple[int, float]]],
+                   topics: dict[int, str]) -> float:
+    """The lowest score at which the first suggestions shown are right at least FIRST_PRECISION
+    of the time, and all those shown ALL_PRECISION of the time."""
+    for step in range(101):
+        at = step / 100
+        shown = [(r, c) for r in requests for c, s in found[r.id] if s >= at]
+        first = [(r, found[r.id][0][0]) for r in requests if found[r.id] and found[r.id][0][1] >= at]
+        if shown and sum(topics[c] == r.topic for r, c in first) / len(first) >= FIRST_PRECISION \
+                and sum(topics[c] == r.topic for r, c in shown) / len(shown) >= ALL_PRECISION:
+            return at
+    return 1.0
+
+
+def report(name: str, requests: list[Request], found: dict[str, list[tuple[int, float]]], topics: dict[int, str],
+           threshold: float) -> None:
+    for part, chosen in (("tuning", [r for r in requests if not r.held_out]),
+                         ("held-out", [r for r in requests if r.held_out])):
+        f = figures(chosen, found, topics, threshold)
+        print(f"  {name:9} {part:9} n={f['requests']:3} (answered {f['answered']:3})  "
+              f"top-1 {f['top1_raw']:6.1%} top-3 {f['top3_raw']:6.1%} | at {threshold:.2f}: "
+              f"top-1 {f['top1']:6.1%} top-3 {f['top3']:6.1%} precision {f['precision']:6.1%} "
+              f"(first {f['precision1']:6.1%}) "
+              f"none shown {f['none_shown']:6.1%} ({f['none_shown_answered']} had an answer)")
+
+
+def misses(requests: list[Request], found: dict[str, list[tuple[int, float]]], topics: dict[int, str],
+           cases: dict[int, Case]) -> None:
+    for r in requests:
+        if r.held_out or r.topic == "none":
+            continue
+        if found[r.id] and topics[found[r.id][0][0]] == r.topic:
+            continue
+        top = ", ".join(f"{topics[c]}:{c}({s:.2f})" for c, s in found[r.id])
+        print(f"    miss {r.id} [{r.topic}] {r.subject!r}: {top}")
+
+
+def bulk(cases: list[Case], count: int, seed: int = 36) -> list[tuple[str, str, str]]:
+    """`count` solved cases made by recombining the labelled ones' sentences."""
+    rng = random.Random(seed)
+    sentences = [s for c in cases for s in re.split(r"(?<=[.?!])\s+", c.problem) if s]
+    solutions = [c.solution for c in cases]
+    subjects = [c.subject for c in cases]
+    made = []
+    for _ in range(count):
+        problem = " ".join(rng.sample(sentences, rng.randint(1, 3)))
+        problem += f" Kode tender {rng.randint(1000000, 99999999)}."
+        made.append((rng.choice(subjects), problem, rng.choice(solutions)))
+    return made
+
+
+def timing(words: Words, cases: list[Case], requests: list[Request], count: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.db", synchronous="NORMAL")
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        fill(store, words, cases, start)
+        began = time.perf_counter()
+        made = bulk(cases, count - len(cases))
+        with store.unit_of_work():
+            for n, (subject, problem, solution) in enumerate(made, start=1000):
+                store.remember_solved(row_of(words, n, MAILBOX, f"2025-{n:06d}", subject,
+                                             start - timedelta(minutes=n), [problem], solution))
+        built = time.perf_counter() - began
+        print(f"  index of {store.solved_total():,} solved cases built in {built:.1f} s "
+              f"({built / len(made) * 1000:.2f} ms a case: the added cost of solving a ticket)")
+        times, cpu = [], []
+        for _ in range(3):
+            for r in requests:
+                began, began_cpu = time.perf_counter(), time.process_time()
+                similar(store, words, MAILBOX, f"{r.subject}\n{r.text}")
+                times.append((time.perf_counter() - began) * 1000)
+                cpu.append((time.process_time() - began_cpu) * 1000)
+        times.sort()
+        print(f"  a suggestion at {store.solved_total():,} solved cases: median {statistics.median(times):.1f} ms, "
+              f"mean {statistics.mean(times):.1f} ms, p95 {times[int(len(times) * 0.95)]:.1f} ms, "
+              f"max {times[-1]:.1f} ms (anchor: <= 20 ms); CPU time mean {statistics.mean(cpu):.1f} ms "
+              f"(wall time above CPU time is other processes' load on this host)")
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bulk", type=int, default=100_000)
+    parser.add_argument("-v", action="store_true", help="print the tuning part's misses")
+    options = parser.parse_args(argv)
+    cases, requests = load()
+    print(f"labelled set: {len(cases)} solved cases, {len(requests)} requests "
+          f"({sum(r.topic != 'none' for r in requests)} with an answer, "
+          f"{sum(r.held_out for r in requests)} held out); threshold in core/similar: {THRESHOLD:.2f}")
+    ways = {"sastrawi": load_words(None, _read), "plain": load_words(None, _read, stem=False)}
+    for name, words in ways.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Store(Path(tmp) / "bench.db", synchronous="NORMAL")
+            topics = fill(store, words, cases, datetime(2026, 1, 1, tzinfo=UTC))
+            found = lookups(store, words, requests)
+            store.close()
+        tuned = pick_threshold([r for r in requests if not r.held_out], found, topics)
+        print(f"{name}: threshold for {FIRST_PRECISION:.0%} (first shown) and {ALL_PRECISION:.0%} (all shown) "
+              f"precision on the tuning part: {tuned:.2f}")
+        report(name, requests, found, topics, THRESHOLD)
+        if options.v:
+            misses(requests, found, topics, {c.id: c for c in cases})
+    if options.bulk:
+        timing(ways["sastrawi"], cases, requests, options.bulk)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
