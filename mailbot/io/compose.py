@@ -22,12 +22,18 @@ from mailbot.core.matching import tag
 from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
 from mailbot.core.plan import History, MailPlan, Planned, Setup, plan, redact
 from mailbot.core.settings import MailboxConfig
+from mailbot.core.similar import first_lines
 from mailbot.core.tokens import make_message_id
-from mailbot.io import lookup
+from mailbot.io import lookup, solved
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
 from mailbot.io.store import Store, ts
 from mailbot.parsers import content_hash
+
+# Notices that list similar solved cases (issue 36), and the only audiences that may see
+# them: the unit's memory holds other requesters' cases, never for requesters or LKPP.
+SIMILAR_SHOWN = frozenset({"staff_new", "coordinator_case"})
+INTERNAL = frozenset({Audience.STAFF, Audience.COORDINATORS})
 
 
 class Composer:
@@ -52,8 +58,25 @@ class Composer:
         for mail in planned.mails:
             own = None if mail.ticket is None or ticket is None else (replace(ticket, id=None) if mail.detached
                                                                       else ticket)
+            if mail.send.kind in SIMILAR_SHOWN and mail.send.to in INTERNAL and own is not None and own.id is not None:
+                mail = replace(mail, context={**mail.context, "similar": self.similar_cases(setup, own, mail)})
             kinds.append(self.put(box, mail, own, msg, now))
         return kinds
+
+    def similar_cases(self, setup: Setup, ticket: Ticket, mail: MailPlan) -> list[dict[str, str]]:
+        """The solved cases of the mailbox like this ticket's problem (issue 36), for staff's
+        eyes: looked up by the subject and the requester's words (the new mail's, for
+        `staff_new`; all the requester wrote, for `coordinator_case`)."""
+        assert ticket.id is not None
+        texts = self.store.solved_material(ticket.id)[0]
+        if mail.send.kind == "staff_new" and mail.context.get("text"):
+            texts = [*texts, str(mail.context["text"])]
+        found = solved.similar(self.store, setup.rules.similar, ticket.mailbox,
+                               solved.query_text(ticket.subject, list(dict.fromkeys(texts))), exclude=ticket.id)
+        tz = setup.cfg.timezone
+        return [{"number": s.case.number, "subject": s.case.subject,
+                 "solved": s.case.solved_at.astimezone(tz).strftime("%d-%m-%Y"),
+                 "solution": first_lines(s.case.solution)} for s in found]
 
     def put(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, msg: InboundMessage | None,
             now: datetime) -> str:

@@ -1,0 +1,99 @@
+"""Issue 36 over real Dovecot and SMTP: a new mail like an earlier solved case brings staff
+(and a coordinator asked for direction) a notice that lists it; no requester ever
+receives a suggestion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.config import load_config
+from mailbot.core.model import State
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    STAFF,
+    UNIT,
+    inbox,
+    mail,
+    of_kind,
+    reply_as_client,
+    run_once,
+    text_of,
+    write_config,
+)
+
+YEAR = datetime.now(ZoneInfo("Asia/Jakarta")).year
+COORDINATOR = "koordinator@lpse.test"
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+
+
+def solve(servers, config, sender, subject, problem, solution):
+    """A requester's mail, answered and resolved by staff with #selesai."""
+    raw, _ = mail(sender, subject, problem)
+    servers.append(UNIT, raw)
+    run_once(config)
+    notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]
+    raw, _ = reply_as_client(notice, STAFF[0], f"#selesai {solution}")
+    servers.append(UNIT, raw)
+    run_once(config)
+
+
+def test_a_new_mail_like_a_solved_case_lists_it_for_staff_and_coordinators_only(env):
+    servers, config = env
+    solve(servers, config, "budi@vendor.test", "Akun SPSE terkunci",
+          "Selamat pagi, akun penyedia kami terkunci setelah beberapa kali salah memasukkan password.\n"
+          "Mohon dibuka kembali.\n\nBudi - CV Maju Jaya",
+          "Akun Bapak sudah kami buka kembali. Akun terkunci otomatis setelah 5 kali salah password;\n"
+          "silakan login ulang atau gunakan menu Lupa Password.")
+    solve(servers, config, "sari@dinas.test", "Jadwal tender ulang",
+          "Kapan jadwal tender ulang paket rehabilitasi gedung 10023456 diumumkan?",
+          "Jadwal tender ulang diumumkan di SPSE setelah pokja menetapkan ulang dokumen pemilihan.")
+    store = Store(load_config(config).database)
+    assert [t.state for t in store.tickets()] == [State.RESOLVED, State.RESOLVED]
+    store.close()
+    locked, retender = f"{YEAR}-00001", f"{YEAR}-00002"
+
+    raw, _ = mail("sari@dinas.test", "tidak bisa login",
+                  "min user kami keblokir, tulisannya akun terkunci krn salah pasword berkali2. mohon dibuka")
+    servers.append(UNIT, raw)
+    run_once(config)
+    new = f"{YEAR}-00003"
+    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if new in str(m["Subject"]))
+    body = text_of(notice)
+    assert "kasus serupa" in body
+    similar = body[body.index("kasus serupa"):]
+    assert f"Tiket {locked}: Akun SPSE terkunci" in similar
+    assert "Akun Bapak sudah kami buka kembali." in similar
+    assert retender not in similar  # not alike: not shown
+
+    raw, _ = reply_as_client(notice, STAFF[0], "#koordinator Mohon arahan, penyedia mendesak.")
+    servers.append(UNIT, raw)
+    run_once(config)
+    [case] = of_kind(inbox(servers, COORDINATOR), "coordinator_case")
+    assert f"Tiket {locked}: Akun SPSE terkunci" in text_of(case)
+
+    # the requesters: Budi got his own solution; Sari (whose new case is like Budi's) never
+    # sees Budi's ticket, its solution or a word of the suggestions
+    for received in inbox(servers, "sari@dinas.test"):
+        text = text_of(received)
+        assert "serupa" not in text and "buka kembali" not in text and locked not in text
+    for received in inbox(servers, "budi@vendor.test"):
+        assert "serupa" not in text_of(received) and retender not in text_of(received)
+
+
+def test_nothing_is_listed_when_nothing_solved_is_alike(env):
+    servers, config = env
+    solve(servers, config, "sari@dinas.test", "Jadwal tender ulang",
+          "Kapan jadwal tender ulang paket rehabilitasi gedung diumumkan?",
+          "Jadwal tender ulang diumumkan di SPSE setelah pokja menetapkan ulang dokumen pemilihan.")
+    raw, _ = mail("sari@dinas.test", "SPAMKODOK", "Aplikasi SPAMKODOK versi berapa yang harus dipakai untuk enkripsi?")
+    servers.append(UNIT, raw)
+    run_once(config)
+    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if f"{YEAR}-00002" in str(m["Subject"]))
+    assert "kasus serupa" not in text_of(notice)
