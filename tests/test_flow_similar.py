@@ -33,9 +33,9 @@ def env(fresh_mailboxes, tmp_path):
     return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
 
 
-def solve(servers, config, sender, subject, problem, solution):
+def solve(servers, config, sender, subject, problem, solution, name=""):
     """A requester's mail, answered and resolved by staff with #selesai."""
-    raw, _ = mail(sender, subject, problem)
+    raw, _ = mail(sender, subject, problem, name=name)
     servers.append(UNIT, raw)
     run_once(config)
     notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]
@@ -97,3 +97,49 @@ def test_nothing_is_listed_when_nothing_solved_is_alike(env):
     run_once(config)
     notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if f"{YEAR}-00002" in str(m["Subject"]))
     assert "kasus serupa" not in text_of(notice)
+
+
+def staff_reply_to_new(servers, config, number, text):
+    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if number in str(m["Subject"]))
+    raw, _ = reply_as_client(notice, STAFF[0], text)
+    servers.append(UNIT, raw)
+    run_once(config)
+
+
+def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_requester(env):
+    """`#jawab-seperti NUMBER [text]`: the old solution goes to this requester as this
+    ticket's solution, under this requester's greeting and the staff member's text; a
+    solution that names its own requester is refused with command_error saying why."""
+    servers, config = env
+    solve(servers, config, "budi@vendor.test", "Akun SPSE terkunci",
+          "Akun penyedia kami terkunci setelah salah password berkali-kali. Mohon dibuka.",
+          "Akun sudah kami buka kembali. Akun terkunci otomatis setelah 5 kali salah password;\n"
+          "silakan login ulang atau gunakan menu Lupa Password.", name="Budi Santoso")
+    solve(servers, config, "budi@vendor.test", "Ganti email akun",
+          "Mohon email akun penyedia kami diganti ke alamat baru.",
+          "Email akun Bapak Budi Santoso sudah kami ganti; silakan cek kotak masuk email baru.", name="Budi Santoso")
+    unlocked, renamed = f"{YEAR}-00001", f"{YEAR}-00002"
+
+    raw, _ = mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login. Mohon bantuan.",
+                  name="Sari Dewi")
+    servers.append(UNIT, raw)
+    run_once(config)
+    third = f"{YEAR}-00003"
+    staff_reply_to_new(servers, config, third, f"#jawab-seperti {renamed}")
+    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
+    assert renamed in text_of(error) and "menyebut pengguna tiket itu sendiri" in text_of(error)
+    store = Store(load_config(config).database)
+    assert store.ticket_by_number("t", third).state is State.OPEN
+    store.close()
+    assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
+
+    staff_reply_to_new(servers, config, third, f"#jawab-seperti {unlocked} Mohon dicoba lagi, Bu.")
+    store = Store(load_config(config).database)
+    assert store.ticket_by_number("t", third).state is State.RESOLVED
+    store.close()
+    [resolved] = of_kind(inbox(servers, "sari@dinas.test"), "resolved")
+    body = text_of(resolved)
+    assert body.startswith("Yth. Bapak/Ibu Sari Dewi,")
+    assert "Mohon dicoba lagi, Bu." in body and "Akun sudah kami buka kembali." in body
+    assert body.index("Mohon dicoba lagi, Bu.") < body.index("Akun sudah kami buka kembali.")
+    assert "Budi" not in body and "#jawab-seperti" not in body and unlocked not in body

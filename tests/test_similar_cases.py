@@ -158,3 +158,28 @@ def test_hit_rates_on_the_labelled_set(tmp_path, words):
     store.close()
     assert top3 / len(answered) >= 0.80
     assert top1 / len(answered) >= 0.60
+
+
+def test_answer_like_reads_the_case_number_and_the_text_after_it():
+    from mailbot.core.commands import parse_commands
+
+    parsed = parse_commands("#jawab-seperti 2026-00042 Mohon dicoba lagi.\nTerima kasih.")
+    assert [(c.name, c.arg) for c in parsed.commands] == [("answer_like", "2026-00042")]
+    assert parsed.body == "Mohon dicoba lagi.\nTerima kasih." and not parsed.errors
+    assert parse_commands("#answer-like: 2026-42").commands[0].arg == "2026-00042"
+    assert [e.code for e in parse_commands("#jawab-seperti tiket kemarin").errors] == ["answer_like_value"]
+    assert [e.code for e in parse_commands("#jawab-seperti 2026-00042\n#selesai").errors] == ["several_states"]
+
+
+def test_a_solution_naming_its_requester_is_known_by_name_address_phone_or_company(words):
+    from mailbot.core.similar import names_requester
+
+    who = {"name": "Budi Santoso", "address": "budi@cv-maju.co.id", "phone": "+62 812-3456-7890",
+           "company": "CV Maju Jaya"}
+    assert names_requester("Akun sudah kami buka kembali. Silakan login ulang.", words, **who) == ""
+    assert names_requester("Yth. Pak Budi, akun sudah dibuka.", words, **who) == "name"
+    assert names_requester("Password dikirim ke BUDI@cv-maju.co.id.", words, **who) == "address"
+    assert names_requester("Kami sudah menelepon 0812 3456 7890 tadi pagi.", words, **who) == "phone"
+    assert names_requester("Akun Maju  Jaya sudah aktif kembali.", words, **who) == "company"
+    # a title alone names no one
+    assert names_requester("Bapak dapat login kembali.", words, name="Bapak Budi") == ""

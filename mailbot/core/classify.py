@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailbot.core.closing import after_closing, closing
-from mailbot.core.commands import ParsedCommands, parse_commands
+from mailbot.core.commands import Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
 from mailbot.core.identity import identify
 from mailbot.core.intake import Intake, opening, read_form, title_of
@@ -39,6 +39,7 @@ from mailbot.core.model import (
 from mailbot.core.plan import without_internal
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.similar import PastCase
 from mailbot.core.trust import Citation
 from mailbot.parsers.auto import (
     DISCUSSION_LIST,
@@ -91,6 +92,7 @@ class Known:
     # tickets it names, of the last hour, newest first (`repeats`)
     openings: tuple[Opening, ...] = ()
     held: Intake | None = None  # a staff reply: the held call or visit it confirms (SPEC 9)
+    answer_like: PastCase | None = None  # a staff reply's `#jawab-seperti NUMBER`: that solved case
 
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
@@ -289,6 +291,18 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, assignable: t
     errors = (*parsed.errors, *_outside_assignees(parsed, assignable))
     if errors:
         return replace(facts, event=Event.COMMAND_ERROR, errors=errors)
+    command = parsed.state_command
+    if command is not None and command.name == "answer_like":
+        past = known.answer_like
+        refusal = _not_reusable(command, past)
+        if refusal is not None:
+            return replace(facts, event=Event.COMMAND_ERROR, errors=(refusal,))
+        assert past is not None and past.solution is not None
+        # issue 36: resolved as `#selesai` does, the staff member's text above the old solution
+        parsed = ParsedCommands(tuple(Command("resolve", command.arg, typed=command.typed) if c is command else c
+                                      for c in parsed.commands),
+                                "\n\n".join(t for t in (parsed.body.strip(), past.solution.strip()) if t), ())
+        facts = replace(facts, commands=parsed)
     event = _staff_event(facts.role, parsed, bool(msg.attachments))
     if event is Event.STAFF_REPLY and to_lkpp:
         return replace(facts, event=Event.STAFF_NOTE)
@@ -302,6 +316,18 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, assignable: t
         return replace(facts, event=Event.COMMAND_ERROR,
                        errors=(Refusal(f"{command.name}_without_lkpp", command=command.shown, name=command.name),))
     return replace(facts, event=event)
+
+
+def _not_reusable(command: Command, past: PastCase | None) -> Refusal | None:
+    """Why a solved case's solution may not go to another requester (issue 36), or None."""
+    number = command.arg or ""
+    if past is None or past.solution is None:
+        return Refusal("answer_like_unknown", command=command.shown, value=number)
+    if past.named:
+        return Refusal("answer_like_names", command=command.shown, value=number, name=past.named)
+    if past.files:
+        return Refusal("answer_like_files", command=command.shown, value=number)
+    return None
 
 
 def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: Rules, now: datetime) -> Facts | None:

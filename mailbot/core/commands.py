@@ -45,10 +45,14 @@ NAMES: dict[str, tuple[str, ...]] = {
     "data": ("data",),
     "answer": ("jawab", "answer"),
     "send_ack": ("kirim-tanda-terima", "send-ack"),  # issue 37: an ack that waited for staff
+    "answer_like": ("jawab-seperti", "answer-like"),  # issue 36: resolve with a solved case's solution
 }
 _BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling in spellings}
 # The commands that act on the case; one of them per message at most.
-STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay", "need_info", "coordinator", "answer"})
+STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay", "need_info", "coordinator", "answer",
+                            "answer_like"})
+# `#jawab-seperti 2026-00042 [text]`: the solved case's number, then text that opens the body
+_CASE_NUMBER = re.compile(r"#?\s*(\d{4})\s*-\s*(\d{1,5})\b[:;.,]*\s*(.*)", re.DOTALL)
 # `#data FIELD VALUE`: the consultation form's fields (seed 003), Indonesian and English.
 DATA_FIELDS = {"nama": "name", "name": "name", "instansi": "organisation", "perusahaan": "organisation",
                "organisation": "organisation", "organization": "organisation", "company": "organisation",
@@ -211,6 +215,12 @@ def _parse_line(line: str) -> tuple[Command | None, Refusal | None, str]:
     if name is None:
         shown = word or (line[1:].split() or ["?"])[0]
         return None, Refusal("unknown_command", command=f"#{shown}"), ""
+    if name == "answer_like":
+        case = _CASE_NUMBER.match(rest)
+        if case is None:
+            return None, Refusal("answer_like_value", command=f"#{word}", value=rest, name=name), ""
+        number = f"{case.group(1)}-{int(case.group(2)):05d}"
+        return Command(name, number, typed=f"#{word}"), None, case.group(3).strip()
     argument = _ARGUMENTS.get(name)
     if argument is None:  # escalate / resolve / note / coordinator / answer: the rest opens the body
         return Command(name, typed=f"#{word}"), None, rest

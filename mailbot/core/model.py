@@ -47,9 +47,17 @@ _REFUSED = {
     "assign_value": "{command} needs an email address; got {value!r}",
     "close_value": "{command} takes only 'diam' or 'silent'; got {value!r}",
     "no_argument": "{command} takes no argument; got {value!r}",
+    # issue 36: `#jawab-seperti NUMBER [text]`
+    "answer_like_value": "{command} needs the number of a solved ticket (e.g. 2026-00042); got {value!r}",
+    "answer_like_unknown": "{command} {value}: no resolved or closed ticket of this mailbox with a solution sent to "
+                           "its requester",
+    "answer_like_names": "{command} {value}: its solution names its own requester ({name}); write the answer "
+                         "yourself (#selesai), so that no requester's data reaches another",
+    "answer_like_files": "{command} {value}: its solution carried files of its own case; write the answer yourself "
+                         "(#selesai) and attach what this requester needs",
     "data_value": "{command} needs a field and a value: nama|instansi|alamat|telepon VALUE; got {value!r}",
-    "several_states": "only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab "
-                      "per message: {value}",
+    "several_states": "only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab, "
+                      "#jawab-seperti per message: {value}",
     "note_with_state": "#catatan cannot be combined with #{name}",
     "outside_assignee": "#tugaskan {value}: not one of the unit's staff, coordinators or heads (only they can act on a ticket by mail; the operator lists them in config.yaml)",
     "relay_without_lkpp": "#teruskan: Helpdesk LKPP has sent no reply on this ticket to pass on (a reply that is "

@@ -1,4 +1,5 @@
-"""The unit's memory: the terms of a case and which solved cases are like a new one. Pure.
+"""The unit's memory: the terms of a case, which solved cases are like a new one, and
+whether a solved case's solution may go to another requester. Pure.
 
 Seed 000/003 step 6 has staff give "penjelasan/solusi"; an LPSE helpdesk gives the same
 ones again and again (a locked account, the SPAMKODOK version, a re-tender's schedule).
@@ -153,3 +154,45 @@ def first_lines(text: str, lines: int = 3, width: int = 300) -> str:
     kept = [line.rstrip() for line in text.splitlines() if line.strip()][:lines]
     shown = "\n".join(kept)
     return shown if len(shown) <= width else shown[:width].rsplit(" ", 1)[0] + " ..."
+
+
+# --- answering like a solved case (`#jawab-seperti`) --------------------------------------
+
+
+@dataclass(frozen=True)
+class PastCase:
+    """A solved case a staff member asks to answer like (`#jawab-seperti NUMBER`), read
+    before the message is classified; `named` says what of its own requester its solution
+    names ("" when nothing), `files` how many files that solution carried."""
+
+    number: str
+    solution: str | None  # None: no solved case of that number with an answer sent
+    named: str = ""
+    files: int = 0
+
+
+_LEGAL_FORMS = re.compile(r"^(?:pt|cv|ud|fa|firma|koperasi|kop|perum|persero|tbk)\b\.?\s*", re.IGNORECASE)
+
+
+def names_requester(solution: str, words: Words, *, name: str = "", address: str = "", phone: str = "",
+                    company: str = "") -> str:
+    """What of a requester, as recorded on their ticket, a solution names: "name", "address",
+    "phone", "company" (the first found), or "". A name counts by any of its words that is
+    no stop word or title ("Bapak", "S.T."); a phone by its digits without the country or
+    trunk prefix, however the solution groups them; a company by its name without the
+    legal form ("CV Maju Jaya" is named by "Maju Jaya")."""
+    lowered = solution.lower()
+    if address and address.lower() in lowered:
+        return "address"
+    for word in re.findall(r"[^\W\d_]{3,}", name.lower()):
+        if word not in words.stopwords and re.search(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", lowered):
+            return "name"
+    digits = re.sub(r"\D", "", phone)
+    core = re.sub(r"^(?:62|0)", "", digits)
+    if len(core) >= 6 and core in re.sub(r"\D", "", solution):
+        return "phone"
+    firm = " ".join(_LEGAL_FORMS.sub("", company.strip()).lower().split())
+    flexible = r"\s+".join(re.escape(part) for part in firm.split())
+    if len(firm) >= 3 and re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", lowered):
+        return "company"
+    return ""

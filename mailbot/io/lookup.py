@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
+from mailbot.core.commands import parse_commands
 from mailbot.core.counterpart import references_in
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake import Intake, held_intake
@@ -29,10 +30,11 @@ from mailbot.core.lifecycle import (
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.loops import domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
-from mailbot.core.model import Audience, InboundMessage, Role, Ticket
+from mailbot.core.model import Audience, InboundMessage, Role, State, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.similar import PastCase, names_requester
 from mailbot.core.tokens import verify
 from mailbot.core.trust import Citation
 from mailbot.io.archive import Archive
@@ -115,7 +117,26 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         said_to_lkpp=said,
         openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
         held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
+        answer_like=_answer_like(store, box, rules, msg) if role in STAFF_ROLES else None,
     )
+
+
+def _answer_like(store: Store, box: MailboxConfig, rules: Rules, msg: InboundMessage) -> PastCase | None:
+    """The solved case a staff reply's `#jawab-seperti NUMBER` names (issue 36): its solution
+    as its requester received it, what of that requester it names, the files it carried."""
+    command = parse_commands(msg.new_text).state_command
+    if command is None or command.name != "answer_like" or not command.arg:
+        return None
+    old = store.ticket_by_number(box.name, command.arg)
+    if old is None or old.id is None or old.state not in (State.RESOLVED, State.CLOSED):
+        return PastCase(command.arg, None)
+    answer = store.solved_material(old.id)[1]
+    if answer is None:
+        return PastCase(command.arg, None)
+    solution = str(answer["body"])
+    named = names_requester(solution, rules.similar, name=f"{old.requester.name} {old.contact.name}",
+                            address=old.requester.addr, phone=old.contact.phone, company=old.contact.organisation)
+    return PastCase(command.arg, solution, named, int(answer["attachments"] or 0))
 
 
 def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Intake | None:
