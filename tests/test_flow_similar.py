@@ -13,6 +13,7 @@ from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
 from tests.mailfactory import (
+    PDF,
     STAFF,
     UNIT,
     inbox,
@@ -143,3 +144,28 @@ def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_r
     assert "Mohon dicoba lagi, Bu." in body and "Akun sudah kami buka kembali." in body
     assert body.index("Mohon dicoba lagi, Bu.") < body.index("Akun sudah kami buka kembali.")
     assert "Budi" not in body and "#jawab-seperti" not in body and unlocked not in body
+
+
+def test_answer_like_refuses_a_solution_that_carried_files(env):
+    """A solution sent with files of its own case (here a PDF staff attached to #selesai)
+    is not sent again to another requester: command_error says why, the ticket stays open."""
+    servers, config = env
+    raw, _ = mail("budi@vendor.test", "Akun SPSE terkunci", "Akun penyedia kami terkunci. Mohon dibuka.")
+    servers.append(UNIT, raw)
+    run_once(config)
+    notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]
+    raw, _ = mail(STAFF[0], "Re: " + str(notice["Subject"]), "#selesai Akun sudah kami buka; panduan terlampir.",
+                  in_reply_to=str(notice["Message-ID"]).strip("<>"),
+                  attachments=(("panduan akun.pdf", "application/pdf", PDF),))
+    servers.append(UNIT, raw)
+    run_once(config)
+    [resolved] = of_kind(inbox(servers, "budi@vendor.test"), "resolved")
+    assert [p.get_filename() for p in resolved.iter_attachments()] == ["panduan akun.pdf"]
+
+    raw, _ = mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login.")
+    servers.append(UNIT, raw)
+    run_once(config)
+    staff_reply_to_new(servers, config, f"{YEAR}-00002", f"#jawab-seperti {YEAR}-00001")
+    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
+    assert f"{YEAR}-00001" in text_of(error) and "lampiran" in text_of(error)
+    assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
