@@ -2,7 +2,7 @@
 
 Each labelled reply in the YAML file(s) is built as a real email from Helpdesk LKPP
 with its subject and body, parsed by `parse_message` and classified with
-`classify_lkpp(subject, new_text or text)`, exactly as `App.facts` does. Prints the
+`classify_lkpp(subject, unsigned(new_text or text))`, as `classify` does. Prints the
 accuracy, precision and recall per class, the confusion matrix (rows = truth,
 columns = predicted, `none` = no rule matched), the dangerous errors and every
 misclassified reply with the rule that decided it.
@@ -31,6 +31,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from mailbot.core.classify import unsigned
 from mailbot.parsers.mime import parse_message
 from mailbot.rules import LKPP_CLASSES, Rules, load_rules
 
@@ -84,7 +85,7 @@ def as_email(subject: str, body: str) -> bytes:
 def classify(rules: Rules, item: dict) -> Result:
     """One labelled reply through the parser and the rules, as the daemon does it."""
     msg = parse_message(as_email(item["subject"], item["body"]))
-    text = msg.new_text or msg.text
+    text = unsigned(msg.new_text or msg.text, msg.from_addr.name)  # the desk's sign-off is no reason
     verdict = rules.classify_lkpp(msg.subject, text)
     if verdict is None:
         hold = rules.lkpp_verdict(msg.subject, text)  # which rule held it for staff, if any

@@ -150,3 +150,38 @@ def test_an_auto_reply_with_precedence_bulk_stays_automatic():
                      auto_reason="precedence: bulk", precedence_only=True)
     facts = classify(msg, _known(t, msg, recorded=True), BOX, CFG, RULES, NOW, NOW)
     assert facts.message.is_automatic
+
+
+def test_the_desks_sign_off_is_no_part_of_what_it_says():
+    """LKPP's answer is classified without "Salam, / Agen Helpdesk LKPP" under it (the trained
+    second opinion read the desk's name as a reason), but a sentence is never a signature."""
+    from mailbot.core.classify import unsigned
+
+    ask = "Mohon dilengkapi NIP dan surat permohonan.\n\nSalam,\nAgen Helpdesk LKPP"
+    assert unsigned(ask, "Agen Helpdesk LKPP via Helpdesk LKPP") == "Mohon dilengkapi NIP dan surat permohonan."
+    assert unsigned("Mohon dilengkapi NIP.\n\nAgen Helpdesk LKPP", "Helpdesk LKPP") == "Mohon dilengkapi NIP."
+    thanks = ("Yth. Admin LPSE,\n\nTerima kasih atas kelengkapan dokumen yang dikirimkan. Email baru sudah aktif.\n\n"
+              "Hormat kami,\n\nPutri Anggraini\nHelpdesk LKPP | Call Center 144")
+    assert unsigned(thanks, "Helpdesk LKPP") == ("Yth. Admin LPSE,\n\nTerima kasih atas kelengkapan dokumen yang "
+                                                 "dikirimkan. Email baru sudah aktif.")
+
+
+def test_a_notification_headed_reply_above_this_line_keeps_its_comment():
+    """Jira Service Management puts its rule and "Reply above this line." above the comment."""
+    from mailbot.parsers.quotes import new_text
+
+    text = ("------------------------------------------------\nReply above this line.\n\nAgen LKPP commented:\n\n"
+            "Mohon dilengkapi NIP.\n\nView request: https://lkpp.test/servicedesk/customer/portal/1/SD-123\n"
+            "Turn off this request's notifications\n")
+    assert new_text(text) == "Agen LKPP commented:\n\nMohon dilengkapi NIP."
+
+
+@pytest.mark.parametrize(("subject", "notice"), [
+    ("Ticket Received - [LPSE-T #2026-00001] Akun terkunci #4521", True),  # Freshdesk
+    ("Support Ticket Opened [#658214]", True),  # osTicket
+    ("Thanks for your inquiry ([LPSE-T #2026-00001] Akun terkunci) [Ticket#31001]", True),  # Zammad
+    ("Re: [LPSE-T #2026-00001] Akun terkunci #4521", False),  # an agent's answer
+    ("RE: (SD-123) [LPSE-T #2026-00001] Akun terkunci", False),
+])
+def test_a_desks_acknowledgement_or_notice_is_read_from_its_subject(subject, notice):
+    assert (RULES.lkpp_notice(subject, "") is not None) is notice

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
-from mailbot.core.identity import identify
+from mailbot.core.identity import identify, is_signature, is_title_block
 from mailbot.core.intake import Intake, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
@@ -408,11 +408,29 @@ def _from_lkpp(facts: Facts, rules: Rules, ours: tuple[str, ...] = ()) -> Facts:
     msg = facts.message
     if facts.ticket is None:
         return replace(facts, event=Event.LKPP_UNMATCHED)
-    verdict = rules.classify_lkpp(msg.subject, without_internal(msg.new_text or msg.text, ours))
+    text = unsigned(without_internal(msg.new_text or msg.text, ours), msg.from_addr.name)
+    verdict = rules.classify_lkpp(msg.subject, text)
     if verdict is None:
         return replace(facts, event=Event.LKPP_OTHER)
     return replace(facts, event=LKPP_CLASSES.get(verdict.value, Event.LKPP_OTHER), lkpp_class=verdict.value,
                    lkpp_rule=verdict.rule)
+
+
+_SIGNATURE_LINE = 60  # characters: a signature's line is a name, a title, a number
+
+
+def unsigned(text: str, name: str) -> str:
+    """The text without its closing sign-off and signature paragraphs (`identity.is_signature`):
+    the desk's own name under every answer ("Salam, Agen Helpdesk LKPP") is no part of what
+    it says, and the trained second opinion must not read it as a reason (issue 32)."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    while len(paragraphs) > 1:
+        lines = [line for line in paragraphs[-1].splitlines() if line.strip()]
+        if any(len(line) > _SIGNATURE_LINE or len(line.split()) > 8 for line in lines) \
+                or not (is_signature(lines, name) or is_title_block(lines)):
+            break  # a sentence ("Terima kasih atas kelengkapan dokumen ...") is no signature
+        paragraphs.pop()
+    return "\n\n".join(paragraphs)
 
 
 def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, now: datetime,

@@ -179,6 +179,12 @@ def is_signature(lines: list[str], name: str) -> bool:
     return all(k or _title_line(line) for k, line in zip(known, lines, strict=True))
 
 
+def is_title_block(lines: list[str]) -> bool:
+    """Whether these one to three lines are each written as a title ("Agen Helpdesk LKPP"):
+    a name or an office under the last sentence of a mail."""
+    return 0 < len(lines) <= 3 and all(_title_line(line) for line in lines)
+
+
 def _signature_line(line: str, name_words: set[str]) -> bool:
     text = line.strip()
     if (_SIGN_OFF.match(text) or _CONTACT_BITS.search(text) or _ORG.match(text) or _POSITION_ORG.match(text)

@@ -45,6 +45,7 @@ _AUTO_HEADERS = (
     "x-auto-reply",
     "x-mail-autoreply",
     "x-autoreply-from",
+    "x-otrs-loop",  # OTRS/Znuny mark their auto-responses so (issue 32)
 )
 # Headers that only mailing-list software writes (ezmlm, fml, Mailman, Google Groups).
 _LIST_HEADERS = ("list-id", "mailing-list", "x-mailing-list", "x-mlserver", "x-ml-name")

@@ -189,6 +189,9 @@ def _blocks(lines: list[str]) -> list[list[str]]:
                 break  # a ticket system's marker: the ticket's history is below it
             i += 1
             continue
+        if not written and _SEPARATOR_ONLY.match(stripped) and _marker_follows(lines, i + 1):
+            i += 1  # Jira Service Management's rule over "Reply above this line." heads the text too
+            continue
         opener = _history_at(lines, i, written)
         if opener is not None:
             before, after, back = opener
@@ -417,6 +420,12 @@ def _shared_line_header(lines: list[str], i: int) -> tuple[str, int, int] | None
         if end is not None and _quote_follows(trial, end):
             return before, i + end, 0
     return None
+
+
+def _marker_follows(lines: list[str], j: int) -> bool:
+    """Whether the next line with text from j is a ticket system's reply marker."""
+    following = next((k for k in range(j, len(lines)) if lines[k].strip()), None)
+    return following is not None and _is_reply_marker(lines[following])
 
 
 def _is_reply_marker(line: str) -> bool:
