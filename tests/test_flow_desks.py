@@ -104,3 +104,26 @@ def test_sop_015_with_lkpps_desk_on(system, fresh_mailboxes, tmp_path):
     ticket = Store(load_config(config).database).tickets()[0]
     assert ticket.state is State.CLOSED and ticket.rating == 5
     assert servers.fetch(UNIT) == []  # every message was handled and moved out of the INBOX
+
+
+def test_the_chaser_to_lkpp_carries_the_desks_reference_exactly(fresh_mailboxes, tmp_path):
+    """SOP-015 step 12: the status request that goes to LKPP after 2 working days carries the
+    reference its desk's auto-reply gave ("[lkpp.test #5]", Request Tracker's form), so the
+    desk adds it to the same case instead of opening another."""
+    from tests.mailfactory import handle_at, parse, sweep
+    from tests.test_flow_deadlines import at, open_and_escalate
+
+    servers, config = fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    escalation = open_and_escalate(servers, config, at("2026-11-20T14:00"), at("2026-11-20T15:30"))
+    ack, _ = mail(LKPP, f"[lkpp.test #5] AutoReply: {escalation['Subject']}",
+                  "This message has been automatically generated in response to the creation of a trouble "
+                  "ticket.\nYour ticket has been assigned an ID of [lkpp.test #5].\n",
+                  in_reply_to=str(escalation["Message-ID"]).strip("<>"),
+                  headers={"Auto-Submitted": "auto-replied", "Precedence": "bulk",
+                           "References": f"<RT-Ticket-5@lkpp.test> {escalation['Message-ID']}"})
+    servers.append(UNIT, ack)
+    handle_at(config, at("2026-11-20T15:35"))
+    sweep(config, at("2026-11-24T15:31"))
+    chaser = parse(servers.fetch(LKPP)[-1])
+    assert chaser["X-Mailbot-Kind"] == "overdue_lkpp"
+    assert str(chaser["Subject"]).startswith("[LPSE-T #2026-00001] [lkpp.test #5] ")
