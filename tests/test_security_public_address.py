@@ -244,6 +244,19 @@ def test_a_responder_answering_from_rotating_addresses_stops_within_five_rounds(
     assert len(alerts) == 1 and "responder.test" in text_of(alerts[0])
 
 
+def test_people_of_one_domain_writing_the_same_words_each_get_their_ack(fresh_mailboxes, tmp_path):
+    """Five requesters of one webmail domain write "Lupa password" / "Mohon bantuan." within
+    minutes, as new mail: they are people, not a responder's rounds, and each is answered."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    people = [f"penyedia{i}@webmail.test" for i in range(5)]
+    for person in people:
+        servers.append(UNIT, mail(person, "Lupa password", "Mohon bantuan.")[0])
+    run_once(config)
+    assert [len(_to(servers, p)) for p in people] == [1, 1, 1, 1, 1]
+    assert len(store_of(config).tickets()) == 5
+
+
 def _to(servers, address: str) -> list:
     return [m for m in inbox(servers, servers.mailbox_for(address))
             if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]

@@ -7,9 +7,11 @@ addresses change: the same text (or subject), numbers and ids aside, from severa
 addresses of one domain within an hour. Such mail still opens its ticket and reaches
 staff; only the ack is not sent, which is all a responder answers, so the loop stops.
 
-Two people of one company (or of gmail.com) rarely write the same words within the
-hour, and a third address is needed before anything is held: the first two rounds are
-answered, the third is not.
+Only mail that answers mail of ours (its In-Reply-To or References cite a Message-ID
+mailbot sent) is weighed: a responder answers our ack, while people of one company or of
+gmail.com write "Lupa password" or "Mohon bantuan." as new mail within the same hour, and
+each must get an ack. A third address is needed before anything is held: the first two
+rounds are answered, the third is not.
 """
 
 from __future__ import annotations

@@ -251,7 +251,10 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     known = frozenset(inbox_key(a) for a in outside if acks and store.ever_sent_to(a))
     acks_hour = store.acks_since(box.name, now - HOUR) if acks else 0
     loop = None
-    if acks and msg is not None and not internal(box, cfg, msg.from_addr.addr):
+    # only mail that answers mail of ours can be a responder's round: people of one domain
+    # (gmail.com) write "Lupa password" or "Mohon bantuan." within the hour as new mail
+    if acks and msg is not None and not internal(box, cfg, msg.from_addr.addr) \
+            and store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:]):
         recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
         loop = looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
     return replace(found, sent_to=sent_to, alerted=alerted, known=known, acks_hour=acks_hour, looping=loop)
