@@ -190,7 +190,11 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+RELOADED = "MAILBOT_RELOADED"  # set for the process a reload starts: it logs config_reloaded
+
+
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot.config import load_config
     from mailbot.daemon import App
     from mailbot.io.memory import return_freed_memory
     from mailbot.sender import stop_signals
@@ -217,33 +221,58 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
                 print(f"mailbot: configuration error: {why}", file=sys.stderr)
             return EX_CONFIG
         return server_status(app.unreadable.values())  # the other mailboxes were handled all the same
-    stop = threading.Event()
     received: list[str] = []
+    running = [threading.Event()]  # the stop of the service that runs now (one per config read)
+    hangup = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
-        # Only set the flag: logging here could deadlock on the logger's lock if the
+        # Only set the flags: logging here could deadlock on the logger's lock if the
         # signal arrives while the main thread is writing a log line.
-        received.append(signal.Signals(signum).name)
-        stop.set()
+        name = signal.Signals(signum).name
+        if name == "SIGHUP":
+            hangup.set()
+            return
+        received.append(name)
+        running[0].set()
 
-    # SIGHUP ("reload"): mailbot reads its config at start, so it stops as cleanly as on SIGTERM
-    # and exits 75; systemd's Restart=on-failure starts it again with the config read anew.
-    # Left at Python's default it died on the spot, and systemd counts a death by SIGHUP as
-    # a clean exit and never restarted it. Started under `nohup` (SIGHUP ignored) it keeps
-    # ignoring it: the hang-up of the operator's logout must not stop the unit's mail.
+    # SIGHUP ("reload", systemd's ExecReload=): the config is read again and checked as a
+    # start checks it; a valid one takes effect without a stop of the process, an invalid
+    # one is refused (logged, alerted) while the old one serves on. Left at Python's default
+    # it died on the spot. Started under `nohup` (SIGHUP ignored) it keeps ignoring it: the
+    # hang-up of the operator's logout is no reload.
     for signum in stop_signals():
         signal.signal(signum, on_signal)
     from mailbot.version import current
 
-    app.log.info("daemon_started", version=current(), mailboxes=[b.name for b in cfg.mailboxes])
-    app.run_forever(stop, notify=sd_notify)
+    def checked() -> list[str]:
+        """The config as it reads now, checked as a start checks it (an App made of it)."""
+        new = load_config(cfg.path)
+        problems = [f"{key}: {problem}" for key, _, problem in data_locations(new) if problem]
+        if problems:
+            raise ConfigError("; ".join(problems))
+        App(new).store.close()
+        return [b.name for b in new.mailboxes]
+
+    reloaded = os.environ.pop(RELOADED, None)
+    app.log.info("config_reloaded" if reloaded else "daemon_started", version=current(),
+                 mailboxes=[b.name for b in cfg.mailboxes])
+    app.reload_requested, app.reload = hangup, checked
+    app.run_forever(running[0], notify=sd_notify)
+    if app.reload_accepted and not received and not app.fatal:
+        # The same process (its PID, systemd's MAINPID) starts again on the new config: a
+        # fresh interpreter, so no thread, connection or cache of the old config lives on.
+        app.store.close()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, [sys.executable, "-m", "mailbot", "--config", str(cfg.path), "run"],
+                  {**os.environ, RELOADED: "1"})
     app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()
     app.log.info("daemon_stopped")
     if app.fatal:
         print(f"mailbot: configuration error: {app.fatal}", file=sys.stderr)
         return EX_CONFIG
-    return EX_TEMPFAIL if received[:1] == ["SIGHUP"] else EX_OK
+    return EX_OK
 
 
 def sd_notify(state: str) -> None:

@@ -70,6 +70,12 @@ class App:
         self.policy = Policy(reopen_days=cfg.reopen_days, ack_max_age_hours=cfg.ack_max_age_hours,
                              language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.log = get_log()
+        # Reload (SIGHUP): `run` sets the event and gives the check of the config as it reads
+        # now (the names of its mailboxes, or a ConfigError); the service asks for it between
+        # its steps (`Service.reload`) and ends with `reload_accepted` for `run` to start anew.
+        self.reload_requested = threading.Event()
+        self.reload: Callable[[], list[str]] | None = None
+        self.reload_accepted = False
         self.failing_since: dict[str, datetime] = {}
         self.unreadable: dict[str, TransientError] = {}  # a mailbox's server failure in the last pass
         self.failing_why: dict[str, str] = {}  # the latest error of a failing mailbox, for its alert
@@ -101,6 +107,21 @@ class App:
         return self.timekeeper.overdue(box, now)
 
     # --- watching itself --------------------------------------------------------------
+
+    def reload_refused(self, why: str) -> None:
+        """A config refused on reload: the coordinators of every mailbox are told once per
+        distinct problem (the old config goes on serving them)."""
+        import hashlib
+
+        now = self.clock()
+        value = hashlib.sha256(why.encode()).hexdigest()[:16]
+        for box in self.cfg.mailboxes:
+            key = f"alerted:reload:{box.name}"
+            try:
+                if self.store.meta(key) != value:
+                    self._system_alert(box, now, {"alert": "reload_refused", "error": why}, [], key, value)
+            except Exception:
+                self.log.exception("alert_failed", mailbox=box.name, cause="reload_refused")
 
     def problem(self, box: MailboxConfig, cause: str, reason: str) -> None:
         """Something the operator must fix (a broken template, ...): coordinators told once a day."""

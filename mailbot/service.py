@@ -31,7 +31,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mailbot.core.settings import MailboxConfig
-from mailbot.errors import LoginRefusedError, StorageError, TransientError, UnreachableError
+from mailbot.errors import (
+    LoginRefusedError,
+    MailbotError,
+    StorageError,
+    TransientError,
+    UnreachableError,
+)
 from mailbot.io import imap
 from mailbot.sender import SenderProcess
 
@@ -189,6 +195,9 @@ class Service:
         while not self.stop.is_set():
             self.serve(SERVE_SLICE_SECONDS)
             self.watchdog.beat()
+            if app.reload_requested.is_set():
+                app.reload_requested.clear()
+                self.reload()
             now = time.monotonic()
             if self.sweep_due(now, next_sweep, first_read_by):
                 app.guarded("sweep", app.sweep)
@@ -197,6 +206,29 @@ class Service:
             if now >= next_watch:
                 app.guarded("watch", partial(app.watch, self.notify))
                 next_watch = now + WATCH_SECONDS
+
+    def reload(self) -> None:
+        """SIGHUP: the config file read and checked as a start checks it; a valid one ends this
+        service for `run` to start again with it in the same process (new mailboxes, limits,
+        templates, the sender started anew), an invalid one is logged and alerted while this
+        one serves on."""
+        app = self.app
+        if app.reload is None:
+            return
+        self.notify("RELOADING=1")
+        try:
+            mailboxes = app.reload()
+        except (MailbotError, OSError, ValueError) as exc:
+            why = str(exc) or type(exc).__name__
+            app.log.error("reload_refused", problem=why)
+            app.reload_refused(why)
+            self.sender.wake()
+            self.notify("READY=1")
+            self.notify(f"STATUS=reload refused, the previous config stays: {why}"[:400])
+            return
+        app.log.info("reload_accepted", mailboxes=mailboxes)
+        app.reload_accepted = True
+        self.stop.set()
 
     def sweep_due(self, now: float, next_sweep: float | None, first_read_by: float) -> bool:
         """Whether the timers are due a sweep: the first once every mailbox was read once."""
