@@ -1,6 +1,7 @@
 """Command line (SPEC section 10); the only place errors become exit codes.
 
-Exit status: 0 success, 1 no such ticket, 2 usage error, 78 configuration error
+Exit status: 0 success, 1 no such ticket, 2 usage error, 64 an unknown `--mailbox`
+(naming the configured ones), 78 configuration error
 (also a data location that cannot be written), 69 a server unreachable, 77 a login
 refused, 70 an internal error (said in one line; MAILBOT_DEBUG=1 shows the traceback);
 75 `run` stopped by SIGHUP, to be started again with the config read anew.
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 # answer at once, without loading the IMAP, SMTP, SQLite and logging libraries.
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
+EX_BAD_MAILBOX = 64  # sysexits' EX_USAGE: `--mailbox` names no mailbox the config or the database knows
 EX_TEMPFAIL = 75  # `run` stopped by SIGHUP: start me again (systemd does) to read the config anew
 
 
@@ -64,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = sub.add_parser("tickets", help="list tickets")
     tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed"])
     tickets.add_argument("--mailbox")
+    tickets.add_argument("--category", choices=["pengaduan", "pertanyaan", "konsultasi"])
+    tickets.add_argument("--requester", help="part of the requester's address or name")
+    tickets.add_argument("--since", type=_day, help="opened on or after this day (YYYY-MM-DD, the unit's time)")
+    tickets.add_argument("--until", type=_day, help="opened on or before this day (YYYY-MM-DD, the unit's time)")
+    tickets.add_argument("--search", metavar="TEXT", help="words in the subject, requester or any message's text")
+    shown = tickets.add_mutually_exclusive_group()
+    shown.add_argument("--limit", type=_count, default=None,
+                       help=f"show the newest N (default {TICKETS_SHOWN}; --json: all)")
+    shown.add_argument("--all", action="store_true", help="show every ticket that matches")
     tickets.add_argument("--overdue", action="store_true", help="only overdue tickets, with why")
     tickets.add_argument("--json", action="store_true", help="JSON for scripts")
     sweep = sub.add_parser("sweep", help="run the deadline timers as of now or --now, send the outbox")
@@ -117,6 +128,25 @@ def _month(text: str) -> Month:
     return month
 
 
+TICKETS_SHOWN = 50  # `tickets` shows a screenful or two, newest first: staff look for a recent case
+
+
+def _day(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a day as YYYY-MM-DD, got {text!r}") from None
+    if day.year not in YEARS:
+        raise argparse.ArgumentTypeError(f"a day from {YEARS.start} to {YEARS.stop - 1}, got {text!r}")
+    return day
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number from 1, got {text!r}")
+    return int(text)
+
+
 def _instant(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
@@ -154,9 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(cfg.log.format, cfg.log.level)
     names = [b.name for b in cfg.mailboxes]
     if getattr(args, "mailbox", None) and args.mailbox not in names and not _held(cfg, args):
-        print(f"mailbot: configuration error: no mailbox {args.mailbox!r}; the config has {', '.join(names)}",
-              file=sys.stderr)
-        return EX_CONFIG  # as a `mailboxes:` name the config lacks has always been
+        print(f"mailbot: no mailbox {args.mailbox!r}; the config has {', '.join(names)}", file=sys.stderr)
+        return EX_BAD_MAILBOX  # a typo on the command line, not the config's fault (issue 34)
     try:
         return COMMANDS[args.command](cfg, args)
     except ConfigError as exc:
@@ -524,15 +553,33 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
         return EX_OK
     if args.overdue:
         return _overdue(cfg, args)
+    from mailbot.core.search import fts_query
+
+    search = fts_query(args.search) if args.search is not None else None
+    if args.search is not None and search is None:
+        print(f"mailbot: --search {args.search!r} holds no word to look for", file=sys.stderr)
+        return EX_USAGE
+    limit = None if args.all or (args.json and args.limit is None) else (args.limit or TICKETS_SHOWN)
     store = Store(cfg.database, readonly=True)
-    rows = store.tickets(args.mailbox, args.state)
+    rows = store.find_tickets(
+        mailbox=args.mailbox, state=args.state, category=args.category, requester=args.requester,
+        since=_local_midnight(args.since, cfg.timezone), search=search,
+        until=_local_midnight(args.until + timedelta(days=1), cfg.timezone) if args.until else None,
+        limit=None if limit is None else limit + 1)  # one more: to say that more match
+    more = limit is not None and len(rows) > limit
+    rows = rows[:limit][::-1]  # in the order they came, the newest last: right above the prompt
     if args.json:
         print(json.dumps([views.ticket_summary(t, cfg.timezone) for t in rows], ensure_ascii=False, indent=2))
         return EX_OK
     several = len(cfg.mailboxes) > 1 or len({t.mailbox for t in rows}) > 1  # a removed unit's tickets too
-    for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=several):
+    for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=several, more=more):
         print(line)
     return EX_OK
+
+
+def _local_midnight(day: date | None, zone: tzinfo) -> datetime | None:
+    """The start of `day` in the unit's time zone, as the instant it is."""
+    return None if day is None else datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def _overdue(cfg: Config, args: argparse.Namespace) -> int:

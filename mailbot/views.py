@@ -18,12 +18,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailbot.core.deadlines import Overdue
 from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
-from mailbot.io.words import Words
+
+if TYPE_CHECKING:  # types only: `tickets` answers without loading the calendar and its holidays
+    from mailbot.core.deadlines import Overdue
+    from mailbot.io.words import Words
 
 STATE_WIDTH = 13  # "awaiting_info"
 CHANNEL_NAMES = {"email": "email", "telepon": "telepon (phone call)", "datang": "datang langsung (visit)"}
@@ -63,7 +65,10 @@ def iso(moment: datetime | str | None, tz: tzinfo) -> str | None:
 # --- tickets --------------------------------------------------------------------------
 
 
-def ticket_list(tickets: Sequence[Ticket], tz: tzinfo, width: int = MIN_WIDTH, with_mailbox: bool = False) -> list[str]:
+def ticket_list(tickets: Sequence[Ticket], tz: tzinfo, width: int = MIN_WIDTH, with_mailbox: bool = False,
+                more: bool = False) -> list[str]:
+    """One line per ticket under a header, then how many; `more`: others match too, and
+    the last line says how to see them."""
     width = max(width, MIN_WIDTH)
     number_w = max([6, *(len(t.number) for t in tickets)])
     box_w = max([7, *(len(t.mailbox) for t in tickets)]) if with_mailbox else 0
@@ -83,7 +88,8 @@ def ticket_list(tickets: Sequence[Ticket], tz: tzinfo, width: int = MIN_WIDTH, w
     lines = [row("NUMBER", "MAILBOX", "STATE", f"CREATED ({zone})", "REQUESTER", "SUBJECT")]
     lines += [row(t.number, t.mailbox, str(t.state), when(t.created_at, tz), t.requester.addr, t.subject)
               for t in tickets]
-    lines.append(f"{len(tickets)} ticket(s)")
+    lines.append(f"{len(tickets)} ticket(s), the newest; more match (--limit N, --all)" if more
+                 else f"{len(tickets)} ticket(s)")
     return lines
 
 

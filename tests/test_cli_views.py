@@ -166,7 +166,7 @@ def test_ticket_as_copied_from_a_subject_and_the_same_number_in_two_mailboxes(tm
         assert cli.main(["--config", str(path), *argv]) == 0
         assert "Masalah di a" in capsys.readouterr().out
     for argv in (["ticket", number, "--mailbox", "c"], ["tickets", "--mailbox", "c"]):
-        assert cli.main(["--config", str(path), *argv]) == 78  # a typo names the mailboxes, never "0 tickets"
+        assert cli.main(["--config", str(path), *argv]) == 64  # a typo names the mailboxes, never "0 tickets"
         assert "no mailbox 'c'; the config has a, b" in capsys.readouterr().err
 
 
@@ -274,7 +274,7 @@ def test_a_unit_removed_from_the_config_keeps_its_tickets_apart(tmp_path, capsys
     assert cli.main(["--config", str(path), "tickets", "--mailbox", "kepri"]) == 0
     out = capsys.readouterr().out
     assert "kepri" in out and "btm" not in out
-    assert cli.main(["--config", str(path), "ticket", "2026-00001", "--mailbox", "pky"]) == 78
+    assert cli.main(["--config", str(path), "ticket", "2026-00001", "--mailbox", "pky"]) == 64  # EX_USAGE (issue 34)
     assert "no mailbox 'pky'" in capsys.readouterr().err
 
 

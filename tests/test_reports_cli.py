@@ -38,9 +38,9 @@ def test_a_bad_month_is_a_usage_error(tmp_path, capsys, month):
 
 
 def test_an_unknown_mailbox_is_named(tmp_path, capsys):
-    """--mailbox of a mailbox the config does not have: exit 78 naming it."""
+    """--mailbox of a mailbox the config does not have: a usage error, exit 64 (EX_USAGE, issue 34), naming it."""
     assert cli.main(["--config", str(config(tmp_path)), "report", "summary", "--month", "2026-11",
-                     "--mailbox", "nope", "--output", str(tmp_path / "s.html")]) == 78
+                     "--mailbox", "nope", "--output", str(tmp_path / "s.html")]) == 64
     assert "'nope'" in capsys.readouterr().err
 
 

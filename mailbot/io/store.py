@@ -303,8 +303,47 @@ def _v14(db: sqlite_utils.Database) -> None:
     db.execute("insert into solved_pending (ticket_id) select id from tickets where state in ('resolved', 'closed')")
 
 
+# Full-text search for `mailbot tickets --search` (issue 34): one FTS5 row per ticket, its
+# rowid the ticket's id, holding the subject, the requester (address and name) and the new
+# text of every message that reached the mailbox on it (requester, staff, LKPP). Triggers
+# keep it as mail is stored, whatever code path writes the rows; a ticket's row is rewritten
+# only when a message joins it or its subject or requester changes, never on a state change.
+_SEARCH_REQUESTER = "new.requester || ' ' || coalesce(new.requester_name, '')"
+_SEARCH_TRIGGERS = (
+    ("create trigger ticket_search_opened after insert on tickets begin "
+    "insert into ticket_search (rowid, subject, requester, text) "
+    f"values (new.id, coalesce(new.subject, ''), {_SEARCH_REQUESTER}, ''); end"),
+    ("create trigger ticket_search_renamed after update of subject, requester, requester_name on tickets "
+    "when new.subject is not old.subject or new.requester is not old.requester "
+    "or new.requester_name is not old.requester_name begin "
+    f"update ticket_search set subject = coalesce(new.subject, ''), requester = {_SEARCH_REQUESTER} "
+    "where rowid = new.id; end"),
+    ("create trigger ticket_search_message after insert on messages "
+    "when new.direction = 'in' and new.ticket_id is not null and coalesce(new.body, '') != '' begin "
+    "update ticket_search set text = text || char(10) || new.body where rowid = new.ticket_id; end"),
+    ("create trigger ticket_search_message_joined after update of ticket_id on messages "
+    "when new.direction = 'in' and new.ticket_id is not null and new.ticket_id is not old.ticket_id "
+    "and coalesce(new.body, '') != '' begin "
+    "update ticket_search set text = text || char(10) || new.body where rowid = new.ticket_id; end"),
+)
+
+
+def _v15(db: sqlite_utils.Database) -> None:
+    """`ticket_search`, the full-text index of `tickets --search` (FTS5; accents folded, so
+    "pengadaan" finds "Pengadaan" and "e-purchasing" its parts), filled for the tickets already
+    stored and kept by triggers from then on (`_SEARCH_TRIGGERS`)."""
+    db.execute("create virtual table ticket_search using fts5 "
+               "(subject, requester, text, tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("insert into ticket_search (rowid, subject, requester, text) "
+               "select t.id, coalesce(t.subject, ''), t.requester || ' ' || coalesce(t.requester_name, ''), "
+               "coalesce((select group_concat(m.body, char(10)) from messages m where m.ticket_id = t.id "
+               "and m.direction = 'in' and coalesce(m.body, '') != ''), '') from tickets t")
+    for trigger in _SEARCH_TRIGGERS:
+        db.execute(trigger)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
@@ -674,6 +713,36 @@ class Store:
         if state:
             sql, args = sql + " and state = ?", [*args, state]
         return [self._ticket(r) for r in self._query(sql + " order by id", args)]
+
+    def find_tickets(self, *, mailbox: str | None = None, state: str | None = None, category: str | None = None,
+                     requester: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                     search: str | None = None, limit: int | None = None) -> list[Ticket]:
+        """Tickets newest first, at most `limit`: of a mailbox, in a state or category, whose
+        requester's address or name holds `requester`, opened in [since, until), matching the
+        FTS5 query `search` (see `core.search.fts_query`) over subject, requester and text.
+        A search walks the full-text index from the newest ticket down and stops at `limit`."""
+        if search is not None:
+            sql = "select t.* from ticket_search s join tickets t on t.id = s.rowid where ticket_search match ?"
+            args: list[Any] = [search]
+        else:
+            sql, args = "select t.* from tickets t where 1=1", []
+        # `+`: no index on these, so the newest come straight from the table walked backwards
+        # and the walk stops at `limit` (an index on mailbox would read all of its tickets and sort)
+        for column, value in (("mailbox", mailbox), ("state", state), ("category", category)):
+            if value:
+                sql, args = sql + f" and +t.{column} = ?", [*args, value]
+        if requester:
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", requester.strip()) + "%"
+            sql = sql + " and (t.requester like ? escape '\\' or t.requester_name like ? escape '\\')"
+            args += [pattern, pattern]
+        if since is not None:
+            sql, args = sql + " and t.created_at >= ?", [*args, ts(since)]
+        if until is not None:
+            sql, args = sql + " and t.created_at < ?", [*args, ts(until)]
+        sql += " order by s.rowid desc" if search is not None else " order by t.id desc"
+        if limit is not None:
+            sql, args = sql + " limit ?", [*args, limit]
+        return [self._ticket(r, participants=False) for r in self._query(sql, args)]
 
     def state_counts(self, mailbox: str) -> dict[str, int]:
         """How many tickets a mailbox has in each state, from the (mailbox, state) index."""
