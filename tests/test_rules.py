@@ -57,6 +57,8 @@ LKPP_REPLIES = [
      ("Yth. Bidang Layanan dan Dukungan,\nAkun penyedia tersebut sudah dapat digunakan kembali. Apabila masih\n"
      "terdapat kendala, silakan menghubungi kami kembali.\nSalam, Helpdesk LKPP")),
     ("lkpp-resolved-id", "Permasalahan pada server LPSE telah kami perbaiki. Silakan dicoba kembali."),
+    ("lkpp-resolved-id", ("Data penawaran yang tertahan sudah kami perbaiki dari sisi server. Pokja dapat "
+                          "melihatnya pada menu Evaluasi setelah pembukaan penawaran.")),
     ("lkpp-resolved-id", "Permasalahan telah selesai, dokumen penawaran sudah dapat diunggah."),
     ("lkpp-resolved-id", "Layanan SPSE sudah normal kembali sejak pukul 14.00 WIB."),
     ("lkpp-resolved-id",  # the request sits in the closing formula, so this is a solution
@@ -98,6 +100,9 @@ LKPP_HOLDS = [
     ("lkpp-hold-invitation", "You are invited to our coordination call on Friday; please confirm your attendance."),
     ("lkpp-hold-several-cases", ("Terkait laporan Bapak/Ibu:\n1. Paket 10234501: sudah kami perbaiki.\n"
                                  "2. Paket 10234519: mohon kirimkan screenshot dari sisi Pokja.")),
+    ("lkpp-hold-part-fixed-part-returned", ("Password akun PPK sudah kami reset dari sisi pusat. Namun untuk "
+                                            "penggantian NIP pada akun tersebut, hal itu diproses oleh Admin PPE "
+                                            "LPSE masing-masing.")),
 ]
 
 
