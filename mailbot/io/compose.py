@@ -114,6 +114,8 @@ class Composer:
             attachments = for_requester(attachments, box)
         context = dict(mail.context)
         context["attachment_names"] = [a.filename for a in attachments]
+        if "subject" in context:  # the "Subjek :" line of the escalation: no foreign reference either
+            context["subject"] = _title(box, send, str(context["subject"] or ""))
         language = mail.language if self.renderer.has(send.kind, mail.language) else "id"
         number = ticket.number if ticket else None
         if number:

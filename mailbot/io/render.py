@@ -179,21 +179,44 @@ def _file(data: bytes, maintype: str, subtype: str, filename: str, disposition: 
     return _Part(headers, data=data)
 
 
+FENCE = "| "
+# message/* types that carry a whole mail (or a piece of one): passed on as an `.eml` file
+_MAIL_SUBTYPES = frozenset({"rfc822", "global", "news", "partial"})
+
+
+def fence(text: object) -> str:
+    """Someone else's words inside a mail of the unit's own (a requester's text in the
+    escalation form or a staff notice), every line behind `FENCE` (issue 37): a line they
+    wrote as "D. CATATAN PETUGAS HELPDESK LPSE" or "----- akhir pesan -----" reaches LKPP
+    and staff visibly as their quoted words, never as a section or an end of the unit's.
+    Lines are split wherever a mail client breaks one (Unicode line and paragraph
+    separators, form feeds, NEL), so none escapes the fence."""
+    lines = str(text or "").splitlines() or [""]
+    return "\n".join(FENCE + line if line.strip() else FENCE.rstrip() for line in lines)
+
+
 def _attached(item: Attachment) -> _Part:
-    """One file of a mail. An attached mail goes as message/rfc822 unencoded, as RFC 2046
-    5.2.1 requires (Thunderbird, Roundcube and Zimbra show a base64-encoded one as an empty
-    attachment), when its bytes are 7-bit lines; else as an `.eml` file of opaque bytes."""
+    """One file of a mail. An attached mail (message/rfc822, message/global, an `.eml` a
+    decoder found inside winmail.dat) goes as an `.eml` file of type application/octet-
+    stream (issue 37): as message/rfc822 a mail client shows it inline, its HTML with its
+    scripts and `onerror` handlers included, under the unit's name; as a file it is opened
+    on purpose, in a mail program, and its bytes stay whole (RFC 2046 5.2.1 forbids base64
+    for message/rfc822, which Thunderbird, Roundcube and Zimbra then show empty)."""
     maintype, subtype = attachment_type(item)
-    if maintype != "message" or subtype.startswith("global"):  # RFC 6532: message/global may be encoded
-        return _file(item.data, maintype, subtype, item.filename)
-    lines = item.data.replace(b"\r\n", b"\n").split(b"\n")
-    if not item.data.isascii() or any(b"\r" in line or b"\0" in line or len(line) > 998 for line in lines):
+    if (maintype == "message" and (subtype in _MAIL_SUBTYPES or not _TOKEN.fullmatch(subtype))) \
+            or item.filename.lower().endswith(".eml"):
         # its type no longer says it is a mail: the name must ("Undangan" as Outlook names an item)
         name = item.filename if item.filename.lower().endswith(".eml") else f"{item.filename or 'forwarded'}.eml"
         return _file(item.data, "application", "octet-stream", name)
+    if maintype != "message":
+        return _file(item.data, maintype, subtype, item.filename)
+    # a report of a mail system (message/delivery-status, disposition-notification): lines of
+    # fields, no mail and nothing active; unencoded, as RFC 2046 5.2.1 wants of message/*
+    lines = item.data.replace(b"\r\n", b"\n").split(b"\n")
+    if not item.data.isascii() or any(b"\r" in line or b"\0" in line or len(line) > 998 for line in lines):
+        return _file(item.data, "application", "octet-stream", item.filename or "report.txt")
     name = clean_header(item.filename or "attachment", 150)
-    return _Part([("Content-Type", f"message/{subtype}" if _TOKEN.fullmatch(subtype) else "message/rfc822"),
-                  ("Content-Transfer-Encoding", "7bit"),
+    return _Part([("Content-Type", f"message/{subtype}"), ("Content-Transfer-Encoding", "7bit"),
                   ("Content-Disposition", f"attachment; {_filename_param(name)}")],
                  encoded=b"\r\n".join(lines).rstrip(b"\r\n") + b"\r\n")
 
@@ -279,6 +302,7 @@ class Renderer:
             lstrip_blocks=True,
             auto_reload=False,  # read once, as the configuration is: no stat of every file per mail
         )
+        self.env.filters["fence"] = fence
         self._found: dict[str, jinja2.Template | None] = {}  # by name: None where no file has it
 
     def problems(self) -> list[str]:
