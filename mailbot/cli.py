@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     rekap.add_argument("--mailbox", help="one mailbox (default: all)")
     rekap.add_argument("--format", choices=["csv", "xlsx"], default=None,
                        help="default: xlsx for an --output ending in .xlsx, else csv")
+    rekap.add_argument("--excel", action="store_true",
+                       help="CSV for Excel with Indonesian regional settings: semicolon-separated")
+    rekap.add_argument("--paper", choices=["a4", "f4"], default="a4", help="XLSX: the paper it prints on")
     rekap.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
     summary = kinds.add_parser("summary", help="monthly summary as a self-contained HTML page, or mailed with --send")
     summary.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
@@ -725,7 +728,11 @@ def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
 
     if args.report == "rekap":
         fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
-        return service.run_rekap(cfg, args.month, args.mailbox, fmt, args.output)
+        if args.excel and fmt == "xlsx":
+            print("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
+            return EX_USAGE
+        return service.run_rekap(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output,
+                                 paper=args.paper)
     return service.run_summary(cfg, args.month, args.mailbox, args.output, args.send, datetime.now(UTC))
 
 

@@ -89,3 +89,29 @@ def test_send_to_a_mailbox_without_heads_or_coordinators_says_it_was_not_sent(tm
     assert cli.main(["--config", str(path), "report", "summary", "--month", "2026-11", "--send"]) == 78
     err = capsys.readouterr().err
     assert "mailboxes[0].heads" in err and "not sent" in err and "queued" not in err
+
+
+def test_excel_csv_and_the_paper_of_the_xlsx(tmp_path, capsysbinary):
+    """Issue 34: `--excel` writes the CSV semicolon-separated (Excel under Indonesian settings);
+    with an XLSX it is a usage error. `--paper` sets the XLSX's printed page: F4 is Excel's
+    paper 14 (Folio 8.5 x 13 in), A4 is 9; landscape, fit to one page wide, rows 1-2 repeated."""
+    import openpyxl
+
+    path = config(tmp_path)
+    assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-02", "--excel"]) == 0
+    assert capsysbinary.readouterr().out.decode("utf-8-sig").splitlines() == [
+        "No;Tgl;Alamat E-mail;Nama;Isi Pesan;Kategori;Tujuan;Tgl Jawaban;Isi Jawaban;Petugas"]
+    assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-02", "--excel",
+                     "--output", str(tmp_path / "r.xlsx")]) == 2
+    assert b"--excel" in capsysbinary.readouterr().err
+    for paper, number in (("a4", 9), ("f4", 14)):
+        out = tmp_path / f"r-{paper}.xlsx"
+        assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-02", "--paper", paper,
+                         "--output", str(out)]) == 0
+        sheet = openpyxl.load_workbook(out).active
+        assert int(sheet.page_setup.paperSize) == number and sheet.page_setup.orientation == "landscape"
+        assert sheet.print_title_rows == "$1:$2"  # rows 1-2 on every page
+        # fit to one page wide: fitToWidth absent is OOXML's default of 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and int(sheet.page_setup.fitToWidth or 1) == 1
+        assert int(sheet.page_setup.fitToHeight) == 0  # as many pages tall as the rows need
+        assert "&P" in sheet.oddFooter.right.text and "&N" in sheet.oddFooter.right.text

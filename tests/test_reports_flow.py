@@ -122,24 +122,24 @@ def november(servers, config) -> None:
     deliver(servers, config, raw, at("2025-12-01T10:00"))
 
 
-# What the scenario did, cell by cell (dates in WIB, DD/MM/YYYY).
+# What the scenario did, cell by cell (dates in WIB, ISO 8601 as the CSV writes them).
 EXPECTED = [
-    ["1", "03/11/2025", BUDI, "Budi Santoso (PT Maju Jaya)",
+    ["1", "2025-11-03", BUDI, "Budi Santoso (PT Maju Jaya)",
      "Saat upload dokumen penawaran muncul error 500.\n\nNama: Budi Santoso\nPerusahaan: PT Maju Jaya",
-     "Pengaduan", "LPSE", "03/11/2025",
+     "Pengaduan", "LPSE", "2025-11-03",
      "Silakan kosongkan cache peramban lalu unggah ulang dokumen penawaran.", "Andi Pratama"],
-    ["2", "04/11/2025", SARI, "Sari Dewi (Dinas Pekerjaan Umum Kota Uji)",
+    ["2", "2025-11-04", SARI, "Sari Dewi (Dinas Pekerjaan Umum Kota Uji)",
      "Kapan jadwal pelatihan SPSE berikutnya untuk PPK?\n\nInstansi: Dinas Pekerjaan Umum Kota Uji",
-     "Pertanyaan", "LPSE", "05/11/2025",
+     "Pertanyaan", "LPSE", "2025-11-05",
      "Jadwal pelatihan berikutnya tanggal 20 November 2025 di kantor LPSE.", STAFF[1]],
-    ["3", "05/11/2025", RUDI, "Rudi Hartono (CV Sentosa Abadi)",
+    ["3", "2025-11-05", RUDI, "Rudi Hartono (CV Sentosa Abadi)",
      "Akun penyedia kami terblokir setelah verifikasi ulang.\n\nPerusahaan: CV Sentosa Abadi",
-     "Konsultasi", "LKPP (Tiket#2025110610000077)", "10/11/2025",
+     "Konsultasi", "LKPP (Tiket#2025110610000077)", "2025-11-10",
      "Akun penyedia telah kami buka kembali, silakan login ulang.", "Andi Pratama"],
-    ["4", "11/11/2025", ANON, "", "Saya lupa password akun SPSE, bagaimana cara reset?", "Pertanyaan", "LPSE",
+    ["4", "2025-11-11", ANON, "", "Saya lupa password akun SPSE, bagaimana cara reset?", "Pertanyaan", "LPSE",
      "", "", ""],
-    ["5", "30/11/2025", BUDI, "Budi Santoso", "Tombol kirim penawaran tidak muncul.", "Pengaduan", "LPSE",
-     "01/12/2025", "Sudah kami cek, silakan muat ulang halaman lalu coba lagi.", "Andi Pratama"],
+    ["5", "2025-11-30", BUDI, "Budi Santoso", "Tombol kirim penawaran tidak muncul.", "Pengaduan", "LPSE",
+     "2025-12-01", "Sudah kami cek, silakan muat ulang halaman lalu coba lagi.", "Andi Pratama"],
 ]
 
 
@@ -179,7 +179,7 @@ def test_rekap_csv_and_xlsx_cell_by_cell(env, tmp_path, capsysbinary):
 
 
 def _date(text: str) -> datetime | None:
-    return datetime.strptime(text, "%d/%m/%Y") if text else None
+    return datetime.strptime(text, "%Y-%m-%d") if text else None
 
 
 def test_summary_send_reaches_the_head_with_charts(env, tmp_path):

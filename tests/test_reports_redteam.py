@@ -40,7 +40,7 @@ def test_an_answer_of_files_alone_is_an_answer(fresh_mailboxes, tmp_path):
         "panduan-unggah.pdf"]  # the requester has the guide
 
     [_, row] = rekap_rows(config, "2026-03", tmp_path)
-    assert row[7:] == ["02/03/2026", "[jawaban berupa lampiran (1 berkas)]", STAFF[0]]
+    assert row[7:] == ["2026-03-02", "[jawaban berupa lampiran (1 berkas)]", STAFF[0]]
 
 
 def test_march_2026_with_nyepi_eid_and_cuti_bersama_counted_by_hand(fresh_mailboxes, tmp_path):
@@ -84,11 +84,11 @@ def test_march_2026_with_nyepi_eid_and_cuti_bersama_counted_by_hand(fresh_mailbo
 
     rows = rekap_rows(config, "2026-03", tmp_path)
     assert [(r[0], r[1], r[6], r[7], r[8]) for r in rows[1:]] == [
-        ("1", "02/03/2026", "LPSE", "02/03/2026", "Pakai Chrome terbaru."),
-        ("2", "18/03/2026", "LKPP", "30/03/2026", "Akun penyedia telah kami buka kembali, silakan login ulang."),
-        ("3", "31/03/2026", "LPSE", "", ""),
+        ("1", "2026-03-02", "LPSE", "2026-03-02", "Pakai Chrome terbaru."),
+        ("2", "2026-03-18", "LKPP", "2026-03-30", "Akun penyedia telah kami buka kembali, silakan login ulang."),
+        ("3", "2026-03-31", "LPSE", "", ""),
     ]
-    assert [r[1] for r in rekap_rows(config, "2026-04", tmp_path)[1:]] == ["01/04/2026"]
+    assert [r[1] for r in rekap_rows(config, "2026-04", tmp_path)[1:]] == ["2026-04-01"]
 
     report(config, "summary", "--month", "2026-03", "--output", str(tmp_path / "summary.html"))
     page = (tmp_path / "summary.html").read_text()

@@ -176,8 +176,9 @@ def test_an_escalation_refused_for_good_did_not_go_to_lkpp(store):
     assert (refused.destination, retried.destination) == ("LPSE", "LKPP")
 
 
-def test_csv_has_a_bom_the_header_and_dd_mm_yyyy(store):
-    """UTF-8 with BOM for Excel; the ten columns; dates as DD/MM/YYYY; texts kept whole."""
+def test_csv_has_a_bom_the_header_and_iso_dates(store):
+    """UTF-8 with BOM for Excel; the ten columns; dates in ISO 8601 (issue 34: DD/MM/YYYY was read
+    as MM/DD under English (US) settings); texts kept whole."""
     book = Book(store)
     t = book.ticket("2026-00001", at("2026-11-02T09:00"), "open", requester="budi@vendor.test")
     text = "Baris satu, dengan koma; \"kutip\"\nBaris dua – é ✓"
@@ -185,7 +186,7 @@ def test_csv_has_a_bom_the_header_and_dd_mm_yyyy(store):
     data = to_csv(recap(store))
     assert data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert table == [HEADER, ["1", "02/11/2026", "budi@vendor.test", "", text, "", "LPSE", "", "", ""]]
+    assert table == [HEADER, ["1", "2026-11-02", "budi@vendor.test", "", text, "", "LPSE", "", "", ""]]
 
 
 def test_empty_month_gives_a_header_only_file(store):
@@ -197,7 +198,8 @@ def test_empty_month_gives_a_header_only_file(store):
 
 
 def test_long_text_is_cut_at_excels_limit_with_a_marker(store):
-    """Texts are whole up to 32,767 characters; beyond that they end with a marker, in both files."""
+    """Texts are whole up to 32,767 characters in the CSV, beyond that they end with a marker; the
+    XLSX, made to be printed, cuts Isi Pesan at 1,500 characters (a row must fit a page, issue 34)."""
     book = Book(store)
     t = book.ticket("2026-00001", at("2026-11-02T09:00"), "open")
     fits, too_long = "a" * 32_767, "b" * 40_000
@@ -208,7 +210,10 @@ def test_long_text_is_cut_at_excels_limit_with_a_marker(store):
     assert table[1][4] == fits
     assert len(table[2][4]) == 32_767 and table[2][4].endswith(" [...terpotong]") and table[2][4].startswith("bbb")
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(recap(store), "t"))).active
-    assert sheet["E3"].value == fits and sheet["E4"].value == table[2][4]
+    for cell, letter in (("E3", "a"), ("E4", "b")):
+        printed = sheet[cell].value
+        assert len(printed) <= 1_500 and printed.endswith(" [...terpotong]")
+        assert printed == letter * (1_500 - len(" [...terpotong]")) + " [...terpotong]"
 
 
 def test_formulas_are_never_run(store):

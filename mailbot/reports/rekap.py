@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -141,22 +142,22 @@ def excel_text(text: str) -> str:
     return text[:EXCEL_CELL_LIMIT - len(CUT_MARKER)] + CUT_MARKER
 
 
-def format_day(day: date | None) -> str:
-    """DD/MM/YYYY, as Indonesian offices write dates."""
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
 # --- writers ---------------------------------------------------------------------------
 
 
-def to_csv(recap: Sequence[RekapRow]) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel reads the Indonesian text right.
+def to_csv(recap: Sequence[RekapRow], *, excel: bool = False) -> bytes:
+    """The recap as CSV with ISO 8601 dates (2026-11-03), which every locale's Excel,
+    LibreOffice and program reads as the same day (DD/MM/YYYY became 10 January under
+    English (US) settings, issue 34). UTF-8 with a byte-order mark, so that Excel reads
+    the Indonesian text right; comma-separated, for programs. `excel`: separated by
+    semicolons, the list separator of Excel under Indonesian regional settings, so that a
+    double-click opens it in columns (a comma-separated file opens there in column A).
 
     A text starting with `=`, `+`, `-` or `@` gets a leading apostrophe: Excel would
     otherwise run a requester's text as a formula (CSV injection).
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
     writer.writerow(REKAP_COLUMNS)
     for row in recap:
         writer.writerow([_csv_cell(value) for value in row.cells()])
@@ -167,7 +168,7 @@ def _csv_cell(value: int | date | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
-        return format_day(value)
+        return value.isoformat()
     if isinstance(value, int):
         return str(value)
     return excel_text("'" + value if value.startswith(_FORMULA_START) else value)
@@ -176,13 +177,27 @@ def _csv_cell(value: int | date | str | None) -> str:
 WIDTH_LIMITS = (6, 12, 30, 32, 60, 13, 26, 13, 60, 24)  # at most, per column, in characters
 
 
-def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap") -> bytes:
-    """The recap as an Excel workbook: a title in row 1, the header in row 2.
+# Paper sizes as Excel numbers them: A4, and F4 (folio, 215 x 330 mm, common in Indonesian
+# offices), which is Excel's "Folio 8 1/2 x 13 in".
+PAPERS = {"a4": 9, "f4": 14}
+PRINT_TEXT_LIMIT = 1_500  # Isi Pesan / Isi Jawaban in the XLSX: a row must fit one page
+LINE_POINTS = 15.0  # the height of one wrapped line of Calibri 11
+CHARS_PER_WIDTH = 1.2  # characters of Indonesian text per unit of column width (a "0" wide), printed
+MAX_ROW_POINTS = 409.0  # Excel's tallest row
+TEXT_COLUMNS = (4, 8)  # Isi Pesan, Isi Jawaban
+
+
+def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap", *, paper: str = "a4") -> bytes:
+    """The recap as an Excel workbook that prints: a title in row 1, the header in row 2.
 
     Row 2 holds exactly the seed's column names (bold, frozen with the title, with an
     autofilter), data from row 3; the range is also named `Rekap`. Dates are real
     dates shown as DD/MM/YYYY; texts are written as strings (never as formulas) and
-    wrap within columns sized to their content.
+    wrap within columns sized to their content, each row as tall as its longest text
+    (LibreOffice and a printer do not grow rows by themselves). Printed: landscape on A4
+    or F4, fit to the page's width, rows 1-2 on every page, page numbers in the footer;
+    Isi Pesan and Isi Jawaban are cut at `PRINT_TEXT_LIMIT` with a marker so that a row
+    fits on a page.
     """
     import xlsxwriter  # lazily: only the recap needs it
 
@@ -196,12 +211,15 @@ def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap") ->
     text = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     day = book.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "border": 1, "align": "left"})
     number = book.add_format({"valign": "top", "border": 1, "align": "right"})
+    printed = [_printed(row.cells()) for row in recap]
+    widths = _widths(recap)
     ws.write_string(0, 0, title, title_format)
-    for col, (name, width) in enumerate(zip(REKAP_COLUMNS, _widths(recap), strict=True)):
+    for col, (name, width) in enumerate(zip(REKAP_COLUMNS, widths, strict=True)):
         ws.write_string(1, col, name, header)
         ws.set_column(col, col, width)
-    for r, row in enumerate(recap, start=2):
-        for col, value in enumerate(row.cells()):
+    ws.set_row(1, _height([str(name) for name in REKAP_COLUMNS], widths))
+    for r, cells in enumerate(printed, start=2):
+        for col, value in enumerate(cells):
             if isinstance(value, date):
                 ws.write_datetime(r, col, datetime(value.year, value.month, value.day), day)
             elif isinstance(value, int):
@@ -210,15 +228,49 @@ def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap") ->
                 ws.write_blank(r, col, None, text)
             else:
                 ws.write_string(r, col, excel_text(value), text)
+        ws.set_row(r, _height(cells, widths))
     last_row = max(1 + len(recap), 1)
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, last_row, len(REKAP_COLUMNS) - 1)
     book.define_name("Rekap", f"='{sheet_name[:31]}'!$A$2:$J${last_row + 1}")
     ws.set_landscape()
-    ws.repeat_rows(1)
+    ws.set_paper(PAPERS[paper])
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.repeat_rows(0, 1)
     ws.fit_to_pages(1, 0)
+    ws.set_footer("&L" + _footer_text(title) + "&RHalaman &P dari &N")
     book.close()
     return buffer.getvalue()
+
+
+def _printed(cells: tuple[int | date | str | None, ...]) -> tuple[int | date | str | None, ...]:
+    """The row as printed: Isi Pesan and Isi Jawaban cut to what a row of a page holds."""
+    return tuple(_cut(value, PRINT_TEXT_LIMIT) if col in TEXT_COLUMNS and isinstance(value, str) else value
+                 for col, value in enumerate(cells))
+
+
+def _cut(text: str, limit: int) -> str:
+    """The text whole, or cut at a word before `limit` with the marker saying so."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - len(CUT_MARKER)]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip() + CUT_MARKER
+
+
+def _height(cells: Sequence[int | date | str | None], widths: Sequence[float]) -> float:
+    """Points for a row whose tallest cell wraps into that many lines at its column's width."""
+    lines = 1
+    for value, width in zip(cells, widths, strict=True):
+        if isinstance(value, str) and value:
+            per_line = max(int(width * CHARS_PER_WIDTH), 1)
+            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.splitlines() or [""]))
+    return min(lines * LINE_POINTS + 3, MAX_ROW_POINTS)
+
+
+def _footer_text(title: str) -> str:
+    """The title for the footer; `&` starts a code in a header or footer, so it is doubled."""
+    return title.replace("&", "&&")
 
 
 def _widths(recap: Sequence[RekapRow]) -> list[float]:

@@ -54,10 +54,13 @@ def rekap_title(cfg: Config, month: Month, box: MailboxConfig | None) -> str:
     return f"Rekap Penanganan Permasalahan – {unit_name(cfg, box)} – {labels.month_label(month, 'id')}"
 
 
-def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConfig | None, fmt: str) -> bytes:
+def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConfig | None, fmt: str,
+               paper: str = "a4") -> bytes:
+    """The recap as `fmt`: "xlsx" (printed on `paper`), "csv" (for programs) or "excel" (CSV
+    for Excel under Indonesian regional settings)."""
     if fmt == "xlsx":
-        return rekap.to_xlsx(rows, rekap_title(cfg, month, box), f"Rekap {month}")
-    return rekap.to_csv(rows)
+        return rekap.to_xlsx(rows, rekap_title(cfg, month, box), f"Rekap {month}", paper=paper)
+    return rekap.to_csv(rows, excel=fmt == "excel")
 
 
 def deadlines_table(rules: Rules) -> dict[str, Deadlines]:
@@ -111,7 +114,8 @@ def write_out(data: bytes, output: Path | None) -> None:
     sys.stdout.buffer.flush()
 
 
-def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None) -> int:
+def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None, *,
+              paper: str = "a4") -> int:
     """`mailbot report rekap`: 0, or 2 when an XLSX would go to a terminal."""
     box = cfg.mailbox(mailbox) if mailbox else None
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
@@ -119,7 +123,7 @@ def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: 
         return 2
     store = Store(cfg.database, readonly=True)
     try:
-        data = rekap_file(rekap_rows(store, cfg, month, box), cfg, month, box, fmt)
+        data = rekap_file(rekap_rows(store, cfg, month, box), cfg, month, box, fmt, paper)
     finally:
         store.close()
     write_out(data, output)
