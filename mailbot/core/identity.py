@@ -179,6 +179,13 @@ def is_signature(lines: list[str], name: str) -> bool:
     return all(k or _title_line(line) for k, line in zip(known, lines, strict=True))
 
 
+def is_signature_line(line: str, name: str = "") -> bool:
+    """Whether one line may be part of a signature: a known kind (sign-off, phone, e-mail,
+    company, address, the sender's `name`) or a title ("Pejabat Pembuat Komitmen")."""
+    words = {w for w in re.findall(r"\w+", name.lower()) if len(w) > 1}
+    return _signature_line(line, words) or _title_line(line)
+
+
 def is_title_block(lines: list[str]) -> bool:
     """Whether these one to three lines are each written as a title ("Agen Helpdesk LKPP"):
     a name or an office under the last sentence of a mail."""

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.core.lifecycle import NOT_AN_ANSWER
 from mailbot.core.model import has_mailbox
+from mailbot.reports.gist import gist
 from mailbot.reports.model import REKAP_COLUMNS, Mail, RekapRow, TicketRecord
 
 ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info"})
@@ -79,18 +80,21 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
 
 
 def _answer_text(mail: Mail) -> str:
-    """What the answer said; an answer of files alone (staff attached a guide and wrote
-    nothing) still answered the requester, and says so."""
-    return mail.body.strip() or FILES_ONLY.format(count=mail.files)
+    """What the answer said, without its greeting and sign-off (issue 34: a printed "Isi
+    Jawaban" showed "Yth. Bapak/Ibu,"); an answer of files alone (staff attached a guide and
+    wrote nothing) still answered the requester, and says so."""
+    return gist(mail.body) if mail.body.strip() else FILES_ONLY.format(count=mail.files)
 
 
 def _problem(record: TicketRecord, first: Mail | None) -> str:
-    """What the requester wrote before the first answer (Isi Pesan); their automatic mail
-    (an out-of-office reply, SPEC 5: recorded, never acted on) is not part of it."""
+    """What the requester wrote before the first answer (Isi Pesan), each message without
+    its greeting, sign-off and signature (`gist`, issue 34); their automatic mail (an
+    out-of-office reply, SPEC 5: recorded, never acted on) is not part of it."""
     asked = [m for m in record.mails if m.direction == "in" and m.role == "requester"
              and m.kind not in NOT_AN_ANSWER and (first is None or m.at < first.at) and m.body.strip()]
     written = [record.form_problem.strip()] if record.form_problem.strip() else []  # a call's form (SPEC 3)
-    return "\n\n".join([*written, *(m.body.strip() for m in asked)]) or record.subject
+    name = record.contact_name or record.requester_name or ""
+    return "\n\n".join([*written, *(gist(m.body, name) for m in asked)]) or record.subject
 
 
 def _staff(record: TicketRecord, shown: Mail | None, staff_name: Callable[[str, str], str]) -> str:
