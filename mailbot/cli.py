@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
 EX_BAD_MAILBOX = 64  # sysexits' EX_USAGE: `--mailbox` names no mailbox the config or the database knows
-EX_TEMPFAIL = 75  # `run` stopped by SIGHUP: start me again (systemd does) to read the config anew
+EX_TEMPFAIL = 75  # `run --once`: mail waits (not stored, not sent); the next run tries again
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"mailbot: {args.command} failed: {_describe(exc)} (MAILBOT_DEBUG=1 shows the traceback)",
               file=sys.stderr)
+        if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+            return EX_TEMPFAIL  # another writer held the database past the busy timeout: try again later
         return EX_SOFTWARE
 
 
@@ -252,7 +254,18 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
             for why in sorted(set(app.misconfigured.values())):
                 print(f"mailbot: configuration error: {why}", file=sys.stderr)
             return EX_CONFIG
-        return server_status(app.unreadable.values())  # the other mailboxes were handled all the same
+        code = server_status(app.unreadable.values())  # the other mailboxes were handled all the same
+        if code:
+            return code
+        # Mail that waits (a message that could not be stored stays in the INBOX; mail that
+        # could not be sent stays in the outbox): 75, "try again later", never a silent 0.
+        failed = [name for name, got in result["mailboxes"].items() if isinstance(got, str)]
+        # A mail refused for good is not waiting: it is recorded and its sender told.
+        if app.storage_failures or failed or app.deferred_mail:
+            print(f"mailbot: mail waits: {app.storage_failures} storage failure(s), mailbox pass(es) failed: "
+                  f"{', '.join(failed) or 'none'}, {app.deferred_mail} mail(s) not sent yet", file=sys.stderr)
+            return EX_TEMPFAIL
+        return EX_OK
     received: list[str] = []
     running = [threading.Event()]  # the stop of the service that runs now (one per config read)
     hangup = threading.Event()

@@ -76,6 +76,8 @@ class App:
         self.reload_requested = threading.Event()
         self.reload: Callable[[], list[str]] | None = None
         self.reload_accepted = False
+        self.storage_failures = 0  # since start: what could not be stored (`run --once` exits 75)
+        self.deferred_mail = 0  # since start: sends that failed for now and wait for a retry (75 too)
         self.failing_since: dict[str, datetime] = {}
         self.unreadable: dict[str, TransientError] = {}  # a mailbox's server failure in the last pass
         self.failing_why: dict[str, str] = {}  # the latest error of a failing mailbox, for its alert
@@ -184,6 +186,7 @@ class App:
         since the outbox lives in the database that fails.
         """
         now = self.clock()
+        self.storage_failures += 1  # `run --once` exits 75 after any: mail stayed in the INBOX
         key = f"storage:{box.name}"
         since = self.failing_since.setdefault(key, now)
         self.log.error("storage_unavailable", mailbox=box.name, error=str(exc), since=since.isoformat())
@@ -408,6 +411,7 @@ class App:
             for box in outbox.boxes:
                 report(partial(self.storage_failed, box, exc, self.notify))
             return 0, 0
+        self.deferred_mail += result.deferred
         now = self.clock()
         for name, why in result.misconfigured.items():
             if self.misconfigured.get(name) != why:

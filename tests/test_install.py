@@ -95,3 +95,8 @@ def test_a_second_install_keeps_the_operators_config(installed):
     assert done.returncode == 0, done.stderr
     assert "kept your" in done.stdout
     assert "lpse@tanjungpinang.go.id" in config.read_text()
+    # An upgrade in place (issue 33): the old and the new version said, not the first steps again.
+    version = subprocess.run([str(target / "opt/mailbot/bin/mailbot"), "--version"], capture_output=True,
+                             text=True, timeout=60, check=True).stdout.split()[1]
+    assert f"upgraded mailbot {version} -> {version}" in done.stdout, done.stdout
+    assert "Edit /etc/mailbot/config.yaml" not in done.stdout
