@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -559,8 +560,19 @@ class Store:
             self.sync()
 
     def sync(self) -> None:
-        """Commits made durable: the log and the database file to disk (what NORMAL skips;
-        a checkpoint under NORMAL already syncs both).
+        """Commits made durable: one commit with `synchronous=FULL` syncs the write-ahead log
+        through SQLite's own file handle, and with it every commit before it (a sync is of
+        the whole file; a checkpoint under NORMAL syncs the database file itself).
+
+        Never a file descriptor of our own on the database or its log: closing one drops
+        every POSIX lock the process holds on that file, SQLite's included ("How To Corrupt
+        An SQLite Database File", 2.2). That was the one mail in 20,000 of issue 30: after
+        the batch's own `os.open`/`os.close` of the database for an fsync, an operator's
+        `sqlite3 mailbot.db "select count(*) ..."` closing found no other lock, took itself
+        for the last connection, checkpointed, and deleted the -wal and -shm files while
+        mailbot went on committing into the deleted log: its commits were visible to itself
+        (the message was moved) and to nobody else, and lost when another connection was
+        open as mailbot closed.
 
         The file at `path` must still be the one this connection writes: deleted or
         replaced under a running mailbot (a clean-up, a restore by `mv`), the commits went
@@ -569,15 +581,13 @@ class Store:
         if _identity(self.path) != self._file:
             raise StorageError(f"the database file {self.path} was deleted or replaced while mailbot ran: "
                                "what was handled since is not in it; restart mailbot")
-        for path in (self.path.with_name(self.path.name + "-wal"), self.path):
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        conn = self.db.conn
+        conn.execute("PRAGMA synchronous=FULL")
+        try:
+            with self.unit_of_work():  # a commit that changes nothing writes nothing and syncs nothing
+                self._upsert("meta", {"key": "synced", "value": str(time.time_ns())}, ("key",))
+        finally:
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Store]:

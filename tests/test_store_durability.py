@@ -1,0 +1,52 @@
+"""Issue 30, the one mail in 20,000: a group commit's commits stay visible to every other
+process, whatever an operator's `sqlite3` shell does meanwhile.
+
+The cause was mailbot's own: `Store.sync` fsynced the database and its log through file
+descriptors of its own, and closing them dropped the process's POSIX locks on the file,
+SQLite's included. The next reader to close (an operator's `select count(*)`) took itself
+for the last connection, checkpointed, and deleted the -wal and -shm files; mailbot's
+later commits went into the deleted log, seen by mailbot alone, and were lost when another
+connection was open as mailbot closed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mailbot.io.store import Store
+
+READ = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2]).fetchone()[0]); c.close()"
+HOLD = ("import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); c.execute('select 1').fetchone(); "
+        "print('open', flush=True); sys.stdin.readline(); c.close()")
+
+
+def other_process_reads(db: Path, sql: str) -> str:
+    """What a separate process (an operator's shell) reads, connecting and closing."""
+    return subprocess.run([sys.executable, "-c", READ, str(db), sql], capture_output=True, text=True,
+                          check=True, timeout=30).stdout.strip()
+
+
+def test_commits_after_a_group_commit_stay_visible_to_other_processes(tmp_path):
+    db = tmp_path / "mailbot.db"
+    store = Store(db)
+    now = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    with store.group_commit(), store.unit_of_work():
+        store.set_meta("first", "1")
+    assert other_process_reads(db, "select value from meta where key = 'first'") == "1"  # the reader closes
+    with store.group_commit(), store.unit_of_work():
+        store.set_meta("second", "2")
+        store.add_event("t", None, now, "mailbot", "probe")
+    assert Path(str(db) + "-wal").exists()  # the log the commits are in is the one on disk
+    assert other_process_reads(db, "select value from meta where key = 'second'") == "2"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        store.close()  # another connection is open: mailbot's close checkpoints nothing
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert other_process_reads(db, "select count(*) from meta where key in ('first', 'second')") == "2"
+    assert other_process_reads(db, "select count(*) from events where kind = 'probe'") == "1"
