@@ -31,6 +31,7 @@ from mailbot.errors import (
     LoginRefusedError,
     MailbotError,
     MissingFolderError,
+    TransientError,
     UnreachableError,
 )
 from mailbot.reports.model import Month
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
 EX_BAD_MAILBOX = 64  # sysexits' EX_USAGE: `--mailbox` names no mailbox the config or the database knows
+EX_FOUND = 1  # `audit`: the mailbox and the records do not agree
 EX_TEMPFAIL = 75  # `run --once`: mail waits (not stored, not sent); the next run tries again
 
 
@@ -84,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     ticket.add_argument("--mailbox")
     ticket.add_argument("--full", action="store_true", help="whole texts, with quoted history")
     ticket.add_argument("--json", action="store_true", help="JSON for scripts")
+    audit = sub.add_parser("audit", help="do the mailbox folders, the archive and the records agree? (exit 1: no)")
+    audit.add_argument("--mailbox", help="one mailbox (default: all)")
+    audit.add_argument("--repair", action="store_true",
+                       help="move each unrecorded message back to the INBOX, for the next pass to handle once")
+    audit.add_argument("--full", action="store_true", help="look at everything again, not only what is new since "
+                                                          "the last audit")
     replay = sub.add_parser("replay", help="handle a saved message as if it had arrived")
     replay.add_argument("file", type=Path)
     replay.add_argument("--mailbox")
@@ -736,6 +744,41 @@ def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:
     return EX_OK
 
 
+def cmd_audit(cfg: Config, args: argparse.Namespace) -> int:
+    """One line per finding on standard output; exit 0 when everything agrees, 1 when not."""
+    from mailbot.audit import Auditor
+    from mailbot.io import imap
+    from mailbot.io.logs import get as get_log
+    from mailbot.io.store import Store
+
+    store = Store(cfg.database)
+    auditor = Auditor(cfg, store, lambda: datetime.now(UTC), get_log())
+    found = 0
+    try:
+        for box in cfg.mailboxes:
+            if args.mailbox and box.name != args.mailbox:
+                continue
+            with imap.Mailbox(box.imap) as session:
+                findings = auditor.mailbox(box, session, repair=args.repair, full=args.full)
+            for finding in findings:
+                print(f"{box.name}: {finding.line()}")
+            found += len(findings)
+    except (LoginRefusedError, UnreachableError):
+        raise  # 77, 69 as for every command
+    except MissingFolderError as exc:  # imap.folder names no folder: the config's to mend
+        print(f"mailbot: configuration error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    except TransientError as exc:  # the server failed during the audit
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return EX_UNAVAILABLE
+    finally:
+        store.close()
+    if found and args.repair:
+        print(f"mailbot: {found} finding(s); unrecorded messages are back in the INBOX for the next pass",
+              file=sys.stderr)
+    return EX_FOUND if found else EX_OK
+
+
 def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.reports import service
 
@@ -759,6 +802,7 @@ COMMANDS = {
     "tickets": cmd_tickets,
     "ticket": cmd_ticket,
     "replay": cmd_replay,
+    "audit": cmd_audit,
     "report": cmd_report,
 }
 

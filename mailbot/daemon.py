@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from mailbot.audit import Auditor
+from mailbot.core.audit import Finding
 from mailbot.core.deadlines import Overdue
 from mailbot.core.lifecycle import Policy
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, Ticket
@@ -97,6 +99,7 @@ class App:
         self.notify: Callable[[str], None] = lambda state: None  # systemd's STATUS= (set by `Service`)
         self.beat: Callable[[], None] = lambda: None  # progress, for systemd's watchdog
         self.sweep_seconds = SWEEP_SECONDS
+        self.audit_tried: dict[str, str] = {}  # mailbox -> the day its daily audit was last tried
 
     def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
                uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False,
@@ -216,6 +219,33 @@ class App:
         self.log.warning("coordinators_alerted_directly", mailbox=box.name, delivered=ok)
         return ok
 
+    def daily_audit(self, box: MailboxConfig, session: imap.Mailbox, on_main: OnMain = run_here) -> int:
+        """Once a day per mailbox (its watcher, after a pass, on its own session): the audit of
+        what moved since the last one, the coordinators alerted once per finding. The count of
+        findings alerted now."""
+        today = self.clock().astimezone(self.cfg.timezone).date().isoformat()
+        if self.audit_tried.get(box.name) == today or on_main(partial(self.store.meta, f"audited:{box.name}")) == today:
+            return 0
+        self.audit_tried[box.name] = today  # a failing audit is tried again tomorrow, not every pass
+        findings = Auditor(self.cfg, self.store, self.clock, self.log, on_main).mailbox(box, session)
+        return int(on_main(partial(self.alert_findings, box, findings, today)))
+
+    def alert_findings(self, box: MailboxConfig, findings: list[Finding], today: str) -> int:
+        """One alert naming the findings no alert named before; the audit of `today` done."""
+        now = self.clock()
+        fresh = [f for f in findings if self.store.meta(f"alerted:audit:{box.name}:{f.key}") is None]
+        with self.store.unit_of_work():
+            if fresh:
+                send = Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED, context={
+                    "reason": "", "alert": "audit", "count": len(fresh), "items": [f.line() for f in fresh[:50]]})
+                self.mailer.enqueue(box, send, None, None, now)
+                for finding in fresh:
+                    self.store.set_meta(f"alerted:audit:{box.name}:{finding.key}", today)
+            self.store.set_meta(f"audited:{box.name}", today)
+        if fresh:
+            self.log.warning("coordinators_alerted", mailbox=box.name, alert="audit", findings=len(fresh))
+        return len(fresh)
+
     def _system_alert(self, box: MailboxConfig, now: datetime, alert: Mapping[str, object], items: list[str],
                       key: str, value: str) -> int:
         with self.store.unit_of_work():
@@ -314,7 +344,15 @@ class App:
 
     def _settle(self, box: MailboxConfig, session: imap.Mailbox, batch: list[imap.Fetched],
                 outcomes: list[Outcome], blocked: bool, on_main: OnMain = run_here) -> tuple[int | None, bool]:
-        """Move the batch's handled messages (one UID set per folder); the position to store."""
+        """Move the batch's recorded messages (one UID set per folder); the position to store.
+
+        Moved => recorded: what leaves the INBOX, and where to, is read back from the
+        committed arrival rows (written in each message's own transaction, made durable by
+        the batch's sync), never from the outcome the code path returned. A message handled
+        but not found there stays in the INBOX for the next pass, and is logged.
+        """
+        handled = [f.uid for f, o in zip(batch, outcomes, strict=False) if o.status not in ("deferred", "unreadable")]
+        recorded = on_main(partial(self.store.arrivals_of, box.name, session.uidvalidity, handled)) if handled else {}
         targets: dict[str, list[int]] = {}
         position = None
         for fetched, outcome in zip(batch, outcomes, strict=False):
@@ -323,14 +361,28 @@ class App:
                 continue
             if outcome.status == "unreadable":
                 self._set_aside(box, session, fetched.uid, outcome.label, on_main)
+            elif (arrived := recorded.get(fetched.uid)) is not None:
+                targets.setdefault(arrived.folder, []).append(fetched.uid)
             else:
-                folder = box.imap.quarantine_folder if outcome.status == "quarantined" else box.imap.processed_folder
-                targets.setdefault(folder, []).append(fetched.uid)
+                self.log.error("message_not_recorded", mailbox=box.name, uid=fetched.uid, outcome=outcome.status)
+                blocked = True
+                continue
             if not blocked:
                 position = fetched.uid
         for folder, uids in targets.items():
-            session.move(uids, folder)
+            placed = session.move(uids, folder)
+            self._placed(box, session.uidvalidity, uids, placed, on_main)
         return position, blocked
+
+    def _placed(self, box: MailboxConfig, uidvalidity: int, uids: list[int], placed: imap.Placed,
+                on_main: OnMain) -> None:
+        """Where moved messages went, for `audit`; a failure here loses nothing (the audit
+        then knows them by Message-ID and content)."""
+        try:
+            on_main(partial(self.store.placed, box.name, uidvalidity, uids, placed.uidvalidity, placed.uids,
+                            self.clock()))
+        except (StorageError, *STORAGE_ERRORS) as exc:
+            self.log.warning("placement_not_recorded", mailbox=box.name, count=len(uids), error=str(exc))
 
     def _set_aside(self, box: MailboxConfig, session: imap.Mailbox, uid: int, reason: str, on_main: OnMain) -> None:
         """A message the server could not return, given up: moved to Quarantine where the
@@ -338,21 +390,28 @@ class App:
         quarantine with where it is, for the coordinators' alert. The stored position then
         passes it, so it is never tried or handled again."""
         folder = box.imap.quarantine_folder
-        try:
-            session.move([uid], folder)
-            where = f"moved to {folder}"
+        on_main(partial(self.record_unreturned, box, session.uidvalidity, uid, f"{reason}; moved to {folder}"))
+        try:  # recorded first: moved => recorded
+            placed = session.move([uid], folder)
         except TransientError as exc:
-            where = f"left in INBOX (moving it to {folder} failed too: {exc})"
+            where = f"{reason}; left in INBOX (moving it to {folder} failed too: {exc})"
+            on_main(partial(self.store.quarantine_reason, box.name, session.uidvalidity, uid, where))
             session.revive()
-        on_main(partial(self.record_unreturned, box, session.uidvalidity, uid, f"{reason}; {where}"))
+            return
+        self._placed(box, session.uidvalidity, [uid], placed, on_main)
 
     def record_unreturned(self, box: MailboxConfig, uidvalidity: int, uid: int, reason: str) -> None:
         """A message the server could not return, in the quarantine (once per UID)."""
         with self.store.unit_of_work():
             if not self.store.quarantine_known(box.name, uidvalidity, uid):
+                message_id = f"(unreadable, UID {uid})"
                 self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
-                                             message_id=f"(unreadable, UID {uid})", reason=reason, at=self.clock(),
+                                             message_id=message_id, reason=reason, at=self.clock(),
                                              archive_path=None)
+                if self.store.arrival(box.name, uidvalidity, uid) is None:
+                    self.store.record_arrival(mailbox=box.name, uidvalidity=uidvalidity, uid=uid,
+                                              message_id=message_id, outcome="quarantined",
+                                              folder=box.imap.quarantine_folder, at=self.clock())
             self.store.forget_fetch_failures(box.name, uidvalidity, uid)
         self.log.warning("message_quarantined", mailbox=box.name, uid=uid, reason=reason)
 

@@ -215,7 +215,7 @@ class Pipeline:
                 recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
                 archive_path=archive_path, size=msg.size, attachments=len(msg.attachments), body=msg.new_text,
                 full_text=msg.text, received_at=ts(arrival.received_at), content_hash=facts.content_hash)
-            self.arrived(box, arrival, msg.message_id, "processed", now)
+            self.arrived(box, arrival, msg.message_id, "processed", now, facts.content_hash)
             self.record(box, facts, decision, ticket, now)
             self.store.expose(box.name, ready.exposed, now)
             if ticket is not None and planned.timers is not None:
@@ -224,13 +224,15 @@ class Pipeline:
             sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now)
         return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(sent))
 
-    def arrived(self, box: MailboxConfig, arrival: Arrival, message_id: str, outcome: str, now: datetime) -> None:
+    def arrived(self, box: MailboxConfig, arrival: Arrival, message_id: str, outcome: str, now: datetime,
+                digest: str | None = None) -> None:
         """Where the IMAP message goes, recorded inside the unit of work that records it."""
         if arrival.uid is None or arrival.uidvalidity is None:
             return  # `replay`: no IMAP message
         folder = box.imap.quarantine_folder if outcome == "quarantined" else box.imap.processed_folder
         self.store.record_arrival(mailbox=box.name, uidvalidity=arrival.uidvalidity, uid=arrival.uid,
-                                  message_id=message_id, outcome=outcome, folder=folder, at=now)
+                                  message_id=message_id, outcome=outcome, folder=folder, at=now,
+                                  content_hash=digest or content_hash(arrival.raw))
 
     def record_duplicate(self, box: MailboxConfig, arrival: Arrival, dup: Duplicate, now: datetime) -> Outcome:
         """The same mail again: an event on the ticket of the one recorded first (mailbot's own
@@ -382,15 +384,17 @@ class Pipeline:
         raw = arrival.raw
         path = self.archive.write(box.name, "quarantine", raw, now)
         message_id = self.quarantine_id(raw)
-        # The same IMAP message seen again (its move failed last time) is recorded once.
-        if arrival.uid is not None and self.store.quarantine_known(box.name, arrival.uidvalidity, arrival.uid):
-            return
+        # The same IMAP message seen again (its move failed before mailbot kept arrivals) is
+        # recorded once; where it goes is recorded now.
+        known = arrival.uid is not None and self.store.quarantine_known(box.name, arrival.uidvalidity, arrival.uid)
+        digest = content_hash(raw)
         with self.store.unit_of_work():
-            self.store.record_quarantine(mailbox=box.name, uid=arrival.uid, uidvalidity=arrival.uidvalidity,
-                                         message_id=message_id, reason=reason, at=now, archive_path=path,
-                                         content_hash=content_hash(raw))
-            self.arrived(box, arrival, message_id, "quarantined", now)
-            if notice:
+            if not known:
+                self.store.record_quarantine(mailbox=box.name, uid=arrival.uid, uidvalidity=arrival.uidvalidity,
+                                             message_id=message_id, reason=reason, at=now, archive_path=path,
+                                             content_hash=digest)
+            self.arrived(box, arrival, message_id, "quarantined", now, digest)
+            if notice and not known:
                 self.refusal_notice(box, raw, notice, now)
 
     def head_of(self, raw: bytes) -> InboundMessage | None:

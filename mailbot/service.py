@@ -312,8 +312,21 @@ class MailboxWatcher:
                 app.poll(box, session, stop.is_set, self.service.on_main)
                 self.read_once.set()
                 app.mailbox_ok(box)
+                self.audit(session)
                 self.failures, self.working = 0, True
                 self.wait(session)
+
+    def audit(self, session: imap.Mailbox) -> None:
+        """The daily audit of this mailbox, on this session (`App.daily_audit`); a server
+        failure is the session's, anything else is logged and tried again tomorrow."""
+        try:
+            self.app.daily_audit(self.box, session, self.service.on_main)
+        except STORAGE_ERRORS:
+            raise
+        except TransientError:
+            raise
+        except Exception:
+            self.app.log.exception("audit_failed", mailbox=self.box.name)
 
     def wait(self, session: imap.Mailbox) -> None:
         stop, seconds = self.service.stop, self.box.imap.poll_seconds

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Generator, Iterator
 from concurrent.futures import Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -48,6 +49,89 @@ class Fetched:
     size: int = 0
     complete: bool = True
     error: str | None = None  # the server could not return it, in its words; `raw` is empty
+
+
+class MoveFailed(TransientError):
+    """A MOVE the server refused (`lost` False: the session still works; a read-only or full
+    folder) or that broke the session (`lost` True)."""
+
+    def __init__(self, message: str, lost: bool) -> None:
+        super().__init__(message)
+        self.lost = lost
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where moved messages went: the target folder's UIDVALIDITY and each source UID's UID
+    there, as the server said (UIDPLUS COPYUID); empty where it did not say."""
+
+    uidvalidity: int | None
+    uids: dict[int, int]
+
+
+@dataclass(frozen=True)
+class Head:
+    """One message of a folder as a person finds it in a mail client."""
+
+    uid: int
+    message_id: str | None
+    date: str
+    sender: str
+    subject: str
+    arrived: datetime | None
+
+
+def copyuid(codes: list[bytes]) -> Placed:
+    """The COPYUID response codes of a MOVE or COPY (RFC 4315: "uidvalidity source-set
+    destination-set", the sets in the same order) as one map of source to target UID."""
+    validity: int | None = None
+    mapping: dict[int, int] = {}
+    for code in codes:
+        parts = (code.decode("ascii", "replace") if isinstance(code, bytes) else str(code)).split()
+        if len(parts) != 3 or not parts[0].isdigit():
+            continue
+        try:
+            source, target = uid_set(parts[1]), uid_set(parts[2])
+        except ValueError:
+            continue
+        if len(source) != len(target):
+            continue
+        validity = int(parts[0])
+        mapping.update(zip(source, target, strict=True))
+    return Placed(validity, mapping)
+
+
+def uid_set(text: str) -> list[int]:
+    """An IMAP sequence set of UIDs ("4:6,9") as the list it names, in its order."""
+    found: list[int] = []
+    for item in text.split(","):
+        low, _, high = item.partition(":")
+        if not high:
+            found.append(int(low))
+            continue
+        a, b = int(low), int(high)
+        if abs(a - b) > 1_000_000:
+            raise ValueError("set too large")
+        found += range(min(a, b), max(a, b) + 1)
+    return found
+
+
+def head_of(uid: int, block: bytes, arrived: datetime | None) -> Head:
+    """A `Head` from the header fields a FETCH returned (decoded as a mail client shows them)."""
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(block, policy=email.policy.default)
+
+    def field(name: str) -> str:
+        try:
+            value = msg.get(name)
+        except (ValueError, IndexError, TypeError):
+            return ""
+        return " ".join(str(value).split()) if value is not None else ""
+
+    mid = field("Message-ID").strip().strip("<>").strip() or None
+    return Head(uid, mid, field("Date"), field("From"), field("Subject"), arrived)
 
 
 class FetchFailed(TransientError):
@@ -286,12 +370,15 @@ class Mailbox:
             raise FetchFailed(chunk, self._failed(exc)) from None
         return [f for uid in chunk if (f := _fetched(uid, data, heads, sizes)) is not None]
 
-    def move(self, uids: list[int], folder: str) -> None:
+    def move(self, uids: list[int], folder: str) -> Placed:
         """Move messages as one UID set: MOVE, else COPY + UID EXPUNGE of exactly those
-        UIDs, else COPY + \\Seen (the stored position then keeps them from being read again)."""
+        UIDs, else COPY + \\Seen (the stored position then keeps them from being read again).
+        Where they went: their UIDs in `folder`, where the server says (UIDPLUS COPYUID)."""
         if not uids:
-            return
+            return Placed(None, {})
         client = self._c
+        stash = self._stash()
+        stash.pop("COPYUID", [])  # a stale one would name other messages
         try:
             if b"MOVE" in self.capabilities:
                 client.move(uids, folder)
@@ -303,8 +390,66 @@ class Mailbox:
                 client.copy(uids, folder)
                 client.add_flags(uids, [imapclient.SEEN])
         except (OSError, IMAPClientError) as exc:
-            raise TransientError(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: "
-                                 f"{self._failed(exc)}") from None
+            raise MoveFailed(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: "
+                             f"{self._failed(exc)}", lost=self.lost) from None
+        return copyuid(stash.pop("COPYUID", []))
+
+    def _stash(self) -> dict[str, list[bytes]]:
+        """imaplib's untagged responses and response codes of the last commands (COPYUID,
+        EXISTS), which imapclient leaves there."""
+        stash = getattr(getattr(self.client, "_imap", None), "untagged_responses", None)
+        return stash if isinstance(stash, dict) else {}
+
+    @contextmanager
+    def examining(self, folder: str, readonly: bool = True) -> Iterator[int]:
+        """Another folder selected for a while (`audit`), its UIDVALIDITY given; the INBOX
+        (`imap.folder`) selected again after, which must keep its UIDVALIDITY."""
+        validity = self.uidvalidity
+        try:
+            info = self._c.select_folder(folder, readonly=readonly)
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"IMAP folder {folder!r} cannot be selected: {self._failed(exc)}") from None
+        try:
+            yield int(info[b"UIDVALIDITY"])
+        finally:
+            try:
+                again = self._c.select_folder(self.cfg.folder)
+            except (OSError, IMAPClientError) as exc:
+                raise TransientError(f"IMAP folder {self.cfg.folder!r} cannot be selected again: "
+                                     f"{self._failed(exc)}") from None
+            if int(again[b"UIDVALIDITY"]) != validity:
+                raise TransientError(f"UIDVALIDITY of {self.cfg.folder!r} changed from {validity} to "
+                                     f"{int(again[b'UIDVALIDITY'])}")
+
+    def heads(self, uids: list[int]) -> list[Head]:
+        """What names each message in a mail client: Message-ID, Date, From, Subject, and its
+        arrival time, from the header fields alone; `raw` only for a message without a
+        Message-ID (mailbot keys it by a digest of its bytes)."""
+        found: list[Head] = []
+        fields = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)]"
+        for start in range(0, len(uids), 500):
+            part = uids[start:start + 500]
+            try:
+                data = self._c.fetch(part, [fields, "INTERNALDATE"])
+            except (OSError, IMAPClientError) as exc:
+                raise TransientError(f"IMAP fetch of headers failed: {self._failed(exc)}") from None
+            for uid in part:
+                item = data.get(uid)
+                if item is None:
+                    continue  # gone meanwhile
+                block = next((v for k, v in item.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"") or b""
+                when = item.get(b"INTERNALDATE")
+                found.append(head_of(uid, bytes(block), when.astimezone(UTC) if isinstance(when, datetime) else None))
+        return found
+
+    def raw(self, uid: int) -> bytes | None:
+        """One message's bytes (BODY.PEEK: never marks it read), or None when it is gone."""
+        try:
+            data = self._c.fetch([uid], ["BODY.PEEK[]"])
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"IMAP fetch of UID {uid} failed: {self._failed(exc)}") from None
+        item = data.get(uid)
+        return bytes(item[b"BODY[]"]) if item and b"BODY[]" in item else None
 
     @property
     def supports_idle(self) -> bool:

@@ -343,8 +343,17 @@ def _v15(db: sqlite_utils.Database) -> None:
         db.execute(trigger)
 
 
+def _v16(db: sqlite_utils.Database) -> None:
+    """Each arrival's content hash: `mailbot audit` knows a copy in Processed that a server
+    without UIDPLUS left unnamed by its Message-ID and its content (a list's copy of a
+    recorded message is recorded too); the received messages by archive path, for the
+    audit's "an archived copy no record names"."""
+    db.table("arrivals").add_column("content_hash", str)
+    db.table("messages").create_index(["archive_path"])  # the audit's "an archived copy with no record"
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
@@ -906,11 +915,11 @@ class Store:
     # --- where each message went -----------------------------------------------------------
 
     def record_arrival(self, *, mailbox: str, uidvalidity: int, uid: int, message_id: str, outcome: str,
-                       folder: str, at: datetime) -> None:
+                       folder: str, at: datetime, content_hash: str | None = None) -> None:
         """The IMAP message `uid` is recorded (as `message_id`, `outcome`) and goes to `folder`;
         inside the unit of work that records it, so the row exists only if the record does."""
         self._insert("arrivals", {"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid, "message_id": message_id,
-                                  "outcome": outcome, "folder": folder, "at": ts(at)})
+                                  "outcome": outcome, "folder": folder, "at": ts(at), "content_hash": content_hash})
 
     def arrival(self, mailbox: str, uidvalidity: int | None, uid: int) -> Arrived | None:
         """What was recorded of the INBOX message `uid` (None: nothing, it is new)."""
@@ -928,6 +937,59 @@ class Store:
             for row in self._query(f"select uid, message_id, outcome, folder from arrivals where mailbox = ? and "
                                    f"uidvalidity = ? and uid in ({marks})", [mailbox, uidvalidity, *part]):
                 found[row["uid"]] = Arrived(row["message_id"], row["outcome"], row["folder"])
+        return found
+
+    def placed(self, mailbox: str, uidvalidity: int, uids: Sequence[int], target_validity: int | None,
+               target_uids: Mapping[int, int], at: datetime) -> None:
+        """These INBOX messages were moved (to the folder their arrival rows name), each to its
+        UID there where the server said (`target_uids`)."""
+        with self.unit_of_work():
+            for uid in uids:
+                self.db.conn.execute(
+                    "update arrivals set moved_at = ?, dest_uidvalidity = ?, dest_uid = ? where mailbox = ? and "
+                    "uidvalidity = ? and uid = ?", [ts(at), target_validity if uid in target_uids else None,
+                                                    target_uids.get(uid), mailbox, uidvalidity, uid])
+
+    def placed_uids(self, mailbox: str, folder: str, uidvalidity: int, after: int) -> set[int]:
+        """The UIDs above `after` in `folder` (of this UIDVALIDITY) that mailbot moved there."""
+        rows = self.db.conn.execute("select dest_uid from arrivals where mailbox = ? and folder = ? and "
+                                    "dest_uidvalidity = ? and dest_uid > ?", [mailbox, folder, uidvalidity, after])
+        return {int(r[0]) for r in rows}
+
+    def recorded_hashes(self, mailbox: str, message_id: str) -> list[str | None]:
+        """The content hashes of what mailbot recorded as received under this Message-ID (or a
+        reused id derived from it: `REUSED_ID_MARK`), quarantined ones too; empty: nothing.
+        None in the list: recorded before hashes were kept."""
+        low, high = message_id + ".reused-", message_id + ".reused."
+        rows = self.db.conn.execute(
+            "select content_hash from messages where mailbox = ? and direction = 'in' and (message_id = ? or "
+            "(message_id >= ? and message_id < ?)) union all select content_hash from quarantine where mailbox = ? "
+            "and message_id = ? union all select content_hash from arrivals where mailbox = ? and (message_id = ? or "
+            "(message_id >= ? and message_id < ?)) and content_hash is not null",
+            [mailbox, message_id, low, high, mailbox, message_id, mailbox, message_id, low, high])
+        return [r[0] for r in rows]
+
+    def records_after(self, mailbox: str, message_row: int, quarantine_row: int) -> list[dict[str, Any]]:
+        """Received and quarantined records after these row ids, with their archive paths
+        (`table`: messages | quarantine), for the audit."""
+        rows = self._query(
+            "select 'messages' as tbl, id, message_id, archive_path, sender, subject, at from messages where "
+            "mailbox = ? and direction = 'in' and id > ? union all select 'quarantine' as tbl, id, message_id, "
+            "archive_path, '' as sender, reason as subject, at from quarantine where mailbox = ? and id > ? "
+            "order by tbl, id", [mailbox, message_row, mailbox, quarantine_row])
+        return list(rows)
+
+    def archive_recorded(self, mailbox: str, paths: Sequence[str]) -> set[str]:
+        """Of these archive paths, those a received or quarantined record names."""
+        found: set[str] = set()
+        for start in range(0, len(paths), 500):
+            part = list(paths[start:start + 500])
+            marks = ",".join("?" * len(part))
+            for (path,) in self.db.conn.execute(
+                    f"select archive_path from messages where mailbox = ? and direction = 'in' and archive_path in "
+                    f"({marks}) union select archive_path from quarantine where mailbox = ? and archive_path in "
+                    f"({marks})", [mailbox, *part, mailbox, *part]):
+                found.add(path)
         return found
 
     def record_message(self, **row: Any) -> int:
@@ -1447,6 +1509,12 @@ class Store:
             "quarantine", {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
              "reason": reason, "at": ts(at), "archive_path": archive_path, "content_hash": content_hash}
         )
+
+    def quarantine_reason(self, mailbox: str, uidvalidity: int, uid: int, reason: str) -> None:
+        """The reason of a quarantined IMAP message, said anew (it could not be moved after all)."""
+        with self.unit_of_work():
+            self.db.conn.execute("update quarantine set reason = ? where mailbox = ? and uidvalidity = ? and uid = ?",
+                                 [reason, mailbox, uidvalidity, uid])
 
     def quarantine_known(self, mailbox: str, uidvalidity: int | None, uid: int) -> bool:
         rows = self._query("select 1 from quarantine where mailbox = ? and uidvalidity is ? and uid = ? limit 1",
