@@ -374,7 +374,7 @@ class Pipeline:
                 raise StorageError(f"cannot record a quarantined message: {exc}") from exc
             except Exception as exc:
                 log.exception("quarantine_failed", reason=reason)
-                self.problem(box, "quarantine", f"quarantine failed ({type(exc).__name__}: {exc}) for: {reason}")
+                self.problem(box, "quarantine_failed", f"quarantine failed ({type(exc).__name__}: {exc}) for: {reason}")
                 return Outcome("deferred", f"quarantine failed: {exc}")
         log.warning("message_quarantined", reason=reason)
         return Outcome("quarantined", reason)
