@@ -83,6 +83,7 @@ class App:
         self.failing_since: dict[str, datetime] = {}
         self.unreadable: dict[str, TransientError] = {}  # a mailbox's server failure in the last pass
         self.failing_why: dict[str, str] = {}  # the latest error of a failing mailbox, for its alert
+        self.failing_folder: dict[str, str] = {}  # the folder a failing MOVE goes to, for its alert
         # a mailbox's SMTP server that cannot be used as configured (`smtp.no_auth`): 78 for `run`
         self.misconfigured: dict[str, str] = {}
         self.fatal = ""  # why `run` stopped for a configuration error found while running (78)
@@ -163,6 +164,12 @@ class App:
             alert: dict[str, object] = {"alert": "mailbox_unreadable", "since": self.local(since),
                                         "error": self.failing_why.get(f"imap:{box.name}", "")}
             alerts += self._system_alert(box, now, alert, [], f"alerted:imap:{box.name}", ts(since))
+        since = self.failing_since.get(f"move:{box.name}")
+        if since and now - since >= limit and self.store.meta(f"alerted:move:{box.name}") != ts(since):
+            alert = {"alert": "move_failing", "since": self.local(since),
+                     "folder": self.failing_folder.get(f"move:{box.name}", ""),
+                     "error": self.failing_why.get(f"move:{box.name}", "")}
+            alerts += self._system_alert(box, now, alert, [], f"alerted:move:{box.name}", ts(since))
         self.unsendable(box, now, notify)
         last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
         fresh = self.store.quarantined(box.name, after=last)
@@ -369,10 +376,40 @@ class App:
                 continue
             if not blocked:
                 position = fetched.uid
+        unmoved: list[int] = []
         for folder, uids in targets.items():
-            placed = session.move(uids, folder)
+            try:
+                placed = session.move(uids, folder)
+            except imap.MoveFailed as exc:
+                if exc.lost:
+                    raise  # the session is gone: the watcher reconnects
+                unmoved += uids
+                on_main(partial(self.move_failed, box, folder, exc))
+                continue
             self._placed(box, session.uidvalidity, uids, placed, on_main)
+        if unmoved:
+            # Recorded, acked, left in the INBOX: the position stops before them, so the next
+            # pass finds them again and only moves them (see `Pipeline.handle`).
+            blocked = True
+            if position is not None and position >= min(unmoved):
+                position = min(unmoved) - 1
+        elif targets:
+            on_main(partial(self.move_ok, box))
         return position, blocked
+
+    def move_failed(self, box: MailboxConfig, folder: str, exc: imap.MoveFailed) -> None:
+        """A MOVE the server refused on a working session (a read-only or full folder): not
+        an outage. Mail goes on being handled and answered; the coordinators are alerted
+        once when it lasts `alert_after_minutes` (`_watch`)."""
+        key = f"move:{box.name}"
+        self.failing_since.setdefault(key, self.clock())
+        self.failing_why[key] = str(exc)
+        self.failing_folder[key] = folder
+        self.log.warning("move_failed", mailbox=box.name, folder=folder, error=str(exc))
+
+    def move_ok(self, box: MailboxConfig) -> None:
+        if self.failing_since.pop(f"move:{box.name}", None) is not None:
+            self.log.info("move_recovered", mailbox=box.name)
 
     def _placed(self, box: MailboxConfig, uidvalidity: int, uids: list[int], placed: imap.Placed,
                 on_main: OnMain) -> None:
