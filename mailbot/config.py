@@ -278,7 +278,7 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
     return None, tuple(argv)
 
 
-SMTP_KEYS = SERVER_KEYS | {"max_connections", "max_retry_hours", "timeout"}
+SMTP_KEYS = SERVER_KEYS | {"max_connections", "max_retry_hours", "timeout", "greeting_timeout"}
 
 
 def _smtp(data: Any, key: str, base: Path) -> SmtpConfig:
@@ -290,6 +290,7 @@ def _smtp(data: Any, key: str, base: Path) -> SmtpConfig:
         max_connections=_num(data, "max_connections", key, SmtpConfig.max_connections, minimum=1),
         max_retry_hours=_num(data, "max_retry_hours", key, SmtpConfig.max_retry_hours, float, 0.1),
         timeout=_num(data, "timeout", key, SmtpConfig.timeout, float, 1),
+        greeting_timeout=_num(data, "greeting_timeout", key, SmtpConfig.greeting_timeout, float, 1),
         key=key,
     )
 

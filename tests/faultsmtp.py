@@ -38,6 +38,7 @@ class Faults:
     per_session: int = 0  # 0: no limit; beyond it MAIL gets 421 and the connection is closed
     on_data: Callable[[], None] | None = None  # called when a DATA begins
     pipelining: bool = True  # PIPELINING offered in the EHLO answer
+    greeting_delay: float = 0.0  # seconds before the 220 greeting (a busy server, a tarpit)
     # what happened
     connections: int = 0
     pipelined: int = 0  # MAIL commands that came with their RCPT TO already behind them (not awaiting the reply)
@@ -71,6 +72,8 @@ class _Server(SMTP):
         faults.active += 1
         faults.peak = max(faults.peak, faults.active)
         try:
+            if faults.greeting_delay:
+                await asyncio.sleep(faults.greeting_delay)
             await super()._handle_client()
         finally:
             faults.active -= 1

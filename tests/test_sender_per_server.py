@@ -70,7 +70,8 @@ def two_units(servers: LocalMailServers, tmp: Path, silent: Silent | None, timeo
         return {"host": servers.host, "port": servers.imap_port, "security": "none", "username": address,
                 "password": servers.password_for(address), "idle": True, "poll_seconds": 1}
 
-    own = {"smtp": {"host": HOST, "port": silent.port, "security": "none", "timeout": timeout}} if silent else {}
+    own = {"smtp": {"host": HOST, "port": silent.port, "security": "none", "timeout": timeout,
+                    "greeting_timeout": timeout}} if silent else {}  # the silent server never greets
     boxes = [
         {"name": "t", "address": UNIT, "tag_prefix": "LPSE-T", "imap": imap(UNIT), **own,
          "staff": list(STAFF), "coordinators": ["koordinator@lpse.test"]},

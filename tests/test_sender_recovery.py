@@ -205,7 +205,8 @@ def test_a_relay_that_never_greets_costs_one_time_out_a_pass(relay, tmp_path):
     before held mail was asked first, not one for the held mail and one for the new."""
     servers, smtp = relay
     clock = Clock()
-    app = App(load_config(write_config(servers, tmp_path, smtp=smtp_block(smtp.port, timeout=2))), clock=clock)
+    app = App(load_config(write_config(servers, tmp_path, smtp=smtp_block(smtp.port, timeout=2, greeting_timeout=2))),
+              clock=clock)
     held_over_outage(app, servers, smtp, clock, 10)
     hung = SilentRelay(smtp.port)
     try:

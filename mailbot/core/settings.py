@@ -51,7 +51,8 @@ class ServerConfig:
 class SmtpConfig(ServerConfig):
     max_connections: int = 1  # kept connections to this server at once
     max_retry_hours: float = 120.0  # temporary failures are retried this long (SPEC 5)
-    timeout: float = 30.0  # seconds a reply may take
+    timeout: float = 30.0  # seconds a reply (and the TCP connect) may take
+    greeting_timeout: float = 300.0  # seconds the server's 220 greeting may take (RFC 5321 4.5.3.2.1)
     key: str = field(default="smtp", compare=False)  # where the config gives it: "smtp", "mailboxes[1].smtp"
 
 

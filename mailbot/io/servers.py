@@ -13,7 +13,7 @@ import base64
 import ssl
 import subprocess
 
-from mailbot.core.settings import ServerConfig
+from mailbot.core.settings import ServerConfig, SmtpConfig
 from mailbot.errors import LoginRefusedError
 
 TOKEN_COMMAND_SECONDS = 30
@@ -96,6 +96,8 @@ def security_hint(cfg: ServerConfig, exc: BaseException) -> str:
         return (f" (port {cfg.port} does not start with TLS: it may want security: starttls,"
                 " as IMAP on 143 and SMTP on 587 do)")
     if cfg.security != "ssl" and any(isinstance(e, TimeoutError) for e in chain):
+        slow = (f", or a server slow to greet ({cfg.key}.greeting_timeout: {cfg.greeting_timeout:g} s)"
+                if isinstance(cfg, SmtpConfig) else "")
         return (f" (no greeting from port {cfg.port} in time: a firewall, or a port that starts with TLS,"
-                " as IMAP on 993 and SMTP on 465 do, which wants security: ssl)")
+                f" as IMAP on 993 and SMTP on 465 do, which wants security: ssl{slow})")
     return ""

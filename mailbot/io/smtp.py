@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+import socket
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -38,6 +39,9 @@ AUTH_REQUIRED = 530  # RFC 4954: the server takes mail only after a login
 # there "would typically result in delivery of multiple copies" (Postfix:
 # smtp_data_done_timeout = 600s). `timeout` covers every other reply.
 DATA_DONE_TIMEOUT = 600.0
+# RFC 5321 4.5.3.2.1: the initial 220 greeting may take 5 minutes (a busy server, a
+# tarpit, a relay's DNS and reputation checks before it greets). `smtp.greeting_timeout`.
+GREETING_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -112,12 +116,42 @@ def refusal_cause(answer: str) -> str:
     return "content" if _CONTENT.search(answer) else "address"
 
 
-def _client(cfg: ServerConfig, timeout: float) -> aiosmtplib.SMTP:
-    """A client that verifies the certificate against the system CAs or `ca_file`."""
+def _client(cfg: ServerConfig, timeout: float, sock: socket.socket) -> aiosmtplib.SMTP:
+    """A client on a connected socket that verifies the certificate against the system
+    CAs or `ca_file` (`cfg.host` is the name the certificate must bear)."""
     return aiosmtplib.SMTP(
-        hostname=cfg.host, port=cfg.port, use_tls=cfg.security == "ssl",
+        hostname=cfg.host, port=None, sock=sock, use_tls=cfg.security == "ssl",
         start_tls=cfg.security == "starttls", tls_context=servers.tls_context(cfg), timeout=timeout,
     )
+
+
+async def _connected(cfg: ServerConfig, timeout: float) -> socket.socket:
+    """A TCP connection to the server within `timeout`, each address in turn; the greeting
+    that follows has its own, longer time (`GREETING_TIMEOUT`), which a host that does
+    not answer at all should not get."""
+    loop = asyncio.get_running_loop()
+    where = f"{cfg.host} on port {cfg.port}"
+    try:
+        found = await asyncio.wait_for(loop.getaddrinfo(cfg.host, cfg.port, type=socket.SOCK_STREAM), timeout)
+    except TimeoutError:
+        raise OSError(f"Error connecting to {where}: name lookup timed out") from None
+    except OSError as exc:
+        raise OSError(f"Error connecting to {where}: {exc}") from None
+    failure = f"Error connecting to {where}: no address"
+    for family, kind, proto, _, address in found:
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await asyncio.wait_for(loop.sock_connect(sock, address), timeout)
+        except TimeoutError:
+            sock.close()
+            failure = f"Timed out connecting to {where}"
+        except OSError as exc:
+            sock.close()
+            failure = f"Error connecting to {where}: {exc}"
+        else:
+            return sock
+    raise OSError(failure)
 
 
 async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
@@ -167,17 +201,30 @@ def _answer(exc: aiosmtplib.SMTPResponseException) -> str:
 class _Session:
     """One kept SMTP connection, opened on demand."""
 
-    def __init__(self, cfg: ServerConfig, timeout: float) -> None:
+    def __init__(self, cfg: ServerConfig, timeout: float, greeting: float | None = None) -> None:
+        """`greeting`: how long the 220 greeting may take; by default the config's
+        `greeting_timeout` (`probe` gives its own, shorter: an operator waits for `check`)."""
         self.cfg = cfg
         self.timeout = timeout
+        if greeting is None:
+            greeting = cfg.greeting_timeout if isinstance(cfg, SmtpConfig) else GREETING_TIMEOUT
+        self.greeting = greeting
         self.client: aiosmtplib.SMTP | None = None
 
     async def open(self) -> aiosmtplib.SMTP:
         if self.client is not None and self.client.is_connected:
             return self.client
-        client = _client(self.cfg, self.timeout)
         try:
-            await client.connect()
+            sock = await _connected(self.cfg, self.timeout)
+        except OSError as exc:
+            raise SessionError(f"connect failed: {exc}{servers.security_hint(self.cfg, exc)}") from None
+        client = _client(self.cfg, self.timeout, sock)
+        try:
+            try:
+                await client.connect(timeout=max(self.greeting, self.timeout))
+            except BaseException:
+                sock.close()  # the transport that would close it may not exist yet
+                raise
             if client.is_ehlo_or_helo_needed:  # the extensions (PIPELINING) known before the first mail
                 await client.ehlo()
             if self.cfg.username:
@@ -555,7 +602,7 @@ def probe(cfg: ServerConfig, timeout: float = 10.0) -> str:
     """Connect and log in; a description, LoginRefusedError or UnreachableError."""
 
     async def run() -> str:
-        session = _Session(cfg, timeout)
+        session = _Session(cfg, timeout, greeting=timeout)
         try:
             await session.open()
             return f"SMTP {cfg.host}:{cfg.port} ok ({cfg.security}{', ' + cfg.auth if cfg.username else ''})"
