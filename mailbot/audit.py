@@ -4,7 +4,8 @@ Every message that reached the INBOX ends in a ticket or in Quarantine with its 
 and nobody has to trust that blindly. The audit looks at three things, each from where
 the last audit left off (so it stays cheap on a Processed folder of years):
 
-- the Processed and Quarantine folders: a message there that no record names (a staff
+- the INBOX up to the stored position (what no pass reads again), and the Processed and
+  Quarantine folders: a message there that no record names (a staff
   member dragged it from the INBOX in a mail client, or a record was lost). The UIDs
   mailbot moved there are known from the server's COPYUID answer (`arrivals`); only the
   others are looked at, by Message-ID and content hash;
@@ -51,7 +52,7 @@ class Auditor:
     def mailbox(self, box: MailboxConfig, session: imap.Mailbox, *, repair: bool = False,
                 full: bool = False) -> list[Finding]:
         """Every finding of one mailbox, in folder, records and archive order."""
-        findings: list[Finding] = []
+        findings = self.inbox(box, session, repair=repair, full=full)
         for folder in dict.fromkeys((box.imap.processed_folder, box.imap.quarantine_folder)):
             findings += self.folder(box, session, folder, repair=repair, full=full)
         findings += self.records(box, full=full)
@@ -80,6 +81,35 @@ class Auditor:
                                      message_id=f.message_id)
             position = pinned(start, listed, [] if repair else [f.uid for f in found if f.uid is not None])
         self.on_main(partial(self.store.set_meta, key, f"{validity}:{position}"))
+        return found
+
+    def inbox(self, box: MailboxConfig, session: imap.Mailbox, *, repair: bool, full: bool) -> list[Finding]:
+        """Messages in the INBOX that the stored position has passed (so no pass reads them
+        again) with no record: a lost record, a position set past them. `--repair` sets the
+        position back before the first of them; the next pass reads them again (those after
+        it that were recorded are only moved, never handled twice)."""
+        validity = session.uidvalidity
+        known, position = self.on_main(partial(self.store.imap_position, box.name, box.imap.folder))
+        if known != validity or not position:
+            return []  # nothing passed yet in this UIDVALIDITY: every message in it is still to be read
+        key = f"audit:{box.name}:inbox"
+        start = 0 if full else self._folder_position(key, validity)
+        listed = [uid for uid in session.pending_uids(start) if uid <= position]
+        arrived = self.on_main(partial(self.store.arrivals_of, box.name, validity, listed)) if listed else {}
+        unknown = [uid for uid in listed if uid not in arrived]
+        found = [Finding(UNRECORDED, box.imap.folder, head.uid, validity, head.message_id, head.date, head.sender,
+                         head.subject)
+                 for head in session.heads(unknown) if not self._recorded(box, session, head)]
+        if repair and found:
+            lowest = min(f.uid for f in found if f.uid is not None)
+            self.on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, validity, lowest - 1,
+                                 self.clock()))
+            found = [replace(f, repaired=True, repair_note="left for the next pass to read") for f in found]
+            for f in found:
+                self.log.info("audit_repaired", mailbox=box.name, folder=box.imap.folder, uid=f.uid,
+                              message_id=f.message_id)
+        after = pinned(start, listed, [] if repair else [f.uid for f in found if f.uid is not None])
+        self.on_main(partial(self.store.set_meta, key, f"{validity}:{after}"))
         return found
 
     def _folder_position(self, key: str, validity: int) -> int:

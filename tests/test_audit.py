@@ -74,7 +74,7 @@ def test_a_mail_put_straight_into_processed_is_named_repaired_and_then_handled(e
     run_once(config)
 
     [ack] = of_kind(inbox(servers, OTHER), "ack")
-    assert "Jadwal tender tidak tampil" in str(ack["Subject"])
+    assert mid in str(ack["In-Reply-To"])  # the ack answers the repaired mail
     assert audit(config, capsys) == (0, [])
     assert audit(config, capsys, "--full") == (0, [])
     assert not inbox(servers, UNIT) and len(inbox(servers, UNIT, "Processed")) == 2
@@ -104,6 +104,33 @@ def test_a_mail_a_staff_member_drags_from_the_inbox_to_processed_is_found_and_ha
     store = Store(load_config(config).database)
     assert sorted(t.requester.addr for t in store.tickets()) == sorted([REQUESTER, OTHER])
     assert len(inbox(servers, UNIT, "Processed")) == 2 and not inbox(servers, UNIT)
+
+
+def test_a_mail_left_in_the_inbox_behind_the_position_is_named_and_read_again(env, capsys):
+    """A message in the INBOX that the stored position has passed with no record (a lost
+    record: no pass would ever read it again) is named; the repair sets the position back
+    and one pass gives it its ticket and ack, the recorded ones around it untouched."""
+    servers, config = env
+    raw, mid = mail(OTHER, "Tidak bisa unggah penawaran", "Unggahan dokumen kami gagal terus.")
+    uid = servers.append(UNIT, raw)
+    cfg = load_config(config)
+    store = Store(cfg.database)
+    validity, _ = store.imap_position("t", "INBOX")
+    assert validity is not None
+    store.set_imap_position("t", "INBOX", validity, uid, datetime.now(UTC))  # passed without a record
+    store.close()
+    run_once(config)
+    assert not of_kind(inbox(servers, OTHER), "ack")
+
+    code, lines = audit(config, capsys)
+    assert code == 1 and len(lines) == 1 and f"<{mid}>" in lines[0] and f"INBOX UID {uid}" in lines[0], lines
+    code, lines = audit(config, capsys, "--repair")
+    assert code == 1 and "next pass" in lines[0]
+    run_once(config)
+    assert len(of_kind(inbox(servers, OTHER), "ack")) == 1
+    assert len(of_kind(inbox(servers, REQUESTER), "ack")) == 1
+    assert audit(config, capsys) == (0, [])
+    assert not inbox(servers, UNIT) and len(inbox(servers, UNIT, "Processed")) == 2
 
 
 def test_a_repaired_mail_older_than_ack_max_age_gets_a_ticket_without_an_ack(env, capsys):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-UNRECORDED = "unrecorded"  # a message in Processed or Quarantine that no record names
+UNRECORDED = "unrecorded"  # a message in Processed, Quarantine or the INBOX (passed) that no record names
 ARCHIVE_MISSING = "archive_missing"  # a record whose archived copy is not there
 ARCHIVE_UNRECORDED = "archive_unrecorded"  # an archived copy that no record names
 
@@ -27,7 +27,8 @@ class Finding:
     sender: str = ""
     subject: str = ""
     path: str = ""  # the archive file, for the archive findings
-    repaired: bool = False  # `--repair` moved it back to the INBOX
+    repaired: bool = False  # `--repair` moved it back to the INBOX (or set the INBOX's position back)
+    repair_note: str = "moved back to the INBOX"  # what the repair did, said after the finding
 
     @property
     def key(self) -> str:
@@ -40,7 +41,7 @@ class Finding:
         """One line for the operator (and one item of the coordinators' alert)."""
         mid = f"<{self.message_id}>" if self.message_id else "(no Message-ID)"
         if self.kind == UNRECORDED:
-            done = "; moved back to the INBOX" if self.repaired else ""
+            done = f"; {self.repair_note}" if self.repaired else ""
             return (f"unrecorded: {self.folder} UID {self.uid} Message-ID {mid} date {self.date or '-'} "
                     f"from {self.sender or '-'} subject {_quoted(self.subject)}{done}")
         if self.kind == ARCHIVE_MISSING:
