@@ -557,7 +557,7 @@ class App:
     def send_here(self) -> dict[str, Any]:
         """A command's own sending: the outbox, unless a running daemon's sender holds the
         sender lock; then that sender sends it (it looks every few seconds)."""
-        from mailbot.sender import sender_lock_if_free
+        from mailbot.io.locks import sender_lock_if_free
 
         with sender_lock_if_free(self.cfg.database) as free:
             if not free:

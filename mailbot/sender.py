@@ -106,23 +106,6 @@ def sender_lock(database: Path, stop: threading.Event) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-@contextmanager
-def sender_lock_if_free(database: Path) -> Iterator[bool]:
-    """The sender lock, if no sender holds it now: whether this process may send. A
-    command (`sweep`, `run --once`, `replay`) that sent while a daemon's sender works
-    through the same rows would send them twice; it leaves them to that sender."""
-    fd = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-        else:
-            yield True
-    finally:
-        os.close(fd)
-
-
 def serve(app: App, wake_fd: int, should_stop: Callable[[], bool]) -> None:
     """One sending loop per SMTP server, so a server that stalls (takes the connection and
     never greets) holds up only its own mailboxes' mail. This thread passes the daemon's

@@ -19,8 +19,8 @@ from pathlib import Path
 from test_ops_schema import config
 
 from mailbot import cli
+from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.store import SCHEMA_VERSION, Store
-from mailbot.sender import sender_lock_if_free
 
 
 def issue(db: Path, count: int) -> None:

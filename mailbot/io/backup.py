@@ -27,25 +27,10 @@ from typing import Any
 from mailbot.core.matching import find_tag
 from mailbot.core.settings import Config
 from mailbot.errors import ConfigError
+from mailbot.io.dbfile import copy_database
 
 DATABASE, KEY, ARCHIVE, MANIFEST = "mailbot.db", "secret.key", "archive", "backup.json"
 HEADER_BYTES = 65536  # a header block longer than this is not read for its tag
-
-
-def copy_database(source: sqlite3.Connection, dest: Path) -> None:
-    """Write the database open on `source` to `dest` (replaced if there), private (0600),
-    as one self-contained file (no -wal beside it)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
-    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    target = sqlite3.connect(str(partial))
-    try:
-        source.backup(target)  # in one step: under WAL it blocks no writer, and never restarts
-        target.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        target.close()
-    os.replace(partial, dest)
 
 
 def take(cfg: Config, dest: Path, *, with_archive: bool, now: datetime) -> dict[str, Any]:
@@ -90,8 +75,8 @@ def restore(cfg: Config, src: Path, *, now: datetime) -> dict[str, Any]:
     there (kept beside it as `NAME.before-restore-STAMP.bak`), the key where there is none,
     the archive's files that are missing; then the ticket counters past every number
     issued since the backup."""
+    from mailbot.io.locks import sender_lock_if_free
     from mailbot.io.store import SCHEMA_VERSION
-    from mailbot.sender import sender_lock_if_free
 
     source = src / DATABASE
     if not source.is_file():

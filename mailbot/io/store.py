@@ -487,7 +487,7 @@ class Store:
     def _backup_before_migrating(self, version: int) -> Path:
         """A consistent copy of the database as it is, beside it, before a migration changes
         it: `NAME.schemaN-YYYYMMDDTHHMMSSZ.bak` (restored by `mailbot restore`)."""
-        from mailbot.io.backup import copy_database
+        from mailbot.io.dbfile import copy_database
 
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         dest = self.path.with_name(f"{self.path.name}.schema{version}-{stamp}.bak")
