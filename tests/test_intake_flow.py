@@ -355,13 +355,13 @@ Jawaban: Kata sandi direset melalui menu Lupa Password.
         assert cli.main(["--config", str(config), "report", "rekap", "--month", month, "--output", str(out)]) == 0
         rows += list(csv.reader(io.StringIO(out.read_text("utf-8-sig"), newline="")))[1:]
     [called] = [r for r in rows if "Jadwal tender tidak tampil" in r[4]]
-    assert called[1] == f"{yesterday:%d/%m/%Y}"  # Tgl: the call's date, not the mail's
+    assert called[1] == f"{yesterday:%Y-%m-%d}"  # Tgl: the call's date (ISO, issue 34), not the mail's
     assert called[2] == ""  # no e-mail was given: no placeholder in the recap
     assert called[3] == "Pak Joko (Dinas Pendidikan)"
     assert called[9] == STAFF[0]  # Petugas: who took the call
     [visited] = [r for r in rows if "Lupa kata sandi" in r[4]]
     assert visited[2] == CALLER and visited[9] == STAFF[1]
-    assert visited[7] == f"{datetime.now(WIB):%d/%m/%Y}" and visited[8] == "Kata sandi direset melalui menu Lupa Password."
+    assert visited[7] == f"{datetime.now(WIB):%Y-%m-%d}" and visited[8] == "Kata sandi direset melalui menu Lupa Password."
 
     month = f"{datetime.now(WIB):%Y-%m}"
     page = tmp_path / "summary.html"

@@ -452,7 +452,7 @@ def _lines_and_pairs(texts: tuple[str, ...]) -> tuple[set[str], set[tuple[str, s
 
 
 def _plain(line: str) -> str:
-    return " ".join(line.lstrip("> \t").split()).lower()
+    return " ".join(line.lstrip("> \t|").split()).lower()  # "|": the fence our mail put on others' words
 
 
 def redact(text: str, box: MailboxConfig) -> str:
