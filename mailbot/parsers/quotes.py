@@ -232,14 +232,7 @@ def _cleaned(lines: list[str]) -> list[str]:
         if not line.strip() and kept and not kept[-1].strip():
             continue
         kept.append(line)
-    while kept and (_SEPARATOR_ONLY.match(kept[-1]) or _is_footer(kept[-1], strict=False)):
-        kept.pop()
-    kept = _without_ticket_footer(kept)
-    while kept and _SEPARATOR_ONLY.match(kept[-1]):
-        kept.pop()
-    while kept and not kept[0].strip():
-        kept.pop(0)
-    return [line.rstrip() for line in kept]
+    return [line.rstrip() for line in _trim_ends(kept)]
 
 
 def _quote_run_end(lines: list[str], i: int) -> int:
@@ -543,14 +536,7 @@ def strip_reply(text: str) -> str:
             continue  # do not leave a double gap where a quote was
         dropped_quote = False
         kept.append(line)
-    while kept and (_SEPARATOR_ONLY.match(kept[-1]) or _is_footer(kept[-1], strict=False)):
-        kept.pop()
-    kept = _without_ticket_footer(kept)
-    while kept and _SEPARATOR_ONLY.match(kept[-1]):
-        kept.pop()
-    while kept and not kept[0].strip():
-        kept.pop(0)
-    return "\n".join(kept).rstrip()
+    return "\n".join(_trim_ends(kept)).rstrip()
 
 
 def _without_ticket_footer(lines: list[str]) -> list[str]:
@@ -942,3 +928,16 @@ def _unquoted(line: str) -> str:
     """A `>` line one level down ("> > x" and ">> x" both become "> x" or ">x")."""
     rest = line.lstrip()[1:]
     return rest.removeprefix(" ")
+
+
+def _trim_ends(kept: list[str]) -> list[str]:
+    """The kept lines without the separators, footers and ticket-system footer at their end
+    and the blank lines at their start: what both splitters leave of the writer's text."""
+    while kept and (_SEPARATOR_ONLY.match(kept[-1]) or _is_footer(kept[-1], strict=False)):
+        kept.pop()
+    kept = _without_ticket_footer(kept)
+    while kept and _SEPARATOR_ONLY.match(kept[-1]):
+        kept.pop()
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return kept
