@@ -34,7 +34,7 @@ from mailbot.core.settings import Config, MailboxConfig
 from mailbot.io import imap
 from mailbot.io.store import Store, moment, ts
 from mailbot.parsers import content_hash, synthetic_message_id
-from mailbot.service import OnMain, run_here
+from mailbot.steps import OnMain, run_here
 
 # An archive file younger than this may belong to a message whose unit of work is still
 # committing (the file is written first): the next audit looks at it.

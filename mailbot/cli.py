@@ -38,7 +38,7 @@ from mailbot.reports.model import Month
 
 if TYPE_CHECKING:
     from mailbot.core.model import Ticket
-    from mailbot.core.settings import Config
+    from mailbot.core.settings import Config, MailboxConfig
     from mailbot.io.store import Store
 
 # The rest is imported by the commands that use it: `mailbot --help` and a usage error
@@ -240,6 +240,7 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.daemon import App
     from mailbot.io.memory import return_freed_memory
     from mailbot.sender import stop_signals
+    from mailbot.service import Service
 
     return_freed_memory()
     # A data location the service's user cannot use is the operator's to mend: 78, which
@@ -310,7 +311,7 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     app.log.info("config_reloaded" if reloaded else "daemon_started", version=current(),
                  mailboxes=[b.name for b in cfg.mailboxes])
     app.reload_requested, app.reload = hangup, checked
-    app.run_forever(running[0], notify=sd_notify)
+    Service(app, running[0], sd_notify).run()  # every mailbox on IDLE, the outbox, the timers, until stopped
     if app.reload_accepted and not received and not app.fatal:
         # The same process (its PID, systemd's MAINPID) starts again on the new config: a
         # fresh interpreter, so no thread, connection or cache of the old config lives on.
@@ -392,7 +393,7 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
 
 def _check_local(cfg: Config) -> set[int]:
     """Rules, calendar, templates and the data locations: 78 for each that is broken."""
-    from mailbot.daemon import build_calendar
+    from mailbot.core.worktime import build_calendar
     from mailbot.io.render import Renderer
     from mailbot.rules import load_rules
 
@@ -789,7 +790,31 @@ def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
             return EX_USAGE
         return service.run_rekap(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output,
                                  paper=args.paper)
-    return service.run_summary(cfg, args.month, args.mailbox, args.output, args.send, datetime.now(UTC))
+    now = datetime.now(UTC)
+    return service.run_summary(cfg, args.month, args.mailbox, args.output, args.send, now,
+                               send_to=partial(send_summaries, cfg, args.month, now))
+
+
+def send_summaries(cfg: Config, month: Month, now: datetime, targets: list[MailboxConfig]) -> str:
+    """`report summary --send`: each mailbox's summary queued with the daemon's mailer and
+    sent at once, by the running daemon's sender when there is one (sending beside it sent
+    its rows twice); what became of the sending, for the operator."""
+    from mailbot.daemon import App
+    from mailbot.io.store import Store
+    from mailbot.reports.service import summary_send
+
+    app = App(cfg, Store(cfg.database, migrate=False), clock=lambda: now)  # migrates only by the daemon
+    try:
+        for target in targets:
+            mail = summary_send(app.store, cfg, app.rules, app.calendar, target, month, now)
+            with app.store.unit_of_work():
+                app.mailer.enqueue(target, mail, None, None, now)
+                app.store.add_event(target.name, None, now, "mailbot", "monthly_summary_queued",
+                                    month=str(month), by="command")
+        sending = app.send_here()
+    finally:
+        app.store.close()
+    return str(sending.get("sending") or f"outbox sent {sending['sent']}, failed {sending['failed']}")
 
 
 COMMANDS = {

@@ -22,7 +22,7 @@ from mailbot.core.lifecycle import Policy
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, Ticket
 from mailbot.core.plan import Setup
 from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.worktime import WorkCalendar
+from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError
 from mailbot.io import imap, smtp, solved
 from mailbot.io.archive import Archive
@@ -35,7 +35,7 @@ from mailbot.io.store import Store, ts
 from mailbot.io.words import words
 from mailbot.pipeline import Arrival, Outcome, Pipeline
 from mailbot.rules import load_rules
-from mailbot.service import OnMain, Progress, Service, run_here
+from mailbot.steps import OnMain, Progress, run_here
 from mailbot.timekeeper import Timekeeper
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
@@ -45,7 +45,7 @@ UNREADABLE_PASSES = 3  # passes a message the server cannot return is tried befo
 # was reading: its ticket opens on the daemon's clock (see `arrived_unread`).
 JUST_ARRIVED = timedelta(minutes=15)
 
-__all__ = ["App", "Outcome", "build_calendar"]
+__all__ = ["App", "Outcome"]
 
 
 class App:
@@ -571,10 +571,6 @@ class App:
         self.watch()
         return {"mailboxes": polled, "timers": swept["timers"], "digests": swept["digests"], **self.send_here()}
 
-    def run_forever(self, stop: threading.Event, notify: Callable[[str], None] = lambda s: None) -> None:
-        """Every mailbox on IDLE, the outbox, the timers; until `stop` is set (see `Service`)."""
-        Service(self, stop, notify).run()
-
     def guarded(self, what: str, step: Callable[[], object]) -> None:
         """One of the loop's steps as its own failure boundary."""
         try:
@@ -614,16 +610,6 @@ def unserved_mailboxes(cfg: Config, store: Store) -> list[str]:
             f"database holds {tickets} ticket(s) not closed, {mails} mail(s) not sent and {timers} deadline "
             f"timer(s) for it: none of it is handled while it is not configured (add it back to serve it)"
             for name, (tickets, mails, timers) in store.left_behind(tuple(b.name for b in cfg.mailboxes)).items()]
-
-
-def build_calendar(cfg: Config) -> WorkCalendar:
-    """The unit's working calendar; a bad value is a configuration error naming it."""
-    cal = cfg.calendar
-    try:
-        return WorkCalendar.build(tz=cfg.timezone, workdays=cal.workdays, hours=cal.hours, country=cal.country_holidays,
-                                  categories=cal.holiday_categories, extra_holidays=cal.extra_holidays)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"calendar: {exc}") from None
 
 
 def arrived_unread(received: datetime, read_before: datetime | None) -> datetime | None:

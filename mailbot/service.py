@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mailbot.core.settings import MailboxConfig
 from mailbot.errors import (
@@ -45,14 +45,6 @@ if TYPE_CHECKING:
     from mailbot.daemon import App
 
 T = TypeVar("T")
-
-
-class OnMain(Protocol):
-    """Runs a step on the thread that owns the store and returns its result."""
-
-    def __call__(self, step: Callable[[], T], /) -> T: ...
-
-
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, sqlite3.Error, OSError)  # disk full, locked
 IDLE_RENEW_SECONDS = 25 * 60  # servers may end IDLE after 30 minutes (RFC 2177)
 WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailboxes, quarantine)
@@ -65,11 +57,6 @@ FIRST_READ_WAIT_SECONDS = 300.0  # the longest the first sweep waits for every m
 
 class Stopped(Exception):
     """The main thread is gone: a watcher's request for it will not be served."""
-
-
-def run_here(step: Callable[[], T]) -> T:
-    """`OnMain` for a single thread (`run --once`, tests): run the step at once."""
-    return step()
 
 
 def retry_delay(exc: TransientError, failures: int, poll_seconds: float) -> float:
@@ -94,23 +81,6 @@ def descriptors_for(mailboxes: int, log: Any) -> None:
         except (OSError, ValueError):
             log.warning("too_few_descriptors", mailboxes=mailboxes, needed=needed, limit=soft,
                         hint="raise LimitNOFILE in the unit, or split the mailboxes over more processes")
-
-
-class Progress:
-    """STATUS= lines while a long pass runs ("btm: 120/400 messages"), one a second at most."""
-
-    def __init__(self, name: str, total: int, notify: Callable[[str], None], beat: Callable[[], None]) -> None:
-        self.name, self.total, self.notify, self.beat = name, total, notify, beat
-        self.done = 0
-        self.shown = 0.0
-
-    def step(self) -> None:
-        self.done += 1
-        self.beat()
-        now = time.monotonic()
-        if self.total > 1 and (now - self.shown >= 1.0 or self.done == self.total):
-            self.notify(f"STATUS={self.name}: {self.done}/{self.total} messages")
-            self.shown = now
 
 
 class Watchdog:

@@ -32,12 +32,15 @@ from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io import lookup
 from mailbot.io.compose import Notifier
-from mailbot.io.store import Store
+from mailbot.io.store import Store, parse_ts, ts
 from mailbot.io.words import Words, words
-from mailbot.reports.monthly import send_monthly_summary
+from mailbot.reports.monthly import monthly_due
 from mailbot.rules import PRIORITIES, Rules
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # not a timer's fault: the sweep stops for the caller
+
+
+SUMMARY_RETRY_AFTER = timedelta(hours=1)  # after a failed summary, so a broken report does not fill the log
 
 
 def retry_after(failures: int) -> timedelta:
@@ -88,7 +91,7 @@ class Timekeeper:
                 self.log.exception("digest_failed", mailbox=box.name)
                 self.alert_once(box, now, f"alerted:digest:{box.name}", now.astimezone(self.calendar.tz).date().isoformat(),
                                 {"alert": "digest_failed", "error": f"{type(exc).__name__}: {exc}"})
-            reports += send_monthly_summary(self, box, now)
+            reports += self.monthly_summary(box, now)
         return {"timers": fired, "digests": digests, "reports": reports}
 
     def timer_failed(self, box: MailboxConfig, row: StoredTimer, now: datetime, exc: Exception) -> None:
@@ -192,6 +195,43 @@ class Timekeeper:
         overdue = [o for _, o in self.overdue(box, now)]
         return worded_digest(digest_context(self.store.state_counts(box.name), overdue, now, self.calendar),
                              words(self.cfg.language, self.cfg.templates_dir), self.calendar)
+
+    def monthly_summary(self, box: MailboxConfig, now: datetime) -> int:
+        """Queue the previous month's summary of `box` when it is due; 1 when queued."""
+        if not self.cfg.reports.monthly:
+            return 0
+        key, failed_key = f"monthly_summary:{box.name}", f"monthly_summary_failed:{box.name}"
+        last = self.store.meta(key)
+        due = monthly_due(last, now, self.calendar, self.store.first_ticket_at(box.name))
+        if due is None:
+            return 0
+        month, send_it = due
+        if not send_it:
+            self.store.set_meta(key, str(month))
+            return 0
+        failed = parse_ts(self.store.meta(failed_key))
+        if failed is not None and now - failed < SUMMARY_RETRY_AFTER:
+            return 0
+        from mailbot.reports.service import summary_send  # lazily: charts and XLSX, once a month
+
+        try:
+            send = summary_send(self.store, self.cfg, self.rules, self.calendar, box, month, now)
+            with self.store.unit_of_work():
+                if self.store.meta(key) != last:  # another process on this database queued it meanwhile
+                    return 0
+                self.mailer.enqueue(box, send, None, None, now)
+                self.store.set_meta(key, str(month))
+                self.store.add_event(box.name, None, now, "mailbot", "monthly_summary_queued", month=str(month))
+        except STORAGE_ERRORS:
+            raise  # not the report's fault: the sweep ends for the caller, as for timers
+        except Exception as exc:  # the report's own failure boundary: told once, tried again later
+            self.log.exception("monthly_summary_failed", mailbox=box.name, month=str(month))
+            self.store.set_meta(failed_key, ts(now))
+            self.alert_once(box, now, f"alerted:monthly:{box.name}", str(month),
+                              {"alert": "summary_failed", "month": str(month), "error": f"{type(exc).__name__}: {exc}"})
+            return 0
+        self.log.info("monthly_summary_queued", mailbox=box.name, month=str(month))
+        return 1
 
 
 def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> dict[str, Any]:

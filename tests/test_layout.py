@@ -75,3 +75,107 @@ def test_importing_the_whole_core_loads_no_shell_library() -> None:
             + "print('\\n'.join(sorted(sys.modules)))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert [name for name in loaded if banned(name, NOT_LOADED)] == []
+
+
+# --- the house: no import circle anywhere (issue 35) --------------------------------------
+
+PACKAGE = CORE.parent
+
+
+def module_names(root: Path) -> dict[str, Path]:
+    """Every module of the package by its dotted name (a package by its own name)."""
+    found = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Which of the package's modules each module imports: at run time, in a function or
+    only for types under TYPE_CHECKING alike (a type-only import is still a dependency the
+    reader follows); `from a import b` counts as importing the module a.b where there is one."""
+    modules = module_names(root)
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                graph[name].update(alias.name for alias in node.names if alias.name in modules)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                for alias in node.names:
+                    target = f"{base}.{alias.name}"
+                    if target in modules:
+                        graph[name].add(target)
+                    elif base in modules:
+                        graph[name].add(base)
+        graph[name].discard(name)
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                other = stack.pop()
+                group.append(other)
+                if other == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for other in graph[todo.pop()] - seen:
+            seen.add(other)
+            todo.append(other)
+    return seen
+
+
+def test_the_circle_finder_finds_a_circle_through_a_type_only_import(tmp_path: Path) -> None:
+    """The checker itself: a -> b at run time, b -> a only for types is a circle; c is none."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("def f():\n    from pkg.b import g\n")
+    (pkg / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n")
+    (pkg / "c.py").write_text("from . import a\n")
+    assert circles(import_graph(pkg)) == [["pkg.a", "pkg.b"]]
+
+
+def test_no_import_circle_anywhere_in_mailbot() -> None:
+    assert circles(import_graph(PACKAGE)) == []
+
+
+def test_reports_import_nothing_of_the_daemon_the_service_or_the_sender() -> None:
+    """A report needs the store, the calendar and the renderer; the daemon, its service and
+    its sender start reports, never the other way round (not even through another module)."""
+    graph = import_graph(PACKAGE)
+    for name in (n for n in graph if n.startswith("mailbot.reports")):
+        assert reachable(graph, name) & {"mailbot.daemon", "mailbot.service", "mailbot.sender"} == set(), name

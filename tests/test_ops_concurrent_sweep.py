@@ -112,7 +112,6 @@ def test_a_digest_queued_by_another_process_meanwhile_is_not_queued_again(tmp_pa
 
 def test_a_monthly_summary_queued_by_another_process_meanwhile_is_not_queued_again(tmp_path, monkeypatch):
     from mailbot.reports import service
-    from mailbot.reports.monthly import send_monthly_summary
 
     config = offline_config(tmp_path)
     data = yaml.safe_load(config.read_text())
@@ -129,11 +128,11 @@ def test_a_monthly_summary_queued_by_another_process_meanwhile_is_not_queued_aga
     def other_first(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not calls:
             calls.append(1)
-            send_monthly_summary(b.timekeeper, cfg.mailboxes[0], now)
+            b.timekeeper.monthly_summary(cfg.mailboxes[0], now)
         return build(*args, **kwargs)
 
     monkeypatch.setattr(service, "summary_send", other_first)
-    send_monthly_summary(a.timekeeper, cfg.mailboxes[0], now)
+    a.timekeeper.monthly_summary(cfg.mailboxes[0], now)
     conn = sqlite3.connect(tmp_path / "mailbot.db")
     kinds = [k for (k,) in conn.execute("select kind from outbox where kind not in ('ack', 'staff_new')")]
     assert len(kinds) == 1, kinds

@@ -25,9 +25,15 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
+
+from mailbot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mailbot.core.settings import Config
 
 _ONE_DAY = timedelta(days=1)
 # With at least one weekday in `workdays` a working day is never further away than a
@@ -300,3 +306,13 @@ def _parse_date(value: date | str) -> date:
         with suppress(ValueError):
             return date.fromisoformat(value.strip())
     raise ValueError(f"invalid holiday date {value!r}; expected YYYY-MM-DD")
+
+
+def build_calendar(cfg: Config) -> WorkCalendar:
+    """The unit's working calendar; a bad value is a configuration error naming it."""
+    cal = cfg.calendar
+    try:
+        return WorkCalendar.build(tz=cfg.timezone, workdays=cal.workdays, hours=cal.hours, country=cal.country_holidays,
+                                  categories=cal.holiday_categories, extra_holidays=cal.extra_holidays)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"calendar: {exc}") from None

@@ -17,10 +17,11 @@ from typing import Any
 import structlog
 
 from mailbot.core.counterpart import without_references
+from mailbot.core.files import for_requester
 from mailbot.core.lifecycle import Decision
 from mailbot.core.matching import tag
 from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
-from mailbot.core.plan import History, MailPlan, Planned, Setup, plan, redact
+from mailbot.core.plan import History, MailPlan, Planned, Setup, plan
 from mailbot.core.settings import MailboxConfig
 from mailbot.core.similar import first_lines
 from mailbot.core.tokens import make_message_id
@@ -150,49 +151,6 @@ class Composer:
         out, _ = self.render(setup.box, mail, None, None)
         return OutboxRow(0, setup.box.name, None, out.message_id, send.kind, setup.box.address, out.rcpt, out.raw, 0,
                          now, str(send.to))
-
-
-# Contact cards a mail client attaches by itself (Thunderbird's "Attach my vCard",
-# Outlook's business card): they hold the staff member's own address and phone.
-_CONTACT_CARDS = ("text/vcard", "text/x-vcard", "text/directory")
-# The signature part of a signed message (S/MIME, e.g. a BSrE certificate; OpenPGP): it
-# carries the signer's certificate with their own address, and proves nothing once the
-# text it signed is relayed in a new mail.
-_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature")
-# A whole mail attached (Outlook's "forward as attachment", LKPP's desk attaching our own
-# escalation): its headers carry staff addresses and mailbot's signed Message-IDs sent to
-# staff or LKPP, and its text the internal notes; a requester holding such a Message-ID
-# could act in that role (SPEC 9), so none reaches a requester.
-_EMBEDDED = ("message/rfc822", "message/global", "message/partial", "message/external-body",
-             "message/rfc822-headers", "text/rfc822-headers", "message/global-headers", "application/vnd.ms-outlook")
-_EMBEDDED_NAMES = (".eml", ".msg")
-
-
-def for_requester(attachments: list[Attachment], box: MailboxConfig) -> list[Attachment]:
-    """What of a staff or LKPP message's files a requester may receive: no contact cards,
-    no signature parts, no attached mail, and no internal address in a file name (SPEC 1:
-    none in any header or body)."""
-    kept = []
-    for part in attachments:
-        ctype, name = part.content_type.lower(), part.filename.lower()
-        if ctype in _CONTACT_CARDS or name.endswith((".vcf", ".vcard")):
-            continue
-        if ctype in _SIGNATURES or name.endswith(".p7s"):
-            continue
-        if ctype in _EMBEDDED or name.endswith(_EMBEDDED_NAMES):
-            continue
-        name = _redacted_name(part.filename, box)
-        kept.append(part if name == part.filename else replace(part, filename=name))
-    return kept
-
-
-def _redacted_name(filename: str, box: MailboxConfig) -> str:
-    """A file name without internal addresses, one that ends the name before its extension
-    ("panduan dari staff1@lpse.go.id.pdf") included: `redact` alone reads ".pdf" there as
-    more of a longer address and leaves it."""
-    name = redact(filename, box)
-    stem, dot, extension = name.rpartition(".")
-    return redact(stem, box) + dot + extension if dot and stem else name
 
 
 def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None) -> str | None:

@@ -17,6 +17,7 @@ from datetime import datetime
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.commands import parse_commands
 from mailbot.core.counterpart import references_in
+from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake import Intake, held_intake
 from mailbot.core.lifecycle import (
@@ -60,8 +61,6 @@ def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[in
                never: frozenset[str]) -> frozenset[int]:
     """Of these tickets, those whose latest LKPP reply holds something a requester may
     receive: its text, or a file (a mail attached to it is none: `for_requester`)."""
-    from mailbot.io.compose import for_requester  # compose reads lookup's history: imported here
-
     found: set[int] = set()
     for ticket_id in ticket_ids:
         replies = [m for m in store.thread_of(ticket_id) if m.direction == "in" and m.role == "lkpp"

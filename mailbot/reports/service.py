@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from mailbot.core.model import AUTO_GENERATED, Attachment, Audience, InlineImage, Send
 from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.worktime import WorkCalendar
+from mailbot.core.worktime import WorkCalendar, build_calendar
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.reports import charts, figures, labels, present, queries, rekap
@@ -131,13 +132,13 @@ def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: 
 
 
 def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | None, send: bool,
-                now: datetime) -> int:
+                now: datetime, send_to: Callable[[list[MailboxConfig]], str] | None = None) -> int:
     """`mailbot report summary`: the page to --output (or stdout unless --send), and with
-    --send one mail per mailbox to its heads and coordinators, sent at once (by the running
-    daemon's sender when there is one: sending beside it sent its rows twice)."""
+    --send one mail per mailbox to its heads and coordinators, queued and sent at once by
+    `send_to` (the command's wiring: the mailer, the outbox and SMTP are the daemon's
+    parts, which a report does not build), which says how the sending went."""
     box = cfg.mailbox(mailbox) if mailbox else None
     if output is not None or not send:
-        from mailbot.daemon import build_calendar
         from mailbot.rules import load_rules
 
         store, rules = Store(cfg.database, readonly=True), load_rules(cfg.rules_dir)
@@ -149,21 +150,9 @@ def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | N
     boxes = [box] if box else list(cfg.mailboxes)
     targets = with_readers(cfg, boxes) if send else []
     if targets:
-        from mailbot.daemon import App  # the mailer, the outbox and SMTP: only to send
-
-        app = App(cfg, Store(cfg.database, migrate=False), clock=lambda: now)  # migrates only by the daemon
-        try:
-            for target in targets:
-                mail = summary_send(app.store, cfg, app.rules, app.calendar, target, month, now)
-                with app.store.unit_of_work():
-                    app.mailer.enqueue(target, mail, None, None, now)
-                    app.store.add_event(target.name, None, now, "mailbot", "monthly_summary_queued",
-                                        month=str(month), by="command")
-            sending = app.send_here()  # a running daemon's sender sends it, and its own rows, once
-        finally:
-            app.store.close()
-        told = sending.get("sending") or f"outbox sent {sending['sent']}, failed {sending['failed']}"
-        print(f"mailbot: summary {month} queued; {told}", file=sys.stderr)
+        if send_to is None:
+            raise ValueError("run_summary: --send needs send_to")
+        print(f"mailbot: summary {month} queued; {send_to(targets)}", file=sys.stderr)
     return EX_CONFIG if send and len(targets) < len(boxes) else 0
 
 

@@ -1,0 +1,44 @@
+"""How a step of a pass reaches the store's thread, and how its progress is shown.
+
+The store's connection belongs to one thread (the daemon's main thread; the only thread
+of `run --once`). Watchers, the audit and a pass ask that thread to run a step
+(`OnMain`); a single-threaded caller runs it at once (`run_here`). A long pass tells
+systemd how far it is (`Progress`). These are what the daemon, the audit and the
+service share, so they live apart from all three.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class OnMain(Protocol):
+    """Runs a step on the thread that owns the store and returns its result."""
+
+    def __call__(self, step: Callable[[], T], /) -> T: ...
+
+
+def run_here(step: Callable[[], T]) -> T:
+    """`OnMain` for a single thread (`run --once`, tests): run the step at once."""
+    return step()
+
+
+class Progress:
+    """STATUS= lines while a long pass runs ("btm: 120/400 messages"), one a second at most."""
+
+    def __init__(self, name: str, total: int, notify: Callable[[str], None], beat: Callable[[], None]) -> None:
+        self.name, self.total, self.notify, self.beat = name, total, notify, beat
+        self.done = 0
+        self.shown = 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        self.beat()
+        now = time.monotonic()
+        if self.total > 1 and (now - self.shown >= 1.0 or self.done == self.total):
+            self.notify(f"STATUS={self.name}: {self.done}/{self.total} messages")
+            self.shown = now
