@@ -1,10 +1,12 @@
 """Issue 33: upgrades from three landed states to today.
 
-The databases are made by the migrations of the landed commits themselves (4ecd155 of
-2026-11-21, schema 2; aceb61d of 2026-11-22 09:56, a schema 3 that made less than
-today's schema 3; f1ab2fc of 2026-11-22 12:41, schema 5), read from git at test time,
-then filled with rows through their own columns. Today's mailbot opens each: every row
-kept, and the shape (tables, columns, indexes) equal to a fresh database's.
+The databases have the schemas the landed commits made (4ecd155 of 2026-11-21, schema 2;
+aceb61d of 2026-11-22 09:56, a schema 3 that made less than today's schema 3; f1ab2fc of
+2026-11-22 12:41, schema 5): those of the databases these commits' own mailbots wrote
+(tests/data/upgrade/, see its README.md), emptied, then filled with rows through their
+own columns. Where this clone has the commits, their migrations read from git make the
+same shape (the fixtures are what they say). Today's mailbot opens each: every row kept,
+and the shape (tables, columns, indexes) equal to a fresh database's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from mailbot.io import schema
 from mailbot.io.store import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "upgrade"
 
 # commit -> where its store module lived, and the schema number it wrote
 LANDED = {"4ecd155": ("mailbot/store.py", 2), "aceb61d": ("mailbot/store.py", 3),
@@ -57,15 +60,24 @@ def old_migrations(commit: str) -> list[Callable[[sqlite_utils.Database], None]]
     return list(migrations)
 
 
+def old_schema(commit: str, path: Path) -> None:
+    """An empty database of `commit`'s schema: the database its mailbot wrote, every row but
+    the schema number deleted."""
+    conn = sqlite3.connect(path)
+    conn.executescript((DATA / f"{commit}.sql").read_text())
+    for (table,) in conn.execute("select name from sqlite_master where type = 'table' and name != 'meta'").fetchall():
+        conn.execute(f'delete from "{table}"')
+    conn.execute("delete from meta where key != 'schema_version'")
+    conn.commit()
+    conn.close()
+
+
 def old_database(commit: str, path: Path) -> None:
-    """A database as `commit` made it (its migrations, its schema number), with rows: an
-    escalated ticket with its messages, history, timer, counter, outbox mail and IMAP state."""
-    migrations = old_migrations(commit)
-    assert len(migrations) == LANDED[commit][1]
+    """A database of `commit`'s schema, with rows: an escalated ticket with its messages,
+    history, timer, counter, outbox mail and IMAP state."""
+    old_schema(commit, path)
     db = sqlite_utils.Database(path)
-    for number, migration in enumerate(migrations, start=1):
-        migration(db)
-        db.table("meta").upsert({"key": "schema_version", "value": str(number)}, pk="key")
+    assert db.execute("select value from meta where key = 'schema_version'").fetchone() == (str(LANDED[commit][1]),)
     at = "2026-11-20T02:00:00.000000Z"
     db.execute("insert into counters (mailbox, year, last) values ('unit', 2026, 19)")
     db.execute("insert into tickets (id, mailbox, number, state, requester, requester_name, subject, category, "
@@ -95,6 +107,22 @@ def shape(path: Path) -> dict[str, tuple[dict[str, schema.Column], dict[str, str
         return {name: (table.columns, table.indexes) for name, table in schema.read(conn).items()}
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("commit", sorted(LANDED))
+def test_the_fixtures_schema_is_the_one_the_commits_migrations_make(commit, tmp_path):
+    made = tmp_path / "made.db"
+    db = sqlite_utils.Database(made)
+    for number, migration in enumerate(old_migrations(commit), start=1):
+        migration(db)
+        db.table("meta").upsert({"key": "schema_version", "value": str(number)}, pk="key")
+    db.close()
+    fixture = tmp_path / "fixture.db"
+    old_schema(commit, fixture)
+    assert shape(fixture) == shape(made)
+    versions = [sqlite3.connect(p).execute("select value from meta where key = 'schema_version'").fetchone()
+                for p in (fixture, made)]
+    assert versions == [(str(LANDED[commit][1]),)] * 2
 
 
 @pytest.mark.parametrize("commit", sorted(LANDED))
@@ -166,3 +194,28 @@ def test_a_missing_index_is_mended_at_start(tmp_path):
     fresh = tmp_path / "fresh.db"
     Store(fresh).close()
     assert shape(path) == shape(fresh)
+
+
+def test_lkpp_numbers_recorded_before_references_existed_are_references(tmp_path):
+    """SPEC 3: LKPP's own number, once recorded on a ticket, matches LKPP's later mail that
+    cites only it. The landed states recorded it (from LKPP's authenticated mail) in
+    `tickets.lkpp_ticket`; today's mailbot matches by the references it learned, so the upgrade
+    learns those numbers, as today's learns one: not a number the ticket's subject holds (the
+    requester's words), and the first ticket keeps a number two tickets hold."""
+    old = tmp_path / "old.db"
+    old_database("f1ab2fc", old)
+    at = "2026-11-20T03:00:00.000000Z"
+    for number, subject, lkpp in (("2026-00020", "Akun terkunci", "LKPP-123456"),
+                                  ("2026-00021", "[Ticket#777777] masih gagal login", "777777")):
+        db = sqlite_utils.Database(old)
+        db.execute("insert into tickets (mailbox, number, state, requester, subject, created_at, updated_at, "
+                   "lkpp_ticket) values ('unit', ?, 'escalated', 'sari@dinas.test', ?, ?, ?, ?)",
+                   [number, subject, at, at, lkpp])
+        db.conn.commit()
+        db.close()
+    store = Store(old)
+    first = store.ticket_by_number("unit", "2026-00019")
+    assert first is not None
+    found, keys = store.ticket_by_refs("unit", ["ticket:LKPP-123456", "ticket:777777"])
+    assert found is not None and found.id == first.id and keys == {"ticket:LKPP-123456"}
+    store.close()

@@ -29,6 +29,7 @@ from mailbot.io.quiet_import import UNUSED, without
 with without(*UNUSED):
     import sqlite_utils
 
+from mailbot.core.counterpart import Reference
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.model import (
@@ -352,8 +353,26 @@ def _v16(db: sqlite_utils.Database) -> None:
     db.table("messages").create_index(["archive_path"])  # the audit's "an archived copy with no record"
 
 
+def _v17(db: sqlite_utils.Database) -> None:
+    """LKPP's ticket numbers that mailbot recorded before counterpart references existed
+    (`_v12`): a reference, so LKPP's later mail that cites only its number is matched and
+    counts as LKPP's, as it does for a number learned since (`counterpart`). Those versions
+    recorded the number only from LKPP's authenticated mail, as today's learns a reference;
+    as today's, not a number the ticket's own subject holds (the requester's words), nor one
+    another ticket holds already (one reference names one case: the first ticket keeps it)."""
+    rows = list(db.execute(
+        "select t.id, t.mailbox, t.lkpp_ticket, t.subject, coalesce((select max(e.at) from events e "
+        "where e.ticket_id = t.id and e.kind = 'lkpp_ticket_recorded'), t.updated_at) "
+        "from tickets t where coalesce(t.lkpp_ticket, '') != '' and t.lkpp_ref is null order by t.id").fetchall())
+    learned = [(mailbox, Reference(number, "number", number).key, ticket_id, number, "number", at)
+               for ticket_id, mailbox, number, subject, at in rows if number.lower() not in (subject or "").lower()]
+    if learned:  # an INSERT opens a transaction: none on a fresh database (see `_v11`)
+        db.conn.executemany("insert or ignore into counterpart_refs (mailbox, key, ticket_id, ref, form, at) "
+                            "values (?, ?, ?, ?, ?, ?)", learned)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
