@@ -7,12 +7,13 @@ the ``CI`` environment variable is set, so CI can never pass by skipping them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.localmail import DOVECOT, LocalMailServers, dovecot_available
+from tests.localmail import DOVECOT, LocalMailError, LocalMailServers, dovecot_available
 
 USERS = (
     "lpse@lpse.test",
@@ -32,6 +33,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = getattr(item, "fixturenames", ())
         if "mailservers" in fixtures or "dovecot_installed" in fixtures:
             item.add_marker(pytest.mark.integration)
+
+
+# Dovecot starts only for a test marked `integration`, so the fast layer
+# (`scripts/test --quick`, -m "not integration or smoke") can never start the slow servers
+# by accident through a path the marking above does not see (a helper that builds
+# LocalMailServers itself, a fixture of another name). The guard is set around each
+# test's setup and call by these hooks, not at import: a test module importing
+# tests.conftest again for its constants must not replace it.
+@contextlib.contextmanager
+def _servers_only_for_integration(item: pytest.Item) -> Iterator[None]:
+    def refuse() -> None:
+        raise LocalMailError(
+            f"{item.nodeid} starts Dovecot but is not marked integration: request the"
+            " mailservers/dovecot_installed fixture, or mark it @pytest.mark.integration")
+
+    before = LocalMailServers.start_guard
+    LocalMailServers.start_guard = None if item.get_closest_marker("integration") else refuse
+    try:
+        yield
+    finally:
+        LocalMailServers.start_guard = before
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _servers_only_for_integration(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _servers_only_for_integration(item):
+        return (yield)
 
 
 @pytest.fixture(scope="session")

@@ -484,8 +484,15 @@ class LocalMailServers:
 
     # -- lifecycle -----------------------------------------------------------------
 
+    # Called before anything starts; under pytest, tests/conftest.py sets it to refuse a
+    # test not marked `integration` (so `scripts/test --quick` never starts Dovecot by
+    # accident). The demo and the benches leave it unset.
+    start_guard: Callable[[], None] | None = None
+
     def start(self) -> None:
         """Start Dovecot, then the SMTP server; on any failure stop what did start."""
+        if LocalMailServers.start_guard is not None:
+            LocalMailServers.start_guard()
         if self._dovecot is not None:
             raise LocalMailError("already started")
         if not dovecot_available():

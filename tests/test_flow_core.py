@@ -53,6 +53,7 @@ def first_ticket_mail(servers, config):
     return mid
 
 
+@pytest.mark.smoke
 def test_requester_mail_becomes_ticket_ack_and_staff_notice(env):
     """Acceptance 1: ticket, ack threaded to the original, staff copy with the PDF, original Processed."""
     servers, config = env
@@ -120,6 +121,7 @@ def test_staff_reply_reaches_requester_without_quotes_or_staff_address(env):
     assert "note" in events
 
 
+@pytest.mark.smoke
 def test_staff_command_from_an_outlook_html_reply_acts_and_relays_only_the_answer(env):
     """SPEC 4: an HTML-only Outlook reply (no text part), each line a paragraph: `#prioritas
     rendah`, then `#selesai:` with a no-break space and a zero-width space, the history under

@@ -64,6 +64,7 @@ def open_ticket(servers, config):
     return latest(servers, STAFF[0])
 
 
+@pytest.mark.smoke
 def test_whole_sop_015_path(env):
     """Acceptance 1: request, escalation, data request both ways, status, solution, YA 5."""
     servers, config = env

@@ -16,6 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# A wheel built and installed with its dependencies into a new virtualenv: about 30 s,
+# with the full suite (as CI runs it), not the fast layer.
+pytestmark = pytest.mark.integration
+
 IMPORT_ALL = """
 import importlib, pkgutil, mailbot
 names = [m.name for m in pkgutil.walk_packages(mailbot.__path__, 'mailbot.')]

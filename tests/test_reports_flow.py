@@ -184,6 +184,7 @@ def _date(text: str) -> datetime | None:
     return datetime.strptime(text, "%Y-%m-%d") if text else None
 
 
+@pytest.mark.smoke
 def test_summary_send_reaches_the_head_with_charts(env, tmp_path):
     """Acceptance 3: --send mails the summary: HTML with the charts inline by cid, a text part,
     the XLSX recap attached; to the head, the coordinator in copy; auto-generated."""
