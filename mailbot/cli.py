@@ -356,8 +356,11 @@ def _database_fits(cfg: Config) -> bool:
 
     try:
         store = Store(cfg.database, readonly=True, inspect=True)
-    except ConfigError as exc:  # newer than this mailbot, or not the shape it expects
+    except ConfigError as exc:  # newer than this mailbot, not the shape it expects, not a database
         print(f"database: FAILED: {exc}")
+        return False
+    except sqlite3.Error as exc:  # locked past the busy timeout, or unreadable: the other checks go on
+        print(f"database: FAILED: {cfg.database}: {exc}")
         return False
     try:
         if store.schema_version() < SCHEMA_VERSION:
@@ -368,6 +371,9 @@ def _database_fits(cfg: Config) -> bool:
         renamed = renamed_mailboxes(cfg, store)
         for left in unserved_mailboxes(cfg, store):
             print(f"warning: {left}")
+    except sqlite3.Error as exc:  # a table the rows live in is gone, a page damaged
+        print(f"database: FAILED: {cfg.database}: {exc}")
+        return False
     finally:
         store.close()
     for problem in renamed:

@@ -219,3 +219,61 @@ def test_lkpp_numbers_recorded_before_references_existed_are_references(tmp_path
     found, keys = store.ticket_by_refs("unit", ["ticket:LKPP-123456", "ticket:777777"])
     assert found is not None and found.id == first.id and keys == {"ticket:LKPP-123456"}
     store.close()
+
+
+def _not_a_database(path: Path) -> None:
+    path.write_bytes(b"SQLite format 2\n" + b"\x00" * 4000)  # a stray file, an old format
+
+
+def _damaged(path: Path) -> None:
+    Store(path).close()
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 3])  # a copy cut short (a full disk, an interrupted scp)
+
+
+def _change(path: Path, *statements: str) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()  # the last connection: the log is written back into the file
+
+
+def _foreign(path: Path) -> None:
+    _change(path, "create table contacts (name text, phone text)", "insert into contacts values ('Budi', '0812')")
+
+
+def _meta_lost(path: Path) -> None:
+    Store(path).close()
+    _change(path, "drop table meta")
+
+
+def _tickets_lost(path: Path) -> None:
+    Store(path).close()
+    _change(path, "drop table tickets")
+
+
+@pytest.mark.parametrize(("damage", "why"), [
+    (_not_a_database, "file is not a database"),
+    (_damaged, "database disk image is malformed"),
+    (_foreign, "has tables (contacts) but no mailbot schema number"),
+    (_meta_lost, "but no mailbot schema number"),
+    (_tickets_lost, "no such table: tickets"),
+])
+def test_a_database_that_cannot_be_used_fails_check_by_name_and_the_other_checks_go_on(damage, why, tmp_path,
+                                                                                      capsys):
+    """Issue 33: where a database cannot be used, `check` exits non-zero and says why (78, the
+    operator's to mend: not 70, a fault of mailbot's, with the servers left unchecked); the
+    daemon refuses it alike, and the file is left as it was found."""
+    db = tmp_path / "mailbot.db"
+    damage(db)
+    before = db.read_bytes()
+    cfg = config(tmp_path)
+    assert cli.main(["--config", str(cfg), "check"]) == 78
+    out = capsys.readouterr().out
+    [failed] = [line for line in out.splitlines() if line.startswith("database: FAILED")]
+    assert why in failed and str(db) in failed, out
+    assert "t: imap FAILED" in out, out  # the servers were still tried (none listens on port 9)
+    if damage is not _tickets_lost:  # refused at opening: a missing table of a known schema is mended there
+        assert cli.main(["--config", str(cfg), "run", "--once"]) == 78
+        assert why in capsys.readouterr().err
+    assert db.read_bytes() == before

@@ -396,6 +396,16 @@ _NOT_THE_PROBLEM = ("automatic_recorded", "bounce_received", "copy_appended", "c
                     "confirmed_after_closing")
 
 
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError | None:
+    """A file SQLite cannot read as a database (not one, or damaged): the operator's to mend
+    (ConfigError: 78, which systemd does not restart into); None for any other fault, raised
+    as it was (a busy or locked database passes)."""
+    if exc.sqlite_errorcode in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return ConfigError(f"database {path} cannot be used: {exc} (not an SQLite database, or damaged): "
+                           "restore a backup ('mailbot restore') or move the file away for a new one")
+    return None
+
+
 class Store:
     """Tickets, messages, history, outbox and IMAP state in one SQLite file."""
 
@@ -416,10 +426,6 @@ class Store:
         if not path.exists():  # private from the start: SQLite gives -wal and -shm the same mode
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout, check_same_thread=False)
-        if not readonly:  # a database mailbot made is in WAL mode already
-            conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={synchronous}")
-        conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
         self.path = path
         self._file = _identity(path)
@@ -431,7 +437,17 @@ class Store:
         self.readonly = readonly
         self.migrated_from: tuple[int, Path] | None = None  # (schema, backup) when this opening migrated
         try:
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._refuse_unknown()  # before WAL mode is set: that writes the file's header
+            if not readonly:  # a database mailbot made is in WAL mode already
+                conn.execute("PRAGMA journal_mode=WAL")
             self._migrate(migrate and not readonly, inspect)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if (refused := _unusable(path, exc)) is not None:
+                raise refused from exc
+            raise
         except BaseException:
             conn.close()  # a refused database is left as found, its -wal and -shm gone with the last reader
             raise
@@ -443,11 +459,25 @@ class Store:
 
     # --- schema ---------------------------------------------------------------------
 
+    def _tables(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select name from sqlite_master where type = 'table' "
+                                              "and name not like 'sqlite_%' order by name").fetchall()]
+
     def schema_version(self) -> int:
         if "meta" not in self.db.table_names():
             return 0
         rows = list(self._query("select value from meta where key = 'schema_version'"))
         return int(rows[0]["value"]) if rows else 0
+
+    def _refuse_unknown(self) -> None:
+        """A database with tables but no schema number is none mailbot made (its first
+        migration writes the number with its tables), or its meta table was lost: adding
+        mailbot's tables beside them would hide that."""
+        if self.schema_version() == 0 and (tables := self._tables()):
+            named = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+            raise ConfigError(f"database {self.path} has tables ({named}) but no mailbot schema "
+                              "number: not a database mailbot made, or its meta table was lost; restore a "
+                              "backup ('mailbot restore') or move the file away for a new one")
 
     def _migrate(self, migrate: bool, inspect: bool) -> None:
         current = self.schema_version()
