@@ -16,8 +16,10 @@ mailbox where the old one left it, and then:
   client (In-Reply-To, References): each answer reaches the requester, read back from their
   INBOX.
 
-The passes run at a fixed moment an hour after the old mailbot's last write (`App` with a
-clock, as `mailbot run --once` does otherwise), so no deadline of the old tickets falls due.
+The passes run at fixed moments (`App` with a clock, as `mailbot run --once` does
+otherwise): an hour after the old mailbot's last write, when no deadline of the old tickets
+has fallen due, then on 2026-11-26 after the deadlines the old mailbot set for its
+escalations (SPEC 6), which go on as they would have.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import email.policy
 import shutil
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -125,6 +127,21 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     assert "[LPSE-T #2026-00005]" in str(ack["Subject"]), ack["Subject"]
     assert states(config) == {**OLD_STATES, "2026-00005": State.OPEN}
 
+    # the old tickets' deadlines run on (SPEC 6): two working days after 2026-00004's escalation
+    # with no word from LKPP (its timer due 2026-11-26 16:00 WIB), a status request to LKPP and
+    # a status notice to the requester; a working day after LKPP's acknowledgement of
+    # 2026-00001, a reminder to LKPP in the thread of LKPP's own number
+    later = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    one_pass(config, later)
+    [overdue] = of_kind(inbox(servers, LKPP), "overdue_lkpp")
+    assert "[LPSE-T #2026-00004]" in str(overdue["Subject"]), overdue["Subject"]
+    [status] = of_kind(inbox(servers, BUDI), "status_user")
+    assert "[LPSE-T #2026-00004]" in str(status["Subject"]), status["Subject"]
+    reminders = of_kind(inbox(servers, LKPP), "remind_lkpp")
+    assert reminders and all(f"[LPSE-T #2026-00001] [Ticket#{LKPP_NUMBER}]" in str(m["Subject"])
+                             for m in reminders), [m["Subject"] for m in reminders]
+    assert states(config) == {**OLD_STATES, "2026-00005": State.OPEN}
+
     # (a) an agent of LKPP's desk answers 2026-00001 from the desk's own ticket: only its number,
     # which its acknowledgement brought to the old mailbot, names the case (no tag, no References)
     servers.append(UNIT, mail(LKPP, f"[Ticket#{LKPP_NUMBER}] Gagal upload dokumen penawaran tender 12345",
@@ -133,7 +150,7 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     # and a person at LKPP answers 2026-00004 from a mail client, replying to the escalation
     servers.append(UNIT, reply_as_client(escalation_4, LKPP, "Akun sudah kami sinkronkan dengan ADP, "
                                          "silakan login kembali.", to=UNIT)[0])
-    one_pass(config, at + timedelta(minutes=5))
+    one_pass(config, later + timedelta(minutes=5))
     texts = [text_of(m) for m in inbox(servers, BUDI)]
     assert any("telah kami perbaiki" in t for t in texts), texts
     assert any("sudah kami sinkronkan dengan ADP" in t for t in texts), texts
