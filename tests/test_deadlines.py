@@ -807,3 +807,54 @@ def test_a_holiday_added_later_moves_the_close_after_an_unanswered_data_request(
     held = fire(closing, ticket(State.AWAITING_INFO), wib(11, 27, 10, 1), off_thursday, D)
     assert (held.sends, held.close, held.next_due, held.postponed) == ((), False, wib(11, 30, 10), True)
     assert fire(closing, ticket(State.AWAITING_INFO), wib(11, 27, 10, 1), CAL, D).close
+
+
+# A solution rejected past 3x24 h: the coordinators are told once, over simulated sweeps of
+# the pure plan/fire (timers as the store keeps them).
+
+class Sim:
+    """Timers as the store keeps them: plan's sets/clears applied, due ones fired."""
+
+    def __init__(self, t: Ticket, now: datetime) -> None:
+        self.t = t
+        self.timers: dict[TimerKind, Timer] = {}
+        self.sent: list[tuple[datetime, str, str, Audience]] = []
+        self._apply(plan(None, t, None, now, CAL, D), now)
+
+    def _apply(self, p, now):
+        for kind in p.clear:
+            self.timers.pop(kind, None)
+        for timer in p.set:
+            self.timers[timer.kind] = timer
+
+    def move(self, now: datetime, **kw: object) -> None:
+        self.sweep(now)
+        old, self.t = self.t, replace(self.t, updated_at=now, **kw)  # type: ignore[arg-type]
+        self._apply(plan(old, self.t, None, now, CAL, D, active=set(self.timers), running=dict(self.timers)), now)
+
+    def sweep(self, now: datetime) -> None:
+        for kind, timer in sorted(self.timers.items(), key=lambda kv: kv[1].due_at):
+            while timer.due_at <= now:
+                firing = fire(timer, self.t, timer.due_at, CAL, D)
+                self.sent += [(timer.due_at, str(kind), s.kind, s.to) for s in firing.sends]
+                if firing.next_due is None:
+                    self.timers.pop(kind)
+                    break
+                timer = Timer(kind, timer.started_at, firing.next_due, timer.step + 1)
+                self.timers[kind] = timer
+
+
+def test_a_rejected_solution_past_3x24h_is_told_to_the_coordinators_once() -> None:
+    """Opened Friday 08:00, solved Friday 09:00 (before today the 72 h notice fired anyway);
+    the requester rejects it Tuesday 10:00, after the 72 hours: the ticket is now past the
+    3x24h standard (the summary and the digest say so), so the coordinators are told once
+    (SPEC 6 resolution: 'coordinators told once')."""
+    fri = wib(11, 20, 8)
+    sim = Sim(ticket(created_at=fri, updated_at=fri), fri)
+    sim.move(wib(11, 20, 9), state=State.RESOLVED, first_response_at=wib(11, 20, 9), resolved_at=wib(11, 20, 9))
+    sim.move(wib(11, 24, 10), state=State.OPEN)  # E4: TIDAK, after the 72 hours ran out (Monday 08:00)
+    assert [o.kind for o in find_overdue(sim.t, list(sim.timers.values()), wib(11, 24, 11), CAL, D)
+            ] == [K.RESOLUTION]  # the digest lists the breach
+    sim.sweep(wib(11, 24, 12))
+    told = [s for s in sim.sent if s[1] == "resolution"]
+    assert len(told) == 1 and told[0][3] is Audience.COORDINATORS, sim.sent

@@ -538,3 +538,28 @@ def test_a_day_off_declared_later_holds_lkpps_progress_reminder_in_a_wita_unit(f
     sweep(config, local("2026-11-27T10:02"))
     assert kinds(servers, LKPP).count("remind_lkpp") == 1
     assert "Jumat, 27 November 2026 10:00 WITA" in " ".join(text_of(parse(servers.fetch(LKPP)[-1])).split())
+
+
+def test_end_to_end_a_solution_rejected_after_72_hours_reaches_the_coordinators_once(fresh_mailboxes, tmp_path):
+    """A solution rejected past 3x24 h reaches the coordinators once, through the daemon (the
+    pure sweeps are in test_deadlines.py): opened Friday 09:00, solved Friday 09:30; the sweep on
+    Monday 09:00 (72 h) finds the solution standing; the requester says TIDAK Tuesday 10:00:
+    the coordinators get the 3x24h notice at the next sweep, once."""
+    servers, config = fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    servers.append(UNIT, mail(REQUESTER, "Ganti email akun", "Mohon bantuan ganti email akun.")[0])
+    handle_at(config, at("2026-11-20T09:00"))
+    notice = parse(servers.fetch(STAFF[0])[-1])
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#selesai\nSilakan ajukan melalui verifikator.")[0])
+    handle_at(config, at("2026-11-20T09:30"))
+    sweep(config, at("2026-11-23T09:01"))
+    [solution] = of_kind([parse(r) for r in servers.fetch(REQUESTER)], "resolved")
+    servers.append(UNIT, reply_as_client(solution, REQUESTER, "TIDAK, masih belum bisa pak.", to=UNIT)[0])
+    handle_at(config, at("2026-11-24T10:00"))
+    sweep(config, at("2026-11-24T10:05"))
+    sweep(config, at("2026-11-25T10:05"))
+
+    def told() -> list[str]:
+        return [str(m["Subject"]) for m in of_kind([parse(r) for r in servers.fetch(COORDINATOR)], "overdue_staff")
+                if "3x24" in " ".join(str(p.get_payload(decode=True) or b"", "utf-8", "replace")
+                                    for p in m.walk() if not p.is_multipart())]
+    assert len(told()) == 1, told()

@@ -7,6 +7,7 @@ each step's state and history are asserted.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 
@@ -495,3 +496,32 @@ def test_lkpp_answering_below_our_escalation_in_outlook_relays_only_its_answer(e
     assert "Sudah kami perbaiki, silakan dicoba kembali." in solution
     for leaked in ("Original Message", "Sent: Monday", "helpdesk@lkpp.test", "To: ", "Yth. Helpdesk LKPP"):
         assert leaked not in solution, leaked
+
+
+def test_lkpp_answer_only_in_an_attached_mail_is_not_relayed_as_attached_with_nothing(fresh_mailboxes, tmp_path):
+    """LKPP's desk sends its answer as an attached mail (Outlook "forward as attachment" of
+    the officer's answer) with no text of its own: the requester must not be told the answer
+    is attached to a mail that carries nothing."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    deliver(servers, config, mail("budi@vendor.test", "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    notice = latest(servers, STAFF[0])
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan.")[0])
+    escalation = latest(servers, LKPP)
+    inner = EmailMessage()
+    inner["From"], inner["To"], inner["Subject"] = "petugas@lkpp.test", LKPP, "Jawaban"
+    inner.set_content("Silakan hapus cache browser lalu login ulang; masalah sudah kami perbaiki.")
+    answer = parse(reply_as_client(escalation, LKPP, "", to=UNIT)[0])
+    answer.add_attachment(inner)
+    deliver(servers, config, answer.as_bytes())
+    before = len(servers.fetch("budi@vendor.test", "INBOX"))
+    staff_seen = latest(servers, STAFF[0])
+    print("staff got:", staff_seen["X-Mailbot-Kind"], staff_seen["Subject"])
+    deliver(servers, config, reply_as_client(staff_seen, STAFF[0], "#teruskan")[0])
+    got = servers.fetch("budi@vendor.test", "INBOX")[before:]
+    for raw in got:
+        m = parse(raw)
+        print(m["X-Mailbot-Kind"], [p.get_content_type() for p in m.walk()])
+        print(m.get_body(("plain",)).get_content()[:600])
+        if "terlampir" in m.get_body(("plain",)).get_content():
+            assert list(m.iter_attachments()), "told 'terlampir' with nothing attached"
