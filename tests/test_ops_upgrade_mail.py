@@ -14,7 +14,7 @@ mailbox where the old one left it, and then:
   the number its acknowledgement gave (SPEC 3: "later LKPP mail citing it is matched by it"),
   and a person at LKPP answers 2026-00004 by replying to the escalation mail from a mail
   client (In-Reply-To, References): each answer reaches the requester, read back from their
-  INBOX.
+  INBOX; staff answer 2026-00003 with `#selesai` in a reply to the old mailbot's notice.
 
 The passes run at fixed moments (`App` with a clock, as `mailbot run --once` does
 otherwise): an hour after the old mailbot's last write, when no deadline of the old tickets
@@ -112,7 +112,8 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     servers = fresh_mailboxes
     config = write_config(servers, tmp_path)
     at = install_old_data(commit, config, servers) + timedelta(hours=1)
-    escalation_4 = sent_mail(config, "2026-00004", "escalate")
+    # the old mailbot's mail as its recipients keep it (LKPP, staff), read before today's runs
+    escalation_4, notice_3 = sent_mail(config, "2026-00004", "escalate"), sent_mail(config, "2026-00003", "staff_new")
 
     # the operator's check names the old schema and does not fail on it
     assert cli.main(["--config", str(config), "check"]) == 0
@@ -150,12 +151,17 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     # and a person at LKPP answers 2026-00004 from a mail client, replying to the escalation
     servers.append(UNIT, reply_as_client(escalation_4, LKPP, "Akun sudah kami sinkronkan dengan ADP, "
                                          "silakan login kembali.", to=UNIT)[0])
+    # staff answer 2026-00003 by replying to the old mailbot's notice of it (its Message-ID of
+    # the first signed format, whose audience the old outbox's recipients tell)
+    servers.append(UNIT, reply_as_client(notice_3, "staff2@lpse.test", "#selesai\nJadwal berubah karena adendum "
+                                         "dokumen pemilihan, silakan cek pengumuman di SPSE.")[0])
     one_pass(config, later + timedelta(minutes=5))
+    assert any("karena adendum dokumen pemilihan" in text_of(m) for m in inbox(servers, SARI))
     texts = [text_of(m) for m in inbox(servers, BUDI)]
     assert any("telah kami perbaiki" in t for t in texts), texts
     assert any("sudah kami sinkronkan dengan ADP" in t for t in texts), texts
-    assert states(config) == {**OLD_STATES, "2026-00001": State.RESOLVED, "2026-00004": State.RESOLVED,
-                              "2026-00005": State.OPEN}
+    assert states(config) == {**OLD_STATES, "2026-00001": State.RESOLVED, "2026-00003": State.RESOLVED,
+                              "2026-00004": State.RESOLVED, "2026-00005": State.OPEN}
     # the requester's mail carries the ticket's own tag, never LKPP's number alone
     to_budi = [m for m in inbox(servers, BUDI) if "telah kami perbaiki" in text_of(m)]
     assert all("[LPSE-T #2026-00001]" in str(m["Subject"]) for m in to_budi), [m["Subject"] for m in to_budi]
