@@ -221,6 +221,15 @@ class Ratings:
 
 
 @dataclass(frozen=True)
+class RecurringTopic:
+    """A group of alike tickets of the month (`recurring`): how many, and a sample ticket."""
+
+    count: int
+    number: str  # the sample ticket's number
+    subject: str  # its subject, on one line
+
+
+@dataclass(frozen=True)
 class Summary:
     """The monthly summary's figures for the tickets opened in `month`."""
 
@@ -237,6 +246,7 @@ class Summary:
     ratings: Ratings
     steps: tuple[StepResult, ...]
     by_channel: tuple[tuple[str, int], ...] = ()  # email, telepon, datang (SPEC 3)
+    topics: tuple[RecurringTopic, ...] = ()  # "Permasalahan yang sering muncul", largest first
 
     @property
     def working_days(self) -> int:

@@ -62,6 +62,7 @@ def context(summary: Summary, *, unit: str, unit_address: str, language: str, de
             "low": s.rate is not None and s.rate < LOW_RATE,
             "worst": ", ".join(_breach(b.number, b.over, s.step, lang) for b in s.worst),
         } for s in summary.steps],
+        "topics": [{"count": t.count, "number": t.number, "subject": t.subject} for t in summary.topics],
         "images": images,
         "mail": mail,
     }

@@ -79,6 +79,14 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
     )
 
 
+def problem(record: TicketRecord) -> str:
+    """The requester's words of a ticket as the recap's Isi Pesan shows them (the records
+    must carry texts: `queries.month_tickets(texts=True)`)."""
+    answers = [m for m in record.mails if m.direction == "out" and m.role == "requester"
+               and m.kind in ANSWER_KINDS and not m.failed and (m.body.strip() or m.files)]
+    return _problem(record, answers[0] if answers else None)
+
+
 def _answer_text(mail: Mail) -> str:
     """What the answer said, without its greeting and sign-off (issue 34: a printed "Isi
     Jawaban" showed "Yth. Bapak/Ibu,"); an answer of files alone (staff attached a guide and

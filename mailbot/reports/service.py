@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar, build_calendar
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store
-from mailbot.reports import charts, figures, labels, present, queries, rekap
+from mailbot.reports import charts, figures, labels, present, queries, recurring, rekap
 from mailbot.reports.model import Month, RekapRow, Summary, TicketRecord
 from mailbot.rules import PRIORITIES, Deadlines, Rules
 
@@ -70,7 +71,10 @@ def deadlines_table(rules: Rules) -> dict[str, Deadlines]:
 
 def summarize(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, month: Month,
               box: MailboxConfig | None, now: datetime) -> Summary:
-    return figures.summarize(records(store, cfg, month, box), month, cal, rules.deadlines, now)
+    """The month's figures and its recurring topics (which read the requesters' texts)."""
+    month_records = records(store, cfg, month, box, texts=True)
+    summary = figures.summarize(month_records, month, cal, rules.deadlines, now)
+    return replace(summary, topics=recurring.topics(month_records, rules.similar))
 
 
 def summary_page(summary: Summary, cfg: Config, rules: Rules, renderer: Renderer, box: MailboxConfig | None) -> str:

@@ -1,0 +1,330 @@
+"""How well the summary's recurring topics group a month's tickets, and how fast (issue 36).
+
+Quality, on the labelled set tests/data/similar_cases (its README says how it was
+written): every solved case's problem (subject and the requester's words) and every new
+request is a ticket of a month, labelled with its topic; `single-*` cases and `none`
+requests are topics of one. The set is split by topic: the tuning part holds the topics
+of requests_a-c (and the odd-numbered single cases), the held-out part the topics of
+requests_d-e (the even-numbered single cases and the `none` requests). Nothing is tuned
+on the held-out part.
+
+For each part it prints, for each (pair, merge) of a grid of `core/grouping`'s two
+thresholds:
+  whole part      pairwise precision and recall of the grouping against the labels (of the
+                  pairs of tickets put in one group, the share with one topic; of the pairs
+                  with one topic, the share put in one group), and the purity of the five
+                  largest groups (the share of each that is its commonest topic)
+  seeded months   20 months per part (seeded, reproducible): five "hot" topics with all their
+                  tickets (7-10), every other topic with 1 or 2, every topic of one; of their
+                  five largest groups, the share that is >= 80 % one topic ("pure"), the
+                  share of the hot topics that is the commonest topic of one of them ("found"),
+                  and the months where both hold for all five ("all")
+and picks the thresholds with the most pure groups plus hot topics found on the tuning
+part (ties: pairwise F1); `core/grouping.PAIR` and `MERGE` are that pick.
+
+Speed: a store filled with a month of --tickets tickets (default 7,700, the most a unit's
+month holds) whose requests are the labelled texts varied (words dropped, a sentence of
+another ticket of the topic added, tender numbers) and one-off requests (words of the
+set's vocabulary drawn at random), in proportions following a long tail; each ticket's life
+as bench/reports.py writes it. Then, in this process, best of --runs:
+  anchor          the summary's figures as before this section: the month's tickets
+                  without texts, then `figures.summarize`
+  with topics     `reports.service.summarize`: the tickets with texts, the figures and the
+                  recurring topics
+and the topics' parts (terms, pairs, linkage), with the five largest groups at that scale
+and their purity against the generator's labels.
+
+Run: .venv/bin/python bench/topics.py [--tickets 7700] [--runs 3] [--grid-only | --speed-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import reports as reports_bench  # bench/reports.py: a ticket's life in the store
+
+from mailbot.core import grouping
+from mailbot.core.similar import Words
+from mailbot.daemon import build_calendar
+from mailbot.io.store import Store
+from mailbot.reports import figures, queries, recurring, service
+from mailbot.reports.model import Month
+from mailbot.rules import _read, load_rules
+from mailbot.rules.similar_words import load_words
+
+DATA = ROOT / "tests" / "data" / "similar_cases"
+PAIRS = (0.1, 0.125, 0.15, 0.175, 0.2, 0.25)
+MERGES = (0.1, 0.125, 0.15, 0.175, 0.2, 0.25)
+PURE = 0.8  # a group is pure when this share of it is one topic
+MONTHS = 20  # seeded months per part
+SHOWN = 5
+CENTROID = grouping.CENTROID
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    topic: str
+    subject: str
+    text: str
+    tuning: bool
+
+    @property
+    def alone(self) -> bool:
+        """A topic of one ticket (no pair of tickets shares it)."""
+        return self.topic.startswith(("single-", "none"))
+
+
+def load() -> list[Item]:
+    """The labelled set as tickets of a month, each with its part."""
+    request_file = {}
+    raw: list[tuple[str, str, str, str]] = []
+    for path in sorted(DATA.glob("requests_*.yaml")):
+        for it in yaml.safe_load(path.read_text(encoding="utf-8")):
+            request_file.setdefault(it["topic"], path.stem[-1])
+            topic = it["topic"] if it["topic"] != "none" else f"none-{it['id']}"
+            raw.append((str(it["id"]), topic, it["subject"], it["text"]))
+    for path in sorted(DATA.glob("solved_*.yaml")):
+        for it in yaml.safe_load(path.read_text(encoding="utf-8")):
+            raw.append((f"s{it['id']}", it["topic"], it["subject"], it["problem"]))
+
+    def tuning(key: str, topic: str) -> bool:
+        if topic.startswith("single-"):
+            return int(key.lstrip("s")) % 2 == 1
+        if topic.startswith("none"):
+            return False
+        return request_file[topic] in "abc"
+
+    return [Item(k, t, s, x, tuning(k, t)) for k, t, s, x in raw]
+
+
+def pairwise(found: Sequence[Sequence[int]], topics: Sequence[str], alone: Sequence[bool]) -> tuple[float, float]:
+    """Precision and recall of the pairs put together against the pairs of one topic."""
+    together = sum(len(g) * (len(g) - 1) // 2 for g in found)
+    right = sum(1 for g in found for a, b in combinations(g, 2) if topics[a] == topics[b] and not alone[a])
+    sizes = Counter(t for t, a in zip(topics, alone, strict=True) if not a)
+    labelled = sum(c * (c - 1) // 2 for c in sizes.values())
+    return (right / together if together else 1.0), (right / labelled if labelled else 1.0)
+
+
+def judge_top(top: Sequence[Sequence[int]], topics: Sequence[str], hot: Sequence[str]) -> tuple[int, int]:
+    """How many of the top groups are pure, and how many hot topics lead one of them."""
+    leads = [Counter(topics[i] for i in g).most_common(1)[0] for g in top]
+    pure = sum(count / len(g) >= PURE for (_, count), g in zip(leads, top, strict=True))
+    return pure, len(set(hot) & {t for t, _ in leads})
+
+
+def seeded_months(items: Sequence[Item], seed: int) -> list[tuple[list[str], list[Item]]]:
+    """MONTHS months of the part: five hot topics whole, others 1-2 tickets, all topics of one."""
+    rng = random.Random(seed)
+    by_topic: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        by_topic[it.topic].append(it)
+    themes = sorted(t for t, its in by_topic.items() if not its[0].alone)
+    months = []
+    for _ in range(MONTHS):
+        hot = rng.sample(themes, SHOWN)
+        month: list[Item] = []
+        for topic, its in sorted(by_topic.items()):
+            month += its if its[0].alone or topic in hot else its[:rng.randint(1, 2)]
+        months.append((hot, month))
+    return months
+
+
+def quality(items: list[Item], words: Words) -> dict[tuple[float, float], dict[str, tuple[float, ...]]]:
+    terms = {it.key: words.terms(f"{it.subject}\n{it.text}") for it in items}
+    table: dict[tuple[float, float], dict[str, tuple[float, ...]]] = {}
+    for part, name in ((True, "tuning"), (False, "held-out")):
+        chosen = [it for it in items if it.tuning is part]
+        months = seeded_months(chosen, seed=36)
+        for pair in PAIRS:
+            for merge in MERGES:
+                found = [g.members for g in grouping.groups([terms[it.key] for it in chosen], pair=pair, merge=merge,
+                                                         centroid=CENTROID)]
+                topics = [it.topic for it in chosen]
+                precision, recall = pairwise(found, topics, [it.alone for it in chosen])
+                top_pure, _ = judge_top(found[:SHOWN], topics, [])
+                pure = hot_found = whole = 0
+                for hot, month in months:
+                    top = [g.members for g in grouping.groups([terms[it.key] for it in month], pair=pair,
+                                                              merge=merge,
+                                                              centroid=CENTROID)[:SHOWN]]
+                    p, h = judge_top(top, [it.topic for it in month], hot)
+                    pure, hot_found, whole = pure + p, hot_found + h, whole + (p == SHOWN and h == SHOWN)
+                table.setdefault((pair, merge), {})[name] = (
+                    precision, recall, top_pure / SHOWN, pure / (SHOWN * MONTHS), hot_found / (SHOWN * MONTHS),
+                    whole / MONTHS)
+    return table
+
+
+def f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def print_quality(table: dict[tuple[float, float], dict[str, tuple[float, ...]]]) -> None:
+    print(f"{'pair':>5} {'merge':>5}  {'part':8} {'precision':>9} {'recall':>6} {'F1':>5} {'top-5 pure':>10} | "
+          f"seeded months: {'pure':>5} {'found':>5} {'all':>5}")
+    for (pair, merge), parts in table.items():
+        for name, (p, r, top, pure, found, whole) in parts.items():
+            mark = " <- core/grouping" if (pair, merge) == (grouping.PAIR, grouping.MERGE) else ""
+            print(f"{pair:5.3f} {merge:5.3f}  {name:8} {p:9.1%} {r:6.1%} {f1(p, r):5.2f} {top:10.0%} | "
+                  f"{'':15}{pure:5.0%} {found:5.0%} {whole:5.0%}{mark}")
+    best = max(table, key=lambda k: (table[k]["tuning"][3] + table[k]["tuning"][4],
+                                     f1(*table[k]["tuning"][:2])))
+    print(f"picked on the tuning part (most pure groups + hot topics found, then F1): pair {best[0]}, "
+          f"merge {best[1]}; core/grouping has pair {grouping.PAIR}, merge {grouping.MERGE}")
+    for name in ("tuning", "held-out"):
+        p, r, top, pure, found, whole = table[(grouping.PAIR, grouping.MERGE)][name]
+        print(f"  at core/grouping's values, {name:8}: pairwise precision {p:.1%} recall {r:.1%}; seeded months: "
+              f"{pure:.0%} of the five largest groups >= {PURE:.0%} one topic, {found:.0%} of hot topics found, "
+              f"{whole:.0%} of months with all five pure and found")
+
+
+# --- speed ------------------------------------------------------------------------------
+
+
+def synthetic(items: list[Item], count: int, seed: int = 7700) -> list[tuple[str, str, str]]:
+    """`count` requests (subject, text, label): topics in a long tail, a quarter one-offs."""
+    rng = random.Random(seed)
+    by_topic: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        if not it.alone:
+            by_topic[it.topic].append(it)
+    themes = sorted(by_topic)
+    rng.shuffle(themes)
+    weights = [1 / (rank + 1) ** 1.1 for rank in range(len(themes))]
+    vocabulary = sorted({w.strip(".,?!()").lower() for it in items for w in it.text.split()} - {""})
+    made = []
+    for n in range(count):
+        if rng.random() < 0.25:  # a one-off: words of the set's vocabulary, drawn alike
+            text = " ".join(rng.sample(vocabulary, rng.randint(6, 20)))
+            made.append((" ".join(rng.sample(vocabulary, 3)), text, f"one-off-{n}"))
+            continue
+        topic = rng.choices(themes, weights)[0]
+        it = rng.choice(by_topic[topic])
+        kept = [w for w in it.text.split() if rng.random() > 0.15] or it.text.split()
+        text = " ".join(kept)
+        if rng.random() < 0.3:
+            text += " " + rng.choice(by_topic[topic]).text
+        if rng.random() < 0.4:
+            text += f" Kode tender {rng.randint(10**6, 10**8)}."
+        made.append((it.subject if rng.random() < 0.7 else rng.choice(by_topic[topic]).subject, text, topic))
+    return made
+
+
+def fill(store: Store, made: list[tuple[str, str, str]], month: Month) -> None:
+    rng = random.Random(10)
+    w = reports_bench.Writer(store)
+    tz = reports_bench.WIB
+    days = [datetime.combine(d, datetime.min.time(), tz) for d in month.days()]
+    weights = [0.15 if d.weekday() >= 5 else 1.0 for d in days]
+    starts = sorted(reports_bench.arrival(rng, d) for d in rng.choices(days, weights, k=len(made)))
+    with store.unit_of_work():
+        for n, opened in enumerate(starts, start=1):
+            reports_bench.write_ticket(w, rng, n, f"{month.year}-{n:06d}", opened)
+        w.flush()
+        for n, (subject, text, _) in enumerate(made, start=1):
+            store.db.execute("update tickets set subject = ? where id = ?", [subject, n])
+            store.db.execute("update messages set body = ?, full_text = ? where ticket_id = ? and kind = 'ticket_opened'",
+                             [text, text, n])
+
+
+def best(runs: int, work: Callable[[], object]) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        began = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - began)
+    return min(times), result
+
+
+def speed(items: list[Item], count: int, runs: int) -> None:
+    month = Month(reports_bench.YEAR, 11)
+    made = synthetic(items, count)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg_path = reports_bench.config(Path(tmp))
+        from mailbot.config import load_config
+
+        cfg = load_config(cfg_path)
+        store = Store(Path(tmp) / "bench.db")
+        began = time.perf_counter()
+        fill(store, made, month)
+        print(f"store filled with {count:,} tickets of {month} in {time.perf_counter() - began:.1f} s")
+        rules, cal = load_rules(cfg.rules_dir), build_calendar(cfg)
+        box, now = cfg.mailboxes[0], datetime(reports_bench.YEAR, 12, 15, tzinfo=reports_bench.WIB)
+        start, end = month.start(cfg.timezone), month.end(cfg.timezone)
+
+        def anchor() -> object:
+            return figures.summarize(queries.month_tickets(store, start, end, box.name), month, cal,
+                                     rules.deadlines, now)
+
+        def whole() -> object:
+            return service.summarize(store, cfg, rules, cal, month, box, now)
+
+        rules.similar.terms("warm the stemmer")
+        anchor_s, _ = best(runs, anchor)
+        whole_s, summary = best(runs, whole)
+        load_s, loaded = best(runs, lambda: queries.month_tickets(store, start, end, box.name, texts=True))
+        records = list(loaded)  # type: ignore[call-overload]
+        terms_s, made_terms = best(runs, lambda: [rules.similar.terms(f"{r.subject}\n{recurring.problem(r)}")
+                                                  for r in records])
+        terms: list[list[str]] = made_terms  # type: ignore[assignment]
+        pairs_s, edges = best(runs, lambda: grouping.alike_pairs(terms))
+        link_s, _ = best(runs, lambda: grouping.average_linkage(len(records), edges, grouping.MERGE))  # type: ignore[arg-type]
+        groups_s, found = best(runs, lambda: grouping.groups(terms))
+        store.close()
+    print(f"at {count:,} tickets (best of {runs}, this process, 2-core shared host):")
+    print(f"  anchor: summary figures without topics (tickets without texts + figures)  {anchor_s:6.2f} s")
+    print(f"  summary with topics (tickets with texts + figures + topics)             {whole_s:6.2f} s "
+          f"(+{whole_s - anchor_s:.2f} s)")
+    print(f"    of which: tickets with texts {load_s:.2f} s, terms {terms_s:.2f} s, grouping {groups_s:.2f} s "
+          f"(pairs {pairs_s:.2f} s, {len(edges):,} pairs; linkage {link_s:.2f} s)")  # type: ignore[arg-type]
+    labels = {r.number: made[r.id - 1][2] for r in records}
+    print("  five largest groups at that scale (count, commonest label's share, sample's subject):")
+    for g in found[:SHOWN]:  # type: ignore[index]
+        top, share = Counter(labels[records[i].number] for i in g.members).most_common(1)[0]
+        print(f"    {g.size:5,}  {share / g.size:5.0%} {top:24} {records[g.sample].subject!r}")
+    shown = [t.subject for t in summary.topics]  # type: ignore[attr-defined]
+    print(f"  the summary's section shows: {shown}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=7700)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--grid-only", action="store_true")
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--centroid", type=float, default=grouping.CENTROID,
+                        help="core/grouping's centroid threshold to measure the grid at")
+    options = parser.parse_args(argv)
+    global CENTROID
+    CENTROID = options.centroid
+    items = load()
+    words = load_words(None, _read)
+    print(f"labelled set: {len(items)} tickets, {len({it.topic for it in items})} topics; tuning part "
+          f"{sum(it.tuning for it in items)}, held-out part {sum(not it.tuning for it in items)}")
+    if not options.speed_only:
+        print_quality(quality(items, words))
+    if not options.grid_only:
+        speed(items, options.tickets, options.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Groups of alike cases: which of a month's tickets tell the same problem. Pure.
+
+The monthly summary's "Permasalahan yang sering muncul" (issue 36) shows the largest
+groups, so that the unit can write an FAQ. A ticket is its terms (`core/similar.Words`:
+the same words, stop words, spellings and stemming as the unit's memory, numbers
+dropped); two tickets are alike by the same weighted Dice coefficient as a suggestion
+(`core/similar._dice`), each term weighted by its `idf` among the month's tickets.
+
+The grouping is average linkage (UPGMA) over the pairs at least `PAIR` alike: start with
+every ticket alone, merge the two groups whose tickets are on average most alike, stop
+when no two groups reach `MERGE` on average. A pair under `PAIR` counts as not alike at
+all, so a group is never held together by a chain of neighbours, and a large group is
+only joined by what is like most of it. (Tried on the same data before this choice,
+at their best thresholds: mutual nearest neighbours and Taylor-Butina stars, whose groups
+mixed "akun", "login" and "password" topics or split each topic, reached a pairwise F1 of
+at most 0.31 on the tuning part and 0.47 on the held-out part, average linkage 0.47 and
+0.59.)
+bench/topics.py measured `PAIR` and `MERGE` on the tuning part of
+tests/data/similar_cases (the topics of requests_a-c) and reads the held-out part at the
+same values.
+
+Scale: a month holds up to ~8,000 tickets. The pairs' shared weights are sums over
+the terms' postings (for each ticket, the tickets that share each of its terms), done by
+numpy's `bincount`, so their cost is the sum of the squared document frequencies, not
+n²; each ticket keeps its `NEIGHBOURS` most alike pairs. A month where a few words are in
+every ticket would make that sum n² times the words: the commonest words (the least
+telling: their idf is near 0) are then left out until the sum is under `WORK`. Keeping
+few pairs per ticket splits a topic of hundreds of tickets into parts that average
+linkage cannot join (too few pairs between them), so groups whose centroids are
+`CENTROID` alike are joined after it (`join_alike_groups`); `CENTROID` is the lowest value
+that changes nothing on the tuning part's months, where no topic is that large.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mailbot.core.similar import idf
+
+# Measured by bench/topics.py on the tuning part (see the module docstring).
+PAIR = 0.1  # two tickets less alike than this count as not alike
+MERGE = 0.175  # two groups merge while their tickets are at least this alike on average
+NEIGHBOURS = 40  # the most alike pairs each ticket keeps
+WORK = 150_000_000  # postings read at most (the sum of squared document frequencies)
+CENTROID = 0.4  # groups whose words are this alike (cosine of their centroids) are one
+
+
+@dataclass(frozen=True)
+class Group:
+    """Alike cases, given by their index in the input: `sample` is the one most alike to
+    the rest (the group's face), `members` all of them in input order."""
+
+    members: tuple[int, ...]
+    sample: int
+    cohesion: float  # the average likeness of its pairs, 0-1
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+def groups(cases: Sequence[Sequence[str]], *, pair: float = PAIR, merge: float = MERGE,
+           neighbours: int = NEIGHBOURS, work: int = WORK,
+           centroid: float = CENTROID) -> list[Group]:
+    """The groups of two or more alike cases (each case given by its terms), largest first;
+    of equal size, the more alike first, then the one whose sample came first."""
+    edges = alike_pairs(cases, pair=pair, neighbours=neighbours, work=work)
+    clusters = average_linkage(len(cases), edges, merge)
+    clusters = join_alike_groups(clusters, cases, centroid)
+    near: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for (i, j), value in edges.items():
+        near[i].append((j, value))
+        near[j].append((i, value))
+    found = [_group(members, near) for members in clusters if len(members) >= 2]
+    found.sort(key=lambda g: (-g.size, -g.cohesion, g.sample))
+    return found
+
+
+def alike_pairs(cases: Sequence[Sequence[str]], *, pair: float = PAIR, neighbours: int = NEIGHBOURS,
+                work: int = WORK) -> dict[tuple[int, int], float]:
+    """The pairs (i < j) at least `pair` alike, each case keeping its `neighbours` most alike."""
+    sets = [set(c) for c in cases]
+    n = len(sets)
+    df = Counter(t for s in sets for t in s)
+    left_out = _too_common(df, work)
+    weight = {t: idf(c, n) for t, c in df.items() if t not in left_out}
+    index = {t: k for k, t in enumerate(weight)}
+    w = np.array(list(weight.values()), dtype=np.float64)
+    postings: list[list[int]] = [[] for _ in index]
+    rows: list[np.ndarray] = []
+    totals = np.zeros(n, dtype=np.float64)
+    for i, s in enumerate(sets):
+        ids = np.fromiter((index[t] for t in s if t in index), dtype=np.int64)
+        rows.append(ids)
+        totals[i] = w[ids].sum() if ids.size else 0.0
+        for k in ids.tolist():
+            postings[k].append(i)
+    arrays = [np.array(p, dtype=np.int64) for p in postings]
+    edges: dict[tuple[int, int], float] = {}
+    for i, ids in enumerate(rows):
+        if not ids.size or totals[i] <= 0:
+            continue
+        lists = [arrays[k] for k in ids.tolist()]
+        others = np.concatenate(lists)
+        shared = np.bincount(others, weights=np.repeat(w[ids], [len(a) for a in lists]), minlength=n)
+        shared[i] = 0.0
+        near = np.flatnonzero(shared)
+        if not near.size:
+            continue
+        score = 2 * shared[near] / (totals[i] + totals[near])
+        keep = score >= pair
+        near, score = near[keep], score[keep]
+        if near.size > neighbours:
+            top = np.argpartition(-score, neighbours - 1)[:neighbours]
+            near, score = near[top], score[top]
+        for j, value in zip(near.tolist(), score.tolist(), strict=True):
+            edges[(i, j) if i < j else (j, i)] = value
+    return edges
+
+
+def _too_common(df: Counter[str], work: int) -> set[str]:
+    """The commonest terms, left out until the postings to read are at most `work`."""
+    cost = sum(c * c for c in df.values())
+    dropped: set[str] = set()
+    for term, count in sorted(df.items(), key=lambda item: (-item[1], item[0])):
+        if cost <= work:
+            break
+        dropped.add(term)
+        cost -= count * count
+    return dropped
+
+
+def average_linkage(n: int, edges: dict[tuple[int, int], float], merge: float) -> list[list[int]]:
+    """Clusters of 0..n-1 by average linkage over `edges` (pairs not given count as 0),
+    merging while the best pair of clusters is at least `merge` alike on average."""
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    link: dict[int, dict[int, float]] = defaultdict(dict)  # cluster -> cluster -> summed likeness
+    for (i, j), value in edges.items():
+        link[i][j] = value
+        link[j][i] = value
+    heap = [(-value, i, j) for (i, j), value in edges.items() if value >= merge]
+    heapq.heapify(heap)
+    fresh = n
+    while heap:
+        negative, a, b = heapq.heappop(heap)
+        if a not in members or b not in members:
+            continue  # merged since
+        average = link[a][b] / (len(members[a]) * len(members[b]))
+        if average != -negative:
+            continue  # an older figure of this pair
+        new, fresh = fresh, fresh + 1
+        members[new] = members.pop(a) + members.pop(b)
+        summed: dict[int, float] = defaultdict(float)
+        for old in (a, b):
+            for other, value in link.pop(old).items():
+                if other not in (a, b):
+                    summed[other] += value
+                    del link[other][old]
+        link[new] = dict(summed)
+        size = len(members[new])
+        for other, value in summed.items():
+            link[other][new] = value
+            average = value / (size * len(members[other]))
+            if average >= merge:
+                heapq.heappush(heap, (-average, min(new, other), max(new, other)))
+    return [sorted(m) for m in members.values()]
+
+
+def join_alike_groups(clusters: list[list[int]], cases: Sequence[Sequence[str]],
+                      centroid: float) -> list[list[int]]:
+    """Groups of two or more whose centroids (each term's share of the members, times its
+    idf) have a cosine of at least `centroid`, joined, the most alike first, until none is.
+
+    Each ticket keeps only its `NEIGHBOURS` most alike pairs, so a topic of hundreds of
+    tickets has too few pairs between its parts for average linkage to join them (at 7,700
+    tickets its largest topic came out as five groups of ~110); their centroids, which
+    do not depend on a group's size, are alike."""
+    big = [c for c in clusters if len(c) >= 2]
+    rest = [c for c in clusters if len(c) < 2]
+    if len(big) < 2:
+        return clusters
+    n = len(cases)
+    df = Counter(t for c in cases for t in set(c))
+    index = {t: k for k, t in enumerate(sorted({t for g in big for m in g for t in cases[m]}))}
+    weights = np.array([idf(df[t], n) for t in index], dtype=np.float64)
+    while True:
+        matrix = np.zeros((len(big), len(index)), dtype=np.float64)
+        for row, members in enumerate(big):
+            for m in members:
+                for t in set(cases[m]):
+                    matrix[row, index[t]] += 1.0
+            matrix[row] *= weights / len(members)
+        norms = np.linalg.norm(matrix, axis=1)
+        norms[norms == 0] = 1.0
+        matrix /= norms[:, None]
+        cosine = matrix @ matrix.T
+        np.fill_diagonal(cosine, 0.0)
+        rows, cols = np.nonzero(np.triu(cosine) >= centroid)
+        if not rows.size:
+            return big + rest
+        order = np.argsort(-cosine[rows, cols], kind="stable")
+        taken: set[int] = set()
+        joined: list[list[int]] = []
+        for k in order.tolist():
+            a, b = int(rows[k]), int(cols[k])
+            if a in taken or b in taken:
+                continue
+            taken.update((a, b))
+            joined.append(sorted(big[a] + big[b]))
+        big = joined + [g for i, g in enumerate(big) if i not in taken]
+
+
+def _group(members: list[int], near: dict[int, list[tuple[int, float]]]) -> Group:
+    """A cluster with its sample (the member most alike to the others; the first of equals)."""
+    inside = set(members)
+    alike = {m: sum(value for other, value in near.get(m, ()) if other in inside) for m in members}
+    sample = max(members, key=lambda m: (alike[m], -m))
+    pairs = len(members) * (len(members) - 1)
+    return Group(tuple(members), sample, sum(alike.values()) / pairs)
