@@ -1,8 +1,8 @@
 """Message formats real clients send, end to end over the local Dovecot and SMTP servers.
 
 Each test writes mail as a real client would (S/MIME signed, Apple Mail, Thunderbird
-forwards of a bounce, calendar invitations) and reads what lands in the requester's,
-staff's and LKPP's INBOXes.
+forwards of a bounce, calendar invitations, a Gmail emoji reaction) and reads what lands in
+the requester's, staff's and LKPP's INBOXes.
 """
 
 from __future__ import annotations
@@ -10,9 +10,14 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import json
 import subprocess
 from datetime import datetime
-from email.utils import format_datetime, make_msgid
+from email.message import EmailMessage
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formatdate, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +25,9 @@ import pytest
 
 from mailbot.config import load_config
 from mailbot.io.store import Store
+from tests import mailfactory as mf
 from tests.mailfactory import PDF, STAFF, UNIT, inbox, run_once, text_of, write_config
+from tests.test_acceptance_blind import REQ, STAFF1, Desk, _resolved, desk  # noqa: F401
 
 REQUESTER = "budi@vendor.test"
 
@@ -272,3 +279,39 @@ def test_an_attached_mail_named_without_eml_reaches_staff_as_a_mail_file(env):
     pokja = email.message_from_bytes(_embedded_mail(part), policy=email.policy.default)  # a mail, or a .eml file
     assert pokja["Subject"] == "Undangan pembuktian kualifikasi"
     assert part.get_filename() in ("Undangan pembuktian kualifikasi", "Undangan pembuktian kualifikasi.eml")
+
+
+# A requester's answer to a solution as Gmail sends an emoji reaction (SPEC E4).
+
+def gmail_reaction(original: EmailMessage, sender: str, emoji: str) -> bytes:
+    """A Gmail emoji reaction: text/plain (the emoji), the reaction JSON, text/html;
+    In-Reply-To the message reacted to (developers.google.com/gmail/reactions/format)."""
+    msg = MIMEMultipart("alternative")
+    msg.attach(MIMEText(emoji, "plain", "utf-8"))
+    part = MIMEBase("text", "vnd.google.email-reaction+json")
+    part.set_payload(json.dumps({"emoji": emoji, "version": 1}, ensure_ascii=False), "utf-8")
+    msg.attach(part)
+    msg.attach(MIMEText(f'<p style="font-size:50px;margin-top:0;margin-bottom:0">{emoji}</p>', "html", "utf-8"))
+    msg["From"] = f"Budi Santoso <{sender}>"
+    msg["To"] = mf.UNIT
+    msg["Subject"] = "Re: " + str(original["Subject"])
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=sender.split("@")[1])
+    msg["In-Reply-To"] = str(original["Message-ID"])
+    msg["References"] = str(original["Message-ID"])
+    return msg.as_bytes()
+
+
+def test_a_thumbs_up_reaction_to_the_solution_closes_the_ticket(desk: Desk) -> None:  # noqa: F811
+    """SPEC E4: the requester taps 👍 on the solution in Gmail. It reopened the ticket and
+    told staff the requester had not accepted the solution; it is a confirmation."""
+    number = _resolved(desk)
+    solution = desk.about(REQ, number)[-1]
+    staff_before = len(desk.about(STAFF1, number))
+
+    desk.deliver(gmail_reaction(solution, REQ, "👍"))
+
+    assert desk.ticket(number)["state"] == "closed"
+    assert [m["X-Mailbot-Kind"] for m in desk.about(REQ, number)][-1] == "closed"
+    told = desk.about(STAFF1, number)[staff_before:]
+    assert not any("dibuka kembali" in mf.text_of(m) for m in told), [mf.text_of(m) for m in told]
