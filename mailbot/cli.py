@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="copy the database (online, consistent), the key and the archive to DEST")
     backup.add_argument("dest", type=Path, help="a new or empty folder")
     backup.add_argument("--archive", action="store_true", help="copy the archive of raw mail too")
-    restore = sub.add_parser("restore", help="put a backup back (the daemon stopped); numbers continue past it")
+    restore = sub.add_parser("restore", help="put a backup back (the daemon stopped); numbers continue past it, and "
+                                 "the daemon's first pass handles the mail handled since the backup once")
     restore.add_argument("src", type=Path, help="a folder made by 'mailbot backup'")
     tickets = sub.add_parser("tickets", help="list tickets")
     tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed"])
@@ -551,7 +552,8 @@ def cmd_backup(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(cfg: Config, args: argparse.Namespace) -> int:
-    """`mailbot restore SRC`: refused while a daemon runs on the database."""
+    """`mailbot restore SRC`: refused while a daemon runs on the database; what came after
+    the backup is made good by the daemon's first pass (`mailbot.recovery`)."""
     from mailbot.io import backup
 
     print(json.dumps(backup.restore(cfg, args.src, now=datetime.now(UTC)), ensure_ascii=False, indent=2))

@@ -34,6 +34,7 @@ from mailbot.io.render import Renderer
 from mailbot.io.store import Store, ts
 from mailbot.io.words import words
 from mailbot.pipeline import Arrival, Outcome, Pipeline
+from mailbot.recovery import Recovery
 from mailbot.rules import load_rules
 from mailbot.steps import OnMain, Progress, run_here
 from mailbot.timekeeper import Timekeeper
@@ -101,6 +102,7 @@ class App:
         self.beat: Callable[[], None] = lambda: None  # progress, for systemd's watchdog
         self.sweep_seconds = SWEEP_SECONDS
         self.audit_tried: dict[str, str] = {}  # mailbox -> the day its daily audit was last tried
+        self.recovered: set[str] = set()  # mailboxes with no recovery after a restore (left) to make
 
     def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
                uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False,
@@ -277,6 +279,11 @@ class App:
         handled are known by their Message-ID and only moved.
         `on_main` runs the store's part on the thread that owns the store.
         """
+        if box.name not in self.recovered:  # after `mailbot restore`: before anything is read (issue 33)
+            recovery = Recovery(self.cfg, self.store, self.clock, self.log, on_main)
+            if recovery.due(box):
+                recovery.run(box, session)
+            self.recovered.add(box.name)
         last_uid = on_main(partial(self._position, box, session.uidvalidity))
         read_before = on_main(partial(self.store.imap_read_at, box.name, box.imap.folder))
         uids = session.pending_uids(last_uid)

@@ -206,7 +206,7 @@ class Pipeline:
             read = facts.ticket
             if check and read is not None and read.id is not None and self.store.ticket_by_id(read.id) != read:
                 raise TicketChanged  # written back whole below: what changed meanwhile would be lost
-            ticket = self.save_ticket(box, decision, now)
+            ticket = self.save_ticket(box, decision, now, msg.message_id)
             if ticket is not None and ticket.id is not None and decision.adopt:
                 self.store.adopt(box.name, ticket.id, decision.adopt)
             self.store.record_message(
@@ -221,7 +221,7 @@ class Pipeline:
             if ticket is not None and planned.timers is not None:
                 self.store.apply_timers(box.name, ticket.id, planned.timers,  # type: ignore[arg-type]
                                         new_ticket=decision.new_ticket)
-            sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now)
+            sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now, arrival.received_at)
         return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(sent))
 
     def arrived(self, box: MailboxConfig, arrival: Arrival, message_id: str, outcome: str, now: datetime,
@@ -246,14 +246,18 @@ class Pipeline:
         ticket = self.store.ticket_by_id(seen.ticket_id) if seen.ticket_id is not None else None
         return Outcome("duplicate", "duplicate", ticket.number if ticket else None)
 
-    def save_ticket(self, box: MailboxConfig, decision: Decision, now: datetime) -> Ticket | None:
+    def save_ticket(self, box: MailboxConfig, decision: Decision, now: datetime,
+                    message_id: str | None = None) -> Ticket | None:
         ticket = decision.ticket
         year = now.astimezone(self.cfg.timezone).year
         if ticket is not None and decision.held:  # SPEC 9: a number reserved, no ticket yet
             return replace(ticket, mailbox=box.name, number=self.store.next_number(box.name, year))
-        if ticket is not None and decision.new_ticket:  # a held call's reserved number, else the next
+        if ticket is not None and decision.new_ticket:
+            # a held call's reserved number; the number this message got before a restore put
+            # an older database back (its requester was mailed it: issue 33); else the next
+            number = ticket.number or (self.store.restored_number(box.name, message_id) if message_id else None)
             return self.store.insert_ticket(replace(ticket, mailbox=box.name,
-                                                    number=ticket.number or self.store.next_number(box.name, year)))
+                                                    number=number or self.store.next_number(box.name, year)))
         if ticket is not None:
             self.store.update_ticket(ticket)
         return ticket

@@ -28,6 +28,7 @@ from mailbot.core.matching import find_tag
 from mailbot.core.settings import Config
 from mailbot.errors import ConfigError
 from mailbot.io.dbfile import copy_database
+from mailbot.io.store import SCHEMA_VERSION, Store, restored_recipients, ts
 
 DATABASE, KEY, ARCHIVE, MANIFEST = "mailbot.db", "secret.key", "archive", "backup.json"
 HEADER_BYTES = 65536  # a header block longer than this is not read for its tag
@@ -36,7 +37,6 @@ HEADER_BYTES = 65536  # a header block longer than this is not read for its tag
 def take(cfg: Config, dest: Path, *, with_archive: bool, now: datetime) -> dict[str, Any]:
     """`mailbot backup DEST`: DEST (a new or empty folder, 0700) gets the database, the key,
     with `with_archive` the archive, and `backup.json` saying what and when."""
-    from mailbot.io.store import Store
     from mailbot.version import current
 
     if dest.exists() and any(dest.iterdir()):
@@ -76,7 +76,6 @@ def restore(cfg: Config, src: Path, *, now: datetime) -> dict[str, Any]:
     the archive's files that are missing; then the ticket counters past every number
     issued since the backup."""
     from mailbot.io.locks import sender_lock_if_free
-    from mailbot.io.store import SCHEMA_VERSION
 
     source = src / DATABASE
     if not source.is_file():
@@ -100,13 +99,21 @@ def restore(cfg: Config, src: Path, *, now: datetime) -> dict[str, Any]:
 def _restore(cfg: Config, src: Path, now: datetime) -> dict[str, Any]:
     done: dict[str, Any] = {}
     issued: dict[tuple[str, int], int] = {}
+    kept: Path | None = None
     if cfg.database.exists():
-        issued = _counters(cfg.database)
         stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = cfg.database.with_name(f"{cfg.database.name}.before-restore-{stamp}.bak")
-        with sqlite3.connect(str(cfg.database)) as conn:
-            copy_database(conn, kept)
-        conn.close()
+        try:
+            issued = _counters(cfg.database)
+            with sqlite3.connect(str(cfg.database)) as conn:
+                copy_database(conn, kept)
+            conn.close()
+        except sqlite3.DatabaseError as exc:  # a damaged file: kept as it is, for whoever can read it
+            for suffix in ("", "-wal"):
+                if cfg.database.with_name(cfg.database.name + suffix).exists():
+                    shutil.copy2(cfg.database.with_name(cfg.database.name + suffix),
+                                 kept.with_name(kept.name + suffix))
+            done["replaced_database_unreadable"] = str(exc)
         done["replaced_database"] = str(kept)
     with sqlite3.connect(f"file:{src / DATABASE}?mode=ro", uri=True) as conn:
         copy_database(conn, cfg.database.with_name(cfg.database.name + ".restoring"))
@@ -133,26 +140,146 @@ def _restore(cfg: Config, src: Path, now: datetime) -> dict[str, Any]:
                 shutil.copy2(path, target)
                 added += 1
         done["archive_files_added"] = added
-    conn = sqlite3.connect(str(cfg.database), isolation_level=None)
+    done.update(_after_backup(cfg, kept if kept is not None and "replaced_database_unreadable" not in done else None,
+                              issued, now))
+    return done
+
+
+def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, int], int],
+                  now: datetime) -> dict[str, Any]:
+    """What happened after the backup, written into the restored database (migrated first to
+    this version's schema): the counters past every number issued since; the mail sent
+    since and the ticket each message handled since was filed under (`restored`), from the
+    archive and the replaced database where it can be read; its queued mail that went out
+    since, marked sent; and, for each mailbox, the recovery its first pass makes
+    (`mailbot.recovery`: the numbers in the folders' subjects, the mail handled since put
+    back in the INBOX)."""
+    store = Store(cfg.database)
+    conn = store.db.conn
     try:
         prefixes = _prefixes(cfg, conn)
-        for (mailbox, year), last in _archive_numbers(cfg.archive_dir, prefixes).items():
-            issued[mailbox, year] = max(issued.get((mailbox, year), 0), last)
-        raised = []
+        numbers, sent = _scan_archive(cfg.archive_dir, prefixes)
+        for key, last in numbers.items():
+            issued[key] = max(issued.get(key, 0), last)
+        old = _attach(conn, replaced)
         conn.execute("begin immediate")
-        for (mailbox, year), last in sorted(issued.items()):
-            before = conn.execute("select last from counters where mailbox = ? and year = ?",
-                                  [mailbox, year]).fetchone()
-            if before is None or before[0] < last:
-                conn.execute("insert into counters (mailbox, year, last) values (?, ?, ?) on conflict (mailbox, year) "
-                             "do update set last = excluded.last", [mailbox, year, last])
-                raised.append(f"{mailbox} {year}: {before[0] if before else 0} -> {last}")
-        conn.execute("insert into meta (key, value) values ('restored_at', ?) on conflict (key) do update "
-                     "set value = excluded.value", [now.astimezone(UTC).isoformat()])
-        conn.execute("commit")
+        try:
+            raised = _raise_counters(conn, issued)
+            recorded = _record_sent(conn, sent, old)
+            finished = _finish_outbox(conn, cfg.archive_dir, old)
+            for box in cfg.mailboxes:
+                conn.execute("insert into meta (key, value) values (?, ?) on conflict (key) do update "
+                             "set value = excluded.value", [f"{RECOVERY}{box.name}", now.astimezone(UTC).isoformat()])
+            conn.execute("insert into meta (key, value) values ('restored_at', ?) on conflict (key) do update "
+                         "set value = excluded.value", [now.astimezone(UTC).isoformat()])
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        finally:
+            if old:
+                conn.execute("detach database old")
     finally:
-        conn.close()
-    done["counters_raised"] = raised
+        store.close()
+    return {"counters_raised": raised, "replaced_database_read": old, "sent_after_backup": recorded,
+            "queued_mail_sent_after_backup": finished,
+            "recovery": "the daemon's first pass of each mailbox puts the mail handled after the backup back "
+                        "in the INBOX and handles it once"}
+
+
+RECOVERY = "restore_recovery:"  # meta key prefix: the mailbox's recovery after a restore is due (`mailbot.recovery`)
+
+
+def _attach(conn: sqlite3.Connection, replaced: Path | None) -> bool:
+    """The replaced database (the copy kept beside, only read) attached as `old`, when it can
+    be read (by its path: a URI would need SQLite's URI names turned on)."""
+    if replaced is None or not replaced.is_file():
+        return False
+    try:
+        conn.execute("attach database ? as old", [str(replaced)])
+    except sqlite3.DatabaseError:
+        return False
+    try:
+        for table in ("messages", "tickets", "outbox"):
+            conn.execute(f"select * from old.{table} limit 1").fetchall()
+    except sqlite3.DatabaseError:
+        conn.execute("detach database old")
+        return False
+    return True
+
+
+def _raise_counters(conn: sqlite3.Connection, issued: dict[tuple[str, int], int]) -> list[str]:
+    raised = []
+    for (mailbox, year), last in sorted(issued.items()):
+        before = conn.execute("select last from counters where mailbox = ? and year = ?", [mailbox, year]).fetchone()
+        if before is None or before[0] < last:
+            conn.execute("insert into counters (mailbox, year, last) values (?, ?, ?) on conflict (mailbox, year) "
+                         "do update set last = excluded.last", [mailbox, year, last])
+            raised.append(f"{mailbox} {year}: {before[0] if before else 0} -> {last}")
+    return raised
+
+
+def _record_sent(conn: sqlite3.Connection, sent: list[dict[str, Any]], old: bool) -> int:
+    """Into `restored`: the archived mail sent after the backup (what the restored database
+    does not record), then what the replaced database adds (its sent mail, and the ticket
+    each received message was filed under)."""
+    rows = [m for m in sent if conn.execute(
+        "select 1 from messages where mailbox = ? and direction = 'out' and message_id = ?",
+        [m["mailbox"], m["message_id"]]).fetchone() is None]
+    if old:
+        for r in conn.execute(
+                "select m.mailbox, m.message_id, t.number, m.kind, m.recipients, coalesce(o.sent_at, m.at), "
+                "m.archive_path from old.messages m join old.outbox o on o.mailbox = m.mailbox and "
+                "o.message_id = m.message_id left join old.tickets t on t.id = m.ticket_id "
+                "where m.direction = 'out' and (o.status = 'sent' or coalesce(o.rcpt_done, '[]') != '[]') "
+                "and not exists (select 1 from main.messages x where x.mailbox = m.mailbox and "
+                "x.direction = 'out' and x.message_id = m.message_id)").fetchall():
+            rows.append({"mailbox": r[0], "direction": "out", "message_id": r[1], "number": r[2], "kind": r[3],
+                         "recipients": restored_recipients((r[4] or "").split(",")), "in_reply_to": None,
+                         "at": r[5], "archive_path": r[6]})
+        for r in conn.execute(
+                "select m.mailbox, m.message_id, t.number, m.at from old.messages m join old.tickets t on "
+                "t.id = m.ticket_id where m.direction = 'in' and not exists (select 1 from main.messages x "
+                "where x.mailbox = m.mailbox and x.direction = 'in' and x.message_id = m.message_id)").fetchall():
+            rows.append({"mailbox": r[0], "direction": "in", "message_id": r[1], "number": r[2], "kind": None,
+                         "recipients": None, "in_reply_to": None, "at": r[3], "archive_path": None})
+    added = 0
+    for row in rows:
+        cursor = conn.execute(
+            "insert into restored (mailbox, direction, message_id, number, kind, recipients, in_reply_to, at, "
+            "archive_path) values (:mailbox, :direction, :message_id, :number, :kind, :recipients, :in_reply_to, "
+            ":at, :archive_path) on conflict (mailbox, direction, message_id) do update set "
+            "in_reply_to = coalesce(restored.in_reply_to, excluded.in_reply_to)", row)
+        added += cursor.rowcount if row["direction"] == "out" else 0
+    return added
+
+
+def _finish_outbox(conn: sqlite3.Connection, archive_dir: Path, old: bool) -> int:
+    """The restored outbox's mail that went out after the backup, marked so: as the replaced
+    database recorded it, or, where it cannot tell, sent when its archived copy (written
+    only once a mail is done with) is there. It is never sent a second time."""
+    done = 0
+    rows = conn.execute("select o.id, o.mailbox, o.message_id, o.rcpt, m.archive_path from outbox o left join "
+                        "messages m on m.mailbox = o.mailbox and m.direction = 'out' and m.message_id = o.message_id "
+                        "where o.status = 'pending'").fetchall()
+    for row_id, mailbox, message_id, rcpt, path in rows:
+        archived = bool(path) and (archive_dir / path).is_file()
+        then = conn.execute("select status, sent_at, failed_at, rcpt_done, last_error, attempts from old.outbox "
+                            "where mailbox = ? and message_id = ? and status != 'pending'",
+                            [mailbox, message_id]).fetchone() if old else None
+        if then is not None:
+            conn.execute("update outbox set status = ?, sent_at = ?, failed_at = ?, rcpt_done = ?, last_error = ?, "
+                         "attempts = ? where id = ?", [*then, row_id])
+        elif archived:
+            at = datetime.fromtimestamp((archive_dir / path).stat().st_mtime, UTC)
+            conn.execute("update outbox set status = 'sent', sent_at = ?, rcpt_done = ? where id = ?",
+                         [ts(at), rcpt, row_id])
+        else:
+            continue
+        if archived:
+            conn.execute("update outbox set raw = x'', raw_big = null where id = ?", [row_id])
+        conn.execute("delete from outbox_server_held where outbox_id = ?", [row_id])
+        done += 1
     return done
 
 
@@ -177,12 +304,17 @@ def _archived(root: Path) -> Iterator[Path]:
 
 
 _YEAR = re.compile(r"^(\d{4})-(\d+)$")
+_ADDRESSES = ("to", "cc")
 
 
-def _archive_numbers(root: Path, prefixes: dict[str, tuple[str, ...]]) -> dict[tuple[str, int], int]:
-    """The highest ticket number each mailbox's archived mail names in its subject tag, by
-    year (the archive is `MAILBOX/in|out/YYYY/MM/*.eml`: mailbot's acks carry the tag)."""
+def _scan_archive(root: Path, prefixes: dict[str, tuple[str, ...]]) -> tuple[dict[tuple[str, int], int],
+                                                                             list[dict[str, Any]]]:
+    """From the headers of every archived mail (`MAILBOX/in|out/YYYY/MM/*.eml`): the highest
+    ticket number each mailbox's mail names in its subject tag, by year (mailbot's acks carry
+    the tag), and each mail mailbot sent (`out`): its Message-ID, kind, ticket, recipients,
+    the Message-ID it answered and when it was done with (the file is written then)."""
     found: dict[tuple[str, int], int] = {}
+    sent: list[dict[str, Any]] = []
     parser = BytesHeaderParser(policy=default)
     for mailbox, own in prefixes.items():
         folder = root / mailbox
@@ -192,13 +324,41 @@ def _archive_numbers(root: Path, prefixes: dict[str, tuple[str, ...]]) -> dict[t
             with path.open("rb") as handle:
                 head = handle.read(HEADER_BYTES)
             try:
-                subject = str(parser.parsebytes(head).get("subject", "") or "")
-            except Exception:  # noqa: BLE001 - a header that does not parse names no number
-                subject = ""
+                headers = parser.parsebytes(head)
+                subject = str(headers.get("subject", "") or "")
+            except Exception:  # noqa: BLE001, S112 - a header that does not parse names nothing
+                continue
             for prefix in own:
                 number = find_tag(subject, prefix)
                 match = _YEAR.match(number or "")
                 if match:
                     key = (mailbox, int(match[1]))
                     found[key] = max(found.get(key, 0), int(match[2]))
-    return found
+            if path.relative_to(folder).parts[0] == "out":
+                mail = _sent(mailbox, root, path, headers)
+                if mail is not None:
+                    sent.append(mail)
+    return found, sent
+
+
+def _sent(mailbox: str, root: Path, path: Path, headers: Any) -> dict[str, Any] | None:
+    """One archived mail of mailbot's as a `restored` row; None when it lacks what names it."""
+    try:
+        message_id = _bare(str(headers.get("message-id", "") or ""))
+        kind = str(headers.get("x-mailbot-kind", "") or "").strip()
+        rcpt = [a.addr_spec for name in _ADDRESSES for h in headers.get_all(name, []) for a in h.addresses]
+        number = str(headers.get("x-mailbot-ticket", "") or "").strip() or None
+        answered = _bare(str(headers.get("in-reply-to", "") or "")) or None
+    except Exception:  # noqa: BLE001 - a header that does not parse names nothing
+        return None
+    if not message_id or not kind:
+        return None
+    return {"mailbox": mailbox, "direction": "out", "message_id": message_id, "number": number, "kind": kind,
+            "recipients": restored_recipients(rcpt), "in_reply_to": answered,
+            "at": ts(datetime.fromtimestamp(path.stat().st_mtime, UTC)), "archive_path": path.relative_to(root).as_posix()}
+
+
+def _bare(value: str) -> str:
+    """A Message-ID header's id without its angle brackets (the first, where there are more)."""
+    match = re.search(r"<([^<>\s]+)>", value)
+    return match.group(1) if match else value.strip()

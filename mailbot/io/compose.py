@@ -49,8 +49,9 @@ class Composer:
         self.log = log
 
     def queue(self, setup: Setup, planned: Planned, ticket: Ticket | None, msg: InboundMessage | None,
-              now: datetime) -> list[str]:
-        """Every plan of a decision into the outbox, with the saved `ticket` (its number, its id)."""
+              now: datetime, arrived: datetime | None = None) -> list[str]:
+        """Every plan of a decision into the outbox, with the saved `ticket` (its number, its id);
+        `arrived`: when the message that caused them reached the mailbox (None: a timer's)."""
         box = setup.box
         for event in planned.events:
             self.store.add_event(box.name, ticket.id if ticket else None, now, event.actor, event.kind,
@@ -61,7 +62,7 @@ class Composer:
                                                                       else ticket)
             if mail.send.kind in SIMILAR_SHOWN and mail.send.to in INTERNAL and own is not None and own.id is not None:
                 mail = replace(mail, context={**mail.context, "similar": self.similar_cases(setup, own, mail)})
-            kinds.append(self.put(box, mail, own, msg, now))
+            kinds.append(self.put(box, mail, own, msg, now, arrived))
         return kinds
 
     def similar_cases(self, setup: Setup, ticket: Ticket, mail: MailPlan) -> list[dict[str, str]]:
@@ -80,31 +81,68 @@ class Composer:
                  "solution": first_lines(s.case.solution)} for s in found]
 
     def put(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, msg: InboundMessage | None,
-            now: datetime) -> str:
-        """One plan rendered, queued and recorded (with the archive file the sender writes)."""
+            now: datetime, arrived: datetime | None = None) -> str:
+        """One plan rendered, queued and recorded (with the archive file the sender writes).
+
+        After a restore, the same mail (kind, ticket, recipients) that went out after the
+        backup is recorded as that mail, sent then, and not sent again (`Store.claim_restored`):
+        a requester whose request comes back through the INBOX gets no second ack."""
         out, attachments = self.render(box, mail, ticket, msg)
+        number = ticket.number if ticket else None
+        prior = self.store.claim_restored(box.name, number, mail.send.kind, out.rcpt, now, arrived)
+        if prior is not None:
+            return self.sent_before(box, mail, ticket, msg, now, prior)
         ticket_id = ticket.id if ticket else None
         path = self.archive.place(box.name, "out", out.raw, now)
         self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id, kind=mail.send.kind,
                            mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=mail.limited, now=now,
                            audience=str(mail.send.to), slot_at=mail.send_at, held=mail.held,
                            uncounted=frozenset(a.lower() for a in out.rcpt if box.own(a)))
-        body = mail.context.get("text") or None
-        self.store.record_message(
-            mailbox=box.name, message_id=out.message_id, direction="out", role=str(mail.send.to),
-            ticket_id=ticket_id, kind=mail.send.kind, sender=box.address, recipients=",".join(out.rcpt),
-            subject=out.subject, at=ts(now), archive_path=path, size=len(out.raw), attachments=len(attachments),
-            body=body, full_text=out.text if mail.send.to is Audience.LKPP else None,
-            content_hash=content_hash(out.raw))  # its copy coming back is the same mail (`same_or_reused`)
+        self.record(box, mail, ticket, out, len(attachments), path, now)
         detail: dict[str, Any] = {"mail": mail.send.kind, "to": list(out.rcpt), "message_id": out.message_id}
         if mail.held:
             detail["held_until"] = ts(mail.send_at)
         self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", **detail)
         return mail.send.kind
 
+    def record(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, out: Outgoing, attachments: int,
+               path: str, at: datetime) -> None:
+        body = mail.context.get("text") or None
+        self.store.record_message(
+            mailbox=box.name, message_id=out.message_id, direction="out", role=str(mail.send.to),
+            ticket_id=ticket.id if ticket else None, kind=mail.send.kind, sender=box.address,
+            recipients=",".join(out.rcpt), subject=out.subject, at=ts(at), archive_path=path, size=len(out.raw),
+            attachments=attachments, body=body, full_text=out.text if mail.send.to is Audience.LKPP else None,
+            content_hash=content_hash(out.raw))  # its copy coming back is the same mail (`same_or_reused`)
+
+    def sent_before(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, msg: InboundMessage | None,
+                    now: datetime, prior: dict[str, Any]) -> str:
+        """A mail that went out after the backup a restore put back, made again: recorded
+        under the Message-ID it went out with (replies citing it find and authenticate on
+        its ticket, whose number it carries) and as sent then; never sent again. Its
+        archived copy is kept; where there is none, the mail as made now is archived by
+        the sender's next pass (its bytes stay in the row until then)."""
+        sent_at: datetime = prior["at"]
+        out, attachments = self.render(box, mail, ticket, msg, message_id=str(prior["message_id"]))
+        ticket_id = ticket.id if ticket else None
+        kept = str(prior["archive_path"] or "")
+        archived = bool(kept) and (self.archive.root / kept).is_file()
+        path = kept if archived else self.archive.place(box.name, "out", out.raw, sent_at)
+        row = self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id,
+                                 kind=mail.send.kind, mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=False,
+                                 now=sent_at, audience=str(mail.send.to))
+        self.store.outbox_finish(row, sent_at, None, out.rcpt, drop_raw=archived, retried=False)
+        self.record(box, mail, ticket, out, len(attachments), path, sent_at)
+        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_sent_before_restore", mail=mail.send.kind,
+                             to=list(out.rcpt), message_id=out.message_id, sent_at=ts(sent_at))
+        self.log.info("mail_sent_before_restore", mailbox=box.name, kind=mail.send.kind, message_id=out.message_id,
+                      ticket=ticket.number if ticket else None)
+        return mail.send.kind
+
     def render(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None,
-               msg: InboundMessage | None) -> tuple[Outgoing, list[Attachment]]:
-        """The finished message of a plan and the files it carries."""
+               msg: InboundMessage | None, message_id: str | None = None) -> tuple[Outgoing, list[Attachment]]:
+        """The finished message of a plan and the files it carries (under `message_id`: the
+        one it went out with before a restore; else a new signed one)."""
         send = mail.send
         attachments = [*self.attachments(mail, msg), *send.files]
         if send.attach == "ticket" and msg is not None:
@@ -124,8 +162,8 @@ class Composer:
         subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket),
                                         _title(box, send, mail.title),
                                         neutral=bool(mail.context.get("unproven")))  # issue 37
-        message_id = make_message_id(self.key, box.name, number, send.kind, box.address.split("@", 1)[1],
-                                     mail.audience)
+        message_id = message_id or make_message_id(self.key, box.name, number, send.kind,
+                                                   box.address.split("@", 1)[1], mail.audience)
         out = self.renderer.build(
             kind=send.kind, language=language, context=context, from_name=box.display_name, from_addr=box.address,
             to=mail.to, cc=mail.cc, subject=subject, message_id=message_id, in_reply_to=mail.in_reply_to,

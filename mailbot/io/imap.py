@@ -442,6 +442,25 @@ class Mailbox:
                 found.append(head_of(uid, bytes(block), when.astimezone(UTC) if isinstance(when, datetime) else None))
         return found
 
+    def subjects_naming(self, text: str) -> list[str]:
+        """The subjects (decoded) of the selected folder's messages whose subject holds `text`:
+        the server searches (SEARCH SUBJECT), only the matches' Subject field is fetched."""
+        try:
+            uids = sorted(int(u) for u in self._c.search(["SUBJECT", text]))
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"IMAP search failed: {self._failed(exc)}") from None
+        found: list[str] = []
+        for start in range(0, len(uids), 500):
+            part = uids[start:start + 500]
+            try:
+                data = self._c.fetch(part, ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])
+            except (OSError, IMAPClientError) as exc:
+                raise TransientError(f"IMAP fetch of subjects failed: {self._failed(exc)}") from None
+            for item in data.values():
+                block = next((v for k, v in item.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"") or b""
+                found.append(head_of(0, bytes(block), None).subject)
+        return found
+
     def raw(self, uid: int) -> bytes | None:
         """One message's bytes (BODY.PEEK: never marks it read), or None when it is gone."""
         try:

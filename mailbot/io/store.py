@@ -19,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -371,8 +371,23 @@ def _v17(db: sqlite_utils.Database) -> None:
                             "values (?, ?, ?, ?, ?, ?)", learned)
 
 
+def _v18(db: sqlite_utils.Database) -> None:
+    """What was done after the backup a restore put back (issue 33): the mail mailbot sent
+    (from the archive and the replaced database) and the ticket each received message was
+    filed under (from the replaced database). The mail handled after the backup comes back
+    through the INBOX once; a ticket it opens takes the number its requester was mailed,
+    and a mail it causes that went out then is recorded as sent, not sent again (`claimed_at`)."""
+    db.table("restored").create(
+        {"id": int, "mailbox": str, "direction": str, "message_id": str, "number": str, "kind": str,
+         "recipients": str, "in_reply_to": str, "at": str, "archive_path": str, "claimed_at": str},
+        pk="id", not_null={"mailbox", "direction", "message_id"})
+    db.table("restored").create_index(["mailbox", "direction", "message_id"], unique=True)
+    db.table("restored").create_index(["mailbox", "in_reply_to"])
+    db.table("restored").create_index(["mailbox", "number", "kind"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17, _v18)
 SCHEMA_VERSION = len(MIGRATIONS)
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
 
@@ -434,6 +449,8 @@ class Store:
         self._known_columns: dict[str, list[str]] = {}
         self._prefixes: dict[str, tuple[str, ...]] = {}
         self.mended: list[str] = []  # the known drifts mended at opening (the daemon logs them)
+        self._restored_boxes: set[str] | None = None  # mailboxes with sent mail of before a restore to match
+        self._restored_any: set[str] | None = None  # mailboxes a restore left records of after the backup
         self.readonly = readonly
         self.migrated_from: tuple[int, Path] | None = None  # (schema, backup) when this opening migrated
         try:
@@ -1504,6 +1521,78 @@ class Store:
             self._prefixes[name] = tuple(value.split("\n")) if value else ()
         return self._prefixes[name]
 
+    # --- after a restore (issue 33) -----------------------------------------------------
+
+    def restored_number(self, mailbox: str, message_id: str) -> str | None:
+        """The number a received message was filed under after the backup (the replaced
+        database's record, else the number of a mail mailbot sent in reply to it, an ack
+        first), when no ticket of the restored database holds that number."""
+        if self._restored_any is None:
+            self._restored_any = {str(r[0]) for r in self.db.conn.execute("select distinct mailbox from restored")}
+        if mailbox not in self._restored_any:
+            return None
+        rows = self.db.conn.execute(
+            "select number from restored where mailbox = ? and number is not null and number != '' and "
+            "((direction = 'in' and message_id = ?) or (direction = 'out' and in_reply_to = ?)) "
+            "order by direction = 'in' desc, kind = 'ack' desc, at, id", [mailbox, message_id, message_id]).fetchall()
+        for (number,) in rows:
+            if self.ticket_by_number(mailbox, number) is None:
+                return str(number)
+        return None
+
+    def claim_restored(self, mailbox: str, number: str | None, kind: str, rcpt: Sequence[str], now: datetime,
+                       arrived: datetime | None = None) -> dict[str, Any] | None:
+        """The earliest mail of this kind, ticket and recipients sent after the backup and not
+        yet matched to a mail made again since the restore: now matched (claimed), so the mail
+        made again is recorded as that one, never sent twice.
+
+        Only mail made again can match: mail caused by a message that reached the mailbox
+        before the restore (`arrived`: mail arriving since is new, and so is what it causes),
+        or mail of a timer (`arrived` None) that went out in the last `RESTORED_TIMER_WINDOW`
+        (a reminder or digest the restored timers make again, not the next day's). Alerts and
+        failure reports never match: one alert too many is better than one missing."""
+        if kind in NEVER_CLAIMED or not self._has_restored(mailbox):
+            return None
+        restored_at = self.meta("restored_at")
+        if restored_at is None:
+            return None
+        if arrived is not None and arrived >= moment(restored_at):
+            return None
+        since = "" if arrived is not None else ts(now - RESTORED_TIMER_WINDOW)
+        row = self.db.conn.execute(
+            "select id, message_id, at, archive_path from restored where mailbox = ? and direction = 'out' and "
+            "claimed_at is null and coalesce(number, '') = ? and kind = ? and recipients = ? and at >= ? "
+            "order by at, id limit 1",
+            [mailbox, number or "", kind, restored_recipients(rcpt), since]).fetchone()
+        if row is None:
+            return None
+        self.db.conn.execute("update restored set claimed_at = ? where id = ?", [ts(now), row[0]])
+        return {"message_id": row[1], "at": moment(row[2]) if row[2] else now, "archive_path": row[3]}
+
+    def _has_restored(self, mailbox: str) -> bool:
+        """Whether a restore left mail of this mailbox to match (one read per opening while none)."""
+        known = self._restored_boxes
+        if known is None:
+            rows = self.db.conn.execute("select distinct mailbox from restored where direction = 'out' and "
+                                        "claimed_at is null").fetchall()
+            known = self._restored_boxes = {str(r[0]) for r in rows}
+        return mailbox in known
+
+    def raise_counter(self, mailbox: str, year: int, last: int) -> int | None:
+        """The year's counter at least `last`; the number it had when it was lower, else None."""
+        with self.unit_of_work():
+            row = self.db.conn.execute("select last from counters where mailbox = ? and year = ?",
+                                       [mailbox, year]).fetchone()
+            if row is not None and row[0] >= last:
+                return None
+            self.db.conn.execute("insert into counters (mailbox, year, last) values (?, ?, ?) on conflict "
+                                 "(mailbox, year) do update set last = excluded.last", [mailbox, year, last])
+        return int(row[0]) if row is not None else 0
+
+    def delete_meta(self, key: str) -> None:
+        with self.unit_of_work():
+            self.db.conn.execute("delete from meta where key = ?", [key])
+
     def meta(self, key: str) -> str | None:
         rows = list(self._query("select value from meta where key = ?", [key]))
         return rows[0]["value"] if rows else None
@@ -1591,6 +1680,17 @@ def _identity(path: Path) -> tuple[int, int] | None:
 def _stored_timer(row: dict[str, Any]) -> StoredTimer:
     timer = Timer(TimerKind(row["kind"]), moment(row["started_at"]), moment(row["due_at"]), row["step"])
     return StoredTimer(row["id"], row["ticket_id"], timer, row.get("failures") or 0)
+
+
+# After a restore: how far back a timer's mail (no message caused it) may match a mail sent
+# after the backup (`Store.claim_restored`), and the kinds that never match.
+RESTORED_TIMER_WINDOW = timedelta(hours=24)
+NEVER_CLAIMED = frozenset({"system_alert", "delivery_failed", "rate_limited"})
+
+
+def restored_recipients(rcpt: Sequence[str]) -> str:
+    """Recipients as `restored` keeps them: lower case, each once, sorted."""
+    return ",".join(sorted({a.strip().lower() for a in rcpt if a.strip()}))
 
 
 def _values(row: Mapping[str, Any]) -> list[Any]:

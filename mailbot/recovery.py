@@ -1,0 +1,86 @@
+"""After `mailbot restore`: the mail handled after the backup, found and handled once (issue 33).
+
+A restore puts the backup's database back, but the daemon went on after the backup: it
+moved mail to Processed (or Quarantine) whose records are gone now, issued ticket numbers
+and mailed them. `mailbot restore` leaves a mark for each mailbox (`RECOVERY`), and the
+first pass of that mailbox (the daemon's, or `run --once`'s) makes this recovery before it
+reads the INBOX:
+
+1. the ticket counters go past every number the mailbox folders' subjects name (the
+   server searches the subjects for the tag prefix; only the matches' Subject is
+   fetched): the requesters' replies carry the numbers they were mailed, even where the
+   archive is lost with the database;
+2. the audit with repair (`mailbot.audit`) of the INBOX, Processed and Quarantine, from
+   the positions the backup holds: each message there that no record names goes back to
+   the INBOX, and this very pass handles it under the ordinary rules. A ticket it opens
+   takes the number its requester was mailed and the mail that went out then is recorded,
+   not sent again (`Store.restored_number`, `Store.claim_restored`: what the restore read
+   from the archive and the replaced database);
+3. the mark is removed. Until the whole recovery went through it stays, and no mail of
+   that INBOX is read (a server failure tries it again on the next pass, as any pass).
+
+The daemon makes it, not `restore` itself: the restore is done with the daemon stopped, and
+the IMAP server may be down or its password only in the service's credentials then; the
+mark survives restarts and is made on the session and with the failure handling every
+pass has, and nothing else can open a ticket between the counters raised and the pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from mailbot.audit import Auditor
+from mailbot.core.audit import Finding
+from mailbot.core.matching import find_tag
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.io import imap
+from mailbot.io.backup import RECOVERY
+from mailbot.io.store import Store
+from mailbot.steps import OnMain, run_here
+
+_NUMBER = re.compile(r"^(\d{4})-(\d+)$")
+
+
+class Recovery:
+    """The recovery of one configuration's mailboxes after a restore."""
+
+    def __init__(self, cfg: Config, store: Store, clock: Callable[[], datetime], log: Any,
+                 on_main: OnMain = run_here) -> None:
+        self.cfg, self.store, self.clock, self.log, self.on_main = cfg, store, clock, log, on_main
+
+    def due(self, box: MailboxConfig) -> bool:
+        return self.on_main(partial(self.store.meta, RECOVERY + box.name)) is not None
+
+    def run(self, box: MailboxConfig, session: imap.Mailbox) -> list[Finding]:
+        """Counters, then the mail handled after the backup back in the INBOX; the mark removed."""
+        raised = self.counters(box, session)
+        auditor = Auditor(self.cfg, self.store, self.clock, self.log, self.on_main)
+        found = auditor.inbox(box, session, repair=True, full=False)
+        for folder in dict.fromkeys((box.imap.processed_folder, box.imap.quarantine_folder)):
+            found += auditor.folder(box, session, folder, repair=True, full=False)
+        self.on_main(partial(self.store.delete_meta, RECOVERY + box.name))
+        self.log.warning("restore_recovered", mailbox=box.name, put_back=len(found), counters_raised=raised)
+        return found
+
+    def counters(self, box: MailboxConfig, session: imap.Mailbox) -> list[str]:
+        """The mailbox's counters past the highest number its folders' subjects name."""
+        prefixes = dict.fromkeys((box.tag_prefix, *self.on_main(partial(self.store.tag_prefixes, box.name))))
+        highest: dict[int, int] = {}
+        for folder in dict.fromkeys((box.imap.folder, box.imap.processed_folder, box.imap.quarantine_folder)):
+            with session.examining(folder):
+                for prefix in prefixes:
+                    for subject in session.subjects_naming(prefix):
+                        match = _NUMBER.match(find_tag(subject, prefix) or "")
+                        if match:
+                            year = int(match[1])
+                            highest[year] = max(highest.get(year, 0), int(match[2]))
+        raised = []
+        for year, last in sorted(highest.items()):
+            before = self.on_main(partial(self.store.raise_counter, box.name, year, last))
+            if before is not None:
+                raised.append(f"{year}: {before} -> {last}")
+        return raised
