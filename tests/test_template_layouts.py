@@ -1,0 +1,90 @@
+"""One layout per HTML template (issue 35): the structure of the digest and of the monthly
+summary is written once in `mailbot/templates/_layouts/`; the Indonesian and English
+templates extend it and fill its blocks with words.
+
+Two kinds of check. The mail is what it was before the layouts were shared: each kind,
+rendered in each language with fixed values, equals the rendering kept in
+tests/data/rendered/ (written by the per-language templates before the change; see the
+README there). And only words differ between the languages: the two renderings have the
+same markup, tag by tag and attribute by attribute (the `lang` attribute and image `alt`
+text are words), and the language files hold no structure of their own.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailbot.io.render import Renderer
+from tests.test_templates import context
+
+RENDERED = Path(__file__).parent / "data" / "rendered"
+LANGUAGES = ("id", "en")
+
+# Each kind with the values it is rendered with: the digest with overdue tickets (one with
+# a reason, one in a state the labels do not know), and with none.
+CASES: dict[str, dict[str, Any]] = {
+    "digest-overdue": context(
+        counts={"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3, "merged": 2},
+        tickets=[*context()["tickets"],
+                 {"number": "2026-00060", "subject": "Paket <ganda> & salah", "state": "merged",
+                  "waited": "2 jam kerja", "on_whom": "coordinators"}],
+        overdue_count=4),
+    "digest-none": context(counts={"open": 1}, tickets=[], overdue_count=0),
+}
+
+
+def kind_of(case: str) -> str:
+    return case.split("-", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+def html_of(renderer: Renderer, case: str, language: str) -> str:
+    _text, html = renderer.body(kind_of(case), language, dict(CASES[case]))
+    assert html is not None
+    return html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_html_is_what_the_per_language_templates_rendered(renderer: Renderer, case: str, language: str) -> None:
+    """Byte for byte the mail the templates written once per language gave."""
+    expected = (RENDERED / f"{case}.{language}.html").read_text("utf-8")
+    assert html_of(renderer, case, language) == expected
+
+
+class _Markup(HTMLParser):
+    """The tags and attributes of an HTML document, its words left out."""
+
+    WORDS = ("lang", "alt")  # attributes whose values are words
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, ...]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, *(f"{k}={'*' if k in self.WORDS else v}" for k, v in attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append((f"/{tag}",))
+
+
+def markup(html: str) -> list[tuple[str, ...]]:
+    parser = _Markup()
+    parser.feed(html)
+    return parser.tags
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_only_words_differ_between_the_languages(renderer: Renderer, case: str) -> None:
+    indonesian, english = (html_of(renderer, case, language) for language in LANGUAGES)
+    assert indonesian != english
+    assert markup(indonesian) == markup(english)
+    assert len(markup(indonesian)) > 20
