@@ -12,7 +12,9 @@ text are words), and the language files hold no structure of their own.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,16 @@ def test_only_words_differ_between_the_languages(renderer: Renderer, case: str) 
     assert indonesian != english
     assert markup(indonesian) == markup(english)
     assert len(markup(indonesian)) > 20
+
+
+# Markup that makes a layout: a language file holding any of these repeats the structure.
+STRUCTURE = re.compile(r"<\s*/?\s*(?:!doctype|html|head|body|style|meta|title|table|tr|td|th|div|img|h[1-6]|p)\b",
+                       re.IGNORECASE)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", sorted({kind_of(case) for case in CASES}))
+def test_the_language_templates_hold_words_not_structure(kind: str, language: str) -> None:
+    source = resources.files("mailbot").joinpath("templates", language, f"{kind}.html").read_text("utf-8")
+    assert source.startswith(f'{{% extends "_layouts/{kind}.html" %}}')
+    assert STRUCTURE.findall(source) == []
