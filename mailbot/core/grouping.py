@@ -34,6 +34,7 @@ that changes nothing on the tuning part's months, where no topic is that large.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -186,18 +187,18 @@ def join_alike_groups(clusters: list[list[int]], cases: Sequence[Sequence[str]],
         return clusters
     n = len(cases)
     df = Counter(t for c in cases for t in set(c))
-    index = {t: k for k, t in enumerate(sorted({t for g in big for m in g for t in cases[m]}))}
-    weights = np.array([idf(df[t], n) for t in index], dtype=np.float64)
     while True:
-        matrix = np.zeros((len(big), len(index)), dtype=np.float64)
-        for row, members in enumerate(big):
-            for m in members:
-                for t in set(cases[m]):
-                    matrix[row, index[t]] += 1.0
-            matrix[row] *= weights / len(members)
-        norms = np.linalg.norm(matrix, axis=1)
-        norms[norms == 0] = 1.0
-        matrix /= norms[:, None]
+        centroids = [_centroid(members, cases, df, n) for members in big]
+        # only a term in two groups or more adds to a cosine: the matrix holds those
+        spread = Counter(t for c in centroids for t in c)
+        index = {t: k for k, t in enumerate(sorted(t for t, count in spread.items() if count >= 2))}
+        matrix = np.zeros((len(big), len(index)), dtype=np.float32)
+        for row, c in enumerate(centroids):
+            norm = math.sqrt(sum(v * v for v in c.values())) or 1.0
+            for term, value in c.items():
+                column = index.get(term)
+                if column is not None:
+                    matrix[row, column] = value / norm
         cosine = matrix @ matrix.T
         np.fill_diagonal(cosine, 0.0)
         rows, cols = np.nonzero(np.triu(cosine) >= centroid)
@@ -213,6 +214,12 @@ def join_alike_groups(clusters: list[list[int]], cases: Sequence[Sequence[str]],
             taken.update((a, b))
             joined.append(sorted(big[a] + big[b]))
         big = joined + [g for i, g in enumerate(big) if i not in taken]
+
+
+def _centroid(members: list[int], cases: Sequence[Sequence[str]], df: Counter[str], n: int) -> dict[str, float]:
+    """A group's words: each term's share of its members times the term's idf."""
+    counts = Counter(t for m in members for t in set(cases[m]))
+    return {t: c / len(members) * idf(df[t], n) for t, c in counts.items()}
 
 
 def _group(members: list[int], near: dict[int, list[tuple[int, float]]]) -> Group:
