@@ -21,7 +21,11 @@ accepts everything and keeps only arrival times; `--aiosmtpd-sink` for aiosmtpd)
 * scale: 600 mailboxes (one per LPSE unit in Indonesia) on IDLE in one process: RSS,
   ack p50.
 
+  With --solved N, each mailbox's memory holds N solved cases first (issue 36: every new
+  ticket's staff notice lists the similar ones), made as bench/similar_cases.py makes them.
+
 Run: .venv/bin/python bench/ingest.py [--only ingest,send,latency,memory,scale] [--messages N] [--repeat N]
+     [--solved N]
 """
 
 from __future__ import annotations
@@ -486,13 +490,14 @@ def send(requests: int, repeat: int) -> None:
               f"CPU {cpus[len(cpus) // 2]:.2f} ms per mail (sender and sink)")
 
 
-def latency(trials: int) -> None:
-    print("\n== ack latency: a request appended to one mailbox until its ack reaches the SMTP sink")
+def latency(trials: int, solved: int = 0) -> None:
+    print("\n== ack latency: a request appended to one mailbox until its ack reaches the SMTP sink"
+          + (f" ({solved:,} solved cases in each mailbox's memory)" if solved else ""))
     floor = idle_floor(trials)
     print(f"Dovecot IDLE notification (bare client)  p50 {pct(floor, 50):.3f} s  p99 {pct(floor, 99):.3f} s")
     late_total = 0
     for count in (1, 2, 20):
-        times, after_ack = ack_trials(count, trials, trials if count == 20 else 0)
+        times, after_ack = ack_trials(count, trials, trials if count == 20 else 0, solved)
         late = sum(t > 2.0 for t in times + after_ack)
         late_total += late
         line = f"{count:3} mailbox(es) on IDLE  p50 {pct(times, 50):.3f} s  p99 {pct(times, 99):.3f} s  max {max(times):.3f} s"
@@ -525,10 +530,39 @@ def idle_floor(trials: int) -> list[float]:
         return out
 
 
-def ack_trials(count: int, trials: int, after_ack: int) -> tuple[list[float], list[float]]:
+def seed_solved(config: Path, mailboxes: int, count: int) -> None:
+    """`count` solved cases in each mailbox's memory (issue 36: every new ticket's staff
+    notice looks up the similar ones), made as bench/similar_cases.py makes its bulk, and
+    the index marked as built with the daemon's words so that it keeps them."""
+    from bench.similar_cases import bulk, load
+    from mailbot.config import load_config
+    from mailbot.io.solved import _INDEXED_WITH, _signature, row_of
+    from mailbot.io.store import Store
+    from mailbot.rules import load_rules
+
+    cfg = load_config(config)
+    words = load_rules(cfg.rules_dir).similar
+    made = bulk(load()[0], count)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    store = Store(cfg.database)
+    with store.unit_of_work():
+        n = 10**7  # no ticket of the run has such an id
+        for box in range(mailboxes):
+            for subject, problem, solution in made:
+                n += 1
+                store.remember_solved(row_of(words, n, f"b{box}", f"2025-{n:08d}", subject,
+                                             start - timedelta(minutes=n - 10**7), [problem], solution))
+        store.set_meta(_INDEXED_WITH, _signature(words))
+    store.close()
+
+
+def ack_trials(count: int, trials: int, after_ack: int, solved: int = 0) -> tuple[list[float], list[float]]:
     boxes = [f"box{i}@lpse.test" for i in range(count)]
     with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp):
-        daemon = Daemon(config_for(servers, sink, tmp, boxes), tmp)
+        config = config_for(servers, sink, tmp, boxes)
+        if solved:
+            seed_solved(config, count, solved)
+        daemon = Daemon(config, tmp)
         daemon.wait_ready()
         time.sleep(2 + count * 0.05)  # every watcher in IDLE
         clients = [servers.imap(b) for b in boxes]
@@ -676,6 +710,8 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--mailboxes", type=int, default=600)
+    parser.add_argument("--solved", type=int, default=0,
+                        help="latency: this many solved cases in each mailbox's memory before the daemon starts")
     parser.add_argument("--aiosmtpd-sink", action="store_true",
                         help="the SMTP sink on aiosmtpd (about 1 ms of CPU a mail) instead of the plain one")
     args = parser.parse_args()
@@ -687,7 +723,7 @@ def main() -> None:
     if "send" in only:
         send(300, 3)
     if "latency" in only:
-        latency(args.trials)
+        latency(args.trials, args.solved)
     if "memory" in only:
         memory(args.backlog)
     if "scale" in only:
