@@ -280,9 +280,7 @@ class App:
         `on_main` runs the store's part on the thread that owns the store.
         """
         if box.name not in self.recovered:  # after `mailbot restore`: before anything is read (issue 33)
-            recovery = Recovery(self.cfg, self.store, self.clock, self.log, on_main)
-            if recovery.due(box):
-                recovery.run(box, session)
+            self.recover(box, session, should_stop, on_main)
             self.recovered.add(box.name)
         last_uid = on_main(partial(self._position, box, session.uidvalidity))
         read_before = on_main(partial(self.store.imap_read_at, box.name, box.imap.folder))
@@ -315,6 +313,25 @@ class App:
             on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity, last_uid,
                             self.clock()))
         return handled
+
+    def recover(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool],
+                on_main: OnMain = run_here) -> None:
+        """After `mailbot restore` (`mailbot.recovery`): the mail handled after the backup back in
+        the INBOX and handled first, in the order it came, before the mail that reached the
+        INBOX while the daemon was stopped (a requester's reply to an ack of then finds its
+        ticket). The stored position is left alone: the pass after finds the mail that waited."""
+        recovery = Recovery(self.cfg, self.store, self.clock, self.log, on_main)
+        if not recovery.due(box):
+            return
+        put_back = recovery.run(box, session)
+        read_before = on_main(partial(self.store.imap_read_at, box.name, box.imap.folder))
+        for batch in session.batches(put_back, self.cfg.limits.max_message_bytes):
+            if should_stop():
+                return  # the mark stays: the next start handles the rest in the INBOX's order
+            outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop,
+                                       read_before=read_before))
+            self._settle(box, session, batch, outcomes, False, on_main)
+        recovery.done(box)
 
     def _position(self, box: MailboxConfig, uidvalidity: int) -> int:
         known_validity, last_uid = self.store.imap_position(box.name, box.imap.folder)

@@ -16,7 +16,10 @@ reads the INBOX:
    takes the number its requester was mailed and the mail that went out then is recorded,
    not sent again (`Store.restored_number`, `Store.claim_restored`: what the restore read
    from the archive and the replaced database);
-3. the mark is removed. Until the whole recovery went through it stays, and no mail of
+3. the mail put back is handled first, in the order it came, and only then the mail that
+   reached the INBOX while the daemon was stopped (`App.recover`): a requester's reply to
+   an ack of then finds its ticket;
+4. the mark is removed. Until the whole recovery went through it stays, and no mail of
    that INBOX is read (a server failure tries it again on the next pass, as any pass).
 
 The daemon makes it, not `restore` itself: the restore is done with the daemon stopped, and
@@ -34,7 +37,6 @@ from functools import partial
 from typing import Any
 
 from mailbot.audit import Auditor
-from mailbot.core.audit import Finding
 from mailbot.core.matching import find_tag
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.io import imap
@@ -55,16 +57,21 @@ class Recovery:
     def due(self, box: MailboxConfig) -> bool:
         return self.on_main(partial(self.store.meta, RECOVERY + box.name)) is not None
 
-    def run(self, box: MailboxConfig, session: imap.Mailbox) -> list[Finding]:
-        """Counters, then the mail handled after the backup back in the INBOX; the mark removed."""
+    def run(self, box: MailboxConfig, session: imap.Mailbox) -> list[int]:
+        """Counters, then the mail handled after the backup back in the INBOX: the INBOX UIDs
+        it holds now (above every UID the INBOX had), for the daemon to handle first."""
         raised = self.counters(box, session)
+        before = max(session.pending_uids(0), default=0)
         auditor = Auditor(self.cfg, self.store, self.clock, self.log, self.on_main)
         found = auditor.inbox(box, session, repair=True, full=False)
         for folder in dict.fromkeys((box.imap.processed_folder, box.imap.quarantine_folder)):
             found += auditor.folder(box, session, folder, repair=True, full=False)
-        self.on_main(partial(self.store.delete_meta, RECOVERY + box.name))
         self.log.warning("restore_recovered", mailbox=box.name, put_back=len(found), counters_raised=raised)
-        return found
+        return session.pending_uids(before) if found else []
+
+    def done(self, box: MailboxConfig) -> None:
+        """The recovery made: the mark removed."""
+        self.on_main(partial(self.store.delete_meta, RECOVERY + box.name))
 
     def counters(self, box: MailboxConfig, session: imap.Mailbox) -> list[str]:
         """The mailbox's counters past the highest number its folders' subjects name."""

@@ -237,6 +237,27 @@ def test_an_escalation_and_lkpps_answer_after_the_backup_are_made_again_without_
     conn.close()
 
 
+
+def test_a_reply_that_came_while_the_daemon_was_stopped_joins_the_ticket_handled_again(handled_after_backup):
+    """The requester of 2026-00004 (opened after the backup) answers its ack while the daemon
+    is stopped for the restore. The mail put back is handled first, in the order it came, so
+    the answer finds 2026-00004: one ticket, one ack, the answer on it."""
+    servers, config, tmp, _ids = handled_after_backup
+    ack4 = next(m for m in acks(servers) if str(m["To"]) == "vendor4@penyedia4.test")
+    raw, reply = reply_as_client(ack4, "vendor4@penyedia4.test", "Tambahan: ukuran berkas 12 MB.")
+    servers.append(UNIT, raw)
+    assert cmd(config, "restore", str(tmp / "b")) == 0
+    run_once(config)
+    assert not inbox(servers, UNIT)
+    assert numbers_mailed(servers)["vendor4@penyedia4.test"] == ["2026-00004"]
+    with sqlite3.connect(tmp / "mailbot.db") as conn:
+        rows = conn.execute("select t.number from messages m join tickets t on t.id = m.ticket_id "
+                            "where m.message_id = ?", [reply]).fetchall()
+        opened = conn.execute("select count(*) from tickets where requester = 'vendor4@penyedia4.test'").fetchone()
+    conn.close()
+    assert rows == [("2026-00004",)] and opened == (1,)
+
+
 # --- which mail made again matches a mail sent after the backup (no servers) ---------------
 
 RESTORED_AT = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
