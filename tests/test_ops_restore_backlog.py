@@ -21,9 +21,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+import pytest
 import yaml
 
 from mailbot import cli
+from tests.conftest import USERS
 from tests.localmail import LocalMailServers
 from tests.mailfactory import UNIT, daemon, stop, wait_for, write_config
 
@@ -98,8 +100,16 @@ def folder_count(servers: LocalMailServers, folder: str) -> int:
         return int(client.select_folder(folder, readonly=True)[b"EXISTS"])
 
 
-def test_backup_during_a_backlog_restore_run_no_number_twice_no_mail_lost_no_second_ack(fresh_mailboxes, tmp_path):
-    servers = fresh_mailboxes
+@pytest.fixture
+def own_servers(dovecot_installed, tmp_path):
+    """A Dovecot and SMTP server pair of this test's own: the thousands of mails it leaves
+    would slow every later test's emptying of the session's mailboxes."""
+    with LocalMailServers(tmp_path / "mail", USERS, catchall=CATCHALL) as servers:
+        yield servers
+
+
+def test_backup_during_a_backlog_restore_run_no_number_twice_no_mail_lost_no_second_ack(own_servers, tmp_path):
+    servers = own_servers
     count = int(os.environ.get("MAILBOT_RESTORE_MESSAGES", "3000"))
     config = write_config(servers, tmp_path)
     data = yaml.safe_load(config.read_text())
