@@ -41,14 +41,17 @@ def records(store: Store, cfg: Config, month: Month, box: MailboxConfig | None, 
                                  box.name if box else None, texts=texts)
 
 
-def rekap_rows(store: Store, cfg: Config, month: Month, box: MailboxConfig | None) -> list[RekapRow]:
+def rekap_rows(store: Store, cfg: Config, month: Month, box: MailboxConfig | None, *,
+               loaded: list[TicketRecord] | None = None) -> list[RekapRow]:
+    """The recap's rows, of `loaded` (the month's tickets with texts) when given."""
     names = {b.name: b for b in cfg.mailboxes}
 
     def staff_name(mailbox: str, address: str) -> str:
         found = names.get(mailbox)
         return found.staff_name(address) if found else address
 
-    return rekap.rows(records(store, cfg, month, box, texts=True), cfg.timezone, staff_name)
+    month_records = loaded if loaded is not None else records(store, cfg, month, box, texts=True)
+    return rekap.rows(month_records, cfg.timezone, staff_name)
 
 
 def rekap_title(cfg: Config, month: Month, box: MailboxConfig | None) -> str:
@@ -70,9 +73,10 @@ def deadlines_table(rules: Rules) -> dict[str, Deadlines]:
 
 
 def summarize(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, month: Month,
-              box: MailboxConfig | None, now: datetime) -> Summary:
-    """The month's figures and its recurring topics (which read the requesters' texts)."""
-    month_records = records(store, cfg, month, box, texts=True)
+              box: MailboxConfig | None, now: datetime, *, loaded: list[TicketRecord] | None = None) -> Summary:
+    """The month's figures and its recurring topics (which read the requesters' texts), of
+    `loaded` (the month's tickets with texts) when given."""
+    month_records = loaded if loaded is not None else records(store, cfg, month, box, texts=True)
     summary = figures.summarize(month_records, month, cal, rules.deadlines, now)
     return replace(summary, topics=recurring.topics(month_records, rules.similar))
 
@@ -93,7 +97,8 @@ def summary_send(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, box
                  now: datetime) -> Send:
     """The summary mail to the heads (coordinators in copy): HTML with the charts inline
     (cid:), a plain-text alternative, and the month's recap as XLSX."""
-    summary = summarize(store, cfg, rules, cal, month, box, now)
+    month_records = records(store, cfg, month, box, texts=True)  # read once: summary and recap
+    summary = summarize(store, cfg, rules, cal, month, box, now, loaded=month_records)
     domain = box.address.rpartition("@")[2]
     drawn = charts.draw(summary, cfg.language)
     inline = tuple(InlineImage(f"{c.name}.{month}.{box.name}@{domain}", f"{c.name}.png", "image/png", c.png)
@@ -101,7 +106,7 @@ def summary_send(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, box
     images = {c.name: f"cid:{image.cid}" for c, image in zip(drawn, inline, strict=True)}
     context = present.context(summary, unit=box.display_name, unit_address=box.address, language=cfg.language,
                               deadlines=deadlines_table(rules), images=images, tz=cfg.timezone, mail=True)
-    recap = rekap_file(rekap_rows(store, cfg, month, box), cfg, month, box, "xlsx")
+    recap = rekap_file(rekap_rows(store, cfg, month, box, loaded=month_records), cfg, month, box, "xlsx")
     return Send(KIND, Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context,
                 title=labels.subject(month, cfg.language), inline=inline,
                 files=(Attachment(f"rekap-{box.name}-{month}.xlsx", XLSX_TYPE, recap),))
