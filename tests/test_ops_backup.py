@@ -14,6 +14,7 @@ import json
 import shutil
 import sqlite3
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from test_ops_schema import config
@@ -163,3 +164,73 @@ def test_restore_is_refused_while_a_daemon_runs(tmp_path, capsys):
         assert cli.main(["--config", str(path), "restore", str(tmp_path / "b")]) == 78
     assert "stop it first" in capsys.readouterr().err
     assert next_number(db) == "2026-00004"  # untouched
+
+
+def archived_mail(archive: Path, name: str, headers: str) -> Path:
+    """A mail of mailbot's as the sender archives it once it is done with (MAILBOX/out/YYYY/MM)."""
+    folder = archive / "t" / "out" / "2026" / "11"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.eml"
+    path.write_bytes(headers.replace("\n", "\r\n").encode() + b"\r\nIsi\r\n")
+    return path
+
+
+def test_restore_reads_the_ack_sent_after_the_backup_and_the_request_keeps_its_number(tmp_path, capsys):
+    """The database lost, the archive kept: the ack of 2026-00004 (its tag, In-Reply-To the
+    request's Message-ID) tells which number the request got, and an ack of that ticket to
+    that requester made again is taken for the one sent (once)."""
+    path = config(tmp_path)
+    db = tmp_path / "mailbot.db"
+    issue(db, 3)
+    assert cli.main(["--config", str(path), "backup", str(tmp_path / "b")]) == 0
+    archived_mail(tmp_path / "archive", "ack4", (
+        "From: Helpdesk <lpse@lpse.test>\nTo: Budi <Budi@Vendor.test>\n"
+        "Subject: =?utf-8?q?Tiket_diterima_=5BLPSE-T_=232026-00004=5D?=\n"
+        "Message-ID: <mb.t.2026-00004.ack.ar.0123456789.abcdefghijklmnop@lpse.test>\n"
+        "In-Reply-To: <request-4@vendor.test>\nX-Mailbot-Kind: ack\nX-Mailbot-Ticket: 2026-00004\n"))
+    for name in ("mailbot.db", "mailbot.db-wal", "mailbot.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    capsys.readouterr()
+    assert cli.main(["--config", str(path), "restore", str(tmp_path / "b")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["sent_after_backup"] == 1 and out["replaced_database_read"] is False
+    store = Store(db)
+    try:
+        assert store.restored_number("t", "request-4@vendor.test") == "2026-00004"
+        assert store.restored_number("t", "request-5@vendor.test") is None
+        now = datetime.now(UTC)
+        prior = store.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now, now - timedelta(days=1))
+        assert prior is not None
+        assert prior["message_id"] == "mb.t.2026-00004.ack.ar.0123456789.abcdefghijklmnop@lpse.test"
+        assert prior["archive_path"] == "t/out/2026/11/ack4.eml"
+        assert store.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now, now - timedelta(days=1)) is None
+        assert store.meta("restore_recovery:t") is not None  # the daemon's first pass recovers the mailbox
+    finally:
+        store.close()
+
+
+def test_restore_marks_sent_the_queued_mail_that_went_out_after_the_backup(tmp_path, capsys):
+    """A mail still queued when the backup was taken and sent after it (the replaced database
+    says so) is not sent again; one the replaced database still had queued stays queued."""
+    path = config(tmp_path)
+    db = tmp_path / "mailbot.db"
+    issue(db, 1)
+    store = Store(db)
+    now = datetime.now(UTC)
+    with store.unit_of_work():
+        for mid in ("went@lpse.test", "waits@lpse.test"):
+            store.enqueue(mailbox="t", ticket_id=1, message_id=mid, kind="ack", mail_from="lpse@lpse.test",
+                          rcpt=("a@x.test",), raw=b"Subject: x\r\n\r\nx\r\n", auto=True, now=now)
+    store.close()
+    assert cli.main(["--config", str(path), "backup", str(tmp_path / "b")]) == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("update outbox set status = 'sent', sent_at = '2026-11-24T01:00:00.000000Z', "
+                     "rcpt_done = '[\"a@x.test\"]' where message_id = 'went@lpse.test'")
+    conn.close()
+    capsys.readouterr()
+    assert cli.main(["--config", str(path), "restore", str(tmp_path / "b")]) == 0
+    assert json.loads(capsys.readouterr().out)["queued_mail_sent_after_backup"] == 1
+    with sqlite3.connect(db) as conn:
+        rows = dict(conn.execute("select message_id, status from outbox").fetchall())
+    conn.close()
+    assert rows == {"went@lpse.test": "sent", "waits@lpse.test": "pending"}
