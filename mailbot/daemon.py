@@ -320,7 +320,7 @@ class App:
         the INBOX and handled first, in the order it came, before the mail that reached the
         INBOX while the daemon was stopped (a requester's reply to an ack of then finds its
         ticket). The stored position is left alone: the pass after finds the mail that waited."""
-        recovery = Recovery(self.cfg, self.store, self.clock, self.log, on_main)
+        recovery = Recovery(self.cfg, self.store, self.key, self.clock, self.log, on_main)
         if not recovery.due(box):
             return
         put_back = recovery.run(box, session)

@@ -7,9 +7,10 @@ first pass of that mailbox (the daemon's, or `run --once`'s) makes this recovery
 reads the INBOX:
 
 1. the ticket counters go past every number the mailbox folders' subjects name (the
-   server searches the subjects for the tag prefix; only the matches' Subject is
+   server searches the subjects for the tag prefix; only the matches' header fields are
    fetched): the requesters' replies carry the numbers they were mailed, even where the
-   archive is lost with the database;
+   archive is lost with the database; a reply that cites an ack's signed Message-ID also
+   says which request got that number and that it was acked (`Store.learn_restored`);
 2. the audit with repair (`mailbot.audit`) of the INBOX, Processed and Quarantine, from
    the positions the backup holds: each message there that no record names goes back to
    the INBOX, and this very pass handles it under the ordinary rules. A ticket it opens
@@ -39,6 +40,7 @@ from typing import Any
 from mailbot.audit import Auditor
 from mailbot.core.matching import find_tag
 from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.tokens import verify
 from mailbot.io import imap
 from mailbot.io.backup import RECOVERY
 from mailbot.io.store import Store
@@ -50,9 +52,9 @@ _NUMBER = re.compile(r"^(\d{4})-(\d+)$")
 class Recovery:
     """The recovery of one configuration's mailboxes after a restore."""
 
-    def __init__(self, cfg: Config, store: Store, clock: Callable[[], datetime], log: Any,
+    def __init__(self, cfg: Config, store: Store, key: bytes, clock: Callable[[], datetime], log: Any,
                  on_main: OnMain = run_here) -> None:
-        self.cfg, self.store, self.clock, self.log, self.on_main = cfg, store, clock, log, on_main
+        self.cfg, self.store, self.key, self.clock, self.log, self.on_main = cfg, store, key, clock, log, on_main
 
     def due(self, box: MailboxConfig) -> bool:
         return self.on_main(partial(self.store.meta, RECOVERY + box.name)) is not None
@@ -74,20 +76,39 @@ class Recovery:
         self.on_main(partial(self.store.delete_meta, RECOVERY + box.name))
 
     def counters(self, box: MailboxConfig, session: imap.Mailbox) -> list[str]:
-        """The mailbox's counters past the highest number its folders' subjects name."""
+        """The mailbox's counters past the highest number its folders' subjects name; and
+        from each requester's reply to an ack (it cites the ack's signed Message-ID, and
+        before it the request's), which request got which number and that it was acked:
+        known so even when the archive is lost with the database."""
         prefixes = dict.fromkeys((box.tag_prefix, *self.on_main(partial(self.store.tag_prefixes, box.name))))
         highest: dict[int, int] = {}
+        acked: list[tuple[str | None, str, str, str]] = []
         for folder in dict.fromkeys((box.imap.folder, box.imap.processed_folder, box.imap.quarantine_folder)):
             with session.examining(folder):
                 for prefix in prefixes:
-                    for subject in session.subjects_naming(prefix):
-                        match = _NUMBER.match(find_tag(subject, prefix) or "")
+                    for found in session.tagged(prefix):
+                        match = _NUMBER.match(find_tag(found.subject, prefix) or "")
                         if match:
                             year = int(match[1])
                             highest[year] = max(highest.get(year, 0), int(match[2]))
+                        if (ack := answered_ack(self.key, box.name, found.answers)) is not None and found.sender:
+                            acked.append((*ack, found.sender))
         raised = []
         for year, last in sorted(highest.items()):
             before = self.on_main(partial(self.store.raise_counter, box.name, year, last))
             if before is not None:
                 raised.append(f"{year}: {before} -> {last}")
+        if acked:
+            self.on_main(partial(self.store.learn_restored, box.name, acked, self.clock()))
         return raised
+
+
+def answered_ack(key: bytes, mailbox: str, answers: tuple[str, ...]) -> tuple[str | None, str, str] | None:
+    """(the request's Message-ID or None, the ack's, its ticket number) when a message
+    answers an ack of this mailbox: the ack's Message-ID verifies with the key (SPEC 9) and
+    the one cited before it is the request the ack answered (the ack's own References)."""
+    for at, message_id in enumerate(answers):
+        token = verify(key, message_id)
+        if token is not None and token.mailbox == mailbox and token.kind == "ack" and token.ticket:
+            return (answers[at - 1] if at > 0 else None), message_id, token.ticket
+    return None

@@ -161,9 +161,11 @@ def test_with_the_archive_lost_the_replaced_database_alone_keeps_the_numbers_and
 
 def test_with_database_and_archive_lost_no_number_is_issued_twice(handled_after_backup):
     """Nothing records what happened after the backup but the mailbox: the subjects in its
-    folders name 2026-00006 (the requester's reply), so the numbers continue past it; the
-    three requests are handled again as new, and their requesters get a new number (the
-    one they were mailed is known nowhere), never one another requester holds."""
+    folders name 2026-00006 (the requester's reply), so the numbers continue past it. The
+    reply cites the ack of 2026-00006 (its signed Message-ID) and, before it, the request:
+    that request keeps 2026-00006 and gets no second ack. The two other requests are
+    handled again as new: a new number each (the one they were mailed is known nowhere),
+    never one another requester holds."""
     servers, config, tmp, _ids = handled_after_backup
     for name in ("mailbot.db", "mailbot.db-wal", "mailbot.db-shm"):
         (tmp / name).unlink(missing_ok=True)
@@ -175,6 +177,7 @@ def test_with_database_and_archive_lost_no_number_is_issued_twice(handled_after_
     holders = Counter(n for numbers in mailed.values() for n in set(numbers))
     assert max(holders.values()) == 1, holders  # no number mailed to two requesters
     now = tickets(tmp / "mailbot.db")
+    assert now["vendor6@penyedia6.test"] == "2026-00006" and mailed["vendor6@penyedia6.test"] == ["2026-00006"]
     for i in (4, 5):  # handled again as new: a number past every one the folders name
         assert now[f"vendor{i}@penyedia{i}.test"] > "2026-00006"
         assert mailed[f"vendor{i}@penyedia{i}.test"][-1] == now[f"vendor{i}@penyedia{i}.test"]
@@ -299,3 +302,19 @@ def test_an_alert_is_never_taken_for_one_sent_before(tmp_path):
     now = RESTORED_AT + timedelta(minutes=5)
     store = restored_store(tmp_path, ("system_alert", "", "koordinator@lpse.test", now - timedelta(hours=1)))
     assert store.claim_restored("t", None, "system_alert", ["koordinator@lpse.test"], now) is None
+
+
+def test_only_an_ack_signed_with_the_units_key_tells_a_requests_number():
+    """A reply's References: the request, then the ack. A Message-ID that looks like an ack
+    but is signed with another key (a forgery) tells nothing."""
+    from mailbot.core.tokens import make_message_id
+    from mailbot.recovery import answered_ack
+
+    key, other = b"k" * 32, b"o" * 32
+    ack = make_message_id(key, "t", "2026-00006", "ack", "lpse.test", frozenset("r"))
+    assert answered_ack(key, "t", ("req-6@penyedia6.test", ack)) == ("req-6@penyedia6.test", ack, "2026-00006")
+    assert answered_ack(key, "u", ("req-6@penyedia6.test", ack)) is None  # another mailbox's
+    forged = make_message_id(other, "t", "2026-00006", "ack", "lpse.test", frozenset("r"))
+    assert answered_ack(key, "t", ("req-6@penyedia6.test", forged)) is None
+    notice = make_message_id(key, "t", "2026-00006", "staff_new", "lpse.test", frozenset("s"))
+    assert answered_ack(key, "t", ("req-6@penyedia6.test", notice)) is None

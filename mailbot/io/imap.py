@@ -116,6 +116,28 @@ def uid_set(text: str) -> list[int]:
     return found
 
 
+@dataclass(frozen=True)
+class Tagged:
+    """A message whose subject names a ticket, as the restore's recovery reads it."""
+
+    subject: str
+    sender: str  # the From address, lower case
+    answers: tuple[str, ...]  # References, then In-Reply-To: oldest first, without angle brackets
+
+
+def tagged_of(block: bytes) -> Tagged:
+    """A `Tagged` from the header fields a FETCH returned."""
+    import email
+    import email.policy
+    import email.utils
+
+    msg = email.message_from_bytes(block, policy=email.policy.compat32)
+    subject = head_of(0, block, None).subject
+    sender = email.utils.parseaddr(str(msg.get("From", "") or ""))[1].lower()
+    ids = re.findall(r"<([^<>\s]+)>", f"{msg.get('References', '') or ''} {msg.get('In-Reply-To', '') or ''}")
+    return Tagged(subject, sender, tuple(dict.fromkeys(ids)))
+
+
 def head_of(uid: int, block: bytes, arrived: datetime | None) -> Head:
     """A `Head` from the header fields a FETCH returned (decoded as a mail client shows them)."""
     import email
@@ -442,23 +464,24 @@ class Mailbox:
                 found.append(head_of(uid, bytes(block), when.astimezone(UTC) if isinstance(when, datetime) else None))
         return found
 
-    def subjects_naming(self, text: str) -> list[str]:
-        """The subjects (decoded) of the selected folder's messages whose subject holds `text`:
-        the server searches (SEARCH SUBJECT), only the matches' Subject field is fetched."""
+    def tagged(self, text: str) -> list[Tagged]:
+        """The selected folder's messages whose subject holds `text` (the server searches:
+        SEARCH SUBJECT), each with its subject (decoded), sender and the Message-IDs it
+        answers; only those header fields of the matches are fetched."""
         try:
             uids = sorted(int(u) for u in self._c.search(["SUBJECT", text]))
         except (OSError, IMAPClientError) as exc:
             raise TransientError(f"IMAP search failed: {self._failed(exc)}") from None
-        found: list[str] = []
+        found: list[Tagged] = []
         for start in range(0, len(uids), 500):
             part = uids[start:start + 500]
             try:
-                data = self._c.fetch(part, ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])
+                data = self._c.fetch(part, ["BODY.PEEK[HEADER.FIELDS (SUBJECT FROM IN-REPLY-TO REFERENCES)]"])
             except (OSError, IMAPClientError) as exc:
                 raise TransientError(f"IMAP fetch of subjects failed: {self._failed(exc)}") from None
             for item in data.values():
                 block = next((v for k, v in item.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"") or b""
-                found.append(head_of(0, bytes(block), None).subject)
+                found.append(tagged_of(bytes(block)))
         return found
 
     def raw(self, uid: int) -> bytes | None:

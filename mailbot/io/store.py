@@ -1569,6 +1569,26 @@ class Store:
         self.db.conn.execute("update restored set claimed_at = ? where id = ?", [ts(now), row[0]])
         return {"message_id": row[1], "at": moment(row[2]) if row[2] else now, "archive_path": row[3]}
 
+    def learn_restored(self, mailbox: str, acked: Sequence[tuple[str | None, str, str, str]], now: datetime) -> None:
+        """What requesters' replies tell after a restore, each (request Message-ID or None, ack
+        Message-ID, ticket number, the requester's address): the request got that number and
+        was acked, where neither the archive nor the replaced database said more already and
+        the restored database does not record it."""
+        with self.unit_of_work():
+            for request, ack, number, requester in acked:
+                if request and self.db.conn.execute("select 1 from messages where mailbox = ? and direction = 'in' "
+                                                    "and message_id = ?", [mailbox, request]).fetchone() is None:
+                    self.db.conn.execute(
+                        "insert into restored (mailbox, direction, message_id, number, at) values (?, 'in', ?, ?, ?) "
+                        "on conflict (mailbox, direction, message_id) do nothing", [mailbox, request, number, ts(now)])
+                if self.db.conn.execute("select 1 from messages where mailbox = ? and direction = 'out' and "
+                                        "message_id = ?", [mailbox, ack]).fetchone() is None:
+                    self.db.conn.execute(
+                        "insert into restored (mailbox, direction, message_id, number, kind, recipients, in_reply_to, "
+                        "at) values (?, 'out', ?, ?, 'ack', ?, ?, ?) on conflict (mailbox, direction, message_id) "
+                        "do nothing", [mailbox, ack, number, restored_recipients([requester]), request, ts(now)])
+        self._restored_boxes = self._restored_any = None  # read again
+
     def _has_restored(self, mailbox: str) -> bool:
         """Whether a restore left mail of this mailbox to match (one read per opening while none)."""
         known = self._restored_boxes
