@@ -158,6 +158,11 @@ def test_backup_during_a_backlog_restore_run_no_number_twice_no_mail_lost_no_sec
     assert max(by_requester.values()) == 1, [a for a, n in by_requester.items() if n > 1][:10]
     mailed = {to: match[1] for to, match in acks if match}
     assert mailed == tickets  # each requester's ticket has the number the ack told them
+    remade = dict(query(db, "select json_extract(detail, '$.mail'), count(*) from events "
+                            "where kind = 'mail_sent_before_restore' group by 1"))
+    print(f"\n{count} requests; the backup held {backed_up[0]} tickets; after the restore "
+          f"{count - backed_up[0]} handled again, mail made again and not sent: {remade}")
+    assert remade.get("ack", 0) > 0  # the restore had acks to keep from going twice
     notices = Counter(TAG.search(subject)[1] for kind, _, subject in sent if kind == "staff_new"
                       and TAG.search(subject))
     assert set(notices) == set(tickets.values()) and max(notices.values()) == 1  # staff told once per ticket
