@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mailbot.core.search import fts_query
-from mailbot.io.store import SCHEMA_VERSION, Store, ts
+from mailbot.io.migrations import SCHEMA_VERSION
+from mailbot.io.store import Store, ts
 
 YEAR = 2025
 WORDS = ("tidak", "bisa", "upload", "dokumen", "penawaran", "error", "500", "akun", "terkunci", "lupa", "password",

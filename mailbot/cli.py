@@ -253,7 +253,7 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     for mended in app.store.mended:  # a known drift of an older landed state's schema, mended at opening
         app.log.warning("schema_mended", what=mended)
     if app.store.migrated_from:
-        from mailbot.io.store import SCHEMA_VERSION
+        from mailbot.io.migrations import SCHEMA_VERSION
 
         app.log.warning("schema_migrated", old=app.store.migrated_from[0], new=SCHEMA_VERSION,
                         backup=str(app.store.migrated_from[1]))
@@ -353,7 +353,8 @@ def _database_fits(cfg: Config) -> bool:
     may still run on it) and no configured mailbox is a renamed one; prints what is not, and
     warns of work left for mailboxes removed from the config."""
     from mailbot.daemon import renamed_mailboxes, unserved_mailboxes
-    from mailbot.io.store import SCHEMA_VERSION, Store
+    from mailbot.io.migrations import SCHEMA_VERSION
+    from mailbot.io.store import Store
 
     try:
         store = Store(cfg.database, readonly=True, inspect=True)
@@ -523,7 +524,8 @@ def _store_for_writing(cfg: Config) -> Store:
 def cmd_migrate(cfg: Config, args: argparse.Namespace) -> int:
     """`mailbot migrate`: bring the database to this mailbot's schema and shape, after a
     backup beside it, as the daemon's start does; says what it did."""
-    from mailbot.io.store import SCHEMA_VERSION, Store
+    from mailbot.io.migrations import SCHEMA_VERSION
+    from mailbot.io.store import Store
 
     if not cfg.database.exists():
         print(f"database {cfg.database}: none yet; the daemon's start creates it")

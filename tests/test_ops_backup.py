@@ -21,7 +21,8 @@ from test_ops_schema import config
 
 from mailbot import cli
 from mailbot.io.locks import sender_lock_if_free
-from mailbot.io.store import SCHEMA_VERSION, Store
+from mailbot.io.migrations import SCHEMA_VERSION
+from mailbot.io.store import Store
 
 
 def issue(db: Path, count: int) -> None:

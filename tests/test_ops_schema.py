@@ -11,7 +11,8 @@ import sqlite_utils
 import yaml
 
 from mailbot import cli
-from mailbot.io.store import MIGRATIONS, SCHEMA_VERSION, Store
+from mailbot.io.migrations import MIGRATIONS, SCHEMA_VERSION
+from mailbot.io.store import Store
 
 
 def config(tmp_path: Path) -> Path:

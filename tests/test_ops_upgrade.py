@@ -25,7 +25,8 @@ from test_ops_schema import config
 
 from mailbot import cli
 from mailbot.io import schema
-from mailbot.io.store import SCHEMA_VERSION, Store
+from mailbot.io.migrations import SCHEMA_VERSION
+from mailbot.io.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "upgrade"

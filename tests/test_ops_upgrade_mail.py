@@ -37,7 +37,8 @@ from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.daemon import App
-from mailbot.io.store import SCHEMA_VERSION, Store, moment
+from mailbot.io.migrations import SCHEMA_VERSION
+from mailbot.io.store import Store, moment
 from tests.mailfactory import (
     LKPP,
     UNIT,

@@ -17,7 +17,8 @@ import yaml
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.daemon import App
-from mailbot.io.store import MIGRATIONS, Store, _v15
+from mailbot.io.migrations import MIGRATIONS, _v15
+from mailbot.io.store import Store
 from tests.mailfactory import STAFF, UNIT, mail
 
 BUDI = "budi.santoso@pt-maju.co.id"

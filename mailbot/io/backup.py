@@ -28,7 +28,8 @@ from mailbot.core.matching import find_tag
 from mailbot.core.settings import Config
 from mailbot.errors import ConfigError
 from mailbot.io.dbfile import copy_database
-from mailbot.io.store import SCHEMA_VERSION, Store, restored_recipients, ts
+from mailbot.io.migrations import SCHEMA_VERSION
+from mailbot.io.store import Store, restored_recipients, ts
 
 DATABASE, KEY, ARCHIVE, MANIFEST = "mailbot.db", "secret.key", "archive", "backup.json"
 HEADER_BYTES = 65536  # a header block longer than this is not read for its tag
