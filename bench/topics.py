@@ -34,7 +34,16 @@ as bench/reports.py writes it. Then, in this process, best of --runs:
 and the topics' parts (terms, pairs, linkage), with the five largest groups at that scale
 and their purity against the generator's labels.
 
-Run: .venv/bin/python bench/topics.py [--tickets 7700] [--runs 3] [--grid-only | --speed-only]
+With --fresh, the same at core/grouping's values (or --pair/--merge) on tests/data/topics_fresh,
+a month written independently of the labelled set and of this code's words, with new
+wording (its README says how): each ticket told as the summary tells it (subject, and the
+requester's words without greeting and signature: `reports.gist`). Its tuning part is
+the odd ids, its held-out part the even ones; it prints each part and the whole as one
+month (pairwise precision/recall, the five largest groups' purity and leading topics)
+and as 20 seeded months (seed 2026, as the acceptance test seeds them). Nothing is tuned
+on it alone: thresholds are picked on the tuning part above.
+
+Run: .venv/bin/python bench/topics.py [--tickets 7700] [--runs 3] [--grid-only | --speed-only] [--fresh]
 """
 
 from __future__ import annotations
@@ -64,11 +73,13 @@ from mailbot.core.similar import Words
 from mailbot.daemon import build_calendar
 from mailbot.io.store import Store
 from mailbot.reports import figures, queries, recurring, service
+from mailbot.reports.gist import gist
 from mailbot.reports.model import Month
 from mailbot.rules import _read, load_rules
 from mailbot.rules.similar_words import load_words
 
 DATA = ROOT / "tests" / "data" / "similar_cases"
+FRESH = ROOT / "tests" / "data" / "topics_fresh"
 PAIRS = (0.1, 0.125, 0.15, 0.175, 0.2, 0.25)
 MERGES = (0.1, 0.125, 0.15, 0.175, 0.2, 0.25)
 PURE = 0.8  # a group is pure when this share of it is one topic
@@ -196,6 +207,52 @@ def print_quality(table: dict[tuple[float, float], dict[str, tuple[float, ...]]]
               f"{whole:.0%} of months with all five pure and found")
 
 
+# --- the independent month (tests/data/topics_fresh) --------------------------------------
+
+
+def load_fresh() -> list[Item]:
+    """tests/data/topics_fresh as tickets of a month, each told as the summary tells it (its
+    subject and the requester's words without greeting and signature, `reports.gist`);
+    its tuning part is the odd ids, its held-out part the even ones."""
+    items = []
+    for path in sorted(FRESH.glob("month_*.yaml")):
+        for it in yaml.safe_load(path.read_text(encoding="utf-8")):
+            items.append(Item(f"f{it['id']}", it["topic"], it["subject"], gist(it["text"]), it["id"] % 2 == 1))
+    return items
+
+
+def print_fresh(items: list[Item], words: Words, pair: float = grouping.PAIR, merge: float = grouping.MERGE) -> None:
+    """At core/grouping's values: the whole month and each part as one month (pairwise
+    precision/recall, the five largest groups' purity and leaders), and 20 seeded months
+    of each part and of the whole (as the acceptance test seeds them)."""
+    print(f"\ntopics_fresh (written independently): {len(items)} tickets, {len({it.topic for it in items})} topics; "
+          f"at pair {pair}, merge {merge}, centroid {CENTROID}")
+    terms = {it.key: words.terms(f"{it.subject}\n{it.text}") for it in items}
+    parts = (("tuning", [it for it in items if it.tuning]), ("held-out", [it for it in items if not it.tuning]),
+             ("whole", items))
+    for name, chosen in parts:
+        topics = [it.topic for it in chosen]
+        found = [g.members for g in grouping.groups([terms[it.key] for it in chosen], pair=pair, merge=merge,
+                                                         centroid=CENTROID)]
+        precision, recall = pairwise(found, topics, [it.alone for it in chosen])
+        busy = [t for t, _ in Counter(it.topic for it in chosen if not it.alone).most_common()]
+        pure, _ = judge_top(found[:SHOWN], topics, [])
+        leaders = [Counter(topics[i] for i in g).most_common(1)[0] for g in found[:SHOWN]]
+        shown = ", ".join(f"{len(g)}:{t}({c / len(g):.0%})" for g, (t, c) in zip(found[:SHOWN], leaders, strict=True))
+        print(f"  {name:8} as one month: pairwise precision {precision:.1%} recall {recall:.1%}; five largest "
+              f"groups {pure}/{SHOWN} pure, leading {len({t for t, _ in leaders} & set(busy[:SHOWN]))} of the "
+              f"{SHOWN} busiest topics: {shown}")
+        pure_n = hot_n = whole = 0
+        for hot, month in seeded_months(chosen, seed=2026):
+            top = [g.members for g in grouping.groups([terms[it.key] for it in month], pair=pair, merge=merge,
+                                                      centroid=CENTROID)[:SHOWN]]
+            p, h = judge_top(top, [it.topic for it in month], hot)
+            pure_n, hot_n, whole = pure_n + p, hot_n + h, whole + (p == SHOWN and h == SHOWN)
+        print(f"  {name:8} {MONTHS} seeded months: {pure_n / (SHOWN * MONTHS):.0%} of the five largest groups >= "
+              f"{PURE:.0%} one topic, {hot_n / (SHOWN * MONTHS):.0%} of hot topics found, {whole / MONTHS:.0%} "
+              f"of months with all five")
+
+
 # --- speed ------------------------------------------------------------------------------
 
 
@@ -310,8 +367,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--grid-only", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--fresh", action="store_true",
+                        help="also measure tests/data/topics_fresh, the month written independently")
     parser.add_argument("--centroid", type=float, default=grouping.CENTROID,
                         help="core/grouping's centroid threshold to measure the grid at")
+    parser.add_argument("--pair", type=float, default=grouping.PAIR, help="--fresh at this pair threshold")
+    parser.add_argument("--merge", type=float, default=grouping.MERGE, help="--fresh at this merge threshold")
     options = parser.parse_args(argv)
     global CENTROID
     CENTROID = options.centroid
@@ -321,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(it.tuning for it in items)}, held-out part {sum(not it.tuning for it in items)}")
     if not options.speed_only:
         print_quality(quality(items, words))
+    if options.fresh:
+        print_fresh(load_fresh(), words, options.pair, options.merge)
     if not options.grid_only:
         speed(items, options.tickets, options.runs)
     return 0

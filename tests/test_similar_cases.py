@@ -38,6 +38,23 @@ def test_indonesian_affixes_are_stemmed_and_stop_words_dropped(words):
 
 def test_chat_shorthand_reads_as_its_word(words):
     assert words.terms("sy lupa pasword") == words.terms("saya lupa password")
+    # SMS/WhatsApp Indonesian for words that say nothing leaves no term behind
+    assert words.terms("mhn tlg knp gk bs pdhl skrg udh trmksh") == []
+    assert words.terms("gnt email akun tgl brp") == words.terms("ganti email akun tanggal berapa")
+
+
+def test_colloquial_and_borrowed_affixes_are_taken_off(words):
+    """Sastrawi knows neither the Jakartan "-in" nor a borrowed root ("upload"), so it leaves
+    "masukin", "mengupload" or "linknya" whole; they are the words they carry."""
+    assert words.terms("masukin") == words.terms("memasukkan") == words.terms("masuk")
+    assert words.terms("dikecilin") == words.terms("kecil")
+    assert words.terms("mengupload") == words.terms("diupload") == words.terms("unggah")
+    assert words.terms("ngedownload") == words.terms("unduh")
+    assert words.terms("passwordnya direset") == words.terms("password reset")
+    assert words.terms("linknya") == ["link"]
+    assert words.terms("apa2 berkali2") == words.terms("apa berkali")
+    # a word whose root is too short or unknown stays whole
+    assert words.terms("login admin domain") == ["login", "admin", "domain"]
 
 
 def _case(ticket_id, problem, solution="", at=T0):

@@ -100,7 +100,7 @@ def ensure_index(store: Store, words: Words) -> int:
 
 def _signature(words: Words) -> str:
     text = repr((sorted(words.stopwords), sorted(words.spellings.items()), sorted(words.phrases.items()),
-                 words.stem("pendaftaran")))
+                 words.stem("pendaftaran"), words.stem("dikecilin")))  # Sastrawi's affixes, and the chat's
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

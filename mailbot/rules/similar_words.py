@@ -10,6 +10,8 @@ stemmed once (`functools.lru_cache`): the same few thousand words come again and
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,70 @@ def sastrawi() -> Stemmer:
     return stem
 
 
+# Affixes of colloquial and borrowed words Sastrawi leaves whole because their root is not
+# in its dictionary: "mengupload", "diupload", "ngedownload", "masukin", "dikecilin"
+# (the Jakartan "-in" for "-kan"), "linknya". Longest first.
+_PREFIXES = ("meng", "meny", "nge", "mem", "men", "ter", "ber", "me", "di", "ng", "ke")
+_SUFFIXES = ("nya", "kan", "in")
+_ROOT = 4  # letters a root keeps at least ("login" is not "log" + "-in")
+_REDUPLICATED = re.compile(r"^([^\W\d_]{2,})2$")  # "apa2", "berkali2": the chat's reduplication
+
+
+@functools.lru_cache(maxsize=8)
+def colloquial(known_words: frozenset[str]) -> Stemmer:
+    """Sastrawi's stemmer, and for a word it leaves whole and does not know: the word
+    without a chat reduplication ("apa2" is "apa"), a possessive "-nya", or an Indonesian
+    prefix and suffix around a root that Sastrawi's dictionary or `known_words` (the
+    words of `similar.yaml`: "upload", "reset") holds. Remembered per word."""
+    base = sastrawi()
+    dictionary = _dictionary()
+
+    def known(word: str) -> bool:
+        return word in known_words or bool(dictionary.contains(word))
+
+    @functools.lru_cache(maxsize=65536)
+    def stem(word: str) -> str:
+        doubled = _REDUPLICATED.match(word)
+        if doubled:
+            word = doubled.group(1)
+        stemmed = base(word)
+        if stemmed != word or not word.isalpha() or known(word):
+            return stemmed
+        return unaffixed(word, known, base)
+
+    return stem
+
+
+def unaffixed(word: str, known: Callable[[str], bool], stem: Stemmer) -> str:
+    """`word` without the affixes around a known root (stemmed), or `word` itself; a
+    possessive "-nya" goes whether or not the rest is known ("linknya" is "link")."""
+    if word.endswith("nya") and len(word) - 3 >= 3:
+        return unaffixed(word[:-3], known, stem)
+    for prefix in ("", *_PREFIXES):
+        if not word.startswith(prefix):
+            continue
+        core = word[len(prefix):]
+        for suffix in ("", *_SUFFIXES):
+            if (prefix or suffix) and core.endswith(suffix):
+                root = core[:len(core) - len(suffix)]
+                if len(root) >= _ROOT and known(root):
+                    return stem(root)
+    return word
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> Any:
+    """Sastrawi's dictionary of Indonesian root words (the one its stemmer reads)."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer(isDev=False).delegatedStemmer.dictionary
+
+
+def _known(spellings: dict[str, str], phrases: dict[str, str], stopwords: Iterable[str]) -> frozenset[str]:
+    """The words `similar.yaml` names: a borrowed word there is a root to find inside an affixed one."""
+    return frozenset(w for w in (*spellings, *spellings.values(), *phrases.values(), *stopwords) if w.isalpha())
+
+
 def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
     """The shipped `similar.yaml`, with an operator's lists added (or alone with `replace: true`).
     `read(path, source)` is the rules loader's YAML reader (its errors name the file)."""
@@ -56,7 +122,8 @@ def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
                 if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
                     raise ConfigError(f"{where}: field '{field}.{key}': must map a word to a word")
                 into[key.lower()] = value.lower().strip()
-    return Words(frozenset(stopwords), spellings, phrases, sastrawi() if stem else Words().stem)
+    stemmer = colloquial(_known(spellings, phrases, stopwords)) if stem else Words().stem
+    return Words(frozenset(stopwords), spellings, phrases, stemmer)
 
 
 def _mapping(table: dict[str, Any], field: str, where: str) -> dict[Any, Any]:
