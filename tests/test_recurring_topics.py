@@ -67,6 +67,21 @@ def seeded_months(count: int, seed: int) -> list[tuple[list[str], list[tuple[str
     return months
 
 
+def test_the_independent_month_is_as_the_task_asks():
+    """tests/data/topics_fresh (written independently, its README): at least 150 first
+    mails, about eight busy topics of 8-25 tickets and a long tail of one-offs."""
+    topics: Counter[str] = Counter()
+    for path in sorted((DATA.parent / "topics_fresh").glob("month_*.yaml")):
+        for it in yaml.safe_load(path.read_text(encoding="utf-8")):
+            assert it["subject"] and it["text"].strip()
+            topics[it["topic"]] += 1
+    busy = {t: n for t, n in topics.items() if not t.startswith("single-")}
+    assert sum(topics.values()) >= 150
+    assert len(busy) == 8 and all(8 <= n <= 25 for n in busy.values())
+    assert sum(t.startswith("single-") for t in topics) >= 30 and all(
+        n == 1 for t, n in topics.items() if t.startswith("single-"))
+
+
 def test_recurring_topics_group_what_a_person_would_group():
     """Issue 36 acceptance, on 20 seeded held-out months: of the five largest groups, at
     least 80 % are >= 80 % one labelled topic, and at least 90 % of the five hot topics
