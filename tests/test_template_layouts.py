@@ -139,7 +139,7 @@ STRUCTURE = re.compile(r"<\s*/?\s*(?:!doctype|html|head|body|style|meta|title|ta
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", ["digest"])
+@pytest.mark.parametrize("kind", sorted({kind_of(case) for case in CASES}))
 def test_the_language_templates_hold_words_not_structure(kind: str, language: str) -> None:
     source = resources.files("mailbot").joinpath("templates", language, f"{kind}.html").read_text("utf-8")
     assert source.startswith(f'{{% extends "_layouts/{kind}.html" %}}')
