@@ -176,4 +176,7 @@ def test_report_summary_send_leaves_the_outbox_to_a_running_sender(fresh_mailbox
         os.close(lock)  # the sender is gone
     assert cli.main(["--config", str(config), "run", "--once"]) == 0
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
-    assert len(inbox(servers, "kepala@lpse.test")) == 1
+    # the summary once; beside it the daily digest when the passes ran at or after its hour on a
+    # working day (the test does not choose the hour, issue 35)
+    head = sorted(str(m["X-Mailbot-Kind"]) for m in inbox(servers, "kepala@lpse.test"))
+    assert head in (["monthly_summary"], ["digest", "monthly_summary"]), head
