@@ -36,12 +36,15 @@ and their purity against the generator's labels.
 
 With --fresh, the same at core/grouping's values (or --pair/--merge) on tests/data/topics_fresh,
 a month written independently of the labelled set and of this code's words, with new
-wording (its README says how): each ticket told as the summary tells it (subject, and the
-requester's words without greeting and signature: `reports.gist`). Its tuning part is
-the odd ids, its held-out part the even ones; it prints each part and the whole as one
-month (pairwise precision/recall, the five largest groups' purity and leading topics)
-and as 20 seeded months (seed 2026, as the acceptance test seeds them). Nothing is tuned
-on it alone: thresholds are picked on the tuning part above.
+wording (its README says how), labelled by two readers (the writer, and a second person
+who grouped the same mails for an FAQ without seeing the first labels): each ticket told
+as the summary tells it (subject, and the requester's words without greeting and
+signature: `reports.gist`). Its tuning part is the odd ids, its held-out part the even
+ones; it prints, against each reader's labels, core/grouping's groups and the other
+reader's, each part and the whole as one month (pairwise precision/recall, the five
+largest groups) and as 20 seeded months (seed 2026, as the acceptance test seeds them):
+how two persons agree is the bar to read the code's figures against. Nothing is tuned on
+it alone: thresholds are picked on the tuning part above.
 
 Run: .venv/bin/python bench/topics.py [--tickets 7700] [--runs 3] [--grid-only | --speed-only] [--fresh]
 """
@@ -84,6 +87,7 @@ PAIRS = (0.1, 0.125, 0.15, 0.175, 0.2, 0.25)
 MERGES = (0.1, 0.125, 0.15, 0.175, 0.2, 0.25)
 PURE = 0.8  # a group is pure when this share of it is one topic
 MONTHS = 20  # seeded months per part
+HOT = 4  # the tickets a topic has in a part at least, to be one of a seeded month's hot topics
 SHOWN = 5
 CENTROID = grouping.CENTROID
 
@@ -147,7 +151,9 @@ def seeded_months(items: Sequence[Item], seed: int) -> list[tuple[list[str], lis
     by_topic: dict[str, list[Item]] = defaultdict(list)
     for it in items:
         by_topic[it.topic].append(it)
-    themes = sorted(t for t, its in by_topic.items() if not its[0].alone)
+    # a hot topic is one that recurs: at least HOT tickets of the part (every busy topic of
+    # similar_cases and of topics_fresh's first reader; not the pairs of its second reader)
+    themes = sorted(t for t, its in by_topic.items() if not its[0].alone and len(its) >= HOT)
     months = []
     for _ in range(MONTHS):
         hot = rng.sample(themes, SHOWN)
@@ -210,47 +216,75 @@ def print_quality(table: dict[tuple[float, float], dict[str, tuple[float, ...]]]
 # --- the independent month (tests/data/topics_fresh) --------------------------------------
 
 
-def load_fresh() -> list[Item]:
+def load_fresh(reader: str = "first") -> list[Item]:
     """tests/data/topics_fresh as tickets of a month, each told as the summary tells it (its
-    subject and the requester's words without greeting and signature, `reports.gist`);
-    its tuning part is the odd ids, its held-out part the even ones."""
-    items = []
+    subject and the requester's words without greeting and signature, `reports.gist`),
+    labelled by the `reader` ("first": the writer's topics in month_*.yaml; "second":
+    second_reader.yaml, another person's grouping of the same mails for an FAQ); its
+    tuning part is the odd ids, its held-out part the even ones."""
+    second = {}
+    if reader == "second":
+        second = {it["id"]: it["topic"] for it in yaml.safe_load((FRESH / "second_reader.yaml").read_text("utf-8"))}
+    raw = []
     for path in sorted(FRESH.glob("month_*.yaml")):
         for it in yaml.safe_load(path.read_text(encoding="utf-8")):
-            items.append(Item(f"f{it['id']}", it["topic"], it["subject"], gist(it["text"]), it["id"] % 2 == 1))
-    return items
+            raw.append((it["id"], second.get(it["id"], it["topic"]), it["subject"], it["text"]))
+    sizes = Counter(topic for _, topic, _, _ in raw)
+    return [Item(f"f{n}", topic if sizes[topic] > 1 or topic.startswith("single-") else f"single-{topic}",
+                 subject, gist(text), n % 2 == 1) for n, topic, subject, text in raw]
 
 
-def print_fresh(items: list[Item], words: Words, pair: float = grouping.PAIR, merge: float = grouping.MERGE) -> None:
-    """At core/grouping's values: the whole month and each part as one month (pairwise
-    precision/recall, the five largest groups' purity and leaders), and 20 seeded months
-    of each part and of the whole (as the acceptance test seeds them)."""
-    print(f"\ntopics_fresh (written independently): {len(items)} tickets, {len({it.topic for it in items})} topics; "
-          f"at pair {pair}, merge {merge}, centroid {CENTROID}")
-    terms = {it.key: words.terms(f"{it.subject}\n{it.text}") for it in items}
-    parts = (("tuning", [it for it in items if it.tuning]), ("held-out", [it for it in items if not it.tuning]),
-             ("whole", items))
-    for name, chosen in parts:
-        topics = [it.topic for it in chosen]
-        found = [g.members for g in grouping.groups([terms[it.key] for it in chosen], pair=pair, merge=merge,
-                                                         centroid=CENTROID)]
-        precision, recall = pairwise(found, topics, [it.alone for it in chosen])
-        busy = [t for t, _ in Counter(it.topic for it in chosen if not it.alone).most_common()]
-        pure, _ = judge_top(found[:SHOWN], topics, [])
-        leaders = [Counter(topics[i] for i in g).most_common(1)[0] for g in found[:SHOWN]]
-        shown = ", ".join(f"{len(g)}:{t}({c / len(g):.0%})" for g, (t, c) in zip(found[:SHOWN], leaders, strict=True))
-        print(f"  {name:8} as one month: pairwise precision {precision:.1%} recall {recall:.1%}; five largest "
-              f"groups {pure}/{SHOWN} pure, leading {len({t for t, _ in leaders} & set(busy[:SHOWN]))} of the "
-              f"{SHOWN} busiest topics: {shown}")
-        pure_n = hot_n = whole = 0
-        for hot, month in seeded_months(chosen, seed=2026):
-            top = [g.members for g in grouping.groups([terms[it.key] for it in month], pair=pair, merge=merge,
-                                                      centroid=CENTROID)[:SHOWN]]
-            p, h = judge_top(top, [it.topic for it in month], hot)
-            pure_n, hot_n, whole = pure_n + p, hot_n + h, whole + (p == SHOWN and h == SHOWN)
-        print(f"  {name:8} {MONTHS} seeded months: {pure_n / (SHOWN * MONTHS):.0%} of the five largest groups >= "
-              f"{PURE:.0%} one topic, {hot_n / (SHOWN * MONTHS):.0%} of hot topics found, {whole / MONTHS:.0%} "
-              f"of months with all five")
+def judged(found: Callable[[Sequence[Item]], list[Sequence[int]]], chosen: list[Item]) -> tuple[float, ...]:
+    """A grouping of one part judged against the part's labels: as one month (pairwise
+    precision and recall, how many of its five largest groups are pure and lead one of
+    the five busiest topics) and as seeded months (their five largest groups: the share
+    pure, the share of hot topics found, the share of months with all five)."""
+    topics = [it.topic for it in chosen]
+    whole = found(chosen)
+    precision, recall = pairwise(whole, topics, [it.alone for it in chosen])
+    busy = [t for t, _ in Counter(it.topic for it in chosen if not it.alone).most_common(SHOWN)]
+    pure, leading = judge_top(whole[:SHOWN], topics, busy)
+    pure_n = hot_n = months = 0
+    for hot, month in seeded_months(chosen, seed=2026):
+        p, h = judge_top(found(month)[:SHOWN], [it.topic for it in month], hot)
+        pure_n, hot_n, months = pure_n + p, hot_n + h, months + (p == SHOWN and h == SHOWN)
+    return precision, recall, pure, leading, pure_n / (SHOWN * MONTHS), hot_n / (SHOWN * MONTHS), months / MONTHS
+
+
+def print_fresh(words: Words, pair: float = grouping.PAIR, merge: float = grouping.MERGE) -> None:
+    """At core/grouping's values, against each reader's labels: each part (tuning: odd
+    ids, held-out: even ids) and the whole as one month and as 20 seeded months (seed
+    2026, as the acceptance test seeds them). Beside it, as the bar a person reaches,
+    each reader's own grouping judged against the other reader's labels."""
+    readers = {name: load_fresh(name) for name in ("first", "second")}
+    terms = {it.key: words.terms(f"{it.subject}\n{it.text}") for it in readers["first"]}
+    print(f"\ntopics_fresh (written independently, two readers' labels): {len(terms)} tickets; core/grouping at "
+          f"pair {pair}, merge {merge}, centroid {CENTROID}")
+    print(f"{'labels':7} {'grouping':20} {'part':8} {'precision':>9} {'recall':>6} {'top-5 pure':>10} {'leading':>7} | "
+          f"seeded months: {'pure':>5} {'found':>5} {'all':>5}")
+
+    def code(month: Sequence[Item]) -> list[Sequence[int]]:
+        return [g.members for g in grouping.groups([terms[it.key] for it in month], pair=pair, merge=merge,
+                                                   centroid=CENTROID)]
+
+    def by_reader(name: str) -> Callable[[Sequence[Item]], list[Sequence[int]]]:
+        labels = {it.key: it.topic for it in readers[name]}
+
+        def found(month: Sequence[Item]) -> list[Sequence[int]]:
+            members: dict[str, list[int]] = defaultdict(list)
+            for i, it in enumerate(month):
+                members[labels[it.key]].append(i)
+            return sorted((m for m in members.values() if len(m) >= 2), key=lambda m: (-len(m), m[0]))
+        return found
+
+    for name, items in readers.items():
+        other = "second" if name == "first" else "first"
+        for label, found in (("mailbot", code), (f"the {other} reader", by_reader(other))):
+            for part, chosen in (("tuning", [it for it in items if it.tuning]),
+                                 ("held-out", [it for it in items if not it.tuning]), ("whole", items)):
+                p, r, pure, leading, s_pure, s_found, s_all = judged(found, chosen)
+                print(f"{name:7} {label:20} {part:8} {p:9.1%} {r:6.1%} {pure:8}/{SHOWN} {leading:5}/{SHOWN} | "
+                      f"{'':15}{s_pure:5.0%} {s_found:5.0%} {s_all:5.0%}")
 
 
 # --- speed ------------------------------------------------------------------------------
@@ -383,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     if not options.speed_only:
         print_quality(quality(items, words))
     if options.fresh:
-        print_fresh(load_fresh(), words, options.pair, options.merge)
+        print_fresh(words, options.pair, options.merge)
     if not options.grid_only:
         speed(items, options.tickets, options.runs)
     return 0
