@@ -428,14 +428,20 @@ def _check_local(cfg: Config) -> set[int]:
         print("warning: auth.mode is off: any sender claiming a staff address can run commands")
     if not cfg.escalation.address:
         print("warning: escalation.address is not set: #eskalasi cannot reach LKPP")
+    read_later = False  # an existing database is ok once its contents are read, not before
     for key, path, problem in data_locations(cfg):
         if problem:
             print(f"{key}: FAILED: {problem}")
             codes.add(EX_CONFIG)
+        elif key == "database" and path.exists():
+            read_later = True
         else:
             print(f"{key}: ok ({path})")
-    if EX_CONFIG not in codes and cfg.database.exists() and not _database_fits(cfg):
-        codes.add(EX_CONFIG)
+    if read_later:
+        if _database_fits(cfg):
+            print(f"database: ok ({cfg.database})")
+        else:
+            codes.add(EX_CONFIG)
     return codes
 
 

@@ -273,6 +273,7 @@ def test_a_database_that_cannot_be_used_fails_check_by_name_and_the_other_checks
     out = capsys.readouterr().out
     [failed] = [line for line in out.splitlines() if line.startswith("database: FAILED")]
     assert why in failed and str(db) in failed, out
+    assert "database: ok" not in out, out  # one verdict on the database, not "ok" and then "FAILED"
     assert "t: imap FAILED" in out, out  # the servers were still tried (none listens on port 9)
     if damage is not _tickets_lost:  # refused at opening: a missing table of a known schema is mended there
         assert cli.main(["--config", str(cfg), "run", "--once"]) == 78
