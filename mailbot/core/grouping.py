@@ -3,8 +3,11 @@
 The monthly summary's "Permasalahan yang sering muncul" (issue 36) shows the largest
 groups, so that the unit can write an FAQ. A ticket is its terms (`core/similar.Words`:
 the same words, stop words, spellings and stemming as the unit's memory, numbers
-dropped); two tickets are alike by the same weighted Dice coefficient as a suggestion
-(`core/similar._dice`), each term weighted by its `idf` among the month's tickets.
+dropped); two tickets are alike by a weighted Dice coefficient (the weight of the terms
+they share over the mean of their own), each term weighted by its `idf` among the
+month's tickets. (A suggestion measures with the geometric mean, `core/similar.likeness`,
+since a long mail meets a short solved case there; here two first mails meet, and the
+thresholds below were measured with Dice.)
 
 The grouping is average linkage (UPGMA) over the pairs at least `PAIR` alike: start with
 every ticket alone, merge the two groups whose tickets are on average most alike, stop
