@@ -165,6 +165,15 @@ def daemon(config: Path) -> subprocess.Popen[bytes]:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
 
 
+def hangup_at_default() -> None:
+    """A `preexec_fn` for a daemon a test sends SIGHUP to: SIGHUP at its default action, as
+    systemd or a login shell starts it, whatever the test runner's own is. A runner started
+    under `nohup` ignores SIGHUP, its children inherit that, and the daemon rightly keeps an
+    ignored SIGHUP ignored (test_sighup_leaves_a_daemon_started_under_nohup_running): the
+    reload tests then failed for how the suite was started, not for the daemon."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def wait_for(predicate, seconds: float = 30.0, step: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

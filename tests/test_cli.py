@@ -353,7 +353,7 @@ def test_sighup_reloads_run_in_the_same_process(fresh_mailboxes, tmp_path):
     again 30 s later (issue 33). It now reads the config again and goes on in the same
     process; SIGTERM still stops it with 0. (A changed and a broken config:
     tests/test_systemd_reload.py.)"""
-    from tests.mailfactory import mail, wait_for, write_config
+    from tests.mailfactory import hangup_at_default, mail, wait_for, write_config
 
     servers = fresh_mailboxes
     path = write_config(servers, tmp_path)
@@ -361,7 +361,8 @@ def test_sighup_reloads_run_in_the_same_process(fresh_mailboxes, tmp_path):
     data["log"] = {"format": "json", "level": "info"}
     path.write_text(yaml.safe_dump(data))
     proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True,
+                            preexec_fn=hangup_at_default)
     try:
         raw, _ = mail("budi@vendor.test", "Akun terkunci", "Mohon bantuan.")
         servers.send(raw, "budi@vendor.test", ["lpse@lpse.test"])

@@ -19,7 +19,7 @@ from email import message_from_bytes, policy
 import pytest
 import yaml
 
-from tests.mailfactory import mail, wait_for
+from tests.mailfactory import hangup_at_default, mail, wait_for
 from tests.test_systemd_run import ROOT, NotifySocket, systemd_layout
 
 pytestmark = pytest.mark.integration
@@ -55,7 +55,7 @@ def test_sighup_applies_a_valid_config_and_refuses_a_broken_one(fresh_mailboxes,
     config.write_text(yaml.safe_dump(data))
     notify = NotifySocket(tmp_path / "notify.sock")
     proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=hangup_at_default)
     try:
         notify.wait_for("READY=1", 60)
         ask(servers, "budi@vendor.test")
