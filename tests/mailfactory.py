@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -161,17 +163,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def daemon(config: Path) -> subprocess.Popen[bytes]:
     """`mailbot run` as systemd would start it, in its own process group (with its sender)."""
-    return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+    with hangup_at_default():
+        return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
 
 
-def hangup_at_default() -> None:
-    """A `preexec_fn` for a daemon a test sends SIGHUP to: SIGHUP at its default action, as
-    systemd or a login shell starts it, whatever the test runner's own is. A runner started
-    under `nohup` ignores SIGHUP, its children inherit that, and the daemon rightly keeps an
-    ignored SIGHUP ignored (test_sighup_leaves_a_daemon_started_under_nohup_running): the
-    reload tests then failed for how the suite was started, not for the daemon."""
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+@contextmanager
+def hangup_at_default() -> Iterator[None]:
+    """Around the start of a daemon a test sends SIGHUP to: SIGHUP at its default action in
+    the child, as systemd or a login shell starts it, whatever the test runner's own is. A
+    runner started under `nohup` ignores SIGHUP, its children inherit that, and the daemon
+    rightly keeps an ignored SIGHUP ignored (test_sighup_leaves_a_daemon_started_under_nohup_
+    running): the reload tests then failed for how the suite was started, not for the
+    daemon. (Set in the runner around the fork, not in a `preexec_fn`, which is unsafe with
+    the test servers' threads.)"""
+    before = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, before)
 
 
 def wait_for(predicate, seconds: float = 30.0, step: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
@@ -189,6 +199,11 @@ def stop(proc: subprocess.Popen[bytes]) -> str:
         proc.send_signal(signal.SIGTERM)
     try:
         out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        raise AssertionError("the daemon did not stop within 30 s of SIGTERM; its last output:\n"
+                             + out.decode(errors="replace")[-4000:]) from None
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

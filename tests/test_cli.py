@@ -360,9 +360,9 @@ def test_sighup_reloads_run_in_the_same_process(fresh_mailboxes, tmp_path):
     data = yaml.safe_load(path.read_text())
     data["log"] = {"format": "json", "level": "info"}
     path.write_text(yaml.safe_dump(data))
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True,
-                            preexec_fn=hangup_at_default)
+    with hangup_at_default():
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
     try:
         raw, _ = mail("budi@vendor.test", "Akun terkunci", "Mohon bantuan.")
         servers.send(raw, "budi@vendor.test", ["lpse@lpse.test"])

@@ -345,3 +345,35 @@ def test_mail_after_a_short_imap_server_restart_is_answered_within_seconds(fresh
         assert time.monotonic() - started < 10
     finally:
         stop(proc)
+
+
+def test_a_folder_another_session_creates_meanwhile_is_there_not_a_failure(fresh_mailboxes, tmp_path):
+    """Two daemons on one config start together (tests/test_ops_two_daemons.py): both see no
+    Processed folder, both CREATE it, and Dovecot answers the second NO [ALREADYEXISTS]. That
+    session once failed with "cannot create IMAP folder", and the coordinators were alerted
+    of a mailbox that works. Here the other session's CREATE is made to come between this
+    session's look and its own, on the real server."""
+    from imapclient import IMAPClient
+
+    from mailbot.io import imap
+
+    servers = fresh_mailboxes
+    box = load_config(write_config(servers, tmp_path)).mailboxes[0].imap
+    original = IMAPClient.folder_exists
+    looked: list[str] = []
+
+    def look_then_let_the_other_create(self, folder):  # type: ignore[no-untyped-def]
+        exists = original(self, folder)
+        if not exists and folder not in looked:
+            looked.append(folder)
+            with imap.Mailbox(box):  # the other daemon's session creates the folders it needs
+                pass
+        return exists
+
+    IMAPClient.folder_exists = look_then_let_the_other_create  # type: ignore[method-assign]
+    try:
+        with imap.Mailbox(box) as session:
+            assert session.client is not None
+            assert set(looked) == {box.processed_folder, box.quarantine_folder}
+    finally:
+        IMAPClient.folder_exists = original  # type: ignore[method-assign]

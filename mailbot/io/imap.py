@@ -299,9 +299,18 @@ class Mailbox:
         return self.client
 
     def _ensure_folder(self, folder: str) -> None:
+        """Create `folder` unless it exists. Another session (a second daemon on the same
+        config, a mail client) may create it between the look and the CREATE: the server
+        then answers NO [ALREADYEXISTS] (RFC 5530), which is the folder being there, not a
+        failure to alert the coordinators about."""
         try:
-            if not self._c.folder_exists(folder):
+            if self._c.folder_exists(folder):
+                return
+            try:
                 self._c.create_folder(folder)
+            except IMAPClientError:
+                if not self._c.folder_exists(folder):
+                    raise
         except IMAPClientError as exc:
             raise TransientError(f"cannot create IMAP folder {folder!r}: {_text(exc)}") from None
 
