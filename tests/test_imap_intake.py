@@ -377,3 +377,24 @@ def test_a_folder_another_session_creates_meanwhile_is_there_not_a_failure(fresh
             assert set(looked) == {box.processed_folder, box.quarantine_folder}
     finally:
         IMAPClient.folder_exists = original  # type: ignore[method-assign]
+
+
+def test_a_move_of_messages_another_session_moved_meanwhile_moves_the_rest(fresh_mailboxes, tmp_path):
+    """Two daemons on one INBOX (tests/test_ops_two_daemons.py): one moves a message the
+    other is about to move with its batch. Dovecot refuses the whole batch, NO
+    [EXPUNGEISSUED] (RFC 5530); the session took that for a failing folder, left the batch
+    in the INBOX and, when it lasted, the coordinators were alerted of storage that works.
+    The messages still there are moved; the one already gone needs nothing."""
+    from mailbot.io import imap
+
+    servers = fresh_mailboxes
+    box = load_config(write_config(servers, tmp_path)).mailboxes[0].imap
+    for i in range(3):
+        servers.append(UNIT, mail(f"pengguna{i}@vendor.test", f"Masalah {i}", "Mohon bantuan.")[0])
+    with imap.Mailbox(box) as mine, imap.Mailbox(box) as other:
+        uids = mine.pending_uids(0)
+        assert len(uids) == 3
+        other.move([uids[1]], box.processed_folder)  # the other daemon was quicker with one
+        mine.move(uids, box.processed_folder)
+        assert mine.pending_uids(0) == []
+    assert len(servers.fetch(UNIT, "Processed")) == 3 and servers.fetch(UNIT) == []

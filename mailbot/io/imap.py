@@ -407,22 +407,40 @@ class Mailbox:
         Where they went: their UIDs in `folder`, where the server says (UIDPLUS COPYUID)."""
         if not uids:
             return Placed(None, {})
+        try:
+            return self._move(uids, folder)
+        except (OSError, IMAPClientError) as exc:
+            words = self._failed(exc)
+            if self.lost:
+                raise MoveFailed(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: {words}",
+                                 lost=True) from None
+            # Another session (a second daemon on the same config, a mail client) moved or
+            # deleted some of them meanwhile: the server refuses the whole set (NO
+            # [EXPUNGEISSUED], RFC 5530). The ones still here are moved; the others are gone
+            # from the INBOX already, which is all a move was for.
+            try:
+                left = sorted(set(self._c.search(["UID", ",".join(map(str, uids))])) & set(uids))
+                if len(left) == len(uids):
+                    raise MoveFailed(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: {words}",
+                                     lost=False) from None
+                return self._move(left, folder) if left else Placed(None, {})
+            except (OSError, IMAPClientError) as again:
+                raise MoveFailed(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: "
+                                 f"{self._failed(again)}", lost=self.lost) from None
+
+    def _move(self, uids: list[int], folder: str) -> Placed:
         client = self._c
         stash = self._stash()
         stash.pop("COPYUID", [])  # a stale one would name other messages
-        try:
-            if b"MOVE" in self.capabilities:
-                client.move(uids, folder)
-            elif b"UIDPLUS" in self.capabilities:
-                client.copy(uids, folder)
-                client.add_flags(uids, [imapclient.DELETED])
-                client.uid_expunge(uids)
-            else:
-                client.copy(uids, folder)
-                client.add_flags(uids, [imapclient.SEEN])
-        except (OSError, IMAPClientError) as exc:
-            raise MoveFailed(f"IMAP move of {len(uids)} message(s) to {folder!r} failed: "
-                             f"{self._failed(exc)}", lost=self.lost) from None
+        if b"MOVE" in self.capabilities:
+            client.move(uids, folder)
+        elif b"UIDPLUS" in self.capabilities:
+            client.copy(uids, folder)
+            client.add_flags(uids, [imapclient.DELETED])
+            client.uid_expunge(uids)
+        else:
+            client.copy(uids, folder)
+            client.add_flags(uids, [imapclient.SEEN])
         return copyuid(stash.pop("COPYUID", []))
 
     def _stash(self) -> dict[str, list[bytes]]:
