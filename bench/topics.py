@@ -46,7 +46,12 @@ largest groups) and as 20 seeded months (seed 2026, as the acceptance test seeds
 how two persons agree is the bar to read the code's figures against. Nothing is tuned on
 it alone: thresholds are picked on the tuning part above.
 
-Run: .venv/bin/python bench/topics.py [--tickets 7700] [--runs 3] [--grid-only | --speed-only] [--fresh]
+With --sizes, months of 300 to 7,700 tickets made as the speed part makes them (below),
+from each labelled set, three seeds each: whether the five largest groups are pure and
+the five commonest topics found, and how much of the commonest topic its largest group
+holds, beside the same months grouped without `grouping.join_by_all_pairs` (the anchor).
+
+Run: .venv/bin/python bench/topics.py [--tickets 7700] [--runs 3] [--grid-only | --speed-only] [--fresh] [--sizes]
 """
 
 from __future__ import annotations
@@ -287,6 +292,47 @@ def print_fresh(words: Words, pair: float = grouping.PAIR, merge: float = groupi
                       f"{'':15}{s_pure:5.0%} {s_found:5.0%} {s_all:5.0%}")
 
 
+# --- months by size -----------------------------------------------------------------------
+
+SIZES = (300, 600, 1200, 3000, 7700)
+SIZE_SEEDS = (1, 2, 3)
+
+
+def print_sizes(words: Words) -> None:
+    """Months of 300 to 7,700 tickets made by `synthetic` from each labelled set (similar_cases,
+    and topics_fresh by its first reader), three seeds each: of the five largest groups, how
+    many are >= 80 % one topic ("pure") and how many of the five commonest topics lead one
+    ("found"), and how much of the commonest topic its largest group holds ("largest").
+    Anchor: the same months grouped as before `grouping.join_by_all_pairs` (each ticket's
+    `NEIGHBOURS` most alike pairs only), in this run."""
+    print("\nmonths by size (three seeds each; pure and found of 15 groups; largest: the commonest topic's "
+          "tickets in its largest group):")
+    print(f"{'set':14} {'tickets':>7} | {'anchor: without join_by_all_pairs':>46} | {'now':>46}")
+    sets = (("similar_cases", load()), ("topics_fresh", load_fresh("first")))
+    for name, items in sets:
+        for count in SIZES:
+            cells = []
+            for all_pairs in (False, True):
+                pure = found = held = total = 0
+                spent = 0.0
+                for seed in SIZE_SEEDS:
+                    made = synthetic(items, count, seed=count * 10 + seed)
+                    terms = [words.terms(f"{subject}\n{text}") for subject, text, _ in made]
+                    labels = [label for _, _, label in made]
+                    began = time.perf_counter()
+                    found_groups = [g.members for g in grouping.groups(terms, all_pairs=all_pairs)]
+                    spent = max(spent, time.perf_counter() - began)
+                    sizes = Counter(label for label in labels if not label.startswith("one-off"))
+                    hot = [t for t, _ in sizes.most_common(SHOWN)]
+                    p, h = judge_top(found_groups[:SHOWN], labels, hot)
+                    pure, found = pure + p, found + h
+                    top, top_count = sizes.most_common(1)[0]
+                    held += max((sum(labels[i] == top for i in g) for g in found_groups), default=0)
+                    total += top_count
+                cells.append(f"pure {pure:2}/15 found {found:2}/15 largest {held / total:4.0%} {spent:4.1f} s")
+            print(f"{name:14} {count:7,} | {cells[0]:>46} | {cells[1]:>46}")
+
+
 # --- speed ------------------------------------------------------------------------------
 
 
@@ -403,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--fresh", action="store_true",
                         help="also measure tests/data/topics_fresh, the month written independently")
+    parser.add_argument("--sizes", action="store_true",
+                        help="also measure months of 300 to 7,700 tickets made from both labelled sets")
     parser.add_argument("--centroid", type=float, default=grouping.CENTROID,
                         help="core/grouping's centroid threshold to measure the grid at")
     parser.add_argument("--pair", type=float, default=grouping.PAIR, help="--fresh at this pair threshold")
@@ -418,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
         print_quality(quality(items, words))
     if options.fresh:
         print_fresh(words, options.pair, options.merge)
+    if options.sizes:
+        print_sizes(words)
     if not options.grid_only:
         speed(items, options.tickets, options.runs)
     return 0

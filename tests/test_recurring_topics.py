@@ -119,6 +119,35 @@ def test_a_hot_topic_is_counted_whole_and_shown_by_one_of_its_tickets():
     assert all(g.size < 7 for g in found[1:])
 
 
+def test_a_problem_that_came_twelve_times_as_often_is_still_one_group():
+    """A month's size does not split a problem. The small month: the seven ways of asking
+    where the bid security goes among one ticket of every other held-out topic (one group
+    of the seven, as the test above). The same month with every mail sent by twelve
+    requesters (their tender numbers differ) has the bid security as one group of 84,
+    not as parts. Each ticket keeps only its 40 most alike pairs, all filled by its own
+    copies and the ones worded most like it; the groups are then linked by all their
+    pairs. (Not every pair of the small month need come back: the terms' weights depend
+    on the month's size a little, and a pair at the edge may fall either way.)"""
+    words = load_rules().similar
+    tickets = held_out_tickets()
+    jaminan = [text for topic, text in tickets if topic == "jaminan-penawaran"][:7]
+    seen: set[str] = {"jaminan-penawaran"}
+    others = []
+    for topic, text in tickets:
+        if topic not in seen and not topic.startswith(("single-", "none")):
+            seen.add(topic)
+            others.append(text)
+    small = [*others[:8], *jaminan, *others[8:]]
+    rng = random.Random(12)
+    copies = [(k, f"{text}\nKode tender {rng.randint(10**7, 10**8)}") for k, text in enumerate(small) for _ in range(12)]
+    rng.shuffle(copies)
+    assert groups([words.terms(t) for t in small])[0].members == tuple(range(8, 15))
+    found = groups([words.terms(t) for _, t in copies])
+    parts = [sorted({copies[i][0] for i in g.members}) for g in found]
+    assert found[0].size == 84 and parts[0] == list(range(8, 15)), parts[:4]
+    assert all(not set(p) & set(range(8, 15)) for p in parts[1:])
+
+
 def test_numbers_neither_join_nor_split_a_group():
     """Tender ids, NPWP and phone numbers are no terms: two mails about one tender number on
     unrelated problems are no group; the same problem with other numbers is one."""
