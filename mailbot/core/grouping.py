@@ -158,9 +158,11 @@ def _kept_pairs(postings: _Postings, pair: float, neighbours: int) -> dict[tuple
 
 def join_by_all_pairs(clusters: list[list[int]], cases: Sequence[Sequence[str]], *, pair: float = PAIR,
                       merge: float = MERGE, work: int = WORK) -> list[list[int]]:
-    """Groups of two or more, joined by average linkage over all their pairs at least `pair`
-    alike (not only each ticket's `NEIGHBOURS` kept), while two groups are at least `merge`
-    alike on average; a ticket alone stays alone.
+    """Groups joined by average linkage over all their pairs at least `pair` alike (not
+    only each ticket's `NEIGHBOURS` kept), while two groups are at least `merge` alike on
+    average; a ticket alone joins a group so too (with many tickets worded the same, their
+    kept pairs all point at the same few, and the others were left alone), but not
+    another ticket alone (their pair was weighed by the linkage already).
 
     The link of two groups is the sum of their pairs' likeness, and a sum of a joined group
     is the sum of its parts', so each pair is read once (from its lower ticket) and only
@@ -170,25 +172,26 @@ def join_by_all_pairs(clusters: list[list[int]], cases: Sequence[Sequence[str]],
 
 def _join_by_all_pairs(clusters: list[list[int]], postings: _Postings, pair: float,
                        merge: float) -> list[list[int]]:
-    big = [c for c in clusters if len(c) >= 2]
-    if len(big) < 2:
+    if not any(len(c) >= 2 for c in clusters):
         return clusters
-    rest = [c for c in clusters if len(c) < 2]
-    group = np.full(postings.n, -1, dtype=np.int64)
-    for k, members in enumerate(big):
+    group = np.zeros(postings.n, dtype=np.int64)
+    for k, members in enumerate(clusters):
         group[members] = k
+    big = np.array([len(c) >= 2 for c in clusters])
     links: dict[tuple[int, int], float] = defaultdict(float)
-    for i in np.flatnonzero(group >= 0).tolist():
+    for i in range(postings.n):
         near, score = postings.alike(i, pair)
         own = int(group[i])
-        across = (near > i) & (group[near] >= 0) & (group[near] != own)
+        across = (near > i) & (group[near] != own)
+        if not big[own]:
+            across &= big[group[near]]  # two tickets alone were weighed by the linkage already
         if not across.any():
             continue
-        summed = np.bincount(group[near[across]], weights=score[across], minlength=len(big))
+        summed = np.bincount(group[near[across]], weights=score[across], minlength=len(clusters))
         for other in np.flatnonzero(summed).tolist():
             links[(own, other) if own < other else (other, own)] += float(summed[other])
-    joined = average_linkage(len(big), links, merge, sizes=[len(c) for c in big])
-    return [sorted(m for k in parts for m in big[k]) for parts in joined] + rest
+    joined = average_linkage(len(clusters), links, merge, sizes=[len(c) for c in clusters])
+    return [sorted(m for k in parts for m in clusters[k]) for parts in joined]
 
 
 def _too_common(df: Counter[str], work: int) -> set[str]:
