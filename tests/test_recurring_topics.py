@@ -100,10 +100,9 @@ def test_recurring_topics_group_what_a_person_would_group():
     assert found / 100 >= 0.9, f"{found} of 100 hot topics were found"
 
 
-def test_a_hot_topic_is_counted_whole_and_shown_by_one_of_its_tickets():
-    """Seven ways of asking where the bid security goes, among one ticket of every other
-    held-out topic: one group of the seven, its sample one of them."""
-    words = load_rules().similar
+def bid_security_month() -> list[str]:
+    """Seven ways of asking where the bid security goes (tickets 8-14), among one ticket of
+    every other held-out topic."""
     tickets = held_out_tickets()
     jaminan = [text for topic, text in tickets if topic == "jaminan-penawaran"][:7]
     seen: set[str] = {"jaminan-penawaran"}
@@ -112,7 +111,14 @@ def test_a_hot_topic_is_counted_whole_and_shown_by_one_of_its_tickets():
         if topic not in seen and not topic.startswith(("single-", "none")):
             seen.add(topic)
             others.append(text)
-    month = [*others[:8], *jaminan, *others[8:]]
+    return [*others[:8], *jaminan, *others[8:]]
+
+
+def test_a_hot_topic_is_counted_whole_and_shown_by_one_of_its_tickets():
+    """Seven ways of asking where the bid security goes, among one ticket of every other
+    held-out topic: one group of the seven, its sample one of them."""
+    words = load_rules().similar
+    month = bid_security_month()
     found = groups([words.terms(t) for t in month])
     assert found[0].members == tuple(range(8, 15))
     assert found[0].sample in found[0].members
@@ -129,15 +135,7 @@ def test_a_problem_that_came_twelve_times_as_often_is_still_one_group():
     pairs. (Not every pair of the small month need come back: the terms' weights depend
     on the month's size a little, and a pair at the edge may fall either way.)"""
     words = load_rules().similar
-    tickets = held_out_tickets()
-    jaminan = [text for topic, text in tickets if topic == "jaminan-penawaran"][:7]
-    seen: set[str] = {"jaminan-penawaran"}
-    others = []
-    for topic, text in tickets:
-        if topic not in seen and not topic.startswith(("single-", "none")):
-            seen.add(topic)
-            others.append(text)
-    small = [*others[:8], *jaminan, *others[8:]]
+    small = bid_security_month()
     rng = random.Random(12)
     copies = [(k, f"{text}\nKode tender {rng.randint(10**7, 10**8)}") for k, text in enumerate(small) for _ in range(12)]
     rng.shuffle(copies)

@@ -85,11 +85,11 @@ def groups(cases: Sequence[Sequence[str]], *, pair: float = PAIR, merge: float =
     """The groups of two or more alike cases (each case given by its terms), largest first;
     of equal size, the more alike first, then the one whose sample came first.
     (`all_pairs=False` leaves out `join_by_all_pairs`: bench/topics.py's anchor.)"""
-    postings = _Postings(cases, work)
+    postings = Postings(cases, work)
     edges = _kept_pairs(postings, pair, neighbours)
     clusters = average_linkage(len(cases), edges, merge)
     if all_pairs:
-        clusters = _join_by_all_pairs(clusters, postings, pair, merge)
+        clusters = join_by_all_pairs(clusters, postings, pair=pair, merge=merge)
     clusters = join_alike_groups(clusters, cases, centroid)
     near: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for (i, j), value in edges.items():
@@ -100,7 +100,7 @@ def groups(cases: Sequence[Sequence[str]], *, pair: float = PAIR, merge: float =
     return found
 
 
-class _Postings:
+class Postings:
     """The month's terms as postings: for each ticket its terms' ids, for each term its
     tickets, each term weighted by its idf (the commonest left out, `_too_common`)."""
 
@@ -141,10 +141,10 @@ class _Postings:
 def alike_pairs(cases: Sequence[Sequence[str]], *, pair: float = PAIR, neighbours: int = NEIGHBOURS,
                 work: int = WORK) -> dict[tuple[int, int], float]:
     """The pairs (i < j) at least `pair` alike, each case keeping its `neighbours` most alike."""
-    return _kept_pairs(_Postings(cases, work), pair, neighbours)
+    return _kept_pairs(Postings(cases, work), pair, neighbours)
 
 
-def _kept_pairs(postings: _Postings, pair: float, neighbours: int) -> dict[tuple[int, int], float]:
+def _kept_pairs(postings: Postings, pair: float, neighbours: int) -> dict[tuple[int, int], float]:
     edges: dict[tuple[int, int], float] = {}
     for i in range(postings.n):
         near, score = postings.alike(i, pair)
@@ -156,8 +156,8 @@ def _kept_pairs(postings: _Postings, pair: float, neighbours: int) -> dict[tuple
     return edges
 
 
-def join_by_all_pairs(clusters: list[list[int]], cases: Sequence[Sequence[str]], *, pair: float = PAIR,
-                      merge: float = MERGE, work: int = WORK) -> list[list[int]]:
+def join_by_all_pairs(clusters: list[list[int]], postings: Postings, *, pair: float = PAIR,
+                      merge: float = MERGE) -> list[list[int]]:
     """Groups joined by average linkage over all their pairs at least `pair` alike (not
     only each ticket's `NEIGHBOURS` kept), while two groups are at least `merge` alike on
     average; a ticket alone joins a group so too (with many tickets worded the same, their
@@ -167,11 +167,6 @@ def join_by_all_pairs(clusters: list[list[int]], cases: Sequence[Sequence[str]],
     The link of two groups is the sum of their pairs' likeness, and a sum of a joined group
     is the sum of its parts', so each pair is read once (from its lower ticket) and only
     the sums per two groups are kept: memory grows with the groups, not the pairs."""
-    return _join_by_all_pairs(clusters, _Postings(cases, work), pair, merge)
-
-
-def _join_by_all_pairs(clusters: list[list[int]], postings: _Postings, pair: float,
-                       merge: float) -> list[list[int]]:
     if not any(len(c) >= 2 for c in clusters):
         return clusters
     group = np.zeros(postings.n, dtype=np.int64)
