@@ -19,8 +19,11 @@ thresholds:
                   five largest groups, the share that is >= 80 % one topic ("pure"), the
                   share of the hot topics that is the commonest topic of one of them ("found"),
                   and the months where both hold for all five ("all")
-and picks the thresholds with the most pure groups plus hot topics found on the tuning
-part (ties: pairwise F1); `core/grouping.PAIR` and `MERGE` are that pick.
+and the same for the tuning part (odd ids) of tests/data/topics_fresh by each of its two
+readers' labels (below), and picks the thresholds with the most pure groups plus hot
+topics found over those three tuning parts (ties: similar_cases' pairwise F1);
+`core/grouping.PAIR` and `MERGE` are that pick. Each ticket is made into terms as the
+summary makes it (`reports/recurring.told`: the subject's twice, then the text's).
 
 Speed: a store filled with a month of --tickets tickets (default 7,700, the most a unit's
 month holds) whose requests are the labelled texts varied (words dropped, a sentence of
@@ -40,11 +43,13 @@ wording (its README says how), labelled by two readers (the writer, and a second
 who grouped the same mails for an FAQ without seeing the first labels): each ticket told
 as the summary tells it (subject, and the requester's words without greeting and
 signature: `reports.gist`). Its tuning part is the odd ids, its held-out part the even
-ones; it prints, against each reader's labels, core/grouping's groups and the other
-reader's, each part and the whole as one month (pairwise precision/recall, the five
-largest groups) and as 20 seeded months (seed 2026, as the acceptance test seeds them):
-how two persons agree is the bar to read the code's figures against. Nothing is tuned on
-it alone: thresholds are picked on the tuning part above.
+ones; it prints, against each reader's labels, core/grouping's groups, the same grouping
+with each term weighed once and the subject once ("mailbot before", as before the repeats
+counted: the anchor), and the other reader's, each part and the whole as one month
+(pairwise precision/recall, the five largest groups) and as 20 seeded months (seed 2026,
+as the acceptance test seeds them): how two persons agree is the bar to read the code's
+figures against. Its held-out part is never tuned on: thresholds are picked on the tuning
+parts above.
 
 With --sizes, months of 300 to 7,700 tickets made as the speed part makes them (below),
 from each labelled set, three seeds each: whether the five largest groups are pure and
@@ -170,11 +175,16 @@ def seeded_months(items: Sequence[Item], seed: int) -> list[tuple[list[str], lis
 
 
 def quality(items: list[Item], words: Words) -> dict[tuple[float, float], dict[str, tuple[float, ...]]]:
-    terms = {it.key: words.terms(f"{it.subject}\n{it.text}") for it in items}
+    """The grid on the labelled set's two parts, and on the tuning part (odd ids) of the
+    independent month by each of its readers' labels (seeded as --fresh seeds them)."""
+    parts = [(name, [it for it in items if it.tuning is part], 36)
+             for part, name in ((True, "tuning"), (False, "held-out"))]
+    for reader in ("first", "second"):
+        parts.append((f"fresh-{reader[0]}", [it for it in load_fresh(reader) if it.tuning], 2026))
+    terms = {it.key: recurring.told(words, it.subject, it.text) for _, chosen, _ in parts for it in chosen}
     table: dict[tuple[float, float], dict[str, tuple[float, ...]]] = {}
-    for part, name in ((True, "tuning"), (False, "held-out")):
-        chosen = [it for it in items if it.tuning is part]
-        months = seeded_months(chosen, seed=36)
+    for name, chosen, seed in parts:
+        months = seeded_months(chosen, seed=seed)
         for pair in PAIRS:
             for merge in MERGES:
                 found = [g.members for g in grouping.groups([terms[it.key] for it in chosen], pair=pair, merge=merge,
@@ -195,11 +205,16 @@ def quality(items: list[Item], words: Words) -> dict[tuple[float, float], dict[s
     return table
 
 
+TUNING = ("tuning", "fresh-f", "fresh-s")  # the parts the thresholds are picked on
+
+
 def f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def print_quality(table: dict[tuple[float, float], dict[str, tuple[float, ...]]]) -> None:
+    print("parts: tuning and held-out of similar_cases; fresh-f and fresh-s: the tuning part of topics_fresh "
+          "by its first and its second reader's labels")
     print(f"{'pair':>5} {'merge':>5}  {'part':8} {'precision':>9} {'recall':>6} {'F1':>5} {'top-5 pure':>10} | "
           f"seeded months: {'pure':>5} {'found':>5} {'all':>5}")
     for (pair, merge), parts in table.items():
@@ -207,10 +222,14 @@ def print_quality(table: dict[tuple[float, float], dict[str, tuple[float, ...]]]
             mark = " <- core/grouping" if (pair, merge) == (grouping.PAIR, grouping.MERGE) else ""
             print(f"{pair:5.3f} {merge:5.3f}  {name:8} {p:9.1%} {r:6.1%} {f1(p, r):5.2f} {top:10.0%} | "
                   f"{'':15}{pure:5.0%} {found:5.0%} {whole:5.0%}{mark}")
-    best = max(table, key=lambda k: (table[k]["tuning"][3] + table[k]["tuning"][4],
-                                     f1(*table[k]["tuning"][:2])))
-    print(f"picked on the tuning part (most pure groups + hot topics found, then F1): pair {best[0]}, "
-          f"merge {best[1]}; core/grouping has pair {grouping.PAIR}, merge {grouping.MERGE}")
+
+    def score(key: tuple[float, float]) -> tuple[float, float]:
+        return (sum(table[key][part][3] + table[key][part][4] for part in TUNING), f1(*table[key]["tuning"][:2]))
+
+    best = max(table, key=score)
+    print(f"picked on the tuning parts (most pure groups + hot topics found in the seeded months of {', '.join(TUNING)}; "
+          f"then similar_cases' F1): pair {best[0]}, merge {best[1]}; core/grouping has pair {grouping.PAIR}, "
+          f"merge {grouping.MERGE}")
     for name in ("tuning", "held-out"):
         p, r, top, pure, found, whole = table[(grouping.PAIR, grouping.MERGE)][name]
         print(f"  at core/grouping's values, {name:8}: pairwise precision {p:.1%} recall {r:.1%}; seeded months: "
@@ -262,15 +281,21 @@ def print_fresh(words: Words, pair: float = grouping.PAIR, merge: float = groupi
     2026, as the acceptance test seeds them). Beside it, as the bar a person reaches,
     each reader's own grouping judged against the other reader's labels."""
     readers = {name: load_fresh(name) for name in ("first", "second")}
-    terms = {it.key: words.terms(f"{it.subject}\n{it.text}") for it in readers["first"]}
+    terms = {it.key: recurring.told(words, it.subject, it.text) for it in readers["first"]}
+    once = {it.key: words.terms(f"{it.subject}\n{it.text}") for it in readers["first"]}
     print(f"\ntopics_fresh (written independently, two readers' labels): {len(terms)} tickets; core/grouping at "
-          f"pair {pair}, merge {merge}, centroid {CENTROID}")
+          f"pair {pair}, merge {merge}, centroid {CENTROID}; 'before': each term once, the subject once "
+          f"(as before the repeats counted)")
     print(f"{'labels':7} {'grouping':20} {'part':8} {'precision':>9} {'recall':>6} {'top-5 pure':>10} {'leading':>7} | "
           f"seeded months: {'pure':>5} {'found':>5} {'all':>5}")
 
     def code(month: Sequence[Item]) -> list[Sequence[int]]:
         return [g.members for g in grouping.groups([terms[it.key] for it in month], pair=pair, merge=merge,
                                                    centroid=CENTROID)]
+
+    def before(month: Sequence[Item]) -> list[Sequence[int]]:
+        return [g.members for g in grouping.groups([once[it.key] for it in month], pair=pair, merge=merge,
+                                                   centroid=CENTROID, repeats=False)]
 
     def by_reader(name: str) -> Callable[[Sequence[Item]], list[Sequence[int]]]:
         labels = {it.key: it.topic for it in readers[name]}
@@ -284,7 +309,7 @@ def print_fresh(words: Words, pair: float = grouping.PAIR, merge: float = groupi
 
     for name, items in readers.items():
         other = "second" if name == "first" else "first"
-        for label, found in (("mailbot", code), (f"the {other} reader", by_reader(other))):
+        for label, found in (("mailbot", code), ("mailbot before", before), (f"the {other} reader", by_reader(other))):
             for part, chosen in (("tuning", [it for it in items if it.tuning]),
                                  ("held-out", [it for it in items if not it.tuning]), ("whole", items)):
                 p, r, pure, leading, s_pure, s_found, s_all = judged(found, chosen)
@@ -317,7 +342,7 @@ def print_sizes(words: Words) -> None:
                 spent = 0.0
                 for seed in SIZE_SEEDS:
                     made = synthetic(items, count, seed=count * 10 + seed)
-                    terms = [words.terms(f"{subject}\n{text}") for subject, text, _ in made]
+                    terms = [recurring.told(words, subject, text) for subject, text, _ in made]
                     labels = [label for _, _, label in made]
                     began = time.perf_counter()
                     found_groups = [g.members for g in grouping.groups(terms, all_pairs=all_pairs)]
@@ -419,12 +444,14 @@ def speed(items: list[Item], count: int, runs: int) -> None:
         whole_s, summary = best(runs, whole)
         load_s, loaded = best(runs, lambda: queries.month_tickets(store, start, end, box.name, texts=True))
         records = list(loaded)  # type: ignore[call-overload]
-        terms_s, made_terms = best(runs, lambda: [rules.similar.terms(f"{r.subject}\n{recurring.problem(r)}")
+        terms_s, made_terms = best(runs, lambda: [recurring.told(rules.similar, r.subject, recurring.problem(r))
                                                   for r in records])
         terms: list[list[str]] = made_terms  # type: ignore[assignment]
         pairs_s, edges = best(runs, lambda: grouping.alike_pairs(terms))
         link_s, _ = best(runs, lambda: grouping.average_linkage(len(records), edges, grouping.MERGE))  # type: ignore[arg-type]
         groups_s, found = best(runs, lambda: grouping.groups(terms))
+        once = [rules.similar.terms(f"{r.subject}\n{recurring.problem(r)}") for r in records]
+        before_s, _ = best(runs, lambda: grouping.groups(once, repeats=False))
         store.close()
     print(f"at {count:,} tickets (best of {runs}, this process, 2-core shared host):")
     print(f"  anchor: summary figures without topics (tickets without texts + figures)  {anchor_s:6.2f} s")
@@ -432,6 +459,8 @@ def speed(items: list[Item], count: int, runs: int) -> None:
           f"(+{whole_s - anchor_s:.2f} s)")
     print(f"    of which: tickets with texts {load_s:.2f} s, terms {terms_s:.2f} s, grouping {groups_s:.2f} s "
           f"(pairs {pairs_s:.2f} s, {len(edges):,} pairs; linkage {link_s:.2f} s)")  # type: ignore[arg-type]
+    print(f"    anchor: the grouping with each term once and the subject once (before the repeats counted) "
+          f"{before_s:.2f} s")
     labels = {r.number: made[r.id - 1][2] for r in records}
     print("  five largest groups at that scale (count, commonest label's share, sample's subject):")
     for g in found[:SHOWN]:  # type: ignore[index]

@@ -30,7 +30,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 def topics(records: Sequence[TicketRecord], words: Words, limit: int = SHOWN) -> tuple[RecurringTopic, ...]:
     """The `limit` largest groups of two or more alike tickets among `records` (which carry
     texts), largest first."""
-    terms = [words.terms(f"{r.subject}\n{problem(r)}") for r in records]
+    terms = [told(words, r.subject, problem(r)) for r in records]
     several = len({r.mailbox for r in records}) > 1  # each unit numbers its own tickets
 
     def number(r: TicketRecord) -> str:
@@ -38,6 +38,14 @@ def topics(records: Sequence[TicketRecord], words: Words, limit: int = SHOWN) ->
 
     return tuple(RecurringTopic(g.size, number(records[g.sample]), one_line(records[g.sample].subject))
                  for g in groups(terms)[:limit])
+
+
+def told(words: Words, subject: str, problem: str) -> list[str]:
+    """A ticket's terms for grouping: its subject's twice (a requester names the problem
+    there, "Lupa kata sandi", "SPAMKODOK error java"), then its problem's, repeats kept (a
+    requester writes the problem's word again where their story's words come once)."""
+    named = words.terms(subject)
+    return [*named, *named, *words.terms(problem)]
 
 
 def one_line(text: str, width: int = SUBJECT_WIDTH) -> str:
