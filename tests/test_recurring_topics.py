@@ -80,21 +80,24 @@ def seeded_months(count: int, seed: int, tickets: list[Ticket] | None = None,
     return months
 
 
-def judged(months: list[tuple[list[str], list[Ticket]]], grouped) -> tuple[float, float]:
-    """Of the five largest groups of each month (`grouped(month)`: lists of indexes, largest
-    first), the share >= 80 % one topic, and the share of hot topics leading one of them."""
+def judged(months: list[tuple[list[str], list[Ticket]]], grouped: list) -> tuple[float, float]:
+    """Of the five largest groups of each month (`grouped`: each month's groups, as lists of
+    indexes, largest first), the share >= 80 % one topic, and the share of hot topics
+    leading one of them."""
     pure = found = 0
-    for hot, month in months:
-        top = grouped(month)[:5]
+    for (hot, month), found_groups in zip(months, grouped, strict=True):
+        top = found_groups[:5]
         leads = [Counter(month[i][0] for i in g).most_common(1)[0] for g in top]
         pure += sum(count / len(g) >= 0.8 for (_, count), g in zip(leads, top, strict=True))
         found += len({topic for topic, _ in leads} & set(hot))
     return pure / (5 * len(months)), found / (5 * len(months))
 
 
-def by_mailbot(month: list[Ticket]) -> list[tuple[int, ...]]:
+def by_mailbot(months: list[tuple[list[str], list[Ticket]]]) -> list[list[tuple[int, ...]]]:
+    """Each month's groups as the summary makes them."""
     words = load_rules().similar
-    return [g.members for g in groups([told(words, subject, text) for _, subject, text in month])]
+    return [[g.members for g in groups([told(words, subject, text) for _, subject, text in month])]
+            for _, month in months]
 
 
 def test_the_independent_month_is_as_the_task_asks():
@@ -117,8 +120,9 @@ def test_recurring_topics_group_what_a_person_would_group():
     least 80 % are >= 80 % one labelled topic, and at least 90 % of the five hot topics
     lead one of them."""
     months = seeded_months(20, seed=2026)
-    assert all(len(by_mailbot(month)) >= 5 for _, month in months)
-    pure, found = judged(months, by_mailbot)
+    grouped = by_mailbot(months)
+    assert all(len(found_groups) >= 5 for found_groups in grouped)
+    pure, found = judged(months, grouped)
     assert pure >= 0.8, f"{pure:.0%} of the largest groups were >= 80 % one topic"
     assert found >= 0.9, f"{found:.0%} of the hot topics were found"
 
@@ -150,21 +154,22 @@ def test_recurring_topics_of_an_independent_month_agree_with_each_person_as_the_
         mailbot = person = 0.0
         for part, numbered in parts.items():
             months = seeded_months(20, 2026, [t for _, t in numbered], hot_from=4)
-            pure, found = judged(months, by_mailbot)
-            other = judged(months, by_labels({t: other_labels[n] for n, t in numbered}))
+            pure, found = judged(months, by_mailbot(months))
+            other = judged(months, by_labels(months, {t: other_labels[n] for n, t in numbered}))
             if name == "first":
                 assert pure >= 0.8, f"{part}: {pure:.0%} of the largest groups were >= 80 % one topic"
             mailbot, person = mailbot + pure + found, person + sum(other)
         assert mailbot >= person, f"by the {name} reader's labels: mailbot {mailbot / 6:.0%}, the other {person / 6:.0%}"
 
 
-def by_labels(labels: dict[Ticket, str]):
-    """A month as a person grouped it: their topics of two tickets or more, largest first."""
-    def grouped(month: list[Ticket]) -> list[list[int]]:
+def by_labels(months: list[tuple[list[str], list[Ticket]]], labels: dict[Ticket, str]) -> list[list[list[int]]]:
+    """Each month as a person grouped it: their topics of two tickets or more, largest first."""
+    grouped = []
+    for _, month in months:
         members: dict[str, list[int]] = defaultdict(list)
         for i, ticket in enumerate(month):
             members[labels[ticket]].append(i)
-        return sorted((m for m in members.values() if len(m) >= 2), key=lambda m: (-len(m), m[0]))
+        grouped.append(sorted((m for m in members.values() if len(m) >= 2), key=lambda m: (-len(m), m[0])))
     return grouped
 
 

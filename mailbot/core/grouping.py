@@ -130,16 +130,18 @@ class Postings:
         left_out = _too_common(df, work)
         weight = {t: idf(c, n) for t, c in df.items() if t not in left_out}
         index = {t: k for k, t in enumerate(weight)}
-        self.w = np.array(list(weight.values()), dtype=np.float64)
+        w = np.array(list(weight.values()), dtype=np.float64)
         postings: list[list[int]] = [[] for _ in index]
         posted: list[list[float]] = [[] for _ in index]
         self.rows: list[np.ndarray] = []
         self.values: list[np.ndarray] = []
         self.totals = np.zeros(n, dtype=np.float64)
         for i, c in enumerate(counts):
-            kept = [(index[t], 1.0 + math.log(k) if repeats else 1.0) for t, k in c.items() if t in index]
-            ids = np.fromiter((k for k, _ in kept), dtype=np.int64, count=len(kept))
-            values = np.fromiter((f for _, f in kept), dtype=np.float64, count=len(kept)) * self.w[ids]
+            kept = [t for t in c if t in index]
+            ids = np.fromiter((index[t] for t in kept), dtype=np.int64, count=len(kept))
+            often = np.fromiter((1.0 + math.log(c[t]) if repeats else 1.0 for t in kept), dtype=np.float64,
+                                count=len(kept))
+            values = often * w[ids]
             self.rows.append(ids)
             self.values.append(values)
             self.totals[i] = values.sum() if ids.size else 0.0
