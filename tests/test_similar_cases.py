@@ -230,3 +230,21 @@ def test_a_solution_naming_its_requester_is_known_by_name_address_phone_or_compa
     assert names_requester("Akun Maju  Jaya sudah aktif kembali.", words, **who) == "company"
     # a title alone names no one
     assert names_requester("Bapak dapat login kembali.", words, name="Bapak Budi") == ""
+
+
+def test_a_requester_written_another_way_than_recorded_is_still_named(words):
+    """Staff write a requester as they know them, not as the ticket recorded them; the
+    refusal must not depend on case, width, accents, a legal form's place or a user id."""
+    from mailbot.core.similar import names_requester
+
+    assert names_requester("Akun Pak Jose sudah dibuka.", words, name="José Ramos") == "name"
+    assert names_requester("Akun Pak José sudah dibuka.", words, name="Jose Ramos") == "name"
+    assert names_requester("Akun \uff22\uff55\uff44\uff49 sudah dibuka.", words, name="Budi Santoso") == "name"
+    assert names_requester("User ID budi.santoso88 sudah aktif.", words, address="budi.santoso88@gmail.com") == "address"
+    assert names_requester("Kami hubungi \uff10\uff18\uff11\uff12 3456 7890.", words, phone="0812-3456-7890") == "phone"
+    assert names_requester("Akun Maju Jaya sudah aktif.", words, company="Maju Jaya, CV") == "company"
+    assert names_requester("Akun PT Maju-Jaya sudah aktif.", words, company="PT. Maju Jaya Tbk") == "company"
+    assert names_requester("Data CV Karya Mandiri sudah benar.", words, company="Karya Mandiri (Persero)") == "company"
+    # a user part that is a plain word is no user id, and a legal form alone names no one
+    assert names_requester("Silakan cek info jadwal di website.", words, address="info@majujaya.co.id") == ""
+    assert names_requester("Dokumen PT harus diunggah ulang.", words, company="PT") == ""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -183,28 +184,44 @@ class PastCase:
     files: int = 0
 
 
-_LEGAL_FORMS = re.compile(r"^(?:pt|cv|ud|fa|firma|koperasi|kop|perum|persero|tbk)\b\.?\s*", re.IGNORECASE)
+_LEGAL_FORM = r"(?:pt|cv|ud|fa|firma|koperasi|kop|perum|persero|tbk)"
+_LEGAL_FORMS = re.compile(rf"^(?:{_LEGAL_FORM}\b\.?[\s,]*)+|(?:[\s,(]+{_LEGAL_FORM}\b\.?\)?)+$")
+_LETTER_BEFORE, _LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
+
+
+def _folded(text: str) -> str:
+    """Text as a reader compares names: case, width ("Ｂｕｄｉ") and accents ("José") set
+    aside, so that a solution cannot name its requester past the check by writing them
+    another way than the ticket recorded them."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def names_requester(solution: str, words: Words, *, name: str = "", address: str = "", phone: str = "",
                     company: str = "") -> str:
     """What of a requester, as recorded on their ticket, a solution names: "name", "address",
     "phone", "company" (the first found), or "". A name counts by any of its words that is
-    no stop word or title ("Bapak", "S.T."); a phone by its digits without the country or
-    trunk prefix, however the solution groups them; a company by its name without the
-    legal form ("CV Maju Jaya" is named by "Maju Jaya")."""
-    lowered = solution.lower()
-    if address and address.lower() in lowered:
+    no stop word or title ("Bapak", "S.T."); an address whole, or by its user part where
+    that is no plain word ("budi.santoso88" is a user id, "info" is a word); a phone by its
+    digits without the country or trunk prefix, however the solution groups them; a
+    company by its name without the legal form before or after it ("CV Maju Jaya" and
+    "Maju Jaya, CV" are named by "Maju-Jaya"). Case, width and accents do not count."""
+    text = _folded(solution)
+    address = _folded(address.strip())
+    user = address.rpartition("@")[0] if "@" in address else ""
+    if address and address in text:
         return "address"
-    for word in re.findall(r"[^\W\d_]{3,}", name.lower()):
-        if word not in words.stopwords and re.search(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", lowered):
+    if len(user) >= 5 and re.search(r"[\d._-]", user) and re.search(rf"(?<![\w.-]){re.escape(user)}(?![\w-])", text):
+        return "address"
+    for word in re.findall(r"[^\W\d_]{3,}", _folded(name)):
+        if word not in words.stopwords and re.search(rf"{_LETTER_BEFORE}{re.escape(word)}{_LETTER_AFTER}", text):
             return "name"
     digits = re.sub(r"\D", "", phone)
     core = re.sub(r"^(?:62|0)", "", digits)
-    if len(core) >= 6 and core in re.sub(r"\D", "", solution):
+    if len(core) >= 6 and core in re.sub(r"[^0-9]", "", text):
         return "phone"
-    firm = " ".join(_LEGAL_FORMS.sub("", company.strip()).lower().split())
-    flexible = r"\s+".join(re.escape(part) for part in firm.split())
-    if len(firm) >= 3 and re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", lowered):
+    firm = re.findall(r"\w+", _LEGAL_FORMS.sub("", _folded(company).strip()))
+    flexible = r"[\W_]+".join(re.escape(part) for part in firm)
+    if sum(map(len, firm)) >= 3 and re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", text):
         return "company"
     return ""
