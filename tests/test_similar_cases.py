@@ -218,33 +218,71 @@ def test_answer_like_reads_the_case_number_and_the_text_after_it():
     assert [e.code for e in parse_commands("#jawab-seperti 2026-00042\n#selesai").errors] == ["several_states"]
 
 
-def test_a_solution_naming_its_requester_is_known_by_name_address_phone_or_company(words):
-    from mailbot.core.similar import names_requester
+def _named(solution, words, **recorded):
+    """What `names_requester` finds of a requester recorded with these fields ("" for nothing)."""
+    from mailbot.core.similar import Requester, names_requester
 
+    address = recorded.pop("address", None)
+    if address:
+        recorded["addresses"] = (address, *recorded.get("addresses", ()))
+    return names_requester(solution, words, Requester(**recorded))[0]
+
+
+def test_a_solution_naming_its_requester_is_known_by_name_address_phone_or_company(words):
     who = {"name": "Budi Santoso", "address": "budi@cv-maju.co.id", "phone": "+62 812-3456-7890",
            "company": "CV Maju Jaya"}
-    assert names_requester("Akun sudah kami buka kembali. Silakan login ulang.", words, **who) == ""
-    assert names_requester("Yth. Pak Budi, akun sudah dibuka.", words, **who) == "name"
-    assert names_requester("Password dikirim ke BUDI@cv-maju.co.id.", words, **who) == "address"
-    assert names_requester("Kami sudah menelepon 0812 3456 7890 tadi pagi.", words, **who) == "phone"
-    assert names_requester("Akun Maju  Jaya sudah aktif kembali.", words, **who) == "company"
-    # a title alone names no one
-    assert names_requester("Bapak dapat login kembali.", words, name="Bapak Budi") == ""
+    assert _named("Akun sudah kami buka kembali. Silakan login ulang.", words, **who) == ""
+    assert _named("Yth. Pak Budi, akun sudah dibuka.", words, **who) == "name"
+    assert _named("Password dikirim ke BUDI@cv-maju.co.id.", words, **who) == "address"
+    assert _named("Kami sudah menelepon 0812 3456 7890 tadi pagi.", words, **who) == "phone"
+    assert _named("Akun Maju  Jaya sudah aktif kembali.", words, **who) == "company"
+    # a title alone names no one, nor "Bapak/Ibu"
+    assert _named("Bapak dapat login kembali.", words, name="Bapak Budi") == ""
+    assert _named("Akun Bapak/Ibu sudah aktif. Bapak Ibu dapat login kembali.", words, name="Sari Dewi") == ""
 
 
 def test_a_requester_written_another_way_than_recorded_is_still_named(words):
     """Staff write a requester as they know them, not as the ticket recorded them; the
-    refusal must not depend on case, width, accents, a legal form's place or a user id."""
-    from mailbot.core.similar import names_requester
-
-    assert names_requester("Akun Pak Jose sudah dibuka.", words, name="José Ramos") == "name"
-    assert names_requester("Akun Pak José sudah dibuka.", words, name="Jose Ramos") == "name"
-    assert names_requester("Akun \uff22\uff55\uff44\uff49 sudah dibuka.", words, name="Budi Santoso") == "name"
-    assert names_requester("User ID budi.santoso88 sudah aktif.", words, address="budi.santoso88@gmail.com") == "address"
-    assert names_requester("Kami hubungi \uff10\uff18\uff11\uff12 3456 7890.", words, phone="0812-3456-7890") == "phone"
-    assert names_requester("Akun Maju Jaya sudah aktif.", words, company="Maju Jaya, CV") == "company"
-    assert names_requester("Akun PT Maju-Jaya sudah aktif.", words, company="PT. Maju Jaya Tbk") == "company"
-    assert names_requester("Data CV Karya Mandiri sudah benar.", words, company="Karya Mandiri (Persero)") == "company"
+    refusal must not depend on case, width, accents, spelling, a legal form's place or a
+    user id."""
+    assert _named("Akun Pak Jose sudah dibuka.", words, name="José Ramos") == "name"
+    assert _named("Akun Pak José sudah dibuka.", words, name="Jose Ramos") == "name"
+    assert _named("Akun \uff22\uff55\uff44\uff49 sudah dibuka.", words, name="Budi Santoso") == "name"
+    assert _named("Akun Bu\u200bdi sudah dibuka.", words, name="Budi Santoso") == "name"
+    assert _named("Akun Pak Joko Susilo sudah dibuka.", words, name="Djoko Soesilo") == "name"
+    assert _named("User ID budi.santoso88 sudah aktif.", words, address="budi.santoso88@gmail.com") == "address"
+    assert _named("User ID budisantoso sudah aktif.", words, address="budisantoso@gmail.com") == "address"
+    assert _named("Kami hubungi \uff10\uff18\uff11\uff12 3456 7890.", words, phone="0812-3456-7890") == "phone"
+    assert _named("Kami hubungi via WA 0812-3456-7890.", words, phone="0778-123456 / 0812-3456-7890") == "phone"
+    assert _named("Akun Maju Jaya sudah aktif.", words, company="Maju Jaya, CV") == "company"
+    assert _named("Akun PT Maju-Jaya sudah aktif.", words, company="PT. Maju Jaya Tbk") == "company"
+    assert _named("Akun MajuJaya sudah aktif.", words, company="CV Maju Jaya") == "company"
+    assert _named("Data PT Sinar Abadi sudah benar.", words, company="PT Sinar Abadi Sentosa") == "company"
+    assert _named("Data CV Karya Mandiri sudah benar.", words, company="Karya Mandiri (Persero)") == "company"
     # a user part that is a plain word is no user id, and a legal form alone names no one
-    assert names_requester("Silakan cek info jadwal di website.", words, address="info@majujaya.co.id") == ""
-    assert names_requester("Dokumen PT harus diunggah ulang.", words, company="PT") == ""
+    assert _named("Silakan cek info jadwal di website.", words, address="info@majujaya.co.id") == ""
+    assert _named("Informasi jadwal ada di website.", words, address="informasi@dinas.go.id") == ""
+    assert _named("Dokumen PT harus diunggah ulang.", words, company="PT") == ""
+    # a government's name is not split into pairs: the unit's own city is named by many
+    assert _named("Jadwal tender Kota Batam ada di website.", words, company="Pemerintah Kota Batam") == ""
+
+
+def test_a_solution_carrying_what_the_ticket_did_not_record_as_its_name_is_refused(words):
+    """A requester whose From had no name, whose company mail is not their From, or whose
+    street is on the form: what of them a solution carries still names them."""
+    assert _named("Akun Pak Budi Santoso sudah kami buka.", words, address="budisantoso@gmail.com") == "name"
+    assert _named("Reset dikirim ke direktur@cv-maju.co.id.", words, address="budi@gmail.com") == "address"
+    assert _named("Lihat www.cv-maju.co.id/profil.", words, address="budi@cv-maju.co.id") == "address"
+    assert _named("Tautan dikirim ke alamat tadi.", words, address="x@gmail.com",
+                  addresses=("rekan.kerja@gmail.com",)) == ""
+    assert _named("Tautan dikirim ke rekan.kerja@gmail.com.", words, address="x@gmail.com",
+                  addresses=("rekan.kerja@gmail.com",)) == "address"
+    assert _named("Surat dikirim ke Jl. Engku Putri No. 1, Batam.", words,
+                  postal="Jl. Engku Putri No. 1, Batam Centre, Batam") == "postal"
+    # what the unit itself gives out names no requester: its address, staff, LKPP
+    public = frozenset({"lpse@batam.go.id", "helpdesk@lkpp.go.id"})
+    assert _named("Hubungi lpse@batam.go.id atau helpdesk@lkpp.go.id.", words, address="budi@gmail.com",
+                  public=public) == ""
+    assert _named("Silakan hubungi Pak Rudi di ruang verifikasi.", words, staff=("Rudi Hartono",)) == ""
+    assert _named("Silakan hubungi Pak Rudi di ruang verifikasi.", words) == "name"
+    assert _named("Mohon Bapak Kepala Dinas menandatangani surat.", words) == ""

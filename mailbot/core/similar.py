@@ -16,6 +16,7 @@ a long one, so that one measured `THRESHOLD` decides whether staff are shown it 
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -47,6 +48,10 @@ def _no_stem(word: str) -> str:
     return word
 
 
+def _nothing_known(word: str) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class Words:
     """How text becomes terms (`rules/similar.yaml`)."""
@@ -56,6 +61,7 @@ class Words:
     spellings: Mapping[str, str] = field(default_factory=dict, hash=False)
     phrases: Mapping[str, str] = field(default_factory=dict, hash=False)
     stem: Stemmer = _no_stem
+    known: Callable[[str], bool] = _nothing_known  # a word of the language (a root the stemmer knows)
 
     def terms(self, text: str) -> list[str]:
         """The text's terms, in order, repeats kept."""
@@ -175,8 +181,8 @@ def first_lines(text: str, lines: int = 3, width: int = 300) -> str:
 @dataclass(frozen=True)
 class PastCase:
     """A solved case a staff member asks to answer like (`#jawab-seperti NUMBER`), read
-    before the message is classified; `named` says what of its own requester its solution
-    names ("" when nothing), `files` how many files that solution carried."""
+    before the message is classified; `named` is the words by which its solution names its
+    own requester ("Pak Budi", "" when nothing), `files` how many files it carried."""
 
     number: str
     solution: str | None  # None: no solved case of that number with an answer sent
@@ -187,41 +193,139 @@ class PastCase:
 _LEGAL_FORM = r"(?:pt|cv|ud|fa|firma|koperasi|kop|perum|persero|tbk)"
 _LEGAL_FORMS = re.compile(rf"^(?:{_LEGAL_FORM}\b\.?[\s,]*)+|(?:[\s,(]+{_LEGAL_FORM}\b\.?\)?)+$")
 _LETTER_BEFORE, _LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
+# A form of address before a capitalised name: "Pak Budi", "Ibu Sari Dewi", "Sdr. Andi", "Mr. Smith".
+_TITLES = ("bapak", "bpk", "pak", "ibu", "bu", "sdr", "sdri", "saudara", "saudari", "mas", "mbak", "mba", "kak",
+           "mr", "mrs", "ms", "miss")
+_TITLED = re.compile(r"(?<![^\W\d_])(?:" + "|".join(f"[{t[0].upper()}{t[0]}]{t[1:]}" for t in _TITLES)
+                     + r")\.?[ \t]+([A-Z][^\W\d_]{2,}(?:[ \t]+[A-Z][^\W\d_]{2,})*)")
+# What follows a form of address and is an office, not a person: "Bapak Kepala Dinas", "Ibu Ketua Pokja".
+_OFFICES = frozenset({
+    "kepala", "ketua", "anggota", "direktur", "pimpinan", "pejabat", "sekretaris", "bendahara", "kasubag", "kabag",
+    "kabid", "kasi", "camat", "lurah", "bupati", "walikota", "gubernur", "menteri", "admin", "administrator",
+    "operator", "verifikator", "petugas", "staf", "staff", "pokja", "panitia", "ppk", "helpdesk", "pengguna",
+    "penyedia", "agency", "user", "customer", "manager", "manajer", "pemilik", "owner", "kota", "ibu", "bapak"})
+# Words an address's user part often is without naming anyone: "info@", "admin@", "pengadaan@".
+_GENERIC_USERS = frozenset({
+    "info", "admin", "administrator", "office", "contact", "kontak", "sales", "support", "marketing", "mail",
+    "email", "helpdesk", "tender", "lelang", "procurement", "purchasing", "pokja", "lpse", "ukpbj", "ppk",
+    "sekretariat", "kantor", "bagian", "keuangan", "umum", "finance", "noreply"})
+# Mail domains shared by many people or by a whole government: no one is named by them.
+_SHARED_DOMAINS = re.compile(
+    r"(?:^|\.)(?:gmail\.com|googlemail\.com|yahoo\.com|yahoo\.co\.id|ymail\.com|rocketmail\.com|hotmail\.com|"
+    r"outlook\.com|outlook\.co\.id|live\.com|msn\.com|icloud\.com|me\.com|aol\.com|protonmail\.com|proton\.me|"
+    r"mail\.com|gmx\.com|zoho\.com|yandex\.com)$|\.(?:go|ac|sch|mil|desa)\.id$|\.gov(?:\.\w+)?$")
+# Old Indonesian spelling, still in many names: "Djoko Soesilo" is "Joko Susilo".
+_OLD_SPELLINGS = (("dj", "j"), ("tj", "c"), ("oe", "u"), ("sj", "sy"), ("nj", "ny"), ("ch", "kh"))
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _folded(text: str) -> str:
-    """Text as a reader compares names: case, width ("Ｂｕｄｉ") and accents ("José") set
-    aside, so that a solution cannot name its requester past the check by writing them
-    another way than the ticket recorded them."""
+    """Text as a reader compares names: case, width ("Ｂｕｄｉ"), accents ("José") and
+    invisible characters (a zero-width space, a soft hyphen) set aside, so that a solution
+    cannot name its requester past the check by writing them another way than recorded."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFC", kept)
 
 
-def names_requester(solution: str, words: Words, *, name: str = "", address: str = "", phone: str = "",
-                    company: str = "") -> str:
-    """What of a requester, as recorded on their ticket, a solution names: "name", "address",
-    "phone", "company" (the first found), or "". A name counts by any of its words that is
-    no stop word or title ("Bapak", "S.T."); an address whole, or by its user part where
-    that is no plain word ("budi.santoso88" is a user id, "info" is a word); a phone by its
-    digits without the country or trunk prefix, however the solution groups them; a
-    company by its name without the legal form before or after it ("CV Maju Jaya" and
-    "Maju Jaya, CV" are named by "Maju-Jaya"). Case, width and accents do not count."""
+def _modern(text: str) -> str:
+    for old, new in _OLD_SPELLINGS:
+        text = text.replace(old, new)
+    return text
+
+
+@dataclass(frozen=True)
+class Requester:
+    """A requester as their solved ticket recorded them (issue 36: what of them a solution
+    may not carry to another requester). `addresses` are every address they wrote from or
+    copied on that ticket; `public` the addresses and domains the unit itself gives out
+    (its mailbox, its staff, LKPP), which name no requester; `staff` the staff's names."""
+
+    name: str = ""
+    addresses: tuple[str, ...] = ()
+    phone: str = ""
+    company: str = ""
+    postal: str = ""
+    public: frozenset[str] = frozenset()
+    staff: tuple[str, ...] = ()
+
+
+def names_requester(solution: str, words: Words, requester: Requester) -> tuple[str, str]:
+    """What of a requester, as recorded on their ticket, a solution names, and the words
+    that name it: ("name", "Pak Budi"), or ("", "") for nothing. The check errs towards refusing: a solution that
+    goes to another requester must carry no one's data, and staff can always write it.
+
+    - a name by any of its words that is no stop word or title ("Bapak", "S.T."), in old
+      spelling or new; and any capitalised name after a form of address ("Pak Budi") that
+      is no office and no staff member's, for the name a ticket did not record;
+    - an address whole, its user part where that is no word ("budi.santoso88",
+      "budisantoso"; not "info" nor "pengadaan"), its own domain where that is no shared
+      one (cv-maju.co.id, not gmail.com or a government's), and any other address the unit
+      does not give out;
+    - a phone by its digits without the country or trunk prefix, however grouped, each
+      number of a field that holds several;
+    - a company by its name without the legal form before or after it, its words joined
+      by anything or nothing, or by any two of its words in a row;
+    - a postal address by its street ("Jl. Engku Putri No. 1").
+    Case, width, accents and invisible characters do not count."""
     text = _folded(solution)
-    address = _folded(address.strip())
-    user = address.rpartition("@")[0] if "@" in address else ""
-    if address and address in text:
-        return "address"
-    if len(user) >= 5 and re.search(r"[\d._-]", user) and re.search(rf"(?<![\w.-]){re.escape(user)}(?![\w-])", text):
-        return "address"
-    for word in re.findall(r"[^\W\d_]{3,}", _folded(name)):
-        if word not in words.stopwords and re.search(rf"{_LETTER_BEFORE}{re.escape(word)}{_LETTER_AFTER}", text):
-            return "name"
-    digits = re.sub(r"\D", "", phone)
-    core = re.sub(r"^(?:62|0)", "", digits)
-    if len(core) >= 6 and core in re.sub(r"[^0-9]", "", text):
-        return "phone"
-    firm = re.findall(r"\w+", _LEGAL_FORMS.sub("", _folded(company).strip()))
-    flexible = r"[\W_]+".join(re.escape(part) for part in firm)
-    if sum(map(len, firm)) >= 3 and re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", text):
-        return "company"
-    return ""
+    public = {_folded(a) for a in requester.public}
+    public_domains = {a.rpartition("@")[2] for a in public}
+    for raw in requester.addresses:
+        address = _folded(raw.strip())
+        user, _, domain = address.rpartition("@")
+        if not user or address in public:
+            continue
+        if address in text:
+            return "address", raw
+        if _user_id(user, words) and re.search(rf"(?<![\w.-]){re.escape(user)}(?![\w-])", text):
+            return "address", user
+        if (domain not in public_domains and not _SHARED_DOMAINS.search(domain)
+                and re.search(rf"(?<![\w-]){re.escape(domain)}(?![\w-])", text)):
+            return "address", domain
+    for found in _ADDRESS.finditer(text):
+        other = found.group(0).rstrip(".")
+        if other not in public and other.rpartition("@")[2] not in public_domains:
+            return "address", other
+    modern = _modern(text)
+    for word in re.findall(r"[^\W\d_]{3,}", _folded(requester.name)):
+        if word not in words.stopwords and re.search(rf"{_LETTER_BEFORE}{re.escape(_modern(word))}{_LETTER_AFTER}",
+                                                     modern):
+            return "name", word
+    staff = {w for n in requester.staff for w in re.findall(r"[^\W\d_]+", _folded(n))}
+    for titled in _TITLED.finditer(unicodedata.normalize("NFKC", solution)):
+        first = _folded(titled.group(1).split()[0])
+        if first not in words.stopwords and first not in _OFFICES and first not in staff:
+            return "name", titled.group(0)
+    digits = re.sub(r"[^0-9]", "", text)
+    for number in re.split(r"[/,;&]|\b(?:atau|or|dan|and)\b", requester.phone):
+        core = re.sub(r"^(?:62|0)", "", re.sub(r"\D", "", _folded(number)))
+        if len(core) >= 6 and core in digits:
+            return "phone", number.strip()
+    company = _folded(requester.company).strip()
+    firm = re.findall(r"\w+", _LEGAL_FORMS.sub("", company))
+    spans = [firm]
+    if len(firm) >= 3 and _LEGAL_FORMS.search(company):  # a firm's, not "Pemerintah Kota Batam"'s "Kota Batam"
+        spans += [list(pair) for pair in itertools.pairwise(firm)
+                  if all(len(w) >= 3 and w not in words.stopwords for w in pair)]
+    for span in spans:
+        flexible = r"[\W_]*".join(re.escape(part) for part in span)
+        if sum(map(len, span)) >= 3 and re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", text):
+            return "company", " ".join(span)
+    street = re.findall(r"\w+", _folded(requester.postal).split(",")[0])
+    street = street[1:] if street[:1] and street[0] in {"jl", "jln", "jalan", "gg", "gang"} else street
+    if sum(map(len, street)) >= 6:
+        flexible = r"[\W_]+".join(re.escape(part) for part in street)
+        if re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", text):
+            return "postal", " ".join(street)
+    return "", ""
+
+
+def _user_id(user: str, words: Words) -> bool:
+    """Whether an address's user part names its owner: "budi.santoso88", "budisantoso";
+    not "info", "pengadaan" or another word people use for an office's address."""
+    if len(user) < 5 or user in _GENERIC_USERS:
+        return False
+    if re.search(r"[\d._-]", user):
+        return True
+    return len(user) >= 6 and user not in words.stopwords and not words.known(user) and words.stem(user) == user

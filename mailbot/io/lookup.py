@@ -35,7 +35,7 @@ from mailbot.core.model import Audience, InboundMessage, Role, State, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.similar import PastCase, names_requester
+from mailbot.core.similar import PastCase, Requester, names_requester
 from mailbot.core.tokens import verify
 from mailbot.core.trust import Citation
 from mailbot.io.archive import Archive
@@ -116,11 +116,11 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         said_to_lkpp=said,
         openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
         held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
-        answer_like=_answer_like(store, box, rules, msg) if role in STAFF_ROLES else None,
+        answer_like=_answer_like(store, cfg, box, rules, msg) if role in STAFF_ROLES else None,
     )
 
 
-def _answer_like(store: Store, box: MailboxConfig, rules: Rules, msg: InboundMessage) -> PastCase | None:
+def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, msg: InboundMessage) -> PastCase | None:
     """The solved case a staff reply's `#jawab-seperti NUMBER` names (issue 36): its solution
     as its requester received it, what of that requester it names, the files it carried."""
     command = parse_commands(msg.new_text).state_command
@@ -133,8 +133,13 @@ def _answer_like(store: Store, box: MailboxConfig, rules: Rules, msg: InboundMes
     if answer is None:
         return PastCase(command.arg, None)
     solution = str(answer["body"])
-    named = names_requester(solution, rules.similar, name=f"{old.requester.name} {old.contact.name}",
-                            address=old.requester.addr, phone=old.contact.phone, company=old.contact.organisation)
+    public = frozenset(a for a in (box.address, *box.staff, box.staff_notify, *box.coordinators, *box.heads,
+                                   cfg.escalation.address) if a)
+    requester = Requester(f"{old.requester.name} {old.contact.name}",
+                          (old.requester.addr, *sorted(old.participants)), old.contact.phone,
+                          old.contact.organisation, old.contact.address, public,
+                          tuple(name for _, name in box.staff_names))
+    named = names_requester(solution, rules.similar, requester)[1]
     return PastCase(command.arg, solution, named, int(answer["attachments"] or 0))
 
 

@@ -52,11 +52,7 @@ def colloquial(known_words: frozenset[str]) -> Stemmer:
     without a chat reduplication ("apa2" is "apa"), a possessive "-nya", or an Indonesian
     prefix and suffix around a root that Sastrawi's dictionary or `known_words` (the
     words of `similar.yaml`: "upload", "reset") holds. Remembered per word."""
-    base = sastrawi()
-    dictionary = _dictionary()
-
-    def known(word: str) -> bool:
-        return word in known_words or bool(dictionary.contains(word))
+    base, known = sastrawi(), known_word(known_words)
 
     @functools.lru_cache(maxsize=65536)
     def stem(word: str) -> str:
@@ -69,6 +65,18 @@ def colloquial(known_words: frozenset[str]) -> Stemmer:
         return unaffixed(word, known, base)
 
     return stem
+
+
+@functools.lru_cache(maxsize=8)
+def known_word(known_words: frozenset[str]) -> Callable[[str], bool]:
+    """Whether a word is one of the language: a root in Sastrawi's dictionary or a word of
+    `similar.yaml` (`core/similar.names_requester` tells a user id from a word by it)."""
+    dictionary = _dictionary()
+
+    def known(word: str) -> bool:
+        return word in known_words or bool(dictionary.contains(word))
+
+    return known
 
 
 def unaffixed(word: str, known: Callable[[str], bool], stem: Stemmer) -> str:
@@ -122,8 +130,10 @@ def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
                 if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
                     raise ConfigError(f"{where}: field '{field}.{key}': must map a word to a word")
                 into[key.lower()] = value.lower().strip()
-    stemmer = colloquial(_known(spellings, phrases, stopwords)) if stem else Words().stem
-    return Words(frozenset(stopwords), spellings, phrases, stemmer)
+    if not stem:
+        return Words(frozenset(stopwords), spellings, phrases)
+    known = _known(spellings, phrases, stopwords)
+    return Words(frozenset(stopwords), spellings, phrases, colloquial(known), known_word(known))
 
 
 def _mapping(table: dict[str, Any], field: str, where: str) -> dict[Any, Any]:
