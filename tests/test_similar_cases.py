@@ -286,3 +286,5 @@ def test_a_solution_carrying_what_the_ticket_did_not_record_as_its_name_is_refus
     assert _named("Silakan hubungi Pak Rudi di ruang verifikasi.", words, staff=("Rudi Hartono",)) == ""
     assert _named("Silakan hubungi Pak Rudi di ruang verifikasi.", words) == "name"
     assert _named("Mohon Bapak Kepala Dinas menandatangani surat.", words) == ""
+    # a From that is an office names no one by its words
+    assert _named("Silakan tanyakan ke pokja pemilihan.", words, name="Ketua Pokja") == ""

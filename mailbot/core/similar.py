@@ -289,8 +289,9 @@ def names_requester(solution: str, words: Words, requester: Requester) -> tuple[
             return "address", other
     modern = _modern(text)
     for word in re.findall(r"[^\W\d_]{3,}", _folded(requester.name)):
-        if word not in words.stopwords and re.search(rf"{_LETTER_BEFORE}{re.escape(_modern(word))}{_LETTER_AFTER}",
-                                                     modern):
+        if word in words.stopwords or word in _OFFICES or word in _GENERIC_USERS:
+            continue  # a From of "Ketua Pokja" or "Admin Tender" is an office, not a name
+        if re.search(rf"{_LETTER_BEFORE}{re.escape(_modern(word))}{_LETTER_AFTER}", modern):
             return "name", word
     staff = {w for n in requester.staff for w in re.findall(r"[^\W\d_]+", _folded(n))}
     for titled in _TITLED.finditer(unicodedata.normalize("NFKC", solution)):
