@@ -28,6 +28,7 @@ from mailbot.io import imap, smtp, solved
 from mailbot.io.archive import Archive
 from mailbot.io.compose import Composer, Notifier
 from mailbot.io.keys import load_or_create_key
+from mailbot.io.locks import intake_lock
 from mailbot.io.logs import get as get_log
 from mailbot.io.outbox import Outbox
 from mailbot.io.render import Renderer
@@ -97,6 +98,7 @@ class App:
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.clock, self.log)
         self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log)
         self.alerted_outages: set[str] = set()
+        self.intake_elsewhere: set[str] = set()  # mailboxes whose pass another process made (logged once)
         self.alerting = True  # storage outages mailed to coordinators (the sender process leaves it to the daemon)
         self.notify: Callable[[str], None] = lambda state: None  # systemd's STATUS= (set by `Service`)
         self.beat: Callable[[], None] = lambda: None  # progress, for systemd's watchdog
@@ -269,6 +271,19 @@ class App:
 
     def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False,
              on_main: OnMain = run_here) -> int:
+        """A pass over the folder (`_pass`) while no other process on this database makes one
+        (`locks.intake_lock`); 0 when another does: its pass handles the mail."""
+        with intake_lock(self.cfg.database, box.name, should_stop) as ours:
+            if ours:
+                return self._pass(box, session, should_stop, on_main)
+        if box.name not in self.intake_elsewhere:
+            self.intake_elsewhere.add(box.name)
+            self.log.info("intake_left_to_another_process", mailbox=box.name,
+                          why="another mailbot process on this database is reading this mailbox")
+        return 0
+
+    def _pass(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool],
+              on_main: OnMain) -> int:
         """Handle every new message in the folder, in UID order, a batch at a time; the count handled.
 
         A batch's messages commit one by one and are made durable together (group

@@ -25,6 +25,8 @@ def test_two_daemons_on_one_config_handle_each_message_once(fresh_mailboxes, tmp
         time.sleep(8)
     finally:
         out1, out2 = stop(first), stop(second)
+    # each message once in Processed: two MOVEs of one message at once would copy it twice
+    assert len(servers.fetch(UNIT, "Processed")) == 40
     conn = sqlite3.connect(tmp_path / "mailbot.db")
     tickets = conn.execute("select count(*) from tickets").fetchone()[0]
     acks = [m for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack")]

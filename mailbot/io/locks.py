@@ -1,4 +1,5 @@
-"""The sender lock: one process sends a database's outbox at a time.
+"""The sender lock: one process sends a database's outbox at a time; the intake lock:
+one process reads a mailbox's INBOX at a time.
 
 A leaf of its own (standard library only), so the store's backup, the daemon and the
 sender all take it without importing each other.
@@ -7,10 +8,14 @@ sender all take it without importing each other.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+INTAKE_WAIT_SECONDS = 5.0
 
 
 @contextmanager
@@ -28,3 +33,31 @@ def sender_lock_if_free(database: Path) -> Iterator[bool]:
             yield True
     finally:
         os.close(fd)
+
+
+@contextmanager
+def intake_lock(database: Path, mailbox: str, should_stop: Callable[[], bool],
+                wait: float = INTAKE_WAIT_SECONDS) -> Iterator[bool]:
+    """One reader of a mailbox's INBOX per database at a time: whether this process may
+    make a pass now. Two daemons on one config (systemd plus a manual run) would otherwise
+    MOVE the same message at once, and a server's MOVE is a copy and an expunge: both
+    copies land, and the message is in Processed twice. A process that finds a pass under
+    way waits `wait` seconds for it (the usual case: both woke for the same new mail), then
+    leaves the mail to that pass and looks again at its next wake-up."""
+    key = hashlib.sha256(mailbox.encode()).hexdigest()[:16]
+    fd = os.open(database.with_name(f"{database.name}.intake-{key}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if should_stop() or time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.05)
+            else:
+                yield True
+                return
+    finally:
+        os.close(fd)  # releases the lock
