@@ -12,32 +12,21 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 INTAKE_WAIT_SECONDS = 5.0
 
 
-@contextmanager
-def sender_lock_if_free(database: Path) -> Iterator[bool]:
+def sender_lock_if_free(database: Path) -> AbstractContextManager[bool]:
     """The sender lock, if no sender holds it now: whether this process may send. A
     command (`sweep`, `run --once`, `replay`) that sent while a daemon's sender works
     through the same rows would send them twice; it leaves them to that sender."""
-    fd = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-        else:
-            yield True
-    finally:
-        os.close(fd)
+    return _locked(database.with_name(database.name + ".sender.lock"))
 
 
-@contextmanager
 def intake_lock(database: Path, mailbox: str, should_stop: Callable[[], bool],
-                wait: float = INTAKE_WAIT_SECONDS) -> Iterator[bool]:
+                wait: float = INTAKE_WAIT_SECONDS) -> AbstractContextManager[bool]:
     """One reader of a mailbox's INBOX per database at a time: whether this process may
     make a pass now. Two daemons on one config (systemd plus a manual run) would otherwise
     MOVE the same message at once, and a server's MOVE is a copy and an expunge: both
@@ -45,7 +34,15 @@ def intake_lock(database: Path, mailbox: str, should_stop: Callable[[], bool],
     way waits `wait` seconds for it (the usual case: both woke for the same new mail), then
     leaves the mail to that pass and looks again at its next wake-up."""
     key = hashlib.sha256(mailbox.encode()).hexdigest()[:16]
-    fd = os.open(database.with_name(f"{database.name}.intake-{key}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    return _locked(database.with_name(f"{database.name}.intake-{key}.lock"), should_stop, wait)
+
+
+@contextmanager
+def _locked(path: Path, should_stop: Callable[[], bool] = lambda: False, wait: float = 0.0) -> Iterator[bool]:
+    """An exclusive lock on the file at `path` for the block, if this process gets it
+    within `wait` seconds (0: only if free now; `should_stop` ends the wait): whether it
+    did. The lock is the open file's, so a process that dies releases it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + wait
         while True:
