@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
+from mailbot.core.controls import json_visible, visible
 from mailbot.errors import (
     ConfigError,
     LoginRefusedError,
@@ -48,6 +49,20 @@ EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG
 EX_BAD_MAILBOX = 64  # sysexits' EX_USAGE: `--mailbox` names no mailbox the config or the database knows
 EX_FOUND = 1  # `audit`: the mailbox and the records do not agree
 EX_TEMPFAIL = 75  # `run --once`: mail waits (not stored, not sent); the next run tries again
+
+
+def say(*values: object, file: TextIO | None = None) -> None:
+    """`print` for a person: subjects, names, texts, server answers and error messages
+    may hold outside text, and a terminal obeys the control characters in it (OSC 52
+    writes the clipboard, ESC[2J clears the screen); each is shown as a visible escape
+    instead (issue 44)."""
+    print(*(visible(str(value)) for value in values), file=file)
+
+
+def as_json(value: object, indent: int | None = None) -> str:
+    """JSON for scripts, non-ASCII text as it is (`ensure_ascii=False`) but DEL, C1 and
+    the bidi controls as `\\u` escapes, which `json.dumps` leaves raw (issue 44)."""
+    return json_visible(json.dumps(value, ensure_ascii=False, indent=indent))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +138,7 @@ class _Version(argparse.Action):
                  option_string: str | None = None) -> None:
         from mailbot.version import current
 
-        print(f"mailbot {current()}")
+        say(f"mailbot {current()}")
         parser.exit()
 
 
@@ -191,23 +206,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cfg = load_config(config_path(args.config), secrets=not reads_only)
     except ConfigError as exc:
-        print(f"mailbot: configuration error: {exc}", file=sys.stderr)
+        say(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return EX_CONFIG
     logs.configure(cfg.log.format, cfg.log.level)
     names = [b.name for b in cfg.mailboxes]
     if getattr(args, "mailbox", None) and args.mailbox not in names and not _held(cfg, args):
-        print(f"mailbot: no mailbox {args.mailbox!r}; the config has {', '.join(names)}", file=sys.stderr)
+        say(f"mailbot: no mailbox {args.mailbox!r}; the config has {', '.join(names)}", file=sys.stderr)
         return EX_BAD_MAILBOX  # a typo on the command line, not the config's fault (issue 34)
     try:
         return COMMANDS[args.command](cfg, args)
     except ConfigError as exc:
-        print(f"mailbot: configuration error: {exc}", file=sys.stderr)
+        say(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return EX_CONFIG
     except LoginRefusedError as exc:
-        print(f"mailbot: {exc}", file=sys.stderr)
+        say(f"mailbot: {exc}", file=sys.stderr)
         return EX_NOPERM
     except UnreachableError as exc:
-        print(f"mailbot: {exc}", file=sys.stderr)
+        say(f"mailbot: {exc}", file=sys.stderr)
         return EX_UNAVAILABLE
     except KeyboardInterrupt:
         return 130
@@ -218,8 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Never a raw traceback for an operator: one line saying what failed.
         if os.environ.get("MAILBOT_DEBUG"):
             raise
-        print(f"mailbot: {args.command} failed: {_describe(exc)} (MAILBOT_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
+        say(f"mailbot: {args.command} failed: {_describe(exc)} (MAILBOT_DEBUG=1 shows the traceback)",
+            file=sys.stderr)
         if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
             return EX_TEMPFAIL  # another writer held the database past the busy timeout: try again later
         return EX_SOFTWARE
@@ -259,10 +274,10 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
                         backup=str(app.store.migrated_from[1]))
     if args.once:
         result = app.run_once()
-        print(json.dumps(result, ensure_ascii=False))
+        print(as_json(result))
         if app.misconfigured:  # a server that cannot be used as configured: the operator's to mend
             for why in sorted(set(app.misconfigured.values())):
-                print(f"mailbot: configuration error: {why}", file=sys.stderr)
+                say(f"mailbot: configuration error: {why}", file=sys.stderr)
             return EX_CONFIG
         code = server_status(app.unreadable.values())  # the other mailboxes were handled all the same
         if code:
@@ -272,8 +287,8 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
         failed = [name for name, got in result["mailboxes"].items() if isinstance(got, str)]
         # A mail refused for good is not waiting: it is recorded and its sender told.
         if app.storage_failures or failed or app.deferred_mail:
-            print(f"mailbot: mail waits: {app.storage_failures} storage failure(s), mailbox pass(es) failed: "
-                  f"{', '.join(failed) or 'none'}, {app.deferred_mail} mail(s) not sent yet", file=sys.stderr)
+            say(f"mailbot: mail waits: {app.storage_failures} storage failure(s), mailbox pass(es) failed: "
+                f"{', '.join(failed) or 'none'}, {app.deferred_mail} mail(s) not sent yet", file=sys.stderr)
             return EX_TEMPFAIL
         return EX_OK
     received: list[str] = []
@@ -325,7 +340,7 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     app.store.close()
     app.log.info("daemon_stopped")
     if app.fatal:
-        print(f"mailbot: configuration error: {app.fatal}", file=sys.stderr)
+        say(f"mailbot: configuration error: {app.fatal}", file=sys.stderr)
         return EX_CONFIG
     return EX_OK
 
@@ -359,27 +374,27 @@ def _database_fits(cfg: Config) -> bool:
     try:
         store = Store(cfg.database, readonly=True, inspect=True)
     except ConfigError as exc:  # newer than this mailbot, not the shape it expects, not a database
-        print(f"database: FAILED: {exc}")
+        say(f"database: FAILED: {exc}")
         return False
     except sqlite3.Error as exc:  # locked past the busy timeout, or unreadable: the other checks go on
-        print(f"database: FAILED: {cfg.database}: {exc}")
+        say(f"database: FAILED: {cfg.database}: {exc}")
         return False
     try:
         if store.schema_version() < SCHEMA_VERSION:
-            print(f"database: schema {store.schema_version()}, older than this mailbot's ({SCHEMA_VERSION}): "
-                  "'mailbot migrate' or the daemon's start migrates it")
+            say(f"database: schema {store.schema_version()}, older than this mailbot's ({SCHEMA_VERSION}): "
+                "'mailbot migrate' or the daemon's start migrates it")
         for difference in store.differences():  # a refused shape raised above: these can be mended
-            print(f"database: note: {difference}; the migration adds it")
+            say(f"database: note: {difference}; the migration adds it")
         renamed = renamed_mailboxes(cfg, store)
         for left in unserved_mailboxes(cfg, store):
-            print(f"warning: {left}")
+            say(f"warning: {left}")
     except sqlite3.Error as exc:  # a table the rows live in is gone, a page damaged
-        print(f"database: FAILED: {cfg.database}: {exc}")
+        say(f"database: FAILED: {cfg.database}: {exc}")
         return False
     finally:
         store.close()
     for problem in renamed:
-        print(f"FAILED: {problem}")
+        say(f"FAILED: {problem}")
     return not renamed
 
 
@@ -391,7 +406,7 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     refused the login; 0 when all is well. A bad rule or words file does not stop the
     other checks: the servers are still tried, so one run shows everything to mend.
     """
-    print(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
+    say(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
     codes = _check_local(cfg) | _check_servers(cfg)
     for code in (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM):
         if code in codes:
@@ -410,36 +425,40 @@ def _check_local(cfg: Config) -> set[int]:
                               ("calendar", partial(build_calendar, cfg), cfg.timezone)):
         try:
             load()  # a ConfigError names file, rule and field
-            print(f"{name}: ok ({shown})")
+            say(f"{name}: ok ({shown})")
         except ConfigError as exc:
-            print(f"{name}: FAILED: {exc}")
+            say(f"{name}: FAILED: {exc}")
             codes.add(EX_CONFIG)
     if cfg.templates_dir is not None and not cfg.templates_dir.is_dir():
-        print(f"templates_dir: FAILED: {cfg.templates_dir} is not a folder")
+        say(f"templates_dir: FAILED: {cfg.templates_dir} is not a folder")
         codes.add(EX_CONFIG)
     try:
         for broken in Renderer(cfg.templates_dir).problems():
-            print(f"templates: FAILED: {broken}")
+            say(f"templates: FAILED: {broken}")
             codes.add(EX_CONFIG)
     except ConfigError as exc:  # a words.yaml of the wrong shape
-        print(f"templates: FAILED: {exc}")
+        say(f"templates: FAILED: {exc}")
         codes.add(EX_CONFIG)
     if cfg.auth.mode == "off":
-        print("warning: auth.mode is off: any sender claiming a staff address can run commands")
+        say("warning: auth.mode is off: any sender claiming a staff address can run commands")
+    if not cfg.auth.trusted_authserv_id:  # issue 44: the ack budget tells no sender from another
+        say("warning: auth.trusted_authserv_id is not set: the unit's mail server's verdicts (dmarc, dkim, spf) "
+            "are not read, so no requester can be told from a forger and every new requester's acknowledgement "
+            "counts against limits.acks_per_hour")
     if not cfg.escalation.address:
-        print("warning: escalation.address is not set: #eskalasi cannot reach LKPP")
+        say("warning: escalation.address is not set: #eskalasi cannot reach LKPP")
     read_later = False  # an existing database is ok once its contents are read, not before
     for key, path, problem in data_locations(cfg):
         if problem:
-            print(f"{key}: FAILED: {problem}")
+            say(f"{key}: FAILED: {problem}")
             codes.add(EX_CONFIG)
         elif key == "database" and path.exists():
             read_later = True
         else:
-            print(f"{key}: ok ({path})")
+            say(f"{key}: ok ({path})")
     if read_later:
         if _database_fits(cfg):
-            print(f"database: ok ({cfg.database})")
+            say(f"database: ok ({cfg.database})")
         else:
             codes.add(EX_CONFIG)
     return codes
@@ -455,15 +474,15 @@ def _check_servers(cfg: Config) -> set[int]:
             ("imap", partial(imap.probe, box.imap)), ("smtp", partial(smtp.probe, box.smtp))]
         for name, probe in checks:
             try:
-                print(f"{box.name}: {probe()}")
+                say(f"{box.name}: {probe()}")
             except (MissingFolderError, ConfigError) as exc:  # ConfigError: a login the server does not offer
-                print(f"{box.name}: {name} FAILED: {exc}")
+                say(f"{box.name}: {name} FAILED: {exc}")
                 codes.add(EX_CONFIG)
             except LoginRefusedError as exc:
-                print(f"{box.name}: {name} FAILED: {exc}")
+                say(f"{box.name}: {name} FAILED: {exc}")
                 codes.add(EX_NOPERM)
             except UnreachableError as exc:
-                print(f"{box.name}: {name} FAILED: {exc}")
+                say(f"{box.name}: {name} FAILED: {exc}")
                 codes.add(EX_UNAVAILABLE)
     return codes
 
@@ -534,17 +553,17 @@ def cmd_migrate(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.store import Store
 
     if not cfg.database.exists():
-        print(f"database {cfg.database}: none yet; the daemon's start creates it")
+        say(f"database {cfg.database}: none yet; the daemon's start creates it")
         return EX_OK
     store = Store(cfg.database)
     try:
         for mended in store.mended:
-            print(f"database {cfg.database}: {mended}")
+            say(f"database {cfg.database}: {mended}")
         if store.migrated_from is None:
-            print(f"database {cfg.database}: schema {SCHEMA_VERSION}, already this mailbot's; nothing to do")
+            say(f"database {cfg.database}: schema {SCHEMA_VERSION}, already this mailbot's; nothing to do")
         else:
             version, backup = store.migrated_from
-            print(f"database {cfg.database}: schema {version} -> {SCHEMA_VERSION}; the database as it was: {backup}")
+            say(f"database {cfg.database}: schema {version} -> {SCHEMA_VERSION}; the database as it was: {backup}")
     finally:
         store.close()
     return EX_OK
@@ -554,8 +573,7 @@ def cmd_backup(cfg: Config, args: argparse.Namespace) -> int:
     """`mailbot backup DEST [--archive]`: safe while the daemon runs (SQLite's online backup)."""
     from mailbot.io import backup
 
-    print(json.dumps(backup.take(cfg, args.dest, with_archive=args.archive, now=datetime.now(UTC)),
-                     ensure_ascii=False, indent=2))
+    print(as_json(backup.take(cfg, args.dest, with_archive=args.archive, now=datetime.now(UTC)), indent=2))
     return EX_OK
 
 
@@ -564,7 +582,7 @@ def cmd_restore(cfg: Config, args: argparse.Namespace) -> int:
     the backup is made good by the daemon's first pass (`mailbot.recovery`)."""
     from mailbot.io import backup
 
-    print(json.dumps(backup.restore(cfg, args.src, now=datetime.now(UTC)), ensure_ascii=False, indent=2))
+    print(as_json(backup.restore(cfg, args.src, now=datetime.now(UTC)), indent=2))
     return EX_OK
 
 
@@ -590,7 +608,7 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.store import Store
 
     if _no_database(cfg):
-        print("[]" if args.json else "0 overdue" if args.overdue else "0 ticket(s)")
+        say("[]" if args.json else "0 overdue" if args.overdue else "0 ticket(s)")
         return EX_OK
     if args.overdue:
         return _overdue(cfg, args)
@@ -598,7 +616,7 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
 
     search = fts_query(args.search) if args.search is not None else None
     if args.search is not None and search is None:
-        print(f"mailbot: --search {args.search!r} holds no word to look for", file=sys.stderr)
+        say(f"mailbot: --search {args.search!r} holds no word to look for", file=sys.stderr)
         return EX_USAGE
     limit = None if args.all or (args.json and args.limit is None) else (args.limit or TICKETS_SHOWN)
     store = Store(cfg.database, readonly=True)
@@ -610,11 +628,11 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     more = limit is not None and len(rows) > limit
     rows = rows[:limit][::-1]  # in the order they came, the newest last: right above the prompt
     if args.json:
-        print(json.dumps([views.ticket_summary(t, cfg.timezone) for t in rows], ensure_ascii=False, indent=2))
+        print(as_json([views.ticket_summary(t, cfg.timezone) for t in rows], indent=2))
         return EX_OK
     several = len(cfg.mailboxes) > 1 or len({t.mailbox for t in rows}) > 1  # a removed unit's tickets too
     for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=several, more=more):
-        print(line)
+        say(line)
     return EX_OK
 
 
@@ -636,12 +654,11 @@ def _overdue(cfg: Config, args: argparse.Namespace) -> int:
              if not args.state or ticket.state == args.state]
     said = words(cfg.language, cfg.templates_dir)
     if args.json:
-        print(json.dumps(views.overdue_json(found, cfg.timezone, said, app.calendar.day_length), ensure_ascii=False,
-                         indent=2))
+        print(as_json(views.overdue_json(found, cfg.timezone, said, app.calendar.day_length), indent=2))
         return EX_OK
     for line in views.overdue_list(found, cfg.timezone, said, app.calendar.day_length, _width(),
                                    with_mailbox=len(cfg.mailboxes) > 1):
-        print(line)
+        say(line)
     return EX_OK
 
 
@@ -650,7 +667,7 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.store import Store
 
     if _no_database(cfg):
-        print(f"mailbot: no ticket {args.number}", file=sys.stderr)
+        say(f"mailbot: no ticket {args.number}", file=sys.stderr)
         return EX_NOT_FOUND
     store = Store(cfg.database, readonly=True)
     number, found = _tickets_named(cfg, store, args.number, args.mailbox)
@@ -658,22 +675,21 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
         names = ", ".join(name for name, _ in found)
         prefixes = _tag_prefixes(cfg, store)[found[0][0]]
         example = f", e.g. \"[{prefixes[0]} #{number}]\"" if prefixes else ""
-        print(f"mailbot: ticket {number} is in mailboxes {names}: give --mailbox NAME or the tag{example}",
-              file=sys.stderr)
+        say(f"mailbot: ticket {number} is in mailboxes {names}: give --mailbox NAME or the tag{example}",
+            file=sys.stderr)
         return EX_USAGE
     for _name, ticket in found:
         assert ticket.id is not None
         events, messages = store.events_of(ticket.id), store.messages_of(ticket.id)
         if args.json:
-            print(json.dumps(views.ticket_json(ticket, events, messages, cfg.timezone, full=args.full,
-                                             archive_dir=cfg.archive_dir),
-                             ensure_ascii=False, indent=2))
+            print(as_json(views.ticket_json(ticket, events, messages, cfg.timezone, full=args.full,
+                                            archive_dir=cfg.archive_dir), indent=2))
         else:
             for line in views.ticket_detail(ticket, events, messages, cfg.timezone, full=args.full,
                                               width=_width(), archive_dir=cfg.archive_dir):
-                print(line)
+                say(line)
         return EX_OK
-    print(f"mailbot: no ticket {args.number}", file=sys.stderr)
+    say(f"mailbot: no ticket {args.number}", file=sys.stderr)
     return EX_NOT_FOUND
 
 
@@ -725,8 +741,8 @@ def _no_database(cfg: Config) -> bool:
     (run without the service's config or data folder, it would leave an empty one behind)."""
     if cfg.database.exists():
         return False
-    print(f"mailbot: no database at {cfg.database} yet: no mail handled with this config "
-          "(is it the one the service uses? the installed `mailbot` wrapper runs with it)", file=sys.stderr)
+    say(f"mailbot: no database at {cfg.database} yet: no mail handled with this config "
+        "(is it the one the service uses? the installed `mailbot` wrapper runs with it)", file=sys.stderr)
     return True
 
 
@@ -749,13 +765,13 @@ def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:
     try:
         raw = args.file.read_bytes()
     except OSError as exc:
-        print(f"mailbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        say(f"mailbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EX_USAGE
     box = cfg.mailbox(args.mailbox) if args.mailbox else cfg.mailboxes[0]
     app = App(cfg, _store_for_writing(cfg))
     outcome = app.handle(box, raw, dry_run=args.dry_run)
-    print(json.dumps({"status": outcome.status, "label": outcome.label, "ticket": outcome.ticket,
-                      "mail": list(outcome.sent), "dry_run": args.dry_run}, ensure_ascii=False))
+    print(as_json({"status": outcome.status, "label": outcome.label, "ticket": outcome.ticket,
+                   "mail": list(outcome.sent), "dry_run": args.dry_run}))
     if not args.dry_run:
         app.send_here()
     return EX_OK
@@ -778,21 +794,21 @@ def cmd_audit(cfg: Config, args: argparse.Namespace) -> int:
             with imap.Mailbox(box.imap) as session:
                 findings = auditor.mailbox(box, session, repair=args.repair, full=args.full)
             for finding in findings:
-                print(f"{box.name}: {finding.line()}")
+                say(f"{box.name}: {finding.line()}")
             found += len(findings)
     except (LoginRefusedError, UnreachableError):
         raise  # 77, 69 as for every command
     except MissingFolderError as exc:  # imap.folder names no folder: the config's to mend
-        print(f"mailbot: configuration error: {exc}", file=sys.stderr)
+        say(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return EX_CONFIG
     except TransientError as exc:  # the server failed during the audit
-        print(f"mailbot: {exc}", file=sys.stderr)
+        say(f"mailbot: {exc}", file=sys.stderr)
         return EX_UNAVAILABLE
     finally:
         store.close()
     if found and args.repair:
-        print(f"mailbot: {found} finding(s); unrecorded messages are back in the INBOX for the next pass",
-              file=sys.stderr)
+        say(f"mailbot: {found} finding(s); unrecorded messages are back in the INBOX for the next pass",
+            file=sys.stderr)
     return EX_FOUND if found else EX_OK
 
 
@@ -802,7 +818,7 @@ def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
     if args.report == "rekap":
         fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
         if args.excel and fmt == "xlsx":
-            print("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
+            say("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
             return EX_USAGE
         return service.run_rekap(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output,
                                  paper=args.paper)

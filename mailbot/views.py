@@ -5,6 +5,10 @@ unit's time zone (the column header names it, e.g. WIB), long values cut with an
 ellipsis, a message's text indented under it (the new text only; `--full` adds the
 quoted history). JSON for scripts: the same facts, times as ISO-8601 with the unit's
 UTC offset. Pure functions of store rows; the CLI prints what they return.
+
+Subjects, names, form fields and texts are outside text: their control characters are
+shown as visible escapes (`\\x1b`, `\\u202e`, issue 44) before a line is cut to width,
+so a requester's mail cannot clear the operator's screen or write their clipboard.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mailbot.core.controls import visible
 from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
 
@@ -34,8 +39,8 @@ MIN_WIDTH = 80
 
 
 def fit(text: object, width: int) -> str:
-    """One line of at most `width` characters; cut with an ellipsis."""
-    line = re.sub(r"\s*[\r\n\t]+\s*", " ", str(text if text is not None else "-")).rstrip()
+    """One line of at most `width` characters, control characters shown; cut with an ellipsis."""
+    line = visible(re.sub(r"\s*[\r\n\t]+\s*", " ", str(text if text is not None else "-")).rstrip())
     if width <= 0:
         return ""
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
@@ -212,7 +217,7 @@ def _history(events: Sequence[Mapping[str, Any]], tz: tzinfo, width: int) -> lis
     actor_w = 26
     for event in events:
         head = f"  {when(event['at'], tz)}  {fit(event['actor'], actor_w):<{actor_w}} {event['kind']}"
-        extra = " ".join(f"{k}={v}" for k, v in _detail(event).items())
+        extra = visible(" ".join(f"{k}={v}" for k, v in _detail(event).items()))
         if extra and len(head) + 1 + len(extra) <= width:
             lines.append(f"{head} {extra}")
         else:
@@ -231,7 +236,7 @@ def _messages(messages: Sequence[Mapping[str, Any]], tz: tzinfo, width: int, ful
         who = row["sender"] if inbound else row["recipients"]
         lines.append(fit(f"  {when(_arrived(row), tz)}  {arrow} {row['kind'] or '-'}  {who}", width))
         lines.append(fit(f"      Subject: {row['subject']}", width))
-        text = message_text(row, full, archive_dir).strip("\n")
+        text = visible(message_text(row, full, archive_dir)).strip("\n")
         if not text.strip():
             lines.append("      (no new text)" if inbound else "      (automatic mail; --full shows it)")
             continue
