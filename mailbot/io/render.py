@@ -5,6 +5,13 @@ Bodies come from Jinja2 templates (`templates/<lang>/<kind>.txt`, with an option
 Subjects and headers are built here by code, never by a template: values are
 stripped of line breaks and control characters, and a header line with one left in
 it is refused, so nothing a sender writes can add a header.
+
+No mail carries a control character from outside text (issue 44): a rendered body,
+plain and HTML, staff notice, digest, summary or mail to a requester alike, shows each
+one but newline and tab as a visible escape (`\\x1b`, `\\u202e`), and a header value
+shows C1 and the bidi controls so; a line end (CRLF or a lone CR) stays a line end, as
+the quoted-printable body always wrote it. Done on the rendered text, so no template,
+the operator's own included, can pass one on.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from typing import Any
 
 import jinja2
 
+from mailbot.core.controls import visible
 from mailbot.core.model import Attachment, InlineImage
 from mailbot.core.plan import deliverable
 from mailbot.io.words import words
@@ -32,10 +40,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def clean_header(value: str, limit: int = 200) -> str:
-    """One line, no control characters, bounded length."""
+    """One line, no control characters (C0 and DEL as spaces, C1 and the bidi controls
+    shown as escapes), bounded length."""
     text = _CONTROL.sub(" ", value)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = visible(re.sub(r"\s+", " ", text).strip())
     return text[:limit]
+
+
+def shown(text: str) -> str:
+    """A rendered body as it may be sent: line ends as newlines, every other control
+    character a visible escape (issue 44)."""
+    return visible(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @dataclass(frozen=True)
@@ -359,9 +374,9 @@ class Renderer:
             context["errors"] = [said.refusal(e) for e in context["errors"]]
         if context.get("reason"):
             context["reason"] = said.refusal(context["reason"])
-        text = self.env.get_template(f"{language}/{kind}.txt").render(**context)
+        text = shown(self.env.get_template(f"{language}/{kind}.txt").render(**context))
         html_template = self._template(f"{language}/{kind}.html")
-        return text, None if html_template is None else html_template.render(**context)
+        return text, None if html_template is None else shown(html_template.render(**context))
 
     def subject(self, kind: str, language: str, tag: str | None, title: str, neutral: bool = False) -> str:
         said = words(language, self.templates_dir)

@@ -23,7 +23,8 @@ from what mailbot recorded (see README, "Monthly recap and summary"):
   when LKPP's server refused every escalation for good: it never reached LKPP).
 
 The writers keep every text whole up to Excel's cell limit (32,767 characters), where
-they cut it with a marker.
+they cut it with a marker. A control character of the requesters' texts is shown as a
+visible escape (`\\x1b`, issue 44), in the CSV a terminal may print and in the XLSX alike.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ import csv
 import io
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from mailbot.core.controls import visible
 from mailbot.core.lifecycle import NOT_AN_ANSWER
 from mailbot.core.model import has_mailbox
 from mailbot.reports.gist import gist
@@ -55,7 +58,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def rows(records: Iterable[TicketRecord], tz: ZoneInfo,
          staff_name: Callable[[str, str], str] = lambda mailbox, address: address) -> list[RekapRow]:
     """One recap row per ticket, numbered in the order given (oldest first)."""
-    return [_row(no, record, tz, staff_name) for no, record in enumerate(records, start=1)]
+    return [_shown(_row(no, record, tz, staff_name)) for no, record in enumerate(records, start=1)]
+
+
+def _shown(row: RekapRow) -> RekapRow:
+    """The row with every text's control characters shown as visible escapes (issue 44)."""
+    return replace(row, address=visible(row.address), name=visible(row.name), problem=visible(row.problem),
+                   category=visible(row.category), destination=visible(row.destination),
+                   answer=visible(row.answer), staff=visible(row.staff))
 
 
 def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str, str], str]) -> RekapRow:
