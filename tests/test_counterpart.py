@@ -81,14 +81,32 @@ def _known(ticket: Ticket, msg: InboundMessage, recorded: bool) -> Known:
                  counterpart_keys=frozenset(r.key for r in refs) if recorded else frozenset())
 
 
-def test_an_agents_answer_citing_only_the_recorded_reference_is_lkpps_and_is_relayed():
-    """RT's CLI answer: no In-Reply-To, Precedence: bulk, only RT's reference (issue 32)."""
+def test_an_agents_answer_citing_only_the_recorded_reference_is_matched_but_waits_for_staff():
+    """RT's CLI answer with only RT's reference: it threads onto the ticket, but a desk's
+    reference is a counter anyone can guess, so it proves nothing (SPEC 3, 9; issue 44):
+    an unverified note for staff to decide, nothing to the requester."""
     t = _ticket(lkpp_ref="[lkpp.test #5]", lkpp_ref_form="tag")
     msg = _lkpp_mail("[lkpp.test #5] Akun terkunci", "Mohon dilengkapi NIP dan surat permohonan reset akun.",
                      auto_reason="precedence: bulk", precedence_only=True)
     facts = classify(msg, _known(t, msg, recorded=True), BOX, CFG, RULES, NOW, NOW)
     assert facts.ticket == t and facts.role is Role.LKPP and not facts.message.is_automatic
     trust = trust_of(facts.message, facts.role, facts.ticket, (), CFG.auth, counterpart=facts.counterpart_known)
+    assert not trust.authenticated
+    decision = decide(facts, trust, Policy(), NOW)
+    assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
+    assert not [s for s in decision.sends if s.to is Audience.REQUESTER]
+
+
+def test_an_agents_answer_carrying_the_escalation_key_is_lkpps_and_is_relayed():
+    """The same CLI answer whose subject kept the key mailbot sent LKPP alone (issue 44): the
+    key is looked up as a citation of the mail to LKPP on that ticket, and proves LKPP's."""
+    t = _ticket(lkpp_ref="[lkpp.test #5]", lkpp_ref_form="tag")
+    msg = _lkpp_mail("[lkpp.test #5] [LPSE-T #2026-00001] [ref:abcdefghij] Akun terkunci",
+                     "Mohon dilengkapi NIP dan surat permohonan reset akun.",
+                     auto_reason="precedence: bulk", precedence_only=True)
+    facts = classify(msg, _known(t, msg, recorded=True), BOX, CFG, RULES, NOW, NOW)
+    key = (Citation("2026-00001", frozenset("l"), "escalation_key"),)
+    trust = trust_of(facts.message, facts.role, facts.ticket, key, CFG.auth, counterpart=facts.counterpart_known)
     assert trust.authenticated
     decision = decide(facts, trust, Policy(), NOW)
     assert decision.ticket is not None and decision.ticket.state is State.AWAITING_INFO
@@ -115,8 +133,12 @@ def test_a_stranger_who_copies_the_reference_gains_nothing():
 
 def test_authres_mode_still_needs_the_units_server_verdict():
     t = _ticket(lkpp_ref="[lkpp.test #5]")
-    assert not authenticate(Role.LKPP, t, (), "authres", (False, "dmarc=fail"), counterpart=True).authenticated
-    assert authenticate(Role.LKPP, t, (), "authres", (True, "dmarc=pass"), counterpart=True).authenticated
+    key = (Citation("2026-00001", frozenset("l"), "escalation_key"),)
+    assert not authenticate(Role.LKPP, t, key, "authres", (False, "dmarc=fail"), counterpart=True).authenticated
+    assert authenticate(Role.LKPP, t, key, "authres", (True, "dmarc=pass"), counterpart=True).authenticated
+    # issue 44: the desk's reference alone proves nothing, with or without the server's pass
+    assert not authenticate(Role.LKPP, t, (), "authres", (True, "dmarc=pass"), counterpart=True).authenticated
+    assert not authenticate(Role.LKPP, t, (), "token", counterpart=True).authenticated
     assert not authenticate(Role.LKPP, t, (), "token", counterpart=False).authenticated
     # the reference is LKPP's: it proves no staff or coordinator message
     assert not authenticate(Role.STAFF, t, (), "token", counterpart=True).authenticated

@@ -105,7 +105,7 @@ def test_a_call_opens_a_ticket_once_its_sender_confirms_and_the_caller_gets_the_
     assert tickets(config) == []  # SPEC 9: nothing opens on a new mail's word alone
     assert inbox(servers, CALLER) == [] and inbox(servers, STAFF[1]) == []
 
-    deliver(servers, config, reply_as_client(held, STAFF[0], "")[0])
+    deliver(servers, config, reply_as_client(held, STAFF[0], "#buka")[0])
 
     [ticket] = tickets(config)
     assert (ticket.number, ticket.state, ticket.channel, ticket.taken_by) == (number, State.OPEN, "telepon", STAFF[0])
@@ -187,7 +187,7 @@ Permasalahan: Jadwal tender tidak tampil di halaman paket.
 """
     deliver(servers, config, mail(STAFF[0], "telp", body)[0])
     held = latest(servers, STAFF[0], "intake_confirm")
-    deliver(servers, config, reply_as_client(held, STAFF[0], "ok")[0])
+    deliver(servers, config, reply_as_client(held, STAFF[0], "#buka")[0])
 
     [ticket] = tickets(config)
     assert (ticket.state, ticket.channel) == (State.OPEN, "telepon")
@@ -424,7 +424,7 @@ def test_a_visit_answered_on_the_spot_opens_resolved_once_confirmed_in_token_mod
     held = latest(servers, STAFF[1], "intake_confirm")
     assert tickets(config) == [] and inbox(servers, CALLER) == []
 
-    deliver(servers, config, reply_as_client(held, STAFF[1], "")[0])
+    deliver(servers, config, reply_as_client(held, STAFF[1], "#buka")[0])
     [ticket] = tickets(config)
     assert (ticket.state, ticket.channel, ticket.taken_by, ticket.number) == (
         State.RESOLVED, "datang", STAFF[1], number_in(held))

@@ -554,17 +554,20 @@ def test_lkpp_desk_acknowledgement_and_mail_citing_only_its_number(env):
     assert len(inbox(servers, LKPP)) == lkpp_before  # never answered
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
 
-    # LKPP's agent writes from its own system: only its number, no tag of ours, no reference.
-    # The number was learned from LKPP's acknowledgement, which cited the escalation (verified),
-    # and the mail comes from escalation.senders: it is LKPP's (issue 32, trust for
-    # ticket-system mail) and its request for data goes to the requester as SOP-015 step 5 says
+    # LKPP's agent writes from its own system: only its number, no tag of ours, no reference,
+    # no escalation key. The number threads it onto the ticket (SPEC 3), but a desk's number is
+    # a counter anyone can guess (issue 44): it waits for staff, who read it and pass it on as a
+    # request for data (SOP-015 step 5) by answering the alert
     raw, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] Permintaan data tambahan",
                   "Mohon dikirimkan screenshot pesan error dan kode tender.")
     deliver(servers, config, raw)
     assert len(store_of(config).tickets()) == 1
     inbound = [m for m in store_of(config).messages_of(the_ticket(config).id) if m["direction"] == "in"]
     assert [m["sender"] for m in inbound].count(LKPP) == 2  # matched by LKPP's number, ack included
-    assert not of_kind(inbox(servers, STAFF[0]), "unverified")
+    assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
+    alert = latest(servers, STAFF[0], "unverified")
+    assert "Mohon dikirimkan screenshot" in text_of(alert)
+    deliver(servers, config, reply_as_client(alert, STAFF[0], "#permintaan-data")[0])
     request = latest(servers, REQUESTER, "need_info")
     assert "Mohon dikirimkan screenshot" in text_of(request)
     assert the_ticket(config).state is State.AWAITING_INFO

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailbot.core.closing import after_closing, closing
-from mailbot.core.commands import Command, ParsedCommands, parse_commands
+from mailbot.core.commands import FORM_ANSWERS, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
 from mailbot.core.identity import identify, is_signature, is_title_block
 from mailbot.core.intake import Intake, opening, read_form, title_of
@@ -247,7 +247,7 @@ def bounced_mail(msg: InboundMessage, citations: tuple[Citation, ...]) -> tuple[
     """(kind, Message-ID) of mailbot's own mail a bounce returns: the signed Message-ID of
     the returned copy, else any of ours it cites."""
     returned = [c for c in citations if c.message_id in msg.bounced_ids and c.ticket]
-    found = returned or [c for c in citations if c.ticket]
+    found = returned or [c for c in citations if c.ticket and c.message_id]  # a subject's key returns no mail
     return (found[0].kind, found[0].message_id) if found else None
 
 
@@ -288,7 +288,8 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, assignable: t
         # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
         # on each ticket it names: direction passed to staff, and no command runs (SPEC E12d)
         return replace(facts, event=Event.DIRECTION)
-    errors = (*parsed.errors, *_outside_assignees(parsed, assignable))
+    errors = (*parsed.errors, *_outside_assignees(parsed, assignable),
+              *(Refusal("form_answer_elsewhere", command=c.shown) for c in parsed.commands if c.name in FORM_ANSWERS))
     if errors:
         return replace(facts, event=Event.COMMAND_ERROR, errors=errors)
     command = parsed.state_command
@@ -335,7 +336,7 @@ def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: 
     reply that confirms a held one (SPEC 9); None for any other staff mail."""
     msg = facts.message
     if facts.ticket is None and known.held is not None:
-        return _opening(facts, known.held, rules)
+        return _answer_to_held(facts, known.held, rules)
     found = opening(msg.new_text, rules.intake)
     if found is None:
         return None
@@ -353,6 +354,28 @@ def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: 
         return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""), errors=tuple(errors))
     intake = Intake(channel, typed, form, msg.from_addr.addr, form.called_at or opened_at(facts, now))
     return _opening(facts, intake, rules)
+
+
+def _answer_to_held(facts: Facts, held: Intake, rules: Rules) -> Facts:
+    """SPEC 3, 9 (issue 44): a held call or visit opens only on the explicit yes, `#buka` /
+    `#open` as the reply's first command, from the staff address that sent the form and
+    received the request to confirm it. Any other answer ("palsu", "batal", "TIDAK", `#batal`)
+    cancels it: an answer with words is a person's, and a person who does not write the yes
+    did not mean it. A reply with nothing in it opens nothing and cancels nothing: its sender is
+    told what to write. Automatic mail never gets here (`_automatic`), headers or not: an
+    out-of-office rule that sends none writes words, and so cancels."""
+    msg = facts.message
+    parsed = parse_commands(msg.new_text)
+    first = parsed.commands[0].name if parsed.commands else None
+    if first == "open_form" and msg.from_addr.addr.lower() == held.staff.lower():
+        return _opening(facts, held, rules)
+    if first == "open_form":
+        return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""),
+                       errors=(Refusal("intake_other_sender", value=held.staff),))
+    if not parsed.commands and not parsed.body.strip() and not msg.attachments:
+        return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""),
+                       errors=(Refusal("intake_no_answer"),))
+    return replace(facts, event=Event.STAFF_INTAKE_CANCELLED, intake=held, commands=parse_commands(""))
 
 
 def _opening(facts: Facts, intake: Intake, rules: Rules) -> Facts:

@@ -46,7 +46,11 @@ NAMES: dict[str, tuple[str, ...]] = {
     "answer": ("jawab", "answer"),
     "send_ack": ("kirim-tanda-terima", "send-ack"),  # issue 37: an ack that waited for staff
     "answer_like": ("jawab-seperti", "answer-like"),  # issue 36: resolve with a solved case's solution
+    "open_form": ("buka", "open"),  # issue 44: the explicit yes that opens a held call or visit
+    "cancel_form": ("batal", "cancel"),  # issue 44: cancels it (as does any other answer)
 }
+# The answers to a held call's or visit's confirmation request, and to nothing else (SPEC 3, 9).
+FORM_ANSWERS = frozenset({"open_form", "cancel_form"})
 _BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling in spellings}
 # The commands that act on the case; one of them per message at most.
 STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay", "need_info", "coordinator", "answer",

@@ -78,6 +78,7 @@ class Event(enum.StrEnum):
     STAFF_INTAKE = "staff_intake"  # SPEC 3: a call or visit (`#telepon`, `#datang`) not answered yet
     STAFF_INTAKE_ANSWERED = "staff_intake_answered"  # SPEC 3: a call or visit answered on the spot
     STAFF_INTAKE_HELD = "staff_intake_held"  # SPEC 3, 9: a call or visit from a mail that proves no sender
+    STAFF_INTAKE_CANCELLED = "staff_intake_cancelled"  # SPEC 3, 9: any answer to a held one but `#buka`
     INTAKE_NOT_STAFF = "intake_not_staff"  # SPEC 3, 9: `#telepon` / `#datang` from an address not the unit's staff
     DIRECTION_GENERAL = "direction_general"  # E12d: an answer to the digest that names no ticket
     LKPP_UNMATCHED = "lkpp_unmatched"  # SPEC 3: LKPP mail matching no ticket
@@ -152,6 +153,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
      ("open_intake", "apply_meta", "mark_resolved", "relay_intake_answer", "tell_intake"),
      "SPEC 3; SOP-003 steps 6-7: the answer given on the spot, kept as the solution"),
     (Event.STAFF_INTAKE_HELD, "-", "-", ("hold_intake",), "SPEC 3, 9: a new mail proves no sender; it confirms"),
+    (Event.STAFF_INTAKE_CANCELLED, "-", "-", ("cancel_intake",),
+     "SPEC 3, 9: only `#buka` opens a held form; any other answer cancels it, coordinators told"),
     (Event.INTAKE_NOT_STAFF, "-", "-", ("refuse_intake",), "SPEC 3, 9: only the unit's staff write down calls"),
     (Event.DIRECTION_GENERAL, "-", "-", ("record_general_direction", "pass_direction"), "E12d; SOP-004 step 8"),
     (Event.LKPP_UNMATCHED, "-", "-", ("pass_unmatched",), "SPEC 3"),
@@ -258,7 +261,8 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
           Event.DELIVERY_NOTICE: "delivery_reported",
           Event.STAFF_INTAKE: "intake_opened", Event.STAFF_INTAKE_ANSWERED: "intake_answered",
-          Event.STAFF_INTAKE_HELD: "intake_held", Event.INTAKE_NOT_STAFF: "intake_not_staff"}
+          Event.STAFF_INTAKE_HELD: "intake_held", Event.STAFF_INTAKE_CANCELLED: "intake_cancelled",
+          Event.INTAKE_NOT_STAFF: "intake_not_staff"}
 # What an inbound LKPP message was decided to be when it is nobody's answer: `#teruskan`
 # and `#permintaan-data` never pass it to the requester (SPEC 5: automatic mail is
 # recorded, never acted on). An unverified one (UNVERIFIED_LABEL) is passed on only by
@@ -358,6 +362,8 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
         event = Event.UNVERIFIED
     elif event is Event.DIRECTION_GENERAL and not trust.authenticated:
         event = Event.STAFF_UNMATCHED  # no proof of the role: only its sender is answered
+    elif event is Event.STAFF_INTAKE_CANCELLED and not trust.authenticated:
+        event, facts = Event.COMMAND_ERROR, replace(facts, errors=(Refusal("intake_unverified", value=trust.reason),))
     elif event in INTAKES and not trust.authenticated:
         # SPEC 9: a new mail proves no sender; its sender confirms it by replying. A reply that
         # would confirm a held one and fails (authres) opens nothing and says why.
@@ -805,6 +811,20 @@ def _hold_intake(s: _Step) -> None:
            context=_intake_context(s, intake))
 
 
+def _cancel_intake(s: _Step) -> None:
+    """SPEC 3, 9 (issue 44): the staff address a held form's confirmation request went to
+    answered anything but `#buka`: the form is cancelled for good (its reserved number stays
+    used, nothing else is freed), nobody outside hears of it, and the coordinators are told,
+    with the whole form and the answer: a form its own sender disowns was forged."""
+    intake = s.facts.intake
+    assert intake is not None and intake.number is not None
+    s.record("intake_cancelled", {"number": intake.number, "channel": intake.channel, "staff": intake.staff,
+                                  "sender": s.facts.message.from_addr.addr, "answer": s.facts.message.new_text})
+    context = {**_intake_context(s, intake), "number": intake.number, "answer": s.facts.message.new_text,
+               "answered_by": s.facts.message.from_addr.addr}
+    s.send("intake_cancelled", Audience.COORDINATORS, auto=AUTO_GENERATED, text=intake.form.problem, context=context)
+
+
 def _refuse_intake(s: _Step) -> None:
     """SPEC 3, 9: a call or visit written down from an address that is not the unit's staff
     opens nothing: no ticket for the caller it names (a forger's way to have the unit mail a
@@ -963,6 +983,7 @@ EFFECTS: dict[str, Effect] = {
     "pass_direction": _pass_direction, "reject_command": _reject_command,
     "tell_no_ticket": _tell_no_ticket, "refuse_intake": _refuse_intake, "open_intake": _open_intake, "acknowledge_caller": _acknowledge_caller,
     "relay_intake_answer": _relay_intake_answer, "tell_intake": _tell_intake, "hold_intake": _hold_intake,
+    "cancel_intake": _cancel_intake,
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
     "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,

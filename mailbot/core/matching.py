@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from mailbot.core.model import InboundMessage, Role, Seen, Ticket
 from mailbot.core.settings import MailboxConfig
-from mailbot.core.tokens import AUDIENCE_LETTERS
+from mailbot.core.tokens import AUDIENCE_LETTERS, without_escalation_keys
 from mailbot.parsers.auto import is_list_reason
 
 # Reply and forward prefixes of common clients, Indonesian ones included.
@@ -41,7 +41,7 @@ def find_tag(subject: str, prefix: str) -> str | None:
 
 def base_subject(subject: str, prefix: str) -> str:
     """The subject without reply prefixes and ticket tags, for a new ticket's title."""
-    text = tag_pattern(prefix).sub(" ", subject)
+    text = without_escalation_keys(tag_pattern(prefix).sub(" ", subject))
     previous = None
     while previous != text:
         previous = text

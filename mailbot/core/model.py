@@ -83,10 +83,15 @@ _REFUSED = {
                       "#selesai can); send it as a reply once the ticket is open",
     "intake_in_reply": "{command} opens a new ticket: send it as a new mail to the unit's address, not as a reply",
     "intake_unverified": "the confirmation could not be verified: {value}",
+    "intake_other_sender": "only {value}, who sent the form and received the request to confirm it, can open it",
+    "intake_no_answer": "an empty reply opens nothing: reply #buka to open the ticket, or #batal to cancel the form",
+    "form_answer_elsewhere": "{command} answers only the request to confirm a call or visit (TIKET BELUM DIBUKA)",
     # SPEC 9: why a staff, coordinator, head or LKPP message is not authenticated
     "new_mail": "a new mail cites no mail that mailbot sent, which is what proves a sender (SPEC 9)",
     "no_ticket": "no ticket",
     "not_a_reply": "does not reply to a message that mailbot sent on this ticket",
+    "reference_only": "cites only LKPP's own ticket number, which anyone can count, not the mail mailbot sent LKPP"
+                      " nor its escalation key [ref:...]: staff decide (#teruskan, #permintaan-data, #selesai)",
     "wrong_audience": "replies only to mail sent to {value}, not to {name}",
     "shared_audience": "replies only to mail that {value} received too, which does not prove the sender is {name}",
     "authres": "Authentication-Results: {value}",

@@ -65,3 +65,42 @@ def verify(key: bytes, message_id: str) -> Token | None:
         return None
     ticket = None if match["ticket"] == NO_TICKET else match["ticket"]
     return Token(match["mailbox"], ticket, match["kind"], frozenset(letters) if letters else None)
+
+
+# --- the escalation key (issue 44) ------------------------------------------------------
+# LKPP's desk answers from its ticket system, often with no In-Reply-To (an RT agent
+# answering from its command line, Jira's and Freshdesk's notifications): only the subject
+# of the case comes back, and the desk's own reference in it is a counter anyone can guess.
+# So every mail to LKPP carries a short keyed code next to our tag, which the desks carry
+# into their replies with the rest of the subject: it is sent to LKPP alone, a forger can
+# neither count nor compute it, and it authenticates LKPP's mail on that ticket as a
+# signed Message-ID does (SPEC 9).
+_ESCALATION_KEY = re.compile(r"\[\s*ref\s*:\s*(?P<code>[a-z2-7]{10})\s*\]", re.IGNORECASE)
+
+
+def escalation_code(key: bytes, mailbox: str, ticket: str) -> str:
+    """The ticket's escalation key: 50 bits of an HMAC of the mailbox and ticket, so it
+    needs no storage and survives a restore; lower-case base32, as desks keep it."""
+    mac = hmac.new(key, f"escalation\x00{mailbox}\x00{ticket}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(mac[:10]).decode().lower()[:10]
+
+
+def escalation_mark(key: bytes, mailbox: str, ticket: str) -> str:
+    """The key as it stands in a subject: `[ref:k7q2m9xab3]`."""
+    return f"[ref:{escalation_code(key, mailbox, ticket)}]"
+
+
+def escalation_keys(subject: str) -> tuple[str, ...]:
+    """The escalation keys a subject carries, lower-cased, in order."""
+    return tuple(dict.fromkeys(m["code"].lower() for m in _ESCALATION_KEY.finditer(subject)))
+
+
+def escalation_key_valid(key: bytes, mailbox: str, ticket: str, codes: tuple[str, ...]) -> bool:
+    """Whether one of `codes` is this ticket's escalation key (constant time per code)."""
+    expected = escalation_code(key, mailbox, ticket)
+    return any(hmac.compare_digest(expected, code) for code in codes)
+
+
+def without_escalation_keys(text: str) -> str:
+    """`text` with every escalation key taken out (a title, a relayed text)."""
+    return " ".join(_ESCALATION_KEY.sub(" ", text).split()) if _ESCALATION_KEY.search(text) else text

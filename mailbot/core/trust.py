@@ -125,17 +125,12 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
                             mentioned=mentioned)
     if verdict.authenticated or not (counterpart and role is Role.LKPP and ticket is not None):
         return verdict
-    # Issue 32: LKPP's ticket system answers from its CLI, or sends a notice, citing only its
-    # own reference, no Message-ID of ours. The reference was recorded from LKPP's verified
-    # mail on this very ticket and the sender is one of escalation.senders (the role); in
-    # `authres` mode the unit's server must vouch for the From domain as for any reply. A
-    # stranger who copies the reference is no LKPP sender and gains nothing.
-    if mode == "authres":
-        ok, why = authres or (False, "no Authentication-Results verdict")
-        if not ok:
-            return _refused("authres", value=why)
-        return Trust(True, f"LKPP's own ticket reference recorded on the ticket and {why}")
-    return Trust(True, "LKPP's own ticket reference recorded on the ticket")
+    # Issue 44: LKPP's mail that cites only its desk's own reference (`[Ticket#2026112410000017]`,
+    # `[lkpp.test #5]`) is matched by it, but proves nothing: desks number consecutively, so a
+    # requester who saw their own reference can count to the neighbour's. Its mail waits for
+    # staff to decide (`#teruskan`, `#permintaan-data`, `#selesai`); a desk's agent answering
+    # from its command line carries the escalation key in the subject, a citation like any other.
+    return _refused("reference_only")
 
 
 def _by_citations(letter: str, ticket: Ticket | None, number: str | None, citations: list[Citation], mode: str,

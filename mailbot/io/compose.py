@@ -24,7 +24,7 @@ from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, 
 from mailbot.core.plan import History, MailPlan, Planned, Setup, plan
 from mailbot.core.settings import MailboxConfig
 from mailbot.core.similar import first_lines
-from mailbot.core.tokens import make_message_id
+from mailbot.core.tokens import escalation_mark, make_message_id, without_escalation_keys
 from mailbot.io import lookup, solved
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
@@ -149,9 +149,12 @@ class Composer:
             # SPEC E8: what staff attach to their #eskalasi (#koordinator, #tugaskan) goes along
             # with the case; their own signature, contact card or attached mail does not
             attachments += for_requester(list(msg.attachments), box)
+        context = dict(mail.context)
         if send.to is Audience.REQUESTER:
             attachments = for_requester(attachments, box)
-        context = dict(mail.context)
+            # LKPP's desk may write our subject, key and all, into the answer it gives: the key
+            # goes to LKPP alone (issue 44), so it is taken out of whatever a requester reads
+            context = {k: without_escalation_keys(v) if isinstance(v, str) else v for k, v in context.items()}
         context["attachment_names"] = [a.filename for a in attachments]
         if "subject" in context:  # the "Subjek :" line of the escalation: no foreign reference either
             context["subject"] = _title(box, send, str(context["subject"] or ""))
@@ -159,7 +162,7 @@ class Composer:
         number = ticket.number if ticket else None
         if number:
             context.update(number=number, tag=tag(box.tag_prefix, number))
-        subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket),
+        subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket, self.key, mail.audience),
                                         _title(box, send, mail.title),
                                         neutral=bool(mail.context.get("unproven")))  # issue 37
         message_id = message_id or make_message_id(self.key, box.name, number, send.kind,
@@ -191,17 +194,22 @@ class Composer:
                          now, str(send.to))
 
 
-def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None) -> str | None:
+def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None, key: bytes,
+                 audience: frozenset[str]) -> str | None:
     """Our tag; next to it, on mail to LKPP, LKPP's own reference exactly as its system wrote
     it ("[lkpp.test #5]", "[Ticket#2026...]", "(SD-123)", issue 32), else the number its text
-    named as [Ticket#...], so its desk adds our mail to the same case (SOP-015)."""
+    named as [Ticket#...], so its desk adds our mail to the same case (SOP-015); then the
+    ticket's escalation key (issue 44), on mail that went to LKPP and no requester: the
+    desk carries it back in its replies' subjects, and it proves them LKPP's (SPEC 9)."""
     if ticket is None or not ticket.number:
         return None
     ours = tag(box.tag_prefix, ticket.number)
     if send.to is Audience.LKPP and ticket.lkpp_ref:
-        return f"{ours} {ticket.lkpp_ref}"
-    if send.to is Audience.LKPP and ticket.lkpp_ticket:
-        return f"{ours} [Ticket#{ticket.lkpp_ticket}]"
+        ours = f"{ours} {ticket.lkpp_ref}"
+    elif send.to is Audience.LKPP and ticket.lkpp_ticket:
+        ours = f"{ours} [Ticket#{ticket.lkpp_ticket}]"
+    if "l" in audience and "r" not in audience:
+        ours = f"{ours} {escalation_mark(key, box.name, ticket.number)}"
     return ours
 
 

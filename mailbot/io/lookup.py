@@ -36,7 +36,7 @@ from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.similar import PastCase, Requester, names_requester
-from mailbot.core.tokens import verify
+from mailbot.core.tokens import escalation_key_valid, escalation_keys, verify
 from mailbot.core.trust import Citation
 from mailbot.io.archive import Archive
 from mailbot.io.store import Store, parse_ts
@@ -98,6 +98,8 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     refs = references_in(msg.subject, msg.cited_ids, own_prefixes(store, box), lkpp_number) \
         if role is Role.LKPP else ()
     by_ref, ref_keys = store.ticket_by_refs(box.name, [r.key for r in refs])
+    if role is Role.LKPP:
+        citations += _escalation_keys(key, box, msg.subject, (tagged, *referenced, by_ref, by_lkpp_number))
     said = _said_to_lkpp(store, (tagged, *referenced, by_lkpp_number, by_ref)) if role is Role.LKPP else ()
     answered: frozenset[int] = frozenset()
     if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
@@ -224,6 +226,20 @@ def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
         if found and found.id not in {t.id for t in referenced}:
             referenced.append(found)
     return citations, referenced
+
+
+def _escalation_keys(key: bytes, box: MailboxConfig, subject: str,
+                     tickets: tuple[Ticket | None, ...]) -> list[Citation]:
+    """The escalation keys (issue 44) LKPP's subject carries, as what they prove: a mail that
+    went to LKPP alone on that ticket was answered, as a signed Message-ID sent to LKPP
+    proves (SPEC 9). Only the tickets the mail names otherwise (its tag, its Message-IDs, the
+    desk's reference) are tried: a key finds no ticket by itself."""
+    codes = escalation_keys(subject)
+    if not codes:
+        return []
+    numbers = dict.fromkeys(t.number for t in tickets if t is not None and t.number)
+    return [Citation(number, frozenset("l"), "escalation_key") for number in numbers
+            if escalation_key_valid(key, box.name, number, codes)]
 
 
 def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tuple[str, ...]) -> bool:

@@ -449,8 +449,13 @@ class Store:
         return self._ticket(rows[0]) if rows else None
 
     def held_intake(self, mailbox: str, number: str) -> dict[str, Any] | None:
-        """The call or visit held under a reserved number (SPEC 3, 9), while no ticket has it."""
+        """The call or visit held under a reserved number (SPEC 3, 9), while no ticket has it
+        and no answer of its sender's cancelled it (issue 44)."""
         if self.ticket_by_number(mailbox, number) is not None:
+            return None
+        for _ in self._query("select 1 from events where mailbox = ? and kind = 'intake_cancelled' "
+                             "and ticket_id is null and json_extract(detail, '$.number') = ? limit 1",
+                             [mailbox, number]):
             return None
         for row in self._query("select detail from events where mailbox = ? and kind = 'intake_held' "
                                "and ticket_id is null and json_extract(detail, '$.number') = ? "

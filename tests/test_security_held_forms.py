@@ -1,0 +1,107 @@
+"""A forged call or visit form opens only on an explicit yes (issue 44, attack 2), over real
+Dovecot and SMTP, in the default `auth.mode: token`.
+
+The attacker writes a `#datang` form as a new mail From a staff address: a visitor's address
+and a "solution" with a phishing link. mailbot holds it and asks that staff address. Whatever
+the real staff member answers but `#buka` (a worded refusal, their out-of-office rule with or
+without headers, an empty reply) opens nothing and mails no one outside; a worded answer
+cancels the form for good and tells the coordinators (SPEC 3, 9).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mailfactory import STAFF, UNIT, deliver, inbox, latest, mail, of_kind, reply_as_client, text_of, write_config
+
+VISITOR = "budi@vendor.test"
+COORDINATOR = "koordinator@lpse.test"
+LURE = "https://spse-verifikasi.example/login"
+FORGED = f"""#datang
+Nama: Budi Santoso
+Instansi: CV Maju Jaya
+Email: {VISITOR}
+Permasalahan: Akun penyedia terkunci.
+Jawaban: Akun Anda harus diverifikasi ulang hari ini di {LURE} dengan user ID dan password SPSE Anda.
+"""
+
+
+@pytest.fixture
+def held(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    deliver(servers, config, mail(STAFF[0], "tamu hari ini", FORGED)[0])
+    notice = latest(servers, STAFF[0], "intake_confirm")
+    return servers, config, notice
+
+
+def _opened(config) -> list:
+    from mailbot.config import load_config
+    from mailbot.io.store import Store
+
+    return Store(load_config(config).database).tickets()
+
+
+def test_the_notice_shows_the_whole_form_with_its_answer(held):
+    """Staff confirm exactly what would be sent: the Jawaban is in the notice, with the yes to write."""
+    servers, config, notice = held
+    assert "Akun Anda harus diverifikasi ulang" in text_of(notice)
+    assert "#buka" in text_of(notice)
+    assert _opened(config) == [] and inbox(servers, VISITOR) == []
+
+
+@pytest.mark.parametrize("answer", [
+    "Saya tidak pernah mengirim formulir ini, ini palsu, jangan dibuka",
+    "TIDAK",
+    "#batal",
+    "batal",
+])
+def test_any_answer_but_the_yes_cancels_the_forged_form_and_tells_the_coordinators(held, answer):
+    servers, config, notice = held
+    deliver(servers, config, reply_as_client(notice, STAFF[0], answer)[0])
+    assert _opened(config) == []
+    assert inbox(servers, VISITOR) == []
+    told = of_kind(inbox(servers, COORDINATOR), "intake_cancelled")
+    assert len(told) == 1 and "Budi Santoso" in text_of(told[0])
+
+    # cancelled for good: a later yes to the same notice opens nothing
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#buka")[0])
+    assert _opened(config) == [] and inbox(servers, VISITOR) == []
+    assert servers.fetch(UNIT) == []
+
+
+def test_an_out_of_office_reply_without_headers_opens_nothing(held):
+    """The staff member's vacation rule that sends no Auto-Submitted writes words, not the yes."""
+    servers, config, notice = held
+    raw, _ = reply_as_client(notice, STAFF[0], "Terima kasih atas email Anda. Saya sedang cuti sampai "
+                                               "30 November 2026 dan akan membalas setelah kembali.")
+    deliver(servers, config, raw)
+    assert _opened(config) == [] and inbox(servers, VISITOR) == []
+
+
+def test_an_auto_reply_with_headers_opens_nothing_and_leaves_the_form_to_its_sender(held):
+    servers, config, notice = held
+    raw, _ = mail(STAFF[0], f"Otomatis: {notice['Subject']}", "Saya sedang cuti.",
+                  in_reply_to=str(notice["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
+    deliver(servers, config, raw)
+    assert _opened(config) == [] and inbox(servers, VISITOR) == []
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#buka")[0])  # the real yes, later
+    [ticket] = _opened(config)
+    assert ticket.channel == "datang"
+
+
+def test_an_empty_reply_opens_nothing_and_says_what_to_write(held):
+    servers, config, notice = held
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "")[0])
+    assert _opened(config) == [] and inbox(servers, VISITOR) == []
+    assert "#buka" in text_of(latest(servers, STAFF[0], "command_error"))
+    assert of_kind(inbox(servers, COORDINATOR), "intake_cancelled") == []
+
+
+def test_the_explicit_yes_opens_it(held):
+    """`#buka` from the staff address that received the notice: the ticket opens as SPEC 3 says."""
+    servers, config, notice = held
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#buka")[0])
+    [ticket] = _opened(config)
+    assert ticket.channel == "datang" and ticket.requester.addr == VISITOR
+    assert len(inbox(servers, VISITOR)) == 1
