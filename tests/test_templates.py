@@ -106,7 +106,7 @@ def context(**changes: Any) -> dict[str, Any]:
         "opened_day": "Kamis, 12 November 2026",
         "opened_time": "10:15 WIB",
         # the answer that cancelled a held call or visit (intake_cancelled; issue 44)
-        "answer": "Saya tidak pernah mengirim formulir ini, ini palsu.",
+        "staff_answer": "Saya tidak pernah mengirim formulir ini, ini palsu.",
         "answered_by": "andi@batam.go.id",
     }
     base.update(changes)

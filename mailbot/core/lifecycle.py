@@ -820,7 +820,7 @@ def _cancel_intake(s: _Step) -> None:
     assert intake is not None and intake.number is not None
     s.record("intake_cancelled", {"number": intake.number, "channel": intake.channel, "staff": intake.staff,
                                   "sender": s.facts.message.from_addr.addr, "answer": s.facts.message.new_text})
-    context = {**_intake_context(s, intake), "number": intake.number, "answer": s.facts.message.new_text,
+    context = {**_intake_context(s, intake), "number": intake.number, "staff_answer": s.facts.message.new_text,
                "answered_by": s.facts.message.from_addr.addr}
     s.send("intake_cancelled", Audience.COORDINATORS, auto=AUTO_GENERATED, text=intake.form.problem, context=context)
 
