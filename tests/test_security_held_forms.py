@@ -12,7 +12,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mailfactory import STAFF, UNIT, deliver, inbox, latest, mail, of_kind, reply_as_client, text_of, write_config
+from tests.mailfactory import (
+    STAFF,
+    UNIT,
+    deliver,
+    inbox,
+    latest,
+    mail,
+    of_kind,
+    reply_as_client,
+    text_of,
+    write_config,
+)
 
 VISITOR = "budi@vendor.test"
 COORDINATOR = "koordinator@lpse.test"

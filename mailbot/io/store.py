@@ -101,6 +101,21 @@ BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database 
 # SIGTERM cannot interrupt, so it bounds how long a stop can take.
 BUSY_TIMEOUT_SECONDS = 5.0
 # inbound requester mail that is no telling of the problem (`lifecycle.LABELS`)
+def _vouched_relays(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The relays (`#teruskan`) of LKPP mail that failed authentication, which staff passed on
+    when they answered its alert (issue 44): the requester got it, but no verified hand wrote
+    it, so the unit's memory does not keep it as a solution (SPEC 9). A relay after such mail
+    counts as one, whichever LKPP message it passed on."""
+    found: list[Mapping[str, Any]] = []
+    unverified = False
+    for row in rows:
+        if row["direction"] == "in" and row["role"] == "lkpp":
+            unverified = row["kind"] == "unverified_note"
+        elif row["direction"] == "out" and row["kind"] == "relay" and unverified:
+            found.append(row)
+    return found
+
+
 _NOT_THE_PROBLEM = ("automatic_recorded", "bounce_received", "copy_appended", "closing_confirmed",
                     "confirmed_after_closing")
 
@@ -810,7 +825,9 @@ class Store:
         rows = list(self._query(
             "select direction, role, kind, body, attachments, archive_path, at from messages "
             "where ticket_id = ? order by at, id", [ticket_id]))
-        answers = [r for r in rows if r["direction"] == "out" and r["role"] == "requester" and r["body"]]
+        vouched = {id(r) for r in _vouched_relays(rows)}
+        answers = [r for r in rows if r["direction"] == "out" and r["role"] == "requester" and r["body"]
+                   and id(r) not in vouched]
         solutions = [r for r in answers if r["kind"] in ("resolved", "resolved_lkpp")]
         others = [r for r in answers if r["kind"] in ("staff_reply", "relay")]
         found = solutions or others
