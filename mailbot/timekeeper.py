@@ -191,10 +191,19 @@ class Timekeeper:
 
 
     def digest_context(self, box: MailboxConfig, now: datetime) -> dict[str, Any]:
-        """The digest's content, worded: counts by state and every overdue ticket with why."""
+        """The digest's content, worded: counts by state, every overdue ticket with why, and
+        the acks still held for the ack budget (issue 44), the first `HELD_SHOWN` of them."""
         overdue = [o for _, o in self.overdue(box, now)]
-        return worded_digest(digest_context(self.store.state_counts(box.name), overdue, now, self.calendar),
-                             words(self.cfg.language, self.cfg.templates_dir), self.calendar)
+        context = worded_digest(digest_context(self.store.state_counts(box.name), overdue, now, self.calendar),
+                                words(self.cfg.language, self.cfg.templates_dir), self.calendar)
+        held = self.store.held_acks(box.name, now)
+        when = "%Y-%m-%d %H:%M"
+        context["held_acks"] = [{"number": h["number"], "to": ", ".join(h["to"]),
+                                 "queued": h["queued"].astimezone(self.calendar.tz).strftime(when),
+                                 "until": h["until"].astimezone(self.calendar.tz).strftime(when)}
+                                for h in held[:HELD_SHOWN]]
+        context["held_count"] = len(held)
+        return context
 
     def monthly_summary(self, box: MailboxConfig, now: datetime) -> int:
         """Queue the previous month's summary of `box` when it is due; 1 when queued."""
@@ -232,6 +241,9 @@ class Timekeeper:
             return 0
         self.log.info("monthly_summary_queued", mailbox=box.name, month=str(month))
         return 1
+
+
+HELD_SHOWN = 50  # held acks the digest names one by one; the rest it counts
 
 
 def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> dict[str, Any]:

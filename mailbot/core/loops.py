@@ -12,6 +12,12 @@ mailbot sent) is weighed: a responder answers our ack, while people of one compa
 gmail.com write "Lupa password" or "Mohon bantuan." as new mail within the same hour, and
 each must get an ack. A third address is needed before anything is held: the first two
 rounds are answered, the third is not.
+
+A responder that answers with no In-Reply-To (issue 44) looks like those people: new mail,
+the same words, another address of one domain each time. Its domain is then one sender,
+with what one address may have (`autoreply_limit`, 5 an hour): five people of gmail.com
+who write "Mohon bantuan." within the hour are each answered, the responder's sixth round
+is not (`looping` with `earlier` at that limit, for an ack no server vouched for).
 """
 
 from __future__ import annotations
@@ -35,10 +41,13 @@ _WORDS = re.compile(r"[^\w]+")
 
 def fingerprint(text: str) -> str:
     """The words of a text with what a responder changes per round taken out: quoted lines,
-    every token with a digit in it (ticket numbers, ids, dates, counters), case, punctuation."""
+    every token with a digit in it (ticket numbers, ids, dates, counters), case, punctuation.
+    A text with no word left (an empty body, only numbers) has none: "" (nothing repeats)."""
     text = _QUOTED.sub(" ", text)
     text = _TOKEN_WITH_DIGIT.sub(" 0 ", text.lower())
     words = " ".join(_WORDS.sub(" ", text).split())
+    if not any(c.isalpha() for c in words):
+        return ""
     return hashlib.sha1(words.encode()).hexdigest()[:16]
 
 
@@ -50,22 +59,27 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower().rstrip(".")
 
 
-def looping(sender: str, subject: str, text: str, recent: Iterable[tuple[str, str, str]]) -> str | None:
+def looping(sender: str, subject: str, text: str, recent: Iterable[tuple[str, str, str]],
+            earlier: int = EARLIER_ADDRESSES, *, by_subject: bool = True) -> str | None:
     """Why mail from `sender` is a responder answering from rotating addresses, or None.
     `recent`: (sender, subject, new text) of the mail the unit received from `sender`'s
-    domain in the last `WINDOW_HOURS`, this message excluded."""
+    domain in the last `WINDOW_HOURS`, this message excluded; `earlier`: how many other
+    addresses wrote the same words before this one is not answered; `by_subject`: a subject
+    alone repeating counts (for new mail it does not: people of one domain title their mail
+    "Pertanyaan" alike and write their own words under it)."""
     own = inbox_key(sender)
-    marks = {("text", fingerprint(text)), ("subject", subject_fingerprint(subject))}
+    marks = {m for m in (("text", fingerprint(text)), ("subject", subject_fingerprint(subject) if by_subject else ""))
+             if m[1]}
     seen: dict[tuple[str, str], set[str]] = {}
     for other, other_subject, other_text in recent:
         key = inbox_key(other)
         if key == own:
             continue
         for mark in (("text", fingerprint(other_text)), ("subject", subject_fingerprint(other_subject))):
-            if mark in marks:
+            if mark[1] and mark in marks:
                 seen.setdefault(mark, set()).add(key)
     for (what, _), addresses in sorted(seen.items()):
-        if len(addresses) >= EARLIER_ADDRESSES:
+        if len(addresses) >= earlier:
             return (f"the same {what} came from {len(addresses) + 1} addresses of {domain_of(sender)} "
                     f"within {WINDOW_HOURS} hour (an auto-responder on rotating addresses)")
     return None

@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address as HeaderAddress
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.lifecycle import Decision
-from mailbot.core.limits import HOUR, Schedule, address_limit, ticket_slot
+from mailbot.core.limits import HOUR, Schedule, ack_share, ack_slot, address_limit, ticket_slot
 from mailbot.core.links import defang, has_link
 from mailbot.core.matching import audience_of, tag
 from mailbot.core.model import (
@@ -41,7 +41,7 @@ from mailbot.core.model import (
     citable_id,
     has_mailbox,
 )
-from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.settings import AuthConfig, Config, MailboxConfig
 from mailbot.core.trust import sender_disowned, sender_vouched
 from mailbot.core.worktime import WorkCalendar
 
@@ -73,9 +73,14 @@ class History:
     sent_to: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # address -> limited mail (hour, day)
     slots: tuple[datetime, ...] = ()  # send times of the ticket's limited mail to its requester, last hour on
     alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
-    acks_hour: int = 0  # acks the unit queued in the last hour (issue 37: the unit-wide ack rate)
+    # issue 44: send times of the acks counted against the unit's ack budget from an hour ago on
+    # (held ones too), and of those to the domain this decision's ack goes to
+    ack_slots: tuple[datetime, ...] = ()
+    domain_slots: tuple[datetime, ...] = ()
     known: frozenset[str] = frozenset()  # outside addresses (normalised) the unit wrote to before
     looping: str | None = None  # why the sender is a responder on rotating addresses (`loops.looping`)
+    repeated: str | None = None  # why the sender's domain repeats its words as one sender (issue 44)
+    held_ack: datetime | None = None  # when the ticket's ack held for the ack budget goes (issue 44)
     active_timers: frozenset[TimerKind] = frozenset()
     running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
     told: frozenset[str] = frozenset()  # timers whose breach notice went out on the ticket
@@ -131,9 +136,12 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
         mail, notes = _one(send, decision, msg, history, setup, now, alerted)
         mails += mail
         events += notes
-    unsent = next((e for e in events if e.kind in ("ack_withheld", "ack_awaits_staff")), None)
-    if unsent is not None:  # staff hear on the new ticket's notice that its requester got no ack, and why
-        mails = [replace(m, context={**m.context, "ack_unsent": unsent.kind, "ack_unsent_reason": unsent.detail["reason"]})
+    unsent = next((e for e in events if e.kind in ("ack_withheld", "ack_awaits_staff")
+                   or (e.kind in _ACK_LATER and e.detail.get("mail") == "ack")), None)
+    if unsent is not None:  # staff hear on the new ticket's notice that its requester got no ack (yet), and why
+        kind = _ACK_LATER.get(unsent.kind, unsent.kind)
+        mails = [replace(m, context={**m.context, "ack_unsent": kind, "ack_unsent_reason": unsent.detail["reason"],
+                                     "ack_until": unsent.detail.get("until", "")})
                  if m.send.kind == "staff_new" else m for m in mails]
     timers = None
     if decision.ticket is not None and not decision.held:  # a held call has no ticket to time yet
@@ -145,6 +153,10 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
     return Planned(tuple(mails), tuple(events), timers)
 
 
+# An ack the limits hold or stop, as the new ticket's notice tells staff (`ack_unsent`).
+_ACK_LATER = {"send_held": "ack_held", "send_suppressed": "ack_suppressed"}
+
+
 def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: History, setup: Setup,
          now: datetime, alerted: set[str]) -> tuple[list[MailPlan], list[HistoryEvent]]:
     box, ticket = setup.box, decision.ticket
@@ -154,6 +166,11 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: Hi
         # (an ack to a forged address is backscatter), and staff see why on the ticket
         return [], [HistoryEvent("ack_withheld", "mailbot", {"mail": send.kind, "reason": disowned})]
     events: list[HistoryEvent] = []
+    if send.kind == "ack" and history.held_ack is not None:
+        # issue 44: the ack is in the outbox already, held for the ack budget, and goes by itself
+        # (`#kirim-tanda-terima` on such a ticket): a second one now would reach the requester twice
+        until = history.held_ack.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
+        return [], [HistoryEvent("ack_already_held", "mailbot", {"mail": send.kind, "until": until})]
     if burst := str(send.context.get("burst") or ""):
         # one alert of a kind a day, however many mails cause it (issue 37: 100 bounced acks, one alert)
         if f"burst:{burst}" in alerted:
@@ -168,18 +185,25 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: Hi
         reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {send.to}"
         return [], [HistoryEvent("send_skipped", "mailbot", {"mail": send.kind, "reason": reason})]
     limited = send.auto is not None and not decision.exempt
-    when = schedule(send, (*to, *cc), ticket, history, setup, now) if limited else Schedule(now)
+    # issue 44: the unit's own server vouches for the address the ack goes to: never counted
+    vouched = send.kind == "ack" and msg is not None and ack_vouched(msg, setup.cfg.auth) and \
+        msg.from_addr.addr.lower() in {a.lower() for a in to}
+    when = schedule(send, (*to, *cc), ticket, history, setup, now, vouched=vouched) if limited else Schedule(now)
     mails: list[MailPlan] = []
     if when.cause:
         waits = "ack_awaits_staff" if when.waits else ""
-        events.append(HistoryEvent(waits or ("send_held" if when.held else "send_suppressed"), "mailbot",
-                                   {"mail": send.kind, "reason": when.reason}))
+        detail = {"mail": send.kind, "reason": when.reason}
+        if when.held and when.send_at is not None:
+            detail["until"] = when.send_at.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
+        events.append(HistoryEvent(waits or ("send_held" if when.held else "send_suppressed"), "mailbot", detail))
         if when.cause not in alerted:
             alerted.add(when.cause)
             events.append(HistoryEvent("rate_limit_alerted", "mailbot", {"key": when.cause}))
             mails.append(_limit_alert(when, ticket, setup, now))
     if when.send_at is None:
         return mails, events
+    if when.counted:  # what the next acks' budget is read from (`History.ack_slots`)
+        events.append(HistoryEvent("ack_counted", "mailbot", {"slot": _utc(when.send_at), "domain": when.counted}))
     mails.insert(0, _mail(send, ticket, msg, history, setup, to, cc, when, limited))
     return mails, events
 
@@ -268,9 +292,29 @@ def internal(box: MailboxConfig, cfg: Config, address: str) -> bool:
             or any(fnmatch.fnmatchcase(address, p) for p in cfg.escalation.senders))
 
 
+def ack_vouched(msg: InboundMessage, auth: AuthConfig) -> bool:
+    """Whether the unit's own server vouches for the sender of `msg` (aligned dmarc, dkim or
+    spf pass in its topmost Authentication-Results), read for the ack budget (issue 44).
+
+    As `trust.sender_vouched` reads it in `authres` mode, and in `token` mode too wherever
+    `auth.trusted_authserv_id` names the unit's server: the verdict only decides whether an
+    ack goes now or waits its turn, never who may act (that stays with SPEC 9's modes), and
+    `trust.sender_disowned` already reads the same server's fail in that mode. `off` vouches
+    for nobody here: From alone proves nothing to a budget that stops floods."""
+    if auth.mode == "off" or not auth.trusted_authserv_id:
+        return False
+    return sender_vouched(msg, auth if auth.mode == "authres" else replace(auth, mode="authres"))
+
+
+def _utc(moment: datetime) -> str:
+    """A moment as the store writes its timestamps (UTC, sortable), for events it reads back."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: History, setup: Setup,
-             now: datetime) -> Schedule:
-    """SPEC section 5: when an automatic mail may go, if at all."""
+             now: datetime, *, vouched: bool = False) -> Schedule:
+    """SPEC section 5: when an automatic mail may go, if at all. `vouched`: the ack goes to
+    a sender the unit's own server vouched for (`ack_vouched`), never counted (issue 44)."""
     for address in (a for a in rcpt if not internal(setup.box, setup.cfg, a)):
         hour, day = history.sent_to.get(address, (0, 0))
         reason = address_limit(address, hour, day, setup.cfg.autoreply_limit)
@@ -280,19 +324,47 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
         # Issue 37: the same words from a third address of one domain within the hour: a responder
         # answering our acks from rotating addresses; no ack, and the loop has nothing to answer
         return Schedule(None, reason=history.looping, cause=f"loop:{msg_domain(rcpt)}")
-    cap = setup.cfg.limits.acks_per_hour
-    if send.kind == "ack" and history.acks_hour >= cap and any(
+    counted = ""
+    if send.kind == "ack" and not vouched and any(
             not internal(setup.box, setup.cfg, a) and inbox_key(a) not in history.known for a in rcpt):
-        # Issue 37: 500 forged senders must not make 500 acks; the tickets open, the acks wait for staff
-        return Schedule(None, reason=f"acks_per_hour of {cap} acks an hour to new addresses reached",
-                        cause=f"acks:{setup.box.name}", waits=True)
+        when = _ack_budget(msg_domain(rcpt), history, setup, now)
+        if when.send_at != now:
+            return when
+        counted = when.counted
     if send.to is Audience.REQUESTER and ticket is not None and ticket.id is not None:
         cap = setup.cfg.limits.ticket_mails_per_hour
         slot = ticket_slot(now, [s for s in history.slots if s > now - HOUR], cap)
         if slot > now:
-            return Schedule(slot, held=True, cause=f"ticket:{ticket.number}",
+            return Schedule(slot, held=True, cause=f"ticket:{ticket.number}", counted=counted,
                             reason=f"limit of {cap} automatic mails per hour to the requester of this ticket")
-    return Schedule(now)
+    return Schedule(now, counted=counted)
+
+
+def _ack_budget(domain: str, history: History, setup: Setup, now: datetime) -> Schedule:
+    """When an ack to a new address no server vouched for may go (issue 44, SPEC 5).
+
+    Issue 37's flood (500 forged senders must not make 500 acks) is bounded by the unit-wide
+    `limits.acks_per_hour` and a domain's share of it (`limits.ack_slot`);
+    past them the ack is held and goes by itself, oldest first, as the hour frees. Only
+    where that would hold it longer than `ack_max_age_hours` (an ack that late answers
+    nothing) does it wait for staff (`#kirim-tanda-terima`), as before. A domain whose
+    addresses repeat their words is one sender (`History.repeated`): the responder that
+    answers each ack from a new address gets no more acks, now or later."""
+    cfg = setup.cfg
+    if history.repeated:
+        return Schedule(None, reason=history.repeated, cause=f"loop:{domain}")
+    budget = cfg.limits.acks_per_hour
+    share = ack_share(budget, cfg.autoreply_limit)
+    slot, by_share = ack_slot(now, list(history.ack_slots), list(history.domain_slots), budget, share)
+    if slot == now:
+        return Schedule(now, counted=domain)
+    if slot - now > timedelta(hours=cfg.ack_max_age_hours):
+        return Schedule(None, reason=f"acks_per_hour of {budget} acks an hour to new addresses reached for the next "
+                                     f"{_number(cfg.ack_max_age_hours)} hours", cause=f"acks:{setup.box.name}",
+                        waits=True)
+    reason = (f"{domain} has its share of {share} of the {budget} acks an hour to new addresses" if by_share
+              else f"acks_per_hour of {budget} acks an hour to new addresses reached")
+    return Schedule(slot, held=True, reason=reason, cause=f"acks-held:{setup.box.name}", counted=domain)
 
 
 def msg_domain(rcpt: tuple[str, ...]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.commands import parse_commands
@@ -269,15 +269,30 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
     acks = [s for s in decision.sends if s.kind == "ack"]
     known = frozenset(inbox_key(a) for a in outside if acks and store.ever_sent_to(a))
-    acks_hour = store.acks_since(box.name, now - HOUR) if acks else 0
-    loop = None
-    # only mail that answers mail of ours can be a responder's round: people of one domain
-    # (gmail.com) write "Lupa password" or "Mohon bantuan." within the hour as new mail
-    if acks and msg is not None and not internal(box, cfg, msg.from_addr.addr) \
-            and store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:]):
+    ack_slots: list[datetime] = []
+    domain_slots: list[datetime] = []
+    if acks:  # issue 44: the ack budget's hour, held acks included (they go later, in turn)
+        to = domain_of(ticket.requester.addr if ticket is not None else msg.from_addr.addr if msg else "")
+        for slot, domain in store.counted_acks(box.name, now - HOUR, now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
+            ack_slots.append(slot)
+            if domain == to:
+                domain_slots.append(slot)
+    if acks and ticket is not None and ticket.id is not None:
+        found = replace(found, held_ack=store.held_ack(ticket.id))
+    loop = repeated = None
+    if acks and msg is not None and not internal(box, cfg, msg.from_addr.addr):
         recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
-        loop = looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
-    return replace(found, sent_to=sent_to, alerted=alerted, known=known, acks_hour=acks_hour, looping=loop)
+        if store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:]):
+            # mail that answers mail of ours: the third address of one domain with the same words
+            loop = looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
+        else:
+            # new mail: people of one domain (gmail.com) write "Lupa password" or "Mohon bantuan."
+            # within the hour, so only the words repeated by more addresses than one inbox may be
+            # answered make the domain one sender (issue 44: a responder without In-Reply-To)
+            repeated = looping(msg.from_addr.addr, msg.subject, msg.new_text, recent, cfg.autoreply_limit,
+                               by_subject=False)
+    return replace(found, sent_to=sent_to, alerted=alerted, known=known, ack_slots=tuple(ack_slots),
+                   domain_slots=tuple(domain_slots), looping=loop, repeated=repeated)
 
 
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:

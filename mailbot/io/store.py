@@ -989,11 +989,31 @@ class Store:
             [mailbox, ts(since), "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")]).fetchall()
         return [(str(r[0] or ""), str(r[1] or ""), str(r[2] or "")) for r in rows]
 
-    def acks_since(self, mailbox: str, since: datetime) -> int:
-        """The acks this mailbox queued since then (issue 37: the unit-wide ack rate)."""
-        row = self.db.conn.execute("select count(*) from outbox where mailbox = ? and kind = 'ack' and created_at >= ?",
-                                   [mailbox, ts(since)]).fetchone()
-        return int(row[0])
+    def held_acks(self, mailbox: str, now: datetime) -> list[dict[str, Any]]:
+        """The acks of this mailbox held in the outbox for later (issue 44: the ack budget),
+        oldest first: ticket number, recipients, when queued and when due."""
+        rows = self.db.conn.execute(
+            "select t.number, o.rcpt, o.created_at, o.next_attempt_at from outbox o left join tickets t "
+            "on t.id = o.ticket_id where o.mailbox = ? and o.kind = 'ack' and o.status = 'pending' and o.held = 1 "
+            "and o.next_attempt_at > ? order by o.next_attempt_at, o.id", [mailbox, ts(now)]).fetchall()
+        return [{"number": str(r[0] or "-"), "to": list(json.loads(r[1] or "[]")), "queued": moment(str(r[2])),
+                 "until": moment(str(r[3]))} for r in rows]
+
+    def held_ack(self, ticket_id: int) -> datetime | None:
+        """When the ack held for this ticket goes (issue 44), or None when none is held."""
+        row = self.db.conn.execute("select min(next_attempt_at) from outbox where ticket_id = ? and kind = 'ack' "
+                                   "and status = 'pending' and held = 1", [ticket_id]).fetchone()
+        return moment(str(row[0])) if row and row[0] else None
+
+    def counted_acks(self, mailbox: str, since: datetime, queued: datetime) -> list[tuple[datetime, str]]:
+        """(send time, domain) of the acks counted against this mailbox's ack budget that go
+        or went from `since` on (issue 44: `ack_counted` events, held ones included), among
+        those queued from `queued` on (as long as an ack may be held)."""
+        rows = self.db.conn.execute(
+            "select json_extract(detail, '$.slot'), json_extract(detail, '$.domain') from events "
+            "where mailbox = ? and kind = 'ack_counted' and at >= ? and json_extract(detail, '$.slot') > ?",
+            [mailbox, ts(queued), ts(since)]).fetchall()
+        return [(moment(str(r[0])), str(r[1] or "")) for r in rows]
 
     def limited_slots(self, ticket_id: int, audience: str, since: datetime) -> list[datetime]:
         """Send times of the limited mail of a ticket's audience from `since` on, oldest first."""

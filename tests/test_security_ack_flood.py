@@ -1,0 +1,288 @@
+"""Issue 44, point 3, "Acks that floods cannot deny", over real Dovecot and SMTP and in the
+pure schedule rules.
+
+Expected values are the issue's and SPEC 5's: `limits.acks_per_hour` (60) limits only acks
+to senders the unit's own server does not vouch for; a sender it marks aligned `dmarc=pass`
+is acked at once and not counted; no domain takes more than its share (a fifth of the
+budget, at least `autoreply_limit`, 5); held acks go by themselves, oldest first, when the
+hour frees, and those still held are listed in the coordinators' digest; a responder that
+answers each ack from a new address of its domain with the same words stops within five
+acks, while five people of one webmail domain writing alike are each acked."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from mailbot import cli
+from mailbot.config import load_config
+from mailbot.core.limits import Schedule, ack_share, ack_slot
+from mailbot.core.model import AUTO_REPLIED, Audience, Send
+from mailbot.core.plan import History, Setup, schedule
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    STAFF,
+    UNIT,
+    handle_at,
+    inbox,
+    mail,
+    of_kind,
+    run_once,
+    sweep,
+    text_of,
+    write_config,
+)
+
+WIB = ZoneInfo("Asia/Jakarta")
+SERVER = "mx.lpse.test"  # the unit's own server (auth.trusted_authserv_id)
+TOKEN = {"mode": "token", "trusted_authserv_id": SERVER}  # the default mode, the server named
+COORDINATOR = "koordinator@lpse.test"
+HEAD = "kepala@lpse.test"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+def result(sender: str, verdict: str) -> dict[str, str]:
+    """The header the unit's own server prepends: `dmarc=none` for a domain with no DMARC
+    record (anyone may write in its name), `dmarc=pass` aligned with From."""
+    return {"Authentication-Results": f"{SERVER}; dmarc={verdict} header.from={sender.rpartition('@')[2]}"}
+
+
+def to(servers, address: str) -> list:
+    """mailbot's mail delivered for `address`, read back over IMAP (unknown addresses land in the catch-all)."""
+    return [m for m in inbox(servers, servers.mailbox_for(address))
+            if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]
+
+
+def acks_to(servers, address: str) -> int:
+    return sum(1 for m in to(servers, address) if m["X-Mailbot-Kind"] == "ack")
+
+
+# --- the attack: 60 unauthenticated mails an hour deny nobody the unit can recognise -------------
+
+def test_sixty_unauthenticated_mails_do_not_keep_an_authenticated_requester_from_their_ack(fresh_mailboxes, tmp_path):
+    """60 mails from 60 domains the unit's server marks `dmarc=none` fill the hour's budget; a
+    requester whose mail it marks aligned `dmarc=pass` gets their ack at once; a 61st
+    unauthenticated sender's ack is held and goes by itself once the hour frees, without staff."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth=TOKEN)
+    flood = [f"info@domain{n}.test" for n in range(60)]
+    for n, sender in enumerate(flood):
+        servers.append(UNIT, mail(sender, f"Penawaran kerja sama {n}", f"Kami menawarkan produk nomor {n} "
+                                  f"dengan harga khusus {n * 7}.", headers=result(sender, "none"))[0])
+    handle_at(config, at("2026-11-23T10:00"))
+    assert sum(acks_to(servers, s) for s in flood) == 60
+
+    requester = "budi@vendor.test"
+    servers.append(UNIT, mail(requester, "Tidak bisa login SPSE", "Akun saya terkunci sejak pagi.",
+                              headers=result(requester, "pass"))[0])
+    late = "andi@kontraktor.test"  # a real requester whose domain publishes no DMARC: unauthenticated
+    servers.append(UNIT, mail(late, "Jadwal aanwijzing", "Kapan jadwal aanwijzing paket jalan desa?",
+                              headers=result(late, "none"))[0])
+    handle_at(config, at("2026-11-23T10:01"))
+    assert acks_to(servers, requester) == 1  # within the minute, not counted
+    assert acks_to(servers, late) == 0
+    notice = next(n for n in of_kind(inbox(servers, STAFF[0]), "staff_new") if late in text_of(n))
+    assert "dikirim otomatis mulai 2026-11-23 11:00" in text_of(notice)
+
+    handle_at(config, at("2026-11-23T10:59"))
+    assert acks_to(servers, late) == 0
+    handle_at(config, at("2026-11-23T11:00:30"))  # the hour of the first counted ack is over
+    assert acks_to(servers, late) == 1
+    assert len(Store(load_config(config).database).tickets()) == 62
+
+
+def test_one_domain_takes_no_more_than_its_share_and_the_others_are_acked_at_once(fresh_mailboxes, tmp_path):
+    """60 mails from 60 addresses of one domain (no DMARC, each its own words): 12 acks (a
+    fifth of 60), the rest held in turn; a sender of another domain, unauthenticated too, is
+    acked at once."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth=TOKEN)
+    flood = [f"user{n}@attacker.test" for n in range(60)]
+    words = ["jadwal", "akun", "dokumen", "upload", "lelang", "kontrak"]
+    for n, sender in enumerate(flood):
+        servers.append(UNIT, mail(sender, f"Pertanyaan {n}", f"Mohon info {words[n % 6]} {words[(n // 6) % 6]} "
+                                  f"{words[(n // 36) % 6]} paket {n}.", headers=result(sender, "none"))[0])
+    other = "sari@dinas.test"
+    servers.append(UNIT, mail(other, "Lupa password", "Mohon reset kata sandi saya.", headers=result(other, "none"))[0])
+    handle_at(config, at("2026-11-23T10:00"))
+    assert sum(acks_to(servers, s) for s in flood) == 12
+    assert acks_to(servers, other) == 1
+    handle_at(config, at("2026-11-23T11:00:30"))
+    assert sum(acks_to(servers, s) for s in flood) == 24  # the next share, by itself, oldest first
+    assert all(acks_to(servers, s) == 1 for s in flood[:24])
+
+
+# --- the responder, and the people of one webmail domain ---------------------------------------
+
+RESPONDER = ("Terima kasih telah menghubungi layanan pelanggan kami. Pesan Anda telah kami terima dengan "
+             "nomor kasus {n} dan akan dijawab dalam 2x24 jam.")
+
+
+def test_a_responder_without_in_reply_to_stops_within_five_rounds_while_five_webmail_people_are_acked(
+        fresh_mailboxes, tmp_path):
+    """A desk answers each of our acks from a new address of its domain, a new subject, its
+    standard words and no In-Reply-To: at most five of its rounds are acked, then it hears
+    nothing more and the loop is over. Five people of gmail.com who write "Lupa password" /
+    "Mohon bantuan." in the same hour each get their ack."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    people = [f"penyedia{i}@gmail.com" for i in range(5)]
+    for person in people:
+        servers.append(UNIT, mail(person, "Lupa password", "Mohon bantuan.")[0])
+    servers.append(UNIT, mail("budi@vendor.test", "Mohon info jadwal", "Jadwal aanwijzing paket 1234?")[0])
+    run_once(config)
+    assert [acks_to(servers, p) for p in people] == [1, 1, 1, 1, 1]
+    acked, rounds = True, 0
+    while acked and rounds < 12:
+        rounds += 1
+        desk = f"cs{rounds}@responder.test"
+        servers.append(UNIT, mail(desk, f"Kasus {rounds * 7919} diterima", RESPONDER.format(n=rounds * 7919))[0])
+        run_once(config)
+        acked = acks_to(servers, desk) == 1
+    acks = sum(acks_to(servers, f"cs{n}@responder.test") for n in range(1, rounds + 1))
+    assert acks <= 5 and not acked
+    assert len(Store(load_config(config).database).tickets()) == 6 + rounds  # every mail has its ticket
+    alerts = of_kind(inbox(servers, COORDINATOR), "rate_limited")
+    assert len(alerts) == 1 and "responder.test" in text_of(alerts[0])
+
+
+def test_five_webmail_people_are_acked_at_once_during_a_flood(fresh_mailboxes, tmp_path):
+    """A flood of 60 from 60 domains has taken the hour's budget; five people of gmail.com,
+    writing alike and marked aligned `dmarc=pass` by the unit's server, each get their ack."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth=TOKEN)
+    for n in range(60):
+        sender = f"promo@toko{n}.test"
+        servers.append(UNIT, mail(sender, f"Promo {n}", f"Diskon {n} persen.", headers=result(sender, "none"))[0])
+    handle_at(config, at("2026-11-23T10:00"))
+    people = [f"penyedia{i}@gmail.com" for i in range(5)]
+    for person in people:
+        servers.append(UNIT, mail(person, "Lupa password", "Mohon bantuan.", headers=result(person, "pass"))[0])
+    handle_at(config, at("2026-11-23T10:05"))
+    assert [acks_to(servers, p) for p in people] == [1, 1, 1, 1, 1]
+
+
+# --- the digest, and check ------------------------------------------------------------------------
+
+def test_acks_still_held_are_listed_in_the_coordinators_digest(fresh_mailboxes, tmp_path):
+    """A budget of 2 an hour and 4 unauthenticated senders at 07:30: the 08:05 digest to heads
+    and coordinators names the two tickets whose acks are still held, and when they go."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth=TOKEN)
+    data = yaml.safe_load(config.read_text())
+    data["limits"] = {"acks_per_hour": 2}
+    config.write_text(yaml.safe_dump(data))
+    senders = [f"pemohon@asal{n}.test" for n in range(4)]
+    for n, sender in enumerate(senders):
+        servers.append(UNIT, mail(sender, f"Pertanyaan {n}", f"Mohon info paket {n}.",
+                                  headers=result(sender, "none"))[0])
+    handle_at(config, at("2026-11-23T07:30"))
+    numbers = {t.requester.addr: t.number for t in Store(load_config(config).database).tickets()}
+    sweep(config, at("2026-11-23T08:05"))
+    [digest] = of_kind(inbox(servers, HEAD), "digest")
+    body = text_of(digest)
+    assert "Tanda terima yang masih ditahan (2)" in body
+    for sender in senders[2:]:
+        assert f"{numbers[sender]}  {sender}  masuk 2026-11-23 07:30, dikirim mulai 2026-11-23 08:30" in body
+    for sender in senders[:2]:
+        assert numbers[sender] not in body
+    html = digest.get_body(preferencelist=("html",)).get_content()
+    assert "Tanda terima yang masih ditahan (2)" in html and numbers[senders[3]] in html
+
+
+def test_check_warns_when_the_units_server_is_not_named(fresh_mailboxes, tmp_path, capsys):
+    """Without auth.trusted_authserv_id no sender can be told from a forger: `check` says so."""
+    config = write_config(fresh_mailboxes, tmp_path)
+    assert cli.main(["--config", str(config), "check"]) == 0
+    assert "warning: auth.trusted_authserv_id is not set" in capsys.readouterr().out
+    named = write_config(fresh_mailboxes, tmp_path, auth=TOKEN)
+    assert cli.main(["--config", str(named), "check"]) == 0
+    assert "trusted_authserv_id" not in capsys.readouterr().out
+
+
+# --- the schedule rules, pure ---------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=ZoneInfo("UTC"))
+ACK = Send("ack", Audience.REQUESTER, auto=AUTO_REPLIED)
+
+
+def _setup(tmp_path) -> Setup:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({
+        "database": str(tmp_path / "db"), "archive_dir": str(tmp_path / "a"), "secret_key_file": str(tmp_path / "k"),
+        "mailboxes": [{"name": "t", "address": UNIT, "imap": {"host": "127.0.0.1", "username": UNIT, "password": "x"},
+                       "staff": list(STAFF)}],
+        "smtp": {"host": "127.0.0.1"}}))
+    cfg = load_config(path)
+    return Setup(cfg, cfg.mailboxes[0], None, None)  # type: ignore[arg-type]  # schedule reads cfg and box only
+
+
+def _minutes(*ago: int) -> tuple[datetime, ...]:
+    return tuple(NOW - timedelta(minutes=m) for m in ago)
+
+
+def test_the_share_is_a_fifth_of_the_budget_never_below_autoreply_limit():
+    assert ack_share(60, 5) == 12
+    assert ack_share(600, 5) == 120
+    assert ack_share(10, 5) == 5
+    assert ack_share(3, 5) == 3
+
+
+def test_a_full_budget_holds_the_ack_until_its_oldest_slot_is_an_hour_old(tmp_path):
+    setup = _setup(tmp_path)
+    full = History(ack_slots=_minutes(*range(59, -1, -1)))  # 60 acks, one a minute, the oldest 59 minutes ago
+    when = schedule(ACK, ("andi@kontraktor.test",), None, full, setup, NOW)
+    assert when.held and when.send_at == NOW + timedelta(minutes=1) and when.counted == "kontraktor.test"
+    assert schedule(ACK, ("budi@vendor.test",), None, full, setup, NOW, vouched=True) == Schedule(NOW)
+
+
+def test_held_acks_queue_in_arrival_order(tmp_path):
+    setup = _setup(tmp_path)
+    held = _minutes(*range(59, -1, -1)) + (NOW + timedelta(minutes=1),)  # one already held for 03:01
+    when = schedule(ACK, ("x@a.test",), None, History(ack_slots=held), setup, NOW)
+    assert when.send_at == NOW + timedelta(minutes=2)
+
+
+def test_a_domain_past_its_share_waits_while_other_domains_go_at_once(tmp_path):
+    setup = _setup(tmp_path)
+    twelve = _minutes(*range(12))
+    history = History(ack_slots=twelve, domain_slots=twelve)
+    when = schedule(ACK, ("user99@attacker.test",), None, history, setup, NOW)
+    assert when.held and when.send_at == NOW - timedelta(minutes=11) + timedelta(hours=1)
+    assert "share of 12" in when.reason
+    assert schedule(ACK, ("sari@dinas.test",), None, History(ack_slots=twelve), setup, NOW) == \
+        Schedule(NOW, counted="dinas.test")
+
+
+def test_an_address_the_unit_wrote_to_before_is_not_counted(tmp_path):
+    setup = _setup(tmp_path)
+    full = History(ack_slots=_minutes(*range(60)), known=frozenset({"budi@vendor.test"}))
+    assert schedule(ACK, ("budi@vendor.test",), None, full, setup, NOW) == Schedule(NOW)
+
+
+def test_words_repeated_by_a_domain_stop_its_acks_and_a_backlog_past_ack_max_age_waits_for_staff(tmp_path):
+    setup = _setup(tmp_path)
+    looped = schedule(ACK, ("cs6@responder.test",), None, History(repeated="the same text"), setup, NOW)
+    assert looped.send_at is None and looped.cause == "loop:responder.test" and not looped.waits
+    # one ack a minute, every minute from an hour ago to 72 hours from now: the budget is full that long
+    far = History(ack_slots=tuple(NOW + timedelta(minutes=m) for m in range(-59, 72 * 60 + 1)))
+    waits = schedule(ACK, ("x@a.test",), None, far, setup, NOW)
+    assert waits.send_at is None and waits.waits
+
+
+def test_ack_slot_keeps_every_hour_within_the_budget_and_the_share():
+    slots: list[datetime] = []
+    domains: list[str] = []
+    for n in range(200):  # 200 acks in one minute, a third of them from one domain
+        domain = "big.test" if n % 3 == 0 else f"d{n}.test"
+        slot, _ = ack_slot(NOW, slots, [s for s, d in zip(slots, domains, strict=True) if d == domain], 60, 12)
+        slots.append(slot)
+        domains.append(domain)
+    for start in sorted(set(slots)):
+        window = [d for s, d in zip(slots, domains, strict=True) if start <= s < start + timedelta(hours=1)]
+        assert len(window) <= 60 and window.count("big.test") <= 12
