@@ -41,6 +41,7 @@ from mailbot.core.settings import (
     MailboxConfig,
     ReportsConfig,
     Secret,
+    SimilarConfig,
     SmtpConfig,
 )
 from mailbot.errors import ConfigError
@@ -419,7 +420,7 @@ def _extra_holidays(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
 TOP_KEYS = {
     "timezone", "database", "archive_dir", "rules_dir", "templates_dir", "language", "log", "calendar",
     "auth", "autoreply_limit", "ack_max_age_hours", "alert_after_minutes", "reopen_days",
-    "secret_key_file", "escalation", "limits", "smtp", "mailboxes", "reports",
+    "secret_key_file", "escalation", "limits", "smtp", "mailboxes", "reports", "similar",
 }
 
 
@@ -431,6 +432,33 @@ def _escalation(esc: Mapping[str, Any], senders: list[str]) -> EscalationConfig:
         patterns.append(address)
     return EscalationConfig(address=address, senders=tuple(patterns),
                             relay_status=_bool(esc, "relay_status", "escalation", True))
+
+
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")
+
+
+def _similar(data: Any) -> SimilarConfig:
+    """`similar:` what a reused solution may carry (issue 44): `allowed_link_domains`, the
+    whole list of domains its links may point to (default: the unit's mailbox domains,
+    LKPP's and `escalation`'s), and `public_phones`, the unit's own phone numbers."""
+    similar = _expect_mapping(data, "similar")
+    _check_keys(similar, {"allowed_link_domains", "public_phones"}, "similar")
+    domains = similar.get("allowed_link_domains")
+    if domains is not None:
+        if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+            raise ConfigError("similar.allowed_link_domains: expected a list of domains such as 'lkpp.go.id'")
+        domains = [d.strip().lower().strip(".") for d in domains]
+        for i, domain in enumerate(domains):
+            if not _DOMAIN.fullmatch(domain):
+                raise ConfigError(f"similar.allowed_link_domains[{i}]: {domain!r} is not a domain such as "
+                                  "'lpse.batamkota.go.id' (no scheme, no path, no '*')")
+    phones = similar.get("public_phones") or []
+    if not isinstance(phones, list) or not all(isinstance(p, (str, int)) for p in phones):
+        raise ConfigError("similar.public_phones: expected a list of phone numbers such as '(0778) 123456'")
+    for i, phone in enumerate(phones):
+        if len(re.sub(r"\D", "", str(phone))) < 6:
+            raise ConfigError(f"similar.public_phones[{i}]: {phone!r} is not a phone number (six digits or more)")
+    return SimilarConfig(tuple(domains) if domains is not None else None, tuple(str(p) for p in phones))
 
 
 def _mailboxes(boxes: Any, base: Path, smtp: SmtpConfig | None) -> tuple[MailboxConfig, ...]:
@@ -518,6 +546,7 @@ def parse_config(data: Any, path: Path) -> Config:
         smtp=smtp,
         mailboxes=mailboxes,
         reports=ReportsConfig(monthly=_bool(reports, "monthly", "reports", True)),
+        similar=_similar(data.get("similar")),
     )
 
 

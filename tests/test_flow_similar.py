@@ -128,7 +128,8 @@ def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_r
     third = f"{YEAR}-00003"
     staff_reply_to_new(servers, config, third, f"#jawab-seperti {renamed}")
     [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
-    assert renamed in text_of(error) and "menyebut pengguna tiket itu sendiri" in text_of(error)
+    assert renamed in text_of(error) and "memuat nama pengguna tiket itu" in text_of(error)
+    assert 'pada baris "Email akun Bapak Budi Santoso sudah kami ganti;' in text_of(error)  # issue 44: the line
     store = Store(load_config(config).database)
     assert store.ticket_by_number("t", third).state is State.OPEN
     store.close()
@@ -169,3 +170,71 @@ def test_answer_like_refuses_a_solution_that_carried_files(env):
     [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
     assert f"{YEAR}-00001" in text_of(error) and "lampiran" in text_of(error)
     assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
+
+
+def test_answer_like_never_passes_an_old_solutions_password_user_id_or_npwp_to_another_requester(env):
+    """Issue 44 point 4, as an attacker (or a hurried staff member) would have it: Budi's old
+    ticket was solved with a temporary password, his user ID and his company's NPWP; Sari,
+    a new requester, writes the same problem and staff answer her with `#jawab-seperti`
+    Budi's number. Sari receives nothing of Budi's solution; staff get the refusal, which
+    names the line that holds what may not go on, and her ticket stays open."""
+    servers, config = env
+    solve(servers, config, "budi@vendor.test", "Akun SPSE terkunci",
+          "Akun penyedia kami terkunci setelah salah password berkali-kali. Mohon dibuka.",
+          "Akun sudah kami reset.\n"
+          "User ID: ptmaju_88\n"
+          "Password sementara: Lpse#2026x\n"
+          "NPWP terdaftar: 01.234.567.8-901.000\n"
+          "Segera ganti password setelah login.", name="Budi Santoso")
+    old = f"{YEAR}-00001"
+    raw, _ = mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login. Mohon bantuan.",
+                  name="Sari Dewi")
+    servers.append(UNIT, raw)
+    run_once(config)
+    new = f"{YEAR}-00002"
+    staff_reply_to_new(servers, config, new, f"#jawab-seperti {old}")
+
+    for received in inbox(servers, "sari@dinas.test"):
+        text = text_of(received)
+        assert "ptmaju_88" not in text and "Lpse#2026x" not in text and "901.000" not in text
+    assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
+    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
+    shown = text_of(error)
+    assert old in shown
+    assert any(line in shown for line in ("User ID: ptmaju_88", "Password sementara: Lpse#2026x",
+                                          "NPWP terdaftar: 01.234.567.8-901.000"))
+    store = Store(load_config(config).database)
+    assert store.ticket_by_number("t", new).state is State.OPEN
+    store.close()
+
+
+def test_a_solution_linking_outside_the_unit_is_shown_inert_and_never_reused(env):
+    """Issue 44 point 5: a solution in the unit's memory with a download link outside the
+    unit's and LKPP's domains (here one that reached it as a solution; a forged LKPP answer
+    would read the same) is listed to staff with its link inert, and `#jawab-seperti` does
+    not mail it to the next requester."""
+    servers, config = env
+    solve(servers, config, "budi@vendor.test", "SPSE error saat upload penawaran",
+          "Saat upload dokumen penawaran muncul error aplikasi SPSE. Mohon bantuan.",
+          "Error upload penawaran sudah diperbaiki pada versi terbaru.\n"
+          "Silakan unduh pembaruan di https://spse-update.example/patch.exe lalu jalankan.")
+    old = f"{YEAR}-00001"
+    raw, _ = mail("sari@dinas.test", "error upload penawaran SPSE",
+                  "Upload dokumen penawaran di SPSE selalu error aplikasi. Mohon bantuan.")
+    servers.append(UNIT, raw)
+    run_once(config)
+    new = f"{YEAR}-00002"
+    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if new in str(m["Subject"]))
+    body = text_of(notice)
+    similar = body[body.index("kasus serupa"):]
+    assert f"Tiket {old}" in similar
+    assert "hxxps[:]//spse-update[.]example/patch[.]exe" in similar
+    assert "https://spse-update.example" not in body and "spse-update.example" not in body
+
+    staff_reply_to_new(servers, config, new, f"#jawab-seperti {old}")
+    assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
+    for received in inbox(servers, "sari@dinas.test"):
+        assert "spse-update" not in text_of(received)
+    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
+    assert old in text_of(error) and "tautan ke luar domain unit dan LKPP" in text_of(error)
+    assert "https://spse-update.example" not in text_of(error)

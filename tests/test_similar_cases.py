@@ -288,3 +288,171 @@ def test_a_solution_carrying_what_the_ticket_did_not_record_as_its_name_is_refus
     assert _named("Mohon Bapak Kepala Dinas menandatangani surat.", words) == ""
     # a From that is an office names no one by its words
     assert _named("Silakan tanyakan ke pokja pemilihan.", words, name="Ketua Pokja") == ""
+
+
+# --- issue 44: what a reused solution may not carry ------------------------------------------
+
+UNIT_SIDE = {"public": frozenset({"lpse@lpse-uji.go.id", "rudi@lpse-uji.go.id"}),
+             "domains": frozenset({"lpse-uji.go.id", "lkpp.go.id", "inaproc.id"}),
+             "phones": ("(0778) 7000 123",)}
+
+
+def _unfit(solution, words, **recorded):
+    """What `unfit` refuses a solution for ("" for nothing), the unit's side as `UNIT_SIDE`."""
+    from mailbot.core.similar import Requester, unfit
+
+    held = unfit(solution, words, Requester(**{**UNIT_SIDE, **recorded}))
+    return held.kind if held is not None else ""
+
+
+# Written as staff write solutions that hand one requester their own account; each must
+# be refused, for the reason named (these are the dev examples; tests/data/secret_solutions
+# is the held-out set)
+_HOLDS = [
+    ("password", "Akun sudah kami reset. Password sementara: Lpse#2026x"),
+    ("password", "Kata sandi baru Anda adalah Xy7!ab, mohon segera diganti."),
+    ("password", "pwd: tender2026"),
+    ("password", "Silakan login dengan PIN 4821."),
+    ("password", "Password akun Bapak telah direset menjadi 12345678"),
+    ("password", "Password:\n    rahasia123"),
+    ("password", "Kata sandi: bandung"),
+    ("password", "Silakan masuk memakai Budi@2026 lalu ganti sandinya."),
+    ("password", "Password default 'sandi-lpse'."),
+    ("code", "Kode OTP Anda 482913, berlaku 5 menit."),
+    ("code", "OTP 482 913"),
+    ("code", "Kode verifikasi/aktivasi: 7F3K92"),
+    ("code", "Token: AB12CD"),
+    ("code", "Masukkan kode aktivasi 551234 pada halaman aktivasi."),
+    ("user", "User ID: budi_santoso88"),
+    ("user", "Username Anda PTMAJUJAYA, silakan login."),
+    ("user", "user id penyedia Anda adalah maju.jaya"),
+    ("user", "Nama pengguna: adminmaju"),
+    ("npwp", "NPWP terdaftar 01.234.567.8-901.000"),
+    ("npwp", "NPWP perusahaan: 012345678901000"),
+    ("npwp", "Data perusahaan sudah sesuai (01.234.567.8-901.000)."),
+    ("nik", "NIK 3171012345678901 sudah terverifikasi."),
+    ("nik", "Nomor KTP Bapak 3171 0123 4567 8901 sudah kami cek."),
+    ("nib", "NIB 1234567890123 sudah tersambung ke SIKaP."),
+    ("account", "Pengembalian dana ke no. rek 1234567890."),
+    ("account", "Rekening BCA 123-456-7890 a.n. CV Maju."),
+    ("account", "Bayar ke VA 8808 1234 5678 9012."),
+    ("number", "Data 3171012345678901 sudah kami perbaiki."),
+    ("phone", "Sudah kami konfirmasi ke +62 812-3456-7890."),
+    ("phone", "WA 0812 3456 7890 sudah kami hubungi."),
+    ("phone", "Hubungi admin di (021) 2991 2450."),
+    ("email", "Link reset dikirim ke budi.santoso@gmail.com."),
+    ("email", "Kirim dokumen ke maju [at] gmail [dot] com"),
+    ("link", "Unduh patch di https://spse-update.example/patch.exe"),
+    ("link", "Unduh patch di hxxp://spse-update.example/patch.exe"),
+    ("link", "Unduh di hxxps[:]//spse-update[.]example/patch[.]exe"),
+    ("link", "Pembaruan: bit.ly/xyz"),
+    ("link", "Formulir di s.id/abc"),
+    ("link", "Akses http://10.1.2.3:8080/spse"),
+]
+
+# Generic instructions and what identifies no one: must pass
+_CLEAN = [
+    "Silakan masukkan user ID dan password Anda.",
+    "Klik Lupa Password pada halaman login, lalu ikuti petunjuknya.",
+    "Kode OTP akan dikirim ke email Anda yang terdaftar.",
+    "Kode verifikasi berlaku 5 menit.",
+    "Password minimal 8 karakter, kombinasi huruf dan angka.",
+    "PIN 6 digit dikirim lewat SMS.",
+    "User ID Anda sudah aktif kembali; username SPSE sama dengan NPWP perusahaan.",
+    "NPWP perusahaan Anda harus sama dengan data di OSS; masukkan NIK 16 digit sesuai KTP.",
+    "Nomor rekening harus atas nama perusahaan.",
+    "Gunakan SPSE versi 4.5.2 (build 4.5.20231201) atau yang lebih baru.",
+    "Kode tender 12345678 sudah diumumkan ulang; kode RUP 38012345 tetap.",
+    "Sesuai Peraturan LKPP Nomor 12 Tahun 2021 pasal 15 ayat (2).",
+    "Jadwal diubah menjadi 24-11-2026 10.00 WIB sampai 30/11/2026.",
+    "Nilai HPS Rp 1.500.000.000 sudah benar; jaminan 1.250.000 rupiah.",
+    "Hubungi lpse@lpse-uji.go.id atau telepon (0778) 7000 123 pada jam kerja 08.00-16.00.",
+    "Panduan: https://lpse-uji.go.id/eproc4/panduan atau https://spse.inaproc.id/batam.",
+    "Lihat juga https://lkpp.go.id/berita dan www.lkpp.go.id.",
+    "Error 500 Internal Server Error muncul karena sesi habis; tekan Ctrl+F5.",
+    "Tiket LKPP 2026112410000017 sudah ditutup; lihat juga [Ticket#2026112410000017].",
+    "Tiket Anda tercatat dengan nomor 2026052010000321 di Helpdesk LKPP.",
+    "Paket dengan kode 10234567 dan paket EPURCH-2026-118832 sudah dipindahkan ke PPK baru.",
+    "Could you ask the user to try again? Which user ID is affected?",
+    "Username masing-masing penyedia tetap; login e-katalog memakai akun SPSE.",
+    "Apakah server sudah diupgrade ke 4.5u20260501?",
+    "Berikut hasil tindak lanjut kami atas tender kode 10053640000 dan paket\n10051234000 yang tertahan.",
+    "Akun Anda sudah aktif kembali, silakan login ulang.",
+]
+
+
+@pytest.mark.parametrize(("kind", "solution"), _HOLDS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(_HOLDS)])
+def test_a_solution_holding_what_identifies_or_unlocks_someone_is_refused(words, kind, solution):
+    assert _unfit(solution, words) == kind
+
+
+@pytest.mark.parametrize("solution", _CLEAN)
+def test_a_solution_of_instructions_and_the_units_own_contacts_passes(words, solution):
+    assert _unfit(solution, words) == ""
+
+
+def test_the_refusal_names_the_first_line_that_holds_it_and_why(words):
+    from mailbot.core.similar import Requester, unfit
+
+    solution = ("Akun sudah kami reset.\n\nUser ID: ptmaju_88\nPassword sementara: Lpse#2026x\n"
+                "Yth. Pak Budi, segera ganti password.")
+    held = unfit(solution, words, Requester(name="Budi Santoso", **UNIT_SIDE))
+    assert (held.kind, held.line) == ("user", "User ID: ptmaju_88")
+    assert words.private.show(held, "id") == 'user ID atau nama pengguna pada baris "User ID: ptmaju_88"'
+    assert words.private.show(held, "en") == 'a user ID or user name on the line "User ID: ptmaju_88"'
+    held = unfit("Mohon maaf atas kendalanya; untuk sementara silakan unduh pembaruan dari hxxp://evil.example/p",
+                 words, Requester(**UNIT_SIDE))
+    assert words.private.show(held, "id") == (
+        'tautan ke luar domain unit dan LKPP ("hxxp[:]//evil[.]example/p") pada baris "Mohon maaf atas kendalanya; '
+        'untuk sementara silakan unduh pembaruan dari hxxp://evil.example/p"')
+    held = unfit("Unduh di https://evil.example/p", words, Requester(**UNIT_SIDE))
+    assert words.private.show(held, "en") == 'a link outside the unit\'s and LKPP\'s domains on the line ' \
+                                            '"Unduh di hxxps[:]//evil[.]example/p"'  # shown inert to staff
+    # what names the old requester counts on its own line too, and the earliest line is named
+    held = unfit("Yth. Pak Budi,\nPassword: Lpse#2026x", words, Requester(name="Budi Santoso", **UNIT_SIDE))
+    assert (held.kind, held.line) == ("name", "Yth. Pak Budi,")
+
+
+def test_links_are_allowed_to_the_units_and_lkpps_domains_only(words):
+    from mailbot.core.similar import link_domains
+
+    default = link_domains(None, ["lpse@lpse-uji.go.id"], ["*@lkpp.go.id", "*@*.lkpp.test", "helpdesk@lkpp.go.id"])
+    assert default == {"lpse-uji.go.id", "lkpp.go.id", "lkpp.test", "inaproc.id"}
+    assert link_domains(["Unit.example.id."], ["lpse@lpse-uji.go.id"], ["*@lkpp.go.id"]) == {"unit.example.id"}
+    side = {"domains": default}
+    for fine in ("https://spse.lkpp.go.id/eproc4", "https://lpse-uji.go.id/x", "inaproc.id/katalog",
+                 "http://www.lkpp.test/panduan.pdf"):
+        assert _unfit(f"Silakan buka {fine}", words, **side) == "", fine
+    for outside in ("https://spse-update.example/patch.exe", "hxxp://spse-update.example/patch.exe",
+                    "bit.ly/xyz", "s.id/abc", "https://lkpp.go.id.evil.example/login",
+                    "https://evil-lkpp.go.id/login", "https://user@evil.example/lkpp.go.id"):
+        assert _unfit(f"Silakan buka {outside}", words, **side) == "link", outside
+    # an operator's list replaces the default: LKPP's own links then need naming too
+    only = {"domains": link_domains(["lpse-uji.go.id"], [], [])}
+    assert _unfit("Silakan buka https://lkpp.go.id/x", words, **only) == "link"
+
+
+def test_similar_cases_show_staff_their_links_defanged():
+    from mailbot.core.similar import first_lines
+
+    shown = first_lines("Unduh pembaruan di https://spse-update.example/patch.exe\natau bit.ly/xyz")
+    assert "https://" not in shown and "spse-update.example" not in shown and "bit.ly" not in shown
+    assert "hxxps[:]//spse-update[.]example/patch[.]exe" in shown and "bit[.]ly/xyz" in shown
+
+
+def test_the_similar_config_key(tmp_path):
+    from mailbot.config import parse_config
+    from mailbot.errors import ConfigError
+    from tests.test_config import minimal
+
+    cfg = parse_config(minimal(), tmp_path / "c.yaml")
+    assert cfg.similar.allowed_link_domains is None and cfg.similar.public_phones == ()
+    data = {**minimal(), "similar": {"allowed_link_domains": ["LPSE.batam.go.id", "lkpp.go.id"],
+                                     "public_phones": ["(0778) 7000 123"]}}
+    cfg = parse_config(data, tmp_path / "c.yaml")
+    assert cfg.similar.allowed_link_domains == ("lpse.batam.go.id", "lkpp.go.id")
+    assert cfg.similar.public_phones == ("(0778) 7000 123",)
+    for bad in ({"allowed_link_domains": ["https://lkpp.go.id/"]}, {"allowed_link_domains": "lkpp.go.id"},
+                {"public_phones": ["144"]}, {"allowed_domains": []}):
+        with pytest.raises(ConfigError, match="similar"):
+            parse_config({**minimal(), "similar": bad}, tmp_path / "c.yaml")

@@ -51,8 +51,9 @@ _REFUSED = {
     "answer_like_value": "{command} needs the number of a solved ticket (e.g. 2026-00042); got {value!r}",
     "answer_like_unknown": "{command} {value}: no resolved or closed ticket of this mailbox with a solution sent to "
                            "its requester",
-    "answer_like_names": "{command} {value}: its solution names its own requester (\"{name}\"); write the answer "
-                         "yourself (#selesai), so that no requester's data reaches another",
+    "answer_like_names": "{command} {value}: its solution holds {name}; write the answer yourself (#selesai), so "
+                         "that no requester's data, password or code, and no link outside the unit's and LKPP's "
+                         "domains, reaches another",
     "answer_like_files": "{command} {value}: its solution carried files of its own case; write the answer yourself "
                          "(#selesai) and attach what this requester needs",
     "data_value": "{command} needs a field and a value: nama|instansi|alamat|telepon VALUE; got {value!r}",

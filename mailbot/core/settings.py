@@ -142,6 +142,17 @@ class ReportsConfig:
 
 
 @dataclass(frozen=True)
+class SimilarConfig:
+    """What a solved case's solution may carry to another requester (`#jawab-seperti`,
+    issue 44): links to these domains and their subdomains (None: the unit's mailbox
+    domains, LKPP's and `escalation`'s, `core/similar.link_domains`), and the unit's own
+    phone numbers, which name no one."""
+
+    allowed_link_domains: tuple[str, ...] | None = None
+    public_phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LogConfig:
     format: str = "json"
     level: str = "info"
@@ -169,6 +180,7 @@ class Config:
     smtp: SmtpConfig | None
     mailboxes: tuple[MailboxConfig, ...]
     reports: ReportsConfig = ReportsConfig()
+    similar: SimilarConfig = SimilarConfig()
 
     def mailbox(self, name: str) -> MailboxConfig:
         for box in self.mailboxes:

@@ -21,8 +21,10 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+from mailbot.core.links import defang, link_spans
 
 Stemmer = Callable[[str], str]
 
@@ -53,8 +55,37 @@ def _nothing_known(word: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Private:
+    """The words by which a writer labels what identifies or unlocks someone (`rules/
+    similar.yaml`, `private`; issue 44), every language together: a solved case's solution
+    that holds such a value is not sent to another requester (`unfit`)."""
+
+    labels: tuple[tuple[str, str], ...] = ()  # (label, category): "kata sandi" is a password's
+    between: frozenset[str] = frozenset()  # words between a label and its value: "Anda", "sementara"
+    says: frozenset[str] = frozenset()  # words after which a value follows: "adalah", "is"
+    amounts: frozenset[str] = frozenset()  # words that make a number money: "Rp", "rupiah"
+    reasons: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)  # category -> language -> words
+    shown: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)  # form -> language -> words
+
+    def show(self, held: Unfit, language: str) -> str:
+        """Why a solution was refused and where, in the staff's language: the reason and the
+        line, and the words on it that hold it when the line is long or they are not on it
+        as written ("hxxp[:]//..." read as a link)."""
+        reasons = self.reasons.get(held.kind, {})
+        reason = reasons.get(language) or reasons.get("en") or held.kind
+        form = "shown" if held.found == held.line or (held.found in held.line and len(held.line) <= 60) \
+            else "shown_found"
+        patterns = self.shown.get(form, {})
+        pattern = patterns.get(language) or patterns.get("en") or '{reason}: "{line}"'
+        line = held.line if len(held.line) <= 200 else held.line[:200].rsplit(" ", 1)[0] + " ..."
+        found = held.found if len(held.found) <= 80 else held.found[:80] + " ..."
+        return pattern.format(reason=reason, found=defang(found), line=defang(line))  # staff read it: links inert
+
+
+@dataclass(frozen=True)
 class Words:
-    """How text becomes terms (`rules/similar.yaml`)."""
+    """How text becomes terms (`rules/similar.yaml`), and what of a solution may not be
+    reused (`private`)."""
 
     stopwords: frozenset[str] = frozenset()
     # mappings are left out of the hash (a frozen `Rules` is hashed); equality reads them
@@ -62,6 +93,7 @@ class Words:
     phrases: Mapping[str, str] = field(default_factory=dict, hash=False)
     stem: Stemmer = _no_stem
     known: Callable[[str], bool] = _nothing_known  # a word of the language (a root the stemmer knows)
+    private: Private = field(default_factory=Private)
 
     def terms(self, text: str) -> list[str]:
         """The text's terms, in order, repeats kept."""
@@ -169,9 +201,11 @@ def suggest(query: Sequence[str], candidates: Iterable[SolvedCase], weights: Map
 
 
 def first_lines(text: str, lines: int = 3, width: int = 300) -> str:
-    """The first non-blank lines of a solution, for a notice: enough to recognise it."""
+    """The first non-blank lines of a solution, for a notice: enough to recognise it. Its
+    links are shown inert (`hxxps[:]//host[.]id`, issue 44): a solution in the unit's
+    memory may be a forgery, and a staff member's click on it is the forger's aim."""
     kept = [line.rstrip() for line in text.splitlines() if line.strip()][:lines]
-    shown = "\n".join(kept)
+    shown = defang("\n".join(kept))
     return shown if len(shown) <= width else shown[:width].rsplit(" ", 1)[0] + " ..."
 
 
@@ -181,8 +215,10 @@ def first_lines(text: str, lines: int = 3, width: int = 300) -> str:
 @dataclass(frozen=True)
 class PastCase:
     """A solved case a staff member asks to answer like (`#jawab-seperti NUMBER`), read
-    before the message is classified; `named` is the words by which its solution names its
-    own requester ("Pak Budi", "" when nothing), `files` how many files it carried."""
+    before the message is classified; `named` is why its solution may not go to another
+    requester and the line that says it, in the staff's words (`Private.show`: its own
+    requester's name, a password, an NPWP, a link outside the unit; "" when nothing),
+    `files` how many files it carried."""
 
     number: str
     solution: str | None  # None: no solved case of that number with an answer sent
@@ -248,6 +284,10 @@ class Requester:
     postal: str = ""
     public: frozenset[str] = frozenset()
     staff: tuple[str, ...] = ()
+    # issue 44: the domains a reused solution may link to and write addresses of (subdomains
+    # too: `link_domains`), and the unit's own phone numbers, which name no one
+    domains: frozenset[str] = frozenset()
+    phones: tuple[str, ...] = ()
 
 
 def names_requester(solution: str, words: Words, requester: Requester) -> tuple[str, str]:
@@ -330,3 +370,368 @@ def _user_id(user: str, words: Words) -> bool:
     if re.search(r"[\d._-]", user):
         return True
     return len(user) >= 6 and user not in words.stopwords and not words.known(user) and words.stem(user) == user
+
+
+# --- what a reused solution may not carry (issue 44) -----------------------------------------
+
+# LKPP's own domains: its helpdesk and the national procurement portal. The unit's mailbox
+# domains and those of `escalation` join them (`link_domains`).
+LKPP_DOMAINS = ("lkpp.go.id", "inaproc.id")
+
+
+def link_domains(configured: Sequence[str] | None, mailboxes: Iterable[str], escalation: Iterable[str]) -> frozenset[str]:
+    """The domains a reused solution may link to: the operator's list (`similar.
+    allowed_link_domains`) when there is one; else the unit's mailbox domains, the domains
+    of `escalation.address` and `escalation.senders` ("*@lkpp.go.id", "*@*.lkpp.go.id" are
+    lkpp.go.id) and `LKPP_DOMAINS`. A domain allows its subdomains."""
+    if configured is not None:
+        return frozenset(d.lower().strip(".") for d in configured)
+    found = set(LKPP_DOMAINS)
+    for address in (*mailboxes, *escalation):
+        domain = address.lower().rpartition("@")[2].lstrip("*.")
+        if domain and "." in domain and not any(c in domain for c in "*?[]"):
+            found.add(domain)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Unfit:
+    """Why a solution may not go to another requester: what it holds (a category of
+    `similar.yaml`'s `private.reasons`: "password", "npwp", "link", "name" ...), the words
+    that hold it, and the whole line they stand on, as staff wrote it."""
+
+    kind: str
+    found: str
+    line: str
+
+
+def unfit(solution: str, words: Words, requester: Requester) -> Unfit | None:
+    """What in a solved case's solution identifies or unlocks someone, or links outside the
+    unit's and LKPP's domains, on its first line that holds any; None when it may go to
+    another requester (`#jawab-seperti`, issue 44). Like `names_requester`, it errs towards
+    refusing: staff can always write the answer themselves.
+
+    - a password, a PIN, a one-time code, a user ID: a value after its label ("password
+      sementara: Lpse#2026x", "kata sandi baru Anda adalah Xy7!ab", "PIN 4821", "OTP 482913",
+      "username Anda PTMAJUJAYA"), and without a label a token mixing letters, digits and
+      a sign ("Lpse#2026x"); a label followed by a word is an instruction ("masukkan user
+      ID dan password Anda", "kode OTP akan dikirim");
+    - an NPWP, NIK, NIB, account or virtual-account number, a phone number: a number after
+      its label, an NPWP or a phone by its shape, and any other number of ten digits or more
+      that no label makes a tender's, a package's or a ticket's, nor "Rp" an amount; the
+      unit's own phones (`Requester.phones`) excepted;
+    - an e-mail address other than the unit's own, and a link (written whole, bare, or
+      defanged as hxxp[:]//host[.]id) to a host outside `Requester.domains`;
+    - what `names_requester` finds of the old requester.
+    Labels are `words.private`'s (`rules/similar.yaml`), every language together."""
+    lines = solution.splitlines()
+    for index, line in enumerate(lines):
+        held = _line_unfit(line, words, requester)
+        following = next((n for n in lines[index + 1:] if n.strip()), "")
+        if held is None and line.rstrip().endswith((":", "=")) and following:
+            # "Password:" on a line of its own, the value on the next
+            held = _line_unfit(f"{line.rstrip()} {following.strip()}", words, requester)
+            if held is not None:
+                held = replace(held, line=f"{line.strip()} {following.strip()}")
+        before = next((n for n in reversed(lines[:index]) if n.strip()), "")
+        if held is not None and held.kind == "number" and before and _line_unfit(
+                f"{before.rstrip()} {line.strip()}", words, requester) is None:
+            held = None  # "tender kode" at the end of one line, its number at the start of the next
+        if held is not None:
+            return _named_earlier(lines[:index], words, requester) or held
+    return _named_earlier(lines, words, requester, whole=solution)
+
+
+def _named_earlier(lines: list[str], words: Words, requester: Requester, whole: str | None = None) -> Unfit | None:
+    """What `names_requester` finds of the old requester on these lines, with the line; with
+    `whole`, also what only the whole text names (a company's name across a line's end)."""
+    public = requester.public | {f"@{d}" for d in requester.domains}
+    who = replace(requester, public=public)
+    for line in lines:
+        kind, named = names_requester(line, words, who)
+        if kind:
+            return Unfit(kind, named, line.strip())
+    if whole is not None:
+        kind, named = names_requester(whole, words, who)
+        if kind:
+            return Unfit(kind, named, named)
+    return None
+
+
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# A link or an address written so that no client links it: "hxxps[:]//host[.]id", "budi [at] gmail [dot] com".
+_REFANG = (
+    (re.compile(r"\bh(?:xx|\*\*|XX)p(s?)\b", re.IGNORECASE), r"http\1"),
+    (re.compile(r"\s?[\[({]\s*(?:\.|dot|titik)\s*[\])}]\s?", re.IGNORECASE), "."),
+    (re.compile(r"\s?[\[({]\s*(?:@|at)\s*[\])}]\s?", re.IGNORECASE), "@"),
+    (re.compile(r"[\[({]\s*:\s*[\])}]"), ":"),
+)
+_SIGNS = "!#$%&*?^~@"
+_OPEN_CLOSE = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb()[]{}<>*"
+_NUMBER_KINDS = frozenset({"npwp", "nik", "nib", "account", "phone", "none"})
+
+
+def _bare(token: str) -> str:
+    """A token without the quotes, brackets and stops around it: "[Ticket#20261124]." is
+    "Ticket#20261124"; a sign a password may end with ("!", "?") stays."""
+    return re.sub(r"[.,;:\"'`\u201d\u2019\u00bb)\]}>*/]+$", "", token.lstrip(_OPEN_CLOSE))
+
+
+def _readable(line: str) -> str:
+    """A line as a reader (and a linkifier) reads it: compatibility forms as their plain
+    selves ("\uff10\uff18\uff11\uff12" is 0812), invisible characters dropped, defanged links
+    and addresses whole again."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", line))
+    for pattern, whole in _REFANG:
+        text = pattern.sub(whole, text)
+    return text
+
+
+def _line_unfit(line: str, words: Words, requester: Requester) -> Unfit | None:
+    text = _readable(line)
+    shown = line.strip()
+    held = _address_or_link(text, requester)
+    if held is not None:
+        return Unfit(held[0], held[1], shown)
+    consumed: list[tuple[int, int]] = []
+    for kind, found in _labelled(text, words, requester, consumed):
+        return Unfit(kind, found, shown)
+    for kind, found in _unlabelled(text, words.private, requester, consumed):
+        return Unfit(kind, found, shown)
+    return None
+
+
+def _allowed(host: str, domains: frozenset[str]) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _address_or_link(text: str, requester: Requester) -> tuple[str, str] | None:
+    """A link to a host outside the allowed domains, or an address other than the unit's."""
+    public = {a.lower() for a in requester.public}
+    for start, end in link_spans(text):
+        link = text[start:end]
+        scheme = re.match(r"([a-z][a-z0-9+.-]*):(//)?", link, re.IGNORECASE)
+        if scheme and scheme.group(1).lower() in ("mailto", "tel", "sms", "callto"):
+            continue  # an address (above) or a number (below)
+        rest = link[scheme.end():] if scheme else link
+        if "@" in rest.split("/")[0] and not (scheme and scheme.group(2)):
+            continue  # a bare address, read above
+        host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+        bare = re.sub(r":\d+$", "", host)
+        if not scheme and bare == host and host == rest and re.fullmatch(r"[\d.]+", host):
+            continue  # "4.5.2.1": a version as often as a host
+        if not _allowed(bare, requester.domains):
+            return "link", link
+    for found in _ADDRESS.finditer(text):
+        address = found.group(0).rstrip(".").lower()
+        if address not in public and not _allowed(address.rpartition("@")[2], requester.domains):
+            return "email", found.group(0).rstrip(".")
+    return None
+
+
+def _is_label(token: str, kinds: Mapping[str, str]) -> bool:
+    return re.sub(r"[\s_.\-]", "", token) in kinds
+
+
+def _labelled(text: str, words: Words, requester: Requester,
+              consumed: list[tuple[int, int]]) -> Iterable[tuple[str, str]]:
+    """A value after its label: ("password", "password sementara: Lpse#2026x"). The numbers
+    labels read (a tender's too) are added to `consumed`."""
+    private = words.private
+    if not private.labels:
+        return
+    pattern, kinds = _label_pattern(private.labels)
+    lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    for label in pattern.finditer(lower):
+        kind = kinds[re.sub(r"[\s_.\-]", "", label.group(0))]
+        explicit, at = False, label.end()
+        for _ in range(8):
+            token = re.compile(r"\s*(\S+)").match(text, at)
+            if token is None:
+                break
+            raw, start = token.group(1), token.start(1)
+            core = _bare(raw.lstrip("/-")).rstrip("!?")
+            parts = [p for p in re.split(r"/", core.lower()) if p]
+            if not core or not re.search(r"[^\W_]", core) or all(
+                    _skippable(p, private, kinds) for p in parts):
+                explicit = explicit or any(c in ":=" for c in raw) or core.lower() in private.says
+                kind = next((kinds[k] for p in reversed(parts) if (k := re.sub(r"[\s_.\-]", "", p)) in kinds), kind)
+                at = token.end()  # "login dengan PIN 4821": the nearer label names the value
+                continue
+            first = re.search(r"[+(]?\d", raw)
+            number = _run(text, start + first.start()) if first and not re.search(
+                r"[^\W\d_]", raw[:first.start()]) else None  # "4821", "(0778) 123456", "+62 812-..."
+            if number is not None and (kind in _NUMBER_KINDS or len(number[2]) >= 4):
+                consumed.append(number[:2])
+                if kind == "none" or len(number[2]) < 6 and kind in _NUMBER_KINDS or len(set(number[2])) == 1:
+                    break
+                if not (kind == "phone" and _public_phone(number[2], requester)):
+                    yield kind, text[label.start():number[1]].strip()
+                break
+            last = not re.search(r"[^\W_]", text[token.end():])
+            if kind not in _NUMBER_KINDS and (
+                    _is_value(kind, core, explicit, words)
+                    or kind in ("password", "user") and (explicit and last or _quoted(raw))
+                    and core.lower() not in words.stopwords):
+                # "Password: rahasia", "username: budi" end their line, "password 'sandi-lpse'" is
+                # quoted: a word there is the value
+                yield kind, text[label.start():start + len(raw)].strip().rstrip(".,;")
+            break
+
+
+def _skippable(word: str, private: Private, kinds: Mapping[str, str]) -> bool:
+    """A word between a label and its value: "Anda", "a.n.", "barunya", or another label ("NPWP/NIK")."""
+    word = word.removesuffix("nya") if len(word) > 5 and word.endswith("nya") else word
+    return (not word or word in private.between or word.replace(".", "") in private.between
+            or _is_label(word, kinds))
+
+
+def _quoted(raw: str) -> bool:
+    return len(raw) > 2 and raw[0] in "\"'`\u201c\u2018\u00ab" and raw.rstrip(".,;:")[-1:] in "\"'`\u201d\u2019\u00bb"
+
+
+def _is_word(token: str, words: Words) -> bool:
+    """A word of the language, not a value: "Anda", "sesuai", "dikirim", "SPSE"."""
+    low = token.lower()
+    if "-" in low.strip("-"):  # "e-mail", "e-katalog", "log-in", "masing-masing"
+        parts = low.split("-")
+        return len(set(parts)) == 1 or all(len(part) <= 2 or _is_word(part, words) for part in parts)
+    return (low in words.stopwords or low in words.private.between or words.known(low)
+            or (words.stem(low) != low and words.known(words.stem(low))))
+
+
+def _is_value(kind: str, token: str, explicit: bool, words: Words) -> bool:
+    """Whether the first word after a password's, a code's or a user ID's label is its value."""
+    if len(token) < (3 if kind == "user" else 4) or _ADDRESS.fullmatch(token) or "://" in token:
+        return False
+    digits = sum(c.isdigit() for c in token)
+    letters = sum(c.isalpha() for c in token)
+    signs = any(c in _SIGNS for c in token)
+    camel = bool(re.search(r"[a-z][A-Z]", token))
+    if kind == "password":
+        return digits > 0 or signs or camel or (explicit and not _is_word(token, words))
+    if kind == "code":
+        return digits >= 4 or (digits > 0 and letters > 0 and len(token) >= 5) or (
+            explicit and not _is_word(token, words))
+    if kind == "user":
+        if not letters:
+            return False  # a number is a user ID by its label and four digits ("user id 4.5": a version)
+        joined = not _is_word(token, words) and bool(re.search(r"[^\W_][._-][^\W_]|_", token))
+        capitals = letters >= 6 and token.isupper() and not _is_word(token, words)
+        return digits > 0 or joined or capitals or camel or (explicit and not _is_word(token, words))
+    return False
+
+
+def _run(text: str, start: int) -> tuple[int, int, str] | None:
+    """The number that starts at `start` as people group it: "0812 3456 7890", "+62 812-3456-
+    7890", "(0778) 123456", "01.234.567.8-901.000"; (start, end, its digits). Groups join by
+    "." or "-", or by a space before a group of three digits or more (so "24-11-2026 10.00"
+    is a date and a time, not one number)."""
+    group = re.compile(r"\(?\+?\d+\)?")
+    first = group.match(text, start)
+    if first is None or not re.search(r"\d", first.group(0)):
+        return None
+    end, digits, last = first.end(), re.sub(r"\D", "", first.group(0)), first.group(0)
+    while end < len(text):
+        joined = re.compile(r"[.\-](\d+)").match(text, end)
+        spaced = re.compile(r" (\(?\d{3,}\)?)").match(text, end)
+        if joined:
+            end, digits, last = joined.end(), digits + joined.group(1), joined.group(1)
+        elif spaced and (len(re.sub(r"\D", "", last)) >= 3 or last.startswith(("+", "("))):
+            end, digits, last = spaced.end(), digits + re.sub(r"\D", "", spaced.group(1)), spaced.group(1)
+        else:
+            break
+    if end < len(text) and text[end].isalpha():
+        return None  # part of a word: "2026x", "15menit"
+    return start, end, digits
+
+
+def _public_phone(digits: str, requester: Requester) -> bool:
+    core = re.sub(r"^(?:62|0)", "", digits)
+    return any(re.sub(r"^(?:62|0)", "", re.sub(r"\D", "", p)) == core for p in requester.phones if p)
+
+
+_VERSION = re.compile(r"\d{1,2}\.\d{1,2}(?:\.\d+)+")  # "4.5.20231201": a version with its build
+# A ticket number of LKPP's desks (OTRS, Znuny): the day it was opened and a counter,
+# "2026052010000321". No NIK starts so (no province is numbered 20).
+_DESK_TICKET = re.compile(r"20\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{8}")
+_NPWP = re.compile(r"\d{2}\.\d{3}\.\d{3}\.\d[.-]\d{3}\.\d{3}")
+_AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})+")
+
+
+def _unlabelled(text: str, private: Private, requester: Requester,
+                consumed: list[tuple[int, int]]) -> Iterable[tuple[str, str]]:
+    """What its shape alone gives away: an NPWP written as one, a phone number, a number of
+    ten digits or more no label explains, a token that mixes letters, digits and signs."""
+    at = 0
+    while (start := re.compile(r"[+(]?\d").search(text, at)) is not None:
+        begin = start.start()
+        at = start.end()
+        if begin and (text[begin - 1].isalnum() or text[begin - 1] in "#@/_" or (
+                text[begin - 1] in "-." and begin > 1 and text[begin - 2].isalnum())):
+            while at < len(text) and text[at].isdigit():
+                at += 1
+            continue  # "SPSE4", "Ticket#2026112410000017", "EPURCH-2026-118832", a path
+        number = _run(text, begin)
+        if number is None:
+            while at < len(text) and (text[at].isalnum()):
+                at += 1
+            continue
+        _, end, digits = number
+        at = end
+        if any(s <= begin < e for s, e in consumed) or len(set(digits)) == 1:
+            continue  # read with its label, or a form's placeholder: "99.999.999.9-999.999"
+        written = text[begin:end].lstrip("(")
+        before = re.search(r"([^\W\d_]+)\W{0,2}$", text[:begin])
+        after = re.match(r"\W{0,3}([^\W\d_]+)", text[end:])
+        if (before and before.group(1).lower() in private.amounts) or (
+                after and after.group(1).lower() in private.amounts) or _AMOUNT.fullmatch(written) or (
+                _VERSION.fullmatch(written)):
+            continue
+        if _NPWP.fullmatch(written):
+            yield "npwp", written
+            return
+        if _phone_shaped(written, digits):
+            if not _public_phone(digits, requester):
+                yield "phone", written
+                return
+            continue
+        if len(digits) >= 10 and not _DESK_TICKET.fullmatch(digits):
+            yield "number", written
+            return
+    for token in re.finditer(r"\S+", text):
+        core = _bare(token.group(0))
+        if (6 <= len(core) <= 40 and re.search(r"[^\W\d_]", core) and re.search(r"\d", core)
+                and any(c in _SIGNS for c in core.rstrip("!?")) and not core.startswith("#") and "://" not in core
+                and not _ADDRESS.search(core) and not re.fullmatch(r"[^\W\d_]+#\d+", core)):
+            yield "password", core
+            return
+
+
+def _phone_shaped(written: str, digits: str) -> bool:
+    """A phone number by its shape: Indonesia's country code or a mobile prefix, or a trunk
+    "0" with an area code set apart ("0778-123456", "(021) 1234 5678")."""
+    if written.startswith("+"):
+        return 9 <= len(digits) <= 15
+    if digits.startswith(("628", "08")):
+        return 10 <= len(digits) <= 14
+    if digits.startswith("0") and 9 <= len(digits) <= 12:
+        return bool(re.match(r"0\d{1,3}[ .\-)]", written))  # "(021) 2991 2450" read without its "("
+    return False
+
+
+_LABELS: dict[tuple[tuple[str, str], ...], tuple[re.Pattern[str], dict[str, str]]] = {}
+
+
+def _label_pattern(labels: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every label, longest first, its words joined by a space, "-", "_",
+    "." or nothing; and each label's category by its letters alone ("userid")."""
+    found = _LABELS.get(labels)
+    if found is None:
+        kinds = {re.sub(r"[\s_.\-]", "", label): kind for label, kind in labels}
+        alternatives = "|".join(
+            r"[\s_.\-]*".join(re.escape(w) for w in re.split(r"[\s_.\-]+", label) if w)
+            for label in sorted({label for label, _ in labels}, key=len, reverse=True))
+        found = _LABELS[labels] = (re.compile(rf"(?<![^\W\d_])(?:{alternatives})(?![^\W\d_])"), kinds)
+    return found

@@ -35,7 +35,7 @@ from mailbot.core.model import Audience, InboundMessage, Role, State, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.similar import PastCase, Requester, names_requester
+from mailbot.core.similar import PastCase, Requester, link_domains, unfit
 from mailbot.core.tokens import escalation_key_valid, escalation_keys, verify
 from mailbot.core.trust import Citation
 from mailbot.io.archive import Archive
@@ -137,11 +137,15 @@ def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, ms
     solution = str(answer["body"])
     public = frozenset(a for a in (box.address, *box.staff, box.staff_notify, *box.coordinators, *box.heads,
                                    cfg.escalation.address) if a)
+    domains = link_domains(cfg.similar.allowed_link_domains, (b.address for b in cfg.mailboxes),
+                           (*cfg.escalation.senders, cfg.escalation.address or ""))
     requester = Requester(f"{old.requester.name} {old.contact.name}",
                           (old.requester.addr, *sorted(old.participants)), old.contact.phone,
                           old.contact.organisation, old.contact.address, public,
-                          tuple(name for _, name in box.staff_names))
-    named = names_requester(solution, rules.similar, requester)[1]
+                          tuple(name for _, name in box.staff_names), domains, cfg.similar.public_phones)
+    # issue 44: nothing that identifies or unlocks anyone, no link outside the unit's and LKPP's
+    held = unfit(solution, rules.similar, requester)
+    named = rules.similar.private.show(held, cfg.language) if held is not None else ""
     return PastCase(command.arg, solution, named, int(answer["attachments"] or 0))
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.similar import Stemmer, Words
+from mailbot.core.similar import Private, Stemmer, Words
 from mailbot.errors import ConfigError
 
 _SHIPPED = Path(__file__).resolve().parent / "similar.yaml"
@@ -130,10 +130,55 @@ def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
                 if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
                     raise ConfigError(f"{where}: field '{field}.{key}': must map a word to a word")
                 into[key.lower()] = value.lower().strip()
+    private = _private(tables)
     if not stem:
-        return Words(frozenset(stopwords), spellings, phrases)
+        return Words(frozenset(stopwords), spellings, phrases, private=private)
     known = _known(spellings, phrases, stopwords)
-    return Words(frozenset(stopwords), spellings, phrases, colloquial(known), known_word(known))
+    return Words(frozenset(stopwords), spellings, phrases, colloquial(known), known_word(known), private)
+
+
+def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
+    """`private`: the label words of what a reused solution may not carry (issue 44), every
+    language's together; an operator's lists add to the shipped ones."""
+    labels: dict[tuple[str, str], None] = {}
+    lists: dict[str, set[str]] = {"between": set(), "says": set(), "amounts": set()}
+    reasons: dict[str, dict[str, str]] = {}
+    shown: dict[str, dict[str, str]] = {}
+    for table, where in tables:
+        private = _mapping(table, "private", where)
+        for kind, languages in _within(private, "labels", where).items():
+            for language, found in _within({"": languages}, "", f"{where}: labels.{kind}").items():
+                for label in _words(found, f"{where}: field 'private.labels.{kind}.{language}'"):
+                    labels[(label, str(kind))] = None
+        for name, into in lists.items():
+            for language, found in _within(private, name, where).items():
+                into.update(_words(found, f"{where}: field 'private.{name}.{language}'"))
+        for kind, languages in _within(private, "reasons", where).items():
+            for language, text in _within({"": languages}, "", f"{where}: reasons.{kind}").items():
+                if not isinstance(text, str) or not text.strip():
+                    raise ConfigError(f"{where}: field 'private.reasons.{kind}.{language}': must be words")
+                reasons.setdefault(str(kind), {})[str(language)] = text.strip()
+        for form in ("shown", "shown_found"):
+            for language, text in _within(private, form, where).items():
+                if not isinstance(text, str) or "{line}" not in text:
+                    raise ConfigError(f"{where}: field 'private.{form}.{language}': must be words with {{line}}")
+                shown.setdefault(form, {})[str(language)] = text
+    return Private(tuple(labels), frozenset(lists["between"]), frozenset(lists["says"]),
+                   frozenset(lists["amounts"]), reasons, shown)
+
+
+def _within(table: dict[str, Any], field: str, where: str) -> dict[Any, Any]:
+    """`table[field]`, a mapping (of languages, of categories); `where` names it in an error."""
+    value = table.get(field) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: field 'private.{field}': must be a mapping" if field else f"{where}: must be a mapping")
+    return value
+
+
+def _words(found: Any, where: str) -> list[str]:
+    if not isinstance(found, list) or not all(isinstance(w, str) and w.strip() for w in found):
+        raise ConfigError(f"{where}: must be a list of words")
+    return [w.strip().lower() for w in found]
 
 
 def _mapping(table: dict[str, Any], field: str, where: str) -> dict[Any, Any]:
