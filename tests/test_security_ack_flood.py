@@ -29,6 +29,7 @@ from tests.mailfactory import (
     inbox,
     mail,
     of_kind,
+    reply_as_client,
     run_once,
     sweep,
     text_of,
@@ -193,6 +194,29 @@ def test_acks_still_held_are_listed_in_the_coordinators_digest(fresh_mailboxes, 
         assert numbers[sender] not in body
     html = digest.get_body(preferencelist=("html",)).get_content()
     assert "Tanda terima yang masih ditahan (2)" in html and numbers[senders[3]] in html
+
+
+def test_staff_asking_for_a_held_ack_does_not_make_the_requester_get_two(fresh_mailboxes, tmp_path):
+    """A budget of 2 an hour, a third sender's ack held; staff answer its notice with
+    #kirim-tanda-terima anyway: the requester gets exactly one ack, when the hour frees."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, auth=TOKEN)
+    data = yaml.safe_load(config.read_text())
+    data["limits"] = {"acks_per_hour": 2}
+    config.write_text(yaml.safe_dump(data))
+    senders = [f"pemohon@asal{n}.test" for n in range(3)]
+    for n, sender in enumerate(senders):
+        servers.append(UNIT, mail(sender, f"Pertanyaan {n}", f"Mohon info paket {n}.",
+                                  headers=result(sender, "none"))[0])
+    handle_at(config, at("2026-11-23T10:00"))
+    held = senders[2]
+    notice = next(n for n in of_kind(inbox(servers, STAFF[0]), "staff_new") if held in text_of(n))
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#kirim-tanda-terima")[0])
+    handle_at(config, at("2026-11-23T10:10"))
+    assert acks_to(servers, held) == 0
+    handle_at(config, at("2026-11-23T11:00:30"))
+    handle_at(config, at("2026-11-23T12:30"))
+    assert acks_to(servers, held) == 1
 
 
 def test_check_warns_when_the_units_server_is_not_named(fresh_mailboxes, tmp_path, capsys):
