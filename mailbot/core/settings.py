@@ -126,8 +126,9 @@ class LimitsConfig:
     ticket_mails_per_hour: int = 10
     max_parts: int = 500  # MIME parts in one message
     max_attachments: int = 100  # attachments in one message
-    # acks to addresses the unit never wrote to, unit-wide an hour: past it tickets still open and
-    # their acks wait for staff (`#kirim-tanda-terima`), so forged senders cannot make backscatter
+    # acks to addresses the unit never wrote to and its server does not vouch for, unit-wide an hour
+    # (a fifth of it at most to one domain): past it tickets still open and their acks are held,
+    # going by themselves in turn, so forged senders make no backscatter and deny no one (issue 44)
     acks_per_hour: int = 60
 
     def parse_options(self) -> dict[str, int]:
