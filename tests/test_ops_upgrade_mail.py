@@ -11,8 +11,9 @@ mailbox where the old one left it, and then:
 
 - a new request is acked with the next number (2026-00005), the old tickets as they were;
 - an agent of LKPP's desk answers 2026-00001 from the desk's ticket, naming the case only by
-  the number its acknowledgement gave (SPEC 3: "later LKPP mail citing it is matched by it"),
-  and a person at LKPP answers 2026-00004 by replying to the escalation mail from a mail
+  the number its acknowledgement gave (SPEC 3: "later LKPP mail citing it is matched by it";
+  a number proves nothing, SPEC 9, so it reaches the requester when staff pass it on from
+  the unverified alert), and a person at LKPP answers 2026-00004 by replying to the escalation mail from a mail
   client (In-Reply-To, References): each answer reaches the requester, read back from their
   INBOX; staff answer 2026-00003 with `#selesai` in a reply to the old mailbot's notice.
 
@@ -145,7 +146,9 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     assert states(config) == {**OLD_STATES, "2026-00005": State.OPEN}
 
     # (a) an agent of LKPP's desk answers 2026-00001 from the desk's own ticket: only its number,
-    # which its acknowledgement brought to the old mailbot, names the case (no tag, no References)
+    # which its acknowledgement brought to the old mailbot, names the case (no tag, no References,
+    # and no escalation key: the old mailbot's escalation had none). The number threads it onto
+    # the case, but proves nothing (issue 44): it waits for staff, who pass it on
     servers.append(UNIT, mail(LKPP, f"[Ticket#{LKPP_NUMBER}] Gagal upload dokumen penawaran tender 12345",
                               "Yth. Helpdesk LPSE,\n\nPermasalahan upload dokumen penawaran telah kami perbaiki, "
                               "silakan dicoba kembali.\n\nSalam,\nHelpdesk LKPP", to=UNIT)[0])
@@ -157,11 +160,16 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     servers.append(UNIT, reply_as_client(notice_3, "staff2@lpse.test", "#selesai\nJadwal berubah karena adendum "
                                          "dokumen pemilihan, silakan cek pengumuman di SPSE.")[0])
     one_pass(config, later + timedelta(minutes=5))
+    assert not any("telah kami perbaiki" in text_of(m) for m in inbox(servers, BUDI))
+    alert = next(m for m in of_kind(inbox(servers, "staff1@lpse.test"), "unverified")
+                 if "telah kami perbaiki" in text_of(m))
+    servers.append(UNIT, reply_as_client(alert, "staff1@lpse.test", "#teruskan")[0])
+    one_pass(config, later + timedelta(minutes=10))
     assert any("karena adendum dokumen pemilihan" in text_of(m) for m in inbox(servers, SARI))
     texts = [text_of(m) for m in inbox(servers, BUDI)]
     assert any("telah kami perbaiki" in t for t in texts), texts
     assert any("sudah kami sinkronkan dengan ADP" in t for t in texts), texts
-    assert states(config) == {**OLD_STATES, "2026-00001": State.RESOLVED, "2026-00003": State.RESOLVED,
+    assert states(config) == {**OLD_STATES, "2026-00001": State.ESCALATED, "2026-00003": State.RESOLVED,
                               "2026-00004": State.RESOLVED, "2026-00005": State.OPEN}
     # the requester's mail carries the ticket's own tag, never LKPP's number alone
     to_budi = [m for m in inbox(servers, BUDI) if "telah kami perbaiki" in text_of(m)]
