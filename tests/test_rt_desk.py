@@ -75,6 +75,9 @@ def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxe
     raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan reset akun penyedia.")
     deliver(servers, config, raw)
     [rt_ticket] = _to_desk(servers, desk, 0)
+    # issue 44: the escalation's subject carries the key that proves the desk's answers LKPP's
+    # (the CLI's have no In-Reply-To, and RT's reference alone is a counter)
+    assert "[ref:" in str(latest(servers, LKPP)["Subject"])
 
     # RT's AutoReply carries its reference: learned, recorded as automatic, told to no requester
     run_once(config)
@@ -123,3 +126,4 @@ def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxe
     ticket = _store(config).tickets()[0]
     assert ticket.state is State.CLOSED and ticket.rating == 5
     assert [t[0] for t in desk.tickets()] == [rt_ticket]  # one RT ticket for the escalation
+    assert not any("[ref:" in str(m["Subject"]) or "[ref:" in text_of(m) for m in inbox(servers, REQUESTER))
