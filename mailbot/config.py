@@ -440,9 +440,10 @@ _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z
 def _similar(data: Any) -> SimilarConfig:
     """`similar:` what a reused solution may carry (issue 44): `allowed_link_domains`, the
     whole list of domains its links may point to (default: the unit's mailbox domains,
-    LKPP's and `escalation`'s), and `public_phones`, the unit's own phone numbers."""
+    LKPP's and `escalation`'s), and `public_contacts`, the unit's own phone numbers and
+    street addresses, which name no requester."""
     similar = _expect_mapping(data, "similar")
-    _check_keys(similar, {"allowed_link_domains", "public_phones"}, "similar")
+    _check_keys(similar, {"allowed_link_domains", "public_contacts"}, "similar")
     domains = similar.get("allowed_link_domains")
     if domains is not None:
         if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
@@ -452,13 +453,11 @@ def _similar(data: Any) -> SimilarConfig:
             if not _DOMAIN.fullmatch(domain):
                 raise ConfigError(f"similar.allowed_link_domains[{i}]: {domain!r} is not a domain such as "
                                   "'lpse.batamkota.go.id' (no scheme, no path, no '*')")
-    phones = similar.get("public_phones") or []
-    if not isinstance(phones, list) or not all(isinstance(p, (str, int)) for p in phones):
-        raise ConfigError("similar.public_phones: expected a list of phone numbers such as '(0778) 123456'")
-    for i, phone in enumerate(phones):
-        if len(re.sub(r"\D", "", str(phone))) < 6:
-            raise ConfigError(f"similar.public_phones[{i}]: {phone!r} is not a phone number (six digits or more)")
-    return SimilarConfig(tuple(domains) if domains is not None else None, tuple(str(p) for p in phones))
+    contacts = similar.get("public_contacts") or []
+    if not isinstance(contacts, list) or not all(isinstance(c, (str, int)) and str(c).strip() for c in contacts):
+        raise ConfigError("similar.public_contacts: expected a list of the unit's phone numbers and street addresses "
+                          "such as '(0778) 123456' or 'Jl. Engku Putri No. 1, Batam'")
+    return SimilarConfig(tuple(domains) if domains is not None else None, tuple(str(c).strip() for c in contacts))
 
 
 def _mailboxes(boxes: Any, base: Path, smtp: SmtpConfig | None) -> tuple[MailboxConfig, ...]:

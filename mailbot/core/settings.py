@@ -147,10 +147,10 @@ class SimilarConfig:
     """What a solved case's solution may carry to another requester (`#jawab-seperti`,
     issue 44): links to these domains and their subdomains (None: the unit's mailbox
     domains, LKPP's and `escalation`'s, `core/similar.link_domains`), and the unit's own
-    phone numbers, which name no one."""
+    phone numbers and street addresses, which name no requester."""
 
     allowed_link_domains: tuple[str, ...] | None = None
-    public_phones: tuple[str, ...] = ()
+    public_contacts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

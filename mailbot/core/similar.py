@@ -64,6 +64,8 @@ class Private:
     between: frozenset[str] = frozenset()  # words between a label and its value: "Anda", "sementara"
     says: frozenset[str] = frozenset()  # words after which a value follows: "adalah", "is"
     amounts: frozenset[str] = frozenset()  # words that make a number money: "Rp", "rupiah"
+    firms: frozenset[str] = frozenset()  # legal forms before a company's name: "PT", "CV"
+    streets: frozenset[str] = frozenset()  # words before a street's name: "Jl.", "Perum"
     reasons: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)  # category -> language -> words
     shown: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)  # form -> language -> words
 
@@ -285,9 +287,9 @@ class Requester:
     public: frozenset[str] = frozenset()
     staff: tuple[str, ...] = ()
     # issue 44: the domains a reused solution may link to and write addresses of (subdomains
-    # too: `link_domains`), and the unit's own phone numbers, which name no one
+    # too: `link_domains`), and the unit's own phones and street addresses, which name no one
     domains: frozenset[str] = frozenset()
-    phones: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = ()  # its phone numbers and street addresses (`similar.public_contacts`)
 
 
 def names_requester(solution: str, words: Words, requester: Requester) -> tuple[str, str]:
@@ -413,15 +415,20 @@ def unfit(solution: str, words: Words, requester: Requester) -> Unfit | None:
 
     - a password, a PIN, a one-time code, a user ID: a value after its label ("password
       sementara: Lpse#2026x", "kata sandi baru Anda adalah Xy7!ab", "PIN 4821", "OTP 482913",
-      "username Anda PTMAJUJAYA"), and without a label a token mixing letters, digits and
-      a sign ("Lpse#2026x"); a label followed by a word is an instruction ("masukkan user
-      ID dan password Anda", "kode OTP akan dikirim");
+      "username Anda PTMAJUJAYA"), or after a ":" later in the label's sentence ("token
+      APENDO untuk paket Bapak: 731 904"); without a label, a token mixing letters, digits
+      and a sign ("Lpse#2026x") or joining words and digits by "_" ("rekanan_sbr2019"); a
+      label followed by a word is an instruction ("masukkan user ID dan password Anda",
+      "kode OTP akan dikirim");
     - an NPWP, NIK, NIB, account or virtual-account number, a phone number: a number after
       its label, an NPWP or a phone by its shape, and any other number of ten digits or more
       that no label makes a tender's, a package's or a ticket's, nor "Rp" an amount; the
-      unit's own phones (`Requester.phones`) excepted;
+      unit's own (`Requester.contacts`) excepted;
     - an e-mail address other than the unit's own, and a link (written whole, bare, or
       defanged as hxxp[:]//host[.]id) to a host outside `Requester.domains`;
+    - a company by its legal form before a name in capitals ("PT Cahaya Nusantara"), a
+      street by its word before one ("Jl. Imam Bonjol No. 17"), whoever's, the unit's own
+      street excepted;
     - what `names_requester` finds of the old requester.
     Labels are `words.private`'s (`rules/similar.yaml`), every language together."""
     lines = solution.splitlines()
@@ -498,7 +505,50 @@ def _line_unfit(line: str, words: Words, requester: Requester) -> Unfit | None:
         return Unfit(kind, found, shown)
     for kind, found in _unlabelled(text, words.private, requester, consumed):
         return Unfit(kind, found, shown)
+    for kind, found in _named_things(text, words, requester):
+        return Unfit(kind, found, shown)
     return None
+
+
+def _named_things(text: str, words: Words, requester: Requester) -> Iterable[tuple[str, str]]:
+    """A company by its legal form before a name in capitals ("PT Cahaya Nusantara"), a
+    street by its word before one ("Jl. Imam Bonjol No. 17"), whoever's they are; the unit's
+    own street (`Requester.contacts`) excepted. Words of the language are no name there:
+    "PT Anda", "Jl. tersebut"."""
+    private = words.private
+    for kind, heads in (("firm", private.firms), ("street", private.streets)):
+        if not heads:
+            continue
+        pattern = _head_pattern(tuple(sorted(heads)))
+        for found in pattern.finditer(text):
+            name = found.group(2)
+            first = name.split()[0].lower()
+            if first in words.stopwords or first in private.between or len(first) < 3 and kind == "firm":
+                continue
+            if kind == "street" and _public_street(found.group(0), requester):
+                continue
+            yield kind, found.group(0).strip()
+            return
+
+
+_HEADS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _head_pattern(heads: tuple[str, ...]) -> re.Pattern[str]:
+    """A legal form or a street's word, any case, then one to four words in capitals."""
+    pattern = _HEADS.get(heads)
+    if pattern is None:
+        alternatives = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+        pattern = _HEADS[heads] = re.compile(
+            rf"(?<![^\W\d_])(?i:({alternatives}))\.?[ \t]+((?:[A-Z][^\W_]*\.?[ \t]*){{1,4}})")
+    return pattern
+
+
+def _public_street(found: str, requester: Requester) -> bool:
+    """Whether a street the solution names is one of the unit's own (`Requester.contacts`)."""
+    street = re.findall(r"[^\W_]+", found.lower())[1:3]
+    return any(street and " ".join(street) in " ".join(re.findall(r"[^\W_]+", c.lower()))
+               for c in requester.contacts)
 
 
 def _allowed(host: str, domains: frozenset[str]) -> bool:
@@ -519,8 +569,8 @@ def _address_or_link(text: str, requester: Requester) -> tuple[str, str] | None:
             continue  # a bare address, read above
         host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
         bare = re.sub(r":\d+$", "", host)
-        if not scheme and bare == host and host == rest and re.fullmatch(r"[\d.]+", host):
-            continue  # "4.5.2.1": a version as often as a host
+        if not scheme and bare == host and host == rest and re.fullmatch(r"[\d.]+|[xX.-]+", host):
+            continue  # "4.5.2.1": a version as often as a host; "XX.XXX.XXX.X-XXX.XXX": a form's mask
         if not _allowed(bare, requester.domains):
             return "link", link
     for found in _ADDRESS.finditer(text):
@@ -537,7 +587,9 @@ def _is_label(token: str, kinds: Mapping[str, str]) -> bool:
 def _labelled(text: str, words: Words, requester: Requester,
               consumed: list[tuple[int, int]]) -> Iterable[tuple[str, str]]:
     """A value after its label: ("password", "password sementara: Lpse#2026x"). The numbers
-    labels read (a tender's too) are added to `consumed`."""
+    labels read (a tender's too) are added to `consumed`. Where the words after a label
+    lead to no value, a ":" later in its sentence does ("token verifikasi APENDO untuk
+    dokumen Bapak: 731 904", "user ID anggota yang baru: pokja3_dinkes.yanti")."""
     private = words.private
     if not private.labels:
         return
@@ -545,39 +597,56 @@ def _labelled(text: str, words: Words, requester: Requester,
     lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     for label in pattern.finditer(lower):
         kind = kinds[re.sub(r"[\s_.\-]", "", label.group(0))]
-        explicit, at = False, label.end()
-        for _ in range(8):
-            token = re.compile(r"\s*(\S+)").match(text, at)
-            if token is None:
-                break
-            raw, start = token.group(1), token.start(1)
-            core = _bare(raw.lstrip("/-")).rstrip("!?")
-            parts = [p for p in re.split(r"/", core.lower()) if p]
-            if not core or not re.search(r"[^\W_]", core) or all(
-                    _skippable(p, private, kinds) for p in parts):
-                explicit = explicit or any(c in ":=" for c in raw) or core.lower() in private.says
-                kind = next((kinds[k] for p in reversed(parts) if (k := re.sub(r"[\s_.\-]", "", p)) in kinds), kind)
-                at = token.end()  # "login dengan PIN 4821": the nearer label names the value
-                continue
-            first = re.search(r"[+(]?\d", raw)
-            number = _run(text, start + first.start()) if first and not re.search(
-                r"[^\W\d_]", raw[:first.start()]) else None  # "4821", "(0778) 123456", "+62 812-..."
-            if number is not None and (kind in _NUMBER_KINDS or len(number[2]) >= 4):
-                consumed.append(number[:2])
-                if kind == "none" or len(number[2]) < 6 and kind in _NUMBER_KINDS or len(set(number[2])) == 1:
-                    break
-                if not (kind == "phone" and _public_phone(number[2], requester)):
-                    yield kind, text[label.start():number[1]].strip()
-                break
-            last = not re.search(r"[^\W_]", text[token.end():])
-            if kind not in _NUMBER_KINDS and (
-                    _is_value(kind, core, explicit, words)
-                    or kind in ("password", "user") and (explicit and last or _quoted(raw))
-                    and core.lower() not in words.stopwords):
-                # "Password: rahasia", "username: budi" end their line, "password 'sandi-lpse'" is
-                # quoted: a word there is the value
-                yield kind, text[label.start():start + len(raw)].strip().rstrip(".,;")
-            break
+        found = _value(text, label.end(), kind, False, words, requester, consumed, kinds)
+        if found is None:
+            clause = re.match(r"[^.;!?:]{0,80}?(?:[.;!?](?=\s|$)|:)", text[label.end():])
+            if clause and clause.group(0).endswith(":"):
+                found = _value(text, label.end() + clause.end(), kind, True, words, requester, consumed, kinds,
+                               far=True)
+        if isinstance(found, tuple):
+            yield found[0], text[label.start():found[1]].strip().rstrip(".,;")
+
+
+def _value(text: str, at: int, kind: str, explicit: bool, words: Words, requester: Requester,
+           consumed: list[tuple[int, int]], kinds: Mapping[str, str], far: bool = False) -> tuple[str, int] | None | bool:
+    """The value of a label of `kind` after `at`, past the words that may stand between:
+    (its category, where it ends); False when what follows is no value, or a number that
+    is no one's; None when the words after the label lead nowhere. `far`: after a ":" other
+    words stand before, where only a value by its shape counts (a digit, a sign, "_"), not
+    a plain word ("ask the user to tell us: whether ...")."""
+    private = words.private
+    for _ in range(8):
+        token = re.compile(r"\s*(\S+)").match(text, at)
+        if token is None:
+            return False
+        raw, start = token.group(1), token.start(1)
+        core = _bare(raw.lstrip("/-")).rstrip("!?")
+        parts = [p for p in re.split(r"/", core.lower()) if p]
+        if not core or not re.search(r"[^\W_]", core) or all(_skippable(p, private, kinds) for p in parts):
+            explicit = explicit or any(c in ":=" for c in raw) or core.lower() in private.says
+            nearer = next((kinds[k] for p in reversed(parts) if (k := re.sub(r"[\s_.\-]", "", p)) in kinds), kind)
+            if not (kind in ("password", "code") and nearer == "user"):
+                kind = nearer  # "login dengan PIN 4821": the nearer label names the value; "password akun": not
+            at = token.end()
+            continue
+        first = re.search(r"[+(]?\d", raw)
+        number = _run(text, start + first.start(), loose=explicit and kind in ("password", "code")) if (
+            first and not re.search(r"[^\W\d_]", raw[:first.start()])) else None  # "4821", "(0778) 123456"
+        if number is not None and (kind in _NUMBER_KINDS or len(number[2]) >= (5 if kind == "user" else 4)):
+            consumed.append(number[:2])
+            if kind == "none" or len(number[2]) < 6 and kind in _NUMBER_KINDS or len(set(number[2])) == 1:
+                return False
+            return False if kind == "phone" and _public_phone(number[2], requester) else (kind, number[1])
+        last = not re.search(r"[^\W_]", text[token.end():])
+        if kind not in _NUMBER_KINDS and (
+                _is_value(kind, core, explicit and not far, words)
+                or kind in ("password", "user") and (explicit and last and not far or _quoted(raw))
+                and core.lower() not in words.stopwords):
+            # "Password: rahasia", "username: budi" end their line, "password 'sandi-lpse'" is
+            # quoted: a word there is the value
+            return kind, start + len(raw)
+        return None if not explicit else False
+    return None
 
 
 def _skippable(word: str, private: Private, kinds: Mapping[str, str]) -> bool:
@@ -616,18 +685,19 @@ def _is_value(kind: str, token: str, explicit: bool, words: Words) -> bool:
             explicit and not _is_word(token, words))
     if kind == "user":
         if not letters:
-            return False  # a number is a user ID by its label and four digits ("user id 4.5": a version)
+            return False  # a number is a user ID by its label and five digits ("login pada 2024": a year)
         joined = not _is_word(token, words) and bool(re.search(r"[^\W_][._-][^\W_]|_", token))
-        capitals = letters >= 6 and token.isupper() and not _is_word(token, words)
-        return digits > 0 or joined or capitals or camel or (explicit and not _is_word(token, words))
+        capitals = (letters >= 6 and token.isupper() or camel) and not _is_word(token, words)  # not "SIKaP"
+        return digits > 0 or joined or capitals or (explicit and not _is_word(token, words))
     return False
 
 
-def _run(text: str, start: int) -> tuple[int, int, str] | None:
+def _run(text: str, start: int, loose: bool = False) -> tuple[int, int, str] | None:
     """The number that starts at `start` as people group it: "0812 3456 7890", "+62 812-3456-
     7890", "(0778) 123456", "01.234.567.8-901.000"; (start, end, its digits). Groups join by
     "." or "-", or by a space before a group of three digits or more (so "24-11-2026 10.00"
-    is a date and a time, not one number)."""
+    is a date and a time, not one number); `loose`, a code written after its label's ":"
+    in groups of any size ("66 14 09")."""
     group = re.compile(r"\(?\+?\d+\)?")
     first = group.match(text, start)
     if first is None or not re.search(r"\d", first.group(0)):
@@ -635,10 +705,10 @@ def _run(text: str, start: int) -> tuple[int, int, str] | None:
     end, digits, last = first.end(), re.sub(r"\D", "", first.group(0)), first.group(0)
     while end < len(text):
         joined = re.compile(r"[.\-](\d+)").match(text, end)
-        spaced = re.compile(r" (\(?\d{3,}\)?)").match(text, end)
+        spaced = re.compile(r" (\d+)" if loose else r" (\(?\d{3,}\)?)").match(text, end)
         if joined:
             end, digits, last = joined.end(), digits + joined.group(1), joined.group(1)
-        elif spaced and (len(re.sub(r"\D", "", last)) >= 3 or last.startswith(("+", "("))):
+        elif spaced and (loose or len(re.sub(r"\D", "", last)) >= 3 or last.startswith(("+", "("))):
             end, digits, last = spaced.end(), digits + re.sub(r"\D", "", spaced.group(1)), spaced.group(1)
         else:
             break
@@ -649,7 +719,7 @@ def _run(text: str, start: int) -> tuple[int, int, str] | None:
 
 def _public_phone(digits: str, requester: Requester) -> bool:
     core = re.sub(r"^(?:62|0)", "", digits)
-    return any(re.sub(r"^(?:62|0)", "", re.sub(r"\D", "", p)) == core for p in requester.phones if p)
+    return any(re.sub(r"^(?:62|0)", "", re.sub(r"\D", "", p)) == core for p in requester.contacts if p)
 
 
 _VERSION = re.compile(r"\d{1,2}\.\d{1,2}(?:\.\d+)+")  # "4.5.20231201": a version with its build
@@ -702,11 +772,23 @@ def _unlabelled(text: str, private: Private, requester: Requester,
             return
     for token in re.finditer(r"\S+", text):
         core = _bare(token.group(0))
+        if _user_shaped(core):
+            yield "user", core
+            return
         if (6 <= len(core) <= 40 and re.search(r"[^\W\d_]", core) and re.search(r"\d", core)
                 and any(c in _SIGNS for c in core.rstrip("!?")) and not core.startswith("#") and "://" not in core
                 and not _ADDRESS.search(core) and not re.fullmatch(r"[^\W\d_]+#\d+", core)):
             yield "password", core
             return
+
+
+def _user_shaped(token: str) -> bool:
+    """A user ID by its shape: words and digits joined by "_" ("rekanan_sbr2019", "PYD_0417KBR",
+    "pokja3_dinkes.yanti"); not a file ("penawaran_2026.pdf"), an address, nor an error's
+    name in capitals ("ERR_HTTP2_PROTOCOL_ERROR")."""
+    if not re.fullmatch(r"[^\W_]+(?:[._-][^\W_]+)*_[^\W_]+(?:[._-][^\W_]+)*", token) or not re.search(r"\d", token):
+        return False
+    return not (re.search(r"\.[^\W\d_]{2,4}$", token) or token.isupper() and token.count("_") >= 2)
 
 
 def _phone_shaped(written: str, digits: str) -> bool:

@@ -142,7 +142,7 @@ def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, ms
     requester = Requester(f"{old.requester.name} {old.contact.name}",
                           (old.requester.addr, *sorted(old.participants)), old.contact.phone,
                           old.contact.organisation, old.contact.address, public,
-                          tuple(name for _, name in box.staff_names), domains, cfg.similar.public_phones)
+                          tuple(name for _, name in box.staff_names), domains, cfg.similar.public_contacts)
     # issue 44: nothing that identifies or unlocks anyone, no link outside the unit's and LKPP's
     held = unfit(solution, rules.similar, requester)
     named = rules.similar.private.show(held, cfg.language) if held is not None else ""

@@ -142,6 +142,7 @@ def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
     language's together; an operator's lists add to the shipped ones."""
     labels: dict[tuple[str, str], None] = {}
     lists: dict[str, set[str]] = {"between": set(), "says": set(), "amounts": set()}
+    names: dict[str, set[str]] = {"firms": set(), "streets": set()}
     reasons: dict[str, dict[str, str]] = {}
     shown: dict[str, dict[str, str]] = {}
     for table, where in tables:
@@ -153,6 +154,8 @@ def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
         for name, into in lists.items():
             for language, found in _within(private, name, where).items():
                 into.update(_words(found, f"{where}: field 'private.{name}.{language}'"))
+        for name, into in names.items():
+            into.update(_words(private.get(name) or [], f"{where}: field 'private.{name}'"))
         for kind, languages in _within(private, "reasons", where).items():
             for language, text in _within({"": languages}, "", f"{where}: reasons.{kind}").items():
                 if not isinstance(text, str) or not text.strip():
@@ -164,7 +167,7 @@ def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
                     raise ConfigError(f"{where}: field 'private.{form}.{language}': must be words with {{line}}")
                 shown.setdefault(form, {})[str(language)] = text
     return Private(tuple(labels), frozenset(lists["between"]), frozenset(lists["says"]),
-                   frozenset(lists["amounts"]), reasons, shown)
+                   frozenset(lists["amounts"]), frozenset(names["firms"]), frozenset(names["streets"]), reasons, shown)
 
 
 def _within(table: dict[str, Any], field: str, where: str) -> dict[Any, Any]:
