@@ -342,6 +342,8 @@ _HOLDS = [
     ("phone", "Hubungi admin di (021) 2991 2450."),
     ("email", "Link reset dikirim ke budi.santoso@gmail.com."),
     ("email", "Kirim dokumen ke maju [at] gmail [dot] com"),
+    ("email", "Kirim dokumen ke maju at gmail dot com"),
+    ("password", "pass: Abc123"),
     ("link", "Unduh patch di https://spse-update.example/patch.exe"),
     ("link", "Unduh patch di hxxp://spse-update.example/patch.exe"),
     ("link", "Unduh di hxxps[:]//spse-update[.]example/patch[.]exe"),

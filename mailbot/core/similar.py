@@ -473,6 +473,9 @@ _REFANG = (
     (re.compile(r"\s?[\[({]\s*(?:@|at)\s*[\])}]\s?", re.IGNORECASE), "@"),
     (re.compile(r"[\[({]\s*:\s*[\])}]"), ":"),
 )
+# An address spelled out: "budi at gmail dot com", "budi (at) gmail titik com".
+_SPELLED_DOT = re.compile(r"\s+(?:dot|titik)\s+", re.IGNORECASE)
+_SPELLED = re.compile(r"([\w.+-]+)\s+(?:at|@)\s+([\w-]+(?:\s+(?:dot|titik)\s+[\w-]+)+)", re.IGNORECASE)
 _SIGNS = "!#$%&*?^~@"
 _OPEN_CLOSE = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb()[]{}<>*"
 _NUMBER_KINDS = frozenset({"npwp", "nik", "nib", "account", "phone", "none"})
@@ -491,7 +494,7 @@ def _readable(line: str) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", line))
     for pattern, whole in _REFANG:
         text = pattern.sub(whole, text)
-    return text
+    return _SPELLED.sub(lambda m: f"{m.group(1)}@{re.sub(_SPELLED_DOT, '.', m.group(2))}", text)
 
 
 def _line_unfit(line: str, words: Words, requester: Requester) -> Unfit | None:
