@@ -176,7 +176,7 @@ jawaban : Kata sandi direset melalui menu Lupa Password; email reset dikirim ke 
 
 def test_a_call_without_an_email_is_worked_by_staff_and_nothing_goes_outside(env):
     """Acceptance 3: no e-mail given: the number goes to staff only; a staff reply is kept on the
-    ticket (sent to no one); `#selesai` resolves it; nothing leaves for an outsider."""
+    ticket (sent to no one); `#selesai` closes it (no one can confirm it); nothing leaves for an outsider."""
     servers, config = env
     body = """#telepon
 Nama: Pak Joko
@@ -199,7 +199,7 @@ Permasalahan: Jadwal tender tidak tampil di halaman paket.
     assert ("note", STAFF[0]) in events_of(config, ticket.number)
     deliver(servers, config, reply_as_client(opened, STAFF[0], "#selesai\nJadwal sudah tampil.")[0])
     [ticket] = tickets(config)
-    assert ticket.state is State.RESOLVED
+    assert ticket.state is State.CLOSED  # SPEC 3 (issue 45): nobody can confirm with YA; closed
 
     everyone = {UNIT, *STAFF, "koordinator@lpse.test", "kepala@lpse.test", "helpdesk@lkpp.test"}
     outside = set(servers.users) - everyone  # the catch-all holds what went to anyone unknown

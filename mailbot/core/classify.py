@@ -307,9 +307,11 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, assignable: t
     event = _staff_event(facts.role, parsed, bool(msg.attachments))
     if event is Event.STAFF_REPLY and to_lkpp:
         return replace(facts, event=Event.STAFF_NOTE)
-    if event is Event.STAFF_REPLY and (not has_mailbox(ticket.requester.addr) or _confirms(known)):
+    answered = parsed.state_command is not None and parsed.state_command.name == "answer"
+    if event is Event.STAFF_REPLY and ((not has_mailbox(ticket.requester.addr) and not answered) or _confirms(known)):
         # a caller who gave no e-mail: what staff write is their record of the case, sent to no
-        # one (SPEC 3); so is a second reply to the request to confirm a call, once it opened
+        # one (SPEC 3), unless `#jawab` says it is the answer given them by phone (issue 45: the
+        # recap's Isi Jawaban); so is a second reply to the request to confirm a call, once it opened
         return replace(facts, event=Event.STAFF_NOTE)
     if event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO) and ticket.id not in known.lkpp_answered:
         command = parsed.state_command

@@ -380,9 +380,16 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
     for name in row.effects:
         EFFECTS[name](step)
     ticket = step.ticket
-    if ticket is not None and row.to is not None and ticket.state is not row.to:
-        step.record("state_changed", {"from": str(ticket.state), "to": str(row.to)})
-        ticket = replace(ticket, state=row.to, closed_at=ticket.closed_at if row.to is State.CLOSED else None)
+    to = row.to
+    if to is State.RESOLVED and ticket is not None and not has_mailbox(ticket.requester.addr):
+        # SPEC 3 (issue 45): a caller or visitor who gave no e-mail can never confirm with YA:
+        # their answered case is closed, not left waiting for nobody
+        to = State.CLOSED
+        ticket = replace(ticket, closed_at=now)
+        step.record("closed_without_mailbox", {})
+    if ticket is not None and to is not None and ticket.state is not to:
+        step.record("state_changed", {"from": str(ticket.state), "to": str(to)})
+        ticket = replace(ticket, state=to, closed_at=ticket.closed_at if to is State.CLOSED else None)
     if ticket is not None and ticket != facts.ticket:
         ticket = replace(ticket, updated_at=now)
     exempt = trust.authenticated and facts.role in NEEDS_TRUST and not facts.message.is_automatic
@@ -727,7 +734,6 @@ def _intake_ticket(s: _Step, intake: Intake) -> Ticket:
     """The ticket of a call or visit: the caller is its requester (by a placeholder that never
     receives mail when they gave no e-mail), opened at the call's time (SPEC 6's timers)."""
     f, form = s.facts, intake.form
-    answered = form.answered
     return Ticket(
         id=None, mailbox="", number=intake.number or "", state=State.OPEN,
         requester=Address(form.email or no_mailbox(intake.channel), form.contact.name),
@@ -735,7 +741,7 @@ def _intake_ticket(s: _Step, intake: Intake) -> Ticket:
         category=f.category[0] if f.category else None, priority=f.priority[0] if f.priority else None,
         participants=frozenset({form.email}) if form.email else frozenset(), contact=form.contact,
         channel=intake.channel, taken_by=intake.staff,
-        first_response_at=intake.called_at if answered else None)  # SOP-003 step 6: answered in the call
+        first_response_at=intake.called_at)  # SPEC 3: a call or visit is its own first response
 
 
 def _open_intake(s: _Step) -> None:

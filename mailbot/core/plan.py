@@ -181,6 +181,11 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: Hi
     to = tuple(a for a in map(ascii_domain, wanted) if deliverable(a))
     cc = tuple(a for aud in send.cc for a in map(ascii_domain, addresses(aud, box, setup.cfg, ticket, msg))
                if a not in to and deliverable(a))
+    if not to and send.to is Audience.REQUESTER and send.kind != "ack" and ticket is not None \
+            and not has_mailbox(ticket.requester.addr):
+        # issue 45: a caller or visitor who gave no e-mail was answered in person or by phone: the
+        # answer is kept (the recap's Tgl/Isi Jawaban, the summary's first response), not mailed
+        return [], [HistoryEvent("answered_without_mail", "mailbot", {"mail": send.kind, "text": send.text or ""})]
     if not to:
         reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {send.to}"
         return [], [HistoryEvent("send_skipped", "mailbot", {"mail": send.kind, "reason": reason})]
@@ -226,12 +231,15 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
             shown["text"] = defang(str(shown.get("text") or ""))
             if isinstance(shown.get("form"), Mapping):
                 shown["form"] = {k: defang(v) if isinstance(v, str) else v for k, v in shown["form"].items()}
-    if send.kind in NEUTRAL_KINDS and not (msg is not None and msg.from_addr.addr.lower() in {a.lower() for a in to}
-                                           and sender_vouched(msg, setup.cfg.auth)):
+    spoken = ticket is not None and ticket.channel != "email"  # a call's or visit's words are staff's (SPEC 3)
+    if send.kind in NEUTRAL_KINDS and not spoken and not (
+            msg is not None and msg.from_addr.addr.lower() in {a.lower() for a in to}
+            and sender_vouched(msg, setup.cfg.auth)):
         # Issue 37: the first answer to a sender no server vouched for carries nothing of theirs
         # (a lure in the Subject or the display name would come back From the unit; an ack staff
         # asked for or a caller's ack proves nothing of its addressee either): the tag and a
-        # neutral title (`neutral_subjects` in words.yaml), no name, no subject, no text.
+        # neutral title (`neutral_subjects` in words.yaml), no name, no subject, no text. A caller's
+        # ack names the problem staff wrote down (issue 45), defanged above like anything outside.
         title, shown = "", {**shown, "subject": "", "requester_name": "", "text": "", "unproven": True}
     return MailPlan(send, ticket, to, cc, audience_of((*to, *cc), setup.box, setup.cfg.escalation.senders),
                     when.send_at, when.held, limited, language, title, in_reply_to, references,

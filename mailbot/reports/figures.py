@@ -198,7 +198,7 @@ def _after_trigger(record: TicketRecord, kind: str, label: str, target: timedelt
 def _first_response(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> _Case:
     """The first answer within the priority's working hours (SPEC 6, rules/deadlines.yaml)."""
     start = _first_arrival(record)
-    if record.answered_on_the_spot:  # seed 003 steps 6-7: answered in the call itself
+    if record.channel != "email":  # SPEC 3: a call or visit is its own first response (seed 003 steps 6-7)
         return _Case(record.number, start + timedelta(hours=d.first_response), start)
     sent = [m.sent_at for m in _out(record, RESPONSE_KINDS, "requester") if m.sent_at]
     return _worktime_case(record.number, start, min(sent, default=None), record.closed_at,

@@ -55,6 +55,16 @@ where t.created_at >= :start and t.created_at < :end {mailbox}
 order by m.ticket_id, m.at, m.id
 """
 
+# The answers given to a caller or visitor who left no e-mail (issue 45: `answered_without_mail`),
+# read as the mail to the requester they stand for: handled and delivered when recorded.
+_UNMAILED = """
+select e.ticket_id, e.at, json_extract(e.detail, '$.mail'), json_extract(e.detail, '$.text')
+from tickets t
+join events e on e.ticket_id = t.id
+where t.created_at >= :start and t.created_at < :end {mailbox} and e.kind = 'answered_without_mail'
+order by e.ticket_id, e.at, e.id
+"""
+
 # A call's or visit's form (SPEC 3): its problem and the answer given on the spot, for the
 # recap and the summary's steps; one row per such ticket, by the events' `ticket_id` index.
 _FORM = ("(select json_extract(e.detail, '$.problem') from events e where e.ticket_id = t.id "
@@ -94,6 +104,13 @@ def month_tickets(store: Store, start: datetime, end: datetime, mailbox: str | N
         mails[ticket_id].append(Mail(direction, role or "", kind or "", when(at),
                                      when(received_at) if received_at else None,
                                      when(sent_at) if sent_at else None, text or "", bool(failed), files))
+    unmailed = set()
+    for ticket_id, at, kind, text in store.db.execute(_UNMAILED.format(mailbox=where_box), args):
+        mails[ticket_id].append(Mail("out", "requester", kind or "", when(at), None, when(at),
+                                     (text or "") if texts else "", False, 0))
+        unmailed.add(ticket_id)
+    for ticket_id in unmailed:
+        mails[ticket_id].sort(key=lambda m: m.at)
     history: dict[int, list[Entry]] = defaultdict(list)
     kinds = ", ".join(f"'{k}'" for k in HISTORY_KINDS)
     for ticket_id, at, actor, kind in store.db.execute(_HISTORY.format(kinds=kinds, mailbox=where_box), args):

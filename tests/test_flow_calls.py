@@ -1,0 +1,164 @@
+"""Day one at the desk with calls and visits (issue 45, points 1-5), over real Dovecot and SMTP.
+
+A call answered on the spot or later when the caller gave no e-mail is closed, not left
+waiting for a `YA` nobody can send (SPEC 3); its answer reaches the recap (Tgl Jawaban, Isi
+Jawaban) and the summary counts its first response and 3x24h as met; a call is its own first
+response, so a call recorded in the evening with the morning's `Waktu:` makes no overdue
+notice; the caller's ack carries the problem. The passes run at fixed instants (Tuesday
+24 November 2026, WIB), so no result depends on the time of day.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot import cli
+from mailbot.config import load_config
+from mailbot.core.model import State
+from mailbot.io.store import Store
+from tests.mailfactory import (
+    STAFF,
+    deliver,
+    handle_at,
+    inbox,
+    latest,
+    mail,
+    parse,
+    reply_as_client,
+    sweep,
+    text_of,
+    write_config,
+)
+
+WIB = ZoneInfo("Asia/Jakarta")
+TRUSTED = "mx.lpse.test"
+PASSED = f"{TRUSTED}; dkim=pass header.d=lpse.test; dmarc=pass header.from=lpse.test"
+CALLER = "sari@dinas.test"
+COORDINATOR = "koordinator@lpse.test"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+@pytest.fixture
+def env(fresh_mailboxes, tmp_path):
+    """authres: the unit's server vouches for staff, so a form opens at once (no #buka step)."""
+    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path,
+                                         auth={"mode": "authres", "trusted_authserv_id": TRUSTED})
+
+
+def staff_mail(servers, config, body: str, moment: datetime, sender: str = STAFF[0]) -> None:
+    msg = parse(mail(sender, "telepon", body, date=moment)[0])
+    msg["Authentication-Results"] = PASSED
+    servers.append("lpse@lpse.test", msg.as_bytes(), msg_time=moment)  # it reached the mailbox then
+    handle_at(config, moment)
+
+
+def staff_reply(servers, config, original, text: str, moment: datetime) -> None:
+    msg = parse(reply_as_client(original, STAFF[0], text)[0])
+    msg["Authentication-Results"] = PASSED
+    servers.append("lpse@lpse.test", msg.as_bytes(), msg_time=moment)
+    handle_at(config, moment)
+
+
+def the_ticket(config):
+    store = Store(load_config(config).database)
+    try:
+        [ticket] = store.tickets()
+        return ticket
+    finally:
+        store.close()
+
+
+def recap_row(config, tmp_path) -> list[str]:
+    out = tmp_path / "rekap.csv"
+    assert cli.main(["--config", str(config), "report", "rekap", "--month", "2026-11", "--output", str(out)]) == 0
+    [row] = list(csv.reader(io.StringIO(out.read_text("utf-8-sig"), newline="")))[1:]
+    return row
+
+
+def summary_step(config, tmp_path, name: str) -> tuple[int, int]:
+    """(cases, met) of one SOP step of the month's summary."""
+    page = tmp_path / "summary.html"
+    assert cli.main(["--config", str(config), "report", "summary", "--month", "2026-11", "--output", str(page)]) == 0
+    found = re.search(rf"<tr><td>{name}</td><td>[^<]*</td><td>[^<]*</td><td class=\"n\">(\d+)</td>"
+                      rf"<td class=\"n\">(\d+)</td>", page.read_text("utf-8"))
+    assert found, name
+    return int(found[1]), int(found[2])
+
+
+NO_MAIL_ANSWERED = """#telepon
+Nama: Pak Joko
+Instansi: Dinas Pendidikan
+Telepon: 0778 462000
+Email: -
+Permasalahan: Jadwal tender tidak tampil di halaman paket.
+Jawaban: Jadwal tampil setelah pokja menayangkan paket; sudah dijelaskan lewat telepon.
+"""
+
+NO_MAIL = """#telepon
+Nama: Pak Joko
+Instansi: Dinas Pendidikan
+Telepon: 0778 462000
+Permasalahan: Jadwal tender tidak tampil di halaman paket.
+"""
+
+
+def test_a_call_without_e_mail_answered_on_the_spot_is_closed(env, tmp_path):
+    servers, config = env
+    staff_mail(servers, config, NO_MAIL_ANSWERED, at("2026-11-24T10:00"))
+    ticket = the_ticket(config)
+    assert ticket.state is State.CLOSED  # no YA can ever come
+    row = recap_row(config, tmp_path)
+    assert row[7] == "2026-11-24" and "Jadwal tampil setelah pokja" in row[8]
+
+
+@pytest.mark.parametrize("command", ["#selesai", "#jawab"])
+def test_a_call_without_e_mail_answered_later_is_in_the_recap_and_the_summary(env, tmp_path, command):
+    """The answer given by phone later, written with #selesai (or told with #jawab): the
+    recap's Tgl Jawaban and Isi Jawaban and the summary's first response and 3x24h count it."""
+    servers, config = env
+    staff_mail(servers, config, NO_MAIL, at("2026-11-24T10:00"))
+    notice = latest(servers, STAFF[0], "intake_opened")
+    staff_reply(servers, config, notice, f"{command} Sudah kami jelaskan lewat telepon: paket tampil setelah "
+                                         "pokja menayangkannya.", at("2026-11-24T11:00"))
+    ticket = the_ticket(config)
+    if command == "#selesai":
+        assert ticket.state is State.CLOSED
+    row = recap_row(config, tmp_path)
+    assert row[7] == "2026-11-24", row
+    assert "paket tampil setelah pokja" in row[8], row
+    assert summary_step(config, tmp_path, "Tanggapan pertama kepada pengguna") == (1, 1)
+    if command == "#selesai":
+        assert summary_step(config, tmp_path, "Permasalahan diselesaikan") == (1, 1)
+
+
+def test_a_call_written_down_in_the_evening_is_its_own_first_response(env):
+    """Recorded at 19:00 with the morning's Waktu: staff spoke to the caller at 09:00, so no
+    overdue notice goes to the team and the coordinators, in that pass or the next morning."""
+    servers, config = env
+    call = NO_MAIL.replace("Permasalahan:", "Waktu: 09.00\nPermasalahan:")
+    staff_mail(servers, config, call, at("2026-11-24T19:00"))
+    sweep(config, at("2026-11-24T19:01"))
+    sweep(config, at("2026-11-25T09:00"))
+    for person in (*STAFF, COORDINATOR):
+        assert [m for m in inbox(servers, person) if m["X-Mailbot-Kind"] == "overdue_staff"] == []
+
+
+def test_the_callers_ack_carries_the_problem(fresh_mailboxes, tmp_path):
+    """Token mode: the form is held, its sender says #buka, the caller's ack names the problem."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    call = NO_MAIL.replace("Permasalahan:", f"Email: {CALLER}\nPermasalahan:")
+    deliver(servers, config, mail(STAFF[0], "telepon", call)[0])
+    deliver(servers, config, reply_as_client(latest(servers, STAFF[0], "intake_confirm"), STAFF[0], "#buka")[0])
+    [ack] = inbox(servers, CALLER)
+    line = next(line for line in text_of(ack).splitlines() if line.strip().startswith("Permasalahan"))
+    assert "Jadwal tender tidak tampil" in line, text_of(ack)
