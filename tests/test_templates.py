@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jinja2
@@ -493,3 +494,15 @@ def test_refused_data_for_lkpp_tells_staff_the_ticket_waits_for_the_requester(re
                            cause="size", failed_kind="forward_info", failed_audience="lkpp", awaiting=True).split())
     assert said in text and "config.yaml" not in text
     assert ("lampiran yang lebih kecil" if language == "id" else "smaller attachments") in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_template_glues_the_callers_address_to_the_next_word(renderer: Renderer, kind: str, language: str) -> None:
+    """Issue 45, point 5: "dikirim ke budi@vendor.testsetelah Anda MEMBALAS", "tiket baru
+    dibukasetelah": a block tag at a line's end ate the line break. With and without a caller's
+    address, the address and the words around a conditional stand apart."""
+    for email in ("budi@vendor.test", ""):
+        text = render(renderer, kind, language, caller_email=email, answered=True, solution="Sudah dijawab.")
+        assert not re.search(r"budi@vendor\.test[^\W\d_]", text), text
+        assert not re.search(r"\b(?:dibuka|dikirim|opens|sent)(?:setelah|after|only|dan|and)\b", text), text
