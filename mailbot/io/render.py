@@ -31,6 +31,7 @@ from typing import Any
 
 import jinja2
 
+from mailbot.core.commands import NAMES
 from mailbot.core.controls import visible
 from mailbot.core.model import Attachment, InlineImage
 from mailbot.core.plan import deliverable
@@ -122,6 +123,18 @@ def _fold_spaces(used: int, value: str, width: int = 78) -> str:
             line = f"{line} {word}" if line else word
     lines.append(line)
     return "\r\n ".join(lines)
+
+
+def command_list(language: str, worded: dict[str, Any]) -> list[dict[str, str]]:
+    """Every staff command of the parser's one table (`commands.NAMES`, in its order) as staff
+    mail lists it (issue 45): its spelling in the language, what it takes, what it does (the
+    language's `commands` words; a command they do not word is listed by its spelling alone)."""
+    found = []
+    for name, spellings in NAMES.items():
+        usage, text = (list(worded.get(name) or []) + ["", ""])[:2]
+        spelling = "#" + (spellings[1] if language == "en" and len(spellings) > 1 else spellings[0])
+        found.append({"name": name, "spelling": spelling, "usage": f"{spelling} {usage}".strip(), "text": str(text)})
+    return found
 
 
 def _encoded_words(value: str, chunk: int = 39) -> str:
@@ -343,7 +356,7 @@ class Renderer:
     def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
         """The language's words, and the worded values a template may show (working hours, zone)."""
         said = words(language, self.templates_dir)
-        return {"words": said.table,
+        return {"words": said.table, "command_list": command_list(language, said.table.get("commands", {})),
                 "working_hours": said.working_hours(context.get("workdays", ("mon", "fri")),
                                                     str(context.get("hours", "08:00-16:00"))),
                 "tz_label": said.zone(str(context.get("timezone", "Asia/Jakarta")))}
