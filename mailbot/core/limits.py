@@ -24,6 +24,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mailbot.core.model import Refusal
+
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 DAILY_FACTOR = 2  # an outside address gets at most twice the hourly limit a day
@@ -39,15 +41,21 @@ class Schedule:
     cause: str = ""  # what the coordinators are alerted about, once a day: "address:..." | "ticket:..." | "acks:..."
     waits: bool = False  # not sent until staff ask for it (`#kirim-tanda-terima`)
     counted: str = ""  # an ack counted against the unit's ack budget: the domain it goes to (issue 44)
+    why: Refusal | None = None  # `reason` as a code and values, for mail in the mailbox's language (issue 45)
 
 
-def address_limit(address: str, last_hour: int, last_day: int, limit: int) -> str | None:
+def address_limit(address: str, last_hour: int, last_day: int, limit: int) -> Refusal | None:
     """Why one more automatic mail to `address` would feed a loop, or None."""
     if last_hour >= limit:
-        return f"autoreply_limit of {limit} per hour reached for {address}"
+        return Refusal("limit_address_hour", value=str(limit), name=address)
     if last_day >= limit * DAILY_FACTOR:
-        return f"autoreply_limit of {limit * DAILY_FACTOR} per day reached for {address}"
+        return Refusal("limit_address_day", value=str(limit * DAILY_FACTOR), name=address)
     return None
+
+
+def limited(why: Refusal, **kw: object) -> Schedule:
+    """A schedule that holds or stops a mail for `why`, its English kept as the reason."""
+    return Schedule(why=why, reason=str(why), **kw)  # type: ignore[arg-type]
 
 
 def ticket_slot(now: datetime, slots: list[datetime], cap: int) -> datetime:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 
 from mailbot.core.inboxes import inbox_key
+from mailbot.core.model import Refusal
 
 WINDOW_HOURS = 1
 # Earlier addresses of the domain that wrote the same words before the ack is held: the
@@ -60,7 +61,7 @@ def domain_of(address: str) -> str:
 
 
 def looping(sender: str, subject: str, text: str, recent: Iterable[tuple[str, str, str]],
-            earlier: int = EARLIER_ADDRESSES, *, by_subject: bool = True) -> str | None:
+            earlier: int = EARLIER_ADDRESSES, *, by_subject: bool = True) -> Refusal | None:
     """Why mail from `sender` is a responder answering from rotating addresses, or None.
     `recent`: (sender, subject, new text) of the mail the unit received from `sender`'s
     domain in the last `WINDOW_HOURS`, this message excluded; `earlier`: how many other
@@ -80,6 +81,5 @@ def looping(sender: str, subject: str, text: str, recent: Iterable[tuple[str, st
                 seen.setdefault(mark, set()).add(key)
     for (what, _), addresses in sorted(seen.items()):
         if len(addresses) >= earlier:
-            return (f"the same {what} came from {len(addresses) + 1} addresses of {domain_of(sender)} "
-                    f"within {WINDOW_HOURS} hour (an auto-responder on rotating addresses)")
+            return Refusal("limit_looping", command=what, value=str(len(addresses) + 1), name=domain_of(sender))
     return None

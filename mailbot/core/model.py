@@ -91,6 +91,15 @@ _REFUSED = {
     "new_mail": "a new mail cites no mail that mailbot sent, which is what proves a sender (SPEC 9)",
     "no_ticket": "no ticket",
     "not_a_reply": "does not reply to a message that mailbot sent on this ticket",
+    # SPEC 5: why an automatic mail was held or not sent (issue 45: staff read it in their language)
+    "limit_address_hour": "autoreply_limit of {value} per hour reached for {name}",
+    "limit_address_day": "autoreply_limit of {value} per day reached for {name}",
+    "limit_looping": "the same {command} came from {value} addresses of {name} within the hour"
+                     " (an auto-responder on rotating addresses)",
+    "limit_acks": "acks_per_hour of {value} acks an hour to new addresses reached",
+    "limit_acks_days": "acks_per_hour of {value} acks an hour to new addresses reached for the next {name} hours",
+    "limit_share": "{name} has its share of {command} of the {value} acks an hour to new addresses",
+    "limit_ticket": "limit of {value} automatic mails per hour to the requester of this ticket",
     "reference_only": "cites only LKPP's own ticket number, which anyone can count, not the mail mailbot sent LKPP"
                       " nor its escalation key [ref:...]: staff decide (#teruskan, #permintaan-data, #selesai)",
     "wrong_audience": "replies only to mail sent to {value}, not to {name}",

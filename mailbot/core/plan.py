@@ -25,7 +25,15 @@ from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.lifecycle import Decision
-from mailbot.core.limits import HOUR, Schedule, ack_share, ack_slot, address_limit, ticket_slot
+from mailbot.core.limits import (
+    HOUR,
+    Schedule,
+    ack_share,
+    ack_slot,
+    address_limit,
+    limited,
+    ticket_slot,
+)
 from mailbot.core.links import defang, has_link
 from mailbot.core.matching import audience_of, tag
 from mailbot.core.model import (
@@ -34,6 +42,7 @@ from mailbot.core.model import (
     Audience,
     HistoryEvent,
     InboundMessage,
+    Refusal,
     Send,
     Ticket,
     Timer,
@@ -78,8 +87,8 @@ class History:
     ack_slots: tuple[datetime, ...] = ()
     domain_slots: tuple[datetime, ...] = ()
     known: frozenset[str] = frozenset()  # outside addresses (normalised) the unit wrote to before
-    looping: str | None = None  # why the sender is a responder on rotating addresses (`loops.looping`)
-    repeated: str | None = None  # why the sender's domain repeats its words as one sender (issue 44)
+    looping: Refusal | None = None  # why the sender is a responder on rotating addresses (`loops.looping`)
+    repeated: Refusal | None = None  # why the sender's domain repeats its words as one sender (issue 44)
     held_ack: datetime | None = None  # when the ticket's ack held for the ack budget goes (issue 44)
     active_timers: frozenset[TimerKind] = frozenset()
     running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
@@ -140,7 +149,9 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
                    or (e.kind in _ACK_LATER and e.detail.get("mail") == "ack")), None)
     if unsent is not None:  # staff hear on the new ticket's notice that its requester got no ack (yet), and why
         kind = _ACK_LATER.get(unsent.kind, unsent.kind)
-        mails = [replace(m, context={**m.context, "ack_unsent": kind, "ack_unsent_reason": unsent.detail["reason"],
+        why = unsent.detail.get("why")
+        reason = Refusal(*why) if isinstance(why, list | tuple) and len(why) == 4 else unsent.detail["reason"]
+        mails = [replace(m, context={**m.context, "ack_unsent": kind, "ack_unsent_reason": reason,
                                      "ack_until": unsent.detail.get("until", "")})
                  if m.send.kind == "staff_new" else m for m in mails]
     timers = None
@@ -197,7 +208,9 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: Hi
     mails: list[MailPlan] = []
     if when.cause:
         waits = "ack_awaits_staff" if when.waits else ""
-        detail = {"mail": send.kind, "reason": when.reason}
+        detail: dict[str, object] = {"mail": send.kind, "reason": when.reason}
+        if when.why is not None:  # for mail in the mailbox's language (issue 45)
+            detail["why"] = [when.why.code, when.why.command, when.why.value, when.why.name]
         if when.held and when.send_at is not None:
             detail["until"] = when.send_at.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
         events.append(HistoryEvent(waits or ("send_held" if when.held else "send_suppressed"), "mailbot", detail))
@@ -261,7 +274,7 @@ def _limit_alert(when: Schedule, ticket: Ticket | None, setup: Setup, now: datet
         until = when.send_at.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
     address = when.cause.partition(":")[2] if when.cause.startswith("address:") else ""
     send = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED,
-                context={"reason": when.reason, "held": when.held, "until": until, "address": address,
+                context={"reason": when.why or when.reason, "held": when.held, "until": until, "address": address,
                          "waiting": when.waits})
     to = addresses(Audience.COORDINATORS, setup.box, setup.cfg, ticket, None)
     return MailPlan(send, ticket, to, (), audience_of(to, setup.box, setup.cfg.escalation.senders), now, False,
@@ -325,13 +338,13 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
     a sender the unit's own server vouched for (`ack_vouched`), never counted (issue 44)."""
     for address in (a for a in rcpt if not internal(setup.box, setup.cfg, a)):
         hour, day = history.sent_to.get(address, (0, 0))
-        reason = address_limit(address, hour, day, setup.cfg.autoreply_limit)
-        if reason:
-            return Schedule(None, reason=reason, cause=f"address:{address}")
+        why = address_limit(address, hour, day, setup.cfg.autoreply_limit)
+        if why:
+            return limited(why, send_at=None, cause=f"address:{address}")
     if send.kind == "ack" and history.looping and msg_domain(rcpt):
         # Issue 37: the same words from a third address of one domain within the hour: a responder
         # answering our acks from rotating addresses; no ack, and the loop has nothing to answer
-        return Schedule(None, reason=history.looping, cause=f"loop:{msg_domain(rcpt)}")
+        return limited(history.looping, send_at=None, cause=f"loop:{msg_domain(rcpt)}")
     counted = ""
     if send.kind == "ack" and not vouched and any(
             not internal(setup.box, setup.cfg, a) and inbox_key(a) not in history.known for a in rcpt):
@@ -343,8 +356,8 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
         cap = setup.cfg.limits.ticket_mails_per_hour
         slot = ticket_slot(now, [s for s in history.slots if s > now - HOUR], cap)
         if slot > now:
-            return Schedule(slot, held=True, cause=f"ticket:{ticket.number}", counted=counted,
-                            reason=f"limit of {cap} automatic mails per hour to the requester of this ticket")
+            return limited(Refusal("limit_ticket", value=str(cap)), send_at=slot, held=True,
+                           cause=f"ticket:{ticket.number}", counted=counted)
     return Schedule(now, counted=counted)
 
 
@@ -360,19 +373,18 @@ def _ack_budget(domain: str, history: History, setup: Setup, now: datetime) -> S
     answers each ack from a new address gets no more acks, now or later."""
     cfg = setup.cfg
     if history.repeated:
-        return Schedule(None, reason=history.repeated, cause=f"loop:{domain}")
+        return limited(history.repeated, send_at=None, cause=f"loop:{domain}")
     budget = cfg.limits.acks_per_hour
     share = ack_share(budget, cfg.autoreply_limit)
     slot, by_share = ack_slot(now, list(history.ack_slots), list(history.domain_slots), budget, share)
     if slot == now:
         return Schedule(now, counted=domain)
     if slot - now > timedelta(hours=cfg.ack_max_age_hours):
-        return Schedule(None, reason=f"acks_per_hour of {budget} acks an hour to new addresses reached for the next "
-                                     f"{_number(cfg.ack_max_age_hours)} hours", cause=f"acks:{setup.box.name}",
-                        waits=True)
-    reason = (f"{domain} has its share of {share} of the {budget} acks an hour to new addresses" if by_share
-              else f"acks_per_hour of {budget} acks an hour to new addresses reached")
-    return Schedule(slot, held=True, reason=reason, cause=f"acks-held:{setup.box.name}", counted=domain)
+        return limited(Refusal("limit_acks_days", value=str(budget), name=str(_number(cfg.ack_max_age_hours))),
+                       send_at=None, cause=f"acks:{setup.box.name}", waits=True)
+    why = (Refusal("limit_share", command=str(share), value=str(budget), name=domain) if by_share
+           else Refusal("limit_acks", value=str(budget)))
+    return limited(why, send_at=slot, held=True, cause=f"acks-held:{setup.box.name}", counted=domain)
 
 
 def msg_domain(rcpt: tuple[str, ...]) -> str:

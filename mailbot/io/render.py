@@ -385,8 +385,9 @@ class Renderer:
                 context["opened"], str(context.get("timezone", "Asia/Jakarta")))
         if context.get("errors"):  # why a command or a message was refused, in this language
             context["errors"] = [said.refusal(e) for e in context["errors"]]
-        if context.get("reason"):
-            context["reason"] = said.refusal(context["reason"])
+        for key in ("reason", "ack_unsent_reason"):  # why mail was held or not sent (issue 45)
+            if context.get(key):
+                context[key] = said.refusal(context[key])
         text = shown(self.env.get_template(f"{language}/{kind}.txt").render(**context))
         html_template = self._template(f"{language}/{kind}.html")
         return text, None if html_template is None else shown(html_template.render(**context))
