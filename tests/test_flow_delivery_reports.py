@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -208,3 +209,34 @@ def test_a_gateway_report_of_our_ack_is_a_bounce_not_a_new_requester(tmp_path):
     tickets = db.execute("select count(*) from tickets").fetchone()[0]
     app.store.close()
     assert (acks_to_gateway, tickets) == (0, 1)
+
+
+# Issue 45, point 14: what the world's mail clients send.
+
+def test_a_requesters_indented_words_reach_staff(env):
+    """Issue 45, point 14: a requester answers in HTML and indents their data with a plain
+    <blockquote> (no type=cite, no border, no reply header above it), our ack quoted below
+    as their client quotes it. Staff's notice of the reply and the ticket's history hold the
+    indented words; the quoted ack stays out."""
+    servers, config = env
+    raw, _ = mail("sari@dinas.test", "Akun terkunci", "Mohon akun kami dibuka.")
+    deliver(servers, config, raw)
+    ack = latest(servers, "sari@dinas.test", "ack")
+    html = ("<div>Yth. Helpdesk,</div><div>Data perusahaan kami sebagai berikut:</div>"
+            "<blockquote><div>NPWP: 01.234.567.8-901.000</div><div>Kode tender: 12345</div></blockquote>"
+            "<div>Mohon akun kami dibuka kembali.</div><div><br></div>"
+            f"<div>Pada Sen, 23 Nov 2026 pukul 10.12, Helpdesk LPSE &lt;{UNIT}&gt; menulis:</div>"
+            "<blockquote type='cite'><div>Terima kasih, laporan Anda telah kami terima.</div></blockquote>")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "sari@dinas.test", UNIT, f"Re: {ack['Subject']}"
+    msg["Message-ID"] = "<indent.1@dinas.test>"
+    msg["In-Reply-To"] = msg["References"] = str(ack["Message-ID"])
+    msg.set_content(html, subtype="html")
+    deliver(servers, config, msg.as_bytes())
+    update = text_of(latest(servers, STAFF[0], "staff_update"))
+    assert "NPWP: 01.234.567.8-901.000" in update and "Kode tender: 12345" in update
+    assert "Mohon akun kami dibuka kembali." in update
+    store = Store(load_config(config).database)
+    [ticket] = store.tickets()
+    [reply] = [m for m in store.thread_of(ticket.id) if m.message_id == "indent.1@dinas.test"]
+    assert "NPWP: 01.234.567.8-901.000" in reply.body and "telah kami terima" not in reply.body

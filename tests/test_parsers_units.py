@@ -11,6 +11,7 @@ from mailbot.parsers.auto import dsn_fields
 from mailbot.parsers.charsets import decode_bytes
 from mailbot.parsers.headers import decode_words, message_id, message_ids, parse_date
 from mailbot.parsers.mime import parse_message
+from tests.test_parsers_corpus import BASE, mail
 
 # --- automatic_reason / bounce_reason (SPEC section 5) -----------------------------------
 
@@ -251,11 +252,40 @@ def test_html_to_text_keeps_paragraphs_and_drops_noise() -> None:
         "<body><h1>Judul</h1><p>Halo&nbsp;Pak,</p><p>Baris <b>satu</b><br>baris dua "
         "<a href='http://x'>tautan</a><img src='cid:y' alt='logo'></p>"
         "<ul><li>satu</li><li>dua</li></ul><div>a</div><div><br></div><div>b</div>"
-        "<blockquote>kutipan</blockquote></body></html>"
+        "<blockquote type='cite'>kutipan</blockquote></body></html>"
     )
     assert html_to_text(html) == (
         "Judul\n\nHalo Pak,\n\nBaris satu\nbaris dua tautan <http://x>\n\n- satu\n- dua\n\na\n\nb\n\n> kutipan"
     )
+
+
+def test_a_plain_blockquote_the_writer_indents_with_is_their_own_words() -> None:
+    """Issue 45, point 14: a <blockquote> with no type=cite, no quote class, no border and no
+    reply header above it is the writer indenting their own words (the editor's "indent"
+    button); those words are new text, not history."""
+    html = ("<div>Yth. Helpdesk,</div><div>Data perusahaan kami sebagai berikut:</div>"
+            "<blockquote><div>NPWP: 01.234.567.8-901.000</div><div>Kode tender: 12345</div></blockquote>"
+            "<div>Mohon akun kami dibuka kembali.</div>")
+    assert html_to_text(html) == ("Yth. Helpdesk,\nData perusahaan kami sebagai berikut:\n\n"
+                                  "    NPWP: 01.234.567.8-901.000\n    Kode tender: 12345\n\n"
+                                  "Mohon akun kami dibuka kembali.")
+    msg = parse_message(mail(*BASE, "Subject: Akun", "Content-Type: text/html; charset=utf-8", body=html))
+    assert "NPWP: 01.234.567.8-901.000" in msg.new_text and "Kode tender: 12345" in msg.new_text
+    assert "Mohon akun kami dibuka kembali." in msg.new_text
+
+
+@pytest.mark.parametrize("html", [
+    # a reply header right above it: the blockquote is what that header quotes
+    ("<div>Sudah kami coba.</div><div>Pada Sen, 23 Nov 2026 pukul 09.15, Helpdesk LPSE &lt;lpse@batam.go.id&gt;"
+     " menulis:</div><blockquote><div>Silakan reset kata sandi.</div></blockquote>"),
+    "<div>Sudah kami coba.</div><blockquote type='cite'><div>Silakan reset kata sandi.</div></blockquote>",
+    ("<div>Sudah kami coba.</div><blockquote style='border-left:2px solid #1010ff;padding-left:5px'>"
+     "<div>Silakan reset kata sandi.</div></blockquote>"),
+    "<div>Sudah kami coba.</div><blockquote class='gmail_quote'><div>Silakan reset kata sandi.</div></blockquote>",
+])
+def test_a_blockquote_that_cites_is_still_a_quote(html: str) -> None:
+    msg = parse_message(mail(*BASE, "Subject: Re: Akun", "Content-Type: text/html; charset=utf-8", body=html))
+    assert "Sudah kami coba." in msg.new_text and "reset kata sandi" not in msg.new_text
 
 
 @pytest.mark.parametrize(("html", "text"), [

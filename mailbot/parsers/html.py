@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
+from mailbot.parsers.quotes import ends_with_reply_header
+
 # Tags that end a line, and tags that also leave a blank line (a paragraph).
 _LINE = frozenset(
     {"address", "article", "aside", "center", "dd", "div", "dt", "fieldset", "figcaption",
@@ -59,8 +61,12 @@ _QUOTE_CLASSES = frozenset({"yahoo_quoted", "moz-cite-prefix", "gmail_attr"})
 _SIGNATURE_CLASSES = frozenset({"gmail_signature", "moz-signature"})
 _WORD_HEADER_BORDER = re.compile(r"(?i)border-top\s*:\s*solid[^;]*;\s*padding\s*:\s*3\.0pt")
 # A blockquote a writer indents their own text with (Gmail's and Apple Mail's "indent":
-# no border); one that cites (type=cite, a quote class, a border-left rule) is a quote.
+# no border; an editor's plain <blockquote>); one that cites (type=cite, a cite address, a
+# quote class, a border rule, or a reply header right above it) is a quote (issue 45).
 _INDENT_STYLE = re.compile(r"(?i)border\s*:\s*none")
+_BORDER_STYLE = re.compile(r"(?i)border(?:-(?:left|right|top|bottom))?(?:-(?:style|width|color))?\s*:\s*(?!none\b|0\b|0px\b)")
+_QUOTE_CLASS = re.compile(r"(?i)quot|cite")
+_HEADER_LOOKBACK = 5  # lines above a blockquote read for the reply header that would cite it
 
 
 def _opens_history(tag: str, attrs: dict[str, str | None]) -> bool:
@@ -117,7 +123,7 @@ class _TextCollector(HTMLParser):
             self.end_line(hard=True)
         elif tag == "blockquote":
             self.paragraph()
-            if _INDENT_STYLE.search(named.get("style") or "") and not named.get("type"):
+            if self._indents(named):
                 self.indents += 1
                 self.open.append((tag, 0, -1))
             else:
@@ -136,6 +142,20 @@ class _TextCollector(HTMLParser):
             self.current.append(" ")
         elif tag == "a":
             self.links.append((dict(attrs).get("href"), []))
+
+    def _indents(self, attrs: dict[str, str | None]) -> bool:
+        """Whether a blockquote indents the writer's own words rather than quoting: no
+        type=cite, cite address or quote class, no border drawn (a quote's bar), not inside a
+        quote or the history, and no reply header ("Pada ..., X menulis:") just above it."""
+        if attrs.get("type") or attrs.get("cite") or _QUOTE_CLASS.search(attrs.get("class") or ""):
+            return False
+        style = attrs.get("style") or ""
+        if _INDENT_STYLE.search(style):
+            return True
+        if _BORDER_STYLE.search(style) or self.level():
+            return False
+        above = [text for depth, text in self.lines[-_HEADER_LOOKBACK:] if not depth and text.strip()]
+        return not ends_with_reply_header(above)
 
     def _structure(self, tag: str, attrs: dict[str, str | None]) -> bool:
         """Mark what the element is by its structure (see `_HISTORY_IDS`); True when handled."""

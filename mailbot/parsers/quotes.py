@@ -743,6 +743,22 @@ def _field_kind(key: str | None) -> str | None:
     return None
 
 
+def ends_with_reply_header(lines: list[str]) -> bool:
+    """Whether the last of these lines are a reply header ("Pada ..., X menulis:", "On ...
+    wrote:", "26.06.2014, 14:41, X <x@y>:") that a quote right under them would follow: what
+    tells an HTML <blockquote> citing history from one a writer indents their words with."""
+    tail = [line for line in lines if line.strip()][-_MAX_HEADER_PARTS:]
+    probe = [*tail, "> "]
+    for i in range(len(tail)):
+        end = _reply_header_end(probe, i)
+        if end == len(tail):
+            return True
+        shared = _shared_line_header(probe, i)
+        if shared is not None and shared[1] == len(tail):
+            return True
+    return False
+
+
 def _is_reply_header_at(lines: list[str], i: int) -> bool:
     """Whether a reply header ("On <date>, <name> wrote:") starts at line i.
 
