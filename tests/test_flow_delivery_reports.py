@@ -11,6 +11,7 @@ answered; requesters whose subjects only read like bounces still get a ticket an
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 from email.message import EmailMessage
@@ -211,7 +212,86 @@ def test_a_gateway_report_of_our_ack_is_a_bounce_not_a_new_requester(tmp_path):
     assert (acks_to_gateway, tickets) == (0, 1)
 
 
-# Issue 45, point 14: what the world's mail clients send.
+# Issue 45, points 13 and 14: the world's bounces that were acknowledged or quarantined.
+
+def returned(name: str, to: str, ack: EmailMessage) -> bytes:
+    """A report in `tests/data/bounces/` returning our `ack` to `to`."""
+    return postfix(name, to, str(ack["Subject"]), str(ack["Message-ID"]).strip("<>"))
+
+
+def answered_addresses(config: Path) -> list[tuple[str, str]]:
+    return Store(load_config(config).database).db.execute(
+        "select r.address, o.kind from outbox o join outbox_rcpt r on r.outbox_id = o.id").fetchall()
+
+
+def bounce_events(config: Path) -> list[str]:
+    store = Store(load_config(config).database)
+    [ticket] = store.tickets()
+    return [e["kind"] for e in store.events_of(ticket.id) if e["kind"] in ("bounce_received", "automatic_recorded")]
+
+
+def unmatched(config: Path) -> list[str]:
+    """The reasons of the automatic mail recorded on no ticket."""
+    rows = Store(load_config(config).database).db.execute(
+        "select detail from events where kind = 'automatic_unmatched' and ticket_id is null").fetchall()
+    return [json.loads(detail)["reason"] for (detail,) in rows]
+
+
+@pytest.mark.parametrize(("name", "sender"), [
+    ("exim-ndr-original-attached.eml.in", "ndr@mx.dinas.test"),  # Exim's words, the ack attached
+])
+def test_a_report_returning_our_ack_is_recorded_on_its_ticket_never_answered(env, name, sender):
+    """SPEC 5: a bounce of something mailbot sent is attached to that ticket and staff are
+    alerted; it is never answered, and it is no reason for a Quarantine."""
+    servers, config = env
+    raw, _ = mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
+    deliver(servers, config, raw)
+    ack = latest(servers, "sari@dinas.test", "ack")
+    deliver(servers, config, returned(name, "sari@dinas.test", ack))
+    assert servers.fetch(UNIT, "Quarantine") == []
+    assert [a for a, _ in answered_addresses(config) if a.lower() == sender] == []
+    assert [kind for a, kind in answered_addresses(config) if kind == "ack"] == ["ack"]  # the requester's one
+    assert bounce_events(config) == ["bounce_received"]
+    [alert] = alerts(servers, STAFF[0])
+    assert "sari@dinas.test" in text_of(alert)
+    assert len(Store(load_config(config).database).tickets()) == 1
+
+
+def test_an_old_gateways_report_written_like_a_reply_is_never_answered(env):
+    """Issue 45, point 13: "RE: [tag] ... (delivery failed)" from the gateway's ordinary
+    address, "Your message could not be delivered to <address>" above our ack quoted as
+    Outlook quotes (no Message-ID). It was acknowledged as a new requester's mail; now it is
+    recorded as automatic mail, never answered, and opens no ticket. (Its tag alone does not
+    attach it: SPEC 3 honours a tag from the ticket's participants only.)"""
+    servers, config = env
+    raw, _ = mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
+    deliver(servers, config, raw)
+    ack = latest(servers, "sari@dinas.test", "ack")
+    deliver(servers, config, returned("gateway-re-delivery-failed.eml.in", "sari@dinas.test", ack))
+    assert servers.fetch(UNIT, "Quarantine") == []
+    assert [(a, kind) for a, kind in answered_addresses(config) if a not in STAFF] == [("sari@dinas.test", "ack")]
+    assert unmatched(config) == ["bounce: failure report quoting a mail"]
+    assert len(Store(load_config(config).database).tickets()) == 1
+
+
+def test_a_requesters_reply_that_their_offer_failed_reaches_staff(env):
+    """SPEC 5: "RE: ... (delivery failed)" in a requester's own words, with a failed address
+    (the pokja's) and our ack quoted below, is the requester's, read by staff, not a bounce."""
+    servers, config = env
+    raw, _ = mail("budi@vendor.test", "Penawaran gagal terkirim", "Penawaran kami gagal dikirim di SPSE.")
+    deliver(servers, config, raw)
+    ack = latest(servers, "budi@vendor.test", "ack")
+    words = ("Penawaran kami masih gagal terkirim, muncul \"delivery failed\". Sudah kami coba kirim juga\n"
+             "lewat email ke pokja@lpse.test tapi tidak dapat dikirim. Batas jam 14.00, mohon segera dibantu.")
+    quoted = (f"-----Original Message-----\nFrom: {ack['From']}\nSent: {ack['Date']}\nTo: budi@vendor.test\n"
+              f"Subject: {ack['Subject']}\n\n{text_of(ack)}")
+    raw, _ = mail("budi@vendor.test", f"RE: {ack['Subject']} (delivery failed)", f"{words}\n\n{quoted}",
+                  in_reply_to=str(ack["Message-ID"]).strip("<>"))
+    deliver(servers, config, raw)
+    assert bounce_events(config) == []
+    update = text_of(latest(servers, STAFF[0]))
+    assert "pokja@lpse.test" in update and "Batas jam 14.00" in update
+
 
 def test_a_requesters_indented_words_reach_staff(env):
     """Issue 45, point 14: a requester answers in HTML and indents their data with a plain

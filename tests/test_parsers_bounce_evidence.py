@@ -134,3 +134,40 @@ def test_a_person_replying_with_a_mail_attached_is_a_person():
                b"> Dari: budi@cvmaju.test\r\n> Tidak bisa kirim penawaran, muncul error.\r\n\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
                + attached + b"\r\n--b1--\r\n")
         assert parse_message(raw).auto_reason is None, subject
+
+
+# Issue 45, point 13: two bounce forms that were acknowledged, and the people they must not swallow.
+
+ACK_SUBJECT = "[LPSE-T #2026-00012] Jadwal pembukaan penawaran"
+
+
+def returned(name: str, to: str = "ppk.pengadaan@pemda.test") -> bytes:
+    text = (DATA / name).read_text().replace("@@TO@@", to).replace("@@DOMAIN@@", to.split("@")[1])
+    return text.replace("@@SUBJECT@@", ACK_SUBJECT).replace("@@MESSAGE_ID@@", "ack.12@lpse.test").replace(
+        "\n", "\r\n").encode()
+
+
+def test_an_old_gateways_report_written_like_a_reply_is_a_bounce():
+    """"RE: ... (delivery failed)" from the gateway's ordinary address: its own words report
+    the failure for an address, and the mail it returns is ours, sent to that very address."""
+    msg = parse_message(returned("gateway-re-delivery-failed.eml.in"))
+    assert msg.is_automatic and msg.is_bounce, msg.auto_reason
+    assert msg.delivery is not None and msg.delivery.failed
+    assert msg.delivery.recipients == ("ppk.pengadaan@pemda.test",)
+
+
+def test_an_exim_report_from_ndr_with_the_original_attached_is_a_bounce():
+    msg = parse_message(returned("exim-ndr-original-attached.eml.in"))
+    assert msg.is_automatic and msg.is_bounce, msg.auto_reason
+    assert msg.delivery is not None and msg.delivery.failed
+    assert "ppk.pengadaan@pemda.test" in msg.delivery.recipients
+    assert msg.bounced_ids == ("ack.12@lpse.test",)
+
+
+@pytest.mark.parametrize("name", ["human-re-penawaran-gagal-terkirim.eml", "human-re-own-mail-not-delivered.eml"])
+def test_a_requesters_reply_about_mail_that_failed_is_a_person(name):
+    """SPEC 5: "RE: ... gagal terkirim (delivery failed)" quoting our ack, and a reply quoting the
+    requester's own mail that did not reach the pokja: their words name the failure and an
+    address, but the mail they quote was not sent to that address by someone else."""
+    assert parse_message((DATA / name).read_bytes()).auto_reason is None
+

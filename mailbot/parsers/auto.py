@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailbot.core.model import DeliveryReport
+from mailbot.parsers.quotes import new_text, quoted_parties
 
 _BOUNCE_LOCALS = frozenset(
     {
@@ -347,13 +348,37 @@ def failure_words(text: str, own: str = "") -> bool:
     return any(a.lower() != own.lower() for a in _ADDRESS.findall(head))
 
 
-def evidence_bounce(headers: Mapping[str, str], text: str, quoted_copy: bool) -> str | None:
+def returns_a_mail(headers: Mapping[str, str], text: str,
+                   carried: tuple[frozenset[str], frozenset[str]] | None = None) -> bool:
+    """Whether a mail written like a reply is a gateway's delivery report (issue 45): its own
+    words (above the quote) report a delivery failure for an address, and the mail it carries
+    (`carried`: the sender and recipients of an attached copy, else of the header block it
+    quotes) was sent to that address by someone else. "RE: ... (delivery failed)" from an old
+    gateway's ordinary address is one; a requester who writes that their offer "gagal
+    terkirim" to the pokja, quoting our ack (sent to them) or their own mail (sent by them),
+    is none."""
+    if not _words().failure.search(text[:_REPORT_WINDOW]):
+        return False  # most replies: no need to read further
+    own = new_text(text[:_REPORT_WINDOW * 4])[:_REPORT_WINDOW]
+    if not _words().failure.search(own):
+        return False
+    sender = (re.search(r"[^<>\s]+@[^<>\s]+", headers.get("from", "")) or [""])[0].lower()
+    failed = {a.lower() for a in _ADDRESS.findall(own)} - {sender}
+    if not failed:
+        return False
+    senders, recipients = carried if carried and carried[0] and carried[1] else quoted_parties(text)
+    return bool(senders) and sender not in senders and bool(failed & recipients)
+
+
+def evidence_bounce(headers: Mapping[str, str], text: str, quoted_copy: bool,
+                    carried: tuple[frozenset[str], frozenset[str]] | None = None) -> str | None:
     """SPEC 5: a bounce or a moderation notice that no standard shapes (Exchange, Lotus
     Notes, GroupWise, qmail, antivirus and spam gateways, a list holding the mail), by
     combined evidence: delivery-failure wording with a failed address, and a mail system's
     sender or a quoted copy of a mail (`quoted_copy`: an attached message or its headers).
     Never the subject alone; a person forwarding a bounce ("Fwd: Undelivered ...") or
-    replying with a mail attached is one unless the sender too is a mail system. The reason with a mail system's sender is
+    replying with a mail attached is one unless the sender too is a mail system, or the reply
+    returns a mail as a report does (`returns_a_mail`). The reason with a mail system's sender is
     strong (`bounce: failure report from a mail system`); a quote alone is weak evidence
     (`bounce: failure report quoting a mail`): such mail is never answered, and, matching no
     ticket, still reaches staff."""
@@ -361,6 +386,8 @@ def evidence_bounce(headers: Mapping[str, str], text: str, quoted_copy: bool) ->
     copy = quoted_copy or quotes_headers(text[:_REPORT_WINDOW * 4])
     forwarded = bool(_FORWARDED.match(headers.get("subject", "")))
     if (forwarded or _is_reply(headers)) and not daemon:
+        if not forwarded and returns_a_mail(headers, text, carried):
+            return "bounce: failure report quoting a mail"
         return None
     own = _local_part(headers.get("from", ""))[0]
     sender = re.search(r"[^<>\s]+@[^<>\s]+", headers.get("from", ""))

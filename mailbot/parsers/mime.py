@@ -55,7 +55,7 @@ from mailbot.parsers.headers import (
 )
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.names import extension_for, safe_filename
-from mailbot.parsers.quotes import new_text
+from mailbot.parsers.quotes import new_text, quoted_parties
 from mailbot.parsers.tnef import is_tnef, opened, too_much
 
 Message = email.message.Message
@@ -647,11 +647,29 @@ def _body_and_kind(leaves: list[_Leaf], headers: dict[str, str], defects: dict[s
         is_bounce, auto_reason = True, "bounce: DSN fields"
     if auto_reason is None:
         copy = any(leaf.ctype in _EMBEDDED or leaf.ctype in _REPORT_PARTS for leaf in leaves)
-        auto_reason = evidence_bounce(headers, text, copy)
+        auto_reason = evidence_bounce(headers, text, copy, _carried(leaves) if copy else None)
         is_bounce = auto_reason is not None and auto_reason.startswith("bounce")
         if is_bounce:  # the returned mail is no file of the sender's, as in any bounce
             text, attachments = _body_and_attachments(leaves, True, defects)
     return text, attachments, auto_reason, is_bounce
+
+
+def _carried(leaves: list[_Leaf]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The sender and recipients of the first mail a message attaches (message/rfc822) or
+    returns as headers (text/rfc822-headers): what `auto.returns_a_mail` weighs."""
+    for leaf in leaves:
+        head = ""
+        if leaf.ctype in _EMBEDDED:
+            payload = leaf.part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(inner, Message):
+                head = "\n".join(f"{name}: {header_text(str(value))}" for name, value in inner.raw_items())
+        elif leaf.ctype in ("text/rfc822-headers", "message/rfc822-headers"):
+            head = _part_text(leaf.part, {})
+        found = quoted_parties(head) if head else (frozenset(), frozenset())
+        if found[0] and found[1]:
+            return found
+    return None
 
 
 def _charset(part: Message) -> str | None:

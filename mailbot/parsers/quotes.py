@@ -759,6 +759,50 @@ def ends_with_reply_header(lines: list[str]) -> bool:
     return False
 
 
+_QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*")
+_PARTIES_LINES = 400  # lines of a body read for the header block of a mail it carries
+_BLOCK_LINES = 12  # lines around a From field read as its header block
+
+
+def quoted_parties(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The sender and the recipients (To, Cc, in any language `fields` lists) of the first
+    header block in `text` that names both: the mail a reply quotes, a forward carries or a
+    delivery report returns (an Outlook block, raw header lines; `>` quoted or not).
+
+    What a report "written like a reply" is told by (issue 45): the mail it returns was sent
+    to the address it names as failed, by someone other than the report's own sender."""
+    lines = [_QUOTE_PREFIX.sub("", line) for line in text.splitlines()[:_PARTIES_LINES]]
+    for i, line in enumerate(lines):
+        if _key(line) not in _FROM_KEYS:
+            continue
+        senders = _addresses(line)
+        start = i
+        while start > 0 and start > i - _BLOCK_LINES and lines[start - 1].strip():
+            start -= 1  # raw header lines above From (Received:, Message-ID:, To:)
+        recipients: set[str] = set()
+        field: str | None = None
+        for j in range(start, min(len(lines), i + _BLOCK_LINES)):
+            other = lines[j]
+            if not other.strip():
+                if j > i:
+                    break  # the block ends; the mail's body follows
+                continue
+            if other[:1] in (" ", "\t") and field is not None:
+                key: str | None = field  # a folded field goes on
+            else:
+                key = _key(other)
+                field = key
+            if key in _TO_KEYS:
+                recipients |= _addresses(other)
+        if senders and recipients:
+            return frozenset(senders), frozenset(recipients)
+    return frozenset(), frozenset()
+
+
+def _addresses(line: str) -> set[str]:
+    return {a.lower() for a in _AN_ADDRESS.findall(line)}
+
+
 def _is_reply_header_at(lines: list[str], i: int) -> bool:
     """Whether a reply header ("On <date>, <name> wrote:") starts at line i.
 
