@@ -193,7 +193,10 @@ class Pipeline:
             raise RefusedMessageError(f"message is {arrival.oversize} bytes, over the "
                                       f"{self.cfg.limits.max_message_bytes}-byte limit", "too_large")
         msg = parse_message(arrival.raw, **self.cfg.limits.parse_options())
-        if not msg.from_addr.addr or "@" not in msg.from_addr.addr:
+        if (not msg.from_addr.addr or "@" not in msg.from_addr.addr) and not msg.is_bounce:
+            # A delivery report needs no sender to answer (SPEC 5: never answered) and names the
+            # mail it returns: Sendmail's "From: MAILER-DAEMON" with no domain is recorded as the
+            # bounce it is (issue 45), not quarantined; anything else needs a sender.
             raise BadMessageError("no usable sender address in From")
         return msg
 

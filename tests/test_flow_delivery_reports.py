@@ -239,10 +239,12 @@ def unmatched(config: Path) -> list[str]:
 
 @pytest.mark.parametrize(("name", "sender"), [
     ("exim-ndr-original-attached.eml.in", "ndr@mx.dinas.test"),  # Exim's words, the ack attached
+    ("sendmail-bare-mailer-daemon.eml.in", "mailer-daemon"),  # From: MAILER-DAEMON, no domain (point 14)
 ])
 def test_a_report_returning_our_ack_is_recorded_on_its_ticket_never_answered(env, name, sender):
     """SPEC 5: a bounce of something mailbot sent is attached to that ticket and staff are
-    alerted; it is never answered, and it is no reason for a Quarantine."""
+    alerted; it is never answered, and it is no reason for a Quarantine (a bare MAILER-DAEMON
+    was quarantined as "no usable sender address")."""
     servers, config = env
     raw, _ = mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
     deliver(servers, config, raw)

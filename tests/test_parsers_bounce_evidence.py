@@ -171,3 +171,12 @@ def test_a_requesters_reply_about_mail_that_failed_is_a_person(name):
     address, but the mail they quote was not sent to that address by someone else."""
     assert parse_message((DATA / name).read_bytes()).auto_reason is None
 
+
+# Issue 45, point 14: a DSN from a bare MAILER-DAEMON (Sendmail with no domain to qualify it).
+
+def test_a_dsn_from_a_bare_mailer_daemon_is_a_bounce():
+    msg = parse_message(returned("sendmail-bare-mailer-daemon.eml.in"))
+    assert msg.is_bounce and msg.auto_reason is not None
+    assert msg.from_addr.addr.lower() == "mailer-daemon"
+    assert msg.delivery is not None and msg.delivery.failed and msg.delivery.status == "5.1.1"
+    assert msg.bounced_ids == ("ack.12@lpse.test",)
