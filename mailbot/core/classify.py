@@ -247,7 +247,7 @@ def bounced_mail(msg: InboundMessage, citations: tuple[Citation, ...]) -> tuple[
     """(kind, Message-ID) of mailbot's own mail a bounce returns: the signed Message-ID of
     the returned copy, else any of ours it cites."""
     returned = [c for c in citations if c.message_id in msg.bounced_ids and c.ticket]
-    found = returned or [c for c in citations if c.ticket and c.message_id]  # a subject's key returns no mail
+    found = returned or [c for c in citations if c.ticket and c.message_id and c.kind != "escalation_key"]
     return (found[0].kind, found[0].message_id) if found else None
 
 

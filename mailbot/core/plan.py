@@ -53,6 +53,7 @@ from mailbot.core.model import (
 from mailbot.core.settings import AuthConfig, Config, MailboxConfig
 from mailbot.core.trust import sender_disowned, sender_vouched
 from mailbot.core.worktime import WorkCalendar
+from mailbot.parsers.authres import organisation_of
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules
@@ -348,7 +349,8 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
     counted = ""
     if send.kind == "ack" and not vouched and any(
             not internal(setup.box, setup.cfg, a) and inbox_key(a) not in history.known for a in rcpt):
-        when = _ack_budget(msg_domain(rcpt), history, setup, now)
+        # a domain's share is its organisation's: sixty subdomains of one are one (red team of issue 44, F4)
+        when = _ack_budget(organisation_of(msg_domain(rcpt)), history, setup, now)
         if when.send_at != now:
             return when
         counted = when.counted

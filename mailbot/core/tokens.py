@@ -101,6 +101,11 @@ def escalation_key_valid(key: bytes, mailbox: str, ticket: str, codes: tuple[str
     return any(hmac.compare_digest(expected, code) for code in codes)
 
 
+def key_id(ticket: str) -> str:
+    """The pseudo Message-ID a ticket's escalation key is cited and its exposure recorded under."""
+    return f"escalation-key.{ticket}"
+
+
 def without_escalation_keys(text: str) -> str:
     """`text` with every escalation key taken out (a title, a relayed text)."""
     return " ".join(_ESCALATION_KEY.sub(" ", text).split()) if _ESCALATION_KEY.search(text) else text

@@ -10,6 +10,7 @@ file of the mail is named here and written by the sender once the mail is done w
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,13 @@ from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, 
 from mailbot.core.plan import History, MailPlan, Planned, Setup, plan
 from mailbot.core.settings import MailboxConfig
 from mailbot.core.similar import first_lines
-from mailbot.core.tokens import escalation_mark, make_message_id, without_escalation_keys
+from mailbot.core.tokens import (
+    escalation_code,
+    escalation_mark,
+    key_id,
+    make_message_id,
+    without_escalation_keys,
+)
 from mailbot.io import lookup, solved
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
@@ -89,6 +96,11 @@ class Composer:
         a requester whose request comes back through the INBOX gets no second ack."""
         out, attachments = self.render(box, mail, ticket, msg)
         number = ticket.number if ticket else None
+        if number and mail.send.to is Audience.REQUESTER and _carries(escalation_code(self.key, box.name, number),
+                                                                     out.text, attachments):
+            # what the requester receives still holds the ticket's key (inside a file LKPP sent):
+            # from now on it proves nothing (red team of issue 44, F3), as a Message-ID they saw
+            self.store.expose(box.name, [(key_id(number), frozenset("r"))], now)
         prior = self.store.claim_restored(box.name, number, mail.send.kind, out.rcpt, now, arrived)
         if prior is not None:
             return self.sent_before(box, mail, ticket, msg, now, prior)
@@ -152,9 +164,12 @@ class Composer:
         context = dict(mail.context)
         if send.to is Audience.REQUESTER:
             attachments = for_requester(attachments, box)
-            # LKPP's desk may write our subject, key and all, into the answer it gives: the key
-            # goes to LKPP alone (issue 44), so it is taken out of whatever a requester reads
-            context = {k: without_escalation_keys(v) if isinstance(v, str) else v for k, v in context.items()}
+            if ticket is not None and ticket.number:
+                # LKPP's desk may write our subject, key and all, into its answer or a file's name:
+                # the key goes to LKPP alone (issue 44), so it is taken out of whatever a requester reads
+                code = escalation_code(self.key, box.name, ticket.number)
+                context = {k: _without_code(v, code) for k, v in context.items()}
+                attachments = [replace(a, filename=_without_code(a.filename, code)) for a in attachments]
         context["attachment_names"] = [a.filename for a in attachments]
         if "subject" in context:  # the "Subjek :" line of the escalation: no foreign reference either
             context["subject"] = _title(box, send, str(context["subject"] or ""))
@@ -192,6 +207,23 @@ class Composer:
         out, _ = self.render(setup.box, mail, None, None)
         return OutboxRow(0, setup.box.name, None, out.message_id, send.kind, setup.box.address, out.rcpt, out.raw, 0,
                          now, str(send.to))
+
+
+def _without_code(value: object, code: str) -> Any:
+    """A context value (a text, a list of texts) with the escalation key's code taken out,
+    however it is wrapped ("[ref:code]", "[ref_code]" of a file saved under the subject)."""
+    if isinstance(value, str):
+        return re.sub(re.escape(code), "", without_escalation_keys(value), flags=re.IGNORECASE) \
+            if code in value.lower() else value
+    if isinstance(value, list):
+        return [_without_code(v, code) for v in value]
+    return value
+
+
+def _carries(code: str, text: str, attachments: list[Attachment]) -> bool:
+    """Whether the code still stands in a mail's text or in the bytes of a file it carries."""
+    needle = code.encode("ascii")
+    return code in text.lower() or any(needle in a.data.lower() for a in attachments)
 
 
 def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None, key: bytes,

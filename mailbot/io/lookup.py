@@ -36,10 +36,11 @@ from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.similar import PastCase, Requester, link_domains, unfit
-from mailbot.core.tokens import escalation_key_valid, escalation_keys, verify
+from mailbot.core.tokens import escalation_key_valid, escalation_keys, key_id, verify
 from mailbot.core.trust import Citation
 from mailbot.io.archive import Archive
 from mailbot.io.store import Store, parse_ts
+from mailbot.parsers.authres import organisation_of
 from mailbot.rules import Rules
 
 # a line that may be `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
@@ -99,7 +100,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         if role is Role.LKPP else ()
     by_ref, ref_keys = store.ticket_by_refs(box.name, [r.key for r in refs])
     if role is Role.LKPP:
-        citations += _escalation_keys(key, box, msg.subject, (tagged, *referenced, by_ref, by_lkpp_number))
+        citations += _escalation_keys(store, key, box, msg.subject, (tagged, *referenced, by_ref, by_lkpp_number))
     said = _said_to_lkpp(store, (tagged, *referenced, by_lkpp_number, by_ref)) if role is Role.LKPP else ()
     answered: frozenset[int] = frozenset()
     if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
@@ -232,18 +233,23 @@ def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
     return citations, referenced
 
 
-def _escalation_keys(key: bytes, box: MailboxConfig, subject: str,
+def _escalation_keys(store: Store, key: bytes, box: MailboxConfig, subject: str,
                      tickets: tuple[Ticket | None, ...]) -> list[Citation]:
     """The escalation keys (issue 44) LKPP's subject carries, as what they prove: a mail that
     went to LKPP alone on that ticket was answered, as a signed Message-ID sent to LKPP
     proves (SPEC 9). Only the tickets the mail names otherwise (its tag, its Message-IDs, the
-    desk's reference) are tried: a key finds no ticket by itself."""
+    desk's reference) are tried: a key finds no ticket by itself. Each key is cited under a
+    pseudo Message-ID (`key_id`), so that where it reached an outsider (LKPP's mail with the
+    requester in Cc, mail to the requester that carried it) that is recorded and read as for
+    a Message-ID (`trust.exposed`): from then on it proves nothing (red team of issue 44, F2)."""
     codes = escalation_keys(subject)
     if not codes:
         return []
-    numbers = dict.fromkeys(t.number for t in tickets if t is not None and t.number)
-    return [Citation(number, frozenset("l"), "escalation_key") for number in numbers
-            if escalation_key_valid(key, box.name, number, codes)]
+    numbers = [n for n in dict.fromkeys(t.number for t in tickets if t is not None and t.number)
+               if escalation_key_valid(key, box.name, n, codes)]
+    exposure = store.exposure(box.name, [key_id(n) for n in numbers]) if numbers else {}
+    return [Citation(n, frozenset("l") | exposure.get(key_id(n), frozenset()), "escalation_key", key_id(n))
+            for n in numbers]
 
 
 def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tuple[str, ...]) -> bool:
@@ -276,7 +282,8 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     ack_slots: list[datetime] = []
     domain_slots: list[datetime] = []
     if acks:  # issue 44: the ack budget's hour, held acks included (they go later, in turn)
-        to = domain_of(ticket.requester.addr if ticket is not None else msg.from_addr.addr if msg else "")
+        to = organisation_of(domain_of(ticket.requester.addr if ticket is not None else
+                                       msg.from_addr.addr if msg else ""))
         for slot, domain in store.counted_acks(box.name, now - HOUR, now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
             ack_slots.append(slot)
             if domain == to:

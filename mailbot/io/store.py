@@ -102,15 +102,16 @@ BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database 
 BUSY_TIMEOUT_SECONDS = 5.0
 # inbound requester mail that is no telling of the problem (`lifecycle.LABELS`)
 def _vouched_relays(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The relays (`#teruskan`) of LKPP mail that failed authentication, which staff passed on
-    when they answered its alert (issue 44): the requester got it, but no verified hand wrote
-    it, so the unit's memory does not keep it as a solution (SPEC 9). A relay after such mail
-    counts as one, whichever LKPP message it passed on."""
+    """The relays (`#teruskan`) that may have passed on LKPP mail that failed authentication,
+    which staff vouched for by answering its alert (issue 44): the requester got it, but no
+    verified hand wrote it, so the unit's memory does not keep it as a solution (SPEC 9). Every
+    relay after such mail on the ticket counts as one, whatever came between (a forged desk
+    auto-reply after the forgery, a genuine status notice: red team of issue 44, F1)."""
     found: list[Mapping[str, Any]] = []
     unverified = False
     for row in rows:
-        if row["direction"] == "in" and row["role"] == "lkpp":
-            unverified = row["kind"] == "unverified_note"
+        if row["direction"] == "in" and row["role"] == "lkpp" and row["kind"] == "unverified_note":
+            unverified = True
         elif row["direction"] == "out" and row["kind"] == "relay" and unverified:
             found.append(row)
     return found

@@ -23,6 +23,15 @@ _PUBLIC_SUFFIXES = frozenset({
 })
 
 
+def organisation_of(domain: str) -> str:
+    """The registered domain a host name belongs to: its last two labels, or three under a
+    listed public suffix ("batam.go.id"): "s1.attacker.test" is "attacker.test"."""
+    labels = domain.lower().strip(".").split(".")
+    if len(labels) >= 3 and ".".join(labels[-2:]) in _PUBLIC_SUFFIXES:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
 def _domain(value: str) -> str:
     return value.rpartition("@")[2].strip().strip('"').lower().strip(".")
 
