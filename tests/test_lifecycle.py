@@ -441,14 +441,15 @@ def test_the_spec_table_covers_every_state_for_the_messages_that_can_arrive_in_a
 
 @pytest.mark.parametrize("state", STATES)
 def test_a_forged_staff_message_does_nothing_but_note_and_alert(state):
-    """E19: without a citation of mail sent to staff, nothing runs; coordinators hear of it."""
+    """E19: without a citation of mail sent to staff, nothing runs; coordinators hear of it, and
+    the staff address it came from is told it was not run (issue 45; SPEC E19)."""
     t = ticket(state)
     msg = message(STAFF, "#tutup")
     facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
     requester_only = (Citation(t.number, frozenset("r")),)  # the ack: sent to the requester
     decision = decide(facts, trust_of(msg, facts.role, facts.ticket, requester_only, CFG.auth), Policy(), NOW)
     assert decision.ticket is not None and decision.ticket.state is state
-    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified")}
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified"), ("sender", "not_run")}
     assert [e.kind for e in decision.events] == ["unverified_note"]
 
 

@@ -907,10 +907,16 @@ def _unverified_note(s: _Step) -> None:
 
 
 def _alert_unverified(s: _Step) -> None:
-    """E19: the coordinators (for LKPP mail, staff too) hear who tried what, and why it failed."""
+    """E19: the coordinators (for LKPP mail, staff too) hear who tried what, and why it failed;
+    a staff member, coordinator or head is told too that their mail was not run, why, and what
+    to do (issue 45): at the address the configuration lists, which is the From that gave the
+    role (never a Reply-To). Where the From was forged, the real owner learns of it."""
     to, cc = (Audience.STAFF, (Audience.COORDINATORS,)) if s.facts.role is Role.LKPP else (Audience.COORDINATORS, ())
     s.send("unverified", to, cc=cc, auto=AUTO_GENERATED, text=s.text,
            context={"reason": s.trust.why or s.trust.reason, "sender": s.actor})
+    if s.facts.role in (Role.STAFF, Role.COORDINATOR, Role.HEAD):
+        s.send("not_run", Audience.SENDER, auto=AUTO_REPLIED, text=s.text,
+               context={"reason": s.trust.why or s.trust.reason})
 
 
 def _record_automatic(s: _Step) -> None:
