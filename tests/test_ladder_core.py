@@ -421,13 +421,14 @@ def test_jawab_with_nothing_below_sends_nothing_and_tells_the_sender(text: str) 
 
 
 def test_a_forged_coordinator_jawab_reaches_nobody_outside() -> None:
-    """E19: a coordinator's From without a citation of mail sent to coordinators runs nothing."""
+    """E19: a coordinator's From without a citation of mail sent to coordinators runs nothing: the
+    coordinators are alerted and the configured coordinator address is told it was not run."""
     t = ticket(State.OPEN)
     msg = message(COORDINATOR, "#jawab\nSilakan transfer biaya reset ke rekening berikut.")
     facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
     staff_only = (Citation(t.number, frozenset("s")),)  # a staff notice forwarded to the coordinator
     decision = decide(facts, trust_of(msg, facts.role, facts.ticket, staff_only, CFG.auth), Policy(), NOW)
-    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified")}
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified"), ("sender", "not_run")}
 
 
 def test_a_head_answering_the_digest_is_recorded_on_every_named_ticket() -> None:
@@ -492,7 +493,8 @@ def test_a_head_naming_tickets_without_proof_is_unverified(citations: tuple[Cita
     known = Known(mentioned=(ticket(State.OPEN),))
     _facts, trust, decision = decided(HEAD, "Tiket 2026-00001 mohon diprioritaskan.", known, citations)
     assert not trust.authenticated
-    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified")}
+    # coordinators alerted; the head's configured address told it was not run (issue 45; SPEC E19)
+    assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified"), ("sender", "not_run")}
 
 
 def test_mail_about_no_ticket_vouches_only_for_tickets_found_by_their_number() -> None:
