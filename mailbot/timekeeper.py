@@ -247,7 +247,12 @@ HELD_SHOWN = 50  # held acks the digest names one by one; the rest it counts
 
 
 def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> dict[str, Any]:
-    """The digest's codes and amounts in the unit's words: the day, how long each waits, and why."""
+    """The digest's codes and amounts in the unit's words: the day, since when each ticket
+    waits and how long that is ("Rabu 25-11 21:40", "1 hari 10 jam"), how far past its
+    deadline it is (`waited`), and why."""
+    year = context["date"].year
     rows = [{**row, "waited": said.waited_for(TimerKind(row["kind"]), row["waited"], cal.day_length),
+             "since": said.short_moment(row["since"], year) if row.get("since") is not None else "",
+             "since_for": said.late(row.get("since_for")),
              "reason": said.overdue(TimerKind(row["kind"]), row["span"], row["reopened"])} for row in context["tickets"]]
     return {**context, "day": said.day(context["date"]), "date": context["date"].isoformat(), "tickets": rows}

@@ -592,6 +592,7 @@ def test_find_overdue_keeps_a_fired_repeating_timer_overdue() -> None:
         waited=timedelta(hours=11),
         on_whom="staff",
         span=4,
+        since=wib(11, 23, 8),  # waiting since the ticket was opened (issue 45), not since the breach
     )
 
 
@@ -678,12 +679,30 @@ def test_digest_context_counts_states_and_orders_by_due_time() -> None:
         "subject": "B",
         "state": "escalated",
         "waited": timedelta(hours=24),
+        "working": True,  # a deadline in working days: the time past it is working time
+        "since": None,  # an entry made without since when it waits
+        "since_for": None,
         "on_whom": "LKPP",
         "kind": "lkpp_status",
         "span": 2,
         "reopened": False,
         "due": "25-11-2026 09:00",
     }
+
+
+def test_the_digest_says_since_when_a_ticket_waits_apart_from_its_time_past_the_deadline() -> None:
+    """Issue 45: opened Wednesday 21:40, due Thursday 12:00 (4 working hours from Thursday's
+    opening), still unanswered Friday 08:00: waiting since Wednesday 21:40, 34 h 20 min ago
+    (wall clock), 4 working hours past its deadline; the 3x24h standard counts from the opening."""
+    t = ticket(State.OPEN, created_at=wib(11, 25, 21, 40))
+    timer = Timer(K.FIRST_RESPONSE, wib(11, 25, 21, 40), wib(11, 27, 12), step=1)
+    (entry,) = find_overdue(t, [timer], wib(11, 27, 8), CAL, D)
+    assert (entry.due_at, entry.waited, entry.since) == (wib(11, 26, 12), timedelta(hours=4), wib(11, 25, 21, 40))
+    [row] = digest_context({"open": 1}, [entry], wib(11, 27, 8), CAL)["tickets"]  # type: ignore[misc]
+    assert (row["since"], row["since_for"], row["waited"], row["working"]) == (
+        wib(11, 25, 21, 40), timedelta(hours=34, minutes=20), timedelta(hours=4), True)
+    (late,) = find_overdue(t, [], wib(11, 30, 9), CAL, D)  # Monday: past 3x24h, no timer needed
+    assert (late.kind, late.since, late.waited) == (K.RESOLUTION, wib(11, 25, 21, 40), timedelta(days=1, hours=11, minutes=20))
 
 
 @pytest.mark.parametrize(
@@ -695,6 +714,10 @@ def test_digest_context_counts_states_and_orders_by_due_time() -> None:
         (date(2026, 11, 23), wib(11, 23, 9), False),  # already sent today
         (date(2026, 11, 23), wib(11, 24, 8), True),  # the next working day
         (None, wib(11, 24, 8, 30), True),  # never sent
+        (None, wib(11, 25, 22, 50), False),  # a first start in the evening: the next working day's 08:00 (issue 45)
+        (date(2026, 11, 24), wib(11, 25, 16), False),  # after closing: heads read it at work, not at night
+        (date(2026, 11, 24), wib(11, 25, 15, 59), True),  # a late start within the working day still sends it
+        (None, wib(11, 26, 8), True),  # ... and that next morning it goes
         (date(2026, 11, 27), wib(11, 28, 8), False),  # Saturday
         (date(2026, 11, 27), wib(11, 29, 9), False),  # Sunday
         (date(2026, 12, 23), wib(12, 24, 8), False),  # cuti bersama Christmas

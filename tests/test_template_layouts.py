@@ -27,11 +27,14 @@ RENDERED = Path(__file__).parent / "data" / "rendered"
 LANGUAGES = ("id", "en")
 
 # Each kind with the values it is rendered with: the digest with overdue tickets (one with
-# a reason, one in a state the labels do not know), and with none.
+# a reason, one in a state the labels do not know, one with since when it waits and its
+# time past the deadline in working time, issue 45), and with none.
 CASES: dict[str, dict[str, Any]] = {
     "digest-overdue": context(
         counts={"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3, "merged": 2},
-        tickets=[*context()["tickets"],
+        tickets=[{**context()["tickets"][0], "since": "Rabu 18-11 10:00", "since_for": "5 hari 22 jam",
+                  "working": True},
+                 *context()["tickets"][1:],
                  {"number": "2026-00060", "subject": "Paket <ganda> & salah", "state": "merged",
                   "waited": "2 jam kerja", "on_whom": "coordinators"}],
         overdue_count=4),

@@ -87,6 +87,10 @@ class Overdue:
     on_whom: str  # "staff" | "LKPP" | "requester": whom the ticket waits on (`on_whom`)
     span: float  # the deadline it breached, in its unit (working hours, working days, hours)
     reopened: bool = False  # a response owed again since the ticket was reopened (FIRST_RESPONSE)
+    # since when the ticket waits on `on_whom` (its opening, reopening, escalation, LKPP's last
+    # mail, the data request, the solution): a coordinator reads "waiting since Wednesday 21:40",
+    # not the time past the deadline (`waited`), as how long it waited (issue 45)
+    since: datetime | None = None
 
 
 # --- plan ----------------------------------------------------------------------------------
@@ -554,12 +558,13 @@ def find_overdue(
     """
     _check_aware(now)
     found: dict[TimerKind, datetime] = {}
+    since: dict[TimerKind, datetime] = {}
     for timer in timers:
         if not fits(timer.kind, ticket, timer.started_at) or paused(timer.kind, ticket):
             continue  # stale, or LKPP waiting for the requester: not LKPP's breach
         start = breach_start(timer, cal, d)
-        if start <= now:
-            found[timer.kind] = min(start, found.get(timer.kind, start))
+        if start <= now and (timer.kind not in found or start < found[timer.kind]):
+            found[timer.kind], since[timer.kind] = start, timer.started_at
     if TimerKind.LKPP_STATUS in found:
         # the progress reminders follow a status request LKPP has still not answered:
         # one breach, counted from the status deadline
@@ -567,10 +572,12 @@ def find_overdue(
     resolution_due = ticket.created_at + timedelta(hours=d.resolution)
     if fits(TimerKind.RESOLUTION, ticket) and resolution_due <= now:
         found.setdefault(TimerKind.RESOLUTION, resolution_due)
+        since.setdefault(TimerKind.RESOLUTION, ticket.created_at)  # the standard counts from the opening
     result = [
         Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due,
                 cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due,
-                on_whom(kind, ticket), _span(kind, d), kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None)
+                on_whom(kind, ticket), _span(kind, d), kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None,
+                min(since.get(kind, due), now))
         for kind, due in found.items()
     ]
     return sorted(result, key=_overdue_order)
@@ -591,7 +598,10 @@ def digest_context(
     """What the daily `digest` to heads and coordinators shows, before it is worded.
 
     `states`: how many tickets are in each state; `counts` holds all six; `tickets`
-    lists every overdue entry, longest-breached first, with its codes and amounts.
+    lists every overdue entry, longest-breached first, with its codes and amounts: two
+    lengths a coordinator must not confuse (issue 45), `waited` the time past the deadline
+    (working time where the deadline is, `working`) and `since_for` the wall-clock time
+    since the ticket began to wait (`since`, None for an entry made without it).
     """
     _check_aware(now)
     counts = {str(state): states.get(str(state), 0) for state in State}
@@ -601,6 +611,9 @@ def digest_context(
             "subject": o.subject,
             "state": o.state,
             "waited": o.waited,
+            "working": waits_in_working_time(o.kind),
+            "since": o.since.astimezone(cal.tz) if o.since is not None else None,
+            "since_for": now - o.since if o.since is not None else None,
             "on_whom": o.on_whom,
             "kind": str(o.kind),
             "span": o.span,
@@ -623,8 +636,11 @@ def digest_due(
 ) -> bool:
     """Whether the daily digest should go now: once per working day, from `at` local time.
 
-    `at` None means the calendar's opening time. A daemon that starts later in the day
-    still sends that day's digest; weekends and holidays have none.
+    `at` None means the calendar's opening time. A daemon that starts later in the working
+    day still sends that day's digest; one that starts after closing time (a first start at
+    22:50, issue 45) sends none that night: the next working day's at `at` (SPEC 6: at
+    08:00), since heads read the day's digest at work, not at night. Weekends and holidays
+    have none.
     """
     _check_aware(now)
     local = now.astimezone(cal.tz)
@@ -633,7 +649,8 @@ def digest_due(
         return False
     if last_sent_day is not None and last_sent_day >= today:
         return False
-    return local.time() >= (cal.opens if at is None else at)
+    start = cal.opens if at is None else at
+    return start <= local.time() and (local.time() < cal.closes or start >= cal.closes)
 
 
 def _overdue_order(o: Overdue) -> tuple[datetime, str, int]:

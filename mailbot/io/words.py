@@ -64,6 +64,12 @@ class Words:
             return iso
         return f"{self.day(when.date())} {when:%H:%M} {self.zone(zone)}"
 
+    def short_moment(self, when: datetime, year: int) -> str:
+        """An instant in a list where the day is known around it: "Rabu 25-11 21:40" (the
+        weekday, day-month, time as given), with the year when it is not `year`."""
+        day = f"{when:%d-%m}" if when.year == year else f"{when:%d-%m-%Y}"
+        return f"{self.table['days'][when.weekday()]} {day} {when:%H:%M}"
+
     def day_and_time(self, iso: str, zone: str) -> tuple[str, str]:
         """An ISO 8601 instant as two form fields: ("Senin, 23 November 2026", "09:15 WIB")."""
         when = datetime.fromisoformat(iso)
