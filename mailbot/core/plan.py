@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
+from mailbot.core.greetings import without_salutation
 from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.lifecycle import Decision
@@ -574,6 +575,12 @@ def _internal_addresses(addresses: tuple[str, ...]) -> re.Pattern[str]:
                       + r")(?![\w-]|\.\w)", re.IGNORECASE)
 
 
+# The mails that pass LKPP's words on to the requester: LKPP wrote them to the unit, so its
+# letter's opening ("Yth. Helpdesk LPSE Kota Batam,") is left out and the template introduces
+# them as LKPP's answer (issue 45).
+LKPP_WORDS = frozenset({"resolved_lkpp", "need_info", "status_user", "relay"})
+
+
 def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history: History,
             setup: Setup) -> dict[str, Any]:
     """The template context of one mail: the ticket, the texts it carries, the deadlines."""
@@ -583,6 +590,8 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
     if send.attach == "lkpp" and history.latest_lkpp is not None:
         text = history.latest_lkpp[0]
     if send.to is Audience.REQUESTER:
+        if send.kind in LKPP_WORDS:
+            text = without_salutation(text)
         text = redact(without_internal(text, history.internal, history.sent_lkpp), box)
         if isinstance(send.context.get("problem"), str):  # a consultation's problem as staff wrote it down
             send = replace(send, context={**send.context, "problem": redact(str(send.context["problem"]), box)})
