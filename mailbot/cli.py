@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "the daemon's first pass handles the mail handled since the backup once")
     restore.add_argument("src", type=Path, help="a folder made by 'mailbot backup'")
     tickets = sub.add_parser("tickets", help="list tickets")
-    tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed"])
+    tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed",
+                                             "held"],
+                         help="a ticket's state; held: a call or visit form waiting for its sender's #buka")
     tickets.add_argument("--mailbox")
     tickets.add_argument("--category", choices=["pengaduan", "pertanyaan", "konsultasi"])
     tickets.add_argument("--requester", help="part of the requester's address or name")
@@ -620,18 +622,24 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
         return EX_USAGE
     limit = None if args.all or (args.json and args.limit is None) else (args.limit or TICKETS_SHOWN)
     store = Store(cfg.database, readonly=True)
-    rows = store.find_tickets(
+    since = _local_midnight(args.since, cfg.timezone)
+    until = _local_midnight(args.until + timedelta(days=1), cfg.timezone) if args.until else None
+    rows = [] if args.state == "held" else store.find_tickets(
         mailbox=args.mailbox, state=args.state, category=args.category, requester=args.requester,
-        since=_local_midnight(args.since, cfg.timezone), search=search,
-        until=_local_midnight(args.until + timedelta(days=1), cfg.timezone) if args.until else None,
+        since=since, search=search, until=until,
         limit=None if limit is None else limit + 1)  # one more: to say that more match
     more = limit is not None and len(rows) > limit
     rows = rows[:limit][::-1]  # in the order they came, the newest last: right above the prompt
+    # SPEC 3 (issue 45): a call or visit held for its sender's #buka is listed, never lost
+    held = [] if args.state not in (None, "held") or args.category or args.requester or search else [
+        (box.name, form) for box in cfg.mailboxes if args.mailbox in (None, box.name)
+        for form in store.held_forms(box.name, since, until)]
     if args.json:
-        print(as_json([views.ticket_summary(t, cfg.timezone) for t in rows], indent=2))
+        print(as_json([*(views.ticket_summary(t, cfg.timezone) for t in rows),
+                       *(views.held_summary(name, form, cfg.timezone) for name, form in held)], indent=2))
         return EX_OK
     several = len(cfg.mailboxes) > 1 or len({t.mailbox for t in rows}) > 1  # a removed unit's tickets too
-    for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=several, more=more):
+    for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=several, more=more, held=held):
         say(line)
     return EX_OK
 
@@ -689,6 +697,14 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
                                               width=_width(), archive_dir=cfg.archive_dir):
                 say(line)
         return EX_OK
+    held = [(box.name, form) for box in cfg.mailboxes if args.mailbox in (None, box.name)
+            for form in store.held_forms(box.name) if form.number == number]
+    if held:  # SPEC 3 (issue 45): no ticket yet, but not lost
+        name, form = held[0]
+        say(f"mailbot: {number} is a {'call' if form.intake.channel == 'telepon' else 'visit'} form held in "
+            f"{name} since {views.when(form.held_at, cfg.timezone)}, taken by {form.intake.staff}: no ticket until "
+            "its sender replies #buka to the request to confirm it (tickets --state held)", file=sys.stderr)
+        return EX_NOT_FOUND
     say(f"mailbot: no ticket {args.number}", file=sys.stderr)
     return EX_NOT_FOUND
 

@@ -12,7 +12,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import structlog
@@ -23,8 +23,11 @@ from mailbot.core.deadlines import (
     digest_due,
     find_overdue,
     fire,
+    held_form_due,
 )
-from mailbot.core.lifecycle import Decision
+from mailbot.core.intake import HeldForm, title_of
+from mailbot.core.lifecycle import Decision, held_ticket, remind_held
+from mailbot.core.links import defang
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
 from mailbot.core.plan import plan
 from mailbot.core.retry import backoff
@@ -83,6 +86,7 @@ class Timekeeper:
                 except Exception as exc:
                     self.log.exception("timer_failed", mailbox=box.name, timer=str(row.kind), ticket_id=row.ticket_id)
                     self.timer_failed(box, row, now, exc)
+            fired += self.remind_held(box, now)
             try:
                 digests += self.send_digest(box, now)
             except STORAGE_ERRORS:
@@ -158,6 +162,41 @@ class Timekeeper:
                       sent=[s.kind for s in firing.sends])
         return 1 if firing.sends or firing.close else 0
 
+    def remind_held(self, box: MailboxConfig, now: datetime) -> int:
+        """Ask again, once, about each call or visit held for its sender's `#buka` past its
+        reminder time (SPEC 6 `held_form`, issue 45), each in its own transaction and failure
+        boundary; the number of reminders queued."""
+        sent = 0
+        for form in self.store.held_forms(box.name):
+            due = held_form_due(form, self.calendar)
+            if due is None or due > now:
+                continue
+            self.beat()
+            try:
+                sent += self.remind_one(box, form, now)
+            except STORAGE_ERRORS:
+                raise
+            except Exception as exc:
+                self.log.exception("held_form_reminder_failed", mailbox=box.name, number=form.number)
+                self.alert_once(box, now, f"alerted:held_form:{box.name}:{form.number}",
+                                now.astimezone(self.calendar.tz).date().isoformat(),
+                                {"alert": "timer_failed", "timer": "held_form", "ticket": form.number,
+                                 "error": f"{type(exc).__name__}: {exc}"})
+        return sent
+
+    def remind_one(self, box: MailboxConfig, form: HeldForm, now: datetime) -> int:
+        with self.store.unit_of_work():
+            # read again under the write lock: another process may have reminded, or the
+            # sender opened or cancelled it, since the list was read
+            if not any(f.number == form.number and not f.reminded for f in self.store.held_forms(box.name)):
+                return 0
+            self.store.add_event(box.name, None, now, "mailbot", "intake_reminded", number=form.number,
+                                 staff=form.intake.staff)
+            ticket = replace(held_ticket(form.intake, form.number, self.cfg.language, now), mailbox=box.name)
+            self.mailer.enqueue(box, remind_held(form.intake, form.number), ticket, None, now)
+        self.log.info("held_form_reminded", mailbox=box.name, number=form.number)
+        return 1
+
     def overdue(self, box: MailboxConfig, now: datetime) -> list[tuple[Ticket, Overdue]]:
         """Every overdue ticket of a mailbox with why, for the digest and `tickets --overdue`.
 
@@ -203,6 +242,7 @@ class Timekeeper:
                                  "until": h["until"].astimezone(self.calendar.tz).strftime(when)}
                                 for h in held[:HELD_SHOWN]]
         context["held_count"] = len(held)
+        context["forms"] = [held_form_row(form, self.calendar.tz) for form in self.store.held_forms(box.name)]
         return context
 
     def monthly_summary(self, box: MailboxConfig, now: datetime) -> int:
@@ -256,3 +296,14 @@ def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> di
              "since_for": said.late(row.get("since_for")),
              "reason": said.overdue(TimerKind(row["kind"]), row["span"], row["reopened"])} for row in context["tickets"]]
     return {**context, "day": said.day(context["date"]), "date": context["date"].isoformat(), "tickets": rows}
+
+
+def held_form_row(form: HeldForm, tz: tzinfo) -> dict[str, str]:
+    """One call or visit still held for its sender's `#buka`, as the digest lists it (SPEC 6,
+    issue 45). Its words are unverified (the form may be forged): a link in them is shown
+    inert, as in the request to confirm it."""
+    when = "%Y-%m-%d %H:%M"
+    intake = form.intake
+    return {"number": form.number, "channel": intake.channel, "staff": intake.staff,
+            "called": intake.called_at.astimezone(tz).strftime(when), "held": form.held_at.astimezone(tz).strftime(when),
+            "name": defang(intake.form.contact.name), "problem": defang(title_of(intake.form.problem))}

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailbot.core.controls import visible
+from mailbot.core.intake import HeldForm, title_of
 from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
 
@@ -71,9 +72,10 @@ def iso(moment: datetime | str | None, tz: tzinfo) -> str | None:
 
 
 def ticket_list(tickets: Sequence[Ticket], tz: tzinfo, width: int = MIN_WIDTH, with_mailbox: bool = False,
-                more: bool = False) -> list[str]:
+                more: bool = False, held: Sequence[tuple[str, HeldForm]] = ()) -> list[str]:
     """One line per ticket under a header, then how many; `more`: others match too, and
-    the last line says how to see them."""
+    the last line says how to see them. `held`: (mailbox, form) of the calls and visits held
+    for their sender's `#buka` (SPEC 3), below the tickets as state `held`."""
     width = max(width, MIN_WIDTH)
     number_w = max([6, *(len(t.number) for t in tickets)])
     box_w = max([7, *(len(t.mailbox) for t in tickets)]) if with_mailbox else 0
@@ -93,9 +95,27 @@ def ticket_list(tickets: Sequence[Ticket], tz: tzinfo, width: int = MIN_WIDTH, w
     lines = [row("NUMBER", "MAILBOX", "STATE", f"CREATED ({zone})", "REQUESTER", "SUBJECT")]
     lines += [row(t.number, t.mailbox, str(t.state), when(t.created_at, tz), t.requester.addr, t.subject)
               for t in tickets]
-    lines.append(f"{len(tickets)} ticket(s), the newest; more match (--limit N, --all)" if more
-                 else f"{len(tickets)} ticket(s)")
+    lines += [row(f.number, box, "held", when(f.intake.called_at, tz), _caller(f), title_of(f.intake.form.problem))
+              for box, f in held]
+    count = f"{len(tickets)} ticket(s)" + (f", {len(held)} held form(s) waiting for their sender's #buka"
+                                           if held else "")
+    lines.append(f"{count}, the newest; more match (--limit N, --all)" if more else count)
     return lines
+
+
+def _caller(form: HeldForm) -> str:
+    return form.intake.form.email or form.intake.form.contact.name or form.intake.form.contact.phone
+
+
+def held_summary(mailbox: str, form: HeldForm, tz: tzinfo) -> dict[str, Any]:
+    """A call or visit held for its sender's `#buka` (SPEC 3), for scripts: no ticket yet."""
+    intake = form.intake
+    return {
+        "number": form.number, "mailbox": mailbox, "state": "held", "subject": title_of(intake.form.problem),
+        "requester": intake.form.email or None, "requester_name": intake.form.contact.name or None,
+        "created_at": iso(intake.called_at, tz), "held_at": iso(form.held_at, tz), "reminded": form.reminded,
+        "channel": intake.channel, "taken_by": intake.staff,
+    }
 
 
 def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:

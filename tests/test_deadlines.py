@@ -881,3 +881,19 @@ def test_a_rejected_solution_past_3x24h_is_told_to_the_coordinators_once() -> No
     sim.sweep(wib(11, 24, 12))
     told = [s for s in sim.sent if s[1] == "resolution"]
     assert len(told) == 1 and told[0][3] is Audience.COORDINATORS, sim.sent
+
+
+@pytest.mark.parametrize(("held", "due"), [
+    (wib(11, 24, 10), wib(11, 24, 10, 30)),  # SPEC 6 held_form: 30 working minutes
+    (wib(11, 27, 15, 50), wib(11, 30, 8, 20)),  # Friday 15:50: 10 minutes that day, 20 on Monday
+    (wib(11, 28, 11), wib(11, 30, 8, 30)),  # held on a Saturday: from Monday's opening
+])
+def test_a_held_form_is_reminded_after_30_working_minutes_and_once(held: datetime, due: datetime) -> None:
+    from mailbot.core.deadlines import held_form_due
+    from mailbot.core.intake import Form, HeldForm, Intake
+    from mailbot.core.model import Contact
+
+    form = Form(Contact("Sari"), "", "Tidak bisa login", None, None, None, "", ())
+    waiting = HeldForm("2026-00001", held, Intake("telepon", "#telepon", form, "staf@lpse.test", held))
+    assert held_form_due(waiting, CAL) == due
+    assert held_form_due(replace(waiting, reminded=True), CAL) is None  # one reminder; then the digest

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from mailbot.core.intake import HeldForm
 from mailbot.core.model import (
     AUTO_GENERATED,
     Audience,
@@ -587,6 +588,15 @@ def waits_in_working_time(kind: TimerKind) -> bool:
     """Whether an overdue entry's waiting is working time, told in working days: every
     deadline but the 3x24h standard, which is wall-clock time, told in hours."""
     return kind is not TimerKind.RESOLUTION
+
+
+HELD_FORM_REMINDER = timedelta(minutes=30)  # SPEC 6 `held_form`: in working time
+
+
+def held_form_due(form: HeldForm, cal: WorkCalendar) -> datetime | None:
+    """When the sender of a held call or visit is asked again (SPEC 6 `held_form`: 30 working
+    minutes after it was held), None once they were: one reminder, then the digest lists it."""
+    return None if form.reminded else cal.add_working_time(form.held_at, HELD_FORM_REMINDER)
 
 
 def digest_context(

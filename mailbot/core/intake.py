@@ -650,6 +650,17 @@ class Intake:
                 "called_at": self.called_at.isoformat()}
 
 
+@dataclass(frozen=True)
+class HeldForm:
+    """A call or visit held under a reserved number (SPEC 3, 9), neither opened by its
+    sender's `#buka` nor cancelled: still waiting, never forgotten (issue 45)."""
+
+    number: str
+    held_at: datetime  # when mailbot read its form and asked its sender to confirm it
+    intake: Intake
+    reminded: bool = False  # its sender was asked again (`intake_reminded`)
+
+
 def held_intake(detail: Mapping[str, object], notice: str) -> Intake | None:
     """A held intake read back from its `intake_held` record; `notice`: the Message-ID of the
     mail that asked its sender to confirm it."""

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from mailbot.core.commands import ParsedCommands
 from mailbot.core.counterpart import Reference
-from mailbot.core.intake import Intake, form_detail
+from mailbot.core.intake import Intake, form_detail, title_of
 from mailbot.core.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
@@ -797,6 +797,11 @@ def _tell_intake(s: _Step) -> None:
 
 
 def _intake_context(s: _Step, intake: Intake) -> dict[str, object]:
+    return intake_context(intake)
+
+
+def intake_context(intake: Intake) -> dict[str, object]:
+    """What the mails about a call or visit show of it: the whole form, who took it, when."""
     form = intake.form
     return {"channel": intake.channel, "typed": intake.typed, "solution": form.answer, "answered": form.answered,
             "caller_email": form.email, "form": form_detail(form), "taken_by": intake.staff,
@@ -815,6 +820,26 @@ def _hold_intake(s: _Step) -> None:
     s.record("intake_held", {**intake.detail(), "reason": s.trust.reason})
     s.send("intake_confirm", Audience.SENDER, auto=AUTO_REPLIED, text=intake.form.problem,
            context=_intake_context(s, intake))
+
+
+def held_ticket(intake: Intake, number: str, language: str, now: datetime) -> Ticket:
+    """The ticket a held call or visit (SPEC 3, 9) would open, never saved: what mail about it
+    is numbered, addressed (its sender, `taken_by`) and titled by while it waits."""
+    form = intake.form
+    return Ticket(id=None, mailbox="", number=number, state=State.OPEN,
+                  requester=Address(form.email or no_mailbox(intake.channel), form.contact.name),
+                  subject=title_of(form.problem), created_at=intake.called_at, updated_at=now, language=language,
+                  contact=form.contact, channel=intake.channel, taken_by=intake.staff)
+
+
+def remind_held(intake: Intake, number: str) -> Send:
+    """SPEC 3, 6 (issue 45): a held call or visit not answered within `HELD_FORM_REMINDER`
+    is asked about again, once, at the staff address that sent it: the same request as the
+    first (`intake_confirm`, so that its `#buka` opens the form as an answer to the first
+    would), marked as a reminder. A call written down is never forgotten: the digest lists it
+    until it is opened or cancelled."""
+    return Send("intake_confirm", Audience.SENDER, auto=AUTO_GENERATED, text=intake.form.problem,
+                context={**intake_context(intake), "reminder": True})
 
 
 def _cancel_intake(s: _Step) -> None:

@@ -295,8 +295,8 @@ def addresses(audience: Audience, box: MailboxConfig, cfg: Config, ticket: Ticke
             return (ticket.requester.addr,) if ticket and has_mailbox(ticket.requester.addr) else ()
         case Audience.STAFF:
             return box.notify_addresses
-        case Audience.SENDER:
-            return (msg.from_addr.addr,) if msg else ()
+        case Audience.SENDER:  # with no message (a timer's): the staff member who wrote a held form down
+            return (msg.from_addr.addr,) if msg else ((ticket.taken_by,) if ticket and ticket.taken_by else ())
         case Audience.COORDINATORS:
             return box.coordinators or box.notify_addresses
         case Audience.LKPP:

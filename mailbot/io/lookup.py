@@ -155,8 +155,10 @@ def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Intake
     for cited in citations:
         if cited.kind == "intake_confirm" and cited.ticket is not None:
             detail = store.held_intake(box.name, cited.ticket)
-            if detail is not None:
-                return held_intake(detail, cited.message_id)
+            intake = held_intake(detail, cited.message_id) if detail is not None else None
+            if intake is not None:  # every request to confirm it, reminders too, goes on its ticket
+                notices = store.held_notices(box.name, cited.ticket)
+                return replace(intake, adopt=tuple(dict.fromkeys((*intake.adopt, *notices))))
     return None
 
 

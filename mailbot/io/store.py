@@ -32,6 +32,7 @@ with without(*UNUSED):
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.inboxes import inbox_key
+from mailbot.core.intake import HeldForm, held_intake
 from mailbot.core.model import (
     Address,
     Arrived,
@@ -479,6 +480,42 @@ class Store:
             detail: dict[str, Any] = json.loads(row["detail"] or "{}")
             return detail
         return None
+
+    def held_forms(self, mailbox: str, since: datetime | None = None,
+                   until: datetime | None = None) -> list[HeldForm]:
+        """The calls and visits held under a reserved number (SPEC 3, 9) that no ticket has and
+        no answer cancelled: still waiting for their sender's `#buka`, oldest first (issue 45);
+        `since`/`until`: only those whose call or visit was in that span."""
+        found = []
+        rows = self._query(
+            "select h.at, h.detail, exists (select 1 from events r where r.mailbox = h.mailbox "
+            "and r.kind = 'intake_reminded' and r.ticket_id is null "
+            "and json_extract(r.detail, '$.number') = json_extract(h.detail, '$.number')) as reminded "
+            "from events h where h.mailbox = ? and h.kind = 'intake_held' and h.ticket_id is null "
+            "and not exists (select 1 from tickets t where t.mailbox = h.mailbox "
+            "and t.number = json_extract(h.detail, '$.number')) "
+            "and not exists (select 1 from events c where c.mailbox = h.mailbox and c.kind = 'intake_cancelled' "
+            "and c.ticket_id is null and json_extract(c.detail, '$.number') = json_extract(h.detail, '$.number')) "
+            "order by h.at, h.id", [mailbox])
+        for row in rows:
+            detail = json.loads(row["detail"] or "{}")
+            intake = held_intake(detail, "")
+            if intake is None or intake.number is None:
+                continue
+            if (since is not None and intake.called_at < since) or (until is not None and intake.called_at >= until):
+                continue
+            found.append(HeldForm(intake.number, moment(str(row["at"])), intake, bool(row["reminded"])))
+        return list({form.number: form for form in found}.values())  # a form held twice: once
+
+    def held_notices(self, mailbox: str, number: str) -> list[str]:
+        """The Message-IDs of every request to confirm a held call or visit (the first and its
+        reminder, issue 45): they go on its ticket when it opens. Ours name the number they
+        were signed for (`tokens.make_message_id`)."""
+        prefix = f"mb.{mailbox}.{number}.intake_confirm."
+        rows = self._query("select message_id from messages where mailbox = ? and direction = 'out' "
+                           "and ticket_id is null and kind = 'intake_confirm' and substr(message_id, 1, ?) = ?",
+                           [mailbox, len(prefix), prefix])
+        return [str(r["message_id"]) for r in rows]
 
     def intake_problem(self, ticket_id: int) -> str:
         """The problem a call's or visit's form states (SPEC 3), "" for a ticket opened by mail."""

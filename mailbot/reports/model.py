@@ -132,6 +132,9 @@ class TicketRecord:
         return self.channel != "email" and self.form_answer is not None
 
 
+HELD = "held"  # the state of a call or visit form still waiting for its sender's `#buka` (SPEC 3)
+
+
 # --- the recap -------------------------------------------------------------------------
 
 REKAP_COLUMNS = ("No", "Tgl", "Alamat E-mail", "Nama", "Isi Pesan", "Kategori", "Tujuan", "Tgl Jawaban",
@@ -247,6 +250,7 @@ class Summary:
     steps: tuple[StepResult, ...]
     by_channel: tuple[tuple[str, int], ...] = ()  # email, telepon, datang (SPEC 3)
     topics: tuple[RecurringTopic, ...] = ()  # "Permasalahan yang sering muncul", largest first
+    held_forms: tuple[str, ...] = ()  # calls and visits of the month still waiting for their sender's #buka
 
     @property
     def working_days(self) -> int:

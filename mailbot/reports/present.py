@@ -40,6 +40,7 @@ def context(summary: Summary, *, unit: str, unit_address: str, language: str, de
         "categories": [(labels.CATEGORIES[lang].get(k, k), n) for k, n in summary.by_category],
         "priorities": [(labels.PRIORITIES[lang].get(k, k), n) for k, n in summary.by_priority],
         "channels": [(labels.CHANNELS[lang].get(k, k), n) for k, n in summary.by_channel],
+        "held_forms": list(summary.held_forms),
         "working_days": summary.working_days,
         "per_working_day": labels.number(average, lang, 2 if 0 < average < 1 else 1),  # 1 in 21 days: 0,05
         "off_days_opened": off_days,

@@ -19,8 +19,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from mailbot.core.intake import title_of
+from mailbot.core.model import no_mailbox
 from mailbot.io.store import Store, ts
-from mailbot.reports.model import Entry, Mail, TicketRecord
+from mailbot.reports.model import HELD, Entry, Mail, TicketRecord
 
 # The history the reports read: whether a ticket went to LKPP, who answered, an ack left
 # out, a solution rejected or a closed ticket reopened.
@@ -117,6 +119,23 @@ def month_tickets(store: Store, start: datetime, end: datetime, mailbox: str | N
         history[ticket_id].append(Entry(when(at), actor, kind))
     return [_record(row, mails.get(row[0], ()), history.get(row[0], ()))
             for row in store.db.execute(_TICKETS.format(mailbox=where_box, form=_FORM), args)]
+
+
+def held_forms(store: Store, start: datetime, end: datetime, mailboxes: Iterable[str]) -> list[TicketRecord]:
+    """The calls and visits of [start, end) still held for their sender's `#buka` (SPEC 3,
+    issue 45) as records of state `held`: no ticket yet, the form's words and the call's time,
+    so the recap lists them and the summary counts them; none is lost."""
+    found = []
+    for mailbox in mailboxes:
+        for form in store.held_forms(mailbox, start, end):
+            intake, f = form.intake, form.intake.form
+            found.append(TicketRecord(
+                id=0, mailbox=mailbox, number=form.number, state=HELD, requester=f.email or no_mailbox(intake.channel),
+                requester_name=f.contact.name, contact_name=f.contact.name, contact_org=f.contact.organisation,
+                subject=title_of(f.problem), category=f.category, priority=None, created_at=intake.called_at,
+                resolved_at=None, closed_at=None, rating=None, lkpp_ticket=None, channel=intake.channel,
+                taken_by=intake.staff, form_problem=f.problem, form_answer=f.answer))
+    return found
 
 
 def query_plans(store: Store, start: datetime, end: datetime, mailbox: str | None = None) -> list[str]:

@@ -41,7 +41,7 @@ from mailbot.core.controls import visible
 from mailbot.core.lifecycle import NOT_AN_ANSWER
 from mailbot.core.model import has_mailbox
 from mailbot.reports.gist import gist
-from mailbot.reports.model import REKAP_COLUMNS, Mail, RekapRow, TicketRecord
+from mailbot.reports.model import HELD, REKAP_COLUMNS, Mail, RekapRow, TicketRecord
 
 ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info"})
 SOLUTION_KINDS = frozenset({"resolved", "resolved_lkpp"})
@@ -52,6 +52,8 @@ EXCEL_CELL_LIMIT = 32_767
 CUT_MARKER = " [...terpotong]"  # "cut": what follows did not fit into one Excel cell
 ON_THE_SPOT = "[dijawab langsung]"  # "answered on the spot" (seed 003 steps 6-7) without words written
 FILES_ONLY = "[jawaban berupa lampiran ({count} berkas)]"  # "an answer of attachments (N files)"
+# a call or visit whose form waits for its sender's #buka (SPEC 3): no ticket is open yet
+HELD_DESTINATION = "Belum dibuka (formulir menunggu #buka petugas)"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -144,6 +146,8 @@ def escalated(record: TicketRecord) -> bool:
 
 
 def _destination(record: TicketRecord) -> str:
+    if record.state == HELD:
+        return HELD_DESTINATION
     if not escalated(record):
         return "LPSE"
     return f"LKPP (Tiket#{record.lkpp_ticket})" if record.lkpp_ticket else "LKPP"

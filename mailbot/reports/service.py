@@ -51,7 +51,14 @@ def rekap_rows(store: Store, cfg: Config, month: Month, box: MailboxConfig | Non
         return found.staff_name(address) if found else address
 
     month_records = loaded if loaded is not None else records(store, cfg, month, box, texts=True)
-    return rekap.rows(month_records, cfg.timezone, staff_name)
+    waiting = held_records(store, cfg, month, box)  # SPEC 3: a call written down is never lost
+    return rekap.rows(sorted([*month_records, *waiting], key=lambda r: r.created_at), cfg.timezone, staff_name)
+
+
+def held_records(store: Store, cfg: Config, month: Month, box: MailboxConfig | None) -> list[TicketRecord]:
+    """The month's calls and visits still held for their sender's `#buka` (issue 45)."""
+    boxes = [box.name] if box else [b.name for b in cfg.mailboxes]
+    return queries.held_forms(store, month.start(cfg.timezone), month.end(cfg.timezone), boxes)
 
 
 def rekap_title(cfg: Config, month: Month, box: MailboxConfig | None) -> str:
@@ -78,7 +85,8 @@ def summarize(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, month:
     `loaded` (the month's tickets with texts) when given."""
     month_records = loaded if loaded is not None else records(store, cfg, month, box, texts=True)
     summary = figures.summarize(month_records, month, cal, rules.deadlines, now)
-    return replace(summary, topics=recurring.topics(month_records, rules.similar))
+    held = tuple(r.number for r in held_records(store, cfg, month, box))
+    return replace(summary, topics=recurring.topics(month_records, rules.similar), held_forms=held)
 
 
 def summary_page(summary: Summary, cfg: Config, rules: Rules, renderer: Renderer, box: MailboxConfig | None) -> str:
