@@ -247,6 +247,21 @@ def _history(events: Sequence[Mapping[str, Any]], tz: tzinfo, width: int) -> lis
     return lines
 
 
+# The mail that carries a ticket's own history (`#riwayat`, E12h) is not shown again inside the
+# history, nor (with `--full`) is a reply's quoted copy of one: each would hold every one before
+# it, and a history asked for by replying to the last one would double each time. A quoted copy
+# is told by two headings of this view as `ticket_detail` writes them, which no mail of people
+# or of mailbot's templates has.
+HISTORY_MAIL = "history"
+_HEADINGS = ("History (times ", "Messages (whole texts):")
+
+
+def _quotes_a_history(text: str) -> bool:
+    """Whether a message's whole text holds a copy of this view (a reply quoting a history mail)."""
+    plain = [line.lstrip(" \t>|") for line in text.splitlines()]
+    return all(any(line.startswith(heading) for line in plain) for heading in _HEADINGS)
+
+
 def _messages(messages: Sequence[Mapping[str, Any]], tz: tzinfo, width: int, full: bool,
               archive_dir: Path | None) -> list[str]:
     lines: list[str] = []
@@ -256,7 +271,14 @@ def _messages(messages: Sequence[Mapping[str, Any]], tz: tzinfo, width: int, ful
         who = row["sender"] if inbound else row["recipients"]
         lines.append(fit(f"  {when(_arrived(row), tz)}  {arrow} {row['kind'] or '-'}  {who}", width))
         lines.append(fit(f"      Subject: {row['subject']}", width))
-        text = visible(message_text(row, full, archive_dir)).strip("\n")
+        if not inbound and row["kind"] == HISTORY_MAIL:
+            lines.append("      (the ticket's history as it stood then; not repeated here)")
+            continue
+        text = message_text(row, full, archive_dir)
+        if inbound and full and _quotes_a_history(text):
+            lines.append("      (it quotes a history mail: its new text only)")
+            text = message_text(row, False)
+        text = visible(text).strip("\n")
         if not text.strip():
             lines.append("      (no new text)" if inbound else "      (automatic mail; --full shows it)")
             continue
