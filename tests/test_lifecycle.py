@@ -98,6 +98,12 @@ MESSAGES = {
     "#prioritas with words": (STAFF, ("#prioritas tinggi\n#kirim-tanda-terima\n"
                                       "Penyedia ini sudah tiga kali menelepon.")),
     "#data with words": (STAFF, "#data nama Budi Santoso\n#kirim-tanda-terima\nNama lengkap sesuai KTP."),
+    # E12h (issue 45, point 9): the history to the staff member who asked, alone; it reads the
+    # ticket and changes nothing, so it goes beside a note or a state command as E11 does
+    "#riwayat": (STAFF, "#riwayat"),
+    "#riwayat, #catatan": (STAFF, "#catatan Penyedia sudah ditelepon.\n#riwayat"),
+    "#selesai, #riwayat": (STAFF, "#selesai\n#riwayat\nAkun sudah dibuka kembali."),
+    "#riwayat with words": (STAFF, "#riwayat\nUntuk rapat evaluasi besok."),
     # SPEC 5: bounces and delivery reports of mailbot's own mail on the ticket
     "escalation bounced": (Address("MAILER-DAEMON@mail.lpse.test", "Mail Delivery System"),
                            "Your message could not be delivered to helpdesk@lkpp.test."),
@@ -152,6 +158,7 @@ UNCLASSIFIED = (SAME, {("staff", "staff_lkpp:lkpp_other")})  # E17: staff are as
 OK = {("sender", "command_ok")}
 ACK = {("requester", "ack")}  # issue 37's `#kirim-tanda-terima`: the ack goes now, at staff's word
 ALERT = {("staff", "staff_alert"), ("coordinators", "staff_alert")}  # copy to coordinators
+HISTORY = {("sender", "history")}  # E12h: "the ticket's history mailed back to that staff member; internal"
 
 # message -> {state: (state after, {(audience, mail kind)})}, written from SPEC section 4
 EXPECTED: dict[str, dict[State, tuple[str | State, set[tuple[str, str]]]]] = {
@@ -258,6 +265,13 @@ EXPECTED: dict[str, dict[State, tuple[str | State, set[tuple[str, str]]]]] = {
                             C: REFUSED},
     "#prioritas with words": {s: (SAME, ACK | OK) for s in STATES},
     "#data with words": {s: (SAME, ACK | OK) for s in STATES},
+    # E12h: the history alone is its own answer (no command_ok); nothing to the requester, ever
+    "#riwayat": {s: (SAME, HISTORY) for s in STATES},
+    "#riwayat, #catatan": {s: (SAME, OK | HISTORY) for s in STATES},
+    "#selesai, #riwayat": {**{s: (R, {("requester", "resolved")} | OK | HISTORY) for s in (O, A, E, I)},
+                           R: REFUSED, C: REFUSED},  # E18: nothing runs, no history either
+    # words under it are no answer to the requester: kept as a note, and the sender told so
+    "#riwayat with words": {s: (SAME, OK | HISTORY) for s in STATES},
     # SOP-015 step 1 / SPEC 5: the escalation never reached LKPP. Staff and coordinators hear
     # of it; a ticket still waiting for LKPP is the unit's again (open): nobody would ever
     # answer it. A ticket that moved on meanwhile (staff resolved or closed it) stays where
@@ -298,6 +312,9 @@ RECORDS = {
     "#koordinator, #data": {"command_coordinator", "direction_requested", "contact_changed"},
     "#prioritas with words": {"priority_changed", "note"},  # the words kept as a note
     "#data with words": {"contact_changed", "note"},
+    "#riwayat": {"history_requested"}, "#riwayat, #catatan": {"note", "history_requested"},
+    "#selesai, #riwayat": {"command_resolve", "history_requested"},
+    "#riwayat with words": {"history_requested", "note"},
     "escalation bounced": {"bounce_received"}, "data for LKPP bounced": {"bounce_received"},
     "ack delayed": {"delivery_reported"},
     **{name: {"lkpp_replied", "lkpp_ticket_recorded"} for name in MESSAGES if name.startswith("LKPP")},
@@ -332,6 +349,7 @@ CHANGES = {
     "#permintaan-data, #data": {"contact": Contact(organisation="CV Maju Jaya")},
     "#koordinator, #data": {"contact": Contact(name="Budi Santoso")},
     "#prioritas with words": {"priority": "high"}, "#data with words": {"contact": Contact(name="Budi Santoso")},
+    "#selesai, #riwayat": {"first_response_at": NOW, "resolved_at": NOW, "resolved_by": STAFF.addr},
 }
 
 

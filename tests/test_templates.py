@@ -109,6 +109,9 @@ def context(**changes: Any) -> dict[str, Any]:
         # the answer that cancelled a held call or visit (intake_cancelled; issue 44)
         "staff_answer": "Saya tidak pernah mengirim formulir ini, ini palsu.",
         "answered_by": "andi@batam.go.id",
+        # the ticket's history as `mailbot ticket N --full` prints it (history; E12h, issue 45)
+        "history": ["Ticket 2026-00042 (t): Tidak bisa upload dokumen penawaran", "", "History (times WIB):",
+                    "  2026-11-23 09:00  budi@vendor.test           ticket_opened"],
     }
     base.update(changes)
     return base

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailbot.core.closing import after_closing, closing
-from mailbot.core.commands import FORM_ANSWERS, Command, ParsedCommands, parse_commands
+from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
 from mailbot.core.identity import identify, is_signature, is_title_block
 from mailbot.core.intake import Intake, opening, read_form, title_of
@@ -418,6 +418,8 @@ def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event
         return Event.STAFF_NOTE
     if parsed.has("data"):
         return Event.STAFF_DATA
+    if parsed.commands and all(c.name in READ_ONLY for c in parsed.commands):
+        return Event.STAFF_HISTORY  # E12h alone; beside other commands it rides along with them
     if parsed.commands:
         return Event.STAFF_META
     if empty:

@@ -46,6 +46,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     "answer": ("jawab", "answer"),
     "send_ack": ("kirim-tanda-terima", "send-ack"),  # issue 37: an ack that waited for staff
     "answer_like": ("jawab-seperti", "answer-like"),  # issue 36: resolve with a solved case's solution
+    "history": ("riwayat", "history"),  # issue 45 point 9 (E12h): the ticket's history, to its asker alone
     "open_form": ("buka", "open"),  # issue 44: the explicit yes that opens a held call or visit
     "cancel_form": ("batal", "cancel"),  # issue 44: cancels it (as does any other answer)
 }
@@ -55,6 +56,9 @@ _BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling
 # The commands that act on the case; one of them per message at most.
 STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay", "need_info", "coordinator", "answer",
                             "answer_like"})
+# The commands that only read the ticket: they change nothing and answer their sender alone,
+# whose mail is their confirmation (no `command_ok` for them alone).
+READ_ONLY = frozenset({"history"})
 # `#jawab-seperti 2026-00042 [text]`: the solved case's number, then text that opens the body
 _CASE_NUMBER = re.compile(r"#?\s*(\d{4})\s*-\s*(\d{1,5})\b[:;.,]*\s*(.*)", re.DOTALL)
 # `#data FIELD VALUE`: the consultation form's fields (seed 003), Indonesian and English.
@@ -276,6 +280,7 @@ _ARGUMENTS: dict[str, _Argument] = {
     "close": _close_how,
     "relay": _nothing,
     "need_info": _nothing,
+    "history": _nothing,  # always this ticket's: a number after it is refused, not ignored
     "data": _form_field,
 }
 

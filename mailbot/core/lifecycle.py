@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from mailbot.core.commands import ParsedCommands
+from mailbot.core.commands import READ_ONLY, ParsedCommands
 from mailbot.core.counterpart import Reference
 from mailbot.core.intake import Intake, form_detail, title_of
 from mailbot.core.model import (
@@ -65,6 +65,7 @@ class Event(enum.StrEnum):
     STAFF_NEED_INFO = "staff_need_info"  # E12a
     STAFF_COORDINATOR = "staff_coordinator"  # E12b
     STAFF_DATA = "staff_data"  # E12c
+    STAFF_HISTORY = "staff_history"  # E12h alone: `#riwayat` / `#history`
     DIRECTION = "direction"  # E12d: a coordinator or head writes about a ticket
     LKPP_NEED_INFO = "lkpp_need_info"  # E13
     LKPP_RESOLVED = "lkpp_resolved"  # E14
@@ -101,8 +102,8 @@ class Row:
 NONE = None  # the "state" of a message that matches no ticket
 _STATES = {"-": NONE, "O": State.OPEN, "A": State.ANSWERED, "E": State.ESCALATED, "I": State.AWAITING_INFO,
            "R": State.RESOLVED, "C": State.CLOSED}
-# what every staff command also does: `#data` and E11's metadata ride along with any command
-_STAFF_CMD = ("set_contact", "apply_meta", "send_ack", "confirm_commands")
+# what every staff command also does: `#data`, E11's metadata and E12h's history ride along with any command
+_STAFF_CMD = ("set_contact", "apply_meta", "send_ack", "confirm_commands", "send_history")
 
 # event                   from        to   effects                                                     SOP / SPEC
 _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
@@ -127,6 +128,7 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.STAFF_NOTE, "O A E I R C", "", ("note", *_STAFF_CMD), "E7"),
     (Event.STAFF_META, "O A E I R C", "", ("keep_text", *_STAFF_CMD), "E11"),
     (Event.STAFF_DATA, "O A E I R C", "", ("keep_text", *_STAFF_CMD), "E12c; SOP-003"),
+    (Event.STAFF_HISTORY, "O A E I R C", "", ("keep_text", *_STAFF_CMD), "E12h: read only, to its asker alone"),
     (Event.STAFF_ESCALATE, "O A R", "E", ("escalate", "tell_escalated", "first_response", *_STAFF_CMD),
      "E8; SOP-015 step 1"),
     (Event.STAFF_RESOLVE, "O A E I", "R", ("relay_solution", "mark_resolved", "first_response", *_STAFF_CMD),
@@ -185,7 +187,7 @@ TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
 # whose class does not fit the state are passed to staff as unclassified.
 STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
                             Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
-                            Event.STAFF_DATA, Event.STAFF_REPLY, Event.STAFF_EMPTY})
+                            Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY})
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
@@ -256,6 +258,7 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_RESOLVE: "command_resolve", Event.STAFF_CLOSE: "command_close",
           Event.STAFF_RELAY: "command_relay", Event.STAFF_NEED_INFO: "command_need_info",
           Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
+          Event.STAFF_HISTORY: "history_requested",
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
@@ -627,12 +630,17 @@ def _set_contact(s: _Step) -> None:
 
 
 def _confirm_commands(s: _Step) -> None:
+    """The sender hears what ran (`command_ok`); a coordinator's or head's commands go to staff
+    too. A command that only reads the ticket (`#riwayat`) alone, with no words under it, is
+    answered by its own mail and is nothing for staff to follow: neither goes."""
     commands = s.facts.commands.commands if s.facts.commands else ()
     state_command = s.facts.commands.state_command if s.facts.commands else None
     if state_command is not None:
         s.record(f"command_{state_command.name}", {"note": s.body} if s.body else {})
+    if all(c.name in READ_ONLY for c in commands) and not s.body.strip():
+        return
     if commands:
-        kept = s.event in (Event.STAFF_META, Event.STAFF_DATA) and bool(s.body.strip())
+        kept = s.event in (Event.STAFF_META, Event.STAFF_DATA, Event.STAFF_HISTORY) and bool(s.body.strip())
         s.send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
                context={"commands": [(c.shown.lstrip("#"), c.arg) for c in commands],  # as staff typed it
                         "kept_as_note": kept})
@@ -640,6 +648,20 @@ def _confirm_commands(s: _Step) -> None:
         # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included
         s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.body,
                context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands]})
+
+
+def _send_history(s: _Step) -> None:
+    """E12h (issue 45, point 9): `#riwayat` / `#history` mails the ticket's history, as
+    `mailbot ticket N --full` shows it, to the staff member who asked and to no one else (it
+    holds the requester's personal data and the internal notes): at the address the
+    configuration lists, which is the From that gave the role, never a Reply-To, as `not_run`
+    and `command_error` go. It changes nothing; the request is recorded. The lines are the
+    shell's to write when it composes the mail (`io/compose`), from the store, with this
+    message and what it caused already on the ticket."""
+    assert s.facts.commands is not None
+    if s.facts.commands.has("history"):
+        s.record("history_requested", {})
+        s.send("history", Audience.SENDER, auto=AUTO_GENERATED)
 
 
 def _escalate(s: _Step) -> None:
@@ -1024,6 +1046,6 @@ EFFECTS: dict[str, Effect] = {
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
     "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,
-    "send_ack": _send_ack, "record_automatic": _record_automatic, "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
+    "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic, "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
     "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,
 }

@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from mailbot import views
 from mailbot.core.counterpart import without_references
 from mailbot.core.files import for_requester
 from mailbot.core.lifecycle import Decision
@@ -42,6 +43,8 @@ from mailbot.parsers import content_hash
 # them: the unit's memory holds other requesters' cases, never for requesters or LKPP.
 SIMILAR_SHOWN = frozenset({"staff_new", "coordinator_case"})
 INTERNAL = frozenset({Audience.STAFF, Audience.COORDINATORS})
+# E12h: the mail that carries a ticket's history to the staff member who asked (`#riwayat`), alone
+HISTORY = views.HISTORY_MAIL
 
 
 class Composer:
@@ -69,6 +72,8 @@ class Composer:
                                                                       else ticket)
             if mail.send.kind in SIMILAR_SHOWN and mail.send.to in INTERNAL and own is not None and own.id is not None:
                 mail = replace(mail, context={**mail.context, "similar": self.similar_cases(setup, own, mail)})
+            if mail.send.kind == HISTORY:
+                mail = replace(mail, context={**mail.context, "history": self.history(setup, own)})
             kinds.append(self.put(box, mail, own, msg, now, arrived))
         return kinds
 
@@ -86,6 +91,21 @@ class Composer:
         return [{"number": s.case.number, "subject": s.case.subject,
                  "solved": s.case.solved_at.astimezone(tz).strftime("%d-%m-%Y"),
                  "solution": first_lines(s.case.solution)} for s in found]
+
+    def history(self, setup: Setup, ticket: Ticket | None) -> list[str]:
+        """E12h: the ticket's history as `mailbot ticket N --full` prints it (the CLI's own view,
+        80 columns wide, in the unit's time zone), read in this unit of work: the message that
+        asked and what it caused are on it. Control characters are visible escapes there already.
+        The ticket's escalation key stands masked where LKPP's subjects carry it: it goes to
+        LKPP alone (issue 44), and a mail is forwarded more easily than a terminal's screen."""
+        saved = self.store.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
+        if saved is None or saved.id is None:
+            return []
+        lines = views.ticket_detail(saved, self.store.events_of(saved.id), self.store.messages_of(saved.id),
+                                    setup.cfg.timezone, full=True, width=views.MIN_WIDTH,
+                                    archive_dir=setup.cfg.archive_dir)
+        code = escalation_code(self.key, setup.box.name, saved.number)
+        return [_masked(line, code) for line in lines]
 
     def put(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, msg: InboundMessage | None,
             now: datetime, arrived: datetime | None = None) -> str:
@@ -218,6 +238,11 @@ def _without_code(value: object, code: str) -> Any:
     if isinstance(value, list):
         return [_without_code(v, code) for v in value]
     return value
+
+
+def _masked(line: str, code: str) -> str:
+    """A line with the escalation key's code written as asterisks of its length (the columns stay)."""
+    return re.sub(re.escape(code), "*" * len(code), line, flags=re.IGNORECASE) if code in line.lower() else line
 
 
 def _carries(code: str, text: str, attachments: list[Attachment]) -> bool:

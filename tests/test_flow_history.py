@@ -1,0 +1,161 @@
+"""`#riwayat` / `#history`: a ticket's history by mail (issue 45, point 9; SPEC E12h), over real
+Dovecot and SMTP.
+
+Staff without a terminal ask for a ticket's history by replying `#riwayat` to its notice; the
+staff member who asked, and nobody else, receives it as `mailbot ticket N --full` prints it
+(SPEC E12h: "the ticket's history mailed back to that staff member; internal"). It changes
+nothing on the ticket; unauthenticated, it runs as no other command does (E19). The expected
+lines are the command line's own output for the same ticket, captured here.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+import pytest
+
+from mailbot import cli
+from tests.mailfactory import (
+    LKPP,
+    STAFF,
+    deliver,
+    inbox,
+    latest,
+    mail,
+    of_kind,
+    parse,
+    reply_as_client,
+    text_of,
+    write_config,
+)
+
+REQUESTER = "budi@vendor.test"
+COORDINATOR = "koordinator@lpse.test"
+HEAD = "kepala@lpse.test"
+ELSEWHERE = "sari@dinas.test"  # a Reply-To the staff member's mail names: never written to
+CATCHALL = "catchall@lpse.test"  # what the test SMTP server delivers to any other address
+PROBLEM = "Selamat pagi,\nakun SPSE saya terkunci sejak kemarin sore.\n\nBudi Santoso\n0812-7000-1234"
+ANSWER = "Silakan gunakan menu Lupa Password pada halaman login SPSE."
+NOTE = "#catatan Sudah saya telepon, pengguna akan mengirim scan KTP siang ini."
+EVERYONE = (REQUESTER, STAFF[1], COORDINATOR, HEAD, LKPP, ELSEWHERE, CATCHALL)
+
+
+def reply(original: EmailMessage, sender: str, text: str, **headers: str) -> bytes:
+    """A reply to `original` as a mail client writes it, with extra headers (a Reply-To)."""
+    raw, _ = reply_as_client(original, sender, text)
+    msg = parse(raw)
+    for name, value in headers.items():
+        msg[name] = value
+    return msg.as_bytes()
+
+
+def ticket_full(config, number: str, capsys) -> list[str]:
+    """What `mailbot ticket NUMBER --full` prints now (80 columns: COLUMNS is set)."""
+    capsys.readouterr()
+    assert cli.main(["--config", str(config), "ticket", number, "--full"]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def counts(servers) -> dict[str, int]:
+    return {user: len(inbox(servers, user)) for user in EVERYONE}
+
+
+def history_block(msg: EmailMessage, number: str) -> list[str]:
+    """The history lines of a history mail: from the view's first line to the end."""
+    lines = text_of(msg).rstrip("\n").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"Ticket {number} (t): "))
+    return lines[start:]
+
+
+def in_order(wanted: list[str], found: list[str]) -> bool:
+    """Whether every line of `wanted` stands in `found`, in the same order."""
+    rest = iter(found)
+    return all(any(line == other for other in rest) for line in wanted)
+
+
+@pytest.fixture
+def answered(fresh_mailboxes, tmp_path, monkeypatch):
+    """A ticket a requester opened, answered by staff (open -> answered) with a note on it."""
+    monkeypatch.setenv("COLUMNS", "80")
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    deliver(servers, config, mail(REQUESTER, "Akun SPSE terkunci", PROBLEM, name="Budi Santoso")[0])
+    notice = latest(servers, STAFF[0], "staff_new")
+    number = re.search(r"#(\d{4}-\d{5})\]", str(notice["Subject"])).group(1)  # type: ignore[union-attr]
+    deliver(servers, config, reply_as_client(notice, STAFF[0], ANSWER)[0])
+    deliver(servers, config, reply_as_client(notice, STAFF[0], NOTE)[0])
+    return servers, config, notice, number
+
+
+def test_riwayat_mails_the_cli_history_to_the_staff_member_who_asked_and_no_one_else(answered, capsys):
+    servers, config, notice, number = answered
+    before = ticket_full(config, number, capsys)
+    sent_before = counts(servers)
+    deliver(servers, config, reply(notice, STAFF[0], "#riwayat", **{"Reply-To": ELSEWHERE}))
+
+    [history] = of_kind(inbox(servers, STAFF[0]), "history")
+    assert history["To"] == STAFF[0] and history["Cc"] is None  # the configured address, not the Reply-To
+    assert history["Auto-Submitted"] == "auto-generated"
+    assert f"[LPSE-T #{number}]" in str(history["Subject"]) and "Riwayat tiket" in str(history["Subject"])
+    assert "jangan diteruskan kepada pengguna" in text_of(history)
+    block = history_block(history, number)
+    # the view as the command line printed it a moment before, line for line, and after it the
+    # request itself (the history holds the message that asked for it)
+    assert in_order(before, block), "\n".join(block)
+    after = ticket_full(config, number, capsys)
+    assert in_order(block, after)  # nothing in the mail the command line does not print
+    assert len(block) > len(before)
+    text = "\n".join(block)
+    for said in ("akun SPSE saya terkunci sejak kemarin sore.", ANSWER, "Sudah saya telepon, pengguna akan",
+                 "state: answered", "from=open to=answered", "history_requested", "| #riwayat"):
+        assert said in text, said
+    assert "0812-7000-1234" in text  # the requester's data: it goes to the unit's staff member alone
+
+    # nobody else heard a thing: not the requester, the other staff, the coordinators, the
+    # head, LKPP, nor the Reply-To; the one who asked got the history and nothing besides
+    assert counts(servers) == sent_before
+    assert [m["X-Mailbot-Kind"] for m in inbox(servers, STAFF[0])][-1:] == ["history"]
+    assert "state: answered" in "\n".join(after)  # it changed nothing
+
+    # the English spelling, on the history mail itself: the first history is not repeated inside
+    deliver(servers, config, reply(history, STAFF[0], "#history"))
+    first, second = of_kind(inbox(servers, STAFF[0]), "history")
+    again = history_block(second, number)
+    assert in_order(block, again)
+    assert "      (the ticket's history as it stood then; not repeated here)" in again  # the first mail
+    assert "      (it quotes a history mail: its new text only)" in again  # the reply that quoted it
+    assert "      | #history" in again
+    assert text_of(second).count("jangan diteruskan kepada pengguna") == 1
+    assert len(text_of(second)) < 2 * len(text_of(first))
+    assert counts(servers) == sent_before
+
+
+def test_riwayat_in_a_new_mail_runs_nothing_and_sends_no_history(answered):
+    """E19 (token mode): a new mail with the ticket's tag cites no mail sent to staff; no
+    history leaves, the staff address is told it was not run, coordinators are alerted."""
+    servers, config, _notice, number = answered
+    sent_before = counts(servers)
+    deliver(servers, config, mail(STAFF[0], f"[LPSE-T #{number}] Akun SPSE terkunci", "#riwayat")[0])
+    assert not any(of_kind(inbox(servers, user), "history") for user in (STAFF[0], *EVERYONE))
+    assert of_kind(inbox(servers, STAFF[0]), "not_run")
+    assert of_kind(inbox(servers, COORDINATOR), "unverified")
+    assert len(inbox(servers, REQUESTER)) == sent_before[REQUESTER]
+
+
+def test_history_in_an_english_mailbox(fresh_mailboxes, tmp_path, monkeypatch, capsys):
+    """`#history` with the mailbox in English: the mail's words are English, its lines the view's."""
+    monkeypatch.setenv("COLUMNS", "80")
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path, language="en")
+    deliver(servers, config, mail(REQUESTER, "Account locked", "My SPSE account is locked since yesterday.")[0])
+    notice = latest(servers, STAFF[0], "staff_new")
+    number = re.search(r"#(\d{4}-\d{5})\]", str(notice["Subject"])).group(1)  # type: ignore[union-attr]
+    before = ticket_full(config, number, capsys)
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#History.")[0])
+    [history] = of_kind(inbox(servers, STAFF[0]), "history")
+    assert "Ticket history" in str(history["Subject"])
+    assert "do not forward it to the requester" in text_of(history)
+    assert in_order(before, history_block(history, number))
+    assert not of_kind(inbox(servers, STAFF[0]), "command_ok")
+    assert len(inbox(servers, REQUESTER)) == 1  # the ack alone
