@@ -159,3 +159,21 @@ def test_history_in_an_english_mailbox(fresh_mailboxes, tmp_path, monkeypatch, c
     assert in_order(before, history_block(history, number))
     assert not of_kind(inbox(servers, STAFF[0]), "command_ok")
     assert len(inbox(servers, REQUESTER)) == 1  # the ack alone
+
+
+def test_the_escalation_key_is_masked_in_the_history_mail(answered, capsys):
+    """Issue 44: the ticket's escalation key (`[ref:...]` in the subject of mail to LKPP) goes
+    to LKPP alone; the command line shows the operator the subject as it went, the history mail
+    the same line with the key's letters as asterisks (columns kept). Nothing else changes."""
+    servers, config, notice, number = answered
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan reset akun.")[0])
+    [escalation] = of_kind(inbox(servers, LKPP), "escalate")
+    code = re.search(r"\[ref:([a-z2-7]{10})\]", str(escalation["Subject"])).group(1)  # type: ignore[union-attr]
+    before = ticket_full(config, number, capsys)
+    assert any(code in line for line in before)
+    deliver(servers, config, reply_as_client(notice, STAFF[0], "#riwayat")[0])
+    [history] = of_kind(inbox(servers, STAFF[0]), "history")
+    assert code not in text_of(history).lower()
+    masked = [line.replace(code, "*" * len(code)) for line in before]
+    assert in_order(masked, history_block(history, number))
+    assert "[ref:**********]" in text_of(history)
