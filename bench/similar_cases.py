@@ -4,14 +4,17 @@ The labelled set is tests/data/similar_cases/ (its README says how it was writte
 solved cases with a topic, and new requests labelled with the topic of the solved cases
 that answer them (`none`: nothing answers them). Beside its requests ("own", written
 against a case), tests/data/similar_fresh/ holds requests written by another hand that
-read only the topics and their answers, never how requesters put them ("fresh"). The solved cases go into a real store
+read only the topics and their answers, never how requesters put them ("fresh"), and
+tests/data/similar_forms/ requests by a third hand asked to use the word forms and synonyms
+of real mail (-nya, reduplication, peramban, unggah, sandi, chat spellings; "forms"). The
+solved cases go into a real store
 (schema migrated, the FTS5 index filled through `io/solved.row_of`), and each request is
 looked up the way the pipeline does it when a new ticket's notice is planned
 (`io/solved.similar`, subject and text). A suggestion is right when its case has the
 request's topic.
 
 It prints, for each set's tuning part and held-out part separately (own requests whose
-number divides by 3 are held out, fresh ones with an even number), per way of making terms (Sastrawi stemming, or the plain
+number divides by 3 are held out, fresh and forms ones with an even number), per way of making terms (Sastrawi stemming, or the plain
 tokenizer: unicode61 words with the same stop words and spellings, no stemming):
   top-1, top-3     requests with an answer whose first (first three) suggestions hold a
                    right one, before any threshold and at the threshold
@@ -22,7 +25,8 @@ and the threshold itself: on both tuning parts together, the score at which a no
 best balanced between listing a right case and listing one at all (the notices' F1: of
 the notices that list cases, the share listing a right one; of the requests with an
 answer, the share whose notice lists a right one); `core/similar.THRESHOLD` is that figure (with
-`core/similar.RELATIVE`, the cut of the second and third ones). Beside it, the lowest
+`core/similar.RELATIVE`, the cut of the second and third ones). The pick over the tuning parts
+of the own and fresh sets alone (as before the forms set) is printed beside it. Beside it, the lowest
 score at which the first suggestions shown are right 90 % of the time and all of them
 80 % (the rule before the fresh requests: on them it showed nothing on most notices).
 
@@ -56,6 +60,8 @@ from mailbot.rules.similar_words import load_words
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "similar_cases"
 FRESH = DATA.parent / "similar_fresh" / "requests.yaml"
+FORMS = DATA.parent / "similar_forms" / "requests.yaml"
+SOURCES = ("own", "fresh", "forms")
 MAILBOX = "btm"
 FIRST_PRECISION = 0.9  # the share of first suggestions shown that must be right at the threshold
 ALL_PRECISION = 0.8  # the share of all suggestions shown that must be right at the threshold
@@ -76,12 +82,14 @@ class Request:
     topic: str
     subject: str
     text: str
-    source: str = "own"  # "own": written against a case; "fresh": by another hand (similar_fresh)
+    # "own": written against a case; "fresh": by another hand (similar_fresh); "forms": by a
+    # third hand, in the word forms and synonyms of real mail (similar_forms)
+    source: str = "own"
 
     @property
     def held_out(self) -> bool:
-        number = int(self.id.lstrip("rf"))
-        return number % 2 == 0 if self.source == "fresh" else number % 3 == 0
+        number = int(self.id.lstrip("rfw"))
+        return number % 3 == 0 if self.source == "own" else number % 2 == 0
 
 
 def load() -> tuple[list[Case], list[Request]]:
@@ -95,6 +103,8 @@ def load() -> tuple[list[Case], list[Request]]:
             requests.append(Request(str(item["id"]), item["topic"], item["subject"], item["text"]))
     for item in yaml.safe_load(FRESH.read_text(encoding="utf-8")):
         requests.append(Request(f"f{item['id']}", item["topic"], item["subject"], item["text"], "fresh"))
+    for item in yaml.safe_load(FORMS.read_text(encoding="utf-8")):
+        requests.append(Request(f"w{item['id']}", item["topic"], item["subject"], item["text"], "forms"))
     return cases, requests
 
 
@@ -175,7 +185,7 @@ def precise_threshold(requests: list[Request], found: dict[str, list[tuple[int, 
 
 def report(name: str, requests: list[Request], found: dict[str, list[tuple[int, float]]], topics: dict[int, str],
            threshold: float) -> None:
-    for source in ("own", "fresh"):
+    for source in SOURCES:
         for part, chosen in (("tuning", [r for r in requests if r.source == source and not r.held_out]),
                              ("held-out", [r for r in requests if r.source == source and r.held_out])):
             _report_part(f"{name:9} {source:5} {part:9}", figures(chosen, found, topics, threshold), threshold)
@@ -249,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", action="store_true", help="print the tuning part's misses")
     options = parser.parse_args(argv)
     cases, requests = load()
-    for source in ("own", "fresh"):
+    for source in SOURCES:
         mine = [r for r in requests if r.source == source]
         print(f"labelled set: {len(cases)} solved cases; {source} requests: {len(mine)} "
               f"({sum(r.topic != 'none' for r in mine)} with an answer, {sum(r.held_out for r in mine)} held out)")
@@ -262,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
             store.close()
         tuning = [r for r in requests if not r.held_out]
         tuned, precise = pick_threshold(tuning, found, topics), precise_threshold(tuning, found, topics)
+        earlier = pick_threshold([r for r in tuning if r.source != "forms"], found, topics)
         print(f"{name}: threshold of the notices' best F1 on the tuning parts: {tuned:.2f} "
+              f"(own and fresh alone: {earlier:.2f}) "
               f"(core/similar.THRESHOLD: {THRESHOLD:.2f}); for {FIRST_PRECISION:.0%} (first shown) and "
               f"{ALL_PRECISION:.0%} (all shown) precision: {precise:.2f}")
         report(name, requests, found, topics, THRESHOLD)
