@@ -44,6 +44,12 @@ RELATIVE = 0.8
 MAX_SHOWN = 3
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# What Indonesian writes onto the end of a word, in the order it stacks ("sandinyapun"): the
+# possessives and the particles. Sastrawi takes them off a root it knows; a phrase
+# (`Words.phrases`) and a borrowed word (`rules/similar_words`) carry them too:
+# "kata kuncinya", "tender ulangnya", "passwordmu", "loginlah".
+POSSESSIVES = ("nya", "ku", "mu")
+PARTICLES = ("lah", "kah", "tah", "pun")
 
 
 def _no_stem(word: str) -> str:
@@ -124,7 +130,10 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     pattern = _PHRASES.get(phrases)
     if pattern is None:
         alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-        pattern = _PHRASES[phrases] = re.compile(rf"(?<![^\W_])({alternatives})(?![^\W_])")
+        # a clitic written onto a phrase goes with it: "kata sandinya", "tender ulangnyapun"
+        clitics, particles = "|".join((*POSSESSIVES, *PARTICLES)), "|".join(PARTICLES)
+        pattern = _PHRASES[phrases] = re.compile(
+            rf"(?<![^\W_])({alternatives})(?:(?:{clitics})(?:{particles})?)?(?![^\W_])")
     return pattern
 
 

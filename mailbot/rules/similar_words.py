@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.similar import Private, Stemmer, Words
+from mailbot.core.similar import PARTICLES, POSSESSIVES, Private, Stemmer, Words
 from mailbot.errors import ConfigError
 
 _SHIPPED = Path(__file__).resolve().parent / "similar.yaml"
@@ -42,27 +42,39 @@ def sastrawi() -> Stemmer:
 # (the Jakartan "-in" for "-kan"), "linknya". Longest first.
 _PREFIXES = ("meng", "meny", "nge", "mem", "men", "ter", "ber", "me", "di", "ng", "ke")
 _SUFFIXES = ("nya", "kan", "in")
+# The chat's bare nasal prefix, which takes the root's first consonant as the written one's
+# "meny-", "meng-", "men-", "mem-" do: "nyari" is "cari", "nyasar" "sasar", "ngirim" "kirim",
+# "nulis" "tulis", "milih" "pilih" (a root that starts with a vowel keeps it: "ngambil").
+_NASALS = (("ny", "c"), ("ny", "s"), ("ng", "k"), ("n", "t"), ("m", "p"))
+# English endings of an English word `similar.yaml` names: "tenders", "uploaded", "locked",
+# "submitted", "uploading" are "tender", "upload", "lock", "submit".
+_ENGLISH = ("ing", "ed", "es", "s")
+_VOWELS = frozenset("aiueo")
 _ROOT = 4  # letters a root keeps at least ("login" is not "log" + "-in")
-_REDUPLICATED = re.compile(r"^([^\W\d_]{2,})2$")  # "apa2", "berkali2": the chat's reduplication
+# The chat's reduplication: "apa2", "berkali2", "tombol2nya" (a suffix or a clitic after it)
+_REDUPLICATED = re.compile(rf"^([^\W\d_]{{2,}})2((?:{'|'.join((*_SUFFIXES, 'an', *POSSESSIVES, *PARTICLES))})*)$")
 
 
 @functools.lru_cache(maxsize=8)
 def colloquial(known_words: frozenset[str]) -> Stemmer:
     """Sastrawi's stemmer, and for a word it leaves whole and does not know: the word
-    without a chat reduplication ("apa2" is "apa"), a possessive "-nya", or an Indonesian
+    without a chat reduplication ("apa2" is "apa"), a possessive or a particle ("linknya",
+    "passwordmu", "loginlah"), a bare nasal prefix ("nyari", "ngerjain"), or an Indonesian
     prefix and suffix around a root that Sastrawi's dictionary or `known_words` (the
-    words of `similar.yaml`: "upload", "reset") holds. Remembered per word."""
+    words of `similar.yaml`: "upload", "reset") holds; an English word's ending around a
+    word of `known_words` ("tenders", "uploaded"). Remembered per word."""
     base, known = sastrawi(), known_word(known_words)
 
     @functools.lru_cache(maxsize=65536)
     def stem(word: str) -> str:
         doubled = _REDUPLICATED.match(word)
         if doubled:
-            word = doubled.group(1)
+            word = doubled.group(1) + doubled.group(2)
         stemmed = base(word)
         if stemmed != word or not word.isalpha() or known(word):
             return stemmed
-        return unaffixed(word, known, base)
+        found = unaffixed(word, known, base)
+        return found if found != word else uninflected(word, known_words)
 
     return stem
 
@@ -81,9 +93,16 @@ def known_word(known_words: frozenset[str]) -> Callable[[str], bool]:
 
 def unaffixed(word: str, known: Callable[[str], bool], stem: Stemmer) -> str:
     """`word` without the affixes around a known root (stemmed), or `word` itself; a
-    possessive "-nya" goes whether or not the rest is known ("linknya" is "link")."""
+    possessive "-nya" goes whether or not the rest is known ("linknya" is "link"), another
+    clitic when the rest is a word ("passwordmu", "loginlah", "linknyapun")."""
     if word.endswith("nya") and len(word) - 3 >= 3:
         return unaffixed(word[:-3], known, stem)
+    for clitic in (*PARTICLES, *POSSESSIVES):
+        rest = word[:-len(clitic)]
+        if word.endswith(clitic) and len(rest) >= _ROOT:
+            bare = unaffixed(rest, known, stem)
+            if bare != rest or known(rest):
+                return bare
     for prefix in ("", *_PREFIXES):
         if not word.startswith(prefix):
             continue
@@ -93,6 +112,29 @@ def unaffixed(word: str, known: Callable[[str], bool], stem: Stemmer) -> str:
                 root = core[:len(core) - len(suffix)]
                 if len(root) >= _ROOT and known(root):
                     return stem(root)
+    for nasal, initial in _NASALS:
+        if not word.startswith(nasal) or word[len(nasal):len(nasal) + 1] not in _VOWELS:
+            continue  # the consonant it took stood before a vowel: "ny-ari", "ng-irim", "m-ilih"
+        core = initial + word[len(nasal):]
+        for suffix in ("", *_SUFFIXES):
+            if core.endswith(suffix):
+                root = core[:len(core) - len(suffix)]
+                if len(root) >= _ROOT and known(root):
+                    return stem(root)
+    return word
+
+
+def uninflected(word: str, known_words: frozenset[str]) -> str:
+    """An English word without its ending ("-s", "-es", "-ed", "-ing") when the rest, the
+    rest with an "e" ("invited") or without a doubled consonant ("submitted") is a word
+    `similar.yaml` names; or `word` itself."""
+    for ending in _ENGLISH:
+        rest = word[:-len(ending)]
+        if not word.endswith(ending) or len(rest) < _ROOT - 1 or not word.isascii():
+            continue
+        for root in (rest, rest + "e", rest[:-1] if rest[-1:] == rest[-2:-1] else ""):
+            if len(root) >= _ROOT - 1 and root in known_words:
+                return root
     return word
 
 
