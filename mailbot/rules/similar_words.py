@@ -19,6 +19,7 @@ from mailbot.core.similar import PARTICLES, POSSESSIVES, Private, Stemmer, Words
 from mailbot.errors import ConfigError
 
 _SHIPPED = Path(__file__).resolve().parent / "similar.yaml"
+_WORDLIKE = re.compile(r"[^\W_]+")  # one word, as `core/similar` splits text into words
 
 
 @functools.lru_cache(maxsize=1)
@@ -162,7 +163,9 @@ def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
     stopwords: set[str] = set()
     spellings: dict[str, str] = {}
     phrases: dict[str, str] = {}
+    groups: list[list[str]] = []
     for table, where in tables:
+        groups.extend(_synonyms(table, where))
         for language, words in _mapping(table, "stopwords", where).items():
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                 raise ConfigError(f"{where}: field 'stopwords.{language}': must be a list of words")
@@ -173,10 +176,54 @@ def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
                     raise ConfigError(f"{where}: field '{field}.{key}': must map a word to a word")
                 into[key.lower()] = value.lower().strip()
     private = _private(tables)
+    named = {w: w for group in groups for w in group if w.isalpha()}
+    term = colloquial(_known({**spellings, **named}, phrases, stopwords)) if stem else _no_stem
+    for group in groups:
+        _one_term(group, term, spellings, phrases)
     if not stem:
         return Words(frozenset(stopwords), spellings, phrases, private=private)
     known = _known(spellings, phrases, stopwords)
     return Words(frozenset(stopwords), spellings, phrases, colloquial(known), known_word(known), private)
+
+
+def _synonyms(table: dict[str, Any], where: str) -> list[list[str]]:
+    """`synonyms`: groups of words (or several words) that name one thing, the first a word."""
+    found = table.get("synonyms") or []
+    if not isinstance(found, list):
+        raise ConfigError(f"{where}: field 'synonyms': must be a list of groups of words")
+    groups: list[list[str]] = []
+    seen: dict[str, int] = {}
+    for n, group in enumerate(found, start=1):
+        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) and w.strip() for w in group):
+            raise ConfigError(f"{where}: field 'synonyms' group {n}: must be a list of two words or more")
+        words = [" ".join(w.lower().split()) for w in group]
+        if not _WORDLIKE.fullmatch(words[0]):
+            raise ConfigError(f"{where}: field 'synonyms' group {n}: its first, {words[0]!r}, must be one word")
+        for w in words:
+            if w in seen:
+                raise ConfigError(f"{where}: field 'synonyms': {w!r} is in groups {seen[w]} and {n}")
+            seen[w] = n
+        groups.append(words)
+    return groups
+
+
+def _one_term(group: list[str], term: Stemmer, spellings: dict[str, str], phrases: dict[str, str]) -> None:
+    """Every word of a synonym group made its first one's term: a word as a spelling (before
+    and after stemming, so that its affixed forms are found too: "panggil" for "dipanggil"),
+    several words as a phrase."""
+    first = term(group[0])
+    first = spellings.get(first, first)
+    for member in group:
+        if member == first:
+            continue
+        if _WORDLIKE.fullmatch(member):
+            spellings[member] = first
+        else:
+            phrases[member] = first
+
+
+def _no_stem(word: str) -> str:
+    return word
 
 
 def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
