@@ -101,7 +101,7 @@ def ensure_index(store: Store, words: Words) -> int:
 def _signature(words: Words) -> str:
     text = repr((sorted(words.stopwords), sorted(words.spellings.items()), sorted(words.phrases.items()),
                  words.stem("pendaftaran"), words.stem("dikecilin"),  # Sastrawi's affixes, and the chat's
-                 words.terms("nyari tombol2nya passwordmu tenders kata sandinya")))  # nasals, clitics, English
+                 words.terms("nyari tombol2nya passwordmu kata sandinya")))  # the chat's nasals, clitics
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

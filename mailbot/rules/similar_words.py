@@ -47,9 +47,6 @@ _SUFFIXES = ("nya", "kan", "in")
 # "meny-", "meng-", "men-", "mem-" do: "nyari" is "cari", "nyasar" "sasar", "ngirim" "kirim",
 # "nulis" "tulis", "milih" "pilih" (a root that starts with a vowel keeps it: "ngambil").
 _NASALS = (("ny", "c"), ("ny", "s"), ("ng", "k"), ("n", "t"), ("m", "p"))
-# English endings of an English word `similar.yaml` names: "tenders", "uploaded", "locked",
-# "submitted", "uploading" are "tender", "upload", "lock", "submit".
-_ENGLISH = ("ing", "ed", "es", "s")
 _VOWELS = frozenset("aiueo")
 _ROOT = 4  # letters a root keeps at least ("login" is not "log" + "-in")
 # The chat's reduplication: "apa2", "berkali2", "tombol2nya" (a suffix or a clitic after it)
@@ -62,8 +59,7 @@ def colloquial(known_words: frozenset[str]) -> Stemmer:
     without a chat reduplication ("apa2" is "apa"), a possessive or a particle ("linknya",
     "passwordmu", "loginlah"), a bare nasal prefix ("nyari", "ngerjain"), or an Indonesian
     prefix and suffix around a root that Sastrawi's dictionary or `known_words` (the
-    words of `similar.yaml`: "upload", "reset") holds; an English word's ending around a
-    word of `known_words` ("tenders", "uploaded"). Remembered per word."""
+    words of `similar.yaml`: "upload", "reset") holds. Remembered per word."""
     base, known = sastrawi(), known_word(known_words)
 
     @functools.lru_cache(maxsize=65536)
@@ -74,8 +70,7 @@ def colloquial(known_words: frozenset[str]) -> Stemmer:
         stemmed = base(word)
         if stemmed != word or not word.isalpha() or known(word):
             return stemmed
-        found = unaffixed(word, known, base)
-        return found if found != word else uninflected(word, known_words)
+        return unaffixed(word, known, base)
 
     return stem
 
@@ -122,20 +117,6 @@ def unaffixed(word: str, known: Callable[[str], bool], stem: Stemmer) -> str:
                 root = core[:len(core) - len(suffix)]
                 if len(root) >= _ROOT and known(root):
                     return stem(root)
-    return word
-
-
-def uninflected(word: str, known_words: frozenset[str]) -> str:
-    """An English word without its ending ("-s", "-es", "-ed", "-ing") when the rest, the
-    rest with an "e" ("invited") or without a doubled consonant ("submitted") is a word
-    `similar.yaml` names; or `word` itself."""
-    for ending in _ENGLISH:
-        rest = word[:-len(ending)]
-        if not word.endswith(ending) or len(rest) < _ROOT - 1 or not word.isascii():
-            continue
-        for root in (rest, rest + "e", rest[:-1] if rest[-1:] == rest[-2:-1] else ""):
-            if len(root) >= _ROOT - 1 and root in known_words:
-                return root
     return word
 
 
