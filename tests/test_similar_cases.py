@@ -73,6 +73,26 @@ def test_clitics_and_nasal_prefixes_leave_the_word(words):
     assert words.terms("ngambil nama") == ["ambil", "nama"]
 
 
+def test_an_operators_synonyms_add_to_the_shipped_ones_and_a_wrong_group_names_its_file(tmp_path):
+    from mailbot.errors import ConfigError
+    from mailbot.rules import _read
+    from mailbot.rules.similar_words import load_words
+
+    own = tmp_path / "similar.yaml"
+    own.write_text("synonyms:\n  - [kop, kop surat, letterhead]\nmemory_synonyms:\n  - [password, pin]\n")
+    words = load_words(own, _read)
+    assert words.terms("kop surat letterhead") == ["kop", "kop"]
+    assert words.terms("pin") == ["password"] and words.terms("pin", memory=False) == ["pin"]
+    for bad, why in [("synonyms: [browser]", "must be a list of two words or more"),
+                     ("synonyms:\n  - [kata sandi, pw]", "must be one word"),
+                     ("synonyms:\n  - [a1, b1]\n  - [c1, b1]", "'b1' is in 'synonyms' group 1 too"),
+                     ("memory_synonyms:\n  - [browser, chrome]\n  - [web, chrome]", "'chrome' is in")]:
+        own.write_text(bad + "\n")
+        with pytest.raises(ConfigError, match=str(own)) as raised:
+            load_words(own, _read)
+        assert why in str(raised.value)
+
+
 def _case(ticket_id, problem, solution="", at=T0):
     return SolvedCase(ticket_id, f"2026-{ticket_id:05d}", "s", at, tuple(problem.split()), tuple(solution.split()), "x")
 

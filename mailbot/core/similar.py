@@ -102,21 +102,26 @@ class Words:
     stem: Stemmer = _no_stem
     known: Callable[[str], bool] = _nothing_known  # a word of the language (a root the stemmer knows)
     private: Private = field(default_factory=Private)
+    # the spellings and phrases only the unit's memory reads (`similar.yaml`, `memory_synonyms`)
+    memory_only: frozenset[str] = frozenset()
 
-    def terms(self, text: str) -> list[str]:
-        """The text's terms, in order, repeats kept."""
+    def terms(self, text: str, memory: bool = True) -> list[str]:
+        """The text's terms, in order, repeats kept; with `memory` false, as the recurring
+        topics read it: without the synonyms only the unit's memory reads (`memory_only`)."""
+        skip = frozenset() if memory else self.memory_only
         text = text.lower()
-        if self.phrases:
-            text = _phrase_pattern(tuple(self.phrases)).sub(lambda m: f" {self.phrases[m.group(1)]} ", text)
+        phrases = tuple(p for p in self.phrases if p not in skip) if skip else tuple(self.phrases)
+        if phrases:
+            text = _phrase_pattern(phrases).sub(lambda m: f" {self.phrases[m.group(1)]} ", text)
         found: list[str] = []
         for word in _WORD.findall(text):
             if not _has_letters(word):
                 continue
-            word = self.spellings.get(word, word)
+            word = word if word in skip else self.spellings.get(word, word)
             if word in self.stopwords or len(word) < 2:
                 continue
             stemmed = self.stem(word)
-            stemmed = self.spellings.get(stemmed, stemmed)
+            stemmed = stemmed if stemmed in skip else self.spellings.get(stemmed, stemmed)
             if stemmed in self.stopwords or len(stemmed) < 2:
                 continue
             found.append(stemmed)

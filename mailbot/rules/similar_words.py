@@ -145,8 +145,11 @@ def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
     spellings: dict[str, str] = {}
     phrases: dict[str, str] = {}
     groups: list[list[str]] = []
+    memory_groups: list[list[str]] = []
     for table, where in tables:
-        groups.extend(_synonyms(table, where))
+        shared, memory = _synonyms(table, where)
+        groups.extend(shared)
+        memory_groups.extend(memory)
         for language, words in _mapping(table, "stopwords", where).items():
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                 raise ConfigError(f"{where}: field 'stopwords.{language}': must be a list of words")
@@ -157,50 +160,60 @@ def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
                     raise ConfigError(f"{where}: field '{field}.{key}': must map a word to a word")
                 into[key.lower()] = value.lower().strip()
     private = _private(tables)
-    named = {w: w for group in groups for w in group if w.isalpha()}
+    named = {w: w for group in (*groups, *memory_groups) for w in group if w.isalpha()}
     term = colloquial(_known({**spellings, **named}, phrases, stopwords)) if stem else _no_stem
     for group in groups:
         _one_term(group, term, spellings, phrases)
+    memory_only = {w for group in memory_groups for w in _one_term(group, term, spellings, phrases)}
     if not stem:
-        return Words(frozenset(stopwords), spellings, phrases, private=private)
+        return Words(frozenset(stopwords), spellings, phrases, private=private, memory_only=frozenset(memory_only))
     known = _known(spellings, phrases, stopwords)
-    return Words(frozenset(stopwords), spellings, phrases, colloquial(known), known_word(known), private)
+    return Words(frozenset(stopwords), spellings, phrases, colloquial(known), known_word(known), private,
+                 frozenset(memory_only))
 
 
-def _synonyms(table: dict[str, Any], where: str) -> list[list[str]]:
-    """`synonyms`: groups of words (or several words) that name one thing, the first a word."""
-    found = table.get("synonyms") or []
-    if not isinstance(found, list):
-        raise ConfigError(f"{where}: field 'synonyms': must be a list of groups of words")
-    groups: list[list[str]] = []
-    seen: dict[str, int] = {}
-    for n, group in enumerate(found, start=1):
-        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) and w.strip() for w in group):
-            raise ConfigError(f"{where}: field 'synonyms' group {n}: must be a list of two words or more")
-        words = [" ".join(w.lower().split()) for w in group]
-        if not _WORDLIKE.fullmatch(words[0]):
-            raise ConfigError(f"{where}: field 'synonyms' group {n}: its first, {words[0]!r}, must be one word")
-        for w in words:
-            if w in seen:
-                raise ConfigError(f"{where}: field 'synonyms': {w!r} is in groups {seen[w]} and {n}")
-            seen[w] = n
-        groups.append(words)
-    return groups
+def _synonyms(table: dict[str, Any], where: str) -> tuple[list[list[str]], list[list[str]]]:
+    """`synonyms` and `memory_synonyms`: groups of words (or several words) that name one
+    thing, the first a word; a word is in one group of a file at most, but for the first of
+    a group of `memory_synonyms`, which may be the first of one of `synonyms` (adding to it)."""
+    seen: dict[str, str] = {}
+    firsts: set[str] = set()
+    both: list[list[list[str]]] = []
+    for field in ("synonyms", "memory_synonyms"):
+        found = table.get(field) or []
+        if not isinstance(found, list):
+            raise ConfigError(f"{where}: field '{field}': must be a list of groups of words")
+        groups: list[list[str]] = []
+        for n, group in enumerate(found, start=1):
+            if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) and w.strip()
+                                                                         for w in group):
+                raise ConfigError(f"{where}: field '{field}' group {n}: must be a list of two words or more")
+            words = [" ".join(w.lower().split()) for w in group]
+            if not _WORDLIKE.fullmatch(words[0]):
+                raise ConfigError(f"{where}: field '{field}' group {n}: its first, {words[0]!r}, must be one word")
+            for w in words:
+                if w in seen and not (w == words[0] and w in firsts):  # adding to a group of `synonyms`
+                    raise ConfigError(f"{where}: field '{field}' group {n}: {w!r} is in {seen[w]} too")
+                seen[w] = f"'{field}' group {n}"
+            groups.append(words)
+        both.append(groups)
+        firsts = {group[0] for group in groups}
+    return both[0], both[1]
 
 
-def _one_term(group: list[str], term: Stemmer, spellings: dict[str, str], phrases: dict[str, str]) -> None:
+def _one_term(group: list[str], term: Stemmer, spellings: dict[str, str], phrases: dict[str, str]) -> list[str]:
     """Every word of a synonym group made its first one's term: a word as a spelling (before
     and after stemming, so that its affixed forms are found too: "panggil" for "dipanggil"),
-    several words as a phrase."""
+    several words as a phrase. Returns the words and phrases so made."""
     first = term(group[0])
     first = spellings.get(first, first)
-    for member in group:
-        if member == first:
-            continue
+    made = [member for member in group if member != first]
+    for member in made:
         if _WORDLIKE.fullmatch(member):
             spellings[member] = first
         else:
             phrases[member] = first
+    return made
 
 
 def _no_stem(word: str) -> str:
