@@ -46,7 +46,7 @@ def told(words: Words, subject: str, problem: str) -> list[str]:
     requester writes the problem's word again where their story's words come once). With
     the words `core/grouping` was measured with: not the synonyms only the unit's memory
     reads (`similar.yaml`, `memory_synonyms`), with which bench/topics.py grouped its tuning
-    parts no better and the independent month's held-out part worse."""
+    parts a little worse and the independent month's held-out part worse."""
     named = words.terms(subject, memory=False)
     return [*named, *named, *words.terms(problem, memory=False)]
 
