@@ -282,7 +282,7 @@ def print_fresh(words: Words, pair: float = grouping.PAIR, merge: float = groupi
     each reader's own grouping judged against the other reader's labels."""
     readers = {name: load_fresh(name) for name in ("first", "second")}
     terms = {it.key: recurring.told(words, it.subject, it.text) for it in readers["first"]}
-    once = {it.key: words.terms(f"{it.subject}\n{it.text}") for it in readers["first"]}
+    once = {it.key: words.terms(f"{it.subject}\n{it.text}", memory=False) for it in readers["first"]}
     print(f"\ntopics_fresh (written independently, two readers' labels): {len(terms)} tickets; core/grouping at "
           f"pair {pair}, merge {merge}, centroid {CENTROID}; 'before': each term once, the subject once "
           f"(as before the repeats counted)")
@@ -450,7 +450,7 @@ def speed(items: list[Item], count: int, runs: int) -> None:
         pairs_s, edges = best(runs, lambda: grouping.alike_pairs(terms))
         link_s, _ = best(runs, lambda: grouping.average_linkage(len(records), edges, grouping.MERGE))  # type: ignore[arg-type]
         groups_s, found = best(runs, lambda: grouping.groups(terms))
-        once = [rules.similar.terms(f"{r.subject}\n{recurring.problem(r)}") for r in records]
+        once = [rules.similar.terms(f"{r.subject}\n{recurring.problem(r)}", memory=False) for r in records]
         before_s, _ = best(runs, lambda: grouping.groups(once, repeats=False))
         store.close()
     print(f"at {count:,} tickets (best of {runs}, this process, 2-core shared host):")

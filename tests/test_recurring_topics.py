@@ -192,7 +192,7 @@ def test_a_hot_topic_is_counted_whole_and_shown_by_one_of_its_tickets():
     held-out topic: one group of the seven, its sample one of them."""
     words = load_rules().similar
     month = bid_security_month()
-    found = groups([words.terms(t) for t in month])
+    found = groups([words.terms(t, memory=False) for t in month])
     assert found[0].members == tuple(range(8, 15))
     assert found[0].sample in found[0].members
     assert all(g.size < 7 for g in found[1:])
@@ -212,8 +212,8 @@ def test_a_problem_that_came_twelve_times_as_often_is_still_one_group():
     rng = random.Random(12)
     copies = [(k, f"{text}\nKode tender {rng.randint(10**7, 10**8)}") for k, text in enumerate(small) for _ in range(12)]
     rng.shuffle(copies)
-    assert groups([words.terms(t) for t in small])[0].members == tuple(range(8, 15))
-    found = groups([words.terms(t) for _, t in copies])
+    assert groups([words.terms(t, memory=False) for t in small])[0].members == tuple(range(8, 15))
+    found = groups([words.terms(t, memory=False) for _, t in copies])
     parts = [sorted({copies[i][0] for i in g.members}) for g in found]
     assert found[0].size == 84 and parts[0] == list(range(8, 15)), parts[:4]
     assert all(not set(p) & set(range(8, 15)) for p in parts[1:])
@@ -231,7 +231,7 @@ def test_one_mail_sent_by_three_hundred_requesters_is_counted_whole():
     rng = random.Random(300)
     same = [f"{text}\nKode tender {rng.randint(10**7, 10**8)}" for _ in range(300)]
     tickets = [f"{subject}\n{text}" for _, subject, text in month] + same
-    found = groups([words.terms(t) for t in tickets])
+    found = groups([words.terms(t, memory=False) for t in tickets])
     assert found[0].members == tuple(range(len(month), len(tickets)))
 
 
@@ -242,13 +242,13 @@ def test_numbers_neither_join_nor_split_a_group():
     month = ["Tender 10023456\nJaminan penawaran dari bank diunggah di mana?",
              "Tender 10023456\nJadwal pelatihan pokja kapan?",
              "Tender 77301520\nJaminan penawaran dari bank diunggah di mana, NPWP 01.234.567.8-912.000?"]
-    assert [g.members for g in groups([words.terms(t) for t in month])] == [(0, 2)]
+    assert [g.members for g in groups([words.terms(t, memory=False) for t in month])] == [(0, 2)]
 
 
 def test_nothing_alike_gives_no_group():
     words = load_rules().similar
     month = ["Captcha tidak muncul", "Jam layanan helpdesk", "Jaminan penawaran bank", ""]
-    assert groups([words.terms(t) for t in month]) == []
+    assert groups([words.terms(t, memory=False) for t in month]) == []
     assert groups([]) == []
 
 
