@@ -14,6 +14,9 @@ suffix.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import authres
 
 # Suffixes under which anyone may register a domain: never an organisational domain.
@@ -48,29 +51,66 @@ def aligned(domain: str, from_domain: str) -> bool:
 
 def authres_passes(values: tuple[str, ...], authserv_id: str, from_addr: str) -> tuple[bool, str]:
     """(passed, reason) for the topmost Authentication-Results header."""
+    header, why = _own_header(values, authserv_id)
+    if header is None:
+        return False, why
+    from_domain = _domain(from_addr)
+    for result in header.results:
+        reason = _aligned_pass(result, from_domain)
+        if reason is not None:
+            return True, reason
+    return False, f"no aligned dmarc, dkim or spf pass for {from_domain}"
+
+
+def _own_header(values: tuple[str, ...], authserv_id: str) -> tuple[Any, str]:
+    """The topmost Authentication-Results, parsed, when the unit's own server (`authserv_id`)
+    wrote it; else None and why not."""
     if not values:
-        return False, "no Authentication-Results header"
+        return None, "no Authentication-Results header"
     try:
         header = authres.AuthenticationResultsHeader.parse_value(values[0])
     except authres.AuthResError as exc:
-        return False, f"topmost Authentication-Results cannot be read: {exc}"
+        return None, f"topmost Authentication-Results cannot be read: {exc}"
     server = header.authserv_id or ""
     if server.lower() != authserv_id.lower():
-        return False, f"topmost Authentication-Results is from {server or '?'!r}, not {authserv_id!r}"
-    from_domain = _domain(from_addr)
-    for result in header.results:
-        if (result.result or "").lower() != "pass":
-            continue
-        method = (result.method or "").lower()
-        props = {(p.type.lower(), p.name.lower()): p.value or "" for p in result.properties}
-        if method == "dmarc" and _domain(props.get(("header", "from"), "")) == from_domain:
-            return True, f"dmarc=pass for {from_domain}"
-        if method == "dkim" and aligned(_domain(props.get(("header", "d"), "") or props.get(("header", "i"), "")),
-                                        from_domain):
-            return True, f"dkim=pass aligned with {from_domain}"
-        if method == "spf" and aligned(_domain(props.get(("smtp", "mailfrom"), "")), from_domain):
-            return True, f"spf=pass aligned with {from_domain}"
-    return False, f"no aligned dmarc, dkim or spf pass for {from_domain}"
+        return None, f"topmost Authentication-Results is from {server or '?'!r}, not {authserv_id!r}"
+    return header, ""
+
+
+def _aligned_pass(result: Any, from_domain: str) -> str | None:
+    """Why one result is a pass aligned with the From domain (`_ALIGNED`), or None."""
+    if (result.result or "").lower() != "pass":
+        return None
+    props = {(p.type.lower(), p.name.lower()): p.value or "" for p in result.properties}
+    found = _ALIGNED.get((result.method or "").lower())
+    if found is None:
+        return None
+    is_aligned, reason = found
+    return reason.format(from_domain) if is_aligned(props, from_domain) else None
+
+
+Properties = dict[tuple[str, str], str]  # a result's properties: (type, name) -> value
+
+
+def _dmarc_aligned(props: Properties, from_domain: str) -> bool:
+    return _domain(props.get(("header", "from"), "")) == from_domain
+
+
+def _dkim_aligned(props: Properties, from_domain: str) -> bool:
+    return aligned(_domain(props.get(("header", "d"), "") or props.get(("header", "i"), "")), from_domain)
+
+
+def _spf_aligned(props: Properties, from_domain: str) -> bool:
+    return aligned(_domain(props.get(("smtp", "mailfrom"), "")), from_domain)
+
+
+# A passing method -> whether its domain is the From domain's (DMARC: the same; DKIM's
+# signing domain and SPF's envelope sender: relaxed alignment), and the reason it gives.
+_ALIGNED: dict[str, tuple[Callable[[Properties, str], bool], str]] = {
+    "dmarc": (_dmarc_aligned, "dmarc=pass for {}"),
+    "dkim": (_dkim_aligned, "dkim=pass aligned with {}"),
+    "spf": (_spf_aligned, "spf=pass aligned with {}"),
+}
 
 
 def authres_fails(values: tuple[str, ...], authserv_id: str, from_addr: str) -> str | None:
@@ -80,11 +120,8 @@ def authres_fails(values: tuple[str, ...], authserv_id: str, from_addr: str) -> 
     marked still opens a ticket, but is answered by nobody (issue 37: no backscatter)."""
     if not values or authres_passes(values, authserv_id, from_addr)[0]:
         return None
-    try:
-        header = authres.AuthenticationResultsHeader.parse_value(values[0])
-    except authres.AuthResError:
-        return None
-    if (header.authserv_id or "").lower() != authserv_id.lower():
+    header, _ = _own_header(values, authserv_id)
+    if header is None:
         return None
     for result in header.results:
         method, verdict = (result.method or "").lower(), (result.result or "").lower()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,23 +137,82 @@ def bounce_reason(headers: Mapping[str, str]) -> str | None:
     """
     report = _report_type(headers.get("content-type", ""))
     if report is not None:
-        if report in ("", "delivery-status"):
-            return "bounce: multipart/report"
+        return _MULTIPART_REPORT if report in ("", "delivery-status") else None
+    if _AUTO_SUBJECT.search(headers.get("subject", "")):
         return None
-    subject = headers.get("subject", "")
-    if _AUTO_SUBJECT.search(subject):
-        return None
-    local, name = _local_part(headers.get("from", ""))
-    if local in _BOUNCE_LOCALS:
-        return "bounce: mailer-daemon sender"
-    if "x-failed-recipients" in headers:
-        return "bounce: x-failed-recipients"
-    if _DAEMON_NAMES.search(name) and _BOUNCE_SUBJECT.search(subject):
-        return "bounce: mailer-daemon sender"
-    return_path = headers.get("return-path")
-    if _BOUNCE_SUBJECT.search(subject) and return_path is not None and return_path.strip() in ("<>", ""):
-        return "bounce: null return-path"  # the null path is the evidence; the subject tells bounce from other auto mail
+    return _first_sign(_BOUNCE_SIGNS, headers)
+
+
+_MULTIPART_REPORT = "bounce: multipart/report"
+_MAILER_DAEMON = "bounce: mailer-daemon sender"
+
+
+def _first_sign(signs: tuple[Callable[[Mapping[str, str]], str | None], ...],
+                headers: Mapping[str, str]) -> str | None:
+    """The reason the first of `signs` that finds one gives, in their order; None when none does."""
+    for sign in signs:
+        reason = sign(headers)
+        if reason is not None:
+            return reason
     return None
+
+
+def _auto_submitted(headers: Mapping[str, str]) -> str | None:
+    """RFC 3834: an Auto-Submitted field with any keyword but "no"."""
+    auto = headers.get("auto-submitted", "").strip().lower()
+    keyword = re.split(r"[\s;(]", auto, maxsplit=1)[0] if auto else "no"
+    return None if keyword == "no" else f"auto-submitted: {keyword}"
+
+
+def _report(headers: Mapping[str, str]) -> str | None:
+    """RFC 3464/6522: a multipart/report, a bounce when it reports on delivery."""
+    report = _report_type(headers.get("content-type", ""))
+    if report is None:
+        return None
+    return _MULTIPART_REPORT if report in ("", "delivery-status") else f"report: {report}"
+
+
+def _empty_return_path(headers: Mapping[str, str]) -> str | None:
+    """The null return path `<>` of RFC 5321, which only automatic mail uses."""
+    return_path = headers.get("return-path")
+    if return_path is None or return_path.strip().strip("<>").strip() != "":
+        return None
+    return "bounce: empty return-path"
+
+
+def _daemon_sender(headers: Mapping[str, str]) -> str | None:
+    """A mailer-daemon's or postmaster's local part in From."""
+    return _MAILER_DAEMON if _local_part(headers.get("from", ""))[0] in _BOUNCE_LOCALS else None
+
+
+def _failed_recipients(headers: Mapping[str, str]) -> str | None:
+    """Exim's X-Failed-Recipients field."""
+    return "bounce: x-failed-recipients" if "x-failed-recipients" in headers else None
+
+
+def _daemon_name_and_subject(headers: Mapping[str, str]) -> str | None:
+    """A mail system's display name ("Mail Delivery System") with a bounce's subject."""
+    name = _local_part(headers.get("from", ""))[1]
+    if not (_DAEMON_NAMES.search(name) and _BOUNCE_SUBJECT.search(headers.get("subject", ""))):
+        return None
+    return _MAILER_DAEMON
+
+
+def _null_path_and_subject(headers: Mapping[str, str]) -> str | None:
+    """The null return path with a bounce's subject: the null path is the evidence; the
+    subject tells a bounce from other automatic mail."""
+    return_path = headers.get("return-path")
+    if _BOUNCE_SUBJECT.search(headers.get("subject", "")) and return_path is not None \
+            and return_path.strip() in ("<>", ""):
+        return "bounce: null return-path"
+    return None
+
+
+# What makes mail a bounce (`bounce_reason`, after the report type and an autoresponder's
+# subject), in order.
+_BOUNCE_SIGNS = (_daemon_sender, _failed_recipients, _daemon_name_and_subject, _null_path_and_subject)
+# The header signs of automatic mail before the list headers (`automatic_reason`), in order.
+_HEADER_SIGNS = (_auto_submitted, _report, _empty_return_path, _daemon_sender, _failed_recipients)
 
 
 _DSN_FIELD = re.compile(
@@ -187,26 +246,17 @@ def automatic_reason(headers: Mapping[str, str], *, heed_lists: bool = True) -> 
     `heed_lists=False` reads every sign but `Precedence` and the list headers: a ticket
     system (Request Tracker) puts `Precedence: bulk` on its agents' answers too.
     """
-    auto = headers.get("auto-submitted", "").strip().lower()
-    if auto:
-        keyword = re.split(r"[\s;(]", auto, maxsplit=1)[0]
-        if keyword != "no":
-            return f"auto-submitted: {keyword}"
-    report = _report_type(headers.get("content-type", ""))
-    if report is not None:
-        return (
-            "bounce: multipart/report" if report in ("", "delivery-status") else f"report: {report}"
-        )
-    return_path = headers.get("return-path")
-    if return_path is not None and return_path.strip().strip("<>").strip() == "":
-        return "bounce: empty return-path"
-    local, _ = _local_part(headers.get("from", ""))
-    if local in _BOUNCE_LOCALS:
-        return "bounce: mailer-daemon sender"
-    if "x-failed-recipients" in headers:
-        return "bounce: x-failed-recipients"
+    reason = _first_sign(_HEADER_SIGNS, headers)
+    if reason is not None:
+        return reason
     if not heed_lists:
         return _machine_signs(headers)
+    return _list_or_machine(headers)
+
+
+def _list_or_machine(headers: Mapping[str, str]) -> str | None:
+    """Precedence, the list headers and the other signs of a machine (`_machine_signs`):
+    list mail with no other sign, from a discussion list, is a person's (see `_discussion`)."""
     precedence = headers.get("precedence", "").strip().lower()
     if precedence in _PRECEDENCE - {"list"}:
         return f"precedence: {precedence}"
@@ -357,17 +407,29 @@ def returns_a_mail(headers: Mapping[str, str], text: str,
     gateway's ordinary address is one; a requester who writes that their offer "gagal
     terkirim" to the pokja, quoting our ack (sent to them) or their own mail (sent by them),
     is none."""
-    if not _words().failure.search(text[:_REPORT_WINDOW]):
-        return False  # most replies: no need to read further
-    own = new_text(text[:_REPORT_WINDOW * 4])[:_REPORT_WINDOW]
-    if not _words().failure.search(own):
-        return False
-    sender = (re.search(r"[^<>\s]+@[^<>\s]+", headers.get("from", "")) or [""])[0].lower()
-    failed = {a.lower() for a in _ADDRESS.findall(own)} - {sender}
+    sender = _sender_address(headers).lower()
+    failed = _failed_in_own_words(text, sender)
     if not failed:
         return False
     senders, recipients = carried if carried and carried[0] and carried[1] else quoted_parties(text)
     return bool(senders) and sender not in senders and bool(failed & recipients)
+
+
+def _failed_in_own_words(text: str, sender: str) -> set[str]:
+    """The addresses (but the `sender`'s) that the words above a reply's quote report a
+    delivery failure for; none when those words report no failure."""
+    if not _words().failure.search(text[:_REPORT_WINDOW]):
+        return set()  # most replies: no need to read further
+    own = new_text(text[:_REPORT_WINDOW * 4])[:_REPORT_WINDOW]
+    if not _words().failure.search(own):
+        return set()
+    return {a.lower() for a in _ADDRESS.findall(own)} - {sender}
+
+
+def _sender_address(headers: Mapping[str, str]) -> str:
+    """The first address-like word of From; "" when it has none."""
+    found = re.search(r"[^<>\s]+@[^<>\s]+", headers.get("from", ""))
+    return found.group(0) if found else ""
 
 
 def evidence_bounce(headers: Mapping[str, str], text: str, quoted_copy: bool,
@@ -383,21 +445,47 @@ def evidence_bounce(headers: Mapping[str, str], text: str, quoted_copy: bool,
     (`bounce: failure report quoting a mail`): such mail is never answered, and, matching no
     ticket, still reaches staff."""
     daemon = daemon_sender(headers)
+    if not daemon and (_is_forward(headers) or _is_reply(headers)):
+        return _reply_reporting(headers, text, carried)
     copy = quoted_copy or quotes_headers(text[:_REPORT_WINDOW * 4])
-    forwarded = bool(_FORWARDED.match(headers.get("subject", "")))
-    if (forwarded or _is_reply(headers)) and not daemon:
-        if not forwarded and returns_a_mail(headers, text, carried):
-            return "bounce: failure report quoting a mail"
-        return None
-    own = _local_part(headers.get("from", ""))[0]
-    sender = re.search(r"[^<>\s]+@[^<>\s]+", headers.get("from", ""))
-    if _words().moderation.search(text[:_REPORT_WINDOW]) and (daemon or copy or any(n in headers for n in _LIST_HEADERS)):
+    if _held_for_moderation(headers, text, daemon or copy):
         return "list: held for moderation"
-    if not failure_words(text, sender.group(0) if sender else own):
+    return _failure_report(headers, text, daemon, copy)
+
+
+def _failure_report(headers: Mapping[str, str], text: str, daemon: bool, copy: bool) -> str | None:
+    """A report of a delivery failure (`failure_words`, naming an address but the sender's),
+    strong from a mail system (`daemon`), weak with a copy of a mail alone (`copy`)."""
+    if not failure_words(text, _sender_address(headers) or _local_part(headers.get("from", ""))[0]):
         return None
     if daemon:
         return "bounce: failure report from a mail system"
-    return "bounce: failure report quoting a mail" if copy else None
+    return _QUOTING if copy else None
+
+
+_QUOTING = "bounce: failure report quoting a mail"
+
+
+def _is_forward(headers: Mapping[str, str]) -> bool:
+    """Whether the subject says a person forwards a mail ("Fwd:", "TR:", "WG:", "RV:")."""
+    return bool(_FORWARDED.match(headers.get("subject", "")))
+
+
+def _reply_reporting(headers: Mapping[str, str], text: str,
+                     carried: tuple[frozenset[str], frozenset[str]] | None) -> str | None:
+    """A person's reply or forward is no bounce, unless a reply returns a mail as a
+    gateway's report does (`returns_a_mail`)."""
+    if _is_forward(headers) or not returns_a_mail(headers, text, carried):
+        return None
+    return _QUOTING
+
+
+def _held_for_moderation(headers: Mapping[str, str], text: str, machine: bool) -> bool:
+    """A list's notice that it holds a mail for its moderator: the words, from a mail system or
+    with a copy of the mail (`machine`), or through a list."""
+    if not _words().moderation.search(text[:_REPORT_WINDOW]):
+        return False
+    return machine or any(n in headers for n in _LIST_HEADERS)
 
 
 _DSN_RECORD = re.compile(r"^([a-z-]+)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.IGNORECASE | re.MULTILINE)
@@ -410,13 +498,29 @@ def delivery_report(reports: Iterable[str], text: str, ours: Iterable[str] = ())
     ONLY", "will be retried") or, by default, a failure. Per recipient, the worst action
     wins: one failed recipient is a failure. `ours`: addresses and Message-IDs a report in
     words names that are no failed recipient (the report's own To, the returned mail's ids)."""
-    found: list[DeliveryReport] = []
-    for report in (*reports, *((text,) if dsn_fields(text) else ())):
-        found += _records(report)
-        if found:
-            break
+    found = _first_records((*reports, *((text,) if dsn_fields(text) else ())))
     if found:
-        return min(found, key=lambda r: _ACTIONS.index(r.action) if r.action in _ACTIONS else len(_ACTIONS))
+        return min(found, key=_severity)
+    return _report_in_words(text, ours)
+
+
+def _first_records(reports: tuple[str, ...]) -> list[DeliveryReport]:
+    """The records of the first report text that has any."""
+    for report in reports:
+        found = _records(report)
+        if found:
+            return found
+    return []
+
+
+def _severity(record: DeliveryReport) -> int:
+    """How bad a record's action is, worst (failed) first; an unknown action last."""
+    return _ACTIONS.index(record.action) if record.action in _ACTIONS else len(_ACTIONS)
+
+
+def _report_in_words(text: str, ours: Iterable[str]) -> DeliveryReport:
+    """A report that gives no DSN fields, read from its words: the addresses near its top (but
+    `ours`), its first line of failure words, and a delay when it says so without a 5.x.x."""
     head = text[:_REPORT_WINDOW]
     skip = {a.lower() for a in ours}
     addresses = tuple(dict.fromkeys(a.lower() for a in _ADDRESS.findall(head) if a.lower() not in skip))[:5]

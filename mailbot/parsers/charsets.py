@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Callable
 
 # Declared name -> the codec that actually decodes what senders put under it
 # (usually a superset the sender's software really used).
@@ -92,31 +93,45 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
     the result is always some text, never an exception.
     """
     codec = codec_for(charset)
-    if codec in _WEAK:
-        order = ["utf-8", codec, "cp1252"]
-    elif codec is not None:
-        order = [codec, "utf-8", "cp1252"]
-    else:
-        order = ["utf-8", "cp1252"]
-    declared = (charset or "").strip().strip("\"'").lower()
     if codec is not None and codec.startswith("iso2022_jp"):
-        try:
-            return data.decode(codec), None
-        except UnicodeDecodeError:
-            text = decode_iso2022jp_ms(data)
-            if text is not None:
-                return text, None
-    for name in order:
+        text = _iso2022jp(data, codec)
+        if text is not None:
+            return text, None
+    for name in _order(codec):
         try:
             text = data.decode(name)
         except (UnicodeError, LookupError, ValueError, TypeError):
             continue
-        if codec is None and declared not in _UNKNOWN:
-            return text, f"unknown charset {charset!r}, decoded as {name}"
-        if codec is not None and codec not in _WEAK and name != codec:
-            return text, f"text not valid {charset}, decoded as {name}"
-        return text, None
+        return text, _fallback_note(charset, codec, name)
     return data.decode("latin-1"), f"text not valid {charset or 'us-ascii'}, decoded as latin-1"
+
+
+def _order(codec: str | None) -> list[str]:
+    """The codecs tried in turn: the declared one first, but for a weak label UTF-8 first."""
+    if codec in _WEAK:
+        return ["utf-8", codec, "cp1252"]
+    if codec is not None:
+        return [codec, "utf-8", "cp1252"]
+    return ["utf-8", "cp1252"]
+
+
+def _iso2022jp(data: bytes, codec: str) -> str | None:
+    """ISO-2022-JP text, the Windows extensions included (`decode_iso2022jp_ms`); None when it is not."""
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return decode_iso2022jp_ms(data)
+
+
+def _fallback_note(charset: str | None, codec: str | None, name: str) -> str | None:
+    """The defect note for text the codec `name` read: an unknown declared charset, or text
+    not valid in a declared one that is not weak; None when the declared charset read it."""
+    declared = (charset or "").strip().strip("\"'").lower()
+    if codec is None and declared not in _UNKNOWN:
+        return f"unknown charset {charset!r}, decoded as {name}"
+    if codec is not None and codec not in _WEAK and name != codec:
+        return f"text not valid {charset}, decoded as {name}"
+    return None
 
 
 # --- ISO-2022-JP as Windows writes it ----------------------------------------------------------
@@ -132,44 +147,72 @@ def decode_iso2022jp_ms(data: bytes) -> str | None:
     JIS X 0208 pair is turned into its Shift_JIS bytes and read as cp932, which holds
     every extension; half-width katakana (ESC ( I, or SO/SI) likewise.
     """
-    out: list[str] = []
-    mode = b"(B"
-    pos = 0
-    shifted = False
+    reader = _JisReader(data)
     try:
-        while pos < len(data):
-            byte = data[pos]
-            if byte == 0x1B:
-                match = _ISO2022_ESCAPE.match(data, pos)
-                if match is None:
-                    return None
-                mode = match.group(1)[-2:]
-                pos = match.end()
-                continue
-            if byte in (0x0E, 0x0F):  # SO/SI: half-width katakana in or out
-                shifted = byte == 0x0E
-                pos += 1
-                continue
-            if byte > 0x7F:
-                return None  # 8-bit: not ISO-2022-JP at all
-            if mode in (b"$@", b"$B", b"(Q", b"(O") and 0x21 <= byte <= 0x7E:
-                if pos + 1 >= len(data):
-                    return None
-                out.append(_jis_pair(byte, data[pos + 1]))
-                pos += 2
-                continue
-            if mode == b"(D" and 0x21 <= byte <= 0x7E:  # JIS X 0212: not in cp932
-                out.append(data[pos : pos + 2].join((b"\x1b$(D", b"\x1b(B")).decode("iso2022_jp_2", "replace"))
-                pos += 2
-                continue
-            if (mode == b"(I" or shifted) and 0x21 <= byte <= 0x5F:
-                out.append(bytes([byte + 0x80]).decode("cp932"))
-            else:
-                out.append(chr(byte))
-            pos += 1
+        while reader.pos < len(data):
+            if not reader.step():
+                return None
     except UnicodeDecodeError:
         return None
-    return "".join(out)
+    return "".join(reader.out)
+
+
+_DOUBLE_BYTE = (b"$@", b"$B", b"(Q", b"(O")  # JIS X 0208 and JIS X 0213 modes: a character is two bytes
+
+
+class _JisReader:
+    """ISO-2022-JP read a byte (or a pair) at a time: the mode the last escape chose, and
+    whether SO shifted to half-width katakana."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.out: list[str] = []
+        self.mode = b"(B"
+        self.pos = 0
+        self.shifted = False
+
+    def step(self) -> bool:
+        """Read what stands at `pos`; False when it cannot be ISO-2022-JP."""
+        byte = self.data[self.pos]
+        if byte == 0x1B:
+            return self._escape()
+        if byte in (0x0E, 0x0F):  # SO/SI: half-width katakana in or out
+            self.shifted = byte == 0x0E
+            self.pos += 1
+            return True
+        if byte > 0x7F:
+            return False  # 8-bit: not ISO-2022-JP at all
+        if self.mode in _DOUBLE_BYTE and 0x21 <= byte <= 0x7E:
+            return self._pair(byte)
+        if self.mode == b"(D" and 0x21 <= byte <= 0x7E:  # JIS X 0212: not in cp932
+            pair = self.data[self.pos : self.pos + 2]
+            self.out.append(pair.join((b"\x1b$(D", b"\x1b(B")).decode("iso2022_jp_2", "replace"))
+            self.pos += 2
+            return True
+        self.out.append(self._single(byte))
+        self.pos += 1
+        return True
+
+    def _escape(self) -> bool:
+        match = _ISO2022_ESCAPE.match(self.data, self.pos)
+        if match is None:
+            return False
+        self.mode = match.group(1)[-2:]
+        self.pos = match.end()
+        return True
+
+    def _pair(self, byte: int) -> bool:
+        if self.pos + 1 >= len(self.data):
+            return False
+        self.out.append(_jis_pair(byte, self.data[self.pos + 1]))
+        self.pos += 2
+        return True
+
+    def _single(self, byte: int) -> str:
+        """One byte: half-width katakana in its mode (or shifted), else ASCII."""
+        if (self.mode == b"(I" or self.shifted) and 0x21 <= byte <= 0x5F:
+            return bytes([byte + 0x80]).decode("cp932")
+        return chr(byte)
 
 
 def _jis_pair(j1: int, j2: int) -> str:
@@ -244,53 +287,82 @@ def _implausibility(text: str, *, japanese: bool = False) -> float:
     Plain ASCII costs nothing."""
     bad = 0.0
     count = 0
-    previous = ""
+    previous = ""  # the letter before, "" after anything else
     for i, ch in enumerate(text):
         if ch < "\x80":
             previous = ch if ch.isalpha() else ""
             continue
         count += 1
-        category = unicodedata.category(ch)
-        if category[0] == "C" or 0xFF61 <= ord(ch) <= 0xFF9F or 0x3130 <= ord(ch) < 0x3190:
-            bad += 3
-        elif category[0] == "L":
-            bad += _letter_cost(ch, previous)
-            if _script(ch) in ("cjk", "hangul") and previous.isascii() and text[i + 1 : i + 2].isascii() \
-                    and text[i + 1 : i + 2].isalpha():
-                bad += 2  # "Solicita誽o": an ideograph inside a Latin word
-            previous = ch
-            continue
-        elif category == "Sc":
-            bad += 1.5 * text[i + 1 : i + 2].isalpha()  # "£ukasz": a currency sign before a letter
-        elif category[0] in "SPN":
-            bad += 0.5
-            if previous and text[i + 1 : i + 2].isalpha():
-                bad += 1.5
-        previous = ""
+        cost, previous = _char_cost(ch, previous, text[i + 1 : i + 2])
+        bad += cost
     if japanese and not any("\u3040" <= ch < "\u3100" for ch in text):
         bad += 0.2 * sum(1 for ch in text if "\u4e00" <= ch < "\ua000")
     return bad / count if count else 0.0
 
 
+def _char_cost(ch: str, previous: str, following: str) -> tuple[float, str]:
+    """What one non-ASCII character costs after the letter `previous` and before the
+    character `following`, and the letter it leaves as the previous one ("" for none)."""
+    category = unicodedata.category(ch)
+    if category[0] == "C" or 0xFF61 <= ord(ch) <= 0xFF9F or 0x3130 <= ord(ch) < 0x3190:
+        return 3.0, ""
+    if category[0] == "L":
+        return _letter_cost(ch, previous) + _ideograph_in_word(ch, previous, following), ch
+    if category == "Sc":
+        return 1.5 * following.isalpha(), ""  # "£ukasz": a currency sign before a letter
+    if category[0] in "SPN":
+        return (2.0 if previous and following.isalpha() else 0.5), ""  # "Za¿ó³æ": a sign between letters
+    return 0.0, ""
+
+
+def _ideograph_in_word(ch: str, previous: str, following: str) -> float:
+    """"Solicita誽o": an ideograph or a Hangul syllable inside a Latin word."""
+    inside = previous.isascii() and following.isascii() and following.isalpha()
+    return 2.0 if inside and _script(ch) in ("cjk", "hangul") else 0.0
+
+
 def _letter_cost(ch: str, previous: str) -> float:
-    """`_implausibility` of one non-ASCII letter after the letter `previous` ("" for none)."""
-    bad = 0.0
+    """`_implausibility` of one non-ASCII letter after the letter `previous` ("" for none):
+    the sum of what each of `_LETTER_COSTS` finds."""
     script = _script(ch)
-    if script == "other":
-        bad += 1
-    if script == "cjk" and unicodedata.name(ch, "").startswith("CJK") and not _common_han(ch):
-        bad += 2
-    if script == "hangul" and len(_encoded(ch, "euc_kr")) != 2:  # Python spells the rest in 8 bytes
-        bad += 2
+    return float(sum(cost(ch, script, previous) for cost in _LETTER_COSTS))
+
+
+def _other_script(ch: str, script: str, previous: str) -> float:
+    """A letter of no script a mail is written in here."""
+    return 1.0 if script == "other" else 0.0
+
+
+def _rare_ideograph(ch: str, script: str, previous: str) -> float:
+    """An ideograph in none of the national standard sets."""
+    return 2.0 if script == "cjk" and unicodedata.name(ch, "").startswith("CJK") and not _common_han(ch) else 0.0
+
+
+def _rare_syllable(ch: str, script: str, previous: str) -> float:
+    """A Hangul syllable outside KS X 1001 (Python spells the rest in 8 bytes)."""
+    return 2.0 if script == "hangul" and len(_encoded(ch, "euc_kr")) != 2 else 0.0
+
+
+def _script_change(ch: str, script: str, previous: str) -> float:
+    """Neighbouring letters of two scripts; "Zaї": no word mixes Latin and Cyrillic letters."""
     if previous >= "\x80" and _script(previous) != script:
-        bad += 2
-    elif previous and previous < "\x80" and script in ("cyrillic", "greek"):
-        bad += 2  # "Zaї": no word mixes Latin and Cyrillic letters
-    if previous.islower() and ch.isupper():
-        bad += 1.5
-    if script == "latin" and previous >= "\x80" and _script(previous) == "latin":
-        bad += 1
-    return bad
+        return 2.0
+    return 2.0 if previous and previous < "\x80" and script in ("cyrillic", "greek") else 0.0
+
+
+def _swapped_case(ch: str, script: str, previous: str) -> float:
+    """A capital after a small letter inside a word (KOI8 read as windows-1251)."""
+    return 1.5 if previous.islower() and ch.isupper() else 0.0
+
+
+def _accented_pair(ch: str, script: str, previous: str) -> float:
+    """Accented Latin letters side by side (Cyrillic read as windows-1252: "Ïðèâåò")."""
+    return 1.0 if script == "latin" and previous >= "\x80" and _script(previous) == "latin" else 0.0
+
+
+_LETTER_COSTS: tuple[Callable[[str, str, str], float], ...] = (
+    _other_script, _rare_ideograph, _rare_syllable, _script_change, _swapped_case, _accented_pair,
+)
 
 
 def _common_han(ch: str) -> bool:

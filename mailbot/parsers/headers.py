@@ -97,36 +97,48 @@ def decode_words(value: str) -> str:
     if "=?" not in value:
         return value
     out: list[str] = []
-    pending: bytearray = bytearray()
-    pending_charset: str | None = None
+    pending = _Pending()
     pos = 0
-
-    def flush() -> None:
-        nonlocal pending, pending_charset
-        if pending_charset is not None:
-            out.append(decode_bytes(bytes(pending), pending_charset)[0])
-        pending = bytearray()
-        pending_charset = None
-
     for match in _ENCODED_WORD.finditer(value):
         between = value[pos : match.start()]
-        if pending_charset is None or between.strip(" \t\r\n"):
-            flush()
+        if pending.charset is None or between.strip(" \t\r\n"):
+            pending.flush(out)
             out.append(between)
         charset = match.group(1).split("*", 1)[0]  # RFC 2231 language suffix
-        encoding = match.group(2).upper()
-        payload = match.group(3)
-        data = _b_decode(payload) if encoding == "B" else _q_decode(payload)
-        key = codec_for(charset) or charset.lower()
-        if pending_charset is not None and key != (codec_for(pending_charset) or pending_charset):
-            flush()
-        if pending_charset is None:
-            pending_charset = charset
-        pending.extend(data)
+        data = _b_decode(match.group(3)) if match.group(2).upper() == "B" else _q_decode(match.group(3))
+        if not pending.takes(charset):
+            pending.flush(out)
+        pending.add(charset, data)
         pos = match.end()
-    flush()
+    pending.flush(out)
     out.append(value[pos:])
     return "".join(out)
+
+
+class _Pending:
+    """Decoded bytes of adjacent encoded words of one charset, not yet turned into text."""
+
+    def __init__(self) -> None:
+        self.charset: str | None = None
+        self.data = bytearray()
+
+    def takes(self, charset: str) -> bool:
+        """Whether a word of `charset` joins these bytes: there are none, or theirs is the same."""
+        if self.charset is None:
+            return True
+        return (codec_for(charset) or charset.lower()) == (codec_for(self.charset) or self.charset)
+
+    def add(self, charset: str, data: bytes) -> None:
+        if self.charset is None:
+            self.charset = charset
+        self.data.extend(data)
+
+    def flush(self, out: list[str]) -> None:
+        """The pending bytes as text onto `out`; nothing pends after it."""
+        if self.charset is not None:
+            out.append(decode_bytes(bytes(self.data), self.charset)[0])
+        self.charset = None
+        self.data = bytearray()
 
 
 def header_text(value: str | None, fallback_charset: str | None = None) -> str:
@@ -177,19 +189,25 @@ def message_id(value: str | None) -> str | None:
     raw = unfold(raw_to_text(value)).strip()
     if "=?" in raw:  # never valid in an id, but Python's email package may write it
         raw = decode_words(raw)
+    candidate = _id_candidate(raw)
+    return candidate if candidate is not None and _usable_id(candidate) else None
+
+
+def _id_candidate(raw: str) -> str | None:
+    """The id in angle brackets, comments and blanks taken out (obsolete syntax allows them
+    inside: "<1234 @ local(x) .example>"); else the value without comments, unless a
+    bracket is left in it."""
     match = _MSGID_BRACKETED.search(raw)
     if match:
-        # Obsolete syntax allows comments and blanks inside: "<1234 @ local(x) .example>"
-        candidate = "".join(_COMMENT.sub("", match.group(1)).split())
-    else:
-        candidate = _COMMENT.sub("", raw).strip()
-        if "<" in candidate or ">" in candidate:
-            return None
-    if not candidate or any(c.isspace() for c in candidate):
-        return None
-    if not candidate.isascii() or not candidate.isprintable():
-        return None
-    return candidate
+        return "".join(_COMMENT.sub("", match.group(1)).split())
+    candidate = _COMMENT.sub("", raw).strip()
+    return None if "<" in candidate or ">" in candidate else candidate
+
+
+def _usable_id(candidate: str) -> bool:
+    """An id is printable ASCII without blanks."""
+    return bool(candidate) and not any(c.isspace() for c in candidate) and candidate.isascii() \
+        and candidate.isprintable()
 
 
 def message_ids(values: list[str]) -> tuple[str, ...]:

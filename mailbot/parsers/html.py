@@ -11,7 +11,7 @@ recognises them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 
 from mailbot.parsers.quotes import ends_with_reply_header
@@ -33,9 +33,9 @@ _SHOWS_ADDRESS = re.compile(r"(?i)(?:https?|ftp)://|www\.|^[^\s/]+\.[a-z]{2,}(?:
 _FILE_NAME = re.compile(r"(?i)^[^\s/]+\.(?:pdf|docx?|xlsx?|pptx?|od[tsp]|rtf|txt|csv|zip|rar|7z|jpe?g|png|gif|bmp)$")
 
 
-def _start(attrs: list[tuple[str, str | None]]) -> int:
+def _start(attrs: dict[str, str | None]) -> int:
     """The first number of an <ol> (its `start`), 1 when absent or unreadable."""
-    value = (dict(attrs).get("start") or "").strip()
+    value = (attrs.get("start") or "").strip()
     return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
@@ -117,37 +117,47 @@ class _TextCollector(HTMLParser):
         named = dict(attrs)
         if tag not in _VOID and self._structure(tag, named):
             return
-        if tag in _SKIP:
-            self.skip += 1
-        elif tag == "br":
-            self.end_line(hard=True)
-        elif tag == "blockquote":
-            self.paragraph()
-            if self._indents(named):
-                self.indents += 1
-                self.open.append((tag, 0, -1))
-            else:
-                self.depth += 1
-        elif tag in _PARAGRAPH:
-            self.paragraph()
-            if tag == "pre":
-                self.pre += 1
-            elif tag in ("ol", "ul"):
-                self.lists.append(_start(attrs) - 1 if tag == "ol" else None)
-        elif tag in _LINE:
-            self.end_line()
-            if tag == "li":
-                self.current.append(self.bullet())
-        elif tag in ("td", "th"):
-            self.current.append(" ")
-        elif tag == "a":
-            self.links.append((dict(attrs).get("href"), []))
+        opener = _OPENERS.get(tag)
+        if opener is not None:
+            opener(self, tag, named)
+
+    def _open_skipped(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.skip += 1
+
+    def _open_break(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.end_line(hard=True)
+
+    def _open_blockquote(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.paragraph()
+        if self._indents(attrs):
+            self.indents += 1
+            self.open.append((tag, 0, -1))
+        else:
+            self.depth += 1
+
+    def _open_paragraph(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.paragraph()
+        if tag == "pre":
+            self.pre += 1
+        elif tag in ("ol", "ul"):
+            self.lists.append(_start(attrs) - 1 if tag == "ol" else None)
+
+    def _open_line(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.end_line()
+        if tag == "li":
+            self.current.append(self.bullet())
+
+    def _open_cell(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.current.append(" ")
+
+    def _open_link(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.links.append((attrs.get("href"), []))
 
     def _indents(self, attrs: dict[str, str | None]) -> bool:
         """Whether a blockquote indents the writer's own words rather than quoting: no
         type=cite, cite address or quote class, no border drawn (a quote's bar), not inside a
         quote or the history, and no reply header ("Pada ..., X menulis:") just above it."""
-        if attrs.get("type") or attrs.get("cite") or _QUOTE_CLASS.search(attrs.get("class") or ""):
+        if _cites(attrs):
             return False
         style = attrs.get("style") or ""
         if _INDENT_STYLE.search(style):
@@ -212,22 +222,31 @@ class _TextCollector(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self._close_structure(tag):
             return
-        if tag in _SKIP:
-            self.skip = max(0, self.skip - 1)
-        elif tag == "blockquote":
+        closer = _CLOSERS.get(tag)
+        if closer is not None:
+            closer(self, tag)
+
+    def _close_skipped(self, tag: str) -> None:
+        self.skip = max(0, self.skip - 1)
+
+    def _close_blockquote(self, tag: str) -> None:
+        self.end_line()
+        self.depth = max(0, self.depth - 1)
+        self.paragraph()
+
+    def _close_paragraph(self, tag: str) -> None:
+        if tag == "pre":
             self.end_line()
-            self.depth = max(0, self.depth - 1)
-            self.paragraph()
-        elif tag in _PARAGRAPH:
-            if tag == "pre":
-                self.end_line()
-                self.pre = max(0, self.pre - 1)
-            elif tag in ("ol", "ul") and self.lists:
-                self.lists.pop()
-            self.paragraph()
-        elif tag in _LINE:
-            self.end_line()
-        elif tag == "a" and self.links:
+            self.pre = max(0, self.pre - 1)
+        elif tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
+        self.paragraph()
+
+    def _close_line(self, tag: str) -> None:
+        self.end_line()
+
+    def _close_link(self, tag: str) -> None:
+        if self.links:
             href, words = self.links.pop()
             self.current.append(_link_suffix(href, "".join(words)))
 
@@ -239,6 +258,32 @@ class _TextCollector(HTMLParser):
         if not self.pre:
             data = data.replace("\r", " ").replace("\n", " ")
         self.current.append(data)
+
+
+def _cites(attrs: dict[str, str | None]) -> bool:
+    """Whether a blockquote says it cites: type=cite, a cite address, a quote class."""
+    return bool(attrs.get("type") or attrs.get("cite") or _QUOTE_CLASS.search(attrs.get("class") or ""))
+
+
+# What an opening tag does, by tag (after `_structure`); a tag not here only holds text.
+_OPENERS: dict[str, Callable[[_TextCollector, str, dict[str, str | None]], None]] = {
+    **dict.fromkeys(_SKIP, _TextCollector._open_skipped),
+    "br": _TextCollector._open_break,
+    "blockquote": _TextCollector._open_blockquote,
+    **dict.fromkeys(_PARAGRAPH, _TextCollector._open_paragraph),
+    **dict.fromkeys(_LINE, _TextCollector._open_line),
+    "td": _TextCollector._open_cell,
+    "th": _TextCollector._open_cell,
+    "a": _TextCollector._open_link,
+}
+# What a closing tag does, by tag (after `_close_structure`).
+_CLOSERS: dict[str, Callable[[_TextCollector, str], None]] = {
+    **dict.fromkeys(_SKIP, _TextCollector._close_skipped),
+    "blockquote": _TextCollector._close_blockquote,
+    **dict.fromkeys(_PARAGRAPH, _TextCollector._close_paragraph),
+    **dict.fromkeys(_LINE, _TextCollector._close_line),
+    "a": _TextCollector._close_link,
+}
 
 
 FEED_CHARS = 65536  # what the parser is handed at a time: its buffer never holds the whole body

@@ -10,6 +10,7 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 import unicodedata
+from collections.abc import Callable
 
 MAX_NAME = 150
 
@@ -74,22 +75,49 @@ def safe_filename(name: str, fallback: str) -> str:
     extension.
     """
     text = unicodedata.normalize("NFC", name or "")
-    text = "".join(
-        " " if ch in "\t\r\n" or ch in _BLANKS else ch
-        for ch in text
-        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch in "\t\r\n"
-    )
-    text = text.replace("\\", "/")
-    text = posixpath.basename(text)
-    text = "".join("_" if ch in _RESERVED else ch for ch in text)
-    text = " ".join(text.split())
-    text = text.lstrip(". ").rstrip(". ")
+    for step in _STEPS:
+        text = step(text)
     if not text:
         return fallback
-    if len(text) > MAX_NAME:
-        stem, dot, ext = text.rpartition(".")
-        if dot and stem and 0 < len(ext) <= 16:
-            text = stem[: MAX_NAME - len(ext) - 1].rstrip(". ") + "." + ext
-        else:
-            text = text[:MAX_NAME].rstrip(". ")
-    return text or fallback
+    return _shortened(text) or fallback
+
+
+def _visible(text: str) -> str:
+    """Control and format characters dropped; line breaks, tabs and blank-looking ones as spaces."""
+    return "".join(" " if ch in "\t\r\n" or ch in _BLANKS else ch for ch in text if _kept(ch))
+
+
+def _kept(ch: str) -> bool:
+    return unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch in "\t\r\n"
+
+
+def _last_component(text: str) -> str:
+    """The name after the last slash or backslash: no directory to climb."""
+    return posixpath.basename(text.replace("\\", "/"))
+
+
+def _allowed(text: str) -> str:
+    """Characters Windows forbids in a name as underscores."""
+    return "".join("_" if ch in _RESERVED else ch for ch in text)
+
+
+def _single_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _without_outer_dots(text: str) -> str:
+    """No dot file, no dot or space at either end."""
+    return text.lstrip(". ").rstrip(". ")
+
+
+_STEPS: tuple[Callable[[str], str], ...] = (_visible, _last_component, _allowed, _single_spaces, _without_outer_dots)
+
+
+def _shortened(text: str) -> str:
+    """The name within `MAX_NAME` characters, its extension (up to 16 characters) kept."""
+    if len(text) <= MAX_NAME:
+        return text
+    stem, dot, ext = text.rpartition(".")
+    if dot and stem and 0 < len(ext) <= 16:
+        return stem[: MAX_NAME - len(ext) - 1].rstrip(". ") + "." + ext
+    return text[:MAX_NAME].rstrip(". ")
