@@ -2,6 +2,14 @@
 
 The daemon calls `parse_message` once per message at the edge; nothing downstream
 touches `email.message.Message` (STYLE, "parse once, at the edge").
+
+`mime` reads a message with the modules of its steps (`raw_mending`, `raw_structure`,
+`lifted_bodies`, `mime_tree`, `part_content`, `attachments`, `bounce_parts`) and the
+readers of its fields (`headers`, `charsets`, `names`, `html`, `flowed`, `tnef`);
+`quotes` tells the writer's words from quoted history with `reply_headers`,
+`header_blocks`, `history`, `signatures`, `reply_blocks`, `our_mail` and the words of
+`quote_words`; `auto` recognises automatic mail and bounces, `authres` reads
+Authentication-Results.
 """
 
 from mailbot.parsers.auto import automatic_reason, bounce_reason
