@@ -19,7 +19,11 @@ e-mail, date or time in the shape of one, starts another field. Lines that belon
 label are the problem when no Permasalahan is labelled, else kept as a note: nothing
 staff wrote is dropped. A date and time of the call ("Waktu:", "Tanggal:") are read in
 Indonesian and English ways of writing them, in the unit's zone unless WIB/WITA/WIT
-says otherwise.
+says otherwise (`core/calltime`: the ways are a table there).
+
+`_Reader` reads the form a line at a time: a line goes to the first of its line readers
+that takes it (blank, `#` command, table row, heading, a lone colon, a label), else it is
+more of the field being filled.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, tzinfo
 
+from mailbot.core.calltime import Written, called_at, read_when
 from mailbot.core.commands import (
     CATEGORIES,
     Command,
@@ -50,8 +55,6 @@ MULTILINE = FREE_TEXT | {"organisation", "address"}  # a value may go on over th
 # Commands that may stand right below `#telepon`: set on the new ticket as on any (E11).
 # `#selesai` there (or anywhere in the form) says the caller was answered on the spot.
 WITH_INTAKE = frozenset({"priority", "category", "assign"})
-MAX_AGE = timedelta(days=31)  # an earlier call further back is a typing error (a year, a month)
-CLOCK_SKEW = timedelta(minutes=5)  # a call "later" than the mail by less is the clocks' difference
 SIGNATURE_LINES = 6  # a closing and the name, position and office below it, at most
 SHORT_LIMIT = 200  # characters of a name, agency, address or phone number kept (as `#data` does)
 
@@ -66,15 +69,6 @@ _TABLE_RULE = re.compile(r"^[\s|:+=-]+$")  # "|---|:---|" under a Markdown heade
 _EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _PHONE = re.compile(r"^[+(]?\d[\d\s().+/-]{4,}\d(?:\s*(?:ext\.?|ext|x)\s*\d+)?$", re.IGNORECASE)
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-_DMY = re.compile(r"(?<![\d.:])(\d{1,2})\s*([/.-])\s*(\d{1,2})(?:\s*\2\s*(\d{4}|\d{2}))?(?![\d:])")
-_WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[-\s]\s*([^\W\d_]{3,10})\.?(?:\s*[-\s,]\s*(\d{4}))?(?!\d)")
-_TIME = re.compile(r"(?<![\d/-])(\d{1,2})\s*[:.h]\s*(\d{2})(?:\s*[:.]\s*(\d{2}))?(?![\d/-])"
-                   r"(?:\s*([ap])\.?\s*m\b\.?)?", re.IGNORECASE)
-_HOUR = re.compile(r"\b(?:pukul|pkl|jam|at)\.?\s*(\d{1,2})(?!\s*[:./-]?\d)(?:\s*([ap])\.?\s*m\b\.?)?", re.IGNORECASE)
-_BARE_HOUR = re.compile(r"(?<![\d/.:-])(\d{1,2})(?![\d/.:-])(?:\s*([ap])\.?\s*m\b\.?)?", re.IGNORECASE)
-_TIME_NOISE = re.compile(r"\b(?:pukul|pkl|jam|at|sekitar|kurang lebih|kira-kira|tanggal|tgl|hari|on|around|"
-                         r"pagi|siang|sore|malam)\b\.?|[,;:()\u00b1~-]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -207,6 +201,9 @@ def _next_filled(lines: list[str], index: int) -> int:
     return index
 
 
+_Label = tuple[str, str, str, str]  # a label found: field, the label as typed, its separator, the value
+
+
 class _Reader:
     """The form read line by line: the field being filled, and what each field holds."""
 
@@ -221,30 +218,120 @@ class _Reader:
         self.resolve = False
         self.errors: list[Refusal] = []
 
+    def line(self, raw: str) -> None:
+        """One line of the form: the first of these readers that takes it, else it is more of
+        the field being filled (`more`). Each reader is given the line, and the line without
+        its list marker ("a. Nama :" -> "Nama :")."""
+        line = raw.translate(_INVISIBLE).rstrip()
+        bare = _unmarked(line.strip())
+        for reader in (self.blank_line, self.command_line, self.table_row, self.heading, self.colon_cell,
+                       self.labelled):
+            if reader(line, bare):
+                return
+        self.more(line)
+
+    # --- the line readers, in the order `line` asks them --------------------------------------
+
+    def blank_line(self, line: str, bare: str) -> bool:
+        """A blank line: it ends a pasted table whose row of values was read (not one between
+        the header and its row), and a field that is not free text (`blank`)."""
+        if line.strip():
+            return False
+        if self.header is not None and self.rows:
+            self.header = None
+        self.blank()
+        return True
+
+    def command_line(self, line: str, bare: str) -> bool:
+        """A `#` line in the form: `#selesai` opens the answer; another known command cannot
+        run here; a `#` line that names no command is text ("#1 buka menu")."""
+        found = command_word(line)
+        if found is None:
+            return False
+        word, rest = found
+        name = command_name(word)
+        if name == "resolve":
+            self.resolve = True
+            self.put("answer", "#" + word, rest)
+            return True
+        if name is not None:  # below the form's first line: not where commands go
+            code = "not_at_top" if name in WITH_INTAKE else "intake_command"
+            self.errors.append(Refusal(code, command="#" + word))
+            return True
+        return False
+
+    def table_row(self, line: str, bare: str) -> bool:
+        """A row of a table pasted from Word or Excel, tab- or pipe-separated (`table`); any
+        other line ends the table."""
+        if ("\t" in line or "|" in line) and self.table(line):
+            return True
+        self.header = None
+        return False
+
+    def heading(self, line: str, bare: str) -> bool:
+        """The paper form's title or a section heading ("B. PERMASALAHAN"): no data, and the
+        end of the field above it."""
+        if not (self.words.heading(bare) or self.words.heading(line)):
+            return False
+        self.current = None
+        return True
+
+    def colon_cell(self, line: str, bare: str) -> bool:
+        """The colon cell of a form pasted as one cell per line: the label still waits."""
+        return self.awaiting() and bool(_SEPARATOR.match(bare))
+
+    def labelled(self, line: str, bare: str) -> bool:
+        """A line that starts with a label, read as that field where it is one (`takes`)."""
+        found = self.words.label(bare)
+        if found is None or self.is_awaited_value(found) or not self.takes(found):
+            return False
+        name, typed, sep, value = found
+        if name in FREE_TEXT and not sep and value:
+            value = bare  # "Masalah tidak bisa login": the label word is part of the sentence
+        self.put(name, typed, value)
+        return True
+
+    # --- what a line does to the fields ---------------------------------------------------------
+
+    def is_awaited_value(self, found: _Label) -> bool:
+        """Whether a line that starts with the waiting field's own label, without a colon, is
+        its value: "Perusahaan Daerah Air Minum" under "Instansi"."""
+        name, _typed, sep, value = found
+        return self.awaiting() and name == self.current and not sep and bool(value)
+
+    def takes(self, found: _Label) -> bool:
+        """Whether a line that starts with a label is that field (see the module docstring):
+        with a colon or alone on its line it is; without one, where its value has the field's
+        shape (`_shape`), or for a field of free words, outside the free text of another."""
+        name, _typed, sep, value = found
+        if sep or not value:
+            return True
+        shaped = _shape(name, value, self.words)
+        return shaped if shaped is not None else self.current not in FREE_TEXT
+
     def put(self, name: str, typed: str, value: str) -> None:
-        """A label and the value on its line: a new field, or more of a free text one."""
+        """A label and the value on its line: a new field, or more of a free text one; a second
+        value of a field that holds one is kept, as a note."""
         self.typed.setdefault(name, typed)
         held = self.values.setdefault(name, [])
         if name == "ignore":  # "Pemberi Penjelasan", "Petugas": the sender is who took the call
             held.append(value)
-            self.current = name
-            return
-        if held and name not in FREE_TEXT and any(v.strip() for v in held):
+        elif name not in FREE_TEXT and _filled(held):
             self.current = None
             if value:
-                self.orphans.append(f"{typed}: {value}")  # a second value: kept, as a note
+                self.orphans.append(f"{typed}: {value}")
             return
-        if held and value:
-            held.append("")
-        if value or not held:
+        elif not held:
             held.append(value)
+        elif value:
+            held += ["", value]  # the label again in free text: a new paragraph of it
         self.current = name
 
     def awaiting(self) -> bool:
         """Whether the field being filled has its label and no value yet: "Nama" alone on its
         line, its value further down (a Word table in an HTML mail: one cell per paragraph)."""
         return (self.current is not None and self.current != "ignore"
-                and not any(v.strip() for v in self.values.get(self.current, [])))
+                and not _filled(self.values.get(self.current, [])))
 
     def more(self, line: str) -> None:
         """A line that names no field: more of the field being filled, else a stray line."""
@@ -266,90 +353,89 @@ class _Reader:
             if self.orphans and self.orphans[-1]:
                 self.orphans.append("")
 
-    def line(self, raw: str) -> None:
-        line = raw.translate(_INVISIBLE).rstrip()
-        if not line.strip():
-            self.header = None if self.header is not None and self.rows else self.header
-            self.blank()
-            return
-        command = command_word(line)
-        if command is not None and self.command(command, line):
-            return
-        if ("\t" in line or "|" in line) and self.table(line):
-            return
-        self.header = None
-        stripped = _MARKER.sub("", line.strip()) or line.strip()
-        if self.words.heading(stripped) or self.words.heading(line):
-            self.current = None
-            return
-        if self.awaiting() and _SEPARATOR.match(stripped):
-            return  # the colon cell of a form pasted as one cell per line
-        found = self.words.label(stripped)
-        if found is not None and self.awaiting() and found[0] == self.current and not found[2] and found[3]:
-            found = None  # "Perusahaan Daerah Air Minum" under "Instansi": the value, not a label
-        if found is not None and self.takes(*found, line=stripped):
-            name, typed, _sep, value = found
-            if name in FREE_TEXT and not _sep and value:
-                value = stripped  # "Masalah tidak bisa login": the label word is part of the sentence
-            self.put(name, typed, value)
-            return
-        self.more(line)
-
-    def takes(self, name: str, typed: str, sep: str, value: str, *, line: str) -> bool:
-        """Whether a line that starts with a label is that field (see the module docstring)."""
-        if sep or not value:
-            return True
-        inside_text = self.current in FREE_TEXT
-        shaped = _shape(name, value, self.words)
-        if shaped is not None:
-            return shaped
-        return not inside_text
-
-    def command(self, found: tuple[str, str], line: str) -> bool:
-        """A `#` line in the form: `#selesai` opens the answer; another known command cannot
-        run here; a `#` line that names no command is text ("#1 buka menu")."""
-        word, rest = found
-        name = command_name(word)
-        if name == "resolve":
-            self.resolve = True
-            self.put("answer", "#" + word, rest)
-            return True
-        if name is not None:  # below the form's first line: not where commands go
-            code = "not_at_top" if name in WITH_INTAKE else "intake_command"
-            self.errors.append(Refusal(code, command="#" + word))
-            return True
-        return False
+    # --- a pasted table ---------------------------------------------------------------------
 
     def table(self, line: str) -> bool:
-        """A row of a pasted table: a header row, a row of values under it, or a label/value row."""
-        if _TABLE_RULE.match(line):
-            return True
+        """A row of a pasted table: a border, a header row, a row of values under it, or a
+        label/value row; False for a row that starts with no label (no table of the form)."""
         cells = _cells(line)
         filled = [c for c in cells if c and not _MARKER_CELL.match(c)]
-        if not filled:
-            return True
-        labels = [self.words.label(_MARKER.sub("", c) or c) for c in cells]
-        alone = [(found[0], found[1]) if found is not None and not found[3] else None for found in labels]
-        if sum(1 for a in alone if a is not None) >= 2 and all(f is None or not f[3] for f in labels):
-            self.header, self.rows, self.current = alone, 0, None
+        if _TABLE_RULE.match(line) or not filled:
+            return True  # a border ("|---|", "+----+"), or a row of empty cells and markers
+        header = self.header_of(cells)
+        if header is not None:
+            self.header, self.rows, self.current = header, 0, None
             return True
         if self.header is not None:
-            self.rows += 1
-            if self.rows > 1:
-                self.errors.append(Refusal("intake_rows", value=str(self.rows)))
-                return True
-            for column, cell in zip(self.header, cells, strict=False):
-                if column is not None and cell:
-                    self.put(column[0], column[1], cell)
-            self.current = None
+            self.values_row(self.header, cells)
             return True
-        first = self.words.label(_MARKER.sub("", filled[0]) or filled[0])
+        return self.label_row(filled)
+
+    def header_of(self, cells: list[str]) -> list[tuple[str, str] | None] | None:
+        """The row as a header, (field, label as typed) per column: two cells or more that
+        are labels alone, none a label with its value."""
+        labels = [self.words.label(_unmarked(c)) for c in cells]
+        if any(found is not None and found[3] for found in labels):
+            return None
+        columns = [(found[0], found[1]) if found is not None else None for found in labels]
+        return columns if sum(1 for c in columns if c is not None) >= 2 else None
+
+    def values_row(self, header: list[tuple[str, str] | None], cells: list[str]) -> None:
+        """The row of values under a header (a row of the unit's recap). A form is one call:
+        a second row is refused."""
+        self.rows += 1
+        if self.rows > 1:
+            self.errors.append(Refusal("intake_rows", value=str(self.rows)))
+            return
+        for column, cell in zip(header, cells, strict=False):
+            if column is not None and cell:
+                self.put(column[0], column[1], cell)
+        self.current = None
+
+    def label_row(self, filled: list[str]) -> bool:
+        """A label and its value in the row's cells ("Nama | : | Budi")."""
+        first = self.words.label(_unmarked(filled[0]))
         if first is None:
             return False
         name, typed, _sep, value = first
         rest = [_unsep(c) for c in filled[1:]]
         self.put(name, typed, " ".join(v for v in (value, *rest) if v))
         return True
+
+    # --- the values read ----------------------------------------------------------------------
+
+    def text(self, name: str, joiner: str = " ") -> str:
+        """A field's value: its lines joined by `joiner` (by "\\n": paragraphs), "" where it
+        says there is none ("-", "tidak ada")."""
+        lines = [v.strip() for v in self.values.get(name, [])]
+        text = joiner.join(v for v in lines if v) if joiner != "\n" else _paragraphs(lines)
+        return "" if self.words.is_none(text) else text
+
+    def short(self, name: str, joiner: str = " ") -> str:
+        return self.text(name, joiner)[:SHORT_LIMIT]
+
+    def when_written(self) -> list[Written]:
+        """The form's Tanggal and Waktu, those left empty or saying none aside."""
+        written = []
+        for name in ("date", "time"):
+            text = " ".join(v.strip() for v in self.values.get(name, []) if v.strip())
+            if text and not self.words.is_none(text):
+                written.append(Written(self.typed.get(name, name), text, time_field=name == "time"))
+        return written
+
+    def when_shown(self) -> str:
+        """The form's Tanggal and Waktu as staff wrote them, for a refusal of the two."""
+        return " ".join(" ".join(v.strip() for v in self.values.get(name, [])) for name in ("date", "time")).strip()
+
+
+def _unmarked(text: str) -> str:
+    """A line or cell without the list marker or section letter before its label (unless
+    that is all it is)."""
+    return _MARKER.sub("", text) or text
+
+
+def _filled(held: list[str]) -> bool:
+    return any(v.strip() for v in held)
 
 
 def _cells(line: str) -> list[str]:
@@ -374,8 +460,8 @@ def _shape(name: str, value: str, words: IntakeWords) -> bool | None:
     if name == "email":
         return address_in(value) is not None
     if name in ("date", "time"):
-        found = _when_parts(value, words, hour_alone=name == "time")
-        return (found.day is not None or found.back is not None or found.clock is not None) and not found.leftover
+        found = read_when(value, words, hour_alone=name == "time")
+        return found.says_when and not found.leftover
     return None
 
 
@@ -385,35 +471,53 @@ def read_form(text: str, words: IntakeWords, received_at: datetime, tz: tzinfo) 
     lines = _without_closing(text.splitlines(), words)
     top, start = _top_commands(lines)
     reader = _Reader(words)
-    commands: tuple[Command, ...] = ()
-    if top:
-        parsed = parse_commands("\n".join(top))
-        reader.errors += parsed.errors
-        for command in parsed.commands:
-            if command.name not in WITH_INTAKE:
-                reader.errors.append(Refusal("intake_command", command=command.shown))
-        commands = tuple(c for c in parsed.commands if c.name in WITH_INTAKE)
+    commands, reader.errors = _intake_commands(top)
     for line in lines[start:]:
         reader.line(line)
-    return _form(reader, commands, words, received_at, tz)
+    return _form(reader, commands, received_at, tz)
+
+
+def _intake_commands(top: list[str]) -> tuple[tuple[Command, ...], list[Refusal]]:
+    """The commands right below `#telepon` that are set on the new ticket (`WITH_INTAKE`),
+    and the refusals of the others."""
+    if not top:
+        return (), []
+    parsed = parse_commands("\n".join(top))
+    refused = [Refusal("intake_command", command=c.shown) for c in parsed.commands if c.name not in WITH_INTAKE]
+    return tuple(c for c in parsed.commands if c.name in WITH_INTAKE), [*parsed.errors, *refused]
 
 
 def _without_closing(lines: list[str], words: IntakeWords) -> list[str]:
-    """The form without the sender's closing in its last paragraph ("Salam,\nAndi",
-    "Terima kasih,\nAndi Helpdesk\nLPSE Kota Batam", a signature block): it is no part of the
-    caller's problem or answer. A paragraph with a label of the form is never a closing."""
+    """The form without the sender's closing in its last paragraph ("Salam,\\nAndi",
+    "Terima kasih,\\nAndi Helpdesk\\nLPSE Kota Batam", a signature block): it is no part of the
+    caller's problem or answer."""
+    start, end = _last_paragraph(lines)
+    block = [_visible(line) for line in lines[start:end]]
+    return lines[:start] if start and _is_closing(block, words) else lines
+
+
+def _last_paragraph(lines: list[str]) -> tuple[int, int]:
+    """Where the last paragraph starts and ends (blank lines below it aside)."""
     end = len(lines)
-    while end and not lines[end - 1].translate(_INVISIBLE).strip():
+    while end and not _visible(lines[end - 1]):
         end -= 1
     start = end
-    while start and lines[start - 1].translate(_INVISIBLE).strip():
+    while start and _visible(lines[start - 1]):
         start -= 1
-    block = [line.translate(_INVISIBLE).strip() for line in lines[start:end]]
-    if not block or not start or any(words.label(_MARKER.sub("", b) or b) for b in block):
-        return lines
-    if (words.is_sign_off(block[0]) and len(block) <= SIGNATURE_LINES) or is_signature(block, ""):
-        return lines[:start]
-    return lines
+    return start, end
+
+
+def _is_closing(block: list[str], words: IntakeWords) -> bool:
+    """Whether a paragraph is a sign-off with a few lines under it, or a signature. One with
+    a label of the form is never a closing."""
+    if not block or any(words.label(_unmarked(line)) for line in block):
+        return False
+    return (words.is_sign_off(block[0]) and len(block) <= SIGNATURE_LINES) or is_signature(block, "")
+
+
+def _visible(line: str) -> str:
+    """A line without invisible characters and the white space around it."""
+    return line.translate(_INVISIBLE).strip()
 
 
 def _top_commands(lines: list[str]) -> tuple[list[str], int]:
@@ -422,7 +526,7 @@ def _top_commands(lines: list[str]) -> tuple[list[str], int]:
     top: list[str] = []
     index = 0
     while index < len(lines):
-        line = lines[index].translate(_INVISIBLE).strip()
+        line = _visible(lines[index])
         if line:
             found = command_word(line)
             if found is None or command_name(found[0]) == "resolve":
@@ -432,47 +536,44 @@ def _top_commands(lines: list[str]) -> tuple[list[str], int]:
     return top, index
 
 
-def _form(reader: _Reader, commands: tuple[Command, ...], words: IntakeWords, received_at: datetime,
-          tz: tzinfo) -> Form:
-    errors = list(reader.errors)
+def _form(reader: _Reader, commands: tuple[Command, ...], received_at: datetime, tz: tzinfo) -> Form:
+    """The fields read as a form, and what is refused in them, in the order of the form."""
+    problem, notes = reader.text("problem", "\n"), _paragraphs(reader.orphans)
+    if not problem and notes:
+        problem, notes = notes, ""  # lines under no label are the problem when none is labelled
+    answer = reader.text("answer", "\n") or ("" if reader.resolve else None)  # `#selesai` alone: answered
+    email, email_refused = _email(reader)
+    category, category_refused = _category(reader)
+    called, time_refused = called_at(reader.when_written(), reader.when_shown(), reader.words, received_at, tz)
+    errors = [*reader.errors, *([] if problem else [Refusal("intake_problem")]), *email_refused,
+              *category_refused, *time_refused]
+    contact = Contact(reader.short("name"), reader.short("organisation", ", "), reader.short("address", ", "),
+                      reader.short("phone"))
+    return Form(contact, email, problem, answer, called, category, notes, commands, tuple(errors))
 
-    def value(name: str, joiner: str = " ") -> str:
-        lines = [v.strip() for v in reader.values.get(name, [])]
-        text = joiner.join(v for v in lines if v) if joiner != "\n" else _paragraphs(lines)
-        return "" if words.is_none(text) else text
 
-    def short(name: str, joiner: str = " ") -> str:
-        return value(name, joiner)[:SHORT_LIMIT]
+def _email(reader: _Reader) -> tuple[str, list[Refusal]]:
+    """The caller's address: of "budi@x.id (pribadi)" or "budi@x.id / budi@y.id", the first
+    address written."""
+    written = reader.text("email")
+    if not written:
+        return "", []
+    candidate = next((t for t in re.split(r"[\s,;/]+", written) if "@" in t), written)
+    found = address_in(candidate) or address_in(written)
+    if found is None or not _EMAIL.match(found):
+        return "", [Refusal("intake_email", command=reader.typed.get("email", "Email"), value=written)]
+    return found, []
 
-    orphans = _paragraphs(reader.orphans)
-    problem = value("problem", "\n")
-    if not problem and orphans:
-        problem, orphans = orphans, ""
-    if not problem:
-        errors.append(Refusal("intake_problem"))
-    answer: str | None = value("answer", "\n")
-    if not answer and not reader.resolve:
-        answer = None
-    email = ""
-    written = value("email")
-    if written:
-        # "budi@x.id (pribadi)", "budi@x.id / budi@y.id": the first address written
-        candidate = next((t for t in re.split(r"[\s,;/]+", written) if "@" in t), written)
-        found = address_in(candidate) or address_in(written)
-        if found is None or not _EMAIL.match(found):
-            errors.append(Refusal("intake_email", command=reader.typed.get("email", "Email"), value=written))
-        else:
-            email = found
-    category = None
-    if written := value("category"):
-        category = CATEGORIES.get(written.lower().rstrip("."))
-        if category is None:
-            errors.append(Refusal("intake_category", command=reader.typed.get("category", "Kategori"),
-                                  value=written))
-    called_at, problems = _called_at(reader, words, received_at, tz)
-    errors += problems
-    contact = Contact(short("name"), short("organisation", ", "), short("address", ", "), short("phone"))
-    return Form(contact, email, problem, answer, called_at, category, orphans, commands, tuple(errors))
+
+def _category(reader: _Reader) -> tuple[str | None, list[Refusal]]:
+    """The category written, as `#kategori` names them."""
+    written = reader.text("category")
+    if not written:
+        return None, []
+    category = CATEGORIES.get(written.lower().rstrip("."))
+    if category is None:
+        return None, [Refusal("intake_category", command=reader.typed.get("category", "Kategori"), value=written)]
+    return category, []
 
 
 def _paragraphs(lines: Iterable[str]) -> str:
@@ -483,125 +584,6 @@ def _paragraphs(lines: Iterable[str]) -> str:
         if line or (kept and kept[-1]):
             kept.append(line)
     return "\n".join(kept).strip()
-
-
-# --- when the call was ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _When:
-    day: tuple[int, int, int | None] | None  # day, month, year (None: not written)
-    back: int | None  # days before the mail's ("kemarin"), when written so
-    clock: tuple[int, int] | None  # hour, minute
-    zone: int | None  # hours east of UTC (WIB 7), when written
-    leftover: str  # what is neither (a weekday, "pukul" and the like aside)
-    bad: bool = False  # numbers that cannot be a date or a time (31/02, 25:70)
-
-
-def _when_parts(text: str, words: IntakeWords, *, hour_alone: bool = False) -> _When:
-    """A date and time as written; `hour_alone`: the value of a time field ("Waktu: 2 sore"),
-    where a bare number is an hour."""
-    rest = " " + text.lower() + " "
-    zone = None
-    for word in re.findall(r"[^\W\d_]+", rest):
-        if (hours := words.zone(word)) is not None:
-            zone = hours
-            rest = re.sub(rf"\b{word}\b", " ", rest)
-        elif word in words.weekdays:
-            rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest)
-    day: tuple[int, int, int | None] | None = None
-    back = None
-    for phrase, days in words.days_before:
-        pattern = rf"(?<![^\W_]){re.escape(phrase.lower())}(?![^\W_])"
-        if re.search(pattern, rest):
-            back = days if back is None else back
-            rest = re.sub(pattern, " ", rest)
-    bad = False
-    if match := _ISO_DATE.search(rest):
-        day = (int(match[3]), int(match[2]), int(match[1]))
-        rest = rest[:match.start()] + " " + rest[match.end():]
-    else:
-        for match in _DMY.finditer(rest):
-            if match[2] == "." and not match[4]:
-                continue  # "10.15" is a time
-            year = int(match[4]) if match[4] else None
-            day = (int(match[1]), int(match[3]), year + 2000 if year is not None and year < 100 else year)
-            rest = rest[:match.start()] + " " + rest[match.end():]
-            break
-        else:
-            for match in _WORD_DATE.finditer(rest):
-                month = words.month(match[2])
-                if month is not None:
-                    day = (int(match[1]), month, int(match[3]) if match[3] else None)
-                    rest = rest[:match.start()] + " " + rest[match.end():]
-                    break
-    clock = None
-    if match := _TIME.search(rest) or _HOUR.search(rest) or (_BARE_HOUR.search(rest) if hour_alone else None):
-        hour, minute = int(match[1]), int(match[2]) if match.re is _TIME else 0
-        half = (match[4] if match.re is _TIME else match[2]) or ""
-        said = set(re.findall(r"[^\W\d_]+", rest))
-        if (half.lower() == "p" or said & set(words.afternoon)) and hour < 12 \
-                or said & set(words.midday) and hour < 6:
-            hour += 12
-        elif half.lower() == "a" and hour == 12:
-            hour = 0
-        if hour > 23 or minute > 59:
-            bad = True
-        clock = (hour, minute)
-        rest = rest[:match.start()] + " " + rest[match.end():]
-    leftover = _TIME_NOISE.sub(" ", rest).strip()
-    return _When(day, back, clock, zone, leftover, bad)
-
-
-def _called_at(reader: _Reader, words: IntakeWords, received_at: datetime,
-               tz: tzinfo) -> tuple[datetime | None, list[Refusal]]:
-    """When the call was: the form's date and time, else None (the mail's own time)."""
-    parts: list[tuple[str, _When]] = []
-    for name in ("date", "time"):
-        text = " ".join(v.strip() for v in reader.values.get(name, []) if v.strip())
-        if not text or words.is_none(text):
-            continue
-        found = _when_parts(text, words, hour_alone=name == "time")
-        typed = reader.typed.get(name, name)
-        if found.bad or (found.day is None and found.back is None and found.clock is None and found.leftover):
-            return None, [Refusal("intake_time", command=typed, value=text)]
-        parts.append((typed, found))
-    if not parts:
-        return None, []
-    day = next((w.day for _t, w in parts if w.day is not None), None)
-    back = next((w.back for _t, w in parts if w.back is not None), None)
-    clock = next((w.clock for _t, w in parts if w.clock is not None), None)
-    hours = next((w.zone for _t, w in parts if w.zone is not None), None)
-    zone: tzinfo = timezone(timedelta(hours=hours)) if hours is not None else tz
-    typed = " / ".join(t for t, _w in parts)
-    shown = " ".join(" ".join(v.strip() for v in reader.values.get(n, [])) for n in ("date", "time")).strip()
-    local = received_at.astimezone(zone)
-    if day is None and back is None and clock is None:
-        return None, []
-    try:
-        when_day = _day(day, local) if day is not None else local.date() - timedelta(days=back or 0)
-    except ValueError:
-        return None, [Refusal("intake_time", command=typed, value=shown)]
-    if clock is None:
-        if when_day == local.date():
-            return None, []  # today, no time: the mail's own time
-        moment = datetime.combine(when_day, time(0, 0), zone)
-    else:
-        moment = datetime.combine(when_day, time(*clock), zone)
-    if moment > received_at + CLOCK_SKEW:
-        return None, [Refusal("intake_future", command=typed, value=shown)]
-    if moment < received_at - MAX_AGE:
-        return None, [Refusal("intake_too_old", command=typed, value=shown, name=str(MAX_AGE.days))]
-    return moment, []
-
-
-def _day(day: tuple[int, int, int | None], local: datetime) -> date:
-    """The date written; without a year, the latest such date not after the mail's."""
-    number, month, year = day
-    if year is not None:
-        return date(year, month, number)
-    found = date(local.year, month, number)
-    return found if found <= local.date() + timedelta(days=1) else date(local.year - 1, month, number)
 
 
 def form_detail(form: Form) -> dict[str, object]:
