@@ -125,31 +125,18 @@ class Postings:
 
     def __init__(self, cases: Sequence[Sequence[str]], work: int, repeats: bool = True) -> None:
         counts = [Counter(c) for c in cases]
-        self.n = n = len(counts)
-        df = Counter(t for c in counts for t in c)
-        left_out = _too_common(df, work)
-        weight = {t: idf(c, n) for t, c in df.items() if t not in left_out}
+        self.n = len(counts)
+        weight = _term_weights(counts, work)
         index = {t: k for k, t in enumerate(weight)}
         w = np.array(list(weight.values()), dtype=np.float64)
-        postings: list[list[int]] = [[] for _ in index]
-        posted: list[list[float]] = [[] for _ in index]
         self.rows: list[np.ndarray] = []
         self.values: list[np.ndarray] = []
-        self.totals = np.zeros(n, dtype=np.float64)
-        for i, c in enumerate(counts):
-            kept = [t for t in c if t in index]
-            ids = np.fromiter((index[t] for t in kept), dtype=np.int64, count=len(kept))
-            often = np.fromiter((1.0 + math.log(c[t]) if repeats else 1.0 for t in kept), dtype=np.float64,
-                                count=len(kept))
-            values = often * w[ids]
+        for c in counts:
+            ids, values = _ticket_terms(c, index, w, repeats)
             self.rows.append(ids)
             self.values.append(values)
-            self.totals[i] = values.sum() if ids.size else 0.0
-            for k, v in zip(ids.tolist(), values.tolist(), strict=True):
-                postings[k].append(i)
-                posted[k].append(v)
-        self.arrays = [np.array(p, dtype=np.int64) for p in postings]
-        self.weights = [np.array(p, dtype=np.float64) for p in posted]
+        self.totals = np.array([v.sum() if v.size else 0.0 for v in self.values], dtype=np.float64)
+        self.arrays, self.weights = _by_term(self.rows, self.values, len(index))
 
     def alike(self, i: int, pair: float) -> tuple[np.ndarray, np.ndarray]:
         """The other tickets at least `pair` alike to ticket `i`, and how alike: the weight
@@ -168,6 +155,36 @@ class Postings:
         score = 2 * shared[near] / (self.totals[i] + self.totals[near])
         keep = score >= pair
         return near[keep], score[keep]
+
+
+def _term_weights(counts: Sequence[Counter[str]], work: int) -> dict[str, float]:
+    """Each term's idf among the month's tickets, the commonest left out (`_too_common`)."""
+    df = Counter(t for c in counts for t in c)
+    left_out = _too_common(df, work)
+    return {t: idf(c, len(counts)) for t, c in df.items() if t not in left_out}
+
+
+def _ticket_terms(counts: Counter[str], index: Mapping[str, int], w: np.ndarray,
+                  repeats: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A ticket's terms (their ids) and its weight of each: the term's idf times 1 + ln(how
+    often the ticket says it), or the idf alone without `repeats`."""
+    kept = [t for t in counts if t in index]
+    ids = np.fromiter((index[t] for t in kept), dtype=np.int64, count=len(kept))
+    often = np.fromiter((1.0 + math.log(counts[t]) if repeats else 1.0 for t in kept), dtype=np.float64,
+                        count=len(kept))
+    return ids, often * w[ids]
+
+
+def _by_term(rows: Sequence[np.ndarray], values: Sequence[np.ndarray],
+             terms: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The postings: for each term the tickets that say it, in ticket order, and their weights of it."""
+    postings: list[list[int]] = [[] for _ in range(terms)]
+    posted: list[list[float]] = [[] for _ in range(terms)]
+    for i, (ids, weights) in enumerate(zip(rows, values, strict=True)):
+        for k, v in zip(ids.tolist(), weights.tolist(), strict=True):
+            postings[k].append(i)
+            posted[k].append(v)
+    return [np.array(p, dtype=np.int64) for p in postings], [np.array(p, dtype=np.float64) for p in posted]
 
 
 def alike_pairs(cases: Sequence[Sequence[str]], *, pair: float = PAIR, neighbours: int = NEIGHBOURS,
@@ -201,6 +218,15 @@ def join_by_all_pairs(clusters: list[list[int]], postings: Postings, *, pair: fl
     the sums per two groups are kept: memory grows with the groups, not the pairs."""
     if not any(len(c) >= 2 for c in clusters):
         return clusters
+    links = _group_links(clusters, postings, pair)
+    joined = average_linkage(len(clusters), links, merge, sizes=[len(c) for c in clusters])
+    return [sorted(m for k in parts for m in clusters[k]) for parts in joined]
+
+
+def _group_links(clusters: list[list[int]], postings: Postings, pair: float) -> dict[tuple[int, int], float]:
+    """For two groups (k < l), the summed likeness of their pairs at least `pair` alike, of
+    a group of two or more and another group (two tickets alone were weighed by the linkage
+    already)."""
     group = np.zeros(postings.n, dtype=np.int64)
     for k, members in enumerate(clusters):
         group[members] = k
@@ -217,8 +243,7 @@ def join_by_all_pairs(clusters: list[list[int]], postings: Postings, *, pair: fl
         summed = np.bincount(group[near[across]], weights=score[across], minlength=len(clusters))
         for other in np.flatnonzero(summed).tolist():
             links[(own, other) if own < other else (other, own)] += float(summed[other])
-    joined = average_linkage(len(clusters), links, merge, sizes=[len(c) for c in clusters])
-    return [sorted(m for k in parts for m in clusters[k]) for parts in joined]
+    return links
 
 
 def _too_common(df: Counter[str], work: int) -> set[str]:
@@ -238,40 +263,59 @@ def average_linkage(n: int, edges: Mapping[tuple[int, int], float], merge: float
     """Clusters of 0..n-1 by average linkage over `edges` (pairs not given count as 0),
     merging while the best pair of clusters is at least `merge` alike on average. With
     `sizes`, each of 0..n-1 stands for that many tickets and its edges are the sums of
-    their pairs' likeness (`join_by_all_pairs`)."""
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
-    weight: dict[int, int] = {i: sizes[i] if sizes is not None else 1 for i in range(n)}
-    link: dict[int, dict[int, float]] = defaultdict(dict)  # cluster -> cluster -> summed likeness
-    for (i, j), value in edges.items():
-        link[i][j] = value
-        link[j][i] = value
-    heap = [(-value / (weight[i] * weight[j]), i, j) for (i, j), value in edges.items()
-            if value / (weight[i] * weight[j]) >= merge]
+    their pairs' likeness (`join_by_all_pairs`).
+
+    The candidates wait in a heap, the most alike first; a pair popped whose clusters were
+    merged since, or whose average changed since it was pushed, is an old figure and passed."""
+    clusters = _Clusters(n, edges, sizes)
+    heap = [(-average, i, j) for (i, j) in edges if (average := clusters.average(i, j)) >= merge]
     heapq.heapify(heap)
-    fresh = n
     while heap:
         negative, a, b = heapq.heappop(heap)
-        if a not in members or b not in members:
-            continue  # merged since
-        average = link[a][b] / (weight[a] * weight[b])
-        if average != -negative:
-            continue  # an older figure of this pair
-        new, fresh = fresh, fresh + 1
-        members[new] = members.pop(a) + members.pop(b)
-        weight[new] = weight.pop(a) + weight.pop(b)
+        if clusters.is_current(a, b, -negative):
+            for average, other, new in clusters.merge(a, b):
+                if average >= merge:
+                    heapq.heappush(heap, (-average, min(new, other), max(new, other)))
+    return [sorted(m) for m in clusters.members.values()]
+
+
+class _Clusters:
+    """The clusters of average linkage as it goes: each cluster's members and weight (how
+    many tickets it stands for), and the summed likeness of each two that have any."""
+
+    def __init__(self, n: int, edges: Mapping[tuple[int, int], float], sizes: Sequence[int] | None) -> None:
+        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
+        self.weight: dict[int, int] = {i: sizes[i] if sizes is not None else 1 for i in range(n)}
+        self.link: dict[int, dict[int, float]] = defaultdict(dict)  # cluster -> cluster -> summed likeness
+        for (i, j), value in edges.items():
+            self.link[i][j] = value
+            self.link[j][i] = value
+        self.fresh = n  # the next new cluster's number
+
+    def average(self, a: int, b: int) -> float:
+        """How alike two clusters' tickets are on average."""
+        return self.link[a][b] / (self.weight[a] * self.weight[b])
+
+    def is_current(self, a: int, b: int, average: float) -> bool:
+        """Whether a pair from the heap is two clusters still there, at the average it was pushed with."""
+        return a in self.members and b in self.members and self.average(a, b) == average
+
+    def merge(self, a: int, b: int) -> list[tuple[float, int, int]]:
+        """Clusters `a` and `b` as one new cluster; its average with each cluster it has a
+        link to, (average, that cluster, the new one)."""
+        new, self.fresh = self.fresh, self.fresh + 1
+        self.members[new] = self.members.pop(a) + self.members.pop(b)
+        self.weight[new] = self.weight.pop(a) + self.weight.pop(b)
         summed: dict[int, float] = defaultdict(float)
         for old in (a, b):
-            for other, value in link.pop(old).items():
+            for other, value in self.link.pop(old).items():
                 if other not in (a, b):
                     summed[other] += value
-                    del link[other][old]
-        link[new] = dict(summed)
+                    del self.link[other][old]
+        self.link[new] = dict(summed)
         for other, value in summed.items():
-            link[other][new] = value
-            average = value / (weight[new] * weight[other])
-            if average >= merge:
-                heapq.heappush(heap, (-average, min(new, other), max(new, other)))
-    return [sorted(m) for m in members.values()]
+            self.link[other][new] = value
+        return [(value / (self.weight[new] * self.weight[other]), other, new) for other, value in summed.items()]
 
 
 def join_alike_groups(clusters: list[list[int]], cases: Sequence[Sequence[str]],
@@ -287,35 +331,53 @@ def join_alike_groups(clusters: list[list[int]], cases: Sequence[Sequence[str]],
     rest = [c for c in clusters if len(c) < 2]
     if len(big) < 2:
         return clusters
-    n = len(cases)
-    df = Counter(t for c in cases for t in set(c))
+    df = _document_frequency(cases)
     while True:
-        centroids = [_centroid(members, cases, df, n) for members in big]
-        # only a term in two groups or more adds to a cosine: the matrix holds those
-        spread = Counter(t for c in centroids for t in c)
-        index = {t: k for k, t in enumerate(sorted(t for t, count in spread.items() if count >= 2))}
-        matrix = np.zeros((len(big), len(index)), dtype=np.float32)
-        for row, c in enumerate(centroids):
-            norm = math.sqrt(sum(v * v for v in c.values())) or 1.0
-            for term, value in c.items():
-                column = index.get(term)
-                if column is not None:
-                    matrix[row, column] = value / norm
-        cosine = matrix @ matrix.T
-        np.fill_diagonal(cosine, 0.0)
+        cosine = _cosines([_centroid(members, cases, df, len(cases)) for members in big])
         rows, cols = np.nonzero(np.triu(cosine) >= centroid)
         if not rows.size:
             return big + rest
-        order = np.argsort(-cosine[rows, cols], kind="stable")
-        taken: set[int] = set()
-        joined: list[list[int]] = []
-        for k in order.tolist():
-            a, b = int(rows[k]), int(cols[k])
-            if a in taken or b in taken:
-                continue
-            taken.update((a, b))
-            joined.append(sorted(big[a] + big[b]))
-        big = joined + [g for i, g in enumerate(big) if i not in taken]
+        big = _joined_pairs(big, rows.tolist(), cols.tolist(), cosine[rows, cols])
+
+
+def _document_frequency(cases: Sequence[Sequence[str]]) -> Counter[str]:
+    """Of each term, how many tickets say it."""
+    return Counter(t for c in cases for t in set(c))
+
+
+def _shared_terms(centroids: Sequence[Mapping[str, float]]) -> dict[str, int]:
+    """The terms of two centroids or more, numbered in their order: only those add to a cosine."""
+    spread = Counter(t for c in centroids for t in c)
+    return {t: k for k, t in enumerate(sorted(t for t, count in spread.items() if count >= 2))}
+
+
+def _cosines(centroids: Sequence[Mapping[str, float]]) -> np.ndarray:
+    """The cosine of each two centroids (0 on the diagonal), over their shared terms."""
+    index = _shared_terms(centroids)
+    matrix = np.zeros((len(centroids), len(index)), dtype=np.float32)
+    for row, c in enumerate(centroids):
+        norm = math.sqrt(sum(v * v for v in c.values())) or 1.0
+        for term, value in c.items():
+            column = index.get(term)
+            if column is not None:
+                matrix[row, column] = value / norm
+    cosine = matrix @ matrix.T
+    np.fill_diagonal(cosine, 0.0)
+    return cosine
+
+
+def _joined_pairs(big: list[list[int]], rows: list[int], cols: list[int], alike: np.ndarray) -> list[list[int]]:
+    """The groups after one round of joining: the pairs (rows[k], cols[k]) taken the most
+    `alike` first, each group joined once a round, then the groups not joined."""
+    taken: set[int] = set()
+    joined: list[list[int]] = []
+    for k in np.argsort(-alike, kind="stable").tolist():
+        a, b = rows[k], cols[k]
+        if a in taken or b in taken:
+            continue
+        taken.update((a, b))
+        joined.append(sorted(big[a] + big[b]))
+    return joined + [g for i, g in enumerate(big) if i not in taken]
 
 
 def _centroid(members: list[int], cases: Sequence[Sequence[str]], df: Counter[str], n: int) -> dict[str, float]:
