@@ -16,7 +16,7 @@ status on a ticket the unit took back, a first answer to mail closed as spam).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -86,20 +86,8 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
     states = Counter(r.state for r in records)
     closed = states.get("closed", 0)
     opened_on = Counter(r.created_at.astimezone(cal.tz).date() for r in records)
-    steps = (
-        _judge(Step.ACK, (c for r in records for c in _ack(r)), now),
-        _judge(Step.CALL_NUMBER, (c for r in records for c in _call_number(r)), now),
-        _judge(Step.ESCALATION, (c for r in records for c in _after_trigger(r, "escalate", "command_escalate",
-                                                                            ESCALATION_TARGET)), now),
-        _judge(Step.FORWARD_INFO, (c for r in records for c in _after_trigger(r, "forward_info", "message_appended",
-                                                                              FORWARD_TARGET)), now),
-        _judge(Step.FIRST_RESPONSE, (_first_response(r, cal, deadlines(r.priority)) for r in records), now),
-        _judge(Step.LKPP_STATUS, (c for r in records for c in _lkpp_status(r, cal, deadlines(r.priority))), now),
-        _judge(Step.LKPP_PROGRESS, (c for r in records for c in _lkpp_progress(r, cal, deadlines(r.priority))),
-               now),
-        _judge(Step.RESOLUTION, (_resolution(r, deadlines(r.priority)) for r in records), now),
-        _closing(records, cal, deadlines, now),
-    )
+    steps = (*(_judge(step, _cases(records, cases, cal, deadlines), now) for step, cases in TIMED_STEPS),
+             _closing(records, cal, deadlines, now))
     return Summary(
         month=month,
         generated_at=now,
@@ -157,7 +145,7 @@ def _trigger(record: TicketRecord, mail: Mail, label: str) -> Mail | None:
     return pool[-1] if pool else None
 
 
-def _ack(record: TicketRecord) -> list[_Case]:
+def _ack(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
     """Seed 003 step 8: the ticket number within 10 minutes of the mail's arrival. A call's
     or visit's number is given on the phone or at the counter (`_call_number`)."""
     if record.channel != "email":
@@ -173,7 +161,7 @@ def _ack(record: TicketRecord) -> list[_Case]:
     return [_Case(record.number, start + ACK_TARGET, acks[0].sent_at)]
 
 
-def _call_number(record: TicketRecord) -> list[_Case]:
+def _call_number(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
     """Seed 003 step 8 for a call or visit: the ticket number (also the form's number) back to
     the staff member who took it, to read out, within 10 minutes of the call (the form's Waktu):
     the first mail that carried it to staff, sent by the SMTP server."""
@@ -195,14 +183,24 @@ def _after_trigger(record: TicketRecord, kind: str, label: str, target: timedelt
     return cases
 
 
-def _first_response(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> _Case:
+def _escalation(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
+    """SOP-015 step 1: the escalation to LKPP within 5 minutes of staff's #eskalasi."""
+    return _after_trigger(record, "escalate", "command_escalate", ESCALATION_TARGET)
+
+
+def _forward_info(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
+    """SOP-015 step 9: the requester's additional data on to LKPP within 5 minutes."""
+    return _after_trigger(record, "forward_info", "message_appended", FORWARD_TARGET)
+
+
+def _first_response(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
     """The first answer within the priority's working hours (SPEC 6, rules/deadlines.yaml)."""
     start = _first_arrival(record)
     if record.channel != "email":  # SPEC 3: a call or visit is its own first response (seed 003 steps 6-7)
-        return _Case(record.number, start + timedelta(hours=d.first_response), start)
+        return [_Case(record.number, start + timedelta(hours=d.first_response), start)]
     sent = [m.sent_at for m in _out(record, RESPONSE_KINDS, "requester") if m.sent_at]
-    return _worktime_case(record.number, start, min(sent, default=None), record.closed_at,
-                          timedelta(hours=d.first_response), partial(cal.add_working_hours, start, d.first_response))
+    return [_worktime_case(record.number, start, min(sent, default=None), record.closed_at,
+                           timedelta(hours=d.first_response), partial(cal.add_working_hours, start, d.first_response))]
 
 
 def _lkpp_replies(record: TicketRecord) -> list[Mail]:
@@ -247,7 +245,7 @@ def _lkpp_progress(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> lis
     return cases
 
 
-def _resolution(record: TicketRecord, d: Deadlines) -> _Case:
+def _resolution(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
     """Seed 002: solved within 3x24 hours (wall-clock) of the first mail's arrival.
 
     Solved means the (latest) solution reached the requester and was neither rejected
@@ -265,7 +263,29 @@ def _resolution(record: TicketRecord, d: Deadlines) -> _Case:
             end = start
         else:  # no solution, or the latest one was rejected (E4) or its ticket reopened (E5)
             end = record.closed_at
-    return _Case(record.number, start + timedelta(hours=d.resolution), end)
+    return [_Case(record.number, start + timedelta(hours=d.resolution), end)]
+
+
+CaseReader = Callable[[TicketRecord, WorkCalendar, Deadlines], list[_Case]]
+# The timed steps as the summary lists them, each with the cases one ticket gives it under
+# its priority's deadlines; the closing is counted apart (`_closing`) and listed last.
+TIMED_STEPS: tuple[tuple[Step, CaseReader], ...] = (
+    (Step.ACK, _ack),  # seed 003 step 8
+    (Step.CALL_NUMBER, _call_number),  # seed 003 step 8, a call or visit
+    (Step.ESCALATION, _escalation),  # SOP-015 step 1
+    (Step.FORWARD_INFO, _forward_info),  # SOP-015 step 9
+    (Step.FIRST_RESPONSE, _first_response),  # SPEC 6
+    (Step.LKPP_STATUS, _lkpp_status),  # SOP-015 step 12
+    (Step.LKPP_PROGRESS, _lkpp_progress),  # SOP-015 step 14
+    (Step.RESOLUTION, _resolution),  # seed 002
+)
+
+
+def _cases(records: Iterable[TicketRecord], cases: CaseReader, cal: WorkCalendar,
+           deadlines: DeadlinesFor) -> Iterator[_Case]:
+    """A step's cases over the month's tickets."""
+    for record in records:
+        yield from cases(record, cal, deadlines(record.priority))
 
 
 def _closing(records: Sequence[TicketRecord], cal: WorkCalendar, deadlines: DeadlinesFor,

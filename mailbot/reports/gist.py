@@ -48,22 +48,37 @@ def gist(text: str, name: str = "") -> str:
 
 def _without_opening(lines: list[str]) -> list[str]:
     """The lines from the first one that says something, its leading greeting taken off."""
-    index = _skip_blank(lines, 0)
-    if index < len(lines) and _ADDRESSED.match(lines[index]):  # "Kepada Yth." and the recipient's lines
-        block = index + 1
-        while block < len(lines) and lines[block].strip() and block - index <= _ADDRESS_BLOCK_LINES:
-            block += 1
-        index = _skip_blank(lines, block)
-    while index < len(lines) and (only_greets(lines[index].strip()) or _PLACE.match(lines[index])
-                                  or not lines[index].strip()):
+    index = _after_address_block(lines, _skip_blank(lines, 0))
+    while index < len(lines) and _opens(lines[index]):
         index += 1
     if index == len(lines):
         return []
-    first = lines[index]
+    return [_without_greeting(lines[index]), *lines[index + 1:]]
+
+
+def _after_address_block(lines: list[str], index: int) -> int:
+    """Past a letter's address block at `index` ("Kepada Yth." and the recipient's lines, up
+    to a blank line), if there is one there."""
+    if index >= len(lines) or not _ADDRESSED.match(lines[index]):
+        return index
+    block = index + 1
+    while block < len(lines) and lines[block].strip() and block - index <= _ADDRESS_BLOCK_LINES:
+        block += 1
+    return _skip_blank(lines, block)
+
+
+def _opens(line: str) -> bool:
+    """A line of the opening: a greeting alone, "Di tempat", or a blank line."""
+    return only_greets(line.strip()) or bool(_PLACE.match(line)) or not line.strip()
+
+
+def _without_greeting(first: str) -> str:
+    """The first line without the greeting in front of it: "Selamat pagi, saya tidak bisa
+    login" -> "Saya tidak bisa login"."""
     rests = rests_after_greeting(first.strip())
-    if rests and rests[0]:  # "Selamat pagi, saya tidak bisa login" -> "Saya tidak bisa login"
-        first = rests[0][0].upper() + rests[0][1:]
-    return [first, *lines[index + 1:]]
+    if rests and rests[0]:
+        return rests[0][0].upper() + rests[0][1:]
+    return first
 
 
 def _without_closing(lines: list[str], name: str) -> list[str]:
@@ -87,21 +102,33 @@ def _without_closing(lines: list[str], name: str) -> list[str]:
 def _signature_block(lines: list[str], end: int, name: str) -> int:
     """Where a signature ending at `end` starts (`end` when there is none): a run of
     signature lines under a sign-off or a blank line, or one the writer's own name anchors."""
-    start = end
-    while start > 0 and end - start < _SIGNATURE_LINES and lines[start - 1].strip() \
-            and is_signature_line(lines[start - 1], name) and not _CLOSING.match(lines[start - 1].strip()):
-        start -= 1
-    if start == end:
-        return end
-    above = lines[start - 1].strip() if start > 0 else ""
+    start = _signature_run(lines, end, name)
+    if start in (0, end):
+        return end  # no run; or nothing above it: the whole text is not a signature
     run = [line for line in lines[start:end] if line.strip()]
-    if start == 0:
-        return end  # nothing above it: the whole text is not a signature
-    if not above and not is_signature(run, name):
-        return end  # a paragraph of titles, not anchored by anything a signature has
-    if above and not _CLOSING.match(above):
-        return end  # right under a sentence: part of the text
+    return start if _is_anchored(lines[start - 1].strip(), run, name) else end
+
+
+def _signature_run(lines: list[str], end: int, name: str) -> int:
+    """Where the run of signature lines (at most `_SIGNATURE_LINES`, no closing among them)
+    that ends at `end` starts."""
+    start = end
+    while start > 0 and end - start < _SIGNATURE_LINES and _in_signature(lines[start - 1], name):
+        start -= 1
     return start
+
+
+def _in_signature(line: str, name: str) -> bool:
+    return bool(line.strip()) and is_signature_line(line, name) and not _CLOSING.match(line.strip())
+
+
+def _is_anchored(above: str, run: list[str], name: str) -> bool:
+    """Whether a run of signature lines is a signature, by the line above it: a sign-off;
+    a blank line when the run has what a signature has (a paragraph of titles has not);
+    right under a sentence it is part of the text."""
+    if above:
+        return bool(_CLOSING.match(above))
+    return is_signature(run, name)
 
 
 def _says_more(line: str) -> bool:

@@ -7,6 +7,8 @@ where the wording lives. Indonesian is the default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -80,35 +82,58 @@ def duration(delta: timedelta | None, language: str) -> str:
 def target(step: Step, deadlines: dict[str, Deadlines], language: str) -> str:
     """The target of a step as the rules set it (per priority where they differ)."""
     lang = lang_of(language)
-    said: dict[str, str] = _report(lang)["targets"]
-    normal = deadlines["normal"]
+    said = _Targets(_report(lang)["targets"], lang, deadlines, deadlines["normal"])
+    shown = _TARGETS.get(step)
+    return shown(said) if shown else ""  # every step has a row below
 
-    def amount(value: float) -> str:
-        return number(value, lang, 2)
 
-    def said_of(key: str, value: float) -> str:  # "≤ 1 working hour", not "hours"
-        return said[f"{key}_one"] if value == 1 and f"{key}_one" in said else said[key].format(amount=amount(value))
+@dataclass(frozen=True)
+class _Targets:
+    """The words of the targets in one language (`report: targets:` of words.yaml), with
+    the rules' deadlines per priority and the normal priority's."""
 
-    match step:
-        case Step.ACK | Step.CALL_NUMBER:
-            return said["minutes"].format(amount=10)
-        case Step.ESCALATION | Step.FORWARD_INFO:
-            return said["minutes"].format(amount=5)
-        case Step.FIRST_RESPONSE:
-            values = {p: d.first_response for p, d in deadlines.items()}
-            if len(set(values.values())) == 1:
-                return said_of("work_hours", normal.first_response)
-            return ", ".join(f"{PRIORITIES[lang][p].lower()} " + said_of("work_hours", v) for p, v in values.items())
-        case Step.LKPP_STATUS:
-            return said_of("work_days", normal.lkpp_status)
-        case Step.LKPP_PROGRESS:
-            if normal.lkpp_progress == 1:
-                return said["every_day"]
-            return said["every_work_day"].format(amount=amount(normal.lkpp_progress))
-        case Step.RESOLUTION:
-            if normal.resolution == 72:
-                return said["3x24"]
-            return said_of("hours", normal.resolution)
-        case Step.CLOSING:
-            return said_of("confirm", normal.confirm_close)
-    return ""  # pragma: no cover - every step is matched above
+    said: dict[str, str]
+    lang: str
+    deadlines: dict[str, Deadlines]
+    normal: Deadlines
+
+    def minutes(self, amount: int) -> str:
+        return self.said["minutes"].format(amount=amount)
+
+    def of(self, key: str, value: float) -> str:
+        """An amount in its words; of one, the singular where the words have it ("≤ 1 working
+        hour", not "hours")."""
+        if value == 1 and f"{key}_one" in self.said:
+            return self.said[f"{key}_one"]
+        return self.said[key].format(amount=number(value, self.lang, 2))
+
+    def first_response(self) -> str:
+        """SPEC 6: one figure when every priority has the same, else each priority's."""
+        values = {p: d.first_response for p, d in self.deadlines.items()}
+        if len(set(values.values())) == 1:
+            return self.of("work_hours", self.normal.first_response)
+        return ", ".join(f"{PRIORITIES[self.lang][p].lower()} " + self.of("work_hours", v) for p, v in values.items())
+
+    def lkpp_progress(self) -> str:
+        if self.normal.lkpp_progress == 1:
+            return self.said["every_day"]
+        return self.said["every_work_day"].format(amount=number(self.normal.lkpp_progress, self.lang, 2))
+
+    def resolution(self) -> str:
+        if self.normal.resolution == 72:
+            return self.said["3x24"]  # seed 002's own words
+        return self.of("hours", self.normal.resolution)
+
+
+# Each step's target in words, from the rules (the fixed ones from the seeds and SOPs).
+_TARGETS: dict[Step, Callable[[_Targets], str]] = {
+    Step.ACK: lambda t: t.minutes(10),  # seed 003 step 8
+    Step.CALL_NUMBER: lambda t: t.minutes(10),  # seed 003 step 8, a call or visit
+    Step.ESCALATION: lambda t: t.minutes(5),  # SOP-015 step 1
+    Step.FORWARD_INFO: lambda t: t.minutes(5),  # SOP-015 step 9
+    Step.FIRST_RESPONSE: _Targets.first_response,
+    Step.LKPP_STATUS: lambda t: t.of("work_days", t.normal.lkpp_status),
+    Step.LKPP_PROGRESS: _Targets.lkpp_progress,
+    Step.RESOLUTION: _Targets.resolution,
+    Step.CLOSING: lambda t: t.of("confirm", t.normal.confirm_close),
+}

@@ -8,11 +8,12 @@ inline parts), from `templates/<lang>/monthly_summary.html` and `.txt`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailbot.io.words import words
 from mailbot.reports import labels
-from mailbot.reports.model import Step, Summary
+from mailbot.reports.model import Step, StepResult, Summary
 from mailbot.rules import Deadlines
 
 LOW_RATE = 0.7  # rates under this are shown in red
@@ -23,8 +24,6 @@ def context(summary: Summary, *, unit: str, unit_address: str, language: str, de
     """The template context of `monthly_summary`: `images` maps chart names to their
     `src`; `mail` says whether it goes out as mail (or is a page)."""
     lang = labels.lang_of(language)
-    esc = summary.escalations
-    outcome = labels.OUTCOMES[lang]
     off_days = sum(d.opened for d in summary.per_day if not d.working)
     average = summary.opened / summary.working_days if summary.working_days else 0.0
     return {
@@ -36,36 +35,57 @@ def context(summary: Summary, *, unit: str, unit_address: str, language: str, de
         "opened": summary.opened,
         "closed": summary.closed,
         "still_open": summary.still_open,
-        "states": [(labels.STATES[lang].get(k, k), n) for k, n in summary.by_state],
-        "categories": [(labels.CATEGORIES[lang].get(k, k), n) for k, n in summary.by_category],
-        "priorities": [(labels.PRIORITIES[lang].get(k, k), n) for k, n in summary.by_priority],
-        "channels": [(labels.CHANNELS[lang].get(k, k), n) for k, n in summary.by_channel],
+        "states": _named(summary.by_state, labels.STATES[lang]),
+        "categories": _named(summary.by_category, labels.CATEGORIES[lang]),
+        "priorities": _named(summary.by_priority, labels.PRIORITIES[lang]),
+        "channels": _named(summary.by_channel, labels.CHANNELS[lang]),
         "held_forms": list(summary.held_forms),
         "working_days": summary.working_days,
         "per_working_day": labels.number(average, lang, 2 if 0 < average < 1 else 1),  # 1 in 21 days: 0,05
         "off_days_opened": off_days,
-        "escalations": {"tickets": esc.tickets, "rows": [
-            (outcome["resolved_by_lkpp"], esc.resolved_by_lkpp), (outcome["returned"], esc.returned),
-            (outcome["with_lkpp"], esc.with_lkpp), (outcome["other"], esc.other)]},
-        "ratings": {
-            "count": summary.ratings.count,
-            "average": "–" if summary.ratings.average is None else labels.number(summary.ratings.average, lang, 2),
-            "by_score": list(zip(range(1, 6), summary.ratings.by_score, strict=True)),
-        },
-        "steps": [{
-            "key": str(s.step),
-            "name": labels.STEPS[lang][s.step][0],
-            "basis": labels.STEPS[lang][s.step][1],
-            "target": labels.target(s.step, deadlines, lang),
-            "cases": s.cases,
-            "met": s.met,
-            "rate": labels.percent(s.rate, lang),
-            "low": s.rate is not None and s.rate < LOW_RATE,
-            "worst": ", ".join(_breach(b.number, b.over, s.step, lang) for b in s.worst),
-        } for s in summary.steps],
+        "escalations": _escalations(summary, lang),
+        "ratings": _ratings(summary, lang),
+        "steps": [_step(s, deadlines, lang) for s in summary.steps],
         "topics": [{"count": t.count, "number": t.number, "subject": t.subject} for t in summary.topics],
         "images": images,
         "mail": mail,
+    }
+
+
+def _named(counts: tuple[tuple[str, int], ...], names: dict[str, Any]) -> list[tuple[str, int]]:
+    """Counts by key as (the key's name in the language, count); a key without one as itself."""
+    return [(names.get(k, k), n) for k, n in counts]
+
+
+def _escalations(summary: Summary, lang: str) -> dict[str, object]:
+    outcome = labels.OUTCOMES[lang]
+    esc = summary.escalations
+    return {"tickets": esc.tickets, "rows": [
+        (outcome["resolved_by_lkpp"], esc.resolved_by_lkpp), (outcome["returned"], esc.returned),
+        (outcome["with_lkpp"], esc.with_lkpp), (outcome["other"], esc.other)]}
+
+
+def _ratings(summary: Summary, lang: str) -> dict[str, object]:
+    ratings = summary.ratings
+    return {
+        "count": ratings.count,
+        "average": "–" if ratings.average is None else labels.number(ratings.average, lang, 2),
+        "by_score": list(zip(range(1, 6), ratings.by_score, strict=True)),
+    }
+
+
+def _step(result: StepResult, deadlines: dict[str, Deadlines], lang: str) -> dict[str, object]:
+    """A timed step's row: its name and basis, its target, how many cases met it, the worst breaches."""
+    return {
+        "key": str(result.step),
+        "name": labels.STEPS[lang][result.step][0],
+        "basis": labels.STEPS[lang][result.step][1],
+        "target": labels.target(result.step, deadlines, lang),
+        "cases": result.cases,
+        "met": result.met,
+        "rate": labels.percent(result.rate, lang),
+        "low": result.rate is not None and result.rate < LOW_RATE,
+        "worst": ", ".join(_breach(b.number, b.over, result.step, lang) for b in result.worst),
     }
 
 

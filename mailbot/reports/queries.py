@@ -98,6 +98,14 @@ def month_tickets(store: Store, start: datetime, end: datetime, mailbox: str | N
     if mailbox is not None:
         args["mailbox"] = mailbox
         where_box = "and t.mailbox = :mailbox"
+    mails = _mails(store, args, where_box, texts)
+    history = _history(store, args, where_box)
+    return [_record(row, mails.get(row[0], ()), history.get(row[0], ()))
+            for row in store.db.execute(_TICKETS.format(mailbox=where_box, form=_FORM), args)]
+
+
+def _mails(store: Store, args: dict[str, Any], where_box: str, texts: bool) -> dict[int, list[Mail]]:
+    """Each ticket's mail in the order recorded, with the answers given without mail (`_UNMAILED`)."""
     body = "case when m.role = 'requester' then coalesce(m.body, '') else '' end" if texts else "''"
     when = datetime.fromisoformat  # bound once: this loop runs some 60,000 times a month
     mails: dict[int, list[Mail]] = defaultdict(list)
@@ -106,19 +114,31 @@ def month_tickets(store: Store, start: datetime, end: datetime, mailbox: str | N
         mails[ticket_id].append(Mail(direction, role or "", kind or "", when(at),
                                      when(received_at) if received_at else None,
                                      when(sent_at) if sent_at else None, text or "", bool(failed), files))
+    for ticket_id in _unmailed(store, args, where_box, texts, mails):
+        mails[ticket_id].sort(key=lambda m: m.at)
+    return mails
+
+
+def _unmailed(store: Store, args: dict[str, Any], where_box: str, texts: bool,
+              mails: dict[int, list[Mail]]) -> set[int]:
+    """The answers given to a caller who left no e-mail, added to `mails` as the mail to the
+    requester they stand for; the tickets that have any."""
+    when = datetime.fromisoformat
     unmailed = set()
     for ticket_id, at, kind, text in store.db.execute(_UNMAILED.format(mailbox=where_box), args):
         mails[ticket_id].append(Mail("out", "requester", kind or "", when(at), None, when(at),
                                      (text or "") if texts else "", False, 0))
         unmailed.add(ticket_id)
-    for ticket_id in unmailed:
-        mails[ticket_id].sort(key=lambda m: m.at)
+    return unmailed
+
+
+def _history(store: Store, args: dict[str, Any], where_box: str) -> dict[int, list[Entry]]:
+    """Each ticket's history events of `HISTORY_KINDS`, in the order recorded."""
     history: dict[int, list[Entry]] = defaultdict(list)
     kinds = ", ".join(f"'{k}'" for k in HISTORY_KINDS)
     for ticket_id, at, actor, kind in store.db.execute(_HISTORY.format(kinds=kinds, mailbox=where_box), args):
-        history[ticket_id].append(Entry(when(at), actor, kind))
-    return [_record(row, mails.get(row[0], ()), history.get(row[0], ()))
-            for row in store.db.execute(_TICKETS.format(mailbox=where_box, form=_FORM), args)]
+        history[ticket_id].append(Entry(datetime.fromisoformat(at), actor, kind))
+    return history
 
 
 def held_forms(store: Store, start: datetime, end: datetime, mailboxes: Iterable[str]) -> list[TicketRecord]:

@@ -71,12 +71,10 @@ def _shown(row: RekapRow) -> RekapRow:
 
 
 def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str, str], str]) -> RekapRow:
-    answers = [m for m in record.mails if m.direction == "out" and m.role == "requester"
-               and m.kind in ANSWER_KINDS and not m.failed and (m.body.strip() or m.files)]
+    answers = _answers(record)
     first = answers[0] if answers else None
-    solutions = [m for m in answers if m.kind in SOLUTION_KINDS]
-    shown = solutions[-1] if solutions else first
-    spot = record.answered_on_the_spot and not any(e.kind in REOPENED for e in record.history)
+    shown = _shown_answer(answers)
+    spot = _on_the_spot(record)
     return RekapRow(
         no=no,
         opened=_day(record.created_at, tz),
@@ -85,7 +83,7 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
         problem=_problem(record, first),
         category=CATEGORY_LABELS.get(record.category or "", (record.category or "").capitalize()),
         destination=_destination(record),
-        answered=_day(record.created_at, tz) if spot else _day(_delivered(first), tz) if first else None,
+        answered=_answered(record, first, spot, tz),
         answer=(record.form_answer or ON_THE_SPOT) if spot else _answer_text(shown) if shown else "",
         staff=_staff(record, None if spot else shown, staff_name),
     )
@@ -94,9 +92,33 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
 def problem(record: TicketRecord) -> str:
     """The requester's words of a ticket as the recap's Isi Pesan shows them (the records
     must carry texts: `queries.month_tickets(texts=True)`)."""
-    answers = [m for m in record.mails if m.direction == "out" and m.role == "requester"
-               and m.kind in ANSWER_KINDS and not m.failed and (m.body.strip() or m.files)]
+    answers = _answers(record)
     return _problem(record, answers[0] if answers else None)
+
+
+def _answers(record: TicketRecord) -> list[Mail]:
+    """The answers that reached the requester: mail of an answer's kind, not refused for
+    good, that carries a text or files."""
+    return [m for m in record.mails if m.direction == "out" and m.role == "requester"
+            and m.kind in ANSWER_KINDS and not m.failed and (m.body.strip() or m.files)]
+
+
+def _shown_answer(answers: list[Mail]) -> Mail | None:
+    """The answer Isi Jawaban shows: the latest solution, else the first answer."""
+    solutions = [m for m in answers if m.kind in SOLUTION_KINDS]
+    return solutions[-1] if solutions else answers[0] if answers else None
+
+
+def _on_the_spot(record: TicketRecord) -> bool:
+    """A call or visit answered on the spot (seed 003 steps 6-7), unless that answer did not solve it."""
+    return record.answered_on_the_spot and not any(e.kind in REOPENED for e in record.history)
+
+
+def _answered(record: TicketRecord, first: Mail | None, spot: bool, tz: ZoneInfo) -> date | None:
+    """Tgl Jawaban: the call's day when answered on the spot, else the day the first answer was sent."""
+    if spot:
+        return _day(record.created_at, tz)
+    return _day(_delivered(first), tz) if first else None
 
 
 def _answer_text(mail: Mail) -> str:
@@ -110,11 +132,16 @@ def _problem(record: TicketRecord, first: Mail | None) -> str:
     """What the requester wrote before the first answer (Isi Pesan), each message without
     its greeting, sign-off and signature (`gist`, issue 34); their automatic mail (an
     out-of-office reply, SPEC 5: recorded, never acted on) is not part of it."""
-    asked = [m for m in record.mails if m.direction == "in" and m.role == "requester"
-             and m.kind not in NOT_AN_ANSWER and (first is None or m.at < first.at) and m.body.strip()]
+    asked = [m for m in record.mails if _asked_before(m, first)]
     written = [record.form_problem.strip()] if record.form_problem.strip() else []  # a call's form (SPEC 3)
     name = record.contact_name or record.requester_name or ""
     return "\n\n".join([*written, *(gist(m.body, name) for m in asked)]) or record.subject
+
+
+def _asked_before(mail: Mail, first: Mail | None) -> bool:
+    """A text of the requester's own (not their automatic mail) before the first answer."""
+    return (mail.direction == "in" and mail.role == "requester" and mail.kind not in NOT_AN_ANSWER
+            and (first is None or mail.at < first.at) and bool(mail.body.strip()))
 
 
 def _staff(record: TicketRecord, shown: Mail | None, staff_name: Callable[[str, str], str]) -> str:
@@ -306,13 +333,7 @@ def _widths(recap: Sequence[RekapRow]) -> list[float]:
     for row in recap:
         cells = row.cells()
         for col in tuple(open_columns):
-            value = cells[col]
-            if isinstance(value, date):
-                longest = 10
-            elif isinstance(value, str):
-                longest = max((len(line) for line in value[:2000].splitlines()), default=0)
-            else:
-                longest = len(str(value))
+            longest = _longest_line(cells[col])
             if longest > widths[col]:
                 widths[col] = min(longest, WIDTH_LIMITS[col])
                 if longest >= WIDTH_LIMITS[col]:
@@ -320,3 +341,13 @@ def _widths(recap: Sequence[RekapRow]) -> list[float]:
         if not open_columns:
             break
     return [w + 1 for w in widths]
+
+
+def _longest_line(value: int | date | str | None) -> int:
+    """The characters of a cell's longest line as shown (a date as DD/MM/YYYY; of a text,
+    its first 2,000 characters, more than any column's limit)."""
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, str):
+        return max((len(line) for line in value[:2000].splitlines()), default=0)
+    return len(str(value))
