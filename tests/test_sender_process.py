@@ -30,31 +30,41 @@ from tests.mailfactory import (
 REQUESTER = "budi@vendor.test"
 
 
+def _proc_text(path: str) -> str | None:
+    """A /proc file of another process, or None when that process (or thread) ended between
+    being listed and being read: then the file is gone (FileNotFoundError) or the kernel
+    answers ESRCH (ProcessLookupError)."""
+    try:
+        return Path(path).read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
 def children(pid: int) -> list[int]:
+    """The children of `pid`'s threads; a thread (or `pid` itself) that ends while they are
+    read has none."""
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except (FileNotFoundError, ProcessLookupError):
+        return []
     found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        found += [int(c) for c in task.read_text().split()]
+    for thread in threads:
+        found += [int(c) for c in (_proc_text(f"/proc/{pid}/task/{thread}/children") or "").split()]
     return found
 
 
 def senders(pid: int) -> list[int]:
-    """The daemon's children that run mailbot.sender (not a helper it may run briefly)."""
-    found = []
-    for child in children(pid):
-        try:
-            if "mailbot.sender" in Path(f"/proc/{child}/cmdline").read_text():
-                found.append(child)
-        except FileNotFoundError:
-            pass
-    return found
+    """The daemon's children that run mailbot.sender (not a helper it may run briefly);
+    a child that ends between being listed and being read is skipped."""
+    return [child for child in children(pid)
+            if "mailbot.sender" in (_proc_text(f"/proc/{child}/cmdline") or "")]
 
 
 def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
+    stat = _proc_text(f"/proc/{pid}/stat")
+    if stat is None:
         return False
-    return state != "Z"
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_a_big_attachment_reaches_staff_intact_through_the_sender_process(fresh_mailboxes, tmp_path):
