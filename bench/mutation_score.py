@@ -10,8 +10,8 @@ fresh process instead and counts: killed, survived, no test reaches it.
 Setup (once, in a scratch copy of the repository, never in the working tree):
     python -m venv --system-site-packages /tmp/mm && /tmp/mm/bin/pip install mutmut==3.3.1
     # pyproject: [tool.mutmut] paths_to_mutate = ["mailbot/"], do_not_mutate = every other
-    # module, tests_dir = the pure tests (tests/test_lifecycle.py, test_core.py, test_ladder_core.py,
-    # test_authres.py, test_trust_spec.py, test_matching_spec.py)
+    # module, tests_dir = the pure tests (tests/test_lifecycle.py, test_tokens_matching_commands.py,
+    # test_ladder_core.py, test_authres.py, test_trust_spec.py, test_matching_spec.py)
     # mutmut's wheel ships a top-level `tests` package: remove /tmp/mm/lib/python3*/site-packages/tests,
     # or it shadows ours; and create mutants/ before the run, or the PYTHONPATH entry is cached as missing
     mkdir -p mutants && PYTHONPATH=$PWD/mutants /tmp/mm/bin/mutmut run   # generates mutants/ and its stats

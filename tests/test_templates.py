@@ -93,7 +93,7 @@ def context(**changes: Any) -> dict[str, Any]:
         "max_parts": 500,
         "max_attachments": 100,
         # a call or visit written down by staff (intake_confirm, intake_opened; SPEC 3); "email" keeps
-        # ack and resolved on their mail wording (tests/test_intake_flow.py renders the others)
+        # ack and resolved on their mail wording (tests/test_flow_intake.py renders the others)
         "channel": "email",
         "typed": "#telepon",
         "form": {"name": "Budi Santoso", "organisation": "CV Maju Jaya", "address": "Jl. Engku Putri No. 1",

@@ -19,7 +19,7 @@ def _load_words() -> dict[str, dict[str, list[str]]]:
     """The word lists of rules/quotes.yaml (see there), read once at import.
 
     The file is YAML in JSON's flow style, read here without its comment lines by the
-    standard library: the pure core loads no YAML library (tests/test_layout.py)."""
+    standard library: the pure core loads no YAML library (tests/test_architecture_imports.py)."""
     text = (Path(__file__).resolve().parents[1] / "rules" / "quotes.yaml").read_text(encoding="utf-8")
     data = json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
     return {key: {lang: [str(w).lower() for w in words] for lang, words in value.items()}

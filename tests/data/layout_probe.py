@@ -1,4 +1,4 @@
-"""Probe for tests/test_layout.py: what counts as a run-time import (not a test)."""
+"""Probe for tests/test_architecture_imports.py: what counts as a run-time import (not a test)."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ def test_a_test_not_marked_integration_cannot_start_the_mail_servers(tmp_path: P
     """This test is not marked integration: starting Dovecot from it is refused before
     anything starts, naming the test, so the quick layer never starts it by accident."""
     servers = LocalMailServers(tmp_path, ["lpse@lpse.test"])
-    with pytest.raises(LocalMailError, match="test_layers.py::test_a_test_not_marked.*not marked integration"):
+    with pytest.raises(LocalMailError, match="test_suite_layers.py::test_a_test_not_marked.*not marked integration"):
         servers.start()
     assert servers.dovecot_pid is None
     assert not (tmp_path / "dovecot.conf").exists() and list(tmp_path.iterdir()) == []
