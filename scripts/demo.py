@@ -234,7 +234,7 @@ def show_next(root: Path, config_path: Path, default_config: Path, number: str) 
         (f"{mailbot} ticket {number} --json", "the same for scripts"),
         (f"ls {data / 'archive'}", "raw .eml of every message in and out"),
         (str(default_config), "the configuration the demo ran with, commented"),
-        ("README.md, section Install", "a real mailbox under systemd"),
+        ("docs/operator/install.md", "a real mailbox under systemd"),
     ]
     width = max(len(command) for command, _ in steps) + 3
     print("\nDemo done: the mail servers are stopped, the tickets stay in data/.\nWhat to look at next:")

@@ -48,6 +48,34 @@ def test_the_readme_is_a_front_page_that_links_the_guides() -> None:
     assert len(readme) < 6000  # a front page, the rest lives in the guides
 
 
+def _anchors(text: str) -> set[str]:
+    """The anchors a Markdown viewer (GitHub's rule) makes of a page's headings, outside
+    fenced code: lower case, punctuation dropped, spaces as hyphens."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in re.findall(r"^#{1,6} (.+)$", text, flags=re.MULTILINE)}
+
+
+def test_every_link_between_the_guides_lands() -> None:
+    """Issue 46: the operator's guide is an index and chapters; every relative link of the
+    README and the guides names a file that exists and, after '#', a heading it has."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    assert ROOT / "docs" / "operator" / "install.md" in pages  # the chapters were read
+    broken = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address
+            path, _, anchor = target.partition("#")
+            landing = (page.parent / path).resolve() if path else page
+            if not landing.is_file():
+                broken.append(f"{page.relative_to(ROOT)}: {target} (no such file)")
+            elif anchor and landing.suffix == ".md" and anchor not in _anchors(landing.read_text(encoding="utf-8")):
+                broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
+    assert not broken, broken
+
+
 def test_every_command_the_parser_knows_is_in_the_staff_guide() -> None:
     missing = _code_commands() - _guide_commands()
     assert not missing, f"commands the code accepts but the staff guide does not list: {sorted(missing)}"

@@ -1,7 +1,7 @@
 """The "Rekap Penanganan Permasalahan" (seed 003): one row per ticket, CSV or XLSX.
 
 `rows()` is pure: ticket records in, `RekapRow`s out. The seed's columns are filled
-from what mailbot recorded (see README, "Monthly recap and summary"):
+from what mailbot recorded (see docs/operator/reports.md, "The recap"):
 
 * Tgl: the day the ticket was opened; Tgl Jawaban: the day the first answer to the
   requester was accepted by the SMTP server (queued, when not yet sent; an answer the
