@@ -6,6 +6,7 @@ A new command without a line in the guide fails here."""
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +75,21 @@ def test_every_link_between_the_guides_lands() -> None:
             elif anchor and landing.suffix == ".md" and anchor not in _anchors(landing.read_text(encoding="utf-8")):
                 broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
     assert not broken, broken
+
+
+def test_the_architecture_page_names_where_one_message_enters() -> None:
+    """docs/architecture.md's `walk-entry: FILE:FUNCTION:PARAMETER` names a function that
+    exists in that file and takes that parameter, and the tests it cites exist."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    [entry] = re.findall(r"^walk-entry: (\S+)$", text, flags=re.MULTILINE)
+    path, function, parameter = entry.split(":")
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    owner, _, name = function.rpartition(".")
+    scope = next(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == owner) if owner else tree
+    [found] = [n for n in ast.iter_child_nodes(scope) if isinstance(n, ast.FunctionDef) and n.name == name]
+    assert parameter in [a.arg for a in (*found.args.args, *found.args.kwonlyargs)], entry
+    cited = set(re.findall(r"`(tests/test_\w+\.py)`", text))
+    assert cited and all((ROOT / test).is_file() for test in cited), sorted(cited)
 
 
 def test_every_command_the_parser_knows_is_in_the_staff_guide() -> None:
