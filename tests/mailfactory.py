@@ -15,15 +15,21 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from tests.localmail import LocalMailServers
 
+if TYPE_CHECKING:
+    from mailbot.io.store import Store
+
 UNIT = "lpse@lpse.test"
 STAFF = ("staff1@lpse.test", "staff2@lpse.test")
 LKPP = "helpdesk@lkpp.test"
+COORDINATOR = "koordinator@lpse.test"
+HEAD = "kepala@lpse.test"
 PREFIX = "LPSE-T"
 # auth.mode authres (SPEC 9) with the unit's own server's authserv-id, and the header that server
 # prepends for a sender whose domain passed DMARC: an authenticated sender (issue 37).
@@ -38,7 +44,20 @@ def vouched(sender: str) -> dict[str, str]:
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + bytes(range(256))
 
 
-def write_config(servers: LocalMailServers, tmp: Path, **overrides: object) -> Path:
+def mailbox_block(servers: LocalMailServers, address: str = UNIT, name: str = "t", prefix: str = PREFIX,
+                  **imap_overrides: object) -> dict:
+    """One entry of `mailboxes:`: the unit's mailbox on the local Dovecot, its staff,
+    coordinator and head (`imap_overrides` change its `imap:` block)."""
+    imap = {"host": servers.host, "port": servers.imap_port, "security": "none", "username": address,
+            "password": servers.password_for(address), "idle": False, "poll_seconds": 1}
+    imap.update(imap_overrides)
+    return {"name": name, "address": address, "display_name": "Helpdesk LPSE Uji", "tag_prefix": prefix,
+            "imap": imap, "staff": list(STAFF), "coordinators": [COORDINATOR], "heads": [HEAD]}
+
+
+def config_data(servers: LocalMailServers, tmp: Path, **overrides: object) -> dict:
+    """A whole configuration wired to the local servers, its data under `tmp`; `overrides`
+    replace top-level keys."""
     data: dict = {
         "database": str(tmp / "mailbot.db"),
         "archive_dir": str(tmp / "archive"),
@@ -46,18 +65,24 @@ def write_config(servers: LocalMailServers, tmp: Path, **overrides: object) -> P
         "log": {"format": "console", "level": "warning"},
         "escalation": {"address": LKPP, "senders": ["*@lkpp.test"]},
         "smtp": {"host": servers.host, "port": servers.smtp_port, "security": "none"},
-        "mailboxes": [{
-            "name": "t", "address": UNIT, "display_name": "Helpdesk LPSE Uji", "tag_prefix": PREFIX,
-            "imap": {"host": servers.host, "port": servers.imap_port, "security": "none", "username": UNIT,
-                     "password": servers.password_for(UNIT), "idle": False, "poll_seconds": 1},
-            "staff": list(STAFF), "coordinators": ["koordinator@lpse.test"], "heads": ["kepala@lpse.test"],
-        }],
+        "mailboxes": [mailbox_block(servers)],
     }
-    for key, value in overrides.items():
-        data[key] = value
+    data.update(overrides)
+    return data
+
+
+def write_config(servers: LocalMailServers, tmp: Path, **overrides: object) -> Path:
     path = tmp / "config.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    path.write_text(yaml.safe_dump(config_data(servers, tmp, **overrides), allow_unicode=True))
     return path
+
+
+def store_of(config: Path) -> Store:
+    """The store of a test's config, read as the daemon left it."""
+    from mailbot.config import load_config
+    from mailbot.io.store import Store
+
+    return Store(load_config(config).database)
 
 
 def mail(sender: str, subject: str, body: str, *, to: str = UNIT, cc: tuple[str, ...] = (),

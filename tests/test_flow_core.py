@@ -12,23 +12,7 @@ import pytest
 
 from mailbot.config import load_config
 from mailbot.core.model import State
-from mailbot.io.store import Store
-from tests.mailfactory import (
-    AUTHRES,
-    PDF,
-    PREFIX,
-    STAFF,
-    UNIT,
-    inbox,
-    mail,
-    of_kind,
-    parse,
-    reply_as_client,
-    run_once,
-    text_of,
-    vouched,
-    write_config,
-)
+from tests import mailfactory as mf
 
 YEAR = datetime.now(ZoneInfo("Asia/Jakarta")).year
 SUBJECT = "Permohonan reset kata sandi akun SPSE – Dinas Pekerjaan Umum"
@@ -36,20 +20,16 @@ SUBJECT = "Permohonan reset kata sandi akun SPSE – Dinas Pekerjaan Umum"
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    config = write_config(fresh_mailboxes, tmp_path)
+    config = mf.write_config(fresh_mailboxes, tmp_path)
     return fresh_mailboxes, config
 
 
-def store_of(config) -> Store:
-    return Store(load_config(config).database)
-
-
 def first_ticket_mail(servers, config):
-    raw, mid = mail("budi@vendor.test", SUBJECT,
-                    "Selamat siang,\nakun SPSE saya terkunci setelah salah kata sandi.\nMohon bantuannya.\n\nBudi",
-                    name="Budi Santoso", attachments=(("bukti layar.pdf", "application/pdf", PDF),))
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, mid = mf.mail("budi@vendor.test", SUBJECT,
+                       "Selamat siang,\nakun SPSE saya terkunci setelah salah kata sandi.\nMohon bantuannya.\n\nBudi",
+                       name="Budi Santoso", attachments=(("bukti layar.pdf", "application/pdf", mf.PDF),))
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     return mid
 
 
@@ -59,65 +39,65 @@ def test_requester_mail_becomes_ticket_ack_and_staff_notice(env):
     servers, config = env
     original_id = first_ticket_mail(servers, config)
     number = f"{YEAR}-00001"
-    tag = f"[{PREFIX} #{number}]"
+    tag = f"[{mf.PREFIX} #{number}]"
 
-    tickets = store_of(config).tickets()
+    tickets = mf.store_of(config).tickets()
     assert [(t.number, t.state, t.requester.addr) for t in tickets] == [(number, State.OPEN, "budi@vendor.test")]
 
-    [ack] = inbox(servers, "budi@vendor.test")
+    [ack] = mf.inbox(servers, "budi@vendor.test")
     # issue 37: under auth.mode token nobody outside proves an address, so the ack carries the tag and a neutral title
     assert ack["Subject"] == f"{tag} Tanda terima pengaduan/pertanyaan Anda"
     assert ack["In-Reply-To"] == f"<{original_id}>"
     assert ack["Auto-Submitted"] == "auto-replied"
-    assert ack["From"].addresses[0].addr_spec == UNIT
-    assert ack["Reply-To"].addresses[0].addr_spec == UNIT
-    assert number in text_of(ack)
+    assert ack["From"].addresses[0].addr_spec == mf.UNIT
+    assert ack["Reply-To"].addresses[0].addr_spec == mf.UNIT
+    assert number in mf.text_of(ack)
 
-    for staff in STAFF:
-        [notice] = inbox(servers, staff)
+    for staff in mf.STAFF:
+        [notice] = mf.inbox(servers, staff)
         assert tag in notice["Subject"]
         [pdf] = [p for p in notice.iter_attachments() if p.get_filename() == "bukti layar.pdf"]
-        assert pdf.get_content() == PDF
-        assert "akun SPSE saya terkunci" in text_of(notice)
+        assert pdf.get_content() == mf.PDF
+        assert "akun SPSE saya terkunci" in mf.text_of(notice)
 
-    assert inbox(servers, UNIT) == []
-    [processed] = inbox(servers, UNIT, "Processed")
+    assert mf.inbox(servers, mf.UNIT) == []
+    [processed] = mf.inbox(servers, mf.UNIT, "Processed")
     assert processed["Message-ID"] == f"<{original_id}>"
 
     # a second pass sends nothing and creates nothing
-    run_once(config)
-    assert len(store_of(config).tickets()) == 1
-    assert len(inbox(servers, "budi@vendor.test")) == 1
-    assert all(len(inbox(servers, s)) == 1 for s in STAFF)
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == 1
+    assert len(mf.inbox(servers, "budi@vendor.test")) == 1
+    assert all(len(mf.inbox(servers, s)) == 1 for s in mf.STAFF)
 
 
 def test_staff_reply_reaches_requester_without_quotes_or_staff_address(env):
     """Acceptance 2: only the new text, From the unit, no staff address; #catatan sends nothing."""
     servers, config = env
     first_ticket_mail(servers, config)
-    [notice] = inbox(servers, "staff1@lpse.test")
+    [notice] = mf.inbox(servers, "staff1@lpse.test")
     answer = "Yth. Bapak Budi,\nakun sudah kami buka kembali. Silakan login ulang.\nHubungi staff1@lpse.test bila perlu."
-    raw, _ = reply_as_client(notice, "staff1@lpse.test", answer)
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.reply_as_client(notice, "staff1@lpse.test", answer)
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
 
-    _ack, reply = inbox(servers, "budi@vendor.test")
-    body = text_of(reply)
+    _ack, reply = mf.inbox(servers, "budi@vendor.test")
+    body = mf.text_of(reply)
     assert "akun sudah kami buka kembali" in body
     assert "akun SPSE saya terkunci" not in body  # the quoted history stayed behind
     assert "menulis:" not in body
     assert "staff1@lpse.test" not in reply.as_string()
-    assert reply["From"].addresses[0].addr_spec == UNIT
-    assert f"[{PREFIX} #{YEAR}-00001]" in reply["Subject"]
+    assert reply["From"].addresses[0].addr_spec == mf.UNIT
+    assert f"[{mf.PREFIX} #{YEAR}-00001]" in reply["Subject"]
     assert reply["Auto-Submitted"] is None
-    ticket = store_of(config).tickets()[0]
+    ticket = mf.store_of(config).tickets()[0]
     assert ticket.state is State.ANSWERED and ticket.first_response_at is not None
 
-    raw, _ = reply_as_client(notice, "staff2@lpse.test", "#catatan sudah ditelepon, menunggu konfirmasi")
-    servers.append(UNIT, raw)
-    run_once(config)
-    assert len(inbox(servers, "budi@vendor.test")) == 2  # nothing more to the requester
-    events = [e["kind"] for e in store_of(config).events_of(ticket.id)]
+    raw, _ = mf.reply_as_client(notice, "staff2@lpse.test", "#catatan sudah ditelepon, menunggu konfirmasi")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    assert len(mf.inbox(servers, "budi@vendor.test")) == 2  # nothing more to the requester
+    events = [e["kind"] for e in mf.store_of(config).events_of(ticket.id)]
     assert "note" in events
 
 
@@ -129,45 +109,45 @@ def test_staff_command_from_an_outlook_html_reply_acts_and_relays_only_the_answe
     neither a command nor the quoted notice."""
     servers, config = env
     first_ticket_mail(servers, config)
-    [notice] = inbox(servers, "staff1@lpse.test")
-    raw, _ = mail("staff1@lpse.test", "RE: " + str(notice["Subject"]), "placeholder",
-                  in_reply_to=str(notice["Message-ID"]).strip("<>"))
-    reply = parse(raw)
+    [notice] = mf.inbox(servers, "staff1@lpse.test")
+    raw, _ = mf.mail("staff1@lpse.test", "RE: " + str(notice["Subject"]), "placeholder",
+                     in_reply_to=str(notice["Message-ID"]).strip("<>"))
+    reply = mf.parse(raw)
     reply.set_content(
         '<html><body><div class="WordSection1"><p class="MsoNormal">#prioritas rendah<o:p></o:p></p>'
         '<p class="MsoNormal">&#8203;#selesai:&nbsp;Akun sudah kami buka '
         'kembali, silakan login ulang.<o:p></o:p></p><p class="MsoNormal"><o:p>&nbsp;</o:p></p></div>'
         '<hr style="display:inline-block;width:98%" tabindex="-1"><div id="divRplyFwdMsg" dir="ltr">'
-        f'<b>From:</b> LPSE &lt;{UNIT}&gt;<br><b>Sent:</b> Monday, November 23, 2026 9:15 AM<br>'
-        f'<b>Subject:</b> {notice["Subject"]}</div><div>{text_of(notice)}</div></body></html>', subtype="html")
-    servers.append(UNIT, reply.as_bytes())
-    run_once(config)
+        f'<b>From:</b> LPSE &lt;{mf.UNIT}&gt;<br><b>Sent:</b> Monday, November 23, 2026 9:15 AM<br>'
+        f'<b>Subject:</b> {notice["Subject"]}</div><div>{mf.text_of(notice)}</div></body></html>', subtype="html")
+    servers.append(mf.UNIT, reply.as_bytes())
+    mf.run_once(config)
 
-    ticket = store_of(config).tickets()[0]
+    ticket = mf.store_of(config).tickets()[0]
     assert ticket.state is State.RESOLVED and ticket.priority == "low"
-    _ack, resolved = inbox(servers, "budi@vendor.test")
+    _ack, resolved = mf.inbox(servers, "budi@vendor.test")
     assert resolved["X-Mailbot-Kind"] == "resolved"
-    body = text_of(resolved)
+    body = mf.text_of(resolved)
     assert "Akun sudah kami buka kembali, silakan login ulang." in body
     assert "#selesai" not in body and "#prioritas" not in body and "akun SPSE saya terkunci" not in body
-    assert not of_kind(inbox(servers, "staff1@lpse.test"), "command_error")
+    assert not mf.of_kind(mf.inbox(servers, "staff1@lpse.test"), "command_error")
 
 
 def test_requester_replies_thread_by_tag_and_by_reference(env):
     """Acceptance 3: tag, lost tag with In-Reply-To, and a stranger citing the tag."""
     servers, config = env
     first_ticket_mail(servers, config)
-    [ack] = inbox(servers, "budi@vendor.test")
+    [ack] = mf.inbox(servers, "budi@vendor.test")
 
-    raw, _ = reply_as_client(ack, "budi@vendor.test", "Ini tambahan screenshot-nya.")
-    servers.append(UNIT, raw)
-    raw, _ = reply_as_client(ack, "budi@vendor.test", "Nomor HP saya 0812-1111-2222.", keep_subject=False)
-    servers.append(UNIT, raw)
-    raw, _ = mail("sari@dinas.test", f"Re: [{PREFIX} #{YEAR}-00001] saya juga", "Saya mengalami hal yang sama.")
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.reply_as_client(ack, "budi@vendor.test", "Ini tambahan screenshot-nya.")
+    servers.append(mf.UNIT, raw)
+    raw, _ = mf.reply_as_client(ack, "budi@vendor.test", "Nomor HP saya 0812-1111-2222.", keep_subject=False)
+    servers.append(mf.UNIT, raw)
+    raw, _ = mf.mail("sari@dinas.test", f"Re: [{mf.PREFIX} #{YEAR}-00001] saya juga", "Saya mengalami hal yang sama.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
 
-    store = store_of(config)
+    store = mf.store_of(config)
     tickets = store.tickets()
     assert [t.number for t in tickets] == [f"{YEAR}-00001", f"{YEAR}-00002"]
     first, second = tickets
@@ -176,7 +156,7 @@ def test_requester_replies_thread_by_tag_and_by_reference(env):
     assert second.requester.addr == "sari@dinas.test"
     assert any(e["kind"] == "cites_ticket" for e in store.events_of(second.id))
     assert any(e["kind"] == "cited_by_ticket" for e in store.events_of(first.id))
-    [sari_ack] = inbox(servers, "sari@dinas.test")
+    [sari_ack] = mf.inbox(servers, "sari@dinas.test")
     assert f"#{YEAR}-00002]" in sari_ack["Subject"]
 
 
@@ -184,55 +164,55 @@ def test_forged_staff_reply_runs_nothing(env):
     """A staff From without a signed reference is kept as an unverified note; the requester sees nothing."""
     servers, config = env
     first_ticket_mail(servers, config)
-    raw, _ = mail("staff1@lpse.test", f"Re: [{PREFIX} #{YEAR}-00001] {SUBJECT}", "#tutup\nKami tutup.")
-    servers.append(UNIT, raw)
-    run_once(config)
-    store = store_of(config)
+    raw, _ = mf.mail("staff1@lpse.test", f"Re: [{mf.PREFIX} #{YEAR}-00001] {SUBJECT}", "#tutup\nKami tutup.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    store = mf.store_of(config)
     ticket = store.tickets()[0]
     assert ticket.state is State.OPEN
-    assert len(inbox(servers, "budi@vendor.test")) == 1  # only the ack
+    assert len(mf.inbox(servers, "budi@vendor.test")) == 1  # only the ack
     assert any(e["kind"] == "unverified_note" for e in store.events_of(ticket.id))
-    alerts = of_kind(inbox(servers, "koordinator@lpse.test"), "unverified")  # the daily digest may come too
-    assert len(alerts) == 1 and "staff1@lpse.test" in text_of(alerts[0])
+    alerts = mf.of_kind(mf.inbox(servers, "koordinator@lpse.test"), "unverified")  # the daily digest may come too
+    assert len(alerts) == 1 and "staff1@lpse.test" in mf.text_of(alerts[0])
 
 
 def test_same_message_delivered_twice_is_handled_once(env):
     """A Message-ID already recorded is never processed twice."""
     servers, config = env
-    raw, _ = mail("budi@vendor.test", "Tidak bisa upload dokumen penawaran", "Mohon bantuan, upload gagal.")
-    servers.append(UNIT, raw)
-    servers.append(UNIT, raw)
-    run_once(config)
-    assert len(store_of(config).tickets()) == 1
-    assert len(inbox(servers, "budi@vendor.test")) == 1
-    assert len(inbox(servers, UNIT, "Processed")) == 2
+    raw, _ = mf.mail("budi@vendor.test", "Tidak bisa upload dokumen penawaran", "Mohon bantuan, upload gagal.")
+    servers.append(mf.UNIT, raw)
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == 1
+    assert len(mf.inbox(servers, "budi@vendor.test")) == 1
+    assert len(mf.inbox(servers, mf.UNIT, "Processed")) == 2
 
 
 def test_staff_mail_without_ticket_gets_explanation(env):
     """SPEC 3: staff mail matching no ticket gets an explanatory reply, no ticket."""
     servers, config = env
-    raw, _ = mail("staff2@lpse.test", "Pertanyaan umum", "Halo, ini tes.")
-    servers.append(UNIT, raw)
-    run_once(config)
-    assert store_of(config).tickets() == []
-    [explanation] = inbox(servers, "staff2@lpse.test")
-    assert "tidak terkait dengan tiket" in text_of(explanation)
+    raw, _ = mf.mail("staff2@lpse.test", "Pertanyaan umum", "Halo, ini tes.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    assert mf.store_of(config).tickets() == []
+    [explanation] = mf.inbox(servers, "staff2@lpse.test")
+    assert "tidak terkait dengan tiket" in mf.text_of(explanation)
 
 
 def test_autoreply_is_recorded_not_answered(env):
     """SPEC 5: an out-of-office reply to our ack is attached to the ticket and not answered."""
     servers, config = env
     first_ticket_mail(servers, config)
-    [ack] = inbox(servers, "budi@vendor.test")
-    raw, _ = mail("budi@vendor.test", "Automatic reply: " + str(ack["Subject"]), "Saya sedang cuti.",
-                  in_reply_to=str(ack["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
-    servers.append(UNIT, raw)
-    run_once(config)
-    store = store_of(config)
+    [ack] = mf.inbox(servers, "budi@vendor.test")
+    raw, _ = mf.mail("budi@vendor.test", "Automatic reply: " + str(ack["Subject"]), "Saya sedang cuti.",
+                     in_reply_to=str(ack["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    store = mf.store_of(config)
     ticket = store.tickets()[0]
     assert any(e["kind"] == "automatic_recorded" for e in store.events_of(ticket.id))
-    assert len(inbox(servers, "budi@vendor.test")) == 1
-    assert all(len(inbox(servers, s)) == 1 for s in STAFF)
+    assert len(mf.inbox(servers, "budi@vendor.test")) == 1
+    assert all(len(mf.inbox(servers, s)) == 1 for s in mf.STAFF)
 
 
 def test_complaints_that_look_a_little_automatic_reach_staff(env):
@@ -241,38 +221,38 @@ def test_complaints_that_look_a_little_automatic_reach_staff(env):
     gets a ticket and an ack; the second a ticket for staff without an answer. Mail that
     shows a machine in its headers still opens nothing."""
     servers, config = env
-    raw, _ = mail("budi@vendor.test", "Auto reply dari LPSE tidak masuk",
-                  "Saya sudah kirim email kemarin tapi tidak ada balasan otomatis. Mohon dicek.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail("budi@vendor.test", "Auto reply dari LPSE tidak masuk",
+                     "Saya sudah kirim email kemarin tapi tidak ada balasan otomatis. Mohon dicek.")
+    servers.append(mf.UNIT, raw)
     pasted = ("Pak, email penawaran saya ke pokja ditolak, pesannya begini:\n\n"
               "Reporting-MTA: dns; mx.batam.go.id\nFinal-Recipient: rfc822; pokja12@batam.go.id\n"
               "Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 mailbox full\n\nMohon bantuannya.")
-    raw, _ = mail("sari@dinas.test", "Email ke pokja ditolak", pasted)
-    servers.append(UNIT, raw)
-    raw, _ = mail("cuti@vendor.test", "Automatic reply: Pengumuman", "Saya sedang cuti.",
-                  headers={"Auto-Submitted": "auto-replied"})
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.mail("sari@dinas.test", "Email ke pokja ditolak", pasted)
+    servers.append(mf.UNIT, raw)
+    raw, _ = mf.mail("cuti@vendor.test", "Automatic reply: Pengumuman", "Saya sedang cuti.",
+                     headers={"Auto-Submitted": "auto-replied"})
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
 
-    store = store_of(config)
+    store = mf.store_of(config)
     assert sorted(t.requester.addr for t in store.tickets()) == ["budi@vendor.test", "sari@dinas.test"]
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, "budi@vendor.test")] == ["ack"]
-    assert inbox(servers, "sari@dinas.test") == []
-    notices = of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")
-    assert len(notices) == 2 and any("Status: 5.2.2" in text_of(n) for n in notices)
-    assert servers.fetch(UNIT, "INBOX") == [] and servers.fetch(UNIT, "Quarantine") == []
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, "budi@vendor.test")] == ["ack"]
+    assert mf.inbox(servers, "sari@dinas.test") == []
+    notices = mf.of_kind(mf.inbox(servers, "staff1@lpse.test"), "staff_new")
+    assert len(notices) == 2 and any("Status: 5.2.2" in mf.text_of(n) for n in notices)
+    assert servers.fetch(mf.UNIT, "INBOX") == [] and servers.fetch(mf.UNIT, "Quarantine") == []
 
 
 def test_autoreply_limit_per_address(env):
     """SPEC 5: at most autoreply_limit acks per address and hour; coordinators alerted once."""
     servers, config = env
     for i in range(7):
-        raw, _ = mail("budi@vendor.test", f"Masalah nomor {i}", f"Isi masalah {i}")
-        servers.append(UNIT, raw)
-    run_once(config)
-    assert len(store_of(config).tickets()) == 7
-    assert len(inbox(servers, "budi@vendor.test")) == 5
-    assert len(of_kind(inbox(servers, "koordinator@lpse.test"), "rate_limited")) == 1
+        raw, _ = mf.mail("budi@vendor.test", f"Masalah nomor {i}", f"Isi masalah {i}")
+        servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == 7
+    assert len(mf.inbox(servers, "budi@vendor.test")) == 5
+    assert len(mf.of_kind(mf.inbox(servers, "koordinator@lpse.test"), "rate_limited")) == 1
 
 
 def test_outbox_waits_for_smtp_and_retries_with_backoff(env, tmp_path):
@@ -291,8 +271,8 @@ def test_outbox_waits_for_smtp_and_retries_with_backoff(env, tmp_path):
         sock.bind(("127.0.0.1", 0))
         data["smtp"]["port"] = sock.getsockname()[1]  # nothing listens: SMTP is down
     config.write_text(yaml.safe_dump(data))
-    raw, _ = mail("budi@vendor.test", "Upload gagal", "Tidak bisa upload.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail("budi@vendor.test", "Upload gagal", "Tidak bisa upload.")
+    servers.append(mf.UNIT, raw)
     start = datetime.now(UTC)
     app = App(load_config(config), clock=lambda: start)
     app.poll_all()
@@ -314,25 +294,25 @@ def test_staff_reply_through_the_notify_list_still_acts(env):
     """A staff reply carrying List-Id (it came back through the staff_notify list) is a person's reply."""
     servers, config = env
     first_ticket_mail(servers, config)
-    [notice] = inbox(servers, "staff1@lpse.test")
-    raw, _ = reply_as_client(notice, "staff1@lpse.test", "Sudah kami reset, silakan login.")
-    reply = parse(raw)
+    [notice] = mf.inbox(servers, "staff1@lpse.test")
+    raw, _ = mf.reply_as_client(notice, "staff1@lpse.test", "Sudah kami reset, silakan login.")
+    reply = mf.parse(raw)
     reply["List-Id"] = "Helpdesk LPSE <helpdesk.lpse.test>"
     reply["Precedence"] = "list"
-    servers.append(UNIT, reply.as_bytes())
-    run_once(config)
-    assert "Sudah kami reset" in text_of(inbox(servers, "budi@vendor.test")[-1])
+    servers.append(mf.UNIT, reply.as_bytes())
+    mf.run_once(config)
+    assert "Sudah kami reset" in mf.text_of(mf.inbox(servers, "budi@vendor.test")[-1])
 
 
 def test_english_unit_answers_in_english(fresh_mailboxes, tmp_path):
     """language: en switches the mail users read to the English templates."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, language="en")
+    config = mf.write_config(servers, tmp_path, language="en")
     first_ticket_mail(servers, config)
-    [ack] = inbox(servers, "budi@vendor.test")
-    assert "Thank you, we have received your message" in text_of(ack)
+    [ack] = mf.inbox(servers, "budi@vendor.test")
+    assert "Thank you, we have received your message" in mf.text_of(ack)
     assert ack["Content-Language"] == "en"
-    [notice] = inbox(servers, STAFF[0])
+    [notice] = mf.inbox(servers, mf.STAFF[0])
     assert "New ticket:" in str(notice["Subject"])
 
 
@@ -342,12 +322,12 @@ def test_operator_words_that_change_one_subject_keep_the_rest(fresh_mailboxes, t
     servers = fresh_mailboxes
     (tmp_path / "templates" / "id").mkdir(parents=True)
     (tmp_path / "templates" / "id" / "words.yaml").write_text("neutral_subjects:\n  ack: Laporan diterima\n")
-    config = write_config(servers, tmp_path, templates_dir=str(tmp_path / "templates"))
+    config = mf.write_config(servers, tmp_path, templates_dir=str(tmp_path / "templates"))
     first_ticket_mail(servers, config)
-    assert servers.fetch(UNIT, "Quarantine") == []
-    [ack] = inbox(servers, "budi@vendor.test")
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    [ack] = mf.inbox(servers, "budi@vendor.test")
     assert "Laporan diterima" in str(ack["Subject"]) and f"{YEAR}-00001" in str(ack["Subject"])
-    assert of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")
+    assert mf.of_kind(mf.inbox(servers, "staff1@lpse.test"), "staff_new")
 
 
 def test_a_first_mail_reaches_staff_whole_even_where_it_looks_like_a_reply(env):
@@ -361,10 +341,10 @@ def test_a_first_mail_reaches_staff_whole_even_where_it_looks_like_a_reply(env):
     letter = ("Yth. Admin LPSE Kota Batam\n\nDari      : PPK Dinas PUPR\nKepada    : Admin LPSE\n"
               "Perihal   : Permohonan reset password\nTanggal   : 23 November 2026\n\n"
               "Mohon bantuan reset password akun PPK atas nama Budi. Terima kasih.\n")
-    servers.append(UNIT, mail("budi@vendor.test", "Dokumen tidak terbaca", forward)[0])
-    servers.append(UNIT, mail("sari@dinas.test", "Surat permohonan", letter)[0])
-    run_once(config)
-    notices = [text_of(m) for m in of_kind(inbox(servers, "staff1@lpse.test"), "staff_new")]
+    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Dokumen tidak terbaca", forward)[0])
+    servers.append(mf.UNIT, mf.mail("sari@dinas.test", "Surat permohonan", letter)[0])
+    mf.run_once(config)
+    notices = [mf.text_of(m) for m in mf.of_kind(mf.inbox(servers, "staff1@lpse.test"), "staff_new")]
     assert len(notices) == 2
     assert any("Mohon dibantu pak." in n and "paket 12345678 tidak terbaca" in n for n in notices)
     assert any("Perihal   : Permohonan reset password" in n and "reset password akun PPK" in n for n in notices)
@@ -374,12 +354,12 @@ def test_an_address_books_last_first_name_is_greeted_first_name_first(env):
     """Outlook in a company directory sends From "Wijaya, Stefanus": the ack greets
     "Yth. Stefanus Wijaya", as the person is called, not "Yth. Wijaya, Stefanus"."""
     servers = env[0]
-    config = write_config(servers, env[1].parent, auth=AUTHRES)  # a sender vouched for is greeted by name (issue 37)
-    servers.append(UNIT, mail("budi@vendor.test", "Jadwal aanwijzing",
-                              "Mohon info jadwal aanwijzing paket 11006677.", name="Wijaya, Stefanus", headers=vouched("budi@vendor.test"))[0])
-    run_once(config)
-    [ack] = of_kind(inbox(servers, "budi@vendor.test"), "ack")
-    assert text_of(ack).splitlines()[0] == "Yth. Stefanus Wijaya,"
+    config = mf.write_config(servers, env[1].parent, auth=mf.AUTHRES)  # a sender vouched for is greeted by name (issue 37)
+    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Jadwal aanwijzing",
+                                    "Mohon info jadwal aanwijzing paket 11006677.", name="Wijaya, Stefanus", headers=mf.vouched("budi@vendor.test"))[0])
+    mf.run_once(config)
+    [ack] = mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")
+    assert mf.text_of(ack).splitlines()[0] == "Yth. Stefanus Wijaya,"
 
 
 @pytest.mark.parametrize("name", ["Dewi Lestari, SKom", "Agus Salim, SSos", "Rina, MKom"])
@@ -387,9 +367,9 @@ def test_a_degree_written_without_dots_after_the_comma_stays_after_the_name(env,
     """'Dewi Lestari, SKom' is a name and her degree (S.Kom written without dots), not a
     directory's "Last, First": the ack greeted her "Yth. SKom Dewi Lestari,"."""
     servers = env[0]
-    config = write_config(servers, env[1].parent, auth=AUTHRES)  # a sender vouched for is greeted by name (issue 37)
-    servers.append(UNIT, mail("budi@vendor.test", "Jadwal aanwijzing",
-                              "Mohon info jadwal aanwijzing paket 11006677.", name=name, headers=vouched("budi@vendor.test"))[0])
-    run_once(config)
-    [ack] = of_kind(inbox(servers, "budi@vendor.test"), "ack")
-    assert text_of(ack).splitlines()[0] == f"Yth. {name},"
+    config = mf.write_config(servers, env[1].parent, auth=mf.AUTHRES)  # a sender vouched for is greeted by name (issue 37)
+    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Jadwal aanwijzing",
+                                    "Mohon info jadwal aanwijzing paket 11006677.", name=name, headers=mf.vouched("budi@vendor.test"))[0])
+    mf.run_once(config)
+    [ack] = mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")
+    assert mf.text_of(ack).splitlines()[0] == f"Yth. {name},"

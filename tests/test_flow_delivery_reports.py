@@ -25,19 +25,7 @@ from mailbot.daemon import App
 from mailbot.io.store import Store
 from mailbot.reports.queries import month_tickets
 from mailbot.reports.rekap import _destination
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    UNIT,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 from tests.test_ops_concurrent_sweep import offline_config
 
 DATA = Path(__file__).parent / "data" / "bounces"
@@ -47,7 +35,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
 def postfix(name: str, to: str, subject: str, message_id: str) -> bytes:
@@ -58,16 +46,16 @@ def postfix(name: str, to: str, subject: str, message_id: str) -> bytes:
 
 
 def escalate(servers, config, requester="budi@vendor.test"):
-    raw, _ = mail(requester, "Gagal upload dokumen penawaran", "Selamat siang,\nmuncul error 500 saat upload.")
-    deliver(servers, config, raw)
-    notice = latest(servers, STAFF[0], "staff_new")
-    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan Helpdesk LKPP.")
-    deliver(servers, config, raw)
-    return latest(servers, LKPP, "escalate")
+    raw, _ = mf.mail(requester, "Gagal upload dokumen penawaran", "Selamat siang,\nmuncul error 500 saat upload.")
+    mf.deliver(servers, config, raw)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan Helpdesk LKPP.")
+    mf.deliver(servers, config, raw)
+    return mf.latest(servers, mf.LKPP, "escalate")
 
 
 def alerts(servers, user):
-    return of_kind(inbox(servers, user), "staff_alert")
+    return mf.of_kind(mf.inbox(servers, user), "staff_alert")
 
 
 def test_a_postfix_delay_warning_is_recorded_and_shown_never_alerted(env):
@@ -77,8 +65,8 @@ def test_a_postfix_delay_warning_is_recorded_and_shown_never_alerted(env):
     servers, config = env
     escalation = escalate(servers, config)
     mid = str(escalation["Message-ID"]).strip("<>")
-    deliver(servers, config, postfix("postfix-3.7-delayed.eml.in", LKPP, str(escalation["Subject"]), mid))
-    assert alerts(servers, STAFF[0]) == [] and alerts(servers, COORDINATOR) == []
+    mf.deliver(servers, config, postfix("postfix-3.7-delayed.eml.in", mf.LKPP, str(escalation["Subject"]), mid))
+    assert alerts(servers, mf.STAFF[0]) == [] and alerts(servers, COORDINATOR) == []
     store = Store(load_config(config).database)
     [ticket] = store.tickets()
     assert str(ticket.state) == "escalated"
@@ -86,21 +74,21 @@ def test_a_postfix_delay_warning_is_recorded_and_shown_never_alerted(env):
     assert '"action": "delayed"' in event["detail"] and '"status": "4.2.1"' in event["detail"]
     assert '"mail": "escalate"' in event["detail"]
     # the requester writes again: staff's notice shows the delay, as a delay
-    raw, _ = mail("budi@vendor.test", "Re: " + str(escalation["Subject"]), "Ada kabar dari LKPP?")
-    deliver(servers, config, raw)
-    notice = text_of(latest(servers, STAFF[0], "staff_update"))
-    assert "TERTUNDA" in notice and LKPP in notice and "4.2.1" in notice
+    raw, _ = mf.mail("budi@vendor.test", "Re: " + str(escalation["Subject"]), "Ada kabar dari LKPP?")
+    mf.deliver(servers, config, raw)
+    notice = mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_update"))
+    assert "TERTUNDA" in notice and mf.LKPP in notice and "4.2.1" in notice
 
 
 def test_a_delay_warning_for_the_ack_raises_no_alert(env):
     servers, config = env
-    raw, _ = mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
-    deliver(servers, config, raw)
-    ack = latest(servers, "sari@dinas.test", "ack")
-    deliver(servers, config, postfix("postfix-3.7-delayed.eml.in", "sari@dinas.test", str(ack["Subject"]),
-                                     str(ack["Message-ID"]).strip("<>")))
-    assert alerts(servers, STAFF[0]) == []
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, "sari@dinas.test")] == ["ack"]
+    raw, _ = mf.mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
+    mf.deliver(servers, config, raw)
+    ack = mf.latest(servers, "sari@dinas.test", "ack")
+    mf.deliver(servers, config, postfix("postfix-3.7-delayed.eml.in", "sari@dinas.test", str(ack["Subject"]),
+                                        str(ack["Message-ID"]).strip("<>")))
+    assert alerts(servers, mf.STAFF[0]) == []
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, "sari@dinas.test")] == ["ack"]
 
 
 def test_an_undelivered_escalation_says_so_and_leaves_escalated(env):
@@ -112,18 +100,18 @@ def test_an_undelivered_escalation_says_so_and_leaves_escalated(env):
     servers, config = env
     escalation = escalate(servers, config)
     mid = str(escalation["Message-ID"]).strip("<>")
-    deliver(servers, config, postfix("postfix-3.7-undelivered.eml.in", LKPP, str(escalation["Subject"]), mid))
-    for user in (STAFF[0], COORDINATOR):
+    mf.deliver(servers, config, postfix("postfix-3.7-undelivered.eml.in", mf.LKPP, str(escalation["Subject"]), mid))
+    for user in (mf.STAFF[0], COORDINATOR):
         [alert] = alerts(servers, user)
-        text = text_of(alert)
+        text = mf.text_of(alert)
         assert "TIDAK SAMPAI ke Helpdesk LKPP" in text, text
-        assert LKPP in text and "5.1.1" in text and "User unknown" in text
+        assert mf.LKPP in text and "5.1.1" in text and "User unknown" in text
         assert "periksa alamat pengguna" not in text.lower()
     cfg = load_config(config)
     store = Store(cfg.database)
     [ticket] = store.tickets()
     assert str(ticket.state) == "open"
-    assert inbox(servers, "budi@vendor.test")[-1]["X-Mailbot-Kind"] == "escalated_user"  # nothing more to the requester
+    assert mf.inbox(servers, "budi@vendor.test")[-1]["X-Mailbot-Kind"] == "escalated_user"  # nothing more to the requester
     start = datetime(ticket.created_at.year, ticket.created_at.month, 1, tzinfo=WIB)
     end = datetime(start.year + (start.month == 12), start.month % 12 + 1, 1, tzinfo=WIB)
     [record] = month_tickets(store, start, end)
@@ -155,8 +143,8 @@ def test_bounces_beyond_rfc3464_are_never_answered_and_people_still_are(env):
     get a ticket and an ack."""
     servers, config = env
     for name in (*NON_STANDARD, *HUMAN):
-        servers.append(UNIT, (DATA / name).read_bytes())
-    deliver(servers, config, mail("joko@kontraktor.test", "Paket tidak muncul", "Mohon bantuan.")[0])
+        servers.append(mf.UNIT, (DATA / name).read_bytes())
+    mf.deliver(servers, config, mf.mail("joko@kontraktor.test", "Paket tidak muncul", "Mohon bantuan.")[0])
     outbox = Store(load_config(config).database).db.execute(
         "select r.address, o.kind from outbox o join outbox_rcpt r on r.outbox_id = o.id").fetchall()
     acked = sorted(a for a, kind in outbox if kind == "ack")
@@ -199,7 +187,7 @@ def test_a_gateway_report_of_our_ack_is_a_bounce_not_a_new_requester(tmp_path):
     now = datetime(2026, 11, 23, 10, 0, tzinfo=WIB)
     app = App(cfg, clock=lambda: now)
     box = cfg.mailboxes[0]
-    assert app.handle(box, mail("budi@vendor.test", "Akun terkunci", "Mohon dibuka.", date=now)[0], now).status == "processed"
+    assert app.handle(box, mf.mail("budi@vendor.test", "Akun terkunci", "Mohon dibuka.", date=now)[0], now).status == "processed"
     db = sqlite3.connect(cfg.database)
     [(ack_id, subject)] = db.execute("select message_id, '' from outbox where kind = 'ack'").fetchall()
     [(subject,)] = db.execute("select subject from tickets").fetchall()
@@ -246,16 +234,16 @@ def test_a_report_returning_our_ack_is_recorded_on_its_ticket_never_answered(env
     alerted; it is never answered, and it is no reason for a Quarantine (a bare MAILER-DAEMON
     was quarantined as "no usable sender address")."""
     servers, config = env
-    raw, _ = mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
-    deliver(servers, config, raw)
-    ack = latest(servers, "sari@dinas.test", "ack")
-    deliver(servers, config, returned(name, "sari@dinas.test", ack))
-    assert servers.fetch(UNIT, "Quarantine") == []
+    raw, _ = mf.mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
+    mf.deliver(servers, config, raw)
+    ack = mf.latest(servers, "sari@dinas.test", "ack")
+    mf.deliver(servers, config, returned(name, "sari@dinas.test", ack))
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
     assert [a for a, _ in answered_addresses(config) if a.lower() == sender] == []
     assert [kind for a, kind in answered_addresses(config) if kind == "ack"] == ["ack"]  # the requester's one
     assert bounce_events(config) == ["bounce_received"]
-    [alert] = alerts(servers, STAFF[0])
-    assert "sari@dinas.test" in text_of(alert)
+    [alert] = alerts(servers, mf.STAFF[0])
+    assert "sari@dinas.test" in mf.text_of(alert)
     assert len(Store(load_config(config).database).tickets()) == 1
 
 
@@ -266,12 +254,12 @@ def test_an_old_gateways_report_written_like_a_reply_is_never_answered(env):
     recorded as automatic mail, never answered, and opens no ticket. (Its tag alone does not
     attach it: SPEC 3 honours a tag from the ticket's participants only.)"""
     servers, config = env
-    raw, _ = mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
-    deliver(servers, config, raw)
-    ack = latest(servers, "sari@dinas.test", "ack")
-    deliver(servers, config, returned("gateway-re-delivery-failed.eml.in", "sari@dinas.test", ack))
-    assert servers.fetch(UNIT, "Quarantine") == []
-    assert [(a, kind) for a, kind in answered_addresses(config) if a not in STAFF] == [("sari@dinas.test", "ack")]
+    raw, _ = mf.mail("sari@dinas.test", "Tidak bisa login", "Mohon bantuan reset akun.")
+    mf.deliver(servers, config, raw)
+    ack = mf.latest(servers, "sari@dinas.test", "ack")
+    mf.deliver(servers, config, returned("gateway-re-delivery-failed.eml.in", "sari@dinas.test", ack))
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    assert [(a, kind) for a, kind in answered_addresses(config) if a not in mf.STAFF] == [("sari@dinas.test", "ack")]
     assert unmatched(config) == ["bounce: failure report quoting a mail"]
     assert len(Store(load_config(config).database).tickets()) == 1
 
@@ -280,18 +268,18 @@ def test_a_requesters_reply_that_their_offer_failed_reaches_staff(env):
     """SPEC 5: "RE: ... (delivery failed)" in a requester's own words, with a failed address
     (the pokja's) and our ack quoted below, is the requester's, read by staff, not a bounce."""
     servers, config = env
-    raw, _ = mail("budi@vendor.test", "Penawaran gagal terkirim", "Penawaran kami gagal dikirim di SPSE.")
-    deliver(servers, config, raw)
-    ack = latest(servers, "budi@vendor.test", "ack")
+    raw, _ = mf.mail("budi@vendor.test", "Penawaran gagal terkirim", "Penawaran kami gagal dikirim di SPSE.")
+    mf.deliver(servers, config, raw)
+    ack = mf.latest(servers, "budi@vendor.test", "ack")
     words = ("Penawaran kami masih gagal terkirim, muncul \"delivery failed\". Sudah kami coba kirim juga\n"
              "lewat email ke pokja@lpse.test tapi tidak dapat dikirim. Batas jam 14.00, mohon segera dibantu.")
     quoted = (f"-----Original Message-----\nFrom: {ack['From']}\nSent: {ack['Date']}\nTo: budi@vendor.test\n"
-              f"Subject: {ack['Subject']}\n\n{text_of(ack)}")
-    raw, _ = mail("budi@vendor.test", f"RE: {ack['Subject']} (delivery failed)", f"{words}\n\n{quoted}",
-                  in_reply_to=str(ack["Message-ID"]).strip("<>"))
-    deliver(servers, config, raw)
+              f"Subject: {ack['Subject']}\n\n{mf.text_of(ack)}")
+    raw, _ = mf.mail("budi@vendor.test", f"RE: {ack['Subject']} (delivery failed)", f"{words}\n\n{quoted}",
+                     in_reply_to=str(ack["Message-ID"]).strip("<>"))
+    mf.deliver(servers, config, raw)
     assert bounce_events(config) == []
-    update = text_of(latest(servers, STAFF[0]))
+    update = mf.text_of(mf.latest(servers, mf.STAFF[0]))
     assert "pokja@lpse.test" in update and "Batas jam 14.00" in update
 
 
@@ -301,21 +289,21 @@ def test_a_requesters_indented_words_reach_staff(env):
     as their client quotes it. Staff's notice of the reply and the ticket's history hold the
     indented words; the quoted ack stays out."""
     servers, config = env
-    raw, _ = mail("sari@dinas.test", "Akun terkunci", "Mohon akun kami dibuka.")
-    deliver(servers, config, raw)
-    ack = latest(servers, "sari@dinas.test", "ack")
+    raw, _ = mf.mail("sari@dinas.test", "Akun terkunci", "Mohon akun kami dibuka.")
+    mf.deliver(servers, config, raw)
+    ack = mf.latest(servers, "sari@dinas.test", "ack")
     html = ("<div>Yth. Helpdesk,</div><div>Data perusahaan kami sebagai berikut:</div>"
             "<blockquote><div>NPWP: 01.234.567.8-901.000</div><div>Kode tender: 12345</div></blockquote>"
             "<div>Mohon akun kami dibuka kembali.</div><div><br></div>"
-            f"<div>Pada Sen, 23 Nov 2026 pukul 10.12, Helpdesk LPSE &lt;{UNIT}&gt; menulis:</div>"
+            f"<div>Pada Sen, 23 Nov 2026 pukul 10.12, Helpdesk LPSE &lt;{mf.UNIT}&gt; menulis:</div>"
             "<blockquote type='cite'><div>Terima kasih, laporan Anda telah kami terima.</div></blockquote>")
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "sari@dinas.test", UNIT, f"Re: {ack['Subject']}"
+    msg["From"], msg["To"], msg["Subject"] = "sari@dinas.test", mf.UNIT, f"Re: {ack['Subject']}"
     msg["Message-ID"] = "<indent.1@dinas.test>"
     msg["In-Reply-To"] = msg["References"] = str(ack["Message-ID"])
     msg.set_content(html, subtype="html")
-    deliver(servers, config, msg.as_bytes())
-    update = text_of(latest(servers, STAFF[0], "staff_update"))
+    mf.deliver(servers, config, msg.as_bytes())
+    update = mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_update"))
     assert "NPWP: 01.234.567.8-901.000" in update and "Kode tender: 12345" in update
     assert "Mohon akun kami dibuka kembali." in update
     store = Store(load_config(config).database)

@@ -17,19 +17,7 @@ import pytest
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    UNIT,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 DESKS = Path(__file__).parent / "data" / "desks"
 REQUESTER = "budi@vendor.test"
@@ -53,57 +41,57 @@ def desk_mail(system: str, name: str, escalation, last_id: str = "") -> bytes:
 
 
 def unverified_alerts(servers) -> int:
-    return sum(len(of_kind(inbox(servers, person), "unverified")) for person in (*STAFF, COORDINATOR))
+    return sum(len(mf.of_kind(mf.inbox(servers, person), "unverified")) for person in (*mf.STAFF, COORDINATOR))
 
 
 @pytest.mark.parametrize("system", sorted(REFERENCES))
 def test_sop_015_with_lkpps_desk_on(system, fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    raw, _ = mail(REQUESTER, "Tidak bisa reset akun penyedia",
-                  "Selamat siang,\nakun saya terkunci dan reset password tidak berhasil.\n\nBudi Santoso\nPT Maju Jaya",
-                  name="Budi Santoso")
-    deliver(servers, config, raw)
-    raw, _ = reply_as_client(latest(servers, STAFF[0]), STAFF[0], "#eskalasi\nMohon bantuan reset akun penyedia.")
-    deliver(servers, config, raw)
-    escalation = latest(servers, LKPP)
-    requester_mail = len(inbox(servers, REQUESTER))
+    config = mf.write_config(servers, tmp_path)
+    raw, _ = mf.mail(REQUESTER, "Tidak bisa reset akun penyedia",
+                     "Selamat siang,\nakun saya terkunci dan reset password tidak berhasil.\n\nBudi Santoso\nPT Maju Jaya",
+                     name="Budi Santoso")
+    mf.deliver(servers, config, raw)
+    raw, _ = mf.reply_as_client(mf.latest(servers, mf.STAFF[0]), mf.STAFF[0], "#eskalasi\nMohon bantuan reset akun penyedia.")
+    mf.deliver(servers, config, raw)
+    escalation = mf.latest(servers, mf.LKPP)
+    requester_mail = len(mf.inbox(servers, REQUESTER))
 
-    deliver(servers, config, desk_mail(system, "ack", escalation))
+    mf.deliver(servers, config, desk_mail(system, "ack", escalation))
     ticket = Store(load_config(config).database).tickets()[0]
     assert ticket.state is State.ESCALATED
     assert ticket.lkpp_ref == REFERENCES[system]
-    assert len(inbox(servers, REQUESTER)) == requester_mail
+    assert len(mf.inbox(servers, REQUESTER)) == requester_mail
 
-    deliver(servers, config, desk_mail(system, "ask", escalation))
+    mf.deliver(servers, config, desk_mail(system, "ask", escalation))
     assert Store(load_config(config).database).tickets()[0].state is State.AWAITING_INFO
-    request = latest(servers, REQUESTER)
+    request = mf.latest(servers, REQUESTER)
     assert request["X-Mailbot-Kind"] == "need_info"
-    assert "ditandatangani PA/KPA" in text_of(request)
+    assert "ditandatangani PA/KPA" in mf.text_of(request)
 
-    raw, _ = reply_as_client(request, REQUESTER, "Berikut NIP saya 198701012010011001, surat menyusul hari ini.")
-    deliver(servers, config, raw)
-    forwarded = latest(servers, LKPP)
+    raw, _ = mf.reply_as_client(request, REQUESTER, "Berikut NIP saya 198701012010011001, surat menyusul hari ini.")
+    mf.deliver(servers, config, raw)
+    forwarded = mf.latest(servers, mf.LKPP)
     assert forwarded["X-Mailbot-Kind"] == "forward_info"
-    assert REFERENCES[system] in str(forwarded["Subject"]) and "198701012010011001" in text_of(forwarded)
+    assert REFERENCES[system] in str(forwarded["Subject"]) and "198701012010011001" in mf.text_of(forwarded)
 
-    deliver(servers, config, desk_mail(system, "solve", escalation, str(forwarded["Message-ID"])))
+    mf.deliver(servers, config, desk_mail(system, "solve", escalation, str(forwarded["Message-ID"])))
     assert Store(load_config(config).database).tickets()[0].state is State.RESOLVED
-    solution = latest(servers, REQUESTER)
-    assert "sudah kami reset" in text_of(solution)
+    solution = mf.latest(servers, REQUESTER)
+    assert "sudah kami reset" in mf.text_of(solution)
 
     if (DESKS / system / "notice.eml").exists():
-        before = len(inbox(servers, REQUESTER))
-        deliver(servers, config, desk_mail(system, "notice", escalation))
-        assert len(inbox(servers, REQUESTER)) == before
+        before = len(mf.inbox(servers, REQUESTER))
+        mf.deliver(servers, config, desk_mail(system, "notice", escalation))
+        assert len(mf.inbox(servers, REQUESTER)) == before
         assert Store(load_config(config).database).tickets()[0].state is State.RESOLVED
     assert unverified_alerts(servers) == 0
 
-    raw, _ = reply_as_client(solution, REQUESTER, "YA 5\nTerima kasih.")
-    deliver(servers, config, raw)
+    raw, _ = mf.reply_as_client(solution, REQUESTER, "YA 5\nTerima kasih.")
+    mf.deliver(servers, config, raw)
     ticket = Store(load_config(config).database).tickets()[0]
     assert ticket.state is State.CLOSED and ticket.rating == 5
-    assert servers.fetch(UNIT) == []  # every message was handled and moved out of the INBOX
+    assert servers.fetch(mf.UNIT) == []  # every message was handled and moved out of the INBOX
 
 
 def test_the_chaser_to_lkpp_carries_the_desks_reference_exactly(fresh_mailboxes, tmp_path):
@@ -113,17 +101,17 @@ def test_the_chaser_to_lkpp_carries_the_desks_reference_exactly(fresh_mailboxes,
     from tests.mailfactory import handle_at, parse, sweep
     from tests.test_flow_deadlines import at, open_and_escalate
 
-    servers, config = fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    servers, config = fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
     escalation = open_and_escalate(servers, config, at("2026-11-20T14:00"), at("2026-11-20T15:30"))
-    ack, _ = mail(LKPP, f"[lkpp.test #5] AutoReply: {escalation['Subject']}",
-                  "This message has been automatically generated in response to the creation of a trouble "
-                  "ticket.\nYour ticket has been assigned an ID of [lkpp.test #5].\n",
-                  in_reply_to=str(escalation["Message-ID"]).strip("<>"),
-                  headers={"Auto-Submitted": "auto-replied", "Precedence": "bulk",
-                           "References": f"<RT-Ticket-5@lkpp.test> {escalation['Message-ID']}"})
-    servers.append(UNIT, ack)
+    ack, _ = mf.mail(mf.LKPP, f"[lkpp.test #5] AutoReply: {escalation['Subject']}",
+                     "This message has been automatically generated in response to the creation of a trouble "
+                     "ticket.\nYour ticket has been assigned an ID of [lkpp.test #5].\n",
+                     in_reply_to=str(escalation["Message-ID"]).strip("<>"),
+                     headers={"Auto-Submitted": "auto-replied", "Precedence": "bulk",
+                              "References": f"<RT-Ticket-5@lkpp.test> {escalation['Message-ID']}"})
+    servers.append(mf.UNIT, ack)
     handle_at(config, at("2026-11-20T15:35"))
     sweep(config, at("2026-11-24T15:31"))
-    chaser = parse(servers.fetch(LKPP)[-1])
+    chaser = parse(servers.fetch(mf.LKPP)[-1])
     assert chaser["X-Mailbot-Kind"] == "overdue_lkpp"
     assert str(chaser["Subject"]).startswith("[LPSE-T #2026-00001] [lkpp.test #5] ")

@@ -16,22 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.config import load_config
-from mailbot.io.store import Store
-from tests.mailfactory import (
-    LKPP,
-    PDF,
-    STAFF,
-    UNIT,
-    inbox,
-    mail,
-    of_kind,
-    parse,
-    reply_as_client,
-    run_once,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 BUDI = "budi@vendor.test"
 WIB = ZoneInfo("Asia/Jakarta")
@@ -42,15 +27,11 @@ TEXT = ("Selamat siang,\n\nakun PPK saya terkunci setelah salah memasukkan kata 
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
-
-
-def store_of(config) -> Store:
-    return Store(load_config(config).database)
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
 def inbound_on(config, ticket_id: int) -> int:
-    return len([m for m in store_of(config).thread_of(ticket_id) if m.direction == "in"])
+    return len([m for m in mf.store_of(config).thread_of(ticket_id) if m.direction == "in"])
 
 
 def test_send_pressed_twice_opens_one_ticket_one_ack_one_notice(env):
@@ -59,16 +40,16 @@ def test_send_pressed_twice_opens_one_ticket_one_ack_one_notice(env):
     one ack, one staff notice; both copies recorded on it and moved to Processed."""
     servers, config = env
     written = datetime.now(WIB) - timedelta(minutes=1)
-    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written, name="Budi Santoso")[0])
-    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT.replace("\nMohon", " Mohon"), date=written, name="Budi Santoso",
-                              to="helpdesk.lpse@lpse.test", cc=("ppk.pupr@vendor.test",))[0])
-    run_once(config)
-    [ticket] = store_of(config).tickets()
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
-    assert len(of_kind(inbox(servers, STAFF[0]), "staff_new")) == 1
-    assert of_kind(inbox(servers, STAFF[0]), "staff_update") == []
+    servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=written, name="Budi Santoso")[0])
+    servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT.replace("\nMohon", " Mohon"), date=written, name="Budi Santoso",
+                                    to="helpdesk.lpse@lpse.test", cc=("ppk.pupr@vendor.test",))[0])
+    mf.run_once(config)
+    [ticket] = mf.store_of(config).tickets()
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, BUDI)] == ["ack"]
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")) == 1
+    assert mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_update") == []
     assert inbound_on(config, ticket.id) == 2
-    assert len(inbox(servers, UNIT, "Processed")) == 2 and servers.fetch(UNIT, "INBOX") == []
+    assert len(mf.inbox(servers, mf.UNIT, "Processed")) == 2 and servers.fetch(mf.UNIT, "INBOX") == []
 
 
 def test_phone_sending_again_after_the_ack_went_out_joins_the_ticket(env):
@@ -76,13 +57,13 @@ def test_phone_sending_again_after_the_ack_went_out_joins_the_ticket(env):
     under a new Message-ID but with the Date it was written: it joins the first ticket."""
     servers, config = env
     written = datetime.now(WIB) - timedelta(minutes=3)
-    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written)[0])
-    run_once(config)
-    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written)[0])
-    run_once(config)
-    [ticket] = store_of(config).tickets()
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, STAFF[0])] == ["staff_new"]
+    servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=written)[0])
+    mf.run_once(config)
+    servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=written)[0])
+    mf.run_once(config)
+    [ticket] = mf.store_of(config).tickets()
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, BUDI)] == ["ack"]
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, mf.STAFF[0])] == ["staff_new"]
     assert inbound_on(config, ticket.id) == 2
 
 
@@ -91,13 +72,13 @@ def test_the_copy_that_carries_the_forgotten_file_reaches_staff(env):
     and staff get the second copy with its file as an update of that ticket."""
     servers, config = env
     written = datetime.now(WIB) - timedelta(minutes=1)
-    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written)[0])
-    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written + timedelta(seconds=40),
-                              attachments=(("bukti-terkunci.pdf", "application/pdf", PDF),))[0])
-    run_once(config)
-    [ticket] = store_of(config).tickets()
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
-    [update] = of_kind(inbox(servers, STAFF[0]), "staff_update")
+    servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=written)[0])
+    servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=written + timedelta(seconds=40),
+                                    attachments=(("bukti-terkunci.pdf", "application/pdf", mf.PDF),))[0])
+    mf.run_once(config)
+    [ticket] = mf.store_of(config).tickets()
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, BUDI)] == ["ack"]
+    [update] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_update")
     assert ticket.number in str(update["Subject"])
     assert [p.get_filename() for p in update.iter_attachments()] == ["bukti-terkunci.pdf"]
     assert inbound_on(config, ticket.id) == 2
@@ -111,14 +92,14 @@ def test_the_same_short_words_about_two_problems_open_two_tickets(env):
     now = datetime.now(WIB)
     for days in (2, 0):
         when = now - timedelta(days=days, minutes=5)
-        servers.append(UNIT, mail(BUDI, "Mohon bantuan", "Mohon bantuan.", date=when)[0], msg_time=when)
-    run_once(config)
-    assert len(store_of(config).tickets()) == 2
-    servers.append(UNIT, mail(BUDI, "Mohon bantuan", "Mohon bantuan.")[0])  # written after the acks
-    run_once(config)
-    assert len(store_of(config).tickets()) == 3
-    assert len(of_kind(inbox(servers, BUDI), "ack")) == 3
-    assert all("Mohon bantuan" in text_of(m) for m in of_kind(inbox(servers, STAFF[0]), "staff_new"))
+        servers.append(mf.UNIT, mf.mail(BUDI, "Mohon bantuan", "Mohon bantuan.", date=when)[0], msg_time=when)
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == 2
+    servers.append(mf.UNIT, mf.mail(BUDI, "Mohon bantuan", "Mohon bantuan.")[0])  # written after the acks
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == 3
+    assert len(mf.of_kind(mf.inbox(servers, BUDI), "ack")) == 3
+    assert all("Mohon bantuan" in mf.text_of(m) for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new"))
 
 
 def test_lkpp_gets_a_problem_sent_twice_once(env):
@@ -127,14 +108,14 @@ def test_lkpp_gets_a_problem_sent_twice_once(env):
     servers, config = env
     written = datetime.now(WIB) - timedelta(minutes=1)
     for _ in range(2):
-        servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=written,
-                                  attachments=(("bukti-terkunci.pdf", "application/pdf", PDF),))[0])
-    run_once(config)
-    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nAkun PPK perlu dibuka oleh LKPP.")[0])
-    run_once(config)
-    [escalation] = of_kind(inbox(servers, LKPP), "escalate")
-    assert text_of(escalation).count("salah memasukkan kata sandi tiga kali") == 1
+        servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=written,
+                                        attachments=(("bukti-terkunci.pdf", "application/pdf", mf.PDF),))[0])
+    mf.run_once(config)
+    [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nAkun PPK perlu dibuka oleh LKPP.")[0])
+    mf.run_once(config)
+    [escalation] = mf.of_kind(mf.inbox(servers, mf.LKPP), "escalate")
+    assert mf.text_of(escalation).count("salah memasukkan kata sandi tiga kali") == 1
     assert [p.get_filename() for p in escalation.iter_attachments()].count("bukti-terkunci.pdf") == 1
 
 
@@ -143,27 +124,27 @@ def test_data_for_lkpp_sent_twice_goes_to_lkpp_once(env):
     presses Send twice (two Message-IDs): LKPP gets the data once, staff one update; a
     different answer afterwards still goes on."""
     servers, config = env
-    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT)[0])
-    run_once(config)
-    notice = inbox(servers, STAFF[0])[-1]
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dibuka akun PPK-nya.")[0])
-    run_once(config)
-    escalation = of_kind(inbox(servers, LKPP), "escalate")[0]
-    servers.append(UNIT, reply_as_client(escalation, LKPP, "Mohon dikirimkan SK pengangkatan PPK.", to=UNIT)[0])
-    run_once(config)
-    request = of_kind(inbox(servers, BUDI), "need_info")[0]
-    data = parse(reply_as_client(request, BUDI, "Berikut SK pengangkatan PPK saya.")[0])
-    data.add_attachment(PDF, maintype="application", subtype="pdf", filename="SK PPK.pdf")
+    servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT)[0])
+    mf.run_once(config)
+    notice = mf.inbox(servers, mf.STAFF[0])[-1]
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon dibuka akun PPK-nya.")[0])
+    mf.run_once(config)
+    escalation = mf.of_kind(mf.inbox(servers, mf.LKPP), "escalate")[0]
+    servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP, "Mohon dikirimkan SK pengangkatan PPK.", to=mf.UNIT)[0])
+    mf.run_once(config)
+    request = mf.of_kind(mf.inbox(servers, BUDI), "need_info")[0]
+    data = mf.parse(mf.reply_as_client(request, BUDI, "Berikut SK pengangkatan PPK saya.")[0])
+    data.add_attachment(mf.PDF, maintype="application", subtype="pdf", filename="SK PPK.pdf")
     first = data.as_bytes()
     data.replace_header("Message-ID", "<kirim-ulang-1@vendor.test>")
-    servers.append(UNIT, first)
-    servers.append(UNIT, data.as_bytes())
-    run_once(config)
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, LKPP)] == ["escalate", "forward_info"]
-    assert len(of_kind(inbox(servers, STAFF[0]), "staff_update")) == 1
-    servers.append(UNIT, reply_as_client(request, BUDI, "Maaf, ini juga KTP saya.")[0])
-    run_once(config)
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, LKPP)] == ["escalate", "forward_info", "forward_info"]
+    servers.append(mf.UNIT, first)
+    servers.append(mf.UNIT, data.as_bytes())
+    mf.run_once(config)
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, mf.LKPP)] == ["escalate", "forward_info"]
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_update")) == 1
+    servers.append(mf.UNIT, mf.reply_as_client(request, BUDI, "Maaf, ini juga KTP saya.")[0])
+    mf.run_once(config)
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, mf.LKPP)] == ["escalate", "forward_info", "forward_info"]
 
 
 def test_one_mail_reaching_the_unit_by_two_routes_one_reencoding_it_is_one_ticket(env):
@@ -172,16 +153,16 @@ def test_one_mail_reaching_the_unit_by_two_routes_one_reencoding_it_is_one_ticke
     not a plain redelivery), the same mail: one ticket, one ack (SPEC 3)."""
     servers, config = env
     written = datetime.now(WIB) - timedelta(minutes=1)
-    raw, _ = mail(BUDI, SUBJECT, TEXT + "\nNomor RUP 31415926 – mohon segera.", date=written,
-                  cc=("helpdesk.lpse@lpse.test",))
-    reencoded = parse(raw)
+    raw, _ = mf.mail(BUDI, SUBJECT, TEXT + "\nNomor RUP 31415926 – mohon segera.", date=written,
+                     cc=("helpdesk.lpse@lpse.test",))
+    reencoded = mf.parse(raw)
     reencoded.set_content(reencoded.get_content(), cte="quoted-printable")
-    servers.append(UNIT, raw)
-    servers.append(UNIT, reencoded.as_bytes())
-    run_once(config)
-    assert len(store_of(config).tickets()) == 1
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, BUDI)] == ["ack"]
-    assert len(inbox(servers, UNIT, "Processed")) == 2
+    servers.append(mf.UNIT, raw)
+    servers.append(mf.UNIT, reencoded.as_bytes())
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == 1
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, BUDI)] == ["ack"]
+    assert len(mf.inbox(servers, mf.UNIT, "Processed")) == 2
 
 
 def test_a_chaser_sent_again_in_the_same_words_reaches_staff(env):
@@ -190,12 +171,12 @@ def test_a_chaser_sent_again_in_the_same_words_reaches_staff(env):
     as a copy and staff never heard the requester chase."""
     servers, config = env
     start = datetime.now(WIB) - timedelta(minutes=50)
-    servers.append(UNIT, mail(BUDI, SUBJECT, TEXT, date=start)[0], msg_time=start)
-    run_once(config)
-    [ack] = of_kind(inbox(servers, BUDI), "ack")
+    servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=start)[0], msg_time=start)
+    mf.run_once(config)
+    [ack] = mf.of_kind(mf.inbox(servers, BUDI), "ack")
     for when in (start + timedelta(minutes=5), start + timedelta(minutes=45)):
-        chaser = parse(reply_as_client(ack, BUDI, "Mohon segera dibantu, batas upload jam 15.00.")[0])
+        chaser = mf.parse(mf.reply_as_client(ack, BUDI, "Mohon segera dibantu, batas upload jam 15.00.")[0])
         chaser.replace_header("Date", format_datetime(when))
-        servers.append(UNIT, chaser.as_bytes(), msg_time=when)
-        run_once(config)
-    assert len(of_kind(inbox(servers, STAFF[0]), "staff_update")) == 2
+        servers.append(mf.UNIT, chaser.as_bytes(), msg_time=when)
+        mf.run_once(config)
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_update")) == 2

@@ -23,19 +23,7 @@ import pytest
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    STAFF,
-    UNIT,
-    handle_at,
-    inbox,
-    mail,
-    of_kind,
-    parse,
-    reply_as_client,
-    sweep,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")
 CALLER = "sari@dinas.test"
@@ -59,16 +47,16 @@ def at(text: str) -> datetime:
 def held(fresh_mailboxes, tmp_path):
     """The form reached the mailbox at 10:00 as a new mail: held, its sender asked to confirm."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, mail(STAFF[0], "telepon", CALL, date=at("2026-11-24T10:00"))[0], msg_time=at("2026-11-24T10:00"))
-    handle_at(config, at("2026-11-24T10:00"))
-    [notice] = of_kind(inbox(servers, STAFF[0]), "intake_confirm")
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, mf.mail(mf.STAFF[0], "telepon", CALL, date=at("2026-11-24T10:00"))[0], msg_time=at("2026-11-24T10:00"))
+    mf.handle_at(config, at("2026-11-24T10:00"))
+    [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "intake_confirm")
     number = str(notice["X-Mailbot-Ticket"])
     return servers, config, notice, number
 
 
 def confirmations(servers) -> list:
-    return of_kind(inbox(servers, STAFF[0]), "intake_confirm")
+    return mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "intake_confirm")
 
 
 def tickets(config, *args: str) -> list[dict]:
@@ -93,7 +81,7 @@ def summary(config, tmp_path) -> str:
 
 
 def digests(servers) -> list:
-    return of_kind(inbox(servers, HEAD), "digest")
+    return mf.of_kind(mf.inbox(servers, HEAD), "digest")
 
 
 def opened(config) -> list:
@@ -106,29 +94,29 @@ def opened(config) -> list:
 
 def test_a_form_never_confirmed_is_reminded_once_and_listed_everywhere(held, tmp_path):
     servers, config, _notice, number = held
-    sweep(config, at("2026-11-24T10:29"))  # within the 30 working minutes
+    mf.sweep(config, at("2026-11-24T10:29"))  # within the 30 working minutes
     assert len(confirmations(servers)) == 1
-    sweep(config, at("2026-11-24T10:31"))
+    mf.sweep(config, at("2026-11-24T10:31"))
     [_first, reminder] = confirmations(servers)
-    assert reminder["To"] == STAFF[0] and str(reminder["X-Mailbot-Ticket"]) == number
-    text = " ".join(text_of(reminder).split())
+    assert reminder["To"] == mf.STAFF[0] and str(reminder["X-Mailbot-Ticket"]) == number
+    text = " ".join(mf.text_of(reminder).split())
     assert "PENGINGAT" in text and "#buka" in text and "Tidak bisa mengunggah dokumen penawaran" in text
-    sweep(config, at("2026-11-24T14:00"))  # once
+    mf.sweep(config, at("2026-11-24T14:00"))  # once
     assert len(confirmations(servers)) == 2
-    assert inbox(servers, CALLER) == []  # nothing opened: the caller hears nothing yet
+    assert mf.inbox(servers, CALLER) == []  # nothing opened: the caller hears nothing yet
 
     [listed] = tickets(config)
     assert (listed["number"], listed["state"], listed["channel"]) == (number, "held", "telepon")
-    assert listed["created_at"].startswith("2026-11-24T09:40") and listed["taken_by"] == STAFF[0]
+    assert listed["created_at"].startswith("2026-11-24T09:40") and listed["taken_by"] == mf.STAFF[0]
     assert [t["number"] for t in tickets(config, "--state", "held")] == [number]
     assert tickets(config, "--state", "open") == []
 
-    sweep(config, at("2026-11-25T08:00"))  # the next working day's digest lists it
+    mf.sweep(config, at("2026-11-25T08:00"))  # the next working day's digest lists it
     digest = digests(servers)[-1]
     assert "2026-11-25" in str(digest["Date"]) or "25 Nov 2026" in str(digest["Date"])
-    body = " ".join(text_of(digest).split())
+    body = " ".join(mf.text_of(digest).split())
     assert "Formulir telepon/kunjungan yang belum dibuka (1)" in body and number in body
-    assert "Sari Wulandari" in body and STAFF[0] in body
+    assert "Sari Wulandari" in body and mf.STAFF[0] in body
 
     [row] = recap(config, tmp_path)
     assert row[1] == "2026-11-24" and row[2] == CALLER and "Sari Wulandari" in row[3]
@@ -141,14 +129,14 @@ def test_a_form_confirmed_late_opens_at_the_calls_time_and_leaves_the_lists(held
     """#buka in answer to the reminder, the next morning: the ticket is the call's (09:40), the
     caller gets the ack, the form is no longer held, and both requests to confirm it are on the ticket."""
     servers, config, _notice, number = held
-    sweep(config, at("2026-11-24T10:31"))
+    mf.sweep(config, at("2026-11-24T10:31"))
     reminder = confirmations(servers)[-1]
-    answer = parse(reply_as_client(reminder, STAFF[0], "#buka")[0])
-    servers.append(UNIT, answer.as_bytes(), msg_time=at("2026-11-25T09:00"))
-    handle_at(config, at("2026-11-25T09:00"))
+    answer = mf.parse(mf.reply_as_client(reminder, mf.STAFF[0], "#buka")[0])
+    servers.append(mf.UNIT, answer.as_bytes(), msg_time=at("2026-11-25T09:00"))
+    mf.handle_at(config, at("2026-11-25T09:00"))
     [ticket] = opened(config)
     assert ticket.number == number and ticket.created_at == at("2026-11-24T09:40")
-    assert len(of_kind(inbox(servers, CALLER), "ack")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, CALLER), "ack")) == 1
     [listed] = tickets(config)
     assert (listed["number"], listed["state"]) == (number, "open")
     [row] = recap(config, tmp_path)
@@ -159,19 +147,19 @@ def test_a_form_confirmed_late_opens_at_the_calls_time_and_leaves_the_lists(held
     finally:
         store.close()
     assert kinds.count("intake_confirm") == 2  # the first request and its reminder are the ticket's
-    sweep(config, at("2026-11-26T08:00"))
-    assert "belum dibuka" not in text_of(digests(servers)[-1])
-    sweep(config, at("2026-11-26T10:00"))
+    mf.sweep(config, at("2026-11-26T08:00"))
+    assert "belum dibuka" not in mf.text_of(digests(servers)[-1])
+    mf.sweep(config, at("2026-11-26T10:00"))
     assert len(confirmations(servers)) == 2  # no reminder after it opened
 
 
 def test_a_cancelled_form_is_listed_nowhere_and_never_reminded(held, tmp_path):
     servers, config, notice, _number = held
-    answer = parse(reply_as_client(notice, STAFF[0], "Bukan saya yang mengirim ini.")[0])
-    servers.append(UNIT, answer.as_bytes(), msg_time=at("2026-11-24T10:10"))
-    handle_at(config, at("2026-11-24T10:10"))
-    sweep(config, at("2026-11-24T11:00"))
+    answer = mf.parse(mf.reply_as_client(notice, mf.STAFF[0], "Bukan saya yang mengirim ini.")[0])
+    servers.append(mf.UNIT, answer.as_bytes(), msg_time=at("2026-11-24T10:10"))
+    mf.handle_at(config, at("2026-11-24T10:10"))
+    mf.sweep(config, at("2026-11-24T11:00"))
     assert len(confirmations(servers)) == 1
     assert tickets(config) == [] and recap(config, tmp_path) == []
-    sweep(config, at("2026-11-25T08:00"))
-    assert "belum dibuka" not in text_of(digests(servers)[-1])
+    mf.sweep(config, at("2026-11-25T08:00"))
+    assert "belum dibuka" not in mf.text_of(digests(servers)[-1])

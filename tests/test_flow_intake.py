@@ -19,19 +19,7 @@ from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    PREFIX,
-    STAFF,
-    UNIT,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    parse,
-    reply_as_client,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")
 YEAR = datetime.now(WIB).year
@@ -52,7 +40,7 @@ muncul pesan "Gagal mengirim penawaran".
 
 
 def kinds(servers, user: str) -> list[str]:
-    return [str(m["X-Mailbot-Kind"]) for m in inbox(servers, user)]
+    return [str(m["X-Mailbot-Kind"]) for m in mf.inbox(servers, user)]
 
 
 def tickets(config):
@@ -74,56 +62,56 @@ def events_of(config, number: str) -> list[tuple[str, str]]:
 
 
 def number_in(message) -> str:
-    found = re.search(rf"\[{PREFIX} #(\d{{4}}-\d{{5}})\]", str(message["Subject"]))
+    found = re.search(rf"\[{mf.PREFIX} #(\d{{4}}-\d{{5}})\]", str(message["Subject"]))
     assert found, message["Subject"]
     return found.group(1)
 
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
 @pytest.fixture
 def authres_env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path,
-                                         auth={"mode": "authres", "trusted_authserv_id": TRUSTED})
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path,
+                                            auth={"mode": "authres", "trusted_authserv_id": TRUSTED})
 
 
 def test_a_call_opens_a_ticket_once_its_sender_confirms_and_the_caller_gets_the_number(env, capsys):
     """Acceptance 1, token mode: the number back to staff at once; the ticket, the caller's ack
     and the staff notice once the staff member answers; `mailbot ticket N` shows form and channel."""
     servers, config = env
-    raw, _ = mail(STAFF[0], "telepon Bu Rina", CALL, name="Andi Helpdesk")
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(mf.STAFF[0], "telepon Bu Rina", CALL, name="Andi Helpdesk")
+    mf.deliver(servers, config, raw)
 
-    [held] = inbox(servers, STAFF[0])
+    [held] = mf.inbox(servers, mf.STAFF[0])
     assert held["X-Mailbot-Kind"] == "intake_confirm"
     number = number_in(held)
     assert number == f"{YEAR}-00001"
-    assert number in text_of(held) and "Rina Wulandari" in text_of(held)
+    assert number in mf.text_of(held) and "Rina Wulandari" in mf.text_of(held)
     assert tickets(config) == []  # SPEC 9: nothing opens on a new mail's word alone
-    assert inbox(servers, CALLER) == [] and inbox(servers, STAFF[1]) == []
+    assert mf.inbox(servers, CALLER) == [] and mf.inbox(servers, mf.STAFF[1]) == []
 
-    deliver(servers, config, reply_as_client(held, STAFF[0], "#buka")[0])
+    mf.deliver(servers, config, mf.reply_as_client(held, mf.STAFF[0], "#buka")[0])
 
     [ticket] = tickets(config)
-    assert (ticket.number, ticket.state, ticket.channel, ticket.taken_by) == (number, State.OPEN, "telepon", STAFF[0])
+    assert (ticket.number, ticket.state, ticket.channel, ticket.taken_by) == (number, State.OPEN, "telepon", mf.STAFF[0])
     assert ticket.requester.addr == CALLER
     assert (ticket.contact.name, ticket.contact.organisation, ticket.contact.phone) == (
         "Rina Wulandari", "CV Maju Jaya", "0812-7700-4455")
-    [ack] = inbox(servers, CALLER)
-    assert ack["X-Mailbot-Kind"] == "ack" and f"[{PREFIX} #{number}]" in ack["Subject"]
-    said = text_of(ack)
+    [ack] = mf.inbox(servers, CALLER)
+    assert ack["X-Mailbot-Kind"] == "ack" and f"[{mf.PREFIX} #{number}]" in ack["Subject"]
+    said = mf.text_of(ack)
     assert number in said and "telepon" in said and "balas email ini" in said.lower()
-    assert not any(s in said or s in str(ack) for s in STAFF)  # SPEC 1: no staff address to a requester
-    for staff in STAFF:
-        [opened] = [m for m in inbox(servers, staff) if m["X-Mailbot-Kind"] == "intake_opened"]
-        assert number in text_of(opened) and "Tidak bisa mengunggah dokumen penawaran" in text_of(opened)
+    assert not any(s in said or s in str(ack) for s in mf.STAFF)  # SPEC 1: no staff address to a requester
+    for staff in mf.STAFF:
+        [opened] = [m for m in mf.inbox(servers, staff) if m["X-Mailbot-Kind"] == "intake_opened"]
+        assert number in mf.text_of(opened) and "Tidak bisa mengunggah dokumen penawaran" in mf.text_of(opened)
 
     assert cli.main(["--config", str(config), "ticket", number]) == 0
     shown = capsys.readouterr().out
-    assert "channel: telepon" in shown and f"taken by: {STAFF[0]}" in shown
+    assert "channel: telepon" in shown and f"taken by: {mf.STAFF[0]}" in shown
     assert "name Rina Wulandari" in shown and "agency/company CV Maju Jaya" in shown and "0812-7700-4455" in shown
     assert "Tidak bisa mengunggah dokumen penawaran" in shown
 
@@ -132,17 +120,17 @@ def test_a_call_opens_at_once_when_the_units_server_vouches_for_the_sender(authr
     """Acceptance 1, authres mode: the unit's server proves the From domain; the caller's ack and
     the number to staff go out from the one mail."""
     servers, config = authres_env
-    msg = parse(mail(STAFF[0], "telepon", CALL)[0])
+    msg = mf.parse(mf.mail(mf.STAFF[0], "telepon", CALL)[0])
     msg["Authentication-Results"] = PASSED
-    deliver(servers, config, msg.as_bytes())
+    mf.deliver(servers, config, msg.as_bytes())
 
     [ticket] = tickets(config)
     assert (ticket.state, ticket.channel, ticket.requester.addr) == (State.OPEN, "telepon", CALLER)
     assert kinds(servers, CALLER) == ["ack"]
-    [back] = inbox(servers, STAFF[0])
+    [back] = mf.inbox(servers, mf.STAFF[0])
     assert back["X-Mailbot-Kind"] == "intake_opened" and number_in(back) == ticket.number
-    assert ticket.number in text_of(back)
-    assert kinds(servers, STAFF[1]) == ["intake_opened"]
+    assert ticket.number in mf.text_of(back)
+    assert kinds(servers, mf.STAFF[1]) == ["intake_opened"]
 
 
 def test_a_visit_answered_on_the_spot_is_resolved_and_the_callers_yes_closes_it(authres_env):
@@ -156,19 +144,19 @@ email : {CALLER}
 masalah : Lupa kata sandi akun penyedia.
 jawaban : Kata sandi direset melalui menu Lupa Password; email reset dikirim ke alamat terdaftar.
 """
-    msg = parse(mail(STAFF[1], "tamu", body)[0])
+    msg = mf.parse(mf.mail(mf.STAFF[1], "tamu", body)[0])
     msg["Authentication-Results"] = PASSED
-    deliver(servers, config, msg.as_bytes())
+    mf.deliver(servers, config, msg.as_bytes())
 
     [ticket] = tickets(config)
-    assert (ticket.state, ticket.channel, ticket.taken_by) == (State.RESOLVED, "datang", STAFF[1])
-    [solution] = inbox(servers, CALLER)
+    assert (ticket.state, ticket.channel, ticket.taken_by) == (State.RESOLVED, "datang", mf.STAFF[1])
+    [solution] = mf.inbox(servers, CALLER)
     assert solution["X-Mailbot-Kind"] == "resolved"
-    said = text_of(solution)
+    said = mf.text_of(solution)
     assert "Lupa kata sandi akun penyedia." in said and "Kata sandi direset melalui menu Lupa Password" in said
     assert ticket.number in said and "YA" in said
 
-    deliver(servers, config, reply_as_client(solution, CALLER, "YA 5\n\nTerima kasih.")[0])
+    mf.deliver(servers, config, mf.reply_as_client(solution, CALLER, "YA 5\n\nTerima kasih.")[0])
     [ticket] = tickets(config)
     assert (ticket.state, ticket.rating) == (State.CLOSED, 5)
     assert kinds(servers, CALLER) == ["resolved", "closed"]
@@ -185,25 +173,25 @@ Telepon: 0778 462000
 Email: -
 Permasalahan: Jadwal tender tidak tampil di halaman paket.
 """
-    deliver(servers, config, mail(STAFF[0], "telp", body)[0])
-    held = latest(servers, STAFF[0], "intake_confirm")
-    deliver(servers, config, reply_as_client(held, STAFF[0], "#buka")[0])
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telp", body)[0])
+    held = mf.latest(servers, mf.STAFF[0], "intake_confirm")
+    mf.deliver(servers, config, mf.reply_as_client(held, mf.STAFF[0], "#buka")[0])
 
     [ticket] = tickets(config)
     assert (ticket.state, ticket.channel) == (State.OPEN, "telepon")
-    opened = latest(servers, STAFF[0], "intake_opened")
-    assert ticket.number in text_of(opened)
-    deliver(servers, config, reply_as_client(opened, STAFF[0], "Sudah ditelepon balik, menunggu jadwal dari PPK.")[0])
+    opened = mf.latest(servers, mf.STAFF[0], "intake_opened")
+    assert ticket.number in mf.text_of(opened)
+    mf.deliver(servers, config, mf.reply_as_client(opened, mf.STAFF[0], "Sudah ditelepon balik, menunggu jadwal dari PPK.")[0])
     [ticket] = tickets(config)
     assert ticket.state is State.OPEN  # a note: nobody is waited on to answer
-    assert ("note", STAFF[0]) in events_of(config, ticket.number)
-    deliver(servers, config, reply_as_client(opened, STAFF[0], "#selesai\nJadwal sudah tampil.")[0])
+    assert ("note", mf.STAFF[0]) in events_of(config, ticket.number)
+    mf.deliver(servers, config, mf.reply_as_client(opened, mf.STAFF[0], "#selesai\nJadwal sudah tampil.")[0])
     [ticket] = tickets(config)
     assert ticket.state is State.CLOSED  # SPEC 3 (issue 45): nobody can confirm with YA; closed
 
-    everyone = {UNIT, *STAFF, "koordinator@lpse.test", "kepala@lpse.test", "helpdesk@lkpp.test"}
+    everyone = {mf.UNIT, *mf.STAFF, "koordinator@lpse.test", "kepala@lpse.test", "helpdesk@lkpp.test"}
     outside = set(servers.users) - everyone  # the catch-all holds what went to anyone unknown
-    assert all(inbox(servers, user) == [] for user in outside)
+    assert all(mf.inbox(servers, user) == [] for user in outside)
     store = Store(load_config(config).database)
     try:
         sent = [rcpt for (rcpt,) in store.db.execute("select rcpt from outbox").fetchall()]
@@ -218,15 +206,15 @@ def test_a_forged_call_from_a_stranger_opens_nothing(env):
     the mail is recorded and staff are shown it, in case a colleague wrote from an unlisted address."""
     servers, config = env
     forged = CALL.replace(CALLER, "victim@korban.test")
-    raw, mid = mail("attacker@evil.test", "telepon", forged)
-    deliver(servers, config, raw)
+    raw, mid = mf.mail("attacker@evil.test", "telepon", forged)
+    mf.deliver(servers, config, raw)
     assert tickets(config) == []
-    assert inbox(servers, CATCHALL) == []  # where mail to any unknown address lands
-    assert inbox(servers, CALLER) == []
-    for staff in STAFF:
-        [told] = inbox(servers, staff)
+    assert mf.inbox(servers, CATCHALL) == []  # where mail to any unknown address lands
+    assert mf.inbox(servers, CALLER) == []
+    for staff in mf.STAFF:
+        [told] = mf.inbox(servers, staff)
         assert told["X-Mailbot-Kind"] == "intake_not_staff"
-        assert "attacker@evil.test" in text_of(told) and "bukan alamat" in text_of(told)
+        assert "attacker@evil.test" in mf.text_of(told) and "bukan alamat" in mf.text_of(told)
     store = Store(load_config(config).database)
     try:
         [(kind, ticket_id)] = store.db.execute("select kind, ticket_id from messages where message_id = ?",
@@ -242,58 +230,58 @@ def test_a_forged_staff_from_opens_nothing_and_reaches_only_that_staff_member(en
     answer, nothing is opened (a reply citing a forged or other Message-ID opens nothing)."""
     servers, config = env
     forged = CALL.replace(CALLER, "victim@korban.test")
-    raw, _ = mail(STAFF[1], "telepon", forged)
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(mf.STAFF[1], "telepon", forged)
+    mf.deliver(servers, config, raw)
     assert tickets(config) == []
-    assert inbox(servers, CATCHALL) == []
-    assert kinds(servers, STAFF[1]) == ["intake_confirm"] and kinds(servers, STAFF[0]) == []
-    held = inbox(servers, STAFF[1])[0]
+    assert mf.inbox(servers, CATCHALL) == []
+    assert kinds(servers, mf.STAFF[1]) == ["intake_confirm"] and kinds(servers, mf.STAFF[0]) == []
+    held = mf.inbox(servers, mf.STAFF[1])[0]
     # the forger cannot answer the mail that went to the real staff member: a reply that names
     # its number in the subject but cites no mailbot Message-ID opens nothing
-    fake = mail(STAFF[1], f"Re: {held['Subject']}", "ok", in_reply_to="made-up@evil.test")[0]
-    deliver(servers, config, fake)
+    fake = mf.mail(mf.STAFF[1], f"Re: {held['Subject']}", "ok", in_reply_to="made-up@evil.test")[0]
+    mf.deliver(servers, config, fake)
     assert tickets(config) == []
-    assert inbox(servers, CATCHALL) == []
+    assert mf.inbox(servers, CATCHALL) == []
 
 
 def test_bad_forms_are_refused_with_the_field_to_fix(env):
     """Bad input: no problem, or an e-mail that is not one: `command_error` naming the field,
     and nothing is kept (no ticket, no number reserved, nothing to the caller)."""
     servers, config = env
-    deliver(servers, config, mail(STAFF[0], "telepon", "#telepon\nNama: Budi\nEmail: budi@vendor.test\n")[0])
-    deliver(servers, config, mail(STAFF[0], "telepon",
-                                  "#telepon\nNama: Budi\nE-mail: budi at vendor dot test\nMasalah: gagal login\n")[0])
-    first, second = inbox(servers, STAFF[0])
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telepon", "#telepon\nNama: Budi\nEmail: budi@vendor.test\n")[0])
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telepon",
+                                        "#telepon\nNama: Budi\nE-mail: budi at vendor dot test\nMasalah: gagal login\n")[0])
+    first, second = mf.inbox(servers, mf.STAFF[0])
     assert first["X-Mailbot-Kind"] == second["X-Mailbot-Kind"] == "command_error"
-    assert "Permasalahan" in text_of(first)
-    assert "E-mail" in text_of(second) and "budi at vendor dot test" in text_of(second)
+    assert "Permasalahan" in mf.text_of(first)
+    assert "E-mail" in mf.text_of(second) and "budi at vendor dot test" in mf.text_of(second)
     assert tickets(config) == []
-    assert inbox(servers, "budi@vendor.test") == []
+    assert mf.inbox(servers, "budi@vendor.test") == []
     # the next good form gets the year's first number: the refused ones reserved none
-    deliver(servers, config, mail(STAFF[0], "telepon", CALL)[0])
-    assert number_in(latest(servers, STAFF[0], "intake_confirm")) == f"{YEAR}-00001"
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telepon", CALL)[0])
+    assert number_in(mf.latest(servers, mf.STAFF[0], "intake_confirm")) == f"{YEAR}-00001"
 
 
 def test_telepon_in_a_reply_about_a_ticket_is_refused(env):
     """`#telepon` opens a new ticket: in a reply to a ticket's notice it is refused, not run."""
     servers, config = env
-    deliver(servers, config, mail("budi@vendor.test", "Gagal login", "Tidak bisa login.\n\nBudi")[0])
-    notice = latest(servers, STAFF[0], "staff_new")
-    deliver(servers, config, reply_as_client(notice, STAFF[0], CALL)[0])
-    error = latest(servers, STAFF[0], "command_error")
-    assert "#telepon" in text_of(error)
+    mf.deliver(servers, config, mf.mail("budi@vendor.test", "Gagal login", "Tidak bisa login.\n\nBudi")[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], CALL)[0])
+    error = mf.latest(servers, mf.STAFF[0], "command_error")
+    assert "#telepon" in mf.text_of(error)
     assert [t.channel for t in tickets(config)] == ["email"]
-    assert inbox(servers, CALLER) == []
+    assert mf.inbox(servers, CALLER) == []
 
 
 def test_the_timers_start_at_the_calls_waktu(authres_env):
     """SPEC 6 from the form: a call taken yesterday at 09.00 WIB and written down today is
     timed from 09.00 yesterday (its 3x24h resolution clock and its opening), not from the mail."""
     servers, config = authres_env
-    msg = parse(mail(STAFF[0], "telepon", CALL.replace("Permasalahan:", "Waktu: kemarin 09.00\nPermasalahan:"))[0])
+    msg = mf.parse(mf.mail(mf.STAFF[0], "telepon", CALL.replace("Permasalahan:", "Waktu: kemarin 09.00\nPermasalahan:"))[0])
     msg["Authentication-Results"] = PASSED
     before = datetime.now(WIB).date()
-    deliver(servers, config, msg.as_bytes())  # `run --once` reads "kemarin" on its own clock
+    mf.deliver(servers, config, msg.as_bytes())  # `run --once` reads "kemarin" on its own clock
     after = datetime.now(WIB).date()
 
     [ticket] = tickets(config)
@@ -316,10 +304,10 @@ def test_telepon_only_in_quoted_text_opens_nothing(env):
     above the quote is read, so a quoted form opens no ticket and reaches no caller."""
     servers, config = env
     quoted = "Mohon dicek.\n\n" + "\n".join("> " + line for line in CALL.splitlines()) + "\n"
-    deliver(servers, config, mail(STAFF[0], "Fwd: telepon", quoted)[0])
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], "Fwd: telepon", quoted)[0])
     assert tickets(config) == []
-    assert inbox(servers, CALLER) == []
-    assert kinds(servers, STAFF[0]) == ["staff_no_ticket"]
+    assert mf.inbox(servers, CALLER) == []
+    assert kinds(servers, mf.STAFF[0]) == ["staff_no_ticket"]
 
 
 def test_the_recap_lists_calls_by_their_date_and_taker_and_the_summary_counts_channels(authres_env, tmp_path):
@@ -343,11 +331,11 @@ Email: {CALLER}
 Permasalahan: Lupa kata sandi akun penyedia.
 Jawaban: Kata sandi direset melalui menu Lupa Password.
 """
-    for sender, subject, body in ((STAFF[0], "telepon", call), (STAFF[1], "tamu", visit)):
-        msg = parse(mail(sender, subject, body)[0])
+    for sender, subject, body in ((mf.STAFF[0], "telepon", call), (mf.STAFF[1], "tamu", visit)):
+        msg = mf.parse(mf.mail(sender, subject, body)[0])
         msg["Authentication-Results"] = PASSED
-        deliver(servers, config, msg.as_bytes())
-    deliver(servers, config, mail("budi@vendor.test", "Gagal login", "Tidak bisa login.\n\nBudi")[0])
+        mf.deliver(servers, config, msg.as_bytes())
+    mf.deliver(servers, config, mf.mail("budi@vendor.test", "Gagal login", "Tidak bisa login.\n\nBudi")[0])
 
     by_channel = {t.channel: t for t in tickets(config)}
     assert sorted(by_channel) == ["datang", "email", "telepon"]
@@ -365,9 +353,9 @@ Jawaban: Kata sandi direset melalui menu Lupa Password.
     assert called[1] == f"{yesterday:%Y-%m-%d}"  # Tgl: the call's date (ISO, issue 34), not the mail's
     assert called[2] == ""  # no e-mail was given: no placeholder in the recap
     assert called[3] == "Pak Joko (Dinas Pendidikan)"
-    assert called[9] == STAFF[0]  # Petugas: who took the call
+    assert called[9] == mf.STAFF[0]  # Petugas: who took the call
     [visited] = [r for r in rows if "Lupa kata sandi" in r[4]]
-    assert visited[2] == CALLER and visited[9] == STAFF[1]
+    assert visited[2] == CALLER and visited[9] == mf.STAFF[1]
     assert visited[7] == f"{today:%Y-%m-%d}" and visited[8] == "Kata sandi direset melalui menu Lupa Password."
 
     month = f"{today:%Y-%m}"
@@ -403,10 +391,10 @@ def test_a_form_pasted_as_a_word_table_in_an_html_mail(authres_env):
 <tr><td><p class=MsoNormal>Permasalahan</p></td><td><p>:</p></td>
 <td><p class=MsoNormal>Gagal verifikasi penyedia pada paket 10012345000</p></td></tr>
 </table><p class=MsoNormal>&nbsp;</p><p class=MsoNormal>Salam,<br>Andi</p></div></body></html>"""
-    msg = parse(mail(STAFF[0], "telepon", "x")[0])
+    msg = mf.parse(mf.mail(mf.STAFF[0], "telepon", "x")[0])
     msg.set_content(html, subtype="html")
     msg["Authentication-Results"] = PASSED
-    deliver(servers, config, msg.as_bytes())
+    mf.deliver(servers, config, msg.as_bytes())
 
     [ticket] = tickets(config)
     assert (ticket.channel, ticket.requester.addr, ticket.contact.name, ticket.contact.organisation) == (
@@ -420,17 +408,17 @@ def test_a_visit_answered_on_the_spot_opens_resolved_once_confirmed_in_token_mod
     the caller gets the solution then (not before), and `TIDAK` reopens it (E4)."""
     servers, config = env
     body = f"#datang\nNama: Rina\nEmail: {CALLER}\nMasalah: Lupa kata sandi.\n#selesai Kata sandi sudah direset.\n"
-    deliver(servers, config, mail(STAFF[1], "tamu", body)[0])
-    held = latest(servers, STAFF[1], "intake_confirm")
-    assert tickets(config) == [] and inbox(servers, CALLER) == []
+    mf.deliver(servers, config, mf.mail(mf.STAFF[1], "tamu", body)[0])
+    held = mf.latest(servers, mf.STAFF[1], "intake_confirm")
+    assert tickets(config) == [] and mf.inbox(servers, CALLER) == []
 
-    deliver(servers, config, reply_as_client(held, STAFF[1], "#buka")[0])
+    mf.deliver(servers, config, mf.reply_as_client(held, mf.STAFF[1], "#buka")[0])
     [ticket] = tickets(config)
     assert (ticket.state, ticket.channel, ticket.taken_by, ticket.number) == (
-        State.RESOLVED, "datang", STAFF[1], number_in(held))
-    [solution] = inbox(servers, CALLER)
-    assert solution["X-Mailbot-Kind"] == "resolved" and "Kata sandi sudah direset." in text_of(solution)
+        State.RESOLVED, "datang", mf.STAFF[1], number_in(held))
+    [solution] = mf.inbox(servers, CALLER)
+    assert solution["X-Mailbot-Kind"] == "resolved" and "Kata sandi sudah direset." in mf.text_of(solution)
 
-    deliver(servers, config, reply_as_client(solution, CALLER, "TIDAK, masih belum bisa masuk.")[0])
+    mf.deliver(servers, config, mf.reply_as_client(solution, CALLER, "TIDAK, masih belum bisa masuk.")[0])
     [ticket] = tickets(config)
     assert ticket.state is State.OPEN

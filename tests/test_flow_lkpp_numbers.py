@@ -7,31 +7,21 @@ import pytest
 
 from mailbot.config import load_config
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    UNIT,
-    deliver,
-    latest,
-    mail,
-    parse,
-    reply_as_client,
-    write_config,
-)
+from tests import mailfactory as mf
 
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
 def escalated(servers, config, requester: str, subject: str):
-    raw, _ = mail(requester, subject, "Selamat siang,\nmohon bantuan, muncul error 500.")
-    deliver(servers, config, raw)
-    notice = latest(servers, STAFF[0])
-    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan.")
-    deliver(servers, config, raw)
-    return latest(servers, LKPP)
+    raw, _ = mf.mail(requester, subject, "Selamat siang,\nmohon bantuan, muncul error 500.")
+    mf.deliver(servers, config, raw)
+    notice = mf.latest(servers, mf.STAFF[0])
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan.")
+    mf.deliver(servers, config, raw)
+    return mf.latest(servers, mf.LKPP)
 
 
 def test_a_number_lkpp_mentions_on_another_case_keeps_its_own_ticket(env):
@@ -42,22 +32,22 @@ def test_a_number_lkpp_mentions_on_another_case_keeps_its_own_ticket(env):
     number) joined B: B's requester could be sent A's answer."""
     servers, config = env
     first = escalated(servers, config, "budi@vendor.test", "Gagal upload dokumen penawaran")
-    ack, _ = reply_as_client(first, LKPP, "Laporan Anda kami terima.", to=UNIT)
-    msg = parse(ack)
+    ack, _ = mf.reply_as_client(first, mf.LKPP, "Laporan Anda kami terima.", to=mf.UNIT)
+    msg = mf.parse(ack)
     msg.replace_header("Subject", "[Ticket#2026112110000123] " + str(msg["Subject"]))
-    deliver(servers, config, msg.as_bytes())
+    mf.deliver(servers, config, msg.as_bytes())
     second = escalated(servers, config, "sari@dinas.test", "Tidak bisa login admin agency")
-    raw, _ = reply_as_client(second, LKPP, "Permasalahan ini sama dengan nomor tiket 2026112110000123 "
-                             "yang sudah kami jawab, mohon ditunggu.", to=UNIT)
-    deliver(servers, config, raw)
+    raw, _ = mf.reply_as_client(second, mf.LKPP, "Permasalahan ini sama dengan nomor tiket 2026112110000123 "
+                                "yang sudah kami jawab, mohon ditunggu.", to=mf.UNIT)
+    mf.deliver(servers, config, raw)
 
-    raw, _ = mail(LKPP, "[Ticket#2026112110000123] Pembaruan status", "Permasalahan sudah kami perbaiki.")
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(mf.LKPP, "[Ticket#2026112110000123] Pembaruan status", "Permasalahan sudah kami perbaiki.")
+    mf.deliver(servers, config, raw)
     store = Store(load_config(config).database)
     a, b = store.tickets()
     assert a.lkpp_ticket == "2026112110000123"
     assert b.lkpp_ticket != "2026112110000123"
-    from_lkpp = [[m["subject"] for m in store.messages_of(t.id) if m["direction"] == "in" and m["sender"] == LKPP]
+    from_lkpp = [[m["subject"] for m in store.messages_of(t.id) if m["direction"] == "in" and m["sender"] == mf.LKPP]
                  for t in (a, b)]
     assert any("Pembaruan status" in s for s in from_lkpp[0])
     assert not any("Pembaruan status" in s for s in from_lkpp[1])

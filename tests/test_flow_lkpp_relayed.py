@@ -14,32 +14,22 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    UNIT,
-    deliver,
-    latest,
-    mail,
-    reply_as_client,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 REQUESTER = "budi@vendor.test"
 
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
 def escalated(servers, config) -> EmailMessage:
-    deliver(servers, config, mail(REQUESTER, "Gagal kirim penawaran tender 12345",
-                                  "Saat kirim penawaran muncul error 500.", name="Budi Santoso")[0])
-    notice = latest(servers, STAFF[0])
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan pengecekan.")[0])
-    return latest(servers, LKPP)
+    mf.deliver(servers, config, mf.mail(REQUESTER, "Gagal kirim penawaran tender 12345",
+                                        "Saat kirim penawaran muncul error 500.", name="Budi Santoso")[0])
+    notice = mf.latest(servers, mf.STAFF[0])
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan pengecekan.")[0])
+    return mf.latest(servers, mf.LKPP)
 
 
 def flat(text: str) -> str:
@@ -69,8 +59,8 @@ def test_lkpp_words_reach_the_requester_as_lkpps_answer_to_them(env, words, kind
     servers, config = env
     escalation = escalated(servers, config)
     body = f"{greeting}\n\n{words}\n\nSalam,\nAndi - Helpdesk LKPP"
-    deliver(servers, config, reply_as_client(escalation, LKPP, body, to=UNIT)[0])
-    got = flat(text_of(latest(servers, REQUESTER, kind)))
+    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, body, to=mf.UNIT)[0])
+    got = flat(mf.text_of(mf.latest(servers, REQUESTER, kind)))
     assert intro in got, got
     assert words in got, got
     for unit_greeting in ("Helpdesk LPSE Uji,", "Helpdesk LPSE Kota Batam", "di Tempat", "Dear LPSE helpdesk"):
@@ -84,10 +74,10 @@ def test_staffs_relay_of_lkpp_mail_introduces_it_and_leaves_out_the_units_greeti
     servers, config = env
     escalation = escalated(servers, config)
     body = "Yth. Helpdesk LPSE Uji,\n\nTerima kasih atas emailnya.\n\nSalam,\nAndi - Helpdesk LKPP"
-    deliver(servers, config, reply_as_client(escalation, LKPP, body, to=UNIT)[0])
-    notice = latest(servers, STAFF[0], "staff_lkpp")
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#teruskan")[0])
-    got = flat(text_of(latest(servers, REQUESTER, "relay")))
+    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, body, to=mf.UNIT)[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_lkpp")
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#teruskan")[0])
+    got = flat(mf.text_of(mf.latest(servers, REQUESTER, "relay")))
     assert "Helpdesk LKPP menjawab permasalahan Anda sebagai berikut:" in got, got
     assert "Terima kasih atas emailnya." in got
     assert "Helpdesk LPSE Uji," not in got, got
@@ -104,7 +94,7 @@ def test_a_greeting_of_the_requester_or_words_on_the_greetings_line_are_kept(env
     servers, config = env
     escalation = escalated(servers, config)
     body = f"{first}\n\n{solution}\n\nSalam,\nAndi"
-    deliver(servers, config, reply_as_client(escalation, LKPP, body, to=UNIT)[0])
-    got = flat(text_of(latest(servers, REQUESTER, "resolved_lkpp")))
+    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, body, to=mf.UNIT)[0])
+    got = flat(mf.text_of(mf.latest(servers, REQUESTER, "resolved_lkpp")))
     assert first in got, got
     assert solution in got, got

@@ -19,19 +19,7 @@ import pytest
 from mailbot.core.lifecycle import lkpp_spoke
 from mailbot.core.model import Role, State
 from mailbot.core.trust import Citation, Trust
-from tests.mailfactory import (
-    LKPP,
-    PDF,
-    STAFF,
-    UNIT,
-    handle_at,
-    mail,
-    parse,
-    reply_as_client,
-    sweep,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 from tests.test_flow_deadlines import REQUESTER, at, kinds, open_and_escalate, ticket
 
 LKPP_NUMBER = "2026112310000045"
@@ -39,35 +27,35 @@ LKPP_NUMBER = "2026112310000045"
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
 def arrive(servers, config, raw: bytes, moment: datetime) -> None:
-    servers.append(UNIT, raw)
-    handle_at(config, moment)
+    servers.append(mf.UNIT, raw)
+    mf.handle_at(config, moment)
 
 
 def latest_of(servers, user, kind):
-    return [m for m in map(parse, servers.fetch(user)) if m["X-Mailbot-Kind"] == kind][-1]
+    return [m for m in map(mf.parse, servers.fetch(user)) if m["X-Mailbot-Kind"] == kind][-1]
 
 
 def otrs_escalation(servers, config):
     """Escalated Monday 23 Nov 2026 10:00 WIB; LKPP's desk acknowledges with its number,
     citing nothing mailbot sent."""
     escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T10:00"))
-    ack, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] {escalation['Subject']}",
-                  f"Email Anda telah kami terima dengan nomor tiket [Ticket#{LKPP_NUMBER}].\n"
-                  "Mohon tidak membalas email otomatis ini.\n",
-                  headers={"Auto-Submitted": "auto-replied"})
+    ack, _ = mf.mail(mf.LKPP, f"[Ticket#{LKPP_NUMBER}] {escalation['Subject']}",
+                     f"Email Anda telah kami terima dengan nomor tiket [Ticket#{LKPP_NUMBER}].\n"
+                     "Mohon tidak membalas email otomatis ini.\n",
+                     headers={"Auto-Submitted": "auto-replied"})
     arrive(servers, config, ack, at("2026-11-23T10:05"))
     assert ticket(config).lkpp_ticket == LKPP_NUMBER
 
 
 def agent_writes(servers, config, text: str, moment: datetime):
     """An LKPP agent answers from LKPP's system: its number only; staff get the alert."""
-    raw, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] Tanggapan Helpdesk LKPP", text)
+    raw, _ = mf.mail(mf.LKPP, f"[Ticket#{LKPP_NUMBER}] Tanggapan Helpdesk LKPP", text)
     arrive(servers, config, raw, moment)
-    return latest_of(servers, STAFF[0], "unverified")
+    return latest_of(servers, mf.STAFF[0], "unverified")
 
 
 def test_a_status_staff_relayed_from_lkpps_desk_is_not_chased_as_missing(env):
@@ -78,16 +66,16 @@ def test_a_status_staff_relayed_from_lkpps_desk_is_not_chased_as_missing(env):
     servers, config = env
     otrs_escalation(servers, config)
     alert = agent_writes(servers, config, "Permasalahan sedang kami proses oleh tim teknis.", at("2026-11-24T09:00"))
-    raw, _ = reply_as_client(alert, STAFF[0], "#teruskan")
+    raw, _ = mf.reply_as_client(alert, mf.STAFF[0], "#teruskan")
     arrive(servers, config, raw, at("2026-11-24T09:30"))
-    assert "sedang kami proses" in text_of(latest_of(servers, REQUESTER, "relay"))
+    assert "sedang kami proses" in mf.text_of(latest_of(servers, REQUESTER, "relay"))
 
-    sweep(config, at("2026-11-25T09:29"))
-    sweep(config, at("2026-11-25T10:01"))
-    assert "overdue_lkpp" not in kinds(servers, LKPP)
+    mf.sweep(config, at("2026-11-25T09:29"))
+    mf.sweep(config, at("2026-11-25T10:01"))
+    assert "overdue_lkpp" not in kinds(servers, mf.LKPP)
     assert "status_user" not in kinds(servers, REQUESTER)
-    assert kinds(servers, LKPP) == ["escalate", "remind_lkpp"]  # one working day after the status
-    reminder = latest_of(servers, LKPP, "remind_lkpp")
+    assert kinds(servers, mf.LKPP) == ["escalate", "remind_lkpp"]  # one working day after the status
+    reminder = latest_of(servers, mf.LKPP, "remind_lkpp")
     assert f"[Ticket#{LKPP_NUMBER}]" in str(reminder["Subject"])
 
 
@@ -98,21 +86,21 @@ def test_a_data_request_staff_relayed_from_lkpps_desk_is_an_answer_from_lkpp(env
     otrs_escalation(servers, config)
     alert = agent_writes(servers, config, "Mohon dikirimkan screenshot pesan error dan kode tender.",
                          at("2026-11-24T09:00"))
-    raw, _ = reply_as_client(alert, STAFF[0], "#permintaan-data")
+    raw, _ = mf.reply_as_client(alert, mf.STAFF[0], "#permintaan-data")
     arrive(servers, config, raw, at("2026-11-24T09:30"))
     assert ticket(config).state is State.AWAITING_INFO
     request = latest_of(servers, REQUESTER, "need_info")
 
-    raw, _ = reply_as_client(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir.")
-    answer = parse(raw)
-    answer.add_attachment(PDF, maintype="application", subtype="pdf", filename="screenshot.pdf")
+    raw, _ = mf.reply_as_client(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir.")
+    answer = mf.parse(raw)
+    answer.add_attachment(mf.PDF, maintype="application", subtype="pdf", filename="screenshot.pdf")
     arrive(servers, config, answer.as_bytes(), at("2026-11-24T11:00"))
     assert ticket(config).state is State.ESCALATED
-    forwarded = latest_of(servers, LKPP, "forward_info")
+    forwarded = latest_of(servers, mf.LKPP, "forward_info")
     assert [p.get_filename() for p in forwarded.iter_attachments()] == ["screenshot.pdf"]
 
-    sweep(config, at("2026-11-25T10:01"))
-    assert "overdue_lkpp" not in kinds(servers, LKPP)
+    mf.sweep(config, at("2026-11-25T10:01"))
+    assert "overdue_lkpp" not in kinds(servers, mf.LKPP)
     assert "status_user" not in kinds(servers, REQUESTER)
 
 
@@ -123,19 +111,19 @@ def test_lkpp_is_not_chased_for_progress_minutes_after_it_received_the_data_it_a
     progress on data it has just received; its day to report runs from the data."""
     servers, config = env
     escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T09:30"))
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=UNIT)
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=mf.UNIT)
     arrive(servers, config, raw, at("2026-11-23T10:00"))
     assert ticket(config).state is State.AWAITING_INFO
     request = latest_of(servers, REQUESTER, "need_info")
-    raw, _ = reply_as_client(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir.")
+    raw, _ = mf.reply_as_client(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir.")
     arrive(servers, config, raw, at("2026-11-24T09:50"))
-    assert kinds(servers, LKPP) == ["escalate", "forward_info"]
+    assert kinds(servers, mf.LKPP) == ["escalate", "forward_info"]
 
-    sweep(config, at("2026-11-24T10:01"))
-    sweep(config, at("2026-11-24T16:00"))
-    assert kinds(servers, LKPP) == ["escalate", "forward_info"]
-    sweep(config, at("2026-11-25T09:51"))
-    assert kinds(servers, LKPP) == ["escalate", "forward_info", "remind_lkpp"]
+    mf.sweep(config, at("2026-11-24T10:01"))
+    mf.sweep(config, at("2026-11-24T16:00"))
+    assert kinds(servers, mf.LKPP) == ["escalate", "forward_info"]
+    mf.sweep(config, at("2026-11-25T09:51"))
+    assert kinds(servers, mf.LKPP) == ["escalate", "forward_info", "remind_lkpp"]
 
 
 # --- the rule itself, pure -------------------------------------------------------------------

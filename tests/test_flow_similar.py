@@ -12,18 +12,7 @@ import pytest
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    PDF,
-    STAFF,
-    UNIT,
-    inbox,
-    mail,
-    of_kind,
-    reply_as_client,
-    run_once,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 YEAR = datetime.now(ZoneInfo("Asia/Jakarta")).year
 COORDINATOR = "koordinator@lpse.test"
@@ -31,18 +20,18 @@ COORDINATOR = "koordinator@lpse.test"
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
 def solve(servers, config, sender, subject, problem, solution, name=""):
     """A requester's mail, answered and resolved by staff with #selesai."""
-    raw, _ = mail(sender, subject, problem, name=name)
-    servers.append(UNIT, raw)
-    run_once(config)
-    notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]
-    raw, _ = reply_as_client(notice, STAFF[0], f"#selesai {solution}")
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.mail(sender, subject, problem, name=name)
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    notice = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")[-1]
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], f"#selesai {solution}")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
 
 
 def test_a_new_mail_like_a_solved_case_lists_it_for_staff_and_coordinators_only(env):
@@ -60,32 +49,32 @@ def test_a_new_mail_like_a_solved_case_lists_it_for_staff_and_coordinators_only(
     store.close()
     locked, retender = f"{YEAR}-00001", f"{YEAR}-00002"
 
-    raw, _ = mail("sari@dinas.test", "tidak bisa login",
-                  "min user kami keblokir, tulisannya akun terkunci krn salah pasword berkali2. mohon dibuka")
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.mail("sari@dinas.test", "tidak bisa login",
+                     "min user kami keblokir, tulisannya akun terkunci krn salah pasword berkali2. mohon dibuka")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     new = f"{YEAR}-00003"
-    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if new in str(m["Subject"]))
-    body = text_of(notice)
+    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if new in str(m["Subject"]))
+    body = mf.text_of(notice)
     assert "kasus serupa" in body
     similar = body[body.index("kasus serupa"):]
     assert f"Tiket {locked}: Akun SPSE terkunci" in similar
     assert "Akun Bapak sudah kami buka kembali." in similar
     assert retender not in similar  # not alike: not shown
 
-    raw, _ = reply_as_client(notice, STAFF[0], "#koordinator Mohon arahan, penyedia mendesak.")
-    servers.append(UNIT, raw)
-    run_once(config)
-    [case] = of_kind(inbox(servers, COORDINATOR), "coordinator_case")
-    assert f"Tiket {locked}: Akun SPSE terkunci" in text_of(case)
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#koordinator Mohon arahan, penyedia mendesak.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    [case] = mf.of_kind(mf.inbox(servers, COORDINATOR), "coordinator_case")
+    assert f"Tiket {locked}: Akun SPSE terkunci" in mf.text_of(case)
 
     # the requesters: Budi got his own solution; Sari (whose new case is like Budi's) never
     # sees Budi's ticket, its solution or a word of the suggestions
-    for received in inbox(servers, "sari@dinas.test"):
-        text = text_of(received)
+    for received in mf.inbox(servers, "sari@dinas.test"):
+        text = mf.text_of(received)
         assert "serupa" not in text and "buka kembali" not in text and locked not in text
-    for received in inbox(servers, "budi@vendor.test"):
-        assert "serupa" not in text_of(received) and retender not in text_of(received)
+    for received in mf.inbox(servers, "budi@vendor.test"):
+        assert "serupa" not in mf.text_of(received) and retender not in mf.text_of(received)
 
 
 def test_nothing_is_listed_when_nothing_solved_is_alike(env):
@@ -93,18 +82,18 @@ def test_nothing_is_listed_when_nothing_solved_is_alike(env):
     solve(servers, config, "sari@dinas.test", "Jadwal tender ulang",
           "Kapan jadwal tender ulang paket rehabilitasi gedung diumumkan?",
           "Jadwal tender ulang diumumkan di SPSE setelah pokja menetapkan ulang dokumen pemilihan.")
-    raw, _ = mail("sari@dinas.test", "SPAMKODOK", "Aplikasi SPAMKODOK versi berapa yang harus dipakai untuk enkripsi?")
-    servers.append(UNIT, raw)
-    run_once(config)
-    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if f"{YEAR}-00002" in str(m["Subject"]))
-    assert "kasus serupa" not in text_of(notice)
+    raw, _ = mf.mail("sari@dinas.test", "SPAMKODOK", "Aplikasi SPAMKODOK versi berapa yang harus dipakai untuk enkripsi?")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if f"{YEAR}-00002" in str(m["Subject"]))
+    assert "kasus serupa" not in mf.text_of(notice)
 
 
 def staff_reply_to_new(servers, config, number, text):
-    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if number in str(m["Subject"]))
-    raw, _ = reply_as_client(notice, STAFF[0], text)
-    servers.append(UNIT, raw)
-    run_once(config)
+    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if number in str(m["Subject"]))
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], text)
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
 
 
 def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_requester(env):
@@ -121,26 +110,26 @@ def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_r
           "Email akun Bapak Budi Santoso sudah kami ganti; silakan cek kotak masuk email baru.", name="Budi Santoso")
     unlocked, renamed = f"{YEAR}-00001", f"{YEAR}-00002"
 
-    raw, _ = mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login. Mohon bantuan.",
-                  name="Sari Dewi")
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login. Mohon bantuan.",
+                     name="Sari Dewi")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     third = f"{YEAR}-00003"
     staff_reply_to_new(servers, config, third, f"#jawab-seperti {renamed}")
-    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
-    assert renamed in text_of(error) and "memuat nama pengguna tiket itu" in text_of(error)
-    assert 'pada baris "Email akun Bapak Budi Santoso sudah kami ganti;' in text_of(error)  # issue 44: the line
+    [error] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
+    assert renamed in mf.text_of(error) and "memuat nama pengguna tiket itu" in mf.text_of(error)
+    assert 'pada baris "Email akun Bapak Budi Santoso sudah kami ganti;' in mf.text_of(error)  # issue 44: the line
     store = Store(load_config(config).database)
     assert store.ticket_by_number("t", third).state is State.OPEN
     store.close()
-    assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
+    assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
 
     staff_reply_to_new(servers, config, third, f"#jawab-seperti {unlocked} Mohon dicoba lagi, Bu.")
     store = Store(load_config(config).database)
     assert store.ticket_by_number("t", third).state is State.RESOLVED
     store.close()
-    [resolved] = of_kind(inbox(servers, "sari@dinas.test"), "resolved")
-    body = text_of(resolved)
+    [resolved] = mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
+    body = mf.text_of(resolved)
     assert body.startswith("Yth. Bapak/Ibu Sari Dewi,")
     assert "Mohon dicoba lagi, Bu." in body and "Akun sudah kami buka kembali." in body
     assert body.index("Mohon dicoba lagi, Bu.") < body.index("Akun sudah kami buka kembali.")
@@ -151,25 +140,25 @@ def test_answer_like_refuses_a_solution_that_carried_files(env):
     """A solution sent with files of its own case (here a PDF staff attached to #selesai)
     is not sent again to another requester: command_error says why, the ticket stays open."""
     servers, config = env
-    raw, _ = mail("budi@vendor.test", "Akun SPSE terkunci", "Akun penyedia kami terkunci. Mohon dibuka.")
-    servers.append(UNIT, raw)
-    run_once(config)
-    notice = of_kind(inbox(servers, STAFF[0]), "staff_new")[-1]
-    raw, _ = mail(STAFF[0], "Re: " + str(notice["Subject"]), "#selesai Akun sudah kami buka; panduan terlampir.",
-                  in_reply_to=str(notice["Message-ID"]).strip("<>"),
-                  attachments=(("panduan akun.pdf", "application/pdf", PDF),))
-    servers.append(UNIT, raw)
-    run_once(config)
-    [resolved] = of_kind(inbox(servers, "budi@vendor.test"), "resolved")
+    raw, _ = mf.mail("budi@vendor.test", "Akun SPSE terkunci", "Akun penyedia kami terkunci. Mohon dibuka.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    notice = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")[-1]
+    raw, _ = mf.mail(mf.STAFF[0], "Re: " + str(notice["Subject"]), "#selesai Akun sudah kami buka; panduan terlampir.",
+                     in_reply_to=str(notice["Message-ID"]).strip("<>"),
+                     attachments=(("panduan akun.pdf", "application/pdf", mf.PDF),))
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    [resolved] = mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "resolved")
     assert [p.get_filename() for p in resolved.iter_attachments()] == ["panduan akun.pdf"]
 
-    raw, _ = mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login.")
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     staff_reply_to_new(servers, config, f"{YEAR}-00002", f"#jawab-seperti {YEAR}-00001")
-    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
-    assert f"{YEAR}-00001" in text_of(error) and "lampiran" in text_of(error)
-    assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
+    [error] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
+    assert f"{YEAR}-00001" in mf.text_of(error) and "lampiran" in mf.text_of(error)
+    assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
 
 
 def test_answer_like_never_passes_an_old_solutions_password_user_id_or_npwp_to_another_requester(env):
@@ -187,19 +176,19 @@ def test_answer_like_never_passes_an_old_solutions_password_user_id_or_npwp_to_a
           "NPWP terdaftar: 01.234.567.8-901.000\n"
           "Segera ganti password setelah login.", name="Budi Santoso")
     old = f"{YEAR}-00001"
-    raw, _ = mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login. Mohon bantuan.",
-                  name="Sari Dewi")
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login. Mohon bantuan.",
+                     name="Sari Dewi")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     new = f"{YEAR}-00002"
     staff_reply_to_new(servers, config, new, f"#jawab-seperti {old}")
 
-    for received in inbox(servers, "sari@dinas.test"):
-        text = text_of(received)
+    for received in mf.inbox(servers, "sari@dinas.test"):
+        text = mf.text_of(received)
         assert "ptmaju_88" not in text and "Lpse#2026x" not in text and "901.000" not in text
-    assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
-    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
-    shown = text_of(error)
+    assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
+    [error] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
+    shown = mf.text_of(error)
     assert old in shown
     assert any(line in shown for line in ("User ID: ptmaju_88", "Password sementara: Lpse#2026x",
                                           "NPWP terdaftar: 01.234.567.8-901.000"))
@@ -219,22 +208,22 @@ def test_a_solution_linking_outside_the_unit_is_shown_inert_and_never_reused(env
           "Error upload penawaran sudah diperbaiki pada versi terbaru.\n"
           "Silakan unduh pembaruan di https://spse-update.example/patch.exe lalu jalankan.")
     old = f"{YEAR}-00001"
-    raw, _ = mail("sari@dinas.test", "error upload penawaran SPSE",
-                  "Upload dokumen penawaran di SPSE selalu error aplikasi. Mohon bantuan.")
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.mail("sari@dinas.test", "error upload penawaran SPSE",
+                     "Upload dokumen penawaran di SPSE selalu error aplikasi. Mohon bantuan.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     new = f"{YEAR}-00002"
-    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if new in str(m["Subject"]))
-    body = text_of(notice)
+    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if new in str(m["Subject"]))
+    body = mf.text_of(notice)
     similar = body[body.index("kasus serupa"):]
     assert f"Tiket {old}" in similar
     assert "hxxps[:]//spse-update[.]example/patch[.]exe" in similar
     assert "https://spse-update.example" not in body and "spse-update.example" not in body
 
     staff_reply_to_new(servers, config, new, f"#jawab-seperti {old}")
-    assert not of_kind(inbox(servers, "sari@dinas.test"), "resolved")
-    for received in inbox(servers, "sari@dinas.test"):
-        assert "spse-update" not in text_of(received)
-    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
-    assert old in text_of(error) and "tautan ke luar domain unit dan LKPP" in text_of(error)
-    assert "https://spse-update.example" not in text_of(error)
+    assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
+    for received in mf.inbox(servers, "sari@dinas.test"):
+        assert "spse-update" not in mf.text_of(received)
+    [error] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
+    assert old in mf.text_of(error) and "tautan ke luar domain unit dan LKPP" in mf.text_of(error)
+    assert "https://spse-update.example" not in mf.text_of(error)

@@ -15,20 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.core.model import State
-from tests.mailfactory import (
-    LKPP,
-    PDF,
-    STAFF,
-    UNIT,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    run_once,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 from tests.test_ladder import events, the_ticket
 
 REQUESTER = "budi@vendor.test"
@@ -37,14 +24,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(120))
 
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
-    return fresh_mailboxes, write_config(fresh_mailboxes, tmp_path)
+    return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
 def _open(servers, config, attachments: tuple = ()) -> EmailMessage:
-    raw, _ = mail(REQUESTER, "Akun SPSE terkunci", "Selamat pagi,\nakun SPSE saya terkunci sejak kemarin.\n\nBudi Santoso",
-                  name="Budi Santoso", attachments=attachments)
-    deliver(servers, config, raw)
-    return latest(servers, STAFF[0], "staff_new")
+    raw, _ = mf.mail(REQUESTER, "Akun SPSE terkunci", "Selamat pagi,\nakun SPSE saya terkunci sejak kemarin.\n\nBudi Santoso",
+                     name="Budi Santoso", attachments=attachments)
+    mf.deliver(servers, config, raw)
+    return mf.latest(servers, mf.STAFF[0], "staff_new")
 
 
 def _outlook_reply(notice: EmailMessage, sender: str, text: str, attachments: tuple = (), rule: str = "") -> bytes:
@@ -52,14 +39,14 @@ def _outlook_reply(notice: EmailMessage, sender: str, text: str, attachments: tu
     (under Outlook's underscore rule when `rule` gives one)."""
     msg = EmailMessage()
     msg["From"] = f"Andi Helpdesk <{sender}>"
-    msg["To"] = f"Helpdesk LPSE Uji <{UNIT}>"
+    msg["To"] = f"Helpdesk LPSE Uji <{mf.UNIT}>"
     msg["Subject"] = "RE: " + str(notice["Subject"])
     msg["Date"] = format_datetime(datetime.now(ZoneInfo("Asia/Jakarta")))
     msg["Message-ID"] = make_msgid(domain="lpse.test")
     msg["In-Reply-To"] = str(notice["Message-ID"])
     msg["References"] = str(notice["Message-ID"])
-    msg.set_content(f"{text}\r\n\r\n{rule + chr(13) + chr(10) if rule else ''}Dari: Helpdesk LPSE Uji <{UNIT}>\r\nDikirim: Senin, 23 November 2026 09.15\r\n"
-                    f"Kepada: Andi Helpdesk <{sender}>\r\nPerihal: {notice['Subject']}\r\n\r\n{text_of(notice)}")
+    msg.set_content(f"{text}\r\n\r\n{rule + chr(13) + chr(10) if rule else ''}Dari: Helpdesk LPSE Uji <{mf.UNIT}>\r\nDikirim: Senin, 23 November 2026 09.15\r\n"
+                    f"Kepada: Andi Helpdesk <{sender}>\r\nPerihal: {notice['Subject']}\r\n\r\n{mf.text_of(notice)}")
     for filename, ctype, data in attachments:
         main, sub = ctype.split("/")
         msg.add_attachment(data, maintype=main, subtype=sub, filename=filename)
@@ -74,16 +61,16 @@ def test_files_staff_attach_to_eskalasi_reach_helpdesk_lkpp(env):
     when the requester had sent none."""
     servers, config = env
     notice = _open(servers, config, attachments=(("error.png", "image/png", PNG),))
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#eskalasi\r\nMohon bantuan, tangkapan layar "
-                                            "admin agency terlampir.", attachments=(("admin-agency.pdf",
-                                                                                     "application/pdf", PDF),)))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "#eskalasi\r\nMohon bantuan, tangkapan layar "
+                                               "admin agency terlampir.", attachments=(("admin-agency.pdf",
+                                                                                        "application/pdf", mf.PDF),)))
 
-    escalation = latest(servers, LKPP, "escalate")
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
     files = {p.get_filename(): p.get_content() for p in escalation.iter_attachments()}
-    assert files == {"error.png": PNG, "admin-agency.pdf": PDF}
-    assert "admin-agency.pdf" in text_of(escalation)
-    assert "tangkapan layar admin agency terlampir" in text_of(escalation)
-    [told] = [m for m in inbox(servers, REQUESTER) if m["X-Mailbot-Kind"] == "escalated_user"]
+    assert files == {"error.png": PNG, "admin-agency.pdf": mf.PDF}
+    assert "admin-agency.pdf" in mf.text_of(escalation)
+    assert "tangkapan layar admin agency terlampir" in mf.text_of(escalation)
+    [told] = [m for m in mf.inbox(servers, REQUESTER) if m["X-Mailbot-Kind"] == "escalated_user"]
     assert list(told.iter_attachments()) == []
 
 
@@ -94,14 +81,14 @@ def test_selesai_without_text_does_not_announce_a_missing_solution(env):
     announced and missing. It must say the problem is considered solved and still ask YA/TIDAK."""
     servers, config = env
     notice = _open(servers, config)
-    quote = "\n".join("> " + line for line in text_of(notice).splitlines())
-    raw, _ = mail(STAFF[0], "Re: " + str(notice["Subject"]),
-                  f"#selesai\n\nOn Mon, 23 Nov 2026 at 09:15, Helpdesk LPSE Uji <{UNIT}> wrote:\n\n{quote}\n",
-                  in_reply_to=str(notice["Message-ID"]).strip("<>"))
-    deliver(servers, config, raw)
+    quote = "\n".join("> " + line for line in mf.text_of(notice).splitlines())
+    raw, _ = mf.mail(mf.STAFF[0], "Re: " + str(notice["Subject"]),
+                     f"#selesai\n\nOn Mon, 23 Nov 2026 at 09:15, Helpdesk LPSE Uji <{mf.UNIT}> wrote:\n\n{quote}\n",
+                     in_reply_to=str(notice["Message-ID"]).strip("<>"))
+    mf.deliver(servers, config, raw)
 
-    solution = latest(servers, REQUESTER, "resolved")
-    text = text_of(solution)
+    solution = mf.latest(servers, REQUESTER, "resolved")
+    text = mf.text_of(solution)
     assert "Berikut jawaban/solusi" not in text
     assert "selesai" in text.split("KONFIRMASI")[0]
     assert "YA" in text and "TIDAK" in text
@@ -115,24 +102,24 @@ def test_data_given_with_eskalasi_or_catatan_is_set_and_reaches_lkpp(env):
     never changed: LKPP got the requester's old, wrong identity."""
     servers, config = env
     notice = _open(servers, config)
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#data telepon 0812-7000-8899\r\n"
-                                            "#catatan sudah ditelepon, menunggu tangkapan layar"))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "#data telepon 0812-7000-8899\r\n"
+                                               "#catatan sudah ditelepon, menunggu tangkapan layar"))
     assert the_ticket(config).contact.phone == "0812-7000-8899"
 
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#data instansi CV Jaya Abadi\r\n#eskalasi\r\n"
-                                            "Mohon bantuan, akun terkunci di sisi ADP."))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "#data instansi CV Jaya Abadi\r\n#eskalasi\r\n"
+                                               "Mohon bantuan, akun terkunci di sisi ADP."))
     ticket = the_ticket(config)
     assert (ticket.contact.organisation, ticket.contact.phone) == ("CV Jaya Abadi", "0812-7000-8899")
-    form = text_of(latest(servers, LKPP, "escalate"))
+    form = mf.text_of(mf.latest(servers, mf.LKPP, "escalate"))
     assert "CV Jaya Abadi" in form and "0812-7000-8899" in form
     assert [kind for kind, _ in events(config)].count("contact_changed") == 2
-    assert not of_kind(inbox(servers, STAFF[0]), "command_error")
+    assert not mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
 
 
 def _thunderbird_flowed(notice: EmailMessage, sender: str, flowed_text: str) -> bytes:
     """Thunderbird's default plain text: format=flowed, long lines broken with a trailing space."""
-    quote = "\r\n".join("> " + line for line in text_of(notice).splitlines())
-    return (f"From: Andi <{sender}>\r\nTo: {UNIT}\r\nSubject: Re: {notice['Subject']}\r\n"
+    quote = "\r\n".join("> " + line for line in mf.text_of(notice).splitlines())
+    return (f"From: Andi <{sender}>\r\nTo: {mf.UNIT}\r\nSubject: Re: {notice['Subject']}\r\n"
             f"Message-ID: {make_msgid(domain='lpse.test')}\r\nIn-Reply-To: {notice['Message-ID']}\r\n"
             f"References: {notice['Message-ID']}\r\nDate: {format_datetime(datetime.now(ZoneInfo('Asia/Jakarta')))}\r\n"
             "User-Agent: Mozilla Thunderbird\r\nMIME-Version: 1.0\r\n"
@@ -150,16 +137,16 @@ def test_thunderbird_format_flowed_reply_is_read_as_typed(env):
     notice = _open(servers, config)
     typed = ("#data alamat Jl. Engku Putri No. 1 Batam Centre, Kel. Teluk Tering, Kec. \r\nBatam Kota 29461\r\n"
              "#data telepon 0812-7000-8899")
-    deliver(servers, config, _thunderbird_flowed(notice, STAFF[0], typed))
+    mf.deliver(servers, config, _thunderbird_flowed(notice, mf.STAFF[0], typed))
     ticket = the_ticket(config)
     assert ticket.contact.address == ("Jl. Engku Putri No. 1 Batam Centre, Kel. Teluk Tering, Kec. Batam Kota "
                                       "29461")
     assert ticket.contact.phone == "0812-7000-8899"
 
-    deliver(servers, config, _thunderbird_flowed(notice, STAFF[0], (
+    mf.deliver(servers, config, _thunderbird_flowed(notice, mf.STAFF[0], (
         "Yth. Bapak Budi,\r\n\r\nAkun Bapak terkunci karena salah memasukkan kata sandi lima kali \r\n"
         "berturut-turut; sudah kami buka kembali.\r\n\r\n-- \r\nAndi")))
-    answer = text_of(latest(servers, REQUESTER, "staff_reply"))
+    answer = mf.text_of(mf.latest(servers, REQUESTER, "staff_reply"))
     assert "salah memasukkan kata sandi lima kali berturut-turut; sudah kami buka kembali." in answer
     assert "Andi" not in answer  # the signature under "-- " stays behind
 
@@ -172,22 +159,22 @@ def test_outlook_signature_logo_marker_does_not_reach_the_requester(env):
     servers, config = env
     notice = _open(servers, config)
     msg = EmailMessage()
-    msg["From"] = f"Andi Helpdesk <{STAFF[0]}>"
-    msg["To"] = UNIT
+    msg["From"] = f"Andi Helpdesk <{mf.STAFF[0]}>"
+    msg["To"] = mf.UNIT
     msg["Subject"] = "RE: " + str(notice["Subject"])
     msg["Message-ID"] = make_msgid(domain="lpse.test")
     msg["In-Reply-To"] = msg["References"] = str(notice["Message-ID"])
     msg.set_content("#selesai\r\nAkun sudah kami buka kembali.\r\n\r\nSalam,\r\nAndi\r\n"
                     "[cid:image001.png@01DA3C5E.8B4F2A10]\r\n\r\n"
-                    f"From: Helpdesk LPSE Uji <{UNIT}>\r\nSent: Monday, November 23, 2026 9:15 AM\r\n"
-                    f"To: Andi Helpdesk <{STAFF[0]}>\r\nSubject: {notice['Subject']}\r\n\r\n{text_of(notice)}")
+                    f"From: Helpdesk LPSE Uji <{mf.UNIT}>\r\nSent: Monday, November 23, 2026 9:15 AM\r\n"
+                    f"To: Andi Helpdesk <{mf.STAFF[0]}>\r\nSubject: {notice['Subject']}\r\n\r\n{mf.text_of(notice)}")
     msg.add_alternative('<html><body><p>#selesai</p><p>Akun sudah kami buka kembali.</p><p>Salam,<br>Andi<br>'
                         '<img src="cid:image001.png@01DA3C5E.8B4F2A10"></p></body></html>', subtype="html")
     msg.get_payload()[1].add_related(PNG, maintype="image", subtype="png", cid="<image001.png@01DA3C5E.8B4F2A10>",
                                      filename="image001.png")
-    deliver(servers, config, msg.as_bytes())
+    mf.deliver(servers, config, msg.as_bytes())
 
-    text = text_of(latest(servers, REQUESTER, "resolved"))
+    text = mf.text_of(mf.latest(servers, REQUESTER, "resolved"))
     assert "Akun sudah kami buka kembali." in text
     assert "cid:" not in text
 
@@ -200,21 +187,21 @@ def test_text_under_a_priority_command_is_kept_and_its_sender_told_it_was_not_se
     ticket as a note and staff are told it was not sent and how to send it (`#jawab`)."""
     servers, config = env
     notice = _open(servers, config)
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#prioritas tinggi\r\n"
-                                            "Selamat siang Pak, akun Bapak sudah kami reset."))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "#prioritas tinggi\r\n"
+                                               "Selamat siang Pak, akun Bapak sudah kami reset."))
 
     ticket = the_ticket(config)
     assert ticket.priority == "high"
     assert any(kind == "note" and "akun Bapak sudah kami reset" in detail.get("text", "")
                for kind, detail in events(config))
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]  # a remark may be internal
-    told = text_of(latest(servers, STAFF[0], "command_ok"))
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack"]  # a remark may be internal
+    told = mf.text_of(mf.latest(servers, mf.STAFF[0], "command_ok"))
     assert "TIDAK dikirim ke pengguna" in told and "#jawab" in told
 
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "#prioritas tinggi\r\n#jawab\r\n"
-                                            "Selamat siang Pak, akun Bapak sudah kami reset."))
-    assert "akun Bapak sudah kami reset" in text_of(latest(servers, REQUESTER, "staff_reply"))
-    assert "TIDAK dikirim" not in text_of(latest(servers, STAFF[0], "command_ok"))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "#prioritas tinggi\r\n#jawab\r\n"
+                                               "Selamat siang Pak, akun Bapak sudah kami reset."))
+    assert "akun Bapak sudah kami reset" in mf.text_of(mf.latest(servers, REQUESTER, "staff_reply"))
+    assert "TIDAK dikirim" not in mf.text_of(mf.latest(servers, mf.STAFF[0], "command_ok"))
 
 
 def test_a_command_under_a_greeting_runs_and_the_greeting_is_not_relayed(env):
@@ -224,16 +211,16 @@ def test_a_command_under_a_greeting_runs_and_the_greeting_is_not_relayed(env):
     requester reads the solution, not the greeting written above the command."""
     servers, config = env
     notice = _open(servers, config)
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Selamat siang Pak,\r\n#selesai\r\n"
-                                            "Akun sudah dibuka, silakan login kembali."))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "Selamat siang Pak,\r\n#selesai\r\n"
+                                               "Akun sudah dibuka, silakan login kembali."))
 
     assert the_ticket(config).state is State.RESOLVED
-    solution = text_of(latest(servers, REQUESTER, "resolved")).replace("\r\n", "\n")
+    solution = mf.text_of(mf.latest(servers, REQUESTER, "resolved")).replace("\r\n", "\n")
     assert "Akun sudah dibuka, silakan login kembali." in solution
     assert "Selamat siang Pak,\nAkun sudah dibuka" not in solution
     assert "#selesai" not in solution
-    assert not of_kind(inbox(servers, REQUESTER), "staff_reply")
-    assert not of_kind(inbox(servers, STAFF[0]), "command_error")
+    assert not mf.of_kind(mf.inbox(servers, REQUESTER), "staff_reply")
+    assert not mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
 
 
 def test_tutup_under_a_greeting_closes_and_under_text_is_refused_with_the_reason(env):
@@ -242,17 +229,17 @@ def test_tutup_under_a_greeting_closes_and_under_text_is_refused_with_the_reason
     reaches the requester, and staff are told why (`command_error`)."""
     servers, config = env
     notice = _open(servers, config)
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Sudah saya telepon Bapaknya.\r\n#tutup"))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "Sudah saya telepon Bapaknya.\r\n#tutup"))
     assert the_ticket(config).state is State.OPEN
-    error = " ".join(text_of(latest(servers, STAFF[0], "command_error")).split())
+    error = " ".join(mf.text_of(mf.latest(servers, mf.STAFF[0], "command_error")).split())
     assert "#tutup ada di bawah teks lain sehingga tidak dijalankan" in error
-    assert [str(m["X-Mailbot-Kind"]) for m in inbox(servers, REQUESTER)] == ["ack"]
+    assert [str(m["X-Mailbot-Kind"]) for m in mf.inbox(servers, REQUESTER)] == ["ack"]
 
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Halo Bapak,\r\n#tutup"))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "Halo Bapak,\r\n#tutup"))
     assert the_ticket(config).state is State.CLOSED
-    closed = text_of(latest(servers, REQUESTER, "closed"))
+    closed = mf.text_of(mf.latest(servers, REQUESTER, "closed"))
     assert "Halo Bapak" not in closed and "#tutup" not in closed
-    assert len(of_kind(inbox(servers, STAFF[0]), "command_error")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")) == 1
 
 
 def test_eskalasi_under_dear_all_reaches_lkpp(env):
@@ -260,13 +247,13 @@ def test_eskalasi_under_dear_all_reaches_lkpp(env):
     requester got "Dear all, #eskalasi Mohon dibantu ..." relayed, and LKPP nothing."""
     servers, config = env
     notice = _open(servers, config)
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Dear all,\r\n\r\n#eskalasi\r\n"
-                                            "Mohon dibantu, reset akun di luar kewenangan kami."))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "Dear all,\r\n\r\n#eskalasi\r\n"
+                                               "Mohon dibantu, reset akun di luar kewenangan kami."))
 
     assert the_ticket(config).state is State.ESCALATED
-    assert "Mohon dibantu, reset akun di luar kewenangan kami." in text_of(latest(servers, LKPP, "escalate"))
-    assert [str(m["X-Mailbot-Kind"]) for m in inbox(servers, REQUESTER)] == ["ack", "escalated_user"]
-    assert "#eskalasi" not in text_of(latest(servers, REQUESTER, "escalated_user"))
+    assert "Mohon dibantu, reset akun di luar kewenangan kami." in mf.text_of(mf.latest(servers, mf.LKPP, "escalate"))
+    assert [str(m["X-Mailbot-Kind"]) for m in mf.inbox(servers, REQUESTER)] == ["ack", "escalated_user"]
+    assert "#eskalasi" not in mf.text_of(mf.latest(servers, REQUESTER, "escalated_user"))
 
 
 def test_a_command_below_the_text_is_refused_and_nothing_reaches_the_requester(env):
@@ -276,19 +263,19 @@ def test_a_command_below_the_text_is_refused_and_nothing_reaches_the_requester(e
     nothing is sent. A `#` line that names no command ("#1 Buka menu") stays text."""
     servers, config = env
     notice = _open(servers, config)
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Pak, akun sudah kami buka, silakan login "
-                                            "kembali.\r\n#selesai"))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "Pak, akun sudah kami buka, silakan login "
+                                               "kembali.\r\n#selesai"))
 
-    error = " ".join(text_of(latest(servers, STAFF[0], "command_error")).split())
+    error = " ".join(mf.text_of(mf.latest(servers, mf.STAFF[0], "command_error")).split())
     assert "#selesai ada di bawah teks lain sehingga tidak dijalankan" in error
-    assert [str(m["X-Mailbot-Kind"]) for m in inbox(servers, REQUESTER)] == ["ack"]
+    assert [str(m["X-Mailbot-Kind"]) for m in mf.inbox(servers, REQUESTER)] == ["ack"]
     assert the_ticket(config).state is State.OPEN
 
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Silakan ikuti langkah berikut:\r\n"
-                                            "#1 Buka menu Lupa Password\r\n#2 Masukkan email terdaftar"))
-    relayed = text_of(latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "Silakan ikuti langkah berikut:\r\n"
+                                               "#1 Buka menu Lupa Password\r\n#2 Masukkan email terdaftar"))
+    relayed = mf.text_of(mf.latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
     assert "#1 Buka menu Lupa Password\n#2 Masukkan email terdaftar" in relayed
-    assert len(of_kind(inbox(servers, STAFF[0]), "command_error")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")) == 1
 
 
 # --- a staff reply that also reaches the mailbox through a mailing list (SPEC 3, 9) --------------
@@ -312,12 +299,12 @@ def test_a_staff_reply_arriving_directly_and_through_a_list_reaches_the_requeste
     delivered twice runs once"): the staff list's copy of a reply-all is the same reply."""
     servers, config = env
     notice = _open(servers, config)
-    raw = _outlook_reply(notice, STAFF[0], "Pak Budi, akun sudah kami buka kembali, silakan login.")
+    raw = _outlook_reply(notice, mf.STAFF[0], "Pak Budi, akun sudah kami buka kembali, silakan login.")
     for copy in ((_through_list(raw), raw) if list_first else (raw, _through_list(raw))):
-        servers.append(UNIT, copy)
-    run_once(config)
-    assert len(of_kind(inbox(servers, REQUESTER), "staff_reply")) == 1
-    assert len(inbox(servers, UNIT, "Processed")) == 3 and not inbox(servers, UNIT, "Quarantine")
+        servers.append(mf.UNIT, copy)
+    mf.run_once(config)
+    assert len(mf.of_kind(mf.inbox(servers, REQUESTER), "staff_reply")) == 1
+    assert len(mf.inbox(servers, mf.UNIT, "Processed")) == 3 and not mf.inbox(servers, mf.UNIT, "Quarantine")
     assert "message_id_reused" not in [k for k, _ in events(config)]
 
 
@@ -325,14 +312,14 @@ def test_other_words_under_a_replys_message_id_through_a_list_are_still_handled(
     """SPEC 9: a different message reusing a known Message-ID is handled, never swallowed as a copy."""
     servers, config = env
     notice = _open(servers, config)
-    raw = _outlook_reply(notice, STAFF[0], "Pak Budi, akun sudah kami buka kembali, silakan login.")
-    deliver(servers, config, raw)
+    raw = _outlook_reply(notice, mf.STAFF[0], "Pak Budi, akun sudah kami buka kembali, silakan login.")
+    mf.deliver(servers, config, raw)
     other = raw.replace(b"akun sudah kami buka kembali, silakan login.", b"akun belum bisa dibuka, tunggu kabar kami.")
     assert other != raw
-    deliver(servers, config, _through_list(other))
+    mf.deliver(servers, config, _through_list(other))
     assert "message_id_reused" in [k for k, _ in events(config)]
-    replies = of_kind(inbox(servers, REQUESTER), "staff_reply")
-    assert len(replies) == 2 and "belum bisa dibuka" in text_of(replies[1])
+    replies = mf.of_kind(mf.inbox(servers, REQUESTER), "staff_reply")
+    assert len(replies) == 2 and "belum bisa dibuka" in mf.text_of(replies[1])
 
 
 def test_numbered_steps_of_an_html_only_reply_keep_their_numbers(env):
@@ -342,8 +329,8 @@ def test_numbered_steps_of_an_html_only_reply_keep_their_numbers(env):
     servers, config = env
     notice = _open(servers, config)
     msg = EmailMessage()
-    msg["From"] = f"Andi Helpdesk <{STAFF[0]}>"
-    msg["To"] = UNIT
+    msg["From"] = f"Andi Helpdesk <{mf.STAFF[0]}>"
+    msg["To"] = mf.UNIT
     msg["Subject"] = "Re: " + str(notice["Subject"])
     msg["Message-ID"] = make_msgid(domain="lpse.test")
     msg["In-Reply-To"] = msg["References"] = str(notice["Message-ID"])
@@ -351,9 +338,9 @@ def test_numbered_steps_of_an_html_only_reply_keep_their_numbers(env):
                     "<ol><li>Buka menu Lupa Password</li><li>Masukkan email terdaftar</li><li>Buka tautan di email "
                     "yang Bapak terima</li></ol><div>Apabila langkah 3 gagal, mohon kabari kami.</div></body></html>",
                     subtype="html")
-    deliver(servers, config, msg.as_bytes())
+    mf.deliver(servers, config, msg.as_bytes())
 
-    relayed = text_of(latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
+    relayed = mf.text_of(mf.latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
     assert ("1. Buka menu Lupa Password\n2. Masukkan email terdaftar\n3. Buka tautan di email yang Bapak terima"
             in relayed)
     assert "Selamat siang Pak Budi," in relayed and "<" not in relayed.split("--")[0]
@@ -367,17 +354,17 @@ def test_outlook_rich_text_winmail_dat_reaches_the_requester_as_its_files(env):
 
     servers, config = env
     notice = _open(servers, config, attachments=(
-        ("winmail.dat", "application/ms-tnef", winmail([("Surat Kuasa Direktur.pdf", PDF)])),))
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], "Pak Budi, panduan reset password terlampir.",
-                                            attachments=(("winmail.dat", "application/ms-tnef",
-                                                          winmail([("Panduan Reset Password.pdf", PDF)])),)))
-    reply = latest(servers, REQUESTER, "staff_reply")
-    assert {p.get_filename(): p.get_content() for p in reply.iter_attachments()} == {"Panduan Reset Password.pdf": PDF}
-    assert "panduan reset password terlampir" in text_of(reply)
+        ("winmail.dat", "application/ms-tnef", winmail([("Surat Kuasa Direktur.pdf", mf.PDF)])),))
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], "Pak Budi, panduan reset password terlampir.",
+                                               attachments=(("winmail.dat", "application/ms-tnef",
+                                                             winmail([("Panduan Reset Password.pdf", mf.PDF)])),)))
+    reply = mf.latest(servers, REQUESTER, "staff_reply")
+    assert {p.get_filename(): p.get_content() for p in reply.iter_attachments()} == {"Panduan Reset Password.pdf": mf.PDF}
+    assert "panduan reset password terlampir" in mf.text_of(reply)
 
-    deliver(servers, config, _outlook_reply(latest(servers, STAFF[0], "staff_new"), STAFF[0], "#eskalasi\r\nMohon bantuan."))
-    escalation = latest(servers, LKPP, "escalate")
-    assert {p.get_filename(): p.get_content() for p in escalation.iter_attachments()} == {"Surat Kuasa Direktur.pdf": PDF}
+    mf.deliver(servers, config, _outlook_reply(mf.latest(servers, mf.STAFF[0], "staff_new"), mf.STAFF[0], "#eskalasi\r\nMohon bantuan."))
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
+    assert {p.get_filename(): p.get_content() for p in escalation.iter_attachments()} == {"Surat Kuasa Direktur.pdf": mf.PDF}
 
 
 def test_a_divider_staff_type_keeps_the_text_below_it_for_the_requester(env):
@@ -390,8 +377,8 @@ def test_a_divider_staff_type_keeps_the_text_below_it_for_the_requester(env):
     typed = ("Pak Budi, silakan ikuti langkah berikut:\r\n1. Buka menu Lupa Password\r\n"
              "2. Masukkan email terdaftar\r\n\r\n" + "_" * 30 + "\r\n\r\n"
              "Jika masih gagal, hapus cache browser lalu coba lagi.\r\n\r\nTerima kasih,\r\nAndi")
-    deliver(servers, config, _outlook_reply(notice, STAFF[0], typed, rule="_" * 32))
-    relayed = text_of(latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
+    mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], typed, rule="_" * 32))
+    relayed = mf.text_of(mf.latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
     assert "2. Masukkan email terdaftar\n\n" + "_" * 30 + "\n\nJika masih gagal, hapus cache browser" in relayed
     assert "Terima kasih,\nAndi" in relayed
     for history in ("Dari: Helpdesk LPSE Uji", "Dikirim:", "akun SPSE saya terkunci sejak kemarin", "_" * 32):

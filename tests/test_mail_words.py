@@ -12,19 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    UNIT,
-    handle_at,
-    mail,
-    of_kind,
-    parse,
-    reply_as_client,
-    sweep,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")
 REQUESTER = "budi@vendor.test"
@@ -37,23 +25,23 @@ def at(text: str) -> datetime:
 
 @pytest.fixture(params=["id", "en"])
 def env(fresh_mailboxes, tmp_path, request):
-    config = write_config(fresh_mailboxes, tmp_path, language=request.param, ack_max_age_hours=100000)
+    config = mf.write_config(fresh_mailboxes, tmp_path, language=request.param, ack_max_age_hours=100000)
     return fresh_mailboxes, config, request.param
 
 
 def received(servers, user, kind):
-    return of_kind([parse(raw) for raw in servers.fetch(user)], kind)
+    return mf.of_kind([mf.parse(raw) for raw in servers.fetch(user)], kind)
 
 
 def arrive(servers, config, raw: bytes, moment: datetime) -> None:
-    servers.append(UNIT, raw, msg_time=moment)
-    handle_at(config, moment)
+    servers.append(mf.UNIT, raw, msg_time=moment)
+    mf.handle_at(config, moment)
 
 
 def open_ticket(servers, config, moment: datetime, body: str = "Akun SPSE saya terkunci sejak pagi.\nBudi"):
-    raw, _ = mail(REQUESTER, "Akun SPSE terkunci", body, date=moment, name="Budi Santoso")
+    raw, _ = mf.mail(REQUESTER, "Akun SPSE terkunci", body, date=moment, name="Budi Santoso")
     arrive(servers, config, raw, moment)
-    return received(servers, STAFF[0], "staff_new")[-1]
+    return received(servers, mf.STAFF[0], "staff_new")[-1]
 
 
 def test_auto_close_for_missing_data_is_told_to_staff_as_such(env):
@@ -62,15 +50,15 @@ def test_auto_close_for_missing_data_is_told_to_staff_as_such(env):
     it: a new message from the requester that does not exist, and no word of the closing."""
     servers, config, language = env
     notice = open_ticket(servers, config, at("2026-11-23T09:00"))
-    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dicek.")
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon dicek.")
     arrive(servers, config, raw, at("2026-11-23T09:10"))
-    escalation = received(servers, LKPP, "escalate")[-1]
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=UNIT)
+    escalation = received(servers, mf.LKPP, "escalate")[-1]
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=mf.UNIT)
     arrive(servers, config, raw, at("2026-11-23T11:00"))
-    sweep(config, at("2026-11-25T11:01"))  # the reminder after 2 working days
-    sweep(config, at("2026-11-30T11:01"))  # closed 5 working days after the request
+    mf.sweep(config, at("2026-11-25T11:01"))  # the reminder after 2 working days
+    mf.sweep(config, at("2026-11-30T11:01"))  # closed 5 working days after the request
 
-    told = text_of(received(servers, STAFF[0], "staff_update")[-1])
+    told = mf.text_of(received(servers, mf.STAFF[0], "staff_update")[-1])
     if language == "id":
         assert "ditutup otomatis" in told and "5 hari kerja" in told
         assert "Pesan baru dari" not in told
@@ -86,13 +74,13 @@ def test_a_reply_with_nothing_new_asks_staff_instead_of_announcing_a_message(env
     servers, config, language = env
     signature = "Budi Santoso\nDirektur CV Maju Jaya\nHP 0812-7000-1234"
     notice = open_ticket(servers, config, at("2026-11-23T09:00"), f"Akun SPSE saya terkunci.\n\nSalam,\n{signature}\n")
-    raw, _ = reply_as_client(notice, STAFF[0], "#selesai\nAkun sudah kami buka, silakan login ulang.")
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#selesai\nAkun sudah kami buka, silakan login ulang.")
     arrive(servers, config, raw, at("2026-11-23T09:30"))
     solution = received(servers, REQUESTER, "resolved")[-1]
-    raw, _ = reply_as_client(solution, REQUESTER, f"Salam,\n{signature}")
+    raw, _ = mf.reply_as_client(solution, REQUESTER, f"Salam,\n{signature}")
     arrive(servers, config, raw, at("2026-11-23T10:00"))
 
-    asked = text_of(received(servers, STAFF[0], "staff_update")[-1])
+    asked = mf.text_of(received(servers, mf.STAFF[0], "staff_update")[-1])
     if language == "id":
         assert "tanpa teks baru" in asked and "menunggu konfirmasi" in asked and "#tutup" in asked
         assert "Pesan baru dari" not in asked
@@ -112,17 +100,17 @@ def test_staff_mail_names_states_and_priorities_in_the_mailbox_language(env):
     "Status   : open", "Prioritas: high" (while the command they type is #prioritas tinggi)."""
     servers, config, language = env
     notice = open_ticket(servers, config, at("2026-11-23T09:00"))
-    raw, _ = reply_as_client(notice, STAFF[0], "#prioritas tinggi\n#koordinator\nMohon arahan, boleh direset?")
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#prioritas tinggi\n#koordinator\nMohon arahan, boleh direset?")
     arrive(servers, config, raw, at("2026-11-23T09:10"))
-    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dicek.")
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon dicek.")
     arrive(servers, config, raw, at("2026-11-23T09:20"))
-    escalation = received(servers, LKPP, "escalate")[-1]
-    raw, _ = reply_as_client(escalation, LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=UNIT)
+    escalation = received(servers, mf.LKPP, "escalate")[-1]
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=mf.UNIT)
     arrive(servers, config, raw, at("2026-11-23T11:00"))
 
-    case = text_of(received(servers, COORDINATOR, "coordinator_case")[-1])
-    done = text_of(received(servers, STAFF[0], "command_ok")[0])
-    lkpp = text_of(received(servers, STAFF[0], "staff_lkpp")[-1])
+    case = mf.text_of(received(servers, COORDINATOR, "coordinator_case")[-1])
+    done = mf.text_of(received(servers, mf.STAFF[0], "command_ok")[0])
+    lkpp = mf.text_of(received(servers, mf.STAFF[0], "staff_lkpp")[-1])
     for text in (case, done, lkpp):
         assert not CODES.search(text), CODES.search(text)
     # the command as staff typed it, not "#priority high"; its value in the mailbox's words
@@ -141,11 +129,11 @@ def test_english_ack_of_an_urgent_ticket_says_one_working_hour(fresh_mailboxes, 
     """SPEC 8: English templates. A high-priority ticket (the shipped deadlines give it 1
     working hour) was acknowledged with "will respond within 1 working hours"."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, language="en", ack_max_age_hours=100000)
-    raw, _ = mail(REQUESTER, "Tidak bisa upload penawaran",
-                  "Tidak bisa upload penawaran, batas akhir hari ini pukul 15.00 WIB.", date=at("2026-11-23T09:00"))
+    config = mf.write_config(servers, tmp_path, language="en", ack_max_age_hours=100000)
+    raw, _ = mf.mail(REQUESTER, "Tidak bisa upload penawaran",
+                     "Tidak bisa upload penawaran, batas akhir hari ini pukul 15.00 WIB.", date=at("2026-11-23T09:00"))
     arrive(servers, config, raw, at("2026-11-23T09:00"))
-    ack = " ".join(text_of(received(servers, REQUESTER, "ack")[-1]).split())
+    ack = " ".join(mf.text_of(received(servers, REQUESTER, "ack")[-1]).split())
     assert "within 1 working hour (" in ack
 
 
@@ -158,17 +146,17 @@ def test_staff_read_why_a_command_or_a_message_was_refused_in_the_mailbox_langua
     that mailbot sent on this ticket)". An English mailbox keeps the English."""
     servers, config, language = env
     notice = open_ticket(servers, config, at("2026-11-23T09:00"))
-    steps = [(STAFF[1], "#hapus\nHapus tiket ini."), (STAFF[0], "#prioritas darurat"), (STAFF[0], "#teruskan"),
-             (STAFF[0], "#tutup"), (STAFF[0], "#eskalasi\nMohon dicek.")]
+    steps = [(mf.STAFF[1], "#hapus\nHapus tiket ini."), (mf.STAFF[0], "#prioritas darurat"), (mf.STAFF[0], "#teruskan"),
+             (mf.STAFF[0], "#tutup"), (mf.STAFF[0], "#eskalasi\nMohon dicek.")]
     for minute, (sender, text) in enumerate(steps):
-        raw, _ = reply_as_client(notice, sender, text)
+        raw, _ = mf.reply_as_client(notice, sender, text)
         arrive(servers, config, raw, at(f"2026-11-23T09:1{minute}"))
-    raw, _ = mail(STAFF[0], f"Re: {notice['Subject']}", "#tutup", date=at("2026-11-23T09:20"))
+    raw, _ = mf.mail(mf.STAFF[0], f"Re: {notice['Subject']}", "#tutup", date=at("2026-11-23T09:20"))
     arrive(servers, config, raw, at("2026-11-23T09:20"))
 
-    unknown = " ".join(text_of(received(servers, STAFF[1], "command_error")[-1]).split())
-    priority, relay, closed = (" ".join(text_of(m).split()) for m in received(servers, STAFF[0], "command_error"))
-    alert = " ".join(text_of(received(servers, COORDINATOR, "unverified")[-1]).split())
+    unknown = " ".join(mf.text_of(received(servers, mf.STAFF[1], "command_error")[-1]).split())
+    priority, relay, closed = (" ".join(mf.text_of(m).split()) for m in received(servers, mf.STAFF[0], "command_error"))
+    alert = " ".join(mf.text_of(received(servers, COORDINATOR, "unverified")[-1]).split())
     if language == "id":
         assert "perintah #hapus tidak dikenal" in unknown
         assert "#prioritas harus diikuti salah satu dari: tinggi, sedang, rendah; tertulis 'darurat'" in priority
@@ -191,11 +179,11 @@ def test_a_long_non_ascii_file_name_keeps_every_line_within_998_characters(fresh
     Chinese (a supplier's document, 120 characters) went to staff and LKPP with its RFC 2231
     file name on one header line of about 1,100 characters, which a relay may cut or refuse."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, ack_max_age_hours=100000)
+    config = mf.write_config(servers, tmp_path, ack_max_age_hours=100000)
     name = "供应商资格文件" * 17 + ".pdf"
-    raw, _ = mail(REQUESTER, "Dokumen kualifikasi", "Terlampir dokumen dari pemasok.", date=at("2026-11-23T09:00"),
-                  attachments=((name, "application/pdf", b"%PDF-1.4\n%%EOF\n"),))
+    raw, _ = mf.mail(REQUESTER, "Dokumen kualifikasi", "Terlampir dokumen dari pemasok.", date=at("2026-11-23T09:00"),
+                     attachments=((name, "application/pdf", b"%PDF-1.4\n%%EOF\n"),))
     arrive(servers, config, raw, at("2026-11-23T09:00"))
-    [notice] = servers.fetch(STAFF[0])
+    [notice] = servers.fetch(mf.STAFF[0])
     assert max(len(line) for line in notice.split(b"\r\n")) <= 998
-    assert [p.get_filename() for p in parse(notice).iter_attachments()] == [name]
+    assert [p.get_filename() for p in mf.parse(notice).iter_attachments()] == [name]

@@ -13,16 +13,7 @@ import yaml
 
 from mailbot.config import load_config
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    UNIT,
-    daemon,
-    inbox,
-    mail,
-    of_kind,
-    stop,
-    wait_for,
-    write_config,
-)
+from tests import mailfactory as mf
 
 COORDINATOR = "koordinator@lpse.test"
 REQUESTERS = tuple(f"admin@penyedia{i}.test" for i in range(10))  # ten firms, each writing its own words
@@ -42,54 +33,54 @@ REQUESTS = (
 
 def acks_to(servers, requester: str) -> list:  # type: ignore[no-untyped-def]
     """Acks addressed to `requester` (these addresses share the catch-all mailbox)."""
-    return [m for m in of_kind(inbox(servers, servers.mailbox_for(requester)), "ack") if requester in str(m["To"])]
+    return [m for m in mf.of_kind(mf.inbox(servers, servers.mailbox_for(requester)), "ack") if requester in str(m["To"])]
 
 
 def test_a_read_only_processed_folder_neither_slows_acks_nor_loses_mail(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, alert_after_minutes=0.05,  # 3 s
-                          log={"format": "json", "level": "info"})
+    config = mf.write_config(servers, tmp_path, alert_after_minutes=0.05,  # 3 s
+                             log={"format": "json", "level": "info"})
     data = yaml.safe_load(config.read_text())
     data["mailboxes"][0]["imap"].update({"idle": True, "poll_seconds": 30})
     config.write_text(yaml.safe_dump(data))
-    processed = servers.base_dir / "mail" / UNIT / "Maildir" / "Processed"
+    processed = servers.base_dir / "mail" / mf.UNIT / "Maildir" / "Processed"
     acked: list[float] = []
-    proc = daemon(config)
+    proc = mf.daemon(config)
     try:
-        servers.append(UNIT, mail("budi@vendor.test", "Akun terkunci", "Mohon dibuka.")[0])
-        assert wait_for(lambda: of_kind(inbox(servers, "budi@vendor.test"), "ack"), 30)
-        assert wait_for(lambda: len(servers.fetch(UNIT, "Processed")) == 1, 10)
+        servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Akun terkunci", "Mohon dibuka.")[0])
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack"), 30)
+        assert mf.wait_for(lambda: len(servers.fetch(mf.UNIT, "Processed")) == 1, 10)
         try:
             for sub in ("cur", "new", "tmp"):  # the server may no longer write Processed
                 os.chmod(processed / sub, 0o500)
             for i in range(10):
                 requester = REQUESTERS[i]
-                servers.append(UNIT, mail(requester, *REQUESTS[i])[0])
+                servers.append(mf.UNIT, mf.mail(requester, *REQUESTS[i])[0])
                 start = time.monotonic()
-                assert wait_for(lambda r=requester: acks_to(servers, r), 30, 0.05)
+                assert mf.wait_for(lambda r=requester: acks_to(servers, r), 30, 0.05)
                 acked.append(time.monotonic() - start)
                 time.sleep(1)
-            assert wait_for(lambda: of_kind(inbox(servers, COORDINATOR), "system_alert"), 30)
-            assert len(servers.fetch(UNIT, "Processed")) == 1
-            assert len(servers.fetch(UNIT, "INBOX")) == 10  # recorded and answered, waiting to be moved
+            assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, COORDINATOR), "system_alert"), 30)
+            assert len(servers.fetch(mf.UNIT, "Processed")) == 1
+            assert len(servers.fetch(mf.UNIT, "INBOX")) == 10  # recorded and answered, waiting to be moved
         finally:
             for sub in ("cur", "new", "tmp"):
                 os.chmod(processed / sub, 0o700)
-        servers.append(UNIT, mail("sari@dinas.test", "Satu lagi", "Setelah folder bisa ditulis lagi.")[0])
-        assert wait_for(lambda: len(servers.fetch(UNIT, "Processed")) == 12, 60)
-        assert servers.fetch(UNIT, "INBOX") == []
+        servers.append(mf.UNIT, mf.mail("sari@dinas.test", "Satu lagi", "Setelah folder bisa ditulis lagi.")[0])
+        assert mf.wait_for(lambda: len(servers.fetch(mf.UNIT, "Processed")) == 12, 60)
+        assert servers.fetch(mf.UNIT, "INBOX") == []
         time.sleep(12)  # one more look of the daemon at itself: no second alert
     finally:
-        out = stop(proc)
+        out = mf.stop(proc)
         print(out[-8000:])
     assert max(acked) <= 2.0, acked
-    alerts = of_kind(inbox(servers, COORDINATOR), "system_alert")
+    alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "system_alert")
     assert len(alerts) == 1, [a["Subject"] for a in alerts]
     assert "Processed" in alerts[0].get_body(preferencelist=("plain",)).get_content()
     store = Store(load_config(config).database)
     received = [r["message_id"] for r in store.db.query("select message_id from messages where direction = 'in'")]
     assert len(received) == len(set(received)) == 12  # each mail recorded once
     assert [len(acks_to(servers, r)) for r in REQUESTERS] == [1] * 10  # one ack each, none sent twice
-    assert len(of_kind(inbox(servers, "budi@vendor.test"), "ack")) == 1
-    assert len(of_kind(inbox(servers, "sari@dinas.test"), "ack")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "ack")) == 1
     assert '"mailbox_unavailable"' not in out and '"retrying_later"' not in out

@@ -13,17 +13,7 @@ import yaml
 from mailbot.config import load_config
 from mailbot.daemon import App
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    STAFF,
-    UNIT,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    run_once,
-    write_config,
-)
+from tests import mailfactory as mf
 from tests.test_ops_concurrent_sweep import offline_config, open_tickets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,23 +35,23 @@ def test_tag_prefix_changed_old_replies_still_thread(fresh_mailboxes, tmp_path):
     """An operator changes `tag_prefix`: requesters still answer with the tag of their ack.
     A fresh mail citing only the old tag opened a second ticket for the same problem."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
-    run_once(config)
-    ack = latest(servers, REQ, "ack")
-    notice = latest(servers, STAFF[0], "staff_new")
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, mf.mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
+    mf.run_once(config)
+    ack = mf.latest(servers, REQ, "ack")
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
     edit(config, tag_prefix="LPSE-NEW")
     # the requester answers the old ack (old tag in Subject, References to our ack)
-    servers.append(UNIT, reply_as_client(ack, REQ, "Ini tambahan data saya.")[0])
+    servers.append(mf.UNIT, mf.reply_as_client(ack, REQ, "Ini tambahan data saya.")[0])
     # staff answer the old notice
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "Sudah kami buka, silakan coba.")[0])
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "Sudah kami buka, silakan coba.")[0])
     # the requester writes a fresh mail citing the old tag only (no References)
-    servers.append(UNIT, mail(REQ, "Re: [LPSE-T #2026-00001] Akun terkunci", "Masih terkunci pak.")[0])
-    run_once(config)
+    servers.append(mf.UNIT, mf.mail(REQ, "Re: [LPSE-T #2026-00001] Akun terkunci", "Masih terkunci pak.")[0])
+    mf.run_once(config)
     store = Store(load_config(config).database)
     tickets = store.tickets()
     print([(t.number, t.subject, str(t.state)) for t in tickets])
-    replies = of_kind(inbox(servers, REQ), "staff_reply")
+    replies = mf.of_kind(mf.inbox(servers, REQ), "staff_reply")
     print("staff replies to requester:", [str(m["Subject"]) for m in replies])
     assert len(replies) == 1
     assert len(tickets) == 1, "a reply citing the old tag opened a new ticket"
@@ -72,30 +62,30 @@ def test_a_renamed_mailbox_is_refused_with_its_old_name_before_numbers_are_given
     """Renamed, the mailbox lost its old tickets (staff replies to old notices got "Tiket tidak
     ditemukan", the requester's reply opened a new ticket) and its numbers were given out again."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
-    run_once(config)
-    notice = latest(servers, STAFF[0], "staff_new")
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, mf.mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
+    mf.run_once(config)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
     edit(config, name="btm")
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "Sudah kami buka, silakan coba.")[0])
-    servers.append(UNIT, mail("sari@dinas.test", "Lupa sandi", "Mohon reset.")[0])
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "Sudah kami buka, silakan coba.")[0])
+    servers.append(mf.UNIT, mf.mail("sari@dinas.test", "Lupa sandi", "Mohon reset.")[0])
     r = cli(config, "check")
     assert r.returncode == 78 and "give it back the name 't'" in r.stdout, r.stdout
     r = cli(config, "run", "--once")
     assert r.returncode == 78 and "'btm' has the address lpse@lpse.test" in r.stderr, r.stderr
-    assert len(servers.fetch(UNIT, "INBOX")) == 2  # nothing handled under the new name
+    assert len(servers.fetch(mf.UNIT, "INBOX")) == 2  # nothing handled under the new name
     edit(config, name="t")  # the old name back: all works as before
-    run_once(config)
+    mf.run_once(config)
     store = Store(load_config(config).database)
     assert sorted(t.number for t in store.tickets()) == ["2026-00001", "2026-00002"]
-    assert len(of_kind(inbox(servers, REQ), "staff_reply")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, REQ), "staff_reply")) == 1
 
 
 def test_a_changed_address_under_the_same_name_and_a_second_mailbox_are_fine(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
-    run_once(config)
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, mf.mail(REQ, "Akun terkunci", "Mohon dibuka.")[0])
+    mf.run_once(config)
     data = yaml.safe_load(config.read_text())
     second = dict(data["mailboxes"][0], name="u", address="sari@dinas.test", tag_prefix="LPSE-U")
     second["imap"] = dict(second["imap"], username="sari@dinas.test", password=servers.password_for("sari@dinas.test"))

@@ -21,20 +21,8 @@ import pytest
 
 from mailbot import cli
 from mailbot.io.store import Store
+from tests import mailfactory as mf
 from tests.localmail import LocalMailServers
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    UNIT,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    run_once,
-    text_of,
-    write_config,
-)
 
 CATCHALL = "catchall@lpse.test"
 BUDI = "budi@vendor.test"
@@ -42,14 +30,14 @@ TAG = re.compile(r"\[LPSE-T #(\d{4}-\d{5})\]")
 
 
 def request(servers: LocalMailServers, i: int) -> str:
-    raw, mid = mail(f"vendor{i}@penyedia{i}.test", f"Kendala unggah dokumen {i}",
-                    f"Selamat siang, dokumen penawaran paket {i} gagal diunggah.")
-    servers.append(UNIT, raw)
+    raw, mid = mf.mail(f"vendor{i}@penyedia{i}.test", f"Kendala unggah dokumen {i}",
+                       f"Selamat siang, dokumen penawaran paket {i} gagal diunggah.")
+    servers.append(mf.UNIT, raw)
     return mid
 
 
 def acks(servers: LocalMailServers) -> list[EmailMessage]:
-    return of_kind(inbox(servers, CATCHALL), "ack")
+    return mf.of_kind(mf.inbox(servers, CATCHALL), "ack")
 
 
 def numbers_mailed(servers: LocalMailServers) -> dict[str, list[str]]:
@@ -87,22 +75,22 @@ def handled_after_backup(fresh_mailboxes, tmp_path):
     them answered by staff from a mail client (relayed to its requester), and a requester's
     reply to another's ack: all of it in Processed, acked and archived."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     before = [request(servers, i) for i in (1, 2, 3)]
-    run_once(config)
+    mf.run_once(config)
     assert cmd(config, "backup", str(tmp_path / "b"), "--archive") == 0
     after = [request(servers, i) for i in (4, 5, 6)]
-    run_once(config)
-    notice = next(m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if "dokumen 5" in str(m["Subject"]))
-    raw, _ = reply_as_client(notice, STAFF[0], "Silakan kosongkan cache peramban lalu unggah ulang.")
-    servers.append(UNIT, raw)
+    mf.run_once(config)
+    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if "dokumen 5" in str(m["Subject"]))
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "Silakan kosongkan cache peramban lalu unggah ulang.")
+    servers.append(mf.UNIT, raw)
     ack6 = next(m for m in acks(servers) if str(m["To"]) == "vendor6@penyedia6.test")
-    raw, _ = reply_as_client(ack6, "vendor6@penyedia6.test", "Terima kasih, saya tunggu.")
-    servers.append(UNIT, raw)
-    run_once(config)
+    raw, _ = mf.reply_as_client(ack6, "vendor6@penyedia6.test", "Terima kasih, saya tunggu.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     mailed = numbers_mailed(servers)
     assert mailed == {f"vendor{i}@penyedia{i}.test": [f"2026-0000{i}"] for i in range(1, 7)}, mailed
-    relays = of_kind(inbox(servers, CATCHALL), "staff_reply")
+    relays = mf.of_kind(mf.inbox(servers, CATCHALL), "staff_reply")
     assert len(relays) == 1
     return servers, config, tmp_path, before + after
 
@@ -115,11 +103,11 @@ def test_after_a_restore_the_mail_handled_since_the_backup_is_handled_once_and_a
     servers, config, tmp, ids = handled_after_backup
     assert cmd(config, "restore", str(tmp / "b")) == 0
     assert len(tickets(tmp / "mailbot.db")) == 3  # the backup's state
-    run_once(config)
-    assert not inbox(servers, UNIT)
-    assert len(inbox(servers, UNIT, "Processed")) == 8
+    mf.run_once(config)
+    assert not mf.inbox(servers, mf.UNIT)
+    assert len(mf.inbox(servers, mf.UNIT, "Processed")) == 8
     assert numbers_mailed(servers) == {f"vendor{i}@penyedia{i}.test": [f"2026-0000{i}"] for i in range(1, 7)}
-    assert len(of_kind(inbox(servers, CATCHALL), "staff_reply")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, CATCHALL), "staff_reply")) == 1
     assert tickets(tmp / "mailbot.db") == {f"vendor{i}@penyedia{i}.test": f"2026-0000{i}" for i in range(1, 7)}
     recorded = recorded_in(tmp / "mailbot.db")
     assert all(recorded[mid] == 1 for mid in ids) and max(recorded.values()) == 1 and len(recorded) == 8
@@ -129,7 +117,7 @@ def test_after_a_restore_the_mail_handled_since_the_backup_is_handled_once_and_a
     assert state == ("answered",)  # the staff answer acted again on the ticket of its number
 
     request(servers, 7)
-    run_once(config)
+    mf.run_once(config)
     assert numbers_mailed(servers)["vendor7@penyedia7.test"] == ["2026-00007"]
     assert cmd(config, "audit") == 0
 
@@ -139,10 +127,10 @@ def test_with_the_database_lost_the_archive_alone_keeps_the_numbers_and_stops_a_
     for name in ("mailbot.db", "mailbot.db-wal", "mailbot.db-shm"):
         (tmp / name).unlink(missing_ok=True)
     assert cmd(config, "restore", str(tmp / "b")) == 0
-    run_once(config)
-    assert not inbox(servers, UNIT)
+    mf.run_once(config)
+    assert not mf.inbox(servers, mf.UNIT)
     assert numbers_mailed(servers) == {f"vendor{i}@penyedia{i}.test": [f"2026-0000{i}"] for i in range(1, 7)}
-    assert len(of_kind(inbox(servers, CATCHALL), "staff_reply")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, CATCHALL), "staff_reply")) == 1
     assert tickets(tmp / "mailbot.db") == {f"vendor{i}@penyedia{i}.test": f"2026-0000{i}" for i in range(1, 7)}
     assert max(recorded_in(tmp / "mailbot.db").values()) == 1
 
@@ -152,10 +140,10 @@ def test_with_the_archive_lost_the_replaced_database_alone_keeps_the_numbers_and
     servers, config, tmp, _ids = handled_after_backup
     shutil.rmtree(tmp / "archive")
     assert cmd(config, "restore", str(tmp / "b")) == 0  # the backup's archive comes back, not what came after
-    run_once(config)
-    assert not inbox(servers, UNIT)
+    mf.run_once(config)
+    assert not mf.inbox(servers, mf.UNIT)
     assert numbers_mailed(servers) == {f"vendor{i}@penyedia{i}.test": [f"2026-0000{i}"] for i in range(1, 7)}
-    assert len(of_kind(inbox(servers, CATCHALL), "staff_reply")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, CATCHALL), "staff_reply")) == 1
     assert tickets(tmp / "mailbot.db") == {f"vendor{i}@penyedia{i}.test": f"2026-0000{i}" for i in range(1, 7)}
 
 
@@ -171,8 +159,8 @@ def test_with_database_and_archive_lost_no_number_is_issued_twice(handled_after_
         (tmp / name).unlink(missing_ok=True)
     shutil.rmtree(tmp / "archive")
     assert cmd(config, "restore", str(tmp / "b")) == 0
-    run_once(config)
-    assert not inbox(servers, UNIT)
+    mf.run_once(config)
+    assert not mf.inbox(servers, mf.UNIT)
     mailed = numbers_mailed(servers)
     holders = Counter(n for numbers in mailed.values() for n in set(numbers))
     assert max(holders.values()) == 1, holders  # no number mailed to two requesters
@@ -196,12 +184,12 @@ def test_a_restore_whose_imap_server_is_down_recovers_on_the_next_pass(handled_a
         assert conn.execute("select count(*) from meta where key like 'restore_recovery:%'").fetchone() == (1,)
     conn.close()
     config.write_text(text)
-    run_once(config)
+    mf.run_once(config)
     with sqlite3.connect(tmp / "mailbot.db") as conn:
         assert conn.execute("select count(*) from meta where key like 'restore_recovery:%'").fetchone() == (0,)
     conn.close()
     assert numbers_mailed(servers) == {f"vendor{i}@penyedia{i}.test": [f"2026-0000{i}"] for i in range(1, 7)}
-    assert "Silakan kosongkan" in text_of(latest(servers, CATCHALL, "staff_reply"))
+    assert "Silakan kosongkan" in mf.text_of(mf.latest(servers, CATCHALL, "staff_reply"))
 
 
 
@@ -211,29 +199,29 @@ def test_an_escalation_and_lkpps_answer_after_the_backup_are_made_again_without_
     again by themselves: the ticket ends resolved under its number, LKPP has one
     escalation, the requester one ack, one notice of the escalation and one solution."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     request(servers, 1)
-    run_once(config)
+    mf.run_once(config)
     assert cmd(config, "backup", str(tmp_path / "b"), "--archive") == 0
-    raw, _ = mail(BUDI, "Error 500 saat unggah", "Saat unggah dokumen penawaran muncul error 500.")
-    servers.append(UNIT, raw)
-    run_once(config)
-    notice = latest(servers, STAFF[0], "staff_new")
-    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nError 500 di server SPSE, mohon dibantu.")
-    servers.append(UNIT, raw)
-    run_once(config)
-    escalation = latest(servers, LKPP, "escalate")
-    raw, _ = reply_as_client(escalation, LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali.", to=UNIT)
-    servers.append(UNIT, raw)
-    run_once(config)
-    mailed = [(m["X-Mailbot-Kind"], TAG.search(str(m["Subject"]))[1]) for m in inbox(servers, BUDI)]
+    raw, _ = mf.mail(BUDI, "Error 500 saat unggah", "Saat unggah dokumen penawaran muncul error 500.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nError 500 di server SPSE, mohon dibantu.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali.", to=mf.UNIT)
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    mailed = [(m["X-Mailbot-Kind"], TAG.search(str(m["Subject"]))[1]) for m in mf.inbox(servers, BUDI)]
     assert mailed == [("ack", "2026-00002"), ("escalated_user", "2026-00002"), ("resolved_lkpp", "2026-00002")]
 
     assert cmd(config, "restore", str(tmp_path / "b")) == 0
-    run_once(config)
-    assert not inbox(servers, UNIT)
-    assert [(m["X-Mailbot-Kind"], TAG.search(str(m["Subject"]))[1]) for m in inbox(servers, BUDI)] == mailed
-    assert len(of_kind(inbox(servers, LKPP), "escalate")) == 1
+    mf.run_once(config)
+    assert not mf.inbox(servers, mf.UNIT)
+    assert [(m["X-Mailbot-Kind"], TAG.search(str(m["Subject"]))[1]) for m in mf.inbox(servers, BUDI)] == mailed
+    assert len(mf.of_kind(mf.inbox(servers, mf.LKPP), "escalate")) == 1
     with sqlite3.connect(tmp_path / "mailbot.db") as conn:
         assert conn.execute("select number, state from tickets where requester = ?", [BUDI]).fetchall() == [
             ("2026-00002", "resolved")]
@@ -247,11 +235,11 @@ def test_a_reply_that_came_while_the_daemon_was_stopped_joins_the_ticket_handled
     the answer finds 2026-00004: one ticket, one ack, the answer on it."""
     servers, config, tmp, _ids = handled_after_backup
     ack4 = next(m for m in acks(servers) if str(m["To"]) == "vendor4@penyedia4.test")
-    raw, reply = reply_as_client(ack4, "vendor4@penyedia4.test", "Tambahan: ukuran berkas 12 MB.")
-    servers.append(UNIT, raw)
+    raw, reply = mf.reply_as_client(ack4, "vendor4@penyedia4.test", "Tambahan: ukuran berkas 12 MB.")
+    servers.append(mf.UNIT, raw)
     assert cmd(config, "restore", str(tmp / "b")) == 0
-    run_once(config)
-    assert not inbox(servers, UNIT)
+    mf.run_once(config)
+    assert not mf.inbox(servers, mf.UNIT)
     assert numbers_mailed(servers)["vendor4@penyedia4.test"] == ["2026-00004"]
     with sqlite3.connect(tmp / "mailbot.db") as conn:
         rows = conn.execute("select t.number from messages m join tickets t on t.id = m.ticket_id "

@@ -40,16 +40,7 @@ from mailbot.core.model import State
 from mailbot.daemon import App
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store, moment
-from tests.mailfactory import (
-    LKPP,
-    UNIT,
-    inbox,
-    mail,
-    of_kind,
-    reply_as_client,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 DATA = Path(__file__).resolve().parent / "data" / "upgrade"
 BUDI, SARI = "budi@vendor.test", "sari@dinas.test"
@@ -65,7 +56,7 @@ def install_old_data(commit: str, config: Path, servers) -> datetime:  # type: i
     cfg = load_config(config)
     conn = sqlite3.connect(cfg.database)
     conn.executescript((DATA / f"{commit}.sql").read_text())
-    with servers.imap(UNIT) as client:
+    with servers.imap(mf.UNIT) as client:
         selected = client.select_folder("INBOX")
     conn.execute("update imap_state set uidvalidity = ?, last_uid = ? where folder = 'INBOX'",
                  [selected[b"UIDVALIDITY"], selected[b"UIDNEXT"] - 1])
@@ -112,7 +103,7 @@ def states(config: Path) -> dict[str, State]:
 def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(commit, fresh_mailboxes, tmp_path,
                                                                                 capsys):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     at = install_old_data(commit, config, servers) + timedelta(hours=1)
     # the old mailbot's mail as its recipients keep it (LKPP, staff), read before today's runs
     escalation_4, notice_3 = sent_mail(config, "2026-00004", "escalate"), sent_mail(config, "2026-00003", "staff_new")
@@ -122,11 +113,11 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     assert "older than this mailbot's" in capsys.readouterr().out
 
     # (b) a new request: acked with the number after the old ones; (c) the old tickets as they were
-    servers.append(UNIT, mail(SARI, "Cara menambah anggota Pokja di SPSE",
-                              "Selamat siang, bagaimana cara menambah anggota Pokja pada paket tender?")[0])
+    servers.append(mf.UNIT, mf.mail(SARI, "Cara menambah anggota Pokja di SPSE",
+                                    "Selamat siang, bagaimana cara menambah anggota Pokja pada paket tender?")[0])
     one_pass(config, at)
     assert Store(load_config(config).database).schema_version() == SCHEMA_VERSION
-    [ack] = of_kind(inbox(servers, SARI), "ack")
+    [ack] = mf.of_kind(mf.inbox(servers, SARI), "ack")
     assert "[LPSE-T #2026-00005]" in str(ack["Subject"]), ack["Subject"]
     assert states(config) == {**OLD_STATES, "2026-00005": State.OPEN}
 
@@ -136,11 +127,11 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     # 2026-00001, a reminder to LKPP in the thread of LKPP's own number
     later = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
     one_pass(config, later)
-    [overdue] = of_kind(inbox(servers, LKPP), "overdue_lkpp")
+    [overdue] = mf.of_kind(mf.inbox(servers, mf.LKPP), "overdue_lkpp")
     assert "[LPSE-T #2026-00004]" in str(overdue["Subject"]), overdue["Subject"]
-    [status] = of_kind(inbox(servers, BUDI), "status_user")
+    [status] = mf.of_kind(mf.inbox(servers, BUDI), "status_user")
     assert "[LPSE-T #2026-00004]" in str(status["Subject"]), status["Subject"]
-    reminders = of_kind(inbox(servers, LKPP), "remind_lkpp")
+    reminders = mf.of_kind(mf.inbox(servers, mf.LKPP), "remind_lkpp")
     assert reminders and all(f"[LPSE-T #2026-00001] [Ticket#{LKPP_NUMBER}]" in str(m["Subject"])
                              for m in reminders), [m["Subject"] for m in reminders]
     assert states(config) == {**OLD_STATES, "2026-00005": State.OPEN}
@@ -149,28 +140,28 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     # which its acknowledgement brought to the old mailbot, names the case (no tag, no References,
     # and no escalation key: the old mailbot's escalation had none). The number threads it onto
     # the case, but proves nothing (issue 44): it waits for staff, who pass it on
-    servers.append(UNIT, mail(LKPP, f"[Ticket#{LKPP_NUMBER}] Gagal upload dokumen penawaran tender 12345",
-                              "Yth. Helpdesk LPSE,\n\nPermasalahan upload dokumen penawaran telah kami perbaiki, "
-                              "silakan dicoba kembali.\n\nSalam,\nHelpdesk LKPP", to=UNIT)[0])
+    servers.append(mf.UNIT, mf.mail(mf.LKPP, f"[Ticket#{LKPP_NUMBER}] Gagal upload dokumen penawaran tender 12345",
+                                    "Yth. Helpdesk LPSE,\n\nPermasalahan upload dokumen penawaran telah kami perbaiki, "
+                                    "silakan dicoba kembali.\n\nSalam,\nHelpdesk LKPP", to=mf.UNIT)[0])
     # and a person at LKPP answers 2026-00004 from a mail client, replying to the escalation
-    servers.append(UNIT, reply_as_client(escalation_4, LKPP, "Akun sudah kami sinkronkan dengan ADP, "
-                                         "silakan login kembali.", to=UNIT)[0])
+    servers.append(mf.UNIT, mf.reply_as_client(escalation_4, mf.LKPP, "Akun sudah kami sinkronkan dengan ADP, "
+                                               "silakan login kembali.", to=mf.UNIT)[0])
     # staff answer 2026-00003 by replying to the old mailbot's notice of it (its Message-ID of
     # the first signed format, whose audience the old outbox's recipients tell)
-    servers.append(UNIT, reply_as_client(notice_3, "staff2@lpse.test", "#selesai\nJadwal berubah karena adendum "
-                                         "dokumen pemilihan, silakan cek pengumuman di SPSE.")[0])
+    servers.append(mf.UNIT, mf.reply_as_client(notice_3, "staff2@lpse.test", "#selesai\nJadwal berubah karena adendum "
+                                               "dokumen pemilihan, silakan cek pengumuman di SPSE.")[0])
     one_pass(config, later + timedelta(minutes=5))
-    assert not any("telah kami perbaiki" in text_of(m) for m in inbox(servers, BUDI))
-    alert = next(m for m in of_kind(inbox(servers, "staff1@lpse.test"), "unverified")
-                 if "telah kami perbaiki" in text_of(m))
-    servers.append(UNIT, reply_as_client(alert, "staff1@lpse.test", "#teruskan")[0])
+    assert not any("telah kami perbaiki" in mf.text_of(m) for m in mf.inbox(servers, BUDI))
+    alert = next(m for m in mf.of_kind(mf.inbox(servers, "staff1@lpse.test"), "unverified")
+                 if "telah kami perbaiki" in mf.text_of(m))
+    servers.append(mf.UNIT, mf.reply_as_client(alert, "staff1@lpse.test", "#teruskan")[0])
     one_pass(config, later + timedelta(minutes=10))
-    assert any("karena adendum dokumen pemilihan" in text_of(m) for m in inbox(servers, SARI))
-    texts = [text_of(m) for m in inbox(servers, BUDI)]
+    assert any("karena adendum dokumen pemilihan" in mf.text_of(m) for m in mf.inbox(servers, SARI))
+    texts = [mf.text_of(m) for m in mf.inbox(servers, BUDI)]
     assert any("telah kami perbaiki" in t for t in texts), texts
     assert any("sudah kami sinkronkan dengan ADP" in t for t in texts), texts
     assert states(config) == {**OLD_STATES, "2026-00001": State.ESCALATED, "2026-00003": State.RESOLVED,
                               "2026-00004": State.RESOLVED, "2026-00005": State.OPEN}
     # the requester's mail carries the ticket's own tag, never LKPP's number alone
-    to_budi = [m for m in inbox(servers, BUDI) if "telah kami perbaiki" in text_of(m)]
+    to_budi = [m for m in mf.inbox(servers, BUDI) if "telah kami perbaiki" in mf.text_of(m)]
     assert all("[LPSE-T #2026-00001]" in str(m["Subject"]) for m in to_budi), [m["Subject"] for m in to_budi]

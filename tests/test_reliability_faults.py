@@ -27,21 +27,8 @@ from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.daemon import App
 from mailbot.io.store import Store, ts
+from tests import mailfactory as mf
 from tests.faultsmtp import FaultySmtp, smtp_block
-from tests.mailfactory import (
-    STAFF,
-    UNIT,
-    daemon,
-    inbox,
-    mail,
-    of_kind,
-    reply_as_client,
-    run_once,
-    stop,
-    text_of,
-    wait_for,
-    write_config,
-)
 
 REQUESTER = "budi@vendor.test"
 COORDINATOR = "koordinator@lpse.test"
@@ -57,16 +44,16 @@ def test_kill_9_at_random_moments_loses_nothing_and_repeats_at_most_one_mail_per
     rng = random.Random(20261122)
     with FaultySmtp(servers) as smtp:
         smtp.faults.data_delay = 0.15
-        config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port))
+        config = mf.write_config(servers, tmp_path, smtp=smtp_block(smtp.port))
         data = yaml.safe_load(config.read_text())
         data["mailboxes"][0]["imap"]["poll_seconds"] = 1
         config.write_text(yaml.safe_dump(data))
         for i in range(50):
-            raw, _ = mail(f"user{i:02d}@vendor.test", f"Masalah nomor {i}", f"Isi masalah {i}.")
-            servers.append(UNIT, raw)
+            raw, _ = mf.mail(f"user{i:02d}@vendor.test", f"Masalah nomor {i}", f"Isi masalah {i}.")
+            servers.append(mf.UNIT, raw)
         kills = in_data = 0
         for k in range(24):
-            proc = daemon(config)
+            proc = mf.daemon(config)
             if k % 2:
                 smtp.faults.in_data.wait(timeout=15)
                 time.sleep(rng.uniform(0, 0.1))
@@ -77,12 +64,12 @@ def test_kill_9_at_random_moments_loses_nothing_and_repeats_at_most_one_mail_per
             proc.wait()
             kills += 1
         for _ in range(5):
-            run_once(config)
+            mf.run_once(config)
         deliveries = list(smtp.faults.accepted)
 
     assert kills == 24 and in_data >= 10  # the kills did land in the middle of DATA
-    assert servers.fetch(UNIT, "INBOX") == []
-    assert len(servers.fetch(UNIT, "Processed")) == 50 and servers.fetch(UNIT, "Quarantine") == []
+    assert servers.fetch(mf.UNIT, "INBOX") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 50 and servers.fetch(mf.UNIT, "Quarantine") == []
     store = Store(load_config(config).database)
     requesters = sorted(t.requester.addr for t in store.tickets())
     assert requesters == [f"user{i:02d}@vendor.test" for i in range(50)]  # no ticket twice
@@ -109,15 +96,15 @@ def test_a_failing_timer_is_marked_alerted_once_and_stops_nothing_else(fresh_mai
     templates = tmp_path / "templates" / "id"
     templates.mkdir(parents=True)
     (templates / "overdue_staff.txt").write_text("Tiket {{ number }} terlambat {{ jam_tunggu }} jam.\n")
-    config = write_config(servers, tmp_path, templates_dir=str(tmp_path / "templates"))
-    raw, _ = mail(REQUESTER, "Akun terkunci", "Mohon dibuka.")  # ticket A: waits for a first response
-    servers.append(UNIT, raw)
-    raw, _ = mail("sari@dinas.test", "Lupa kata sandi", "Mohon direset.")  # ticket B: resolved
-    servers.append(UNIT, raw)
-    run_once(config)
-    notice_b = next(m for m in inbox(servers, STAFF[0]) if "Lupa kata sandi" in str(m["Subject"]))
-    servers.append(UNIT, reply_as_client(notice_b, STAFF[0], "#selesai\nSudah kami reset.")[0])
-    run_once(config)
+    config = mf.write_config(servers, tmp_path, templates_dir=str(tmp_path / "templates"))
+    raw, _ = mf.mail(REQUESTER, "Akun terkunci", "Mohon dibuka.")  # ticket A: waits for a first response
+    servers.append(mf.UNIT, raw)
+    raw, _ = mf.mail("sari@dinas.test", "Lupa kata sandi", "Mohon direset.")  # ticket B: resolved
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    notice_b = next(m for m in mf.inbox(servers, mf.STAFF[0]) if "Lupa kata sandi" in str(m["Subject"]))
+    servers.append(mf.UNIT, mf.reply_as_client(notice_b, mf.STAFF[0], "#selesai\nSudah kami reset.")[0])
+    mf.run_once(config)
 
     # 10:00 in the unit's time zone, 5-6 days on: every timer is due, and the sweep an hour
     # later falls on the same local day whatever time the test runs.
@@ -126,18 +113,18 @@ def test_a_failing_timer_is_marked_alerted_once_and_stops_nothing_else(fresh_mai
     store = Store(load_config(config).database)
     ticket_a, ticket_b = store.tickets()
     assert ticket_b.state is State.CLOSED  # confirm_close fired although A's timers failed
-    assert of_kind(inbox(servers, "sari@dinas.test"), "closed")
+    assert mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "closed")
     failed = list(store.db.query("select kind, error, active, due_at from timers where ticket_id = ? and error is not null",
                                  [ticket_a.id]))
     assert {f["kind"] for f in failed} == {"first_response", "resolution"}
     assert all("jam_tunggu" in f["error"] and f["active"] == 1 and f["due_at"] > ts(later) for f in failed)
     assert "timer_failed" in [e["kind"] for e in store.events_of(ticket_a.id)]
-    [alert] = of_kind(inbox(servers, COORDINATOR), "system_alert")
-    assert "jam_tunggu" in text_of(alert) and ticket_a.number in text_of(alert)
+    [alert] = mf.of_kind(mf.inbox(servers, COORDINATOR), "system_alert")
+    assert "jam_tunggu" in mf.text_of(alert) and ticket_a.number in mf.text_of(alert)
 
     # the next sweep tries again and fails again: no second alert the same day
     assert cli.main(["--config", str(config), "sweep", "--now", (later + timedelta(hours=1)).isoformat()]) == 0
-    assert len(of_kind(inbox(servers, COORDINATOR), "system_alert")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, COORDINATOR), "system_alert")) == 1
 
     # `run` sweeps first (the failing timer is due now) and still reads mail
     store.db.execute("update timers set due_at = ? where ticket_id = ? and error is not null",
@@ -145,22 +132,22 @@ def test_a_failing_timer_is_marked_alerted_once_and_stops_nothing_else(fresh_mai
     data = yaml.safe_load(config.read_text())
     data["mailboxes"][0]["imap"]["poll_seconds"] = 1
     config.write_text(yaml.safe_dump(data))
-    proc = daemon(config)
+    proc = mf.daemon(config)
     try:
-        raw, _ = mail("catchall@lpse.test", "Tidak bisa upload", "Mohon bantuan.")
-        servers.append(UNIT, raw)
-        assert wait_for(lambda: servers.fetch("catchall@lpse.test"))
+        raw, _ = mf.mail("catchall@lpse.test", "Tidak bisa upload", "Mohon bantuan.")
+        servers.append(mf.UNIT, raw)
+        assert mf.wait_for(lambda: servers.fetch("catchall@lpse.test"))
         assert proc.poll() is None
     finally:
-        out = stop(proc)
+        out = mf.stop(proc)
     assert proc.returncode == 0, out
     assert "timer_failed" in out
 
     # fixed by the operator: the overdue notice goes out at the next try
     (templates / "overdue_staff.txt").write_text("Tiket {{ number }} belum dijawab.\n")
     assert cli.main(["--config", str(config), "sweep", "--now", (later + timedelta(days=1)).isoformat()]) == 0
-    overdue = of_kind(inbox(servers, STAFF[0]), "overdue_staff")
-    assert overdue and ticket_a.number in text_of(overdue[0])
+    overdue = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "overdue_staff")
+    assert overdue and ticket_a.number in mf.text_of(overdue[0])
 
 
 # --- a full disk -------------------------------------------------------------------------
@@ -201,37 +188,37 @@ def test_a_full_disk_keeps_mail_in_the_inbox_alerts_and_resumes(fresh_mailboxes,
     """Disk full: the daemon stays up, mail waits in the INBOX (not in Quarantine), the coordinators
     are told by a mail sent around the database, and everything is handled once space returns."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, database=str(small_disk / "mailbot.db"),
-                          archive_dir=str(small_disk / "archive"), alert_after_minutes=0.02,
-                          log={"format": "json", "level": "info"})
+    config = mf.write_config(servers, tmp_path, database=str(small_disk / "mailbot.db"),
+                             archive_dir=str(small_disk / "archive"), alert_after_minutes=0.02,
+                             log={"format": "json", "level": "info"})
     data = yaml.safe_load(config.read_text())
     data["mailboxes"][0]["imap"]["poll_seconds"] = 1
     config.write_text(yaml.safe_dump(data))
-    proc = daemon(config)
+    proc = mf.daemon(config)
     try:
-        raw, _ = mail(REQUESTER, "Sebelum disk penuh", "Pesan pertama.")
-        servers.append(UNIT, raw)
-        assert wait_for(lambda: len(servers.fetch(REQUESTER)) == 1)
+        raw, _ = mf.mail(REQUESTER, "Sebelum disk penuh", "Pesan pertama.")
+        servers.append(mf.UNIT, raw)
+        assert mf.wait_for(lambda: len(servers.fetch(REQUESTER)) == 1)
         filler = fill(small_disk)
         attachment = (("dokumen.pdf", "application/pdf", os.urandom(200_000)),)
         for i in range(3):
-            raw, _ = mail(f"user{i}@vendor.test", f"Saat disk penuh {i}", "Mohon bantuan.", attachments=attachment)
-            servers.append(UNIT, raw)
-        assert wait_for(lambda: of_kind(inbox(servers, COORDINATOR), "system_alert"), 30)
+            raw, _ = mf.mail(f"user{i}@vendor.test", f"Saat disk penuh {i}", "Mohon bantuan.", attachments=attachment)
+            servers.append(mf.UNIT, raw)
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, COORDINATOR), "system_alert"), 30)
         time.sleep(2)
         assert proc.poll() is None  # still up
-        assert len(servers.fetch(UNIT, "INBOX")) == 3 and servers.fetch(UNIT, "Quarantine") == []
-        [alert] = of_kind(inbox(servers, COORDINATOR), "system_alert")
-        assert "INBOX" in text_of(alert)
+        assert len(servers.fetch(mf.UNIT, "INBOX")) == 3 and servers.fetch(mf.UNIT, "Quarantine") == []
+        [alert] = mf.of_kind(mf.inbox(servers, COORDINATOR), "system_alert")
+        assert "INBOX" in mf.text_of(alert)
 
         filler.unlink()  # space returns
-        assert wait_for(lambda: servers.fetch(UNIT, "INBOX") == [], 60)
-        assert wait_for(lambda: len(servers.fetch("catchall@lpse.test")) == 3, 30)
+        assert mf.wait_for(lambda: servers.fetch(mf.UNIT, "INBOX") == [], 60)
+        assert mf.wait_for(lambda: len(servers.fetch("catchall@lpse.test")) == 3, 30)
     finally:
-        out = stop(proc)
+        out = mf.stop(proc)
     assert proc.returncode == 0, out[-3000:]
     assert '"storage_unavailable"' in out
-    assert servers.fetch(UNIT, "Quarantine") == []
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
     assert len(Store(load_config(config).database).tickets()) == 4
 
 
@@ -256,31 +243,31 @@ def test_a_busy_database_never_sends_good_mail_to_quarantine(fresh_mailboxes, tm
     """The time budget (1 s here) covers parsing and deciding, not the commit that waits for a lock;
     a lock that outlasts the busy timeout leaves the mail in the INBOX for the next pass."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, limits={"message_seconds": 1})
+    config = mf.write_config(servers, tmp_path, limits={"message_seconds": 1})
     cfg = load_config(config)
     app = App(cfg)
-    raw, _ = mail(REQUESTER, "Saat database sibuk", "Pesan pertama.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail(REQUESTER, "Saat database sibuk", "Pesan pertama.")
+    servers.append(mf.UNIT, raw)
     locked = threading.Event()
     holder = hold_write_lock(cfg.database, 2.5, locked)
     locked.wait(5)
     app.poll_all()
     holder.join()
     assert [t.requester.addr for t in app.store.tickets()] == [REQUESTER]
-    assert servers.fetch(UNIT, "Quarantine") == [] and servers.fetch(UNIT, "INBOX") == []
+    assert servers.fetch(mf.UNIT, "Quarantine") == [] and servers.fetch(mf.UNIT, "INBOX") == []
 
     impatient = App(cfg, store=Store(cfg.database, busy_timeout=0.3))
-    raw, _ = mail("sari@dinas.test", "Database terkunci lama", "Pesan kedua.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail("sari@dinas.test", "Database terkunci lama", "Pesan kedua.")
+    servers.append(mf.UNIT, raw)
     locked.clear()
     holder = hold_write_lock(cfg.database, 2.0, locked)
     locked.wait(5)
     result = impatient.poll_all()
     holder.join()
     assert str(result["t"]).startswith("error")
-    assert len(servers.fetch(UNIT, "INBOX")) == 1 and servers.fetch(UNIT, "Quarantine") == []
+    assert len(servers.fetch(mf.UNIT, "INBOX")) == 1 and servers.fetch(mf.UNIT, "Quarantine") == []
     impatient.poll_all()
-    assert servers.fetch(UNIT, "INBOX") == [] and len(impatient.store.tickets()) == 2
+    assert servers.fetch(mf.UNIT, "INBOX") == [] and len(impatient.store.tickets()) == 2
 
 
 # --- bounces by evidence -----------------------------------------------------------------
@@ -295,15 +282,15 @@ URGENT = (
 def test_urgent_complaints_with_bounce_words_get_a_ticket_and_an_ack(fresh_mailboxes, tmp_path):
     """Subject words alone never make a requester's first mail automatic (SPEC 5)."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     for i, subject in enumerate(URGENT):
-        raw, _ = mail(f"penyedia{i}@vendor.test", subject, "Sudah dicoba berkali-kali, mohon segera dibantu.")
-        servers.append(UNIT, raw)
-    run_once(config)
+        raw, _ = mf.mail(f"penyedia{i}@vendor.test", subject, "Sudah dicoba berkali-kali, mohon segera dibantu.")
+        servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     store = Store(load_config(config).database)
     assert sorted(t.subject for t in store.tickets()) == sorted(URGENT)
-    assert len(of_kind(inbox(servers, "catchall@lpse.test"), "ack")) == len(URGENT)
-    assert len(of_kind(inbox(servers, STAFF[0]), "staff_new")) == len(URGENT)
+    assert len(mf.of_kind(mf.inbox(servers, "catchall@lpse.test"), "ack")) == len(URGENT)
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")) == len(URGENT)
 
 
 def dsn(original: EmailMessage, recipient: str) -> bytes:
@@ -311,7 +298,7 @@ def dsn(original: EmailMessage, recipient: str) -> bytes:
     headers = "".join(f"{k}: {v}\n" for k, v in original.items())
     return f"""Return-Path: <>
 From: Mail Delivery System <MAILER-DAEMON@mx.vendor.test>
-To: {UNIT}
+To: {mf.UNIT}
 Subject: Undelivered Mail Returned to Sender
 Message-ID: <20261122.bounce.1@mx.vendor.test>
 Date: Sun, 22 Nov 2026 10:00:00 +0700
@@ -345,48 +332,48 @@ Content-Type: text/rfc822-headers
 def test_a_bounce_of_our_mail_is_attached_to_its_ticket_and_staff_are_told(fresh_mailboxes, tmp_path):
     """A DSN about the ack, and a human-looking 'Undeliverable' that quotes the ack's Message-ID."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    raw, _ = mail(REQUESTER, "Tidak bisa login", "Mohon bantuan.")
-    servers.append(UNIT, raw)
-    run_once(config)
-    [ack] = inbox(servers, REQUESTER)
-    servers.append(UNIT, dsn(ack, REQUESTER))
-    quoting, _ = mail("admin@vendor.test", "Undeliverable: " + str(ack["Subject"]),
-                      f"Your message did not reach some or all of the intended recipients.\n\n"
-                      f"Message-ID: {ack['Message-ID']}\nSubject: {ack['Subject']}\n")
-    servers.append(UNIT, quoting)
-    run_once(config)
+    config = mf.write_config(servers, tmp_path)
+    raw, _ = mf.mail(REQUESTER, "Tidak bisa login", "Mohon bantuan.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    [ack] = mf.inbox(servers, REQUESTER)
+    servers.append(mf.UNIT, dsn(ack, REQUESTER))
+    quoting, _ = mf.mail("admin@vendor.test", "Undeliverable: " + str(ack["Subject"]),
+                         f"Your message did not reach some or all of the intended recipients.\n\n"
+                         f"Message-ID: {ack['Message-ID']}\nSubject: {ack['Subject']}\n")
+    servers.append(mf.UNIT, quoting)
+    mf.run_once(config)
     store = Store(load_config(config).database)
     [ticket] = store.tickets()
     bounces = [json.loads(e["detail"]) for e in store.events_of(ticket.id) if e["kind"] == "bounce_received"]
     assert len(bounces) == 2
-    alerts = of_kind(inbox(servers, STAFF[0]), "staff_alert")
+    alerts = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_alert")
     # issue 37: bounces of acks (what forged senders cause by the hundred) make one alert a day, each recorded
     assert len(alerts) == 1 and all(ticket.number in str(a["Subject"]) for a in alerts)
-    assert len(inbox(servers, REQUESTER)) == 1 and servers.fetch("catchall@lpse.test") == []  # neither answered
+    assert len(mf.inbox(servers, REQUESTER)) == 1 and servers.fetch("catchall@lpse.test") == []  # neither answered
 
 
 def test_sigterm_stops_within_seconds_while_another_process_holds_the_database(fresh_mailboxes, tmp_path):
     """SIGTERM stops within seconds even while an operator's sqlite3 shell (here: this test)
     holds a write transaction; the mail waits in the INBOX and is answered once after."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    run_once(config)  # the database exists
+    config = mf.write_config(servers, tmp_path)
+    mf.run_once(config)  # the database exists
     holder = sqlite3.connect(str(load_config(config).database), isolation_level=None)
     holder.execute("begin immediate")
     try:
-        servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Mohon dibuka.")[0])
-        proc = daemon(config)
+        servers.append(mf.UNIT, mf.mail(REQUESTER, "Akun terkunci", "Mohon dibuka.")[0])
+        proc = mf.daemon(config)
         time.sleep(3)  # it is waiting for the lock
         started = time.monotonic()
-        stop(proc)
+        mf.stop(proc)
         assert time.monotonic() - started < 10
-        assert len(servers.fetch(UNIT, "INBOX")) == 1
+        assert len(servers.fetch(mf.UNIT, "INBOX")) == 1
     finally:
         holder.execute("rollback")
         holder.close()
-    run_once(config)
-    assert of_kind(inbox(servers, REQUESTER), "ack") and servers.fetch(UNIT, "INBOX") == []
+    mf.run_once(config)
+    assert mf.of_kind(mf.inbox(servers, REQUESTER), "ack") and servers.fetch(mf.UNIT, "INBOX") == []
 
 
 def test_a_database_locked_while_a_mail_goes_out_does_not_send_it_again_and_again(fresh_mailboxes, tmp_path):
@@ -396,7 +383,7 @@ def test_a_database_locked_while_a_mail_goes_out_does_not_send_it_again_and_agai
     30 s lock); every mail must reach its recipients once, and all of them after the lock."""
     servers = fresh_mailboxes
     with FaultySmtp(servers) as smtp:
-        config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port))
+        config = mf.write_config(servers, tmp_path, smtp=smtp_block(smtp.port))
         database = load_config(config).database
         locked = threading.Event()
 
@@ -406,18 +393,18 @@ def test_a_database_locked_while_a_mail_goes_out_does_not_send_it_again_and_agai
                 locked.wait(5)
 
         smtp.faults.on_data = operator_locks
-        proc = daemon(config)
+        proc = mf.daemon(config)
         try:
-            servers.append(UNIT, mail(REQUESTER, "Tidak bisa login", "Mohon bantuan.")[0])
-            assert wait_for(locked.is_set, 30)
+            servers.append(mf.UNIT, mf.mail(REQUESTER, "Tidak bisa login", "Mohon bantuan.")[0])
+            assert mf.wait_for(locked.is_set, 30)
             time.sleep(13)  # the lock is gone
-            assert wait_for(lambda: of_kind(inbox(servers, STAFF[0]), "staff_new"), 30)
+            assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new"), 30)
             time.sleep(3)
         finally:
-            out = stop(proc)
+            out = mf.stop(proc)
         copies: dict[str, int] = {}
         for message_id, _rcpt in smtp.faults.accepted:
             copies[message_id] = copies.get(message_id, 0) + 1
     assert '"storage_unavailable"' in out or "storage_unavailable" in out
-    assert len(of_kind(inbox(servers, REQUESTER), "ack")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, REQUESTER), "ack")) == 1
     assert copies and max(copies.values()) == 1, copies

@@ -10,17 +10,7 @@ from pathlib import Path
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    UNIT,
-    daemon,
-    inbox,
-    mail,
-    of_kind,
-    run_once,
-    stop,
-    wait_for,
-    write_config,
-)
+from tests import mailfactory as mf
 
 SENDERS = ("budi@vendor.test", "rusak@vendor.test", "sari@dinas.test")  # rusak's file is the broken one
 
@@ -35,16 +25,16 @@ def deliver_with_broken_second(servers) -> None:  # type: ignore[no-untyped-def]
     """Three requests; the second one's file unreadable by the server (restored from a backup
     with the wrong owner, cut short by a full disk): Dovecot answers its FETCH with BYE."""
     for sender in SENDERS:
-        servers.append(UNIT, mail(sender, "Tidak bisa login", "Mohon bantuan, akun terkunci.")[0])
+        servers.append(mf.UNIT, mf.mail(sender, "Tidak bisa login", "Mohon bantuan, akun terkunci.")[0])
     # found by its sender, not its place in the folder: Dovecot's file names ("<time>.M<usec>P...")
     # do not sort in delivery order when two arrive within one second
-    [broken] = [f for f in maildir_files(servers, UNIT) if f"From: {SENDERS[1]}".encode() in f.read_bytes()]
+    [broken] = [f for f in maildir_files(servers, mf.UNIT) if f"From: {SENDERS[1]}".encode() in f.read_bytes()]
     os.chmod(broken, 0)
 
 
 def mend(servers) -> None:  # type: ignore[no-untyped-def]
     """Every message file readable again (Dovecot may have moved them from new/ to cur/)."""
-    root = servers.base_dir / "mail" / UNIT / "Maildir"
+    root = servers.base_dir / "mail" / mf.UNIT / "Maildir"
     for path in root.rglob("*"):
         if path.is_file() and (path.parent.name in ("new", "cur")):
             os.chmod(path, 0o600)
@@ -65,33 +55,33 @@ def test_a_message_the_server_cannot_return_does_not_hold_up_the_others(fresh_ma
     passes, then moved to Quarantine with its reason and UID (SPEC 2), the coordinators
     told (SPEC 6), and the mailbox goes on: later mail handled, nothing handled twice."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     deliver_with_broken_second(servers)
     try:
-        run_once(config)
+        mf.run_once(config)
         assert requesters(config) == ["budi@vendor.test", "sari@dinas.test"]  # within the first pass
-        assert of_kind(inbox(servers, "budi@vendor.test"), "ack") and of_kind(inbox(servers, "sari@dinas.test"), "ack")
+        assert mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack") and mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "ack")
         assert not quarantine_rows(config)  # one failure is not yet a verdict
-        run_once(config)
-        run_once(config)
+        mf.run_once(config)
+        mf.run_once(config)
     finally:
         mend(servers)
     [(uid, message_id, reason)] = quarantine_rows(config)
     assert "could not return" in reason and f"UID {uid}" in reason and "moved to Quarantine" in reason
     assert str(uid) in message_id
-    assert [m["From"] for m in inbox(servers, UNIT, "Quarantine")] == ["rusak@vendor.test"]
-    assert inbox(servers, UNIT) == []
-    alerts = of_kind(inbox(servers, "koordinator@lpse.test"), "system_alert")
+    assert [m["From"] for m in mf.inbox(servers, mf.UNIT, "Quarantine")] == ["rusak@vendor.test"]
+    assert mf.inbox(servers, mf.UNIT) == []
+    alerts = mf.of_kind(mf.inbox(servers, "koordinator@lpse.test"), "system_alert")
     assert len(alerts) == 1 and f"UID {uid}" in alerts[0].get_body(("plain",)).get_content()
 
-    servers.append(UNIT, mail("sari@dinas.test", "Lupa kata sandi", "Mohon direset.")[0])
-    run_once(config)
-    run_once(config)
+    servers.append(mf.UNIT, mf.mail("sari@dinas.test", "Lupa kata sandi", "Mohon direset.")[0])
+    mf.run_once(config)
+    mf.run_once(config)
     assert requesters(config) == ["budi@vendor.test", "sari@dinas.test", "sari@dinas.test"]
-    assert len(of_kind(inbox(servers, "budi@vendor.test"), "ack")) == 1
-    assert len(of_kind(inbox(servers, "sari@dinas.test"), "ack")) == 2
+    assert len(mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "ack")) == 2
     assert len(quarantine_rows(config)) == 1
-    assert len(of_kind(inbox(servers, "koordinator@lpse.test"), "system_alert")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, "koordinator@lpse.test"), "system_alert")) == 1
 
 
 def test_a_message_the_server_can_neither_return_nor_move_is_left_in_the_inbox_and_passed(
@@ -100,28 +90,28 @@ def test_a_message_the_server_can_neither_return_nor_move_is_left_in_the_inbox_a
     message stays in the INBOX, never deleted, recorded as left there; the mailbox goes
     on past it, and it is not handled later even once its file is readable again."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     deliver_with_broken_second(servers)
-    quarantine = servers.base_dir / "mail" / UNIT / "Maildir" / "Quarantine"
+    quarantine = servers.base_dir / "mail" / mf.UNIT / "Maildir" / "Quarantine"
     try:
-        run_once(config)  # creates the Quarantine folder
-        run_once(config)
+        mf.run_once(config)  # creates the Quarantine folder
+        mf.run_once(config)
         for sub in ("cur", "new", "tmp"):
             os.chmod(quarantine / sub, 0o500)
-        run_once(config)
+        mf.run_once(config)
     finally:
         for sub in ("cur", "new", "tmp"):
             os.chmod(quarantine / sub, 0o700)
         mend(servers)
     [(uid, _, reason)] = quarantine_rows(config)
     assert f"UID {uid}" in reason and "left in INBOX" in reason
-    assert [m["From"] for m in inbox(servers, UNIT)] == ["rusak@vendor.test"]  # kept, never deleted
-    assert inbox(servers, UNIT, "Quarantine") == []
+    assert [m["From"] for m in mf.inbox(servers, mf.UNIT)] == ["rusak@vendor.test"]  # kept, never deleted
+    assert mf.inbox(servers, mf.UNIT, "Quarantine") == []
 
-    servers.append(UNIT, mail("budi@vendor.test", "Lupa kata sandi", "Mohon direset.")[0])
-    run_once(config)
+    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Lupa kata sandi", "Mohon direset.")[0])
+    mf.run_once(config)
     assert requesters(config) == ["budi@vendor.test", "budi@vendor.test", "sari@dinas.test"]  # not rusak's
-    assert [m["From"] for m in inbox(servers, UNIT)] == ["rusak@vendor.test"]
+    assert [m["From"] for m in mf.inbox(servers, mf.UNIT)] == ["rusak@vendor.test"]
     assert len(quarantine_rows(config)) == 1
 
 
@@ -129,17 +119,17 @@ def test_the_running_daemon_sets_aside_a_message_the_server_cannot_return(fresh_
     """`mailbot run`: the same on its kept connection; the log names the UID, and mail that
     arrives afterwards is answered as usual."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     deliver_with_broken_second(servers)
-    proc = daemon(config)
+    proc = mf.daemon(config)
     try:
-        assert wait_for(lambda: of_kind(inbox(servers, "sari@dinas.test"), "ack"), 30)
-        assert of_kind(inbox(servers, "budi@vendor.test"), "ack")
-        assert wait_for(lambda: quarantine_rows(config), 30)
-        servers.append(UNIT, mail("budi@vendor.test", "Lupa kata sandi", "Mohon direset.")[0])
-        assert wait_for(lambda: len(of_kind(inbox(servers, "budi@vendor.test"), "ack")) == 2, 30)
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "ack"), 30)
+        assert mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")
+        assert mf.wait_for(lambda: quarantine_rows(config), 30)
+        servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Lupa kata sandi", "Mohon direset.")[0])
+        assert mf.wait_for(lambda: len(mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")) == 2, 30)
     finally:
-        out = stop(proc)
+        out = mf.stop(proc)
         mend(servers)
     [(uid, _, reason)] = quarantine_rows(config)
     assert "moved to Quarantine" in reason
@@ -153,18 +143,18 @@ def test_a_server_that_returns_no_message_for_a_while_sets_no_good_mail_aside(fr
     storage gone): the server fails, not its messages. The mailbox is reported failing, and
     once the server is mended every message is handled; none was set aside for it."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     senders = [f"pengguna{i}@vendor.test" for i in range(8)]
     for sender in senders:
-        servers.append(UNIT, mail(sender, "Tidak bisa login", "Mohon bantuan, akun terkunci.")[0])
-    for path in maildir_files(servers, UNIT):
+        servers.append(mf.UNIT, mf.mail(sender, "Tidak bisa login", "Mohon bantuan, akun terkunci.")[0])
+    for path in maildir_files(servers, mf.UNIT):
         os.chmod(path, 0)
     try:
         for _ in range(3):
             assert cli.main(["--config", str(config), "run", "--once"]) == cli.EX_UNAVAILABLE  # SPEC 10: 69
     finally:
         mend(servers)
-    run_once(config)
+    mf.run_once(config)
     assert quarantine_rows(config) == []
-    assert inbox(servers, UNIT, "Quarantine") == []
+    assert mf.inbox(servers, mf.UNIT, "Quarantine") == []
     assert requesters(config) == sorted(senders)

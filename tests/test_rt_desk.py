@@ -16,19 +16,7 @@ import pytest
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    run_once,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 from tests.rtdesk import RTDesk, rt_available
 
 REQUESTER = "budi@vendor.test"
@@ -52,7 +40,7 @@ def _store(config) -> Store:
 
 def _to_desk(servers, desk: RTDesk, before: int) -> list[int]:
     """The mail mailbot sent to LKPP's address since `before`, handed to RT; the RT tickets."""
-    sent = servers.fetch(LKPP)[before:]
+    sent = servers.fetch(mf.LKPP)[before:]
     return [desk.receive(raw) for raw in sent]
 
 
@@ -63,67 +51,67 @@ def _to_desk(servers, desk: RTDesk, before: int) -> list[int]:
 def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxes, tmp_path, precedence, asks_from,
                                                      solves_from):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     desk = RTDesk(tmp_path / "rt", (servers.host, servers.smtp_port), precedence=precedence)
     answer = {"web": desk.answer_web, "cli": desk.answer_cli}
 
-    raw, _ = mail(REQUESTER, "Tidak bisa reset akun penyedia",
-                  "Selamat siang,\nakun saya terkunci dan reset password tidak berhasil.\n\nBudi Santoso\nPT Maju Jaya",
-                  name="Budi Santoso")
-    deliver(servers, config, raw)
-    notice = latest(servers, STAFF[0])
-    raw, _ = reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan reset akun penyedia.")
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(REQUESTER, "Tidak bisa reset akun penyedia",
+                     "Selamat siang,\nakun saya terkunci dan reset password tidak berhasil.\n\nBudi Santoso\nPT Maju Jaya",
+                     name="Budi Santoso")
+    mf.deliver(servers, config, raw)
+    notice = mf.latest(servers, mf.STAFF[0])
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan reset akun penyedia.")
+    mf.deliver(servers, config, raw)
     [rt_ticket] = _to_desk(servers, desk, 0)
     # issue 44: the escalation's subject carries the key that proves the desk's answers LKPP's
     # (the CLI's have no In-Reply-To, and RT's reference alone is a counter)
-    assert "[ref:" in str(latest(servers, LKPP)["Subject"])
+    assert "[ref:" in str(mf.latest(servers, mf.LKPP)["Subject"])
 
     # RT's AutoReply carries its reference: learned, recorded as automatic, told to no requester
-    run_once(config)
+    mf.run_once(config)
     store = _store(config)
     [ticket] = store.tickets()
     assert ticket.state is State.ESCALATED
     assert ticket.lkpp_ref == f"[lkpp.test #{rt_ticket}]"
-    requester_mail = len(inbox(servers, REQUESTER))
+    requester_mail = len(mf.inbox(servers, REQUESTER))
 
     # SOP-015 steps 5-7: the agent asks for data; it reaches the requester
     answer[asks_from](rt_ticket, "Agar dapat kami tindak lanjuti, mohon dilengkapi data dukung berupa NIP dan "
                                  "surat permohonan reset akun yang ditandatangani PA/KPA.")
-    run_once(config)
+    mf.run_once(config)
     assert _store(config).tickets()[0].state is State.AWAITING_INFO
-    request = latest(servers, REQUESTER)
-    assert len(inbox(servers, REQUESTER)) == requester_mail + 1
-    assert "ditandatangani PA/KPA" in text_of(request)
+    request = mf.latest(servers, REQUESTER)
+    assert len(mf.inbox(servers, REQUESTER)) == requester_mail + 1
+    assert "ditandatangani PA/KPA" in mf.text_of(request)
 
     # SOP-015 steps 8-10: the requester's data goes to the same RT ticket, RT's reference exactly
-    sent_to_lkpp = len(servers.fetch(LKPP))
-    raw, _ = reply_as_client(request, REQUESTER, "Berikut NIP saya 198701012010011001, surat menyusul hari ini.")
-    deliver(servers, config, raw)
-    forwarded = latest(servers, LKPP)
+    sent_to_lkpp = len(servers.fetch(mf.LKPP))
+    raw, _ = mf.reply_as_client(request, REQUESTER, "Berikut NIP saya 198701012010011001, surat menyusul hari ini.")
+    mf.deliver(servers, config, raw)
+    forwarded = mf.latest(servers, mf.LKPP)
     assert f"[lkpp.test #{rt_ticket}]" in str(forwarded["Subject"])
     assert _to_desk(servers, desk, sent_to_lkpp) == [rt_ticket]
-    run_once(config)  # RT's own mail about that correspondence, if any
+    mf.run_once(config)  # RT's own mail about that correspondence, if any
 
     # SOP-015 step 13: the agent's solution reaches the requester
     answer[solves_from](rt_ticket, "Akun sudah kami reset, silakan login kembali dan ganti password Anda.")
-    run_once(config)
+    mf.run_once(config)
     assert _store(config).tickets()[0].state is State.RESOLVED
-    solution = latest(servers, REQUESTER)
-    assert "sudah kami reset" in text_of(solution)
+    solution = mf.latest(servers, REQUESTER)
+    assert "sudah kami reset" in mf.text_of(solution)
 
     # RT's "Resolved:" notice: recorded, relayed to no one, no unverified alert
-    before_requester = len(inbox(servers, REQUESTER))
+    before_requester = len(mf.inbox(servers, REQUESTER))
     desk.resolve(rt_ticket)
-    run_once(config)
-    assert len(inbox(servers, REQUESTER)) == before_requester
-    for person in (*STAFF, COORDINATOR):
-        assert of_kind(inbox(servers, person), "unverified") == []
+    mf.run_once(config)
+    assert len(mf.inbox(servers, REQUESTER)) == before_requester
+    for person in (*mf.STAFF, COORDINATOR):
+        assert mf.of_kind(mf.inbox(servers, person), "unverified") == []
 
     # the requester confirms: closed with the rating
-    raw, _ = reply_as_client(solution, REQUESTER, "YA 5\nTerima kasih.")
-    deliver(servers, config, raw)
+    raw, _ = mf.reply_as_client(solution, REQUESTER, "YA 5\nTerima kasih.")
+    mf.deliver(servers, config, raw)
     ticket = _store(config).tickets()[0]
     assert ticket.state is State.CLOSED and ticket.rating == 5
     assert [t[0] for t in desk.tickets()] == [rt_ticket]  # one RT ticket for the escalation
-    assert not any("[ref:" in str(m["Subject"]) or "[ref:" in text_of(m) for m in inbox(servers, REQUESTER))
+    assert not any("[ref:" in str(m["Subject"]) or "[ref:" in mf.text_of(m) for m in mf.inbox(servers, REQUESTER))

@@ -22,19 +22,7 @@ from mailbot.core.limits import Schedule, ack_share, ack_slot
 from mailbot.core.model import AUTO_REPLIED, Audience, Send
 from mailbot.core.plan import History, Setup, schedule
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    STAFF,
-    UNIT,
-    handle_at,
-    inbox,
-    mail,
-    of_kind,
-    reply_as_client,
-    run_once,
-    sweep,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")
 SERVER = "mx.lpse.test"  # the unit's own server (auth.trusted_authserv_id)
@@ -55,7 +43,7 @@ def result(sender: str, verdict: str) -> dict[str, str]:
 
 def to(servers, address: str) -> list:
     """mailbot's mail delivered for `address`, read back over IMAP (unknown addresses land in the catch-all)."""
-    return [m for m in inbox(servers, servers.mailbox_for(address))
+    return [m for m in mf.inbox(servers, servers.mailbox_for(address))
             if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]
 
 
@@ -70,29 +58,29 @@ def test_sixty_unauthenticated_mails_do_not_keep_an_authenticated_requester_from
     requester whose mail it marks aligned `dmarc=pass` gets their ack at once; a 61st
     unauthenticated sender's ack is held and goes by itself once the hour frees, without staff."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth=TOKEN)
+    config = mf.write_config(servers, tmp_path, auth=TOKEN)
     flood = [f"info@domain{n}.test" for n in range(60)]
     for n, sender in enumerate(flood):
-        servers.append(UNIT, mail(sender, f"Penawaran kerja sama {n}", f"Kami menawarkan produk nomor {n} "
-                                  f"dengan harga khusus {n * 7}.", headers=result(sender, "none"))[0])
-    handle_at(config, at("2026-11-23T10:00"))
+        servers.append(mf.UNIT, mf.mail(sender, f"Penawaran kerja sama {n}", f"Kami menawarkan produk nomor {n} "
+                                        f"dengan harga khusus {n * 7}.", headers=result(sender, "none"))[0])
+    mf.handle_at(config, at("2026-11-23T10:00"))
     assert sum(acks_to(servers, s) for s in flood) == 60
 
     requester = "budi@vendor.test"
-    servers.append(UNIT, mail(requester, "Tidak bisa login SPSE", "Akun saya terkunci sejak pagi.",
-                              headers=result(requester, "pass"))[0])
+    servers.append(mf.UNIT, mf.mail(requester, "Tidak bisa login SPSE", "Akun saya terkunci sejak pagi.",
+                                    headers=result(requester, "pass"))[0])
     late = "andi@kontraktor.test"  # a real requester whose domain publishes no DMARC: unauthenticated
-    servers.append(UNIT, mail(late, "Jadwal aanwijzing", "Kapan jadwal aanwijzing paket jalan desa?",
-                              headers=result(late, "none"))[0])
-    handle_at(config, at("2026-11-23T10:01"))
+    servers.append(mf.UNIT, mf.mail(late, "Jadwal aanwijzing", "Kapan jadwal aanwijzing paket jalan desa?",
+                                    headers=result(late, "none"))[0])
+    mf.handle_at(config, at("2026-11-23T10:01"))
     assert acks_to(servers, requester) == 1  # within the minute, not counted
     assert acks_to(servers, late) == 0
-    notice = next(n for n in of_kind(inbox(servers, STAFF[0]), "staff_new") if late in text_of(n))
-    assert "dikirim otomatis mulai 2026-11-23 11:00" in text_of(notice)
+    notice = next(n for n in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if late in mf.text_of(n))
+    assert "dikirim otomatis mulai 2026-11-23 11:00" in mf.text_of(notice)
 
-    handle_at(config, at("2026-11-23T10:59"))
+    mf.handle_at(config, at("2026-11-23T10:59"))
     assert acks_to(servers, late) == 0
-    handle_at(config, at("2026-11-23T11:00:30"))  # the hour of the first counted ack is over
+    mf.handle_at(config, at("2026-11-23T11:00:30"))  # the hour of the first counted ack is over
     assert acks_to(servers, late) == 1
     assert len(Store(load_config(config).database).tickets()) == 62
 
@@ -102,18 +90,18 @@ def test_one_domain_takes_no_more_than_its_share_and_the_others_are_acked_at_onc
     fifth of 60), the rest held in turn; a sender of another domain, unauthenticated too, is
     acked at once."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth=TOKEN)
+    config = mf.write_config(servers, tmp_path, auth=TOKEN)
     flood = [f"user{n}@attacker.test" for n in range(60)]
     words = ["jadwal", "akun", "dokumen", "upload", "lelang", "kontrak"]
     for n, sender in enumerate(flood):
-        servers.append(UNIT, mail(sender, f"Pertanyaan {n}", f"Mohon info {words[n % 6]} {words[(n // 6) % 6]} "
-                                  f"{words[(n // 36) % 6]} paket {n}.", headers=result(sender, "none"))[0])
+        servers.append(mf.UNIT, mf.mail(sender, f"Pertanyaan {n}", f"Mohon info {words[n % 6]} {words[(n // 6) % 6]} "
+                                        f"{words[(n // 36) % 6]} paket {n}.", headers=result(sender, "none"))[0])
     other = "sari@dinas.test"
-    servers.append(UNIT, mail(other, "Lupa password", "Mohon reset kata sandi saya.", headers=result(other, "none"))[0])
-    handle_at(config, at("2026-11-23T10:00"))
+    servers.append(mf.UNIT, mf.mail(other, "Lupa password", "Mohon reset kata sandi saya.", headers=result(other, "none"))[0])
+    mf.handle_at(config, at("2026-11-23T10:00"))
     assert sum(acks_to(servers, s) for s in flood) == 12
     assert acks_to(servers, other) == 1
-    handle_at(config, at("2026-11-23T11:00:30"))
+    mf.handle_at(config, at("2026-11-23T11:00:30"))
     assert sum(acks_to(servers, s) for s in flood) == 24  # the next share, by itself, oldest first
     assert all(acks_to(servers, s) == 1 for s in flood[:24])
 
@@ -131,40 +119,40 @@ def test_a_responder_without_in_reply_to_stops_within_five_rounds_while_five_web
     nothing more and the loop is over. Five people of gmail.com who write "Lupa password" /
     "Mohon bantuan." in the same hour each get their ack."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     people = [f"penyedia{i}@gmail.com" for i in range(5)]
     for person in people:
-        servers.append(UNIT, mail(person, "Lupa password", "Mohon bantuan.")[0])
-    servers.append(UNIT, mail("budi@vendor.test", "Mohon info jadwal", "Jadwal aanwijzing paket 1234?")[0])
-    run_once(config)
+        servers.append(mf.UNIT, mf.mail(person, "Lupa password", "Mohon bantuan.")[0])
+    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Mohon info jadwal", "Jadwal aanwijzing paket 1234?")[0])
+    mf.run_once(config)
     assert [acks_to(servers, p) for p in people] == [1, 1, 1, 1, 1]
     acked, rounds = True, 0
     while acked and rounds < 12:
         rounds += 1
         desk = f"cs{rounds}@responder.test"
-        servers.append(UNIT, mail(desk, f"Kasus {rounds * 7919} diterima", RESPONDER.format(n=rounds * 7919))[0])
-        run_once(config)
+        servers.append(mf.UNIT, mf.mail(desk, f"Kasus {rounds * 7919} diterima", RESPONDER.format(n=rounds * 7919))[0])
+        mf.run_once(config)
         acked = acks_to(servers, desk) == 1
     acks = sum(acks_to(servers, f"cs{n}@responder.test") for n in range(1, rounds + 1))
     assert acks <= 5 and not acked
     assert len(Store(load_config(config).database).tickets()) == 6 + rounds  # every mail has its ticket
-    alerts = of_kind(inbox(servers, COORDINATOR), "rate_limited")
-    assert len(alerts) == 1 and "responder.test" in text_of(alerts[0])
+    alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
+    assert len(alerts) == 1 and "responder.test" in mf.text_of(alerts[0])
 
 
 def test_five_webmail_people_are_acked_at_once_during_a_flood(fresh_mailboxes, tmp_path):
     """A flood of 60 from 60 domains has taken the hour's budget; five people of gmail.com,
     writing alike and marked aligned `dmarc=pass` by the unit's server, each get their ack."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth=TOKEN)
+    config = mf.write_config(servers, tmp_path, auth=TOKEN)
     for n in range(60):
         sender = f"promo@toko{n}.test"
-        servers.append(UNIT, mail(sender, f"Promo {n}", f"Diskon {n} persen.", headers=result(sender, "none"))[0])
-    handle_at(config, at("2026-11-23T10:00"))
+        servers.append(mf.UNIT, mf.mail(sender, f"Promo {n}", f"Diskon {n} persen.", headers=result(sender, "none"))[0])
+    mf.handle_at(config, at("2026-11-23T10:00"))
     people = [f"penyedia{i}@gmail.com" for i in range(5)]
     for person in people:
-        servers.append(UNIT, mail(person, "Lupa password", "Mohon bantuan.", headers=result(person, "pass"))[0])
-    handle_at(config, at("2026-11-23T10:05"))
+        servers.append(mf.UNIT, mf.mail(person, "Lupa password", "Mohon bantuan.", headers=result(person, "pass"))[0])
+    mf.handle_at(config, at("2026-11-23T10:05"))
     assert [acks_to(servers, p) for p in people] == [1, 1, 1, 1, 1]
 
 
@@ -174,19 +162,19 @@ def test_acks_still_held_are_listed_in_the_coordinators_digest(fresh_mailboxes, 
     """A budget of 2 an hour and 4 unauthenticated senders at 07:30: the 08:05 digest to heads
     and coordinators names the two tickets whose acks are still held, and when they go."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth=TOKEN)
+    config = mf.write_config(servers, tmp_path, auth=TOKEN)
     data = yaml.safe_load(config.read_text())
     data["limits"] = {"acks_per_hour": 2}
     config.write_text(yaml.safe_dump(data))
     senders = [f"pemohon@asal{n}.test" for n in range(4)]
     for n, sender in enumerate(senders):
-        servers.append(UNIT, mail(sender, f"Pertanyaan {n}", f"Mohon info paket {n}.",
-                                  headers=result(sender, "none"))[0])
-    handle_at(config, at("2026-11-23T07:30"))
+        servers.append(mf.UNIT, mf.mail(sender, f"Pertanyaan {n}", f"Mohon info paket {n}.",
+                                        headers=result(sender, "none"))[0])
+    mf.handle_at(config, at("2026-11-23T07:30"))
     numbers = {t.requester.addr: t.number for t in Store(load_config(config).database).tickets()}
-    sweep(config, at("2026-11-23T08:05"))
-    [digest] = of_kind(inbox(servers, HEAD), "digest")
-    body = text_of(digest)
+    mf.sweep(config, at("2026-11-23T08:05"))
+    [digest] = mf.of_kind(mf.inbox(servers, HEAD), "digest")
+    body = mf.text_of(digest)
     assert "Tanda terima yang masih ditahan (2)" in body
     for sender in senders[2:]:
         assert f"{numbers[sender]}  {sender}  masuk 2026-11-23 07:30, dikirim mulai 2026-11-23 08:30" in body
@@ -200,31 +188,31 @@ def test_staff_asking_for_a_held_ack_does_not_make_the_requester_get_two(fresh_m
     """A budget of 2 an hour, a third sender's ack held; staff answer its notice with
     #kirim-tanda-terima anyway: the requester gets exactly one ack, when the hour frees."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth=TOKEN)
+    config = mf.write_config(servers, tmp_path, auth=TOKEN)
     data = yaml.safe_load(config.read_text())
     data["limits"] = {"acks_per_hour": 2}
     config.write_text(yaml.safe_dump(data))
     senders = [f"pemohon@asal{n}.test" for n in range(3)]
     for n, sender in enumerate(senders):
-        servers.append(UNIT, mail(sender, f"Pertanyaan {n}", f"Mohon info paket {n}.",
-                                  headers=result(sender, "none"))[0])
-    handle_at(config, at("2026-11-23T10:00"))
+        servers.append(mf.UNIT, mf.mail(sender, f"Pertanyaan {n}", f"Mohon info paket {n}.",
+                                        headers=result(sender, "none"))[0])
+    mf.handle_at(config, at("2026-11-23T10:00"))
     held = senders[2]
-    notice = next(n for n in of_kind(inbox(servers, STAFF[0]), "staff_new") if held in text_of(n))
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#kirim-tanda-terima")[0])
-    handle_at(config, at("2026-11-23T10:10"))
+    notice = next(n for n in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if held in mf.text_of(n))
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#kirim-tanda-terima")[0])
+    mf.handle_at(config, at("2026-11-23T10:10"))
     assert acks_to(servers, held) == 0
-    handle_at(config, at("2026-11-23T11:00:30"))
-    handle_at(config, at("2026-11-23T12:30"))
+    mf.handle_at(config, at("2026-11-23T11:00:30"))
+    mf.handle_at(config, at("2026-11-23T12:30"))
     assert acks_to(servers, held) == 1
 
 
 def test_check_warns_when_the_units_server_is_not_named(fresh_mailboxes, tmp_path, capsys):
     """Without auth.trusted_authserv_id no sender can be told from a forger: `check` says so."""
-    config = write_config(fresh_mailboxes, tmp_path)
+    config = mf.write_config(fresh_mailboxes, tmp_path)
     assert cli.main(["--config", str(config), "check"]) == 0
     assert "warning: auth.trusted_authserv_id is not set" in capsys.readouterr().out
-    named = write_config(fresh_mailboxes, tmp_path, auth=TOKEN)
+    named = mf.write_config(fresh_mailboxes, tmp_path, auth=TOKEN)
     assert cli.main(["--config", str(named), "check"]) == 0
     assert "trusted_authserv_id" not in capsys.readouterr().out
 
@@ -239,8 +227,8 @@ def _setup(tmp_path) -> Setup:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({
         "database": str(tmp_path / "db"), "archive_dir": str(tmp_path / "a"), "secret_key_file": str(tmp_path / "k"),
-        "mailboxes": [{"name": "t", "address": UNIT, "imap": {"host": "127.0.0.1", "username": UNIT, "password": "x"},
-                       "staff": list(STAFF)}],
+        "mailboxes": [{"name": "t", "address": mf.UNIT, "imap": {"host": "127.0.0.1", "username": mf.UNIT, "password": "x"},
+                       "staff": list(mf.STAFF)}],
         "smtp": {"host": "127.0.0.1"}}))
     cfg = load_config(path)
     return Setup(cfg, cfg.mailboxes[0], None, None)  # type: ignore[arg-type]  # schedule reads cfg and box only

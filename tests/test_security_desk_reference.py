@@ -18,21 +18,7 @@ import pytest
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    AUTHRES,
-    LKPP,
-    STAFF,
-    UNIT,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    text_of,
-    vouched,
-    write_config,
-)
+from tests import mailfactory as mf
 
 VICTIM = "budi@vendor.test"
 ATTACKER = "sari@dinas.test"
@@ -43,22 +29,22 @@ KEY = re.compile(r"\[ref:[a-z2-7]{10}\]")
 def _escalated(servers, config, requester: str, subject: str, passed: bool = False) -> object:
     """A requester's case, escalated by staff from their notice: LKPP's copy of the escalation.
     `passed`: the unit's server vouches for the staff member (`auth.mode: authres`)."""
-    raw, _ = mail(requester, subject, "Selamat pagi,\nakun saya terkunci sejak kemarin.\n\nSiti", name="Siti")
-    deliver(servers, config, raw)
-    notice = [m for m in inbox(servers, STAFF[0]) if requester in text_of(m)][-1]
-    raw, _ = mail(STAFF[0], f"Re: {notice['Subject']}", "#eskalasi\nMohon bantuan reset akun.",
-                  in_reply_to=str(notice["Message-ID"]).strip("<>"), headers=vouched(STAFF[0]) if passed else None)
-    deliver(servers, config, raw)
-    return latest(servers, LKPP, "escalate")
+    raw, _ = mf.mail(requester, subject, "Selamat pagi,\nakun saya terkunci sejak kemarin.\n\nSiti", name="Siti")
+    mf.deliver(servers, config, raw)
+    notice = [m for m in mf.inbox(servers, mf.STAFF[0]) if requester in mf.text_of(m)][-1]
+    raw, _ = mf.mail(mf.STAFF[0], f"Re: {notice['Subject']}", "#eskalasi\nMohon bantuan reset akun.",
+                     in_reply_to=str(notice["Message-ID"]).strip("<>"), headers=mf.vouched(mf.STAFF[0]) if passed else None)
+    mf.deliver(servers, config, raw)
+    return mf.latest(servers, mf.LKPP, "escalate")
 
 
 def _desk_ack(servers, config, escalation, reference: str, passed: bool = False) -> None:
     """The desk's auto-reply to the escalation, as OTRS writes it: it teaches the reference."""
-    raw, _ = mail(LKPP, f"{reference} RE: {escalation['Subject']}", "Tiket Anda telah kami terima.",
-                  in_reply_to=str(escalation["Message-ID"]).strip("<>"),
-                  headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes", "Precedence": "bulk",
-                           **(vouched(LKPP) if passed else {})})
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(mf.LKPP, f"{reference} RE: {escalation['Subject']}", "Tiket Anda telah kami terima.",
+                     in_reply_to=str(escalation["Message-ID"]).strip("<>"),
+                     headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes", "Precedence": "bulk",
+                              **(mf.vouched(mf.LKPP) if passed else {})})
+    mf.deliver(servers, config, raw)
 
 
 def _ticket(config, number: str):
@@ -71,26 +57,26 @@ def test_a_guessed_desk_reference_makes_no_solution_from_the_unit(fresh_mailboxe
     and address, no In-Reply-To, our tag of the other ticket guessed too. In `authres` mode the
     forged mail carries no pass of the unit's server; both modes keep it for staff."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, **({"auth": AUTHRES} if mode == "authres" else {}))
+    config = mf.write_config(servers, tmp_path, **({"auth": mf.AUTHRES} if mode == "authres" else {}))
     passed = mode == "authres"
     victim_case = _escalated(servers, config, VICTIM, "Akun penyedia terkunci", passed)
     _desk_ack(servers, config, victim_case, "[Ticket#2026112410000017]", passed)
     attacker_case = _escalated(servers, config, ATTACKER, "Tidak bisa unggah dokumen", passed)
     _desk_ack(servers, config, attacker_case, "[Ticket#2026112410000018]", passed)
     assert _ticket(config, "2026-00001").lkpp_ref == "[Ticket#2026112410000017]"
-    before = len(inbox(servers, VICTIM))
+    before = len(mf.inbox(servers, VICTIM))
 
-    forged, _ = mail(LKPP, "[Ticket#2026112410000017] RE: [LPSE-T #2026-00001] Akun penyedia terkunci",
-                     f"Yth. Bapak/Ibu,\n\nAkun sudah kami reset. {PHISH}\n\nSalam,\nHelpdesk LKPP",
-                     name="Helpdesk LKPP")
-    deliver(servers, config, forged)
+    forged, _ = mf.mail(mf.LKPP, "[Ticket#2026112410000017] RE: [LPSE-T #2026-00001] Akun penyedia terkunci",
+                        f"Yth. Bapak/Ibu,\n\nAkun sudah kami reset. {PHISH}\n\nSalam,\nHelpdesk LKPP",
+                        name="Helpdesk LKPP")
+    mf.deliver(servers, config, forged)
 
-    assert len(inbox(servers, VICTIM)) == before
-    assert all("verifikasi.lkpp" not in text_of(m) for m in inbox(servers, VICTIM))
+    assert len(mf.inbox(servers, VICTIM)) == before
+    assert all("verifikasi.lkpp" not in mf.text_of(m) for m in mf.inbox(servers, VICTIM))
     assert _ticket(config, "2026-00001").state is State.ESCALATED
-    alerts = [m for person in STAFF for m in of_kind(inbox(servers, person), "unverified")]
-    assert alerts and "verifikasi.lkpp" in text_of(alerts[-1])  # staff see it, and decide
-    assert servers.fetch(UNIT) == []
+    alerts = [m for person in mf.STAFF for m in mf.of_kind(mf.inbox(servers, person), "unverified")]
+    assert alerts and "verifikasi.lkpp" in mf.text_of(alerts[-1])  # staff see it, and decide
+    assert servers.fetch(mf.UNIT) == []
 
 
 def test_the_desks_command_line_answer_reaches_the_requester_through_the_escalation_key(fresh_mailboxes, tmp_path):
@@ -98,19 +84,19 @@ def test_the_desks_command_line_answer_reaches_the_requester_through_the_escalat
     our escalation, which carries the key; no In-Reply-To. It is LKPP's, in token mode, with
     no staff step; the key never reaches the requester."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     escalation = _escalated(servers, config, VICTIM, "Akun penyedia terkunci")
     subject = str(escalation["Subject"])
     assert KEY.search(subject), subject
-    raw, _ = mail(LKPP, f"[lkpp.test #5] {subject}", "Akun sudah kami reset, silakan login kembali.",
-                  headers={"Precedence": "bulk", "References": "<RT-Ticket-5@lkpp.test>"})
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(mf.LKPP, f"[lkpp.test #5] {subject}", "Akun sudah kami reset, silakan login kembali.",
+                     headers={"Precedence": "bulk", "References": "<RT-Ticket-5@lkpp.test>"})
+    mf.deliver(servers, config, raw)
 
     assert _ticket(config, "2026-00001").state is State.RESOLVED
-    solution = latest(servers, VICTIM)
-    assert "sudah kami reset" in text_of(solution)
-    assert all(not KEY.search(str(m["Subject"])) and not KEY.search(text_of(m)) for m in inbox(servers, VICTIM))
-    assert of_kind(inbox(servers, STAFF[0]), "unverified") == []
+    solution = mf.latest(servers, VICTIM)
+    assert "sudah kami reset" in mf.text_of(solution)
+    assert all(not KEY.search(str(m["Subject"])) and not KEY.search(mf.text_of(m)) for m in mf.inbox(servers, VICTIM))
+    assert mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "unverified") == []
 
 
 def test_a_desk_answer_with_only_its_reference_waits_for_staff_who_relay_it(fresh_mailboxes, tmp_path):
@@ -118,16 +104,16 @@ def test_a_desk_answer_with_only_its_reference_waits_for_staff_who_relay_it(fres
     decide; their #teruskan on the alert passes it on (SPEC 9: where the evidence is missing,
     staff decide)."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     escalation = _escalated(servers, config, VICTIM, "Akun penyedia terkunci")
     _desk_ack(servers, config, escalation, "[Ticket#2026112410000017]")
-    raw, _ = mail(LKPP, "[Ticket#2026112410000017] Akun penyedia",
-                  "Mohon dikirimkan surat permohonan reset yang ditandatangani PA/KPA.")
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(mf.LKPP, "[Ticket#2026112410000017] Akun penyedia",
+                     "Mohon dikirimkan surat permohonan reset yang ditandatangani PA/KPA.")
+    mf.deliver(servers, config, raw)
     assert _ticket(config, "2026-00001").state is State.ESCALATED
-    alert = latest(servers, STAFF[0], "unverified")
+    alert = mf.latest(servers, mf.STAFF[0], "unverified")
 
-    raw, _ = reply_as_client(alert, STAFF[0], "#permintaan-data")
-    deliver(servers, config, raw)
+    raw, _ = mf.reply_as_client(alert, mf.STAFF[0], "#permintaan-data")
+    mf.deliver(servers, config, raw)
     assert _ticket(config, "2026-00001").state is State.AWAITING_INFO
-    assert "ditandatangani PA/KPA" in text_of(latest(servers, VICTIM))
+    assert "ditandatangani PA/KPA" in mf.text_of(mf.latest(servers, VICTIM))

@@ -12,18 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mailfactory import (
-    STAFF,
-    UNIT,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 VISITOR = "budi@vendor.test"
 COORDINATOR = "koordinator@lpse.test"
@@ -40,9 +29,9 @@ Jawaban: Akun Anda harus diverifikasi ulang hari ini di {LURE} dengan user ID da
 @pytest.fixture
 def held(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    deliver(servers, config, mail(STAFF[0], "tamu hari ini", FORGED)[0])
-    notice = latest(servers, STAFF[0], "intake_confirm")
+    config = mf.write_config(servers, tmp_path)
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], "tamu hari ini", FORGED)[0])
+    notice = mf.latest(servers, mf.STAFF[0], "intake_confirm")
     return servers, config, notice
 
 
@@ -56,9 +45,9 @@ def _opened(config) -> list:
 def test_the_notice_shows_the_whole_form_with_its_answer(held):
     """Staff confirm exactly what would be sent: the Jawaban is in the notice, with the yes to write."""
     servers, config, notice = held
-    assert "Akun Anda harus diverifikasi ulang" in text_of(notice)
-    assert "#buka" in text_of(notice)
-    assert _opened(config) == [] and inbox(servers, VISITOR) == []
+    assert "Akun Anda harus diverifikasi ulang" in mf.text_of(notice)
+    assert "#buka" in mf.text_of(notice)
+    assert _opened(config) == [] and mf.inbox(servers, VISITOR) == []
 
 
 @pytest.mark.parametrize("answer", [
@@ -69,50 +58,50 @@ def test_the_notice_shows_the_whole_form_with_its_answer(held):
 ])
 def test_any_answer_but_the_yes_cancels_the_forged_form_and_tells_the_coordinators(held, answer):
     servers, config, notice = held
-    deliver(servers, config, reply_as_client(notice, STAFF[0], answer)[0])
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], answer)[0])
     assert _opened(config) == []
-    assert inbox(servers, VISITOR) == []
-    told = of_kind(inbox(servers, COORDINATOR), "intake_cancelled")
-    assert len(told) == 1 and "Budi Santoso" in text_of(told[0])
+    assert mf.inbox(servers, VISITOR) == []
+    told = mf.of_kind(mf.inbox(servers, COORDINATOR), "intake_cancelled")
+    assert len(told) == 1 and "Budi Santoso" in mf.text_of(told[0])
 
     # cancelled for good: a later yes to the same notice opens nothing
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#buka")[0])
-    assert _opened(config) == [] and inbox(servers, VISITOR) == []
-    assert servers.fetch(UNIT) == []
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#buka")[0])
+    assert _opened(config) == [] and mf.inbox(servers, VISITOR) == []
+    assert servers.fetch(mf.UNIT) == []
 
 
 def test_an_out_of_office_reply_without_headers_opens_nothing(held):
     """The staff member's vacation rule that sends no Auto-Submitted writes words, not the yes."""
     servers, config, notice = held
-    raw, _ = reply_as_client(notice, STAFF[0], "Terima kasih atas email Anda. Saya sedang cuti sampai "
-                                               "30 November 2026 dan akan membalas setelah kembali.")
-    deliver(servers, config, raw)
-    assert _opened(config) == [] and inbox(servers, VISITOR) == []
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "Terima kasih atas email Anda. Saya sedang cuti sampai "
+                                                     "30 November 2026 dan akan membalas setelah kembali.")
+    mf.deliver(servers, config, raw)
+    assert _opened(config) == [] and mf.inbox(servers, VISITOR) == []
 
 
 def test_an_auto_reply_with_headers_opens_nothing_and_leaves_the_form_to_its_sender(held):
     servers, config, notice = held
-    raw, _ = mail(STAFF[0], f"Otomatis: {notice['Subject']}", "Saya sedang cuti.",
-                  in_reply_to=str(notice["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
-    deliver(servers, config, raw)
-    assert _opened(config) == [] and inbox(servers, VISITOR) == []
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#buka")[0])  # the real yes, later
+    raw, _ = mf.mail(mf.STAFF[0], f"Otomatis: {notice['Subject']}", "Saya sedang cuti.",
+                     in_reply_to=str(notice["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
+    mf.deliver(servers, config, raw)
+    assert _opened(config) == [] and mf.inbox(servers, VISITOR) == []
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#buka")[0])  # the real yes, later
     [ticket] = _opened(config)
     assert ticket.channel == "datang"
 
 
 def test_an_empty_reply_opens_nothing_and_says_what_to_write(held):
     servers, config, notice = held
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "")[0])
-    assert _opened(config) == [] and inbox(servers, VISITOR) == []
-    assert "#buka" in text_of(latest(servers, STAFF[0], "command_error"))
-    assert of_kind(inbox(servers, COORDINATOR), "intake_cancelled") == []
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "")[0])
+    assert _opened(config) == [] and mf.inbox(servers, VISITOR) == []
+    assert "#buka" in mf.text_of(mf.latest(servers, mf.STAFF[0], "command_error"))
+    assert mf.of_kind(mf.inbox(servers, COORDINATOR), "intake_cancelled") == []
 
 
 def test_the_explicit_yes_opens_it(held):
     """`#buka` from the staff address that received the notice: the ticket opens as SPEC 3 says."""
     servers, config, notice = held
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#buka")[0])
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#buka")[0])
     [ticket] = _opened(config)
     assert ticket.channel == "datang" and ticket.requester.addr == VISITOR
-    assert len(inbox(servers, VISITOR)) == 1
+    assert len(mf.inbox(servers, VISITOR)) == 1

@@ -12,18 +12,7 @@ from __future__ import annotations
 
 from mailbot.config import load_config
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 ATTACKER = "sari@dinas.test"
 NEXT = "budi@vendor.test"
@@ -36,44 +25,44 @@ FORGED = (f"Masalah dekripsi dokumen penawaran sudah kami perbaiki. Silakan undu
 
 
 def _attackers_case_with_a_forged_solution(servers, config) -> str:
-    raw, _ = mail(ATTACKER, "Dokumen penawaran tidak bisa dibuka", PROBLEM)
-    deliver(servers, config, raw)
-    notice = latest(servers, STAFF[0], "staff_new")
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan dekripsi.")[0])
-    escalation = latest(servers, LKPP, "escalate")
-    raw, _ = mail(LKPP, f"[Ticket#2026112410000017] RE: {escalation['Subject']}", "Tiket Anda telah kami terima.",
-                  in_reply_to=str(escalation["Message-ID"]).strip("<>"),
-                  headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes"})
-    deliver(servers, config, raw)
-    raw, _ = mail(LKPP, "[Ticket#2026112410000017] RE: Dokumen penawaran tidak bisa dibuka", FORGED,
-                  name="Helpdesk LKPP")
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(ATTACKER, "Dokumen penawaran tidak bisa dibuka", PROBLEM)
+    mf.deliver(servers, config, raw)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan dekripsi.")[0])
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
+    raw, _ = mf.mail(mf.LKPP, f"[Ticket#2026112410000017] RE: {escalation['Subject']}", "Tiket Anda telah kami terima.",
+                     in_reply_to=str(escalation["Message-ID"]).strip("<>"),
+                     headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes"})
+    mf.deliver(servers, config, raw)
+    raw, _ = mf.mail(mf.LKPP, "[Ticket#2026112410000017] RE: Dokumen penawaran tidak bisa dibuka", FORGED,
+                     name="Helpdesk LKPP")
+    mf.deliver(servers, config, raw)
     ticket = Store(load_config(config).database).tickets()[0]
     return ticket.number
 
 
 def _next_requesters_notice(servers, config):
-    raw, _ = mail(NEXT, "Tidak bisa membuka dokumen penawaran", PROBLEM)
-    deliver(servers, config, raw)
-    return [m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if NEXT in text_of(m)][-1]
+    raw, _ = mf.mail(NEXT, "Tidak bisa membuka dokumen penawaran", PROBLEM)
+    mf.deliver(servers, config, raw)
+    return [m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if NEXT in mf.text_of(m)][-1]
 
 
 def _nothing_of_it_reaches(servers, config, number: str) -> None:
     notice = _next_requesters_notice(servers, config)
-    assert MALWARE not in text_of(notice) and "spse-update[.]example" not in text_of(notice)
-    assert f"Tiket {number}" not in text_of(notice)
-    deliver(servers, config, reply_as_client(notice, STAFF[0], f"#jawab-seperti {number}")[0])
-    assert all(MALWARE not in text_of(m) for m in inbox(servers, NEXT))
+    assert MALWARE not in mf.text_of(notice) and "spse-update[.]example" not in mf.text_of(notice)
+    assert f"Tiket {number}" not in mf.text_of(notice)
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], f"#jawab-seperti {number}")[0])
+    assert all(MALWARE not in mf.text_of(m) for m in mf.inbox(servers, NEXT))
 
 
 def test_a_forged_lkpp_solution_never_enters_the_memory(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     number = _attackers_case_with_a_forged_solution(servers, config)
     # the attacker confirms "their" solution, as a solved case would be
-    for m in reversed(inbox(servers, ATTACKER)):
+    for m in reversed(mf.inbox(servers, ATTACKER)):
         if m["X-Mailbot-Kind"] in ("resolved_lkpp", "escalated_user"):
-            deliver(servers, config, reply_as_client(m, ATTACKER, "YA 5\nTerima kasih.")[0])
+            mf.deliver(servers, config, mf.reply_as_client(m, ATTACKER, "YA 5\nTerima kasih.")[0])
             break
     _nothing_of_it_reaches(servers, config, number)
 
@@ -82,11 +71,11 @@ def test_staff_who_pass_the_forgery_on_to_its_requester_do_not_teach_it_to_the_m
     """Staff answer the unverified alert with #teruskan, and close the case: the relay is not
     a verified solution, so the next requester's notice lists nothing of it."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     number = _attackers_case_with_a_forged_solution(servers, config)
-    alert = latest(servers, STAFF[0], "unverified")
-    deliver(servers, config, reply_as_client(alert, STAFF[0], "#teruskan")[0])
-    assert MALWARE in text_of(latest(servers, ATTACKER))  # staff decided so, for this requester
-    notice = [m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if ATTACKER in text_of(m)][-1]
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#tutup")[0])
+    alert = mf.latest(servers, mf.STAFF[0], "unverified")
+    mf.deliver(servers, config, mf.reply_as_client(alert, mf.STAFF[0], "#teruskan")[0])
+    assert MALWARE in mf.text_of(mf.latest(servers, ATTACKER))  # staff decided so, for this requester
+    notice = [m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if ATTACKER in mf.text_of(m)][-1]
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#tutup")[0])
     _nothing_of_it_reaches(servers, config, number)

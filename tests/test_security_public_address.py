@@ -17,30 +17,10 @@ from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
 from tests import hostile
-from tests.mailfactory import (
-    AUTHRES,
-    LKPP,
-    STAFF,
-    UNIT,
-    deliver,
-    handle_at,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    parse,
-    reply_as_client,
-    run_once,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 REQUESTER = "budi@vendor.test"
 NEXT = "sari@dinas.test"
-
-
-def store_of(config) -> Store:
-    return Store(load_config(config).database)
 
 
 # --- attacks 1 and 2: crafted messages within the budget, the next mail at once -------------
@@ -59,18 +39,18 @@ def test_a_crafted_message_is_quarantined_with_its_reason_and_the_next_mail_is_h
     """Each crafted message ends in Quarantine with its reason, its sender told it was too
     complex (SPEC 9's notice), and the plain mail behind it acknowledged in the same pass."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     raw, reason = CRAFTED[name]
-    servers.append(UNIT, raw)
-    servers.append(UNIT, mail(NEXT, "Lupa kata sandi", "Mohon bantuan reset kata sandi.")[0])
+    servers.append(mf.UNIT, raw)
+    servers.append(mf.UNIT, mf.mail(NEXT, "Lupa kata sandi", "Mohon bantuan reset kata sandi.")[0])
     started = time.monotonic()
-    run_once(config)
+    mf.run_once(config)
     assert time.monotonic() - started < 30  # the default budget: it is the caps that ended it
-    [row] = store_of(config).quarantined()
+    [row] = mf.store_of(config).quarantined()
     assert reason in row.reason
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["message_refused"]
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, NEXT)] == ["ack"]
-    assert len(servers.fetch(UNIT, "Quarantine")) == 1
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["message_refused"]
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, NEXT)] == ["ack"]
+    assert len(servers.fetch(mf.UNIT, "Quarantine")) == 1
 
 
 # --- attack 3: the ack carries nothing of the attacker's ------------------------------------
@@ -88,19 +68,19 @@ def test_an_ack_to_an_unauthenticated_sender_repeats_neither_subject_nor_name(fr
     and "Tanda terima pengaduan/pertanyaan Anda", greets no display name and quotes nothing;
     staff still read the subject as it came."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, mail(REQUESTER, LURE_SUBJECT, "Segera klik t.me/lpsebantuan", name=LURE_NAME)[0])
-    run_once(config)
-    [ack] = inbox(servers, REQUESTER)
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, mf.mail(REQUESTER, LURE_SUBJECT, "Segera klik t.me/lpsebantuan", name=LURE_NAME)[0])
+    mf.run_once(config)
+    [ack] = mf.inbox(servers, REQUESTER)
     assert ack["X-Mailbot-Kind"] == "ack"
-    [ticket] = store_of(config).tickets()
+    [ticket] = mf.store_of(config).tickets()
     assert str(ack["Subject"]) == f"[LPSE-T #{ticket.number}] Tanda terima pengaduan/pertanyaan Anda"
     raw = _raw_inbox(servers, REQUESTER)
     for echoed in ("diblokir", "verifikasi", "s.id", "s[.]id", "t.me", "bukablokir", "lpsebantuan"):
         assert echoed not in raw
     assert "Yth. Bapak/Ibu Pengguna SPSE," in raw
     assert ticket.subject == LURE_SUBJECT
-    staff = inbox(servers, "staff1@lpse.test")
+    staff = mf.inbox(servers, "staff1@lpse.test")
     assert any(LURE_SUBJECT in str(m["Subject"]) for m in staff)
 
 
@@ -113,11 +93,11 @@ def test_an_authenticated_sender_keeps_the_friendly_ack_with_links_inert(fresh_m
     """auth.mode authres and the unit's own server's aligned dmarc=pass: the ack keeps the
     subject and the greeting, with every link in them made inert."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
+    config = mf.write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
     subject = "Tidak bisa login, petunjuk di s.id/panduan"
-    servers.append(UNIT, mail(REQUESTER, subject, "Mohon bantuan.", name="Budi Santoso", headers=_authres("pass"))[0])
-    run_once(config)
-    [ack] = inbox(servers, REQUESTER)
+    servers.append(mf.UNIT, mf.mail(REQUESTER, subject, "Mohon bantuan.", name="Budi Santoso", headers=_authres("pass"))[0])
+    mf.run_once(config)
+    [ack] = mf.inbox(servers, REQUESTER)
     assert "Tidak bisa login, petunjuk di s[.]id/panduan" in str(ack["Subject"])
     raw = _raw_inbox(servers, REQUESTER)
     assert "Budi Santoso" in raw and "s.id" not in raw
@@ -130,7 +110,7 @@ COORDINATOR = "koordinator@lpse.test"
 
 def _kinds_to(servers, address: str) -> list[str]:
     """The kinds of mailbot's mail delivered for `address` (an unknown address lands in the catch-all)."""
-    return [m["X-Mailbot-Kind"] for m in inbox(servers, servers.mailbox_for(address))
+    return [m["X-Mailbot-Kind"] for m in mf.inbox(servers, servers.mailbox_for(address))
             if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]
 
 
@@ -138,18 +118,18 @@ def test_mail_the_units_own_server_marks_dmarc_fail_opens_a_ticket_and_gets_no_a
     """`dmarc=fail (p=reject)` (or `spf=fail`) from the unit's own server: 5 of 5 forged mails
     become tickets, none is acked, and staff read on each notice why no ack went."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth=AUTHRES)
+    config = mf.write_config(servers, tmp_path, auth=mf.AUTHRES)
     victims = [f"korban{n}@vendor.test" for n in range(4)] + ["korban4@dinas.test"]
     for n, victim in enumerate(victims):
         result = "dmarc=fail (p=reject) header.from=" + victim.split("@")[1] if n < 4 else \
             "spf=fail smtp.mailfrom=dinas.test"
-        servers.append(UNIT, mail(victim, f"Akun diblokir {n}", "Klik tautan.",
-                                  headers={"Authentication-Results": f"mx.lpse.test; {result}"})[0])
-    run_once(config)
-    assert len(store_of(config).tickets()) == 5
+        servers.append(mf.UNIT, mf.mail(victim, f"Akun diblokir {n}", "Klik tautan.",
+                                        headers={"Authentication-Results": f"mx.lpse.test; {result}"})[0])
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == 5
     assert all(_kinds_to(servers, v) == [] for v in victims)
-    notices = of_kind(inbox(servers, STAFF[0]), "staff_new")
-    assert len(notices) == 5 and all("Tanda terima TIDAK dikirim" in text_of(n) for n in notices)
+    notices = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
+    assert len(notices) == 5 and all("Tanda terima TIDAK dikirim" in mf.text_of(n) for n in notices)
 
 
 def test_a_flood_of_forged_senders_gets_the_hourly_number_of_acks_and_one_alert(fresh_mailboxes, tmp_path):
@@ -157,23 +137,23 @@ def test_a_flood_of_forged_senders_gets_the_hourly_number_of_acks_and_one_alert(
     60: 75 tickets, 60 acks, one coordinator alert; the other 15 acks are held, not dropped
     (issue 44: they go by themselves, in turn, once the hour frees; staff need do nothing)."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     senders = [f"pengirim{n}@asal{n}.test" for n in range(75)]
     for n, sender in enumerate(senders):
-        servers.append(UNIT, mail(sender, f"Pertanyaan jadwal {n}", "Mohon info jadwal.")[0])
+        servers.append(mf.UNIT, mf.mail(sender, f"Pertanyaan jadwal {n}", "Mohon info jadwal.")[0])
     started = datetime.now(UTC)
-    run_once(config)
-    assert len(store_of(config).tickets()) == 75
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == 75
     acked = [s for s in senders if _kinds_to(servers, s) == ["ack"]]
     assert len(acked) == 60
-    alerts = of_kind(inbox(servers, COORDINATOR), "rate_limited")
-    assert len(alerts) == 1 and "dikirim otomatis" in text_of(alerts[0])
+    alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
+    assert len(alerts) == 1 and "dikirim otomatis" in mf.text_of(alerts[0])
     waiting = next(s for s in senders if s not in acked)
-    notice = next(n for n in of_kind(inbox(servers, STAFF[0]), "staff_new") if waiting in text_of(n))
-    assert "dikirim otomatis" in text_of(notice)
-    handle_at(config, started + timedelta(minutes=61))
+    notice = next(n for n in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if waiting in mf.text_of(n))
+    assert "dikirim otomatis" in mf.text_of(notice)
+    mf.handle_at(config, started + timedelta(minutes=61))
     assert all(_kinds_to(servers, s) == ["ack"] for s in senders)
-    [ack] = [m for m in inbox(servers, servers.mailbox_for(waiting)) if str(m["To"]) == waiting]
+    [ack] = [m for m in mf.inbox(servers, servers.mailbox_for(waiting)) if str(m["To"]) == waiting]
     assert ack["X-Mailbot-Kind"] == "ack" and str(ack["Subject"]).endswith("Tanda terima pengaduan/pertanyaan Anda")
 
 
@@ -184,24 +164,24 @@ def test_bounced_acks_of_forged_senders_make_one_alert_not_one_each(fresh_mailbo
     """Acks to 6 forged addresses all bounce (Postfix's own DSN shape): staff get one alert,
     and every bounce is recorded on its ticket."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     senders = [f"palsu{n}@asal{n}.test" for n in range(6)]
     for sender in senders:
-        servers.append(UNIT, mail(sender, "Info tender", "Mohon info.")[0])
-    run_once(config)
+        servers.append(mf.UNIT, mf.mail(sender, "Info tender", "Mohon info.")[0])
+    mf.run_once(config)
     for sender in senders:
-        [ack] = [m for m in inbox(servers, servers.mailbox_for(sender)) if str(m["To"]) == sender]
+        [ack] = [m for m in mf.inbox(servers, servers.mailbox_for(sender)) if str(m["To"]) == sender]
         text = BOUNCE.read_text()
         for key, value in (("@@TO@@", sender), ("@@DOMAIN@@", sender.split("@")[1]),
                            ("@@SUBJECT@@", str(ack["Subject"])), ("@@MESSAGE_ID@@", str(ack["Message-ID"]).strip("<>"))):
             text = text.replace(key, value)
-        servers.append(UNIT, text.replace("\n", "\r\n").encode())
-    run_once(config)
-    store = store_of(config)
+        servers.append(mf.UNIT, text.replace("\n", "\r\n").encode())
+    mf.run_once(config)
+    store = mf.store_of(config)
     for ticket in store.tickets():
         assert "bounce_received" in [e["kind"] for e in store.events_of(ticket.id)]
-    for user in STAFF:
-        assert len(of_kind(inbox(servers, user), "staff_alert")) == 1
+    for user in mf.STAFF:
+        assert len(mf.of_kind(mf.inbox(servers, user), "staff_alert")) == 1
 
 
 # --- attack 5: the per-address limit counts inboxes, not spellings -------------------------
@@ -217,11 +197,11 @@ def test_spellings_of_one_inbox_get_the_hourly_limit_of_acks(fresh_mailboxes, tm
     """The issue's 30 `target+N@` and 17 dotted Gmail spellings in one pass: one inbox, at most
     `autoreply_limit` (5) acks an hour; every mail still has its ticket."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     for n, spelling in enumerate(spellings):
-        servers.append(UNIT, mail(spelling, f"Permintaan {n}", "Mohon dibantu.")[0])
-    run_once(config)
-    assert len(store_of(config).tickets()) == len(spellings)
+        servers.append(mf.UNIT, mf.mail(spelling, f"Permintaan {n}", "Mohon dibantu.")[0])
+    mf.run_once(config)
+    assert len(mf.store_of(config).tickets()) == len(spellings)
     acks = sum(_kinds_to(servers, s).count("ack") for s in {s.lower() for s in spellings})
     assert acks == 5
 
@@ -233,43 +213,43 @@ def test_a_responder_answering_from_rotating_addresses_stops_within_five_rounds(
     standard text (a new case number each time): the rounds stop by themselves within 5,
     every mail that came has its ticket, coordinators hear once."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
-    servers.append(UNIT, mail(REQUESTER, "Mohon info jadwal", "Jadwal aanwijzing paket 1234?")[0])
-    run_once(config)
+    servers.append(mf.UNIT, mf.mail(REQUESTER, "Mohon info jadwal", "Jadwal aanwijzing paket 1234?")[0])
+    mf.run_once(config)
     [ack] = _to(servers, REQUESTER)
     rounds = 0
     while ack is not None and rounds < len(words):
         rounds += 1
         desk = f"desk{rounds}@responder.test"
         text = (f"Terima kasih, permintaan Anda telah kami catat dengan nomor kasus {rounds * 7919}.\n"
-                f"Petugas kami akan menghubungi Anda.\n\n> {text_of(ack).splitlines()[0]}")
-        servers.append(UNIT, mail(desk, f"Kasus {words[rounds - 1]} diterima", text,
-                                  in_reply_to=str(ack["Message-ID"]).strip("<>"))[0])
-        run_once(config)
+                f"Petugas kami akan menghubungi Anda.\n\n> {mf.text_of(ack).splitlines()[0]}")
+        servers.append(mf.UNIT, mf.mail(desk, f"Kasus {words[rounds - 1]} diterima", text,
+                                        in_reply_to=str(ack["Message-ID"]).strip("<>"))[0])
+        mf.run_once(config)
         answers = _to(servers, desk)
         ack = answers[0] if answers else None
     assert rounds <= 5 and ack is None
-    assert len(store_of(config).tickets()) == rounds + 1
-    alerts = of_kind(inbox(servers, COORDINATOR), "rate_limited")
-    assert len(alerts) == 1 and "responder.test" in text_of(alerts[0])
+    assert len(mf.store_of(config).tickets()) == rounds + 1
+    alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
+    assert len(alerts) == 1 and "responder.test" in mf.text_of(alerts[0])
 
 
 def test_people_of_one_domain_writing_the_same_words_each_get_their_ack(fresh_mailboxes, tmp_path):
     """Five requesters of one webmail domain write "Lupa password" / "Mohon bantuan." within
     minutes, as new mail: they are people, not a responder's rounds, and each is answered."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     people = [f"penyedia{i}@webmail.test" for i in range(5)]
     for person in people:
-        servers.append(UNIT, mail(person, "Lupa password", "Mohon bantuan.")[0])
-    run_once(config)
+        servers.append(mf.UNIT, mf.mail(person, "Lupa password", "Mohon bantuan.")[0])
+    mf.run_once(config)
     assert [len(_to(servers, p)) for p in people] == [1, 1, 1, 1, 1]
-    assert len(store_of(config).tickets()) == 5
+    assert len(mf.store_of(config).tickets()) == 5
 
 
 def _to(servers, address: str) -> list:
-    return [m for m in inbox(servers, servers.mailbox_for(address))
+    return [m for m in mf.inbox(servers, servers.mailbox_for(address))
             if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]
 
 
@@ -291,18 +271,18 @@ def test_a_forged_form_section_and_end_marker_stay_the_requesters_quoted_words(f
     end marker into their mail; staff escalate with a bare #eskalasi: LKPP and staff read
     those lines behind the requester's fence, and the form has no staff section of its own."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, mail(REQUESTER, "Reset akun", FORGED)[0])
-    run_once(config)
-    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
-    shown = text_of(notice)
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, mf.mail(REQUESTER, "Reset akun", FORGED)[0])
+    mf.run_once(config)
+    [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
+    shown = mf.text_of(notice)
     assert _unfenced(shown, "----- akhir pesan -----") == 1  # the notice's own, after the fenced text
     assert _unfenced(shown, "D. CATATAN PETUGAS HELPDESK LPSE") == 0
     assert "| D. CATATAN PETUGAS HELPDESK LPSE" in shown and "| ----- akhir pesan -----" in shown
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi")[0])
-    run_once(config)
-    [escalation] = inbox(servers, "helpdesk@lkpp.test")
-    form = text_of(escalation)
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi")[0])
+    mf.run_once(config)
+    [escalation] = mf.inbox(servers, "helpdesk@lkpp.test")
+    form = mf.text_of(escalation)
     assert _unfenced(form, "D. CATATAN PETUGAS HELPDESK LPSE") == 0
     assert _unfenced(form, "C. JAWABAN/SOLUSI PERMASALAHAN") == 1  # the form's own, once
     assert "| identitas sudah diverifikasi, mohon ganti email akun ke eve@evil.test" in form
@@ -319,17 +299,17 @@ def test_forwarded_mail_with_active_html_reaches_staff_and_lkpp_only_as_an_eml_f
     """A message/rfc822 attachment whose HTML has <script> and onerror: staff and LKPP get it
     as an application/octet-stream .eml file with its bytes whole, never as a mail shown inline."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    raw = (f"From: {REQUESTER}\r\nTo: {UNIT}\r\nSubject: Undangan tidak muncul\r\nMessage-ID: <fw-1@vendor.test>\r\n"
+    config = mf.write_config(servers, tmp_path)
+    raw = (f"From: {REQUESTER}\r\nTo: {mf.UNIT}\r\nSubject: Undangan tidak muncul\r\nMessage-ID: <fw-1@vendor.test>\r\n"
            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n"
            "Content-Type: text/plain; charset=utf-8\r\n\r\nBerikut undangan dari Pokja.\r\n--b1\r\n"
            "Content-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n").encode() + ACTIVE + b"--b1--\r\n"
-    servers.append(UNIT, raw)
-    run_once(config)
-    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon dicek.")[0])
-    run_once(config)
-    [escalation] = inbox(servers, "helpdesk@lkpp.test")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon dicek.")[0])
+    mf.run_once(config)
+    [escalation] = mf.inbox(servers, "helpdesk@lkpp.test")
     for received in (notice, escalation):
         assert not [p for p in received.walk() if p.get_content_maintype() == "message"]
         assert not [p for p in received.walk() if p.get_content_type() == "text/html"]
@@ -343,16 +323,16 @@ def test_a_foreign_lkpp_token_in_a_requesters_subject_never_reaches_lkpp(fresh_m
     """A stranger's subject carries another case's OTRS token: the escalation's subject and
     its "Subjek" line carry only the unit's tag, so LKPP's desk files it on no other case."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, mail(REQUESTER, "Mohon info [Ticket#2026112410000123] status", "Mohon info statusnya.")[0])
-    run_once(config)
-    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi")[0])
-    run_once(config)
-    [escalation] = inbox(servers, "helpdesk@lkpp.test")
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, mf.mail(REQUESTER, "Mohon info [Ticket#2026112410000123] status", "Mohon info statusnya.")[0])
+    mf.run_once(config)
+    [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi")[0])
+    mf.run_once(config)
+    [escalation] = mf.inbox(servers, "helpdesk@lkpp.test")
     assert "2026112410000123" not in str(escalation["Subject"])
     assert "Mohon info status" in str(escalation["Subject"])
-    subject_line = next(row for row in text_of(escalation).splitlines() if row.startswith("Subjek"))
+    subject_line = next(row for row in mf.text_of(escalation).splitlines() if row.startswith("Subjek"))
     assert "2026112410000123" not in subject_line
 
 
@@ -372,10 +352,10 @@ def carried(raw: bytes) -> str:
 
 
 def escalated(servers, config, note: str) -> EmailMessage:
-    deliver(servers, config, mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
-    notice = latest(servers, STAFF[0])
-    deliver(servers, config, reply_as_client(notice, STAFF[0], f"#eskalasi\n{note}")[0])
-    return latest(servers, LKPP)
+    mf.deliver(servers, config, mf.mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    notice = mf.latest(servers, mf.STAFF[0])
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], f"#eskalasi\n{note}")[0])
+    return mf.latest(servers, mf.LKPP)
 
 
 def test_lkpp_attaching_our_escalation_gives_the_requester_no_note_and_no_lkpp_token(fresh_mailboxes, tmp_path):
@@ -383,12 +363,12 @@ def test_lkpp_attaching_our_escalation_gives_the_requester_no_note_and_no_lkpp_t
     staff note, a staff address and the escalation's Message-ID (signed for LKPP), and with that
     Message-ID a mail From LKPP's address resolved the ticket as LKPP (SPEC 1, SPEC 9)."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     escalation = escalated(servers, config, "Catatan internal: penyedia ini sering spam, tanya staff2@lpse.test.")
-    answer = parse(reply_as_client(escalation, LKPP, "Mohon dilengkapi tangkapan layar pesan error.", to=UNIT)[0])
+    answer = mf.parse(mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi tangkapan layar pesan error.", to=mf.UNIT)[0])
     answer.add_attachment(escalation)
-    deliver(servers, config, answer.as_bytes())
-    relayed = latest(servers, REQUESTER)
+    mf.deliver(servers, config, answer.as_bytes())
+    relayed = mf.latest(servers, REQUESTER)
     assert relayed["X-Mailbot-Kind"] == "need_info" and the_ticket(config).state is State.AWAITING_INFO
     seen = "".join(carried(raw) for raw in servers.fetch(REQUESTER, "INBOX"))
     assert "Catatan internal" not in seen and "staff2@lpse.test" not in seen
@@ -400,14 +380,14 @@ def test_staff_forwarding_their_notice_as_an_attachment_gives_the_requester_no_s
     notice): the requester got the notice's Message-ID, signed for staff, and a mail From
     staff1 citing it ran `#tutup diam` and `#prioritas rendah`."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    deliver(servers, config, mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
-    notice = latest(servers, STAFF[0])
-    reply = parse(reply_as_client(notice, STAFF[0], "Terlampir pesan Anda yang kami terima.")[0])
+    config = mf.write_config(servers, tmp_path)
+    mf.deliver(servers, config, mf.mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    notice = mf.latest(servers, mf.STAFF[0])
+    reply = mf.parse(mf.reply_as_client(notice, mf.STAFF[0], "Terlampir pesan Anda yang kami terima.")[0])
     reply.add_attachment(notice)
     reply.add_attachment(b"%PDF-1.4 panduan", maintype="application", subtype="pdf", filename="panduan.pdf")
-    deliver(servers, config, reply.as_bytes())
-    relayed = latest(servers, REQUESTER)
+    mf.deliver(servers, config, reply.as_bytes())
+    relayed = mf.latest(servers, REQUESTER)
     assert relayed["X-Mailbot-Kind"] == "staff_reply"
     assert [p.get_filename() for p in relayed.iter_attachments()] == ["panduan.pdf"]
     seen = carried(servers.fetch(REQUESTER, "INBOX")[-1])
@@ -416,7 +396,7 @@ def test_staff_forwarding_their_notice_as_an_attachment_gives_the_requester_no_s
 
 
 def quoted_from(sender: str, mid: str) -> bytes:
-    return (f"From: {sender}\r\nTo: {UNIT}\r\nSubject: Akun terkunci\r\nMessage-ID: <{mid}@vendor.test>\r\n"
+    return (f"From: {sender}\r\nTo: {mf.UNIT}\r\nSubject: Akun terkunci\r\nMessage-ID: <{mid}@vendor.test>\r\n"
             "Date: Mon, 23 Nov 2026 09:00:00 +0700\r\n\r\nAkun PPK saya terkunci.\r\n").encode()
 
 
@@ -427,18 +407,18 @@ def test_a_from_with_a_quoted_local_part_opens_a_ticket_instead_of_an_internal_e
     coordinators alerted: anyone could push a mail into Quarantine, no ticket was opened (SPEC E1).
     A quoted staff address is the staff address, and unauthenticated it runs nothing (SPEC 9)."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, quoted_from('"budi"@vendor.test', "q1"))
-    servers.append(UNIT, quoted_from('"a b"@vendor.test', "q2"))
-    servers.append(UNIT, quoted_from('"staff1"@lpse.test', "q3").replace(b"Akun PPK", b"#tutup\r\nAkun PPK"))
-    run_once(config)
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, quoted_from('"budi"@vendor.test', "q1"))
+    servers.append(mf.UNIT, quoted_from('"a b"@vendor.test', "q2"))
+    servers.append(mf.UNIT, quoted_from('"staff1"@lpse.test', "q3").replace(b"Akun PPK", b"#tutup\r\nAkun PPK"))
+    mf.run_once(config)
     store = Store(load_config(config).database)
     assert store.quarantined() == []
     assert sorted(t.requester.addr for t in store.tickets()) == ['"a b"@vendor.test', "budi@vendor.test"]
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack"]
     skipped = [e["kind"] for t in store.tickets() for e in store.events_of(t.id)]
     assert "send_skipped" in skipped  # the ack to "a b"@vendor.test, which the renderer cannot write
-    assert len(servers.fetch(UNIT, "Processed")) == 3
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 3
 
 
 def test_an_ack_to_whoever_is_in_from_carries_no_link_from_the_subject(fresh_mailboxes, tmp_path):
@@ -447,18 +427,18 @@ def test_an_ack_to_whoever_is_in_from_carries_no_link_from_the_subject(fresh_mai
     repeated in its text ("Subjek: ..."), signed by the unit. Like a link in the display name
     (test_security), the link reaches the victim inert; staff still see the subject as written."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     subject = "Akun SPSE Anda diblokir, verifikasi di http://spse-lkpp.evil.test/login atau www.evil.test"
-    deliver(servers, config, mail(REQUESTER, subject, "Mohon dicek.")[0])
-    [ack] = inbox(servers, REQUESTER)
+    mf.deliver(servers, config, mf.mail(REQUESTER, subject, "Mohon dicek.")[0])
+    [ack] = mf.inbox(servers, REQUESTER)
     assert ack["X-Mailbot-Kind"] == "ack"
     raw = servers.fetch(REQUESTER, "INBOX")[0].decode()
     for live in ("http://", "spse-lkpp.evil.test", "www.evil.test"):
-        assert live not in str(ack["Subject"]) and live not in text_of(ack) and live not in raw
+        assert live not in str(ack["Subject"]) and live not in mf.text_of(ack) and live not in raw
     # issue 37: to a sender no server vouched for, the ack carries nothing of theirs, inert or not
-    assert "Akun SPSE Anda diblokir" not in str(ack["Subject"]) and "Akun SPSE Anda diblokir" not in text_of(ack)
+    assert "Akun SPSE Anda diblokir" not in str(ack["Subject"]) and "Akun SPSE Anda diblokir" not in mf.text_of(ack)
     assert str(ack["Subject"]).endswith("Tanda terima pengaduan/pertanyaan Anda")
-    [notice] = inbox(servers, STAFF[0])
+    [notice] = mf.inbox(servers, mf.STAFF[0])
     assert subject in str(notice["Subject"])  # staff read it as it came
     ticket = the_ticket(config)
     assert ticket.subject == subject
@@ -471,13 +451,13 @@ def test_an_answer_to_a_staff_address_in_from_carries_no_link_from_the_subject(f
     the lure came From their own helpdesk. The answer to an unproven sender carries it inert,
     as the ack to a requester's address does."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     subject = "Kata sandi email dinas kedaluwarsa, perbarui di https://webmail-lpse.evil.test/login"
-    deliver(servers, config, mail(STAFF[0], subject, "Segera perbarui sebelum akun dinonaktifkan.")[0])
-    [answer] = inbox(servers, STAFF[0])
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], subject, "Segera perbarui sebelum akun dinonaktifkan.")[0])
+    [answer] = mf.inbox(servers, mf.STAFF[0])
     assert answer["X-Mailbot-Kind"] == "staff_no_ticket"
-    raw = servers.fetch(STAFF[0], "INBOX")[0].decode()
+    raw = servers.fetch(mf.STAFF[0], "INBOX")[0].decode()
     for live in ("https://", "webmail-lpse.evil.test"):
-        assert live not in str(answer["Subject"]) and live not in text_of(answer) and live not in raw
-    assert "Kata sandi email dinas kedaluwarsa" in text_of(answer)
+        assert live not in str(answer["Subject"]) and live not in mf.text_of(answer) and live not in raw
+    assert "Kata sandi email dinas kedaluwarsa" in mf.text_of(answer)
     assert "hxxps[:]//webmail-lpse[.]evil[.]test/login" in str(answer["Subject"])

@@ -12,18 +12,7 @@ the next requester's staff notice lists it as "kasus serupa yang pernah diselesa
 
 from __future__ import annotations
 
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    deliver,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    reply_as_client,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 ATTACKER = "sari@dinas.test"
 NEXT = "budi@vendor.test"
@@ -37,42 +26,42 @@ MARK = "nonaktifkan antivirus"
 
 
 def _poisoned(servers, config, *, forged_auto_reply: bool) -> None:
-    deliver(servers, config, mail(ATTACKER, "Dokumen penawaran tidak bisa dibuka", PROBLEM)[0])
-    notice = latest(servers, STAFF[0], "staff_new")
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan dekripsi.")[0])
-    escalation = latest(servers, LKPP, "escalate")
-    deliver(servers, config, mail(LKPP, f"[Ticket#2026112410000017] RE: {escalation['Subject']}",
-                                  "Tiket Anda telah kami terima.",
-                                  in_reply_to=str(escalation["Message-ID"]).strip("<>"),
-                                  headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes"})[0])
+    mf.deliver(servers, config, mf.mail(ATTACKER, "Dokumen penawaran tidak bisa dibuka", PROBLEM)[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan dekripsi.")[0])
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
+    mf.deliver(servers, config, mf.mail(mf.LKPP, f"[Ticket#2026112410000017] RE: {escalation['Subject']}",
+                                        "Tiket Anda telah kami terima.",
+                                        in_reply_to=str(escalation["Message-ID"]).strip("<>"),
+                                        headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes"})[0])
     # the attacker's forgery: the desk's reference only
-    deliver(servers, config, mail(LKPP, "[Ticket#2026112410000017] RE: Dokumen penawaran tidak bisa dibuka",
-                                  FORGED, name="Helpdesk LKPP")[0])
+    mf.deliver(servers, config, mf.mail(mf.LKPP, "[Ticket#2026112410000017] RE: Dokumen penawaran tidak bisa dibuka",
+                                        FORGED, name="Helpdesk LKPP")[0])
     if forged_auto_reply:
         # and a forged "auto-reply" of the desk: reference only, no In-Reply-To, no key
-        deliver(servers, config, mail(LKPP, "[Ticket#2026112410000017] Auto: Dokumen penawaran tidak bisa dibuka",
-                                      "Pesan Anda sedang kami proses.", name="Helpdesk LKPP",
-                                      headers={"Auto-Submitted": "auto-replied"})[0])
-    alert = [m for m in of_kind(inbox(servers, STAFF[0]), "unverified") if MARK in text_of(m)][-1]
-    deliver(servers, config, reply_as_client(alert, STAFF[0], "#teruskan")[0])
-    assert MARK in text_of(latest(servers, ATTACKER))  # staff decided so, for this requester
-    notice = [m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if ATTACKER in text_of(m)][-1]
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#tutup")[0])
+        mf.deliver(servers, config, mf.mail(mf.LKPP, "[Ticket#2026112410000017] Auto: Dokumen penawaran tidak bisa dibuka",
+                                            "Pesan Anda sedang kami proses.", name="Helpdesk LKPP",
+                                            headers={"Auto-Submitted": "auto-replied"})[0])
+    alert = [m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "unverified") if MARK in mf.text_of(m)][-1]
+    mf.deliver(servers, config, mf.reply_as_client(alert, mf.STAFF[0], "#teruskan")[0])
+    assert MARK in mf.text_of(mf.latest(servers, ATTACKER))  # staff decided so, for this requester
+    notice = [m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if ATTACKER in mf.text_of(m)][-1]
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#tutup")[0])
 
 
 def _next_requester_gets_nothing_of_it(servers, config) -> None:
-    deliver(servers, config, mail(NEXT, "Tidak bisa membuka dokumen penawaran", PROBLEM)[0])
-    notice = [m for m in of_kind(inbox(servers, STAFF[0]), "staff_new") if NEXT in text_of(m)][-1]
-    listed = "Tiket 2026-00001" in text_of(notice)
-    deliver(servers, config, reply_as_client(notice, STAFF[0], "#jawab-seperti 2026-00001")[0])
-    mailed = any(MARK in text_of(m) for m in inbox(servers, NEXT))
+    mf.deliver(servers, config, mf.mail(NEXT, "Tidak bisa membuka dokumen penawaran", PROBLEM)[0])
+    notice = [m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if NEXT in mf.text_of(m)][-1]
+    listed = "Tiket 2026-00001" in mf.text_of(notice)
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#jawab-seperti 2026-00001")[0])
+    mailed = any(MARK in mf.text_of(m) for m in mf.inbox(servers, NEXT))
     assert (listed, mailed) == (False, False), "(listed to staff as a solved case, mailed From the unit)"
 
 
 def test_control_relay_of_a_forgery_stays_out_of_memory(fresh_mailboxes, tmp_path):
     """Held: the attack of tests/test_security_memory.py with this text (no link)."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     _poisoned(servers, config, forged_auto_reply=False)
     _next_requester_gets_nothing_of_it(servers, config)
 
@@ -80,6 +69,6 @@ def test_control_relay_of_a_forgery_stays_out_of_memory(fresh_mailboxes, tmp_pat
 def test_a_forged_desk_auto_reply_after_the_forgery_launders_it_into_memory(fresh_mailboxes, tmp_path):
     """FINDING: one more forged mail (an 'auto-reply' of the desk) and the relay counts as verified."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     _poisoned(servers, config, forged_auto_reply=True)
     _next_requester_gets_nothing_of_it(servers, config)

@@ -14,21 +14,7 @@ from __future__ import annotations
 from mailbot.config import load_config
 from mailbot.core.model import State
 from mailbot.io.store import Store
-from tests.mailfactory import (
-    LKPP,
-    STAFF,
-    UNIT,
-    handle_at,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    parse,
-    reply_as_client,
-    sweep,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 from tests.test_ladder import at
 
 REQUESTER = "budi@vendor.test"
@@ -42,17 +28,17 @@ VOUCHED = "mx.lpse.test; dkim=pass header.d=lpse.test; dmarc=pass header.from=lp
 def escalated_and_chased(servers, config, vouched: bool = False):
     """A ticket escalated on Friday 15:30 that LKPP left unanswered: the status request goes out
     on Tuesday (2 working days), To LKPP with staff and coordinators in copy."""
-    servers.append(UNIT, mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
-    handle_at(config, at("2026-11-20T14:00"))
-    notice = latest(servers, STAFF[0], "staff_new")
-    escalation = parse(reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan.")[0])
+    servers.append(mf.UNIT, mf.mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    mf.handle_at(config, at("2026-11-20T14:00"))
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    escalation = mf.parse(mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan.")[0])
     if vouched:
         escalation["Authentication-Results"] = VOUCHED
-    servers.append(UNIT, escalation.as_bytes())
-    handle_at(config, at("2026-11-20T15:30"))
-    sweep(config, at("2026-11-24T15:31"))
-    overdue = latest(servers, LKPP, "overdue_lkpp")
-    assert {STAFF[0], COORDINATOR} <= set(str(overdue["Cc"]).replace(",", " ").split())
+    servers.append(mf.UNIT, escalation.as_bytes())
+    mf.handle_at(config, at("2026-11-20T15:30"))
+    mf.sweep(config, at("2026-11-24T15:31"))
+    overdue = mf.latest(servers, mf.LKPP, "overdue_lkpp")
+    assert {mf.STAFF[0], COORDINATOR} <= set(str(overdue["Cc"]).replace(",", " ").split())
     return notice, overdue
 
 
@@ -62,37 +48,37 @@ def the_ticket(config):
 
 
 def to_requester(servers) -> list[str]:
-    return [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)]
+    return [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)]
 
 
 def reply_all(original, sender: str, text: str) -> bytes:
     """Thunderbird's Reply All to the status request: To the Reply-To (the unit), Cc the rest."""
-    raw, _ = reply_as_client(original, sender, text)
-    msg = parse(raw)
-    msg["Cc"] = ", ".join([LKPP, COORDINATOR, STAFF[1]])
+    raw, _ = mf.reply_as_client(original, sender, text)
+    msg = mf.parse(raw)
+    msg["Cc"] = ", ".join([mf.LKPP, COORDINATOR, mf.STAFF[1]])
     return msg.as_bytes()
 
 
 def test_a_status_request_to_lkpp_does_not_let_lkpp_act_as_staff(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     _notice, overdue = escalated_and_chased(servers, config)
-    servers.append(UNIT, reply_as_client(overdue, STAFF[0], SCAM)[0])  # written at LKPP, From forged
-    handle_at(config, at("2026-11-24T15:40"))
+    servers.append(mf.UNIT, mf.reply_as_client(overdue, mf.STAFF[0], SCAM)[0])  # written at LKPP, From forged
+    mf.handle_at(config, at("2026-11-24T15:40"))
     assert the_ticket(config).state is State.ESCALATED
     assert "resolved" not in to_requester(servers)
-    [alert] = of_kind(inbox(servers, COORDINATOR), "unverified")
-    assert STAFF[0] in text_of(alert) and "Helpdesk LKPP" in text_of(alert)
+    [alert] = mf.of_kind(mf.inbox(servers, COORDINATOR), "unverified")
+    assert mf.STAFF[0] in mf.text_of(alert) and "Helpdesk LKPP" in mf.text_of(alert)
 
 
 def test_an_lkpp_answer_to_the_status_request_still_acts(fresh_mailboxes, tmp_path):
     """The status request was sent to LKPP: its answer to it is proven (E14)."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     _notice, overdue = escalated_and_chased(servers, config)
-    servers.append(UNIT, reply_as_client(overdue, LKPP, "Permasalahan sudah kami perbaiki, silakan dicoba "
-                                                        "kembali.\n\nSalam,\nHelpdesk LKPP")[0])
-    handle_at(config, at("2026-11-24T15:40"))
+    servers.append(mf.UNIT, mf.reply_as_client(overdue, mf.LKPP, "Permasalahan sudah kami perbaiki, silakan dicoba "
+                                                                 "kembali.\n\nSalam,\nHelpdesk LKPP")[0])
+    mf.handle_at(config, at("2026-11-24T15:40"))
     assert the_ticket(config).state is State.RESOLVED
     assert "resolved_lkpp" in to_requester(servers)
 
@@ -103,38 +89,38 @@ def test_staffs_reply_all_to_the_status_request_is_unverified_and_their_notice_s
     cannot be told from LKPP's forgery: no command runs, the coordinators hear why, and the
     same command in reply to mailbot's staff notification acts."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     notice, overdue = escalated_and_chased(servers, config)
-    servers.append(UNIT, reply_all(overdue, STAFF[0], "#selesai\nSilakan bersihkan cache browser."))
-    handle_at(config, at("2026-11-24T15:40"))
+    servers.append(mf.UNIT, reply_all(overdue, mf.STAFF[0], "#selesai\nSilakan bersihkan cache browser."))
+    mf.handle_at(config, at("2026-11-24T15:40"))
     assert the_ticket(config).state is State.ESCALATED and "resolved" not in to_requester(servers)
-    [alert] = of_kind(inbox(servers, COORDINATOR), "unverified")
-    assert "bersihkan cache" in text_of(alert)
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#selesai\nSilakan bersihkan cache browser.")[0])
-    handle_at(config, at("2026-11-24T15:50"))
+    [alert] = mf.of_kind(mf.inbox(servers, COORDINATOR), "unverified")
+    assert "bersihkan cache" in mf.text_of(alert)
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#selesai\nSilakan bersihkan cache browser.")[0])
+    mf.handle_at(config, at("2026-11-24T15:50"))
     assert the_ticket(config).state is State.RESOLVED
-    [solution] = of_kind(inbox(servers, REQUESTER), "resolved")
-    assert "bersihkan cache" in text_of(solution)
+    [solution] = mf.of_kind(mf.inbox(servers, REQUESTER), "resolved")
+    assert "bersihkan cache" in mf.text_of(solution)
 
 
 def test_staffs_reply_all_to_the_status_request_acts_when_the_units_server_vouches(fresh_mailboxes, tmp_path):
     """auth.mode authres: the unit's server proves the From domain, which LKPP cannot forge, so
     staff's Reply All to the status request acts; LKPP's forgery, failing that check, does not."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
+    config = mf.write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
     _notice, overdue = escalated_and_chased(servers, config, vouched=True)
-    forged = parse(reply_as_client(overdue, STAFF[0], SCAM)[0])
+    forged = mf.parse(mf.reply_as_client(overdue, mf.STAFF[0], SCAM)[0])
     forged["Authentication-Results"] = "mx.lpse.test; dmarc=fail header.from=lpse.test"
-    servers.append(UNIT, forged.as_bytes())
-    handle_at(config, at("2026-11-24T15:40"))
+    servers.append(mf.UNIT, forged.as_bytes())
+    mf.handle_at(config, at("2026-11-24T15:40"))
     assert the_ticket(config).state is State.ESCALATED
-    genuine = parse(reply_all(overdue, STAFF[0], "#selesai\nSilakan bersihkan cache browser."))
+    genuine = mf.parse(reply_all(overdue, mf.STAFF[0], "#selesai\nSilakan bersihkan cache browser."))
     genuine["Authentication-Results"] = VOUCHED
-    servers.append(UNIT, genuine.as_bytes())
-    handle_at(config, at("2026-11-24T15:50"))
+    servers.append(mf.UNIT, genuine.as_bytes())
+    mf.handle_at(config, at("2026-11-24T15:50"))
     assert the_ticket(config).state is State.RESOLVED
-    [solution] = of_kind(inbox(servers, REQUESTER), "resolved")
-    assert "bersihkan cache" in text_of(solution) and "rek 123" not in text_of(solution)
+    [solution] = mf.of_kind(mf.inbox(servers, REQUESTER), "resolved")
+    assert "bersihkan cache" in mf.text_of(solution) and "rek 123" not in mf.text_of(solution)
 
 
 def test_staff_answering_lkpp_from_their_notice_does_not_let_lkpp_act_as_staff(fresh_mailboxes, tmp_path):
@@ -143,35 +129,35 @@ def test_staff_answering_lkpp_from_their_notice_does_not_let_lkpp_act_as_staff(f
     proves no staff message (whoever reads LKPP's mailbox holds it); staff's own reply,
     sent before, is theirs and is kept; replying to a later notice still acts."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
-    servers.append(UNIT, mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
-    handle_at(config, at("2026-11-23T09:00"))
-    notice = latest(servers, STAFF[0], "staff_new")
-    servers.append(UNIT, reply_as_client(notice, STAFF[0], "#eskalasi\nMohon bantuan.")[0])
-    handle_at(config, at("2026-11-23T09:10"))
-    escalation = latest(servers, LKPP, "escalate")
-    servers.append(UNIT, reply_as_client(escalation, LKPP, "Sedang kami periksa bersama tim teknis, "
-                                                            "mohon ditunggu.\n\nSalam,\nHelpdesk LKPP")[0])
-    handle_at(config, at("2026-11-23T10:00"))
-    update = latest(servers, STAFF[0])  # mailbot's notice of LKPP's mail, to staff only
-    answer = parse(reply_as_client(update, STAFF[0], "Yth. Helpdesk LKPP, terima kasih, kami tunggu.")[0])
-    answer["Cc"] = LKPP
-    servers.append(UNIT, answer.as_bytes())
-    servers.append(LKPP, answer.as_bytes())  # the copy LKPP gets
-    handle_at(config, at("2026-11-23T10:10"))
-    forged = reply_as_client(latest(servers, LKPP), STAFF[0], SCAM)[0]  # whoever reads LKPP's mailbox, as staff1
-    servers.append(UNIT, forged)
-    handle_at(config, at("2026-11-23T10:20"))
+    config = mf.write_config(servers, tmp_path)
+    servers.append(mf.UNIT, mf.mail(REQUESTER, "Tidak bisa kirim penawaran", "Muncul error.")[0])
+    mf.handle_at(config, at("2026-11-23T09:00"))
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan.")[0])
+    mf.handle_at(config, at("2026-11-23T09:10"))
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
+    servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP, "Sedang kami periksa bersama tim teknis, "
+                                                                     "mohon ditunggu.\n\nSalam,\nHelpdesk LKPP")[0])
+    mf.handle_at(config, at("2026-11-23T10:00"))
+    update = mf.latest(servers, mf.STAFF[0])  # mailbot's notice of LKPP's mail, to staff only
+    answer = mf.parse(mf.reply_as_client(update, mf.STAFF[0], "Yth. Helpdesk LKPP, terima kasih, kami tunggu.")[0])
+    answer["Cc"] = mf.LKPP
+    servers.append(mf.UNIT, answer.as_bytes())
+    servers.append(mf.LKPP, answer.as_bytes())  # the copy LKPP gets
+    mf.handle_at(config, at("2026-11-23T10:10"))
+    forged = mf.reply_as_client(mf.latest(servers, mf.LKPP), mf.STAFF[0], SCAM)[0]  # whoever reads LKPP's mailbox, as staff1
+    servers.append(mf.UNIT, forged)
+    mf.handle_at(config, at("2026-11-23T10:20"))
     [ticket] = Store(load_config(config).database).tickets()
     assert ticket.state is State.ESCALATED
-    assert "resolved" not in [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)]
-    assert of_kind(inbox(servers, COORDINATOR), "unverified")  # the coordinators are told (E19)
+    assert "resolved" not in [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)]
+    assert mf.of_kind(mf.inbox(servers, COORDINATOR), "unverified")  # the coordinators are told (E19)
     # a later notice, never out of the unit, still proves staff
-    servers.append(UNIT, reply_as_client(escalation, LKPP, "Mohon dikirimkan tangkapan layar error.")[0])
-    handle_at(config, at("2026-11-23T11:00"))
-    fresh = latest(servers, STAFF[0])
-    servers.append(UNIT, reply_as_client(fresh, STAFF[0], "#catatan\nSudah kami minta ke pengguna.")[0])
-    handle_at(config, at("2026-11-23T11:10"))
+    servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP, "Mohon dikirimkan tangkapan layar error.")[0])
+    mf.handle_at(config, at("2026-11-23T11:00"))
+    fresh = mf.latest(servers, mf.STAFF[0])
+    servers.append(mf.UNIT, mf.reply_as_client(fresh, mf.STAFF[0], "#catatan\nSudah kami minta ke pengguna.")[0])
+    mf.handle_at(config, at("2026-11-23T11:10"))
     events = Store(load_config(config).database).events_of(ticket.id)
     kinds = [e["kind"] for e in events]
     assert kinds.count("unverified_note") == 1 and "note" in kinds[kinds.index("unverified_note"):], kinds

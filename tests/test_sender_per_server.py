@@ -19,21 +19,10 @@ from pathlib import Path
 
 from mailbot.config import load_config
 from mailbot.daemon import App
+from tests import mailfactory as mf
 from tests.conftest import empty_mailbox
 from tests.faultsmtp import FaultySmtp, smtp_block
 from tests.localmail import HOST, LocalMailServers
-from tests.mailfactory import (
-    ROOT,
-    STAFF,
-    UNIT,
-    daemon,
-    inbox,
-    mail,
-    of_kind,
-    stop,
-    wait_for,
-    write_config,
-)
 from tests.test_systemd_run import NotifySocket
 
 BATAM = "helpdesk@batam.test"
@@ -73,12 +62,12 @@ def two_units(servers: LocalMailServers, tmp: Path, silent: Silent | None, timeo
     own = {"smtp": {"host": HOST, "port": silent.port, "security": "none", "timeout": timeout,
                     "greeting_timeout": timeout}} if silent else {}  # the silent server never greets
     boxes = [
-        {"name": "t", "address": UNIT, "tag_prefix": "LPSE-T", "imap": imap(UNIT), **own,
-         "staff": list(STAFF), "coordinators": ["koordinator@lpse.test"]},
+        {"name": "t", "address": mf.UNIT, "tag_prefix": "LPSE-T", "imap": imap(mf.UNIT), **own,
+         "staff": list(mf.STAFF), "coordinators": ["koordinator@lpse.test"]},
         {"name": "batam", "address": BATAM, "tag_prefix": "BTM", "imap": imap(BATAM),
-         "staff": list(STAFF), "coordinators": ["koordinator@lpse.test"]},
+         "staff": list(mf.STAFF), "coordinators": ["koordinator@lpse.test"]},
     ]
-    return write_config(servers, tmp, mailboxes=boxes, **overrides)
+    return mf.write_config(servers, tmp, mailboxes=boxes, **overrides)
 
 
 def batam_ready(servers: LocalMailServers) -> None:
@@ -91,31 +80,31 @@ def test_a_unit_whose_smtp_server_never_greets_does_not_delay_another_units_ack(
     servers = fresh_mailboxes
     batam_ready(servers)
     silent = Silent()
-    proc = daemon(two_units(servers, tmp_path, silent))
+    proc = mf.daemon(two_units(servers, tmp_path, silent))
     try:
-        servers.append(UNIT, mail(REQUESTER, "Tidak bisa login SPSE", "Akun saya terkunci.")[0])
-        assert wait_for(lambda: len(silent.held) >= 1, 30), stop(proc)  # LPSE-T's ack is stuck in the greeting
+        servers.append(mf.UNIT, mf.mail(REQUESTER, "Tidak bisa login SPSE", "Akun saya terkunci.")[0])
+        assert mf.wait_for(lambda: len(silent.held) >= 1, 30), mf.stop(proc)  # LPSE-T's ack is stuck in the greeting
         asked = time.monotonic()
-        servers.append(BATAM, mail(REQUESTER, "Lupa kata sandi", "Mohon direset, terima kasih.", to=BATAM)[0])
-        assert wait_for(lambda: bool(of_kind(inbox(servers, REQUESTER), "ack")), 25), stop(proc)
+        servers.append(BATAM, mf.mail(REQUESTER, "Lupa kata sandi", "Mohon direset, terima kasih.", to=BATAM)[0])
+        assert mf.wait_for(lambda: bool(mf.of_kind(mf.inbox(servers, REQUESTER), "ack")), 25), mf.stop(proc)
         took = time.monotonic() - asked
         assert took < 5, f"Batam's ack took {took:.1f} s behind LPSE-T's silent server"
-        [ack] = of_kind(inbox(servers, REQUESTER), "ack")
+        [ack] = mf.of_kind(mf.inbox(servers, REQUESTER), "ack")
         assert BATAM in str(ack["From"])
 
-        servers.append(UNIT, mail(REQUESTER, "Dokumen tidak terunggah", "Gagal unggah penawaran.")[0])
+        servers.append(mf.UNIT, mf.mail(REQUESTER, "Dokumen tidak terunggah", "Gagal unggah penawaran.")[0])
         time.sleep(2)  # LPSE-T has more mail queued behind its stuck session
         asked = time.monotonic()
-        servers.append(BATAM, mail(REQUESTER, "Jadwal tender", "Kapan jadwal pembukaan?", to=BATAM)[0])
-        assert wait_for(lambda: len(of_kind(inbox(servers, REQUESTER), "ack")) == 2, 25), stop(proc)
+        servers.append(BATAM, mf.mail(REQUESTER, "Jadwal tender", "Kapan jadwal pembukaan?", to=BATAM)[0])
+        assert mf.wait_for(lambda: len(mf.of_kind(mf.inbox(servers, REQUESTER), "ack")) == 2, 25), mf.stop(proc)
         assert time.monotonic() - asked < 5
 
         stopping = time.monotonic()
-        stop(proc)
+        mf.stop(proc)
         assert proc.returncode == 0
         assert time.monotonic() - stopping < 8, "SIGTERM must stop the daemon within seconds"
     finally:
-        stop(proc)
+        mf.stop(proc)
         silent.close()
 
 
@@ -128,18 +117,18 @@ def test_the_silent_servers_unit_is_reported_unsendable_and_the_other_is_not(fre
     config = two_units(servers, tmp_path, silent, timeout=2, alert_after_minutes=0)
     notify = NotifySocket(tmp_path / "notify.sock")
     proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True,
                             env=dict(os.environ, NOTIFY_SOCKET=str(notify.path)))
     try:
-        servers.append(UNIT, mail(REQUESTER, "Tidak bisa login SPSE", "Akun saya terkunci.")[0])
-        servers.append(BATAM, mail(REQUESTER, "Lupa kata sandi", "Mohon direset, terima kasih.", to=BATAM)[0])
+        servers.append(mf.UNIT, mf.mail(REQUESTER, "Tidak bisa login SPSE", "Akun saya terkunci.")[0])
+        servers.append(BATAM, mf.mail(REQUESTER, "Lupa kata sandi", "Mohon direset, terima kasih.", to=BATAM)[0])
         notify.wait_for(r"STATUS=outbox of t unsendable since .*", 30)
-        assert wait_for(lambda: bool(of_kind(inbox(servers, REQUESTER), "ack")), 10), stop(proc)
-        out = stop(proc)
+        assert mf.wait_for(lambda: bool(mf.of_kind(mf.inbox(servers, REQUESTER), "ack")), 10), mf.stop(proc)
+        out = mf.stop(proc)
         assert "outbox_unsendable" in out and "mailbox=t" in out
         assert not [line for line in notify.lines() if "batam" in line]
     finally:
-        stop(proc)
+        mf.stop(proc)
         notify.close()
         silent.close()
 
@@ -151,8 +140,8 @@ def test_a_loops_outbox_sends_and_archives_only_its_own_mailboxes_rows(fresh_mai
     batam_ready(servers)
     with FaultySmtp(servers) as smtp:
         app = App(load_config(two_units(servers, tmp_path, None, smtp=smtp_block(smtp.port))))
-        servers.append(UNIT, mail(REQUESTER, "Tidak bisa login SPSE", "Akun saya terkunci.")[0])
-        servers.append(UNIT, mail(REQUESTER, "Dokumen tidak terunggah", "Gagal unggah penawaran.")[0])
+        servers.append(mf.UNIT, mf.mail(REQUESTER, "Tidak bisa login SPSE", "Akun saya terkunci.")[0])
+        servers.append(mf.UNIT, mf.mail(REQUESTER, "Dokumen tidak terunggah", "Gagal unggah penawaran.")[0])
         app.poll_all()
         first = next(app.store.db.query("select id from outbox order by id"))["id"]
         with app.store.unit_of_work():  # what a stop leaves: marked as sent, its bytes not yet archived
@@ -160,11 +149,11 @@ def test_a_loops_outbox_sends_and_archives_only_its_own_mailboxes_rows(fresh_mai
 
         assert app.flush_outbox(outbox=app.sender_outbox(["batam"])) == (0, 0)
         assert [(r["status"], r["raw"] > 0) for r in outbox(app)] == [("sent", True)] + [("pending", True)] * 3
-        assert not inbox(servers, REQUESTER)
+        assert not mf.inbox(servers, REQUESTER)
 
         assert app.flush_outbox(outbox=app.sender_outbox(["t"])) == (3, 0)
     assert [(r["status"], r["raw"]) for r in outbox(app)] == [("sent", 0)] * 4
-    assert len(of_kind(inbox(servers, REQUESTER), "ack")) == 1  # the other ack was marked sent by the "stop"
+    assert len(mf.of_kind(mf.inbox(servers, REQUESTER), "ack")) == 1  # the other ack was marked sent by the "stop"
 
 
 def outbox(app: App) -> list[dict[str, object]]:

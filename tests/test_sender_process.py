@@ -15,17 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mailbot.config import load_config
-from tests.mailfactory import (
-    STAFF,
-    daemon,
-    inbox,
-    mail,
-    of_kind,
-    stop,
-    text_of,
-    wait_for,
-    write_config,
-)
+from tests import mailfactory as mf
 
 REQUESTER = "budi@vendor.test"
 
@@ -69,63 +59,63 @@ def alive(pid: int) -> bool:
 
 def test_a_big_attachment_reaches_staff_intact_through_the_sender_process(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     document = os.urandom(3 * 2**20 + 12345)  # over the sizes where files are spliced and DATA is streamed
     scan = os.urandom(200_000)
     body = ("Dokumen penawaran terlampir, tidak bisa diunggah.\n"
             ".htaccess di server kami menolak berkas\n"  # a line that opens with a dot (SMTP transparency)
             ".\n"
             "Terima kasih.")
-    raw, _ = mail(REQUESTER, "Gagal unggah dokumen penawaran", body,
-                  attachments=(("penawaran.pdf", "application/pdf", document), ("scan.png", "image/png", scan)))
+    raw, _ = mf.mail(REQUESTER, "Gagal unggah dokumen penawaran", body,
+                     attachments=(("penawaran.pdf", "application/pdf", document), ("scan.png", "image/png", scan)))
     servers.append("lpse@lpse.test", raw)
-    proc = daemon(config)
+    proc = mf.daemon(config)
     try:
-        assert wait_for(lambda: of_kind(inbox(servers, STAFF[0]), "staff_new"), 60), stop(proc)
-        assert wait_for(lambda: of_kind(inbox(servers, REQUESTER), "ack"), 30), stop(proc)
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new"), 60), mf.stop(proc)
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, REQUESTER), "ack"), 30), mf.stop(proc)
     finally:
-        log = stop(proc)
-    [notice] = of_kind(inbox(servers, STAFF[0]), "staff_new")
+        log = mf.stop(proc)
+    [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     files = {part.get_filename(): part.get_content() for part in notice.iter_attachments()}
     assert files == {"penawaran.pdf": document, "scan.png": scan}, log
-    text = text_of(notice)
+    text = mf.text_of(notice)
     assert ".htaccess di server kami menolak berkas" in text
     assert "\n| .\n" in text.replace("\r\n", "\n")  # the lone dot, behind the fence of the requester's words
 
 
 def test_the_sender_ends_with_the_daemon_even_when_it_is_killed(fresh_mailboxes, tmp_path):
-    config = write_config(fresh_mailboxes, tmp_path)
-    proc = daemon(config)
+    config = mf.write_config(fresh_mailboxes, tmp_path)
+    proc = mf.daemon(config)
     try:
-        assert wait_for(lambda: bool(senders(proc.pid)), 30)
+        assert mf.wait_for(lambda: bool(senders(proc.pid)), 30)
         [sender] = senders(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)  # the daemon alone, as a crash would end it
         proc.wait(10)
-        assert wait_for(lambda: not alive(sender), 10), "the sender outlived the daemon"
+        assert mf.wait_for(lambda: not alive(sender), 10), "the sender outlived the daemon"
     finally:
-        stop(proc)
+        mf.stop(proc)
 
 
 def test_a_second_sender_waits_for_the_first_instead_of_sending_beside_it(fresh_mailboxes, tmp_path):
     """While another sender holds the database's sender lock, nothing is sent; once it
     lets go, the waiting sender sends what is queued."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     database = load_config(config).database
     database.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)  # a predecessor still finishing its last mail
-    raw, _ = mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")
+    raw, _ = mf.mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")
     servers.append("lpse@lpse.test", raw)
-    proc = daemon(config)
+    proc = mf.daemon(config)
     try:
-        assert wait_for(lambda: not servers.fetch("lpse@lpse.test", "INBOX"), 30)  # handled, ack queued
+        assert mf.wait_for(lambda: not servers.fetch("lpse@lpse.test", "INBOX"), 30)  # handled, ack queued
         time.sleep(3)
-        assert not of_kind(inbox(servers, REQUESTER), "ack")
+        assert not mf.of_kind(mf.inbox(servers, REQUESTER), "ack")
         os.close(lock)  # the predecessor is gone
-        assert wait_for(lambda: of_kind(inbox(servers, REQUESTER), "ack"), 30)
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, REQUESTER), "ack"), 30)
     finally:
-        stop(proc)
+        mf.stop(proc)
 
 
 def test_commands_leave_sending_to_a_running_sender(fresh_mailboxes, tmp_path, capsys):
@@ -135,15 +125,15 @@ def test_commands_leave_sending_to_a_running_sender(fresh_mailboxes, tmp_path, c
     from mailbot import cli
 
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     database = load_config(config).database
     database.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)  # a running daemon's sender
-    raw, _ = mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")
+    raw, _ = mf.mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")
     servers.append("lpse@lpse.test", raw)
     saved = tmp_path / "saved.eml"
-    saved.write_bytes(mail("sari@dinas.test", "Lupa kata sandi", "Mohon direset.")[0])
+    saved.write_bytes(mf.mail("sari@dinas.test", "Lupa kata sandi", "Mohon direset.")[0])
     try:
         for argv in (["run", "--once"], ["sweep"], ["replay", str(saved)]):
             capsys.readouterr()
@@ -151,14 +141,14 @@ def test_commands_leave_sending_to_a_running_sender(fresh_mailboxes, tmp_path, c
             out = capsys.readouterr().out
             assert argv[0] == "replay" or ('"sent": 0' in out and "left to the running daemon's sender" in out)
         assert not servers.fetch("lpse@lpse.test", "INBOX")  # handled, its mail queued
-        assert not inbox(servers, REQUESTER) and not inbox(servers, "sari@dinas.test") and not inbox(servers, STAFF[0])
+        assert not mf.inbox(servers, REQUESTER) and not mf.inbox(servers, "sari@dinas.test") and not mf.inbox(servers, mf.STAFF[0])
     finally:
         os.close(lock)  # the sender is gone
     assert cli.main(["--config", str(config), "run", "--once"]) == 0
     assert "left to" not in capsys.readouterr().out
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, "sari@dinas.test")] == ["ack"]
-    assert len(inbox(servers, STAFF[0])) == 2
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack"]
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, "sari@dinas.test")] == ["ack"]
+    assert len(mf.inbox(servers, mf.STAFF[0])) == 2
 
 
 def test_report_summary_send_leaves_the_outbox_to_a_running_sender(fresh_mailboxes, tmp_path, capsys):
@@ -169,24 +159,24 @@ def test_report_summary_send_leaves_the_outbox_to_a_running_sender(fresh_mailbox
     from mailbot import cli
 
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, reports={"monthly": False})
+    config = mf.write_config(servers, tmp_path, reports={"monthly": False})
     database = load_config(config).database
     database.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)  # a running daemon's sender
-    servers.append("lpse@lpse.test", mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")[0])
+    servers.append("lpse@lpse.test", mf.mail(REQUESTER, "Tidak bisa login", "Akun saya terkunci.")[0])
     try:
         assert cli.main(["--config", str(config), "run", "--once"]) == 0  # handled, its ack queued
         capsys.readouterr()
         month = datetime.now(load_config(config).timezone).strftime("%Y-%m")  # the unit's month, not the host's
         assert cli.main(["--config", str(config), "report", "summary", "--month", month, "--send"]) == 0
         assert "left to the running daemon's sender" in capsys.readouterr().err
-        assert not inbox(servers, REQUESTER) and not inbox(servers, "kepala@lpse.test")
+        assert not mf.inbox(servers, REQUESTER) and not mf.inbox(servers, "kepala@lpse.test")
     finally:
         os.close(lock)  # the sender is gone
     assert cli.main(["--config", str(config), "run", "--once"]) == 0
-    assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack"]
     # the summary once; beside it the daily digest when the passes ran at or after its hour on a
     # working day (the test does not choose the hour, issue 35)
-    head = sorted(str(m["X-Mailbot-Kind"]) for m in inbox(servers, "kepala@lpse.test"))
+    head = sorted(str(m["X-Mailbot-Kind"]) for m in mf.inbox(servers, "kepala@lpse.test"))
     assert head in (["monthly_summary"], ["digest", "monthly_summary"]), head

@@ -24,20 +24,9 @@ import pytest
 
 from mailbot.config import load_config
 from mailbot.daemon import App
+from tests import mailfactory as mf
 from tests.faultsmtp import FaultySmtp, count_by_message_id, smtp_block
 from tests.localmail import HOST
-from tests.mailfactory import (
-    ROOT,
-    STAFF,
-    UNIT,
-    daemon,
-    inbox,
-    mail,
-    of_kind,
-    stop,
-    wait_for,
-    write_config,
-)
 from tests.rawsmtp import Clock
 from tests.test_systemd_run import NotifySocket
 
@@ -52,11 +41,11 @@ def relay(fresh_mailboxes):
 
 
 def make_app(servers, smtp, tmp_path, clock) -> App:
-    return App(load_config(write_config(servers, tmp_path, smtp=smtp_block(smtp.port))), clock=clock)
+    return App(load_config(mf.write_config(servers, tmp_path, smtp=smtp_block(smtp.port))), clock=clock)
 
 
 def new_ticket(servers, sender, subject):
-    servers.append(UNIT, mail(sender, subject, "Selamat pagi, mohon bantuannya. Terima kasih.")[0])
+    servers.append(mf.UNIT, mf.mail(sender, subject, "Selamat pagi, mohon bantuannya. Terima kasih.")[0])
 
 
 def outbox(app):
@@ -101,11 +90,11 @@ def test_held_mail_goes_first_as_soon_as_the_relay_takes_mail_again(relay, tmp_p
     app.flush_outbox()  # no time passes: the pass that sends Sari's ack
     assert {r["status"] for r in outbox(app)} == {"sent"}, outbox(app)
     order = sent_ids(app)
-    for_staff = [order[mid] for mid in subjects_to(smtp, STAFF[0])]
+    for_staff = [order[mid] for mid in subjects_to(smtp, mf.STAFF[0])]
     assert for_staff == sorted(for_staff) and len(for_staff) == 2, "staff learn of Budi's ticket first"
     everything = [order[mid] for mid, _ in smtp.faults.accepted]
     assert everything == sorted(everything), "the mail goes out in the order it was queued"
-    assert exactly_once(servers, STAFF[0]) == 2
+    assert exactly_once(servers, mf.STAFF[0]) == 2
     assert exactly_once(servers, REQUESTER) == 1 and exactly_once(servers, SECOND) == 1
 
 
@@ -119,7 +108,7 @@ def test_held_mail_goes_within_seconds_of_the_relay_coming_back_without_new_mail
         app.flush_outbox()
         clock.advance(seconds=2)
     assert {r["status"] for r in outbox(app)} == {"sent"}, outbox(app)
-    assert exactly_once(servers, STAFF[0]) == 1
+    assert exactly_once(servers, mf.STAFF[0]) == 1
 
 
 def test_a_mail_greylisted_for_one_recipient_keeps_its_own_backoff(relay, tmp_path):
@@ -143,8 +132,8 @@ def test_a_mail_greylisted_for_one_recipient_keeps_its_own_backoff(relay, tmp_pa
     assert len(smtp.faults.rcpt[REQUESTER]) == tried, "the greylisted ack was tried again before its backoff"
     ack = next(r for r in outbox(app) if r["kind"] == "ack" and r["status"] == "pending")
     assert ack["attempts"] == 1
-    assert len(of_kind(inbox(servers, STAFF[0]), "staff_new")) == 2
-    assert len(of_kind(inbox(servers, SECOND), "ack")) == 1
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")) == 2
+    assert len(mf.of_kind(mf.inbox(servers, SECOND), "ack")) == 1
 
 
 def test_a_relay_that_refuses_mail_from_us_for_a_while_is_asked_by_one_mail_at_a_time(relay, tmp_path):
@@ -169,7 +158,7 @@ def test_a_relay_that_refuses_mail_from_us_for_a_while_is_asked_by_one_mail_at_a
         app.flush_outbox()
         clock.advance(seconds=2)
     assert {r["status"] for r in outbox(app)} == {"sent"}
-    assert exactly_once(servers, STAFF[0]) == 5
+    assert exactly_once(servers, mf.STAFF[0]) == 5
 
 
 class SilentRelay:
@@ -205,7 +194,7 @@ def test_a_relay_that_never_greets_costs_one_time_out_a_pass(relay, tmp_path):
     before held mail was asked first, not one for the held mail and one for the new."""
     servers, smtp = relay
     clock = Clock()
-    app = App(load_config(write_config(servers, tmp_path, smtp=smtp_block(smtp.port, timeout=2, greeting_timeout=2))),
+    app = App(load_config(mf.write_config(servers, tmp_path, smtp=smtp_block(smtp.port, timeout=2, greeting_timeout=2))),
               clock=clock)
     held_over_outage(app, servers, smtp, clock, 10)
     hung = SilentRelay(smtp.port)
@@ -225,9 +214,9 @@ def test_a_relay_that_never_greets_costs_one_time_out_a_pass(relay, tmp_path):
         app.flush_outbox()
         clock.advance(seconds=2)
     assert {r["status"] for r in outbox(app)} == {"sent"}
-    notices = of_kind(inbox(servers, STAFF[0]), "staff_new")
+    notices = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     assert ["Akun SPSE terkunci" in str(m["Subject"]) for m in notices] == [True, False]
-    assert exactly_once(servers, STAFF[0]) == 2
+    assert exactly_once(servers, mf.STAFF[0]) == 2
 
 
 def test_after_hours_of_outage_a_backlog_goes_once_in_order_over_few_connections(relay, tmp_path):
@@ -253,16 +242,16 @@ def test_after_hours_of_outage_a_backlog_goes_once_in_order_over_few_connections
     order = sent_ids(app)
     everything = [order[mid] for mid, _ in smtp.faults.accepted]
     assert everything == sorted(everything)
-    assert exactly_once(servers, STAFF[0]) == 12 and exactly_once(servers, "catchall@lpse.test") == 12
-    assert not of_kind(inbox(servers, "koordinator@lpse.test"), "rate_limited")
+    assert exactly_once(servers, mf.STAFF[0]) == 12 and exactly_once(servers, "catchall@lpse.test") == 12
+    assert not mf.of_kind(mf.inbox(servers, "koordinator@lpse.test"), "rate_limited")
 
 
 def test_the_daemon_sends_the_held_ack_and_notice_promptly_when_the_relay_is_back(relay, tmp_path):
     """`mailbot run` in real time: a 40 s outage puts the held mail's next try about a
     minute after the relay is back; it must not wait for it, nor go out after newer mail."""
     servers, smtp = relay
-    config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port))
-    proc = daemon(config)
+    config = mf.write_config(servers, tmp_path, smtp=smtp_block(smtp.port))
+    proc = mf.daemon(config)
     try:
         time.sleep(2)
         smtp.stop()
@@ -271,14 +260,14 @@ def test_the_daemon_sends_the_held_ack_and_notice_promptly_when_the_relay_is_bac
         smtp.start()
         back = time.monotonic()
         new_ticket(servers, SECOND, "Lupa kata sandi SPSE")
-        assert wait_for(lambda: len(of_kind(inbox(servers, STAFF[0]), "staff_new")) == 2, 60), stop(proc)
+        assert mf.wait_for(lambda: len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")) == 2, 60), mf.stop(proc)
         took = time.monotonic() - back
         assert took < 10, f"the held notice went {took:.0f} s after the relay was back"
-        notices = of_kind(inbox(servers, STAFF[0]), "staff_new")
+        notices = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
         assert "Akun SPSE terkunci" in str(notices[0]["Subject"]), [str(m["Subject"]) for m in notices]
-        assert wait_for(lambda: of_kind(inbox(servers, REQUESTER), "ack") and of_kind(inbox(servers, SECOND), "ack"), 10)
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, REQUESTER), "ack") and mf.of_kind(mf.inbox(servers, SECOND), "ack"), 10)
     finally:
-        stop(proc)
+        mf.stop(proc)
 
 
 def exactly_once(servers, user):
@@ -292,20 +281,20 @@ def test_systemd_status_stops_saying_unsendable_once_the_relay_takes_mail_again(
     systemd's status. Once the relay takes the mail again, `systemctl status` must not
     go on telling the operator that the outbox is unsendable."""
     servers, smtp = relay
-    config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port), alert_after_minutes=0)
+    config = mf.write_config(servers, tmp_path, smtp=smtp_block(smtp.port), alert_after_minutes=0)
     notify = NotifySocket(tmp_path / "notify.sock")
     proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True,
                             env=dict(os.environ, NOTIFY_SOCKET=str(notify.path)))
     try:
         smtp.stop()
         new_ticket(servers, REQUESTER, "Akun SPSE terkunci")
         notify.wait_for(r"STATUS=outbox of t unsendable since .*", 30)
         smtp.start()
-        assert wait_for(lambda: bool(of_kind(inbox(servers, REQUESTER), "ack")), 30), stop(proc)
+        assert mf.wait_for(lambda: bool(mf.of_kind(mf.inbox(servers, REQUESTER), "ack")), 30), mf.stop(proc)
         time.sleep(5)  # the sender's next passes find nothing to send
         statuses = [line for line in notify.lines() if line.startswith("STATUS=")]
         assert "unsendable" not in statuses[-1] and "outbox of t sending again" in statuses[-1], statuses[-3:]
     finally:
-        stop(proc)
+        mf.stop(proc)
         notify.close()
