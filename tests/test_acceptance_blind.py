@@ -36,6 +36,9 @@ LKPP = mf.LKPP
 INTERNAL = (STAFF1, STAFF2, COORD, HEAD)
 TAG = re.compile(r"\[LPSE-T #(\d{4}-\d{5})\]")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+# LKPP asks for more data (SOP-015 step 5), as its helpdesk writes it.
+DATA_REQUEST = ("Yth. Helpdesk LPSE,\n\nMohon dilengkapi data berikut agar dapat kami proses:\n"
+                "1. User ID penyedia\n2. Screenshot pesan kesalahan\n\nTerima kasih,\nHelpdesk LKPP")
 
 
 # --- how each party's mail client writes ----------------------------------------------------
@@ -157,6 +160,18 @@ class Desk:
         assert self.ticket(number)["state"] == "escalated"
         return self.inbox(LKPP, number=number)[-1]
 
+    def opened(self) -> tuple[str, dict[str, int]]:
+        """A new ticket, and how much mail each party holds about it so far (`counts`), so
+        that a scenario reads what its next step sends (`new_mail`)."""
+        number = self.open_ticket()
+        return number, counts(self, number)
+
+    def escalated(self) -> tuple[str, dict[str, int]]:
+        """The same for a ticket staff escalated to LKPP."""
+        number = self.open_ticket()
+        self.escalate(number)
+        return number, counts(self, number)
+
     def lkpp_says(self, number: str, text: str) -> None:
         escalation = self.inbox(LKPP, number=number)[-1]
         self.deliver(outlook_reply(escalation, LKPP, text, name="Helpdesk LKPP"))
@@ -260,8 +275,7 @@ def test_e2_requester_follow_up_on_answered_ticket_reopens_and_notifies_staff(de
 def test_e3_requester_data_goes_to_lkpp_with_attachment(desk: Desk) -> None:
     number = desk.open_ticket()
     desk.escalate(number)
-    desk.lkpp_says(number, "Yth. Helpdesk LPSE,\n\nMohon dilengkapi data berikut agar dapat kami proses:\n"
-                           "1. User ID penyedia\n2. Screenshot pesan kesalahan\n\nTerima kasih,\nHelpdesk LKPP")
+    desk.lkpp_says(number, DATA_REQUEST)
     assert desk.ticket(number)["state"] == "awaiting_info"
     before = counts(desk, number)
 
@@ -379,8 +393,7 @@ def test_e5_reply_to_closed_ticket_after_reopen_days_opens_new_ticket_citing_old
 
 
 def test_e6_staff_outlook_reply_relayed_without_history_or_staff_address(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
 
     desk.staff_says(number, "Selamat siang Pak Budi,\n\nAkun Bapak terkunci karena salah password 5 kali. "
                             "Sudah kami buka, silakan login kembali.\n\nSalam,\nRina\nHelpdesk LPSE")
@@ -403,8 +416,7 @@ def test_e6_staff_outlook_reply_relayed_without_history_or_staff_address(desk: D
 
 
 def test_e7_internal_note_from_thunderbird_reaches_no_requester(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
 
     desk.staff_says(number, "#catatan Sudah dicek di log SPSE, akun terkunci sejak 08.15.",
                     client=thunderbird_reply)
@@ -443,8 +455,7 @@ def test_e8_escalation_sends_whole_case_to_lkpp_and_tells_requester(desk: Desk) 
 
 
 def test_e9_resolve_sends_solution_to_requester(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
 
     desk.staff_says(number, "#Selesai\nPassword Bapak sudah kami reset ke tanggal lahir (ddmmyyyy). "
                             "Mohon segera diganti setelah login.", client=gmail_reply)
@@ -461,8 +472,7 @@ def test_e9_resolve_sends_solution_to_requester(desk: Desk) -> None:
 
 
 def test_e10_close_tells_requester(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
     desk.staff_says(number, "#tutup", client=thunderbird_reply)
     assert desk.ticket(number)["state"] == "closed"
     got = new_mail(desk, before, number)
@@ -471,8 +481,7 @@ def test_e10_close_tells_requester(desk: Desk) -> None:
 
 
 def test_e10_close_silent_in_english_tells_nobody_outside(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
     desk.staff_says(number, "#CLOSE silent\nDuplicate of a phone call, handled there.", client=outlook_reply)
     assert desk.ticket(number)["state"] == "closed"
     assert not new_mail(desk, before, number)[REQ]
@@ -482,8 +491,7 @@ def test_e10_close_silent_in_english_tells_nobody_outside(desk: Desk) -> None:
 
 
 def test_e11_metadata_commands_combined_with_resolve(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
 
     desk.staff_says(number, "#prioritas tinggi\n#kategori pertanyaan\n#tugaskan staff2@lpse.test\n"
                             "#selesai\nSilakan gunakan browser Chrome terbaru lalu hapus cache.")
@@ -538,8 +546,7 @@ def test_e12a_need_info_corrects_unclassified_lkpp_reply(desk: Desk) -> None:
 
 
 def test_e12b_coordinator_direction_goes_to_staff_not_requester(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
 
     desk.staff_says(number, "#koordinator Mohon arahan: penyedia minta perpanjangan jadwal upload.")
 
@@ -597,42 +604,30 @@ def test_e12c_consultation_form_fields(desk: Desk) -> None:
 # --- E13-E17: LKPP's answers ----------------------------------------------------------------
 
 
-def test_e13_lkpp_asks_for_data(desk: Desk) -> None:
-    number = desk.open_ticket()
-    desk.escalate(number)
-    before = counts(desk, number)
+@pytest.mark.parametrize(("answer", "state", "kind", "words"), [
+    pytest.param(DATA_REQUEST, "awaiting_info", "need_info", "Screenshot pesan kesalahan",
+                 id="e13-lkpp-asks-for-data"),
+    pytest.param("Yth. Helpdesk LPSE,\n\nAkun penyedia tersebut sudah kami reset dan aktifkan kembali. "
+                 "Permasalahan telah selesai, silakan dicoba kembali.\n\nSalam,\nHelpdesk LKPP",
+                 "resolved", "resolved_lkpp", "sudah kami reset dan aktifkan", id="e14-lkpp-solution-relayed"),
+])
+def test_e13_e14_lkpp_answer_reaches_the_requester(desk: Desk, answer: str, state: str, kind: str,
+                                                   words: str) -> None:
+    """E13, a data request, and E14, a solution: relayed to the requester as its kind."""
+    number, before = desk.escalated()
 
-    desk.lkpp_says(number, "Yth. Helpdesk LPSE,\n\nMohon dilengkapi data berikut agar dapat kami proses:\n"
-                           "1. User ID penyedia\n2. Screenshot pesan kesalahan\n\nTerima kasih,\nHelpdesk LKPP")
+    desk.lkpp_says(number, answer)
 
-    assert desk.ticket(number)["state"] == "awaiting_info"
+    assert desk.ticket(number)["state"] == state
     got = new_mail(desk, before, number)
-    assert [m["X-Mailbot-Kind"] for m in got[REQ]] == ["need_info"]
-    assert "Screenshot pesan kesalahan" in mf.text_of(got[REQ][0])
-    assert_requester_safe(got[REQ][0])
-    assert got[STAFF1]
-
-
-def test_e14_lkpp_solution_relayed_as_resolved(desk: Desk) -> None:
-    number = desk.open_ticket()
-    desk.escalate(number)
-    before = counts(desk, number)
-
-    desk.lkpp_says(number, "Yth. Helpdesk LPSE,\n\nAkun penyedia tersebut sudah kami reset dan aktifkan "
-                           "kembali. Permasalahan telah selesai, silakan dicoba kembali.\n\nSalam,\nHelpdesk LKPP")
-
-    assert desk.ticket(number)["state"] == "resolved"
-    got = new_mail(desk, before, number)
-    assert [m["X-Mailbot-Kind"] for m in got[REQ]] == ["resolved_lkpp"]
-    assert "sudah kami reset dan aktifkan" in mf.text_of(got[REQ][0])
+    assert [m["X-Mailbot-Kind"] for m in got[REQ]] == [kind]
+    assert words in mf.text_of(got[REQ][0])
     assert_requester_safe(got[REQ][0])
     assert got[STAFF1]
 
 
 def test_e15_lkpp_returns_case_to_unit(desk: Desk) -> None:
-    number = desk.open_ticket()
-    desk.escalate(number)
-    before = counts(desk, number)
+    number, before = desk.escalated()
 
     desk.lkpp_says(number, "Yth. Helpdesk LPSE,\n\nPermasalahan reset akun penyedia merupakan kewenangan "
                            "LPSE setempat. Silakan Admin PPE LPSE melakukan reset melalui menu Daftar "
@@ -644,9 +639,7 @@ def test_e15_lkpp_returns_case_to_unit(desk: Desk) -> None:
 
 
 def test_e16_lkpp_status_recorded_and_requester_told(desk: Desk) -> None:
-    number = desk.open_ticket()
-    desk.escalate(number)
-    before = counts(desk, number)
+    number, before = desk.escalated()
 
     desk.lkpp_says(number, "Yth. Helpdesk LPSE,\n\nLaporan Saudara sedang dalam proses pengecekan oleh "
                            "tim teknis kami.\n\nSalam,\nHelpdesk LKPP")
@@ -659,9 +652,7 @@ def test_e16_lkpp_status_recorded_and_requester_told(desk: Desk) -> None:
 
 
 def test_e17_unclassified_lkpp_reply_waits_for_staff(desk: Desk) -> None:
-    number = desk.open_ticket()
-    desk.escalate(number)
-    before = counts(desk, number)
+    number, before = desk.escalated()
 
     desk.lkpp_says(number, UNSURE)
 
@@ -678,8 +669,7 @@ def test_e17_unclassified_lkpp_reply_waits_for_staff(desk: Desk) -> None:
 
 
 def test_e18_typo_command_gets_command_error_and_nothing_else(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
 
     desk.staff_says(number, "#eskalsi\nMohon dibantu LKPP.", client=gmail_reply)
 
@@ -693,8 +683,7 @@ def test_e18_typo_command_gets_command_error_and_nothing_else(desk: Desk) -> Non
 
 
 def test_e18_bad_priority_value_is_malformed(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
     desk.staff_says(number, "#prioritas urgent")
     data = desk.ticket(number)
     assert data["priority"] != "urgent"
@@ -704,8 +693,7 @@ def test_e18_bad_priority_value_is_malformed(desk: Desk) -> None:
 
 
 def test_e19_staff_mail_without_proof_is_unverified_note(desk: Desk) -> None:
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
     # A new message from a phone: the tag typed into the subject, nothing cited.
     raw, _ = mf.mail(STAFF1, f"[LPSE-T #{number}] tindak lanjut",
                      "#selesai\nSudah kami reset, silakan dicoba.\n\nDikirim dari iPhone saya")
@@ -824,9 +812,7 @@ def _at(text: str) -> datetime:
 ])
 def test_s6_lkpp_status_request_when_two_working_days_pass(desk: Desk, escalated: str, due: str) -> None:
     desk.moment = _at(escalated)
-    number = desk.open_ticket()
-    desk.escalate(number)
-    before = counts(desk, number)
+    number, before = desk.escalated()
 
     mf.sweep(desk.config, _at(due) - timedelta(minutes=5))
     early = new_mail(desk, before, number)
@@ -845,8 +831,7 @@ def test_s6_lkpp_status_request_when_two_working_days_pass(desk: Desk, escalated
 
 def test_s6_first_response_overdue_goes_to_staff_and_coordinators_once(desk: Desk) -> None:
     desk.moment = _at("2026-11-20 14:00")  # Friday: 2 working hours left, 2 more on Monday
-    number = desk.open_ticket()
-    before = counts(desk, number)
+    number, before = desk.opened()
 
     mf.sweep(desk.config, _at("2026-11-23 09:55"))
     assert not any(m["X-Mailbot-Kind"] == "overdue_staff" for m in new_mail(desk, before, number)[STAFF1])
@@ -877,8 +862,7 @@ def test_s6_awaiting_info_reminds_requester_then_closes(desk: Desk) -> None:
     desk.moment = _at("2026-11-16 09:00")  # Monday
     number = desk.open_ticket()
     desk.escalate(number)
-    desk.lkpp_says(number, "Yth. Helpdesk LPSE,\n\nMohon dilengkapi data berikut agar dapat kami proses:\n"
-                           "1. User ID penyedia\n2. Screenshot pesan kesalahan\n\nTerima kasih,\nHelpdesk LKPP")
+    desk.lkpp_says(number, DATA_REQUEST)
     assert desk.ticket(number)["state"] == "awaiting_info"
     before = counts(desk, number)
 

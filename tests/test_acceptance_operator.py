@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from tests import mailfactory as mf
 from tests.localmail import LocalMailServers
-from tests.mailfactory import LKPP, STAFF, UNIT, inbox, mail, of_kind, reply_as_client, text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 REQ = "budi@vendor.test"
@@ -62,29 +62,6 @@ def out(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout + result.stderr
 
 
-def base_config(servers: LocalMailServers, tmp: Path, **overrides: object) -> dict:
-    data: dict = {
-        "database": str(tmp / "mailbot.db"),
-        "archive_dir": str(tmp / "archive"),
-        "secret_key_file": str(tmp / "secret.key"),
-        "log": {"format": "console", "level": "warning"},
-        "escalation": {"address": LKPP, "senders": ["*@lkpp.test"]},
-        "smtp": {"host": servers.host, "port": servers.smtp_port, "security": "none"},
-        "mailboxes": [mailbox_block(servers)],
-    }
-    data.update(overrides)
-    return data
-
-
-def mailbox_block(servers: LocalMailServers, address: str = UNIT, name: str = "t",
-                  prefix: str = PREFIX, **imap_overrides: object) -> dict:
-    imap = {"host": servers.host, "port": servers.imap_port, "security": "none", "username": address,
-            "password": servers.password_for(address), "idle": False, "poll_seconds": 1}
-    imap.update(imap_overrides)
-    return {"name": name, "address": address, "display_name": "Helpdesk LPSE Uji", "tag_prefix": prefix,
-            "imap": imap, "staff": list(STAFF), "coordinators": [COORD], "heads": [HEAD]}
-
-
 def write_yaml(path: Path, data: object) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
@@ -92,7 +69,30 @@ def write_yaml(path: Path, data: object) -> Path:
 
 
 def make_config(servers: LocalMailServers, tmp: Path, **overrides: object) -> Path:
-    return write_yaml(tmp / "config.yaml", base_config(servers, tmp, **overrides))
+    return write_yaml(tmp / "config.yaml", mf.config_data(servers, tmp, **overrides))
+
+
+def _write_files(folder: Path, files: dict[str, object]) -> None:
+    """Each file as an operator writes it: a text as it is, anything else as YAML."""
+    for name, content in files.items():
+        if isinstance(content, str):
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(content)
+        else:
+            write_yaml(folder / name, content)
+
+
+def with_rules(servers: LocalMailServers, tmp: Path, files: dict[str, object], **overrides: object) -> Path:
+    """A config whose `rules_dir` holds these files (SPEC 7: the operator's rules)."""
+    _write_files(tmp / "rules", files)
+    return make_config(servers, tmp, rules_dir=str(tmp / "rules"), **overrides)
+
+
+def with_templates(servers: LocalMailServers, tmp: Path, files: dict[str, object],
+                   **overrides: object) -> Path:
+    """A config whose `templates_dir` holds these files (SPEC 8: the operator's templates)."""
+    _write_files(tmp / "templates", files)
+    return make_config(servers, tmp, templates_dir=str(tmp / "templates"), **overrides)
 
 
 def run_once(config: Path, **kw: object) -> subprocess.CompletedProcess[str]:
@@ -103,8 +103,8 @@ def run_once(config: Path, **kw: object) -> subprocess.CompletedProcess[str]:
 
 def deliver(servers: LocalMailServers, config: Path, sender: str, subject: str, body: str,
             **kw: object) -> str:
-    raw, mid = mail(sender, subject, body, **kw)  # type: ignore[arg-type]
-    servers.append(UNIT, raw)
+    raw, mid = mf.mail(sender, subject, body, **kw)  # type: ignore[arg-type]
+    servers.append(mf.UNIT, raw)
     run_once(config)
     return mid
 
@@ -128,8 +128,8 @@ def only_ticket(config: Path) -> dict:
 
 
 def mails(servers: LocalMailServers, user: str, kind: str | None = None) -> list[EmailMessage]:
-    found = inbox(servers, user)
-    return of_kind(found, kind) if kind else found
+    found = mf.inbox(servers, user)
+    return mf.of_kind(found, kind) if kind else found
 
 
 def closed_port() -> int:
@@ -138,11 +138,11 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def staff_reply(servers: LocalMailServers, config: Path, text: str, staff: str = STAFF[0]) -> None:
+def staff_reply(servers: LocalMailServers, config: Path, text: str, staff: str = mf.STAFF[0]) -> None:
     """A staff member answers the newest staff notice from their mail client."""
     notice = mails(servers, staff)[-1]
-    raw, _ = reply_as_client(notice, staff, text)
-    servers.append(UNIT, raw)
+    raw, _ = mf.reply_as_client(notice, staff, text)
+    servers.append(mf.UNIT, raw)
     run_once(config)
 
 
@@ -211,7 +211,7 @@ def test_check_all_good_exits_0_and_reports_both_servers(servers: LocalMailServe
 
 def test_check_unreachable_imap_exits_69(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 10: "69 a server unreachable"."""
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers, port=closed_port())])
+    config = make_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, port=closed_port())])
     result = cli("check", config=config)
     assert result.returncode == 69, out(result)
     assert "IMAP" in out(result)
@@ -219,7 +219,7 @@ def test_check_unreachable_imap_exits_69(servers: LocalMailServers, tmp_path: Pa
 
 def test_check_refused_imap_login_exits_77(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 10: "77 a login refused"."""
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers, password="wrong-password")])
+    config = make_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, password="wrong-password")])
     result = cli("check", config=config)
     assert result.returncode == 77, out(result)
 
@@ -228,7 +228,7 @@ def test_check_reports_every_problem_and_exits_with_the_gravest(servers: LocalMa
     """SPEC 10: "`check` ... report each problem clearly"; README: "`check` reports every problem and
     exits with the gravest: 78 ..., else 69, else 77"."""
     config = make_config(servers, tmp_path,
-                         mailboxes=[mailbox_block(servers, password="wrong-password")],
+                         mailboxes=[mf.mailbox_block(servers, password="wrong-password")],
                          smtp={"host": "127.0.0.1", "port": closed_port(), "security": "none"})
     result = cli("check", config=config)
     assert result.returncode == 69, out(result)
@@ -263,25 +263,25 @@ def test_run_once_handles_pending_mail_sends_outbox_and_exits(servers: LocalMail
     """SPEC 10: "`run --once` | handle all pending mail of every mailbox, run due timers, send the outbox, exit";
     SPEC 2: "A message is moved to the `Processed` folder ... only after everything it caused is durably recorded"."""
     config = make_config(servers, tmp_path)
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci sejak pagi.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci sejak pagi.")
+    servers.append(mf.UNIT, raw)
     result = cli("run", "--once", config=config)
     assert result.returncode == 0, out(result)
     acks = mails(servers, REQ, "ack")
     assert len(acks) == 1
     assert f"[{PREFIX} #" in str(acks[0]["Subject"])
-    assert servers.fetch(UNIT, "INBOX") == []
-    assert len(servers.fetch(UNIT, "Processed")) == 1
-    assert mails(servers, STAFF[0], "staff_new")
+    assert servers.fetch(mf.UNIT, "INBOX") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 1
+    assert mails(servers, mf.STAFF[0], "staff_new")
 
 
 def two_units_with_a_ticket_each(servers: LocalMailServers, tmp_path: Path) -> Path:
     """Two mailboxes (prefixes LPSE-T and LPSE-U), one request handled in each; the config."""
-    second = mailbox_block(servers, address=REQ2, name="u", prefix="LPSE-U")
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers), second])
-    raw1, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    raw2, _ = mail(REQ, "Lupa password", "Saya lupa password.", to=REQ2)
-    servers.append(UNIT, raw1)
+    second = mf.mailbox_block(servers, address=REQ2, name="u", prefix="LPSE-U")
+    config = make_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers), second])
+    raw1, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    raw2, _ = mf.mail(REQ, "Lupa password", "Saya lupa password.", to=REQ2)
+    servers.append(mf.UNIT, raw1)
     servers.append(REQ2, raw2)
     run_once(config)
     return config
@@ -299,7 +299,7 @@ def test_run_once_handles_every_mailbox(servers: LocalMailServers, tmp_path: Pat
 def test_run_once_with_unreachable_imap_exits_69(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "`run --once` handles every mailbox it can read and then exits as `check` would for the ones it
     could not (78 a missing folder, else 69, else 77)"; SPEC 10: "69 a server unreachable"."""
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers, port=closed_port())])
+    config = make_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, port=closed_port())])
     result = cli("run", "--once", config=config)
     assert result.returncode == 69, out(result)
 
@@ -339,13 +339,11 @@ def test_tickets_json_for_scripts(servers: LocalMailServers, tmp_path: Path) -> 
 
 def test_tickets_overdue_lists_only_overdue_tickets(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 10: "`tickets [--state S] [--overdue]`"; SPEC 7: rules give "the deadlines per priority"."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "deadlines.yaml", {"low": {"first_response": 0.0003}})
     # every day and hour working time, whatever day the suite runs (no public holidays): but
     # hours close at 23:59 at the latest (config), so in that last minute no working time passes
-    config = make_config(servers, tmp_path, rules_dir=str(rules),
-                         calendar={"workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                                   "hours": "00:00-23:59", "country_holidays": None})
+    config = with_rules(servers, tmp_path, {"deadlines.yaml": {"low": {"first_response": 0.0003}}},
+                        calendar={"workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                                  "hours": "00:00-23:59", "country_holidays": None})
     now = datetime.now(ZoneInfo("Asia/Jakarta"))  # the config's time zone (the default)
     if (now.hour, now.minute) == (23, 59):
         time.sleep(61 - now.second)
@@ -375,11 +373,11 @@ def test_ticket_shows_one_ticket_with_its_history(servers: LocalMailServers, tmp
     assert result.returncode == 0, out(result)
     text = result.stdout
     assert number in text and "Akun terkunci" in text
-    assert REQ in text and STAFF[0] in text
+    assert REQ in text and mf.STAFF[0] in text
     assert "Akun saya terkunci sejak pagi." in text
     detail = ticket_json(config, number)
     actors = {h["actor"] for h in detail["history"]}
-    assert REQ in actors and STAFF[0] in actors
+    assert REQ in actors and mf.STAFF[0] in actors
     assert all(h["at"] for h in detail["history"])
 
 
@@ -425,11 +423,11 @@ def test_sweep_now_runs_deadline_timers_as_of_that_instant(servers: LocalMailSer
     config = make_config(servers, tmp_path)
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     number = only_ticket(config)["number"]
-    assert not mails(servers, STAFF[0], "overdue_staff")
+    assert not mails(servers, mf.STAFF[0], "overdue_staff")
     later = (datetime.now(UTC) + timedelta(days=8)).isoformat()
     result = cli("sweep", "--now", later, config=config)
     assert result.returncode == 0, out(result)
-    for who in (STAFF[0], COORD):
+    for who in (mf.STAFF[0], COORD):
         overdue = mails(servers, who, "overdue_staff")
         assert overdue and number in str(overdue[0]["Subject"]), who
 
@@ -444,7 +442,7 @@ def test_sweep_with_a_bad_instant_is_usage_error_2(servers: LocalMailServers, tm
 def test_replay_handles_a_saved_message_as_if_it_had_arrived(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 10: "`replay FILE.eml [--mailbox NAME] [--dry-run]` | handle a saved message as if it had arrived"."""
     config = make_config(servers, tmp_path)
-    raw, _ = mail(REQ, "Penawaran gagal terkirim", "Penawaran saya gagal terkirim, mohon bantuan.")
+    raw, _ = mf.mail(REQ, "Penawaran gagal terkirim", "Penawaran saya gagal terkirim, mohon bantuan.")
     saved = tmp_path / "saved.eml"
     saved.write_bytes(raw)
     result = cli("replay", saved, config=config)
@@ -459,7 +457,7 @@ def test_replay_dry_run_changes_nothing(servers: LocalMailServers, tmp_path: Pat
     config = make_config(servers, tmp_path)
     deliver(servers, config, REQ2, "Lupa password", "Saya lupa password.")
     before = tickets_json(config)
-    raw, _ = mail(REQ, "Penawaran gagal terkirim", "Penawaran saya gagal terkirim.")
+    raw, _ = mf.mail(REQ, "Penawaran gagal terkirim", "Penawaran saya gagal terkirim.")
     saved = tmp_path / "saved.eml"
     saved.write_bytes(raw)
     result = cli("replay", saved, "--dry-run", config=config)
@@ -551,8 +549,8 @@ def test_run_daemon_stops_cleanly_on_sigterm(servers: LocalMailServers, tmp_path
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(ROOT), env=environ,
                             start_new_session=True)
     try:
-        raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-        servers.send(raw, REQ, [UNIT])
+        raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+        servers.send(raw, REQ, [mf.UNIT])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not mails(servers, REQ, "ack"):
             time.sleep(0.5)
@@ -573,12 +571,12 @@ def test_default_storage_is_sqlite_wal_and_eml_archive_under_data(servers: Local
     """SPEC 11: "SQLite (WAL) at `database` (default `data/mailbot.db`) ... Every message in and out is archived
     as raw `.eml` under `archive_dir` (default `data/archive/`)"; README: data paths resolve "against the config
     file's folder"."""
-    data = base_config(servers, tmp_path)
+    data = mf.config_data(servers, tmp_path)
     for key in ("database", "archive_dir", "secret_key_file"):
         del data[key]
     config = write_yaml(tmp_path / "unit" / "config.yaml", data)
-    raw, mid = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    raw, mid = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     run_once(config, cwd=tmp_path)
     db = tmp_path / "unit" / "data" / "mailbot.db"
     assert db.is_file()
@@ -596,8 +594,8 @@ def test_default_storage_is_sqlite_wal_and_eml_archive_under_data(servers: Local
 def test_archived_inbound_mail_is_the_raw_bytes(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 11: "Every message in and out is archived as raw `.eml`"."""
     config = make_config(servers, tmp_path)
-    raw, mid = mail(REQ, "Akun terkunci", "Akun saya terkunci.\nBaris kedua dengan spasi  ganda.")
-    servers.append(UNIT, raw)
+    raw, mid = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.\nBaris kedua dengan spasi  ganda.")
+    servers.append(mf.UNIT, raw)
     run_once(config)
     contents = [p.read_bytes() for p in (tmp_path / "archive").rglob("*.eml")]
     body = raw.split(b"\n\n", 1)[1].replace(b"\r\n", b"\n")
@@ -609,11 +607,11 @@ def test_attachments_keep_bytes_and_names_are_sanitised(servers: LocalMailServer
     requester's message and attachments"."""
     config = make_config(servers, tmp_path)
     payload = b"%PDF-1.4\n" + bytes(range(256)) * 4
-    raw, _ = mail(REQ, "Dokumen penawaran", "Terlampir dokumen.",
-                  attachments=(("../../etc/cron.d/bukti\\tender.pdf", "application/pdf", payload),))
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail(REQ, "Dokumen penawaran", "Terlampir dokumen.",
+                     attachments=(("../../etc/cron.d/bukti\\tender.pdf", "application/pdf", payload),))
+    servers.append(mf.UNIT, raw)
     run_once(config)
-    notice = mails(servers, STAFF[0], "staff_new")[0]
+    notice = mails(servers, mf.STAFF[0], "staff_new")[0]
     parts = [p for p in notice.iter_attachments() if p.get_content_type() != "message/rfc822"]
     assert len(parts) == 1, [p.get_content_type() for p in notice.walk()]
     assert parts[0].get_payload(decode=True) == payload
@@ -656,7 +654,7 @@ def test_unknown_top_level_key_stops_with_78_naming_it(servers: LocalMailServers
 
 def test_unknown_nested_key_stops_with_78_naming_it(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 12: "Unknown keys ... stop start-up with exit 78 and a message naming the key" (inside a mailbox)."""
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers, processed_foldr="Done")])
+    config = make_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, processed_foldr="Done")])
     _config_error(cli("check", config=config), "processed_foldr")
 
 
@@ -687,7 +685,7 @@ def test_bad_workday_stops_with_78(servers: LocalMailServers, tmp_path: Path) ->
 def test_missing_mailbox_address_stops_with_78(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 12: "Every key has a default except the mailbox's address and servers" (so a missing address is an
     error naming it)."""
-    box = mailbox_block(servers)
+    box = mf.mailbox_block(servers)
     del box["address"]
     config = make_config(servers, tmp_path, mailboxes=[box])
     _config_error(cli("check", config=config), "address")
@@ -695,7 +693,7 @@ def test_missing_mailbox_address_stops_with_78(servers: LocalMailServers, tmp_pa
 
 def test_missing_imap_server_stops_with_78(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 12: "Every key has a default except the mailbox's address and servers"."""
-    box = mailbox_block(servers)
+    box = mf.mailbox_block(servers)
     del box["imap"]
     config = make_config(servers, tmp_path, mailboxes=[box])
     _config_error(cli("check", config=config), "imap")
@@ -705,12 +703,12 @@ def test_minimal_config_with_only_address_servers_and_staff(servers: LocalMailSe
     """SPEC 12: "Every key has a default except the mailbox's address and servers." One
     more is required, on purpose: someone to tell of new tickets (`staff` or
     `staff_notify`); without them every request would reach no one."""
-    box = {"address": UNIT, "imap": {"host": servers.host, "port": servers.imap_port, "security": "none",
-                                      "username": UNIT, "password": servers.password_for(UNIT)}}
+    box = {"address": mf.UNIT, "imap": {"host": servers.host, "port": servers.imap_port, "security": "none",
+                                         "username": mf.UNIT, "password": servers.password_for(mf.UNIT)}}
     data = {"smtp": {"host": servers.host, "port": servers.smtp_port, "security": "none"}, "mailboxes": [box]}
     config = write_yaml(tmp_path / "config.yaml", data)
     _config_error(cli("check", config=config), "staff")
-    box["staff"] = [STAFF[0]]
+    box["staff"] = [mf.STAFF[0]]
     config = write_yaml(tmp_path / "config.yaml", data)
     result = cli("check", config=config)
     assert result.returncode == 0, out(result)
@@ -721,26 +719,26 @@ def test_password_from_password_file_relative_to_config(servers: LocalMailServer
     against the config file's folder"."""
     unit = tmp_path / "unit"
     (unit / "secrets").mkdir(parents=True)
-    (unit / "secrets" / "imap.pass").write_text(servers.password_for(UNIT) + "\n")
-    box = mailbox_block(servers)
+    (unit / "secrets" / "imap.pass").write_text(servers.password_for(mf.UNIT) + "\n")
+    box = mf.mailbox_block(servers)
     del box["imap"]["password"]
     box["imap"]["password_file"] = "secrets/imap.pass"
-    config = write_yaml(unit / "config.yaml", base_config(servers, tmp_path, mailboxes=[box]))
+    config = write_yaml(unit / "config.yaml", mf.config_data(servers, tmp_path, mailboxes=[box]))
     result = cli("check", config=config, cwd=tmp_path)
     assert result.returncode == 0, out(result)
 
 
 def test_password_from_environment_reference(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 12: "Secrets come from `password_file`, or from `${ENV_VAR}` references"."""
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers, password="${MB_TEST_IMAP_PW}")])
-    good = cli("check", config=config, env={"MB_TEST_IMAP_PW": servers.password_for(UNIT)})
+    config = make_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, password="${MB_TEST_IMAP_PW}")])
+    good = cli("check", config=config, env={"MB_TEST_IMAP_PW": servers.password_for(mf.UNIT)})
     assert good.returncode == 0, out(good)
 
 
 def test_unset_environment_reference_is_a_configuration_error(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 12: "Secrets come from ... `${ENV_VAR}` references"; "bad values stop start-up with exit 78 and a
     message naming the key"."""
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers, password="${MB_TEST_UNSET_PW}")])
+    config = make_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, password="${MB_TEST_UNSET_PW}")])
     _config_error(cli("check", config=config), "MB_TEST_UNSET_PW")
 
 
@@ -749,7 +747,7 @@ def test_secrets_never_reach_the_log(servers: LocalMailServers, tmp_path: Path) 
     README: "bodies and secrets are never logged"."""
     secret = "Sup3r-Rahasia-Pw-9931"
     config = make_config(servers, tmp_path, log={"format": "json", "level": "debug"},
-                         mailboxes=[mailbox_block(servers, password=secret)])
+                         mailboxes=[mf.mailbox_block(servers, password=secret)])
     results = [cli("run", "--once", config=config), cli("check", config=config)]
     for result in results:
         assert secret not in out(result)
@@ -764,7 +762,7 @@ def test_security_none_only_for_loopback(servers: LocalMailServers, tmp_path: Pa
 
 def test_bad_security_value_stops_with_78(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 12: "`security` is one of `ssl`, `starttls`, `none`"."""
-    config = make_config(servers, tmp_path, mailboxes=[mailbox_block(servers, security="tls")])
+    config = make_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, security="tls")])
     _config_error(cli("check", config=config), "security")
 
 
@@ -791,12 +789,12 @@ def test_repository_config_yaml_is_a_valid_example(tmp_path: Path) -> None:
 def test_relative_data_paths_resolve_against_config_folder(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "the data paths (`database`, `archive_dir`, ...) resolve against `$STATE_DIRECTORY` when systemd
     sets it ..., else against the config file's folder"."""
-    data = base_config(servers, tmp_path, database="db/unit.db", archive_dir="arsip")
+    data = mf.config_data(servers, tmp_path, database="db/unit.db", archive_dir="arsip")
     config = write_yaml(tmp_path / "unit" / "config.yaml", data)
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     run_once(config, cwd=elsewhere)
     assert (tmp_path / "unit" / "db" / "unit.db").is_file()
     assert list((tmp_path / "unit" / "arsip").rglob("*.eml"))
@@ -816,11 +814,9 @@ def _guess(config: Path, number: str, kind: str) -> dict:
 def test_operator_priority_rule_is_added(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: rules are "shipped with defaults, extended or replaced by the operator's `rules_dir`: ... how a new
     ticket's category ... and priority are guessed"."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "priority.yaml", {"rules": [
+    config = with_rules(servers, tmp_path, {"priority.yaml": {"rules": [
         {"name": "operator-sirup", "value": "high", "before": "priority-high-deadline",
-         "pattern": r"\bsirup\b"}]})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+         "pattern": r"\bsirup\b"}]}})
     deliver(servers, config, REQ, "Data SIRUP", "Mohon informasi data SIRUP kami.")
     ticket = only_ticket(config)
     assert ticket["priority"] == "high"
@@ -830,9 +826,8 @@ def test_operator_priority_rule_is_added(servers: LocalMailServers, tmp_path: Pa
 def test_operator_can_disable_a_default_rule(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "A `rules_dir` with files of the same names replaces a default rule by its name, adds rules, drops
     one with `enabled: false`"."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "priority.yaml", {"rules": [{"name": "priority-high-offer", "enabled": False}]})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+    config = with_rules(servers, tmp_path,
+                        {"priority.yaml": {"rules": [{"name": "priority-high-offer", "enabled": False}]}})
     deliver(servers, config, REQ, "Tidak bisa upload penawaran", "Saya tidak bisa upload penawaran.")
     ticket = only_ticket(config)
     assert _guess(config, ticket["number"], "priority_guessed")["rule"] != "priority-high-offer"
@@ -841,10 +836,8 @@ def test_operator_can_disable_a_default_rule(servers: LocalMailServers, tmp_path
 def test_operator_category_rule_replaces_default_by_name(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "A `rules_dir` with files of the same names replaces a default rule by its name"; SPEC 7: "how a
     new ticket's category (pengaduan / pertanyaan / konsultasi) ... [is] guessed"."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "category.yaml", {"rules": [
-        {"name": "category-complaint-explicit", "value": "konsultasi", "pattern": r"\bkeluhan\b"}]})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+    config = with_rules(servers, tmp_path, {"category.yaml": {"rules": [
+        {"name": "category-complaint-explicit", "value": "konsultasi", "pattern": r"\bkeluhan\b"}]}})
     deliver(servers, config, REQ, "Keluhan layanan", "Saya ingin menyampaikan keluhan.")
     ticket = only_ticket(config)
     assert ticket["category"] == "konsultasi"
@@ -853,30 +846,26 @@ def test_operator_category_rule_replaces_default_by_name(servers: LocalMailServe
 def test_operator_deadlines_per_priority_take_effect(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: rules give "the deadlines per priority"; SPEC 4 E1: "acknowledgement with tag, number and expected
     handling times"."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "deadlines.yaml", {"normal": {"first_response": 2}})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+    config = with_rules(servers, tmp_path, {"deadlines.yaml": {"normal": {"first_response": 2}}})
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     assert only_ticket(config)["priority"] == "normal"
-    ack = text_of(mails(servers, REQ, "ack")[0])
+    ack = mf.text_of(mails(servers, REQ, "ack")[0])
     assert "2 jam kerja" in ack, ack
 
 
 def test_operator_closing_word_confirms_closing(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: rules say "which words confirm closing"; SPEC 4 E4: "a confirmation (first line `YA`, ... or a rule
     in `rules/` ...) → `closed`"."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "closing.yaml", {"rules": [
+    config = with_rules(servers, tmp_path, {"closing.yaml": {"rules": [
         {"name": "operator-confirm-joss", "value": "confirm", "before": "closing-confirm-id",
-         "pattern": r"^\W*joss\b"}]})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+         "pattern": r"^\W*joss\b"}]}})
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     staff_reply(servers, config, "#selesai Akun sudah kami buka kembali.")
     ticket = only_ticket(config)
     assert ticket["state"] == "resolved", ticket
     solution = mails(servers, REQ, "resolved")[-1]
-    raw, _ = reply_as_client(solution, REQ, "JOSS")
-    servers.append(UNIT, raw)
+    raw, _ = mf.reply_as_client(solution, REQ, "JOSS")
+    servers.append(mf.UNIT, raw)
     run_once(config)
     assert only_ticket(config)["state"] == "closed"
 
@@ -884,17 +873,15 @@ def test_operator_closing_word_confirms_closing(servers: LocalMailServers, tmp_p
 def test_operator_lkpp_rule_classifies_lkpp_reply(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: rules say "how LKPP replies are classified (`need_info`, `resolved`, `returned`, `status`)";
     SPEC 4 E14: "LKPP reply classified `resolved` | relayed to requester as the solution (`resolved_lkpp`)"."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "lkpp.yaml", {"rules": [
+    config = with_rules(servers, tmp_path, {"lkpp.yaml": {"rules": [
         {"name": "operator-kode-zeta", "value": "resolved", "before": "lkpp-hold-several-cases",
-         "pattern": r"\bkode zeta\b"}]})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+         "pattern": r"\bkode zeta\b"}]}})
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     staff_reply(servers, config, "#eskalasi mohon dibantu buka blokir.")
     assert only_ticket(config)["state"] == "escalated"
-    escalation = mails(servers, LKPP, "escalate")[-1]
-    raw, _ = reply_as_client(escalation, LKPP, "Kode zeta terlampir untuk tiket ini.")
-    servers.append(UNIT, raw)
+    escalation = mails(servers, mf.LKPP, "escalate")[-1]
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Kode zeta terlampir untuk tiket ini.")
+    servers.append(mf.UNIT, raw)
     run_once(config)
     number = only_ticket(config)["number"]
     assert only_ticket(config)["state"] == "resolved", cli("ticket", number, config=config).stdout
@@ -906,12 +893,10 @@ def test_operator_lkpp_rule_classifies_lkpp_reply(servers: LocalMailServers, tmp
 def test_broken_rule_stops_start_up_with_a_clear_error(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: "Rules are validated at start-up with clear errors."; README: "an error names file, rule and
     field"."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "priority.yaml", {"rules": [
-        {"name": "operator-broken", "value": "high", "before": "priority-high-deadline", "pattern": "(unclosed"}]})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    config = with_rules(servers, tmp_path, {"priority.yaml": {"rules": [
+        {"name": "operator-broken", "value": "high", "before": "priority-high-deadline", "pattern": "(unclosed"}]}})
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     for command in (["check"], ["run", "--once"]):
         result = cli(*command, config=config)
         _config_error(result, "priority.yaml", "operator-broken", "pattern")
@@ -920,27 +905,20 @@ def test_broken_rule_stops_start_up_with_a_clear_error(servers: LocalMailServers
 
 def test_unknown_rule_value_stops_start_up(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: "Rules are validated at start-up with clear errors." (a priority that does not exist)."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "priority.yaml", {"rules": [
-        {"name": "operator-urgent", "value": "urgent", "pattern": "x"}]})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+    config = with_rules(servers, tmp_path, {"priority.yaml": {"rules": [
+        {"name": "operator-urgent", "value": "urgent", "pattern": "x"}]}})
     _config_error(cli("run", "--once", config=config), "priority.yaml", "operator-urgent", "value")
 
 
 def test_unparseable_rules_yaml_stops_start_up(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: "Rules are validated at start-up with clear errors." (a file that is not YAML)."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "closing.yaml").write_text("rules: [\n  - name: x\n")
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+    config = with_rules(servers, tmp_path, {"closing.yaml": "rules: [\n  - name: x\n"})
     _config_error(cli("check", config=config), "closing.yaml")
 
 
 def test_deadline_rule_with_bad_value_stops_start_up(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 7: "the deadlines per priority. Rules are validated at start-up with clear errors."."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "deadlines.yaml", {"high": {"first_response": -3}})
-    config = make_config(servers, tmp_path, rules_dir=str(rules))
+    config = with_rules(servers, tmp_path, {"deadlines.yaml": {"high": {"first_response": -3}}})
     _config_error(cli("check", config=config), "deadlines.yaml", "first_response")
 
 
@@ -951,7 +929,7 @@ def test_default_language_is_indonesian(servers: LocalMailServers, tmp_path: Pat
     """SPEC 8: "Jinja2, one per mail kind named above, in Bahasa Indonesia (default) and English"."""
     config = make_config(servers, tmp_path)
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
-    ack = text_of(mails(servers, REQ, "ack")[0])
+    ack = mf.text_of(mails(servers, REQ, "ack")[0])
     assert "Terima kasih" in ack and "tiket" in ack
     assert "Thank you" not in ack
 
@@ -961,7 +939,7 @@ def test_language_en_writes_english(servers: LocalMailServers, tmp_path: Path) -
     English"."""
     config = make_config(servers, tmp_path, language="en")
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
-    ack = text_of(mails(servers, REQ, "ack")[0])
+    ack = mf.text_of(mails(servers, REQ, "ack")[0])
     assert "Thank you" in ack and "ticket" in ack
     assert "Terima kasih" not in ack
 
@@ -969,37 +947,30 @@ def test_language_en_writes_english(servers: LocalMailServers, tmp_path: Path) -
 def test_operator_template_overrides_default(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 8: "The operator can override any template from `templates_dir`."; README:
     "`templates_dir/id/<kind>.txt` (and `en/`, optional `.html`) override any mail body"."""
-    templates = tmp_path / "templates"
-    (templates / "id").mkdir(parents=True)
-    (templates / "id" / "ack.txt").write_text("SALAM DARI OPERATOR. Nomor tiket Anda {{ number }}.\n")
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
+    config = with_templates(servers, tmp_path,
+                            {"id/ack.txt": "SALAM DARI OPERATOR. Nomor tiket Anda {{ number }}.\n"})
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     number = only_ticket(config)["number"]
-    ack = text_of(mails(servers, REQ, "ack")[0])
+    ack = mf.text_of(mails(servers, REQ, "ack")[0])
     assert "SALAM DARI OPERATOR" in ack and number in ack
-    staff = text_of(mails(servers, STAFF[0], "staff_new")[0])
+    staff = mf.text_of(mails(servers, mf.STAFF[0], "staff_new")[0])
     assert "SALAM DARI OPERATOR" not in staff
 
 
 def test_operator_english_template_used_with_language_en(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 8: "The operator can override any template from `templates_dir`." (the English one, with
     `language: en`)."""
-    templates = tmp_path / "templates"
-    (templates / "en").mkdir(parents=True)
-    (templates / "en" / "ack.txt").write_text("GREETINGS FROM THE OPERATOR, ticket {{ number }}.\n")
-    config = make_config(servers, tmp_path, templates_dir=str(templates), language="en")
+    config = with_templates(servers, tmp_path,
+                            {"en/ack.txt": "GREETINGS FROM THE OPERATOR, ticket {{ number }}.\n"}, language="en")
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
-    ack = text_of(mails(servers, REQ, "ack")[0])
+    ack = mf.text_of(mails(servers, REQ, "ack")[0])
     assert "GREETINGS FROM THE OPERATOR" in ack
 
 
 def test_template_cannot_set_headers_or_subject(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 8: "Subjects and headers are built by code, never by a template, and cannot be injected."."""
-    templates = tmp_path / "templates"
-    (templates / "id").mkdir(parents=True)
-    (templates / "id" / "ack.txt").write_text(
-        f"Subject: DIBAJAK\nBcc: {REQ2}\nX-Evil: 1\n\nTiket {{{{ number }}}}.\n")
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
+    config = with_templates(servers, tmp_path,
+                            {"id/ack.txt": f"Subject: DIBAJAK\nBcc: {REQ2}\nX-Evil: 1\n\nTiket {{{{ number }}}}.\n"})
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     ack = mails(servers, REQ, "ack")[0]
     assert "DIBAJAK" not in str(ack["Subject"])
@@ -1012,10 +983,10 @@ def test_requester_subject_cannot_inject_headers(servers: LocalMailServers, tmp_
     """SPEC 8: "Subjects and headers are built by code ... and cannot be injected." (an encoded subject that
     carries a line break and a header)."""
     config = make_config(servers, tmp_path)
-    raw, _ = mail(REQ, "x", "Akun saya terkunci.")
+    raw, _ = mf.mail(REQ, "x", "Akun saya terkunci.")
     evil = "=?utf-8?b?QWt1biB0ZXJrdW5jaQ0KQmNjOiBzYXJpQGRpbmFzLnRlc3Q=?="  # "Akun terkunci\r\nBcc: sari@dinas.test"
     raw = raw.replace(b"Subject: x", b"Subject: " + evil.encode())
-    servers.append(UNIT, raw)
+    servers.append(mf.UNIT, raw)
     run_once(config)
     ack = mails(servers, REQ, "ack")[0]
     assert ack["Bcc"] is None
@@ -1026,10 +997,7 @@ def test_requester_subject_cannot_inject_headers(servers: LocalMailServers, tmp_
 def test_check_reports_template_syntax_error_with_file_and_line(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 8: override templates; "a broken one gives a clear error" (brief); README: "`check` also reports a
     template with a syntax error, with its file and line"."""
-    templates = tmp_path / "templates"
-    (templates / "id").mkdir(parents=True)
-    (templates / "id" / "ack.txt").write_text("Halo\n{{ number }}\n{% if x %}\nbelum ditutup\n")
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
+    config = with_templates(servers, tmp_path, {"id/ack.txt": "Halo\n{{ number }}\n{% if x %}\nbelum ditutup\n"})
     result = cli("check", config=config)
     assert result.returncode == 78, out(result)
     assert "ack.txt" in out(result) and "line" in out(result).lower()
@@ -1038,36 +1006,29 @@ def test_check_reports_template_syntax_error_with_file_and_line(servers: LocalMa
 def test_broken_template_keeps_message_in_inbox(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "A broken operator template leaves the message in the INBOX too and alerts once a day."; SPEC 2:
     "Nothing is ever deleted."."""
-    templates = tmp_path / "templates"
-    (templates / "id").mkdir(parents=True)
-    (templates / "id" / "ack.txt").write_text("Halo {{ number | no_such_filter }}\n")
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    config = with_templates(servers, tmp_path, {"id/ack.txt": "Halo {{ number | no_such_filter }}\n"})
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     cli("run", "--once", config=config)
-    assert len(servers.fetch(UNIT, "INBOX")) == 1
+    assert len(servers.fetch(mf.UNIT, "INBOX")) == 1
     assert not mails(servers, REQ, "ack")
 
 
 def test_words_file_of_wrong_shape_stops_start_up(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "`templates_dir/id/words.yaml` ... must keep the shipped shape (seven days, twelve months, ...): a
     wrong one stops start-up with 78, naming the key"."""
-    templates = tmp_path / "templates"
-    write_yaml(templates / "id" / "words.yaml", {"days": ["Senin", "Selasa"]})
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    config = with_templates(servers, tmp_path, {"id/words.yaml": {"days": ["Senin", "Selasa"]}})
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     _config_error(cli("run", "--once", config=config), "days")
     assert not mails(servers, REQ)
 
 
 def test_words_file_changes_only_the_words_it_names(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "`templates_dir/id/words.yaml` changes only the words it names"."""
-    templates = tmp_path / "templates"
-    write_yaml(templates / "id" / "words.yaml", {"timezones": {"Asia/Jakarta": "WAKTU-BATAM"}})
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
+    config = with_templates(servers, tmp_path, {"id/words.yaml": {"timezones": {"Asia/Jakarta": "WAKTU-BATAM"}}})
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
-    ack = text_of(mails(servers, REQ, "ack")[0])
+    ack = mf.text_of(mails(servers, REQ, "ack")[0])
     assert "WAKTU-BATAM" in ack, ack
     assert "Senin" in ack  # the days it did not name keep their shipped words
 
@@ -1095,12 +1056,12 @@ def test_run_refuses_an_unwritable_database_location_with_78(servers: LocalMailS
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file")
     config = make_config(servers, tmp_path, database=str(blocker / "mailbot.db"))
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     result = cli("run", "--once", config=config)
     assert result.returncode == 78, out(result)
     assert str(blocker) in out(result)
-    assert len(servers.fetch(UNIT, "INBOX")) == 1
+    assert len(servers.fetch(mf.UNIT, "INBOX")) == 1
 
 
 def test_tickets_listing_fits_80_columns_with_unit_time_zone(servers: LocalMailServers, tmp_path: Path) -> None:
@@ -1122,8 +1083,8 @@ def test_ticket_full_adds_quoted_history(servers: LocalMailServers, tmp_path: Pa
     config = make_config(servers, tmp_path)
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci sejak pagi.")
     ack = mails(servers, REQ, "ack")[0]
-    raw, _ = reply_as_client(ack, REQ, "Ini tambahan: nomor HP saya 0812-1111-2222.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.reply_as_client(ack, REQ, "Ini tambahan: nomor HP saya 0812-1111-2222.")
+    servers.append(mf.UNIT, raw)
     run_once(config)
     number = only_ticket(config)["number"]
     short = cli("ticket", number, config=config).stdout
@@ -1179,8 +1140,8 @@ def test_ack_max_age_hours_skips_acknowledging_old_mail(servers: LocalMailServer
 
     old = datetime.now(UTC) - timedelta(days=4)
     config = make_config(servers, tmp_path)
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.", date=old)
-    servers.append(UNIT, raw, msg_time=old)
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.", date=old)
+    servers.append(mf.UNIT, raw, msg_time=old)
     run_once(config)
     assert len(tickets_json(config)) == 1
     assert not mails(servers, REQ, "ack")
@@ -1188,8 +1149,8 @@ def test_ack_max_age_hours_skips_acknowledging_old_mail(servers: LocalMailServer
     other = tmp_path / "longer"
     other.mkdir()
     config2 = make_config(servers, other, ack_max_age_hours=200)
-    raw2, _ = mail(REQ2, "Lupa password", "Saya lupa password.", date=old)
-    servers.append(UNIT, raw2, msg_time=old)
+    raw2, _ = mf.mail(REQ2, "Lupa password", "Saya lupa password.", date=old)
+    servers.append(mf.UNIT, raw2, msg_time=old)
     run_once(config2)
     assert mails(servers, REQ2, "ack")
 
@@ -1201,8 +1162,8 @@ def test_reopen_days_decides_reopen_or_new_ticket(servers: LocalMailServers, tmp
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     staff_reply(servers, config, "#tutup")
     closed = mails(servers, REQ, "closed")[-1]
-    raw, _ = reply_as_client(closed, REQ, "Maaf, masih terkunci lagi.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.reply_as_client(closed, REQ, "Maaf, masih terkunci lagi.")
+    servers.append(mf.UNIT, raw)
     run_once(config)
     found = tickets_json(config)
     assert len(found) == 1 and found[0]["state"] == "open", found
@@ -1211,11 +1172,11 @@ def test_reopen_days_decides_reopen_or_new_ticket(servers: LocalMailServers, tmp
 def test_staff_notify_list_address_gets_notifications(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 2/12: "Staff learn of new tickets and updates through notifications sent to `mailboxes[].staff_notify`
     (a list address) or, if unset, to every staff address"."""
-    box = mailbox_block(servers)
+    box = mf.mailbox_block(servers)
     box["staff_notify"] = "helpdesk-list@lpse.test"  # unknown user: lands in the catch-all mailbox
     config = make_config(servers, tmp_path, mailboxes=[box])
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
-    assert not mails(servers, STAFF[0], "staff_new")
+    assert not mails(servers, mf.STAFF[0], "staff_new")
     notices = mails(servers, "catchall@lpse.test", "staff_new")
     assert notices and "helpdesk-list@lpse.test" in str(notices[0]["To"])
 
@@ -1223,22 +1184,22 @@ def test_staff_notify_list_address_gets_notifications(servers: LocalMailServers,
 def test_display_name_and_folder_names_are_configurable(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 2: "Everything mailbot sends is From the unit mailbox address (display name configurable)"; "moved to
     the `Processed` folder (name configurable)"."""
-    box = mailbox_block(servers, processed_folder="Selesai Diproses")
+    box = mf.mailbox_block(servers, processed_folder="Selesai Diproses")
     box["display_name"] = "Layanan LPSE Kota Uji"
     config = make_config(servers, tmp_path, mailboxes=[box])
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     ack = mails(servers, REQ, "ack")[0]
-    assert "Layanan LPSE Kota Uji" in str(ack["From"]) and UNIT in str(ack["From"])
-    assert len(servers.fetch(UNIT, "Selesai Diproses")) == 1
-    assert servers.fetch(UNIT, "Processed") == []
+    assert "Layanan LPSE Kota Uji" in str(ack["From"]) and mf.UNIT in str(ack["From"])
+    assert len(servers.fetch(mf.UNIT, "Selesai Diproses")) == 1
+    assert servers.fetch(mf.UNIT, "Processed") == []
 
 
 def test_json_log_format_gives_json_lines(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 12: "`log: {format: json, level: info}   # json | console`"; README: "Logs go to stdout as JSON lines
     (`log.format: json`) for the journal"."""
     config = make_config(servers, tmp_path, log={"format": "json", "level": "info"})
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     result = run_once(config)
     lines = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()]
     assert len(lines) > 1, lines
@@ -1266,20 +1227,20 @@ def test_the_whole_documented_shape_is_accepted(servers: LocalMailServers, tmp_p
         "alert_after_minutes": 30,
         "reopen_days": 14,
         "secret_key_file": str(tmp_path / "secret.key"),
-        "escalation": {"address": LKPP, "senders": ["*@lkpp.test"], "relay_status": True},
-        "smtp": {"host": servers.host, "port": servers.smtp_port, "security": "none", "username": UNIT,
+        "escalation": {"address": mf.LKPP, "senders": ["*@lkpp.test"], "relay_status": True},
+        "smtp": {"host": servers.host, "port": servers.smtp_port, "security": "none", "username": mf.UNIT,
                  "password": "${MB_TEST_SMTP_PW}", "max_retry_hours": 120},
         "limits": {"max_message_bytes": 26214400, "max_header_bytes": 65536, "message_seconds": 30,
                    "ticket_mails_per_hour": 10},
         "reports": {"monthly": True},
         "mailboxes": [{
-            "name": "btm", "address": UNIT, "display_name": "Helpdesk LPSE Kota Uji", "tag_prefix": "LPSE-BTM",
-            "imap": {"host": servers.host, "port": servers.imap_port, "security": "none", "username": UNIT,
+            "name": "btm", "address": mf.UNIT, "display_name": "Helpdesk LPSE Kota Uji", "tag_prefix": "LPSE-BTM",
+            "imap": {"host": servers.host, "port": servers.imap_port, "security": "none", "username": mf.UNIT,
                      "password_file": "imap.pass", "folder": "INBOX", "processed_folder": "Processed",
                      "quarantine_folder": "Quarantine", "idle": True, "poll_seconds": 60},
-            "smtp": None, "staff": list(STAFF), "staff_notify": None, "coordinators": [COORD], "heads": [HEAD]}],
+            "smtp": None, "staff": list(mf.STAFF), "staff_notify": None, "coordinators": [COORD], "heads": [HEAD]}],
     }
-    (tmp_path / "imap.pass").write_text(servers.password_for(UNIT))
+    (tmp_path / "imap.pass").write_text(servers.password_for(mf.UNIT))
     config = write_yaml(tmp_path / "config.yaml", data)
     result = cli("check", config=config, env={"MB_TEST_SMTP_PW": "x"})
     assert result.returncode == 0, out(result)
@@ -1290,8 +1251,8 @@ def test_secrets_from_systemd_credentials_directory(servers: LocalMailServers, t
     "`password_file: ${CREDENTIALS_DIRECTORY}/imap` reads a secret that systemd hands over"."""
     creds = tmp_path / "creds"
     creds.mkdir()
-    (creds / "imap").write_text(servers.password_for(UNIT) + "\n")
-    box = mailbox_block(servers)
+    (creds / "imap").write_text(servers.password_for(mf.UNIT) + "\n")
+    box = mf.mailbox_block(servers)
     del box["imap"]["password"]
     box["imap"]["password_file"] = "${CREDENTIALS_DIRECTORY}/imap"
     config = make_config(servers, tmp_path, mailboxes=[box])
@@ -1303,10 +1264,10 @@ def test_relative_data_paths_follow_state_directory(servers: LocalMailServers, t
     """SPEC 12: "Under systemd, relative data paths resolve against `$STATE_DIRECTORY`"."""
     state = tmp_path / "state"
     state.mkdir()
-    data = base_config(servers, tmp_path, database="db/unit.db", archive_dir="arsip", secret_key_file="key/secret")
+    data = mf.config_data(servers, tmp_path, database="db/unit.db", archive_dir="arsip", secret_key_file="key/secret")
     config = write_yaml(tmp_path / "etc" / "config.yaml", data)
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     run_once(config, env={"STATE_DIRECTORY": str(state)})
     assert (state / "db" / "unit.db").is_file()
     assert list((state / "arsip").rglob("*.eml"))
@@ -1329,10 +1290,9 @@ def test_bad_extra_holiday_stops_with_78(servers: LocalMailServers, tmp_path: Pa
 def test_check_reports_every_problem_beside_a_broken_rule(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "`check` reports every problem and exits with the gravest"; SPEC 10: "`check` | validate config
     and rules, log in to IMAP and SMTP, report each problem clearly" (a broken rule and a refused login)."""
-    rules = tmp_path / "rules"
-    write_yaml(rules / "priority.yaml", {"rules": [{"name": "operator-urgent", "value": "urgent", "pattern": "x"}]})
-    config = make_config(servers, tmp_path, rules_dir=str(rules),
-                         mailboxes=[mailbox_block(servers, password="wrong-password")])
+    config = with_rules(servers, tmp_path,
+                        {"priority.yaml": {"rules": [{"name": "operator-urgent", "value": "urgent", "pattern": "x"}]}},
+                        mailboxes=[mf.mailbox_block(servers, password="wrong-password")])
     result = cli("check", config=config)
     assert result.returncode == 78, out(result)
     assert "operator-urgent" in out(result)
@@ -1343,10 +1303,7 @@ def test_check_reports_every_problem_beside_a_broken_rule(servers: LocalMailServ
 def test_check_reports_template_with_unknown_filter(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "`check` also reports a template with a syntax error, with its file and line" (an unknown filter
     is an error Jinja2 finds when it compiles the template)."""
-    templates = tmp_path / "templates"
-    (templates / "id").mkdir(parents=True)
-    (templates / "id" / "ack.txt").write_text("Halo\n{{ number | no_such_filter }}\n")
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
+    config = with_templates(servers, tmp_path, {"id/ack.txt": "Halo\n{{ number | no_such_filter }}\n"})
     result = cli("check", config=config)
     assert result.returncode == 78, out(result)
     assert "ack.txt" in out(result)
@@ -1354,12 +1311,9 @@ def test_check_reports_template_with_unknown_filter(servers: LocalMailServers, t
 
 def test_broken_template_alerts_coordinators(servers: LocalMailServers, tmp_path: Path) -> None:
     """README: "A broken operator template leaves the message in the INBOX too and alerts once a day."."""
-    templates = tmp_path / "templates"
-    (templates / "id").mkdir(parents=True)
-    (templates / "id" / "ack.txt").write_text("Halo {{ number | no_such_filter }}\n")
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
-    raw, _ = mail(REQ, "Akun terkunci", "Akun saya terkunci.")
-    servers.append(UNIT, raw)
+    config = with_templates(servers, tmp_path, {"id/ack.txt": "Halo {{ number | no_such_filter }}\n"})
+    raw, _ = mf.mail(REQ, "Akun terkunci", "Akun saya terkunci.")
+    servers.append(mf.UNIT, raw)
     cli("run", "--once", config=config)
     cli("run", "--once", config=config)
     alerts = [m for m in mails(servers, COORD) if m["X-Mailbot-Kind"] != "digest"]
@@ -1369,10 +1323,7 @@ def test_broken_template_alerts_coordinators(servers: LocalMailServers, tmp_path
 def test_operator_html_template_adds_html_alternative(servers: LocalMailServers, tmp_path: Path) -> None:
     """SPEC 8: "plain text always, HTML alternative where it helps"; README: "`templates_dir/id/<kind>.txt` (and
     `en/`, optional `.html`) override any mail body"."""
-    templates = tmp_path / "templates"
-    (templates / "id").mkdir(parents=True)
-    (templates / "id" / "ack.html").write_text("<p><b>HTML OPERATOR</b> tiket {{ number }}</p>\n")
-    config = make_config(servers, tmp_path, templates_dir=str(templates))
+    config = with_templates(servers, tmp_path, {"id/ack.html": "<p><b>HTML OPERATOR</b> tiket {{ number }}</p>\n"})
     deliver(servers, config, REQ, "Akun terkunci", "Akun saya terkunci.")
     ack = mails(servers, REQ, "ack")[0]
     html = ack.get_body(preferencelist=("html",))

@@ -20,34 +20,15 @@ import pytest
 import yaml
 
 from mailbot import cli
-from mailbot.config import load_config
 from mailbot.core.model import State, Ticket
-from mailbot.io.store import Store
-from tests.mailfactory import (
-    LKPP,
-    PDF,
-    STAFF,
-    UNIT,
-    deliver,
-    handle_at,
-    inbox,
-    latest,
-    mail,
-    of_kind,
-    parse,
-    reply_as_client,
-    run_once,
-    sweep,
-    text_of,
-    write_config,
-)
+from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")
 REQUESTER = "budi@vendor.test"
 REQUESTER_NAME = "Budi Santoso"
 COORDINATOR = "koordinator@lpse.test"
 HEAD = "kepala@lpse.test"
-INTERNAL = (*STAFF, COORDINATOR, HEAD)
+INTERNAL = (*mf.STAFF, COORDINATOR, HEAD)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
 LKPP_NUMBER = "2026112310000045"
 
@@ -55,7 +36,7 @@ LKPP_NUMBER = "2026112310000045"
 @pytest.fixture
 def env(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    yield servers, write_config(servers, tmp_path)
+    yield servers, mf.write_config(servers, tmp_path)
     assert_nothing_internal_reached(servers, REQUESTER)
 
 
@@ -63,21 +44,17 @@ def env(fresh_mailboxes, tmp_path):
 
 
 def kinds_in(servers, user) -> list[str]:
-    return [str(m["X-Mailbot-Kind"]) for m in inbox(servers, user)]
-
-
-def store_of(config) -> Store:
-    return Store(load_config(config).database)
+    return [str(m["X-Mailbot-Kind"]) for m in mf.inbox(servers, user)]
 
 
 def the_ticket(config) -> Ticket:
-    [ticket] = store_of(config).tickets()
+    [ticket] = mf.store_of(config).tickets()
     return ticket
 
 
 def events(config, ticket: Ticket | None = None) -> list[tuple[str, dict]]:
     ticket = ticket or the_ticket(config)
-    return [(e["kind"], json.loads(e["detail"]) if e["detail"] else {}) for e in store_of(config).events_of(ticket.id)]
+    return [(e["kind"], json.loads(e["detail"]) if e["detail"] else {}) for e in mf.store_of(config).events_of(ticket.id)]
 
 
 def decoded(msg: EmailMessage) -> str:
@@ -90,7 +67,7 @@ def decoded(msg: EmailMessage) -> str:
 def assert_nothing_internal_reached(servers, user) -> None:
     """SPEC 1: no mail to a requester carries a staff, coordinator or head address, anywhere."""
     for raw in servers.fetch(user):
-        shown = decoded(parse(raw))
+        shown = decoded(mf.parse(raw))
         for address in INTERNAL:
             assert address.encode() not in raw.lower(), (address, raw[:300])
             assert address not in shown, address
@@ -105,14 +82,14 @@ def _ids(original: EmailMessage) -> tuple[str, tuple[str, ...]]:
 
 
 def quoted(original: EmailMessage) -> str:
-    return "\n".join("> " + line if line else ">" for line in text_of(original).splitlines())
+    return "\n".join("> " + line if line else ">" for line in mf.text_of(original).splitlines())
 
 
 def gmail_en(original: EmailMessage, sender: str, text: str, **kw) -> bytes:
     """Gmail in English: top-posted, "On ... wrote:" and a `>` quote."""
     mid, refs = _ids(original)
     body = f"{text}\n\nOn Mon, 23 Nov 2026 at 09:15, {original['From']} wrote:\n\n{quoted(original)}\n"
-    return mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
+    return mf.mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
 
 
 def outlook(original: EmailMessage, sender: str, text: str, **kw) -> bytes:
@@ -120,28 +97,28 @@ def outlook(original: EmailMessage, sender: str, text: str, **kw) -> bytes:
     mid, refs = _ids(original)
     body = (f"{text}\n\n-----Original Message-----\nFrom: {original['From']}\n"
             f"Sent: Monday, November 23, 2026 9:15 AM\nTo: {original['To']}\nSubject: {original['Subject']}\n\n"
-            f"{text_of(original)}\n")
-    return mail(sender, "RE: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
+            f"{mf.text_of(original)}\n")
+    return mf.mail(sender, "RE: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
 
 
 def zimbra(original: EmailMessage, sender: str, text: str, **kw) -> bytes:
     """Zimbra in Indonesian: top-posted, "----- Pesan Asli -----" with Dari/Kepada/Terkirim/Subjek."""
     mid, refs = _ids(original)
     body = (f"{text}\n\n----- Pesan Asli -----\nDari: {original['From']}\nKepada: {original['To']}\n"
-            f"Terkirim: Senin, 23 November 2026 9:15:00\nSubjek: {original['Subject']}\n\n{text_of(original)}\n")
-    return mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
+            f"Terkirim: Senin, 23 November 2026 9:15:00\nSubjek: {original['Subject']}\n\n{mf.text_of(original)}\n")
+    return mf.mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
 
 
 def thunderbird_bottom(original: EmailMessage, sender: str, text: str, signature: str, **kw) -> bytes:
     """Thunderbird's default: the quote first, the new text below it, then the signature."""
     mid, refs = _ids(original)
     body = f"On 23/11/2026 09.15, {original['From']} wrote:\n{quoted(original)}\n\n{text}\n\n-- \n{signature}\n"
-    return mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
+    return mf.mail(sender, "Re: " + str(original["Subject"]), body, in_reply_to=mid, references=refs, **kw)[0]
 
 
 def gmail_id(original: EmailMessage, sender: str, text: str) -> bytes:
     """Gmail in Indonesian: "Pada ... menulis:" (the test suite's usual client)."""
-    return reply_as_client(original, sender, text)[0]
+    return mf.reply_as_client(original, sender, text)[0]
 
 
 # --- the story's first steps ---------------------------------------------------------------
@@ -153,18 +130,27 @@ PROBLEM = ("Selamat pagi,\n\nSaat mengunggah dokumen penawaran paket 10012345000
 
 def open_ticket(servers, config, *, at: datetime | None = None) -> EmailMessage:
     """A requester's first mail (Gmail, with an attachment); returns the staff notice."""
-    raw, _ = mail(REQUESTER, "Gagal kirim penawaran paket 10012345000", PROBLEM, name=REQUESTER_NAME,
-                  attachments=(("error.png", "image/png", PNG),))
-    servers.append(UNIT, raw)
-    handle_at(config, at) if at else run_once(config)
-    return latest(servers, STAFF[0], "staff_new")
+    raw, _ = mf.mail(REQUESTER, "Gagal kirim penawaran paket 10012345000", PROBLEM, name=REQUESTER_NAME,
+                     attachments=(("error.png", "image/png", PNG),))
+    servers.append(mf.UNIT, raw)
+    mf.handle_at(config, at) if at else mf.run_once(config)
+    return mf.latest(servers, mf.STAFF[0], "staff_new")
+
+
+def coordinator_case(servers, config, note: str, *, client=outlook,  # type: ignore[no-untyped-def]
+                     at: datetime | None = None) -> tuple[EmailMessage, EmailMessage]:
+    """A new ticket staff send up to the coordinators with `note` (`#koordinator`, seed 002
+    step 3): the staff notice and the case the coordinators got."""
+    notice = open_ticket(servers, config, at=at)
+    mf.deliver(servers, config, client(notice, mf.STAFF[0], note))
+    return notice, mf.latest(servers, COORDINATOR, "coordinator_case")
 
 
 def escalate(servers, config) -> EmailMessage:
     notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
+    mf.deliver(servers, config, outlook(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
     assert the_ticket(config).state is State.ESCALATED
-    return latest(servers, LKPP, "escalate")
+    return mf.latest(servers, mf.LKPP, "escalate")
 
 
 # --- 1. internal roles never leak -----------------------------------------------------------
@@ -176,16 +162,16 @@ def test_coordinator_direction_on_an_alert_stays_internal(env):
     open_ticket(servers, config)
     number = the_ticket(config).number
     # a staff address writes without replying to anything mailbot sent: kept as a note, coordinators alerted
-    forged, _ = mail(STAFF[0], f"[LPSE-T #{number}] Gagal kirim penawaran", "#tutup")
-    deliver(servers, config, forged)
-    alert = latest(servers, COORDINATOR, "unverified")
+    forged, _ = mf.mail(mf.STAFF[0], f"[LPSE-T #{number}] Gagal kirim penawaran", "#tutup")
+    mf.deliver(servers, config, forged)
+    alert = mf.latest(servers, COORDINATOR, "unverified")
     assert the_ticket(config).state is State.OPEN
 
     direction = "Andi, tolong cek ke admin agency dulu. Jangan dibalas ke pengguna sebelum jelas."
-    deliver(servers, config, outlook(alert, COORDINATOR, f"{direction}\n\nSalam,\nDewi\nKoordinator Helpdesk"))
-    passed = latest(servers, STAFF[0])
+    mf.deliver(servers, config, outlook(alert, COORDINATOR, f"{direction}\n\nSalam,\nDewi\nKoordinator Helpdesk"))
+    passed = mf.latest(servers, mf.STAFF[0])
     assert passed["X-Mailbot-Kind"] == "staff_direction"
-    assert "Andi, tolong cek ke admin agency dulu." in text_of(passed) and COORDINATOR in text_of(passed)
+    assert "Andi, tolong cek ke admin agency dulu." in mf.text_of(passed) and COORDINATOR in mf.text_of(passed)
     assert ("direction", direction) in [(k, d.get("text", "").split("\n\n")[0]) for k, d in events(config)]
     assert kinds_in(servers, REQUESTER) == ["ack"]
     assert the_ticket(config).state is State.OPEN
@@ -195,32 +181,30 @@ def test_coordinator_reply_to_a_staff_notice_is_kept_but_never_relayed(env):
     """9.1: the notice went to staff, so a coordinator's reply to it proves nothing: a note, never the requester."""
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, gmail_en(notice, COORDINATOR, "Andi, please check with the agency admin first."))
+    mf.deliver(servers, config, gmail_en(notice, COORDINATOR, "Andi, please check with the agency admin first."))
     assert kinds_in(servers, REQUESTER) == ["ack"]
     assert "unverified_note" in [k for k, _ in events(config)]
-    assert "Andi, please check" in text_of(latest(servers, COORDINATOR, "unverified"))
+    assert "Andi, please check" in mf.text_of(mf.latest(servers, COORDINATOR, "unverified"))
 
 
 def test_coordinator_answers_the_requester_with_jawab(env):
     """9.1: an explicit `#jawab` on the case sent to the coordinator reaches the requester, From the unit."""
     servers, config = env
-    notice = open_ticket(servers, config)
-    deliver(servers, config, gmail_id(notice, STAFF[0], "#koordinator Penyedia mendesak, mohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
+    _, case = coordinator_case(servers, config, "#koordinator Penyedia mendesak, mohon arahan.", client=gmail_id)
     answer = ("Selamat siang Pak Budi,\nSilakan minta admin agency instansi Anda memperbarui data penyedia, "
               "lalu coba unggah kembali.")
     signature = f"Salam,\nDewi Lestari\nKoordinator Helpdesk LPSE\n{COORDINATOR} | 0778-123456"
-    deliver(servers, config, gmail_en(case, COORDINATOR, f"#jawab\n{answer}\n\n{signature}"))
-    reply = latest(servers, REQUESTER)
+    mf.deliver(servers, config, gmail_en(case, COORDINATOR, f"#jawab\n{answer}\n\n{signature}"))
+    reply = mf.latest(servers, REQUESTER)
     assert reply["X-Mailbot-Kind"] == "staff_reply"
-    assert "Silakan minta admin agency" in text_of(reply)
-    assert UNIT in text_of(reply)  # the coordinator's own address became the unit's
-    assert str(reply["From"]).endswith(f"<{UNIT}>")
+    assert "Silakan minta admin agency" in mf.text_of(reply)
+    assert mf.UNIT in mf.text_of(reply)  # the coordinator's own address became the unit's
+    assert str(reply["From"]).endswith(f"<{mf.UNIT}>")
     assert the_ticket(config).state is State.ANSWERED
 
     # the same words from the coordinator's address, citing nothing mailbot sent them, reach nobody outside
-    forged, _ = mail(COORDINATOR, f"Re: [LPSE-T #{the_ticket(config).number}] x", f"#jawab\n{answer}")
-    deliver(servers, config, forged)
+    forged, _ = mf.mail(COORDINATOR, f"Re: [LPSE-T #{the_ticket(config).number}] x", f"#jawab\n{answer}")
+    mf.deliver(servers, config, forged)
     assert kinds_in(servers, REQUESTER) == ["ack", "staff_reply"]
 
 
@@ -231,43 +215,43 @@ def test_coordinator_tier_direction_then_staff_relay_and_escalate(env):
     """9.2 (seed 002 step 3, 004 steps 5-6): #koordinator -> arahan to staff -> staff answer, then escalate."""
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0],
-                                     "#koordinator\nPenyedia tidak bisa unggah; log server normal. Mohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
-    body = text_of(case)
+    mf.deliver(servers, config, outlook(notice, mf.STAFF[0],
+                                        "#koordinator\nPenyedia tidak bisa unggah; log server normal. Mohon arahan."))
+    case = mf.latest(servers, COORDINATOR, "coordinator_case")
+    body = mf.text_of(case)
     assert "paket 10012345000" in body and "log server normal" in body  # the whole case and the staff note
     assert [p.get_filename() for p in case.iter_attachments()] == ["error.png"]
-    assert "command_ok" in kinds_in(servers, STAFF[0])
+    assert "command_ok" in kinds_in(servers, mf.STAFF[0])
     assert kinds_in(servers, REQUESTER) == ["ack"]
 
     arahan = "Andi, minta penyedia mengosongkan cache browser dulu; kalau masih gagal, eskalasi ke LKPP."
-    deliver(servers, config, zimbra(case, COORDINATOR, arahan))
-    passed = latest(servers, STAFF[0], "staff_direction")
-    assert arahan in " ".join(text_of(passed).split())
+    mf.deliver(servers, config, zimbra(case, COORDINATOR, arahan))
+    passed = mf.latest(servers, mf.STAFF[0], "staff_direction")
+    assert arahan in " ".join(mf.text_of(passed).split())
     assert "direction" in [k for k, _ in events(config)]
     assert kinds_in(servers, REQUESTER) == ["ack"]  # direction is internal
 
-    deliver(servers, config, gmail_id(passed, STAFF[1], "Pak Budi, mohon kosongkan cache browser lalu coba lagi."))
-    relayed = latest(servers, REQUESTER)
-    assert relayed["X-Mailbot-Kind"] == "staff_reply" and "kosongkan cache browser" in text_of(relayed)
-    assert "eskalasi ke LKPP" not in text_of(relayed)  # the coordinator's words never follow
+    mf.deliver(servers, config, gmail_id(passed, mf.STAFF[1], "Pak Budi, mohon kosongkan cache browser lalu coba lagi."))
+    relayed = mf.latest(servers, REQUESTER)
+    assert relayed["X-Mailbot-Kind"] == "staff_reply" and "kosongkan cache browser" in mf.text_of(relayed)
+    assert "eskalasi ke LKPP" not in mf.text_of(relayed)  # the coordinator's words never follow
     assert the_ticket(config).state is State.ANSWERED
 
-    deliver(servers, config, outlook(passed, STAFF[1], "#eskalasi\nSesuai arahan koordinator."))
+    mf.deliver(servers, config, outlook(passed, mf.STAFF[1], "#eskalasi\nSesuai arahan koordinator."))
     assert the_ticket(config).state is State.ESCALATED
-    assert "paket 10012345000" in text_of(latest(servers, LKPP, "escalate"))
+    assert "paket 10012345000" in mf.text_of(mf.latest(servers, mf.LKPP, "escalate"))
 
 
 def test_assign_sends_the_case_to_the_assignee(env):
     """9.2: `#tugaskan ADDRESS` gives the assignee the whole case, attachments included."""
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, gmail_en(notice, STAFF[0], "#tugaskan staff2@lpse.test\nTolong ditangani, saya cuti."))
-    assigned = latest(servers, STAFF[1], "assigned")
-    assert "paket 10012345000" in text_of(assigned)
+    mf.deliver(servers, config, gmail_en(notice, mf.STAFF[0], "#tugaskan staff2@lpse.test\nTolong ditangani, saya cuti."))
+    assigned = mf.latest(servers, mf.STAFF[1], "assigned")
+    assert "paket 10012345000" in mf.text_of(assigned)
     assert [p.get_filename() for p in assigned.iter_attachments()] == ["error.png"]
     assert the_ticket(config).assignee == "staff2@lpse.test"
-    assert "#tugaskan" in text_of(assigned)  # the footer lists the commands
+    assert "#tugaskan" in mf.text_of(assigned)  # the footer lists the commands
 
 
 def test_assign_to_a_colleague_not_on_the_staff_list_is_refused(env):
@@ -277,9 +261,9 @@ def test_assign_to_a_colleague_not_on_the_staff_list_is_refused(env):
     servers, config = env
     servers.add_user("andi@lpse.test")
     notice = open_ticket(servers, config)
-    deliver(servers, config, gmail_en(notice, STAFF[0], "#tugaskan andi@lpse.test\nTolong ditangani."))
-    error = latest(servers, STAFF[0], "command_error")
-    assert "andi@lpse.test" in text_of(error) and "bukan petugas" in text_of(error)
+    mf.deliver(servers, config, gmail_en(notice, mf.STAFF[0], "#tugaskan andi@lpse.test\nTolong ditangani."))
+    error = mf.latest(servers, mf.STAFF[0], "command_error")
+    assert "andi@lpse.test" in mf.text_of(error) and "bukan petugas" in mf.text_of(error)
     assert kinds_in(servers, "andi@lpse.test") == []
     assert the_ticket(config).assignee != "andi@lpse.test"
 
@@ -295,32 +279,32 @@ def test_head_recommends_on_the_digest_and_coordinator_on_an_overdue_notice(env)
     """9.3 (seed 004 step 8): a reply naming ticket numbers is recorded on each and passed to staff."""
     servers, config = env
     open_ticket(servers, config, at=at("2026-11-23T09:00"))
-    raw, _ = mail("sari@dinas.test", "Lupa password akun SPSE", "Saya lupa password, mohon direset.")
-    servers.append(UNIT, raw)
-    handle_at(config, at("2026-11-23T09:30"))
-    first, second = store_of(config).tickets()
+    raw, _ = mf.mail("sari@dinas.test", "Lupa password akun SPSE", "Saya lupa password, mohon direset.")
+    servers.append(mf.UNIT, raw)
+    mf.handle_at(config, at("2026-11-23T09:30"))
+    first, second = mf.store_of(config).tickets()
 
-    sweep(config, at("2026-11-23T13:31"))  # both first responses are overdue
-    overdue = [m for m in inbox(servers, COORDINATOR) if m["X-Mailbot-Kind"] == "overdue_staff"]
+    mf.sweep(config, at("2026-11-23T13:31"))  # both first responses are overdue
+    overdue = [m for m in mf.inbox(servers, COORDINATOR) if m["X-Mailbot-Kind"] == "overdue_staff"]
     assert {first.number, second.number} <= {n for m in overdue for n in (first.number, second.number)
                                                if n in str(m["Subject"])}
-    sweep(config, at("2026-11-24T08:05"))
-    digest = latest(servers, HEAD, "digest")
-    assert "balas email ini dengan menyebut nomor tiket" in " ".join(text_of(digest).split())
+    mf.sweep(config, at("2026-11-24T08:05"))
+    digest = mf.latest(servers, HEAD, "digest")
+    assert "balas email ini dengan menyebut nomor tiket" in " ".join(mf.text_of(digest).split())
 
     recommendation = (f"Tiket {first.number} dan {second.number} mohon diprioritaskan, hubungi penyedia hari ini."
                       "\n\nKepala UKPBJ")
-    deliver(servers, config, outlook(digest, HEAD, recommendation))
+    mf.deliver(servers, config, outlook(digest, HEAD, recommendation))
     for ticket in (first, second):
         recorded = [d for k, d in events(config, ticket) if k == "recommendation"]
         assert len(recorded) == 1 and "mohon diprioritaskan" in recorded[0]["text"], ticket.number
-    passed = latest(servers, STAFF[0], "staff_direction")
-    assert "mohon diprioritaskan" in text_of(passed)
-    assert first.number in text_of(passed) and second.number in text_of(passed)
+    passed = mf.latest(servers, mf.STAFF[0], "staff_direction")
+    assert "mohon diprioritaskan" in mf.text_of(passed)
+    assert first.number in mf.text_of(passed) and second.number in mf.text_of(passed)
 
     [notice] = [m for m in overdue if second.number in str(m["Subject"])]
-    deliver(servers, config, zimbra(notice, COORDINATOR, "Tolong segera dijawab, penyedia sudah menelepon."))
-    assert "sudah menelepon" in text_of(latest(servers, STAFF[0], "staff_direction"))
+    mf.deliver(servers, config, zimbra(notice, COORDINATOR, "Tolong segera dijawab, penyedia sudah menelepon."))
+    assert "sudah menelepon" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
     assert any(k == "direction" for k, _ in events(config, second))
     for requester in (REQUESTER, "sari@dinas.test"):
         assert kinds_in(servers, requester) == ["ack"]
@@ -334,24 +318,24 @@ def test_an_answer_to_the_digest_is_direction_even_with_a_command_or_no_ticket_n
     servers, config = env
     open_ticket(servers, config, at=at("2026-11-23T09:00"))
     ticket = the_ticket(config)
-    sweep(config, at("2026-11-24T08:05"))
-    digest = latest(servers, HEAD, "digest")
+    mf.sweep(config, at("2026-11-24T08:05"))
+    digest = mf.latest(servers, HEAD, "digest")
 
-    deliver(servers, config, outlook(digest, HEAD, f"#tutup\nTiket {ticket.number} sudah saya telepon, beres."))
+    mf.deliver(servers, config, outlook(digest, HEAD, f"#tutup\nTiket {ticket.number} sudah saya telepon, beres."))
     assert the_ticket(config).state is ticket.state
     assert kinds_in(servers, REQUESTER) == ["ack"]
-    assert "sudah saya telepon" in text_of(latest(servers, STAFF[0], "staff_direction"))
+    assert "sudah saya telepon" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
 
-    deliver(servers, config, outlook(digest, HEAD, "Mohon semua tiket yang lewat SLA diselesaikan hari ini.\n\n"
-                                                   "Kepala UKPBJ"))
-    general = latest(servers, STAFF[0], "staff_direction")
-    assert "lewat SLA diselesaikan hari ini" in text_of(general) and "tidak menyebut nomor tiket" in text_of(general)
-    assert not of_kind(inbox(servers, HEAD), "staff_no_ticket")
+    mf.deliver(servers, config, outlook(digest, HEAD, "Mohon semua tiket yang lewat SLA diselesaikan hari ini.\n\n"
+                                                      "Kepala UKPBJ"))
+    general = mf.latest(servers, mf.STAFF[0], "staff_direction")
+    assert "lewat SLA diselesaikan hari ini" in mf.text_of(general) and "tidak menyebut nomor tiket" in mf.text_of(general)
+    assert not mf.of_kind(mf.inbox(servers, HEAD), "staff_no_ticket")
 
-    raw, _ = mail(HEAD, "Arahan", "Mohon semua tiket ditutup hari ini.")  # cites no digest
-    deliver(servers, config, raw)
-    assert len(of_kind(inbox(servers, STAFF[0]), "staff_direction")) == 2
-    assert of_kind(inbox(servers, HEAD), "staff_no_ticket")
+    raw, _ = mf.mail(HEAD, "Arahan", "Mohon semua tiket ditutup hari ini.")  # cites no digest
+    mf.deliver(servers, config, raw)
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_direction")) == 2
+    assert mf.of_kind(mf.inbox(servers, HEAD), "staff_no_ticket")
     assert kinds_in(servers, REQUESTER) == ["ack"]
 
 
@@ -362,24 +346,24 @@ def test_teruskan_never_passes_on_automatic_or_forged_mail_over_lkpp_answer(env)
     `#teruskan` relays that answer, never the forged text."""
     servers, config = env
     escalation = escalate(servers, config)
-    notice = latest(servers, STAFF[0], "staff_new")
-    ack, _ = mail(LKPP, f"[Ticket#2026112310000045] RE: {escalation['Subject']}",
-                  "Email Anda telah kami terima dengan nomor tiket #2026112310000045. Mohon tidak membalas email ini.",
-                  in_reply_to=str(escalation["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
-    deliver(servers, config, ack)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    ack, _ = mf.mail(mf.LKPP, f"[Ticket#2026112310000045] RE: {escalation['Subject']}",
+                     "Email Anda telah kami terima dengan nomor tiket #2026112310000045. Mohon tidak membalas email ini.",
+                     in_reply_to=str(escalation["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
+    mf.deliver(servers, config, ack)
     tag = str(escalation["Subject"]).split("]")[0] + "]"
-    forged, _ = mail(LKPP, f"{tag} Tindak lanjut",
-                     "Untuk aktivasi ulang akun, penyedia wajib transfer Rp 750.000 ke rekening 1234-5678.")
-    deliver(servers, config, forged)
+    forged, _ = mf.mail(mf.LKPP, f"{tag} Tindak lanjut",
+                        "Untuk aktivasi ulang akun, penyedia wajib transfer Rp 750.000 ke rekening 1234-5678.")
+    mf.deliver(servers, config, forged)
     assert "unverified_note" in [k for k, _ in events(config)]
-    deliver(servers, config, gmail_id(notice, STAFF[0], "#teruskan"))
+    mf.deliver(servers, config, gmail_id(notice, mf.STAFF[0], "#teruskan"))
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
-    [error] = of_kind(inbox(servers, STAFF[0]), "command_error")
-    assert "#teruskan: Helpdesk LKPP belum mengirim balasan" in " ".join(text_of(error).split())
+    [error] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
+    assert "#teruskan: Helpdesk LKPP belum mengirim balasan" in " ".join(mf.text_of(error).split())
 
-    deliver(servers, config, gmail_en(escalation, LKPP, "Silakan penyedia memakai Firefox terbaru lalu unggah ulang."))
-    deliver(servers, config, gmail_id(notice, STAFF[0], "#teruskan"))
-    relayed = text_of(latest(servers, REQUESTER, "relay"))
+    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP, "Silakan penyedia memakai Firefox terbaru lalu unggah ulang."))
+    mf.deliver(servers, config, gmail_id(notice, mf.STAFF[0], "#teruskan"))
+    relayed = mf.text_of(mf.latest(servers, REQUESTER, "relay"))
     assert "Firefox terbaru" in relayed and "Rp 750.000" not in relayed and "nomor tiket" not in relayed
 
 
@@ -388,18 +372,18 @@ def test_data_the_requester_forwards_reaches_lkpp_whole(env):
     holds it; LKPP gets the forwarded part too, not only "Berikut saya teruskan"."""
     servers, config = env
     escalation = escalate(servers, config)
-    deliver(servers, config, gmail_en(escalation, LKPP, "Mohon dikirimkan NPWP perusahaan dan kode tender."))
+    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP, "Mohon dikirimkan NPWP perusahaan dan kode tender."))
     assert the_ticket(config).state is State.AWAITING_INFO
-    request = latest(servers, REQUESTER, "need_info")
+    request = mf.latest(servers, REQUESTER, "need_info")
     forwarded = ("Berikut saya teruskan data dari direktur kami pak.\n\n"
                  "---------- Forwarded message ---------\nFrom: Direktur CV Maju <direktur@cvmaju.test>\n"
                  "Date: Sen, 23 Nov 2026 pukul 10.30\nSubject: data NPWP\nTo: <budi@vendor.test>\n\n"
                  "NPWP perusahaan: 01.234.567.8-901.000\nKode tender: 10012345000\n")
-    raw, _ = mail(REQUESTER, "Fwd: " + str(request["Subject"]), forwarded,
-                  in_reply_to=str(request["Message-ID"]).strip("<>"))
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(REQUESTER, "Fwd: " + str(request["Subject"]), forwarded,
+                     in_reply_to=str(request["Message-ID"]).strip("<>"))
+    mf.deliver(servers, config, raw)
     assert the_ticket(config).state is State.ESCALATED
-    sent_on = text_of(latest(servers, LKPP, "forward_info"))
+    sent_on = mf.text_of(mf.latest(servers, mf.LKPP, "forward_info"))
     assert "Berikut saya teruskan" in sent_on and "01.234.567.8-901.000" in sent_on and "10012345000" in sent_on
 
 
@@ -409,19 +393,19 @@ def test_a_second_data_request_gives_the_requester_time_again(env):
     the new request on Tuesday, closed only 5 working days after it."""
     servers, config = env
     notice = open_ticket(servers, config, at=at("2026-11-23T09:00"))
-    servers.append(UNIT, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan."))
-    handle_at(config, at("2026-11-23T09:05"))
-    escalation = latest(servers, LKPP, "escalate")
-    servers.append(UNIT, gmail_en(escalation, LKPP, "Mohon dikirimkan screenshot error dan kode tender."))
-    handle_at(config, at("2026-11-23T10:00"))
-    sweep(config, at("2026-11-25T10:05"))
+    servers.append(mf.UNIT, outlook(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan."))
+    mf.handle_at(config, at("2026-11-23T09:05"))
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
+    servers.append(mf.UNIT, gmail_en(escalation, mf.LKPP, "Mohon dikirimkan screenshot error dan kode tender."))
+    mf.handle_at(config, at("2026-11-23T10:00"))
+    mf.sweep(config, at("2026-11-25T10:05"))
     assert kinds_in(servers, REQUESTER).count("remind_user") == 1
-    servers.append(UNIT, gmail_en(escalation, LKPP, "Selain itu mohon dikirimkan juga NIB perusahaan."))
-    handle_at(config, at("2026-11-27T09:00"))
+    servers.append(mf.UNIT, gmail_en(escalation, mf.LKPP, "Selain itu mohon dikirimkan juga NIB perusahaan."))
+    mf.handle_at(config, at("2026-11-27T09:00"))
     assert kinds_in(servers, REQUESTER).count("need_info") == 2
-    sweep(config, at("2026-11-30T10:05"))  # 1 working day after the second request
+    mf.sweep(config, at("2026-11-30T10:05"))  # 1 working day after the second request
     assert the_ticket(config).state is State.AWAITING_INFO
-    sweep(config, at("2026-12-01T09:05"))  # 2 working days: the reminder of the new request
+    mf.sweep(config, at("2026-12-01T09:05"))  # 2 working days: the reminder of the new request
     assert kinds_in(servers, REQUESTER).count("remind_user") == 2
     assert the_ticket(config).state is State.AWAITING_INFO
 
@@ -432,15 +416,15 @@ def test_data_sent_after_a_first_short_answer_still_reaches_lkpp(env):
     it reaches LKPP with its attachment, not only staff."""
     servers, config = env
     escalation = escalate(servers, config)
-    deliver(servers, config, gmail_en(escalation, LKPP, "Mohon dikirimkan akta pendirian perusahaan."))
-    request = latest(servers, REQUESTER, "need_info")
-    deliver(servers, config, gmail_id(request, REQUESTER, "Baik pak, saya siapkan dulu."))
+    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP, "Mohon dikirimkan akta pendirian perusahaan."))
+    request = mf.latest(servers, REQUESTER, "need_info")
+    mf.deliver(servers, config, gmail_id(request, REQUESTER, "Baik pak, saya siapkan dulu."))
     assert the_ticket(config).state is State.ESCALATED
-    answer = parse(gmail_id(request, REQUESTER, "Berikut akta pendirian perusahaan kami."))
-    answer.add_attachment(PDF, maintype="application", subtype="pdf", filename="akta.pdf")
-    deliver(servers, config, answer.as_bytes())
-    sent_on = of_kind(inbox(servers, LKPP), "forward_info")
-    assert len(sent_on) == 2 and "Berikut akta pendirian" in text_of(sent_on[-1])
+    answer = mf.parse(gmail_id(request, REQUESTER, "Berikut akta pendirian perusahaan kami."))
+    answer.add_attachment(mf.PDF, maintype="application", subtype="pdf", filename="akta.pdf")
+    mf.deliver(servers, config, answer.as_bytes())
+    sent_on = mf.of_kind(mf.inbox(servers, mf.LKPP), "forward_info")
+    assert len(sent_on) == 2 and "Berikut akta pendirian" in mf.text_of(sent_on[-1])
     assert [p.get_filename() for p in sent_on[-1].iter_attachments()] == ["akta.pdf"]
     assert the_ticket(config).state is State.ESCALATED
 
@@ -451,16 +435,16 @@ def test_the_staff_note_never_reaches_the_requester_inside_lkpps_quote(env):
     solution relayed to the requester carries LKPP's answer, never a line of the note."""
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nRAHASIA: penyedia ini sudah tiga kali lapor hal sama."))
-    escalation = latest(servers, LKPP, "escalate")
+    mf.deliver(servers, config, outlook(notice, mf.STAFF[0], "#eskalasi\nRAHASIA: penyedia ini sudah tiga kali lapor hal sama."))
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
     answer = ("Permasalahan telah kami perbaiki, silakan dicoba kembali.\n\n--- Riwayat Tiket ---\n"
               "[23-11-2026 09:00] Helpdesk LPSE Uji:\nD. CATATAN PETUGAS HELPDESK LPSE\n"
               "RAHASIA: penyedia ini sudah tiga kali lapor hal sama.\n")
-    raw, _ = mail(LKPP, "RE: " + str(escalation["Subject"]), answer,
-                  in_reply_to=str(escalation["Message-ID"]).strip("<>"))
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(mf.LKPP, "RE: " + str(escalation["Subject"]), answer,
+                     in_reply_to=str(escalation["Message-ID"]).strip("<>"))
+    mf.deliver(servers, config, raw)
     assert the_ticket(config).state is State.RESOLVED
-    solution = text_of(latest(servers, REQUESTER, "resolved_lkpp"))
+    solution = mf.text_of(mf.latest(servers, REQUESTER, "resolved_lkpp"))
     assert "telah kami perbaiki" in solution and "tiga kali lapor" not in solution
 
 
@@ -473,23 +457,23 @@ def test_lkpp_english_data_request_and_passive_solution(env):
     escalation = escalate(servers, config)
     ask = ("Dear LPSE Helpdesk,\n\nThank you for the escalation. Could you ask the user to send a screenshot of "
            "the error and the browser version?\n\nBest regards,\nLKPP Helpdesk")
-    deliver(servers, config, gmail_en(escalation, LKPP, ask))
+    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP, ask))
     assert the_ticket(config).state is State.AWAITING_INFO
-    request = latest(servers, REQUESTER)
-    assert request["X-Mailbot-Kind"] == "need_info" and "send a screenshot of the error" in text_of(request)
+    request = mf.latest(servers, REQUESTER)
+    assert request["X-Mailbot-Kind"] == "need_info" and "send a screenshot of the error" in mf.text_of(request)
 
     raw = gmail_id(request, REQUESTER, "Berikut screenshot-nya, browser Chrome 131.")
-    answer = parse(raw)
+    answer = mf.parse(raw)
     answer.add_attachment(PNG, maintype="image", subtype="png", filename="screenshot.png")
-    deliver(servers, config, answer.as_bytes())
-    forwarded = latest(servers, LKPP, "forward_info")
-    assert "Chrome 131" in text_of(forwarded)
+    mf.deliver(servers, config, answer.as_bytes())
+    forwarded = mf.latest(servers, mf.LKPP, "forward_info")
+    assert "Chrome 131" in mf.text_of(forwarded)
 
     solved = "Yth. Helpdesk LPSE,\n\nData penyedia sudah kami sinkronkan ulang, silakan dicoba kembali.\n\nSalam,\nLKPP"
-    deliver(servers, config, zimbra(forwarded, LKPP, solved))
+    mf.deliver(servers, config, zimbra(forwarded, mf.LKPP, solved))
     assert the_ticket(config).state is State.RESOLVED
-    solution = latest(servers, REQUESTER)
-    assert solution["X-Mailbot-Kind"] == "resolved_lkpp" and "sudah kami sinkronkan ulang" in text_of(solution)
+    solution = mf.latest(servers, REQUESTER)
+    assert solution["X-Mailbot-Kind"] == "resolved_lkpp" and "sudah kami sinkronkan ulang" in mf.text_of(solution)
 
 
 # --- 5. staff correct the classification: #permintaan-data ---------------------------------
@@ -501,9 +485,9 @@ def test_lkpp_question_asking_for_information_goes_to_the_requester(env):
     escalation = escalate(servers, config)
     question = ("Yth. Helpdesk LPSE,\n\nApakah penyedia sudah pernah melakukan pendaftaran ulang di LPSE lain? "
                 "Mohon informasinya.\n\nTerima kasih,\nHelpdesk LKPP")
-    deliver(servers, config, outlook(escalation, LKPP, question))
+    mf.deliver(servers, config, outlook(escalation, mf.LKPP, question))
     assert the_ticket(config).state is State.AWAITING_INFO
-    assert "pendaftaran ulang di LPSE lain" in text_of(latest(servers, REQUESTER, "need_info"))
+    assert "pendaftaran ulang di LPSE lain" in mf.text_of(mf.latest(servers, REQUESTER, "need_info"))
 
 
 # --- 5. staff correct the classification: #permintaan-data ---------------------------------
@@ -515,21 +499,21 @@ def test_staff_call_an_unclassified_reply_a_data_request_and_the_answer_reaches_
     requester's answer goes to LKPP with its attachment."""
     servers, config = env
     escalation = escalate(servers, config)
-    deliver(servers, config, gmail_en(escalation, LKPP, "Mohon maaf, untuk paket tersebut silakan lihat lampiran."))
+    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP, "Mohon maaf, untuk paket tersebut silakan lihat lampiran."))
     assert the_ticket(config).state is State.ESCALATED
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
-    asked = latest(servers, STAFF[0], "staff_lkpp")
-    assert "#permintaan-data" in text_of(asked)  # the notice says how to decide (in Indonesian)
-    deliver(servers, config, outlook(asked, STAFF[1], command))
+    asked = mf.latest(servers, mf.STAFF[0], "staff_lkpp")
+    assert "#permintaan-data" in mf.text_of(asked)  # the notice says how to decide (in Indonesian)
+    mf.deliver(servers, config, outlook(asked, mf.STAFF[1], command))
     assert the_ticket(config).state is State.AWAITING_INFO
-    request = latest(servers, REQUESTER, "need_info")
-    assert "silakan lihat lampiran" in text_of(request)
+    request = mf.latest(servers, REQUESTER, "need_info")
+    assert "silakan lihat lampiran" in mf.text_of(request)
 
     raw = zimbra(request, REQUESTER, "Lampirannya tidak ada, Pak. Terlampir NIB kami.",
-                 attachments=(("NIB-CV-Maju-Jaya.pdf", "application/pdf", PDF),))
-    deliver(servers, config, raw)
-    forwarded = latest(servers, LKPP, "forward_info")
-    assert "Lampirannya tidak ada" in text_of(forwarded)
+                 attachments=(("NIB-CV-Maju-Jaya.pdf", "application/pdf", mf.PDF),))
+    mf.deliver(servers, config, raw)
+    forwarded = mf.latest(servers, mf.LKPP, "forward_info")
+    assert "Lampirannya tidak ada" in mf.text_of(forwarded)
     assert [p.get_filename() for p in forwarded.iter_attachments()] == ["NIB-CV-Maju-Jaya.pdf"]
     assert the_ticket(config).state is State.ESCALATED
 
@@ -541,39 +525,39 @@ def test_lkpp_desk_acknowledgement_and_mail_citing_only_its_number(env):
     """9.6: the auto-ack records LKPP's number, tells staff, is not answered; later mail carries it."""
     servers, config = env
     escalation = escalate(servers, config)
-    lkpp_before = len(inbox(servers, LKPP))
+    lkpp_before = len(mf.inbox(servers, mf.LKPP))
     mid, refs = _ids(escalation)
-    ack, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] {escalation['Subject']}",
-                  f"Email Anda telah kami terima dengan nomor tiket [Ticket#{LKPP_NUMBER}].\n"
-                  "Mohon tidak membalas email otomatis ini.\n", in_reply_to=mid, references=refs,
-                  headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes"})
-    deliver(servers, config, ack)
+    ack, _ = mf.mail(mf.LKPP, f"[Ticket#{LKPP_NUMBER}] {escalation['Subject']}",
+                     f"Email Anda telah kami terima dengan nomor tiket [Ticket#{LKPP_NUMBER}].\n"
+                     "Mohon tidak membalas email otomatis ini.\n", in_reply_to=mid, references=refs,
+                     headers={"Auto-Submitted": "auto-replied", "X-OTRS-Loop": "yes"})
+    mf.deliver(servers, config, ack)
     assert the_ticket(config).lkpp_ticket == LKPP_NUMBER
-    told = latest(servers, STAFF[0], "staff_lkpp")
-    assert LKPP_NUMBER in text_of(told) and "tanda terima otomatis" in text_of(told)
-    assert len(inbox(servers, LKPP)) == lkpp_before  # never answered
+    told = mf.latest(servers, mf.STAFF[0], "staff_lkpp")
+    assert LKPP_NUMBER in mf.text_of(told) and "tanda terima otomatis" in mf.text_of(told)
+    assert len(mf.inbox(servers, mf.LKPP)) == lkpp_before  # never answered
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
 
     # LKPP's agent writes from its own system: only its number, no tag of ours, no reference,
     # no escalation key. The number threads it onto the ticket (SPEC 3), but a desk's number is
     # a counter anyone can guess (issue 44): it waits for staff, who read it and pass it on as a
     # request for data (SOP-015 step 5) by answering the alert
-    raw, _ = mail(LKPP, f"[Ticket#{LKPP_NUMBER}] Permintaan data tambahan",
-                  "Mohon dikirimkan screenshot pesan error dan kode tender.")
-    deliver(servers, config, raw)
-    assert len(store_of(config).tickets()) == 1
-    inbound = [m for m in store_of(config).messages_of(the_ticket(config).id) if m["direction"] == "in"]
-    assert [m["sender"] for m in inbound].count(LKPP) == 2  # matched by LKPP's number, ack included
+    raw, _ = mf.mail(mf.LKPP, f"[Ticket#{LKPP_NUMBER}] Permintaan data tambahan",
+                     "Mohon dikirimkan screenshot pesan error dan kode tender.")
+    mf.deliver(servers, config, raw)
+    assert len(mf.store_of(config).tickets()) == 1
+    inbound = [m for m in mf.store_of(config).messages_of(the_ticket(config).id) if m["direction"] == "in"]
+    assert [m["sender"] for m in inbound].count(mf.LKPP) == 2  # matched by LKPP's number, ack included
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
-    alert = latest(servers, STAFF[0], "unverified")
-    assert "Mohon dikirimkan screenshot" in text_of(alert)
-    deliver(servers, config, reply_as_client(alert, STAFF[0], "#permintaan-data")[0])
-    request = latest(servers, REQUESTER, "need_info")
-    assert "Mohon dikirimkan screenshot" in text_of(request)
+    alert = mf.latest(servers, mf.STAFF[0], "unverified")
+    assert "Mohon dikirimkan screenshot" in mf.text_of(alert)
+    mf.deliver(servers, config, mf.reply_as_client(alert, mf.STAFF[0], "#permintaan-data")[0])
+    request = mf.latest(servers, REQUESTER, "need_info")
+    assert "Mohon dikirimkan screenshot" in mf.text_of(request)
     assert the_ticket(config).state is State.AWAITING_INFO
 
-    deliver(servers, config, gmail_id(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir."))
-    forwarded = latest(servers, LKPP, "forward_info")
+    mf.deliver(servers, config, gmail_id(request, REQUESTER, "Kode tender 10012345000, screenshot terlampir."))
+    forwarded = mf.latest(servers, mf.LKPP, "forward_info")
     subject = str(forwarded["Subject"])
     assert f"[Ticket#{LKPP_NUMBER}]" in subject and f"[LPSE-T #{the_ticket(config).number}]" in subject
 
@@ -586,17 +570,17 @@ def test_staff_answering_one_unverified_alert_pass_on_that_message_not_a_later_f
     servers, config = env
     escalate(servers, config)
     number = the_ticket(config).number
-    deliver(servers, config, mail(LKPP, f"Re: [LPSE-T #{number}] Permintaan data tambahan",
-                                  "Mohon dikirimkan screenshot pesan error dan kode tender.")[0])
-    alert = latest(servers, STAFF[0], "unverified")
-    assert "Mohon dikirimkan screenshot" in text_of(alert)
-    deliver(servers, config, mail(LKPP, f"Re: [LPSE-T #{number}] Verifikasi akun",
-                                  "Akun Anda wajib diverifikasi ulang di http://spse-lkpp.evil.test/verifikasi.")[0])
-    assert len(of_kind(inbox(servers, STAFF[0]), "unverified")) == 2
-    deliver(servers, config, gmail_id(alert, STAFF[0], "#permintaan-data"))
-    request = latest(servers, REQUESTER, "need_info")
-    assert "Mohon dikirimkan screenshot pesan error dan kode tender." in text_of(request)
-    assert "evil.test" not in text_of(request) and "diverifikasi" not in text_of(request)
+    mf.deliver(servers, config, mf.mail(mf.LKPP, f"Re: [LPSE-T #{number}] Permintaan data tambahan",
+                                        "Mohon dikirimkan screenshot pesan error dan kode tender.")[0])
+    alert = mf.latest(servers, mf.STAFF[0], "unverified")
+    assert "Mohon dikirimkan screenshot" in mf.text_of(alert)
+    mf.deliver(servers, config, mf.mail(mf.LKPP, f"Re: [LPSE-T #{number}] Verifikasi akun",
+                                        "Akun Anda wajib diverifikasi ulang di http://spse-lkpp.evil.test/verifikasi.")[0])
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "unverified")) == 2
+    mf.deliver(servers, config, gmail_id(alert, mf.STAFF[0], "#permintaan-data"))
+    request = mf.latest(servers, REQUESTER, "need_info")
+    assert "Mohon dikirimkan screenshot pesan error dan kode tender." in mf.text_of(request)
+    assert "evil.test" not in mf.text_of(request) and "diverifikasi" not in mf.text_of(request)
     assert the_ticket(config).state is State.AWAITING_INFO
 
 
@@ -607,11 +591,11 @@ def test_escalation_carries_the_consultation_form_and_priority(env, capsys):
     """9.7 (seed 003, SOP-015 step 11): the form from any of the requester's messages, with the priority."""
     servers, config = env
     open_ticket(servers, config)  # signature: "Budi Santoso / Direktur CV Maju Jaya"
-    ack = latest(servers, REQUESTER, "ack")
+    ack = mf.latest(servers, REQUESTER, "ack")
     form = ("Tambahan data sesuai formulir konsultasi:\n\nc. Alamat : Jl. Engku Putri No. 1, Batam Centre\n"
             "d. Nomor Telepon/HP : 0812-7000-1234\n")
-    deliver(servers, config, gmail_id(ack, REQUESTER, form))
-    update = latest(servers, STAFF[0], "staff_update")
+    mf.deliver(servers, config, gmail_id(ack, REQUESTER, form))
+    update = mf.latest(servers, mf.STAFF[0], "staff_update")
 
     capsys.readouterr()
     assert cli.main(["--config", str(config), "ticket", the_ticket(config).number, "--json"]) == 0
@@ -619,9 +603,9 @@ def test_escalation_carries_the_consultation_form_and_priority(env, capsys):
     assert shown["contact"] == {"name": REQUESTER_NAME, "organisation": "CV Maju Jaya",
                                 "address": "Jl. Engku Putri No. 1, Batam Centre", "phone": "0812-7000-1234"}
 
-    deliver(servers, config, outlook(update, STAFF[0], "#data telepon 0778-462100\n#prioritas tinggi"))
-    deliver(servers, config, outlook(update, STAFF[0], "#eskalasi\nPenyedia tidak dapat mengirim penawaran."))
-    body = text_of(latest(servers, LKPP, "escalate"))
+    mf.deliver(servers, config, outlook(update, mf.STAFF[0], "#data telepon 0778-462100\n#prioritas tinggi"))
+    mf.deliver(servers, config, outlook(update, mf.STAFF[0], "#eskalasi\nPenyedia tidak dapat mengirim penawaran."))
+    body = mf.text_of(mf.latest(servers, mf.LKPP, "escalate"))
     for line in ("Nama                     : Budi Santoso", "Nama Instansi/Perusahaan : CV Maju Jaya",
                  "Alamat                   : Jl. Engku Putri No. 1, Batam Centre",
                  "Nomor Telepon/HP         : 0778-462100", "Prioritas        : Tinggi"):
@@ -643,10 +627,10 @@ def test_escalation_form_says_the_day_and_time_of_the_consultation(fresh_mailbox
     """Seed 003 (SOP-015 step 1): the consultation form LKPP receives carries the day, date and
     time the requester's mail opened the ticket, in the unit's own zone and words."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, timezone=zone, language=language)
+    config = mf.write_config(servers, tmp_path, timezone=zone, language=language)
     notice = open_ticket(servers, config, at=datetime(2026, 11, 22, 17, 30, tzinfo=UTC))
-    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
-    body = text_of(latest(servers, LKPP, "escalate"))
+    mf.deliver(servers, config, outlook(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
+    body = mf.text_of(mf.latest(servers, mf.LKPP, "escalate"))
     assert day_line in body and time_line in body
     assert body.index(day_line) < body.index(time_line) < body.index("Budi Santoso")  # the form's order
     assert_nothing_internal_reached(servers, REQUESTER)
@@ -658,13 +642,13 @@ def test_lkpps_steps_that_repeat_the_requesters_reach_the_requester_whole(env):
     servers, config = env
     problem = ("Langkah yang saya lakukan:\n1. Login sebagai penyedia\n2. Pilih paket\n"
                "3. Unggah dokumen penawaran\n4. Muncul pesan Gagal mengirim penawaran\n\nBudi Santoso\n")
-    deliver(servers, config, mail(REQUESTER, "Gagal kirim penawaran", problem, name="Budi Santoso")[0])
-    deliver(servers, config, outlook(latest(servers, STAFF[0], "staff_new"), STAFF[0], "#eskalasi\nMohon bantuan."))
+    mf.deliver(servers, config, mf.mail(REQUESTER, "Gagal kirim penawaran", problem, name="Budi Santoso")[0])
+    mf.deliver(servers, config, outlook(mf.latest(servers, mf.STAFF[0], "staff_new"), mf.STAFF[0], "#eskalasi\nMohon bantuan."))
     answer = ("Permasalahan telah diselesaikan oleh tim teknis. Silakan penyedia melakukan langkah berikut:\n"
               "1. Login sebagai penyedia\n2. Pilih paket\n3. Hapus file penawaran lama\n"
               "4. Unggah ulang dokumen penawaran\n\nTerima kasih.")
-    deliver(servers, config, gmail_en(latest(servers, LKPP, "escalate"), LKPP, answer))
-    relayed = text_of(latest(servers, REQUESTER, "resolved_lkpp"))
+    mf.deliver(servers, config, gmail_en(mf.latest(servers, mf.LKPP, "escalate"), mf.LKPP, answer))
+    relayed = mf.text_of(mf.latest(servers, REQUESTER, "resolved_lkpp"))
     for step in ("1. Login sebagai penyedia", "2. Pilih paket", "3. Hapus file penawaran lama",
                  "4. Unggah ulang dokumen penawaran"):
         assert step in relayed, relayed
@@ -676,8 +660,8 @@ def test_escalation_carries_seed_003s_form_in_its_order(env):
     staff note after the form, under its own letter."""
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
-    body = text_of(latest(servers, LKPP, "escalate"))
+    mf.deliver(servers, config, outlook(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan, di luar kewenangan kami."))
+    body = mf.text_of(mf.latest(servers, mf.LKPP, "escalate"))
     order = ["FORM KONSULTASI PENGGUNA SPSE", "Hari/Tanggal Konsultasi", "Waktu", "A. IDENTITAS PENGGUNA SPSE",
              "B. PERMASALAHAN", "C. JAWABAN/SOLUSI PERMASALAHAN", "Pemberi Penjelasan",
              "D. CATATAN PETUGAS HELPDESK LPSE", "Mohon bantuan, di luar kewenangan kami."]
@@ -690,9 +674,9 @@ def test_escalation_carries_seed_003s_form_in_its_order(env):
 
 def resolve(servers, config) -> EmailMessage:
     notice = open_ticket(servers, config)
-    deliver(servers, config, gmail_id(notice, STAFF[0], "#selesai\nData penyedia sudah kami perbarui, silakan coba."))
+    mf.deliver(servers, config, gmail_id(notice, mf.STAFF[0], "#selesai\nData penyedia sudah kami perbarui, silakan coba."))
     assert the_ticket(config).state is State.RESOLVED
-    return latest(servers, REQUESTER, "resolved")
+    return mf.latest(servers, REQUESTER, "resolved")
 
 
 @pytest.mark.parametrize(("client", "text", "rating"), [
@@ -703,10 +687,10 @@ def test_closing_words_with_a_rating_anywhere(env, client, text, rating):
     """9.8 / E4: the confirmation closes the ticket and the rating is kept, wherever it stands."""
     servers, config = env
     solution = resolve(servers, config)
-    deliver(servers, config, client(solution, REQUESTER, text))
+    mf.deliver(servers, config, client(solution, REQUESTER, text))
     ticket = the_ticket(config)
     assert (ticket.state, ticket.rating) == (State.CLOSED, rating)
-    assert latest(servers, REQUESTER)["X-Mailbot-Kind"] == "closed"
+    assert mf.latest(servers, REQUESTER)["X-Mailbot-Kind"] == "closed"
 
 
 @pytest.mark.parametrize("client", ["signature", "bottom-posted, nothing new", "a colleague's signature"])
@@ -720,9 +704,9 @@ def test_a_reply_with_only_a_signature_is_no_rejection(env, client):
     raw = (gmail_id(solution, REQUESTER, f"Salam,\n{signature}") if client == "signature"
            else outlook(solution, REQUESTER, colleague) if client == "a colleague's signature"
            else thunderbird_bottom(solution, REQUESTER, "", signature))
-    deliver(servers, config, raw)
+    mf.deliver(servers, config, raw)
     assert the_ticket(config).state is State.RESOLVED
-    asked = latest(servers, STAFF[0])
+    asked = mf.latest(servers, mf.STAFF[0])
     assert asked["X-Mailbot-Kind"] == "staff_update" and "reply_without_text" in [k for k, _ in events(config)]
     assert kinds_in(servers, REQUESTER) == ["ack", "resolved"]
 
@@ -731,33 +715,33 @@ def test_bottom_posted_replies_count_and_are_relayed(env):
     """9.8: Thunderbird's bottom-posted text, from the requester and from staff, is the new text."""
     servers, config = env
     open_ticket(servers, config)
-    ack = latest(servers, REQUESTER, "ack")
-    deliver(servers, config, thunderbird_bottom(ack, REQUESTER, "Tambahan: browser yang saya pakai Firefox 132.",
-                                                "Budi Santoso\nCV Maju Jaya"))
-    update = latest(servers, STAFF[0], "staff_update")
-    assert "Firefox 132" in text_of(update)
+    ack = mf.latest(servers, REQUESTER, "ack")
+    mf.deliver(servers, config, thunderbird_bottom(ack, REQUESTER, "Tambahan: browser yang saya pakai Firefox 132.",
+                                                   "Budi Santoso\nCV Maju Jaya"))
+    update = mf.latest(servers, mf.STAFF[0], "staff_update")
+    assert "Firefox 132" in mf.text_of(update)
 
-    deliver(servers, config, thunderbird_bottom(update, STAFF[1], "Pak Budi, mohon coba dengan Chrome dahulu.",
-                                                "Andi\nHelpdesk LPSE Uji\nstaff2@lpse.test"))
-    relayed = latest(servers, REQUESTER)
+    mf.deliver(servers, config, thunderbird_bottom(update, mf.STAFF[1], "Pak Budi, mohon coba dengan Chrome dahulu.",
+                                                   "Andi\nHelpdesk LPSE Uji\nstaff2@lpse.test"))
+    relayed = mf.latest(servers, REQUESTER)
     assert relayed["X-Mailbot-Kind"] == "staff_reply"
-    body = text_of(relayed)
+    body = mf.text_of(relayed)
     assert "mohon coba dengan Chrome dahulu" in body and "Firefox 132" not in body  # no quote relayed
     assert the_ticket(config).state is State.ANSWERED
 
-    deliver(servers, config, thunderbird_bottom(update, STAFF[1], "#selesai\nSudah kami reset dari sisi server.",
-                                                "Andi"))
+    mf.deliver(servers, config, thunderbird_bottom(update, mf.STAFF[1], "#selesai\nSudah kami reset dari sisi server.",
+                                                   "Andi"))
     assert the_ticket(config).state is State.RESOLVED
-    assert "Sudah kami reset dari sisi server." in text_of(latest(servers, REQUESTER, "resolved"))
+    assert "Sudah kami reset dari sisi server." in mf.text_of(mf.latest(servers, REQUESTER, "resolved"))
 
 
 def test_a_staff_reply_with_nothing_new_is_never_dropped_in_silence(env):
     """9.8: no new text above or below the quote: the staff member hears so; the requester gets nothing."""
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, thunderbird_bottom(notice, STAFF[0], "", "Andi\nHelpdesk LPSE Uji"))
-    error = latest(servers, STAFF[0])
-    assert error["X-Mailbot-Kind"] == "command_error" and "tidak ada teks baru" in text_of(error)
+    mf.deliver(servers, config, thunderbird_bottom(notice, mf.STAFF[0], "", "Andi\nHelpdesk LPSE Uji"))
+    error = mf.latest(servers, mf.STAFF[0])
+    assert error["X-Mailbot-Kind"] == "command_error" and "tidak ada teks baru" in mf.text_of(error)
     assert kinds_in(servers, REQUESTER) == ["ack"]
     assert the_ticket(config).state is State.OPEN
 
@@ -788,12 +772,12 @@ def test_a_forwarded_mail_opens_a_ticket_with_the_forwarded_problem(env, client)
     """9.9: staff and, after #eskalasi, LKPP read the forwarded content, not only the covering words."""
     servers, config = env
     subject, body = FORWARDS[client]
-    raw, _ = mail(REQUESTER, subject, body, name=REQUESTER_NAME)
-    deliver(servers, config, raw)
-    notice = latest(servers, STAFF[0], "staff_new")
-    assert "paket 10012345000" in text_of(notice) and "error 500" in text_of(notice)
-    deliver(servers, config, gmail_id(notice, STAFF[0], "#eskalasi\nMohon dicek."))
-    escalation = text_of(latest(servers, LKPP, "escalate"))
+    raw, _ = mf.mail(REQUESTER, subject, body, name=REQUESTER_NAME)
+    mf.deliver(servers, config, raw)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    assert "paket 10012345000" in mf.text_of(notice) and "error 500" in mf.text_of(notice)
+    mf.deliver(servers, config, gmail_id(notice, mf.STAFF[0], "#eskalasi\nMohon dicek."))
+    escalation = mf.text_of(mf.latest(servers, mf.LKPP, "escalate"))
     assert "paket 10012345000" in escalation and "error 500" in escalation
 
 
@@ -801,10 +785,10 @@ def test_a_forwarded_mail_opens_a_ticket_with_the_forwarded_problem(env, client)
 # coordinators' and the head's replies from their clients, thin quoted headers, letters pasted.
 
 def _escalated_form(servers, config) -> str:
-    notice = latest(servers, STAFF[0], "staff_new")
-    deliver(servers, config, outlook(notice, STAFF[0], "#eskalasi\nMohon bantuan."))
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    mf.deliver(servers, config, outlook(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan."))
     assert the_ticket(config).state is State.ESCALATED
-    return text_of(latest(servers, LKPP, "escalate"))
+    return mf.text_of(mf.latest(servers, mf.LKPP, "escalate"))
 
 
 FORWARD_OF_POKJA = """Pak, undangan pembuktian ini tanggalnya bentrok, bisakah diubah di sistem?
@@ -830,8 +814,8 @@ HP. 0813-6400-1234
 def test_a_forwarded_pokja_signature_is_not_sent_to_lkpp_as_the_requester(env):
     """9.7: the form is the requester's; the Pokja's phone/address in a forward they opened the ticket with is not."""
     servers, config = env
-    raw, _ = mail(REQUESTER, "FW: Undangan pembuktian kualifikasi", FORWARD_OF_POKJA, name="Irfan")
-    deliver(servers, config, raw)
+    raw, _ = mf.mail(REQUESTER, "FW: Undangan pembuktian kualifikasi", FORWARD_OF_POKJA, name="Irfan")
+    mf.deliver(servers, config, raw)
     body = _escalated_form(servers, config)
     form = body[body.index("Nama Instansi"):][:400] if "Nama Instansi" in body else body
     assert "0813-6400-1234" not in form.split("Prioritas")[0], form   # the Pokja's HP as the requester's phone
@@ -861,17 +845,17 @@ def test_the_units_own_signature_in_quoted_history_never_becomes_the_requesters(
     """9.7: a late reply (E5: a new ticket) quotes the unit's signature; LKPP must not get it as the requester's."""
     servers, config = env
     open_ticket(servers, config, at=at("2026-11-23T09:00"))
-    notice = latest(servers, STAFF[0], "staff_new")
-    handle_at_reply = gmail_id(notice, STAFF[0], "#tutup\nSelesai.")
-    servers.append(UNIT, handle_at_reply)
-    handle_at(config, at("2026-11-23T10:00"))
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    handle_at_reply = gmail_id(notice, mf.STAFF[0], "#tutup\nSelesai.")
+    servers.append(mf.UNIT, handle_at_reply)
+    mf.handle_at(config, at("2026-11-23T10:00"))
     assert the_ticket(config).state is State.CLOSED
     old = the_ticket(config)
-    raw, _ = mail(REQUESTER, f"RE: [LPSE-T #{old.number}] Gagal kirim penawaran", REPLY_AFTER_CLOSE,
-                  name="Budi Santoso")
-    servers.append(UNIT, raw)
-    handle_at(config, at("2026-12-28T09:00"))  # past reopen_days: a new ticket that cites the old one
-    tickets = store_of(config).tickets()
+    raw, _ = mf.mail(REQUESTER, f"RE: [LPSE-T #{old.number}] Gagal kirim penawaran", REPLY_AFTER_CLOSE,
+                     name="Budi Santoso")
+    servers.append(mf.UNIT, raw)
+    mf.handle_at(config, at("2026-12-28T09:00"))  # past reopen_days: a new ticket that cites the old one
+    tickets = mf.store_of(config).tickets()
     assert len(tickets) == 2
     new = next(t for t in tickets if t.number != old.number)
     assert "462047" not in new.contact.phone and "Engku Putri" not in new.contact.address, new.contact
@@ -879,26 +863,22 @@ def test_the_units_own_signature_in_quoted_history_never_becomes_the_requesters(
 
 def test_coordinator_reply_all_with_requester_and_lkpp_in_cc_stays_internal(env):
     servers, config = env
-    notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nPenyedia mendesak, mohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
+    _, case = coordinator_case(servers, config, "#koordinator\nPenyedia mendesak, mohon arahan.")
     arahan = ("Andi, sepertinya ini masalah sertifikat. Koordinasikan dengan admin agency, "
               "jangan jawab dulu ke penyedia.\n\nSalam,\nDewi Lestari\nKoordinator Helpdesk\nHP 0812-7000-5555")
-    deliver(servers, config, outlook(case, COORDINATOR, arahan, cc=(REQUESTER, LKPP, STAFF[0])))
+    mf.deliver(servers, config, outlook(case, COORDINATOR, arahan, cc=(REQUESTER, mf.LKPP, mf.STAFF[0])))
     assert kinds_in(servers, REQUESTER) == ["ack"]
-    assert "sertifikat" in text_of(latest(servers, STAFF[0], "staff_direction"))
-    assert not of_kind(inbox(servers, LKPP), "escalate")
+    assert "sertifikat" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
+    assert not mf.of_kind(mf.inbox(servers, mf.LKPP), "escalate")
     assert the_ticket(config).state is State.OPEN
 
 
 def test_coordinator_jawab_reply_all_reaches_requester_once_without_internal_addresses(env):
     servers, config = env
-    notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nMohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
+    _, case = coordinator_case(servers, config, "#koordinator\nMohon arahan.")
     text = ("#jawab\nSelamat siang Pak Budi, silakan hubungi admin agency, atau hubungi staf kami "
-            f"{STAFF[0]} / {STAFF[1].upper()}.\n\nSalam,\nDewi\nKoordinator Helpdesk\n<{COORDINATOR}>")
-    deliver(servers, config, outlook(case, COORDINATOR, text, cc=(REQUESTER, STAFF[0])))
+            f"{mf.STAFF[0]} / {mf.STAFF[1].upper()}.\n\nSalam,\nDewi\nKoordinator Helpdesk\n<{COORDINATOR}>")
+    mf.deliver(servers, config, outlook(case, COORDINATOR, text, cc=(REQUESTER, mf.STAFF[0])))
     assert kinds_in(servers, REQUESTER) == ["ack", "staff_reply"]
     assert_nothing_internal_reached(servers, REQUESTER)
 
@@ -907,8 +887,8 @@ def test_coordinator_jawab_reply_all_reaches_requester_once_without_internal_add
 def dual(fresh_mailboxes, tmp_path):
     """A small unit: its coordinator also works the tickets, so is in `staff` and in `coordinators`."""
     servers = fresh_mailboxes
-    box = yaml.safe_load(write_config(servers, tmp_path).read_text())["mailboxes"][0]
-    yield servers, write_config(servers, tmp_path, mailboxes=[{**box, "staff": [*STAFF, COORDINATOR]}])
+    box = yaml.safe_load(mf.write_config(servers, tmp_path).read_text())["mailboxes"][0]
+    yield servers, mf.write_config(servers, tmp_path, mailboxes=[{**box, "staff": [*mf.STAFF, COORDINATOR]}])
     assert_nothing_internal_reached(servers, REQUESTER)
 
 
@@ -918,39 +898,35 @@ def test_a_coordinator_on_the_staff_list_too_gives_direction_that_stays_internal
     so do their answers to an unverified alert and (E12d) to the digest. Their plain answer to a
     staff notice is still a staff answer, relayed."""
     servers, config = dual
-    notice = open_ticket(servers, config, at=at("2026-11-23T09:00"))
-    deliver(servers, config, gmail_id(notice, STAFF[0], "#koordinator Penyedia mendesak, mohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
-    deliver(servers, config, gmail_id(case, COORDINATOR, "Andi, tolong cek ke admin agency dulu."))
-    assert "Andi, tolong cek ke admin agency dulu." in text_of(latest(servers, STAFF[0], "staff_direction"))
+    notice, case = coordinator_case(servers, config, "#koordinator Penyedia mendesak, mohon arahan.", client=gmail_id, at=at("2026-11-23T09:00"))
+    mf.deliver(servers, config, gmail_id(case, COORDINATOR, "Andi, tolong cek ke admin agency dulu."))
+    assert "Andi, tolong cek ke admin agency dulu." in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
     assert kinds_in(servers, REQUESTER) == ["ack"]
 
     number = the_ticket(config).number
-    deliver(servers, config, mail(STAFF[1], f"[LPSE-T #{number}] Gagal kirim penawaran", "#tutup")[0])
-    alert = latest(servers, COORDINATOR, "unverified")
-    deliver(servers, config, outlook(alert, COORDINATOR, "Andi, jangan ditutup dulu, konfirmasi ke penyedia."))
-    assert "jangan ditutup dulu" in text_of(latest(servers, STAFF[0], "staff_direction"))
+    mf.deliver(servers, config, mf.mail(mf.STAFF[1], f"[LPSE-T #{number}] Gagal kirim penawaran", "#tutup")[0])
+    alert = mf.latest(servers, COORDINATOR, "unverified")
+    mf.deliver(servers, config, outlook(alert, COORDINATOR, "Andi, jangan ditutup dulu, konfirmasi ke penyedia."))
+    assert "jangan ditutup dulu" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
     assert kinds_in(servers, REQUESTER) == ["ack"]
 
-    sweep(config, at("2026-11-24T08:05"))
-    digest = latest(servers, COORDINATOR, "digest")
-    deliver(servers, config, outlook(digest, COORDINATOR, f"Tiket {number} mohon diprioritaskan hari ini."))
-    assert "mohon diprioritaskan" in text_of(latest(servers, STAFF[0], "staff_direction"))
+    mf.sweep(config, at("2026-11-24T08:05"))
+    digest = mf.latest(servers, COORDINATOR, "digest")
+    mf.deliver(servers, config, outlook(digest, COORDINATOR, f"Tiket {number} mohon diprioritaskan hari ini."))
+    assert "mohon diprioritaskan" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
     assert [k for k, _ in events(config)].count("direction") == 3
     assert kinds_in(servers, REQUESTER) == ["ack"]
     assert the_ticket(config).state is State.OPEN
 
-    deliver(servers, config, gmail_id(notice, COORDINATOR, "Pak Budi, mohon coba dengan browser lain."))
-    assert "browser lain" in text_of(latest(servers, REQUESTER, "staff_reply"))
+    mf.deliver(servers, config, gmail_id(notice, COORDINATOR, "Pak Budi, mohon coba dengan browser lain."))
+    assert "browser lain" in mf.text_of(mf.latest(servers, REQUESTER, "staff_reply"))
 
 
 def test_coordinator_tutup_on_the_case(env):
     """Issue 9.1: coordinators act only by an explicit command to answer; report what #tutup does."""
     servers, config = env
-    notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nMohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
-    deliver(servers, config, gmail_en(case, COORDINATOR, "#tutup\nSudah saya telepon penyedia, beres."))
+    _, case = coordinator_case(servers, config, "#koordinator\nMohon arahan.")
+    mf.deliver(servers, config, gmail_en(case, COORDINATOR, "#tutup\nSudah saya telepon penyedia, beres."))
     # an explicit command (issue 9.1, SPEC 1): the ticket closes and the requester gets only `closed`
     assert the_ticket(config).state is State.CLOSED
     assert kinds_in(servers, REQUESTER) == ["ack", "closed"]
@@ -959,7 +935,7 @@ def test_coordinator_tutup_on_the_case(env):
 def test_coordinator_jawab_on_a_staff_new_notice_does_not_reach_the_requester(env):
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, gmail_en(notice, COORDINATOR, "#jawab\nPak Budi, coba browser lain."))
+    mf.deliver(servers, config, gmail_en(notice, COORDINATOR, "#jawab\nPak Budi, coba browser lain."))
     assert kinds_in(servers, REQUESTER) == ["ack"]
     assert "unverified_note" in [k for k, _ in events(config)]  # SPEC 9: a staff notice vouches for staff only
 
@@ -968,72 +944,70 @@ def test_head_answers_digest_with_numbers_written_differently(env):
     servers, config = env
     open_ticket(servers, config, at=at("2026-11-23T09:00"))
     ticket = the_ticket(config)
-    sweep(config, at("2026-11-24T08:05"))
-    digest = latest(servers, HEAD, "digest")
+    mf.sweep(config, at("2026-11-24T08:05"))
+    digest = mf.latest(servers, HEAD, "digest")
     seq = int(ticket.number.split("-")[1])
     year = ticket.number.split("-")[0]
     results = {}
     for written in (f"#{ticket.number}", f"LPSE-T {ticket.number}", f"tiket {seq}", f"tiket no. {seq:05d}",
                     f"{year}/{seq:05d}", f"[LPSE-T #{ticket.number}]"):
         before = len([1 for k, _ in events(config, ticket) if k == "recommendation"])
-        deliver(servers, config, outlook(digest, HEAD, f"Mohon {written} segera dihubungi penyedianya.\n\nKepala"))
+        mf.deliver(servers, config, outlook(digest, HEAD, f"Mohon {written} segera dihubungi penyedianya.\n\nKepala"))
         after = len([1 for k, _ in events(config, ticket) if k == "recommendation"])
         results[written] = after > before
     # issue 9.3: every way of naming the ticket records the recommendation on it
     assert results == dict.fromkeys(results, True)
-    directions = [m for m in inbox(servers, STAFF[0]) if m["X-Mailbot-Kind"] == "staff_direction"]
-    assert len(directions) == 6 and not any("tidak menyebut nomor tiket" in text_of(m) for m in directions)
+    directions = [m for m in mf.inbox(servers, mf.STAFF[0]) if m["X-Mailbot-Kind"] == "staff_direction"]
+    assert len(directions) == 6 and not any("tidak menyebut nomor tiket" in mf.text_of(m) for m in directions)
     assert kinds_in(servers, REQUESTER) == ["ack"]
 
 
 def test_unauthenticated_coordinator_jawab_does_not_act_in_authres_mode(fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
-    raw, _ = mail(REQUESTER, "Gagal kirim penawaran", "Muncul error.\n\nBudi", name="Budi")
-    deliver(servers, config, raw)
-    notice = latest(servers, STAFF[0], "staff_new")
-    good = parse(outlook(notice, STAFF[0], "#koordinator\nMohon arahan."))
+    config = mf.write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
+    raw, _ = mf.mail(REQUESTER, "Gagal kirim penawaran", "Muncul error.\n\nBudi", name="Budi")
+    mf.deliver(servers, config, raw)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    good = mf.parse(outlook(notice, mf.STAFF[0], "#koordinator\nMohon arahan."))
     good["Authentication-Results"] = "mx.lpse.test; dkim=pass header.d=lpse.test; dmarc=pass header.from=lpse.test"
-    deliver(servers, config, good.as_bytes())
-    case = latest(servers, COORDINATOR, "coordinator_case")
+    mf.deliver(servers, config, good.as_bytes())
+    case = mf.latest(servers, COORDINATOR, "coordinator_case")
     for header in ("mx.lpse.test; dmarc=fail header.from=lpse.test; dkim=fail; spf=softfail",
                    "mx.lpse.test; dkim=pass header.d=evil.test; dmarc=pass header.from=evil.test",
                    None):
-        bad = parse(outlook(case, COORDINATOR, "#jawab\nPak Budi, silakan coba lagi.\n#tutup"))
+        bad = mf.parse(outlook(case, COORDINATOR, "#jawab\nPak Budi, silakan coba lagi.\n#tutup"))
         if header:
             bad["Authentication-Results"] = header
-        deliver(servers, config, bad.as_bytes())
+        mf.deliver(servers, config, bad.as_bytes())
         assert kinds_in(servers, REQUESTER) == ["ack"], header
         assert the_ticket(config).state is State.OPEN
-    also = parse(outlook(case, COORDINATOR, "Andi, jawab saja: coba lagi nanti."))
+    also = mf.parse(outlook(case, COORDINATOR, "Andi, jawab saja: coba lagi nanti."))
     also["Authentication-Results"] = "mx.lpse.test; dmarc=fail header.from=lpse.test"
-    deliver(servers, config, also.as_bytes())
+    mf.deliver(servers, config, also.as_bytes())
     assert [k for k, _ in events(config)].count("unverified_note") == 4
-    assert [str(m["X-Mailbot-Kind"]) for m in inbox(servers, COORDINATOR)].count("unverified") == 4
+    assert [str(m["X-Mailbot-Kind"]) for m in mf.inbox(servers, COORDINATOR)].count("unverified") == 4
     assert_nothing_internal_reached(servers, REQUESTER)
 
 
 def test_coordinator_tutup_closed_mail_text(env):
     servers, config = env
-    notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nMohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
-    deliver(servers, config, gmail_en(case, COORDINATOR, "#tutup\nAndi, sudah saya telepon penyedia, beres."))
-    closed = latest(servers, REQUESTER, "closed")
-    assert "Andi" not in text_of(closed)
+    _, case = coordinator_case(servers, config, "#koordinator\nMohon arahan.")
+    mf.deliver(servers, config, gmail_en(case, COORDINATOR, "#tutup\nAndi, sudah saya telepon penyedia, beres."))
+    closed = mf.latest(servers, REQUESTER, "closed")
+    assert "Andi" not in mf.text_of(closed)
 
 
 def _thin_reply(original, sender: str, text: str, *, html: bool) -> bytes:
     """A reply whose quoted header is only "Dari:" and "Perihal:" (Outlook's HTML-only replies,
     phone clients), the original unquoted below it; as HTML, a paragraph per line."""
-    history = [f"Dari: {original['From']}", f"Perihal: {original['Subject']}", "", *text_of(original).splitlines()]
+    history = [f"Dari: {original['From']}", f"Perihal: {original['Subject']}", "", *mf.text_of(original).splitlines()]
     if not html:
         body = "\n".join([text, "", *history])
-        return mail(sender, "RE: " + str(original["Subject"]), body, in_reply_to=str(original["Message-ID"]).strip("<>"))[0]
+        return mf.mail(sender, "RE: " + str(original["Subject"]), body, in_reply_to=str(original["Message-ID"]).strip("<>"))[0]
     escaped = [line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for line in (text, *history)]
     page = "<html><body>" + "".join(f"<p class=MsoNormal>{line or '&nbsp;'}</p>" for line in escaped) + "</body></html>"
-    msg = parse(mail(sender, "RE: " + str(original["Subject"]), "x",
-                     in_reply_to=str(original["Message-ID"]).strip("<>"))[0])
+    msg = mf.parse(mf.mail(sender, "RE: " + str(original["Subject"]), "x",
+                           in_reply_to=str(original["Message-ID"]).strip("<>"))[0])
     msg.set_content(page, subtype="html")
     return msg.as_bytes()
 
@@ -1042,13 +1016,11 @@ def test_coordinator_html_reply_with_a_thin_quoted_header_passes_direction_to_st
     """SPEC E12d, 4 ("Quoted history in replies is never relayed"): the command list quoted from
     the case under "Dari:/Perihal:" is history, not a misplaced command; the direction reaches staff."""
     servers, config = env
-    notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nPenyedia mendesak, mohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
-    deliver(servers, config, _thin_reply(case, COORDINATOR, "Andi, cek dulu sertifikatnya ke admin agency.",
-                                         html=True))
-    assert not of_kind(inbox(servers, COORDINATOR), "command_error")
-    direction = text_of(latest(servers, STAFF[0], "staff_direction"))
+    _, case = coordinator_case(servers, config, "#koordinator\nPenyedia mendesak, mohon arahan.")
+    mf.deliver(servers, config, _thin_reply(case, COORDINATOR, "Andi, cek dulu sertifikatnya ke admin agency.",
+                                            html=True))
+    assert not mf.of_kind(mf.inbox(servers, COORDINATOR), "command_error")
+    direction = mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
     assert "cek dulu sertifikatnya" in direction
     assert "Petugas helpdesk" not in direction  # the quoted case is not passed on as the direction
     assert kinds_in(servers, REQUESTER) == ["ack"]
@@ -1059,9 +1031,9 @@ def test_staff_reply_with_a_thin_quoted_header_relays_only_the_new_text(env):
     without the notice (its command list, the staff footer)."""
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, _thin_reply(notice, STAFF[0], "Pak Budi, silakan kosongkan cache browser.",
-                                         html=False))
-    reply = text_of(latest(servers, REQUESTER, "staff_reply"))
+    mf.deliver(servers, config, _thin_reply(notice, mf.STAFF[0], "Pak Budi, silakan kosongkan cache browser.",
+                                            html=False))
+    reply = mf.text_of(mf.latest(servers, REQUESTER, "staff_reply"))
     assert "silakan kosongkan cache browser" in reply
     assert "#permintaan-data" not in reply and "Perihal:" not in reply, reply
 
@@ -1078,10 +1050,10 @@ def test_a_letter_pasted_into_the_data_for_lkpp_reaches_lkpp(env):
     <address>" and "Perihal:" lines) into a Gmail reply; LKPP gets the letter, not only the line above it."""
     servers, config = env
     escalation = escalate(servers, config)
-    deliver(servers, config, gmail_en(escalation, LKPP, "Mohon dikirimkan surat tanggapan sanggah dari Pokja."))
-    request = latest(servers, REQUESTER, "need_info")
-    deliver(servers, config, gmail_id(request, REQUESTER, POKJA_LETTER))
-    sent_on = text_of(latest(servers, LKPP, "forward_info"))
+    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP, "Mohon dikirimkan surat tanggapan sanggah dari Pokja."))
+    request = mf.latest(servers, REQUESTER, "need_info")
+    mf.deliver(servers, config, gmail_id(request, REQUESTER, POKJA_LETTER))
+    sent_on = mf.text_of(mf.latest(servers, mf.LKPP, "forward_info"))
     assert "01.234.567.8-901.000" in sent_on and "tidak diterima" in sent_on, sent_on
 
 
@@ -1089,9 +1061,9 @@ def test_a_letter_pasted_into_a_follow_up_reaches_staff(env):
     """E2, SPEC 2: a notification carries the requester's message; a pasted letter is part of it."""
     servers, config = env
     open_ticket(servers, config)
-    ack = latest(servers, REQUESTER, "ack")
-    deliver(servers, config, gmail_id(ack, REQUESTER, POKJA_LETTER))
-    update = text_of(latest(servers, STAFF[0]))
+    ack = mf.latest(servers, REQUESTER, "ack")
+    mf.deliver(servers, config, gmail_id(ack, REQUESTER, POKJA_LETTER))
+    update = mf.text_of(mf.latest(servers, mf.STAFF[0]))
     assert "01.234.567.8-901.000" in update and "tidak diterima" in update, update
 
 
@@ -1105,9 +1077,9 @@ def zendesk(escalation, comment: str) -> bytes:
             "----------------------------------------------\n\n"
             f"Agus (Helpdesk LKPP)\n\n23 Nov 2026, 10.15 WIB\n\n{comment}\n\n"
             "----------------------------------------------\n\n"
-            f"Helpdesk LPSE Uji\n\n23 Nov 2026, 09.15 WIB\n\n{text_of(escalation)}\n")
-    return mail(LKPP, f"[Helpdesk LKPP] Re: {escalation['Subject']}", body, in_reply_to=mid, references=refs,
-                name="Helpdesk LKPP")[0]
+            f"Helpdesk LPSE Uji\n\n23 Nov 2026, 09.15 WIB\n\n{mf.text_of(escalation)}\n")
+    return mf.mail(mf.LKPP, f"[Helpdesk LKPP] Re: {escalation['Subject']}", body, in_reply_to=mid, references=refs,
+                   name="Helpdesk LKPP")[0]
 
 
 def test_lkpps_desk_repeating_our_staff_note_is_not_read_as_its_own_words(env):
@@ -1117,11 +1089,11 @@ def test_lkpps_desk_repeating_our_staff_note_is_not_read_as_its_own_words(env):
     'returned' (state open, where `#permintaan-data` is refused): the request reaches the requester."""
     servers, config = env
     escalation = escalate(servers, config)  # note: "Mohon bantuan, di luar kewenangan kami."
-    deliver(servers, config, zendesk(escalation, "Mohon dikirimkan screenshot pesan error dan kode tender."))
+    mf.deliver(servers, config, zendesk(escalation, "Mohon dikirimkan screenshot pesan error dan kode tender."))
     assert [d.get("class") for k, d in events(config) if k == "lkpp_replied"] == ["need_info"]
     assert the_ticket(config).state is State.AWAITING_INFO
-    assert "Mohon dikirimkan screenshot" in text_of(latest(servers, REQUESTER, "need_info"))
-    assert "kewenangan kami" not in text_of(latest(servers, REQUESTER, "need_info"))
+    assert "Mohon dikirimkan screenshot" in mf.text_of(mf.latest(servers, REQUESTER, "need_info"))
+    assert "kewenangan kami" not in mf.text_of(mf.latest(servers, REQUESTER, "need_info"))
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user", "need_info"]
 
 
@@ -1129,10 +1101,10 @@ def oldest_first(escalation, comment: str) -> bytes:
     """A ticket system that sends the whole history oldest first, unquoted: our escalation
     (letter, consultation form, staff note) as LKPP's desk received it, then its agent's answer."""
     mid, refs = _ids(escalation)
-    body = (f"Riwayat tiket #2026112310000045\n\n[23-11-2026 09:15] Helpdesk LPSE Uji:\n{text_of(escalation)}\n"
+    body = (f"Riwayat tiket #2026112310000045\n\n[23-11-2026 09:15] Helpdesk LPSE Uji:\n{mf.text_of(escalation)}\n"
             f"[23-11-2026 10:15] Agus (Helpdesk LKPP):\n{comment}\n\nSalam,\nAgus\n")
-    return mail(LKPP, f"RE: {escalation['Subject']}", body, in_reply_to=mid, references=refs,
-                name="Helpdesk LKPP")[0]
+    return mf.mail(mf.LKPP, f"RE: {escalation['Subject']}", body, in_reply_to=mid, references=refs,
+                   name="Helpdesk LKPP")[0]
 
 
 @pytest.mark.parametrize("client", [zendesk, oldest_first])
@@ -1147,11 +1119,11 @@ def test_lkpps_data_request_beside_our_whole_escalation_form_is_a_data_request(e
     request goes to the requester, the ticket waits for them."""
     servers, config = env
     escalation = escalate(servers, config)
-    assert "Hari/Tanggal Konsultasi" in text_of(escalation) and "Waktu " in text_of(escalation)
-    deliver(servers, config, client(escalation, comment))
+    assert "Hari/Tanggal Konsultasi" in mf.text_of(escalation) and "Waktu " in mf.text_of(escalation)
+    mf.deliver(servers, config, client(escalation, comment))
     assert [d.get("class") for k, d in events(config) if k == "lkpp_replied"] == ["need_info"]
     assert the_ticket(config).state is State.AWAITING_INFO
-    assert comment in " ".join(text_of(latest(servers, REQUESTER, "need_info")).split())
+    assert comment in " ".join(mf.text_of(mf.latest(servers, REQUESTER, "need_info")).split())
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user", "need_info"]
 
 
@@ -1164,11 +1136,11 @@ def test_a_short_staff_note_never_reaches_the_requester_in_lkpps_repeat(env, cli
     are not relayed to the requester: only LKPP's own words are."""
     servers, config = env
     notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], f"#eskalasi\n{note}"))
-    escalation = latest(servers, LKPP, "escalate")
-    deliver(servers, config, client(escalation, "Mohon dikirimkan screenshot pesan error dan kode tender."))
+    mf.deliver(servers, config, outlook(notice, mf.STAFF[0], f"#eskalasi\n{note}"))
+    escalation = mf.latest(servers, mf.LKPP, "escalate")
+    mf.deliver(servers, config, client(escalation, "Mohon dikirimkan screenshot pesan error dan kode tender."))
     assert the_ticket(config).state is State.AWAITING_INFO
-    relayed = text_of(latest(servers, REQUESTER, "need_info"))
+    relayed = mf.text_of(mf.latest(servers, REQUESTER, "need_info"))
     assert "Mohon dikirimkan screenshot pesan error dan kode tender." in relayed
     for ours in (note, "CATATAN PETUGAS", "Yth. Helpdesk LKPP", "Hari/Tanggal Konsultasi", "SOP-015"):
         assert ours not in relayed, ours
@@ -1186,14 +1158,12 @@ def test_staff_hear_what_the_coordinator_did_with_the_case(env, command, state, 
     staff learn what was done and the ticket's state, not only the coordinator's own
     command_ok; nothing internal reaches the requester."""
     servers, config = env
-    notice = open_ticket(servers, config)
-    deliver(servers, config, outlook(notice, STAFF[0], "#koordinator\nPenyedia mendesak, mohon arahan."))
-    case = latest(servers, COORDINATOR, "coordinator_case")
-    deliver(servers, config, gmail_en(case, COORDINATOR, f"{command}\n\nSalam,\nDewi\nKoordinator Helpdesk"))
+    _, case = coordinator_case(servers, config, "#koordinator\nPenyedia mendesak, mohon arahan.")
+    mf.deliver(servers, config, gmail_en(case, COORDINATOR, f"{command}\n\nSalam,\nDewi\nKoordinator Helpdesk"))
     assert the_ticket(config).state is state
     assert kinds_in(servers, REQUESTER) == ["ack", requester_got]
-    told = latest(servers, STAFF[0], "staff_direction")
-    body = " ".join(text_of(told).split())
+    told = mf.latest(servers, mf.STAFF[0], "staff_direction")
+    body = " ".join(mf.text_of(told).split())
     assert command.split("\n")[1] in body
     assert command.split("\n")[0] in body and COORDINATOR in body
     assert f"Status tiket sekarang: {STATE_ID[state]}" in body
@@ -1217,10 +1187,10 @@ def test_lkpps_desk_solution_above_our_whole_escalation_reaches_the_requester(en
     or a progress report."""
     servers, config = env
     escalation = escalate(servers, config)
-    deliver(servers, config, zendesk(escalation, comment))
+    mf.deliver(servers, config, zendesk(escalation, comment))
     assert [d.get("class") for k, d in events(config) if k == "lkpp_replied"] == ["resolved"]
     assert the_ticket(config).state is State.RESOLVED
-    assert comment.split(".")[0] in text_of(latest(servers, REQUESTER, "resolved_lkpp"))
+    assert comment.split(".")[0] in mf.text_of(mf.latest(servers, REQUESTER, "resolved_lkpp"))
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user", "resolved_lkpp"]
 
 
@@ -1229,12 +1199,12 @@ def test_head_general_remark_with_a_count_is_not_a_ticket_recommendation(fresh_m
     the short form reads it as ticket 1 (this year's 2026-00001). Nothing reaches the
     requester either way (SPEC: direction is internal)."""
     servers = fresh_mailboxes
-    config = write_config(servers, tmp_path)
+    config = mf.write_config(servers, tmp_path)
     open_ticket(servers, config, at=at("2026-11-23T09:00"))
     ticket = the_ticket(config)
     assert ticket.number.endswith("-00001")
-    sweep(config, at("2026-11-24T08:05"))
-    digest = latest(servers, HEAD, "digest")
-    deliver(servers, config, outlook(digest, HEAD, "Mohon semua tiket 1 minggu terakhir dicek ulang.\n\nKepala"))
+    mf.sweep(config, at("2026-11-24T08:05"))
+    digest = mf.latest(servers, HEAD, "digest")
+    mf.deliver(servers, config, outlook(digest, HEAD, "Mohon semua tiket 1 minggu terakhir dicek ulang.\n\nKepala"))
     assert kinds_in(servers, "budi@vendor.test") == ["ack"]
     assert "recommendation" not in [k for k, _ in events(config, ticket)]
