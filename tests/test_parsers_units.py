@@ -461,3 +461,19 @@ def test_a_message_with_every_line_ending_cr_cr_lf_keeps_its_headers_and_body() 
     assert [a.addr for a in msg.to] == ["lpse@lpse.test"]
     assert msg.text.split() == ["Selamat", "pagi,", "Akun", "saya", "terkunci", "sejak", "kemarin.", "Budi"]
     assert "\n\n" not in msg.text.strip()  # one line break per line, not two
+
+
+def test_a_reply_quoting_an_outlook_header_with_full_width_colons_is_read_not_quarantined() -> None:
+    """Outlook in Chinese or Japanese writes its quote header's fields with a full-width colon
+    ("发件人：", "发送时间："): the reply is the writer's words above it, never a parser failure
+    that sends the mail to Quarantine (found in the issue 46 refactoring of parsers/quotes.py)."""
+    from mailbot.parsers import parse_message
+
+    raw = ("From: Li Wei <li@vendor.test>\r\nTo: lpse@lpse.test\r\n"
+           "Subject: RE: [LPSE-UJI #2026-00001] Tanda terima\r\nMessage-ID: <cn1@vendor.test>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Terima kasih, dokumen sudah saya kirim ulang.\r\n\r\n"
+           "发件人： Helpdesk LPSE Uji <lpse@lpse.test>\r\n发送时间： 2026年11月24日 10:00\r\n"
+           "收件人： li@vendor.test\r\n主题： [LPSE-UJI #2026-00001] Tanda terima\r\n\r\n"
+           "Yth. Bapak/Ibu,\r\n").encode()
+    assert parse_message(raw).new_text == "Terima kasih, dokumen sudah saya kirim ulang."

@@ -50,6 +50,13 @@ def key(line: str) -> str | None:
     return " ".join(match.group(1).replace("*", "").lower().split())
 
 
+def value(line: str) -> str:
+    """What follows a field's name ("From: Budi" -> " Budi"), after an ASCII or a full-width
+    colon ("发件人：…", Outlook in Chinese or Japanese); "" when the line has neither."""
+    match = _KEY.match(line)
+    return line[match.end():] if match else ""
+
+
 def field_kind(name: str | None) -> str | None:
     """"sent", "to" or "subject" for a field name of that kind in any language; else None."""
     if name in _SENT_KEYS:
@@ -142,7 +149,7 @@ def block_kinds(lines: list[str], i: int) -> set[str]:
         if gap:
             kinds.add("gapped")
         gap = False
-        kinds |= _kinds_of(kind, line.split(":", 1)[1])
+        kinds |= _kinds_of(kind, value(line))
     return kinds
 
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import re
 
-from mailbot.parsers.header_blocks import AN_ADDRESS, FROM_KEYS, UNDERSCORES, block_kinds, key
+from mailbot.parsers.header_blocks import (
+    AN_ADDRESS,
+    FROM_KEYS,
+    UNDERSCORES,
+    block_kinds,
+    key,
+    value,
+)
 from mailbot.parsers.history import FORWARD_LINE, FORWARD_MARKER, is_dashed_marker
 from mailbot.parsers.quote_words import HEADER_LINES, is_quoted, split_lines
 from mailbot.parsers.reply_headers import opens_reply_header
@@ -91,7 +98,7 @@ def _our_block_end(lines: list[str], i: int, needles: tuple[str, ...]) -> int | 
 
 def _our_from_field(lines: list[str], i: int, needles: tuple[str, ...]) -> bool:
     """Whether line i is a From field that names the unit, heading a block with other fields."""
-    if key(lines[i]) not in FROM_KEYS or not _names(lines[i].split(":", 1)[1].lower(), needles, field=True):
+    if key(lines[i]) not in FROM_KEYS or not _names(value(lines[i]).lower(), needles, field=True):
         return False
     return bool(block_kinds(lines, i) & {"sent", "to", "subject"})
 
