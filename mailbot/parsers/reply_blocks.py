@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 
 from mailbot.parsers.history import history_at, is_reply_marker, marker_follows
 from mailbot.parsers.quote_words import is_quoted, split_lines
-from mailbot.parsers.signatures import SEPARATOR_ONLY, opens_signature, trim_ends, visible
+from mailbot.parsers.signatures import (
+    SEPARATOR_ONLY,
+    last_content_index,
+    opens_signature,
+    trim_ends,
+    visible,
+)
 
 
 def new_text(text: str) -> str:
@@ -41,6 +47,12 @@ class _Reading:
     current: list[str] = field(default_factory=list)
     written: bool = False  # whether the writer's own lines came before this line
     skipping: bool = False  # inside a signature or a footer: dropped up to the next history
+    last: int = -1  # the last line with unquoted text (`last_content_index`), read once
+
+    def __post_init__(self) -> None:
+        # once per text, not once per line: a crafted mail of many typed lines above many
+        # quoted ones would otherwise cost the square of its length (SPEC 9, time budget)
+        self.last = last_content_index(self.lines)
 
     def close_block(self) -> None:
         """The block being written is done; history (or a quote) comes between it and the next."""
@@ -127,7 +139,7 @@ _STEPS: tuple[_Step, ...] = (_quote, _blank, _reply_marker, _rule_over_marker, _
 
 def _writers_line(reading: _Reading, i: int) -> int:
     """The writer's own line, unless it opens a signature or a footer (dropped to the next history)."""
-    if not reading.skipping and opens_signature(reading.lines, i, reading.written):
+    if not reading.skipping and opens_signature(reading.lines, i, reading.written, reading.last):
         reading.skipping = True
     if not reading.skipping:
         reading.current.append(reading.lines[i])

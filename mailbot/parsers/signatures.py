@@ -70,17 +70,18 @@ def is_signature_delimiter(line: str) -> bool:
     return line.rstrip() in _SIGNATURE or line.strip() in _SIGNATURE
 
 
-def opens_signature(lines: list[str], i: int, written: bool) -> bool:
+def opens_signature(lines: list[str], i: int, written: bool, last: int | None = None) -> bool:
     """Whether line i opens what is nobody's words: a `-- ` signature (zero-width characters
     before it aside), a `---` or dash-rule signature with a short tail, a mobile footer
     ("Sent from my iPhone", "Dikirim dari Yahoo Mail di Android") or a legal footer.
-    `written`: whether the writer's own lines came before line i."""
+    `written`: whether the writer's own lines came before line i; `last`: the text's
+    `last_content_index`, when the caller has it already."""
     line = visible(lines[i])
     if is_signature_delimiter(line):
         return True
     if written and _SHORT_RULE.match(line) and _short_tail(lines, i + 1):
         return True
-    if is_footer(line, strict=i != last_content_index(lines)):
+    if is_footer(line, strict=i != (last_content_index(lines) if last is None else last)):
         return True
     return written and (i == 0 or not lines[i - 1].strip()) and bool(_LEGAL.match(line))
 
