@@ -13,7 +13,7 @@ import email.errors
 import fnmatch
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address as HeaderAddress
@@ -170,62 +170,178 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
 _ACK_LATER = {"send_held": "ack_held", "send_suppressed": "ack_suppressed"}
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One send of a decision and what planning it reads. `alerted` is the decision's own
+    set of alert keys so far (history's and this decision's): one alert per cause a day."""
+
+    send: Send
+    decision: Decision
+    msg: InboundMessage | None
+    history: History
+    setup: Setup
+    now: datetime
+    alerted: set[str]
+
+
+@dataclass(frozen=True)
+class _Recipients:
+    """Whom one send goes to: the audience's addresses as configured (`wanted`), and the
+    deliverable ones in To and Cc (ASCII domains, no address twice)."""
+
+    wanted: tuple[str, ...]
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+
+
 def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: History, setup: Setup,
          now: datetime, alerted: set[str]) -> tuple[list[MailPlan], list[HistoryEvent]]:
-    box, ticket = setup.box, decision.ticket
-    if send.kind in NEUTRAL_KINDS and msg is not None and send.to in (Audience.REQUESTER, Audience.SENDER) and (
-            disowned := sender_disowned(msg, setup.cfg.auth)):
-        # Issue 37: the unit's own server says From is forged: the ticket opens, nobody is answered
-        # (an ack to a forged address is backscatter), and staff see why on the ticket
-        return [], [HistoryEvent("ack_withheld", "mailbot", {"mail": send.kind, "reason": disowned})]
-    events: list[HistoryEvent] = []
-    if send.kind == "ack" and history.held_ack is not None:
-        # issue 44: the ack is in the outbox already, held for the ack budget, and goes by itself
-        # (`#kirim-tanda-terima` on such a ticket): a second one now would reach the requester twice
-        until = history.held_ack.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
-        return [], [HistoryEvent("ack_already_held", "mailbot", {"mail": send.kind, "until": until})]
-    if burst := str(send.context.get("burst") or ""):
-        # one alert of a kind a day, however many mails cause it (issue 37: 100 bounced acks, one alert)
-        if f"burst:{burst}" in alerted:
-            return [], [HistoryEvent("alert_folded", "mailbot", {"mail": send.kind, "key": f"burst:{burst}"})]
-        alerted.add(f"burst:{burst}")
-        events.append(HistoryEvent("rate_limit_alerted", "mailbot", {"key": f"burst:{burst}"}))
-    wanted = addresses(send.to, box, setup.cfg, ticket, msg)
-    to = tuple(a for a in map(ascii_domain, wanted) if deliverable(a))
-    cc = tuple(a for aud in send.cc for a in map(ascii_domain, addresses(aud, box, setup.cfg, ticket, msg))
-               if a not in to and deliverable(a))
-    if not to and send.to is Audience.REQUESTER and send.kind != "ack" and ticket is not None \
-            and not has_mailbox(ticket.requester.addr):
-        # issue 45: a caller or visitor who gave no e-mail was answered in person or by phone: the
-        # answer is kept (the recap's Tgl/Isi Jawaban, the summary's first response), not mailed
-        return [], [HistoryEvent("answered_without_mail", "mailbot", {"mail": send.kind, "text": send.text or ""})]
-    if not to:
-        reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {send.to}"
-        return [], [HistoryEvent("send_skipped", "mailbot", {"mail": send.kind, "reason": reason})]
+    """The mail (its limit alert included) and the events of one send, in this order: the
+    rules that stop it before anything is addressed, the burst alert it counts as, its
+    recipients and the rules that stop it for want of them, then the loop limits."""
+    job = _Job(send, decision, msg, history, setup, now, alerted)
+    if (stop := _first_stop(_STOPS_BEFORE, job, None)) is not None:
+        return [], [stop]
+    events = _burst_alerted(job)
+    rcpt = _recipients(job)
+    if (stop := _first_stop(_STOPS_UNADDRESSED, job, rcpt)) is not None:
+        return [], [stop]  # the burst's alert event goes with it (its key stays counted)
     limited = send.auto is not None and not decision.exempt
-    # issue 44: the unit's own server vouches for the address the ack goes to: never counted
-    vouched = send.kind == "ack" and msg is not None and ack_vouched(msg, setup.cfg.auth) and \
-        msg.from_addr.addr.lower() in {a.lower() for a in to}
-    when = schedule(send, (*to, *cc), ticket, history, setup, now, vouched=vouched) if limited else Schedule(now)
-    mails: list[MailPlan] = []
-    if when.cause:
-        waits = "ack_awaits_staff" if when.waits else ""
-        detail: dict[str, object] = {"mail": send.kind, "reason": when.reason}
-        if when.why is not None:  # for mail in the mailbox's language (issue 45)
-            detail["why"] = [when.why.code, when.why.command, when.why.value, when.why.name]
-        if when.held and when.send_at is not None:
-            detail["until"] = when.send_at.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
-        events.append(HistoryEvent(waits or ("send_held" if when.held else "send_suppressed"), "mailbot", detail))
-        if when.cause not in alerted:
-            alerted.add(when.cause)
-            events.append(HistoryEvent("rate_limit_alerted", "mailbot", {"key": when.cause}))
-            mails.append(_limit_alert(when, ticket, setup, now))
+    when = _when(job, rcpt, limited)
+    mails, notices = _limit_notices(job, when)
+    events += notices
     if when.send_at is None:
         return mails, events
     if when.counted:  # what the next acks' budget is read from (`History.ack_slots`)
         events.append(HistoryEvent("ack_counted", "mailbot", {"slot": _utc(when.send_at), "domain": when.counted}))
-    mails.insert(0, _mail(send, ticket, msg, history, setup, to, cc, when, limited))
+    mails.insert(0, _mail(send, decision.ticket, msg, history, setup, rcpt.to, rcpt.cc, when, limited))
     return mails, events
+
+
+def _disowned(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
+    """Issue 37: the unit's own server says From is forged: the ticket opens, nobody is
+    answered (an ack to a forged address is backscatter), and staff see why on the ticket."""
+    send, msg = job.send, job.msg
+    if send.kind not in NEUTRAL_KINDS or msg is None or send.to not in (Audience.REQUESTER, Audience.SENDER):
+        return None
+    disowned = sender_disowned(msg, job.setup.cfg.auth)
+    return HistoryEvent("ack_withheld", "mailbot", {"mail": send.kind, "reason": disowned}) if disowned else None
+
+
+def _ack_already_held(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
+    """Issue 44: the ack is in the outbox already, held for the ack budget, and goes by
+    itself (`#kirim-tanda-terima` on such a ticket): a second one would reach the requester twice."""
+    held = job.history.held_ack
+    if job.send.kind != "ack" or held is None:
+        return None
+    return HistoryEvent("ack_already_held", "mailbot", {"mail": job.send.kind, "until": _minute(held, job.setup.cfg)})
+
+
+def _burst_key(send: Send) -> str:
+    burst = str(send.context.get("burst") or "")
+    return f"burst:{burst}" if burst else ""
+
+
+def _burst_folded(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
+    """One alert of a kind a day, however many mails cause it (issue 37: 100 bounced acks, one alert)."""
+    key = _burst_key(job.send)
+    if not key or key not in job.alerted:
+        return None
+    return HistoryEvent("alert_folded", "mailbot", {"mail": job.send.kind, "key": key})
+
+
+def _answered_without_mail(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
+    """Issue 45: a caller or visitor who gave no e-mail was answered in person or by phone:
+    the answer is kept (the recap's Tgl/Isi Jawaban, the summary's first response), not mailed."""
+    send, ticket = job.send, job.decision.ticket
+    if rcpt is None or rcpt.to or send.to is not Audience.REQUESTER or send.kind == "ack" or ticket is None:
+        return None
+    if has_mailbox(ticket.requester.addr):
+        return None
+    return HistoryEvent("answered_without_mail", "mailbot", {"mail": send.kind, "text": send.text or ""})
+
+
+def _unaddressed(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
+    """No address of the audience can be written to: the mail is skipped, and the ticket says why."""
+    if rcpt is None or rcpt.to:
+        return None
+    wanted = rcpt.wanted
+    reason = f"address {', '.join(wanted)} cannot be written to" if wanted else f"no address for {job.send.to}"
+    return HistoryEvent("send_skipped", "mailbot", {"mail": job.send.kind, "reason": reason})
+
+
+_Stop = Callable[[_Job, "_Recipients | None"], "HistoryEvent | None"]
+
+# What stops a send before it is addressed, in order: the first that answers wins.
+_STOPS_BEFORE: tuple[_Stop, ...] = (_disowned, _ack_already_held, _burst_folded)
+# What stops it once its recipients are known.
+_STOPS_UNADDRESSED: tuple[_Stop, ...] = (_answered_without_mail, _unaddressed)
+
+
+def _first_stop(stops: tuple[_Stop, ...], job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
+    return next((event for stop in stops if (event := stop(job, rcpt)) is not None), None)
+
+
+def _burst_alerted(job: _Job) -> list[HistoryEvent]:
+    """A send that is itself a burst's alert counts its key as alerted for the day."""
+    key = _burst_key(job.send)
+    if not key:
+        return []
+    job.alerted.add(key)
+    return [HistoryEvent("rate_limit_alerted", "mailbot", {"key": key})]
+
+
+def _recipients(job: _Job) -> _Recipients:
+    box, cfg, ticket, msg = job.setup.box, job.setup.cfg, job.decision.ticket, job.msg
+    wanted = addresses(job.send.to, box, cfg, ticket, msg)
+    to = tuple(a for a in map(ascii_domain, wanted) if deliverable(a))
+    cc = tuple(a for aud in job.send.cc for a in map(ascii_domain, addresses(aud, box, cfg, ticket, msg))
+               if a not in to and deliverable(a))
+    return _Recipients(wanted, to, cc)
+
+
+def _when(job: _Job, rcpt: _Recipients, limited: bool) -> Schedule:
+    """When the mail goes: now unless the loop limits count it (`schedule`)."""
+    if not limited:
+        return Schedule(job.now)
+    return schedule(job.send, (*rcpt.to, *rcpt.cc), job.decision.ticket, job.history, job.setup, job.now,
+                    vouched=_ack_to_vouched(job, rcpt))
+
+
+def _ack_to_vouched(job: _Job, rcpt: _Recipients) -> bool:
+    """Issue 44: the ack goes to the sender the unit's own server vouches for: never counted."""
+    msg = job.msg
+    if job.send.kind != "ack" or msg is None or not ack_vouched(msg, job.setup.cfg.auth):
+        return False
+    return msg.from_addr.addr.lower() in {a.lower() for a in rcpt.to}
+
+
+def _limit_notices(job: _Job, when: Schedule) -> tuple[list[MailPlan], list[HistoryEvent]]:
+    """A held or stopped mail: the event on the ticket, and the coordinators' alert once per cause a day."""
+    if not when.cause:
+        return [], []
+    events = [_limit_event(job, when)]
+    if when.cause in job.alerted:
+        return [], events
+    job.alerted.add(when.cause)
+    events.append(HistoryEvent("rate_limit_alerted", "mailbot", {"key": when.cause}))
+    return [_limit_alert(when, job.decision.ticket, job.setup, job.now)], events
+
+
+def _limit_event(job: _Job, when: Schedule) -> HistoryEvent:
+    detail: dict[str, object] = {"mail": job.send.kind, "reason": when.reason}
+    if when.why is not None:  # for mail in the mailbox's language (issue 45)
+        detail["why"] = [when.why.code, when.why.command, when.why.value, when.why.name]
+    if when.held and when.send_at is not None:
+        detail["until"] = _minute(when.send_at, job.setup.cfg)
+    if when.waits:
+        return HistoryEvent("ack_awaits_staff", "mailbot", detail)
+    return HistoryEvent("send_held" if when.held else "send_suppressed", "mailbot", detail)
+
+
+def _minute(moment: datetime, cfg: Config) -> str:
+    """A moment as staff read it on the ticket: the unit's local time to the minute."""
+    return moment.astimezone(cfg.timezone).strftime("%Y-%m-%d %H:%M")
 
 
 def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history: History, setup: Setup,
@@ -233,23 +349,10 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
     assert when.send_at is not None
     in_reply_to, references = thread(ticket, str(send.to), msg, history)
     language = ticket.language if ticket else setup.cfg.language
-    # Mail about no ticket and no message (a system alert) names the unit: a coordinator of
-    # several units tells their alerts apart, and the subject does not end on a bare colon.
-    title = send.title or (ticket.subject if ticket else (msg.subject if msg else setup.box.display_name))
-    shown = context(send, ticket, msg, history, setup)
+    title, shown = _title(send, ticket, msg, setup), context(send, ticket, msg, history, setup)
     if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)) or (send.to is Audience.SENDER and limited):
-        # Anyone can write with a victim's address in From, a staff member's too: the unit's answer
-        # to that address (to an unproven sender: `limited`) never carries a working link the sender
-        # chose (in the Subject or the text that repeats it).
-        title, shown = defang(title), {**shown, "subject": defang(str(shown.get("subject") or ""))}
-        if send.to is Audience.SENDER and limited:  # the sender's own words back (a held call's form): inert too
-            shown["text"] = defang(str(shown.get("text") or ""))
-            if isinstance(shown.get("form"), Mapping):
-                shown["form"] = {k: defang(v) if isinstance(v, str) else v for k, v in shown["form"].items()}
-    spoken = ticket is not None and ticket.channel != "email"  # a call's or visit's words are staff's (SPEC 3)
-    if send.kind in NEUTRAL_KINDS and not spoken and not (
-            msg is not None and msg.from_addr.addr.lower() in {a.lower() for a in to}
-            and sender_vouched(msg, setup.cfg.auth)):
+        title, shown = _defanged(send, title, shown, limited)
+    if _unproven(send, ticket, msg, to, setup):
         # Issue 37: the first answer to a sender no server vouched for carries nothing of theirs
         # (a lure in the Subject or the display name would come back From the unit; an ack staff
         # asked for or a caller's ack proves nothing of its addressee either): the tag and a
@@ -259,6 +362,39 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
     return MailPlan(send, ticket, to, cc, audience_of((*to, *cc), setup.box, setup.cfg.escalation.senders),
                     when.send_at, when.held, limited, language, title, in_reply_to, references,
                     shown, _attach_from(send, history))
+
+
+def _title(send: Send, ticket: Ticket | None, msg: InboundMessage | None, setup: Setup) -> str:
+    """The send's own title, else the ticket's or the message's subject. Mail about no ticket
+    and no message (a system alert) names the unit: a coordinator of several units tells
+    their alerts apart, and the subject does not end on a bare colon."""
+    if send.title:
+        return send.title
+    if ticket:
+        return ticket.subject
+    return msg.subject if msg else setup.box.display_name
+
+
+def _defanged(send: Send, title: str, shown: dict[str, Any], limited: bool) -> tuple[str, dict[str, Any]]:
+    """Anyone can write with a victim's address in From, a staff member's too: the unit's
+    answer to that address (to an unproven sender: `limited`) never carries a working link
+    the sender chose (in the Subject or the text that repeats it)."""
+    shown = {**shown, "subject": defang(str(shown.get("subject") or ""))}
+    if send.to is Audience.SENDER and limited:  # the sender's own words back (a held call's form): inert too
+        shown["text"] = defang(str(shown.get("text") or ""))
+        if isinstance(shown.get("form"), Mapping):
+            shown["form"] = {k: defang(v) if isinstance(v, str) else v for k, v in shown["form"].items()}
+    return defang(title), shown
+
+
+def _unproven(send: Send, ticket: Ticket | None, msg: InboundMessage | None, to: tuple[str, ...],
+              setup: Setup) -> bool:
+    """Whether this is a first answer (`NEUTRAL_KINDS`) to an address no server vouched for.
+    A call's or visit's words are staff's (SPEC 3): its answers are not neutral."""
+    if send.kind not in NEUTRAL_KINDS or (ticket is not None and ticket.channel != "email"):
+        return False
+    return not (msg is not None and msg.from_addr.addr.lower() in {a.lower() for a in to}
+                and sender_vouched(msg, setup.cfg.auth))
 
 
 def _attach_from(send: Send, history: History) -> tuple[str, ...]:
@@ -273,7 +409,7 @@ def _limit_alert(when: Schedule, ticket: Ticket | None, setup: Setup, now: datet
     """One alert per cause a day to the coordinators, who are internal and never limited."""
     until = ""
     if when.held and when.send_at is not None:
-        until = when.send_at.astimezone(setup.cfg.timezone).strftime("%Y-%m-%d %H:%M")
+        until = _minute(when.send_at, setup.cfg)
     address = when.cause.partition(":")[2] if when.cause.startswith("address:") else ""
     send = Send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED,
                 context={"reason": when.why or when.reason, "held": when.held, "until": until, "address": address,
