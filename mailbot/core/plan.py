@@ -147,23 +147,39 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
         mail, notes = _one(send, decision, msg, history, setup, now, alerted)
         mails += mail
         events += notes
-    unsent = next((e for e in events if e.kind in ("ack_withheld", "ack_awaits_staff")
-                   or (e.kind in _ACK_LATER and e.detail.get("mail") == "ack")), None)
-    if unsent is not None:  # staff hear on the new ticket's notice that its requester got no ack (yet), and why
-        kind = _ACK_LATER.get(unsent.kind, unsent.kind)
-        why = unsent.detail.get("why")
-        reason = Refusal(*why) if isinstance(why, list | tuple) and len(why) == 4 else unsent.detail["reason"]
-        mails = [replace(m, context={**m.context, "ack_unsent": kind, "ack_unsent_reason": reason,
-                                     "ack_until": unsent.detail.get("until", "")})
-                 if m.send.kind == "staff_new" else m for m in mails]
-    timers = None
-    if decision.ticket is not None and not decision.held:  # a held call has no ticket to time yet
-        deadlines = setup.rules.deadlines(decision.ticket.priority)
-        asked = any(s.kind == "need_info" and s.to is Audience.REQUESTER for s in decision.sends)
-        timers = plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
-                             setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
-                             running=history.running, told=history.told)
-    return Planned(tuple(mails), tuple(events), timers)
+    timers = _timers(decision, before, history, setup, now, lkpp_message)
+    return Planned(tuple(_with_ack_unsent(mails, events)), tuple(events), timers)
+
+
+def _with_ack_unsent(mails: list[MailPlan], events: list[HistoryEvent]) -> list[MailPlan]:
+    """Staff hear on the new ticket's notice that its requester got no ack (yet), and why."""
+    unsent = next((e for e in events if _ack_unsent(e)), None)
+    if unsent is None:
+        return mails
+    why = unsent.detail.get("why")
+    told = {"ack_unsent": _ACK_LATER.get(unsent.kind, unsent.kind),
+            "ack_unsent_reason": Refusal(*why) if isinstance(why, list | tuple) and len(why) == 4
+            else unsent.detail["reason"],
+            "ack_until": unsent.detail.get("until", "")}
+    return [replace(m, context={**m.context, **told}) if m.send.kind == "staff_new" else m for m in mails]
+
+
+def _ack_unsent(event: HistoryEvent) -> bool:
+    """An event that says the ack did not go now: withheld, waiting for staff, held or stopped."""
+    return event.kind in ("ack_withheld", "ack_awaits_staff") or (
+        event.kind in _ACK_LATER and event.detail.get("mail") == "ack")
+
+
+def _timers(decision: Decision, before: Ticket | None, history: History, setup: Setup, now: datetime,
+            lkpp_message: bool) -> TimerPlan | None:
+    """The ticket's timer changes; a held call has no ticket to time yet."""
+    if decision.ticket is None or decision.held:
+        return None
+    deadlines = setup.rules.deadlines(decision.ticket.priority)
+    asked = any(s.kind == "need_info" and s.to is Audience.REQUESTER for s in decision.sends)
+    return plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
+                       setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
+                       running=history.running, told=history.told)
 
 
 # An ack the limits hold or stop, as the new ticket's notice tells staff (`ack_unsent`).
@@ -426,22 +442,42 @@ def _limit_alert(when: Schedule, ticket: Ticket | None, setup: Setup, now: datet
 def addresses(audience: Audience, box: MailboxConfig, cfg: Config, ticket: Ticket | None,
               msg: InboundMessage | None) -> tuple[str, ...]:
     """The addresses of an audience for this mailbox."""
-    match audience:
-        case Audience.REQUESTER:  # a caller who gave no e-mail: a placeholder that never receives mail
-            return (ticket.requester.addr,) if ticket and has_mailbox(ticket.requester.addr) else ()
-        case Audience.STAFF:
-            return box.notify_addresses
-        case Audience.SENDER:  # with no message (a timer's): the staff member who wrote a held form down
-            return (msg.from_addr.addr,) if msg else ((ticket.taken_by,) if ticket and ticket.taken_by else ())
-        case Audience.COORDINATORS:
-            return box.coordinators or box.notify_addresses
-        case Audience.LKPP:
-            return (cfg.escalation.address,) if cfg.escalation.address else ()
-        case Audience.HEADS:
-            return box.heads or box.coordinators
-        case Audience.ASSIGNEE:
-            return (ticket.assignee,) if ticket and ticket.assignee else ()
-    return ()
+    found = _AUDIENCES.get(audience)
+    return found(box, cfg, ticket, msg) if found is not None else ()
+
+
+def _requester(box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None) -> tuple[str, ...]:
+    """A caller who gave no e-mail has a placeholder that never receives mail."""
+    return (ticket.requester.addr,) if ticket and has_mailbox(ticket.requester.addr) else ()
+
+
+def _sender(box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None) -> tuple[str, ...]:
+    """With no message (a timer's): the staff member who wrote a held form down."""
+    if msg:
+        return (msg.from_addr.addr,)
+    return (ticket.taken_by,) if ticket and ticket.taken_by else ()
+
+
+def _lkpp(box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None) -> tuple[str, ...]:
+    return (cfg.escalation.address,) if cfg.escalation.address else ()
+
+
+def _assignee(box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None) -> tuple[str, ...]:
+    return (ticket.assignee,) if ticket and ticket.assignee else ()
+
+
+_Addresses = Callable[[MailboxConfig, Config, "Ticket | None", "InboundMessage | None"], tuple[str, ...]]
+
+# Who each audience is; coordinators fall back to the staff addresses, heads to the coordinators.
+_AUDIENCES: dict[Audience, _Addresses] = {
+    Audience.REQUESTER: _requester,
+    Audience.STAFF: lambda box, cfg, ticket, msg: box.notify_addresses,
+    Audience.SENDER: _sender,
+    Audience.COORDINATORS: lambda box, cfg, ticket, msg: box.coordinators or box.notify_addresses,
+    Audience.LKPP: _lkpp,
+    Audience.HEADS: lambda box, cfg, ticket, msg: box.heads or box.coordinators,
+    Audience.ASSIGNEE: _assignee,
+}
 
 
 def internal(box: MailboxConfig, cfg: Config, address: str) -> bool:
@@ -474,30 +510,53 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
              now: datetime, *, vouched: bool = False) -> Schedule:
     """SPEC section 5: when an automatic mail may go, if at all. `vouched`: the ack goes to
     a sender the unit's own server vouched for (`ack_vouched`), never counted (issue 44)."""
-    for address in (a for a in rcpt if not internal(setup.box, setup.cfg, a)):
-        hour, day = history.sent_to.get(address, (0, 0))
-        why = address_limit(address, hour, day, setup.cfg.autoreply_limit)
-        if why:
-            return limited(why, send_at=None, cause=f"address:{address}")
-    if send.kind == "ack" and history.looping and msg_domain(rcpt):
-        # Issue 37: the same words from a third address of one domain within the hour: a responder
-        # answering our acks from rotating addresses; no ack, and the loop has nothing to answer
-        return limited(history.looping, send_at=None, cause=f"loop:{msg_domain(rcpt)}")
+    stopped = _address_limited(rcpt, history, setup) or _loop_limited(send, rcpt, history)
+    if stopped is not None:
+        return stopped
     counted = ""
-    if send.kind == "ack" and not vouched and any(
-            not internal(setup.box, setup.cfg, a) and inbox_key(a) not in history.known for a in rcpt):
+    if send.kind == "ack" and not vouched and _new_outside(rcpt, history, setup):
         # a domain's share is its organisation's: sixty subdomains of one are one (red team of issue 44, F4)
         when = _ack_budget(organisation_of(msg_domain(rcpt)), history, setup, now)
         if when.send_at != now:
             return when
         counted = when.counted
-    if send.to is Audience.REQUESTER and ticket is not None and ticket.id is not None:
-        cap = setup.cfg.limits.ticket_mails_per_hour
-        slot = ticket_slot(now, [s for s in history.slots if s > now - HOUR], cap)
-        if slot > now:
-            return limited(Refusal("limit_ticket", value=str(cap)), send_at=slot, held=True,
-                           cause=f"ticket:{ticket.number}", counted=counted)
-    return Schedule(now, counted=counted)
+    return _ticket_capped(send, ticket, history, setup, now, counted)
+
+
+def _address_limited(rcpt: tuple[str, ...], history: History, setup: Setup) -> Schedule | None:
+    """Stopped: an outside recipient had its hour's or day's share of automatic mail."""
+    for address in (a for a in rcpt if not internal(setup.box, setup.cfg, a)):
+        hour, day = history.sent_to.get(address, (0, 0))
+        why = address_limit(address, hour, day, setup.cfg.autoreply_limit)
+        if why:
+            return limited(why, send_at=None, cause=f"address:{address}")
+    return None
+
+
+def _loop_limited(send: Send, rcpt: tuple[str, ...], history: History) -> Schedule | None:
+    """Issue 37: the same words from a third address of one domain within the hour: a responder
+    answering our acks from rotating addresses; no ack, and the loop has nothing to answer."""
+    if send.kind != "ack" or not history.looping or not msg_domain(rcpt):
+        return None
+    return limited(history.looping, send_at=None, cause=f"loop:{msg_domain(rcpt)}")
+
+
+def _new_outside(rcpt: tuple[str, ...], history: History, setup: Setup) -> bool:
+    """Whether a recipient is outside the unit and new to it (the ack budget counts those)."""
+    return any(not internal(setup.box, setup.cfg, a) and inbox_key(a) not in history.known for a in rcpt)
+
+
+def _ticket_capped(send: Send, ticket: Ticket | None, history: History, setup: Setup, now: datetime,
+                   counted: str) -> Schedule:
+    """Held: the ticket's requester had `limits.ticket_mails_per_hour` mails this hour."""
+    if send.to is not Audience.REQUESTER or ticket is None or ticket.id is None:
+        return Schedule(now, counted=counted)
+    cap = setup.cfg.limits.ticket_mails_per_hour
+    slot = ticket_slot(now, [s for s in history.slots if s > now - HOUR], cap)
+    if slot <= now:
+        return Schedule(now, counted=counted)
+    return limited(Refusal("limit_ticket", value=str(cap)), send_at=slot, held=True,
+                   cause=f"ticket:{ticket.number}", counted=counted)
 
 
 def _ack_budget(domain: str, history: History, setup: Setup, now: datetime) -> Schedule:
@@ -551,12 +610,23 @@ def ascii_domain(address: str) -> str:
 
 def deliverable(address: str) -> bool:
     """Whether we can write this address into To/Cc and send to it (ASCII addr-spec)."""
-    if not address or not address.isascii() or address.count("@") != 1 or not has_mailbox(address):
-        return False  # `.invalid` (RFC 2606) never resolves: a placeholder, never a recipient
-    if any(c in address for c in ' <>,;"') or not address.isprintable():
-        return False  # the renderer writes no quoted local part: such an address is skipped, not a crash
+    if not _writable(address):
+        return False
     if _PLAIN_ADDRESS.fullmatch(address):  # the common shape, without the full parser
         return True
+    return _parses(address)
+
+
+def _writable(address: str) -> bool:
+    """One ASCII mailbox the renderer can write as it is."""
+    if not address or not address.isascii() or address.count("@") != 1 or not has_mailbox(address):
+        return False  # `.invalid` (RFC 2606) never resolves: a placeholder, never a recipient
+    # the renderer writes no quoted local part: such an address is skipped, not a crash
+    return not any(c in address for c in ' <>,;"') and address.isprintable()
+
+
+def _parses(address: str) -> bool:
+    """What the header parser makes of an address of an unusual shape."""
     try:
         parsed = HeaderAddress(addr_spec=address)
     except (ValueError, IndexError, email.errors.HeaderParseError, email.errors.HeaderDefect):
@@ -573,15 +643,27 @@ def thread(ticket: Ticket | None, audience: str, msg: InboundMessage | None,
     """In-Reply-To the latest mail of this audience's thread; References from its start.
     Only ids the mails carried: none that mailbot made up for a mail without one."""
     if ticket is None or ticket.id is None or audience not in _THREADS:
-        cited = citable_id(msg.message_id) if msg else None
-        return (cited, (*msg.references, cited)) if msg and cited else (None, tuple(msg.references) if msg else ())
-    ids = [mid for role, mid in history.thread if role in _THREADS[audience]]
-    if not ids and msg is not None and audience == "staff" and history.thread:
-        ids = [history.thread[0][1]]  # the staff thread starts from the requester's mail
-    ids = [cited for mid in ids if (cited := citable_id(mid))]
+        return _under_message(msg)
+    ids = [cited for mid in _thread_ids(audience, msg, history) if (cited := citable_id(mid))]
     if not ids:
         return None, ()
     return ids[-1], tuple(dict.fromkeys((ids[0], *ids[-9:])))
+
+
+def _thread_ids(audience: str, msg: InboundMessage | None, history: History) -> list[str]:
+    """The Message-IDs of this audience's thread, oldest first."""
+    ids = [mid for role, mid in history.thread if role in _THREADS[audience]]
+    if not ids and msg is not None and audience == "staff" and history.thread:
+        return [history.thread[0][1]]  # the staff thread starts from the requester's mail
+    return ids
+
+
+def _under_message(msg: InboundMessage | None) -> tuple[str | None, tuple[str, ...]]:
+    """Mail on no ticket's thread answers the message it is about, if any."""
+    if msg is None:
+        return None, ()
+    cited = citable_id(msg.message_id)
+    return (cited, (*msg.references, cited)) if cited else (None, tuple(msg.references))
 
 
 def without_internal(text: str, notes: tuple[str, ...], sent: tuple[str, ...] = ()) -> str:
@@ -722,33 +804,55 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
     """The template context of one mail: the ticket, the texts it carries, the deadlines."""
     box, cfg = setup.box, setup.cfg
     base = _ticket_context(ticket, msg, box)
-    text = send.text or ""
-    if send.attach == "lkpp" and history.latest_lkpp is not None:
-        text = history.latest_lkpp[0]
+    text = _text(send, history)
     if send.to is Audience.REQUESTER:
-        if send.kind in LKPP_WORDS:
-            text = without_salutation(text)
-        text = redact(without_internal(text, history.internal, history.sent_lkpp), box)
-        if isinstance(send.context.get("problem"), str):  # a consultation's problem as staff wrote it down
-            send = replace(send, context={**send.context, "problem": redact(str(send.context["problem"]), box)})
+        text, send = _for_requester(text, send, history, box)
+    base.update(_terms(text, send, ticket, setup))
+    if send.attach == "ticket" and ticket is not None:
+        base.update(_problem(ticket, history))
+    if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
+        base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in history.unshown]
+    base.update(send.context)
+    return base
+
+
+def _terms(text: str, send: Send, ticket: Ticket | None, setup: Setup) -> dict[str, Any]:
+    """The texts, the working hours and the deadlines a mail states."""
+    cfg = setup.cfg
     deadlines = setup.rules.deadlines(ticket.priority if ticket else None)
-    base.update({
+    return {
         "text": text, "note": send.text or "", "workdays": list(cfg.calendar.workdays), "hours": cfg.calendar.hours,
         "timezone": str(cfg.timezone), "reopen_days": cfg.reopen_days,
         "first_response_hours": _number(deadlines.first_response), "confirm_days": _number(deadlines.confirm_close),
         "close_days": _number(deadlines.awaiting_info_close), "identity": {},
         # seed 003's form: "Hari/Tanggal Konsultasi" and "Waktu", when the ticket was opened
         "opened": ticket.created_at.astimezone(cfg.timezone).isoformat() if ticket else "",
-    })
-    if send.attach == "ticket" and ticket is not None:
-        # SOP-015 step 1: the problem as the requester wrote it, who they are, then the staff note;
-        # the same words sent twice (again, with the file forgotten the first time) once.
-        base["text"] = "\n\n".join(dict.fromkeys(t.strip() for t in history.requester_texts if t.strip()))
-        base["identity"] = identity_of(ticket, history)
-    if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
-        base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in history.unshown]
-    base.update(send.context)
-    return base
+    }
+
+
+def _problem(ticket: Ticket, history: History) -> dict[str, Any]:
+    """SOP-015 step 1: the problem as the requester wrote it, who they are, then the staff note;
+    the same words sent twice (again, with the file forgotten the first time) once."""
+    return {"text": "\n\n".join(dict.fromkeys(t.strip() for t in history.requester_texts if t.strip())),
+            "identity": identity_of(ticket, history)}
+
+
+def _text(send: Send, history: History) -> str:
+    """The words a mail carries: the send's own, or LKPP's latest where it passes them on."""
+    if send.attach == "lkpp" and history.latest_lkpp is not None:
+        return history.latest_lkpp[0]
+    return send.text or ""
+
+
+def _for_requester(text: str, send: Send, history: History, box: MailboxConfig) -> tuple[str, Send]:
+    """What a requester may read of the text and of a consultation's problem as staff wrote it
+    down: no internal notes or our own mail repeated, no staff address (SPEC sections 1, 2)."""
+    if send.kind in LKPP_WORDS:
+        text = without_salutation(text)
+    text = redact(without_internal(text, history.internal, history.sent_lkpp), box)
+    if isinstance(send.context.get("problem"), str):
+        send = replace(send, context={**send.context, "problem": redact(str(send.context["problem"]), box)})
+    return text, send
 
 
 def _unshown(kind: str, at: str, detail: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
