@@ -17,7 +17,7 @@ standard of seed 002) is wall-clock time.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -132,60 +132,121 @@ def plan(
     coordinators once, as the digest shows it.
     """
     _check_aware(now)
+    change = _Change(old, new, old.state if old else None, new.state, lkpp_message, now, cal, d,
+                     active, data_requested, running or {}, told)
     changes = _Changes()
-    before, after = (old.state if old else None), new.state
-    if after is State.CLOSED:
-        if before is not State.CLOSED:
+    if change.after is State.CLOSED:
+        if change.before is not State.CLOSED:
             changes.stop(*TimerKind)  # closing ends every deadline, RESOLUTION too
         return changes.result()
-    if old is None:
-        opened = min(new.created_at, now)  # its mail's arrival (`lifecycle.opened_at`)
-        changes.start(TimerKind.RESOLUTION, opened, opened + timedelta(hours=d.resolution))
-    _first_response(changes, old, new, now, cal, d, running.get(TimerKind.FIRST_RESPONSE) if running else None)
-    if before is not after:
-        _state_timers(changes, before, after, now, cal, d, active)
-    elif data_requested and after is State.AWAITING_INFO:
-        # SPEC 6: the clock starts at each LKPP request relayed, the second one too
-        changes.start(TimerKind.AWAITING_INFO, now, cal.add_working_days(now, d.awaiting_info_remind))
-    if before is State.CLOSED and str(TimerKind.RESOLUTION) not in told:
-        # seed 002: closing stopped the 3x24h clock; reopened, the ticket is measured by it
-        # again (the digest and reports do), and a breach reaches the coordinators once
-        changes.start(TimerKind.RESOLUTION, new.created_at, new.created_at + timedelta(hours=d.resolution))
-    waited = running.get(TimerKind.RESOLUTION) if running else None
-    if before is State.RESOLVED and after is not State.RESOLVED and waited is not None and waited.step > 0:
-        # the 3x24h standard ran out while the solution stood, and the solution was rejected:
-        # the coordinators are told now (once), not at the timer's next daily look
-        changes.start(TimerKind.RESOLUTION, waited.started_at, new.created_at + timedelta(hours=d.resolution))
-    if lkpp_message and before in _WITH_LKPP and after in _WITH_LKPP:
-        # SOP-015 step 14: each LKPP message restarts the daily progress clock.
-        changes.stop(TimerKind.LKPP_STATUS)
-        changes.start(TimerKind.LKPP_PROGRESS, now, cal.add_working_days(now, d.lkpp_progress))
+    for rule in _PLAN_RULES:  # in order: a later rule's word on a kind wins
+        rule(changes, change)
     return changes.result()
 
 
-def _first_response(changes: _Changes, old: Ticket | None, new: Ticket, now: datetime, cal: WorkCalendar,
-                    d: Deadlines, waiting: Timer | None) -> None:
-    """FIRST_RESPONSE: owed from the opening, or again from a reopening; moved by a
-    priority change before it fired; ended by staff's answer. `waiting`: the running one."""
-    before, after = (old.state if old else None), new.state
-    if (old is None or before is State.CLOSED) and new.first_response_at is None:
-        begun = min(new.created_at, now) if old is None else now
-        changes.start(TimerKind.FIRST_RESPONSE, begun, cal.add_working_hours(begun, d.first_response))
-    elif before in _REOPENED_FROM and after is State.OPEN:
+@dataclass(frozen=True)
+class _Change:
+    """One decision's ticket change, as the timer rules of `plan` read it."""
+
+    old: Ticket | None
+    new: Ticket
+    before: State | None
+    after: State
+    lkpp_message: bool
+    now: datetime
+    cal: WorkCalendar
+    d: Deadlines
+    active: Collection[TimerKind] | None
+    data_requested: bool
+    running: Mapping[TimerKind, Timer]
+    told: Collection[str]
+
+
+def _resolution_opened(changes: _Changes, c: _Change) -> None:
+    """A new ticket's 3x24h standard runs from its mail's arrival (`lifecycle.opened_at`)."""
+    if c.old is None:
+        opened = min(c.new.created_at, c.now)
+        changes.start(TimerKind.RESOLUTION, opened, opened + timedelta(hours=c.d.resolution))
+
+
+def _first_response_owed(changes: _Changes, c: _Change) -> None:
+    """FIRST_RESPONSE is owed from the opening, or again from a reopening."""
+    if (c.old is None or c.before is State.CLOSED) and c.new.first_response_at is None:
+        begun = min(c.new.created_at, c.now) if c.old is None else c.now
+        changes.start(TimerKind.FIRST_RESPONSE, begun, c.cal.add_working_hours(begun, c.d.first_response))
+    elif c.before in _REOPENED_FROM and c.after is State.OPEN:
         # the solution did not solve it (E4) or the ticket came back (E5): waiting for
         # staff again (SPEC 4 `open`), with the same response deadline and reminders
-        changes.start(TimerKind.FIRST_RESPONSE, now, cal.add_working_hours(now, d.first_response))
-    if old is None:
+        changes.start(TimerKind.FIRST_RESPONSE, c.now, c.cal.add_working_hours(c.now, c.d.first_response))
+
+
+def _first_response_repriced(changes: _Changes, c: _Change) -> None:
+    """SPEC 6: first_response per priority; `#prioritas` corrects the guessed one, and a
+    deadline that has not fired yet moves to the new priority's, from its start."""
+    waiting = c.running.get(TimerKind.FIRST_RESPONSE)
+    if c.old is None or c.old.priority == c.new.priority or waiting is None or waiting.step != 0:
         return
-    if (old.priority != new.priority and waiting is not None and waiting.step == 0
-            and after is State.OPEN and new.first_response_at is None):
-        # SPEC 6: first_response per priority; `#prioritas` corrects the guessed one
+    if c.after is State.OPEN and c.new.first_response_at is None:
         begun = waiting.started_at
-        changes.start(TimerKind.FIRST_RESPONSE, begun, cal.add_working_hours(begun, d.first_response))
-    if old.first_response_at is None and new.first_response_at is not None:
+        changes.start(TimerKind.FIRST_RESPONSE, begun, c.cal.add_working_hours(begun, c.d.first_response))
+
+
+def _first_response_answered(changes: _Changes, c: _Change) -> None:
+    """Staff's answer ends FIRST_RESPONSE, on a reopened ticket too."""
+    if c.old is None:
+        return
+    if c.old.first_response_at is None and c.new.first_response_at is not None:
         changes.stop(TimerKind.FIRST_RESPONSE)
-    elif old.first_response_at is not None and before is State.OPEN and after is not State.OPEN:
+    elif c.old.first_response_at is not None and c.before is State.OPEN and c.after is not State.OPEN:
         changes.stop(TimerKind.FIRST_RESPONSE)  # staff answered the reopened ticket
+
+
+def _state_changed(changes: _Changes, c: _Change) -> None:
+    """The timers that entering the new state and leaving the old one start and stop."""
+    if c.before is not c.after:
+        _state_timers(changes, c.before, c.after, c.now, c.cal, c.d, c.active)
+
+
+def _data_requested_again(changes: _Changes, c: _Change) -> None:
+    """SPEC 6: the clock starts at each LKPP request relayed, the second one too."""
+    if c.before is c.after and c.data_requested and c.after is State.AWAITING_INFO:
+        changes.start(TimerKind.AWAITING_INFO, c.now, c.cal.add_working_days(c.now, c.d.awaiting_info_remind))
+
+
+def _resolution_reopened(changes: _Changes, c: _Change) -> None:
+    """Seed 002: closing stopped the 3x24h clock; reopened, the ticket is measured by it
+    again (the digest and reports do), and a breach reaches the coordinators once (`told`)."""
+    if c.before is State.CLOSED and str(TimerKind.RESOLUTION) not in c.told:
+        changes.start(TimerKind.RESOLUTION, c.new.created_at, c.new.created_at + timedelta(hours=c.d.resolution))
+
+
+def _resolution_rejected(changes: _Changes, c: _Change) -> None:
+    """The 3x24h standard ran out while the solution stood, and the solution was rejected:
+    the coordinators are told now (once), not at the timer's next daily look."""
+    waited = c.running.get(TimerKind.RESOLUTION)
+    if c.before is State.RESOLVED and c.after is not State.RESOLVED and waited is not None and waited.step > 0:
+        changes.start(TimerKind.RESOLUTION, waited.started_at, c.new.created_at + timedelta(hours=c.d.resolution))
+
+
+def _lkpp_progress(changes: _Changes, c: _Change) -> None:
+    """SOP-015 step 14: each LKPP message restarts the daily progress clock."""
+    if c.lkpp_message and c.before in _WITH_LKPP and c.after in _WITH_LKPP:
+        changes.stop(TimerKind.LKPP_STATUS)
+        changes.start(TimerKind.LKPP_PROGRESS, c.now, c.cal.add_working_days(c.now, c.d.lkpp_progress))
+
+
+# The timer rules of a decision that does not close the ticket, in the order they speak.
+_PLAN_RULES: tuple[Callable[[_Changes, _Change], None], ...] = (
+    _resolution_opened,
+    _first_response_owed,
+    _first_response_repriced,
+    _first_response_answered,
+    _state_changed,
+    _data_requested_again,
+    _resolution_reopened,
+    _resolution_rejected,
+    _lkpp_progress,
+)
 
 
 def _state_timers(
@@ -199,19 +260,7 @@ def _state_timers(
 ) -> None:
     """The timers that entering `after` and leaving `before` start and stop."""
     if after is State.ESCALATED:
-        if before is State.AWAITING_INFO:
-            # The data LKPP asked for reaches it (SOP-015 step 9): its day to report
-            # progress runs from the data, not from its request (a reminder minutes after
-            # the data went out asked for progress on data it had just received). A status
-            # LKPP still owes (`active` names LKPP_STATUS) keeps its deadline.
-            if active is None or TimerKind.LKPP_STATUS not in active:
-                changes.start(
-                    TimerKind.LKPP_PROGRESS, now, cal.add_working_days(now, d.lkpp_progress)
-                )
-        else:
-            # SOP-015 step 12: LKPP owes a status within 2 working days of escalation.
-            changes.start(TimerKind.LKPP_STATUS, now, cal.add_working_days(now, d.lkpp_status))
-            changes.stop(TimerKind.LKPP_PROGRESS)
+        _escalated(changes, before, now, cal, d, active)
     if after is State.AWAITING_INFO:
         changes.start(
             TimerKind.AWAITING_INFO, now, cal.add_working_days(now, d.awaiting_info_remind)
@@ -225,6 +274,21 @@ def _state_timers(
         changes.stop(TimerKind.CONFIRM_CLOSE)
     if before in _WITH_LKPP and after not in _WITH_LKPP:
         changes.stop(*_LKPP_TIMERS)
+
+
+def _escalated(changes: _Changes, before: State | None, now: datetime, cal: WorkCalendar, d: Deadlines,
+               active: Collection[TimerKind] | None) -> None:
+    """Entering `escalated`: LKPP owes a status, or progress once it has the data it asked for."""
+    if before is not State.AWAITING_INFO:
+        # SOP-015 step 12: LKPP owes a status within 2 working days of escalation.
+        changes.start(TimerKind.LKPP_STATUS, now, cal.add_working_days(now, d.lkpp_status))
+        changes.stop(TimerKind.LKPP_PROGRESS)
+    elif active is None or TimerKind.LKPP_STATUS not in active:
+        # The data LKPP asked for reaches it (SOP-015 step 9): its day to report
+        # progress runs from the data, not from its request (a reminder minutes after
+        # the data went out asked for progress on data it had just received). A status
+        # LKPP still owes (`active` names LKPP_STATUS) keeps its deadline.
+        changes.start(TimerKind.LKPP_PROGRESS, now, cal.add_working_days(now, d.lkpp_progress))
 
 
 class _Changes:
@@ -558,6 +622,18 @@ def find_overdue(
     nor closed is overdue, by wall-clock time (the standard is 3x24 hours, not working time).
     """
     _check_aware(now)
+    found, since = _timer_breaches(ticket, timers, now, cal, d)
+    resolution_due = ticket.created_at + timedelta(hours=d.resolution)
+    if fits(TimerKind.RESOLUTION, ticket) and resolution_due <= now:
+        found.setdefault(TimerKind.RESOLUTION, resolution_due)
+        since.setdefault(TimerKind.RESOLUTION, ticket.created_at)  # the standard counts from the opening
+    result = [_overdue(ticket, kind, due, min(since.get(kind, due), now), now, cal, d) for kind, due in found.items()]
+    return sorted(result, key=_overdue_order)
+
+
+def _timer_breaches(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal: WorkCalendar,
+                    d: Deadlines) -> tuple[dict[TimerKind, datetime], dict[TimerKind, datetime]]:
+    """When each kind's breach began (its earliest), and since when its timer ran."""
     found: dict[TimerKind, datetime] = {}
     since: dict[TimerKind, datetime] = {}
     for timer in timers:
@@ -570,18 +646,15 @@ def find_overdue(
         # the progress reminders follow a status request LKPP has still not answered:
         # one breach, counted from the status deadline
         found.pop(TimerKind.LKPP_PROGRESS, None)
-    resolution_due = ticket.created_at + timedelta(hours=d.resolution)
-    if fits(TimerKind.RESOLUTION, ticket) and resolution_due <= now:
-        found.setdefault(TimerKind.RESOLUTION, resolution_due)
-        since.setdefault(TimerKind.RESOLUTION, ticket.created_at)  # the standard counts from the opening
-    result = [
-        Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due,
-                cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due,
-                on_whom(kind, ticket), _span(kind, d), kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None,
-                min(since.get(kind, due), now))
-        for kind, due in found.items()
-    ]
-    return sorted(result, key=_overdue_order)
+    return found, since
+
+
+def _overdue(ticket: Ticket, kind: TimerKind, due: datetime, since: datetime, now: datetime, cal: WorkCalendar,
+             d: Deadlines) -> Overdue:
+    waited = cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due
+    reopened = kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None
+    return Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due, waited, on_whom(kind, ticket),
+                   _span(kind, d), reopened, since)
 
 
 def waits_in_working_time(kind: TimerKind) -> bool:
