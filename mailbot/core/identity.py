@@ -9,6 +9,7 @@ signature; we take what is there and never guess beyond it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from mailbot.core.model import Address, InboundMessage
@@ -145,21 +146,55 @@ def _words(text: str) -> set[str]:
 
 
 def _fields(texts: tuple[str, ...]) -> dict[str, str]:
+    """The fields the texts state, earliest text first; within a text, the first finder of
+    `_FINDERS` that finds a field wins."""
     found: dict[str, str] = {}
     for text in map(own_text, texts):  # never a forwarded or quoted signature: someone else's
-        for key, pattern in _LINE.items():
-            match = pattern.search(text)
-            if match and key not in found:
-                found[key] = match.group("value")[:120]
-        if "phone" not in found and (phone := _PHONE_LINE.search(text)):
-            found["phone"] = phone.group("value").strip()
-        if "phone" not in found and (phone := _PHONE.search(text)):
-            found["phone"] = phone.group(0)
-        if "organisation" not in found and (org := _POSITION_ORG.search(text) or _ORG.search(text)):
-            found["organisation"] = org.group(1).strip()
-        if "address" not in found and (street := _STREET.search(text)):
-            found["address"] = street.group(1)
+        for key, find in _FINDERS:
+            if key not in found and (value := find(text)) is not None:
+                found[key] = value
     return found
+
+
+def _labelled(pattern: re.Pattern[str]) -> Callable[[str], str | None]:
+    """A field written as "Nama: ...", "b. Nama Instansi/Perusahaan : ..."."""
+    def find(text: str) -> str | None:
+        match = pattern.search(text)
+        return match.group("value")[:120] if match else None
+    return find
+
+
+def _phone_line(text: str) -> str | None:
+    """ "Telp. 0778-123456": a phone label and a number."""
+    match = _PHONE_LINE.search(text)
+    return match.group("value").strip() if match else None
+
+
+def _mobile(text: str) -> str | None:
+    """A mobile number anywhere in the text."""
+    match = _PHONE.search(text)
+    return match.group(0) if match else None
+
+
+def _company(text: str) -> str | None:
+    """A company on a position line ("Direktur CV Maju Jaya") or on a line of its own."""
+    match = _POSITION_ORG.search(text) or _ORG.search(text)
+    return match.group(1).strip() if match else None
+
+
+def _street(text: str) -> str | None:
+    match = _STREET.search(text)
+    return match.group(1) if match else None
+
+
+# How each field is found in a text, in order: the labelled lines, then what signatures show.
+_FINDERS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
+    *((key, _labelled(pattern)) for key, pattern in _LINE.items()),
+    ("phone", _phone_line),
+    ("phone", _mobile),
+    ("organisation", _company),
+    ("address", _street),
+)
 
 
 def is_signature(lines: list[str], name: str) -> bool:
@@ -192,12 +227,18 @@ def is_title_block(lines: list[str]) -> bool:
     return 0 < len(lines) <= 3 and all(_title_line(line) for line in lines)
 
 
+# The kinds of line a signature is made of: a sign-off, a phone or e-mail, a company, a
+# position at one, a street, a phone line, a labelled field.
+_SIGNATURE_KINDS: tuple[Callable[[str], re.Match[str] | None], ...] = (
+    _SIGN_OFF.match, _CONTACT_BITS.search, _ORG.match, _POSITION_ORG.match, _STREET.match, _PHONE_LINE.match,
+    *(pattern.match for pattern in _LINE.values()),
+)
+
+
 def _signature_line(line: str, name_words: set[str]) -> bool:
+    """A line of a known signature kind, or one made only of the sender's name."""
     text = line.strip()
-    if (_SIGN_OFF.match(text) or _CONTACT_BITS.search(text) or _ORG.match(text) or _POSITION_ORG.match(text)
-            or _STREET.match(text)):
-        return True
-    if _PHONE_LINE.match(text) or any(pattern.match(text) for pattern in _LINE.values()):
+    if any(kind(text) for kind in _SIGNATURE_KINDS):
         return True
     own = {w for w in re.findall(r"\w+", text.lower()) if len(w) > 1}
     return bool(own) and own <= name_words
@@ -216,12 +257,25 @@ def _title_line(line: str) -> bool:
     """A short line written as a title, every word capitalised but the joiners: no sentence."""
     text = line.strip()
     tokens = [token.strip("()[],.;:'\"") for token in text.split()]
-    if not tokens or len(tokens) > _TITLE_MAX_WORDS or len(text) > 80 or re.search(r"[?!]", text):
-        return False
+    return _title_length(text, tokens) and _capitalised_as_title(tokens)
+
+
+def _title_length(text: str, tokens: list[str]) -> bool:
+    """As short as a title, with no question or exclamation."""
+    return 0 < len(tokens) <= _TITLE_MAX_WORDS and len(text) <= 80 and not re.search(r"[?!]", text)
+
+
+def _capitalised_as_title(tokens: list[str]) -> bool:
+    """Every word capitalised but the joiners, and none a sentence's."""
     capitalised = [t for t in tokens if t[:1].isupper()]
-    others = [t for t in tokens if t and not t[:1].isupper() and any(c.isalpha() for c in t)]
+    others = _lower_case_words(tokens)
     return (bool(capitalised) and all(t.lower() in _TITLE_JOINERS for t in others)
             and not any(t.lower() in _SENTENCE_WORDS for t in tokens))
+
+
+def _lower_case_words(tokens: list[str]) -> list[str]:
+    """The tokens with a letter that do not start with a capital."""
+    return [t for t in tokens if t and not t[:1].isupper() and any(c.isalpha() for c in t)]
 
 
 def identify(messages: list[InboundMessage]) -> Identity:
