@@ -95,10 +95,9 @@ def ack_slot(now: datetime, counted: list[datetime], domain: list[datetime], bud
     every hour around it keeps at most `budget` of them, and at most `share` to one domain:
     acks held by the budget go in the order they came (oldest first), and a domain held by
     its share takes no turn from the others, which go in the hours it leaves free."""
-    every = sorted(s for s in counted if s > now - HOUR)
-    mine = sorted(s for s in domain if s > now - HOUR)
+    every, mine = _last_hour(counted, now), _last_hour(domain, now)
     budget_free: datetime | None = None
-    for moment in sorted({now, *(s + HOUR for s in every if s + HOUR > now)}):
+    for moment in _turns(now, every):
         if not _fits(moment, every, budget):
             continue
         budget_free = budget_free or moment
@@ -106,6 +105,16 @@ def ack_slot(now: datetime, counted: list[datetime], domain: list[datetime], bud
             return moment, moment > budget_free
     # unreachable: an hour after the last counted ack every window is free of them
     return (every[-1] if every else now) + HOUR, False
+
+
+def _last_hour(slots: list[datetime], now: datetime) -> list[datetime]:
+    """The send times of the hour before `now`, oldest first."""
+    return sorted(s for s in slots if s > now - HOUR)
+
+
+def _turns(now: datetime, every: list[datetime]) -> list[datetime]:
+    """The moments an ack may go at: now, and each moment a counted one leaves the hour."""
+    return sorted({now, *(s + HOUR for s in every if s + HOUR > now)})
 
 
 def _fits(moment: datetime, ordered: list[datetime], cap: int) -> bool:

@@ -68,18 +68,27 @@ def looping(sender: str, subject: str, text: str, recent: Iterable[tuple[str, st
     addresses wrote the same words before this one is not answered; `by_subject`: a subject
     alone repeating counts (for new mail it does not: people of one domain title their mail
     "Pertanyaan" alike and write their own words under it)."""
-    own = inbox_key(sender)
-    marks = {m for m in (("text", fingerprint(text)), ("subject", subject_fingerprint(subject) if by_subject else ""))
-             if m[1]}
+    seen = _seen(inbox_key(sender), _marks(subject if by_subject else None, text), recent)
+    for (what, _), addresses in sorted(seen.items()):
+        if len(addresses) >= earlier:
+            return Refusal("limit_looping", command=what, value=str(len(addresses) + 1), name=domain_of(sender))
+    return None
+
+
+def _marks(subject: str | None, text: str) -> set[tuple[str, str]]:
+    """What repeats between mails: the text's fingerprint and the subject's (None: not
+    counted), those that are not empty."""
+    marks = {("text", fingerprint(text)), ("subject", subject_fingerprint(subject) if subject is not None else "")}
+    return {mark for mark in marks if mark[1]}
+
+
+def _seen(own: str, marks: set[tuple[str, str]], recent: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], set[str]]:
+    """The other addresses (inbox keys) that wrote each of `marks`."""
     seen: dict[tuple[str, str], set[str]] = {}
     for other, other_subject, other_text in recent:
         key = inbox_key(other)
         if key == own:
             continue
-        for mark in (("text", fingerprint(other_text)), ("subject", subject_fingerprint(other_subject))):
-            if mark[1] and mark in marks:
-                seen.setdefault(mark, set()).add(key)
-    for (what, _), addresses in sorted(seen.items()):
-        if len(addresses) >= earlier:
-            return Refusal("limit_looping", command=what, value=str(len(addresses) + 1), name=domain_of(sender))
-    return None
+        for mark in _marks(other_subject, other_text) & marks:
+            seen.setdefault(mark, set()).add(key)
+    return seen

@@ -67,10 +67,17 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         """Reject a calendar that could give wrong deadlines rather than fail later."""
+        self._check_week()
+        self._check_hours()
+        self._check_holidays()
+
+    def _check_week(self) -> None:
         if not isinstance(self.tz, ZoneInfo):
             raise TypeError(f"time zone must be a ZoneInfo, not {self.tz!r}")
         if not self.workdays or not all(isinstance(d, int) and 0 <= d <= 6 for d in self.workdays):
             raise ValueError(f"workdays must be a non-empty set of 0..6 (Mon=0): {self.workdays!r}")
+
+    def _check_hours(self) -> None:
         for name in ("opens", "closes"):
             value = getattr(self, name)
             if not isinstance(value, time) or value.tzinfo is not None:
@@ -80,20 +87,24 @@ class WorkCalendar:
                 f"working hours {self.opens:%H:%M}-{self.closes:%H:%M}: "
                 "opening must be before closing on the same day"
             )
+
+    def _check_holidays(self) -> None:
         for day in self.holidays:
             if isinstance(day, datetime) or not isinstance(day, date):
                 raise TypeError(f"holiday must be a date: {day!r}")
         if isinstance(self.categories, str) or not all(isinstance(c, str) for c in self.categories):
             raise ValueError(f"categories must be a tuple of names: {self.categories!r}")
         if self.country is not None:
-            try:  # years=() only checks the country and categories; no table is built
-                holidays_lib.country_holidays(self.country, years=(), categories=self.categories)
-            except NotImplementedError:
-                raise ValueError(f"no holiday data for country {self.country!r}") from None
-            except ValueError as exc:
-                raise ValueError(
-                    f"holiday categories {self.categories!r} for {self.country!r}: {exc}"
-                ) from None
+            self._check_country(self.country)
+
+    def _check_country(self, country: str) -> None:
+        """The `holidays` package knows the country and its categories; years=() builds no table."""
+        try:
+            holidays_lib.country_holidays(country, years=(), categories=self.categories)
+        except NotImplementedError:
+            raise ValueError(f"no holiday data for country {country!r}") from None
+        except ValueError as exc:
+            raise ValueError(f"holiday categories {self.categories!r} for {country!r}: {exc}") from None
 
     @classmethod
     def build(
