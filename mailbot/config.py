@@ -186,6 +186,17 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
     if port > 65535:
         raise ConfigError(f"{key}.port: {port} is not a TCP port")
     username = _str(data, "username", key, default_username)
+    password = _login_password(data, key, base, username)
+    ca_file = _ca_file(data, key, base, security)
+    auth = _str(data, "auth", key, "password", choices=SERVER_AUTH)
+    token_file, token_command = _token_source(data, key, base, auth, username, password)
+    return {"host": host, "port": port, "security": security, "username": username, "password": password,
+            "ca_file": ca_file, "auth": auth, "token_file": token_file, "token_command": token_command}
+
+
+def _login_password(data: Mapping[str, Any], key: str, base: Path, username: str | None) -> Secret | None:
+    """The password of a server's login; left out where secrets are optional (a command that
+    only reads the database never logs in)."""
     if data.get("password") is not None and data.get("password_file") is not None:
         raise ConfigError(f"{key}.password: give password or password_file, not both")
     try:
@@ -193,24 +204,26 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
     except ConfigError:
         if not _SECRETS_OPTIONAL.get():
             raise
-        password = None  # a command that only reads the database never logs in
+        password = None
     if username is None and (password is not None or data.get("password_file") is not None):
         # Without a login name the password was never used: no AUTH, and a submission server
         # refused every mail (530) while `check` said the server was fine.
         raise ConfigError(f"{key}.username: required with a password (the login name, usually the mailbox address)")
-    ca_file: Path | None = None
-    if data.get("ca_file") is not None:
-        if security == "none":
-            raise ConfigError(f"{key}.ca_file: only used with security ssl or starttls")
-        ca_file = _path(data["ca_file"], f"{key}.ca_file", base)
-        try:
-            ca_file.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{key}.ca_file: cannot read {ca_file}: {exc.strerror}") from None
-    auth = _str(data, "auth", key, "password", choices=SERVER_AUTH)
-    token_file, token_command = _token_source(data, key, base, auth, username, password)
-    return {"host": host, "port": port, "security": security, "username": username, "password": password,
-            "ca_file": ca_file, "auth": auth, "token_file": token_file, "token_command": token_command}
+    return password
+
+
+def _ca_file(data: Mapping[str, Any], key: str, base: Path, security: str) -> Path | None:
+    """A private CA's certificates, read once here so a wrong path is said at start-up."""
+    if data.get("ca_file") is None:
+        return None
+    if security == "none":
+        raise ConfigError(f"{key}.ca_file: only used with security ssl or starttls")
+    ca_file = _path(data["ca_file"], f"{key}.ca_file", base)
+    try:
+        ca_file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{key}.ca_file: cannot read {ca_file}: {exc.strerror}") from None
+    return ca_file
 
 
 def _password(data: Mapping[str, Any], key: str, base: Path, *, login: bool) -> Secret | None:
@@ -218,18 +231,27 @@ def _password(data: Mapping[str, Any], key: str, base: Path, *, login: bool) -> 
     to use it with; without one (a loopback relay taking mail without AUTH, written
     `username: null, password: ""`) it is no password, as it always was."""
     if data.get("password") is not None:
-        value = data["password"]
-        if isinstance(value, bool) or not isinstance(value, str | int):  # a list or a mapping is no password
-            raise ConfigError(f"{key}.password: give the password as a quoted string, not {type(value).__name__}")
-        text = str(_expand_env(value, f"{key}.password"))
-        if not text.strip() and not login:
-            return None
-        if not text.strip():  # as an empty password_file: said here, not as a refused login
-            refs = [f"environment variable {name} is empty" for name in ENV_REF.findall(str(value))]
-            raise ConfigError(f"{key}.password: {', '.join(refs) or 'empty'}: give the password")
-        return Secret(text)
+        return _inline_password(data["password"], key, login=login)
     if data.get("password_file") is None:
         return None
+    return _password_file(data, key, base)
+
+
+def _inline_password(value: Any, key: str, *, login: bool) -> Secret | None:
+    """`password:`, a quoted string or a `${VAR}` reference."""
+    if isinstance(value, bool) or not isinstance(value, str | int):  # a list or a mapping is no password
+        raise ConfigError(f"{key}.password: give the password as a quoted string, not {type(value).__name__}")
+    text = str(_expand_env(value, f"{key}.password"))
+    if not text.strip() and not login:
+        return None
+    if not text.strip():  # as an empty password_file: said here, not as a refused login
+        refs = [f"environment variable {name} is empty" for name in ENV_REF.findall(str(value))]
+        raise ConfigError(f"{key}.password: {', '.join(refs) or 'empty'}: give the password")
+    return Secret(text)
+
+
+def _password_file(data: Mapping[str, Any], key: str, base: Path) -> Secret:
+    """`password_file:`, the password alone on one line (systemd's LoadCredential=)."""
     file = _path(data["password_file"], f"{key}.password_file", base)
     try:
         text = file.read_text(encoding="utf-8").strip()
@@ -251,9 +273,7 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
     """Where an XOAUTH2 access token comes from: exactly one of token_file, token_command."""
     has_file, has_command = data.get("token_file") is not None, data.get("token_command") is not None
     if auth != "xoauth2":
-        if has_file or has_command:
-            name = "token_file" if has_file else "token_command"
-            raise ConfigError(f"{key}.{name}: only used with auth: xoauth2")
+        _no_token(key, has_file, has_command)
         return None, None
     if password is not None:
         raise ConfigError(f"{key}.auth: xoauth2 logs in with a token, not a password: "
@@ -264,7 +284,19 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
         raise ConfigError(f"{key}.auth: xoauth2 needs exactly one of token_file or token_command")
     if has_file:
         return _path(data["token_file"], f"{key}.token_file", base), None
-    command = _expand_env(data["token_command"], f"{key}.token_command")
+    return None, _token_command(data["token_command"], key)
+
+
+def _no_token(key: str, has_file: bool, has_command: bool) -> None:
+    """A token source beside password login is a mistake worth naming."""
+    if has_file or has_command:
+        name = "token_file" if has_file else "token_command"
+        raise ConfigError(f"{key}.{name}: only used with auth: xoauth2")
+
+
+def _token_command(value: Any, key: str) -> tuple[str, ...]:
+    """The command that prints a token: a shell-quoted line or a list of arguments."""
+    command = _expand_env(value, f"{key}.token_command")
     if isinstance(command, str):
         try:
             argv = shlex.split(command)
@@ -276,7 +308,7 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
         raise ConfigError(f"{key}.token_command: expected a command line or a list of arguments")
     if not argv:
         raise ConfigError(f"{key}.token_command: empty")
-    return None, tuple(argv)
+    return tuple(argv)
 
 
 SMTP_KEYS = SERVER_KEYS | {"max_connections", "max_retry_hours", "timeout", "greeting_timeout"}
@@ -323,23 +355,11 @@ def _mailbox(data: Any, key: str, base: Path, smtp: SmtpConfig | None) -> Mailbo
     if "address" not in data:
         raise ConfigError(f"{key}.address: required")
     address = _address(data["address"], f"{key}.address")
-    # SPEC 12: only the address and the servers have no default; the name (what the CLI,
-    # the database and the logs call the mailbox) defaults to the address, spelled as a name
-    name = _str(data, "name", key, re.sub(r"[^A-Za-z0-9_-]+", "-", address)[:32].strip("-"))
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", name):
-        raise ConfigError(f"{key}.name: {name!r} must be 1-32 letters, digits, '-' or '_'")
-    tag_prefix = _str(data, "tag_prefix", key, "LPSE")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", tag_prefix):
-        raise ConfigError(f"{key}.tag_prefix: {tag_prefix!r} must be letters, digits, '.', '_' or '-'")
+    name, tag_prefix = _box_name(data, key, address), _tag_prefix(data, key)
     if "imap" not in data:
         raise ConfigError(f"{key}.imap: required")
-    box_smtp = _smtp(data["smtp"], f"{key}.smtp", base) if data.get("smtp") else smtp
-    if box_smtp is None:
-        raise ConfigError(f"{key}.smtp: required (no global smtp block either)")
-    staff = _addresses(data, "staff", key)
-    notify = _address(data["staff_notify"], f"{key}.staff_notify") if data.get("staff_notify") else None
-    if not staff and not notify:
-        raise ConfigError(f"{key}.staff: at least one staff address (or staff_notify) is required")
+    box_smtp = _box_smtp(data, key, base, smtp)
+    staff, notify = _staff(data, key)
     display = _str(data, "display_name", key, f"Helpdesk {tag_prefix}")
     if re.search(r"[\r\n]", display):
         raise ConfigError(f"{key}.display_name: must be one line")
@@ -356,6 +376,39 @@ def _mailbox(data: Any, key: str, base: Path, smtp: SmtpConfig | None) -> Mailbo
         heads=_addresses(data, "heads", key),
         staff_names=_staff_names(data.get("staff_names"), f"{key}.staff_names"),
     )
+
+
+def _box_name(data: Mapping[str, Any], key: str, address: str) -> str:
+    """SPEC 12: only the address and the servers have no default; the name (what the CLI,
+    the database and the logs call the mailbox) defaults to the address, spelled as a name."""
+    name: str = _str(data, "name", key, re.sub(r"[^A-Za-z0-9_-]+", "-", address)[:32].strip("-"))
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", name):
+        raise ConfigError(f"{key}.name: {name!r} must be 1-32 letters, digits, '-' or '_'")
+    return name
+
+
+def _tag_prefix(data: Mapping[str, Any], key: str) -> str:
+    tag_prefix: str = _str(data, "tag_prefix", key, "LPSE")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", tag_prefix):
+        raise ConfigError(f"{key}.tag_prefix: {tag_prefix!r} must be letters, digits, '.', '_' or '-'")
+    return tag_prefix
+
+
+def _box_smtp(data: Mapping[str, Any], key: str, base: Path, smtp: SmtpConfig | None) -> SmtpConfig:
+    """The mailbox's own SMTP block, else the global one."""
+    box_smtp = _smtp(data["smtp"], f"{key}.smtp", base) if data.get("smtp") else smtp
+    if box_smtp is None:
+        raise ConfigError(f"{key}.smtp: required (no global smtp block either)")
+    return box_smtp
+
+
+def _staff(data: Mapping[str, Any], key: str) -> tuple[tuple[str, ...], str | None]:
+    """The staff addresses and the shared notify address: one of them at least."""
+    staff = _addresses(data, "staff", key)
+    notify = _address(data["staff_notify"], f"{key}.staff_notify") if data.get("staff_notify") else None
+    if not staff and not notify:
+        raise ConfigError(f"{key}.staff: at least one staff address (or staff_notify) is required")
+    return staff, notify
 
 
 def _staff_names(data: Any, key: str) -> tuple[tuple[str, str], ...]:
@@ -445,19 +498,26 @@ def _similar(data: Any) -> SimilarConfig:
     similar = _expect_mapping(data, "similar")
     _check_keys(similar, {"allowed_link_domains", "public_contacts"}, "similar")
     domains = similar.get("allowed_link_domains")
-    if domains is not None:
-        if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
-            raise ConfigError("similar.allowed_link_domains: expected a list of domains such as 'lkpp.go.id'")
-        domains = [d.strip().lower().strip(".") for d in domains]
-        for i, domain in enumerate(domains):
-            if not _DOMAIN.fullmatch(domain):
-                raise ConfigError(f"similar.allowed_link_domains[{i}]: {domain!r} is not a domain such as "
-                                  "'lpse.batamkota.go.id' (no scheme, no path, no '*')")
-    contacts = similar.get("public_contacts") or []
+    return SimilarConfig(None if domains is None else _link_domains(domains),
+                         _public_contacts(similar.get("public_contacts") or []))
+
+
+def _link_domains(domains: Any) -> tuple[str, ...]:
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        raise ConfigError("similar.allowed_link_domains: expected a list of domains such as 'lkpp.go.id'")
+    domains = [d.strip().lower().strip(".") for d in domains]
+    for i, domain in enumerate(domains):
+        if not _DOMAIN.fullmatch(domain):
+            raise ConfigError(f"similar.allowed_link_domains[{i}]: {domain!r} is not a domain such as "
+                              "'lpse.batamkota.go.id' (no scheme, no path, no '*')")
+    return tuple(domains)
+
+
+def _public_contacts(contacts: Any) -> tuple[str, ...]:
     if not isinstance(contacts, list) or not all(isinstance(c, (str, int)) and str(c).strip() for c in contacts):
         raise ConfigError("similar.public_contacts: expected a list of the unit's phone numbers and street addresses "
                           "such as '(0778) 123456' or 'Jl. Engku Putri No. 1, Batam'")
-    return SimilarConfig(tuple(domains) if domains is not None else None, tuple(str(c).strip() for c in contacts))
+    return tuple(str(c).strip() for c in contacts)
 
 
 def _mailboxes(boxes: Any, base: Path, smtp: SmtpConfig | None) -> tuple[MailboxConfig, ...]:
@@ -467,16 +527,25 @@ def _mailboxes(boxes: Any, base: Path, smtp: SmtpConfig | None) -> tuple[Mailbox
     if not isinstance(boxes, list) or not boxes:
         raise ConfigError("mailboxes: at least one mailbox is required")
     mailboxes = tuple(_mailbox(b, f"mailboxes[{i}]", base, smtp) for i, b in enumerate(boxes))
+    _unique_names(mailboxes)
+    _one_reader_a_folder(mailboxes)
+    return mailboxes
+
+
+def _unique_names(mailboxes: tuple[MailboxConfig, ...]) -> None:
     names = [b.name for b in mailboxes]
     for i, name in enumerate(names):
         if name in names[:i]:
             raise ConfigError(f"mailboxes[{i}].name: {name!r} is the name of mailboxes[{names.index(name)}] too;"
                               " mailbox names must be unique")
+
+
+def _one_reader_a_folder(mailboxes: tuple[MailboxConfig, ...]) -> None:
+    """Two mailboxes reading one folder would each take the other's mail."""
     read = [f"{b.imap.username or b.address}@{b.imap.host}:{b.imap.port}/{b.imap.folder}" for b in mailboxes]
     twice = sorted({r for r in read if read.count(r) > 1})
-    if twice:  # two mailboxes reading one folder would each take the other's mail
+    if twice:
         raise ConfigError(f"mailboxes: two mailboxes read the same IMAP folder: {', '.join(twice)}")
-    return mailboxes
 
 
 def parse_config(data: Any, path: Path) -> Config:
@@ -485,27 +554,11 @@ def parse_config(data: Any, path: Path) -> Config:
     _check_keys(data, TOP_KEYS, "")
     base = path.resolve().parent
     data_base = data_folder(base)
-    tz_name = _str(data, "timezone", "", "Asia/Jakarta")
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"timezone: unknown time zone {tz_name!r}") from None
-
+    tz = _timezone(data)
     log = _expect_mapping(data.get("log"), "log")
     _check_keys(log, {"format", "level"}, "log")
-    auth = _expect_mapping(data.get("auth"), "auth")
-    _check_keys(auth, {"mode", "trusted_authserv_id"}, "auth")
-    if auth.get("mode") is False:
-        auth = {**auth, "mode": "off"}  # YAML 1.1 reads a bare `off` as false
-    auth_cfg = AuthConfig(_str(auth, "mode", "auth", "token", choices=("token", "authres", "off")),
-                          _str(auth, "trusted_authserv_id", "auth", None))
-    if auth_cfg.mode == "authres" and not auth_cfg.trusted_authserv_id:
-        raise ConfigError("auth.trusted_authserv_id: required when auth.mode is authres")
-    esc = _expect_mapping(data.get("escalation"), "escalation")
-    _check_keys(esc, {"address", "senders", "relay_status"}, "escalation")
-    senders = esc.get("senders") or []
-    if not isinstance(senders, list) or not all(isinstance(s, str) and s.strip() for s in senders):
-        raise ConfigError("escalation.senders: expected a list of address patterns such as '*@lkpp.go.id'")
+    auth_cfg = _auth(data.get("auth"))
+    esc, senders = _escalation_block(data.get("escalation"))
     reports = _expect_mapping(data.get("reports"), "reports")
     _check_keys(reports, {"monthly"}, "reports")
     limits = _expect_mapping(data.get("limits"), "limits")
@@ -520,8 +573,8 @@ def parse_config(data: Any, path: Path) -> Config:
         timezone=tz,
         database=_path(data.get("database", "data/mailbot.db"), "database", data_base),
         archive_dir=_path(data.get("archive_dir", "data/archive"), "archive_dir", data_base),
-        rules_dir=_path(data["rules_dir"], "rules_dir", data_base) if data.get("rules_dir") else None,
-        templates_dir=_path(data["templates_dir"], "templates_dir", data_base) if data.get("templates_dir") else None,
+        rules_dir=_optional_path(data, "rules_dir", data_base),
+        templates_dir=_optional_path(data, "templates_dir", data_base),
         language=_str(data, "language", "", "id", choices=("id", "en")),
         log=LogConfig(_str(log, "format", "log", "json", choices=("json", "console")),
                       _str(log, "level", "log", "info", choices=("debug", "info", "warning", "error"))),
@@ -547,6 +600,41 @@ def parse_config(data: Any, path: Path) -> Config:
         reports=ReportsConfig(monthly=_bool(reports, "monthly", "reports", True)),
         similar=_similar(data.get("similar")),
     )
+
+
+def _timezone(data: Mapping[str, Any]) -> ZoneInfo:
+    tz_name = _str(data, "timezone", "", "Asia/Jakarta")
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone: unknown time zone {tz_name!r}") from None
+
+
+def _auth(data: Any) -> AuthConfig:
+    """`auth:` SPEC 9's mode, and the unit's own server where `authres` reads its verdicts."""
+    auth = _expect_mapping(data, "auth")
+    _check_keys(auth, {"mode", "trusted_authserv_id"}, "auth")
+    if auth.get("mode") is False:
+        auth = {**auth, "mode": "off"}  # YAML 1.1 reads a bare `off` as false
+    auth_cfg = AuthConfig(_str(auth, "mode", "auth", "token", choices=("token", "authres", "off")),
+                          _str(auth, "trusted_authserv_id", "auth", None))
+    if auth_cfg.mode == "authres" and not auth_cfg.trusted_authserv_id:
+        raise ConfigError("auth.trusted_authserv_id: required when auth.mode is authres")
+    return auth_cfg
+
+
+def _escalation_block(data: Any) -> tuple[Mapping[str, Any], list[str]]:
+    """`escalation:` checked for its keys and sender patterns (its values are read by `_escalation`)."""
+    esc = _expect_mapping(data, "escalation")
+    _check_keys(esc, {"address", "senders", "relay_status"}, "escalation")
+    senders = esc.get("senders") or []
+    if not isinstance(senders, list) or not all(isinstance(s, str) and s.strip() for s in senders):
+        raise ConfigError("escalation.senders: expected a list of address patterns such as '*@lkpp.go.id'")
+    return esc, senders
+
+
+def _optional_path(data: Mapping[str, Any], name: str, base: Path) -> Path | None:
+    return _path(data[name], name, base) if data.get(name) else None
 
 
 def data_folder(config_folder: Path) -> Path:
