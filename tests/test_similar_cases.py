@@ -315,7 +315,7 @@ def test_answer_like_reads_the_case_number_and_the_text_after_it():
 
 def _named(solution, words, **recorded):
     """What `names_requester` finds of a requester recorded with these fields ("" for nothing)."""
-    from mailbot.core.similar import Requester, names_requester
+    from mailbot.core.reusable import Requester, names_requester
 
     address = recorded.pop("address", None)
     if address:
@@ -394,7 +394,7 @@ UNIT_SIDE = {"public": frozenset({"lpse@lpse-uji.go.id", "rudi@lpse-uji.go.id"})
 
 def _unfit(solution, words, **recorded):
     """What `unfit` refuses a solution for ("" for nothing), the unit's side as `UNIT_SIDE`."""
-    from mailbot.core.similar import Requester, unfit
+    from mailbot.core.reusable import Requester, unfit
 
     held = unfit(solution, words, Requester(**{**UNIT_SIDE, **recorded}))
     return held.kind if held is not None else ""
@@ -500,7 +500,7 @@ def test_a_solution_of_instructions_and_the_units_own_contacts_passes(words, sol
 
 
 def test_the_refusal_names_the_first_line_that_holds_it_and_why(words):
-    from mailbot.core.similar import Requester, unfit
+    from mailbot.core.reusable import Requester, unfit
 
     solution = ("Akun sudah kami reset.\n\nUser ID: ptmaju_88\nPassword sementara: Lpse#2026x\n"
                 "Yth. Pak Budi, segera ganti password.")
@@ -522,7 +522,7 @@ def test_the_refusal_names_the_first_line_that_holds_it_and_why(words):
 
 
 def test_links_are_allowed_to_the_units_and_lkpps_domains_only(words):
-    from mailbot.core.similar import link_domains
+    from mailbot.core.reusable import link_domains
 
     default = link_domains(None, ["lpse@lpse-uji.go.id"], ["*@lkpp.go.id", "*@*.lkpp.test", "helpdesk@lkpp.go.id"])
     assert default == {"lpse-uji.go.id", "lkpp.go.id", "lkpp.test", "inaproc.id"}
@@ -580,7 +580,7 @@ def test_the_labelled_set_of_solutions_with_secrets_leaks_nothing(words):
     leaks; 4 clean refused: two link to oss.go.id, outside the default allow list, one
     names a file apendo5-setup.zip (.zip is a top-level domain a client links), one gives
     a placeholder address admin@namaperusahaan.co.id."""
-    from mailbot.core.similar import Requester, link_domains, unfit
+    from mailbot.core.reusable import Requester, link_domains, unfit
 
     entries = yaml.safe_load(SECRETS.read_text(encoding="utf-8"))
     assert len(entries) == 241 and sum(bool(e["leaks"]) for e in entries) == 141

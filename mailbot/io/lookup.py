@@ -34,8 +34,9 @@ from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
 from mailbot.core.model import Audience, InboundMessage, Role, State, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
+from mailbot.core.reusable import Requester, link_domains, unfit
 from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.similar import PastCase, Requester, link_domains, unfit
+from mailbot.core.similar import PastCase
 from mailbot.core.tokens import escalation_key_valid, escalation_keys, key_id, verify
 from mailbot.core.trust import Citation
 from mailbot.io.archive import Archive

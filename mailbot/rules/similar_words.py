@@ -78,7 +78,7 @@ def colloquial(known_words: frozenset[str]) -> Stemmer:
 @functools.lru_cache(maxsize=8)
 def known_word(known_words: frozenset[str]) -> Callable[[str], bool]:
     """Whether a word is one of the language: a root in Sastrawi's dictionary or a word of
-    `similar.yaml` (`core/similar.names_requester` tells a user id from a word by it)."""
+    `similar.yaml` (`core/reusable.names_requester` tells a user id from a word by it)."""
     dictionary = _dictionary()
 
     def known(word: str) -> bool:
