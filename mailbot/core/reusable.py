@@ -289,21 +289,40 @@ def unfit(solution: str, words: Words, requester: Requester) -> Unfit | None:
     - what `names_requester` finds of the old requester.
     Labels are `words.private`'s (`rules/similar.yaml`), every language together."""
     lines = solution.splitlines()
-    for index, line in enumerate(lines):
-        held = _line_unfit(line, words, requester)
-        following = next((n for n in lines[index + 1:] if n.strip()), "")
-        if held is None and line.rstrip().endswith((":", "=")) and following:
-            # "Password:" on a line of its own, the value on the next
-            held = _line_unfit(f"{line.rstrip()} {following.strip()}", words, requester)
-            if held is not None:
-                held = replace(held, line=f"{line.strip()} {following.strip()}")
-        before = next((n for n in reversed(lines[:index]) if n.strip()), "")
-        if held is not None and held.kind == "number" and before and _line_unfit(
-                f"{before.rstrip()} {line.strip()}", words, requester) is None:
-            held = None  # "tender kode" at the end of one line, its number at the start of the next
+    for index in range(len(lines)):
+        held = _held_on(lines, index, words, requester)
         if held is not None:
             return _named_earlier(lines[:index], words, requester) or held
     return _named_earlier(lines, words, requester, whole=solution)
+
+
+def _held_on(lines: list[str], index: int, words: Words, requester: Requester) -> Unfit | None:
+    """What line `index` holds (`_line_unfit`), or with the next line where it ends in ":"
+    or "=" (`_held_with_next`); not a number a label at the end of the line before makes
+    no one's ("tender kode" at the end of one line, its number at the start of the next)."""
+    held = _line_unfit(lines[index], words, requester)
+    if held is None:
+        held = _held_with_next(lines, index, words, requester)
+    if held is not None and held.kind == "number" and _read_with_before(lines, index, words, requester):
+        return None
+    return held
+
+
+def _held_with_next(lines: list[str], index: int, words: Words, requester: Requester) -> Unfit | None:
+    """What a line ending in ":" or "=" holds with the next line that is not blank:
+    "Password:" on a line of its own, the value on the next."""
+    line = lines[index]
+    following = next((n for n in lines[index + 1:] if n.strip()), "")
+    if not line.rstrip().endswith((":", "=")) or not following:
+        return None
+    held = _line_unfit(f"{line.rstrip()} {following.strip()}", words, requester)
+    return None if held is None else replace(held, line=f"{line.strip()} {following.strip()}")
+
+
+def _read_with_before(lines: list[str], index: int, words: Words, requester: Requester) -> bool:
+    """Whether line `index`, read after the line before that is not blank, holds nothing."""
+    before = next((n for n in reversed(lines[:index]) if n.strip()), "")
+    return bool(before) and _line_unfit(f"{before.rstrip()} {lines[index].strip()}", words, requester) is None
 
 
 def _named_earlier(lines: list[str], words: Words, requester: Requester, whole: str | None = None) -> Unfit | None:
@@ -430,26 +449,41 @@ def _allowed(host: str, domains: frozenset[str]) -> bool:
 def _address_or_link(text: str, words: Words, requester: Requester,
                      consumed: list[tuple[int, int]]) -> tuple[str, str] | None:
     """A link to a host outside the allowed domains, or an address other than the unit's."""
-    public = {a.lower() for a in requester.public}
     for start, end in link_spans(text):
-        link = text[start:end]
-        scheme = re.match(r"([a-z][a-z0-9+.-]*):(//)?", link, re.IGNORECASE)
-        if scheme and scheme.group(1).lower() in ("mailto", "tel", "sms", "callto"):
-            continue  # an address (above) or a number (below)
-        rest = link[scheme.end():] if scheme else link
-        if "@" in rest.split("/")[0] and not (scheme and scheme.group(2)):
-            continue  # a bare address, read above
-        host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
-        bare = re.sub(r":\d+$", "", host)
-        if not scheme and bare == host and host == rest and re.fullmatch(r"[\d.]+|[xX.-]+", host):
-            continue  # "4.5.2.1": a version as often as a host; "XX.XXX.XXX.X-XXX.XXX": a form's mask
-        if not _allowed(bare, requester.domains):
-            return "link", link
+        host = _link_host(text[start:end])
+        if host is not None and not _allowed(host, requester.domains):
+            return "link", text[start:end]
+    public = {a.lower() for a in requester.public}
     for found in _ADDRESS.finditer(text):
         address = found.group(0).rstrip(".").lower()
         if address not in public and not _allowed(address.rpartition("@")[2], requester.domains):
             return "email", found.group(0).rstrip(".")
     return None
+
+
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):(//)?", re.IGNORECASE)
+_NO_HOST_SCHEMES = ("mailto", "tel", "sms", "callto")  # an address (read as one) or a number (read as one)
+
+
+def _link_host(link: str) -> str | None:
+    """The host a link leads to, without its port; None for a link to no host: an address
+    or a number by its scheme ("mailto:", "tel:") or bare (read as what they are), and a
+    bare version or form's mask (`_numbers_only`)."""
+    scheme = _SCHEME.match(link)
+    if scheme and scheme.group(1).lower() in _NO_HOST_SCHEMES:
+        return None
+    rest = link[scheme.end():] if scheme else link
+    if "@" in rest.split("/")[0] and not (scheme and scheme.group(2)):
+        return None  # a bare address
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    bare = re.sub(r":\d+$", "", host)
+    return None if not scheme and _numbers_only(bare, host, rest) else bare
+
+
+def _numbers_only(bare: str, host: str, rest: str) -> bool:
+    """Whether a link written without a scheme, port or path is a version ("4.5.2.1", as
+    often as a host) or a form's mask ("XX.XXX.XXX.X-XXX.XXX")."""
+    return bare == host and host == rest and bool(re.fullmatch(r"[\d.]+|[xX.-]+", host))
 
 
 # A check of `_line_unfit`: the line as read, the words, the requester, and the numbers
@@ -665,27 +699,38 @@ _VALUE_SHAPES: Mapping[str, Callable[[str, bool, Words], bool]] = {
 
 def _run(text: str, start: int, loose: bool = False) -> tuple[int, int, str] | None:
     """The number that starts at `start` as people group it: "0812 3456 7890", "+62 812-3456-
-    7890", "(0778) 123456", "01.234.567.8-901.000"; (start, end, its digits). Groups join by
-    "." or "-", or by a space before a group of three digits or more (so "24-11-2026 10.00"
-    is a date and a time, not one number); `loose`, a code written after its label's ":"
-    in groups of any size ("66 14 09")."""
-    group = re.compile(r"\(?\+?\d+\)?")
-    first = group.match(text, start)
+    7890", "(0778) 123456", "01.234.567.8-901.000"; (start, end, its digits). Groups join as
+    `_next_group` says; a number written onto letters is part of a word ("2026x", "15menit")."""
+    first = _FIRST_GROUP.match(text, start)
     if first is None or not re.search(r"\d", first.group(0)):
         return None
     end, digits, last = first.end(), re.sub(r"\D", "", first.group(0)), first.group(0)
-    while end < len(text):
-        joined = re.compile(r"[.\-](\d+)").match(text, end)
-        spaced = re.compile(r" (\d+)" if loose else r" (\(?\d{3,}\)?)").match(text, end)
-        if joined:
-            end, digits, last = joined.end(), digits + joined.group(1), joined.group(1)
-        elif spaced and (loose or len(re.sub(r"\D", "", last)) >= 3 or last.startswith(("+", "("))):
-            end, digits, last = spaced.end(), digits + re.sub(r"\D", "", spaced.group(1)), spaced.group(1)
-        else:
-            break
+    while end < len(text) and (more := _next_group(text, end, last, loose)) is not None:
+        end, digits, last = more.end(), digits + re.sub(r"\D", "", more.group(1)), more.group(1)
     if end < len(text) and text[end].isalpha():
-        return None  # part of a word: "2026x", "15menit"
+        return None
     return start, end, digits
+
+
+_FIRST_GROUP = re.compile(r"\(?\+?\d+\)?")
+_JOINED_GROUP = re.compile(r"[.\-](\d+)")
+_SPACED_GROUP = re.compile(r" (\(?\d{3,}\)?)")
+_LOOSE_GROUP = re.compile(r" (\d+)")
+
+
+def _next_group(text: str, end: int, last: str, loose: bool) -> re.Match[str] | None:
+    """The group of digits that goes on a number at `end`, after its group `last`: one
+    joined by "." or "-", or one of three digits or more after a space when `last` has
+    three or more or opens the number ("+62", "(0778)"), so that "24-11-2026 10.00" is a
+    date and a time, not one number; `loose`, a code after its label's ":", any group
+    after a space ("66 14 09")."""
+    joined = _JOINED_GROUP.match(text, end)
+    if joined:
+        return joined
+    spaced = (_LOOSE_GROUP if loose else _SPACED_GROUP).match(text, end)
+    if spaced and (loose or len(re.sub(r"\D", "", last)) >= 3 or last.startswith(("+", "("))):
+        return spaced
+    return None
 
 
 def _public_phone(digits: str, requester: Requester) -> bool:

@@ -81,15 +81,18 @@ class Private:
         """Why a solution was refused and where, in the staff's language: the reason and the
         line, and the words on it that hold it when the line is long or they are not on it
         as written ("hxxp[:]//..." read as a link)."""
-        reasons = self.reasons.get(held.kind, {})
-        reason = reasons.get(language) or reasons.get("en") or held.kind
-        form = "shown" if held.found == held.line or (held.found in held.line and len(held.line) <= 60) \
-            else "shown_found"
-        patterns = self.shown.get(form, {})
-        pattern = patterns.get(language) or patterns.get("en") or '{reason}: "{line}"'
+        reason = _in_language(self.reasons.get(held.kind, {}), language, held.kind)
+        whole = held.found == held.line or (held.found in held.line and len(held.line) <= 60)
+        pattern = _in_language(self.shown.get("shown" if whole else "shown_found", {}), language,
+                               '{reason}: "{line}"')
         line = held.line if len(held.line) <= 200 else held.line[:200].rsplit(" ", 1)[0] + " ..."
         found = held.found if len(held.found) <= 80 else held.found[:80] + " ..."
         return pattern.format(reason=reason, found=defang(found), line=defang(line))  # staff read it: links inert
+
+
+def _in_language(words: Mapping[str, str], language: str, default: str) -> str:
+    """`words` in the staff's language, else in English, else `default`."""
+    return words.get(language) or words.get("en") or default
 
 
 @dataclass(frozen=True)
@@ -122,23 +125,29 @@ class Words:
         """The text's terms, in order, repeats kept; with `memory` false, as the recurring
         topics read it: without the synonyms only the unit's memory reads (`memory_only`)."""
         skip = frozenset() if memory else self.memory_only
-        text = text.lower()
-        phrases = tuple(p for p in self.phrases if p not in skip) if skip else tuple(self.phrases)
-        if phrases:
-            text = _phrase_pattern(phrases).sub(lambda m: f" {self.phrases[m.group(1)]} ", text)
         found: list[str] = []
-        for word in _WORD.findall(text):
-            if not _has_letters(word):
-                continue
-            word = word if word in skip else self.spellings.get(word, word)
-            if word in self.stopwords or len(word) < 2:
-                continue
-            stemmed = self.stem(word)
-            stemmed = stemmed if stemmed in skip else self.spellings.get(stemmed, stemmed)
-            if stemmed in self.stopwords or len(stemmed) < 2:
-                continue
-            found.append(stemmed)
+        for word in _WORD.findall(self._phrased(text.lower(), skip)):
+            term = self._term(word, skip) if _has_letters(word) else None
+            if term is not None:
+                found.append(term)
         return found
+
+    def _phrased(self, text: str, skip: frozenset[str]) -> str:
+        """The text with every phrase but those in `skip` made its term ("kata sandi": "password")."""
+        phrases = tuple(p for p in self.phrases if p not in skip) if skip else tuple(self.phrases)
+        if not phrases:
+            return text
+        return _phrase_pattern(phrases).sub(lambda m: f" {self.phrases[m.group(1)]} ", text)
+
+    def _term(self, word: str, skip: frozenset[str]) -> str | None:
+        """A word's term: its one spelling, stemmed, and the stem's one spelling (but for the
+        words in `skip`); None for a stop word or a letter alone, before stemming or after."""
+        word = word if word in skip else self.spellings.get(word, word)
+        if word in self.stopwords or len(word) < 2:
+            return None
+        stemmed = self.stem(word)
+        stemmed = stemmed if stemmed in skip else self.spellings.get(stemmed, stemmed)
+        return None if stemmed in self.stopwords or len(stemmed) < 2 else stemmed
 
 
 _PHRASES: dict[tuple[str, ...], re.Pattern[str]] = {}
