@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +89,19 @@ def known_word(known_words: frozenset[str]) -> Callable[[str], bool]:
 
 
 def unaffixed(word: str, known: Callable[[str], bool], stem: Stemmer) -> str:
-    """`word` without the affixes around a known root (stemmed), or `word` itself; a
-    possessive "-nya" goes whether or not the rest is known ("linknya" is "link"), another
-    clitic when the rest is a word ("passwordmu", "loginlah", "linknyapun")."""
+    """`word` without the affixes around a known root (stemmed), or `word` itself: the first
+    of a clitic (`_without_clitic`), a prefix and a suffix (`_without_affixes`), or the
+    chat's bare nasal (`_without_nasal`) that leaves a root."""
+    for step in (_without_clitic, _without_affixes, _without_nasal):
+        found = step(word, known, stem)
+        if found is not None:
+            return found
+    return word
+
+
+def _without_clitic(word: str, known: Callable[[str], bool], stem: Stemmer) -> str | None:
+    """A possessive "-nya" goes whether or not the rest is known ("linknya" is "link"),
+    another clitic when the rest is a word ("passwordmu", "loginlah", "linknyapun")."""
     if word.endswith("nya") and len(word) - 3 >= 3:
         return unaffixed(word[:-3], known, stem)
     for clitic in (*PARTICLES, *POSSESSIVES):
@@ -99,25 +110,37 @@ def unaffixed(word: str, known: Callable[[str], bool], stem: Stemmer) -> str:
             bare = unaffixed(rest, known, stem)
             if bare != rest or known(rest):
                 return bare
+    return None
+
+
+def _without_affixes(word: str, known: Callable[[str], bool], stem: Stemmer) -> str | None:
+    """A known root inside a prefix, a suffix or both: "mengupload", "masukin"."""
     for prefix in ("", *_PREFIXES):
-        if not word.startswith(prefix):
-            continue
-        core = word[len(prefix):]
-        for suffix in ("", *_SUFFIXES):
-            if (prefix or suffix) and core.endswith(suffix):
-                root = core[:len(core) - len(suffix)]
-                if len(root) >= _ROOT and known(root):
-                    return stem(root)
+        root = _root_of(word[len(prefix):], known, bool(prefix)) if word.startswith(prefix) else None
+        if root is not None:
+            return stem(root)
+    return None
+
+
+def _without_nasal(word: str, known: Callable[[str], bool], stem: Stemmer) -> str | None:
+    """A known root behind the chat's bare nasal, its first consonant given back: "nyari" is
+    "cari", "ngerjain" "kerja"; the consonant it took stood before a vowel ("ny-ari")."""
     for nasal, initial in _NASALS:
-        if not word.startswith(nasal) or word[len(nasal):len(nasal) + 1] not in _VOWELS:
-            continue  # the consonant it took stood before a vowel: "ny-ari", "ng-irim", "m-ilih"
-        core = initial + word[len(nasal):]
-        for suffix in ("", *_SUFFIXES):
-            if core.endswith(suffix):
-                root = core[:len(core) - len(suffix)]
-                if len(root) >= _ROOT and known(root):
-                    return stem(root)
-    return word
+        if word.startswith(nasal) and word[len(nasal):len(nasal) + 1] in _VOWELS:
+            root = _root_of(initial + word[len(nasal):], known, True)
+            if root is not None:
+                return stem(root)
+    return None
+
+
+def _root_of(core: str, known: Callable[[str], bool], prefixed: bool) -> str | None:
+    """The known root `core` is, or is with a suffix (with none only where a prefix came off)."""
+    for suffix in ("", *_SUFFIXES):
+        if (prefixed or suffix) and core.endswith(suffix):
+            root = core[:len(core) - len(suffix)]
+            if len(root) >= _ROOT and known(root):
+                return root
+    return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,40 +159,69 @@ def _known(spellings: dict[str, str], phrases: dict[str, str], stopwords: Iterab
 def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
     """The shipped `similar.yaml`, with an operator's lists added (or alone with `replace: true`).
     `read(path, source)` is the rules loader's YAML reader (its errors name the file)."""
-    data, source = read(_SHIPPED, "rules/similar.yaml")
-    tables = [(data, source)]
-    if operator is not None:
-        extra = read(operator, str(operator))
-        tables = [extra] if extra[0].get("replace") is True else [*tables, extra]
-    stopwords: set[str] = set()
-    spellings: dict[str, str] = {}
-    phrases: dict[str, str] = {}
-    groups: list[list[str]] = []
-    memory_groups: list[list[str]] = []
+    tables = _tables(operator, read)
+    lists = _Lists()
     for table, where in tables:
+        lists.add(table, where)
+    private = _private(tables)
+    term = lists.stemmer() if stem else _no_stem
+    for group in lists.groups:
+        _one_term(group, term, lists.spellings, lists.phrases)
+    memory_only = frozenset(w for group in lists.memory_groups
+                            for w in _one_term(group, term, lists.spellings, lists.phrases))
+    stopwords = frozenset(lists.stopwords)
+    if not stem:
+        return Words(stopwords, lists.spellings, lists.phrases, private=private, memory_only=memory_only)
+    known = _known(lists.spellings, lists.phrases, lists.stopwords)
+    return Words(stopwords, lists.spellings, lists.phrases, colloquial(known), known_word(known), private,
+                 memory_only)
+
+
+def _tables(operator: Path | None, read: Any) -> list[tuple[dict[str, Any], str]]:
+    """The shipped table and the operator's, each with the name its errors give; the
+    operator's alone with `replace: true`."""
+    shipped = read(_SHIPPED, "rules/similar.yaml")
+    if operator is None:
+        return [shipped]
+    extra = read(operator, str(operator))
+    return [extra] if extra[0].get("replace") is True else [shipped, extra]
+
+
+@dataclass
+class _Lists:
+    """The word lists of `similar.yaml` as its tables add to them, in order."""
+
+    stopwords: set[str] = field(default_factory=set)
+    spellings: dict[str, str] = field(default_factory=dict)
+    phrases: dict[str, str] = field(default_factory=dict)
+    groups: list[list[str]] = field(default_factory=list)  # `synonyms`
+    memory_groups: list[list[str]] = field(default_factory=list)  # `memory_synonyms`
+
+    def add(self, table: dict[str, Any], where: str) -> None:
+        """One table's synonyms, stop words, spellings and phrases; `where` names it in an error."""
         shared, memory = _synonyms(table, where)
-        groups.extend(shared)
-        memory_groups.extend(memory)
+        self.groups.extend(shared)
+        self.memory_groups.extend(memory)
         for language, words in _mapping(table, "stopwords", where).items():
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                 raise ConfigError(f"{where}: field 'stopwords.{language}': must be a list of words")
-            stopwords.update(w.lower() for w in words)
-        for field, into in (("spellings", spellings), ("phrases", phrases)):
-            for key, value in _mapping(table, field, where).items():
-                if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
-                    raise ConfigError(f"{where}: field '{field}.{key}': must map a word to a word")
-                into[key.lower()] = value.lower().strip()
-    private = _private(tables)
-    named = {w: w for group in (*groups, *memory_groups) for w in group if w.isalpha()}
-    term = colloquial(_known({**spellings, **named}, phrases, stopwords)) if stem else _no_stem
-    for group in groups:
-        _one_term(group, term, spellings, phrases)
-    memory_only = {w for group in memory_groups for w in _one_term(group, term, spellings, phrases)}
-    if not stem:
-        return Words(frozenset(stopwords), spellings, phrases, private=private, memory_only=frozenset(memory_only))
-    known = _known(spellings, phrases, stopwords)
-    return Words(frozenset(stopwords), spellings, phrases, colloquial(known), known_word(known), private,
-                 frozenset(memory_only))
+            self.stopwords.update(w.lower() for w in words)
+        for name, into in (("spellings", self.spellings), ("phrases", self.phrases)):
+            _add_mapping(into, _mapping(table, name, where), name, where)
+
+    def stemmer(self) -> Stemmer:
+        """The stemmer that makes the synonyms' terms: it knows their words and the lists'
+        as roots to find inside an affixed word."""
+        named = {w: w for group in (*self.groups, *self.memory_groups) for w in group if w.isalpha()}
+        return colloquial(_known({**self.spellings, **named}, self.phrases, self.stopwords))
+
+
+def _add_mapping(into: dict[str, str], found: dict[Any, Any], name: str, where: str) -> None:
+    """`spellings` or `phrases`: each a word (or words) to the word it is, lower-cased."""
+    for key, value in found.items():
+        if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}: field '{name}.{key}': must map a word to a word")
+        into[key.lower()] = value.lower().strip()
 
 
 def _synonyms(table: dict[str, Any], where: str) -> tuple[list[list[str]], list[list[str]]]:
@@ -179,26 +231,37 @@ def _synonyms(table: dict[str, Any], where: str) -> tuple[list[list[str]], list[
     seen: dict[str, str] = {}
     firsts: set[str] = set()
     both: list[list[list[str]]] = []
-    for field in ("synonyms", "memory_synonyms"):
-        found = table.get(field) or []
+    for name in ("synonyms", "memory_synonyms"):
+        found = table.get(name) or []
         if not isinstance(found, list):
-            raise ConfigError(f"{where}: field '{field}': must be a list of groups of words")
+            raise ConfigError(f"{where}: field '{name}': must be a list of groups of words")
         groups: list[list[str]] = []
         for n, group in enumerate(found, start=1):
-            if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) and w.strip()
-                                                                         for w in group):
-                raise ConfigError(f"{where}: field '{field}' group {n}: must be a list of two words or more")
-            words = [" ".join(w.lower().split()) for w in group]
-            if not _WORDLIKE.fullmatch(words[0]):
-                raise ConfigError(f"{where}: field '{field}' group {n}: its first, {words[0]!r}, must be one word")
-            for w in words:
-                if w in seen and not (w == words[0] and w in firsts):  # adding to a group of `synonyms`
-                    raise ConfigError(f"{where}: field '{field}' group {n}: {w!r} is in {seen[w]} too")
-                seen[w] = f"'{field}' group {n}"
+            words = _group(group, f"{where}: field '{name}' group {n}")
+            _claim(words, f"'{name}' group {n}", seen, firsts, where)
             groups.append(words)
         both.append(groups)
         firsts = {group[0] for group in groups}
     return both[0], both[1]
+
+
+def _group(group: Any, where: str) -> list[str]:
+    """One group of synonyms, its words lower-cased and their spaces made one; its first one word."""
+    if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) and w.strip() for w in group):
+        raise ConfigError(f"{where}: must be a list of two words or more")
+    words = [" ".join(w.lower().split()) for w in group]
+    if not _WORDLIKE.fullmatch(words[0]):
+        raise ConfigError(f"{where}: its first, {words[0]!r}, must be one word")
+    return words
+
+
+def _claim(words: list[str], group: str, seen: dict[str, str], firsts: set[str], where: str) -> None:
+    """Record `group`'s words in `seen`: a word already in another group is an error, but
+    for a group's first that is the first of a group of `synonyms` (`firsts`: adding to it)."""
+    for w in words:
+        if w in seen and not (w == words[0] and w in firsts):
+            raise ConfigError(f"{where}: field {group}: {w!r} is in {seen[w]} too")
+        seen[w] = group
 
 
 def _one_term(group: list[str], term: Stemmer, spellings: dict[str, str], phrases: dict[str, str]) -> list[str]:
@@ -230,27 +293,48 @@ def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
     shown: dict[str, dict[str, str]] = {}
     for table, where in tables:
         private = _mapping(table, "private", where)
-        for kind, languages in _within(private, "labels", where).items():
-            for language, found in _within({"": languages}, "", f"{where}: labels.{kind}").items():
-                for label in _words(found, f"{where}: field 'private.labels.{kind}.{language}'"):
-                    labels[(label, str(kind))] = None
-        for name, into in lists.items():
-            for language, found in _within(private, name, where).items():
-                into.update(_words(found, f"{where}: field 'private.{name}.{language}'"))
-        for name, into in names.items():
-            into.update(_words(private.get(name) or [], f"{where}: field 'private.{name}'"))
-        for kind, languages in _within(private, "reasons", where).items():
-            for language, text in _within({"": languages}, "", f"{where}: reasons.{kind}").items():
-                if not isinstance(text, str) or not text.strip():
-                    raise ConfigError(f"{where}: field 'private.reasons.{kind}.{language}': must be words")
-                reasons.setdefault(str(kind), {})[str(language)] = text.strip()
-        for form in ("shown", "shown_found"):
-            for language, text in _within(private, form, where).items():
-                if not isinstance(text, str) or "{line}" not in text:
-                    raise ConfigError(f"{where}: field 'private.{form}.{language}': must be words with {{line}}")
-                shown.setdefault(form, {})[str(language)] = text
+        _add_labels(labels, private, where)
+        _add_lists(lists, names, private, where)
+        _add_reasons(reasons, private, where)
+        _add_shown(shown, private, where)
     return Private(tuple(labels), frozenset(lists["between"]), frozenset(lists["says"]),
                    frozenset(lists["amounts"]), frozenset(names["firms"]), frozenset(names["streets"]), reasons, shown)
+
+
+def _add_labels(labels: dict[tuple[str, str], None], private: dict[Any, Any], where: str) -> None:
+    """`labels`: category -> language -> label words, kept as (label, category) in order."""
+    for kind, languages in _within(private, "labels", where).items():
+        for language, found in _within({"": languages}, "", f"{where}: labels.{kind}").items():
+            for label in _words(found, f"{where}: field 'private.labels.{kind}.{language}'"):
+                labels[(label, str(kind))] = None
+
+
+def _add_lists(lists: dict[str, set[str]], names: dict[str, set[str]], private: dict[Any, Any], where: str) -> None:
+    """The words by language (`between`, `says`, `amounts`) and those of every language
+    (`firms`, `streets`)."""
+    for name, into in lists.items():
+        for language, found in _within(private, name, where).items():
+            into.update(_words(found, f"{where}: field 'private.{name}.{language}'"))
+    for name, into in names.items():
+        into.update(_words(private.get(name) or [], f"{where}: field 'private.{name}'"))
+
+
+def _add_reasons(reasons: dict[str, dict[str, str]], private: dict[Any, Any], where: str) -> None:
+    """`reasons`: category -> language -> why a solution holding it was refused."""
+    for kind, languages in _within(private, "reasons", where).items():
+        for language, text in _within({"": languages}, "", f"{where}: reasons.{kind}").items():
+            if not isinstance(text, str) or not text.strip():
+                raise ConfigError(f"{where}: field 'private.reasons.{kind}.{language}': must be words")
+            reasons.setdefault(str(kind), {})[str(language)] = text.strip()
+
+
+def _add_shown(shown: dict[str, dict[str, str]], private: dict[Any, Any], where: str) -> None:
+    """`shown`, `shown_found`: language -> how a refusal is shown, with its `{line}`."""
+    for form in ("shown", "shown_found"):
+        for language, text in _within(private, form, where).items():
+            if not isinstance(text, str) or "{line}" not in text:
+                raise ConfigError(f"{where}: field 'private.{form}.{language}': must be words with {{line}}")
+            shown.setdefault(form, {})[str(language)] = text
 
 
 def _within(table: dict[str, Any], field: str, where: str) -> dict[Any, Any]:
