@@ -65,7 +65,7 @@ def _leading(items: list[tuple[Any, Any]]) -> set[str] | None:
 
     Zero-width assertions (`\\b`, `^`, look-arounds) are passed over: leaving a condition
     out only makes the answer weaker, never wrong. A group or alternation contributes
-    the leading words of each alternative, and the look stops after it.
+    the leading words of each alternative (`_after`), and the look stops after it.
     """
     prefix = ""
     for op, av in items:
@@ -75,15 +75,24 @@ def _leading(items: list[tuple[Any, Any]]) -> set[str] | None:
             prefix += chr(av)
             continue
         if op is SUBPATTERN or op is BRANCH:
-            alternatives = [av[-1]] if op is SUBPATTERN else av[1]
-            words: set[str] = set()
-            for alternative in alternatives:
-                tails = _leading(list(alternative.data if hasattr(alternative, "data") else alternative))
-                if tails is None:
-                    return {prefix} if prefix else None
-                words |= tails
-            return {prefix + word for word in words}
+            return _after(prefix, [av[-1]] if op is SUBPATTERN else av[1])
         break
+    return _just(prefix)
+
+
+def _after(prefix: str, alternatives: list[Any]) -> set[str] | None:
+    """`prefix` and then the leading words of each alternative; `prefix` alone where one
+    alternative has none."""
+    words: set[str] = set()
+    for alternative in alternatives:
+        tails = _leading(list(alternative.data if hasattr(alternative, "data") else alternative))
+        if tails is None:
+            return _just(prefix)
+        words |= tails
+    return {prefix + word for word in words}
+
+
+def _just(prefix: str) -> set[str] | None:
     return {prefix} if prefix else None
 
 
