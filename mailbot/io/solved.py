@@ -116,7 +116,24 @@ def similar(store: Store, words: Words, mailbox: str, text: str, *, exclude: int
     counts = store.term_counts(terms)
     total = store.solved_total()
     weights = {t: idf(counts.get(t, 0), total) for t in terms}
-    box = box_token(mailbox)
+    score = _scores(store, box_token(mailbox), terms, counts, weights)
+    score.pop(exclude or 0, None)
+    best = heapq.nlargest(CANDIDATES, score, key=lambda i: (score[i], i))  # ties: the later case
+    cases = [case_of(r) for r in store.solved_rows(best)]
+    _weigh_case_terms(store, cases, weights, total)
+    options: dict[str, Any] = {"limit": limit}
+    if threshold is not None:
+        options["threshold"] = threshold
+    return suggest(terms, cases, weights, **options)
+
+
+_COLUMNS = (("problem_terms", 1.0), ("solution_terms", 0.5))  # the problem's words count twice the solution's
+
+
+def _scores(store: Store, box: str, terms: list[str], counts: dict[str, int],
+            weights: dict[str, float]) -> dict[int, float]:
+    """Each solved case's score by the index: the sum of its shared terms' weights (`_COLUMNS`),
+    reading the rarest terms first until `POSTINGS` entries are read (the rarest always)."""
     score: dict[int, float] = defaultdict(float)
     read = 0
     # a term no solved case holds finds nothing; of the rest, the rarest tell the most
@@ -124,20 +141,18 @@ def similar(store: Store, words: Words, mailbox: str, text: str, *, exclude: int
         if read and read + counts[term] > POSTINGS:
             break
         read += counts[term]
-        for column, weight in (("problem_terms", 1.0), ("solution_terms", 0.5)):
+        for column, weight in _COLUMNS:
             for ticket_id in store.solved_postings(box, column, term):
                 score[ticket_id] += weight * weights[term]
-    score.pop(exclude or 0, None)
-    best = heapq.nlargest(CANDIDATES, score, key=lambda i: (score[i], i))  # ties: the later case
-    cases = [case_of(r) for r in store.solved_rows(best)]
+    return score
+
+
+def _weigh_case_terms(store: Store, cases: list[SolvedCase], weights: dict[str, float], total: int) -> None:
+    """Add to `weights` the candidates' own terms (`likeness` weighs both sides' terms)."""
     case_terms = {t for c in cases for t in (*c.problem_terms, *c.solution_terms)} - set(weights)
     if case_terms:
         more = store.term_counts(sorted(case_terms))
         weights.update({t: idf(more.get(t, 0), total) for t in case_terms})
-    options: dict[str, Any] = {"limit": limit}
-    if threshold is not None:
-        options["threshold"] = threshold
-    return suggest(terms, cases, weights, **options)
 
 
 def case_of(row: dict[str, Any]) -> SolvedCase:
