@@ -392,6 +392,7 @@ def _labelled_value(text: str, words: Words, requester: Requester,
 
 def _unlabelled_value(text: str, words: Words, requester: Requester,
                       consumed: list[tuple[int, int]]) -> tuple[str, str] | None:
+    """A value by its shape alone (`_unlabelled`), past the numbers labels read."""
     return _unlabelled(text, words.private, requester, consumed)
 
 
