@@ -9,85 +9,41 @@ effects, so what a message does is read in the table, not in branches.
 An event the table does not allow in the ticket's state is `refused`: a staff command
 answers the sender with `command_error`, an LKPP reply is passed to staff as
 unclassified (E17). A message that claims a role it cannot prove is `UNVERIFIED`
-(E19), whatever it says.
+(E19), whatever it says: `_UNPROVEN` holds that rule and the others of SPEC 9, a row
+each, read before the table.
+
+The effects of calls and visits live in `intake_effects`; the values decided on and
+the decision being built, in `facts` and `step`.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from mailbot.core.commands import READ_ONLY, ParsedCommands
-from mailbot.core.counterpart import Reference
-from mailbot.core.intake import Intake, form_detail, title_of
+from mailbot.core.commands import READ_ONLY
+from mailbot.core.facts import Event, Facts, Policy
+from mailbot.core.intake_effects import INTAKE_EFFECTS, held_ticket, intake_context, remind_held
 from mailbot.core.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
-    Address,
     Audience,
-    Contact,
     HistoryEvent,
     InboundMessage,
     Refusal,
     Role,
-    Send,
     State,
     ThreadMessage,
     Ticket,
     has_mailbox,
-    no_mailbox,
 )
+from mailbot.core.step import Decision, Effect, Step
 from mailbot.core.trust import Citation, Trust
 
-
-class Event(enum.StrEnum):
-    """What an inbound message is, once classified; the E-numbers of SPEC section 4."""
-
-    REQUESTER_NEW = "requester_new"  # E1 (also E5 past reopen_days)
-    REQUESTER_MAIL = "requester_mail"
-    REQUESTER_AGAIN = "requester_again"  # SPEC 3: a copy of the mail that opened its ticket, sent again
-    REQUESTER_EMPTY = "requester_empty"  # E3: a reply to LKPP's request with no words and no files
-    REQUESTER_MORE_INFO = "requester_more_info"  # E3 again: a further answer to LKPP's request, escalated  # E2, E3, E5
-    REQUESTER_CONFIRM = "requester_confirm"  # E4: YA / TUTUP / a rating
-    REQUESTER_REJECT = "requester_reject"  # E4: TIDAK or another answer
-    REQUESTER_SILENT = "requester_silent"  # E4: nothing new, a signature only (E5 too: stays closed)
-    REQUESTER_LATE_CONFIRM = "requester_late_confirm"  # E5: a thanks or a rating to a closed ticket
-    STAFF_REPLY = "staff_reply"  # E6 (a coordinator's #jawab too)
-    STAFF_EMPTY = "staff_empty"  # E6 with no new text and no attachment
-    STAFF_NOTE = "staff_note"  # E7
-    STAFF_ESCALATE = "staff_escalate"  # E8
-    STAFF_RESOLVE = "staff_resolve"  # E9
-    STAFF_CLOSE = "staff_close"  # E10
-    STAFF_META = "staff_meta"  # E11 alone
-    STAFF_RELAY = "staff_relay"  # E12
-    STAFF_NEED_INFO = "staff_need_info"  # E12a
-    STAFF_COORDINATOR = "staff_coordinator"  # E12b
-    STAFF_DATA = "staff_data"  # E12c
-    STAFF_HISTORY = "staff_history"  # E12h alone: `#riwayat` / `#history`
-    DIRECTION = "direction"  # E12d: a coordinator or head writes about a ticket
-    LKPP_NEED_INFO = "lkpp_need_info"  # E13
-    LKPP_RESOLVED = "lkpp_resolved"  # E14
-    LKPP_RETURNED = "lkpp_returned"  # E15
-    LKPP_STATUS = "lkpp_status"  # E16
-    LKPP_OTHER = "lkpp_other"  # E17
-    LKPP_ACK = "lkpp_ack"  # SPEC 3: LKPP's desk acknowledges with its own ticket number
-    COMMAND_ERROR = "command_error"  # E18
-    UNVERIFIED = "unverified"  # E19
-    STAFF_UNMATCHED = "staff_unmatched"  # SPEC 3: staff mail matching no ticket
-    STAFF_INTAKE = "staff_intake"  # SPEC 3: a call or visit (`#telepon`, `#datang`) not answered yet
-    STAFF_INTAKE_ANSWERED = "staff_intake_answered"  # SPEC 3: a call or visit answered on the spot
-    STAFF_INTAKE_HELD = "staff_intake_held"  # SPEC 3, 9: a call or visit from a mail that proves no sender
-    STAFF_INTAKE_CANCELLED = "staff_intake_cancelled"  # SPEC 3, 9: any answer to a held one but `#buka`
-    INTAKE_NOT_STAFF = "intake_not_staff"  # SPEC 3, 9: `#telepon` / `#datang` from an address not the unit's staff
-    DIRECTION_GENERAL = "direction_general"  # E12d: an answer to the digest that names no ticket
-    LKPP_UNMATCHED = "lkpp_unmatched"  # SPEC 3: LKPP mail matching no ticket
-    AUTOMATIC = "automatic"  # SPEC 5: recorded, never answered
-    BOUNCE = "bounce"  # SPEC 5: a bounce of mailbot's own mail
-    ESCALATION_BOUNCED = "escalation_bounced"  # SOP-015 step 1: the escalation did not reach LKPP
-    INFO_BOUNCED = "info_bounced"  # SOP-015 step 9: the requester's data did not reach LKPP
-    DELIVERY_NOTICE = "delivery_notice"  # SPEC 5: a delay warning or a delivery report, no failure
+# `Event`, `Facts`, `Policy` (`facts`), `Decision` (`step`) and the held forms' helpers
+# (`intake_effects`) are imported from here too: this module is the lifecycle's front.
+__all__ = ["Decision", "Event", "Facts", "Policy", "held_ticket", "intake_context", "remind_held"]
 
 
 @dataclass(frozen=True)
@@ -275,62 +231,6 @@ NOT_AN_ANSWER = frozenset({LABELS[Event.AUTOMATIC], AUTOMATIC_UNMATCHED, LABELS[
                            LABELS[Event.DELIVERY_NOTICE]})
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What the classification learned about one inbound message (`classify`)."""
-
-    message: InboundMessage
-    role: Role
-    event: Event
-    ticket: Ticket | None
-    received_at: datetime  # when the message reached the mailbox
-    via: str | None = None  # how the ticket was matched: "tag" | "reference" | "lkpp_ticket" | "repeat"
-    cited: Ticket | None = None  # a ticket this message cites but may not act on (SPEC 3)
-    previous: Ticket | None = None  # the requester's own ticket, closed too long ago to reopen (E5)
-    title: str = ""  # the subject without reply prefixes and tags, for a new ticket
-    commands: ParsedCommands | None = None
-    errors: tuple[Refusal, ...] = ()  # why the staff command cannot run (E18)
-    lkpp_class: str | None = None
-    lkpp_rule: str | None = None
-    lkpp_ticket: str | None = None  # LKPP's own ticket number, when its mail carries one
-    counterpart: tuple[Reference, ...] = ()  # LKPP's references new to this ticket (`counterpart`)
-    counterpart_known: bool = False  # the mail carries a reference recorded from LKPP's verified mail on it
-    bounced: tuple[str, str] | None = None  # a bounce: (kind, Message-ID) of our mail it returns
-    rating: int | None = None  # a requester's rating 1-5 with the confirmation
-    category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
-    priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
-    contact: Contact = field(default_factory=Contact)  # consultation-form fields the message states
-    intake: Intake | None = None  # a call or visit staff wrote down (`#telepon`, `#datang`)
-    mentioned: tuple[str, ...] = ()  # ticket numbers a coordinator or head writes about
-    content_hash: str | None = None
-    reused_id: str | None = None  # the known Message-ID this different message reused
-    read_before: datetime | None = None  # when mailbot last read the mailbox before this message (None: never)
-
-
-@dataclass(frozen=True)
-class Policy:
-    reopen_days: int = 14
-    ack_max_age_hours: float = 72
-    language: str = "id"
-    relay_status: bool = True
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What one message (or timer) changes. `ticket` None: no ticket is touched."""
-
-    ticket: Ticket | None
-    new_ticket: bool = False
-    events: tuple[HistoryEvent, ...] = ()
-    sends: tuple[Send, ...] = ()
-    label: str = ""  # the event, for logs and the message record
-    exempt: bool = False  # caused by an authenticated staff or LKPP message: never held back (SPEC 5)
-    sop: str = ""  # the table row's SOP step
-    elsewhere: tuple[tuple[str, HistoryEvent], ...] = ()  # (ticket number, event) for other tickets it names
-    held: bool = False  # `ticket` is a held intake (SPEC 9): a number is reserved, no ticket is saved
-    adopt: tuple[str, ...] = ()  # Message-IDs recorded before the ticket existed (a held intake's) that are its now
-
-
 def escalation_refused(ticket: Ticket) -> Ticket | None:
     """LKPP's server refused the escalation for good (a final SMTP failure, SPEC 5): LKPP
     never had the case, so it is the unit's again (`open`, waiting for staff) rather than
@@ -357,98 +257,92 @@ def row_for(event: Event, state: State | None) -> tuple[Event, Row]:
     return Event.COMMAND_ERROR, TABLE[(Event.COMMAND_ERROR, state)]
 
 
+@dataclass(frozen=True)
+class Unproven:
+    """SPEC 9, as a row: what a message whose sender proved nothing (`Trust.authenticated`
+    false) becomes instead of its classified event. `refusal`: the code its sender is told."""
+
+    name: str
+    applies: Callable[[Facts], bool]
+    becomes: Event
+    spec: str
+    refusal: str | None = None
+
+
+def _new_form(facts: Facts) -> bool:
+    """A call or visit written down in a new mail, not the reply that confirms a held one."""
+    assert facts.intake is not None
+    return facts.intake.number is None
+
+
+# Read top to bottom, the first row that applies decides. Each row reads the role, the
+# event and what the message is; none reads a number its sender could count (a ticket's,
+# a desk's): those only ever match mail to a ticket, and matching proves nothing.
+_UNPROVEN: tuple[Unproven, ...] = (
+    Unproven("role not proven on a ticket",
+             lambda f: f.role in NEEDS_TRUST and f.ticket is not None and not f.message.is_automatic,
+             Event.UNVERIFIED, "E19; SPEC 9: whatever it says, staff decide"),
+    Unproven("direction about no ticket", lambda f: f.event is Event.DIRECTION_GENERAL,
+             Event.STAFF_UNMATCHED, "E12d; SPEC 9: no proof of the role, only its sender is answered"),
+    Unproven("answer to a held form", lambda f: f.event is Event.STAFF_INTAKE_CANCELLED,
+             Event.COMMAND_ERROR, "SPEC 3, 9: it cancels nothing", refusal="intake_unverified"),
+    Unproven("new call or visit", lambda f: f.event in INTAKES and _new_form(f),
+             Event.STAFF_INTAKE_HELD, "SPEC 3, 9: a new mail proves no sender; its sender confirms it by replying"),
+    Unproven("confirmation of a held form", lambda f: f.event in INTAKES,
+             Event.COMMAND_ERROR, "SPEC 3, 9: it opens nothing and says why", refusal="intake_unverified"),
+    Unproven("LKPP's reference alone", lambda f: f.event is Event.LKPP_ACK and not f.lkpp_ticket,
+             Event.AUTOMATIC, "SPEC 9: a counterpart reference counts only from LKPP's verified mail"),
+)
+
+
+def unproven(facts: Facts, trust: Trust) -> tuple[Event, Facts]:
+    """The event the table looks up, and the facts it runs on, after `_UNPROVEN`."""
+    if trust.authenticated:
+        return facts.event, facts
+    rule = next((r for r in _UNPROVEN if r.applies(facts)), None)
+    if rule is None:
+        return facts.event, facts
+    if rule.refusal is not None:
+        facts = replace(facts, errors=(Refusal(rule.refusal, value=trust.reason),))
+    return rule.becomes, facts
+
+
 def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decision:
     """The effect of one classified, authenticated (or not) message (SPEC section 4)."""
-    event = facts.event
-    if facts.role in NEEDS_TRUST and not trust.authenticated and facts.ticket is not None \
-            and not facts.message.is_automatic:
-        event = Event.UNVERIFIED
-    elif event is Event.DIRECTION_GENERAL and not trust.authenticated:
-        event = Event.STAFF_UNMATCHED  # no proof of the role: only its sender is answered
-    elif event is Event.STAFF_INTAKE_CANCELLED and not trust.authenticated:
-        event, facts = Event.COMMAND_ERROR, replace(facts, errors=(Refusal("intake_unverified", value=trust.reason),))
-    elif event in INTAKES and not trust.authenticated:
-        # SPEC 9: a new mail proves no sender; its sender confirms it by replying. A reply that
-        # would confirm a held one and fails (authres) opens nothing and says why.
-        assert facts.intake is not None
-        if facts.intake.number is None:
-            event = Event.STAFF_INTAKE_HELD
-        else:
-            event, facts = Event.COMMAND_ERROR, replace(facts, errors=(Refusal("intake_unverified", value=trust.reason),))
-    elif event is Event.LKPP_ACK and not trust.authenticated and not facts.lkpp_ticket:
-        event = Event.AUTOMATIC  # a counterpart reference counts only from LKPP's verified mail (SPEC 9)
+    event, facts = unproven(facts, trust)
     state = facts.ticket.state if facts.ticket else None
     event, row = row_for(event, state)
-    step = _Step(facts, trust, policy, now, event, facts.ticket)
+    step = Step(facts, trust, policy, now, event, facts.ticket)
     for name in row.effects:
         EFFECTS[name](step)
-    ticket = step.ticket
-    to = row.to
-    if to is State.RESOLVED and ticket is not None and not has_mailbox(ticket.requester.addr):
-        # SPEC 3 (issue 45): a caller or visitor who gave no e-mail can never confirm with YA:
-        # their answered case is closed, not left waiting for nobody
-        to = State.CLOSED
-        ticket = replace(ticket, closed_at=now)
-        step.record("closed_without_mailbox", {})
-    if ticket is not None and to is not None and ticket.state is not to:
-        step.record("state_changed", {"from": str(ticket.state), "to": str(to)})
-        ticket = replace(ticket, state=to, closed_at=ticket.closed_at if to is State.CLOSED else None)
-    if ticket is not None and ticket != facts.ticket:
-        ticket = replace(ticket, updated_at=now)
+    ticket = _moved(step, row.to)
     exempt = trust.authenticated and facts.role in NEEDS_TRUST and not facts.message.is_automatic
-    label = LABELS.get(event, str(event))
-    if event is Event.AUTOMATIC and ticket is None:
-        label = AUTOMATIC_UNMATCHED
+    label = AUTOMATIC_UNMATCHED if event is Event.AUTOMATIC and ticket is None else LABELS.get(event, str(event))
     return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop,
                     tuple(step.elsewhere), step.held, step.adopt)
 
 
-class _Step:
-    """The decision as its effects build it up."""
-
-    def __init__(self, facts: Facts, trust: Trust, policy: Policy, now: datetime, event: Event,
-                 ticket: Ticket | None) -> None:
-        self.facts, self.trust, self.policy, self.now, self.event = facts, trust, policy, now, event
-        self.ticket = ticket
-        self.opened = False
-        self.held = False
-        self.adopt: tuple[str, ...] = ()
-        self.events: list[HistoryEvent] = []
-        self.sends: list[Send] = []
-        self.elsewhere: list[tuple[str, HistoryEvent]] = []
-
-    @property
-    def actor(self) -> str:
-        return self.facts.message.from_addr.addr
-
-    @property
-    def text(self) -> str:
-        msg = self.facts.message
-        return msg.new_text or msg.text
-
-    @property
-    def body(self) -> str:
-        """The text below a staff message's command lines."""
-        return self.facts.commands.body if self.facts.commands else self.text
-
-    def record(self, kind: str, detail: Mapping[str, object] | None = None, actor: str | None = None) -> None:
-        self.events.append(HistoryEvent(kind, actor or self.actor, dict(detail or {})))
-
-    def send(self, kind: str, to: Audience, **kw: object) -> None:
-        self.sends.append(Send(kind, to, **kw))  # type: ignore[arg-type]
-
-    def change(self, **fields: object) -> None:
-        assert self.ticket is not None
-        self.ticket = replace(self.ticket, **fields)  # type: ignore[arg-type]
-
-
-Effect = Callable[[_Step], None]
+def _moved(step: Step, to: State | None) -> Ticket | None:
+    """The ticket once its row's effects ran, in the row's target state (recorded), touched at `now`."""
+    ticket = step.ticket
+    if to is State.RESOLVED and ticket is not None and not has_mailbox(ticket.requester.addr):
+        # SPEC 3 (issue 45): a caller or visitor who gave no e-mail can never confirm with YA:
+        # their answered case is closed, not left waiting for nobody
+        to = State.CLOSED
+        ticket = replace(ticket, closed_at=step.now)
+        step.record("closed_without_mailbox", {})
+    if ticket is not None and to is not None and ticket.state is not to:
+        step.record("state_changed", {"from": str(ticket.state), "to": str(to)})
+        ticket = replace(ticket, state=to, closed_at=ticket.closed_at if to is State.CLOSED else None)
+    if ticket is not None and ticket != step.facts.ticket:
+        ticket = replace(ticket, updated_at=step.now)
+    return ticket
 
 
 # --- requester -------------------------------------------------------------------------
 
 
-def _open_ticket(s: _Step) -> None:
+def _open_ticket(s: Step) -> None:
     """E1: a new ticket; one too late to reopen (E5) or cited by a stranger is noted."""
     f, msg = s.facts, s.facts.message
     s.ticket = Ticket(
@@ -487,12 +381,12 @@ def addressed(msg: InboundMessage) -> frozenset[str]:
     return frozenset(a.addr.lower() for a in (msg.from_addr, *msg.to, *msg.cc) if a.addr)
 
 
-def _cited_context(s: _Step) -> dict[str, object]:
+def _cited_context(s: Step) -> dict[str, object]:
     f = s.facts
     return {"previous": f.previous.number if f.previous else None, "cited": f.cited.number if f.cited else None}
 
 
-def _acknowledge(s: _Step) -> None:
+def _acknowledge(s: Step) -> None:
     """SOP-003 step 8: the ticket number to the requester, unless the mail is an old backlog
     or looks automatic (SPEC 5: never answered, yet staff read it on its ticket)."""
     if s.facts.message.is_automatic:
@@ -503,45 +397,45 @@ def _acknowledge(s: _Step) -> None:
         s.record("ack_skipped", {"reason": "older than ack_max_age_hours"}, actor="mailbot")
 
 
-def _notify_new(s: _Step) -> None:
+def _notify_new(s: Step) -> None:
     s.send("staff_new", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
            context=_cited_context(s))
 
 
-def _append(s: _Step) -> None:
+def _append(s: Step) -> None:
     assert s.ticket is not None
     s.change(participants=s.ticket.participants | addressed(s.facts.message), contact=s.ticket.contact.merged(s.facts.contact))
     s.record("message_appended", {"via": s.facts.via})
 
 
-def _reopen(s: _Step) -> None:
+def _reopen(s: Step) -> None:
     s.record("ticket_reopened", {})
 
 
 def _notify(event: str, attach: bool = True) -> Effect:
-    def effect(s: _Step) -> None:
+    def effect(s: Step) -> None:
         s.send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound" if attach else None,
                text=s.text, context={"event": event, "rating": s.facts.rating})
     return effect
 
 
-def _note_silent(s: _Step) -> None:
+def _note_silent(s: Step) -> None:
     s.record("reply_without_text", {})
 
 
-def _forward_info(s: _Step) -> None:
+def _forward_info(s: Step) -> None:
     """SOP-015 step 9: the requester's additional data goes to LKPP at once."""
     s.send("forward_info", Audience.LKPP, attach="inbound", text=s.text)
     s.record("info_forwarded", {}, actor="mailbot")
 
 
-def _confirm_closing(s: _Step) -> None:
+def _confirm_closing(s: Step) -> None:
     """SOP-002 step 12: the requester confirms; the rating is kept."""
     s.change(closed_at=s.now, rating=s.facts.rating)
     s.record("closing_confirmed", {"rating": s.facts.rating})
 
 
-def _rate_late(s: _Step) -> None:
+def _rate_late(s: Step) -> None:
     """A rating given after the ticket closed (the automatic close came first) is kept,
     unless the requester rated it already."""
     assert s.ticket is not None
@@ -550,7 +444,7 @@ def _rate_late(s: _Step) -> None:
     s.record("confirmed_after_closing", {"rating": s.facts.rating})
 
 
-def _tell_closed(s: _Step) -> None:
+def _tell_closed(s: Step) -> None:
     command = s.facts.commands.state_command if s.facts.commands else None
     if command is not None and command.arg == "silent":
         return
@@ -558,7 +452,7 @@ def _tell_closed(s: _Step) -> None:
     s.send("closed", Audience.REQUESTER, auto=AUTO_REPLIED, context={"confirmed": confirmed})
 
 
-def _assign_back(s: _Step) -> None:
+def _assign_back(s: Step) -> None:
     assert s.ticket is not None
     s.change(assignee=s.ticket.resolved_by or s.ticket.assignee)
     s.record("closing_rejected", {})
@@ -567,28 +461,28 @@ def _assign_back(s: _Step) -> None:
 # --- staff -----------------------------------------------------------------------------
 
 
-def _relay_reply(s: _Step) -> None:
+def _relay_reply(s: Step) -> None:
     """E6: only the new text goes to the requester, From the unit (SPEC 2)."""
     s.send("staff_reply", Audience.REQUESTER, attach="inbound", text=s.body)
     s.record("staff_replied", {})
 
 
-def _first_response(s: _Step) -> None:
+def _first_response(s: Step) -> None:
     assert s.ticket is not None
     s.change(first_response_at=s.ticket.first_response_at or s.now)
 
 
-def _tell_empty(s: _Step) -> None:
+def _tell_empty(s: Step) -> None:
     """A reply with no new text is never dropped in silence: its sender hears so."""
     s.record("empty_staff_reply", {})
     s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": [Refusal("empty_reply")]})
 
 
-def _note(s: _Step) -> None:
+def _note(s: Step) -> None:
     s.record("note", {"text": s.body})
 
 
-def _keep_text(s: _Step) -> None:
+def _keep_text(s: Step) -> None:
     """Text under `#prioritas`, `#kategori`, `#tugaskan` or `#data` alone is no answer to the
     requester (it may be a remark for colleagues): it is kept on the ticket as a note, never
     dropped, and the sender is told so (`command_ok`)."""
@@ -596,7 +490,7 @@ def _keep_text(s: _Step) -> None:
         s.record("note", {"text": s.body})
 
 
-def _apply_meta(s: _Step) -> None:
+def _apply_meta(s: Step) -> None:
     """E11: priority, category and assignee, combinable with one state command."""
     assert s.ticket is not None and s.facts.commands is not None
     fields = {"priority": "priority", "category": "category", "assign": "assignee"}
@@ -609,7 +503,7 @@ def _apply_meta(s: _Step) -> None:
                        context={"by": s.actor, "note": s.body})
 
 
-def _send_ack(s: _Step) -> None:
+def _send_ack(s: Step) -> None:
     """`#kirim-tanda-terima` (issue 37): the ack that the unit-wide ack rate (or the unit's
     own server's dmarc/spf fail) kept from the requester goes now, at authenticated staff's
     word (never limited: `exempt`); it is the neutral ack, as staff's mail proves nothing of
@@ -619,7 +513,7 @@ def _send_ack(s: _Step) -> None:
         s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context={"released": True})
 
 
-def _set_contact(s: _Step) -> None:
+def _set_contact(s: Step) -> None:
     """E12c: `#data nama|instansi|alamat|telepon VALUE` sets a consultation-form field."""
     assert s.ticket is not None and s.facts.commands is not None
     for command in s.facts.commands.commands:
@@ -629,7 +523,7 @@ def _set_contact(s: _Step) -> None:
             s.record("contact_changed", {"field": key, "value": value})
 
 
-def _confirm_commands(s: _Step) -> None:
+def _confirm_commands(s: Step) -> None:
     """The sender hears what ran (`command_ok`); a coordinator's or head's commands go to staff
     too. A command that only reads the ticket (`#riwayat`) alone, with no words under it, is
     answered by its own mail and is nothing for staff to follow: neither goes."""
@@ -650,7 +544,7 @@ def _confirm_commands(s: _Step) -> None:
                context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands]})
 
 
-def _send_history(s: _Step) -> None:
+def _send_history(s: Step) -> None:
     """E12h (issue 45, point 9): `#riwayat` / `#history` mails the ticket's history, as
     `mailbot ticket N --full` shows it, to the staff member who asked and to no one else (it
     holds the requester's personal data and the internal notes): at the address the
@@ -664,7 +558,7 @@ def _send_history(s: _Step) -> None:
         s.send("history", Audience.SENDER, auto=AUTO_GENERATED)
 
 
-def _escalate(s: _Step) -> None:
+def _escalate(s: Step) -> None:
     """SOP-015 step 1: the whole case to LKPP (problem, identity, attachments, staff note).
     A new escalation is a new case for LKPP's system: it goes without the reference of an
     earlier one, and the reference LKPP's answer to it brings is the one its mail carries."""
@@ -674,43 +568,43 @@ def _escalate(s: _Step) -> None:
     s.send("escalate", Audience.LKPP, attach="ticket", text=s.body)
 
 
-def _tell_escalated(s: _Step) -> None:
+def _tell_escalated(s: Step) -> None:
     s.send("escalated_user", Audience.REQUESTER, auto=AUTO_REPLIED)
 
 
-def _relay_solution(s: _Step) -> None:
+def _relay_solution(s: Step) -> None:
     s.send("resolved", Audience.REQUESTER, attach="inbound", text=s.body)
 
 
-def _mark_resolved(s: _Step) -> None:
+def _mark_resolved(s: Step) -> None:
     """`resolved_by` is whom a rejected solution goes back to: staff, never LKPP's address
     (LKPP's solution rejected is the unit's staff's case again, E4)."""
     assert s.ticket is not None
     s.change(resolved_at=s.now, resolved_by=s.ticket.assignee if s.facts.role is Role.LKPP else s.actor)
 
 
-def _mark_closed(s: _Step) -> None:
+def _mark_closed(s: Step) -> None:
     s.change(closed_at=s.now)
 
 
-def _relay_lkpp(s: _Step) -> None:
+def _relay_lkpp(s: Step) -> None:
     """E12: the latest LKPP message goes to the requester, as staff decided."""
     s.send("relay", Audience.REQUESTER, attach="lkpp")
 
 
-def _relay_lkpp_request(s: _Step) -> None:
+def _relay_lkpp_request(s: Step) -> None:
     """E12a: staff say the latest LKPP message asks for data: it goes on as a data request."""
     s.send("need_info", Audience.REQUESTER, attach="lkpp")
 
 
-def _ask_coordinators(s: _Step) -> None:
+def _ask_coordinators(s: Step) -> None:
     """SOP-002 step 3 / SOP-004 steps 5-6: the case goes to the coordinators for direction."""
     s.send("coordinator_case", Audience.COORDINATORS, auto=AUTO_GENERATED, attach="ticket", text=s.body,
            context={"by": s.actor})
     s.record("direction_requested", {"note": s.body})
 
 
-def _record_direction(s: _Step) -> None:
+def _record_direction(s: Step) -> None:
     """SOP-004 step 8: a head's recommendation (a coordinator's direction) goes on every ticket it names."""
     assert s.ticket is not None
     kind = "recommendation" if s.facts.role is Role.HEAD else "direction"
@@ -721,18 +615,18 @@ def _record_direction(s: _Step) -> None:
             s.elsewhere.append((number, HistoryEvent(kind, s.actor, {**detail, "passed_on": s.ticket.number})))
 
 
-def _record_general_direction(s: _Step) -> None:
+def _record_general_direction(s: Step) -> None:
     """A recommendation about no one ticket ("all overdue tickets today"): the unit's record."""
     s.record("recommendation" if s.facts.role is Role.HEAD else "direction", {"text": s.text, "tickets": []})
 
 
-def _pass_direction(s: _Step) -> None:
+def _pass_direction(s: Step) -> None:
     """SOP-004 steps 5, 8: internal; to staff, never to the requester."""
     s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
            context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
 
 
-def _reject_command(s: _Step) -> None:
+def _reject_command(s: Step) -> None:
     """E18: only the sender hears why; nothing else happens."""
     errors = list(s.facts.errors) or [_refusal(s)]
     s.record("command_rejected", {"errors": [str(e) for e in errors]})  # the history keeps the English
@@ -740,7 +634,7 @@ def _reject_command(s: _Step) -> None:
     s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": errors, "intake": intake})
 
 
-def _refusal(s: _Step) -> Refusal:
+def _refusal(s: Step) -> Refusal:
     """A state command at the wrong time: the command as its sender typed it, the state."""
     command = s.facts.commands.state_command if s.facts.commands else None
     state = str(s.ticket.state) if s.ticket else "missing"
@@ -752,143 +646,7 @@ def _refusal(s: _Step) -> Refusal:
 # --- calls and visits (SPEC 3; seeds 000, 003, 004 section 1) -------------------------------
 
 
-def _intake_ticket(s: _Step, intake: Intake) -> Ticket:
-    """The ticket of a call or visit: the caller is its requester (by a placeholder that never
-    receives mail when they gave no e-mail), opened at the call's time (SPEC 6's timers)."""
-    f, form = s.facts, intake.form
-    return Ticket(
-        id=None, mailbox="", number=intake.number or "", state=State.OPEN,
-        requester=Address(form.email or no_mailbox(intake.channel), form.contact.name),
-        subject=f.title, created_at=intake.called_at, updated_at=s.now, language=s.policy.language,
-        category=f.category[0] if f.category else None, priority=f.priority[0] if f.priority else None,
-        participants=frozenset({form.email}) if form.email else frozenset(), contact=form.contact,
-        channel=intake.channel, taken_by=intake.staff,
-        first_response_at=intake.called_at)  # SPEC 3: a call or visit is its own first response
-
-
-def _open_intake(s: _Step) -> None:
-    """A call or visit written down by staff becomes a ticket with the form on it."""
-    intake = s.facts.intake
-    assert intake is not None
-    s.ticket = _intake_ticket(s, intake)
-    s.opened = True
-    s.adopt = intake.adopt
-    s.record("ticket_opened", {"subject": s.ticket.subject, "channel": intake.channel, "by": intake.staff})
-    s.record("intake_recorded", {**form_detail(intake.form), "channel": intake.channel,
-                                 "called_at": intake.called_at.isoformat()}, actor=intake.staff)
-    for name, guess in (("category", s.facts.category), ("priority", s.facts.priority)):
-        if guess:
-            s.record(f"{name}_guessed", {"value": guess[0], "rule": guess[1]}, actor="mailbot")
-    if intake.form.notes:
-        s.record("note", {"text": intake.form.notes}, actor=intake.staff)
-    if intake.number is not None:  # SPEC 9: its sender confirmed the held intake
-        s.record("intake_confirmed", {"number": intake.number})
-        said = s.facts.message.new_text.strip()
-        if said:
-            s.record("note", {"text": said})
-
-
-def _acknowledge_caller(s: _Step) -> None:
-    """SOP-003 step 8: the caller who gave an e-mail gets the number (the form's number
-    too) and how to follow up by mail; one who gave none has it from staff by phone."""
-    assert s.ticket is not None
-    if not has_mailbox(s.ticket.requester.addr):
-        s.record("ack_skipped", {"reason": "no e-mail address given"}, actor="mailbot")
-        return
-    s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context={"channel": s.ticket.channel})
-
-
-def _relay_intake_answer(s: _Step) -> None:
-    """SOP-003 steps 6-7: the answer given on the spot goes to the caller as a solution, with
-    the consultation it answers; they confirm it or reopen the ticket by replying (E4)."""
-    assert s.ticket is not None and s.facts.intake is not None
-    form = s.facts.intake.form
-    if not has_mailbox(s.ticket.requester.addr):
-        return
-    s.send("resolved", Audience.REQUESTER, attach="inbound", text=form.answer or "",
-           context={"channel": s.ticket.channel, "problem": form.problem})
-
-
-def _tell_intake(s: _Step) -> None:
-    """The number back to the staff member who took the call, at once, to read out on the
-    phone (SOP-003 step 8), and the new ticket to the other staff."""
-    assert s.ticket is not None and s.facts.intake is not None
-    intake = s.facts.intake
-    s.send("intake_opened", Audience.SENDER, cc=(Audience.STAFF,), auto=AUTO_GENERATED, attach="inbound",
-           text=intake.form.problem, context=_intake_context(s, intake))
-
-
-def _intake_context(s: _Step, intake: Intake) -> dict[str, object]:
-    return intake_context(intake)
-
-
-def intake_context(intake: Intake) -> dict[str, object]:
-    """What the mails about a call or visit show of it: the whole form, who took it, when."""
-    form = intake.form
-    return {"channel": intake.channel, "typed": intake.typed, "solution": form.answer, "answered": form.answered,
-            "caller_email": form.email, "form": form_detail(form), "taken_by": intake.staff,
-            "called_at": intake.called_at.isoformat(), "notes": form.notes}
-
-
-def _hold_intake(s: _Step) -> None:
-    """SPEC 9: the From of a new mail proves nothing, and the mail cites no mail of ours. The
-    call is held under a reserved number that goes back to the staff address alone: it is
-    the number to read out, and the ticket opens, and the caller hears of it, only when that
-    address answers (`Decision.held`). A forged mail reaches no one but the real staff member."""
-    intake = s.facts.intake
-    assert intake is not None
-    s.ticket = _intake_ticket(s, intake)
-    s.held = True
-    s.record("intake_held", {**intake.detail(), "reason": s.trust.reason})
-    s.send("intake_confirm", Audience.SENDER, auto=AUTO_REPLIED, text=intake.form.problem,
-           context=_intake_context(s, intake))
-
-
-def held_ticket(intake: Intake, number: str, language: str, now: datetime) -> Ticket:
-    """The ticket a held call or visit (SPEC 3, 9) would open, never saved: what mail about it
-    is numbered, addressed (its sender, `taken_by`) and titled by while it waits."""
-    form = intake.form
-    return Ticket(id=None, mailbox="", number=number, state=State.OPEN,
-                  requester=Address(form.email or no_mailbox(intake.channel), form.contact.name),
-                  subject=title_of(form.problem), created_at=intake.called_at, updated_at=now, language=language,
-                  contact=form.contact, channel=intake.channel, taken_by=intake.staff)
-
-
-def remind_held(intake: Intake, number: str) -> Send:
-    """SPEC 3, 6 (issue 45): a held call or visit not answered within `HELD_FORM_REMINDER`
-    is asked about again, once, at the staff address that sent it: the same request as the
-    first (`intake_confirm`, so that its `#buka` opens the form as an answer to the first
-    would), marked as a reminder. A call written down is never forgotten: the digest lists it
-    until it is opened or cancelled."""
-    return Send("intake_confirm", Audience.SENDER, auto=AUTO_GENERATED, text=intake.form.problem,
-                context={**intake_context(intake), "reminder": True})
-
-
-def _cancel_intake(s: _Step) -> None:
-    """SPEC 3, 9 (issue 44): the staff address a held form's confirmation request went to
-    answered anything but `#buka`: the form is cancelled for good (its reserved number stays
-    used, nothing else is freed), nobody outside hears of it, and the coordinators are told,
-    with the whole form and the answer: a form its own sender disowns was forged."""
-    intake = s.facts.intake
-    assert intake is not None and intake.number is not None
-    s.record("intake_cancelled", {"number": intake.number, "channel": intake.channel, "staff": intake.staff,
-                                  "sender": s.facts.message.from_addr.addr, "answer": s.facts.message.new_text})
-    context = {**_intake_context(s, intake), "number": intake.number, "staff_answer": s.facts.message.new_text,
-               "answered_by": s.facts.message.from_addr.addr}
-    s.send("intake_cancelled", Audience.COORDINATORS, auto=AUTO_GENERATED, text=intake.form.problem, context=context)
-
-
-def _refuse_intake(s: _Step) -> None:
-    """SPEC 3, 9: a call or visit written down from an address that is not the unit's staff
-    opens nothing: no ticket for the caller it names (a forger's way to have the unit mail a
-    victim), nor one for its sender, whose From may be forged too (no reply: no backscatter).
-    Staff see it, with the mail attached, in case a colleague wrote from an address the
-    configuration does not list."""
-    s.record("intake_not_staff", {"sender": s.facts.message.from_addr.addr})
-    s.send("intake_not_staff", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text)
-
-
-def _tell_no_ticket(s: _Step) -> None:
+def _tell_no_ticket(s: Step) -> None:
     s.record("staff_mail_unmatched", {})
     s.send("staff_no_ticket", Audience.SENDER, auto=AUTO_REPLIED)
 
@@ -896,7 +654,7 @@ def _tell_no_ticket(s: _Step) -> None:
 # --- LKPP ------------------------------------------------------------------------------
 
 
-def _lkpp_reply(s: _Step) -> None:
+def _lkpp_reply(s: Step) -> None:
     assert s.ticket is not None
     s.record("lkpp_replied", {"class": s.facts.lkpp_class, "rule": s.facts.lkpp_rule})
     if s.facts.role is Role.LKPP and s.trust.authenticated:
@@ -907,7 +665,7 @@ def _lkpp_reply(s: _Step) -> None:
         s.record("lkpp_ticket_recorded", {"lkpp_ticket": number})
 
 
-def _learn_references(s: _Step) -> None:
+def _learn_references(s: Step) -> None:
     """Issue 32: the counterpart's references from LKPP's verified mail, each recorded to match
     its later mail by; the first one written in a subject since the escalation is the one every
     later mail to LKPP on the ticket carries, exactly as LKPP's system wrote it, so that system
@@ -920,28 +678,28 @@ def _learn_references(s: _Step) -> None:
             s.record("lkpp_ticket_recorded", {"lkpp_ticket": ref.number, "ref": ref.text, "form": ref.form})
 
 
-def _relay_request(s: _Step) -> None:
+def _relay_request(s: Step) -> None:
     """SOP-015 step 7: LKPP's data request goes on to the requester."""
     s.send("need_info", Audience.REQUESTER, attach="inbound", text=s.text)
 
 
-def _relay_lkpp_solution(s: _Step) -> None:
+def _relay_lkpp_solution(s: Step) -> None:
     """SOP-015 step 13."""
     s.send("resolved_lkpp", Audience.REQUESTER, attach="inbound", text=s.text)
 
 
-def _tell_status(s: _Step) -> None:
+def _tell_status(s: Step) -> None:
     """SOP-015 steps 12, 14: the requester hears of LKPP's progress (escalation.relay_status)."""
     if s.policy.relay_status:
         s.send("status_user", Audience.REQUESTER, auto=AUTO_GENERATED, text=s.text)
 
 
-def _notify_lkpp(s: _Step) -> None:
+def _notify_lkpp(s: Step) -> None:
     s.send("staff_lkpp", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
            context={"event": str(s.event)})
 
 
-def _pass_unmatched(s: _Step) -> None:
+def _pass_unmatched(s: Step) -> None:
     s.record("lkpp_unmatched", {})
     s.send("staff_unmatched", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text)
 
@@ -949,11 +707,11 @@ def _pass_unmatched(s: _Step) -> None:
 # --- trust and automatic mail ----------------------------------------------------------
 
 
-def _unverified_note(s: _Step) -> None:
+def _unverified_note(s: Step) -> None:
     s.record("unverified_note", {"reason": s.trust.reason})
 
 
-def _alert_unverified(s: _Step) -> None:
+def _alert_unverified(s: Step) -> None:
     """E19: the coordinators (for LKPP mail, staff too) hear who tried what, and why it failed;
     a staff member, coordinator or head is told too that their mail was not run, why, and what
     to do (issue 45): at the address the configuration lists, which is the From that gave the
@@ -966,13 +724,13 @@ def _alert_unverified(s: _Step) -> None:
                context={"reason": s.trust.why or s.trust.reason})
 
 
-def _record_automatic(s: _Step) -> None:
+def _record_automatic(s: Step) -> None:
     kind = LABELS[Event.AUTOMATIC] if s.ticket is not None else AUTOMATIC_UNMATCHED
     msg = s.facts.message
     s.record(kind, {"reason": msg.auto_reason, "subject": msg.subject[:200], "role": str(s.facts.role)})
 
 
-def _delivery(s: _Step) -> dict[str, object]:
+def _delivery(s: Step) -> dict[str, object]:
     """What a delivery report says, for the history: the mail it is about, its action, status,
     addresses and the server's words."""
     report = s.facts.message.delivery
@@ -986,17 +744,17 @@ def _delivery(s: _Step) -> dict[str, object]:
     return detail
 
 
-def _record_bounce(s: _Step) -> None:
+def _record_bounce(s: Step) -> None:
     s.record("bounce_received", _delivery(s))
 
 
-def _record_delivery(s: _Step) -> None:
+def _record_delivery(s: Step) -> None:
     """A delay warning ("THIS IS A WARNING ONLY") or a delivery report: recorded, shown to
     staff in their next notice on the ticket; the mail system goes on trying (SPEC 5)."""
     s.record("delivery_reported", _delivery(s))
 
 
-def _alert_lkpp_bounce(s: _Step) -> None:
+def _alert_lkpp_bounce(s: Step) -> None:
     """SOP-015 steps 1, 9: the escalation (or the requester's data) did not reach LKPP. Staff
     and coordinators hear so with the address and the server's reason; an escalation's
     ticket is back with staff (`open`) for their decision, the data's waits for the
@@ -1015,7 +773,7 @@ def _alert_lkpp_bounce(s: _Step) -> None:
 _FIRST_ANSWERS = frozenset({"ack", "message_refused"})
 
 
-def _alert_bounce(s: _Step) -> None:
+def _alert_bounce(s: Step) -> None:
     """SPEC 5: staff hear that mail of a ticket did not arrive. A bounced ack is what forged
     senders cause by the hundred (issue 37): those are one alert a day (`burst`), each bounce
     recorded on its ticket."""
@@ -1040,12 +798,11 @@ EFFECTS: dict[str, Effect] = {
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators,
     "record_direction": _record_direction, "record_general_direction": _record_general_direction,
     "pass_direction": _pass_direction, "reject_command": _reject_command,
-    "tell_no_ticket": _tell_no_ticket, "refuse_intake": _refuse_intake, "open_intake": _open_intake, "acknowledge_caller": _acknowledge_caller,
-    "relay_intake_answer": _relay_intake_answer, "tell_intake": _tell_intake, "hold_intake": _hold_intake,
-    "cancel_intake": _cancel_intake,
+    "tell_no_ticket": _tell_no_ticket,
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
     "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,
     "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic, "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
     "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,
+    **INTAKE_EFFECTS,
 }
