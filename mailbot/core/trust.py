@@ -27,7 +27,7 @@ are a participant of (`matching`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mailbot.core.model import InboundMessage, Refusal, Role, Ticket
@@ -133,29 +133,71 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
     return _refused("reference_only")
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """What a message shows for a role: the signed Message-IDs it cites that vouch for its
+    ticket (`on_ticket`), those of them that went to the role (`sent_to`), the `auth.mode`
+    and, in `authres` mode, the unit's own server's verdict on its From."""
+
+    letter: str
+    on_ticket: tuple[Citation, ...]
+    sent_to: tuple[Citation, ...]
+    mode: str
+    authres: tuple[bool, str]
+
+
+@dataclass(frozen=True)
+class _Proof:
+    """A row of `_PROOF`: evidence a message must show, and the refusal when it does not."""
+
+    name: str
+    lacking: Callable[[_Evidence], bool]
+    refusal: Callable[[_Evidence], Trust]
+    spec: str
+
+
+def _no_outsider_lacks(e: _Evidence) -> bool:
+    """Under `token`, every cited mail of the role also reached someone who could have written it."""
+    return e.mode != "authres" and all(c.audience & _OUTSIDERS[e.letter] for c in e.sent_to)
+
+
+def _wrong_audience(e: _Evidence) -> Trust:
+    seen = sorted({_NAMES.get(x, x) for c in e.on_ticket for x in c.audience})
+    return _refused("wrong_audience", value=", ".join(seen), name=_NAMES[e.letter])
+
+
+# Read top to bottom: a message acts in its role only when it shows every row's evidence.
+# What counts is mailbot's signed Message-IDs and the unit's own server's verdict: no row
+# reads a number its sender could count (a ticket's, a desk's) or write (a From, a subject).
+_PROOF: tuple[_Proof, ...] = (
+    _Proof("cites mailbot's mail on its ticket (or, for coordinators and heads, about no one ticket)",
+           lambda e: not e.on_ticket, lambda e: _refused("not_a_reply"), "SPEC 9"),
+    _Proof("that mail went to the role", lambda e: not e.sent_to, _wrong_audience, "SPEC 9"),
+    _Proof("token: that mail went to no one outside who could write as the role", _no_outsider_lacks,
+           lambda e: _shared(e.letter, list(e.sent_to)), "SPEC 9: a Message-ID proves what its least trusted "
+           "recipient could not write"),
+    _Proof("authres: the unit's own server vouches for the From", lambda e: e.mode == "authres" and not e.authres[0],
+           lambda e: _refused("authres", value=e.authres[1]), "SPEC 9; issue 37"),
+)
+
+
 def _by_citations(letter: str, ticket: Ticket | None, number: str | None, citations: list[Citation], mode: str,
                   authres: tuple[bool, str] | None, *, general: bool, mentioned: bool) -> Trust:
-    """The verdict of the signed Message-IDs the message cites."""
+    """The verdict of the signed Message-IDs the message cites (`_PROOF`)."""
 
     def vouches(cited: Citation) -> bool:
         if cited.ticket is None:  # the digest, an alert: proof of the role, for no ticket or a named one
             return general and (mentioned or ticket is None)
         return number is not None and cited.ticket == number
 
-    on_ticket = [c for c in citations if vouches(c)]
-    if not on_ticket:
-        return _refused("not_a_reply")
-    sent_to = [c for c in on_ticket if letter in c.audience]
-    if not sent_to:
-        seen = sorted({_NAMES.get(x, x) for c in on_ticket for x in c.audience})
-        return _refused("wrong_audience", value=", ".join(seen), name=_NAMES[letter])
-    if mode != "authres" and all(c.audience & _OUTSIDERS[letter] for c in sent_to):
-        return _shared(letter, sent_to)
+    on_ticket = tuple(c for c in citations if vouches(c))
+    evidence = _Evidence(letter, on_ticket, tuple(c for c in on_ticket if letter in c.audience), mode,
+                         authres or (False, "no Authentication-Results verdict"))
+    lacking = next((row for row in _PROOF if row.lacking(evidence)), None)
+    if lacking is not None:
+        return lacking.refusal(evidence)
     if mode == "authres":
-        ok, why = authres or (False, "no Authentication-Results verdict")
-        if not ok:
-            return _refused("authres", value=why)
-        return Trust(True, f"signed reference to {_NAMES[letter]} and {why}")
+        return Trust(True, f"signed reference to {_NAMES[letter]} and {evidence.authres[1]}")
     return Trust(True, f"signed reference to {_NAMES[letter]}")
 
 
