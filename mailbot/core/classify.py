@@ -8,6 +8,7 @@ may act in their role is the next step's question (`trust`), not this one's.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -105,17 +106,51 @@ def short_numbers(text: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(m.group(1)) for m in _SHORT_NUMBER.finditer(text)))
 
 
+@dataclass(frozen=True)
+class _Mail:
+    """One message being classified: its facts so far, and everything its rules read."""
+
+    facts: Facts
+    known: Known
+    box: MailboxConfig
+    cfg: Config
+    rules: Rules
+    now: datetime
+    repeat: Repeat | None = None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A row of `_BY_SENDER`: when it applies, the facts with their event (None: this row
+    does not decide after all, the next one is read), and the SPEC section it implements."""
+
+    name: str
+    applies: Callable[[_Mail], bool]
+    then: Callable[[_Mail], Facts | None]
+    spec: str
+
+
 def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config, rules: Rules,
              received_at: datetime, now: datetime) -> Facts:
     """The facts the lifecycle decides on: role, ticket and event of one message."""
     role = answering_as(msg.from_addr.addr, box, cfg.escalation.senders, tuple(c.kind for c in known.citations))
     msg = _as_it_is(msg, role, known, rules)
-    lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
-    referenced = known.referenced
-    if known.tagged is None and not referenced and role is Role.LKPP:
-        # SPEC 3: LKPP mail citing only LKPP's own reference (RT's agent answering from its CLI)
-        named = known.by_counterpart or (known.by_lkpp_number if lkpp_number else None)
-        referenced = (named,) if named is not None else ()
+    facts, repeat = _matched(msg, role, known, box, rules, received_at)
+    mail = _Mail(facts, known, box, cfg, rules, now, repeat)
+    for rule in _BY_SENDER:
+        if rule.applies(mail):
+            found = rule.then(mail)
+            if found is not None:
+                return found
+    raise AssertionError("the last row of _BY_SENDER decides every message")
+
+
+def _matched(msg: InboundMessage, role: Role, known: Known, box: MailboxConfig, rules: Rules,
+             received_at: datetime) -> tuple[Facts, Repeat | None]:
+    """The message's ticket (SPEC 3), before its event is named: `Event.AUTOMATIC` stands in."""
+    lkpp = role is Role.LKPP
+    lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if lkpp else None
+    referenced = _referenced(known, role, lkpp_number)
     repeat = _repeat(msg, role, known, received_at, referenced)
     match = resolve(msg.from_addr.addr, role, known.tagged, (repeat.ticket,) if repeat else referenced,
                     bounce=msg.is_bounce)
@@ -123,27 +158,75 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
                   via="repeat" if repeat else match.via, cited=match.cited,
                   title=retitled(base_subject(msg.subject, box.tag_prefix), match.cited) or "(tanpa subjek)",
                   lkpp_ticket=_own_number(lkpp_number, match.ticket, known.by_lkpp_number),
-                  counterpart=_to_learn(known, match.ticket) if role is Role.LKPP else (),
-                  counterpart_known=role is Role.LKPP and match.ticket is not None
-                  and known.by_counterpart is not None and known.by_counterpart.id == match.ticket.id,
+                  counterpart=_to_learn(known, match.ticket) if lkpp else (),
+                  counterpart_known=lkpp and _counterpart_names(known, match.ticket),
                   mentioned=tuple(t.number for t in known.mentioned))
-    if msg.is_automatic:
-        return _automatic(facts, known)
-    if role is Role.STAFF and (intake := _intake(facts, known, box, cfg, rules, now)) is not None:
-        return intake
-    if role in STAFF_ROLES:
-        lkpp = (cfg.escalation.address or "").lower()
-        to_lkpp = any(role_of(a.addr, box, cfg.escalation.senders) is Role.LKPP or a.addr.lower() == lkpp != ""
-                      for a in (*msg.to, *msg.cc))
-        return _from_staff(facts, known, to_lkpp, assignable=(*box.staff, *box.coordinators, *box.heads))
-    if role is Role.LKPP:
-        return _from_lkpp(facts, rules, known.said_to_lkpp)
-    if role is Role.SELF:
-        return replace(facts, message=replace(msg, auto_reason="sent by this mailbox itself"))
-    if role is Role.REQUESTER and facts.ticket is None and opening(msg.new_text, rules.intake) is not None:
-        return replace(facts, event=Event.INTAKE_NOT_STAFF)  # SPEC 3, 9: a call only staff write down
-    return _again(_from_requester(facts, known, rules, cfg.reopen_days, now, ours=(box.address, box.display_name)),
-                  repeat, known)
+    return facts, repeat
+
+
+def _referenced(known: Known, role: Role, lkpp_number: str | None) -> tuple[Ticket, ...]:
+    """The tickets the message's Message-IDs name; for LKPP mail citing only LKPP's own
+    reference (RT's agent answering from its CLI), the ticket that reference names (SPEC 3)."""
+    if known.tagged is not None or known.referenced or role is not Role.LKPP:
+        return known.referenced
+    named = known.by_counterpart or (known.by_lkpp_number if lkpp_number else None)
+    return (named,) if named is not None else ()
+
+
+def _counterpart_names(known: Known, ticket: Ticket | None) -> bool:
+    """Whether the mail carries a reference recorded from LKPP's verified mail on `ticket`."""
+    return ticket is not None and known.by_counterpart is not None and known.by_counterpart.id == ticket.id
+
+
+def _to_lkpp(mail: _Mail) -> bool:
+    """Whether the message is itself addressed to Helpdesk LKPP (`_from_staff`)."""
+    box, cfg, msg = mail.box, mail.cfg, mail.facts.message
+    lkpp = (cfg.escalation.address or "").lower()
+    return any(role_of(a.addr, box, cfg.escalation.senders) is Role.LKPP or a.addr.lower() == lkpp != ""
+               for a in (*msg.to, *msg.cc))
+
+
+def _assignable(box: MailboxConfig) -> tuple[str, ...]:
+    """Whom a ticket may be assigned to: the unit's staff, coordinators and heads."""
+    return (*box.staff, *box.coordinators, *box.heads)
+
+
+def _sent_by_itself(facts: Facts) -> Facts:
+    return replace(facts, message=replace(facts.message, auto_reason="sent by this mailbox itself"))
+
+
+def _requester_writes_down_a_call(mail: _Mail) -> bool:
+    facts = mail.facts
+    return facts.role is Role.REQUESTER and facts.ticket is None \
+        and opening(facts.message.new_text, mail.rules.intake) is not None
+
+
+def _from_anyone_else(mail: _Mail) -> Facts:
+    box, facts = mail.box, mail.facts
+    event = _from_requester(facts, mail.known, mail.rules, mail.cfg.reopen_days, mail.now,
+                            ours=(box.address, box.display_name))
+    return _again(event, mail.repeat, mail.known)
+
+
+# Who sent it, and what kind of mail it is: read top to bottom, the first row that decides
+# names the event. The role is the sender's as the configuration lists it (`answering_as`);
+# whether they may act in it is `trust`'s question, asked after this one.
+_BY_SENDER: tuple[_Rule, ...] = (
+    _Rule("automatic mail", lambda m: m.facts.message.is_automatic,
+          lambda m: _automatic(m.facts, m.known), "SPEC 5: recorded, never answered"),
+    _Rule("a call or visit staff write down", lambda m: m.facts.role is Role.STAFF,
+          lambda m: _intake(m.facts, m.known, m.box, m.cfg, m.rules, m.now), "SPEC 3, 9 (None: no form)"),
+    _Rule("staff, coordinators and heads", lambda m: m.facts.role in STAFF_ROLES,
+          lambda m: _from_staff(m.facts, m.known, _to_lkpp(m), assignable=_assignable(m.box)),
+          "SPEC 1, 4: E6-E12d, E18"),
+    _Rule("LKPP", lambda m: m.facts.role is Role.LKPP,
+          lambda m: _from_lkpp(m.facts, m.rules, m.known.said_to_lkpp), "SPEC 4: E13-E17"),
+    _Rule("this mailbox itself", lambda m: m.facts.role is Role.SELF,
+          lambda m: _sent_by_itself(m.facts), "SPEC 5"),
+    _Rule("a call written down by a requester", _requester_writes_down_a_call,
+          lambda m: replace(m.facts, event=Event.INTAKE_NOT_STAFF), "SPEC 3, 9: a call only staff write down"),
+    _Rule("a requester", lambda m: True, _from_anyone_else, "SPEC 4: E1-E5"),
+)
 
 
 def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> InboundMessage:
@@ -256,14 +339,21 @@ def _automatic(facts: Facts, known: Known) -> Facts:
     if facts.role is Role.LKPP and (facts.lkpp_ticket or facts.counterpart) and facts.ticket is not None:
         return replace(facts, event=Event.LKPP_ACK)  # a ticket desk's acknowledgement: its reference
     if msg.is_bounce and facts.ticket is not None:
-        bounced = bounced_mail(msg, known.citations)
-        facts = replace(facts, bounced=bounced)
-        if msg.delivery is not None and not msg.delivery.failed:
-            return replace(facts, event=Event.DELIVERY_NOTICE)  # "THIS IS A WARNING ONLY": no failure
-        return replace(facts, event=_TO_LKPP_BOUNCES.get(bounced[0] if bounced else "", Event.BOUNCE))
+        return _bounce(facts, known)
     if facts.ticket is None and facts.role is Role.REQUESTER and msg.auto_reason in WEAK_EVIDENCE:
         return replace(facts, event=Event.REQUESTER_NEW)  # a ticket for staff, never an answer
     return replace(facts, event=Event.AUTOMATIC)
+
+
+def _bounce(facts: Facts, known: Known) -> Facts:
+    """SPEC 5: a bounce of a ticket's mail, with the mail of ours it returns; the escalation's
+    or the requester's data's is LKPP's matter (`_TO_LKPP_BOUNCES`), a delay warning none."""
+    msg = facts.message
+    bounced = bounced_mail(msg, known.citations)
+    facts = replace(facts, bounced=bounced)
+    if msg.delivery is not None and not msg.delivery.failed:
+        return replace(facts, event=Event.DELIVERY_NOTICE)  # "THIS IS A WARNING ONLY": no failure
+    return replace(facts, event=_TO_LKPP_BOUNCES.get(bounced[0] if bounced else "", Event.BOUNCE))
 
 
 def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, assignable: tuple[str, ...] = ()) -> Facts:
@@ -274,51 +364,142 @@ def _from_staff(facts: Facts, known: Known, to_lkpp: bool = False, assignable: t
     gets it directly, not an answer to relay to the requester: it is kept as a note.
     `assignable`: the unit's staff, coordinators and heads; a ticket (its internal notes and
     the requester's data) is assigned only to one of them, who can then act on it by mail."""
-    msg = facts.message
-    parsed = parse_commands(msg.new_text)
+    staff = _StaffMail(_by_mention(facts, known), known, parse_commands(facts.message.new_text), to_lkpp, assignable)
+    return next(rule.then(staff) for rule in _STAFF_MAIL if rule.applies(staff))
+
+
+@dataclass(frozen=True)
+class _StaffMail:
+    """A staff, coordinator's or head's message being classified, with its commands."""
+
+    facts: Facts
+    known: Known
+    parsed: ParsedCommands
+    to_lkpp: bool
+    assignable: tuple[str, ...]
+
+    @property
+    def said(self) -> bool:
+        """Whether it says anything: new words or a file."""
+        return bool(self.facts.message.new_text.strip() or self.facts.message.attachments)
+
+    def refused(self, *errors: Refusal) -> Facts:
+        return replace(self.facts, event=Event.COMMAND_ERROR, commands=self.parsed, errors=errors)
+
+
+@dataclass(frozen=True)
+class _StaffRule:
+    """A row of `_STAFF_MAIL` or `_STAFF_REPLY`: when it applies, the facts it gives, the SPEC it implements."""
+
+    name: str
+    applies: Callable[[_StaffMail], bool]
+    then: Callable[[_StaffMail], Facts]
+    spec: str
+
+
+def _by_mention(facts: Facts, known: Known) -> Facts:
+    """A coordinator's or head's reply to the digest naming tickets: matched by the first it names."""
     if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
-        facts = replace(facts, ticket=known.mentioned[0], via="mention")  # a reply to the digest naming tickets
-    ticket = facts.ticket
-    if ticket is None:
-        general = facts.role is not Role.STAFF and msg.new_text.strip() and any(
-            c.ticket is None for c in known.citations)  # "all overdue tickets today", on the digest
-        return replace(facts, event=Event.DIRECTION_GENERAL if general else Event.STAFF_UNMATCHED, commands=parsed)
-    facts = replace(facts, commands=parsed)
-    if facts.via == "mention" and (msg.new_text.strip() or msg.attachments):
-        # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
-        # on each ticket it names: direction passed to staff, and no command runs (SPEC E12d)
-        return replace(facts, event=Event.DIRECTION)
-    errors = (*parsed.errors, *_outside_assignees(parsed, assignable),
-              *(Refusal("form_answer_elsewhere", command=c.shown) for c in parsed.commands if c.name in FORM_ANSWERS))
-    if errors:
-        return replace(facts, event=Event.COMMAND_ERROR, errors=errors)
-    command = parsed.state_command
-    if command is not None and command.name == "answer_like":
-        past = known.answer_like
-        refusal = _not_reusable(command, past)
-        if refusal is not None:
-            return replace(facts, event=Event.COMMAND_ERROR, errors=(refusal,))
-        assert past is not None and past.solution is not None
-        # issue 36: resolved as `#selesai` does, the staff member's text above the old solution
-        parsed = ParsedCommands(tuple(Command("resolve", command.arg, typed=command.typed) if c is command else c
-                                      for c in parsed.commands),
-                                "\n\n".join(t for t in (parsed.body.strip(), past.solution.strip()) if t), ())
-        facts = replace(facts, commands=parsed)
-    event = _staff_event(facts.role, parsed, bool(msg.attachments))
-    if event is Event.STAFF_REPLY and to_lkpp:
-        return replace(facts, event=Event.STAFF_NOTE)
-    answered = parsed.state_command is not None and parsed.state_command.name == "answer"
-    if event is Event.STAFF_REPLY and ((not has_mailbox(ticket.requester.addr) and not answered) or _confirms(known)):
-        # a caller who gave no e-mail: what staff write is their record of the case, sent to no
-        # one (SPEC 3), unless `#jawab` says it is the answer given them by phone (issue 45: the
-        # recap's Isi Jawaban); so is a second reply to the request to confirm a call, once it opened
-        return replace(facts, event=Event.STAFF_NOTE)
-    if event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO) and ticket.id not in known.lkpp_answered:
-        command = parsed.state_command
-        assert command is not None
-        return replace(facts, event=Event.COMMAND_ERROR,
-                       errors=(Refusal(f"{command.name}_without_lkpp", command=command.shown, name=command.name),))
-    return replace(facts, event=event)
+        return replace(facts, ticket=known.mentioned[0], via="mention")
+    return facts
+
+
+def _no_ticket(staff: _StaffMail) -> Facts:
+    """Direction about no one ticket ("all overdue tickets today", on the digest) from a
+    coordinator or head; any other staff mail that matches no ticket is answered so."""
+    facts, msg = staff.facts, staff.facts.message
+    general = facts.role is not Role.STAFF and msg.new_text.strip() and any(
+        c.ticket is None for c in staff.known.citations)
+    return replace(facts, event=Event.DIRECTION_GENERAL if general else Event.STAFF_UNMATCHED, commands=staff.parsed)
+
+
+def _command_errors(staff: _StaffMail) -> tuple[Refusal, ...]:
+    """Why its commands cannot run: as written, an assignee outside the unit, a held form's answer."""
+    parsed = staff.parsed
+    return (*parsed.errors, *_outside_assignees(parsed, staff.assignable),
+            *(Refusal("form_answer_elsewhere", command=c.shown) for c in parsed.commands if c.name in FORM_ANSWERS))
+
+
+def _is_answer_like(staff: _StaffMail) -> bool:
+    command = staff.parsed.state_command
+    return command is not None and command.name == "answer_like"
+
+
+def _answer_like(staff: _StaffMail) -> Facts:
+    """Issue 36: `#jawab-seperti NUMBER` resolves as `#selesai` does, the staff member's text
+    above the solved case's solution; refused when that solution may not go to another requester."""
+    command, past = staff.parsed.state_command, staff.known.answer_like
+    assert command is not None
+    refusal = _not_reusable(command, past)
+    if refusal is not None:
+        return staff.refused(refusal)
+    assert past is not None and past.solution is not None
+    parsed = staff.parsed
+    parsed = ParsedCommands(tuple(Command("resolve", command.arg, typed=command.typed) if c is command else c
+                                  for c in parsed.commands),
+                            "\n\n".join(t for t in (parsed.body.strip(), past.solution.strip()) if t), ())
+    return _staff_reply(replace(staff, parsed=parsed))
+
+
+def _staff_reply(staff: _StaffMail) -> Facts:
+    """The event its commands and words name (`_staff_event`), then `_STAFF_REPLY`'s corrections."""
+    event = _staff_event(staff.facts.role, staff.parsed, bool(staff.facts.message.attachments))
+    staff = replace(staff, facts=replace(staff.facts, event=event, commands=staff.parsed))
+    return next(rule.then(staff) for rule in _STAFF_REPLY if rule.applies(staff))
+
+
+def _answered_by_phone(staff: _StaffMail) -> bool:
+    """`#jawab` on a caller's ticket: the answer given them by phone (issue 45: the recap's Isi Jawaban)."""
+    command = staff.parsed.state_command
+    return command is not None and command.name == "answer"
+
+
+def _nothing_to_relay(staff: _StaffMail) -> Facts:
+    command = staff.parsed.state_command
+    assert command is not None
+    return staff.refused(Refusal(f"{command.name}_without_lkpp", command=command.shown, name=command.name))
+
+
+def _ticket_of(staff: _StaffMail) -> Ticket:
+    assert staff.facts.ticket is not None
+    return staff.facts.ticket
+
+
+def _noted(staff: _StaffMail) -> Facts:
+    return replace(staff.facts, event=Event.STAFF_NOTE)
+
+
+# A staff, coordinator's or head's message: read top to bottom, the first row that applies decides.
+_STAFF_MAIL: tuple[_StaffRule, ...] = (
+    _StaffRule("no ticket", lambda s: s.facts.ticket is None, _no_ticket, "SPEC 3; E12d"),
+    # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
+    # on each ticket it names: direction passed to staff, and no command runs
+    _StaffRule("a reply to the digest", lambda s: s.facts.via == "mention" and s.said,
+               lambda s: replace(s.facts, event=Event.DIRECTION, commands=s.parsed), "E12d"),
+    _StaffRule("commands that cannot run", lambda s: bool(_command_errors(s)),
+               lambda s: s.refused(*_command_errors(s)), "E18"),
+    _StaffRule("the answer of a solved case", _is_answer_like, _answer_like, "E9; issue 36"),
+    _StaffRule("commands and words", lambda s: True, _staff_reply, "E6-E12h"),
+)
+
+# What its commands and words name, corrected by where it went and what it answers.
+_STAFF_REPLY: tuple[_StaffRule, ...] = (
+    # written to LKPP, who gets it directly: no answer to relay to the requester
+    _StaffRule("a reply addressed to LKPP", lambda s: s.facts.event is Event.STAFF_REPLY and s.to_lkpp,
+               _noted, "E7; SOP-015"),
+    # a caller who gave no e-mail: what staff write is their record of the case, sent to no one
+    # (SPEC 3), unless `#jawab` says it is the answer given them by phone
+    _StaffRule("a reply on a caller's ticket",
+               lambda s: s.facts.event is Event.STAFF_REPLY and not has_mailbox(_ticket_of(s).requester.addr)
+               and not _answered_by_phone(s), _noted, "SPEC 3; E7"),
+    # a second reply to the request to confirm a call, once it opened
+    _StaffRule("a reply to a held form's request", lambda s: s.facts.event is Event.STAFF_REPLY and _confirms(s.known),
+               _noted, "SPEC 9; E7"),
+    _StaffRule("LKPP's answer to relay, when there is none",
+               lambda s: s.facts.event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO)
+               and _ticket_of(s).id not in s.known.lkpp_answered, _nothing_to_relay, "E12, E12a; E18"),
+    _StaffRule("as named", lambda s: True, lambda s: s.facts, "E6-E12h"),
+)
 
 
 def _not_reusable(command: Command, past: PastCase | None) -> Refusal | None:
@@ -407,26 +588,45 @@ def _outside_assignees(parsed: ParsedCommands, assignable: tuple[str, ...]) -> t
                  and c.arg.lower() not in listed)
 
 
+@dataclass(frozen=True)
+class _Said:
+    """What a staff message says: its commands and body, whether it says nothing, its sender's role."""
+
+    parsed: ParsedCommands
+    empty: bool  # no words below the commands and no file
+    role: Role
+
+    def stated(self, name: str) -> bool:
+        command = self.parsed.state_command
+        return command is not None and (name == "" or command.name == name)
+
+
+# The event a staff message's commands and words name: the first row that applies.
+# None: the event its state command names (`_STATE_EVENTS`).
+_STAFF_EVENTS: tuple[tuple[str, Callable[[_Said], bool], Event | None], ...] = (
+    # `#jawab` with nothing to relay: its sender is told, nothing is sent
+    ("an empty answer", lambda s: s.stated("answer") and s.empty, Event.STAFF_EMPTY),
+    ("a state command", lambda s: s.stated(""), None),
+    ("a note", lambda s: s.parsed.has("note"), Event.STAFF_NOTE),
+    ("contact data", lambda s: s.parsed.has("data"), Event.STAFF_DATA),
+    # E12h alone; beside other commands it rides along with them
+    ("only what reads the ticket", lambda s: bool(s.parsed.commands)
+     and all(c.name in READ_ONLY for c in s.parsed.commands), Event.STAFF_HISTORY),
+    ("metadata", lambda s: bool(s.parsed.commands), Event.STAFF_META),
+    ("nothing new above or below the quote", lambda s: s.empty, Event.STAFF_EMPTY),  # the sender is told
+    ("a coordinator's or head's words", lambda s: s.role is not Role.STAFF, Event.DIRECTION),  # SPEC 1: internal
+    ("staff's words", lambda s: True, Event.STAFF_REPLY),
+)
+
+
 def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event:
-    command = parsed.state_command
-    empty = not parsed.body.strip() and not attachments
-    if command is not None and command.name == "answer" and empty:
-        return Event.STAFF_EMPTY  # `#jawab` with nothing to relay: its sender is told, nothing is sent
-    if command is not None:
+    said = _Said(parsed, not parsed.body.strip() and not attachments, role)
+    event = next(event for _, applies, event in _STAFF_EVENTS if applies(said))
+    if event is None:
+        command = parsed.state_command
+        assert command is not None
         return _STATE_EVENTS[command.name]
-    if parsed.has("note"):
-        return Event.STAFF_NOTE
-    if parsed.has("data"):
-        return Event.STAFF_DATA
-    if parsed.commands and all(c.name in READ_ONLY for c in parsed.commands):
-        return Event.STAFF_HISTORY  # E12h alone; beside other commands it rides along with them
-    if parsed.commands:
-        return Event.STAFF_META
-    if empty:
-        return Event.STAFF_EMPTY  # nothing new above or below the quote: the sender is told
-    if role is not Role.STAFF:
-        return Event.DIRECTION  # SPEC 1: what coordinators and heads write stays internal
-    return Event.STAFF_REPLY
+    return event
 
 
 def _from_lkpp(facts: Facts, rules: Rules, ours: tuple[str, ...] = ()) -> Facts:
