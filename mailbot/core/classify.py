@@ -11,13 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
 from mailbot.core.identity import identify, is_signature, is_title_block
-from mailbot.core.intake import Intake, opening, read_form, title_of
+from mailbot.core.intake import Form, Intake, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
     STAFF_ROLES,
@@ -119,14 +119,20 @@ class _Mail:
     repeat: Repeat | None = None
 
 
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+
 @dataclass(frozen=True)
-class _Rule:
-    """A row of `_BY_SENDER`: when it applies, the facts with their event (None: this row
-    does not decide after all, the next one is read), and the SPEC section it implements."""
+class _Row(Generic[_In, _Out]):
+    """A row of this module's tables (`_BY_SENDER`, `_STAFF_MAIL`, `_STAFF_REPLY`, `_HEARD`):
+    its name, when it applies, what it gives, and the SPEC section it implements. Each table
+    is read top to bottom; where a row gives None, it does not decide after all and the
+    next one is read."""
 
     name: str
-    applies: Callable[[_Mail], bool]
-    then: Callable[[_Mail], Facts | None]
+    applies: Callable[[_In], bool]
+    then: Callable[[_In], _Out]
     spec: str
 
 
@@ -211,21 +217,21 @@ def _from_anyone_else(mail: _Mail) -> Facts:
 # Who sent it, and what kind of mail it is: read top to bottom, the first row that decides
 # names the event. The role is the sender's as the configuration lists it (`answering_as`);
 # whether they may act in it is `trust`'s question, asked after this one.
-_BY_SENDER: tuple[_Rule, ...] = (
-    _Rule("automatic mail", lambda m: m.facts.message.is_automatic,
+_BY_SENDER: tuple[_Row[_Mail, Facts | None], ...] = (
+    _Row("automatic mail", lambda m: m.facts.message.is_automatic,
           lambda m: _automatic(m.facts, m.known), "SPEC 5: recorded, never answered"),
-    _Rule("a call or visit staff write down", lambda m: m.facts.role is Role.STAFF,
+    _Row("a call or visit staff write down", lambda m: m.facts.role is Role.STAFF,
           lambda m: _intake(m.facts, m.known, m.box, m.cfg, m.rules, m.now), "SPEC 3, 9 (None: no form)"),
-    _Rule("staff, coordinators and heads", lambda m: m.facts.role in STAFF_ROLES,
+    _Row("staff, coordinators and heads", lambda m: m.facts.role in STAFF_ROLES,
           lambda m: _from_staff(m.facts, m.known, _to_lkpp(m), assignable=_assignable(m.box)),
           "SPEC 1, 4: E6-E12d, E18"),
-    _Rule("LKPP", lambda m: m.facts.role is Role.LKPP,
+    _Row("LKPP", lambda m: m.facts.role is Role.LKPP,
           lambda m: _from_lkpp(m.facts, m.rules, m.known.said_to_lkpp), "SPEC 4: E13-E17"),
-    _Rule("this mailbox itself", lambda m: m.facts.role is Role.SELF,
+    _Row("this mailbox itself", lambda m: m.facts.role is Role.SELF,
           lambda m: _sent_by_itself(m.facts), "SPEC 5"),
-    _Rule("a call written down by a requester", _requester_writes_down_a_call,
+    _Row("a call written down by a requester", _requester_writes_down_a_call,
           lambda m: replace(m.facts, event=Event.INTAKE_NOT_STAFF), "SPEC 3, 9: a call only staff write down"),
-    _Rule("a requester", lambda m: True, _from_anyone_else, "SPEC 4: E1-E5"),
+    _Row("a requester", lambda m: True, _from_anyone_else, "SPEC 4: E1-E5"),
 )
 
 
@@ -270,31 +276,69 @@ def _again(facts: Facts, repeat: Repeat | None, known: Known) -> Facts:
     return replace(facts, event=Event.REQUESTER_AGAIN) if repeat is not None and repeat.exact else facts
 
 
+@dataclass(frozen=True)
+class _Heard:
+    """A message as the parser read it, with what correcting its automatic-mail verdict reads."""
+
+    msg: InboundMessage
+    role: Role
+    known: Known
+    rules: Rules
+
+    @property
+    def lkpp_on_our_case(self) -> bool:
+        return self.role is Role.LKPP and _names_a_ticket(self.known)
+
+
 def _as_it_is(msg: InboundMessage, role: Role, known: Known, rules: Rules) -> InboundMessage:
-    """The corrections of the parser's automatic-mail verdict that need to know the sender."""
-    if role in STAFF_ROLES and msg.auto_reason and (msg.auto_reason.startswith("list")
-                                                    or msg.auto_reason == "precedence: list"):
-        return replace(msg, auto_reason=None)  # a staff reply that came back through the staff_notify list
-    if role is Role.LKPP and _names_a_ticket(known) \
-            and (msg.precedence_only or not msg.is_automatic or msg.auto_reason == "noreply sender"):
-        # Issue 32: a ticket system's status notice ("Resolved: ...") is recorded, never relayed;
-        # its agents' answers carry the system's Precedence: bulk (RT) or list headers too, and
-        # on our case that alone makes no machine of a person. An auto-reply's subject still does.
-        notice = rules.lkpp_notice(msg.subject, msg.new_text)
-        if notice is not None:
-            return replace(msg, auto_reason=f"ticket system notice ({notice})")
-        if msg.precedence_only and not auto_reply_subject(msg.subject):
-            return replace(msg, auto_reason=None)
-    if role is Role.LKPP and msg.auto_reason == "noreply sender" and _names_a_ticket(known) \
-            and not auto_reply_subject(msg.subject):
-        # A ticket desk sends its agents' answers on our case from a no-reply address: the
-        # address alone proves no auto-reply (SPEC 5 is about answering; LKPP's sender never is).
-        # "Balasan otomatis: ..." in the subject is one: its words are no news for the requester.
-        return replace(msg, auto_reason=None)
-    if not msg.is_automatic and msg.bounced_ids and known.quotes_ours:
-        # SPEC 5: a bounce-like subject counts only with evidence; quoting our own mail is.
-        return replace(msg, auto_reason="bounce: quotes a message mailbot sent", is_bounce=True)
+    """The corrections of the parser's automatic-mail verdict that need to know the sender (`_HEARD`)."""
+    heard = _Heard(msg, role, known, rules)
+    for row in _HEARD:
+        if row.applies(heard):
+            corrected = row.then(heard)
+            if corrected is not None:
+                return corrected
     return msg
+
+
+def _through_a_list(h: _Heard) -> bool:
+    reason = h.msg.auto_reason
+    return reason is not None and (reason.startswith("list") or reason == "precedence: list")
+
+
+def _ticket_notice(h: _Heard) -> InboundMessage | None:
+    notice = h.rules.lkpp_notice(h.msg.subject, h.msg.new_text)
+    return replace(h.msg, auto_reason=f"ticket system notice ({notice})") if notice is not None else None
+
+
+def _as_a_person(h: _Heard) -> InboundMessage:
+    return replace(h.msg, auto_reason=None)
+
+
+# The parser's verdict, corrected by who sent it: the first row that gives a message decides.
+_HEARD: tuple[_Row[_Heard, InboundMessage | None], ...] = (
+    # a staff reply that came back through the staff_notify list
+    _Row("a staff reply through a list", lambda h: h.role in STAFF_ROLES and _through_a_list(h),
+         _as_a_person, "SPEC 5"),
+    # Issue 32: a ticket system's status notice ("Resolved: ...") is recorded, never relayed
+    _Row("a ticket system's notice on our case", lambda h: h.lkpp_on_our_case and (
+        h.msg.precedence_only or not h.msg.is_automatic or h.msg.auto_reason == "noreply sender"),
+         _ticket_notice, "SPEC 5; issue 32"),
+    # its agents' answers carry the system's Precedence: bulk (RT) or list headers too, and on
+    # our case that alone makes no machine of a person. An auto-reply's subject still does.
+    _Row("an agent's answer with a ticket system's headers", lambda h: h.lkpp_on_our_case
+         and h.msg.precedence_only and not auto_reply_subject(h.msg.subject), _as_a_person, "SPEC 5; issue 32"),
+    # A ticket desk sends its agents' answers on our case from a no-reply address: the address
+    # alone proves no auto-reply (SPEC 5 is about answering; LKPP's sender never is).
+    # "Balasan otomatis: ..." in the subject is one: its words are no news for the requester.
+    _Row("an agent's answer from a no-reply address", lambda h: h.lkpp_on_our_case
+         and h.msg.auto_reason == "noreply sender" and not auto_reply_subject(h.msg.subject),
+         _as_a_person, "SPEC 5"),
+    # a bounce-like subject counts only with evidence; quoting our own mail is
+    _Row("a bounce that quotes our mail", lambda h: not h.msg.is_automatic and bool(h.msg.bounced_ids)
+         and h.known.quotes_ours,
+         lambda h: replace(h.msg, auto_reason="bounce: quotes a message mailbot sent", is_bounce=True), "SPEC 5"),
+)
 
 
 def _own_number(number: str | None, ticket: Ticket | None, holder: Ticket | None) -> str | None:
@@ -387,16 +431,6 @@ class _StaffMail:
         return replace(self.facts, event=Event.COMMAND_ERROR, commands=self.parsed, errors=errors)
 
 
-@dataclass(frozen=True)
-class _StaffRule:
-    """A row of `_STAFF_MAIL` or `_STAFF_REPLY`: when it applies, the facts it gives, the SPEC it implements."""
-
-    name: str
-    applies: Callable[[_StaffMail], bool]
-    then: Callable[[_StaffMail], Facts]
-    spec: str
-
-
 def _by_mention(facts: Facts, known: Known) -> Facts:
     """A coordinator's or head's reply to the digest naming tickets: matched by the first it names."""
     if facts.ticket is None and facts.role is not Role.STAFF and known.mentioned:
@@ -470,35 +504,35 @@ def _noted(staff: _StaffMail) -> Facts:
 
 
 # A staff, coordinator's or head's message: read top to bottom, the first row that applies decides.
-_STAFF_MAIL: tuple[_StaffRule, ...] = (
-    _StaffRule("no ticket", lambda s: s.facts.ticket is None, _no_ticket, "SPEC 3; E12d"),
+_STAFF_MAIL: tuple[_Row[_StaffMail, Facts], ...] = (
+    _Row("no ticket", lambda s: s.facts.ticket is None, _no_ticket, "SPEC 3; E12d"),
     # a reply to mail about no one ticket (the digest) proves the role, not a wish to act
     # on each ticket it names: direction passed to staff, and no command runs
-    _StaffRule("a reply to the digest", lambda s: s.facts.via == "mention" and s.said,
+    _Row("a reply to the digest", lambda s: s.facts.via == "mention" and s.said,
                lambda s: replace(s.facts, event=Event.DIRECTION, commands=s.parsed), "E12d"),
-    _StaffRule("commands that cannot run", lambda s: bool(_command_errors(s)),
+    _Row("commands that cannot run", lambda s: bool(_command_errors(s)),
                lambda s: s.refused(*_command_errors(s)), "E18"),
-    _StaffRule("the answer of a solved case", _is_answer_like, _answer_like, "E9; issue 36"),
-    _StaffRule("commands and words", lambda s: True, _staff_reply, "E6-E12h"),
+    _Row("the answer of a solved case", _is_answer_like, _answer_like, "E9; issue 36"),
+    _Row("commands and words", lambda s: True, _staff_reply, "E6-E12h"),
 )
 
 # What its commands and words name, corrected by where it went and what it answers.
-_STAFF_REPLY: tuple[_StaffRule, ...] = (
+_STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
     # written to LKPP, who gets it directly: no answer to relay to the requester
-    _StaffRule("a reply addressed to LKPP", lambda s: s.facts.event is Event.STAFF_REPLY and s.to_lkpp,
+    _Row("a reply addressed to LKPP", lambda s: s.facts.event is Event.STAFF_REPLY and s.to_lkpp,
                _noted, "E7; SOP-015"),
     # a caller who gave no e-mail: what staff write is their record of the case, sent to no one
     # (SPEC 3), unless `#jawab` says it is the answer given them by phone
-    _StaffRule("a reply on a caller's ticket",
+    _Row("a reply on a caller's ticket",
                lambda s: s.facts.event is Event.STAFF_REPLY and not has_mailbox(_ticket_of(s).requester.addr)
                and not _answered_by_phone(s), _noted, "SPEC 3; E7"),
     # a second reply to the request to confirm a call, once it opened
-    _StaffRule("a reply to a held form's request", lambda s: s.facts.event is Event.STAFF_REPLY and _confirms(s.known),
+    _Row("a reply to a held form's request", lambda s: s.facts.event is Event.STAFF_REPLY and _confirms(s.known),
                _noted, "SPEC 9; E7"),
-    _StaffRule("LKPP's answer to relay, when there is none",
+    _Row("LKPP's answer to relay, when there is none",
                lambda s: s.facts.event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO)
                and _ticket_of(s).id not in s.known.lkpp_answered, _nothing_to_relay, "E12, E12a; E18"),
-    _StaffRule("as named", lambda s: True, lambda s: s.facts, "E6-E12h"),
+    _Row("as named", lambda s: True, lambda s: s.facts, "E6-E12h"),
 )
 
 
@@ -528,15 +562,21 @@ def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: 
         return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""),
                        errors=(Refusal("intake_in_reply", command=typed),))
     form = read_form(rest, rules.intake, facts.received_at, cfg.timezone)
-    errors = [*form.errors, *_outside_assignees(ParsedCommands(form.commands, "", ()),
-                                                (*box.staff, *box.coordinators, *box.heads))]
+    errors = _form_errors(form, box, cfg)
+    if errors:
+        return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""), errors=errors)
+    intake = Intake(channel, typed, form, msg.from_addr.addr, form.called_at or opened_at(facts, now))
+    return _opening(facts, intake, rules)
+
+
+def _form_errors(form: Form, box: MailboxConfig, cfg: Config) -> tuple[Refusal, ...]:
+    """Why a call's or visit's form opens nothing: its own errors, an assignee outside the
+    unit, or a caller's e-mail that is the unit's own or LKPP's (no requester's)."""
+    errors = [*form.errors, *_outside_assignees(ParsedCommands(form.commands, "", ()), _assignable(box))]
     lkpp = (cfg.escalation.address or "").lower()
     if form.email and (role_of(form.email, box, cfg.escalation.senders) is not Role.REQUESTER or form.email == lkpp):
         errors.append(Refusal("intake_email_internal", command="Email", value=form.email))
-    if errors:
-        return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""), errors=tuple(errors))
-    intake = Intake(channel, typed, form, msg.from_addr.addr, form.called_at or opened_at(facts, now))
-    return _opening(facts, intake, rules)
+    return tuple(errors)
 
 
 def _answer_to_held(facts: Facts, held: Intake, rules: Rules) -> Facts:
@@ -662,23 +702,43 @@ def unsigned(text: str, name: str) -> str:
 
 def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, now: datetime,
                     ours: tuple[str, ...] = ()) -> Facts:
+    """A requester's mail (E1-E5): its ticket as it stands for this mail, its text as that
+    event reads it, the form fields and guesses it states, then its event."""
     ticket = facts.ticket
     late = after_closing(facts.message, rules, (ticket.requester.name, ticket.contact.name)) \
         if ticket and ticket.state is State.CLOSED else None
     if late is not None:  # a thanks, a rating, nothing new: the ticket stays closed, however old
         return replace(facts, event=late[0], rating=late[1], contact=contact_of(facts.message))
-    if ticket and ticket.state is State.CLOSED and now - (ticket.closed_at or ticket.updated_at) > timedelta(
-            days=reopen_days):
-        facts = replace(facts, ticket=None, previous=ticket, title=retitled(facts.title, ticket))  # E5: a new ticket
-    if facts.ticket is None:
-        facts = replace(facts, message=as_problem(facts.message))
-    elif facts.ticket.state is State.AWAITING_INFO or _answers_lkpp_request(facts.ticket, known):
-        facts = replace(facts, message=as_forwarded(facts.message, ours))  # E3: on to LKPP, forwarded part and all
-    msg, ticket = facts.message, facts.ticket
+    facts = _as_read(_reopenable(facts, reopen_days, now), known, ours)
+    msg = facts.message
     category = rules.guess_category(msg.subject, msg.new_text)
     priority = rules.guess_priority(msg.subject, msg.new_text)
     facts = replace(facts, contact=contact_of(msg), category=(category.value, category.rule),
                     priority=(priority.value, priority.rule))
+    return _requester_event(facts, known, rules)
+
+
+def _reopenable(facts: Facts, reopen_days: int, now: datetime) -> Facts:
+    """E5: a ticket closed more than `reopen_days` ago is not reopened: the mail opens a new one."""
+    ticket = facts.ticket
+    if ticket and ticket.state is State.CLOSED and now - (ticket.closed_at or ticket.updated_at) > timedelta(
+            days=reopen_days):
+        return replace(facts, ticket=None, previous=ticket, title=retitled(facts.title, ticket))
+    return facts
+
+
+def _as_read(facts: Facts, known: Known, ours: tuple[str, ...]) -> Facts:
+    """The mail's text as its event reads it: a new ticket's problem whole (`as_problem`), an
+    answer to LKPP's request with what it forwards (E3: on to LKPP, forwarded part and all)."""
+    if facts.ticket is None:
+        return replace(facts, message=as_problem(facts.message))
+    if facts.ticket.state is State.AWAITING_INFO or _answers_lkpp_request(facts.ticket, known):
+        return replace(facts, message=as_forwarded(facts.message, ours))
+    return facts
+
+
+def _requester_event(facts: Facts, known: Known, rules: Rules) -> Facts:
+    msg, ticket = facts.message, facts.ticket
     if ticket is None:
         return replace(facts, event=Event.REQUESTER_NEW)
     if ticket.state is State.RESOLVED:
