@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from mailbot.core.commands import READ_ONLY
+from mailbot.core.commands import READ_ONLY, Command
 from mailbot.core.facts import Event, Facts, Policy
 from mailbot.core.intake_effects import INTAKE_EFFECTS, held_ticket, intake_context, remind_held
 from mailbot.core.model import (
@@ -176,6 +176,14 @@ def lkpp_answers(thread: Iterable[ThreadMessage], alerts: frozenset[str]) -> lis
     queued in the unit of work of the message it is about, so it follows that message in
     the thread with nothing inbound between them."""
     thread = list(thread)
+    shown = _shown_by(thread, alerts)
+    never = not_an_answer(False)
+    return [m for m in thread if m.direction == "in" and m.role == "lkpp"
+            and (m.kind not in never or (m.kind == UNVERIFIED_LABEL and m.message_id in shown))]
+
+
+def _shown_by(thread: list[ThreadMessage], alerts: frozenset[str]) -> frozenset[str]:
+    """The Message-IDs of the inbound messages the `alerts` showed: each alert's inbound one before it."""
     shown: set[str] = set()
     last_in = ""
     for m in thread:
@@ -183,9 +191,7 @@ def lkpp_answers(thread: Iterable[ThreadMessage], alerts: frozenset[str]) -> lis
             last_in = m.message_id
         elif m.message_id in alerts and last_in:
             shown.add(last_in)
-    never = not_an_answer(False)
-    return [m for m in thread if m.direction == "in" and m.role == "lkpp"
-            and (m.kind not in never or (m.kind == UNVERIFIED_LABEL and m.message_id in shown))]
+    return frozenset(shown)
 
 
 def lkpp_spoke(facts: Facts, trust: Trust, label: str, citations: Iterable[Citation]) -> bool:
@@ -527,18 +533,23 @@ def _confirm_commands(s: Step) -> None:
     """The sender hears what ran (`command_ok`); a coordinator's or head's commands go to staff
     too. A command that only reads the ticket (`#riwayat`) alone, with no words under it, is
     answered by its own mail and is nothing for staff to follow: neither goes."""
-    commands = s.facts.commands.commands if s.facts.commands else ()
-    state_command = s.facts.commands.state_command if s.facts.commands else None
-    if state_command is not None:
-        s.record(f"command_{state_command.name}", {"note": s.body} if s.body else {})
-    if all(c.name in READ_ONLY for c in commands) and not s.body.strip():
+    parsed = s.facts.commands
+    if parsed is None:
         return
-    if commands:
-        kept = s.event in (Event.STAFF_META, Event.STAFF_DATA, Event.STAFF_HISTORY) and bool(s.body.strip())
-        s.send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
-               context={"commands": [(c.shown.lstrip("#"), c.arg) for c in commands],  # as staff typed it
-                        "kept_as_note": kept})
-    if commands and s.facts.role in (Role.COORDINATOR, Role.HEAD):
+    if parsed.state_command is not None:
+        s.record(f"command_{parsed.state_command.name}", {"note": s.body} if s.body else {})
+    if not parsed.commands or (all(c.name in READ_ONLY for c in parsed.commands) and not s.body.strip()):
+        return
+    _tell_ran(s, parsed.commands)
+
+
+def _tell_ran(s: Step, commands: tuple[Command, ...]) -> None:
+    """`command_ok` to the sender; a coordinator's or head's commands to staff too (E12b)."""
+    kept = s.event in (Event.STAFF_META, Event.STAFF_DATA, Event.STAFF_HISTORY) and bool(s.body.strip())
+    s.send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
+           context={"commands": [(c.shown.lstrip("#"), c.arg) for c in commands],  # as staff typed it
+                    "kept_as_note": kept})
+    if s.facts.role in (Role.COORDINATOR, Role.HEAD):
         # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included
         s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.body,
                context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands]})
