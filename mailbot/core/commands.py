@@ -117,10 +117,31 @@ class ParsedCommands:
 def parse_commands(new_text: str) -> ParsedCommands:
     """Split a staff reply's new text into its command lines and its body."""
     lines = new_text.splitlines()
-    index = _commands_start(lines)
+    read = _read_commands(lines, _commands_start(lines))
+    errors = list(read.errors)
+    if read.seen <= MAX_COMMAND_LINES:
+        errors += _commands_below(lines[read.end:])
+    body = "\n".join([*read.notes, *lines[read.end:]]).strip("\n")
+    errors += _combination_errors(read.commands)
+    return ParsedCommands(read.commands, body.strip(), tuple(errors))
+
+
+@dataclass(frozen=True)
+class _Read:
+    """The command lines at the top of a reply, as read."""
+
+    commands: tuple[Command, ...]
+    errors: tuple[Refusal, ...]
+    notes: tuple[str, ...]  # text on a command line after the command ("#catatan ..."): the body's first lines
+    end: int  # the index of the first line that is no command line
+    seen: int  # how many command lines were read (one past MAX_COMMAND_LINES at most)
+
+
+def _read_commands(lines: list[str], index: int) -> _Read:
+    """The command lines from `index` on, up to the first other line, MAX_COMMAND_LINES at most."""
     commands: list[Command] = []
     errors: list[Refusal] = []
-    note_text: list[str] = []
+    notes: list[str] = []
     seen = 0
     while index < len(lines) and (line := _command_line(lines[index])) is not None:
         seen += 1
@@ -134,17 +155,20 @@ def parse_commands(new_text: str) -> ParsedCommands:
         elif command:
             commands.append(command)
             if rest:
-                note_text.append(rest)
-    if seen <= MAX_COMMAND_LINES:
-        errors += _commands_below(lines[index:])
-    body = "\n".join([*note_text, *lines[index:]]).strip("\n")
+                notes.append(rest)
+    return _Read(tuple(commands), tuple(errors), tuple(notes), index, seen)
+
+
+def _combination_errors(commands: tuple[Command, ...]) -> list[Refusal]:
+    """One state command per message at most, and no note beside one (SPEC 4)."""
+    errors: list[Refusal] = []
     states = [c for c in commands if c.name in STATE_COMMANDS]
     if len(states) > 1:
         errors.append(Refusal("several_states", command=", ".join(c.shown for c in states),
                               value=", ".join(c.name for c in states)))
     if any(c.name == "note" for c in commands) and states:
         errors.append(Refusal("note_with_state", command=states[0].shown, name=states[0].name))
-    return ParsedCommands(tuple(commands), body.strip(), tuple(errors))
+    return errors
 
 
 def _commands_start(lines: list[str]) -> int:
@@ -224,11 +248,7 @@ def _parse_line(line: str) -> tuple[Command | None, Refusal | None, str]:
         shown = word or (line[1:].split() or ["?"])[0]
         return None, Refusal("unknown_command", command=f"#{shown}"), ""
     if name == "answer_like":
-        case = _CASE_NUMBER.match(rest)
-        if case is None:
-            return None, Refusal("answer_like_value", command=f"#{word}", value=rest, name=name), ""
-        number = f"{case.group(1)}-{int(case.group(2)):05d}"
-        return Command(name, number, typed=f"#{word}"), None, case.group(3).strip()
+        return _answer_like(word, rest)
     argument = _ARGUMENTS.get(name)
     if argument is None:  # escalate / resolve / note / coordinator / answer: the rest opens the body
         return Command(name, typed=f"#{word}"), None, rest
@@ -236,6 +256,15 @@ def _parse_line(line: str) -> tuple[Command | None, Refusal | None, str]:
     if problem is not None:
         return None, Refusal(problem, command=f"#{word}", value=rest, name=name), ""
     return Command(name, value, typed=f"#{word}"), None, ""
+
+
+def _answer_like(word: str, rest: str) -> tuple[Command | None, Refusal | None, str]:
+    """`#jawab-seperti 2026-00042 [text]`: the solved case's number, then text that opens the body."""
+    case = _CASE_NUMBER.match(rest)
+    if case is None:
+        return None, Refusal("answer_like_value", command=f"#{word}", value=rest, name="answer_like"), ""
+    number = f"{case.group(1)}-{int(case.group(2)):05d}"
+    return Command("answer_like", number, typed=f"#{word}"), None, case.group(3).strip()
 
 
 # A command's argument -> (normalised value, None) or (None, the code of what it needs,
