@@ -93,10 +93,19 @@ def closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()) -> t
         return Event.REQUESTER_SILENT, None  # only a signature: neither yes nor no
     if not confirmed:
         return Event.REQUESTER_REJECT, None
-    for line in lines[1:]:
-        if rating is None and (_RATING_WORD.search(line) or _LONE_NUMBER.match(line)):
-            rating = rules.rating(line)
+    if rating is None:
+        rating = _rating_below(lines[1:], rules)
     return Event.REQUESTER_CONFIRM, rating
+
+
+def _rating_below(lines: list[str], rules: Rules) -> int | None:
+    """A rating on a later line ("YA", then "Nilai: 4"): the first that the rules read as one."""
+    for line in lines:
+        if _RATING_WORD.search(line) or _LONE_NUMBER.match(line):
+            rating = rules.rating(line)
+            if rating is not None:
+                return rating
+    return None
 
 
 def _only_signed(lines: list[str], signer: str, rules: Rules) -> bool:
@@ -136,14 +145,28 @@ def after_closing(msg: InboundMessage, rules: Rules, names: tuple[str, ...] = ()
 def _nothing_more(text: str, rules: Rules) -> bool:
     """Whether a line only confirms, thanks, rates or greets, clause by clause: "Terima kasih
     pak, sudah bisa" does; "Ya pak, akun saya terkunci lagi" goes on to a new problem."""
-    clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip(" \t,.;!")]
+    clauses = _clauses(text)
     if len(clauses) > 1:
         return all(_nothing_more(clause, rules) for clause in clauses)
-    if not clauses or only_greets(clauses[0]) or _COURTESY.match(text) or _RATING_WORD.search(text) \
-            or _LONE_NUMBER.match(text):
+    if not clauses or only_greets(clauses[0]) or _courtesy(text):
         return True
     if not rules.is_confirmation(text)[0]:
         return any(_nothing_more(rest, rules) for rest in rests_after_greeting(text)[:1] if rest != text)
+    return _nothing_after_yes(text, rules)
+
+
+def _clauses(text: str) -> list[str]:
+    """A line's clauses, split after a comma or a full stop ("Terima kasih pak, sudah bisa"), trimmed."""
+    return [c.strip() for c in _CLAUSE.split(text) if c.strip(" \t,.;!")]
+
+
+def _courtesy(text: str) -> bool:
+    """A courtesy ("Ok noted", "sangat membantu") or a rating: nothing more by itself."""
+    return bool(_COURTESY.match(text) or _RATING_WORD.search(text) or _LONE_NUMBER.match(text))
+
+
+def _nothing_after_yes(text: str, rules: Rules) -> bool:
+    """A confirmation says nothing more unless it is a yes by its first word with more after it."""
     yes = _YES_WORD.match(text)
     return yes is None or _nothing_more(text[yes.end():].strip(" \t,.;!:-"), rules)
 
