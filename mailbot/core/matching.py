@@ -158,9 +158,7 @@ def list_copy(msg: InboundMessage, seen: Seen) -> bool:
     this one, its tag or footer on either). Anything else under a known id is a different
     message (SPEC 9), handled as the new one it is: the same words with another file
     attached are not a list's copy."""
-    if seen.direction != "in" or seen.text is None or msg.from_addr.addr.lower() != seen.sender.lower():
-        return False
-    if len(msg.attachments) != seen.attachments or _list_subject(msg.subject) != _list_subject(seen.subject):
+    if seen.direction != "in" or seen.text is None or not _same_post(msg, seen):
         return False
     mine, theirs = _lines(msg.text), _lines(seen.text)
     if len(mine) > len(theirs) and not is_list_reason(msg.auto_reason):
@@ -169,6 +167,12 @@ def list_copy(msg: InboundMessage, seen: Seen) -> bool:
         return False  # nothing a list does (its headers, tag or footer): the bytes differ elsewhere, an attachment
     shorter, longer = sorted((mine, theirs), key=len)
     return longer[:len(shorter)] == shorter and _is_list_footer(longer[len(shorter):])
+
+
+def _same_post(msg: InboundMessage, seen: Seen) -> bool:
+    """Same author, as many attachments, and the same subject but for a list's tag."""
+    return msg.from_addr.addr.lower() == seen.sender.lower() and len(msg.attachments) == seen.attachments \
+        and _list_subject(msg.subject) == _list_subject(seen.subject)
 
 
 def _list_subject(subject: str) -> str:
