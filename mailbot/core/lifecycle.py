@@ -43,6 +43,7 @@ from mailbot.core.trust import Citation, Trust
 
 # `Event`, `Facts`, `Policy` (`facts`), `Decision` (`step`) and the held forms' helpers
 # (`intake_effects`) are imported from here too: this module is the lifecycle's front.
+# `__all__` lists only these re-exports (mypy's explicit re-export), as in `daemon`.
 __all__ = ["Decision", "Event", "Facts", "Policy", "held_ticket", "intake_context", "remind_held"]
 
 
