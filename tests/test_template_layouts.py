@@ -8,6 +8,13 @@ tests/data/rendered/ (written by the per-language templates before the change; s
 README there). And only words differ between the languages: the two renderings have the
 same markup, tag by tag and attribute by attribute (the `lang` attribute and image `alt`
 text are words), and the language files hold no structure of their own.
+
+Issue 46 extends the first check to every mail kind, plain text and HTML: `MAILS` renders
+each template of `mailbot/templates/{id,en}/` with the values the daemon gives it (several
+values where a template branches), each compared byte for byte with
+`tests/data/rendered/<case>.<language>.txt` (and `.html` where the kind has an HTML
+alternative). `python -m tests.test_template_layouts` writes the renderings missing there
+from the templates as they are (see the README there).
 """
 
 from __future__ import annotations
@@ -147,3 +154,208 @@ def test_the_language_templates_hold_words_not_structure(kind: str, language: st
     source = resources.files("mailbot").joinpath("templates", language, f"{kind}.html").read_text("utf-8")
     assert source.startswith(f'{{% extends "_layouts/{kind}.html" %}}')
     assert STRUCTURE.findall(source) == []
+
+
+# Every mail kind as the daemon renders it (issue 46), in both languages: the full context of
+# tests/test_templates.py with each case's changes. The partials (_footer, _commands, _since,
+# _similar, _intake_form, _intake_blank) are rendered through the kinds that include them.
+GONE: Any = object()  # a key the daemon leaves out of the context (`is defined` in the template)
+_SPARSE = {"identity": dict.fromkeys(("name", "organisation", "phone", "address", "email"), ""),
+           "lkpp_ticket": None, "attachment_names": [], "text": "", "note": "", "requester_name": "",
+           "previous": None, "priority": ""}
+_UNSHOWN = [
+    {"kind": "delivery_reported", "at": "23-11 09:10", "action": "delayed", "mail": "ack", "to": ["budi@vendor.test"],
+     "status": "4.4.1", "answer": "connection timed out"},
+    {"kind": "delivery_reported", "at": "23-11 09:40", "action": "failed", "mail": "", "to": [], "status": "",
+     "answer": ""},
+    {"kind": "lkpp_notice", "at": "23-11 10:00", "subject": "[Ticket#2026112110000123] Tiket diterima"},
+    {"kind": "auto_reply", "at": "23-11 11:00", "role": "lkpp", "subject": "Out of office", "reason": "auto-reply"},
+    {"kind": "auto_reply", "at": "23-11 12:00", "role": "requester", "subject": "", "reason": "Auto-Submitted"},
+]
+_SIMILAR = [{"number": "2026-00012", "subject": "Gagal upload penawaran", "solved": "12-11-2026",
+             "solution": "Hapus cache peramban lalu unggah ulang.\nGunakan Chrome versi terbaru."}]
+_FORMS = [{"number": "2026-00070", "channel": "telepon", "called": "Senin 23-11 09:15", "name": "Budi Santoso",
+           "problem": "Lupa password", "staff": "andi@batam.go.id", "held": "Senin 23-11 09:20"},
+          {"number": "2026-00071", "channel": "datang", "called": "Senin 23-11 10:00", "name": "Sari",
+           "problem": "Akun terblokir", "staff": "rina@batam.go.id", "held": "Senin 23-11 10:05"}]
+_HELD_ACKS = [{"number": "2026-00072", "to": "sari@vendor.test", "queued": "Senin 23-11 11:00",
+               "until": "Senin 23-11 12:00"}]
+_DIRECTED = {"sender": "koord@batam.go.id", "role": "coordinator", "state": "open",
+             "tickets": ["2026-00042"], "text": "Tolong prioritaskan, batas penawaran hari ini."}
+
+MAIL_CHANGES: dict[str, dict[str, Any]] = {
+    "ack-email": {},
+    "ack-call": {"channel": "telepon", "previous": "2026-00031"},
+    "ack-sparse": {**_SPARSE, "subject": ""},
+    "assigned-full": {"note": "Mohon dicek hari ini."},
+    "assigned-sparse": {**_SPARSE, "unshown": []},
+    "assigned-unshown": {"unshown": _UNSHOWN},
+    "closed-confirmed": {"confirmed": True, "rating": 5},
+    "closed-by-staff": {},
+    "closed-no_confirmation": {"reason": "no_confirmation"},
+    "closed-no_info": {"reason": "no_info"},
+    "command_error-ticket": {},
+    "command_error-intake": {"number": "-", "intake": True},
+    "command_ok-full": {"commands": [("prioritas", "high"), ("eskalasi", None), ("tugaskan", "silent"),
+                                     ("kategori", "kategori=akun")], "kept_as_note": True},
+    "command_ok-plain": {"commands": [("selesai", None)]},
+    "coordinator_case-full": {"similar": _SIMILAR},
+    "coordinator_case-sparse": _SPARSE,
+    "delivery_failed-address": {},
+    "delivery_failed-size": {"cause": "size", "failed_kind": "escalate", "failed_audience": "lkpp",
+                             "answer": "helpdesk@lkpp.test: 552 5.3.4 Message size exceeds fixed limit"},
+    "delivery_failed-size_data": {"cause": "size", "failed_kind": "forward_info", "failed_audience": "lkpp",
+                                  "awaiting": True, "answer": "552 5.3.4 Message size exceeds fixed limit"},
+    "delivery_failed-content": {"cause": "content", "failed_kind": "escalate", "failed_audience": "lkpp",
+                                "answer": "554 5.7.1 Message rejected as spam"},
+    "delivery_failed-content_requester": {"cause": "content", "reopened": True,
+                                          "answer": "budi@vendor.test: 554 5.7.1 Message rejected as spam"},
+    "delivery_failed-no_ticket": {"number": "-", "failed_audience": "staff"},
+    "digest-full": {"forms": _FORMS, "held_acks": _HELD_ACKS, "held_count": 3,
+                    "counts": {"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3,
+                               "odd_state": 1}},
+    "escalate-full": {},
+    "escalate-note_is_text": {"note": context()["text"]},
+    "escalate-sparse": _SPARSE,
+    "escalated_user-full": {},
+    "forward_info-full": {"text": "Berikut screenshot yang diminta."},
+    "forward_info-sparse": _SPARSE,
+    "history-full": {},
+    "intake_cancelled-full": {"channel": "telepon"},
+    "intake_confirm-first": {"channel": "telepon"},
+    "intake_confirm-reminder": {"channel": "datang", "reminder": True, "caller_email": "",
+                                "notes": "Datang ke kantor bersama direktur."},
+    "intake_not_staff-full": {},
+    "intake_not_staff-sparse": _SPARSE,
+    "intake_opened-answered": {"channel": "telepon", "answered": True, "solution": "Sudah dijawab lewat telepon."},
+    "intake_opened-open": {"channel": "datang", "caller_email": "", **_SPARSE},
+    "message_refused-too_large": {},
+    "message_refused-too_many": {"refusal": "too_many_parts", "requester_name": "", "subject": ""},
+    "need_info-full": {"text": "Mohon dilengkapi screenshot halaman penawaran."},
+    "need_info-sparse": _SPARSE,
+    "not_run-full": {},
+    "not_run-sparse": _SPARSE,
+    "overdue_lkpp-full": {"timer": "lkpp_status", "days": 2},
+    "overdue_lkpp-sparse": {**_SPARSE, "hours_waited": GONE},
+    "overdue_staff-first_response": {"hours_waited": 5},
+    "overdue_staff-resolution": {"timer": "resolution", "hours": 72, "reopened": True},
+    "overdue_staff-resolution_hours": {"event": "resolution", "hours": 48, **_SPARSE, "hours_waited": GONE},
+    "rate_limited-held": {},
+    "rate_limited-unsent": {"held": False, "until": "", "address": "ooo@vendor.test"},
+    "rate_limited-waiting": {"waiting": True, "number": "-", "reason": "ack_held"},
+    "relay-full": {"text": "Silakan coba lagi setelah pukul 13.00."},
+    "relay-sparse": _SPARSE,
+    "remind_lkpp-full": {"timer": "lkpp_progress"},
+    "remind_lkpp-sparse": {**_SPARSE, "hours_waited": GONE},
+    "remind_user-full": {"text": "Mohon dilengkapi screenshot.", "close_at": "2026-11-27T10:00:00+07:00"},
+    "remind_user-sparse": _SPARSE,
+    "resolved-email": {"text": "Silakan hapus cache peramban lalu unggah ulang."},
+    "resolved-call": {"channel": "telepon"},
+    "resolved-text_only": {"attachment_names": []},
+    "resolved-sparse": _SPARSE,
+    "resolved_lkpp-full": {},
+    "resolved_lkpp-sparse": _SPARSE,
+    "staff_alert-lkpp_bounce": {"alert": "lkpp_bounce", "failed_kind": "escalate", "moved": True},
+    "staff_alert-lkpp_bounce_data": {"alert": "lkpp_bounce", "failed_kind": "forward_info", "moved": True},
+    "staff_alert-lkpp_bounce_kept": {"alert": "lkpp_bounce", "failed_kind": "escalate", "moved": False},
+    "staff_alert-ack_bounces": {"alert": "ack_bounces"},
+    "staff_alert-bounce": {"alert": "bounce", "text": "", "failed_to": []},
+    "staff_direction-coordinator": _DIRECTED,
+    "staff_direction-head": {**_DIRECTED, "role": "head", "sender": "kepala@batam.go.id",
+                             "tickets": ["2026-00042", "2026-00051"], "state": ""},
+    "staff_direction-ran": {**_DIRECTED, "ran": [("#prioritas", "tinggi"), ("#eskalasi", "")]},
+    "staff_direction-ran_head": {**_DIRECTED, "role": "head", "ran": [("#tutup", "")], "text": ""},
+    "staff_lkpp-need_info": {"event": "lkpp_need_info", "reason": "body: 'mohon data'"},
+    "staff_lkpp-resolved": {"event": "lkpp_resolved"},
+    "staff_lkpp-returned": {"event": "lkpp_returned"},
+    "staff_lkpp-ack": {"event": "lkpp_ack"},
+    "staff_lkpp-ack_no_number": {"event": "lkpp_ack", "lkpp_ticket": None},
+    "staff_lkpp-status": {"event": "lkpp_status", "reason": "body: 'sedang kami proses'"},
+    "staff_lkpp-other": {"event": "lkpp_other", **_SPARSE},
+    "staff_new-full": {"cited": "2026-00031", "previous": "2026-00031", "similar": _SIMILAR},
+    "staff_new-withheld": {"ack_unsent": "ack_withheld", "ack_unsent_reason": "spf=fail dkim=none dmarc=fail"},
+    "staff_new-awaits_staff": {"ack_unsent": "ack_awaits_staff", "ack_unsent_reason": "20 per hour"},
+    "staff_new-held": {"ack_unsent": "ack_held", "ack_unsent_reason": "too many mails to this address",
+                       "ack_until": "Senin 23-11 10:15"},
+    "staff_new-suppressed": {"ack_unsent": "ack_suppressed", "ack_unsent_reason": "the sender is a mailing list",
+                             "sealed": "S/MIME", "unshown": _UNSHOWN},
+    "staff_new-sparse": _SPARSE,
+    "staff_no_ticket-full": {},
+    "staff_reply-full": {},
+    "staff_unmatched-full": {},
+    "staff_unmatched-sparse": _SPARSE,
+    "staff_update-confirmed": {"event": "confirmed", "rating": 4},
+    "staff_update-confirmed_plain": {"event": "confirmed"},
+    "staff_update-confirmed_late": {"event": "confirmed_late", "rating": 3},
+    "staff_update-confirmed_late_plain": {"event": "confirmed_late"},
+    "staff_update-rejected": {"event": "rejected"},
+    "staff_update-reopened": {"event": "reopened"},
+    "staff_update-silent": {"event": "silent", **_SPARSE},
+    "staff_update-auto_closed": {"event": "auto_closed"},
+    "staff_update-other_sender": {"sender_label": "Sari <sari@vendor.test>", "sealed": "PGP"},
+    "status_user-full": {"text": "Sedang dalam pengecekan tim teknis."},
+    "status_user-sparse": _SPARSE,
+    "system_alert-mailbox_unreadable": {"alert": "mailbox_unreadable", "since": "2026-11-23 08:15",
+                                        "error": "AUTHENTICATIONFAILED"},
+    "system_alert-mailbox_unreadable_plain": {"alert": "mailbox_unreadable", "since": "2026-11-23 08:15"},
+    "system_alert-quarantined": {"alert": "quarantined", "count": 3, "folder": "Quarantine"},
+    "system_alert-storage_failing": {"alert": "storage_failing", "since": "2026-11-23 08:15",
+                                     "error": "disk I/O error", "items": []},
+    "system_alert-digest_failed": {"alert": "digest_failed", "error": "KeyError: 'x'", "items": []},
+    "system_alert-timer_failed": {"alert": "timer_failed", "timer": "lkpp_status", "ticket": "2026-00042",
+                                  "error": "boom", "items": []},
+    "system_alert-reload_refused": {"alert": "reload_refused", "error": "config.yaml: smtp.port: not a number"},
+    "system_alert-summary_failed": {"alert": "summary_failed", "month": "2026-10", "error": "boom", "items": []},
+    "system_alert-audit": {"alert": "audit", "count": 2},
+    "system_alert-move_failing": {"alert": "move_failing", "since": "2026-11-23 08:15", "error": "NO [TRYCREATE]",
+                                 "folder": "Processed"},
+    "system_alert-problem": {"alert": "problem", "reason": "template ack: missing 'x'", "items": []},
+    "unverified-full": {},
+    "unverified-sparse": _SPARSE,
+}
+# The digest and the monthly summary with the values of `CASES` above, their text too.
+MAILS: dict[str, dict[str, Any]] = {
+    **CASES,
+    **{case: {key: value for key, value in context(**changes).items() if value is not GONE}
+       for case, changes in MAIL_CHANGES.items()},
+}
+
+
+def rendered(renderer: Renderer, case: str, language: str) -> dict[str, str]:
+    """The case's mail in the language: its stored files' suffixes -> their expected text."""
+    text, html = renderer.body(kind_of(case), language, dict(MAILS[case]))
+    return {"txt": text} if html is None else {"txt": text, "html": html}
+
+
+def test_every_template_is_rendered_here() -> None:
+    """No mail kind escapes the byte-for-byte check: each template of each language has a case."""
+    for language in LANGUAGES:
+        folder = resources.files("mailbot").joinpath("templates", language)
+        kinds = {Path(item.name).stem for item in folder.iterdir()
+                 if item.name.endswith((".txt", ".html")) and not item.name.startswith("_")}
+        assert kinds == {kind_of(case) for case in MAILS}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case", sorted(MAILS))
+def test_every_mail_is_what_it_was(renderer: Renderer, case: str, language: str) -> None:
+    """Byte for byte the plain text (and HTML) the templates gave before issue 46."""
+    for suffix, got in rendered(renderer, case, language).items():
+        assert got == (RENDERED / f"{case}.{language}.{suffix}").read_text("utf-8"), suffix
+
+
+def write_missing() -> None:
+    """Store the renderings not stored yet, from the templates as they are now; a stored one
+    is never written over (a deliberate change removes it first, then reads the diff)."""
+    renderer = Renderer()
+    for case in sorted(MAILS):
+        for language in LANGUAGES:
+            for suffix, got in rendered(renderer, case, language).items():
+                path = RENDERED / f"{case}.{language}.{suffix}"
+                if not path.exists():
+                    path.write_text(got, "utf-8")
+                    print(path)
+
+
+if __name__ == "__main__":
+    write_missing()
