@@ -1,7 +1,11 @@
 """Templates -> outgoing messages with the headers of SPEC section 2.
 
 Bodies come from Jinja2 templates (`templates/<lang>/<kind>.txt`, with an optional
-`<kind>.html` alternative; the operator's `templates_dir` overrides any of them).
+`<kind>.html` alternative; the operator's `templates_dir` overrides any of them). A kind
+written once for every language (issue 46) is `templates/_mails/<kind>.txt`, its words in
+`{% trans %}` blocks that the language's catalog words (`io/words.py`): it stands in for
+`<lang>/<kind>.txt` where no file of that name is found, so an operator's own
+`id/<kind>.txt` still wins, and a template including `id/_footer.txt` still finds it.
 Subjects and headers are built here by code, never by a template: values are
 stripped of line breaks and control characters, and a header line with one left in
 it is refused, so nothing a sender writes can add a header.
@@ -35,7 +39,7 @@ from mailbot.core.commands import NAMES
 from mailbot.core.controls import visible
 from mailbot.core.model import Attachment, InlineImage
 from mailbot.core.plan import deliverable
-from mailbot.io.words import words
+from mailbot.io.words import languages, words
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -312,6 +316,22 @@ def _write(out: BytesIO, part: _Part, headers: Sequence[tuple[str, str]] = ()) -
 
 _B64_CHUNK = 57 * 4096  # bytes of a file encoded at a time: 4096 lines of 76 characters
 
+class _SharedMails(jinja2.BaseLoader):
+    """`<lang>/<name>` read from `_mails/<name>`, the one template of a kind whose words
+    are in the catalogs, where no per-language file of that name exists (the loaders
+    before this one in the choice find those: the operator's first, then ours)."""
+
+    def __init__(self, found: jinja2.BaseLoader) -> None:
+        self.found = found
+        self.languages = languages()
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        language, slash, name = template.partition("/")
+        if not slash or language not in self.languages:
+            raise jinja2.TemplateNotFound(template)
+        return self.found.get_source(environment, f"_mails/{name}")
+
+
 class Renderer:
     """Renders mail kinds in a language; the operator's templates win over ours."""
 
@@ -321,8 +341,10 @@ class Renderer:
         if templates_dir is not None:
             loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
         loaders.append(jinja2.PackageLoader("mailbot", "templates"))
+        found = jinja2.ChoiceLoader(loaders)
         self.env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
+            loader=jinja2.ChoiceLoader([found, _SharedMails(found)]),
+            extensions=["jinja2.ext.i18n"],
             autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -331,6 +353,8 @@ class Renderer:
             auto_reload=False,  # read once, as the configuration is: no stat of every file per mail
         )
         self.env.filters["fence"] = fence
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+            self._gettext, self._ngettext, newstyle=True)
         self._found: dict[str, jinja2.Template | None] = {}  # by name: None where no file has it
 
     def problems(self) -> list[str]:
@@ -353,10 +377,19 @@ class Renderer:
                     found.append(f"{path}: cannot be read: {exc}")
         return found
 
+    @jinja2.pass_context
+    def _gettext(self, context: jinja2.runtime.Context, message: str) -> str:
+        """A `{% trans %}` block's words in the language of the mail being rendered."""
+        return words(str(context["language"]), self.templates_dir).gettext(message)
+
+    @jinja2.pass_context
+    def _ngettext(self, context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:
+        return self._gettext(context, singular if count == 1 else plural)
+
     def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
         """The language's words, and the worded values a template may show (working hours, zone)."""
         said = words(language, self.templates_dir)
-        return {"words": said.table, "command_list": command_list(language, said.table.get("commands", {})),
+        return {"language": language, "words": said.table, "command_list": command_list(language, said.table.get("commands", {})),
                 "working_hours": said.working_hours(context.get("workdays", ("mon", "fri")),
                                                     str(context.get("hours", "08:00-16:00"))),
                 "tz_label": said.zone(str(context.get("timezone", "Asia/Jakarta")))}

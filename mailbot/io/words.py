@@ -7,19 +7,27 @@ why a deadline is overdue, the monthly summary's labels). An operator's
 the rest (`subjects: {ack: ...}` alone is a whole file); it is checked against the
 shipped one when loaded, so a wrong shape stops start-up and `check` with the key named,
 never a message. The core hands out codes and numbers; the shells word them here.
+
+The words of the mails written once for every language (`templates/_mails/`, issue 46)
+are in the language's gettext catalog, `templates/<lang>/mails.po` (their English is the
+message id, so English needs no catalog): read here with Babel and kept as a mapping in
+memory, never compiled to a `.mo` file. An operator's `templates_dir/<lang>/mails.po`
+rewords the messages it names, as their words.yaml does the words.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.messages.pofile import PoFileError, read_po
 
 from mailbot.core.deadlines import waits_in_working_time
 from mailbot.core.model import Refusal, TimerKind
@@ -39,12 +47,17 @@ class Words:
 
     language: str
     table: dict[str, Any]
+    mails: dict[str, str] = field(default_factory=dict)  # the catalog: English message -> this language's
 
     def __hash__(self) -> int:
         return hash(self.language)
 
     def __getitem__(self, key: str) -> Any:
         return self.table[key]
+
+    def gettext(self, message: str) -> str:
+        """A message of the mails written once (`templates/_mails/`) in this language."""
+        return self.mails.get(message) or message
 
     def day(self, day: date) -> str:
         """"Senin, 23 Maret 2026" / "Monday, 23 March 2026"."""
@@ -153,6 +166,13 @@ class Words:
         return " ".join(parts) or f"0 {minute}"
 
 
+@cache
+def languages() -> frozenset[str]:
+    """The languages mail is written in: each folder of `templates/` with its words.yaml."""
+    folder = resources.files("mailbot").joinpath("templates")
+    return frozenset(item.name for item in folder.iterdir() if item.joinpath("words.yaml").is_file())
+
+
 def words(language: str, templates_dir: Path | None = None) -> Words:
     """The words of a language: the operator's file if there is one, else the shipped one."""
     return _load(language_of(language), templates_dir)
@@ -175,7 +195,30 @@ def _load(language: str, templates_dir: Path | None) -> Words:
             except (KeyError, IndexError, ValueError) as exc:
                 raise ConfigError(f"{own}: overdue.{kind}: only {{span}} may be named; {exc!r}") from None
         _check_refusals(table, own)
-    return Words(language, table)
+    return Words(language, table, _catalog(language, templates_dir))
+
+
+def _catalog(language: str, templates_dir: Path | None) -> dict[str, str]:
+    """The language's messages: the shipped catalog, the operator's over it."""
+    shipped = resources.files("mailbot").joinpath("templates", language, "mails.po")
+    found = _messages(shipped.read_bytes(), f"templates/{language}/mails.po") if shipped.is_file() else {}
+    own = templates_dir / language / "mails.po" if templates_dir is not None else None
+    if own is not None and own.is_file():
+        try:
+            found.update(_messages(own.read_bytes(), str(own)))
+        except OSError as exc:
+            raise ConfigError(f"{own}: cannot be read: {exc}") from None
+    return found
+
+
+def _messages(data: bytes, source: str) -> dict[str, str]:
+    """A `.po` file's translated messages (a fuzzy or empty one is left out, as gettext does)."""
+    try:
+        catalog = read_po(BytesIO(data), abort_invalid=True)
+    except (PoFileError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{source}: not a valid gettext catalog: {exc}") from None
+    return {str(m.id): str(m.string) for m in catalog
+            if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy}
 
 
 def _refusal_values(why: Refusal, table: dict[str, Any]) -> dict[str, str]:
