@@ -34,7 +34,7 @@ def messages() -> set[str]:
 
 
 def test_the_indonesian_catalog_words_every_message_and_no_other() -> None:
-    catalog = words("id").mails
+    catalog = {**words("id").mails.messages, **words("id").mails.plurals}
     used = messages()
     assert sorted(used - catalog.keys()) == []
     assert sorted(catalog.keys() - used) == []
@@ -42,7 +42,7 @@ def test_the_indonesian_catalog_words_every_message_and_no_other() -> None:
 
 
 def test_english_needs_no_catalog() -> None:
-    assert words("en").mails == {}
+    assert words("en").mails.messages == words("en").mails.plurals == {}
 
 
 def test_an_operators_template_of_a_shared_kind_still_wins(tmp_path: Path) -> None:
@@ -68,3 +68,29 @@ def test_an_operators_catalog_rewords_what_it_names(tmp_path: Path) -> None:
     assert "\nTerima kasih.\n" in text
     assert "Yth. Bapak/Ibu Budi Santoso," in text
     assert "kesabaran" not in text
+
+
+def test_a_count_of_one_takes_the_singular_where_the_language_has_one() -> None:
+    """English says "1 working day" and "3 working days"; Indonesian has one form."""
+    one = {"confirm_days": 1, "close_days": 1}
+    english, _ = Renderer().body("resolved_lkpp", "en", context(**one))
+    indonesian, _ = Renderer().body("resolved_lkpp", "id", context(**one))
+    assert "within 1 working day, the ticket" in english
+    assert "dalam 1 hari kerja, tiket" in indonesian
+    many, _ = Renderer().body("resolved_lkpp", "en", context())
+    assert "within 3 working days, the ticket" in many
+
+
+def test_a_catalog_picks_the_form_its_plural_rule_names(tmp_path: Path) -> None:
+    """A language of two forms (an operator's English catalog here) chooses by its `Plural-Forms`."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "mails.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgid "Thank you for your patience.\\n"\nmsgstr "Thanks.\\n"\n\n'
+        'msgid "%(n)s day"\nmsgid_plural "%(n)s days"\nmsgstr[0] "%(n)s dag"\nmsgstr[1] "%(n)s dagen"\n',
+        encoding="utf-8")
+    said = words("en", tmp_path)
+    assert (said.ngettext("%(n)s day", "%(n)s days", 1), said.ngettext("%(n)s day", "%(n)s days", 2)) == (
+        "%(n)s dag", "%(n)s dagen")
+    assert said.gettext("Thank you for your patience.\n") == "Thanks.\n"

@@ -384,7 +384,9 @@ class Renderer:
 
     @jinja2.pass_context
     def _ngettext(self, context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:
-        return self._gettext(context, singular if count == 1 else plural)
+        """The same, with the form of a count (`{% pluralize %}`)."""
+        # int(): a count the context lacks fails as StrictUndefined does, naming it
+        return words(str(context["language"]), self.templates_dir).ngettext(singular, plural, int(count))
 
     def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
         """The language's words, and the worded values a template may show (working hours, zone)."""

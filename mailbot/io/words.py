@@ -17,7 +17,9 @@ rewords the messages it names, as their words.yaml does the words.
 
 from __future__ import annotations
 
+import gettext
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
 from mailbot.core.deadlines import waits_in_working_time
@@ -42,12 +45,27 @@ def language_of(language: str) -> str:
 
 
 @dataclass(frozen=True)
+class MailCatalog:
+    """A language's `mails.po`: English message -> its words; a message with a count ->
+    its forms, picked by the catalog's plural rule (a C expression of n, as gettext's)."""
+
+    messages: dict[str, str]
+    plurals: dict[str, tuple[str, ...]]
+    plural_forms: str = "(n != 1)"
+
+
+@cache
+def _plural_rule(expression: str) -> Callable[[int], int]:
+    return gettext.c2py(expression)
+
+
+@dataclass(frozen=True)
 class Words:
     """One language's words, with the few rules that put them together."""
 
     language: str
     table: dict[str, Any]
-    mails: dict[str, str] = field(default_factory=dict)  # the catalog: English message -> this language's
+    mails: MailCatalog = field(default_factory=lambda: MailCatalog({}, {}))
 
     def __hash__(self) -> int:
         return hash(self.language)
@@ -57,7 +75,14 @@ class Words:
 
     def gettext(self, message: str) -> str:
         """A message of the mails written once (`templates/_mails/`) in this language."""
-        return self.mails.get(message) or message
+        return self.mails.messages.get(message) or message
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """A message with a count: the form the language's `Plural-Forms` picks for it."""
+        forms = self.mails.plurals.get(singular)
+        if not forms:
+            return singular if count == 1 else plural
+        return forms[min(_plural_rule(self.mails.plural_forms)(count), len(forms) - 1)] or singular
 
     def day(self, day: date) -> str:
         """"Senin, 23 Maret 2026" / "Monday, 23 March 2026"."""
@@ -198,27 +223,43 @@ def _load(language: str, templates_dir: Path | None) -> Words:
     return Words(language, table, _catalog(language, templates_dir))
 
 
-def _catalog(language: str, templates_dir: Path | None) -> dict[str, str]:
+def _catalog(language: str, templates_dir: Path | None) -> MailCatalog:
     """The language's messages: the shipped catalog, the operator's over it."""
     shipped = resources.files("mailbot").joinpath("templates", language, "mails.po")
-    found = _messages(shipped.read_bytes(), f"templates/{language}/mails.po") if shipped.is_file() else {}
+    found = _messages(shipped.read_bytes(), f"templates/{language}/mails.po") if shipped.is_file() \
+        else MailCatalog({}, {})
     own = templates_dir / language / "mails.po" if templates_dir is not None else None
-    if own is not None and own.is_file():
-        try:
-            found.update(_messages(own.read_bytes(), str(own)))
-        except OSError as exc:
-            raise ConfigError(f"{own}: cannot be read: {exc}") from None
-    return found
-
-
-def _messages(data: bytes, source: str) -> dict[str, str]:
-    """A `.po` file's translated messages (a fuzzy or empty one is left out, as gettext does)."""
+    if own is None or not own.is_file():
+        return found
     try:
-        catalog = read_po(BytesIO(data), abort_invalid=True)
+        theirs = _messages(own.read_bytes(), str(own))
+    except OSError as exc:
+        raise ConfigError(f"{own}: cannot be read: {exc}") from None
+    rule = found.plural_forms if shipped.is_file() else theirs.plural_forms  # the language's, not the file's
+    return MailCatalog({**found.messages, **theirs.messages}, {**found.plurals, **theirs.plurals}, rule)
+
+
+def _messages(data: bytes, source: str) -> MailCatalog:
+    """A `.po` file's worded messages (a fuzzy or empty one is left out, as gettext does)."""
+    catalog = _read_po(data, source)
+    messages: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
+    for message in catalog:
+        if message.fuzzy or not message.id:
+            continue
+        if isinstance(message.id, str):
+            if isinstance(message.string, str) and message.string:
+                messages[message.id] = message.string
+        elif isinstance(message.string, tuple | list) and any(message.string):
+            plurals[str(message.id[0])] = tuple(message.string)
+    return MailCatalog(messages, plurals, catalog.plural_expr)
+
+
+def _read_po(data: bytes, source: str) -> Catalog:
+    try:
+        return read_po(BytesIO(data), abort_invalid=True)
     except (PoFileError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(f"{source}: not a valid gettext catalog: {exc}") from None
-    return {str(m.id): str(m.string) for m in catalog
-            if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy}
 
 
 def _refusal_values(why: Refusal, table: dict[str, Any]) -> dict[str, str]:
