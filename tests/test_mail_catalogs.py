@@ -25,9 +25,12 @@ def messages() -> set[str]:
     env = Renderer().env
     found: set[str] = set()
     for item in SHARED.iterdir():
-        for _line, _function, message in env.extract_translations(item.read_text("utf-8")):
-            # a message with values is listed as a tuple, the message first
+        for _line, function, message in env.extract_translations(item.read_text("utf-8")):
+            # a message with values is listed as a tuple, the message first; pgettext's
+            # message after its context, the two joined as gettext joins them
             singular = message if isinstance(message, str) else message[0]
+            if function == "pgettext":
+                singular = f"{message[0]}\x04{message[1]}"
             assert isinstance(singular, str), message
             found.add(singular)
     return found

@@ -354,7 +354,7 @@ class Renderer:
         )
         self.env.filters["fence"] = fence
         self.env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
-            self._gettext, self._ngettext, newstyle=True)
+            self._gettext, self._ngettext, newstyle=True, pgettext=self._pgettext)
         self._found: dict[str, jinja2.Template | None] = {}  # by name: None where no file has it
 
     def problems(self) -> list[str]:
@@ -381,6 +381,11 @@ class Renderer:
     def _gettext(self, context: jinja2.runtime.Context, message: str) -> str:
         """A `{% trans %}` block's words in the language of the mail being rendered."""
         return words(str(context["language"]), self.templates_dir).gettext(message)
+
+    @jinja2.pass_context
+    def _pgettext(self, context: jinja2.runtime.Context, message_context: str, message: str) -> str:
+        """The same for a message whose English says two things: `pgettext("form", "visit")`."""
+        return words(str(context["language"]), self.templates_dir).pgettext(message_context, message)
 
     @jinja2.pass_context
     def _ngettext(self, context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:

@@ -77,6 +77,10 @@ class Words:
         """A message of the mails written once (`templates/_mails/`) in this language."""
         return self.mails.messages.get(message) or message
 
+    def pgettext(self, context: str, message: str) -> str:
+        """A message whose English says two things (gettext's msgctxt tells them apart)."""
+        return self.mails.messages.get(f"{context}\x04{message}") or message
+
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         """A message with a count: the form the language's `Plural-Forms` picks for it."""
         forms = self.mails.plurals.get(singular)
@@ -249,7 +253,8 @@ def _messages(data: bytes, source: str) -> MailCatalog:
             continue
         if isinstance(message.id, str):
             if isinstance(message.string, str) and message.string:
-                messages[message.id] = message.string
+                # a message with a context is found by both, joined as gettext joins them
+                messages[f"{message.context}\x04{message.id}" if message.context else message.id] = message.string
         elif isinstance(message.string, tuple | list) and any(message.string):
             plurals[str(message.id[0])] = tuple(message.string)
     return MailCatalog(messages, plurals, catalog.plural_expr)
