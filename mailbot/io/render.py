@@ -361,7 +361,7 @@ class Renderer:
         """What is wrong with the operator's templates, found before any mail needs them:
         each language's words (a wrong shape raises ConfigError: start-up stops, as for
         any bad setting) and the syntax of each template file (named, with its line)."""
-        for language in ("id", "en"):
+        for language in sorted(languages()):
             words(language, self.templates_dir)
         found: list[str] = []
         if self.templates_dir is None:

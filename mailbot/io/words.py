@@ -40,8 +40,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def language_of(language: str) -> str:
-    """Indonesian unless English is asked for (config allows id | en)."""
-    return "en" if language == "en" else "id"
+    """The language asked for where mail is written in it, else Indonesian (config allows id | en)."""
+    return language if language in languages() else "id"
 
 
 @dataclass(frozen=True)
