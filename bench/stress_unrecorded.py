@@ -59,6 +59,7 @@ from mailbot.config import load_config
 from mailbot.daemon import App
 from mailbot.io import logs
 from mailbot.io.store import Store
+from mailbot.io.store.database import Database
 from tests.localmail import HOST, LocalMailServers
 
 UNIT = "lpse@lpse.test"
@@ -126,7 +127,7 @@ class FaultyStore(Store):
         self.db.conn = _Faulty(self.db.conn, plan)  # type: ignore[assignment]
 
 
-def old_sync(self: Store) -> None:
+def old_sync(self: Database) -> None:
     """The group commit's sync before issue 30: an fsync through descriptors of its own."""
     for path in (self.path.with_name(self.path.name + "-wal"), self.path):
         try:
@@ -367,7 +368,7 @@ def main() -> None:
     parser.add_argument("--old-sync", action="store_true", help="the group commit's sync of before issue 30")
     args = parser.parse_args()
     if args.old_sync:
-        Store.sync = old_sync  # type: ignore[method-assign]
+        Database.sync = old_sync  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as tmp, LocalMailServers(Path(tmp) / "mail", [UNIT, *STAFF]) as servers:
         work = Path(tmp) / "work"
         work.mkdir()

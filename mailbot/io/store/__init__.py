@@ -1,0 +1,46 @@
+"""The only package that talks SQLite (with `io/migrations`, which sqlite-utils creates and
+migrates the schema by): rows are read and written with plain SQL, a handful of
+statements per message.
+
+One database holds tickets, every message in and out, the history, the outbox,
+the IMAP position per mailbox and folder, and the quarantine record. It runs in WAL
+mode with `synchronous=FULL` so a committed unit of work survives a power cut (the
+sender's delivery marks excepted, see `Store`; a batch of messages is made durable by
+one sync at its end, see `Database.group_commit`); the schema carries a version and is
+migrated at start-up. Times are stored as UTC ISO-8601 strings of one fixed shape, so
+they sort as text (`times`).
+
+Why a package of parts (issue 46): the store was one class of 130 methods over every
+table. It is split by what it keeps, each part a small class in a module of its own
+over the one `Database` (`database`: the connection, the unit of work, durability):
+
+    tickets    numbers, ticket rows, participants, LKPP's references
+    intake     calls and visits held for `#buka`, and what a new ticket adopts
+    search     ticket lists and counts, the full-text search
+    messages   every message in and out, threads, exposure
+    arrivals   where each INBOX message went, quarantine, failed fetches
+    history    the events
+    outbox     queued mail, delivery marks, what the limits count
+    timers     deadline timers, tickets that may be overdue
+    memory     the unit's solved cases and their index
+    restored   what a restore left to match
+    mailboxes  IMAP positions, what each mailbox name stood for
+    meta       keyed notes
+    versions   the schema number, the checks and migration at opening
+
+`Store` (`facade`) composes them, and callers keep calling `store.enqueue(...)`: one
+connection and one `unit_of_work()` are shared by every part, so the pipeline still
+commits a message's ticket, history, outbox rows and timers in one transaction. What
+only SQLite reads stays in one place per part: the engine's own in `database`, each
+part's statements in SQLite's words (FTS5, `json_extract`, `insert or ignore`) in its
+`_SQLite` block, what a PostgreSQL engine (issue 47) will word otherwise.
+"""
+
+from mailbot.io.store.database import BLOB_PIECE, BUSY_TIMEOUT_SECONDS
+from mailbot.io.store.facade import Store
+from mailbot.io.store.restored import NEVER_CLAIMED, RESTORED_TIMER_WINDOW, restored_recipients
+from mailbot.io.store.times import moment, parse_ts, ts
+from mailbot.io.store.versions import WRITTEN_BY
+
+__all__ = ["BLOB_PIECE", "BUSY_TIMEOUT_SECONDS", "NEVER_CLAIMED", "RESTORED_TIMER_WINDOW", "WRITTEN_BY", "Store",
+           "moment", "parse_ts", "restored_recipients", "ts"]

@@ -1,0 +1,263 @@
+"""The SQLite engine under every part of the store: the one connection, its unit of work,
+how commits are made durable, and the few ways rows are read and written.
+
+Every part of the store (`tickets`, `outbox`, `timers`, ...) is handed this one
+`Database`, so a message's ticket, history, outbox rows and timers commit in the one
+transaction `unit_of_work` opens. What only SQLite does lives here: WAL mode and
+`synchronous`, BEGIN IMMEDIATE and savepoints, incremental blob I/O, `pragma
+table_info`, the row id of an insert, and which errors mean a file is no database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mailbot.io.quiet_import import UNUSED, without
+
+with without(*UNUSED):
+    import sqlite_utils
+
+from mailbot.errors import ConfigError, StorageError
+
+BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database a piece at a time
+
+
+# How long a write waits for another writer. mailbot's own writers hold the lock for
+# milliseconds; a longer hold (an operator's sqlite3 shell, a backup) is a transient
+# failure: the mail stays in the INBOX and is tried again. The wait is one C call that
+# SIGTERM cannot interrupt, so it bounds how long a stop can take.
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
+class Database:
+    """One SQLite file, one connection: what every part of the store reads and writes through."""
+
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL") -> None:
+        """`busy_timeout`: how long a write waits for another writer before it fails.
+        `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
+        but not a power cut until the next FULL commit or checkpoint syncs the log."""
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous: FULL or NORMAL, not {synchronous!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # private from the start: SQLite gives -wal and -shm the same mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout, check_same_thread=False)
+        self.utils = sqlite_utils.Database(conn)  # what migrations, reports and tests are written against
+        self.path = path
+        self._file = _identity(path)
+        self.synchronous = synchronous
+        self._grouped = False
+        self._known_columns: dict[str, list[str]] = {}
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The one connection, read from sqlite-utils' handle each time: whichever handle is
+        used, it is the same, and a bench that wraps `store.db.conn` (injecting faults)
+        wraps every statement of the store."""
+        return self.utils.conn
+
+    def close(self) -> None:
+        self.utils.close()
+
+    # --- opening ----------------------------------------------------------------------
+
+    @contextmanager
+    def opening(self) -> Iterator[None]:
+        """What fails while the database is opened closes it (a refused database is left as
+        found, its -wal and -shm gone with the last reader); a file SQLite cannot read as
+        a database is the operator's to mend (ConfigError)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            if (refused := _unusable(self.path, exc)) is not None:
+                raise refused from exc
+            raise
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def settle(self) -> None:
+        """The connection's own settings, before anything is read: durability and foreign keys."""
+        self.conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def write_ahead(self) -> None:
+        """WAL mode (a database mailbot made is in it already; setting it writes the file's header)."""
+        self.conn.execute("PRAGMA journal_mode=WAL")
+
+    def read_only(self) -> None:
+        """Nothing is written through this connection from now on."""
+        self.conn.execute("PRAGMA query_only=ON")
+
+    def tables(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("select name from sqlite_master where type = 'table' "
+                                                "and name not like 'sqlite_%' order by name").fetchall()]
+
+    # --- rows ---------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> sqlite3.Cursor:
+        return self.conn.executemany(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Rows as dicts, straight from the connection (sqlite-utils' `query` wraps each
+        in a savepoint guard)."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return (dict(zip(names, row, strict=True)) for row in cursor)
+
+    # Rows are written with plain SQL: sqlite-utils' table methods look the table up in
+    # sqlite_master (and read its columns) on every call, 5 of 6 statements per message.
+    def insert(self, table: str, row: Mapping[str, Any]) -> int:
+        names = ", ".join(f'"{n}"' for n in row)
+        marks = ", ".join("?" * len(row))
+        cursor = self.conn.execute(f'insert into "{table}" ({names}) values ({marks})', _values(row))
+        return int(cursor.lastrowid or 0)
+
+    def update(self, table: str, row_id: int, row: Mapping[str, Any]) -> None:
+        sets = ", ".join(f'"{n}" = ?' for n in row)
+        self.conn.execute(f'update "{table}" set {sets} where id = ?', [*_values(row), row_id])
+
+    def upsert(self, table: str, row: Mapping[str, Any], pk: tuple[str, ...]) -> None:
+        names = ", ".join(f'"{n}"' for n in row)
+        marks = ", ".join("?" * len(row))
+        sets = ", ".join(f'"{n}" = excluded."{n}"' for n in row if n not in pk) or f'"{pk[0]}" = excluded."{pk[0]}"'
+        keys = ", ".join(f'"{n}"' for n in pk)
+        self.conn.execute(f'insert into "{table}" ({names}) values ({marks}) on conflict ({keys}) do update set {sets}',
+                          _values(row))
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._known_columns:
+            self._known_columns[table] = [r[1] for r in self.conn.execute(f'pragma table_info("{table}")')]
+        return self._known_columns[table]
+
+    def write_blob(self, table: str, column: str, row_id: int, data: bytes) -> None:
+        """Big bytes into a row a piece at a time: bound as a value, SQLite would copy them
+        twice (the value, then the row)."""
+        self.conn.execute(f"update {table} set {column} = zeroblob(?) where id = ?", [len(data), row_id])
+        view = memoryview(data)
+        with self.conn.blobopen(table, column, row_id) as blob:
+            for at in range(0, len(data), BLOB_PIECE):
+                blob.write(view[at:at + BLOB_PIECE])
+
+    def read_blob(self, table: str, column: str, row_id: int) -> bytes:
+        """Big bytes out of a row a piece at a time: a plain select has SQLite assemble a copy first."""
+        with self.conn.blobopen(table, column, row_id, readonly=True) as blob:
+            return blob.read()
+
+    # --- transactions and durability ---------------------------------------------------
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """One transaction: everything a message causes commits together or not at all.
+
+        It takes the write lock at once (BEGIN IMMEDIATE): a deferred transaction that
+        read first could not wait for a busy writer (SQLite answers "locked" at once
+        rather than deadlock), while this one waits up to the busy timeout. Nested
+        units are savepoints.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            with self.utils.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def group_commit(self) -> Iterator[None]:
+        """Group commit: units of work inside commit without an fsync each; one fsync of
+        the write-ahead log at the end makes them all durable (before the caller moves
+        the mail they came from out of the INBOX).
+
+        Each unit is still its own transaction, so a failing one rolls back alone, and
+        holds the write lock only while it writes: the sender process records its
+        delivery marks in between instead of waiting out a whole batch.
+        """
+        if self._grouped:
+            yield
+            return
+        conn = self.conn
+        conn.execute("PRAGMA synchronous=NORMAL")
+        self._grouped = True
+        try:
+            yield
+        finally:
+            self._grouped = False
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            self.sync()
+
+    def sync(self) -> None:
+        """Commits made durable: one commit with `synchronous=FULL` syncs the write-ahead log
+        through SQLite's own file handle, and with it every commit before it (a sync is of
+        the whole file; a checkpoint under NORMAL syncs the database file itself).
+
+        Never a file descriptor of our own on the database or its log: closing one drops
+        every POSIX lock the process holds on that file, SQLite's included ("How To Corrupt
+        An SQLite Database File", 2.2). That was the one mail in 20,000 of issue 30: after
+        the batch's own `os.open`/`os.close` of the database for an fsync, an operator's
+        `sqlite3 mailbot.db "select count(*) ..."` closing found no other lock, took itself
+        for the last connection, checkpointed, and deleted the -wal and -shm files while
+        mailbot went on committing into the deleted log: its commits were visible to itself
+        (the message was moved) and to nobody else, and lost when another connection was
+        open as mailbot closed.
+
+        The file at `path` must still be the one this connection writes: deleted or
+        replaced under a running mailbot (a clean-up, a restore by `mv`), the commits went
+        to a file no later start reads, and the caller must not move the mail they came from.
+        """
+        if _identity(self.path) != self._file:
+            raise StorageError(f"the database file {self.path} was deleted or replaced while mailbot ran: "
+                               "what was handled since is not in it; restart mailbot")
+        conn = self.conn
+        conn.execute("PRAGMA synchronous=FULL")
+        try:
+            with self.unit_of_work():  # a commit that changes nothing writes nothing and syncs nothing
+                self.upsert("meta", {"key": "synced", "value": str(time.time_ns())}, ("key",))
+        finally:
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file `path` names now (device and inode), None when it names none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError | None:
+    """A file SQLite cannot read as a database (not one, or damaged): the operator's to mend
+    (ConfigError: 78, which systemd does not restart into); None for any other fault, raised
+    as it was (a busy or locked database passes)."""
+    if exc.sqlite_errorcode in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return ConfigError(f"database {path} cannot be used: {exc} (not an SQLite database, or damaged): "
+                           "restore a backup ('mailbot restore') or move the file away for a new one")
+    return None
+
+
+def _values(row: Mapping[str, Any]) -> list[Any]:
+    """Column values as SQLite takes them: lists and mappings as JSON (as sqlite-utils did)."""
+    return [json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list, tuple)) else v for v in row.values()]

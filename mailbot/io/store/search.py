@@ -1,0 +1,79 @@
+"""Finding tickets: every ticket of a mailbox or state, the counts and first date the digest
+and reports read, and `mailbot tickets`' search over the full-text index (issue 34)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from mailbot.core.model import Ticket
+from mailbot.io.store.database import Database
+from mailbot.io.store.tickets import Tickets
+from mailbot.io.store.times import parse_ts, ts
+
+
+class _SQLite:
+    """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise):
+    the FTS5 index `ticket_search` (its rowid is the ticket's id), and `+column`, which keeps
+    SQLite from using an index on that column."""
+
+    MATCHING = "select t.* from ticket_search s join tickets t on t.id = s.rowid where ticket_search match ?"
+    UNINDEXED_EQUAL = " and +t.{column} = ?"
+    NEWEST_MATCH_FIRST = " order by s.rowid desc"
+
+
+class Search:
+    """Ticket lists, counts and the full-text search."""
+
+    def __init__(self, db: Database, ticket_rows: Tickets) -> None:
+        self.db = db
+        self.ticket_rows = ticket_rows
+
+    def tickets(self, mailbox: str | None = None, state: str | None = None) -> list[Ticket]:
+        sql, args = "select * from tickets where 1=1", list[Any]()
+        if mailbox:
+            sql, args = sql + " and mailbox = ?", [*args, mailbox]
+        if state:
+            sql, args = sql + " and state = ?", [*args, state]
+        return [self.ticket_rows.of_row(r) for r in self.db.query(sql + " order by id", args)]
+
+    def find_tickets(self, *, mailbox: str | None = None, state: str | None = None, category: str | None = None,
+                     requester: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                     search: str | None = None, limit: int | None = None) -> list[Ticket]:
+        """Tickets newest first, at most `limit`: of a mailbox, in a state or category, whose
+        requester's address or name holds `requester`, opened in [since, until), matching the
+        FTS5 query `search` (see `core.search.fts_query`) over subject, requester and text.
+        A search walks the full-text index from the newest ticket down and stops at `limit`."""
+        if search is not None:
+            sql = _SQLite.MATCHING
+            args: list[Any] = [search]
+        else:
+            sql, args = "select t.* from tickets t where 1=1", []
+        # `+` (UNINDEXED_EQUAL): no index on these, so the newest come straight from the table walked backwards
+        # and the walk stops at `limit` (an index on mailbox would read all of its tickets and sort)
+        for column, value in (("mailbox", mailbox), ("state", state), ("category", category)):
+            if value:
+                sql, args = sql + _SQLite.UNINDEXED_EQUAL.format(column=column), [*args, value]
+        if requester:
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", requester.strip()) + "%"
+            sql = sql + " and (t.requester like ? escape '\\' or t.requester_name like ? escape '\\')"
+            args += [pattern, pattern]
+        if since is not None:
+            sql, args = sql + " and t.created_at >= ?", [*args, ts(since)]
+        if until is not None:
+            sql, args = sql + " and t.created_at < ?", [*args, ts(until)]
+        sql += _SQLite.NEWEST_MATCH_FIRST if search is not None else " order by t.id desc"
+        if limit is not None:
+            sql, args = sql + " limit ?", [*args, limit]
+        return [self.ticket_rows.of_row(r, participants=False) for r in self.db.query(sql, args)]
+
+    def state_counts(self, mailbox: str) -> dict[str, int]:
+        """How many tickets a mailbox has in each state, from the (mailbox, state) index."""
+        rows = self.db.execute("select state, count(*) from tickets where mailbox = ? group by state", [mailbox])
+        return {state: count for state, count in rows.fetchall()}
+
+    def first_ticket_at(self, mailbox: str) -> datetime | None:
+        """When the mailbox's first ticket opened (None: it has none yet); from the index."""
+        row = self.db.execute("select min(created_at) from tickets where mailbox = ?", [mailbox]).fetchone()
+        return parse_ts(row[0])
