@@ -3,7 +3,7 @@
 Version N of the database is what `MIGRATIONS[:N]` made; `SCHEMA_VERSION` is the
 version this code writes. A migration only adds (tables, columns, indexes, rows derived
 from rows already there) and runs in the same transaction as the version it records, so
-a database is always at one version (`Store._migrate`). Old versions' databases are
+a database is always at one version (`io/store/versions.py`). Old versions' databases are
 pinned by tests/test_ops_upgrade.py; `io/schema` compares the result with what this
 version expects.
 """
