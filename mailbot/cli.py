@@ -38,8 +38,10 @@ from mailbot.errors import (
 from mailbot.reports.model import Month
 
 if TYPE_CHECKING:
+    from mailbot.core.intake import HeldForm
     from mailbot.core.model import Ticket
     from mailbot.core.settings import Config, MailboxConfig
+    from mailbot.daemon import App
     from mailbot.io.store import Store
 
 # The rest is imported by the commands that use it: `mailbot --help` and a usage error
@@ -254,13 +256,18 @@ RELOADED = "MAILBOT_RELOADED"  # set for the process a reload starts: it logs co
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
-    from mailbot.config import load_config
-    from mailbot.daemon import App
     from mailbot.io.memory import return_freed_memory
-    from mailbot.sender import stop_signals
-    from mailbot.service import Service
 
     return_freed_memory()
+    app = _opened(cfg)
+    return _run_once(app) if args.once else _serve(cfg, app)
+
+
+def _opened(cfg: Config) -> App:
+    """The daemon's App, its store opened (migrated or mended, which is logged), after the
+    data locations were found usable."""
+    from mailbot.daemon import App
+
     # A data location the service's user cannot use is the operator's to mend: 78, which
     # systemd does not restart into (a 70 was retried every 30 s, each start failing alike).
     problems = [f"{key}: {problem}" for key, _, problem in data_locations(cfg) if problem]
@@ -274,25 +281,38 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
 
         app.log.warning("schema_migrated", old=app.store.migrated_from[0], new=SCHEMA_VERSION,
                         backup=str(app.store.migrated_from[1]))
-    if args.once:
-        result = app.run_once()
-        print(as_json(result))
-        if app.misconfigured:  # a server that cannot be used as configured: the operator's to mend
-            for why in sorted(set(app.misconfigured.values())):
-                say(f"mailbot: configuration error: {why}", file=sys.stderr)
-            return EX_CONFIG
-        code = server_status(app.unreadable.values())  # the other mailboxes were handled all the same
-        if code:
-            return code
-        # Mail that waits (a message that could not be stored stays in the INBOX; mail that
-        # could not be sent stays in the outbox): 75, "try again later", never a silent 0.
-        failed = [name for name, got in result["mailboxes"].items() if isinstance(got, str)]
-        # A mail refused for good is not waiting: it is recorded and its sender told.
-        if app.storage_failures or failed or app.deferred_mail:
-            say(f"mailbot: mail waits: {app.storage_failures} storage failure(s), mailbox pass(es) failed: "
-                f"{', '.join(failed) or 'none'}, {app.deferred_mail} mail(s) not sent yet", file=sys.stderr)
-            return EX_TEMPFAIL
-        return EX_OK
+    return app
+
+
+def _run_once(app: App) -> int:
+    """`run --once`: one pass, its counts printed, its exit code what waits or failed."""
+    result = app.run_once()
+    print(as_json(result))
+    if app.misconfigured:  # a server that cannot be used as configured: the operator's to mend
+        for why in sorted(set(app.misconfigured.values())):
+            say(f"mailbot: configuration error: {why}", file=sys.stderr)
+        return EX_CONFIG
+    code = server_status(app.unreadable.values())  # the other mailboxes were handled all the same
+    if code:
+        return code
+    # Mail that waits (a message that could not be stored stays in the INBOX; mail that
+    # could not be sent stays in the outbox): 75, "try again later", never a silent 0.
+    failed = [name for name, got in result["mailboxes"].items() if isinstance(got, str)]
+    # A mail refused for good is not waiting: it is recorded and its sender told.
+    if app.storage_failures or failed or app.deferred_mail:
+        say(f"mailbot: mail waits: {app.storage_failures} storage failure(s), mailbox pass(es) failed: "
+            f"{', '.join(failed) or 'none'}, {app.deferred_mail} mail(s) not sent yet", file=sys.stderr)
+        return EX_TEMPFAIL
+    return EX_OK
+
+
+def _serve(cfg: Config, app: App) -> int:
+    """`run`: the service until a stop signal; SIGHUP reloads the configuration."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+    from mailbot.sender import stop_signals
+    from mailbot.service import Service
+
     received: list[str] = []
     running = [threading.Event()]  # the stop of the service that runs now (one per config read)
     hangup = threading.Event()
@@ -620,20 +640,11 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     if args.search is not None and search is None:
         say(f"mailbot: --search {args.search!r} holds no word to look for", file=sys.stderr)
         return EX_USAGE
-    limit = None if args.all or (args.json and args.limit is None) else (args.limit or TICKETS_SHOWN)
     store = Store(cfg.database, readonly=True)
     since = _local_midnight(args.since, cfg.timezone)
     until = _local_midnight(args.until + timedelta(days=1), cfg.timezone) if args.until else None
-    rows = [] if args.state == "held" else store.find_tickets(
-        mailbox=args.mailbox, state=args.state, category=args.category, requester=args.requester,
-        since=since, search=search, until=until,
-        limit=None if limit is None else limit + 1)  # one more: to say that more match
-    more = limit is not None and len(rows) > limit
-    rows = rows[:limit][::-1]  # in the order they came, the newest last: right above the prompt
-    # SPEC 3 (issue 45): a call or visit held for its sender's #buka is listed, never lost
-    held = [] if args.state not in (None, "held") or args.category or args.requester or search else [
-        (box.name, form) for box in cfg.mailboxes if args.mailbox in (None, box.name)
-        for form in store.held_forms(box.name, since, until)]
+    rows, more = _ticket_rows(store, args, since, until, search)
+    held = _held_listed(cfg, store, args, since, until, search)
     if args.json:
         print(as_json([*(views.ticket_summary(t, cfg.timezone) for t in rows),
                        *(views.held_summary(name, form, cfg.timezone) for name, form in held)], indent=2))
@@ -642,6 +653,29 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     for line in views.ticket_list(rows, cfg.timezone, _width(), with_mailbox=several, more=more, held=held):
         say(line)
     return EX_OK
+
+
+def _ticket_rows(store: Store, args: argparse.Namespace, since: datetime | None, until: datetime | None,
+                 search: str | None) -> tuple[list[Ticket], bool]:
+    """The tickets `mailbot tickets` lists, in the order they came (the newest last: right
+    above the prompt), and whether more match than it shows."""
+    limit = None if args.all or (args.json and args.limit is None) else (args.limit or TICKETS_SHOWN)
+    rows = [] if args.state == "held" else store.find_tickets(
+        mailbox=args.mailbox, state=args.state, category=args.category, requester=args.requester,
+        since=since, search=search, until=until,
+        limit=None if limit is None else limit + 1)  # one more: to say that more match
+    more = limit is not None and len(rows) > limit
+    return rows[:limit][::-1], more
+
+
+def _held_listed(cfg: Config, store: Store, args: argparse.Namespace, since: datetime | None,
+                 until: datetime | None, search: str | None) -> list[tuple[str, HeldForm]]:
+    """SPEC 3 (issue 45): a call or visit held for its sender's #buka is listed, never lost;
+    only where the filters could match a form (no category, requester or words asked for)."""
+    if args.state not in (None, "held") or args.category or args.requester or search:
+        return []
+    return [(box.name, form) for box in cfg.mailboxes if args.mailbox in (None, box.name)
+            for form in store.held_forms(box.name, since, until)]
 
 
 def _local_midnight(day: date | None, zone: tzinfo) -> datetime | None:

@@ -66,7 +66,7 @@ def test_sighup_applies_a_valid_config_and_refuses_a_broken_one(fresh_mailboxes,
         # A valid change: the operator's own ack template.
         templates = tmp_path / "templates" / "id"
         templates.mkdir(parents=True)
-        ack = (ROOT / "mailbot" / "templates" / "id" / "ack.txt").read_text()
+        ack = (ROOT / "mailbot" / "templates" / "_mails" / "ack.txt").read_text()  # written once, words in mails.po
         (templates / "ack.txt").write_text("Kalimat dari templat operator.\n\n" + ack)
         data["templates_dir"] = str(tmp_path / "templates")
         config.write_text(yaml.safe_dump(data))

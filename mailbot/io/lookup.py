@@ -11,12 +11,12 @@ core never holds a store.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.commands import parse_commands
-from mailbot.core.counterpart import references_in
+from mailbot.core.counterpart import Reference, references_in
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake import Intake, held_intake
@@ -31,7 +31,7 @@ from mailbot.core.lifecycle import (
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.loops import domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
-from mailbot.core.model import Audience, InboundMessage, Role, State, Ticket
+from mailbot.core.model import Audience, InboundMessage, Refusal, Role, State, Ticket
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.reusable import Requester, link_domains, unfit
@@ -82,6 +82,37 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     """What the store knows about one message, before it is classified; `received_at`: when
     it reached the mailbox (a requester's copy of an earlier mail is looked for around it)."""
     number = _tag_number(store, box, msg.subject)
+    quotes_ours, citations, referenced = _cited(store, key, box, cfg, msg)
+    roles = roles_of(msg.from_addr.addr, box, cfg.escalation.senders)  # `role_of`'s first
+    role = roles[0]
+    mentioned: list[Ticket] = []
+    if {Role.COORDINATOR, Role.HEAD} & set(roles):
+        mentioned = _mentioned(store, box.name, msg.new_text, datetime.now(cfg.timezone).year)
+    tagged = store.ticket_by_number(box.name, number) if number else None
+    desk = _desk(store, key, box, rules, msg, (tagged, *referenced)) if role is Role.LKPP else _Desk()
+    citations += desk.keys
+    answered = _answered(store, cfg, box, msg, (tagged, *referenced), citations) if role in STAFF_ROLES \
+        else frozenset()
+    return Known(
+        seen=store.message_seen(box.name, msg.message_id),
+        tagged=tagged,
+        referenced=tuple(referenced), citations=tuple(citations),
+        by_lkpp_number=desk.by_number,
+        counterpart=desk.refs, by_counterpart=desk.by_ref, counterpart_keys=desk.ref_keys,
+        quotes_ours=quotes_ours,
+        mentioned=tuple(mentioned),
+        lkpp_answered=answered,
+        said_to_lkpp=desk.said,
+        openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
+        held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
+        answer_like=_answer_like(store, cfg, box, rules, msg) if role in STAFF_ROLES else None,
+    )
+
+
+def _cited(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
+           msg: InboundMessage) -> tuple[bool, list[Citation], list[Ticket]]:
+    """Whether the mail quotes mail of ours (a bounce's or a copy's), what its citations
+    prove and the tickets they, or a recorded Message-ID, name."""
     quotes = msg.bounced_ids
     quotes_ours = bool(quotes) and _quotes_ours(store, key, box, quotes)
     cited = (*msg.cited_ids, *quotes) if msg.is_bounce or quotes_ours else msg.cited_ids
@@ -89,39 +120,44 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     for ticket_id in store.tickets_citing(box.name, cited):
         if ticket_id not in {t.id for t in referenced} and (found := store.ticket_by_id(ticket_id)):
             referenced.append(found)
-    roles = roles_of(msg.from_addr.addr, box, cfg.escalation.senders)  # `role_of`'s first
-    role = roles[0]
-    lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if role is Role.LKPP else None
-    mentioned: list[Ticket] = []
-    if {Role.COORDINATOR, Role.HEAD} & set(roles):
-        mentioned = _mentioned(store, box.name, msg.new_text, datetime.now(cfg.timezone).year)
-    tagged = store.ticket_by_number(box.name, number) if number else None
-    by_lkpp_number = store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
-    refs = references_in(msg.subject, msg.cited_ids, own_prefixes(store, box), lkpp_number) \
-        if role is Role.LKPP else ()
+    return quotes_ours, citations, referenced
+
+
+def _answered(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage,
+              tickets: tuple[Ticket | None, ...], citations: list[Citation]) -> frozenset[int]:
+    """Of the tickets a staff mail names, those with an LKPP answer to pass on: `#teruskan`
+    needs one (looked up only when the mail says it)."""
+    if not _RELAY.search(msg.new_text):
+        return frozenset()
+    ids = {t.id for t in tickets if t is not None and t.id is not None}
+    return _relayable(store, cfg, box, ids, not_an_answer(vouches(citations)))
+
+
+@dataclass(frozen=True)
+class _Desk:
+    """What an LKPP mail says of its desk: the ticket its own number names, the references
+    it carries and the ticket they thread to, our escalation keys it brings back, and what
+    we said to LKPP on the tickets it may answer (its desk repeats that)."""
+
+    by_number: Ticket | None = None
+    refs: tuple[Reference, ...] = ()
+    by_ref: Ticket | None = None
+    ref_keys: frozenset[str] = frozenset()
+    keys: tuple[Citation, ...] = ()
+    said: tuple[str, ...] = ()
+
+
+def _desk(store: Store, key: bytes, box: MailboxConfig, rules: Rules, msg: InboundMessage,
+          cited: tuple[Ticket | None, ...]) -> _Desk:
+    """An LKPP mail's desk side of `known`: a desk's number and references thread, our
+    per-escalation keys in its subject authenticate (issue 44)."""
+    lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text)
+    by_number = store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
+    refs = references_in(msg.subject, msg.cited_ids, own_prefixes(store, box), lkpp_number)
     by_ref, ref_keys = store.ticket_by_refs(box.name, [r.key for r in refs])
-    if role is Role.LKPP:
-        citations += _escalation_keys(store, key, box, msg.subject, (tagged, *referenced, by_ref, by_lkpp_number))
-    said = _said_to_lkpp(store, (tagged, *referenced, by_lkpp_number, by_ref)) if role is Role.LKPP else ()
-    answered: frozenset[int] = frozenset()
-    if role in STAFF_ROLES and _RELAY.search(msg.new_text):  # `#teruskan` needs an LKPP answer to pass on
-        ids = {t.id for t in (tagged, *referenced) if t is not None and t.id is not None}
-        never = not_an_answer(vouches(citations))
-        answered = _relayable(store, cfg, box, ids, never)
-    return Known(
-        seen=store.message_seen(box.name, msg.message_id),
-        tagged=tagged,
-        referenced=tuple(referenced), citations=tuple(citations),
-        by_lkpp_number=by_lkpp_number,
-        counterpart=refs, by_counterpart=by_ref, counterpart_keys=ref_keys,
-        quotes_ours=quotes_ours,
-        mentioned=tuple(mentioned),
-        lkpp_answered=answered,
-        said_to_lkpp=said,
-        openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
-        held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
-        answer_like=_answer_like(store, cfg, box, rules, msg) if role in STAFF_ROLES else None,
-    )
+    keys = _escalation_keys(store, key, box, msg.subject, (*cited, by_ref, by_number))
+    said = _said_to_lkpp(store, (*cited, by_number, by_ref))
+    return _Desk(by_number, tuple(refs), by_ref, ref_keys, tuple(keys), tuple(said))
 
 
 def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, msg: InboundMessage) -> PastCase | None:
@@ -272,41 +308,61 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
         else History()
     if msg is not None and role is not None:
         found = replace(found, thread=(*found.thread, (str(role), msg.message_id)))
-    if ticket is not None and ticket.id is not None and any(
-            s.to is Audience.REQUESTER and (s.attach == "lkpp" or role is Role.LKPP) for s in decision.sends):
-        # LKPP's text to the requester: never our notes, nor our own mail to LKPP that its desk repeats
-        found = replace(found, internal=tuple(store.internal_texts(ticket.id)),
-                        sent_lkpp=tuple(store.sent_texts(ticket.id, "lkpp")))
+    found = _lkpp_texts(store, decision, role, found)
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
     sent_to = {a: store.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
-    acks = [s for s in decision.sends if s.kind == "ack"]
-    known = frozenset(inbox_key(a) for a in outside if acks and store.ever_sent_to(a))
-    ack_slots: list[datetime] = []
-    domain_slots: list[datetime] = []
-    if acks:  # issue 44: the ack budget's hour, held acks included (they go later, in turn)
-        to = organisation_of(domain_of(ticket.requester.addr if ticket is not None else
-                                       msg.from_addr.addr if msg else ""))
-        for slot, domain in store.counted_acks(box.name, now - HOUR, now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
-            ack_slots.append(slot)
-            if domain == to:
-                domain_slots.append(slot)
-    if acks and ticket is not None and ticket.id is not None:
+    if not any(s.kind == "ack" for s in decision.sends):
+        return replace(found, sent_to=sent_to, alerted=alerted)
+    known = frozenset(inbox_key(a) for a in outside if store.ever_sent_to(a))
+    ack_slots, domain_slots = _ack_slots(store, box, cfg, ticket, msg, now)
+    if ticket is not None and ticket.id is not None:
         found = replace(found, held_ack=store.held_ack(ticket.id))
-    loop = repeated = None
-    if acks and msg is not None and not internal(box, cfg, msg.from_addr.addr):
-        recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
-        if store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:]):
-            # mail that answers mail of ours: the third address of one domain with the same words
-            loop = looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
-        else:
-            # new mail: people of one domain (gmail.com) write "Lupa password" or "Mohon bantuan."
-            # within the hour, so only the words repeated by more addresses than one inbox may be
-            # answered make the domain one sender (issue 44: a responder without In-Reply-To)
-            repeated = looping(msg.from_addr.addr, msg.subject, msg.new_text, recent, cfg.autoreply_limit,
-                               by_subject=False)
-    return replace(found, sent_to=sent_to, alerted=alerted, known=known, ack_slots=tuple(ack_slots),
-                   domain_slots=tuple(domain_slots), looping=loop, repeated=repeated)
+    loop, repeated = _loops(store, box, cfg, msg, now)
+    return replace(found, sent_to=sent_to, alerted=alerted, known=known, ack_slots=ack_slots,
+                   domain_slots=domain_slots, looping=loop, repeated=repeated)
+
+
+def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: History) -> History:
+    """Where LKPP's text goes to the requester: never our notes, nor our own mail to LKPP
+    that its desk repeats, so the texts to leave out are looked up."""
+    ticket = decision.ticket
+    if ticket is None or ticket.id is None or not any(
+            s.to is Audience.REQUESTER and (s.attach == "lkpp" or role is Role.LKPP) for s in decision.sends):
+        return found
+    return replace(found, internal=tuple(store.internal_texts(ticket.id)),
+                   sent_lkpp=tuple(store.sent_texts(ticket.id, "lkpp")))
+
+
+def _ack_slots(store: Store, box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None,
+               now: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
+    """Issue 44: the ack budget's hour, held acks included (they go later, in turn): the
+    mailbox's counted acks, and those of them to the requester's organisation."""
+    to = organisation_of(domain_of(ticket.requester.addr if ticket is not None else
+                                   msg.from_addr.addr if msg else ""))
+    every: list[datetime] = []
+    mine: list[datetime] = []
+    for slot, domain in store.counted_acks(box.name, now - HOUR, now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
+        every.append(slot)
+        if domain == to:
+            mine.append(slot)
+    return tuple(every), tuple(mine)
+
+
+def _loops(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage | None,
+           now: datetime) -> tuple[Refusal | None, Refusal | None]:
+    """Whether an ack would answer a responder: (looping, repeated), at most one of them set."""
+    if msg is None or internal(box, cfg, msg.from_addr.addr):
+        return None, None
+    recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
+    if store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:]):
+        # mail that answers mail of ours: the third address of one domain with the same words
+        return looping(msg.from_addr.addr, msg.subject, msg.new_text, recent), None
+    # new mail: people of one domain (gmail.com) write "Lupa password" or "Mohon bantuan."
+    # within the hour, so only the words repeated by more addresses than one inbox may be
+    # answered make the domain one sender (issue 44: a responder without In-Reply-To)
+    return None, looping(msg.from_addr.addr, msg.subject, msg.new_text, recent, cfg.autoreply_limit,
+                         by_subject=False)
 
 
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:

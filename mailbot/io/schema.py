@@ -116,28 +116,43 @@ def compare(want: dict[str, Table], have: dict[str, Table]) -> list[Difference]:
             found.extend(Difference(f"index {index} of table {name} is missing", sql)
                          for index, sql in table.indexes.items())
             continue
-        for column in table.columns.values():
-            present = got.columns.get(column.name)
-            if present is None:
-                addable = not column.pk and (not column.notnull or column.default is not None)
-                found.append(Difference(f"column {name}.{column.name} is missing",
-                                        f'alter table "{name}" add column {column.definition()}' if addable else None))
-            elif present != column:
-                found.append(Difference(f"column {name}.{column.name} is {_said(present)}, expected {_said(column)}",
-                                        None))
-        for column in got.columns.values():
-            if column.name not in table.columns and (column.pk or (column.notnull and column.default is None)):
-                found.append(Difference(f"column {name}.{column.name} is not this mailbot's and refuses rows "
-                                        "written without it", None))
-        for index, sql in table.indexes.items():
-            if index not in got.indexes:
-                found.append(Difference(f"index {index} of table {name} is missing", sql))
-            elif got.indexes[index] != sql:
-                found.append(Difference(f"index {index} of table {name} is '{got.indexes[index]}', expected '{sql}'",
-                                        None))
-        for index, sql in got.indexes.items():
-            if index not in table.indexes and sql.startswith("create unique"):
-                found.append(Difference(f"unique index {index} of table {name} is not this mailbot's", None))
+        found += _columns(name, table, got) + _indexes(name, table, got)
+    return found
+
+
+def _columns(name: str, table: Table, got: Table) -> list[Difference]:
+    """How a present table's columns differ: missing (added where a row written without it
+    stays valid), changed, or an extra one that refuses the rows this mailbot writes."""
+    found: list[Difference] = []
+    for column in table.columns.values():
+        present = got.columns.get(column.name)
+        if present is None:
+            addable = not column.pk and (not column.notnull or column.default is not None)
+            found.append(Difference(f"column {name}.{column.name} is missing",
+                                    f'alter table "{name}" add column {column.definition()}' if addable else None))
+        elif present != column:
+            found.append(Difference(f"column {name}.{column.name} is {_said(present)}, expected {_said(column)}",
+                                    None))
+    for column in got.columns.values():
+        if column.name not in table.columns and (column.pk or (column.notnull and column.default is None)):
+            found.append(Difference(f"column {name}.{column.name} is not this mailbot's and refuses rows "
+                                    "written without it", None))
+    return found
+
+
+def _indexes(name: str, table: Table, got: Table) -> list[Difference]:
+    """How a present table's indexes differ: missing (created again), changed, or an extra
+    unique one that could refuse this mailbot's rows."""
+    found: list[Difference] = []
+    for index, sql in table.indexes.items():
+        if index not in got.indexes:
+            found.append(Difference(f"index {index} of table {name} is missing", sql))
+        elif got.indexes[index] != sql:
+            found.append(Difference(f"index {index} of table {name} is '{got.indexes[index]}', expected '{sql}'",
+                                    None))
+    for index, sql in got.indexes.items():
+        if index not in table.indexes and sql.startswith("create unique"):
+            found.append(Difference(f"unique index {index} of table {name} is not this mailbot's", None))
     return found
 
 
