@@ -119,14 +119,16 @@ def main() -> None:
     parser.add_argument("--rates", default="60,600")
     args = parser.parse_args()
     logs.configure("console", "error")
-    with tempfile.TemporaryDirectory() as tmp, LocalMailServers(Path(tmp) / "mail", USERS, catchall=CATCHALL) as servers:
+    with (tempfile.TemporaryDirectory() as tmp,
+          LocalMailServers(Path(tmp) / "mail", USERS, catchall=CATCHALL) as servers):
         base = anchor(servers, Path(tmp))
         print(f"anchor: a pass with one authenticated requester and no flood: {base:.2f} s (median of 5)")
         for rate in (int(r) for r in args.rates.split(",")):
             r = hour(servers, Path(tmp), rate)
             print(f"{rate:>4} unauthenticated mails an hour, {r['requesters']} authenticated requesters: "
                   f"{r['within_minute']}/{r['requesters']} acked within the minute they wrote "
-                  f"(anchor: {r['requesters']}/{r['requesters']}), largest delay {r['max_delay_s']:.0f} s of bench time; "
+                  f"(anchor: {r['requesters']}/{r['requesters']}), "
+                  f"largest delay {r['max_delay_s']:.0f} s of bench time; "
                   f"their pass {r['pass_p50']:.2f} s median, {r['pass_max']:.2f} s max wall (anchor {base:.2f} s)")
             print(f"      flood: {r['flood']} mails, {r['flood_sent']} acks sent within the hour, "
                   f"{r['flood_held']} held to go later by themselves, {r['flood_waits']} waiting for staff "

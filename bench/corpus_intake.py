@@ -29,7 +29,8 @@ def main() -> None:
     roots = [shared / "corpora" / "set-of-emails" / "maildir", shared / "corpora" / "mail-gem"]
     files = [p for root in roots for p in sorted(root.rglob("*"))
              if p.is_file() and p.name not in ("LICENSE", "README.md") and p.stat().st_size > 0]
-    with tempfile.TemporaryDirectory() as tmp, LocalMailServers(Path(tmp) / "mail", USERS, catchall=CATCHALL) as servers:
+    with (tempfile.TemporaryDirectory() as tmp,
+          LocalMailServers(Path(tmp) / "mail", USERS, catchall=CATCHALL) as servers):
         for path in files:
             servers.append(UNIT, path.read_bytes())
         config = write_config(servers, Path(tmp), autoreply_limit=10_000, limits={"ticket_mails_per_hour": 10_000})

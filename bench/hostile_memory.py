@@ -90,7 +90,8 @@ def main() -> None:
         ("rfc822 300 side by side", hostile.many_rfc822_mail(300)),
     ]
     cases = [case for i, case in enumerate(cases) if not i or only.lower() in case[0].lower()]
-    with tempfile.TemporaryDirectory() as tmp, LocalMailServers(Path(tmp) / "mail", USERS, catchall=CATCHALL) as servers:
+    with (tempfile.TemporaryDirectory() as tmp,
+          LocalMailServers(Path(tmp) / "mail", USERS, catchall=CATCHALL) as servers):
         print(f"{'message':<27} {'size':>7} {'seconds':>8} {'peak RSS':>9}  outcome")
         anchor = 0.0
         for i, (name, raw) in enumerate(cases):

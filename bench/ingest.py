@@ -1,8 +1,9 @@
 """Ingest rate, ack latency under IDLE, memory and scale, with their anchors in the same run.
 
 A private Dovecot (tests/localmail.py) and an SMTP sink (a plain asyncio protocol that
-accepts everything and keeps only arrival times; `--aiosmtpd-sink` for aiosmtpd) on loopback; `mailbot run` as a real process, as systemd starts it
-(READY=1 read from a NOTIFY_SOCKET).
+accepts everything and keeps only arrival times; `--aiosmtpd-sink` for aiosmtpd) on
+loopback; `mailbot run` as a real process, as systemd starts it (READY=1 read from a
+NOTIFY_SOCKET).
 
 * ingest: a deterministic backlog (Indonesian helpdesk mail: 10 % with a ~100 KB
   attachment, a third HTML, encoded subjects) in the unit INBOX; from READY=1 until
@@ -504,7 +505,8 @@ def latency(trials: int, solved: int = 0) -> None:
         times, after_ack = ack_trials(count, trials, trials if count == 20 else 0, solved)
         late = sum(t > 2.0 for t in times + after_ack)
         late_total += late
-        line = f"{count:3} mailbox(es) on IDLE  p50 {pct(times, 50):.3f} s  p99 {pct(times, 99):.3f} s  max {max(times):.3f} s"
+        line = (f"{count:3} mailbox(es) on IDLE  p50 {pct(times, 50):.3f} s  p99 {pct(times, 99):.3f} s  "
+                f"max {max(times):.3f} s")
         print(line + f"   ratio p50/floor {pct(times, 50) / pct(floor, 50):.1f}")
         if after_ack:
             print(f"    mail 0-300 ms after an ack  p50 {pct(after_ack, 50):.3f} s  p99 {pct(after_ack, 99):.3f} s"
@@ -562,7 +564,8 @@ def seed_solved(config: Path, mailboxes: int, count: int) -> None:
 
 def ack_trials(count: int, trials: int, after_ack: int, solved: int = 0) -> tuple[list[float], list[float]]:
     boxes = [f"box{i}@lpse.test" for i in range(count)]
-    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp):
+    with (tempfile.TemporaryDirectory() as tmp_name,
+          Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp)):
         config = config_for(servers, sink, tmp, boxes)
         if solved:
             seed_solved(config, count, solved)
@@ -662,7 +665,8 @@ def scale(count: int, trials: int) -> None:
 
 def scale_run(count: int, trials: int) -> None:
     boxes = [f"unit{i}@lpse.test" for i in range(count)]
-    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp):
+    with (tempfile.TemporaryDirectory() as tmp_name,
+          Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp)):
         daemon = Daemon(config_for(servers, sink, tmp, boxes), tmp)
         ready = daemon.wait_ready()
         time.sleep(10 + count * 0.02)

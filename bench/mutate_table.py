@@ -89,7 +89,8 @@ def mutants() -> list[tuple[str, dict]]:
             if (event, effect) in INERT:
                 continue
             effects = tuple(e for e in row.effects if e != effect)
-            found.append((f"{event}@{state}: without {effect}", {**table, (event, state): replace(row, effects=effects)}))
+            found.append((f"{event}@{state}: without {effect}",
+                          {**table, (event, state): replace(row, effects=effects)}))
         if event is not lifecycle.Event.COMMAND_ERROR:
             smaller = {k: v for k, v in table.items() if k != (event, state)}
             found.append((f"{event}@{state}: refused", smaller))

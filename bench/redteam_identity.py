@@ -96,10 +96,12 @@ def main(paths: list[str]) -> None:
                                f"want={case['expect'][field]!r}")
         print(f"== {path}: {len(cases)} cases")
         for field, t in tally.items():
-            print(f"  {field:8} ok {t['ok']:3}  partial {t['partial']:2}  missing {t['missing']:2}  WRONG {t['WRONG']:2}"
+            print(f"  {field:8} ok {t['ok']:3}  partial {t['partial']:2}  missing {t['missing']:2}  "
+                  f"WRONG {t['WRONG']:2}"
                   f"  accuracy {t['ok'] / len(cases):.2f}")
         print("\n".join(bad))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or [str(ROOT / "tests/data/redteam_identity_a.yaml"), str(ROOT / "tests/data/redteam_identity_b.yaml")])
+    main(sys.argv[1:] or [str(ROOT / "tests/data/redteam_identity_a.yaml"),
+                          str(ROOT / "tests/data/redteam_identity_b.yaml")])

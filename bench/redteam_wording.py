@@ -35,7 +35,8 @@ from mailbot.core.lifecycle import Event
 from mailbot.parsers.mime import parse_message
 from mailbot.rules import load_rules
 
-SETS = {"lkpp": ROOT / "tests/data/redteam_lkpp_replies.yaml", "closing": ROOT / "tests/data/redteam_closing_answers.yaml"}
+SETS = {"lkpp": ROOT / "tests/data/redteam_lkpp_replies.yaml",
+        "closing": ROOT / "tests/data/redteam_closing_answers.yaml"}
 LKPP_SUBJECT = "RE: [LPSE-BTM #2026-00042] Eskalasi: Tidak bisa upload penawaran"
 CLOSE_SUBJECT = "Re: [LPSE-BTM #2026-00042] Solusi: Tidak bisa upload penawaran"
 TO_REQUESTER = {"need_info", "resolved", "status"}
@@ -141,7 +142,8 @@ def main() -> int:
             if (it, pred, why) not in ok and (show_all or it["split"] == "dev"):
                 print(f"  - {it['id']} [{it['split']}] true={it['label']} pred={pred} ({why}): "
                       f"{' '.join(it['body'].split())[:150]}")
-            elif a.set == "closing" and pred == "confirm" and it.get("rating") not in (None, why) and (show_all or it["split"] == "dev"):
+            elif (a.set == "closing" and pred == "confirm" and it.get("rating") not in (None, why)
+                  and (show_all or it["split"] == "dev")):
                 print(f"  ~ {it['id']} rating expected {it['rating']} got {why}")
     return 0
 

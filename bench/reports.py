@@ -153,7 +153,8 @@ def write_ticket(w: Writer, rng: random.Random, tid: int, number: str, opened: d
     t = Ticket(w, rng, tid, number, opened)
     staff = rng.choice(STAFF)
     problem = text(rng, rng.randrange(15, 120))
-    state, first_response, resolved_at, resolved_by, closed_at, rating, lkpp_ticket = "open", None, None, None, None, None, None
+    state, first_response, resolved_at, resolved_by, closed_at, rating, lkpp_ticket = (
+        "open", None, None, None, None, None, None)
     created = t.inbound("requester", "ticket_opened", t.requester, problem)
     t.event(t.requester, "ticket_opened", subject="masalah")
     t.event("mailbot", "category_guessed", value="pengaduan", rule="r")
@@ -212,7 +213,8 @@ def write_ticket(w: Writer, rng: random.Random, tid: int, number: str, opened: d
             state, closed_at = "closed", t.t
     w.add("tickets", tid, "btm", number, state, t.requester, "Pengguna SPSE", "Masalah SPSE",
           rng.choice(("pengaduan", "pertanyaan", "konsultasi")), rng.choice(("high", "normal", "normal", "low")), "id",
-          ts(created), ts(t.t), ts(first_response) if first_response else None, ts(resolved_at) if resolved_at else None,
+          ts(created), ts(t.t), ts(first_response) if first_response else None,
+          ts(resolved_at) if resolved_at else None,
           resolved_by, ts(closed_at) if closed_at else None, rating, lkpp_ticket, "Pengguna SPSE", "PT Contoh")
 
 

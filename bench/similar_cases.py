@@ -14,8 +14,9 @@ looked up the way the pipeline does it when a new ticket's notice is planned
 request's topic.
 
 It prints, for each set's tuning part and held-out part separately (own requests whose
-number divides by 3 are held out, fresh and forms ones with an even number), per way of making terms (Sastrawi stemming, or the plain
-tokenizer: unicode61 words with the same stop words and spellings, no stemming):
+number divides by 3 are held out, fresh and forms ones with an even number), per way of
+making terms (Sastrawi stemming, or the plain tokenizer: unicode61 words with the same
+stop words and spellings, no stemming):
   top-1, top-3     requests with an answer whose first (first three) suggestions hold a
                    right one, before any threshold and at the threshold
   none shown       requests shown nothing at the threshold, and how many of those had an answer

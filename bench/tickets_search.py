@@ -101,7 +101,8 @@ def config(tmp: Path) -> Path:
         "secret_key_file": str(tmp / "secret.key"), "log": {"format": "console", "level": "warning"},
         "smtp": {"host": "127.0.0.1", "port": 9, "security": "none"},
         "mailboxes": [{"name": "btm", "address": "lpse@batam.go.id", "tag_prefix": "LPSE-BTM",
-                       "staff": ["helpdesk1@batam.go.id"], "imap": {"host": "127.0.0.1", "port": 9, "security": "none"}}],
+                       "staff": ["helpdesk1@batam.go.id"],
+                       "imap": {"host": "127.0.0.1", "port": 9, "security": "none"}}],
     }))  # JSON is YAML
     return path
 

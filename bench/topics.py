@@ -227,7 +227,8 @@ def print_quality(table: dict[tuple[float, float], dict[str, tuple[float, ...]]]
         return (sum(table[key][part][3] + table[key][part][4] for part in TUNING), f1(*table[key]["tuning"][:2]))
 
     best = max(table, key=score)
-    print(f"picked on the tuning parts (most pure groups + hot topics found in the seeded months of {', '.join(TUNING)}; "
+    print("picked on the tuning parts (most pure groups + hot topics found in the seeded months of "
+          f"{', '.join(TUNING)}; "
           f"then similar_cases' F1): pair {best[0]}, merge {best[1]}; core/grouping has pair {grouping.PAIR}, "
           f"merge {grouping.MERGE}")
     for name in ("tuning", "held-out"):
@@ -403,7 +404,8 @@ def fill(store: Store, made: list[tuple[str, str, str]], month: Month) -> None:
         w.flush()
         for n, (subject, text, _) in enumerate(made, start=1):
             store.db.execute("update tickets set subject = ? where id = ?", [subject, n])
-            store.db.execute("update messages set body = ?, full_text = ? where ticket_id = ? and kind = 'ticket_opened'",
+            store.db.execute("update messages set body = ?, full_text = ? "
+                             "where ticket_id = ? and kind = 'ticket_opened'",
                              [text, text, n])
 
 

@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--overdue", action="store_true", help="only overdue tickets, with why")
     tickets.add_argument("--json", action="store_true", help="JSON for scripts")
     sweep = sub.add_parser("sweep", help="run the deadline timers as of now or --now, send the outbox")
-    sweep.add_argument("--now", type=_instant, default=None, help="ISO-8601 instant with offset, e.g. 2026-11-24T15:31+07:00")
+    sweep.add_argument("--now", type=_instant, default=None,
+                       help="ISO-8601 instant with offset, e.g. 2026-11-24T15:31+07:00")
     ticket = sub.add_parser("ticket", help="show one ticket with its history")
     ticket.add_argument("number")
     ticket.add_argument("--mailbox")
@@ -206,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mailbot.config import load_config
     from mailbot.io import logs
 
-    reads_only = args.command in ("tickets", "ticket") or (args.command == "report" and not getattr(args, "send", False))
+    reads_only = (args.command in ("tickets", "ticket")
+                  or (args.command == "report" and not getattr(args, "send", False)))
     try:
         cfg = load_config(config_path(args.config), secrets=not reads_only)
     except ConfigError as exc:
@@ -534,7 +536,8 @@ def location_problem(path: Path, kind: str) -> str | None:
     try:
         return _location_problem(path, kind)
     except OSError as exc:
-        return f"cannot reach {path}: {exc.strerror or exc} (mailbot's user must be able to enter every folder above it)"
+        return (f"cannot reach {path}: {exc.strerror or exc} "
+                "(mailbot's user must be able to enter every folder above it)")
 
 
 def _location_problem(path: Path, kind: str) -> str | None:

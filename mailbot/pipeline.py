@@ -175,8 +175,10 @@ class Pipeline:
         if known.seen is not None:
             return Duplicate(msg, known.seen)
         facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
-        facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused, read_before=arrival.read_before)
-        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via, counterpart=facts.counterpart_known,
+        facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused,
+                        read_before=arrival.read_before)
+        trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via,
+                         counterpart=facts.counterpart_known,
                          opening=facts.intake is not None and facts.intake.number is None,
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table

@@ -93,7 +93,8 @@ class Timekeeper:
                 raise
             except Exception as exc:
                 self.log.exception("digest_failed", mailbox=box.name)
-                self.alert_once(box, now, f"alerted:digest:{box.name}", now.astimezone(self.calendar.tz).date().isoformat(),
+                self.alert_once(box, now, f"alerted:digest:{box.name}",
+                                now.astimezone(self.calendar.tz).date().isoformat(),
                                 {"alert": "digest_failed", "error": f"{type(exc).__name__}: {exc}"})
             reports += self.monthly_summary(box, now)
         return {"timers": fired, "digests": digests, "reports": reports}
@@ -110,7 +111,8 @@ class Timekeeper:
                                  reason=reason, retry_at=retry.isoformat())
         # Once a day per cause: the same broken template fails every timer that uses it.
         cause = hashlib.sha256(reason.encode()).hexdigest()[:16]
-        self.alert_once(box, now, f"alerted:timer:{box.name}:{cause}", now.astimezone(self.calendar.tz).date().isoformat(),
+        self.alert_once(box, now, f"alerted:timer:{box.name}:{cause}",
+                        now.astimezone(self.calendar.tz).date().isoformat(),
                         {"alert": "timer_failed", "timer": str(row.kind), "ticket": number, "error": reason})
 
     def alert_once(self, box: MailboxConfig, now: datetime, key: str, value: str, alert: dict[str, Any]) -> None:
@@ -294,7 +296,8 @@ def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> di
     rows = [{**row, "waited": said.waited_for(TimerKind(row["kind"]), row["waited"], cal.day_length),
              "since": said.short_moment(row["since"], year) if row.get("since") is not None else "",
              "since_for": said.late(row.get("since_for")),
-             "reason": said.overdue(TimerKind(row["kind"]), row["span"], row["reopened"])} for row in context["tickets"]]
+             "reason": said.overdue(TimerKind(row["kind"]), row["span"], row["reopened"])}
+            for row in context["tickets"]]
     return {**context, "day": said.day(context["date"]), "date": context["date"].isoformat(), "tickets": rows}
 
 
@@ -305,5 +308,6 @@ def held_form_row(form: HeldForm, tz: tzinfo) -> dict[str, str]:
     when = "%Y-%m-%d %H:%M"
     intake = form.intake
     return {"number": form.number, "channel": intake.channel, "staff": intake.staff,
-            "called": intake.called_at.astimezone(tz).strftime(when), "held": form.held_at.astimezone(tz).strftime(when),
+            "called": intake.called_at.astimezone(tz).strftime(when),
+            "held": form.held_at.astimezone(tz).strftime(when),
             "name": defang(intake.form.contact.name), "problem": defang(title_of(intake.form.problem))}

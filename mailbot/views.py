@@ -150,7 +150,8 @@ def overdue_list(found: Iterable[tuple[Ticket, Overdue]], tz: tzinfo, said: Word
                                subsequent_indent="    ")
     tickets = len({(t.mailbox, item.number) for t, item in found})
     # tickets, as the digest counts them; a ticket may be past two deadlines (one line each)
-    lines.append(f"{tickets} overdue" if tickets == len(items) else f"{tickets} overdue ({len(items)} deadlines passed)")
+    lines.append(f"{tickets} overdue" if tickets == len(items)
+                 else f"{tickets} overdue ({len(items)} deadlines passed)")
     return lines
 
 

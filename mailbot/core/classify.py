@@ -272,7 +272,8 @@ def _again(facts: Facts, repeat: Repeat | None, known: Known) -> Facts:
     if ticket is None or ticket.state not in _AGAIN_STATES or facts.event not in _AGAIN_EVENTS:
         return facts
     if repeat is None and facts.via != "repeat":
-        repeat = repeat_of(facts.message, facts.received_at, tuple(o for o in known.openings if o.ticket.id == ticket.id))
+        repeat = repeat_of(facts.message, facts.received_at,
+                           tuple(o for o in known.openings if o.ticket.id == ticket.id))
     return replace(facts, event=Event.REQUESTER_AGAIN) if repeat is not None and repeat.exact else facts
 
 

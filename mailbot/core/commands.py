@@ -6,12 +6,12 @@ no text (Outlook writes every line as a paragraph, which reads as a blank line a
 it), so a known command after them still counts, and so is a greeting above them
 ("Selamat siang Pak,", "Dear all,"): SPEC 4 lets a greeting line alone stand before the
 commands, and it is not relayed (it greets whoever reads the notice, not the requester,
-and a relay starts with the template's own salutation). Anything below the first ordinary line is the body: the note, the escalation
-note, or the text relayed to the requester. A known command down there was meant to
-run and cannot: the message is refused (E18), so that staff learn where commands go
-and the requester never reads a `#selesai` line; a `#` line that names no command
-("#1 Buka menu", "#SPSE") is text. Only the new text of a reply is ever looked at, so
-a `#tutup` quoted from a requester's mail can never run.
+and a relay starts with the template's own salutation). Anything below the first ordinary
+line is the body: the note, the escalation note, or the text relayed to the requester. A
+known command down there was meant to run and cannot: the message is refused (E18), so
+that staff learn where commands go and the requester never reads a `#selesai` line; a
+`#` line that names no command ("#1 Buka menu", "#SPSE") is text. Only the new text of a
+reply is ever looked at, so a `#tutup` quoted from a requester's mail can never run.
 
 Lines are read as people type them in real mail clients: a colon or a full stop
 after the word (`#catatan: ...`, `#Selesai.`), a space after the sign, no-break

@@ -151,11 +151,11 @@ NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
 INTAKES = frozenset({Event.STAFF_INTAKE, Event.STAFF_INTAKE_ANSWERED})  # a call or visit opening a ticket
 UNVERIFIED_LABEL = "unverified_note"
 AUTOMATIC_UNMATCHED = "automatic_unmatched"  # the label of automatic mail that matches no ticket
-COPY_LABEL = "copy_appended"
+COPY_LABEL = "copy_appended"  # the label of a requester's copy of the mail that opened its ticket (SPEC 3)
 # What a ticket's next staff notice shows from the machine mail before it, which sent no
 # notice of its own: a delay warning, a delivery report, LKPP's desk's auto-reply or status
 # notice (SPEC 5: recorded, never answered, yet staff see it).
-UNSHOWN_KINDS = ("delivery_reported", "automatic_recorded", "lkpp_notice")  # the label of a requester's copy of the mail that opened its ticket (SPEC 3)
+UNSHOWN_KINDS = ("delivery_reported", "automatic_recorded", "lkpp_notice")
 
 
 def vouches(citations: Iterable[Citation]) -> bool:
@@ -411,7 +411,8 @@ def _notify_new(s: Step) -> None:
 
 def _append(s: Step) -> None:
     assert s.ticket is not None
-    s.change(participants=s.ticket.participants | addressed(s.facts.message), contact=s.ticket.contact.merged(s.facts.contact))
+    s.change(participants=s.ticket.participants | addressed(s.facts.message),
+             contact=s.ticket.contact.merged(s.facts.contact))
     s.record("message_appended", {"via": s.facts.via})
 
 
@@ -800,7 +801,8 @@ EFFECTS: dict[str, Effect] = {
     "reopen": _reopen, "notify_requester": _notify("requester"), "notify_reopened": _notify("reopened"),
     "notify_confirmed": _notify("confirmed", attach=False), "notify_rejected": _notify("rejected"),
     "notify_silent": _notify("silent", attach=False), "rate_late": _rate_late,
-    "notify_late_confirmed": _notify("confirmed_late", attach=False), "note_silent": _note_silent, "forward_info": _forward_info,
+    "notify_late_confirmed": _notify("confirmed_late", attach=False), "note_silent": _note_silent,
+    "forward_info": _forward_info,
     "confirm_closing": _confirm_closing, "tell_closed": _tell_closed, "assign_back": _assign_back,
     "relay_reply": _relay_reply, "first_response": _first_response, "tell_empty": _tell_empty, "note": _note,
     "keep_text": _keep_text,
@@ -814,7 +816,8 @@ EFFECTS: dict[str, Effect] = {
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
     "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,
-    "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic, "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
+    "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic,
+    "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
     "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,
     **INTAKE_EFFECTS,
 }

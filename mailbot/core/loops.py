@@ -82,7 +82,8 @@ def _marks(subject: str | None, text: str) -> set[tuple[str, str]]:
     return {mark for mark in marks if mark[1]}
 
 
-def _seen(own: str, marks: set[tuple[str, str]], recent: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], set[str]]:
+def _seen(own: str, marks: set[tuple[str, str]],
+          recent: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], set[str]]:
     """The other addresses (inbox keys) that wrote each of `marks`."""
     seen: dict[tuple[str, str], set[str]] = {}
     for other, other_subject, other_text in recent:

@@ -13,7 +13,8 @@ from mailbot.core.tokens import AUDIENCE_LETTERS, without_escalation_keys
 from mailbot.parsers.auto import is_list_reason
 
 # Reply and forward prefixes of common clients, Indonesian ones included.
-_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
+_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+",
+                     re.IGNORECASE)
 _NUMBER = r"(\d{4}-\d{5})"
 # What mail gateways put before a subject: "[EXTERNAL]" (Microsoft 365 and others, the unit's
 # own among them), "[SPAM?]", "*** SPAM ***" (SpamAssassin). Never the problem's title.

@@ -60,7 +60,8 @@ _REFUSED = {
     "several_states": "only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab, "
                       "#jawab-seperti per message: {value}",
     "note_with_state": "#catatan cannot be combined with #{name}",
-    "outside_assignee": "#tugaskan {value}: not one of the unit's staff, coordinators or heads (only they can act on a ticket by mail; the operator lists them in config.yaml)",
+    "outside_assignee": "#tugaskan {value}: not one of the unit's staff, coordinators or heads (only they can act "
+                        "on a ticket by mail; the operator lists them in config.yaml)",
     "relay_without_lkpp": "#teruskan: Helpdesk LKPP has sent no reply on this ticket to pass on (a reply that is "
                           "only an attached mail is not passed to requesters: write the answer yourself)",
     "need_info_without_lkpp": "#permintaan-data: Helpdesk LKPP has sent no reply on this ticket to pass on (a reply "

@@ -875,8 +875,8 @@ def _ticket_context(ticket: Ticket | None, msg: InboundMessage | None, box: Mail
     context: dict[str, Any] = {
         "unit": box.display_name, "unit_address": box.address, "number": "-", "tag": "",
         "subject": msg.subject if msg else "", "state": "", "requester_name": "", "requester": "",
-        "requester_label": "", "sender_label": "", "sender": msg.from_addr.addr if msg else "", "rating": None, "lkpp_ticket": None,
-        "priority": None, "category": None, "assignee": None,
+        "requester_label": "", "sender_label": "", "sender": msg.from_addr.addr if msg else "", "rating": None,
+        "lkpp_ticket": None, "priority": None, "category": None, "assignee": None,
         "previous": None, "cited": None, "errors": [], "commands": [], "reason": "", "alert": "", "event": "",
         "confirmed": False, "due": "", "timer": "", "items": [], "attachment_names": [], "ran": [],
         "sealed": msg.sealed if msg else "",

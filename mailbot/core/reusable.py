@@ -249,7 +249,8 @@ def _user_id(user: str, words: Words) -> bool:
 LKPP_DOMAINS = ("lkpp.go.id", "inaproc.id")
 
 
-def link_domains(configured: Sequence[str] | None, mailboxes: Iterable[str], escalation: Iterable[str]) -> frozenset[str]:
+def link_domains(configured: Sequence[str] | None, mailboxes: Iterable[str],
+                 escalation: Iterable[str]) -> frozenset[str]:
     """The domains a reused solution may link to: the operator's list (`similar.
     allowed_link_domains`) when there is one; else the unit's mailbox domains, the domains
     of `escalation.address` and `escalation.senders` ("*@lkpp.go.id", "*@*.lkpp.go.id" are
@@ -533,7 +534,8 @@ _TOKEN = re.compile(r"\s*(\S+)")
 
 
 def _value(text: str, at: int, kind: str, explicit: bool, words: Words, requester: Requester,
-           consumed: list[tuple[int, int]], kinds: Mapping[str, str], far: bool = False) -> tuple[str, int] | None | bool:
+           consumed: list[tuple[int, int]], kinds: Mapping[str, str],
+           far: bool = False) -> tuple[str, int] | None | bool:
     """The value of a label of `kind` after `at`, past the words that may stand between:
     (its category, where it ends); False when what follows is no value, or a number that
     is no one's; None when the words after the label lead nowhere. `far`: after a ":" other
@@ -766,7 +768,8 @@ def _unlabelled_number(text: str, private: Private, requester: Requester,
     while (start := _NUMBER_START.search(text, at)) is not None:
         begin = start.start()
         if _inside_name(text, begin):
-            at = _past(text, start.end(), str.isdigit)  # "SPSE4", "Ticket#2026112410000017", "EPURCH-2026-118832", a path
+            # "SPSE4", "Ticket#2026112410000017", "EPURCH-2026-118832", a path
+            at = _past(text, start.end(), str.isdigit)
             continue
         number = _run(text, begin)
         if number is None:

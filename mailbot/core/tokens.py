@@ -51,7 +51,8 @@ def make_message_id(key: bytes, mailbox: str, ticket: str | None, kind: str, dom
     ticket = ticket or NO_TICKET
     letters = "".join(sorted(audience)) or "r"
     nonce = secrets.token_hex(5)
-    return f"mb.{mailbox}.{ticket}.{kind}.a{letters}.{nonce}.{_sign(key, mailbox, ticket, kind, nonce, letters)}@{domain}"
+    return (f"mb.{mailbox}.{ticket}.{kind}.a{letters}.{nonce}."
+            f"{_sign(key, mailbox, ticket, kind, nonce, letters)}@{domain}")
 
 
 def verify(key: bytes, message_id: str) -> Token | None:

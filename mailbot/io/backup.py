@@ -356,7 +356,8 @@ def _sent(mailbox: str, root: Path, path: Path, headers: Any) -> dict[str, Any] 
         return None
     return {"mailbox": mailbox, "direction": "out", "message_id": message_id, "number": number, "kind": kind,
             "recipients": restored_recipients(rcpt), "in_reply_to": answered,
-            "at": ts(datetime.fromtimestamp(path.stat().st_mtime, UTC)), "archive_path": path.relative_to(root).as_posix()}
+            "at": ts(datetime.fromtimestamp(path.stat().st_mtime, UTC)),
+            "archive_path": path.relative_to(root).as_posix()}
 
 
 def _bare(value: str) -> str:

@@ -574,7 +574,8 @@ def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
     try:
         box.connect()
         caps = sorted(c.decode() for c in box.capabilities if c in (b"IDLE", b"MOVE", b"UIDPLUS"))
-        return f"IMAP {cfg.host}:{cfg.port} ok, UIDVALIDITY {box.uidvalidity}, {' '.join(caps) or 'no IDLE/MOVE/UIDPLUS'}"
+        return (f"IMAP {cfg.host}:{cfg.port} ok, UIDVALIDITY {box.uidvalidity}, "
+                f"{' '.join(caps) or 'no IDLE/MOVE/UIDPLUS'}")
     finally:
         box.close()
 

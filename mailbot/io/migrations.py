@@ -71,7 +71,8 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
     db.table("outbox").create_index(["status", "next_attempt_at"])
     db.table("outbox").create_index(["ticket_id", "created_at"])
-    db.table("outbox_rcpt").create({"outbox_id": int, "address": str, "auto": int, "at": str}, pk=("outbox_id", "address"))
+    db.table("outbox_rcpt").create({"outbox_id": int, "address": str, "auto": int, "at": str},
+                                   pk=("outbox_id", "address"))
     db.table("outbox_rcpt").create_index(["address", "at"])
     db.table("imap_state").create(
         {"mailbox": str, "folder": str, "uidvalidity": int, "last_uid": int, "updated_at": str},

@@ -218,7 +218,8 @@ class Outbox:
                 self.store.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at,
                                         server=delivery.server)
             else:
-                self.store.outbox_finish(row.id, now, error, delivery.accepted, drop_raw=archived, retried=row.attempts > 0)
+                self.store.outbox_finish(row.id, now, error, delivery.accepted, drop_raw=archived,
+                                         retried=row.attempts > 0)
             if final:
                 self.report_failure(row, final, now)
         self._count(delivery, retry_at, final, result)

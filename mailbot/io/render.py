@@ -396,7 +396,8 @@ class Renderer:
     def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
         """The language's words, and the worded values a template may show (working hours, zone)."""
         said = words(language, self.templates_dir)
-        return {"language": language, "words": said.table, "command_list": command_list(language, said.table.get("commands", {})),
+        return {"language": language, "words": said.table,
+                "command_list": command_list(language, said.table.get("commands", {})),
                 "working_hours": said.working_hours(context.get("workdays", ("mon", "fri")),
                                                     str(context.get("hours", "08:00-16:00"))),
                 "tz_label": said.zone(str(context.get("timezone", "Asia/Jakarta")))}

@@ -157,4 +157,5 @@ def _indexes(name: str, table: Table, got: Table) -> list[Difference]:
 
 
 def _said(column: Column) -> str:
-    return column.definition().replace(f'"{column.name}" ', "", 1) + (f" (primary key {column.pk})" if column.pk else "")
+    return (column.definition().replace(f'"{column.name}" ', "", 1)
+            + (f" (primary key {column.pk})" if column.pk else ""))

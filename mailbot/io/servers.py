@@ -50,7 +50,8 @@ def access_token(cfg: ServerConfig) -> str:
         try:
             token = cfg.token_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise LoginRefusedError(f"no OAuth2 token for {where}: cannot read {cfg.token_file}: {exc.strerror}") from None
+            raise LoginRefusedError(
+                f"no OAuth2 token for {where}: cannot read {cfg.token_file}: {exc.strerror}") from None
         if not token:
             raise LoginRefusedError(f"no OAuth2 token for {where}: {cfg.token_file} is empty")
         return token

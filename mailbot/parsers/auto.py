@@ -541,5 +541,6 @@ def _records(report: str) -> list[DeliveryReport]:
         recipient = fields.get("final-recipient") or fields.get("original-recipient") or ""
         address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
         status = (re.match(r"[245]\.\d{1,3}\.\d{1,3}", fields.get("status", "")) or [""])[0]
-        out.append(DeliveryReport(action, status, (address,) if address else (), fields.get("diagnostic-code", "")[:300]))
+        out.append(DeliveryReport(action, status, (address,) if address else (),
+                                  fields.get("diagnostic-code", "")[:300]))
     return out

@@ -96,7 +96,8 @@ def header_block_start(lines: list[str], i: int) -> int | None:
 def _is_quoted_block(kinds: set[str], memo: bool) -> bool:
     """Whether a From field's block of these `kinds` is a quoted mail's (see `header_block_start`)."""
     if "gapped" in kinds and "quoted subject" not in kinds:
-        return False  # fields a blank line apart: a letter's ("Dari: X", "Kepada: Y", "Perihal: Z") but for a ticket's tag
+        # fields a blank line apart: a letter's ("Dari: X", "Kepada: Y", "Perihal: Z") but for a ticket's tag
+        return False
     full = "to" in kinds and bool(kinds & {"sent", "subject"})
     without_to = {"sent at a time", "subject"} <= kinds and not memo
     thin = "quoted subject" in kinds and not memo

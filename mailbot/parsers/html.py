@@ -64,7 +64,8 @@ _WORD_HEADER_BORDER = re.compile(r"(?i)border-top\s*:\s*solid[^;]*;\s*padding\s*
 # no border; an editor's plain <blockquote>); one that cites (type=cite, a cite address, a
 # quote class, a border rule, or a reply header right above it) is a quote (issue 45).
 _INDENT_STYLE = re.compile(r"(?i)border\s*:\s*none")
-_BORDER_STYLE = re.compile(r"(?i)border(?:-(?:left|right|top|bottom))?(?:-(?:style|width|color))?\s*:\s*(?!none\b|0\b|0px\b)")
+_BORDER_STYLE = re.compile(r"(?i)border(?:-(?:left|right|top|bottom))?(?:-(?:style|width|color))?"
+                           r"\s*:\s*(?!none\b|0\b|0px\b)")
 _QUOTE_CLASS = re.compile(r"(?i)quot|cite")
 _HEADER_LOOKBACK = 5  # lines above a blockquote read for the reply header that would cite it
 

@@ -35,8 +35,10 @@ _LEADING_FIELDS = re.compile(rb"(?m)^([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:")
 # that ends in ";", not indented as a continuation must be: some senders write
 # `Content-Type: multipart/mixed;` and `boundary="x"` at the line start, which a reader
 # takes for the end of the field (and the boundary is lost with the whole structure).
-_PARAMETER = rb"(?:boundary|charset|name|filename|format|delsp|type|start|micalg|protocol|report-type|method|reply-type)"
-_LOOSE_PARAMETER = re.compile(rb"(?im)^content-(?:type|disposition):[^\n]*;[ \t]*\r?\n" + _PARAMETER + rb"\*?[0-9]*\*?[ \t]*=")
+_PARAMETER = (rb"(?:boundary|charset|name|filename|format|delsp|type|start|micalg|protocol|report-type"
+              rb"|method|reply-type)")
+_LOOSE_PARAMETER = re.compile(rb"(?im)^content-(?:type|disposition):[^\n]*;[ \t]*\r?\n"
+                              + _PARAMETER + rb"\*?[0-9]*\*?[ \t]*=")
 _PARAMETER_LINE = re.compile(_PARAMETER + rb"\*?[0-9]*\*?[ \t]*=", re.IGNORECASE)
 _PARAMETER_FIELD = re.compile(rb"content-(?:type|disposition):", re.IGNORECASE)
 

@@ -341,7 +341,8 @@ def _within(table: dict[str, Any], field: str, where: str) -> dict[Any, Any]:
     """`table[field]`, a mapping (of languages, of categories); `where` names it in an error."""
     value = table.get(field) or {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: field 'private.{field}': must be a mapping" if field else f"{where}: must be a mapping")
+        raise ConfigError(f"{where}: field 'private.{field}': must be a mapping" if field
+                          else f"{where}: must be a mapping")
     return value
 
 

@@ -25,13 +25,15 @@ class Mailboxes:
 
     def imap_read_at(self, mailbox: str, folder: str) -> datetime | None:
         """When mailbot last read the folder (its position stored); None: never."""
-        rows = list(self.db.query("select updated_at from imap_state where mailbox = ? and folder = ?", [mailbox, folder]))
+        rows = list(self.db.query("select updated_at from imap_state where mailbox = ? and folder = ?",
+                                  [mailbox, folder]))
         return parse_ts(rows[0]["updated_at"]) if rows else None
 
     def set_imap_position(self, mailbox: str, folder: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
         self.db.upsert(
             "imap_state",
-            {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": ts(now)},
+            {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
+             "updated_at": ts(now)},
             ("mailbox", "folder"),
         )
 

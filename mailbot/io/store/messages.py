@@ -79,8 +79,8 @@ class Messages:
         if not message_ids:
             return False
         marks = ",".join("?" * len(message_ids))
-        rows = self.db.query(f"select 1 from messages where mailbox = ? and direction = 'out' and message_id in ({marks}) "
-                             "limit 1", [mailbox, *message_ids])
+        rows = self.db.query("select 1 from messages where mailbox = ? and direction = 'out' "
+                             f"and message_id in ({marks}) limit 1", [mailbox, *message_ids])
         return any(True for _ in rows)
 
     def sent_archive_path(self, mailbox: str, message_id: str) -> str | None:
@@ -124,7 +124,8 @@ class Messages:
         rows = self.db.execute(
             "select sender, subject, body from messages where mailbox = ? and direction = 'in' and at >= ? "
             "and lower(sender) like ? escape '\\' limit 500",
-            [mailbox, ts(since), "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")]).fetchall()
+            [mailbox, ts(since),
+             "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")]).fetchall()
         return [(str(r[0] or ""), str(r[1] or ""), str(r[2] or "")) for r in rows]
 
     def expose(self, mailbox: str, exposures: Sequence[tuple[str, frozenset[str]]], at: datetime) -> None:

@@ -56,8 +56,8 @@ class Outbox:
             self.db.write_blob("outbox", "raw_big", outbox_id, raw)
         for address in dict.fromkeys(a.lower() for a in rcpt):
             counted = auto and address not in uncounted
-            self.db.insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(counted), "at": ts(now),
-                                           "inbox": inbox_key(address)})
+            self.db.insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(counted),
+                                           "at": ts(now), "inbox": inbox_key(address)})
         return outbox_id
 
     def latest_outbox_id(self, ticket_id: int, kind: str) -> int | None:
@@ -76,8 +76,9 @@ class Outbox:
         marks = ",".join("?" * len(mailboxes))
         rows = self.db.query(
             f"select id from outbox where status = 'pending' and next_attempt_at <= ? and mailbox in ({marks}) "
-            f"union select id from outbox where status = 'pending' and next_attempt_at > ? and created_at > ? and attempts = 0 "
-            f"and mailbox in ({marks}) order by id", [ts(now), *mailboxes, ts(now), ts(now), *mailboxes])
+            f"union select id from outbox where status = 'pending' and next_attempt_at > ? and created_at > ? "
+            f"and attempts = 0 and mailbox in ({marks}) order by id",
+            [ts(now), *mailboxes, ts(now), ts(now), *mailboxes])
         return [r["id"] for r in rows]
 
     def server_held_ids(self, now: datetime, mailboxes: tuple[str, ...]) -> list[int]:

@@ -78,7 +78,8 @@ class Tickets:
 
     def ticket_by_lkpp(self, mailbox: str, lkpp_ticket: str) -> Ticket | None:
         rows = list(self.db.query(
-            "select * from tickets where mailbox = ? and lkpp_ticket = ? order by id desc limit 1", [mailbox, lkpp_ticket]))
+            "select * from tickets where mailbox = ? and lkpp_ticket = ? order by id desc limit 1",
+            [mailbox, lkpp_ticket]))
         return self.of_row(rows[0]) if rows else None
 
     def ticket_by_refs(self, mailbox: str, keys: list[str]) -> tuple[Ticket | None, frozenset[str]]:

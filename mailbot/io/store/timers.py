@@ -39,11 +39,12 @@ class Timers:
         ticket was inserted in this transaction and has none)."""
         if replace:
             self.clear_timer(ticket_id, kind)
-        self.db.insert("timers", {"mailbox": mailbox, "ticket_id": ticket_id, "kind": kind, "started_at": ts(started_at),
-                                  "due_at": ts(due_at), "step": step, "active": 1})
+        self.db.insert("timers", {"mailbox": mailbox, "ticket_id": ticket_id, "kind": kind,
+                                  "started_at": ts(started_at), "due_at": ts(due_at), "step": step, "active": 1})
 
     def clear_timer(self, ticket_id: int, kind: str) -> None:
-        self.db.execute("update timers set active = 0 where ticket_id = ? and kind = ? and active = 1", [ticket_id, kind])
+        self.db.execute("update timers set active = 0 where ticket_id = ? and kind = ? and active = 1",
+                        [ticket_id, kind])
 
     def apply_timers(self, mailbox: str, ticket_id: int, timers: TimerPlan, *, new_ticket: bool = False) -> None:
         """Start and stop the SLA timers a decision implies (SPEC section 6). A ticket
@@ -81,7 +82,8 @@ class Timers:
         self.db.execute("update timers set error = ?, failures = failures + 1, due_at = ? where id = ?",
                         [error, ts(retry_at), timer_id])
 
-    def overdue_candidates(self, mailbox: str, now: datetime, opened_before: datetime) -> list[tuple[Ticket, list[Timer]]]:
+    def overdue_candidates(self, mailbox: str, now: datetime,
+                           opened_before: datetime) -> list[tuple[Ticket, list[Timer]]]:
         """Tickets that may be overdue at `now` (without participants), each with its timers
         that may be breached: work that grows with what is open, not with what is stored."""
         timer_rows = self.db.query(
@@ -99,8 +101,8 @@ class Timers:
             chunk = ids[start:start + 500]
             rows = self.db.query(f"select * from tickets where id in ({','.join('?' * len(chunk))}) "
                                  "and state != 'closed' order by id", chunk)
-            found += [(ticket, timers.get(ticket.id, [])) for ticket in (self.ticket_rows.of_row(r, False) for r in rows)
-                      if ticket.id is not None]
+            found += [(ticket, timers.get(ticket.id, []))
+                      for ticket in (self.ticket_rows.of_row(r, False) for r in rows) if ticket.id is not None]
         return found
 
 

@@ -77,7 +77,8 @@ class Versions:
         current = self.schema_version()
         if current > SCHEMA_VERSION:
             # not a passing fault: systemd must not restart into it (78), the operator decides
-            raise ConfigError(f"database {self.db.path} has schema {current}, newer than this mailbot ({SCHEMA_VERSION}): "
+            raise ConfigError(f"database {self.db.path} has schema {current}, "
+                              f"newer than this mailbot ({SCHEMA_VERSION}): "
                               "run the mailbot version that wrote it, or a database of this version")
         if not migrate and current:
             self._refuse_unmigrated(current, inspect)
