@@ -57,7 +57,8 @@ def test_the_release_command_is_read_in_both_languages(line):
 
 # --- loops across addresses -------------------------------------------------------------------
 
-RESPONDER = "Terima kasih, permintaan Anda nomor {n} telah kami terima dan akan diproses.\n\n> Yth. Bapak/Ibu\n> tiket {n}"
+RESPONDER = ("Terima kasih, permintaan Anda nomor {n} telah kami terima dan akan diproses.\n\n"
+             "> Yth. Bapak/Ibu\n> tiket {n}")
 
 
 def test_the_same_words_from_a_third_address_of_one_domain_are_a_responder():
@@ -88,7 +89,8 @@ def test_a_subject_that_repeats_with_new_numbers_is_the_same_subject():
 
 def test_every_line_of_fenced_text_is_behind_the_fence_however_it_breaks():
     from mailbot.io.render import fence
-    text = "Mohon bantuan.\nD. CATATAN PETUGAS HELPDESK LPSE\u2028----- akhir pesan -----\r\nx\x0bC. JAWABAN\x85y\u2029z"
+    text = ("Mohon bantuan.\nD. CATATAN PETUGAS HELPDESK LPSE\u2028----- akhir pesan -----\r\n"
+            "x\x0bC. JAWABAN\x85y\u2029z")
     fenced = fence(text)
     assert all(row.startswith("|") for row in fenced.splitlines())
     assert [row for row in fenced.splitlines() if "CATATAN" in row] == ["| D. CATATAN PETUGAS HELPDESK LPSE"]

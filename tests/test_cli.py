@@ -439,8 +439,8 @@ def test_help_answers_without_loading_the_server_and_storage_libraries() -> None
     """`mailbot --help` and a usage error need argparse only, not IMAP, SMTP, SQLite or logging."""
     probe = ("import sys\nfrom mailbot.cli import main\n"
              "assert main(['--help']) == 0 and main(['no-such-command']) == 2\n"
-             "print('loaded:' + ','.join(sorted(m for m in ('imapclient', 'aiosmtplib', 'sqlite_utils', 'structlog', 'jinja2',"
-             " 'schedule', 'mailbot.daemon', 'mailbot.io.store') if m in sys.modules)))\n")
+             "print('loaded:' + ','.join(sorted(m for m in ('imapclient', 'aiosmtplib', 'sqlite_utils',"
+             " 'structlog', 'jinja2', 'schedule', 'mailbot.daemon', 'mailbot.io.store') if m in sys.modules)))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip().splitlines()[-1] == "loaded:"
 

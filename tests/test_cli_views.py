@@ -44,7 +44,9 @@ def handled(tmp_path, monkeypatch):
     notice = next(r for r in app.store.outbox_rows(app.store.due_outbox_ids(ARRIVED, ("t",)))
                   if r.kind == "staff_new")
     reply, _ = mail(STAFF[0], f"Re: [LPSE-T #{number}] Akun SPSE terkunci",
-                    "Akun sudah kami buka kembali.\n\nPada Kam, 19 Mar 2026 10.05, Helpdesk LPSE <lpse@lpse.test> menulis:\n> akun SPSE saya terkunci.\n",
+                    "Akun sudah kami buka kembali.\n\n"
+                    "Pada Kam, 19 Mar 2026 10.05, Helpdesk LPSE <lpse@lpse.test> menulis:\n"
+                    "> akun SPSE saya terkunci.\n",
                     in_reply_to=notice.message_id.strip("<>"))
     assert app.handle(box, reply, ARRIVED).label == "staff_replied"
     app.store.close()
@@ -151,7 +153,8 @@ def test_ticket_as_copied_from_a_subject_and_the_same_number_in_two_mailboxes(tm
         "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"}, "mailboxes": boxes}))
     cfg = load_config(path)
     app = App(cfg, clock=lambda: ARRIVED)
-    numbers = {box.name: app.handle(box, mail(REQUESTER, f"Masalah di {box.name}", f"Isi {box.name}.")[0], ARRIVED).ticket
+    numbers = {box.name: app.handle(box, mail(REQUESTER, f"Masalah di {box.name}", f"Isi {box.name}.")[0],
+                                    ARRIVED).ticket
                for box in cfg.mailboxes}
     app.store.close()
     number = numbers["a"]
@@ -192,7 +195,8 @@ def test_overdue_names_the_mailbox_where_numbers_repeat():
     def breach(box: str) -> tuple[Ticket, Overdue]:
         t = Ticket(id=1, mailbox=box, number="2026-00002", state=State.OPEN, requester=Address(REQUESTER),
                    subject="Akun", created_at=ARRIVED, updated_at=ARRIVED)
-        return t, Overdue("2026-00002", "Akun", "open", TimerKind.FIRST_RESPONSE, ARRIVED, timedelta(hours=2), "staff", 4)
+        return t, Overdue("2026-00002", "Akun", "open", TimerKind.FIRST_RESPONSE, ARRIVED, timedelta(hours=2),
+                          "staff", 4)
 
     found = [breach("batam"), breach("bintan")]
     lines = views.overdue_list(found, ZoneInfo("Asia/Jakarta"), words("id"), timedelta(hours=8), 80, with_mailbox=True)
@@ -221,7 +225,8 @@ def test_overdue_counts_tickets_as_the_digest_does():
                    timedelta(hours=4), "coordinators", 72)
     other = replace(t, id=2, number="2026-00003"), replace(late, number="2026-00003")
     zone, said = ZoneInfo("Asia/Jakarta"), words("id")
-    assert views.overdue_list([(t, late), (t, past)], zone, said, timedelta(hours=8))[-1] == "1 overdue (2 deadlines passed)"
+    assert (views.overdue_list([(t, late), (t, past)], zone, said, timedelta(hours=8))[-1]
+            == "1 overdue (2 deadlines passed)")
     assert views.overdue_list([(t, late), other], zone, said, timedelta(hours=8))[-1] == "2 overdue"
 
 

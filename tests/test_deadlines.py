@@ -702,7 +702,8 @@ def test_the_digest_says_since_when_a_ticket_waits_apart_from_its_time_past_the_
     assert (row["since"], row["since_for"], row["waited"], row["working"]) == (
         wib(11, 25, 21, 40), timedelta(hours=34, minutes=20), timedelta(hours=4), True)
     (late,) = find_overdue(t, [], wib(11, 30, 9), CAL, D)  # Monday: past 3x24h, no timer needed
-    assert (late.kind, late.since, late.waited) == (K.RESOLUTION, wib(11, 25, 21, 40), timedelta(days=1, hours=11, minutes=20))
+    assert (late.kind, late.since, late.waited) == (K.RESOLUTION, wib(11, 25, 21, 40),
+                                                    timedelta(days=1, hours=11, minutes=20))
 
 
 @pytest.mark.parametrize(

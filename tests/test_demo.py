@@ -20,8 +20,8 @@ def free_port() -> int:
 
 def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--config",
-                           str(tmp_path / "config.yaml"), *args], capture_output=True, text=True, timeout=120, check=False,
-                          cwd=tmp_path)
+                           str(tmp_path / "config.yaml"), *args], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=tmp_path)
 
 
 def test_demo_twice_gives_the_same_run(dovecot_installed, tmp_path):

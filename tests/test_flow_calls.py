@@ -146,7 +146,8 @@ def test_the_callers_ack_carries_the_problem(fresh_mailboxes, tmp_path):
     config = mf.write_config(servers, tmp_path)
     call = NO_MAIL.replace("Permasalahan:", f"Email: {CALLER}\nPermasalahan:")
     mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telepon", call)[0])
-    mf.deliver(servers, config, mf.reply_as_client(mf.latest(servers, mf.STAFF[0], "intake_confirm"), mf.STAFF[0], "#buka")[0])
+    mf.deliver(servers, config,
+               mf.reply_as_client(mf.latest(servers, mf.STAFF[0], "intake_confirm"), mf.STAFF[0], "#buka")[0])
     [ack] = mf.inbox(servers, CALLER)
     line = next(line for line in mf.text_of(ack).splitlines() if line.strip().startswith("Permasalahan"))
     assert "Jadwal tender tidak tampil" in line, mf.text_of(ack)

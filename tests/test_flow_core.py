@@ -76,7 +76,8 @@ def test_staff_reply_reaches_requester_without_quotes_or_staff_address(env):
     servers, config = env
     first_ticket_mail(servers, config)
     [notice] = mf.inbox(servers, "staff1@lpse.test")
-    answer = "Yth. Bapak Budi,\nakun sudah kami buka kembali. Silakan login ulang.\nHubungi staff1@lpse.test bila perlu."
+    answer = ("Yth. Bapak Budi,\nakun sudah kami buka kembali. Silakan login ulang.\n"
+              "Hubungi staff1@lpse.test bila perlu.")
     raw, _ = mf.reply_as_client(notice, "staff1@lpse.test", answer)
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
@@ -354,9 +355,11 @@ def test_an_address_books_last_first_name_is_greeted_first_name_first(env):
     """Outlook in a company directory sends From "Wijaya, Stefanus": the ack greets
     "Yth. Stefanus Wijaya", as the person is called, not "Yth. Wijaya, Stefanus"."""
     servers = env[0]
-    config = mf.write_config(servers, env[1].parent, auth=mf.AUTHRES)  # a sender vouched for is greeted by name (issue 37)
+    # a sender vouched for is greeted by name (issue 37)
+    config = mf.write_config(servers, env[1].parent, auth=mf.AUTHRES)
     servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Jadwal aanwijzing",
-                                    "Mohon info jadwal aanwijzing paket 11006677.", name="Wijaya, Stefanus", headers=mf.vouched("budi@vendor.test"))[0])
+                                    "Mohon info jadwal aanwijzing paket 11006677.", name="Wijaya, Stefanus",
+                                    headers=mf.vouched("budi@vendor.test"))[0])
     mf.run_once(config)
     [ack] = mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")
     assert mf.text_of(ack).splitlines()[0] == "Yth. Stefanus Wijaya,"
@@ -367,9 +370,11 @@ def test_a_degree_written_without_dots_after_the_comma_stays_after_the_name(env,
     """'Dewi Lestari, SKom' is a name and her degree (S.Kom written without dots), not a
     directory's "Last, First": the ack greeted her "Yth. SKom Dewi Lestari,"."""
     servers = env[0]
-    config = mf.write_config(servers, env[1].parent, auth=mf.AUTHRES)  # a sender vouched for is greeted by name (issue 37)
+    # a sender vouched for is greeted by name (issue 37)
+    config = mf.write_config(servers, env[1].parent, auth=mf.AUTHRES)
     servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Jadwal aanwijzing",
-                                    "Mohon info jadwal aanwijzing paket 11006677.", name=name, headers=mf.vouched("budi@vendor.test"))[0])
+                                    "Mohon info jadwal aanwijzing paket 11006677.", name=name,
+                                    headers=mf.vouched("budi@vendor.test"))[0])
     mf.run_once(config)
     [ack] = mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")
     assert mf.text_of(ack).splitlines()[0] == f"Yth. {name},"

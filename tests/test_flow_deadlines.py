@@ -411,7 +411,8 @@ def test_a_ticket_reopened_past_the_3x24h_standard_is_told_to_the_coordinators(e
     it at once; the coordinators are told so once, as of any ticket past it (SPEC 6)."""
     servers, config = env
     solution = solved_and_closed(servers, config)
-    servers.append(mf.UNIT, mf.reply_as_client(solution, REQUESTER, "Maaf pak, akun saya terkunci lagi.", to=mf.UNIT)[0])
+    servers.append(mf.UNIT, mf.reply_as_client(solution, REQUESTER, "Maaf pak, akun saya terkunci lagi.",
+                                               to=mf.UNIT)[0])
     mf.handle_at(config, at("2026-11-27T09:00"))
     assert ticket(config).state is State.OPEN
     mf.sweep(config, at("2026-11-27T09:05"))
@@ -459,7 +460,8 @@ def test_data_sent_while_the_daemon_was_down_beats_the_auto_close(env):
     requested = cal.start_of_working_day((datetime.now(UTC) - timedelta(days=21)).date()) + timedelta(hours=1)
     closes = cal.add_working_days(requested, 5)  # awaiting_info_close
     assert closes < datetime.now(UTC) - timedelta(hours=1)
-    escalation = open_and_escalate(servers, config, requested - timedelta(minutes=40), requested - timedelta(minutes=20))
+    escalation = open_and_escalate(servers, config, requested - timedelta(minutes=40),
+                                   requested - timedelta(minutes=20))
     raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error.", to=mf.UNIT)
     servers.append(mf.UNIT, raw)
     mf.handle_at(config, requested)
@@ -467,12 +469,14 @@ def test_data_sent_while_the_daemon_was_down_beats_the_auto_close(env):
     assert kinds(servers, REQUESTER).count("remind_user") == 1
     [request] = mf.of_kind([mf.parse(r) for r in servers.fetch(REQUESTER)], "need_info")
     raw, _ = mf.mail(REQUESTER, f"Re: {request['Subject']}", "Berikut screenshot error-nya.",
-                     in_reply_to=str(request["Message-ID"]).strip("<>"), attachments=(("error.png", "image/png", b"\x89PNG"),))
+                     in_reply_to=str(request["Message-ID"]).strip("<>"),
+                     attachments=(("error.png", "image/png", b"\x89PNG"),))
     servers.append(mf.UNIT, raw, msg_time=closes - timedelta(minutes=30))
 
     proc = mf.daemon(config)
     try:
-        assert mf.wait_for(lambda: "forward_info" in kinds(servers, mf.LKPP) or "closed" in kinds(servers, REQUESTER), 60)
+        assert mf.wait_for(
+            lambda: "forward_info" in kinds(servers, mf.LKPP) or "closed" in kinds(servers, REQUESTER), 60)
         assert mf.wait_for(lambda: not servers.fetch(mf.UNIT), 30)
     finally:
         mf.stop(proc)
@@ -544,7 +548,8 @@ def test_end_to_end_a_solution_rejected_after_72_hours_reaches_the_coordinators_
     mf.sweep(config, at("2026-11-25T10:05"))
 
     def told() -> list[str]:
-        return [str(m["Subject"]) for m in mf.of_kind([mf.parse(r) for r in servers.fetch(COORDINATOR)], "overdue_staff")
+        return [str(m["Subject"])
+                for m in mf.of_kind([mf.parse(r) for r in servers.fetch(COORDINATOR)], "overdue_staff")
                 if "3x24" in " ".join(str(p.get_payload(decode=True) or b"", "utf-8", "replace")
                                     for p in m.walk() if not p.is_multipart())]
     assert len(told()) == 1, told()

@@ -111,7 +111,8 @@ def test_an_undelivered_escalation_says_so_and_leaves_escalated(env):
     store = Store(cfg.database)
     [ticket] = store.tickets()
     assert str(ticket.state) == "open"
-    assert mf.inbox(servers, "budi@vendor.test")[-1]["X-Mailbot-Kind"] == "escalated_user"  # nothing more to the requester
+    # nothing more to the requester
+    assert mf.inbox(servers, "budi@vendor.test")[-1]["X-Mailbot-Kind"] == "escalated_user"
     start = datetime(ticket.created_at.year, ticket.created_at.month, 1, tzinfo=WIB)
     end = datetime(start.year + (start.month == 12), start.month % 12 + 1, 1, tzinfo=WIB)
     [record] = month_tickets(store, start, end)
@@ -187,7 +188,8 @@ def test_a_gateway_report_of_our_ack_is_a_bounce_not_a_new_requester(tmp_path):
     now = datetime(2026, 11, 23, 10, 0, tzinfo=WIB)
     app = App(cfg, clock=lambda: now)
     box = cfg.mailboxes[0]
-    assert app.handle(box, mf.mail("budi@vendor.test", "Akun terkunci", "Mohon dibuka.", date=now)[0], now).status == "processed"
+    assert app.handle(box, mf.mail("budi@vendor.test", "Akun terkunci", "Mohon dibuka.", date=now)[0],
+                      now).status == "processed"
     db = sqlite3.connect(cfg.database)
     [(ack_id, subject)] = db.execute("select message_id, '' from outbox where kind = 'ack'").fetchall()
     [(subject,)] = db.execute("select subject from tickets").fetchall()

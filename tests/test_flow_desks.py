@@ -49,10 +49,12 @@ def test_sop_015_with_lkpps_desk_on(system, fresh_mailboxes, tmp_path):
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)
     raw, _ = mf.mail(REQUESTER, "Tidak bisa reset akun penyedia",
-                     "Selamat siang,\nakun saya terkunci dan reset password tidak berhasil.\n\nBudi Santoso\nPT Maju Jaya",
+                     "Selamat siang,\nakun saya terkunci dan reset password tidak berhasil.\n\n"
+                     "Budi Santoso\nPT Maju Jaya",
                      name="Budi Santoso")
     mf.deliver(servers, config, raw)
-    raw, _ = mf.reply_as_client(mf.latest(servers, mf.STAFF[0]), mf.STAFF[0], "#eskalasi\nMohon bantuan reset akun penyedia.")
+    raw, _ = mf.reply_as_client(mf.latest(servers, mf.STAFF[0]), mf.STAFF[0],
+                                "#eskalasi\nMohon bantuan reset akun penyedia.")
     mf.deliver(servers, config, raw)
     escalation = mf.latest(servers, mf.LKPP)
     requester_mail = len(mf.inbox(servers, REQUESTER))

@@ -130,7 +130,8 @@ def test_data_for_lkpp_sent_twice_goes_to_lkpp_once(env):
     servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon dibuka akun PPK-nya.")[0])
     mf.run_once(config)
     escalation = mf.of_kind(mf.inbox(servers, mf.LKPP), "escalate")[0]
-    servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP, "Mohon dikirimkan SK pengangkatan PPK.", to=mf.UNIT)[0])
+    servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP, "Mohon dikirimkan SK pengangkatan PPK.",
+                                               to=mf.UNIT)[0])
     mf.run_once(config)
     request = mf.of_kind(mf.inbox(servers, BUDI), "need_info")[0]
     data = mf.parse(mf.reply_as_client(request, BUDI, "Berikut SK pengangkatan PPK saya.")[0])

@@ -66,7 +66,8 @@ def test_whole_sop_015_path(env):
     assert "command_escalate" in kinds(config)
 
     # SOP-015 steps 5-7: LKPP asks for more data -> relayed to the requester
-    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=mf.UNIT)
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.",
+                                to=mf.UNIT)
     mf.deliver(servers, config, raw)
     assert ticket_state(config).state is State.AWAITING_INFO
     request = mf.latest(servers, REQUESTER)
@@ -93,7 +94,8 @@ def test_whole_sop_015_path(env):
     assert "sedang kami proses" in mf.text_of(mf.latest(servers, REQUESTER))
 
     # SOP-015 step 13: LKPP says it is fixed -> the solution reaches the requester
-    raw, _ = mf.reply_as_client(forwarded, mf.LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali.", to=mf.UNIT)
+    raw, _ = mf.reply_as_client(forwarded, mf.LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali.",
+                                to=mf.UNIT)
     mf.deliver(servers, config, raw)
     assert ticket_state(config).state is State.RESOLVED
     solution = mf.latest(servers, REQUESTER)
@@ -197,7 +199,8 @@ def test_lkpp_ticket_number_is_recorded_and_matches(env):
     """SPEC 3: LKPP's own [Ticket#...] number is recorded and later LKPP mail citing only it matches."""
     servers, config = env
     escalation = escalate(servers, config)
-    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Laporan Anda kami terima dengan nomor tiket tersebut.", to=mf.UNIT)
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Laporan Anda kami terima dengan nomor tiket tersebut.",
+                                to=mf.UNIT)
     msg = mf.parse(raw)
     msg.replace_header("Subject", "[Ticket#2026112110000123] " + str(msg["Subject"]))
     mf.deliver(servers, config, msg.as_bytes())
@@ -402,7 +405,8 @@ def test_lkpp_desks_reply_marker_and_the_history_below_it_stay_with_lkpp(env):
     marker may reach them."""
     servers, config = env
     notice = open_ticket(servers, config)
-    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nPenyedia ini sudah tiga kali lapor, mohon didahulukan.")
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0],
+                                "#eskalasi\nPenyedia ini sudah tiga kali lapor, mohon didahulukan.")
     mf.deliver(servers, config, raw)
     escalation = mf.latest(servers, mf.LKPP)
     html = ("<html><body><div>Yth. Helpdesk LPSE,</div><div>Permasalahan sudah kami perbaiki, silakan dicoba "
@@ -470,7 +474,8 @@ def test_lkpp_answering_below_our_escalation_in_outlook_relays_only_its_answer(e
     body = ("-----Original Message-----\nFrom: Helpdesk LPSE Uji <lpse@lpse.test>\n"
             "Sent: Monday, November 23, 2026 10:00 AM\nTo: helpdesk@lkpp.test\nSubject: " + str(esc["Subject"])
             + "\n\n" + mf.text_of(esc) + "\n\nSudah kami perbaiki, silakan dicoba kembali.\n\nSalam,\nAndi\n")
-    raw, _ = mf.mail(mf.LKPP, "RE: " + str(esc["Subject"]), body, in_reply_to=str(esc["Message-ID"]).strip("<>"), to=mf.UNIT)
+    raw, _ = mf.mail(mf.LKPP, "RE: " + str(esc["Subject"]), body, in_reply_to=str(esc["Message-ID"]).strip("<>"),
+                     to=mf.UNIT)
     mf.deliver(servers, config, raw)
     solution = mf.text_of(mf.latest(servers, REQUESTER, "resolved_lkpp"))
     assert "Sudah kami perbaiki, silakan dicoba kembali." in solution

@@ -48,7 +48,8 @@ def held(fresh_mailboxes, tmp_path):
     """The form reached the mailbox at 10:00 as a new mail: held, its sender asked to confirm."""
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)
-    servers.append(mf.UNIT, mf.mail(mf.STAFF[0], "telepon", CALL, date=at("2026-11-24T10:00"))[0], msg_time=at("2026-11-24T10:00"))
+    servers.append(mf.UNIT, mf.mail(mf.STAFF[0], "telepon", CALL, date=at("2026-11-24T10:00"))[0],
+                   msg_time=at("2026-11-24T10:00"))
     mf.handle_at(config, at("2026-11-24T10:00"))
     [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "intake_confirm")
     number = str(notice["X-Mailbot-Ticket"])

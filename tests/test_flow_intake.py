@@ -96,7 +96,8 @@ def test_a_call_opens_a_ticket_once_its_sender_confirms_and_the_caller_gets_the_
     mf.deliver(servers, config, mf.reply_as_client(held, mf.STAFF[0], "#buka")[0])
 
     [ticket] = tickets(config)
-    assert (ticket.number, ticket.state, ticket.channel, ticket.taken_by) == (number, State.OPEN, "telepon", mf.STAFF[0])
+    assert (ticket.number, ticket.state, ticket.channel, ticket.taken_by) == (number, State.OPEN, "telepon",
+                                                                              mf.STAFF[0])
     assert ticket.requester.addr == CALLER
     assert (ticket.contact.name, ticket.contact.organisation, ticket.contact.phone) == (
         "Rina Wulandari", "CV Maju Jaya", "0812-7700-4455")
@@ -181,7 +182,8 @@ Permasalahan: Jadwal tender tidak tampil di halaman paket.
     assert (ticket.state, ticket.channel) == (State.OPEN, "telepon")
     opened = mf.latest(servers, mf.STAFF[0], "intake_opened")
     assert ticket.number in mf.text_of(opened)
-    mf.deliver(servers, config, mf.reply_as_client(opened, mf.STAFF[0], "Sudah ditelepon balik, menunggu jadwal dari PPK.")[0])
+    mf.deliver(servers, config,
+               mf.reply_as_client(opened, mf.STAFF[0], "Sudah ditelepon balik, menunggu jadwal dari PPK.")[0])
     [ticket] = tickets(config)
     assert ticket.state is State.OPEN  # a note: nobody is waited on to answer
     assert ("note", mf.STAFF[0]) in events_of(config, ticket.number)
@@ -250,7 +252,8 @@ def test_bad_forms_are_refused_with_the_field_to_fix(env):
     servers, config = env
     mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telepon", "#telepon\nNama: Budi\nEmail: budi@vendor.test\n")[0])
     mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telepon",
-                                        "#telepon\nNama: Budi\nE-mail: budi at vendor dot test\nMasalah: gagal login\n")[0])
+                                        "#telepon\nNama: Budi\nE-mail: budi at vendor dot test\n"
+                                        "Masalah: gagal login\n")[0])
     first, second = mf.inbox(servers, mf.STAFF[0])
     assert first["X-Mailbot-Kind"] == second["X-Mailbot-Kind"] == "command_error"
     assert "Permasalahan" in mf.text_of(first)
@@ -278,7 +281,8 @@ def test_the_timers_start_at_the_calls_waktu(authres_env):
     """SPEC 6 from the form: a call taken yesterday at 09.00 WIB and written down today is
     timed from 09.00 yesterday (its 3x24h resolution clock and its opening), not from the mail."""
     servers, config = authres_env
-    msg = mf.parse(mf.mail(mf.STAFF[0], "telepon", CALL.replace("Permasalahan:", "Waktu: kemarin 09.00\nPermasalahan:"))[0])
+    msg = mf.parse(mf.mail(mf.STAFF[0], "telepon",
+                           CALL.replace("Permasalahan:", "Waktu: kemarin 09.00\nPermasalahan:"))[0])
     msg["Authentication-Results"] = PASSED
     before = datetime.now(WIB).date()
     mf.deliver(servers, config, msg.as_bytes())  # `run --once` reads "kemarin" on its own clock
@@ -382,15 +386,16 @@ def test_a_form_pasted_as_a_word_table_in_an_html_mail(authres_env):
     """The form as Outlook sends a table pasted from Word: HTML only, a cell per paragraph,
     the colon in a cell of its own, the sender's closing below it."""
     servers, config = authres_env
-    html = f"""<html><body><div class=WordSection1><p class=MsoNormal>#telepon<o:p></o:p></p>
+    html = (f"""<html><body><div class=WordSection1><p class=MsoNormal>#telepon<o:p></o:p></p>
 <table class=MsoTableGrid border=1 cellspacing=0>
-<tr><td><p class=MsoNormal>Nama</p></td><td><p class=MsoNormal>:</p></td><td><p class=MsoNormal>Siti Aminah</p></td></tr>
+<tr><td><p class=MsoNormal>Nama</p></td><td><p class=MsoNormal>:</p></td>"""
+            f"""<td><p class=MsoNormal>Siti Aminah</p></td></tr>
 <tr><td><p class=MsoNormal>Instansi</p></td><td><p>:</p></td><td><p class=MsoNormal>Dinas PUPR</p></td></tr>
 <tr><td><p class=MsoNormal>Email</p></td><td><p>:</p></td><td><p class=MsoNormal>
 <a href="mailto:{CALLER}">{CALLER}</a></p></td></tr>
 <tr><td><p class=MsoNormal>Permasalahan</p></td><td><p>:</p></td>
 <td><p class=MsoNormal>Gagal verifikasi penyedia pada paket 10012345000</p></td></tr>
-</table><p class=MsoNormal>&nbsp;</p><p class=MsoNormal>Salam,<br>Andi</p></div></body></html>"""
+</table><p class=MsoNormal>&nbsp;</p><p class=MsoNormal>Salam,<br>Andi</p></div></body></html>""")
     msg = mf.parse(mf.mail(mf.STAFF[0], "telepon", "x")[0])
     msg.set_content(html, subtype="html")
     msg["Authentication-Results"] = PASSED

@@ -111,7 +111,8 @@ def test_lkpp_is_not_chased_for_progress_minutes_after_it_received_the_data_it_a
     progress on data it has just received; its day to report runs from the data."""
     servers, config = env
     escalation = open_and_escalate(servers, config, at("2026-11-23T09:00"), at("2026-11-23T09:30"))
-    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=mf.UNIT)
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.",
+                                to=mf.UNIT)
     arrive(servers, config, raw, at("2026-11-23T10:00"))
     assert ticket(config).state is State.AWAITING_INFO
     request = latest_of(servers, REQUESTER, "need_info")

@@ -119,7 +119,8 @@ def test_apple_mail_text_after_an_inline_screenshot_reaches_staff(env):
             b"Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
             b"Selamat siang, saat upload dokumen penawaran muncul error berikut:\r\n\r\n--Apple-Mail=_1\r\n"
             b'Content-Type: image/png; name="Screen Shot 2026-11-23.png"\r\n'
-            b'Content-Disposition: inline; filename="Screen Shot 2026-11-23.png"\r\nContent-Transfer-Encoding: base64\r\n'
+            b'Content-Disposition: inline; filename="Screen Shot 2026-11-23.png"\r\n'
+            b'Content-Transfer-Encoding: base64\r\n'
             b"\r\niVBORw0KGgoAAAANSUhEUg==\r\n\r\n--Apple-Mail=_1\r\n"
             b"Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
             b"\r\nKode tender 12345678, batas upload besok jam 10.00. Mohon segera dibantu.\r\nBudi 0812345\r\n"
@@ -141,7 +142,8 @@ def test_inline_text_file_and_calendar_invitation_reach_staff(env):
     servers, config, _ = env
     body = (b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
             b'Content-Type: multipart/alternative; boundary="a1"\r\n\r\n--a1\r\n'
-            b"Content-Type: text/plain; charset=utf-8\r\n\r\nKami mengundang helpdesk ke rapat konsultasi; log terlampir.\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            b"Kami mengundang helpdesk ke rapat konsultasi; log terlampir.\r\n"
             b"\r\n--a1\r\nContent-Type: text/calendar; charset=utf-8; method=REQUEST\r\n\r\n"
             b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nDTSTART:20261125T030000Z\r\n"
             b"SUMMARY:Konsultasi tender\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n\r\n--a1--\r\n\r\n--b1\r\n"

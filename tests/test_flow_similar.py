@@ -82,10 +82,12 @@ def test_nothing_is_listed_when_nothing_solved_is_alike(env):
     solve(servers, config, "sari@dinas.test", "Jadwal tender ulang",
           "Kapan jadwal tender ulang paket rehabilitasi gedung diumumkan?",
           "Jadwal tender ulang diumumkan di SPSE setelah pokja menetapkan ulang dokumen pemilihan.")
-    raw, _ = mf.mail("sari@dinas.test", "SPAMKODOK", "Aplikasi SPAMKODOK versi berapa yang harus dipakai untuk enkripsi?")
+    raw, _ = mf.mail("sari@dinas.test", "SPAMKODOK",
+                     "Aplikasi SPAMKODOK versi berapa yang harus dipakai untuk enkripsi?")
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if f"{YEAR}-00002" in str(m["Subject"]))
+    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
+                  if f"{YEAR}-00002" in str(m["Subject"]))
     assert "kasus serupa" not in mf.text_of(notice)
 
 

@@ -28,7 +28,8 @@ def env(fresh_mailboxes, tmp_path):
 
 
 def _open(servers, config, attachments: tuple = ()) -> EmailMessage:
-    raw, _ = mf.mail(REQUESTER, "Akun SPSE terkunci", "Selamat pagi,\nakun SPSE saya terkunci sejak kemarin.\n\nBudi Santoso",
+    raw, _ = mf.mail(REQUESTER, "Akun SPSE terkunci",
+                     "Selamat pagi,\nakun SPSE saya terkunci sejak kemarin.\n\nBudi Santoso",
                      name="Budi Santoso", attachments=attachments)
     mf.deliver(servers, config, raw)
     return mf.latest(servers, mf.STAFF[0], "staff_new")
@@ -45,7 +46,8 @@ def _outlook_reply(notice: EmailMessage, sender: str, text: str, attachments: tu
     msg["Message-ID"] = make_msgid(domain="lpse.test")
     msg["In-Reply-To"] = str(notice["Message-ID"])
     msg["References"] = str(notice["Message-ID"])
-    msg.set_content(f"{text}\r\n\r\n{rule + chr(13) + chr(10) if rule else ''}Dari: Helpdesk LPSE Uji <{mf.UNIT}>\r\nDikirim: Senin, 23 November 2026 09.15\r\n"
+    msg.set_content(f"{text}\r\n\r\n{rule + chr(13) + chr(10) if rule else ''}Dari: Helpdesk LPSE Uji <{mf.UNIT}>\r\n"
+                    "Dikirim: Senin, 23 November 2026 09.15\r\n"
                     f"Kepada: Andi Helpdesk <{sender}>\r\nPerihal: {notice['Subject']}\r\n\r\n{mf.text_of(notice)}")
     for filename, ctype, data in attachments:
         main, sub = ctype.split("/")
@@ -359,12 +361,15 @@ def test_outlook_rich_text_winmail_dat_reaches_the_requester_as_its_files(env):
                                                attachments=(("winmail.dat", "application/ms-tnef",
                                                              winmail([("Panduan Reset Password.pdf", mf.PDF)])),)))
     reply = mf.latest(servers, REQUESTER, "staff_reply")
-    assert {p.get_filename(): p.get_content() for p in reply.iter_attachments()} == {"Panduan Reset Password.pdf": mf.PDF}
+    assert ({p.get_filename(): p.get_content() for p in reply.iter_attachments()}
+            == {"Panduan Reset Password.pdf": mf.PDF})
     assert "panduan reset password terlampir" in mf.text_of(reply)
 
-    mf.deliver(servers, config, _outlook_reply(mf.latest(servers, mf.STAFF[0], "staff_new"), mf.STAFF[0], "#eskalasi\r\nMohon bantuan."))
+    mf.deliver(servers, config, _outlook_reply(mf.latest(servers, mf.STAFF[0], "staff_new"), mf.STAFF[0],
+                                               "#eskalasi\r\nMohon bantuan."))
     escalation = mf.latest(servers, mf.LKPP, "escalate")
-    assert {p.get_filename(): p.get_content() for p in escalation.iter_attachments()} == {"Surat Kuasa Direktur.pdf": mf.PDF}
+    assert ({p.get_filename(): p.get_content() for p in escalation.iter_attachments()}
+            == {"Surat Kuasa Direktur.pdf": mf.PDF})
 
 
 def test_a_divider_staff_type_keeps_the_text_below_it_for_the_requester(env):

@@ -40,7 +40,8 @@ def test_a_supervisor_the_requester_wrote_to_is_heard_on_the_ticket(env):
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
     [ticket] = mf.store_of(config).tickets()
-    assert [m["sender"] for m in mf.store_of(config).messages_of(ticket.id) if m["direction"] == "in"] == [REQUESTER, BOSS]
+    assert ([m["sender"] for m in mf.store_of(config).messages_of(ticket.id) if m["direction"] == "in"]
+            == [REQUESTER, BOSS])
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, "catchall@lpse.test") if m["X-Mailbot-Kind"]] == []
 
 
@@ -112,7 +113,8 @@ def test_a_reply_a_year_later_opens_a_ticket_titled_as_the_problem_not_as_the_cl
     assert new.reopened_from == old.id and new.subject == "Akun terkunci"
     ack = mf.of_kind(mf.inbox(servers, REQUESTER), "ack")[-1]
     assert ack["Subject"] == f"[LPSE-T #{new.number}] Tanda terima pengaduan/pertanyaan Anda"  # issue 37: neutral
-    assert mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")[-1]["Subject"] == f"[LPSE-T #{new.number}] Tiket baru: Akun terkunci"
+    assert (mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")[-1]["Subject"]
+            == f"[LPSE-T #{new.number}] Tiket baru: Akun terkunci")
 
 
 @pytest.mark.parametrize(("title", "expected"), [
@@ -134,7 +136,8 @@ def test_a_gateways_external_or_spam_mark_is_no_part_of_the_tickets_title(env):
     """The unit's own Microsoft 365 tenant marks outside mail "[EXTERNAL]"; the ack told the
     requester "[LPSE-T #...] [EXTERNAL] Tidak bisa login SPSE", as if the unit were outside."""
     servers, config = env
-    servers.append(mf.UNIT, mf.mail(REQUESTER, "[EXTERNAL] Tidak bisa login SPSE", "Mohon bantuan, tidak bisa login.")[0])
+    servers.append(mf.UNIT, mf.mail(REQUESTER, "[EXTERNAL] Tidak bisa login SPSE",
+                                    "Mohon bantuan, tidak bisa login.")[0])
     servers.append(mf.UNIT, mf.mail("sari@dinas.test", "*** SPAM *** RE: Jadwal tender", "Mohon info jadwal.")[0])
     mf.run_once(config)
     assert [t.subject for t in mf.store_of(config).tickets()] == ["Tidak bisa login SPSE", "Jadwal tender"]
@@ -221,7 +224,8 @@ def test_a_request_from_a_web_form_reaches_staff_and_their_answer_reaches_the_pe
     assert ticket.requester.addr == REQUESTER
     [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     assert mf.inbox(servers, REQUESTER) == [] and mf.inbox(servers, "catchall@lpse.test") == []
-    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "Silakan kompres dokumen di bawah 10 MB lalu unggah ulang.")[0])
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0],
+                                               "Silakan kompres dokumen di bawah 10 MB lalu unggah ulang.")[0])
     mf.run_once(config)
     [answer] = mf.inbox(servers, REQUESTER)
     assert "kompres dokumen" in answer.get_body(("plain",)).get_content()
@@ -244,7 +248,8 @@ def test_a_no_reply_sender_whose_reply_to_names_staff_proves_nothing(env):
 def test_list_mail_from_no_person_opens_no_ticket(env, headers):
     """SPEC 5: a newsletter or a machine's mail through a group is recorded, nothing more."""
     servers, config = env
-    servers.append(mf.UNIT, mf.mail("info@asosiasi.test", "Kabar pengadaan bulan ini", "Berita terbaru.", headers=headers)[0])
+    servers.append(mf.UNIT, mf.mail("info@asosiasi.test", "Kabar pengadaan bulan ini", "Berita terbaru.",
+                                    headers=headers)[0])
     mf.run_once(config)
     assert mf.store_of(config).tickets() == [] and mf.inbox(servers, mf.STAFF[0]) == []
 
@@ -265,7 +270,8 @@ def test_every_mail_a_requester_gets_on_one_ticket_has_one_subject(env):
     mf.handle_at(config, start + timedelta(minutes=10))
     [escalation] = mf.of_kind(mf.inbox(servers, mf.LKPP), "escalate")
     asked = start + timedelta(hours=1)
-    servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error.", to=mf.UNIT)[0],
+    servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error.",
+                                               to=mf.UNIT)[0],
                    msg_time=asked)
     mf.handle_at(config, asked)
     mf.sweep(config, asked + timedelta(days=2, minutes=1))  # the requester is reminded after 2 working days
@@ -275,7 +281,8 @@ def test_every_mail_a_requester_gets_on_one_ticket_has_one_subject(env):
     mf.handle_at(config, asked + timedelta(days=2, hours=1))
     [forwarded] = mf.of_kind(mf.inbox(servers, mf.LKPP), "forward_info")
     solved = asked + timedelta(days=3)
-    servers.append(mf.UNIT, mf.reply_as_client(forwarded, mf.LKPP, "Sudah kami perbaiki, silakan login kembali.", to=mf.UNIT)[0],
+    servers.append(mf.UNIT, mf.reply_as_client(forwarded, mf.LKPP, "Sudah kami perbaiki, silakan login kembali.",
+                                               to=mf.UNIT)[0],
                    msg_time=solved)
     mf.handle_at(config, solved)
     mf.sweep(config, solved + timedelta(days=7))  # no confirmation: closed automatically
@@ -287,7 +294,8 @@ def test_every_mail_a_requester_gets_on_one_ticket_has_one_subject(env):
     subjects = {re.sub(r"^(?:re|fwd?):\s*", "", str(m["Subject"]), flags=re.IGNORECASE) for m in got
                 if m["X-Mailbot-Kind"] != "ack"}
     assert subjects == {"[LPSE-T #2026-00001] Akun terkunci"}
-    assert {str(m["Subject"]) for m in mf.of_kind(got, "ack")} == {"[LPSE-T #2026-00001] Tanda terima pengaduan/pertanyaan Anda"}
+    assert ({str(m["Subject"]) for m in mf.of_kind(got, "ack")}
+            == {"[LPSE-T #2026-00001] Tanda terima pengaduan/pertanyaan Anda"})
 
 
 def test_a_google_group_post_rewritten_for_dmarc_is_answered_to_its_author_not_the_group(env):
@@ -295,7 +303,8 @@ def test_a_google_group_post_rewritten_for_dmarc_is_answered_to_its_author_not_t
     p=reject (yahoo.co.id): 'Sari via pengadaan' <pengadaan@dinas.test>, the author in
     Reply-To and X-Original-Sender. Staff's answer belongs to Sari, not to every member."""
     servers, config = env
-    raw, _ = mf.mail("pengadaan@dinas.test", "[pengadaan] Jadwal pembukaan penawaran", "Mohon info jadwal, aplikasi error.",
+    raw, _ = mf.mail("pengadaan@dinas.test", "[pengadaan] Jadwal pembukaan penawaran",
+                     "Mohon info jadwal, aplikasi error.",
                      name="'Sari' via pengadaan",
                      headers={"List-Id": "<pengadaan.dinas.test>", "Precedence": "list", "X-Google-Group-Id": "123456",
                               "Mailing-list": "list pengadaan@dinas.test; contact pengadaan+owners@dinas.test",

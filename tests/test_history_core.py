@@ -143,7 +143,8 @@ def test_an_earlier_history_mail_and_a_reply_quoting_one_are_not_repeated_inside
     quoted = "\n".join("> " + line for line in earlier.splitlines())
     lines = full_view([
         row("out", "history", queued_raw=b"Subject: x\n\n" + earlier.encode()),
-        row("in", "history_requested", body="#history", full_text=f"#history\n\nPada Senin, mailbot menulis:\n{quoted}"),
+        row("in", "history_requested", body="#history",
+            full_text=f"#history\n\nPada Senin, mailbot menulis:\n{quoted}"),
     ])
     assert "      (the ticket's history as it stood then; not repeated here)" in lines
     assert "      (it quotes a history mail: its new text only)" in lines

@@ -87,7 +87,8 @@ Sudah dicoba di browser lain.
 
 Jawaban dari LKPP belum ada.
 """)
-    assert got.problem == "Tender 10012345000 tidak tampil.\nSudah dicoba di browser lain.\n\nJawaban dari LKPP belum ada."
+    assert got.problem == ("Tender 10012345000 tidak tampil.\nSudah dicoba di browser lain.\n\n"
+                           "Jawaban dari LKPP belum ada.")
     assert got.answer is None  # a sentence that starts with "Jawaban" inside the problem is text
 
 
@@ -95,7 +96,8 @@ def test_a_table_pasted_from_word_label_and_value_cells():
     got = form("Nama\t:\tSiti Aminah\nInstansi\t:\tDinas PUPR\nNo. HP\t:\t0778-123456\n"
                "Permasalahan\t:\tGagal verifikasi penyedia\n")
     assert got.errors == ()
-    assert (got.contact.name, got.contact.organisation, got.contact.phone) == ("Siti Aminah", "Dinas PUPR", "0778-123456")
+    assert (got.contact.name, got.contact.organisation, got.contact.phone) == ("Siti Aminah", "Dinas PUPR",
+                                                                               "0778-123456")
     assert got.problem == "Gagal verifikasi penyedia"
 
 

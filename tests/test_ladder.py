@@ -54,7 +54,8 @@ def the_ticket(config) -> Ticket:
 
 def events(config, ticket: Ticket | None = None) -> list[tuple[str, dict]]:
     ticket = ticket or the_ticket(config)
-    return [(e["kind"], json.loads(e["detail"]) if e["detail"] else {}) for e in mf.store_of(config).events_of(ticket.id)]
+    return [(e["kind"], json.loads(e["detail"]) if e["detail"] else {})
+            for e in mf.store_of(config).events_of(ticket.id)]
 
 
 def decoded(msg: EmailMessage) -> str:
@@ -231,7 +232,8 @@ def test_coordinator_tier_direction_then_staff_relay_and_escalate(env):
     assert "direction" in [k for k, _ in events(config)]
     assert kinds_in(servers, REQUESTER) == ["ack"]  # direction is internal
 
-    mf.deliver(servers, config, gmail_id(passed, mf.STAFF[1], "Pak Budi, mohon kosongkan cache browser lalu coba lagi."))
+    mf.deliver(servers, config, gmail_id(passed, mf.STAFF[1],
+                                         "Pak Budi, mohon kosongkan cache browser lalu coba lagi."))
     relayed = mf.latest(servers, REQUESTER)
     assert relayed["X-Mailbot-Kind"] == "staff_reply" and "kosongkan cache browser" in mf.text_of(relayed)
     assert "eskalasi ke LKPP" not in mf.text_of(relayed)  # the coordinator's words never follow
@@ -246,7 +248,8 @@ def test_assign_sends_the_case_to_the_assignee(env):
     """9.2: `#tugaskan ADDRESS` gives the assignee the whole case, attachments included."""
     servers, config = env
     notice = open_ticket(servers, config)
-    mf.deliver(servers, config, gmail_en(notice, mf.STAFF[0], "#tugaskan staff2@lpse.test\nTolong ditangani, saya cuti."))
+    mf.deliver(servers, config, gmail_en(notice, mf.STAFF[0],
+                                         "#tugaskan staff2@lpse.test\nTolong ditangani, saya cuti."))
     assigned = mf.latest(servers, mf.STAFF[1], "assigned")
     assert "paket 10012345000" in mf.text_of(assigned)
     assert [p.get_filename() for p in assigned.iter_attachments()] == ["error.png"]
@@ -329,7 +332,8 @@ def test_an_answer_to_the_digest_is_direction_even_with_a_command_or_no_ticket_n
     mf.deliver(servers, config, outlook(digest, HEAD, "Mohon semua tiket yang lewat SLA diselesaikan hari ini.\n\n"
                                                       "Kepala UKPBJ"))
     general = mf.latest(servers, mf.STAFF[0], "staff_direction")
-    assert "lewat SLA diselesaikan hari ini" in mf.text_of(general) and "tidak menyebut nomor tiket" in mf.text_of(general)
+    assert ("lewat SLA diselesaikan hari ini" in mf.text_of(general)
+            and "tidak menyebut nomor tiket" in mf.text_of(general))
     assert not mf.of_kind(mf.inbox(servers, HEAD), "staff_no_ticket")
 
     raw, _ = mf.mail(HEAD, "Arahan", "Mohon semua tiket ditutup hari ini.")  # cites no digest
@@ -348,7 +352,8 @@ def test_teruskan_never_passes_on_automatic_or_forged_mail_over_lkpp_answer(env)
     escalation = escalate(servers, config)
     notice = mf.latest(servers, mf.STAFF[0], "staff_new")
     ack, _ = mf.mail(mf.LKPP, f"[Ticket#2026112310000045] RE: {escalation['Subject']}",
-                     "Email Anda telah kami terima dengan nomor tiket #2026112310000045. Mohon tidak membalas email ini.",
+                     "Email Anda telah kami terima dengan nomor tiket #2026112310000045. "
+                     "Mohon tidak membalas email ini.",
                      in_reply_to=str(escalation["Message-ID"]).strip("<>"), headers={"Auto-Submitted": "auto-replied"})
     mf.deliver(servers, config, ack)
     tag = str(escalation["Subject"]).split("]")[0] + "]"
@@ -361,7 +366,8 @@ def test_teruskan_never_passes_on_automatic_or_forged_mail_over_lkpp_answer(env)
     [error] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
     assert "#teruskan: Helpdesk LKPP belum mengirim balasan" in " ".join(mf.text_of(error).split())
 
-    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP, "Silakan penyedia memakai Firefox terbaru lalu unggah ulang."))
+    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP,
+                                         "Silakan penyedia memakai Firefox terbaru lalu unggah ulang."))
     mf.deliver(servers, config, gmail_id(notice, mf.STAFF[0], "#teruskan"))
     relayed = mf.text_of(mf.latest(servers, REQUESTER, "relay"))
     assert "Firefox terbaru" in relayed and "Rp 750.000" not in relayed and "nomor tiket" not in relayed
@@ -435,7 +441,8 @@ def test_the_staff_note_never_reaches_the_requester_inside_lkpps_quote(env):
     solution relayed to the requester carries LKPP's answer, never a line of the note."""
     servers, config = env
     notice = open_ticket(servers, config)
-    mf.deliver(servers, config, outlook(notice, mf.STAFF[0], "#eskalasi\nRAHASIA: penyedia ini sudah tiga kali lapor hal sama."))
+    mf.deliver(servers, config, outlook(notice, mf.STAFF[0],
+                                        "#eskalasi\nRAHASIA: penyedia ini sudah tiga kali lapor hal sama."))
     escalation = mf.latest(servers, mf.LKPP, "escalate")
     answer = ("Permasalahan telah kami perbaiki, silakan dicoba kembali.\n\n--- Riwayat Tiket ---\n"
               "[23-11-2026 09:00] Helpdesk LPSE Uji:\nD. CATATAN PETUGAS HELPDESK LPSE\n"
@@ -499,7 +506,8 @@ def test_staff_call_an_unclassified_reply_a_data_request_and_the_answer_reaches_
     requester's answer goes to LKPP with its attachment."""
     servers, config = env
     escalation = escalate(servers, config)
-    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP, "Mohon maaf, untuk paket tersebut silakan lihat lampiran."))
+    mf.deliver(servers, config, gmail_en(escalation, mf.LKPP,
+                                         "Mohon maaf, untuk paket tersebut silakan lihat lampiran."))
     assert the_ticket(config).state is State.ESCALATED
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
     asked = mf.latest(servers, mf.STAFF[0], "staff_lkpp")
@@ -618,7 +626,8 @@ def test_escalation_carries_the_consultation_form_and_priority(env, capsys):
 # already Monday 23 November in Indonesia.
 @pytest.mark.parametrize(("zone", "language", "day_line", "time_line"), [
     ("Asia/Jakarta", "id", "Hari/Tanggal Konsultasi : Senin, 23 November 2026", "Waktu                   : 00:30 WIB"),
-    ("Asia/Makassar", "id", "Hari/Tanggal Konsultasi : Senin, 23 November 2026", "Waktu                   : 01:30 WITA"),
+    ("Asia/Makassar", "id", "Hari/Tanggal Konsultasi : Senin, 23 November 2026",
+     "Waktu                   : 01:30 WITA"),
     ("Asia/Jayapura", "en", "Day/date of consultation : Monday, 23 November 2026",
      "Time                     : 02:30 WIT"),
 ])
@@ -643,7 +652,8 @@ def test_lkpps_steps_that_repeat_the_requesters_reach_the_requester_whole(env):
     problem = ("Langkah yang saya lakukan:\n1. Login sebagai penyedia\n2. Pilih paket\n"
                "3. Unggah dokumen penawaran\n4. Muncul pesan Gagal mengirim penawaran\n\nBudi Santoso\n")
     mf.deliver(servers, config, mf.mail(REQUESTER, "Gagal kirim penawaran", problem, name="Budi Santoso")[0])
-    mf.deliver(servers, config, outlook(mf.latest(servers, mf.STAFF[0], "staff_new"), mf.STAFF[0], "#eskalasi\nMohon bantuan."))
+    mf.deliver(servers, config, outlook(mf.latest(servers, mf.STAFF[0], "staff_new"), mf.STAFF[0],
+                                        "#eskalasi\nMohon bantuan."))
     answer = ("Permasalahan telah diselesaikan oleh tim teknis. Silakan penyedia melakukan langkah berikut:\n"
               "1. Login sebagai penyedia\n2. Pilih paket\n3. Hapus file penawaran lama\n"
               "4. Unggah ulang dokumen penawaran\n\nTerima kasih.")
@@ -674,7 +684,8 @@ def test_escalation_carries_seed_003s_form_in_its_order(env):
 
 def resolve(servers, config) -> EmailMessage:
     notice = open_ticket(servers, config)
-    mf.deliver(servers, config, gmail_id(notice, mf.STAFF[0], "#selesai\nData penyedia sudah kami perbarui, silakan coba."))
+    mf.deliver(servers, config, gmail_id(notice, mf.STAFF[0],
+                                         "#selesai\nData penyedia sudah kami perbarui, silakan coba."))
     assert the_ticket(config).state is State.RESOLVED
     return mf.latest(servers, REQUESTER, "resolved")
 
@@ -898,7 +909,8 @@ def test_a_coordinator_on_the_staff_list_too_gives_direction_that_stays_internal
     so do their answers to an unverified alert and (E12d) to the digest. Their plain answer to a
     staff notice is still a staff answer, relayed."""
     servers, config = dual
-    notice, case = coordinator_case(servers, config, "#koordinator Penyedia mendesak, mohon arahan.", client=gmail_id, at=at("2026-11-23T09:00"))
+    notice, case = coordinator_case(servers, config, "#koordinator Penyedia mendesak, mohon arahan.", client=gmail_id,
+                                    at=at("2026-11-23T09:00"))
     mf.deliver(servers, config, gmail_id(case, COORDINATOR, "Andi, tolong cek ke admin agency dulu."))
     assert "Andi, tolong cek ke admin agency dulu." in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
     assert kinds_in(servers, REQUESTER) == ["ack"]
@@ -1003,7 +1015,8 @@ def _thin_reply(original, sender: str, text: str, *, html: bool) -> bytes:
     history = [f"Dari: {original['From']}", f"Perihal: {original['Subject']}", "", *mf.text_of(original).splitlines()]
     if not html:
         body = "\n".join([text, "", *history])
-        return mf.mail(sender, "RE: " + str(original["Subject"]), body, in_reply_to=str(original["Message-ID"]).strip("<>"))[0]
+        return mf.mail(sender, "RE: " + str(original["Subject"]), body,
+                       in_reply_to=str(original["Message-ID"]).strip("<>"))[0]
     escaped = [line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for line in (text, *history)]
     page = "<html><body>" + "".join(f"<p class=MsoNormal>{line or '&nbsp;'}</p>" for line in escaped) + "</body></html>"
     msg = mf.parse(mf.mail(sender, "RE: " + str(original["Subject"]), "x",

@@ -66,7 +66,8 @@ def test_gmail_bottom_posting_with_a_blank_line_under_the_header() -> None:
 def test_inline_answers_between_quotes_are_kept_in_order() -> None:
     """A reply answered point by point keeps each answer, none of the quoted questions."""
     text = ("Pada Sen, 23 Nov 2026 pukul 09.15 Helpdesk LPSE Uji <lpse@lpse.test> menulis:\n"
-            "> Apa kode tendernya?\n\nKode tender 10012345000.\n\n> Browser apa yang dipakai?\n\nChrome versi terbaru.\n")
+            "> Apa kode tendernya?\n\nKode tender 10012345000.\n\n"
+            "> Browser apa yang dipakai?\n\nChrome versi terbaru.\n")
     assert new_text(text) == "Kode tender 10012345000.\n\nChrome versi terbaru."
 
 

@@ -759,7 +759,8 @@ def test_a_rejected_lkpp_solution_goes_back_to_the_staff_member_who_owns_the_cas
 
 
 @pytest.mark.parametrize("text", ["#tugaskan budi@vendor.test\nCatatan internal: vendor ini bermasalah.",
-                                  "#tugaskan sari@dinas.test", "#prioritas tinggi\n#tugaskan Staf Dua <staf2@lpse.tset>",
+                                  "#tugaskan sari@dinas.test",
+                                  "#prioritas tinggi\n#tugaskan Staf Dua <staf2@lpse.tset>",
                                   "#tugaskan andi@lpse.test\nTolong ditangani."])
 def test_a_ticket_is_assigned_only_within_the_unit(text):
     """E11 and SPEC 1: an assignee gets the whole case, internal note and requester data

@@ -137,7 +137,8 @@ def test_a_requester_reopening_a_closed_ticket_is_recorded_as_a_state_change():
 
 
 def test_a_changed_ticket_shows_when_it_last_changed():
-    """A ticket a message changes shows that message's time as its last update (`ticket --json` shows it as updated_at)."""
+    """A ticket a message changes shows that message's time as its last update (`ticket --json`
+    shows it as updated_at)."""
     decision = decision_for(message(STAFF, "Silakan coba login ulang."), State.OPEN)
     assert decision.ticket is not None and decision.ticket.updated_at == NOW
 

@@ -193,10 +193,12 @@ CONSTRUCTIONS = [
     ("returned", "Hal ini cukup diselesaikan oleh PA/KPA, tidak perlu melalui LKPP."),
     ("returned", "Perubahan ini merupakan kebijakan PPK/PA masing-masing."),
     ("returned", "Permasalahan ini dapat diselesaikan di LPSE Bapak/Ibu melalui menu Kelola Pegawai."),
-    ("returned", "Pengaduan terkait hasil evaluasi agar disampaikan kepada Pokja atau APIP, bukan melalui Helpdesk LKPP."),
+    ("returned", ("Pengaduan terkait hasil evaluasi agar disampaikan kepada Pokja atau APIP, "
+                  "bukan melalui Helpdesk LKPP.")),
     ("returned", "This falls under the agency admin's responsibility; please handle it locally."),
     # asking the requester for data with no "agar", a finished process, work queued or part done
-    ("need_info", "Agar dapat kami tindaklanjuti, kiranya LPSE dapat memintakan kepada penyedia data berikut: NPWP, NIB."),
+    ("need_info", ("Agar dapat kami tindaklanjuti, kiranya LPSE dapat memintakan kepada penyedia data berikut: "
+                   "NPWP, NIB.")),
     ("resolved", "Dengan hormat, permohonan reset akun PPK telah selesai kami proses. Silakan PPK login kembali."),
     ("resolved", "Akun PPK sudah kami buatkan ulang dengan NIK yang benar, silakan login."),
     ("status", "Your request is in the queue and will be handled in order."),

@@ -36,5 +36,6 @@ def test_letters_of_the_requesters_side_are_asked_of_the_requester(rules, offici
 
 @pytest.mark.parametrize("official", ["Kepala LPSE", "Kepala UKPBJ"])
 def test_a_letter_of_the_units_own_head_stays_with_staff(rules, official):
-    text = f"Agar dapat kami tindak lanjuti, mohon dilengkapi surat permohonan reset akun yang ditandatangani {official}."
+    text = (f"Agar dapat kami tindak lanjuti, mohon dilengkapi surat permohonan reset akun yang ditandatangani "
+            f"{official}.")
     assert verdict(rules, text) is None

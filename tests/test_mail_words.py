@@ -53,7 +53,8 @@ def test_auto_close_for_missing_data_is_told_to_staff_as_such(env):
     raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon dicek.")
     arrive(servers, config, raw, at("2026-11-23T09:10"))
     escalation = received(servers, mf.LKPP, "escalate")[-1]
-    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=mf.UNIT)
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.",
+                                to=mf.UNIT)
     arrive(servers, config, raw, at("2026-11-23T11:00"))
     mf.sweep(config, at("2026-11-25T11:01"))  # the reminder after 2 working days
     mf.sweep(config, at("2026-11-30T11:01"))  # closed 5 working days after the request
@@ -105,7 +106,8 @@ def test_staff_mail_names_states_and_priorities_in_the_mailbox_language(env):
     raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon dicek.")
     arrive(servers, config, raw, at("2026-11-23T09:20"))
     escalation = received(servers, mf.LKPP, "escalate")[-1]
-    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.", to=mf.UNIT)
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi screenshot pesan error dan kode tender.",
+                                to=mf.UNIT)
     arrive(servers, config, raw, at("2026-11-23T11:00"))
 
     case = mf.text_of(received(servers, COORDINATOR, "coordinator_case")[-1])

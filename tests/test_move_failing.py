@@ -33,7 +33,8 @@ REQUESTS = (
 
 def acks_to(servers, requester: str) -> list:  # type: ignore[no-untyped-def]
     """Acks addressed to `requester` (these addresses share the catch-all mailbox)."""
-    return [m for m in mf.of_kind(mf.inbox(servers, servers.mailbox_for(requester)), "ack") if requester in str(m["To"])]
+    return [m for m in mf.of_kind(mf.inbox(servers, servers.mailbox_for(requester)), "ack")
+            if requester in str(m["To"])]
 
 
 def test_a_read_only_processed_folder_neither_slows_acks_nor_loses_mail(fresh_mailboxes, tmp_path):

@@ -204,7 +204,8 @@ def test_restore_reads_the_ack_sent_after_the_backup_and_the_request_keeps_its_n
         assert prior is not None
         assert prior["message_id"] == "mb.t.2026-00004.ack.ar.0123456789.abcdefghijklmnop@lpse.test"
         assert prior["archive_path"] == "t/out/2026/11/ack4.eml"
-        assert store.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now, now - timedelta(days=1)) is None
+        assert store.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now,
+                                    now - timedelta(days=1)) is None
         assert store.meta("restore_recovery:t") is not None  # the daemon's first pass recovers the mailbox
     finally:
         store.close()

@@ -28,7 +28,8 @@ def test_json_log_lines_carry_no_secret_and_no_body(fresh_mailboxes, tmp_path):
         assert mf.wait_for(lambda: len(servers.fetch(mf.STAFF[0])) >= 1, 30)
         notice = mf.latest(servers, mf.STAFF[0], "staff_new")
         servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#catatan RAHASIA-NOTE-2")[0])
-        servers.append(mf.UNIT, b"From: x@vendor.test\r\nSubject: broken\r\n\r\nRAHASIA-BODY-3 " + b"\xff" * 10 + b"\r\n")
+        servers.append(mf.UNIT,
+                       b"From: x@vendor.test\r\nSubject: broken\r\n\r\nRAHASIA-BODY-3 " + b"\xff" * 10 + b"\r\n")
         assert mf.wait_for(lambda: len(servers.fetch(mf.UNIT, "INBOX")) == 0, 30)
     finally:
         out = mf.stop(proc)

@@ -81,7 +81,8 @@ def handled_after_backup(fresh_mailboxes, tmp_path):
     assert cmd(config, "backup", str(tmp_path / "b"), "--archive") == 0
     after = [request(servers, i) for i in (4, 5, 6)]
     mf.run_once(config)
-    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if "dokumen 5" in str(m["Subject"]))
+    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
+                  if "dokumen 5" in str(m["Subject"]))
     raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "Silakan kosongkan cache peramban lalu unggah ulang.")
     servers.append(mf.UNIT, raw)
     ack6 = next(m for m in acks(servers) if str(m["To"]) == "vendor6@penyedia6.test")
@@ -211,7 +212,8 @@ def test_an_escalation_and_lkpps_answer_after_the_backup_are_made_again_without_
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
     escalation = mf.latest(servers, mf.LKPP, "escalate")
-    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali.", to=mf.UNIT)
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali.",
+                                to=mf.UNIT)
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
     mailed = [(m["X-Mailbot-Kind"], TAG.search(str(m["Subject"]))[1]) for m in mf.inbox(servers, BUDI)]
@@ -262,7 +264,8 @@ def restored_store(tmp: Path, *rows: tuple[str, str, str, datetime]) -> Store:
     for i, (kind, number, to, at) in enumerate(rows):
         store.db.conn.execute(
             "insert into restored (mailbox, direction, message_id, number, kind, recipients, at) values "
-            "('t', 'out', ?, ?, ?, ?, ?)", [f"sent{i}@lpse.test", number, kind, to, at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")])
+            "('t', 'out', ?, ?, ?, ?, ?)",
+            [f"sent{i}@lpse.test", number, kind, to, at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")])
     return store
 
 

@@ -96,10 +96,12 @@ def test_a_bounce_subject_alone_is_no_bounce(subject):
 
 
 def test_a_person_forwarding_a_bounce_is_a_person():
-    raw = (b"From: Budi <budi@cvmaju.test>\r\nTo: lpse@lpse.test\r\nSubject: Fwd: Undelivered Mail Returned to Sender\r\n"
+    raw = (b"From: Budi <budi@cvmaju.test>\r\nTo: lpse@lpse.test\r\n"
+           b"Subject: Fwd: Undelivered Mail Returned to Sender\r\n"
            b"Message-ID: <p2@cvmaju.test>\r\n\r\nEmail saya ke pokja ditolak, mohon bantuan.\r\n\r\n"
            b"---------- Forwarded message ---------\r\nFrom: Mail Delivery System <MAILER-DAEMON@cvmaju.test>\r\n"
-           b"Subject: Undelivered Mail Returned to Sender\r\n\r\n<pokja@lpse.test>: host said: 550 5.1.1 User unknown\r\n"
+           b"Subject: Undelivered Mail Returned to Sender\r\n\r\n"
+           b"<pokja@lpse.test>: host said: 550 5.1.1 User unknown\r\n"
            b"Received: from x\r\nMessage-ID: <o1@cvmaju.test>\r\nFrom: budi@cvmaju.test\r\n")
     assert parse_message(raw).auto_reason is None
 
@@ -123,7 +125,8 @@ def test_a_person_replying_with_a_mail_attached_is_a_person():
     the attached copy's headers and the ticket's own words ("Tidak bisa kirim penawaran",
     the requester's address) read like a bounce quoting a mail, but a person wrote it."""
     attached = (b"Received: from lpse.test\r\nMessage-ID: <n1@lpse.test>\r\nMIME-Version: 1.0\r\n"
-                b"From: lpse@lpse.test\r\nTo: staff1@lpse.test\r\nSubject: [LPSE-T #2026-00001] Tidak bisa kirim penawaran\r\n"
+                b"From: lpse@lpse.test\r\nTo: staff1@lpse.test\r\n"
+                b"Subject: [LPSE-T #2026-00001] Tidak bisa kirim penawaran\r\n"
                 b"\r\nPenyedia budi@cvmaju.test: Tidak bisa kirim penawaran, muncul error.\r\n")
     for subject, reply_to in (("RE: [LPSE-T #2026-00001] Tidak bisa kirim penawaran", b""),
                               ("[LPSE-T #2026-00001] Tidak bisa kirim penawaran", b"In-Reply-To: <n1@lpse.test>\r\n")):
@@ -131,7 +134,8 @@ def test_a_person_replying_with_a_mail_attached_is_a_person():
                + reply_to + b"Message-ID: <r1@lpse.test>\r\nMIME-Version: 1.0\r\n"
                b"Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
                b"Terlampir pesan Anda yang kami terima.\r\n\r\nPada 24/11/2026, lpse@lpse.test menulis:\r\n"
-               b"> Dari: budi@cvmaju.test\r\n> Tidak bisa kirim penawaran, muncul error.\r\n\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+               b"> Dari: budi@cvmaju.test\r\n> Tidak bisa kirim penawaran, muncul error.\r\n\r\n"
+               b"--b1\r\nContent-Type: message/rfc822\r\n\r\n"
                + attached + b"\r\n--b1--\r\n")
         assert parse_message(raw).auto_reason is None, subject
 

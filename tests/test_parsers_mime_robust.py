@@ -40,10 +40,13 @@ def test_text_with_no_header_block_under_its_first_lines_is_still_no_mail():
 
 
 def _multipart(content_type: bytes) -> bytes:
-    return (b"From: Budi <budi@cvmaju.test>\r\nTo: lpse@lpse.test\r\nSubject: Dokumen\r\nMessage-ID: <m2@cvmaju.test>\r\n"
-            b"MIME-Version: 1.0\r\n" + content_type + b"\r\n\r\n--XYZ\r\nContent-Type: text/plain;\r\ncharset=\"utf-8\"\r\n\r\n"
+    return (b"From: Budi <budi@cvmaju.test>\r\nTo: lpse@lpse.test\r\nSubject: Dokumen\r\n"
+            b"Message-ID: <m2@cvmaju.test>\r\n"
+            b"MIME-Version: 1.0\r\n" + content_type + b"\r\n\r\n--XYZ\r\n"
+            b"Content-Type: text/plain;\r\ncharset=\"utf-8\"\r\n\r\n"
             b"Terlampir dokumen penawaran.\r\n--XYZ\r\nContent-Type: application/pdf;\r\nname=\"penawaran.pdf\"\r\n"
-            b"Content-Disposition: attachment;\r\nfilename=\"penawaran.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            b"Content-Disposition: attachment;\r\nfilename=\"penawaran.pdf\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n"
             + base64.b64encode(b"%PDF-1.4 isi") + b"\r\n--XYZ--\r\n")
 
 
@@ -94,7 +97,8 @@ _NEC_IBM_TEXT = "①㈱ 髙"
 
 def test_iso_2022_jp_with_the_windows_extensions_is_read():
     word = b"=?ISO-2022-JP?B?" + base64.b64encode(_NEC_IBM) + b"?="
-    raw = (b"From: tanaka@vendor.test\r\nTo: lpse@lpse.test\r\nSubject: " + word + b"\r\nMessage-ID: <m5@vendor.test>\r\n"
+    raw = (b"From: tanaka@vendor.test\r\nTo: lpse@lpse.test\r\nSubject: " + word
+           + b"\r\nMessage-ID: <m5@vendor.test>\r\n"
            b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n" + _NEC_IBM
            + b" \x1b$BF|K\\\x1b(B\r\n")
     msg = parse_message(raw)
@@ -102,5 +106,6 @@ def test_iso_2022_jp_with_the_windows_extensions_is_read():
 
 
 def test_raw_iso_2022_jp_in_a_header_is_read():
-    raw = b"From: tanaka@vendor.test\r\nTo: lpse@lpse.test\r\nSubject: " + _NEC_IBM + b"\r\nMessage-ID: <m6@vendor.test>\r\n\r\nIsi.\r\n"
+    raw = (b"From: tanaka@vendor.test\r\nTo: lpse@lpse.test\r\nSubject: " + _NEC_IBM
+           + b"\r\nMessage-ID: <m6@vendor.test>\r\n\r\nIsi.\r\n")
     assert parse_message(raw).subject == _NEC_IBM_TEXT

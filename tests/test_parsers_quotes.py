@@ -739,7 +739,8 @@ _RUDI = ("Berikut.\n\n-------- Pesan Terusan --------\nSubjek: Re: Permintaan da
     ("Pada Sen, 23 Nov 2026 pukul 09.00 Helpdesk LPSE <\nlpse@batam.go.id> menulis:\n\n"
      + "\n".join(">" + x for x in _OUR_REQUEST.split("\n"))),
     ("Pada Sen, 23 Nov 2026 Budi <budi@vendor.test> menulis:\n> ---------- Forwarded message ---------\n"
-     "> From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\n> Date: Sen, 23 Nov 2026\n> Subject: [LPSE-BTM #2026-00042] Data\n"
+     "> From: Helpdesk LPSE Kota Batam <lpse@batam.go.id>\n> Date: Sen, 23 Nov 2026\n"
+     "> Subject: [LPSE-BTM #2026-00042] Data\n"
      ">\n" + "\n".join("> " + x for x in _OUR_REQUEST.split("\n"))),
     # Outlook's block of our mail under the forwarded answer
     ("-----Original Message-----\nFrom: Helpdesk LPSE Kota Batam [mailto:lpse@batam.go.id]\n"
@@ -769,7 +770,8 @@ def test_a_forward_without_our_mail_is_kept_as_it_was(text: str) -> None:
 
 
 _FORWARDED_ANSWER = ("Berikut jawaban yang diminta.\n\n---------- Forwarded message ---------\nFrom: {sender}\n"
-                     "Date: Sen, 23 Nov 2026 pukul 10.12\nSubject: Re: Perpanjangan jadwal\nTo: Budi <budi@vendor.test>\n\n"
+                     "Date: Sen, 23 Nov 2026 pukul 10.12\nSubject: Re: Perpanjangan jadwal\n"
+                     "To: Budi <budi@vendor.test>\n\n"
                      "Jadwal belum dapat diperpanjang sebelum ada surat dari LKPP.")
 
 
@@ -803,7 +805,8 @@ def test_our_quoted_mail_is_told_by_our_whole_name_or_our_address(header: str) -
 REPLY_MARKERS = [
     ("Sudah kami perbaiki.\n\n##- Please do not reply below this line -##\n\nTicket #1 | Status: Solved\nYth. LKPP",
      "Sudah kami perbaiki."),
-    ("Sudah kami perbaiki.\n-----Please do not write below this line-----\nOriginal:\nYth. LKPP", "Sudah kami perbaiki."),
+    ("Sudah kami perbaiki.\n-----Please do not write below this line-----\nOriginal:\nYth. LKPP",
+     "Sudah kami perbaiki."),
     ("Sudah kami perbaiki.\n\n--- Mohon tidak membalas di bawah baris ini ---\nTiket #1\nYth. LKPP",
      "Sudah kami perbaiki."),
     ("Sudah kami perbaiki.\n-- Balas di atas baris ini --\nRiwayat tiket", "Sudah kami perbaiki."),

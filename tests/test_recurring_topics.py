@@ -135,7 +135,8 @@ def fresh_tickets(reader: str) -> dict[str, list[tuple[int, Ticket]]]:
     raw = [(it["id"], it["topic"] if reader == "first" else second[it["id"]], it["subject"], it["text"])
            for path in sorted(FRESH.glob("month_*.yaml")) for it in yaml.safe_load(path.read_text("utf-8"))]
     sizes = Counter(topic for _, topic, _, _ in raw)
-    tickets = [(n, (topic if sizes[topic] > 1 or topic.startswith("single-") else f"single-{topic}", subject, gist(text)))
+    tickets = [(n, (topic if sizes[topic] > 1 or topic.startswith("single-") else f"single-{topic}",
+                    subject, gist(text)))
                for n, topic, subject, text in raw]
     return {"odd": [t for t in tickets if t[0] % 2], "even": [t for t in tickets if not t[0] % 2], "whole": tickets}
 
@@ -159,7 +160,8 @@ def test_recurring_topics_of_an_independent_month_agree_with_each_person_as_the_
             if name == "first":
                 assert pure >= 0.8, f"{part}: {pure:.0%} of the largest groups were >= 80 % one topic"
             mailbot, person = mailbot + pure + found, person + sum(other)
-        assert mailbot >= person, f"by the {name} reader's labels: mailbot {mailbot / 6:.0%}, the other {person / 6:.0%}"
+        assert mailbot >= person, (f"by the {name} reader's labels: mailbot {mailbot / 6:.0%}, "
+                                   f"the other {person / 6:.0%}")
 
 
 def by_labels(months: list[tuple[list[str], list[Ticket]]], labels: dict[Ticket, str]) -> list[list[list[int]]]:
@@ -210,7 +212,8 @@ def test_a_problem_that_came_twelve_times_as_often_is_still_one_group():
     words = load_rules().similar
     small = bid_security_month()
     rng = random.Random(12)
-    copies = [(k, f"{text}\nKode tender {rng.randint(10**7, 10**8)}") for k, text in enumerate(small) for _ in range(12)]
+    copies = [(k, f"{text}\nKode tender {rng.randint(10**7, 10**8)}")
+              for k, text in enumerate(small) for _ in range(12)]
     rng.shuffle(copies)
     assert groups([words.terms(t, memory=False) for t in small])[0].members == tuple(range(8, 15))
     found = groups([words.terms(t, memory=False) for _, t in copies])

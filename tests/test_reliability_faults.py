@@ -115,7 +115,8 @@ def test_a_failing_timer_is_marked_alerted_once_and_stops_nothing_else(fresh_mai
     ticket_a, ticket_b = store.tickets()
     assert ticket_b.state is State.CLOSED  # confirm_close fired although A's timers failed
     assert mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "closed")
-    failed = list(store.db.query("select kind, error, active, due_at from timers where ticket_id = ? and error is not null",
+    failed = list(store.db.query("select kind, error, active, due_at from timers "
+                                 "where ticket_id = ? and error is not null",
                                  [ticket_a.id]))
     assert {f["kind"] for f in failed} == {"first_response", "resolution"}
     assert all("jam_tunggu" in f["error"] and f["active"] == 1 and f["due_at"] > ts(later) for f in failed)

@@ -60,7 +60,8 @@ def test_a_message_the_server_cannot_return_does_not_hold_up_the_others(fresh_ma
     try:
         mf.run_once(config)
         assert requesters(config) == ["budi@vendor.test", "sari@dinas.test"]  # within the first pass
-        assert mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack") and mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "ack")
+        assert (mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")
+                and mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "ack"))
         assert not quarantine_rows(config)  # one failure is not yet a verdict
         mf.run_once(config)
         mf.run_once(config)

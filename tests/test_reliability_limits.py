@@ -41,18 +41,21 @@ def test_busy_hour_sop_015_with_default_limits_delivers_every_relay(fresh_mailbo
     mf.deliver(servers, config, raw)
     notice = mf.latest(servers, mf.STAFF[0])
     mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "Kami cek dulu ya Pak, mohon ditunggu.")[0])
-    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nServer error saat kirim penawaran.")[0])
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0],
+                                                   "#eskalasi\nServer error saat kirim penawaran.")[0])
     escalation = mf.latest(servers, mf.LKPP)
-    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, "Mohon dikirimkan screenshot pesan error.", to=mf.UNIT)[0])
+    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, "Mohon dikirimkan screenshot pesan error.",
+                                                   to=mf.UNIT)[0])
     mf.deliver(servers, config, mf.reply_as_client(mf.latest(servers, REQUESTER), REQUESTER, "Ini screenshot-nya.")[0])
     forwarded = mf.latest(servers, mf.LKPP)
-    mf.deliver(servers, config, mf.reply_as_client(forwarded, mf.LKPP, "Permasalahan sedang kami proses oleh tim teknis.",
-                                                   to=mf.UNIT)[0])
+    mf.deliver(servers, config, mf.reply_as_client(forwarded, mf.LKPP,
+                                                   "Permasalahan sedang kami proses oleh tim teknis.", to=mf.UNIT)[0])
     mf.deliver(servers, config, mf.reply_as_client(forwarded, mf.LKPP, "Mohon dilengkapi juga kode RUP paketnya.",
                                                    to=mf.UNIT)[0])
     mf.deliver(servers, config, mf.reply_as_client(mf.latest(servers, REQUESTER), REQUESTER, "Kode RUP 31415926.")[0])
     mf.deliver(servers, config, mf.reply_as_client(mf.latest(servers, mf.LKPP), mf.LKPP,
-                                                   "Permasalahan telah kami perbaiki, silakan dicoba kembali.", to=mf.UNIT)[0])
+                                                   "Permasalahan telah kami perbaiki, silakan dicoba kembali.",
+                                                   to=mf.UNIT)[0])
     solution = mf.latest(servers, REQUESTER)
     mf.deliver(servers, config, mf.reply_as_client(solution, REQUESTER, "YA 5\nSudah bisa, terima kasih.")[0])
 

@@ -48,7 +48,8 @@ def new_ticket(servers, sender=REQUESTER, subject="Tidak bisa login SPSE"):
 
 
 def outbox(app):
-    return list(app.store.db.query("select kind, status, attempts, rcpt, rcpt_done, last_error from outbox order by id"))
+    return list(app.store.db.query(
+        "select kind, status, attempts, rcpt, rcpt_done, last_error from outbox order by id"))
 
 
 def exactly_once(servers, user):

@@ -191,7 +191,8 @@ def test_lkpp_text_loses_a_repeated_block_of_our_mail_short_lines_and_all():
             "Waktu : 09:15 WIB\n\nHormat kami,\n\nBidang Layanan dan Dukungan\n")
     kept = [line for line in without_internal(text, (), (sent,)).splitlines() if line.strip()]
     assert kept == ["Mohon dikirimkan screenshot.", "Terima kasih", "Agus", "---"]
-    assert without_internal("Dengan hormat,\nSudah kami perbaiki.", (), (sent,)) == "Dengan hormat,\nSudah kami perbaiki."
+    assert (without_internal("Dengan hormat,\nSudah kami perbaiki.", (), (sent,))
+            == "Dengan hormat,\nSudah kami perbaiki.")
 
 
 def test_lkpp_text_keeps_a_step_or_two_it_repeats_from_the_requesters_problem():

@@ -305,7 +305,8 @@ def test_march_2026_with_nyepi_eid_and_cuti_bersama_counted_by_hand(fresh_mailbo
 
     servers, config = fresh_mailboxes, write_config(fresh_mailboxes, tmp_path, reports={"monthly": False})
     sari = "sari@dinas.test"
-    # 2026-00001: solved in half an hour (within a high priority's working hour), rejected (TIDAK), solved again the next morning, confirmed YA 4
+    # 2026-00001: solved in half an hour (within a high priority's working hour), rejected (TIDAK), solved again
+    # the next morning, confirmed YA 4
     raw, _ = mail(BUDI, "Gagal unggah penawaran", "Muncul error 500 saat unggah.", name="Budi")
     deliver(servers, config, raw, at("2026-03-02T09:00"))
     raw, _ = reply_as_client(last_to(servers, STAFF[0], "staff_new"), STAFF[0], "#selesai\nKosongkan cache.")

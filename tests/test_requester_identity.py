@@ -130,7 +130,8 @@ def test_a_mobile_number_written_plus_62_space_is_found():
 
 @pytest.mark.parametrize(("display", "body", "name"), [
     ("Joko", "Masih error.\n\nJoko Susilo\n0811-7788-990\n", "Joko Susilo"),
-    ("Mira", "Akun perlu direset.\n\nTerima kasih,\n\nMira Anggraini | Staff Tender\nPT Sinar Abadi\n", "Mira Anggraini"),
+    ("Mira", "Akun perlu direset.\n\nTerima kasih,\n\nMira Anggraini | Staff Tender\nPT Sinar Abadi\n",
+     "Mira Anggraini"),
     ("Oki", "gagal upload terus pak.\noki saputra - 0896 1122 3344\n", "oki saputra"),
     ("Wijaya, Stefanus", "Mohon info jadwal.\n\nSalam,\nWijaya\n", "Stefanus Wijaya"),
     ("Siti Aminah, S.E.", "Mohon info jadwal.\n", "Siti Aminah, S.E."),

@@ -56,7 +56,8 @@ def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxe
     answer = {"web": desk.answer_web, "cli": desk.answer_cli}
 
     raw, _ = mf.mail(REQUESTER, "Tidak bisa reset akun penyedia",
-                     "Selamat siang,\nakun saya terkunci dan reset password tidak berhasil.\n\nBudi Santoso\nPT Maju Jaya",
+                     "Selamat siang,\nakun saya terkunci dan reset password tidak berhasil.\n\n"
+                     "Budi Santoso\nPT Maju Jaya",
                      name="Budi Santoso")
     mf.deliver(servers, config, raw)
     notice = mf.latest(servers, mf.STAFF[0])

@@ -89,14 +89,16 @@ LKPP_HOLDS = [
     ("lkpp-hold-unit-document", "Mohon dilampirkan surat permohonan yang ditandatangani Kepala LPSE."),
     ("lkpp-hold-lpse-setup", "Could you send us the SPSE application log from 21 November?"),
     ("lkpp-hold-lpse-setup", "Sedang kami cek. Boleh kami tahu versi SPSE yang terpasang di server LPSE Kota Batam?"),
-    ("lkpp-hold-lpse-setup", "Apakah LPSE sudah menerapkan pembaruan yang kami kirim minggu lalu? Mohon konfirmasinya."),
+    ("lkpp-hold-lpse-setup", ("Apakah LPSE sudah menerapkan pembaruan yang kami kirim minggu lalu? "
+                              "Mohon konfirmasinya.")),
     ("lkpp-hold-lpse-setup", "Berapa jumlah penyedia terdaftar di LPSE Batam saat ini? Kami sedang menyusun data."),
     ("lkpp-hold-auto-close", ("Mohon kirimkan data yang diminta. Apabila dalam 2 hari kerja tidak ada tanggapan, "
                               "tiket akan kami tutup secara otomatis.")),
     ("lkpp-hold-auto-close", "Reminder: this ticket will be closed automatically if we do not hear back."),
-    ("lkpp-hold-office-closed", "Helpdesk LKPP tidak beroperasi pada cuti bersama; mohon menunggu hari kerja berikutnya."),
-    ("lkpp-hold-invitation", ("Kami mengundang perwakilan LPSE pada rapat koordinasi daring hari Kamis. Mohon konfirmasi "
-                              "nama peserta dari LPSE.")),
+    ("lkpp-hold-office-closed", ("Helpdesk LKPP tidak beroperasi pada cuti bersama; "
+                                 "mohon menunggu hari kerja berikutnya.")),
+    ("lkpp-hold-invitation", ("Kami mengundang perwakilan LPSE pada rapat koordinasi daring hari Kamis. "
+                              "Mohon konfirmasi nama peserta dari LPSE.")),
     ("lkpp-hold-invitation", "You are invited to our coordination call on Friday; please confirm your attendance."),
     ("lkpp-hold-several-cases", ("Terkait laporan Bapak/Ibu:\n1. Paket 10234501: sudah kami perbaiki.\n"
                                  "2. Paket 10234519: mohon kirimkan screenshot dari sisi Pokja.")),
@@ -769,7 +771,8 @@ BAD_FILES = [
     ("lkpp.yaml", "rules:\n  - name: x-typo\n    value: status\n    patern: a\n    pattern: a\n",
      ["lkpp.yaml: rule 'x-typo': field 'patern': unknown field"]),
     ("lkpp.yaml", "rules:\n  - value: status\n    pattern: a\n", ["lkpp.yaml: rule rules #1: field 'name': missing"]),
-    ("lkpp.yaml", "rules:\n  - {name: x-dup, value: status, pattern: a}\n  - {name: x-dup, value: status, pattern: b}\n",
+    ("lkpp.yaml", ("rules:\n  - {name: x-dup, value: status, pattern: a}\n"
+                   "  - {name: x-dup, value: status, pattern: b}\n"),
      ["lkpp.yaml: rule 'x-dup': field 'name': duplicate rule name"]),
     ("lkpp.yaml", "rules:\n  - {name: x-empty, value: status, pattern: 'a*'}\n",
      ["lkpp.yaml: rule 'x-empty': field 'pattern':", "matches the empty text"]),

@@ -68,17 +68,20 @@ def test_requester_replying_to_escalated_user_as_lkpp_cannot_resolve(env):
     mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan LKPP.")[0])
     escalated_user = mf.latest(servers, REQUESTER)
     assert escalated_user["X-Mailbot-Kind"] == "escalated_user"
-    mf.deliver(servers, config, forged(escalated_user, mf.LKPP, "Permasalahan telah kami perbaiki, silakan dicoba kembali."))
+    mf.deliver(servers, config, forged(escalated_user, mf.LKPP,
+                                       "Permasalahan telah kami perbaiki, silakan dicoba kembali."))
     ticket = the_ticket(config)
     assert ticket.state is State.ESCALATED
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack", "escalated_user"]
     assert "unverified_note" in kinds(config, ticket)
-    assert mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "unverified") and mf.of_kind(mf.inbox(servers, COORDINATOR), "unverified")
+    assert (mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "unverified")
+            and mf.of_kind(mf.inbox(servers, COORDINATOR), "unverified"))
 
 
 def resolved_ticket(servers, config):
     notice = mf.latest(servers, mf.STAFF[0])
-    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#selesai\nSilakan bersihkan cache browser.")[0])
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0],
+                                                   "#selesai\nSilakan bersihkan cache browser.")[0])
     assert the_ticket(config).state is State.RESOLVED
 
 
@@ -214,7 +217,8 @@ def test_active_attachment_types_reach_staff_as_opaque_bytes(fresh_mailboxes, tm
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"/>'
     xhtml = b'<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>'
     raw, _ = mf.mail(REQUESTER, "Tampilan rusak", "Lihat lampiran.",
-                     attachments=(("logo.svg", "image/svg+xml", svg), ("halaman.xhtml", "application/xhtml+xml", xhtml)))
+                     attachments=(("logo.svg", "image/svg+xml", svg),
+                                  ("halaman.xhtml", "application/xhtml+xml", xhtml)))
     mf.deliver(servers, config, raw)
     [notice] = mf.inbox(servers, mf.STAFF[0])
     parts = {p.get_filename(): p for p in notice.iter_attachments()}
@@ -283,14 +287,15 @@ def test_controls_real_staff_lkpp_requester_and_coordinator_still_act(env):
     mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan LKPP.")[0])
     assert the_ticket(config).state is State.ESCALATED
     escalation = mf.latest(servers, mf.LKPP)
-    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, "Permasalahan telah kami perbaiki, silakan dicoba.",
-                                                   to=mf.UNIT)[0])
+    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP,
+                                                   "Permasalahan telah kami perbaiki, silakan dicoba.", to=mf.UNIT)[0])
     assert the_ticket(config).state is State.RESOLVED
     solution = mf.latest(servers, REQUESTER)
     mf.deliver(servers, config, mf.reply_as_client(solution, REQUESTER, "YA 5")[0])
     ticket = the_ticket(config)
     assert ticket.state is State.CLOSED and ticket.rating == 5
-    events = [json.loads(e["detail"]) for e in mf.store_of(config).events_of(ticket.id) if e["kind"] == "unverified_note"]
+    events = [json.loads(e["detail"]) for e in mf.store_of(config).events_of(ticket.id)
+              if e["kind"] == "unverified_note"]
     assert len(events) == 1  # only the forged one
 
 

@@ -97,7 +97,8 @@ def test_one_domain_takes_no_more_than_its_share_and_the_others_are_acked_at_onc
         servers.append(mf.UNIT, mf.mail(sender, f"Pertanyaan {n}", f"Mohon info {words[n % 6]} {words[(n // 6) % 6]} "
                                         f"{words[(n // 36) % 6]} paket {n}.", headers=result(sender, "none"))[0])
     other = "sari@dinas.test"
-    servers.append(mf.UNIT, mf.mail(other, "Lupa password", "Mohon reset kata sandi saya.", headers=result(other, "none"))[0])
+    servers.append(mf.UNIT, mf.mail(other, "Lupa password", "Mohon reset kata sandi saya.",
+                                    headers=result(other, "none"))[0])
     mf.handle_at(config, at("2026-11-23T10:00"))
     assert sum(acks_to(servers, s) for s in flood) == 12
     assert acks_to(servers, other) == 1
@@ -227,7 +228,8 @@ def _setup(tmp_path) -> Setup:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({
         "database": str(tmp_path / "db"), "archive_dir": str(tmp_path / "a"), "secret_key_file": str(tmp_path / "k"),
-        "mailboxes": [{"name": "t", "address": mf.UNIT, "imap": {"host": "127.0.0.1", "username": mf.UNIT, "password": "x"},
+        "mailboxes": [{"name": "t", "address": mf.UNIT,
+                       "imap": {"host": "127.0.0.1", "username": mf.UNIT, "password": "x"},
                        "staff": list(mf.STAFF)}],
         "smtp": {"host": "127.0.0.1"}}))
     cfg = load_config(path)

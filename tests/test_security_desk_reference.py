@@ -33,7 +33,8 @@ def _escalated(servers, config, requester: str, subject: str, passed: bool = Fal
     mf.deliver(servers, config, raw)
     notice = [m for m in mf.inbox(servers, mf.STAFF[0]) if requester in mf.text_of(m)][-1]
     raw, _ = mf.mail(mf.STAFF[0], f"Re: {notice['Subject']}", "#eskalasi\nMohon bantuan reset akun.",
-                     in_reply_to=str(notice["Message-ID"]).strip("<>"), headers=mf.vouched(mf.STAFF[0]) if passed else None)
+                     in_reply_to=str(notice["Message-ID"]).strip("<>"),
+                     headers=mf.vouched(mf.STAFF[0]) if passed else None)
     mf.deliver(servers, config, raw)
     return mf.latest(servers, mf.LKPP, "escalate")
 

@@ -95,7 +95,8 @@ def test_an_authenticated_sender_keeps_the_friendly_ack_with_links_inert(fresh_m
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path, auth={"mode": "authres", "trusted_authserv_id": "mx.lpse.test"})
     subject = "Tidak bisa login, petunjuk di s.id/panduan"
-    servers.append(mf.UNIT, mf.mail(REQUESTER, subject, "Mohon bantuan.", name="Budi Santoso", headers=_authres("pass"))[0])
+    servers.append(mf.UNIT, mf.mail(REQUESTER, subject, "Mohon bantuan.", name="Budi Santoso",
+                                    headers=_authres("pass"))[0])
     mf.run_once(config)
     [ack] = mf.inbox(servers, REQUESTER)
     assert "Tidak bisa login, petunjuk di s[.]id/panduan" in str(ack["Subject"])
@@ -173,7 +174,8 @@ def test_bounced_acks_of_forged_senders_make_one_alert_not_one_each(fresh_mailbo
         [ack] = [m for m in mf.inbox(servers, servers.mailbox_for(sender)) if str(m["To"]) == sender]
         text = BOUNCE.read_text()
         for key, value in (("@@TO@@", sender), ("@@DOMAIN@@", sender.split("@")[1]),
-                           ("@@SUBJECT@@", str(ack["Subject"])), ("@@MESSAGE_ID@@", str(ack["Message-ID"]).strip("<>"))):
+                           ("@@SUBJECT@@", str(ack["Subject"])),
+                           ("@@MESSAGE_ID@@", str(ack["Message-ID"]).strip("<>"))):
             text = text.replace(key, value)
         servers.append(mf.UNIT, text.replace("\n", "\r\n").encode())
     mf.run_once(config)
@@ -324,7 +326,8 @@ def test_a_foreign_lkpp_token_in_a_requesters_subject_never_reaches_lkpp(fresh_m
     its "Subjek" line carry only the unit's tag, so LKPP's desk files it on no other case."""
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)
-    servers.append(mf.UNIT, mf.mail(REQUESTER, "Mohon info [Ticket#2026112410000123] status", "Mohon info statusnya.")[0])
+    servers.append(mf.UNIT, mf.mail(REQUESTER, "Mohon info [Ticket#2026112410000123] status",
+                                    "Mohon info statusnya.")[0])
     mf.run_once(config)
     [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi")[0])
@@ -365,7 +368,8 @@ def test_lkpp_attaching_our_escalation_gives_the_requester_no_note_and_no_lkpp_t
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)
     escalation = escalated(servers, config, "Catatan internal: penyedia ini sering spam, tanya staff2@lpse.test.")
-    answer = mf.parse(mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi tangkapan layar pesan error.", to=mf.UNIT)[0])
+    answer = mf.parse(mf.reply_as_client(escalation, mf.LKPP, "Mohon dilengkapi tangkapan layar pesan error.",
+                                         to=mf.UNIT)[0])
     answer.add_attachment(escalation)
     mf.deliver(servers, config, answer.as_bytes())
     relayed = mf.latest(servers, REQUESTER)

@@ -39,7 +39,8 @@ def _poisoned(servers, config, *, forged_auto_reply: bool) -> None:
                                         FORGED, name="Helpdesk LKPP")[0])
     if forged_auto_reply:
         # and a forged "auto-reply" of the desk: reference only, no In-Reply-To, no key
-        mf.deliver(servers, config, mf.mail(mf.LKPP, "[Ticket#2026112410000017] Auto: Dokumen penawaran tidak bisa dibuka",
+        mf.deliver(servers, config, mf.mail(mf.LKPP,
+                                            "[Ticket#2026112410000017] Auto: Dokumen penawaran tidak bisa dibuka",
                                             "Pesan Anda sedang kami proses.", name="Helpdesk LKPP",
                                             headers={"Auto-Submitted": "auto-replied"})[0])
     alert = [m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "unverified") if MARK in mf.text_of(m)][-1]

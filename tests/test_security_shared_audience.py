@@ -145,7 +145,8 @@ def test_staff_answering_lkpp_from_their_notice_does_not_let_lkpp_act_as_staff(f
     servers.append(mf.UNIT, answer.as_bytes())
     servers.append(mf.LKPP, answer.as_bytes())  # the copy LKPP gets
     mf.handle_at(config, at("2026-11-23T10:10"))
-    forged = mf.reply_as_client(mf.latest(servers, mf.LKPP), mf.STAFF[0], SCAM)[0]  # whoever reads LKPP's mailbox, as staff1
+    # whoever reads LKPP's mailbox, as staff1
+    forged = mf.reply_as_client(mf.latest(servers, mf.LKPP), mf.STAFF[0], SCAM)[0]
     servers.append(mf.UNIT, forged)
     mf.handle_at(config, at("2026-11-23T10:20"))
     [ticket] = Store(load_config(config).database).tickets()

@@ -141,7 +141,8 @@ def test_commands_leave_sending_to_a_running_sender(fresh_mailboxes, tmp_path, c
             out = capsys.readouterr().out
             assert argv[0] == "replay" or ('"sent": 0' in out and "left to the running daemon's sender" in out)
         assert not servers.fetch("lpse@lpse.test", "INBOX")  # handled, its mail queued
-        assert not mf.inbox(servers, REQUESTER) and not mf.inbox(servers, "sari@dinas.test") and not mf.inbox(servers, mf.STAFF[0])
+        assert (not mf.inbox(servers, REQUESTER) and not mf.inbox(servers, "sari@dinas.test")
+                and not mf.inbox(servers, mf.STAFF[0]))
     finally:
         os.close(lock)  # the sender is gone
     assert cli.main(["--config", str(config), "run", "--once"]) == 0

@@ -194,7 +194,8 @@ def test_a_relay_that_never_greets_costs_one_time_out_a_pass(relay, tmp_path):
     before held mail was asked first, not one for the held mail and one for the new."""
     servers, smtp = relay
     clock = Clock()
-    app = App(load_config(mf.write_config(servers, tmp_path, smtp=smtp_block(smtp.port, timeout=2, greeting_timeout=2))),
+    app = App(load_config(mf.write_config(servers, tmp_path,
+                                          smtp=smtp_block(smtp.port, timeout=2, greeting_timeout=2))),
               clock=clock)
     held_over_outage(app, servers, smtp, clock, 10)
     hung = SilentRelay(smtp.port)
@@ -265,7 +266,8 @@ def test_the_daemon_sends_the_held_ack_and_notice_promptly_when_the_relay_is_bac
         assert took < 10, f"the held notice went {took:.0f} s after the relay was back"
         notices = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
         assert "Akun SPSE terkunci" in str(notices[0]["Subject"]), [str(m["Subject"]) for m in notices]
-        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, REQUESTER), "ack") and mf.of_kind(mf.inbox(servers, SECOND), "ack"), 10)
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, REQUESTER), "ack")
+                           and mf.of_kind(mf.inbox(servers, SECOND), "ack"), 10)
     finally:
         mf.stop(proc)
 

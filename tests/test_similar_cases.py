@@ -174,8 +174,8 @@ def _solve(store, mailbox, problem, solution, subject="Mohon bantuan", state=Sta
         ticket = store.insert_ticket(Ticket(None, mailbox, number, State.OPEN, Address(requester, "Budi"), subject,
                                             at, at))
         store.record_message(mailbox=mailbox, message_id=f"<in-{number}@x>", direction="in", role="requester",
-                             ticket_id=ticket.id, kind="ticket_opened", sender=requester, recipients="", subject=subject,
-                             at=at.isoformat(), body=problem)
+                             ticket_id=ticket.id, kind="ticket_opened", sender=requester, recipients="",
+                             subject=subject, at=at.isoformat(), body=problem)
         store.record_message(mailbox=mailbox, message_id=f"<out-{number}@x>", direction="out", role="requester",
                              ticket_id=ticket.id, kind="resolved", sender="lpse@x", recipients=requester,
                              subject=subject, at=(at + timedelta(hours=1)).isoformat(), body=solution)

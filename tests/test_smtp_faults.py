@@ -344,7 +344,8 @@ def test_552_for_the_requesters_data_sent_on_to_lkpp(raw_smtp, tmp_path):
     [ticket] = app.store.tickets()
     assert ticket.state.value == "awaiting_info"
     smtp.script.dot_kind["forward_info"] = ["552 5.3.4 Message size exceeds fixed limit"] * 100
-    answer = parse(reply_as_client(latest_to("need_info", REQUESTER), REQUESTER, "Berikut NPWP dan tangkapan layar.")[0])
+    answer = parse(reply_as_client(latest_to("need_info", REQUESTER), REQUESTER,
+                                   "Berikut NPWP dan tangkapan layar.")[0])
     answer.add_attachment(os.urandom(3 * 2**20), maintype="application", subtype="pdf", filename="npwp.pdf")
     servers.append(UNIT, answer.as_bytes())
     app.poll_all()
@@ -366,7 +367,8 @@ def test_552_for_the_requesters_data_sent_on_to_lkpp(raw_smtp, tmp_path):
 
 
 def utf8_mail(sender: str, subject: str) -> bytes:
-    return (f"From: {sender}\r\nTo: {UNIT}\r\nSubject: {subject}\r\nDate: {datetime.now(UTC):%a, %d %b %Y %H:%M:%S +0000}\r\n"
+    return (f"From: {sender}\r\nTo: {UNIT}\r\nSubject: {subject}\r\n"
+            f"Date: {datetime.now(UTC):%a, %d %b %Y %H:%M:%S +0000}\r\n"
             f"Message-ID: <{os.urandom(6).hex()}@vendor.test>\r\nMIME-Version: 1.0\r\n"
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
             "Akun saya terkunci sejak pagi. Mohon bantuan.\r\n").encode()
@@ -405,7 +407,8 @@ def test_no_8bit_data_to_a_server_without_8bitmime(raw_smtp, tmp_path):
     [(_, _, _, notice_raw)] = [a for a in smtp.script.accepted if a[1] == "staff_new"] or [(0, 0, 0, b"")]
     flush_for(app, clock, 2)
     [(_, _, _, notice_raw)] = [a for a in smtp.script.accepted if a[1] == "staff_new"]
-    raw, _ = reply_as_client(parse(notice_raw), STAFF[0], "Baik Pak, akun sudah kami buka kembali. Silakan dicoba — “ü”.")
+    raw, _ = reply_as_client(parse(notice_raw), STAFF[0],
+                             "Baik Pak, akun sudah kami buka kembali. Silakan dicoba — “ü”.")
     servers.append(UNIT, raw)
     app.poll_all()
     flush_for(app, clock, 2)

@@ -51,7 +51,7 @@ def test_the_greeting_timeout_is_the_configs(fresh_mailboxes, tmp_path, capsys):
         assert cli.main(["--config", str(config), "run", "--once"]) == 75  # mail waits: EX_TEMPFAIL (issue 33)
         took = time.monotonic() - start
     assert not smtp.faults.accepted and not of_kind(inbox(servers, REQUESTER), "ack")
-    [row] = [r for r in Store(load_config(config).database).db.query("select kind, status, sent_at, last_error from outbox")
-             if r["kind"] == "ack"]
+    [row] = [r for r in Store(load_config(config).database).db.query(
+        "select kind, status, sent_at, last_error from outbox") if r["kind"] == "ack"]
     assert row["sent_at"] is None and "greeting_timeout: 2 s" in (row["last_error"] or ""), row
     assert took < 6 + 5, took

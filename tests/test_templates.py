@@ -316,7 +316,8 @@ def test_lkpp_reminders_cite_the_sop_steps(renderer: Renderer, language: str) ->
     """Status requests cite SOP-015 step 12, progress reminders step 14; both keep the subject."""
     step = "langkah" if language == "id" else "step"
     overdue = render(renderer, "overdue_lkpp", language)
-    assert f"SOP-015 {step} 12" in overdue and ("26,5" if language == "id" else "26.5") in overdue and context()["due"] in overdue
+    assert (f"SOP-015 {step} 12" in overdue and ("26,5" if language == "id" else "26.5") in overdue
+            and context()["due"] in overdue)
     assert "2026112110000123" in overdue
     remind = render(renderer, "remind_lkpp", language)
     assert f"SOP-015 {step} 14" in remind and ("26,5" if language == "id" else "26.5") in remind
@@ -486,8 +487,10 @@ def test_a_final_refusal_tells_staff_what_to_do_about_it(renderer: Renderer, ans
 
 
 @pytest.mark.parametrize("language,said", [
-    ("id", "Helpdesk LKPP belum menerima data pengguna ini. Tiket 2026-00042 dikembalikan ke status Menunggu data pengguna"),
-    ("en", "Helpdesk LKPP has not received the requester's data. Ticket 2026-00042 is back in Awaiting the requester's data"),
+    ("id", ("Helpdesk LKPP belum menerima data pengguna ini. Tiket 2026-00042 dikembalikan ke status "
+            "Menunggu data pengguna")),
+    ("en", ("Helpdesk LKPP has not received the requester's data. Ticket 2026-00042 is back in "
+            "Awaiting the requester's data")),
 ])
 def test_refused_data_for_lkpp_tells_staff_the_ticket_waits_for_the_requester(renderer: Renderer, language: str,
                                                                                said: str) -> None:

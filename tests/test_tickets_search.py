@@ -53,7 +53,8 @@ def three(tmp_path, monkeypatch):
          datetime(2026, 3, 19, 3, 0, tzinfo=UTC)),
         (SITI, "Siti Aminah", "Tidak bisa upload penawaran",
          "Muncul pesan Kode 500 saat mengunggah dokumen penawaran.", datetime(2026, 3, 19, 9, 0, tzinfo=UTC)),
-        (AGUS, "", "Jadwal tender", "Apakah jadwal tender bisa diperpanjang?", datetime(2026, 3, 19, 18, 0, tzinfo=UTC)),
+        (AGUS, "", "Jadwal tender", "Apakah jadwal tender bisa diperpanjang?",
+         datetime(2026, 3, 19, 18, 0, tzinfo=UTC)),
     ):
         app = App(cfg, clock=lambda at=at: at)
         raw, _ = mail(who, subject, body, name=name, date=at)
@@ -62,7 +63,8 @@ def three(tmp_path, monkeypatch):
             notice = next(r for r in app.store.outbox_rows(app.store.due_outbox_ids(at, ("t",)))
                           if r.kind == "staff_new")
             reply, _ = mail(STAFF[0], f"Re: [LPSE-T #{numbers[who]}] Akun terkunci",
-                            "Sudah kami reset, silakan login dengan kata sandi sementara.\n\n> Akun SPSE saya terkunci.",
+                            "Sudah kami reset, silakan login dengan kata sandi sementara.\n\n"
+                            "> Akun SPSE saya terkunci.",
                             in_reply_to=notice.message_id.strip("<>"))
             assert app.handle(box, reply, at + timedelta(minutes=5)).label == "staff_replied"
         app.store.close()
@@ -96,7 +98,8 @@ def test_what_people_type_is_never_a_query_error(three, capsys):
     """FTS5's syntax in the typed text is read as words; text with no word is a usage error."""
     path, _ = three
     for typed in ('AND ( "', "NEAR(a b)", "kode*", "subject:akun", "--search=-tender", "^akun"):
-        status = cli.main(["--config", str(path), "tickets", *([typed] if typed.startswith("--") else ["--search", typed])])
+        status = cli.main(["--config", str(path), "tickets",
+                           *([typed] if typed.startswith("--") else ["--search", typed])])
         assert status == 0, (typed, capsys.readouterr())
         capsys.readouterr()
     assert cli.main(["--config", str(path), "tickets", "--search", "*** ()"]) == 2

@@ -240,7 +240,8 @@ def test_commands_as_mail_clients_and_people_write_them(text, commands, body):
     ("text", "commands", "body"),
     [
         # Outlook writes each line as a paragraph: blank lines between the command lines
-        ("#prioritas tinggi\n\n#eskalasi\nMohon dibantu.", [("priority", "high"), ("escalate", None)], "Mohon dibantu."),
+        ("#prioritas tinggi\n\n#eskalasi\nMohon dibantu.", [("priority", "high"), ("escalate", None)],
+         "Mohon dibantu."),
         ("#selesai\n\n#prioritas rendah\nSilakan login ulang.", [("resolve", None), ("priority", "low")],
          "Silakan login ulang."),
         ("#kategori pertanyaan\n\n\n\u200b\n#Tutup\n\nSudah dijawab lewat telepon.",
@@ -331,7 +332,8 @@ def test_plain_reply_has_no_commands():
 # --- a post that reached the mailbox directly and through a mailing list (SPEC 3, 9) --------------
 
 _POST = "Silakan bersihkan cache browser lalu coba lagi.\n\nPada Sen, 23 Nov 2026, Helpdesk menulis:\n> Akun terkunci"
-_MAILMAN = "\n_______________________________________________\nhelpdesk-lpse mailing list\nhelpdesk-lpse@lists.lpse.test\n"
+_MAILMAN = ("\n_______________________________________________\nhelpdesk-lpse mailing list\n"
+            "helpdesk-lpse@lists.lpse.test\n")
 
 
 def _parsed(sender: str, subject: str, text: str, *, listed: bool) -> object:
