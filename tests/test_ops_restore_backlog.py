@@ -7,7 +7,8 @@ dovecot-lda; the acks are read back over IMAP from the requesters' mailbox (the 
 as they would read them. `mailbot backup --archive` runs while the daemon works through the
 backlog; once the daemon has handled all of it, it is stopped, `mailbot restore` puts the
 backup back, and the daemon is started again with no other step. `MAILBOT_RESTORE_MESSAGES`
-runs a smaller backlog (3,000 by default).
+sets the backlog: 1,000 by default, so the suite keeps within its time in CI; 3,000 is
+issue 33's size (MAILBOT_RESTORE_MESSAGES=3000, about 7 minutes).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def own_servers(dovecot_installed, tmp_path):
 
 def test_backup_during_a_backlog_restore_run_no_number_twice_no_mail_lost_no_second_ack(own_servers, tmp_path):
     servers = own_servers
-    count = int(os.environ.get("MAILBOT_RESTORE_MESSAGES", "3000"))
+    count = int(os.environ.get("MAILBOT_RESTORE_MESSAGES", "1000"))  # 3,000: the heavy run
     config = write_config(servers, tmp_path)
     data = yaml.safe_load(config.read_text())
     data["log"] = {"format": "json", "level": "error"}
