@@ -296,77 +296,63 @@ class Pipeline:
     # --- the failure boundary -------------------------------------------------------------
 
     def handle(self, box: MailboxConfig, arrival: Arrival, *, dry_run: bool = False) -> Outcome:
-        """One message, whatever it holds: processed, quarantined or left for later."""
+        """One message, whatever it holds: its one failure boundary, in the manner of Mailman's
+        `_one_iteration`. The work (`work`) has no handlers of its own. Here a store that
+        cannot be used leaves the message in the INBOX (a StorageError, the loop's to report);
+        a ticket that changed under the decision, or another process that recorded the same
+        mail first, has it decided again; a broken template (the operator's to mend) leaves it
+        for later; anything else the message causes quarantines it with the reason."""
         now = self.clock()
         log = self.log.bind(mailbox=box.name, uid=arrival.uid)
         for attempt in range(1, STALE_TRIES + 1):
-            if not dry_run and arrival.uid is not None:
-                try:
-                    prior = self.store.arrival(box.name, arrival.uidvalidity, arrival.uid)
-                except STORAGE_ERRORS as exc:
-                    raise StorageError(f"cannot read the database: {exc}") from exc
-                if prior is not None:  # recorded in an earlier pass (its move failed or was cut
-                    # short), or just now by a second daemon on the same config
-                    log.info("message_already_recorded", outcome=prior.outcome, message_id=prior.message_id)
-                    return Outcome(prior.outcome, "already recorded")
+            check = attempt < STALE_TRIES  # the last attempt commits whatever it finds
             try:
-                return self.decide_and_commit(box, arrival, now, dry_run, log, check=attempt < STALE_TRIES)
+                return self.work(box, arrival, now, dry_run, log, check)
             except TicketChanged:
                 log.info("ticket_changed_meanwhile", attempt=attempt)
+            except sqlite3.IntegrityError as exc:
+                if not (check and _recorded_meanwhile(exc)):
+                    raise StorageError(f"cannot store the message: {exc}") from exc
+                log.info("recorded_meanwhile", attempt=attempt)
+            except StorageError:
+                raise
+            except STORAGE_ERRORS as exc:
+                raise StorageError(f"cannot use the database: {exc}") from exc
+            except jinja2.TemplateError as exc:
+                reason = f"template error: {type(exc).__name__}: {exc}"
+                log.error("message_deferred", reason=reason)
+                self.problem(box, "template", reason)
+                return Outcome("deferred", reason)
+            except (BadMessageError, MessageTimeout) as exc:
+                notice = exc.notice if isinstance(exc, RefusedMessageError) else None
+                return self.quarantine(box, arrival, str(exc), now, dry_run, log, notice)
+            except Exception as exc:  # the per-message boundary: the loop must go on
+                log.exception("message_failed")
+                return self.quarantine(box, arrival, f"internal error: {type(exc).__name__}: {exc}", now, dry_run,
+                                       log)
         raise AssertionError("the last attempt does not check")  # pragma: no cover
 
-    def decide_and_commit(self, box: MailboxConfig, arrival: Arrival, now: datetime, dry_run: bool, log: Any,
-                          check: bool) -> Outcome:
-        try:
-            with time_budget(self.cfg.limits.message_seconds):
-                ready = self.process(box, arrival, now)
-        except (BadMessageError, MessageTimeout) as exc:
-            notice = exc.notice if isinstance(exc, RefusedMessageError) else None
-            return self.quarantine(box, arrival, str(exc), now, dry_run, log, notice)
-        except STORAGE_ERRORS as exc:
-            raise StorageError(f"cannot read the database: {exc}") from exc
-        except Exception as exc:  # the per-message boundary: the loop must go on
-            log.exception("message_failed")
-            return self.quarantine(box, arrival, f"internal error: {type(exc).__name__}: {exc}", now, dry_run, log)
+    def work(self, box: MailboxConfig, arrival: Arrival, now: datetime, dry_run: bool, log: Any,
+             check: bool) -> Outcome:
+        """The message's whole work, free of handlers: what `handle` guards. A message whose
+        arrival is recorded already (an earlier pass whose move failed or was cut short, or a
+        second daemon on the same config just now) is only moved."""
+        if not dry_run and arrival.uid is not None:
+            prior = self.store.arrival(box.name, arrival.uidvalidity, arrival.uid)
+            if prior is not None:
+                log.info("message_already_recorded", outcome=prior.outcome, message_id=prior.message_id)
+                return Outcome(prior.outcome, "already recorded")
+        with time_budget(self.cfg.limits.message_seconds):
+            ready = self.process(box, arrival, now)
         if isinstance(ready, Duplicate):
             log.info("message_duplicate", message_id=ready.msg.message_id)
-            if dry_run:
-                return Outcome("duplicate", "duplicate")
-            try:
-                return self.record_duplicate(box, arrival, ready, now)
-            except sqlite3.IntegrityError as exc:
-                if check and _recorded_meanwhile(exc):
-                    raise TicketChanged from exc
-                raise StorageError(f"cannot record a duplicate: {exc}") from exc
-            except STORAGE_ERRORS as exc:
-                raise StorageError(f"cannot record a duplicate: {exc}") from exc
-        log = log.bind(message_id=ready.msg.message_id)
+            return Outcome("duplicate", "duplicate") if dry_run else self.record_duplicate(box, arrival, ready, now)
         if dry_run:
             return Outcome("processed", ready.decision.label, ready.decision.ticket.number if ready.decision.ticket
                            else None, tuple(m.send.kind for m in ready.planned.mails))
-        return self.commit_guarded(box, arrival, ready, now, log, check)
-
-    def commit_guarded(self, box: MailboxConfig, arrival: Arrival, ready: Ready, now: datetime, log: Any,
-                       check: bool = False) -> Outcome:
-        try:
-            outcome = self.commit(box, arrival, ready, now, check)
-        except TicketChanged:
-            raise
-        except sqlite3.IntegrityError as exc:
-            if check and _recorded_meanwhile(exc):
-                raise TicketChanged from exc
-            raise StorageError(f"cannot store the message: {exc}") from exc
-        except STORAGE_ERRORS as exc:
-            raise StorageError(f"cannot store the message: {exc}") from exc
-        except jinja2.TemplateError as exc:
-            reason = f"template error: {type(exc).__name__}: {exc}"
-            log.error("message_deferred", reason=reason)
-            self.problem(box, "template", reason)
-            return Outcome("deferred", reason)
-        except Exception as exc:
-            log.exception("message_failed")
-            return self.quarantine(box, arrival, f"internal error: {type(exc).__name__}: {exc}", now, False, log)
-        log.info("message_processed", label=outcome.label, ticket=outcome.ticket, sent=list(outcome.sent))
+        outcome = self.commit(box, arrival, ready, now, check)
+        log.info("message_processed", message_id=ready.msg.message_id, label=outcome.label, ticket=outcome.ticket,
+                 sent=list(outcome.sent))
         return outcome
 
     def quarantine(self, box: MailboxConfig, arrival: Arrival, reason: str, now: datetime, dry_run: bool, log: Any,

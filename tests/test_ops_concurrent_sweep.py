@@ -138,30 +138,31 @@ def test_a_monthly_summary_queued_by_another_process_meanwhile_is_not_queued_aga
     assert len(kinds) == 1, kinds
 
 
-def test_a_mail_recorded_by_a_second_daemon_meanwhile_is_no_storage_failure(tmp_path):
+def test_a_mail_recorded_by_a_second_daemon_meanwhile_is_no_storage_failure(tmp_path, monkeypatch):
     """Two `mailbot run` on one config fetch the same INBOX message; one records it between
     the other's decision and its commit. The other must take it for what it is (recorded,
     its move only left), not report the database as failing (the UNIQUE constraint on the
     message) and back off with acks unsent."""
-    from mailbot.pipeline import Arrival, TicketChanged
-
     config = offline_config(tmp_path)
     at = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
     cfg = load_config(config)
     first, second = App(cfg, clock=lambda: at), App(cfg, clock=lambda: at)
     box = cfg.mailboxes[0]
     raw, _ = mail("budi@vendor.test", "Akun terkunci", "Mohon dibuka.", date=at)
-    arrival = Arrival(raw, at, uid=7, uidvalidity=1)
-    ready = first.pipeline.process(box, arrival, at)
-    assert second.handle(box, raw, at, uid=7, uidvalidity=1).status == "processed"
-    try:
-        first.pipeline.commit_guarded(box, arrival, ready, at, first.log, check=True)
-    except TicketChanged:
-        pass
-    else:
-        raise AssertionError("a commit over a mail recorded meanwhile went through")
+    decided = first.pipeline.process
+    recorded: list[str] = []
+
+    def second_records_it_meanwhile(*args):
+        ready = decided(*args)
+        if not recorded:  # between the first daemon's decision and its commit
+            recorded.append(second.handle(box, raw, at, uid=7, uidvalidity=1).status)
+        return ready
+
+    monkeypatch.setattr(first.pipeline, "process", second_records_it_meanwhile)
     again = first.handle(box, raw, at, uid=7, uidvalidity=1)
+    assert recorded == ["processed"]
     assert (again.status, again.label) == ("processed", "already recorded")
+    assert first.storage_failures == 0
     conn = sqlite3.connect(tmp_path / "mailbot.db")
     assert conn.execute("select count(*) from tickets").fetchone()[0] == 1
     assert conn.execute("select count(*) from outbox where kind = 'ack'").fetchone()[0] == 1
