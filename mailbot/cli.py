@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from mailbot.core.intake import HeldForm
     from mailbot.core.model import Ticket
     from mailbot.core.settings import Config, MailboxConfig
-    from mailbot.daemon import App
+    from mailbot.daemon import App, RunOnce
     from mailbot.io.store import Store
 
 # The rest is imported by the commands that use it: `mailbot --help` and a usage error
@@ -289,21 +289,26 @@ def _opened(cfg: Config) -> App:
 def _run_once(app: App) -> int:
     """`run --once`: one pass, its counts printed, its exit code what waits or failed."""
     result = app.run_once()
-    print(as_json(result))
-    if app.misconfigured:  # a server that cannot be used as configured: the operator's to mend
-        for why in sorted(set(app.misconfigured.values())):
+    print(as_json(result.as_json()))
+    return once_exit_code(result)
+
+
+def once_exit_code(result: RunOnce) -> int:
+    """The exit code of a `run --once` (the one place its outcome becomes a code)."""
+    if result.misconfigured:  # a server that cannot be used as configured: the operator's to mend
+        for why in result.misconfigured:
             say(f"mailbot: configuration error: {why}", file=sys.stderr)
         return EX_CONFIG
-    code = server_status(app.unreadable.values())  # the other mailboxes were handled all the same
+    code = server_status(result.unreadable)  # the other mailboxes were handled all the same
     if code:
         return code
     # Mail that waits (a message that could not be stored stays in the INBOX; mail that
     # could not be sent stays in the outbox): 75, "try again later", never a silent 0.
-    failed = [name for name, got in result["mailboxes"].items() if isinstance(got, str)]
     # A mail refused for good is not waiting: it is recorded and its sender told.
-    if app.storage_failures or failed or app.deferred_mail:
-        say(f"mailbot: mail waits: {app.storage_failures} storage failure(s), mailbox pass(es) failed: "
-            f"{', '.join(failed) or 'none'}, {app.deferred_mail} mail(s) not sent yet", file=sys.stderr)
+    if result.storage_failures or result.failed_passes or result.deferred_mail:
+        say(f"mailbot: mail waits: {result.storage_failures} storage failure(s), mailbox pass(es) failed: "
+            f"{', '.join(result.failed_passes) or 'none'}, {result.deferred_mail} mail(s) not sent yet",
+            file=sys.stderr)
         return EX_TEMPFAIL
     return EX_OK
 
@@ -313,7 +318,7 @@ def _serve(cfg: Config, app: App) -> int:
     from mailbot.config import load_config
     from mailbot.daemon import App
     from mailbot.sender import stop_signals
-    from mailbot.service import Service
+    from mailbot.service import Reload, Service
 
     received: list[str] = []
     running = [threading.Event()]  # the stop of the service that runs now (one per config read)
@@ -350,9 +355,9 @@ def _serve(cfg: Config, app: App) -> int:
     reloaded = os.environ.pop(RELOADED, None)
     app.log.info("config_reloaded" if reloaded else "daemon_started", version=current(),
                  mailboxes=[b.name for b in cfg.mailboxes])
-    app.reload_requested, app.reload = hangup, checked
-    Service(app, running[0], sd_notify).run()  # every mailbox on IDLE, the outbox, the timers, until stopped
-    if app.reload_accepted and not received and not app.fatal:
+    service = Service(app, running[0], sd_notify, Reload(hangup, checked))
+    service.run()  # every mailbox on IDLE, the outbox, the timers, until stopped
+    if service.reload_accepted and not received and not service.fatal:
         # The same process (its PID, systemd's MAINPID) starts again on the new config: a
         # fresh interpreter, so no thread, connection or cache of the old config lives on.
         app.store.close()
@@ -363,8 +368,8 @@ def _serve(cfg: Config, app: App) -> int:
     app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()
     app.log.info("daemon_stopped")
-    if app.fatal:
-        say(f"mailbot: configuration error: {app.fatal}", file=sys.stderr)
+    if service.fatal:
+        say(f"mailbot: configuration error: {service.fatal}", file=sys.stderr)
         return EX_CONFIG
     return EX_OK
 
@@ -832,10 +837,10 @@ def cmd_replay(cfg: Config, args: argparse.Namespace) -> int:
 
 def cmd_audit(cfg: Config, args: argparse.Namespace) -> int:
     """One line per finding on standard output; exit 0 when everything agrees, 1 when not."""
-    from mailbot.audit import Auditor
     from mailbot.io import imap
     from mailbot.io.logs import get as get_log
     from mailbot.io.store import Store
+    from mailbot.mailbox_audit import Auditor
 
     store = Store(cfg.database)
     auditor = Auditor(cfg, store, lambda: datetime.now(UTC), get_log())

@@ -11,7 +11,7 @@ reads the INBOX:
    fetched): the requesters' replies carry the numbers they were mailed, even where the
    archive is lost with the database; a reply that cites an ack's signed Message-ID also
    says which request got that number and that it was acked (`Store.learn_restored`);
-2. the audit with repair (`mailbot.audit`) of the INBOX, Processed and Quarantine, from
+2. the audit with repair (`mailbot.mailbox_audit`) of the INBOX, Processed and Quarantine, from
    the positions the backup holds: each message there that no record names goes back to
    the INBOX, and this very pass handles it under the ordinary rules. A ticket it opens
    takes the number its requester was mailed and the mail that went out then is recorded,
@@ -37,13 +37,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from mailbot.audit import Auditor
 from mailbot.core.matching import find_tag
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
 from mailbot.io import imap
 from mailbot.io.backup import RECOVERY
 from mailbot.io.store import Store
+from mailbot.mailbox_audit import Auditor
 from mailbot.steps import OnMain, run_here
 
 _NUMBER = re.compile(r"^(\d{4})-(\d+)$")

@@ -23,7 +23,6 @@ on to the daemon's stdout, the journal.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import select
 import signal
@@ -32,14 +31,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mailbot.io.outbox import server_groups
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from mailbot.core.settings import MailboxConfig
     from mailbot.daemon import App
@@ -68,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     from mailbot.config import load_config
     from mailbot.daemon import App
     from mailbot.io import logs
+    from mailbot.io.locks import sender_lock
     from mailbot.io.memory import return_freed_memory
+    from mailbot.steps import Signals
 
     return_freed_memory()
     args = sys.argv[1:] if argv is None else argv
@@ -77,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in stop_signals():  # `systemctl kill -s HUP` reaches it too; under nohup it is ignored
         signal.signal(signum, lambda *_: stop.set())
-    app = App(cfg)
+    app = App(cfg, signals=Signals(status), direct_alerts=False)  # the daemon tells of a failing store
     parent = os.getppid()
-    with sender_lock(cfg.database, stop):
-        if not stop.is_set():
+    with sender_lock(cfg.database, stop.is_set) as ours:  # a predecessor may still finish its last mail
+        if ours and not stop.is_set():
             serve(app, sys.stdin.fileno(), lambda: stop.is_set() or os.getppid() != parent)
     app.store.close()
     if app.misconfigured:  # a server that cannot be used as configured: the daemon stops with 78
@@ -89,29 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-@contextmanager
-def sender_lock(database: Path, stop: threading.Event) -> Iterator[None]:
-    """One sender per database: wait for a predecessor still finishing its last mail."""
-    path = database.with_name(database.name + ".sender.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        while not stop.is_set():
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                time.sleep(TICK_SECONDS)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
 def serve(app: App, wake_fd: int, should_stop: Callable[[], bool]) -> None:
     """One sending loop per SMTP server, so a server that stalls (takes the connection and
     never greets) holds up only its own mailboxes' mail. This thread passes the daemon's
     wake-ups on to every loop until told to stop, then waits for the mail in flight."""
-    app.notify = status
-    app.alerting = False  # the daemon meets a failing store on its next write and alerts once
     done = threading.Event()
 
     def stopped() -> bool:
@@ -187,7 +167,7 @@ def status(line: str) -> None:
 def unsendable(app: App, boxes: list[MailboxConfig]) -> bool:
     """SPEC 6: an outbox that stays unsendable is logged and shown in systemd's status."""
     now = app.clock()
-    shown = [app.unsendable(box, now, status) for box in boxes]  # every box, no short cut
+    shown = [app.alerts.unsendable(box, now) for box in boxes]  # every box, no short cut
     return any(shown)
 
 

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -101,11 +102,26 @@ class Watchdog:
             self.last = now
 
 
-class Service:
-    """`mailbot run`: the threads above, until `stop` is set."""
+@dataclass(frozen=True)
+class Reload:
+    """SIGHUP between `run` and the service: `run` sets `requested` and gives `check`, the
+    check of the config as it reads now (the names of its mailboxes, or a ConfigError); the
+    service asks for it between its steps and ends with `reload_accepted` for `run` to
+    start anew."""
 
-    def __init__(self, app: App, stop: threading.Event, notify: Callable[[str], None]) -> None:
-        self.app, self.stop, self.notify = app, stop, notify
+    requested: threading.Event
+    check: Callable[[], list[str]]
+
+
+class Service:
+    """`mailbot run`: the threads above, until `stop` is set. What ended it, for `run`:
+    `fatal` (a configuration error found while running: 78) or `reload_accepted`."""
+
+    def __init__(self, app: App, stop: threading.Event, notify: Callable[[str], None],
+                 reload: Reload | None = None) -> None:
+        self.app, self.stop, self.notify, self.reloading = app, stop, notify, reload
+        self.fatal = ""
+        self.reload_accepted = False
         self.jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self.closed = threading.Event()
         self.sender = SenderProcess(app.cfg.path, app.log, notify, self.config_refused)
@@ -116,7 +132,7 @@ class Service:
     def config_refused(self, why: str) -> None:
         """The sender met a configuration its server cannot serve (`smtp.no_auth`): the
         daemon stops with 78, which systemd does not restart into; the operator mends it."""
-        self.app.fatal = why
+        self.fatal = why
         self.app.log.error("configuration_refused", problem=why)
         self.notify(f"STATUS=stopping: configuration error: {why}"[:400])
         self.stop.set()
@@ -136,8 +152,7 @@ class Service:
 
     def run(self) -> None:
         app = self.app
-        app.notify, app.beat = self.notify, self.watchdog.beat
-        app.timekeeper.beat = self.watchdog.beat
+        app.signals.attach(self.notify, self.watchdog.beat)
         self.watchers = [MailboxWatcher(self, box) for box in app.cfg.mailboxes]
         threads = [threading.Thread(target=w.run, name=f"imap-{w.box.name}", daemon=True) for w in self.watchers]
         descriptors_for(len(app.cfg.mailboxes), app.log)
@@ -165,8 +180,8 @@ class Service:
         while not self.stop.is_set():
             self.serve(SERVE_SLICE_SECONDS)
             self.watchdog.beat()
-            if app.reload_requested.is_set():
-                app.reload_requested.clear()
+            if self.reloading is not None and self.reloading.requested.is_set():
+                self.reloading.requested.clear()
                 self.reload()
             now = time.monotonic()
             if self.sweep_due(now, next_sweep, first_read_by):
@@ -174,7 +189,7 @@ class Service:
                 self.sender.wake()
                 next_sweep = now + app.sweep_seconds
             if now >= next_watch:
-                app.guarded("watch", partial(app.watch, self.notify))
+                app.guarded("watch", app.watch)
                 next_watch = now + WATCH_SECONDS
 
     def reload(self) -> None:
@@ -183,21 +198,21 @@ class Service:
         templates, the sender started anew), an invalid one is logged and alerted while this
         one serves on."""
         app = self.app
-        if app.reload is None:
+        if self.reloading is None:
             return
         self.notify("RELOADING=1")
         try:
-            mailboxes = app.reload()
+            mailboxes = self.reloading.check()
         except (MailbotError, OSError, ValueError) as exc:
             why = str(exc) or type(exc).__name__
             app.log.error("reload_refused", problem=why)
-            app.reload_refused(why)
+            app.alerts.reload_refused(why)
             self.sender.wake()
             self.notify("READY=1")
             self.notify(f"STATUS=reload refused, the previous config stays: {why}"[:400])
             return
         app.log.info("reload_accepted", mailboxes=mailboxes)
-        app.reload_accepted = True
+        self.reload_accepted = True
         self.stop.set()
 
     def sweep_due(self, now: float, next_sweep: float | None, first_read_by: float) -> bool:
@@ -281,7 +296,7 @@ class MailboxWatcher:
             while not stop.is_set():
                 app.poll(box, session, stop.is_set, self.service.on_main)
                 self.read_once.set()
-                app.mailbox_ok(box)
+                app.passes.mailbox_ok(box)
                 self.audit(session)
                 self.failures, self.working = 0, True
                 self.wait(session)
@@ -320,13 +335,13 @@ class MailboxWatcher:
             self.service.stop.wait(RECONNECT_SECONDS)
             return
         self.failures += 1
-        self.service.on_main(partial(self.app.mailbox_failed, self.box, exc))
+        self.service.on_main(partial(self.app.passes.mailbox_failed, self.box, exc))
         delay = retry_delay(exc, self.failures, self.box.imap.poll_seconds)
         self.app.log.info("retrying_later", mailbox=self.box.name, seconds=delay, failures=self.failures)
         self.service.stop.wait(delay)
 
     def storage_failed(self, exc: BaseException) -> None:
-        self.app.storage_failed(self.box, exc, self.service.notify)
+        self.app.alerts.storage_failed(self.box, exc)
 
     def pause(self, report: Callable[[BaseException], None], exc: BaseException) -> None:
         self.service.on_main(partial(report, exc))

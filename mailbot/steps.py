@@ -42,3 +42,32 @@ class Progress:
         if self.total > 1 and (now - self.shown >= 1.0 or self.done == self.total):
             self.notify(f"STATUS={self.name}: {self.done}/{self.total} messages")
             self.shown = now
+
+
+class Signals:
+    """Where the daemon's status lines (systemd's STATUS=) and its progress (the watchdog's
+    beat) go: nowhere until the one who runs it says where. The wiring makes one and hands
+    it to each part that reports; the service attaches systemd's when it starts, the sender
+    process its own pipe to the daemon. No part reaches into another to set a hook."""
+
+    def __init__(self, notify: Callable[[str], None] | None = None, beat: Callable[[], None] | None = None) -> None:
+        self._notify = notify or _nowhere
+        self._beat = beat or _nothing
+
+    def attach(self, notify: Callable[[str], None], beat: Callable[[], None] | None = None) -> None:
+        self._notify = notify
+        self._beat = beat or _nothing
+
+    def notify(self, line: str) -> None:
+        self._notify(line)
+
+    def beat(self) -> None:
+        self._beat()
+
+
+def _nowhere(line: str) -> None:
+    """Status lines of a process nobody watches."""
+
+
+def _nothing() -> None:
+    """Progress of a process no watchdog watches."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from mailbot.alerts import Alerts
 from mailbot.core.deadlines import (
     Overdue,
     digest_context,
@@ -39,6 +40,7 @@ from mailbot.io.store import Store, parse_ts, ts
 from mailbot.io.words import Words, words
 from mailbot.reports.monthly import monthly_due
 from mailbot.rules import PRIORITIES, Rules
+from mailbot.steps import Signals
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # not a timer's fault: the sweep stops for the caller
 
@@ -55,7 +57,8 @@ class Timekeeper:
     """Timers and the digest for every mailbox of one configuration."""
 
     def __init__(self, cfg: Config, store: Store, mailer: Notifier, rules: Rules, calendar: WorkCalendar,
-                 clock: Callable[[], datetime], log: structlog.typing.FilteringBoundLogger) -> None:
+                 alerts: Alerts, signals: Signals, clock: Callable[[], datetime],
+                 log: structlog.typing.FilteringBoundLogger) -> None:
         self.cfg = cfg
         self.store = store
         self.mailer = mailer
@@ -63,7 +66,8 @@ class Timekeeper:
         self.calendar = calendar
         self.clock = clock
         self.log = log
-        self.beat: Callable[[], None] = lambda: None  # progress, for systemd's watchdog (set by `Service`)
+        self.alerts = alerts  # the coordinators told once per occasion
+        self.signals = signals  # progress, for systemd's watchdog
 
     def sweep(self) -> dict[str, int]:
         """Fire every due timer once, then the daily digest and the monthly summary when due
@@ -78,7 +82,7 @@ class Timekeeper:
         fired = digests = reports = 0
         for box in self.cfg.mailboxes:
             for row in self.store.due_timers(box.name, now):
-                self.beat()
+                self.signals.beat()
                 try:
                     fired += self.fire_timer(box, row, now)
                 except STORAGE_ERRORS:
@@ -93,7 +97,7 @@ class Timekeeper:
                 raise
             except Exception as exc:
                 self.log.exception("digest_failed", mailbox=box.name)
-                self.alert_once(box, now, f"alerted:digest:{box.name}",
+                self.alerts.once(box, now, f"alerted:digest:{box.name}",
                                 now.astimezone(self.calendar.tz).date().isoformat(),
                                 {"alert": "digest_failed", "error": f"{type(exc).__name__}: {exc}"})
             reports += self.monthly_summary(box, now)
@@ -111,24 +115,9 @@ class Timekeeper:
                                  reason=reason, retry_at=retry.isoformat())
         # Once a day per cause: the same broken template fails every timer that uses it.
         cause = hashlib.sha256(reason.encode()).hexdigest()[:16]
-        self.alert_once(box, now, f"alerted:timer:{box.name}:{cause}",
+        self.alerts.once(box, now, f"alerted:timer:{box.name}:{cause}",
                         now.astimezone(self.calendar.tz).date().isoformat(),
                         {"alert": "timer_failed", "timer": str(row.kind), "ticket": number, "error": reason})
-
-    def alert_once(self, box: MailboxConfig, now: datetime, key: str, value: str, alert: dict[str, Any]) -> None:
-        """A system alert to the coordinators unless `key` already holds `value`; `alert` names it and its facts."""
-        try:
-            if self.store.meta(key) == value:
-                return
-            with self.store.unit_of_work():
-                send = Send("system_alert", Audience.COORDINATORS, auto=AUTO_GENERATED,
-                            context={"reason": "", "items": [], **alert})
-                self.mailer.enqueue(box, send, None, None, now)
-                self.store.set_meta(key, value)
-        except STORAGE_ERRORS:
-            raise
-        except Exception:
-            self.log.exception("alert_failed", mailbox=box.name, key=key)
 
     def fire_timer(self, box: MailboxConfig, row: StoredTimer, now: datetime) -> int:
         """One due timer through decide, plan and commit, in one transaction: its mail, its
@@ -173,14 +162,14 @@ class Timekeeper:
             due = held_form_due(form, self.calendar)
             if due is None or due > now:
                 continue
-            self.beat()
+            self.signals.beat()
             try:
                 sent += self.remind_one(box, form, now)
             except STORAGE_ERRORS:
                 raise
             except Exception as exc:
                 self.log.exception("held_form_reminder_failed", mailbox=box.name, number=form.number)
-                self.alert_once(box, now, f"alerted:held_form:{box.name}:{form.number}",
+                self.alerts.once(box, now, f"alerted:held_form:{box.name}:{form.number}",
                                 now.astimezone(self.calendar.tz).date().isoformat(),
                                 {"alert": "timer_failed", "timer": "held_form", "ticket": form.number,
                                  "error": f"{type(exc).__name__}: {exc}"})
@@ -278,7 +267,7 @@ class Timekeeper:
         except Exception as exc:  # the report's own failure boundary: told once, tried again later
             self.log.exception("monthly_summary_failed", mailbox=box.name, month=str(month))
             self.store.set_meta(failed_key, ts(now))
-            self.alert_once(box, now, f"alerted:monthly:{box.name}", str(month),
+            self.alerts.once(box, now, f"alerted:monthly:{box.name}", str(month),
                               {"alert": "summary_failed", "month": str(month), "error": f"{type(exc).__name__}: {exc}"})
             return 0
         self.log.info("monthly_summary_queued", mailbox=box.name, month=str(month))

@@ -138,7 +138,7 @@ def test_oversized_message_is_quarantined_with_reason(fresh_mailboxes, tmp_path)
     assert "Lampiran besar" not in body and "Lampiran besar" not in str(notice["Subject"])
 
 
-def test_mail_that_arrives_during_a_pass_wakes_the_next_idle_at_once(fresh_mailboxes, tmp_path):
+def test_mail_that_arrives_during_a_pass_wakes_the_next_idle_at_once(fresh_mailboxes, tmp_path, monkeypatch):
     """Issue 13, no lost wakeups: mail that arrives while a pass fetches and moves is announced
     inside those commands' responses, and the server does not announce it again when IDLE
     starts; the wait after the pass must still return at once, not at the renewal."""
@@ -150,7 +150,7 @@ def test_mail_that_arrives_during_a_pass_wakes_the_next_idle_at_once(fresh_mailb
     app, box = App(cfg), cfg.mailboxes[0]
     servers.append(UNIT, mail("budi@vendor.test", "Pertama", "Tolong bantu.")[0])
     second = [mail("sari@dinas.test", "Kedua", "Datang saat mailbot sibuk.")[0]]
-    handle_batch = app.handle_batch
+    handle_batch = app.passes.handle_batch
 
     def busy(*args, **kwargs):  # the second mail arrives while the first is being handled
         handled = handle_batch(*args, **kwargs)
@@ -159,7 +159,7 @@ def test_mail_that_arrives_during_a_pass_wakes_the_next_idle_at_once(fresh_mailb
             time.sleep(0.2)
         return handled
 
-    app.handle_batch = busy  # type: ignore[method-assign]
+    monkeypatch.setattr(app.passes, "handle_batch", busy)
     with imap.Mailbox(box.imap) as session:
         assert app.poll(box, session) == 1
         started = time.monotonic()

@@ -74,7 +74,7 @@ def one_pass(config: Path, at: datetime) -> None:
     app = App(load_config(config), clock=lambda: at)
     try:
         result = app.run_once()
-        assert all(isinstance(n, int) for n in result["mailboxes"].values()), result
+        assert all(isinstance(n, int) for n in result.mailboxes.values()), result
         assert (app.storage_failures, app.deferred_mail, app.misconfigured) == (0, 0, {}), result
     finally:
         app.store.close()

@@ -150,9 +150,10 @@ def test_554_spam_rejection_of_an_ack(raw_smtp, tmp_path):
 def an_hour_of_passes(app, clock) -> list[str]:  # type: ignore[no-untyped-def]
     """The sender's passes a minute apart for an hour; the STATUS lines it shows systemd."""
     statuses: list[str] = []
+    app.signals.attach(statuses.append)
     for _ in range(60):
         app.flush_outbox()
-        app.unsendable(app.cfg.mailboxes[0], clock(), statuses.append)
+        app.alerts.unsendable(app.cfg.mailboxes[0], clock())
         clock.advance(minutes=1)
     print(rows(app), statuses[:1])
     return statuses

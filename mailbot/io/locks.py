@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,12 @@ def sender_lock_if_free(database: Path) -> AbstractContextManager[bool]:
     command (`sweep`, `run --once`, `replay`) that sent while a daemon's sender works
     through the same rows would send them twice; it leaves them to that sender."""
     return _locked(database.with_name(database.name + ".sender.lock"))
+
+
+def sender_lock(database: Path, should_stop: Callable[[], bool]) -> AbstractContextManager[bool]:
+    """The sender lock for the sender process: it waits for a predecessor still finishing
+    its last mail, until told to stop; whether it holds it."""
+    return _locked(database.with_name(database.name + ".sender.lock"), should_stop, math.inf)
 
 
 def intake_lock(database: Path, mailbox: str, should_stop: Callable[[], bool],

@@ -1,0 +1,66 @@
+"""What the daemon knows of its own state: what fails, since when and why.
+
+Kept by the daemon's parts (a pass, the outbox, the watch) and read by the alerts, by
+`run --once` for its exit code and by `mailbot check`'s caller. One value of its own, so
+no part sets another part's fields: each failure is recorded and cleared here, by key
+("imap:NAME", "move:NAME", "smtp:NAME", "storage:NAME").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mailbot.errors import TransientError
+
+
+@dataclass
+class Health:
+    """Failures since start; what `run --once` turns into its exit code."""
+
+    failing_since: dict[str, datetime] = field(default_factory=dict)
+    failing_why: dict[str, str] = field(default_factory=dict)  # the latest error of a failure, for its alert
+    failing_folder: dict[str, str] = field(default_factory=dict)  # the folder a failing MOVE goes to
+    unreadable: dict[str, TransientError] = field(default_factory=dict)  # a mailbox's server failure, last pass
+    # a mailbox's SMTP server that cannot be used as configured (`smtp.no_auth`): 78 for `run`
+    misconfigured: dict[str, str] = field(default_factory=dict)
+    storage_failures: int = 0  # what could not be stored (`run --once` exits 75)
+    deferred_mail: int = 0  # sends that failed for now and wait for a retry (75 too)
+    alerted_outages: set[str] = field(default_factory=set)  # storage outages the coordinators were told of
+    intake_elsewhere: set[str] = field(default_factory=set)  # mailboxes whose pass another process made
+
+    def failing(self, key: str, now: datetime, why: str | None = None, folder: str | None = None) -> datetime:
+        """A failure seen now: since when it lasts (its first sighting is kept)."""
+        since = self.failing_since.setdefault(key, now)
+        if why is not None:
+            self.failing_why[key] = why
+        if folder is not None:
+            self.failing_folder[key] = folder
+        return since
+
+    def recovered(self, key: str) -> datetime | None:
+        """A failure over: since when it had lasted (None: it was not failing)."""
+        self.alerted_outages.discard(key)
+        return self.failing_since.pop(key, None)
+
+    def mail_deferred(self, count: int) -> None:
+        self.deferred_mail += count
+
+    def storage_failed(self) -> None:
+        self.storage_failures += 1
+
+    def mailbox_read(self, name: str, error: TransientError | None = None) -> None:
+        """The last pass over a mailbox: read (None), or its server's failure."""
+        if error is None:
+            self.unreadable.pop(name, None)
+        else:
+            self.unreadable[name] = error
+
+    def smtp_misconfigured(self, found: dict[str, str], delivered: set[str] | frozenset[str]) -> dict[str, str]:
+        """The servers found unusable as configured in a flush, and those that took mail
+        again; what is newly unusable (for the log)."""
+        new = {name: why for name, why in found.items() if self.misconfigured.get(name) != why}
+        self.misconfigured.update(found)
+        for name in delivered:
+            self.misconfigured.pop(name, None)
+        return new

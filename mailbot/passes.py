@@ -1,0 +1,321 @@
+"""A pass over a mailbox: every new message of its INBOX through the pipeline, then moved.
+
+The watcher of a mailbox (`service.MailboxWatcher`) or `run --once` asks for a pass on
+its own IMAP session; the pass reads the stored position, fetches the new messages a
+batch at a time, hands each to the pipeline (its failure boundary) and moves what was
+recorded. What touches the store runs through `on_main` on the thread that owns it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from mailbot.alerts import Alerts
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.errors import StorageError, TransientError
+from mailbot.health import Health
+from mailbot.io import imap
+from mailbot.io.archive import Archive
+from mailbot.io.locks import intake_lock
+from mailbot.io.store import Store
+from mailbot.pipeline import Arrival, Outcome, Pipeline
+from mailbot.recovery import Recovery
+from mailbot.steps import OnMain, Progress, Signals, run_here
+
+STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
+UNREADABLE_PASSES = 3  # passes a message the server cannot return is tried before it is set aside
+# A mail the server received this recently, by the host's own clock, came while mailbot
+# was reading: its ticket opens on the daemon's clock (see `arrived_unread`).
+JUST_ARRIVED = timedelta(minutes=15)
+
+
+def host_clock() -> datetime:
+    """The host's own clock, which the IMAP server's arrival times are compared with (the
+    daemon's clock may be another one: `sweep --now`, a replay, a test's)."""
+    return datetime.now(UTC)
+
+
+class Passes:
+    """The passes over the mailboxes of one configuration."""
+
+    def __init__(self, cfg: Config, store: Store, archive: Archive, pipeline: Pipeline, key: bytes,
+                 health: Health, alerts: Alerts, signals: Signals, clock: Callable[[], datetime], log: Any,
+                 host: Callable[[], datetime] = host_clock) -> None:
+        self.cfg, self.store, self.archive, self.pipeline, self.key = cfg, store, archive, pipeline, key
+        self.health, self.alerts, self.signals, self.clock, self.log, self.host = \
+            health, alerts, signals, clock, log, host
+        self.recovered: set[str] = set()  # mailboxes with no recovery after a restore (left) to make
+
+    def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
+               uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False,
+               oversize: int | None = None, read_before: datetime | None = None) -> Outcome:
+        """One message through the pipeline (`Pipeline.handle`: its failure boundary)."""
+        arrival = Arrival(raw, received_at or self.clock(), uid, uidvalidity, oversize, read_before)
+        return self.pipeline.handle(box, arrival, dry_run=dry_run)
+
+    def poll_all(self, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int | str]:
+        """One pass over every mailbox, one after the other (`run --once`); a failing mailbox
+        does not stop the others."""
+        results: dict[str, int | str] = {}
+        for box in self.cfg.mailboxes:
+            if should_stop():
+                break
+            try:
+                with imap.Mailbox(box.imap) as session:
+                    results[box.name] = self.poll(box, session, should_stop)
+                self.mailbox_ok(box)
+                self.health.mailbox_read(box.name)
+            except (StorageError, *STORAGE_ERRORS) as exc:
+                self.alerts.storage_failed(box, exc)
+                results[box.name] = f"error: {exc}"
+            except TransientError as exc:
+                self.mailbox_failed(box, exc)
+                self.health.mailbox_read(box.name, exc)
+                results[box.name] = f"error: {exc}"
+            except Exception as exc:  # a bug must not stop the other mailboxes or the daemon
+                self.log.exception("mailbox_pass_failed", mailbox=box.name)
+                results[box.name] = f"error: {type(exc).__name__}: {exc}"
+        return results
+
+    def mailbox_ok(self, box: MailboxConfig) -> None:
+        """A pass went through: the mailbox and the storage work (again)."""
+        self.health.recovered(f"imap:{box.name}")
+        self.alerts.storage_works(box)
+
+    def mailbox_failed(self, box: MailboxConfig, exc: TransientError) -> None:
+        self.health.failing(f"imap:{box.name}", self.clock(), why=str(exc))
+        self.log.error("mailbox_unavailable", mailbox=box.name, error=str(exc))
+
+    def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False,
+             on_main: OnMain = run_here) -> int:
+        """A pass over the folder (`_pass`) while no other process on this database makes one
+        (`locks.intake_lock`); 0 when another does: its pass handles the mail."""
+        with intake_lock(self.cfg.database, box.name, should_stop) as ours:
+            if ours:
+                return self._pass(box, session, should_stop, on_main)
+        if box.name not in self.health.intake_elsewhere:
+            self.health.intake_elsewhere.add(box.name)
+            self.log.info("intake_left_to_another_process", mailbox=box.name,
+                          why="another mailbot process on this database is reading this mailbox")
+        return 0
+
+    def _pass(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool],
+              on_main: OnMain) -> int:
+        """Handle every new message in the folder, in UID order, a batch at a time; the count handled.
+
+        A batch's messages commit one by one and are made durable together (group
+        commit); only then does the batch leave the INBOX as one UID MOVE per target
+        folder. The next batch is fetched while this one is handled. The stored
+        position only passes a message once it has left the INBOX, so a message left
+        there (`deferred`) is fetched again by the next pass; those after it that were
+        handled are known by their Message-ID and only moved.
+        `on_main` runs the store's part on the thread that owns the store.
+        """
+        if box.name not in self.recovered:  # after `mailbot restore`: before anything is read (issue 33)
+            self.recover(box, session, should_stop, on_main)
+            self.recovered.add(box.name)
+        last_uid = on_main(partial(self._position, box, session.uidvalidity))
+        read_before = on_main(partial(self.store.imap_read_at, box.name, box.imap.folder))
+        uids = session.pending_uids(last_uid)
+        progress = Progress(box.name, len(uids), self.signals.notify, self.signals.beat)
+        handled, blocked = 0, False
+        alone = on_main(partial(self.store.fetch_suspects, box.name, session.uidvalidity, last_uid))
+        batches = session.batches(uids, self.cfg.limits.max_message_bytes, alone)
+        unreturned: list[int] = []  # counted against their message in this pass
+        try:
+            with imap.FetchAhead(batches, ahead=len(uids) > imap.FETCH_BATCH) as fetching:
+                while (batch := fetching.next()) is not None and not should_stop():
+                    outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop,
+                                               progress, read_before=read_before))
+                    fetching.quiet()  # the next batch is in: the session is ours again
+                    position, blocked = self._settle(box, session, batch, outcomes, blocked, on_main)
+                    if position is not None:
+                        on_main(partial(self.store.set_imap_position, box.name, box.imap.folder,
+                                        session.uidvalidity, position, self.clock()))
+                    handled += sum(1 for o in outcomes if o.status != "deferred")
+                    unreturned += [f.uid for f, o in zip(batch, outcomes, strict=False)
+                                   if f.error is not None and o.status == "deferred"]
+                    if len(outcomes) < len(batch):
+                        break  # stopped between two messages
+        except imap.FetchFailed:
+            # the server returns no message at all: its failure, not theirs (never set aside for it)
+            on_main(partial(self.store.fetch_unfailed, box.name, session.uidvalidity, unreturned))
+            raise
+        if not uids:
+            on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity, last_uid,
+                            self.clock()))
+        return handled
+
+    def recover(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool],
+                on_main: OnMain = run_here) -> None:
+        """After `mailbot restore` (`mailbot.recovery`): the mail handled after the backup back in
+        the INBOX and handled first, in the order it came, before the mail that reached the
+        INBOX while the daemon was stopped (a requester's reply to an ack of then finds its
+        ticket). The stored position is left alone: the pass after finds the mail that waited."""
+        recovery = Recovery(self.cfg, self.store, self.key, self.clock, self.log, on_main)
+        if not recovery.due(box):
+            return
+        put_back = recovery.run(box, session)
+        read_before = on_main(partial(self.store.imap_read_at, box.name, box.imap.folder))
+        for batch in session.batches(put_back, self.cfg.limits.max_message_bytes):
+            if should_stop():
+                return  # the mark stays: the next start handles the rest in the INBOX's order
+            outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop,
+                                       read_before=read_before))
+            self._settle(box, session, batch, outcomes, False, on_main)
+        recovery.done(box)
+
+    def _position(self, box: MailboxConfig, uidvalidity: int) -> int:
+        known_validity, last_uid = self.store.imap_position(box.name, box.imap.folder)
+        if known_validity == uidvalidity:
+            return last_uid
+        if known_validity is not None:
+            self.log.warning("uidvalidity_changed", mailbox=box.name, old=known_validity, new=uidvalidity)
+        return 0  # rescan; recorded Message-IDs keep anything from running twice
+
+    def handle_batch(self, box: MailboxConfig, uidvalidity: int, batch: list[imap.Fetched],
+                     should_stop: Callable[[], bool] = lambda: False, progress: Progress | None = None, *,
+                     read_before: datetime | None = None) -> list[Outcome]:
+        """Group commit: each message its own transaction (a failing one rolls back alone),
+        all made durable by one sync at the end, after the archive's (see `Store.group_commit`).
+        `read_before`: when the pass before this one read the folder (None: never)."""
+        outcomes: list[Outcome] = []
+        host_now = self.host()
+        with self.store.group_commit(), self.archive.batch():
+            for fetched in batch:
+                if should_stop():
+                    break
+                outcomes.append(self.unreturned(box, uidvalidity, fetched) if fetched.error is not None else
+                                self.handle(box, fetched.raw, fetched.internal_date, uid=fetched.uid,
+                                            uidvalidity=uidvalidity,
+                                            read_before=arrived_unread(fetched.internal_date, read_before, host_now),
+                                            oversize=None if fetched.complete else fetched.size))
+                if progress is not None:
+                    progress.step()
+        return outcomes
+
+    def unreturned(self, box: MailboxConfig, uidvalidity: int, fetched: imap.Fetched) -> Outcome:
+        """A message the server could not return (its own FETCH failed): left in the INBOX
+        for the next pass, and after `UNREADABLE_PASSES` passes set aside ("unreadable"),
+        so that it never holds up the mailbox (see `_set_aside`)."""
+        passes = self.store.fetch_failed(box.name, uidvalidity, fetched.uid)
+        self.log.warning("message_unreadable", mailbox=box.name, uid=fetched.uid, error=fetched.error,
+                         passes=passes, give_up_after=UNREADABLE_PASSES)
+        if passes < UNREADABLE_PASSES:
+            return Outcome("deferred", f"the mail server could not return it: {fetched.error}")
+        return Outcome("unreadable", f"the mail server could not return this message: {fetched.error}; "
+                                     f"UID {fetched.uid}")
+
+    def _settle(self, box: MailboxConfig, session: imap.Mailbox, batch: list[imap.Fetched],
+                outcomes: list[Outcome], blocked: bool, on_main: OnMain = run_here) -> tuple[int | None, bool]:
+        """Move the batch's recorded messages (one UID set per folder); the position to store.
+
+        Moved => recorded: what leaves the INBOX, and where to, is read back from the
+        committed arrival rows (written in each message's own transaction, made durable by
+        the batch's sync), never from the outcome the code path returned. A message handled
+        but not found there stays in the INBOX for the next pass, and is logged.
+        """
+        handled = [f.uid for f, o in zip(batch, outcomes, strict=False) if o.status not in ("deferred", "unreadable")]
+        recorded = on_main(partial(self.store.arrivals_of, box.name, session.uidvalidity, handled)) if handled else {}
+        targets: dict[str, list[int]] = {}
+        position = None
+        for fetched, outcome in zip(batch, outcomes, strict=False):
+            if outcome.status == "deferred":
+                blocked = True
+                continue
+            if outcome.status == "unreadable":
+                self._set_aside(box, session, fetched.uid, outcome.label, on_main)
+            elif (arrived := recorded.get(fetched.uid)) is not None:
+                targets.setdefault(arrived.folder, []).append(fetched.uid)
+            else:
+                self.log.error("message_not_recorded", mailbox=box.name, uid=fetched.uid, outcome=outcome.status)
+                blocked = True
+                continue
+            if not blocked:
+                position = fetched.uid
+        unmoved: list[int] = []
+        for folder, uids in targets.items():
+            try:
+                placed = session.move(uids, folder)
+            except imap.MoveFailed as exc:
+                if exc.lost:
+                    raise  # the session is gone: the watcher reconnects
+                unmoved += uids
+                on_main(partial(self.move_failed, box, folder, exc))
+                continue
+            self._placed(box, session.uidvalidity, uids, placed, on_main)
+        if unmoved:
+            # Recorded, acked, left in the INBOX: the position stops before them, so the next
+            # pass finds them again and only moves them (see `Pipeline.handle`).
+            blocked = True
+            if position is not None and position >= min(unmoved):
+                position = min(unmoved) - 1
+        elif targets:
+            on_main(partial(self.move_ok, box))
+        return position, blocked
+
+    def move_failed(self, box: MailboxConfig, folder: str, exc: imap.MoveFailed) -> None:
+        """A MOVE the server refused on a working session (a read-only or full folder): not
+        an outage. Mail goes on being handled and answered; the coordinators are alerted
+        once when it lasts `alert_after_minutes` (`_watch`)."""
+        self.health.failing(f"move:{box.name}", self.clock(), why=str(exc), folder=folder)
+        self.log.warning("move_failed", mailbox=box.name, folder=folder, error=str(exc))
+
+    def move_ok(self, box: MailboxConfig) -> None:
+        if self.health.recovered(f"move:{box.name}") is not None:
+            self.log.info("move_recovered", mailbox=box.name)
+
+    def _placed(self, box: MailboxConfig, uidvalidity: int, uids: list[int], placed: imap.Placed,
+                on_main: OnMain) -> None:
+        """Where moved messages went, for `audit`; a failure here loses nothing (the audit
+        then knows them by Message-ID and content)."""
+        try:
+            on_main(partial(self.store.placed, box.name, uidvalidity, uids, placed.uidvalidity, placed.uids,
+                            self.clock()))
+        except (StorageError, *STORAGE_ERRORS) as exc:
+            self.log.warning("placement_not_recorded", mailbox=box.name, count=len(uids), error=str(exc))
+
+    def _set_aside(self, box: MailboxConfig, session: imap.Mailbox, uid: int, reason: str, on_main: OnMain) -> None:
+        """A message the server could not return, given up: moved to Quarantine where the
+        server lets it be moved, else left in the INBOX (never deleted); recorded in the
+        quarantine with where it is, for the coordinators' alert. The stored position then
+        passes it, so it is never tried or handled again."""
+        folder = box.imap.quarantine_folder
+        on_main(partial(self.record_unreturned, box, session.uidvalidity, uid, f"{reason}; moved to {folder}"))
+        try:  # recorded first: moved => recorded
+            placed = session.move([uid], folder)
+        except TransientError as exc:
+            where = f"{reason}; left in INBOX (moving it to {folder} failed too: {exc})"
+            on_main(partial(self.store.quarantine_reason, box.name, session.uidvalidity, uid, where))
+            session.revive()
+            return
+        self._placed(box, session.uidvalidity, [uid], placed, on_main)
+
+    def record_unreturned(self, box: MailboxConfig, uidvalidity: int, uid: int, reason: str) -> None:
+        """A message the server could not return, in the quarantine (once per UID)."""
+        with self.store.unit_of_work():
+            if not self.store.quarantine_known(box.name, uidvalidity, uid):
+                message_id = f"(unreadable, UID {uid})"
+                self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
+                                             message_id=message_id, reason=reason, at=self.clock(),
+                                             archive_path=None)
+                if self.store.arrival(box.name, uidvalidity, uid) is None:
+                    self.store.record_arrival(mailbox=box.name, uidvalidity=uidvalidity, uid=uid,
+                                              message_id=message_id, outcome="quarantined",
+                                              folder=box.imap.quarantine_folder, at=self.clock())
+            self.store.forget_fetch_failures(box.name, uidvalidity, uid)
+        self.log.warning("message_quarantined", mailbox=box.name, uid=uid, reason=reason)
+
+
+
+def arrived_unread(received: datetime, read_before: datetime | None, host_now: datetime) -> datetime | None:
+    """`read_before` for a mail that may have waited unread (the daemon was down): its
+    ticket can open at its arrival (`lifecycle.opened_at`). None for one the server
+    received in the last minutes by the host's clock (`host_now`): it opens on the daemon's
+    clock, the one its deadlines, `sweep --now` and a replay run on; the few seconds between
+    are the poll's delay or the two servers' clock skew, not mail mailbot missed."""
+    return None if abs(host_now - received) < JUST_ARRIVED else read_before
