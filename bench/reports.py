@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mailbot.io.store import Store, ts
-from mailbot.reports.model import Month
 from mailbot.reports.queries import query_plans
+from mailbot.reports.values import Month
 
 WIB = ZoneInfo("Asia/Jakarta")
 YEAR = 2025

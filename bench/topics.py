@@ -32,7 +32,7 @@ set's vocabulary drawn at random), in proportions following a long tail; each ti
 as bench/reports.py writes it. Then, in this process, best of --runs:
   anchor          the summary's figures as before this section: the month's tickets
                   without texts, then `figures.summarize`
-  with topics     `reports.service.summarize`: the tickets with texts, the figures and the
+  with topics     `reports.outputs.summarize`: the tickets with texts, the figures and the
                   recurring topics
 and the topics' parts (terms, pairs, linkage), with the five largest groups at that scale
 and their purity against the generator's labels.
@@ -85,9 +85,9 @@ from mailbot.core import grouping
 from mailbot.core.similar import Words
 from mailbot.daemon import build_calendar
 from mailbot.io.store import Store
-from mailbot.reports import figures, queries, recurring, service
+from mailbot.reports import figures, outputs, queries, recurring
 from mailbot.reports.gist import gist
-from mailbot.reports.model import Month
+from mailbot.reports.values import Month
 from mailbot.rules import _read, load_rules
 from mailbot.rules.similar_words import load_words
 
@@ -439,7 +439,7 @@ def speed(items: list[Item], count: int, runs: int) -> None:
                                      rules.deadlines, now)
 
         def whole() -> object:
-            return service.summarize(store, cfg, rules, cal, month, box, now)
+            return outputs.summarize(store, cfg, rules, cal, month, box, now)
 
         rules.similar.terms("warm the stemmer")
         anchor_s, _ = best(runs, anchor)

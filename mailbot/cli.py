@@ -35,7 +35,7 @@ from mailbot.errors import (
     TransientError,
     UnreachableError,
 )
-from mailbot.reports.model import Month
+from mailbot.reports.values import Month
 
 if TYPE_CHECKING:
     from mailbot.core.intake import HeldForm
@@ -871,17 +871,17 @@ def cmd_audit(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
-    from mailbot.reports import service
+    from mailbot.reports import outputs
 
     if args.report == "rekap":
         fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
         if args.excel and fmt == "xlsx":
             say("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
             return EX_USAGE
-        return service.run_rekap(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output,
+        return outputs.run_rekap(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output,
                                  paper=args.paper)
     now = datetime.now(UTC)
-    return service.run_summary(cfg, args.month, args.mailbox, args.output, args.send, now,
+    return outputs.run_summary(cfg, args.month, args.mailbox, args.output, args.send, now,
                                send_to=partial(send_summaries, cfg, args.month, now))
 
 
@@ -891,7 +891,7 @@ def send_summaries(cfg: Config, month: Month, now: datetime, targets: list[Mailb
     its rows twice); what became of the sending, for the operator."""
     from mailbot.daemon import App
     from mailbot.io.store import Store
-    from mailbot.reports.service import summary_send
+    from mailbot.reports.outputs import summary_send
 
     app = App(cfg, Store(cfg.database, migrate=False), clock=lambda: now)  # migrates only by the daemon
     try:

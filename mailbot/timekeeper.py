@@ -252,7 +252,7 @@ class Timekeeper:
         failed = parse_ts(self.store.meta(failed_key))
         if failed is not None and now - failed < SUMMARY_RETRY_AFTER:
             return 0
-        from mailbot.reports.service import summary_send  # lazily: charts and XLSX, once a month
+        from mailbot.reports.outputs import summary_send  # lazily: charts and XLSX, once a month
 
         try:
             send = summary_send(self.store, self.cfg, self.rules, self.calendar, box, month, now)

@@ -137,3 +137,15 @@ def tally(result: FlushResult) -> None:
     result.sent += 1
 '''
     assert foreign_assignments(source) == []
+
+
+def test_no_two_modules_share_a_name() -> None:
+    """A module's name says what it holds, once: `audit.py`, `model.py` and `service.py`
+    each stood in two places (issue 46), and a reader or a traceback could not tell them
+    apart. Package `__init__` and `__main__` excepted, and the store's parts (`io/store/`),
+    each named by the record it keeps and read as `store.<name>`."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted(MAILBOT.rglob("*.py")):
+        if path.stem not in ("__init__", "__main__") and path.parent.name != "store":
+            seen.setdefault(path.stem, []).append(str(path.relative_to(MAILBOT.parent)))
+    assert {name: where for name, where in seen.items() if len(where) > 1} == {}

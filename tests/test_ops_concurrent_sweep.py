@@ -111,7 +111,7 @@ def test_a_digest_queued_by_another_process_meanwhile_is_not_queued_again(tmp_pa
 
 
 def test_a_monthly_summary_queued_by_another_process_meanwhile_is_not_queued_again(tmp_path, monkeypatch):
-    from mailbot.reports import service
+    from mailbot.reports import outputs
 
     config = offline_config(tmp_path)
     data = yaml.safe_load(config.read_text())
@@ -122,7 +122,7 @@ def test_a_monthly_summary_queued_by_another_process_meanwhile_is_not_queued_aga
     cfg = load_config(config)
     a, b = App(cfg, clock=lambda: now), App(cfg, clock=lambda: now)
     a.store.set_meta("monthly_summary:t", "2026-10")
-    build = service.summary_send
+    build = outputs.summary_send
     calls: list[int] = []
 
     def other_first(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -131,7 +131,7 @@ def test_a_monthly_summary_queued_by_another_process_meanwhile_is_not_queued_aga
             b.timekeeper.monthly_summary(cfg.mailboxes[0], now)
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(service, "summary_send", other_first)
+    monkeypatch.setattr(outputs, "summary_send", other_first)
     a.timekeeper.monthly_summary(cfg.mailboxes[0], now)
     conn = sqlite3.connect(tmp_path / "mailbot.db")
     kinds = [k for (k,) in conn.execute("select kind from outbox where kind not in ('ack', 'staff_new')")]

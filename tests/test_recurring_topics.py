@@ -29,9 +29,9 @@ from mailbot.config import parse_config
 from mailbot.core.grouping import groups
 from mailbot.io.render import Renderer
 from mailbot.reports.gist import gist
-from mailbot.reports.model import RecurringTopic
+from mailbot.reports.outputs import summary_page
 from mailbot.reports.recurring import one_line, told
-from mailbot.reports.service import summary_page
+from mailbot.reports.values import RecurringTopic
 from mailbot.rules import load_rules
 from tests.test_reports_figures import november, store  # noqa: F401 (a fixture)
 

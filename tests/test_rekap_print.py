@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.reports.model import RekapRow
 from mailbot.reports.rekap import to_xlsx
+from mailbot.reports.values import RekapRow
 
 # LibreOffice starts a few seconds a file: with the full suite (as CI runs it), not the fast layer
 pytestmark = pytest.mark.integration

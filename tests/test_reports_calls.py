@@ -21,8 +21,8 @@ from mailbot.core.worktime import WorkCalendar
 from mailbot.io.store import Store
 from mailbot.reports import queries
 from mailbot.reports.figures import summarize
-from mailbot.reports.model import Breach, Month, Step
 from mailbot.reports.rekap import rows
+from mailbot.reports.values import Breach, Month, Step
 from mailbot.rules import load_rules
 from tests.reportbook import Book
 

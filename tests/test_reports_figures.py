@@ -26,8 +26,8 @@ from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.reports import queries
 from mailbot.reports.figures import summarize
-from mailbot.reports.model import Breach, Month, Step
-from mailbot.reports.service import summary_page
+from mailbot.reports.outputs import summary_page
+from mailbot.reports.values import Breach, Month, Step
 from mailbot.rules import load_rules
 from tests.reportbook import Book
 
@@ -331,7 +331,7 @@ def test_a_quiet_month_does_not_average_zero_tickets(tmp_path, language, said):
     """One ticket in November's 21 working days was 'rata-rata 0 tiket per hari kerja' (0.048
     rounded to one decimal); an average under one shows two decimals."""
     from mailbot.reports import present
-    from mailbot.reports.service import deadlines_table
+    from mailbot.reports.outputs import deadlines_table
 
     store = Store(tmp_path / "quiet.db")
     book = Book(store)

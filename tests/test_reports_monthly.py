@@ -20,8 +20,8 @@ from mailbot.config import load_config
 from mailbot.core.worktime import WorkCalendar
 from mailbot.daemon import App
 from mailbot.io.store import Store
-from mailbot.reports.model import Month
 from mailbot.reports.monthly import monthly_due
+from mailbot.reports.values import Month
 from tests.mailfactory import UNIT, mail, parse, sweep, write_config
 
 WIB = ZoneInfo("Asia/Jakarta")

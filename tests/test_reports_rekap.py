@@ -17,8 +17,8 @@ import pytest
 
 from mailbot.io.store import Store
 from mailbot.reports import queries
-from mailbot.reports.model import Month
 from mailbot.reports.rekap import rows, to_csv, to_xlsx
+from mailbot.reports.values import Month
 from tests.reportbook import Book
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -232,8 +232,8 @@ def test_a_quoted_formula_still_fits_excels_cell_limit():
     a long text starting with "=" is cut to the limit with its marker, apostrophe included."""
     from datetime import date
 
-    from mailbot.reports.model import RekapRow
     from mailbot.reports.rekap import CUT_MARKER, EXCEL_CELL_LIMIT
+    from mailbot.reports.values import RekapRow
 
     long = RekapRow(1, date(2026, 11, 2), "a@b.test", "", "=" + "x" * 40_000, "", "LPSE", None, "", "")
     [_, row] = list(csv.reader(io.StringIO(to_csv([long]).decode("utf-8-sig"), newline="")))

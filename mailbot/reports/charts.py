@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailbot.reports import labels
-from mailbot.reports.model import Summary
+from mailbot.reports.values import Summary
 
 BLUE, GREY, GREEN, RED, ORANGE = "#2F6DB5", "#B8BEC6", "#3C9D5D", "#C8453B", "#E39B2D"
 WIDTH = 11.0  # inches; 1056 pixels at 96 dpi

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from mailbot.core.worktime import WorkCalendar
-from mailbot.reports.model import (
+from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS, escalated
+from mailbot.reports.values import (
     Breach,
     DayCount,
     Escalations,
@@ -34,7 +35,6 @@ from mailbot.reports.model import (
     Summary,
     TicketRecord,
 )
-from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS, escalated
 from mailbot.rules import Deadlines
 
 ACK_TARGET = timedelta(minutes=10)  # seed 003 step 8: the ticket number within 10 minutes

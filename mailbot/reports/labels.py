@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from mailbot.io.words import words
-from mailbot.reports.model import Month, Step
+from mailbot.reports.values import Month, Step
 from mailbot.rules import Deadlines
 
 

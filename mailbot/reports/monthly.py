@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from mailbot.core.worktime import WorkCalendar
-from mailbot.reports.model import Month
+from mailbot.reports.values import Month
 
 DIGEST_HOUR = time(8)  # the hour of the daily digest (deadlines.digest_due)
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.io.words import words
 from mailbot.reports import labels
-from mailbot.reports.model import Step, StepResult, Summary
+from mailbot.reports.values import Step, StepResult, Summary
 from mailbot.rules import Deadlines
 
 LOW_RATE = 0.7  # rates under this are shown in red

@@ -22,7 +22,7 @@ from typing import Any
 from mailbot.core.intake import title_of
 from mailbot.core.model import no_mailbox
 from mailbot.io.store import Store, ts
-from mailbot.reports.model import HELD, Entry, Mail, TicketRecord
+from mailbot.reports.values import HELD, Entry, Mail, TicketRecord
 
 # The history the reports read: whether a ticket went to LKPP, who answered, an ack left
 # out, a solution rejected or a closed ticket reopened.

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from mailbot.core.grouping import groups
 from mailbot.core.similar import Words
-from mailbot.reports.model import RecurringTopic, TicketRecord
 from mailbot.reports.rekap import problem
+from mailbot.reports.values import RecurringTopic, TicketRecord
 
 SHOWN = 5  # the groups the summary shows
 SUBJECT_WIDTH = 120  # characters of a sample's subject shown

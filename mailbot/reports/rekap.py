@@ -41,7 +41,7 @@ from mailbot.core.controls import visible
 from mailbot.core.lifecycle import NOT_AN_ANSWER
 from mailbot.core.model import has_mailbox
 from mailbot.reports.gist import gist
-from mailbot.reports.model import HELD, REKAP_COLUMNS, Mail, RekapRow, TicketRecord
+from mailbot.reports.values import HELD, REKAP_COLUMNS, Mail, RekapRow, TicketRecord
 
 ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info"})
 SOLUTION_KINDS = frozenset({"resolved", "resolved_lkpp"})

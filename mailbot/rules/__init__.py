@@ -43,9 +43,10 @@ from pathlib import Path
 from mailbot.errors import ConfigError
 from mailbot.rules.bayes import Bayes
 from mailbot.rules.deadline_file import load_deadlines
-from mailbot.rules.files import DEFAULTS_DIR, operator_files, read_yaml
 from mailbot.rules.intake_file import load_intake
-from mailbot.rules.model import (
+from mailbot.rules.rule_files import SECTIONS, load_tables
+from mailbot.rules.similar_words import load_words
+from mailbot.rules.tables import (
     CATEGORIES,
     DEADLINE_FIELDS,
     LKPP_CLASSES,
@@ -56,9 +57,8 @@ from mailbot.rules.model import (
     Rules,
     Verdict,
 )
-from mailbot.rules.rule_files import SECTIONS, load_tables
-from mailbot.rules.similar_words import load_words
 from mailbot.rules.text import flatten, sentences
+from mailbot.rules.yaml_files import DEFAULTS_DIR, operator_files, read_yaml
 
 __all__ = [
     "CATEGORIES",

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.errors import ConfigError
-from mailbot.rules.files import DEFAULTS_DIR, check_replace, read_yaml
-from mailbot.rules.model import DEADLINE_FIELDS, PRIORITIES, Deadlines
+from mailbot.rules.tables import DEADLINE_FIELDS, PRIORITIES, Deadlines
+from mailbot.rules.yaml_files import DEFAULTS_DIR, check_replace, read_yaml
 
 _SECTIONS = ("default", *PRIORITIES)
 

@@ -14,7 +14,7 @@ from typing import Any
 from mailbot.core.intake import FIELDS as INTAKE_FIELDS
 from mailbot.core.intake import IntakeWords
 from mailbot.errors import ConfigError
-from mailbot.rules.files import DEFAULTS_DIR, check_replace, read_yaml
+from mailbot.rules.yaml_files import DEFAULTS_DIR, check_replace, read_yaml
 
 _KEYS = ("channels", "fields", "headings", "none", "months", "weekdays", "days_before", "afternoon", "midday",
          "zones", "sign_offs")

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.errors import ConfigError
-from mailbot.rules.files import DEFAULTS_DIR, check_replace, read_yaml
-from mailbot.rules.model import (
+from mailbot.rules.tables import (
     CATEGORIES,
     CLOSING_VALUES,
     LKPP_CLASSES,
@@ -29,6 +28,7 @@ from mailbot.rules.model import (
     PRIORITIES,
     Rule,
 )
+from mailbot.rules.yaml_files import DEFAULTS_DIR, check_replace, read_yaml
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _PLACES = ("subject", "body", "any", "text")

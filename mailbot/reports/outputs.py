@@ -21,7 +21,7 @@ from mailbot.core.worktime import WorkCalendar, build_calendar
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.reports import charts, figures, labels, present, queries, recurring, rekap
-from mailbot.reports.model import Month, RekapRow, Summary, TicketRecord
+from mailbot.reports.values import Month, RekapRow, Summary, TicketRecord
 from mailbot.rules import PRIORITIES, Deadlines, Rules
 
 EX_CONFIG = 78  # the exit status of a configuration error (cli.py)
