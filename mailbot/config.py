@@ -161,6 +161,27 @@ def _path(value: Any, key: str, base: Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def _database(value: Any, base: Path) -> Path:
+    """The store: a file path (SQLite, the embedded default). A URL is refused by name, never
+    taken as a path: a `postgresql://...` written here once made each daemon create its own
+    SQLite file under `postgresql:/` in its working directory, and two daemons meant to
+    share one store then handled the same mailboxes each on its own."""
+    text = _expand_env(value, "database")
+    found = _URL.match(text) if isinstance(text, str) else None
+    if found is None:
+        return _path(value, "database", base)
+    scheme = found.group(1).lower()
+    if scheme in ("postgresql", "postgres"):
+        raise ConfigError("database: a postgresql:// URL names a shared PostgreSQL store, which this version of "
+                          "mailbot cannot use yet; give the path of the SQLite file (the embedded default, "
+                          "data/mailbot.db)")
+    raise ConfigError(f"database: {scheme}:// is not a store mailbot can use; give the path of the SQLite file "
+                      f"(the embedded default, data/mailbot.db)")
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -571,7 +592,7 @@ def parse_config(data: Any, path: Path) -> Config:
     return Config(
         path=path,
         timezone=tz,
-        database=_path(data.get("database", "data/mailbot.db"), "database", data_base),
+        database=_database(data.get("database", "data/mailbot.db"), data_base),
         archive_dir=_path(data.get("archive_dir", "data/archive"), "archive_dir", data_base),
         rules_dir=_optional_path(data, "rules_dir", data_base),
         templates_dir=_optional_path(data, "templates_dir", data_base),

@@ -166,6 +166,31 @@ def test_a_bad_database_value_names_the_key(tmp_path):
         parse_config(data, tmp_path / "c.yaml")
 
 
+@pytest.mark.parametrize("url", ["postgresql://mailbot:S3cret@db.lpse.test:5432/mailbot", "postgres://db/mailbot",
+                                 "POSTGRESQL://db/mailbot", "mysql://db/mailbot", "sqlite:///var/lib/mailbot.db"])
+def test_a_database_url_is_refused_by_name_never_taken_for_a_path(tmp_path, url):
+    """Issue 47: a URL in `database:` was taken as a file path, and two daemons meant to
+    share one PostgreSQL each made their own SQLite file under `postgresql:/`. A URL is a
+    configuration error (78) naming the key and the kind, never echoing the URL (it may
+    hold a password)."""
+    data = minimal()
+    data["database"] = url
+    with pytest.raises(ConfigError, match=r"^database: ") as raised:
+        parse_config(data, tmp_path / "c.yaml")
+    assert "S3cret" not in str(raised.value) and "db.lpse.test" not in str(raised.value)
+    scheme = url.split(":")[0].lower()
+    assert ("PostgreSQL" if scheme.startswith("postgres") else f"{scheme}://") in str(raised.value)
+    assert not any(tmp_path.rglob("*.db")) and not (tmp_path / "postgresql:").exists()
+
+
+@pytest.mark.parametrize("path", ["data/mailbot.db", "/var/lib/mailbot/mailbot.db", "data/a:b.db"])
+def test_a_database_path_stays_sqlite(tmp_path, path):
+    data = minimal()
+    data["database"] = path
+    assert parse_config(data, tmp_path / "c.yaml").database == (tmp_path / path if not path.startswith("/")
+                                                                 else Path(path))
+
+
 def test_a_key_given_twice_is_an_error_not_the_last_one_silently(tmp_path):
     """A second `smtp:` block pasted below the first used to replace it without a word."""
     path = tmp_path / "c.yaml"
