@@ -163,7 +163,7 @@ class Pipeline:
         """Parse, look up, classify, trust, decide and plan one message (no writes)."""
         msg = on_behalf(self.parse(arrival), box, self.cfg.escalation.senders)  # pure: bytes -> InboundMessage
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg,  # * read
-                             arrival.received_at)
+                             now, arrival.received_at)
         msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?
         if reused is not None:
             known = replace(known, seen=self.store.message_seen(box.name, msg.message_id))
