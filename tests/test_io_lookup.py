@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mailbot.core.commands import NAMES, RELAYS, spelled
 from mailbot.core.model import State
 from mailbot.io import lookup
 from mailbot.io.store import Store
@@ -34,3 +35,20 @@ def test_a_short_ticket_number_is_read_in_the_callers_year(store):
     assert [t.number for t in found.mentioned] == ["2020-00042"]
     later = lookup.known(store, b"k" * 32, BOX, CFG, RULES, msg, datetime(2026, 3, 1, tzinfo=UTC))
     assert later.mentioned == ()
+
+
+def test_the_relay_words_are_the_tables_spellings_of_the_relay_commands():
+    """`#teruskan`, `#relay`, `#permintaan-data`, `#need-info` (SPEC 4), as the table spells them."""
+    assert {NAMES[name] for name in RELAYS} == {("teruskan", "relay"), ("permintaan-data", "need-info")}
+    for word in ("teruskan", "RELAY", "Permintaan-Data", "need-info"):
+        assert lookup._RELAY.search(f"#{word}\nSudah dijawab LKPP."), word
+    for other in ("#selesai", "#eskalasi", "#catatan permintaan data", "#needinfo"):
+        assert lookup._RELAY.search(other) is None, other
+
+
+def test_a_new_spelling_in_the_table_is_looked_for_without_another_edit():
+    """One edit: a spelling added to the commands' table is found by the pattern built from it."""
+    table = {**NAMES, "relay": (*NAMES["relay"], "lanjutkan")}
+    assert spelled(RELAYS).search("#lanjutkan") is None
+    assert spelled(RELAYS, table).search("#lanjutkan") is not None
+    assert lookup._RELAY.pattern == spelled(RELAYS).pattern

@@ -10,12 +10,11 @@ core never holds a store.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
-from mailbot.core.commands import parse_commands
+from mailbot.core.commands import RELAYS, parse_commands, spelled
 from mailbot.core.counterpart import Reference, references_in
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
@@ -44,8 +43,8 @@ from mailbot.io.store import Store, parse_ts
 from mailbot.parsers.authres import organisation_of
 from mailbot.rules import Rules
 
-# a line that may be `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
-_RELAY = re.compile(r"(teruskan|relay|permintaan-data|need-info)", re.IGNORECASE)
+# a mail that may say `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
+_RELAY = spelled(RELAYS)
 
 
 def _mentioned(store: Store, mailbox: str, text: str, year: int) -> list[Ticket]:
