@@ -26,7 +26,7 @@ from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError
 from mailbot.io import imap, smtp, solved
 from mailbot.io.archive import Archive
-from mailbot.io.compose import Composer, Notifier
+from mailbot.io.compose import Composer
 from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import intake_lock
 from mailbot.io.logs import get as get_log
@@ -34,6 +34,7 @@ from mailbot.io.outbox import Outbox
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store, ts
 from mailbot.io.words import words
+from mailbot.notices import Notifier
 from mailbot.pipeline import Arrival, Outcome, Pipeline
 from mailbot.recovery import Recovery
 from mailbot.rules import load_rules

@@ -44,8 +44,9 @@ from mailbot.core.trust import exposed, trust_of
 from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
 from mailbot.io import lookup
 from mailbot.io.archive import Archive
-from mailbot.io.compose import Composer, notify
+from mailbot.io.compose import Composer
 from mailbot.io.store import Store, ts
+from mailbot.notices import notify
 from mailbot.parsers import content_hash, parse_message, synthetic_message_id
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient

@@ -22,21 +22,21 @@ the bytes in their rows; the next pass archives them first.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.lifecycle import escalation_refused, info_refused
-from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send, Ticket
+from mailbot.core.model import AUTO_GENERATED, Audience, InboundMessage, OutboxRow, Send, Ticket
+from mailbot.core.plan import Setup
 from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.errors import StorageError
 from mailbot.io import smtp
 from mailbot.io.archive import Archive
-from mailbot.io.compose import Notifier
 from mailbot.io.store import BLOB_PIECE, Store
 
 BATCH = 20  # rows loaded (with their bytes) at a time
@@ -50,6 +50,17 @@ STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # database locked or re
 # takes mail, when nothing else is due: one session, the oldest mail. Mail due meanwhile asks it too.
 PROBE_EVERY = timedelta(seconds=15)
 LOGIN_RETRY = timedelta(hours=1)  # how often mail the server refuses for our login is tried past max_retry_hours
+
+
+class Mailer(Protocol):
+    """What the outbox needs of the shell that plans and queues mail no message decided
+    (`notices.Notifier`): the mailboxes' setups, and a notice queued."""
+
+    @property
+    def setups(self) -> Mapping[str, Setup]: ...
+
+    def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
+                now: datetime) -> list[str]: ...
 
 
 @dataclass
@@ -77,7 +88,7 @@ class Outbox:
     """Sends what is due for the mailboxes of one configuration: all of them, or those
     named in `mailboxes` (the sender process runs one outbox per SMTP server)."""
 
-    def __init__(self, cfg: Config, store: Store, mailer: Notifier, clock: Callable[[], datetime], log: Any,
+    def __init__(self, cfg: Config, store: Store, mailer: Mailer, clock: Callable[[], datetime], log: Any,
                  mailboxes: Collection[str] | None = None) -> None:
         self.cfg = cfg
         self.boxes = [b for b in cfg.mailboxes if mailboxes is None or b.name in mailboxes]
