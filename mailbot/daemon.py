@@ -20,7 +20,7 @@ from mailbot.core.audit import Finding
 from mailbot.core.deadlines import Overdue
 from mailbot.core.lifecycle import Policy
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, Ticket
-from mailbot.core.plan import Setup
+from mailbot.core.plan import Setup, refused_back
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError
@@ -97,7 +97,7 @@ class App:
         self.pipeline = Pipeline(cfg, self.store, self.composer, self.archive, self.setups, self.key, self.policy,
                                  self.clock, self.log, self.problem)
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.clock, self.log)
-        self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log)
+        self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log, refused=refused_back)
         self.alerted_outages: set[str] = set()
         self.intake_elsewhere: set[str] = set()  # mailboxes whose pass another process made (logged once)
         self.alerting = True  # storage outages mailed to coordinators (the sender process leaves it to the daemon)
@@ -583,7 +583,8 @@ class App:
         store = Store(self.cfg.database, synchronous="NORMAL")
         composer = Composer(store, Renderer(self.cfg.templates_dir), Archive(self.cfg.archive_dir, self.cfg.limits),
                             self.key, self.log)
-        return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes)
+        return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes,
+                      refused=refused_back)
 
     def sweep(self) -> dict[str, int]:
         """Fire due timers and queue the digest (see `Timekeeper`); storage failures are reported."""
