@@ -23,8 +23,8 @@ from mailbot.core.settings import Config, MailboxConfig
 from mailbot.errors import StorageError
 from mailbot.health import Health
 from mailbot.io import smtp
-from mailbot.io.compose import Notifier
 from mailbot.io.store import Store, ts
+from mailbot.notices import Notifier
 from mailbot.steps import Signals
 
 STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # disk full, database locked or read-only

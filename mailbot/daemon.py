@@ -21,14 +21,14 @@ from mailbot.alerts import Alerts
 from mailbot.core.deadlines import Overdue
 from mailbot.core.lifecycle import Policy
 from mailbot.core.model import Ticket
-from mailbot.core.plan import Setup
+from mailbot.core.plan import Setup, refused_back
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError
 from mailbot.health import Health
 from mailbot.io import imap, solved
 from mailbot.io.archive import Archive
-from mailbot.io.compose import Composer, Notifier
+from mailbot.io.compose import Composer
 from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.logs import get as get_log
@@ -37,6 +37,7 @@ from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.io.words import words
 from mailbot.mailbox_audit import Auditor
+from mailbot.notices import Notifier
 from mailbot.passes import Passes
 from mailbot.pipeline import Outcome, Pipeline
 from mailbot.rules import load_rules
@@ -115,7 +116,7 @@ class App:
                              self.signals, self.clock, self.log)
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.alerts,
                                      self.signals, self.clock, self.log)
-        self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log)
+        self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log, refused=refused_back)
         self.sweep_seconds = SWEEP_SECONDS
         self.audit_tried: dict[str, str] = {}  # mailbox -> the day its daily audit was last tried
 
@@ -198,7 +199,8 @@ class App:
         store = Store(self.cfg.database, synchronous="NORMAL")
         composer = Composer(store, Renderer(self.cfg.templates_dir), Archive(self.cfg.archive_dir, self.cfg.limits),
                             self.key, self.log)
-        return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes)
+        return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes,
+                      refused=refused_back)
 
     def sweep(self) -> dict[str, int]:
         """Fire due timers and queue the digest (see `Timekeeper`); storage failures are reported."""

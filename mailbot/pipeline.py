@@ -44,8 +44,9 @@ from mailbot.core.trust import exposed, trust_of
 from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
 from mailbot.io import lookup
 from mailbot.io.archive import Archive
-from mailbot.io.compose import Composer, notify
+from mailbot.io.compose import Composer
 from mailbot.io.store import Store, ts
+from mailbot.notices import notify
 from mailbot.parsers import content_hash, parse_message, synthetic_message_id
 
 STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
@@ -163,7 +164,7 @@ class Pipeline:
         """Parse, look up, classify, trust, decide and plan one message (no writes)."""
         msg = on_behalf(self.parse(arrival), box, self.cfg.escalation.senders)  # pure: bytes -> InboundMessage
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg,  # * read
-                             arrival.received_at)
+                             now, arrival.received_at)
         msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?
         if reused is not None:
             known = replace(known, seen=self.store.message_seen(box.name, msg.message_id))

@@ -35,9 +35,9 @@ from mailbot.core.retry import backoff
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io import lookup
-from mailbot.io.compose import Notifier
 from mailbot.io.store import Store, parse_ts, ts
 from mailbot.io.words import Words, words
+from mailbot.notices import Notifier
 from mailbot.reports.monthly import monthly_due
 from mailbot.rules import PRIORITIES, Rules
 from mailbot.steps import Signals

@@ -179,3 +179,82 @@ def test_reports_import_nothing_of_the_daemon_the_service_or_the_sender() -> Non
     graph = import_graph(PACKAGE)
     for name in (n for n in graph if n.startswith("mailbot.reports")):
         assert reachable(graph, name) & {"mailbot.daemon", "mailbot.service", "mailbot.sender"} == set(), name
+
+
+# --- the house: io/ fetches and writes, the core decides (issue 46) ------------------------
+
+IO = PACKAGE / "io"
+# The core's deciders: what happens to a message, a ticket, its mail or its timers. Value
+# types, constants, parsers and the pure predicates a read uses to know what to fetch
+# (`lifecycle.not_an_answer`, `classify.short_numbers`, `plan.internal`) stay importable.
+DECIDERS: dict[str, frozenset[str]] = {
+    "mailbot.core.classify": frozenset({"classify"}),  # the message's role, ticket and event
+    "mailbot.core.closing": frozenset({"closing", "after_closing"}),  # what a requester's answer means
+    "mailbot.core.matching": frozenset({"resolve"}),  # which ticket a message belongs to
+    "mailbot.core.trust": frozenset({"trust_of", "authenticate"}),  # whether its sender may act (SPEC 9)
+    "mailbot.core.lifecycle": frozenset({"decide", "unproven", "row_for",  # the table and its refusals
+                                         "escalation_refused", "info_refused"}),  # SMTP's refusal for good
+    "mailbot.core.plan": frozenset({"plan", "schedule", "refused_back"}),  # which mail goes, to whom, when
+    "mailbot.core.deadlines": frozenset({"plan", "fire"}),  # the timers a change starts, what a due one does
+}
+
+
+def decider_imports(path: Path) -> list[str]:
+    """The deciders a file uses at run time (not under TYPE_CHECKING): imported by name
+    (`from mailbot.core.plan import plan`), or through their module (`from mailbot.core
+    import lifecycle` then `lifecycle.decide`, `import mailbot.core.plan` then `mailbot.core.plan.plan`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[str] = []
+    modules: dict[str, str] = {}  # the name a decider's module is bound to -> the module
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                whole = f"{node.module}.{alias.name}"
+                if alias.name in DECIDERS.get(node.module, ()):
+                    found.append(whole)
+                elif whole in DECIDERS:
+                    modules[alias.asname or alias.name] = whole
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in DECIDERS:
+                    modules[alias.asname or alias.name] = alias.name
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and (module := modules.get(ast.unparse(node.value))) is not None \
+                and node.attr in DECIDERS[module]:
+            found.append(f"{module}.{node.attr}")
+    return found
+
+
+def test_io_imports_no_decision_the_core_owns(tmp_path: Path) -> None:
+    """Issue 46, "the house": a shell under `mailbot/io` fetches what a decision needs and writes
+    what was decided; the deciding is the core's, called by the pipeline, the timekeeper and
+    `notices`, or handed to a shell at wiring time (the outbox's `refused`). The checker itself
+    flags a decider imported by name or through its module, not one imported for types only."""
+    import importlib
+
+    for module, names in DECIDERS.items():  # the list names what is there
+        assert all(callable(getattr(importlib.import_module(module), n, None)) for n in names), module
+    probe = tmp_path / "probe.py"
+    probe.write_text("from typing import TYPE_CHECKING\n"
+                     "from mailbot.core.lifecycle import Decision, decide, not_an_answer\n"
+                     "from mailbot.core import plan as planning\n"
+                     "import mailbot.core.trust\n"
+                     "if TYPE_CHECKING:\n"
+                     "    from mailbot.core.classify import classify\n"
+                     "def f():\n"
+                     "    from mailbot.core.deadlines import plan as timers\n"
+                     "    return planning.plan, planning.History, mailbot.core.trust.trust_of, timers\n")
+    assert sorted(decider_imports(probe)) == ["mailbot.core.deadlines.plan", "mailbot.core.lifecycle.decide",
+                                              "mailbot.core.plan.plan", "mailbot.core.trust.trust_of"]
+    found = {str(path.relative_to(PACKAGE.parent)): used for path in sorted(IO.rglob("*.py"))
+             if (used := decider_imports(path))}
+    assert found == {}

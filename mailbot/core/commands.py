@@ -22,7 +22,7 @@ keyboards, an address book entry or an Outlook `mailto:` link after `#tugaskan`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from mailbot.core.greetings import only_greets
@@ -56,6 +56,9 @@ _BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling
 # The commands that act on the case; one of them per message at most.
 STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay", "need_info", "coordinator", "answer",
                             "answer_like"})
+# The commands that pass LKPP's answer on to the requester (`#teruskan`, `#permintaan-data`):
+# a staff mail that names one needs that answer looked up before it is classified.
+RELAYS = ("relay", "need_info")
 # The commands that only read the ticket: they change nothing and answer their sender alone,
 # whose mail is their confirmation (no `command_ok` for them alone).
 READ_ONLY = frozenset({"history"})
@@ -192,6 +195,14 @@ def command_word(line: str) -> tuple[str, str] | None:
     if match is None:
         return None
     return (match.group(1) or "").lower(), match.group(2).strip()
+
+
+def spelled(names: Iterable[str], table: Mapping[str, tuple[str, ...]] = NAMES) -> re.Pattern[str]:
+    """Any spelling of these commands (both languages, any case) anywhere in a text: what a
+    shell looks for before the commands are read, taken from the table so that a new
+    spelling takes one edit there."""
+    words = (spelling for name in names for spelling in table[name])
+    return re.compile("(" + "|".join(map(re.escape, words)) + ")", re.IGNORECASE)
 
 
 def command_name(word: str) -> str | None:

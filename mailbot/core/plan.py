@@ -25,7 +25,7 @@ from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.greetings import without_salutation
 from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.inboxes import inbox_key
-from mailbot.core.lifecycle import Decision
+from mailbot.core.lifecycle import Decision, escalation_refused, info_refused
 from mailbot.core.limits import (
     HOUR,
     Schedule,
@@ -180,6 +180,17 @@ def _timers(decision: Decision, before: Ticket | None, history: History, setup: 
     return plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
                        setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
                        running=history.running, told=history.told)
+
+
+def refused_back(kind: str, ticket: Ticket, setup: Setup, now: datetime) -> tuple[Ticket, TimerPlan] | None:
+    """Mail to LKPP that moved its ticket to `escalated` (`escalate`, `forward_info`), refused
+    for good (SPEC 5): the ticket back where it was before it (`lifecycle.escalation_refused`,
+    `info_refused`) and its timers following the state; None when it moves nothing back. The
+    outbox, which learns of the refusal, is handed this at wiring time and only writes it."""
+    back = (escalation_refused if kind == "escalate" else info_refused)(ticket)
+    if back is None:
+        return None
+    return back, plan_timers(ticket, back, False, now, setup.calendar, setup.rules.deadlines(back.priority))
 
 
 # An ack the limits hold or stop, as the new ticket's notice tells staff (`ack_unsent`).

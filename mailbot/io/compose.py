@@ -1,7 +1,8 @@
 """Mail plans into the outbox: render, sign and record, in the caller's transaction.
 
-The core decided who gets what and when (`core.plan`); this shell turns each plan into
-the finished message: the template rendered, the attachments read back from the
+The core decided who gets what and when (`core.plan`, called by the pipeline, the
+timekeeper and `notices`); this shell decides nothing and turns each plan into the
+finished message: the template rendered, the attachments read back from the
 archive where the plan names them, a Message-ID signed with its audience, the raw
 message queued in the outbox, the history told. It never talks SMTP. The archive
 file of the mail is named here and written by the sender once the mail is done with
@@ -20,10 +21,9 @@ import structlog
 from mailbot import views
 from mailbot.core.counterpart import without_references
 from mailbot.core.files import for_requester
-from mailbot.core.lifecycle import Decision
 from mailbot.core.matching import tag
 from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
-from mailbot.core.plan import History, MailPlan, Planned, Setup, plan
+from mailbot.core.plan import MailPlan, Planned, Setup
 from mailbot.core.settings import MailboxConfig
 from mailbot.core.similar import first_lines
 from mailbot.core.tokens import (
@@ -33,7 +33,7 @@ from mailbot.core.tokens import (
     make_message_id,
     without_escalation_keys,
 )
-from mailbot.io import lookup, solved
+from mailbot.io import solved
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
 from mailbot.io.store import Store, ts
@@ -220,10 +220,9 @@ class Composer:
                 found += archived.attachments
         return found
 
-    def detached(self, setup: Setup, send: Send, now: datetime) -> OutboxRow:
-        """A mail for SMTP that never touches the store (alerts about the store itself)."""
-        decision = Decision(None, sends=(send,))
-        [mail] = plan(decision, None, None, History(), setup, now).mails
+    def detached(self, setup: Setup, mail: MailPlan, now: datetime) -> OutboxRow:
+        """A planned mail for SMTP that never touches the store (alerts about the store itself)."""
+        send = mail.send
         out, _ = self.render(setup.box, mail, None, None)
         return OutboxRow(0, setup.box.name, None, out.message_id, send.kind, setup.box.address, out.rcpt, out.raw, 0,
                          now, str(send.to))
@@ -275,29 +274,3 @@ def _title(box: MailboxConfig, send: Send, title: str) -> str:
     LKPP's verified mail stands next to our tag): a requester who wrote "[lkpp.test #3]" into
     their subject never sends our case onto another case of LKPP's (SPEC 9)."""
     return title if send.to is not Audience.LKPP else without_references(title, (box.tag_prefix,))
-
-
-def notify(composer: Composer, store: Store, setup: Setup, sends: tuple[Send, ...], ticket: Ticket | None,
-           now: datetime, *, msg: InboundMessage | None = None) -> list[str]:
-    """Mail that no message decided (alerts, notices, reports): planned and queued the same way."""
-    decision = replace(Decision(ticket), sends=sends)
-    history = lookup.history(store, setup.box, setup.cfg, decision, msg, None, now)
-    planned = plan(decision, ticket, msg, history, setup, now)
-    return composer.queue(setup, replace(planned, timers=None), ticket, msg, now)
-
-
-class Notifier:
-    """Queues mail that no message decided, for the shells that need to (timers, the outbox, reports)."""
-
-    def __init__(self, composer: Composer, store: Store, setups: dict[str, Setup]) -> None:
-        self.composer = composer
-        self.store = store
-        self.setups = setups
-
-    def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
-                now: datetime) -> list[str]:
-        """One mail, within the caller's transaction; the kinds queued."""
-        return notify(self.composer, self.store, self.setups[box.name], (send,), ticket, now, msg=msg)
-
-    def detached(self, box: MailboxConfig, send: Send, now: datetime) -> OutboxRow:
-        return self.composer.detached(self.setups[box.name], send, now)

@@ -10,12 +10,11 @@ core never holds a store.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
-from mailbot.core.commands import parse_commands
+from mailbot.core.commands import RELAYS, parse_commands, spelled
 from mailbot.core.counterpart import Reference, references_in
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
@@ -44,8 +43,8 @@ from mailbot.io.store import Store, parse_ts
 from mailbot.parsers.authres import organisation_of
 from mailbot.rules import Rules
 
-# a line that may be `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
-_RELAY = re.compile(r"(teruskan|relay|permintaan-data|need-info)", re.IGNORECASE)
+# a mail that may say `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
+_RELAY = spelled(RELAYS)
 
 
 def _mentioned(store: Store, mailbox: str, text: str, year: int) -> list[Ticket]:
@@ -78,16 +77,17 @@ def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[in
 
 
 def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage,
-          received_at: datetime | None = None) -> Known:
-    """What the store knows about one message, before it is classified; `received_at`: when
-    it reached the mailbox (a requester's copy of an earlier mail is looked for around it)."""
+          now: datetime, received_at: datetime | None = None) -> Known:
+    """What the store knows about one message, before it is classified; `now`: the caller's
+    time (a short ticket number is this year's, else last year's); `received_at`: when it
+    reached the mailbox (a requester's copy of an earlier mail is looked for around it)."""
     number = _tag_number(store, box, msg.subject)
     quotes_ours, citations, referenced = _cited(store, key, box, cfg, msg)
     roles = roles_of(msg.from_addr.addr, box, cfg.escalation.senders)  # `role_of`'s first
     role = roles[0]
     mentioned: list[Ticket] = []
     if {Role.COORDINATOR, Role.HEAD} & set(roles):
-        mentioned = _mentioned(store, box.name, msg.new_text, datetime.now(cfg.timezone).year)
+        mentioned = _mentioned(store, box.name, msg.new_text, now.astimezone(cfg.timezone).year)
     tagged = store.ticket_by_number(box.name, number) if number else None
     desk = _desk(store, key, box, rules, msg, (tagged, *referenced)) if role is Role.LKPP else _Desk()
     citations += desk.keys

@@ -22,21 +22,20 @@ the bytes in their rows; the next pass archives them first.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from mailbot.core.deadlines import plan as plan_timers
-from mailbot.core.lifecycle import escalation_refused, info_refused
-from mailbot.core.model import AUTO_GENERATED, Audience, OutboxRow, Send, Ticket
+from mailbot.core.deadlines import TimerPlan
+from mailbot.core.model import AUTO_GENERATED, Audience, InboundMessage, OutboxRow, Send, Ticket
+from mailbot.core.plan import Setup
 from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.errors import StorageError
 from mailbot.io import smtp
 from mailbot.io.archive import Archive
-from mailbot.io.compose import Notifier
 from mailbot.io.store import BLOB_PIECE, Store
 
 BATCH = 20  # rows loaded (with their bytes) at a time
@@ -50,6 +49,22 @@ STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # database locked or re
 # takes mail, when nothing else is due: one session, the oldest mail. Mail due meanwhile asks it too.
 PROBE_EVERY = timedelta(seconds=15)
 LOGIN_RETRY = timedelta(hours=1)  # how often mail the server refuses for our login is tried past max_retry_hours
+
+
+# What a refusal for good of mail to LKPP does to its ticket: `plan.refused_back`, handed in
+# at wiring time (the core decides, the outbox writes what it decided).
+Refused = Callable[[str, Ticket, Setup, datetime], tuple[Ticket, TimerPlan] | None]
+
+
+class Mailer(Protocol):
+    """What the outbox needs of the shell that plans and queues mail no message decided
+    (`notices.Notifier`): the mailboxes' setups, and a notice queued."""
+
+    @property
+    def setups(self) -> Mapping[str, Setup]: ...
+
+    def enqueue(self, box: MailboxConfig, send: Send, ticket: Ticket | None, msg: InboundMessage | None,
+                now: datetime) -> list[str]: ...
 
 
 @dataclass
@@ -77,12 +92,13 @@ class Outbox:
     """Sends what is due for the mailboxes of one configuration: all of them, or those
     named in `mailboxes` (the sender process runs one outbox per SMTP server)."""
 
-    def __init__(self, cfg: Config, store: Store, mailer: Notifier, clock: Callable[[], datetime], log: Any,
-                 mailboxes: Collection[str] | None = None) -> None:
+    def __init__(self, cfg: Config, store: Store, mailer: Mailer, clock: Callable[[], datetime], log: Any,
+                 mailboxes: Collection[str] | None = None, *, refused: Refused) -> None:
         self.cfg = cfg
         self.boxes = [b for b in cfg.mailboxes if mailboxes is None or b.name in mailboxes]
         self.store = store
         self.mailer = mailer
+        self.refused = refused
         self.clock = clock
         self.log = log
         self.archive = Archive(cfg.archive_dir, cfg.limits)  # its own: a group is synced by this outbox alone
@@ -305,13 +321,12 @@ class Outbox:
         """The ticket back where it was before this mail when it was refused for good and is
         the ticket's latest mail to LKPP: an escalation back in `open`, the requester's data
         back in `awaiting_info`; its timers follow the state (a mail to LKPP sent since is
-        left alone)."""
-        back = (escalation_refused if row.kind == "escalate" else info_refused)(ticket)
-        if back is None or ticket.id is None or row.id != max(
+        left alone). Where it goes back to is `refused`'s to decide (`plan.refused_back`)."""
+        moved = self.refused(row.kind, ticket, self.mailer.setups[box.name], now)
+        if moved is None or ticket.id is None or row.id != max(
                 self.store.latest_outbox_id(ticket.id, kind) or 0 for kind in _TO_LKPP_STATE):
             return ticket, False
-        setup = self.mailer.setups[box.name]
-        timers = plan_timers(ticket, back, False, now, setup.calendar, setup.rules.deadlines(back.priority))
+        back, timers = moved
         self.store.update_ticket(back)
         self.store.add_event(box.name, ticket.id, now, "mailbot", "state_changed",
                              **{"from": str(ticket.state), "to": str(back.state), "cause": _REFUSED_CAUSE[row.kind]})
