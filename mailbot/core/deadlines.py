@@ -363,7 +363,7 @@ def _due_by_todays_calendar(timer: Timer, cal: WorkCalendar, d: Deadlines) -> da
     day = timer.due_at.astimezone(cal.tz).date()
     if cal.is_working_day(day):
         return None
-    offset = timer.due_at - datetime.combine(day, cal.opens, tzinfo=cal.tz)
+    offset = timer.due_at - datetime.combine(day, cal.opens_on(day), tzinfo=cal.tz)
     return cal.add_working_time(cal.start_of_working_day(day), max(offset, timedelta(0)))
 
 
@@ -732,8 +732,9 @@ def digest_due(
         return False
     if last_sent_day is not None and last_sent_day >= today:
         return False
-    start = cal.opens if at is None else at
-    return start <= local.time() and (local.time() < cal.closes or start >= cal.closes)
+    start = cal.opens_on(today) if at is None else at
+    closes = cal.closes_on(today)
+    return start <= local.time() and (local.time() < closes or start >= closes)
 
 
 def _overdue_order(o: Overdue) -> tuple[datetime, str, int]:

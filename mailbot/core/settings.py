@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailbot.errors import ConfigError
@@ -98,11 +99,22 @@ class MailboxConfig:
 
 @dataclass(frozen=True)
 class CalendarConfig:
+    """`hours`: one day's ranges for every working day, or (weekday, ranges) pairs;
+    `periods`: dated periods with hours of their own, each as (key, value) pairs."""
+
     workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-    hours: str = "08:00-16:00"
+    hours: str | tuple[tuple[str, str], ...] = "08:00-16:00"
     country_holidays: str | None = "ID"
     holiday_categories: tuple[str, ...] = ("public", "government")
     extra_holidays: tuple[str, ...] = ()
+    periods: tuple[tuple[tuple[str, Any], ...], ...] = ()
+
+    def week_hours(self) -> str | dict[str, str]:
+        return self.hours if isinstance(self.hours, str) else dict(self.hours)
+
+    def period_maps(self) -> list[dict[str, Any]]:
+        return [{key: (dict(value) if isinstance(value, tuple) else value) for key, value in period}
+                for period in self.periods]
 
 
 @dataclass(frozen=True)

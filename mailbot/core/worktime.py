@@ -13,7 +13,12 @@ Conventions, chosen so that deadlines are exact at every boundary:
 * A start before opening counts from opening; a start at or after closing, or on a
   non-working day, counts from the next opening. Adding zero therefore returns the
   start itself inside working hours and the next opening outside them.
-* "N working days" is N times the length of a working day, counted in working time.
+* A day's hours may be several ranges (Friday's prayer break: 07:30-11:30,13:00-16:30);
+  the time between them is not working time, and each range keeps the rules above.
+* Hours may differ by weekday (`hours` as a map) and for dated periods with hours of
+  their own (Ramadan, set each year; a half day): `periods`, the last listed winning.
+* "N working days" is N times the length of a working day, counted in working time; a
+  working day's length is that of the unit's commonest working weekday.
 * Every input instant must be timezone-aware; results are in the calendar's zone.
 """
 
@@ -21,10 +26,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +48,21 @@ _MAX_SEARCH_DAYS = 3660
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+Hours = tuple[tuple[time, time], ...]  # one day's working ranges, in order, apart
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dated days, `first` to `last` inclusive, with hours of their own per weekday (Ramadan's
+    hours, a half day). Days off stay off: a period changes the hours, not the days."""
+
+    first: date
+    last: date
+    week: tuple[Hours, ...]  # Mon=0 .. Sun=6
+    name: str = ""
+
+    def covers(self, d: date) -> bool:
+        return self.first <= d <= self.last
 _DEFAULT_CATEGORIES = ("public", "government")  # national holidays + cuti bersama
 
 
@@ -61,6 +82,8 @@ class WorkCalendar:
     holidays: frozenset[date] = frozenset()
     country: str | None = "ID"
     categories: tuple[str, ...] = _DEFAULT_CATEGORIES
+    week: tuple[Hours, ...] = ()  # per weekday (Mon=0); () : `opens`-`closes` every working day
+    periods: tuple[Period, ...] = ()
     _national: dict[int, frozenset[date]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -87,6 +110,17 @@ class WorkCalendar:
                 f"working hours {self.opens:%H:%M}-{self.closes:%H:%M}: "
                 "opening must be before closing on the same day"
             )
+        if self.week and len(self.week) != 7:
+            raise ValueError("week must give the hours of all seven weekdays (Mon=0)")
+        for label, week in (("hours", self.week), *((p.name or f"{p.first}", p.week) for p in self.periods)):
+            for day, ranges in enumerate(week):
+                _check_ranges(ranges, f"{label}, {_WEEKDAYS[day]}")
+        for day in self.workdays:
+            if self.week and not self.week[day]:
+                raise ValueError(f"hours: {_WEEKDAYS[day]} is a working day with no hours")
+        for period in self.periods:
+            if period.first > period.last:
+                raise ValueError(f"period {period.name or period.first}: it ends before it begins")
 
     def _check_holidays(self) -> None:
         for day in self.holidays:
@@ -111,26 +145,34 @@ class WorkCalendar:
         cls,
         tz: str | ZoneInfo = "Asia/Jakarta",
         workdays: Iterable[str] | str = ("mon", "tue", "wed", "thu", "fri"),
-        hours: str = "08:00-16:00",
+        hours: str | Mapping[str, str] = "08:00-16:00",
         country: str | None = "ID",
         categories: Iterable[str] | str = _DEFAULT_CATEGORIES,
         extra_holidays: Iterable[date | str] = (),
         years: Iterable[int] = (),
+        periods: Iterable[Mapping[str, object]] = (),
     ) -> WorkCalendar:
         """Build a calendar from config-style values, naming any bad value.
 
+        `hours`: one day's ranges for every working day ("08:00-16:00", or with a break
+        "07:30-11:30,13:00-16:30"), or a map by weekday (`mon`..`sun`, `mon-thu`, and
+        `default` for the days it does not name). `periods`: maps with `from` and `to`
+        (or one `date`), `hours` as above and an optional `name`.
         `years` are loaded at once (to fail at start-up, not at the first deadline);
         any other year is still loaded when first needed.
         """
-        opens, closes = _parse_hours(hours)
+        week = _parse_week(hours, "hours")
+        regular = _commonest(week, _parse_workdays(workdays))
         calendar = cls(
             tz=_parse_zone(tz),
             workdays=_parse_workdays(workdays),
-            opens=opens,
-            closes=closes,
+            opens=regular[0][0],
+            closes=regular[-1][1],
             holidays=frozenset(_parse_date(d) for d in extra_holidays),
             country=country,
             categories=(categories,) if isinstance(categories, str) else tuple(categories),
+            week=week,
+            periods=tuple(_parse_period(p, week) for p in periods),
         )
         for year in years:
             calendar._national_holidays(year)
@@ -138,8 +180,48 @@ class WorkCalendar:
 
     @property
     def day_length(self) -> timedelta:
-        """Length of one working day, the unit of "N working days"."""
-        return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+        """Length of one working day, the unit of "N working days": that of the unit's
+        commonest working weekday (a longer Friday or a Ramadan period does not change it)."""
+        return _length(_commonest(self.week, self.workdays)) if self.week else \
+            datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+
+    def hours_on(self, d: date) -> Hours:
+        """The working ranges of the day `d` as it would be worked: its period's, else its
+        weekday's (a day off or a holiday has them too: see `is_working_day`)."""
+        weekday = d.weekday()
+        for period in reversed(self.periods):
+            if period.covers(d) and period.week[weekday]:
+                return period.week[weekday]
+        if self.week and self.week[weekday]:
+            return self.week[weekday]
+        return ((self.opens, self.closes),)
+
+    def opens_on(self, d: date) -> time:
+        """When the day `d` opens (its first range)."""
+        return self.hours_on(d)[0][0]
+
+    def closes_on(self, d: date) -> time:
+        """When the day `d` closes (its last range)."""
+        return self.hours_on(d)[-1][1]
+
+    def describe(self) -> str:
+        """The week's hours and the periods, as `mailbot check` shows them."""
+        days = [(_WEEKDAYS[d], _shown(self.hours_on_weekday(d))) for d in sorted(self.workdays)]
+        groups: list[tuple[list[str], str]] = []
+        for name, shown in days:
+            if groups and groups[-1][1] == shown:
+                groups[-1][0].append(name)
+            else:
+                groups.append(([name], shown))
+        week = ", ".join(f"{names[0]}{'-' + names[-1] if len(names) > 1 else ''} {shown}" for names, shown in groups)
+        periods = "; ".join(f"{p.name or 'period'} {p.first}..{p.last}: "
+                            + ", ".join(f"{_WEEKDAYS[d]} {_shown(p.week[d])}" for d in sorted(self.workdays)
+                                        if p.week[d] != self.hours_on_weekday(d))
+                            for p in self.periods)
+        return week + (f"; {periods}" if periods else "")
+
+    def hours_on_weekday(self, weekday: int) -> Hours:
+        return self.week[weekday] if self.week and self.week[weekday] else ((self.opens, self.closes),)
 
     # -- days ---------------------------------------------------------------------
 
@@ -156,7 +238,8 @@ class WorkCalendar:
     def is_working_time(self, t: datetime) -> bool:
         """Whether the instant `t` falls in working hours, in [opens, closes)."""
         local = _aware(t).astimezone(self.tz)
-        return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+        return self.is_working_day(local.date()) and any(
+            opens <= local.time() < closes for opens, closes in self.hours_on(local.date()))
 
     def start_of_working_day(self, d: date) -> datetime:
         """Opening time of `d`, or of the first working day after it if `d` is not one."""
@@ -184,12 +267,12 @@ class WorkCalendar:
         remaining = duration
         day = self._working_day_from(cursor.astimezone(self.tz).date())
         while True:
-            opening, closing = self._opening(day), self._closing(day)
-            if cursor < closing:
-                cursor = max(cursor, opening)
-                if remaining <= closing - cursor:  # "<=": ending at closing stays there
-                    return (cursor + remaining).astimezone(self.tz)
-                remaining -= closing - cursor
+            for opening, closing in self._ranges(day):
+                if cursor < closing:
+                    cursor = max(cursor, opening)
+                    if remaining <= closing - cursor:  # "<=": ending at closing stays there
+                        return (cursor + remaining).astimezone(self.tz)
+                    remaining -= closing - cursor
             day = self._working_day_from(day + _ONE_DAY)
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
@@ -209,9 +292,10 @@ class WorkCalendar:
         day, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
         while day <= last:
             if self.is_working_day(day):
-                low, high = max(start, self._opening(day)), min(end, self._closing(day))
-                if high > low:
-                    total += high - low
+                for opening, closing in self._ranges(day):
+                    low, high = max(start, opening), min(end, closing)
+                    if high > low:
+                        total += high - low
             day += _ONE_DAY
         return total
 
@@ -240,11 +324,12 @@ class WorkCalendar:
 
     def _opening(self, d: date) -> datetime:
         """Opening instant of `d` in UTC, so that arithmetic is in real elapsed time."""
-        return datetime.combine(d, self.opens, tzinfo=self.tz).astimezone(UTC)
+        return datetime.combine(d, self.opens_on(d), tzinfo=self.tz).astimezone(UTC)
 
-    def _closing(self, d: date) -> datetime:
-        """Closing instant of `d` in UTC."""
-        return datetime.combine(d, self.closes, tzinfo=self.tz).astimezone(UTC)
+    def _ranges(self, d: date) -> list[tuple[datetime, datetime]]:
+        """The working ranges of `d` as instants in UTC."""
+        return [(datetime.combine(d, opens, tzinfo=self.tz).astimezone(UTC),
+                 datetime.combine(d, closes, tzinfo=self.tz).astimezone(UTC)) for opens, closes in self.hours_on(d)]
 
 
 def _aware(t: datetime) -> datetime:
@@ -309,6 +394,87 @@ def _parse_hours(hours: str) -> tuple[time, time]:
     return opens, closes
 
 
+def _parse_ranges(text: object, where: str) -> Hours:
+    """ "07:30-11:30,13:00-16:30": one day's ranges, in order and apart."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{where}: invalid working hours {text!r}; expected HH:MM-HH:MM, or several joined by commas")
+    ranges = tuple(_parse_hours(part) for part in text.split(","))
+    _check_ranges(ranges, where)
+    return ranges
+
+
+def _check_ranges(ranges: Hours, where: str) -> None:
+    for (_, closes), (opens, _) in pairwise(ranges):
+        if opens < closes:
+            raise ValueError(f"{where}: the ranges must be in order and must not overlap")
+
+
+def _day_names(key: str, where: str) -> list[int]:
+    """"fri", "friday" or a span "mon-thu" as weekday numbers (Mon=0)."""
+    first, _, last = key.strip().lower().partition("-")
+    numbers = [_parse_workdays([name]) for name in ((first, last) if last else (first,))]
+    low, high = min(numbers[0]), min(numbers[-1])
+    if high < low:
+        raise ValueError(f"{where}: {key!r} runs backwards; write e.g. mon-thu")
+    return list(range(low, high + 1))
+
+
+def _parse_week(hours: str | Mapping[str, str], where: str,
+                base: tuple[Hours, ...] | None = None) -> tuple[Hours, ...]:
+    """Seven days' ranges from one text for every day, or a map by weekday (`default` for
+    the days not named, else `base`'s, else none)."""
+    if isinstance(hours, str):
+        return (_parse_ranges(hours, where),) * 7
+    if not isinstance(hours, Mapping) or not hours:
+        raise ValueError(f"{where}: expected HH:MM-HH:MM or a map of weekdays to it")
+    default = _parse_ranges(hours["default"], f"{where}.default") if "default" in hours else None
+    week: list[Hours] = [default if default is not None else (base[d] if base else ()) for d in range(7)]
+    for key, text in hours.items():
+        if key == "default":
+            continue
+        if not isinstance(key, str):
+            raise TypeError(f"{where}: {key!r} is not a weekday")
+        for day in _day_names(key, f"{where}.{key}"):
+            week[day] = _parse_ranges(text, f"{where}.{key}")
+    return tuple(week)
+
+
+def _parse_period(value: Mapping[str, object], week: tuple[Hours, ...]) -> Period:
+    """A dated period: `from` and `to` (or one `date`), its `hours`, an optional `name`."""
+    if not isinstance(value, Mapping):
+        raise TypeError("periods: each period is a map with from, to (or date) and hours")
+    name = str(value.get("name", "") or "")
+    where = f"periods[{name}]" if name else "periods"
+    unknown = set(value) - {"from", "to", "date", "hours", "name"}
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    if "date" in value:
+        first = last = _parse_date(value["date"])  # type: ignore[arg-type]
+    elif "from" in value and "to" in value:
+        first, last = _parse_date(value["from"]), _parse_date(value["to"])  # type: ignore[arg-type]
+    else:
+        raise ValueError(f"{where}: give from and to, or one date")
+    if "hours" not in value:
+        raise ValueError(f"{where}: give its hours")
+    return Period(first, last, _parse_week(value["hours"], f"{where}.hours", week), name)  # type: ignore[arg-type]
+
+
+def _length(ranges: Hours) -> timedelta:
+    return sum((datetime.combine(date.min, b) - datetime.combine(date.min, a) for a, b in ranges), timedelta(0))
+
+
+def _commonest(week: tuple[Hours, ...], workdays: frozenset[int]) -> Hours:
+    """The hours most working weekdays have (the first of them on a tie)."""
+    days = [week[d] for d in sorted(workdays) if week[d]]
+    if not days:
+        raise ValueError("hours: no working day has hours")
+    return max(days, key=lambda ranges: (days.count(ranges), -days.index(ranges)))
+
+
+def _shown(ranges: Hours) -> str:
+    return ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
+
+
 def _parse_date(value: date | str) -> date:
     """Accept a date or an ISO string such as "2026-04-21" (a datetime is not a day)."""
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -323,7 +489,8 @@ def build_calendar(cfg: Config) -> WorkCalendar:
     """The unit's working calendar; a bad value is a configuration error naming it."""
     cal = cfg.calendar
     try:
-        return WorkCalendar.build(tz=cfg.timezone, workdays=cal.workdays, hours=cal.hours, country=cal.country_holidays,
-                                  categories=cal.holiday_categories, extra_holidays=cal.extra_holidays)
+        return WorkCalendar.build(tz=cfg.timezone, workdays=cal.workdays, hours=cal.week_hours(),
+                                  country=cal.country_holidays, categories=cal.holiday_categories,
+                                  extra_holidays=cal.extra_holidays, periods=cal.period_maps())
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"calendar: {exc}") from None
