@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -64,7 +64,11 @@ class RunOnce:
     misconfigured: tuple[str, ...] = ()  # SMTP servers that cannot be used as configured
     storage_failures: int = 0
     deferred_mail: int = 0
-    failed_passes: tuple[str, ...] = field(default=())
+
+    @property
+    def failed_passes(self) -> tuple[str, ...]:
+        """The mailboxes whose pass failed (their count is the error's text)."""
+        return tuple(name for name, got in self.mailboxes.items() if isinstance(got, str))
 
     def as_json(self) -> dict[str, Any]:
         shown: dict[str, Any] = {"mailboxes": self.mailboxes, "timers": self.timers, "digests": self.digests,
@@ -230,8 +234,7 @@ class App:
         return RunOnce(polled, swept["timers"], swept["digests"], sending["sent"], sending["failed"],
                        sending.get("sending"), tuple(health.unreadable.values()),
                        tuple(sorted(set(health.misconfigured.values()))), health.storage_failures,
-                       health.deferred_mail,
-                       tuple(name for name, got in polled.items() if isinstance(got, str)))
+                       health.deferred_mail)
 
     def guarded(self, what: str, step: Callable[[], object]) -> None:
         """One of the loop's steps as its own failure boundary."""

@@ -37,7 +37,6 @@ from typing import IO, TYPE_CHECKING, Any
 from mailbot.io.outbox import server_groups
 
 if TYPE_CHECKING:
-
     from mailbot.core.settings import MailboxConfig
     from mailbot.daemon import App
     from mailbot.io.outbox import Outbox

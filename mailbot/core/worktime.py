@@ -161,11 +161,11 @@ class WorkCalendar:
         `years` are loaded at once (to fail at start-up, not at the first deadline);
         any other year is still loaded when first needed.
         """
-        week = _parse_week(hours, "hours")
-        regular = _commonest(week, _parse_workdays(workdays))
+        week, days = _parse_week(hours, "hours"), _parse_workdays(workdays)
+        regular = _commonest(week, days)
         calendar = cls(
             tz=_parse_zone(tz),
-            workdays=_parse_workdays(workdays),
+            workdays=days,
             opens=regular[0][0],
             closes=regular[-1][1],
             holidays=frozenset(_parse_date(d) for d in extra_holidays),
@@ -192,9 +192,7 @@ class WorkCalendar:
         for period in reversed(self.periods):
             if period.covers(d) and period.week[weekday]:
                 return period.week[weekday]
-        if self.week and self.week[weekday]:
-            return self.week[weekday]
-        return ((self.opens, self.closes),)
+        return self.hours_on_weekday(weekday)
 
     def opens_on(self, d: date) -> time:
         """When the day `d` opens (its first range)."""

@@ -23,13 +23,17 @@ def sender_lock_if_free(database: Path) -> AbstractContextManager[bool]:
     """The sender lock, if no sender holds it now: whether this process may send. A
     command (`sweep`, `run --once`, `replay`) that sent while a daemon's sender works
     through the same rows would send them twice; it leaves them to that sender."""
-    return _locked(database.with_name(database.name + ".sender.lock"))
+    return _locked(_sender_path(database))
 
 
 def sender_lock(database: Path, should_stop: Callable[[], bool]) -> AbstractContextManager[bool]:
     """The sender lock for the sender process: it waits for a predecessor still finishing
     its last mail, until told to stop; whether it holds it."""
-    return _locked(database.with_name(database.name + ".sender.lock"), should_stop, math.inf)
+    return _locked(_sender_path(database), should_stop, math.inf)
+
+
+def _sender_path(database: Path) -> Path:
+    return database.with_name(database.name + ".sender.lock")
 
 
 def intake_lock(database: Path, mailbox: str, should_stop: Callable[[], bool],
