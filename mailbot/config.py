@@ -175,9 +175,11 @@ def _database(value: Any, base: Path) -> Path:
         return _path(value, "database", base)
     scheme = found.group(1).lower()
     if scheme in ("postgresql", "postgres"):
+        # the store itself runs on PostgreSQL (io/store/postgres), but no mailbox is leased yet:
+        # two daemons on one database would each handle the same mailboxes (issue 47)
         raise ConfigError("database: a postgresql:// URL names a shared PostgreSQL store, which this version of "
-                          "mailbot cannot use yet; give the path of the SQLite file (the embedded default, "
-                          "data/mailbot.db)")
+                          "mailbot cannot run on yet (mailboxes are not yet leased across processes); give the "
+                          "path of the SQLite file (the embedded default, data/mailbot.db)")
     raise ConfigError(f"database: {scheme}:// is not a store mailbot can use; give the path of the SQLite file "
                       f"(the embedded default, data/mailbot.db)")
 

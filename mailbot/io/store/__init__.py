@@ -1,6 +1,6 @@
-"""The only package that talks SQLite (with `io/migrations`, which sqlite-utils creates and
-migrates the schema by): rows are read and written with plain SQL, a handful of
-statements per message.
+"""The only package that talks SQL (with `io/migrations`, which sqlite-utils creates and
+migrates the schema by, and `io/pg_schema`, which makes PostgreSQL's from it): rows are
+read and written with plain SQL, a handful of statements per message.
 
 One database holds tickets, every message in and out, the history, the outbox,
 the IMAP position per mailbox and folder, and the quarantine record. It runs in WAL
@@ -33,7 +33,9 @@ connection and one `unit_of_work()` are shared by every part, so the pipeline st
 commits a message's ticket, history, outbox rows and timers in one transaction. What
 only SQLite reads stays in one place per part: the engine's own in `database`, each
 part's statements in SQLite's words (FTS5, `json_extract`, `insert or ignore`) in its
-`_SQLite` block, what a PostgreSQL engine (issue 47) will word otherwise.
+`_SQLite` block, and what PostgreSQL words otherwise in its `_PostgreSQL` block (issue 47:
+`postgres.PostgresDatabase` is the engine a `postgresql://` URL opens; the statements are
+written once, with `?`, and each engine binds them its own way).
 """
 
 from mailbot.io.store.database import BLOB_PIECE, BUSY_TIMEOUT_SECONDS

@@ -23,11 +23,19 @@ class _SQLite:
     QUARANTINE_KNOWN = "select 1 from quarantine where mailbox = ? and uidvalidity is ? and uid = ? limit 1"
 
 
+class _PostgreSQL(_SQLite):
+    """The same in PostgreSQL's words: `is not distinct from` for SQLite's `is`."""
+
+    QUARANTINE_KNOWN = ("select 1 from quarantine where mailbox = ? and uidvalidity is not distinct from ? "
+                        "and uid = ? limit 1")
+
+
 class Arrivals:
     """Arrival rows, quarantine records and failed fetches."""
 
     def __init__(self, db: Database, metadata: Meta) -> None:
         self.db = db
+        self.sql = _PostgreSQL if db.dialect == "postgresql" else _SQLite
         self.metadata = metadata
 
     # --- where each message went ----------------------------------------------------------
@@ -128,7 +136,7 @@ class Arrivals:
                             [reason, mailbox, uidvalidity, uid])
 
     def quarantine_known(self, mailbox: str, uidvalidity: int | None, uid: int) -> bool:
-        rows = self.db.query(_SQLite.QUARANTINE_KNOWN, [mailbox, uidvalidity, uid])
+        rows = self.db.query(self.sql.QUARANTINE_KNOWN, [mailbox, uidvalidity, uid])
         return any(True for _ in rows)
 
     def quarantined(self, mailbox: str | None = None, after: int = 0) -> list[Quarantined]:

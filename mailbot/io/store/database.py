@@ -39,6 +39,8 @@ BUSY_TIMEOUT_SECONDS = 5.0
 class Database:
     """One SQLite file, one connection: what every part of the store reads and writes through."""
 
+    dialect = "sqlite"  # which statement block a part reads (`postgres.PostgresDatabase`: "postgresql")
+
     def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL") -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails.
         `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot

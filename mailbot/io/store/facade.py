@@ -58,10 +58,20 @@ class _PartMethod(Generic[P, R]):
         return MethodType(self.method, getattr(store, self.part))
 
 
-class Store:
-    """Tickets, messages, history, outbox and IMAP state in one SQLite file."""
+def engine(location: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
+           synchronous: str = "FULL") -> Database:
+    """The engine a location names: a `postgresql://` URL is PostgreSQL (issue 47), a path SQLite."""
+    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        from mailbot.io.store.postgres import PostgresDatabase
 
-    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL",
+        return PostgresDatabase(location)  # type: ignore[return-value]  # the same methods, another engine
+    return Database(Path(location), busy_timeout, synchronous=synchronous)
+
+
+class Store:
+    """Tickets, messages, history, outbox and IMAP state in one SQLite file or PostgreSQL database."""
+
+    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL",
                  migrate: bool = True, readonly: bool = False, inspect: bool = False) -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails.
         `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
@@ -72,10 +82,10 @@ class Store:
         use it; `readonly=True` (`tickets`, `ticket`, `report`, `check`) adds that nothing
         is written (query_only); `inspect=True` (`check`) opens an older schema to report
         on it. A newer schema stops them all; a new, empty file is created by any."""
-        database = Database(path, busy_timeout, synchronous=synchronous)
+        database = engine(path, busy_timeout, synchronous=synchronous)
         self.database = database
-        self.db = database.utils  # sqlite-utils over the same connection: what reports and tests query with
-        self.path = path
+        self.db = database.utils  # sqlite-utils (PostgreSQL: the engine itself): what reports and tests query with
+        self.path = database.path  # PostgreSQL: its URL, a password in it hidden
         self.synchronous = synchronous
         self.readonly = readonly
         metadata, tickets = Meta(database), Tickets(database)

@@ -21,11 +21,22 @@ class _SQLite:
                  "where state in ('resolved', 'closed')")
 
 
+class _PostgreSQL(_SQLite):
+    """The same in PostgreSQL's words: `on conflict do nothing` for `insert or ignore`; the
+    postings from the terms as arrays, through GIN indexes on them (`pg_schema.INDEXES`):
+    a term is a whole word of mailbot's making, matched whole, as the FTS5 phrase is."""
+
+    POSTINGS = "select ticket_id from solved_cases where box = ? and string_to_array({column}, ' ') @> array[?]"
+    QUEUE_ALL = ("insert into solved_pending (ticket_id) select id from tickets "
+                 "where state in ('resolved', 'closed') on conflict do nothing")
+
+
 class Memory:
     """Solved cases: what they are remembered by, their index, their terms' counts."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.sql = _PostgreSQL if db.dialect == "postgresql" else _SQLite
 
     def solved_material(self, ticket_id: int) -> tuple[list[str], dict[str, Any] | None]:
         """What a solved ticket is remembered by: the requester's new texts (oldest first), and
@@ -54,7 +65,7 @@ class Memory:
 
     def _count_terms(self, terms: set[str], by: int) -> None:
         self.db.executemany("insert into solved_terms (term, cases) values (?, ?) on conflict (term) "
-                            "do update set cases = cases + excluded.cases", [(t, by) for t in terms])
+                            "do update set cases = solved_terms.cases + excluded.cases", [(t, by) for t in terms])
         if by < 0:
             marks = ", ".join("?" * len(terms))
             self.db.execute(f"delete from solved_terms where cases <= 0 and term in ({marks})", list(terms))
@@ -79,11 +90,13 @@ class Memory:
 
     def queue_all_solved(self) -> None:
         """Every resolved or closed ticket to be indexed again (the words changed)."""
-        self.db.execute(_SQLite.QUEUE_ALL)
+        self.db.execute(self.sql.QUEUE_ALL)
 
     def solved_postings(self, box: str, column: str, term: str) -> list[int]:
         """The solved cases of a mailbox (`box`: its token) whose `column` holds `term`."""
         assert column in ("problem_terms", "solution_terms")
+        if self.sql is _PostgreSQL:
+            return [r[0] for r in self.db.execute(_PostgreSQL.POSTINGS.format(column=column), [box, term])]
         query = f'box : "{box}" AND {column} : "{term}"'
         return [r[0] for r in self.db.execute(_SQLite.POSTINGS, [query])]
 

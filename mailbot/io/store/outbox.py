@@ -29,11 +29,22 @@ class _SQLite:
     RAW_DROPPED = "raw = x'', raw_big = null"  # x'': the empty blob
 
 
+class _PostgreSQL(_SQLite):
+    """The same in PostgreSQL's words: a comparison is a boolean (counted with `filter`),
+    `on conflict do nothing` for `insert or ignore`, the empty bytea."""
+
+    AUTO_SENT_TO = ("select count(*) filter (where at >= ?), count(*) from outbox_rcpt where inbox = ? and auto = 1 "
+                    "and at >= ?")
+    SERVER_HELD = "insert into outbox_server_held (outbox_id) values (?) on conflict do nothing"
+    RAW_DROPPED = "raw = ''::bytea, raw_big = null"
+
+
 class Outbox:
     """Queued mail, its delivery marks, and what the limits count."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.sql = _PostgreSQL if db.dialect == "postgresql" else _SQLite
 
     def enqueue(self, *, mailbox: str, ticket_id: int | None, message_id: str, kind: str, mail_from: str,
                 rcpt: tuple[str, ...], raw: bytes, auto: bool, now: datetime, audience: str = "",
@@ -122,7 +133,7 @@ class Outbox:
         self.db.execute(
             "update outbox set rcpt = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? where id = ?",
             [json.dumps(list(remaining)), error[:500], ts(retry_at), outbox_id])
-        held = (_SQLite.SERVER_HELD if server
+        held = (self.sql.SERVER_HELD if server
                 else "delete from outbox_server_held where outbox_id = ?")
         self.db.execute(held, [outbox_id])
 
@@ -139,7 +150,7 @@ class Outbox:
         done = self._rcpt_done(outbox_id, accepted)
         if retried:  # a first try was never held: no statement for the mail that goes at once
             self.db.execute("delete from outbox_server_held where outbox_id = ?", [outbox_id])
-        dropped = f"{_SQLite.RAW_DROPPED}, " if drop_raw else ""
+        dropped = f"{self.sql.RAW_DROPPED}, " if drop_raw else ""
         self.db.execute(
             f"update outbox set {dropped}rcpt_done = ?, status = ?, sent_at = ?, failed_at = ?, last_error = ?, "
             "attempts = attempts + 1 where id = ?",
@@ -150,7 +161,7 @@ class Outbox:
         """The bytes of finished rows whose archive files are durable now."""
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            self.db.execute(f"update outbox set {_SQLite.RAW_DROPPED} where status != 'pending' and id in "
+            self.db.execute(f"update outbox set {self.sql.RAW_DROPPED} where status != 'pending' and id in "
                             f"({','.join('?' * len(chunk))})", list(chunk))
 
     def outbox_unarchived(self, mailboxes: tuple[str, ...]) -> list[tuple[int, str, str, datetime, bytes]]:
@@ -171,7 +182,7 @@ class Outbox:
         `inbox_key`) since `recent` and since `since` (the hour and the day of the limits;
         `since` the earlier), in one statement."""
         row = self.db.execute(
-            _SQLite.AUTO_SENT_TO,
+            self.sql.AUTO_SENT_TO,
             [ts(recent), inbox_key(address), ts(since)]).fetchone()
         return int(row[0]), int(row[1])
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.core.model import Ticket
+from mailbot.errors import StorageError
 from mailbot.io.store.database import Database
 from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.times import parse_ts, ts
@@ -20,7 +21,17 @@ class _SQLite:
 
     MATCHING = "select t.* from ticket_search s join tickets t on t.id = s.rowid where ticket_search match ?"
     UNINDEXED_EQUAL = " and +t.{column} = ?"
+    LIKE = "like"  # ignores the case of ASCII letters
     NEWEST_MATCH_FIRST = " order by s.rowid desc"
+
+
+class _PostgreSQL(_SQLite):
+    """The same in PostgreSQL's words: no `+` (its planner walks the id's index backwards
+    for `order by id desc limit N` by itself). Full-text search is not built on PostgreSQL
+    yet (issue 47)."""
+
+    UNINDEXED_EQUAL = " and t.{column} = ?"
+    LIKE = "ilike"  # PostgreSQL's `like` minds the case
 
 
 class Search:
@@ -28,6 +39,7 @@ class Search:
 
     def __init__(self, db: Database, ticket_rows: Tickets) -> None:
         self.db = db
+        self.sql = _PostgreSQL if db.dialect == "postgresql" else _SQLite
         self.ticket_rows = ticket_rows
 
     def tickets(self, mailbox: str | None = None, state: str | None = None) -> list[Ticket]:
@@ -45,6 +57,8 @@ class Search:
         requester's address or name holds `requester`, opened in [since, until), matching the
         FTS5 query `search` (see `core.search.fts_query`) over subject, requester and text.
         A search walks the full-text index from the newest ticket down and stops at `limit`."""
+        if search is not None and self.sql is _PostgreSQL:
+            raise StorageError("full-text search (tickets --search) is not built on PostgreSQL yet (issue 47)")
         if search is not None:
             sql = _SQLite.MATCHING
             args: list[Any] = [search]
@@ -54,10 +68,11 @@ class Search:
         # and the walk stops at `limit` (an index on mailbox would read all of its tickets and sort)
         for column, value in (("mailbox", mailbox), ("state", state), ("category", category)):
             if value:
-                sql, args = sql + _SQLite.UNINDEXED_EQUAL.format(column=column), [*args, value]
+                sql, args = sql + self.sql.UNINDEXED_EQUAL.format(column=column), [*args, value]
         if requester:
             pattern = "%" + re.sub(r"([\\%_])", r"\\\1", requester.strip()) + "%"
-            sql = sql + " and (t.requester like ? escape '\\' or t.requester_name like ? escape '\\')"
+            like = self.sql.LIKE
+            sql = sql + f" and (t.requester {like} ? escape '\\' or t.requester_name {like} ? escape '\\')"
             args += [pattern, pattern]
         if since is not None:
             sql, args = sql + " and t.created_at >= ?", [*args, ts(since)]

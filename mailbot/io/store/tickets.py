@@ -23,17 +23,27 @@ class _SQLite:
                            "at) values (?, ?, ?, ?, ?, ?, ?)")
 
 
+class _PostgreSQL(_SQLite):
+    """The same in PostgreSQL's words: `on conflict do nothing` for `insert or ignore`."""
+
+    TO_INDEX = "insert into solved_pending (ticket_id) values (?) on conflict do nothing"
+    ADD_PARTICIPANT = "insert into participants (ticket_id, address) values (?, ?) on conflict do nothing"
+    ADD_COUNTERPART_REF = ("insert into counterpart_refs (mailbox, key, ticket_id, ref, form, message_id, at) "
+                           "values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing")
+
+
 class Tickets:
     """Ticket numbers, rows, participants and counterpart references."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.sql = _PostgreSQL if db.dialect == "postgresql" else _SQLite
 
     def next_number(self, mailbox: str, year: int) -> str:
         """The year's next ticket number, counted up and read in one statement."""
         last = self.db.execute(
             "insert into counters (mailbox, year, last) values (?, ?, 1) on conflict (mailbox, year) "
-            "do update set last = last + 1 returning last", [mailbox, year]).fetchone()[0]
+            "do update set last = counters.last + 1 returning last", [mailbox, year]).fetchone()[0]
         return f"{year}-{last:05d}"
 
     def raise_counter(self, mailbox: str, year: int, last: int) -> int | None:
@@ -54,7 +64,7 @@ class Tickets:
         for address in ticket.participants:
             self.add_participant(new_id, address)
         if ticket.state in (State.RESOLVED, State.CLOSED):  # a call solved while it was taken
-            self.db.execute(_SQLite.TO_INDEX, [new_id])
+            self.db.execute(self.sql.TO_INDEX, [new_id])
         return ticket.with_id(new_id)
 
     def update_ticket(self, ticket: Ticket) -> None:
@@ -63,10 +73,10 @@ class Tickets:
         self.db.update("tickets", ticket.id, row)
         for address in ticket.participants:
             self.add_participant(ticket.id, address)
-        self.db.execute(_SQLite.TO_INDEX, [ticket.id])
+        self.db.execute(self.sql.TO_INDEX, [ticket.id])
 
     def add_participant(self, ticket_id: int, address: str) -> None:
-        self.db.execute(_SQLite.ADD_PARTICIPANT, [ticket_id, address.lower()])
+        self.db.execute(self.sql.ADD_PARTICIPANT, [ticket_id, address.lower()])
 
     def ticket_by_number(self, mailbox: str, number: str) -> Ticket | None:
         rows = list(self.db.query("select * from tickets where mailbox = ? and number = ?", [mailbox, number]))
@@ -99,7 +109,7 @@ class Tickets:
     def record_counterpart_ref(self, mailbox: str, ticket_id: int, key: str, ref: str, form: str,
                                message_id: str, at: datetime) -> None:
         """A reference LKPP's verified mail brought; one reference names one case (the first keeps it)."""
-        self.db.execute(_SQLite.ADD_COUNTERPART_REF, [mailbox, key, ticket_id, ref, form, message_id, ts(at)])
+        self.db.execute(self.sql.ADD_COUNTERPART_REF, [mailbox, key, ticket_id, ref, form, message_id, ts(at)])
 
     def of_row(self, row: dict[str, Any], participants: bool = True) -> Ticket:
         """A ticket row as a value; `participants` False leaves them out (lists that only show

@@ -33,6 +33,11 @@ class Versions:
     def open(self, *, migrate: bool, readonly: bool, inspect: bool) -> None:
         """Check (and, `migrate`, migrate) the database as it is opened; a refused one is
         closed. `readonly` adds that nothing is written (query_only)."""
+        if self.db.dialect != "sqlite":
+            self._open_postgresql(migrate and not readonly)
+            if readonly:
+                self.db.read_only()
+            return
         with self.db.opening():
             self.db.settle()
             self._refuse_unknown()  # before WAL mode is set: that writes the file's header
@@ -41,6 +46,37 @@ class Versions:
             self._migrate(migrate and not readonly, inspect)
         if readonly:
             self.db.read_only()
+
+    def _open_postgresql(self, migrate: bool) -> None:
+        """A PostgreSQL database is made whole at this version from the migrations' shape
+        (`io/pg_schema`), not migrated step by step; one of this version lacking what can be
+        added without touching a row is mended (by the daemon and `migrate`), anything else
+        refused by name, as a SQLite file is (issue 33)."""
+        from mailbot.io import pg_schema
+
+        with self.db.opening():
+            current = self.schema_version()
+            if current == 0:
+                if tables := self.db.tables():
+                    raise ConfigError(f"database {self.db.path} has tables ({', '.join(tables[:5])}) but no mailbot "
+                                      "schema number: not a database mailbot made; give mailbot an empty database")
+                pg_schema.create(self.db)
+                with self.db.unit_of_work():
+                    self.metadata.set_meta("schema_version", str(SCHEMA_VERSION))
+            elif current != SCHEMA_VERSION:
+                raise ConfigError(f"database {self.db.path} has schema {current}, this mailbot's is {SCHEMA_VERSION}: "
+                                  "run the mailbot version that wrote it")
+            differences = pg_schema.differences(self.db)
+            if differences and (not migrate or any(d.mend is None for d in differences)):
+                raise ConfigError(self._differs(current or SCHEMA_VERSION, differences,
+                                                mendable=migrate is False))
+            if differences:
+                with self.db.unit_of_work():
+                    for difference in differences:
+                        self.db.execute(str(difference.mend))
+                self.mended.extend(f"{d} (schema {SCHEMA_VERSION}): added" for d in differences)
+            if migrate:
+                self._stamp()
 
     def schema_version(self) -> int:
         if "meta" not in self.db.utils.table_names():
@@ -59,6 +95,10 @@ class Versions:
         current = self.schema_version()
         if current == 0 or current > SCHEMA_VERSION:
             return []
+        if self.db.dialect != "sqlite":
+            from mailbot.io import pg_schema
+
+            return pg_schema.differences(self.db)
         return schema.compare(schema.expected(MIGRATIONS[:current]), schema.read(self.db.conn))
 
     def _refuse_unknown(self) -> None:
