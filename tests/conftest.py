@@ -8,12 +8,15 @@ the ``CI`` environment variable is set, so CI can never pass by skipping them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.localmail import DOVECOT, LocalMailError, LocalMailServers, dovecot_available
+from tests.pgcluster import PgCluster, binaries
 
 USERS = (
     "lpse@lpse.test",
@@ -87,6 +90,36 @@ def mailservers(
     servers = LocalMailServers(tmp_path_factory.mktemp("mailservers"), USERS, catchall=CATCHALL)
     with servers:
         yield servers
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A private PostgreSQL cluster for the session (issue 47); skipped without PostgreSQL,
+    unless running in CI, where that is an error."""
+    if binaries() is None:
+        reason = "PostgreSQL is not installed (/usr/lib/postgresql/*/bin); apt-get install postgresql"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} -- required because CI is set", pytrace=False)
+        pytest.skip(reason)
+    with PgCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_locations(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Path | str]:
+    """New places for a store, once on each engine (issue 47): each call a new SQLite file,
+    or a new, empty database of the session's PostgreSQL cluster (its URL)."""
+    made = itertools.count(1)
+    if request.param == "sqlite":
+        return lambda: tmp_path / f"mailbot{next(made)}.db"
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return cluster.database
+
+
+@pytest.fixture
+def store_location(store_locations: Callable[[], Path | str]) -> Path | str:
+    """Where a store lives, once on each engine."""
+    return store_locations()
 
 
 @pytest.fixture

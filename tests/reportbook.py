@@ -26,8 +26,7 @@ class Book:
                rating: int | None = None, resolved_at: datetime | None = None, closed_at: datetime | None = None,
                lkpp_ticket: str | None = None, contact_name: str | None = None, contact_org: str | None = None,
                subject: str = "Permasalahan SPSE", mailbox: str | None = None) -> int:
-        table = self.store.db.table("tickets")
-        table.insert({
+        return self.store.database.insert("tickets", {
             "mailbox": mailbox or self.mailbox, "number": number, "state": state, "requester": requester,
             "requester_name": name, "subject": subject, "category": category, "priority": priority,
             "language": "id", "created_at": ts(opened), "updated_at": ts(opened),
@@ -35,7 +34,6 @@ class Book:
             "closed_at": ts(closed_at) if closed_at else None, "rating": rating, "lkpp_ticket": lkpp_ticket,
             "contact_name": contact_name, "contact_org": contact_org,
         })
-        return int(table.last_pk)  # type: ignore[arg-type]
 
     def inbound(self, ticket_id: int, role: str, label: str, *, received: datetime, at: datetime | None = None,
                 body: str = "", sender: str = "x@vendor.test") -> None:
@@ -54,7 +52,7 @@ class Book:
             mailbox=self.mailbox, message_id=message_id, direction="out", role=audience, ticket_id=ticket_id,
             kind=kind, sender="lpse@lpse.test", recipients="someone@test", subject="s", at=ts(at),
             archive_path="", size=1, attachments=0, body=body)
-        self.store.db.table("outbox").insert({
+        self.store.database.insert("outbox", {
             "mailbox": self.mailbox, "ticket_id": ticket_id, "message_id": message_id, "kind": kind,
             "mail_from": "lpse@lpse.test", "rcpt": json.dumps(["someone@test"]), "raw": b"x", "auto": 0,
             "created_at": ts(at), "status": "sent" if sent else "pending", "attempts": 0,

@@ -20,8 +20,8 @@ from tests.test_lifecycle import BOX, CFG, COORDINATOR, RULES, message, ticket
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "mailbot.db")
+def store(store_location):
+    store = Store(store_location)
     yield store
     store.close()
 

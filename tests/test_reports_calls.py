@@ -40,14 +40,14 @@ def call(book: Book, number: str, opened: datetime, state: str, channel: str, ta
          requester: str, problem: str, answer: str | None, **kw: object) -> int:
     ticket = book.ticket(number, opened, state, requester=requester, contact_name="Pak Joko",
                          contact_org="Dinas Pendidikan", **kw)  # type: ignore[arg-type]
-    book.store.db.table("tickets").update(ticket, {"channel": channel, "taken_by": taken_by})
+    book.store.database.update("tickets", ticket, {"channel": channel, "taken_by": taken_by})
     book.event(ticket, opened, taken_by, "intake_recorded", problem=problem, answer=answer, channel=channel)
     return ticket
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "m.db")
+def store(store_location):
+    store = Store(store_location)
     book = Book(store)
     c1 = call(book, "2026-00001", at("2026-11-02T09:00"), "resolved", "telepon", STAFF1,
               requester="telepon@tanpa-email.invalid", problem="Jadwal tender tidak tampil.",

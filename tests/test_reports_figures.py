@@ -139,8 +139,8 @@ def write_month(store: Store) -> None:
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "mailbot.db")
+def store(store_location):
+    store = Store(store_location)
     write_month(store)
     yield store
     store.close()

@@ -32,8 +32,8 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "mailbot.db")
+def store(store_location):
+    store = Store(store_location)
     yield store
     store.close()
 

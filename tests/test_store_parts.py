@@ -35,8 +35,8 @@ def test_each_store_method_is_the_method_of_one_part(tmp_path):
         store.close()
 
 
-def test_every_part_works_on_the_one_database(tmp_path):
-    store = Store(tmp_path / "mailbot.db")
+def test_every_part_works_on_the_one_database(store_location):
+    store = Store(store_location)
     try:
         parts = {attr.part for attr in _forwarded().values()} - {"database"}
         assert {id(getattr(store, part).db) for part in parts} == {id(store.database)}
@@ -45,9 +45,10 @@ def test_every_part_works_on_the_one_database(tmp_path):
         store.close()
 
 
-def test_a_failing_unit_of_work_keeps_nothing_of_any_part(tmp_path):
-    """Ticket, history, outbox and timer rows written in one unit are rolled back together."""
-    store = Store(tmp_path / "mailbot.db")
+def test_a_failing_unit_of_work_keeps_nothing_of_any_part(store_location):
+    """Ticket, history, outbox and timer rows written in one unit are rolled back together,
+    on either engine (issue 47)."""
+    store = Store(store_location)
     ticket = Ticket(id=None, mailbox="t", number="2026-00001", state=State.OPEN,
                     requester=Address("a@vendor.test", "A"), subject="Masalah", created_at=NOW, updated_at=NOW)
     try:

@@ -1,0 +1,99 @@
+"""A private PostgreSQL cluster for the tests (issue 47), as `localmail` runs a private Dovecot:
+Debian's own binaries (`/usr/lib/postgresql/N/bin`), `initdb` and `pg_ctl` in a temporary
+directory, a loopback port of its own and its socket in that directory; never the host's
+cluster or service. Trust authentication on loopback only: nothing but the tests reaches it.
+
+PostgreSQL refuses to run as root; as root (CI) the cluster runs as the `postgres` user the
+Debian package made, in a directory it owns.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Self
+
+
+class ClusterError(RuntimeError):
+    pass
+
+
+def binaries() -> Path | None:
+    """The newest installed PostgreSQL's bin directory, None without one."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    return found[-1].parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PgCluster:
+    """initdb, start, `database(name)` URLs, stop; the directory removed at the end."""
+
+    def __init__(self) -> None:
+        bindir = binaries()
+        if bindir is None:
+            raise ClusterError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin); apt-get install postgresql")
+        self.bindir = bindir
+        self.root = Path(tempfile.mkdtemp(prefix="mailbot-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.user = None if os.getuid() else "postgres"
+        if self.user:
+            entry = pwd.getpwnam(self.user)
+            os.chown(self.root, entry.pw_uid, entry.pw_gid)
+        self._made = 0
+
+    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        command = [str(self.bindir / args[0]), *args[1:]]
+        if self.user:
+            command = ["runuser", "-u", self.user, "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root, check=False)
+        if done.returncode:
+            raise ClusterError(f"{args[0]} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+        return done
+
+    def start(self) -> Self:
+        self._run("initdb", "-D", str(self.data), "-U", "mailbot", "--auth=trust", "--no-sync", "-E", "UTF8",
+                  "--locale=C.UTF-8")
+        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "-t", "60",
+                  "start")
+        return self
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://mailbot@127.0.0.1:{self.port}/{database}"
+
+    def database(self) -> str:
+        """A new, empty database's URL."""
+        import psycopg
+
+        self._made += 1
+        name = f"t{self._made}_{int(time.time() * 1000) % 100000}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'create database "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        try:
+            if self.data.exists():
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=60)
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

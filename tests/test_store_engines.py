@@ -1,0 +1,201 @@
+"""One store, two engines (issue 47): the same parts over SQLite and over PostgreSQL.
+
+The PostgreSQL leg runs against a private cluster the tests start themselves
+(tests/pgcluster.py: Debian's binaries, initdb and pg_ctl in a temporary directory, a
+loopback port), never the host's. What is asserted is what mailbot promises whichever
+engine holds its rows: ticket numbers counted per mailbox and year (SPEC 2: `2026-00001`),
+a unit of work kept whole or not at all, the outbox's marks, due timers, arrivals and the
+quarantine, big mail kept byte for byte; a PostgreSQL database has the shape the
+migrations make, a known drift mended, a foreign shape refused by name (78).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mailbot.core.model import Address, State, Ticket
+from mailbot.errors import ConfigError
+from mailbot.io import schema
+from mailbot.io.migrations import MIGRATIONS
+from mailbot.io.store import BLOB_PIECE, Store
+from mailbot.io.store.postgres import display, placeholders
+
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def _ticket(number: str, requester: str = "a@vendor.test", mailbox: str = "t") -> Ticket:
+    return Ticket(id=None, mailbox=mailbox, number=number, state=State.OPEN, requester=Address(requester, "A"),
+                  subject="Masalah", created_at=NOW, updated_at=NOW)
+
+
+def test_ticket_numbers_count_per_mailbox_and_year(store_location):
+    store = Store(store_location)
+    try:
+        with store.unit_of_work():
+            numbers = [store.next_number("btm", 2026) for _ in range(3)]
+            other = store.next_number("tpi", 2026)
+            next_year = store.next_number("btm", 2027)
+        assert numbers == ["2026-00001", "2026-00002", "2026-00003"]
+        assert (other, next_year) == ("2026-00001", "2027-00001")
+        assert store.raise_counter("btm", 2026, 10) == 3  # restore: at least the backup's count
+        assert store.raise_counter("btm", 2026, 5) is None
+        with store.unit_of_work():
+            assert store.next_number("btm", 2026) == "2026-00011"
+    finally:
+        store.close()
+
+
+def test_a_ticket_its_participants_and_its_references_read_back(store_location):
+    store = Store(store_location)
+    try:
+        with store.unit_of_work():
+            saved = store.insert_ticket(_ticket("2026-00001"))
+            assert saved.id is not None
+            store.add_participant(saved.id, "Staff1@LPSE.test")
+            store.add_participant(saved.id, "staff1@lpse.test")  # once
+            store.record_counterpart_ref("t", saved.id, "k1", "LKPP-77", "number", "<l@lkpp>", NOW)
+            store.record_counterpart_ref("t", saved.id, "k1", "LKPP-78", "number", "<m@lkpp>", NOW)  # first kept
+        again = store.ticket_by_number("t", "2026-00001")
+        assert again is not None and again.id == saved.id
+        assert again.requester.addr == "a@vendor.test"
+        assert "staff1@lpse.test" in list(again.participants)
+        found, keys = store.ticket_by_refs("t", ["k1"])
+        assert found is not None and found.id == saved.id and keys == frozenset({"k1"})
+        assert store.ticket_by_number("t", "2026-00002") is None
+        assert [t.number for t in store.find_tickets(mailbox="t", requester="VENDOR")] == ["2026-00001"]
+        assert store.state_counts("t") == {"open": 1}
+    finally:
+        store.close()
+
+
+def test_nested_units_roll_back_alone_and_the_outer_one_keeps_the_rest(store_location):
+    store = Store(store_location)
+    try:
+        with store.unit_of_work():
+            store.set_meta("kept", "1")
+            with pytest.raises(RuntimeError), store.unit_of_work():
+                store.set_meta("dropped", "1")
+                raise RuntimeError("one part failed")
+        assert (store.meta("kept"), store.meta("dropped")) == ("1", None)
+    finally:
+        store.close()
+
+
+def test_the_outbox_queues_counts_and_finishes_mail(store_location):
+    store = Store(store_location)
+    try:
+        big = bytes(range(256)) * (BLOB_PIECE // 256 + 3)  # past the piece size: the big-mail column
+        with store.unit_of_work():
+            small_id = store.enqueue(mailbox="t", ticket_id=None, message_id="<a@x>", kind="ack",
+                                     mail_from="lpse@lpse.test", rcpt=("Budi@Vendor.test",), raw=b"mail",
+                                     auto=True, now=NOW)
+            big_id = store.enqueue(mailbox="t", ticket_id=None, message_id="<b@x>", kind="reply",
+                                   mail_from="lpse@lpse.test", rcpt=("sari@dinas.test",), raw=big, auto=False,
+                                   now=NOW)
+        assert store.due_outbox_ids(NOW, ("t",)) == [small_id, big_id]
+        rows = {row.id: row for row in store.outbox_rows([small_id, big_id])}
+        assert rows[small_id].raw == b"mail" and rows[big_id].raw == big
+        # the loop limits count automatic mail to one inbox: one within the hour, one since
+        assert store.auto_sent_to("budi@vendor.test", NOW - timedelta(minutes=5), NOW - timedelta(hours=1)) == (1, 1)
+        assert store.auto_sent_to("sari@dinas.test", NOW, NOW - timedelta(hours=1)) == (0, 0)
+        with store.unit_of_work():
+            store.outbox_retry(big_id, ("sari@dinas.test",), "451 try later", NOW + timedelta(minutes=5),
+                               server=True)
+            store.outbox_finish(small_id, NOW + timedelta(seconds=3), accepted=("budi@vendor.test",),
+                                drop_raw=False)
+        assert store.due_outbox_ids(NOW + timedelta(minutes=1), ("t",)) == []
+        assert store.server_held_ids(NOW + timedelta(minutes=1), ("t",)) == [big_id]
+        assert store.outbox_counts() == {"pending": 1, "sent": 1}
+        store.outbox_drop_raw([small_id])
+        kept = store.db.execute("select raw, raw_big from outbox where id = ?", [small_id]).fetchone()
+        assert (bytes(kept[0]), kept[1]) == (b"", None)
+    finally:
+        store.close()
+
+
+def test_due_timers_arrivals_and_the_quarantine(store_location):
+    store = Store(store_location)
+    try:
+        with store.unit_of_work():
+            saved = store.insert_ticket(_ticket("2026-00001"))
+            assert saved.id is not None
+            store.set_timer("t", saved.id, "first_response", NOW, NOW + timedelta(minutes=10), replace=False)
+            store.record_arrival(mailbox="t", uidvalidity=7, uid=3, message_id="<m@x>", outcome="ticket",
+                                 folder="Processed", at=NOW)
+            store.record_quarantine(mailbox="t", uid=4, uidvalidity=None, message_id="<q@x>", reason="unreadable",
+                                    at=NOW, archive_path=None)
+        assert store.due_timers("t", NOW) == []
+        assert [t.kind for t in store.due_timers("t", NOW + timedelta(minutes=10))] == ["first_response"]
+        arrived = store.arrival("t", 7, 3)
+        assert arrived is not None and arrived.folder == "Processed"
+        assert store.arrival("t", 7, 4) is None
+        assert store.quarantine_known("t", None, 4)  # a missing UIDVALIDITY matches a missing one
+        assert not store.quarantine_known("t", 7, 4)
+        store.add_event("t", saved.id, NOW, "mailbot", "intake_held", number="2026-00009", problem="x")
+        assert store.event_exists("t", "intake_held", NOW, number="2026-00009")
+    finally:
+        store.close()
+
+
+def test_a_postgresql_database_has_the_shape_the_migrations_make(pg_cluster, tmp_path):
+    """The tables and columns of a fresh SQLite file made by the migrations, FTS5's own
+    tables aside, are those of a fresh PostgreSQL database; and nothing differs at opening."""
+    url = pg_cluster.database()
+    store = Store(url)
+    sqlite = Store(tmp_path / "m.db")
+    try:
+        have = {t: set(store.database.columns(t)) for t in store.database.tables()}
+        made = schema.read(sqlite.db.conn)
+        virtual = {n for n, t in made.items() if t.sql.upper().startswith("CREATE VIRTUAL TABLE")}
+        want = {n: set(t.columns) for n, t in made.items()
+                if n not in virtual and not any(n.startswith(f"{v}_") for v in virtual)}
+        assert have == want
+        assert store.schema_version() == len(MIGRATIONS)
+        assert store.differences() == []
+    finally:
+        store.close()
+        sqlite.close()
+
+
+def test_a_known_drift_is_mended_and_a_foreign_shape_refused(pg_cluster):
+    url = pg_cluster.database()
+    Store(url).close()
+    store = Store(url)
+    store.db.execute("drop index idx_tickets_mailbox_state")
+    store.db.execute("alter table tickets drop column taken_by")
+    store.close()
+    reopened = Store(url)  # the daemon's opening mends what adds without touching a row
+    assert sorted(reopened.mended) == [
+        "column tickets.taken_by is missing (schema 18): added",
+        "index idx_tickets_mailbox_state of table tickets is missing (schema 18): added"]
+    reopened.db.execute("alter table tickets alter column rating type text")
+    reopened.close()
+    with pytest.raises(ConfigError, match=r"column tickets.rating is TEXT, expected INTEGER"):
+        Store(url)
+
+
+def test_a_database_of_other_tables_is_refused(pg_cluster):
+    url = pg_cluster.database()
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create table invoices (id integer)")
+    with pytest.raises(ConfigError, match="invoices"):
+        Store(url)
+
+
+def test_an_unreachable_database_is_named_without_its_password():
+    url = "postgresql://mailbot:s3cret-pw@127.0.0.1:1/mailbot"
+    with pytest.raises(ConfigError) as refused:
+        Store(url)
+    assert "s3cret-pw" not in str(refused.value)
+    assert "postgresql://mailbot:***@127.0.0.1:1/mailbot" in str(refused.value)
+    assert display("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_placeholders_leave_quoted_text_and_casts_alone():
+    assert placeholders("select ? where a like '%?%' and b = ?") == "select %s where a like '%%?%%' and b = %s"
+    assert placeholders("select x::text from t where a = :start and b < :end", named=True) == \
+        "select x::text from t where a = %(start)s and b < %(end)s"
