@@ -199,3 +199,113 @@ def test_placeholders_leave_quoted_text_and_casts_alone():
     assert placeholders("select ? where a like '%?%' and b = ?") == "select %s where a like '%%?%%' and b = %s"
     assert placeholders("select x::text from t where a = :start and b < :end", named=True) == \
         "select x::text from t where a = %(start)s and b < %(end)s"
+
+
+# --- beyond one host: who does what, and a process that lost its turn (issue 47) --------
+
+HOLDER = r"""
+import sys
+from mailbot.io.store import Store
+from mailbot.io.store.postgres import LeaseLost
+
+store = Store(sys.argv[1], lease_seconds=float(sys.argv[2]))
+print("locked" if store.database.try_lock("mailbox:btm") else "refused", flush=True)
+for line in sys.stdin:
+    try:
+        with store.unit_of_work():
+            store.set_meta("stopped_wrote", "yes")
+        print("written", flush=True)
+    except LeaseLost as exc:
+        print("lost:", exc, flush=True)
+"""
+
+
+def test_a_mailbox_is_one_sessions_at_a_time(pg_cluster):
+    url = pg_cluster.database()
+    first, second = Store(url), Store(url)
+    try:
+        assert first.database.try_lock("mailbox:btm")
+        assert not second.database.try_lock("mailbox:btm")
+        assert second.database.try_lock("mailbox:tpi")  # another mailbox is free
+        assert first.database.holds("mailbox:btm") and not second.database.holds("mailbox:btm")
+        first.database.unlock("mailbox:btm")
+        assert second.database.try_lock("mailbox:btm")
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_process_stopped_past_its_lease_loses_its_mailbox_and_writes_nothing_when_it_wakes(pg_cluster):
+    """SIGSTOP for twice the lease: the server ends the silent session, another process takes
+    the mailbox; continued, the stopped one's next unit of work fails (LeaseLost) and its
+    write is not in the database."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url, lease = pg_cluster.database(), 1.5
+    Store(url).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url, str(lease)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    other = Store(url, lease_seconds=lease)
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "locked"
+        assert not other.database.try_lock("mailbox:btm")
+        holder.send_signal(signal.SIGSTOP)
+        time.sleep(2 * lease + 1)
+        assert other.database.try_lock("mailbox:btm")  # taken over
+        holder.send_signal(signal.SIGCONT)
+        holder.stdin.write("write\n")
+        holder.stdin.flush()
+        answer = holder.stdout.readline().strip()
+        assert answer.startswith("lost:") and "mailbox:btm" in answer
+        assert other.meta("stopped_wrote") is None
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        other.close()
+
+
+def test_a_silent_process_without_locks_is_served_again_after_its_session_ended(pg_cluster):
+    url = pg_cluster.database()
+    store = Store(url, lease_seconds=1.0)
+    try:
+        store.database._stop.set()  # no heartbeat: the server ends the session after a second
+        store.database.conn.execute("select 1")
+        import time
+
+        time.sleep(2.5)  # the server has ended the session by now
+        with store.unit_of_work():
+            store.set_meta("after", "1")
+        assert store.meta("after") == "1"
+    finally:
+        store.close()
+
+
+def test_units_of_work_of_two_processes_are_one_writer_at_a_time(pg_cluster):
+    """A part reads, then writes in one unit (a timer still unchanged, a count): two sessions
+    doing so at once lose no update, as on one SQLite file (BEGIN IMMEDIATE)."""
+    import threading
+
+    url = pg_cluster.database()
+    Store(url).close()
+    stores = [Store(url), Store(url)]
+
+    def count(store: Store) -> None:
+        for _ in range(100):
+            with store.unit_of_work():
+                n = int(store.meta("n") or 0)
+                store.set_meta("n", str(n + 1))
+
+    try:
+        workers = [threading.Thread(target=count, args=(s,)) for s in stores]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=120)
+        assert stores[0].meta("n") == "200"
+    finally:
+        for s in stores:
+            s.close()

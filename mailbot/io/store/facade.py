@@ -59,12 +59,14 @@ class _PartMethod(Generic[P, R]):
 
 
 def engine(location: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
-           synchronous: str = "FULL") -> Database:
-    """The engine a location names: a `postgresql://` URL is PostgreSQL (issue 47), a path SQLite."""
+           synchronous: str = "FULL", lease_seconds: float | None = None, password: str | None = None) -> Database:
+    """The engine a location names: a `postgresql://` URL is PostgreSQL (issue 47: `password`
+    beside the URL, `lease_seconds` how long a silent process keeps its session), a path SQLite."""
     if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
-        from mailbot.io.store.postgres import PostgresDatabase
+        from mailbot.io.store.postgres import LEASE_SECONDS, PostgresDatabase
 
-        return PostgresDatabase(location)  # type: ignore[return-value]  # the same methods, another engine
+        return PostgresDatabase(location, password,  # type: ignore[return-value]  # the same methods
+                                lease_seconds=lease_seconds or LEASE_SECONDS)
     return Database(Path(location), busy_timeout, synchronous=synchronous)
 
 
@@ -72,7 +74,8 @@ class Store:
     """Tickets, messages, history, outbox and IMAP state in one SQLite file or PostgreSQL database."""
 
     def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL",
-                 migrate: bool = True, readonly: bool = False, inspect: bool = False) -> None:
+                 migrate: bool = True, readonly: bool = False, inspect: bool = False,
+                 lease_seconds: float | None = None, password: str | None = None) -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails.
         `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
         but not a power cut until the next FULL commit or checkpoint syncs the log.
@@ -82,7 +85,7 @@ class Store:
         use it; `readonly=True` (`tickets`, `ticket`, `report`, `check`) adds that nothing
         is written (query_only); `inspect=True` (`check`) opens an older schema to report
         on it. A newer schema stops them all; a new, empty file is created by any."""
-        database = engine(path, busy_timeout, synchronous=synchronous)
+        database = engine(path, busy_timeout, synchronous=synchronous, lease_seconds=lease_seconds, password=password)
         self.database = database
         self.db = database.utils  # sqlite-utils (PostgreSQL: the engine itself): what reports and tests query with
         self.path = database.path  # PostgreSQL: its URL, a password in it hidden

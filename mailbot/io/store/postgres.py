@@ -18,16 +18,32 @@ The schema is not migrated here but made from the migrations' shape (`io/pg_sche
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from mailbot.errors import ConfigError
+from mailbot.errors import ConfigError, StorageError
 
 DIALECT = "postgresql"
+LEASE_SECONDS = 30.0  # how long a silent process keeps its session, and with it its locks
+
+# The one writer at a time, as SQLite's BEGIN IMMEDIATE has it: every unit of work takes
+# this transaction-level advisory lock first, so what the parts read and then write in a
+# unit (a timer still unchanged, a digest not yet queued) holds across processes and hosts
+# exactly as it does across processes on one SQLite file.
+WRITER_KEY = 0x6D61696C626F74  # "mailbot"
+
+
+class LeaseLost(StorageError):
+    """The database ended this process's session (it was silent past its lease: stopped,
+    cut off) and with it the locks it held: what it was doing under them is another's now."""
 
 
 def connect(url: str, password: str | None = None) -> Any:
@@ -52,17 +68,88 @@ class PostgresDatabase:
 
     dialect = DIALECT
 
-    def __init__(self, url: str, password: str | None = None) -> None:
-        import psycopg
-
+    def __init__(self, url: str, password: str | None = None, *, lease_seconds: float = LEASE_SECONDS) -> None:
+        """`lease_seconds`: how long the server keeps this process's session while it is
+        silent (`idle_session_timeout`, `idle_in_transaction_session_timeout`); a heartbeat
+        speaks every third of it while the process runs. A process stopped (SIGSTOP, a long
+        pause) or cut off longer loses its session and its locks, which another takes then."""
         self.url = url
         self.path = display(url)  # what messages name the database by, as a file's path for SQLite
+        self._password = password
+        self.lease_seconds = lease_seconds
+        self.held: set[str] = set()  # the session locks this process holds (`try_lock`)
+        self._used = time.monotonic()
+        self._lock = threading.Lock()
+        self.conn = self._connect()
+        self._known_columns: dict[str, list[str]] = {}
+        self._depth = 0  # units of work open (1: a transaction; more: savepoints in it)
+        self._stop = threading.Event()
+        self._heart = threading.Thread(target=self._heartbeat, name="pg-heartbeat", daemon=True)
+        self._heart.start()
+
+    def _connect(self) -> Any:
+        import psycopg
+
         try:
-            self.conn = connect(url, password)
+            conn = connect(self.url, self._password)
         except psycopg.OperationalError as exc:
             raise ConfigError(f"database {self.path} cannot be reached: {_first_line(exc)}") from exc
-        self.conn.execute("set timezone to 'UTC'")
-        self._known_columns: dict[str, list[str]] = {}
+        lease_ms = int(self.lease_seconds * 1000)
+        conn.execute("set timezone to 'UTC'")
+        conn.execute(f"set idle_session_timeout = {lease_ms}")
+        conn.execute(f"set idle_in_transaction_session_timeout = {lease_ms}")
+        return conn
+
+    def _heartbeat(self) -> None:
+        """Speak for the session while the process runs (a statement when none was made for a
+        third of the lease); psycopg serializes it with the store's own statements."""
+        while not self._stop.wait(self.lease_seconds / 6):
+            if time.monotonic() - self._used < self.lease_seconds / 3:
+                continue
+            with contextlib.suppress(Exception), self._lock:  # the store's next statement meets the same fault
+                if not self.conn.closed:
+                    self.conn.execute("select 1")
+                    self._used = time.monotonic()
+
+    def _alive(self) -> None:
+        """A session the server ended is opened again when it held no lock; with locks held,
+        what was done under them may be another's now (`LeaseLost`)."""
+        if not self.conn.broken and not self.conn.closed:
+            return
+        if self.held:
+            lost = ", ".join(sorted(self.held))
+            self.held.clear()
+            raise LeaseLost(f"database {self.path}: the session ended and with it the locks on {lost}")
+        self.conn = self._connect()
+
+    def _call(self, run: Callable[[], Any]) -> Any:
+        """A statement on a live session; one the server ended while this process was silent
+        outside a transaction is opened again and the statement made once more."""
+        import psycopg
+
+        self._alive()
+        try:
+            with self._lock:
+                result = run()
+        except psycopg.OperationalError as exc:
+            if self._depth or not self._ended(exc):
+                raise
+            self.conn.close()
+            self._alive()
+            with self._lock:
+                result = run()
+        self._used = time.monotonic()
+        return result
+
+    def _ended(self, exc: BaseException) -> bool:
+        """Whether the fault is the session's end (the server's timeout of a silent session,
+        an administrator's or a failover's end of it, a lost connection)."""
+        from psycopg import errors, pq
+
+        if isinstance(exc, (errors.IdleSessionTimeout, errors.IdleInTransactionSessionTimeout,
+                            errors.AdminShutdown, errors.CrashShutdown)):
+            return True
+        return bool(self.conn.broken or self.conn.closed or self.conn.pgconn.status != pq.ConnStatus.OK)
 
     @property
     def utils(self) -> PostgresDatabase:
@@ -71,7 +158,33 @@ class PostgresDatabase:
         return self
 
     def close(self) -> None:
+        self._stop.set()
         self.conn.close()
+
+    # --- session locks: what one process at a time does ----------------------------------
+
+    def try_lock(self, name: str) -> bool:
+        """A session-level lock named `name`, if no other session holds it now: whether this
+        one does. It is released by `unlock`, or by the session's end (the process died,
+        or was silent past its lease)."""
+        got = bool(self._call(lambda: self.conn.execute("select pg_try_advisory_lock(%s)",
+                                                         [lock_key(name)]).fetchone()[0]))
+        if got:
+            self.held.add(name)
+        return got
+
+    def unlock(self, name: str) -> None:
+        if name in self.held:
+            self.held.discard(name)
+            self._call(lambda: self.conn.execute("select pg_advisory_unlock(%s)", [lock_key(name)]))
+
+    def holds(self, name: str) -> bool:
+        """Whether this session still holds the lock, asked of the server."""
+        key = lock_key(name) & 0xFFFFFFFFFFFFFFFF
+        return bool(self._call(lambda: self.conn.execute(
+            "select exists (select 1 from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() "
+            "and granted and classid = %s::bigint::oid and objid = %s::bigint::oid and objsubid = 1)",
+            [key >> 32, key & 0xFFFFFFFF]).fetchone()[0]))
 
     # --- opening ----------------------------------------------------------------------
 
@@ -92,10 +205,10 @@ class PostgresDatabase:
 
     def read_only(self) -> None:
         """Nothing is written through this connection from now on."""
-        self.conn.execute("set default_transaction_read_only = on")
+        self.execute("set default_transaction_read_only = on")
 
     def tables(self) -> list[str]:
-        return [r[0] for r in self.conn.execute(
+        return [r[0] for r in self.execute(
             "select table_name from information_schema.tables where table_schema = current_schema() "
             "and table_type = 'BASE TABLE' order by table_name").fetchall()]
 
@@ -106,15 +219,22 @@ class PostgresDatabase:
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         if not params:
-            return self.conn.execute(sql)
+            return self._call(lambda: self.conn.execute(sql))
         if isinstance(params, Mapping):  # `:name`, as sqlite3 takes a mapping's values
-            return self.conn.execute(placeholders(sql, named=True), {k: _value(v) for k, v in params.items()})
-        return self.conn.execute(placeholders(sql), [_value(v) for v in params])
+            named = placeholders(sql, named=True)
+            values = {k: _value(v) for k, v in params.items()}
+            return self._call(lambda: self.conn.execute(named, values))
+        marked, bound = placeholders(sql), [_value(v) for v in params]
+        return self._call(lambda: self.conn.execute(marked, bound))
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any:
-        cursor = self.conn.cursor()
-        cursor.executemany(placeholders(sql), [[_value(v) for v in row] for row in params])
-        return cursor
+        marked, rows = placeholders(sql), [[_value(v) for v in row] for row in params]
+
+        def run() -> Any:
+            cursor = self.conn.cursor()
+            cursor.executemany(marked, rows)
+            return cursor
+        return self._call(run)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         cursor = self.execute(sql, params)
@@ -125,35 +245,35 @@ class PostgresDatabase:
         names = ", ".join(f'"{n}"' for n in row)
         marks = ", ".join("%s" for _ in row)
         returning = ' returning "id"' if "id" in self.columns(table) else ""
-        cursor = self.conn.execute(f'insert into "{table}" ({names}) values ({marks}){returning}',
-                                   [_value(v) for v in row.values()])
+        cursor = self.execute(f'insert into "{table}" ({names}) values ({marks}){returning}'.replace("%s", "?"),
+                              list(row.values()))
         return int(cursor.fetchone()[0]) if returning else 0
 
     def update(self, table: str, row_id: int, row: Mapping[str, Any]) -> None:
-        sets = ", ".join(f'"{n}" = %s' for n in row)
-        self.conn.execute(f'update "{table}" set {sets} where id = %s', [*(_value(v) for v in row.values()), row_id])
+        sets = ", ".join(f'"{n}" = ?' for n in row)
+        self.execute(f'update "{table}" set {sets} where id = ?', [*row.values(), row_id])
 
     def upsert(self, table: str, row: Mapping[str, Any], pk: tuple[str, ...]) -> None:
         names = ", ".join(f'"{n}"' for n in row)
-        marks = ", ".join("%s" for _ in row)
+        marks = ", ".join("?" for _ in row)
         sets = ", ".join(f'"{n}" = excluded."{n}"' for n in row if n not in pk) or f'"{pk[0]}" = excluded."{pk[0]}"'
         keys = ", ".join(f'"{n}"' for n in pk)
-        self.conn.execute(f'insert into "{table}" ({names}) values ({marks}) on conflict ({keys}) do update set {sets}',
-                          [_value(v) for v in row.values()])
+        self.execute(f'insert into "{table}" ({names}) values ({marks}) on conflict ({keys}) do update set {sets}',
+                     list(row.values()))
 
     def columns(self, table: str) -> list[str]:
         if table not in self._known_columns:
-            self._known_columns[table] = [r[0] for r in self.conn.execute(
+            self._known_columns[table] = [r[0] for r in self.execute(
                 "select column_name from information_schema.columns where table_schema = current_schema() "
-                "and table_name = %s order by ordinal_position", [table])]
+                "and table_name = ? order by ordinal_position", [table])]
         return self._known_columns[table]
 
     def write_blob(self, table: str, column: str, row_id: int, data: bytes) -> None:
         """Big bytes into a row, whole (bytea has no piecewise writes; TOAST keeps them apart)."""
-        self.conn.execute(f'update "{table}" set "{column}" = %s where id = %s', [data, row_id])
+        self.execute(f'update "{table}" set "{column}" = ? where id = ?', [data, row_id])
 
     def read_blob(self, table: str, column: str, row_id: int) -> bytes:
-        row = self.conn.execute(f'select "{column}" from "{table}" where id = %s', [row_id]).fetchone()
+        row = self.execute(f'select "{column}" from "{table}" where id = ?', [row_id]).fetchone()
         return bytes(row[0]) if row and row[0] is not None else b""
 
     # --- transactions and durability ---------------------------------------------------
@@ -161,9 +281,26 @@ class PostgresDatabase:
     @contextmanager
     def unit_of_work(self) -> Iterator[None]:
         """One transaction: everything a message causes commits together or not at all;
-        nested units are savepoints (psycopg's own)."""
-        with self.conn.transaction():
-            yield
+        nested units are savepoints (psycopg's own). A unit takes the writer lock first
+        (`WRITER_KEY`): one writer at a time across every process, as on SQLite."""
+        if self._depth:  # inside a unit: a savepoint
+            self._depth += 1
+            try:
+                with self.conn.transaction():
+                    yield
+            finally:
+                self._depth -= 1
+            return
+        if time.monotonic() - self._used > self.lease_seconds / 3:  # silent (stopped?): is the session still ours
+            self._call(lambda: self.conn.execute("select 1"))
+        self._alive()
+        self._depth = 1
+        try:
+            with self.conn.transaction():
+                self.execute("select pg_advisory_xact_lock(?)", [WRITER_KEY])
+                yield
+        finally:
+            self._depth = 0
 
     @contextmanager
     def group_commit(self) -> Iterator[None]:
@@ -172,6 +309,11 @@ class PostgresDatabase:
 
     def sync(self) -> None:
         """Nothing to sync: what PostgreSQL committed is durable."""
+
+
+def lock_key(name: str) -> int:
+    """A lock's name as the signed 64-bit key PostgreSQL's advisory locks take."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def _value(value: Any) -> Any:
