@@ -12,7 +12,6 @@ daemon, which meets the failing store on its next write).
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,11 +22,12 @@ from mailbot.core.settings import Config, MailboxConfig
 from mailbot.errors import StorageError
 from mailbot.health import Health
 from mailbot.io import smtp
-from mailbot.io.store import Store, ts
+from mailbot.io.store import DATABASE_ERRORS, Store, ts
 from mailbot.notices import Notifier
 from mailbot.steps import Signals
 
-STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # disk full, database locked or read-only
+# disk full, database locked or read-only
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
 
 
 def system_alert(alert: Mapping[str, object], items: Iterable[str] = ()) -> Send:

@@ -398,15 +398,15 @@ def _database_fits(cfg: Config) -> bool:
     warns of work left for mailboxes removed from the config."""
     from mailbot.daemon import renamed_mailboxes, unserved_mailboxes
     from mailbot.io.migrations import SCHEMA_VERSION
-    from mailbot.io.store import Store
+    from mailbot.io.store import DATABASE_ERRORS, Store
 
     try:
-        store = Store(cfg.database, readonly=True, inspect=True)
+        store = Store.of(cfg, readonly=True, inspect=True)
     except ConfigError as exc:  # newer than this mailbot, not the shape it expects, not a database
         say(f"database: FAILED: {exc}")
         return False
-    except sqlite3.Error as exc:  # locked past the busy timeout, or unreadable: the other checks go on
-        say(f"database: FAILED: {cfg.database}: {exc}")
+    except DATABASE_ERRORS as exc:  # locked past the busy timeout, or unreadable: the other checks go on
+        say(f"database: FAILED: {cfg.store_location}: {exc}")
         return False
     try:
         if store.schema_version() < SCHEMA_VERSION:
@@ -417,8 +417,8 @@ def _database_fits(cfg: Config) -> bool:
         renamed = renamed_mailboxes(cfg, store)
         for left in unserved_mailboxes(cfg, store):
             say(f"warning: {left}")
-    except sqlite3.Error as exc:  # a table the rows live in is gone, a page damaged
-        say(f"database: FAILED: {cfg.database}: {exc}")
+    except DATABASE_ERRORS as exc:  # a table the rows live in is gone, a page damaged
+        say(f"database: FAILED: {cfg.store_location}: {exc}")
         return False
     finally:
         store.close()
@@ -490,7 +490,7 @@ def _check_local(cfg: Config) -> set[int]:
             say(f"{key}: ok ({path})")
     if read_later:
         if _database_fits(cfg):
-            say(f"database: ok ({cfg.database})")
+            say(f"database: ok ({cfg.store_location})")
         else:
             codes.add(EX_CONFIG)
     return codes
@@ -531,7 +531,8 @@ def data_locations(cfg: Config) -> list[tuple[str, Path, str | None]]:
     """The database, archive and key locations: key, path, and why mailbot cannot use it (or None)."""
     return [(key, path, location_problem(path, kind))
             for key, path, kind in (("database", cfg.database, "file"), ("archive_dir", cfg.archive_dir, "folder"),
-                                    ("secret_key_file", cfg.secret_key_file, "key"))]
+                                    ("secret_key_file", cfg.secret_key_file, "key"))
+            if not (key == "database" and cfg.database_url)]  # a PostgreSQL store is checked by opening it
 
 
 def location_problem(path: Path, kind: str) -> str | None:
@@ -576,7 +577,7 @@ def _store_for_writing(cfg: Config) -> Store:
     older schema is refused with what to start, as an older daemon may still run on it."""
     from mailbot.io.store import Store
 
-    return Store(cfg.database, migrate=False)
+    return Store.of(cfg, migrate=False)
 
 
 def cmd_migrate(cfg: Config, args: argparse.Namespace) -> int:
@@ -585,18 +586,19 @@ def cmd_migrate(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.migrations import SCHEMA_VERSION
     from mailbot.io.store import Store
 
-    if not cfg.database.exists():
-        say(f"database {cfg.database}: none yet; the daemon's start creates it")
+    where = cfg.store_location
+    if not cfg.database_url and not cfg.database.exists():
+        say(f"database {where}: none yet; the daemon's start creates it")
         return EX_OK
-    store = Store(cfg.database)
+    store = Store.of(cfg)
     try:
         for mended in store.mended:
-            say(f"database {cfg.database}: {mended}")
+            say(f"database {where}: {mended}")
         if store.migrated_from is None:
-            say(f"database {cfg.database}: schema {SCHEMA_VERSION}, already this mailbot's; nothing to do")
+            say(f"database {where}: schema {SCHEMA_VERSION}, already this mailbot's; nothing to do")
         else:
             version, backup = store.migrated_from
-            say(f"database {cfg.database}: schema {version} -> {SCHEMA_VERSION}; the database as it was: {backup}")
+            say(f"database {where}: schema {version} -> {SCHEMA_VERSION}; the database as it was: {backup}")
     finally:
         store.close()
     return EX_OK
@@ -651,7 +653,7 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
     if args.search is not None and search is None:
         say(f"mailbot: --search {args.search!r} holds no word to look for", file=sys.stderr)
         return EX_USAGE
-    store = Store(cfg.database, readonly=True)
+    store = Store.of(cfg, readonly=True)
     since = _local_midnight(args.since, cfg.timezone)
     until = _local_midnight(args.until + timedelta(days=1), cfg.timezone) if args.until else None
     rows, more = _ticket_rows(store, args, since, until, search)
@@ -700,7 +702,7 @@ def _overdue(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.store import Store
     from mailbot.io.words import words
 
-    app = App(cfg, Store(cfg.database, readonly=True))
+    app = App(cfg, Store.of(cfg, readonly=True))
     now = app.clock()
     boxes = [cfg.mailbox(args.mailbox)] if args.mailbox else list(cfg.mailboxes)
     found = [(ticket, item) for box in boxes for ticket, item in app.overdue(box, now)
@@ -722,7 +724,7 @@ def cmd_ticket(cfg: Config, args: argparse.Namespace) -> int:
     if _no_database(cfg):
         say(f"mailbot: no ticket {args.number}", file=sys.stderr)
         return EX_NOT_FOUND
-    store = Store(cfg.database, readonly=True)
+    store = Store.of(cfg, readonly=True)
     number, found = _tickets_named(cfg, store, args.number, args.mailbox)
     if len(found) > 1:
         names = ", ".join(name for name, _ in found)
@@ -788,19 +790,24 @@ def _held(cfg: Config, args: argparse.Namespace) -> bool:
     but whose tickets the database holds: its history stays readable."""
     from mailbot.io.store import Store
 
-    if args.command not in ("ticket", "tickets") or getattr(args, "overdue", False) or not cfg.database.exists():
+    if args.command not in ("ticket", "tickets") or getattr(args, "overdue", False) or _no_file(cfg):
         return False
-    store = Store(cfg.database, readonly=True)
+    store = Store.of(cfg, readonly=True)
     try:
         return args.mailbox in store.ticket_mailboxes()
     finally:
         store.close()
 
 
+def _no_file(cfg: Config) -> bool:
+    """Whether the store is a SQLite file not there yet (a PostgreSQL store is always there to ask)."""
+    return cfg.database_url is None and not cfg.database.exists()
+
+
 def _no_database(cfg: Config) -> bool:
     """Whether the database is not there: said once, and not made by a command that only reads
     (run without the service's config or data folder, it would leave an empty one behind)."""
-    if cfg.database.exists():
+    if not _no_file(cfg):
         return False
     say(f"mailbot: no database at {cfg.database} yet: no mail handled with this config "
         "(is it the one the service uses? the installed `mailbot` wrapper runs with it)", file=sys.stderr)
@@ -845,7 +852,7 @@ def cmd_audit(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.store import Store
     from mailbot.mailbox_audit import Auditor
 
-    store = Store(cfg.database)
+    store = Store.of(cfg)
     auditor = Auditor(cfg, store, lambda: datetime.now(UTC), get_log())
     found = 0
     try:
@@ -896,7 +903,7 @@ def send_summaries(cfg: Config, month: Month, now: datetime, targets: list[Mailb
     from mailbot.io.store import Store
     from mailbot.reports.outputs import summary_send
 
-    app = App(cfg, Store(cfg.database, migrate=False), clock=lambda: now)  # migrates only by the daemon
+    app = App(cfg, Store.of(cfg, migrate=False), clock=lambda: now)  # migrates only by the daemon
     try:
         for target in targets:
             mail = summary_send(app.store, cfg, app.rules, app.calendar, target, month, now)

@@ -164,24 +164,35 @@ def _path(value: Any, key: str, base: Path) -> Path:
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-def _database(value: Any, base: Path) -> Path:
-    """The store: a file path (SQLite, the embedded default). A URL is refused by name, never
-    taken as a path: a `postgresql://...` written here once made each daemon create its own
-    SQLite file under `postgresql:/` in its working directory, and two daemons meant to
-    share one store then handled the same mailboxes each on its own."""
+def _database(value: Any, base: Path) -> tuple[Path, str | None]:
+    """The store: a file path (SQLite, the embedded default), or a `postgresql://` URL (libpq's
+    syntax: a store several processes and hosts share, issue 47), returned beside the path of
+    the folder a SQLite file would have been in. Any other URL is refused by name, never
+    taken as a path: a `postgresql://...` once taken for one made each daemon create its own
+    SQLite file under `postgresql:/` in its working directory. A password is not written in
+    the URL (`database_password_file`, or libpq's PGPASSFILE): the URL is what logs show."""
     text = _expand_env(value, "database")
     found = _URL.match(text) if isinstance(text, str) else None
     if found is None:
-        return _path(value, "database", base)
+        return _path(value, "database", base), None
     scheme = found.group(1).lower()
     if scheme in ("postgresql", "postgres"):
-        # the store itself runs on PostgreSQL (io/store/postgres), but no mailbox is leased yet:
-        # two daemons on one database would each handle the same mailboxes (issue 47)
-        raise ConfigError("database: a postgresql:// URL names a shared PostgreSQL store, which this version of "
-                          "mailbot cannot run on yet (mailboxes are not yet leased across processes); give the "
-                          "path of the SQLite file (the embedded default, data/mailbot.db)")
+        assert isinstance(text, str)
+        if re.match(r"^[a-z]+://[^/@]*:[^/@]*@", text, re.IGNORECASE):
+            raise ConfigError("database: the PostgreSQL URL holds a password: give it in database_password_file "
+                              "(or libpq's PGPASSFILE), never in the configuration")
+        return base / "postgresql", "postgresql://" + text.split("://", 1)[1]
     raise ConfigError(f"database: {scheme}:// is not a store mailbot can use; give the path of the SQLite file "
-                      f"(the embedded default, data/mailbot.db)")
+                      f"(the embedded default, data/mailbot.db) or a postgresql:// URL")
+
+
+def _database_password(data: Mapping[str, Any], url: str | None, base: Path) -> Secret | None:
+    """`database_password_file:` (under systemd `${CREDENTIALS_DIRECTORY}/database`), only with a URL."""
+    if data.get("database_password_file") is None:
+        return None
+    if url is None:
+        raise ConfigError("database_password_file: only a postgresql:// database takes a password")
+    return _password_file(data, "", base, "database_password_file")
 
 
 def _is_loopback(host: str) -> bool:
@@ -273,20 +284,21 @@ def _inline_password(value: Any, key: str, *, login: bool) -> Secret | None:
     return Secret(text)
 
 
-def _password_file(data: Mapping[str, Any], key: str, base: Path) -> Secret:
+def _password_file(data: Mapping[str, Any], key: str, base: Path, field: str = "password_file") -> Secret:
     """`password_file:`, the password alone on one line (systemd's LoadCredential=)."""
-    file = _path(data["password_file"], f"{key}.password_file", base)
+    label = f"{key}.{field}" if key else field
+    file = _path(data[field], label, base)
     try:
         text = file.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise ConfigError(f"{key}.password_file: cannot read {file}: {exc.strerror}") from None
+        raise ConfigError(f"{label}: cannot read {file}: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{key}.password_file: {file} is not UTF-8 text") from None
+        raise ConfigError(f"{label}: {file} is not UTF-8 text") from None
     # Neither is a password a server can take; said here, not as a refused login.
     if not text:
-        raise ConfigError(f"{key}.password_file: {file} is empty: write the password into it")
+        raise ConfigError(f"{label}: {file} is empty: write the password into it")
     if "\n" in text or "\r" in text:
-        raise ConfigError(f"{key}.password_file: {file} holds more than one line: "
+        raise ConfigError(f"{label}: {file} holds more than one line: "
                           "the file holds the password alone, on one line")
     return Secret(text)
 
@@ -535,6 +547,7 @@ TOP_KEYS = {
     "timezone", "database", "archive_dir", "rules_dir", "templates_dir", "language", "log", "calendar",
     "auth", "autoreply_limit", "ack_max_age_hours", "alert_after_minutes", "reopen_days",
     "secret_key_file", "escalation", "limits", "smtp", "mailboxes", "reports", "similar",
+    "database_password_file", "lease_seconds",
 }
 
 
@@ -629,10 +642,17 @@ def parse_config(data: Any, path: Path) -> Config:
     smtp = _smtp(data["smtp"], "smtp", base) if data.get("smtp") else None
     mailboxes = _mailboxes(data.get("mailboxes"), base, smtp)
 
+    database, database_url = _database(data.get("database", "data/mailbot.db"), data_base)
+    lease_seconds = _num(data, "lease_seconds", "", 30.0, float)
+    if not 5 <= lease_seconds <= 600:
+        raise ConfigError(f"lease_seconds: {lease_seconds:g} is outside 5-600 seconds")
     return Config(
         path=path,
         timezone=tz,
-        database=_database(data.get("database", "data/mailbot.db"), data_base),
+        database=database,
+        database_url=database_url,
+        database_password=_database_password(data, database_url, base),
+        lease_seconds=lease_seconds,
         archive_dir=_path(data.get("archive_dir", "data/archive"), "archive_dir", data_base),
         rules_dir=_optional_path(data, "rules_dir", data_base),
         templates_dir=_optional_path(data, "templates_dir", data_base),

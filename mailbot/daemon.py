@@ -10,8 +10,8 @@ message's, one timer's or one mail's error.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -32,9 +32,9 @@ from mailbot.io.compose import Composer
 from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.logs import get as get_log
-from mailbot.io.outbox import Outbox
+from mailbot.io.outbox import Outbox, sending_lock, server_groups
 from mailbot.io.render import Renderer
-from mailbot.io.store import Store
+from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.io.words import words
 from mailbot.mailbox_audit import Auditor
 from mailbot.notices import Notifier
@@ -44,7 +44,8 @@ from mailbot.rules import load_rules
 from mailbot.steps import OnMain, Signals, run_here
 from mailbot.timekeeper import Timekeeper
 
-STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
+# disk full, database locked or read-only, its session ended: transient
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 
 __all__ = ["App", "Outcome", "RunOnce"]
@@ -88,7 +89,7 @@ class App:
     def __init__(self, cfg: Config, store: Store | None = None, clock: Callable[[], datetime] | None = None, *,
                  signals: Signals | None = None, direct_alerts: bool = True) -> None:
         self.cfg = cfg
-        self.store = store or Store(cfg.database)
+        self.store = store or Store.of(cfg)
         renamed = renamed_mailboxes(cfg, self.store)
         if renamed:
             raise ConfigError(renamed[0])
@@ -176,7 +177,7 @@ class App:
         outbox = outbox or self.outbox
         try:
             result = outbox.flush(should_stop)
-        except (StorageError, *STORAGE_ERRORS) as exc:
+        except STORAGE_ERRORS as exc:
             for box in outbox.boxes:
                 report(partial(self.alerts.storage_failed, box, exc))
             return 0, 0
@@ -200,7 +201,7 @@ class App:
         can lose the last few (the main thread's next commit syncs them), and then a mail
         is sent twice, never lost. Nothing it changes is shared with another loop: its own
         store, archive (whose group it syncs) and renderer (whose template cache it fills)."""
-        store = Store(self.cfg.database, synchronous="NORMAL")
+        store = Store.of(self.cfg, synchronous="NORMAL")
         composer = Composer(store, Renderer(self.cfg.templates_dir), Archive(self.cfg.archive_dir, self.cfg.limits),
                             self.key, self.log)
         return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes,
@@ -210,7 +211,7 @@ class App:
         """Fire due timers and queue the digest (see `Timekeeper`); storage failures are reported."""
         try:
             return self.timekeeper.sweep()
-        except (StorageError, *STORAGE_ERRORS) as exc:
+        except STORAGE_ERRORS as exc:
             for box in self.cfg.mailboxes:
                 self.alerts.storage_failed(box, exc)
             return {"timers": 0, "digests": 0}
@@ -218,11 +219,29 @@ class App:
     def send_here(self) -> dict[str, Any]:
         """A command's own sending: the outbox, unless a running daemon's sender holds the
         sender lock; then that sender sends it (it looks every few seconds)."""
-        with sender_lock_if_free(self.cfg.database) as free:
+        with self._sending_free() as free:
             if not free:
                 return {"sent": 0, "failed": 0, "sending": "left to the running daemon's sender"}
             sent, failed = self.flush_outbox()
         return {"sent": sent, "failed": failed}
+
+    @contextmanager
+    def _sending_free(self) -> Iterator[bool]:
+        """Whether no sender sends this database's mail now: the sender lock file beside a
+        SQLite file; on PostgreSQL, every sending loop's lock (`sender.sending_lock`), held
+        by this process's session while it sends (issue 47)."""
+        database = self.store.database
+        if database.dialect == "sqlite":
+            with sender_lock_if_free(self.cfg.database) as free:
+                yield free
+            return
+        names = [sending_lock(boxes) for _server, boxes in server_groups(self.cfg.mailboxes)]
+        taken = [name for name in names if database.try_lock(name)]
+        try:
+            yield len(taken) == len(names)
+        finally:
+            for name in taken:
+                database.unlock(name)
 
     def run_once(self) -> RunOnce:
         """`run --once`: a pass over every mailbox, the timers, the watch, the outbox."""

@@ -8,8 +8,8 @@ recorded. What touches the store runs through `on_main` on the thread that owns 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -20,13 +20,14 @@ from mailbot.errors import StorageError, TransientError
 from mailbot.health import Health
 from mailbot.io import imap
 from mailbot.io.archive import Archive
-from mailbot.io.locks import intake_lock
-from mailbot.io.store import Store
+from mailbot.io.locks import INTAKE_WAIT_SECONDS, intake_lock, session_lock
+from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.pipeline import Arrival, Outcome, Pipeline
 from mailbot.recovery import Recovery
 from mailbot.steps import OnMain, Progress, Signals, run_here
 
-STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
+# disk full, database locked or read-only, its session ended: transient
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
 UNREADABLE_PASSES = 3  # passes a message the server cannot return is tried before it is set aside
 # A mail the server received this recently, by the host's own clock, came while mailbot
 # was reading: its ticket opens on the daemon's clock (see `arrived_unread`).
@@ -69,7 +70,7 @@ class Passes:
                     results[box.name] = self.poll(box, session, should_stop)
                 self.mailbox_ok(box)
                 self.health.mailbox_read(box.name)
-            except (StorageError, *STORAGE_ERRORS) as exc:
+            except STORAGE_ERRORS as exc:
                 self.alerts.storage_failed(box, exc)
                 results[box.name] = f"error: {exc}"
             except TransientError as exc:
@@ -94,7 +95,7 @@ class Passes:
              on_main: OnMain = run_here) -> int:
         """A pass over the folder (`_pass`) while no other process on this database makes one
         (`locks.intake_lock`); 0 when another does: its pass handles the mail."""
-        with intake_lock(self.cfg.database, box.name, should_stop) as ours:
+        with self._intake_lock(box, should_stop, on_main) as ours:
             if ours:
                 return self._pass(box, session, should_stop, on_main)
         if box.name not in self.health.intake_elsewhere:
@@ -102,6 +103,18 @@ class Passes:
             self.log.info("intake_left_to_another_process", mailbox=box.name,
                           why="another mailbot process on this database is reading this mailbox")
         return 0
+
+    def _intake_lock(self, box: MailboxConfig, should_stop: Callable[[], bool],
+                     on_main: OnMain) -> AbstractContextManager[bool]:
+        """One reader of the mailbox at a time: a lock file beside a SQLite database; with a
+        PostgreSQL store, a lock of the store's own session (on the thread that owns the
+        store), so a pass whose process lost its session writes nothing more (issue 47)."""
+        database = self.store.database
+        if database.dialect == "sqlite":
+            return intake_lock(self.cfg.database, box.name, should_stop)
+        name = f"intake:{box.name}"
+        return session_lock(lambda: bool(on_main(partial(database.try_lock, name))),
+                            lambda: on_main(partial(database.unlock, name)), should_stop, INTAKE_WAIT_SECONDS)
 
     def _pass(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool],
               on_main: OnMain) -> int:
@@ -276,7 +289,7 @@ class Passes:
         try:
             on_main(partial(self.store.placed, box.name, uidvalidity, uids, placed.uidvalidity, placed.uids,
                             self.clock()))
-        except (StorageError, *STORAGE_ERRORS) as exc:
+        except STORAGE_ERRORS as exc:
             self.log.warning("placement_not_recorded", mailbox=box.name, count=len(uids), error=str(exc))
 
     def _set_aside(self, box: MailboxConfig, session: imap.Mailbox, uid: int, reason: str, on_main: OnMain) -> None:

@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import re
 import signal
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -45,11 +44,12 @@ from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
 from mailbot.io import lookup
 from mailbot.io.archive import Archive
 from mailbot.io.compose import Composer
-from mailbot.io.store import Store, ts
+from mailbot.io.store import DATABASE_ERRORS, INTEGRITY_ERRORS, Store, ts, unique_violated
 from mailbot.notices import notify
 from mailbot.parsers import content_hash, parse_message, synthetic_message_id
 
-STORAGE_ERRORS = (sqlite3.Error, OSError)  # disk full, database locked or read-only: transient
+# disk full, database locked or read-only: transient
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, OSError)
 STALE_TRIES = 3  # decisions made again when the ticket changed under them, before the last one commits
 
 
@@ -107,7 +107,7 @@ class MessageTimeout(BaseException):
 def _recorded_meanwhile(exc: BaseException) -> bool:
     """Whether a write failed because another process recorded the same mail first (a second
     `mailbot run` on one config fetched it too): decided again, it is a duplicate."""
-    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+    return unique_violated(exc)
 
 
 class TicketChanged(Exception):
@@ -311,7 +311,7 @@ class Pipeline:
                 return self.work(box, arrival, now, dry_run, log, check)
             except TicketChanged:
                 log.info("ticket_changed_meanwhile", attempt=attempt)
-            except sqlite3.IntegrityError as exc:
+            except INTEGRITY_ERRORS as exc:
                 if not (check and _recorded_meanwhile(exc)):
                     raise StorageError(f"cannot store the message: {exc}") from exc
                 log.info("recorded_meanwhile", attempt=attempt)

@@ -23,6 +23,7 @@ on to the daemon's stdout, the journal.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -34,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from mailbot.io.outbox import server_groups
+from mailbot.io.outbox import sending_lock, server_groups
 
 if TYPE_CHECKING:
     from mailbot.core.settings import MailboxConfig
@@ -77,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     app = App(cfg, signals=Signals(status), direct_alerts=False)  # the daemon tells of a failing store
     parent = os.getppid()
-    with sender_lock(cfg.database, stop.is_set) as ours:  # a predecessor may still finish its last mail
+    # a predecessor may still finish its last mail; on PostgreSQL each loop holds its own turn
+    shared = app.store.database.dialect != "sqlite"
+    with contextlib.nullcontext(True) if shared else sender_lock(cfg.database, stop.is_set) as ours:
         if ours and not stop.is_set():
             serve(app, sys.stdin.fileno(), lambda: stop.is_set() or os.getppid() != parent)
     app.store.close()
@@ -127,12 +130,27 @@ class SendingLoop:
         while not self.stopped():
             self.woken.clear()  # a wake-up during the pass below brings another pass
             try:
+                if not self.our_turn():
+                    self.woken.wait(SEND_WAKE_SECONDS)
+                    continue
                 self.app.flush_outbox(self.stopped, self.outbox)
                 if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
                     shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
             except Exception:  # one failing pass never ends the loop
                 self.app.log.exception("step_failed", step="outbox")
             self.woken.wait(SEND_WAKE_SECONDS)
+
+    def our_turn(self) -> bool:
+        """Whether this loop sends its mailboxes' mail now. On one SQLite file the process's
+        sender lock says so already; on a PostgreSQL store several hosts share, one loop of
+        one host at a time holds the lock of these mailboxes' mail, on its own store's
+        session, asked again before every pass: a loop whose process was stopped past its
+        lease finds it lost (`LeaseLost`) and sends nothing more (issue 47)."""
+        database = self.outbox.store.database
+        if database.dialect == "sqlite":
+            return True
+        name = sending_lock(self.outbox.boxes)
+        return (name in database.held and database.holds(name)) or database.try_lock(name)
 
     def finish(self) -> None:
         """After the mail in flight (a thread never started has none)."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import queue
 import resource
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -40,13 +39,14 @@ from mailbot.errors import (
     UnreachableError,
 )
 from mailbot.io import imap
+from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.sender import SenderProcess
 
 if TYPE_CHECKING:
     from mailbot.daemon import App
 
 T = TypeVar("T")
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, sqlite3.Error, OSError)  # disk full, locked
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)  # disk full, locked
 IDLE_RENEW_SECONDS = 25 * 60  # servers may end IDLE after 30 minutes (RFC 2177)
 WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailboxes, quarantine)
 SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its other duties

@@ -9,7 +9,6 @@ goes out once and survives restarts (SPEC section 6). It also queues the daily d
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta, tzinfo
@@ -35,14 +34,15 @@ from mailbot.core.retry import backoff
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io import lookup
-from mailbot.io.store import Store, parse_ts, ts
+from mailbot.io.store import DATABASE_ERRORS, Store, parse_ts, ts
 from mailbot.io.words import Words, words
 from mailbot.notices import Notifier
 from mailbot.reports.monthly import monthly_due
 from mailbot.rules import PRIORITIES, Rules
 from mailbot.steps import Signals
 
-STORAGE_ERRORS = (sqlite3.Error, OSError)  # not a timer's fault: the sweep stops for the caller
+# not a timer's fault: the sweep stops for the caller
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, OSError)
 
 
 SUMMARY_RETRY_AFTER = timedelta(hours=1)  # after a failed summary, so a broken report does not fill the log

@@ -166,21 +166,59 @@ def test_a_bad_database_value_names_the_key(tmp_path):
         parse_config(data, tmp_path / "c.yaml")
 
 
-@pytest.mark.parametrize("url", ["postgresql://mailbot:S3cret@db.lpse.test:5432/mailbot", "postgres://db/mailbot",
-                                 "POSTGRESQL://db/mailbot", "mysql://db/mailbot", "sqlite:///var/lib/mailbot.db"])
-def test_a_database_url_is_refused_by_name_never_taken_for_a_path(tmp_path, url):
+@pytest.mark.parametrize("url", ["mysql://db/mailbot", "sqlite:///var/lib/mailbot.db",
+                                 "mysql://mailbot:S3cret@db.lpse.test/mailbot"])
+def test_a_database_url_of_another_kind_is_refused_by_name_never_taken_for_a_path(tmp_path, url):
     """Issue 47: a URL in `database:` was taken as a file path, and two daemons meant to
-    share one PostgreSQL each made their own SQLite file under `postgresql:/`. A URL is a
-    configuration error (78) naming the key and the kind, never echoing the URL (it may
-    hold a password)."""
+    share one database each made their own SQLite file under `postgresql:/`. A URL that is
+    not PostgreSQL's is a configuration error (78) naming the key and the kind, never
+    echoing the URL (it may hold a password)."""
     data = minimal()
     data["database"] = url
     with pytest.raises(ConfigError, match=r"^database: ") as raised:
         parse_config(data, tmp_path / "c.yaml")
     assert "S3cret" not in str(raised.value) and "db.lpse.test" not in str(raised.value)
-    scheme = url.split(":")[0].lower()
-    assert ("PostgreSQL" if scheme.startswith("postgres") else f"{scheme}://") in str(raised.value)
-    assert not any(tmp_path.rglob("*.db")) and not (tmp_path / "postgresql:").exists()
+    assert f"{url.split(':')[0]}://" in str(raised.value)
+    assert not any(tmp_path.rglob("*.db"))
+
+
+@pytest.mark.parametrize("url", ["postgresql://mailbot@db.lpse.test:5432/mailbot", "postgres://db/mailbot",
+                                 "POSTGRESQL://db/mailbot?sslmode=verify-full"])
+def test_a_postgresql_url_names_the_shared_store(tmp_path, url):
+    """Issue 47: libpq's URL syntax; the password beside it in database_password_file (under
+    systemd a credential), never in the configuration."""
+    (tmp_path / "db.pw").write_text("S3cret\n")
+    data = minimal()
+    data["database"] = url
+    data["database_password_file"] = "db.pw"
+    cfg = parse_config(data, tmp_path / "c.yaml")
+    assert cfg.database_url == "postgresql://" + url.split("://", 1)[1]
+    assert cfg.store_location == cfg.database_url
+    assert cfg.database_password is not None and cfg.database_password.value == "S3cret"
+    assert "S3cret" not in repr(cfg)
+    assert cfg.lease_seconds == 30
+    assert not (tmp_path / "postgresql:").exists()
+
+
+def test_a_password_in_the_url_is_refused_and_not_echoed(tmp_path):
+    data = minimal()
+    data["database"] = "postgresql://mailbot:S3cret@db.lpse.test/mailbot"
+    with pytest.raises(ConfigError, match=r"^database: .*database_password_file") as raised:
+        parse_config(data, tmp_path / "c.yaml")
+    assert "S3cret" not in str(raised.value)
+
+
+def test_a_database_password_file_needs_a_url_and_a_lease_a_sane_length(tmp_path):
+    (tmp_path / "db.pw").write_text("S3cret\n")
+    data = minimal()
+    data["database_password_file"] = "db.pw"
+    with pytest.raises(ConfigError, match=r"^database_password_file: only a postgresql://"):
+        parse_config(data, tmp_path / "c.yaml")
+    data = minimal()
+    data["database"] = "postgresql://db/mailbot"
+    data["lease_seconds"] = 2
+    with pytest.raises(ConfigError, match=r"^lease_seconds: "):
+        parse_config(data, tmp_path / "c.yaml")
 
 
 @pytest.mark.parametrize("path", ["data/mailbot.db", "/var/lib/mailbot/mailbot.db", "data/a:b.db"])

@@ -194,6 +194,15 @@ class Config:
     mailboxes: tuple[MailboxConfig, ...]
     reports: ReportsConfig = ReportsConfig()
     similar: SimilarConfig = SimilarConfig()
+    # PostgreSQL as the shared store (issue 47): `database_url` instead of the file `database`
+    database_url: str | None = None
+    database_password: Secret | None = None
+    lease_seconds: float = 30.0
+
+    @property
+    def store_location(self) -> Path | str:
+        """Where the store lives: the PostgreSQL URL, else the SQLite file."""
+        return self.database_url or self.database
 
     def mailbox(self, name: str) -> MailboxConfig:
         for box in self.mailboxes:

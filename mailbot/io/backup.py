@@ -40,12 +40,15 @@ def take(cfg: Config, dest: Path, *, with_archive: bool, now: datetime) -> dict[
     with `with_archive` the archive, and `backup.json` saying what and when."""
     from mailbot.version import current
 
+    if cfg.database_url:
+        raise ConfigError("backup: the store is PostgreSQL; back it up with pg_dump (mailbot's own backup of a "
+                          "PostgreSQL store is not built yet)")
     if dest.exists() and any(dest.iterdir()):
         raise ConfigError(f"backup: {dest} is not empty; give a new folder")
     if not cfg.database.exists():
         raise ConfigError(f"backup: no database at {cfg.database}")
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
-    store = Store(cfg.database, readonly=True, inspect=True)
+    store = Store.of(cfg, readonly=True, inspect=True)
     try:
         copy_database(store.db.conn, dest / DATABASE)
         schema = store.schema_version()
@@ -78,6 +81,9 @@ def restore(cfg: Config, src: Path, *, now: datetime) -> dict[str, Any]:
     issued since the backup."""
     from mailbot.io.locks import sender_lock_if_free
 
+    if cfg.database_url:
+        raise ConfigError("restore: the store is PostgreSQL; restore it with pg_restore (mailbot's own restore "
+                          "of a PostgreSQL store is not built yet)")
     source = src / DATABASE
     if not source.is_file():
         raise ConfigError(f"restore: {source} is not there (a folder made by 'mailbot backup')")
@@ -155,7 +161,7 @@ def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, in
     since, marked sent; and, for each mailbox, the recovery its first pass makes
     (`mailbot.recovery`: the numbers in the folders' subjects, the mail handled since put
     back in the INBOX)."""
-    store = Store(cfg.database)
+    store = Store.of(cfg)
     conn = store.db.conn
     try:
         prefixes = _prefixes(cfg, conn)

@@ -49,6 +49,24 @@ def intake_lock(database: Path, mailbox: str, should_stop: Callable[[], bool],
 
 
 @contextmanager
+def session_lock(try_lock: Callable[[], bool], unlock: Callable[[], None], should_stop: Callable[[], bool],
+                 wait: float) -> Iterator[bool]:
+    """The same for a store several hosts share (PostgreSQL, issue 47): a lock of the
+    database session (`try_lock`, tried until `wait` runs out or `should_stop`), released by
+    `unlock`, or by the session's end when the process dies or is silent past its lease."""
+    deadline = time.monotonic() + wait
+    while not (ours := try_lock()):
+        if should_stop() or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    try:
+        yield ours
+    finally:
+        if ours:
+            unlock()
+
+
+@contextmanager
 def _locked(path: Path, should_stop: Callable[[], bool] = lambda: False, wait: float = 0.0) -> Iterator[bool]:
     """An exclusive lock on the file at `path` for the block, if this process gets it
     within `wait` seconds (0: only if free now; `should_stop` ends the wait): whether it

@@ -21,7 +21,6 @@ the bytes in their rows; the next pass archives them first.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -36,7 +35,7 @@ from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.errors import StorageError
 from mailbot.io import smtp
 from mailbot.io.archive import Archive
-from mailbot.io.store import BLOB_PIECE, Store
+from mailbot.io.store import BLOB_PIECE, DATABASE_ERRORS, Store
 
 BATCH = 20  # rows loaded (with their bytes) at a time
 KEEP_BATCH = 64  # finished mails archived per sync
@@ -44,7 +43,8 @@ NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  #
 # Mail to LKPP that moved its ticket to `escalated`: refused for good, the move is undone.
 _TO_LKPP_STATE = ("escalate", "forward_info")
 _REFUSED_CAUSE = {"escalate": "escalation_refused", "forward_info": "info_refused"}
-STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # database locked or read-only, disk full
+# database locked or read-only, disk full
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
 # How often a server that held mail back (took no mail at all) is asked again whether it
 # takes mail, when nothing else is due: one session, the oldest mail. Mail due meanwhile asks it too.
 PROBE_EVERY = timedelta(seconds=15)
@@ -86,6 +86,12 @@ def server_groups(boxes: Sequence[MailboxConfig]) -> list[tuple[SmtpConfig, list
         key = (box.smtp.host, box.smtp.port, box.smtp.username)
         groups.setdefault(key, (box.smtp, []))[1].append(box)
     return list(groups.values())
+
+
+def sending_lock(boxes: Sequence[MailboxConfig]) -> str:
+    """The name of the lock one sending loop holds to send these mailboxes' mail, on a
+    store several hosts share (PostgreSQL, issue 47)."""
+    return "send:" + ",".join(sorted(b.name for b in boxes))
 
 
 class Outbox:

@@ -139,7 +139,7 @@ def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: 
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         print("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
         return 2
-    store = Store(cfg.database, readonly=True)
+    store = Store.of(cfg, readonly=True)
     try:
         data = rekap_file(rekap_rows(store, cfg, month, box), cfg, month, box, fmt, paper)
     finally:
@@ -158,7 +158,7 @@ def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | N
     if output is not None or not send:
         from mailbot.rules import load_rules
 
-        store, rules = Store(cfg.database, readonly=True), load_rules(cfg.rules_dir)
+        store, rules = Store.of(cfg, readonly=True), load_rules(cfg.rules_dir)
         try:
             summary = summarize(store, cfg, rules, build_calendar(cfg), month, box, now)
         finally:

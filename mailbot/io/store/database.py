@@ -10,6 +10,8 @@ table_info`, the row id of an insert, and which errors mean a file is no databas
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import sqlite3
@@ -25,6 +27,28 @@ with without(*UNUSED):
     import sqlite_utils
 
 from mailbot.errors import ConfigError, StorageError
+
+
+def _database_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """What either engine raises (PostgreSQL's only where psycopg is installed), and what
+    it raises for a row another process wrote first."""
+    try:
+        import psycopg
+    except ImportError:
+        return (sqlite3.Error,), (sqlite3.IntegrityError,)
+    return (sqlite3.Error, psycopg.Error), (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)
+
+
+# Every fault of the database, either engine's (a caller's "storage failed, try again later")
+DATABASE_ERRORS, INTEGRITY_ERRORS = _database_errors()
+
+
+def unique_violated(exc: BaseException) -> bool:
+    """Whether a write failed on a unique key (another process wrote the same row first)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    return isinstance(exc, INTEGRITY_ERRORS[1:])
+
 
 BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database a piece at a time
 
@@ -57,6 +81,7 @@ class Database:
         self.synchronous = synchronous
         self._grouped = False
         self._known_columns: dict[str, list[str]] = {}
+        self._locks: dict[str, int] = {}  # the lock files this process holds, by name
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -66,7 +91,40 @@ class Database:
         return self.utils.conn
 
     def close(self) -> None:
+        for fd in self._locks.values():
+            os.close(fd)  # releases the lock
+        self._locks.clear()
         self.utils.close()
+
+    # --- locks: what one process at a time does (PostgreSQL's are its session's) ----------
+
+    def try_lock(self, name: str) -> bool:
+        """A lock named `name` on this database, if no other process holds it now: a lock
+        file beside the database (flock), the process's until `unlock` or its end."""
+        if name in self._locks:
+            return True
+        key = hashlib.sha256(name.encode()).hexdigest()[:16]
+        fd = os.open(self.path.with_name(f"{self.path.name}.lock-{key}"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._locks[name] = fd
+        return True
+
+    def unlock(self, name: str) -> None:
+        fd = self._locks.pop(name, None)
+        if fd is not None:
+            os.close(fd)
+
+    def holds(self, name: str) -> bool:
+        return name in self._locks
+
+    @property
+    def held(self) -> set[str]:
+        """The locks this process holds."""
+        return set(self._locks)
 
     # --- opening ----------------------------------------------------------------------
 

@@ -9,12 +9,15 @@ notes), never the whole store.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from types import MethodType
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
+from mailbot.core.settings import Config
 from mailbot.io.store.arrivals import Arrivals
 from mailbot.io.store.database import BUSY_TIMEOUT_SECONDS, Database
 from mailbot.io.store.history import History
@@ -32,6 +35,12 @@ from mailbot.io.store.versions import Versions
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+@cache
+def _owner(method: Callable[..., Any]) -> type:
+    """The class a part's method was written in (its module's attribute of that name)."""
+    return getattr(sys.modules[method.__module__], method.__qualname__.split(".")[0])  # type: ignore[no-any-return]
 
 
 class _PartMethod(Generic[P, R]):
@@ -55,7 +64,10 @@ class _PartMethod(Generic[P, R]):
     def __get__(self, store: Store | None, owner: type) -> Self | Callable[P, R]:
         if store is None:
             return self
-        return MethodType(self.method, getattr(store, self.part))
+        part = getattr(store, self.part)
+        if isinstance(part, _owner(self.method)):
+            return MethodType(self.method, part)
+        return getattr(part, self.method.__name__)  # type: ignore[no-any-return]  # another engine's own
 
 
 def engine(location: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
@@ -72,6 +84,13 @@ def engine(location: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
 
 class Store:
     """Tickets, messages, history, outbox and IMAP state in one SQLite file or PostgreSQL database."""
+
+    @classmethod
+    def of(cls, cfg: Config, **options: Any) -> Store:
+        """The store a configuration names (its SQLite file, or its PostgreSQL URL with the
+        password beside it and the lease)."""
+        password = cfg.database_password.value if cfg.database_password else None
+        return cls(cfg.store_location, lease_seconds=cfg.lease_seconds, password=password, **options)
 
     def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL",
                  migrate: bool = True, readonly: bool = False, inspect: bool = False,
