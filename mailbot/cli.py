@@ -76,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the daemon (or one pass with --once)")
     run.add_argument("--once", action="store_true", help="handle pending mail, send the outbox, exit")
     sub.add_parser("check", help="validate config, log in to IMAP and SMTP")
-    sub.add_parser("migrate", help="migrate the database to this version's schema (after a backup beside it)")
+    migrate = sub.add_parser("migrate", help="migrate the database to this version's schema (after a backup beside "
+                             "it); --to URL copies the SQLite history into an empty PostgreSQL database")
+    migrate.add_argument("--to", metavar="URL", help="postgresql://... : an empty PostgreSQL database to copy into "
+                         "(its password from libpq's PGPASSFILE or PGPASSWORD); the SQLite file is left as it is")
     backup = sub.add_parser("backup", help="copy the database (online, consistent), the key and the archive to DEST")
     backup.add_argument("dest", type=Path, help="a new or empty folder")
     backup.add_argument("--archive", action="store_true", help="copy the archive of raw mail too")
@@ -580,12 +583,34 @@ def _store_for_writing(cfg: Config) -> Store:
     return Store.of(cfg, migrate=False)
 
 
+def _copy_to(cfg: Config, url: str) -> int:
+    """`migrate --to URL`: the SQLite history into an empty PostgreSQL database, counted."""
+    from mailbot.io.engine_copy import copy_to
+    from mailbot.io.store.postgres import display
+
+    if not url.lower().startswith(("postgresql://", "postgres://")):
+        say(f"mailbot: migrate --to: {display(url)} is not a postgresql:// URL", file=sys.stderr)
+        return EX_USAGE
+    if cfg.database_url:
+        say("mailbot: migrate --to: the configured database is PostgreSQL already; --to copies a SQLite file",
+            file=sys.stderr)
+        return EX_USAGE
+    counted = copy_to(cfg.database, "postgresql://" + url.split("://", 1)[1])
+    for name, rows in counted.items():
+        say(f"{name}: {rows} rows")
+    say(f"database {cfg.database} copied to {display(url)}: {sum(counted.values())} rows, each table counted on "
+        "both sides; the SQLite file is unchanged. Set database: to the URL (and database_password_file) to use it.")
+    return EX_OK
+
+
 def cmd_migrate(cfg: Config, args: argparse.Namespace) -> int:
     """`mailbot migrate`: bring the database to this mailbot's schema and shape, after a
     backup beside it, as the daemon's start does; says what it did."""
     from mailbot.io.migrations import SCHEMA_VERSION
     from mailbot.io.store import Store
 
+    if getattr(args, "to", None):
+        return _copy_to(cfg, args.to)
     where = cfg.store_location
     if not cfg.database_url and not cfg.database.exists():
         say(f"database {where}: none yet; the daemon's start creates it")

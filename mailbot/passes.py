@@ -50,6 +50,7 @@ class Passes:
         self.health, self.alerts, self.signals, self.clock, self.log, self.host = \
             health, alerts, signals, clock, log, host
         self.recovered: set[str] = set()  # mailboxes with no recovery after a restore (left) to make
+        self.elsewhere: set[str] = set()  # mailboxes whose last pass another process made (or makes)
 
     def handle(self, box: MailboxConfig, raw: bytes, received_at: datetime | None = None, *,
                uid: int | None = None, uidvalidity: int | None = None, dry_run: bool = False,
@@ -97,7 +98,9 @@ class Passes:
         (`locks.intake_lock`); 0 when another does: its pass handles the mail."""
         with self._intake_lock(box, should_stop, on_main) as ours:
             if ours:
+                self.elsewhere.discard(box.name)
                 return self._pass(box, session, should_stop, on_main)
+        self.elsewhere.add(box.name)
         if box.name not in self.health.intake_elsewhere:
             self.health.intake_elsewhere.add(box.name)
             self.log.info("intake_left_to_another_process", mailbox=box.name,

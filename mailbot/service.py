@@ -315,6 +315,11 @@ class MailboxWatcher:
 
     def wait(self, session: imap.Mailbox) -> None:
         stop, seconds = self.service.stop, self.box.imap.poll_seconds
+        if self.box.name in self.app.passes.elsewhere:
+            # another process reads this mailbox now: look again within half a lease, so the
+            # mailbox is served again soon after that process dies or is stopped past its
+            # lease (issue 47), not only at the next poll or mail
+            seconds = min(seconds, max(1, int(self.app.cfg.lease_seconds / 2)))
         if not session.supports_idle:
             stop.wait(seconds)
             return

@@ -19,8 +19,29 @@ import yaml
 
 from tests.mailfactory import UNIT, config_data, daemon, inbox, mail, of_kind, stop, wait_for
 
-
 N = int(os.environ.get("MAILBOT_SHARED_REQUESTS", "60"))  # heavier runs set more
+
+
+def _wait_for_holder(url: str, lock: str, procs, seconds: float = 10.0):  # type: ignore[no-untyped-def]
+    """The daemon whose session holds the lock (its application_name names its process), as
+    soon as one does; None when none did within `seconds`."""
+    import psycopg
+
+    from mailbot.io.store.postgres import lock_key
+
+    key = lock_key(lock) & 0xFFFFFFFFFFFFFFFF
+    by_pid = {proc.pid: proc for proc in procs}
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "select a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+                "where l.locktype = 'advisory' and l.granted and l.classid = %s::bigint::oid "
+                "and l.objid = %s::bigint::oid", [key >> 32, key & 0xFFFFFFFF]).fetchone()
+            if row and (pid := int(row[0].rsplit(" ", 1)[1])) in by_pid:
+                return by_pid[pid]
+            time.sleep(0.02)
+    return None
 
 
 def _host(servers, tmp_path, name: str, url: str, key: bytes):  # type: ignore[no-untyped-def]
@@ -82,3 +103,59 @@ def test_two_hosts_on_one_postgresql_give_each_request_one_ticket_and_one_ack_wh
     assert len(servers.fetch(UNIT, "Processed")) == N
     assert servers.fetch(UNIT, "Quarantine") == []
     assert "Traceback" not in outputs[-1], outputs[-1][-3000:]
+
+
+def test_a_host_stopped_past_its_lease_is_taken_over_and_does_nothing_twice_when_continued(
+        fresh_mailboxes, pg_cluster, tmp_path):
+    """SIGSTOP of one host (its daemon and sender) mid-backlog for twice the lease: the other
+    serves the mailbox and its mail within the lease and a few seconds; continued, the
+    stopped host handles and sends nothing a second time."""
+    from mailbot.io.store import Store
+
+    servers = fresh_mailboxes
+    url = pg_cluster.database()
+    key = secrets.token_hex(32).encode()
+    lease = 5
+    first = daemon(_host(servers, tmp_path, "host1", url, key))
+    time.sleep(2)
+    second = daemon(_host(servers, tmp_path, "host2", url, key))
+    outputs = []
+    try:
+        time.sleep(3)
+        half = N // 2
+        for i in range(half):
+            servers.append(UNIT, mail(f"user{i:02d}@vendor{i:02d}.test", f"Masalah {i}", "Mohon bantuan.")[0])
+        holder = _wait_for_holder(url, "intake:t", (first, second))
+        caught = holder is not None
+        if holder is None:  # neither was caught mid-pass: stop the first, as a host stopped while idle
+            holder = first
+        os.killpg(holder.pid, signal.SIGSTOP)
+        stopped_at = time.monotonic()
+        for i in range(half, N):
+            servers.append(UNIT, mail(f"user{i:02d}@vendor{i:02d}.test", f"Masalah {i}", "Mohon bantuan.")[0])
+        assert wait_for(lambda: len(servers.fetch(UNIT, "Processed")) == N, lease + 5 + 30), \
+            f"{len(servers.fetch(UNIT, 'Processed'))} of {N} handled while host1 was stopped"
+        served_in = time.monotonic() - stopped_at
+        assert wait_for(lambda: len(of_kind(inbox(servers, "catchall@lpse.test"), "ack")) >= N, 60)
+        time.sleep(max(0.0, 2 * lease - (time.monotonic() - stopped_at)))
+        os.killpg(holder.pid, signal.SIGCONT)
+        time.sleep(lease + 5)  # what the continued host would do twice, it would have done by now
+    finally:
+        for proc in (first, second):
+            os.killpg(proc.pid, signal.SIGCONT)
+        outputs.append(stop(first))
+        outputs.append(stop(second))
+    print("stopped", "host1" if holder is first else "host2", "holding the mailbox:", caught,
+          "- served again", round(served_in, 1), "s after the stop")
+    assert not caught or served_in <= lease + 5 + 20
+    store = Store(url)
+    try:
+        tickets = list(store.db.execute("select subject from tickets").fetchall())
+    finally:
+        store.close()
+    by_subject = collections.Counter(subject for (subject,) in tickets)
+    assert len(tickets) == N and all(n == 1 for n in by_subject.values()), by_subject.most_common(3)
+    acks = collections.Counter(m["To"] for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack"))
+    assert len(acks) == N and sum(acks.values()) <= N + 1, acks.most_common(3)
+    assert len(servers.fetch(UNIT, "Processed")) == N
+    assert servers.fetch(UNIT, "Quarantine") == []

@@ -21,7 +21,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -53,9 +55,11 @@ def connect(url: str, password: str | None = None) -> Any:
     and errors show."""
     import psycopg
 
+    # the process, as pg_stat_activity shows it: which host's mailbot holds a lock
+    name = f"mailbot {socket.gethostname()} {os.getpid()}"[:63]
     if password:
-        return psycopg.connect(url, autocommit=True, connect_timeout=10, password=password)
-    return psycopg.connect(url, autocommit=True, connect_timeout=10)
+        return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=name, password=password)
+    return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=name)
 
 
 def display(url: str) -> str:
