@@ -27,7 +27,7 @@ from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError
 from mailbot.health import Health
 from mailbot.io import imap, solved
-from mailbot.io.archive import Archive
+from mailbot.io.archive import ARCHIVE_ID_KEY, Archive, check_shared
 from mailbot.io.compose import Composer
 from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import sender_lock_if_free
@@ -97,6 +97,8 @@ class App:
             self.store.remember_mailbox(box.name, box.address, box.tag_prefix)
         for left in unserved_mailboxes(cfg, self.store):
             get_log().warning("mailbox_not_configured", problem=left)
+        if self.store.database.dialect != "sqlite" and not self.store.readonly:
+            check_shared(cfg.archive_dir, self.store.meta(ARCHIVE_ID_KEY), self._claim_archive)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.key = load_or_create_key(cfg.secret_key_file)
         for language in ("id", "en"):  # an operator's words.yaml of the wrong shape stops start-up (78)
@@ -215,6 +217,14 @@ class App:
             for box in self.cfg.mailboxes:
                 self.alerts.storage_failed(box, exc)
             return {"timers": 0, "digests": 0}
+
+    def _claim_archive(self, new: str) -> str:
+        """The archive's id the database keeps: `new` when this host is the first to name one."""
+        with self.store.unit_of_work():
+            if (kept := self.store.meta(ARCHIVE_ID_KEY)) is not None:
+                return kept
+            self.store.set_meta(ARCHIVE_ID_KEY, new)
+        return new
 
     def send_here(self) -> dict[str, Any]:
         """A command's own sending: the outbox, unless a running daemon's sender holds the

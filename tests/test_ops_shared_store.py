@@ -13,6 +13,8 @@ import collections
 import os
 import secrets
 import signal
+import subprocess
+import sys
 import time
 
 import yaml
@@ -45,12 +47,15 @@ def _wait_for_holder(url: str, lock: str, procs, seconds: float = 10.0):  # type
 
 
 def _host(servers, tmp_path, name: str, url: str, key: bytes):  # type: ignore[no-untyped-def]
-    """One host's working directory: its own config, archive and key file (the key copied
-    from the first host, as the operator's guide says), the shared database's URL."""
+    """One host's working directory: its own config and key file (the key copied from the
+    first host, as the operator's guide says), the shared database's URL, and the shared
+    archive (the folder every host mounts, e.g. over NFS: here one outside every host's
+    working directory)."""
     home = tmp_path / name
     home.mkdir()
     data = config_data(servers, home, log={"format": "json", "level": "info"})
     data["database"] = url
+    data["archive_dir"] = str(tmp_path / "shared-archive")
     data["lease_seconds"] = 5
     data["mailboxes"][0]["imap"]["idle"] = True
     data["mailboxes"][0]["imap"]["poll_seconds"] = 5
@@ -159,3 +164,22 @@ def test_a_host_stopped_past_its_lease_is_taken_over_and_does_nothing_twice_when
     assert len(acks) == N and sum(acks.values()) <= N + 1, acks.most_common(3)
     assert len(servers.fetch(UNIT, "Processed")) == N
     assert servers.fetch(UNIT, "Quarantine") == []
+
+
+def test_a_host_whose_archive_is_not_the_shared_one_is_refused(fresh_mailboxes, pg_cluster, tmp_path):
+    """The relays attach files from the archive whichever host wrote them: a host starting
+    with an archive of its own is refused (78) naming archive_dir, before it handles mail."""
+    servers = fresh_mailboxes
+    url = pg_cluster.database()
+    key = secrets.token_hex(32).encode()
+    first = _host(servers, tmp_path, "host1", url, key)
+    assert subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(first), "run", "--once"],
+                          capture_output=True, timeout=120, check=False).returncode == 0
+    lonely = _host(servers, tmp_path, "host2", url, key)
+    data = yaml.safe_load(lonely.read_text())
+    data["archive_dir"] = str(tmp_path / "host2" / "archive")
+    lonely.write_text(yaml.safe_dump(data))
+    done = subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(lonely), "run", "--once"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 78
+    assert "archive_dir" in done.stderr + done.stdout and "shared" in done.stderr + done.stdout

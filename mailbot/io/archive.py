@@ -15,15 +15,16 @@ import ctypes
 import ctypes.util
 import hashlib
 import os
+import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from mailbot.core.model import InboundMessage
 from mailbot.core.settings import LimitsConfig
-from mailbot.errors import BadMessageError
+from mailbot.errors import BadMessageError, ConfigError
 from mailbot.parsers import parse_message
 
 
@@ -115,6 +116,38 @@ class Archive:
             return parse_message(raw, **self.limits.parse_options())
         except (OSError, BadMessageError):
             return None
+
+
+ARCHIVE_ID_FILE = ".mailbot-archive-id"  # in archive_dir: which database's archive this is
+ARCHIVE_ID_KEY = "archive_id"  # the same id in the database's meta
+
+
+def check_shared(root: Path, known: str | None, remember: Callable[[str], str]) -> None:
+    """On a store several hosts share (PostgreSQL, issue 47), every host must read one archive:
+    the files a relay attaches again (`Composer.attachments`) were written by whichever host
+    handled the mail. The first host to start writes an id into `archive_dir` and the
+    database (`remember`: the id the database keeps, the first host's); every later start
+    finds the same id in both (`known`), or refuses (78): an archive_dir of its own would
+    relay mail without the files other hosts archived."""
+    marker = root / ARCHIVE_ID_FILE
+    try:
+        found = marker.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise ConfigError(f"archive_dir: cannot read {marker}: {exc.strerror}") from None
+    if known is None and found is None:
+        root.mkdir(parents=True, exist_ok=True)
+        new = secrets.token_hex(16)
+        marker.write_text(new + "\n", encoding="utf-8")
+        if (known := remember(new)) == new:
+            return
+        marker.unlink()  # another host started first, with an archive of its own
+        found = None
+    if found != known:
+        raise ConfigError(f"archive_dir: {root} is not the archive the other hosts of this database write "
+                          f"({ARCHIVE_ID_FILE} {'holds another id' if found else 'is missing'}): mount the shared "
+                          "archive there (the same folder on every host, e.g. over NFS)")
 
 
 def _complete(path: Path, size: int) -> bool:
