@@ -35,7 +35,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from mailbot.errors import StorageError
 from mailbot.io.outbox import sending_lock, server_groups
+from mailbot.io.store.database import DATABASE_ERRORS
 
 if TYPE_CHECKING:
     from mailbot.core.settings import MailboxConfig
@@ -133,7 +135,7 @@ class SendingLoop:
                 if not self.our_turn():
                     self.woken.wait(SEND_WAKE_SECONDS)
                     continue
-                self.app.flush_outbox(self.stopped, self.outbox)
+                self.app.flush_outbox(self.stopped_or_lost, self.outbox)
                 if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
                     shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
             except Exception:  # one failing pass never ends the loop
@@ -151,6 +153,22 @@ class SendingLoop:
             return True
         name = sending_lock(self.outbox.boxes)
         return (name in database.held and database.holds(name)) or database.try_lock(name)
+
+    def stopped_or_lost(self) -> bool:
+        """Asked before each mail: told to stop, or (PostgreSQL) no longer this loop's turn.
+        A loop whose process was stopped past its lease sends no further mail when it wakes:
+        the one in the middle of its SMTP transaction at the stop is all it may finish."""
+        if self.stopped():
+            return True
+        database = self.outbox.store.database
+        if database.dialect == "sqlite":
+            return False
+        try:
+            return not database.holds(sending_lock(self.outbox.boxes))
+        except StorageError:  # the session ended (LeaseLost)
+            return True
+        except DATABASE_ERRORS:  # the database is away
+            return True
 
     def finish(self) -> None:
         """After the mail in flight (a thread never started has none)."""

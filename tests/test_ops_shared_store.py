@@ -46,6 +46,18 @@ def _wait_for_holder(url: str, lock: str, procs, seconds: float = 10.0):  # type
     return None
 
 
+def _activity(url: str) -> str:
+    """What every session does and holds, for a failure's message."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("select a.application_name, a.state, a.wait_event, left(a.query, 60), "
+                            "(select count(*) from pg_locks l where l.pid = a.pid and l.locktype = 'advisory') "
+                            "from pg_stat_activity a where a.datname = current_database() "
+                            "and a.pid != pg_backend_pid()").fetchall()
+    return "; ".join(str(r) for r in rows)
+
+
 def _host(servers, tmp_path, name: str, url: str, key: bytes):  # type: ignore[no-untyped-def]
     """One host's working directory: its own config and key file (the key copied from the
     first host, as the operator's guide says), the shared database's URL, and the shared
@@ -53,7 +65,7 @@ def _host(servers, tmp_path, name: str, url: str, key: bytes):  # type: ignore[n
     working directory)."""
     home = tmp_path / name
     home.mkdir()
-    data = config_data(servers, home, log={"format": "json", "level": "info"})
+    data = config_data(servers, home, log={"format": "json", "level": "warning"})
     data["database"] = url
     data["archive_dir"] = str(tmp_path / "shared-archive")
     data["lease_seconds"] = 5
@@ -183,3 +195,107 @@ def test_a_host_whose_archive_is_not_the_shared_one_is_refused(fresh_mailboxes, 
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 78
     assert "archive_dir" in done.stderr + done.stdout and "shared" in done.stderr + done.stdout
+
+
+SHARED_BOXES = int(os.environ.get("MAILBOT_SHARED_MAILBOXES", "6"))  # the issue's run: 30 mailboxes, 3000 requests
+SHARED_REQUESTS = int(os.environ.get("MAILBOT_SHARED_MANY_REQUESTS", "180"))
+
+
+def _midday_zone() -> str:
+    """A fixed-offset zone where it is between 09:00 and 21:00 now, so a working day's digest
+    is due whatever the hour the suite runs at (the calendar: every day, all day)."""
+    from datetime import UTC, datetime
+
+    offset = (13 - datetime.now(UTC).hour) % 24
+    offset = offset - 24 if offset > 12 else offset
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
+def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request_once_and_one_digest(
+        fresh_mailboxes, pg_cluster, tmp_path):
+    """Issue 47's acceptance at the suite's size (the issue's 30 mailboxes and 3,000 requests
+    by MAILBOT_SHARED_MAILBOXES and MAILBOT_SHARED_MANY_REQUESTS): three processes in working
+    directories of their own, one killed with SIGKILL mid-backlog and one stopped with
+    SIGSTOP past its lease and continued: every request one ticket and one staff notice,
+    every requester an ack (at most one resend per killed process), one digest per mailbox."""
+    from mailbot.io.store import Store
+    from tests.mailfactory import mailbox_block
+
+    servers = fresh_mailboxes
+    units = [f"lpse@unit{k:02d}.test" for k in range(SHARED_BOXES)]
+    for user in units:
+        if user not in servers.users:
+            servers.add_user(user)
+    from tests.conftest import empty_mailbox
+
+    for user in units:
+        empty_mailbox(servers, user)
+    url, key, lease = pg_cluster.database(), secrets.token_hex(32).encode(), 5
+    configs = []
+    for name in ("host1", "host2", "host3"):
+        home = tmp_path / name
+        home.mkdir()
+        data = config_data(servers, home, log={"format": "json", "level": "warning"}, database=url,
+                           archive_dir=str(tmp_path / "shared-archive"), lease_seconds=lease,
+                           secret_key_file=str(home / "secret.key"), timezone=_midday_zone(),
+                           calendar={"workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                                     "hours": "00:00-23:59", "country_holidays": None})
+        data["mailboxes"] = [mailbox_block(servers, address, name=f"u{k:02d}", prefix=f"LPSE-U{k:02d}",
+                                           idle=True, poll_seconds=5) | {"display_name": f"Helpdesk Unit {k:02d}"}
+                             for k, address in enumerate(units)]
+        (home / "secret.key").write_bytes(key)
+        configs.append(home / "config.yaml")
+        configs[-1].write_text(yaml.safe_dump(data, allow_unicode=True))
+    procs = [daemon(configs[0])]
+    time.sleep(2)  # the first names the shared archive; the others find it
+    procs += [daemon(c) for c in configs[1:]]
+    outputs = []
+    handled = lambda: sum(len(servers.fetch(u, "Processed")) for u in units)
+    try:
+        time.sleep(3)
+        for i in range(SHARED_REQUESTS):
+            unit = units[i % len(units)]
+            servers.append(unit, mail(f"user{i:04d}@vendor{i:04d}.test", f"Masalah {i}", "Mohon bantuan.",
+                                      to=unit)[0])
+            if i == SHARED_REQUESTS // 3:
+                os.killpg(procs[0].pid, signal.SIGKILL)
+            if i == SHARED_REQUESTS // 2:
+                os.killpg(procs[1].pid, signal.SIGSTOP)
+                stopped_at = time.monotonic()
+        # (the daemons log warnings only: their output is read at the end, and a full pipe would stop them)
+        assert wait_for(lambda: handled() == SHARED_REQUESTS, 60 + SHARED_REQUESTS / 5), \
+            f"{handled()} of {SHARED_REQUESTS} handled; by mailbox " \
+            f"{[(u, len(servers.fetch(u, 'INBOX'))) for u in units]}; {_activity(url)}"
+        time.sleep(max(0.0, 2 * lease - (time.monotonic() - stopped_at)))
+        os.killpg(procs[1].pid, signal.SIGCONT)
+        assert wait_for(lambda: len(of_kind(inbox(servers, "catchall@lpse.test"), "ack")) >= SHARED_REQUESTS,
+                        60 + SHARED_REQUESTS / 10)
+        time.sleep(lease + 5)
+    finally:
+        if procs[0].poll() is None:
+            os.killpg(procs[0].pid, signal.SIGKILL)
+        procs[0].communicate(timeout=30)
+        for proc in procs[1:]:
+            os.killpg(proc.pid, signal.SIGCONT)
+            outputs.append(stop(proc))
+        for name, out in zip(("host2", "host3"), outputs, strict=False):
+            events = collections.Counter(line.split('"event": "')[1].split('"')[0]
+                                         for line in out.splitlines() if '"event": "' in line)
+            print(name, dict(events))
+            print("\n".join(line[:600] for line in out.splitlines() if "error" in line.lower())[-3000:])
+    store = Store(url)
+    try:
+        subjects = collections.Counter(s for (s,) in store.db.execute("select subject from tickets").fetchall())
+        digests = store.db.execute("select mailbox, count(*) from events where kind = 'digest_queued' "
+                                   "group by mailbox").fetchall()
+    finally:
+        store.close()
+    assert len(subjects) == SHARED_REQUESTS and set(subjects.values()) == {1}, subjects.most_common(3)
+    acks = collections.Counter(m["To"] for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack"))
+    assert len(acks) == SHARED_REQUESTS and sum(acks.values()) <= SHARED_REQUESTS + 1, acks.most_common(3)
+    kinds = collections.Counter(m["X-Mailbot-Kind"] for m in inbox(servers, "staff1@lpse.test"))
+    print("staff1 got", dict(kinds), "digests queued", digests)
+    assert sorted(digests) == [(f"u{k:02d}", 1) for k in range(SHARED_BOXES)]
+    heads = collections.Counter(m["Subject"] for m in of_kind(inbox(servers, "kepala@lpse.test"), "digest"))
+    assert len(heads) == SHARED_BOXES and set(heads.values()) == {1}, heads
+    assert all(servers.fetch(u, "Quarantine") == [] for u in units)

@@ -26,11 +26,11 @@ SITI = "siti@cv-karya.id"
 AGUS = "agus@dinas.go.id"
 
 
-def write_config(tmp_path, monkeypatch):
+def write_config(tmp_path, monkeypatch, database=None):
     monkeypatch.setenv("COLUMNS", "120")
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({
-        "database": str(tmp_path / "mailbot.db"), "archive_dir": str(tmp_path / "archive"),
+        "database": str(database or tmp_path / "mailbot.db"), "archive_dir": str(tmp_path / "archive"),
         "secret_key_file": str(tmp_path / "secret.key"), "log": {"format": "console", "level": "error"},
         "timezone": "Asia/Jakarta",
         "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"},
@@ -41,10 +41,10 @@ def write_config(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def three(tmp_path, monkeypatch):
+def three(tmp_path, monkeypatch, store_location):
     """Three tickets: Budi's (answered by staff), Siti's and Agus's, the last at 01:00 WIB on
     20 March, which is still 19 March in UTC."""
-    path = write_config(tmp_path, monkeypatch)
+    path = write_config(tmp_path, monkeypatch, store_location)
     cfg = load_config(path)
     box = cfg.mailboxes[0]
     numbers = {}
@@ -140,9 +140,9 @@ def test_bad_days_and_limits_are_usage_errors(three, capsys):
 
 
 @pytest.fixture
-def many(tmp_path, monkeypatch):
+def many(tmp_path, monkeypatch, store_location):
     """55 tickets, one a minute, "Masalah nomor 01" the oldest."""
-    path = write_config(tmp_path, monkeypatch)
+    path = write_config(tmp_path, monkeypatch, store_location)
     cfg = load_config(path)
     start = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
     app = App(cfg, clock=lambda: start)

@@ -4,7 +4,8 @@ into an empty PostgreSQL database, every table's rows counted on both sides.
 What is copied: every table the PostgreSQL store has (`pg_schema.expected`: tickets,
 messages, events, outbox with its bytes, timers, counters, arrivals, quarantine records,
 references, what a restore left, the memory of solved cases with its terms and queue,
-meta). What is not: SQLite's FTS5 tables, which PostgreSQL answers from its own indexes.
+meta). What is not: SQLite's FTS5 tables: PostgreSQL's own search table is filled by its
+triggers as the tickets and messages are copied, the memory's postings are its indexes.
 The archive of raw mail stays where `archive_dir` names it (a location every host reads,
 see the operator's guide). The SQLite file is opened read-only and left as it was; a
 target that holds any table is refused, so nothing is ever copied over a unit's data.
@@ -32,7 +33,9 @@ def copy_to(source: Path, url: str, password: str | None = None) -> dict[str, in
     try:
         target = _empty_target(url, password)
         try:
-            copied = {name: _copy_table(sqlite, target, name) for name in pg_schema.expected()}
+            # tickets before messages: the target's triggers fill its search index as rows arrive
+            order = sorted(pg_schema.expected(), key=lambda name: name != "tickets")
+            copied = {name: _copy_table(sqlite, target, name) for name in order}
             _continue_ids(target)
             counted = {name: int(target.db.execute(f'select count(*) from "{name}"').fetchone()[0])
                        for name in copied}

@@ -11,8 +11,8 @@ version is thereby at the shape the next version's migrations expect; only migra
 that rewrite rows (none since schema 18's) would need their own PostgreSQL wording.
 
 What PostgreSQL does not get: SQLite's FTS5 tables (`ticket_search`, `solved_fts`, their
-shadow tables and triggers). Full-text search and the memory's postings on PostgreSQL are
-not built yet (issue 47); every other table is.
+shadow tables and triggers). In their place: GIN indexes over the memory's terms
+(`INDEXES`), and a `ticket_search` table of folded words kept by triggers (`SEARCH`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,43 @@ FUNCTIONS = (
 INDEXES = (
     "create index solved_cases_problem_terms on solved_cases using gin (string_to_array(problem_terms, ' '))",
     "create index solved_cases_solution_terms on solved_cases using gin (string_to_array(solution_terms, ' '))",
+)
+
+# `tickets --search` on PostgreSQL (issue 34's index, SQLite's FTS5 `ticket_search`): one row
+# per ticket holding its subject, requester and the new text of every message that reached
+# the mailbox on it, each folded as FTS5's unicode61 tokenizer folds (case, Latin accents,
+# anything not a letter or digit a break) into " word word ... ", kept by triggers as on
+# SQLite; a phrase is then a LIKE of " word word" (`store/search._PostgreSQL`).
+ACCENTED = "ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿÑñÇçĞğŞşİı"
+PLAIN = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOOooooooUUUUuuuuYyyNnCcGgSsIi"
+SEARCH = (
+    ("create or replace function mailbot_fold(t text) returns text language sql immutable as $$ "
+     f"select ' ' || btrim(regexp_replace(lower(translate(coalesce(t, ''), '{ACCENTED}', '{PLAIN}')), "
+     "'[^[:alnum:]]+', ' ', 'g')) || ' ' $$"),
+    ("create table if not exists ticket_search (id bigint primary key, subject text not null, "
+     "requester text not null, text text not null)"),
+    ("create or replace function ticket_search_opened() returns trigger language plpgsql as $$ begin "
+     "insert into ticket_search (id, subject, requester, text) values (new.id, mailbot_fold(new.subject), "
+     "mailbot_fold(new.requester || ' ' || coalesce(new.requester_name, '')), ' '); return null; end $$"),
+    ("create or replace trigger ticket_search_opened after insert on tickets for each row "
+     "execute function ticket_search_opened()"),
+    ("create or replace function ticket_search_renamed() returns trigger language plpgsql as $$ begin "
+     "update ticket_search set subject = mailbot_fold(new.subject), "
+     "requester = mailbot_fold(new.requester || ' ' || coalesce(new.requester_name, '')) where id = new.id; "
+     "return null; end $$"),
+    ("create or replace trigger ticket_search_renamed after update of subject, requester, requester_name "
+     "on tickets for each row when (new.subject is distinct from old.subject or new.requester is distinct from "
+     "old.requester or new.requester_name is distinct from old.requester_name) "
+     "execute function ticket_search_renamed()"),
+    ("create or replace function ticket_search_message() returns trigger language plpgsql as $$ begin "
+     "update ticket_search set text = rtrim(text) || mailbot_fold(new.body) where id = new.ticket_id; "
+     "return null; end $$"),
+    ("create or replace trigger ticket_search_message after insert on messages for each row "
+     "when (new.direction = 'in' and new.ticket_id is not null and coalesce(new.body, '') != '') "
+     "execute function ticket_search_message()"),
+    ("create or replace trigger ticket_search_message_joined after update of ticket_id on messages for each row "
+     "when (new.direction = 'in' and new.ticket_id is not null and new.ticket_id is distinct from old.ticket_id "
+     "and coalesce(new.body, '') != '') execute function ticket_search_message()"),
 )
 
 _FTS = re.compile(r"create virtual table", re.IGNORECASE)
@@ -87,6 +124,13 @@ def create(db: Any) -> None:
                 db.execute(index_sql)
         for index_sql in INDEXES:
             db.execute(index_sql)
+        for sql in SEARCH:
+            db.execute(sql)
+
+
+def fold(text: str) -> list[str]:
+    """The words of `text` as `mailbot_fold` keeps them (lower case, Latin accents plain)."""
+    return re.findall(r"[^\W_]+", text.lower().translate(str.maketrans(ACCENTED, PLAIN)))
 
 
 def read(db: Any) -> dict[str, schema.Table]:

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.core.model import Ticket
-from mailbot.errors import StorageError
 from mailbot.io.store.database import Database
 from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.times import parse_ts, ts
@@ -27,9 +26,13 @@ class _SQLite:
 
 class _PostgreSQL(_SQLite):
     """The same in PostgreSQL's words: no `+` (its planner walks the id's index backwards
-    for `order by id desc limit N` by itself). Full-text search is not built on PostgreSQL
-    yet (issue 47)."""
+    for `order by id desc limit N` by itself); the search over `ticket_search`'s folded
+    words (`pg_schema.SEARCH`), each phrase a LIKE of its words in a row in one column, the
+    last one as the start of a word where FTS5's query has `*`."""
 
+    MATCHING = "select t.* from ticket_search s join tickets t on t.id = s.id where true"
+    PHRASE = " and (s.subject like ? or s.requester like ? or s.text like ?)"
+    NEWEST_MATCH_FIRST = " order by t.id desc"
     UNINDEXED_EQUAL = " and t.{column} = ?"
     LIKE = "ilike"  # PostgreSQL's `like` minds the case
 
@@ -58,10 +61,11 @@ class Search:
         FTS5 query `search` (see `core.search.fts_query`) over subject, requester and text.
         A search walks the full-text index from the newest ticket down and stops at `limit`."""
         if search is not None and self.sql is _PostgreSQL:
-            raise StorageError("full-text search (tickets --search) is not built on PostgreSQL yet (issue 47)")
-        if search is not None:
-            sql = _SQLite.MATCHING
-            args: list[Any] = [search]
+            patterns = _patterns(search)
+            sql = _PostgreSQL.MATCHING + _PostgreSQL.PHRASE * len(patterns)
+            args: list[Any] = [p for p in patterns for _column in ("subject", "requester", "text")]
+        elif search is not None:
+            sql, args = _SQLite.MATCHING, [search]
         else:
             sql, args = "select t.* from tickets t where 1=1", []
         # `+` (UNINDEXED_EQUAL): no index on these, so the newest come straight from the table walked backwards
@@ -78,7 +82,7 @@ class Search:
             sql, args = sql + " and t.created_at >= ?", [*args, ts(since)]
         if until is not None:
             sql, args = sql + " and t.created_at < ?", [*args, ts(until)]
-        sql += _SQLite.NEWEST_MATCH_FIRST if search is not None else " order by t.id desc"
+        sql += self.sql.NEWEST_MATCH_FIRST if search is not None else " order by t.id desc"
         if limit is not None:
             sql, args = sql + " limit ?", [*args, limit]
         return [self.ticket_rows.of_row(r, participants=False) for r in self.db.query(sql, args)]
@@ -92,3 +96,16 @@ class Search:
         """When the mailbox's first ticket opened (None: it has none yet); from the index."""
         row = self.db.execute("select min(created_at) from tickets where mailbox = ?", [mailbox]).fetchone()
         return parse_ts(row[0])
+
+
+def _patterns(query: str) -> list[str]:
+    """The LIKE pattern of each phrase of an FTS5 query as `core.search.fts_query` writes it
+    (`"word word"` or `"word word"*`), in the folded words `ticket_search` keeps."""
+    from mailbot.io.pg_schema import fold
+
+    found = []
+    for phrase, prefix in re.findall(r'"([^"]*)"(\*?)', query):
+        words = fold(phrase)
+        if words:
+            found.append("% " + " ".join(words) + ("%" if prefix else " %"))
+    return found

@@ -66,6 +66,10 @@ class Versions:
             elif current != SCHEMA_VERSION:
                 raise ConfigError(f"database {self.db.path} has schema {current}, this mailbot's is {SCHEMA_VERSION}: "
                                   "run the mailbot version that wrote it")
+            if migrate and "ticket_search" not in self.db.tables():
+                with self.db.unit_of_work():  # made by a version before the search (issue 47)
+                    for sql in pg_schema.SEARCH:
+                        self.db.execute(sql)
             differences = pg_schema.differences(self.db)
             if differences and (not migrate or any(d.mend is None for d in differences)):
                 raise ConfigError(self._differs(current or SCHEMA_VERSION, differences,
