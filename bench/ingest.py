@@ -284,7 +284,10 @@ def stdlib_rate(raws: list[bytes]) -> float:
 # --- servers and the daemon ------------------------------------------------------------------
 
 
-def config_for(servers: LocalMailServers, sink: Sink, tmp: Path, mailboxes: list[str], **imap: Any) -> Path:
+def config_for(servers: LocalMailServers, sink: Sink, tmp: Path, mailboxes: list[str], *,
+               top: dict[str, Any] | None = None, **imap: Any) -> Path:
+    """A config of these mailboxes; `top` replaces top-level keys (bench/shared_store.py:
+    the database's URL, a shared archive, the lease)."""
     boxes = [{"name": f"b{i}", "address": addr, "display_name": f"LPSE {i}", "tag_prefix": f"LPSE-{i}",
               "imap": {"host": HOST, "port": servers.imap_port, "security": "none", "username": addr,
                        "password": servers.password_for(addr), "idle": True, "poll_seconds": 60, **imap},
@@ -292,7 +295,7 @@ def config_for(servers: LocalMailServers, sink: Sink, tmp: Path, mailboxes: list
     data = {"database": str(tmp / "mailbot.db"), "archive_dir": str(tmp / "archive"),
             "secret_key_file": str(tmp / "secret.key"), "log": {"format": "json", "level": "warning"},
             "escalation": {"address": LKPP, "senders": ["*@lkpp.test"]}, "auth": {"trusted_authserv_id": AUTHSERV},
-            "smtp": {"host": HOST, "port": sink.port, "security": "none"}, "mailboxes": boxes}
+            "smtp": {"host": HOST, "port": sink.port, "security": "none"}, "mailboxes": boxes, **(top or {})}
     path = tmp / "config.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -405,7 +408,8 @@ def ingest(n: int, repeat: int) -> None:
     statements(raws[:200])
 
 
-def ingest_run(raws: list[bytes], place: Path) -> tuple[float, float, float, float, float, int]:
+def ingest_run(raws: list[bytes], place: Path,
+               top: dict[str, Any] | None = None) -> tuple[float, float, float, float, float, int]:
     """One run in `place`: (ingest rate, seconds, IMAP fetch rate, CPU seconds, peak RSS MB, INBOX left).
 
     `place` is removed after the last run, not after this one: deleting a run's 5,000
@@ -423,7 +427,7 @@ def ingest_run(raws: list[bytes], place: Path) -> tuple[float, float, float, flo
             for at in range(0, len(uids), 50):
                 client.fetch(uids[at:at + 50], ["BODY.PEEK[]"])
             fetch_rate = len(uids) / (time.perf_counter() - start)
-        config = config_for(servers, sink, tmp, [UNIT])
+        config = config_for(servers, sink, tmp, [UNIT], top=top)
         daemon = Daemon(config, tmp)
         ready = daemon.wait_ready()
         deadline = time.monotonic() + 1800
@@ -562,11 +566,12 @@ def seed_solved(config: Path, mailboxes: int, count: int) -> None:
     store.close()
 
 
-def ack_trials(count: int, trials: int, after_ack: int, solved: int = 0) -> tuple[list[float], list[float]]:
+def ack_trials(count: int, trials: int, after_ack: int, solved: int = 0,
+               top: dict[str, Any] | None = None) -> tuple[list[float], list[float]]:
     boxes = [f"box{i}@lpse.test" for i in range(count)]
     with (tempfile.TemporaryDirectory() as tmp_name,
           Sinked(Path(tmp_name), boxes, connections=count) as (servers, sink, tmp)):
-        config = config_for(servers, sink, tmp, boxes)
+        config = config_for(servers, sink, tmp, boxes, top=top)
         if solved:
             seed_solved(config, count, solved)
         daemon = Daemon(config, tmp)

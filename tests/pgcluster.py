@@ -40,7 +40,10 @@ def _free_port() -> int:
 class PgCluster:
     """initdb, start, `database(name)` URLs, stop; the directory removed at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """`durable`: fsync and synchronous commits on, as a production server has them (the
+        benches); the tests' cluster skips them."""
+        self.durable = durable
         bindir = binaries()
         if bindir is None:
             raise ClusterError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin); apt-get install postgresql")
@@ -66,8 +69,8 @@ class PgCluster:
     def start(self) -> Self:
         self._run("initdb", "-D", str(self.data), "-U", "mailbot", "--auth=trust", "--no-sync", "-E", "UTF8",
                   "--locale=C.UTF-8")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        fast = "" if self.durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} {fast}-c max_connections=200"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "-t", "60",
                   "start")
         return self
