@@ -126,3 +126,28 @@ def test_a_url_of_another_kind_is_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not a postgresql:// URL" in err
     assert "pw" not in err.replace("postgresql", "")
+
+
+def test_backup_of_a_postgresql_store_keeps_the_key_and_archive_and_leaves_the_rows_to_pg_dump(
+        tmp_path, pg_cluster, capsys):
+    """Issue 47: mailbot's part of a PostgreSQL store's backup is the key and the archive (and
+    the counters in the manifest); the rows are pg_dump's; restore names pg_restore."""
+    import json
+
+    database = tmp_path / "mailbot.db"
+    _history(database)
+    url = pg_cluster.database()
+    assert cli.main(["--config", str(_config(tmp_path, database)), "migrate", "--to", url]) == 0
+    config = _config(tmp_path, url)
+    (tmp_path / "secret.key").write_text("k" * 64)
+    (tmp_path / "archive" / "btm" / "in").mkdir(parents=True)
+    (tmp_path / "archive" / "btm" / "in" / "a.eml").write_bytes(b"Subject: x\r\n\r\nisi\r\n")
+    capsys.readouterr()
+    assert cli.main(["--config", str(config), "backup", str(tmp_path / "bk"), "--archive"]) == 0
+    manifest = json.loads((tmp_path / "bk" / "backup.json").read_text())
+    assert manifest["counters"] == {"btm/2026": 12}
+    assert (tmp_path / "bk" / "secret.key").read_text() == "k" * 64
+    assert (tmp_path / "bk" / "archive" / "btm" / "in" / "a.eml").exists()
+    assert not (tmp_path / "bk" / "mailbot.db").exists() and "pg_dump" in capsys.readouterr().out
+    assert cli.main(["--config", str(config), "restore", str(tmp_path / "bk")]) == 78
+    assert "pg_restore" in capsys.readouterr().err

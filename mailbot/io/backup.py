@@ -37,24 +37,31 @@ HEADER_BYTES = 65536  # a header block longer than this is not read for its tag
 
 def take(cfg: Config, dest: Path, *, with_archive: bool, now: datetime) -> dict[str, Any]:
     """`mailbot backup DEST`: DEST (a new or empty folder, 0700) gets the database, the key,
-    with `with_archive` the archive, and `backup.json` saying what and when."""
+    with `with_archive` the archive, and `backup.json` saying what and when. A PostgreSQL
+    store's rows are pg_dump's (the server's own tools, consistent while mailbot runs):
+    DEST gets the key and the archive, and the manifest the counters as they were."""
     from mailbot.version import current
 
-    if cfg.database_url:
-        raise ConfigError("backup: the store is PostgreSQL; back it up with pg_dump (mailbot's own backup of a "
-                          "PostgreSQL store is not built yet)")
     if dest.exists() and any(dest.iterdir()):
         raise ConfigError(f"backup: {dest} is not empty; give a new folder")
-    if not cfg.database.exists():
+    if not cfg.database_url and not cfg.database.exists():
         raise ConfigError(f"backup: no database at {cfg.database}")
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = Store.of(cfg, readonly=True, inspect=True)
     try:
-        copy_database(store.db.conn, dest / DATABASE)
+        if cfg.database_url:  # PostgreSQL's rows are pg_dump's: mailbot keeps the key and the archive
+            counters = {(box, int(year)): int(last) for box, year, last in
+                        store.db.execute("select mailbox, year, last from counters").fetchall()}
+        else:
+            copy_database(store.db.conn, dest / DATABASE)
         schema = store.schema_version()
     finally:
         store.close()
-    copied = {"database": str(dest / DATABASE)}
+    if cfg.database_url:
+        copied = {"database": f"{cfg.database_url}: not in this folder; dump it with pg_dump (e.g. pg_dump -Fc)"}
+    else:
+        copied = {"database": str(dest / DATABASE)}
+        counters = _counters(dest / DATABASE)
     if cfg.secret_key_file.exists():
         shutil.copy2(cfg.secret_key_file, dest / KEY)
         os.chmod(dest / KEY, 0o600)
@@ -69,7 +76,7 @@ def take(cfg: Config, dest: Path, *, with_archive: bool, now: datetime) -> dict[
         copied["archive"] = f"{dest / ARCHIVE} ({files} files)"
     manifest = {"at": now.astimezone(UTC).isoformat(), "version": current(), "schema": schema,
                 "archive_files": files if with_archive else None,
-                "counters": {f"{box}/{year}": last for (box, year), last in sorted(_counters(dest / DATABASE).items())}}
+                "counters": {f"{box}/{year}": last for (box, year), last in sorted(counters.items())}}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return {**copied, **manifest}
 
