@@ -12,7 +12,7 @@ connection handling over the one connection the store holds.
 What differs from SQLite is here and nowhere else: placeholders (`?` is written in the
 parts; psycopg takes `%s`), the id of an insert (`returning id`), bytes (bytea, whole: no
 incremental blob I/O), transactions (psycopg's own: a nested unit is a savepoint), and
-durability (a PostgreSQL commit is durable when it returns: no group commit, no sync).
+durability (a group of commits made durable by one synchronous commit at its end).
 The schema is not migrated here but made from the migrations' shape (`io/pg_schema`).
 """
 
@@ -87,6 +87,7 @@ class PostgresDatabase:
         self.conn = self._connect()
         self._known_columns: dict[str, list[str]] = {}
         self._depth = 0  # units of work open (1: a transaction; more: savepoints in it)
+        self._grouped = False  # inside `group_commit`
         self._stop = threading.Event()
         self._heart = threading.Thread(target=self._heartbeat, name="pg-heartbeat", daemon=True)
         self._heart.start()
@@ -100,6 +101,10 @@ class PostgresDatabase:
             raise ConfigError(f"database {self.path} cannot be reached: {_first_line(exc)}") from exc
         lease_ms = int(self.lease_seconds * 1000)
         conn.execute("set timezone to 'UTC'")
+        if conn.info.server_version < 140000:  # idle_session_timeout, the lease, came with 14
+            conn.close()
+            raise ConfigError(f"database {self.path} is PostgreSQL {conn.info.server_version // 10000}: "
+                              "mailbot needs 14 or later")
         conn.execute(f"set idle_session_timeout = {lease_ms}")
         conn.execute(f"set idle_in_transaction_session_timeout = {lease_ms}")
         return conn
@@ -308,11 +313,29 @@ class PostgresDatabase:
 
     @contextmanager
     def group_commit(self) -> Iterator[None]:
-        """Nothing to group: each commit is durable when it returns (synchronous_commit)."""
-        yield
+        """Group commit, as on SQLite: the units of work inside commit without waiting for
+        the server's WAL flush each (`synchronous_commit = off`: a crash of the server may
+        lose the last of them, never a part of one); one synchronous commit at the end
+        (`sync`) flushes the WAL, and with it every commit before it, before the caller
+        moves the mail they came from out of the INBOX. Each unit is still its own
+        transaction, so a failing one rolls back alone."""
+        if self._grouped:
+            yield
+            return
+        self._grouped = True
+        self.execute("set synchronous_commit = off")
+        try:
+            yield
+        finally:
+            self._grouped = False
+            self.execute("set synchronous_commit = on")
+            self.sync()
 
     def sync(self) -> None:
-        """Nothing to sync: what PostgreSQL committed is durable."""
+        """Every commit made so far durable: a synchronous commit returns once the WAL is
+        flushed up to it, earlier asynchronous commits included."""
+        with self.unit_of_work():
+            self.upsert("meta", {"key": "synced", "value": str(time.time_ns())}, ("key",))
 
 
 def lock_key(name: str) -> int:
