@@ -35,6 +35,7 @@ from mailbot.io.logs import get as get_log
 from mailbot.io.outbox import Outbox, sending_lock, server_groups
 from mailbot.io.render import Renderer
 from mailbot.io.store import DATABASE_ERRORS, Store
+from mailbot.io.store.postgres import LeaseLost
 from mailbot.io.words import words
 from mailbot.mailbox_audit import Auditor
 from mailbot.notices import Notifier
@@ -179,6 +180,9 @@ class App:
         outbox = outbox or self.outbox
         try:
             result = outbox.flush(should_stop)
+        except LeaseLost as exc:  # stopped past its lease: another host sends this mail now (issue 47)
+            self.log.info("sending_turn_lost", reason=str(exc))
+            return 0, 0
         except STORAGE_ERRORS as exc:
             for box in outbox.boxes:
                 report(partial(self.alerts.storage_failed, box, exc))

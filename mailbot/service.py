@@ -40,6 +40,7 @@ from mailbot.errors import (
 )
 from mailbot.io import imap
 from mailbot.io.store.database import DATABASE_ERRORS
+from mailbot.io.store.postgres import LeaseLost
 from mailbot.sender import SenderProcess
 
 if TYPE_CHECKING:
@@ -278,6 +279,9 @@ class MailboxWatcher:
                 self.session()
             except Stopped:
                 return
+            except LeaseLost as exc:  # stopped past its lease: another host reads this mailbox now (issue 47)
+                self.read_once.set()
+                self.app.log.info("mailbox_turn_lost", mailbox=self.box.name, reason=str(exc))
             except STORAGE_ERRORS as exc:  # before TransientError: StorageError is one too
                 self.read_once.set()
                 self.pause(self.storage_failed, exc)

@@ -239,7 +239,9 @@ def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request
                            archive_dir=str(tmp_path / "shared-archive"), lease_seconds=lease,
                            secret_key_file=str(home / "secret.key"), timezone=_midday_zone(),
                            calendar={"workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                                     "hours": "00:00-23:59", "country_holidays": None})
+                                     "hours": "00:00-23:59", "country_holidays": None},
+                           # a load, not a flood: past 60 acks an hour a mailbox holds the rest (SPEC 5)
+                           limits={"acks_per_hour": max(60, 2 * SHARED_REQUESTS // SHARED_BOXES)})
         data["mailboxes"] = [mailbox_block(servers, address, name=f"u{k:02d}", prefix=f"LPSE-U{k:02d}",
                                            idle=True, poll_seconds=5) | {"display_name": f"Helpdesk Unit {k:02d}"}
                              for k, address in enumerate(units)]
@@ -268,8 +270,10 @@ def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request
             f"{[(u, len(servers.fetch(u, 'INBOX'))) for u in units]}; {_activity(url)}"
         time.sleep(max(0.0, 2 * lease - (time.monotonic() - stopped_at)))
         os.killpg(procs[1].pid, signal.SIGCONT)
+        # every ack and two staff notices a request, from one sending loop at a time, on two cores shared
+        # with three daemons, Dovecot and PostgreSQL: about 20 mails a second
         assert wait_for(lambda: len(of_kind(inbox(servers, "catchall@lpse.test"), "ack")) >= SHARED_REQUESTS,
-                        60 + SHARED_REQUESTS / 10)
+                        60 + SHARED_REQUESTS / 4)
         time.sleep(lease + 5)
     finally:
         if procs[0].poll() is None:
