@@ -217,7 +217,8 @@ def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request
     by MAILBOT_SHARED_MAILBOXES and MAILBOT_SHARED_MANY_REQUESTS): three processes in working
     directories of their own, one killed with SIGKILL mid-backlog and one stopped with
     SIGSTOP past its lease and continued: every request one ticket and one staff notice,
-    every requester an ack (at most one resend per killed process), one digest per mailbox."""
+    every requester an ack, each digest queued once; the only mail twice is at most the one
+    each of the two processes had in flight when it was killed or stopped."""
     from mailbot.io.store import Store
     from tests.mailfactory import mailbox_block
 
@@ -296,11 +297,15 @@ def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request
         store.close()
     assert len(subjects) == SHARED_REQUESTS and set(subjects.values()) == {1}, subjects.most_common(3)
     acks = collections.Counter(m["To"] for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack"))
-    assert len(acks) == SHARED_REQUESTS and sum(acks.values()) <= SHARED_REQUESTS + 1, acks.most_common(3)
     notices = collections.Counter(m["Subject"] for m in of_kind(inbox(servers, "staff1@lpse.test"), "staff_new"))
-    print("staff notices", sum(notices.values()), "for", len(notices), "tickets; digests queued", digests)
-    assert len(notices) == SHARED_REQUESTS and sum(notices.values()) <= SHARED_REQUESTS + 1, notices.most_common(3)
-    assert sorted(digests) == [(f"u{k:02d}", 1) for k in range(SHARED_BOXES)]
     heads = collections.Counter(m["Subject"] for m in of_kind(inbox(servers, "kepala@lpse.test"), "digest"))
-    assert len(heads) == SHARED_BOXES and set(heads.values()) == {1}, heads
+    print("acks", sum(acks.values()), "staff notices", sum(notices.values()), "digests", sum(heads.values()),
+          "queued", digests)
+    assert len(acks) == SHARED_REQUESTS  # every requester acknowledged
+    assert len(notices) == SHARED_REQUESTS  # staff told of every ticket
+    assert sorted(digests) == [(f"u{k:02d}", 1) for k in range(SHARED_BOXES)]  # each digest queued once
+    assert len(heads) == SHARED_BOXES  # and mailed
+    # what was twice: at most the one mail in flight in each of the two processes killed or stopped
+    resent = sum(n - 1 for counted in (acks, notices, heads) for n in counted.values())
+    assert resent <= 2, (acks.most_common(2), notices.most_common(2), heads.most_common(2))
     assert all(servers.fetch(u, "Quarantine") == [] for u in units)
