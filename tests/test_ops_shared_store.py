@@ -46,6 +46,17 @@ def _wait_for_holder(url: str, lock: str, procs, seconds: float = 10.0):  # type
     return None
 
 
+def _tickets_by_subject(url: str) -> collections.Counter[str]:
+    """How many tickets the shared database holds for each subject (one request, one subject)."""
+    from mailbot.io.store import Store
+
+    store = Store(url)
+    try:
+        return collections.Counter(subject for (subject,) in store.db.execute("select subject from tickets"))
+    finally:
+        store.close()
+
+
 def _activity(url: str) -> str:
     """What every session does and holds, for a failure's message."""
     import psycopg
@@ -80,7 +91,6 @@ def _host(servers, tmp_path, name: str, url: str, key: bytes):  # type: ignore[n
 
 def test_two_hosts_on_one_postgresql_give_each_request_one_ticket_and_one_ack_when_one_is_killed(
         fresh_mailboxes, pg_cluster, tmp_path):
-    from mailbot.io.store import Store
 
     servers = fresh_mailboxes
     url = pg_cluster.database()
@@ -107,13 +117,8 @@ def test_two_hosts_on_one_postgresql_give_each_request_one_ticket_and_one_ack_wh
             outputs.append(stop(second))
         print("host1:", outputs[0][-3000:])
         print("host2:", outputs[-1][-3000:])
-    store = Store(url)
-    try:
-        tickets = list(store.db.execute("select subject from tickets").fetchall())
-    finally:
-        store.close()
-    by_subject = collections.Counter(subject for (subject,) in tickets)
-    assert len(tickets) == N and all(n == 1 for n in by_subject.values()), by_subject.most_common(3)
+    by_subject = _tickets_by_subject(url)
+    assert sum(by_subject.values()) == N and all(n == 1 for n in by_subject.values()), by_subject.most_common(3)
     acks = collections.Counter(m["To"] for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack"))
     assert len(acks) == N  # every requester acknowledged
     assert sum(acks.values()) <= N + 1, acks.most_common(3)  # at most one resend, by the killed process
@@ -127,7 +132,6 @@ def test_a_host_stopped_past_its_lease_is_taken_over_and_does_nothing_twice_when
     """SIGSTOP of one host (its daemon and sender) mid-backlog for twice the lease: the other
     serves the mailbox and its mail within the lease and a few seconds; continued, the
     stopped host handles and sends nothing a second time."""
-    from mailbot.io.store import Store
 
     servers = fresh_mailboxes
     url = pg_cluster.database()
@@ -165,13 +169,8 @@ def test_a_host_stopped_past_its_lease_is_taken_over_and_does_nothing_twice_when
     print("stopped", "host1" if holder is first else "host2", "holding the mailbox:", caught,
           "- served again", round(served_in, 1), "s after the stop")
     assert not caught or served_in <= lease + 5 + 20
-    store = Store(url)
-    try:
-        tickets = list(store.db.execute("select subject from tickets").fetchall())
-    finally:
-        store.close()
-    by_subject = collections.Counter(subject for (subject,) in tickets)
-    assert len(tickets) == N and all(n == 1 for n in by_subject.values()), by_subject.most_common(3)
+    by_subject = _tickets_by_subject(url)
+    assert sum(by_subject.values()) == N and all(n == 1 for n in by_subject.values()), by_subject.most_common(3)
     acks = collections.Counter(m["To"] for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack"))
     assert len(acks) == N and sum(acks.values()) <= N + 1, acks.most_common(3)
     assert len(servers.fetch(UNIT, "Processed")) == N
@@ -288,9 +287,9 @@ def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request
                                          for line in out.splitlines() if '"event": "' in line)
             print(name, dict(events))
             print("\n".join(line[:600] for line in out.splitlines() if "error" in line.lower())[-3000:])
+    subjects = _tickets_by_subject(url)
     store = Store(url)
     try:
-        subjects = collections.Counter(s for (s,) in store.db.execute("select subject from tickets").fetchall())
         digests = store.db.execute("select mailbox, count(*) from events where kind = 'digest_queued' "
                                    "group by mailbox").fetchall()
     finally:
