@@ -11,8 +11,9 @@ never the host's).
 * latency: a request appended to one mailbox on IDLE until its ack reaches the sink,
   each engine, p50 and p99.
 * hosts: N mailboxes on IDLE served by three processes sharing one PostgreSQL (each its
-  own working directory, one shared archive): RSS of the three, ack p50 and p99.
-* takeover: two processes; the one reading a mailbox is killed (SIGKILL) or stopped
+  own working directory, one shared archive, each configured with all N): how long until
+  each serves its third, RSS of the three, ack p50 and p99.
+* takeover: two processes; the one serving the mailbox is killed (SIGKILL) or stopped
   (SIGSTOP) in the middle of a pass; the time from then until the other has handled the
   request that was waiting (its ack reaches the sink), with lease_seconds given.
 
@@ -89,9 +90,13 @@ def hosts(cluster: PgCluster, count: int, trials: int) -> None:
     try:
         with (tempfile.TemporaryDirectory() as tmp_name,
               Sinked(Path(tmp_name), boxes, connections=4 * count) as (servers, sink, tmp)):
-            daemons = _hosts(servers, sink, tmp, boxes, cluster.database(), 3, 30)
+            url = cluster.database()
+            started = time.monotonic()
+            daemons = _hosts(servers, sink, tmp, boxes, url, 3, 30)
             try:
-                time.sleep(10 + count * 0.15)  # three IDLE sessions a mailbox logged in
+                shares = _balanced(url, daemons, count, 600)  # each serves its third: one IDLE a mailbox
+                settled = time.monotonic() - started
+                time.sleep(5)
                 rng = random.Random(47)
                 times = []
                 for i in range(trials):
@@ -105,6 +110,8 @@ def hosts(cluster: PgCluster, count: int, trials: int) -> None:
         if restore is not None:
             Path("/proc/sys/fs/inotify/max_user_instances").write_text(str(restore))
     print(f"\n== hosts: {count} mailboxes on IDLE, three processes on one PostgreSQL")
+    print(f"mailboxes served by each: {', '.join(map(str, shares))} ({settled:.0f} s from the first start "
+          "until the three held their shares)")
     print(f"RSS of the three {rss:.0f} MB; ack p50 {pct(times, 50):.3f} s, p99 {pct(times, 99):.3f} s "
           f"over {trials} trials")
 
@@ -138,21 +145,43 @@ def takeover(cluster: PgCluster, lease: float, rounds: int) -> None:
               f"all: {', '.join(f'{w:.1f}' for w in waits)})")
 
 
-def _holder(url: str, daemons: list[Daemon], seconds: float = 10.0) -> Daemon | None:
-    """The daemon whose session holds a mailbox's intake lock, as soon as one does."""
+def _served(url: str, daemons: list[Daemon], names: list[str]) -> list[int]:
+    """How many of the mailboxes (config names) each daemon's session serves now."""
     import psycopg
 
-    by_pid = {d.proc.pid: d for d in daemons}
-    deadline = time.monotonic() + seconds
+    from mailbot.io.store.postgres import lock_key
+
+    keys = {lock_key(f"serve:{name}") & 0xFFFFFFFFFFFFFFFF for name in names}
+    counts = {d.proc.pid: 0 for d in daemons}
     with psycopg.connect(url, autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            for (name,) in conn.execute(
-                    "select a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid "
-                    "where l.locktype = 'advisory' and l.granted").fetchall():
-                pid = int(name.rsplit(" ", 1)[1])
-                if pid in by_pid:
-                    return by_pid[pid]
-            time.sleep(0.01)
+        for app, high, low in conn.execute(
+                "select a.application_name, l.classid::bigint, l.objid::bigint from pg_locks l "
+                "join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted"):
+            pid = int(app.rsplit(" ", 1)[1])
+            if pid in counts and (high << 32) | low in keys:
+                counts[pid] += 1
+    return [counts[d.proc.pid] for d in daemons]
+
+
+def _balanced(url: str, daemons: list[Daemon], count: int, seconds: float) -> list[int]:
+    """Wait until every mailbox is served and no daemon serves more than its share."""
+    names, share = [f"b{i}" for i in range(count)], -(-count // len(daemons))
+    deadline = time.monotonic() + seconds
+    while True:
+        served = _served(url, daemons, names)
+        if (sum(served) == count and max(served) <= share) or time.monotonic() > deadline:
+            return served
+        time.sleep(1)
+
+
+def _holder(url: str, daemons: list[Daemon], seconds: float = 10.0) -> Daemon | None:
+    """The daemon serving the mailbox (`b0`), as soon as one does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for daemon, served in zip(daemons, _served(url, daemons, ["b0"]), strict=True):
+            if served:
+                return daemon
+        time.sleep(0.01)
     return None
 
 

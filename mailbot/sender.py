@@ -152,7 +152,7 @@ class SendingLoop:
         if database.dialect == "sqlite":
             return True
         name = sending_lock(self.outbox.boxes)
-        return (name in database.held and database.holds(name)) or database.try_lock(name)
+        return (name in database.held and database.holds(name)) or database.try_lock(name, standing=True)
 
     def stopped_or_lost(self) -> bool:
         """Asked before each mail: told to stop, or (PostgreSQL) no longer this loop's turn.

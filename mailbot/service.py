@@ -42,6 +42,7 @@ from mailbot.io import imap
 from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
 from mailbot.sender import SenderProcess
+from mailbot.turns import Turns
 
 if TYPE_CHECKING:
     from mailbot.daemon import App
@@ -129,6 +130,7 @@ class Service:
         self.watchdog = Watchdog(notify, os.environ.get("WATCHDOG_USEC"))
         self.main = threading.current_thread()
         self.watchers: list[MailboxWatcher] = []
+        self.turns = Turns(app.store.database, [box.name for box in app.cfg.mailboxes], app.cfg.lease_seconds, app.log)
 
     def config_refused(self, why: str) -> None:
         """The sender met a configuration its server cannot serve (`smtp.no_auth`): the
@@ -154,6 +156,7 @@ class Service:
     def run(self) -> None:
         app = self.app
         app.signals.attach(self.notify, self.watchdog.beat)
+        self.turns.start()
         self.watchers = [MailboxWatcher(self, box) for box in app.cfg.mailboxes]
         threads = [threading.Thread(target=w.run, name=f"imap-{w.box.name}", daemon=True) for w in self.watchers]
         descriptors_for(len(app.cfg.mailboxes), app.log)
@@ -273,15 +276,20 @@ class MailboxWatcher:
         self.read_once = threading.Event()  # a first pass was made, or failed: the timers may run
 
     def run(self) -> None:
-        stop = self.service.stop
+        stop, turns = self.service.stop, self.service.turns
         while not stop.is_set():
             try:
+                if not self.service.on_main(partial(turns.ours, self.box.name)):
+                    self.served_elsewhere()
+                    stop.wait(turns.look_again)
+                    continue
                 self.session()
             except Stopped:
                 return
             except LeaseLost as exc:  # stopped past its lease: another host reads this mailbox now (issue 47)
                 self.read_once.set()
                 self.app.log.info("mailbox_turn_lost", mailbox=self.box.name, reason=str(exc))
+                stop.wait(1)  # the acts in flight end their own way first (`PostgresDatabase._alive`)
             except STORAGE_ERRORS as exc:  # before TransientError: StorageError is one too
                 self.read_once.set()
                 self.pause(self.storage_failed, exc)
@@ -295,15 +303,27 @@ class MailboxWatcher:
 
     def session(self) -> None:
         """Passes and waits on one connection, until it fails or the daemon stops."""
-        stop, app, box = self.service.stop, self.app, self.box
+        stop, app, box, turns = self.service.stop, self.app, self.box, self.service.turns
         with imap.Mailbox(box.imap) as session:
-            while not stop.is_set():
+            while not stop.is_set() and turns.still_ours(box.name):
                 app.poll(box, session, stop.is_set, self.service.on_main)
                 self.read_once.set()
                 app.passes.mailbox_ok(box)
                 self.audit(session)
                 self.failures, self.working = 0, True
                 self.wait(session)
+                if self.service.on_main(partial(turns.give_back, box.name)):
+                    return
+
+    def served_elsewhere(self) -> None:
+        """Another daemon on the shared store serves this mailbox (issue 47): nothing to
+        wait for before the timers run; said once in the log and in `check`."""
+        self.read_once.set()
+        health = self.app.passes.health
+        if self.box.name not in health.intake_elsewhere:
+            health.intake_elsewhere.add(self.box.name)
+            self.app.log.info("mailbox_served_elsewhere", mailbox=self.box.name,
+                              why="another mailbot daemon on this database serves this mailbox")
 
     def audit(self, session: imap.Mailbox) -> None:
         """The daily audit of this mailbox, on this session (`App.daily_audit`); a server

@@ -312,3 +312,69 @@ def test_units_of_work_of_two_processes_are_one_writer_at_a_time(pg_cluster):
     finally:
         for s in stores:
             s.close()
+
+
+def _end_session(of: Store, by: Store) -> None:
+    """What the server does to a process silent past its lease, done at once: its session ended."""
+    pid = of.database.conn.info.backend_pid
+    by.database.execute("select pg_terminate_backend(?)", [pid])
+
+
+def test_every_act_in_flight_under_a_lost_session_fails_until_it_ends_and_no_write_goes_through(pg_cluster):
+    """Two passes in flight in one process (two mailboxes), the session ends: not only the
+    first statement after it fails (LeaseLost) but every one, until each act whose lock was
+    lost has ended; a standing lock (a mailbox served) is dropped without holding others up."""
+    from mailbot.io.store.postgres import LeaseLost
+
+    url = pg_cluster.database()
+    store, other = Store(url), Store(url)
+    try:
+        db = store.database
+        assert db.try_lock("intake:btm") and db.try_lock("intake:tpi") and db.try_lock("serve:btm", standing=True)
+        _end_session(store, other)
+        with pytest.raises(LeaseLost, match="intake:btm"):
+            db.try_lock("intake:dum")
+        assert other.database.try_lock("intake:btm")  # another host took the mailbox meanwhile
+        for _ in range(2):  # the other pass's write, and anything else, still fails
+            with pytest.raises(LeaseLost), store.unit_of_work():
+                store.set_meta("stale_write", "1")
+        db.unlock("intake:btm")  # the first pass ends
+        with pytest.raises(LeaseLost, match="intake:tpi"), store.unit_of_work():
+            store.set_meta("stale_write", "1")
+        db.unlock("intake:tpi")  # the second ends: the process works again, holding nothing
+        assert "serve:btm" not in db.held and db.held == set()
+        with store.unit_of_work():
+            store.set_meta("fresh_write", "1")
+        assert other.meta("stale_write") is None and other.meta("fresh_write") == "1"
+    finally:
+        store.close()
+        other.close()
+
+
+def test_daemons_are_counted_by_a_shared_lock_taken_again_on_a_new_session(pg_cluster):
+    url = pg_cluster.database()
+    first, second, third = Store(url), Store(url), Store(url)
+    try:
+        first.database.join("daemons")
+        second.database.join("daemons")
+        assert third.database.members("daemons") == 2
+        _end_session(first, third)
+        assert third.database.members("daemons") == 1
+        first.database.execute("select 1")  # the next statement opens a new session, counted again
+        assert third.database.members("daemons") == 2
+        second.close()
+        assert wait_until(lambda: third.database.members("daemons") == 1)
+    finally:
+        first.close()
+        third.close()
+
+
+def wait_until(check, seconds: float = 5.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()

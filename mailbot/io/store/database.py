@@ -98,9 +98,10 @@ class Database:
 
     # --- locks: what one process at a time does (PostgreSQL's are its session's) ----------
 
-    def try_lock(self, name: str) -> bool:
+    def try_lock(self, name: str, *, standing: bool = False) -> bool:
         """A lock named `name` on this database, if no other process holds it now: a lock
-        file beside the database (flock), the process's until `unlock` or its end."""
+        file beside the database (flock), the process's until `unlock` or its end.
+        (`standing` matters only where a session can end under a lock: PostgreSQL's.)"""
         if name in self._locks:
             return True
         key = hashlib.sha256(name.encode()).hexdigest()[:16]

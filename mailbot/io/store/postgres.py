@@ -82,9 +82,12 @@ class PostgresDatabase:
         self._password = password
         self.lease_seconds = lease_seconds
         self.held: set[str] = set()  # the session locks this process holds (`try_lock`)
+        self.standing: set[str] = set()  # of them, those whose holder asks before each act
+        self.lost: set[str] = set()  # locks of acts in flight the session lost, not yet released
+        self.joined: set[str] = set()  # shared locks every daemon holds (`join`, `members`)
         self._used = time.monotonic()
         self._lock = threading.Lock()
-        self.conn = self._connect()
+        self.conn = self._connect(first=True)
         self._known_columns: dict[str, list[str]] = {}
         self._depth = 0  # units of work open (1: a transaction; more: savepoints in it)
         self._grouped = False  # inside `group_commit`
@@ -92,13 +95,18 @@ class PostgresDatabase:
         self._heart = threading.Thread(target=self._heartbeat, name="pg-heartbeat", daemon=True)
         self._heart.start()
 
-    def _connect(self) -> Any:
+    def _connect(self, *, first: bool = False) -> Any:
+        """A session with the lease's timeouts. Unreachable at the first opening, the
+        configuration is wrong (78); later, the database is away for a while (a restart, a
+        failover): a `StorageError` the daemon waits out as for any storage failure."""
         import psycopg
 
         try:
             conn = connect(self.url, self._password)
         except psycopg.OperationalError as exc:
-            raise ConfigError(f"database {self.path} cannot be reached: {_first_line(exc)}") from exc
+            if first:
+                raise ConfigError(f"database {self.path} cannot be reached: {_first_line(exc)}") from exc
+            raise StorageError(f"database {self.path} cannot be reached: {_first_line(exc)}") from exc
         lease_ms = int(self.lease_seconds * 1000)
         conn.execute("set timezone to 'UTC'")
         if conn.info.server_version < 140000:  # idle_session_timeout, the lease, came with 14
@@ -122,14 +130,28 @@ class PostgresDatabase:
 
     def _alive(self) -> None:
         """A session the server ended is opened again when it held no lock; with locks held,
-        what was done under them may be another's now (`LeaseLost`)."""
-        if not self.conn.broken and not self.conn.closed:
-            return
-        if self.held:
-            lost = ", ".join(sorted(self.held))
+        what was done under them may be another's now (`LeaseLost`).
+
+        Several acts may be in flight in one process (a pass over each of several mailboxes,
+        interleaved on the main thread): the first statement after the end raises, and so
+        does every later one until each act whose lock was lost has ended (`unlock`), so
+        none of them writes on the new session as though it still held its lock. A
+        standing lock (a mailbox served, a sending loop's turn) is only dropped: its holder
+        asks before each act (`held`, `holds`) and finds it gone."""
+        if self.conn.broken or self.conn.closed:
+            ended = sorted(self.held)
+            self.lost |= self.held - self.standing
             self.held.clear()
-            raise LeaseLost(f"database {self.path}: the session ended and with it the locks on {lost}")
-        self.conn = self._connect()
+            self.standing.clear()
+            self.conn = self._connect()
+            for name in sorted(self.joined):
+                self.conn.execute("select pg_advisory_lock_shared(%s)", [lock_key(name)])
+            if ended:
+                raise LeaseLost(f"database {self.path}: the session ended and with it the locks on "
+                                f"{', '.join(ended)}")
+        if self.lost:
+            raise LeaseLost(f"database {self.path}: the session ended under {', '.join(sorted(self.lost))}, "
+                            "still in flight")
 
     def _call(self, run: Callable[[], Any]) -> Any:
         """A statement on a live session; one the server ended while this process was silent
@@ -172,20 +194,41 @@ class PostgresDatabase:
 
     # --- session locks: what one process at a time does ----------------------------------
 
-    def try_lock(self, name: str) -> bool:
+    def try_lock(self, name: str, *, standing: bool = False) -> bool:
         """A session-level lock named `name`, if no other session holds it now: whether this
         one does. It is released by `unlock`, or by the session's end (the process died,
-        or was silent past its lease)."""
+        or was silent past its lease). `standing`: a lock held across acts whose holder
+        asks before each (see `_alive`)."""
         got = bool(self._call(lambda: self.conn.execute("select pg_try_advisory_lock(%s)",
                                                          [lock_key(name)]).fetchone()[0]))
         if got:
             self.held.add(name)
+            if standing:
+                self.standing.add(name)
         return got
 
     def unlock(self, name: str) -> None:
+        """Release the lock; for a lock the session lost, the end of the act that held it."""
+        self.lost.discard(name)
         if name in self.held:
             self.held.discard(name)
+            self.standing.discard(name)
             self._call(lambda: self.conn.execute("select pg_advisory_unlock(%s)", [lock_key(name)]))
+
+    def join(self, name: str) -> None:
+        """Hold the shared lock `name` for as long as this process lives, taken again on
+        every new session: how other processes count this one (`members`)."""
+        if name not in self.joined:
+            self._call(lambda: self.conn.execute("select pg_advisory_lock_shared(%s)", [lock_key(name)]))
+            self.joined.add(name)
+
+    def members(self, name: str) -> int:
+        """How many sessions hold the shared lock `name` now (`join`): the live processes."""
+        key = lock_key(name) & 0xFFFFFFFFFFFFFFFF
+        return int(self._call(lambda: self.conn.execute(
+            "select count(distinct pid) from pg_locks where locktype = 'advisory' and granted "
+            "and classid = %s::bigint::oid and objid = %s::bigint::oid and objsubid = 1",
+            [key >> 32, key & 0xFFFFFFFF]).fetchone()[0]))
 
     def holds(self, name: str) -> bool:
         """Whether this session still holds the lock, asked of the server."""
