@@ -131,7 +131,8 @@ def test_a_url_of_another_kind_is_a_usage_error(tmp_path, capsys):
 def test_backup_of_a_postgresql_store_keeps_the_key_and_archive_and_leaves_the_rows_to_pg_dump(
         tmp_path, pg_cluster, capsys):
     """Issue 47: mailbot's part of a PostgreSQL store's backup is the key and the archive (and
-    the counters in the manifest); the rows are pg_dump's; restore names pg_restore."""
+    the counters in the manifest); the rows are pg_dump's; restore into an empty database
+    names pg_restore (tests/test_ops_restore_postgresql.py restores one)."""
     import json
 
     database = tmp_path / "mailbot.db"
@@ -149,5 +150,13 @@ def test_backup_of_a_postgresql_store_keeps_the_key_and_archive_and_leaves_the_r
     assert (tmp_path / "bk" / "secret.key").read_text() == "k" * 64
     assert (tmp_path / "bk" / "archive" / "btm" / "in" / "a.eml").exists()
     assert not (tmp_path / "bk" / "mailbot.db").exists() and "pg_dump" in capsys.readouterr().out
-    assert cli.main(["--config", str(config), "restore", str(tmp_path / "bk")]) == 78
+    running = Store(url)
+    running.database.join("daemons")  # what every running daemon holds (mailbot.turns)
+    try:
+        assert cli.main(["--config", str(config), "restore", str(tmp_path / "bk")]) == 78
+        assert "daemon is running" in capsys.readouterr().err
+    finally:
+        running.close()
+    empty = _config(tmp_path, pg_cluster.database())  # a new database: the rows are pg_restore's to put back
+    assert cli.main(["--config", str(empty), "restore", str(tmp_path / "bk")]) == 78
     assert "pg_restore" in capsys.readouterr().err

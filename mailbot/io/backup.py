@@ -89,8 +89,7 @@ def restore(cfg: Config, src: Path, *, now: datetime) -> dict[str, Any]:
     from mailbot.io.locks import sender_lock_if_free
 
     if cfg.database_url:
-        raise ConfigError("restore: the store is PostgreSQL; restore it with pg_restore (mailbot's own restore "
-                          "of a PostgreSQL store is not built yet)")
+        return _restore_postgresql(cfg, src, now)
     source = src / DATABASE
     if not source.is_file():
         raise ConfigError(f"restore: {source} is not there (a folder made by 'mailbot backup')")
@@ -136,6 +135,47 @@ def _restore(cfg: Config, src: Path, now: datetime) -> dict[str, Any]:
         cfg.database.with_name(cfg.database.name + suffix).unlink(missing_ok=True)
     os.replace(cfg.database.with_name(cfg.database.name + ".restoring"), cfg.database)
     done["database"] = str(cfg.database)
+    _key_and_archive(cfg, src, done)
+    done.update(_after_backup(cfg, kept if kept is not None and "replaced_database_unreadable" not in done else None,
+                              issued, now))
+    return done
+
+
+def _restore_postgresql(cfg: Config, src: Path, now: datetime) -> dict[str, Any]:
+    """`mailbot restore SRC` on a PostgreSQL store (every daemon stopped), after the operator
+    has put the rows back with pg_restore from the dump taken with the backup: the key and
+    the archive from SRC, then what happened since as on SQLite (`_after_backup`): the
+    counters past the backup's (its manifest) and the archive's numbers, the mail sent
+    since recorded, each mailbox's recovery made by the first pass."""
+    from mailbot.io.store.postgres import PostgresDatabase
+    from mailbot.turns import DAEMONS
+
+    manifest_path = src / MANIFEST
+    if not manifest_path.is_file():
+        raise ConfigError(f"restore: {manifest_path} is not there (a folder made by 'mailbot backup')")
+    manifest = json.loads(manifest_path.read_text())
+    password = cfg.database_password.value if cfg.database_password else None
+    database = PostgresDatabase(str(cfg.database_url), password, lease_seconds=cfg.lease_seconds)
+    try:
+        if "meta" not in database.tables():
+            raise ConfigError(f"restore: {database.path} holds no mailbot tables; put the rows back first with "
+                              "pg_restore from the dump taken with this backup (pg_restore -d URL FILE), then run "
+                              "'mailbot restore' again")
+        if database.members(DAEMONS):
+            raise ConfigError("restore: a mailbot daemon is running on this database; stop every host's daemon "
+                              "first (systemctl stop mailbot)")
+    finally:
+        database.close()
+    issued = {(key.rsplit("/", 1)[0], int(key.rsplit("/", 1)[1])): int(last)
+              for key, last in (manifest.get("counters") or {}).items()}
+    done: dict[str, Any] = {"database": f"{database.path}: the rows as pg_restore put them back"}
+    _key_and_archive(cfg, src, done)
+    done.update(_after_backup(cfg, None, issued, now))
+    return done
+
+
+def _key_and_archive(cfg: Config, src: Path, done: dict[str, Any]) -> None:
+    """The backup's key where there is none, and the archive's files that are missing."""
     if (src / KEY).is_file():
         if not cfg.secret_key_file.exists():
             cfg.secret_key_file.parent.mkdir(parents=True, exist_ok=True)
@@ -154,9 +194,6 @@ def _restore(cfg: Config, src: Path, now: datetime) -> dict[str, Any]:
                 shutil.copy2(path, target)
                 added += 1
         done["archive_files_added"] = added
-    done.update(_after_backup(cfg, kept if kept is not None and "replaced_database_unreadable" not in done else None,
-                              issued, now))
-    return done
 
 
 def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, int], int],
@@ -169,30 +206,27 @@ def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, in
     (`mailbot.recovery`: the numbers in the folders' subjects, the mail handled since put
     back in the INBOX)."""
     store = Store.of(cfg)
-    conn = store.db.conn
+    database = store.database
     try:
-        prefixes = _prefixes(cfg, conn)
+        prefixes = _prefixes(cfg, database)
         numbers, sent = _scan_archive(cfg.archive_dir, prefixes)
         for key, last in numbers.items():
             issued[key] = max(issued.get(key, 0), last)
-        old = _attach(conn, replaced)
-        conn.execute("begin immediate")
+        old = database.dialect == "sqlite" and _attach(database.conn, replaced)
         try:
-            raised = _raise_counters(conn, issued)
-            recorded = _record_sent(conn, sent, old)
-            finished = _finish_outbox(conn, cfg.archive_dir, old)
-            for box in cfg.mailboxes:
-                conn.execute("insert into meta (key, value) values (?, ?) on conflict (key) do update "
-                             "set value = excluded.value", [f"{RECOVERY}{box.name}", now.astimezone(UTC).isoformat()])
-            conn.execute("insert into meta (key, value) values ('restored_at', ?) on conflict (key) do update "
-                         "set value = excluded.value", [now.astimezone(UTC).isoformat()])
-            conn.execute("commit")
-        except BaseException:
-            conn.execute("rollback")
-            raise
+            with store.unit_of_work():
+                raised = _raise_counters(database, issued)
+                recorded = _record_sent(database, sent, old)
+                finished = _finish_outbox(database, cfg.archive_dir, old)
+                for box in cfg.mailboxes:
+                    database.execute("insert into meta (key, value) values (?, ?) on conflict (key) do update "
+                                     "set value = excluded.value",
+                                     [f"{RECOVERY}{box.name}", now.astimezone(UTC).isoformat()])
+                database.execute("insert into meta (key, value) values ('restored_at', ?) on conflict (key) "
+                                 "do update set value = excluded.value", [now.astimezone(UTC).isoformat()])
         finally:
             if old:
-                conn.execute("detach database old")
+                database.execute("detach database old")
     finally:
         store.close()
     return {"counters_raised": raised, "replaced_database_read": old, "sent_after_backup": recorded,
@@ -222,7 +256,7 @@ def _attach(conn: sqlite3.Connection, replaced: Path | None) -> bool:
     return True
 
 
-def _raise_counters(conn: sqlite3.Connection, issued: dict[tuple[str, int], int]) -> list[str]:
+def _raise_counters(conn: Any, issued: dict[tuple[str, int], int]) -> list[str]:
     raised = []
     for (mailbox, year), last in sorted(issued.items()):
         before = conn.execute("select last from counters where mailbox = ? and year = ?", [mailbox, year]).fetchone()
@@ -233,7 +267,7 @@ def _raise_counters(conn: sqlite3.Connection, issued: dict[tuple[str, int], int]
     return raised
 
 
-def _record_sent(conn: sqlite3.Connection, sent: list[dict[str, Any]], old: bool) -> int:
+def _record_sent(conn: Any, sent: list[dict[str, Any]], old: bool) -> int:
     """Into `restored`: the archived mail sent after the backup (what the restored database
     does not record), then what the replaced database adds (its sent mail, and the ticket
     each received message was filed under)."""
@@ -268,7 +302,7 @@ def _record_sent(conn: sqlite3.Connection, sent: list[dict[str, Any]], old: bool
     return added
 
 
-def _finish_outbox(conn: sqlite3.Connection, archive_dir: Path, old: bool) -> int:
+def _finish_outbox(conn: Any, archive_dir: Path, old: bool) -> int:
     """The restored outbox's mail that went out after the backup, marked so: as the replaced
     database recorded it, or, where it cannot tell, sent when its archived copy (written
     only once a mail is done with) is there. It is never sent a second time."""
@@ -291,7 +325,7 @@ def _finish_outbox(conn: sqlite3.Connection, archive_dir: Path, old: bool) -> in
         else:
             continue
         if archived:
-            conn.execute("update outbox set raw = x'', raw_big = null where id = ?", [row_id])
+            conn.execute("update outbox set raw = ?, raw_big = null where id = ?", [b"", row_id])
         conn.execute("delete from outbox_server_held where outbox_id = ?", [row_id])
         done += 1
     return done
@@ -305,7 +339,7 @@ def _counters(database: Path) -> dict[tuple[str, int], int]:
     return {(mailbox, int(year)): int(last) for mailbox, year, last in rows}
 
 
-def _prefixes(cfg: Config, conn: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+def _prefixes(cfg: Config, conn: Any) -> dict[str, tuple[str, ...]]:
     """Each mailbox's tag prefixes: the configured one and every one it was started with."""
     found: dict[str, set[str]] = {box.name: {box.tag_prefix} for box in cfg.mailboxes}
     for key, value in conn.execute("select key, value from meta where key like 'tag_prefixes:%'"):
