@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailbot.core.controls import visible
+from mailbot.core.counterpart import LPSE_SUPPORT
 from mailbot.core.intake import HeldForm, title_of
 from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
@@ -126,6 +127,7 @@ def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:
         "lkpp_ticket": t.lkpp_ticket, "created_at": iso(t.created_at, tz), "updated_at": iso(t.updated_at, tz),
         "first_response_at": iso(t.first_response_at, tz), "resolved_at": iso(t.resolved_at, tz),
         "closed_at": iso(t.closed_at, tz), "channel": t.channel, "taken_by": t.taken_by,
+        "lpse_support": t.lkpp_ticket if t.lkpp_ref_form == LPSE_SUPPORT else None,  # E12e: LPSE Support's number
     }
 
 

@@ -49,13 +49,14 @@ NAMES: dict[str, tuple[str, ...]] = {
     "history": ("riwayat", "history"),  # issue 45 point 9 (E12h): the ticket's history, to its asker alone
     "open_form": ("buka", "open"),  # issue 44: the explicit yes that opens a held call or visit
     "cancel_form": ("batal", "cancel"),  # issue 44: cancels it (as does any other answer)
+    "lpse_support": ("lpse-support",),  # E12e (issue 48): filed by hand in LKPP's LPSE Support; one spelling
 }
 # The answers to a held call's or visit's confirmation request, and to nothing else (SPEC 3, 9).
 FORM_ANSWERS = frozenset({"open_form", "cancel_form"})
 _BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling in spellings}
 # The commands that act on the case; one of them per message at most.
 STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay", "need_info", "coordinator", "answer",
-                            "answer_like"})
+                            "answer_like", "lpse_support"})
 # The commands that pass LKPP's answer on to the requester (`#teruskan`, `#permintaan-data`):
 # a staff mail that names one needs that answer looked up before it is classified.
 RELAYS = ("relay", "need_info")
@@ -64,6 +65,11 @@ RELAYS = ("relay", "need_info")
 READ_ONLY = frozenset({"history"})
 # `#jawab-seperti 2026-00042 [text]`: the solved case's number, then text that opens the body
 _CASE_NUMBER = re.compile(r"#?\s*(\d{4})\s*-\s*(\d{1,5})\b[:;.,]*\s*(.*)", re.DOTALL)
+# `#lpse-support NOMOR [text]` (E12e): LPSE Support's ticket number as its application shows
+# it (digits, maybe letters, dashes, dots or slashes between), then text that opens the body
+_SUPPORT_NUMBER = re.compile(r"(?:no(?:mor)?\.?|number|tiket|ticket)?\s*#?\s*"
+                             r"([A-Za-z0-9]*\d[A-Za-z0-9]*(?:[-./][A-Za-z0-9]+)*)[:;.,]*(?:\s+(.*))?$",
+                             re.DOTALL | re.IGNORECASE)
 # `#data FIELD VALUE`: the consultation form's fields (seed 003), Indonesian and English.
 DATA_FIELDS = {"nama": "name", "name": "name", "instansi": "organisation", "perusahaan": "organisation",
                "organisation": "organisation", "organization": "organisation", "company": "organisation",
@@ -260,6 +266,8 @@ def _parse_line(line: str) -> tuple[Command | None, Refusal | None, str]:
         return None, Refusal("unknown_command", command=f"#{shown}"), ""
     if name == "answer_like":
         return _answer_like(word, rest)
+    if name == "lpse_support":
+        return _lpse_support(word, rest)
     argument = _ARGUMENTS.get(name)
     if argument is None:  # escalate / resolve / note / coordinator / answer: the rest opens the body
         return Command(name, typed=f"#{word}"), None, rest
@@ -276,6 +284,15 @@ def _answer_like(word: str, rest: str) -> tuple[Command | None, Refusal | None, 
         return None, Refusal("answer_like_value", command=f"#{word}", value=rest, name="answer_like"), ""
     number = f"{case.group(1)}-{int(case.group(2)):05d}"
     return Command("answer_like", number, typed=f"#{word}"), None, case.group(3).strip()
+
+
+def _lpse_support(word: str, rest: str) -> tuple[Command | None, Refusal | None, str]:
+    """`#lpse-support 12345 [text]`: the number LPSE Support gave the case staff filed there,
+    kept as written (it is LKPP's reference), then text that opens the body."""
+    found = _SUPPORT_NUMBER.match(rest.strip())
+    if found is None or len(found.group(1)) > 40:
+        return None, Refusal("lpse_support_value", command=f"#{word}", value=rest, name="lpse_support"), ""
+    return Command("lpse_support", found.group(1), typed=f"#{word}"), None, (found.group(2) or "").strip()
 
 
 # A command's argument -> (normalised value, None) or (None, the code of what it needs,

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from mailbot.core.matching import tag_pattern
 
+LPSE_SUPPORT = "lpse-support"  # the form of a number staff recorded with `#lpse-support` (E12e)
+
 
 @dataclass(frozen=True)
 class Reference:

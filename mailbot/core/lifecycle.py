@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from mailbot.core.commands import READ_ONLY, Command
+from mailbot.core.counterpart import LPSE_SUPPORT, Reference
 from mailbot.core.facts import Event, Facts, Policy
 from mailbot.core.intake_effects import INTAKE_EFFECTS, held_ticket, intake_context, remind_held
 from mailbot.core.model import (
@@ -88,6 +89,10 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.STAFF_HISTORY, "O A E I R C", "", ("keep_text", *_STAFF_CMD), "E12h: read only, to its asker alone"),
     (Event.STAFF_ESCALATE, "O A R", "E", ("escalate", "tell_escalated", "first_response", *_STAFF_CMD),
      "E8; SOP-015 step 1"),
+    (Event.STAFF_LPSE_SUPPORT, "O A R", "E", ("file_lpse_support", "tell_escalated", "first_response", *_STAFF_CMD),
+     "E12e; SOP-004 section 2, section 3 step 7: escalated through LPSE Support, by hand"),
+    (Event.STAFF_LPSE_SUPPORT, "E I", "", ("file_lpse_support", *_STAFF_CMD),
+     "E12e: a case already with LKPP filed in LPSE Support too: its number recorded"),
     (Event.STAFF_RESOLVE, "O A E I", "R", ("relay_solution", "mark_resolved", "first_response", *_STAFF_CMD),
      "E9"),
     (Event.STAFF_CLOSE, "O A E I R", "C", ("mark_closed", "tell_closed", *_STAFF_CMD), "E10"),
@@ -144,7 +149,8 @@ TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
 # whose class does not fit the state are passed to staff as unclassified.
 STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
                             Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
-                            Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY})
+                            Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY,
+                            Event.STAFF_LPSE_SUPPORT})
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
@@ -221,7 +227,7 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_RESOLVE: "command_resolve", Event.STAFF_CLOSE: "command_close",
           Event.STAFF_RELAY: "command_relay", Event.STAFF_NEED_INFO: "command_need_info",
           Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
-          Event.STAFF_HISTORY: "history_requested",
+          Event.STAFF_HISTORY: "history_requested", Event.STAFF_LPSE_SUPPORT: "command_lpse_support",
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
@@ -581,6 +587,24 @@ def _escalate(s: Step) -> None:
     s.send("escalate", Audience.LKPP, attach="ticket", text=s.body)
 
 
+def _file_lpse_support(s: Step) -> None:
+    """E12e (SOP-004 section 2, section 3 step 7): staff filed the case in LKPP's LPSE Support
+    by hand. Its number is LKPP's reference from now on: next to our tag in every later mail
+    to LKPP, and LKPP's mail naming it (in our subject as `[LPSE Support #N]`, as
+    `[Ticket#N]`, `#N`, or in its text) is matched by it. Like any reference it proves
+    nothing about who writes (SPEC 9)."""
+    assert s.ticket is not None and s.facts.commands is not None
+    command = s.facts.commands.state_command
+    assert command is not None and command.arg
+    number = command.arg
+    ref = Reference(f"[LPSE Support #{number}]", "tag", number)
+    s.change(lkpp_ref=ref.text, lkpp_ref_form=LPSE_SUPPORT, lkpp_ticket=number)
+    s.record("lpse_support_filed", {"number": number, "note": s.body})
+    for key in dict.fromkeys((ref.key, Reference(number, "number", number).key, f"hash:{number.upper()}",
+                              f"osticket:{number.upper()}")):
+        s.record("lkpp_ref_recorded", {"ref": ref.text, "form": LPSE_SUPPORT, "key": key, "number": number})
+
+
 def _tell_escalated(s: Step) -> None:
     s.send("escalated_user", Audience.REQUESTER, auto=AUTO_REPLIED)
 
@@ -807,7 +831,8 @@ EFFECTS: dict[str, Effect] = {
     "relay_reply": _relay_reply, "first_response": _first_response, "tell_empty": _tell_empty, "note": _note,
     "keep_text": _keep_text,
     "apply_meta": _apply_meta, "set_contact": _set_contact, "confirm_commands": _confirm_commands,
-    "escalate": _escalate, "tell_escalated": _tell_escalated, "relay_solution": _relay_solution,
+    "escalate": _escalate, "file_lpse_support": _file_lpse_support, "tell_escalated": _tell_escalated,
+    "relay_solution": _relay_solution,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators,
     "record_direction": _record_direction, "record_general_direction": _record_general_direction,

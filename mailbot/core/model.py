@@ -49,6 +49,8 @@ _REFUSED = {
     "no_argument": "{command} takes no argument; got {value!r}",
     # issue 36: `#jawab-seperti NUMBER [text]`
     "answer_like_value": "{command} needs the number of a solved ticket (e.g. 2026-00042); got {value!r}",
+    "lpse_support_value": "{command} needs the ticket number LPSE Support gave the case (e.g. #lpse-support 123456); "
+                          "got {value!r}",
     "answer_like_unknown": "{command} {value}: no resolved or closed ticket of this mailbox with a solution sent to "
                            "its requester",
     "answer_like_names": "{command} {value}: its solution holds {name}; write the answer yourself (#selesai), so "
@@ -58,7 +60,7 @@ _REFUSED = {
                          "(#selesai) and attach what this requester needs",
     "data_value": "{command} needs a field and a value: nama|instansi|alamat|telepon VALUE; got {value!r}",
     "several_states": "only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab, "
-                      "#jawab-seperti per message: {value}",
+                      "#jawab-seperti, #lpse-support per message: {value}",
     "note_with_state": "#catatan cannot be combined with #{name}",
     "outside_assignee": "#tugaskan {value}: not one of the unit's staff, coordinators or heads (only they can act "
                         "on a ticket by mail; the operator lists them in config.yaml)",

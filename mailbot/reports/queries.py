@@ -26,12 +26,12 @@ from mailbot.reports.values import HELD, Entry, Mail, TicketRecord
 
 # The history the reports read: whether a ticket went to LKPP, who answered, an ack left
 # out, a solution rejected or a closed ticket reopened.
-HISTORY_KINDS = ("command_escalate", "staff_replied", "command_resolve", "command_relay", "ack_skipped",
-                 "closing_rejected", "ticket_reopened")
+HISTORY_KINDS = ("command_escalate", "command_lpse_support", "staff_replied", "command_resolve", "command_relay",
+                 "ack_skipped", "closing_rejected", "ticket_reopened")
 
 _TICKETS = """
 select id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
-       priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, {form}
+       priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, lkpp_ref_form, {form}
 from tickets t
 where t.created_at >= :start and t.created_at < :end {mailbox}
 order by t.created_at, t.id
@@ -173,14 +173,15 @@ def query_plans(store: Store, start: datetime, end: datetime, mailbox: str | Non
 
 def _record(row: tuple[Any, ...], mails: Iterable[Mail], history: Iterable[Entry]) -> TicketRecord:
     (ticket_id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
-     priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, problem, answer) = row
+     priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, ref_form, problem,
+     answer) = row
     return TicketRecord(
         id=ticket_id, mailbox=mailbox, number=number, state=state, requester=requester,
         requester_name=requester_name or "", contact_name=contact_name or "", contact_org=contact_org or "",
         subject=subject or "", category=category, priority=priority, created_at=_when(created_at),
         resolved_at=_maybe(resolved_at), closed_at=_maybe(closed_at), rating=rating, lkpp_ticket=lkpp_ticket,
         mails=tuple(mails), history=tuple(history), channel=channel or "email", taken_by=taken_by,
-        form_problem=problem or "", form_answer=answer if isinstance(answer, str) else None,
+        form_problem=problem or "", form_answer=answer if isinstance(answer, str) else None, lkpp_ref_form=ref_form,
     )
 
 

@@ -19,7 +19,8 @@ from what mailbot recorded (see docs/operator/reports.md, "The recap"):
   with the form's Permasalahan, Alamat E-mail is empty when the caller gave none; answered
   on the spot, Tgl Jawaban is the call's date and Isi Jawaban the form's Jawaban; Petugas
   is the staff member who took it unless a later staff action answered by mail.
-* Tujuan: LPSE, or LKPP when the ticket was escalated, with LKPP's ticket number (not
+* Tujuan: LPSE, or LKPP when the ticket was escalated, with LKPP's ticket number or the
+  LPSE Support number staff recorded with `#lpse-support` (E12e) (not
   when LKPP's server refused every escalation for good: it never reached LKPP).
 
 The writers keep every text whole up to Excel's cell limit (32,767 characters), where
@@ -38,6 +39,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from mailbot.core.controls import visible
+from mailbot.core.counterpart import LPSE_SUPPORT
 from mailbot.core.lifecycle import NOT_AN_ANSWER
 from mailbot.core.model import has_mailbox
 from mailbot.reports.gist import gist
@@ -46,7 +48,8 @@ from mailbot.reports.values import HELD, REKAP_COLUMNS, Mail, RekapRow, TicketRe
 ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info"})
 SOLUTION_KINDS = frozenset({"resolved", "resolved_lkpp"})
 REOPENED = frozenset({"closing_rejected", "ticket_reopened"})  # the answer did not solve it (E4, E5)
-STAFF_ACTIONS = frozenset({"staff_replied", "command_resolve", "command_relay", "command_escalate"})
+STAFF_ACTIONS = frozenset({"staff_replied", "command_resolve", "command_relay", "command_escalate",
+                           "command_lpse_support"})
 CATEGORY_LABELS = {"pengaduan": "Pengaduan", "pertanyaan": "Pertanyaan", "konsultasi": "Konsultasi"}
 EXCEL_CELL_LIMIT = 32_767
 CUT_MARKER = " [...terpotong]"  # "cut": what follows did not fit into one Excel cell
@@ -166,6 +169,8 @@ def escalated(record: TicketRecord) -> bool:
     """Whether the case went to LKPP: staff escalated it (#eskalasi) and LKPP's server did
     not refuse every escalation for good (a refused one never reached LKPP, and the ticket
     was put back in `open` for the unit)."""
+    if any(e.kind == "command_lpse_support" for e in record.history):
+        return True  # E12e: filed in LPSE Support by hand; no mail of ours to be refused
     if not any(e.kind == "command_escalate" for e in record.history):
         return False
     sent = [m for m in record.mails if m.direction == "out" and m.role == "lkpp" and m.kind == "escalate"]
@@ -177,6 +182,8 @@ def _destination(record: TicketRecord) -> str:
         return HELD_DESTINATION
     if not escalated(record):
         return "LPSE"
+    if record.lkpp_ref_form == LPSE_SUPPORT and record.lkpp_ticket:
+        return f"LKPP (LPSE Support {record.lkpp_ticket})"  # issue 48 point 1; SOP-004 section 3 step 7
     return f"LKPP (Tiket#{record.lkpp_ticket})" if record.lkpp_ticket else "LKPP"
 
 

@@ -125,6 +125,7 @@ class TicketRecord:
     taken_by: str | None = None  # the staff member who took the call or visit
     form_problem: str = ""  # a call's or visit's Permasalahan as staff wrote it
     form_answer: str | None = None  # the answer given on the spot; None: not answered then
+    lkpp_ref_form: str | None = None  # "lpse-support": LKPP's number is LPSE Support's (E12e)
 
     @property
     def answered_on_the_spot(self) -> bool:
