@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from mailbot.core.controls import json_visible, visible
+from mailbot.core.intake import CHANNELS
 from mailbot.errors import (
     ConfigError,
     LoginRefusedError,
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--mailbox")
     tickets.add_argument("--category", choices=["pengaduan", "pertanyaan", "konsultasi"])
     tickets.add_argument("--requester", help="part of the requester's address or name")
+    tickets.add_argument("--channel", choices=CHANNELS, help="how it came in: e-mail, a phone call, a visit")
     tickets.add_argument("--since", type=_day, help="opened on or after this day (YYYY-MM-DD, the unit's time)")
     tickets.add_argument("--until", type=_day, help="opened on or before this day (YYYY-MM-DD, the unit's time)")
     tickets.add_argument("--search", metavar="TEXT", help="words in the subject, requester or any message's text")
@@ -125,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     rekap = kinds.add_parser("rekap", help='"Rekap Penanganan Permasalahan": one row per ticket opened in the month')
     rekap.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
     rekap.add_argument("--mailbox", help="one mailbox (default: all)")
+    rekap.add_argument("--channel", choices=CHANNELS,
+                       help="one channel's recap, titled for it (seed 003's phone log: telepon)")
     rekap.add_argument("--format", choices=["csv", "xlsx"], default=None,
                        help="default: xlsx for an --output ending in .xlsx, else csv")
     rekap.add_argument("--excel", action="store_true",
@@ -700,7 +704,7 @@ def _ticket_rows(store: Store, args: argparse.Namespace, since: datetime | None,
     limit = None if args.all or (args.json and args.limit is None) else (args.limit or TICKETS_SHOWN)
     rows = [] if args.state == "held" else store.find_tickets(
         mailbox=args.mailbox, state=args.state, category=args.category, requester=args.requester,
-        since=since, search=search, until=until,
+        since=since, search=search, until=until, channel=args.channel,
         limit=None if limit is None else limit + 1)  # one more: to say that more match
     more = limit is not None and len(rows) > limit
     return rows[:limit][::-1], more
@@ -713,7 +717,7 @@ def _held_listed(cfg: Config, store: Store, args: argparse.Namespace, since: dat
     if args.state not in (None, "held") or args.category or args.requester or search:
         return []
     return [(box.name, form) for box in cfg.mailboxes if args.mailbox in (None, box.name)
-            for form in store.held_forms(box.name, since, until)]
+            for form in store.held_forms(box.name, since, until) if args.channel in (None, form.intake.channel)]
 
 
 def _local_midnight(day: date | None, zone: tzinfo) -> datetime | None:
@@ -914,7 +918,7 @@ def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
             say("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
             return EX_USAGE
         return outputs.run_rekap(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output,
-                                 paper=args.paper)
+                                 paper=args.paper, channel=args.channel)
     now = datetime.now(UTC)
     return outputs.run_summary(cfg, args.month, args.mailbox, args.output, args.send, now,
                                send_to=partial(send_summaries, cfg, args.month, now))

@@ -122,3 +122,48 @@ def test_an_unanswered_calls_petugas_is_who_took_it(tmp_path):
             date(2026, 11, 2), "Akun terkunci.", None, "", STAFF2)
     finally:
         store.close()
+
+
+def _config(tmp_path, database) -> str:  # type: ignore[no-untyped-def]
+    import yaml
+
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({
+        "database": str(database), "archive_dir": str(tmp_path / "archive"), "timezone": "Asia/Jakarta",
+        "secret_key_file": str(tmp_path / "secret.key"), "log": {"format": "console", "level": "error"},
+        "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"},
+        "mailboxes": [{"name": "t", "address": "lpse@lpse.test", "display_name": "LPSE Kota Batam",
+                       "staff": [STAFF1, STAFF2], "imap": {"host": "127.0.0.1", "port": 1, "security": "none"}}],
+    }))
+    return str(path)
+
+
+def test_the_phone_log_is_the_recap_of_calls_alone_titled_as_seed_003_titles_it(store, store_location, tmp_path):
+    """Issue 48 point 4: `report rekap --channel telepon` is seed 003's "Rekap Penanganan
+    Permasalahan Melalui Telepon": the month's calls alone, numbered from 1; `--channel`
+    lists tickets of one channel."""
+    import json
+
+    import openpyxl
+
+    from mailbot import cli
+
+    config = _config(tmp_path, store_location)
+    target = tmp_path / "telepon.xlsx"
+    assert cli.main(["--config", config, "report", "rekap", "--month", "2026-11", "--channel", "telepon",
+                     "--output", str(target)]) == 0
+    sheet = openpyxl.load_workbook(target).active
+    assert str(sheet.cell(1, 1).value).startswith("Rekap Penanganan Permasalahan Melalui Telepon – LPSE Kota Batam")
+    body = [[c.value for c in row] for row in sheet.iter_rows(min_row=3) if any(c.value for c in row)]
+    assert [(r[0], r[4]) for r in body] == [(1, "Jadwal tender tidak tampil.")]
+    visits = tmp_path / "datang.csv"
+    assert cli.main(["--config", config, "report", "rekap", "--month", "2026-11", "--channel", "datang",
+                     "--output", str(visits)]) == 0
+    assert "Lupa kata sandi akun penyedia." in visits.read_text("utf-8-sig")
+    assert "Jadwal tender" not in visits.read_text("utf-8-sig")
+    listed = tmp_path / "tickets.json"
+    from contextlib import redirect_stdout
+
+    with listed.open("w") as out, redirect_stdout(out):
+        assert cli.main(["--config", config, "tickets", "--channel", "email", "--json"]) == 0
+    assert [t["number"] for t in json.loads(listed.read_text())] == ["2026-00003"]

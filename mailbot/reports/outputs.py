@@ -42,8 +42,9 @@ def records(store: Store, cfg: Config, month: Month, box: MailboxConfig | None, 
 
 
 def rekap_rows(store: Store, cfg: Config, month: Month, box: MailboxConfig | None, *,
-               loaded: list[TicketRecord] | None = None) -> list[RekapRow]:
-    """The recap's rows, of `loaded` (the month's tickets with texts) when given."""
+               loaded: list[TicketRecord] | None = None, channel: str | None = None) -> list[RekapRow]:
+    """The recap's rows, of `loaded` (the month's tickets with texts) when given; of one
+    `channel` (email, telepon, datang) when given."""
     names = {b.name: b for b in cfg.mailboxes}
 
     def staff_name(mailbox: str, address: str) -> str:
@@ -52,7 +53,8 @@ def rekap_rows(store: Store, cfg: Config, month: Month, box: MailboxConfig | Non
 
     month_records = loaded if loaded is not None else records(store, cfg, month, box, texts=True)
     waiting = held_records(store, cfg, month, box)  # SPEC 3: a call written down is never lost
-    return rekap.rows(sorted([*month_records, *waiting], key=lambda r: r.created_at), cfg.timezone, staff_name)
+    shown = [r for r in (*month_records, *waiting) if channel in (None, r.channel)]
+    return rekap.rows(sorted(shown, key=lambda r: r.created_at), cfg.timezone, staff_name)
 
 
 def held_records(store: Store, cfg: Config, month: Month, box: MailboxConfig | None) -> list[TicketRecord]:
@@ -61,17 +63,23 @@ def held_records(store: Store, cfg: Config, month: Month, box: MailboxConfig | N
     return queries.held_forms(store, month.start(cfg.timezone), month.end(cfg.timezone), boxes)
 
 
-def rekap_title(cfg: Config, month: Month, box: MailboxConfig | None) -> str:
-    """The XLSX title row: the form's name (seed 003), the unit and the month."""
-    return f"Rekap Penanganan Permasalahan – {unit_name(cfg, box)} – {labels.month_label(month, 'id')}"
+# Seed 003 names the phone log "Rekap Penanganan Permasalahan Melalui Telepon"; the others alike.
+CHANNEL_TITLES = {"email": "Melalui E-mail", "telepon": "Melalui Telepon", "datang": "Melalui Kunjungan Langsung"}
+
+
+def rekap_title(cfg: Config, month: Month, box: MailboxConfig | None, channel: str | None = None) -> str:
+    """The XLSX title row: the form's name (seed 003), for one channel when given, the unit
+    and the month."""
+    name = f"Rekap Penanganan Permasalahan {CHANNEL_TITLES[channel]}" if channel else "Rekap Penanganan Permasalahan"
+    return f"{name} – {unit_name(cfg, box)} – {labels.month_label(month, 'id')}"
 
 
 def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConfig | None, fmt: str,
-               paper: str = "a4") -> bytes:
+               paper: str = "a4", channel: str | None = None) -> bytes:
     """The recap as `fmt`: "xlsx" (printed on `paper`), "csv" (for programs) or "excel" (CSV
     for Excel under Indonesian regional settings)."""
     if fmt == "xlsx":
-        return rekap.to_xlsx(rows, rekap_title(cfg, month, box), f"Rekap {month}", paper=paper)
+        return rekap.to_xlsx(rows, rekap_title(cfg, month, box, channel), f"Rekap {month}", paper=paper)
     return rekap.to_csv(rows, excel=fmt == "excel")
 
 
@@ -133,15 +141,17 @@ def write_out(data: bytes, output: Path | None) -> None:
 
 
 def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None, *,
-              paper: str = "a4") -> int:
-    """`mailbot report rekap`: 0, or 2 when an XLSX would go to a terminal."""
+              paper: str = "a4", channel: str | None = None) -> int:
+    """`mailbot report rekap`: 0, or 2 when an XLSX would go to a terminal. `channel`: one
+    channel's recap (seed 003 keeps the phone log as its own), numbered and titled for it."""
     box = cfg.mailbox(mailbox) if mailbox else None
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         print("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
         return 2
     store = Store.of(cfg, readonly=True)
     try:
-        data = rekap_file(rekap_rows(store, cfg, month, box), cfg, month, box, fmt, paper)
+        data = rekap_file(rekap_rows(store, cfg, month, box, channel=channel), cfg, month, box, fmt, paper,
+                          channel=channel)
     finally:
         store.close()
     write_out(data, output)
