@@ -16,7 +16,8 @@ from mailbot.io.render import Renderer
 from tests.test_templates import render
 
 # Mail that ends with the footer's list, and the error mail's full list.
-FOOTED = ("staff_new", "staff_alert", "overdue_staff", "assigned", "intake_opened", "staff_lkpp", "coordinator_case")
+FOOTED = ("staff_new", "staff_alert", "overdue_staff", "assigned", "intake_opened", "staff_lkpp", "coordinator_case",
+         "head_case")
 
 
 def _listed(text: str, start: str) -> set[str]:

@@ -207,6 +207,8 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "command_ok-plain": {"commands": [("selesai", None)]},
     "coordinator_case-full": {"similar": _SIMILAR},
     "coordinator_case-sparse": _SPARSE,
+    "head_case-full": {},  # issue 48 point 2: #lapor-kepala
+    "head_case-sparse": _SPARSE,
     "delivery_failed-address": {},
     "delivery_failed-size": {"cause": "size", "failed_kind": "escalate", "failed_audience": "lkpp",
                              "answer": "helpdesk@lkpp.test: 552 5.3.4 Message size exceeds fixed limit"},

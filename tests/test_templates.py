@@ -416,7 +416,7 @@ def test_direction_is_internal_and_names_its_author(renderer: Renderer, language
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", ["staff_new", "staff_update", "assigned", "staff_lkpp", "staff_direction",
-                                  "overdue_staff", "staff_alert", "coordinator_case"])
+                                  "overdue_staff", "staff_alert", "coordinator_case", "head_case"])
 def test_staff_notices_list_every_command(renderer: Renderer, kind: str, language: str) -> None:
     """SPEC 4: staff (and coordinators) learn the commands from the notices they reply to."""
     text = render(renderer, kind, language)

@@ -71,7 +71,7 @@ WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSI
 _STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
                  "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
                  "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY,
-                 "lpse_support": Event.STAFF_LPSE_SUPPORT}
+                 "lpse_support": Event.STAFF_LPSE_SUPPORT, "report_head": Event.STAFF_REPORT_HEAD}
 
 
 @dataclass(frozen=True)

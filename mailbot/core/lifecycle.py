@@ -100,6 +100,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.STAFF_NEED_INFO, "E I", "I", ("relay_lkpp_request", *_STAFF_CMD), "E12a; SOP-015 steps 7-9"),
     (Event.STAFF_COORDINATOR, "O A E I R", "", ("ask_coordinators", *_STAFF_CMD),
      "E12b; SOP-002 step 3, SOP-004 steps 5-6"),
+    (Event.STAFF_REPORT_HEAD, "O A E I R", "", ("report_to_heads", *_STAFF_CMD),
+     "E12f; SOP-004 section 1 step 7: what the unit could not resolve, reported to the head of unit"),
     (Event.DIRECTION, "O A E I R C", "", ("record_direction", "pass_direction"), "E12d; SOP-004 steps 5, 8"),
     (Event.LKPP_NEED_INFO, "E I", "I", ("lkpp_reply", "relay_request", "notify_lkpp"), "E13; SOP-015 steps 5-7"),
     (Event.LKPP_RESOLVED, "E I", "R", ("lkpp_reply", "mark_resolved", "relay_lkpp_solution", "notify_lkpp"),
@@ -150,7 +152,7 @@ TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
 STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
                             Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
                             Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY,
-                            Event.STAFF_LPSE_SUPPORT})
+                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD})
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
@@ -228,6 +230,7 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_RELAY: "command_relay", Event.STAFF_NEED_INFO: "command_need_info",
           Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
           Event.STAFF_HISTORY: "history_requested", Event.STAFF_LPSE_SUPPORT: "command_lpse_support",
+          Event.STAFF_REPORT_HEAD: "command_report_head",
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
@@ -641,6 +644,13 @@ def _ask_coordinators(s: Step) -> None:
     s.record("direction_requested", {"note": s.body})
 
 
+def _report_to_heads(s: Step) -> None:
+    """SOP-004 section 1 step 7: a case the unit has not resolved, reported to the heads of
+    unit as `#koordinator` sends it; their reply comes back to staff as a recommendation (E12d)."""
+    s.send("head_case", Audience.HEADS, auto=AUTO_GENERATED, attach="ticket", text=s.body, context={"by": s.actor})
+    s.record("head_report_requested", {"note": s.body})
+
+
 def _record_direction(s: Step) -> None:
     """SOP-004 step 8: a head's recommendation (a coordinator's direction) goes on every ticket it names."""
     assert s.ticket is not None
@@ -835,6 +845,7 @@ EFFECTS: dict[str, Effect] = {
     "relay_solution": _relay_solution,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators,
+    "report_to_heads": _report_to_heads,
     "record_direction": _record_direction, "record_general_direction": _record_general_direction,
     "pass_direction": _pass_direction, "reject_command": _reject_command,
     "tell_no_ticket": _tell_no_ticket,

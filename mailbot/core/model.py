@@ -60,7 +60,7 @@ _REFUSED = {
                          "(#selesai) and attach what this requester needs",
     "data_value": "{command} needs a field and a value: nama|instansi|alamat|telepon VALUE; got {value!r}",
     "several_states": "only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab, "
-                      "#jawab-seperti, #lpse-support per message: {value}",
+                      "#jawab-seperti, #lpse-support, #lapor-kepala per message: {value}",
     "note_with_state": "#catatan cannot be combined with #{name}",
     "outside_assignee": "#tugaskan {value}: not one of the unit's staff, coordinators or heads (only they can act "
                         "on a ticket by mail; the operator lists them in config.yaml)",
