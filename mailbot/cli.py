@@ -135,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="CSV for Excel with Indonesian regional settings: semicolon-separated")
     rekap.add_argument("--paper", choices=["a4", "f4"], default="a4", help="XLSX: the paper it prints on")
     rekap.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
+    tamu = kinds.add_parser("tamu", help="the guest book of walk-ins (seed 000): one row per visit in the month")
+    tamu.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
+    tamu.add_argument("--mailbox", help="one mailbox (default: all)")
+    tamu.add_argument("--format", choices=["csv", "xlsx"], default=None,
+                      help="default: xlsx for an --output ending in .xlsx, else csv")
+    tamu.add_argument("--excel", action="store_true", help="CSV for Excel with Indonesian regional settings")
+    tamu.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
     summary = kinds.add_parser("summary", help="monthly summary as a self-contained HTML page, or mailed with --send")
     summary.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
     summary.add_argument("--mailbox", help="one mailbox (default: all; --send mails each its own)")
@@ -919,6 +926,12 @@ def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
             return EX_USAGE
         return outputs.run_rekap(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output,
                                  paper=args.paper, channel=args.channel)
+    if args.report == "tamu":
+        fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
+        if args.excel and fmt == "xlsx":
+            say("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
+            return EX_USAGE
+        return outputs.run_guestbook(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output)
     now = datetime.now(UTC)
     return outputs.run_summary(cfg, args.month, args.mailbox, args.output, args.send, now,
                                send_to=partial(send_summaries, cfg, args.month, now))

@@ -128,6 +128,7 @@ def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:
         "first_response_at": iso(t.first_response_at, tz), "resolved_at": iso(t.resolved_at, tz),
         "closed_at": iso(t.closed_at, tz), "channel": t.channel, "taken_by": t.taken_by,
         "lpse_support": t.lkpp_ticket if t.lkpp_ref_form == LPSE_SUPPORT else None,  # E12e: LPSE Support's number
+        "queue_number": t.queue_number,  # a walk-in's Nomor Antrian (issue 48 point 3)
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -151,3 +152,57 @@ def test_the_callers_ack_carries_the_problem(fresh_mailboxes, tmp_path):
     [ack] = mf.inbox(servers, CALLER)
     line = next(line for line in mf.text_of(ack).splitlines() if line.strip().startswith("Permasalahan"))
     assert "Jadwal tender tidak tampil" in line, mf.text_of(ack)
+
+
+VISIT_RATED = """#datang
+Nomor Antrian: A-012
+Nama: Rina Wulandari
+Instansi: CV Maju Jaya
+Email: -
+Permasalahan: Lupa kata sandi akun penyedia.
+Jawaban: Kata sandi direset di loket; pengguna sudah bisa login.
+Nilai: 5 (sangat puas)
+"""
+
+CALL_RATED = """#telepon
+Nama: Pak Joko
+Instansi: Dinas Pendidikan
+Permasalahan: Jadwal tender tidak tampil di halaman paket.
+Jawaban: Sudah dijelaskan lewat telepon.
+Nilai: 3
+"""
+
+
+def test_a_visits_queue_number_and_rating_are_kept_and_the_guest_book_lists_it(env, tmp_path, capsys):
+    """Issue 48 points 3 and 8: `Nomor Antrian` and `Nilai` on the form (seed 004 section 1
+    step 2, seed 002) are kept on the ticket (`tickets --json`); `report tamu` is seed 000's
+    guest book, one row per visit; the summary's ratings count the visitor's and the caller's."""
+    servers, config = env
+    staff_mail(servers, config, VISIT_RATED, at("2026-11-24T09:15"))
+    staff_mail(servers, config, CALL_RATED, at("2026-11-24T10:00"), sender=mf.STAFF[1])
+    capsys.readouterr()
+    assert cli.main(["--config", str(config), "tickets", "--json"]) == 0
+    shown = {t["channel"]: t for t in json.loads(capsys.readouterr().out)}
+    assert (shown["datang"]["queue_number"], shown["datang"]["rating"]) == ("A-012", 5)
+    assert (shown["telepon"]["queue_number"], shown["telepon"]["rating"]) == (None, 3)
+    book = tmp_path / "tamu.csv"
+    assert cli.main(["--config", str(config), "report", "tamu", "--month", "2026-11", "--output", str(book)]) == 0
+    rows = list(csv.reader(io.StringIO(book.read_text("utf-8-sig"), newline="")))
+    assert rows[0] == ["No", "Tanggal", "Jam", "Nomor Antrian", "Nama", "Instansi/Perusahaan", "Keperluan",
+                       "Petugas", "Nomor Tiket"]
+    assert rows[1:] == [["1", "2026-11-24", "09:15", "A-012", "Rina Wulandari", "CV Maju Jaya",
+                         "Lupa kata sandi akun penyedia.", rows[1][7], shown["datang"]["number"]]]
+    assert rows[1][7]  # the staff member who received the visitor, by name
+    xlsx = tmp_path / "tamu.xlsx"
+    assert cli.main(["--config", str(config), "report", "tamu", "--month", "2026-11", "--output", str(xlsx)]) == 0
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(xlsx).active
+    assert str(sheet.cell(1, 1).value).startswith("Buku Tamu")
+    assert [sheet.cell(3, c).value for c in (1, 3, 4)] == [1, "09:15", "A-012"]
+    page = tmp_path / "summary.html"
+    assert cli.main(["--config", str(config), "report", "summary", "--month", "2026-11", "--output", str(page)]) == 0
+    text = page.read_text("utf-8")
+    given = re.search(r'<tr><td>Jumlah penilaian</td><td class="n">(\d+)</td>', text)
+    average = re.search(r'<tr><td>Rata-rata \(1-5\)</td><td class="n">([\d.,]+)</td>', text)
+    assert given and given[1] == "2" and average and float(average[1].replace(",", ".")) == 4.0, (given, average)

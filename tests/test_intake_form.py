@@ -206,3 +206,32 @@ def test_a_last_paragraph_of_the_problem_stays_when_it_is_no_closing():
     assert got.problem == "gagal login\n\nSudah dicoba di browser lain."
     got = form("Nama: Budi\nMasalah: gagal login\n\nEmail: budi@vendor.co.id\n")  # a field, not a signature
     assert got.email == "budi@vendor.co.id"
+
+
+@pytest.mark.parametrize(("written", "rating"), [("5", 5), ("4/5", 4), ("4 dari 5", 4), ("3 (cukup)", 3),
+                                                  ("lima", 5), ("Empat", 4), ("2.0", 2)])
+def test_nilai_is_the_callers_rating_from_1_to_5(written, rating):
+    """Issue 48 point 8 (seed 002: every user rates the service): as staff write what the caller said."""
+    got = form(f"Nama: Budi\nMasalah: gagal login\nNilai: {written}\n")
+    assert got.errors == () and got.rating == rating
+
+
+@pytest.mark.parametrize("bad", ["sangat puas", "6", "10/10", "4/10"])
+def test_a_nilai_that_is_no_rating_is_refused_naming_the_field_and_value(bad):
+    got = form(f"Nama: Budi\nMasalah: gagal login\nNilai: {bad}\n")
+    assert [e.code for e in got.errors] == ["intake_rating"]
+    assert "Nilai" in str(got.errors[0]) and bad in str(got.errors[0])
+
+
+@pytest.mark.parametrize(("written", "queue"), [("Nomor Antrian: A-012", "A-012"), ("No. Antrian : 7", "7"),
+                                                ("Antrian B 15", "B 15")])
+def test_a_walk_ins_queue_number_is_kept(written, queue):
+    """Issue 48 point 3 (seed 004 section 1 step 2)."""
+    got = form(f"{written}\nNama: Rina\nPermasalahan: Lupa kata sandi.\n")
+    assert got.errors == () and got.queue == queue
+
+
+def test_a_problem_line_that_starts_with_nilai_stays_the_problem():
+    """"Nilai HPS tidak tampil": a sentence about a value, under the problem, is no rating."""
+    got = form("Nama: Budi\nPermasalahan:\nNilai HPS tidak tampil pada paket.\nMohon bantuan.\n")
+    assert got.errors == () and got.rating is None and got.problem.startswith("Nilai HPS tidak tampil")

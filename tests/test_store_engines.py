@@ -18,7 +18,7 @@ import pytest
 from mailbot.core.model import Address, State, Ticket
 from mailbot.errors import ConfigError
 from mailbot.io import schema
-from mailbot.io.migrations import MIGRATIONS
+from mailbot.io.migrations import MIGRATIONS, SCHEMA_VERSION
 from mailbot.io.store import BLOB_PIECE, Store
 from mailbot.io.store.postgres import display, placeholders
 
@@ -171,8 +171,8 @@ def test_a_known_drift_is_mended_and_a_foreign_shape_refused(pg_cluster):
     store.close()
     reopened = Store(url)  # the daemon's opening mends what adds without touching a row
     assert sorted(reopened.mended) == [
-        "column tickets.taken_by is missing (schema 18): added",
-        "index idx_tickets_mailbox_state of table tickets is missing (schema 18): added"]
+        f"column tickets.taken_by is missing (schema {SCHEMA_VERSION}): added",
+        f"index idx_tickets_mailbox_state of table tickets is missing (schema {SCHEMA_VERSION}): added"]
     reopened.db.execute("alter table tickets alter column rating type text")
     reopened.close()
     with pytest.raises(ConfigError, match=r"column tickets.rating is TEXT, expected INTEGER"):

@@ -49,7 +49,7 @@ from mailbot.core.model import Contact, Refusal
 
 CHANNELS = ("email", "telepon", "datang")  # how a ticket came in: by mail, by phone, in person
 FIELDS = ("name", "organisation", "address", "phone", "email", "problem", "answer", "date", "time", "category",
-          "ignore")
+          "queue", "rating", "ignore")
 FREE_TEXT = frozenset({"problem", "answer"})  # paragraphs: blank lines inside them
 MULTILINE = FREE_TEXT | {"organisation", "address"}  # a value may go on over the next lines
 # Commands that may stand right below `#telepon`: set on the new ticket as on any (E11).
@@ -171,6 +171,8 @@ class Form:
     notes: str = ""  # lines that belong to no field (besides the problem): kept as an internal note
     commands: tuple[Command, ...] = ()  # `#prioritas`, `#kategori`, `#tugaskan` below `#telepon`
     errors: tuple[Refusal, ...] = ()
+    queue: str = ""  # a walk-in's `Nomor Antrian` (seed 004 section 1 step 2)
+    rating: int | None = None  # `Nilai: 1-5`, the caller's or visitor's rating of the service (seed 002)
 
     @property
     def answered(self) -> bool:
@@ -462,7 +464,28 @@ def _shape(name: str, value: str, words: IntakeWords) -> bool | None:
     if name in ("date", "time"):
         found = read_when(value, words, hour_alone=name == "time")
         return found.says_when and not found.leftover
+    if name == "queue":
+        return bool(_QUEUE.match(value))
+    if name == "rating":
+        return rating_of(value) is not None
     return None
+
+
+# A queue number as a counter's machine prints it: "12", "A-012", "B 7", "A12".
+_QUEUE = re.compile(r"^[A-Za-z]{0,3}[-\s.]?\d{1,4}$")
+_RATING = re.compile(r"^\s*([1-5])(?:[.,]0)?(?:\s*(?:/|dari|of|out of)\s*5)?(?![\d/.,]?\d)", re.IGNORECASE)
+_RATING_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "one": 1, "two": 2, "three": 3, "four": 4,
+                 "five": 5}
+
+
+def rating_of(value: str) -> int | None:
+    """A rating 1-5 as staff write what the caller said: "5", "4/5", "4 dari 5", "5 (sangat
+    puas)", "lima"; None for anything else."""
+    found = _RATING.match(value)
+    if found is not None:
+        return int(found.group(1))
+    word = re.match(r"^\s*([^\W\d_]+)", value)
+    return _RATING_WORDS.get(word.group(1).lower()) if word else None
 
 
 def read_form(text: str, words: IntakeWords, received_at: datetime, tz: tzinfo) -> Form:
@@ -544,12 +567,25 @@ def _form(reader: _Reader, commands: tuple[Command, ...], received_at: datetime,
     answer = reader.text("answer", "\n") or ("" if reader.resolve else None)  # `#selesai` alone: answered
     email, email_refused = _email(reader)
     category, category_refused = _category(reader)
+    rating, rating_refused = _rating(reader)
     called, time_refused = called_at(reader.when_written(), reader.when_shown(), reader.words, received_at, tz)
     errors = [*reader.errors, *([] if problem else [Refusal("intake_problem")]), *email_refused,
-              *category_refused, *time_refused]
+              *category_refused, *rating_refused, *time_refused]
     contact = Contact(reader.short("name"), reader.short("organisation", ", "), reader.short("address", ", "),
                       reader.short("phone"))
-    return Form(contact, email, problem, answer, called, category, notes, commands, tuple(errors))
+    return Form(contact, email, problem, answer, called, category, notes, commands, tuple(errors),
+                queue=reader.short("queue"), rating=rating)
+
+
+def _rating(reader: _Reader) -> tuple[int | None, list[Refusal]]:
+    """`Nilai`: the caller's rating 1-5 (seed 002), as `rating_of` reads it."""
+    written = reader.text("rating")
+    if not written:
+        return None, []
+    rating = rating_of(written)
+    if rating is None:
+        return None, [Refusal("intake_rating", command=reader.typed.get("rating", "Nilai"), value=written)]
+    return rating, []
 
 
 def _email(reader: _Reader) -> tuple[str, list[Refusal]]:
@@ -593,6 +629,7 @@ def form_detail(form: Form) -> dict[str, object]:
         "phone": form.contact.phone, "email": form.email, "problem": form.problem, "answer": form.answer,
         "called_at": form.called_at.isoformat() if form.called_at else None, "category": form.category,
         "notes": form.notes, "commands": [[c.name, c.arg, c.typed] for c in form.commands],
+        "queue": form.queue, "rating": form.rating,
     }
 
 
@@ -611,7 +648,8 @@ def form_of(detail: Mapping[str, object]) -> Form:
         datetime.fromisoformat(called) if isinstance(called, str) and called else None,
         text("category") or None, text("notes"),
         tuple(Command(str(c[0]), c[1] if isinstance(c[1], str) else None, typed=str(c[2]))
-              for c in commands if isinstance(c, list) and len(c) == 3) if isinstance(commands, list) else ())
+              for c in commands if isinstance(c, list) and len(c) == 3) if isinstance(commands, list) else (),
+        queue=text("queue"), rating=rating if isinstance(rating := detail.get("rating"), int) else None)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ def _intake_ticket(s: Step, intake: Intake) -> Ticket:
         subject=f.title, created_at=intake.called_at, updated_at=s.now, language=s.policy.language,
         category=f.category[0] if f.category else None, priority=f.priority[0] if f.priority else None,
         participants=frozenset({form.email}) if form.email else frozenset(), contact=form.contact,
-        channel=intake.channel, taken_by=intake.staff,
+        channel=intake.channel, taken_by=intake.staff, queue_number=form.queue or None,
+        rating=form.rating,  # issue 48 point 8: `Nilai` given at the counter or on the phone (seed 002)
         first_response_at=intake.called_at)  # SPEC 3: a call or visit is its own first response
 
 
@@ -124,7 +125,8 @@ def held_ticket(intake: Intake, number: str, language: str, now: datetime) -> Ti
     return Ticket(id=None, mailbox="", number=number, state=State.OPEN,
                   requester=Address(form.email or no_mailbox(intake.channel), form.contact.name),
                   subject=title_of(form.problem), created_at=intake.called_at, updated_at=now, language=language,
-                  contact=form.contact, channel=intake.channel, taken_by=intake.staff)
+                  contact=form.contact, channel=intake.channel, taken_by=intake.staff,
+                  queue_number=form.queue or None, rating=form.rating)
 
 
 def remind_held(intake: Intake, number: str) -> Send:

@@ -79,6 +79,7 @@ _REFUSED = {
                     "when the caller has none",
     "intake_email_internal": "{command}: {value} is an address of the unit or of Helpdesk LKPP, not the caller's",
     "intake_category": "{command}: {value!r} is not one of pengaduan, pertanyaan, konsultasi",
+    "intake_rating": "{command}: {value!r} is not a rating from 1 to 5",
     "intake_time": "{command}: {value!r} is no date or time; write e.g. 'Waktu: 10.15' or 'Tanggal: 12/11/2026 10.15'",
     "intake_future": "{command}: {value!r} is later than this mail",
     "intake_too_old": "{command}: {value!r} is more than {name} days before this mail",
@@ -286,6 +287,7 @@ class Ticket:
     contact: Contact = field(default_factory=Contact)
     channel: str = "email"  # how the case came in: email | telepon | datang (SPEC 3)
     taken_by: str | None = None  # the staff member who took the call or the visit
+    queue_number: str | None = None  # a walk-in's `Nomor Antrian` (seed 004 section 1 step 2)
 
     def with_id(self, ticket_id: int) -> Ticket:
         from dataclasses import replace

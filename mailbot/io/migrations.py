@@ -327,6 +327,12 @@ def _v18(db: sqlite_utils.Database) -> None:
     db.table("restored").create_index(["mailbox", "number", "kind"])
 
 
+def _v19(db: sqlite_utils.Database) -> None:
+    """A walk-in's queue number (seed 004 section 1 step 2: `Nomor Antrian` on the form,
+    issue 48): kept on the ticket for the guest book (`report tamu`) and `tickets --json`."""
+    db.table("tickets").add_column("queue_number", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17, _v18)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19)
 SCHEMA_VERSION = len(MIGRATIONS)

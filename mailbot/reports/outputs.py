@@ -83,6 +83,35 @@ def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConf
     return rekap.to_csv(rows, excel=fmt == "excel")
 
 
+def run_guestbook(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None) -> int:
+    """`mailbot report tamu`: the month's guest book of walk-ins (seed 000); 0, or 2 when an
+    XLSX would go to a terminal."""
+    from mailbot.reports import guestbook
+
+    box = cfg.mailbox(mailbox) if mailbox else None
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        print("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
+        return 2
+    names = {b.name: b for b in cfg.mailboxes}
+
+    def staff_name(mailbox: str, address: str) -> str:
+        found = names.get(mailbox)
+        return found.staff_name(address) if found else address
+
+    store = Store.of(cfg, readonly=True)
+    try:
+        visits = [*records(store, cfg, month, box, texts=True), *held_records(store, cfg, month, box)]
+    finally:
+        store.close()
+    book = guestbook.rows(visits, cfg.timezone, staff_name)
+    if fmt == "xlsx":
+        title = f"Buku Tamu – {unit_name(cfg, box)} – {labels.month_label(month, 'id')}"
+        write_out(guestbook.to_xlsx(book, title), output)
+    else:
+        write_out(guestbook.to_csv(book, excel=fmt == "excel"), output)
+    return 0
+
+
 def deadlines_table(rules: Rules) -> dict[str, Deadlines]:
     return {p: rules.deadlines(p) for p in PRIORITIES}
 

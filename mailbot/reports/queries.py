@@ -31,7 +31,8 @@ HISTORY_KINDS = ("command_escalate", "command_lpse_support", "staff_replied", "c
 
 _TICKETS = """
 select id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
-       priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, lkpp_ref_form, {form}
+       priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, lkpp_ref_form,
+       queue_number, {form}
 from tickets t
 where t.created_at >= :start and t.created_at < :end {mailbox}
 order by t.created_at, t.id
@@ -153,8 +154,8 @@ def held_forms(store: Store, start: datetime, end: datetime, mailboxes: Iterable
                 id=0, mailbox=mailbox, number=form.number, state=HELD, requester=f.email or no_mailbox(intake.channel),
                 requester_name=f.contact.name, contact_name=f.contact.name, contact_org=f.contact.organisation,
                 subject=title_of(f.problem), category=f.category, priority=None, created_at=intake.called_at,
-                resolved_at=None, closed_at=None, rating=None, lkpp_ticket=None, channel=intake.channel,
-                taken_by=intake.staff, form_problem=f.problem, form_answer=f.answer))
+                resolved_at=None, closed_at=None, rating=f.rating, lkpp_ticket=None, channel=intake.channel,
+                taken_by=intake.staff, form_problem=f.problem, form_answer=f.answer, queue_number=f.queue or None))
     return found
 
 
@@ -173,8 +174,8 @@ def query_plans(store: Store, start: datetime, end: datetime, mailbox: str | Non
 
 def _record(row: tuple[Any, ...], mails: Iterable[Mail], history: Iterable[Entry]) -> TicketRecord:
     (ticket_id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
-     priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, ref_form, problem,
-     answer) = row
+     priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, ref_form, queue,
+     problem, answer) = row
     return TicketRecord(
         id=ticket_id, mailbox=mailbox, number=number, state=state, requester=requester,
         requester_name=requester_name or "", contact_name=contact_name or "", contact_org=contact_org or "",
@@ -182,6 +183,7 @@ def _record(row: tuple[Any, ...], mails: Iterable[Mail], history: Iterable[Entry
         resolved_at=_maybe(resolved_at), closed_at=_maybe(closed_at), rating=rating, lkpp_ticket=lkpp_ticket,
         mails=tuple(mails), history=tuple(history), channel=channel or "email", taken_by=taken_by,
         form_problem=problem or "", form_answer=answer if isinstance(answer, str) else None, lkpp_ref_form=ref_form,
+        queue_number=queue,
     )
 
 

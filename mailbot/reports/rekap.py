@@ -220,11 +220,12 @@ def to_csv(recap: Sequence[RekapRow], *, excel: bool = False) -> bytes:
     writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
     writer.writerow(REKAP_COLUMNS)
     for row in recap:
-        writer.writerow([_csv_cell(value) for value in row.cells()])
+        writer.writerow([csv_cell(value) for value in row.cells()])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _csv_cell(value: int | date | str | None) -> str:
+def csv_cell(value: int | date | str | None) -> str:
+    """One CSV cell: a date in ISO 8601, a text that could start a formula behind an apostrophe."""
     if value is None:
         return ""
     if isinstance(value, date):

@@ -126,6 +126,7 @@ class TicketRecord:
     form_problem: str = ""  # a call's or visit's Permasalahan as staff wrote it
     form_answer: str | None = None  # the answer given on the spot; None: not answered then
     lkpp_ref_form: str | None = None  # "lpse-support": LKPP's number is LPSE Support's (E12e)
+    queue_number: str | None = None  # a walk-in's Nomor Antrian (seed 004 section 1 step 2)
 
     @property
     def answered_on_the_spot(self) -> bool:

@@ -142,7 +142,7 @@ class Tickets:
             participants=parts,
             contact=_contact(row),
             channel=row["channel"] or "email",
-            taken_by=row["taken_by"],
+            taken_by=row["taken_by"], queue_number=row.get("queue_number"),
         )
 
 
@@ -182,4 +182,5 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
         "contact_phone": ticket.contact.phone or None,
         "channel": ticket.channel,
         "taken_by": ticket.taken_by,
+        "queue_number": ticket.queue_number,
     }

@@ -1,0 +1,93 @@
+"""The guest book of walk-ins (seed 000 keeps one; seed 004 section 1 step 2 gives each a
+queue number): `mailbot report tamu --month YYYY-MM`, one row per visit of the month, CSV
+or XLSX. Pure: rows from the month's records, bytes from rows.
+
+The visits are the tickets staff opened with `#datang` (and the forms still held for their
+sender's `#buka`: a visitor written down is never left out). What a visitor said is text a
+head opens in Excel: no cell of it runs as a formula (`rekap.csv_cell`, strings only).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from mailbot.reports.rekap import csv_cell, excel_text
+from mailbot.reports.values import TicketRecord
+
+COLUMNS = ("No", "Tanggal", "Jam", "Nomor Antrian", "Nama", "Instansi/Perusahaan", "Keperluan", "Petugas",
+           "Nomor Tiket")
+WIDTHS = (5, 12, 7, 14, 28, 30, 60, 26, 14)
+
+
+@dataclass(frozen=True)
+class GuestRow:
+    no: int
+    day: date
+    time: str  # HH:MM, the unit's time
+    queue: str
+    name: str
+    organisation: str
+    purpose: str
+    staff: str
+    ticket: str
+
+    def cells(self) -> tuple[int | date | str, ...]:
+        return (self.no, self.day, self.time, self.queue, self.name, self.organisation, self.purpose, self.staff,
+                self.ticket)
+
+
+def rows(records: Sequence[TicketRecord], tz: tzinfo, staff_name: Callable[[str, str], str]) -> list[GuestRow]:
+    """The month's visits in the order they came, numbered from 1."""
+    visits = sorted((r for r in records if r.channel == "datang"), key=lambda r: r.created_at)
+    return [GuestRow(no, (at := r.created_at.astimezone(tz)).date(), at.strftime("%H:%M"), r.queue_number or "",
+                     r.contact_name or r.requester_name, r.contact_org, r.form_problem or r.subject,
+                     staff_name(r.mailbox, r.taken_by) if r.taken_by else "", r.number)
+            for no, r in enumerate(visits, start=1)]
+
+
+def to_csv(book: Sequence[GuestRow], *, excel: bool = False) -> bytes:
+    """As the recap's CSV: UTF-8 with a byte-order mark, ISO dates, `;` for Excel (`excel`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in book:
+        writer.writerow([csv_cell(value) for value in row.cells()])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(book: Sequence[GuestRow], title: str) -> bytes:
+    """A workbook that prints: the title in row 1, the header in row 2 (frozen), a row per
+    visit; every text written as a string, never a formula."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})
+    ws = workbook.add_worksheet("Buku Tamu")
+    bold = workbook.add_format({"bold": True, "font_size": 13})
+    header = workbook.add_format({"bold": True, "border": 1, "text_wrap": True, "valign": "top"})
+    text = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    day = workbook.add_format({"border": 1, "num_format": "dd/mm/yyyy", "valign": "top"})
+    ws.write_string(0, 0, title, bold)
+    for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
+        ws.write_string(1, col, name, header)
+        ws.set_column(col, col, width)
+    for r, row in enumerate(book, start=2):
+        for col, value in enumerate(row.cells()):
+            if isinstance(value, date):
+                ws.write_datetime(r, col, datetime(value.year, value.month, value.day), day)
+            elif isinstance(value, int):
+                ws.write_number(r, col, value, text)
+            else:
+                ws.write_string(r, col, excel_text(value), text)
+    ws.freeze_panes(2, 0)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(1)
+    workbook.close()
+    return buffer.getvalue()
