@@ -206,3 +206,5 @@ def test_a_visits_queue_number_and_rating_are_kept_and_the_guest_book_lists_it(e
     given = re.search(r'<tr><td>Jumlah penilaian</td><td class="n">(\d+)</td>', text)
     average = re.search(r'<tr><td>Rata-rata \(1-5\)</td><td class="n">([\d.,]+)</td>', text)
     assert given and given[1] == "2" and average and float(average[1].replace(",", ".")) == 4.0, (given, average)
+    by_channel = dict(re.findall(r'<tr><td>Penilaian lewat ([^<]+) \(rata-rata\)</td><td class="n">([^<]+)</td>', text))
+    assert by_channel == {"Telepon": "1 (3)", "Datang langsung": "1 (5)"}, by_channel

@@ -354,7 +354,14 @@ def _escalations(records: Sequence[TicketRecord]) -> Escalations:
 
 
 def _ratings(records: Sequence[TicketRecord]) -> Ratings:
-    scores = [r.rating for r in records if r.rating is not None and 1 <= r.rating <= 5]
+    rated = [r for r in records if r.rating is not None and 1 <= r.rating <= 5]
+    scores = [r.rating for r in rated if r.rating is not None]
     by_score = Counter(scores)
+    by_channel: dict[str, list[int]] = {}
+    for record in rated:
+        if record.rating is not None:
+            by_channel.setdefault(record.channel, []).append(record.rating)
     return Ratings(len(scores), sum(scores) / len(scores) if scores else None,
-                   (by_score[1], by_score[2], by_score[3], by_score[4], by_score[5]))
+                   (by_score[1], by_score[2], by_score[3], by_score[4], by_score[5]),
+                   tuple((channel, len(given), sum(given) / len(given))
+                         for channel in CHANNELS if (given := by_channel.get(channel))))

@@ -71,6 +71,10 @@ def _ratings(summary: Summary, lang: str) -> dict[str, object]:
         "count": ratings.count,
         "average": "–" if ratings.average is None else labels.number(ratings.average, lang, 2),
         "by_score": list(zip(range(1, 6), ratings.by_score, strict=True)),
+        # (channel, how many, average), shown when a rating came by phone or visit (issue 48 point 8)
+        "by_channel": [(labels.CHANNELS[lang].get(channel, channel), count, labels.number(average, lang, 2))
+                       for channel, count, average in ratings.by_channel]
+        if any(channel != "email" for channel, _count, _average in ratings.by_channel) else [],
     }
 
 

@@ -223,6 +223,9 @@ class Ratings:
     count: int
     average: float | None
     by_score: tuple[int, int, int, int, int]  # how many gave 1, 2, 3, 4, 5
+    # per channel that has any (email, telepon, datang): how many ratings, their average;
+    # a caller's or visitor's `Nilai` on the form counts as a requester's `YA 5` (issue 48)
+    by_channel: tuple[tuple[str, int, float], ...] = ()
 
 
 @dataclass(frozen=True)
