@@ -898,3 +898,32 @@ def test_a_held_form_is_reminded_after_30_working_minutes_and_once(held: datetim
     waiting = HeldForm("2026-00001", held, Intake("telepon", "#telepon", form, "staf@lpse.test", held))
     assert held_form_due(waiting, CAL) == due
     assert held_form_due(replace(waiting, reminded=True), CAL) is None  # one reminder; then the digest
+
+
+# --- issue 48 point 7: the coordinators' direction and the head's recommendation are timed ---
+
+
+@pytest.mark.parametrize(("asked", "kind", "audience"), [
+    ("coordinators", K.COORDINATOR_DIRECTION, Audience.COORDINATORS), ("heads", K.HEAD_DIRECTION, Audience.HEADS)])
+def test_a_case_sent_for_direction_waits_one_working_day_then_those_asked_are_reminded_once(asked, kind, audience):
+    """SOP-004 section 1 steps 5, 7: `#koordinator` (`#lapor-kepala`) on Friday 10:00 is due
+    Monday 10:00 (one working day, the weekend skipped); the reminder goes to those asked,
+    staff in copy, once."""
+    friday = wib(11, 27, 10)
+    open_ticket = ticket(State.OPEN, first_response_at=friday)
+    started = plan(open_ticket, open_ticket, False, friday, CAL, D, direction=asked)
+    [timer] = [t for t in started.set if t.kind is kind]
+    assert timer.due_at == wib(11, 30, 10)
+    firing = fire(timer, open_ticket, wib(11, 30, 10, 5), CAL, D)
+    [send] = firing.sends
+    assert send.to is audience and send.cc == (Audience.STAFF,) and send.kind == "direction_reminder"
+    assert firing.next_due is None  # once
+
+
+def test_their_word_stops_the_wait_and_a_closed_ticket_waits_for_none():
+    open_ticket = ticket(State.OPEN, first_response_at=MON)
+    given = plan(open_ticket, open_ticket, False, MON, CAL, D, direction="given")
+    assert {K.COORDINATOR_DIRECTION, K.HEAD_DIRECTION} <= set(given.clear)
+    timer = Timer(K.COORDINATOR_DIRECTION, MON, wib(11, 24, 10))
+    dropped = fire(timer, ticket(State.CLOSED), wib(11, 24, 11), CAL, D)
+    assert dropped.sends == () and [e.kind for e in dropped.events] == ["timer_dropped"]

@@ -64,3 +64,50 @@ def test_a_heads_reply_comes_back_to_staff_as_a_recommendation(reported):
     forged, _ = mf.mail(mf.HEAD, str(case["Subject"]), "#jawab\nKasus Anda sudah selesai.")  # cites nothing of ours
     mf.deliver(servers, config, forged)
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack"]
+
+
+# --- issue 48 point 7: the direction asked for is timed ---------------------------------
+
+WIB = __import__("zoneinfo").ZoneInfo("Asia/Jakarta")
+
+
+def _at(text: str):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+def _sweep(config, moment) -> None:  # type: ignore[no-untyped-def]
+    from mailbot import cli
+
+    assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
+
+
+@pytest.mark.parametrize(("command", "asked", "kind"), [("#koordinator", mf.COORDINATOR, "coordinator_case"),
+                                                        ("#lapor-kepala", mf.HEAD, "head_case")])
+def test_direction_not_given_within_a_working_day_is_reminded_once_and_staff_told(
+        fresh_mailboxes, tmp_path, command, asked, kind):
+    """SPEC 6 `coordinator_direction`: asked on Monday 10:00 WIB, no word by Tuesday 10:00: those
+    asked get one reminder with staff in copy; a reply to it is their direction and passes to staff."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path, timezone="Asia/Jakarta")
+    monday = _at("2026-11-23T10:00")
+    servers.append(mf.UNIT, mf.mail(REQUESTER, "Kontrak belum bisa ditandatangani", "Adendum tidak bisa diunggah.",
+                                    date=monday)[0], msg_time=monday)
+    mf.handle_at(config, monday)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], f"{command}\nMohon arahan.")[0], msg_time=monday)
+    mf.handle_at(config, monday)
+    assert len(mf.of_kind(mf.inbox(servers, asked), kind)) == 1
+    _sweep(config, _at("2026-11-23T16:00"))  # within the working day: nothing yet
+    assert mf.of_kind(mf.inbox(servers, asked), "direction_reminder") == []
+    _sweep(config, _at("2026-11-24T10:05"))
+    [reminder] = mf.of_kind(mf.inbox(servers, asked), "direction_reminder")
+    assert [m["Message-ID"] for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "direction_reminder")] == \
+        [reminder["Message-ID"]]  # staff told: the same mail, in copy
+    _sweep(config, _at("2026-11-25T10:05"))
+    assert len(mf.of_kind(mf.inbox(servers, asked), "direction_reminder")) == 1  # once
+    word = "Hubungi Pokja hari ini juga."
+    servers.append(mf.UNIT, mf.reply_as_client(reminder, asked, word)[0], msg_time=_at("2026-11-25T11:00"))
+    mf.handle_at(config, _at("2026-11-25T11:00"))
+    assert word in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))

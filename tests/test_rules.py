@@ -841,7 +841,16 @@ def test_other_files_in_rules_dir_are_ignored(tmp_path: Path) -> None:
 def test_deadline_fields_are_the_spec_timers() -> None:
     """Deadlines carry exactly the timers of SPEC section 6."""
     assert DEADLINE_FIELDS == ("first_response", "lkpp_status", "lkpp_progress", "awaiting_info_remind",
-                               "awaiting_info_close", "confirm_close", "resolution")
+                               "awaiting_info_close", "confirm_close", "resolution", "coordinator_direction")
+
+
+def test_an_operators_deadlines_written_before_coordinator_direction_still_load(tmp_path: Path) -> None:
+    """Issue 48 added `coordinator_direction` (SPEC 6: 1 working day): a rules_dir/deadlines.yaml
+    with `replace: true` written before it still loads, with that day."""
+    (tmp_path / "deadlines.yaml").write_text(
+        "replace: true\ndefault: {first_response: 4, lkpp_status: 2, lkpp_progress: 1, awaiting_info_remind: 2,\n"
+        "  awaiting_info_close: 5, confirm_close: 3, resolution: 72}\n")
+    assert load_rules(tmp_path).deadlines("normal").coordinator_direction == 1
 
 
 # --- the second opinion on replies that go on to a requester ----------------------------

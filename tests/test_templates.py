@@ -66,6 +66,7 @@ def context(**changes: Any) -> dict[str, Any]:
         "note": "Sudah kami cek: sertifikat penyedia valid, tetapi unggah tetap gagal. Mohon bantuan LKPP.",
         "hours_waited": 26.5,
         "due": "Selasa, 24 November 2026 15:30 WIB",
+        "since": "Senin, 23 November 2026 15:30 WIB", "asked": "coordinators",  # direction_reminder (issue 48)
         "tickets": [
             {"number": "2026-00042", "subject": "Tidak bisa upload penawaran", "state": "escalated",
              "waited": "3 hari kerja", "on_whom": "lkpp"},

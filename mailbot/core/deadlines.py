@@ -109,6 +109,7 @@ def plan(
     data_requested: bool = False,
     running: Mapping[TimerKind, Timer] | None = None,
     told: Collection[str] = (),
+    direction: str | None = None,
 ) -> TimerPlan:
     """The timers a decision starts and stops (SPEC section 6).
 
@@ -130,10 +131,15 @@ def plan(
     closed ticket reopened (E5) takes it up again from there (`told`: the timers whose
     breach notice already went out on the ticket), so one reopened past it is told to the
     coordinators once, as the digest shows it.
+
+    `direction` (issue 48; SOP-004 section 1 steps 5, 7): "coordinators" when the decision
+    asked them for direction (`#koordinator`), "heads" when it reported the case to them
+    (`#lapor-kepala`), "given" when their direction or recommendation came: the
+    COORDINATOR_DIRECTION / HEAD_DIRECTION clock starts, or stops.
     """
     _check_aware(now)
     change = _Change(old, new, old.state if old else None, new.state, lkpp_message, now, cal, d,
-                     active, data_requested, running or {}, told)
+                     active, data_requested, running or {}, told, direction)
     changes = _Changes()
     if change.after is State.CLOSED:
         if change.before is not State.CLOSED:
@@ -160,6 +166,7 @@ class _Change:
     data_requested: bool
     running: Mapping[TimerKind, Timer]
     told: Collection[str]
+    direction: str | None = None
 
 
 def _resolution_opened(changes: _Changes, c: _Change) -> None:
@@ -235,6 +242,18 @@ def _lkpp_progress(changes: _Changes, c: _Change) -> None:
         changes.start(TimerKind.LKPP_PROGRESS, c.now, c.cal.add_working_days(c.now, c.d.lkpp_progress))
 
 
+_DIRECTION_TIMERS = {"coordinators": TimerKind.COORDINATOR_DIRECTION, "heads": TimerKind.HEAD_DIRECTION}
+
+
+def _direction(changes: _Changes, c: _Change) -> None:
+    """SOP-004 section 1 steps 5, 7: the case sent for direction waits a working day (by
+    default) for the word of those asked; their word stops the clock."""
+    if c.direction == "given":
+        changes.stop(*_DIRECTION_TIMERS.values())
+    elif c.direction in _DIRECTION_TIMERS:
+        changes.start(_DIRECTION_TIMERS[c.direction], c.now, c.cal.add_working_days(c.now, c.d.coordinator_direction))
+
+
 # The timer rules of a decision that does not close the ticket, in the order they speak.
 _PLAN_RULES: tuple[Callable[[_Changes, _Change], None], ...] = (
     _resolution_opened,
@@ -246,6 +265,7 @@ _PLAN_RULES: tuple[Callable[[_Changes, _Change], None], ...] = (
     _resolution_reopened,
     _resolution_rejected,
     _lkpp_progress,
+    _direction,
 )
 
 
@@ -388,6 +408,8 @@ def fits(kind: TimerKind, ticket: Ticket, started: datetime | None = None) -> bo
             return ticket.state is State.RESOLVED
         case TimerKind.RESOLUTION:  # seed 002: met once a solution reached the requester
             return ticket.state not in (State.RESOLVED, State.CLOSED)
+        case TimerKind.COORDINATOR_DIRECTION | TimerKind.HEAD_DIRECTION:  # until the ticket closes
+            return ticket.state is not State.CLOSED
     return False  # pragma: no cover - every kind is matched above
 
 
@@ -516,6 +538,20 @@ def _fire_resolution(
     return Firing((send,), (_fired(timer, cal),), None)
 
 
+def _fire_direction(
+    timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
+) -> Firing:
+    """SOP-004 section 1 steps 5, 7 (issue 48): the coordinators' direction (the head's
+    recommendation) has not come within its working day: those asked are reminded once,
+    staff in copy; a reply to the reminder is their direction."""
+    asked = "heads" if timer.kind is TimerKind.HEAD_DIRECTION else "coordinators"
+    context: dict[str, object] = {"timer": str(timer.kind), "asked": asked, "since": _iso(timer.started_at, cal),
+                                  "due": _iso(timer.due_at, cal)}
+    send = Send("direction_reminder", Audience.HEADS if asked == "heads" else Audience.COORDINATORS,
+                cc=(Audience.STAFF,), auto=AUTO_GENERATED, context=context)
+    return Firing((send,), (_fired(timer, cal),), None)
+
+
 _FIRE = {
     TimerKind.FIRST_RESPONSE: _fire_first_response,
     TimerKind.LKPP_STATUS: _fire_lkpp_status,
@@ -523,6 +559,8 @@ _FIRE = {
     TimerKind.AWAITING_INFO: _fire_awaiting_info,
     TimerKind.CONFIRM_CLOSE: _fire_confirm_close,
     TimerKind.RESOLUTION: _fire_resolution,
+    TimerKind.COORDINATOR_DIRECTION: _fire_direction,
+    TimerKind.HEAD_DIRECTION: _fire_direction,
 }
 
 
@@ -568,6 +606,8 @@ _ON_WHOM = {
     TimerKind.LKPP_PROGRESS: "LKPP",
     TimerKind.AWAITING_INFO: "requester",
     TimerKind.CONFIRM_CLOSE: "requester",
+    TimerKind.COORDINATOR_DIRECTION: "coordinators",
+    TimerKind.HEAD_DIRECTION: "heads",
 }
 # whom a ticket past the 3x24h standard waits on: whoever holds it in its state
 _HOLDER = {State.OPEN: "staff", State.ANSWERED: "requester", State.ESCALATED: "LKPP", State.AWAITING_INFO: "requester"}
@@ -591,6 +631,8 @@ def _span(kind: TimerKind, d: Deadlines) -> float:
         TimerKind.AWAITING_INFO: d.awaiting_info_remind,
         TimerKind.CONFIRM_CLOSE: d.confirm_close,
         TimerKind.RESOLUTION: d.resolution,
+        TimerKind.COORDINATOR_DIRECTION: d.coordinator_direction,
+        TimerKind.HEAD_DIRECTION: d.coordinator_direction,
     }[kind]
 
 

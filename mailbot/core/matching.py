@@ -82,7 +82,7 @@ STAFF_ROLES = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD})
 # Mail that asks the coordinators or heads for their word: the case sent for direction
 # (E12b), the case reported to the heads (E12f), the digest (E12d) and the alert about an
 # unverified message (E19).
-ASKS_LEADERS = frozenset({"coordinator_case", "head_case", "digest", "unverified"})
+ASKS_LEADERS = frozenset({"coordinator_case", "head_case", "direction_reminder", "digest", "unverified"})
 
 
 def roles_of(address: str, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> tuple[Role, ...]:

@@ -357,6 +357,8 @@ class TimerKind(enum.StrEnum):
     AWAITING_INFO = "awaiting_info"
     CONFIRM_CLOSE = "confirm_close"
     RESOLUTION = "resolution"
+    COORDINATOR_DIRECTION = "coordinator_direction"  # issue 48: #koordinator waits for direction
+    HEAD_DIRECTION = "head_direction"  # issue 48: #lapor-kepala waits for the head's recommendation
 
 
 @dataclass(frozen=True)

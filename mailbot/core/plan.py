@@ -179,7 +179,17 @@ def _timers(decision: Decision, before: Ticket | None, history: History, setup: 
     asked = any(s.kind == "need_info" and s.to is Audience.REQUESTER for s in decision.sends)
     return plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
                        setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
-                       running=history.running, told=history.told)
+                       running=history.running, told=history.told, direction=_direction(decision))
+
+
+# The history events of a decision that start or stop the wait for direction (issue 48).
+_DIRECTION_EVENTS = {"direction_requested": "coordinators", "head_report_requested": "heads",
+                     "direction": "given", "recommendation": "given"}
+
+
+def _direction(decision: Decision) -> str | None:
+    """Whether the decision asked the coordinators or the heads for their word, or brought it."""
+    return next((_DIRECTION_EVENTS[e.kind] for e in decision.events if e.kind in _DIRECTION_EVENTS), None)
 
 
 def refused_back(kind: str, ticket: Ticket, setup: Setup, now: datetime) -> tuple[Ticket, TimerPlan] | None:

@@ -35,6 +35,7 @@ def _deadlines(table: dict[str, dict[str, float]], priority: str, source: str) -
     """A priority's timers: its own over the default's; all of them set, and the reminder
     before the close of a ticket that waits for data."""
     values = {**table.get("default", {}), **table.get(priority, {})}
+    values.setdefault("coordinator_direction", 1.0)  # added after operators wrote `replace: true` files
     for name in DEADLINE_FIELDS:
         if name not in values:
             raise ConfigError(f"{source}: priority {priority!r}: field {name!r}: missing "

@@ -127,6 +127,9 @@ class Deadlines:
     awaiting_info_close: float  # working days before the ticket closes without the data
     confirm_close: float  # working days before a resolved ticket closes by itself
     resolution: float  # wall-clock hours, the 3x24h service standard of SOP-002
+    # working days for the coordinators' direction (#koordinator) or the head's recommendation
+    # (#lapor-kepala), SOP-004 section 1 steps 5 and 7: reminded once, staff told (issue 48)
+    coordinator_direction: float = 1.0
 
 
 DEADLINE_FIELDS = tuple(f.name for f in fields(Deadlines))
