@@ -927,3 +927,12 @@ def test_their_word_stops_the_wait_and_a_closed_ticket_waits_for_none():
     timer = Timer(K.COORDINATOR_DIRECTION, MON, wib(11, 24, 10))
     dropped = fire(timer, ticket(State.CLOSED), wib(11, 24, 11), CAL, D)
     assert dropped.sends == () and [e.kind for e in dropped.events] == ["timer_dropped"]
+
+
+def test_a_direction_past_its_day_is_overdue_on_those_asked_in_the_digest():
+    from mailbot.io.words import words
+
+    timer = Timer(K.HEAD_DIRECTION, MON, wib(11, 24, 10))
+    [late] = find_overdue(ticket(State.OPEN, first_response_at=MON), [timer], wib(11, 24, 15), CAL, D)
+    assert (late.kind, late.on_whom) == (K.HEAD_DIRECTION, "heads")
+    assert words("id").overdue(late.kind, late.span) == "belum ada rekomendasi kepala unit (1 hari kerja)"
