@@ -342,3 +342,34 @@ def test_a_quiet_month_does_not_average_zero_tickets(tmp_path, language, said):
     context = present.context(summary, unit="LPSE", unit_address="lpse@lpse.test", language=language,
                               deadlines=deadlines_table(load_rules()), images={}, tz=WIB, mail=False)
     assert (summary.opened, summary.working_days, context["per_working_day"]) == (1, 21, said)
+
+
+def test_how_long_direction_took_is_counted_in_working_time():
+    """Issue 48 point 7 (SOP-004 section 1 steps 5, 7): a case sent to the coordinators on
+    Monday 15:00 and answered Tuesday 09:00 took 2 working hours (08:00-16:00); one sent to
+    the heads and answered in 30 minutes; one asked twice and never answered counts once."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from mailbot.core.worktime import WorkCalendar
+    from mailbot.reports.figures import _directions
+    from mailbot.reports.values import Entry, TicketRecord
+
+    wib = ZoneInfo("Asia/Jakarta")
+
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=wib)
+
+    def record(*history: tuple[str, str]) -> TicketRecord:
+        return TicketRecord(id=1, mailbox="t", number="2026-00001", state="open", requester="a@b.test",
+                            requester_name="", contact_name="", contact_org="", subject="x", category=None,
+                            priority=None, created_at=at("2026-11-23T08:00"), resolved_at=None, closed_at=None,
+                            rating=None, lkpp_ticket=None, history=tuple(Entry(at(t), "x", k) for t, k in history))
+
+    found = _directions([
+        record(("2026-11-23T15:00", "direction_requested"), ("2026-11-24T09:00", "direction")),
+        record(("2026-11-24T10:00", "head_report_requested"), ("2026-11-24T10:30", "recommendation")),
+        record(("2026-11-24T10:00", "direction_requested"), ("2026-11-25T10:00", "direction_requested")),
+    ], WorkCalendar.build(workdays=("mon", "tue", "wed", "thu", "fri"), hours="08:00-16:00", country=None))
+    assert (found.asked, found.given) == (3, 2)
+    assert (found.median, found.longest) == (timedelta(hours=1, minutes=15), timedelta(hours=2))

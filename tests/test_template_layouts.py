@@ -61,6 +61,7 @@ CASES: dict[str, dict[str, Any]] = {
         "escalations": {"tickets": 2, "rows": [("Diselesaikan oleh Helpdesk LKPP", 1), ("Masih di LKPP", 1)]},
         "ratings": {"count": 9, "average": "4,56", "by_score": [(1, 0), (2, 0), (3, 1), (4, 2), (5, 6)],
                     "by_channel": [("Email", 6, "4,50"), ("Telepon", 2, "4,50"), ("Datang langsung", 1, "5,00")]},
+        "directions": {"asked": 3, "given": 2, "median": "2,5 jam kerja", "longest": "6 jam kerja"},
         "steps": [
             {"key": "ack", "name": "Tanda terima", "basis": "SOP langkah 8", "target": "≤ 15 menit",
              "cases": 42, "met": 42, "rate": "100%", "low": False, "worst": ""},
@@ -84,6 +85,7 @@ CASES: dict[str, dict[str, Any]] = {
         "escalations": {"tickets": 0, "rows": []},
         "ratings": {"count": 0, "average": "–", "by_score": [(1, 0), (2, 0), (3, 0), (4, 0), (5, 0)],
                     "by_channel": []},
+        "directions": {"asked": 0, "given": 0, "median": "–", "longest": "–"},
         "steps": [], "topics": [],
         "images": {"volume": "data:image/png;base64,AAAA", "daily": "data:image/png;base64,BBBB",
                    "compliance": "data:image/png;base64,CCCC", "ratings": "data:image/png;base64,DDDD"},

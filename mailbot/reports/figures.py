@@ -26,6 +26,7 @@ from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS, escalated
 from mailbot.reports.values import (
     Breach,
     DayCount,
+    Directions,
     Escalations,
     Mail,
     Month,
@@ -102,7 +103,32 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
         escalations=_escalations(records),
         ratings=_ratings(records),
         steps=steps,
+        directions=_directions(records, cal),
     )
+
+
+# A request for direction and the word that answers it (SOP-004 section 1 steps 5, 7).
+ASKED_KINDS = frozenset({"direction_requested", "head_report_requested"})
+GIVEN_KINDS = frozenset({"direction", "recommendation"})
+
+
+def _directions(records: Sequence[TicketRecord], cal: WorkCalendar) -> Directions:
+    """Each request for direction and the first word after it, in working time; a request
+    asked again before the word came counts once, from the first."""
+    asked = 0
+    took: list[timedelta] = []
+    for record in records:
+        waiting: datetime | None = None
+        for entry in record.history:
+            if entry.kind in ASKED_KINDS and waiting is None:
+                waiting, asked = entry.at, asked + 1
+            elif entry.kind in GIVEN_KINDS and waiting is not None:
+                took.append(cal.working_time_between(waiting, entry.at))
+                waiting = None
+    ordered = sorted(took)
+    median = ordered[len(ordered) // 2] if len(ordered) % 2 else (
+        (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2 if ordered else None)
+    return Directions(asked, len(took), median, ordered[-1] if ordered else None)
 
 
 def _named(records: Sequence[TicketRecord]) -> Sequence[TicketRecord]:

@@ -45,6 +45,7 @@ def context(summary: Summary, *, unit: str, unit_address: str, language: str, de
         "off_days_opened": off_days,
         "escalations": _escalations(summary, lang),
         "ratings": _ratings(summary, lang),
+        "directions": _directions(summary, lang),
         "steps": [_step(s, deadlines, lang) for s in summary.steps],
         "topics": [{"count": t.count, "number": t.number, "subject": t.subject} for t in summary.topics],
         "images": images,
@@ -76,6 +77,21 @@ def _ratings(summary: Summary, lang: str) -> dict[str, object]:
                        for channel, count, average in ratings.by_channel]
         if any(channel != "email" for channel, _count, _average in ratings.by_channel) else [],
     }
+
+
+def _directions(summary: Summary, lang: str) -> dict[str, object]:
+    """How long the coordinators' direction and the heads' recommendation took (issue 48),
+    in working hours."""
+    found = summary.directions
+    one, many = words(lang).table["units"]["work_hour"]
+
+    def hours(delta: timedelta | None) -> str:
+        if delta is None:
+            return "–"
+        amount = delta / timedelta(hours=1)
+        return f"{labels.number(amount, lang, 1)} {one if amount == 1 else many}"
+
+    return {"asked": found.asked, "given": found.given, "median": hours(found.median), "longest": hours(found.longest)}
 
 
 def _step(result: StepResult, deadlines: dict[str, Deadlines], lang: str) -> dict[str, object]:

@@ -27,7 +27,8 @@ from mailbot.reports.values import HELD, Entry, Mail, TicketRecord
 # The history the reports read: whether a ticket went to LKPP, who answered, an ack left
 # out, a solution rejected or a closed ticket reopened.
 HISTORY_KINDS = ("command_escalate", "command_lpse_support", "staff_replied", "command_resolve", "command_relay",
-                 "ack_skipped", "closing_rejected", "ticket_reopened")
+                 "ack_skipped", "closing_rejected", "ticket_reopened", "direction_requested", "head_report_requested",
+                 "direction", "recommendation")
 
 _TICKETS = """
 select id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,

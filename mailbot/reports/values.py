@@ -229,6 +229,18 @@ class Ratings:
 
 
 @dataclass(frozen=True)
+class Directions:
+    """The month's cases sent for direction (`#koordinator`) or reported to the heads
+    (`#lapor-kepala`), SOP-004 section 1 steps 5, 7 (issue 48): how many were asked, how
+    many got their word, and how long that took in working time."""
+
+    asked: int = 0
+    given: int = 0
+    median: timedelta | None = None
+    longest: timedelta | None = None
+
+
+@dataclass(frozen=True)
 class RecurringTopic:
     """A group of alike tickets of the month (`recurring`): how many, and a sample ticket."""
 
@@ -256,6 +268,7 @@ class Summary:
     by_channel: tuple[tuple[str, int], ...] = ()  # email, telepon, datang (SPEC 3)
     topics: tuple[RecurringTopic, ...] = ()  # "Permasalahan yang sering muncul", largest first
     held_forms: tuple[str, ...] = ()  # calls and visits of the month still waiting for their sender's #buka
+    directions: Directions = Directions()  # how long the coordinators' and heads' word took (issue 48)
 
     @property
     def working_days(self) -> int:
