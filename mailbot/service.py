@@ -279,7 +279,7 @@ class MailboxWatcher:
         stop, turns = self.service.stop, self.service.turns
         while not stop.is_set():
             try:
-                if not self.service.on_main(partial(turns.ours, self.box.name)):
+                if turns.shared and not self.service.on_main(partial(turns.ours, self.box.name)):
                     self.served_elsewhere()
                     stop.wait(turns.look_again)
                     continue
@@ -312,12 +312,12 @@ class MailboxWatcher:
                 self.audit(session)
                 self.failures, self.working = 0, True
                 self.wait(session)
-                if self.service.on_main(partial(turns.give_back, box.name)):
+                if turns.shared and self.service.on_main(partial(turns.give_back, box.name)):
                     return
 
     def served_elsewhere(self) -> None:
         """Another daemon on the shared store serves this mailbox (issue 47): nothing to
-        wait for before the timers run; said once in the log and in `check`."""
+        wait for before the timers run; said once in the log."""
         self.read_once.set()
         health = self.app.passes.health
         if self.box.name not in health.intake_elsewhere:

@@ -58,7 +58,8 @@ class Turns:
         return sum(1 for name in self.database.held if name.startswith("serve:"))
 
     def ours(self, mailbox: str) -> bool:
-        """Whether this daemon serves `mailbox` now: it does, or it may take it and took it."""
+        """Whether this daemon serves `mailbox` now: it does, or it may take it and took it.
+        (On one SQLite file every mailbox is this daemon's: the watchers do not ask.)"""
         if not self.shared:
             return True
         name = serve_lock(mailbox)
