@@ -4,18 +4,17 @@ or XLSX. Pure: rows from the month's records, bytes from rows.
 
 The visits are the tickets staff opened with `#datang` (and the forms still held for their
 sender's `#buka`: a visitor written down is never left out). What a visitor said is text a
-head opens in Excel: no cell of it runs as a formula (`rekap.csv_cell`, strings only).
+head opens in Excel: no cell of it runs as a formula (`rekap.csv_file`; strings only in the XLSX).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from mailbot.reports.rekap import csv_cell, excel_text
+from mailbot.reports.rekap import csv_file, excel_text
 from mailbot.reports.values import TicketRecord
 
 COLUMNS = ("No", "Tanggal", "Jam", "Nomor Antrian", "Nama", "Instansi/Perusahaan", "Keperluan", "Petugas",
@@ -50,13 +49,9 @@ def rows(records: Sequence[TicketRecord], tz: tzinfo, staff_name: Callable[[str,
 
 
 def to_csv(book: Sequence[GuestRow], *, excel: bool = False) -> bytes:
-    """As the recap's CSV: UTF-8 with a byte-order mark, ISO dates, `;` for Excel (`excel`)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in book:
-        writer.writerow([csv_cell(value) for value in row.cells()])
-    return buffer.getvalue().encode("utf-8-sig")
+    """As the recap's CSV (`rekap.csv_file`): UTF-8 with a byte-order mark, ISO dates, `;` for
+    Excel (`excel`), no cell a formula."""
+    return csv_file(COLUMNS, (row.cells() for row in book), excel=excel)
 
 
 def to_xlsx(book: Sequence[GuestRow], title: str) -> bytes:

@@ -216,15 +216,22 @@ def to_csv(recap: Sequence[RekapRow], *, excel: bool = False) -> bytes:
     A text starting with `=`, `+`, `-` or `@` gets a leading apostrophe: Excel would
     otherwise run a requester's text as a formula (CSV injection).
     """
+    return csv_file(REKAP_COLUMNS, (row.cells() for row in recap), excel=excel)
+
+
+def csv_file(header: Sequence[str], rows: Iterable[Sequence[int | date | str | None]], *,
+             excel: bool = False) -> bytes:
+    """A report as CSV the way `to_csv` writes the recap: its header, then each row's cells
+    through `_csv_cell`; UTF-8 with a byte-order mark, `;` for Excel (`excel`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow(REKAP_COLUMNS)
-    for row in recap:
-        writer.writerow([csv_cell(value) for value in row.cells()])
+    writer.writerow(header)
+    for cells in rows:
+        writer.writerow([_csv_cell(value) for value in cells])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def csv_cell(value: int | date | str | None) -> str:
+def _csv_cell(value: int | date | str | None) -> str:
     """One CSV cell: a date in ISO 8601, a text that could start a formula behind an apostrophe."""
     if value is None:
         return ""
