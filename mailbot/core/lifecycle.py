@@ -164,6 +164,11 @@ COPY_LABEL = "copy_appended"  # the label of a requester's copy of the mail that
 # notice of its own: a delay warning, a delivery report, LKPP's desk's auto-reply or status
 # notice (SPEC 5: recorded, never answered, yet staff see it).
 UNSHOWN_KINDS = ("delivery_reported", "automatic_recorded", "lkpp_notice")
+# The history of a request for direction (SOP-004 section 1 steps 5, 7; issue 48): the event
+# that asks, with whom it asks (`_ask_coordinators`, `_report_to_heads`), and the events of
+# their word (`_record_direction`). The timers and the monthly summary read them.
+DIRECTION_ASKED = {"direction_requested": "coordinators", "head_report_requested": "heads"}
+DIRECTION_GIVEN = frozenset({"direction", "recommendation"})
 
 
 def vouches(citations: Iterable[Citation]) -> bool:

@@ -25,7 +25,7 @@ from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.greetings import without_salutation
 from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.inboxes import inbox_key
-from mailbot.core.lifecycle import Decision, escalation_refused, info_refused
+from mailbot.core.lifecycle import DIRECTION_ASKED, DIRECTION_GIVEN, Decision, escalation_refused, info_refused
 from mailbot.core.limits import (
     HOUR,
     Schedule,
@@ -182,14 +182,15 @@ def _timers(decision: Decision, before: Ticket | None, history: History, setup: 
                        running=history.running, told=history.told, direction=_direction(decision))
 
 
-# The history events of a decision that start or stop the wait for direction (issue 48).
-_DIRECTION_EVENTS = {"direction_requested": "coordinators", "head_report_requested": "heads",
-                     "direction": "given", "recommendation": "given"}
-
-
 def _direction(decision: Decision) -> str | None:
-    """Whether the decision asked the coordinators or the heads for their word, or brought it."""
-    return next((_DIRECTION_EVENTS[e.kind] for e in decision.events if e.kind in _DIRECTION_EVENTS), None)
+    """Whether the decision asked the coordinators or the heads for their word (whom), or
+    brought it ("given"): the history events that start or stop the wait (issue 48)."""
+    for event in decision.events:
+        if event.kind in DIRECTION_ASKED:
+            return DIRECTION_ASKED[event.kind]
+        if event.kind in DIRECTION_GIVEN:
+            return "given"
+    return None
 
 
 def refused_back(kind: str, ticket: Ticket, setup: Setup, now: datetime) -> tuple[Ticket, TimerPlan] | None:

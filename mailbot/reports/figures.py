@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
+from mailbot.core.lifecycle import DIRECTION_ASKED, DIRECTION_GIVEN
 from mailbot.core.worktime import WorkCalendar
 from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS, escalated
 from mailbot.reports.values import (
@@ -107,11 +108,6 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
     )
 
 
-# A request for direction and the word that answers it (SOP-004 section 1 steps 5, 7).
-ASKED_KINDS = frozenset({"direction_requested", "head_report_requested"})
-GIVEN_KINDS = frozenset({"direction", "recommendation"})
-
-
 def _directions(records: Sequence[TicketRecord], cal: WorkCalendar) -> Directions:
     """Each request for direction and the first word after it, in working time; a request
     asked again before the word came counts once, from the first."""
@@ -120,9 +116,9 @@ def _directions(records: Sequence[TicketRecord], cal: WorkCalendar) -> Direction
     for record in records:
         waiting: datetime | None = None
         for entry in record.history:
-            if entry.kind in ASKED_KINDS and waiting is None:
+            if entry.kind in DIRECTION_ASKED and waiting is None:
                 waiting, asked = entry.at, asked + 1
-            elif entry.kind in GIVEN_KINDS and waiting is not None:
+            elif entry.kind in DIRECTION_GIVEN and waiting is not None:
                 took.append(cal.working_time_between(waiting, entry.at))
                 waiting = None
     ordered = sorted(took)
