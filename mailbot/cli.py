@@ -122,32 +122,39 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", type=Path)
     replay.add_argument("--mailbox")
     replay.add_argument("--dry-run", action="store_true")
+    _report_parsers(sub)
+    return parser
+
+
+def _report_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`report rekap|tamu|summary`: the month's reports for the head of unit; the recap and
+    the guest book are tables, written alike (`_table_report`)."""
     report = sub.add_parser("report", help="monthly reports for the head of unit")
     kinds = report.add_subparsers(dest="report", required=True)
-    rekap = kinds.add_parser("rekap", help='"Rekap Penanganan Permasalahan": one row per ticket opened in the month')
-    rekap.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
-    rekap.add_argument("--mailbox", help="one mailbox (default: all)")
+    rekap = _table_report(kinds, "rekap", '"Rekap Penanganan Permasalahan": one row per ticket opened in the month')
     rekap.add_argument("--channel", choices=CHANNELS,
                        help="one channel's recap, titled for it (seed 003's phone log: telepon)")
-    rekap.add_argument("--format", choices=["csv", "xlsx"], default=None,
-                       help="default: xlsx for an --output ending in .xlsx, else csv")
-    rekap.add_argument("--excel", action="store_true",
-                       help="CSV for Excel with Indonesian regional settings: semicolon-separated")
     rekap.add_argument("--paper", choices=["a4", "f4"], default="a4", help="XLSX: the paper it prints on")
-    rekap.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
-    tamu = kinds.add_parser("tamu", help="the guest book of walk-ins (seed 000): one row per visit in the month")
-    tamu.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
-    tamu.add_argument("--mailbox", help="one mailbox (default: all)")
-    tamu.add_argument("--format", choices=["csv", "xlsx"], default=None,
-                      help="default: xlsx for an --output ending in .xlsx, else csv")
-    tamu.add_argument("--excel", action="store_true", help="CSV for Excel with Indonesian regional settings")
-    tamu.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
+    _table_report(kinds, "tamu", "the guest book of walk-ins (seed 000): one row per visit in the month")
     summary = kinds.add_parser("summary", help="monthly summary as a self-contained HTML page, or mailed with --send")
     summary.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
     summary.add_argument("--mailbox", help="one mailbox (default: all; --send mails each its own)")
     summary.add_argument("--output", type=Path, default=None, help="HTML file to write (default: standard output)")
     summary.add_argument("--send", action="store_true", help="mail it to the heads and coordinators now")
-    return parser
+
+
+def _table_report(kinds: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                  about: str) -> argparse.ArgumentParser:
+    """A monthly table report: its month and mailbox, CSV or XLSX, to a file or standard output."""
+    table = kinds.add_parser(name, help=about)
+    table.add_argument("--month", type=_month, required=True, help="YYYY-MM, in the unit's timezone")
+    table.add_argument("--mailbox", help="one mailbox (default: all)")
+    table.add_argument("--format", choices=["csv", "xlsx"], default=None,
+                       help="default: xlsx for an --output ending in .xlsx, else csv")
+    table.add_argument("--excel", action="store_true",
+                       help="CSV for Excel with Indonesian regional settings: semicolon-separated")
+    table.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
+    return table
 
 
 class _Version(argparse.Action):
@@ -919,19 +926,16 @@ def cmd_audit(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.reports import outputs
 
-    if args.report == "rekap":
+    if args.report in ("rekap", "tamu"):
         fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
         if args.excel and fmt == "xlsx":
             say("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
             return EX_USAGE
-        return outputs.run_rekap(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output,
-                                 paper=args.paper, channel=args.channel)
-    if args.report == "tamu":
-        fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
-        if args.excel and fmt == "xlsx":
-            say("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
-            return EX_USAGE
-        return outputs.run_guestbook(cfg, args.month, args.mailbox, "excel" if args.excel else fmt, args.output)
+        fmt = "excel" if args.excel else fmt
+        if args.report == "rekap":
+            return outputs.run_rekap(cfg, args.month, args.mailbox, fmt, args.output, paper=args.paper,
+                                     channel=args.channel)
+        return outputs.run_guestbook(cfg, args.month, args.mailbox, fmt, args.output)
     now = datetime.now(UTC)
     return outputs.run_summary(cfg, args.month, args.mailbox, args.output, args.send, now,
                                send_to=partial(send_summaries, cfg, args.month, now))
