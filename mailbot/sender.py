@@ -38,6 +38,7 @@ from typing import IO, TYPE_CHECKING, Any
 from mailbot.errors import StorageError
 from mailbot.io.outbox import sending_lock, server_groups
 from mailbot.io.store.database import DATABASE_ERRORS
+from mailbot.io.store.postgres import LeaseLost
 
 if TYPE_CHECKING:
     from mailbot.core.settings import MailboxConfig
@@ -138,6 +139,8 @@ class SendingLoop:
                 self.app.flush_outbox(self.stopped_or_lost, self.outbox)
                 if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
                     shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
+            except LeaseLost as exc:  # asked for its turn after the session ended: as in `flush_outbox`
+                self.app.log.info("sending_turn_lost", reason=str(exc))
             except Exception:  # one failing pass never ends the loop
                 self.app.log.exception("step_failed", step="outbox")
             self.woken.wait(SEND_WAKE_SECONDS)
