@@ -133,7 +133,8 @@ class Timekeeper:
                 self.store.advance_timer(row.id, timer.step + 1, None)
                 return 0
             firing = fire(timer, ticket, now, self.calendar, self.rules.deadlines(ticket.priority))
-            current = replace(ticket, state=State.CLOSED, closed_at=now, updated_at=now) if firing.close else ticket
+            closed = replace(ticket.moved(State.CLOSED, now), closed_at=now, updated_at=now)
+            current = closed if firing.close else ticket
             decision = Decision(current, events=firing.events, sends=firing.sends, label=f"timer_{timer.kind}")
             setup = self.mailer.setups[box.name]
             planned = plan(decision, ticket, None, lookup.history(self.store, box, self.cfg, decision, None, None, now),

@@ -129,6 +129,10 @@ def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:
         "closed_at": iso(t.closed_at, tz), "channel": t.channel, "taken_by": t.taken_by,
         "lpse_support": t.lkpp_ticket if t.lkpp_ref_form == LPSE_SUPPORT else None,  # E12e: LPSE Support's number
         "queue_number": t.queue_number,  # a walk-in's Nomor Antrian (issue 48 point 3)
+        # seed 002, SPEC 6 (issue 48 point 6): waiting for the requester's documents since, and
+        # the hours of the waits that ended, which the 3x24h standard leaves out
+        "waiting_since": iso(t.waiting_since, tz), "waited_hours": round(t.waited / timedelta(hours=1), 2),
+        "info_asked_by": t.info_asked_by,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailbot.io.store import Store, ts
 
@@ -25,7 +25,8 @@ class Book:
                name: str = "", category: str | None = None, priority: str | None = "normal",
                rating: int | None = None, resolved_at: datetime | None = None, closed_at: datetime | None = None,
                lkpp_ticket: str | None = None, contact_name: str | None = None, contact_org: str | None = None,
-               subject: str = "Permasalahan SPSE", mailbox: str | None = None) -> int:
+               subject: str = "Permasalahan SPSE", mailbox: str | None = None,
+               waiting_since: datetime | None = None, waited: timedelta | None = None) -> int:
         return self.store.database.insert("tickets", {
             "mailbox": mailbox or self.mailbox, "number": number, "state": state, "requester": requester,
             "requester_name": name, "subject": subject, "category": category, "priority": priority,
@@ -33,6 +34,8 @@ class Book:
             "resolved_at": ts(resolved_at) if resolved_at else None,
             "closed_at": ts(closed_at) if closed_at else None, "rating": rating, "lkpp_ticket": lkpp_ticket,
             "contact_name": contact_name, "contact_org": contact_org,
+            "waiting_since": ts(waiting_since) if waiting_since else None,
+            "waited_seconds": waited.total_seconds() if waited else None,
         })
 
     def inbound(self, ticket_id: int, role: str, label: str, *, received: datetime, at: datetime | None = None,

@@ -936,3 +936,68 @@ def test_a_direction_past_its_day_is_overdue_on_those_asked_in_the_digest():
     [late] = find_overdue(ticket(State.OPEN, first_response_at=MON), [timer], wib(11, 24, 15), CAL, D)
     assert (late.kind, late.on_whom) == (K.HEAD_DIRECTION, "heads")
     assert words("id").overdue(late.kind, late.span) == "belum ada rekomendasi kepala unit (1 hari kerja)"
+
+
+# --- the 3x24h standard waits while the requester's documents are awaited (issue 48 point 6)
+# Seed 002: 3x24 hours "dengan syarat kelengkapan dokumen pendukung terpenuhi"; SPEC 6
+# `resolution`: paused while the ticket waits for the requester's documents (`awaiting_info`).
+
+
+def _resolution_plan(old: Ticket, new: Ticket, now: datetime, running: Timer) -> dict[TimerKind, datetime]:
+    return sets(plan(old, new, False, now, CAL, D, running={K.RESOLUTION: running}))
+
+
+def test_the_3x24h_clock_stands_still_through_two_waits_for_the_requester() -> None:
+    """Opened Monday 08:00 (due Thursday 08:00 by wall clock). Staff ask for documents
+    Monday 10:00, the requester answers Tuesday 10:00 (24 hours); asked again Wednesday
+    09:00, answered Wednesday 21:00, after the office closed (12 hours, wall clock as the
+    standard is): due Friday 20:00, 36 hours later than without the waits."""
+    opened = ticket(first_response_at=wib(11, 23, 9))
+    timer = Timer(K.RESOLUTION, wib(11, 23, 8), wib(11, 26, 8))
+    asked = opened.moved(State.AWAITING_INFO, wib(11, 23, 10), "unit")
+    assert K.RESOLUTION not in _resolution_plan(opened, asked, wib(11, 23, 10), timer)
+    answered = asked.moved(State.OPEN, wib(11, 24, 10))
+    assert _resolution_plan(asked, answered, wib(11, 24, 10), timer) == {K.RESOLUTION: wib(11, 27, 8)}
+    timer = Timer(K.RESOLUTION, wib(11, 23, 8), wib(11, 27, 8))
+    again = answered.moved(State.AWAITING_INFO, wib(11, 25, 9), "unit")
+    late_answer = again.moved(State.OPEN, wib(11, 25, 21))
+    assert late_answer.waited == timedelta(hours=36) and late_answer.waiting_since is None
+    assert _resolution_plan(again, late_answer, wib(11, 25, 21), timer) == {K.RESOLUTION: wib(11, 27, 20)}
+    assert find_overdue(late_answer, [], wib(11, 27, 19, 59), CAL, D) == []
+    (entry,) = find_overdue(late_answer, [], wib(11, 27, 21), CAL, D)
+    assert (entry.kind, entry.due_at, entry.waited) == (K.RESOLUTION, wib(11, 27, 20), timedelta(hours=1))
+
+
+def test_a_wait_never_answered_is_never_a_breach_of_the_standard() -> None:
+    """Asked Monday 10:00 and never answered: on Friday, past the 72 hours, the ticket is
+    late on the requester's side (reminded after 2 working days), not past the standard;
+    the due RESOLUTION timer sends nothing and keeps its step. Closed after 5 working days
+    without the documents, the ticket keeps when its wait began: nobody answered."""
+    waiting = ticket(first_response_at=wib(11, 23, 9)).moved(State.AWAITING_INFO, wib(11, 23, 10), "unit")
+    resolution = Timer(K.RESOLUTION, wib(11, 23, 8), wib(11, 26, 8))
+    data = Timer(K.AWAITING_INFO, wib(11, 23, 10), wib(11, 25, 10))
+    found = find_overdue(waiting, [resolution, data], wib(11, 27, 9), CAL, D)
+    assert [(o.kind, o.on_whom) for o in found] == [(K.AWAITING_INFO, "requester")]
+    firing = fire(resolution, waiting, wib(11, 26, 8), CAL, D)
+    assert firing.sends == () and firing.events == () and firing.postponed
+    remind = fire(data, waiting, wib(11, 25, 10), CAL, D)
+    assert [(s.kind, s.context.get("by_unit")) for s in remind.sends] == [("remind_user", True)]
+    (closing,) = [s for s in fire(replace(data, step=1, due_at=wib(11, 30, 10)), waiting, wib(11, 30, 10), CAL,
+                                  D).sends if s.kind == "closed"]
+    assert closing.context == {"reason": "no_info", "by_unit": True}
+    closed = waiting.moved(State.CLOSED, wib(11, 30, 10))
+    assert (closed.waiting_since, closed.waited) == (wib(11, 23, 10), timedelta(0))
+    assert closed.waited_until(wib(11, 30, 10)) == timedelta(days=7)
+
+
+def test_lkpps_request_pauses_the_standard_too_and_its_answer_resumes_it() -> None:
+    """SPEC 6: the standard pauses in `awaiting_info` whoever asked: LKPP's request relayed
+    Tuesday 08:00 (E13), the requester's data on to LKPP Tuesday 14:00 (E3, back to
+    `escalated`): due 6 hours later."""
+    escalated = ticket(State.ESCALATED, first_response_at=wib(11, 23, 9))
+    asked = escalated.moved(State.AWAITING_INFO, wib(11, 24, 8))
+    assert asked.info_asked_by == "lkpp"
+    back = asked.moved(State.ESCALATED, wib(11, 24, 14))
+    timer = Timer(K.RESOLUTION, wib(11, 23, 8), wib(11, 26, 8))
+    assert sets(plan(asked, back, False, wib(11, 24, 14), CAL, D, running={K.RESOLUTION: timer}))[K.RESOLUTION] \
+        == wib(11, 26, 14)

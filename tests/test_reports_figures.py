@@ -225,6 +225,38 @@ def test_a_rejected_or_reopened_solution_is_not_the_resolution(tmp_path):
                             Breach("2026-00002", timedelta(days=1, hours=1)))
 
 
+def test_the_3x24h_rate_leaves_out_the_waits_for_the_requesters_documents(tmp_path):
+    """Issue 48 point 6 (seed 002: 3x24 hours "dengan syarat kelengkapan dokumen pendukung
+    terpenuhi"; SPEC 6). A: opened Monday 2 November 09:00, waited 48 hours for documents,
+    solved 95 hours after opening: met (72 + 48). B: waited 10 hours, solved after 83: one
+    hour past 72 + 10. C: asked, never answered, closed seven days later: no case (the
+    condition never held). D: waiting since 30 November 10:00, at the summary's time (1
+    December 12:00) 26 hours: no case yet. The waits: four tickets, two not answered,
+    median (26 + 48) / 2 = 37 hours, longest C's 168."""
+    store = Store(tmp_path / "waits.db")
+    book = Book(store)
+    cases = (  # number, opened, state, solution sent, waiting since, waited before
+        ("2026-00001", "2026-11-02T09:00", "closed", "2026-11-06T08:00", None, timedelta(hours=48)),
+        ("2026-00002", "2026-11-09T09:00", "closed", "2026-11-12T20:00", None, timedelta(hours=10)),
+        ("2026-00003", "2026-11-16T09:00", "closed", None, "2026-11-16T10:00", None),
+        ("2026-00004", "2026-11-30T09:00", "awaiting_info", None, "2026-11-30T10:00", None),
+    )
+    for number, opened, state, solved, since, waited in cases:
+        closed = at(solved) + timedelta(hours=2) if solved else (at("2026-11-23T10:00") if state == "closed" else None)
+        t = book.ticket(number, at(opened), state, resolved_at=at(solved) if solved else None, closed_at=closed,
+                        waiting_since=at(since) if since else None, waited=waited)
+        book.inbound(t, "requester", "ticket_opened", received=at(opened))
+        if solved:
+            book.outbound(t, "requester", "resolved", at=at(solved), sent=at(solved), body="solusi")
+    summary = november(store)
+    store.close()
+    result = summary.step(Step.RESOLUTION)
+    assert (result.cases, result.met, result.worst) == (2, 1, (Breach("2026-00002", timedelta(hours=1)),))
+    waits = summary.waits
+    assert (waits.tickets, waits.unanswered) == (4, 2)
+    assert (waits.median, waits.longest) == (timedelta(hours=37), timedelta(hours=168))
+
+
 def test_steps_are_in_sop_order(store):
     """One row per timed step, in the order the issue lists them."""
     assert [s.step for s in november(store).steps] == list(EXPECTED_STEPS)

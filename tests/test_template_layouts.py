@@ -62,6 +62,7 @@ CASES: dict[str, dict[str, Any]] = {
         "ratings": {"count": 9, "average": "4,56", "by_score": [(1, 0), (2, 0), (3, 1), (4, 2), (5, 6)],
                     "by_channel": [("Email", 6, "4,50"), ("Telepon", 2, "4,50"), ("Datang langsung", 1, "5,00")]},
         "directions": {"asked": 3, "given": 2, "median": "2,5 jam kerja", "longest": "6 jam kerja"},
+        "waits": {"tickets": 4, "unanswered": 1, "median": "20,5 jam", "longest": "97 jam"},  # issue 48 point 6
         "steps": [
             {"key": "ack", "name": "Tanda terima", "basis": "SOP langkah 8", "target": "≤ 15 menit",
              "cases": 42, "met": 42, "rate": "100%", "low": False, "worst": ""},
@@ -86,6 +87,7 @@ CASES: dict[str, dict[str, Any]] = {
         "ratings": {"count": 0, "average": "–", "by_score": [(1, 0), (2, 0), (3, 0), (4, 0), (5, 0)],
                     "by_channel": []},
         "directions": {"asked": 0, "given": 0, "median": "–", "longest": "–"},
+        "waits": {"tickets": 0, "unanswered": 0, "median": "–", "longest": "–"},
         "steps": [], "topics": [],
         "images": {"volume": "data:image/png;base64,AAAA", "daily": "data:image/png;base64,BBBB",
                    "compliance": "data:image/png;base64,CCCC", "ratings": "data:image/png;base64,DDDD"},
@@ -204,6 +206,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "closed-by-staff": {},
     "closed-no_confirmation": {"reason": "no_confirmation"},
     "closed-no_info": {"reason": "no_info"},
+    "closed-no_info-unit": {"reason": "no_info", "by_unit": True},  # issue 48 point 6: the unit asked (E12g)
     "command_error-ticket": {},
     "command_error-intake": {"number": "-", "intake": True},
     "command_ok-full": {"commands": [("prioritas", "high"), ("eskalasi", None), ("tugaskan", "silent"),
@@ -245,6 +248,8 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "message_refused-too_many": {"refusal": "too_many_parts", "requester_name": "", "subject": ""},
     "need_info-full": {"text": "Mohon dilengkapi screenshot halaman penawaran."},
     "need_info-sparse": _SPARSE,
+    "request_info-full": {"text": "Mohon kirimkan scan NIB dan akta pendirian perusahaan."},  # E12g
+    "request_info-sparse": _SPARSE,
     "not_run-full": {},
     "not_run-sparse": _SPARSE,
     "overdue_lkpp-full": {"timer": "lkpp_status", "days": 2},
@@ -265,6 +270,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "remind_lkpp-sparse": {**_SPARSE, "hours_waited": GONE},
     "remind_user-full": {"text": "Mohon dilengkapi screenshot.", "close_at": "2026-11-27T10:00:00+07:00"},
     "remind_user-sparse": _SPARSE,
+    "remind_user-unit": {"by_unit": True, "close_at": "2026-11-27T10:00:00+07:00"},  # E12g: the unit asked
     "resolved-email": {"text": "Silakan hapus cache peramban lalu unggah ulang."},
     "resolved-call": {"channel": "telepon"},
     "resolved-text_only": {"attachment_names": []},

@@ -21,7 +21,7 @@ NEW_KINDS = (
 # Kinds that go to the requester end with the footer that asks to keep the subject.
 REQUESTER_KINDS = (
     "ack", "staff_reply", "escalated_user", "resolved", "resolved_lkpp", "closed", "need_info", "relay",
-    "status_user", "remind_user",
+    "status_user", "remind_user", "request_info",
 )
 FOOTER = {
     "id": "Mohon balas email ini tanpa mengubah subjek agar pesan Anda tercatat pada tiket 2026-00042.",
@@ -366,6 +366,20 @@ def test_reminder_and_data_request_to_requester(renderer: Renderer, language: st
     assert request in remind and ("5 hari kerja" in remind or "5 working days" in remind)
     forward = render(renderer, "forward_info", language, text="Berikut screenshot yang diminta.")
     assert "Berikut screenshot yang diminta." in forward and "NIB-CV-Maju-Jaya.pdf" in forward
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_units_own_request_for_data_speaks_in_its_name(renderer: Renderer, language: str) -> None:
+    """E12g (seed 002): `#minta-data` asks in the unit's name, says that the 3x24h clock stands
+    still meanwhile, and its reminder and closing name no LKPP request."""
+    request = "Mohon kirimkan scan NIB perusahaan."
+    asked = render(renderer, "request_info", language, text=request)
+    assert request in asked and "LKPP" not in asked and "3x24" in asked
+    remind = render(renderer, "remind_user", language, text="", by_unit=True)
+    closed = render(renderer, "closed", language, reason="no_info", by_unit=True)
+    for text in (remind, closed):
+        assert "LKPP" not in text and "2026-00042" in text
+    assert "LKPP" in render(renderer, "closed", language, reason="no_info")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -71,7 +71,8 @@ WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSI
 _STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
                  "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
                  "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY,
-                 "lpse_support": Event.STAFF_LPSE_SUPPORT, "report_head": Event.STAFF_REPORT_HEAD}
+                 "lpse_support": Event.STAFF_LPSE_SUPPORT, "report_head": Event.STAFF_REPORT_HEAD,
+                 "request_info": Event.STAFF_REQUEST_INFO}
 
 
 @dataclass(frozen=True)
@@ -646,8 +647,8 @@ class _Said:
 # The event a staff message's commands and words name: the first row that applies.
 # None: the event its state command names (`_STATE_EVENTS`).
 _STAFF_EVENTS: tuple[tuple[str, Callable[[_Said], bool], Event | None], ...] = (
-    # `#jawab` with nothing to relay: its sender is told, nothing is sent
-    ("an empty answer", lambda s: s.stated("answer") and s.empty, Event.STAFF_EMPTY),
+    # `#jawab` or `#minta-data` with nothing to relay: its sender is told, nothing is sent
+    ("an empty answer", lambda s: (s.stated("answer") or s.stated("request_info")) and s.empty, Event.STAFF_EMPTY),
     ("a state command", lambda s: s.stated(""), None),
     ("a note", lambda s: s.parsed.has("note"), Event.STAFF_NOTE),
     ("contact data", lambda s: s.parsed.has("data"), Event.STAFF_DATA),
@@ -751,6 +752,8 @@ def _requester_event(facts: Facts, known: Known, rules: Rules) -> Facts:
         # Send pressed on an empty reply, or a forward of nothing but our own request: LKPP
         # gets no empty "data tambahan", the ticket still waits on the requester, staff see it
         return replace(facts, event=Event.REQUESTER_EMPTY)
+    if ticket.state is State.AWAITING_INFO and ticket.info_asked_by == "unit":
+        return replace(facts, event=Event.REQUESTER_DATA)  # E12g: the unit asked, staff read it
     if _answers_lkpp_request(ticket, known):
         return replace(facts, event=Event.REQUESTER_MORE_INFO)
     return replace(facts, event=Event.REQUESTER_MAIL)

@@ -51,13 +51,14 @@ NAMES: dict[str, tuple[str, ...]] = {
     "cancel_form": ("batal", "cancel"),  # issue 44: cancels it (as does any other answer)
     "lpse_support": ("lpse-support",),  # E12e (issue 48): filed by hand in LKPP's LPSE Support; one spelling
     "report_head": ("lapor-kepala", "report-head"),  # E12f (issue 48): the case to the heads of unit
+    "request_info": ("minta-data", "request-info"),  # E12g (issue 48): the unit asks the requester for documents
 }
 # The answers to a held call's or visit's confirmation request, and to nothing else (SPEC 3, 9).
 FORM_ANSWERS = frozenset({"open_form", "cancel_form"})
 _BY_SPELLING = {spelling: name for name, spellings in NAMES.items() for spelling in spellings}
 # The commands that act on the case; one of them per message at most.
 STATE_COMMANDS = frozenset({"escalate", "resolve", "close", "relay", "need_info", "coordinator", "answer",
-                            "answer_like", "lpse_support", "report_head"})
+                            "answer_like", "lpse_support", "report_head", "request_info"})
 # The commands that pass LKPP's answer on to the requester (`#teruskan`, `#permintaan-data`):
 # a staff mail that names one needs that answer looked up before it is classified.
 RELAYS = ("relay", "need_info")

@@ -12,7 +12,9 @@ sent once and survives restarts.
 * `find_overdue()`, `digest_context()` and `digest_due()` feed the daily digest.
 
 Deadlines in working time follow `WorkCalendar`; only `resolution` (the 3x24h service
-standard of seed 002) is wall-clock time.
+standard of seed 002) is wall-clock time, and it stands still while the ticket waits for
+its requester's documents (seed 002: "dengan syarat kelengkapan dokumen pendukung
+terpenuhi"; `Ticket.waited`, `resolution_due`).
 """
 
 from __future__ import annotations
@@ -169,11 +171,30 @@ class _Change:
     direction: str | None = None
 
 
+def resolution_due(ticket: Ticket, d: Deadlines) -> datetime | None:
+    """When the 3x24h standard of `ticket` runs out (SPEC 6): `d.resolution` hours of
+    wall-clock time from its opening, its waits for the requester's documents left out;
+    None while it waits for them now (the clock stands still)."""
+    if ticket.waiting_since is not None:
+        return None
+    return ticket.created_at + timedelta(hours=d.resolution) + ticket.waited
+
+
 def _resolution_opened(changes: _Changes, c: _Change) -> None:
     """A new ticket's 3x24h standard runs from its mail's arrival (`lifecycle.opened_at`)."""
     if c.old is None:
         opened = min(c.new.created_at, c.now)
         changes.start(TimerKind.RESOLUTION, opened, opened + timedelta(hours=c.d.resolution))
+
+
+def _resolution_resumed(changes: _Changes, c: _Change) -> None:
+    """The requester's documents came (or staff moved on): the 3x24h clock runs again, its
+    deadline later by the wait. A breach already told stays told."""
+    running = c.running.get(TimerKind.RESOLUTION)
+    due = resolution_due(c.new, c.d)
+    if (c.old is not None and c.old.waiting_since is not None and due is not None and running is not None
+            and running.step == 0):
+        changes.start(TimerKind.RESOLUTION, running.started_at, due)
 
 
 def _first_response_owed(changes: _Changes, c: _Change) -> None:
@@ -223,16 +244,19 @@ def _data_requested_again(changes: _Changes, c: _Change) -> None:
 def _resolution_reopened(changes: _Changes, c: _Change) -> None:
     """Seed 002: closing stopped the 3x24h clock; reopened, the ticket is measured by it
     again (the digest and reports do), and a breach reaches the coordinators once (`told`)."""
-    if c.before is State.CLOSED and str(TimerKind.RESOLUTION) not in c.told:
-        changes.start(TimerKind.RESOLUTION, c.new.created_at, c.new.created_at + timedelta(hours=c.d.resolution))
+    due = resolution_due(c.new, c.d)
+    if c.before is State.CLOSED and str(TimerKind.RESOLUTION) not in c.told and due is not None:
+        changes.start(TimerKind.RESOLUTION, c.new.created_at, due)
 
 
 def _resolution_rejected(changes: _Changes, c: _Change) -> None:
     """The 3x24h standard ran out while the solution stood, and the solution was rejected:
     the coordinators are told now (once), not at the timer's next daily look."""
     waited = c.running.get(TimerKind.RESOLUTION)
-    if c.before is State.RESOLVED and c.after is not State.RESOLVED and waited is not None and waited.step > 0:
-        changes.start(TimerKind.RESOLUTION, waited.started_at, c.new.created_at + timedelta(hours=c.d.resolution))
+    due = resolution_due(c.new, c.d)
+    if (c.before is State.RESOLVED and c.after is not State.RESOLVED and waited is not None and waited.step > 0
+            and due is not None):
+        changes.start(TimerKind.RESOLUTION, waited.started_at, due)
 
 
 def _lkpp_progress(changes: _Changes, c: _Change) -> None:
@@ -261,6 +285,7 @@ _PLAN_RULES: tuple[Callable[[_Changes, _Change], None], ...] = (
     _first_response_repriced,
     _first_response_answered,
     _state_changed,
+    _resolution_resumed,
     _data_requested_again,
     _resolution_reopened,
     _resolution_rejected,
@@ -352,7 +377,9 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
         # bersama announced late) falls within its span: the deadline moves with it
         return Firing((), (), moved, postponed=True)
     if paused(timer.kind, ticket):
-        return Firing((), (), _next_after(timer.due_at, now, cal, d.lkpp_progress))
+        # the 3x24h standard keeps its step: not fired, only looked at again later
+        return Firing((), (), _next_after(timer.due_at, now, cal, d.lkpp_progress),
+                      postponed=timer.kind is TimerKind.RESOLUTION)
     if timer.kind is TimerKind.RESOLUTION and ticket.state is State.RESOLVED:
         # met while the solution stands; rejected (E4), the ticket is past it after all:
         # kept, and looked at again each working day until the ticket closes
@@ -389,7 +416,10 @@ def _due_by_todays_calendar(timer: Timer, cal: WorkCalendar, d: Deadlines) -> da
 
 def paused(kind: TimerKind, ticket: Ticket) -> bool:
     """Whether a timer of `kind` waits without being late: LKPP's status and progress
-    while LKPP waits for the requester's data (`awaiting_info`, SOP-015 steps 7-9)."""
+    while LKPP waits for the requester's data (`awaiting_info`, SOP-015 steps 7-9), and
+    the 3x24h standard while anyone does (seed 002; the plan moves it on when they answer)."""
+    if kind is TimerKind.RESOLUTION:
+        return ticket.waiting_since is not None
     return kind in _LKPP_TIMERS and ticket.state is State.AWAITING_INFO
 
 
@@ -487,7 +517,8 @@ def _fire_lkpp_progress(
 def _fire_awaiting_info(
     timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
 ) -> Firing:
-    """LKPP's request unanswered: remind the requester, then close (SOP-015 steps 7-9).
+    """A request for data unanswered: remind the requester, then close (SOP-015 steps 7-9;
+    the unit's own request, E12g, alike, in the unit's name: `by_unit`).
 
     A reminder sent late (the daemon was down) still leaves the requester the usual time
     between reminder and closing, counted from the reminder: not the minutes left of the
@@ -500,11 +531,13 @@ def _fire_awaiting_info(
             "timer": str(timer.kind),
             "close_days": _number(d.awaiting_info_close),
             "close_at": _iso(close_at, cal),
+            **_asked_by_unit(ticket),
         }
         send = Send("remind_user", Audience.REQUESTER, auto=AUTO_GENERATED, context=context)
         return Firing((send,), (_fired(timer, cal),), close_at)
     sends = (
-        Send("closed", Audience.REQUESTER, auto=AUTO_GENERATED, context={"reason": "no_info"}),
+        Send("closed", Audience.REQUESTER, auto=AUTO_GENERATED,
+             context={"reason": "no_info", **_asked_by_unit(ticket)}),
         Send(
             "staff_update",
             Audience.STAFF,
@@ -513,6 +546,11 @@ def _fire_awaiting_info(
         ),
     )
     return Firing(sends, (_fired(timer, cal), _closed(ticket)), None, close=True)
+
+
+def _asked_by_unit(ticket: Ticket) -> dict[str, object]:
+    """The templates' word that the unit asked for the data in its own name (E12g), not LKPP."""
+    return {"by_unit": True} if ticket.info_asked_by == "unit" else {}
 
 
 def _fire_confirm_close(
@@ -665,9 +703,9 @@ def find_overdue(
     """
     _check_aware(now)
     found, since = _timer_breaches(ticket, timers, now, cal, d)
-    resolution_due = ticket.created_at + timedelta(hours=d.resolution)
-    if fits(TimerKind.RESOLUTION, ticket) and resolution_due <= now:
-        found.setdefault(TimerKind.RESOLUTION, resolution_due)
+    standard = resolution_due(ticket, d)  # None: it waits for the requester's documents
+    if fits(TimerKind.RESOLUTION, ticket) and standard is not None and standard <= now:
+        found.setdefault(TimerKind.RESOLUTION, standard)
         since.setdefault(TimerKind.RESOLUTION, ticket.created_at)  # the standard counts from the opening
     result = [_overdue(ticket, kind, due, min(since.get(kind, due), now), now, cal, d) for kind, due in found.items()]
     return sorted(result, key=_overdue_order)

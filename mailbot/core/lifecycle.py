@@ -69,6 +69,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.REQUESTER_MAIL, "O A", "O", ("append", "notify_requester"), "E2"),
     (Event.REQUESTER_MAIL, "E", "E", ("append", "notify_requester"), "E2"),
     (Event.REQUESTER_MAIL, "I", "E", ("append", "forward_info", "notify_requester"), "E3; SOP-015 step 9"),
+    (Event.REQUESTER_DATA, "I", "O", ("append", "notify_requester"),
+     "E12g: the documents the unit asked for, to staff; the 3x24h clock runs again"),
     (Event.REQUESTER_MAIL, "C", "O", ("append", "reopen", "notify_reopened"), "E5"),
     (Event.REQUESTER_AGAIN, "O A E", "", ("append",), "SPEC 3: mail that arrives twice adds, no new ticket"),
     (Event.REQUESTER_EMPTY, "I E", "", ("append", "notify_requester"), "E3: nothing to pass on to LKPP; staff see it"),
@@ -98,6 +100,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.STAFF_CLOSE, "O A E I R", "C", ("mark_closed", "tell_closed", *_STAFF_CMD), "E10"),
     (Event.STAFF_RELAY, "O A E I R", "", ("relay_lkpp", *_STAFF_CMD), "E12"),
     (Event.STAFF_NEED_INFO, "E I", "I", ("relay_lkpp_request", *_STAFF_CMD), "E12a; SOP-015 steps 7-9"),
+    (Event.STAFF_REQUEST_INFO, "O A", "I", ("request_info", "first_response", *_STAFF_CMD),
+     "E12g; seed 002: 3x24 hours counts once the supporting documents are complete"),
     (Event.STAFF_COORDINATOR, "O A E I R", "", ("ask_coordinators", *_STAFF_CMD),
      "E12b; SOP-002 step 3, SOP-004 steps 5-6"),
     (Event.STAFF_REPORT_HEAD, "O A E I R", "", ("report_to_heads", *_STAFF_CMD),
@@ -152,7 +156,7 @@ TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
 STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
                             Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
                             Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY,
-                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD})
+                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD, Event.STAFF_REQUEST_INFO})
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
@@ -235,7 +239,8 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_RELAY: "command_relay", Event.STAFF_NEED_INFO: "command_need_info",
           Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
           Event.STAFF_HISTORY: "history_requested", Event.STAFF_LPSE_SUPPORT: "command_lpse_support",
-          Event.STAFF_REPORT_HEAD: "command_report_head",
+          Event.STAFF_REPORT_HEAD: "command_report_head", Event.STAFF_REQUEST_INFO: "command_request_info",
+          Event.REQUESTER_DATA: "message_appended",
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
@@ -252,21 +257,21 @@ NOT_AN_ANSWER = frozenset({LABELS[Event.AUTOMATIC], AUTOMATIC_UNMATCHED, LABELS[
                            LABELS[Event.DELIVERY_NOTICE]})
 
 
-def escalation_refused(ticket: Ticket) -> Ticket | None:
+def escalation_refused(ticket: Ticket, at: datetime) -> Ticket | None:
     """LKPP's server refused the escalation for good (a final SMTP failure, SPEC 5): LKPP
     never had the case, so it is the unit's again (`open`, waiting for staff) rather than
     `escalated`, with status requests chasing LKPP about mail it never received. None when
     the ticket has left `escalated` meanwhile (LKPP answered some other way, staff acted)."""
-    return replace(ticket, state=State.OPEN) if ticket.state is State.ESCALATED else None
+    return ticket.moved(State.OPEN, at) if ticket.state is State.ESCALATED else None
 
 
-def info_refused(ticket: Ticket) -> Ticket | None:
+def info_refused(ticket: Ticket, at: datetime) -> Ticket | None:
     """LKPP's server refused for good the requester's data sent on to it (`forward_info`,
     SOP-015 step 9): LKPP still waits for that data, so the ticket waits for the requester
     again (`awaiting_info`: LKPP's timers pause, the requester is reminded, their next mail
     goes on to LKPP at once) rather than `escalated`, with LKPP chased for progress on data
     it never received. None when the ticket has left `escalated` meanwhile."""
-    return replace(ticket, state=State.AWAITING_INFO) if ticket.state is State.ESCALATED else None
+    return ticket.moved(State.AWAITING_INFO, at) if ticket.state is State.ESCALATED else None
 
 
 def row_for(event: Event, state: State | None) -> tuple[Event, Row]:
@@ -354,7 +359,11 @@ def _moved(step: Step, to: State | None) -> Ticket | None:
         step.record("closed_without_mailbox", {})
     if ticket is not None and to is not None and ticket.state is not to:
         step.record("state_changed", {"from": str(ticket.state), "to": str(to)})
-        ticket = replace(ticket, state=to, closed_at=ticket.closed_at if to is State.CLOSED else None)
+        # a wait for the requester's documents runs from the mail that asked to the mail
+        # that answered, as they reached the mailbox (SPEC 6 `resolution`: wall-clock time)
+        asked_by = "unit" if step.event is Event.STAFF_REQUEST_INFO else "lkpp"
+        ticket = replace(ticket.moved(to, opened_at(step.facts, step.now), asked_by),
+                         closed_at=ticket.closed_at if to is State.CLOSED else None)
     if ticket is not None and ticket != step.facts.ticket:
         ticket = replace(ticket, updated_at=step.now)
     return ticket
@@ -642,6 +651,13 @@ def _relay_lkpp_request(s: Step) -> None:
     s.send("need_info", Audience.REQUESTER, attach="lkpp")
 
 
+def _request_info(s: Step) -> None:
+    """E12g (seed 002): the unit asks the requester for the data or documents it needs, in its
+    own name; the ticket waits for them (`awaiting_info`), which the 3x24h standard leaves out."""
+    s.send("request_info", Audience.REQUESTER, attach="inbound", text=s.body)
+    s.record("info_requested", {"note": s.body})
+
+
 def _ask_coordinators(s: Step) -> None:
     """SOP-002 step 3 / SOP-004 steps 5-6: the case goes to the coordinators for direction."""
     s.send("coordinator_case", Audience.COORDINATORS, auto=AUTO_GENERATED, attach="ticket", text=s.body,
@@ -849,7 +865,7 @@ EFFECTS: dict[str, Effect] = {
     "escalate": _escalate, "file_lpse_support": _file_lpse_support, "tell_escalated": _tell_escalated,
     "relay_solution": _relay_solution,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
-    "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators,
+    "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators, "request_info": _request_info,
     "report_to_heads": _report_to_heads,
     "record_direction": _record_direction, "record_general_direction": _record_general_direction,
     "pass_direction": _pass_direction, "reject_command": _reject_command,

@@ -10,7 +10,7 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 class State(enum.StrEnum):
@@ -60,7 +60,7 @@ _REFUSED = {
                          "(#selesai) and attach what this requester needs",
     "data_value": "{command} needs a field and a value: nama|instansi|alamat|telepon VALUE; got {value!r}",
     "several_states": "only one of #eskalasi, #selesai, #tutup, #teruskan, #permintaan-data, #koordinator, #jawab, "
-                      "#jawab-seperti, #lpse-support, #lapor-kepala per message: {value}",
+                      "#jawab-seperti, #lpse-support, #lapor-kepala, #minta-data per message: {value}",
     "note_with_state": "#catatan cannot be combined with #{name}",
     "outside_assignee": "#tugaskan {value}: not one of the unit's staff, coordinators or heads (only they can act "
                         "on a ticket by mail; the operator lists them in config.yaml)",
@@ -288,11 +288,41 @@ class Ticket:
     channel: str = "email"  # how the case came in: email | telepon | datang (SPEC 3)
     taken_by: str | None = None  # the staff member who took the call or the visit
     queue_number: str | None = None  # a walk-in's `Nomor Antrian` (seed 004 section 1 step 2)
+    # Seed 002: 3x24 hours "dengan syarat kelengkapan dokumen pendukung terpenuhi" (SPEC 6,
+    # issue 48 point 6): while the ticket waits for its requester's documents (`awaiting_info`)
+    # the standard's clock stands still. `waiting_since`: when the present wait began (kept on
+    # a ticket closed while waiting: nobody answered); `waited`: the waits that ended before.
+    waiting_since: datetime | None = None
+    waited: timedelta = timedelta(0)
+    info_asked_by: str | None = None  # who waits for the documents: "lkpp" (E13, E12a) or "unit" (E12g)
 
     def with_id(self, ticket_id: int) -> Ticket:
         from dataclasses import replace
 
         return replace(self, id=ticket_id)
+
+    def moved(self, state: State, at: datetime, asked_by: str | None = None) -> Ticket:
+        """The ticket in `state` from `at`, its waits for the requester's documents counted
+        (SPEC 6 `resolution`): entering `awaiting_info` starts one (`asked_by` names who
+        waits: "unit" for staff's `#minta-data`, else LKPP), leaving it for any state but
+        `closed` ends it at `at`. A ticket closed while waiting keeps `waiting_since`: the
+        documents never came; reopened later, its wait ends then."""
+        from dataclasses import replace
+
+        if state is self.state:
+            return self
+        if state is State.AWAITING_INFO:
+            since = self.waiting_since if self.waiting_since is not None else at
+            return replace(self, state=state, waiting_since=since, info_asked_by=asked_by or "lkpp")
+        if self.waiting_since is not None and state is not State.CLOSED:
+            waited = self.waited + max(at - self.waiting_since, timedelta(0))
+            return replace(self, state=state, waiting_since=None, waited=waited, info_asked_by=None)
+        return replace(self, state=state, info_asked_by=None if state is not State.CLOSED else self.info_asked_by)
+
+    def waited_until(self, at: datetime) -> timedelta:
+        """How long the ticket has waited for its requester's documents by `at`, in all."""
+        running = max(at - self.waiting_since, timedelta(0)) if self.waiting_since is not None else timedelta(0)
+        return self.waited + running
 
 
 class Audience(enum.StrEnum):

@@ -176,7 +176,7 @@ def _timers(decision: Decision, before: Ticket | None, history: History, setup: 
     if decision.ticket is None or decision.held:
         return None
     deadlines = setup.rules.deadlines(decision.ticket.priority)
-    asked = any(s.kind == "need_info" and s.to is Audience.REQUESTER for s in decision.sends)
+    asked = any(s.kind in ("need_info", "request_info") and s.to is Audience.REQUESTER for s in decision.sends)
     return plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
                        setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
                        running=history.running, told=history.told, direction=_direction(decision))
@@ -198,7 +198,7 @@ def refused_back(kind: str, ticket: Ticket, setup: Setup, now: datetime) -> tupl
     for good (SPEC 5): the ticket back where it was before it (`lifecycle.escalation_refused`,
     `info_refused`) and its timers following the state; None when it moves nothing back. The
     outbox, which learns of the refusal, is handed this at wiring time and only writes it."""
-    back = (escalation_refused if kind == "escalate" else info_refused)(ticket)
+    back = (escalation_refused if kind == "escalate" else info_refused)(ticket, now)
     if back is None:
         return None
     return back, plan_timers(ticket, back, False, now, setup.calendar, setup.rules.deadlines(back.priority))

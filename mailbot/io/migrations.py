@@ -333,6 +333,18 @@ def _v19(db: sqlite_utils.Database) -> None:
     db.table("tickets").add_column("queue_number", str)
 
 
+def _v20(db: sqlite_utils.Database) -> None:
+    """Seed 002's condition on 3x24 hours, "dengan syarat kelengkapan dokumen pendukung
+    terpenuhi" (SPEC 6, issue 48 point 6): the waits for the requester's documents, which
+    the standard leaves out, and who asked for them (LKPP, or the unit's `#minta-data`).
+    No row is rewritten: a ticket waiting at the upgrade waits since its last change
+    (`store.tickets._waits`), its earlier waits are not reconstructed."""
+    tickets = db.table("tickets")
+    tickets.add_column("waiting_since", str)
+    tickets.add_column("waited_seconds", float)
+    tickets.add_column("info_asked_by", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -36,6 +36,7 @@ from mailbot.reports.values import (
     StepResult,
     Summary,
     TicketRecord,
+    Waits,
 )
 from mailbot.rules import Deadlines
 
@@ -105,6 +106,7 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
         ratings=_ratings(records),
         steps=steps,
         directions=_directions(records, cal),
+        waits=_waits(records, now),
     )
 
 
@@ -122,9 +124,31 @@ def _directions(records: Sequence[TicketRecord], cal: WorkCalendar) -> Direction
                 took.append(cal.working_time_between(waiting, entry.at))
                 waiting = None
     ordered = sorted(took)
-    median = ordered[len(ordered) // 2] if len(ordered) % 2 else (
-        (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2 if ordered else None)
-    return Directions(asked, len(took), median, ordered[-1] if ordered else None)
+    return Directions(asked, len(took), _median(ordered), ordered[-1] if ordered else None)
+
+
+def _median(ordered: Sequence[timedelta]) -> timedelta | None:
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _waits(records: Sequence[TicketRecord], now: datetime) -> Waits:
+    """Each ticket's waits for its requester's documents added up, to `now` for a wait that
+    has not ended (closed without the documents: to its closing)."""
+    waited: list[timedelta] = []
+    unanswered = 0
+    for record in records:
+        total = record.waited
+        if record.waiting_since is not None:
+            unanswered += 1
+            until = record.closed_at if record.state == "closed" and record.closed_at else now
+            total += max(until - record.waiting_since, timedelta(0))
+        if total > timedelta(0) or record.waiting_since is not None:
+            waited.append(total)
+    ordered = sorted(waited)
+    return Waits(len(ordered), unanswered, _median(ordered), ordered[-1] if ordered else None)
 
 
 def _named(records: Sequence[TicketRecord]) -> Sequence[TicketRecord]:
@@ -268,11 +292,16 @@ def _lkpp_progress(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> lis
 
 
 def _resolution(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_Case]:
-    """Seed 002: solved within 3x24 hours (wall-clock) of the first mail's arrival.
+    """Seed 002: solved within 3x24 hours (wall-clock) of the first mail's arrival, "dengan
+    syarat kelengkapan dokumen pendukung terpenuhi": the time the ticket waited for its
+    requester's documents is left out (SPEC 6), and a ticket waiting for them now, or
+    closed without them, is no case (the condition never held).
 
     Solved means the (latest) solution reached the requester and was neither rejected
     nor reopened after it; otherwise a closed ticket is solved when it was closed.
     """
+    if record.waiting_since is not None:
+        return []
     start = _first_arrival(record)
     end: datetime | None = None
     if record.state in ("resolved", "closed"):
@@ -285,7 +314,7 @@ def _resolution(record: TicketRecord, cal: WorkCalendar, d: Deadlines) -> list[_
             end = start
         else:  # no solution, or the latest one was rejected (E4) or its ticket reopened (E5)
             end = record.closed_at
-    return [_Case(record.number, start + timedelta(hours=d.resolution), end)]
+    return [_Case(record.number, start + timedelta(hours=d.resolution) + record.waited, end)]
 
 
 CaseReader = Callable[[TicketRecord, WorkCalendar, Deadlines], list[_Case]]

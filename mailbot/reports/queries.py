@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mailbot.core.intake import title_of
@@ -33,7 +33,8 @@ HISTORY_KINDS = ("command_escalate", "command_lpse_support", "staff_replied", "c
 _TICKETS = """
 select id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
        priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, lkpp_ref_form,
-       queue_number, {form}
+       queue_number, coalesce(waiting_since, case when state = 'awaiting_info' then updated_at end),
+       coalesce(waited_seconds, 0), {form}
 from tickets t
 where t.created_at >= :start and t.created_at < :end {mailbox}
 order by t.created_at, t.id
@@ -176,7 +177,7 @@ def query_plans(store: Store, start: datetime, end: datetime, mailbox: str | Non
 def _record(row: tuple[Any, ...], mails: Iterable[Mail], history: Iterable[Entry]) -> TicketRecord:
     (ticket_id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,
      priority, created_at, resolved_at, closed_at, rating, lkpp_ticket, channel, taken_by, ref_form, queue,
-     problem, answer) = row
+     waiting_since, waited, problem, answer) = row
     return TicketRecord(
         id=ticket_id, mailbox=mailbox, number=number, state=state, requester=requester,
         requester_name=requester_name or "", contact_name=contact_name or "", contact_org=contact_org or "",
@@ -184,7 +185,7 @@ def _record(row: tuple[Any, ...], mails: Iterable[Mail], history: Iterable[Entry
         resolved_at=_maybe(resolved_at), closed_at=_maybe(closed_at), rating=rating, lkpp_ticket=lkpp_ticket,
         mails=tuple(mails), history=tuple(history), channel=channel or "email", taken_by=taken_by,
         form_problem=problem or "", form_answer=answer if isinstance(answer, str) else None, lkpp_ref_form=ref_form,
-        queue_number=queue,
+        queue_number=queue, waiting_since=_maybe(waiting_since), waited=timedelta(seconds=waited or 0),
     )
 
 

@@ -11,7 +11,7 @@ from what mailbot recorded (see docs/operator/reports.md, "The recap"):
   their automatic mail (an out-of-office reply to the ack is not the problem).
 * Isi Jawaban: the solution that reached the requester (the latest one), else the
   first answer. Answers are the mails to the requester that carry a text or files from
-  staff or LKPP: `staff_reply`, `resolved`, `resolved_lkpp`, `relay`, `need_info`; one
+  staff or LKPP: `staff_reply`, `resolved`, `resolved_lkpp`, `relay`, `need_info`, `request_info`; one
   with files alone (a guide sent as a PDF) shows as `[jawaban berupa lampiran (1 berkas)]`.
 * Petugas: the staff member of the latest staff action (reply, #selesai, #teruskan,
   #eskalasi) up to that answer, by the name in `staff_names`, else the address.
@@ -45,7 +45,7 @@ from mailbot.core.model import has_mailbox
 from mailbot.reports.gist import gist
 from mailbot.reports.values import HELD, REKAP_COLUMNS, Mail, RekapRow, TicketRecord
 
-ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info"})
+ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info", "request_info"})
 SOLUTION_KINDS = frozenset({"resolved", "resolved_lkpp"})
 REOPENED = frozenset({"closing_rejected", "ticket_reopened"})  # the answer did not solve it (E4, E5)
 STAFF_ACTIONS = frozenset({"staff_replied", "command_resolve", "command_relay", "command_escalate",

@@ -127,6 +127,9 @@ class TicketRecord:
     form_answer: str | None = None  # the answer given on the spot; None: not answered then
     lkpp_ref_form: str | None = None  # "lpse-support": LKPP's number is LPSE Support's (E12e)
     queue_number: str | None = None  # a walk-in's Nomor Antrian (seed 004 section 1 step 2)
+    # seed 002, SPEC 6: the waits for the requester's documents (`Ticket.waiting_since`, `waited`)
+    waiting_since: datetime | None = None
+    waited: timedelta = timedelta(0)
 
     @property
     def answered_on_the_spot(self) -> bool:
@@ -241,6 +244,19 @@ class Directions:
 
 
 @dataclass(frozen=True)
+class Waits:
+    """How long the month's tickets waited for their requesters' documents (seed 002, SPEC 6;
+    issue 48 point 6), in wall-clock time as the 3x24h standard that leaves it out: the
+    tickets that waited, those whose wait has not ended (still waiting, or closed without
+    the documents), and the median and longest wait of a ticket, its waits added up."""
+
+    tickets: int = 0
+    unanswered: int = 0
+    median: timedelta | None = None
+    longest: timedelta | None = None
+
+
+@dataclass(frozen=True)
 class RecurringTopic:
     """A group of alike tickets of the month (`recurring`): how many, and a sample ticket."""
 
@@ -269,6 +285,7 @@ class Summary:
     topics: tuple[RecurringTopic, ...] = ()  # "Permasalahan yang sering muncul", largest first
     held_forms: tuple[str, ...] = ()  # calls and visits of the month still waiting for their sender's #buka
     directions: Directions = Directions()  # how long the coordinators' and heads' word took (issue 48)
+    waits: Waits = Waits()  # how long tickets waited for their requesters' documents (issue 48 point 6)
 
     @property
     def working_days(self) -> int:

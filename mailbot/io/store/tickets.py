@@ -6,7 +6,7 @@ A ticket leaves this module as a `Ticket` value (`Tickets.of_row`) and comes bac
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mailbot.core.model import Address, Contact, State, Ticket
@@ -143,7 +143,18 @@ class Tickets:
             contact=_contact(row),
             channel=row["channel"] or "email",
             taken_by=row["taken_by"], queue_number=row.get("queue_number"),
+            **_waits(row),
         )
+
+
+def _waits(row: dict[str, Any]) -> dict[str, Any]:
+    """The ticket's waits for its requester's documents (schema 20, SPEC 6). A ticket that
+    was waiting when the schema came (its wait not recorded) waits since its last change."""
+    since = parse_ts(row.get("waiting_since"))
+    if since is None and row["state"] == State.AWAITING_INFO:
+        since = parse_ts(row["updated_at"])
+    return {"waiting_since": since, "waited": timedelta(seconds=row.get("waited_seconds") or 0),
+            "info_asked_by": row.get("info_asked_by")}
 
 
 def _contact(row: dict[str, Any]) -> Contact:
@@ -183,4 +194,7 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
         "channel": ticket.channel,
         "taken_by": ticket.taken_by,
         "queue_number": ticket.queue_number,
+        "waiting_since": ts(ticket.waiting_since) if ticket.waiting_since else None,
+        "waited_seconds": ticket.waited.total_seconds() or None,
+        "info_asked_by": ticket.info_asked_by,
     }
