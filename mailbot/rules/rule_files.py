@@ -159,7 +159,7 @@ def _expand_words(raw: list[RawWord]) -> WordGroups:
         expanded = [_use_words(text, words, fail, "words") for text in alternatives]
         group = "(?:" + "|".join(expanded) + ")"
         try:
-            re.compile(group)
+            _regex(group)  # its syntax checked, and compiled once for the patterns that use it
         except re.error as exc:
             raise fail("words", f"invalid regular expression: {exc}") from exc
         words[name] = group

@@ -7,6 +7,7 @@ path. The operator's `rules_dir` may hold only files with the shipped names.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,27 @@ DEFAULTS_DIR = Path(__file__).resolve().parent
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Each file's mapping as last parsed, by path, with the text it was parsed from: the rules
+# are read again by every `mailbot` command and SIGHUP reload, and the parse (libyaml still
+# builds every value in Python) costs ten times the copy handed out. Keyed by the text, not
+# the file's time, so a file rewritten within the clock's tick is never read stale.
+_PARSED: dict[Path, tuple[str, Any]] = {}
+
+
+def _parsed(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    known = _PARSED.get(path)
+    if known is None or known[0] != text:
+        known = (text, yaml.load(text, Loader=_YAML_LOADER))
+        _PARSED[path] = known
+    return copy.deepcopy(known[1])  # the readers may change what they were given
+
+
 def read_yaml(path: Path, source: str) -> tuple[dict[str, Any], str]:
     """A rules file's mapping of sections (empty for an empty file), and `source`, the name
     its errors give."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = _parsed(path)
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
