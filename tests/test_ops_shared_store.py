@@ -138,44 +138,6 @@ def _host(servers, tmp_path, name: str, url: str, key: bytes):  # type: ignore[n
     return config
 
 
-def test_two_hosts_on_one_postgresql_give_each_request_one_ticket_and_one_ack_when_one_is_killed(
-        fresh_mailboxes, pg_cluster, tmp_path):
-
-    servers = fresh_mailboxes
-    url = pg_cluster.database()
-    key = secrets.token_hex(32).encode()
-    first, second = daemon(_host(servers, tmp_path, "host1", url, key)), None
-    outputs = []
-    try:
-        time.sleep(2)
-        second = daemon(_host(servers, tmp_path, "host2", url, key))
-        time.sleep(3)
-        for i in range(N):  # sixty vendors, each its own domain (sixty alike mails from one would be a loop)
-            servers.append(UNIT, mail(f"user{i:02d}@vendor{i:02d}.test", f"Masalah {i}", "Mohon bantuan.")[0])
-            if i == N // 3:
-                os.killpg(first.pid, signal.SIGKILL)  # mid-backlog, the daemon and its sender
-        assert wait_for(lambda: len(servers.fetch(UNIT, "Processed")) == N, 120), \
-            f"{len(servers.fetch(UNIT, 'Processed'))} of {N} handled"
-        assert wait_for(lambda: len(of_kind(inbox(servers, "catchall@lpse.test"), "ack")) >= N, 60)
-        time.sleep(5)
-    finally:
-        if first.poll() is None:
-            os.killpg(first.pid, signal.SIGKILL)
-        outputs.append(first.communicate(timeout=30)[0].decode(errors="replace"))
-        if second is not None:
-            outputs.append(stop(second))
-        print("host1:", outputs[0][-3000:])
-        print("host2:", outputs[-1][-3000:])
-    by_subject = _tickets_by_subject(url)
-    assert sum(by_subject.values()) == N and all(n == 1 for n in by_subject.values()), by_subject.most_common(3)
-    acks = collections.Counter(m["To"] for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack"))
-    assert len(acks) == N  # every requester acknowledged
-    assert sum(acks.values()) <= N + 1, acks.most_common(3)  # at most one resend, by the killed process
-    assert len(servers.fetch(UNIT, "Processed")) == N
-    assert servers.fetch(UNIT, "Quarantine") == []
-    assert "Traceback" not in outputs[-1], outputs[-1][-3000:]
-
-
 def test_a_host_stopped_past_its_lease_is_taken_over_and_does_nothing_twice_when_continued(
         fresh_mailboxes, pg_cluster, tmp_path):
     """SIGSTOP of one host (its daemon and sender) mid-backlog for twice the lease: the other
