@@ -200,6 +200,22 @@ def test_a_visits_queue_number_and_rating_are_kept_and_the_guest_book_lists_it(e
     sheet = openpyxl.load_workbook(xlsx).active
     assert str(sheet.cell(1, 1).value).startswith("Buku Tamu")
     assert [sheet.cell(3, c).value for c in (1, 3, 4)] == [1, "09:15", "A-012"]
+    # the recap of visits (issue 48 point 3): seed 003's ten columns, then each visit's Nomor Antrian
+    visits = tmp_path / "rekap-datang.csv"
+    assert cli.main(["--config", str(config), "report", "rekap", "--month", "2026-11", "--channel", "datang",
+                     "--output", str(visits)]) == 0
+    header, *rows = list(csv.reader(io.StringIO(visits.read_text("utf-8-sig"), newline="")))
+    assert header[-1] == "Nomor Antrian" and len(header) == 11
+    assert [(row[0], row[-1]) for row in rows] == [("1", "A-012")]
+    calls = tmp_path / "rekap-telepon.xlsx"
+    assert cli.main(["--config", str(config), "report", "rekap", "--month", "2026-11", "--channel", "telepon",
+                     "--output", str(calls)]) == 0
+    assert openpyxl.load_workbook(calls).active.cell(2, 11).value is None  # the phone log keeps seed 003's ten
+    printed = tmp_path / "rekap-datang.xlsx"
+    assert cli.main(["--config", str(config), "report", "rekap", "--month", "2026-11", "--channel", "datang",
+                     "--output", str(printed)]) == 0
+    sheet = openpyxl.load_workbook(printed).active
+    assert (sheet.cell(2, 11).value, sheet.cell(3, 11).value) == ("Nomor Antrian", "A-012")
     page = tmp_path / "summary.html"
     assert cli.main(["--config", str(config), "report", "summary", "--month", "2026-11", "--output", str(page)]) == 0
     text = page.read_text("utf-8")

@@ -78,9 +78,10 @@ def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConf
                paper: str = "a4", channel: str | None = None) -> bytes:
     """The recap as `fmt`: "xlsx" (printed on `paper`), "csv" (for programs) or "excel" (CSV
     for Excel under Indonesian regional settings)."""
+    queue = channel == "datang"  # the recap of visits keeps each one's Nomor Antrian (issue 48 point 3)
     if fmt == "xlsx":
-        return rekap.to_xlsx(rows, rekap_title(cfg, month, box, channel), f"Rekap {month}", paper=paper)
-    return rekap.to_csv(rows, excel=fmt == "excel")
+        return rekap.to_xlsx(rows, rekap_title(cfg, month, box, channel), f"Rekap {month}", paper=paper, queue=queue)
+    return rekap.to_csv(rows, excel=fmt == "excel", queue=queue)
 
 
 def run_guestbook(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None) -> int:

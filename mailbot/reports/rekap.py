@@ -43,7 +43,7 @@ from mailbot.core.counterpart import LPSE_SUPPORT
 from mailbot.core.lifecycle import NOT_AN_ANSWER
 from mailbot.core.model import has_mailbox
 from mailbot.reports.gist import gist
-from mailbot.reports.values import HELD, REKAP_COLUMNS, Mail, RekapRow, TicketRecord
+from mailbot.reports.values import HELD, QUEUE_COLUMN, REKAP_COLUMNS, Mail, RekapRow, TicketRecord
 
 ANSWER_KINDS = frozenset({"staff_reply", "resolved", "resolved_lkpp", "relay", "need_info", "request_info"})
 SOLUTION_KINDS = frozenset({"resolved", "resolved_lkpp"})
@@ -70,7 +70,7 @@ def _shown(row: RekapRow) -> RekapRow:
     """The row with every text's control characters shown as visible escapes (issue 44)."""
     return replace(row, address=visible(row.address), name=visible(row.name), problem=visible(row.problem),
                    category=visible(row.category), destination=visible(row.destination),
-                   answer=visible(row.answer), staff=visible(row.staff))
+                   answer=visible(row.answer), staff=visible(row.staff), queue=visible(row.queue))
 
 
 def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str, str], str]) -> RekapRow:
@@ -89,6 +89,7 @@ def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str,
         answered=_answered(record, first, spot, tz),
         answer=(record.form_answer or ON_THE_SPOT) if spot else _answer_text(shown) if shown else "",
         staff=_staff(record, None if spot else shown, staff_name),
+        queue=record.queue_number or "",
     )
 
 
@@ -205,7 +206,12 @@ def excel_text(text: str) -> str:
 # --- writers ---------------------------------------------------------------------------
 
 
-def to_csv(recap: Sequence[RekapRow], *, excel: bool = False) -> bytes:
+def columns(queue: bool = False) -> tuple[str, ...]:
+    """The recap's columns: seed 003's ten, and the visits' queue number after them (`queue`)."""
+    return (*REKAP_COLUMNS, QUEUE_COLUMN) if queue else REKAP_COLUMNS
+
+
+def to_csv(recap: Sequence[RekapRow], *, excel: bool = False, queue: bool = False) -> bytes:
     """The recap as CSV with ISO 8601 dates (2026-11-03), which every locale's Excel,
     LibreOffice and program reads as the same day (DD/MM/YYYY became 10 January under
     English (US) settings, issue 34). UTF-8 with a byte-order mark, so that Excel reads
@@ -214,9 +220,10 @@ def to_csv(recap: Sequence[RekapRow], *, excel: bool = False) -> bytes:
     double-click opens it in columns (a comma-separated file opens there in column A).
 
     A text starting with `=`, `+`, `-` or `@` gets a leading apostrophe: Excel would
-    otherwise run a requester's text as a formula (CSV injection).
+    otherwise run a requester's text as a formula (CSV injection). `queue`: the recap of
+    visits, with their Nomor Antrian last.
     """
-    return csv_file(REKAP_COLUMNS, (row.cells() for row in recap), excel=excel)
+    return csv_file(columns(queue), (row.cells(queue) for row in recap), excel=excel)
 
 
 def csv_file(header: Sequence[str], rows: Iterable[Sequence[int | date | str | None]], *,
@@ -242,7 +249,7 @@ def _csv_cell(value: int | date | str | None) -> str:
     return excel_text("'" + value if value.startswith(_FORMULA_START) else value)
 
 
-WIDTH_LIMITS = (6, 12, 30, 32, 60, 13, 26, 13, 60, 24)  # at most, per column, in characters
+WIDTH_LIMITS = (6, 12, 30, 32, 60, 13, 26, 13, 60, 24, 14)  # at most, per column, in characters
 
 
 # Paper sizes as Excel numbers them: A4, and F4 (folio, 215 x 330 mm, common in Indonesian
@@ -255,7 +262,8 @@ MAX_ROW_POINTS = 409.0  # Excel's tallest row
 TEXT_COLUMNS = (4, 8)  # Isi Pesan, Isi Jawaban
 
 
-def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap", *, paper: str = "a4") -> bytes:
+def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap", *, paper: str = "a4",
+            queue: bool = False) -> bytes:
     """The recap as an Excel workbook that prints: a title in row 1, the header in row 2.
 
     Row 2 holds exactly the seed's column names (bold, frozen with the title, with an
@@ -265,7 +273,7 @@ def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap", *,
     (LibreOffice and a printer do not grow rows by themselves). Printed: landscape on A4
     or F4, fit to the page's width, rows 1-2 on every page, page numbers in the footer;
     Isi Pesan and Isi Jawaban are cut at `PRINT_TEXT_LIMIT` with a marker so that a row
-    fits on a page.
+    fits on a page. `queue`: the recap of visits, with their Nomor Antrian last.
     """
     import xlsxwriter  # lazily: only the recap needs it
 
@@ -279,13 +287,14 @@ def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap", *,
     text = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     day = book.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "border": 1, "align": "left"})
     number = book.add_format({"valign": "top", "border": 1, "align": "right"})
-    printed = [_printed(row.cells()) for row in recap]
-    widths = _widths(recap)
+    names = columns(queue)
+    printed = [_printed(row.cells(queue)) for row in recap]
+    widths = _widths(recap, queue)
     ws.write_string(0, 0, title, title_format)
-    for col, (name, width) in enumerate(zip(REKAP_COLUMNS, widths, strict=True)):
+    for col, (name, width) in enumerate(zip(names, widths, strict=True)):
         ws.write_string(1, col, name, header)
         ws.set_column(col, col, width)
-    ws.set_row(1, _height([str(name) for name in REKAP_COLUMNS], widths))
+    ws.set_row(1, _height(list(names), widths))
     for r, cells in enumerate(printed, start=2):
         for col, value in enumerate(cells):
             if isinstance(value, date):
@@ -299,8 +308,8 @@ def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap", *,
         ws.set_row(r, _height(cells, widths))
     last_row = max(1 + len(recap), 1)
     ws.freeze_panes(2, 0)
-    ws.autofilter(1, 0, last_row, len(REKAP_COLUMNS) - 1)
-    book.define_name("Rekap", f"='{sheet_name[:31]}'!$A$2:$J${last_row + 1}")
+    ws.autofilter(1, 0, last_row, len(names) - 1)
+    book.define_name("Rekap", f"='{sheet_name[:31]}'!$A$2:${chr(ord('A') + len(names) - 1)}${last_row + 1}")
     ws.set_landscape()
     ws.set_paper(PAPERS[paper])
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
@@ -341,12 +350,12 @@ def _footer_text(title: str) -> str:
     return title.replace("&", "&&")
 
 
-def _widths(recap: Sequence[RekapRow]) -> list[float]:
+def _widths(recap: Sequence[RekapRow], queue: bool = False) -> list[float]:
     """Per column: wide enough for its longest line, within that column's limit."""
-    widths = [len(name) + 2 for name in REKAP_COLUMNS]  # room for the autofilter button
-    open_columns = set(range(len(REKAP_COLUMNS)))
+    widths = [len(name) + 2 for name in columns(queue)]  # room for the autofilter button
+    open_columns = set(range(len(widths)))
     for row in recap:
-        cells = row.cells()
+        cells = row.cells(queue)
         for col in tuple(open_columns):
             longest = _longest_line(cells[col])
             if longest > widths[col]:

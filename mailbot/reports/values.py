@@ -144,6 +144,7 @@ HELD = "held"  # the state of a call or visit form still waiting for its sender'
 
 REKAP_COLUMNS = ("No", "Tgl", "Alamat E-mail", "Nama", "Isi Pesan", "Kategori", "Tujuan", "Tgl Jawaban",
                  "Isi Jawaban", "Petugas")
+QUEUE_COLUMN = "Nomor Antrian"  # the recap of visits' column after seed 003's ten (seed 004 section 1 step 2)
 
 
 @dataclass(frozen=True)
@@ -160,10 +161,12 @@ class RekapRow:
     answered: date | None  # Tgl Jawaban
     answer: str  # Isi Jawaban
     staff: str  # Petugas
+    queue: str = ""  # a walk-in's Nomor Antrian: a column of the recap of visits alone (issue 48 point 3)
 
-    def cells(self) -> tuple[int | date | str | None, ...]:
+    def cells(self, queue: bool = False) -> tuple[int | date | str | None, ...]:
+        """The row's cells in the columns' order; `queue`: with the visits' Nomor Antrian last."""
         return (self.no, self.opened, self.address, self.name, self.problem, self.category, self.destination,
-                self.answered, self.answer, self.staff)
+                self.answered, self.answer, self.staff, *((self.queue,) if queue else ()))
 
 
 # --- the summary -----------------------------------------------------------------------
