@@ -23,6 +23,7 @@ import math
 import os
 import re
 import shlex
+import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from mailbot.core.settings import (
     LimitsConfig,
     LogConfig,
     MailboxConfig,
+    OAuth2Config,
     ReportsConfig,
     Secret,
     SimilarConfig,
@@ -205,7 +207,7 @@ def _is_loopback(host: str) -> bool:
 
 
 SERVER_KEYS = {"host", "port", "security", "username", "password", "password_file", "ca_file", "auth", "token_file",
-               "token_command"}
+               "token_command", "oauth2"}
 SERVER_AUTH = ("password", "xoauth2")
 IMAP_KEYS = SERVER_KEYS | {"folder", "processed_folder", "quarantine_folder", "idle", "poll_seconds"}
 
@@ -223,9 +225,10 @@ def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: 
     password = _login_password(data, key, base, username)
     ca_file = _ca_file(data, key, base, security)
     auth = _str(data, "auth", key, "password", choices=SERVER_AUTH)
-    token_file, token_command = _token_source(data, key, base, auth, username, password)
+    token_file, token_command, oauth2 = _token_source(data, key, base, auth, username, password)
     return {"host": host, "port": port, "security": security, "username": username, "password": password,
-            "ca_file": ca_file, "auth": auth, "token_file": token_file, "token_command": token_command}
+            "ca_file": ca_file, "auth": auth, "token_file": token_file, "token_command": token_command,
+            "oauth2": oauth2}
 
 
 def _login_password(data: Mapping[str, Any], key: str, base: Path, username: str | None) -> Secret | None:
@@ -303,30 +306,71 @@ def _password_file(data: Mapping[str, Any], key: str, base: Path, field: str = "
     return Secret(text)
 
 
+TOKEN_SOURCES = ("token_file", "token_command", "oauth2")
+
+
 def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, username: str | None,
-                  password: Secret | None) -> tuple[Path | None, tuple[str, ...] | None]:
-    """Where an XOAUTH2 access token comes from: exactly one of token_file, token_command."""
-    has_file, has_command = data.get("token_file") is not None, data.get("token_command") is not None
+                  password: Secret | None) -> tuple[Path | None, tuple[str, ...] | None, OAuth2Config | None]:
+    """Where an XOAUTH2 access token comes from: exactly one of token_file, token_command, oauth2."""
+    given = [name for name in TOKEN_SOURCES if data.get(name) is not None]
     if auth != "xoauth2":
-        _no_token(key, has_file, has_command)
-        return None, None
+        if given:
+            raise ConfigError(f"{key}.{given[0]}: only used with auth: xoauth2")
+        return None, None, None
     if password is not None:
         raise ConfigError(f"{key}.auth: xoauth2 logs in with a token, not a password: "
-                          "give token_file or token_command instead of password")
+                          "give token_file, token_command or oauth2 instead of password")
     if not username:
         raise ConfigError(f"{key}.username: required with auth: xoauth2 (the mailbox address)")
-    if has_file == has_command:
-        raise ConfigError(f"{key}.auth: xoauth2 needs exactly one of token_file or token_command")
-    if has_file:
-        return _path(data["token_file"], f"{key}.token_file", base), None
-    return None, _token_command(data["token_command"], key)
+    if len(given) != 1:
+        raise ConfigError(f"{key}.auth: xoauth2 needs exactly one of token_file, token_command or oauth2")
+    if given == ["token_file"]:
+        return _path(data["token_file"], f"{key}.token_file", base), None, None
+    if given == ["token_command"]:
+        return None, _token_command(data["token_command"], key), None
+    return None, None, _oauth2(data["oauth2"], f"{key}.oauth2", base)
 
 
-def _no_token(key: str, has_file: bool, has_command: bool) -> None:
-    """A token source beside password login is a mistake worth naming."""
-    if has_file or has_command:
-        name = "token_file" if has_file else "token_command"
-        raise ConfigError(f"{key}.{name}: only used with auth: xoauth2")
+OAUTH2_KEYS = {"provider", "client_id", "client_secret_file", "tenant", "token_url", "scope", "refresh_token_file"}
+OAUTH2_PROVIDERS = ("microsoft", "google", "generic")
+# The providers' token endpoints and the scopes of IMAP and SMTP (delegated: a person's
+# one-time login; app-only: the client's own credentials, Microsoft's client credentials).
+_MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+_MICROSOFT_DELEGATED = ("https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send "
+                        "offline_access")
+_MICROSOFT_APP_ONLY = "https://outlook.office365.com/.default"
+_GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+_GOOGLE_SCOPE = "https://mail.google.com/"
+
+
+def _oauth2(data: Any, key: str, base: Path) -> OAuth2Config:
+    """`oauth2:` (issue 49): the unit's registered client at its provider, from which mailbot
+    obtains and refreshes its own access tokens."""
+    data = _expect_mapping(data, key)
+    _check_keys(data, OAUTH2_KEYS, key)
+    provider = _str(data, "provider", key, choices=OAUTH2_PROVIDERS)
+    client_id = _str(data, "client_id", key)
+    secret = _password_file(data, key, base, "client_secret_file") if data.get("client_secret_file") else None
+    refresh = _path(data["refresh_token_file"], f"{key}.refresh_token_file", base) \
+        if data.get("refresh_token_file") is not None else None
+    tenant = _str(data, "tenant", key, None)
+    if provider == "microsoft" and not tenant:
+        raise ConfigError(f"{key}.tenant: required for provider microsoft (the directory id or domain)")
+    if provider == "google" and refresh is None:
+        raise ConfigError(f"{key}.refresh_token_file: required for provider google (run `mailbot oauth login`)")
+    if refresh is None and secret is None:
+        raise ConfigError(f"{key}.client_secret_file: required without refresh_token_file "
+                          "(the client's own credentials)")
+    default_url = {"microsoft": _MICROSOFT_TOKEN_URL.format(tenant=tenant), "google": _GOOGLE_TOKEN_URL}
+    token_url = _str(data, "token_url", key, default_url.get(provider))
+    if provider == "generic" and data.get("token_url") is None:
+        raise ConfigError(f"{key}.token_url: required for provider generic")
+    parsed = urllib.parse.urlsplit(token_url)
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and _is_loopback(parsed.hostname or "")):
+        raise ConfigError(f"{key}.token_url: must be https:// (plain http only on loopback), got {token_url!r}")
+    default_scope = {"microsoft": _MICROSOFT_DELEGATED if refresh else _MICROSOFT_APP_ONLY, "google": _GOOGLE_SCOPE}
+    scope = _str(data, "scope", key, default_scope.get(provider, ""))
+    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant)
 
 
 def _token_command(value: Any, key: str) -> tuple[str, ...]:

@@ -359,7 +359,7 @@ class _TokenInfo:
     """A loopback OAuth2 tokeninfo endpoint for Dovecot's oauth2 passdb."""
 
     def __init__(self, tokens: Mapping[str, str]) -> None:
-        tokens = dict(tokens)
+        # the servers' own mapping, not a copy: a token a token server grants later counts (issue 49)
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -408,7 +408,7 @@ class _DeliveringHandler:
     def __init__(self, deliver: Callable[[str, str, bytes], None],
                  tokens: Mapping[str, str] | None = None) -> None:
         self._deliver = deliver
-        self._tokens = dict(tokens or {})
+        self._tokens = tokens if tokens is not None else {}  # the servers' mapping: later grants count
         if tokens is not None:
             self.auth_XOAUTH2 = self._auth_xoauth2  # advertised only when tokens are given
 
@@ -648,6 +648,15 @@ class LocalMailServers:
     def folders(self, user: str) -> list[str]:
         with self.imap(user) as client:
             return sorted(name for _flags, _sep, name in client.list_folders())
+
+    def issue_token(self, token: str, user: str) -> None:
+        """Accept `token` as `user`'s from now on, for IMAP (Dovecot's oauth2 passdb asks the
+        tokeninfo endpoint) and SMTP: what a token server granted (issue 49)."""
+        self._oauth_tokens[token] = _normalise_address(user)
+
+    def revoke_token(self, token: str) -> None:
+        """Refuse `token` from now on (it expired, or its grant was revoked)."""
+        self._oauth_tokens.pop(token, None)
 
     def set_uidvalidity(self, user: str, folder: str, value: int) -> None:
         """Give a folder a new UIDVALIDITY, as a server rebuild or restore would."""

@@ -28,12 +28,29 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class OAuth2Config:
+    """Where mailbot gets its own OAuth2 access tokens (issue 49): a token endpoint, the
+    unit's registered client, and for delegated access the refresh token an administrator's
+    one-time login left in `refresh_token_file` (rotated tokens are written back there).
+    Without one, the client's own credentials (Microsoft's app-only access)."""
+
+    provider: str  # microsoft | google | generic
+    client_id: str
+    client_secret: Secret | None
+    token_url: str
+    scope: str
+    refresh_token_file: Path | None = None
+    tenant: str | None = None  # Microsoft's directory (tenant) id or domain
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     """How to reach and log in to one IMAP or SMTP server.
 
     `auth` is `password` (LOGIN/PLAIN with `password`) or `xoauth2` (Microsoft 365,
-    Google: an OAuth2 access token read at each login from `token_file` or printed by
-    `token_command`, since tokens expire within the hour). TLS certificates are
+    Google: an OAuth2 access token read at each login from `token_file`, printed by
+    `token_command`, or obtained and refreshed by mailbot itself from `oauth2`, since
+    tokens expire within the hour). TLS certificates are
     verified against the system CAs, or against `ca_file` alone when it is set.
     """
 
@@ -46,6 +63,7 @@ class ServerConfig:
     auth: str = "password"
     token_file: Path | None = None
     token_command: tuple[str, ...] | None = None
+    oauth2: OAuth2Config | None = None  # issue 49: tokens mailbot obtains and refreshes itself
 
 
 @dataclass(frozen=True)

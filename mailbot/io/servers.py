@@ -4,7 +4,8 @@ TLS: certificates and host names are always verified, against the system CAs by
 default or against `ca_file` alone (a unit's private CA). Login: a password, or for
 Microsoft 365 and Google an OAuth2 access token sent with SASL XOAUTH2. Tokens expire
 within the hour, so one is read at every login from `token_file` (kept fresh by an
-outside tool) or printed by `token_command`; mailbot never refreshes tokens itself.
+outside tool), printed by `token_command`, or obtained and refreshed by mailbot itself
+from the unit's registered client (`oauth2:`, `io/oauth.py`, issue 49).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 
 from mailbot.core.settings import ServerConfig, SmtpConfig
 from mailbot.errors import LoginRefusedError
+from mailbot.io import oauth
 
 TOKEN_COMMAND_SECONDS = 30
 # OpenSSL's reasons when the server answered a TLS handshake in plain text.
@@ -44,8 +46,10 @@ def xoauth2_initial_response(username: str, token: str) -> str:
 
 
 def access_token(cfg: ServerConfig) -> str:
-    """The current OAuth2 access token from token_file or token_command."""
+    """The current OAuth2 access token from token_file, token_command or oauth2."""
     where = f"{cfg.host}:{cfg.port}"
+    if cfg.oauth2 is not None:
+        return oauth.access_token(cfg.oauth2, cfg.username or "", where)
     if cfg.token_file is not None:
         try:
             token = cfg.token_file.read_text(encoding="utf-8").strip()

@@ -1,0 +1,177 @@
+"""OAuth2 access tokens mailbot obtains and refreshes itself (issue 49, `oauth2:`).
+
+Microsoft 365 takes no password for IMAP, and from the end of 2026 none for SMTP either;
+Google takes an app password or a token. A token lives about an hour. Other helpdesks'
+mail stopped without a word when a token went stale (osTicket kept no rotated refresh
+token and stopped after ~90 days), so mailbot keeps its own:
+
+* With `refresh_token_file` (delegated access, after an administrator's one-time login)
+  the refresh token grant; a refresh token the provider rotates is written back to that
+  file at once, atomically and readable by mailbot alone (0600), before the access token
+  is used, so a crash can never leave the only valid refresh token in memory.
+* Without one, the client credentials grant (Microsoft's app-only access to a mailbox).
+
+The protocol is oauthlib's, a general, spec-compliant OAuth 2.0 client (no HTTP of its
+own, so no further dependency): it builds each request's body and reads the answer,
+an error answer too; this module only carries them over HTTPS (`urllib`, the system's
+CAs) and keeps the token until shortly before it expires.
+
+A refusal (revoked consent, a rotated or expired secret) is a `LoginRefusedError` naming
+the provider's error in one line (Microsoft's AADSTS code is the first word of its
+description): `check` exits 77 for that mailbox, the daemon reports the mailbox failing
+and keeps the others served, and the mail waits in the INBOX. An unreachable endpoint
+is an `UnreachableError`, waited out like an unreachable server. Nothing here ever logs
+or says a token or a secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import ssl
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from oauthlib.oauth2 import BackendApplicationClient, Client, OAuth2Error
+
+from mailbot.core.settings import OAuth2Config
+from mailbot.errors import LoginRefusedError, UnreachableError
+
+TIMEOUT_SECONDS = 30
+EARLY_SECONDS = 300  # a token is renewed this long before it expires (half its life when shorter)
+_DESCRIPTION_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class _Held:
+    token: str
+    renew_at: float  # time.time() from which it is renewed
+
+
+_held: dict[tuple[str, str, str, str], _Held] = {}
+_lock = threading.Lock()
+
+
+def access_token(cfg: OAuth2Config, username: str, where: str) -> str:
+    """A valid access token for `username`'s login, fetched anew shortly before the held one
+    expires. `where` names the server it is for, in errors."""
+    key = (cfg.token_url, cfg.client_id, cfg.scope, username)
+    with _lock:
+        held = _held.get(key)
+        if held is not None and time.time() < held.renew_at:
+            return held.token
+        held = _fetch(cfg, where)
+        _held[key] = held
+        return held.token
+
+
+def forget() -> None:
+    """Drop every held token (a reloaded configuration may name other clients)."""
+    with _lock:
+        _held.clear()
+
+
+def _fetch(cfg: OAuth2Config, where: str) -> _Held:
+    secret = cfg.client_secret.value if cfg.client_secret else None
+    extra = {"client_secret": secret} if secret else {}
+    client: Client
+    if cfg.refresh_token_file is not None:
+        client = Client(cfg.client_id)
+        refresh = _read_refresh_token(cfg.refresh_token_file, where)
+        body = client.prepare_refresh_body(refresh_token=refresh, scope=cfg.scope or None, client_id=cfg.client_id,
+                                           **extra)
+    else:
+        client = BackendApplicationClient(cfg.client_id)
+        refresh = None
+        body = client.prepare_request_body(scope=cfg.scope or None, include_client_id=True, **extra)
+    answer = _post(cfg, body, where)
+    try:
+        token = client.parse_request_body_response(answer)
+    except OAuth2Error as exc:
+        raise LoginRefusedError(_refusal(cfg, where, exc.error, exc.description)) from None
+    except (ValueError, Warning) as exc:
+        raise LoginRefusedError(f"{_who(cfg, where)}: the token endpoint's answer is no token: {exc}") from None
+    rotated = token.get("refresh_token")
+    if cfg.refresh_token_file is not None and rotated and rotated != refresh:
+        _save_refresh_token(cfg.refresh_token_file, str(rotated), where)
+    lifetime = float(token.get("expires_in") or 3600)
+    return _Held(str(token["access_token"]), time.time() + lifetime - min(EARLY_SECONDS, lifetime / 2))
+
+
+def _post(cfg: OAuth2Config, body: str, where: str) -> str:
+    """The token endpoint's answer to `body`: its JSON text, an error's too (oauthlib reads both)."""
+    request = urllib.request.Request(cfg.token_url, data=body.encode("utf-8"), method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+    context = ssl.create_default_context() if cfg.token_url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS, context=context) as response:
+            return str(response.read().decode("utf-8", "replace"))
+    except urllib.error.HTTPError as exc:
+        text = exc.read().decode("utf-8", "replace")
+        if exc.code >= 500 or not _is_json(text):
+            raise UnreachableError(f"{_who(cfg, where)}: the token endpoint answered HTTP {exc.code}") from None
+        return text
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise UnreachableError(f"{_who(cfg, where)}: token endpoint unreachable: {reason}") from None
+
+
+def _is_json(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+def _who(cfg: OAuth2Config, where: str) -> str:
+    host = urllib.parse.urlsplit(cfg.token_url).hostname or cfg.token_url
+    return f"no OAuth2 token for {where} from {host} ({cfg.provider})"
+
+
+def _refusal(cfg: OAuth2Config, where: str, error: str | None, description: str | None) -> str:
+    """One line: the provider's error code and the first line of its description (Microsoft's
+    starts with the AADSTS code that its documentation explains)."""
+    said = (description or "").strip().splitlines()[:1]
+    text = said[0][:_DESCRIPTION_LIMIT] if said else ""
+    return f"{_who(cfg, where)}: refused: {error or 'error'}" + (f": {text}" if text else "")
+
+
+def _read_refresh_token(path: Path, where: str) -> str:
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise LoginRefusedError(f"no OAuth2 token for {where}: cannot read {path}: {exc.strerror}"
+                                " (run `mailbot oauth login` once)") from None
+    if not token:
+        raise LoginRefusedError(f"no OAuth2 token for {where}: {path} is empty (run `mailbot oauth login` once)")
+    return token
+
+
+def _save_refresh_token(path: Path, token: str, where: str) -> None:
+    """The provider's rotated refresh token in place of the old one: written to a new file
+    beside it (0600), synced, then renamed over it, so the file always holds a whole token."""
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                os.fchmod(out.fileno(), 0o600)
+                out.write(token + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        # The old token may be void already: say so now rather than at the next refresh.
+        raise LoginRefusedError(f"no OAuth2 token for {where}: cannot save the rotated refresh token to "
+                                f"{path}: {exc.strerror}") from None
+

@@ -1,0 +1,172 @@
+"""Issue 49, first step: OAuth2 tokens mailbot obtains and refreshes itself (`oauth2:`).
+
+Over real servers: Dovecot's own `oauth2` passdb checks each IMAP login's token against
+its tokeninfo endpoint, the SMTP server checks SMTP's, and both accept exactly the tokens
+the loopback token endpoint (tests/tokenserver.py) granted. A request is handled end to
+end with tokens fetched by the client credentials grant; a refresh token the endpoint
+rotates is saved (0600) and the next login uses it, the old one being void; a refusing
+endpoint is named by `check` (exit 77) with the provider's AADSTS code, and the mail
+stays in the INBOX. Pure tests check what `oauth2:` derives for Microsoft and Google and
+what it refuses.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mailbot import cli
+from mailbot.config import parse_config
+from mailbot.errors import ConfigError
+from mailbot.io import oauth
+from tests import mailfactory as mf
+from tests.localmail import LocalMailServers
+from tests.tokenserver import TokenServer
+
+CATCHALL = "catchall@lpse.test"
+
+
+@pytest.fixture(scope="module")
+def world(dovecot_installed, tmp_path_factory):  # type: ignore[no-untyped-def]
+    servers = LocalMailServers(tmp_path_factory.mktemp("oauth-servers"), (mf.UNIT, *mf.STAFF, mf.COORDINATOR),
+                               catchall=CATCHALL, oauth_tokens={}, check_smtp_logins=True)
+    with servers:
+        tokens = TokenServer(servers.issue_token)
+        try:
+            yield servers, tokens
+        finally:
+            tokens.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_held_tokens():  # type: ignore[no-untyped-def]
+    oauth.forget()
+    yield
+    oauth.forget()
+
+
+def _config(servers: LocalMailServers, tmp: Path, oauth2: dict) -> Path:  # type: ignore[type-arg]
+    data = mf.config_data(servers, tmp)
+    data["smtp"] = {"host": servers.host, "port": servers.smtp_port, "security": "none", "username": mf.UNIT,
+                    "auth": "xoauth2", "oauth2": oauth2}
+    imap = data["mailboxes"][0]["imap"]
+    del imap["password"]
+    imap.update({"auth": "xoauth2", "oauth2": oauth2})
+    path = tmp / "config.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _secret_file(tmp: Path, text: str) -> Path:
+    path = tmp / "client-secret"
+    path.write_text(text + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def _request(servers: LocalMailServers, requester: str, subject: str) -> None:
+    servers.append(mf.UNIT, mf.mail(requester, subject, "Akun saya terkunci.")[0])
+
+
+def _acks(servers: LocalMailServers, requester: str) -> int:
+    """The acks `requester` received (sent over SMTP, with a token)."""
+    return sum(requester in str(m["To"]) for m in mf.of_kind(mf.inbox(servers, CATCHALL), "ack"))
+
+
+def test_a_request_is_handled_with_tokens_mailbot_fetched_with_its_client_credentials(world, tmp_path):
+    servers, tokens = world
+    tokens.register("mailbot-app", mf.UNIT, secret="s3cret-app")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url, "client_id": "mailbot-app",
+                                          "client_secret_file": str(_secret_file(tmp_path, "s3cret-app")),
+                                          "scope": "https://outlook.office365.com/.default"})
+    _request(servers, "app@vendor.test", "Akun terkunci")
+    mf.run_once(config)
+    assert _acks(servers, "app@vendor.test") == 1  # sent over SMTP with a token
+    assert servers.fetch(mf.UNIT) == []  # read and moved over IMAP with a token
+    assert {r["grant_type"] for r in tokens.requests} == {"client_credentials"}
+
+
+def test_a_rotated_refresh_token_is_saved_and_the_next_login_uses_it(world, tmp_path):
+    servers, tokens = world
+    tokens.register("mailbot-delegated", mf.UNIT)  # a public client: a person's one-time login
+    first = tokens.refresh_token_for("mailbot-delegated")
+    saved = tmp_path / "refresh-token"
+    saved.write_text(first + "\n")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
+                                          "client_id": "mailbot-delegated", "refresh_token_file": str(saved)})
+    _request(servers, "rotated@vendor.test", "Akun terkunci")
+    mf.run_once(config)
+    assert _acks(servers, "rotated@vendor.test") == 1
+    second = saved.read_text().strip()
+    assert second and second != first and first not in tokens.refresh_tokens  # rotated: the old one is void
+    assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".refresh-token")] == []  # no stray file
+    oauth.forget()  # as a restarted daemon: nothing held but the file
+    _request(servers, "rotated2@vendor.test", "Dokumen tidak terunggah")
+    mf.run_once(config)
+    assert _acks(servers, "rotated2@vendor.test") == 1  # the saved token worked: the first is void
+    assert servers.fetch(mf.UNIT) == []
+
+
+def test_a_refusing_token_endpoint_is_named_by_check_and_the_mail_waits(world, tmp_path):
+    servers, tokens = world
+    tokens.register("mailbot-expired", mf.UNIT, secret="old-secret")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
+                                          "client_id": "mailbot-expired",
+                                          "client_secret_file": str(_secret_file(tmp_path, "rotated-away"))})
+    _request(servers, "refused@vendor.test", "Akun terkunci")
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = cli.main(["--config", str(config), "check"])
+    assert code == 77, out.getvalue()
+    assert "AADSTS7000215" in out.getvalue() and "invalid_client" in out.getvalue()
+    assert "rotated-away" not in out.getvalue()  # the secret is never said
+    cli.main(["--config", str(config), "run", "--once"])
+    assert len(servers.fetch(mf.UNIT)) == 1  # nothing read without a login: the mail waits in the INBOX
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+
+
+# --- what `oauth2:` derives and refuses (pure) ----------------------------------------------
+
+
+def _parsed(tmp_path: Path, oauth2: dict) -> object:  # type: ignore[type-arg]
+    secret = _secret_file(tmp_path, "s")
+    data = {"database": str(tmp_path / "m.db"), "archive_dir": str(tmp_path / "a"),
+            "secret_key_file": str(tmp_path / "k"),
+            "smtp": {"host": "smtp.office365.com", "port": 587, "security": "starttls", "username": "lpse@batam.go.id",
+                     "auth": "xoauth2", "oauth2": {"client_secret_file": str(secret), **oauth2}},
+            "mailboxes": [{"name": "btm", "address": "lpse@batam.go.id", "tag_prefix": "LPSE-BTM",
+                           "staff": ["staf@batam.go.id"],
+                           "imap": {"host": "outlook.office365.com", "username": "lpse@batam.go.id",
+                                    "password": "x"}}]}
+    return parse_config(data, tmp_path)
+
+
+def test_microsoft_and_google_get_their_endpoints_and_scopes(tmp_path):
+    app_only = _parsed(tmp_path, {"provider": "microsoft", "tenant": "batam.go.id", "client_id": "c"}).smtp.oauth2
+    assert app_only.token_url == "https://login.microsoftonline.com/batam.go.id/oauth2/v2.0/token"
+    assert app_only.scope == "https://outlook.office365.com/.default"
+    rt = tmp_path / "rt"
+    delegated = _parsed(tmp_path, {"provider": "microsoft", "tenant": "t", "client_id": "c",
+                                   "refresh_token_file": str(rt)}).smtp.oauth2
+    assert "offline_access" in delegated.scope and "SMTP.Send" in delegated.scope
+    google = _parsed(tmp_path, {"provider": "google", "client_id": "c", "refresh_token_file": str(rt)}).smtp.oauth2
+    assert (google.token_url, google.scope) == ("https://oauth2.googleapis.com/token", "https://mail.google.com/")
+
+
+@pytest.mark.parametrize(("oauth2", "said"), [
+    ({"provider": "microsoft", "client_id": "c"}, "tenant"),
+    ({"provider": "google", "client_id": "c"}, "refresh_token_file"),
+    ({"provider": "generic", "client_id": "c"}, "token_url"),
+    ({"provider": "generic", "client_id": "c", "token_url": "http://login.example.com/token"}, "https"),
+    ({"provider": "yahoo", "client_id": "c"}, "provider"),
+])
+def test_an_incomplete_or_unsafe_oauth2_block_is_refused_naming_the_field(tmp_path, oauth2, said):
+    with pytest.raises(ConfigError, match=said):
+        _parsed(tmp_path, oauth2)

@@ -1,0 +1,108 @@
+"""An OAuth 2.0 token endpoint on loopback, answering as Microsoft's and Google's do (issue 49).
+
+Grants: `client_credentials` (a client's own secret, Microsoft's app-only access) and
+`refresh_token` (delegated access), each giving an access token for the client's mailbox
+user; a refresh token is rotated on every use by default (the old one is void at once, as
+Microsoft and Google may do). Each access token granted is handed to `grant(token, user)`,
+so the local Dovecot's oauth2 passdb (its tokeninfo endpoint) and SMTP server accept it:
+the mail servers check the tokens this server issued, as a provider's do. `refuse` makes
+every request fail with the error a provider sends (`invalid_client` with an AADSTS code).
+Requests are kept, their grant types and whether a secret came, never to be asserted on
+as the only evidence: the mail servers' acceptance is.
+"""
+
+from __future__ import annotations
+
+import http.server
+import itertools
+import json
+import secrets
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Client:
+    secret: str | None
+    user: str
+
+
+@dataclass
+class TokenServer:
+    grant: Callable[[str, str], None]
+    lifetime: int = 3600  # seconds, the `expires_in` of each access token
+    rotate: bool = True
+    clients: dict[str, Client] = field(default_factory=dict)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> client id
+    refuse: tuple[str, str] | None = None  # (error, error_description) for every request
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1)
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode()).items()}
+                status, answer = owner.answer(form)
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((HOST, 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="tokenserver", daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.server.server_address[1]}/oauth2/v2.0/token"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def register(self, client_id: str, user: str, secret: str | None = None) -> None:
+        self.clients[client_id] = Client(secret, user)
+
+    def refresh_token_for(self, client_id: str) -> str:
+        """What an administrator's one-time login leaves: a refresh token of `client_id`."""
+        token = f"rt-{next(self._ids)}-{secrets.token_urlsafe(8)}"
+        self.refresh_tokens[token] = client_id
+        return token
+
+    def answer(self, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        self.requests.append({"grant_type": form.get("grant_type", ""), "secret": str("client_secret" in form)})
+        if self.refuse is not None:
+            return 400, {"error": self.refuse[0], "error_description": self.refuse[1]}
+        client = self.clients.get(form.get("client_id", ""))
+        if client is None or (client.secret is not None and form.get("client_secret") != client.secret):
+            return 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret "
+                                                                         "provided.\r\nTrace ID: 1f2e"}
+        answer: dict[str, object] = {}
+        if form.get("grant_type") == "refresh_token":
+            old = form.get("refresh_token", "")
+            if self.refresh_tokens.get(old) != form.get("client_id"):
+                return 400, {"error": "invalid_grant", "error_description": "AADSTS70008: The provided "
+                                                                            "authorization code or refresh token has "
+                                                                            "expired due to inactivity."}
+            if self.rotate:
+                del self.refresh_tokens[old]
+                answer["refresh_token"] = self.refresh_token_for(form["client_id"])
+        elif form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type", "error_description": form.get("grant_type", "")}
+        token = f"at-{next(self._ids)}-{secrets.token_urlsafe(12)}"
+        self.grant(token, client.user)
+        answer.update({"access_token": token, "token_type": "Bearer", "expires_in": self.lifetime})
+        return 200, answer
