@@ -129,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _report_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`report rekap|tamu|summary`: the month's reports for the head of unit; the recap and
     the guest book are tables, written alike (`_table_report`)."""
+    oauth_cmd = sub.add_parser("oauth", help="OAuth2 for a mailbox's server logins (issue 49)")
+    oauth_kinds = oauth_cmd.add_subparsers(dest="oauth", required=True)
+    login = oauth_kinds.add_parser("login", help="sign in once on a headless host (device code) and keep the "
+                                                 "refresh token in oauth2.refresh_token_file")
+    login.add_argument("--mailbox", required=True, help="the mailbox whose imap (else smtp) oauth2 block to use")
+    login.add_argument("--smtp", action="store_true", help="the smtp block's oauth2, when it has its own")
     report = sub.add_parser("report", help="monthly reports for the head of unit")
     kinds = report.add_subparsers(dest="report", required=True)
     rekap = _table_report(kinds, "rekap", '"Rekap Penanganan Permasalahan": one row per ticket opened in the month')
@@ -963,7 +969,22 @@ def send_summaries(cfg: Config, month: Month, now: datetime, targets: list[Mailb
     return str(sending.get("sending") or f"outbox sent {sending['sent']}, failed {sending['failed']}")
 
 
+def cmd_oauth(cfg: Config, args: argparse.Namespace) -> int:
+    """`mailbot oauth login --mailbox NAME`: the device code sign-in (issue 49), whose refresh
+    token the daemon then refreshes its access tokens with (`io/oauth.py`)."""
+    from mailbot.io import oauth
+
+    box = cfg.mailbox(args.mailbox)
+    server = box.smtp if args.smtp or box.imap.oauth2 is None else box.imap
+    if server.oauth2 is None:
+        say(f"mailbot: mailbox {box.name}: neither its imap nor its smtp block has an oauth2 block", file=sys.stderr)
+        return EX_CONFIG
+    oauth.device_login(server.oauth2, f"{server.host}:{server.port}", say)
+    return EX_OK
+
+
 COMMANDS = {
+    "oauth": cmd_oauth,
     "run": cmd_run,
     "sweep": cmd_sweep,
     "check": cmd_check,

@@ -331,7 +331,8 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
     return None, None, _oauth2(data["oauth2"], f"{key}.oauth2", base)
 
 
-OAUTH2_KEYS = {"provider", "client_id", "client_secret_file", "tenant", "token_url", "scope", "refresh_token_file"}
+OAUTH2_KEYS = {"provider", "client_id", "client_secret_file", "tenant", "token_url", "scope", "refresh_token_file",
+               "device_url"}
 OAUTH2_PROVIDERS = ("microsoft", "google", "generic")
 # The providers' token endpoints and the scopes of IMAP and SMTP (delegated: a person's
 # one-time login; app-only: the client's own credentials, Microsoft's client credentials).
@@ -339,7 +340,9 @@ _MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/t
 _MICROSOFT_DELEGATED = ("https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send "
                         "offline_access")
 _MICROSOFT_APP_ONLY = "https://outlook.office365.com/.default"
+_MICROSOFT_DEVICE_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode"
 _GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+_GOOGLE_DEVICE_URL = "https://oauth2.googleapis.com/device/code"
 _GOOGLE_SCOPE = "https://mail.google.com/"
 
 
@@ -362,15 +365,25 @@ def _oauth2(data: Any, key: str, base: Path) -> OAuth2Config:
         raise ConfigError(f"{key}.client_secret_file: required without refresh_token_file "
                           "(the client's own credentials)")
     default_url = {"microsoft": _MICROSOFT_TOKEN_URL.format(tenant=tenant), "google": _GOOGLE_TOKEN_URL}
-    token_url = _str(data, "token_url", key, default_url.get(provider))
-    if provider == "generic" and data.get("token_url") is None:
+    token_url = _endpoint(data, "token_url", key, default_url.get(provider))
+    if token_url is None:
         raise ConfigError(f"{key}.token_url: required for provider generic")
-    parsed = urllib.parse.urlsplit(token_url)
-    if parsed.scheme != "https" and not (parsed.scheme == "http" and _is_loopback(parsed.hostname or "")):
-        raise ConfigError(f"{key}.token_url: must be https:// (plain http only on loopback), got {token_url!r}")
+    default_device = {"microsoft": _MICROSOFT_DEVICE_URL.format(tenant=tenant), "google": _GOOGLE_DEVICE_URL}
+    device_url = _endpoint(data, "device_url", key, default_device.get(provider))
     default_scope = {"microsoft": _MICROSOFT_DELEGATED if refresh else _MICROSOFT_APP_ONLY, "google": _GOOGLE_SCOPE}
     scope = _str(data, "scope", key, default_scope.get(provider, ""))
-    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant)
+    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant, device_url)
+
+
+def _endpoint(data: Mapping[str, Any], name: str, key: str, default: str | None) -> str | None:
+    """An OAuth2 endpoint's URL: https, or plain http on loopback (a test's, a local proxy's)."""
+    url = _str(data, name, key, default)
+    if url is None:
+        return None
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and _is_loopback(parsed.hostname or "")):
+        raise ConfigError(f"{key}.{name}: must be https:// (plain http only on loopback), got {url!r}")
+    return str(url)
 
 
 def _token_command(value: Any, key: str) -> tuple[str, ...]:

@@ -658,6 +658,14 @@ class LocalMailServers:
         """Refuse `token` from now on (it expired, or its grant was revoked)."""
         self._oauth_tokens.pop(token, None)
 
+    def kick(self, user: str) -> None:
+        """End `user`'s IMAP sessions from the server's side, as a server that drops idle or
+        erring connections does (Zimbra after 30 idle minutes or five command errors)."""
+        cmd = [str(DOVEADM), "-c", str(self.config_file), "kick", _normalise_address(user)]
+        result = subprocess.run(cmd, check=False, capture_output=True, timeout=30)
+        if result.returncode not in (0, 68):  # 68: nobody to kick (EX_NOUSER)
+            raise LocalMailError(f"doveadm kick failed: {result.stderr.decode(errors='replace')}")
+
     def set_uidvalidity(self, user: str, folder: str, value: int) -> None:
         """Give a folder a new UIDVALIDITY, as a server rebuild or restore would."""
         cmd = [str(DOVEADM), "-c", str(self.config_file), "mailbox", "update", "-u", _normalise_address(user),

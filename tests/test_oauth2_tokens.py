@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 import os
 import stat
+import threading
+import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -130,6 +132,68 @@ def test_a_refusing_token_endpoint_is_named_by_check_and_the_mail_waits(world, t
     cli.main(["--config", str(config), "run", "--once"])
     assert len(servers.fetch(mf.UNIT)) == 1  # nothing read without a login: the mail waits in the INBOX
     assert servers.fetch(mf.UNIT, "Quarantine") == []
+
+
+def test_a_one_time_device_code_login_keeps_the_refresh_token_the_daemon_then_uses(world, tmp_path, capsys):
+    """`mailbot oauth login --mailbox NAME` on a headless host: it prints where to enter which
+    code, waits while the person signs in elsewhere, and keeps the refresh token (0600)."""
+    servers, tokens = world
+    tokens.register("mailbot-device", mf.UNIT)
+    saved = tmp_path / "state" / "refresh-token"
+    saved.parent.mkdir()
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
+                                          "device_url": tokens.device_url, "client_id": "mailbot-device",
+                                          "refresh_token_file": str(saved)})
+    done: list[int] = []
+    login = threading.Thread(target=lambda: done.append(cli.main(["--config", str(config), "oauth", "login",
+                                                                   "--mailbox", "t"])))
+    login.start()
+    assert mf.wait_for(lambda: bool(tokens.devices), 10)
+    (user_code,) = [code for _client, code, _done in tokens.devices.values()]
+    tokens.sign_in(user_code)
+    login.join(30)
+    assert done == [0]
+    said = capsys.readouterr().out
+    assert "https://login.test/device" in said and user_code in said  # where, and which code
+    assert saved.read_text().strip() in tokens.refresh_tokens
+    assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
+    _request(servers, "device@vendor.test", "Akun terkunci")
+    mf.run_once(config)
+    assert _acks(servers, "device@vendor.test") == 1
+
+
+def test_a_token_expired_while_idle_and_the_session_dropped_gets_a_new_token_and_loses_no_mail(
+        dovecot_installed, tmp_path):
+    """The daemon waits in IDLE; its token expires (the servers refuse it from then on) and
+    the server ends the session, as Zimbra and Microsoft do with idle ones: the daemon logs
+    in again with a new token, quietly, and the next request is answered."""
+    servers = LocalMailServers(tmp_path / "servers", (mf.UNIT, *mf.STAFF, mf.COORDINATOR), catchall=CATCHALL,
+                               oauth_tokens={}, check_smtp_logins=True)
+    with servers:
+        tokens = TokenServer(servers.issue_token, revoke=servers.revoke_token, lifetime=4)
+        try:
+            tokens.register("mailbot-idle", mf.UNIT, secret="s3cret-idle")
+            config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
+                                                  "client_id": "mailbot-idle",
+                                                  "client_secret_file": str(_secret_file(tmp_path, "s3cret-idle"))})
+            data = yaml.safe_load(config.read_text())
+            data["mailboxes"][0]["imap"].update({"idle": True, "poll_seconds": 120})
+            config.write_text(yaml.safe_dump(data))
+            daemon = mf.daemon(config)
+            try:
+                _request(servers, "before@vendor.test", "Akun terkunci")
+                assert mf.wait_for(lambda: _acks(servers, "before@vendor.test") == 1, 30)
+                time.sleep(5)  # the token has expired: Dovecot's tokeninfo refuses it now
+                servers.kick(mf.UNIT)
+                _request(servers, "after@vendor.test", "Dokumen tidak terunggah")
+                assert mf.wait_for(lambda: _acks(servers, "after@vendor.test") == 1, 30)
+            finally:
+                output = mf.stop(daemon)
+            assert servers.fetch(mf.UNIT) == [] and servers.fetch(mf.UNIT, "Quarantine") == []
+            assert "Traceback" not in output and "mailbox_unavailable" not in output, output[-3000:]
+            assert sum(r["grant_type"] == "client_credentials" for r in tokens.requests) >= 2
+        finally:
+            tokens.stop()
 
 
 # --- what `oauth2:` derives and refuses (pure) ----------------------------------------------

@@ -35,12 +35,15 @@ class Client:
 @dataclass
 class TokenServer:
     grant: Callable[[str, str], None]
+    revoke: Callable[[str], None] | None = None  # called when a token expires: the servers refuse it then
     lifetime: int = 3600  # seconds, the `expires_in` of each access token
     rotate: bool = True
     clients: dict[str, Client] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> client id
     refuse: tuple[str, str] | None = None  # (error, error_description) for every request
     requests: list[dict[str, str]] = field(default_factory=list)
+    # device code -> (client id, the code a person enters, whether they signed in)
+    devices: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -50,7 +53,7 @@ class TokenServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode()).items()}
-                status, answer = owner.answer(form)
+                status, answer = owner.device(form) if self.path.endswith("/devicecode") else owner.answer(form)
                 body = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -72,6 +75,25 @@ class TokenServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    @property
+    def device_url(self) -> str:
+        return f"http://{HOST}:{self.server.server_address[1]}/oauth2/v2.0/devicecode"
+
+    def device(self, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        """RFC 8628 3.1-3.2: a device code for the client, and the code a person enters."""
+        if form.get("client_id") not in self.clients:
+            return 400, {"error": "unauthorized_client", "error_description": "AADSTS700016: Application not found"}
+        device_code, user_code = secrets.token_urlsafe(16), f"{next(self._ids):04d}-TEST"
+        self.devices[device_code] = (form["client_id"], user_code, False)
+        return 200, {"device_code": device_code, "user_code": user_code, "verification_uri": "https://login.test/device",
+                     "expires_in": 120, "interval": 1}
+
+    def sign_in(self, user_code: str) -> None:
+        """The person entered `user_code` in a browser, signed in and consented."""
+        for device_code, (client_id, code, _done) in list(self.devices.items()):
+            if code == user_code:
+                self.devices[device_code] = (client_id, code, True)
 
     def register(self, client_id: str, user: str, secret: str | None = None) -> None:
         self.clients[client_id] = Client(secret, user)
@@ -100,9 +122,21 @@ class TokenServer:
             if self.rotate:
                 del self.refresh_tokens[old]
                 answer["refresh_token"] = self.refresh_token_for(form["client_id"])
+        elif form.get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code":
+            client_id, _code, signed_in = self.devices.get(form.get("device_code", ""), ("", "", False))
+            if client_id != form.get("client_id"):
+                return 400, {"error": "invalid_grant", "error_description": "unknown device code"}
+            if not signed_in:
+                return 400, {"error": "authorization_pending", "error_description": "AADSTS70016: pending"}
+            del self.devices[form["device_code"]]
+            answer["refresh_token"] = self.refresh_token_for(client_id)
         elif form.get("grant_type") != "client_credentials":
             return 400, {"error": "unsupported_grant_type", "error_description": form.get("grant_type", "")}
         token = f"at-{next(self._ids)}-{secrets.token_urlsafe(12)}"
         self.grant(token, client.user)
+        if self.revoke is not None:
+            expiry = threading.Timer(self.lifetime, self.revoke, (token,))
+            expiry.daemon = True
+            expiry.start()
         answer.update({"access_token": token, "token_type": "Bearer", "expires_in": self.lifetime})
         return 200, answer

@@ -41,6 +41,7 @@ class OAuth2Config:
     scope: str
     refresh_token_file: Path | None = None
     tenant: str | None = None  # Microsoft's directory (tenant) id or domain
+    device_url: str | None = None  # the device authorization endpoint (`mailbot oauth login`)
 
 
 @dataclass(frozen=True)

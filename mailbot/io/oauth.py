@@ -36,10 +36,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from oauthlib.oauth2 import BackendApplicationClient, Client, OAuth2Error
+from oauthlib.oauth2 import BackendApplicationClient, Client, DeviceClient, OAuth2Error
 
 from mailbot.core.settings import OAuth2Config
 from mailbot.errors import LoginRefusedError, UnreachableError
@@ -105,22 +106,80 @@ def _fetch(cfg: OAuth2Config, where: str) -> _Held:
     return _Held(str(token["access_token"]), time.time() + lifetime - min(EARLY_SECONDS, lifetime / 2))
 
 
+def device_login(cfg: OAuth2Config, where: str, say: Callable[[str], None], *,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+    """`mailbot oauth login`: the device authorization grant (RFC 8628) for a headless host.
+    The provider gives a code; `say` tells the operator where to enter it (on any device
+    with a browser); the token endpoint is asked every `interval` seconds until the person
+    signed in and consented, and the refresh token it then gives is saved, 0600, to
+    `refresh_token_file`, from which the daemon refreshes its tokens."""
+    if cfg.refresh_token_file is None:
+        raise LoginRefusedError(f"{_who(cfg, where)}: oauth2.refresh_token_file is not set: the login has nowhere "
+                                "to keep its refresh token")
+    if cfg.device_url is None:
+        raise LoginRefusedError(f"{_who(cfg, where)}: oauth2.device_url is not set (provider generic)")
+    client = DeviceClient(cfg.client_id)
+    # oauthlib writes the request's parameters (client_id, scope) as a query; they go as a
+    # form to the configured URL (https, or http on loopback: `config._endpoint`)
+    request = client.prepare_request_uri("https://device-authorization.invalid/", scope=cfg.scope or None)
+    answer = _post_to(cfg.device_url, urllib.parse.urlsplit(request).query, _who(cfg, where))
+    try:
+        granted = json.loads(answer)
+    except ValueError:
+        granted = {}
+    if not isinstance(granted, dict) or "device_code" not in granted:
+        error = granted.get("error") if isinstance(granted, dict) else None
+        described = granted.get("error_description") if isinstance(granted, dict) else None
+        raise LoginRefusedError(_refusal(cfg, where, str(error or "no device code"), str(described or "")))
+    uri = granted.get("verification_uri") or granted.get("verification_url")  # Google spells it _url
+    say(f"To sign in for {where}, open {uri} in a browser and enter the code {granted['user_code']}"
+        f" (within {int(granted.get('expires_in', 900)) // 60} minutes). Waiting...")
+    interval = float(granted.get("interval") or 5)
+    deadline = clock() + float(granted.get("expires_in") or 900)
+    secret = {"client_secret": cfg.client_secret.value} if cfg.client_secret else {}
+    while clock() < deadline:
+        sleep(interval)
+        body = client.prepare_request_body(str(granted["device_code"]), include_client_id=True, **secret)
+        try:
+            token = client.parse_request_body_response(_post(cfg, body, where))
+        except OAuth2Error as exc:
+            if exc.error == "authorization_pending":
+                continue
+            if exc.error == "slow_down":  # RFC 8628 3.5: five seconds more from now on
+                interval += 5
+                continue
+            raise LoginRefusedError(_refusal(cfg, where, exc.error, exc.description)) from None
+        refresh = token.get("refresh_token")
+        if not refresh:
+            raise LoginRefusedError(f"{_who(cfg, where)}: signed in, but no refresh token came "
+                                    "(the scope needs offline_access)")
+        _save_refresh_token(cfg.refresh_token_file, str(refresh), where)
+        say(f"Signed in: the refresh token is kept in {cfg.refresh_token_file}.")
+        return
+    raise LoginRefusedError(f"{_who(cfg, where)}: the code expired before the sign-in was completed")
+
+
 def _post(cfg: OAuth2Config, body: str, where: str) -> str:
     """The token endpoint's answer to `body`: its JSON text, an error's too (oauthlib reads both)."""
-    request = urllib.request.Request(cfg.token_url, data=body.encode("utf-8"), method="POST", headers={
+    return _post_to(cfg.token_url, body, _who(cfg, where))
+
+
+def _post_to(url: str, body: str, who: str) -> str:
+    """An OAuth2 endpoint's answer to a form `body`: its JSON text, an error's too."""
+    request = urllib.request.Request(url, data=body.encode("utf-8"), method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
-    context = ssl.create_default_context() if cfg.token_url.startswith("https:") else None
+    context = ssl.create_default_context() if url.startswith("https:") else None
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS, context=context) as response:
             return str(response.read().decode("utf-8", "replace"))
     except urllib.error.HTTPError as exc:
         text = exc.read().decode("utf-8", "replace")
         if exc.code >= 500 or not _is_json(text):
-            raise UnreachableError(f"{_who(cfg, where)}: the token endpoint answered HTTP {exc.code}") from None
+            raise UnreachableError(f"{who}: the endpoint answered HTTP {exc.code}") from None
         return text
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise UnreachableError(f"{_who(cfg, where)}: token endpoint unreachable: {reason}") from None
+        raise UnreachableError(f"{who}: endpoint unreachable: {reason}") from None
 
 
 def _is_json(text: str) -> bool:
