@@ -178,6 +178,7 @@ def _dovecot_config(
     imaps_port: int = 0,
     connections: int = 0,
     oauth2_conf: Path | None = None,
+    capability: str | None = None,
     run_dir: Path,
     state_dir: Path,
     log_file: Path,
@@ -225,7 +226,7 @@ default_internal_group = {ident.internal_group}
 default_login_user = {ident.login_user}
 {storage}mail_location = maildir:~/Maildir:LAYOUT=fs
 mail_max_userip_connections = 100
-{_capacity(connections)}postmaster_address = {postmaster}
+{_capacity(connections)}{_capability(capability)}postmaster_address = {postmaster}
 hostname = localmail.test
 
 namespace inbox {{
@@ -276,6 +277,11 @@ service imap-login {{
   }}
 }}
 {extra_services}"""
+
+
+def _capability(capability: str | None) -> str:
+    """Dovecot's post-login CAPABILITY replaced: a server that lacks IDLE, as some do."""
+    return f"imap_capability = {capability}\n" if capability else ""
 
 
 def _capacity(connections: int) -> str:
@@ -458,9 +464,12 @@ class LocalMailServers:
         oauth_tokens: Mapping[str, str] | None = None,
         check_smtp_logins: bool = False,
         connections: int = 0,
+        imap_capability: str | None = None,
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
         self._connections = connections  # 0: Dovecot's defaults (about 100 concurrent sessions)
+        # the CAPABILITY Dovecot announces after login, in place of its own (a server without IDLE)
+        self._capability = imap_capability
         self.tls = tls
         self._oauth_tokens = {t: _normalise_address(u) for t, u in (oauth_tokens or {}).items()}
         self._use_oauth = oauth_tokens is not None
@@ -740,6 +749,7 @@ class LocalMailServers:
                 imaps_port=imaps_port,
                 connections=self._connections,
                 oauth2_conf=oauth2_conf,
+                capability=self._capability,
                 run_dir=self._run_dir,
                 state_dir=self.base_dir / "state",
                 log_file=self.log_file,
