@@ -41,7 +41,7 @@ from mailbot.reports.values import Month
 if TYPE_CHECKING:
     from mailbot.core.intake import HeldForm
     from mailbot.core.model import Ticket
-    from mailbot.core.settings import Config, MailboxConfig
+    from mailbot.core.settings import Config, MailboxConfig, ServerConfig
     from mailbot.daemon import App, RunOnce
     from mailbot.io.store import Store
 
@@ -529,6 +529,8 @@ def _check_servers(cfg: Config) -> set[int]:
 
     codes: set[int] = set()
     for box in cfg.mailboxes:
+        for name, server in (("imap", box.imap), ("smtp", box.smtp)):
+            codes |= _check_secret(box.name, name, server, datetime.now(cfg.timezone).date())
         checks: list[tuple[str, Callable[[], str]]] = [
             ("imap", partial(imap.probe, box.imap)), ("smtp", partial(smtp.probe, box.smtp))]
         for name, probe in checks:
@@ -544,6 +546,26 @@ def _check_servers(cfg: Config) -> set[int]:
                 say(f"{box.name}: {name} FAILED: {exc}")
                 codes.add(EX_UNAVAILABLE)
     return codes
+
+
+SECRET_WARNING_DAYS = 14  # issue 49: a client secret's end is said this long before
+
+
+def _check_secret(box: str, name: str, server: ServerConfig, today: date) -> set[int]:
+    """An OAuth2 client secret past its end (77), or ending within 14 days (a warning):
+    the provider then refuses every token, and the mail stops (issue 49)."""
+    expires = server.oauth2.secret_expires if server.oauth2 else None
+    if expires is None:
+        return set()
+    left = (expires - today).days
+    if left < 0:
+        say(f"{box}: {name} FAILED: oauth2 client secret expired on {expires.isoformat()}: put a new secret in "
+            "client_secret_file and its end in client_secret_expires")
+        return {EX_NOPERM}
+    if left <= SECRET_WARNING_DAYS:
+        say(f"warning: {box}: {name} oauth2 client secret expires on {expires.isoformat()}, in {left} day(s): "
+            "make a new one in the provider's portal before then")
+    return set()
 
 
 def server_status(failures: Iterable[BaseException]) -> int:

@@ -332,7 +332,7 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
 
 
 OAUTH2_KEYS = {"provider", "client_id", "client_secret_file", "tenant", "token_url", "scope", "refresh_token_file",
-               "device_url"}
+               "device_url", "client_secret_expires"}
 OAUTH2_PROVIDERS = ("microsoft", "google", "generic")
 # The providers' token endpoints and the scopes of IMAP and SMTP (delegated: a person's
 # one-time login; app-only: the client's own credentials, Microsoft's client credentials).
@@ -372,7 +372,13 @@ def _oauth2(data: Any, key: str, base: Path) -> OAuth2Config:
     device_url = _endpoint(data, "device_url", key, default_device.get(provider))
     default_scope = {"microsoft": _MICROSOFT_DELEGATED if refresh else _MICROSOFT_APP_ONLY, "google": _GOOGLE_SCOPE}
     scope = _str(data, "scope", key, default_scope.get(provider, ""))
-    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant, device_url)
+    expires = data.get("client_secret_expires")
+    if expires is not None and not isinstance(expires, dt.date):
+        try:
+            expires = dt.date.fromisoformat(str(expires))
+        except ValueError:
+            raise ConfigError(f"{key}.client_secret_expires: expected a date (YYYY-MM-DD), got {expires!r}") from None
+    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant, device_url, expires)
 
 
 def _endpoint(data: Mapping[str, Any], name: str, key: str, default: str | None) -> str | None:

@@ -18,7 +18,9 @@ import stat
 import threading
 import time
 from contextlib import redirect_stdout
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -194,6 +196,24 @@ def test_a_token_expired_while_idle_and_the_session_dropped_gets_a_new_token_and
             assert sum(r["grant_type"] == "client_credentials" for r in tokens.requests) >= 2
         finally:
             tokens.stop()
+
+
+@pytest.mark.parametrize(("days", "code", "said"), [(10, 0, "warning: t: imap oauth2 client secret expires on"),
+                                                    (-3, 77, "t: imap FAILED: oauth2 client secret expired on")])
+def test_check_says_a_client_secret_ends_within_two_weeks_and_fails_one_past_its_end(world, tmp_path, days, code,
+                                                                                     said):
+    """The provider refuses every token once the unit's client secret ended (Microsoft's last
+    two years at most): `check` warns 14 days before (`client_secret_expires`) and fails after."""
+    servers, tokens = world
+    tokens.register("mailbot-ending", mf.UNIT, secret="ending")
+    ends = datetime.now(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=days)
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url, "client_id": "mailbot-ending",
+                                          "client_secret_file": str(_secret_file(tmp_path, "ending")),
+                                          "client_secret_expires": ends.isoformat()})
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["--config", str(config), "check"]) == code
+    assert f"{said} {ends.isoformat()}" in out.getvalue(), out.getvalue()
 
 
 # --- what `oauth2:` derives and refuses (pure) ----------------------------------------------

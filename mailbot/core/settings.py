@@ -7,6 +7,7 @@ the shells only read them. A `Secret` never shows its value, so it cannot leak i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,6 +43,7 @@ class OAuth2Config:
     refresh_token_file: Path | None = None
     tenant: str | None = None  # Microsoft's directory (tenant) id or domain
     device_url: str | None = None  # the device authorization endpoint (`mailbot oauth login`)
+    secret_expires: date | None = None  # the client secret's end, as the provider's portal shows it
 
 
 @dataclass(frozen=True)
