@@ -198,6 +198,41 @@ def test_a_token_expired_while_idle_and_the_session_dropped_gets_a_new_token_and
             tokens.stop()
 
 
+def test_a_refused_token_alerts_the_coordinators_once_naming_the_error_and_keeps_the_mail(world, tmp_path):
+    """SPEC 6's watch over an IMAP login refused for want of a token (issue 49: never a silent
+    stop): the coordinators get one alert past alert_after_minutes, naming the provider's
+    error; the mail stays in the INBOX; the passes go on (SMTP here logs in without OAuth)."""
+    from datetime import UTC
+
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+
+    servers, tokens = world
+    tokens.register("mailbot-revoked", mf.UNIT, secret="current")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
+                                          "client_id": "mailbot-revoked",
+                                          "client_secret_file": str(_secret_file(tmp_path, "revoked"))})
+    data = yaml.safe_load(config.read_text())
+    data["smtp"] = {"host": servers.host, "port": servers.smtp_port, "security": "none"}
+    config.write_text(yaml.safe_dump(data))
+    _request(servers, "waiting@vendor.test", "Akun terkunci")
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    clock = [start]
+    app = App(load_config(config), clock=lambda: clock[0])
+    try:
+        for minutes in (0, 29, 31, 45, 90):
+            clock[0] = start + timedelta(minutes=minutes)
+            app.poll_all()
+            app.watch()
+            app.flush_outbox()
+    finally:
+        app.store.close()
+    alerts = mf.of_kind(mf.inbox(servers, mf.COORDINATOR), "system_alert")
+    assert len(alerts) == 1
+    assert "AADSTS7000215" in mf.text_of(alerts[0]) and "revoked" not in mf.text_of(alerts[0])
+    assert len(servers.fetch(mf.UNIT)) == 1
+
+
 @pytest.mark.parametrize(("days", "code", "said"), [(10, 0, "warning: t: imap oauth2 client secret expires on"),
                                                     (-3, 77, "t: imap FAILED: oauth2 client secret expired on")])
 def test_check_says_a_client_secret_ends_within_two_weeks_and_fails_one_past_its_end(world, tmp_path, days, code,
