@@ -233,6 +233,31 @@ def test_a_refused_token_alerts_the_coordinators_once_naming_the_error_and_keeps
     assert len(servers.fetch(mf.UNIT)) == 1
 
 
+def test_two_processes_refreshing_at_once_do_not_spend_the_same_refresh_token(world, tmp_path):
+    """`mailbot check` while the daemon refreshes: with a provider that rotates refresh tokens,
+    the second use of one is refused, so the refreshes take turns on the token file."""
+    import subprocess
+    import sys
+
+    servers, tokens = world
+    tokens.register("mailbot-turns", mf.UNIT)
+    saved = tmp_path / "refresh-token"
+    saved.write_text(tokens.refresh_token_for("mailbot-turns") + "\n")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
+                                          "client_id": "mailbot-turns", "refresh_token_file": str(saved)})
+    fetch = ("import sys; from pathlib import Path; from mailbot.config import load_config; "
+             "from mailbot.io import oauth; cfg = load_config(Path(sys.argv[1])).mailboxes[0].imap; "
+             "oauth.access_token(cfg.oauth2, cfg.username, 'x')")
+    tokens.delay = 1.0
+    try:
+        runs = [subprocess.Popen([sys.executable, "-c", fetch, str(config)], stderr=subprocess.PIPE) for _ in range(2)]
+        results = [(run.wait(60), run.stderr.read().decode() if run.stderr else "") for run in runs]
+    finally:
+        tokens.delay = 0.0
+    assert [code for code, _ in results] == [0, 0], results
+    assert saved.read_text().strip() in tokens.refresh_tokens  # the last rotation kept
+
+
 @pytest.mark.parametrize(("days", "code", "said"), [(10, 0, "warning: t: imap oauth2 client secret expires on"),
                                                     (-3, 77, "t: imap FAILED: oauth2 client secret expired on")])
 def test_check_says_a_client_secret_ends_within_two_weeks_and_fails_one_past_its_end(world, tmp_path, days, code,

@@ -18,6 +18,7 @@ import itertools
 import json
 import secrets
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class TokenServer:
     revoke: Callable[[str], None] | None = None  # called when a token expires: the servers refuse it then
     lifetime: int = 3600  # seconds, the `expires_in` of each access token
     rotate: bool = True
+    delay: float = 0.0  # seconds each token request takes (two refreshes at once overlap)
     clients: dict[str, Client] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> client id
     refuse: tuple[str, str] | None = None  # (error, error_description) for every request
@@ -105,6 +107,7 @@ class TokenServer:
         return token
 
     def answer(self, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        time.sleep(self.delay)
         self.requests.append({"grant_type": form.get("grant_type", ""), "secret": str("client_secret" in form)})
         if self.refuse is not None:
             return 400, {"error": self.refuse[0], "error_description": self.refuse[1]}

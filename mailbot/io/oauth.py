@@ -27,6 +27,7 @@ or says a token or a secret.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import ssl
@@ -80,6 +81,21 @@ def forget() -> None:
 
 
 def _fetch(cfg: OAuth2Config, where: str) -> _Held:
+    """A new access token; a refresh under the token file's lock, so that `mailbot check` and
+    the daemon never both spend the same refresh token (a rotating provider voids it once
+    used: the second would be refused)."""
+    if cfg.refresh_token_file is None:
+        return _fetch_unlocked(cfg, where)
+    try:
+        held = open(cfg.refresh_token_file, encoding="utf-8")  # noqa: SIM115 - the lock's own handle
+    except OSError:
+        return _fetch_unlocked(cfg, where)  # it says what is wrong with the file
+    with held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        return _fetch_unlocked(cfg, where)  # reads the file by its path again: a token rotated meanwhile
+
+
+def _fetch_unlocked(cfg: OAuth2Config, where: str) -> _Held:
     secret = cfg.client_secret.value if cfg.client_secret else None
     extra = {"client_secret": secret} if secret else {}
     client: Client
