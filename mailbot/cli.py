@@ -548,23 +548,21 @@ def _check_servers(cfg: Config) -> set[int]:
     return codes
 
 
-SECRET_WARNING_DAYS = 14  # issue 49: a client secret's end is said this long before
-
-
 def _check_secret(box: str, name: str, server: ServerConfig, today: date) -> set[int]:
     """An OAuth2 client secret past its end (77), or ending within 14 days (a warning):
     the provider then refuses every token, and the mail stops (issue 49)."""
+    from mailbot.core.settings import secret_days_left
+
+    left = secret_days_left(server, today)
     expires = server.oauth2.secret_expires if server.oauth2 else None
-    if expires is None:
+    if left is None or expires is None:
         return set()
-    left = (expires - today).days
     if left < 0:
         say(f"{box}: {name} FAILED: oauth2 client secret expired on {expires.isoformat()}: put a new secret in "
             "client_secret_file and its end in client_secret_expires")
         return {EX_NOPERM}
-    if left <= SECRET_WARNING_DAYS:
-        say(f"warning: {box}: {name} oauth2 client secret expires on {expires.isoformat()}, in {left} day(s): "
-            "make a new one in the provider's portal before then")
+    say(f"warning: {box}: {name} oauth2 client secret expires on {expires.isoformat()}, in {left} day(s): "
+        "make a new one in the provider's portal before then")
     return set()
 
 

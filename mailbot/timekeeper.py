@@ -31,7 +31,7 @@ from mailbot.core.links import defang
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
 from mailbot.core.plan import plan
 from mailbot.core.retry import backoff
-from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.settings import Config, MailboxConfig, secret_days_left
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io import lookup
 from mailbot.io.store import DATABASE_ERRORS, Store, parse_ts, ts
@@ -235,6 +235,12 @@ class Timekeeper:
                                 for h in held[:HELD_SHOWN]]
         context["held_count"] = len(held)
         context["forms"] = [held_form_row(form, self.calendar.tz) for form in self.store.held_forms(box.name)]
+        today = now.astimezone(self.calendar.tz).date()
+        context["secrets_ending"] = [  # issue 49: said before the provider refuses every token
+            {"server": f"{server.host}:{server.port}", "expires": server.oauth2.secret_expires.isoformat(),
+             "days": left}
+            for server in (box.imap, box.smtp)
+            if (left := secret_days_left(server, today)) is not None and server.oauth2 and server.oauth2.secret_expires]
         return context
 
     def monthly_summary(self, box: MailboxConfig, now: datetime) -> int:

@@ -276,6 +276,20 @@ def test_check_says_a_client_secret_ends_within_two_weeks_and_fails_one_past_its
     assert f"{said} {ends.isoformat()}" in out.getvalue(), out.getvalue()
 
 
+def test_the_daily_digest_says_a_client_secret_ends_within_two_weeks(world, tmp_path):
+    """Issue 49: the secret's end in the digest the heads and coordinators read each working
+    day, not only in `check`: Monday 23 November 2026 08:05 WIB, the secret ends 1 December."""
+    servers, tokens = world
+    tokens.register("mailbot-digest", mf.UNIT, secret="digest")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url, "client_id": "mailbot-digest",
+                                          "client_secret_file": str(_secret_file(tmp_path, "digest")),
+                                          "client_secret_expires": "2026-12-01"})
+    mf.sweep(config, datetime(2026, 11, 23, 8, 5, tzinfo=ZoneInfo("Asia/Jakarta")))
+    (digest,) = mf.of_kind(mf.inbox(servers, mf.COORDINATOR), "digest")
+    text = " ".join(mf.text_of(digest).split())
+    assert f"{servers.host}:{servers.imap_port}: berakhir pada 2026-12-01 (8 hari lagi)" in text, text
+
+
 # --- what `oauth2:` derives and refuses (pure) ----------------------------------------------
 
 

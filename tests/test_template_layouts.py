@@ -229,6 +229,8 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "digest-full": {"forms": _FORMS, "held_acks": _HELD_ACKS, "held_count": 3,
                     "counts": {"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3,
                                "odd_state": 1}},
+    "digest-secret_ending": {"secrets_ending": [{"server": "outlook.office365.com:993", "expires": "2026-12-05",
+                                                 "days": 9}]},  # issue 49
     "escalate-full": {},
     "escalate-note_is_text": {"note": context()["text"]},
     "escalate-sparse": _SPARSE,

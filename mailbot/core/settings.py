@@ -46,6 +46,20 @@ class OAuth2Config:
     secret_expires: date | None = None  # the client secret's end, as the provider's portal shows it
 
 
+SECRET_WARNING_DAYS = 14  # issue 49: a client secret's end is said this long before
+
+
+def secret_days_left(server: ServerConfig, today: date) -> int | None:
+    """Days until the server's OAuth2 client secret ends (negative: past its end), when it
+    ends within `SECRET_WARNING_DAYS`; None when it does not, or its end is not written.
+    `check` and the daily digest say it: once it ended, the provider refuses every token."""
+    expires = server.oauth2.secret_expires if server.oauth2 else None
+    if expires is None:
+        return None
+    left = (expires - today).days
+    return left if left <= SECRET_WARNING_DAYS else None
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """How to reach and log in to one IMAP or SMTP server.
