@@ -208,7 +208,7 @@ def _is_loopback(host: str) -> bool:
 
 SERVER_KEYS = {"host", "port", "security", "username", "password", "password_file", "ca_file", "auth", "token_file",
                "token_command", "oauth2"}
-SERVER_AUTH = ("password", "xoauth2")
+SERVER_AUTH = ("password", "xoauth2", "oauthbearer")  # the last two: SASL with an OAuth2 token (issue 49)
 IMAP_KEYS = SERVER_KEYS | {"folder", "processed_folder", "quarantine_folder", "idle", "poll_seconds"}
 
 
@@ -313,17 +313,17 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
                   password: Secret | None) -> tuple[Path | None, tuple[str, ...] | None, OAuth2Config | None]:
     """Where an XOAUTH2 access token comes from: exactly one of token_file, token_command, oauth2."""
     given = [name for name in TOKEN_SOURCES if data.get(name) is not None]
-    if auth != "xoauth2":
+    if auth == "password":
         if given:
-            raise ConfigError(f"{key}.{given[0]}: only used with auth: xoauth2")
+            raise ConfigError(f"{key}.{given[0]}: only used with auth: xoauth2 or oauthbearer")
         return None, None, None
     if password is not None:
-        raise ConfigError(f"{key}.auth: xoauth2 logs in with a token, not a password: "
+        raise ConfigError(f"{key}.auth: {auth} logs in with a token, not a password: "
                           "give token_file, token_command or oauth2 instead of password")
     if not username:
-        raise ConfigError(f"{key}.username: required with auth: xoauth2 (the mailbox address)")
+        raise ConfigError(f"{key}.username: required with auth: {auth} (the mailbox address)")
     if len(given) != 1:
-        raise ConfigError(f"{key}.auth: xoauth2 needs exactly one of token_file, token_command or oauth2")
+        raise ConfigError(f"{key}.auth: {auth} needs exactly one of token_file, token_command or oauth2")
     if given == ["token_file"]:
         return _path(data["token_file"], f"{key}.token_file", base), None, None
     if given == ["token_command"]:

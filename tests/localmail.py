@@ -415,8 +415,23 @@ class _DeliveringHandler:
                  tokens: Mapping[str, str] | None = None) -> None:
         self._deliver = deliver
         self._tokens = tokens if tokens is not None else {}  # the servers' mapping: later grants count
-        if tokens is not None:
-            self.auth_XOAUTH2 = self._auth_xoauth2  # advertised only when tokens are given
+        if tokens is not None:  # advertised only when tokens are given
+            self.auth_XOAUTH2 = self._auth_xoauth2
+            self.auth_OAUTHBEARER = self._auth_oauthbearer
+
+    async def _auth_oauthbearer(self, server: SMTP, args: list[str]) -> AuthResult:
+        """SASL OAUTHBEARER (RFC 7628): n,a=<addr>,^Ahost=..^Aport=..^Aauth=Bearer <token>^A^A."""
+        try:
+            header, *fields = base64.b64decode(args[1], validate=True).decode().split("\x01")
+            user = header.split(",")[1].removeprefix("a=").replace("=2C", ",").replace("=3D", "=")
+            token = next(f for f in fields if f.startswith("auth=Bearer ")).removeprefix("auth=Bearer ")
+        except (IndexError, ValueError, StopIteration):
+            return AuthResult(success=False, handled=False)
+        if self._tokens.get(token) == user.lower():
+            return AuthResult(success=True, auth_data=user)
+        # RFC 7628 3.2.2: a JSON error challenge; the client answers ^A, then 535
+        await server.challenge_auth(base64.b64encode(b'{"status":"invalid_token"}').decode(), encode_to_b64=False)
+        return AuthResult(success=False, handled=False)
 
     async def _auth_xoauth2(self, server: SMTP, args: list[str]) -> AuthResult:
         """SASL XOAUTH2: user=<addr>^Aauth=Bearer <token>^A^A, checked against the tokens."""

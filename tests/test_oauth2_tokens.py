@@ -55,13 +55,13 @@ def no_held_tokens():  # type: ignore[no-untyped-def]
     oauth.forget()
 
 
-def _config(servers: LocalMailServers, tmp: Path, oauth2: dict) -> Path:  # type: ignore[type-arg]
+def _config(servers: LocalMailServers, tmp: Path, oauth2: dict, auth: str = "xoauth2") -> Path:  # type: ignore[type-arg]
     data = mf.config_data(servers, tmp)
     data["smtp"] = {"host": servers.host, "port": servers.smtp_port, "security": "none", "username": mf.UNIT,
-                    "auth": "xoauth2", "oauth2": oauth2}
+                    "auth": auth, "oauth2": oauth2}
     imap = data["mailboxes"][0]["imap"]
     del imap["password"]
-    imap.update({"auth": "xoauth2", "oauth2": oauth2})
+    imap.update({"auth": auth, "oauth2": oauth2})
     path = tmp / "config.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -94,6 +94,38 @@ def test_a_request_is_handled_with_tokens_mailbot_fetched_with_its_client_creden
     assert _acks(servers, "app@vendor.test") == 1  # sent over SMTP with a token
     assert servers.fetch(mf.UNIT) == []  # read and moved over IMAP with a token
     assert {r["grant_type"] for r in tokens.requests} == {"client_credentials"}
+
+
+def test_oauthbearer_logs_in_to_imap_and_smtp_with_the_same_tokens(world, tmp_path):
+    """RFC 7628's OAUTHBEARER, the standard mechanism beside Google's and Microsoft's XOAUTH2:
+    Dovecot's oauth2 passdb and the SMTP server accept the fetched token through it too."""
+    servers, tokens = world
+    tokens.register("mailbot-bearer", mf.UNIT, secret="s3cret-bearer")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url, "client_id": "mailbot-bearer",
+                                          "client_secret_file": str(_secret_file(tmp_path, "s3cret-bearer"))},
+                     auth="oauthbearer")
+    _request(servers, "bearer@vendor.test", "Akun terkunci")
+    mf.run_once(config)
+    assert _acks(servers, "bearer@vendor.test") == 1 and servers.fetch(mf.UNIT) == []
+    tokens.refuse = ("invalid_client", "AADSTS7000215: Invalid client secret provided.")
+    oauth.forget()
+    try:
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert cli.main(["--config", str(config), "check"]) == 77
+    finally:
+        tokens.refuse = None
+    assert out.getvalue().count("AADSTS7000215") == 2  # IMAP and SMTP each say it
+    data = yaml.safe_load(config.read_text())  # a token the servers never granted: they refuse it
+    (tmp_path / "bogus.token").write_text("not-a-granted-token\n")
+    for block in (data["smtp"], data["mailboxes"][0]["imap"]):
+        block.pop("oauth2")
+        block["token_file"] = str(tmp_path / "bogus.token")
+    config.write_text(yaml.safe_dump(data))
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["--config", str(config), "check"]) == 77
+    assert "imap FAILED" in out.getvalue() and "smtp FAILED" in out.getvalue() and "535" in out.getvalue()
 
 
 def test_a_rotated_refresh_token_is_saved_and_the_next_login_uses_it(world, tmp_path):

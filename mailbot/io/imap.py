@@ -237,6 +237,8 @@ class Mailbox:
                 client.starttls(context)
             if cfg.username and cfg.auth == "xoauth2":
                 client.oauth2_login(cfg.username, servers.access_token(cfg))
+            elif cfg.username and cfg.auth == "oauthbearer":  # RFC 7628, issue 49
+                client.oauthbearer_login(cfg.username, servers.access_token(cfg))
             elif cfg.username:
                 client.login(cfg.username, servers.password(cfg))
         except (LoginError, LoginRefusedError) as exc:

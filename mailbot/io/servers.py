@@ -45,6 +45,16 @@ def xoauth2_initial_response(username: str, token: str) -> str:
     return base64.b64encode(raw.encode()).decode("ascii")
 
 
+def oauthbearer_initial_response(username: str, token: str, host: str, port: int) -> str:
+    """The SASL OAUTHBEARER client response (RFC 7628 3.1), base64-encoded as SMTP AUTH sends
+    it: the GS2 header naming the user, then host, port and the bearer token."""
+    if any(c in value for value in (username, token, host) for c in "\x01\r\n"):
+        raise LoginRefusedError("OAUTHBEARER: user name, host or token contains a control character")
+    user = username.replace("=", "=3D").replace(",", "=2C")
+    raw = f"n,a={user},\x01host={host}\x01port={port}\x01auth=Bearer {token}\x01\x01"
+    return base64.b64encode(raw.encode()).decode("ascii")
+
+
 def access_token(cfg: ServerConfig) -> str:
     """The current OAuth2 access token from token_file, token_command or oauth2."""
     where = f"{cfg.host}:{cfg.port}"

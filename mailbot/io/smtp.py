@@ -17,6 +17,7 @@ dropped connection) is reopened once for the next mail.
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import re
 import socket
@@ -155,22 +156,26 @@ async def _connected(cfg: ServerConfig, timeout: float) -> socket.socket:
 
 
 async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
-    """AUTH with a password (PLAIN/LOGIN) or an OAuth2 token (XOAUTH2, Microsoft 365).
+    """AUTH with a password (PLAIN/LOGIN) or an OAuth2 token (XOAUTH2, Microsoft 365 and
+    Google; OAUTHBEARER, RFC 7628).
 
     Every refusal, a missing token included, is an SMTPAuthenticationError.
     """
     if client.is_ehlo_or_helo_needed:  # after STARTTLS the extensions are known only anew
         await client.ehlo()
-    if cfg.auth != "xoauth2":
+    if cfg.auth == "password":
         await client.login(cfg.username or "", servers.password(cfg))
         return
     try:
-        initial = servers.xoauth2_initial_response(cfg.username or "", servers.access_token(cfg))
+        token = servers.access_token(cfg)
+        initial = servers.xoauth2_initial_response(cfg.username or "", token) if cfg.auth == "xoauth2" \
+            else servers.oauthbearer_initial_response(cfg.username or "", token, cfg.host, cfg.port)
     except LoginRefusedError as exc:
         raise aiosmtplib.SMTPAuthenticationError(535, str(exc)) from None
-    response = await client.execute_command(b"AUTH", b"XOAUTH2", initial.encode("ascii"))
-    if response.code == 334:  # a base64 JSON error challenge; an empty line fetches the verdict
-        response = await client.execute_command(b"")
+    response = await client.execute_command(b"AUTH", cfg.auth.upper().encode("ascii"), initial.encode("ascii"))
+    if response.code == 334:  # a base64 JSON error challenge: the client's answer fetches the verdict
+        # XOAUTH2 answers with an empty line, OAUTHBEARER with a single ^A (RFC 7628 3.2.3)
+        response = await client.execute_command(b"" if cfg.auth == "xoauth2" else base64.b64encode(b"\x01"))
     if response.code != 235:
         raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
 
