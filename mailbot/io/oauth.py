@@ -57,8 +57,10 @@ class _Held:
     renew_at: float  # time.time() from which it is renewed
 
 
-_held: dict[tuple[str, str, str, str], _Held] = {}
-_lock = threading.Lock()
+_Key = tuple[str, str, str, str]  # token endpoint, client, scope, user
+_held: dict[_Key, _Held] = {}
+_fetching: dict[_Key, threading.Lock] = {}  # one per key: a slow endpoint holds up only its own logins
+_lock = threading.Lock()  # guards the two dicts, never held during a request
 
 
 def access_token(cfg: OAuth2Config, username: str, where: str) -> str:
@@ -66,11 +68,14 @@ def access_token(cfg: OAuth2Config, username: str, where: str) -> str:
     expires. `where` names the server it is for, in errors."""
     key = (cfg.token_url, cfg.client_id, cfg.scope, username)
     with _lock:
+        fetching = _fetching.setdefault(key, threading.Lock())
+    with fetching:
         held = _held.get(key)
         if held is not None and time.time() < held.renew_at:
             return held.token
         held = _fetch(cfg, where)
-        _held[key] = held
+        with _lock:
+            _held[key] = held
         return held.token
 
 
