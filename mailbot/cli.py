@@ -462,8 +462,11 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     refused the login; 0 when all is well. A bad rule or words file does not stop the
     other checks: the servers are still tried, so one run shows everything to mend.
     """
+    from mailbot.io import oauth
+
     say(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
-    codes = _check_local(cfg) | _check_servers(cfg)
+    with oauth.fresh():  # a kept token would hide a provider that refuses the client now
+        codes = _check_local(cfg) | _check_servers(cfg)
     for code in (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM):
         if code in codes:
             return code
@@ -515,6 +518,11 @@ def _check_local(cfg: Config) -> set[int]:
             read_later = True
         else:
             say(f"{key}: ok ({path})")
+    for folder in sorted({s.oauth2.cache_dir for b in cfg.mailboxes for s in (b.imap, b.smtp)
+                          if s.oauth2 is not None and s.oauth2.cache_dir is not None}):
+        problem = location_problem(folder, "folder")
+        if problem:  # the tokens are kept for the next process only: each start asks the provider anew
+            say(f"warning: oauth2.token_cache_dir: {problem} (each start then asks the provider for a new token)")
     if read_later:
         if _database_fits(cfg):
             say(f"database: ok ({cfg.store_location})")

@@ -332,7 +332,7 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
 
 
 OAUTH2_KEYS = {"provider", "client_id", "client_secret_file", "tenant", "token_url", "scope", "refresh_token_file",
-               "device_url", "client_secret_expires"}
+               "device_url", "client_secret_expires", "token_cache_dir"}
 OAUTH2_PROVIDERS = ("microsoft", "google", "generic")
 # The providers' token endpoints and the scopes of IMAP and SMTP (delegated: a person's
 # one-time login; app-only: the client's own credentials, Microsoft's client credentials).
@@ -378,7 +378,10 @@ def _oauth2(data: Any, key: str, base: Path) -> OAuth2Config:
             expires = dt.date.fromisoformat(str(expires))
         except ValueError:
             raise ConfigError(f"{key}.client_secret_expires: expected a date (YYYY-MM-DD), got {expires!r}") from None
-    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant, device_url, expires)
+    # beside the state (the database, the secret key): a restarted daemon and each command
+    # use the token the last one fetched while it is valid, instead of asking anew
+    cache = _path(data.get("token_cache_dir", "data/oauth-tokens"), f"{key}.token_cache_dir", data_folder(base))
+    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant, device_url, expires, cache)
 
 
 def _endpoint(data: Mapping[str, Any], name: str, key: str, default: str | None) -> str | None:

@@ -74,6 +74,20 @@ def _secret_file(tmp: Path, text: str) -> Path:
     return path
 
 
+def _restart(tmp: Path, *, kept: bool = True) -> None:
+    """As a new process: nothing held in memory; the access tokens kept on disk (beside the
+    state, data/oauth-tokens by default) too, unless `kept` is False."""
+    oauth.forget()
+    if not kept:
+        for path in _kept_files(tmp):
+            path.unlink()
+
+
+def _kept_files(tmp: Path) -> list[Path]:
+    folder = tmp / "data" / "oauth-tokens"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
 def _request(servers: LocalMailServers, requester: str, subject: str) -> None:
     servers.append(mf.UNIT, mf.mail(requester, subject, "Akun saya terkunci.")[0])
 
@@ -94,6 +108,45 @@ def test_a_request_is_handled_with_tokens_mailbot_fetched_with_its_client_creden
     assert _acks(servers, "app@vendor.test") == 1  # sent over SMTP with a token
     assert servers.fetch(mf.UNIT) == []  # read and moved over IMAP with a token
     assert {r["grant_type"] for r in tokens.requests} == {"client_credentials"}
+
+
+def test_a_new_process_logs_in_with_the_kept_token_and_one_revoked_early_is_replaced(world, tmp_path, capsys):
+    """Issue 49: tokens are cached beside the state (0600): a restarted daemon (a `mailbot
+    run --once` here) logs in to both servers with the token the last process fetched, with
+    no new request to the provider. A kept token the servers refuse before its time (an
+    administrator revoked the sessions) is replaced at once: the mail is handled, no failure."""
+    import json
+
+    servers, tokens = world
+    tokens.register("mailbot-kept", mf.UNIT, secret="s3cret-kept")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url, "client_id": "mailbot-kept",
+                                          "client_secret_file": str(_secret_file(tmp_path, "s3cret-kept"))})
+    asked = len(tokens.requests)  # the servers are the module's: count from here
+    _request(servers, "kept1@vendor.test", "Akun terkunci")
+    mf.run_once(config)
+    assert _acks(servers, "kept1@vendor.test") == 1 and len(tokens.requests) == asked + 1
+    [kept] = _kept_files(tmp_path)
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600 and stat.S_IMODE(os.stat(kept.parent).st_mode) == 0o700
+    first = json.loads(kept.read_text())["access_token"]
+
+    _restart(tmp_path)
+    _request(servers, "kept2@vendor.test", "Dokumen tidak terunggah")
+    mf.run_once(config)
+    assert _acks(servers, "kept2@vendor.test") == 1 and servers.fetch(mf.UNIT) == []
+    assert len(tokens.requests) == asked + 1  # the kept token served IMAP and SMTP: the provider was not asked
+
+    servers.revoke_token(first)  # revoked before its time; it was fetched ten minutes ago
+    aged = json.loads(kept.read_text())
+    aged["fetched_at"] -= 600
+    kept.write_text(json.dumps(aged))
+    _restart(tmp_path)
+    _request(servers, "kept3@vendor.test", "Jadwal tender")
+    mf.run_once(config)
+    assert _acks(servers, "kept3@vendor.test") == 1 and servers.fetch(mf.UNIT) == []
+    assert len(tokens.requests) == asked + 2
+    assert json.loads(kept.read_text())["access_token"] not in (first, "")
+    said = capsys.readouterr()
+    assert first not in said.out + said.err and "FAILED" not in said.out + said.err
 
 
 def test_oauthbearer_logs_in_to_imap_and_smtp_with_the_same_tokens(world, tmp_path):
@@ -143,7 +196,7 @@ def test_a_rotated_refresh_token_is_saved_and_the_next_login_uses_it(world, tmp_
     assert second and second != first and first not in tokens.refresh_tokens  # rotated: the old one is void
     assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".refresh-token")] == []  # no stray file
-    oauth.forget()  # as a restarted daemon: nothing held but the file
+    _restart(tmp_path, kept=False)  # as a restarted daemon whose kept access token is gone: only the file
     _request(servers, "rotated2@vendor.test", "Dokumen tidak terunggah")
     mf.run_once(config)
     assert _acks(servers, "rotated2@vendor.test") == 1  # the saved token worked: the first is void

@@ -44,6 +44,7 @@ class OAuth2Config:
     tenant: str | None = None  # Microsoft's directory (tenant) id or domain
     device_url: str | None = None  # the device authorization endpoint (`mailbot oauth login`)
     secret_expires: date | None = None  # the client secret's end, as the provider's portal shows it
+    cache_dir: Path | None = None  # access tokens kept between processes (0700; each file 0600)
 
 
 SECRET_WARNING_DAYS = 14  # issue 49: a client secret's end is said this long before

@@ -213,6 +213,19 @@ class FetchAhead:
             wait([self._pending])
 
 
+def _token_login(client: imapclient.IMAPClient, cfg: ImapConfig) -> None:
+    """Log in with an OAuth2 access token; once more with a new one when the server refused
+    a kept token that had not expired (revoked early: `servers.token_refused`)."""
+    login = client.oauth2_login if cfg.auth == "xoauth2" else client.oauthbearer_login
+    token = servers.access_token(cfg)
+    try:
+        login(cfg.username, token)
+    except LoginError:
+        if not servers.token_refused(cfg, token):
+            raise
+        login(cfg.username, servers.access_token(cfg))
+
+
 class Mailbox:
     """One logged-in IMAP session on one mailbox folder."""
 
@@ -235,10 +248,8 @@ class Mailbox:
             )
             if cfg.security == "starttls":
                 client.starttls(context)
-            if cfg.username and cfg.auth == "xoauth2":
-                client.oauth2_login(cfg.username, servers.access_token(cfg))
-            elif cfg.username and cfg.auth == "oauthbearer":  # RFC 7628, issue 49
-                client.oauthbearer_login(cfg.username, servers.access_token(cfg))
+            if cfg.username and cfg.auth in ("xoauth2", "oauthbearer"):  # OAUTHBEARER: RFC 7628, issue 49
+                _token_login(client, cfg)
             elif cfg.username:
                 client.login(cfg.username, servers.password(cfg))
         except (LoginError, LoginRefusedError) as exc:

@@ -22,12 +22,22 @@ description): `check` exits 77 for that mailbox, the daemon reports the mailbox 
 and keeps the others served, and the mail waits in the INBOX. An unreachable endpoint
 is an `UnreachableError`, waited out like an unreachable server. Nothing here ever logs
 or says a token or a secret.
+
+Access tokens are kept on disk too, beside the state (`oauth2.token_cache_dir`, a folder
+0700 of files 0600, one per client and user): a restarted daemon, or a `mailbot report`
+that sends mail beside it, logs in with the token the last process fetched while it is
+valid, rather than asking the provider anew each time. `check` alone never trusts a kept
+token (`fresh()`): it is there to show that the provider grants one now. A token a server
+refuses although it has not expired (revoked, a tenant's policy) is forgotten here and on
+disk (`refused`), and the login tries once more with a new one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
+import hashlib
 import json
 import os
 import ssl
@@ -37,7 +47,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,18 +59,21 @@ from mailbot.errors import LoginRefusedError, UnreachableError
 TIMEOUT_SECONDS = 30
 EARLY_SECONDS = 300  # a token is renewed this long before it expires (half its life when shorter)
 _DESCRIPTION_LIMIT = 200
+REFUSED_AGAIN_SECONDS = 60  # a token refused within this long of its fetch is not fetched again at once
 
 
 @dataclass(frozen=True)
 class _Held:
     token: str
     renew_at: float  # time.time() from which it is renewed
+    fetched_at: float  # time.time() when the provider granted it
 
 
 _Key = tuple[str, str, str, str]  # token endpoint, client, scope, user
 _held: dict[_Key, _Held] = {}
 _fetching: dict[_Key, threading.Lock] = {}  # one per key: a slow endpoint holds up only its own logins
 _lock = threading.Lock()  # guards the two dicts, never held during a request
+_fresh: contextvars.ContextVar[bool] = contextvars.ContextVar("oauth_fresh", default=False)
 
 
 def access_token(cfg: OAuth2Config, username: str, where: str) -> str:
@@ -71,33 +84,116 @@ def access_token(cfg: OAuth2Config, username: str, where: str) -> str:
         fetching = _fetching.setdefault(key, threading.Lock())
     with fetching:
         held = _held.get(key)
-        if held is not None and time.time() < held.renew_at:
-            return held.token
-        held = _fetch(cfg, where)
-        with _lock:
-            _held[key] = held
+        if held is None or time.time() >= held.renew_at:
+            held = _fetch(cfg, key, where)
+            with _lock:
+                _held[key] = held
         return held.token
 
 
+@contextlib.contextmanager
+def fresh() -> Iterator[None]:
+    """Within: every token is asked of the provider, none taken from memory or disk
+    (`mailbot check`: that the endpoint grants one now is what it is to show)."""
+    forget()
+    reset = _fresh.set(True)
+    try:
+        yield
+    finally:
+        _fresh.reset(reset)
+
+
+def refused(cfg: OAuth2Config, username: str, token: str) -> bool:
+    """A server refused `token`: forget it, in memory and on disk. True when it was not
+    just granted, so a new one may be worth a second login (a token revoked before its
+    time); a token refused within a minute of its grant is the server's verdict on the
+    client, and asking again at once would only double the refusals."""
+    key = (cfg.token_url, cfg.client_id, cfg.scope, username)
+    with _lock:
+        held = _held.get(key)
+        if held is None or held.token != token:
+            return False
+        del _held[key]
+    cached = _read_cache(cfg, key)
+    if cached is not None and cached.token == token:
+        with contextlib.suppress(OSError):
+            _cache_file(cfg, key).unlink()  # type: ignore[union-attr]  # a cached token has a file
+    return time.time() - held.fetched_at > REFUSED_AGAIN_SECONDS
+
+
 def forget() -> None:
-    """Drop every held token (a reloaded configuration may name other clients)."""
+    """Drop every token held in memory (a reloaded configuration may name other clients);
+    the files stay, as for a restarted process."""
     with _lock:
         _held.clear()
 
 
-def _fetch(cfg: OAuth2Config, where: str) -> _Held:
-    """A new access token; a refresh under the token file's lock, so that `mailbot check` and
-    the daemon never both spend the same refresh token (a rotating provider voids it once
-    used: the second would be refused)."""
-    if cfg.refresh_token_file is None:
-        return _fetch_unlocked(cfg, where)
+def _fetch(cfg: OAuth2Config, key: _Key, where: str) -> _Held:
+    """The token another process kept on disk while it is valid, else a new one from the
+    provider, kept. A refresh runs under the refresh token file's lock, so that `mailbot
+    check` and the daemon never both spend the same refresh token (a rotating provider
+    voids it once used: the second would be refused); the kept token is read again under
+    that lock, so the second of two processes uses the first's token."""
+    with _turn(cfg.refresh_token_file):
+        if not _fresh.get():
+            cached = _read_cache(cfg, key)
+            if cached is not None:
+                return cached
+        held = _fetch_unlocked(cfg, where)  # reads the refresh token by its path: one rotated meanwhile
+        _write_cache(cfg, key, held)
+        return held
+
+
+@contextlib.contextmanager
+def _turn(path: Path | None) -> Iterator[None]:
+    """An exclusive lock on the refresh token file, across processes; none without one (or
+    an unreadable one: the refresh then says what is wrong with the file)."""
+    if path is None:
+        yield
+        return
     try:
-        held = open(cfg.refresh_token_file, encoding="utf-8")  # noqa: SIM115 - the lock's own handle
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - the lock's own handle
     except OSError:
-        return _fetch_unlocked(cfg, where)  # it says what is wrong with the file
-    with held:
-        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
-        return _fetch_unlocked(cfg, where)  # reads the file by its path again: a token rotated meanwhile
+        yield
+        return
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+def _cache_file(cfg: OAuth2Config, key: _Key) -> Path | None:
+    if cfg.cache_dir is None:
+        return None
+    return cfg.cache_dir / (hashlib.sha256("\0".join(key).encode("utf-8")).hexdigest()[:32] + ".json")
+
+
+def _read_cache(cfg: OAuth2Config, key: _Key) -> _Held | None:
+    """The kept token of `key` while it is to be used, else None (none, another key's, unreadable)."""
+    path = _cache_file(cfg, key)
+    if path is None:
+        return None
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        held = _Held(str(kept["access_token"]), float(kept["renew_at"]), float(kept["fetched_at"]))
+        if kept["key"] != list(key):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return held if time.time() < held.renew_at else None
+
+
+def _write_cache(cfg: OAuth2Config, key: _Key, held: _Held) -> None:
+    """Keep `held` for the next process: a new file (0600, in a folder 0700) renamed over
+    the old. A folder that cannot be written costs only a token request per start, so it
+    does not fail the login; `check` warns of it."""
+    path = _cache_file(cfg, key)
+    if path is None:
+        return
+    text = json.dumps({"key": list(key), "access_token": held.token, "renew_at": held.renew_at,
+                       "fetched_at": held.fetched_at})
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write_private(path, text)
 
 
 def _fetch_unlocked(cfg: OAuth2Config, where: str) -> _Held:
@@ -124,7 +220,8 @@ def _fetch_unlocked(cfg: OAuth2Config, where: str) -> _Held:
     if cfg.refresh_token_file is not None and rotated and rotated != refresh:
         _save_refresh_token(cfg.refresh_token_file, str(rotated), where)
     lifetime = float(token.get("expires_in") or 3600)
-    return _Held(str(token["access_token"]), time.time() + lifetime - min(EARLY_SECONDS, lifetime / 2))
+    now = time.time()
+    return _Held(str(token["access_token"]), now + lifetime - min(EARLY_SECONDS, lifetime / 2), now)
 
 
 def device_login(cfg: OAuth2Config, where: str, say: Callable[[str], None], *,
@@ -238,20 +335,26 @@ def _save_refresh_token(path: Path, token: str, where: str) -> None:
     """The provider's rotated refresh token in place of the old one: written to a new file
     beside it (0600), synced, then renamed over it, so the file always holds a whole token."""
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                os.fchmod(out.fileno(), 0o600)
-                out.write(token + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        _write_private(path, token + "\n")
     except OSError as exc:
         # The old token may be void already: say so now rather than at the next refresh.
         raise LoginRefusedError(f"no OAuth2 token for {where}: cannot save the rotated refresh token to "
                                 f"{path}: {exc.strerror}") from None
 
+
+
+def _write_private(path: Path, text: str) -> None:
+    """`text` in place of `path`'s: written to a new file beside it (0600 from its creation),
+    synced, then renamed over it, so the file always holds a whole token."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

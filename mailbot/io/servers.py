@@ -84,6 +84,12 @@ def access_token(cfg: ServerConfig) -> str:
     raise LoginRefusedError(f"no OAuth2 token source for {where}")
 
 
+def token_refused(cfg: ServerConfig, token: str) -> bool:
+    """The server refused `token`: True when it came from `oauth2` and was not just granted,
+    so that one more login with a new token is worth it (`oauth.refused`)."""
+    return cfg.oauth2 is not None and oauth.refused(cfg.oauth2, cfg.username or "", token)
+
+
 def password(cfg: ServerConfig) -> str:
     return cfg.password.value if cfg.password else ""
 

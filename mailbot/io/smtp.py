@@ -166,6 +166,16 @@ async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
     if cfg.auth == "password":
         await client.login(cfg.username or "", servers.password(cfg))
         return
+    token, response = await _token_auth(client, cfg)
+    if response.code != 235 and servers.token_refused(cfg, token):  # a kept token revoked early: once more
+        token, response = await _token_auth(client, cfg)
+    if response.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
+
+
+async def _token_auth(client: aiosmtplib.SMTP, cfg: ServerConfig) -> tuple[str, aiosmtplib.SMTPResponse]:
+    """One AUTH XOAUTH2 or OAUTHBEARER with the current access token: the token and the
+    server's final answer."""
     try:
         token = servers.access_token(cfg)
         initial = servers.xoauth2_initial_response(cfg.username or "", token) if cfg.auth == "xoauth2" \
@@ -176,8 +186,7 @@ async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
     if response.code == 334:  # a base64 JSON error challenge: the client's answer fetches the verdict
         # XOAUTH2 answers with an empty line, OAUTHBEARER with a single ^A (RFC 7628 3.2.3)
         response = await client.execute_command(b"" if cfg.auth == "xoauth2" else base64.b64encode(b"\x01"))
-    if response.code != 235:
-        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
+    return token, response
 
 
 def no_auth(cfg: ServerConfig) -> str:
