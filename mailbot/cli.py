@@ -562,14 +562,17 @@ def _check_secret(box: str, name: str, server: ServerConfig, today: date) -> set
     from mailbot.core.settings import secret_days_left
 
     left = secret_days_left(server, today)
-    expires = server.oauth2.secret_expires if server.oauth2 else None
-    if left is None or expires is None:
+    oauth2 = server.oauth2
+    if left is None or oauth2 is None or oauth2.secret_expires is None:
         return set()
+    expires, credential = oauth2.secret_expires.isoformat(), oauth2.credential
     if left < 0:
-        say(f"{box}: {name} FAILED: oauth2 client secret expired on {expires.isoformat()}: put a new secret in "
-            "client_secret_file and its end in client_secret_expires")
+        mend = ("upload a new certificate to the app registration and put it, with its key, in "
+                "client_certificate_file") if oauth2.certificate else \
+            "put a new secret in client_secret_file and its end in client_secret_expires"
+        say(f"{box}: {name} FAILED: oauth2 {credential} expired on {expires}: {mend}")
         return {EX_NOPERM}
-    say(f"warning: {box}: {name} oauth2 client secret expires on {expires.isoformat()}, in {left} day(s): "
+    say(f"warning: {box}: {name} oauth2 {credential} expires on {expires}, in {left} day(s): "
         "make a new one in the provider's portal before then")
     return set()
 

@@ -15,6 +15,7 @@ always resolve against the config file's folder.
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import datetime as dt
 import fnmatch
@@ -34,6 +35,7 @@ import yaml
 from mailbot.core.settings import (
     AuthConfig,
     CalendarConfig,
+    ClientCertificate,
     Config,
     EscalationConfig,
     ImapConfig,
@@ -332,7 +334,7 @@ def _token_source(data: Mapping[str, Any], key: str, base: Path, auth: str, user
 
 
 OAUTH2_KEYS = {"provider", "client_id", "client_secret_file", "tenant", "token_url", "scope", "refresh_token_file",
-               "device_url", "client_secret_expires", "token_cache_dir"}
+               "device_url", "client_secret_expires", "token_cache_dir", "client_certificate_file"}
 OAUTH2_PROVIDERS = ("microsoft", "google", "generic")
 # The providers' token endpoints and the scopes of IMAP and SMTP (delegated: a person's
 # one-time login; app-only: the client's own credentials, Microsoft's client credentials).
@@ -354,6 +356,14 @@ def _oauth2(data: Any, key: str, base: Path) -> OAuth2Config:
     provider = _str(data, "provider", key, choices=OAUTH2_PROVIDERS)
     client_id = _str(data, "client_id", key)
     secret = _password_file(data, key, base, "client_secret_file") if data.get("client_secret_file") else None
+    certificate = None
+    if data.get("client_certificate_file") is not None:
+        if secret is not None:
+            raise ConfigError(f"{key}.client_certificate_file: give a client secret or a certificate, not both")
+        if provider == "google":
+            raise ConfigError(f"{key}.client_certificate_file: Google's clients take no certificate; "
+                              "use refresh_token_file")
+        certificate = _client_certificate(data, key, base)
     refresh = _path(data["refresh_token_file"], f"{key}.refresh_token_file", base) \
         if data.get("refresh_token_file") is not None else None
     tenant = _str(data, "tenant", key, None)
@@ -361,9 +371,9 @@ def _oauth2(data: Any, key: str, base: Path) -> OAuth2Config:
         raise ConfigError(f"{key}.tenant: required for provider microsoft (the directory id or domain)")
     if provider == "google" and refresh is None:
         raise ConfigError(f"{key}.refresh_token_file: required for provider google (run `mailbot oauth login`)")
-    if refresh is None and secret is None:
+    if refresh is None and secret is None and certificate is None:
         raise ConfigError(f"{key}.client_secret_file: required without refresh_token_file "
-                          "(the client's own credentials)")
+                          "(the client's own credentials), unless client_certificate_file is given")
     default_url = {"microsoft": _MICROSOFT_TOKEN_URL.format(tenant=tenant), "google": _GOOGLE_TOKEN_URL}
     token_url = _endpoint(data, "token_url", key, default_url.get(provider))
     if token_url is None:
@@ -378,10 +388,49 @@ def _oauth2(data: Any, key: str, base: Path) -> OAuth2Config:
             expires = dt.date.fromisoformat(str(expires))
         except ValueError:
             raise ConfigError(f"{key}.client_secret_expires: expected a date (YYYY-MM-DD), got {expires!r}") from None
+    if certificate is not None:
+        if expires is not None:
+            raise ConfigError(f"{key}.client_secret_expires: a certificate's end is read from the certificate")
+        expires = certificate.ends
     # beside the state (the database, the secret key): a restarted daemon and each command
     # use the token the last one fetched while it is valid, instead of asking anew
     cache = _path(data.get("token_cache_dir", "data/oauth-tokens"), f"{key}.token_cache_dir", data_folder(base))
-    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant, device_url, expires, cache)
+    return OAuth2Config(provider, client_id, secret, token_url, scope, refresh, tenant, device_url, expires, cache,
+                        certificate)
+
+
+def _client_certificate(data: Mapping[str, Any], key: str, base: Path) -> ClientCertificate:
+    """`client_certificate_file:` one PEM file holding the certificate uploaded to the app
+    registration and its private key (unencrypted: the file is mailbot's alone, like the
+    client secret's), read and matched here so that a wrong file is said at start-up."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    label = f"{key}.client_certificate_file"
+    file = _path(data["client_certificate_file"], label, base)
+    try:
+        pem = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{label}: cannot read {file}: {exc.strerror}") from None
+    try:
+        certificate = x509.load_pem_x509_certificate(pem)
+    except ValueError:
+        raise ConfigError(f"{label}: {file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)") from None
+    try:
+        private = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError):
+        raise ConfigError(f"{label}: {file} holds no unencrypted private key beside the certificate "
+                          "(-----BEGIN PRIVATE KEY-----)") from None
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise ConfigError(f"{label}: the key is not RSA: the providers sign client assertions with RS256")
+    if private.public_key().public_numbers() != certificate.public_key().public_numbers():  # type: ignore[union-attr]
+        raise ConfigError(f"{label}: the private key in {file} is not the certificate's")
+    thumbprint = certificate.fingerprint(hashes.SHA1())
+    key_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()).decode("ascii")
+    return ClientCertificate(Secret(key_pem), base64.urlsafe_b64encode(thumbprint).rstrip(b"=").decode("ascii"),
+                             certificate.not_valid_after_utc.date())
 
 
 def _endpoint(data: Mapping[str, Any], name: str, key: str, default: str | None) -> str | None:

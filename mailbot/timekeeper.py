@@ -238,7 +238,7 @@ class Timekeeper:
         today = now.astimezone(self.calendar.tz).date()
         context["secrets_ending"] = [  # issue 49: said before the provider refuses every token
             {"server": f"{server.host}:{server.port}", "expires": server.oauth2.secret_expires.isoformat(),
-             "days": left}
+             "days": left, "certificate": server.oauth2.certificate is not None}
             for server in (box.imap, box.smtp)
             if (left := secret_days_left(server, today)) is not None and server.oauth2 and server.oauth2.secret_expires]
         return context

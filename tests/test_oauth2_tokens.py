@@ -375,7 +375,102 @@ def test_the_daily_digest_says_a_client_secret_ends_within_two_weeks(world, tmp_
     assert f"{servers.host}:{servers.imap_port}: berakhir pada 2026-12-01 (8 hari lagi)" in text, text
 
 
+def _certificate(tmp: Path, *, days: int, name: str = "client", key_of: Path | None = None) -> tuple[Path, bytes]:
+    """A self-signed RSA certificate ending in `days` days (negative: ended), as the portal's
+    "Certificates & secrets" takes one: the PEM file mailbot reads (the certificate and its
+    key; with `key_of`, another file's key, which does not fit) and the certificate alone,
+    which the tenant administrator uploads (here: registers at the token server)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(ZoneInfo("UTC"))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"mailbot {name}")])
+    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=400))
+                   .not_valid_after(now + timedelta(days=days)).sign(key, hashes.SHA256()))
+    public = certificate.public_bytes(serialization.Encoding.PEM)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    if key_of is not None:
+        private = key_of.read_bytes().split(b"-----END CERTIFICATE-----\n", 1)[1]
+    path = tmp / f"{name}.pem"
+    path.write_bytes(public + private)
+    path.chmod(0o600)
+    return path, public
+
+
+def test_a_request_is_handled_with_tokens_a_client_certificate_obtained(world, tmp_path):
+    """Microsoft's certificate credential (issue 49): no secret leaves the host; each token
+    request carries an assertion the certificate's key signed, which the token server checks
+    against the certificate the administrator uploaded; IMAP and SMTP accept the tokens."""
+    servers, tokens = world
+    pem, public = _certificate(tmp_path, days=300)
+    tokens.register("mailbot-cert", mf.UNIT, certificate=public)
+    config = _config(servers, tmp_path, {"provider": "microsoft", "tenant": "lpse.test", "token_url": tokens.url,
+                                          "client_id": "mailbot-cert", "client_certificate_file": str(pem)})
+    asked = len(tokens.requests)
+    _request(servers, "cert@vendor.test", "Akun terkunci")
+    mf.run_once(config)
+    assert _acks(servers, "cert@vendor.test") == 1 and servers.fetch(mf.UNIT) == []
+    assert tokens.requests[asked:] == [{"grant_type": "client_credentials", "secret": "False"}]
+
+
+@pytest.mark.parametrize(("days", "code", "said"), [
+    (10, 0, ["warning: t: imap oauth2 client certificate expires on {ends}"]),
+    (-3, 77, ["t: imap FAILED: oauth2 client certificate expired on {ends}", "AADSTS700027"]),
+])
+def test_check_reads_a_client_certificates_end_from_it(world, tmp_path, days, code, said):
+    """A certificate's end is in the certificate: `check` warns 14 days before it and fails
+    after it, and the provider's refusal (AADSTS700027) is named too."""
+    servers, tokens = world
+    pem, public = _certificate(tmp_path, days=days)
+    tokens.register(f"mailbot-cert{days}", mf.UNIT, certificate=public)
+    config = _config(servers, tmp_path, {"provider": "microsoft", "tenant": "lpse.test", "token_url": tokens.url,
+                                          "client_id": f"mailbot-cert{days}", "client_certificate_file": str(pem)})
+    ends = (datetime.now(ZoneInfo("UTC")) + timedelta(days=days)).date().isoformat()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["--config", str(config), "check"]) == code
+    for line in said:
+        assert line.format(ends=ends) in out.getvalue(), out.getvalue()
+
+
+def test_a_certificate_the_provider_does_not_know_is_refused_naming_aadsts(world, tmp_path):
+    servers, tokens = world
+    _pem, public = _certificate(tmp_path, days=300, name="uploaded")
+    other, _ = _certificate(tmp_path, days=300, name="other")  # a new certificate not yet uploaded
+    tokens.register("mailbot-cert-other", mf.UNIT, certificate=public)
+    config = _config(servers, tmp_path, {"provider": "microsoft", "tenant": "lpse.test", "token_url": tokens.url,
+                                          "client_id": "mailbot-cert-other", "client_certificate_file": str(other)})
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["--config", str(config), "check"]) == 77
+    assert out.getvalue().count("AADSTS700027") == 2 and "PRIVATE KEY" not in out.getvalue()
+
+
 # --- what `oauth2:` derives and refuses (pure) ----------------------------------------------
+
+
+def test_a_client_certificates_end_is_read_from_it_and_a_wrong_file_is_refused(tmp_path):
+    pem, _ = _certificate(tmp_path, days=30)
+    parsed = _parsed(tmp_path, {"provider": "microsoft", "tenant": "t", "client_id": "c", "client_secret_file": None,
+                                "client_certificate_file": str(pem)}).smtp.oauth2
+    assert parsed.secret_expires == (datetime.now(ZoneInfo("UTC")) + timedelta(days=30)).date()
+    assert parsed.client_secret is None and "PRIVATE" not in repr(parsed)
+    mismatched, _ = _certificate(tmp_path, days=30, name="mismatched", key_of=_certificate(tmp_path, days=9,
+                                                                                           name="k")[0])
+    alone = tmp_path / "alone.pem"
+    alone.write_bytes(pem.read_bytes().split(b"-----BEGIN PRIVATE KEY-----")[0])
+    for block, said in [({"client_certificate_file": str(mismatched), "client_secret_file": None}, "not the certif"),
+                        ({"client_certificate_file": str(alone), "client_secret_file": None}, "no unencrypted private"),
+                        ({"client_certificate_file": str(pem)}, "not both"),
+                        ({"client_certificate_file": str(pem), "client_secret_file": None,
+                          "client_secret_expires": "2027-01-01"}, "read from the certificate")]:
+        with pytest.raises(ConfigError, match=said):
+            _parsed(tmp_path, {"provider": "microsoft", "tenant": "t", "client_id": "c", **block})
 
 
 def _parsed(tmp_path: Path, oauth2: dict) -> object:  # type: ignore[type-arg]

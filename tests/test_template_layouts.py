@@ -230,7 +230,9 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
                     "counts": {"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3,
                                "odd_state": 1}},
     "digest-secret_ending": {"secrets_ending": [{"server": "outlook.office365.com:993", "expires": "2026-12-05",
-                                                 "days": 9}]},  # issue 49
+                                                 "days": 9, "certificate": False},  # issue 49
+                                                {"server": "smtp.office365.com:587", "expires": "2026-12-01",
+                                                 "days": 5, "certificate": True}]},
     "escalate-full": {},
     "escalate-note_is_text": {"note": context()["text"]},
     "escalate-sparse": _SPARSE,

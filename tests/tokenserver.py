@@ -31,6 +31,7 @@ HOST = "127.0.0.1"
 class Client:
     secret: str | None
     user: str
+    certificate: bytes | None = None  # PEM: a certificate credential (RFC 7523 client assertions)
 
 
 @dataclass
@@ -97,8 +98,39 @@ class TokenServer:
             if code == user_code:
                 self.devices[device_code] = (client_id, code, True)
 
-    def register(self, client_id: str, user: str, secret: str | None = None) -> None:
-        self.clients[client_id] = Client(secret, user)
+    def register(self, client_id: str, user: str, secret: str | None = None, certificate: bytes | None = None) -> None:
+        self.clients[client_id] = Client(secret, user, certificate)
+
+    def _assertion_refused(self, client: Client, form: dict[str, str]) -> str | None:
+        """Why Microsoft would refuse the request's client assertion (an AADSTS line), or None:
+        a JWT signed (RS256) by the key of the certificate registered for the client, naming it
+        by its SHA-1 thumbprint (`x5t`), for this endpoint, issued by and about the client, not
+        expired; and the certificate not past its end."""
+        import base64
+        import datetime
+
+        import jwt
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+
+        assert client.certificate is not None
+        certificate = x509.load_pem_x509_certificate(client.certificate)
+        if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return "AADSTS7000218: The request body must contain the following parameter: 'client_assertion'."
+        thumbprint = base64.urlsafe_b64encode(certificate.fingerprint(hashes.SHA1())).rstrip(b"=").decode()
+        try:
+            header = jwt.get_unverified_header(form.get("client_assertion", ""))
+            claims = jwt.decode(form["client_assertion"], certificate.public_key(), algorithms=["RS256"],  # type: ignore[arg-type]
+                                audience=self.url, issuer=form.get("client_id"),
+                                options={"require": ["exp", "nbf", "jti", "sub"]})
+        except (jwt.InvalidTokenError, KeyError):
+            return "AADSTS700027: Client assertion failed signature validation."
+        if header.get("x5t") != thumbprint or claims.get("sub") != form.get("client_id"):
+            return "AADSTS700027: Client assertion contains an invalid signature. Key was not found."
+        if certificate.not_valid_after_utc < datetime.datetime.now(datetime.UTC):
+            return ("AADSTS700027: The certificate with identifier used to sign the client assertion is expired "
+                    "on application.")
+        return None
 
     def refresh_token_for(self, client_id: str) -> str:
         """What an administrator's one-time login leaves: a refresh token of `client_id`."""
@@ -112,7 +144,11 @@ class TokenServer:
         if self.refuse is not None:
             return 400, {"error": self.refuse[0], "error_description": self.refuse[1]}
         client = self.clients.get(form.get("client_id", ""))
-        if client is None or (client.secret is not None and form.get("client_secret") != client.secret):
+        if client is not None and client.certificate is not None:
+            refused = self._assertion_refused(client, form)
+            if refused:
+                return 401, {"error": "invalid_client", "error_description": refused + "\r\nTrace ID: 2a3b"}
+        elif client is None or (client.secret is not None and form.get("client_secret") != client.secret):
             return 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret "
                                                                          "provided.\r\nTrace ID: 1f2e"}
         answer: dict[str, object] = {}

@@ -29,6 +29,18 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class ClientCertificate:
+    """A certificate credential in place of a client secret (Microsoft's app registrations
+    take one, and tenants that forbid secrets require it): the private key signs each token
+    request's client assertion (RFC 7523); the provider knows the client by the certificate's
+    thumbprint and refuses it after `ends`."""
+
+    key: Secret  # the private key, PEM
+    x5t: str  # the certificate's SHA-1 thumbprint, base64url, the assertion header's `x5t`
+    ends: date  # the certificate's notAfter, as a date
+
+
+@dataclass(frozen=True)
 class OAuth2Config:
     """Where mailbot gets its own OAuth2 access tokens (issue 49): a token endpoint, the
     unit's registered client, and for delegated access the refresh token an administrator's
@@ -43,8 +55,14 @@ class OAuth2Config:
     refresh_token_file: Path | None = None
     tenant: str | None = None  # Microsoft's directory (tenant) id or domain
     device_url: str | None = None  # the device authorization endpoint (`mailbot oauth login`)
-    secret_expires: date | None = None  # the client secret's end, as the provider's portal shows it
+    secret_expires: date | None = None  # the client secret's end (the portal shows it), or the certificate's
     cache_dir: Path | None = None  # access tokens kept between processes (0700; each file 0600)
+    certificate: ClientCertificate | None = None  # in place of client_secret (Microsoft, RFC 7523)
+
+    @property
+    def credential(self) -> str:
+        """What proves the client, as `check` and the digest name it."""
+        return "client certificate" if self.certificate is not None else "client secret"
 
 
 SECRET_WARNING_DAYS = 14  # issue 49: a client secret's end is said this long before

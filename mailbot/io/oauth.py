@@ -47,6 +47,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,9 +197,25 @@ def _write_cache(cfg: OAuth2Config, key: _Key, held: _Held) -> None:
         _write_private(path, text)
 
 
+def _client_auth(cfg: OAuth2Config) -> dict[str, str]:
+    """How the client proves itself in a token request: its secret, or an assertion its
+    certificate's key signed (RFC 7523 2.2, Microsoft's certificate credentials: RS256, the
+    thumbprint as `x5t`, for this endpoint only, ten minutes long); a public client nothing."""
+    if cfg.certificate is not None:
+        import jwt  # PyJWT: the assertion is a signed JWT; oauthlib sends it but does not sign
+
+        now = int(time.time())
+        claims = {"aud": cfg.token_url, "iss": cfg.client_id, "sub": cfg.client_id, "jti": str(uuid.uuid4()),
+                  "nbf": now, "iat": now, "exp": now + 600}
+        assertion = jwt.encode(claims, cfg.certificate.key.value, algorithm="RS256",
+                               headers={"x5t": cfg.certificate.x5t})
+        return {"client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": assertion}
+    return {"client_secret": cfg.client_secret.value} if cfg.client_secret else {}
+
+
 def _fetch_unlocked(cfg: OAuth2Config, where: str) -> _Held:
-    secret = cfg.client_secret.value if cfg.client_secret else None
-    extra = {"client_secret": secret} if secret else {}
+    extra = _client_auth(cfg)
     client: Client
     if cfg.refresh_token_file is not None:
         client = Client(cfg.client_id)
@@ -254,10 +271,9 @@ def device_login(cfg: OAuth2Config, where: str, say: Callable[[str], None], *,
         f" (within {int(granted.get('expires_in', 900)) // 60} minutes). Waiting...")
     interval = float(granted.get("interval") or 5)
     deadline = clock() + float(granted.get("expires_in") or 900)
-    secret = {"client_secret": cfg.client_secret.value} if cfg.client_secret else {}
     while clock() < deadline:
         sleep(interval)
-        body = client.prepare_request_body(str(granted["device_code"]), include_client_id=True, **secret)
+        body = client.prepare_request_body(str(granted["device_code"]), include_client_id=True, **_client_auth(cfg))
         try:
             token = client.parse_request_body_response(_post(cfg, body, where))
         except OAuth2Error as exc:
