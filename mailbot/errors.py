@@ -22,6 +22,12 @@ class UnreachableError(TransientError):
     """A mail server cannot be reached or refuses our login (exit 69 for `check`)."""
 
 
+class ServerBusyError(UnreachableError):
+    """The server took the login but holds no more sessions for the user now (its connection
+    limit, RFC 5530's [LIMIT] or [INUSE]): another program holds them. Not a refused login:
+    nothing to mend in mailbot's configuration, and it is tried again (exit 69 for `check`)."""
+
+
 class StorageError(TransientError):
     """The database or the archive cannot be written now (disk full, locked, read-only)."""
 

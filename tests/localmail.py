@@ -179,6 +179,7 @@ def _dovecot_config(
     connections: int = 0,
     oauth2_conf: Path | None = None,
     capability: str | None = None,
+    userip_connections: int = 100,
     run_dir: Path,
     state_dir: Path,
     log_file: Path,
@@ -225,7 +226,7 @@ default_internal_user = {ident.internal_user}
 default_internal_group = {ident.internal_group}
 default_login_user = {ident.login_user}
 {storage}mail_location = maildir:~/Maildir:LAYOUT=fs
-mail_max_userip_connections = 100
+mail_max_userip_connections = {userip_connections}
 {_capacity(connections)}{_capability(capability)}postmaster_address = {postmaster}
 hostname = localmail.test
 
@@ -480,11 +481,14 @@ class LocalMailServers:
         check_smtp_logins: bool = False,
         connections: int = 0,
         imap_capability: str | None = None,
+        userip_connections: int = 100,
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
         self._connections = connections  # 0: Dovecot's defaults (about 100 concurrent sessions)
         # the CAPABILITY Dovecot announces after login, in place of its own (a server without IDLE)
         self._capability = imap_capability
+        # Dovecot's mail_max_userip_connections: sessions one user may hold from one address
+        self._userip_connections = userip_connections
         self.tls = tls
         self._oauth_tokens = {t: _normalise_address(u) for t, u in (oauth_tokens or {}).items()}
         self._use_oauth = oauth_tokens is not None
@@ -765,6 +769,7 @@ class LocalMailServers:
                 connections=self._connections,
                 oauth2_conf=oauth2_conf,
                 capability=self._capability,
+                userip_connections=self._userip_connections,
                 run_dir=self._run_dir,
                 state_dir=self.base_dir / "state",
                 log_file=self.log_file,

@@ -291,3 +291,22 @@ def test_run_once_over_tls_with_xoauth2_answers_mail(tls_world, tmp_path, capsys
     ack = email.message_from_bytes(acks[0], policy=email.policy.default)
     assert ack["Auto-Submitted"] == "auto-replied"
     assert mailservers.fetch(UNIT, "INBOX") == []
+
+
+@pytest.mark.parametrize(("answer", "full"), [
+    # Dovecot's mail_max_userip_connections
+    ("[LIMIT] Maximum number of connections from user+IP exceeded (mail_max_userip_connections=10)", True),
+    ("[ALERT] Too many simultaneous connections. (Failure)", True),  # Gmail, past its 15
+    ("[UNAVAILABLE] Temporary authentication failure. [host:2026-11-26 10:00:00]", True),  # RFC 5530: not now
+    ("[INUSE] Mailbox in use by another session", True),
+    ("too many open sessions for this account, try later", True),
+    ("[AUTHENTICATIONFAILED] Authentication failed.", False),  # the credentials: 77
+    ("[AUTHENTICATIONFAILED] Invalid credentials (Failure)", False),
+    ("LOGIN failed.", False),
+    ("AUTHENTICATE failed.", False),
+    ("[EXPIRED] Password expired", False),
+])
+def test_a_refused_login_for_want_of_a_free_session_is_told_from_bad_credentials(answer, full):
+    """Issue 49: a server at its connection limit is waited for (69), not reported as a
+    refused login the operator must mend (77)."""
+    assert servers.busy(answer) is full

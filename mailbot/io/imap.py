@@ -30,7 +30,7 @@ import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from mailbot.core.settings import ImapConfig
-from mailbot.errors import LoginRefusedError, MissingFolderError, TransientError, UnreachableError
+from mailbot.errors import LoginRefusedError, MissingFolderError, ServerBusyError, TransientError, UnreachableError
 from mailbot.io import servers
 
 FETCH_BATCH = 50  # messages per FETCH and per group commit
@@ -220,8 +220,8 @@ def _token_login(client: imapclient.IMAPClient, cfg: ImapConfig) -> None:
     token = servers.access_token(cfg)
     try:
         login(cfg.username, token)
-    except LoginError:
-        if not servers.token_refused(cfg, token):
+    except LoginError as exc:
+        if servers.busy(_text(exc)) or not servers.token_refused(cfg, token):  # busy: the token is good
             raise
         login(cfg.username, servers.access_token(cfg))
 
@@ -252,7 +252,16 @@ class Mailbox:
                 _token_login(client, cfg)
             elif cfg.username:
                 client.login(cfg.username, servers.password(cfg))
-        except (LoginError, LoginRefusedError) as exc:
+        except LoginError as exc:
+            _shutdown(client)
+            if servers.busy(_text(exc)):
+                raise ServerBusyError(
+                    f"IMAP server {cfg.host}:{cfg.port} holds no more sessions for {cfg.username} now: {_text(exc)} "
+                    "(its connection limit: other programs hold them; mailbot keeps one per mailbox and tries "
+                    "again)") from None
+            raise LoginRefusedError(
+                f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None
+        except LoginRefusedError as exc:
             _shutdown(client)
             raise LoginRefusedError(
                 f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None

@@ -11,6 +11,7 @@ from the unit's registered client (`oauth2:`, `io/oauth.py`, issue 49).
 from __future__ import annotations
 
 import base64
+import re
 import ssl
 import subprocess
 
@@ -82,6 +83,20 @@ def access_token(cfg: ServerConfig) -> str:
             raise LoginRefusedError(f"no OAuth2 token for {where}: token_command exited {done.returncode}: {why[0]}")
         return token.splitlines()[0]
     raise LoginRefusedError(f"no OAuth2 token source for {where}")
+
+
+# RFC 5530's codes for "not now" (a login that may succeed later, unlike AUTHENTICATIONFAILED),
+# and the words servers use for their connection limits (Dovecot's mail_max_userip_connections,
+# Gmail's "Too many simultaneous connections", Zimbra's and Exchange's "too many connections")
+_BUSY = re.compile(r"\[(?:LIMIT|INUSE|UNAVAILABLE)\]|too many (?:simultaneous |concurrent |open )?"
+                   r"(?:connections|sessions)|maximum number of (?:connections|sessions)|connection limit",
+                   re.IGNORECASE)
+
+
+def busy(answer: str) -> bool:
+    """Whether a refused login's answer says the server is full for this user now (its
+    connection limit), not that the credentials are wrong."""
+    return bool(_BUSY.search(answer))
 
 
 def token_refused(cfg: ServerConfig, token: str) -> bool:
