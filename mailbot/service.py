@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)  # disk full, locked
 IDLE_RENEW_SECONDS = 25 * 60  # servers may end IDLE after 30 minutes (RFC 2177)
+IDLE_FLOOR_SECONDS = 2.0  # the shortest IDLE a server's early endings can teach
 WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailboxes, quarantine)
 SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its other duties
 STOP_GRACE_SECONDS = 3.0  # how long watchers get to finish their current step after SIGTERM
@@ -71,6 +72,15 @@ def retry_delay(exc: TransientError, failures: int, poll_seconds: float) -> floa
     unreachable = isinstance(exc, UnreachableError) and not isinstance(exc, LoginRefusedError)
     base = RECONNECT_SECONDS if unreachable else poll_seconds
     return min(base * (1 << min(failures, 10)), RETRY_MAX_SECONDS)
+
+
+def idle_renewal(ended_after: float, renewal: float) -> float:
+    """How long IDLE lasts from now on, after a session ended `ended_after` seconds into an
+    IDLE meant to last `renewal`: three quarters of what the server waited, never less than
+    `IDLE_FLOOR_SECONDS`, never more than before. A server, NAT box or load balancer that ends
+    sessions silent for less than poll_seconds (Zimbra's imap_authenticated_max_idle_time set
+    low) then sees mailbot's DONE before it ends the next one."""
+    return min(renewal, max(IDLE_FLOOR_SECONDS, 0.75 * ended_after))
 
 
 def descriptors_for(mailboxes: int, log: Any) -> None:
@@ -274,6 +284,7 @@ class MailboxWatcher:
         self.failures = 0
         self.working = False  # the current session has served a pass: a failure now is a dropped session
         self.read_once = threading.Event()  # a first pass was made, or failed: the timers may run
+        self.idle_renew = float(IDLE_RENEW_SECONDS)  # shortened by a server that ends idle sessions early
 
     def run(self) -> None:
         stop, turns = self.service.stop, self.service.turns
@@ -350,7 +361,20 @@ class MailboxWatcher:
         # IDLE is renewed at least every poll_seconds: a pass then also catches anything a
         # server failed to announce.
         self.app.log.debug("idle_waiting", mailbox=self.box.name)
-        if session.idle(min(max(seconds, 1), IDLE_RENEW_SECONDS), stop.is_set):
+        lasting = min(max(seconds, 1), self.idle_renew)
+        started = time.monotonic()
+        try:
+            woke = session.idle(lasting, stop.is_set)
+        except TransientError:
+            ended_after = time.monotonic() - started
+            if ended_after < lasting - 1:  # ended by the other side before mailbot's own DONE
+                renewal = idle_renewal(ended_after, min(lasting, self.idle_renew))
+                if renewal < lasting:
+                    self.idle_renew = renewal
+                    self.app.log.info("idle_shortened", mailbox=self.box.name, seconds=round(renewal, 1),
+                                      why=f"the server ended an idle session after {ended_after:.0f} s")
+            raise
+        if woke:
             self.app.log.debug("idle_woke", mailbox=self.box.name)
 
     def unavailable(self, exc: TransientError) -> None:

@@ -1,0 +1,152 @@
+"""A loopback TCP front before the suite's Dovecot, ending sessions as Zimbra does (issue 49).
+
+Zimbra's IMAP server ends an authenticated session whose client has sent nothing for
+`imap_authenticated_max_idle_time` (30 minutes by default; some units set less, and NAT
+boxes and load balancers in front of other servers do the same), and one whose client
+got `imap_max_consecutive_error` (5) failed commands in a row. Dovecot can be configured
+to do neither: in IDLE it sends keep-alives and waits for ever, and it ends a session only
+after 20 bad commands, a number built in. So this front relays every byte between the
+client and the real Dovecot and adds exactly those two endings, each with Zimbra's untagged
+BYE before the close: after `idle_drop` seconds without a byte from the client, and after
+`errors_drop` tagged NO or BAD answers in a row. `maintenance` answers every tagged
+command past the login itself with NO, as a Zimbra mailbox being moved or backed up does
+("mailbox in maintenance mode"), which is how a run of errors comes about. The front counts the
+sessions it accepted and the ones it ended, for the tests to compare with what the client did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+HOST = "127.0.0.1"
+_COMMAND = re.compile(rb"^([A-Za-z0-9.]+) ([A-Za-z]+)")
+# what a mailbox in maintenance still answers: the login, and the session's own commands
+_LET_THROUGH = (b"CAPABILITY", b"LOGIN", b"AUTHENTICATE", b"STARTTLS", b"ID", b"NOOP", b"LOGOUT", b"DONE")
+_TAGGED = re.compile(rb"^([A-Za-z0-9.]+) (OK|NO|BAD)\b", re.IGNORECASE)
+
+
+@dataclass
+class ImapFront:
+    backend_port: int
+    idle_drop: float | None = None  # seconds of client silence after which the session is ended
+    errors_drop: int | None = None  # failed commands in a row after which the session is ended
+    maintenance: bool = False  # every tagged command answered NO by the front itself
+    accepted: int = 0
+    ended_idle: int = 0
+    ended_errors: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._listener = socket.create_server((HOST, 0))
+        self._stopping = False
+        self._thread = threading.Thread(target=self._accept, name="imapfront", daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    def stop(self) -> None:
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stopping:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self.accepted += 1
+            _Session(self, client).start()
+
+
+class _Session:
+    """One client's session: two pumps and a watch on the client's silence."""
+
+    def __init__(self, front: ImapFront, client: socket.socket) -> None:
+        self.front = front
+        self.client = client
+        self.backend = socket.create_connection((HOST, front.backend_port))
+        self.last_heard = time.monotonic()
+        self.errors = 0
+        self.ended = threading.Event()
+        self.send_lock = threading.Lock()
+
+    def start(self) -> None:
+        for target in (self._from_client, self._from_backend, self._watch):
+            threading.Thread(target=target, daemon=True).start()
+
+    def _to_client(self, data: bytes) -> None:
+        with self.send_lock, contextlib.suppress(OSError):
+            self.client.sendall(data)
+
+    def _end(self, why: bytes) -> None:
+        if self.ended.is_set():
+            return
+        self.ended.set()
+        self._to_client(b"* BYE " + why + b"\r\n")
+        for sock in (self.client, self.backend):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _from_client(self) -> None:
+        reader = self.client.makefile("rb")
+        try:
+            while not self.ended.is_set():
+                line = reader.readline()
+                if not line:
+                    break
+                self.last_heard = time.monotonic()
+                command = _COMMAND.match(line)
+                if (self.front.maintenance and command and command.group(2).upper() not in _LET_THROUGH
+                        and not line.rstrip().endswith(b"}")):
+                    self._to_client(command.group(1) + b" NO [UNAVAILABLE] mailbox in maintenance mode\r\n")
+                    self._failed()
+                    continue
+                self.backend.sendall(line)
+        except OSError:
+            pass
+        finally:
+            self._end(b"Connection closed")
+
+    def _from_backend(self) -> None:
+        reader = self.backend.makefile("rb")
+        try:
+            while not self.ended.is_set():
+                line = reader.readline()
+                if not line:
+                    break
+                self._to_client(line)
+                tagged = _TAGGED.match(line)
+                if tagged and tagged.group(2).upper() == b"OK":
+                    self.errors = 0
+                elif tagged:
+                    self._failed()
+        except OSError:
+            pass
+        finally:
+            self._end(b"Connection closed")
+
+    def _failed(self) -> None:
+        self.errors += 1
+        limit = self.front.errors_drop
+        if limit is not None and self.errors >= limit:
+            with self.front._lock:
+                self.front.ended_errors += 1
+            self._end(b"too many consecutive errors")
+
+    def _watch(self) -> None:
+        limit = self.front.idle_drop
+        while limit is not None and not self.ended.wait(0.2):
+            if time.monotonic() - self.last_heard > limit:
+                with self.front._lock:
+                    self.front.ended_idle += 1
+                self._end(b"Auto-logout; idle for too long")

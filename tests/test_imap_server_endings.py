@@ -1,0 +1,114 @@
+"""Issue 49: servers that end sessions, as Zimbra does (tests/imapfront.py before Dovecot).
+
+* A server that ends a session whose client was silent for a while (Zimbra's
+  imap_authenticated_max_idle_time; a NAT box or load balancer in front of any server):
+  mailbot learns how long the server waits and renews IDLE before that, so after the
+  first ending its session stays, and new mail is still answered at once.
+* A run of failed commands (Zimbra: five) ends the session. mailbot gives a session up
+  at its first failed command and opens a new one, so it never makes the run; a server
+  ending the session at the first error is met the same way; the mailbox is served once
+  the server works again, no mail lost, each request answered once.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from tests import mailfactory as mf
+from tests.imapfront import ImapFront
+from tests.localmail import LocalMailServers
+
+CATCHALL = "catchall@lpse.test"
+
+
+@pytest.fixture
+def servers(dovecot_installed, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Each test its own: the daily audit would report another test's handled mail."""
+    local = LocalMailServers(tmp_path_factory.mktemp("endings"), (mf.UNIT, *mf.STAFF, mf.COORDINATOR),
+                             catchall=CATCHALL)
+    with local:
+        yield local
+
+
+def _config(servers: LocalMailServers, tmp_path, front: ImapFront, **imap):  # type: ignore[no-untyped-def]
+    data = mf.config_data(servers, tmp_path)
+    data["mailboxes"][0]["imap"].update({"port": front.port, **imap})
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _acks(servers: LocalMailServers, requester: str) -> int:
+    return sum(requester in str(m["To"]) for m in mf.of_kind(mf.inbox(servers, CATCHALL), "ack"))
+
+
+def _request(servers: LocalMailServers, requester: str, subject: str) -> None:
+    servers.send(mf.mail(requester, subject, "Mohon bantuan, akun saya terkunci.")[0], requester, [mf.UNIT])
+
+
+def test_idle_is_renewed_before_a_server_ends_silent_sessions(servers, tmp_path):
+    """The server ends sessions silent for 4 s; poll_seconds is 60: after the first ending
+    mailbot renews IDLE within the time the server waited, so it keeps its next session."""
+    front = ImapFront(servers.imap_port, idle_drop=4)
+    try:
+        config = _config(servers, tmp_path, front, idle=True, poll_seconds=60)
+        daemon = mf.daemon(config)
+        try:
+            _request(servers, "first@vendor.test", "Akun terkunci")
+            assert mf.wait_for(lambda: _acks(servers, "first@vendor.test") == 1, 30)
+            time.sleep(13)  # three of the server's silences
+            _request(servers, "later@vendor.test", "Dokumen tidak terunggah")
+            assert mf.wait_for(lambda: _acks(servers, "later@vendor.test") == 1, 10)  # woken from IDLE
+        finally:
+            output = mf.stop(daemon)
+        assert front.ended_idle <= 1 and front.accepted <= 2, (front.ended_idle, front.accepted)
+        assert "mailbox_unavailable" not in output and "Traceback" not in output, output[-3000:]
+        assert servers.fetch(mf.UNIT) == []
+    finally:
+        front.stop()
+
+
+@pytest.mark.parametrize("errors_drop", [5, 1])
+def test_a_session_failing_in_maintenance_is_opened_again_and_no_mail_is_lost(servers, tmp_path, errors_drop):
+    """The mailbox goes into maintenance for 8 s: every command past the login fails. mailbot
+    gives up a session at its first failed command and opens a new one, so Zimbra's five in
+    a row never come (`errors_drop` 5); a server that ends the session at the first error
+    (1) is opened again all the same. The request that came meanwhile is answered once after,
+    and no alert goes out for a few seconds' failures."""
+    front = ImapFront(servers.imap_port, errors_drop=errors_drop)
+    try:
+        config = _config(servers, tmp_path, front, idle=True, poll_seconds=2)
+        daemon = mf.daemon(config)
+        try:
+            _request(servers, f"before{errors_drop}@vendor.test", "Akun terkunci")
+            assert mf.wait_for(lambda: _acks(servers, f"before{errors_drop}@vendor.test") == 1, 30)
+            front.maintenance = True
+            _request(servers, f"during{errors_drop}@vendor.test", "Jadwal tender berubah")
+            time.sleep(8)
+            front.maintenance = False
+            assert mf.wait_for(lambda: _acks(servers, f"during{errors_drop}@vendor.test") == 1, 60)
+        finally:
+            output = mf.stop(daemon)
+        assert front.ended_errors == 0 if errors_drop == 5 else front.ended_errors >= 1, front
+        assert front.accepted >= 2  # the session opened again
+        assert servers.fetch(mf.UNIT) == [] and servers.fetch(mf.UNIT, "Quarantine") == []
+        assert _acks(servers, f"during{errors_drop}@vendor.test") == 1
+        assert "Traceback" not in output, output[-3000:]
+        alerts = mf.of_kind(mf.inbox(servers, mf.COORDINATOR), "system_alert")
+        assert alerts == [], [mf.text_of(a)[:600] for a in alerts]
+    finally:
+        front.stop()
+
+
+@pytest.mark.parametrize(("ended_after", "renewal", "then"), [
+    (4.2, 60.0, 3.15),  # a server ending silent sessions after 4 s: renewed at three quarters of it
+    (600.0, 60.0, 60.0),  # never longer than before
+    (1.0, 60.0, 2.0),  # never shorter than the floor
+])
+def test_idle_renewal_learns_from_an_early_ending(ended_after, renewal, then):
+    from mailbot.service import idle_renewal
+
+    assert idle_renewal(ended_after, renewal) == pytest.approx(then)
