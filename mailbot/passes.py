@@ -85,12 +85,22 @@ class Passes:
 
     def mailbox_ok(self, box: MailboxConfig) -> None:
         """A pass went through: the mailbox and the storage work (again)."""
-        self.health.recovered(f"imap:{box.name}")
+        since = self.health.recovered(f"imap:{box.name}")
+        if since is not None:
+            self.log.info("mailbox_available_again", mailbox=box.name,
+                          minutes=round((self.clock() - since).total_seconds() / 60, 1))
         self.alerts.storage_works(box)
 
     def mailbox_failed(self, box: MailboxConfig, exc: TransientError) -> None:
-        self.health.failing(f"imap:{box.name}", self.clock(), why=str(exc))
-        self.log.error("mailbox_unavailable", mailbox=box.name, error=str(exc))
+        """A failed login or pass: said as an error once, and again when the reason changes
+        (issue 49: a refresh that keeps failing fills no log); each retry meanwhile at info."""
+        key, why = f"imap:{box.name}", str(exc)
+        known = key in self.health.failing_since and self.health.failing_why.get(key) == why
+        self.health.failing(key, self.clock(), why=why)
+        if known:
+            self.log.info("mailbox_still_unavailable", mailbox=box.name, error=why)
+        else:
+            self.log.error("mailbox_unavailable", mailbox=box.name, error=why)
 
     def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False,
              on_main: OnMain = run_here) -> int:
