@@ -318,6 +318,44 @@ def test_a_refused_token_alerts_the_coordinators_once_naming_the_error_and_keeps
     assert len(servers.fetch(mf.UNIT)) == 1
 
 
+def test_a_refusing_endpoint_keeps_the_daemon_alive_and_the_other_mailbox_served(world, tmp_path):
+    """Never a silent stop, nor a crash loop: while one mailbox's token endpoint refuses its
+    client (consent withdrawn), the daemon stays up, says why once, and serves the unit's
+    other mailbox; when consent is granted again, the waiting request is answered."""
+    servers, tokens = world
+    other = "lpse2@lpse.test"
+    if other not in servers.users:
+        servers.add_user(other)
+    tokens.register("mailbot-consent", mf.UNIT, secret="consent")
+    config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
+                                          "client_id": "mailbot-consent",
+                                          "client_secret_file": str(_secret_file(tmp_path, "consent"))})
+    data = yaml.safe_load(config.read_text())
+    data["smtp"] = {"host": servers.host, "port": servers.smtp_port, "security": "none"}
+    data["mailboxes"][0]["imap"].update({"idle": True, "poll_seconds": 1})
+    data["mailboxes"].append(mf.mailbox_block(servers, address=other, name="t2", prefix="LPSE-T2"))
+    config.write_text(yaml.safe_dump(data))
+    consent = "AADSTS65001: The user or administrator has not consented to use the application."
+    tokens.refuse = ("invalid_grant", consent)
+    daemon = mf.daemon(config)
+    try:
+        _request(servers, "waits@vendor.test", "Akun terkunci")
+        servers.append(other, mf.mail("served@vendor.test", "Jadwal tender", "Kapan jadwalnya?", to=other)[0])
+        assert mf.wait_for(lambda: _acks(servers, "served@vendor.test") == 1, 30)  # the other mailbox
+        time.sleep(3)  # retries of the refused one
+        assert daemon.poll() is None and _acks(servers, "waits@vendor.test") == 0
+        assert len(servers.fetch(mf.UNIT)) == 1  # the mail waits in the INBOX
+        tokens.refuse = None  # consent granted again
+        assert mf.wait_for(lambda: _acks(servers, "waits@vendor.test") == 1, 60)
+        assert daemon.poll() is None
+    finally:
+        tokens.refuse = None
+        output = mf.stop(daemon)
+    errors = [line for line in output.splitlines() if "mailbox_unavailable" in line]
+    assert len(errors) == 1 and "AADSTS65001" in errors[0], errors  # once, naming the provider's error
+    assert "Traceback" not in output
+
+
 def test_two_processes_refreshing_at_once_do_not_spend_the_same_refresh_token(world, tmp_path):
     """`mailbot check` while the daemon refreshes: with a provider that rotates refresh tokens,
     the second use of one is refused, so the refreshes take turns on the token file."""
