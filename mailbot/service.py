@@ -74,13 +74,20 @@ def retry_delay(exc: TransientError, failures: int, poll_seconds: float) -> floa
     return min(base * (1 << min(failures, 10)), RETRY_MAX_SECONDS)
 
 
-def idle_renewal(ended_after: float, renewal: float) -> float:
-    """How long IDLE lasts from now on, after a session ended `ended_after` seconds into an
-    IDLE meant to last `renewal`: three quarters of what the server waited, never less than
-    `IDLE_FLOOR_SECONDS`, never more than before. A server, NAT box or load balancer that ends
-    sessions silent for less than poll_seconds (Zimbra's imap_authenticated_max_idle_time set
-    low) then sees mailbot's DONE before it ends the next one."""
-    return min(renewal, max(IDLE_FLOOR_SECONDS, 0.75 * ended_after))
+def idle_renewal(endings: list[float], renewal: float) -> float:
+    """How long IDLE lasts from now on, given how long the last two IDLEs lasted that the
+    server ended before mailbot's own DONE (`endings`, seconds): when the two agree (within a
+    quarter), three quarters of the shorter, never less than `IDLE_FLOOR_SECONDS`, never
+    more than `renewal`, the present length. One ending alone teaches nothing: a restarted
+    server or a dropped line ends an IDLE at any moment. A server, NAT box or load balancer
+    that ends sessions silent for less than poll_seconds (Zimbra's
+    imap_authenticated_max_idle_time set low) then sees mailbot's DONE before it ends the next."""
+    if len(endings) < 2:
+        return renewal
+    first, second = endings[-2:]
+    if abs(first - second) > 0.25 * max(first, second):
+        return renewal
+    return min(renewal, max(IDLE_FLOOR_SECONDS, 0.75 * min(first, second)))
 
 
 def descriptors_for(mailboxes: int, log: Any) -> None:
@@ -222,8 +229,9 @@ class Service:
             app.log.error("reload_refused", problem=why)
             app.alerts.reload_refused(why)
             self.sender.wake()
-            self.notify("READY=1")
+            # the reason first: whoever sees READY=1 (systemctl, a test) finds it in the status already
             self.notify(f"STATUS=reload refused, the previous config stays: {why}"[:400])
+            self.notify("READY=1")
             return
         app.log.info("reload_accepted", mailboxes=mailboxes)
         self.reload_accepted = True
@@ -285,6 +293,7 @@ class MailboxWatcher:
         self.working = False  # the current session has served a pass: a failure now is a dropped session
         self.read_once = threading.Event()  # a first pass was made, or failed: the timers may run
         self.idle_renew = float(IDLE_RENEW_SECONDS)  # shortened by a server that ends idle sessions early
+        self.idle_endings: list[float] = []  # how long the IDLEs lasted that the server ended, since one did not
 
     def run(self) -> None:
         stop, turns = self.service.stop, self.service.turns
@@ -367,13 +376,16 @@ class MailboxWatcher:
             woke = session.idle(lasting, stop.is_set)
         except TransientError:
             ended_after = time.monotonic() - started
-            if ended_after < lasting - 1:  # ended by the other side before mailbot's own DONE
-                renewal = idle_renewal(ended_after, min(lasting, self.idle_renew))
+            if IDLE_FLOOR_SECONDS <= ended_after < lasting - 1:  # ended by the other side before mailbot's DONE
+                self.idle_endings = [*self.idle_endings[-1:], ended_after]
+                renewal = idle_renewal(self.idle_endings, lasting)
                 if renewal < lasting:
-                    self.idle_renew = renewal
+                    self.idle_renew, self.idle_endings = renewal, []
                     self.app.log.info("idle_shortened", mailbox=self.box.name, seconds=round(renewal, 1),
-                                      why=f"the server ended an idle session after {ended_after:.0f} s")
+                                      why=f"the server ended two idle sessions after {ended_after:.0f} s")
             raise
+        if time.monotonic() - started >= lasting - 1:  # it lasted (not woken early): an ending was something else
+            self.idle_endings = []
         if woke:
             self.app.log.debug("idle_woke", mailbox=self.box.name)
 

@@ -135,10 +135,7 @@ def test_a_new_process_logs_in_with_the_kept_token_and_one_revoked_early_is_repl
     assert _acks(servers, "kept2@vendor.test") == 1 and servers.fetch(mf.UNIT) == []
     assert len(tokens.requests) == asked + 1  # the kept token served IMAP and SMTP: the provider was not asked
 
-    servers.revoke_token(first)  # revoked before its time; it was fetched ten minutes ago
-    aged = json.loads(kept.read_text())
-    aged["fetched_at"] -= 600
-    kept.write_text(json.dumps(aged))
+    servers.revoke_token(first)  # revoked before its time
     _restart(tmp_path)
     _request(servers, "kept3@vendor.test", "Jadwal tender")
     mf.run_once(config)
@@ -344,7 +341,7 @@ def test_a_refusing_endpoint_keeps_the_daemon_alive_and_the_other_mailbox_served
         assert mf.wait_for(lambda: _acks(servers, "served@vendor.test") == 1, 30)  # the other mailbox
         time.sleep(3)  # retries of the refused one
         assert daemon.poll() is None and _acks(servers, "waits@vendor.test") == 0
-        assert len(servers.fetch(mf.UNIT)) == 1  # the mail waits in the INBOX
+        assert any(b"waits@vendor.test" in raw for raw in servers.fetch(mf.UNIT))  # the mail waits in the INBOX
         tokens.refuse = None  # consent granted again
         assert mf.wait_for(lambda: _acks(servers, "waits@vendor.test") == 1, 60)
         assert daemon.poll() is None

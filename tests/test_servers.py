@@ -310,3 +310,24 @@ def test_a_refused_login_for_want_of_a_free_session_is_told_from_bad_credentials
     """Issue 49: a server at its connection limit is waited for (69), not reported as a
     refused login the operator must mend (77)."""
     assert servers.busy(answer) is full
+
+
+_DOVECOT_TEMPFAIL = "IMAP server h:993 cannot take the login now: [UNAVAILABLE] Temporary authentication failure. "
+_SECRET_REFUSED = "refused: invalid_client: AADSTS7000215: Invalid client secret provided. Trace ID: "
+
+
+@pytest.mark.parametrize(("said", "now", "same"), [
+    (_DOVECOT_TEMPFAIL + "[h:2026-11-26 10:00:00]", _DOVECOT_TEMPFAIL + "[h:2026-11-26 10:04:16]", True),
+    (_SECRET_REFUSED + "1f2e3d4c-0000-4000-8000-00000000abcd", _SECRET_REFUSED + "9a8b7c6d-1111-4111-8111-11111111ef01",
+     True),
+    ("IMAP server h:993 unreachable: [Errno 111] Connection refused", "IMAP server h:993 unreachable: timed out",
+     False),
+    ("refused: invalid_client: AADSTS7000215: Invalid client secret provided.",
+     "refused: invalid_grant: AADSTS70008: The refresh token has expired.", False),
+])
+def test_a_failure_is_told_from_another_by_its_reason_not_its_numbers(said, now, same):
+    """Issue 49: a mailbox that keeps failing is said as an error once, not at every retry
+    because a time stamp or trace id in the server's answer changed."""
+    from mailbot.passes import same_failure
+
+    assert same_failure(said, now) is same

@@ -213,6 +213,15 @@ class FetchAhead:
             wait([self._pending])
 
 
+def _busy(cfg: ImapConfig, answer: str) -> str:
+    """What a login turned away for now says, with what it most likely means."""
+    if "[UNAVAILABLE]" in answer.upper():  # RFC 5530: the server's own trouble (its back end, maintenance)
+        return (f"IMAP server {cfg.host}:{cfg.port} cannot take the login of {cfg.username} now: {answer} "
+                "(the server's own trouble, not the password; mailbot tries again)")
+    return (f"IMAP server {cfg.host}:{cfg.port} holds no more sessions for {cfg.username} now: {answer} "
+            "(its connection limit: other programs hold them; mailbot keeps one per mailbox and tries again)")
+
+
 def _token_login(client: imapclient.IMAPClient, cfg: ImapConfig) -> None:
     """Log in with an OAuth2 access token; once more with a new one when the server refused
     a kept token that had not expired (revoked early: `servers.token_refused`)."""
@@ -255,10 +264,7 @@ class Mailbox:
         except LoginError as exc:
             _shutdown(client)
             if servers.busy(_text(exc)):
-                raise ServerBusyError(
-                    f"IMAP server {cfg.host}:{cfg.port} holds no more sessions for {cfg.username} now: {_text(exc)} "
-                    "(its connection limit: other programs hold them; mailbot keeps one per mailbox and tries "
-                    "again)") from None
+                raise ServerBusyError(_busy(cfg, _text(exc))) from None
             raise LoginRefusedError(
                 f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None
         except LoginRefusedError as exc:

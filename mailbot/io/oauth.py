@@ -27,9 +27,9 @@ Access tokens are kept on disk too, beside the state (`oauth2.token_cache_dir`, 
 0700 of files 0600, one per client and user): a restarted daemon, or a `mailbot report`
 that sends mail beside it, logs in with the token the last process fetched while it is
 valid, rather than asking the provider anew each time. `check` alone never trusts a kept
-token (`fresh()`): it is there to show that the provider grants one now. A token a server
-refuses although it has not expired (revoked, a tenant's policy) is forgotten here and on
-disk (`refused`), and the login tries once more with a new one.
+token (`fresh()`): it is there to show that the provider grants one now. A kept token a
+server refuses although it has not expired (revoked, a tenant's policy) is forgotten here
+and on disk (`refused`), and the login tries once more with one of its own.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import hashlib
 import json
 import os
 import ssl
+import stat
 import tempfile
 import threading
 import time
@@ -60,27 +61,28 @@ from mailbot.errors import LoginRefusedError, UnreachableError
 TIMEOUT_SECONDS = 30
 EARLY_SECONDS = 300  # a token is renewed this long before it expires (half its life when shorter)
 _DESCRIPTION_LIMIT = 200
-REFUSED_AGAIN_SECONDS = 60  # a token refused within this long of its fetch is not fetched again at once
+_CACHE_LIMIT = 64 * 1024  # bytes: a kept token's file is far smaller; a larger one is not read
 
 
 @dataclass(frozen=True)
 class _Held:
     token: str
     renew_at: float  # time.time() from which it is renewed
-    fetched_at: float  # time.time() when the provider granted it
+    kept: bool = False  # read from disk: another process fetched it
 
 
-_Key = tuple[str, str, str, str]  # token endpoint, client, scope, user
+_Key = tuple[str, str, str, str, str]  # token endpoint, client, scope, user, refresh token file
 _held: dict[_Key, _Held] = {}
 _fetching: dict[_Key, threading.Lock] = {}  # one per key: a slow endpoint holds up only its own logins
-_lock = threading.Lock()  # guards the two dicts, never held during a request
+_refused: set[str] = set()  # kept tokens a server refused: never read from disk again
+_lock = threading.Lock()  # guards the dicts and the set, never held during a request
 _fresh: contextvars.ContextVar[bool] = contextvars.ContextVar("oauth_fresh", default=False)
 
 
 def access_token(cfg: OAuth2Config, username: str, where: str) -> str:
     """A valid access token for `username`'s login, fetched anew shortly before the held one
     expires. `where` names the server it is for, in errors."""
-    key = (cfg.token_url, cfg.client_id, cfg.scope, username)
+    key = _key(cfg, username)
     with _lock:
         fetching = _fetching.setdefault(key, threading.Lock())
     with fetching:
@@ -105,21 +107,31 @@ def fresh() -> Iterator[None]:
 
 
 def refused(cfg: OAuth2Config, username: str, token: str) -> bool:
-    """A server refused `token`: forget it, in memory and on disk. True when it was not
-    just granted, so a new one may be worth a second login (a token revoked before its
-    time); a token refused within a minute of its grant is the server's verdict on the
-    client, and asking again at once would only double the refusals."""
-    key = (cfg.token_url, cfg.client_id, cfg.scope, username)
+    """A server refused `token`: forget it, in memory and on disk. True when it was a kept
+    token another process fetched (revoked before its time, say), so that one more login
+    with a token of this process's own is worth it. A token this process fetched is not
+    tried again at once: its refusal is the server's verdict on the client, and a second
+    login would only double the refusals the daemon's back-off keeps few."""
+    key = _key(cfg, username)
     with _lock:
         held = _held.get(key)
         if held is None or held.token != token:
             return False
         del _held[key]
+        if held.kept:
+            _refused.add(token)
+    path = _cache_file(cfg, key)
     cached = _read_cache(cfg, key)
-    if cached is not None and cached.token == token:
+    if path is not None and (cached is None or cached.token == token):
         with contextlib.suppress(OSError):
-            _cache_file(cfg, key).unlink()  # type: ignore[union-attr]  # a cached token has a file
-    return time.time() - held.fetched_at > REFUSED_AGAIN_SECONDS
+            path.unlink()
+    return held.kept
+
+
+def _key(cfg: OAuth2Config, username: str) -> _Key:
+    """Whose token: two mailboxes share one only when they log in as the same user with the
+    same client, scope and (delegated) refresh token."""
+    return cfg.token_url, cfg.client_id, cfg.scope, username, str(cfg.refresh_token_file or "")
 
 
 def forget() -> None:
@@ -169,17 +181,28 @@ def _cache_file(cfg: OAuth2Config, key: _Key) -> Path | None:
 
 
 def _read_cache(cfg: OAuth2Config, key: _Key) -> _Held | None:
-    """The kept token of `key` while it is to be used, else None (none, another key's, unreadable)."""
+    """The kept token of `key` while it is to be used, else None: none, another key's, one a
+    server refused, or a file that is not a small regular file of mailbot's own (a link, a
+    FIFO, a hostile or broken one: whatever it holds, the provider is asked instead)."""
     path = _cache_file(cfg, key)
     if path is None:
         return None
     try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-        held = _Held(str(kept["access_token"]), float(kept["renew_at"]), float(kept["fetched_at"]))
-        if kept["key"] != list(key):
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
         return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size > _CACHE_LIMIT:
+            return None
+        kept = json.loads(os.read(fd, _CACHE_LIMIT + 1).decode("utf-8"))
+        held = _Held(str(kept["access_token"]), float(kept["renew_at"]), kept=True)
+        if kept["key"] != list(key) or held.token in _refused:
+            return None
+    except Exception:  # noqa: BLE001 - any content at all: only a cache, the provider is asked instead
+        return None
+    finally:
+        os.close(fd)
     return held if time.time() < held.renew_at else None
 
 
@@ -190,10 +213,12 @@ def _write_cache(cfg: OAuth2Config, key: _Key, held: _Held) -> None:
     path = _cache_file(cfg, key)
     if path is None:
         return
-    text = json.dumps({"key": list(key), "access_token": held.token, "renew_at": held.renew_at,
-                       "fetched_at": held.fetched_at})
+    text = json.dumps({"key": list(key), "access_token": held.token, "renew_at": held.renew_at})
     with contextlib.suppress(OSError):
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = path.parent.stat()
+        if folder.st_uid == os.geteuid() and folder.st_mode & 0o077:  # made by hand, or by an older umask
+            path.parent.chmod(0o700)
         _write_private(path, text)
 
 
@@ -237,8 +262,7 @@ def _fetch_unlocked(cfg: OAuth2Config, where: str) -> _Held:
     if cfg.refresh_token_file is not None and rotated and rotated != refresh:
         _save_refresh_token(cfg.refresh_token_file, str(rotated), where)
     lifetime = float(token.get("expires_in") or 3600)
-    now = time.time()
-    return _Held(str(token["access_token"]), now + lifetime - min(EARLY_SECONDS, lifetime / 2), now)
+    return _Held(str(token["access_token"]), time.time() + lifetime - min(EARLY_SECONDS, lifetime / 2))
 
 
 def device_login(cfg: OAuth2Config, where: str, say: Callable[[str], None], *,

@@ -167,7 +167,8 @@ async def _login(client: aiosmtplib.SMTP, cfg: ServerConfig) -> None:
         await client.login(cfg.username or "", servers.password(cfg))
         return
     token, response = await _token_auth(client, cfg)
-    if response.code != 235 and servers.token_refused(cfg, token):  # a kept token revoked early: once more
+    # a kept token refused (5xx; a 4xx is the server's trouble, not the token's): once more with a new one
+    if response.code >= 500 and servers.token_refused(cfg, token):
         token, response = await _token_auth(client, cfg)
     if response.code != 235:
         raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
