@@ -8,10 +8,19 @@ no part sets another part's fields: each failure is recorded and cleared here, b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailbot.errors import TransientError
+
+_CHANGING = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+", re.IGNORECASE)
+
+
+def same_failure(said: str, now: str) -> bool:
+    """Whether two failures' texts tell the same reason: alike but for numbers and GUIDs
+    (a server's time stamp, a trace id, a port), which change from one try to the next."""
+    return _CHANGING.sub("#", said) == _CHANGING.sub("#", now)
 
 
 @dataclass
@@ -37,6 +46,12 @@ class Health:
         if folder is not None:
             self.failing_folder[key] = folder
         return since
+
+    def known(self, key: str, why: str) -> bool:
+        """Whether `key` fails already, for the same reason as `why` (`same_failure`): a
+        repeat, not news."""
+        said = self.failing_why.get(key)
+        return key in self.failing_since and said is not None and same_failure(said, why)
 
     def recovered(self, key: str) -> datetime | None:
         """A failure over: since when it had lasted (None: it was not failing)."""

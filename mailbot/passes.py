@@ -8,7 +8,6 @@ recorded. What touches the store runs through `on_main` on the thread that owns 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
@@ -40,15 +39,6 @@ def host_clock() -> datetime:
     daemon's clock may be another one: `sweep --now`, a replay, a test's)."""
     return datetime.now(UTC)
 
-
-
-_CHANGING = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+", re.IGNORECASE)
-
-
-def same_failure(said: str, now: str) -> bool:
-    """Whether two failures' texts tell the same reason: alike but for numbers and GUIDs
-    (a server's time stamp, a trace id, a port), which change from one try to the next."""
-    return _CHANGING.sub("#", said) == _CHANGING.sub("#", now)
 
 class Passes:
     """The passes over the mailboxes of one configuration."""
@@ -105,8 +95,7 @@ class Passes:
         """A failed login or pass: said as an error once, and again when the reason changes
         (issue 49: a refresh that keeps failing fills no log); each retry meanwhile at info."""
         key, why = f"imap:{box.name}", str(exc)
-        said = self.health.failing_why.get(key)
-        known = key in self.health.failing_since and said is not None and same_failure(said, why)
+        known = self.health.known(key, why)
         self.health.failing(key, self.clock(), why=why)
         if known:
             self.log.info("mailbox_still_unavailable", mailbox=box.name, error=why)

@@ -328,6 +328,6 @@ _SECRET_REFUSED = "refused: invalid_client: AADSTS7000215: Invalid client secret
 def test_a_failure_is_told_from_another_by_its_reason_not_its_numbers(said, now, same):
     """Issue 49: a mailbox that keeps failing is said as an error once, not at every retry
     because a time stamp or trace id in the server's answer changed."""
-    from mailbot.passes import same_failure
+    from mailbot.health import same_failure
 
     assert same_failure(said, now) is same

@@ -261,14 +261,10 @@ class Mailbox:
                 _token_login(client, cfg)
             elif cfg.username:
                 client.login(cfg.username, servers.password(cfg))
-        except LoginError as exc:
+        except (LoginError, LoginRefusedError) as exc:
             _shutdown(client)
-            if servers.busy(_text(exc)):
+            if isinstance(exc, LoginError) and servers.busy(_text(exc)):  # the server's answer, not a token source's
                 raise ServerBusyError(_busy(cfg, _text(exc))) from None
-            raise LoginRefusedError(
-                f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None
-        except LoginRefusedError as exc:
-            _shutdown(client)
             raise LoginRefusedError(
                 f"IMAP login to {cfg.host}:{cfg.port} as {cfg.username} refused: {_text(exc)}") from None
         except (OSError, IMAPClientError, ssl.SSLError) as exc:

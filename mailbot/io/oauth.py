@@ -118,13 +118,13 @@ def refused(cfg: OAuth2Config, username: str, token: str) -> bool:
         if held is None or held.token != token:
             return False
         del _held[key]
-        if held.kept:
-            _refused.add(token)
-    path = _cache_file(cfg, key)
-    cached = _read_cache(cfg, key)
-    if path is not None and (cached is None or cached.token == token):
+    path, cached = _cache_file(cfg, key), _read_cache(cfg, key)
+    if path is not None and cached is not None and cached.token == token:  # not another process's newer one
         with contextlib.suppress(OSError):
             path.unlink()
+    if held.kept:
+        with _lock:
+            _refused.add(token)  # a file that could not be removed is not read again
     return held.kept
 
 
@@ -380,7 +380,6 @@ def _save_refresh_token(path: Path, token: str, where: str) -> None:
         # The old token may be void already: say so now rather than at the next refresh.
         raise LoginRefusedError(f"no OAuth2 token for {where}: cannot save the rotated refresh token to "
                                 f"{path}: {exc.strerror}") from None
-
 
 
 def _write_private(path: Path, text: str) -> None:
