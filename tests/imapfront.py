@@ -21,7 +21,9 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 HOST = "127.0.0.1"
 _COMMAND = re.compile(rb"^([A-Za-z0-9.]+) ([A-Za-z]+)")
@@ -80,7 +82,8 @@ class _Session:
         self.send_lock = threading.Lock()
 
     def start(self) -> None:
-        for target in (self._from_client, self._from_backend, self._watch):
+        for target in (partial(self._pump, self.client, self._client_line),
+                       partial(self._pump, self.backend, self._backend_line), self._watch):
             threading.Thread(target=target, daemon=True).start()
 
     def _to_client(self, data: bytes) -> None:
@@ -97,43 +100,34 @@ class _Session:
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
 
-    def _from_client(self) -> None:
-        reader = self.client.makefile("rb")
+    def _pump(self, source: socket.socket, handle: Callable[[bytes], None]) -> None:
+        """Each line from `source` to `handle` until either side closes; then the session ends."""
+        reader = source.makefile("rb")
         try:
-            while not self.ended.is_set():
-                line = reader.readline()
-                if not line:
-                    break
-                self.last_heard = time.monotonic()
-                command = _COMMAND.match(line)
-                if (self.front.maintenance and command and command.group(2).upper() not in _LET_THROUGH
-                        and not line.rstrip().endswith(b"}")):
-                    self._to_client(command.group(1) + b" NO [UNAVAILABLE] mailbox in maintenance mode\r\n")
-                    self._failed()
-                    continue
-                self.backend.sendall(line)
+            while not self.ended.is_set() and (line := reader.readline()):
+                handle(line)
         except OSError:
             pass
         finally:
             self._end(b"Connection closed")
 
-    def _from_backend(self) -> None:
-        reader = self.backend.makefile("rb")
-        try:
-            while not self.ended.is_set():
-                line = reader.readline()
-                if not line:
-                    break
-                self._to_client(line)
-                tagged = _TAGGED.match(line)
-                if tagged and tagged.group(2).upper() == b"OK":
-                    self.errors = 0
-                elif tagged:
-                    self._failed()
-        except OSError:
-            pass
-        finally:
-            self._end(b"Connection closed")
+    def _client_line(self, line: bytes) -> None:
+        self.last_heard = time.monotonic()
+        command = _COMMAND.match(line)
+        if (self.front.maintenance and command and command.group(2).upper() not in _LET_THROUGH
+                and not line.rstrip().endswith(b"}")):
+            self._to_client(command.group(1) + b" NO [UNAVAILABLE] mailbox in maintenance mode\r\n")
+            self._failed()
+            return
+        self.backend.sendall(line)
+
+    def _backend_line(self, line: bytes) -> None:
+        self._to_client(line)
+        tagged = _TAGGED.match(line)
+        if tagged and tagged.group(2).upper() == b"OK":
+            self.errors = 0
+        elif tagged:
+            self._failed()
 
     def _failed(self) -> None:
         self.errors += 1

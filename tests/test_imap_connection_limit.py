@@ -15,7 +15,6 @@ from contextlib import redirect_stdout
 
 import imapclient
 import pytest
-import yaml
 
 from mailbot import cli
 from tests import mailfactory as mf
@@ -33,11 +32,7 @@ def one_session(dovecot_installed, tmp_path_factory):  # type: ignore[no-untyped
 
 
 def _config(servers: LocalMailServers, tmp_path):  # type: ignore[no-untyped-def]
-    data = mf.config_data(servers, tmp_path)
-    data["mailboxes"][0]["imap"].update({"idle": True, "poll_seconds": 2})
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return mf.write_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, idle=True, poll_seconds=2)])
 
 
 def _acks(servers: LocalMailServers, requester: str) -> int:

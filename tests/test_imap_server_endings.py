@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 
 import pytest
-import yaml
 
 from tests import mailfactory as mf
 from tests.imapfront import ImapFront
@@ -34,11 +33,8 @@ def servers(dovecot_installed, tmp_path_factory):  # type: ignore[no-untyped-def
 
 
 def _config(servers: LocalMailServers, tmp_path, front: ImapFront, **imap):  # type: ignore[no-untyped-def]
-    data = mf.config_data(servers, tmp_path, log={"format": "json", "level": "info"})
-    data["mailboxes"][0]["imap"].update({"port": front.port, **imap})
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return mf.write_config(servers, tmp_path, log={"format": "json", "level": "info"},
+                           mailboxes=[mf.mailbox_block(servers, port=front.port, **imap)])
 
 
 def _acks(servers: LocalMailServers, requester: str) -> int:

@@ -9,7 +9,6 @@ import io
 from contextlib import redirect_stdout
 
 import pytest
-import yaml
 
 from mailbot import cli
 from mailbot.config import load_config
@@ -33,11 +32,7 @@ def no_idle(dovecot_installed, tmp_path_factory):  # type: ignore[no-untyped-def
 
 
 def _config(servers: LocalMailServers, tmp_path):  # type: ignore[no-untyped-def]
-    data = mf.config_data(servers, tmp_path)
-    data["mailboxes"][0]["imap"].update({"idle": True, "poll_seconds": 2})
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return mf.write_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, idle=True, poll_seconds=2)])
 
 
 def test_check_and_the_session_see_a_server_without_idle(no_idle, mailservers, tmp_path):

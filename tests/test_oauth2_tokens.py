@@ -55,10 +55,14 @@ def no_held_tokens():  # type: ignore[no-untyped-def]
     oauth.forget()
 
 
-def _config(servers: LocalMailServers, tmp: Path, oauth2: dict, auth: str = "xoauth2") -> Path:  # type: ignore[type-arg]
+def _config(servers: LocalMailServers, tmp: Path, oauth2: dict, auth: str = "xoauth2",  # type: ignore[type-arg]
+            smtp_oauth: bool = True) -> Path:
+    """IMAP (and SMTP, unless `smtp_oauth` is False: then it takes mail without a login)
+    logging in with tokens from `oauth2`."""
     data = mf.config_data(servers, tmp)
-    data["smtp"] = {"host": servers.host, "port": servers.smtp_port, "security": "none", "username": mf.UNIT,
-                    "auth": auth, "oauth2": oauth2}
+    if smtp_oauth:
+        data["smtp"] = {"host": servers.host, "port": servers.smtp_port, "security": "none", "username": mf.UNIT,
+                        "auth": auth, "oauth2": oauth2}
     imap = data["mailboxes"][0]["imap"]
     del imap["password"]
     imap.update({"auth": auth, "oauth2": oauth2})
@@ -293,10 +297,8 @@ def test_a_refused_token_alerts_the_coordinators_once_naming_the_error_and_keeps
     tokens.register("mailbot-revoked", mf.UNIT, secret="current")
     config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
                                           "client_id": "mailbot-revoked",
-                                          "client_secret_file": str(_secret_file(tmp_path, "revoked"))})
-    data = yaml.safe_load(config.read_text())
-    data["smtp"] = {"host": servers.host, "port": servers.smtp_port, "security": "none"}
-    config.write_text(yaml.safe_dump(data))
+                                          "client_secret_file": str(_secret_file(tmp_path, "revoked"))},
+                     smtp_oauth=False)
     _request(servers, "waiting@vendor.test", "Akun terkunci")
     start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     clock = [start]
@@ -326,9 +328,9 @@ def test_a_refusing_endpoint_keeps_the_daemon_alive_and_the_other_mailbox_served
     tokens.register("mailbot-consent", mf.UNIT, secret="consent")
     config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
                                           "client_id": "mailbot-consent",
-                                          "client_secret_file": str(_secret_file(tmp_path, "consent"))})
+                                          "client_secret_file": str(_secret_file(tmp_path, "consent"))},
+                     smtp_oauth=False)
     data = yaml.safe_load(config.read_text())
-    data["smtp"] = {"host": servers.host, "port": servers.smtp_port, "security": "none"}
     data["mailboxes"][0]["imap"].update({"idle": True, "poll_seconds": 1})
     data["mailboxes"].append(mf.mailbox_block(servers, address=other, name="t2", prefix="LPSE-T2"))
     config.write_text(yaml.safe_dump(data))
