@@ -8,10 +8,12 @@ to do neither: in IDLE it sends keep-alives and waits for ever, and it ends a se
 after 20 bad commands, a number built in. So this front relays every byte between the
 client and the real Dovecot and adds exactly those two endings, each with Zimbra's untagged
 BYE before the close: after `idle_drop` seconds without a byte from the client, and after
-`errors_drop` tagged NO or BAD answers in a row. `maintenance` answers every tagged
-command past the login itself with NO, as a Zimbra mailbox being moved or backed up does
-("mailbox in maintenance mode"), which is how a run of errors comes about. The front counts the
-sessions it accepted and the ones it ended, for the tests to compare with what the client did.
+`errors_drop` tagged NO or BAD answers in a row. `refusal` is the front's own answer to
+every tagged command past the login: `MAINTENANCE`, as a Zimbra mailbox being moved or
+backed up says it, which is how a run of errors comes about; `NOT_CONNECTED`, Exchange
+Online's answer when it took a login that may not open the mailbox. The front counts the
+sessions it accepted, the ones it ended and the most open at once, for the tests to compare
+with what the client did.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ _COMMAND = re.compile(rb"^([A-Za-z0-9.]+) ([A-Za-z]+)")
 # what a mailbox in maintenance still answers: the login, and the session's own commands
 _LET_THROUGH = (b"CAPABILITY", b"LOGIN", b"AUTHENTICATE", b"STARTTLS", b"ID", b"NOOP", b"LOGOUT", b"DONE")
 _TAGGED = re.compile(rb"^([A-Za-z0-9.]+) (OK|NO|BAD)\b", re.IGNORECASE)
+MAINTENANCE = b"NO [UNAVAILABLE] mailbox in maintenance mode"
+NOT_CONNECTED = b"BAD User is authenticated but not connected."  # Exchange Online, word for word
 
 
 @dataclass
@@ -37,8 +41,10 @@ class ImapFront:
     backend_port: int
     idle_drop: float | None = None  # seconds of client silence after which the session is ended
     errors_drop: int | None = None  # failed commands in a row after which the session is ended
-    maintenance: bool = False  # every tagged command answered NO by the front itself
+    refusal: bytes | None = None  # the front's own answer to every tagged command past the login
     accepted: int = 0
+    open: int = 0
+    most_open: int = 0
     ended_idle: int = 0
     ended_errors: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -66,6 +72,8 @@ class ImapFront:
                 return
             with self._lock:
                 self.accepted += 1
+                self.open += 1
+                self.most_open = max(self.most_open, self.open)
             _Session(self, client).start()
 
 
@@ -80,6 +88,7 @@ class _Session:
         self.errors = 0
         self.ended = threading.Event()
         self.send_lock = threading.Lock()
+        self.end_lock = threading.Lock()
 
     def start(self) -> None:
         for target in (partial(self._pump, self.client, self._client_line),
@@ -91,9 +100,12 @@ class _Session:
             self.client.sendall(data)
 
     def _end(self, why: bytes) -> None:
-        if self.ended.is_set():
-            return
-        self.ended.set()
+        with self.end_lock:  # both pumps and the watch may end the session at once
+            if self.ended.is_set():
+                return
+            self.ended.set()
+        with self.front._lock:
+            self.front.open -= 1
         self._to_client(b"* BYE " + why + b"\r\n")
         for sock in (self.client, self.backend):
             with contextlib.suppress(OSError):
@@ -114,9 +126,10 @@ class _Session:
     def _client_line(self, line: bytes) -> None:
         self.last_heard = time.monotonic()
         command = _COMMAND.match(line)
-        if (self.front.maintenance and command and command.group(2).upper() not in _LET_THROUGH
+        refusal = self.front.refusal
+        if (refusal and command and command.group(2).upper() not in _LET_THROUGH
                 and not line.rstrip().endswith(b"}")):
-            self._to_client(command.group(1) + b" NO [UNAVAILABLE] mailbox in maintenance mode\r\n")
+            self._to_client(command.group(1) + b" " + refusal + b"\r\n")
             self._failed()
             return
         self.backend.sendall(line)

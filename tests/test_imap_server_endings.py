@@ -12,12 +12,15 @@
 
 from __future__ import annotations
 
+import io
 import time
+from contextlib import redirect_stdout
 
 import pytest
 
+from mailbot import cli
 from tests import mailfactory as mf
-from tests.imapfront import ImapFront
+from tests.imapfront import MAINTENANCE, NOT_CONNECTED, ImapFront
 from tests.localmail import LocalMailServers
 
 CATCHALL = "catchall@lpse.test"
@@ -86,10 +89,10 @@ def test_a_session_failing_in_maintenance_is_opened_again_and_no_mail_is_lost(se
         try:
             _request(servers, f"before{errors_drop}@vendor.test", "Akun terkunci")
             assert mf.wait_for(lambda: _acks(servers, f"before{errors_drop}@vendor.test") == 1, 30)
-            front.maintenance = True
+            front.refusal = MAINTENANCE
             _request(servers, f"during{errors_drop}@vendor.test", "Jadwal tender berubah")
             time.sleep(8)
-            front.maintenance = False
+            front.refusal = None
             assert mf.wait_for(lambda: _acks(servers, f"during{errors_drop}@vendor.test") == 1, 60)
         finally:
             output = mf.stop(daemon)
@@ -115,3 +118,49 @@ def test_idle_renewal_learns_from_two_early_endings_that_agree(endings, renewal,
     from mailbot.service import idle_renewal
 
     assert idle_renewal(endings, renewal) == pytest.approx(then)
+
+
+def test_check_names_a_login_exchange_took_without_the_mailbox(servers, tmp_path):
+    """Exchange Online takes the login of an app that may not open the mailbox (no
+    Add-MailboxPermission for its service principal), then answers each command "BAD User is
+    authenticated but not connected." and ends the session after the second. `check` names
+    that answer and the permission (77, as a refused login), not a folder it could not
+    create, and leaves no session open at the server."""
+    front = ImapFront(servers.imap_port, errors_drop=2, refusal=NOT_CONNECTED)
+    try:
+        config = _config(servers, tmp_path, front, idle=True, poll_seconds=2)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert cli.main(["--config", str(config), "check"]) == 77
+        said = out.getvalue()
+        refused = "but not the mailbox: LIST command error: BAD User is authenticated but not connected."
+        assert "imap FAILED:" in said and refused in said, said
+        assert "Add-MailboxPermission" in said and "cannot create IMAP folder" not in said, said
+        assert mf.wait_for(lambda: front.open == 0, 5), front
+    finally:
+        front.stop()
+
+
+def test_a_mailbox_exchange_does_not_open_waits_and_is_served_once_granted(servers, tmp_path):
+    """The same refusal while the daemon runs, until the administrator grants the mailbox:
+    the daemon says why once, holds no more than one session at the server while it tries
+    again, keeps the request in the INBOX, and answers it once the mailbox is granted."""
+    front = ImapFront(servers.imap_port, errors_drop=2, refusal=NOT_CONNECTED)
+    try:
+        config = _config(servers, tmp_path, front, idle=True, poll_seconds=2)
+        _request(servers, "granted@vendor.test", "Akun terkunci")
+        daemon = mf.daemon(config)
+        try:
+            assert mf.wait_for(lambda: front.accepted >= 3, 30)  # tried again, more than once
+            assert _acks(servers, "granted@vendor.test") == 0 and len(servers.fetch(mf.UNIT)) == 1
+            front.refusal = None
+            assert mf.wait_for(lambda: _acks(servers, "granted@vendor.test") == 1, 60)
+        finally:
+            output = mf.stop(daemon)
+        assert front.most_open == 1, front
+        unavailable = [line for line in output.splitlines() if '"mailbox_unavailable"' in line]
+        assert len(unavailable) == 1 and "but not the mailbox" in unavailable[0], output[-3000:]
+        assert '"mailbox_available_again"' in output and "Traceback" not in output, output[-3000:]
+        assert servers.fetch(mf.UNIT) == [] and servers.fetch(mf.UNIT, "Quarantine") == []
+    finally:
+        front.stop()

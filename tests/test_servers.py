@@ -312,6 +312,20 @@ def test_a_refused_login_for_want_of_a_free_session_is_told_from_bad_credentials
     assert servers.busy(answer) is full
 
 
+@pytest.mark.parametrize(("answer", "granted"), [
+    ("LIST command error: BAD User is authenticated but not connected.", False),  # Exchange Online
+    ("SELECT command error: BAD User is authenticated but not connected.", False),
+    ("select failed: User is authenticated but not connected", False),
+    ("SELECT command error: NO Mailbox doesn't exist: INBOX", True),  # a folder: imap.folder
+    ("LIST command error: NO [UNAVAILABLE] mailbox in maintenance mode", True),  # not now: tried again
+    ("CREATE command error: NO [ALREADYEXISTS] Mailbox already exists", True),
+])
+def test_a_mailbox_exchange_took_the_login_for_but_does_not_open_is_told_from_a_folder_failure(answer, granted):
+    """Issue 49: Exchange Online takes the login of an app without the mailbox permission and
+    refuses every command after it; that is a permission to grant (77), not a folder."""
+    assert servers.not_connected(answer) is not granted
+
+
 _DOVECOT_TEMPFAIL = "IMAP server h:993 cannot take the login now: [UNAVAILABLE] Temporary authentication failure. "
 _SECRET_REFUSED = "refused: invalid_client: AADSTS7000215: Invalid client secret provided. Trace ID: "
 

@@ -37,6 +37,7 @@ FETCH_BATCH = 50  # messages per FETCH and per group commit
 FETCH_BYTES = 8 * 1024 * 1024  # a batch's bodies together, unless one message is larger
 UNREADABLE_PER_PASS = 5  # messages the server cannot return in one pass; one more: the server fails, not them
 _BYTES_REPR = re.compile(r"b(['\"])(.*)\1", re.DOTALL)
+_LISTED_BYTES = re.compile(r"\[b(['\"])(.*?)\1\]")  # imaplib's "LIST command error: BAD [b'...']"
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,18 @@ def _busy(cfg: ImapConfig, answer: str) -> str:
             "(its connection limit: other programs hold them; mailbot keeps one per mailbox and tries again)")
 
 
+def _refused_mailbox(cfg: ImapConfig, exc: BaseException) -> None:
+    """A LoginRefusedError when the server took the login but refuses the mailbox itself
+    (Exchange Online's "User is authenticated but not connected."): a permission for the
+    tenant's administrator to grant, not a folder to create or select."""
+    if servers.not_connected(_text(exc)):
+        raise LoginRefusedError(
+            f"IMAP server {cfg.host}:{cfg.port} took the login of {cfg.username} but not the mailbox: {_text(exc)} "
+            "(Exchange Online says this when the app may not open the mailbox: New-ServicePrincipal and "
+            "Add-MailboxPermission, docs/operator/mail-providers.md; when IMAP is off for the mailbox; "
+            "or when the mailbox holds too many sessions; mailbot tries again)") from None
+
+
 def _token_login(client: imapclient.IMAPClient, cfg: ImapConfig) -> None:
     """Log in with an OAuth2 access token; once more with a new one when the server refused
     a kept token that had not expired (revoked early: `servers.token_refused`)."""
@@ -272,15 +285,19 @@ class Mailbox:
             raise UnreachableError(f"IMAP server {cfg.host}:{cfg.port} unreachable: {_text(exc)}"
                                    f"{servers.security_hint(cfg, exc)}") from None
         self.client = client
-        self.capabilities = frozenset(client.capabilities())
-        for folder in (cfg.processed_folder, cfg.quarantine_folder):
-            self._ensure_folder(folder)
         try:
-            info = client.select_folder(cfg.folder)
-        except IMAPClientError as exc:
-            self.close()
-            raise MissingFolderError(f"IMAP folder {cfg.folder!r} on {cfg.host}:{cfg.port} cannot be selected "
-                                     f"(imap.folder): {_text(exc)}") from None
+            self.capabilities = frozenset(client.capabilities())
+            for folder in (cfg.processed_folder, cfg.quarantine_folder):
+                self._ensure_folder(folder)
+            try:
+                info = client.select_folder(cfg.folder)
+            except IMAPClientError as exc:
+                _refused_mailbox(cfg, exc)
+                raise MissingFolderError(f"IMAP folder {cfg.folder!r} on {cfg.host}:{cfg.port} cannot be selected "
+                                         f"(imap.folder): {_text(exc)}") from None
+        except BaseException:
+            self.close()  # a session the server holds for nothing counts against its limit
+            raise
         self.uidvalidity = int(info[b"UIDVALIDITY"])
         self.lost = False
 
@@ -336,6 +353,7 @@ class Mailbox:
                 if not self._c.folder_exists(folder):
                     raise
         except IMAPClientError as exc:
+            _refused_mailbox(self.cfg, exc)
             raise TransientError(f"cannot create IMAP folder {folder!r}: {_text(exc)}") from None
 
     def pending_uids(self, after: int) -> list[int]:
@@ -674,4 +692,4 @@ def _text(exc: BaseException) -> str:
     quoted = _BYTES_REPR.fullmatch(text)  # imaplib's bytes, turned into "b'...'" by imapclient
     if quoted:
         return quoted.group(2)
-    return text if text else type(exc).__name__
+    return _LISTED_BYTES.sub(lambda words: words.group(2), text) if text else type(exc).__name__

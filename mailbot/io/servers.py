@@ -99,6 +99,18 @@ def busy(answer: str) -> bool:
     return bool(_BUSY.search(answer))
 
 
+# Exchange Online's answer to each command after a login it accepted when the login may not
+# open the mailbox: app-only access without the mailbox permission, IMAP switched off for the
+# mailbox, or a mailbox over its sessions (as other IMAP clients' trackers report it).
+_NOT_CONNECTED = re.compile(r"authenticated but not connected", re.IGNORECASE)
+
+
+def not_connected(answer: str) -> bool:
+    """Whether a command's failure after the login says the server took the login but not
+    the mailbox, which no folder or message of mailbot's own can mend."""
+    return bool(_NOT_CONNECTED.search(answer))
+
+
 def token_refused(cfg: ServerConfig, token: str) -> bool:
     """The server refused `token`: True when it came from `oauth2` and was not just granted,
     so that one more login with a new token is worth it (`oauth.refused`)."""
