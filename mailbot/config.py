@@ -483,14 +483,30 @@ def _imap(data: Any, key: str, base: Path, address: str) -> ImapConfig:
     data = _expect_mapping(data, key)
     _check_keys(data, IMAP_KEYS, key)
     fields = _server_fields(data, key, base, lambda s: 993 if s == "ssl" else 143, address)
+    folders = {name: _str(data, name, key, default) for name, default in
+               (("folder", "INBOX"), ("processed_folder", "Processed"), ("quarantine_folder", "Quarantine"))}
+    _distinct_folders(folders, key)
     return ImapConfig(
         **fields,
-        folder=_str(data, "folder", key, "INBOX"),
-        processed_folder=_str(data, "processed_folder", key, "Processed"),
-        quarantine_folder=_str(data, "quarantine_folder", key, "Quarantine"),
+        folder=folders["folder"],
+        processed_folder=folders["processed_folder"],
+        quarantine_folder=folders["quarantine_folder"],
         idle=_bool(data, "idle", key, True),
         poll_seconds=_num(data, "poll_seconds", key, 60, minimum=1),
     )
+
+
+def _distinct_folders(folders: dict[str, str], key: str) -> None:
+    """The folder read, Processed and Quarantine are three folders: handled mail moved into
+    the folder read would be read again at every pass, and quarantined mail mixed with
+    handled mail could not be told apart. INBOX is one name in any case (RFC 3501)."""
+    seen: dict[str, str] = {}
+    for name, folder in folders.items():
+        same = folder.upper() if folder.upper() == "INBOX" else folder
+        if same in seen:
+            raise ConfigError(f"{key}.{name}: {folder!r} is also {key}.{seen[same]}: the folder mailbot reads, "
+                              "the one it moves handled mail to and its quarantine must be three folders")
+        seen[same] = name
 
 
 MAILBOX_KEYS = {

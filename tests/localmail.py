@@ -180,6 +180,8 @@ def _dovecot_config(
     oauth2_conf: Path | None = None,
     capability: str | None = None,
     userip_connections: int = 100,
+    folders: str | None = None,
+    greeting: str | None = None,
     run_dir: Path,
     state_dir: Path,
     log_file: Path,
@@ -230,25 +232,11 @@ mail_max_userip_connections = {userip_connections}
 {_capacity(connections)}{_capability(capability)}postmaster_address = {postmaster}
 hostname = localmail.test
 
+{f"login_greeting = {greeting}" if greeting else ""}
 namespace inbox {{
   inbox = yes
   separator = /
-  mailbox Drafts {{
-    special_use = \\Drafts
-  }}
-  mailbox Sent {{
-    special_use = \\Sent
-  }}
-  mailbox Trash {{
-    special_use = \\Trash
-  }}
-  mailbox Junk {{
-    special_use = \\Junk
-  }}
-  mailbox Archive {{
-    special_use = \\Archive
-  }}
-}}
+{folders or _FOLDERS}}}
 
 passdb {{
   driver = passwd-file
@@ -278,6 +266,26 @@ service imap-login {{
   }}
 }}
 {extra_services}"""
+
+
+# Each user's special-use folders (RFC 6154), as most servers name them
+_FOLDERS = """\
+  mailbox Drafts {
+    special_use = \\Drafts
+  }
+  mailbox Sent {
+    special_use = \\Sent
+  }
+  mailbox Trash {
+    special_use = \\Trash
+  }
+  mailbox Junk {
+    special_use = \\Junk
+  }
+  mailbox Archive {
+    special_use = \\Archive
+  }
+"""
 
 
 def _capability(capability: str | None) -> str:
@@ -482,6 +490,8 @@ class LocalMailServers:
         connections: int = 0,
         imap_capability: str | None = None,
         userip_connections: int = 100,
+        folders: str | None = None,
+        greeting: str | None = None,
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
         self._connections = connections  # 0: Dovecot's defaults (about 100 concurrent sessions)
@@ -489,6 +499,9 @@ class LocalMailServers:
         self._capability = imap_capability
         # Dovecot's mail_max_userip_connections: sessions one user may hold from one address
         self._userip_connections = userip_connections
+        # Dovecot `mailbox` blocks in place of the usual special-use folders (Gmail's tree), and
+        # the greeting before the login
+        self._folders, self._greeting = folders, greeting
         self.tls = tls
         self._oauth_tokens = {t: _normalise_address(u) for t, u in (oauth_tokens or {}).items()}
         self._use_oauth = oauth_tokens is not None
@@ -770,6 +783,8 @@ class LocalMailServers:
                 oauth2_conf=oauth2_conf,
                 capability=self._capability,
                 userip_connections=self._userip_connections,
+                folders=self._folders,
+                greeting=self._greeting,
                 run_dir=self._run_dir,
                 state_dir=self.base_dir / "state",
                 log_file=self.log_file,

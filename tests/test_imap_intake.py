@@ -359,24 +359,24 @@ def test_a_folder_another_session_creates_meanwhile_is_there_not_a_failure(fresh
 
     servers = fresh_mailboxes
     box = load_config(write_config(servers, tmp_path)).mailboxes[0].imap
-    original = IMAPClient.folder_exists
+    original = IMAPClient.list_folders
     looked: list[str] = []
 
-    def look_then_let_the_other_create(self, folder):  # type: ignore[no-untyped-def]
-        exists = original(self, folder)
-        if not exists and folder not in looked:
-            looked.append(folder)
+    def look_then_let_the_other_create(self, directory="", pattern="*"):  # type: ignore[no-untyped-def]
+        listed = original(self, directory, pattern)
+        if not listed and pattern not in looked:
+            looked.append(pattern)
             with imap.Mailbox(box):  # the other daemon's session creates the folders it needs
                 pass
-        return exists
+        return listed
 
-    IMAPClient.folder_exists = look_then_let_the_other_create  # type: ignore[method-assign]
+    IMAPClient.list_folders = look_then_let_the_other_create  # type: ignore[method-assign]
     try:
         with imap.Mailbox(box) as session:
             assert session.client is not None
             assert set(looked) == {box.processed_folder, box.quarantine_folder}
     finally:
-        IMAPClient.folder_exists = original  # type: ignore[method-assign]
+        IMAPClient.list_folders = original  # type: ignore[method-assign]
 
 
 def test_a_move_of_messages_another_session_moved_meanwhile_moves_the_rest(fresh_mailboxes, tmp_path):

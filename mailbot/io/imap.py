@@ -223,6 +223,27 @@ def _busy(cfg: ImapConfig, answer: str) -> str:
             "(its connection limit: other programs hold them; mailbot keeps one per mailbox and tries again)")
 
 
+# Folders a server empties by itself (Gmail deletes Trash and Spam after 30 days; Zimbra and
+# Exchange purge them by retention policy) or that are views, not places (Gmail's All Mail
+# holds every message already, sent mail too; Starred and Important are flags): mail moved
+# there would be lost or never leave the view (RFC 6154 names them; Important is Gmail's).
+_NOT_A_PLACE = {b"\\ALL": "every message is already there", b"\\TRASH": "the server empties it",
+                b"\\JUNK": "the server empties it", b"\\FLAGGED": "a view of flagged mail",
+                b"\\IMPORTANT": "a view of Gmail's own choosing"}
+
+
+def _keeps_mail(cfg: ImapConfig, folder: str, flags: tuple[bytes, ...]) -> None:
+    """MissingFolderError when the server marks the folder mailbot moves mail to as one
+    that does not keep it (`_NOT_A_PLACE`): nothing that reached the mailbox may be lost."""
+    for flag in flags:
+        why = _NOT_A_PLACE.get(flag.upper())
+        if why and folder in (cfg.processed_folder, cfg.quarantine_folder):
+            key = "processed_folder" if folder == cfg.processed_folder else "quarantine_folder"
+            raise MissingFolderError(
+                f"imap.{key}: {folder!r} on {cfg.host}:{cfg.port} is the server's {flag.decode()} folder ({why}): "
+                "mail mailbot moves there would not be kept; name a folder of its own (Processed, Quarantine)")
+
+
 def _refused_mailbox(cfg: ImapConfig, exc: BaseException) -> None:
     """A LoginRefusedError when the server took the login but refuses the mailbox itself
     (Exchange Online's "User is authenticated but not connected."): a permission for the
@@ -345,7 +366,9 @@ class Mailbox:
         then answers NO [ALREADYEXISTS] (RFC 5530), which is the folder being there, not a
         failure to alert the coordinators about."""
         try:
-            if self._c.folder_exists(folder):
+            listed = self._c.list_folders("", folder)
+            if listed:
+                _keeps_mail(self.cfg, folder, listed[0][0])
                 return
             try:
                 self._c.create_folder(folder)
