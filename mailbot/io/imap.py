@@ -366,9 +366,10 @@ class Mailbox:
         then answers NO [ALREADYEXISTS] (RFC 5530), which is the folder being there, not a
         failure to alert the coordinators about."""
         try:
-            listed = self._c.list_folders("", folder)
+            # its own line: a name with % or * in it lists other folders too
+            listed = [flags for flags, _, name in self._c.list_folders("", folder) if name == folder]
             if listed:
-                _keeps_mail(self.cfg, folder, listed[0][0])
+                _keeps_mail(self.cfg, folder, listed[0])
                 return
             try:
                 self._c.create_folder(folder)
