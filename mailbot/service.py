@@ -38,6 +38,7 @@ from mailbot.errors import (
     TransientError,
     UnreachableError,
 )
+from mailbot.idle_length import IdleLength
 from mailbot.io import imap
 from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)  # disk full, locked
-IDLE_RENEW_SECONDS = 25 * 60  # servers may end IDLE after 30 minutes (RFC 2177)
-IDLE_FLOOR_SECONDS = 2.0  # the shortest IDLE a server's early endings can teach
 WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailboxes, quarantine)
 SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its other duties
 STOP_GRACE_SECONDS = 3.0  # how long watchers get to finish their current step after SIGTERM
@@ -72,22 +71,6 @@ def retry_delay(exc: TransientError, failures: int, poll_seconds: float) -> floa
     unreachable = isinstance(exc, UnreachableError) and not isinstance(exc, LoginRefusedError)
     base = RECONNECT_SECONDS if unreachable else poll_seconds
     return min(base * (1 << min(failures, 10)), RETRY_MAX_SECONDS)
-
-
-def idle_renewal(endings: list[float], renewal: float) -> float:
-    """How long IDLE lasts from now on, given how long the last two IDLEs lasted that the
-    server ended before mailbot's own DONE (`endings`, seconds): when the two agree (within a
-    quarter), three quarters of the shorter, never less than `IDLE_FLOOR_SECONDS`, never
-    more than `renewal`, the present length. One ending alone teaches nothing: a restarted
-    server or a dropped line ends an IDLE at any moment. A server, NAT box or load balancer
-    that ends sessions silent for less than poll_seconds (Zimbra's
-    imap_authenticated_max_idle_time set low) then sees mailbot's DONE before it ends the next."""
-    if len(endings) < 2:
-        return renewal
-    first, second = endings[-2:]
-    if abs(first - second) > 0.25 * max(first, second):
-        return renewal
-    return min(renewal, max(IDLE_FLOOR_SECONDS, 0.75 * min(first, second)))
 
 
 def descriptors_for(mailboxes: int, log: Any) -> None:
@@ -292,8 +275,7 @@ class MailboxWatcher:
         self.failures = 0
         self.working = False  # the current session has served a pass: a failure now is a dropped session
         self.read_once = threading.Event()  # a first pass was made, or failed: the timers may run
-        self.idle_renew = float(IDLE_RENEW_SECONDS)  # shortened by a server that ends idle sessions early
-        self.idle_endings: list[float] = []  # how long the IDLEs lasted that the server ended, since one did not
+        self.idle = IdleLength()  # shortened by a server that ends idle sessions early
 
     def run(self) -> None:
         stop, turns = self.service.stop, self.service.turns
@@ -370,22 +352,22 @@ class MailboxWatcher:
         # IDLE is renewed at least every poll_seconds: a pass then also catches anything a
         # server failed to announce.
         self.app.log.debug("idle_waiting", mailbox=self.box.name)
-        lasting = min(max(seconds, 1), self.idle_renew)
-        started = time.monotonic()
+        started, learnt = time.monotonic(), self.idle.renew
+        lasting = min(max(seconds, 1), self.idle.length(started))
+        if self.idle.renew > learnt:
+            self.app.log.info("idle_lengthened", mailbox=self.box.name, seconds=round(self.idle.renew, 1),
+                              why="an hour after it was shortened, the whole length is tried again")
         try:
             woke = session.idle(lasting, stop.is_set)
         except TransientError:
             ended_after = time.monotonic() - started
-            if IDLE_FLOOR_SECONDS <= ended_after < lasting - 1:  # ended by the other side before mailbot's DONE
-                self.idle_endings = [*self.idle_endings[-1:], ended_after]
-                renewal = idle_renewal(self.idle_endings, lasting)
-                if renewal < lasting:
-                    self.idle_renew, self.idle_endings = renewal, []
-                    self.app.log.info("idle_shortened", mailbox=self.box.name, seconds=round(renewal, 1),
-                                      why=f"the server ended two idle sessions after {ended_after:.0f} s")
+            renewal = self.idle.ended(ended_after, lasting, time.monotonic())
+            if renewal is not None:
+                self.app.log.info("idle_shortened", mailbox=self.box.name, seconds=round(renewal, 1),
+                                  why=f"the server ended two idle sessions after {ended_after:.0f} s")
             raise
         if time.monotonic() - started >= lasting - 1:  # it lasted (not woken early): an ending was something else
-            self.idle_endings = []
+            self.idle.lasted()
         if woke:
             self.app.log.debug("idle_woke", mailbox=self.box.name)
 

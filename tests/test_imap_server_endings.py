@@ -19,6 +19,7 @@ from contextlib import redirect_stdout
 import pytest
 
 from mailbot import cli
+from mailbot.idle_length import IdleLength, idle_renewal
 from tests import mailfactory as mf
 from tests.imapfront import MAINTENANCE, NOT_CONNECTED, ImapFront
 from tests.localmail import LocalMailServers
@@ -116,9 +117,25 @@ def test_a_session_failing_in_maintenance_is_opened_again_and_no_mail_is_lost(se
     ([2.1, 2.0], 60.0, 2.0),  # never shorter than the floor
 ])
 def test_idle_renewal_learns_from_two_early_endings_that_agree(endings, renewal, then):
-    from mailbot.service import idle_renewal
-
     assert idle_renewal(endings, renewal) == pytest.approx(then)
+
+
+def test_a_shortened_idle_is_tried_whole_again_after_an_hour_and_shortened_again_at_one_ending():
+    """What was learnt may pass (a NAT box replaced): an hour after IDLE was shortened, the
+    whole 25 minutes are tried again. A server still ending sessions after 4 s ends that
+    one, and with the ending remembered, IDLE is shortened again at once (one new session,
+    not two); a server that no longer does lets IDLE last, and it stays whole."""
+    idle = IdleLength()
+    assert idle.length(0.0) == 25 * 60
+    assert idle.ended(4.2, 60.0, 10.0) is None  # one ending alone teaches nothing
+    assert idle.ended(4.0, 60.0, 20.0) == pytest.approx(3.0)
+    assert idle.length(20.0 + 3599) == pytest.approx(3.0)
+    assert idle.length(20.0 + 3600) == 25 * 60  # tried whole again
+    assert idle.ended(4.1, 60.0, 3700.0) == pytest.approx(3.0)  # the server still ends them: shortened at once
+    assert idle.length(3700.0 + 3600) == 25 * 60
+    idle.lasted()  # the whole length lasted: the server no longer ends them
+    assert idle.ended(4.1, 60.0, 7400.0) is None and idle.length(7400.0 + 3600) == 25 * 60
+    assert idle.ended(1.0, 60.0, 9000.0) is None and idle.ended(59.5, 60.0, 9100.0) is None  # dead, or its own DONE
 
 
 def test_check_names_a_login_exchange_took_without_the_mailbox(servers, tmp_path):
