@@ -499,10 +499,11 @@ def _imap(data: Any, key: str, base: Path, address: str) -> ImapConfig:
 def _distinct_folders(folders: dict[str, str], key: str) -> None:
     """The folder read, Processed and Quarantine are three folders: handled mail moved into
     the folder read would be read again at every pass, and quarantined mail mixed with
-    handled mail could not be told apart. INBOX is one name in any case (RFC 3501)."""
+    handled mail could not be told apart. Compared in any case: INBOX is one name so
+    (RFC 3501), and Exchange, Zimbra and Gmail take every folder's name so."""
     seen: dict[str, str] = {}
     for name, folder in folders.items():
-        same = folder.upper() if folder.upper() == "INBOX" else folder
+        same = folder.casefold()
         if same in seen:
             raise ConfigError(f"{key}.{name}: {folder!r} is also {key}.{seen[same]}: the folder mailbot reads, "
                               "the one it moves handled mail to and its quarantine must be three folders")

@@ -60,6 +60,15 @@ def _request(servers: LocalMailServers, requester: str) -> None:
     servers.send(mf.mail(requester, "Akun terkunci", "Mohon bantuan, akun saya terkunci.")[0], requester, [mf.UNIT])
 
 
+def _create(servers: LocalMailServers, folder: str) -> None:
+    import imapclient
+
+    with imapclient.IMAPClient(servers.host, port=servers.imap_port, ssl=False) as client:
+        client.login(mf.UNIT, servers.password_for(mf.UNIT))
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+
+
 def _listed(servers: LocalMailServers) -> dict[str, tuple[bytes, ...]]:
     import imapclient
 
@@ -91,15 +100,20 @@ def test_a_request_is_answered_and_kept_under_processed_beside_gmails_own_folder
     ("quarantine_folder", "[Gmail]/Spam", "\\Junk"),  # the same
     ("processed_folder", "[Gmail]/Starred", "\\Flagged"),  # a view: moving there stars the mail
     ("quarantine_folder", "[Gmail]/Important", "\\Important"),
+    ("processed_folder", "Arsip", "\\Noselect"),  # a folder of folders: it holds no mail
 ])
 def test_a_folder_gmail_empties_or_only_shows_is_refused_and_the_mail_stays(gmail, tmp_path, key, folder, use):
+    """Each such folder refused by `check` (78) with the folder and its mark named, and by
+    `run --once`, which moves nothing there: the request waits in the INBOX."""
+    if folder == "Arsip":
+        _create(gmail, "Arsip/2026")
     requester = f"{key.split('_')[0]}-{use[1:].lower()}@vendor.test"
     config = mf.write_config(gmail, tmp_path, mailboxes=[mf.mailbox_block(gmail, **{key: folder})])
     code, said = _check(config)
     assert code == 78, said
     assert f"imap.{key}: {folder!r}" in said and f"server's {use} folder" in said, said
     _request(gmail, requester)
-    cli.main(["--config", str(config), "run", "--once"])
+    assert cli.main(["--config", str(config), "run", "--once"]) == 78
     assert len(gmail.fetch(mf.UNIT)) == 1  # waiting in the INBOX, not moved where it would be lost
     assert not [m for m in mf.of_kind(mf.inbox(gmail, CATCHALL), "ack") if requester in str(m["To"])]
     # the next test finds an empty INBOX: this one's request is handled with the default folders

@@ -527,6 +527,35 @@ def _parsed(tmp_path: Path, oauth2: dict) -> object:  # type: ignore[type-arg]
     return parse_config(data, tmp_path)
 
 
+@pytest.mark.parametrize(("login", "hint"), [
+    ("app", "the app may not open the mailbox: New-ServicePrincipal and Add-MailboxPermission"),
+    ("person", "the token is another account's or lacks the IMAP scope: sign in again as lpse@batam.go.id"),
+    ("password", "after a wrong password too"),
+])
+def test_exchanges_not_connected_names_the_likeliest_cause_for_the_kind_of_login(tmp_path, login, hint):
+    """Exchange Online answers "User is authenticated but not connected." after a login it
+    took in three cases, one per kind of login: an app without the mailbox permission, a
+    person's token of another account (or without the IMAP scope), a wrong password."""
+    from dataclasses import replace
+
+    from imapclient.exceptions import IMAPClientError
+
+    from mailbot.errors import LoginRefusedError
+    from mailbot.io import imap
+
+    refresh = {"refresh_token_file": str(tmp_path / "rt")} if login == "person" else {}
+    parsed = _parsed(tmp_path, {"provider": "microsoft", "tenant": "batam.go.id", "client_id": "c", **refresh})
+    cfg = parsed.mailboxes[0].imap
+    if login != "password":
+        cfg = replace(cfg, auth="xoauth2", oauth2=parsed.smtp.oauth2, password=None)
+    answer = IMAPClientError("LIST command error: BAD [b'User is authenticated but not connected.']")  # imaplib's
+    with pytest.raises(LoginRefusedError) as refused:
+        imap._refused_mailbox(cfg, answer)
+    said = str(refused.value)
+    assert "but not the mailbox: LIST command error: BAD User is authenticated but not connected." in said, said
+    assert hint in said, said
+
+
 def test_microsoft_and_google_get_their_endpoints_and_scopes(tmp_path):
     app_only = _parsed(tmp_path, {"provider": "microsoft", "tenant": "batam.go.id", "client_id": "c"}).smtp.oauth2
     assert app_only.token_url == "https://login.microsoftonline.com/batam.go.id/oauth2/v2.0/token"

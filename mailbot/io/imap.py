@@ -14,6 +14,7 @@ comes back as a `Fetched` with `error` set while the others come as usual.
 
 from __future__ import annotations
 
+import ast
 import re
 import socket
 import ssl
@@ -37,7 +38,8 @@ FETCH_BATCH = 50  # messages per FETCH and per group commit
 FETCH_BYTES = 8 * 1024 * 1024  # a batch's bodies together, unless one message is larger
 UNREADABLE_PER_PASS = 5  # messages the server cannot return in one pass; one more: the server fails, not them
 _BYTES_REPR = re.compile(r"b(['\"])(.*)\1", re.DOTALL)
-_LISTED_BYTES = re.compile(r"\[b(['\"])(.*?)\1\]")  # imaplib's "LIST command error: BAD [b'...']"
+# imaplib's "LIST command error: BAD [b'...']", one item or more
+_LISTED_BYTES = re.compile(r"\[(b(['\"]).*?\2(?:, b(['\"]).*?\3)*)\]")
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,8 @@ def _busy(cfg: ImapConfig, answer: str) -> str:
 # there would be lost or never leave the view (RFC 6154 names them; Important is Gmail's).
 _NOT_A_PLACE = {b"\\ALL": "every message is already there", b"\\TRASH": "the server empties it",
                 b"\\JUNK": "the server empties it", b"\\FLAGGED": "a view of flagged mail",
-                b"\\IMPORTANT": "a view of Gmail's own choosing"}
+                b"\\IMPORTANT": "a view of Gmail's own choosing",
+                b"\\NOSELECT": "it holds folders, not messages", b"\\NONEXISTENT": "it holds folders, not messages"}
 
 
 def _keeps_mail(cfg: ImapConfig, folder: str, flags: tuple[bytes, ...]) -> None:
@@ -251,9 +254,19 @@ def _refused_mailbox(cfg: ImapConfig, exc: BaseException) -> None:
     if servers.not_connected(_text(exc)):
         raise LoginRefusedError(
             f"IMAP server {cfg.host}:{cfg.port} took the login of {cfg.username} but not the mailbox: {_text(exc)} "
-            "(Exchange Online says this when the app may not open the mailbox: New-ServicePrincipal and "
-            "Add-MailboxPermission, docs/operator/mail-providers.md; when IMAP is off for the mailbox; "
-            "or when the mailbox holds too many sessions; mailbot tries again)") from None
+            f"({_not_connected_hint(cfg)}; also when IMAP is off for the mailbox, or it holds too many sessions; "
+            "docs/operator/mail-providers.md; mailbot tries again)") from None
+
+
+def _not_connected_hint(cfg: ImapConfig) -> str:
+    """The likeliest cause of Exchange's "not connected" for this kind of login."""
+    if cfg.oauth2 is not None and cfg.oauth2.refresh_token_file is None:  # app-only: client credentials
+        return ("Exchange Online says this when the app may not open the mailbox: New-ServicePrincipal and "
+                "Add-MailboxPermission for imap.username")
+    if cfg.auth in ("xoauth2", "oauthbearer"):  # a person's token, or one from the operator's own tool
+        return (f"Exchange Online says this when the token is another account's or lacks the IMAP scope: sign in "
+                f"again as {cfg.username} (mailbot oauth login)")
+    return "Exchange Online says this after a wrong password too: check the password"
 
 
 def _token_login(client: imapclient.IMAPClient, cfg: ImapConfig) -> None:
@@ -305,22 +318,34 @@ class Mailbox:
             _shutdown(client)
             raise UnreachableError(f"IMAP server {cfg.host}:{cfg.port} unreachable: {_text(exc)}"
                                    f"{servers.security_hint(cfg, exc)}") from None
+        except BaseException:  # a token endpoint unreachable, a stop: the connection goes with it
+            _shutdown(client)
+            raise
         self.client = client
         try:
-            self.capabilities = frozenset(client.capabilities())
-            for folder in (cfg.processed_folder, cfg.quarantine_folder):
-                self._ensure_folder(folder)
-            try:
-                info = client.select_folder(cfg.folder)
-            except IMAPClientError as exc:
-                _refused_mailbox(cfg, exc)
-                raise MissingFolderError(f"IMAP folder {cfg.folder!r} on {cfg.host}:{cfg.port} cannot be selected "
-                                         f"(imap.folder): {_text(exc)}") from None
-        except BaseException:
+            self._open(cfg, client)
+        except BaseException as exc:
             self.close()  # a session the server holds for nothing counts against its limit
+            if isinstance(exc, (OSError, ssl.SSLError)):  # a time-out after the login: the server, not the disk
+                raise UnreachableError(f"IMAP server {cfg.host}:{cfg.port} unreachable: {_text(exc)}") from None
             raise
-        self.uidvalidity = int(info[b"UIDVALIDITY"])
         self.lost = False
+
+    def _open(self, cfg: ImapConfig, client: imapclient.IMAPClient) -> None:
+        """After the login: the server's capabilities, the folders mailbot moves mail to, and
+        the folder it reads, selected."""
+        self.capabilities = frozenset(client.capabilities())
+        for folder in (cfg.processed_folder, cfg.quarantine_folder):
+            self._ensure_folder(folder)
+        try:
+            info = client.select_folder(cfg.folder)
+        except IMAPClientError as exc:
+            _refused_mailbox(cfg, exc)
+            raise MissingFolderError(f"IMAP folder {cfg.folder!r} on {cfg.host}:{cfg.port} cannot be selected "
+                                     f"(imap.folder): {_text(exc)}") from None
+        if b"UIDVALIDITY" not in info:
+            raise TransientError(f"IMAP server {cfg.host}:{cfg.port} selected {cfg.folder!r} without its UIDVALIDITY")
+        self.uidvalidity = int(info[b"UIDVALIDITY"])
 
     def revive(self) -> None:
         """A fresh session where a failed command left this one closed; the folder must
@@ -344,7 +369,7 @@ class Mailbox:
             try:
                 self.client.logout()
             except (OSError, IMAPClientError):
-                pass
+                _shutdown(self.client)  # imaplib closes the socket only after a LOGOUT answered
             self.client = None
 
     def __enter__(self) -> Self:
@@ -366,19 +391,31 @@ class Mailbox:
         then answers NO [ALREADYEXISTS] (RFC 5530), which is the folder being there, not a
         failure to alert the coordinators about."""
         try:
-            # its own line: a name with % or * in it lists other folders too
-            listed = [flags for flags, _, name in self._c.list_folders("", folder) if name == folder]
-            if listed:
-                _keeps_mail(self.cfg, folder, listed[0])
-                return
-            try:
-                self._c.create_folder(folder)
-            except IMAPClientError:
-                if not self._c.folder_exists(folder):
-                    raise
+            flags = self._flags(folder)
+            if flags is None:
+                try:
+                    self._c.create_folder(folder)
+                    return
+                except IMAPClientError:
+                    flags = self._flags(folder)
+                    if flags is None:
+                        raise
+            _keeps_mail(self.cfg, folder, flags)
         except IMAPClientError as exc:
             _refused_mailbox(self.cfg, exc)
             raise TransientError(f"cannot create IMAP folder {folder!r}: {_text(exc)}") from None
+
+    def _flags(self, folder: str) -> tuple[bytes, ...] | None:
+        """The flags of the server's own LIST line for `folder`, None when there is none. A
+        name with % or * lists other folders too; most servers (Exchange, Zimbra, Gmail)
+        take names in any case, and list theirs as they spell it."""
+        listed = self._c.list_folders("", folder)
+        for flags, _, name in listed:
+            if name == folder:
+                return tuple(flags)
+        if "%" in folder or "*" in folder:
+            return None
+        return next((tuple(flags) for flags, _, name in listed if name.casefold() == folder.casefold()), None)
 
     def pending_uids(self, after: int) -> list[int]:
         """UIDs above `after`, ascending ("n:*" also returns the last message, filter it)."""
@@ -716,4 +753,13 @@ def _text(exc: BaseException) -> str:
     quoted = _BYTES_REPR.fullmatch(text)  # imaplib's bytes, turned into "b'...'" by imapclient
     if quoted:
         return quoted.group(2)
-    return _LISTED_BYTES.sub(lambda words: words.group(2), text) if text else type(exc).__name__
+    return _LISTED_BYTES.sub(_words, text) if text else type(exc).__name__
+
+
+def _words(listed: re.Match[str]) -> str:
+    """The server's words in imaplib's list of bytes, as they were sent."""
+    try:
+        items = ast.literal_eval(f"[{listed.group(1)}]")
+    except (ValueError, SyntaxError):
+        return listed.group(0)
+    return " ".join(item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item) for item in items)
