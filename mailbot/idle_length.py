@@ -44,12 +44,13 @@ class IdleLength:
     shortened_at: float | None = None  # when the present shorter length was learnt
     learnt_from: float = 0.0  # the ending it was learnt from
 
-    def length(self, now: float) -> float:
-        """The renewal to use now; the whole length again an hour after it was shortened,
-        with the ending it was learnt from kept, so one more such ending suffices."""
-        if self.shortened_at is not None and now - self.shortened_at >= IDLE_TRY_FULL_SECONDS:
-            self.renew, self.shortened_at, self.endings = float(IDLE_RENEW_SECONDS), None, [self.learnt_from]
-        return self.renew
+    def try_whole(self, now: float) -> bool:
+        """Whether the whole length is tried again now, an hour after it was shortened; the
+        ending it was learnt from is kept, so one more such ending shortens it again."""
+        if self.shortened_at is None or now - self.shortened_at < IDLE_TRY_FULL_SECONDS:
+            return False
+        self.renew, self.shortened_at, self.endings = float(IDLE_RENEW_SECONDS), None, [self.learnt_from]
+        return True
 
     def ended(self, after: float, lasting: float, now: float) -> float | None:
         """The server ended an IDLE `after` seconds of `lasting`: the new, shorter renewal

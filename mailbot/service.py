@@ -352,11 +352,11 @@ class MailboxWatcher:
         # IDLE is renewed at least every poll_seconds: a pass then also catches anything a
         # server failed to announce.
         self.app.log.debug("idle_waiting", mailbox=self.box.name)
-        started, learnt = time.monotonic(), self.idle.renew
-        lasting = min(max(seconds, 1), self.idle.length(started))
-        if self.idle.renew > learnt:
+        started = time.monotonic()
+        if self.idle.try_whole(started):
             self.app.log.info("idle_lengthened", mailbox=self.box.name, seconds=round(self.idle.renew, 1),
                               why="an hour after it was shortened, the whole length is tried again")
+        lasting = min(max(seconds, 1), self.idle.renew)
         try:
             woke = session.idle(lasting, stop.is_set)
         except TransientError:

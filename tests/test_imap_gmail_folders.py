@@ -61,19 +61,13 @@ def _request(servers: LocalMailServers, requester: str) -> None:
 
 
 def _create(servers: LocalMailServers, folder: str) -> None:
-    import imapclient
-
-    with imapclient.IMAPClient(servers.host, port=servers.imap_port, ssl=False) as client:
-        client.login(mf.UNIT, servers.password_for(mf.UNIT))
+    with servers.imap(mf.UNIT) as client:
         if not client.folder_exists(folder):
             client.create_folder(folder)
 
 
 def _listed(servers: LocalMailServers) -> dict[str, tuple[bytes, ...]]:
-    import imapclient
-
-    with imapclient.IMAPClient(servers.host, port=servers.imap_port, ssl=False) as client:
-        client.login(mf.UNIT, servers.password_for(mf.UNIT))
+    with servers.imap(mf.UNIT) as client:
         return {name: flags for flags, _, name in client.list_folders()}
 
 

@@ -126,15 +126,16 @@ def test_a_shortened_idle_is_tried_whole_again_after_an_hour_and_shortened_again
     one, and with the ending remembered, IDLE is shortened again at once (one new session,
     not two); a server that no longer does lets IDLE last, and it stays whole."""
     idle = IdleLength()
-    assert idle.length(0.0) == 25 * 60
+    assert not idle.try_whole(0.0) and idle.renew == 25 * 60
     assert idle.ended(4.2, 60.0, 10.0) is None  # one ending alone teaches nothing
     assert idle.ended(4.0, 60.0, 20.0) == pytest.approx(3.0)
-    assert idle.length(20.0 + 3599) == pytest.approx(3.0)
-    assert idle.length(20.0 + 3600) == 25 * 60  # tried whole again
+    assert not idle.try_whole(20.0 + 3599) and idle.renew == pytest.approx(3.0)
+    assert idle.try_whole(20.0 + 3600) and idle.renew == 25 * 60  # tried whole again
     assert idle.ended(4.1, 60.0, 3700.0) == pytest.approx(3.0)  # the server still ends them: shortened at once
-    assert idle.length(3700.0 + 3600) == 25 * 60
+    assert idle.try_whole(3700.0 + 3600) and idle.renew == 25 * 60
     idle.lasted()  # the whole length lasted: the server no longer ends them
-    assert idle.ended(4.1, 60.0, 7400.0) is None and idle.length(7400.0 + 3600) == 25 * 60
+    assert idle.ended(4.1, 60.0, 7400.0) is None
+    assert not idle.try_whole(7400.0 + 3600) and idle.renew == 25 * 60
     assert idle.ended(1.0, 60.0, 9000.0) is None and idle.ended(59.5, 60.0, 9100.0) is None  # dead, or its own DONE
 
 

@@ -235,13 +235,12 @@ _NOT_A_PLACE = {b"\\ALL": "every message is already there", b"\\TRASH": "the ser
                 b"\\NOSELECT": "it holds folders, not messages", b"\\NONEXISTENT": "it holds folders, not messages"}
 
 
-def _keeps_mail(cfg: ImapConfig, folder: str, flags: tuple[bytes, ...]) -> None:
-    """MissingFolderError when the server marks the folder mailbot moves mail to as one
-    that does not keep it (`_NOT_A_PLACE`): nothing that reached the mailbox may be lost."""
+def _keeps_mail(cfg: ImapConfig, key: str, folder: str, flags: tuple[bytes, ...]) -> None:
+    """MissingFolderError when the server marks the folder mailbot moves mail to (`key`) as
+    one that does not keep it (`_NOT_A_PLACE`): nothing that reached the mailbox may be lost."""
     for flag in flags:
         why = _NOT_A_PLACE.get(flag.upper())
-        if why and folder in (cfg.processed_folder, cfg.quarantine_folder):
-            key = "processed_folder" if folder == cfg.processed_folder else "quarantine_folder"
+        if why:
             raise MissingFolderError(
                 f"imap.{key}: {folder!r} on {cfg.host}:{cfg.port} is the server's {flag.decode()} folder ({why}): "
                 "mail mailbot moves there would not be kept; name a folder of its own (Processed, Quarantine)")
@@ -335,8 +334,8 @@ class Mailbox:
         """After the login: the server's capabilities, the folders mailbot moves mail to, and
         the folder it reads, selected."""
         self.capabilities = frozenset(client.capabilities())
-        for folder in (cfg.processed_folder, cfg.quarantine_folder):
-            self._ensure_folder(folder)
+        for key, folder in (("processed_folder", cfg.processed_folder), ("quarantine_folder", cfg.quarantine_folder)):
+            self._ensure_folder(key, folder)
         try:
             info = client.select_folder(cfg.folder)
         except IMAPClientError as exc:
@@ -385,9 +384,10 @@ class Mailbox:
             raise TransientError("IMAP session is not connected")
         return self.client
 
-    def _ensure_folder(self, folder: str) -> None:
-        """Create `folder` unless it exists. Another session (a second daemon on the same
-        config, a mail client) may create it between the look and the CREATE: the server
+    def _ensure_folder(self, key: str, folder: str) -> None:
+        """Create `folder` (the config's `key`) unless it exists; refuse one that does not
+        keep mail. Another session (a second daemon on the same config, a mail client) may
+        create it between the look and the CREATE: the server
         then answers NO [ALREADYEXISTS] (RFC 5530), which is the folder being there, not a
         failure to alert the coordinators about."""
         try:
@@ -400,7 +400,7 @@ class Mailbox:
                     flags = self._flags(folder)
                     if flags is None:
                         raise
-            _keeps_mail(self.cfg, folder, flags)
+            _keeps_mail(self.cfg, key, folder, flags)
         except IMAPClientError as exc:
             _refused_mailbox(self.cfg, exc)
             raise TransientError(f"cannot create IMAP folder {folder!r}: {_text(exc)}") from None

@@ -112,8 +112,9 @@ def not_connected(answer: str) -> bool:
 
 
 def token_refused(cfg: ServerConfig, token: str) -> bool:
-    """The server refused `token`: True when it came from `oauth2` and was not just granted,
-    so that one more login with a new token is worth it (`oauth.refused`)."""
+    """The server refused `token`: True when it came from `oauth2` and was a token another
+    process kept, so that one more login with a token of this process's own is worth it
+    (`oauth.refused`)."""
     return cfg.oauth2 is not None and oauth.refused(cfg.oauth2, cfg.username or "", token)
 
 
