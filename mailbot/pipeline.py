@@ -184,7 +184,7 @@ class Pipeline:
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
-                                 vouched=alerts_answered(known.citations))
+                                 vouched=alerts_answered(known.citations), arrived=arrival.received_at)
         planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
                        lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
         holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box,

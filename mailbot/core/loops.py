@@ -8,16 +8,12 @@ addresses of one domain within an hour. Such mail still opens its ticket and rea
 staff; only the ack is not sent, which is all a responder answers, so the loop stops.
 
 Only mail that answers mail of ours (its In-Reply-To or References cite a Message-ID
-mailbot sent) is weighed: a responder answers our ack, while people of one company or of
-gmail.com write "Lupa password" or "Mohon bantuan." as new mail within the same hour, and
-each must get an ack. A third address is needed before anything is held: the first two
-rounds are answered, the third is not.
-
-A responder that answers with no In-Reply-To (issue 44) looks like those people: new mail,
-the same words, another address of one domain each time. Its domain is then one sender,
-with what one address may have (`autoreply_limit`, 5 an hour): five people of gmail.com
-who write "Mohon bantuan." within the hour are each answered, the responder's sixth round
-is not (`looping` with `earlier` at that limit, for an ack no server vouched for).
+mailbot sent, or its subject carries our tag) is weighed: a loop needs our mail to cause
+theirs. People of one company or of gmail.com write "Lupa password" or "Mohon bantuan,
+tidak bisa login" as new mail within the same hour (an outage morning), and each gets an
+ack (issue 57). A third address is needed before anything is held: the first two rounds
+are answered, the third is not. A responder that drops every citation looks like those
+people; the ack budget's share bounds it (`limits.ack_share`), as it bounds any flood.
 """
 
 from __future__ import annotations
@@ -68,24 +64,21 @@ def domain_of(address: str) -> str:
 
 
 def looping(sender: str, subject: str, text: str, recent: Iterable[tuple[str, str, str]],
-            earlier: int = EARLIER_ADDRESSES, *, by_subject: bool = True) -> Refusal | None:
+            earlier: int = EARLIER_ADDRESSES) -> Refusal | None:
     """Why mail from `sender` is a responder answering from rotating addresses, or None.
     `recent`: (sender, subject, new text) of the mail the unit received from `sender`'s
     domain in the last `WINDOW_HOURS`, this message excluded; `earlier`: how many other
-    addresses wrote the same words before this one is not answered; `by_subject`: a subject
-    alone repeating counts (for new mail it does not: people of one domain title their mail
-    "Pertanyaan" alike and write their own words under it)."""
-    seen = _seen(inbox_key(sender), _marks(subject if by_subject else None, text), recent)
+    addresses wrote the same words (text or subject) before this one is not answered."""
+    seen = _seen(inbox_key(sender), _marks(subject, text), recent)
     for (what, _), addresses in sorted(seen.items()):
         if len(addresses) >= earlier:
             return Refusal("limit_looping", command=what, value=str(len(addresses) + 1), name=domain_of(sender))
     return None
 
 
-def _marks(subject: str | None, text: str) -> set[tuple[str, str]]:
-    """What repeats between mails: the text's fingerprint and the subject's (None: not
-    counted), those that are not empty."""
-    marks = {("text", fingerprint(text)), ("subject", subject_fingerprint(subject) if subject is not None else "")}
+def _marks(subject: str, text: str) -> set[tuple[str, str]]:
+    """What repeats between mails: the text's fingerprint and the subject's, those that are not empty."""
+    marks = {("text", fingerprint(text)), ("subject", subject_fingerprint(subject))}
     return {mark for mark in marks if mark[1]}
 
 

@@ -90,7 +90,7 @@ class History:
     domain_slots: tuple[datetime, ...] = ()
     known: frozenset[str] = frozenset()  # outside addresses (normalised) the unit wrote to before
     looping: Refusal | None = None  # why the sender is a responder on rotating addresses (`loops.looping`)
-    repeated: Refusal | None = None  # why the sender's domain repeats its words as one sender (issue 44)
+    arrived: datetime | None = None  # when the message reached the mailbox (INTERNALDATE): its ack is counted then
     held_ack: datetime | None = None  # when the ticket's ack held for the ack budget goes (issue 44)
     active_timers: frozenset[TimerKind] = frozenset()
     running: Mapping[TimerKind, Timer] = field(default_factory=dict)  # the active timers themselves
@@ -251,7 +251,8 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, history: Hi
     if when.send_at is None:
         return mails, events
     if when.counted:  # what the next acks' budget is read from (`History.ack_slots`)
-        events.append(HistoryEvent("ack_counted", "mailbot", {"slot": _utc(when.send_at), "domain": when.counted}))
+        events.append(HistoryEvent("ack_counted", "mailbot",
+                                   {"slot": _utc(when.counted_at or when.send_at), "domain": when.counted}))
     mails.insert(0, _mail(send, decision.ticket, msg, history, setup, rcpt.to, rcpt.cc, when, limited))
     return mails, events
 
@@ -535,14 +536,14 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, history: 
     stopped = _address_limited(rcpt, history, setup) or _loop_limited(send, rcpt, history)
     if stopped is not None:
         return stopped
-    counted = ""
-    if send.kind == "ack" and not vouched and _new_outside(rcpt, history, setup):
-        # a domain's share is its organisation's: sixty subdomains of one are one (red team of issue 44, F4)
-        when = _ack_budget(organisation_of(msg_domain(rcpt)), history, setup, now)
-        if when.send_at != now:
-            return when
-        counted = when.counted
-    return _ticket_capped(send, ticket, history, setup, now, counted)
+    if send.kind != "ack" or vouched or not _new_outside(rcpt, history, setup):
+        return _ticket_capped(send, ticket, history, setup, now)
+    # a domain's share is its organisation's: sixty subdomains of one are one (red team of issue 44, F4)
+    budget = _ack_budget(organisation_of(msg_domain(rcpt)), history, setup, now)
+    if budget.send_at != now:
+        return budget
+    when = _ticket_capped(send, ticket, history, setup, now)
+    return replace(when, counted=budget.counted, counted_at=budget.counted_at if when.send_at == now else None)
 
 
 def _address_limited(rcpt: tuple[str, ...], history: History, setup: Setup) -> Schedule | None:
@@ -568,37 +569,36 @@ def _new_outside(rcpt: tuple[str, ...], history: History, setup: Setup) -> bool:
     return any(not internal(setup.box, setup.cfg, a) and inbox_key(a) not in history.known for a in rcpt)
 
 
-def _ticket_capped(send: Send, ticket: Ticket | None, history: History, setup: Setup, now: datetime,
-                   counted: str) -> Schedule:
+def _ticket_capped(send: Send, ticket: Ticket | None, history: History, setup: Setup, now: datetime) -> Schedule:
     """Held: the ticket's requester had `limits.ticket_mails_per_hour` mails this hour."""
     if send.to is not Audience.REQUESTER or ticket is None or ticket.id is None:
-        return Schedule(now, counted=counted)
+        return Schedule(now)
     cap = setup.cfg.limits.ticket_mails_per_hour
     slot = ticket_slot(now, [s for s in history.slots if s > now - HOUR], cap)
     if slot <= now:
-        return Schedule(now, counted=counted)
-    return limited(Refusal("limit_ticket", value=str(cap)), send_at=slot, held=True,
-                   cause=f"ticket:{ticket.number}", counted=counted)
+        return Schedule(now)
+    return limited(Refusal("limit_ticket", value=str(cap)), send_at=slot, held=True, cause=f"ticket:{ticket.number}")
 
 
 def _ack_budget(domain: str, history: History, setup: Setup, now: datetime) -> Schedule:
-    """When an ack to a new address no server vouched for may go (issue 44, SPEC 5).
+    """When an ack to a new address no server vouched for may go (issues 44 and 57, SPEC 5).
 
     Issue 37's flood (500 forged senders must not make 500 acks) is bounded by the unit-wide
-    `limits.acks_per_hour` and a domain's share of it (`limits.ack_slot`);
-    past them the ack is held and goes by itself, oldest first, as the hour frees. Only
-    where that would hold it longer than `ack_max_age_hours` (an ack that late answers
-    nothing) does it wait for staff (`#kirim-tanda-terima`), as before. A domain whose
-    addresses repeat their words is one sender (`History.repeated`): the responder that
-    answers each ack from a new address gets no more acks, now or later."""
+    `limits.acks_per_hour` and a domain's share of it (`limits.ack_slot`); past them the ack
+    is held and goes by itself, oldest first, as the hour frees. The hour is that of the
+    mail's arrival (`History.arrived`): mail that came over two days while the host was down
+    is counted as it came, and an ack whose turn has passed meanwhile goes now. Only where
+    the budget would hold it longer than `ack_max_age_hours` (an ack that late answers
+    nothing) does it wait for staff (`#kirim-tanda-terima`). Words repeating across a
+    domain's new mail hold nothing here: people of one domain write alike (issue 57); only
+    mail that answers ours can be a loop (`History.looping`)."""
     cfg = setup.cfg
-    if history.repeated:
-        return limited(history.repeated, send_at=None, cause=f"loop:{domain}")
     budget = cfg.limits.acks_per_hour
     share = ack_share(budget, cfg.autoreply_limit)
-    slot, by_share = ack_slot(now, list(history.ack_slots), list(history.domain_slots), budget, share)
-    if slot == now:
-        return Schedule(now, counted=domain)
+    came = min(history.arrived or now, now)
+    slot, by_share = ack_slot(came, list(history.ack_slots), list(history.domain_slots), budget, share)
+    if slot <= now:
+        return Schedule(now, counted=domain, counted_at=slot)
     if slot - now > timedelta(hours=cfg.ack_max_age_hours):
         return limited(Refusal("limit_acks_days", value=str(budget), name=str(_number(cfg.ack_max_age_hours))),
                        send_at=None, cause=f"acks:{setup.box.name}", waits=True)

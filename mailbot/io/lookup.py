@@ -299,10 +299,12 @@ def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tupl
 
 
 def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
-            role: Role | None, now: datetime, *, vouched: frozenset[str] = frozenset()) -> History:
+            role: Role | None, now: datetime, *, vouched: frozenset[str] = frozenset(),
+            arrived: datetime | None = None) -> History:
     """What the plans of one decision need: thread, texts, counts, timers. `vouched`: the
     `unverified` alerts the message answers, so the LKPP mail each showed, which failed
-    authentication, counts (`lifecycle.lkpp_answers`)."""
+    authentication, counts (`lifecycle.lkpp_answers`); `arrived`: when the message reached
+    the mailbox (its INTERNALDATE), the hour its ack is counted in."""
     ticket = decision.ticket
     found = _ticket_history(store, ticket, now, vouched) if ticket is not None and ticket.id is not None \
         else History()
@@ -315,12 +317,12 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
     if not any(s.kind == "ack" for s in decision.sends):
         return replace(found, sent_to=sent_to, alerted=alerted)
     known = frozenset(inbox_key(a) for a in outside if store.ever_sent_to(a))
-    ack_slots, domain_slots = _ack_slots(store, box, cfg, ticket, msg, now)
+    came = min(arrived or now, now)
+    ack_slots, domain_slots = _ack_slots(store, box, cfg, ticket, msg, came, now)
     if ticket is not None and ticket.id is not None:
         found = replace(found, held_ack=store.held_ack(ticket.id))
-    loop, repeated = _loops(store, box, cfg, msg, now)
     return replace(found, sent_to=sent_to, alerted=alerted, known=known, ack_slots=ack_slots,
-                   domain_slots=domain_slots, looping=loop, repeated=repeated)
+                   domain_slots=domain_slots, looping=_looping(store, box, cfg, msg, now), arrived=came)
 
 
 def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: History) -> History:
@@ -335,34 +337,38 @@ def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: Hist
 
 
 def _ack_slots(store: Store, box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None,
-               now: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
-    """Issue 44: the ack budget's hour, held acks included (they go later, in turn): the
-    mailbox's counted acks, and those of them to the requester's organisation."""
+               came: datetime, now: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
+    """Issue 44: the ack budget's hour around `came` (the mail's arrival), held acks included
+    (they go later, in turn): the mailbox's counted acks, and those of them to the
+    requester's organisation."""
     to = organisation_of(domain_of(ticket.requester.addr if ticket is not None else
                                    msg.from_addr.addr if msg else ""))
     every: list[datetime] = []
     mine: list[datetime] = []
-    for slot, domain in store.counted_acks(box.name, now - HOUR, now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
+    for slot, domain in store.counted_acks(box.name, came - HOUR, now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
         every.append(slot)
         if domain == to:
             mine.append(slot)
     return tuple(every), tuple(mine)
 
 
-def _loops(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage | None,
-           now: datetime) -> tuple[Refusal | None, Refusal | None]:
-    """Whether an ack would answer a responder: (looping, repeated), at most one of them set."""
-    if msg is None or internal(box, cfg, msg.from_addr.addr):
-        return None, None
+def _looping(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage | None,
+             now: datetime) -> Refusal | None:
+    """Why an ack would answer a responder on rotating addresses, or None. Only mail that
+    answers mail of ours can be a loop (SPEC 5; issue 57): its In-Reply-To or References
+    name a mail mailbot sent, or its subject carries this mailbox's tag. New mail is never
+    weighed for its words: people of one domain write alike (an outage morning)."""
+    if msg is None or internal(box, cfg, msg.from_addr.addr) or not _answers_ours(store, box, msg):
+        return None
     recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
-    if store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:]):
-        # mail that answers mail of ours: the third address of one domain with the same words
-        return looping(msg.from_addr.addr, msg.subject, msg.new_text, recent), None
-    # new mail: people of one domain (gmail.com) write "Lupa password" or "Mohon bantuan."
-    # within the hour, so only the words repeated by more addresses than one inbox may be
-    # answered make the domain one sender (issue 44: a responder without In-Reply-To)
-    return None, looping(msg.from_addr.addr, msg.subject, msg.new_text, recent, cfg.autoreply_limit,
-                         by_subject=False)
+    return looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
+
+
+def _answers_ours(store: Store, box: MailboxConfig, msg: InboundMessage) -> bool:
+    """Whether a message answers mail mailbot sent from this mailbox: it cites one of ours,
+    or its subject carries the mailbox's tag (a responder that drops In-Reply-To keeps it)."""
+    return find_tag(msg.subject, box.tag_prefix) is not None or \
+        store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:])
 
 
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:
