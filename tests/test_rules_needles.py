@@ -95,3 +95,40 @@ def test_a_pattern_without_ignorecase_is_always_run():
 def test_folding_makes_one_what_the_engine_takes_for_one():
     assert fold("DİBLOKİR") == fold("diblokir") and fold("ſerver") == fold("server") == fold("SERVER")
     assert fold("\u212aontrak") == fold("kontrak") and fold("dıblokır") == fold("diblokir")
+
+
+def test_one_look_at_all_sentences_never_misses_a_sentence_that_matches():
+    """`in_none` (issue 57) says a pattern matches none of a body's sentences only where
+    searching each sentence finds nothing: every shipped pattern, over the sentences of real
+    mail and of Indonesian helpdesk wording (each corpus body's sentences one group), and over
+    sentences at the edges a joined look could blur (a pattern's own words alone, first, last)."""
+    from mailbot.rules.needles import in_none
+    from mailbot.rules.text import sentences
+
+    groups = [sentences(text) for text in [*corpus_texts(), " ".join(HELPDESK), "\n\n".join(HELPDESK)]]
+    groups = [g for g in groups if g]
+    told = 0
+    for pattern in shipped_patterns():
+        words = needles(pattern) or ()
+        own = [(w, "Terima kasih.") for w in words[:4]] + [("Selamat pagi.", w) for w in words[:4]]
+        for group in [*groups, *own, ("?",), ("ya?", "tidak")]:
+            if in_none(pattern, tuple(group)):
+                told += 1
+                assert not any(pattern.search(text) for text in group), (pattern.pattern, group[:3])
+    assert told > 0
+
+
+@pytest.mark.parametrize(("pattern", "texts"), [
+    (r"^tidak bisa", ("Halo.", "tidak bisa login")),  # ^ is each sentence's start
+    (r"login$", ("tidak bisa login", "Terima kasih.")),  # $ each sentence's end
+    (r"\bbisa\b", ("tidak", "bisa")),
+    (r"(?<!tidak )bisa", ("tidak", "bisa")),  # a look-behind: the neighbour would be seen, so each is looked at
+    (r"\Abisa", ("tidak", "bisa")),
+    (r"bisa(?!\s)", ("bisa", "login")),
+])
+def test_a_pattern_matching_one_sentence_alone_is_never_told_to_match_none(pattern, texts):
+    from mailbot.rules.needles import in_none
+
+    compiled = re.compile(pattern, re.IGNORECASE)
+    assert any(compiled.search(t) for t in texts)
+    assert not in_none(compiled, texts)

@@ -20,7 +20,18 @@ from typing import Any
 
 try:  # the regex engine's own extra case-insensitive equivalences (i/dotless i, s/long s, ...)
     from re._casefix import _EXTRA_CASES
-    from re._constants import ASSERT, ASSERT_NOT, AT, BRANCH, LITERAL, SUBPATTERN
+    from re._constants import (
+        ASSERT,
+        ASSERT_NOT,
+        AT,
+        AT_BEGINNING_STRING,
+        AT_END_STRING,
+        ATOMIC_GROUP,
+        BRANCH,
+        LITERAL,
+        POSSESSIVE_REPEAT,
+        SUBPATTERN,
+    )
     from re._parser import parse
 except ImportError:  # pragma: no cover - another Python's internals: every pattern is just run
     _EXTRA_CASES = None
@@ -102,11 +113,86 @@ def folded(text: str) -> str:
     return fold(text)
 
 
+@lru_cache(maxsize=512)
+def _scanner(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """One regular expression that finds any of the pattern's needles in folded text, or
+    None (no needles: the pattern is always run). A literal alternation is one pass in C,
+    where testing each needle with `in` was a Python loop per text."""
+    words = needles(pattern)
+    if words is None:
+        return None
+    return re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=64)
+def _folded_all(texts: tuple[str, ...]) -> str:
+    """The texts folded and joined by a character no needle holds."""
+    return "\x00".join(fold(text) for text in texts)
+
+
+@lru_cache(maxsize=64)
+def _lines(texts: tuple[str, ...]) -> str:
+    return "\n".join(texts)
+
+
+@lru_cache(maxsize=512)
+def _across(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """`pattern` compiled to look at several one-line texts joined by line breaks at once, or
+    None where a match one text has alone could be missed so. A match inside one text is a
+    match of the joined texts at the same place when nothing in the pattern looks past the
+    text's own edges differently: `^` and `$` become each line's (MULTILINE), `\\b` sees the
+    line break as the edge it sees alone; look-arounds, `\\A`/`\\Z`, atomic groups and
+    possessive repeats could see the neighbour or not give back, so such patterns have none."""
+    if _EXTRA_CASES is None:
+        return None
+    try:
+        tree = parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an engine internal that changed: texts are looked at one by one
+        return None
+    if not _local(list(tree.data)):
+        return None
+    return re.compile(pattern.pattern, pattern.flags | re.MULTILINE)
+
+
+def _local(items: list[tuple[Any, Any]]) -> bool:
+    """Whether the parsed `items` look only at the text they match (`_across`)."""
+    for op, av in items:
+        if op in (ASSERT, ASSERT_NOT, ATOMIC_GROUP, POSSESSIVE_REPEAT):
+            return False
+        if op is AT and av in (AT_BEGINNING_STRING, AT_END_STRING):
+            return False
+        if not all(_local(list(sub.data)) for sub in _children(av)):
+            return False
+    return True
+
+
+def _children(av: Any) -> list[Any]:
+    """The parsed sub-patterns inside one item's argument: a group's, each alternative, a
+    repeat's body, a conditional's two branches (whatever holds a parsed pattern)."""
+    found: list[Any] = []
+    for part in av if isinstance(av, (tuple, list)) else (av,):
+        if hasattr(part, "data"):
+            found.append(part)
+        elif isinstance(part, (tuple, list)):
+            found += _children(part)
+    return found
+
+
+def in_none(pattern: re.Pattern[str], texts: tuple[str, ...]) -> bool:
+    """Whether no text of `texts` holds a match of `pattern`, told by one look at all of them
+    together rather than one look each (issue 57: the category rules, one search per sentence
+    per pattern, were a tenth of intake): none holds one of its needles, or the texts joined
+    as lines hold no match. False where it cannot be told so: look at each."""
+    scan = _scanner(pattern)
+    if scan is not None and scan.search(_folded_all(texts)) is None:
+        return True
+    across = _across(pattern)
+    return across is not None and across.search(_lines(texts)) is None
+
+
 def search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     """`pattern.search(text)`, skipped where the text holds none of the pattern's needles."""
-    words = needles(pattern)
-    if words is not None:
-        haystack = folded(text)
-        if not any(word in haystack for word in words):
-            return None
+    scan = _scanner(pattern)
+    if scan is not None and scan.search(folded(text)) is None:
+        return None
     return pattern.search(text)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from mailbot.core.intake import IntakeWords
 from mailbot.core.similar import Words
 from mailbot.rules.bayes import Bayes
-from mailbot.rules.needles import search
+from mailbot.rules.needles import in_none, search
 from mailbot.rules.text import flatten, sentences, split_sentences
 
 LKPP_CLASSES = ("need_info", "resolved", "returned", "status")
@@ -86,6 +86,8 @@ class Rule:
         """The place and match of `pattern` in the first text it is found in where no
         `unless_sentence` is."""
         for place, texts in units:
+            if in_none(pattern, texts):
+                continue
             for text in texts:
                 found = search(pattern, text)
                 if found and not any(search(guard, text) for guard in self.unless_sentence):
