@@ -11,7 +11,7 @@ message's, one timer's or one mail's error.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -32,7 +32,7 @@ from mailbot.io.compose import Composer
 from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.logs import get as get_log
-from mailbot.io.outbox import Outbox, sending_lock, server_groups
+from mailbot.io.outbox import FlushResult, Outbox, sending_lock, server_groups
 from mailbot.io.render import Renderer
 from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.io.store.postgres import LeaseLost
@@ -42,6 +42,7 @@ from mailbot.notices import Notifier
 from mailbot.passes import Passes
 from mailbot.pipeline import Outcome, Pipeline
 from mailbot.rules import load_rules
+from mailbot.sending_beside import SendingBeside
 from mailbot.steps import OnMain, Signals, run_here
 from mailbot.timekeeper import Timekeeper
 
@@ -187,6 +188,11 @@ class App:
             for box in outbox.boxes:
                 report(partial(self.alerts.storage_failed, box, exc))
             return 0, 0
+        return self.sent(result, outbox)
+
+    def sent(self, result: FlushResult, outbox: Outbox) -> tuple[int, int]:
+        """What one flush of `outbox` means for the unit: deferred mail and each server's
+        health, logged and alerted; (sent, failed) counts."""
         self.health.mail_deferred(result.deferred)
         now = self.clock()
         for name, why in self.health.smtp_misconfigured(result.misconfigured, result.delivered).items():
@@ -234,10 +240,13 @@ class App:
         """A command's own sending: the outbox, unless a running daemon's sender holds the
         sender lock; then that sender sends it (it looks every few seconds)."""
         with self._sending_free() as free:
-            if not free:
-                return {"sent": 0, "failed": 0, "sending": "left to the running daemon's sender"}
-            sent, failed = self.flush_outbox()
-        return {"sent": sent, "failed": failed}
+            return self._sent_here(free)
+
+    def _sent_here(self, free: bool, before: tuple[int, int] = (0, 0)) -> dict[str, Any]:
+        if not free:
+            return {"sent": 0, "failed": 0, "sending": "left to the running daemon's sender"}
+        sent, failed = self.flush_outbox()
+        return {"sent": sent + before[0], "failed": failed + before[1]}
 
     @contextmanager
     def _sending_free(self) -> Iterator[bool]:
@@ -258,16 +267,35 @@ class App:
                 database.unlock(name)
 
     def run_once(self) -> RunOnce:
-        """`run --once`: a pass over every mailbox, the timers, the watch, the outbox."""
-        polled = self.poll_all()
-        swept = self.sweep()
-        self.watch()
-        sending = self.send_here()
+        """`run --once`: a pass over every mailbox, the timers, the watch, the outbox. Where
+        this process may send, it sends while it takes mail in (`SendingBeside`, SQLite: a
+        PostgreSQL store's sending turns are held by this connection's session)."""
+        with self._sending_free() as free:
+            beside = free and self.store.database.dialect == "sqlite"
+            with (SendingBeside(self.sender_outbox([b.name for b in self.cfg.mailboxes])).running() if beside
+                  else nullcontext(None)) as sending_beside:
+                polled = self.poll_all()
+                swept = self.sweep()
+                self.watch()
+            sending = self._sent_here(free, self._taken_in(sending_beside))
         health = self.health
         return RunOnce(polled, swept["timers"], swept["digests"], sending["sent"], sending["failed"],
                        sending.get("sending"), tuple(health.unreadable.values()),
                        tuple(sorted(set(health.misconfigured.values()))), health.storage_failures,
                        health.deferred_mail)
+
+    def _taken_in(self, beside: SendingBeside | None) -> tuple[int, int]:
+        """What the thread that sent beside intake did, taken in on the main thread."""
+        if beside is None:
+            return 0, 0
+        sent = failed = 0
+        for result in beside.results:
+            done = self.sent(result, beside.outbox)
+            sent, failed = sent + done[0], failed + done[1]
+        for exc in beside.failures:
+            for box in beside.outbox.boxes:
+                self.alerts.storage_failed(box, exc)
+        return sent, failed
 
     def guarded(self, what: str, step: Callable[[], object]) -> None:
         """One of the loop's steps as its own failure boundary."""
