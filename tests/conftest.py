@@ -1,7 +1,9 @@
-"""Shared fixtures: real Dovecot IMAP + aiosmtpd SMTP servers on loopback.
+"""Shared fixtures: real Dovecot IMAP + aiosmtpd SMTP servers on loopback, a private
+PostgreSQL cluster.
 
-Tests that use `mailservers` (directly or through `fresh_mailboxes`) are marked
-`integration` automatically.  Without Dovecot they are skipped locally, but fail when
+Tests that use `mailservers` (directly or through `fresh_mailboxes`) or PostgreSQL
+(`pg_cluster`, the `postgresql` leg of `store_location(s)`) are marked `integration`
+automatically.  Without Dovecot they are skipped locally, but fail when
 the ``CI`` environment variable is set, so CI can never pass by skipping them.
 """
 
@@ -10,10 +12,30 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+
+def _keep_compiled_files() -> None:
+    """Where PYTHONDONTWRITEBYTECODE is set (CI images and sandboxes set it), each run
+    compiled every module again, here and in each mailbot process a test starts, and
+    pytest rewrote every test module's asserts again (its cache is the compiled file):
+    10 s of the quick layer's CPU before its first test, 0.5 s more per process started.
+    In a virtualenv the suite keeps them in the venv's pycache/ instead, outside the
+    checkout; a PYTHONPYCACHEPREFIX of the user's is left as it is."""
+    if sys.prefix == sys.base_prefix or not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    prefix = str(Path(sys.prefix) / "pycache")
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = prefix
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # and the processes the tests start
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+
+
+_keep_compiled_files()
 
 from tests.localmail import DOVECOT, LocalMailError, LocalMailServers, dovecot_available
 from tests.pgcluster import PgCluster, binaries
@@ -31,32 +53,48 @@ USERS = (
 CATCHALL = "catchall@lpse.test"
 
 
+def starts_a_server(item: pytest.Item) -> bool:
+    """The test asks for the mail servers (Dovecot, SMTP) or the private PostgreSQL cluster:
+    by fixture, or as the `postgresql` leg of the engines' fixture (which starts it)."""
+    fixtures = getattr(item, "fixturenames", ())
+    if {"mailservers", "dovecot_installed", "pg_cluster"} & set(fixtures):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("store_locations") == "postgresql"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        if "mailservers" in fixtures or "dovecot_installed" in fixtures:
+        if starts_a_server(item):
             item.add_marker(pytest.mark.integration)
 
 
-# Dovecot starts only for a test marked `integration`, so the fast layer
+# Dovecot and PostgreSQL start only for a test marked `integration`, so the fast layer
 # (`scripts/test --quick`, -m "not integration or smoke") can never start the slow servers
 # by accident through a path the marking above does not see (a helper that builds
 # LocalMailServers itself, a fixture of another name). The guard is set around each
 # test's setup and call by these hooks, not at import: a test module importing
 # tests.conftest again for its constants must not replace it.
+_PG_START_GUARD: list[Callable[[], None] | None] = [None]
+
+
 @contextlib.contextmanager
 def _servers_only_for_integration(item: pytest.Item) -> Iterator[None]:
-    def refuse() -> None:
-        raise LocalMailError(
-            f"{item.nodeid} starts Dovecot but is not marked integration: request the"
-            " mailservers/dovecot_installed fixture, or mark it @pytest.mark.integration")
+    def refuse(server: str, fixtures: str) -> Callable[[], None]:
+        def refused() -> None:
+            raise LocalMailError(
+                f"{item.nodeid} starts {server} but is not marked integration: request the"
+                f" {fixtures} fixture, or mark it @pytest.mark.integration")
+        return refused
 
-    before = LocalMailServers.start_guard
-    LocalMailServers.start_guard = None if item.get_closest_marker("integration") else refuse
+    marked = item.get_closest_marker("integration") is not None
+    before = LocalMailServers.start_guard, _PG_START_GUARD[0]
+    LocalMailServers.start_guard = None if marked else refuse("Dovecot", "mailservers/dovecot_installed")
+    _PG_START_GUARD[0] = None if marked else refuse("PostgreSQL", "pg_cluster")
     try:
         yield
     finally:
-        LocalMailServers.start_guard = before
+        LocalMailServers.start_guard, _PG_START_GUARD[0] = before
 
 
 @pytest.hookimpl(wrapper=True)
@@ -101,6 +139,8 @@ def pg_cluster() -> Iterator[PgCluster]:
         if os.environ.get("CI"):
             pytest.fail(f"{reason} -- required because CI is set", pytrace=False)
         pytest.skip(reason)
+    if _PG_START_GUARD[0] is not None:
+        _PG_START_GUARD[0]()
     with PgCluster() as cluster:
         yield cluster
 

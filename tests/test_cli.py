@@ -120,6 +120,7 @@ def test_run_once_says_in_its_exit_status_that_a_mailbox_could_not_be_read(fresh
     assert cli.main(["--config", str(path), "run", "--once"]) == 0
 
 
+@pytest.mark.integration  # the daemon as a process, 6 s of backoff
 def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     """Acceptance 5: `run` keeps retrying an unreachable IMAP server, waiting longer each time."""
     path = unreachable_config(tmp_path, poll_seconds=1)
@@ -268,6 +269,7 @@ def test_check_names_a_data_folder_mailbot_may_not_enter(tmp_path):
     assert "Permission denied" in done.stdout and "t: imap FAILED" in done.stdout
 
 
+@pytest.mark.integration  # the daemon as a process
 @pytest.mark.parametrize("blocked", ["folder", "database"])
 def test_run_stops_with_78_on_a_data_location_it_cannot_use(tmp_path, blocked):
     """The state folder, or a database file left by root, that the service's user cannot use:

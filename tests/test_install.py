@@ -71,6 +71,19 @@ def test_install_lays_out_the_production_files(installed):
         assert len(built) >= 7 and head.startswith(built), version.stdout
 
 
+def test_install_puts_the_units_drop_ins_beside_mailbot_and_enables_none(installed):
+    """Issue 57 (point 8): the drop-ins of the documented options (a PostgreSQL password,
+    OAuth2 secret or certificate, a shared archive) are at hand on the host, but none is
+    in /etc/systemd/system/mailbot.service.d/: a missing credential would fail the start."""
+    target, _ = installed
+    options = target / "opt/mailbot/systemd/options"
+    assert sorted(p.name for p in options.iterdir()) == [
+        "database-password.conf", "oauth-cert.conf", "oauth-secret.conf", "shared-archive.conf"]
+    for drop_in in options.iterdir():
+        assert drop_in.read_text() == (ROOT / "systemd/options" / drop_in.name).read_text()
+    assert not (target / "etc/systemd/system/mailbot.service.d").exists()
+
+
 def test_install_starts_nothing_and_says_what_to_run(installed):
     """No service is started or enabled; the systemctl line is printed for the operator."""
     _, out = installed

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
 
 from mailbot.config import load_config
@@ -53,6 +54,7 @@ def overdue_counts(db: Path) -> dict[int, int]:
     return dict(rows.fetchall())
 
 
+@pytest.mark.integration  # two processes racing
 def test_two_sweeps_at_once_send_each_breach_notice_once(tmp_path):
     config = offline_config(tmp_path)
     opened = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)  # Monday

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests import mailfactory as mf
@@ -93,6 +94,7 @@ relay.join()
 """
 
 
+@pytest.mark.integration  # a process racing threads over 60,000 lines
 def test_the_senders_lines_never_land_inside_a_line_of_the_daemon(tmp_path):
     """The daemon passes its sender's log lines on to stdout from another thread while it
     logs its own: a relayed line written between a log line and its newline made one line

@@ -34,6 +34,7 @@ def test_a_test_not_marked_integration_cannot_start_the_mail_servers(tmp_path: P
     assert not (tmp_path / "dovecot.conf").exists() and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.integration  # collects the whole suite in another pytest
 def test_the_quick_layer_runs_exactly_the_smoke_tests_over_the_servers() -> None:
     """Of the tests that need the servers, `-m "not integration or smoke"` keeps the four
     smoke tests; each of them is an integration test (it starts the real servers)."""
@@ -43,3 +44,23 @@ def test_the_quick_layer_runs_exactly_the_smoke_tests_over_the_servers() -> None
         cwd=ROOT, capture_output=True, text=True, check=True).stdout
     collected = {line for line in listed.splitlines() if "::" in line}
     assert collected == SMOKE
+
+
+# The fixtures that start a server: the mail servers and the private PostgreSQL cluster
+# (issue 57: its tests ran in the quick layer, a cluster started and stopped each run).
+SERVER_FIXTURES = {"mailservers", "fresh_mailboxes", "dovecot_installed", "pg_cluster"}
+
+
+def test_every_test_of_this_run_that_starts_a_server_is_marked_integration(request: pytest.FixtureRequest) -> None:
+    """Of the tests this run selected (the whole suite, or the quick layer, where a test so
+    marked is left out unless it is a smoke test), each that asks for the mail servers or
+    for PostgreSQL, by fixture or as the `postgresql` leg of the engines, is marked
+    integration; the quick layer so runs no PostgreSQL test at all."""
+    starting = [item for item in request.session.items
+                if SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+                or getattr(getattr(item, "callspec", None), "params", {}).get("store_locations") == "postgresql"]
+    unmarked = [item.nodeid for item in starting if item.get_closest_marker("integration") is None]
+    assert unmarked == []
+    quick = request.config.getoption("markexpr") == "not integration or smoke"
+    if quick:
+        assert {item.nodeid for item in starting} <= SMOKE

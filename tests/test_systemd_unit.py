@@ -90,3 +90,99 @@ def test_unit_caps_the_memory_with_headroom_over_the_worst_crafted_message():
     units = {"K": 2**10, "M": 2**20, "G": 2**30}
     size = int(value[:-1]) * units[value[-1]] if value[-1] in units else int(value)
     assert 3 * 300 * 2**20 <= size <= 4 * 2**30
+
+
+# --- every documented setup has what it needs from the unit (issue 57, point 8) -----------------
+
+OPTIONS = ROOT / "systemd" / "options"
+# The secrets the docs have the config read from $CREDENTIALS_DIRECTORY (issue 57: the unit
+# loaded imap and smtp only): each must be loaded by the unit or by one of its drop-ins.
+DOCUMENTED_CREDENTIALS = {"imap", "smtp", "database", "oauth-secret", "oauth-cert.pem"}
+DROP_INS = {"database-password.conf", "oauth-secret.conf", "oauth-cert.conf", "shared-archive.conf"}
+
+
+def _documents() -> dict[Path, str]:
+    pages = [ROOT / "README.md", ROOT / "config.example.yaml", *sorted((ROOT / "docs").rglob("*.md"))]
+    return {page: page.read_text(encoding="utf-8") for page in pages}
+
+
+def _load_credentials(text: str) -> dict[str, str]:
+    """LoadCredential=ID:PATH lines of a unit or drop-in, as {ID: PATH}."""
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("LoadCredential="):
+            ident, _, path = line.removeprefix("LoadCredential=").partition(":")
+            found[ident] = path
+    return found
+
+
+def _provided() -> dict[str, tuple[str, str]]:
+    """{credential ID: (where it is loaded from, the file that loads it)}: the unit and its drop-ins."""
+    provided = {ident: (path, UNIT.name) for ident, path in _load_credentials(UNIT.read_text()).items()}
+    for drop_in in sorted(OPTIONS.glob("*.conf")):
+        for ident, path in _load_credentials(drop_in.read_text()).items():
+            provided[ident] = (path, drop_in.name)
+    return provided
+
+
+def test_every_credential_the_docs_name_is_loaded_by_the_unit_or_a_drop_in():
+    """Each `${CREDENTIALS_DIRECTORY}/NAME` of the README, the example config and the guides
+    is a credential the unit or a shipped drop-in loads, from /etc/mailbot/credentials/NAME,
+    and each drop-in is named in the guides, so an operator finds the one their setup needs."""
+    docs = _documents()
+    named: dict[str, set[str]] = {}
+    for page, text in docs.items():
+        for name in re.findall(r"\$\{CREDENTIALS_DIRECTORY\}/([\w.-]*\w)", text):
+            named.setdefault(name, set()).add(str(page.relative_to(ROOT)))
+    assert DOCUMENTED_CREDENTIALS <= set(named), named  # the docs' setups were all read
+    provided = _provided()
+    missing = {name: pages for name, pages in named.items() if name not in provided}
+    assert not missing, f"named by the docs, loaded by neither the unit nor a drop-in: {missing}"
+    for name in named:
+        assert provided[name][0] == f"/etc/mailbot/credentials/{name}", provided[name]
+    # every secret file the docs tell the operator to write under /etc/mailbot/credentials is loaded
+    written = {name for text in docs.values() for name in re.findall(r"/etc/mailbot/credentials/([\w.-]*\w)", text)}
+    assert written <= set(provided), written - set(provided)
+    guides = "\n".join(docs.values())
+    assert {p.name for p in OPTIONS.glob("*.conf")} == DROP_INS
+    for drop_in in DROP_INS:
+        assert drop_in in docs[ROOT / "docs" / "operator" / "install.md"] and drop_in in guides, drop_in
+
+
+def test_the_shared_archive_drop_in_opens_a_folder_outside_the_state_directory():
+    """ProtectSystem=strict leaves mailbot only /var/lib/mailbot to write: the shared-archive
+    drop-in opens the archive folder several-hosts.md names and waits for its mount."""
+    assert settings()["ProtectSystem"] == ["strict"]
+    text = (OPTIONS / "shared-archive.conf").read_text()
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert lines == ["[Unit]", "RequiresMountsFor=/srv/mailbot-archive", "[Service]",
+                     "ReadWritePaths=/srv/mailbot-archive"]
+    assert "/srv/mailbot-archive" in (ROOT / "docs" / "operator" / "several-hosts.md").read_text()
+
+
+def _verify_with(analyze: str, unit_copy: Path, drop_in: str, text: str) -> subprocess.CompletedProcess:
+    (unit_copy.parent / "sysinit.target").write_text("[Unit]\nDescription=System Initialization (stand-in)\n")
+    folder = unit_copy.parent / "mailbot.service.d"
+    folder.mkdir(exist_ok=True)
+    (folder / drop_in).write_text(text)
+    env = {**os.environ, "SYSTEMD_UNIT_PATH": str(unit_copy.parent)}
+    return subprocess.run([analyze, "verify", str(unit_copy)], capture_output=True, text=True, timeout=120,
+                          check=False, env=env)
+
+
+@pytest.mark.parametrize("drop_in", sorted(DROP_INS))
+def test_each_documented_drop_in_verifies(analyze, unit_copy, drop_in):
+    """`systemd-analyze verify` reads the unit with the drop-in in mailbot.service.d/ (as
+    /etc/systemd/system/mailbot.service.d/ on a host) and finds nothing to say."""
+    done = _verify_with(analyze, unit_copy, drop_in, (OPTIONS / drop_in).read_text())
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "", done.stderr
+
+
+def test_verify_reads_the_drop_in_folder(analyze, unit_copy):
+    """The check above reads the drop-ins: a misspelt key and a credential name systemd
+    refuses in one are reported, naming the drop-in."""
+    done = _verify_with(analyze, unit_copy, "typo.conf",
+                        "[Service]\nLoadCredentials=database:/etc/mailbot/credentials/database\n"
+                        "LoadCredential=data/base:/etc/mailbot/credentials/database\n")
+    assert "typo.conf:2: Unknown key" in done.stderr and "typo.conf:3: Credential name" in done.stderr, done.stderr
