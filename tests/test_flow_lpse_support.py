@@ -106,3 +106,17 @@ def test_the_command_without_a_number_is_refused_and_changes_nothing(fresh_mailb
     assert str(ticket.state) == "open" and ticket.lkpp_ticket is None
     error = mf.latest(servers, mf.STAFF[0], "command_error")
     assert "#lpse-support" in error.get_content() or "#lpse-support" in str(error)
+
+
+def test_a_reference_whose_first_part_is_letters_is_taken_as_written(fresh_mailboxes, tmp_path):
+    """Issue 59, point 8: `#lpse-support LS-2026-004321`, as many ticket systems write their
+    numbers, escalates the ticket under that reference (it was refused as malformed)."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    mf.deliver(servers, config, mf.mail(BUDI, "Data kualifikasi tidak tersimpan", "Muncul error 500.")[0])
+    notice = mf.latest(servers, mf.STAFF[0])
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#lpse-support LS-2026-004321\nSudah dilaporkan.")
+    mf.deliver(servers, config, raw)
+    ticket, timers, _ = _ticket(config)
+    assert str(ticket.state) == "escalated" and ticket.lkpp_ticket == "LS-2026-004321"
+    assert mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error") == []

@@ -68,9 +68,10 @@ READ_ONLY = frozenset({"history"})
 # `#jawab-seperti 2026-00042 [text]`: the solved case's number, then text that opens the body
 _CASE_NUMBER = re.compile(r"#?\s*(\d{4})\s*-\s*(\d{1,5})\b[:;.,]*\s*(.*)", re.DOTALL)
 # `#lpse-support NOMOR [text]` (E12e): LPSE Support's ticket number as its application shows
-# it (digits, maybe letters, dashes, dots or slashes between), then text that opens the body
-_SUPPORT_NUMBER = re.compile(r"(?:no(?:mor)?\.?|number|tiket|ticket)?\s*#?\s*"
-                             r"([A-Za-z0-9]*\d[A-Za-z0-9]*(?:[-./][A-Za-z0-9]+)*)[:;.,]*(?:\s+(.*))?$",
+# it (letters and digits, dashes, dots or slashes between, a digit somewhere: "2611004217",
+# "LS-2026-004321", as ticket systems write them, issue 59), then text that opens the body
+_SUPPORT_NUMBER = re.compile(r"(?:no(?:mor)?\.?|number|tiket|ticket)?\s*[:#]?\s*"
+                             r"((?=[A-Za-z0-9./-]*\d)[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)*)[:;.,]*(?:\s+(.*))?$",
                              re.DOTALL | re.IGNORECASE)
 # `#data FIELD VALUE`: the consultation form's fields (seed 003), Indonesian and English.
 DATA_FIELDS = {"nama": "name", "name": "name", "instansi": "organisation", "perusahaan": "organisation",
