@@ -95,13 +95,13 @@ class App:
         renamed = renamed_mailboxes(cfg, self.store)
         if renamed:
             raise ConfigError(renamed[0])
+        self.clock = clock or (lambda: datetime.now(UTC))
         for box in cfg.mailboxes if not self.store.readonly else ():  # `tickets --overdue` only reads
-            self.store.remember_mailbox(box.name, box.address, box.tag_prefix)
+            self.store.remember_mailbox(box.name, box.address, box.tag_prefix, self.clock())
         for left in unserved_mailboxes(cfg, self.store):
             get_log().warning("mailbox_not_configured", problem=left)
         if self.store.database.dialect != "sqlite" and not self.store.readonly:
             check_shared(cfg.archive_dir, self.store.meta(ARCHIVE_ID_KEY), self._claim_archive)
-        self.clock = clock or (lambda: datetime.now(UTC))
         self.key = load_or_create_key(cfg.secret_key_file)
         for language in ("id", "en"):  # an operator's words.yaml of the wrong shape stops start-up (78)
             words(language, cfg.templates_dir)

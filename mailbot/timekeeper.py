@@ -205,7 +205,8 @@ class Timekeeper:
     def send_digest(self, box: MailboxConfig, now: datetime) -> int:
         key = f"digest_last:{box.name}"
         last = self.store.meta(key)
-        if not digest_due(date.fromisoformat(last) if last else None, now, self.calendar):
+        if not digest_due(date.fromisoformat(last) if last else None, now, self.calendar,
+                          since=self.store.first_started(box.name)):
             return 0
         context = self.digest_context(box, now)
         with self.store.unit_of_work():

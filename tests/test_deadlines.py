@@ -732,6 +732,22 @@ def test_digest_due_once_per_working_day(last: date | None, now: datetime, due: 
     assert digest_due(last, now, CAL) is due
 
 
+@pytest.mark.parametrize(
+    ("since", "now", "due"),
+    [
+        (wib(11, 27, 11, 58), wib(11, 27, 12), False),  # issue 59: a first start at 11:58 sends none that day
+        (wib(11, 27, 11, 58), wib(11, 27, 15, 59), False),
+        (wib(11, 27, 11, 58), wib(11, 30, 8), True),  # the next working day (Monday) at 08:00
+        (wib(11, 30, 7, 40), wib(11, 30, 8), True),  # a first start before 08:00: that morning's
+        (wib(11, 30, 8), wib(11, 30, 8, 1), False),  # a first start at 08:00 itself: the next day's
+        (wib(12, 1, 9), wib(11, 30, 9), True),  # a clock set back before the first start holds nothing back
+    ],
+)
+def test_the_first_digest_goes_at_the_first_08_00_after_the_first_start(since: datetime, now: datetime,
+                                                                        due: bool) -> None:
+    assert digest_due(None, now, CAL, since=since) is due
+
+
 def test_digest_due_at_opening_time() -> None:
     """With `at=None` the digest goes at the calendar's opening time."""
     early = WorkCalendar.build(hours="07:30-15:30")

@@ -83,3 +83,21 @@ def test_the_digest_says_since_when_a_ticket_waits_and_how_far_past_its_deadline
         assert piece in html, (piece, html)
     # Thursday's digest listed nothing overdue: the ticket was not late yet
     assert "21:40" not in text_of(thursday)
+
+
+def test_no_digest_at_a_first_start_in_the_working_day_the_first_at_the_next_08_00(fresh_mailboxes, tmp_path):
+    """Issue 59, point 4: mailbot first started on Friday 27 November 2026 at 11:58 WIB
+    sends no digest that day (it would be empty and tell a coordinator nothing); the first
+    comes on Monday at 08:00, as the coordinator guide says."""
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    handle_at(config, at("2026-11-27T11:58"))  # the daemon's first start
+    sweep(config, at("2026-11-27T11:58:30"))
+    sweep(config, at("2026-11-27T15:00"))
+    assert digests(servers, HEAD) == [] and digests(servers, COORDINATOR) == []
+    sweep(config, at("2026-11-30T07:59"))
+    assert digests(servers, HEAD) == []
+    sweep(config, at("2026-11-30T08:00"))
+    [digest] = digests(servers, HEAD)
+    assert str(digest["Subject"]) == "Ringkasan harian Helpdesk LPSE Uji - Senin, 30 November 2026"
+

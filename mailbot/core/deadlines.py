@@ -795,7 +795,8 @@ def digest_context(
 
 
 def digest_due(
-    last_sent_day: date | None, now: datetime, cal: WorkCalendar, at: time | None = time(8)
+    last_sent_day: date | None, now: datetime, cal: WorkCalendar, at: time | None = time(8), *,
+    since: datetime | None = None,
 ) -> bool:
     """Whether the daily digest should go now: once per working day, from `at` local time.
 
@@ -803,7 +804,10 @@ def digest_due(
     day still sends that day's digest; one that starts after closing time (a first start at
     22:50, issue 45) sends none that night: the next working day's at `at` (SPEC 6: at
     08:00), since heads read the day's digest at work, not at night. Weekends and holidays
-    have none.
+    have none. The very first digest (none sent yet) goes at the first `at` after mailbot
+    first started on the mailbox (`since`): a digest at a first start at 11:58 would be
+    empty and say nothing (issue 59; the coordinator guide: the next working day at 08:00).
+    A `since` later than `now` (a clock set back) holds nothing back.
     """
     _check_aware(now)
     local = now.astimezone(cal.tz)
@@ -813,6 +817,8 @@ def digest_due(
     if last_sent_day is not None and last_sent_day >= today:
         return False
     start = cal.opens_on(today) if at is None else at
+    if last_sent_day is None and since is not None and datetime.combine(today, start, cal.tz) <= since <= now:
+        return False
     closes = cal.closes_on(today)
     return start <= local.time() and (local.time() < closes or start >= closes)
 

@@ -272,6 +272,7 @@ class Store:
     imap_read_at = _PartMethod("_mailboxes", Mailboxes.imap_read_at)
     set_imap_position = _PartMethod("_mailboxes", Mailboxes.set_imap_position)
     remember_mailbox = _PartMethod("_mailboxes", Mailboxes.remember_mailbox)
+    first_started = _PartMethod("_mailboxes", Mailboxes.first_started)
     tag_prefixes = _PartMethod("_mailboxes", Mailboxes.tag_prefixes)
     mailbox_addresses = _PartMethod("_mailboxes", Mailboxes.mailbox_addresses)
     ticket_mailboxes = _PartMethod("_mailboxes", Mailboxes.ticket_mailboxes)

@@ -37,15 +37,25 @@ class Mailboxes:
             ("mailbox", "folder"),
         )
 
-    def remember_mailbox(self, name: str, address: str, tag_prefix: str | None = None) -> None:
+    def remember_mailbox(self, name: str, address: str, tag_prefix: str | None = None,
+                         now: datetime | None = None) -> None:
         """Record at each start the address and the tag prefix a mailbox name stands for:
         a renamed mailbox is caught by its address (`renamed_mailboxes`), and tags with a
-        prefix the unit used before stay its own (`tag_prefixes`)."""
+        prefix the unit used before stay its own (`tag_prefixes`); and, once, when mailbot
+        first started on it (`first_started`: the first daily digest waits for the next
+        morning, issue 59)."""
         self.metadata.set_meta(f"mailbox_address:{name}", address.lower())
+        if now is not None and self.metadata.meta(f"first_started:{name}") is None:
+            self.metadata.set_meta(f"first_started:{name}", ts(now))
         known = self.tag_prefixes(name)
         if tag_prefix and tag_prefix.lower() not in {p.lower() for p in known}:
             self.metadata.set_meta(f"tag_prefixes:{name}", "\n".join((*known, tag_prefix)))
             self._prefixes.pop(name, None)
+
+    def first_started(self, name: str) -> datetime | None:
+        """When mailbot first started on this mailbox (None: before this was recorded)."""
+        value = self.metadata.meta(f"first_started:{name}")
+        return parse_ts(value) if value else None
 
     def tag_prefixes(self, name: str) -> tuple[str, ...]:
         """Every tag prefix this mailbox was started with, oldest first (read once: a change
