@@ -466,7 +466,7 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
 
     say(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
     with oauth.fresh():  # a kept token would hide a provider that refuses the client now
-        codes = _check_local(cfg) | _check_servers(cfg)
+        codes = _check_local(cfg) | _check_postgresql(cfg) | _check_servers(cfg)
     for code in (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM):
         if code in codes:
             return code
@@ -529,6 +529,31 @@ def _check_local(cfg: Config) -> set[int]:
         else:
             codes.add(EX_CONFIG)
     return codes
+
+
+def _check_postgresql(cfg: Config) -> set[int]:
+    """A `postgresql://` store reached, logged in to and its schema compared, as the daemon's
+    start would find it (issue 57): 69 unreachable, 77 the login refused, 78 a URL naming no
+    usable database or a schema the daemon refuses; nothing for a SQLite store (`_check_local`)."""
+    from mailbot.io.store.pg_access import unmade
+    from mailbot.io.store.postgres import PostgresDatabase
+
+    if not cfg.database_url:
+        return set()
+    password = cfg.database_password.value if cfg.database_password else None
+    try:
+        database = PostgresDatabase(cfg.database_url, password, lease_seconds=cfg.lease_seconds)
+        try:
+            empty = unmade(database)
+        finally:
+            database.close()
+    except (ConfigError, LoginRefusedError, UnreachableError) as exc:
+        say(f"database: FAILED: {exc}")
+        return {server_status([exc]) if isinstance(exc, UnreachableError) else EX_CONFIG}
+    if empty is None and not _database_fits(cfg):
+        return {EX_CONFIG}
+    say(f"database: ok ({cfg.store_location}{f'; {empty}' if empty else ''})")
+    return set()
 
 
 def _check_servers(cfg: Config) -> set[int]:
