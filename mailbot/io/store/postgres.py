@@ -219,6 +219,24 @@ class PostgresDatabase:
             self.standing.discard(name)
             self._call(lambda: self.conn.execute("select pg_advisory_unlock(%s)", [lock_key(name)]))
 
+    @contextmanager
+    def turn(self, name: str) -> Iterator[None]:
+        """The session lock `name`, waited for while another session holds it: what one
+        process at a time does and the others must wait for, not skip (making the schema:
+        the second of two hosts started together waits, then finds it made). Released at
+        the end, or with the session."""
+        import psycopg
+
+        key = lock_key(name)
+        self._call(lambda: self.conn.execute("select pg_advisory_lock(%s)", [key]))
+        try:
+            yield
+        finally:
+            # a session that ended took the lock with it; what ended it is the caller's to see
+            with contextlib.suppress(psycopg.Error), self._lock:
+                if not (self.conn.closed or self.conn.broken):
+                    self.conn.execute("select pg_advisory_unlock(%s)", [key])
+
     def join(self, name: str) -> None:
         """Hold the shared lock `name` for as long as this process lives, taken again on
         every new session: how other processes count this one (`members`)."""
