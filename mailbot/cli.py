@@ -288,8 +288,7 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.memory import return_freed_memory
 
     return_freed_memory()
-    app = _opened(cfg)
-    return _run_once(app) if args.once else _serve(cfg, app)
+    return _run_once(_opened(cfg)) if args.once else _serve(cfg)
 
 
 def _opened(cfg: Config) -> App:
@@ -340,7 +339,26 @@ def once_exit_code(result: RunOnce) -> int:
     return EX_OK
 
 
-def _serve(cfg: Config, app: App) -> int:
+def _opened_when_reachable(cfg: Config, stop: threading.Event, hangup: threading.Event,
+                           received: list[str]) -> App | None:
+    """The daemon's App once its database can be reached (`store_wait`: a PostgreSQL host that
+    boots later is waited for, issue 57); None when stopped meanwhile. A reload (SIGHUP)
+    meanwhile starts the process again on the config as it reads now."""
+    from mailbot.io.logs import get as get_log
+    from mailbot.service import Watchdog
+    from mailbot.store_wait import StoreWait
+
+    watchdog = Watchdog(sd_notify, os.environ.get("WATCHDOG_USEC"))
+    waiting = StoreWait(cfg, sd_notify, watchdog.beat, lambda: stop.is_set() or hangup.is_set(), get_log())
+    app = waiting.open(partial(_opened, cfg))
+    if app is None:
+        if hangup.is_set() and not received:
+            _start_again(cfg)
+        get_log().info("daemon_stopped", signal=received[0] if received else None, waiting_for="the database")
+    return app
+
+
+def _serve(cfg: Config) -> int:
     """`run`: the service until a stop signal; SIGHUP reloads the configuration."""
     from mailbot.config import load_config
     from mailbot.daemon import App
@@ -379,19 +397,17 @@ def _serve(cfg: Config, app: App) -> int:
         App(new).store.close()
         return [b.name for b in new.mailboxes]
 
+    app = _opened_when_reachable(cfg, running[0], hangup, received)
+    if app is None:  # stopped while the database could not be reached
+        return EX_OK
     reloaded = os.environ.pop(RELOADED, None)
     app.log.info("config_reloaded" if reloaded else "daemon_started", version=current(),
                  mailboxes=[b.name for b in cfg.mailboxes])
     service = Service(app, running[0], sd_notify, Reload(hangup, checked))
     service.run()  # every mailbox on IDLE, the outbox, the timers, until stopped
     if service.reload_accepted and not received and not service.fatal:
-        # The same process (its PID, systemd's MAINPID) starts again on the new config: a
-        # fresh interpreter, so no thread, connection or cache of the old config lives on.
         app.store.close()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execve(sys.executable, [sys.executable, "-m", "mailbot", "--config", str(cfg.path), "run"],
-                  {**os.environ, RELOADED: "1"})
+        _start_again(cfg)
     app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()
     app.log.info("daemon_stopped")
@@ -399,6 +415,15 @@ def _serve(cfg: Config, app: App) -> int:
         say(f"mailbot: configuration error: {service.fatal}", file=sys.stderr)
         return EX_CONFIG
     return EX_OK
+
+
+def _start_again(cfg: Config) -> None:
+    """The same process (its PID, systemd's MAINPID) started again on the config as it reads
+    now: a fresh interpreter, so no thread, connection or cache of the old config lives on."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "mailbot", "--config", str(cfg.path), "run"],
+              {**os.environ, RELOADED: "1"})
 
 
 def sd_notify(state: str) -> None:

@@ -19,13 +19,15 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.mailfactory import config_data
+from tests.mailfactory import COORDINATOR, UNIT, config_data, inbox, mail, of_kind, stop, wait_for
 from tests.pgcluster import PgCluster, binaries
+from tests.test_systemd_run import NotifySocket
 
 ROOT = Path(__file__).resolve().parents[1]
 EX_UNAVAILABLE, EX_NOPERM, EX_CONFIG = 69, 77, 78  # SPEC 10
@@ -65,6 +67,57 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_a_database_started_30_s_after_the_daemon_is_waited_for_and_the_mail_then_served(fresh_mailboxes, tmp_path):
+    """The daemon started before its database (a power cut, the database host booting later):
+    it does not exit (never 78), tells systemd it is up and what it waits for, logs why (an
+    error once, each retry at info), alerts the coordinators straight through SMTP after
+    `alert_after_minutes`, and once the database is up 30 s later acknowledges the request
+    that came before, with nobody acting."""
+    servers = fresh_mailboxes
+    cluster = PgCluster().init()  # made, not started: the database host is still booting
+    notify = NotifySocket(tmp_path / "notify.sock")
+    proc = None
+    try:
+        config = _config(servers, tmp_path, cluster.url("postgres"), alert_after_minutes=0.2)
+        servers.append(UNIT, mail("sari@vendor.test", "Tidak bisa login SPSE", "Mohon bantuan, akun terkunci.")[0])
+        env = dict(os.environ, NOTIFY_SOCKET=str(notify.path), WATCHDOG_USEC="3000000")
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"], cwd=ROOT,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        started = time.monotonic()
+        notify.wait_for("READY=1", 20)
+        notify.wait_for(r"STATUS=waiting for the database since .*cannot be reached.*", 20)
+        # after alert_after_minutes (12 s) the coordinators hear of it, though the outbox is in the database
+        assert wait_for(lambda: of_kind(inbox(servers, COORDINATOR), "system_alert"), 25), notify.lines()[-5:]
+        time.sleep(max(0.0, 30 - (time.monotonic() - started)))
+        assert proc.poll() is None, "the daemon exited while its database could not be reached"
+        assert servers.fetch(UNIT, "Processed") == []
+        cluster.serve()
+        up = time.monotonic()
+        acked = lambda: [m for m in of_kind(inbox(servers, servers.catchall), "ack") if "sari@vendor.test" in m["To"]]
+        assert wait_for(acked, 60), notify.lines()[-5:]
+        served_after = time.monotonic() - up
+        pings = [when for when, line in notify.messages if line == "WATCHDOG=1" and when < up]
+        assert proc.poll() is None
+    finally:
+        out = stop(proc) if proc is not None else ""
+        notify.close()
+        cluster.stop()
+    print(f"\nserved {served_after:.1f} s after the database came up")
+    assert proc.returncode == 0, out[-3000:]
+    assert len(servers.fetch(UNIT, "Processed")) == 1
+    assert len(pings) >= 10  # the watchdog fed while it waited (a third of 3 s apart, for 30 s)
+    events = _events(out)
+    failed = [e for e in events if e.get("event") == "database_unreachable"]
+    retried = [e for e in events if e.get("event") == "database_still_unreachable"]
+    assert len(failed) == 1 and failed[0]["level"] == "error", failed
+    assert retried and all(e["level"] == "info" for e in retried)
+    assert "cannot be reached" in str(failed[0]["error"])
+    assert any(e.get("event") == "database_reachable" for e in events)
+    assert "Traceback" not in out and "configuration error" not in out
+    [alert] = of_kind(inbox(servers, COORDINATOR), "system_alert")
+    assert "127.0.0.1" in alert.get_body(("plain",)).get_content()  # names the database that is away
 
 
 def test_run_once_check_and_tickets_say_69_when_nothing_listens(fresh_mailboxes, tmp_path):
