@@ -700,7 +700,8 @@ def _copy_to(cfg: Config, url: str) -> int:
         say("mailbot: migrate --to: the configured database is PostgreSQL already; --to copies a SQLite file",
             file=sys.stderr)
         return EX_USAGE
-    counted = copy_to(cfg.database, "postgresql://" + url.split("://", 1)[1])
+    password = cfg.database_password.value if cfg.database_password else None  # as `run` logs in
+    counted = copy_to(cfg.database, "postgresql://" + url.split("://", 1)[1], password)
     for name, rows in counted.items():
         say(f"{name}: {rows} rows")
     say(f"database {cfg.database} copied to {display(url)}: {sum(counted.values())} rows, each table counted on "
