@@ -165,13 +165,18 @@ class Alerts:
         """Disk full, database locked or read-only: mail stays in the INBOX until it works again.
 
         The coordinators are told once per outage by a mail sent straight through SMTP,
-        since the outbox lives in the database that fails.
+        since the outbox lives in the database that fails. The log says it as an error once,
+        and again when the reason changes; each retry meanwhile at info (issue 57).
         """
         now = self.clock()
         self.health.storage_failed()  # `run --once` exits 75 after any: mail stayed in the INBOX
         key = f"storage:{box.name}"
-        since = self.health.failing(key, now)
-        self.log.error("storage_unavailable", mailbox=box.name, error=str(exc), since=since.isoformat())
+        known = self.health.known(key, str(exc))
+        since = self.health.failing(key, now, why=str(exc))
+        if known:
+            self.log.info("storage_still_unavailable", mailbox=box.name, error=str(exc), since=since.isoformat())
+        else:
+            self.log.error("storage_unavailable", mailbox=box.name, error=str(exc), since=since.isoformat())
         self.signals.notify(f"STATUS=storage failing for {box.name} since {since.isoformat()}: {exc}"[:400])
         if self.direct_allowed and now - since >= timedelta(minutes=self.cfg.alert_after_minutes) \
                 and key not in self.health.alerted_outages:

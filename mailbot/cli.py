@@ -288,8 +288,7 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.memory import return_freed_memory
 
     return_freed_memory()
-    app = _opened(cfg)
-    return _run_once(app) if args.once else _serve(cfg, app)
+    return _run_once(_opened(cfg)) if args.once else _serve(cfg)
 
 
 def _opened(cfg: Config) -> App:
@@ -340,7 +339,26 @@ def once_exit_code(result: RunOnce) -> int:
     return EX_OK
 
 
-def _serve(cfg: Config, app: App) -> int:
+def _opened_when_reachable(cfg: Config, stop: threading.Event, hangup: threading.Event,
+                           received: list[str]) -> App | None:
+    """The daemon's App once its database can be reached (`store_wait`: a PostgreSQL host that
+    boots later is waited for, issue 57); None when stopped meanwhile. A reload (SIGHUP)
+    meanwhile starts the process again on the config as it reads now."""
+    from mailbot.io.logs import get as get_log
+    from mailbot.service import Watchdog
+    from mailbot.store_wait import StoreWait
+
+    watchdog = Watchdog(sd_notify, os.environ.get("WATCHDOG_USEC"))
+    waiting = StoreWait(cfg, sd_notify, watchdog.beat, lambda: stop.is_set() or hangup.is_set(), get_log())
+    app = waiting.open(partial(_opened, cfg))
+    if app is None:
+        if hangup.is_set() and not received:
+            _start_again(cfg)
+        get_log().info("daemon_stopped", signal=received[0] if received else None, waiting_for="the database")
+    return app
+
+
+def _serve(cfg: Config) -> int:
     """`run`: the service until a stop signal; SIGHUP reloads the configuration."""
     from mailbot.config import load_config
     from mailbot.daemon import App
@@ -379,19 +397,17 @@ def _serve(cfg: Config, app: App) -> int:
         App(new).store.close()
         return [b.name for b in new.mailboxes]
 
+    app = _opened_when_reachable(cfg, running[0], hangup, received)
+    if app is None:  # stopped while the database could not be reached
+        return EX_OK
     reloaded = os.environ.pop(RELOADED, None)
     app.log.info("config_reloaded" if reloaded else "daemon_started", version=current(),
                  mailboxes=[b.name for b in cfg.mailboxes])
     service = Service(app, running[0], sd_notify, Reload(hangup, checked))
     service.run()  # every mailbox on IDLE, the outbox, the timers, until stopped
     if service.reload_accepted and not received and not service.fatal:
-        # The same process (its PID, systemd's MAINPID) starts again on the new config: a
-        # fresh interpreter, so no thread, connection or cache of the old config lives on.
         app.store.close()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execve(sys.executable, [sys.executable, "-m", "mailbot", "--config", str(cfg.path), "run"],
-                  {**os.environ, RELOADED: "1"})
+        _start_again(cfg)
     app.log.info("stop_requested", signal=received[0] if received else None)
     app.store.close()
     app.log.info("daemon_stopped")
@@ -399,6 +415,15 @@ def _serve(cfg: Config, app: App) -> int:
         say(f"mailbot: configuration error: {service.fatal}", file=sys.stderr)
         return EX_CONFIG
     return EX_OK
+
+
+def _start_again(cfg: Config) -> None:
+    """The same process (its PID, systemd's MAINPID) started again on the config as it reads
+    now: a fresh interpreter, so no thread, connection or cache of the old config lives on."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "mailbot", "--config", str(cfg.path), "run"],
+              {**os.environ, RELOADED: "1"})
 
 
 def sd_notify(state: str) -> None:
@@ -466,7 +491,7 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
 
     say(f"config {cfg.path}: ok ({len(cfg.mailboxes)} mailbox(es))")
     with oauth.fresh():  # a kept token would hide a provider that refuses the client now
-        codes = _check_local(cfg) | _check_servers(cfg)
+        codes = _check_local(cfg) | _check_postgresql(cfg) | _check_servers(cfg)
     for code in (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM):
         if code in codes:
             return code
@@ -529,6 +554,31 @@ def _check_local(cfg: Config) -> set[int]:
         else:
             codes.add(EX_CONFIG)
     return codes
+
+
+def _check_postgresql(cfg: Config) -> set[int]:
+    """A `postgresql://` store reached, logged in to and its schema compared, as the daemon's
+    start would find it (issue 57): 69 unreachable, 77 the login refused, 78 a URL naming no
+    usable database or a schema the daemon refuses; nothing for a SQLite store (`_check_local`)."""
+    from mailbot.io.store.pg_access import unmade
+    from mailbot.io.store.postgres import PostgresDatabase
+
+    if not cfg.database_url:
+        return set()
+    password = cfg.database_password.value if cfg.database_password else None
+    try:
+        database = PostgresDatabase(cfg.database_url, password, lease_seconds=cfg.lease_seconds)
+        try:
+            empty = unmade(database)
+        finally:
+            database.close()
+    except (ConfigError, LoginRefusedError, UnreachableError) as exc:
+        say(f"database: FAILED: {exc}")
+        return {server_status([exc]) if isinstance(exc, UnreachableError) else EX_CONFIG}
+    if empty is None and not _database_fits(cfg):
+        return {EX_CONFIG}
+    say(f"database: ok ({cfg.store_location}{f'; {empty}' if empty else ''})")
+    return set()
 
 
 def _check_servers(cfg: Config) -> set[int]:
@@ -650,7 +700,8 @@ def _copy_to(cfg: Config, url: str) -> int:
         say("mailbot: migrate --to: the configured database is PostgreSQL already; --to copies a SQLite file",
             file=sys.stderr)
         return EX_USAGE
-    counted = copy_to(cfg.database, "postgresql://" + url.split("://", 1)[1])
+    password = cfg.database_password.value if cfg.database_password else None  # as `run` logs in
+    counted = copy_to(cfg.database, "postgresql://" + url.split("://", 1)[1], password)
     for name, rows in counted.items():
         say(f"{name}: {rows} rows")
     say(f"database {cfg.database} copied to {display(url)}: {sum(counted.values())} rows, each table counted on "

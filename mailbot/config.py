@@ -190,12 +190,12 @@ def _database(value: Any, base: Path) -> tuple[Path, str | None]:
                       f"(the embedded default, data/mailbot.db) or a postgresql:// URL")
 
 
-def _database_password(data: Mapping[str, Any], url: str | None, base: Path) -> Secret | None:
-    """`database_password_file:` (under systemd `${CREDENTIALS_DIRECTORY}/database`), only with a URL."""
+def _database_password(data: Mapping[str, Any], base: Path) -> Secret | None:
+    """`database_password_file:` (under systemd `${CREDENTIALS_DIRECTORY}/database`): the password
+    of the `postgresql://` database, or, beside a SQLite file, of the database `migrate --to`
+    copies it into (issue 57: it needed PGPASSWORD), read the same way."""
     if data.get("database_password_file") is None:
         return None
-    if url is None:
-        raise ConfigError("database_password_file: only a postgresql:// database takes a password")
     return _password_file(data, "", base, "database_password_file")
 
 
@@ -783,7 +783,7 @@ def parse_config(data: Any, path: Path) -> Config:
         timezone=tz,
         database=database,
         database_url=database_url,
-        database_password=_database_password(data, database_url, base),
+        database_password=_database_password(data, base),
         lease_seconds=lease_seconds,
         archive_dir=_path(data.get("archive_dir", "data/archive"), "archive_dir", data_base),
         rules_dir=_optional_path(data, "rules_dir", data_base),

@@ -27,7 +27,7 @@ from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError
 from mailbot.health import Health
 from mailbot.io import imap, solved
-from mailbot.io.archive import ARCHIVE_ID_KEY, Archive, check_shared
+from mailbot.io.archive import ARCHIVE_ID_KEY, ARCHIVE_TURN, Archive, check_shared
 from mailbot.io.compose import Composer
 from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import sender_lock_if_free
@@ -101,7 +101,9 @@ class App:
         for left in unserved_mailboxes(cfg, self.store):
             get_log().warning("mailbox_not_configured", problem=left)
         if self.store.database.dialect != "sqlite" and not self.store.readonly:
-            check_shared(cfg.archive_dir, self.store.meta(ARCHIVE_ID_KEY), self._claim_archive)
+            # hosts started together take turns (issue 57): the second finds the first's id in both
+            with self.store.database.turn(ARCHIVE_TURN):
+                check_shared(cfg.archive_dir, self.store.meta(ARCHIVE_ID_KEY), self._claim_archive)
         self.key = load_or_create_key(cfg.secret_key_file)
         for language in ("id", "en"):  # an operator's words.yaml of the wrong shape stops start-up (78)
             words(language, cfg.templates_dir)

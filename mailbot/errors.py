@@ -32,6 +32,11 @@ class StorageError(TransientError):
     """The database or the archive cannot be written now (disk full, locked, read-only)."""
 
 
+class DatabaseUnreachableError(StorageError, UnreachableError):
+    """The PostgreSQL server cannot be reached now (down, still starting, the network): the
+    daemon waits and tries again, at start as later; a command exits 69 (issue 57)."""
+
+
 class BadMessageError(MailbotError):
     """One message cannot be handled; it goes to Quarantine with this reason."""
 

@@ -50,6 +50,7 @@ TICK_SECONDS = 0.25  # how long a wait lasts before the stop flag is looked at a
 UNSENDABLE_EVERY_SECONDS = 10.0  # how often a lasting SMTP failure is logged again
 RESTART_MAX_SECONDS = 60.0  # the longest pause before a sender that died is started again
 EX_CONFIG = 78  # the sender's exit for a configuration its server cannot serve: not restarted
+EX_TEMPFAIL = 75  # the store could not be opened: the daemon starts it again after a pause
 CONFIG_ERROR = "CONFIG_ERROR="  # its last line then says what to mend
 
 
@@ -79,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in stop_signals():  # `systemctl kill -s HUP` reaches it too; under nohup it is ignored
         signal.signal(signum, lambda *_: stop.set())
-    app = App(cfg, signals=Signals(status), direct_alerts=False)  # the daemon tells of a failing store
+    try:
+        app = App(cfg, signals=Signals(status), direct_alerts=False)  # the daemon tells of a failing store
+    except StorageError as exc:  # the database went away since the daemon opened it: started again later
+        logs.get().info("sender_waiting_for_storage", error=str(exc))
+        return EX_TEMPFAIL
     parent = os.getppid()
     # a predecessor may still finish its last mail; on PostgreSQL each loop holds its own turn
     shared = app.store.database.dialect != "sqlite"
@@ -250,7 +255,8 @@ class SenderProcess:
             code = proc.wait()
             if self.stopping.is_set():
                 return
-            self.log.error("sender_exited", code=code)
+            # 75: the store could not be opened, which the daemon meets and says itself
+            (self.log.info if code == EX_TEMPFAIL else self.log.error)("sender_exited", code=code)
             if code == EX_CONFIG:  # restarting it would meet the same configuration
                 self.on_config_error(self.config_error or "the sender refused the configuration")
                 return

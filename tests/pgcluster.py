@@ -1,7 +1,9 @@
 """A private PostgreSQL cluster for the tests (issue 47), as `localmail` runs a private Dovecot:
 Debian's own binaries (`/usr/lib/postgresql/N/bin`), `initdb` and `pg_ctl` in a temporary
 directory, a loopback port of its own and its socket in that directory; never the host's
-cluster or service. Trust authentication on loopback only: nothing but the tests reaches it.
+cluster or service. Trust authentication on loopback only: nothing but the tests reaches it; `passwords=True`
+asks every role but the superuser for its password (scram-sha-256), as a production server
+does, for the tests of refused logins (issue 57).
 
 PostgreSQL refuses to run as root; as root (CI) the cluster runs as the `postgres` user the
 Debian package made, in a directory it owns.
@@ -40,10 +42,14 @@ def _free_port() -> int:
 class PgCluster:
     """initdb, start, `database(name)` URLs, stop; the directory removed at the end."""
 
-    def __init__(self, *, durable: bool = False) -> None:
+    def __init__(self, *, durable: bool = False, passwords: bool = False, superuser: str = "mailbot") -> None:
         """`durable`: fsync and synchronous commits on, as a production server has them (the
-        benches); the tests' cluster skips them."""
+        benches); the tests' cluster skips them. `passwords`: roles other than `superuser`
+        log in with their password only (scram-sha-256), the superuser is trusted on
+        loopback (what makes the tests' roles and databases)."""
         self.durable = durable
+        self.passwords = passwords
+        self.superuser = superuser
         bindir = binaries()
         if bindir is None:
             raise ClusterError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin); apt-get install postgresql")
@@ -67,16 +73,34 @@ class PgCluster:
         return done
 
     def start(self) -> Self:
-        self._run("initdb", "-D", str(self.data), "-U", "mailbot", "--auth=trust", "--no-sync", "-E", "UTF8",
+        """`init`, then `serve`."""
+        return self.init().serve()
+
+    def init(self) -> Self:
+        """The cluster's files, not started yet (a database host still booting: `serve` later);
+        its port is chosen already, so a URL to it can be given before it listens."""
+        self._run("initdb", "-D", str(self.data), "-U", self.superuser, "--auth=trust", "--no-sync", "-E", "UTF8",
                   "--locale=C.UTF-8")
+        if self.passwords:
+            hba = (f"local all all trust\nhost all {self.superuser} 127.0.0.1/32 trust\n"
+                   "host all all 127.0.0.1/32 scram-sha-256\n")
+            (self.root / "pg_hba.conf").write_text(hba)
+            if self.user:
+                entry = pwd.getpwnam(self.user)
+                os.chown(self.root / "pg_hba.conf", entry.pw_uid, entry.pw_gid)
+        return self
+
+    def serve(self) -> Self:
+        """Start the cluster made by `init`, and wait until it takes connections."""
+        hba = f"-c hba_file={self.root / 'pg_hba.conf'} " if self.passwords else ""
         fast = "" if self.durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} {fast}-c max_connections=200"
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} {fast}{hba}-c max_connections=200"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "-t", "60",
                   "start")
         return self
 
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://mailbot@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = "postgres", user: str | None = None) -> str:
+        return f"postgresql://{user or self.superuser}@127.0.0.1:{self.port}/{database}"
 
     def database(self) -> str:
         """A new, empty database's URL."""
@@ -88,9 +112,23 @@ class PgCluster:
             conn.execute(f'create database "{name}"')
         return self.url(name)
 
+    def owned_database(self, role: str, password: str) -> str:
+        """A new role that logs in with `password`, and a new, empty database it owns (as
+        several-hosts.md has an operator make them): the URL the role reaches it by."""
+        import psycopg
+        from psycopg import sql
+
+        self._made += 1
+        name = f"o{self._made}_{int(time.time() * 1000) % 100000}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(sql.SQL("create role {} login password {}").format(sql.Identifier(role),
+                                                                            sql.Literal(password)))
+            conn.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(role)))
+        return self.url(name, role)
+
     def stop(self) -> None:
         try:
-            if self.data.exists():
+            if (self.data / "postmaster.pid").exists():  # started (`init` alone starts nothing)
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=60)
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -208,11 +208,18 @@ def test_a_password_in_the_url_is_refused_and_not_echoed(tmp_path):
     assert "S3cret" not in str(raised.value)
 
 
-def test_a_database_password_file_needs_a_url_and_a_lease_a_sane_length(tmp_path):
+def test_a_database_password_file_beside_sqlite_is_migrate_tos_and_a_lease_a_sane_length(tmp_path):
+    """Issue 57: beside a SQLite file, database_password_file is the password `migrate --to`
+    logs in to the new PostgreSQL database with (it was refused, and the copy needed
+    PGPASSWORD); read, and checked, as the daemon reads it."""
     (tmp_path / "db.pw").write_text("S3cret\n")
     data = minimal()
     data["database_password_file"] = "db.pw"
-    with pytest.raises(ConfigError, match=r"^database_password_file: only a postgresql://"):
+    cfg = parse_config(data, tmp_path / "c.yaml")
+    assert cfg.database_url is None and cfg.database_password is not None
+    assert cfg.database_password.value == "S3cret"
+    (tmp_path / "db.pw").write_text("")
+    with pytest.raises(ConfigError, match=r"^database_password_file: .* is empty"):
         parse_config(data, tmp_path / "c.yaml")
     data = minimal()
     data["database"] = "postgresql://db/mailbot"

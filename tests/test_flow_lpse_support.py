@@ -117,6 +117,6 @@ def test_a_reference_whose_first_part_is_letters_is_taken_as_written(fresh_mailb
     notice = mf.latest(servers, mf.STAFF[0])
     raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#lpse-support LS-2026-004321\nSudah dilaporkan.")
     mf.deliver(servers, config, raw)
-    ticket, timers, _ = _ticket(config)
+    ticket, _, _ = _ticket(config)
     assert str(ticket.state) == "escalated" and ticket.lkpp_ticket == "LS-2026-004321"
     assert mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error") == []

@@ -6,9 +6,16 @@ past the copied ones."""
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
+import pytest
 import yaml
 
 from mailbot import cli
@@ -160,3 +167,96 @@ def test_backup_of_a_postgresql_store_keeps_the_key_and_archive_and_leaves_the_r
     empty = _config(tmp_path, pg_cluster.database())  # a new database: the rows are pg_restore's to put back
     assert cli.main(["--config", str(empty), "restore", str(tmp_path / "bk")]) == 78
     assert "pg_restore" in capsys.readouterr().err
+
+
+# --- the role, the password, and why a login fails (issue 57) ------------------------------
+
+
+def _doc_commands() -> list[str]:
+    """The commands docs/operator/several-hosts.md gives to make the role and the database."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "operator" / "several-hosts.md").read_text()
+    blocks = re.findall(r"```\n(.*?)```", text, re.DOTALL)
+    [block] = [b for b in blocks if "createuser" in b]
+    return [line for line in block.splitlines() if line.startswith("sudo -u postgres ")]
+
+
+def _mailbot(config, *args):  # type: ignore[no-untyped-def]
+    """mailbot as an operator runs it, without libpq's own password sources (PGPASSWORD,
+    PGPASSFILE, ~/.pgpass): what it logs in with is the config's alone."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["PGPASSFILE"] = os.devnull
+    return subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(config), *args], env=env,
+                          capture_output=True, text=True, timeout=180, check=False)
+
+
+@pytest.fixture(scope="module")
+def debian_cluster():  # type: ignore[no-untyped-def]
+    """A cluster as Debian's package makes it (superuser `postgres`), asking other roles for
+    their password (scram-sha-256)."""
+    from tests.pgcluster import PgCluster, binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)")
+    with PgCluster(passwords=True, superuser="postgres") as cluster:
+        yield cluster
+
+
+@pytest.mark.integration  # starts a PostgreSQL cluster of its own
+def test_the_documented_role_and_database_take_a_migration_logged_in_with_the_password_file(
+        tmp_path, debian_cluster):
+    """The commands several-hosts.md gives (createuser --pwprompt, createdb --owner), run as
+    written against a cluster that asks for passwords; then `migrate --to` logs in with the
+    config's database_password_file (it needed PGPASSWORD), and `check` finds the database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(PGHOST="127.0.0.1", PGPORT=str(debian_cluster.port), PGUSER="postgres")
+    commands = _doc_commands()
+    assert [c.split()[3] for c in commands] == ["createuser", "createdb"]
+    for command in commands:
+        argv = command.split()[3:]
+        argv[0] = str(debian_cluster.bindir / argv[0])
+        # no terminal (setsid): createuser --pwprompt reads the password twice from its input
+        done = subprocess.run(["setsid", *argv], input="Rahasia-57\nRahasia-57\n", env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert done.returncode == 0, (command, done.stderr)
+    database = tmp_path / "mailbot.db"
+    _history(database)
+    (tmp_path / "db.pw").write_text("Rahasia-57\n")
+    config = _config(tmp_path, database)
+    data = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump({**data, "database_password_file": str(tmp_path / "db.pw")}))
+    url = f"postgresql://mailbot@127.0.0.1:{debian_cluster.port}/mailbot"
+    done = _mailbot(config, "migrate", "--to", url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tickets: 13 rows" in done.stdout
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    config.write_text(yaml.safe_dump({**data, "database": url, "database_password_file": str(tmp_path / "db.pw"),
+                                      "archive_dir": str(moved / "archive")}))
+    checked = _mailbot(config, "check")
+    assert f"database: ok ({url})" in checked.stdout, checked.stdout
+
+
+@pytest.mark.integration  # starts a PostgreSQL cluster of its own
+def test_migrate_to_names_why_it_cannot_log_in(tmp_path, debian_cluster):
+    """Each refusal by its cause: no password given, the password refused (77), nothing
+    listening (69): not "cannot be reached: fe_sendauth: no password supplied" for all."""
+    url = debian_cluster.owned_database("helpdesk_m", "Benar-57")
+    database = tmp_path / "mailbot.db"
+    _history(database)
+    config = _config(tmp_path, database)
+    done = _mailbot(config, "migrate", "--to", url)
+    assert done.returncode == 77, done.stdout + done.stderr
+    assert "refused the login: no password was given (set database_password_file" in done.stderr
+    assert "cannot be reached" not in done.stderr
+    (tmp_path / "db.pw").write_text("Salah-57\n")
+    data = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump({**data, "database_password_file": str(tmp_path / "db.pw")}))
+    done = _mailbot(config, "migrate", "--to", url)
+    assert done.returncode == 77, done.stdout + done.stderr
+    assert "refused the login: the password was refused" in done.stderr and "Salah-57" not in done.stderr
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    done = _mailbot(config, "migrate", "--to", f"postgresql://helpdesk_m@127.0.0.1:{closed}/mailbot")
+    assert done.returncode == 69, done.stdout + done.stderr
+    assert "cannot be reached" in done.stderr

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 
+import pytest
 import yaml
 
 from tests.mailfactory import UNIT, config_data, daemon, inbox, mail, of_kind, stop, wait_for
@@ -68,6 +69,15 @@ def _activity(url: str) -> str:
                             "from pg_stat_activity a where a.datname = current_database() "
                             "and a.pid != pg_backend_pid()").fetchall()
     return "; ".join(str(r) for r in rows)
+
+
+def _waiting(url: str) -> int:
+    """How many sessions of the database wait for a lock held by another (advisory or not)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return int(conn.execute("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+                                "where not l.granted and a.datname = current_database()").fetchone()[0])
 
 
 def _tickets_of(url: str, boxes: list[str]) -> dict[str, int]:
@@ -205,6 +215,74 @@ def test_a_host_whose_archive_is_not_the_shared_one_is_refused(fresh_mailboxes, 
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 78
     assert "archive_dir" in done.stderr + done.stdout and "shared" in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("made", [False, True], ids=["empty", "migrated"])
+def test_two_hosts_started_in_the_same_second_on_an_empty_database_both_serve(fresh_mailboxes, pg_cluster,
+                                                                              tmp_path, made):
+    """Issue 57: both hosts boot together after a power cut (or the first deployment) on a new,
+    empty database (or one `migrate --to` made, with no archive named yet) and one shared
+    archive. Making the schema and naming the archive take turns: the second waits for the
+    first, then finds both made; neither dies (one died of `DuplicateTable: relation
+    "arrivals" already exists`, or refused the archive the first had just named), each serves
+    its share of the two mailboxes, and every request is acked."""
+    from mailbot.io.store import Store
+    from tests.conftest import empty_mailbox
+    from tests.mailfactory import mailbox_block
+
+    servers = fresh_mailboxes
+    units = ["lpse@unit-a.test", "lpse@unit-b.test"]
+    for user in units:
+        if user not in servers.users:
+            servers.add_user(user)
+        empty_mailbox(servers, user)
+    url, key = pg_cluster.database(), secrets.token_hex(32).encode()
+    if made:
+        Store(url).close()  # the schema made, as `migrate --to` leaves it: no host has named the archive
+    configs = []
+    for name in ("host1", "host2"):
+        home = tmp_path / name
+        home.mkdir()
+        data = config_data(servers, home, log={"format": "json", "level": "warning"}, database=url,
+                           archive_dir=str(tmp_path / "shared-archive"), lease_seconds=5,
+                           secret_key_file=str(home / "secret.key"))
+        data["mailboxes"] = [mailbox_block(servers, address, name=f"u{k}", prefix=f"LPSE-U{k}", idle=True,
+                                           poll_seconds=5) for k, address in enumerate(units)]
+        (home / "secret.key").write_bytes(key)
+        configs.append(home / "config.yaml")
+        configs[-1].write_text(yaml.safe_dump(data, allow_unicode=True))
+    for k, unit in enumerate(units):  # mail waiting for both, as after a power cut
+        for i in range(3):
+            servers.append(unit, mail(f"user{k}{i}@vendor{k}{i}.test", f"Masalah {k}-{i}", "Mohon bantuan.",
+                                      to=unit)[0])
+    import psycopg
+
+    from mailbot.io.store.postgres import WRITER_KEY
+
+    # Both meet the database at one moment: a writer (an operator's session) holds the
+    # database's writer lock as they start, and lets go once both wait behind it (or on their turn).
+    with psycopg.connect(url, autocommit=True) as writer:
+        writer.execute("select pg_advisory_lock(%s)", [WRITER_KEY])
+        procs = [daemon(c) for c in configs]  # the same second
+        assert wait_for(lambda: _waiting(url) == 2 or any(p.poll() is not None for p in procs), 60), _activity(url)
+        writer.execute("select pg_advisory_unlock(%s)", [WRITER_KEY])
+    outputs = []
+    try:
+        assert wait_for(lambda: all(_served_by(url, p.pid, ["u0", "u1"]) for p in procs) or
+                        any(p.poll() is not None for p in procs), 60), _activity(url)
+        assert [p.poll() for p in procs] == [None, None]
+        shares = [_served_by(url, p.pid, ["u0", "u1"]) for p in procs]
+        assert wait_for(lambda: len(of_kind(inbox(servers, "catchall@lpse.test"), "ack")) >= 6, 60)
+        assert [p.poll() for p in procs] == [None, None]
+    finally:
+        outputs = [stop(p) for p in procs]
+    assert sorted(shares) == [["u0"], ["u1"]], shares  # each serves its share
+    for out in outputs:
+        assert "Traceback" not in out and "DuplicateTable" not in out and "archive_dir" not in out, out[-3000:]
+    assert [p.returncode for p in procs] == [0, 0], [out[-2000:] for out in outputs]
+    acks = collections.Counter(m["To"] for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack"))
+    assert len(acks) == 6 and set(acks.values()) == {1}, acks
+    assert all(len(servers.fetch(u, "Processed")) == 3 for u in units)
 
 
 SHARED_BOXES = int(os.environ.get("MAILBOT_SHARED_MAILBOXES", "6"))  # the issue's run: 30 mailboxes, 3000 requests

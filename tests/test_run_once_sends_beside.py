@@ -1,9 +1,10 @@
 """Issue 57, point 12: `run --once` sends while it takes mail in.
 
-A backlog of requests (senders the unit's server vouches for), several fetch batches long, in the unit's INBOX; one `run --once`
-over the real Dovecot and SMTP: the first ack is accepted by the SMTP server before the
-last request has its ticket (before, nothing was sent until the whole backlog was in),
-and at the end every requester has exactly one ack, read back over IMAP.
+A backlog of requests (senders the unit's server vouches for), several fetch batches long,
+in the unit's INBOX; one `run --once` over the real Dovecot and SMTP: the first ack is
+accepted by the SMTP server before the last request has its ticket (before, nothing was
+sent until the whole backlog was in), and at the end every requester has exactly one ack,
+read back over IMAP.
 """
 
 from __future__ import annotations

@@ -120,6 +120,7 @@ class Archive:
 
 ARCHIVE_ID_FILE = ".mailbot-archive-id"  # in archive_dir: which database's archive this is
 ARCHIVE_ID_KEY = "archive_id"  # the same id in the database's meta
+ARCHIVE_TURN = "archive"  # the lock under which one host at a time looks for the id and writes it
 
 
 def check_shared(root: Path, known: str | None, remember: Callable[[str], str]) -> None:
@@ -128,7 +129,9 @@ def check_shared(root: Path, known: str | None, remember: Callable[[str], str]) 
     handled the mail. The first host to start writes an id into `archive_dir` and the
     database (`remember`: the id the database keeps, the first host's); every later start
     finds the same id in both (`known`), or refuses (78): an archive_dir of its own would
-    relay mail without the files other hosts archived."""
+    relay mail without the files other hosts archived. The caller holds the database's
+    `ARCHIVE_TURN` (issue 57): two hosts started together each wrote an id of its own into
+    the one folder, and the second, finding the first's in the database, refused to start."""
     marker = root / ARCHIVE_ID_FILE
     try:
         found = marker.read_text(encoding="utf-8").strip()

@@ -104,8 +104,7 @@ class Database:
         (`standing` matters only where a session can end under a lock: PostgreSQL's.)"""
         if name in self._locks:
             return True
-        key = hashlib.sha256(name.encode()).hexdigest()[:16]
-        fd = os.open(self.path.with_name(f"{self.path.name}.lock-{key}"), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self._lock_file(name), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -113,6 +112,21 @@ class Database:
             return False
         self._locks[name] = fd
         return True
+
+    @contextmanager
+    def turn(self, name: str) -> Iterator[None]:
+        """The lock `name`, waited for while another process holds it (`try_lock`'s file,
+        flock without giving up): what one process at a time does and the others wait for."""
+        fd = os.open(self._lock_file(name), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _lock_file(self, name: str) -> Path:
+        key = hashlib.sha256(name.encode()).hexdigest()[:16]
+        return self.path.with_name(f"{self.path.name}.lock-{key}")
 
     def unlock(self, name: str) -> None:
         fd = self._locks.pop(name, None)

@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from mailbot.errors import ConfigError, StorageError
+from mailbot.io.store.pg_access import failure
 
 DIALECT = "postgresql"
 LEASE_SECONDS = 30.0  # how long a silent process keeps its session, and with it its locks
@@ -96,17 +97,20 @@ class PostgresDatabase:
         self._heart.start()
 
     def _connect(self, *, first: bool = False) -> Any:
-        """A session with the lease's timeouts. Unreachable at the first opening, the
-        configuration is wrong (78); later, the database is away for a while (a restart, a
-        failover): a `StorageError` the daemon waits out as for any storage failure."""
+        """A session with the lease's timeouts. What fails at the first opening is named as
+        SPEC 10 ranks it (`pg_access.failure`): a server that cannot be reached now (the
+        daemon waits for it, a command exits 69), a refused login (77), a URL that names no
+        usable database (78). Later, whatever the cause, the database is away for a while (a
+        restart, a failover): a `StorageError` the daemon waits out as any storage failure."""
         import psycopg
 
         try:
             conn = connect(self.url, self._password)
-        except psycopg.OperationalError as exc:
-            if first:
-                raise ConfigError(f"database {self.path} cannot be reached: {_first_line(exc)}") from exc
-            raise StorageError(f"database {self.path} cannot be reached: {_first_line(exc)}") from exc
+        except psycopg.Error as exc:
+            failed = failure(self.path, exc, password_given=bool(self._password))
+            if first or isinstance(failed, StorageError):
+                raise failed from exc
+            raise StorageError(str(failed)) from exc
         lease_ms = int(self.lease_seconds * 1000)
         conn.execute("set timezone to 'UTC'")
         if conn.info.server_version < 140000:  # idle_session_timeout, the lease, came with 14
@@ -214,6 +218,24 @@ class PostgresDatabase:
             self.held.discard(name)
             self.standing.discard(name)
             self._call(lambda: self.conn.execute("select pg_advisory_unlock(%s)", [lock_key(name)]))
+
+    @contextmanager
+    def turn(self, name: str) -> Iterator[None]:
+        """The session lock `name`, waited for while another session holds it: what one
+        process at a time does and the others must wait for, not skip (making the schema:
+        the second of two hosts started together waits, then finds it made). Released at
+        the end, or with the session."""
+        import psycopg
+
+        key = lock_key(name)
+        self._call(lambda: self.conn.execute("select pg_advisory_lock(%s)", [key]))
+        try:
+            yield
+        finally:
+            # a session that ended took the lock with it; what ended it is the caller's to see
+            with contextlib.suppress(psycopg.Error), self._lock:
+                if not (self.conn.closed or self.conn.broken):
+                    self.conn.execute("select pg_advisory_unlock(%s)", [key])
 
     def join(self, name: str) -> None:
         """Hold the shared lock `name` for as long as this process lives, taken again on
@@ -421,6 +443,3 @@ def placeholders(sql: str, *, named: bool = False) -> str:
             out.append(char)
     return "".join(out).replace("\0", "%(").replace("\1", ")s")
 
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

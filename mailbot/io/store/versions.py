@@ -19,6 +19,7 @@ from mailbot.io.store.meta import Meta
 from mailbot.version import current as current_version
 
 WRITTEN_BY = "written_by"  # meta key: the version of the mailbot that last opened the database to write
+SCHEMA_TURN = "schema"  # PostgreSQL: the lock under which one process at a time makes or mends the schema
 
 
 class Versions:
@@ -34,7 +35,7 @@ class Versions:
         """Check (and, `migrate`, migrate) the database as it is opened; a refused one is
         closed. `readonly` adds that nothing is written (query_only)."""
         if self.db.dialect != "sqlite":
-            self._open_postgresql(migrate and not readonly)
+            self._open_postgresql(migrate and not readonly, inspect)
             if readonly:
                 self.db.read_only()
             return
@@ -47,40 +48,55 @@ class Versions:
         if readonly:
             self.db.read_only()
 
-    def _open_postgresql(self, migrate: bool) -> None:
+    def _open_postgresql(self, migrate: bool, inspect: bool) -> None:
         """A PostgreSQL database is made whole at this version from the migrations' shape
         (`io/pg_schema`), not migrated step by step; one of this version lacking what can be
-        added without touching a row is mended (by the daemon and `migrate`), anything else
-        refused by name, as a SQLite file is (issue 33)."""
+        added without touching a row is mended (by the daemon and `migrate`; `inspect`, for
+        `check`: only named), anything else refused by name, as a SQLite file is (issue 33).
+
+        Hosts take turns (issue 57): two started together on a new, empty database both
+        found no schema and both made it, and the second died of its first table
+        (`DuplicateTable`). Under one lock of the database, the second waits, then reads
+        the schema number again and finds it made."""
+        with self.db.opening(), self.db.turn(SCHEMA_TURN):
+            self._make_or_check_postgresql(migrate, inspect)
+
+    def _make_or_check_postgresql(self, migrate: bool, inspect: bool) -> None:
+        """`_open_postgresql`'s work, while this process alone makes or mends the schema."""
         from mailbot.io import pg_schema
 
-        with self.db.opening():
-            current = self.schema_version()
-            if current == 0:
-                if tables := self.db.tables():
-                    raise ConfigError(f"database {self.db.path} has tables ({', '.join(tables[:5])}) but no mailbot "
-                                      "schema number: not a database mailbot made; give mailbot an empty database")
-                pg_schema.create(self.db)
-                with self.db.unit_of_work():
-                    self.metadata.set_meta("schema_version", str(SCHEMA_VERSION))
-            elif current != SCHEMA_VERSION:
-                raise ConfigError(f"database {self.db.path} has schema {current}, this mailbot's is {SCHEMA_VERSION}: "
-                                  "run the mailbot version that wrote it")
-            if migrate and "ticket_search" not in self.db.tables():
-                with self.db.unit_of_work():  # made by a version before the search (issue 47)
-                    for sql in pg_schema.SEARCH:
-                        self.db.execute(sql)
-            differences = pg_schema.differences(self.db)
-            if differences and (not migrate or any(d.mend is None for d in differences)):
-                raise ConfigError(self._differs(current or SCHEMA_VERSION, differences,
-                                                mendable=migrate is False))
-            if differences:
-                with self.db.unit_of_work():
-                    for difference in differences:
-                        self.db.execute(str(difference.mend))
-                self.mended.extend(f"{d} (schema {SCHEMA_VERSION}): added" for d in differences)
-            if migrate:
-                self._stamp()
+        current = self.schema_version()
+        if current == 0:
+            if tables := self.db.tables():
+                raise ConfigError(f"database {self.db.path} has tables ({', '.join(tables[:5])}) but no mailbot "
+                                  "schema number: not a database mailbot made; give mailbot an empty database")
+            pg_schema.create(self.db)
+            with self.db.unit_of_work():
+                self.metadata.set_meta("schema_version", str(SCHEMA_VERSION))
+        elif current != SCHEMA_VERSION:
+            raise ConfigError(f"database {self.db.path} has schema {current}, this mailbot's is {SCHEMA_VERSION}: "
+                              "run the mailbot version that wrote it")
+        if migrate and "ticket_search" not in self.db.tables():
+            with self.db.unit_of_work():  # made by a version before the search (issue 47)
+                for sql in pg_schema.SEARCH:
+                    self.db.execute(sql)
+        self._mend_postgresql(current or SCHEMA_VERSION, migrate, inspect)
+        if migrate:
+            self._stamp()
+
+    def _mend_postgresql(self, version: int, migrate: bool, inspect: bool) -> None:
+        """What this version's shape lacks, added where that touches no row (`migrate`), only
+        named later (`inspect`: `check`), or refused by name."""
+        from mailbot.io import pg_schema
+
+        differences = pg_schema.differences(self.db)
+        if any(d.mend is None for d in differences) or (differences and not migrate and not inspect):
+            raise ConfigError(self._differs(version, differences, mendable=migrate is False))
+        if differences and migrate:
+            with self.db.unit_of_work():
+                for difference in differences:
+                    self.db.execute(str(difference.mend))
+            self.mended.extend(f"{d} (schema {SCHEMA_VERSION}): added" for d in differences)
 
     def schema_version(self) -> int:
         if "meta" not in self.db.utils.table_names():
