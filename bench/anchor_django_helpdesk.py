@@ -26,6 +26,13 @@ for IMAP and run as its cron job runs it.
   mail), so at its exit the INBOX is empty and every mail is accepted; both are checked. The
   start-up is inside that time (there is no READY=1); an empty pass is timed before each run
   so that it can be told apart. CPU is the process's own rusage (user + system).
+
+Two variants, each closer to what mailbot does, for telling where a difference comes from:
+`staff_cc` (bench/ingest.py `--anchor-staff-notice`) puts the staff in the queue's
+`new_ticket_cc`, so that each ticket also mails a staff notice; `wal` (`--anchor-sqlite-wal`)
+opens SQLite in WAL mode with synchronous=FULL, as mailbot's store does, through Django's
+`init_command` (by default Django keeps SQLite's rollback journal, and each save is its own
+transaction: about 26 fdatasync a message).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +88,8 @@ TEMPLATES = [{
         "django.contrib.messages.context_processors.messages",
     ]},
 }]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["ANCHOR_DATABASE"]}}
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["ANCHOR_DATABASE"],
+                         "OPTIONS": {"init_command": os.environ.get("ANCHOR_SQLITE_INIT", "")}}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SITE_ID = 1
 USE_TZ = True
@@ -186,11 +195,12 @@ def _install(python: Path) -> None:
 class AnchorRun:
     """One timed `get_email` pass over the backlog."""
 
+    messages: int  # in the backlog
     rate: float  # messages a second, from the process's start until its exit
     seconds: float
     cpu: float  # user + system seconds of the process
+    system: float  # of which system (kernel) seconds
     startup: float  # wall seconds of the untimed pass over an empty INBOX just before
-    startup_cpu: float
     mails: int  # accepted by the sink during the timed pass
     to_staff: int  # of which addressed to a staff address
     tickets: int
@@ -205,8 +215,10 @@ class AnchorRun:
 class Project:
     """The Django project of the anchor: written and migrated once, copied for every run."""
 
-    def __init__(self, env: Environment, place: Path, unit: str, staff_cc: str = "") -> None:
+    def __init__(self, env: Environment, place: Path, unit: str, staff_cc: str = "", wal: bool = False) -> None:
         self.env, self.unit, self.staff_cc = env, unit, staff_cc
+        # Django's documented SQLite tuning, as mailbot's store has it: WAL with synchronous=FULL
+        self.sqlite_init = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL" if wal else ""
         self.root = place / "anchor-project"
         self.root.mkdir(parents=True)
         (self.root / "anchor_settings.py").write_text(SETTINGS)
@@ -220,11 +232,49 @@ class Project:
 
     def _environ(self, database: Path, media: Path, **more: str) -> dict[str, str]:
         return dict(os.environ, DJANGO_SETTINGS_MODULE="anchor_settings", PYTHONPATH=str(self.root),
-                    ANCHOR_DATABASE=str(database), ANCHOR_MEDIA=str(media), ANCHOR_FROM=self.unit, **more)
+                    ANCHOR_DATABASE=str(database), ANCHOR_MEDIA=str(media), ANCHOR_FROM=self.unit,
+                    ANCHOR_SQLITE_INIT=self.sqlite_init, **more)
 
     def _django(self, args: list[str], environ: dict[str, str]) -> None:
         subprocess.run([str(self.env.python), "-m", "django", *args], cwd=self.root, env=environ, check=True,
                        stdout=subprocess.DEVNULL)
+
+    def run(self, raws: list[bytes], sinked: AbstractContextManager[tuple[Any, Any, Path]]) -> AnchorRun:
+        """One run on its own Dovecot and sink (bench/ingest.py's `Sinked`), its figures printed."""
+        with sinked as (servers, sink, place):
+            found = self.measure(raws, servers, sink, place)
+        print(f"    django-helpdesk {found.rate:.1f} msg/s ({found.rate_less_startup:.1f} less an empty pass), "
+              f"{found.cpu / len(raws) * 1000:.1f} ms CPU per message ({found.system / len(raws) * 1000:.1f} "
+              f"system; {found.seconds:.1f} s, an empty pass "
+              f"{found.startup:.1f} s); {found.tickets} tickets, {found.mails} mails accepted, INBOX left "
+              f"{found.left}", flush=True)
+        return found
+
+    def side_by_side(self, mailbot: list[tuple[float, float]], anchored: list[AnchorRun]) -> None:
+        """mailbot's runs ((rate, CPU seconds), in run order) and the anchor's from the same
+        bench run: the anchor's medians, the ratio of the medians and the ratio within each run."""
+        n = anchored[0].messages
+        rates = sorted(rate for rate, _ in mailbot)
+        cpus = sorted(cpu / n * 1000 for _, cpu in mailbot)
+        other = sorted(a.rate for a in anchored)
+        other_less = sorted(a.rate_less_startup for a in anchored)
+        other_cpu = sorted(a.cpu / n * 1000 for a in anchored)
+        print(f"django-helpdesk get_email {_spread(other, '.1f')} msg/s   (process start to exit; an empty pass "
+              f"{_spread(sorted(a.startup for a in anchored), '.1f')} s)")
+        print(f"  less the empty pass     {_spread(other_less, '.1f')} msg/s   (its start-up, login and logout "
+              "taken off, as mailbot's figure starts at READY=1)")
+        print(f"  its CPU per message     {_spread(other_cpu, '.1f')} ms   (user+sys of the get_email process, "
+              f"start-up included; system {_spread(sorted(a.system / n * 1000 for a in anchored), '.1f')} ms)")
+        print(f"  tickets {min(a.tickets for a in anchored)}-{max(a.tickets for a in anchored)}, mails accepted "
+              f"{min(a.mails for a in anchored)}-{max(a.mails for a in anchored)} (to staff "
+              f"{max(a.to_staff for a in anchored)}), INBOX left {max(a.left for a in anchored)}")
+        print(f"  what it does: {describe(self.staff_cc, bool(self.sqlite_init))}")
+        mine = _median(rates)
+        print(f"ratio mailbot / django-helpdesk (medians)  {mine / _median(other):.2f} x msg/s "
+              f"({mine / _median(other_less):.2f} x against its rate less the empty pass);  "
+              f"CPU per message {_median(cpus):.1f} ms against {_median(other_cpu):.1f} ms")
+        pairs = sorted(rate / a.rate for (rate, _), a in zip(mailbot, anchored, strict=True))
+        print(f"  run by run (each run's pair, the same minutes' load)  {_spread(pairs, '.2f')} x")
 
     def measure(self, raws: list[bytes], servers: Any, sink: Any, place: Path) -> AnchorRun:
         """One run on this Dovecot and sink: a fresh copy of the migrated database with the
@@ -238,7 +288,7 @@ class Project:
                                 ANCHOR_STAFF_CC=self.staff_cc)
         subprocess.run([str(self.env.python), str(self.root / "anchor_queue.py")], cwd=self.root, env=environ,
                        check=True)
-        startup, startup_cpu = self._get_email(environ, place / "empty.log")
+        startup, _ = self._get_email(environ, place / "empty.log")
         with servers.imap(self.unit) as client:
             for raw in raws:
                 client.append("INBOX", raw)
@@ -247,7 +297,7 @@ class Project:
             for at in range(0, len(uids), 50):
                 client.fetch(uids[at:at + 50], ["BODY.PEEK[]"])
         before = sink.count()
-        seconds, cpu = self._get_email(environ, place / "get_email.log")
+        seconds, usage = self._get_email(environ, place / "get_email.log")
         with sink.lock:
             sent = sink.mails[before:]
         staff = [a.strip().lower() for a in self.staff_cc.split(",") if a.strip()]
@@ -255,11 +305,12 @@ class Project:
             left = int(client.select_folder("INBOX", readonly=True)[b"EXISTS"])
         with sqlite3.connect(database) as db:
             tickets = db.execute("select count(*) from helpdesk_ticket").fetchone()[0]
-        return AnchorRun(len(raws) / seconds, seconds, cpu, startup, startup_cpu, len(sent),
+        return AnchorRun(len(raws), len(raws) / seconds, seconds, usage.ru_utime + usage.ru_stime, usage.ru_stime,
+                         startup, len(sent),
                          sum(any(r in staff for r in rcpts) for _, rcpts, _ in sent), tickets, left)
 
-    def _get_email(self, environ: dict[str, str], log: Path) -> tuple[float, float]:
-        """Wall and CPU seconds of one `get_email` process, as cron starts it."""
+    def _get_email(self, environ: dict[str, str], log: Path) -> tuple[float, Any]:
+        """Wall seconds and resource usage of one `get_email` process, as cron starts it."""
         with log.open("wb") as out:
             started = time.monotonic()
             proc = subprocess.Popen([str(self.env.python), "-m", "django", "get_email"], cwd=self.root,
@@ -269,16 +320,27 @@ class Project:
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             raise RuntimeError(f"get_email exited {proc.returncode}: {log.read_text()[-3000:]}")
-        return seconds, usage.ru_utime + usage.ru_stime
+        return seconds, usage
 
 
-def describe(staff_cc: str) -> str:
+def _median(ordered: list[float]) -> float:
+    return ordered[len(ordered) // 2]
+
+
+def _spread(ordered: list[float], fmt: str) -> str:
+    """The median of sorted values and their range, as bench/ingest.py prints its own."""
+    return f"{format(_median(ordered), fmt)} (range {format(ordered[0], fmt)}-{format(ordered[-1], fmt)})"
+
+
+def describe(staff_cc: str, wal: bool = False) -> str:
     """What the anchor does with each message, for the bench's output."""
     sends = ("the submitter's 'newticket_submitter' notice (English, text and HTML, one SMTP connection a mail)"
              + (f" and a 'newticket_cc' notice to {staff_cc}" if staff_cc else "; no staff notice (new_ticket_cc "
                 "empty, the queue's default)"))
-    return ("django-helpdesk get_email (IMAP, one FETCH RFC822 a message): a ticket and a follow-up per message, "
-            "the HTML part and attachments stored as files, then " + sends + "; the message is marked \\Deleted "
+    store = ("SQLite in WAL mode, synchronous=FULL (as mailbot's store)" if wal else
+             "SQLite as Django leaves it (a rollback journal, synchronous=FULL, each save its own transaction)")
+    return ("django-helpdesk get_email (IMAP, one FETCH RFC822 a message): a ticket and a follow-up per message in "
+            f"{store}, the HTML part and attachments stored as files, then {sends}; the message is marked \\Deleted "
             "and EXPUNGEd at the end of the pass (no folder keeps it)")
 
 

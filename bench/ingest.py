@@ -30,7 +30,7 @@ NOTIFY_SOCKET).
   ticket's staff notice lists the similar ones), made as bench/similar_cases.py makes them.
 
 Run: .venv/bin/python bench/ingest.py [--only ingest,send,latency,memory,scale] [--messages N] [--repeat N]
-     [--solved N] [--anchor django-helpdesk [--anchor-staff-notice]]
+     [--solved N] [--anchor django-helpdesk [--anchor-staff-notice] [--anchor-sqlite-wal]]
 """
 
 from __future__ import annotations
@@ -384,7 +384,7 @@ def folder_size(servers: LocalMailServers, user: str, folder: str = "INBOX") -> 
 # --- sections ------------------------------------------------------------------------------------
 
 
-def ingest(n: int, repeat: int, anchor: str = "", staff_cc: bool = False) -> None:
+def ingest(n: int, repeat: int, anchor: str = "", staff_cc: bool = False, wal: bool = False) -> None:
     """`repeat` runs, each after its own stdlib anchor (interleaved, as the machine's
     load drifts): medians and ranges, the ratio of the medians. With `anchor`
     ("django-helpdesk"), each run also times django-helpdesk's `get_email` on the same
@@ -394,16 +394,18 @@ def ingest(n: int, repeat: int, anchor: str = "", staff_cc: bool = False) -> Non
     raws = [request(rng, i, f"pengguna{i}@vendor.test") for i in range(n)]
     runs, anchored = [], []
     with ExitStack() as kept:  # every run's files stay until the last run is measured
-        project = anchor_project(anchor, staff_cc, Path(kept.enter_context(tempfile.TemporaryDirectory())))
+        project = anchor_project(anchor, staff_cc, wal, Path(kept.enter_context(tempfile.TemporaryDirectory())))
         for i in range(repeat):
             if project is not None and i % 2:
-                anchored.append(anchor_run(project, raws, Path(kept.enter_context(tempfile.TemporaryDirectory()))))
+                anchored.append(project.run(raws, Sinked(Path(kept.enter_context(tempfile.TemporaryDirectory())),
+                                                         [UNIT])))
             parse_rate = stdlib_rate(raws)
             runs.append((parse_rate, *ingest_run(raws, Path(kept.enter_context(tempfile.TemporaryDirectory())))))
             print(f"run {i + 1}: mailbot {runs[-1][1]:.1f} msg/s, {runs[-1][4] / n * 1000:.1f} ms CPU per message "
                   f"({runs[-1][2]:.1f} s); stdlib {parse_rate:.0f} msg/s", flush=True)
             if project is not None and not i % 2:
-                anchored.append(anchor_run(project, raws, Path(kept.enter_context(tempfile.TemporaryDirectory()))))
+                anchored.append(project.run(raws, Sinked(Path(kept.enter_context(tempfile.TemporaryDirectory())),
+                                                         [UNIT])))
     parse, rate, elapsed, fetch, cpu, hwm, left = (sorted(column) for column in zip(*runs, strict=True))
 
     print(f"\n== ingest: {n} messages in the INBOX, `mailbot run` until every ack and staff notice is accepted; "
@@ -417,9 +419,7 @@ def ingest(n: int, repeat: int, anchor: str = "", staff_cc: bool = False) -> Non
           "(user+sys, all of mailbot's processes)")
     print(f"peak RSS                  {spread(hwm, '.0f')} MB   (daemon + sender process)")
     if project is not None:
-        side_by_side(n, rate, cpu, anchored, project.staff_cc)
-        pairs = sorted(run[1] / other.rate for run, other in zip(runs, anchored, strict=True))
-        print(f"  run by run (each run's pair, the same minutes' load)  {spread(pairs, '.2f')} x")
+        project.side_by_side([(run[1], run[4]) for run in runs], anchored)
     statements(raws[:200])
 
 
@@ -428,49 +428,14 @@ def spread(values: list[float], fmt: str) -> str:
     return f"{format(values[len(values) // 2], fmt)} (range {format(values[0], fmt)}-{format(values[-1], fmt)})"
 
 
-def anchor_project(anchor: str, staff_cc: bool, place: Path) -> Any:
+def anchor_project(anchor: str, staff_cc: bool, wal: bool, place: Path) -> Any:
     """The anchor's Django project (its virtualenv made on first use), or None without `--anchor`."""
     if not anchor:
         return None
     from bench import anchor_django_helpdesk
 
     return anchor_django_helpdesk.Project(anchor_django_helpdesk.prepare(), place, UNIT,
-                                          ",".join(STAFF) if staff_cc else "")
-
-
-def anchor_run(project: Any, raws: list[bytes], place: Path) -> Any:
-    """One anchor run on its own Dovecot and sink, as `ingest_run` has them."""
-    with Sinked(place, [UNIT]) as (servers, sink, tmp):
-        found = project.measure(raws, servers, sink, tmp)
-    print(f"    django-helpdesk {found.rate:.1f} msg/s ({found.rate_less_startup:.1f} less an empty pass), "
-          f"{found.cpu / len(raws) * 1000:.1f} ms CPU per message ({found.seconds:.1f} s, an empty pass "
-          f"{found.startup:.1f} s); {found.tickets} tickets, {found.mails} mails accepted, INBOX left {found.left}",
-          flush=True)
-    return found
-
-
-def side_by_side(n: int, rate: list[float], cpu: list[float], anchored: list[Any], staff_cc: str) -> None:
-    """The medians of mailbot and the anchor from the same run, and their ratio."""
-    from bench.anchor_django_helpdesk import describe
-
-    other = sorted(a.rate for a in anchored)
-    other_less = sorted(a.rate_less_startup for a in anchored)
-    other_cpu = sorted(a.cpu / n * 1000 for a in anchored)
-    startup = sorted(a.startup for a in anchored)
-    mine, theirs = rate[len(rate) // 2], other[len(other) // 2]
-    print(f"django-helpdesk get_email {spread(other, '.1f')} msg/s   (process start to exit; an empty pass "
-          f"{spread(startup, '.1f')} s)")
-    print(f"  less the empty pass     {spread(other_less, '.1f')} msg/s   (its start-up, login and logout "
-          "taken off, as mailbot's figure starts at READY=1)")
-    print(f"  its CPU per message     {spread(other_cpu, '.1f')} ms   (user+sys of the get_email process, "
-          "start-up included)")
-    print(f"  tickets {min(a.tickets for a in anchored)}-{max(a.tickets for a in anchored)}, mails accepted "
-          f"{min(a.mails for a in anchored)}-{max(a.mails for a in anchored)} (to staff "
-          f"{max(a.to_staff for a in anchored)}), INBOX left {max(a.left for a in anchored)}")
-    print(f"  what it does: {describe(staff_cc)}")
-    print(f"ratio mailbot / django-helpdesk (medians)  {mine / theirs:.2f} x msg/s "
-          f"({mine / other_less[len(other_less) // 2]:.2f} x against its rate less the empty pass);  "
-          f"CPU per message {cpu[len(cpu) // 2] / n * 1000:.1f} ms against {other_cpu[len(other_cpu) // 2]:.1f} ms")
+                                          ",".join(STAFF) if staff_cc else "", wal)
 
 
 def ingest_run(raws: list[bytes], place: Path,
@@ -792,6 +757,9 @@ def main() -> None:
     parser.add_argument("--anchor-staff-notice", action="store_true",
                         help="the anchor's queue also mails new tickets to the staff (new_ticket_cc), "
                              "as mailbot's staff notice does")
+    parser.add_argument("--anchor-sqlite-wal", action="store_true",
+                        help="the anchor's SQLite in WAL mode with synchronous=FULL, as mailbot's store "
+                             "(Django's default: a rollback journal)")
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--mailboxes", type=int, default=600)
@@ -804,7 +772,7 @@ def main() -> None:
     Sink.aiosmtpd = args.aiosmtpd_sink
     print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; SQLite {sqlite3.sqlite_version}")
     if "ingest" in only:
-        ingest(args.messages, args.repeat, args.anchor, args.anchor_staff_notice)
+        ingest(args.messages, args.repeat, args.anchor, args.anchor_staff_notice, args.anchor_sqlite_wal)
     if "send" in only:
         send(300, 3)
     if "latency" in only:
