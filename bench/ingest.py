@@ -11,7 +11,11 @@ NOTIFY_SOCKET).
   (median and range; the machine's load drifts by a fifth from run to run). Anchors:
   the stdlib parse + extract rate (before each run) and the IMAP fetch rate on the
   same messages; SQL
-  statements per message (an in-process pass with SQLite's trace hook).
+  statements per message (an in-process pass with SQLite's trace hook). With
+  `--anchor django-helpdesk`, another helpdesk's intake on the same backlog in every
+  run, interleaved (bench/anchor_django_helpdesk.py: django-helpdesk 2.6.1's
+  `get_email` over IMAP, in a virtualenv of its own made once outside the repository),
+  each run's figures and the medians side by side with their ratio (issue 57).
 * latency: a request appended to one of 1, 2 or 20 mailboxes (all on IDLE) until
   its ack reaches the sink, 50 trials each, and 50 more with mail arriving 0-300 ms
   after the previous ack; anchor: Dovecot's own IDLE notification time (a bare
@@ -26,7 +30,7 @@ NOTIFY_SOCKET).
   ticket's staff notice lists the similar ones), made as bench/similar_cases.py makes them.
 
 Run: .venv/bin/python bench/ingest.py [--only ingest,send,latency,memory,scale] [--messages N] [--repeat N]
-     [--solved N]
+     [--solved N] [--anchor django-helpdesk [--anchor-staff-notice] [--anchor-sqlite-wal]]
 """
 
 from __future__ import annotations
@@ -380,20 +384,29 @@ def folder_size(servers: LocalMailServers, user: str, folder: str = "INBOX") -> 
 # --- sections ------------------------------------------------------------------------------------
 
 
-def ingest(n: int, repeat: int) -> None:
+def ingest(n: int, repeat: int, anchor: str = "", staff_cc: bool = False, wal: bool = False) -> None:
     """`repeat` runs, each after its own stdlib anchor (interleaved, as the machine's
-    load drifts): medians and ranges, the ratio of the medians."""
+    load drifts): medians and ranges, the ratio of the medians. With `anchor`
+    ("django-helpdesk"), each run also times django-helpdesk's `get_email` on the same
+    backlog in a fresh INBOX (bench/anchor_django_helpdesk.py), mailbot first in even
+    runs and the anchor first in odd ones."""
     rng = random.Random(20261122)
     raws = [request(rng, i, f"pengguna{i}@vendor.test") for i in range(n)]
-    runs = []
+    runs, anchored = [], []
     with ExitStack() as kept:  # every run's files stay until the last run is measured
-        for _ in range(repeat):
+        project = anchor_project(anchor, staff_cc, wal, Path(kept.enter_context(tempfile.TemporaryDirectory())))
+        for i in range(repeat):
+            if project is not None and i % 2:
+                anchored.append(project.run(raws, Sinked(Path(kept.enter_context(tempfile.TemporaryDirectory())),
+                                                         [UNIT])))
             parse_rate = stdlib_rate(raws)
             runs.append((parse_rate, *ingest_run(raws, Path(kept.enter_context(tempfile.TemporaryDirectory())))))
+            print(f"run {i + 1}: mailbot {runs[-1][1]:.1f} msg/s, {runs[-1][4] / n * 1000:.1f} ms CPU per message "
+                  f"({runs[-1][2]:.1f} s); stdlib {parse_rate:.0f} msg/s", flush=True)
+            if project is not None and not i % 2:
+                anchored.append(project.run(raws, Sinked(Path(kept.enter_context(tempfile.TemporaryDirectory())),
+                                                         [UNIT])))
     parse, rate, elapsed, fetch, cpu, hwm, left = (sorted(column) for column in zip(*runs, strict=True))
-
-    def spread(values: list[float], fmt: str) -> str:
-        return f"{format(values[len(values) // 2], fmt)} (range {format(values[0], fmt)}-{format(values[-1], fmt)})"
 
     print(f"\n== ingest: {n} messages in the INBOX, `mailbot run` until every ack and staff notice is accepted; "
           f"median of {repeat} runs")
@@ -405,7 +418,24 @@ def ingest(n: int, repeat: int) -> None:
     print(f"CPU per message           {spread([c / n * 1000 for c in cpu], '.1f')} ms   "
           "(user+sys, all of mailbot's processes)")
     print(f"peak RSS                  {spread(hwm, '.0f')} MB   (daemon + sender process)")
+    if project is not None:
+        project.side_by_side([(run[1], run[4]) for run in runs], anchored)
     statements(raws[:200])
+
+
+def spread(values: list[float], fmt: str) -> str:
+    """The median of sorted `values` and their range."""
+    return f"{format(values[len(values) // 2], fmt)} (range {format(values[0], fmt)}-{format(values[-1], fmt)})"
+
+
+def anchor_project(anchor: str, staff_cc: bool, wal: bool, place: Path) -> Any:
+    """The anchor's Django project (its virtualenv made on first use), or None without `--anchor`."""
+    if not anchor:
+        return None
+    from bench import anchor_django_helpdesk
+
+    return anchor_django_helpdesk.Project(anchor_django_helpdesk.prepare(), place, UNIT,
+                                          ",".join(STAFF) if staff_cc else "", wal)
 
 
 def ingest_run(raws: list[bytes], place: Path,
@@ -720,6 +750,16 @@ def main() -> None:
     parser.add_argument("--only", default="ingest,send,latency,memory,scale")
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="ingest runs (median and range)")
+    parser.add_argument("--anchor", choices=["", "django-helpdesk"], default="",
+                        help="ingest: time django-helpdesk 2.6.1's get_email on the same backlog in every run "
+                             "(interleaved; its virtualenv is made once under $MAILBOT_BENCH_CACHE or "
+                             "~/.cache/mailbot-bench)")
+    parser.add_argument("--anchor-staff-notice", action="store_true",
+                        help="the anchor's queue also mails new tickets to the staff (new_ticket_cc), "
+                             "as mailbot's staff notice does")
+    parser.add_argument("--anchor-sqlite-wal", action="store_true",
+                        help="the anchor's SQLite in WAL mode with synchronous=FULL, as mailbot's store "
+                             "(Django's default: a rollback journal)")
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--mailboxes", type=int, default=600)
@@ -732,7 +772,7 @@ def main() -> None:
     Sink.aiosmtpd = args.aiosmtpd_sink
     print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; SQLite {sqlite3.sqlite_version}")
     if "ingest" in only:
-        ingest(args.messages, args.repeat)
+        ingest(args.messages, args.repeat, args.anchor, args.anchor_staff_notice, args.anchor_sqlite_wal)
     if "send" in only:
         send(300, 3)
     if "latency" in only:
