@@ -24,9 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
-from mailbot.core.controls import json_visible, visible
 from mailbot.core.intake import CHANNELS
 from mailbot.errors import (
     ConfigError,
@@ -36,6 +35,7 @@ from mailbot.errors import (
     TransientError,
     UnreachableError,
 )
+from mailbot.io.terminal import as_json, guarded, say, shown_line
 from mailbot.reports.values import Month
 
 if TYPE_CHECKING:
@@ -52,20 +52,6 @@ EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG
 EX_BAD_MAILBOX = 64  # sysexits' EX_USAGE: `--mailbox` names no mailbox the config or the database knows
 EX_FOUND = 1  # `audit`: the mailbox and the records do not agree
 EX_TEMPFAIL = 75  # `run --once`: mail waits (not stored, not sent); the next run tries again
-
-
-def say(*values: object, file: TextIO | None = None) -> None:
-    """`print` for a person: subjects, names, texts, server answers and error messages
-    may hold outside text, and a terminal obeys the control characters in it (OSC 52
-    writes the clipboard, ESC[2J clears the screen); each is shown as a visible escape
-    instead (issue 44)."""
-    print(*(visible(str(value)) for value in values), file=file)
-
-
-def as_json(value: object, indent: int | None = None) -> str:
-    """JSON for scripts, non-ASCII text as it is (`ensure_ascii=False`) but DEL, C1 and
-    the bidi controls as `\\u` escapes, which `json.dumps` leaves raw (issue 44)."""
-    return json_visible(json.dumps(value, ensure_ascii=False, indent=indent))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -225,6 +211,7 @@ def config_path(arg: Path | None) -> Path:
     return Path(os.environ.get("MAILBOT_CONFIG", "config.yaml"))
 
 
+@guarded  # every output to the operator's terminal shows control characters (issue 58)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -430,7 +417,10 @@ def sd_notify(state: str) -> None:
     """Tell systemd (Type=notify, WatchdogSec) how we are; a no-op outside systemd.
 
     Never waits: a notification socket that nobody reads (its queue full) drops the
-    message instead of stopping the mail handling that sends it.
+    message instead of stopping the mail handling that sends it. A STATUS= may quote a
+    server's answer or a config value: it is sent as one line, its controls shown (issue
+    58): `systemctl status` prints it on the operator's terminal, and a newline in it would
+    be a notification of its own (`READY=1`, `WATCHDOG=1`).
     """
     address = os.environ.get("NOTIFY_SOCKET")
     if not address:
@@ -439,7 +429,7 @@ def sd_notify(state: str) -> None:
         address = "\0" + address[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.sendto(state.encode(), socket.MSG_DONTWAIT, address)
+            sock.sendto(shown_line(state).encode(), socket.MSG_DONTWAIT, address)
     except OSError:
         pass
 

@@ -39,6 +39,7 @@ from mailbot.errors import StorageError
 from mailbot.io.outbox import sending_lock, server_groups
 from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
+from mailbot.io.terminal import guarded
 
 if TYPE_CHECKING:
     from mailbot.core.settings import MailboxConfig
@@ -64,6 +65,7 @@ def stop_signals() -> tuple[signal.Signals, ...]:
 # --- the child ------------------------------------------------------------------------------
 
 
+@guarded  # its stderr is the daemon's, its stdout read by it: neither carries a raw control (issue 58)
 def main(argv: list[str] | None = None) -> int:
     """`python -m mailbot.sender CONFIG`: send until told to stop."""
     from mailbot.config import load_config

@@ -232,7 +232,7 @@ def test_a_quoted_formula_still_fits_excels_cell_limit():
     a long text starting with "=" is cut to the limit with its marker, apostrophe included."""
     from datetime import date
 
-    from mailbot.reports.rekap import CUT_MARKER, EXCEL_CELL_LIMIT
+    from mailbot.reports.cells import CUT_MARKER, EXCEL_CELL_LIMIT
     from mailbot.reports.values import RekapRow
 
     long = RekapRow(1, date(2026, 11, 2), "a@b.test", "", "=" + "x" * 40_000, "", "LPSE", None, "", "")

@@ -1,10 +1,16 @@
 """Structured logging to stdout with structlog; systemd's journal collects it.
 
 Event names are snake_case past tense; bodies and secrets are never logged.
+
+A logged value may be a stranger's text (a subject, an address, a server's answer): a JSON
+line escapes every control character in it (`json_visible`: DEL, C1 and the bidi controls
+too, which `json.dumps` leaves raw), and a console line reaches the terminal through the
+CLI's `Shown` standard output (`io/terminal.py`), which shows them (issue 58).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -12,6 +18,8 @@ import threading
 from typing import Any
 
 import structlog
+
+from mailbot.core.controls import json_visible
 
 _LINES = threading.Lock()  # one whole line at a time on stdout, whichever thread writes it
 
@@ -73,9 +81,14 @@ def _with_priority(logger: Any, method: str, line: Any) -> Any:
     return f"<{_PRIORITY.get(method, 6)}>{line}" if isinstance(line, str) else line
 
 
+def _json_line(value: Any, **options: Any) -> str:
+    """A JSON log line with no control character raw in it (see the module's docstring)."""
+    return json_visible(json.dumps(value, **options))
+
+
 def configure(fmt: str = "console", level: str = "info") -> None:
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer(ensure_ascii=False) if fmt == "json"
+        structlog.processors.JSONRenderer(_json_line, ensure_ascii=False) if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(

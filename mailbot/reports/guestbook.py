@@ -4,7 +4,8 @@ or XLSX. Pure: rows from the month's records, bytes from rows.
 
 The visits are the tickets staff opened with `#datang` (and the forms still held for their
 sender's `#buka`: a visitor written down is never left out). What a visitor said is text a
-head opens in Excel: no cell of it runs as a formula (`rekap.csv_file`; strings only in the XLSX).
+head opens in Excel and an operator may print on a terminal: every cell leaves through
+`reports.cells`, which shows its control characters and lets none run as a formula.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 
-from mailbot.reports.rekap import csv_file, excel_text
+from mailbot.reports import cells
 from mailbot.reports.values import TicketRecord
 
 COLUMNS = ("No", "Tanggal", "Jam", "Nomor Antrian", "Nama", "Instansi/Perusahaan", "Keperluan", "Petugas",
@@ -49,36 +50,31 @@ def rows(records: Sequence[TicketRecord], tz: tzinfo, staff_name: Callable[[str,
 
 
 def to_csv(book: Sequence[GuestRow], *, excel: bool = False) -> bytes:
-    """As the recap's CSV (`rekap.csv_file`): UTF-8 with a byte-order mark, ISO dates, `;` for
-    Excel (`excel`), no cell a formula."""
-    return csv_file(COLUMNS, (row.cells() for row in book), excel=excel)
+    """As the recap's CSV (`cells.csv_file`): UTF-8 with a byte-order mark, ISO dates, `;` for
+    Excel (`excel`), controls shown, no cell a formula."""
+    return cells.csv_file(COLUMNS, (row.cells() for row in book), excel=excel)
 
 
 def to_xlsx(book: Sequence[GuestRow], title: str) -> bytes:
     """A workbook that prints: the title in row 1, the header in row 2 (frozen), a row per
-    visit; every text written as a string, never a formula."""
+    visit; every cell through `cells.write` (shown, a string, never a formula)."""
     import xlsxwriter
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False})
     ws = workbook.add_worksheet("Buku Tamu")
-    bold = workbook.add_format({"bold": True, "font_size": 13})
-    header = workbook.add_format({"bold": True, "border": 1, "text_wrap": True, "valign": "top"})
-    text = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    bold = cells.style(workbook, {"bold": True, "font_size": 13})
+    header = cells.style(workbook, {"bold": True, "border": 1, "text_wrap": True, "valign": "top"})
+    text = cells.style(workbook, {"border": 1, "text_wrap": True, "valign": "top"})
     day = workbook.add_format({"border": 1, "num_format": "dd/mm/yyyy", "valign": "top"})
-    ws.write_string(0, 0, title, bold)
+    cells.write_text(ws, 0, 0, title, bold)
     for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
-        ws.write_string(1, col, name, header)
+        cells.write_text(ws, 1, col, name, header)
         ws.set_column(col, col, width)
     for r, row in enumerate(book, start=2):
         for col, value in enumerate(row.cells()):
-            if isinstance(value, date):
-                ws.write_datetime(r, col, datetime(value.year, value.month, value.day), day)
-            elif isinstance(value, int):
-                ws.write_number(r, col, value, text)
-            else:
-                ws.write_string(r, col, excel_text(value), text)
+            cells.write(ws, r, col, value, text, day, text.plain)
     ws.freeze_panes(2, 0)
     ws.set_landscape()
     ws.set_paper(9)

@@ -24,24 +24,24 @@ from what mailbot recorded (see docs/operator/reports.md, "The recap"):
   when LKPP's server refused every escalation for good: it never reached LKPP).
 
 The writers keep every text whole up to Excel's cell limit (32,767 characters), where
-they cut it with a marker. A control character of the requesters' texts is shown as a
-visible escape (`\\x1b`, issue 44), in the CSV a terminal may print and in the XLSX alike.
+they cut it with a marker. Every cell leaves through `reports.cells`: a control character
+of the requesters' texts is shown as a visible escape (`\\x1b`, issues 44 and 58), in the
+CSV a terminal may print and in the XLSX alike, and no text runs as a formula.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from mailbot.core.controls import visible
 from mailbot.core.counterpart import LPSE_SUPPORT
 from mailbot.core.lifecycle import NOT_AN_ANSWER
 from mailbot.core.model import has_mailbox
+from mailbot.reports import cells
+from mailbot.reports.cells import CUT_MARKER
 from mailbot.reports.gist import gist
 from mailbot.reports.values import HELD, QUEUE_COLUMN, REKAP_COLUMNS, Mail, RekapRow, TicketRecord
 
@@ -51,26 +51,16 @@ REOPENED = frozenset({"closing_rejected", "ticket_reopened"})  # the answer did 
 STAFF_ACTIONS = frozenset({"staff_replied", "command_resolve", "command_relay", "command_escalate",
                            "command_lpse_support"})
 CATEGORY_LABELS = {"pengaduan": "Pengaduan", "pertanyaan": "Pertanyaan", "konsultasi": "Konsultasi"}
-EXCEL_CELL_LIMIT = 32_767
-CUT_MARKER = " [...terpotong]"  # "cut": what follows did not fit into one Excel cell
 ON_THE_SPOT = "[dijawab langsung]"  # "answered on the spot" (seed 003 steps 6-7) without words written
 FILES_ONLY = "[jawaban berupa lampiran ({count} berkas)]"  # "an answer of attachments (N files)"
 # a call or visit whose form waits for its sender's #buka (SPEC 3): no ticket is open yet
 HELD_DESTINATION = "Belum dibuka (formulir menunggu #buka petugas)"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rows(records: Iterable[TicketRecord], tz: ZoneInfo,
          staff_name: Callable[[str, str], str] = lambda mailbox, address: address) -> list[RekapRow]:
     """One recap row per ticket, numbered in the order given (oldest first)."""
-    return [_shown(_row(no, record, tz, staff_name)) for no, record in enumerate(records, start=1)]
-
-
-def _shown(row: RekapRow) -> RekapRow:
-    """The row with every text's control characters shown as visible escapes (issue 44)."""
-    return replace(row, address=visible(row.address), name=visible(row.name), problem=visible(row.problem),
-                   category=visible(row.category), destination=visible(row.destination),
-                   answer=visible(row.answer), staff=visible(row.staff), queue=visible(row.queue))
+    return [_row(no, record, tz, staff_name) for no, record in enumerate(records, start=1)]
 
 
 def _row(no: int, record: TicketRecord, tz: ZoneInfo, staff_name: Callable[[str, str], str]) -> RekapRow:
@@ -196,13 +186,6 @@ def _day(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def excel_text(text: str) -> str:
-    """The text whole, or cut to Excel's cell limit with a marker saying so."""
-    if len(text) <= EXCEL_CELL_LIMIT:
-        return text
-    return text[:EXCEL_CELL_LIMIT - len(CUT_MARKER)] + CUT_MARKER
-
-
 # --- writers ---------------------------------------------------------------------------
 
 
@@ -219,34 +202,12 @@ def to_csv(recap: Sequence[RekapRow], *, excel: bool = False, queue: bool = Fals
     semicolons, the list separator of Excel under Indonesian regional settings, so that a
     double-click opens it in columns (a comma-separated file opens there in column A).
 
-    A text starting with `=`, `+`, `-` or `@` gets a leading apostrophe: Excel would
-    otherwise run a requester's text as a formula (CSV injection). `queue`: the recap of
-    visits, with their Nomor Antrian last.
+    A text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+    apostrophe: Excel would otherwise run a requester's text as a formula (CSV injection);
+    its controls are shown (`cells.csv_cell`). `queue`: the recap of visits, with their
+    Nomor Antrian last.
     """
-    return csv_file(columns(queue), (row.cells(queue) for row in recap), excel=excel)
-
-
-def csv_file(header: Sequence[str], rows: Iterable[Sequence[int | date | str | None]], *,
-             excel: bool = False) -> bytes:
-    """A report as CSV the way `to_csv` writes the recap: its header, then each row's cells
-    through `_csv_cell`; UTF-8 with a byte-order mark, `;` for Excel (`excel`)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow(header)
-    for cells in rows:
-        writer.writerow([_csv_cell(value) for value in cells])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _csv_cell(value: int | date | str | None) -> str:
-    """One CSV cell: a date in ISO 8601, a text that could start a formula behind an apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    return excel_text("'" + value if value.startswith(_FORMULA_START) else value)
+    return cells.csv_file(columns(queue), (row.cells(queue) for row in recap), excel=excel)
 
 
 WIDTH_LIMITS = (6, 12, 30, 32, 60, 13, 26, 13, 60, 24, 14)  # at most, per column, in characters
@@ -281,31 +242,24 @@ def to_xlsx(recap: Sequence[RekapRow], title: str, sheet_name: str = "Rekap", *,
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False})
     ws = book.add_worksheet(sheet_name[:31])
-    title_format = book.add_format({"bold": True, "font_size": 13})
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                              "valign": "top"})
-    text = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    title_format = cells.style(book, {"bold": True, "font_size": 13})
+    header = cells.style(book, {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                "valign": "top"})
+    text = cells.style(book, {"text_wrap": True, "valign": "top", "border": 1})
     day = book.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "border": 1, "align": "left"})
     number = book.add_format({"valign": "top", "border": 1, "align": "right"})
     names = columns(queue)
     printed = [_printed(row.cells(queue)) for row in recap]
     widths = _widths(recap, queue)
-    ws.write_string(0, 0, title, title_format)
+    cells.write_text(ws, 0, 0, title, title_format)
     for col, (name, width) in enumerate(zip(names, widths, strict=True)):
-        ws.write_string(1, col, name, header)
+        cells.write_text(ws, 1, col, name, header)
         ws.set_column(col, col, width)
     ws.set_row(1, _height(list(names), widths))
-    for r, cells in enumerate(printed, start=2):
-        for col, value in enumerate(cells):
-            if isinstance(value, date):
-                ws.write_datetime(r, col, datetime(value.year, value.month, value.day), day)
-            elif isinstance(value, int):
-                ws.write_number(r, col, value, number)
-            elif value is None or value == "":
-                ws.write_blank(r, col, None, text)
-            else:
-                ws.write_string(r, col, excel_text(value), text)
-        ws.set_row(r, _height(cells, widths))
+    for r, row in enumerate(printed, start=2):
+        for col, value in enumerate(row):
+            cells.write(ws, r, col, value, text, day, number)
+        ws.set_row(r, _height(row, widths))
     last_row = max(1 + len(recap), 1)
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, last_row, len(names) - 1)
@@ -346,8 +300,9 @@ def _height(cells: Sequence[int | date | str | None], widths: Sequence[float]) -
 
 
 def _footer_text(title: str) -> str:
-    """The title for the footer; `&` starts a code in a header or footer, so it is doubled."""
-    return title.replace("&", "&&")
+    """The title for the footer, shown as a cell is (`cells.text`: the unit's name is a
+    config value); `&` starts a code in a header or footer, so it is doubled."""
+    return cells.text(title).replace("&", "&&")
 
 
 def _widths(recap: Sequence[RekapRow], queue: bool = False) -> list[float]:

@@ -1,0 +1,114 @@
+"""Every cell of a report file leaves through here: the recap, the guest book and any
+table written later, as CSV or XLSX (issue 58 point 3). Pure but for the XLSX writer's
+calls on the sheet it is given.
+
+A cell's text is a requester's, a visitor's or a staff member's words, and a config
+value in a title: what a head opens in Excel, and what `report ... ` prints on the
+operator's terminal when no `--output` is given. So each text cell is, in one place
+rather than in each report's writer:
+
+* shown: its control characters (C0 but newline and tab, DEL, C1, the bidi controls) as
+  visible escapes (`\\x1b`, `\\u202e`, `core.controls.visible`): an OSC 52 in a visitor's
+  name writes no clipboard, in a terminal or a spreadsheet;
+* never a formula: in a CSV a text starting with `=`, `+`, `-`, `@`, a tab or a carriage
+  return gets a leading apostrophe (Excel would run `=HYPERLINK(...)`: CSV injection); in
+  an XLSX every text is a string cell, and one that starts like a formula carries Excel's
+  quote prefix too, so that it stays text when a head edits it;
+* whole up to Excel's cell limit (32,767 characters), where it is cut with a marker.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from mailbot.core.controls import visible
+
+EXCEL_CELL_LIMIT = 32_767
+CUT_MARKER = " [...terpotong]"  # "cut": what follows did not fit into one Excel cell
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Value = int | date | str | None
+
+
+def text(value: str) -> str:
+    """A text cell's content: its controls shown, cut to Excel's cell limit."""
+    return excel_text(visible(value))
+
+
+def excel_text(value: str) -> str:
+    """The text whole, or cut to Excel's cell limit with a marker saying so."""
+    if len(value) <= EXCEL_CELL_LIMIT:
+        return value
+    return value[:EXCEL_CELL_LIMIT - len(CUT_MARKER)] + CUT_MARKER
+
+
+def formula_like(value: str) -> bool:
+    """Whether a spreadsheet would read the text as a formula (or a sign before one)."""
+    return value.startswith(FORMULA_START)
+
+
+def csv_cell(value: Value) -> str:
+    """One CSV cell: a date in ISO 8601, a number as written, a text shown and, when it
+    could start a formula, behind an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    shown = visible(value)
+    return excel_text("'" + shown if formula_like(shown) else shown)
+
+
+def csv_file(header: Sequence[str], rows: Iterable[Sequence[Value]], *, excel: bool = False) -> bytes:
+    """A report as CSV: its header, then each row, every cell through `csv_cell`; UTF-8 with
+    a byte-order mark (Excel reads the Indonesian text right), `;` for Excel under
+    Indonesian regional settings (`excel`), CRLF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    writer.writerow([csv_cell(name) for name in header])
+    for cells in rows:
+        writer.writerow([csv_cell(value) for value in cells])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# --- XLSX (xlsxwriter) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Style:
+    """A text cell's format, and the same with Excel's quote prefix for a text that starts
+    like a formula."""
+
+    plain: Any  # xlsxwriter.format.Format
+    quoted: Any
+
+
+def style(book: Any, props: dict[str, object]) -> Style:
+    """The `Style` of these format properties in `book` (an xlsxwriter Workbook)."""
+    return Style(book.add_format(props), book.add_format({**props, "quote_prefix": True}))
+
+
+def write_text(sheet: Any, row: int, col: int, value: str, looks: Style) -> None:
+    """A text into an xlsxwriter worksheet: a string cell (never a formula), shown and cut
+    as `text` says, quote-prefixed when it starts like a formula."""
+    shown = text(value)
+    sheet.write_string(row, col, shown, looks.quoted if formula_like(shown) else looks.plain)
+
+
+def write(sheet: Any, row: int, col: int, value: Value, looks: Style, day: Any, number: Any) -> None:
+    """One data cell: a date as a real date (`day`'s format), a number (`number`'s), an
+    empty text as a blank cell, any other text through `write_text`."""
+    if isinstance(value, date):
+        sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), day)
+    elif isinstance(value, int):
+        sheet.write_number(row, col, value, number)
+    elif not value:
+        sheet.write_blank(row, col, None, looks.plain)
+    else:
+        write_text(sheet, row, col, value, looks)
