@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
+from mailbot.core.directions import requests_answered
 from mailbot.core.identity import identify, is_signature, is_title_block
 from mailbot.core.intake import Form, Intake, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
@@ -68,6 +69,7 @@ _SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|
 ON_BEHALF = "noreply sender, on behalf of its Reply-To"
 WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST,
                            ON_BEHALF})
+_LEADERS = frozenset({Role.COORDINATOR, Role.HEAD})  # those asked for direction (E12b, E12f)
 _STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
                  "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
                  "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY,
@@ -168,7 +170,9 @@ def _matched(msg: InboundMessage, role: Role, known: Known, box: MailboxConfig, 
                   lkpp_ticket=_own_number(lkpp_number, match.ticket, known.by_lkpp_number),
                   counterpart=_to_learn(known, match.ticket) if lkpp else (),
                   counterpart_known=lkpp and _counterpart_names(known, match.ticket),
-                  mentioned=tuple(t.number for t in known.mentioned))
+                  mentioned=tuple(t.number for t in known.mentioned),
+                  answers=requests_answered(known.citations, match.ticket.number if match.ticket else None,
+                                            msg.from_addr.addr, box) if role in _LEADERS else frozenset())
     return facts, repeat
 
 

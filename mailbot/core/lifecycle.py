@@ -24,6 +24,7 @@ from datetime import datetime
 
 from mailbot.core.commands import READ_ONLY, Command
 from mailbot.core.counterpart import LPSE_SUPPORT, Reference
+from mailbot.core.directions import ANSWERED
 from mailbot.core.facts import Event, Facts, Policy
 from mailbot.core.intake_effects import INTAKE_EFFECTS, held_ticket, intake_context, remind_held
 from mailbot.core.model import (
@@ -61,7 +62,7 @@ NONE = None  # the "state" of a message that matches no ticket
 _STATES = {"-": NONE, "O": State.OPEN, "A": State.ANSWERED, "E": State.ESCALATED, "I": State.AWAITING_INFO,
            "R": State.RESOLVED, "C": State.CLOSED}
 # what every staff command also does: `#data`, E11's metadata and E12h's history ride along with any command
-_STAFF_CMD = ("set_contact", "apply_meta", "send_ack", "confirm_commands", "send_history")
+_STAFF_CMD = ("set_contact", "apply_meta", "send_ack", "confirm_commands", "send_history", "answer_direction")
 
 # event                   from        to   effects                                                     SOP / SPEC
 _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
@@ -106,7 +107,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
      "E12b; SOP-002 step 3, SOP-004 steps 5-6"),
     (Event.STAFF_REPORT_HEAD, "O A E I R", "", ("report_to_heads", *_STAFF_CMD),
      "E12f; SOP-004 section 1 step 7: what the unit could not resolve, reported to the head of unit"),
-    (Event.DIRECTION, "O A E I R C", "", ("record_direction", "pass_direction"), "E12d; SOP-004 steps 5, 8"),
+    (Event.DIRECTION, "O A E I R C", "", ("record_direction", "pass_direction", "answer_direction"),
+     "E12d; SOP-004 steps 5, 8"),
     (Event.LKPP_NEED_INFO, "E I", "I", ("lkpp_reply", "relay_request", "notify_lkpp"), "E13; SOP-015 steps 5-7"),
     (Event.LKPP_RESOLVED, "E I", "R", ("lkpp_reply", "mark_resolved", "relay_lkpp_solution", "notify_lkpp"),
      "E14; SOP-015 step 13"),
@@ -168,11 +170,6 @@ COPY_LABEL = "copy_appended"  # the label of a requester's copy of the mail that
 # notice of its own: a delay warning, a delivery report, LKPP's desk's auto-reply or status
 # notice (SPEC 5: recorded, never answered, yet staff see it).
 UNSHOWN_KINDS = ("delivery_reported", "automatic_recorded", "lkpp_notice")
-# The history of a request for direction (SOP-004 section 1 steps 5, 7; issue 48): the event
-# that asks, with whom it asks (`_ask_coordinators`, `_report_to_heads`), and the events of
-# their word (`_record_direction`). The timers and the monthly summary read them.
-DIRECTION_ASKED = {"direction_requested": "coordinators", "head_report_requested": "heads"}
-DIRECTION_GIVEN = frozenset({"direction", "recommendation"})
 
 
 def vouches(citations: Iterable[Citation]) -> bool:
@@ -676,11 +673,27 @@ def _record_direction(s: Step) -> None:
     """SOP-004 step 8: a head's recommendation (a coordinator's direction) goes on every ticket it names."""
     assert s.ticket is not None
     kind = "recommendation" if s.facts.role is Role.HEAD else "direction"
-    detail = {"text": s.text, "tickets": list(s.facts.mentioned)}
+    detail: dict[str, object] = {"text": s.text, "tickets": list(s.facts.mentioned)}
     s.record(kind, detail)
     for number in s.facts.mentioned:
         if number != s.ticket.number:
             s.elsewhere.append((number, HistoryEvent(kind, s.actor, {**detail, "passed_on": s.ticket.number})))
+
+
+def _answer_direction(s: Step) -> None:
+    """Seed 004 section 1 steps 7-8 (issue 58): the reply answers the request for direction
+    sent to its sender's audience (`directions.requests_answered`), so that audience's wait
+    ends: a sentence or a direction command (`#jawab`), from a sender the reply proves (SPEC
+    9). A command that only reads the ticket (`#riwayat`) with no words is no answer."""
+    f = s.facts
+    if not f.answers or not s.trust.authenticated:
+        return
+    parsed = f.commands
+    if parsed is not None and parsed.commands and all(c.name in READ_ONLY for c in parsed.commands) \
+            and not s.body.strip():
+        return
+    for audience in sorted(f.answers):
+        s.record(ANSWERED[audience], {"role": str(f.role)})
 
 
 def _record_general_direction(s: Step) -> None:
@@ -868,7 +881,7 @@ EFFECTS: dict[str, Effect] = {
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators, "request_info": _request_info,
     "report_to_heads": _report_to_heads,
     "record_direction": _record_direction, "record_general_direction": _record_general_direction,
-    "pass_direction": _pass_direction, "reject_command": _reject_command,
+    "pass_direction": _pass_direction, "answer_direction": _answer_direction, "reject_command": _reject_command,
     "tell_no_ticket": _tell_no_ticket,
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,

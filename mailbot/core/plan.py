@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
+from mailbot.core.directions import ANSWERED_KINDS, ASKED
 from mailbot.core.greetings import without_salutation
 from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.inboxes import inbox_key
-from mailbot.core.lifecycle import DIRECTION_ASKED, DIRECTION_GIVEN, Decision, escalation_refused, info_refused
+from mailbot.core.lifecycle import Decision, escalation_refused, info_refused
 from mailbot.core.limits import (
     HOUR,
     Schedule,
@@ -179,18 +180,19 @@ def _timers(decision: Decision, before: Ticket | None, history: History, setup: 
     asked = any(s.kind in ("need_info", "request_info") and s.to is Audience.REQUESTER for s in decision.sends)
     return plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
                        setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
-                       running=history.running, told=history.told, direction=_direction(decision))
+                       running=history.running, told=history.told, asked=_asked(decision),
+                       answered=_answered(decision))
 
 
-def _direction(decision: Decision) -> str | None:
-    """Whether the decision asked the coordinators or the heads for their word (whom), or
-    brought it ("given"): the history events that start or stop the wait (issue 48)."""
-    for event in decision.events:
-        if event.kind in DIRECTION_ASKED:
-            return DIRECTION_ASKED[event.kind]
-        if event.kind in DIRECTION_GIVEN:
-            return "given"
-    return None
+def _asked(decision: Decision) -> tuple[str, ...]:
+    """Whom the decision asked for their word, the coordinators or the heads (issue 48)."""
+    return tuple(ASKED[e.kind] for e in decision.events if e.kind in ASKED)
+
+
+def _answered(decision: Decision) -> tuple[str, ...]:
+    """Whose request for direction the decision brought the answer to (issue 58): only that
+    audience's wait ends (`directions`)."""
+    return tuple(ANSWERED_KINDS[e.kind] for e in decision.events if e.kind in ANSWERED_KINDS)
 
 
 def refused_back(kind: str, ticket: Ticket, setup: Setup, now: datetime) -> tuple[Ticket, TimerPlan] | None:
