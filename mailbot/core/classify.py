@@ -225,7 +225,8 @@ def _from_anyone_else(mail: _Mail) -> Facts:
 # whether they may act in it is `trust`'s question, asked after this one.
 _BY_SENDER: tuple[_Row[_Mail, Facts | None], ...] = (
     _Row("automatic mail", lambda m: m.facts.message.is_automatic,
-          lambda m: _automatic(m.facts, m.known), "SPEC 5: recorded, never answered"),
+          lambda m: _automatic(replace(m.facts, claims=_claims(m.facts, m.rules)), m.known),
+          "SPEC 5: recorded, never answered"),
     _Row("a call or visit staff write down", lambda m: m.facts.role is Role.STAFF,
           lambda m: _intake(m.facts, m.known, m.box, m.cfg, m.rules, m.now), "SPEC 3, 9 (None: no form)"),
     _Row("staff, coordinators and heads", lambda m: m.facts.role in STAFF_ROLES,
@@ -383,6 +384,33 @@ def bounced_mail(msg: InboundMessage, citations: tuple[Citation, ...]) -> tuple[
     returned = [c for c in citations if c.message_id in msg.bounced_ids and c.ticket]
     found = returned or [c for c in citations if c.ticket and c.message_id and c.kind != "escalation_key"]
     return (found[0].kind, found[0].message_id) if found else None
+
+
+def _claims(facts: Facts, rules: Rules) -> str | None:
+    """What automatic mail of a role that needs proof claims on its ticket (issue 58): LKPP's
+    desk says the case is resolved or closed (a ticket system's state notice, or the words the
+    LKPP rules read as a solution, held by the second opinion or not); staff, coordinators or
+    heads write commands. A forger writes the same with or without a machine's headers, so
+    such mail, unproven, is alerted as E19 is (`lifecycle._UNPROVEN`); None for anything else."""
+    msg = facts.message
+    if facts.ticket is None or msg.is_bounce or msg.delivery is not None:
+        return None
+    if facts.role is Role.LKPP:
+        if rules.lkpp_notice(msg.subject, "") == _STATE_NOTICE:
+            return "a ticket system's state notice"
+        verdict = rules.lkpp_verdict(msg.subject, unsigned(msg.new_text or msg.text, msg.from_addr.name))
+        if verdict is not None and (verdict.value == "resolved" or _HELD_SOLUTION in verdict.reason):
+            return "a solution"
+        return None
+    if facts.role in STAFF_ROLES and parse_commands(msg.new_text).commands:
+        return "commands"
+    return None
+
+
+# The LKPP rules' names and words that `_claims` reads: a desk's state notice ("Resolved: ..."),
+# and a solution the trained second opinion held (`rules.tables.RuleSet.lkpp_verdict`).
+_STATE_NOTICE = "lkpp-notice-state"
+_HELD_SOLUTION = "the rules read resolved"
 
 
 def _automatic(facts: Facts, known: Known) -> Facts:

@@ -302,6 +302,11 @@ def _new_form(facts: Facts) -> bool:
 # event and what the message is; none reads a number its sender could count (a ticket's,
 # a desk's): those only ever match mail to a ticket, and matching proves nothing.
 _UNPROVEN: tuple[Unproven, ...] = (
+    # issue 58: a claim of a resolution (or a command) is worth the same alert whatever its
+    # headers: a forger who adds `Auto-Submitted` or `Precedence: bulk` gains nothing by it
+    Unproven("a claim not proven on a ticket, automatic or not",
+             lambda f: f.role in NEEDS_TRUST and f.ticket is not None and f.claims is not None,
+             Event.UNVERIFIED, "E19; SPEC 9: whatever its headers, staff decide"),
     Unproven("role not proven on a ticket",
              lambda f: f.role in NEEDS_TRUST and f.ticket is not None and not f.message.is_automatic,
              Event.UNVERIFIED, "E19; SPEC 9: whatever it says, staff decide"),
