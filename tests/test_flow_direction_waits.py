@@ -158,3 +158,54 @@ def test_a_direction_command_in_answer_to_the_case_ends_the_wait(case):
     mf.sweep(config, at("2026-11-24T10:05"))
     assert reminders(servers, mf.COORDINATOR) == []
 
+
+# --- issue 58 point 2: an out-of-office without headers is no one's word -------------------
+
+HEAD_AWAY = ("Terima kasih atas email Anda. Saya sedang dinas luar hingga 27 November 2026 dengan akses email "
+             "terbatas. Untuk keperluan mendesak silakan hubungi Sekretariat LPSE di 0778-123456.")
+
+
+def test_the_heads_out_of_office_without_headers_is_passed_on_but_ends_no_wait(case, tmp_path):
+    """The head's vacation rule answers the case with `Re: <subject>` and no Auto-Submitted,
+    no X-Autoreply, no "Automatic reply": staff read it, the head is still reminded, and the
+    head's real answer to the reminder is what the summary counts."""
+    servers, config, notice = case
+    ask(servers, config, notice, "#lapor-kepala", at(f"{MONDAY}T10:00"))
+    asked = mf.latest(servers, mf.HEAD, "head_case")
+    away = mf.reply_as_client(asked, mf.HEAD, HEAD_AWAY)[0]
+    assert b"Auto-Submitted" not in away and b"X-Autoreply" not in away
+    arrive(servers, config, away, at(f"{MONDAY}T10:00"))
+    assert "dinas luar" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
+
+    mf.sweep(config, at("2026-11-24T10:05"))
+    [reminder] = reminders(servers, mf.HEAD)
+    arrive(servers, config, mf.reply_as_client(reminder, mf.HEAD, "Mohon segera ditindaklanjuti.")[0],
+           at("2026-11-24T11:00"))
+    assert summary_figures(config, tmp_path) == (1, 1)
+
+
+def test_a_coordinators_out_of_office_in_english_ends_no_wait(case):
+    servers, config, notice = case
+    ask(servers, config, notice, "#koordinator", at(f"{MONDAY}T10:00"))
+    asked = mf.latest(servers, mf.COORDINATOR, "coordinator_case")
+    away = ("Thank you for your message. I am out of the office until Wednesday with limited access to email. "
+            "For urgent matters please contact the helpdesk.")
+    arrive(servers, config, mf.reply_as_client(asked, mf.COORDINATOR, away)[0], at(f"{MONDAY}T10:01"))
+    mf.sweep(config, at("2026-11-24T10:05"))
+    assert len(reminders(servers, mf.COORDINATOR)) == 1
+
+
+def test_a_responder_that_repeats_itself_in_words_no_list_knows_ends_no_wait(case):
+    """The head's responder answers the morning digest, then the reported case, with the same
+    text: the second answer is the responder's again, not the head's word."""
+    servers, config, notice = case
+    ask(servers, config, notice, "#lapor-kepala", at(f"{MONDAY}T10:00"))
+    mf.sweep(config, at("2026-11-24T08:00"))
+    canned = ("Surat elektronik untuk Kepala Unit diperiksa oleh sekretariat setiap Senin dan Kamis pagi, lalu "
+              "dicatat dalam agenda surat masuk.")
+    arrive(servers, config, mf.reply_as_client(mf.latest(servers, mf.HEAD, "digest"), mf.HEAD, canned)[0],
+           at("2026-11-24T08:00"))
+    arrive(servers, config, mf.reply_as_client(mf.latest(servers, mf.HEAD, "head_case"), mf.HEAD, canned)[0],
+           at("2026-11-24T08:01"))
+    mf.sweep(config, at("2026-11-24T10:05"))
+    assert len(reminders(servers, mf.HEAD)) == 1

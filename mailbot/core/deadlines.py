@@ -111,8 +111,7 @@ def plan(
     data_requested: bool = False,
     running: Mapping[TimerKind, Timer] | None = None,
     told: Collection[str] = (),
-    asked: Collection[str] = (),
-    answered: Collection[str] = (),
+    asked: Collection[str] = (), answered: Collection[str] = (),
 ) -> TimerPlan:
     """The timers a decision starts and stops (SPEC section 6).
 
@@ -135,11 +134,9 @@ def plan(
     breach notice already went out on the ticket), so one reopened past it is told to the
     coordinators once, as the digest shows it.
 
-    `asked` (issue 48; SOP-004 section 1 steps 5, 7): "coordinators" when the decision
-    asked them for direction (`#koordinator`), "heads" when it reported the case to them
-    (`#lapor-kepala`): the COORDINATOR_DIRECTION / HEAD_DIRECTION clock starts. `answered`
-    (issue 58): the audiences whose own answer to their request the decision brought
-    (`directions`): their clock stops, and only theirs.
+    `asked` (issue 48; SOP-004 section 1 steps 5, 7): "coordinators" (`#koordinator`), "heads"
+    (`#lapor-kepala`): the COORDINATOR_DIRECTION / HEAD_DIRECTION clock starts; `answered`
+    (issue 58): the audiences whose own answer the decision brought: their clock stops.
     """
     _check_aware(now)
     change = _Change(old, new, old.state if old else None, new.state, lkpp_message, now, cal, d,
@@ -274,14 +271,10 @@ _DIRECTION_TIMERS = {"coordinators": TimerKind.COORDINATOR_DIRECTION, "heads": T
 
 def _direction(changes: _Changes, c: _Change) -> None:
     """SOP-004 section 1 steps 5, 7: the case sent for direction waits a working day (by
-    default) for the word of those asked; their own word stops their clock, and no one
-    else's does (seed 004 section 1 step 8; issue 58)."""
-    for audience in c.answered:
-        if audience in _DIRECTION_TIMERS:
-            changes.stop(_DIRECTION_TIMERS[audience])
-    for audience in c.asked:
-        if audience in _DIRECTION_TIMERS:
-            changes.start(_DIRECTION_TIMERS[audience], c.now, c.cal.add_working_days(c.now, c.d.coordinator_direction))
+    default) for the word of those asked; their own word stops their clock, no one else's (issue 58)."""
+    changes.stop(*(_DIRECTION_TIMERS[a] for a in c.answered if a in _DIRECTION_TIMERS))
+    for audience in (a for a in c.asked if a in _DIRECTION_TIMERS):
+        changes.start(_DIRECTION_TIMERS[audience], c.now, c.cal.add_working_days(c.now, c.d.coordinator_direction))
 
 
 # The timer rules of a decision that does not close the ticket, in the order they speak.

@@ -12,8 +12,9 @@ unclassified (E17). A message that claims a role it cannot prove is `UNVERIFIED`
 (E19), whatever it says: `_UNPROVEN` holds that rule and the others of SPEC 9, a row
 each, read before the table.
 
-The effects of calls and visits live in `intake_effects`; the values decided on and
-the decision being built, in `facts` and `step`.
+The effects of calls and visits live in `intake_effects`, those of asking the coordinators
+and the heads for their word in `directions`; the values decided on and the decision being
+built, in `facts` and `step`.
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ from datetime import datetime
 
 from mailbot.core.commands import READ_ONLY, Command
 from mailbot.core.counterpart import LPSE_SUPPORT, Reference
-from mailbot.core.directions import ANSWERED
+from mailbot.core.directions import DIRECTION_EFFECTS
 from mailbot.core.facts import Event, Facts, Policy
 from mailbot.core.intake_effects import INTAKE_EFFECTS, held_ticket, intake_context, remind_held
 from mailbot.core.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
     Audience,
-    HistoryEvent,
     InboundMessage,
     Refusal,
     Role,
@@ -660,58 +660,6 @@ def _request_info(s: Step) -> None:
     s.record("info_requested", {"note": s.body})
 
 
-def _ask_coordinators(s: Step) -> None:
-    """SOP-002 step 3 / SOP-004 steps 5-6: the case goes to the coordinators for direction."""
-    s.send("coordinator_case", Audience.COORDINATORS, auto=AUTO_GENERATED, attach="ticket", text=s.body,
-           context={"by": s.actor})
-    s.record("direction_requested", {"note": s.body})
-
-
-def _report_to_heads(s: Step) -> None:
-    """SOP-004 section 1 step 7: a case the unit has not resolved, reported to the heads of
-    unit as `#koordinator` sends it; their reply comes back to staff as a recommendation (E12d)."""
-    s.send("head_case", Audience.HEADS, auto=AUTO_GENERATED, attach="ticket", text=s.body, context={"by": s.actor})
-    s.record("head_report_requested", {"note": s.body})
-
-
-def _record_direction(s: Step) -> None:
-    """SOP-004 step 8: a head's recommendation (a coordinator's direction) goes on every ticket it names."""
-    assert s.ticket is not None
-    kind = "recommendation" if s.facts.role is Role.HEAD else "direction"
-    detail: dict[str, object] = {"text": s.text, "tickets": list(s.facts.mentioned)}
-    s.record(kind, detail)
-    for number in s.facts.mentioned:
-        if number != s.ticket.number:
-            s.elsewhere.append((number, HistoryEvent(kind, s.actor, {**detail, "passed_on": s.ticket.number})))
-
-
-def _answer_direction(s: Step) -> None:
-    """Seed 004 section 1 steps 7-8 (issue 58): the reply answers the request for direction
-    sent to its sender's audience (`directions.requests_answered`), so that audience's wait
-    ends: a sentence or a direction command (`#jawab`), from a sender the reply proves (SPEC
-    9). A command that only reads the ticket (`#riwayat`) with no words is no answer."""
-    f = s.facts
-    if not f.answers or not s.trust.authenticated:
-        return
-    parsed = f.commands
-    if parsed is not None and parsed.commands and all(c.name in READ_ONLY for c in parsed.commands) \
-            and not s.body.strip():
-        return
-    for audience in sorted(f.answers):
-        s.record(ANSWERED[audience], {"role": str(f.role)})
-
-
-def _record_general_direction(s: Step) -> None:
-    """A recommendation about no one ticket ("all overdue tickets today"): the unit's record."""
-    s.record("recommendation" if s.facts.role is Role.HEAD else "direction", {"text": s.text, "tickets": []})
-
-
-def _pass_direction(s: Step) -> None:
-    """SOP-004 steps 5, 8: internal; to staff, never to the requester."""
-    s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
-           context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
-
-
 def _reject_command(s: Step) -> None:
     """E18: only the sender hears why; nothing else happens."""
     errors = list(s.facts.errors) or [_refusal(s)]
@@ -883,10 +831,7 @@ EFFECTS: dict[str, Effect] = {
     "escalate": _escalate, "file_lpse_support": _file_lpse_support, "tell_escalated": _tell_escalated,
     "relay_solution": _relay_solution,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
-    "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators, "request_info": _request_info,
-    "report_to_heads": _report_to_heads,
-    "record_direction": _record_direction, "record_general_direction": _record_general_direction,
-    "pass_direction": _pass_direction, "answer_direction": _answer_direction, "reject_command": _reject_command,
+    "relay_lkpp_request": _relay_lkpp_request, "request_info": _request_info, "reject_command": _reject_command,
     "tell_no_ticket": _tell_no_ticket,
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
@@ -894,5 +839,5 @@ EFFECTS: dict[str, Effect] = {
     "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic,
     "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
     "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,
-    **INTAKE_EFFECTS,
+    **INTAKE_EFFECTS, **DIRECTION_EFFECTS,
 }

@@ -180,19 +180,14 @@ def _timers(decision: Decision, before: Ticket | None, history: History, setup: 
     asked = any(s.kind in ("need_info", "request_info") and s.to is Audience.REQUESTER for s in decision.sends)
     return plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
                        setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
-                       running=history.running, told=history.told, asked=_asked(decision),
-                       answered=_answered(decision))
+                       running=history.running, told=history.told, asked=_audiences(decision, ASKED),
+                       answered=_audiences(decision, ANSWERED_KINDS))
 
 
-def _asked(decision: Decision) -> tuple[str, ...]:
-    """Whom the decision asked for their word, the coordinators or the heads (issue 48)."""
-    return tuple(ASKED[e.kind] for e in decision.events if e.kind in ASKED)
-
-
-def _answered(decision: Decision) -> tuple[str, ...]:
-    """Whose request for direction the decision brought the answer to (issue 58): only that
-    audience's wait ends (`directions`)."""
-    return tuple(ANSWERED_KINDS[e.kind] for e in decision.events if e.kind in ANSWERED_KINDS)
+def _audiences(decision: Decision, kinds: Mapping[str, str]) -> tuple[str, ...]:
+    """Whom the decision asked for their word (`ASKED`, issue 48), or whose own answer to their
+    request it brought (`ANSWERED_KINDS`, issue 58): the waits for direction that start or stop."""
+    return tuple(kinds[e.kind] for e in decision.events if e.kind in kinds)
 
 
 def refused_back(kind: str, ticket: Ticket, setup: Setup, now: datetime) -> tuple[Ticket, TimerPlan] | None:
