@@ -209,3 +209,29 @@ def test_a_responder_that_repeats_itself_in_words_no_list_knows_ends_no_wait(cas
            at("2026-11-24T08:01"))
     mf.sweep(config, at("2026-11-24T10:05"))
     assert len(reminders(servers, mf.HEAD)) == 1
+
+
+@pytest.mark.parametrize(("vouched", "reminded"), [(True, 0), (False, 1)])
+def test_in_authres_mode_the_heads_answer_counts_only_with_the_servers_pass(fresh_mailboxes, tmp_path, vouched,
+                                                                            reminded):
+    """SPEC 9 `auth.mode: authres`: the head's reply to the case, with the unit's own server's
+    aligned dmarc=pass, is the head's word; the same reply without it proves nothing (an
+    unverified note, coordinators told) and the head is reminded."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path, timezone="Asia/Jakarta", auth=mf.AUTHRES)
+    monday = at(f"{MONDAY}T10:00")
+    arrive(servers, config, mf.mail(REQUESTER, "Kontrak belum bisa ditandatangani", "Adendum tidak bisa diunggah.",
+                                    date=monday)[0], monday)
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    staff = mf.parse(mf.reply_as_client(notice, mf.STAFF[0], "#lapor-kepala\nMohon arahan.")[0])
+    for name, value in mf.vouched(mf.STAFF[0]).items():
+        staff[name] = value
+    arrive(servers, config, staff.as_bytes(), monday)
+    answer = mf.parse(mf.reply_as_client(mf.latest(servers, mf.HEAD, "head_case"), mf.HEAD,
+                                         "Setuju, lanjutkan eskalasi ke LKPP.")[0])
+    if vouched:
+        for name, value in mf.vouched(mf.HEAD).items():
+            answer[name] = value
+    arrive(servers, config, answer.as_bytes(), at(f"{MONDAY}T13:00"))
+    mf.sweep(config, at("2026-11-24T10:05"))
+    assert len(reminders(servers, mf.HEAD)) == reminded
