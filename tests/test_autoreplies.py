@@ -51,6 +51,13 @@ AUTORESPONDERS = [
     ("Hello,\nI will be travelling on official business until 4 December. In my absence, please contact "
      "andi@lpse.test.\nBest regards,\nHendra"),
     "Ich bin bis zum 30.11. nicht im Büro. In dringenden Fällen wenden Sie sich bitte an andi@lpse.test.",
+    # a second round, each a family the first list missed until the word lists grew
+    ("Bapak/Ibu Yth, terima kasih telah menghubungi kami. Saya sedang tidak aktif sampai tanggal 1 Desember. "
+     "Email akan dibalas setelah itu."),
+    "Mulai 23 s.d. 27 November 2026 saya mengikuti Diklat PIM III di Pekanbaru. Email akan saya periksa sepulang.",
+    "Saya sedang dalam perjalanan dinas ke Jakarta. Untuk sementara email tidak dapat saya buka.",
+    "I'm currently out on PTO, returning 12/2. If this is time-sensitive, please reach out to jane@x.test.",
+    "Please note I am no longer checking this mailbox regularly. Expect a delayed response.",
 ]
 
 PEOPLE = [
@@ -73,6 +80,14 @@ PEOPLE = [
     "Belum bisa, masih muncul pesan error yang sama saat unggah dokumen.",
     "Please escalate to LKPP today and keep me posted.",
     "I agree, go ahead with the escalation.",
+    # the words of an out-of-office, in a person's answer that says more
+    "Untuk keperluan mendesak seperti ini langsung telepon LKPP saja.",
+    "Ybs sedang cuti, tugaskan ke staf lain.",
+    "PPK sedang dinas luar, mohon ditunggu sampai Senin.",
+    "Akan saya cek setelah rapat, sementara itu lanjutkan eskalasi ke LKPP.",
+    "Email dari pengguna sudah saya baca, kasusnya memang perlu dieskalasi.",
+    "Belum bisa pak, saya sedang di luar kantor jadi baru bisa coba besok.",
+    "I'm travelling but I agree, please escalate.",
 ]
 
 

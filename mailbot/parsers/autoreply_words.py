@@ -39,6 +39,10 @@ _DATE_WORD = re.compile(
     r"and|dan|on|at|from|dari|mulai|pada|otherwise|meanwhile|also|or|atau|namun|tetapi|tapi|selain itu|jika tidak|"
     r"then|lalu|kemudian|so|jadi)$", re.IGNORECASE)
 _MIN_CLAUSE_CHARS = 2
+_REFERRAL = "urgent"  # the `away` kind that names someone else for what cannot wait
+# A full stop that ends no sentence: "s.d. 30 November", "Sdr. Andi", "No. 12", "Jl. Sudirman"
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:s\.d|s/d|sdr|sdri|bpk|ibu|yth|no|nmr|jl|dr|drs|ir|hj?|a\.n|u\.p|dll|dsb|tgl|ybs"
+                           r"|mr|mrs|ms|st|prof|kec|kel|kab|prov|telp|hp|ext)\.$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,10 @@ class Reading:
 
     @property
     def autoresponder(self) -> bool:
-        return bool(self.away) and len(self.away) > self.other
+        """More of the clauses say what an autoresponder says than anything else, and one of
+        them says more than where to turn when it is urgent: a person writes "untuk keperluan
+        mendesak seperti ini langsung telepon LKPP saja" too."""
+        return any(kind != _REFERRAL for kind in self.away) and len(self.away) > self.other
 
 
 def clauses(text: str) -> list[str]:
@@ -92,16 +99,28 @@ def clauses(text: str) -> list[str]:
         kept.append(line)
     found: list[str] = []
     for line in kept:
-        for sentence in _SENTENCE_END.split(line):
+        for sentence in _sentences(line):
             found.extend(c.strip(" \t.!?:\"'()[]*") for c in _CLAUSE.split(sentence))
     return [c for c in found if len(c) >= _MIN_CLAUSE_CHARS]
+
+
+def _sentences(line: str) -> list[str]:
+    """A line's sentences; a full stop after an abbreviation ("s.d. 30 November", "Sdr. Andi",
+    "No. 12") ends none."""
+    parts: list[str] = []
+    for part in _SENTENCE_END.split(line):
+        if parts and _ABBREVIATION.search(parts[-1]):
+            parts[-1] = f"{parts[-1]} {part}"
+        else:
+            parts.append(part)
+    return parts
 
 
 def _says_nothing(clause: str, name_words: frozenset[str]) -> bool:
     """Courtesy, a date, a contact line, the sender's own name, or no word at all."""
     if not _LETTERS.search(clause) or _words().courtesy.search(clause) or _CONTACT.search(clause):
         return True
-    tokens = [t.lower() for t in re.findall(r"[^\s,.]+", clause)]
+    tokens = [t.strip(",.;:()").lower() for t in clause.split()]
     if all(_DATE_WORD.match(t) for t in tokens):
         return True
     return bool(name_words) and all(t in name_words for t in tokens)
