@@ -151,19 +151,28 @@ def test_authres_mode_still_needs_the_units_server_verdict():
     "Ticket Closed - [LPSE-T #2026-00001] Akun terkunci",  # Freshdesk
     "[Ticket#2026112210000042] Status tiket: Selesai | Antrian: Helpdesk LPSE",  # an OTRS queue's own notice
 ])
-def test_a_desks_status_notice_is_recorded_never_relayed_nor_alerted(subject):
-    """RT's "Resolved:" notice: Precedence: bulk, no In-Reply-To; its text reads like a fix."""
+def test_a_desks_status_notice_is_never_relayed_and_alerted_only_when_unproven(subject):
+    """RT's "Resolved:" notice: Precedence: bulk, no In-Reply-To; its text reads like a fix. It
+    is never relayed to the requester nor moves the ticket (issue 32). Carrying the escalation
+    key mailbot gave LKPP alone (issue 44), it is recorded quietly; without it, it proves
+    nothing and claims a resolution, which is worth the alert any unproven claim gets,
+    whatever its headers (issue 58 point 4: changed from "never alerted", which let a forger
+    who copied the desk's number and its headers go unseen)."""
     t = _ticket(lkpp_ref="[lkpp.test #5]", lkpp_ref_form="tag")
     msg = _lkpp_mail(subject, "According to our records, your request has been resolved.",
                      auto_reason="precedence: bulk", precedence_only=True)
     facts = classify(msg, _known(t, msg, recorded=True), BOX, CFG, RULES, NOW, NOW)
     assert facts.message.is_automatic
-    for trust in (trust_of(facts.message, facts.role, facts.ticket, (), CFG.auth),
-                  trust_of(facts.message, facts.role, facts.ticket, (), CFG.auth, counterpart=facts.counterpart_known)):
-        decision = decide(facts, trust, Policy(), NOW)
-        assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
-        assert [s for s in decision.sends if s.to is Audience.REQUESTER or s.kind == "unverified"] == []
-        assert {e.kind for e in decision.events} & {"unverified_note", "lkpp_resolved"} == set()
+    key = (Citation("2026-00001", frozenset("l"), "escalation_key"),)
+    for citations, alerted in (((), True), (key, False)):
+        for trust in (trust_of(facts.message, facts.role, facts.ticket, citations, CFG.auth),
+                      trust_of(facts.message, facts.role, facts.ticket, citations, CFG.auth,
+                               counterpart=facts.counterpart_known)):
+            decision = decide(facts, trust, Policy(), NOW)
+            assert decision.ticket is not None and decision.ticket.state is State.ESCALATED
+            assert [s for s in decision.sends if s.to is Audience.REQUESTER] == []
+            assert any(s.kind == "unverified" for s in decision.sends) is alerted
+            assert "lkpp_resolved" not in {e.kind for e in decision.events}
 
 
 def test_an_auto_reply_with_precedence_bulk_stays_automatic():

@@ -927,7 +927,7 @@ def test_a_case_sent_for_direction_waits_one_working_day_then_those_asked_are_re
     staff in copy, once."""
     friday = wib(11, 27, 10)
     open_ticket = ticket(State.OPEN, first_response_at=friday)
-    started = plan(open_ticket, open_ticket, False, friday, CAL, D, direction=asked)
+    started = plan(open_ticket, open_ticket, False, friday, CAL, D, asked=(asked,))
     [timer] = [t for t in started.set if t.kind is kind]
     assert timer.due_at == wib(11, 30, 10)
     firing = fire(timer, open_ticket, wib(11, 30, 10, 5), CAL, D)
@@ -938,11 +938,29 @@ def test_a_case_sent_for_direction_waits_one_working_day_then_those_asked_are_re
 
 def test_their_word_stops_the_wait_and_a_closed_ticket_waits_for_none():
     open_ticket = ticket(State.OPEN, first_response_at=MON)
-    given = plan(open_ticket, open_ticket, False, MON, CAL, D, direction="given")
+    given = plan(open_ticket, open_ticket, False, MON, CAL, D, answered=("coordinators", "heads"))
     assert {K.COORDINATOR_DIRECTION, K.HEAD_DIRECTION} <= set(given.clear)
     timer = Timer(K.COORDINATOR_DIRECTION, MON, wib(11, 24, 10))
     dropped = fire(timer, ticket(State.CLOSED), wib(11, 24, 11), CAL, D)
     assert dropped.sends == () and [e.kind for e in dropped.events] == ["timer_dropped"]
+
+
+@pytest.mark.parametrize(("answered", "stopped", "running"), [
+    ("coordinators", K.COORDINATOR_DIRECTION, K.HEAD_DIRECTION), ("heads", K.HEAD_DIRECTION, K.COORDINATOR_DIRECTION)])
+def test_each_audiences_word_stops_only_its_own_wait(answered, stopped, running):
+    """Issue 58 (seed 004 section 1 steps 7-8): the coordinators' answer to their request
+    ends their wait and leaves the head's running, and the other way round."""
+    open_ticket = ticket(State.OPEN, first_response_at=MON)
+    given = plan(open_ticket, open_ticket, False, MON, CAL, D, answered=(answered,))
+    assert stopped in given.clear and running not in given.clear
+
+
+def test_an_answer_and_a_new_request_in_one_decision_stop_one_wait_and_start_the_other():
+    """A coordinator who answers the case sent to them with `#lapor-kepala`: their wait ends,
+    the head's begins."""
+    open_ticket = ticket(State.OPEN, first_response_at=MON)
+    both = plan(open_ticket, open_ticket, False, MON, CAL, D, asked=("heads",), answered=("coordinators",))
+    assert K.COORDINATOR_DIRECTION in both.clear and [t.kind for t in both.set] == [K.HEAD_DIRECTION]
 
 
 def test_a_direction_past_its_day_is_overdue_on_those_asked_in_the_digest():

@@ -379,7 +379,10 @@ def test_a_quiet_month_does_not_average_zero_tickets(tmp_path, language, said):
 def test_how_long_direction_took_is_counted_in_working_time():
     """Issue 48 point 7 (SOP-004 section 1 steps 5, 7): a case sent to the coordinators on
     Monday 15:00 and answered Tuesday 09:00 took 2 working hours (08:00-16:00); one sent to
-    the heads and answered in 30 minutes; one asked twice and never answered counts once."""
+    the heads and answered in 30 minutes; one asked twice and never answered counts once.
+    Issue 58: each request is answered by its own audience's word only (changed from any
+    `direction` or `recommendation`): a coordinator's recommendation under the digest, or
+    the coordinators' answer, answers no request of the heads."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -399,9 +402,11 @@ def test_how_long_direction_took_is_counted_in_working_time():
                             rating=None, lkpp_ticket=None, history=tuple(Entry(at(t), "x", k) for t, k in history))
 
     found = _directions([
-        record(("2026-11-23T15:00", "direction_requested"), ("2026-11-24T09:00", "direction")),
-        record(("2026-11-24T10:00", "head_report_requested"), ("2026-11-24T10:30", "recommendation")),
+        record(("2026-11-23T15:00", "direction_requested"), ("2026-11-24T09:00", "coordinators_answered")),
+        record(("2026-11-24T10:00", "head_report_requested"), ("2026-11-24T10:30", "heads_answered")),
         record(("2026-11-24T10:00", "direction_requested"), ("2026-11-25T10:00", "direction_requested")),
+        record(("2026-11-24T10:00", "head_report_requested"), ("2026-11-24T11:00", "direction"),
+               ("2026-11-24T11:30", "recommendation"), ("2026-11-24T12:00", "coordinators_answered")),
     ], WorkCalendar.build(workdays=("mon", "tue", "wed", "thu", "fri"), hours="08:00-16:00", country=None))
-    assert (found.asked, found.given) == (3, 2)
+    assert (found.asked, found.given) == (4, 2)
     assert (found.median, found.longest) == (timedelta(hours=1, minutes=15), timedelta(hours=2))

@@ -4,8 +4,9 @@ Dovecot and SMTP, in the default `auth.mode: token`.
 The attacker writes a `#datang` form as a new mail From a staff address: a visitor's address
 and a "solution" with a phishing link. mailbot holds it and asks that staff address. Whatever
 the real staff member answers but `#buka` (a worded refusal, their out-of-office rule with or
-without headers, an empty reply) opens nothing and mails no one outside; a worded answer
-cancels the form for good and tells the coordinators (SPEC 3, 9).
+without headers, an empty reply) opens nothing and mails no one outside; a person's worded answer
+cancels the form for good and tells the coordinators (SPEC 3, 9); an out-of-office, with
+headers or without, is no one's answer and leaves the form to its sender (issue 58).
 """
 
 from __future__ import annotations
@@ -70,13 +71,25 @@ def test_any_answer_but_the_yes_cancels_the_forged_form_and_tells_the_coordinato
     assert servers.fetch(mf.UNIT) == []
 
 
-def test_an_out_of_office_reply_without_headers_opens_nothing(held):
-    """The staff member's vacation rule that sends no Auto-Submitted writes words, not the yes."""
+@pytest.mark.parametrize("away", [
+    "Terima kasih atas email Anda. Saya sedang cuti sampai 30 November 2026 dan akan membalas setelah kembali.",
+    ("Thank you for your email. I am away from the office until Monday with limited access to e-mail; "
+     "I will reply on my return."),
+])
+def test_an_out_of_office_reply_without_headers_neither_opens_nor_cancels(held, away):
+    """The staff member's vacation rule that sends no Auto-Submitted writes words, not the yes;
+    and it is no person's answer either (issue 58 point 2, one rule with directions, closing
+    words and ratings): it cancels nothing and alerts no one, the form waits for its sender,
+    whose `#buka` still opens it (before, it cancelled the form and told the coordinators it
+    was forged)."""
     servers, config, notice = held
-    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "Terima kasih atas email Anda. Saya sedang cuti sampai "
-                                                     "30 November 2026 dan akan membalas setelah kembali.")
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], away)
     mf.deliver(servers, config, raw)
     assert _opened(config) == [] and mf.inbox(servers, VISITOR) == []
+    assert mf.of_kind(mf.inbox(servers, COORDINATOR), "intake_cancelled") == []
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#buka")[0])  # the real yes, later
+    [ticket] = _opened(config)
+    assert ticket.channel == "datang"
 
 
 def test_an_auto_reply_with_headers_opens_nothing_and_leaves_the_form_to_its_sender(held):

@@ -13,10 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from mailbot.core.autoreplies import DECIDED_BY_REPLY, as_automatic, not_a_person
+from mailbot.core.claims import claims, unsigned
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
-from mailbot.core.identity import identify, is_signature, is_title_block
+from mailbot.core.directions import requests_answered
+from mailbot.core.identity import identify
 from mailbot.core.intake import Form, Intake, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
@@ -68,6 +71,7 @@ _SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|
 ON_BEHALF = "noreply sender, on behalf of its Reply-To"
 WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST,
                            ON_BEHALF})
+_LEADERS = frozenset({Role.COORDINATOR, Role.HEAD})  # those asked for direction (E12b, E12f)
 _STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
                  "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
                  "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY,
@@ -96,6 +100,7 @@ class Known:
     openings: tuple[Opening, ...] = ()
     held: Intake | None = None  # a staff reply: the held call or visit it confirms (SPEC 9)
     answer_like: PastCase | None = None  # a staff reply's `#jawab-seperti NUMBER`: that solved case
+    said_before: tuple[str, ...] = ()  # a reply that may decide: its sender's texts on other tickets
 
 
 def mentioned_numbers(text: str) -> tuple[str, ...]:
@@ -168,7 +173,10 @@ def _matched(msg: InboundMessage, role: Role, known: Known, box: MailboxConfig, 
                   lkpp_ticket=_own_number(lkpp_number, match.ticket, known.by_lkpp_number),
                   counterpart=_to_learn(known, match.ticket) if lkpp else (),
                   counterpart_known=lkpp and _counterpart_names(known, match.ticket),
-                  mentioned=tuple(t.number for t in known.mentioned))
+                  mentioned=tuple(t.number for t in known.mentioned),
+                  answers=requests_answered(known.citations, match.ticket.number if match.ticket else None,
+                                            msg.from_addr.addr, box) if role in _LEADERS else frozenset(),
+                  autoresponder=not_a_person(msg, known.said_before) if role in _LEADERS else None)
     return facts, repeat
 
 
@@ -221,7 +229,8 @@ def _from_anyone_else(mail: _Mail) -> Facts:
 # whether they may act in it is `trust`'s question, asked after this one.
 _BY_SENDER: tuple[_Row[_Mail, Facts | None], ...] = (
     _Row("automatic mail", lambda m: m.facts.message.is_automatic,
-          lambda m: _automatic(m.facts, m.known), "SPEC 5: recorded, never answered"),
+          lambda m: _automatic(replace(m.facts, claims=claims(m.facts, m.rules)), m.known),
+          "SPEC 5: recorded, never answered"),
     _Row("a call or visit staff write down", lambda m: m.facts.role is Role.STAFF,
           lambda m: _intake(m.facts, m.known, m.box, m.cfg, m.rules, m.now), "SPEC 3, 9 (None: no form)"),
     _Row("staff, coordinators and heads", lambda m: m.facts.role in STAFF_ROLES,
@@ -556,7 +565,7 @@ def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: 
     reply that confirms a held one (SPEC 9); None for any other staff mail."""
     msg = facts.message
     if facts.ticket is None and known.held is not None:
-        return _answer_to_held(facts, known.held, rules)
+        return _answer_to_held(facts, known.held, rules, known.said_before)
     found = opening(msg.new_text, rules.intake)
     if found is None:
         return None
@@ -582,14 +591,17 @@ def _form_errors(form: Form, box: MailboxConfig, cfg: Config) -> tuple[Refusal, 
     return tuple(errors)
 
 
-def _answer_to_held(facts: Facts, held: Intake, rules: Rules) -> Facts:
+def _answer_to_held(facts: Facts, held: Intake, rules: Rules, said_before: tuple[str, ...] = ()) -> Facts:
     """SPEC 3, 9 (issue 44): a held call or visit opens only on the explicit yes, `#buka` /
     `#open` as the reply's first command, from the staff address that sent the form and
     received the request to confirm it. Any other answer ("palsu", "batal", "TIDAK", `#batal`)
     cancels it: an answer with words is a person's, and a person who does not write the yes
     did not mean it. A reply with nothing in it opens nothing and cancels nothing: its sender is
-    told what to write. Automatic mail never gets here (`_automatic`), headers or not: an
-    out-of-office rule that sends none writes words, and so cancels."""
+    told what to write. Automatic mail never gets here (`_automatic`), and an out-of-office
+    rule that sends no header is no person's answer either (`autoreplies.not_a_person`, issue
+    58): it is recorded as automatic mail, and the form waits for its sender, reminded."""
+    if (automatic := as_automatic(facts, said_before)) is not None:
+        return automatic
     msg = facts.message
     parsed = parse_commands(msg.new_text)
     first = parsed.commands[0].name if parsed.commands else None
@@ -686,28 +698,13 @@ def _from_lkpp(facts: Facts, rules: Rules, ours: tuple[str, ...] = ()) -> Facts:
                    lkpp_rule=verdict.rule)
 
 
-_SIGNATURE_LINE = 60  # characters: a signature's line is a name, a title, a number
-
-
-def unsigned(text: str, name: str) -> str:
-    """The text without its closing sign-off and signature paragraphs (`identity.is_signature`):
-    the desk's own name under every answer ("Salam, Agen Helpdesk LKPP") is no part of what
-    it says, and the trained second opinion must not read it as a reason (issue 32)."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    while len(paragraphs) > 1:
-        lines = [line for line in paragraphs[-1].splitlines() if line.strip()]
-        if any(len(line) > _SIGNATURE_LINE or len(line.split()) > 8 for line in lines) \
-                or not (is_signature(lines, name) or is_title_block(lines)):
-            break  # a sentence ("Terima kasih atas kelengkapan dokumen ...") is no signature
-        paragraphs.pop()
-    return "\n\n".join(paragraphs)
-
-
 def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, now: datetime,
                     ours: tuple[str, ...] = ()) -> Facts:
     """A requester's mail (E1-E5): its ticket as it stands for this mail, its text as that
     event reads it, the form fields and guesses it states, then its event."""
     ticket = facts.ticket
+    if ticket is not None and ticket.state in DECIDED_BY_REPLY and (auto := as_automatic(facts, known.said_before)):
+        return auto  # issue 58: an out-of-office with no header neither confirms, rates nor rejects
     late = after_closing(facts.message, rules, (ticket.requester.name, ticket.contact.name)) \
         if ticket and ticket.state is State.CLOSED else None
     if late is not None:  # a thanks, a rating, nothing new: the ticket stays closed, however old

@@ -111,7 +111,7 @@ def plan(
     data_requested: bool = False,
     running: Mapping[TimerKind, Timer] | None = None,
     told: Collection[str] = (),
-    direction: str | None = None,
+    asked: Collection[str] = (), answered: Collection[str] = (),
 ) -> TimerPlan:
     """The timers a decision starts and stops (SPEC section 6).
 
@@ -134,14 +134,13 @@ def plan(
     breach notice already went out on the ticket), so one reopened past it is told to the
     coordinators once, as the digest shows it.
 
-    `direction` (issue 48; SOP-004 section 1 steps 5, 7): "coordinators" when the decision
-    asked them for direction (`#koordinator`), "heads" when it reported the case to them
-    (`#lapor-kepala`), "given" when their direction or recommendation came: the
-    COORDINATOR_DIRECTION / HEAD_DIRECTION clock starts, or stops.
+    `asked` (issue 48; SOP-004 section 1 steps 5, 7): "coordinators" (`#koordinator`), "heads"
+    (`#lapor-kepala`): the COORDINATOR_DIRECTION / HEAD_DIRECTION clock starts; `answered`
+    (issue 58): the audiences whose own answer the decision brought: their clock stops.
     """
     _check_aware(now)
     change = _Change(old, new, old.state if old else None, new.state, lkpp_message, now, cal, d,
-                     active, data_requested, running or {}, told, direction)
+                     active, data_requested, running or {}, told, tuple(asked), tuple(answered))
     changes = _Changes()
     if change.after is State.CLOSED:
         if change.before is not State.CLOSED:
@@ -168,7 +167,8 @@ class _Change:
     data_requested: bool
     running: Mapping[TimerKind, Timer]
     told: Collection[str]
-    direction: str | None = None
+    asked: tuple[str, ...] = ()
+    answered: tuple[str, ...] = ()
 
 
 def resolution_due(ticket: Ticket, d: Deadlines) -> datetime | None:
@@ -271,11 +271,10 @@ _DIRECTION_TIMERS = {"coordinators": TimerKind.COORDINATOR_DIRECTION, "heads": T
 
 def _direction(changes: _Changes, c: _Change) -> None:
     """SOP-004 section 1 steps 5, 7: the case sent for direction waits a working day (by
-    default) for the word of those asked; their word stops the clock."""
-    if c.direction == "given":
-        changes.stop(*_DIRECTION_TIMERS.values())
-    elif c.direction in _DIRECTION_TIMERS:
-        changes.start(_DIRECTION_TIMERS[c.direction], c.now, c.cal.add_working_days(c.now, c.d.coordinator_direction))
+    default) for the word of those asked; their own word stops their clock, no one else's (issue 58)."""
+    changes.stop(*(_DIRECTION_TIMERS[a] for a in c.answered if a in _DIRECTION_TIMERS))
+    for audience in (a for a in c.asked if a in _DIRECTION_TIMERS):
+        changes.start(_DIRECTION_TIMERS[audience], c.now, c.cal.add_working_days(c.now, c.d.coordinator_direction))
 
 
 # The timer rules of a decision that does not close the ticket, in the order they speak.

@@ -96,6 +96,11 @@ class Facts:
     contact: Contact = field(default_factory=Contact)  # consultation-form fields the message states
     intake: Intake | None = None  # a call or visit staff wrote down (`#telepon`, `#datang`)
     mentioned: tuple[str, ...] = ()  # ticket numbers a coordinator or head writes about
+    answers: frozenset[str] = frozenset()  # the audiences whose request for direction it answers (`directions`)
+    autoresponder: str | None = None  # a coordinator's or head's reply that no person wrote: why (`autoreplies`)
+    # automatic mail of a role that needs proof, on a ticket: what it claims (a resolution, a
+    # command); unproven, it is alerted as E19 is, whatever its headers (issue 58)
+    claims: str | None = None
     content_hash: str | None = None
     reused_id: str | None = None  # the known Message-ID this different message reused
     read_before: datetime | None = None  # when mailbot last read the mailbox before this message (None: never)

@@ -12,8 +12,9 @@ unclassified (E17). A message that claims a role it cannot prove is `UNVERIFIED`
 (E19), whatever it says: `_UNPROVEN` holds that rule and the others of SPEC 9, a row
 each, read before the table.
 
-The effects of calls and visits live in `intake_effects`; the values decided on and
-the decision being built, in `facts` and `step`.
+The effects of calls and visits live in `intake_effects`, those of asking the coordinators
+and the heads for their word in `directions`; the values decided on and the decision being
+built, in `facts` and `step`.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from datetime import datetime
 
 from mailbot.core.commands import READ_ONLY, Command
 from mailbot.core.counterpart import LPSE_SUPPORT, Reference
+from mailbot.core.directions import DIRECTION_EFFECTS
 from mailbot.core.facts import Event, Facts, Policy
 from mailbot.core.intake_effects import INTAKE_EFFECTS, held_ticket, intake_context, remind_held
 from mailbot.core.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
     Audience,
-    HistoryEvent,
     InboundMessage,
     Refusal,
     Role,
@@ -61,7 +62,7 @@ NONE = None  # the "state" of a message that matches no ticket
 _STATES = {"-": NONE, "O": State.OPEN, "A": State.ANSWERED, "E": State.ESCALATED, "I": State.AWAITING_INFO,
            "R": State.RESOLVED, "C": State.CLOSED}
 # what every staff command also does: `#data`, E11's metadata and E12h's history ride along with any command
-_STAFF_CMD = ("set_contact", "apply_meta", "send_ack", "confirm_commands", "send_history")
+_STAFF_CMD = ("set_contact", "apply_meta", "send_ack", "confirm_commands", "send_history", "answer_direction")
 
 # event                   from        to   effects                                                     SOP / SPEC
 _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
@@ -106,7 +107,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
      "E12b; SOP-002 step 3, SOP-004 steps 5-6"),
     (Event.STAFF_REPORT_HEAD, "O A E I R", "", ("report_to_heads", *_STAFF_CMD),
      "E12f; SOP-004 section 1 step 7: what the unit could not resolve, reported to the head of unit"),
-    (Event.DIRECTION, "O A E I R C", "", ("record_direction", "pass_direction"), "E12d; SOP-004 steps 5, 8"),
+    (Event.DIRECTION, "O A E I R C", "", ("record_direction", "pass_direction", "answer_direction"),
+     "E12d; SOP-004 steps 5, 8"),
     (Event.LKPP_NEED_INFO, "E I", "I", ("lkpp_reply", "relay_request", "notify_lkpp"), "E13; SOP-015 steps 5-7"),
     (Event.LKPP_RESOLVED, "E I", "R", ("lkpp_reply", "mark_resolved", "relay_lkpp_solution", "notify_lkpp"),
      "E14; SOP-015 step 13"),
@@ -168,11 +170,6 @@ COPY_LABEL = "copy_appended"  # the label of a requester's copy of the mail that
 # notice of its own: a delay warning, a delivery report, LKPP's desk's auto-reply or status
 # notice (SPEC 5: recorded, never answered, yet staff see it).
 UNSHOWN_KINDS = ("delivery_reported", "automatic_recorded", "lkpp_notice")
-# The history of a request for direction (SOP-004 section 1 steps 5, 7; issue 48): the event
-# that asks, with whom it asks (`_ask_coordinators`, `_report_to_heads`), and the events of
-# their word (`_record_direction`). The timers and the monthly summary read them.
-DIRECTION_ASKED = {"direction_requested": "coordinators", "head_report_requested": "heads"}
-DIRECTION_GIVEN = frozenset({"direction", "recommendation"})
 
 
 def vouches(citations: Iterable[Citation]) -> bool:
@@ -305,6 +302,11 @@ def _new_form(facts: Facts) -> bool:
 # event and what the message is; none reads a number its sender could count (a ticket's,
 # a desk's): those only ever match mail to a ticket, and matching proves nothing.
 _UNPROVEN: tuple[Unproven, ...] = (
+    # issue 58: a claim of a resolution (or a command) is worth the same alert whatever its
+    # headers: a forger who adds `Auto-Submitted` or `Precedence: bulk` gains nothing by it
+    Unproven("a claim not proven on a ticket, automatic or not",
+             lambda f: f.role in NEEDS_TRUST and f.ticket is not None and f.claims is not None,
+             Event.UNVERIFIED, "E19; SPEC 9: whatever its headers, staff decide"),
     Unproven("role not proven on a ticket",
              lambda f: f.role in NEEDS_TRUST and f.ticket is not None and not f.message.is_automatic,
              Event.UNVERIFIED, "E19; SPEC 9: whatever it says, staff decide"),
@@ -658,42 +660,6 @@ def _request_info(s: Step) -> None:
     s.record("info_requested", {"note": s.body})
 
 
-def _ask_coordinators(s: Step) -> None:
-    """SOP-002 step 3 / SOP-004 steps 5-6: the case goes to the coordinators for direction."""
-    s.send("coordinator_case", Audience.COORDINATORS, auto=AUTO_GENERATED, attach="ticket", text=s.body,
-           context={"by": s.actor})
-    s.record("direction_requested", {"note": s.body})
-
-
-def _report_to_heads(s: Step) -> None:
-    """SOP-004 section 1 step 7: a case the unit has not resolved, reported to the heads of
-    unit as `#koordinator` sends it; their reply comes back to staff as a recommendation (E12d)."""
-    s.send("head_case", Audience.HEADS, auto=AUTO_GENERATED, attach="ticket", text=s.body, context={"by": s.actor})
-    s.record("head_report_requested", {"note": s.body})
-
-
-def _record_direction(s: Step) -> None:
-    """SOP-004 step 8: a head's recommendation (a coordinator's direction) goes on every ticket it names."""
-    assert s.ticket is not None
-    kind = "recommendation" if s.facts.role is Role.HEAD else "direction"
-    detail = {"text": s.text, "tickets": list(s.facts.mentioned)}
-    s.record(kind, detail)
-    for number in s.facts.mentioned:
-        if number != s.ticket.number:
-            s.elsewhere.append((number, HistoryEvent(kind, s.actor, {**detail, "passed_on": s.ticket.number})))
-
-
-def _record_general_direction(s: Step) -> None:
-    """A recommendation about no one ticket ("all overdue tickets today"): the unit's record."""
-    s.record("recommendation" if s.facts.role is Role.HEAD else "direction", {"text": s.text, "tickets": []})
-
-
-def _pass_direction(s: Step) -> None:
-    """SOP-004 steps 5, 8: internal; to staff, never to the requester."""
-    s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
-           context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
-
-
 def _reject_command(s: Step) -> None:
     """E18: only the sender hears why; nothing else happens."""
     errors = list(s.facts.errors) or [_refusal(s)]
@@ -865,10 +831,7 @@ EFFECTS: dict[str, Effect] = {
     "escalate": _escalate, "file_lpse_support": _file_lpse_support, "tell_escalated": _tell_escalated,
     "relay_solution": _relay_solution,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
-    "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators, "request_info": _request_info,
-    "report_to_heads": _report_to_heads,
-    "record_direction": _record_direction, "record_general_direction": _record_general_direction,
-    "pass_direction": _pass_direction, "reject_command": _reject_command,
+    "relay_lkpp_request": _relay_lkpp_request, "request_info": _request_info, "reject_command": _reject_command,
     "tell_no_ticket": _tell_no_ticket,
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
@@ -876,5 +839,5 @@ EFFECTS: dict[str, Effect] = {
     "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic,
     "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
     "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,
-    **INTAKE_EFFECTS,
+    **INTAKE_EFFECTS, **DIRECTION_EFFECTS,
 }

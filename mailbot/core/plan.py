@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
+from mailbot.core.directions import ANSWERED_KINDS, ASKED
 from mailbot.core.greetings import without_salutation
 from mailbot.core.identity import identify_texts, in_order
 from mailbot.core.inboxes import inbox_key
-from mailbot.core.lifecycle import DIRECTION_ASKED, DIRECTION_GIVEN, Decision, escalation_refused, info_refused
+from mailbot.core.lifecycle import Decision, escalation_refused, info_refused
 from mailbot.core.limits import (
     HOUR,
     Schedule,
@@ -179,18 +180,14 @@ def _timers(decision: Decision, before: Ticket | None, history: History, setup: 
     asked = any(s.kind in ("need_info", "request_info") and s.to is Audience.REQUESTER for s in decision.sends)
     return plan_timers(None if decision.new_ticket else before, decision.ticket, lkpp_message, now,
                        setup.calendar, deadlines, active=history.active_timers, data_requested=asked,
-                       running=history.running, told=history.told, direction=_direction(decision))
+                       running=history.running, told=history.told, asked=_audiences(decision, ASKED),
+                       answered=_audiences(decision, ANSWERED_KINDS))
 
 
-def _direction(decision: Decision) -> str | None:
-    """Whether the decision asked the coordinators or the heads for their word (whom), or
-    brought it ("given"): the history events that start or stop the wait (issue 48)."""
-    for event in decision.events:
-        if event.kind in DIRECTION_ASKED:
-            return DIRECTION_ASKED[event.kind]
-        if event.kind in DIRECTION_GIVEN:
-            return "given"
-    return None
+def _audiences(decision: Decision, kinds: Mapping[str, str]) -> tuple[str, ...]:
+    """Whom the decision asked for their word (`ASKED`, issue 48), or whose own answer to their
+    request it brought (`ANSWERED_KINDS`, issue 58): the waits for direction that start or stop."""
+    return tuple(kinds[e.kind] for e in decision.events if e.kind in kinds)
 
 
 def refused_back(kind: str, ticket: Ticket, setup: Setup, now: datetime) -> tuple[Ticket, TimerPlan] | None:

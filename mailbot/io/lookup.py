@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from mailbot.core.autoreplies import DECIDED_BY_REPLY, REPEATED_DAYS
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.commands import RELAYS, parse_commands, spelled
 from mailbot.core.counterpart import Reference, references_in
@@ -106,7 +107,22 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
         held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
         answer_like=_answer_like(store, cfg, box, rules, msg) if role in STAFF_ROLES else None,
+        said_before=_said_before(store, box, msg, now, roles, (tagged, *referenced)),
     )
+
+
+def _said_before(store: Store, box: MailboxConfig, msg: InboundMessage, now: datetime, roles: tuple[Role, ...],
+                 tickets: tuple[Ticket | None, ...]) -> tuple[str, ...]:
+    """What the sender of a reply that may decide something said to the unit in the last weeks
+    on other tickets (`autoreplies.not_a_person`, issue 58): a coordinator's or head's (their
+    direction), a staff member's with no ticket (the answer to a held form), a requester's on a
+    resolved or closed ticket (the answer to a solution). Read only for those."""
+    known = [t for t in tickets if t is not None]
+    if not ({Role.COORDINATOR, Role.HEAD} & set(roles) or (roles[0] is Role.STAFF and not known)
+            or (roles[0] is Role.REQUESTER and any(t.state in DECIDED_BY_REPLY for t in known))):
+        return ()
+    since = now - timedelta(days=REPEATED_DAYS)
+    return tuple(store.said_by(box.name, msg.from_addr.addr, since, [t.id for t in known if t.id is not None]))
 
 
 def _cited(store: Store, key: bytes, box: MailboxConfig, cfg: Config,

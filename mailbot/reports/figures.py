@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from mailbot.core.lifecycle import DIRECTION_ASKED, DIRECTION_GIVEN
+from mailbot.core.directions import ANSWERED_KINDS, ASKED
 from mailbot.core.worktime import WorkCalendar
 from mailbot.reports.rekap import ANSWER_KINDS, SOLUTION_KINDS, escalated
 from mailbot.reports.values import (
@@ -111,18 +111,19 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
 
 
 def _directions(records: Sequence[TicketRecord], cal: WorkCalendar) -> Directions:
-    """Each request for direction and the first word after it, in working time; a request
-    asked again before the word came counts once, from the first."""
+    """Each request for direction and the first answer of its own audience after it, in
+    working time (issue 58: the coordinators' word answers their request, the head's the
+    head's, and a recommendation on the digest neither); a request asked again of the same
+    audience before its word came counts once, from the first."""
     asked = 0
     took: list[timedelta] = []
     for record in records:
-        waiting: datetime | None = None
+        waiting: dict[str, datetime] = {}
         for entry in record.history:
-            if entry.kind in DIRECTION_ASKED and waiting is None:
-                waiting, asked = entry.at, asked + 1
-            elif entry.kind in DIRECTION_GIVEN and waiting is not None:
-                took.append(cal.working_time_between(waiting, entry.at))
-                waiting = None
+            if entry.kind in ASKED and ASKED[entry.kind] not in waiting:
+                waiting[ASKED[entry.kind]], asked = entry.at, asked + 1
+            elif entry.kind in ANSWERED_KINDS and ANSWERED_KINDS[entry.kind] in waiting:
+                took.append(cal.working_time_between(waiting.pop(ANSWERED_KINDS[entry.kind]), entry.at))
     ordered = sorted(took)
     return Directions(asked, len(took), _median(ordered), ordered[-1] if ordered else None)
 

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from mailbot.core.directions import ANSWERED_KINDS, ASKED
 from mailbot.core.intake import title_of
-from mailbot.core.lifecycle import DIRECTION_ASKED, DIRECTION_GIVEN
 from mailbot.core.model import no_mailbox
 from mailbot.io.store import Store, ts
 from mailbot.reports.values import HELD, Entry, Mail, TicketRecord
@@ -28,7 +28,7 @@ from mailbot.reports.values import HELD, Entry, Mail, TicketRecord
 # The history the reports read: whether a ticket went to LKPP, who answered, an ack left
 # out, a solution rejected or a closed ticket reopened.
 HISTORY_KINDS = ("command_escalate", "command_lpse_support", "staff_replied", "command_resolve", "command_relay",
-                 "ack_skipped", "closing_rejected", "ticket_reopened", *DIRECTION_ASKED, *sorted(DIRECTION_GIVEN))
+                 "ack_skipped", "closing_rejected", "ticket_reopened", *ASKED, *ANSWERED_KINDS)
 
 _TICKETS = """
 select id, mailbox, number, state, requester, requester_name, contact_name, contact_org, subject, category,

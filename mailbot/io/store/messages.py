@@ -119,6 +119,14 @@ class Messages:
             "and m.received_at >= ? order by m.id desc limit 5", [*ticket_ids, sender.lower(), ts(since)])
         return [dict(r) for r in rows]
 
+    def said_by(self, mailbox: str, sender: str, since: datetime, other_than: Sequence[int] = ()) -> list[str]:
+        """The new texts `sender` sent the mailbox from `since` on, newest first, but those on the
+        tickets `other_than` (issue 58: what a responder repeats across our mail)."""
+        rows = self.db.query(
+            "select body, ticket_id from messages where mailbox = ? and direction = 'in' and at >= ? and sender = ? "
+            "order by id desc limit 50", [mailbox, ts(since), sender.lower()])
+        return [str(r["body"]) for r in rows if r["body"] and r["ticket_id"] not in other_than]
+
     def received_from_domain(self, mailbox: str, domain: str, since: datetime) -> list[tuple[str, str, str]]:
         """(sender, subject, new text) of the mail received from `domain` since then (issue 37)."""
         rows = self.db.execute(

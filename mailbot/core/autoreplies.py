@@ -1,0 +1,81 @@
+"""Whether a person answered (issue 58): one rule for every reply that counts as someone's
+decision. Pure.
+
+Some replies decide something: the staff member's answer to a held call or visit (SPEC 3, 9),
+the coordinators' and the head's word on a case sent to them (E12b, E12f), a requester's
+answer to a solution, with its rating, and their thanks after closing (E4, E5). An
+out-of-office rule answers all of these too, and many send no header that says so: no
+`Auto-Submitted`, no `X-Autoreply`, a plain `Re: <subject>`. What tells its answer from a
+person's, whatever its words:
+
+- an explicit command (`#buka`, `#jawab`) at the top: only a person writes one;
+- the machine's headers (SPEC 5), when it sends them;
+- its words: an autoresponder's notice is made of a few kinds of sentence (away, back on a
+  day, reads mail rarely, answers later, received the mail, urgent matters to someone else)
+  and little else (`parsers.autoreply_words`);
+- its behaviour: a responder answers every mail of ours with the same words, so the same
+  text of some length that its sender already sent in answer to our mail on another ticket
+  (the digest, another case) is a responder's, however it is worded.
+
+How fast a reply came is no sign: a coordinator who answers "Setuju" on a phone a few seconds
+after the case arrived is a person, and a responder that waits a minute is still one.
+
+`not_a_person` is the rule; what a reply that is not a person's does instead is each caller's
+(`classify`): a held form stays held, a direction is passed on but ends no wait, a solution
+stays waiting for its requester's own answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from mailbot.core.commands import parse_commands
+from mailbot.core.facts import Event, Facts
+from mailbot.core.loops import fingerprint
+from mailbot.core.model import InboundMessage, State
+from mailbot.parsers.autoreply_words import away_notice
+
+# Words a text must have before its repetition tells anything: "Setuju", "Mohon segera
+# ditindaklanjuti" or "YA, terima kasih" are what people write again and again.
+REPEATED_WORDS = 8
+# How far back a sender's earlier answers are compared (`lookup` reads them for that long).
+REPEATED_DAYS = 30
+# The states in which a requester's reply decides (E4, E5): a confirmation, a rating, a rejection.
+DECIDED_BY_REPLY = frozenset({State.RESOLVED, State.CLOSED})
+
+
+def not_a_person(msg: InboundMessage, said_before: Iterable[str] = ()) -> str | None:
+    """Why this reply is no person's answer, or None when a person answered.
+
+    `said_before`: the new texts its sender sent the unit in the last `REPEATED_DAYS`, on
+    other tickets than this reply's (or on none): a responder repeats itself across our mail,
+    a person who insists repeats on one ticket."""
+    if msg.is_automatic:
+        return msg.auto_reason
+    if parse_commands(msg.new_text).commands:
+        return None
+    sender = f"{msg.from_addr.name} <{msg.from_addr.addr}>"
+    words = away_notice(msg.new_text, sender)
+    if words is not None:
+        return f"autoresponder's words ({words})"
+    if repeats(msg.new_text, said_before):
+        return "autoresponder: the same words it sent in answer to other mail"
+    return None
+
+
+def repeats(text: str, said_before: Iterable[str]) -> bool:
+    """Whether `text`, long enough to tell (`REPEATED_WORDS`), is one of the earlier texts,
+    numbers, case and punctuation aside (`loops.fingerprint`)."""
+    if len(text.split()) < REPEATED_WORDS:
+        return False
+    mark = fingerprint(text)
+    return bool(mark) and any(fingerprint(earlier) == mark for earlier in said_before)
+
+
+def as_automatic(facts: Facts, said_before: Iterable[str]) -> Facts | None:
+    """The reply, when no person wrote it, as the automatic mail it is (SPEC 5: recorded,
+    never acted on), with the reason; None when a person answered."""
+    why = not_a_person(facts.message, said_before)
+    return None if why is None else replace(facts, message=replace(facts.message, auto_reason=why),
+                                            event=Event.AUTOMATIC)

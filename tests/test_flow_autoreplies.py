@@ -1,0 +1,68 @@
+"""Issue 58 point 2 over the suite's Dovecot and SMTP: an out-of-office that sends no header
+(no Auto-Submitted, no X-Autoreply, a plain `Re: <subject>`) decides nothing where a reply
+counts as someone's decision. Besides directions (tests/test_flow_direction_waits.py) and held
+forms (tests/test_security_held_forms.py), a requester's answer to a solution and their words
+after closing (SPEC E4, E5; SOP-002 step 12): the vacation rule that answers the solution
+neither rejects it (sending the case back to staff) nor confirms it, the one that answers the
+closing notice reopens nothing, and the requester's own "YA 5" later still closes with its
+rating.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import mailfactory as mf
+
+REQUESTER = "budi@vendor.test"
+AWAY = ("Terima kasih atas email Anda. Saya sedang cuti sampai 4 Desember 2026 dan akan membalas setelah kembali "
+        "ke kantor. Untuk hal yang mendesak silakan hubungi kantor kami di 0778-123456.")
+
+
+def _ticket(config):  # type: ignore[no-untyped-def]
+    store = mf.store_of(config)
+    try:
+        (ticket,) = store.tickets()
+        return ticket
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def solved(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    mf.deliver(servers, config, mf.mail(REQUESTER, "Tidak bisa login SPSE", "Akun saya terkunci sejak pagi.")[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#selesai\nAkun Anda sudah kami buka "
+                                                                         "kembali, silakan login.")[0])
+    return servers, config, mf.latest(servers, REQUESTER, "resolved")
+
+
+def test_an_out_of_office_answering_a_solution_neither_rejects_nor_confirms_it(solved):
+    servers, config, solution = solved
+    away = mf.reply_as_client(solution, REQUESTER, AWAY)[0]
+    assert b"Auto-Submitted" not in away
+    mf.deliver(servers, config, away)
+    assert str(_ticket(config).state) == "resolved"  # before: "open", back to staff as a rejection
+    assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack", "resolved"]
+
+    mf.deliver(servers, config, mf.reply_as_client(solution, REQUESTER, "YA 5, sudah bisa login. Terima kasih.")[0])
+    ticket = _ticket(config)
+    assert (str(ticket.state), ticket.rating) == ("closed", 5)
+
+
+def test_an_out_of_office_answering_the_closing_notice_reopens_nothing(solved):
+    servers, config, solution = solved
+    mf.deliver(servers, config, mf.reply_as_client(solution, REQUESTER, "YA")[0])
+    closed = mf.latest(servers, REQUESTER, "closed")
+    mf.deliver(servers, config, mf.reply_as_client(closed, REQUESTER, AWAY)[0])
+    assert str(_ticket(config).state) == "closed"  # before: reopened as the requester's new words
+
+
+def test_the_requesters_own_words_still_decide(solved):
+    """The control: a person who is on leave and says the solution did not work rejects it."""
+    servers, config, solution = solved
+    words = "Saya sedang cuti, tapi barusan saya coba dari rumah dan masih belum bisa login."
+    mf.deliver(servers, config, mf.reply_as_client(solution, REQUESTER, words)[0])
+    assert str(_ticket(config).state) == "open"
