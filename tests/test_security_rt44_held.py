@@ -56,9 +56,11 @@ def test_buka_from_the_staff_address_without_the_notices_message_id_opens_nothin
 
 def test_a_forged_pass_below_the_servers_own_header_does_not_vouch(fresh_mailboxes, tmp_path):
     """13 senders of one domain the unit's server marks dmarc=none, each adding its own
-    'mx.lpse.test; dmarc=pass' below the server's: counted, not vouched (at most the fifth)."""
+    'mx.lpse.test; dmarc=pass' below the server's: counted, not vouched. With a budget of 10
+    acks an hour a domain may take 8 (all but the reserve of a fifth for the other domains,
+    SPEC 5): vouched, all 13 would go."""
     servers = fresh_mailboxes
-    config = mf.write_config(servers, tmp_path, auth=TOKEN)
+    config = mf.write_config(servers, tmp_path, auth=TOKEN, limits={"acks_per_hour": 10})
     senders = [f"user{n}@attacker.test" for n in range(13)]
     for n, sender in enumerate(senders):
         raw, _ = mf.mail(sender, f"Pertanyaan paket {n}", f"Mohon info jadwal paket nomor {n * 11}.",
@@ -66,4 +68,4 @@ def test_a_forged_pass_below_the_servers_own_header_does_not_vouch(fresh_mailbox
         top = b"Authentication-Results: mx.lpse.test; dmarc=none header.from=attacker.test\r\n"
         servers.append(mf.UNIT, top + raw)
     mf.handle_at(config, at("2026-11-23T10:00"))
-    assert sum(acks_to(servers, s) for s in senders) <= 12  # vouched, all 13 would go (5 here: alike words)
+    assert sum(acks_to(servers, s) for s in senders) == 8
