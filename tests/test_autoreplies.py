@@ -102,6 +102,30 @@ def test_a_persons_answer_is_one_whatever_else_it_says(body):
     assert not_a_person(reply(body)) is None
 
 
+# What staff write to a requester as a first answer: the mail arrived, it will be followed up.
+FIRST_ANSWERS = [
+    "Terima kasih, email Anda sudah kami terima dan akan kami tindak lanjuti segera.",
+    "Email Anda sudah kami terima.",
+    "Pesan Bapak sudah kami terima, akan kami cek dan kami balas secepatnya.",
+    "We have received your email and will get back to you shortly.",
+]
+
+
+@pytest.mark.parametrize("body", FIRST_ANSWERS)
+def test_a_first_answer_that_goes_to_a_requester_is_a_persons_unless_it_says_its_writer_is_away(body):
+    """A reply relayed to a requester as the unit's answer (E6) or forwarded to LKPP as the data
+    asked for (E3) is an autoresponder's only when it also says its writer is away or that a
+    machine sent it (`away=True`): "received, will answer" is what people write there too."""
+    assert not_a_person(reply(body), away=True) is None
+
+
+@pytest.mark.parametrize("body", [AUTORESPONDERS[0], "Saya sedang cuti sampai 4 Desember 2026. Email Anda akan "
+                                  "saya balas setelah saya kembali.", "This is an automatic reply. Your message "
+                                  "has been received."])
+def test_an_away_notice_is_no_persons_answer_where_it_would_reach_a_requester(body):
+    assert not_a_person(reply(body), away=True) is not None
+
+
 def test_an_explicit_command_is_a_persons_whatever_follows_it():
     """`#buka`, `#jawab`: only a person writes a command; the rest may well say they are away."""
     assert not_a_person(reply("#buka\nSaya sedang cuti sampai 30 November, tapi formulir ini benar.")) is None

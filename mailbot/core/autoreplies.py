@@ -3,7 +3,9 @@ decision. Pure.
 
 Some replies decide something: the staff member's answer to a held call or visit (SPEC 3, 9),
 the coordinators' and the head's word on a case sent to them (E12b, E12f), a requester's
-answer to a solution, with its rating, and their thanks after closing (E4, E5). An
+answer to a solution, with its rating, and their thanks after closing (E4, E5), the data they
+were asked for, which goes to LKPP at once (E3), and a staff member's plain reply to a notice,
+which goes to the requester as the unit's answer (E6). An
 out-of-office rule answers all of these too, and many send no header that says so: no
 `Auto-Submitted`, no `X-Autoreply`, a plain `Re: <subject>`. What tells its answer from a
 person's, whatever its words:
@@ -41,27 +43,37 @@ from mailbot.parsers.autoreply_words import away_notice
 REPEATED_WORDS = 8
 # How far back a sender's earlier answers are compared (`lookup` reads them for that long).
 REPEATED_DAYS = 30
-# The states in which a requester's reply decides (E4, E5): a confirmation, a rating, a rejection.
-DECIDED_BY_REPLY = frozenset({State.RESOLVED, State.CLOSED})
+# The states in which a requester's reply decides (E4, E5: a confirmation, a rating, a
+# rejection) or goes on at once as the data LKPP or the unit asked for (E3, E12g): an
+# out-of-office there would close, reopen or be forwarded to LKPP as the requester's answer.
+DECIDED_BY_REPLY = frozenset({State.RESOLVED, State.CLOSED, State.AWAITING_INFO})
 
 
-def not_a_person(msg: InboundMessage, said_before: Iterable[str] = ()) -> str | None:
+def not_a_person(msg: InboundMessage, said_before: Iterable[str] = (), *, away: bool = False) -> str | None:
     """Why this reply is no person's answer, or None when a person answered.
 
     `said_before`: the new texts its sender sent the unit in the last `REPEATED_DAYS`, on
     other tickets than this reply's (or on none): a responder repeats itself across our mail,
-    a person who insists repeats on one ticket."""
+    a person who insists repeats on one ticket. `away`: its words must also say that their
+    writer is away or that a machine sent them (`AWAY`): a staff member's reply that goes to
+    the requester as the unit's answer may well say only "Email Anda sudah kami terima dan akan
+    kami tindak lanjuti", and dropping that would leave the requester unanswered."""
     if msg.is_automatic:
         return msg.auto_reason
     if parse_commands(msg.new_text).commands:
         return None
     sender = f"{msg.from_addr.name} <{msg.from_addr.addr}>"
-    words = away_notice(msg.new_text, sender)
+    words = away_notice(msg.new_text, sender, AWAY if away else None)
     if words is not None:
         return f"autoresponder's words ({words})"
     if repeats(msg.new_text, said_before):
         return "autoresponder: the same words it sent in answer to other mail"
     return None
+
+
+# The kinds of an autoresponder's sentence that no one writes to a requester as the answer:
+# away, back on a day, reading mail rarely, sent by a machine (`rules/autoreplies.yaml`).
+AWAY = frozenset({"absent", "return", "limited", "automatic"})
 
 
 def repeats(text: str, said_before: Iterable[str]) -> bool:
@@ -73,9 +85,9 @@ def repeats(text: str, said_before: Iterable[str]) -> bool:
     return bool(mark) and any(fingerprint(earlier) == mark for earlier in said_before)
 
 
-def as_automatic(facts: Facts, said_before: Iterable[str]) -> Facts | None:
+def as_automatic(facts: Facts, said_before: Iterable[str], *, away: bool = False) -> Facts | None:
     """The reply, when no person wrote it, as the automatic mail it is (SPEC 5: recorded,
-    never acted on), with the reason; None when a person answered."""
-    why = not_a_person(facts.message, said_before)
+    never acted on), with the reason; None when a person answered (`away`: as `not_a_person`)."""
+    why = not_a_person(facts.message, said_before, away=away)
     return None if why is None else replace(facts, message=replace(facts.message, auto_reason=why),
                                             event=Event.AUTOMATIC)

@@ -57,9 +57,8 @@ if TYPE_CHECKING:
     from mailbot.rules import Rules
 
 _NUMBER = re.compile(r"\b(\d{4})[-/](\d{5})\b")  # "2026-00042", also "2026/00042"
-# A short form as heads and coordinators write it under the digest: "tiket 42", "tiket no.
-# 00042", "ticket #42" (the year is the digest's, see `mentioned_numbers`).
-# A count or a span is no number: "tiket 3 hari yang lalu", "Ticket 1 of 2", "tiket 2 lagi".
+# A short form as heads and coordinators write it under the digest: "tiket 42", "tiket no. 00042", "ticket #42"
+# (the year is the digest's, `mentioned_numbers`); a count is none: "tiket 3 hari yang lalu", "Ticket 1 of 2".
 _SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|nr\.?)?\s*#?\s*(\d{1,5})\b(?![-/.,]\d)"
                            r"(?!\s*(?:hari|minggu|pekan|bulan|tahun|jam|menit|detik|days?|weeks?|months?|years?|hours?"
                            r"|minutes?|of|dari|lagi|lainnya|lain|sekaligus|buah|tiket|tickets?)\b)",
@@ -544,6 +543,10 @@ _STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
     _Row("LKPP's answer to relay, when there is none",
                lambda s: s.facts.event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO)
                and _ticket_of(s).id not in s.known.lkpp_answered, _nothing_to_relay, "E12, E12a; E18"),
+    # an out-of-office answering the notice (issue 58): automatic mail, never the unit's answer
+    _Row("an autoresponder's reply to a notice",
+               lambda s: s.facts.event is Event.STAFF_REPLY and not_a_person(s.facts.message, away=True) is not None,
+               lambda s: as_automatic(s.facts, s.known.said_before, away=True) or s.facts, "SPEC 5; E6"),
     _Row("as named", lambda s: True, lambda s: s.facts, "E6-E12h"),
 )
 
@@ -703,8 +706,9 @@ def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, 
     """A requester's mail (E1-E5): its ticket as it stands for this mail, its text as that
     event reads it, the form fields and guesses it states, then its event."""
     ticket = facts.ticket
-    if ticket is not None and ticket.state in DECIDED_BY_REPLY and (auto := as_automatic(facts, known.said_before)):
-        return auto  # issue 58: an out-of-office with no header neither confirms, rates nor rejects
+    if ticket is not None and ticket.state in DECIDED_BY_REPLY and (auto := as_automatic(  # issue 58
+            facts, known.said_before, away=ticket.state is State.AWAITING_INFO)):
+        return auto  # an out-of-office with no header confirms, rates, rejects and answers nothing
     late = after_closing(facts.message, rules, (ticket.requester.name, ticket.contact.name)) \
         if ticket and ticket.state is State.CLOSED else None
     if late is not None:  # a thanks, a rating, nothing new: the ticket stays closed, however old

@@ -141,11 +141,12 @@ def read(text: str, sender: str = "") -> Reading:
     return Reading(tuple(away), other)
 
 
-def away_notice(text: str, sender: str = "") -> str | None:
+def away_notice(text: str, sender: str = "", needs: frozenset[str] | None = None) -> str | None:
     """Why `text` reads as an autoresponder's notice ("absent, urgent: 2 of 2 clauses"), or None;
-    `sender`: its From as "Name <address>" (or either alone)."""
+    `sender`: its From as "Name <address>" (or either alone); `needs`: kinds of `away` clause of
+    which one must be there too (None: any)."""
     reading = read(text, sender)
-    if not reading.autoresponder:
+    if not reading.autoresponder or (needs is not None and not needs & set(reading.away)):
         return None
     kinds = ", ".join(dict.fromkeys(reading.away))
     return f"{kinds}: {len(reading.away)} of {len(reading.away) + reading.other} clauses"
