@@ -42,11 +42,14 @@ from mailbot.notices import Notifier
 from mailbot.passes import Passes
 from mailbot.pipeline import Outcome, Pipeline
 from mailbot.rules import load_rules
+from mailbot.sent_folder import SentFolder
 from mailbot.steps import OnMain, Signals, run_here
 from mailbot.timekeeper import Timekeeper
 
 # disk full, database locked or read-only, its session ended: transient
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
+# what fails a `run --once`'s copies of sent mail for now: the storage, or the IMAP server
+COPY_ERRORS: tuple[type[BaseException], ...] = (*STORAGE_ERRORS, TransientError)
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 
 __all__ = ["App", "Outcome", "RunOnce"]
@@ -120,8 +123,9 @@ class App:
                         language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.pipeline = Pipeline(cfg, self.store, composer, self.archive, self.setups, self.key, policy,
                                  self.clock, self.log, self.alerts.problem)
+        self.sent_folder = SentFolder(self.store, cfg.archive_dir, self.health, self.clock, self.log)
         self.passes = Passes(cfg, self.store, self.archive, self.pipeline, self.key, self.health, self.alerts,
-                             self.signals, self.clock, self.log)
+                             self.signals, self.clock, self.log, self.sent_folder)
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.alerts,
                                      self.signals, self.clock, self.log)
         self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log, refused=refused_back)
@@ -258,16 +262,36 @@ class App:
                 database.unlock(name)
 
     def run_once(self) -> RunOnce:
-        """`run --once`: a pass over every mailbox, the timers, the watch, the outbox."""
+        """`run --once`: a pass over every mailbox, the timers, the watch, the outbox, and the
+        copies of what it sent put in the mailboxes' sent folders."""
         polled = self.poll_all()
         swept = self.sweep()
         self.watch()
         sending = self.send_here()
+        if "sending" not in sending:  # sent here, not left to a running daemon (which appends its copies)
+            self.copy_sent(polled)
         health = self.health
         return RunOnce(polled, swept["timers"], swept["digests"], sending["sent"], sending["failed"],
                        sending.get("sending"), tuple(health.unreadable.values()),
                        tuple(sorted(set(health.misconfigured.values()))), health.storage_failures,
                        health.deferred_mail)
+
+    def copy_sent(self, polled: dict[str, int | str]) -> None:
+        """After `run --once` sent mail: its copies appended, on a session of each mailbox that
+        owes any and was read (under its intake lock, as a pass: a daemon reading the mailbox
+        appends them itself). A failure is logged; the copies wait for the next pass."""
+        owing = self.store.copies_waiting()
+        for box in self.cfg.mailboxes:
+            if box.name not in owing or not isinstance(polled.get(box.name), int) or box.name in self.passes.elsewhere:
+                continue
+            try:
+                with self.passes.reading(box) as ours:
+                    if ours:
+                        with imap.Mailbox(box.imap) as session:
+                            self.sent_folder.append(box, session)
+            except COPY_ERRORS as exc:
+                self.log.warning("sent_copy_failed", mailbox=box.name, error=str(exc),
+                                 why="the copies wait for the next pass")
 
     def guarded(self, what: str, step: Callable[[], object]) -> None:
         """One of the loop's steps as its own failure boundary."""
