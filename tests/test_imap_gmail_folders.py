@@ -125,8 +125,9 @@ def test_a_folder_gmail_empties_or_only_shows_is_refused_and_the_mail_stays(gmai
     ({"processed_folder": "Sent"}, "imap.sent_folder: 'Sent' is also mailboxes[0].imap.processed_folder"),  # default
     ({"sent_folder": "INBOX"}, "imap.sent_folder: 'INBOX' is also mailboxes[0].imap.folder"),
 ])
-def test_the_folder_read_processed_and_quarantine_must_be_three_folders(tmp_path, imap, said):
-    """Handled mail moved into the folder read would be read again at every pass."""
+def test_the_folder_read_processed_quarantine_and_sent_must_be_folders_of_their_own(tmp_path, imap, said):
+    """Handled mail moved into the folder read would be read again at every pass; a copy of
+    sent mail among handled mail would be taken for mail no record names (issue 57)."""
     data = {"database": str(tmp_path / "m.db"), "archive_dir": str(tmp_path / "a"),
             "secret_key_file": str(tmp_path / "k"), "escalation": {"address": mf.LKPP},
             "smtp": {"host": "127.0.0.1", "port": 25, "security": "none"},
