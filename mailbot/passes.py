@@ -29,6 +29,7 @@ from mailbot.steps import OnMain, Progress, Signals, run_here
 
 # disk full, database locked or read-only, its session ended: transient
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
+SENT_COPIES_PER_PASS = 50  # copies of sent mail a pass appends (about 0.3 s on a local Dovecot)
 UNREADABLE_PASSES = 3  # passes a message the server cannot return is tried before it is set aside
 # A mail the server received this recently, by the host's own clock, came while mailbot
 # was reading: its ticket opens on the daemon's clock (see `arrived_unread`).
@@ -113,7 +114,9 @@ class Passes:
             if ours:
                 self.elsewhere.discard(box.name)
                 handled = self._pass(box, session, should_stop, on_main)
-                self.sent.append(box, session, on_main)
+                # one batch of copies: more are left for the next pass (`SentFolder.behind`), which
+                # the watcher makes at once; appended between batches they slowed intake by a fourth
+                self.sent.append(box, session, on_main, limit=SENT_COPIES_PER_PASS)
                 return handled
         self.elsewhere.add(box.name)
         if box.name not in self.health.intake_elsewhere:
@@ -171,8 +174,6 @@ class Passes:
                     if position is not None:
                         on_main(partial(self.store.set_imap_position, box.name, box.imap.folder,
                                         session.uidvalidity, position, self.clock()))
-                    if len(uids) > imap.FETCH_BATCH:  # a long pass: the copies of what went meanwhile
-                        self.sent.append(box, session, on_main)
                     handled += sum(1 for o in outcomes if o.status != "deferred")
                     unreturned += [f.uid for f, o in zip(batch, outcomes, strict=False)
                                    if f.error is not None and o.status == "deferred"]

@@ -136,8 +136,9 @@ class Recovery:
             token = verify(self.key, row["message_id"]) if row else None
             if row is not None and token is not None and token.mailbox == box.name:
                 mine.append({**row, "kind": token.kind, "number": token.ticket})
+            subject = _subject(headers)
             for prefix in prefixes:
-                numbers += _numbers(find_tag(str(headers.get("subject", "") or ""), prefix))
+                numbers += _numbers(find_tag(subject, prefix))
             numbers += _numbers(token.ticket if token else None)
         if mine:
             learned = self.on_main(partial(self.store.learn_sent, box.name, mine, self.clock()))
@@ -145,6 +146,14 @@ class Recovery:
             self.log.info("restore_read_sent_folder", mailbox=box.name, folder=folder, copies=len(copies),
                           learned=learned, copies_there_already=found)
         return numbers
+
+
+def _subject(headers: Any) -> str:
+    """A copy's Subject as a mail client shows it ("" where it does not parse)."""
+    try:
+        return str(headers.get("subject", "") or "")
+    except Exception:  # noqa: BLE001 - a header that does not parse names no number
+        return ""
 
 
 def _numbers(number: str | None) -> list[tuple[int, int]]:

@@ -8,15 +8,16 @@ sent, as in any mail client's Sent folder.
 
 The outbox notes a copy when the SMTP server took the mail (`Store.copy_sent`, in the
 transaction that marks it sent); the mailbox's reader appends the noted copies on its
-own IMAP session, after its pass and between the batches of a long one (`append`), so a
+own IMAP session after its pass, one batch a pass (`append`: a backlog's copies follow it,
+a batch between two passes, so neither the intake nor new mail waits for them), so a
 server that allows one session per mailbox still works, and lets each note go once the
 server took the copy. Sending never waits for it and never depends on it: a copy that
 fails stays noted for the next pass, a session that breaks fails the pass as any IMAP
 failure does, a folder that refuses every copy (its quota, its rights) alerts the
 coordinators after `alert_after_minutes`, and a copy the server refuses `GIVE_UP` times
-while it takes others (a mail over its size) is given up with an error in the log. The copies go
-flagged \\Seen and dated when the mail went (their INTERNALDATE), so the folder reads as
-a mail client's Sent does and a restore can read it from the backup's day on.
+while it takes others (a mail over its size) is given up with an error in the log. The
+copies go flagged \\Seen and dated when the mail went (their INTERNALDATE), so the folder
+reads as a mail client's Sent does and a restore can read it from the backup's day on.
 """
 
 from __future__ import annotations
@@ -45,10 +46,15 @@ class SentFolder:
     def __init__(self, store: Store, archive_dir: Path, health: Health, clock: Callable[[], datetime],
                  log: Any) -> None:
         self.store, self.archive_dir, self.health, self.clock, self.log = store, archive_dir, health, clock, log
+        self.behind: set[str] = set()  # mailboxes whose last `append` stopped at its limit with copies left
 
-    def append(self, box: MailboxConfig, session: imap.Mailbox, on_main: OnMain = run_here) -> int:
-        """Every copy this mailbox owes its sent folder, appended on `session`; the count.
-        The store is reached through `on_main` (the daemon's watcher threads)."""
+    def append(self, box: MailboxConfig, session: imap.Mailbox, on_main: OnMain = run_here, *,
+               limit: int | None = None) -> int:
+        """The copies this mailbox owes its sent folder, appended on `session` (at most about
+        `limit`: a pass appends one batch, so new mail waits for no more than that; what is
+        left is in `behind`, for the next pass at once); the count. The store is reached
+        through `on_main` (the daemon's watcher threads)."""
+        self.behind.discard(box.name)
         folder = box.imap.sent_folder
         if folder is None or box.name in on_main(self.store.recovering):
             return 0  # after a restore, its recovery first: it may find the copies there already
@@ -64,6 +70,10 @@ class SentFolder:
                     else:
                         refused.update(ids)
                         on_main(partial(self._refused, box, folder, done, why))
+            if limit is not None and appended + len(refused) >= limit:
+                if appended:  # more may wait; a folder that only refuses is not asked again at once
+                    self.behind.add(box.name)
+                break
         if appended and refused:  # the folder takes copies: the ones it keeps refusing are theirs to blame
             on_main(partial(self._give_up, box, folder, refused))
         elif appended:

@@ -318,6 +318,8 @@ class MailboxWatcher:
             while not stop.is_set() and turns.still_ours(box.name):
                 self.copies.clear()  # the pass appends what is due now; mail that goes during it wakes the next
                 app.poll(box, session, stop.is_set, self.service.on_main)
+                if box.name in app.sent_folder.behind:  # copies left: the next pass at once
+                    self.copies.set()
                 self.read_once.set()
                 app.passes.mailbox_ok(box)
                 self.audit(session)

@@ -180,3 +180,21 @@ def test_check_makes_and_names_the_sent_folder_and_null_keeps_no_copies(fresh_ma
     mf.run_once(config)
     assert of_kinds(received(servers), "ack", "staff_new") == ["ack", "staff_new"]  # the mail went
     assert "Sent" not in servers.folders(mf.UNIT)  # and no copy was kept
+
+
+def test_a_backlogs_copies_follow_it_each_once(fresh_mailboxes, tmp_path):
+    """60 requests waiting when the daemon starts (more copies than one pass appends): the
+    copies come after the backlog, a batch a pass, each once."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, idle=True, poll_seconds=600)])
+    for i in range(60):
+        request(servers, i)
+    proc = mf.daemon(config)
+    try:
+        assert mf.wait_for(lambda: of_kinds(received(servers), "ack").count("ack") == 60, 120)
+        assert mf.wait_for(lambda: len(copies(servers)) >= len(received(servers)), 30), "copies left behind"
+    finally:
+        out = mf.stop(proc)
+    assert "Traceback" not in out, out[-3000:]
+    kept = [mid for mid, *_ in copies(servers)]
+    assert len(kept) == len(set(kept)) and set(kept) == set(received(servers))
