@@ -130,6 +130,14 @@ class Alerts:
                 "alert": "move_failing", "since": self.local(since),
                 "folder": health.failing_folder.get(f"move:{box.name}", ""),
                 "error": health.failing_why.get(f"move:{box.name}", "")})
+        since = health.failing_since.get(f"copy:{box.name}")
+        if since and now - since >= limit:  # issue 57: what a restore on a new host would read is missing
+            alerts += self.once(box, now, f"alerted:copy:{box.name}", ts(since), {"alert": "problem", "reason": (
+                f"Since {self.local(since)} the server refuses the copies of the mail mailbot sends in the "
+                f"{health.failing_folder.get(f'copy:{box.name}', '')} folder "
+                f"({health.failing_why.get(f'copy:{box.name}', '')}). Mail is still handled and sent; the "
+                "copies wait and are tried again at every pass (check the quota or the folder's rights). A restore "
+                "on a new host reads that folder to know which ticket numbers were mailed.")})
         self.unsendable(box, now)
         last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
         fresh = self.store.quarantined(box.name, after=last)

@@ -211,7 +211,7 @@ def _is_loopback(host: str) -> bool:
 SERVER_KEYS = {"host", "port", "security", "username", "password", "password_file", "ca_file", "auth", "token_file",
                "token_command", "oauth2"}
 SERVER_AUTH = ("password", "xoauth2", "oauthbearer")  # the last two: SASL with an OAuth2 token (issue 49)
-IMAP_KEYS = SERVER_KEYS | {"folder", "processed_folder", "quarantine_folder", "idle", "poll_seconds"}
+IMAP_KEYS = SERVER_KEYS | {"folder", "processed_folder", "quarantine_folder", "sent_folder", "idle", "poll_seconds"}
 
 
 def _server_fields(data: Mapping[str, Any], key: str, base: Path, default_port: Callable[[str], int],
@@ -485,28 +485,34 @@ def _imap(data: Any, key: str, base: Path, address: str) -> ImapConfig:
     fields = _server_fields(data, key, base, lambda s: 993 if s == "ssl" else 143, address)
     folders = {name: _str(data, name, key, default) for name, default in
                (("folder", "INBOX"), ("processed_folder", "Processed"), ("quarantine_folder", "Quarantine"))}
-    _distinct_folders(folders, key)
+    # `sent_folder: null` keeps no copies; absent, the copies go to "Sent" (issue 57)
+    sent = None if "sent_folder" in data and data["sent_folder"] is None else _str(data, "sent_folder", key, "Sent")
+    _distinct_folders({**folders, **({"sent_folder": sent} if sent else {})}, key)
     return ImapConfig(
         **fields,
         folder=folders["folder"],
         processed_folder=folders["processed_folder"],
         quarantine_folder=folders["quarantine_folder"],
+        sent_folder=sent,
         idle=_bool(data, "idle", key, True),
         poll_seconds=_num(data, "poll_seconds", key, 60, minimum=1),
     )
 
 
 def _distinct_folders(folders: dict[str, str], key: str) -> None:
-    """The folder read, Processed and Quarantine are three folders: handled mail moved into
-    the folder read would be read again at every pass, and quarantined mail mixed with
-    handled mail could not be told apart. Compared in any case: INBOX is one name so
-    (RFC 3501), and Exchange, Zimbra and Gmail take every folder's name so."""
+    """The folder read, Processed, Quarantine and the copies of sent mail are folders of
+    their own: handled mail moved into the folder read (or a copy of sent mail put there)
+    would be read again at every pass, quarantined mail mixed with handled mail could not
+    be told apart, and a copy among handled mail would be taken for mail no record names.
+    Compared in any case: INBOX is one name so (RFC 3501), and Exchange, Zimbra and Gmail
+    take every folder's name so."""
     seen: dict[str, str] = {}
     for name, folder in folders.items():
         same = folder.casefold()
         if same in seen:
             raise ConfigError(f"{key}.{name}: {folder!r} is also {key}.{seen[same]}: the folder mailbot reads, "
-                              "the one it moves handled mail to and its quarantine must be three folders")
+                              "the one it moves handled mail to, its quarantine and the one it keeps copies of "
+                              "sent mail in must be folders of their own")
         seen[same] = name
 
 

@@ -43,11 +43,14 @@ from mailbot.passes import Passes
 from mailbot.pipeline import Outcome, Pipeline
 from mailbot.rules import load_rules
 from mailbot.sending_beside import SendingBeside
+from mailbot.sent_folder import SentFolder
 from mailbot.steps import OnMain, Signals, run_here
 from mailbot.timekeeper import Timekeeper
 
 # disk full, database locked or read-only, its session ended: transient
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
+# what fails a `run --once`'s copies of sent mail for now: the storage, or the IMAP server
+COPY_ERRORS: tuple[type[BaseException], ...] = (*STORAGE_ERRORS, TransientError)
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 
 __all__ = ["App", "Outcome", "RunOnce"]
@@ -123,8 +126,9 @@ class App:
                         language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.pipeline = Pipeline(cfg, self.store, composer, self.archive, self.setups, self.key, policy,
                                  self.clock, self.log, self.alerts.problem)
+        self.sent_folder = SentFolder(self.store, cfg.archive_dir, self.health, self.clock, self.log)
         self.passes = Passes(cfg, self.store, self.archive, self.pipeline, self.key, self.health, self.alerts,
-                             self.signals, self.clock, self.log)
+                             self.signals, self.clock, self.log, self.sent_folder)
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.alerts,
                                      self.signals, self.clock, self.log)
         self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log, refused=refused_back)
@@ -269,9 +273,10 @@ class App:
                 database.unlock(name)
 
     def run_once(self) -> RunOnce:
-        """`run --once`: a pass over every mailbox, the timers, the watch, the outbox. Where
-        this process may send, it sends while it takes mail in (`SendingBeside`, SQLite: a
-        PostgreSQL store's sending turns are held by this connection's session)."""
+        """`run --once`: a pass over every mailbox, the timers, the watch, the outbox, and the
+        copies of what it sent put in the mailboxes' sent folders. Where this process may send,
+        it sends while it takes mail in (`SendingBeside`, SQLite: a PostgreSQL store's sending
+        turns are held by this connection's session)."""
         with self._sending_free() as free:
             beside = free and self.store.database.dialect == "sqlite"
             with (SendingBeside(self.sender_outbox([b.name for b in self.cfg.mailboxes])).running() if beside
@@ -280,6 +285,8 @@ class App:
                 swept = self.sweep()
                 self.watch()
             sending = self._sent_here(free, self._taken_in(sending_beside))
+        if "sending" not in sending:  # sent here, not left to a running daemon (which appends its copies)
+            self.copy_sent(polled)
         health = self.health
         return RunOnce(polled, swept["timers"], swept["digests"], sending["sent"], sending["failed"],
                        sending.get("sending"), tuple(health.unreadable.values()),
@@ -298,6 +305,23 @@ class App:
             for box in beside.outbox.boxes:
                 self.alerts.storage_failed(box, exc)
         return sent, failed
+
+    def copy_sent(self, polled: dict[str, int | str]) -> None:
+        """After `run --once` sent mail: its copies appended, on a session of each mailbox that
+        owes any and was read (under its intake lock, as a pass: a daemon reading the mailbox
+        appends them itself). A failure is logged; the copies wait for the next pass."""
+        owing = self.store.copies_waiting()
+        for box in self.cfg.mailboxes:
+            if box.name not in owing or not isinstance(polled.get(box.name), int) or box.name in self.passes.elsewhere:
+                continue
+            try:
+                with self.passes.reading(box) as ours:
+                    if ours:
+                        with imap.Mailbox(box.imap) as session:
+                            self.sent_folder.append(box, session)
+            except COPY_ERRORS as exc:
+                self.log.warning("sent_copy_failed", mailbox=box.name, error=str(exc),
+                                 why="the copies wait for the next pass")
 
     def guarded(self, what: str, step: Callable[[], object]) -> None:
         """One of the loop's steps as its own failure boundary."""

@@ -24,10 +24,12 @@ from mailbot.io.locks import INTAKE_WAIT_SECONDS, intake_lock, session_lock
 from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.pipeline import Arrival, Outcome, Pipeline
 from mailbot.recovery import Recovery
+from mailbot.sent_folder import SentFolder
 from mailbot.steps import OnMain, Progress, Signals, run_here
 
 # disk full, database locked or read-only, its session ended: transient
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
+SENT_COPIES_PER_PASS = 50  # copies of sent mail a pass appends (about 0.3 s on a local Dovecot)
 UNREADABLE_PASSES = 3  # passes a message the server cannot return is tried before it is set aside
 # A mail the server received this recently, by the host's own clock, came while mailbot
 # was reading: its ticket opens on the daemon's clock (see `arrived_unread`).
@@ -45,8 +47,9 @@ class Passes:
 
     def __init__(self, cfg: Config, store: Store, archive: Archive, pipeline: Pipeline, key: bytes,
                  health: Health, alerts: Alerts, signals: Signals, clock: Callable[[], datetime], log: Any,
-                 host: Callable[[], datetime] = host_clock) -> None:
+                 sent: SentFolder, host: Callable[[], datetime] = host_clock) -> None:
         self.cfg, self.store, self.archive, self.pipeline, self.key = cfg, store, archive, pipeline, key
+        self.sent = sent  # the copies of sent mail a pass appends (issue 57)
         self.health, self.alerts, self.signals, self.clock, self.log, self.host = \
             health, alerts, signals, clock, log, host
         self.recovered: set[str] = set()  # mailboxes with no recovery after a restore (left) to make
@@ -104,18 +107,27 @@ class Passes:
 
     def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False,
              on_main: OnMain = run_here) -> int:
-        """A pass over the folder (`_pass`) while no other process on this database makes one
+        """A pass over the folder (`_pass`), then the copies of sent mail owed to the sent
+        folder (`SentFolder`), while no other process on this database makes one
         (`locks.intake_lock`); 0 when another does: its pass handles the mail."""
         with self._intake_lock(box, should_stop, on_main) as ours:
             if ours:
                 self.elsewhere.discard(box.name)
-                return self._pass(box, session, should_stop, on_main)
+                handled = self._pass(box, session, should_stop, on_main)
+                # one batch of copies: more are left for the next pass (`SentFolder.behind`), which
+                # the watcher makes at once; appended between batches they slowed intake by a fourth
+                self.sent.append(box, session, on_main, limit=SENT_COPIES_PER_PASS)
+                return handled
         self.elsewhere.add(box.name)
         if box.name not in self.health.intake_elsewhere:
             self.health.intake_elsewhere.add(box.name)
             self.log.info("intake_left_to_another_process", mailbox=box.name,
                           why="another mailbot process on this database is reading this mailbox")
         return 0
+
+    def reading(self, box: MailboxConfig) -> AbstractContextManager[bool]:
+        """This process reads the mailbox for a while, unless another does (`_intake_lock`)."""
+        return self._intake_lock(box, lambda: False, run_here)
 
     def _intake_lock(self, box: MailboxConfig, should_stop: Callable[[], bool],
                      on_main: OnMain) -> AbstractContextManager[bool]:

@@ -10,7 +10,11 @@ reads the INBOX:
    server searches the subjects for the tag prefix; only the matches' header fields are
    fetched): the requesters' replies carry the numbers they were mailed, even where the
    archive is lost with the database; a reply that cites an ack's signed Message-ID also
-   says which request got that number and that it was acked (`Store.learn_restored`);
+   says which request got that number and that it was acked (`Store.learn_restored`).
+   The sent folder (`imap.sent_folder`, issue 57) holds a copy of every mail mailbot sent:
+   the counters go past every number mailed, and each copy whose Message-ID mailbot signed
+   for this mailbox says which request got which number and what went to whom then
+   (`Store.learn_sent`), as the archive would: read from the backup's day on;
 2. the audit with repair (`mailbot.mailbox_audit`) of the INBOX, Processed and Quarantine, from
    the positions the backup holds: each message there that no record names goes back to
    the INBOX, and this very pass handles it under the ordinary rules. A ticket it opens
@@ -33,7 +37,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import default
 from functools import partial
 from typing import Any
 
@@ -41,12 +47,16 @@ from mailbot.core.matching import find_tag
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
 from mailbot.io import imap
-from mailbot.io.backup import RECOVERY
+from mailbot.io.backup import BACKUP_TAKEN_AT, sent_row
 from mailbot.io.store import Store
+from mailbot.io.store.restored import RECOVERY
 from mailbot.mailbox_audit import Auditor
 from mailbot.steps import OnMain, run_here
 
 _NUMBER = re.compile(r"^(\d{4})-(\d+)$")
+# The sent folder is read from this long before the backup was taken (by INTERNALDATE, which
+# the server compares by day in its own time zone; the old host's clock may have been off).
+SENT_MARGIN = timedelta(days=2)
 
 
 class Recovery:
@@ -93,6 +103,8 @@ class Recovery:
                             highest[year] = max(highest.get(year, 0), int(match[2]))
                         if (ack := answered_ack(self.key, box.name, found.answers)) is not None and found.sender:
                             acked.append((*ack, found.sender))
+        for year, last in self.sent(box, session, prefixes):
+            highest[year] = max(highest.get(year, 0), last)
         raised = []
         for year, last in sorted(highest.items()):
             before = self.on_main(partial(self.store.raise_counter, box.name, year, last))
@@ -101,6 +113,62 @@ class Recovery:
         if acked:
             self.on_main(partial(self.store.learn_restored, box.name, acked, self.clock()))
         return raised
+
+    def sent(self, box: MailboxConfig, session: imap.Mailbox, prefixes: Any) -> list[tuple[int, int]]:
+        """What the sent folder says was mailed (issue 57): each copy of this mailbox's mail
+        (its Message-ID signed with the key: a message put there by anyone else tells
+        nothing) learned as the archive's would be (`Store.learn_sent`), and the notes of
+        copies the folder holds already let go; the (year, number) of every ticket number
+        its copies name, signed or in a subject's tag (a number too many costs nothing)."""
+        folder = box.imap.sent_folder
+        if folder is None:
+            return []
+        taken = self.on_main(partial(self.store.meta, BACKUP_TAKEN_AT))
+        since = _day_before(taken)
+        numbers: list[tuple[int, int]] = []
+        mine: list[dict[str, Any]] = []
+        parser = BytesHeaderParser(policy=default)
+        with session.examining(folder):
+            copies = session.copies(since)
+        for block, at in copies:
+            headers = parser.parsebytes(block)
+            row = sent_row(box.name, headers, at or self.clock())
+            token = verify(self.key, row["message_id"]) if row else None
+            if row is not None and token is not None and token.mailbox == box.name:
+                mine.append({**row, "kind": token.kind, "number": token.ticket})
+            subject = _subject(headers)
+            for prefix in prefixes:
+                numbers += _numbers(find_tag(subject, prefix))
+            numbers += _numbers(token.ticket if token else None)
+        if mine:
+            learned = self.on_main(partial(self.store.learn_sent, box.name, mine, self.clock()))
+            found = self.on_main(partial(self.store.copies_found, box.name, [m["message_id"] for m in mine]))
+            self.log.info("restore_read_sent_folder", mailbox=box.name, folder=folder, copies=len(copies),
+                          learned=learned, copies_there_already=found)
+        return numbers
+
+
+def _subject(headers: Any) -> str:
+    """A copy's Subject as a mail client shows it ("" where it does not parse)."""
+    try:
+        return str(headers.get("subject", "") or "")
+    except Exception:  # noqa: BLE001 - a header that does not parse names no number
+        return ""
+
+
+def _numbers(number: str | None) -> list[tuple[int, int]]:
+    """A ticket number ("2026-00042") as (year, sequence); none for anything else."""
+    match = _NUMBER.match(number or "")
+    return [(int(match[1]), int(match[2]))] if match else []
+
+
+def _day_before(taken: str | None) -> date | None:
+    """The day the sent folder is read from: `SENT_MARGIN` before the backup was taken
+    (None: the backup's time is not known, the whole folder is read)."""
+    try:
+        return (datetime.fromisoformat(taken) - SENT_MARGIN).date() if taken else None
+    except ValueError:
+        return None
 
 
 def answered_ack(key: bytes, mailbox: str, answers: tuple[str, ...]) -> tuple[str | None, str, str] | None:

@@ -53,6 +53,7 @@ RESTART_MAX_SECONDS = 60.0  # the longest pause before a sender that died is sta
 EX_CONFIG = 78  # the sender's exit for a configuration its server cannot serve: not restarted
 EX_TEMPFAIL = 75  # the store could not be opened: the daemon starts it again after a pause
 CONFIG_ERROR = "CONFIG_ERROR="  # its last line then says what to mend
+SENT = "SENT="  # a line naming the mailboxes whose mail went: their readers append the copies (issue 57)
 
 
 def stop_signals() -> tuple[signal.Signals, ...]:
@@ -143,7 +144,9 @@ class SendingLoop:
                 if not self.our_turn():
                     self.woken.wait(SEND_WAKE_SECONDS)
                     continue
-                self.app.flush_outbox(self.stopped_or_lost, self.outbox)
+                sent, _ = self.app.flush_outbox(self.stopped_or_lost, self.outbox)
+                if sent and (copied := [b.name for b in self.outbox.boxes if b.imap.sent_folder]):
+                    status(SENT + ",".join(copied))
                 if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
                     shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
             except LeaseLost as exc:  # asked for its turn after the session ended: as in `flush_outbox`
@@ -223,9 +226,11 @@ class SenderProcess:
     """The daemon's handle on the sender: start, wake, restart when it dies, stop."""
 
     def __init__(self, config: Path, log: Any, notify: Callable[[str], None],
-                 on_config_error: Callable[[str], None] = lambda why: None) -> None:
+                 on_config_error: Callable[[str], None] = lambda why: None,
+                 on_sent: Callable[[list[str]], None] = lambda names: None) -> None:
         self.config, self.log, self.notify = config.resolve(), log, notify
         self.on_config_error = on_config_error  # the sender ended with 78: the daemon stops with it
+        self.on_sent = on_sent  # mail of these mailboxes went: their copies are due
         self.config_error = ""  # what the sender said to mend, from its CONFIG_ERROR= line
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
@@ -278,6 +283,8 @@ class SenderProcess:
                 self.notify(text[:400])
             elif text.startswith(CONFIG_ERROR):
                 self.config_error = text[len(CONFIG_ERROR):]
+            elif text.startswith(SENT):
+                self.on_sent(text[len(SENT):].split(","))
             elif text.strip():
                 try:
                     write_line(text)  # never inside a line of the daemon's own

@@ -126,7 +126,7 @@ class Service:
         self.reload_accepted = False
         self.jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self.closed = threading.Event()
-        self.sender = SenderProcess(app.cfg.path, app.log, notify, self.config_refused)
+        self.sender = SenderProcess(app.cfg.path, app.log, notify, self.config_refused, self.copies_due)
         self.watchdog = Watchdog(notify, os.environ.get("WATCHDOG_USEC"))
         self.main = threading.current_thread()
         self.watchers: list[MailboxWatcher] = []
@@ -139,6 +139,13 @@ class Service:
         self.app.log.error("configuration_refused", problem=why)
         self.notify(f"STATUS=stopping: configuration error: {why}"[:400])
         self.stop.set()
+
+    def copies_due(self, names: list[str]) -> None:
+        """The sender's mail of these mailboxes went: their watchers wake (from IDLE or a
+        pause) to append the copies to the sent folder (issue 57)."""
+        for watcher in self.watchers:
+            if watcher.box.name in names:
+                watcher.copies.set()
 
     def on_main(self, step: Callable[[], T]) -> T:
         """Run `step` on the main thread and wait for its result (watcher threads)."""
@@ -275,6 +282,7 @@ class MailboxWatcher:
         self.failures = 0
         self.working = False  # the current session has served a pass: a failure now is a dropped session
         self.read_once = threading.Event()  # a first pass was made, or failed: the timers may run
+        self.copies = threading.Event()  # the sender's mail went: a pass appends its copies (issue 57)
         self.idle = IdleLength()  # shortened by a server that ends idle sessions early
 
     def run(self) -> None:
@@ -308,7 +316,10 @@ class MailboxWatcher:
         stop, app, box, turns = self.service.stop, self.app, self.box, self.service.turns
         with imap.Mailbox(box.imap) as session:
             while not stop.is_set() and turns.still_ours(box.name):
+                self.copies.clear()  # the pass appends what is due now; mail that goes during it wakes the next
                 app.poll(box, session, stop.is_set, self.service.on_main)
+                if box.name in app.sent_folder.behind:  # copies left: the next pass at once
+                    self.copies.set()
                 self.read_once.set()
                 app.passes.mailbox_ok(box)
                 self.audit(session)
@@ -347,7 +358,9 @@ class MailboxWatcher:
             # lease (issue 47), not only at the next poll or mail
             seconds = min(seconds, max(1, int(self.app.cfg.lease_seconds / 2)))
         if not session.supports_idle:
-            stop.wait(seconds)
+            deadline = time.monotonic() + seconds
+            while not stop.is_set() and not self.copies.is_set() and (left := deadline - time.monotonic()) > 0:
+                stop.wait(min(left, SERVE_SLICE_SECONDS))
             return
         # IDLE is renewed at least every poll_seconds: a pass then also catches anything a
         # server failed to announce.
@@ -358,7 +371,7 @@ class MailboxWatcher:
                               why="an hour after it was shortened, the whole length is tried again")
         lasting = min(max(seconds, 1), self.idle.renew)
         try:
-            woke = session.idle(lasting, stop.is_set)
+            woke = session.idle(lasting, lambda: stop.is_set() or self.copies.is_set())
         except TransientError:
             ended_after = time.monotonic() - started
             renewal = self.idle.ended(ended_after, lasting, time.monotonic())

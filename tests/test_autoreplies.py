@@ -119,9 +119,14 @@ def test_a_first_answer_that_goes_to_a_requester_is_a_persons_unless_it_says_its
     assert not_a_person(reply(body), away=True) is None
 
 
-@pytest.mark.parametrize("body", [AUTORESPONDERS[0], "Saya sedang cuti sampai 4 Desember 2026. Email Anda akan "
-                                  "saya balas setelah saya kembali.", "This is an automatic reply. Your message "
-                                  "has been received."])
+AWAY_NOTICES = [
+    AUTORESPONDERS[0],
+    "Saya sedang cuti sampai 4 Desember 2026. Email Anda akan saya balas setelah saya kembali.",
+    "This is an automatic reply. Your message has been received.",
+]
+
+
+@pytest.mark.parametrize("body", AWAY_NOTICES)
 def test_an_away_notice_is_no_persons_answer_where_it_would_reach_a_requester(body):
     assert not_a_person(reply(body), away=True) is not None
 

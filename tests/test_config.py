@@ -48,6 +48,20 @@ def test_defaults_fill_every_other_key(tmp_path):
     assert cfg.calendar.holiday_categories == ("public", "government")
 
 
+def test_the_sent_folder_is_on_by_default_and_null_turns_it_off(tmp_path):
+    """Issue 57: a default install keeps a copy of what it sends in `Sent` (the promise a
+    restore rests on); `sent_folder: null` keeps none; an empty name is refused."""
+    assert parse_config(minimal(), tmp_path / "c.yaml").mailboxes[0].imap.sent_folder == "Sent"
+    data = minimal()
+    data["mailboxes"][0]["imap"]["sent_folder"] = None
+    assert parse_config(data, tmp_path / "c.yaml").mailboxes[0].imap.sent_folder is None
+    data["mailboxes"][0]["imap"]["sent_folder"] = "Sent Items"
+    assert parse_config(data, tmp_path / "c.yaml").mailboxes[0].imap.sent_folder == "Sent Items"
+    data["mailboxes"][0]["imap"]["sent_folder"] = " "
+    with pytest.raises(ConfigError, match=r"mailboxes\[0\]\.imap\.sent_folder: expected a non-empty string"):
+        parse_config(data, tmp_path / "c.yaml")
+
+
 @pytest.mark.parametrize(
     ("mutate", "key"),
     [

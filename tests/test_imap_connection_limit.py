@@ -11,6 +11,7 @@ serves the mailbox. A Dovecot configured with mail_max_userip_connections = 1 sh
 from __future__ import annotations
 
 import io
+import sqlite3
 from contextlib import redirect_stdout
 
 import imapclient
@@ -39,6 +40,15 @@ def _acks(servers: LocalMailServers, requester: str) -> int:
     return sum(requester in str(m["To"]) for m in mf.of_kind(mf.inbox(servers, CATCHALL), "ack"))
 
 
+def _copies_owed(tmp_path) -> int:  # type: ignore[no-untyped-def]
+    """Copies of sent mail not yet in the sent folder, as the daemon's database says."""
+    with sqlite3.connect(f"file:{tmp_path / 'mailbot.db'}?mode=ro", uri=True) as conn:
+        owed = conn.execute("select count(*) from sent_copies").fetchone()[0] + conn.execute(
+            "select count(*) from outbox where status = 'pending'").fetchone()[0]
+    conn.close()
+    return int(owed)
+
+
 def _request(servers: LocalMailServers, requester: str) -> None:
     """Delivered as the unit's MTA does (dovecot-lda), not appended over IMAP: the test's own
     session would take the one the server allows."""
@@ -54,9 +64,15 @@ def test_the_daemon_serves_a_mailbox_whose_server_allows_one_session(one_session
         assert mf.wait_for(lambda: _acks(one_session, "one@vendor.test") == 1, 30)
         _request(one_session, "two@vendor.test")  # woken from IDLE on the same session
         assert mf.wait_for(lambda: _acks(one_session, "two@vendor.test") == 1, 30)
+        # issue 57: the copies of what went are appended on that session too (read back after the stop)
+        assert mf.wait_for(lambda: _copies_owed(tmp_path) == 0, 30)
     finally:
         output = mf.stop(daemon)
     assert one_session.fetch(mf.UNIT) == [] and len(one_session.fetch(mf.UNIT, "Processed")) == 2
+    sent = {mf.parse(raw)["Message-ID"] for raw in one_session.fetch(mf.UNIT, "Sent")}
+    acks = {m["Message-ID"] for m in mf.of_kind(mf.inbox(one_session, CATCHALL), "ack")
+            if any(who in str(m["To"]) for who in ("one@vendor.test", "two@vendor.test"))}
+    assert len(acks) == 2 and acks <= sent, (acks, sent)
     for word in ("LIMIT", "mailbox_unavailable", "connection_lost", "Traceback"):
         assert word not in output, output[-3000:]
 

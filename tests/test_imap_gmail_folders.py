@@ -95,6 +95,7 @@ def test_a_request_is_answered_and_kept_under_processed_beside_gmails_own_folder
     ("processed_folder", "[Gmail]/Starred", "\\Flagged"),  # a view: moving there stars the mail
     ("quarantine_folder", "[Gmail]/Important", "\\Important"),
     ("processed_folder", "Arsip", "\\Noselect"),  # a folder of folders: it holds no mail
+    ("sent_folder", "[Gmail]/Trash", "\\Trash"),  # issue 57: the copies a restore reads would go
 ])
 def test_a_folder_gmail_empties_or_only_shows_is_refused_and_the_mail_stays(gmail, tmp_path, key, folder, use):
     """Each such folder refused by `check` (78) with the folder and its mark named, and by
@@ -120,9 +121,13 @@ def test_a_folder_gmail_empties_or_only_shows_is_refused_and_the_mail_stays(gmai
     ({"quarantine_folder": "inbox"}, "imap.quarantine_folder: 'inbox' is also mailboxes[0].imap.folder"),
     ({"folder": "Helpdesk", "quarantine_folder": "Helpdesk"}, "quarantine_folder: 'Helpdesk' is also"),
     ({"processed_folder": "Selesai", "quarantine_folder": "Selesai"}, "quarantine_folder: 'Selesai' is also"),
+    ({"sent_folder": "processed"}, "imap.sent_folder: 'processed' is also mailboxes[0].imap.processed_folder"),
+    ({"processed_folder": "Sent"}, "imap.sent_folder: 'Sent' is also mailboxes[0].imap.processed_folder"),  # default
+    ({"sent_folder": "INBOX"}, "imap.sent_folder: 'INBOX' is also mailboxes[0].imap.folder"),
 ])
-def test_the_folder_read_processed_and_quarantine_must_be_three_folders(tmp_path, imap, said):
-    """Handled mail moved into the folder read would be read again at every pass."""
+def test_the_folder_read_processed_quarantine_and_sent_must_be_folders_of_their_own(tmp_path, imap, said):
+    """Handled mail moved into the folder read would be read again at every pass; a copy of
+    sent mail among handled mail would be taken for mail no record names (issue 57)."""
     data = {"database": str(tmp_path / "m.db"), "archive_dir": str(tmp_path / "a"),
             "secret_key_file": str(tmp_path / "k"), "escalation": {"address": mf.LKPP},
             "smtp": {"host": "127.0.0.1", "port": 25, "security": "none"},
@@ -133,3 +138,25 @@ def test_the_folder_read_processed_and_quarantine_must_be_three_folders(tmp_path
     with pytest.raises(ConfigError) as refused:
         load_config(path, secrets=False)
     assert said in str(refused.value), str(refused.value)
+
+
+def test_gmails_own_sent_folder_may_keep_the_copies(gmail, tmp_path):
+    """Issue 57: `sent_folder: "[Gmail]/Sent Mail"`, the folder Gmail marks \\Sent, passes
+    `check`; the copies of what went land there, one APPEND each (Gmail offers no
+    MULTIAPPEND), and no label of mailbot's own is made for them."""
+    with gmail.imap(mf.UNIT) as client:  # the label an earlier test's default made
+        if client.folder_exists("Sent"):
+            client.delete_folder("Sent")
+    box = mf.mailbox_block(gmail, sent_folder="[Gmail]/Sent Mail")
+    config = mf.write_config(gmail, tmp_path, mailboxes=[box])
+    code, said = _check(config)
+    assert code == 0 and "copies of sent mail in '[Gmail]/Sent Mail'" in said, said
+    before = len(gmail.fetch(mf.UNIT, "[Gmail]/Sent Mail"))
+    _request(gmail, "terkirim@vendor.test")
+    assert cli.main(["--config", str(config), "run", "--once"]) == 0
+    went = [m for m in mf.inbox(gmail, CATCHALL) + mf.inbox(gmail, mf.STAFF[0])
+            if "terkirim@vendor.test" in str(m["To"]) or "terkirim@vendor.test" in mf.text_of(m)]
+    kept = [m["Message-ID"] for m in map(mf.parse, gmail.fetch(mf.UNIT, "[Gmail]/Sent Mail")[before:])
+            if m["X-Mailbot-Kind"] != "digest"]  # the daily digest goes at its hour, whatever the test does
+    assert went and sorted(kept) == sorted(m["Message-ID"] for m in went), (kept, [m["Message-ID"] for m in went])
+    assert "Sent" not in _listed(gmail)

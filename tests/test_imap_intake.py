@@ -374,7 +374,7 @@ def test_a_folder_another_session_creates_meanwhile_is_there_not_a_failure(fresh
     try:
         with imap.Mailbox(box) as session:
             assert session.client is not None
-            assert set(looked) == {box.processed_folder, box.quarantine_folder}
+            assert set(looked) == {box.processed_folder, box.quarantine_folder, box.sent_folder}  # issue 57: Sent too
     finally:
         IMAPClient.list_folders = original  # type: ignore[method-assign]
 

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mailbot import cli
 from mailbot.io.store import Store
@@ -63,6 +64,14 @@ def recorded_in(db: Path) -> Counter[str]:
         rows = conn.execute("select message_id from messages where direction = 'in'").fetchall()
     conn.close()
     return Counter(r[0] for r in rows)
+
+
+def outbox(db: Path) -> dict[str, int]:
+    """How many rows of the outbox are in each state."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        rows = conn.execute("select status, count(*) from outbox group by status").fetchall()
+    conn.close()
+    return dict(rows)
 
 
 def cmd(config: Path, *args: str) -> int:
@@ -148,14 +157,40 @@ def test_with_the_archive_lost_the_replaced_database_alone_keeps_the_numbers_and
     assert tickets(tmp / "mailbot.db") == {f"vendor{i}@penyedia{i}.test": f"2026-0000{i}" for i in range(1, 7)}
 
 
-def test_with_database_and_archive_lost_no_number_is_issued_twice(handled_after_backup):
-    """Nothing records what happened after the backup but the mailbox: the subjects in its
-    folders name 2026-00006 (the requester's reply), so the numbers continue past it. The
-    reply cites the ack of 2026-00006 (its signed Message-ID) and, before it, the request:
-    that request keeps 2026-00006 and gets no second ack. The two other requests are
-    handled again as new: a new number each (the one they were mailed is known nowhere),
-    never one another requester holds."""
+def test_with_database_and_archive_lost_the_sent_folder_keeps_the_numbers_and_stops_a_second_mail(
+        handled_after_backup):
+    """Issue 57: nothing records what happened after the backup but the mailbox, and its
+    sent folder holds a copy of every mail that went: each request handled again keeps the
+    number it was mailed, and no ack, notice or relayed answer goes a second time."""
     servers, config, tmp, _ids = handled_after_backup
+    for name in ("mailbot.db", "mailbot.db-wal", "mailbot.db-shm"):
+        (tmp / name).unlink(missing_ok=True)
+    shutil.rmtree(tmp / "archive")
+    assert cmd(config, "restore", str(tmp / "b")) == 0
+    mf.run_once(config)
+    assert not mf.inbox(servers, mf.UNIT)
+    assert numbers_mailed(servers) == {f"vendor{i}@penyedia{i}.test": [f"2026-0000{i}"] for i in range(1, 7)}
+    assert len(mf.of_kind(mf.inbox(servers, CATCHALL), "staff_reply")) == 1
+    assert tickets(tmp / "mailbot.db") == {f"vendor{i}@penyedia{i}.test": f"2026-0000{i}" for i in range(1, 7)}
+    notices = [m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")]
+    assert sorted(TAG.search(str(m["Subject"]))[1] for m in notices) == [f"2026-0000{i}" for i in range(1, 7)]
+    assert max(recorded_in(tmp / "mailbot.db").values()) == 1
+    request(servers, 7)
+    mf.run_once(config)
+    assert numbers_mailed(servers)["vendor7@penyedia7.test"] == ["2026-00007"]
+
+
+def test_with_database_archive_and_sent_folder_lost_no_number_is_issued_twice(handled_after_backup):
+    """A mailbox that keeps no copies (`sent_folder: null`): only the subjects in its
+    folders tell, and they name 2026-00006 (the requester's reply), so the numbers continue
+    past it. The reply cites the ack of 2026-00006 (its signed Message-ID) and, before it,
+    the request: that request keeps 2026-00006 and gets no second ack. The two other
+    requests are handled again as new: a new number each (the one they were mailed is
+    known nowhere), never one another requester holds (here the reply named the highest)."""
+    servers, config, tmp, _ids = handled_after_backup
+    data = yaml.safe_load(config.read_text())
+    data["mailboxes"][0]["imap"]["sent_folder"] = None
+    config.write_text(yaml.safe_dump(data))
     for name in ("mailbot.db", "mailbot.db-wal", "mailbot.db-shm"):
         (tmp / name).unlink(missing_ok=True)
     shutil.rmtree(tmp / "archive")
@@ -229,6 +264,63 @@ def test_an_escalation_and_lkpps_answer_after_the_backup_are_made_again_without_
             ("2026-00002", "resolved")]
     conn.close()
 
+
+
+def test_an_ack_queued_at_the_backup_that_went_after_it_is_not_sent_again_by_the_new_host(
+        fresh_mailboxes, tmp_path):
+    """Issue 57: the backup caught an ack and a staff notice still queued (taken between the
+    request's handling and its sending); they went after the backup, and their copies are
+    in the sent folder. On a new host (database and archive lost) the restored outbox still
+    holds them: the daemon sends none of the mailbox's mail before its recovery, which finds
+    their copies and marks them sent. The requester has one ack, staff one notice."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, idle=True, poll_seconds=60)])
+    request(servers, 1)
+    app = App(load_config(config))
+    app.poll_all()  # handled: its ack and notice queued, not yet sent
+    app.store.close()
+    assert cmd(config, "backup", str(tmp_path / "b"), "--archive") == 0
+    mf.run_once(config)  # sent after the backup, and copied
+    assert numbers_mailed(servers) == {"vendor1@penyedia1.test": ["2026-00001"]}
+    for name in ("mailbot.db", "mailbot.db-wal", "mailbot.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    shutil.rmtree(tmp_path / "archive")
+    assert cmd(config, "restore", str(tmp_path / "b")) == 0
+    assert outbox(tmp_path / "mailbot.db") == {"pending": 2}  # the backup's outbox
+    daemon = mf.daemon(config)
+    try:
+        assert mf.wait_for(lambda: outbox(tmp_path / "mailbot.db") == {"sent": 2}, 60)
+        request(servers, 2)
+        assert mf.wait_for(lambda: "vendor2@penyedia2.test" in numbers_mailed(servers), 30)
+    finally:
+        out = mf.stop(daemon)
+    assert "Traceback" not in out, out[-3000:]
+    assert numbers_mailed(servers) == {"vendor1@penyedia1.test": ["2026-00001"],
+                                       "vendor2@penyedia2.test": ["2026-00002"]}
+    notices = [TAG.search(str(m["Subject"]))[1] for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")]
+    assert sorted(notices) == ["2026-00001", "2026-00002"]
+
+
+def test_no_mail_of_a_mailbox_goes_before_its_recovery_after_a_restore(handled_after_backup):
+    """The recovery may find that a queued mail went already (its copy in the sent folder):
+    until it is made, the outbox sends nothing of that mailbox; after it, what is due goes."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+
+    _servers, config, tmp, _ids = handled_after_backup
+    assert cmd(config, "restore", str(tmp / "b")) == 0
+    app = App(load_config(config))
+    app.store.enqueue(mailbox="t", ticket_id=None, message_id="held@lpse.test", kind="digest", mail_from=mf.UNIT,
+                      rcpt=(mf.COORDINATOR,), raw=b"Subject: x\r\nMessage-ID: <held@lpse.test>\r\n\r\nx\r\n",
+                      auto=False, now=app.clock())
+    assert app.flush_outbox() == (0, 0)
+    assert app.store.outbox_counts().get("pending") == 1
+    app.store.delete_meta("restore_recovery:t")
+    assert app.flush_outbox() == (1, 0)
+    app.store.close()
 
 
 def test_a_reply_that_came_while_the_daemon_was_stopped_joins_the_ticket_handled_again(handled_after_backup):

@@ -116,6 +116,9 @@ class ImapConfig(ServerConfig):
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
+    # where a copy of each mail mailbot sent is kept (issue 57): what a restore reads when the
+    # database and the archive are lost with the host; None: no copies kept
+    sent_folder: str | None = "Sent"
     idle: bool = True
     poll_seconds: int = 60
 

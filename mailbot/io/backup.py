@@ -30,8 +30,10 @@ from mailbot.errors import ConfigError
 from mailbot.io.dbfile import copy_database
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store, restored_recipients, ts
+from mailbot.io.store.restored import RECOVERY
 
 DATABASE, KEY, ARCHIVE, MANIFEST = "mailbot.db", "secret.key", "archive", "backup.json"
+BACKUP_TAKEN_AT = "restored_backup_taken_at"  # meta: when the backup the last restore put back was taken
 HEADER_BYTES = 65536  # a header block longer than this is not read for its tag
 
 
@@ -137,8 +139,16 @@ def _restore(cfg: Config, src: Path, now: datetime) -> dict[str, Any]:
     done["database"] = str(cfg.database)
     _key_and_archive(cfg, src, done)
     done.update(_after_backup(cfg, kept if kept is not None and "replaced_database_unreadable" not in done else None,
-                              issued, now))
+                              issued, now, _taken_at(src)))
     return done
+
+
+def _taken_at(src: Path) -> str | None:
+    """When the backup in SRC was taken, as its manifest says (None: no manifest to say it)."""
+    try:
+        return str(json.loads((src / MANIFEST).read_text())["at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _restore_postgresql(cfg: Config, src: Path, now: datetime) -> dict[str, Any]:
@@ -170,7 +180,7 @@ def _restore_postgresql(cfg: Config, src: Path, now: datetime) -> dict[str, Any]
               for key, last in (manifest.get("counters") or {}).items()}
     done: dict[str, Any] = {"database": f"{database.path}: the rows as pg_restore put them back"}
     _key_and_archive(cfg, src, done)
-    done.update(_after_backup(cfg, None, issued, now))
+    done.update(_after_backup(cfg, None, issued, now, _taken_at(src)))
     return done
 
 
@@ -197,7 +207,7 @@ def _key_and_archive(cfg: Config, src: Path, done: dict[str, Any]) -> None:
 
 
 def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, int], int],
-                  now: datetime) -> dict[str, Any]:
+                  now: datetime, taken_at: str | None = None) -> dict[str, Any]:
     """What happened after the backup, written into the restored database (migrated first to
     this version's schema): the counters past every number issued since; the mail sent
     since and the ticket each message handled since was filed under (`restored`), from the
@@ -224,6 +234,9 @@ def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, in
                                      [f"{RECOVERY}{box.name}", now.astimezone(UTC).isoformat()])
                 database.execute("insert into meta (key, value) values ('restored_at', ?) on conflict (key) "
                                  "do update set value = excluded.value", [now.astimezone(UTC).isoformat()])
+                database.execute("delete from meta where key = ?", [BACKUP_TAKEN_AT])
+                if taken_at:  # the sent folder's copies from then on are what the recovery reads
+                    database.execute("insert into meta (key, value) values (?, ?)", [BACKUP_TAKEN_AT, taken_at])
         finally:
             if old:
                 database.execute("detach database old")
@@ -231,11 +244,10 @@ def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, in
         store.close()
     return {"counters_raised": raised, "replaced_database_read": old, "sent_after_backup": recorded,
             "queued_mail_sent_after_backup": finished,
-            "recovery": "the daemon's first pass of each mailbox puts the mail handled after the backup back "
-                        "in the INBOX and handles it once"}
+            "recovery": "the daemon's first pass of each mailbox reads what its sent folder says was mailed, puts "
+                        "the mail handled after the backup back in the INBOX and handles it once"}
 
 
-RECOVERY = "restore_recovery:"  # meta key prefix: the mailbox's recovery after a restore is due (`mailbot.recovery`)
 
 
 def _attach(conn: sqlite3.Connection, replaced: Path | None) -> bool:
@@ -391,6 +403,14 @@ def _scan_archive(root: Path, prefixes: dict[str, tuple[str, ...]]) -> tuple[dic
 
 def _sent(mailbox: str, root: Path, path: Path, headers: Any) -> dict[str, Any] | None:
     """One archived mail of mailbot's as a `restored` row; None when it lacks what names it."""
+    return sent_row(mailbox, headers, datetime.fromtimestamp(path.stat().st_mtime, UTC),
+                    path.relative_to(root).as_posix())
+
+
+def sent_row(mailbox: str, headers: Any, at: datetime, archive_path: str | None = None) -> dict[str, Any] | None:
+    """A mail of mailbot's, from its header fields (the archive's file, or its copy in the
+    sent folder: issue 57), as a `restored` row: Message-ID, kind, ticket, recipients, the
+    message it answered, when it went; None when it lacks what names it."""
     try:
         message_id = _bare(str(headers.get("message-id", "") or ""))
         kind = str(headers.get("x-mailbot-kind", "") or "").strip()
@@ -402,9 +422,8 @@ def _sent(mailbox: str, root: Path, path: Path, headers: Any) -> dict[str, Any] 
     if not message_id or not kind:
         return None
     return {"mailbox": mailbox, "direction": "out", "message_id": message_id, "number": number, "kind": kind,
-            "recipients": restored_recipients(rcpt), "in_reply_to": answered,
-            "at": ts(datetime.fromtimestamp(path.stat().st_mtime, UTC)),
-            "archive_path": path.relative_to(root).as_posix()}
+            "recipients": restored_recipients(rcpt), "in_reply_to": answered, "at": ts(at),
+            "archive_path": archive_path}
 
 
 def _bare(value: str) -> str:

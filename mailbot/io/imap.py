@@ -4,7 +4,8 @@ UIDs only, never sequence numbers. A message leaves the INBOX only by MOVE, or b
 COPY followed by a UID EXPUNGE of that one UID where the server has UIDPLUS; never by a
 mailbox-wide EXPUNGE, and nothing is ever deleted. Without MOVE or UIDPLUS the
 message is copied and flagged \\Seen, and the stored last UID keeps it from being
-read again.
+read again. The only mail mailbot puts in a folder itself is a copy of what it sent, by
+APPEND to the sent folder (`mailbot.sent_folder`).
 
 A message the server cannot return (a message file it cannot read: Dovecot closes the
 session with BYE, Gmail answers NO) is singled out: the FETCH it was in is done again
@@ -24,7 +25,7 @@ from collections.abc import Callable, Collection, Generator, Iterator
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Self
 
 import imapclient
@@ -55,8 +56,8 @@ class Fetched:
 
 
 class MoveFailed(TransientError):
-    """A MOVE the server refused (`lost` False: the session still works; a read-only or full
-    folder) or that broke the session (`lost` True)."""
+    """A MOVE (or an APPEND) the server refused (`lost` False: the session still works; a
+    read-only or full folder) or that broke the session (`lost` True)."""
 
     def __init__(self, message: str, lost: bool) -> None:
         super().__init__(message)
@@ -236,14 +237,15 @@ _NOT_A_PLACE = {b"\\ALL": "every message is already there", b"\\TRASH": "the ser
 
 
 def _keeps_mail(cfg: ImapConfig, key: str, folder: str, flags: tuple[bytes, ...]) -> None:
-    """MissingFolderError when the server marks the folder mailbot moves mail to (`key`) as
-    one that does not keep it (`_NOT_A_PLACE`): nothing that reached the mailbox may be lost."""
+    """MissingFolderError when the server marks the folder mailbot puts mail in (`key`) as
+    one that does not keep it (`_NOT_A_PLACE`): nothing that reached the mailbox may be lost,
+    nor a copy of what mailbot sent (a \\Sent folder is a place: it keeps them)."""
     for flag in flags:
         why = _NOT_A_PLACE.get(flag.upper())
         if why:
             raise MissingFolderError(
                 f"imap.{key}: {folder!r} on {cfg.host}:{cfg.port} is the server's {flag.decode()} folder ({why}): "
-                "mail mailbot moves there would not be kept; name a folder of its own (Processed, Quarantine)")
+                "mail mailbot puts there would not be kept; name a folder of its own (Processed, Quarantine, Sent)")
 
 
 def _refused_mailbox(cfg: ImapConfig, exc: BaseException) -> None:
@@ -334,8 +336,10 @@ class Mailbox:
         """After the login: the server's capabilities, the folders mailbot moves mail to, and
         the folder it reads, selected."""
         self.capabilities = frozenset(client.capabilities())
-        for key, folder in (("processed_folder", cfg.processed_folder), ("quarantine_folder", cfg.quarantine_folder)):
-            self._ensure_folder(key, folder)
+        for key, folder in (("processed_folder", cfg.processed_folder), ("quarantine_folder", cfg.quarantine_folder),
+                            ("sent_folder", cfg.sent_folder)):
+            if folder is not None:
+                self._ensure_folder(key, folder)
         try:
             info = client.select_folder(cfg.folder)
         except IMAPClientError as exc:
@@ -598,21 +602,49 @@ class Mailbox:
         """The selected folder's messages whose subject holds `text` (the server searches:
         SEARCH SUBJECT), each with its subject (decoded), sender and the Message-IDs it
         answers; only those header fields of the matches are fetched."""
+        return [tagged_of(block) for block, _ in self.fields(["SUBJECT", text], "SUBJECT FROM IN-REPLY-TO REFERENCES")]
+
+    def fields(self, criteria: list[Any], names: str) -> list[tuple[bytes, datetime | None]]:
+        """The header fields `names` ("SUBJECT FROM") and the arrival time of each message of
+        the selected folder that the server finds by `criteria` (SEARCH), in UID order."""
         try:
-            uids = sorted(int(u) for u in self._c.search(["SUBJECT", text]))
+            uids = sorted(int(u) for u in self._c.search(criteria))
         except (OSError, IMAPClientError) as exc:
             raise TransientError(f"IMAP search failed: {self._failed(exc)}") from None
-        found: list[Tagged] = []
+        found: list[tuple[bytes, datetime | None]] = []
         for start in range(0, len(uids), 500):
             part = uids[start:start + 500]
             try:
-                data = self._c.fetch(part, ["BODY.PEEK[HEADER.FIELDS (SUBJECT FROM IN-REPLY-TO REFERENCES)]"])
+                data = self._c.fetch(part, [f"BODY.PEEK[HEADER.FIELDS ({names})]", "INTERNALDATE"])
             except (OSError, IMAPClientError) as exc:
-                raise TransientError(f"IMAP fetch of subjects failed: {self._failed(exc)}") from None
-            for item in data.values():
-                block = next((v for k, v in item.items() if k.startswith(b"BODY[HEADER.FIELDS")), b"") or b""
-                found.append(tagged_of(bytes(block)))
+                raise TransientError(f"IMAP fetch of header fields failed: {self._failed(exc)}") from None
+            for uid in (u for u in part if u in data):
+                block = next((v for k, v in data[uid].items() if k.startswith(b"BODY[HEADER.FIELDS")), b"") or b""
+                when = data[uid].get(b"INTERNALDATE")
+                found.append((bytes(block), when.astimezone(UTC) if isinstance(when, datetime) else None))
         return found
+
+    def copies(self, since: date | None = None) -> list[tuple[bytes, datetime | None]]:
+        """What names each copy of sent mail in the selected folder (those put there from the
+        day `since` on, by their INTERNALDATE: when they went), for a restore (issue 57)."""
+        return self.fields(["SINCE", since] if since else ["ALL"],
+                           "MESSAGE-ID SUBJECT TO CC IN-REPLY-TO X-MAILBOT-KIND X-MAILBOT-TICKET")
+
+    def append(self, folder: str, copies: list[tuple[bytes, datetime]]) -> None:
+        """Copies of sent mail into `folder`, flagged \\Seen and dated when they went: several
+        in one MULTIAPPEND (RFC 3502: all or none; only where the server has it), else one.
+        MoveFailed when the server refused them (`lost` False: a quota, a size) or the session broke."""
+        try:
+            if len(copies) > 1:  # imapclient hands back a NO here instead of raising it
+                typ, data = self._c.multiappend(folder, [{"msg": raw, "flags": [imapclient.SEEN], "date": at}
+                                                         for raw, at in copies])
+                if typ != "OK":
+                    raise IMAPClientError(f"append failed: {_text(IMAPClientError(data[-1] if data else typ))}")
+            else:
+                self._c.append(folder, copies[0][0], [imapclient.SEEN], copies[0][1])
+        except (OSError, IMAPClientError) as exc:
+            raise MoveFailed(f"IMAP append of {len(copies)} copies to {folder!r} failed: {self._failed(exc)}",
+                             lost=self.lost) from None
 
     def raw(self, uid: int) -> bytes | None:
         """One message's bytes (BODY.PEEK: never marks it read), or None when it is gone."""
@@ -672,13 +704,15 @@ class Mailbox:
 
 
 def probe(cfg: ImapConfig, timeout: float = 10.0) -> str:
-    """Log in and select the folder; a line describing the server, or UnreachableError."""
+    """Log in, make sure of the folders mailbot puts mail in (the sent folder too) and select
+    the folder read; a line describing the server, or UnreachableError."""
     box = Mailbox(cfg, timeout)
     try:
         box.connect()
         caps = sorted(c.decode() for c in box.capabilities if c in (b"IDLE", b"MOVE", b"UIDPLUS"))
+        copies = f"copies of sent mail in {cfg.sent_folder!r}" if cfg.sent_folder else "no copies of sent mail kept"
         return (f"IMAP {cfg.host}:{cfg.port} ok, UIDVALIDITY {box.uidvalidity}, "
-                f"{' '.join(caps) or 'no IDLE/MOVE/UIDPLUS'}")
+                f"{' '.join(caps) or 'no IDLE/MOVE/UIDPLUS'}, {copies}")
     finally:
         box.close()
 

@@ -345,6 +345,18 @@ def _v20(db: sqlite_utils.Database) -> None:
     tickets.add_column("info_asked_by", str)
 
 
+def _v21(db: sqlite_utils.Database) -> None:
+    """A copy of each mail mailbot sends is kept in the mailbox's `sent_folder` (issue 57), so
+    the mailbox itself can tell every number ever mailed when a restore has lost the
+    database and the archive: a note per sent mail whose copy is not appended yet. Mail
+    sent before this version has no note (its copy was never promised)."""
+    db.table("sent_copies").create(
+        {"outbox_id": int, "mailbox": str, "at": str, "tries": int, "last_error": str},
+        pk="outbox_id", not_null={"mailbox", "at"}, defaults={"tries": 0})
+    db.table("sent_copies").create_index(["mailbox", "outbox_id"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20)
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20,
+    _v21)
 SCHEMA_VERSION = len(MIGRATIONS)

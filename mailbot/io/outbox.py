@@ -13,6 +13,11 @@ again. Mail held because its server took no mail at all (down, a 421 greeting, M
 FROM refused) goes as soon as the server takes mail again, oldest first, not at its own
 backoff; mail held for one recipient keeps its backoff.
 
+A mail that went is noted for its copy in the mailbox's sent folder (`Store.copy_sent`,
+in the transaction that marks it sent; the mailbox's reader appends it:
+`mailbot.sent_folder`). After a restore, a mailbox's mail waits until its recovery is
+made: the recovery may find in the sent folder that a queued mail went already.
+
 A finished mail is archived here, as it went out, and only then leaves its row: the
 files of a group of finished mails are written, made durable by one sync, and the
 group's bytes dropped from the database in one statement. A stop in between leaves
@@ -124,8 +129,11 @@ class Outbox:
         try:
             for delivery in list(self._unrecorded.values()):  # before anything is sent again
                 self.record(delivery, result)
+            recovering = self.store.recovering()  # after a restore: nothing goes before the mailbox's recovery
             for server, boxes in self.servers():
-                self._flush_server(server, tuple(b.name for b in boxes), now, result, should_stop)
+                names = tuple(b.name for b in boxes if b.name not in recovering)
+                if names:
+                    self._flush_server(server, names, now, result, should_stop)
         finally:
             self.settle()
         return result
@@ -242,6 +250,8 @@ class Outbox:
             else:
                 self.store.outbox_finish(row.id, now, error, delivery.accepted, drop_raw=archived,
                                          retried=row.attempts > 0)
+                if self.cfg.mailbox(row.mailbox).imap.sent_folder:  # a copy for the mailbox's reader to append
+                    self.store.copy_sent(row.id)
             if final:
                 self.report_failure(row, final, now)
         self._count(delivery, retry_at, final, result)

@@ -24,6 +24,7 @@ over the one `Database` (`database`: the connection, the unit of work, durabilit
     timers     deadline timers, tickets that may be overdue
     memory     the unit's solved cases and their index
     restored   what a restore left to match
+    copies     copies of sent mail owed to the mailbox's sent folder
     mailboxes  IMAP positions, what each mailbox name stood for
     meta       keyed notes
     versions   the schema number, the checks and migration at opening

@@ -19,6 +19,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
 from mailbot.core.settings import Config
 from mailbot.io.store.arrivals import Arrivals
+from mailbot.io.store.copies import Copies
 from mailbot.io.store.database import BUSY_TIMEOUT_SECONDS, Database
 from mailbot.io.store.history import History
 from mailbot.io.store.intake import Intake
@@ -123,6 +124,7 @@ class Store:
         self._timers = Timers(database, tickets)
         self._memory = Memory(database)
         self._restored = Restored(database, metadata, tickets)
+        self._copies = Copies(database)
         self._mailboxes = Mailboxes(database, metadata)
         self.mended = self._versions.mended  # the known drifts mended at opening (the daemon logs them)
         self._versions.open(migrate=migrate, readonly=readonly, inspect=inspect)
@@ -267,6 +269,16 @@ class Store:
     restored_number = _PartMethod("_restored", Restored.restored_number)
     claim_restored = _PartMethod("_restored", Restored.claim_restored)
     learn_restored = _PartMethod("_restored", Restored.learn_restored)
+    learn_sent = _PartMethod("_restored", Restored.learn_sent)
+    recovering = _PartMethod("_restored", Restored.recovering)
+
+    # copies.py: copies of sent mail owed to the mailbox's sent folder
+    copy_sent = _PartMethod("_copies", Copies.copy_sent)
+    copies_due = _PartMethod("_copies", Copies.copies_due)
+    copies_waiting = _PartMethod("_copies", Copies.copies_waiting)
+    copies_done = _PartMethod("_copies", Copies.copies_done)
+    copy_refused = _PartMethod("_copies", Copies.copy_refused)
+    copies_found = _PartMethod("_copies", Copies.copies_found)
 
     # mailboxes.py: IMAP positions, what each mailbox name stood for
     imap_position = _PartMethod("_mailboxes", Mailboxes.imap_position)

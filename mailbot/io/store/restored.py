@@ -17,6 +17,7 @@ from mailbot.io.store.times import moment, ts
 # after the backup (`Store.claim_restored`), and the kinds that never match.
 RESTORED_TIMER_WINDOW = timedelta(hours=24)
 NEVER_CLAIMED = frozenset({"system_alert", "delivery_failed", "rate_limited"})
+RECOVERY = "restore_recovery:"  # meta key prefix: the mailbox's recovery after a restore is due (`mailbot.recovery`)
 
 
 def restored_recipients(rcpt: Sequence[str]) -> str:
@@ -99,6 +100,41 @@ class Restored:
                         "at) values (?, 'out', ?, ?, 'ack', ?, ?, ?) on conflict (mailbox, direction, message_id) "
                         "do nothing", [mailbox, ack, number, restored_recipients([requester]), request, ts(now)])
         self._restored_boxes = self._restored_any = None  # read again
+
+    def recovering(self) -> set[str]:
+        """The mailboxes whose recovery after a restore is still to be made: none of their
+        mail is sent before it (it may tell that a queued mail went already, issue 57)."""
+        rows = self.db.execute("select key from meta where key >= ? and key < ?",
+                               [RECOVERY, RECOVERY[:-1] + ";"]).fetchall()  # the key's index: `;` follows `:`
+        return {str(r[0])[len(RECOVERY):] for r in rows}
+
+    def learn_sent(self, mailbox: str, sent: Sequence[dict[str, Any]], now: datetime) -> int:
+        """What the mailbox's sent folder tells after a restore (issue 57), each copy a row as
+        `restored` keeps mail sent (Message-ID, ticket number, kind, recipients, the message it
+        answered, when it went): recorded where the restored database does not hold that mail,
+        so a request handled again keeps its number and its mail is not sent again. Queued
+        mail of the restored outbox whose copy is there went already: marked sent. The count
+        of rows learned."""
+        learned = 0
+        with self.db.unit_of_work():
+            for row in sent:
+                if self.db.execute("select 1 from messages where mailbox = ? and direction = 'out' and "
+                                   "message_id = ?", [mailbox, row["message_id"]]).fetchone() is not None:
+                    continue
+                cursor = self.db.execute(
+                    "insert into restored (mailbox, direction, message_id, number, kind, recipients, in_reply_to, "
+                    "at) values (?, 'out', ?, ?, ?, ?, ?, ?) on conflict (mailbox, direction, message_id) do update "
+                    "set in_reply_to = coalesce(restored.in_reply_to, excluded.in_reply_to)",
+                    [mailbox, row["message_id"], row["number"], row["kind"], row["recipients"], row["in_reply_to"],
+                     row["at"]])
+                learned += max(cursor.rowcount, 0)
+            for row in sent:
+                self.db.execute(
+                    "update outbox set status = 'sent', sent_at = ?, rcpt_done = rcpt, next_attempt_at = ? "
+                    "where mailbox = ? and message_id = ? and status = 'pending'",
+                    [row["at"], ts(now), mailbox, row["message_id"]])
+        self._restored_boxes = self._restored_any = None  # read again
+        return learned
 
     def _has_restored(self, mailbox: str) -> bool:
         """Whether a restore left mail of this mailbox to match (one read per opening while none)."""
