@@ -312,6 +312,20 @@ def test_a_refused_login_for_want_of_a_free_session_is_told_from_bad_credentials
     assert servers.busy(answer) is full
 
 
+@pytest.mark.parametrize(("answer", "limit"), [
+    # Debian 12's Dovecot (2.3.19.1+dfsg1-2.1+deb12u6) at its mail_max_userip_connections
+    ("[UNAVAILABLE] Maximum number of connections from user+IP exceeded (mail_max_userip_connections=1)", True),
+    ("[LIMIT] Maximum number of connections from user+IP exceeded (mail_max_userip_connections=10)", True),
+    ("[ALERT] Too many simultaneous connections. (Failure)", True),
+    ("[UNAVAILABLE] Temporary authentication failure. [host:2026-11-26 10:00:00]", False),  # its own trouble
+    ("[UNAVAILABLE] mailbox in maintenance mode", False),
+])
+def test_a_connection_limit_is_told_by_its_words_whatever_the_response_code(answer, limit):
+    """The limit is named as the limit (other programs hold the sessions), not as the server's
+    own trouble, also where the server answers it with [UNAVAILABLE] as Dovecot does."""
+    assert servers.at_connection_limit(answer) is limit
+
+
 @pytest.mark.parametrize(("answer", "granted"), [
     ("LIST command error: BAD User is authenticated but not connected.", False),  # Exchange Online
     ("SELECT command error: BAD User is authenticated but not connected.", False),

@@ -219,7 +219,8 @@ class FetchAhead:
 
 def _busy(cfg: ImapConfig, answer: str) -> str:
     """What a login turned away for now says, with what it most likely means."""
-    if "[UNAVAILABLE]" in answer.upper():  # RFC 5530: the server's own trouble (its back end, maintenance)
+    if "[UNAVAILABLE]" in answer.upper() and not servers.at_connection_limit(answer):
+        # RFC 5530: the server's own trouble (its back end, maintenance)
         return (f"IMAP server {cfg.host}:{cfg.port} cannot take the login of {cfg.username} now: {answer} "
                 "(the server's own trouble, not the password; mailbot tries again)")
     return (f"IMAP server {cfg.host}:{cfg.port} holds no more sessions for {cfg.username} now: {answer} "

@@ -88,15 +88,21 @@ def access_token(cfg: ServerConfig) -> str:
 # RFC 5530's codes for "not now" (a login that may succeed later, unlike AUTHENTICATIONFAILED),
 # and the words servers use for their connection limits (Dovecot's mail_max_userip_connections,
 # Gmail's "Too many simultaneous connections", Zimbra's and Exchange's "too many connections")
-_BUSY = re.compile(r"\[(?:LIMIT|INUSE|UNAVAILABLE)\]|too many (?:simultaneous |concurrent |open )?"
-                   r"(?:connections|sessions)|maximum number of (?:connections|sessions)|connection limit",
-                   re.IGNORECASE)
+_LIMIT_WORDS = re.compile(r"too many (?:simultaneous |concurrent |open )?(?:connections|sessions)"
+                         r"|maximum number of (?:connections|sessions)|connection limit", re.IGNORECASE)
+_BUSY = re.compile(r"\[(?:LIMIT|INUSE|UNAVAILABLE)\]|" + _LIMIT_WORDS.pattern, re.IGNORECASE)
 
 
 def busy(answer: str) -> bool:
     """Whether a refused login's answer says the server is full for this user now (its
     connection limit), not that the credentials are wrong."""
     return bool(_BUSY.search(answer))
+
+
+def at_connection_limit(answer: str) -> bool:
+    """Whether the answer's words name a connection limit, whatever its response code:
+    Dovecot 2.3 answers its mail_max_userip_connections with [UNAVAILABLE] and these words."""
+    return bool(_LIMIT_WORDS.search(answer))
 
 
 # Exchange Online's answer to each command after a login it accepted when the login may not
