@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,103 @@ def test_a_dsn_from_a_bare_mailer_daemon_is_a_bounce():
     assert msg.from_addr.addr.lower() == "mailer-daemon"
     assert msg.delivery is not None and msg.delivery.failed and msg.delivery.status == "5.1.1"
     assert msg.bounced_ids == ("ack.12@lpse.test",)
+
+
+# Issue 58, point 5: the two forms again, in other words than the fixtures of issue 45. A
+# delivery report is one whatever mail it returns (ours, or spam in the unit's name) and
+# whether or not it quotes it; a person's words about their own failed mail stay theirs.
+
+def report(name: str, to: str = "sari@pemda.test", body: str = "Terima kasih, laporan Anda telah kami terima.",
+           message_id: str = "ack.12@lpse.test", subject: str = ACK_SUBJECT) -> bytes:
+    text = (DATA / name).read_text().replace("@@TO@@", to).replace("@@DOMAIN@@", to.split("@")[1])
+    return text.replace("@@SUBJECT@@", subject).replace("@@MESSAGE_ID@@", message_id).replace(
+        "@@BODY@@", body).replace("\n", "\r\n").encode()
+
+
+def plain(sender: str, subject: str, body: str, extra: str = "") -> bytes:
+    return (f"From: {sender}\r\nTo: lpse@lpse.test\r\nSubject: {subject}\r\n"
+            f"Message-ID: <w{zlib.crc32(body.encode())}@x.test>\r\n{extra}MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            + body.replace("\n", "\r\n")).encode()
+
+
+@pytest.mark.parametrize("name", ["gateway-re-tidak-terkirim.eml.in", "gateway-re-unable-to-deliver.eml.in"])
+def test_a_gateways_report_written_like_a_reply_that_quotes_nothing_is_a_bounce(name):
+    """"RE: <subject> (tidak terkirim)" with "Pesan Anda tidak dapat disampaikan kepada <x>",
+    or "Re: <subject> - Delivery Failure" citing our ack with "Sorry, we were unable to deliver
+    your message to <x>": no quote, no mail system's sender, the report's words alone."""
+    msg = parse_message(report(name))
+    assert msg.is_automatic and msg.is_bounce, msg.auto_reason
+    assert msg.delivery is not None and msg.delivery.failed and msg.delivery.recipients == ("sari@pemda.test",)
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("RE: Permintaan reset (gagal terkirim)", "Pesan Anda tidak dapat kami kirimkan kepada andi@pemkab.test."),
+    ("Balas: Jadwal tender - Undeliverable", "Your e-mail to budi@pemkab.test was not delivered: User unknown."),
+    ("RE: Demande : non remis", "Votre message n'a pas pu être remis à jean@mairie.test."),
+    ("Undeliverable: Akun terkunci", ("Your message to sari@pemkab.test couldn't be delivered.\n"
+                                     "sari wasn't found at pemkab.test.")),
+    ("RE: Akun terkunci", ("Delivery to the following recipient failed permanently:\n\n     sari@pemkab.test\n\n"
+                          "The error that the other server returned was:\n550 5.1.1 The account does not exist.")),
+])
+def test_reports_from_an_ordinary_address_in_a_mail_systems_words_are_bounces(subject, body):
+    msg = parse_message(plain("Kantor Pemkab <kantor@pemkab.test>", subject, body))
+    assert msg.is_automatic and msg.is_bounce, msg.auto_reason
+
+
+@pytest.mark.parametrize("sender", ['"Mail Gateway" <nds@relay.pemkab.test>', "Pemkab <kantor@pemkab.test>"])
+def test_a_report_naming_no_address_that_returns_spam_in_the_units_name_is_a_bounce(sender):
+    """Backscatter: spam sent in the unit's name comes back; the report names no address
+    ("not delivered to one or more of its recipients") and the mail it returns is no mail of
+    ours. From a gateway's address or an ordinary one: a report, never a person's mail."""
+    raw = report("ndr-no-address-attached.eml.in", to="andi@pemkab.test", message_id="spam.77@bulk.example",
+                 subject="Pemenang undian LPSE", body="Selamat! Anda pemenang undian. Kirim data Anda segera.")
+    raw = raw.replace(b'"Mail Gateway" <nds@relay.pemkab.test>', sender.encode())
+    msg = parse_message(raw)
+    assert msg.is_automatic and msg.is_bounce, msg.auto_reason
+    assert msg.delivery is not None and msg.delivery.recipients == ("andi@pemkab.test",)
+    assert msg.bounced_ids == ("spam.77@bulk.example",)
+
+
+def test_a_report_from_an_ordinary_address_returning_our_ack_inline_is_a_bounce():
+    """The returned mail pasted below the report ("Original message follows:") speaks in our
+    words ("telah kami terima"): they are the returned mail's, not the report's writer's."""
+    body = ("Your message could not be delivered to one or more recipients.\nOriginal message follows:\n\n"
+            "Received: from mail.lpse.test ([192.0.2.25]) by gw.pemkab.test with esmtp id 1abc\n"
+            "Message-ID: <ack.77@lpse.test>\nFrom: Helpdesk LPSE <lpse@lpse.test>\nTo: sari@pemkab.test\n"
+            "Subject: [LPSE-T #2026-00001] Akun terkunci\n\n"
+            "Selamat siang, terima kasih, laporan Anda telah kami terima dan dicatat.\n")
+    msg = parse_message(plain("Pemkab <info@pemkab.test>", "Returned mail: see transcript for details", body))
+    assert msg.is_automatic and msg.is_bounce, msg.auto_reason
+    assert msg.bounced_ids == ("ack.77@lpse.test",)
+
+
+PERSONS_WORDS = [
+    "Penawaran saya gagal terkirim ke pokja@lpse.test",
+    "Selamat siang, pesan saya tidak bisa terkirim ke pokja@lpse.test. Mohon bantuan.",
+    ("Selamat siang, saya mengirim penawaran ke pokja tapi mendapat balasan: \"Your message could not be "
+    "delivered to pokja@lpse.test\". Mohon bantuan."),
+    "Pesan Anda sudah saya terima, tapi penawaran saya ke pokja@lpse.test tetap gagal terkirim.",
+    "Email Anda tidak terkirim ke rekan saya andi@dinas.test, mohon dikirim ulang.",
+    "Mohon bantuan, email kami ditolak:\n<pokja@lpse.test>: host mx.lpse.test said: 550 5.1.1 User unknown",
+    ("Selamat siang,\nemail ke pokja@lpse.test ditolak: host mx.lpse.test said: 550 5.1.1 User unknown\n"
+    "Mohon bantuan."),
+    ("Tidak bisa kirim ke pokja@lpse.test. Errornya: host mx.lpse.test said: 550 5.1.1 User unknown "
+    "(in reply to RCPT TO command)"),
+    "My offer could not be delivered to pokja@lpse.test. Please help.",
+    "We could not send our offer to pokja@lpse.test: 550 5.1.1 user unknown",
+]
+
+
+@pytest.mark.parametrize("words", PERSONS_WORDS)
+@pytest.mark.parametrize(("subject", "extra"), [
+    ("Penawaran gagal terkirim", ""),
+    ("RE: Penawaran gagal terkirim (delivery failed)", ""),
+    ("RE: [LPSE-T #2026-00012] Penawaran gagal terkirim", "In-Reply-To: <ack.12@lpse.test>\r\n"),
+])
+def test_a_persons_words_about_their_failed_mail_are_a_persons(words, subject, extra):
+    """SPEC 5: "Penawaran saya gagal terkirim", "pesan saya tidak bisa terkirim ke pokja",
+    a pasted server error, as a new mail, written like a reply, or a real reply: each opens a
+    ticket and gets its ack, whatever failure and address it names."""
+    msg = parse_message(plain("Budi Santoso <budi@cvmaju.test>", subject, words, extra))
+    assert msg.auto_reason is None and not msg.is_bounce

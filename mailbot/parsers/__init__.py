@@ -8,8 +8,8 @@ touches `email.message.Message` (STYLE, "parse once, at the edge").
 readers of its fields (`headers`, `charsets`, `names`, `html`, `flowed`, `tnef`);
 `quotes` tells the writer's words from quoted history with `reply_headers`,
 `header_blocks`, `history`, `signatures`, `reply_blocks`, `our_mail` and the words of
-`quote_words`; `auto` recognises automatic mail and bounces, `authres` reads
-Authentication-Results.
+`quote_words`; `auto` recognises automatic mail and bounces, with the words of
+`report_words` (whose voice a failure is told in); `authres` reads Authentication-Results.
 """
 
 from mailbot.parsers.auto import automatic_reason, bounce_reason

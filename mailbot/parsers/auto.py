@@ -12,14 +12,12 @@ the decoded value of the topmost field of that name.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 from mailbot.core.model import DeliveryReport
 from mailbot.parsers.quotes import new_text, quoted_parties
+from mailbot.parsers.report_words import person_voice, report_voice, words
 
 _BOUNCE_LOCALS = frozenset(
     {
@@ -114,8 +112,9 @@ def _local_part(from_value: str) -> tuple[str, str]:
     name = from_value[: match.start()] if match else ""
     addr = addr.strip().strip('"').lower()
     local = addr.split("@", 1)[0].strip()
-    # "MAILER-DAEMON@example.com (Mail Delivery System)": drop the comment.
-    local = local.split("(", 1)[0].strip()
+    # "MAILER-DAEMON@example.com (Mail Delivery System)": drop the comment; a quoted or
+    # escaped local part ("Postmaster\@example.com"@relay, an old Exchange's) is read bare.
+    local = local.split("(", 1)[0].strip().replace("\\", "").strip('"')
     return local, name.strip().strip('"')
 
 
@@ -323,34 +322,6 @@ def _machine_signs(headers: Mapping[str, str]) -> str | None:
 # --- what a delivery report says, and bounces that follow no standard -------------------------
 
 
-@dataclass(frozen=True)
-class _Words:
-    """`rules/bounces.yaml`, compiled: each list one alternation."""
-
-    daemon: re.Pattern[str]
-    failure: re.Pattern[str]
-    delay: re.Pattern[str]
-    moderation: re.Pattern[str]
-
-
-def _alternation(patterns: Iterable[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
-def _per_language(table: Mapping[str, list[str]]) -> list[str]:
-    return [p for patterns in table.values() for p in patterns]
-
-
-@functools.lru_cache(maxsize=1)
-def _words() -> _Words:
-    """Read once, when the first message is parsed (the core imports this module, not YAML)."""
-    import yaml  # a parser's data, loaded lazily: importing the core loads no I/O library
-
-    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "rules" / "bounces.yaml").read_text("utf-8"))
-    return _Words(_alternation(data["daemon_senders"]), _alternation(_per_language(data["failure"])),
-                  _alternation(_per_language(data["delay"])), _alternation(_per_language(data["moderation"])))
-
-
 _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 _HEADER_LINE = re.compile(r"^(received|message-id|from|to|subject|date|return-path|mime-version|content-type"
                           r"|x-mailer|reply-to|cc):[ \t]", re.IGNORECASE | re.MULTILINE)
@@ -360,14 +331,17 @@ _REPORT_WINDOW = 6000  # a report says what happened near its top; the rest is t
 
 
 def daemon_sender(headers: Mapping[str, str]) -> bool:
-    """Whether the sender reads as a mail system, not a person: the null return path, a
-    mailer-daemon's or a gateway's local part (`e500_smtp_mail_service@`, `imss@`, `ndr@`,
-    `list-owner@`), or a mail system's display name. One piece of evidence, never proof."""
+    """Whether the sender reads as a mail system, not a person: the null return path, no
+    address in From, a mailer-daemon's or a gateway's local part (`e500_smtp_mail_service@`,
+    `imss@`, `ndr@`, `list-owner@`), or a mail system's display name. One piece of evidence,
+    never proof."""
     return_path = headers.get("return-path")
     if return_path is not None and return_path.strip().strip("<>").strip() == "":
         return True
     local, name = _local_part(headers.get("from", ""))
-    return local in _BOUNCE_LOCALS or bool(_words().daemon.search(local)) or bool(_DAEMON_NAMES.search(name))
+    if not local:
+        return True  # from no address at all (`"Jetmail System" <>`, McAfee's): no person writes so
+    return local in _BOUNCE_LOCALS or bool(words().daemon.search(local)) or bool(_DAEMON_NAMES.search(name))
 
 
 _MACHINE_FIELDS = frozenset({"received", "message-id", "return-path", "mime-version", "content-type", "x-mailer"})
@@ -387,15 +361,6 @@ def _is_reply(headers: Mapping[str, str]) -> bool:
     person's reply quotes what it answers and may attach it, and SPSE's troubles are sending
     troubles ("tidak bisa kirim penawaran"): quote and words together are no bounce then."""
     return bool(headers.get("in-reply-to", "").strip()) or bool(_REPLY.match(headers.get("subject", "")))
-
-
-def failure_words(text: str, own: str = "") -> bool:
-    """Whether a report's top states a delivery failure and names a failed address (one that
-    is not the report's own sender, `own`)."""
-    head = text[:_REPORT_WINDOW]
-    if not _words().failure.search(head):
-        return False
-    return any(a.lower() != own.lower() for a in _ADDRESS.findall(head))
 
 
 def returns_a_mail(headers: Mapping[str, str], text: str,
@@ -418,10 +383,10 @@ def returns_a_mail(headers: Mapping[str, str], text: str,
 def _failed_in_own_words(text: str, sender: str) -> set[str]:
     """The addresses (but the `sender`'s) that the words above a reply's quote report a
     delivery failure for; none when those words report no failure."""
-    if not _words().failure.search(text[:_REPORT_WINDOW]):
+    if not words().failure.search(text[:_REPORT_WINDOW]):
         return set()  # most replies: no need to read further
     own = new_text(text[:_REPORT_WINDOW * 4])[:_REPORT_WINDOW]
-    if not _words().failure.search(own):
+    if not words().failure.search(own):
         return set()
     return {a.lower() for a in _ADDRESS.findall(own)} - {sender}
 
@@ -436,34 +401,70 @@ def evidence_bounce(headers: Mapping[str, str], text: str, quoted_copy: bool,
                     carried: tuple[frozenset[str], frozenset[str]] | None = None) -> str | None:
     """SPEC 5: a bounce or a moderation notice that no standard shapes (Exchange, Lotus
     Notes, GroupWise, qmail, antivirus and spam gateways, a list holding the mail), by
-    combined evidence: delivery-failure wording with a failed address, and a mail system's
-    sender or a quoted copy of a mail (`quoted_copy`: an attached message or its headers).
-    Never the subject alone; a person forwarding a bounce ("Fwd: Undelivered ...") or
-    replying with a mail attached is one unless the sender too is a mail system, or the reply
-    returns a mail as a report does (`returns_a_mail`). The reason with a mail system's sender is
-    strong (`bounce: failure report from a mail system`); a quote alone is weak evidence
-    (`bounce: failure report quoting a mail`): such mail is never answered, and, matching no
-    ticket, still reaches staff."""
+    its structure: failure wording at its top, and a mail system's sender with a failed
+    address or the returned mail (`quoted_copy`: an attached message or its headers;
+    `carried`: that mail's sender and recipients), or, from an ordinary address, the words
+    of a mail system (`_from_an_ordinary_address`). Whatever mail it returns, ours or not
+    (backscatter), and whether it quotes it or not. Never the subject alone; a person
+    forwarding a bounce ("Fwd: Undelivered ...") is none, and a person replying is none
+    unless their reply is a report (`_reply_reporting`). Such mail is never answered;
+    matching no ticket, it is recorded, as every report of mail the unit never sent is."""
     daemon = daemon_sender(headers)
     if not daemon and (_is_forward(headers) or _is_reply(headers)):
         return _reply_reporting(headers, text, carried)
     copy = quoted_copy or quotes_headers(text[:_REPORT_WINDOW * 4])
     if _held_for_moderation(headers, text, daemon or copy):
         return "list: held for moderation"
-    return _failure_report(headers, text, daemon, copy)
-
-
-def _failure_report(headers: Mapping[str, str], text: str, daemon: bool, copy: bool) -> str | None:
-    """A report of a delivery failure (`failure_words`, naming an address but the sender's),
-    strong from a mail system (`daemon`), weak with a copy of a mail alone (`copy`)."""
-    if not failure_words(text, _sender_address(headers) or _local_part(headers.get("from", ""))[0]):
-        return None
     if daemon:
-        return "bounce: failure report from a mail system"
-    return _QUOTING if copy else None
+        return _from_a_mail_system(headers, text, copy)
+    return _from_an_ordinary_address(headers, text, copy, carried)
 
 
+_FROM_A_SYSTEM = "bounce: failure report from a mail system"
 _QUOTING = "bounce: failure report quoting a mail"
+_IN_ITS_WORDS = "bounce: failure report in a mail system's words"
+
+
+def _from_a_mail_system(headers: Mapping[str, str], text: str, copy: bool) -> str | None:
+    """A mail system's report: failure wording with a failed address or the returned mail
+    (Exim's "A message that you sent could not be delivered to one or more of its
+    recipients", naming none, with the mail attached), or a delay ("will continue to try")
+    for an address it names."""
+    head = text[:_REPORT_WINDOW]
+    if words().failure.search(head):
+        return _FROM_A_SYSTEM if copy or _named(head, _own(headers)) else None
+    if words().delay.search(head) and _named(head, _own(headers)):
+        return "bounce: delay report from a mail system"
+    return None
+
+
+def _from_an_ordinary_address(headers: Mapping[str, str], text: str, copy: bool,
+                              carried: tuple[frozenset[str], frozenset[str]] | None) -> str | None:
+    """A report from an ordinary address: failure wording at its top, a failed address (named,
+    else the returned mail's recipients), and its own words a mail system's (`report_voice`:
+    "Your message could not be delivered to", "host mx said: 550"), or a returned mail with
+    the address named. Never when they speak of the writer's own mail (`person_voice`):
+    "penawaran saya gagal terkirim ke pokja@..." is a person's, whatever it pastes or attaches."""
+    head = text[:_REPORT_WINDOW]
+    if not words().failure.search(head):
+        return None
+    own = new_text(text[:_REPORT_WINDOW * 4])[:_REPORT_WINDOW]
+    if person_voice(own):
+        return None
+    named = _named(head, _own(headers))
+    if report_voice(own) and (named or (carried is not None and carried[1])):
+        return _QUOTING if copy else _IN_ITS_WORDS
+    return _QUOTING if copy and named else None
+
+
+def _own(headers: Mapping[str, str]) -> str:
+    """The report's own sender, which a report names as no failed address."""
+    return _sender_address(headers) or _local_part(headers.get("from", ""))[0]
+
+
+def _named(head: str, own: str) -> bool:
+    """Whether a report's top names an address but its own sender's."""
+    return any(a.lower() != own.lower() for a in _ADDRESS.findall(head))
 
 
 def _is_forward(headers: Mapping[str, str]) -> bool:
@@ -473,17 +474,21 @@ def _is_forward(headers: Mapping[str, str]) -> bool:
 
 def _reply_reporting(headers: Mapping[str, str], text: str,
                      carried: tuple[frozenset[str], frozenset[str]] | None) -> str | None:
-    """A person's reply or forward is no bounce, unless a reply returns a mail as a
-    gateway's report does (`returns_a_mail`)."""
-    if _is_forward(headers) or not returns_a_mail(headers, text, carried):
-        return None
-    return _QUOTING
+    """A person's reply or forward is no bounce, unless a reply is a gateway's report: it
+    returns a mail (`returns_a_mail`), or its own words are a mail system's telling the
+    reader their mail failed for an address, quoting nothing ("RE: ... (delivery failed)",
+    "Your message could not be delivered to <address>", issue 58)."""
+    if _is_forward(headers) or not words().failure.search(text[:_REPORT_WINDOW]):
+        return None  # most replies: no failure to weigh
+    if returns_a_mail(headers, text, carried):
+        return _QUOTING
+    return _from_an_ordinary_address(headers, text, False, carried)
 
 
 def _held_for_moderation(headers: Mapping[str, str], text: str, machine: bool) -> bool:
     """A list's notice that it holds a mail for its moderator: the words, from a mail system or
     with a copy of the mail (`machine`), or through a list."""
-    if not _words().moderation.search(text[:_REPORT_WINDOW]):
+    if not words().moderation.search(text[:_REPORT_WINDOW]):
         return False
     return machine or any(n in headers for n in _LIST_HEADERS)
 
@@ -492,16 +497,19 @@ _DSN_RECORD = re.compile(r"^([a-z-]+)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.IGNOR
 _ACTIONS = ("failed", "delayed", "delivered", "relayed", "expanded")
 
 
-def delivery_report(reports: Iterable[str], text: str, ours: Iterable[str] = ()) -> DeliveryReport | None:
+def delivery_report(reports: Iterable[str], text: str, ours: Iterable[str] = (),
+                    returned_to: Iterable[str] = ()) -> DeliveryReport | None:
     """What a bounce says (SPEC 5): from its delivery-status parts (`reports`, RFC 3464),
     else from DSN fields in its text, else from its words: a delay ("THIS IS A WARNING
     ONLY", "will be retried") or, by default, a failure. Per recipient, the worst action
     wins: one failed recipient is a failure. `ours`: addresses and Message-IDs a report in
-    words names that are no failed recipient (the report's own To, the returned mail's ids)."""
+    words names that are no failed recipient (the report's own To, the returned mail's ids);
+    `returned_to`: the recipients of the mail it returns, for a report that names none (Exim's
+    "could not be delivered to one or more of its recipients")."""
     found = _first_records((*reports, *((text,) if dsn_fields(text) else ())))
     if found:
         return min(found, key=_severity)
-    return _report_in_words(text, ours)
+    return _report_in_words(text, ours, returned_to)
 
 
 def _first_records(reports: tuple[str, ...]) -> list[DeliveryReport]:
@@ -518,14 +526,16 @@ def _severity(record: DeliveryReport) -> int:
     return _ACTIONS.index(record.action) if record.action in _ACTIONS else len(_ACTIONS)
 
 
-def _report_in_words(text: str, ours: Iterable[str]) -> DeliveryReport:
+def _report_in_words(text: str, ours: Iterable[str], returned_to: Iterable[str] = ()) -> DeliveryReport:
     """A report that gives no DSN fields, read from its words: the addresses near its top (but
-    `ours`), its first line of failure words, and a delay when it says so without a 5.x.x."""
+    `ours`; else those the returned mail went to), its first line of failure words, and a delay
+    when it says so without a 5.x.x."""
     head = text[:_REPORT_WINDOW]
     skip = {a.lower() for a in ours}
-    addresses = tuple(dict.fromkeys(a.lower() for a in _ADDRESS.findall(head) if a.lower() not in skip))[:5]
-    line = next((x.strip() for x in head.splitlines() if _words().failure.search(x)), "")
-    if _words().delay.search(head) and not re.search(r"\b5\.\d{1,3}\.\d{1,3}\b", head):
+    addresses = tuple(dict.fromkeys(a.lower() for a in _ADDRESS.findall(head) if a.lower() not in skip))[:5] \
+        or tuple(sorted(a.lower() for a in returned_to))[:5]
+    line = next((x.strip() for x in head.splitlines() if words().failure.search(x)), "")
+    if words().delay.search(head) and not re.search(r"\b5\.\d{1,3}\.\d{1,3}\b", head):
         return DeliveryReport("delayed", "", addresses, line[:300])
     return DeliveryReport("failed", "", addresses, line[:300])
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from mailbot.core.model import Attachment
 from mailbot.parsers.attachments import body_and_attachments
-from mailbot.parsers.auto import automatic_reason, bounce_reason, dsn_fields, evidence_bounce
+from mailbot.parsers.auto import automatic_reason, bounce_reason, dsn_fields, evidence_bounce, is_list_reason
 from mailbot.parsers.header_blocks import quoted_parties
 from mailbot.parsers.headers import header_text, message_id
 from mailbot.parsers.mime_tree import (
@@ -58,6 +58,8 @@ def body_and_kind(leaves: list[Leaf], headers: Mapping[str, str], defects: dict[
     if auto_reason is None and is_bounce:
         auto_reason = "bounce: delivery-status part"
     text, attachments = body_and_attachments(leaves, is_bounce, defects)
+    if auto_reason is not None and not is_bounce and not _person_behind(auto_reason):
+        return _a_report_among(leaves, headers, defects, Body(text, attachments, auto_reason, False))
     if auto_reason is not None:
         return Body(text, attachments, auto_reason, is_bounce)
     if dsn_fields(text):
@@ -84,6 +86,20 @@ def _by_evidence(leaves: list[Leaf], headers: Mapping[str, str], defects: dict[s
     # the returned mail is no file of the sender's, as in any bounce
     text, attachments = body_and_attachments(leaves, True, defects)
     return Body(text, attachments, reason, True)
+
+
+def _person_behind(reason: str) -> bool:
+    """Whether automatic mail may carry a person's words: a list's post, a web form's mail
+    from a no-reply address on someone's behalf (`core.classify.on_behalf`)."""
+    return is_list_reason(reason) or reason == "noreply sender"
+
+
+def _a_report_among(leaves: list[Leaf], headers: Mapping[str, str], defects: dict[str, None], auto: Body) -> Body:
+    """Automatic mail no header calls a bounce (`Precedence: bulk`, the null return path, from
+    no address: `"Jetmail System" <>`): a bounce when its evidence says so (`_by_evidence`),
+    recorded as one and attached to the ticket of the mail it returns; else as it was."""
+    found = _by_evidence(leaves, headers, defects, Body(auto.text, auto.attachments, None, False))
+    return found if found.is_bounce else auto
 
 
 def carried(leaves: list[Leaf]) -> tuple[frozenset[str], frozenset[str]] | None:

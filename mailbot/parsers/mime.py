@@ -25,7 +25,7 @@ from mailbot.core.model import SYNTHETIC_ID_DOMAIN, Address, DeliveryReport, Inb
 from mailbot.errors import BadMessageError, RefusedMessageError
 from mailbot.parsers.attachments import sealed
 from mailbot.parsers.auto import automatic_reason, bounce_subject, delivery_report
-from mailbot.parsers.bounce_parts import Body, body_and_kind, bounced_ids
+from mailbot.parsers.bounce_parts import Body, body_and_kind, bounced_ids, carried
 from mailbot.parsers.charsets import WEAK_CHARSETS, codec_for, guess_charset
 from mailbot.parsers.headers import (
     angle_addr,
@@ -264,7 +264,8 @@ def _delivery(found: list[Leaf], body: Body, ours: tuple[str, ...]) -> DeliveryR
     if not body.is_bounce:
         return None
     reports = [part_text(leaf.part, {}) for leaf in found if leaf.ctype in DSN_PARTS]
-    return delivery_report(reports, body.text, ours)
+    returned = carried(found)
+    return delivery_report(reports, body.text, ours, returned[1] if returned else ())
 
 
 def _precedence_only(headers: dict[str, str], body: Body) -> bool:
