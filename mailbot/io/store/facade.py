@@ -188,6 +188,7 @@ class Store:
     waiting_openings = _PartMethod("_messages", Messages.waiting_openings)
     mail_on_tickets = _PartMethod("_messages", Messages.mail_on_tickets)
     received_from_domain = _PartMethod("_messages", Messages.received_from_domain)
+    earlier_texts = _PartMethod("_messages", Messages.earlier_texts)
     expose = _PartMethod("_messages", Messages.expose)
     exposure = _PartMethod("_messages", Messages.exposure)
 
