@@ -19,12 +19,19 @@ Two shares, over the cases with a signature and over every case:
   cut        a line of the writer's text is missing (must be zero: a cut of real words is
              worse than a signature kept)
 
-Run: .venv/bin/python bench/signatures.py [-v]   (-v prints every case not kept out, every cut)
+Run: .venv/bin/python bench/signatures.py [-v] [--time]   (-v prints every case not kept out, every cut)
+
+`--time`: what the step costs on intake's hot path: `parse_message` over 300 of
+bench/ingest.py's generated requests (median of 9 passes), and the signature step of a staff
+reply with five earlier mails of its writer (median per reply).
 """
 
 from __future__ import annotations
 
+import random
+import statistics
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -111,7 +118,38 @@ def readings(cases: list[Case]) -> list[tuple[Case, dict[str, str]]]:
     return found
 
 
+def timing() -> None:
+    """The cost of parsing and of the signature step (see the module docstring)."""
+    sys.path.insert(0, str(DATA.parents[1]))  # bench/ingest.py's mail, as `python bench/...` runs it
+    from bench.ingest import request
+
+    rng = random.Random(20261122)
+    raws = [request(rng, i, f"pengguna{i}@vendor.test") for i in range(300)]
+    passes = []
+    for _ in range(9):
+        start = time.perf_counter()
+        for raw in raws:
+            parse_message(raw)
+        passes.append(time.perf_counter() - start)
+    print(f"parse_message over 300 ingest requests: median {statistics.median(passes) * 1000:.0f} ms "
+          f"({statistics.median(passes) / 300 * 1000:.2f} ms a message), best {min(passes) * 1000:.0f} ms")
+    texts = [parse_message(raw).text for raw in raws[:60]]
+    signature = "\n\nSari Wulandari\nHelpdesk LPSE Uji"
+    for label, earlier in (("not", texts[:5]), ("", tuple(t + signature for t in texts[:5]))):
+        writer = Writer(("Sari Wulandari", "sari.wulandari"), "Helpdesk LPSE Uji", tuple(earlier))
+        costs = []
+        for text in texts:
+            start = time.perf_counter()
+            unsigned(text + signature, writer)
+            costs.append(time.perf_counter() - start)
+        print(f"signature step, 5 earlier mails {label or 'all'} signed alike: median "
+              f"{statistics.median(costs) * 1e6:.0f} us a reply")
+
+
 def main() -> None:
+    if "--time" in sys.argv:
+        timing()
+        return
     verbose = "-v" in sys.argv
     results = readings(load())
     signed = [(c, r) for c, r in results if c.signature]

@@ -33,6 +33,7 @@ _MAX_LINES = 10  # the non-blank lines a signature has at most
 _MAX_WORDS = 12
 _MAX_CHARS = 90
 _EARLIER = 5  # earlier mails read for a learned signature
+_EARLIER_CHARS = 20_000  # of each, the start (where a top-posted reply's own text and signature are)
 # A closing salutation on a line of its own, Indonesian and English, a comma or full stop after it.
 _SIGN_OFF = re.compile(
     r"^\W*(?:salam(?: hormat| hangat| sukses)?|hormat (?:saya|kami)|wassalam\w*|terima ?kasih|trims|makasih|"
@@ -138,7 +139,9 @@ def _shared(ends: list[str], earlier: str) -> int:
     """How many of the last non-blank lines `ends` (last first, normalised) also end the new
     text of an earlier mail; never all of that mail's lines (a short reply typed twice is no
     signature)."""
-    theirs = [_norm(line) for line in new_text(earlier).split("\n") if line.strip()]
+    if not ends or ends[0] not in _norm(earlier):
+        return 0  # its last line is nowhere in that mail: no need to read it (intake's hot path)
+    theirs = [_norm(line) for line in new_text(earlier[:_EARLIER_CHARS]).split("\n") if line.strip()]
     shared = 0
     while shared < min(len(ends), len(theirs) - 1, _MAX_LINES) and ends[shared] == theirs[-1 - shared]:
         shared += 1

@@ -31,7 +31,8 @@ _ENDS_IN_ADDRESS = re.compile(r"(?:>|@\S{1,200}|\))\s*$")
 # "molly <molly@example.com> wrote:" alone on its line: a reply header even where the client
 # stripped the `>` marks of the quote under it (no sentence names an address so and stops)
 _NAMED_ADDRESS_VERB = re.compile(
-    rf"^[^<>:\n]{{1,80}}<[^\s<>@]{{1,200}}@[^\s<>]{{1,200}}>\s*(?:{alternation('reply_verbs')})\s*[:：]$", re.IGNORECASE)
+    rf"^[^<>:\n]{{1,80}}<[^\s<>@]{{1,200}}@[^\s<>]{{1,200}}>\s*(?:{alternation('reply_verbs')})\s*[:：]$",
+    re.IGNORECASE)
 _HEADER_TAIL = re.compile(rf"^>+\s*(?:(?:{alternation('reply_verbs')})\s*)?[:：]?$", re.IGNORECASE)
 WORD_LEAD = re.compile(rf"(?:{alternation('header_leads')})(?!\w)", re.IGNORECASE)
 _LEAD_INSIDE = re.compile(rf"(?:(?<=\s)|(?<=-))(?:{alternation('header_leads')})(?!\w)", re.IGNORECASE)
