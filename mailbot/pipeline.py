@@ -37,6 +37,7 @@ from mailbot.core.model import (
     Send,
     Ticket,
 )
+from mailbot.core.own_signature import without_own_signature
 from mailbot.core.plan import Planned, Setup, plan
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import exposed, trust_of
@@ -163,6 +164,7 @@ class Pipeline:
     def process(self, box: MailboxConfig, arrival: Arrival, now: datetime) -> Ready | Duplicate:
         """Parse, look up, classify, trust, decide and plan one message (no writes)."""
         msg = on_behalf(self.parse(arrival), box, self.cfg.escalation.senders)  # pure: bytes -> InboundMessage
+        msg = without_own_signature(msg, lookup.writer(self.store, box, self.cfg, msg, now))  # * read: issue 59
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg,  # * read
                              now, arrival.received_at)
         msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?

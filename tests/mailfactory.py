@@ -132,6 +132,26 @@ def reply_as_client(original: EmailMessage, sender: str, new_text: str, *, to: s
     return mail(sender, subject, body, to=to, in_reply_to=mid, references=refs)
 
 
+def reply_as_alpine(original: EmailMessage, sender: str, new_text: str, signature: str, *, name: str = "",
+                    to: str = UNIT) -> bytes:
+    """A reply the way Alpine 2.26 writes one with its defaults: format=flowed plain text, the
+    signature file's lines under the new text with no `-- ` line (`enable-sigdashes` is off) and
+    above the quoted mail (`signature-at-bottom` is off), then "On DATE, NAME wrote:" and the quote."""
+    quoted = "\r\n".join(("> " + line).rstrip() for line in text_of(original).splitlines())
+    display, _, _ = str(original["From"]).partition(" <")
+    body = (f"{new_text}\r\n\r\n{signature}\r\n\r\nOn Mon, 23 Nov 2026, {display.strip(chr(34))} wrote:\r\n"
+            f"\r\n{quoted}\r\n").replace("\r\n", "\n").replace("\n", "\r\n")
+    mid = str(original["Message-ID"])
+    head = (f"Date: {format_datetime(datetime.now(ZoneInfo('Asia/Jakarta')))}\r\n"
+            f"From: {f'{name} <{sender}>' if name else sender}\r\nTo: {to}\r\n"
+            f"Subject: Re: {original['Subject']}\r\n"
+            f"Message-ID: {make_msgid(idstring='alpine.DEB.2.26', domain=sender.split('@')[1])}\r\n"
+            f"In-Reply-To: {mid}\r\nReferences: {mid}\r\nUser-Agent: Alpine 2.26 (DEB 1 2022-06-03)\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; format=flowed; charset=UTF-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n")
+    return (head + body).encode()
+
+
 def of_kind(messages: list[EmailMessage], kind: str) -> list[EmailMessage]:
     """The messages of one mailbot mail kind (X-Mailbot-Kind), e.g. to ignore a daily digest."""
     return [m for m in messages if m["X-Mailbot-Kind"] == kind]

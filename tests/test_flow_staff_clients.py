@@ -375,8 +375,9 @@ def test_outlook_rich_text_winmail_dat_reaches_the_requester_as_its_files(env):
 def test_a_divider_staff_type_keeps_the_text_below_it_for_the_requester(env):
     """SPEC E6: the staff reply's body reaches the requester whole. Staff who type a rule of
     underscores between the steps and their closing lines: the requester got the steps and
-    nothing of "Jika masih gagal ..." or the sign-off below the rule; Outlook's own rule over
-    its Dari/Dikirim block still starts the quoted history, which never reaches them (SPEC 4)."""
+    nothing of "Jika masih gagal ..." below the rule; Outlook's own rule over its
+    Dari/Dikirim block still starts the quoted history, which never reaches them (SPEC 4). The
+    sign-off and name under it are the staff member's signature (issue 59 point 1): not relayed."""
     servers, config = env
     notice = _open(servers, config)
     typed = ("Pak Budi, silakan ikuti langkah berikut:\r\n1. Buka menu Lupa Password\r\n"
@@ -385,6 +386,7 @@ def test_a_divider_staff_type_keeps_the_text_below_it_for_the_requester(env):
     mf.deliver(servers, config, _outlook_reply(notice, mf.STAFF[0], typed, rule="_" * 32))
     relayed = mf.text_of(mf.latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
     assert "2. Masukkan email terdaftar\n\n" + "_" * 30 + "\n\nJika masih gagal, hapus cache browser" in relayed
-    assert "Terima kasih,\nAndi" in relayed
+    assert "Jika masih gagal, hapus cache browser lalu coba lagi." in relayed
+    assert "Andi" not in relayed  # issue 59: the closing "Terima kasih, / Andi" is the writer's signature
     for history in ("Dari: Helpdesk LPSE Uji", "Dikirim:", "akun SPSE saya terkunci sejak kemarin", "_" * 32):
         assert history not in relayed, history

@@ -21,6 +21,7 @@ from mailbot.io import schema
 from mailbot.io.migrations import MIGRATIONS, SCHEMA_VERSION
 from mailbot.io.store import BLOB_PIECE, Store
 from mailbot.io.store.postgres import display, placeholders
+from mailbot.io.store.times import ts
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -419,3 +420,24 @@ def wait_until(check, seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return check()
+
+
+def test_a_senders_earlier_mail_reads_back_newest_first(store_location):
+    """Issue 59: a staff member's signature is learned from their latest mail to the mailbox
+    (`Store.earlier_texts`): theirs only, received only, from `since` on, newest first."""
+    store = Store(store_location)
+    try:
+        with store.unit_of_work():
+            for n, (sender, direction, days) in enumerate([
+                    ("sari@lpse.test", "in", 10), ("sari@lpse.test", "in", 2), ("andi@lpse.test", "in", 1),
+                    ("sari@lpse.test", "out", 1), ("sari@lpse.test", "in", 400), ("sari@lpse.test", "in", 3)]):
+                at = ts(NOW - timedelta(days=days))
+                store.record_message(mailbox="t", message_id=f"m{n}@x", direction=direction, role="staff",
+                                     ticket_id=None, kind="staff_reply", sender=sender, recipients="", subject="s",
+                                     at=at, archive_path=None, size=1, attachments=0, body="", full_text=f"text {n}",
+                                     received_at=at, content_hash=None)
+        assert store.earlier_texts("t", "Sari@lpse.test", NOW - timedelta(days=180)) == ["text 1", "text 5", "text 0"]
+        assert store.earlier_texts("t", "sari@lpse.test", NOW - timedelta(days=180), limit=2) == ["text 1", "text 5"]
+        assert store.earlier_texts("other", "sari@lpse.test", NOW - timedelta(days=180)) == []
+    finally:
+        store.close()

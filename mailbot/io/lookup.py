@@ -30,8 +30,9 @@ from mailbot.core.lifecycle import (
 )
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.loops import domain_of, looping
-from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
+from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.model import Audience, InboundMessage, Refusal, Role, State, Ticket
+from mailbot.core.own_signature import Writer
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.reusable import Requester, link_domains, unfit
@@ -75,6 +76,23 @@ def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[in
         if latest.body.strip() or (archived is not None and for_requester(list(archived.attachments), box)):
             found.add(ticket_id)
     return frozenset(found)
+
+
+# how far back a staff member's earlier mail is read for their signature (`writer`)
+_SIGNED_SINCE = timedelta(days=180)
+
+
+def writer(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage, now: datetime) -> Writer | None:
+    """Who wrote a staff, coordinator's or head's mail, as `own_signature` reads their
+    signature: their names (From, the configuration's, the address's local part), the unit's
+    name, and their latest earlier mail to this mailbox (issue 59); None for anyone else."""
+    address = msg.from_addr.addr
+    if role_of(address, box, cfg.escalation.senders) not in STAFF_ROLES:
+        return None
+    configured = box.staff_name(address)
+    names = (msg.from_addr.name, configured if configured != address else "", address.partition("@")[0])
+    earlier = store.earlier_texts(box.name, address, now - _SIGNED_SINCE)
+    return Writer(tuple(n for n in names if n), box.display_name, tuple(earlier))
 
 
 def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage,

@@ -27,7 +27,11 @@ _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _QUOTED_SUBJECT = re.compile(r"\[[^\[\]]{0,40}#\s?[\w-]{1,30}\]")
 ONE_LINE_OUTLOOK = re.compile(
     r"^\s*\*?(?:from|dari|de|von|van|da|fra)\*?\s*:.{1,300}?"
-    r"\b(?:sent|dikirim|date|tanggal|envoy[ée]|gesendet|verzonden|inviato|enviado)\*?\s*:",
+    r"\b(?:sent|dikirim|date|tanggal|envoy[ée]|gesendet|verzonden|inviato|enviado)\*?\s*:"
+    # the date first, then From and To or Subject, all on one line (a block whose line breaks
+    # a web client lost: "Date: Tue, 2 Oct 2012 02:35:10 +0000 From: a@b To: C Subject: D")
+    r"|^\s*\*?(?:date|tanggal|sent|dikirim)\*?\s*:.{1,120}?\b(?:from|dari)\*?\s*:.{1,300}?"
+    r"\b(?:to|kepada|subject|subjek|perihal)\*?\s*:",
     re.IGNORECASE,
 )
 UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")

@@ -28,6 +28,11 @@ _EMAIL = re.compile(r"[^\s<>()\"']{1,200}@[^\s<>()\"']{1,200}")
 _DIGIT = re.compile(r"\d")
 _ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*[:：]$")
 _ENDS_IN_ADDRESS = re.compile(r"(?:>|@\S{1,200}|\))\s*$")
+# "molly <molly@example.com> wrote:" alone on its line: a reply header even where the client
+# stripped the `>` marks of the quote under it (no sentence names an address so and stops)
+_NAMED_ADDRESS_VERB = re.compile(
+    rf"^[^<>:\n]{{1,80}}<[^\s<>@]{{1,200}}@[^\s<>]{{1,200}}>\s*(?:{alternation('reply_verbs')})\s*[:：]$",
+    re.IGNORECASE)
 _HEADER_TAIL = re.compile(rf"^>+\s*(?:(?:{alternation('reply_verbs')})\s*)?[:：]?$", re.IGNORECASE)
 WORD_LEAD = re.compile(rf"(?:{alternation('header_leads')})(?!\w)", re.IGNORECASE)
 _LEAD_INSIDE = re.compile(rf"(?:(?<=\s)|(?<=-))(?:{alternation('header_leads')})(?!\w)", re.IGNORECASE)
@@ -105,7 +110,7 @@ def _may_extend(joined: str, part: str, parts: int, led: bool) -> bool:
 def _ends_header(lines: list[str], joined: str, end: int, led: bool) -> bool:
     """Whether `joined`, the lines before `end`, is a whole reply header."""
     quoted = quote_follows(lines, end)
-    if looks_like_reply_header(joined) and (led or quoted):
+    if looks_like_reply_header(joined) and (led or quoted or bool(_NAMED_ADDRESS_VERB.match(joined))):
         return True
     # "2011/4/7 Nathan <support@example.com>" over a quote
     return (quoted and bool(_ENDS_IN_ADDRESS.search(joined)) and bool(_DIGIT.search(joined))

@@ -191,6 +191,7 @@ class Store:
     mail_on_tickets = _PartMethod("_messages", Messages.mail_on_tickets)
     received_from_domain = _PartMethod("_messages", Messages.received_from_domain)
     said_by = _PartMethod("_messages", Messages.said_by)
+    earlier_texts = _PartMethod("_messages", Messages.earlier_texts)
     expose = _PartMethod("_messages", Messages.expose)
     exposure = _PartMethod("_messages", Messages.exposure)
 

@@ -127,6 +127,15 @@ class Messages:
             "order by id desc limit 50", [mailbox, ts(since), sender.lower()])
         return [str(r["body"]) for r in rows if r["body"] and r["ticket_id"] not in other_than]
 
+    def earlier_texts(self, mailbox: str, sender: str, since: datetime, limit: int = 5) -> list[str]:
+        """The whole text of this sender's latest mails to the mailbox from `since` on, newest
+        first: a staff member's own signature repeats at their end (`core.own_signature`)."""
+        rows = self.db.query(
+            "select full_text from messages where id in (select id from messages where mailbox = ? and "
+            "direction = 'in' and sender = ? and at >= ? order by at desc limit ?) order by at desc",
+            [mailbox, sender.lower(), ts(since), limit])
+        return [r["full_text"] for r in rows if r["full_text"]]
+
     def received_from_domain(self, mailbox: str, domain: str, since: datetime) -> list[tuple[str, str, str]]:
         """(sender, subject, new text) of the mail received from `domain` since then (issue 37)."""
         rows = self.db.execute(
