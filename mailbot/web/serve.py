@@ -17,7 +17,11 @@ only read, never made. Its own small state (the sign-in links used, `used_file`)
 from __future__ import annotations
 
 import argparse
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from mailbot.config import data_folder
 from mailbot.core.settings import Config
@@ -62,12 +66,36 @@ def cmd_web(cfg: Config, args: argparse.Namespace) -> int:
         raise ConfigError("web: not configured: add a web: block (listen, url, status_link_days) to serve the window")
     store = open_store(cfg)
     window = Window(cfg, store, read_key(cfg.secret_key_file), used_file=used_file(cfg))
+    # access_log off: uvicorn's line prints the path, where a link's token stands (`guard.Guard` logs instead);
+    # proxy headers: the client's address as the reverse proxy on this host forwards it (the sign-in limits)
+
+    class Server(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with _stopped_by_signal(self):
+                yield
+
+    server = Server(uvicorn.Config(build_app(window), host=cfg.web.host, port=cfg.web.port, access_log=False,
+                                   log_config=None, proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1",
+                                   server_header=False, log_level=cfg.log.level))
     try:
-        # access_log off: uvicorn's line prints the path, where a link's token stands (`guard.Guard` logs instead);
-        # proxy headers: the client's address as the reverse proxy on this host forwards it (the sign-in limits)
-        uvicorn.run(build_app(window), host=cfg.web.host, port=cfg.web.port, access_log=False, log_config=None,
-                    proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1", server_header=False,
-                    log_level=cfg.log.level)
+        server.run()
     finally:
         store.close()
     return EX_OK
+
+
+@contextmanager
+def _stopped_by_signal(server: Any) -> Iterator[None]:
+    """SIGTERM (systemd's stop) and SIGINT end the serving cleanly, and the command exits 0:
+    uvicorn's own handling raises the signal again once it stopped, which ends the process
+    by it."""
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    before = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
