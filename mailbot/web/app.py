@@ -255,5 +255,5 @@ def requester_status(window: Window, request: Request) -> Response:
 
 
 def stylesheet(window: Window, request: Request) -> Response:
-    css = resources.files("mailbot.web").joinpath("static", "gaya.css").read_text("utf-8")
+    css = resources.files("mailbot.web").joinpath("static").joinpath("gaya.css").read_text("utf-8")
     return Response(css, media_type="text/css", headers={"cache-control": "max-age=3600"})

@@ -34,6 +34,8 @@ STATES = tuple(str(s) for s in State)
 CATEGORIES = ("pengaduan", "pertanyaan", "konsultasi")
 UNCLOSED = "unclosed"  # the list's default: every state but closed
 # Whom a ticket in each state waits on (the holder of a ticket nobody was assigned)
+# The digest's "on whom" codes as the words' `roles` name them
+_ROLE = {"coordinators": "coordinator", "heads": "head", "lkpp": "lkpp", "staff": "staff", "requester": "requester"}
 _HOLDER = {"open": "staff", "answered": "requester", "escalated": "lkpp", "awaiting_info": "requester",
            "resolved": "requester"}
 
@@ -94,8 +96,9 @@ def _box(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, said: Words
     found, more = _listed(store, cfg, box, filters)
     if filters.overdue:
         found = [t for t in found if t.number in late]
+    rows = [{**row, "on_whom": _ROLE.get(str(row["on_whom"]).lower(), row["on_whom"])} for row in digest["tickets"]]
     return {"name": box.name, "display_name": box.display_name, "counts": digest["counts"],
-            "overdue": digest["tickets"], "overdue_count": digest["overdue_count"], "more": more,
+            "overdue": rows, "overdue_count": digest["overdue_count"], "more": more,
             "tickets": [_row(store, t, cfg.timezone, said, now, t.number in late) for t in found]}
 
 
