@@ -89,7 +89,7 @@ def test_the_head_signs_in_in_a_browser_and_reads_the_desk(desk):  # noqa: F811
 
 @pytest.mark.integration
 def test_a_requesters_link_in_a_browser_shows_their_ticket_and_a_tampered_one_nothing(desk):  # noqa: F811
-    servers, config, port = desk
+    servers, config, _port = desk
     [link] = [link for link in links_in(mf.text_of(mf.latest(servers, BUDI, "ack"))) if "/status/" in link]
     with serving(config, clock=lambda: LATER), browser() as driver:
         driver.get(link)
@@ -106,7 +106,7 @@ def test_a_requesters_link_in_a_browser_shows_their_ticket_and_a_tampered_one_no
 
 DAY = datetime(2026, 11, 23, 8, 30, tzinfo=WIB)  # a Monday
 CASES = (
-    ("budi@vendor.test", "Tidak bisa login SPSE, akun terkunci", "Sejak pagi akun saya terkunci setelah salah kata sandi."),
+    ("budi@vendor.test", "Tidak bisa login SPSE, akun terkunci", "Akun saya terkunci setelah salah kata sandi."),
     ("sari@dinas.test", "Dokumen penawaran gagal diunggah", "Unggah dokumen penawaran paket 12345 selalu gagal."),
     ("budi@vendor.test", "Cara mengubah data perusahaan", "Bagaimana mengubah alamat perusahaan di SIKaP?"),
     ("sari@dinas.test", "Jadwal tender tidak muncul", "Jadwal tahap pembuktian tidak tampil di halaman paket."),
