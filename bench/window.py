@@ -38,10 +38,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.tickets_search import fill  # noqa: E402
-from mailbot.core.web_tokens import session_token  # noqa: E402
-from mailbot.io.store import Store, ts  # noqa: E402
-from tests.webwindow import free_port, serving  # noqa: E402
+from bench.tickets_search import fill
+from mailbot.core.web_tokens import session_token
+from mailbot.io.store import Store, ts
+from tests.webwindow import free_port, serving
 
 NOW = datetime(2025, 12, 31, 5, 0, tzinfo=UTC)  # 12:00 WIB, a Wednesday
 HEAD = "kepala@batam.go.id"
