@@ -37,7 +37,7 @@ from mailbot.io.store import Store
 from mailbot.io.words import words
 from mailbot.reports.values import Month
 from mailbot.rules import load_rules
-from mailbot.web import desk, monthly, status
+from mailbot.web import desk, month_view, status
 from mailbot.web.guard import Guard
 from mailbot.web.pages import Pages
 from mailbot.web.signin import SignIns, boxes_of
@@ -200,7 +200,7 @@ def ticket(window: Window, request: Request) -> Response:
 def _box_and_month(window: Window, request: Request, person: Signed) -> tuple[MailboxConfig, Month]:
     boxes = window.boxes(person)
     box = next((b for b in boxes if b.name == request.query_params.get("kotak")), boxes[0])
-    return box, monthly.month_of(request.query_params.get("bulan"), window.clock(), window.cfg)
+    return box, month_view.month_of(request.query_params.get("bulan"), window.clock(), window.cfg)
 
 
 def summary(window: Window, request: Request) -> Response:
@@ -209,12 +209,12 @@ def summary(window: Window, request: Request) -> Response:
         return window.to_signin()
     box, month = _box_and_month(window, request, person)
     with window.lock:
-        html = monthly.summary_html(window.store, window.cfg, window.rules, window.calendar, box, month,
+        html = month_view.summary_html(window.store, window.cfg, window.rules, window.calendar, box, month,
                                     window.clock(), window.renderer)
     nav = window.pages.render("summary_nav.html", base=window.base, person=person, boxes=window.boxes(person),
                               box=box.name, month=str(month))
     page = html.replace("<body>", "<body>\n" + nav, 1)
-    return HTMLResponse(page, headers={"content-security-policy": monthly.page_policy(page)})
+    return HTMLResponse(page, headers={"content-security-policy": month_view.page_policy(page)})
 
 
 def download(window: Window, request: Request) -> Response:
@@ -222,11 +222,11 @@ def download(window: Window, request: Request) -> Response:
     if person is None:
         return window.to_signin()
     report, fmt = request.path_params["report"], request.path_params["fmt"]
-    if report not in ("rekap", "tamu") or fmt not in monthly.FORMATS:
+    if report not in ("rekap", "tamu") or fmt not in month_view.FORMATS:
         return window.page("not_found.html", 404, person=person)
     box, month = _box_and_month(window, request, person)
     with window.lock:
-        data, media, filename = monthly.report_file(window.store, window.cfg, box, month, report, fmt)
+        data, media, filename = month_view.report_file(window.store, window.cfg, box, month, report, fmt)
     return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
