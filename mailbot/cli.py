@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--mailbox")
     replay.add_argument("--dry-run", action="store_true")
     _report_parsers(sub)
+    sub.add_parser("web", help="the window (SPEC 13): read-only pages for staff, coordinators, heads and requesters")
     return parser
 
 
@@ -221,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mailbot.config import load_config
     from mailbot.io import logs
 
-    reads_only = (args.command in ("tickets", "ticket")
+    reads_only = (args.command in ("tickets", "ticket", "web")  # web: the SMTP password if readable, no IMAP one
                   or (args.command == "report" and not getattr(args, "send", False)))
     try:
         cfg = load_config(config_path(args.config), secrets=not reads_only)
@@ -1055,6 +1056,12 @@ def cmd_oauth(cfg: Config, args: argparse.Namespace) -> int:
     return EX_OK
 
 
+def cmd_web(cfg: Config, args: argparse.Namespace) -> int:
+    from mailbot.web.serve import cmd_web as serve  # Starlette and uvicorn only for `mailbot web`
+
+    return serve(cfg, args)
+
+
 COMMANDS = {
     "oauth": cmd_oauth,
     "run": cmd_run,
@@ -1068,6 +1075,7 @@ COMMANDS = {
     "replay": cmd_replay,
     "audit": cmd_audit,
     "report": cmd_report,
+    "web": cmd_web,
 }
 
 

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from mailbot.config_web import web_block
 from mailbot.core.settings import (
     AuthConfig,
     CalendarConfig,
@@ -685,7 +686,7 @@ TOP_KEYS = {
     "timezone", "database", "archive_dir", "rules_dir", "templates_dir", "language", "log", "calendar",
     "auth", "autoreply_limit", "ack_max_age_hours", "alert_after_minutes", "reopen_days",
     "secret_key_file", "escalation", "limits", "smtp", "mailboxes", "reports", "similar",
-    "database_password_file", "lease_seconds",
+    "database_password_file", "lease_seconds", "web",
 }
 
 
@@ -818,6 +819,7 @@ def parse_config(data: Any, path: Path) -> Config:
         mailboxes=mailboxes,
         reports=ReportsConfig(monthly=_bool(reports, "monthly", "reports", True)),
         similar=_similar(data.get("similar")),
+        web=web_block(data.get("web")),
     )
 
 

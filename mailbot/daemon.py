@@ -118,7 +118,8 @@ class App:
         self.health = Health()
         self.archive = Archive(cfg.archive_dir, cfg.limits)
         self.setups = {box.name: Setup(cfg, box, self.rules, self.calendar) for box in cfg.mailboxes}
-        composer = Composer(self.store, Renderer(cfg.templates_dir), self.archive, self.key, self.log)
+        composer = Composer(self.store, Renderer(cfg.templates_dir), self.archive, self.key, self.log,
+                            status_url=cfg.web.url if cfg.web else None)
         self.mailer = Notifier(composer, self.store, self.setups)
         self.alerts = Alerts(cfg, self.store, self.mailer, self.health, self.signals, self.clock, self.log,
                              direct=direct_alerts)
@@ -221,7 +222,7 @@ class App:
         store, archive (whose group it syncs) and renderer (whose template cache it fills)."""
         store = Store.of(self.cfg, synchronous="NORMAL")
         composer = Composer(store, Renderer(self.cfg.templates_dir), Archive(self.cfg.archive_dir, self.cfg.limits),
-                            self.key, self.log)
+                            self.key, self.log, status_url=self.cfg.web.url if self.cfg.web else None)
         return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes,
                       refused=refused_back)
 

@@ -190,17 +190,8 @@ class Timekeeper:
         return 1
 
     def overdue(self, box: MailboxConfig, now: datetime) -> list[tuple[Ticket, Overdue]]:
-        """Every overdue ticket of a mailbox with why, for the digest and `tickets --overdue`.
-
-        Only candidates are read (timers due or fired, unclosed tickets older than the
-        shortest resolution standard), so the work follows what is late.
-        """
-        shortest = min(self.rules.deadlines(p).resolution for p in (None, *PRIORITIES))
-        found: list[tuple[Ticket, Overdue]] = []
-        for ticket, timers in self.store.overdue_candidates(box.name, now, now - timedelta(hours=shortest)):
-            deadlines = self.rules.deadlines(ticket.priority)
-            found += [(ticket, o) for o in find_overdue(ticket, timers, now, self.calendar, deadlines)]
-        return found
+        """Every overdue ticket of a mailbox with why, for the digest and `tickets --overdue`."""
+        return overdue_of(self.store, self.rules, self.calendar, box.name, now)
 
     def send_digest(self, box: MailboxConfig, now: datetime) -> int:
         key = f"digest_last:{box.name}"
@@ -283,6 +274,21 @@ class Timekeeper:
 
 
 HELD_SHOWN = 50  # held acks the digest names one by one; the rest it counts
+
+
+def overdue_of(store: Store, rules: Rules, calendar: WorkCalendar, mailbox: str,
+               now: datetime) -> list[tuple[Ticket, Overdue]]:
+    """Every overdue ticket of a mailbox with why: the digest's, `tickets --overdue`'s and the
+    window's (SPEC 13), one reading for all three.
+
+    Only candidates are read (timers due or fired, unclosed tickets older than the
+    shortest resolution standard), so the work follows what is late.
+    """
+    shortest = min(rules.deadlines(p).resolution for p in (None, *PRIORITIES))
+    found: list[tuple[Ticket, Overdue]] = []
+    for ticket, timers in store.overdue_candidates(mailbox, now, now - timedelta(hours=shortest)):
+        found += [(ticket, o) for o in find_overdue(ticket, timers, now, calendar, rules.deadlines(ticket.priority))]
+    return found
 
 
 def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> dict[str, Any]:

@@ -21,10 +21,12 @@ import email
 import email.policy
 import errno
 import os
+import re
 import secrets
 import shutil
 import socket
 import sys
+import time
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -222,7 +224,57 @@ def run_demo(servers: LocalMailServers, cfg: Config, config_path: Path) -> str:
         number = parse_message(budi).subject.split("#", 1)[1].split("]", 1)[0]
         print()
         cli.main(["--config", str(config_path), "ticket", number])
+        show_window(servers, cfg, config_path)
     return number
+
+
+def _page_lines(html: str, *markers: str) -> list[str]:
+    """The lines of a page's text that hold one of `markers`, tags taken out."""
+    text = re.sub(r"<[^>]+>", " ", html.replace("&lt;", "<").replace("&gt;", ">"))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    found = [line for line in lines if line and "http" not in line and any(m in line for m in markers)]
+    return list(dict.fromkeys(found))
+
+
+def show_window(servers: LocalMailServers, cfg: Config, config_path: Path) -> None:
+    """6. The window (`mailbot web`, SPEC 13), served for a moment: Budi's status link from his
+    mail, and the head signed in by the link mailed to them."""
+    from tests.webwindow import Client, links_in, path_of, serving
+
+    if cfg.web is None or cfg.web.url is None:
+        return
+    if port_taken(cfg.web.port):
+        print(f"\n6. (the window's port {cfg.web.port} is in use: its step is left out)")
+        return
+    print(f"\n6. The window (mailbot web on {cfg.web.listen}): every mail to Budi links to his ticket's page")
+    head = cfg.mailboxes[0].heads[0]
+    budi = [link for raw in servers.fetch("budi@vendor.test") for link in links_in(_text(_parsed(raw)))
+            if "/status/" in link]
+    with serving(config_path):
+        client = Client(cfg.web.port)
+        print("   ", budi[-1])
+        for line in _page_lines(client.get(path_of(budi[-1])).text, "Status", "Kami sudah", "Tiket 20"):
+            print("     " + line[:100])
+        print(f"    the head asks on /masuk; the link comes by mail to {head}; opened, the open tickets:")
+        client.ask_link(head)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not _signin_link(servers, head):
+            time.sleep(0.2)
+        client.get(path_of(_signin_link(servers, head)))
+        for line in _page_lines(client.get("/").text, "Terbuka:", "Lewat batas waktu")[:2]:
+            print("     " + line[:100])
+
+
+def _parsed(raw: bytes) -> EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def _signin_link(servers: LocalMailServers, address: str) -> str:
+    from tests.webwindow import links_in
+
+    found = [link for raw in servers.fetch(address) if _parsed(raw)["X-Mailbot-Kind"] == "web_signin"
+             for link in links_in(_text(_parsed(raw)))]
+    return found[-1] if found else ""
 
 
 def show_next(root: Path, config_path: Path, default_config: Path, number: str) -> None:
@@ -233,6 +285,7 @@ def show_next(root: Path, config_path: Path, default_config: Path, number: str) 
         (f"{mailbot} ticket {number} --full", "one ticket: its history and every text"),
         (f"{mailbot} ticket {number} --json", "the same for scripts"),
         (f"ls {data / 'archive'}", "raw .eml of every message in and out"),
+        (f"{mailbot} web", "the window: the status links in Budi's mail open at http://localhost:8025/"),
         (str(default_config), "the configuration the demo ran with, commented"),
         ("docs/operator/install.md", "a real mailbox under systemd"),
     ]

@@ -258,3 +258,13 @@ def test_io_imports_no_decision_the_core_owns(tmp_path: Path) -> None:
     found = {str(path.relative_to(PACKAGE.parent)): used for path in sorted(IO.rglob("*.py"))
              if (used := decider_imports(path))}
     assert found == {}
+
+
+def test_the_window_reaches_nothing_of_the_daemon_the_service_or_the_sender() -> None:
+    """Issue 61: `mailbot web` is a process of its own; whatever fails there never touches the
+    daemon, and it cannot start the daemon's parts (not even through another module)."""
+    graph = import_graph(PACKAGE)
+    window = [n for n in graph if n.startswith("mailbot.web")]
+    assert "mailbot.web.app" in window and "mailbot.web.serve" in window
+    for name in window:
+        assert reachable(graph, name) & {"mailbot.daemon", "mailbot.service", "mailbot.sender"} == set(), name

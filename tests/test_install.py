@@ -53,6 +53,8 @@ def test_install_lays_out_the_production_files(installed):
     assert (target / "etc/mailbot/config.yaml").read_text() == (ROOT / "config.example.yaml").read_text()
     assert (target / "etc/systemd/system/mailbot.service").read_text() == (
         ROOT / "systemd/mailbot.service").read_text()
+    assert (target / "etc/systemd/system/mailbot-web.service").read_text() == (  # the window (issue 61)
+        ROOT / "systemd/mailbot-web.service").read_text()
     assert (target / "etc/mailbot/credentials").is_dir()
     for secret in ("imap", "smtp"):  # LoadCredential= fails the start on a missing file (xoauth2 needs none)
         made = target / "etc/mailbot/credentials" / secret

@@ -302,6 +302,8 @@ CATALOG = {
                                               "/lib/systemd/system/postgresql@.service"], []),
     "postgresql-common": ([], ["/etc/init.d/postgresql", "/lib/systemd/system/postgresql.service"],
                           ["postgresql.service"]),
+    "chromium": ([], ["/usr/bin/chromium"], []),
+    "chromium-driver": (["chromium"], ["/usr/bin/chromedriver"], []),
 }
 # A fresh Debian 12 cloud machine: its packages, its units enabled for boot, its SysV links.
 FRESH = {"installed": ["base-files", "bash", "dbus", "util-linux"],
@@ -380,16 +382,18 @@ def test_the_demo_on_a_fresh_machine_leaves_its_boot_as_it_was(tmp_path):
 
 def test_the_tests_install_on_a_fresh_machine_starts_nothing_new_at_boot(tmp_path):
     """`bash scripts/test`'s install (Request Tracker, which pulls in exim4, PostgreSQL,
-    Dovecot): no unit enabled and no start link (S) added. Links of a script whose systemd
-    unit governs it are removed again; exim4 has no unit, so its links stay as stop links
-    (K), which an upgrade of exim4 keeps as they are."""
+    Dovecot, chromium and its driver for the window's browser tests): no unit enabled and no
+    start link (S) added. Links of a script whose systemd unit governs it are removed again;
+    exim4 has no unit, so its links stay as stop links (K), which an upgrade of exim4 keeps
+    as they are."""
     host = fresh(tmp_path)
     links_before, units_before = host.boot()
     done = host.run("setup", "--system-only")
     assert done.returncode == 0, done.stdout + done.stderr
     assert host.calls("apt-get") == [
         ("apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends dovecot-imapd openssl systemd "
-         "request-tracker5 rt5-db-sqlite postgresql python3-venv")]
+         "request-tracker5 rt5-db-sqlite postgresql chromium chromium-driver "
+         "python3-venv")]
     links, units = host.boot()
     assert units == units_before
     assert sorted(set(links) - set(links_before)) == [f"etc/rc{level}.d/K01exim4" for level in "0123456"]

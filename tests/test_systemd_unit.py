@@ -186,3 +186,58 @@ def test_verify_reads_the_drop_in_folder(analyze, unit_copy):
                         "[Service]\nLoadCredentials=database:/etc/mailbot/credentials/database\n"
                         "LoadCredential=data/base:/etc/mailbot/credentials/database\n")
     assert "typo.conf:2: Unknown key" in done.stderr and "typo.conf:3: Credential name" in done.stderr, done.stderr
+
+
+# --- the window's unit (issue 61): hardened as the daemon's --------------------------------
+
+WEB_UNIT = ROOT / "systemd" / "mailbot-web.service"
+
+
+@pytest.fixture
+def web_copy(tmp_path: Path) -> Path:
+    text = WEB_UNIT.read_text()
+    assert "\nExecStart=/opt/mailbot/bin/mailbot web\n" in text
+    copy = tmp_path / "mailbot-web.service"
+    copy.write_text(text.replace("ExecStart=/opt/mailbot/bin/mailbot web",
+                                 f"ExecStart={sys.executable} -m mailbot.cli web"))
+    return copy
+
+
+def test_the_web_unit_verifies(analyze, web_copy):
+    (web_copy.parent / "sysinit.target").write_text("[Unit]\nDescription=System Initialization (stand-in)\n")
+    (web_copy.parent / "mailbot.service").write_text("[Unit]\nDescription=mailbot (stand-in)\n[Service]\n"
+                                                     "ExecStart=/bin/true\n")
+    env = {**os.environ, "SYSTEMD_UNIT_PATH": str(web_copy.parent)}
+    done = subprocess.run([analyze, "verify", str(web_copy)], capture_output=True, text=True, timeout=120,
+                          check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "", done.stderr
+
+
+def test_the_web_unit_exposure_is_at_most_2(analyze, web_copy):
+    done = subprocess.run([analyze, "security", "--offline=yes", "--no-pager", str(web_copy)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    match = re.search(r"Overall exposure level for mailbot-web\.service: (\d+\.\d+)", done.stdout)
+    assert match, done.stdout + done.stderr
+    assert float(match.group(1)) <= 2.0, done.stdout
+
+
+def test_the_web_unit_is_sandboxed_as_the_daemons_and_loads_no_imap_secret():
+    """Every hardening line of mailbot.service is in mailbot-web.service with the same value;
+    the window runs `mailbot web` as mailbot on the daemon's data, with the SMTP secret (the
+    sign-in links) and not the IMAP one, which it has no use for."""
+    daemon = settings()
+    web: dict[str, list[str]] = {}
+    for line in WEB_UNIT.read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            web.setdefault(key, []).append(value)
+    hardening = UNIT.read_text().split("# Hardening", 1)[1]
+    keys = {line.split("=", 1)[0] for line in hardening.splitlines() if "=" in line and not line.startswith("#")}
+    assert len(keys) >= 25
+    for key in keys:
+        assert web.get(key) == daemon[key], key
+    assert web["ExecStart"] == ["/opt/mailbot/bin/mailbot web"] and web["User"] == ["mailbot"]
+    assert web["StateDirectory"] == ["mailbot"] and web["UMask"] == ["0077"]
+    assert web["LoadCredential"] == ["smtp:/etc/mailbot/credentials/smtp"]
+    assert "78" in web["RestartPreventExitStatus"][0].split()

@@ -195,6 +195,9 @@ _HELD_ACKS = [{"number": "2026-00072", "to": "sari@vendor.test", "queued": "Seni
 _DIRECTED = {"sender": "koord@batam.go.id", "role": "coordinator", "state": "open",
              "tickets": ["2026-00042"], "text": "Tolong prioritaskan, batas penawaran hari ini."}
 
+STATUS_LINK = "https://helpdesk.lpse.batam.go.id/status/btm.2026-00042.abcdefghijklmnopqrstuvwxyz"
+SIGNIN_LINK = ("https://helpdesk.lpse.batam.go.id/masuk/"
+               "a2VwYWxh.1795000000.0123456789abcdef0123.abcdefghijklmnopqrstuvwxyz")
 MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "ack-email": {},
     "ack-call": {"channel": "telepon", "previous": "2026-00031"},
@@ -338,6 +341,10 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "system_alert-problem": {"alert": "problem", "reason": "template ack: missing 'x'", "items": []},
     "unverified-full": {},
     "unverified-sparse": _SPARSE,
+    # issue 61: with web.url, mail to a requester ends with its ticket's status link (one line of the footer)
+    "ack-status_link": {"status_link": STATUS_LINK},
+    "resolved-status_link": {"status_link": STATUS_LINK},
+    "web_signin-link": {"unit": "Helpdesk LPSE Kota Batam", "minutes": 15, "link": SIGNIN_LINK},
 }
 # The digest and the monthly summary with the values of `CASES` above, their text too.
 MAILS: dict[str, dict[str, Any]] = {

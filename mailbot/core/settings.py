@@ -223,6 +223,23 @@ class SimilarConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """`web:` the window (SPEC 13): where `mailbot web` listens (behind the host's reverse
+    proxy), the address people open (`url`, ending in "/": the links in mail start with it;
+    None: no link is mailed, neither a requester's status link nor a sign-in link), and how
+    long a requester's status link works after the ticket closes."""
+
+    host: str = "127.0.0.1"
+    port: int = 8025
+    url: str | None = None
+    status_link_days: int = 30
+
+    @property
+    def listen(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class LogConfig:
     format: str = "json"
     level: str = "info"
@@ -255,6 +272,7 @@ class Config:
     database_url: str | None = None
     database_password: Secret | None = None
     lease_seconds: float = 30.0
+    web: WebConfig | None = None  # absent: no `mailbot web`, no links in mail (SPEC 12, 13)
 
     @property
     def store_location(self) -> Path | str:

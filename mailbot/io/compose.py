@@ -33,6 +33,7 @@ from mailbot.core.tokens import (
     make_message_id,
     without_escalation_keys,
 )
+from mailbot.core.web_tokens import status_token
 from mailbot.io import solved
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
@@ -51,12 +52,15 @@ class Composer:
     """Renders and queues the mail plans of one configuration."""
 
     def __init__(self, store: Store, renderer: Renderer, archive: Archive, key: bytes,
-                 log: structlog.typing.FilteringBoundLogger) -> None:
+                 log: structlog.typing.FilteringBoundLogger, status_url: str | None = None) -> None:
+        """`status_url`: `web.url` (SPEC 13): mail to a requester about a ticket links to its
+        status page there; None (no `web.url`): no link, the mail as it always was."""
         self.store = store
         self.renderer = renderer
         self.archive = archive
         self.key = key
         self.log = log
+        self.status_url = status_url
 
     def queue(self, setup: Setup, planned: Planned, ticket: Ticket | None, msg: InboundMessage | None,
               now: datetime, arrived: datetime | None = None) -> list[str]:
@@ -190,6 +194,9 @@ class Composer:
                 code = escalation_code(self.key, box.name, ticket.number)
                 context = {k: _without_code(v, code) for k, v in context.items()}
                 attachments = [replace(a, filename=_without_code(a.filename, code)) for a in attachments]
+                if self.status_url:  # SPEC 13: the ticket's status page, signed for it and its requester
+                    context["status_link"] = self.status_url + "status/" + status_token(
+                        self.key, box.name, ticket.number, ticket.requester.addr)
         context["attachment_names"] = [a.filename for a in attachments]
         if "subject" in context:  # the "Subjek :" line of the escalation: no foreign reference either
             context["subject"] = _title(box, send, str(context["subject"] or ""))

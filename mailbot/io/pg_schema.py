@@ -138,11 +138,14 @@ def read(db: Any) -> dict[str, schema.Table]:
     type names; indexes by name, their definition as PostgreSQL prints it)."""
     tables: dict[str, schema.Table] = {}
     keys: dict[tuple[str, str], int] = {}
+    # The primary keys from the catalog: information_schema shows a table's constraints only to
+    # a role that may do more than SELECT on it, and the window's role may only read (issue 61)
     for table, column, position in db.execute(
-            "select tc.table_name, kcu.column_name, kcu.ordinal_position from information_schema.table_constraints tc "
-            "join information_schema.key_column_usage kcu on kcu.constraint_name = tc.constraint_name "
-            "and kcu.table_schema = tc.table_schema where tc.constraint_type = 'PRIMARY KEY' "
-            "and tc.table_schema = current_schema()").fetchall():
+            "select c.relname, a.attname, k.ordinality from pg_index i join pg_class c on c.oid = i.indrelid "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "cross join lateral unnest(i.indkey) with ordinality as k(attnum, ordinality) "
+            "join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum "
+            "where i.indisprimary and n.nspname = current_schema()").fetchall():
         keys[(table, column)] = int(position)
     for table, column, kind, nullable, default in db.execute(
             "select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns "

@@ -87,30 +87,34 @@ def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConf
 def run_guestbook(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None) -> int:
     """`mailbot report tamu`: the month's guest book of walk-ins (seed 000); 0, or 2 when an
     XLSX would go to a terminal."""
-    from mailbot.reports import guestbook
-
     box = cfg.mailbox(mailbox) if mailbox else None
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         print("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
         return 2
+    store = Store.of(cfg, readonly=True)
+    try:
+        data = guestbook_file(store, cfg, month, box, fmt)
+    finally:
+        store.close()
+    write_out(data, output)
+    return 0
+
+
+def guestbook_file(store: Store, cfg: Config, month: Month, box: MailboxConfig | None, fmt: str) -> bytes:
+    """The month's guest book as `fmt` ("xlsx", "csv", "excel"), for `report tamu` and the window."""
+    from mailbot.reports import guestbook
+
     names = {b.name: b for b in cfg.mailboxes}
 
     def staff_name(mailbox: str, address: str) -> str:
         found = names.get(mailbox)
         return found.staff_name(address) if found else address
 
-    store = Store.of(cfg, readonly=True)
-    try:
-        visits = [*records(store, cfg, month, box, texts=True), *held_records(store, cfg, month, box)]
-    finally:
-        store.close()
+    visits = [*records(store, cfg, month, box, texts=True), *held_records(store, cfg, month, box)]
     book = guestbook.rows(visits, cfg.timezone, staff_name)
     if fmt == "xlsx":
-        title = f"Buku Tamu – {unit_name(cfg, box)} – {labels.month_label(month, 'id')}"
-        write_out(guestbook.to_xlsx(book, title), output)
-    else:
-        write_out(guestbook.to_csv(book, excel=fmt == "excel"), output)
-    return 0
+        return guestbook.to_xlsx(book, f"Buku Tamu – {unit_name(cfg, box)} – {labels.month_label(month, 'id')}")
+    return guestbook.to_csv(book, excel=fmt == "excel")
 
 
 def deadlines_table(rules: Rules) -> dict[str, Deadlines]:

@@ -65,16 +65,25 @@ class Database:
 
     dialect = "sqlite"  # which statement block a part reads (`postgres.PostgresDatabase`: "postgresql")
 
-    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL",
+                 file_readonly: bool = False) -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails.
         `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
-        but not a power cut until the next FULL commit or checkpoint syncs the log."""
+        but not a power cut until the next FULL commit or checkpoint syncs the log.
+        `file_readonly` (`mailbot web`, SPEC 13): the file opened read-only (`mode=ro`), by
+        SQLite itself: no statement can write it, and a file not there is not made."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous: FULL or NORMAL, not {synchronous!r}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():  # private from the start: SQLite gives -wal and -shm the same mode
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout, check_same_thread=False)
+        if file_readonly:
+            if not path.is_file():
+                raise ConfigError(f"database {path} does not exist yet: start the daemon (mailbot run) first")
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                   timeout=busy_timeout, check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():  # private from the start: SQLite gives -wal and -shm the same mode
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout, check_same_thread=False)
         self.utils = sqlite_utils.Database(conn)  # what migrations, reports and tests are written against
         self.path = path
         self._file = _identity(path)

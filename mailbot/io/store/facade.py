@@ -72,7 +72,8 @@ class _PartMethod(Generic[P, R]):
 
 
 def engine(location: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
-           synchronous: str = "FULL", lease_seconds: float | None = None, password: str | None = None) -> Database:
+           synchronous: str = "FULL", lease_seconds: float | None = None, password: str | None = None,
+           file_readonly: bool = False) -> Database:
     """The engine a location names: a `postgresql://` URL is PostgreSQL (issue 47: `password`
     beside the URL, `lease_seconds` how long a silent process keeps its session), a path SQLite."""
     if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
@@ -80,7 +81,7 @@ def engine(location: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
 
         return PostgresDatabase(location, password,  # type: ignore[return-value]  # the same methods
                                 lease_seconds=lease_seconds or LEASE_SECONDS)
-    return Database(Path(location), busy_timeout, synchronous=synchronous)
+    return Database(Path(location), busy_timeout, synchronous=synchronous, file_readonly=file_readonly)
 
 
 class Store:
@@ -95,7 +96,7 @@ class Store:
 
     def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *, synchronous: str = "FULL",
                  migrate: bool = True, readonly: bool = False, inspect: bool = False,
-                 lease_seconds: float | None = None, password: str | None = None) -> None:
+                 lease_seconds: float | None = None, password: str | None = None, file_readonly: bool = False) -> None:
         """`busy_timeout`: how long a write waits for another writer before it fails.
         `synchronous="NORMAL"` (the sender's marks): a commit survives a crash of mailbot
         but not a power cut until the next FULL commit or checkpoint syncs the log.
@@ -104,8 +105,11 @@ class Store:
         refused with what to start to migrate it, as a running older daemon may still
         use it; `readonly=True` (`tickets`, `ticket`, `report`, `check`) adds that nothing
         is written (query_only); `inspect=True` (`check`) opens an older schema to report
-        on it. A newer schema stops them all; a new, empty file is created by any."""
-        database = engine(path, busy_timeout, synchronous=synchronous, lease_seconds=lease_seconds, password=password)
+        on it. A newer schema stops them all; a new, empty file is created by any but
+        `file_readonly=True` (`mailbot web`): the SQLite file opened `mode=ro`, and readonly."""
+        database = engine(path, busy_timeout, synchronous=synchronous, lease_seconds=lease_seconds, password=password,
+                          file_readonly=file_readonly)
+        readonly = readonly or file_readonly
         self.database = database
         self.db = database.utils  # sqlite-utils (PostgreSQL: the engine itself): what reports and tests query with
         self.path = database.path  # PostgreSQL: its URL, a password in it hidden
@@ -252,6 +256,7 @@ class Store:
     advance_timer = _PartMethod("_timers", Timers.advance_timer)
     timer_failed = _PartMethod("_timers", Timers.timer_failed)
     overdue_candidates = _PartMethod("_timers", Timers.overdue_candidates)
+    waiting_directions = _PartMethod("_timers", Timers.waiting_directions)
 
     # memory.py: the unit's solved cases
     solved_material = _PartMethod("_memory", Memory.solved_material)

@@ -55,13 +55,14 @@ class Search:
 
     def find_tickets(self, *, mailbox: str | None = None, state: str | None = None, category: str | None = None,
                      requester: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                     search: str | None = None, limit: int | None = None, channel: str | None = None) -> list[Ticket]:
+                     search: str | None = None, limit: int | None = None, channel: str | None = None,
+                     unclosed: bool = False) -> list[Ticket]:
         """Tickets newest first, at most `limit`: of a mailbox, in a state or category, whose
         requester's address or name holds `requester`, opened in [since, until), matching the
         FTS5 query `search` (see `core.search.fts_query`) over subject, requester and text.
         A search walks the full-text index from the newest ticket down and stops at `limit`.
         `channel`: how it came in (email, telepon, datang; tickets from before calls were
-        written down have none: e-mail)."""
+        written down have none: e-mail). `unclosed`: every state but closed (the window's list)."""
         if search is not None and self.sql is _PostgreSQL:
             patterns = _patterns(search)
             sql = _PostgreSQL.MATCHING + _PostgreSQL.PHRASE * len(patterns)
@@ -77,6 +78,8 @@ class Search:
                 sql, args = sql + self.sql.UNINDEXED_EQUAL.format(column=column), [*args, value]
         if channel:
             sql, args = sql + " and coalesce(t.channel, 'email') = ?", [*args, channel]
+        if unclosed:
+            sql += " and t.state != 'closed'"
         if requester:
             pattern = "%" + re.sub(r"([\\%_])", r"\\\1", requester.strip()) + "%"
             like = self.sql.LIKE

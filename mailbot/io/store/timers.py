@@ -12,7 +12,7 @@ from mailbot.core.model import StoredTimer, Ticket, Timer, TimerKind
 from mailbot.io.migrations import BREACH_KNOWN
 from mailbot.io.store.database import Database
 from mailbot.io.store.tickets import Tickets
-from mailbot.io.store.times import moment, ts
+from mailbot.io.store.times import moment, parse_ts, ts
 
 # A fired lkpp_status timer is done, but its breach goes on while the lkpp_progress timer
 # it started (from its due time) still runs: LKPP has sent nothing since (SOP-015 step 12).
@@ -81,6 +81,17 @@ class Timers:
         """A timer whose firing failed: its reason kept, tried again at `retry_at`."""
         self.db.execute("update timers set error = ?, failures = failures + 1, due_at = ? where id = ?",
                         [error, ts(retry_at), timer_id])
+
+    def waiting_directions(self, mailbox: str) -> list[dict[str, Any]]:
+        """The requests for direction still waiting in a mailbox (the active
+        `coordinator_direction` and `head_direction` timers, SPEC 6), oldest first: the
+        ticket's number and subject, the timer's kind, when it was asked and when it is due."""
+        rows = self.db.query(
+            "select t.number, t.subject, tm.kind, tm.started_at, tm.due_at from timers tm join tickets t "
+            "on t.id = tm.ticket_id where tm.mailbox = ? and tm.active = 1 "
+            "and tm.kind in ('coordinator_direction', 'head_direction') order by tm.started_at, tm.id", [mailbox])
+        return [{"number": r["number"], "subject": r["subject"], "kind": r["kind"],
+                 "asked": parse_ts(r["started_at"]), "due": parse_ts(r["due_at"])} for r in rows]
 
     def overdue_candidates(self, mailbox: str, now: datetime,
                            opened_before: datetime) -> list[tuple[Ticket, list[Timer]]]:

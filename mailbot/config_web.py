@@ -1,0 +1,81 @@
+"""`web:` of `config.yaml` -> `WebConfig` (SPEC 12 and 13): the window's block, checked
+with errors that name the key, as every other block of `config.py` is.
+
+Its own module: `config.py` is long already, and this block is read by `config.py` alone.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+from mailbot.core.settings import WebConfig
+from mailbot.errors import ConfigError
+
+KEYS = frozenset({"listen", "url", "status_link_days"})
+MAX_LINK_DAYS = 3650  # ten years: past that a "link that expires" expires in name only
+_LISTEN = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d{1,5})$")
+_LOOPBACK_NAMES = ("localhost",)
+
+
+def web_block(data: Any) -> WebConfig | None:
+    """The `web:` block, or None where the config has none (no `mailbot web`, no links)."""
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"web: expected a mapping, got {type(data).__name__}")
+    for name in data:
+        if name not in KEYS:
+            raise ConfigError(f"web.{name}: unknown key (the keys are {', '.join(sorted(KEYS))})")
+    host, port = _listen(data.get("listen", "127.0.0.1:8025"))
+    return WebConfig(host=host, port=port, url=_url(data.get("url")), status_link_days=_days(data))
+
+
+def _listen(value: Any) -> tuple[str, int]:
+    """`listen`: HOST:PORT (an IPv6 address in brackets), as the reverse proxy reaches it."""
+    match = _LISTEN.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(f"web.listen: {value!r} is not HOST:PORT such as 127.0.0.1:8025")
+    port = int(match["port"])
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"web.listen: port {port} is outside 1-65535")
+    return match["v6"] or match["host"], port
+
+
+def _url(value: Any) -> str | None:
+    """`url`: the address people open, https (http only for a loopback host: a link in mail
+    must not carry its token in the clear); its path ends in "/" so links are joined to it."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError("web.url: expected an address such as https://helpdesk.lpse.batam.go.id/")
+    parts = urllib.parse.urlsplit(value.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise ConfigError(f"web.url: {value!r} is not an address such as https://helpdesk.lpse.batam.go.id/ "
+                          "(no query, no #fragment, no user)")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise ConfigError(f"web.url: {value!r} is http: links in mail carry a token, so they must be https "
+                          "(http only for a loopback host)")
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _days(data: Mapping[str, Any]) -> int:
+    value = data.get("status_link_days", 30)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LINK_DAYS:
+        raise ConfigError(f"web.status_link_days: expected a whole number of days from 1 to {MAX_LINK_DAYS}, "
+                          f"got {value!r}")
+    return value

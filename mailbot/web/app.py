@@ -1,0 +1,259 @@
+"""The window's routes (SPEC 13): a Starlette application over one read-only store.
+
+`Window` holds what the pages read (the store opened read-only, the key, the rules and the
+calendar, the pages' templates, the sign-ins) and `build_app` maps paths to it. Every
+handler is a plain function Starlette runs in its thread pool; the store's one connection
+is used by one request at a time (`Window.lock`). Nothing here writes the store.
+
+Paths (Bahasa Indonesia, as the unit reads them): `/masuk` (sign in), `/masuk/<link>`,
+`/keluar`, `/` (the open tickets), `/tiket/<mailbox>/<number>`, `/ringkasan` (the month's
+summary), `/unduh/<rekap|tamu>.<xlsx|csv>`, `/arahan` (directions waiting),
+`/status/<link>` (a requester's page), `/gaya.css`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import urllib.parse
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from mailbot.core.settings import Config, MailboxConfig
+from mailbot.core.web_tokens import Signed, form_token, form_valid, session_token, session_verified
+from mailbot.core.worktime import build_calendar
+from mailbot.io.render import Renderer
+from mailbot.io.store import Store
+from mailbot.io.words import words
+from mailbot.reports.values import Month
+from mailbot.rules import load_rules
+from mailbot.web import desk, month_view, status
+from mailbot.web.guard import Guard
+from mailbot.web.pages import Pages
+from mailbot.web.signin import SignIns, boxes_of
+
+BROWSER, SESSION = "mb_browser", "mb_session"
+FORM_BYTES = 4096  # the sign-in form is one address: a longer body is refused unread
+
+
+class Window:
+    """What the window's pages read, for one configuration."""
+
+    def __init__(self, cfg: Config, store: Store, key: bytes, *, used_file: Path | None,
+                 clock: Callable[[], datetime] | None = None, signins: SignIns | None = None) -> None:
+        assert cfg.web is not None
+        self.cfg = cfg
+        self.web = cfg.web
+        self.store = store
+        self.key = key
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.lock = threading.Lock()  # one request at a time on the store's connection
+        self.rules = load_rules(cfg.rules_dir)
+        self.calendar = build_calendar(cfg)
+        self.pages = Pages(cfg.language, cfg.templates_dir)
+        self.renderer = Renderer(cfg.templates_dir)
+        self.signins = signins or SignIns(cfg, key, used_file)
+        self.base = urllib.parse.urlsplit(self.web.url).path if self.web.url else "/"
+        self.said = words(self.pages.language, cfg.templates_dir)
+
+    # --- helpers every page uses ---------------------------------------------------------
+
+    def page(self, name: str, status_code: int = 200, person: Signed | None = None, **context: Any) -> HTMLResponse:
+        html = self.pages.render(name, base=self.base, person=person, **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    def cookie(self, response: Response, name: str, value: str, max_age: int | None) -> None:
+        """A cookie as SPEC 13 asks: Secure, HttpOnly, SameSite (Lax: the link in a mail is a
+        navigation from another site, and must carry the browser's cookie to be used)."""
+        response.set_cookie(name, value, max_age=max_age, path=self.base, secure=True, httponly=True, samesite="lax")
+
+    def person(self, request: Request) -> Signed | None:
+        """Who is signed in on this browser now, when their address still names a mailbox."""
+        signed = session_verified(self.key, request.cookies.get(SESSION, ""), request.cookies.get(BROWSER, ""),
+                                  self.clock())
+        return signed if signed is not None and boxes_of(self.cfg, signed.address) else None
+
+    def boxes(self, person: Signed) -> list[MailboxConfig]:
+        return boxes_of(self.cfg, person.address)
+
+    def to_signin(self) -> RedirectResponse:
+        return RedirectResponse(self.base + "masuk", status_code=303)
+
+
+def build_app(window: Window) -> Starlette:
+    """The application: every route, behind `Guard` (headers, the masked access log)."""
+    def on(handler: Callable[..., Any]) -> Callable[..., Any]:
+        return partial(handler, window)  # async handlers stay async: Starlette awaits a partial of one
+
+    routes = [
+        Route("/", on(overview)),
+        Route("/masuk", on(signin_form), methods=["GET"]),
+        Route("/masuk", on(signin_request), methods=["POST"]),
+        Route("/masuk/{token:path}", on(signin_link)),
+        Route("/keluar", on(signout), methods=["POST"]),
+        Route("/tiket/{mailbox}/{number}", on(ticket)),
+        Route("/ringkasan", on(summary)),
+        Route("/unduh/{report:str}.{fmt:str}", on(download)),
+        Route("/arahan", on(waiting_directions)),
+        Route("/status/{token:path}", on(requester_status)),
+        Route("/gaya.css", on(stylesheet)),
+    ]
+    app = Starlette(routes=routes)
+    app.add_exception_handler(404, lambda r, exc: window.page("not_found.html", 404))
+    return Guard(app)  # type: ignore[return-value]
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+
+def _browser(request: Request) -> tuple[str, bool]:
+    """This browser's cookie value, and whether it is new (to be set on the answer)."""
+    found = request.cookies.get(BROWSER, "")
+    if len(found) == 32 and all(c in "0123456789abcdef" for c in found):
+        return found, False
+    return secrets.token_hex(16), True
+
+
+def signin_form(window: Window, request: Request, said: str | None = None, code: int = 200) -> Response:
+    browser, new = _browser(request)
+    response = window.page("masuk.html", code, form=form_token(window.key, browser), said=said,
+                           can_send=window.web.url is not None)
+    if new:
+        window.cookie(response, BROWSER, browser, None)
+    return response
+
+
+async def signin_request(window: Window, request: Request) -> Response:
+    """A link asked for: the same answer for every address; a mail only for a configured one."""
+    body = await request.body()
+    fields = dict(urllib.parse.parse_qsl(body[:FORM_BYTES].decode("utf-8", "replace")))
+    browser = request.cookies.get(BROWSER, "")
+    if len(body) > FORM_BYTES or not form_valid(window.key, browser, fields.get("form", "")):
+        return signin_form(window, request, "link_unusable", 400)
+    client = request.client.host if request.client else "-"
+    asked = window.signins.request(fields.get("alamat", "")[:254], browser, client, window.clock())
+    response = signin_form(window, request, "link_sent")
+    if asked is not None:
+        response.background = BackgroundTask(window.signins.mail, asked, window.clock())
+    return response
+
+
+def signin_link(window: Window, request: Request) -> Response:
+    browser = request.cookies.get(BROWSER, "")
+    now = window.clock()
+    signed = window.signins.use(request.path_params["token"], browser, now)
+    if signed is None:
+        return signin_form(window, request, "link_unusable", 400)
+    ends = now + window.calendar.day_length  # SPEC 13: the session lasts a working day
+    response = RedirectResponse(window.base, status_code=303)
+    window.cookie(response, SESSION, session_token(window.key, signed.address, browser, ends),
+                  int(window.calendar.day_length.total_seconds()))
+    return response
+
+
+def signout(window: Window, request: Request) -> Response:
+    response = window.to_signin()
+    response.delete_cookie(SESSION, path=window.base, secure=True, httponly=True, samesite="lax")
+    return response
+
+
+# --- the pages of the signed in ------------------------------------------------------------
+
+
+def overview(window: Window, request: Request) -> Response:
+    person = window.person(request)
+    if person is None:
+        return window.to_signin()
+    boxes = window.boxes(person)
+    filters = desk.Filters.of(request.query_params, boxes)
+    with window.lock:
+        context = desk.overview(window.store, window.cfg, window.rules, window.calendar, window.said, boxes, filters,
+                                window.clock())
+    return window.page("overview.html", person=person, **context)
+
+
+def ticket(window: Window, request: Request) -> Response:
+    person = window.person(request)
+    if person is None:
+        return window.to_signin()
+    name, number = request.path_params["mailbox"], request.path_params["number"]
+    if name not in {b.name for b in window.boxes(person)}:
+        return window.page("not_found.html", 404, person=person)
+    with window.lock:
+        found = window.store.ticket_by_number(name, number)
+        story = desk.ticket_page(window.store, window.cfg, window.key, found) if found is not None else None
+    if story is None:
+        return window.page("not_found.html", 404, person=person)
+    return window.page("ticket.html", person=person, ticket=story)
+
+
+def _box_and_month(window: Window, request: Request, person: Signed) -> tuple[MailboxConfig, Month]:
+    boxes = window.boxes(person)
+    box = next((b for b in boxes if b.name == request.query_params.get("kotak")), boxes[0])
+    return box, month_view.month_of(request.query_params.get("bulan"), window.clock(), window.cfg)
+
+
+def summary(window: Window, request: Request) -> Response:
+    person = window.person(request)
+    if person is None:
+        return window.to_signin()
+    box, month = _box_and_month(window, request, person)
+    with window.lock:
+        html = month_view.summary_html(window.store, window.cfg, window.rules, window.calendar, box, month,
+                                    window.clock(), window.renderer)
+    nav = window.pages.render("summary_nav.html", base=window.base, person=person, boxes=window.boxes(person),
+                              box=box.name, month=str(month))
+    page = html.replace("<body>", "<body>\n" + nav, 1)
+    return HTMLResponse(page, headers={"content-security-policy": month_view.page_policy(page)})
+
+
+def download(window: Window, request: Request) -> Response:
+    person = window.person(request)
+    if person is None:
+        return window.to_signin()
+    report, fmt = request.path_params["report"], request.path_params["fmt"]
+    if report not in ("rekap", "tamu") or fmt not in month_view.FORMATS:
+        return window.page("not_found.html", 404, person=person)
+    box, month = _box_and_month(window, request, person)
+    with window.lock:
+        data, media, filename = month_view.report_file(window.store, window.cfg, box, month, report, fmt)
+    return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+def waiting_directions(window: Window, request: Request) -> Response:
+    person = window.person(request)
+    if person is None:
+        return window.to_signin()
+    with window.lock:
+        found = desk.directions(window.store, window.cfg, window.boxes(person))
+    return window.page("directions.html", person=person, audiences=found)
+
+
+# --- a requester's page ------------------------------------------------------------------
+
+
+def requester_status(window: Window, request: Request) -> Response:
+    """The ticket a requester's link opens, or the one neutral page (SPEC 13)."""
+    with window.lock:
+        found = status.ticket_of_link(window.store, window.key, request.path_params["token"], window.clock(),
+                                      window.web.status_link_days)
+        context = None if found is None else status.status_context(window.store, window.key, found,
+                                                                   window.cfg.timezone, window.cfg.archive_dir)
+    if context is None:
+        return window.page("status_unknown.html", 404)
+    return window.page("status.html", ticket=context)
+
+
+def stylesheet(window: Window, request: Request) -> Response:
+    css = resources.files("mailbot.web").joinpath("static").joinpath("gaya.css").read_text("utf-8")
+    return Response(css, media_type="text/css", headers={"cache-control": "max-age=3600"})

@@ -1,0 +1,101 @@
+"""`mailbot web`: the window as a process of its own beside `mailbot run` (SPEC 10, 13).
+
+Why Starlette served by uvicorn: the window is a handful of server-rendered pages and two
+downloads, behind the host's reverse proxy. Starlette is a small, typed, well-kept ASGI
+toolkit (routing, requests, cookies, background tasks, nothing more) that renders with the
+Jinja2 mailbot already uses for its mail, and uvicorn is the ASGI server mature projects
+of this size run behind nginx or Apache; neither brings an ORM, sessions in a database or
+JavaScript. A process of its own: the daemon never waits on a browser, and whatever
+fails here (a page, the server, a sign-in mail) ends here; the daemon does not know it.
+
+The store is opened read-only (SQLite: `mode=ro`, and query_only; PostgreSQL: a
+read-only session, and a role with SELECT alone as the operator's guide shows), the key
+only read, never made. Its own small state (the sign-in links used, `used_file`) lives in
+`web/` beside the data, never in the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mailbot.config import data_folder
+from mailbot.core.settings import Config
+from mailbot.errors import ConfigError
+from mailbot.io.store import Store
+
+EX_OK, EX_CONFIG = 0, 78
+
+
+def read_key(path: Path) -> bytes:
+    """The signing key as the daemon made it (the window never makes one: links signed with a
+    key the daemon does not have would open nothing)."""
+    try:
+        key = path.read_bytes().strip()
+    except FileNotFoundError:
+        raise ConfigError(f"secret_key_file: {path} does not exist yet: start the daemon (mailbot run) first, "
+                          "it makes the key") from None
+    if len(key) < 32:
+        raise ConfigError(f"secret_key_file: {path} holds {len(key)} bytes, fewer than 32")
+    return key
+
+
+def used_file(cfg: Config) -> Path:
+    """Where the window keeps the sign-in links already used: `web/` in the data folder."""
+    return data_folder(cfg.path.resolve().parent) / "web" / "used-signin-links.json"
+
+
+def open_store(cfg: Config) -> Store:
+    """The store, read-only: SQLite's file opened `mode=ro`; PostgreSQL's session read-only."""
+    if cfg.database_url is None:
+        return Store.of(cfg, file_readonly=True, migrate=False)
+    return Store.of(cfg, readonly=True, migrate=False)
+
+
+def cmd_web(cfg: Config, args: argparse.Namespace) -> int:
+    """Serve the window until SIGTERM or SIGINT (uvicorn stops cleanly on either)."""
+    import uvicorn
+
+    from mailbot.web.app import Window, build_app
+
+    if cfg.web is None:
+        raise ConfigError("web: not configured: add a web: block (listen, url, status_link_days) to serve the window")
+    store = open_store(cfg)
+    window = Window(cfg, store, read_key(cfg.secret_key_file), used_file=used_file(cfg))
+    # access_log off: uvicorn's line prints the path, where a link's token stands (`guard.Guard` logs instead);
+    # proxy headers: the client's address as the reverse proxy on this host forwards it (the sign-in limits)
+
+    class Server(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with _stopped_by_signal(self):
+                yield
+
+    server = Server(uvicorn.Config(build_app(window), host=cfg.web.host, port=cfg.web.port, access_log=False,
+                                   log_config=None, proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1",
+                                   server_header=False, log_level=cfg.log.level))
+    try:
+        server.run()
+    finally:
+        store.close()
+    return EX_OK
+
+
+@contextmanager
+def _stopped_by_signal(server: Any) -> Iterator[None]:
+    """SIGTERM (systemd's stop) and SIGINT end the serving cleanly, and the command exits 0:
+    uvicorn's own handling raises the signal again once it stopped, which ends the process
+    by it."""
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    before = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)

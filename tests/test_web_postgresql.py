@@ -1,0 +1,67 @@
+"""SPEC 13 on PostgreSQL (issue 61 point 1): the window logs in as a role that may only
+read, made by the statements docs/operator/web.md gives the operator, and works: a
+requester's link opens their ticket; nothing the window's session asks can write.
+
+Over the suite's Dovecot and SMTP and its private PostgreSQL cluster: the daemon keeps the
+unit's history in PostgreSQL as its own role; the window's config names the SELECT-only role.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from tests import mailfactory as mf
+from tests.webwindow import Client, free_port, links_in, path_of, serving, web_block
+
+WIB = ZoneInfo("Asia/Jakarta")
+OPENED = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "operator" / "web.md"
+
+
+def _guide_statements() -> list[str]:
+    """The SQL block of the guide's "PostgreSQL: a role that may only read", statement by statement."""
+    text = GUIDE.read_text(encoding="utf-8").split("## PostgreSQL: a role that may only read", 1)[1]
+    block = re.search(r"```sql\n(.*?)```", text, re.DOTALL)
+    assert block, "the guide's SQL block"
+    return [s.strip() for s in block[1].split(";") if s.strip()]
+
+
+@pytest.mark.integration
+def test_the_window_reads_postgresql_as_a_role_that_may_only_read(fresh_mailboxes, pg_cluster, tmp_path):
+    servers = fresh_mailboxes
+    url = pg_cluster.database()  # the daemon's, as the cluster's own role
+    database = url.rsplit("/", 1)[1]
+    owner = url.split("//", 1)[1].split("@", 1)[0]
+    port = free_port()
+    config = mf.write_config(servers, tmp_path, database=url, web=web_block(port))
+    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Tidak bisa login SPSE", "Mohon bantuannya.", date=OPENED)[0])
+    mf.handle_at(config, OPENED + timedelta(minutes=1))
+    [link] = [link for link in links_in(mf.text_of(mf.latest(servers, "budi@vendor.test", "ack")))
+              if "/status/" in link]
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in _guide_statements():
+            conn.execute(statement.replace("'…'", "'rahasia-web'").replace("DATABASE mailbot", f'DATABASE "{database}"')
+                         .replace("FOR ROLE mailbot", f'FOR ROLE "{owner}"'))
+    (tmp_path / "web.pass").write_text("rahasia-web\n")
+    web_config = tmp_path / "web.yaml"
+    web_config.write_text(config.read_text().replace(url, url.replace(f"//{owner}@", "//mailbot_web@"))
+                          + f"database_password_file: {tmp_path / 'web.pass'}\n")
+
+    with serving(web_config, clock=lambda: OPENED + timedelta(hours=1)) as window:
+        page = Client(port).get(path_of(link))
+        for sql in ("insert into meta (key, value) values ('web', 'wrote')", "update tickets set subject = 'x'"):
+            with pytest.raises(psycopg.Error, match="read-only|permission denied"):
+                window.store.database.execute(sql)
+            window.store.database.conn.rollback()
+    assert page.status == 200 and "Tidak bisa login SPSE" in page.text
+    with psycopg.connect(url) as conn:  # the role itself, outside the window's read-only session
+        conn.execute("set role mailbot_web")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("update tickets set subject = 'x'")
