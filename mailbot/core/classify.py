@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from mailbot.core.applicable import COMMAND_EVENTS
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
@@ -68,11 +69,6 @@ _SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|
 ON_BEHALF = "noreply sender, on behalf of its Reply-To"
 WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST,
                            ON_BEHALF})
-_STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
-                 "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
-                 "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY,
-                 "lpse_support": Event.STAFF_LPSE_SUPPORT, "report_head": Event.STAFF_REPORT_HEAD,
-                 "request_info": Event.STAFF_REQUEST_INFO}
 
 
 @dataclass(frozen=True)
@@ -645,7 +641,7 @@ class _Said:
 
 
 # The event a staff message's commands and words name: the first row that applies.
-# None: the event its state command names (`_STATE_EVENTS`).
+# None: the event its state command names (`applicable.COMMAND_EVENTS`).
 _STAFF_EVENTS: tuple[tuple[str, Callable[[_Said], bool], Event | None], ...] = (
     # `#jawab` or `#minta-data` with nothing to relay: its sender is told, nothing is sent
     ("an empty answer", lambda s: (s.stated("answer") or s.stated("request_info")) and s.empty, Event.STAFF_EMPTY),
@@ -668,7 +664,7 @@ def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event
     if event is None:
         command = parsed.state_command
         assert command is not None
-        return _STATE_EVENTS[command.name]
+        return COMMAND_EVENTS[command.name]
     return event
 
 

@@ -34,6 +34,7 @@ from mailbot.core.model import (
     InboundMessage,
     Refusal,
     Role,
+    Send,
     State,
     ThreadMessage,
     Ticket,
@@ -345,7 +346,7 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
     exempt = trust.authenticated and facts.role in NEEDS_TRUST and not facts.message.is_automatic
     label = AUTOMATIC_UNMATCHED if event is Event.AUTOMATIC and ticket is None else LABELS.get(event, str(event))
     return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop,
-                    tuple(step.elsewhere), step.held, step.adopt)
+                    tuple(step.elsewhere), step.held, step.adopt, tuple(step.passed_on))
 
 
 def _moved(step: Step, to: State | None) -> Ticket | None:
@@ -445,8 +446,10 @@ def _reopen(s: Step) -> None:
 
 def _notify(event: str, attach: bool = True) -> Effect:
     def effect(s: Step) -> None:
+        # issue 59: staff read that the requester's data went on to LKPP (E3) and need not pass it on
+        forwarded = any(sent.kind == "forward_info" for sent in s.sends)
         s.send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound" if attach else None,
-               text=s.text, context={"event": event, "rating": s.facts.rating})
+               text=s.text, context={"event": event, "rating": s.facts.rating, "forwarded": forwarded})
     return effect
 
 
@@ -575,9 +578,16 @@ def _tell_ran(s: Step, commands: tuple[Command, ...]) -> None:
            context={"commands": [(c.shown.lstrip("#"), c.arg) for c in commands],  # as staff typed it
                     "kept_as_note": kept})
     if s.facts.role in (Role.COORDINATOR, Role.HEAD):
-        # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included
+        # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included;
+        # one that answered the requester (`#jawab`, `#selesai`) says so, in its subject too (issue 59)
+        answered = any(c.name in _ANSWERS for c in commands)
         s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.body,
-               context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands]})
+               context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands],
+                        "answered": answered, "subject_case": f"answered_{s.facts.role}" if answered else ""})
+
+
+# The commands whose text goes to the requester as the unit's answer (E6, E9; `#jawab-seperti` is `#selesai`).
+_ANSWERS = frozenset({"answer", "resolve"})
 
 
 def _send_history(s: Step) -> None:
@@ -689,9 +699,13 @@ def _record_general_direction(s: Step) -> None:
 
 
 def _pass_direction(s: Step) -> None:
-    """SOP-004 steps 5, 8: internal; to staff, never to the requester."""
-    s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
-           context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
+    """SOP-004 steps 5, 8: internal; to staff, never to the requester. Word that names several
+    tickets (a reply to the digest) reaches staff once per ticket, each under its own ticket's
+    tag, so that a reply to it acts on that ticket (issue 59)."""
+    send = Send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
+                context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
+    s.sends.append(send)
+    s.passed_on += [(number, send) for number in s.facts.mentioned if s.ticket is None or number != s.ticket.number]
 
 
 def _reject_command(s: Step) -> None:
@@ -786,7 +800,8 @@ def _alert_unverified(s: Step) -> None:
     role (never a Reply-To). Where the From was forged, the real owner learns of it."""
     to, cc = (Audience.STAFF, (Audience.COORDINATORS,)) if s.facts.role is Role.LKPP else (Audience.COORDINATORS, ())
     s.send("unverified", to, cc=cc, auto=AUTO_GENERATED, text=s.text,
-           context={"reason": s.trust.why or s.trust.reason, "sender": s.actor})
+           context={"reason": s.trust.why or s.trust.reason, "sender": s.actor,
+                    "from_lkpp": s.facts.role is Role.LKPP})  # staff who read it pass it on (issue 59)
     if s.facts.role in (Role.STAFF, Role.COORDINATOR, Role.HEAD):
         s.send("not_run", Audience.SENDER, auto=AUTO_REPLIED, text=s.text,
                context={"reason": s.trust.why or s.trust.reason})

@@ -20,6 +20,7 @@ from email.headerregistry import Address as HeaderAddress
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from mailbot.core.applicable import next_deadlines
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.greetings import without_salutation
@@ -143,12 +144,21 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
     mails: list[MailPlan] = []
     events: list[HistoryEvent] = []
     alerted = set(history.alerted)
+    timers = _timers(decision, before, history, setup, now, lkpp_message)
+    after = _running_after(history, timers)  # what a notice says of the ticket's next deadline
     for send in decision.sends:
-        mail, notes = _one(send, decision, msg, history, setup, now, alerted)
+        mail, notes = _one(send, decision, msg, after, setup, now, alerted)
         mails += mail
         events += notes
-    timers = _timers(decision, before, history, setup, now, lkpp_message)
     return Planned(tuple(_with_ack_unsent(mails, events)), tuple(events), timers)
+
+
+def _running_after(history: History, timers: TimerPlan | None) -> History:
+    """The history with the ticket's timers as they run once the decision is committed."""
+    if timers is None or timers.empty:
+        return history
+    running = {k: t for k, t in history.running.items() if k not in timers.clear}
+    return replace(history, running={**running, **{t.kind: t for t in timers.set}})
 
 
 def _with_ack_unsent(mails: list[MailPlan], events: list[HistoryEvent]) -> list[MailPlan]:
@@ -388,7 +398,7 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
     assert when.send_at is not None
     in_reply_to, references = thread(ticket, str(send.to), msg, history)
     language = ticket.language if ticket else setup.cfg.language
-    title, shown = _title(send, ticket, msg, setup), context(send, ticket, msg, history, setup)
+    title, shown = _title(send, ticket, msg, setup), context(send, ticket, msg, history, setup, when.send_at)
     if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)) or (send.to is Audience.SENDER and limited):
         title, shown = _defanged(send, title, shown, limited)
     if _unproven(send, ticket, msg, to, setup):
@@ -421,8 +431,9 @@ def _defanged(send: Send, title: str, shown: dict[str, Any], limited: bool) -> t
     shown = {**shown, "subject": defang(str(shown.get("subject") or ""))}
     if send.to is Audience.SENDER and limited:  # the sender's own words back (a held call's form): inert too
         shown["text"] = defang(str(shown.get("text") or ""))
-        if isinstance(shown.get("form"), Mapping):
-            shown["form"] = {k: defang(v) if isinstance(v, str) else v for k, v in shown["form"].items()}
+        if isinstance(shown.get("form"), Mapping):  # but the caller's address as the form read it (issue 59)
+            shown["form"] = {k: defang(v) if isinstance(v, str) and k != "email" else v
+                             for k, v in shown["form"].items()}
     return defang(title), shown
 
 
@@ -456,7 +467,7 @@ def _limit_alert(when: Schedule, ticket: Ticket | None, setup: Setup, now: datet
     to = addresses(Audience.COORDINATORS, setup.box, setup.cfg, ticket, None)
     return MailPlan(send, ticket, to, (), audience_of(to, setup.box, setup.cfg.escalation.senders), now, False,
                     False, setup.cfg.language, ticket.subject if ticket else "", None, (),
-                    context(send, ticket, None, History(), setup), detached=True)
+                    context(send, ticket, None, History(), setup, now), detached=True)
 
 
 # --- recipients and limits -------------------------------------------------------------
@@ -822,8 +833,8 @@ LKPP_WORDS = frozenset({"resolved_lkpp", "need_info", "status_user", "relay"})
 
 
 def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history: History,
-            setup: Setup) -> dict[str, Any]:
-    """The template context of one mail: the ticket, the texts it carries, the deadlines."""
+            setup: Setup, at: datetime) -> dict[str, Any]:
+    """The template context of one mail going `at`: the ticket, the texts it carries, the deadlines."""
     box, cfg = setup.box, setup.cfg
     base = _ticket_context(ticket, msg, box)
     text = _text(send, history)
@@ -834,6 +845,10 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
         base.update(_problem(ticket, history))
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
         base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in history.unshown]
+    if ticket is not None:  # issue 59: what a notice says of the ticket now (`applicable`)
+        base.update(deadlines=next_deadlines(history.running, cfg.timezone, at),
+                    situation=[s for s, on in (("lkpp_answer", history.latest_lkpp is not None),
+                                               ("mailbox", has_mailbox(ticket.requester.addr))) if on])
     base.update(send.context)
     return base
 

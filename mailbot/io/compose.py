@@ -199,7 +199,8 @@ class Composer:
             context.update(number=number, tag=tag(box.tag_prefix, number))
         subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket, self.key, mail.audience),
                                         _title(box, send, mail.title),
-                                        neutral=bool(mail.context.get("unproven")))  # issue 37
+                                        neutral=bool(mail.context.get("unproven")),  # issue 37
+                                        case=str(mail.context.get("subject_case") or ""))  # issue 59
         message_id = message_id or make_message_id(self.key, box.name, number, send.kind,
                                                    box.address.split("@", 1)[1], mail.audience)
         out = self.renderer.build(
