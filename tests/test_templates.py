@@ -119,6 +119,22 @@ def context(**changes: Any) -> dict[str, Any]:
         # the ticket's history as `mailbot ticket N --full` prints it (history; E12h, issue 45)
         "history": ["Ticket 2026-00042 (t): Tidak bisa upload dokumen penawaran", "", "History (times WIB):",
                     "  2026-11-23 09:00  budi@vendor.test           ticket_opened"],
+        # the ticket's story as the #riwayat mail tells it (issue 59 point 6, `io/story`)
+        "story": [
+            {"kind": "in", "at": "Senin 23-11 09:00", "who": "budi@vendor.test", "role": "requester",
+             "automatic": False, "unverified": False, "more": 3,
+             "text": "Selamat siang,\nKami tidak dapat mengunggah dokumen penawaran."},
+            {"kind": "out", "at": "Senin 23-11 09:00", "mail": "ack", "to": "budi@vendor.test"},
+            {"kind": "out", "at": "Senin 23-11 09:00", "mail": "staff_new", "to": "andi@batam.go.id, rina@batam.go.id"},
+            {"kind": "in", "at": "Senin 23-11 09:40", "who": "andi@batam.go.id", "role": "staff", "automatic": False,
+             "unverified": False, "more": 0, "text": "#eskalasi\nMohon bantuan pengecekan di sisi LKPP."},
+            {"kind": "state", "at": "Senin 23-11 09:40", "from": "open", "to": "escalated"},
+            {"kind": "out", "at": "Senin 23-11 09:40", "mail": "escalate", "to": "helpdesk-lpse@lkpp.go.id"},
+            {"kind": "in", "at": "Senin 23-11 10:00", "who": "noreply@lkpp.go.id", "role": "lkpp", "automatic": True,
+             "unverified": False, "more": 0, "text": ""},
+            {"kind": "in", "at": "Senin 23-11 11:00", "who": "helpdesk-lpse@lkpp.go.id", "role": "lkpp",
+             "automatic": False, "unverified": True, "more": 0, "text": ""},
+        ],
     }
     base.update(changes)
     return base
