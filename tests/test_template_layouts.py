@@ -210,6 +210,12 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "ack-email": {},
     "ack-call": {"channel": "telepon", "previous": "2026-00031"},
     "ack-sparse": {**_SPARSE, "subject": ""},
+    # issue 59 point 7: #jawab-seperti shows staff the answer first, and what was done for its old requester
+    "answer_preview-full": {**_OPEN, "reusing": True,
+                            "text": "Akun penyedia terkunci karena 5 kali salah password. Akun sudah kami buka dan "
+                                    "alamat email sudah kami perbarui.\nSilakan login ulang atau gunakan menu Lupa "
+                                    "Password."},
+    "answer_preview-plain": {**_OPEN, "reusing": True, "done": [], "text": "Silakan gunakan menu Lupa Password."},
     "assigned-full": {"note": "Mohon dicek hari ini.", **_OPEN},
     "assigned-sparse": {**_SPARSE, "unshown": []},
     "assigned-unshown": {"unshown": _UNSHOWN},

@@ -119,6 +119,9 @@ def context(**changes: Any) -> dict[str, Any]:
         # the ticket's history as `mailbot ticket N --full` prints it (history; E12h, issue 45)
         "history": ["Ticket 2026-00042 (t): Tidak bisa upload dokumen penawaran", "", "History (times WIB):",
                     "  2026-11-23 09:00  budi@vendor.test           ticket_opened"],
+        # a solved case's answer shown to staff before it goes (answer_preview; issue 59 point 7)
+        "case": "2026-00012",
+        "done": ["Akun sudah kami buka dan alamat email sudah kami perbarui."],
         # the ticket's story as the #riwayat mail tells it (issue 59 point 6, `io/story`)
         "story": [
             {"kind": "in", "at": "Senin 23-11 09:00", "who": "budi@vendor.test", "role": "requester",

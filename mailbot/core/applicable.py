@@ -64,12 +64,12 @@ def offered(state: State | str | None, situation: Iterable[str] = ()) -> tuple[s
 
 def situation(context: Mapping[str, Any]) -> frozenset[str]:
     """The situations (`NEEDS`) a notice's context shows: those the plan found (`situation`),
-    an acknowledgement that waits for staff, the solved cases it lists, an unverified LKPP mail
+    an acknowledgement that waits for staff, the solved cases it lists (or previews), an unverified LKPP mail
     that staff may pass on by answering its alert (`lifecycle.vouches`)."""
     found = set(context.get("situation") or ())
     if context.get("ack_unsent") in ACK_WAITING:
         found.add("ack_waiting")
-    if context.get("similar"):
+    if context.get("similar") or context.get("reusing"):  # solved cases listed, or one previewed
         found.add("similar")
     if context.get("from_lkpp"):  # an LKPP mail that failed authentication: staff who read it vouch for it
         found.add("lkpp_answer")

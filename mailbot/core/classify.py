@@ -17,7 +17,7 @@ from mailbot.core.applicable import COMMAND_EVENTS
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
-from mailbot.core.identity import identify, is_signature, is_title_block
+from mailbot.core.identity import identify, unsigned
 from mailbot.core.intake import Form, Intake, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
@@ -459,8 +459,11 @@ def _is_answer_like(staff: _StaffMail) -> bool:
 
 
 def _answer_like(staff: _StaffMail) -> Facts:
-    """Issue 36: `#jawab-seperti NUMBER` resolves as `#selesai` does, the staff member's text
-    above the solved case's solution; refused when that solution may not go to another requester."""
+    """Issue 36: `#jawab-seperti NUMBER` answers with a solved case's solution, the staff member's
+    text above it; refused when that solution may not go to another requester. Issue 59: staff
+    see it first. The command mails them a preview of what the requester would receive (the
+    solution without its old greeting and signature, `core/reuse`); the same command in answer
+    to that preview resolves as `#selesai` does, with the text the preview showed."""
     command, past = staff.parsed.state_command, staff.known.answer_like
     assert command is not None
     refusal = _not_reusable(command, past)
@@ -468,9 +471,13 @@ def _answer_like(staff: _StaffMail) -> Facts:
         return staff.refused(refusal)
     assert past is not None and past.solution is not None
     parsed = staff.parsed
+    said = parsed.body.strip()
+    if past.previewed is None or past.previewed_on != _ticket_of(staff).number:
+        preview = ParsedCommands(parsed.commands, "\n\n".join(t for t in (said, past.reused) if t), ())
+        return replace(staff.facts, event=Event.STAFF_ANSWER_PREVIEW, commands=preview, answer_like=past)
     parsed = ParsedCommands(tuple(Command("resolve", command.arg, typed=command.typed) if c is command else c
                                   for c in parsed.commands),
-                            "\n\n".join(t for t in (parsed.body.strip(), past.solution.strip()) if t), ())
+                            "\n\n".join(t for t in (said, past.previewed.strip()) if t), ())
     return _staff_reply(replace(staff, parsed=parsed))
 
 
@@ -538,7 +545,7 @@ _STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
 def _not_reusable(command: Command, past: PastCase | None) -> Refusal | None:
     """Why a solved case's solution may not go to another requester (issue 36), or None."""
     number = command.arg or ""
-    if past is None or past.solution is None:
+    if past is None or past.solution is None or not past.reused:
         return Refusal("answer_like_unknown", command=command.shown, value=number)
     if past.named:
         return Refusal("answer_like_names", command=command.shown, value=number, name=past.named)
@@ -680,23 +687,6 @@ def _from_lkpp(facts: Facts, rules: Rules, ours: tuple[str, ...] = ()) -> Facts:
         return replace(facts, event=Event.LKPP_OTHER)
     return replace(facts, event=LKPP_CLASSES.get(verdict.value, Event.LKPP_OTHER), lkpp_class=verdict.value,
                    lkpp_rule=verdict.rule)
-
-
-_SIGNATURE_LINE = 60  # characters: a signature's line is a name, a title, a number
-
-
-def unsigned(text: str, name: str) -> str:
-    """The text without its closing sign-off and signature paragraphs (`identity.is_signature`):
-    the desk's own name under every answer ("Salam, Agen Helpdesk LKPP") is no part of what
-    it says, and the trained second opinion must not read it as a reason (issue 32)."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    while len(paragraphs) > 1:
-        lines = [line for line in paragraphs[-1].splitlines() if line.strip()]
-        if any(len(line) > _SIGNATURE_LINE or len(line.split()) > 8 for line in lines) \
-                or not (is_signature(lines, name) or is_title_block(lines)):
-            break  # a sentence ("Terima kasih atas kelengkapan dokumen ...") is no signature
-        paragraphs.pop()
-    return "\n\n".join(paragraphs)
 
 
 def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, now: datetime,

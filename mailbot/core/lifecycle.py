@@ -40,6 +40,7 @@ from mailbot.core.model import (
     Ticket,
     has_mailbox,
 )
+from mailbot.core.reuse import PREVIEW
 from mailbot.core.step import Decision, Effect, Step
 from mailbot.core.trust import Citation, Trust
 
@@ -98,6 +99,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
      "E12e: a case already with LKPP filed in LPSE Support too: its number recorded"),
     (Event.STAFF_RESOLVE, "O A E I", "R", ("relay_solution", "mark_resolved", "first_response", *_STAFF_CMD),
      "E9"),
+    (Event.STAFF_ANSWER_PREVIEW, "O A E I", "", ("preview_answer", "set_contact", "apply_meta", "send_ack"),
+     "E9; issue 59: a solved case's answer is shown to staff before it goes to another requester"),
     (Event.STAFF_CLOSE, "O A E I R", "C", ("mark_closed", "tell_closed", *_STAFF_CMD), "E10"),
     (Event.STAFF_RELAY, "O A E I R", "", ("relay_lkpp", *_STAFF_CMD), "E12"),
     (Event.STAFF_NEED_INFO, "E I", "I", ("relay_lkpp_request", *_STAFF_CMD), "E12a; SOP-015 steps 7-9"),
@@ -157,7 +160,8 @@ TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
 STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
                             Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
                             Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY,
-                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD, Event.STAFF_REQUEST_INFO})
+                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD, Event.STAFF_REQUEST_INFO,
+                            Event.STAFF_ANSWER_PREVIEW})
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
@@ -241,7 +245,7 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
           Event.STAFF_HISTORY: "history_requested", Event.STAFF_LPSE_SUPPORT: "command_lpse_support",
           Event.STAFF_REPORT_HEAD: "command_report_head", Event.STAFF_REQUEST_INFO: "command_request_info",
-          Event.REQUESTER_DATA: "message_appended",
+          Event.REQUESTER_DATA: "message_appended", Event.STAFF_ANSWER_PREVIEW: "answer_previewed",
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
@@ -636,6 +640,17 @@ def _tell_escalated(s: Step) -> None:
     s.send("escalated_user", Audience.REQUESTER, auto=AUTO_REPLIED)
 
 
+def _preview_answer(s: Step) -> None:
+    """Issue 59: `#jawab-seperti NUMBER` mails its sender what the requester would receive, and
+    which of its lines tell what was done for the solved case's own requester; nothing goes to
+    the requester until the same command answers this preview (`classify._answer_like`)."""
+    past = s.facts.answer_like
+    assert past is not None
+    s.record("answer_previewed", {"number": past.number})
+    s.send(PREVIEW, Audience.SENDER, auto=AUTO_REPLIED, text=s.body,
+           context={"case": past.number, "done": list(past.done), "reusing": True})
+
+
 def _relay_solution(s: Step) -> None:
     s.send("resolved", Audience.REQUESTER, attach="inbound", text=s.body)
 
@@ -878,7 +893,7 @@ EFFECTS: dict[str, Effect] = {
     "keep_text": _keep_text,
     "apply_meta": _apply_meta, "set_contact": _set_contact, "confirm_commands": _confirm_commands,
     "escalate": _escalate, "file_lpse_support": _file_lpse_support, "tell_escalated": _tell_escalated,
-    "relay_solution": _relay_solution,
+    "relay_solution": _relay_solution, "preview_answer": _preview_answer,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators, "request_info": _request_info,
     "report_to_heads": _report_to_heads,
