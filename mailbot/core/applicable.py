@@ -20,9 +20,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from mailbot.core.commands import FORM_ANSWERS, NAMES
+from mailbot.core.deadlines import TimerPlan
 from mailbot.core.facts import Event
 from mailbot.core.lifecycle import TABLE
-from mailbot.core.model import State, Timer, TimerKind
+from mailbot.core.model import State, Ticket, Timer, TimerKind, has_mailbox
 
 # The event each staff command makes of a reply (`classify._staff_event`): a state command's
 # own, a data command's when it stands alone. `#jawab-seperti` resolves as `#selesai` does;
@@ -93,3 +94,20 @@ def next_deadlines(running: Mapping[TimerKind, Timer], tz: tzinfo, now: datetime
         shown.append(resolution)
     return [{"kind": str(t.kind), "at": t.due_at.astimezone(tz).isoformat(), "past": t.due_at <= now}
             for t in shown]
+
+
+def running_after(running: Mapping[TimerKind, Timer], timers: TimerPlan | None) -> dict[TimerKind, Timer]:
+    """A ticket's timers as they run once a decision's timer changes are committed."""
+    if timers is None or timers.empty:
+        return dict(running)
+    kept = {k: t for k, t in running.items() if k not in timers.clear}
+    return {**kept, **{t.kind: t for t in timers.set}}
+
+
+def notice_facts(ticket: Ticket, running: Mapping[TimerKind, Timer], lkpp_answered: bool, tz: tzinfo,
+                 now: datetime) -> dict[str, object]:
+    """What a notice's template context says of its ticket now: its next deadlines, and the
+    situations its commands need that the plan knows (`NEEDS`)."""
+    found = [name for name, on in (("lkpp_answer", lkpp_answered), ("mailbox", has_mailbox(ticket.requester.addr)))
+             if on]
+    return {"deadlines": next_deadlines(running, tz, now), "situation": found}

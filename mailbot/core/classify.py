@@ -38,7 +38,7 @@ from mailbot.core.model import (
     Ticket,
     has_mailbox,
 )
-from mailbot.core.plan import without_internal
+from mailbot.core.ours import without_internal
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.similar import PastCase

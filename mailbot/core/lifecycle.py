@@ -40,7 +40,7 @@ from mailbot.core.model import (
     Ticket,
     has_mailbox,
 )
-from mailbot.core.reuse import PREVIEW
+from mailbot.core.reuse import REUSE_EFFECTS
 from mailbot.core.step import Decision, Effect, Step
 from mailbot.core.trust import Citation, Trust
 
@@ -640,17 +640,6 @@ def _tell_escalated(s: Step) -> None:
     s.send("escalated_user", Audience.REQUESTER, auto=AUTO_REPLIED)
 
 
-def _preview_answer(s: Step) -> None:
-    """Issue 59: `#jawab-seperti NUMBER` mails its sender what the requester would receive, and
-    which of its lines tell what was done for the solved case's own requester; nothing goes to
-    the requester until the same command answers this preview (`classify._answer_like`)."""
-    past = s.facts.answer_like
-    assert past is not None
-    s.record("answer_previewed", {"number": past.number})
-    s.send(PREVIEW, Audience.SENDER, auto=AUTO_REPLIED, text=s.body,
-           context={"case": past.number, "done": list(past.done), "reusing": True})
-
-
 def _relay_solution(s: Step) -> None:
     s.send("resolved", Audience.REQUESTER, attach="inbound", text=s.body)
 
@@ -893,7 +882,7 @@ EFFECTS: dict[str, Effect] = {
     "keep_text": _keep_text,
     "apply_meta": _apply_meta, "set_contact": _set_contact, "confirm_commands": _confirm_commands,
     "escalate": _escalate, "file_lpse_support": _file_lpse_support, "tell_escalated": _tell_escalated,
-    "relay_solution": _relay_solution, "preview_answer": _preview_answer,
+    "relay_solution": _relay_solution,
     "mark_resolved": _mark_resolved, "mark_closed": _mark_closed, "relay_lkpp": _relay_lkpp,
     "relay_lkpp_request": _relay_lkpp_request, "ask_coordinators": _ask_coordinators, "request_info": _request_info,
     "report_to_heads": _report_to_heads,
@@ -906,5 +895,5 @@ EFFECTS: dict[str, Effect] = {
     "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic,
     "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
     "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,
-    **INTAKE_EFFECTS,
+    **INTAKE_EFFECTS, **REUSE_EFFECTS,
 }

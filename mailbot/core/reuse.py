@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 from mailbot.core.greetings import only_greets
 from mailbot.core.identity import unsigned
+from mailbot.core.model import AUTO_REPLIED, Audience
+from mailbot.core.step import Effect, Step
 
 PREVIEW = "answer_preview"  # the mail that shows staff a reused answer before it goes
 
@@ -44,3 +46,18 @@ def done_lines(text: str, words: Iterable[str]) -> tuple[str, ...]:
 def previewed(preview: str, reused_text: str) -> bool:
     """Whether a preview staff saw holds this solution as it would go now (the same case)."""
     return bool(reused_text) and reused_text.strip() in preview
+
+
+def _preview_answer(s: Step) -> None:
+    """Issue 59: `#jawab-seperti NUMBER` mails its sender what the requester would receive, and
+    which of its lines tell what was done for the solved case's own requester; nothing goes to
+    the requester until the same command answers this preview (`classify._answer_like`)."""
+    past = s.facts.answer_like
+    assert past is not None
+    s.record("answer_previewed", {"number": past.number})
+    s.send(PREVIEW, Audience.SENDER, auto=AUTO_REPLIED, text=s.body,
+           context={"case": past.number, "done": list(past.done), "reusing": True})
+
+
+# The names `lifecycle._ROWS` gives these effects.
+REUSE_EFFECTS: dict[str, Effect] = {"preview_answer": _preview_answer}
