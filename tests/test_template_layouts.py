@@ -228,7 +228,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "command_error-intake": {"number": "-", "intake": True},
     "command_ok-full": {"commands": [("prioritas", "high"), ("eskalasi", None), ("tugaskan", "silent"),
                                      ("kategori", "kategori=akun")], "kept_as_note": True},
-    "command_ok-plain": {"commands": [("selesai", None)]},
+    "command_ok-plain": {"commands": [("selesai", None)], **_SOLVED},
     "coordinator_case-full": {"similar": _SIMILAR, **_OPEN},
     "coordinator_case-sparse": _SPARSE,
     "head_case-full": _OPEN,  # issue 48 point 2: #lapor-kepala

@@ -189,12 +189,21 @@ def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, ms
     text = reused(solution)
     held = unfit(text, rules.similar, requester)
     named = rules.similar.private.show(held, cfg.language) if held is not None else ""
-    preview = next(((c, body) for c in citations if c.kind == PREVIEW and c.ticket
-                    and (body := store.sent_body(box.name, c.message_id, PREVIEW)) and previewed(body, text)),
-                   None)
+    shown, on = _preview_of(store, box, citations, text)
     return PastCase(command.arg, solution, named, int(answer["attachments"] or 0), text,
-                    done_lines(text, rules.similar.private.done),
-                    preview[1] if preview else None, preview[0].ticket if preview else None)
+                    done_lines(text, rules.similar.private.done), shown, on)
+
+
+def _preview_of(store: Store, box: MailboxConfig, citations: list[Citation],
+                text: str) -> tuple[str | None, str | None]:
+    """Issue 59: the preview of this solution (`text`) the message answers, if it answers one:
+    the answer it showed staff, and its ticket."""
+    for cited in citations:
+        if cited.kind == PREVIEW and cited.ticket:
+            shown = store.sent_body(box.name, cited.message_id, PREVIEW)
+            if shown and previewed(shown, text):
+                return shown, cited.ticket
+    return None, None
 
 
 def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Intake | None:

@@ -40,7 +40,7 @@ from mailbot.core.commands import NAMES
 from mailbot.core.controls import visible
 from mailbot.core.model import Attachment, InlineImage
 from mailbot.core.plan import deliverable
-from mailbot.io.words import languages, words
+from mailbot.io.words import Words, languages, words
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -321,6 +321,22 @@ def _write(out: BytesIO, part: _Part, headers: Sequence[tuple[str, str]] = ()) -
 
 _B64_CHUNK = 57 * 4096  # bytes of a file encoded at a time: 4096 lines of 76 characters
 
+def _word_times(context: dict[str, Any], said: Words) -> None:
+    """The instants the core hands out (ISO, in the unit's zone) as the mail's language reads them."""
+    zone = str(context.get("timezone", "Asia/Jakarta"))
+    for key in ("due", "close_at"):
+        if isinstance(context.get(key), str) and context[key]:
+            context[key] = said.moment(context[key], zone)
+    if isinstance(context.get("deadlines"), list):  # a notice's next deadlines (issue 59)
+        context["deadlines"] = [{**d, "at": said.moment(str(d["at"]), zone)} for d in context["deadlines"]
+                                if isinstance(d, dict) and d.get("at")]
+    # when the consultation was (seed 003's "Hari/Tanggal Konsultasi"): the ticket's opening,
+    # else the call's time of a form that opened none (held, cancelled: issue 59)
+    opened = context.get("opened") or context.get("called_at")
+    if isinstance(opened, str) and opened:
+        context["opened_day"], context["opened_time"] = said.day_and_time(opened, zone)
+
+
 class _SharedMails(jinja2.BaseLoader):
     """`<lang>/<name>` read from `_mails/<name>`, the one template of a kind whose words
     are in the catalogs, where no per-language file of that name exists (the loaders
@@ -448,18 +464,7 @@ class Renderer:
         """The plain text and, where a template exists, the HTML alternative."""
         context = {**self.words_context(language, context), **context}
         said = words(language, self.templates_dir)
-        zone = str(context.get("timezone", "Asia/Jakarta"))
-        for key in ("due", "close_at"):  # the deadline core hands out ISO instants in the unit's zone
-            if isinstance(context.get(key), str) and context[key]:
-                context[key] = said.moment(context[key], zone)
-        if isinstance(context.get("deadlines"), list):  # a notice's next deadlines (issue 59)
-            context["deadlines"] = [{**d, "at": said.moment(str(d["at"]), zone)} for d in context["deadlines"]
-                                    if isinstance(d, dict) and d.get("at")]
-        # when the consultation was (seed 003's "Hari/Tanggal Konsultasi"): the ticket's opening,
-        # else the call's time of a form that opened none (held, cancelled: issue 59)
-        opened = context.get("opened") or context.get("called_at")
-        if isinstance(opened, str) and opened:
-            context["opened_day"], context["opened_time"] = said.day_and_time(opened, zone)
+        _word_times(context, said)
         if context.get("errors"):  # why a command or a message was refused, in this language
             context["errors"] = [said.refusal(e) for e in context["errors"]]
         for key in ("reason", "ack_unsent_reason"):  # why mail was held or not sent (issue 45)
