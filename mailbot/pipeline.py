@@ -230,7 +230,19 @@ class Pipeline:
                 self.store.apply_timers(box.name, ticket.id, planned.timers,  # type: ignore[arg-type]
                                         new_ticket=decision.new_ticket)
             sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now, arrival.received_at)
+            sent += self.pass_on(box, decision, ticket, msg, now)
         return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(sent))
+
+    def pass_on(self, box: MailboxConfig, decision: Decision, ticket: Ticket | None, msg: InboundMessage,
+                now: datetime) -> list[str]:
+        """Issue 59: the mail of a word that names other tickets too (a coordinator's reply to the
+        digest), each under its own ticket's tag and thread, within the unit of work."""
+        sent: list[str] = []
+        for number, send in decision.passed_on:
+            other = self.store.ticket_by_number(box.name, number)
+            if other is not None and (ticket is None or other.id != ticket.id):
+                sent += notify(self.composer, self.store, self.setups[box.name], (send,), other, now, msg=msg)
+        return sent
 
     def arrived(self, box: MailboxConfig, arrival: Arrival, message_id: str, outcome: str, now: datetime,
                 digest: str | None = None) -> None:

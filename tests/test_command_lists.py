@@ -1,8 +1,12 @@
-"""The command lists staff read in mailbot's mail are the parser's, both ways (issue 45, point 7).
+"""The command lists staff read in mailbot's mail are the parser's, both ways (issue 45, point 7),
+and a notice offers the commands that apply to its ticket now (issue 59, point 5).
 
-An error mail's "Perintah yang tersedia" and every notice's footer list each command the
-parser acts on (`core/commands.parse_commands`), in the mail's language, and nothing the
-parser refuses; as tests/test_guides.py holds the staff guide to the parser.
+An error mail's "Perintah yang tersedia" lists each command the parser acts on
+(`core/commands.parse_commands`), in the mail's language, and nothing the parser refuses; as
+tests/test_guides.py holds the staff guide to the parser. A notice's footer lists the commands
+that SPEC 4 lets run on the ticket in its state (E8 `#eskalasi` from open, answered or resolved;
+E12a `#permintaan-data` while escalated or waiting for data; ...), none that would be refused,
+and points to the guide for the rest.
 """
 
 from __future__ import annotations
@@ -44,10 +48,69 @@ def test_the_error_mail_lists_every_command_the_parser_acts_on_and_no_other(lang
     assert {"#jawab", "#jawab-seperti", "#kirim-tanda-terima"} <= listed or language == "en"
 
 
-@pytest.mark.parametrize("language", ["id", "en"])
+# What SPEC 4's rows let run in each state (the E-rows' "from" states), in Indonesian spellings;
+# with an LKPP answer on the ticket and a requester who reads mail. `#buka`/`#batal` answer a held
+# form's mail only; `#kirim-tanda-terima` only where an ack waits; `#jawab-seperti` beside solved cases.
+ALWAYS = {"#catatan", "#prioritas", "#kategori", "#tugaskan", "#data", "#jawab", "#riwayat"}
+BY_STATE = {
+    "open": ALWAYS | {"#eskalasi", "#selesai", "#tutup", "#teruskan", "#koordinator", "#lpse-support",
+                      "#lapor-kepala", "#minta-data"},
+    "answered": ALWAYS | {"#eskalasi", "#selesai", "#tutup", "#teruskan", "#koordinator", "#lpse-support",
+                          "#lapor-kepala", "#minta-data"},
+    "escalated": ALWAYS | {"#selesai", "#tutup", "#teruskan", "#permintaan-data", "#koordinator", "#lpse-support",
+                           "#lapor-kepala"},
+    "awaiting_info": ALWAYS | {"#selesai", "#tutup", "#teruskan", "#permintaan-data", "#koordinator",
+                               "#lpse-support", "#lapor-kepala"},
+    "resolved": ALWAYS | {"#eskalasi", "#tutup", "#teruskan", "#koordinator", "#lpse-support", "#lapor-kepala"},
+    "closed": ALWAYS,
+}
+
+
+def _footer(text: str) -> set[str]:
+    return _listed(text, "Perintah yang dapat dipakai sekarang") - _listed(text, "Semua perintah beserta contohnya")
+
+
+@pytest.mark.parametrize("state", sorted(BY_STATE))
 @pytest.mark.parametrize("kind", FOOTED)
-def test_every_notice_footer_lists_every_command(language, kind):
-    text = render(Renderer(), kind, language)
-    head = "Perintah di baris awal balasan" if language == "id" else "Commands on the first lines of a reply"
-    listed = _listed(text, head)
-    assert listed == _spoken(language), kind
+def test_every_notice_footer_lists_the_commands_its_tickets_state_lets_run(kind, state):
+    text = render(Renderer(), kind, "id", state=state)
+    listed = _footer(text)
+    for word in listed:
+        assert not any(e.code == "unknown_command" for e in parse_commands(word).errors), word
+    assert listed == BY_STATE[state], (kind, state, sorted(listed ^ BY_STATE[state]))
+
+
+def test_what_a_command_needs_besides_the_state():
+    """No LKPP answer: nothing to pass on (E12 refuses it); a caller without e-mail cannot be asked
+    for documents; an ack waiting for staff, and solved cases shown alike, add their commands."""
+    bare = _footer(render(Renderer(), "staff_new", "id", state="escalated", situation=[]))
+    assert bare == BY_STATE["escalated"] - {"#teruskan", "#permintaan-data"}
+    assert "#minta-data" not in _footer(render(Renderer(), "staff_new", "id", state="open", situation=[]))
+    waiting = _footer(render(Renderer(), "staff_new", "id", state="open", ack_unsent="ack_awaits_staff",
+                             ack_unsent_reason="60 per jam"))
+    assert waiting == BY_STATE["open"] | {"#kirim-tanda-terima"}
+    held = _footer(render(Renderer(), "staff_new", "id", state="open", ack_unsent="ack_held",
+                          ack_unsent_reason="60 per jam", ack_until="10:15"))
+    assert held == BY_STATE["open"]  # it goes by itself: nothing for staff to send
+    alike = _footer(render(Renderer(), "staff_new", "id", state="open",
+                           similar=[{"number": "2026-00012", "subject": "Lupa password", "solved": "12-11-2026",
+                                     "solution": "Gunakan menu Lupa Password."}]))
+    assert alike == BY_STATE["open"] | {"#jawab-seperti"}
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_footer_says_the_tickets_state_priority_category_and_next_deadlines(language):
+    text = render(Renderer(), "staff_new", language, state="open", priority="high", category="pengaduan",
+                  deadlines=[{"kind": "first_response", "at": "2026-11-24T11:00:00+07:00", "past": False},
+                             {"kind": "resolution", "at": "2026-11-27T10:00:00+07:00", "past": False}])
+    said = ({"Tiket 2026-00042 saat ini: Terbuka, prioritas Tinggi, kategori Pengaduan.",
+             "Batas waktu tanggapan pertama: Selasa, 24 November 2026 11:00 WIB",
+             "Batas waktu penyelesaian (3x24 jam): Jumat, 27 November 2026 10:00 WIB"} if language == "id" else
+            {"Ticket 2026-00042 now: Open, priority High, category Complaint.",
+             "Deadline for the first response: Tuesday, 24 November 2026 11:00 WIB",
+             "Deadline for resolution (3x24 hours): Friday, 27 November 2026 10:00 WIB"})
+    assert said <= set(text.splitlines()), text
+    past = render(Renderer(), "overdue_staff", language,
+                  deadlines=[{"kind": "first_response", "at": "2026-11-24T11:00:00+07:00", "past": True}])
+    assert ("Batas waktu tanggapan pertama sudah lewat: Selasa, 24 November 2026 11:00 WIB" if language == "id" else
+            "Deadline for the first response passed: Tuesday, 24 November 2026 11:00 WIB") in past.splitlines()

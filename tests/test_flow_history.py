@@ -2,10 +2,14 @@
 Dovecot and SMTP.
 
 Staff without a terminal ask for a ticket's history by replying `#riwayat` to its notice; the
-staff member who asked, and nobody else, receives it as `mailbot ticket N --full` prints it
-(SPEC E12h: "the ticket's history mailed back to that staff member; internal"). It changes
-nothing on the ticket; unauthenticated, it runs as no other command does (E19). The expected
-lines are the command line's own output for the same ticket, captured here.
+staff member who asked, and nobody else, receives it (SPEC E12h: "the ticket's history mailed
+back to that staff member; internal"). It changes nothing on the ticket; unauthenticated, it
+runs as no other command does (E19).
+
+Issue 59, point 6: the mail itself tells the ticket's story in the mailbox's language (who wrote
+what and when, what mailbot sent, how the state moved), short and readable; the full record,
+as `mailbot ticket N --full` prints it, is the attached file. Its expected lines are the
+command line's own output for the same ticket, captured here.
 """
 
 from __future__ import annotations
@@ -61,11 +65,19 @@ def counts(servers) -> dict[str, int]:
     return {user: len(inbox(servers, user)) for user in EVERYONE}
 
 
+def record(msg: EmailMessage) -> tuple[str, str]:
+    """The file a history mail carries: its name and its text."""
+    [part] = list(msg.iter_attachments())
+    return str(part.get_filename()), part.get_payload(decode=True).decode("utf-8")
+
+
 def history_block(msg: EmailMessage, number: str) -> list[str]:
-    """The history lines of a history mail: from the view's first line to the end."""
-    lines = text_of(msg).rstrip("\n").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"Ticket {number} (t): "))
-    return lines[start:]
+    """The full record a history mail carries (the attached file), line by line."""
+    name, text = record(msg)
+    assert name in (f"riwayat-{number}.txt", f"history-{number}.txt"), name
+    lines = text.rstrip("\n").splitlines()
+    assert lines[0].startswith(f"Ticket {number} (t): ")
+    return lines
 
 
 def in_order(wanted: list[str], found: list[str]) -> bool:
@@ -99,7 +111,7 @@ def test_riwayat_mails_the_cli_history_to_the_staff_member_who_asked_and_no_one_
     assert history["Auto-Submitted"] == "auto-generated"
     assert f"[LPSE-T #{number}]" in str(history["Subject"]) and "Riwayat tiket" in str(history["Subject"])
     assert "jangan diteruskan kepada pengguna" in text_of(history)
-    block = history_block(history, number)
+    block = history_block(history, number)  # the attached record
     # the view as the command line printed it a moment before, line for line, and after it the
     # request itself (the history holds the message that asked for it)
     assert in_order(before, block), "\n".join(block)
@@ -124,7 +136,6 @@ def test_riwayat_mails_the_cli_history_to_the_staff_member_who_asked_and_no_one_
     again = history_block(second, number)
     assert in_order(block, again)
     assert "      (the ticket's history as it stood then; not repeated here)" in again  # the first mail
-    assert "      (it quotes a history mail: its new text only)" in again  # the reply that quoted it
     assert "      | #history" in again
     assert text_of(second).count("jangan diteruskan kepada pengguna") == 1
     assert len(text_of(second)) < 2 * len(text_of(first))
@@ -173,7 +184,38 @@ def test_the_escalation_key_is_masked_in_the_history_mail(answered, capsys):
     assert any(code in line for line in before)
     deliver(servers, config, reply_as_client(notice, STAFF[0], "#riwayat")[0])
     [history] = of_kind(inbox(servers, STAFF[0]), "history")
-    assert code not in text_of(history).lower()
+    assert code not in text_of(history).lower() and code not in record(history)[1].lower()
     masked = [line.replace(code, "*" * len(code)) for line in before]
     assert in_order(masked, history_block(history, number))
-    assert "[ref:**********]" in text_of(history)
+    assert "[ref:**********]" in record(history)[1]
+
+
+def test_riwayat_tells_the_tickets_story_in_the_mailboxs_language(answered):
+    """Issue 59, point 6: the mail reads as the ticket's story, in Indonesian: who wrote what and
+    when (their words, not event codes), what mailbot sent to whom, how the state moved; lines
+    as people wrote them, never cut with an ellipsis; a few dozen lines, not a thousand."""
+    servers, config, notice, number = answered
+    deliver(servers, config, reply(notice, STAFF[0], "#riwayat"))
+    [history] = of_kind(inbox(servers, STAFF[0]), "history")
+    body = text_of(history)
+    lines = body.splitlines()
+    assert "Jalannya tiket (waktu WIB):" in lines
+    assert f"Tiket {number}: Akun SPSE terkunci" in lines and "Pengguna: Budi Santoso <budi@vendor.test>" in lines
+    said = "\n".join(lines)
+    for told in (f"{REQUESTER} (pengguna) menulis:", "    | akun SPSE saya terkunci sejak kemarin sore.",
+                 f"mailbot mengirim tanda terima kepada {REQUESTER}.",
+                 f"{STAFF[0]} (petugas helpdesk) menulis:", f"    | {ANSWER}",
+                 f"mailbot mengirim jawaban petugas kepada {REQUESTER}.",
+                 "Status tiket: Terbuka -> Dijawab.",
+                 "    | #catatan Sudah saya telepon, pengguna akan mengirim scan KTP siang ini.",
+                 "    | #riwayat"):
+        assert told in said, told
+    # in this order: the requester's mail, the ack, the answer, the state it moved the ticket to
+    order = [said.index(t) for t in (f"{REQUESTER} (pengguna) menulis:", "mailbot mengirim tanda terima",
+                                     f"    | {ANSWER}", "Status tiket: Terbuka -> Dijawab.", "    | #catatan")]
+    assert order == sorted(order)
+    # no English event codes or field dumps, no line cut with an ellipsis
+    for code in ("state: answered", "mail_queued", "from=open", "staff_replied", "History (times", "…"):
+        assert code not in body, code
+    assert len(lines) < 80
+    assert f"Tiket {number} saat ini: Dijawab" in body  # what the ticket is now, and what applies

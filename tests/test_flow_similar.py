@@ -100,8 +100,9 @@ def staff_reply_to_new(servers, config, number, text):
 
 def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_requester(env):
     """`#jawab-seperti NUMBER [text]`: the old solution goes to this requester as this
-    ticket's solution, under this requester's greeting and the staff member's text; a
-    solution that names its own requester is refused with command_error saying why."""
+    ticket's solution, under this requester's greeting and the staff member's text, once staff
+    confirmed the preview of it (issue 59); a solution that names its own requester is refused
+    with command_error saying why."""
     servers, config = env
     solve(servers, config, "budi@vendor.test", "Akun SPSE terkunci",
           "Akun penyedia kami terkunci setelah salah password berkali-kali. Mohon dibuka.",
@@ -127,6 +128,12 @@ def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_r
     assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
 
     staff_reply_to_new(servers, config, third, f"#jawab-seperti {unlocked} Mohon dicoba lagi, Bu.")
+    # issue 59 point 7: staff see the answer first; a second #jawab-seperti, in answer to that preview, sends it
+    [preview] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "answer_preview")
+    assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
+    raw, _ = mf.reply_as_client(preview, mf.STAFF[0], f"#jawab-seperti {unlocked}")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
     store = Store(load_config(config).database)
     assert store.ticket_by_number("t", third).state is State.RESOLVED
     store.close()
@@ -229,3 +236,81 @@ def test_a_solution_linking_outside_the_unit_is_shown_inert_and_never_reused(env
     [error] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
     assert old in mf.text_of(error) and "tautan ke luar domain unit dan LKPP" in mf.text_of(error)
     assert "https://spse-update.example" not in mf.text_of(error)
+
+
+def lkpp_solves(servers, config, sender, subject, problem, answer):
+    """A requester's mail escalated by staff and solved by LKPP, confirmed with YA."""
+    raw, _ = mf.mail(sender, subject, problem)
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    notice = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")[-1]
+    raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon dibantu.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    escalation = mf.of_kind(mf.inbox(servers, mf.LKPP), "escalate")[-1]
+    raw, _ = mf.reply_as_client(escalation, mf.LKPP, answer)
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    solution = mf.of_kind(mf.inbox(servers, sender), "resolved_lkpp")[-1]
+    raw, _ = mf.reply_as_client(solution, sender, "YA 5")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+
+
+LKPP_ANSWER = ("Selamat siang Bapak Budi,\n\n"
+               "Akun penyedia terkunci karena 5 kali salah password. Akun sudah kami buka dan alamat email sudah "
+               "kami perbarui.\nSilakan login ulang atau gunakan menu Lupa Password.\n\n"
+               "Salam,\nAgus - Helpdesk LKPP")
+
+
+def test_a_reused_answer_is_previewed_without_the_old_greeting_and_signature_and_sent_on_confirmation(env):
+    """Issue 59 point 7: LKPP solved Budi's case ("Selamat siang Bapak Budi", "Salam, Agus -
+    Helpdesk LKPP", and "alamat email sudah kami perbarui", true for Budi alone). Sari writes the
+    same problem; staff answer with #jawab-seperti. Staff first get a preview of what Sari would
+    receive: the solution without Budi's greeting or Agus's signature, the line about what was
+    done for Budi pointed out; Sari gets nothing. `#jawab-seperti` again on the ticket's notice
+    previews again; in answer to the preview it sends what the preview showed."""
+    servers, config = env
+    lkpp_solves(servers, config, "budi@vendor.test", "Akun SPSE terkunci",
+                "Akun penyedia kami terkunci setelah salah password berkali-kali.", LKPP_ANSWER)
+    old = f"{YEAR}-00001"
+    store = Store(load_config(config).database)
+    assert store.ticket_by_number("t", old).state is State.CLOSED
+    store.close()
+    raw, _ = mf.mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login.", name="Sari Dewi")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    new = f"{YEAR}-00002"
+    staff_reply_to_new(servers, config, new, f"#jawab-seperti {old}")
+
+    [preview] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "answer_preview")
+    assert preview["To"] == mf.STAFF[0] and str(preview["X-Mailbot-Ticket"]) == new
+    text = mf.text_of(preview)
+    shown = text[text.index("----- jawaban yang akan dikirim -----"):text.index("----- akhir jawaban -----")]
+    assert "| Silakan login ulang atau gunakan menu Lupa Password." in shown
+    for gone in ("Selamat siang Bapak Budi", "Salam,", "Agus - Helpdesk LKPP"):
+        assert gone not in shown, gone
+    checks = text[text.index("Periksa dulu baris-baris berikut"):]
+    assert "alamat email sudah kami perbarui." in checks.split("- Untuk mengirimnya")[0]
+    assert f"#jawab-seperti {old}" in text
+    assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
+    store = Store(load_config(config).database)
+    assert store.ticket_by_number("t", new).state is State.OPEN
+    store.close()
+
+    staff_reply_to_new(servers, config, new, f"#jawab-seperti {old}")  # on the notice, not the preview
+    assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "answer_preview")) == 2
+    assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
+
+    raw, _ = mf.reply_as_client(preview, mf.STAFF[0], f"#jawab-seperti {old}")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    [resolved] = mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
+    body = mf.text_of(resolved)
+    assert body.startswith("Yth. Bapak/Ibu Sari Dewi,")
+    assert "Silakan login ulang atau gunakan menu Lupa Password." in body
+    for gone in ("Bapak Budi", "Agus", "Salam,\n"):
+        assert gone not in body, gone
+    store = Store(load_config(config).database)
+    assert store.ticket_by_number("t", new).state is State.RESOLVED
+    store.close()

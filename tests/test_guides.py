@@ -148,3 +148,79 @@ def test_the_guide_says_a_command_below_text_does_not_run() -> None:
     assert "Sudah saya telepon pengguna.\n#tutup\n" in text
     parsed = parse_commands("Sudah saya telepon pengguna.\n#tutup")
     assert not parsed.commands and [e.code for e in parsed.errors] == ["not_at_top"]
+
+
+# --- issue 59: the guide and the mail agree on what a notice says ---------------------------
+
+COORDINATOR_GUIDE = ROOT / "docs" / "panduan-koordinator.md"
+
+
+def _rendered_footer(**changes: object) -> list[str]:
+    """A staff notice's footer as the Indonesian mail writes it, from its "Tiket ... saat ini" line."""
+    from mailbot.io.render import Renderer
+    from tests.test_templates import context
+
+    text, _ = Renderer().body("staff_new", "id", context(**changes))
+    return text[text.index("Tiket 2026-00042 saat ini"):].rstrip("\n").splitlines()
+
+
+def test_the_guides_footer_example_is_what_a_notice_says() -> None:
+    """The example under "Bagian bawah setiap pemberitahuan" is the footer of a new ticket's notice
+    for the ticket it describes (open, high priority, complaint, in Tuesday 09:00): line for line."""
+    section = _section(GUIDE.read_text(encoding="utf-8"), "Bagian bawah setiap pemberitahuan")
+    [block] = re.findall(r"```\n(.*?)```", section, re.DOTALL)
+    shown = block.rstrip("\n").splitlines()
+    assert shown[0] == "Tiket 2026-00042 saat ini: Terbuka, prioritas Tinggi, kategori Pengaduan."
+    rendered = _rendered_footer(
+        state="open", priority="high", category="pengaduan", situation=["mailbox"],
+        deadlines=[{"kind": "first_response", "at": "2026-11-24T10:00:00+07:00", "past": False},
+                   {"kind": "resolution", "at": "2026-11-27T09:00:00+07:00", "past": False}])
+    assert shown == rendered
+
+
+def test_the_guides_table_of_offered_commands_is_what_the_notices_offer() -> None:
+    """Each row of the guide's table (state names as the mail writes them) lists, with the
+    commands "yang selalu ada", exactly what a notice on a ticket in that state offers once
+    LKPP has answered on it; and no notice offers #buka or #batal."""
+    from mailbot.io.words import words
+
+    section = _section(GUIDE.read_text(encoding="utf-8"), "Bagian bawah setiap pemberitahuan")
+    always = set(re.findall(r"`(#[\w-]+)`", section[section.index("Yang selalu ada:"):].split(".")[0]))
+    assert always == {"#catatan", "#prioritas", "#kategori", "#tugaskan", "#data", "#jawab", "#riwayat"}
+    states = {name: code for code, name in words("id")["report"]["states"].items()}
+    rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| ") and "`" in line
+            or line.startswith("| Ditutup")]
+    seen = set()
+    for names, commands in rows:
+        for name in (n.strip() for n in names.split(",")):
+            state = states[name]
+            seen.add(state)
+            footer = " ".join(_rendered_footer(state=state, situation=["lkpp_answer", "mailbox"]))
+            offered = set(re.findall(r"(#[\w-]+)", footer[:footer.index("Semua perintah")]))
+            assert offered == always | set(re.findall(r"`(#[\w-]+)`", commands)), name
+            assert not {"#buka", "#batal"} & offered
+    assert seen == {"open", "answered", "escalated", "awaiting_info", "resolved", "closed"}
+
+
+def test_the_subjects_the_guides_quote_are_the_mails() -> None:
+    """What the guides tell staff and coordinators to look for is what the mail's subject says."""
+    from mailbot.io.words import words
+
+    said = words("id").table
+    staff = " ".join(GUIDE.read_text(encoding="utf-8").split())
+    coordinator = " ".join(COORDINATOR_GUIDE.read_text(encoding="utf-8").split())
+    assert f'"{said["subjects"]["answer_preview"].rstrip(":")}"' in staff
+    assert said["subjects"]["intake_cancelled"].rstrip(":") in staff
+    for case in ("answered_coordinator", "answered_head"):
+        assert said["case_subjects"]["staff_direction"][case].rstrip(":") in coordinator
+    assert f'`{said["history_file"]}-NOMOR.txt`' in staff
+
+
+def test_the_guide_says_what_a_visit_answered_without_mail_becomes() -> None:
+    """Issue 59 point 2: the guide's `#datang` example (answered, no e-mail) is said to open closed,
+    with nothing more to do, as its notice says."""
+    text = " ".join(GUIDE.read_text(encoding="utf-8").split())
+    assert "tiketnya langsung berstatus **Ditutup**" in text
+    assert "tidak ada lagi yang perlu dikerjakan (tanpa `#selesai` atau `#tutup`)" in text
+    notice = " ".join(_rendered_footer(state="closed"))
+    assert "#selesai" not in notice and "#tutup" not in notice

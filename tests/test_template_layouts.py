@@ -192,6 +192,17 @@ _FORMS = [{"number": "2026-00070", "channel": "telepon", "called": "Senin 23-11 
            "problem": "Akun terblokir", "staff": "rina@batam.go.id", "held": "Senin 23-11 10:05"}]
 _HELD_ACKS = [{"number": "2026-00072", "to": "sari@vendor.test", "queued": "Senin 23-11 11:00",
                "until": "Senin 23-11 12:00"}]
+# A ticket as each notice finds it (issue 59 point 5: its state, its next deadlines, what the
+# commands it offers need), the instants as the core hands them out.
+_FIRST_RESPONSE = {"kind": "first_response", "at": "2026-11-23T13:00:00+07:00", "past": False}
+_RESOLUTION = {"kind": "resolution", "at": "2026-11-26T09:00:00+07:00", "past": False}
+_OPEN = {"state": "open", "situation": ["mailbox"], "deadlines": [_FIRST_RESPONSE, _RESOLUTION]}
+_LATE = {**_OPEN, "deadlines": [{**_FIRST_RESPONSE, "at": "2026-11-24T15:30:00+07:00", "past": True}, _RESOLUTION]}
+_WAITING = {"state": "awaiting_info", "deadlines": [{"kind": "awaiting_info", "at": "2026-11-25T10:00:00+07:00",
+                                                      "past": False}]}
+_SOLVED = {"state": "resolved", "deadlines": [{"kind": "confirm_close", "at": "2026-11-26T10:00:00+07:00",
+                                                "past": False}]}
+_CLOSED = {"state": "closed", "deadlines": []}
 _DIRECTED = {"sender": "koord@batam.go.id", "role": "coordinator", "state": "open",
              "tickets": ["2026-00042"], "text": "Tolong prioritaskan, batas penawaran hari ini."}
 
@@ -202,7 +213,13 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "ack-email": {},
     "ack-call": {"channel": "telepon", "previous": "2026-00031"},
     "ack-sparse": {**_SPARSE, "subject": ""},
-    "assigned-full": {"note": "Mohon dicek hari ini."},
+    # issue 59 point 7: #jawab-seperti shows staff the answer first, and what was done for its old requester
+    "answer_preview-full": {**_OPEN, "reusing": True,
+                            "text": "Akun penyedia terkunci karena 5 kali salah password. Akun sudah kami buka dan "
+                                    "alamat email sudah kami perbarui.\nSilakan login ulang atau gunakan menu Lupa "
+                                    "Password."},
+    "answer_preview-plain": {**_OPEN, "reusing": True, "done": [], "text": "Silakan gunakan menu Lupa Password."},
+    "assigned-full": {"note": "Mohon dicek hari ini.", **_OPEN},
     "assigned-sparse": {**_SPARSE, "unshown": []},
     "assigned-unshown": {"unshown": _UNSHOWN},
     "closed-confirmed": {"confirmed": True, "rating": 5},
@@ -214,10 +231,10 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "command_error-intake": {"number": "-", "intake": True},
     "command_ok-full": {"commands": [("prioritas", "high"), ("eskalasi", None), ("tugaskan", "silent"),
                                      ("kategori", "kategori=akun")], "kept_as_note": True},
-    "command_ok-plain": {"commands": [("selesai", None)]},
-    "coordinator_case-full": {"similar": _SIMILAR},
+    "command_ok-plain": {"commands": [("selesai", None)], **_SOLVED},
+    "coordinator_case-full": {"similar": _SIMILAR, **_OPEN},
     "coordinator_case-sparse": _SPARSE,
-    "head_case-full": {},  # issue 48 point 2: #lapor-kepala
+    "head_case-full": _OPEN,  # issue 48 point 2: #lapor-kepala
     "head_case-sparse": _SPARSE,
     "delivery_failed-address": {},
     "delivery_failed-size": {"cause": "size", "failed_kind": "escalate", "failed_audience": "lkpp",
@@ -243,14 +260,21 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "forward_info-full": {"text": "Berikut screenshot yang diminta."},
     "forward_info-sparse": _SPARSE,
     "history-full": {},
-    "intake_cancelled-full": {"channel": "telepon"},
+    "intake_cancelled-full": {"channel": "telepon", "called_at": "2026-11-23T09:15:00+07:00"},
+    # issue 59 point 3: the staff member who cancelled it hears so
+    "intake_cancelled-sender": {"channel": "datang", "to_sender": True, "called_at": "2026-11-23T09:15:00+07:00"},
     "intake_confirm-first": {"channel": "telepon"},
     "intake_confirm-reminder": {"channel": "datang", "reminder": True, "caller_email": "",
                                 "notes": "Datang ke kantor bersama direktur."},
     "intake_not_staff-full": {},
     "intake_not_staff-sparse": _SPARSE,
-    "intake_opened-answered": {"channel": "telepon", "answered": True, "solution": "Sudah dijawab lewat telepon."},
-    "intake_opened-open": {"channel": "datang", "caller_email": "", **_SPARSE},
+    "intake_opened-answered": {"channel": "telepon", "answered": True, "solution": "Sudah dijawab lewat telepon.",
+                               **_SOLVED},
+    "intake_opened-open": {"channel": "datang", "caller_email": "", **_SPARSE, **_OPEN, "situation": []},
+    # issue 59 point 2: a visit answered at the counter, no e-mail: closed, with its queue number and rating
+    "intake_opened-closed": {"channel": "datang", "caller_email": "", "answered": True, **_CLOSED,
+                             "solution": "Kata sandi direset di loket; pengguna sudah bisa login.",
+                             "form": {**context()["form"], "email": "", "queue": "A-012", "rating": 5}},
     "message_refused-too_large": {},
     "message_refused-too_many": {"refusal": "too_many_parts", "requester_name": "", "subject": ""},
     "need_info-full": {"text": "Mohon dilengkapi screenshot halaman penawaran."},
@@ -265,7 +289,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
                                         "since": "Selasa 24-11-2026 10:00 WIB", "due": "Rabu 25-11-2026 10:00 WIB"},
     "direction_reminder-heads": {"timer": "head_direction", "asked": "heads", "since": "Selasa 24-11-2026 10:00 WIB",
                                  "due": "Rabu 25-11-2026 10:00 WIB", **_SPARSE},
-    "overdue_staff-first_response": {"hours_waited": 5},
+    "overdue_staff-first_response": {"hours_waited": 5, **_LATE},
     "overdue_staff-resolution": {"timer": "resolution", "hours": 72, "reopened": True},
     "overdue_staff-resolution_hours": {"event": "resolution", "hours": 48, **_SPARSE, "hours_waited": GONE},
     "rate_limited-held": {},
@@ -289,21 +313,24 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "staff_alert-lkpp_bounce_kept": {"alert": "lkpp_bounce", "failed_kind": "escalate", "moved": False},
     "staff_alert-ack_bounces": {"alert": "ack_bounces"},
     "staff_alert-bounce": {"alert": "bounce", "text": "", "failed_to": []},
-    "staff_direction-coordinator": _DIRECTED,
+    "staff_direction-coordinator": {**_DIRECTED, **_OPEN},
     "staff_direction-head": {**_DIRECTED, "role": "head", "sender": "kepala@batam.go.id",
                              "tickets": ["2026-00042", "2026-00051"], "state": ""},
     "staff_direction-ran": {**_DIRECTED, "ran": [("#prioritas", "tinggi"), ("#eskalasi", "")]},
-    "staff_direction-ran_head": {**_DIRECTED, "role": "head", "ran": [("#tutup", "")], "text": ""},
-    "staff_lkpp-need_info": {"event": "lkpp_need_info", "reason": "body: 'mohon data'"},
-    "staff_lkpp-resolved": {"event": "lkpp_resolved"},
-    "staff_lkpp-returned": {"event": "lkpp_returned"},
+    "staff_direction-ran_head": {**_DIRECTED, "role": "head", "ran": [("#tutup", "")], "text": "", **_CLOSED},
+    # issue 59 point 8: a coordinator's #jawab, sent to the requester
+    "staff_direction-answered": {**_DIRECTED, "ran": [("#jawab", "")], "answered": True, **_OPEN,
+                                 "text": "Perpanjangan jadwal merupakan kewenangan Pokja Pemilihan."},
+    "staff_lkpp-need_info": {"event": "lkpp_need_info", "reason": "body: 'mohon data'", **_WAITING},
+    "staff_lkpp-resolved": {"event": "lkpp_resolved", **_SOLVED},
+    "staff_lkpp-returned": {"event": "lkpp_returned", **_OPEN, "situation": ["lkpp_answer", "mailbox"]},
     "staff_lkpp-ack": {"event": "lkpp_ack"},
     "staff_lkpp-ack_no_number": {"event": "lkpp_ack", "lkpp_ticket": None},
     "staff_lkpp-status": {"event": "lkpp_status", "reason": "body: 'sedang kami proses'"},
     "staff_lkpp-other": {"event": "lkpp_other", **_SPARSE},
-    "staff_new-full": {"cited": "2026-00031", "previous": "2026-00031", "similar": _SIMILAR},
+    "staff_new-full": {"cited": "2026-00031", "previous": "2026-00031", "similar": _SIMILAR, **_OPEN},
     "staff_new-withheld": {"ack_unsent": "ack_withheld", "ack_unsent_reason": "spf=fail dkim=none dmarc=fail"},
-    "staff_new-awaits_staff": {"ack_unsent": "ack_awaits_staff", "ack_unsent_reason": "20 per hour"},
+    "staff_new-awaits_staff": {"ack_unsent": "ack_awaits_staff", "ack_unsent_reason": "20 per hour", **_OPEN},
     "staff_new-held": {"ack_unsent": "ack_held", "ack_unsent_reason": "too many mails to this address",
                        "ack_until": "Senin 23-11 10:15"},
     "staff_new-suppressed": {"ack_unsent": "ack_suppressed", "ack_unsent_reason": "the sender is a mailing list",
@@ -313,15 +340,19 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "staff_reply-full": {},
     "staff_unmatched-full": {},
     "staff_unmatched-sparse": _SPARSE,
-    "staff_update-confirmed": {"event": "confirmed", "rating": 4},
+    "staff_update-confirmed": {"event": "confirmed", "rating": 4, **_CLOSED},
     "staff_update-confirmed_plain": {"event": "confirmed"},
     "staff_update-confirmed_late": {"event": "confirmed_late", "rating": 3},
     "staff_update-confirmed_late_plain": {"event": "confirmed_late"},
-    "staff_update-rejected": {"event": "rejected"},
-    "staff_update-reopened": {"event": "reopened"},
-    "staff_update-silent": {"event": "silent", **_SPARSE},
+    "staff_update-rejected": {"event": "rejected", **_OPEN},
+    "staff_update-reopened": {"event": "reopened", **_OPEN},
+    "staff_update-silent": {"event": "silent", **_SPARSE, **_SOLVED},
     "staff_update-auto_closed": {"event": "auto_closed"},
     "staff_update-other_sender": {"sender_label": "Sari <sari@vendor.test>", "sealed": "PGP"},
+    # issue 59 point 5: the requester's data went on to LKPP by itself (E3)
+    "staff_update-forwarded": {"event": "requester", "forwarded": True,
+                               "deadlines": [{"kind": "lkpp_progress", "at": "2026-11-24T10:30:00+07:00",
+                                              "past": False}, _RESOLUTION]},
     "status_user-full": {"text": "Sedang dalam pengecekan tim teknis."},
     "status_user-sparse": _SPARSE,
     "system_alert-mailbox_unreadable": {"alert": "mailbox_unreadable", "since": "2026-11-23 08:15",
@@ -340,6 +371,8 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
                                  "folder": "Processed"},
     "system_alert-problem": {"alert": "problem", "reason": "template ack: missing 'x'", "items": []},
     "unverified-full": {},
+    # issue 59 point 5: LKPP's mail that proves nothing: staff decide, and the notice names how
+    "unverified-lkpp": {"from_lkpp": True, "reason": "it names only LKPP's own ticket number"},
     "unverified-sparse": _SPARSE,
     # issue 61: with web.url, mail to a requester ends with its ticket's status link (one line of the footer)
     "ack-status_link": {"status_link": STATUS_LINK},

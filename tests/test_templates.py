@@ -57,6 +57,7 @@ def context(**changes: Any) -> dict[str, Any]:
         "by": "andi@batam.go.id",
         "role": "coordinator",
         "priority": "high",
+        "category": "pengaduan",
         "event": "",
         "rating": None,
         # per-kind extras
@@ -66,6 +67,11 @@ def context(**changes: Any) -> dict[str, Any]:
         "note": "Sudah kami cek: sertifikat penyedia valid, tetapi unggah tetap gagal. Mohon bantuan LKPP.",
         "hours_waited": 26.5,
         "due": "Selasa, 24 November 2026 15:30 WIB",
+        # what a staff notice says of its ticket now (issue 59 point 5): its next deadlines, as the
+        # core hands them out (ISO instants in the unit's zone), and what the commands offered need
+        "deadlines": [{"kind": "lkpp_status", "at": "2026-11-25T15:30:00+07:00", "past": False},
+                      {"kind": "resolution", "at": "2026-11-26T09:00:00+07:00", "past": False}],
+        "situation": ["lkpp_answer", "mailbox"],
         "since": "Senin, 23 November 2026 15:30 WIB", "asked": "coordinators",  # direction_reminder (issue 48)
         "tickets": [
             {"number": "2026-00042", "subject": "Tidak bisa upload penawaran", "state": "escalated",
@@ -113,6 +119,25 @@ def context(**changes: Any) -> dict[str, Any]:
         # the ticket's history as `mailbot ticket N --full` prints it (history; E12h, issue 45)
         "history": ["Ticket 2026-00042 (t): Tidak bisa upload dokumen penawaran", "", "History (times WIB):",
                     "  2026-11-23 09:00  budi@vendor.test           ticket_opened"],
+        # a solved case's answer shown to staff before it goes (answer_preview; issue 59 point 7)
+        "case": "2026-00012",
+        "done": ["Akun sudah kami buka dan alamat email sudah kami perbarui."],
+        # the ticket's story as the #riwayat mail tells it (issue 59 point 6, `io/story`)
+        "story": [
+            {"kind": "in", "at": "Senin 23-11 09:00", "who": "budi@vendor.test", "role": "requester",
+             "automatic": False, "unverified": False, "more": 3,
+             "text": "Selamat siang,\nKami tidak dapat mengunggah dokumen penawaran."},
+            {"kind": "out", "at": "Senin 23-11 09:00", "mail": "ack", "to": "budi@vendor.test"},
+            {"kind": "out", "at": "Senin 23-11 09:00", "mail": "staff_new", "to": "andi@batam.go.id, rina@batam.go.id"},
+            {"kind": "in", "at": "Senin 23-11 09:40", "who": "andi@batam.go.id", "role": "staff", "automatic": False,
+             "unverified": False, "more": 0, "text": "#eskalasi\nMohon bantuan pengecekan di sisi LKPP."},
+            {"kind": "state", "at": "Senin 23-11 09:40", "from": "open", "to": "escalated"},
+            {"kind": "out", "at": "Senin 23-11 09:40", "mail": "escalate", "to": "helpdesk-lpse@lkpp.go.id"},
+            {"kind": "in", "at": "Senin 23-11 10:00", "who": "noreply@lkpp.go.id", "role": "lkpp", "automatic": True,
+             "unverified": False, "more": 0, "text": ""},
+            {"kind": "in", "at": "Senin 23-11 11:00", "who": "helpdesk-lpse@lkpp.go.id", "role": "lkpp",
+             "automatic": False, "unverified": True, "more": 0, "text": ""},
+        ],
     }
     base.update(changes)
     return base
@@ -432,15 +457,28 @@ def test_direction_is_internal_and_names_its_author(renderer: Renderer, language
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", ["staff_new", "staff_update", "assigned", "staff_lkpp", "staff_direction",
                                   "overdue_staff", "staff_alert", "coordinator_case", "head_case"])
-def test_staff_notices_list_every_command(renderer: Renderer, kind: str, language: str) -> None:
-    """SPEC 4: staff (and coordinators) learn the commands from the notices they reply to."""
+def test_staff_notices_list_the_commands_that_apply_now(renderer: Renderer, kind: str, language: str) -> None:
+    """SPEC 4, issue 59 point 5: staff (and coordinators) learn from the notice they reply to the
+    commands that apply to its ticket now (here escalated, with an LKPP answer to pass on), and
+    only those: no #eskalasi of an escalated case, no #buka or #batal outside a held form's mail,
+    no #kirim-tanda-terima where no acknowledgement waits; the full list is in the guide."""
     text = render(renderer, kind, language)
-    names = (["#catatan", "#eskalasi", "#selesai", "#tutup", "#koordinator", "#permintaan-data", "#teruskan",
-              "#jawab", "#data", "#prioritas", "#kategori", "#tugaskan"] if language == "id" else
-             ["#note", "#escalate", "#resolve", "#close", "#coordinator", "#need-info", "#relay", "#answer",
-              "#data", "#priority", "#category", "#assign"])
-    for name in names:
-        assert name in text
+    offered, refused = ((["#catatan", "#selesai", "#tutup", "#koordinator", "#permintaan-data", "#teruskan", "#jawab",
+                          "#data", "#prioritas", "#kategori", "#tugaskan", "#riwayat", "#lpse-support",
+                          "#lapor-kepala"],
+                         ["#eskalasi", "#minta-data", "#buka", "#batal", "#kirim-tanda-terima", "#jawab-seperti"])
+                        if language == "id" else
+                        (["#note", "#resolve", "#close", "#coordinator", "#need-info", "#relay", "#answer", "#data",
+                          "#priority", "#category", "#assign", "#history", "#lpse-support", "#report-head"],
+                         ["#escalate", "#request-info", "#open", "#cancel", "#send-ack", "#answer-like"]))
+    head = "Perintah yang dapat dipakai sekarang" if language == "id" else "Commands that apply now"
+    footer = text[text.index(head):]
+    for name in offered:
+        assert re.search(rf"^  {name}\b", footer, re.MULTILINE), name
+    for name in refused:
+        assert not re.search(rf"{name}\b", footer), name
+    assert ('Panduan Petugas Helpdesk (panduan-petugas.md), bagian 3, "Daftar perintah"' if language == "id"
+            else 'the staff guide (panduan-petugas.md), section 3, "Daftar perintah"') in footer
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -11,37 +11,21 @@ worth the same alert whatever its headers (`lifecycle._UNPROVEN`).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from mailbot.core.commands import parse_commands
 from mailbot.core.facts import Facts
-from mailbot.core.identity import is_signature, is_title_block
+from mailbot.core.identity import unsigned
 from mailbot.core.matching import STAFF_ROLES
 from mailbot.core.model import Role
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules
 
-_SIGNATURE_LINE = 60  # characters: a signature's line is a name, a title, a number
 # The LKPP rules' names and words that `claims` reads: a desk's state notice ("Resolved: ..."),
 # and a solution the trained second opinion held (`rules.tables.RuleSet.lkpp_verdict`).
 _STATE_NOTICE = "lkpp-notice-state"
 _HELD_SOLUTION = "the rules read resolved"
-
-
-def unsigned(text: str, name: str) -> str:
-    """The text without its closing sign-off and signature paragraphs (`identity.is_signature`):
-    the desk's own name under every answer ("Salam, Agen Helpdesk LKPP") is no part of what
-    it says, and the trained second opinion must not read it as a reason (issue 32)."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    while len(paragraphs) > 1:
-        lines = [line for line in paragraphs[-1].splitlines() if line.strip()]
-        if any(len(line) > _SIGNATURE_LINE or len(line.split()) > 8 for line in lines) \
-                or not (is_signature(lines, name) or is_title_block(lines)):
-            break  # a sentence ("Terima kasih atas kelengkapan dokumen ...") is no signature
-        paragraphs.pop()
-    return "\n\n".join(paragraphs)
 
 
 def claims(facts: Facts, rules: Rules) -> str | None:

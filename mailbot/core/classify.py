@@ -13,13 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from mailbot.core.applicable import COMMAND_EVENTS
 from mailbot.core.autoreplies import DECIDED_BY_REPLY, as_automatic, not_a_person
-from mailbot.core.claims import claims, unsigned
+from mailbot.core.claims import claims
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
 from mailbot.core.directions import requests_answered
-from mailbot.core.identity import identify
+from mailbot.core.identity import identify, unsigned
 from mailbot.core.intake import Form, Intake, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
@@ -40,7 +41,7 @@ from mailbot.core.model import (
     Ticket,
     has_mailbox,
 )
-from mailbot.core.plan import without_internal
+from mailbot.core.ours import without_internal
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.similar import PastCase
@@ -71,11 +72,6 @@ ON_BEHALF = "noreply sender, on behalf of its Reply-To"
 WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST,
                            ON_BEHALF})
 _LEADERS = frozenset({Role.COORDINATOR, Role.HEAD})  # those asked for direction (E12b, E12f)
-_STATE_EVENTS = {"escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
-                 "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
-                 "coordinator": Event.STAFF_COORDINATOR, "answer": Event.STAFF_REPLY,
-                 "lpse_support": Event.STAFF_LPSE_SUPPORT, "report_head": Event.STAFF_REPORT_HEAD,
-                 "request_info": Event.STAFF_REQUEST_INFO}
 
 
 @dataclass(frozen=True)
@@ -471,8 +467,11 @@ def _is_answer_like(staff: _StaffMail) -> bool:
 
 
 def _answer_like(staff: _StaffMail) -> Facts:
-    """Issue 36: `#jawab-seperti NUMBER` resolves as `#selesai` does, the staff member's text
-    above the solved case's solution; refused when that solution may not go to another requester."""
+    """Issue 36: `#jawab-seperti NUMBER` answers with a solved case's solution, the staff member's
+    text above it; refused when that solution may not go to another requester. Issue 59: staff
+    see it first. The command mails them a preview of what the requester would receive (the
+    solution without its old greeting and signature, `core/reuse`); the same command in answer
+    to that preview resolves as `#selesai` does, with the text the preview showed."""
     command, past = staff.parsed.state_command, staff.known.answer_like
     assert command is not None
     refusal = _not_reusable(command, past)
@@ -480,9 +479,13 @@ def _answer_like(staff: _StaffMail) -> Facts:
         return staff.refused(refusal)
     assert past is not None and past.solution is not None
     parsed = staff.parsed
+    said = parsed.body.strip()
+    if past.previewed is None or past.previewed_on != _ticket_of(staff).number:
+        preview = ParsedCommands(parsed.commands, "\n\n".join(t for t in (said, past.reused) if t), ())
+        return replace(staff.facts, event=Event.STAFF_ANSWER_PREVIEW, commands=preview, answer_like=past)
     parsed = ParsedCommands(tuple(Command("resolve", command.arg, typed=command.typed) if c is command else c
                                   for c in parsed.commands),
-                            "\n\n".join(t for t in (parsed.body.strip(), past.solution.strip()) if t), ())
+                            "\n\n".join(t for t in (said, past.previewed.strip()) if t), ())
     return _staff_reply(replace(staff, parsed=parsed))
 
 
@@ -554,7 +557,7 @@ _STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
 def _not_reusable(command: Command, past: PastCase | None) -> Refusal | None:
     """Why a solved case's solution may not go to another requester (issue 36), or None."""
     number = command.arg or ""
-    if past is None or past.solution is None:
+    if past is None or past.solution is None or not past.reused:
         return Refusal("answer_like_unknown", command=command.shown, value=number)
     if past.named:
         return Refusal("answer_like_names", command=command.shown, value=number, name=past.named)
@@ -660,7 +663,7 @@ class _Said:
 
 
 # The event a staff message's commands and words name: the first row that applies.
-# None: the event its state command names (`_STATE_EVENTS`).
+# None: the event its state command names (`applicable.COMMAND_EVENTS`).
 _STAFF_EVENTS: tuple[tuple[str, Callable[[_Said], bool], Event | None], ...] = (
     # `#jawab` or `#minta-data` with nothing to relay: its sender is told, nothing is sent
     ("an empty answer", lambda s: (s.stated("answer") or s.stated("request_info")) and s.empty, Event.STAFF_EMPTY),
@@ -683,7 +686,7 @@ def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event
     if event is None:
         command = parsed.state_command
         assert command is not None
-        return _STATE_EVENTS[command.name]
+        return COMMAND_EVENTS[command.name]
     return event
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailbot.core.commands import READ_ONLY
-from mailbot.core.model import AUTO_GENERATED, Audience, HistoryEvent, Role
+from mailbot.core.model import AUTO_GENERATED, Audience, HistoryEvent, Role, Send
 from mailbot.core.settings import MailboxConfig
 from mailbot.core.step import Effect, Step
 from mailbot.core.trust import Citation
@@ -126,9 +126,13 @@ def _record_general_direction(s: Step) -> None:
 
 
 def _pass_direction(s: Step) -> None:
-    """SOP-004 steps 5, 8: internal; to staff, never to the requester."""
-    s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
-           context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
+    """SOP-004 steps 5, 8: internal; to staff, never to the requester. Word that names several
+    tickets (a reply to the digest) reaches staff once per ticket, each under its own ticket's
+    tag, so that a reply to it acts on that ticket (issue 59)."""
+    send = Send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
+                context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
+    s.sends.append(send)
+    s.passed_on += [(number, send) for number in s.facts.mentioned if s.ticket is None or number != s.ticket.number]
 
 
 DIRECTION_EFFECTS: dict[str, Effect] = {

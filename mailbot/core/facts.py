@@ -15,6 +15,7 @@ from mailbot.core.commands import ParsedCommands
 from mailbot.core.counterpart import Reference
 from mailbot.core.intake import Intake
 from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Ticket
+from mailbot.core.similar import PastCase
 
 
 class Event(enum.StrEnum):
@@ -44,6 +45,7 @@ class Event(enum.StrEnum):
     STAFF_LPSE_SUPPORT = "staff_lpse_support"  # E12e: `#lpse-support NOMOR`, filed in LKPP's LPSE Support
     STAFF_REPORT_HEAD = "staff_report_head"  # E12f: `#lapor-kepala`, the case to the heads of unit
     STAFF_REQUEST_INFO = "staff_request_info"  # E12g: `#minta-data`, the unit asks the requester for documents
+    STAFF_ANSWER_PREVIEW = "staff_answer_preview"  # E9 (issue 59): `#jawab-seperti` shows staff the answer first
     REQUESTER_DATA = "requester_data"  # E12g: the requester answers the unit's own request for documents
     DIRECTION = "direction"  # E12d: a coordinator or head writes about a ticket
     LKPP_NEED_INFO = "lkpp_need_info"  # E13
@@ -104,6 +106,7 @@ class Facts:
     content_hash: str | None = None
     reused_id: str | None = None  # the known Message-ID this different message reused
     read_before: datetime | None = None  # when mailbot last read the mailbox before this message (None: never)
+    answer_like: PastCase | None = None  # the solved case `#jawab-seperti` shows staff first (issue 59)
 
 
 @dataclass(frozen=True)

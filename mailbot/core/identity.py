@@ -286,3 +286,20 @@ def identify(messages: list[InboundMessage]) -> Identity:
         _from_display_name(found, next((m.from_addr.name for m in messages if m.from_addr.name), ""),
                            tuple(m.text or m.new_text for m in messages))
     return Identity(**found)
+
+
+_SIGNATURE_LINE = 60  # characters: a signature's line is a name, a title, a number
+
+
+def unsigned(text: str, name: str) -> str:
+    """The text without its closing sign-off and signature paragraphs (`identity.is_signature`):
+    the desk's own name under every answer ("Salam, Agen Helpdesk LKPP") is no part of what
+    it says, and the trained second opinion must not read it as a reason (issue 32)."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    while len(paragraphs) > 1:
+        lines = [line for line in paragraphs[-1].splitlines() if line.strip()]
+        if any(len(line) > _SIGNATURE_LINE or len(line.split()) > 8 for line in lines) \
+                or not (is_signature(lines, name) or is_title_block(lines)):
+            break  # a sentence ("Terima kasih atas kelengkapan dokumen ...") is no signature
+        paragraphs.pop()
+    return "\n\n".join(paragraphs)

@@ -69,7 +69,10 @@ def _acknowledge_caller(s: Step) -> None:
     if not has_mailbox(s.ticket.requester.addr):
         s.record("ack_skipped", {"reason": "no e-mail address given"}, actor="mailbot")
         return
-    s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context={"channel": s.ticket.channel})
+    contact = s.ticket.contact  # issue 59: what the form gave is not asked for again
+    missing = [key for key in ("name", "organisation", "phone") if not getattr(contact, key)]
+    s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context={"channel": s.ticket.channel,
+                                                                  "contact_missing": missing})
 
 
 def _relay_intake_answer(s: Step) -> None:
@@ -143,14 +146,21 @@ def _cancel_intake(s: Step) -> None:
     """SPEC 3, 9 (issue 44): the staff address a held form's confirmation request went to
     answered anything but `#buka`: the form is cancelled for good (its reserved number stays
     used, nothing else is freed), nobody outside hears of it, and the coordinators are told,
-    with the whole form and the answer: a form its own sender disowns was forged."""
+    with the whole form and the answer: a form its own sender disowns was forged. The staff
+    member who answered hears that it is cancelled (issue 59), at the address the form's
+    confirmation request went to."""
     intake = s.facts.intake
     assert intake is not None and intake.number is not None
     s.record("intake_cancelled", {"number": intake.number, "channel": intake.channel, "staff": intake.staff,
                                   "sender": s.facts.message.from_addr.addr, "answer": s.facts.message.new_text})
     context = {**_intake_context(s, intake), "number": intake.number, "staff_answer": s.facts.message.new_text,
                "answered_by": s.facts.message.from_addr.addr}
-    s.send("intake_cancelled", Audience.COORDINATORS, auto=AUTO_GENERATED, text=intake.form.problem, context=context)
+    title = title_of(intake.form.problem)  # no ticket: the form's problem, not the subject of the reply
+    s.send("intake_cancelled", Audience.COORDINATORS, auto=AUTO_GENERATED, text=intake.form.problem, context=context,
+           title=title)
+    # issue 59: the staff member who cancelled it hears that it is done (at the configured address)
+    s.send("intake_cancelled", Audience.SENDER, auto=AUTO_REPLIED, text=intake.form.problem,
+           context={**context, "to_sender": True}, title=title)
 
 
 def _refuse_intake(s: Step) -> None:

@@ -40,6 +40,7 @@ from mailbot.core.model import (
     Ticket,
     has_mailbox,
 )
+from mailbot.core.reuse import REUSE_EFFECTS
 from mailbot.core.step import Decision, Effect, Step
 from mailbot.core.trust import Citation, Trust
 
@@ -98,6 +99,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
      "E12e: a case already with LKPP filed in LPSE Support too: its number recorded"),
     (Event.STAFF_RESOLVE, "O A E I", "R", ("relay_solution", "mark_resolved", "first_response", *_STAFF_CMD),
      "E9"),
+    (Event.STAFF_ANSWER_PREVIEW, "O A E I", "", ("preview_answer", "set_contact", "apply_meta", "send_ack"),
+     "E9; issue 59: a solved case's answer is shown to staff before it goes to another requester"),
     (Event.STAFF_CLOSE, "O A E I R", "C", ("mark_closed", "tell_closed", *_STAFF_CMD), "E10"),
     (Event.STAFF_RELAY, "O A E I R", "", ("relay_lkpp", *_STAFF_CMD), "E12"),
     (Event.STAFF_NEED_INFO, "E I", "I", ("relay_lkpp_request", *_STAFF_CMD), "E12a; SOP-015 steps 7-9"),
@@ -158,7 +161,8 @@ TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
 STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
                             Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
                             Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY,
-                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD, Event.STAFF_REQUEST_INFO})
+                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD, Event.STAFF_REQUEST_INFO,
+                            Event.STAFF_ANSWER_PREVIEW})
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
@@ -237,7 +241,7 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
           Event.STAFF_HISTORY: "history_requested", Event.STAFF_LPSE_SUPPORT: "command_lpse_support",
           Event.STAFF_REPORT_HEAD: "command_report_head", Event.STAFF_REQUEST_INFO: "command_request_info",
-          Event.REQUESTER_DATA: "message_appended",
+          Event.REQUESTER_DATA: "message_appended", Event.STAFF_ANSWER_PREVIEW: "answer_previewed",
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
@@ -347,7 +351,7 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
     exempt = trust.authenticated and facts.role in NEEDS_TRUST and not facts.message.is_automatic
     label = AUTOMATIC_UNMATCHED if event is Event.AUTOMATIC and ticket is None else LABELS.get(event, str(event))
     return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop,
-                    tuple(step.elsewhere), step.held, step.adopt)
+                    tuple(step.elsewhere), step.held, step.adopt, tuple(step.passed_on))
 
 
 def _moved(step: Step, to: State | None) -> Ticket | None:
@@ -447,8 +451,10 @@ def _reopen(s: Step) -> None:
 
 def _notify(event: str, attach: bool = True) -> Effect:
     def effect(s: Step) -> None:
+        # issue 59: staff read that the requester's data went on to LKPP (E3) and need not pass it on
+        forwarded = any(sent.kind == "forward_info" for sent in s.sends)
         s.send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound" if attach else None,
-               text=s.text, context={"event": event, "rating": s.facts.rating})
+               text=s.text, context={"event": event, "rating": s.facts.rating, "forwarded": forwarded})
     return effect
 
 
@@ -577,9 +583,16 @@ def _tell_ran(s: Step, commands: tuple[Command, ...]) -> None:
            context={"commands": [(c.shown.lstrip("#"), c.arg) for c in commands],  # as staff typed it
                     "kept_as_note": kept})
     if s.facts.role in (Role.COORDINATOR, Role.HEAD):
-        # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included
+        # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included;
+        # one that answered the requester (`#jawab`, `#selesai`) says so, in its subject too (issue 59)
+        answered = any(c.name in _ANSWERS for c in commands)
         s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.body,
-               context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands]})
+               context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands],
+                        "answered": answered, "subject_case": f"answered_{s.facts.role}" if answered else ""})
+
+
+# The commands whose text goes to the requester as the unit's answer (E6, E9; `#jawab-seperti` is `#selesai`).
+_ANSWERS = frozenset({"answer", "resolve"})
 
 
 def _send_history(s: Step) -> None:
@@ -752,7 +765,8 @@ def _alert_unverified(s: Step) -> None:
     role (never a Reply-To). Where the From was forged, the real owner learns of it."""
     to, cc = (Audience.STAFF, (Audience.COORDINATORS,)) if s.facts.role is Role.LKPP else (Audience.COORDINATORS, ())
     s.send("unverified", to, cc=cc, auto=AUTO_GENERATED, text=s.text,
-           context={"reason": s.trust.why or s.trust.reason, "sender": s.actor})
+           context={"reason": s.trust.why or s.trust.reason, "sender": s.actor,
+                    "from_lkpp": s.facts.role is Role.LKPP})  # staff who read it pass it on (issue 59)
     if s.facts.role in (Role.STAFF, Role.COORDINATOR, Role.HEAD):
         s.send("not_run", Audience.SENDER, auto=AUTO_REPLIED, text=s.text,
                context={"reason": s.trust.why or s.trust.reason})
@@ -839,5 +853,5 @@ EFFECTS: dict[str, Effect] = {
     "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic,
     "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
     "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,
-    **INTAKE_EFFECTS, **DIRECTION_EFFECTS,
+    **INTAKE_EFFECTS, **DIRECTION_EFFECTS, **REUSE_EFFECTS,
 }

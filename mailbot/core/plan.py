@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address as HeaderAddress
-from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from mailbot.core.applicable import notice_facts, running_after
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.directions import ANSWERED_KINDS, ASKED
@@ -52,6 +52,7 @@ from mailbot.core.model import (
     citable_id,
     has_mailbox,
 )
+from mailbot.core.ours import without_internal
 from mailbot.core.settings import AuthConfig, Config, MailboxConfig
 from mailbot.core.trust import sender_disowned, sender_vouched
 from mailbot.core.worktime import WorkCalendar
@@ -144,11 +145,12 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
     mails: list[MailPlan] = []
     events: list[HistoryEvent] = []
     alerted = set(history.alerted)
+    timers = _timers(decision, before, history, setup, now, lkpp_message)
+    after = replace(history, running=running_after(history.running, timers))  # a notice's next deadline
     for send in decision.sends:
-        mail, notes = _one(send, decision, msg, history, setup, now, alerted)
+        mail, notes = _one(send, decision, msg, after, setup, now, alerted)
         mails += mail
         events += notes
-    timers = _timers(decision, before, history, setup, now, lkpp_message)
     return Planned(tuple(_with_ack_unsent(mails, events)), tuple(events), timers)
 
 
@@ -385,7 +387,7 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history
     assert when.send_at is not None
     in_reply_to, references = thread(ticket, str(send.to), msg, history)
     language = ticket.language if ticket else setup.cfg.language
-    title, shown = _title(send, ticket, msg, setup), context(send, ticket, msg, history, setup)
+    title, shown = _title(send, ticket, msg, setup), context(send, ticket, msg, history, setup, when.send_at)
     if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)) or (send.to is Audience.SENDER and limited):
         title, shown = _defanged(send, title, shown, limited)
     if _unproven(send, ticket, msg, to, setup):
@@ -418,8 +420,9 @@ def _defanged(send: Send, title: str, shown: dict[str, Any], limited: bool) -> t
     shown = {**shown, "subject": defang(str(shown.get("subject") or ""))}
     if send.to is Audience.SENDER and limited:  # the sender's own words back (a held call's form): inert too
         shown["text"] = defang(str(shown.get("text") or ""))
-        if isinstance(shown.get("form"), Mapping):
-            shown["form"] = {k: defang(v) if isinstance(v, str) else v for k, v in shown["form"].items()}
+        if isinstance(shown.get("form"), Mapping):  # but the caller's address as the form read it (issue 59)
+            shown["form"] = {k: defang(v) if isinstance(v, str) and k != "email" else v
+                             for k, v in shown["form"].items()}
     return defang(title), shown
 
 
@@ -453,7 +456,7 @@ def _limit_alert(when: Schedule, ticket: Ticket | None, setup: Setup, now: datet
     to = addresses(Audience.COORDINATORS, setup.box, setup.cfg, ticket, None)
     return MailPlan(send, ticket, to, (), audience_of(to, setup.box, setup.cfg.escalation.senders), now, False,
                     False, setup.cfg.language, ticket.subject if ticket else "", None, (),
-                    context(send, ticket, None, History(), setup), detached=True)
+                    context(send, ticket, None, History(), setup, now), detached=True)
 
 
 # --- recipients and limits -------------------------------------------------------------
@@ -685,108 +688,6 @@ def _under_message(msg: InboundMessage | None) -> tuple[str | None, tuple[str, .
     return (cited, (*msg.references, cited)) if cited else (None, tuple(msg.references))
 
 
-def without_internal(text: str, notes: tuple[str, ...], sent: tuple[str, ...] = ()) -> str:
-    """LKPP's text without the lines the unit wrote. A reply that quotes our escalation in a
-    style quote stripping does not know, or a desk that repeats it unquoted under its answer,
-    carries them.
-
-    `notes` (the internal notes) go wherever they stand: a line of 20 characters or more,
-    and a shorter one ("Sudah 3x lapor.") beside a line that stood next to it in a note.
-    `sent` (the mails sent to LKPP as they went out: letter, form, the requester's problem)
-    go only where they stand as a block of `REPEATED_RUN` lines or more: LKPP that repeats a
-    step or two of the requester's own ("1. Login sebagai penyedia") is answering with it,
-    and LKPP's own "Terima kasih" stays its own."""
-    lines = text.splitlines()
-    plain = [_plain(line) for line in lines]
-    filled = [i for i, p in enumerate(plain) if p]
-    internal = _matched(plain, filled, notes)
-    repeated = _matched(plain, filled, sent) - internal
-    ours = internal | _in_runs(filled, internal | repeated, REPEATED_RUN) & repeated
-    if not ours:
-        return text
-    ours |= _headers_above(lines, filled, ours & repeated)
-    return _squeezed([line for i, line in enumerate(lines) if i not in ours])
-
-
-REPEATED_RUN = 3  # lines of a mail we sent LKPP, one after another, that are a repeat of it
-
-
-def _matched(plain: list[str], filled: list[int], texts: tuple[str, ...]) -> set[int]:
-    """The lines (by index) that stand in `texts`: long ones anywhere, short ones as a pair."""
-    said, pairs = _lines_and_pairs(texts)
-    if not said:
-        return set()
-    found = {i for i in filled if len(plain[i]) >= 20 and plain[i] in said}
-    for first, second in pairwise(filled):
-        if (plain[first], plain[second]) in pairs:
-            found.update((first, second))
-    return found
-
-
-def _in_runs(filled: list[int], marked: set[int], length: int) -> set[int]:
-    """The marked lines that stand in a run of at least `length` marked lines (blank lines aside)."""
-    runs: list[list[int]] = [[]]
-    for i in filled:
-        if i in marked:
-            runs[-1].append(i)
-        elif runs[-1]:
-            runs.append([])
-    return {i for run in runs if len(run) >= length for i in run}
-
-
-# A header field of a quoted mail as Outlook writes it above the mail, unmarked by `>`
-# ("From: Helpdesk LPSE <lpse@...>", "Sent:", "To:", "Subject:"; Indonesian Outlook's
-# "Dari:", "Dikirim:", "Kepada:", "Perihal:"), or its "-----Original Message-----" rule.
-_QUOTED_FIELD = re.compile(
-    r"^\*{0,2}(?:from|sent|date|to|cc|subject|dari|dikirim|terkirim|tanggal|kepada|kpd|tembusan|perihal|subjek)"
-    r"\*{0,2}\s*:|^-{2,}\s*(?:original message|pesan asli|forwarded message|pesan yang diteruskan)\s*-{2,}$",
-    re.IGNORECASE)
-
-
-def _headers_above(lines: list[str], filled: list[int], repeated: set[int]) -> set[int]:
-    """The header block right above a repeat of our mail (blank lines aside): LKPP that
-    answers below our escalation quotes it with "From: <the unit>", "Sent:", "To: LKPP",
-    "Subject:" on top, which is no more its words than the mail under them. Only a block
-    with a From field, so that LKPP's own "Perihal: ..." line above its answer stays."""
-    found: set[int] = set()
-    position = {line: n for n, line in enumerate(filled)}
-    for start in sorted(repeated):
-        n = position[start]
-        if n > 0 and filled[n - 1] in repeated:
-            continue  # not the first line of a run
-        block = []
-        while n > 0 and _QUOTED_FIELD.match(lines[filled[n - 1]].strip()):
-            n -= 1
-            block.append(filled[n])
-        if any(re.match(r"\*{0,2}(?:from|dari)\b", lines[i].strip(), re.IGNORECASE) for i in block):
-            found.update(block)
-    return found
-
-
-def _squeezed(lines: list[str]) -> str:
-    """Lines with the blank lines that the removed ones left behind folded to one."""
-    kept: list[str] = []
-    for line in lines:
-        if line.strip() or (kept and kept[-1].strip()):
-            kept.append(line)
-    return "\n".join(kept).rstrip()
-
-
-def _lines_and_pairs(texts: tuple[str, ...]) -> tuple[set[str], set[tuple[str, str]]]:
-    """Every non-blank line of these texts, and every two that follow each other (blank lines aside)."""
-    said: set[str] = set()
-    pairs: set[tuple[str, str]] = set()
-    for text in texts:
-        filled = [p for line in text.splitlines() if (p := _plain(line))]
-        said.update(filled)
-        pairs.update(pairwise(filled))
-    return said, pairs
-
-
-def _plain(line: str) -> str:
-    return " ".join(line.lstrip("> \t|").split()).lower()  # "|": the fence our mail put on others' words
-
-
 def redact(text: str, box: MailboxConfig) -> str:
     """Requesters never see staff, coordinator or head addresses (SPEC sections 1, 2), nor
     those addresses spelled out against harvesting ("andi[at]batam.go.id")."""
@@ -819,8 +720,8 @@ LKPP_WORDS = frozenset({"resolved_lkpp", "need_info", "status_user", "relay"})
 
 
 def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, history: History,
-            setup: Setup) -> dict[str, Any]:
-    """The template context of one mail: the ticket, the texts it carries, the deadlines."""
+            setup: Setup, at: datetime) -> dict[str, Any]:
+    """The template context of one mail going `at`: the ticket, the texts it carries, the deadlines."""
     box, cfg = setup.box, setup.cfg
     base = _ticket_context(ticket, msg, box)
     text = _text(send, history)
@@ -831,6 +732,8 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, histo
         base.update(_problem(ticket, history))
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
         base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in history.unshown]
+    if ticket is not None:  # issue 59: what a notice says of the ticket now
+        base.update(notice_facts(ticket, history.running, history.latest_lkpp is not None, cfg.timezone, at))
     base.update(send.context)
     return base
 

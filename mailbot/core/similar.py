@@ -76,6 +76,7 @@ class Private:
     streets: frozenset[str] = frozenset()  # words before a street's name: "Jl.", "Perum"
     reasons: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)  # category -> language -> words
     shown: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)  # form -> language -> words
+    done: frozenset[str] = frozenset()  # words that say what was done for a case's requester (issue 59)
 
     def show(self, held: Unfit, language: str) -> str:
         """Why a solution was refused and where, in the staff's language: the reason and the
@@ -262,3 +263,10 @@ class PastCase:
     solution: str | None  # None: no solved case of that number with an answer sent
     named: str = ""
     files: int = 0
+    # issue 59: the solution as another requester would get it (no greeting, no signature, `core/reuse`),
+    # its lines that tell what was done for its own requester, and the preview of it that the
+    # message answers (the text staff saw, and its ticket), if it answers one
+    reused: str = ""
+    done: tuple[str, ...] = ()
+    previewed: str | None = None
+    previewed_on: str | None = None

@@ -38,6 +38,8 @@ from mailbot.io import solved
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
 from mailbot.io.store import Store, ts
+from mailbot.io.story import story
+from mailbot.io.words import language_of, words
 from mailbot.parsers import content_hash
 
 # Notices that list similar solved cases (issue 36), and the only audiences that may see
@@ -77,7 +79,7 @@ class Composer:
             if mail.send.kind in SIMILAR_SHOWN and mail.send.to in INTERNAL and own is not None and own.id is not None:
                 mail = replace(mail, context={**mail.context, "similar": self.similar_cases(setup, own, mail)})
             if mail.send.kind == HISTORY:
-                mail = replace(mail, context={**mail.context, "history": self.history(setup, own)})
+                mail = self.with_history(setup, mail, own)
             kinds.append(self.put(box, mail, own, msg, now, arrived))
         return kinds
 
@@ -95,6 +97,23 @@ class Composer:
         return [{"number": s.case.number, "subject": s.case.subject,
                  "solved": s.case.solved_at.astimezone(tz).strftime("%d-%m-%Y"),
                  "solution": first_lines(s.case.solution)} for s in found]
+
+    def with_history(self, setup: Setup, mail: MailPlan, ticket: Ticket | None) -> MailPlan:
+        """E12h (issue 59, point 6): the `#riwayat` mail tells the ticket's story in the mailbox's
+        language (`io/story`), read in this unit of work, and carries the full record as a file."""
+        saved = self.store.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
+        if saved is None or saved.id is None:
+            return mail
+        said = words(language_of(mail.language), self.renderer.templates_dir)
+        told = story(self.store.events_of(saved.id), self.store.messages_of(saved.id), setup.cfg.timezone, said,
+                     mail.send_at.astimezone(setup.cfg.timezone).year)
+        code = escalation_code(self.key, setup.box.name, saved.number)  # LKPP's alone, as in the record
+        told = [{k: _masked(v, code) if isinstance(v, str) else v for k, v in item.items()} for item in told]
+        full = self.history(setup, saved)  # also `history` in the context, for an operator's older template
+        record = Attachment(f"{said.table['history_file']}-{saved.number}.txt", "text/plain",
+                            ("\n".join(full) + "\n").encode("utf-8"))
+        return replace(mail, context={**mail.context, "story": told, "history": full},
+                       send=replace(mail.send, files=(*mail.send.files, record)))
 
     def history(self, setup: Setup, ticket: Ticket | None) -> list[str]:
         """E12h: the ticket's history as `mailbot ticket N --full` prints it (the CLI's own view,
@@ -206,7 +225,8 @@ class Composer:
             context.update(number=number, tag=tag(box.tag_prefix, number))
         subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket, self.key, mail.audience),
                                         _title(box, send, mail.title),
-                                        neutral=bool(mail.context.get("unproven")))  # issue 37
+                                        neutral=bool(mail.context.get("unproven")),  # issue 37
+                                        case=str(mail.context.get("subject_case") or ""))  # issue 59
         message_id = message_id or make_message_id(self.key, box.name, number, send.kind,
                                                    box.address.split("@", 1)[1], mail.audience)
         out = self.renderer.build(

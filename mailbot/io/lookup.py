@@ -36,6 +36,7 @@ from mailbot.core.own_signature import Writer
 from mailbot.core.plan import History, internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.reusable import Requester, link_domains, unfit
+from mailbot.core.reuse import PREVIEW, done_lines, previewed, reused
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.similar import PastCase
 from mailbot.core.tokens import escalation_key_valid, escalation_keys, key_id, verify
@@ -124,7 +125,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         said_to_lkpp=desk.said,
         openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
         held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
-        answer_like=_answer_like(store, cfg, box, rules, msg) if role in STAFF_ROLES else None,
+        answer_like=_answer_like(store, cfg, box, rules, msg, citations) if role in STAFF_ROLES else None,
         said_before=_said_before(store, box, msg, now, roles, (tagged, *referenced)),
     )
 
@@ -194,9 +195,11 @@ def _desk(store: Store, key: bytes, box: MailboxConfig, rules: Rules, msg: Inbou
     return _Desk(by_number, tuple(refs), by_ref, ref_keys, tuple(keys), tuple(said))
 
 
-def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, msg: InboundMessage) -> PastCase | None:
+def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, msg: InboundMessage,
+                 citations: list[Citation]) -> PastCase | None:
     """The solved case a staff reply's `#jawab-seperti NUMBER` names (issue 36): its solution
-    as its requester received it, what of that requester it names, the files it carried."""
+    as its requester received it, what of that requester it names, the files it carried; and
+    (issue 59) that solution as it would go on, and the preview of it the reply answers."""
     command = parse_commands(msg.new_text).state_command
     if command is None or command.name != "answer_like" or not command.arg:
         return None
@@ -215,10 +218,26 @@ def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, ms
                           (old.requester.addr, *sorted(old.participants)), old.contact.phone,
                           old.contact.organisation, old.contact.address, public,
                           tuple(name for _, name in box.staff_names), domains, cfg.similar.public_contacts)
-    # issue 44: nothing that identifies or unlocks anyone, no link outside the unit's and LKPP's
-    held = unfit(solution, rules.similar, requester)
+    # issue 44: nothing that identifies or unlocks anyone, no link outside the unit's and LKPP's, in
+    # what would go on: the solution without the old letter's greeting and signature (issue 59)
+    text = reused(solution)
+    held = unfit(text, rules.similar, requester)
     named = rules.similar.private.show(held, cfg.language) if held is not None else ""
-    return PastCase(command.arg, solution, named, int(answer["attachments"] or 0))
+    shown, on = _preview_of(store, box, citations, text)
+    return PastCase(command.arg, solution, named, int(answer["attachments"] or 0), text,
+                    done_lines(text, rules.similar.private.done), shown, on)
+
+
+def _preview_of(store: Store, box: MailboxConfig, citations: list[Citation],
+                text: str) -> tuple[str | None, str | None]:
+    """Issue 59: the preview of this solution (`text`) the message answers, if it answers one:
+    the answer it showed staff, and its ticket."""
+    for cited in citations:
+        if cited.kind == PREVIEW and cited.ticket:
+            shown = store.sent_body(box.name, cited.message_id, PREVIEW)
+            if shown and previewed(shown, text):
+                return shown, cited.ticket
+    return None, None
 
 
 def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Intake | None:

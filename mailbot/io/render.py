@@ -25,7 +25,7 @@ import binascii
 import re
 import secrets
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import encode_rfc2231, format_datetime, formataddr, quote
@@ -35,11 +35,12 @@ from typing import Any
 
 import jinja2
 
+from mailbot.core.applicable import offered_now
 from mailbot.core.commands import NAMES
 from mailbot.core.controls import visible
 from mailbot.core.model import Attachment, InlineImage
 from mailbot.core.plan import deliverable
-from mailbot.io.words import languages, words
+from mailbot.io.words import Words, languages, words
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -129,12 +130,16 @@ def _fold_spaces(used: int, value: str, width: int = 78) -> str:
     return "\r\n ".join(lines)
 
 
-def command_list(language: str, worded: dict[str, Any]) -> list[dict[str, str]]:
+def command_list(language: str, worded: dict[str, Any], names: Iterable[str] | None = None) -> list[dict[str, str]]:
     """Every staff command of the parser's one table (`commands.NAMES`, in its order) as staff
     mail lists it (issue 45): its spelling in the language, what it takes, what it does (the
-    language's `commands` words; a command they do not word is listed by its spelling alone)."""
+    language's `commands` words; a command they do not word is listed by its spelling alone).
+    `names`: only these (the commands that apply now, `applicable.offered`)."""
     found = []
+    wanted = None if names is None else frozenset(names)
     for name, spellings in NAMES.items():
+        if wanted is not None and name not in wanted:
+            continue
         usage, text = (list(worded.get(name) or []) + ["", ""])[:2]
         spelling = "#" + (spellings[1] if language == "en" and len(spellings) > 1 else spellings[0])
         found.append({"name": name, "spelling": spelling, "usage": f"{spelling} {usage}".strip(), "text": str(text)})
@@ -316,6 +321,22 @@ def _write(out: BytesIO, part: _Part, headers: Sequence[tuple[str, str]] = ()) -
 
 _B64_CHUNK = 57 * 4096  # bytes of a file encoded at a time: 4096 lines of 76 characters
 
+def _word_times(context: dict[str, Any], said: Words) -> None:
+    """The instants the core hands out (ISO, in the unit's zone) as the mail's language reads them."""
+    zone = str(context.get("timezone", "Asia/Jakarta"))
+    for key in ("due", "close_at"):
+        if isinstance(context.get(key), str) and context[key]:
+            context[key] = said.moment(context[key], zone)
+    if isinstance(context.get("deadlines"), list):  # a notice's next deadlines (issue 59)
+        context["deadlines"] = [{**d, "at": said.moment(str(d["at"]), zone)} for d in context["deadlines"]
+                                if isinstance(d, dict) and d.get("at")]
+    # when the consultation was (seed 003's "Hari/Tanggal Konsultasi"): the ticket's opening,
+    # else the call's time of a form that opened none (held, cancelled: issue 59)
+    opened = context.get("opened") or context.get("called_at")
+    if isinstance(opened, str) and opened:
+        context["opened_day"], context["opened_time"] = said.day_and_time(opened, zone)
+
+
 class _SharedMails(jinja2.BaseLoader):
     """`<lang>/<name>` read from `_mails/<name>`, the one template of a kind whose words
     are in the catalogs, where no per-language file of that name exists (the loaders
@@ -419,8 +440,10 @@ class Renderer:
     def words_context(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
         """The language's words, and the worded values a template may show (working hours, zone)."""
         said = words(language, self.templates_dir)
-        return {"language": language, "words": said.table,
-                "command_list": command_list(language, said.table.get("commands", {})),
+        worded = said.table.get("commands", {})
+        return {"language": language, "words": said.table, "command_list": command_list(language, worded),
+                # issue 59: the commands that apply to the notice's ticket now
+                "commands_now": command_list(language, worded, offered_now(context)),
                 "working_hours": said.working_hours(context.get("workdays", ("mon", "fri")),
                                                     str(context.get("hours", "08:00-16:00"))),
                 "tz_label": said.zone(str(context.get("timezone", "Asia/Jakarta")))}
@@ -441,12 +464,7 @@ class Renderer:
         """The plain text and, where a template exists, the HTML alternative."""
         context = {**self.words_context(language, context), **context}
         said = words(language, self.templates_dir)
-        for key in ("due", "close_at"):  # the deadline core hands out ISO instants in the unit's zone
-            if isinstance(context.get(key), str) and context[key]:
-                context[key] = said.moment(context[key], str(context.get("timezone", "Asia/Jakarta")))
-        if isinstance(context.get("opened"), str) and context["opened"]:
-            context["opened_day"], context["opened_time"] = said.day_and_time(
-                context["opened"], str(context.get("timezone", "Asia/Jakarta")))
+        _word_times(context, said)
         if context.get("errors"):  # why a command or a message was refused, in this language
             context["errors"] = [said.refusal(e) for e in context["errors"]]
         for key in ("reason", "ack_unsent_reason"):  # why mail was held or not sent (issue 45)
@@ -456,9 +474,10 @@ class Renderer:
         html_template = self._template(f"{language}/{kind}.html")
         return text, None if html_template is None else shown(html_template.render(**context))
 
-    def subject(self, kind: str, language: str, tag: str | None, title: str, neutral: bool = False) -> str:
+    def subject(self, kind: str, language: str, tag: str | None, title: str, neutral: bool = False,
+                case: str = "") -> str:
         said = words(language, self.templates_dir)
-        label = said.neutral_subject(kind) if neutral else said.subject(kind)
+        label = said.neutral_subject(kind) if neutral else said.subject(kind, case)
         parts = [p for p in (tag, label, clean_header(title)) if p]
         return clean_header(" ".join(parts), 300)
 

@@ -27,6 +27,7 @@ from importlib import resources
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from babel.messages.catalog import Catalog
@@ -113,8 +114,10 @@ class Words:
         return f"{self.table['days'][when.weekday()]} {day} {when:%H:%M}"
 
     def day_and_time(self, iso: str, zone: str) -> tuple[str, str]:
-        """An ISO 8601 instant as two form fields: ("Senin, 23 November 2026", "09:15 WIB")."""
+        """An ISO 8601 instant as two form fields in the unit's zone: ("Senin, 23 November 2026", "09:15 WIB")."""
         when = datetime.fromisoformat(iso)
+        if when.tzinfo is not None:
+            when = when.astimezone(ZoneInfo(zone))
         return self.day(when.date()), f"{when:%H:%M} {self.zone(zone)}"
 
     def month(self, year: int, month: int) -> str:
@@ -172,8 +175,11 @@ class Words:
             return str(why)
         return wording.format(**_refusal_values(why, self.table))
 
-    def subject(self, kind: str) -> str:
-        return str(self.table["subjects"].get(kind, ""))
+    def subject(self, kind: str, case: str = "") -> str:
+        """A kind's subject label; in one `case` of it, that case's where the words have one
+        (`case_subjects`: a coordinator's answer to the requester is no "Arahan:", issue 59)."""
+        cased = self.table.get("case_subjects", {}).get(kind, {}).get(case) if case else None
+        return str(cased or self.table["subjects"].get(kind, ""))
 
     def neutral_subject(self, kind: str) -> str:
         """The subject, after the tag, of a first answer that repeats nothing of its sender's (issue 37)."""

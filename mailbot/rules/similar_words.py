@@ -287,7 +287,7 @@ def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
     """`private`: the label words of what a reused solution may not carry (issue 44), every
     language's together; an operator's lists add to the shipped ones."""
     labels: dict[tuple[str, str], None] = {}
-    lists: dict[str, set[str]] = {"between": set(), "says": set(), "amounts": set()}
+    lists: dict[str, set[str]] = {"between": set(), "says": set(), "amounts": set(), "done": set()}
     names: dict[str, set[str]] = {"firms": set(), "streets": set()}
     reasons: dict[str, dict[str, str]] = {}
     shown: dict[str, dict[str, str]] = {}
@@ -298,7 +298,8 @@ def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
         _add_reasons(reasons, private, where)
         _add_shown(shown, private, where)
     return Private(tuple(labels), frozenset(lists["between"]), frozenset(lists["says"]),
-                   frozenset(lists["amounts"]), frozenset(names["firms"]), frozenset(names["streets"]), reasons, shown)
+                   frozenset(lists["amounts"]), frozenset(names["firms"]), frozenset(names["streets"]), reasons, shown,
+                   frozenset(lists["done"]))
 
 
 def _add_labels(labels: dict[tuple[str, str], None], private: dict[Any, Any], where: str) -> None:
@@ -310,7 +311,7 @@ def _add_labels(labels: dict[tuple[str, str], None], private: dict[Any, Any], wh
 
 
 def _add_lists(lists: dict[str, set[str]], names: dict[str, set[str]], private: dict[Any, Any], where: str) -> None:
-    """The words by language (`between`, `says`, `amounts`) and those of every language
+    """The words by language (`between`, `says`, `amounts`, `done`) and those of every language
     (`firms`, `streets`)."""
     for name, into in lists.items():
         for language, found in _within(private, name, where).items():

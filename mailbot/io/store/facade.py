@@ -191,6 +191,7 @@ class Store:
     sent_recipients = _PartMethod("_messages", Messages.sent_recipients)
     sent_any = _PartMethod("_messages", Messages.sent_any)
     sent_archive_path = _PartMethod("_messages", Messages.sent_archive_path)
+    sent_body = _PartMethod("_messages", Messages.sent_body)
     waiting_openings = _PartMethod("_messages", Messages.waiting_openings)
     mail_on_tickets = _PartMethod("_messages", Messages.mail_on_tickets)
     received_from_domain = _PartMethod("_messages", Messages.received_from_domain)

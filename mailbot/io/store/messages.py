@@ -83,6 +83,12 @@ class Messages:
                              f"and message_id in ({marks}) limit 1", [mailbox, *message_ids])
         return any(True for _ in rows)
 
+    def sent_body(self, mailbox: str, message_id: str, kind: str) -> str | None:
+        """The text a mail of this kind that mailbot sent carried (a preview's answer, issue 59)."""
+        row = self.db.execute("select body from messages where mailbox = ? and direction = 'out' and "
+                              "message_id = ? and kind = ?", [mailbox, message_id, kind]).fetchone()
+        return str(row[0]) if row and row[0] else None
+
     def sent_archive_path(self, mailbox: str, message_id: str) -> str | None:
         """Where the archive keeps a mail mailbot queued (named when it was queued)."""
         row = self.db.execute("select archive_path from messages where mailbox = ? and direction = 'out' and "

@@ -1,0 +1,83 @@
+"""Issue 59, pure: what a staff notice offers and says of its ticket (`core/applicable`), and what
+of a solved case's answer goes to another requester (`core/reuse`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.core.applicable import COMMAND_EVENTS, next_deadlines, offered, running_after
+from mailbot.core.commands import FORM_ANSWERS, NAMES
+from mailbot.core.deadlines import TimerPlan
+from mailbot.core.model import State, Timer, TimerKind
+from mailbot.core.reuse import done_lines, previewed, reused
+from mailbot.rules import load_rules
+
+WIB = ZoneInfo("Asia/Jakarta")
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
+
+
+def test_every_command_but_a_held_forms_answers_has_the_event_it_makes():
+    """A command added to the parser's table and not here would be offered nowhere, silently."""
+    assert set(COMMAND_EVENTS) == set(NAMES) - FORM_ANSWERS
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_a_held_forms_answers_are_never_offered_on_a_ticket(state):
+    assert not {"open_form", "cancel_form"} & set(offered(state, {"lkpp_answer", "mailbox", "ack_waiting", "similar"}))
+
+
+def test_what_spec_4_lets_run_on_a_closed_and_on_an_escalated_ticket():
+    """E8 #eskalasi from open, answered or resolved only; E10 #tutup not on a closed ticket; E12a
+    #permintaan-data while escalated or waiting for data, and only with LKPP's answer to pass on."""
+    assert set(offered(State.CLOSED, {"lkpp_answer", "mailbox"})) == {
+        "note", "priority", "category", "assign", "data", "answer", "history"}
+    escalated = set(offered(State.ESCALATED, {"mailbox"}))
+    assert "escalate" not in escalated and "close" in escalated and "need_info" not in escalated
+    assert "need_info" in offered(State.ESCALATED, {"lkpp_answer"})
+    assert "request_info" in offered(State.OPEN, {"mailbox"}) and "request_info" not in offered(State.OPEN, set())
+    assert offered(None) == offered("") == ()
+
+
+def test_the_next_deadline_and_the_3x24h_standard_after_a_decision():
+    first = Timer(TimerKind.FIRST_RESPONSE, NOW, NOW + timedelta(hours=1))
+    resolution = Timer(TimerKind.RESOLUTION, NOW, NOW + timedelta(hours=72))
+    running = running_after({}, TimerPlan(set=(resolution, first)))
+    assert next_deadlines(running, WIB, NOW) == [
+        {"kind": "first_response", "at": "2026-11-24T10:00:00+07:00", "past": False},
+        {"kind": "resolution", "at": "2026-11-27T09:00:00+07:00", "past": False}]
+    answered = running_after(running, TimerPlan(clear=(TimerKind.FIRST_RESPONSE,)))
+    assert next_deadlines(answered, WIB, NOW + timedelta(hours=2)) == [
+        {"kind": "resolution", "at": "2026-11-27T09:00:00+07:00", "past": False}]
+    assert next_deadlines(running, WIB, NOW + timedelta(hours=1))[0]["past"] is True
+    assert next_deadlines({}, WIB, NOW) == []
+
+
+LETTER = ("Selamat siang Bapak Budi,\n\n"
+          "Akun penyedia terkunci karena 5 kali salah password. Alamat email sudah kami perbarui.\n"
+          "Silakan login ulang atau gunakan menu Lupa Password.\n\n"
+          "Salam,\nAgus - Helpdesk LKPP")
+
+
+def test_a_reused_answer_keeps_the_solution_without_the_old_greeting_and_signature():
+    assert reused(LETTER) == ("Akun penyedia terkunci karena 5 kali salah password. Alamat email sudah kami "
+                              "perbarui.\nSilakan login ulang atau gunakan menu Lupa Password.")
+    assert reused("Silakan gunakan menu Lupa Password.") == "Silakan gunakan menu Lupa Password."
+    assert reused("Selamat siang Bapak Budi,") == ""
+
+
+def test_the_lines_that_tell_what_was_done_for_the_old_requester_are_found():
+    words = load_rules().similar.private.done
+    assert done_lines(reused(LETTER), words) == (
+        "Akun penyedia terkunci karena 5 kali salah password. Alamat email sudah kami perbarui.",)
+    assert done_lines("Silakan gunakan menu Lupa Password.", words) == ()
+    assert done_lines("We have reset your password.", words) == ("We have reset your password.",)
+
+
+def test_a_preview_is_of_this_solution_only():
+    text = reused(LETTER)
+    assert previewed(f"Mohon dicoba lagi.\n\n{text}", text)
+    assert not previewed("Silakan hubungi Pokja.", text)
+    assert not previewed("anything", "")
