@@ -29,7 +29,7 @@ from mailbot.core.lifecycle import (
     vouches,
 )
 from mailbot.core.limits import DAY, HOUR
-from mailbot.core.loops import domain_of, looping
+from mailbot.core.loops import CAUSED_WITHIN, domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, roles_of
 from mailbot.core.model import Audience, InboundMessage, Refusal, Role, State, Ticket
 from mailbot.core.plan import History, internal
@@ -374,17 +374,20 @@ def _looping(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage 
     answers mail of ours can be a loop (SPEC 5; issue 57): its In-Reply-To or References
     name a mail mailbot sent, or its subject carries this mailbox's tag. New mail is never
     weighed for its words: people of one domain write alike (an outage morning)."""
-    if msg is None or internal(box, cfg, msg.from_addr.addr) or not _answers_ours(store, box, msg):
+    if msg is None or internal(box, cfg, msg.from_addr.addr) or not _answers_ours(store, box, msg,
+                                                                                  now - CAUSED_WITHIN):
         return None
     recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
     return looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
 
 
-def _answers_ours(store: Store, box: MailboxConfig, msg: InboundMessage) -> bool:
-    """Whether a message answers mail mailbot sent from this mailbox: it cites one of ours,
-    or its subject carries the mailbox's tag (a responder that drops In-Reply-To keeps it)."""
-    return find_tag(msg.subject, box.tag_prefix) is not None or \
-        store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:])
+def _answers_ours(store: Store, box: MailboxConfig, msg: InboundMessage, since: datetime) -> bool:
+    """Whether a message answers mail mailbot sent from this mailbox from `since` on: it cites
+    one of ours, or its subject carries the tag of a ticket we mailed on (a responder that drops
+    In-Reply-To keeps it). Mail of ours older than that caused nothing now (`loops.CAUSED_WITHIN`)."""
+    number = find_tag(msg.subject, box.tag_prefix)
+    return (number is not None and store.mailed_on(box.name, number, since)) or \
+        store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:], since)
 
 
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:
