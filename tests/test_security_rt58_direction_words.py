@@ -25,7 +25,7 @@ def _reminded(servers, config, notice):  # type: ignore[no-untyped-def]
     return to_head, to_staff
 
 
-def test_a_staff_member_who_answers_the_reminder_as_the_head_ends_no_wait(case, tmp_path):
+def test_a_staff_member_who_answers_the_reminder_as_the_head_ends_no_wait(case, tmp_path):  # noqa: F811
     servers, config, notice = case
     _, to_staff = _reminded(servers, config, notice)
     forged = mf.reply_as_client(to_staff, mf.HEAD, "Setuju, kasus ini sudah saya pantau.")[0]
@@ -34,7 +34,7 @@ def test_a_staff_member_who_answers_the_reminder_as_the_head_ends_no_wait(case, 
     assert mf.of_kind(mf.inbox(servers, mf.COORDINATOR), "unverified")  # the forgery is told
 
 
-def test_the_heads_own_answer_to_the_reminder_still_ends_the_wait(case, tmp_path):
+def test_the_heads_own_answer_to_the_reminder_still_ends_the_wait(case, tmp_path):  # noqa: F811
     servers, config, notice = case
     to_head, to_staff = _reminded(servers, config, notice)
     assert to_head["Message-ID"] != to_staff["Message-ID"]  # staff are told by a copy of their own
