@@ -42,9 +42,13 @@ from mailbot.core.loops import fingerprint
 from mailbot.core.model import InboundMessage, State
 from mailbot.parsers.autoreply_words import away_notice
 
-# Words a text must have before its repetition tells anything: "Setuju", "Mohon segera
-# ditindaklanjuti" or "YA, terima kasih" are what people write again and again.
-REPEATED_WORDS = 8
+# Words a text must have before its repetition tells anything. People write their own stock
+# line again and again: "Setuju", "Mohon segera ditindaklanjuti", a coordinator's "Setuju,
+# silakan dieskalasi ke LKPP sesuai SOP yang berlaku." under every case, a vendor's "YA 5,
+# terima kasih banyak pak, akun saya sudah bisa dipakai lagi." under every solution (at 8
+# words those read as a responder's: red team of issue 58). A canned notice that says
+# nothing the word lists know is a paragraph, not a line.
+REPEATED_WORDS = 16
 # How far back a sender's earlier answers are compared (`lookup` reads them for that long).
 REPEATED_DAYS = 30
 # The states in which a requester's reply decides (E4, E5: a confirmation, a rating, a
