@@ -9,12 +9,28 @@ what its least trusted recipient could not write). A staff member who answered i
 head's address ("Setuju.") ended the head's wait, and the monthly summary counted the head's
 answer. Staff are still told, by a copy of their own; the head's own answer to the reminder
 still ends the wait, and the forgery is an `unverified` note the coordinators hear of.
+
+A small unit lists its head among the coordinators too. The head's reminder then carried the
+coordinators' letter alone (an address's roles were read as the first list it is on, unless
+it was staff), and the head's answer to it ended the coordinators' wait, not the head's: the
+summary counted the head's request unanswered.
 """
 
 from __future__ import annotations
 
+import yaml
+
 from tests import mailfactory as mf
-from tests.test_flow_direction_waits import MONDAY, arrive, ask, at, case, summary_figures  # noqa: F401
+from tests.test_flow_direction_waits import (  # noqa: F401
+    MONDAY,
+    REQUESTER,
+    arrive,
+    ask,
+    at,
+    case,
+    reminders,
+    summary_figures,
+)
 
 
 def _reminded(servers, config, notice):  # type: ignore[no-untyped-def]
@@ -41,4 +57,21 @@ def test_the_heads_own_answer_to_the_reminder_still_ends_the_wait(case, tmp_path
     arrive(servers, config, mf.reply_as_client(to_head, mf.HEAD, "Setuju, lanjutkan eskalasi.")[0],
            at("2026-11-24T11:00"))
     assert "lanjutkan eskalasi" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_direction"))
+    assert summary_figures(config, tmp_path) == (1, 1)
+
+
+def test_a_head_who_is_also_a_coordinator_ends_the_heads_wait_by_answering_the_reminder(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    data = mf.config_data(servers, tmp_path, timezone="Asia/Jakarta")
+    data["mailboxes"][0]["coordinators"] = [mf.COORDINATOR, mf.HEAD]
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(data))
+    monday = at(f"{MONDAY}T10:00")
+    arrive(servers, config, mf.mail(REQUESTER, "Kontrak belum bisa ditandatangani", "Adendum tidak bisa diunggah.",
+                                    date=monday)[0], monday)
+    ask(servers, config, mf.latest(servers, mf.STAFF[0], "staff_new"), "#lapor-kepala", monday)
+    mf.sweep(config, at("2026-11-24T10:05"))
+    [reminder] = reminders(servers, mf.HEAD)
+    arrive(servers, config, mf.reply_as_client(reminder, mf.HEAD, "Setuju, lanjutkan eskalasi.")[0],
+           at("2026-11-24T11:00"))
     assert summary_figures(config, tmp_path) == (1, 1)
