@@ -7,7 +7,9 @@ the new problem. That opens a new ticket (E5, past `reopen_days`) and is acked. 
 morning several vendors of one webmail domain do it within the hour: their subjects are the
 same but for the ticket number, often their words too. Only mail that our mail caused can be a
 loop, and mail of ours from seven weeks ago causes nothing now: each of them is acked. The
-responder the loop rule is for answers our acks within minutes, and is still stopped.
+responder the loop rule is for answers our acks within minutes, and is still stopped, also
+when it drops every citation and its subject but quotes our ack beneath its canned words
+(before, each of its rounds was acked, up to its domain's share of the budget every hour).
 """
 
 from __future__ import annotations
@@ -66,3 +68,27 @@ def test_a_responder_answering_fresh_acks_from_rotating_addresses_is_still_stopp
         answered = rotated
     acked = sum(acks_to(servers, f"bot{n}@gmail.test") for n in range(8))
     assert acked <= 3
+
+
+def test_a_responder_that_quotes_the_ack_under_a_new_subject_is_stopped_too(fresh_mailboxes, tmp_path):
+    """The responder of the test above with every citation dropped: a subject of its own, no
+    In-Reply-To, no References, our ack quoted under its canned words. Its answers quote mail
+    of ours from minutes ago, which caused them; before, each round was acked, up to the
+    domain's share of 48 an hour, every hour."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path, auth=TOKEN)
+    canned = "Terima kasih atas kiriman Anda, tim layanan pelanggan kami akan menghubungi Anda."
+    first = "cs0@gmail.test"
+    servers.append(mf.UNIT, mf.mail(first, "Penawaran kerja sama", "Kami menawarkan jasa pembuatan situs.")[0])
+    mf.handle_at(config, at("2026-11-23T09:00"))
+    answered = first
+    for n in range(1, 8):
+        rotated = f"cs{n}@gmail.test"
+        ack = _acks(servers, answered)[-1]
+        quoted = "\n".join("> " + line for line in mf.text_of(ack).splitlines())
+        servers.append(mf.UNIT, mf.mail(rotated, "Pesan Anda sudah kami terima", f"{canned}\n\n{quoted}\n")[0])
+        mf.handle_at(config, at(f"2026-11-23T09:0{n}"))
+        if not _acks(servers, rotated):
+            break
+        answered = rotated
+    assert sum(acks_to(servers, f"cs{n}@gmail.test") for n in range(8)) <= 3

@@ -381,13 +381,29 @@ def _looping(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage 
     return looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
 
 
+# Ticket numbers a message's quoted text names that are looked up (`_answers_ours`).
+_QUOTED_NUMBERS = 5
+
+
 def _answers_ours(store: Store, box: MailboxConfig, msg: InboundMessage, since: datetime) -> bool:
     """Whether a message answers mail mailbot sent from this mailbox from `since` on: it cites
     one of ours, or its subject carries the tag of a ticket we mailed on (a responder that drops
-    In-Reply-To keeps it). Mail of ours older than that caused nothing now (`loops.CAUSED_WITHIN`)."""
+    In-Reply-To keeps it), or the text it quotes names such a ticket (one that drops every
+    citation and its subject, and quotes our ack beneath its words). Mail of ours older than
+    that caused nothing now (`loops.CAUSED_WITHIN`)."""
     number = find_tag(msg.subject, box.tag_prefix)
-    return (number is not None and store.mailed_on(box.name, number, since)) or \
-        store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:], since)
+    if (number is not None and store.mailed_on(box.name, number, since)) or \
+            store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:], since):
+        return True
+    return any(store.mailed_on(box.name, n, since) for n in _quoted_numbers(msg)[:_QUOTED_NUMBERS])
+
+
+def _quoted_numbers(msg: InboundMessage) -> list[str]:
+    """The ticket numbers of the text a message quotes: its `>` lines, and what of its text
+    is not its new text."""
+    marked = "\n".join(line for line in msg.text.splitlines() if line.lstrip().startswith(">"))
+    new = mentioned_numbers(msg.new_text)
+    return list(dict.fromkeys((*mentioned_numbers(marked), *(n for n in mentioned_numbers(msg.text) if n not in new))))
 
 
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:
