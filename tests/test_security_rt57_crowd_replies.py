@@ -92,3 +92,29 @@ def test_a_responder_that_quotes_the_ack_under_a_new_subject_is_stopped_too(fres
             break
         answered = rotated
     assert sum(acks_to(servers, f"cs{n}@gmail.test") for n in range(8)) <= 3
+
+
+def test_what_mail_of_ours_went_since_a_moment_on_either_engine(store_location):
+    """The two questions the loop rule asks the store, on SQLite and on PostgreSQL (issue 47):
+    was mail of ours with one of these Message-IDs, or on this ticket, queued since then?"""
+    from datetime import timedelta
+
+    from mailbot.io.store import Store
+    from tests.reportbook import Book
+
+    store = Store(store_location)
+    try:
+        book = Book(store)
+        sent = at("2026-10-01T09:00")
+        with store.unit_of_work():
+            ticket = book.ticket("2026-00003", sent, "closed")
+            book.outbound(ticket, "requester", "ack", at=sent, sent=sent)
+        [ack] = [m.message_id for m in store.thread_of(ticket) if m.kind == "ack"]
+        for since, expected in ((sent - timedelta(days=1), True), (sent + timedelta(days=1), False)):
+            assert store.sent_any("t", (ack,), since) is expected
+            assert store.mailed_on("t", "2026-00003", since) is expected
+        assert store.sent_any("t", (ack,)) is True  # no moment: ever
+        assert store.mailed_on("t", "2026-00004", sent - timedelta(days=1)) is False
+        assert store.mailed_on("u", "2026-00003", sent - timedelta(days=1)) is False
+    finally:
+        store.close()
