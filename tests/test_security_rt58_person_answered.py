@@ -13,6 +13,11 @@ Found:
   setelah beliau kembali") said nothing the rule knew: it ended the head's wait.
 - "Email Bapak sudah saya terima dan saya setuju dengan usulan ..." was one clause, the
   receipt's, so the head's agreement was read as an autoresponder's and the head reminded.
+- A staff member who tells the requester "kepala seksi kami sedang dinas luar sehingga tanda
+  tangan baru bisa hari Senin" was taken for their own vacation rule ("kami sedang dinas
+  luar"): the requester never got the answer (E6). Someone else's absence, said by whoever
+  answers for them, is an autoresponder's sentence where a head's word is awaited (a
+  secretary's notice), never where a staff reply goes to the requester.
 - A requester who sends LKPP's requested documents with "Maaf pak, saya sedang di luar kota."
   was taken for a vacation rule: the documents never went to LKPP (E3). A reply that carries
   a file its writer attached is a person's.
@@ -79,6 +84,16 @@ def test_the_requesters_documents_go_to_lkpp_whatever_their_note_says(fresh_mail
     assert [p.get_filename() for p in forwarded.iter_attachments()] == ["surat-kuasa.pdf"]
 
 
+def test_a_staff_answer_that_the_signatory_is_away_reaches_the_requester(fresh_mailboxes, tmp_path):
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    mf.deliver(servers, config, mf.mail(REQUESTER, "Adendum kontrak", "Kapan adendum kontrak bisa ditandatangani?")[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    words = "Mohon maaf Bapak, kepala seksi kami sedang dinas luar sehingga tanda tangan baru bisa hari Senin."
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], words)[0])
+    assert "tanda tangan baru bisa hari Senin" in mf.text_of(mf.latest(servers, REQUESTER, "staff_reply"))
+
+
 def _reply(words: str) -> bytes:
     raw, _ = mf.mail("Andi Wijaya <andi@lpse.test>", "Re: [LPSE-T #2026-00001] Kontrak", words,
                      in_reply_to="mb.t.2026-00001.head_case.ah.0123456789.abcdefghijklmnop@lpse.test")
@@ -114,3 +129,13 @@ def test_an_out_of_office_in_other_words_is_no_persons_answer(words):
 @pytest.mark.parametrize("words", PEOPLE)
 def test_a_person_who_is_away_and_decides_has_answered(words):
     assert not_a_person(parse_message(_reply(words))) is None
+
+
+@pytest.mark.parametrize("words", [
+    "Mohon maaf Bapak, kepala seksi kami sedang dinas luar sehingga tanda tangan baru bisa hari Senin.",
+    "Dokumen akan ditandatangani setelah beliau kembali dari dinas luar.",
+])
+def test_a_staff_answer_that_someone_else_is_away_still_reaches_the_requester(words):
+    """E6: where a staff reply goes to the requester, only the writer's own absence says a
+    vacation rule wrote it; someone else's absence is what the requester is being told."""
+    assert not_a_person(parse_message(_reply(words)), away=True) is None
