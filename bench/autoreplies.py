@@ -9,7 +9,13 @@ its From's display name), headers then ignored:
   human   people's words that must never read as an autoresponder's: the labelled reply
           corpus (tests/data/replies), requesters' answers to a solution
           (redteam_closing_answers), requesters' first mails (categories_*, similar_cases
-          requests), LKPP's desk replies (lkpp_replies_*, redteam_lkpp_replies)
+          requests), LKPP's desk replies (lkpp_replies_*, redteam_lkpp_replies), and people's
+          replies written by others in many languages (../shared/corpora/reply-fixtures,
+          crisp-oss/email-reply-parser's fixtures, MIT)
+
+Each side is weighed twice: as `not_a_person` weighs a direction, a held form or an answer to
+a solution (any kind of autoresponder's sentence), and as it weighs a staff reply for the
+requester or a requester's data for LKPP (`AWAY`: a clause must say its writer is away).
 
 The figures: auto-replies caught, and human texts read as an autoresponder's (each listed
 with -v). LKPP's replies hold a few office-closed notices written by a desk ("kantor kami
@@ -27,6 +33,7 @@ from pathlib import Path
 
 import yaml
 
+from mailbot.core.autoreplies import AWAY
 from mailbot.parsers.autoreply_words import away_notice
 from mailbot.parsers.mime import parse_message
 
@@ -78,25 +85,28 @@ def human(lkpp: bool = False) -> list[tuple[str, str, str]]:
             body = e.get("body") or e.get("text")
             if body:
                 found.append((f"{path.stem}:{e['id']}", str(body), ""))
+    for path in sorted((SHARED / "reply-fixtures").glob("*.txt")):
+        found.append((f"reply-fixtures:{path.name}", *_read(_wrap(path.read_text(encoding="utf-8", errors="replace")))))
     return found
 
 
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv
     autos = auto_replies()
-    caught = [(n, away_notice(t, s)) for n, t, s in autos]
-    print(f"auto-replies (set-of-emails rfc3834), headers ignored: {sum(1 for _, w in caught if w)}/{len(autos)} "
-          "read as an autoresponder's")
-    if verbose:
-        for (name, why), (_, text, _) in zip(caught, autos, strict=True):
-            print(f"  {'yes' if why else 'no '} {name}: {why or ''} | {' '.join(text.split())[:100]}")
-    for label, texts in (("people's words", human()), ("LKPP's desk replies", human(lkpp=True))):
-        flagged = [(n, away_notice(t, s), t) for n, t, s in texts]
-        flagged = [f for f in flagged if f[1]]
-        print(f"{label}: {len(flagged)}/{len(texts)} read as an autoresponder's")
+    for mode, needs in (("any sentence", None), ("away", AWAY)):
+        caught = [(n, away_notice(t, s, needs)) for n, t, s in autos]
+        print(f"[{mode}] auto-replies (set-of-emails rfc3834), headers ignored: "
+              f"{sum(1 for _, w in caught if w)}/{len(autos)} read as an autoresponder's")
         if verbose:
-            for name, why, text in flagged:
-                print(f"  {name}: {why} | {' '.join(text.split())[:160]}")
+            for (name, why), (_, text, _) in zip(caught, autos, strict=True):
+                print(f"  {'yes' if why else 'no '} {name}: {why or ''} | {' '.join(text.split())[:100]}")
+        for label, texts in (("people's words", human()), ("LKPP's desk replies", human(lkpp=True))):
+            flagged = [(n, away_notice(t, s, needs), t) for n, t, s in texts]
+            flagged = [f for f in flagged if f[1]]
+            print(f"[{mode}] {label}: {len(flagged)}/{len(texts)} read as an autoresponder's")
+            if verbose:
+                for name, why, text in flagged:
+                    print(f"  {name}: {why} | {' '.join(text.split())[:160]}")
     return 0
 
 

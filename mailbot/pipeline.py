@@ -76,6 +76,18 @@ class Arrival:
     read_before: datetime | None = None  # when mailbot last read the folder before this pass (None: never)
 
 
+def came_after_read(arrival: Arrival) -> datetime:
+    """When the message reached the mailbox, for the ack budget's hour (issue 57): its
+    INTERNALDATE, but never before mailbot last read the folder without it (`read_before`).
+    An INTERNALDATE is what the server was given, and an APPEND or an import that keeps the
+    Date header may date a new message days back: dated so, a flood was counted an hour
+    apart and acked in one pass (red team of issue 57). Mail that came while the host was
+    down came after its last read, and is counted as it came."""
+    if arrival.read_before is None:
+        return arrival.received_at
+    return max(arrival.received_at, arrival.read_before)
+
+
 @dataclass(frozen=True)
 class Ready:
     """A message decided and planned, ready to commit."""
@@ -186,7 +198,7 @@ class Pipeline:
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
-                                 vouched=alerts_answered(known.citations), arrived=arrival.received_at)
+                                 vouched=alerts_answered(known.citations), arrived=came_after_read(arrival))
         planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
                        lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
         holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box,

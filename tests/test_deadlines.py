@@ -924,15 +924,17 @@ def test_a_held_form_is_reminded_after_30_working_minutes_and_once(held: datetim
 def test_a_case_sent_for_direction_waits_one_working_day_then_those_asked_are_reminded_once(asked, kind, audience):
     """SOP-004 section 1 steps 5, 7: `#koordinator` (`#lapor-kepala`) on Friday 10:00 is due
     Monday 10:00 (one working day, the weekend skipped); the reminder goes to those asked,
-    staff in copy, once."""
+    once, and staff are told by a copy of their own (SPEC 6 "staff told"; a Cc would give
+    every staff member a Message-ID that proves those asked: red team of issue 58)."""
     friday = wib(11, 27, 10)
     open_ticket = ticket(State.OPEN, first_response_at=friday)
     started = plan(open_ticket, open_ticket, False, friday, CAL, D, asked=(asked,))
     [timer] = [t for t in started.set if t.kind is kind]
     assert timer.due_at == wib(11, 30, 10)
     firing = fire(timer, open_ticket, wib(11, 30, 10, 5), CAL, D)
-    [send] = firing.sends
-    assert send.to is audience and send.cc == (Audience.STAFF,) and send.kind == "direction_reminder"
+    [send, copy] = firing.sends
+    assert send.to is audience and send.cc == () and send.kind == "direction_reminder"
+    assert copy.to is Audience.STAFF and copy.cc == () and copy.kind == "direction_reminder"
     assert firing.next_due is None  # once
 
 

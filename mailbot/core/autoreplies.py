@@ -11,6 +11,10 @@ out-of-office rule answers all of these too, and many send no header that says s
 person's, whatever its words:
 
 - an explicit command (`#buka`, `#jawab`) at the top: only a person writes one;
+- a file its writer attached (a document, a scan, a spreadsheet): an out-of-office rule
+  attaches none, and the requester who sends LKPP's requested documents with "Maaf pak, saya
+  sedang di luar kota" has answered (a logo, a vCard, a signature, the returned original are
+  no such file);
 - the machine's headers (SPEC 5), when it sends them;
 - its words: an autoresponder's notice is made of a few kinds of sentence (away, back on a
   day, reads mail rarely, answers later, received the mail, urgent matters to someone else)
@@ -38,9 +42,13 @@ from mailbot.core.loops import fingerprint
 from mailbot.core.model import InboundMessage, State
 from mailbot.parsers.autoreply_words import away_notice
 
-# Words a text must have before its repetition tells anything: "Setuju", "Mohon segera
-# ditindaklanjuti" or "YA, terima kasih" are what people write again and again.
-REPEATED_WORDS = 8
+# Words a text must have before its repetition tells anything. People write their own stock
+# line again and again: "Setuju", "Mohon segera ditindaklanjuti", a coordinator's "Setuju,
+# silakan dieskalasi ke LKPP sesuai SOP yang berlaku." under every case, a vendor's "YA 5,
+# terima kasih banyak pak, akun saya sudah bisa dipakai lagi." under every solution (at 8
+# words those read as a responder's: red team of issue 58). A canned notice that says
+# nothing the word lists know is a paragraph, not a line.
+REPEATED_WORDS = 16
 # How far back a sender's earlier answers are compared (`lookup` reads them for that long).
 REPEATED_DAYS = 30
 # The states in which a requester's reply decides (E4, E5: a confirmation, a rating, a
@@ -60,7 +68,7 @@ def not_a_person(msg: InboundMessage, said_before: Iterable[str] = (), *, away: 
     kami tindak lanjuti", and dropping that would leave the requester unanswered."""
     if msg.is_automatic:
         return msg.auto_reason
-    if parse_commands(msg.new_text).commands:
+    if parse_commands(msg.new_text).commands or carries_a_file(msg):
         return None
     sender = f"{msg.from_addr.name} <{msg.from_addr.addr}>"
     words = away_notice(msg.new_text, sender, AWAY if away else None)
@@ -69,6 +77,19 @@ def not_a_person(msg: InboundMessage, said_before: Iterable[str] = (), *, away: 
     if repeats(msg.new_text, said_before):
         return "autoresponder: the same words it sent in answer to other mail"
     return None
+
+
+# What an autoresponder may carry that no person attached for the case: a logo or a picture,
+# a vCard, a calendar entry, a signature (S/MIME, PGP), Outlook's TNEF, the original it answers.
+_NOT_A_FILE = ("image/", "message/", "multipart/", "text/calendar", "text/vcard", "text/x-vcard", "text/directory",
+               "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature",
+               "application/ms-tnef", "application/vnd.ms-tnef")
+
+
+def carries_a_file(msg: InboundMessage) -> bool:
+    """Whether the reply carries a file its writer attached: a document, not a logo or a
+    signature (`_NOT_A_FILE`)."""
+    return any(not a.content_type.lower().startswith(_NOT_A_FILE) for a in msg.attachments)
 
 
 # The kinds of an autoresponder's sentence that no one writes to a requester as the answer:

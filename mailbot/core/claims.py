@@ -30,16 +30,18 @@ _HELD_SOLUTION = "the rules read resolved"
 
 def claims(facts: Facts, rules: Rules) -> str | None:
     """What automatic mail of a role that needs proof claims on its ticket (issue 58): LKPP's
-    desk says the case is resolved or closed (a ticket system's state notice, or the words the
-    LKPP rules read as a solution, held by the second opinion or not); staff, coordinators or
+    desk says the case is resolved or closed (a ticket system's state notice, its claim anywhere
+    in the subject or the text in any system's words (`rules.lkpp_claim`), or the words the LKPP
+    rules read as a solution, held by the second opinion or not); staff, coordinators or
     heads write commands. None for anything else, and for delivery reports."""
     msg = facts.message
     if facts.ticket is None or msg.is_bounce or msg.delivery is not None:
         return None
     if facts.role is Role.LKPP:
-        if rules.lkpp_notice(msg.subject, "") == _STATE_NOTICE:
+        said = unsigned(msg.new_text or msg.text, msg.from_addr.name)
+        if rules.lkpp_notice(msg.subject, "") == _STATE_NOTICE or rules.lkpp_claim(msg.subject, said) is not None:
             return "a ticket system's state notice"
-        verdict = rules.lkpp_verdict(msg.subject, unsigned(msg.new_text or msg.text, msg.from_addr.name))
+        verdict = rules.lkpp_verdict(msg.subject, said)
         if verdict is not None and (verdict.value == "resolved" or _HELD_SOLUTION in verdict.reason):
             return "a solution"
         return None

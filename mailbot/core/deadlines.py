@@ -579,14 +579,20 @@ def _fire_direction(
     timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
 ) -> Firing:
     """SOP-004 section 1 steps 5, 7 (issue 48): the coordinators' direction (the head's
-    recommendation) has not come within its working day: those asked are reminded once,
-    staff in copy; a reply to the reminder is their direction."""
+    recommendation) has not come within its working day: those asked are reminded once, and
+    staff get a copy; a reply to the reminder is their direction.
+
+    The copy is a mail of its own, not the reminder in Cc: a Message-ID proves what its
+    least trusted recipient could not write (SPEC 9), and the reminder's, in every staff
+    member's hands, let staff answer it under the head's address and end the wait of the
+    head who oversees them (red team of issue 58)."""
     asked = "heads" if timer.kind is TimerKind.HEAD_DIRECTION else "coordinators"
     context: dict[str, object] = {"timer": str(timer.kind), "asked": asked, "since": _iso(timer.started_at, cal),
                                   "due": _iso(timer.due_at, cal)}
     send = Send("direction_reminder", Audience.HEADS if asked == "heads" else Audience.COORDINATORS,
-                cc=(Audience.STAFF,), auto=AUTO_GENERATED, context=context)
-    return Firing((send,), (_fired(timer, cal),), None)
+                auto=AUTO_GENERATED, context=context)
+    copy = Send("direction_reminder", Audience.STAFF, auto=AUTO_GENERATED, context=context)
+    return Firing((send, copy), (_fired(timer, cal),), None)
 
 
 _FIRE = {

@@ -62,15 +62,17 @@ def requests_answered(citations: Iterable[Citation], ticket: str | None, sender:
     if ticket is None:
         return frozenset()
     sender = sender.lower()
-    found = set()
+    found: set[str] = set()
     for cited in citations:
         if cited.ticket != ticket:
             continue
-        audience = _REQUESTS.get(cited.kind)
-        if audience is None and cited.kind == _REMINDER:
-            audience = next((a for a, letter in _LETTERS.items() if letter in cited.audience), None)
-        if audience is not None and sender in members(box, audience):
-            found.add(audience)
+        if cited.kind in _REQUESTS:
+            asked = {_REQUESTS[cited.kind]}
+        elif cited.kind == _REMINDER:  # the audience its letters name: a head on the coordinators' list holds both
+            asked = {a for a, letter in _LETTERS.items() if letter in cited.audience}
+        else:
+            continue
+        found |= {audience for audience in asked if sender in members(box, audience)}
     return frozenset(found)
 
 

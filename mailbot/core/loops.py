@@ -9,7 +9,12 @@ staff; only the ack is not sent, which is all a responder answers, so the loop s
 
 Only mail that answers mail of ours (its In-Reply-To or References cite a Message-ID
 mailbot sent, or its subject carries our tag) is weighed: a loop needs our mail to cause
-theirs. People of one company or of gmail.com write "Lupa password" or "Mohon bantuan,
+theirs, and a responder answers within minutes of it, so only mail of ours sent within
+`CAUSED_WITHIN` counts. A requester who writes again by answering the last mail they had
+from the unit, weeks after their ticket closed ("Re: [LPSE-T #2026-00003] Tanda terima
+..."), answers nothing that caused it: on an outage morning several vendors of one webmail
+domain do so within the hour, with the same subject but for the number, and each is acked
+(red team of issue 57). People of one company or of gmail.com write "Lupa password" or "Mohon bantuan,
 tidak bisa login" as new mail within the same hour (an outage morning), and each gets an
 ack (issue 57). A third address is needed before anything is held: the first two rounds
 are answered, the third is not. A responder that drops every citation looks like those
@@ -21,12 +26,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import lru_cache
 
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.model import Refusal
 
 WINDOW_HOURS = 1
+# How long after our mail went an answer to it can be a responder's: minutes as a rule, a
+# day at the outside (a held ack, a slow relay). Mail of ours older than that caused nothing.
+CAUSED_WITHIN = timedelta(days=1)
 # Earlier addresses of the domain that wrote the same words before the ack is held: the
 # third address repeating them is a responder (the issue: the loop stops within 5 rounds).
 EARLIER_ADDRESSES = 2

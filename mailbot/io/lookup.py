@@ -29,7 +29,7 @@ from mailbot.core.lifecycle import (
     vouches,
 )
 from mailbot.core.limits import DAY, HOUR
-from mailbot.core.loops import domain_of, looping
+from mailbot.core.loops import CAUSED_WITHIN, domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.model import Audience, InboundMessage, Refusal, Role, State, Ticket
 from mailbot.core.own_signature import Writer
@@ -411,17 +411,36 @@ def _looping(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage 
     answers mail of ours can be a loop (SPEC 5; issue 57): its In-Reply-To or References
     name a mail mailbot sent, or its subject carries this mailbox's tag. New mail is never
     weighed for its words: people of one domain write alike (an outage morning)."""
-    if msg is None or internal(box, cfg, msg.from_addr.addr) or not _answers_ours(store, box, msg):
+    if msg is None or internal(box, cfg, msg.from_addr.addr) or not _answers_ours(store, box, msg,
+                                                                                  now - CAUSED_WITHIN):
         return None
     recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
     return looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
 
 
-def _answers_ours(store: Store, box: MailboxConfig, msg: InboundMessage) -> bool:
-    """Whether a message answers mail mailbot sent from this mailbox: it cites one of ours,
-    or its subject carries the mailbox's tag (a responder that drops In-Reply-To keeps it)."""
-    return find_tag(msg.subject, box.tag_prefix) is not None or \
-        store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:])
+# Ticket numbers a message's quoted text names that are looked up (`_answers_ours`).
+_QUOTED_NUMBERS = 5
+
+
+def _answers_ours(store: Store, box: MailboxConfig, msg: InboundMessage, since: datetime) -> bool:
+    """Whether a message answers mail mailbot sent from this mailbox from `since` on: it cites
+    one of ours, or its subject carries the tag of a ticket we mailed on (a responder that drops
+    In-Reply-To keeps it), or the text it quotes names such a ticket (one that drops every
+    citation and its subject, and quotes our ack beneath its words). Mail of ours older than
+    that caused nothing now (`loops.CAUSED_WITHIN`)."""
+    number = find_tag(msg.subject, box.tag_prefix)
+    if (number is not None and store.mailed_on(box.name, number, since)) or \
+            store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:], since):
+        return True
+    return any(store.mailed_on(box.name, n, since) for n in _quoted_numbers(msg)[:_QUOTED_NUMBERS])
+
+
+def _quoted_numbers(msg: InboundMessage) -> list[str]:
+    """The ticket numbers of the text a message quotes: its `>` lines, and what of its text
+    is not its new text."""
+    marked = "\n".join(line for line in msg.text.splitlines() if line.lstrip().startswith(">"))
+    new = mentioned_numbers(msg.new_text)
+    return list(dict.fromkeys((*mentioned_numbers(marked), *(n for n in mentioned_numbers(msg.text) if n not in new))))
 
 
 def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:

@@ -22,7 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_CLAUSE = re.compile(r"\s*[;,]\s*|\s+(?:-|–|—)\s+")
+# A clause ends at a comma, a semicolon or a dash; at "tapi"/"but", which turns to another
+# point; and at "dan"/"and" before a new subject ("... sudah saya terima dan saya setuju
+# dengan usulan"): that is a second sentence, not part of the receipt before it.
+_CLAUSE = re.compile(r"\s*[;,]\s*|\s+(?:-|–|—)\s+|\s+(?:tapi|tetapi|namun|but|however)\s+"
+                     r"|\s+(?:dan|and|serta)\s+(?=(?:saya|sy|aku|kami|i|we)\b)", re.IGNORECASE)
 _QUOTED = re.compile(r"^\s*>")
 # an address, a link, a telephone number (a leading 0 or +, as Indonesian and international
 # numbers are written: "0778-123456", "(0778) 123 456", "+62 812 3456 7890"; never "2026-00042")

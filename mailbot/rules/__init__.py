@@ -90,6 +90,7 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
         lkpp=tuple(tables["lkpp"]["rules"]),
         lkpp_tickets=tuple(tables["lkpp"]["tickets"]),
         lkpp_notices=tuple(tables["lkpp"]["notices"]),
+        lkpp_claims=tuple(tables["lkpp"]["claims"]),
         closing=tuple(tables["closing"]["rules"]),
         ratings=tuple(tables["closing"]["ratings"]),
         category=tuple(tables["category"]["rules"]),

@@ -58,6 +58,7 @@ SECTIONS: dict[str, dict[str, _Section]] = {
         "rules": _Section((*LKPP_CLASSES, LKPP_HOLD), _PLACES, "body"),
         "tickets": _Section(None, _PLACES, "any", group="ticket"),
         "notices": _Section(None, _PLACES, "subject"),
+        "claims": _Section(None, _PLACES, "any"),
     },
     "closing": {
         "rules": _Section(CLOSING_VALUES, ("line", "answer"), "line"),

@@ -153,6 +153,7 @@ class Rules:
     second_opinion: Bayes | None = None  # must agree before a reply goes on to a requester
     intake: IntakeWords = field(default_factory=lambda: IntakeWords((), ()))  # `rules/intake.yaml`
     lkpp_notices: tuple[Rule, ...] = ()  # a ticket system's status notices (lkpp.yaml `notices`)
+    lkpp_claims: tuple[Rule, ...] = ()  # a resolution claimed anywhere in a desk's mail (lkpp.yaml `claims`)
     similar: Words = field(default_factory=Words)  # the unit's memory: how a case becomes terms
 
     def classify_lkpp(self, subject: str, text: str) -> Verdict | None:
@@ -256,6 +257,13 @@ class Rules:
         ("Resolved: ...", "Status changed", "Ticket closed"), or None (issue 32)."""
         subject, text = flatten(subject), flatten(text)
         return next((rule.name for rule in self.lkpp_notices if rule.search(subject, text) is not None), None)
+
+    def lkpp_claim(self, subject: str, text: str) -> str | None:
+        """The name of the `claims` rule that reads the case as resolved or closed anywhere in a
+        desk's subject or text ("Your ticket has been closed", "State: closed"), or None (issue 58)."""
+        flat_subject, flat_text, said = flatten(subject), flatten(text), sentences(text)
+        return next((rule.name for rule in self.lkpp_claims if rule.search(flat_subject, flat_text, said) is not None),
+                    None)
 
     def lkpp_ticket(self, subject: str, text: str) -> str | None:
         """LKPP's own ticket number cited in a mail, e.g. `[Ticket#2026112110000123]`."""

@@ -190,6 +190,7 @@ class Store:
     sent_texts = _PartMethod("_messages", Messages.sent_texts)
     sent_recipients = _PartMethod("_messages", Messages.sent_recipients)
     sent_any = _PartMethod("_messages", Messages.sent_any)
+    mailed_on = _PartMethod("_messages", Messages.mailed_on)
     sent_archive_path = _PartMethod("_messages", Messages.sent_archive_path)
     sent_body = _PartMethod("_messages", Messages.sent_body)
     waiting_openings = _PartMethod("_messages", Messages.waiting_openings)

@@ -74,13 +74,23 @@ class Messages:
                                   "and message_id = ?", [mailbox, message_id]))
         return tuple(a for a in (rows[0]["recipients"] or "").split(",") if a) if rows else ()
 
-    def sent_any(self, mailbox: str, message_ids: tuple[str, ...]) -> bool:
-        """Whether mailbot sent a mail with one of these Message-IDs from this mailbox."""
+    def sent_any(self, mailbox: str, message_ids: tuple[str, ...], since: datetime | None = None) -> bool:
+        """Whether mailbot sent a mail with one of these Message-IDs from this mailbox (queued
+        from `since` on, when given)."""
         if not message_ids:
             return False
         marks = ",".join("?" * len(message_ids))
+        when = "" if since is None else " and at >= ?"
         rows = self.db.query("select 1 from messages where mailbox = ? and direction = 'out' "
-                             f"and message_id in ({marks}) limit 1", [mailbox, *message_ids])
+                             f"and message_id in ({marks}){when} limit 1",
+                             [mailbox, *message_ids, *([] if since is None else [ts(since)])])
+        return any(True for _ in rows)
+
+    def mailed_on(self, mailbox: str, number: str, since: datetime) -> bool:
+        """Whether mailbot queued mail on this mailbox's ticket `number` from `since` on."""
+        rows = self.db.query("select 1 from messages m join tickets t on t.id = m.ticket_id where t.mailbox = ? "
+                             "and t.number = ? and m.direction = 'out' and m.at >= ? limit 1",
+                             [mailbox, number, ts(since)])
         return any(True for _ in rows)
 
     def sent_body(self, mailbox: str, message_id: str, kind: str) -> str | None:
