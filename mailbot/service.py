@@ -365,19 +365,25 @@ class MailboxWatcher:
             self.app.log.exception("audit_failed", mailbox=self.box.name)
 
     def wait(self, session: imap.Mailbox) -> None:
-        stop, seconds = self.service.stop, self.box.imap.poll_seconds
+        """Until the next pass is due: IDLE (or a pause where the server lacks it), ended early
+        by a stop or by copies of sent mail to append."""
+        seconds = self.box.imap.poll_seconds
         if self.box.name in self.app.passes.elsewhere:
             # another process reads this mailbox now: look again within half a lease, so the
             # mailbox is served again soon after that process dies or is stopped past its
             # lease (issue 47), not only at the next poll or mail
             seconds = min(seconds, max(1, int(self.app.cfg.lease_seconds / 2)))
-        if not session.supports_idle:
-            deadline = time.monotonic() + seconds
-            while not stop.is_set() and not self.copies.is_set() and (left := deadline - time.monotonic()) > 0:
-                stop.wait(min(left, SERVE_SLICE_SECONDS))
+        if session.supports_idle:
+            self.idle_wait(session, seconds)
             return
-        # IDLE is renewed at least every poll_seconds: a pass then also catches anything a
-        # server failed to announce.
+        stop, deadline = self.service.stop, time.monotonic() + seconds
+        while not stop.is_set() and not self.copies.is_set() and (left := deadline - time.monotonic()) > 0:
+            stop.wait(min(left, SERVE_SLICE_SECONDS))
+
+    def idle_wait(self, session: imap.Mailbox, seconds: float) -> None:
+        """IDLE, renewed at least every poll_seconds (a pass then also catches anything a server
+        failed to announce), and shortened where the server ends idle sessions early."""
+        stop = self.service.stop
         self.app.log.debug("idle_waiting", mailbox=self.box.name)
         started = time.monotonic()
         if self.idle.try_whole(started):
