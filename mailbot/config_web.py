@@ -53,15 +53,20 @@ def _url(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError("web.url: expected an address such as https://helpdesk.lpse.batam.go.id/")
     parts = urllib.parse.urlsplit(value.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment \
-            or parts.username or parts.password:
+    if not _plain_address(parts):
         raise ConfigError(f"web.url: {value!r} is not an address such as https://helpdesk.lpse.batam.go.id/ "
                           "(no query, no #fragment, no user)")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not _loopback(parts.hostname or ""):
         raise ConfigError(f"web.url: {value!r} is http: links in mail carry a token, so they must be https "
                           "(http only for a loopback host)")
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _plain_address(parts: urllib.parse.SplitResult) -> bool:
+    """An http(s) address of a host, with no query, #fragment or user in it."""
+    extras = (parts.query, parts.fragment, parts.username, parts.password)
+    return parts.scheme in ("https", "http") and bool(parts.hostname) and not any(extras)
 
 
 def _loopback(host: str) -> bool:

@@ -95,18 +95,8 @@ class App:
                  signals: Signals | None = None, direct_alerts: bool = True) -> None:
         self.cfg = cfg
         self.store = store or Store.of(cfg)
-        renamed = renamed_mailboxes(cfg, self.store)
-        if renamed:
-            raise ConfigError(renamed[0])
         self.clock = clock or (lambda: datetime.now(UTC))
-        for box in cfg.mailboxes if not self.store.readonly else ():  # `tickets --overdue` only reads
-            self.store.remember_mailbox(box.name, box.address, box.tag_prefix, self.clock())
-        for left in unserved_mailboxes(cfg, self.store):
-            get_log().warning("mailbox_not_configured", problem=left)
-        if self.store.database.dialect != "sqlite" and not self.store.readonly:
-            # hosts started together take turns (issue 57): the second finds the first's id in both
-            with self.store.database.turn(ARCHIVE_TURN):
-                check_shared(cfg.archive_dir, self.store.meta(ARCHIVE_ID_KEY), self._claim_archive)
+        self._store_knows(cfg)
         self.key = load_or_create_key(cfg.secret_key_file)
         for language in ("id", "en"):  # an operator's words.yaml of the wrong shape stops start-up (78)
             words(language, cfg.templates_dir)
@@ -135,6 +125,21 @@ class App:
         self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log, refused=refused_back)
         self.sweep_seconds = SWEEP_SECONDS
         self.audit_tried: dict[str, str] = {}  # mailbox -> the day its daily audit was last tried
+
+    def _store_knows(self, cfg: Config) -> None:
+        """The store told of this config's mailboxes (refused: one renamed; warned of: one
+        removed with work left) and, shared by several hosts, of its archive (issue 57)."""
+        renamed = renamed_mailboxes(cfg, self.store)
+        if renamed:
+            raise ConfigError(renamed[0])
+        for box in cfg.mailboxes if not self.store.readonly else ():  # `tickets --overdue` only reads
+            self.store.remember_mailbox(box.name, box.address, box.tag_prefix, self.clock())
+        for left in unserved_mailboxes(cfg, self.store):
+            get_log().warning("mailbox_not_configured", problem=left)
+        if self.store.database.dialect != "sqlite" and not self.store.readonly:
+            # hosts started together take turns (issue 57): the second finds the first's id in both
+            with self.store.database.turn(ARCHIVE_TURN):
+                check_shared(cfg.archive_dir, self.store.meta(ARCHIVE_ID_KEY), self._claim_archive)
 
     # --- what the service, the sender and the commands use ------------------------------
 

@@ -137,23 +137,28 @@ class SendingLoop:
         self.thread = threading.Thread(target=self.run, name=f"send:{names}")
 
     def run(self) -> None:
-        shown = 0.0
+        shown = 0.0  # when the mail that cannot be sent was last told of
         while not self.stopped():
             self.woken.clear()  # a wake-up during the pass below brings another pass
             try:
-                if not self.our_turn():
-                    self.woken.wait(SEND_WAKE_SECONDS)
-                    continue
-                sent, _ = self.app.flush_outbox(self.stopped_or_lost, self.outbox)
-                if sent and (copied := [b.name for b in self.outbox.boxes if b.imap.sent_folder]):
-                    status(SENT + ",".join(copied))
-                if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
-                    shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
+                shown = self.one_pass(shown)
             except LeaseLost as exc:  # asked for its turn after the session ended: as in `flush_outbox`
                 self.app.log.info("sending_turn_lost", reason=str(exc))
             except Exception:  # one failing pass never ends the loop
                 self.app.log.exception("step_failed", step="outbox")
             self.woken.wait(SEND_WAKE_SECONDS)
+
+    def one_pass(self, shown: float) -> float:
+        """The outbox flushed when it is this loop's turn, the watchers told of copies to append,
+        and (every `UNSENDABLE_EVERY_SECONDS`) the mail that cannot be sent told of: when it was."""
+        if not self.our_turn():
+            return shown
+        sent, _ = self.app.flush_outbox(self.stopped_or_lost, self.outbox)
+        if sent and (copied := [b.name for b in self.outbox.boxes if b.imap.sent_folder]):
+            status(SENT + ",".join(copied))
+        if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
+            shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
+        return shown
 
     def our_turn(self) -> bool:
         """Whether this loop sends its mailboxes' mail now. On one SQLite file the process's

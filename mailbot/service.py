@@ -15,6 +15,10 @@ systemd (Type=notify): READY=1 once running, STATUS= lines with what it is doing
 WATCHDOG=1 as long as the main thread makes progress (per message during a long
 pass), STOPPING=1 on SIGTERM; a pass in progress ends after its current message and
 unsent mail stays in the outbox for the next start.
+
+The process's life is here too (`serve`, the end of this module): the daemon's App opened
+once its data locations and database can be used, the stop signals, SIGHUP's reload (the
+same process started again by `os.execve` on the config as it reads now) and `sd_notify`.
 """
 
 from __future__ import annotations
@@ -22,16 +26,21 @@ from __future__ import annotations
 import os
 import queue
 import resource
+import signal
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mailbot.core.settings import MailboxConfig
+from mailbot.core.settings import Config, MailboxConfig
 from mailbot.errors import (
+    ConfigError,
     LoginRefusedError,
     MailbotError,
     StorageError,
@@ -40,10 +49,15 @@ from mailbot.errors import (
 )
 from mailbot.idle_length import IdleLength
 from mailbot.io import imap
+from mailbot.io.locations import refuse_unusable
+from mailbot.io.logs import get as get_log
 from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
-from mailbot.sender import SenderProcess
+from mailbot.io.terminal import shown_line
+from mailbot.sender import SenderProcess, stop_signals
+from mailbot.store_wait import StoreWait
 from mailbot.turns import Turns
+from mailbot.version import current
 
 if TYPE_CHECKING:
     from mailbot.daemon import App
@@ -351,19 +365,25 @@ class MailboxWatcher:
             self.app.log.exception("audit_failed", mailbox=self.box.name)
 
     def wait(self, session: imap.Mailbox) -> None:
-        stop, seconds = self.service.stop, self.box.imap.poll_seconds
+        """Until the next pass is due: IDLE (or a pause where the server lacks it), ended early
+        by a stop or by copies of sent mail to append."""
+        seconds = self.box.imap.poll_seconds
         if self.box.name in self.app.passes.elsewhere:
             # another process reads this mailbox now: look again within half a lease, so the
             # mailbox is served again soon after that process dies or is stopped past its
             # lease (issue 47), not only at the next poll or mail
             seconds = min(seconds, max(1, int(self.app.cfg.lease_seconds / 2)))
-        if not session.supports_idle:
-            deadline = time.monotonic() + seconds
-            while not stop.is_set() and not self.copies.is_set() and (left := deadline - time.monotonic()) > 0:
-                stop.wait(min(left, SERVE_SLICE_SECONDS))
+        if session.supports_idle:
+            self.idle_wait(session, seconds)
             return
-        # IDLE is renewed at least every poll_seconds: a pass then also catches anything a
-        # server failed to announce.
+        stop, deadline = self.service.stop, time.monotonic() + seconds
+        while not stop.is_set() and not self.copies.is_set() and (left := deadline - time.monotonic()) > 0:
+            stop.wait(min(left, SERVE_SLICE_SECONDS))
+
+    def idle_wait(self, session: imap.Mailbox, seconds: float) -> None:
+        """IDLE, renewed at least every poll_seconds (a pass then also catches anything a server
+        failed to announce), and shortened where the server ends idle sessions early."""
+        stop = self.service.stop
         self.app.log.debug("idle_waiting", mailbox=self.box.name)
         started = time.monotonic()
         if self.idle.try_whole(started):
@@ -406,3 +426,138 @@ class MailboxWatcher:
     def pause(self, report: Callable[[BaseException], None], exc: BaseException) -> None:
         self.service.on_main(partial(report, exc))
         self.service.stop.wait(self.box.imap.poll_seconds)
+
+
+# --- the process's life: opened, signalled, reloaded, told to systemd ---------------------------
+
+RELOADED = "MAILBOT_RELOADED"  # set for the process a reload starts: it logs config_reloaded
+
+
+def serve(cfg: Config) -> None:
+    """`mailbot run`: the service until a stop signal; SIGHUP reloads the configuration. A
+    configuration error met while running is raised once the process has wound down: `run`
+    ends with 78 (`cli.main`), which systemd does not restart into."""
+    received = _Received()
+    # SIGHUP ("reload", systemd's ExecReload=): the config is read again and checked as a
+    # start checks it; a valid one takes effect without a stop of the process, an invalid
+    # one is refused (logged, alerted) while the old one serves on. Left at Python's default
+    # it died on the spot. Started under `nohup` (SIGHUP ignored) it keeps ignoring it: the
+    # hang-up of the operator's logout is no reload.
+    for signum in stop_signals():
+        signal.signal(signum, received.signalled)
+    app = _opened_when_reachable(cfg, received)
+    if app is None:  # stopped while the database could not be reached
+        return
+    reloaded = os.environ.pop(RELOADED, None)
+    app.log.info("config_reloaded" if reloaded else "daemon_started", version=current(),
+                 mailboxes=[b.name for b in cfg.mailboxes])
+    service = Service(app, received.stop, sd_notify, Reload(received.hangup, partial(_checked, cfg.path)))
+    service.run()  # every mailbox on IDLE, the outbox, the timers, until stopped
+    if service.reload_accepted and not received.stops and not service.fatal:
+        app.store.close()
+        start_again(cfg)
+    app.log.info("stop_requested", signal=received.first)
+    app.store.close()
+    app.log.info("daemon_stopped")
+    if service.fatal:
+        raise ConfigError(service.fatal)
+
+
+def opened_app(cfg: Config) -> App:
+    """The daemon's App, its store opened (migrated or mended, which is logged), after the
+    data locations were found usable (`run` and `run --once`)."""
+    from mailbot.daemon import App
+    from mailbot.io.migrations import SCHEMA_VERSION
+
+    # A data location the service's user cannot use is the operator's to mend: 78, which
+    # systemd does not restart into (a 70 was retried every 30 s, each start failing alike).
+    refuse_unusable(cfg)
+    app = App(cfg)
+    for mended in app.store.mended:  # a known drift of an older landed state's schema, mended at opening
+        app.log.warning("schema_mended", what=mended)
+    if app.store.migrated_from:
+        app.log.warning("schema_migrated", old=app.store.migrated_from[0], new=SCHEMA_VERSION,
+                        backup=str(app.store.migrated_from[1]))
+    return app
+
+
+@dataclass
+class _Received:
+    """What the signals asked for: `stop` set by SIGTERM and SIGINT (their names in `stops`),
+    `hangup` by SIGHUP (a reload)."""
+
+    stops: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    hangup: threading.Event = field(default_factory=threading.Event)
+
+    def signalled(self, signum: int, frame: object) -> None:
+        # Only set the flags: logging here could deadlock on the logger's lock if the
+        # signal arrives while the main thread is writing a log line.
+        name = signal.Signals(signum).name
+        if name == "SIGHUP":
+            self.hangup.set()
+            return
+        self.stops.append(name)
+        self.stop.set()
+
+    @property
+    def first(self) -> str | None:
+        """The stop signal received first, if any (what the log says stopped the daemon)."""
+        return self.stops[0] if self.stops else None
+
+
+def _opened_when_reachable(cfg: Config, received: _Received) -> App | None:
+    """The daemon's App once its database can be reached (`store_wait`: a PostgreSQL host that
+    boots later is waited for, issue 57); None when stopped meanwhile. A reload (SIGHUP)
+    meanwhile starts the process again on the config as it reads now."""
+    watchdog = Watchdog(sd_notify, os.environ.get("WATCHDOG_USEC"))
+    waiting = StoreWait(cfg, sd_notify, watchdog.beat, lambda: received.stop.is_set() or received.hangup.is_set(),
+                        get_log())
+    app = waiting.open(partial(opened_app, cfg))
+    if app is None:
+        if received.hangup.is_set() and not received.stops:
+            start_again(cfg)
+        get_log().info("daemon_stopped", signal=received.first, waiting_for="the database")
+    return app
+
+
+def _checked(path: Path) -> list[str]:
+    """The config as it reads now, checked as a start checks it (an App made of it): the names
+    of its mailboxes, or a ConfigError (`Service.reload`)."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+
+    new = load_config(path)
+    refuse_unusable(new)
+    App(new).store.close()
+    return [b.name for b in new.mailboxes]
+
+
+def start_again(cfg: Config) -> None:
+    """The same process (its PID, systemd's MAINPID) started again on the config as it reads
+    now: a fresh interpreter, so no thread, connection or cache of the old config lives on."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "mailbot", "--config", str(cfg.path), "run"],
+              {**os.environ, RELOADED: "1"})
+
+
+def sd_notify(state: str) -> None:
+    """Tell systemd (Type=notify, WatchdogSec) how we are; a no-op outside systemd.
+
+    Never waits: a notification socket that nobody reads (its queue full) drops the
+    message instead of stopping the mail handling that sends it. A STATUS= may quote a
+    server's answer or a config value: it is sent as one line, its controls shown (issue
+    58): `systemctl status` prints it on the operator's terminal, and a newline in it would
+    be a notification of its own (`READY=1`, `WATCHDOG=1`).
+    """
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.sendto(shown_line(state).encode(), socket.MSG_DONTWAIT, address)
+    except OSError:
+        pass

@@ -18,6 +18,7 @@ import structlog
 
 from mailbot.alerts import Alerts
 from mailbot.core.deadlines import (
+    Firing,
     Overdue,
     digest_context,
     digest_due,
@@ -133,26 +134,35 @@ class Timekeeper:
                 self.store.advance_timer(row.id, timer.step + 1, None)
                 return 0
             firing = fire(timer, ticket, now, self.calendar, self.rules.deadlines(ticket.priority))
-            closed = replace(ticket.moved(State.CLOSED, now), closed_at=now, updated_at=now)
-            current = closed if firing.close else ticket
-            decision = Decision(current, events=firing.events, sends=firing.sends, label=f"timer_{timer.kind}")
-            setup = self.mailer.setups[box.name]
-            planned = plan(decision, ticket, None, lookup.history(self.store, box, self.cfg, decision, None, None, now),
-                           setup, now)
-            if firing.close:
-                self.store.update_ticket(current)
-            for event in firing.events:
-                self.store.add_event(box.name, ticket.id, now, event.actor, event.kind, **dict(event.detail))
-            self.mailer.composer.queue(setup, planned, current, None, now)
-            self.store.advance_timer(row.id, timer.step + (0 if firing.postponed else 1), firing.next_due)
-            if firing.follow is not None:
-                f = firing.follow
-                self.store.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)
-            if firing.close and planned.timers is not None:
-                self.store.apply_timers(box.name, ticket.id, planned.timers)
+            self._commit_firing(box, row, ticket, firing, now)
         self.log.info("timer_fired", mailbox=box.name, ticket=ticket.number, timer=str(timer.kind), step=timer.step,
                       sent=[s.kind for s in firing.sends])
         return 1 if firing.sends or firing.close else 0
+
+    def _commit_firing(self, box: MailboxConfig, row: StoredTimer, ticket: Ticket, firing: Firing,
+                       now: datetime) -> None:
+        """What a firing does, written in the caller's transaction: the ticket closed (when it
+        closes), its history, its mail planned and queued, the timer moved on (or postponed)
+        and the one that follows it."""
+        assert ticket.id is not None
+        timer = row.timer
+        closed = replace(ticket.moved(State.CLOSED, now), closed_at=now, updated_at=now)
+        current = closed if firing.close else ticket
+        decision = Decision(current, events=firing.events, sends=firing.sends, label=f"timer_{timer.kind}")
+        setup = self.mailer.setups[box.name]
+        planned = plan(decision, ticket, None, lookup.history(self.store, box, self.cfg, decision, None, None, now),
+                       setup, now)
+        if firing.close:
+            self.store.update_ticket(current)
+        for event in firing.events:
+            self.store.add_event(box.name, ticket.id, now, event.actor, event.kind, **dict(event.detail))
+        self.mailer.composer.queue(setup, planned, current, None, now)
+        self.store.advance_timer(row.id, timer.step + (0 if firing.postponed else 1), firing.next_due)
+        if firing.follow is not None:
+            f = firing.follow
+            self.store.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)
+        if firing.close and planned.timers is not None:
+            self.store.apply_timers(box.name, ticket.id, planned.timers)
 
     def remind_held(self, box: MailboxConfig, now: datetime) -> int:
         """Ask again, once, about each call or visit held for its sender's `#buka` past its

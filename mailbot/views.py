@@ -225,19 +225,24 @@ def _header(ticket: Ticket, tz: tzinfo, width: int) -> list[str]:
     zone = zone_name(tz)
     requester = f"{ticket.requester.name} <{ticket.requester.addr}>" if ticket.requester.name else ticket.requester.addr
     form = ticket.contact
-    return [
-        fit(f"Ticket {ticket.number} ({ticket.mailbox}): {ticket.subject}", width),
-        fit(f"  state: {ticket.state}   category: {ticket.category or '-'}   priority: {ticket.priority or '-'}"
-            f"   rating: {ticket.rating or '-'}", width),
-        fit(f"  requester: {requester}", width),
-        fit(f"  form: name {form.name or '-'}; agency/company {form.organisation or '-'}; "
-            f"address {form.address or '-'}; phone {form.phone or '-'}", width),
-        fit(f"  channel: {CHANNEL_NAMES.get(ticket.channel, ticket.channel)}"
-            + (f"   taken by: {ticket.taken_by}" if ticket.taken_by else ""), width),
-        fit(f"  assignee: {ticket.assignee or '-'}   LKPP ticket: {ticket.lkpp_ticket or '-'}", width),
-        fit(f"  created {when(ticket.created_at, tz)} {zone}   first response {when(ticket.first_response_at, tz)}"
-            f"   closed {when(ticket.closed_at, tz)}", width),
-    ]
+    taken = f"   taken by: {ticket.taken_by}" if ticket.taken_by else ""
+    return [fit(line, width) for line in (
+        f"Ticket {ticket.number} ({ticket.mailbox}): {ticket.subject}",
+        (f"  state: {ticket.state}   category: {_dash(ticket.category)}   priority: {_dash(ticket.priority)}"
+         f"   rating: {_dash(ticket.rating)}"),
+        f"  requester: {requester}",
+        (f"  form: name {_dash(form.name)}; agency/company {_dash(form.organisation)}; "
+         f"address {_dash(form.address)}; phone {_dash(form.phone)}"),
+        f"  channel: {CHANNEL_NAMES.get(ticket.channel, ticket.channel)}{taken}",
+        f"  assignee: {_dash(ticket.assignee)}   LKPP ticket: {_dash(ticket.lkpp_ticket)}",
+        (f"  created {when(ticket.created_at, tz)} {zone}   first response {when(ticket.first_response_at, tz)}"
+         f"   closed {when(ticket.closed_at, tz)}"),
+    )]
+
+
+def _dash(value: object) -> object:
+    """A value as the header shows it: "-" for none."""
+    return value or "-"
 
 
 def _history(events: Sequence[Mapping[str, Any]], tz: tzinfo, width: int) -> list[str]:
@@ -272,27 +277,40 @@ def _quotes_a_history(text: str) -> bool:
 
 def _messages(messages: Sequence[Mapping[str, Any]], tz: tzinfo, width: int, full: bool,
               archive_dir: Path | None) -> list[str]:
+    return [line for row in messages for line in _message(row, tz, width, full, archive_dir)]
+
+
+def _message(row: Mapping[str, Any], tz: tzinfo, width: int, full: bool, archive_dir: Path | None) -> list[str]:
+    """One message of the history: when, which way, who, its subject, and its text (or why none)."""
+    inbound = row["direction"] == "in"
+    arrow = "<-" if inbound else "->"
+    who = row["sender"] if inbound else row["recipients"]
+    head = [fit(f"  {when(_arrived(row), tz)}  {arrow} {row['kind'] or '-'}  {who}", width),
+            fit(f"      Subject: {row['subject']}", width)]
+    if not inbound and row["kind"] == HISTORY_MAIL:
+        return [*head, "      (the ticket's history as it stood then; not repeated here)"]
+    return [*head, *_message_body(row, width, full, archive_dir, inbound)]
+
+
+def _message_body(row: Mapping[str, Any], width: int, full: bool, archive_dir: Path | None,
+                  inbound: bool) -> list[str]:
     lines: list[str] = []
-    for row in messages:
-        inbound = row["direction"] == "in"
-        arrow = "<-" if inbound else "->"
-        who = row["sender"] if inbound else row["recipients"]
-        lines.append(fit(f"  {when(_arrived(row), tz)}  {arrow} {row['kind'] or '-'}  {who}", width))
-        lines.append(fit(f"      Subject: {row['subject']}", width))
-        if not inbound and row["kind"] == HISTORY_MAIL:
-            lines.append("      (the ticket's history as it stood then; not repeated here)")
-            continue
-        text = message_text(row, full, archive_dir)
-        if inbound and full and _quotes_a_history(text):
-            lines.append("      (it quotes a history mail: its new text only)")
-            text = message_text(row, False)
-        text = visible(text).strip("\n")
-        if not text.strip():
-            lines.append("      (no new text)" if inbound else "      (automatic mail; --full shows it)")
-            continue
-        for line in text.splitlines():
-            wrapped = textwrap.wrap(line, width - 8, replace_whitespace=False, drop_whitespace=True) or [""]
-            lines += [("      | " + part).rstrip() for part in wrapped]
+    text = message_text(row, full, archive_dir)
+    if inbound and full and _quotes_a_history(text):
+        lines.append("      (it quotes a history mail: its new text only)")
+        text = message_text(row, False)
+    text = visible(text).strip("\n")
+    if not text.strip():
+        return [*lines, "      (no new text)" if inbound else "      (automatic mail; --full shows it)"]
+    return [*lines, *_quoted(text, width)]
+
+
+def _quoted(text: str, width: int) -> list[str]:
+    """A message's text, each line wrapped to the width behind its "|"."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        wrapped = textwrap.wrap(line, width - 8, replace_whitespace=False, drop_whitespace=True) or [""]
+        lines += [("      | " + part).rstrip() for part in wrapped]
     return lines
 
 

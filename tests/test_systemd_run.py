@@ -191,7 +191,7 @@ def test_data_files_are_private(fresh_mailboxes, tmp_path):
 
 def test_a_notification_socket_nobody_reads_never_stops_the_daemon(tmp_path, monkeypatch):
     """systemd reads its socket; if a supervisor does not, STATUS=/WATCHDOG=1 are dropped, not waited on."""
-    from mailbot.cli import sd_notify
+    from mailbot.service import sd_notify
 
     path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as unread:

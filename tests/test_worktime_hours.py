@@ -146,8 +146,8 @@ def test_one_range_for_every_day_is_as_before() -> None:
 
 def test_check_shows_the_weeks_hours(tmp_path, capsys) -> None:
     """`mailbot check` shows the hours the timers will count by, periods included."""
-    from mailbot.cli import _check_local
     from mailbot.config import parse_config as parse
+    from mailbot.subcommands.checks import check_local as _check_local
 
     data = minimal()
     data["calendar"] = {"country_holidays": None, "hours": {"default": "07:30-16:00", "fri": FRIDAY},

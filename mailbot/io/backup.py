@@ -49,6 +49,24 @@ def take(cfg: Config, dest: Path, *, with_archive: bool, now: datetime) -> dict[
     if not cfg.database_url and not cfg.database.exists():
         raise ConfigError(f"backup: no database at {cfg.database}")
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    copied, counters, schema = _database_copied(cfg, dest)
+    if cfg.secret_key_file.exists():
+        shutil.copy2(cfg.secret_key_file, dest / KEY)
+        os.chmod(dest / KEY, 0o600)
+        copied["key"] = str(dest / KEY)
+    files = _archive_copied(cfg.archive_dir, dest / ARCHIVE) if with_archive else None
+    if files is not None and cfg.archive_dir.is_dir():
+        copied["archive"] = f"{dest / ARCHIVE} ({files} files)"
+    manifest = {"at": now.astimezone(UTC).isoformat(), "version": current(), "schema": schema,
+                "archive_files": files,
+                "counters": {f"{box}/{year}": last for (box, year), last in sorted(counters.items())}}
+    (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return {**copied, **manifest}
+
+
+def _database_copied(cfg: Config, dest: Path) -> tuple[dict[str, str], dict[tuple[str, int], int], int]:
+    """A SQLite database copied into DEST (SQLite's online backup), or where a PostgreSQL
+    store's rows are to be dumped from; with the ticket counters and the schema version."""
     store = Store.of(cfg, readonly=True, inspect=True)
     try:
         if cfg.database_url:  # PostgreSQL's rows are pg_dump's: mailbot keeps the key and the archive
@@ -60,27 +78,20 @@ def take(cfg: Config, dest: Path, *, with_archive: bool, now: datetime) -> dict[
     finally:
         store.close()
     if cfg.database_url:
-        copied = {"database": f"{cfg.database_url}: not in this folder; dump it with pg_dump (e.g. pg_dump -Fc)"}
-    else:
-        copied = {"database": str(dest / DATABASE)}
-        counters = _counters(dest / DATABASE)
-    if cfg.secret_key_file.exists():
-        shutil.copy2(cfg.secret_key_file, dest / KEY)
-        os.chmod(dest / KEY, 0o600)
-        copied["key"] = str(dest / KEY)
+        return ({"database": f"{cfg.database_url}: not in this folder; dump it with pg_dump (e.g. pg_dump -Fc)"},
+                counters, schema)
+    return {"database": str(dest / DATABASE)}, _counters(dest / DATABASE), schema
+
+
+def _archive_copied(archive_dir: Path, target_dir: Path) -> int:
+    """Every archived mail copied into the backup's archive folder: how many (none without an archive)."""
     files = 0
-    if with_archive and cfg.archive_dir.is_dir():
-        for path in _archived(cfg.archive_dir):
-            target = dest / ARCHIVE / path.relative_to(cfg.archive_dir)
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            files += 1
-        copied["archive"] = f"{dest / ARCHIVE} ({files} files)"
-    manifest = {"at": now.astimezone(UTC).isoformat(), "version": current(), "schema": schema,
-                "archive_files": files if with_archive else None,
-                "counters": {f"{box}/{year}": last for (box, year), last in sorted(counters.items())}}
-    (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    return {**copied, **manifest}
+    for path in _archived(archive_dir) if archive_dir.is_dir() else ():
+        target = target_dir / path.relative_to(archive_dir)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        files += 1
+    return files
 
 
 def restore(cfg: Config, src: Path, *, now: datetime) -> dict[str, Any]:
@@ -378,27 +389,37 @@ def _scan_archive(root: Path, prefixes: dict[str, tuple[str, ...]]) -> tuple[dic
     parser = BytesHeaderParser(policy=default)
     for mailbox, own in prefixes.items():
         folder = root / mailbox
-        if not folder.is_dir():
-            continue
-        for path in _archived(folder):
-            with path.open("rb") as handle:
-                head = handle.read(HEADER_BYTES)
-            try:
-                headers = parser.parsebytes(head)
-                subject = str(headers.get("subject", "") or "")
-            except Exception:  # noqa: BLE001, S112 - a header that does not parse names nothing
+        for path in _archived(folder) if folder.is_dir() else ():
+            read = _head(parser, path)
+            if read is None:
                 continue
-            for prefix in own:
-                number = find_tag(subject, prefix)
-                match = _YEAR.match(number or "")
-                if match:
-                    key = (mailbox, int(match[1]))
-                    found[key] = max(found.get(key, 0), int(match[2]))
-            if path.relative_to(folder).parts[0] == "out":
-                mail = _sent(mailbox, root, path, headers)
-                if mail is not None:
-                    sent.append(mail)
+            headers, subject = read
+            _note_numbers(found, mailbox, own, subject)
+            mail = _sent(mailbox, root, path, headers) if path.relative_to(folder).parts[0] == "out" else None
+            if mail is not None:
+                sent.append(mail)
     return found, sent
+
+
+def _head(parser: BytesHeaderParser[Any], path: Path) -> tuple[Any, str] | None:
+    """An archived mail's header fields and subject; None when they do not parse (it names nothing)."""
+    with path.open("rb") as handle:
+        head = handle.read(HEADER_BYTES)
+    try:
+        headers = parser.parsebytes(head)
+        return headers, str(headers.get("subject", "") or "")
+    except Exception:  # noqa: BLE001 - a header that does not parse names nothing
+        return None
+
+
+def _note_numbers(found: dict[tuple[str, int], int], mailbox: str, own: tuple[str, ...], subject: str) -> None:
+    """The ticket number a subject's tag names (of any of the mailbox's prefixes), kept in
+    `found` where it is the highest of its mailbox and year yet."""
+    for prefix in own:
+        match = _YEAR.match(find_tag(subject, prefix) or "")
+        if match:
+            key = (mailbox, int(match[1]))
+            found[key] = max(found.get(key, 0), int(match[2]))
 
 
 def _sent(mailbox: str, root: Path, path: Path, headers: Any) -> dict[str, Any] | None:
@@ -412,11 +433,11 @@ def sent_row(mailbox: str, headers: Any, at: datetime, archive_path: str | None 
     sent folder: issue 57), as a `restored` row: Message-ID, kind, ticket, recipients, the
     message it answered, when it went; None when it lacks what names it."""
     try:
-        message_id = _bare(str(headers.get("message-id", "") or ""))
-        kind = str(headers.get("x-mailbot-kind", "") or "").strip()
+        message_id = _bare(_field(headers, "message-id"))
+        kind = _field(headers, "x-mailbot-kind").strip()
         rcpt = [a.addr_spec for name in _ADDRESSES for h in headers.get_all(name, []) for a in h.addresses]
-        number = str(headers.get("x-mailbot-ticket", "") or "").strip() or None
-        answered = _bare(str(headers.get("in-reply-to", "") or "")) or None
+        number = _field(headers, "x-mailbot-ticket").strip() or None
+        answered = _bare(_field(headers, "in-reply-to")) or None
     except Exception:  # noqa: BLE001 - a header that does not parse names nothing
         return None
     if not message_id or not kind:
@@ -424,6 +445,11 @@ def sent_row(mailbox: str, headers: Any, at: datetime, archive_path: str | None 
     return {"mailbox": mailbox, "direction": "out", "message_id": message_id, "number": number, "kind": kind,
             "recipients": restored_recipients(rcpt), "in_reply_to": answered, "at": ts(at),
             "archive_path": archive_path}
+
+
+def _field(headers: Any, name: str) -> str:
+    """A header field's text ("" where it is absent or empty)."""
+    return str(headers.get(name, "") or "")
 
 
 def _bare(value: str) -> str:
