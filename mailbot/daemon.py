@@ -21,7 +21,8 @@ from mailbot.alerts import Alerts
 from mailbot.core.deadlines import Overdue
 from mailbot.core.lifecycle import Policy
 from mailbot.core.model import Ticket
-from mailbot.core.plan import Setup, refused_back
+from mailbot.core.plan import refused_back
+from mailbot.core.plan_inputs import Setup
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError

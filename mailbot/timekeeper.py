@@ -137,7 +137,7 @@ class Timekeeper:
             current = closed if firing.close else ticket
             decision = Decision(current, events=firing.events, sends=firing.sends, label=f"timer_{timer.kind}")
             setup = self.mailer.setups[box.name]
-            planned = plan(decision, ticket, None, lookup.history(self.store, box, self.cfg, decision, None, None, now),
+            planned = plan(decision, ticket, None, lookup.past(self.store, box, self.cfg, decision, None, None, now),
                            setup, now)
             if firing.close:
                 self.store.update_ticket(current)

@@ -2,7 +2,7 @@
 
 `known` runs before classification: the ticket its tag names, the tickets of the
 Message-IDs it cites (mailbot's signed ones with the roles they went to), LKPP's own
-ticket number, tickets named in its text. `history` runs after the decision: the
+ticket number, tickets named in its text. `past` runs after the decision: the
 thread to reply in, the requester's texts for an escalation, LKPP's latest message,
 the counts the loop limits read, the running timers. Both return frozen values; the
 core never holds a store.
@@ -33,7 +33,8 @@ from mailbot.core.loops import domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.model import Audience, InboundMessage, Refusal, Role, State, Ticket
 from mailbot.core.own_signature import Writer
-from mailbot.core.plan import History, internal
+from mailbot.core.plan_inputs import Past, Running, SentBefore, Texts
+from mailbot.core.recipients import internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.reusable import Requester, link_domains, unfit
 from mailbot.core.reuse import PREVIEW, done_lines, previewed, reused
@@ -351,19 +352,26 @@ def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tupl
     return store.sent_any(box.name, message_ids)
 
 
-def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
-            role: Role | None, now: datetime, *, vouched: frozenset[str] = frozenset(),
-            arrived: datetime | None = None) -> History:
-    """What the plans of one decision need: thread, texts, counts, timers. `vouched`: the
+def past(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
+         role: Role | None, now: datetime, *, vouched: frozenset[str] = frozenset(),
+         arrived: datetime | None = None) -> Past:
+    """What the plans of one decision read: thread, texts, counts, timers. `vouched`: the
     `unverified` alerts the message answers, so the LKPP mail each showed, which failed
     authentication, counts (`lifecycle.lkpp_answers`); `arrived`: when the message reached
     the mailbox (its INTERNALDATE), the hour its ack is counted in."""
     ticket = decision.ticket
-    found = _ticket_history(store, ticket, now, vouched) if ticket is not None and ticket.id is not None \
-        else History()
+    found = _ticket_past(store, ticket, now, vouched) if ticket is not None and ticket.id is not None else Past()
     if msg is not None and role is not None:
         found = replace(found, thread=(*found.thread, (str(role), msg.message_id)))
-    found = _lkpp_texts(store, decision, role, found)
+    found = replace(found, texts=_lkpp_texts(store, decision, role, found.texts))
+    return replace(found, sent=_sent_before(store, box, cfg, decision, msg, now, arrived, found.sent))
+
+
+def _sent_before(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
+                 now: datetime, arrived: datetime | None, found: SentBefore) -> SentBefore:
+    """What the loop limits count (SPEC 5): the mail to the outside addresses the decision's
+    mail may go to, the causes alerted; for an ack, the ack budget's too (issue 44)."""
+    ticket = decision.ticket
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
     sent_to = {a: store.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
@@ -378,7 +386,7 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
                    domain_slots=domain_slots, looping=_looping(store, box, cfg, msg, now), arrived=came)
 
 
-def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: History) -> History:
+def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: Texts) -> Texts:
     """Where LKPP's text goes to the requester: never our notes, nor our own mail to LKPP
     that its desk repeats, so the texts to leave out are looked up."""
     ticket = decision.ticket
@@ -424,7 +432,7 @@ def _answers_ours(store: Store, box: MailboxConfig, msg: InboundMessage) -> bool
         store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:])
 
 
-def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:
+def _ticket_past(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> Past:
     assert ticket.id is not None
     thread = store.thread_of(ticket.id)
     # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once
@@ -433,16 +441,16 @@ def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozen
     running = [t.timer for t in store.active_timers(ticket.id)]
     # a call or visit: the problem is what staff wrote down on the form (SPEC 3), then the caller's mail
     written = (store.intake_problem(ticket.id),) if ticket.channel != "email" else ()
-    return History(
+    return Past(
         thread=tuple((m.role, m.message_id) for m in thread),
-        requester_texts=(*(t for t in written if t), *(m.body for m in mine)),
-        requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
-        latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
-        slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR)),
-        active_timers=frozenset(t.kind for t in running),
-        running={t.kind: t for t in running},
-        told=store.told_timers(ticket.id),
-        unshown=tuple(store.unshown(ticket.id, UNSHOWN_KINDS)),
+        texts=Texts(
+            requester_texts=(*(t for t in written if t), *(m.body for m in mine)),
+            requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
+            latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
+            unshown=tuple(store.unshown(ticket.id, UNSHOWN_KINDS)),
+        ),
+        sent=SentBefore(slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR))),
+        running=Running({t.kind: t for t in running}, store.told_timers(ticket.id)),
     )
 
 

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.model import AUTO_GENERATED, Audience, InboundMessage, OutboxRow, Send, Ticket
-from mailbot.core.plan import Setup
+from mailbot.core.plan_inputs import Setup
 from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.errors import StorageError
