@@ -17,11 +17,11 @@ from mailbot.core.autoreplies import DECIDED_BY_REPLY, REPEATED_DAYS
 from mailbot.core.classify import Known, mentioned_numbers, short_numbers
 from mailbot.core.commands import RELAYS, parse_commands, spelled
 from mailbot.core.counterpart import Reference, references_in
+from mailbot.core.facts import COPY_LABEL
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake import Intake, held_intake
 from mailbot.core.lifecycle import (
-    COPY_LABEL,
     UNSHOWN_KINDS,
     Decision,
     lkpp_answers,
