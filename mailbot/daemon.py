@@ -18,9 +18,9 @@ from functools import partial
 from typing import Any
 
 from mailbot.alerts import Alerts
-from mailbot.core.deadlines import Overdue
 from mailbot.core.lifecycle import Policy
 from mailbot.core.model import Ticket
+from mailbot.core.overdue import Overdue
 from mailbot.core.plan import refused_back
 from mailbot.core.plan_inputs import Setup
 from mailbot.core.settings import Config, MailboxConfig

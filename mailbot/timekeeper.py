@@ -17,18 +17,12 @@ from typing import Any
 import structlog
 
 from mailbot.alerts import Alerts
-from mailbot.core.deadlines import (
-    Overdue,
-    digest_context,
-    digest_due,
-    find_overdue,
-    fire,
-    held_form_due,
-)
+from mailbot.core.deadlines import fire, held_form_due
 from mailbot.core.intake import HeldForm, title_of
 from mailbot.core.lifecycle import Decision, held_ticket, remind_held
 from mailbot.core.links import defang
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
+from mailbot.core.overdue import Overdue, digest_context, digest_due, find_overdue
 from mailbot.core.plan import plan
 from mailbot.core.retry import backoff
 from mailbot.core.settings import Config, MailboxConfig, secret_days_left

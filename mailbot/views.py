@@ -31,7 +31,7 @@ from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
 
 if TYPE_CHECKING:  # types only: `tickets` answers without loading the calendar and its holidays
-    from mailbot.core.deadlines import Overdue
+    from mailbot.core.overdue import Overdue
     from mailbot.io.words import Words
 
 STATE_WIDTH = 13  # "awaiting_info"

@@ -10,15 +10,12 @@ import pytest
 
 from mailbot.core.deadlines import (
     Firing,
-    Overdue,
     TimerPlan,
-    digest_context,
-    digest_due,
-    find_overdue,
     fire,
     plan,
 )
 from mailbot.core.model import AUTO_GENERATED, Address, Audience, State, Ticket, Timer, TimerKind
+from mailbot.core.overdue import Overdue, digest_context, digest_due, find_overdue
 from mailbot.core.worktime import WorkCalendar
 from mailbot.rules import Deadlines, load_rules
 
