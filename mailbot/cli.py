@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailbot.core.intake import CHANNELS
+from mailbot.core.intake_form import CHANNELS
 from mailbot.errors import (
     ConfigError,
     LoginRefusedError,
@@ -39,7 +39,7 @@ from mailbot.io.terminal import as_json, guarded, say, shown_line
 from mailbot.reports.values import Month
 
 if TYPE_CHECKING:
-    from mailbot.core.intake import HeldForm
+    from mailbot.core.intake_form import HeldForm
     from mailbot.core.model import Ticket
     from mailbot.core.settings import Config, MailboxConfig, ServerConfig
     from mailbot.daemon import App, RunOnce
@@ -769,7 +769,7 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
         return EX_OK
     if args.overdue:
         return _overdue(cfg, args)
-    from mailbot.core.search import fts_query
+    from mailbot.core.search_query import fts_query
 
     search = fts_query(args.search) if args.search is not None else None
     if args.search is not None and search is None:

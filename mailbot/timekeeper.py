@@ -18,7 +18,7 @@ import structlog
 
 from mailbot.alerts import Alerts
 from mailbot.core.deadlines import fire, held_form_due
-from mailbot.core.intake import HeldForm, title_of
+from mailbot.core.intake_form import HeldForm, title_of
 from mailbot.core.lifecycle import Decision, held_ticket, remind_held
 from mailbot.core.links import defang
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailbot.core.controls import visible
 from mailbot.core.counterpart import LPSE_SUPPORT
-from mailbot.core.intake import HeldForm, title_of
+from mailbot.core.intake_form import HeldForm, title_of
 from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
 

@@ -21,7 +21,7 @@ from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedComman
 from mailbot.core.counterpart import Reference
 from mailbot.core.directions import requests_answered
 from mailbot.core.identity import identify, unsigned
-from mailbot.core.intake import Form, Intake, opening, read_form, title_of
+from mailbot.core.intake_form import Consultation, Form, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
     STAFF_ROLES,
@@ -93,7 +93,7 @@ class Known:
     # a requester's mail: what opened their waiting tickets (a new mail), or their mail on the
     # tickets it names, of the last hour, newest first (`repeats`)
     openings: tuple[Opening, ...] = ()
-    held: Intake | None = None  # a staff reply: the held call or visit it confirms (SPEC 9)
+    held: Consultation | None = None  # a staff reply: the held call or visit it confirms (SPEC 9)
     answer_like: PastCase | None = None  # a staff reply's `#jawab-seperti NUMBER`: that solved case
     said_before: tuple[str, ...] = ()  # a reply that may decide: its sender's texts on other tickets
 
@@ -583,7 +583,7 @@ def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: 
     errors = _form_errors(form, box, cfg)
     if errors:
         return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""), errors=errors)
-    intake = Intake(channel, typed, form, msg.from_addr.addr, form.called_at or opened_at(facts, now))
+    intake = Consultation(channel, typed, form, msg.from_addr.addr, form.called_at or opened_at(facts, now))
     return _opening(facts, intake, rules)
 
 
@@ -597,7 +597,7 @@ def _form_errors(form: Form, box: MailboxConfig, cfg: Config) -> tuple[Refusal, 
     return tuple(errors)
 
 
-def _answer_to_held(facts: Facts, held: Intake, rules: Rules, said_before: tuple[str, ...] = ()) -> Facts:
+def _answer_to_held(facts: Facts, held: Consultation, rules: Rules, said_before: tuple[str, ...] = ()) -> Facts:
     """SPEC 3, 9 (issue 44): a held call or visit opens only on the explicit yes, `#buka` /
     `#open` as the reply's first command, from the staff address that sent the form and
     received the request to confirm it. Any other answer ("palsu", "batal", "TIDAK", `#batal`)
@@ -622,7 +622,7 @@ def _answer_to_held(facts: Facts, held: Intake, rules: Rules, said_before: tuple
     return replace(facts, event=Event.STAFF_INTAKE_CANCELLED, intake=held, commands=parse_commands(""))
 
 
-def _opening(facts: Facts, intake: Intake, rules: Rules) -> Facts:
+def _opening(facts: Facts, intake: Consultation, rules: Rules) -> Facts:
     form = intake.form
     category = (form.category, "form") if form.category else None
     if category is None:

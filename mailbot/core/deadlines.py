@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mailbot.core.intake import HeldForm
+from mailbot.core.intake_form import HeldForm
 from mailbot.core.model import (
     AUTO_GENERATED,
     Audience,

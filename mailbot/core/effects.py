@@ -2,7 +2,7 @@
 
 A row of `lifecycle._ROWS` names its effects; each is a small function that changes the
 ticket being decided on, records history or asks for a mail (`Send`) through the
-`Step` it is handed. Here stand the effects of requesters', staff's and LKPP's mail and
+`Draft` it is handed. Here stand the effects of requesters', staff's and LKPP's mail and
 of automatic mail; those of calls and visits live in `intake_effects`, of asking the
 coordinators and heads for their word in `directions`, of a solved case's answer in
 `reuse`, and `EFFECTS` gathers them all.
@@ -15,6 +15,7 @@ from datetime import datetime
 
 from mailbot.core.commands import READ_ONLY, Command
 from mailbot.core.counterpart import LPSE_SUPPORT, Reference
+from mailbot.core.decision import Draft, Effect
 from mailbot.core.directions import DIRECTION_EFFECTS
 from mailbot.core.facts import AUTOMATIC_UNMATCHED, LABELS, Event, Facts
 from mailbot.core.intake_effects import INTAKE_EFFECTS
@@ -29,12 +30,11 @@ from mailbot.core.model import (
     Ticket,
 )
 from mailbot.core.reuse import REUSE_EFFECTS
-from mailbot.core.step import Effect, Step
 
 # --- requester -------------------------------------------------------------------------
 
 
-def _open_ticket(s: Step) -> None:
+def _open_ticket(s: Draft) -> None:
     """E1: a new ticket; one too late to reopen (E5) or cited by a stranger is noted."""
     f, msg = s.facts, s.facts.message
     s.ticket = Ticket(
@@ -73,12 +73,12 @@ def addressed(msg: InboundMessage) -> frozenset[str]:
     return frozenset(a.addr.lower() for a in (msg.from_addr, *msg.to, *msg.cc) if a.addr)
 
 
-def _cited_context(s: Step) -> dict[str, object]:
+def _cited_context(s: Draft) -> dict[str, object]:
     f = s.facts
     return {"previous": f.previous.number if f.previous else None, "cited": f.cited.number if f.cited else None}
 
 
-def _acknowledge(s: Step) -> None:
+def _acknowledge(s: Draft) -> None:
     """SOP-003 step 8: the ticket number to the requester, unless the mail is an old backlog
     or looks automatic (SPEC 5: never answered, yet staff read it on its ticket)."""
     if s.facts.message.is_automatic:
@@ -89,24 +89,24 @@ def _acknowledge(s: Step) -> None:
         s.record("ack_skipped", {"reason": "older than ack_max_age_hours"}, actor="mailbot")
 
 
-def _notify_new(s: Step) -> None:
+def _notify_new(s: Draft) -> None:
     s.send("staff_new", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
            context=_cited_context(s))
 
 
-def _append(s: Step) -> None:
+def _append(s: Draft) -> None:
     assert s.ticket is not None
     s.change(participants=s.ticket.participants | addressed(s.facts.message),
              contact=s.ticket.contact.merged(s.facts.contact))
     s.record("message_appended", {"via": s.facts.via})
 
 
-def _reopen(s: Step) -> None:
+def _reopen(s: Draft) -> None:
     s.record("ticket_reopened", {})
 
 
 def _notify(event: str, attach: bool = True) -> Effect:
-    def effect(s: Step) -> None:
+    def effect(s: Draft) -> None:
         # issue 59: staff read that the requester's data went on to LKPP (E3) and need not pass it on
         forwarded = any(sent.kind == "forward_info" for sent in s.sends)
         s.send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound" if attach else None,
@@ -114,23 +114,23 @@ def _notify(event: str, attach: bool = True) -> Effect:
     return effect
 
 
-def _note_silent(s: Step) -> None:
+def _note_silent(s: Draft) -> None:
     s.record("reply_without_text", {})
 
 
-def _forward_info(s: Step) -> None:
+def _forward_info(s: Draft) -> None:
     """SOP-015 step 9: the requester's additional data goes to LKPP at once."""
     s.send("forward_info", Audience.LKPP, attach="inbound", text=s.text)
     s.record("info_forwarded", {}, actor="mailbot")
 
 
-def _confirm_closing(s: Step) -> None:
+def _confirm_closing(s: Draft) -> None:
     """SOP-002 step 12: the requester confirms; the rating is kept."""
     s.change(closed_at=s.now, rating=s.facts.rating)
     s.record("closing_confirmed", {"rating": s.facts.rating})
 
 
-def _rate_late(s: Step) -> None:
+def _rate_late(s: Draft) -> None:
     """A rating given after the ticket closed (the automatic close came first) is kept,
     unless the requester rated it already."""
     assert s.ticket is not None
@@ -139,7 +139,7 @@ def _rate_late(s: Step) -> None:
     s.record("confirmed_after_closing", {"rating": s.facts.rating})
 
 
-def _tell_closed(s: Step) -> None:
+def _tell_closed(s: Draft) -> None:
     command = s.facts.commands.state_command if s.facts.commands else None
     if command is not None and command.arg == "silent":
         return
@@ -147,7 +147,7 @@ def _tell_closed(s: Step) -> None:
     s.send("closed", Audience.REQUESTER, auto=AUTO_REPLIED, context={"confirmed": confirmed})
 
 
-def _assign_back(s: Step) -> None:
+def _assign_back(s: Draft) -> None:
     assert s.ticket is not None
     s.change(assignee=s.ticket.resolved_by or s.ticket.assignee)
     s.record("closing_rejected", {})
@@ -156,28 +156,28 @@ def _assign_back(s: Step) -> None:
 # --- staff -----------------------------------------------------------------------------
 
 
-def _relay_reply(s: Step) -> None:
+def _relay_reply(s: Draft) -> None:
     """E6: only the new text goes to the requester, From the unit (SPEC 2)."""
     s.send("staff_reply", Audience.REQUESTER, attach="inbound", text=s.body)
     s.record("staff_replied", {})
 
 
-def _first_response(s: Step) -> None:
+def _first_response(s: Draft) -> None:
     assert s.ticket is not None
     s.change(first_response_at=s.ticket.first_response_at or s.now)
 
 
-def _tell_empty(s: Step) -> None:
+def _tell_empty(s: Draft) -> None:
     """A reply with no new text is never dropped in silence: its sender hears so."""
     s.record("empty_staff_reply", {})
     s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": [Refusal("empty_reply")]})
 
 
-def _note(s: Step) -> None:
+def _note(s: Draft) -> None:
     s.record("note", {"text": s.body})
 
 
-def _keep_text(s: Step) -> None:
+def _keep_text(s: Draft) -> None:
     """Text under `#prioritas`, `#kategori`, `#tugaskan` or `#data` alone is no answer to the
     requester (it may be a remark for colleagues): it is kept on the ticket as a note, never
     dropped, and the sender is told so (`command_ok`)."""
@@ -185,7 +185,7 @@ def _keep_text(s: Step) -> None:
         s.record("note", {"text": s.body})
 
 
-def _apply_meta(s: Step) -> None:
+def _apply_meta(s: Draft) -> None:
     """E11: priority, category and assignee, combinable with one state command."""
     assert s.ticket is not None and s.facts.commands is not None
     fields = {"priority": "priority", "category": "category", "assign": "assignee"}
@@ -198,7 +198,7 @@ def _apply_meta(s: Step) -> None:
                        context={"by": s.actor, "note": s.body})
 
 
-def _send_ack(s: Step) -> None:
+def _send_ack(s: Draft) -> None:
     """`#kirim-tanda-terima` (issue 37): the ack that the unit-wide ack rate (or the unit's
     own server's dmarc/spf fail) kept from the requester goes now, at authenticated staff's
     word (never limited: `exempt`); it is the neutral ack, as staff's mail proves nothing of
@@ -208,7 +208,7 @@ def _send_ack(s: Step) -> None:
         s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context={"released": True})
 
 
-def _set_contact(s: Step) -> None:
+def _set_contact(s: Draft) -> None:
     """E12c: `#data nama|instansi|alamat|telepon VALUE` sets a consultation-form field."""
     assert s.ticket is not None and s.facts.commands is not None
     for command in s.facts.commands.commands:
@@ -218,7 +218,7 @@ def _set_contact(s: Step) -> None:
             s.record("contact_changed", {"field": key, "value": value})
 
 
-def _confirm_commands(s: Step) -> None:
+def _confirm_commands(s: Draft) -> None:
     """The sender hears what ran (`command_ok`); a coordinator's or head's commands go to staff
     too. A command that only reads the ticket (`#riwayat`) alone, with no words under it, is
     answered by its own mail and is nothing for staff to follow: neither goes."""
@@ -232,7 +232,7 @@ def _confirm_commands(s: Step) -> None:
     _tell_ran(s, parsed.commands)
 
 
-def _tell_ran(s: Step, commands: tuple[Command, ...]) -> None:
+def _tell_ran(s: Draft, commands: tuple[Command, ...]) -> None:
     """`command_ok` to the sender; a coordinator's or head's commands to staff too (E12b)."""
     kept = s.event in (Event.STAFF_META, Event.STAFF_DATA, Event.STAFF_HISTORY) and bool(s.body.strip())
     s.send("command_ok", Audience.SENDER, auto=AUTO_REPLIED,
@@ -251,7 +251,7 @@ def _tell_ran(s: Step, commands: tuple[Command, ...]) -> None:
 _ANSWERS = frozenset({"answer", "resolve"})
 
 
-def _send_history(s: Step) -> None:
+def _send_history(s: Draft) -> None:
     """E12h (issue 45, point 9): `#riwayat` / `#history` mails the ticket's history, as
     `mailbot ticket N --full` shows it, to the staff member who asked and to no one else (it
     holds the requester's personal data and the internal notes): at the address the
@@ -265,7 +265,7 @@ def _send_history(s: Step) -> None:
         s.send("history", Audience.SENDER, auto=AUTO_GENERATED)
 
 
-def _escalate(s: Step) -> None:
+def _escalate(s: Draft) -> None:
     """SOP-015 step 1: the whole case to LKPP (problem, identity, attachments, staff note).
     A new escalation is a new case for LKPP's system: it goes without the reference of an
     earlier one, and the reference LKPP's answer to it brings is the one its mail carries."""
@@ -275,7 +275,7 @@ def _escalate(s: Step) -> None:
     s.send("escalate", Audience.LKPP, attach="ticket", text=s.body)
 
 
-def _file_lpse_support(s: Step) -> None:
+def _file_lpse_support(s: Draft) -> None:
     """E12e (SOP-004 section 2, section 3 step 7): staff filed the case in LKPP's LPSE Support
     by hand. Its number is LKPP's reference from now on: next to our tag in every later mail
     to LKPP, and LKPP's mail naming it (in our subject as `[LPSE Support #N]`, as
@@ -293,43 +293,43 @@ def _file_lpse_support(s: Step) -> None:
         s.record("lkpp_ref_recorded", {"ref": ref.text, "form": LPSE_SUPPORT, "key": key, "number": number})
 
 
-def _tell_escalated(s: Step) -> None:
+def _tell_escalated(s: Draft) -> None:
     s.send("escalated_user", Audience.REQUESTER, auto=AUTO_REPLIED)
 
 
-def _relay_solution(s: Step) -> None:
+def _relay_solution(s: Draft) -> None:
     s.send("resolved", Audience.REQUESTER, attach="inbound", text=s.body)
 
 
-def _mark_resolved(s: Step) -> None:
+def _mark_resolved(s: Draft) -> None:
     """`resolved_by` is whom a rejected solution goes back to: staff, never LKPP's address
     (LKPP's solution rejected is the unit's staff's case again, E4)."""
     assert s.ticket is not None
     s.change(resolved_at=s.now, resolved_by=s.ticket.assignee if s.facts.role is Role.LKPP else s.actor)
 
 
-def _mark_closed(s: Step) -> None:
+def _mark_closed(s: Draft) -> None:
     s.change(closed_at=s.now)
 
 
-def _relay_lkpp(s: Step) -> None:
+def _relay_lkpp(s: Draft) -> None:
     """E12: the latest LKPP message goes to the requester, as staff decided."""
     s.send("relay", Audience.REQUESTER, attach="lkpp")
 
 
-def _relay_lkpp_request(s: Step) -> None:
+def _relay_lkpp_request(s: Draft) -> None:
     """E12a: staff say the latest LKPP message asks for data: it goes on as a data request."""
     s.send("need_info", Audience.REQUESTER, attach="lkpp")
 
 
-def _request_info(s: Step) -> None:
+def _request_info(s: Draft) -> None:
     """E12g (seed 002): the unit asks the requester for the data or documents it needs, in its
     own name; the ticket waits for them (`awaiting_info`), which the 3x24h standard leaves out."""
     s.send("request_info", Audience.REQUESTER, attach="inbound", text=s.body)
     s.record("info_requested", {"note": s.body})
 
 
-def _reject_command(s: Step) -> None:
+def _reject_command(s: Draft) -> None:
     """E18: only the sender hears why; nothing else happens."""
     errors = list(s.facts.errors) or [_refusal(s)]
     s.record("command_rejected", {"errors": [str(e) for e in errors]})  # the history keeps the English
@@ -337,7 +337,7 @@ def _reject_command(s: Step) -> None:
     s.send("command_error", Audience.SENDER, auto=AUTO_REPLIED, context={"errors": errors, "intake": intake})
 
 
-def _refusal(s: Step) -> Refusal:
+def _refusal(s: Draft) -> Refusal:
     """A state command at the wrong time: the command as its sender typed it, the state."""
     command = s.facts.commands.state_command if s.facts.commands else None
     state = str(s.ticket.state) if s.ticket else "missing"
@@ -349,7 +349,7 @@ def _refusal(s: Step) -> Refusal:
 # --- calls and visits (SPEC 3; seeds 000, 003, 004 section 1) -------------------------------
 
 
-def _tell_no_ticket(s: Step) -> None:
+def _tell_no_ticket(s: Draft) -> None:
     s.record("staff_mail_unmatched", {})
     s.send("staff_no_ticket", Audience.SENDER, auto=AUTO_REPLIED)
 
@@ -357,7 +357,7 @@ def _tell_no_ticket(s: Step) -> None:
 # --- LKPP ------------------------------------------------------------------------------
 
 
-def _lkpp_reply(s: Step) -> None:
+def _lkpp_reply(s: Draft) -> None:
     assert s.ticket is not None
     s.record("lkpp_replied", {"class": s.facts.lkpp_class, "rule": s.facts.lkpp_rule})
     if s.facts.role is Role.LKPP and s.trust.authenticated:
@@ -368,7 +368,7 @@ def _lkpp_reply(s: Step) -> None:
         s.record("lkpp_ticket_recorded", {"lkpp_ticket": number})
 
 
-def _learn_references(s: Step) -> None:
+def _learn_references(s: Draft) -> None:
     """Issue 32: the counterpart's references from LKPP's verified mail, each recorded to match
     its later mail by; the first one written in a subject since the escalation is the one every
     later mail to LKPP on the ticket carries, exactly as LKPP's system wrote it, so that system
@@ -381,28 +381,28 @@ def _learn_references(s: Step) -> None:
             s.record("lkpp_ticket_recorded", {"lkpp_ticket": ref.number, "ref": ref.text, "form": ref.form})
 
 
-def _relay_request(s: Step) -> None:
+def _relay_request(s: Draft) -> None:
     """SOP-015 step 7: LKPP's data request goes on to the requester."""
     s.send("need_info", Audience.REQUESTER, attach="inbound", text=s.text)
 
 
-def _relay_lkpp_solution(s: Step) -> None:
+def _relay_lkpp_solution(s: Draft) -> None:
     """SOP-015 step 13."""
     s.send("resolved_lkpp", Audience.REQUESTER, attach="inbound", text=s.text)
 
 
-def _tell_status(s: Step) -> None:
+def _tell_status(s: Draft) -> None:
     """SOP-015 steps 12, 14: the requester hears of LKPP's progress (escalation.relay_status)."""
     if s.policy.relay_status:
         s.send("status_user", Audience.REQUESTER, auto=AUTO_GENERATED, text=s.text)
 
 
-def _notify_lkpp(s: Step) -> None:
+def _notify_lkpp(s: Draft) -> None:
     s.send("staff_lkpp", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
            context={"event": str(s.event)})
 
 
-def _pass_unmatched(s: Step) -> None:
+def _pass_unmatched(s: Draft) -> None:
     s.record("lkpp_unmatched", {})
     s.send("staff_unmatched", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text)
 
@@ -410,11 +410,11 @@ def _pass_unmatched(s: Step) -> None:
 # --- trust and automatic mail ----------------------------------------------------------
 
 
-def _unverified_note(s: Step) -> None:
+def _unverified_note(s: Draft) -> None:
     s.record("unverified_note", {"reason": s.trust.reason})
 
 
-def _alert_unverified(s: Step) -> None:
+def _alert_unverified(s: Draft) -> None:
     """E19: the coordinators (for LKPP mail, staff too) hear who tried what, and why it failed;
     a staff member, coordinator or head is told too that their mail was not run, why, and what
     to do (issue 45): at the address the configuration lists, which is the From that gave the
@@ -428,13 +428,13 @@ def _alert_unverified(s: Step) -> None:
                context={"reason": s.trust.why or s.trust.reason})
 
 
-def _record_automatic(s: Step) -> None:
+def _record_automatic(s: Draft) -> None:
     kind = LABELS[Event.AUTOMATIC] if s.ticket is not None else AUTOMATIC_UNMATCHED
     msg = s.facts.message
     s.record(kind, {"reason": msg.auto_reason, "subject": msg.subject[:200], "role": str(s.facts.role)})
 
 
-def _delivery(s: Step) -> dict[str, object]:
+def _delivery(s: Draft) -> dict[str, object]:
     """What a delivery report says, for the history: the mail it is about, its action, status,
     addresses and the server's words."""
     report = s.facts.message.delivery
@@ -448,17 +448,17 @@ def _delivery(s: Step) -> dict[str, object]:
     return detail
 
 
-def _record_bounce(s: Step) -> None:
+def _record_bounce(s: Draft) -> None:
     s.record("bounce_received", _delivery(s))
 
 
-def _record_delivery(s: Step) -> None:
+def _record_delivery(s: Draft) -> None:
     """A delay warning ("THIS IS A WARNING ONLY") or a delivery report: recorded, shown to
     staff in their next notice on the ticket; the mail system goes on trying (SPEC 5)."""
     s.record("delivery_reported", _delivery(s))
 
 
-def _alert_lkpp_bounce(s: Step) -> None:
+def _alert_lkpp_bounce(s: Draft) -> None:
     """SOP-015 steps 1, 9: the escalation (or the requester's data) did not reach LKPP. Staff
     and coordinators hear so with the address and the server's reason; an escalation's
     ticket is back with staff (`open`) for their decision, the data's waits for the
@@ -477,7 +477,7 @@ def _alert_lkpp_bounce(s: Step) -> None:
 _FIRST_ANSWERS = frozenset({"ack", "message_refused"})
 
 
-def _alert_bounce(s: Step) -> None:
+def _alert_bounce(s: Draft) -> None:
     """SPEC 5: staff hear that mail of a ticket did not arrive. A bounced ack is what forged
     senders cause by the hundred (issue 37): those are one alert a day (`burst`), each bounce
     recorded on its ticket."""

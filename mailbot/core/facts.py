@@ -13,7 +13,7 @@ from datetime import datetime
 
 from mailbot.core.commands import ParsedCommands
 from mailbot.core.counterpart import Reference
-from mailbot.core.intake import Intake
+from mailbot.core.intake_form import Consultation
 from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Ticket
 from mailbot.core.similar import PastCase
 
@@ -96,7 +96,7 @@ class Facts:
     category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
     priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
     contact: Contact = field(default_factory=Contact)  # consultation-form fields the message states
-    intake: Intake | None = None  # a call or visit staff wrote down (`#telepon`, `#datang`)
+    intake: Consultation | None = None  # a call or visit staff wrote down (`#telepon`, `#datang`)
     mentioned: tuple[str, ...] = ()  # ticket numbers a coordinator or head writes about
     answers: frozenset[str] = frozenset()  # the audiences whose request for direction it answers (`directions`)
     autoresponder: str | None = None  # a coordinator's or head's reply that no person wrote: why (`autoreplies`)

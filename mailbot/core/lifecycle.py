@@ -15,7 +15,7 @@ each, read before the table.
 The effects live in `effects` (`EFFECTS` gathers them: those of calls and visits come from
 `intake_effects`, of asking the coordinators and the heads for their word from
 `directions`); the values decided on and how each event is named (`LABELS`) in `facts`;
-the decision being built in `step`.
+the decision being built in `decision`.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from mailbot.core.decision import Decision, Draft
 from mailbot.core.effects import EFFECTS, opened_at
 from mailbot.core.facts import AUTOMATIC_UNMATCHED, LABELS, UNVERIFIED_LABEL, Event, Facts, Policy
 from mailbot.core.intake_effects import held_ticket, intake_context, remind_held
 from mailbot.core.model import Refusal, Role, State, ThreadMessage, Ticket, has_mailbox
-from mailbot.core.step import Decision, Step
 from mailbot.core.trust import Citation, Trust
 
-# `Event`, `Facts`, `Policy` (`facts`), `Decision` (`step`), when a ticket opens (`effects`)
+# `Event`, `Facts`, `Policy` (`facts`), `Decision` (`decision`), when a ticket opens (`effects`)
 # and the held forms' helpers (`intake_effects`) are imported from here too: this module is
 # the lifecycle's front. `__all__` lists only these re-exports (mypy's explicit re-export),
 # as in `daemon`.
@@ -308,36 +308,36 @@ def decide(facts: Facts, trust: Trust, policy: Policy, now: datetime) -> Decisio
     event, facts = unproven(facts, trust)
     state = facts.ticket.state if facts.ticket else None
     event, row = row_for(event, state)
-    step = Step(facts, trust, policy, now, event, facts.ticket)
+    draft = Draft(facts, trust, policy, now, event, facts.ticket)
     for name in row.effects:
-        EFFECTS[name](step)
-    ticket = _moved(step, row.to)
+        EFFECTS[name](draft)
+    ticket = _moved(draft, row.to)
     exempt = trust.authenticated and facts.role in NEEDS_TRUST and not facts.message.is_automatic
     label = AUTOMATIC_UNMATCHED if event is Event.AUTOMATIC and ticket is None else LABELS.get(event, str(event))
-    return Decision(ticket, step.opened, tuple(step.events), tuple(step.sends), label, exempt, row.sop,
-                    tuple(step.elsewhere), step.held, step.adopt, tuple(step.passed_on))
+    return Decision(ticket, draft.opened, tuple(draft.events), tuple(draft.sends), label, exempt, row.sop,
+                    tuple(draft.elsewhere), draft.held, draft.adopt, tuple(draft.passed_on))
 
 
-def _moved(step: Step, to: State | None) -> Ticket | None:
+def _moved(draft: Draft, to: State | None) -> Ticket | None:
     """The ticket once its row's effects ran, in the row's target state (recorded), touched at `now`."""
-    ticket = step.ticket
+    ticket = draft.ticket
     if ticket is None:
         return None
-    ticket, to = _without_mailbox(step, ticket, to)
+    ticket, to = _without_mailbox(draft, ticket, to)
     if to is not None and ticket.state is not to:
-        step.record("state_changed", {"from": str(ticket.state), "to": str(to)})
+        draft.record("state_changed", {"from": str(ticket.state), "to": str(to)})
         # a wait for the requester's documents runs from the mail that asked to the mail
         # that answered, as they reached the mailbox (SPEC 6 `resolution`: wall-clock time)
-        asked_by = "unit" if step.event is Event.STAFF_REQUEST_INFO else "lkpp"
-        ticket = replace(ticket.moved(to, opened_at(step.facts, step.now), asked_by),
+        asked_by = "unit" if draft.event is Event.STAFF_REQUEST_INFO else "lkpp"
+        ticket = replace(ticket.moved(to, opened_at(draft.facts, draft.now), asked_by),
                          closed_at=ticket.closed_at if to is State.CLOSED else None)
-    return replace(ticket, updated_at=step.now) if ticket != step.facts.ticket else ticket
+    return replace(ticket, updated_at=draft.now) if ticket != draft.facts.ticket else ticket
 
 
-def _without_mailbox(step: Step, ticket: Ticket, to: State | None) -> tuple[Ticket, State | None]:
+def _without_mailbox(draft: Draft, ticket: Ticket, to: State | None) -> tuple[Ticket, State | None]:
     """SPEC 3 (issue 45): a caller or visitor who gave no e-mail can never confirm with YA:
     their answered case is closed, not left waiting for nobody."""
     if to is not State.RESOLVED or has_mailbox(ticket.requester.addr):
         return ticket, to
-    step.record("closed_without_mailbox", {})
-    return replace(ticket, closed_at=step.now), State.CLOSED
+    draft.record("closed_without_mailbox", {})
+    return replace(ticket, closed_at=draft.now), State.CLOSED

@@ -20,7 +20,7 @@ from mailbot.core.counterpart import Reference, references_in
 from mailbot.core.facts import COPY_LABEL
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
-from mailbot.core.intake import Intake, held_intake
+from mailbot.core.intake_form import Consultation, held_intake
 from mailbot.core.lifecycle import (
     UNSHOWN_KINDS,
     Decision,
@@ -33,10 +33,11 @@ from mailbot.core.loops import domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.model import Audience, InboundMessage, Refusal, Role, State, Ticket
 from mailbot.core.own_signature import Writer
+from mailbot.core.personal_data import link_domains, unfit
 from mailbot.core.plan_inputs import Past, Running, SentBefore, Texts
 from mailbot.core.recipients import internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
-from mailbot.core.reusable import Requester, link_domains, unfit
+from mailbot.core.requester_data import Requester
 from mailbot.core.reuse import PREVIEW, done_lines, previewed, reused
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.similar import PastCase
@@ -241,7 +242,7 @@ def _preview_of(store: Store, box: MailboxConfig, citations: list[Citation],
     return None, None
 
 
-def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Intake | None:
+def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Consultation | None:
     """The held call or visit (SPEC 3, 9) whose confirmation request a staff reply cites."""
     for cited in citations:
         if cited.kind == "intake_confirm" and cited.ticket is not None:
