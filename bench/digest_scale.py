@@ -23,8 +23,8 @@ import yaml
 
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.core.deadlines import find_overdue
 from mailbot.core.model import State, TimerKind
+from mailbot.core.overdue import find_overdue
 from mailbot.daemon import App
 from mailbot.io.store import Store, ts
 

@@ -5,7 +5,7 @@ Run: python bench/redteam_identity.py [tests/data/redteam_identity_a.yaml ...]
 Set A was looked at while fixing; set B was not (the honest figure).
 Mimics the daemon: each requester message is parsed by parse_message; the first one
 opens the ticket (classify.as_problem), each one's contact_of() is merged into the
-ticket's contact (Contact.merged), and at escalation plan.identity_of() fills what is
+ticket's contact (Contact.merged), and at escalation identity.identity_of() fills what is
 still empty from the stored bodies (msg.new_text) and the From display name.
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's mailbot, not an installed one
 
 from mailbot.core.classify import as_problem, contact_of
+from mailbot.core.identity import identity_of
 from mailbot.core.model import Address, Contact, State, Ticket
-from mailbot.core.plan import History, identity_of
 from mailbot.parsers.mime import parse_message
 
 FIELDS = {"nama": "name", "instansi": "organisation", "alamat": "address", "telepon": "phone"}
@@ -58,7 +58,7 @@ def extract(case: dict) -> dict[str, str]:
     now = datetime.now(UTC)
     ticket = Ticket(id=1, mailbox="btm", number="2026-00001", state=State.OPEN, requester=Address(addr, name),
                     subject=case["subject"], created_at=now, updated_at=now, contact=contact)
-    return identity_of(ticket, History(requester_texts=tuple(bodies)))
+    return identity_of(ticket, tuple(bodies))
 
 
 def norm(field: str, value: str) -> str:

@@ -53,7 +53,7 @@ from pathlib import Path
 
 import yaml
 
-from mailbot.core.similar import THRESHOLD, Words
+from mailbot.core.similar import THRESHOLD, Vocabulary
 from mailbot.io.solved import row_of, similar
 from mailbot.io.store import Store
 from mailbot.rules import _read
@@ -109,7 +109,7 @@ def load() -> tuple[list[Case], list[Request]]:
     return cases, requests
 
 
-def fill(store: Store, words: Words, cases: list[Case], start: datetime) -> dict[int, str]:
+def fill(store: Store, words: Vocabulary, cases: list[Case], start: datetime) -> dict[int, str]:
     """The labelled cases into the index; ticket id -> topic."""
     topics = {}
     with store.unit_of_work():
@@ -120,7 +120,7 @@ def fill(store: Store, words: Words, cases: list[Case], start: datetime) -> dict
     return topics
 
 
-def lookups(store: Store, words: Words, requests: list[Request]) -> dict[str, list[tuple[int, float]]]:
+def lookups(store: Store, words: Vocabulary, requests: list[Request]) -> dict[str, list[tuple[int, float]]]:
     found = {}
     for r in requests:
         shown = similar(store, words, MAILBOX, f"{r.subject}\n{r.text}", threshold=0.0)
@@ -225,7 +225,7 @@ def bulk(cases: list[Case], count: int, seed: int = 36) -> list[tuple[str, str, 
     return made
 
 
-def timing(words: Words, cases: list[Case], requests: list[Request], count: int) -> None:
+def timing(words: Vocabulary, cases: list[Case], requests: list[Request], count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db", synchronous="NORMAL")
         start = datetime(2026, 1, 1, tzinfo=UTC)

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mailbot.core.search import fts_query
+from mailbot.core.search_query import fts_query
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store, ts
 

@@ -82,7 +82,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import reports as reports_bench  # bench/reports.py: a ticket's life in the store
 
 from mailbot.core import grouping
-from mailbot.core.similar import Words
+from mailbot.core.similar import Vocabulary
 from mailbot.daemon import build_calendar
 from mailbot.io.store import Store
 from mailbot.reports import figures, outputs, queries, recurring
@@ -174,7 +174,7 @@ def seeded_months(items: Sequence[Item], seed: int) -> list[tuple[list[str], lis
     return months
 
 
-def quality(items: list[Item], words: Words) -> dict[tuple[float, float], dict[str, tuple[float, ...]]]:
+def quality(items: list[Item], words: Vocabulary) -> dict[tuple[float, float], dict[str, tuple[float, ...]]]:
     """The grid on the labelled set's two parts, and on the tuning part (odd ids) of the
     independent month by each of its readers' labels (seeded as --fresh seeds them)."""
     parts = [(name, [it for it in items if it.tuning is part], 36)
@@ -276,7 +276,7 @@ def judged(found: Callable[[Sequence[Item]], list[Sequence[int]]], chosen: list[
     return precision, recall, pure, leading, pure_n / (SHOWN * MONTHS), hot_n / (SHOWN * MONTHS), months / MONTHS
 
 
-def print_fresh(words: Words, pair: float = grouping.PAIR, merge: float = grouping.MERGE) -> None:
+def print_fresh(words: Vocabulary, pair: float = grouping.PAIR, merge: float = grouping.MERGE) -> None:
     """At core/grouping's values, against each reader's labels: each part (tuning: odd
     ids, held-out: even ids) and the whole as one month and as 20 seeded months (seed
     2026, as the acceptance test seeds them). Beside it, as the bar a person reaches,
@@ -324,7 +324,7 @@ SIZES = (300, 600, 1200, 3000, 7700)
 SIZE_SEEDS = (1, 2, 3)
 
 
-def print_sizes(words: Words) -> None:
+def print_sizes(words: Vocabulary) -> None:
     """Months of 300 to 7,700 tickets made by `synthetic` from each labelled set (similar_cases,
     and topics_fresh by its first reader), three seeds each: of the five largest groups, how
     many are >= 80 % one topic ("pure") and how many of the five commonest topics lead one

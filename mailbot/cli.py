@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailbot.core.intake import CHANNELS
+from mailbot.core.intake_form import CHANNELS
 from mailbot.errors import ConfigError, LoginRefusedError, MailbotError, UnreachableError
 from mailbot.io.terminal import guarded, say
 from mailbot.reports.values import Month

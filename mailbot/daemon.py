@@ -18,10 +18,11 @@ from functools import partial
 from typing import Any
 
 from mailbot.alerts import Alerts
-from mailbot.core.deadlines import Overdue
 from mailbot.core.lifecycle import Policy
 from mailbot.core.model import Ticket
-from mailbot.core.plan import Setup, refused_back
+from mailbot.core.overdue import Overdue
+from mailbot.core.plan import refused_back
+from mailbot.core.plan_inputs import Setup
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError
@@ -32,7 +33,7 @@ from mailbot.io.compose import Composer
 from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.logs import get as get_log
-from mailbot.io.outbox import FlushResult, Outbox, sending_lock, server_groups
+from mailbot.io.outbox_drain import FlushResult, OutboxDrain, sending_lock, server_groups
 from mailbot.io.render import Renderer
 from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.io.store.postgres import LeaseLost
@@ -122,7 +123,7 @@ class App:
                              self.signals, self.clock, self.log, self.sent_folder)
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.alerts,
                                      self.signals, self.clock, self.log)
-        self.outbox = Outbox(cfg, self.store, self.mailer, self.clock, self.log, refused=refused_back)
+        self.outbox = OutboxDrain(cfg, self.store, self.mailer, self.clock, self.log, refused=refused_back)
         self.sweep_seconds = SWEEP_SECONDS
         self.audit_tried: dict[str, str] = {}  # mailbox -> the day its daily audit was last tried
 
@@ -183,7 +184,7 @@ class App:
         findings = Auditor(self.cfg, self.store, self.clock, self.log, on_main).mailbox(box, session)
         return int(on_main(partial(self.alerts.findings, box, findings, today)))
 
-    def flush_outbox(self, should_stop: Callable[[], bool] = lambda: False, outbox: Outbox | None = None,
+    def flush_outbox(self, should_stop: Callable[[], bool] = lambda: False, outbox: OutboxDrain | None = None,
                      report: OnMain = run_here) -> tuple[int, int]:
         """Send what is due; (sent, failed) counts. Temporary failures wait for their retry.
 
@@ -202,7 +203,7 @@ class App:
             return 0, 0
         return self.sent(result, outbox)
 
-    def sent(self, result: FlushResult, outbox: Outbox) -> tuple[int, int]:
+    def sent(self, result: FlushResult, outbox: OutboxDrain) -> tuple[int, int]:
         """What one flush of `outbox` means for the unit: deferred mail and each server's
         health, logged and alerted; (sent, failed) counts."""
         self.health.mail_deferred(result.deferred)
@@ -216,7 +217,7 @@ class App:
                 self.health.failing(f"smtp:{box.name}", now)
         return result.sent, result.failed + result.deferred
 
-    def sender_outbox(self, mailboxes: Collection[str]) -> Outbox:
+    def sender_outbox(self, mailboxes: Collection[str]) -> OutboxDrain:
         """An outbox for one of the sender process's loops (the mailboxes of one SMTP
         server), on its own connection to the database.
 
@@ -228,7 +229,7 @@ class App:
         store = Store.of(self.cfg, synchronous="NORMAL")
         composer = Composer(store, Renderer(self.cfg.templates_dir), Archive(self.cfg.archive_dir, self.cfg.limits),
                             self.key, self.log, status_url=self.cfg.web.url if self.cfg.web else None)
-        return Outbox(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes,
+        return OutboxDrain(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes,
                       refused=refused_back)
 
     def sweep(self) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Mail that no message decided (alerts, notices, reports, reminders): planned, then queued.
 
 The core plans it (`core.plan.plan`) as it plans a message's mail, with what the store
-knows of its ticket (`io/lookup.history`); the composer (`io/compose`) renders and queues
+knows of its ticket (`io/lookup.past`); the composer (`io/compose`) renders and queues
 the plans and decides nothing. This shell sits above both, next to the pipeline and the
 timekeeper, so that nothing under `mailbot/io` calls a decision the core owns (issue 46).
 """
@@ -13,7 +13,8 @@ from datetime import datetime
 
 from mailbot.core.lifecycle import Decision
 from mailbot.core.model import InboundMessage, OutboxRow, Send, Ticket
-from mailbot.core.plan import History, Setup, plan
+from mailbot.core.plan import plan
+from mailbot.core.plan_inputs import Past, Setup
 from mailbot.core.settings import MailboxConfig
 from mailbot.io import lookup
 from mailbot.io.compose import Composer
@@ -24,8 +25,8 @@ def notify(composer: Composer, store: Store, setup: Setup, sends: tuple[Send, ..
            now: datetime, *, msg: InboundMessage | None = None) -> list[str]:
     """Mail that no message decided: planned and queued the way a message's mail is."""
     decision = replace(Decision(ticket), sends=sends)
-    history = lookup.history(store, setup.box, setup.cfg, decision, msg, None, now)
-    planned = plan(decision, ticket, msg, history, setup, now)
+    past = lookup.past(store, setup.box, setup.cfg, decision, msg, None, now)
+    planned = plan(decision, ticket, msg, past, setup, now)
     return composer.queue(setup, replace(planned, timers=None), ticket, msg, now)
 
 
@@ -44,7 +45,7 @@ class Notifier:
 
     def detached(self, box: MailboxConfig, send: Send, now: datetime) -> OutboxRow:
         """One mail for SMTP that never touches the store (alerts about the store itself): planned
-        with no ticket and no history, rendered by the composer."""
+        with no ticket and no past, rendered by the composer."""
         setup = self.setups[box.name]
-        [mail] = plan(Decision(None, sends=(send,)), None, None, History(), setup, now).mails
+        [mail] = plan(Decision(None, sends=(send,)), None, None, Past(), setup, now).mails
         return self.composer.detached(setup, mail, now)

@@ -38,7 +38,8 @@ from mailbot.core.model import (
     Ticket,
 )
 from mailbot.core.own_signature import without_own_signature
-from mailbot.core.plan import Planned, Setup, plan
+from mailbot.core.plan import Planned, plan
+from mailbot.core.plan_inputs import Setup
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import exposed, trust_of
 from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
@@ -197,9 +198,9 @@ class Pipeline:
                          opening=facts.intake is not None and facts.intake.number is None,
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
-        history = lookup.history(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
-                                 vouched=alerts_answered(known.citations), arrived=came_after_read(arrival))
-        planned = plan(decision, facts.ticket, facts.message, history, self.setups[box.name], now,
+        past = lookup.past(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
+                           vouched=alerts_answered(known.citations), arrived=came_after_read(arrival))
+        planned = plan(decision, facts.ticket, facts.message, past, self.setups[box.name], now,
                        lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
         holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box,
                               self.cfg.escalation.senders)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mailbot.errors import StorageError
-from mailbot.io.outbox import sending_lock, server_groups
+from mailbot.io.outbox_drain import sending_lock, server_groups
 from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
 from mailbot.io.terminal import guarded
@@ -44,7 +44,7 @@ from mailbot.io.terminal import guarded
 if TYPE_CHECKING:
     from mailbot.core.settings import MailboxConfig
     from mailbot.daemon import App
-    from mailbot.io.outbox import Outbox
+    from mailbot.io.outbox_drain import OutboxDrain
 
 SEND_WAKE_SECONDS = 2.0  # due mail (retries, held mail) is looked for at least this often
 TICK_SECONDS = 0.25  # how long a wait lasts before the stop flag is looked at again
@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     from mailbot.config import load_config
     from mailbot.daemon import App
     from mailbot.io import logs
+    from mailbot.io.freed_memory import return_freed_memory
     from mailbot.io.locks import sender_lock
-    from mailbot.io.memory import return_freed_memory
     from mailbot.steps import Signals
 
     return_freed_memory()
@@ -130,7 +130,7 @@ class SendingLoop:
     database connection) of its own: flush, wait for a wake-up or the next look for due
     mail, again. Rows belong to one mailbox, so no two loops ever send the same row."""
 
-    def __init__(self, app: App, outbox: Outbox, stopped: Callable[[], bool]) -> None:
+    def __init__(self, app: App, outbox: OutboxDrain, stopped: Callable[[], bool]) -> None:
         self.app, self.outbox, self.stopped = app, outbox, stopped
         self.woken = threading.Event()
         names = ",".join(b.name for b in outbox.boxes)

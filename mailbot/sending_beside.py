@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mailbot.errors import StorageError
-from mailbot.io.outbox import FlushResult, Outbox
+from mailbot.io.outbox_drain import FlushResult, OutboxDrain
 from mailbot.io.store import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
 
@@ -27,7 +27,7 @@ LOOK_SECONDS = 0.25  # how often the thread looks for mail the main thread queue
 class SendingBeside:
     """A thread that flushes `outbox` every `LOOK_SECONDS` until the block ends."""
 
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(self, outbox: OutboxDrain) -> None:
         self.outbox = outbox
         self.results: list[FlushResult] = []
         self.failures: list[BaseException] = []  # the store failed while it sent: for the main thread to report

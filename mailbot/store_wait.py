@@ -96,7 +96,7 @@ class StoreWait:
     def alert(self, now: datetime, why: str) -> None:
         """Each mailbox's coordinators told straight through SMTP (the outbox is in the database)."""
         from mailbot.alerts import system_alert
-        from mailbot.core.plan import Setup
+        from mailbot.core.plan_inputs import Setup
         from mailbot.core.worktime import build_calendar
         from mailbot.io import smtp
         from mailbot.io.archive import Archive

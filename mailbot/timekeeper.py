@@ -17,19 +17,12 @@ from typing import Any
 import structlog
 
 from mailbot.alerts import Alerts
-from mailbot.core.deadlines import (
-    Firing,
-    Overdue,
-    digest_context,
-    digest_due,
-    find_overdue,
-    fire,
-    held_form_due,
-)
-from mailbot.core.intake import HeldForm, title_of
+from mailbot.core.deadlines import Firing, fire, held_form_due
+from mailbot.core.intake_form import HeldForm, title_of
 from mailbot.core.lifecycle import Decision, held_ticket, remind_held
 from mailbot.core.links import defang
 from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
+from mailbot.core.overdue import Overdue, digest_context, digest_due, find_overdue
 from mailbot.core.plan import plan
 from mailbot.core.retry import backoff
 from mailbot.core.settings import Config, MailboxConfig, secret_days_left
@@ -150,7 +143,7 @@ class Timekeeper:
         current = closed if firing.close else ticket
         decision = Decision(current, events=firing.events, sends=firing.sends, label=f"timer_{timer.kind}")
         setup = self.mailer.setups[box.name]
-        planned = plan(decision, ticket, None, lookup.history(self.store, box, self.cfg, decision, None, None, now),
+        planned = plan(decision, ticket, None, lookup.past(self.store, box, self.cfg, decision, None, None, now),
                        setup, now)
         if firing.close:
             self.store.update_ticket(current)

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from mailbot.core.controls import visible
 from mailbot.core.counterpart import LPSE_SUPPORT
-from mailbot.core.intake import HeldForm, title_of
+from mailbot.core.intake_form import HeldForm, title_of
 from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
 
 if TYPE_CHECKING:  # types only: `tickets` answers without loading the calendar and its holidays
-    from mailbot.core.deadlines import Overdue
+    from mailbot.core.overdue import Overdue
     from mailbot.io.words import Words
 
 STATE_WIDTH = 13  # "awaiting_info"

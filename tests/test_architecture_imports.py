@@ -186,7 +186,7 @@ def test_reports_import_nothing_of_the_daemon_the_service_or_the_sender() -> Non
 IO = PACKAGE / "io"
 # The core's deciders: what happens to a message, a ticket, its mail or its timers. Value
 # types, constants, parsers and the pure predicates a read uses to know what to fetch
-# (`lifecycle.not_an_answer`, `classify.short_numbers`, `plan.internal`) stay importable.
+# (`lifecycle.not_an_answer`, `classify.short_numbers`, `recipients.internal`) stay importable.
 DECIDERS: dict[str, frozenset[str]] = {
     "mailbot.core.classify": frozenset({"classify"}),  # the message's role, ticket and event
     "mailbot.core.closing": frozenset({"closing", "after_closing"}),  # what a requester's answer means
@@ -194,7 +194,8 @@ DECIDERS: dict[str, frozenset[str]] = {
     "mailbot.core.trust": frozenset({"trust_of", "authenticate"}),  # whether its sender may act (SPEC 9)
     "mailbot.core.lifecycle": frozenset({"decide", "unproven", "row_for",  # the table and its refusals
                                          "escalation_refused", "info_refused"}),  # SMTP's refusal for good
-    "mailbot.core.plan": frozenset({"plan", "schedule", "refused_back"}),  # which mail goes, to whom, when
+    "mailbot.core.plan": frozenset({"plan", "refused_back"}),  # which mail goes, to whom
+    "mailbot.core.schedule": frozenset({"schedule"}),  # when it goes under the loop limits
     "mailbot.core.deadlines": frozenset({"plan", "fire"}),  # the timers a change starts, what a due one does
 }
 

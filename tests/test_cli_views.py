@@ -188,8 +188,8 @@ def test_overdue_names_the_mailbox_where_numbers_repeat():
     from zoneinfo import ZoneInfo
 
     from mailbot import views
-    from mailbot.core.deadlines import Overdue
     from mailbot.core.model import Address, State, Ticket, TimerKind
+    from mailbot.core.overdue import Overdue
     from mailbot.io.words import words
 
     def breach(box: str) -> tuple[Ticket, Overdue]:
@@ -214,8 +214,8 @@ def test_overdue_counts_tickets_as_the_digest_does():
     from zoneinfo import ZoneInfo
 
     from mailbot import views
-    from mailbot.core.deadlines import Overdue
     from mailbot.core.model import Address, State, Ticket, TimerKind
+    from mailbot.core.overdue import Overdue
     from mailbot.io.words import words
 
     t = Ticket(id=1, mailbox="t", number="2026-00002", state=State.OPEN, requester=Address(REQUESTER),

@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mailbot.core.commands import CATEGORIES, DATA_FIELDS, NAMES, PRIORITIES, SILENT, parse_commands
-from mailbot.core.intake import opening, read_form
+from mailbot.core.intake_form import opening, read_form
 from mailbot.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent

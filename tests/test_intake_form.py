@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.core.intake import opening, read_form
+from mailbot.core.intake_form import opening, read_form
 from mailbot.rules import load_rules
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -579,7 +579,7 @@ def test_ticket_numbers_as_heads_write_them_under_the_digest() -> None:
     """Issue 9.3: "text about a ticket number" — the full number, with a slash, or the short
     forms people use under a list ("tiket 42", "Tiket No. 00042", "ticket #7"); a count of
     tickets is no number."""
-    from mailbot.core.classify import mentioned_numbers, short_numbers
+    from mailbot.core.named_tickets import mentioned_numbers, short_numbers
 
     text = "Tiket 2026-00001 dan 2026/00002 segera. Tiket No. 00042 juga, ticket #7, ada 3 tiket lain."
     assert mentioned_numbers(text) == ("2026-00001", "2026-00002")

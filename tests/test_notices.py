@@ -9,7 +9,7 @@ from email import message_from_bytes
 import structlog
 
 from mailbot.core.model import AUTO_GENERATED, Audience, Send
-from mailbot.core.plan import Setup
+from mailbot.core.plan_inputs import Setup
 from mailbot.core.worktime import build_calendar
 from mailbot.io.archive import Archive
 from mailbot.io.compose import Composer

@@ -100,7 +100,7 @@ def test_the_whole_history_is_copied_counted_and_the_sqlite_file_left_as_it_was(
         shown = solved.similar(target, load_rules(None).similar, "btm", "akun terkunci")
         assert [s.case.ticket_id for s in shown] == [1]
         assert target.due_timers("btm", NOW + timedelta(hours=3)) != []
-        from mailbot.core.search import fts_query
+        from mailbot.core.search_query import fts_query
 
         assert [t.number for t in target.find_tickets(search=fts_query("masalah 7"))] == \
             [t.number for t in sqlite.find_tickets(search=fts_query("masalah 7"))] == ["2026-00007"]

@@ -63,7 +63,7 @@ def test_clean_header_and_deliverable():
 def test_an_internationalised_domain_is_written_in_its_ascii_form():
     """A requester at an IDN domain still gets the ack: SMTP without SMTPUTF8 carries the
     domain as IDNA; a non-ASCII local part cannot be carried and stays undeliverable."""
-    from mailbot.core.plan import ascii_domain
+    from mailbot.core.recipients import ascii_domain
 
     assert ascii_domain("budi@bücher.test") == "budi@xn--bcher-kva.test"
     assert deliverable(ascii_domain("budi@bücher.test"))

@@ -22,7 +22,8 @@ from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.limits import Schedule, ack_share, ack_slot
 from mailbot.core.model import AUTO_REPLIED, Audience, Refusal, Send
-from mailbot.core.plan import History, Setup, schedule
+from mailbot.core.plan_inputs import SentBefore, Setup
+from mailbot.core.schedule import schedule
 from mailbot.io.store import Store
 from tests import mailfactory as mf
 
@@ -319,7 +320,7 @@ def test_the_share_is_the_budget_less_a_fifth_never_below_autoreply_limit():
 
 def test_a_full_budget_holds_the_ack_until_its_oldest_slot_is_an_hour_old(tmp_path):
     setup = _setup(tmp_path)
-    full = History(ack_slots=_minutes(*range(59, -1, -1)))  # 60 acks, one a minute, the oldest 59 minutes ago
+    full = SentBefore(ack_slots=_minutes(*range(59, -1, -1)))  # 60 acks, one a minute, the oldest 59 minutes ago
     when = schedule(ACK, ("andi@kontraktor.test",), None, full, setup, NOW)
     assert when.held and when.send_at == NOW + timedelta(minutes=1) and when.counted == "kontraktor.test"
     assert schedule(ACK, ("budi@vendor.test",), None, full, setup, NOW, vouched=True) == Schedule(NOW)
@@ -328,20 +329,20 @@ def test_a_full_budget_holds_the_ack_until_its_oldest_slot_is_an_hour_old(tmp_pa
 def test_held_acks_queue_in_arrival_order(tmp_path):
     setup = _setup(tmp_path)
     held = _minutes(*range(59, -1, -1)) + (NOW + timedelta(minutes=1),)  # one already held for 03:01
-    when = schedule(ACK, ("x@a.test",), None, History(ack_slots=held), setup, NOW)
+    when = schedule(ACK, ("x@a.test",), None, SentBefore(ack_slots=held), setup, NOW)
     assert when.send_at == NOW + timedelta(minutes=2)
 
 
 def test_a_domain_past_its_share_waits_while_other_domains_go_at_once(tmp_path):
     setup = _setup(tmp_path)
     used = _minutes(*range(48))
-    history = History(ack_slots=used, domain_slots=used)
+    history = SentBefore(ack_slots=used, domain_slots=used)
     when = schedule(ACK, ("user99@attacker.test",), None, history, setup, NOW)
     assert when.held and when.send_at == NOW - timedelta(minutes=47) + timedelta(hours=1)
     assert "share of 48" in when.reason
-    assert schedule(ACK, ("sari@dinas.test",), None, History(ack_slots=used), setup, NOW) == \
+    assert schedule(ACK, ("sari@dinas.test",), None, SentBefore(ack_slots=used), setup, NOW) == \
         Schedule(NOW, counted="dinas.test", counted_at=NOW)
-    assert not schedule(ACK, ("user47@attacker.test",), None, History(ack_slots=used[1:], domain_slots=used[1:]),
+    assert not schedule(ACK, ("user47@attacker.test",), None, SentBefore(ack_slots=used[1:], domain_slots=used[1:]),
                         setup, NOW).held  # the 48th goes at once
 
 
@@ -349,7 +350,7 @@ def test_an_ack_is_counted_in_the_hour_its_mail_arrived(tmp_path):
     """Issue 57: mail read late (the host was down) is counted when it came: a budget full now
     holds nothing that arrived two hours ago, when the hour was free."""
     setup = _setup(tmp_path)
-    full = History(ack_slots=_minutes(*range(60)))
+    full = SentBefore(ack_slots=_minutes(*range(60)))
     late = schedule(ACK, ("x@a.test",), None, replace(full, arrived=NOW - timedelta(hours=2)), setup, NOW)
     assert late == Schedule(NOW, counted="a.test", counted_at=NOW - timedelta(hours=2))
     assert schedule(ACK, ("x@a.test",), None, replace(full, arrived=NOW), setup, NOW).held
@@ -357,16 +358,16 @@ def test_an_ack_is_counted_in_the_hour_its_mail_arrived(tmp_path):
 
 def test_an_address_the_unit_wrote_to_before_is_not_counted(tmp_path):
     setup = _setup(tmp_path)
-    full = History(ack_slots=_minutes(*range(60)), known=frozenset({"budi@vendor.test"}))
+    full = SentBefore(ack_slots=_minutes(*range(60)), known=frozenset({"budi@vendor.test"}))
     assert schedule(ACK, ("budi@vendor.test",), None, full, setup, NOW) == Schedule(NOW)
 
 
 def test_a_loop_stops_its_acks_and_a_backlog_past_ack_max_age_waits_for_staff(tmp_path):
     setup = _setup(tmp_path)
-    looped = schedule(ACK, ("cs6@responder.test",), None, History(looping=Refusal("limit_looping")), setup, NOW)
+    looped = schedule(ACK, ("cs6@responder.test",), None, SentBefore(looping=Refusal("limit_looping")), setup, NOW)
     assert looped.send_at is None and looped.cause == "loop:responder.test" and not looped.waits
     # one ack a minute, every minute from an hour ago to 72 hours from now: the budget is full that long
-    far = History(ack_slots=tuple(NOW + timedelta(minutes=m) for m in range(-59, 72 * 60 + 1)))
+    far = SentBefore(ack_slots=tuple(NOW + timedelta(minutes=m) for m in range(-59, 72 * 60 + 1)))
     waits = schedule(ACK, ("x@a.test",), None, far, setup, NOW)
     assert waits.send_at is None and waits.waits
 

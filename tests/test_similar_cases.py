@@ -334,7 +334,7 @@ def test_answer_like_reads_the_case_number_and_the_text_after_it():
 
 def _named(solution, words, **recorded):
     """What `names_requester` finds of a requester recorded with these fields ("" for nothing)."""
-    from mailbot.core.reusable import Requester, names_requester
+    from mailbot.core.requester_data import Requester, names_requester
 
     address = recorded.pop("address", None)
     if address:
@@ -413,7 +413,8 @@ UNIT_SIDE = {"public": frozenset({"lpse@lpse-uji.go.id", "rudi@lpse-uji.go.id"})
 
 def _unfit(solution, words, **recorded):
     """What `unfit` refuses a solution for ("" for nothing), the unit's side as `UNIT_SIDE`."""
-    from mailbot.core.reusable import Requester, unfit
+    from mailbot.core.personal_data import unfit
+    from mailbot.core.requester_data import Requester
 
     held = unfit(solution, words, Requester(**{**UNIT_SIDE, **recorded}))
     return held.kind if held is not None else ""
@@ -519,7 +520,8 @@ def test_a_solution_of_instructions_and_the_units_own_contacts_passes(words, sol
 
 
 def test_the_refusal_names_the_first_line_that_holds_it_and_why(words):
-    from mailbot.core.reusable import Requester, unfit
+    from mailbot.core.personal_data import unfit
+    from mailbot.core.requester_data import Requester
 
     solution = ("Akun sudah kami reset.\n\nUser ID: ptmaju_88\nPassword sementara: Lpse#2026x\n"
                 "Yth. Pak Budi, segera ganti password.")
@@ -541,7 +543,7 @@ def test_the_refusal_names_the_first_line_that_holds_it_and_why(words):
 
 
 def test_links_are_allowed_to_the_units_and_lkpps_domains_only(words):
-    from mailbot.core.reusable import link_domains
+    from mailbot.core.personal_data import link_domains
 
     default = link_domains(None, ["lpse@lpse-uji.go.id"], ["*@lkpp.go.id", "*@*.lkpp.test", "helpdesk@lkpp.go.id"])
     assert default == {"lpse-uji.go.id", "lkpp.go.id", "lkpp.test", "inaproc.id"}
@@ -599,7 +601,8 @@ def test_the_labelled_set_of_solutions_with_secrets_leaks_nothing(words):
     leaks; 4 clean refused: two link to oss.go.id, outside the default allow list, one
     names a file apendo5-setup.zip (.zip is a top-level domain a client links), one gives
     a placeholder address admin@namaperusahaan.co.id."""
-    from mailbot.core.reusable import Requester, link_domains, unfit
+    from mailbot.core.personal_data import link_domains, unfit
+    from mailbot.core.requester_data import Requester
 
     entries = yaml.safe_load(SECRETS.read_text(encoding="utf-8"))
     assert len(entries) == 241 and sum(bool(e["leaks"]) for e in entries) == 141

@@ -197,7 +197,7 @@ def test_the_search_index_is_built_for_tickets_stored_before_it(tmp_path):
     store = Store(path)
     try:
         def found(typed: str) -> list[str]:
-            from mailbot.core.search import fts_query
+            from mailbot.core.search_query import fts_query
             return [t.number for t in store.find_tickets(search=fts_query(typed))]
         assert found("kedaluwarsa") == ["2025-00007"]  # the requester's first mail
         assert found("perpanjang aplikasi") == ["2025-00007"]  # a later inbound message

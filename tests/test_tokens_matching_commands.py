@@ -13,7 +13,7 @@ from mailbot.config import parse_config
 from mailbot.core.commands import parse_commands
 from mailbot.core.matching import base_subject, find_tag, resolve, role_of
 from mailbot.core.model import Address, Role, State, Ticket
-from mailbot.core.plan import redact
+from mailbot.core.ours import redact
 from mailbot.core.tokens import make_message_id, verify
 from mailbot.io.keys import load_or_create_key
 

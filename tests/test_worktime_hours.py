@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from mailbot.config import parse_config
-from mailbot.core.deadlines import digest_due
+from mailbot.core.overdue import digest_due
 from mailbot.core.worktime import WorkCalendar, build_calendar
 from tests.test_config import minimal
 

@@ -7,7 +7,6 @@ may act in their role is the next step's question (`trust`), not this one's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedComman
 from mailbot.core.counterpart import Reference
 from mailbot.core.directions import requests_answered
 from mailbot.core.identity import identify, unsigned
-from mailbot.core.intake import Form, Intake, opening, read_form, title_of
+from mailbot.core.intake_form import Consultation, Form, opening, read_form, title_of
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
     STAFF_ROLES,
@@ -57,13 +56,6 @@ from mailbot.parsers.quotes import is_forward, only_quoted, without_our_mail
 if TYPE_CHECKING:
     from mailbot.rules import Rules
 
-_NUMBER = re.compile(r"\b(\d{4})[-/](\d{5})\b")  # "2026-00042", also "2026/00042"
-# A short form as heads and coordinators write it under the digest: "tiket 42", "tiket no. 00042", "ticket #42"
-# (the year is the digest's, `mentioned_numbers`); a count is none: "tiket 3 hari yang lalu", "Ticket 1 of 2".
-_SHORT_NUMBER = re.compile(r"\b(?:tiket|ticket|tkt)\s*(?:no\.?|nomor|nmr|number|nr\.?)?\s*#?\s*(\d{1,5})\b(?![-/.,]\d)"
-                           r"(?!\s*(?:hari|minggu|pekan|bulan|tahun|jam|menit|detik|days?|weeks?|months?|years?|hours?"
-                           r"|minutes?|of|dari|lagi|lainnya|lain|sekaligus|buah|tiket|tickets?)\b)",
-                           re.IGNORECASE)
 # Signs of automatic mail that a person's own mail can show too: an autoresponder's
 # subject, and delivery-status lines pasted into a complaint ("email saya ditolak:").
 # Such mail that matches no ticket opens one (staff read it) without an answer (SPEC 5);
@@ -93,19 +85,9 @@ class Known:
     # a requester's mail: what opened their waiting tickets (a new mail), or their mail on the
     # tickets it names, of the last hour, newest first (`repeats`)
     openings: tuple[Opening, ...] = ()
-    held: Intake | None = None  # a staff reply: the held call or visit it confirms (SPEC 9)
+    held: Consultation | None = None  # a staff reply: the held call or visit it confirms (SPEC 9)
     answer_like: PastCase | None = None  # a staff reply's `#jawab-seperti NUMBER`: that solved case
     said_before: tuple[str, ...] = ()  # a reply that may decide: its sender's texts on other tickets
-
-
-def mentioned_numbers(text: str) -> tuple[str, ...]:
-    """Ticket numbers (YYYY-NNNNN) a text names, in order, once each."""
-    return tuple(dict.fromkeys(f"{year}-{seq}" for year, seq in _NUMBER.findall(text)))
-
-
-def short_numbers(text: str) -> tuple[int, ...]:
-    """Ticket numbers a text names without their year ("tiket 42"), in order, once each."""
-    return tuple(dict.fromkeys(int(m.group(1)) for m in _SHORT_NUMBER.finditer(text)))
 
 
 @dataclass(frozen=True)
@@ -583,7 +565,7 @@ def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: 
     errors = _form_errors(form, box, cfg)
     if errors:
         return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""), errors=errors)
-    intake = Intake(channel, typed, form, msg.from_addr.addr, form.called_at or opened_at(facts, now))
+    intake = Consultation(channel, typed, form, msg.from_addr.addr, form.called_at or opened_at(facts, now))
     return _opening(facts, intake, rules)
 
 
@@ -597,7 +579,7 @@ def _form_errors(form: Form, box: MailboxConfig, cfg: Config) -> tuple[Refusal, 
     return tuple(errors)
 
 
-def _answer_to_held(facts: Facts, held: Intake, rules: Rules, said_before: tuple[str, ...] = ()) -> Facts:
+def _answer_to_held(facts: Facts, held: Consultation, rules: Rules, said_before: tuple[str, ...] = ()) -> Facts:
     """SPEC 3, 9 (issue 44): a held call or visit opens only on the explicit yes, `#buka` /
     `#open` as the reply's first command, from the staff address that sent the form and
     received the request to confirm it. Any other answer ("palsu", "batal", "TIDAK", `#batal`)
@@ -622,7 +604,7 @@ def _answer_to_held(facts: Facts, held: Intake, rules: Rules, said_before: tuple
     return replace(facts, event=Event.STAFF_INTAKE_CANCELLED, intake=held, commands=parse_commands(""))
 
 
-def _opening(facts: Facts, intake: Intake, rules: Rules) -> Facts:
+def _opening(facts: Facts, intake: Consultation, rules: Rules) -> Facts:
     form = intake.form
     category = (form.category, "form") if form.category else None
     if category is None:

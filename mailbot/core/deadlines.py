@@ -9,7 +9,7 @@ sent once and survives restarts.
 
 * `plan()` is called after every decision and answers "which timers change?".
 * `fire()` is called by the sweep for a stored timer whose `due_at <= now`.
-* `find_overdue()`, `digest_context()` and `digest_due()` feed the daily digest.
+* which deadlines a ticket has breached, and the daily digest of them, is `overdue`'s.
 
 Deadlines in working time follow `WorkCalendar`; only `resolution` (the 3x24h service
 standard of seed 002) is wall-clock time, and it stands still while the ticket waits for
@@ -19,12 +19,12 @@ terpenuhi"; `Ticket.waited`, `resolution_due`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mailbot.core.intake import HeldForm
+from mailbot.core.intake_form import HeldForm
 from mailbot.core.model import (
     AUTO_GENERATED,
     Audience,
@@ -77,25 +77,6 @@ class Firing:
     postponed: bool = False  # not fired at all: due later (`next_due`), at the same step
 
 
-@dataclass(frozen=True)
-class Overdue:
-    """One breached deadline of one ticket, as the digest and `tickets --overdue` show it."""
-
-    number: str
-    subject: str
-    state: str
-    kind: TimerKind
-    due_at: datetime  # when the breach began
-    waited: timedelta  # working time since `due_at`; wall-clock time for the 3x24h standard
-    on_whom: str  # "staff" | "LKPP" | "requester": whom the ticket waits on (`on_whom`)
-    span: float  # the deadline it breached, in its unit (working hours, working days, hours)
-    reopened: bool = False  # a response owed again since the ticket was reopened (FIRST_RESPONSE)
-    # since when the ticket waits on `on_whom` (its opening, reopening, escalation, LKPP's last
-    # mail, the data request, the solution): a coordinator reads "waiting since Wednesday 21:40",
-    # not the time past the deadline (`waited`), as how long it waited (issue 45)
-    since: datetime | None = None
-
-
 # --- plan ----------------------------------------------------------------------------------
 
 
@@ -138,7 +119,7 @@ def plan(
     (`#lapor-kepala`): the COORDINATOR_DIRECTION / HEAD_DIRECTION clock starts; `answered`
     (issue 58): the audiences whose own answer the decision brought: their clock stops.
     """
-    _check_aware(now)
+    check_aware(now)
     change = _Change(old, new, old.state if old else None, new.state, lkpp_message, now, cal, d,
                      active, data_requested, running or {}, told, tuple(asked), tuple(answered))
     changes = _Changes()
@@ -369,7 +350,7 @@ def fire(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Dead
     `awaiting_info` (LKPP waits for the requester then): they send nothing and come
     back the next working day.
     """
-    _check_aware(now)
+    check_aware(now)
     moved = _due_by_todays_calendar(timer, cal, d)
     if moved is not None and moved > now and moved > timer.due_at:
         # a holiday the operator added since the timer was set (extra_holidays: cuti
@@ -403,7 +384,7 @@ def _due_by_todays_calendar(timer: Timer, cal: WorkCalendar, d: Deadlines) -> da
     if timer.step == 0:
         if timer.kind is TimerKind.FIRST_RESPONSE:
             return cal.add_working_hours(timer.started_at, d.first_response)
-        return cal.add_working_days(timer.started_at, _span(timer.kind, d))
+        return cal.add_working_days(timer.started_at, span(timer.kind, d))
     if timer.kind is TimerKind.AWAITING_INFO:
         return max(timer.due_at, cal.add_working_days(timer.started_at, d.awaiting_info_close))
     day = timer.due_at.astimezone(cal.tz).date()
@@ -641,31 +622,7 @@ def _closed(ticket: Ticket) -> HistoryEvent:
     )
 
 
-# --- overdue and the daily digest ----------------------------------------------------------
-
-_ON_WHOM = {
-    TimerKind.FIRST_RESPONSE: "staff",
-    TimerKind.LKPP_STATUS: "LKPP",
-    TimerKind.LKPP_PROGRESS: "LKPP",
-    TimerKind.AWAITING_INFO: "requester",
-    TimerKind.CONFIRM_CLOSE: "requester",
-    TimerKind.COORDINATOR_DIRECTION: "coordinators",
-    TimerKind.HEAD_DIRECTION: "heads",
-}
-# whom a ticket past the 3x24h standard waits on: whoever holds it in its state
-_HOLDER = {State.OPEN: "staff", State.ANSWERED: "requester", State.ESCALATED: "LKPP", State.AWAITING_INFO: "requester"}
-
-
-def on_whom(kind: TimerKind, ticket: Ticket) -> str:
-    """On whom an overdue ticket waits: the party the breached deadline binds, and for the
-    3x24h standard the one holding the ticket now (LKPP for an escalated ticket, staff for
-    an open one): the coordinators are told of that breach, but nothing waits on them."""
-    if kind is TimerKind.RESOLUTION:
-        return _HOLDER.get(ticket.state, "staff")
-    return _ON_WHOM[kind]
-
-
-def _span(kind: TimerKind, d: Deadlines) -> float:
+def span(kind: TimerKind, d: Deadlines) -> float:
     """The deadline a timer of `kind` keeps, in its own unit."""
     return {
         TimerKind.FIRST_RESPONSE: d.first_response,
@@ -679,75 +636,6 @@ def _span(kind: TimerKind, d: Deadlines) -> float:
     }[kind]
 
 
-def breach_start(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime:
-    """When the breach of `timer` began: its first due time, whatever it has fired since."""
-    match timer.kind:
-        case TimerKind.FIRST_RESPONSE:
-            return cal.add_working_hours(timer.started_at, d.first_response)
-        case TimerKind.LKPP_PROGRESS:
-            return cal.add_working_days(timer.started_at, d.lkpp_progress)
-        case TimerKind.AWAITING_INFO:
-            return cal.add_working_days(timer.started_at, d.awaiting_info_remind)
-    return timer.due_at
-
-
-def find_overdue(
-    ticket: Ticket,
-    timers: Iterable[Timer],
-    now: datetime,
-    cal: WorkCalendar,
-    d: Deadlines,
-) -> list[Overdue]:
-    """Every breached deadline of `ticket` at `now`, from its active timers.
-
-    A repeating timer stays overdue after it fired, until the ticket moves on; so does a
-    fired LKPP_STATUS timer the caller passes in (its progress follow-up still runs). The 3x24h
-    standard is also read from the ticket itself, since a fired RESOLUTION timer is
-    done: a ticket opened more than `d.resolution` hours ago that is neither resolved
-    nor closed is overdue, by wall-clock time (the standard is 3x24 hours, not working time).
-    """
-    _check_aware(now)
-    found, since = _timer_breaches(ticket, timers, now, cal, d)
-    standard = resolution_due(ticket, d)  # None: it waits for the requester's documents
-    if fits(TimerKind.RESOLUTION, ticket) and standard is not None and standard <= now:
-        found.setdefault(TimerKind.RESOLUTION, standard)
-        since.setdefault(TimerKind.RESOLUTION, ticket.created_at)  # the standard counts from the opening
-    result = [_overdue(ticket, kind, due, min(since.get(kind, due), now), now, cal, d) for kind, due in found.items()]
-    return sorted(result, key=_overdue_order)
-
-
-def _timer_breaches(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal: WorkCalendar,
-                    d: Deadlines) -> tuple[dict[TimerKind, datetime], dict[TimerKind, datetime]]:
-    """When each kind's breach began (its earliest), and since when its timer ran."""
-    found: dict[TimerKind, datetime] = {}
-    since: dict[TimerKind, datetime] = {}
-    for timer in timers:
-        if not fits(timer.kind, ticket, timer.started_at) or paused(timer.kind, ticket):
-            continue  # stale, or LKPP waiting for the requester: not LKPP's breach
-        start = breach_start(timer, cal, d)
-        if start <= now and (timer.kind not in found or start < found[timer.kind]):
-            found[timer.kind], since[timer.kind] = start, timer.started_at
-    if TimerKind.LKPP_STATUS in found:
-        # the progress reminders follow a status request LKPP has still not answered:
-        # one breach, counted from the status deadline
-        found.pop(TimerKind.LKPP_PROGRESS, None)
-    return found, since
-
-
-def _overdue(ticket: Ticket, kind: TimerKind, due: datetime, since: datetime, now: datetime, cal: WorkCalendar,
-             d: Deadlines) -> Overdue:
-    waited = cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due
-    reopened = kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None
-    return Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due, waited, on_whom(kind, ticket),
-                   _span(kind, d), reopened, since)
-
-
-def waits_in_working_time(kind: TimerKind) -> bool:
-    """Whether an overdue entry's waiting is working time, told in working days: every
-    deadline but the 3x24h standard, which is wall-clock time, told in hours."""
-    return kind is not TimerKind.RESOLUTION
-
-
 HELD_FORM_REMINDER = timedelta(minutes=30)  # SPEC 6 `held_form`: in working time
 
 
@@ -755,81 +643,6 @@ def held_form_due(form: HeldForm, cal: WorkCalendar) -> datetime | None:
     """When the sender of a held call or visit is asked again (SPEC 6 `held_form`: 30 working
     minutes after it was held), None once they were: one reminder, then the digest lists it."""
     return None if form.reminded else cal.add_working_time(form.held_at, HELD_FORM_REMINDER)
-
-
-def digest_context(
-    states: Mapping[str, int],
-    overdue: list[Overdue],
-    now: datetime,
-    cal: WorkCalendar,
-) -> dict[str, object]:
-    """What the daily `digest` to heads and coordinators shows, before it is worded.
-
-    `states`: how many tickets are in each state; `counts` holds all six; `tickets`
-    lists every overdue entry, longest-breached first, with its codes and amounts: two
-    lengths a coordinator must not confuse (issue 45), `waited` the time past the deadline
-    (working time where the deadline is, `working`) and `since_for` the wall-clock time
-    since the ticket began to wait (`since`, None for an entry made without it).
-    """
-    _check_aware(now)
-    counts = {str(state): states.get(str(state), 0) for state in State}
-    rows = [
-        {
-            "number": o.number,
-            "subject": o.subject,
-            "state": o.state,
-            "waited": o.waited,
-            "working": waits_in_working_time(o.kind),
-            "since": o.since.astimezone(cal.tz) if o.since is not None else None,
-            "since_for": now - o.since if o.since is not None else None,
-            "on_whom": o.on_whom,
-            "kind": str(o.kind),
-            "span": o.span,
-            "reopened": o.reopened,
-            "due": o.due_at.astimezone(cal.tz).strftime("%d-%m-%Y %H:%M"),
-        }
-        for o in sorted(overdue, key=_overdue_order)
-    ]
-    return {
-        "date": now.astimezone(cal.tz).date(),
-        "counts": counts,
-        "total": sum(counts.values()),
-        "overdue_count": len({o.number for o in overdue}),  # tickets, not breaches: one may have two
-        "tickets": rows,
-    }
-
-
-def digest_due(
-    last_sent_day: date | None, now: datetime, cal: WorkCalendar, at: time | None = time(8), *,
-    since: datetime | None = None,
-) -> bool:
-    """Whether the daily digest should go now: once per working day, from `at` local time.
-
-    `at` None means the calendar's opening time. A daemon that starts later in the working
-    day still sends that day's digest; one that starts after closing time (a first start at
-    22:50, issue 45) sends none that night: the next working day's at `at` (SPEC 6: at
-    08:00), since heads read the day's digest at work, not at night. Weekends and holidays
-    have none. The very first digest (none sent yet) goes at the first `at` after mailbot
-    first started on the mailbox (`since`): a digest at a first start at 11:58 would be
-    empty and say nothing (issue 59; the coordinator guide: the next working day at 08:00).
-    A `since` later than `now` (a clock set back) holds nothing back.
-    """
-    _check_aware(now)
-    local = now.astimezone(cal.tz)
-    today = local.date()
-    if not cal.is_working_day(today):
-        return False
-    if last_sent_day is not None and last_sent_day >= today:
-        return False
-    start = cal.opens_on(today) if at is None else at
-    if last_sent_day is None and since is not None and datetime.combine(today, start, cal.tz) <= since <= now:
-        return False
-    closes = cal.closes_on(today)
-    return start <= local.time() and (local.time() < closes or start >= closes)
-
-
-def _overdue_order(o: Overdue) -> tuple[datetime, str, int]:
-    return o.due_at, o.number, list(TimerKind).index(o.kind)
 
 
 def _number(value: float) -> int | float:
@@ -841,6 +654,7 @@ def _iso(t: datetime, cal: WorkCalendar) -> str:
     return t.astimezone(cal.tz).isoformat()
 
 
-def _check_aware(t: datetime) -> None:
+def check_aware(t: datetime) -> None:
+    """A naive time here is a bug at the caller's: deadlines are moments, not wall-clock readings."""
     if t.tzinfo is None or t.utcoffset() is None:
         raise ValueError(f"a timezone-aware time is required, got naive {t.isoformat()}")

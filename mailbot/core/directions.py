@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailbot.core.commands import READ_ONLY
+from mailbot.core.decision import Draft, Effect
 from mailbot.core.model import AUTO_GENERATED, Audience, HistoryEvent, Role, Send
 from mailbot.core.settings import MailboxConfig
-from mailbot.core.step import Effect, Step
 from mailbot.core.trust import Citation
 
 COORDINATORS = "coordinators"
@@ -79,21 +79,21 @@ def requests_answered(citations: Iterable[Citation], ticket: str | None, sender:
 # --- the lifecycle's effects of asking and answering (`lifecycle._ROWS` names them) -----
 
 
-def _ask_coordinators(s: Step) -> None:
+def _ask_coordinators(s: Draft) -> None:
     """SOP-002 step 3 / SOP-004 steps 5-6: the case goes to the coordinators for direction."""
     s.send("coordinator_case", Audience.COORDINATORS, auto=AUTO_GENERATED, attach="ticket", text=s.body,
            context={"by": s.actor})
     s.record("direction_requested", {"note": s.body})
 
 
-def _report_to_heads(s: Step) -> None:
+def _report_to_heads(s: Draft) -> None:
     """SOP-004 section 1 step 7: a case the unit has not resolved, reported to the heads of
     unit as `#koordinator` sends it; their reply comes back to staff as a recommendation (E12d)."""
     s.send("head_case", Audience.HEADS, auto=AUTO_GENERATED, attach="ticket", text=s.body, context={"by": s.actor})
     s.record("head_report_requested", {"note": s.body})
 
 
-def _record_direction(s: Step) -> None:
+def _record_direction(s: Draft) -> None:
     """SOP-004 step 8: a head's recommendation (a coordinator's direction) goes on every ticket it names."""
     assert s.ticket is not None
     kind = "recommendation" if s.facts.role is Role.HEAD else "direction"
@@ -106,7 +106,7 @@ def _record_direction(s: Step) -> None:
             s.elsewhere.append((number, HistoryEvent(kind, s.actor, {**detail, "passed_on": s.ticket.number})))
 
 
-def _answer_direction(s: Step) -> None:
+def _answer_direction(s: Draft) -> None:
     """Seed 004 section 1 steps 7-8 (issue 58): the reply answers the request for direction
     sent to its sender's audience (`directions.requests_answered`), so that audience's wait
     ends: a sentence or a direction command (`#jawab`), from a sender the reply proves (SPEC
@@ -122,12 +122,12 @@ def _answer_direction(s: Step) -> None:
         s.record(ANSWERED[audience], {"role": str(f.role)})
 
 
-def _record_general_direction(s: Step) -> None:
+def _record_general_direction(s: Draft) -> None:
     """A recommendation about no one ticket ("all overdue tickets today"): the unit's record."""
     s.record("recommendation" if s.facts.role is Role.HEAD else "direction", {"text": s.text, "tickets": []})
 
 
-def _pass_direction(s: Step) -> None:
+def _pass_direction(s: Draft) -> None:
     """SOP-004 steps 5, 8: internal; to staff, never to the requester. Word that names several
     tickets (a reply to the digest) reaches staff once per ticket, each under its own ticket's
     tag, so that a reply to it acts on that ticket (issue 59)."""

@@ -1,5 +1,5 @@
 """What the lifecycle decides on: the events of SPEC section 4, the facts of one classified
-message and the unit's policy. Pure values.
+message and the unit's policy; and how a decision is named (`LABELS`). Pure values.
 
 They live apart from the table (`lifecycle`) so that the effects of one audience can live
 in a module of their own (`intake_effects`) and still name the facts they read.
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from mailbot.core.commands import ParsedCommands
 from mailbot.core.counterpart import Reference
-from mailbot.core.intake import Intake
+from mailbot.core.intake_form import Consultation
 from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Ticket
 from mailbot.core.similar import PastCase
 
@@ -96,7 +96,7 @@ class Facts:
     category: tuple[str, str] | None = None  # (guessed category, rule) for a new ticket
     priority: tuple[str, str] | None = None  # (guessed priority, rule) for a new ticket
     contact: Contact = field(default_factory=Contact)  # consultation-form fields the message states
-    intake: Intake | None = None  # a call or visit staff wrote down (`#telepon`, `#datang`)
+    intake: Consultation | None = None  # a call or visit staff wrote down (`#telepon`, `#datang`)
     mentioned: tuple[str, ...] = ()  # ticket numbers a coordinator or head writes about
     answers: frozenset[str] = frozenset()  # the audiences whose request for direction it answers (`directions`)
     autoresponder: str | None = None  # a coordinator's or head's reply that no person wrote: why (`autoreplies`)
@@ -115,3 +115,29 @@ class Policy:
     ack_max_age_hours: float = 72
     language: str = "id"
     relay_status: bool = True
+
+
+UNVERIFIED_LABEL = "unverified_note"
+AUTOMATIC_UNMATCHED = "automatic_unmatched"  # the label of automatic mail that matches no ticket
+COPY_LABEL = "copy_appended"  # the label of a requester's copy of the mail that opened its ticket (SPEC 3)
+# How a decision is named in logs, `replay` and the message record.
+LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
+          Event.REQUESTER_MORE_INFO: "message_appended", Event.REQUESTER_AGAIN: COPY_LABEL,
+          Event.REQUESTER_EMPTY: "nothing_for_lkpp",
+          Event.REQUESTER_CONFIRM: "closing_confirmed", Event.REQUESTER_REJECT: "closing_rejected",
+          Event.REQUESTER_LATE_CONFIRM: "confirmed_after_closing",
+          Event.STAFF_REPLY: "staff_replied", Event.STAFF_EMPTY: "empty_staff_reply", Event.STAFF_NOTE: "note",
+          Event.STAFF_META: "metadata_changed", Event.STAFF_ESCALATE: "command_escalate",
+          Event.STAFF_RESOLVE: "command_resolve", Event.STAFF_CLOSE: "command_close",
+          Event.STAFF_RELAY: "command_relay", Event.STAFF_NEED_INFO: "command_need_info",
+          Event.STAFF_COORDINATOR: "command_coordinator", Event.STAFF_DATA: "contact_changed",
+          Event.STAFF_HISTORY: "history_requested", Event.STAFF_LPSE_SUPPORT: "command_lpse_support",
+          Event.STAFF_REPORT_HEAD: "command_report_head", Event.STAFF_REQUEST_INFO: "command_request_info",
+          Event.REQUESTER_DATA: "message_appended", Event.STAFF_ANSWER_PREVIEW: "answer_previewed",
+          Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
+          Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
+          Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
+          Event.DELIVERY_NOTICE: "delivery_reported",
+          Event.STAFF_INTAKE: "intake_opened", Event.STAFF_INTAKE_ANSWERED: "intake_answered",
+          Event.STAFF_INTAKE_HELD: "intake_held", Event.STAFF_INTAKE_CANCELLED: "intake_cancelled",
+          Event.INTAKE_NOT_STAFF: "intake_not_staff"}

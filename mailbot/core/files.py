@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mailbot.core.model import Attachment
-from mailbot.core.plan import redact
+from mailbot.core.ours import redact
 from mailbot.core.settings import MailboxConfig
 
 # Contact cards a mail client attaches by itself (Thunderbird's "Attach my vCard",

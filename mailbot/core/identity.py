@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from mailbot.core.model import Address, InboundMessage
+from mailbot.core.links import has_link
+from mailbot.core.model import Address, InboundMessage, Ticket, has_mailbox
 from mailbot.parsers.quotes import own_text
 
 _ORG_WORDS = r"instansi|perusahaan|badan usaha|satker|dinas|organisasi|company|agency"
@@ -97,6 +98,38 @@ def in_order(display: str) -> str:
     if match is None or any(len(word) <= 3 or not word[1:].islower() for word in match.group(2).split()):
         return display  # "Aminah, S.E.", "Sari, ST" or "Dewi, SKom": a degree after the comma
     return f"{match.group(2)} {match.group(1)}"
+
+
+# A link or a host name; not the academic titles of Indonesian names ("Budi, S.Kom., M.T.").
+_LINK_LIKE = re.compile(
+    r"//|\bwww\.|@|[a-z0-9-]{2,}\.[a-z0-9-]{2,}\.[a-z]{2,}|"
+    r"[a-z0-9-]{3,}\.(?:com|net|org|id|io|xyz|info|co|me|ly|site|online|top|biz|link|click|test)\b",
+    re.IGNORECASE)
+
+
+def shown_name(address: Address) -> str:
+    """The name mailbot's mail calls a person by: "Dear Stefanus Wijaya", not "Dear Wijaya,
+    Stefanus"; none where the display name holds a link or a host name."""
+    name = in_order(address.name)
+    if _LINK_LIKE.search(name) or has_link(name) or len(name) > 80:
+        name = ""  # a display name is the sender's to choose: mailbot never greets anyone with a link
+    return name
+
+
+def labelled(address: Address) -> str:
+    """A person as staff read them in a notice: `Name <address>`, or the address alone."""
+    name = shown_name(address)
+    return f"{name} <{address.addr}>" if name else address.addr
+
+
+def identity_of(ticket: Ticket, requester_texts: tuple[str, ...]) -> dict[str, str]:
+    """The consultation form (seed 003): what staff set or the requester stated, else what
+    their mail shows (`requester_texts`: their new texts, oldest first)."""
+    found = identify_texts(requester_texts, ticket.requester)
+    form = ticket.contact
+    return {"name": form.name or found.name, "organisation": form.organisation or found.organisation,
+            "address": form.address or found.address, "phone": form.phone or found.phone,
+            "email": ticket.requester.addr if has_mailbox(ticket.requester.addr) else ""}
 
 
 def _signed_name(display: str, texts: tuple[str, ...]) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailbot.core.intake import Intake, form_detail, title_of
+from mailbot.core.decision import Draft, Effect
+from mailbot.core.intake_form import Consultation, form_detail, title_of
 from mailbot.core.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
@@ -22,10 +23,9 @@ from mailbot.core.model import (
     has_mailbox,
     no_mailbox,
 )
-from mailbot.core.step import Effect, Step
 
 
-def _intake_ticket(s: Step, intake: Intake) -> Ticket:
+def _intake_ticket(s: Draft, intake: Consultation) -> Ticket:
     """The ticket of a call or visit: the caller is its requester (by a placeholder that never
     receives mail when they gave no e-mail), opened at the call's time (SPEC 6's timers)."""
     f, form = s.facts, intake.form
@@ -40,7 +40,7 @@ def _intake_ticket(s: Step, intake: Intake) -> Ticket:
         first_response_at=intake.called_at)  # SPEC 3: a call or visit is its own first response
 
 
-def _open_intake(s: Step) -> None:
+def _open_intake(s: Draft) -> None:
     """A call or visit written down by staff becomes a ticket with the form on it."""
     intake = s.facts.intake
     assert intake is not None
@@ -62,7 +62,7 @@ def _open_intake(s: Step) -> None:
             s.record("note", {"text": said})
 
 
-def _acknowledge_caller(s: Step) -> None:
+def _acknowledge_caller(s: Draft) -> None:
     """SOP-003 step 8: the caller who gave an e-mail gets the number (the form's number
     too) and how to follow up by mail; one who gave none has it from staff by phone."""
     assert s.ticket is not None
@@ -75,7 +75,7 @@ def _acknowledge_caller(s: Step) -> None:
                                                                   "contact_missing": missing})
 
 
-def _relay_intake_answer(s: Step) -> None:
+def _relay_intake_answer(s: Draft) -> None:
     """SOP-003 steps 6-7: the answer given on the spot goes to the caller as a solution, with
     the consultation it answers; they confirm it or reopen the ticket by replying (E4)."""
     assert s.ticket is not None and s.facts.intake is not None
@@ -86,7 +86,7 @@ def _relay_intake_answer(s: Step) -> None:
            context={"channel": s.ticket.channel, "problem": form.problem})
 
 
-def _tell_intake(s: Step) -> None:
+def _tell_intake(s: Draft) -> None:
     """The number back to the staff member who took the call, at once, to read out on the
     phone (SOP-003 step 8), and the new ticket to the other staff."""
     assert s.ticket is not None and s.facts.intake is not None
@@ -95,11 +95,11 @@ def _tell_intake(s: Step) -> None:
            text=intake.form.problem, context=_intake_context(s, intake))
 
 
-def _intake_context(s: Step, intake: Intake) -> dict[str, object]:
+def _intake_context(s: Draft, intake: Consultation) -> dict[str, object]:
     return intake_context(intake)
 
 
-def intake_context(intake: Intake) -> dict[str, object]:
+def intake_context(intake: Consultation) -> dict[str, object]:
     """What the mails about a call or visit show of it: the whole form, who took it, when."""
     form = intake.form
     return {"channel": intake.channel, "typed": intake.typed, "solution": form.answer, "answered": form.answered,
@@ -107,7 +107,7 @@ def intake_context(intake: Intake) -> dict[str, object]:
             "called_at": intake.called_at.isoformat(), "notes": form.notes}
 
 
-def _hold_intake(s: Step) -> None:
+def _hold_intake(s: Draft) -> None:
     """SPEC 9: the From of a new mail proves nothing, and the mail cites no mail of ours. The
     call is held under a reserved number that goes back to the staff address alone: it is
     the number to read out, and the ticket opens, and the caller hears of it, only when that
@@ -121,7 +121,7 @@ def _hold_intake(s: Step) -> None:
            context=_intake_context(s, intake))
 
 
-def held_ticket(intake: Intake, number: str, language: str, now: datetime) -> Ticket:
+def held_ticket(intake: Consultation, number: str, language: str, now: datetime) -> Ticket:
     """The ticket a held call or visit (SPEC 3, 9) would open, never saved: what mail about it
     is numbered, addressed (its sender, `taken_by`) and titled by while it waits."""
     form = intake.form
@@ -132,7 +132,7 @@ def held_ticket(intake: Intake, number: str, language: str, now: datetime) -> Ti
                   queue_number=form.queue or None, rating=form.rating)
 
 
-def remind_held(intake: Intake, number: str) -> Send:
+def remind_held(intake: Consultation, number: str) -> Send:
     """SPEC 3, 6 (issue 45): a held call or visit not answered within `HELD_FORM_REMINDER`
     is asked about again, once, at the staff address that sent it: the same request as the
     first (`intake_confirm`, so that its `#buka` opens the form as an answer to the first
@@ -142,7 +142,7 @@ def remind_held(intake: Intake, number: str) -> Send:
                 context={**intake_context(intake), "reminder": True})
 
 
-def _cancel_intake(s: Step) -> None:
+def _cancel_intake(s: Draft) -> None:
     """SPEC 3, 9 (issue 44): the staff address a held form's confirmation request went to
     answered anything but `#buka`: the form is cancelled for good (its reserved number stays
     used, nothing else is freed), nobody outside hears of it, and the coordinators are told,
@@ -163,7 +163,7 @@ def _cancel_intake(s: Step) -> None:
            context={**context, "to_sender": True}, title=title)
 
 
-def _refuse_intake(s: Step) -> None:
+def _refuse_intake(s: Draft) -> None:
     """SPEC 3, 9: a call or visit written down from an address that is not the unit's staff
     opens nothing: no ticket for the caller it names (a forger's way to have the unit mail a
     victim), nor one for its sender, whose From may be forged too (no reply: no backscatter).

@@ -342,17 +342,10 @@ AUTO_GENERATED = "auto-generated"
 
 # Message-IDs mailbot makes up to key a message it could not key by its own: a mail
 # without one gets a synthetic id in this domain; a different mail under an id already
-# handled gets the id with this mark and a digest after it. No mail client knows them.
+# handled gets the id with this mark and a digest after it. No mail client knows them:
+# mailbot's mail never cites them (`threads.citable_id`).
 SYNTHETIC_ID_DOMAIN = "mailbot.invalid"
 REUSED_ID_MARK = ".reused-"
-
-
-def citable_id(message_id: str) -> str | None:
-    """The Message-ID a mail client can thread by: the one the mail carried (a reused id
-    without mailbot's mark), none for a mail that carried none."""
-    if message_id.endswith("@" + SYNTHETIC_ID_DOMAIN):
-        return None
-    return message_id.split(REUSED_ID_MARK, 1)[0]
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,20 @@
-"""The unit's own lines in LKPP's text, left out where that text goes to a requester. Pure.
+"""What of the unit's own stays out of what a requester reads: its lines in LKPP's text, its
+people's addresses. Pure.
 
 A desk answers under our escalation, quoted in a style quote stripping does not know, or
 repeats it unquoted; either way our internal notes and the mails we sent LKPP come back in
-its text. `plan` leaves them out of what a requester reads; `classify` reads LKPP's answer
-without them. (Moved here from `plan`, which grew past a screenful of concerns, issue 59.)
+its text. `mail_context` leaves them out of what a requester reads; `classify` reads LKPP's
+answer without them. Staff, coordinator and head addresses never reach a requester either,
+written out or spelled against harvesting (`redact`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from itertools import pairwise
+
+from mailbot.core.settings import MailboxConfig
 
 
 def without_internal(text: str, notes: tuple[str, ...], sent: tuple[str, ...] = ()) -> str:
@@ -112,3 +117,28 @@ def _lines_and_pairs(texts: tuple[str, ...]) -> tuple[set[str], set[tuple[str, s
 
 def _plain(line: str) -> str:
     return " ".join(line.lstrip("> \t|").split()).lower()  # "|": the fence our mail put on others' words
+
+
+def redact(text: str, box: MailboxConfig) -> str:
+    """Requesters never see staff, coordinator or head addresses (SPEC sections 1, 2), nor
+    those addresses spelled out against harvesting ("andi[at]batam.go.id")."""
+    addresses = tuple(a for a in (*box.staff, *box.coordinators, *box.heads, box.staff_notify or "") if a)
+    return _internal_addresses(addresses).sub(box.address, text) if addresses else text
+
+
+# How signatures spell "@" and "." against address harvesting: "[at]", "(at)", "{at}",
+# " at ", "[dot]", "(titik)", " dot ", with or without spaces around.
+_SPELLED_AT = r"(?:\s*@\s*|\s*[\[({]\s*(?:at|et)\s*[\])}]\s*|\s+at\s+)"
+_SPELLED_DOT = r"(?:\s*\.\s*|\s*[\[({]\s*(?:dot|titik)\s*[\])}]\s*|\s+(?:dot|titik)\s+)"
+
+
+@functools.lru_cache(maxsize=64)
+def _internal_addresses(addresses: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for the unit's internal addresses as written or spelled out."""
+    spelled = []
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        spelled.append(re.escape(local) + _SPELLED_AT + _SPELLED_DOT.join(re.escape(p) for p in domain.split(".")))
+    # whole addresses only: "wakil.kepala@x" or "kepala@x.id.co" is someone else's address
+    return re.compile(r"(?<![\w.%+-])(?:" + "|".join(sorted(spelled, key=len, reverse=True))
+                      + r")(?![\w-]|\.\w)", re.IGNORECASE)

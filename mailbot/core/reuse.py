@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from mailbot.core.decision import Draft, Effect
 from mailbot.core.greetings import only_greets
 from mailbot.core.identity import unsigned
 from mailbot.core.model import AUTO_REPLIED, Audience
-from mailbot.core.step import Effect, Step
 
 PREVIEW = "answer_preview"  # the mail that shows staff a reused answer before it goes
 
@@ -48,7 +48,7 @@ def previewed(preview: str, reused_text: str) -> bool:
     return bool(reused_text) and reused_text.strip() in preview
 
 
-def _preview_answer(s: Step) -> None:
+def _preview_answer(s: Draft) -> None:
     """Issue 59: `#jawab-seperti NUMBER` mails its sender what the requester would receive, and
     which of its lines tell what was done for the solved case's own requester; nothing goes to
     the requester until the same command answers this preview (`classify._answer_like`)."""

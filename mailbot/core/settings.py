@@ -215,7 +215,7 @@ class ReportsConfig:
 class SimilarConfig:
     """What a solved case's solution may carry to another requester (`#jawab-seperti`,
     issue 44): links to these domains and their subdomains (None: the unit's mailbox
-    domains, LKPP's and `escalation`'s, `core/reusable.link_domains`), and the unit's own
+    domains, LKPP's and `escalation`'s, `core/personal_data.link_domains`), and the unit's own
     phone numbers and street addresses, which name no requester."""
 
     allowed_link_domains: tuple[str, ...] | None = None

@@ -1,5 +1,5 @@
 """The unit's memory: the terms of a case, and which solved cases are like a new one
-(whether a solved case's solution may go to another requester is `core/reusable`'s). Pure.
+(whether a solved case's solution may go to another requester is `core/personal_data`'s). Pure.
 
 Seed 000/003 step 6 has staff give "penjelasan/solusi"; an LPSE helpdesk gives the same
 ones again and again (a locked account, the SPAMKODOK version, a re-tender's schedule).
@@ -48,7 +48,7 @@ MAX_SHOWN = 3
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # What Indonesian writes onto the end of a word, in the order it stacks ("sandinyapun"): the
 # possessives and the particles. Sastrawi takes them off a root it knows; a phrase
-# (`Words.phrases`) and a borrowed word (`rules/similar_words`) carry them too:
+# (`Vocabulary.phrases`) and a borrowed word (`rules/similar_words`) carry them too:
 # "kata kuncinya", "tender ulangnya", "passwordmu", "loginlah".
 POSSESSIVES = ("nya", "ku", "mu")
 PARTICLES = ("lah", "kah", "tah", "pun")
@@ -108,7 +108,7 @@ class Unfit:
 
 
 @dataclass(frozen=True)
-class Words:
+class Vocabulary:
     """How text becomes terms (`rules/similar.yaml`), and what of a solution may not be
     reused (`private`)."""
 

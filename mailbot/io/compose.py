@@ -23,7 +23,8 @@ from mailbot.core.counterpart import without_references
 from mailbot.core.files import for_requester
 from mailbot.core.matching import tag
 from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
-from mailbot.core.plan import MailPlan, Planned, Setup
+from mailbot.core.plan import MailPlan, Planned
+from mailbot.core.plan_inputs import Setup
 from mailbot.core.settings import MailboxConfig
 from mailbot.core.similar import first_lines
 from mailbot.core.tokens import (

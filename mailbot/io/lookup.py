@@ -2,7 +2,7 @@
 
 `known` runs before classification: the ticket its tag names, the tickets of the
 Message-IDs it cites (mailbot's signed ones with the roles they went to), LKPP's own
-ticket number, tickets named in its text. `history` runs after the decision: the
+ticket number, tickets named in its text. `past` runs after the decision: the
 thread to reply in, the requester's texts for an escalation, LKPP's latest message,
 the counts the loop limits read, the running timers. Both return frozen values; the
 core never holds a store.
@@ -14,14 +14,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mailbot.core.autoreplies import DECIDED_BY_REPLY, REPEATED_DAYS
-from mailbot.core.classify import Known, mentioned_numbers, short_numbers
+from mailbot.core.classify import Known
 from mailbot.core.commands import RELAYS, parse_commands, spelled
 from mailbot.core.counterpart import Reference, references_in
+from mailbot.core.facts import COPY_LABEL
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
-from mailbot.core.intake import Intake, held_intake
+from mailbot.core.intake_form import Consultation, held_intake
 from mailbot.core.lifecycle import (
-    COPY_LABEL,
     UNSHOWN_KINDS,
     Decision,
     lkpp_answers,
@@ -32,10 +32,13 @@ from mailbot.core.limits import DAY, HOUR
 from mailbot.core.loops import CAUSED_WITHIN, domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.model import Audience, InboundMessage, Refusal, Role, State, Ticket
+from mailbot.core.named_tickets import mentioned_numbers, short_numbers
 from mailbot.core.own_signature import Writer
-from mailbot.core.plan import History, internal
+from mailbot.core.personal_data import link_domains, unfit
+from mailbot.core.plan_inputs import Past, Running, SentBefore, Texts
+from mailbot.core.recipients import internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
-from mailbot.core.reusable import Requester, link_domains, unfit
+from mailbot.core.requester_data import Requester
 from mailbot.core.reuse import PREVIEW, done_lines, previewed, reused
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.similar import PastCase
@@ -240,7 +243,7 @@ def _preview_of(store: Store, box: MailboxConfig, citations: list[Citation],
     return None, None
 
 
-def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Intake | None:
+def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Consultation | None:
     """The held call or visit (SPEC 3, 9) whose confirmation request a staff reply cites."""
     for cited in citations:
         if cited.kind == "intake_confirm" and cited.ticket is not None:
@@ -351,19 +354,26 @@ def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tupl
     return store.sent_any(box.name, message_ids)
 
 
-def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
-            role: Role | None, now: datetime, *, vouched: frozenset[str] = frozenset(),
-            arrived: datetime | None = None) -> History:
-    """What the plans of one decision need: thread, texts, counts, timers. `vouched`: the
+def past(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
+         role: Role | None, now: datetime, *, vouched: frozenset[str] = frozenset(),
+         arrived: datetime | None = None) -> Past:
+    """What the plans of one decision read: thread, texts, counts, timers. `vouched`: the
     `unverified` alerts the message answers, so the LKPP mail each showed, which failed
     authentication, counts (`lifecycle.lkpp_answers`); `arrived`: when the message reached
     the mailbox (its INTERNALDATE), the hour its ack is counted in."""
     ticket = decision.ticket
-    found = _ticket_history(store, ticket, now, vouched) if ticket is not None and ticket.id is not None \
-        else History()
+    found = _ticket_past(store, ticket, now, vouched) if ticket is not None and ticket.id is not None else Past()
     if msg is not None and role is not None:
         found = replace(found, thread=(*found.thread, (str(role), msg.message_id)))
-    found = _lkpp_texts(store, decision, role, found)
+    found = replace(found, texts=_lkpp_texts(store, decision, role, found.texts))
+    return replace(found, sent=_sent_before(store, box, cfg, decision, msg, now, arrived, found.sent))
+
+
+def _sent_before(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
+                 now: datetime, arrived: datetime | None, found: SentBefore) -> SentBefore:
+    """What the loop limits count (SPEC 5): the mail to the outside addresses the decision's
+    mail may go to, the causes alerted; for an ack, the ack budget's too (issue 44)."""
+    ticket = decision.ticket
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
     sent_to = {a: store.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
     alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
@@ -378,7 +388,7 @@ def history(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, m
                    domain_slots=domain_slots, looping=_looping(store, box, cfg, msg, now), arrived=came)
 
 
-def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: History) -> History:
+def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: Texts) -> Texts:
     """Where LKPP's text goes to the requester: never our notes, nor our own mail to LKPP
     that its desk repeats, so the texts to leave out are looked up."""
     ticket = decision.ticket
@@ -443,7 +453,7 @@ def _quoted_numbers(msg: InboundMessage) -> list[str]:
     return list(dict.fromkeys((*mentioned_numbers(marked), *(n for n in mentioned_numbers(msg.text) if n not in new))))
 
 
-def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> History:
+def _ticket_past(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> Past:
     assert ticket.id is not None
     thread = store.thread_of(ticket.id)
     # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once
@@ -452,16 +462,16 @@ def _ticket_history(store: Store, ticket: Ticket, now: datetime, vouched: frozen
     running = [t.timer for t in store.active_timers(ticket.id)]
     # a call or visit: the problem is what staff wrote down on the form (SPEC 3), then the caller's mail
     written = (store.intake_problem(ticket.id),) if ticket.channel != "email" else ()
-    return History(
+    return Past(
         thread=tuple((m.role, m.message_id) for m in thread),
-        requester_texts=(*(t for t in written if t), *(m.body for m in mine)),
-        requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
-        latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
-        slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR)),
-        active_timers=frozenset(t.kind for t in running),
-        running={t.kind: t for t in running},
-        told=store.told_timers(ticket.id),
-        unshown=tuple(store.unshown(ticket.id, UNSHOWN_KINDS)),
+        texts=Texts(
+            requester_texts=(*(t for t in written if t), *(m.body for m in mine)),
+            requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
+            latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
+            unshown=tuple(store.unshown(ticket.id, UNSHOWN_KINDS)),
+        ),
+        sent=SentBefore(slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR))),
+        running=Running({t.kind: t for t in running}, store.told_timers(ticket.id)),
     )
 
 

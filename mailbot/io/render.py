@@ -39,7 +39,7 @@ from mailbot.core.applicable import offered_now
 from mailbot.core.commands import NAMES
 from mailbot.core.controls import visible
 from mailbot.core.model import Attachment, InlineImage
-from mailbot.core.plan import deliverable
+from mailbot.core.recipients import deliverable
 from mailbot.io.words import Words, languages, words
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.core.model import State, Ticket
-from mailbot.core.similar import SolvedCase, Suggestion, Words, idf, suggest
+from mailbot.core.similar import SolvedCase, Suggestion, Vocabulary, idf, suggest
 from mailbot.io.store import Store, moment, ts
 
 CANDIDATES = 30  # the best-scored candidates that `core/similar.likeness` scores
@@ -40,7 +40,7 @@ def box_token(mailbox: str) -> str:
     return "m" + hashlib.sha256(mailbox.encode("utf-8")).hexdigest()[:12]
 
 
-def sync(store: Store, words: Words, limit: int = 500) -> int:
+def sync(store: Store, words: Vocabulary, limit: int = 500) -> int:
     """Index the tickets changed since they were last indexed; how many were (none on a
     read-only store: `tickets`, `report` read the index as the daemon left it)."""
     done = 0
@@ -60,7 +60,7 @@ def sync(store: Store, words: Words, limit: int = 500) -> int:
         done += len(pending)
 
 
-def remember(store: Store, words: Words, ticket: Ticket) -> None:
+def remember(store: Store, words: Vocabulary, ticket: Ticket) -> None:
     """Index a resolved or closed ticket (with its solution), forget any other."""
     if ticket.id is None:
         return
@@ -76,7 +76,7 @@ def remember(store: Store, words: Words, ticket: Ticket) -> None:
                                  problem, answer["body"]))
 
 
-def row_of(words: Words, ticket_id: int, mailbox: str, number: str, subject: str, solved: datetime,
+def row_of(words: Vocabulary, ticket_id: int, mailbox: str, number: str, subject: str, solved: datetime,
            problem: Sequence[str], solution: str) -> dict[str, Any]:
     """The index row of one solved case."""
     return {"ticket_id": ticket_id, "mailbox": mailbox, "box": box_token(mailbox), "number": number,
@@ -85,7 +85,7 @@ def row_of(words: Words, ticket_id: int, mailbox: str, number: str, subject: str
             "solution_terms": " ".join(words.terms(solution)), "solution": solution}
 
 
-def ensure_index(store: Store, words: Words) -> int:
+def ensure_index(store: Store, words: Vocabulary) -> int:
     """Index every solved ticket again if the index was built with other words (or never),
     and whatever is pending: returns how many tickets were indexed."""
     signature = _signature(words)
@@ -98,14 +98,14 @@ def ensure_index(store: Store, words: Words) -> int:
         return sync(store, words)
 
 
-def _signature(words: Words) -> str:
+def _signature(words: Vocabulary) -> str:
     text = repr((sorted(words.stopwords), sorted(words.spellings.items()), sorted(words.phrases.items()),
                  words.stem("pendaftaran"), words.stem("dikecilin"),  # Sastrawi's affixes, and the chat's
                  words.terms("nyari tombol2nya passwordmu kata sandinya")))  # the chat's nasals, clitics
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def similar(store: Store, words: Words, mailbox: str, text: str, *, exclude: int | None = None,
+def similar(store: Store, words: Vocabulary, mailbox: str, text: str, *, exclude: int | None = None,
             threshold: float | None = None, limit: int = 3) -> tuple[Suggestion, ...]:
     """The solved cases of `mailbox` most alike to a problem told in `text` (subject and
     the requester's words), up to `limit`, none under the threshold."""

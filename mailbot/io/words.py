@@ -33,8 +33,8 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
-from mailbot.core.deadlines import waits_in_working_time
 from mailbot.core.model import Refusal, TimerKind
+from mailbot.core.overdue import waits_in_working_time
 from mailbot.errors import ConfigError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

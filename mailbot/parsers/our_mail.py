@@ -18,8 +18,8 @@ from mailbot.parsers.header_blocks import (
     key,
     value,
 )
-from mailbot.parsers.history import FORWARD_LINE, FORWARD_MARKER, is_dashed_marker
 from mailbot.parsers.quote_words import HEADER_LINES, is_quoted, split_lines
+from mailbot.parsers.quoted_history import FORWARD_LINE, FORWARD_MARKER, is_dashed_marker
 from mailbot.parsers.reply_headers import opens_reply_header
 
 _MAX_QUOTE_DEPTH = 8  # `>` levels read for our own mail inside a forward

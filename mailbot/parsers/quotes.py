@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 
 from mailbot.parsers.header_blocks import header_block_start, quoted_parties
-from mailbot.parsers.history import FORWARD_LINE, REPLY_MARKER, marker_opens_history
 from mailbot.parsers.our_mail import without_our_mail
 from mailbot.parsers.quote_words import HEADER_LINES, is_quoted, split_lines
+from mailbot.parsers.quoted_history import FORWARD_LINE, REPLY_MARKER, marker_opens_history
 from mailbot.parsers.reply_blocks import new_text
 from mailbot.parsers.reply_headers import ends_with_reply_header, opens_reply_header
 from mailbot.parsers.signatures import (

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mailbot.parsers.history import history_at, is_reply_marker, marker_follows
 from mailbot.parsers.quote_words import is_quoted, split_lines
+from mailbot.parsers.quoted_history import history_at, is_reply_marker, marker_follows
 from mailbot.parsers.signatures import (
     SEPARATOR_ONLY,
     last_content_index,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
-class Words:
+class BounceWords:
     """`rules/bounces.yaml`, compiled: each list one alternation."""
 
     daemon: re.Pattern[str]
@@ -41,12 +41,12 @@ def _per_language(table: Mapping[str, list[str]]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def words() -> Words:
+def words() -> BounceWords:
     """Read once, when the first message is parsed (the core imports the parsers, not YAML)."""
     import yaml  # a parser's data, loaded lazily: importing the core loads no I/O library
 
     data = yaml.safe_load((Path(__file__).resolve().parents[1] / "rules" / "bounces.yaml").read_text("utf-8"))
-    return Words(_alternation(data["daemon_senders"]), _alternation(_per_language(data["failure"])),
+    return BounceWords(_alternation(data["daemon_senders"]), _alternation(_per_language(data["failure"])),
                  _alternation(_per_language(data["delay"])), _alternation(_per_language(data["moderation"])),
                  _alternation(_per_language(data["reader_mail"])), _alternation(data["transcript"]),
                  _alternation(data["person"]["own"]), _alternation(_per_language(data["person"])))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from mailbot.parsers.history import history_at
 from mailbot.parsers.quote_words import alternation, is_quoted
+from mailbot.parsers.quoted_history import history_at
 
 _SIGNATURE = frozenset({"--", "__"})
 SEPARATOR_ONLY = re.compile(r"^[\s\-_=*~]*$")

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from mailbot.core.worktime import WorkCalendar
 from mailbot.reports.values import Month
 
-DIGEST_HOUR = time(8)  # the hour of the daily digest (deadlines.digest_due)
+DIGEST_HOUR = time(8)  # the hour of the daily digest (overdue.digest_due)
 
 
 def first_working_day(month: Month, cal: WorkCalendar) -> date:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mailbot.core.directions import ANSWERED_KINDS, ASKED
-from mailbot.core.intake import title_of
+from mailbot.core.intake_form import title_of
 from mailbot.core.model import no_mailbox
 from mailbot.io.store import Store, ts
 from mailbot.reports.values import HELD, Entry, Mail, TicketRecord

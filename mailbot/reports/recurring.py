@@ -7,7 +7,7 @@ what people came with, and an open ticket is as much a question asked as a solve
 (the unit's memory indexes solved ones only, to reuse their answers). A ticket is told by
 its subject and the requester's words up to the first answer (the recap's Isi Pesan, a
 call's Permasalahan), made into terms by the unit's memory (`rules/similar.yaml`,
-`core/similar.Words`); `core/grouping` groups them. A group's label is its sample
+`core/similar.Vocabulary`); `core/grouping` groups them. A group's label is its sample
 ticket's subject: a requester's words, so it is cut to one line, and the templates
 escape it (HTML autoescape; the section is in no spreadsheet).
 """
@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 
 from mailbot.core.grouping import groups
-from mailbot.core.similar import Words
+from mailbot.core.similar import Vocabulary
 from mailbot.reports.rekap import problem
 from mailbot.reports.values import RecurringTopic, TicketRecord
 
@@ -27,7 +27,7 @@ SUBJECT_WIDTH = 120  # characters of a sample's subject shown
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
-def topics(records: Sequence[TicketRecord], words: Words, limit: int = SHOWN) -> tuple[RecurringTopic, ...]:
+def topics(records: Sequence[TicketRecord], words: Vocabulary, limit: int = SHOWN) -> tuple[RecurringTopic, ...]:
     """The `limit` largest groups of two or more alike tickets among `records` (which carry
     texts), largest first."""
     terms = [told(words, r.subject, problem(r)) for r in records]
@@ -40,7 +40,7 @@ def topics(records: Sequence[TicketRecord], words: Words, limit: int = SHOWN) ->
                  for g in groups(terms)[:limit])
 
 
-def told(words: Words, subject: str, problem: str) -> list[str]:
+def told(words: Vocabulary, subject: str, problem: str) -> list[str]:
     """A ticket's terms for grouping: its subject's twice (a requester names the problem
     there, "Lupa kata sandi", "SPAMKODOK error java"), then its problem's, repeats kept (a
     requester writes the problem's word again where their story's words come once). With

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.intake import FIELDS as INTAKE_FIELDS
-from mailbot.core.intake import IntakeWords
+from mailbot.core.intake_form import FIELDS as INTAKE_FIELDS
+from mailbot.core.intake_form import IntakeWords
 from mailbot.errors import ConfigError
 from mailbot.rules.yaml_files import DEFAULTS_DIR, check_replace, read_yaml
 

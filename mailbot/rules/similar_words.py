@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.similar import PARTICLES, POSSESSIVES, Private, Stemmer, Words
+from mailbot.core.similar import PARTICLES, POSSESSIVES, Private, Stemmer, Vocabulary
 from mailbot.errors import ConfigError
 
 _SHIPPED = Path(__file__).resolve().parent / "similar.yaml"
@@ -79,7 +79,7 @@ def colloquial(known_words: frozenset[str]) -> Stemmer:
 @functools.lru_cache(maxsize=8)
 def known_word(known_words: frozenset[str]) -> Callable[[str], bool]:
     """Whether a word is one of the language: a root in Sastrawi's dictionary or a word of
-    `similar.yaml` (`core/reusable.names_requester` tells a user id from a word by it)."""
+    `similar.yaml` (`core/requester_data.names_requester` tells a user id from a word by it)."""
     dictionary = _dictionary()
 
     def known(word: str) -> bool:
@@ -156,7 +156,7 @@ def _known(spellings: dict[str, str], phrases: dict[str, str], stopwords: Iterab
     return frozenset(w for w in (*spellings, *spellings.values(), *phrases.values(), *stopwords) if w.isalpha())
 
 
-def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
+def load_words(operator: Path | None, read: Any, stem: bool = True) -> Vocabulary:
     """The shipped `similar.yaml`, with an operator's lists added (or alone with `replace: true`).
     `read(path, source)` is the rules loader's YAML reader (its errors name the file)."""
     tables = _tables(operator, read)
@@ -171,9 +171,9 @@ def load_words(operator: Path | None, read: Any, stem: bool = True) -> Words:
                             for w in _one_term(group, term, lists.spellings, lists.phrases))
     stopwords = frozenset(lists.stopwords)
     if not stem:
-        return Words(stopwords, lists.spellings, lists.phrases, private=private, memory_only=memory_only)
+        return Vocabulary(stopwords, lists.spellings, lists.phrases, private=private, memory_only=memory_only)
     known = _known(lists.spellings, lists.phrases, lists.stopwords)
-    return Words(stopwords, lists.spellings, lists.phrases, colloquial(known), known_word(known), private,
+    return Vocabulary(stopwords, lists.spellings, lists.phrases, colloquial(known), known_word(known), private,
                  memory_only)
 
 

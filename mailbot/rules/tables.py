@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
-from mailbot.core.intake import IntakeWords
-from mailbot.core.similar import Words
+from mailbot.core.intake_form import IntakeWords
+from mailbot.core.similar import Vocabulary
 from mailbot.rules.bayes import Bayes
 from mailbot.rules.needles import in_none, search
 from mailbot.rules.text import flatten, sentences, split_sentences
@@ -154,7 +154,7 @@ class Rules:
     intake: IntakeWords = field(default_factory=lambda: IntakeWords((), ()))  # `rules/intake.yaml`
     lkpp_notices: tuple[Rule, ...] = ()  # a ticket system's status notices (lkpp.yaml `notices`)
     lkpp_claims: tuple[Rule, ...] = ()  # a resolution claimed anywhere in a desk's mail (lkpp.yaml `claims`)
-    similar: Words = field(default_factory=Words)  # the unit's memory: how a case becomes terms
+    similar: Vocabulary = field(default_factory=Vocabulary)  # the unit's memory: how a case becomes terms
 
     def classify_lkpp(self, subject: str, text: str) -> Verdict | None:
         """need_info | resolved | returned | status for a reply of Helpdesk LKPP, or None.

@@ -17,7 +17,7 @@ from mailbot.io.terminal import as_json, say
 from mailbot.subcommands.exit_codes import EX_NOT_FOUND, EX_OK, EX_USAGE
 
 if TYPE_CHECKING:
-    from mailbot.core.intake import HeldForm
+    from mailbot.core.intake_form import HeldForm
     from mailbot.core.model import Ticket
     from mailbot.core.settings import Config, MailboxConfig
     from mailbot.io.store import Store
@@ -38,7 +38,7 @@ def cmd_tickets(cfg: Config, args: argparse.Namespace) -> int:
         return EX_OK
     if args.overdue:
         return _overdue(cfg, args)
-    from mailbot.core.search import fts_query
+    from mailbot.core.search_query import fts_query
 
     search = fts_query(args.search) if args.search is not None else None
     if args.search is not None and search is None:

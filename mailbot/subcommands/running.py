@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
-    from mailbot.io.memory import return_freed_memory
+    from mailbot.io.freed_memory import return_freed_memory
     from mailbot.service import opened_app, serve
 
     return_freed_memory()

@@ -2,9 +2,9 @@
 digest groups them, one ticket's story, and the requests for direction still waiting.
 
 Read through what the digest, `mailbot tickets` and `mailbot ticket` read already: the
-overdue tickets with why (`timekeeper.overdue_of`, `core.deadlines.digest_context`, worded
+overdue tickets with why (`timekeeper.overdue_of`, `core.overdue.digest_context`, worded
 by `timekeeper.worded_digest`), the list with `tickets`' filters (`Store.find_tickets`, the
-search through `core.search.fts_query`), a ticket as `ticket --json` has it
+search through `core.search_query.fts_query`), a ticket as `ticket --json` has it
 (`views.ticket_json`). Each function returns the context of one page; nothing is written.
 """
 
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from mailbot.core.deadlines import digest_context
-from mailbot.core.intake import CHANNELS
+from mailbot.core.intake_form import CHANNELS
 from mailbot.core.model import State, Ticket
-from mailbot.core.search import fts_query
+from mailbot.core.overdue import digest_context
+from mailbot.core.search_query import fts_query
 from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import escalation_code
 from mailbot.core.worktime import WorkCalendar

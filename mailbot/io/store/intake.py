@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from mailbot.core.intake import HeldForm, held_intake
+from mailbot.core.intake_form import HeldForm, held_intake
 from mailbot.io.store.database import Database
 from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.times import moment

@@ -59,7 +59,7 @@ class Search:
                      unclosed: bool = False) -> list[Ticket]:
         """Tickets newest first, at most `limit`: of a mailbox, in a state or category, whose
         requester's address or name holds `requester`, opened in [since, until), matching the
-        FTS5 query `search` (see `core.search.fts_query`) over subject, requester and text.
+        FTS5 query `search` (see `core.search_query.fts_query`) over subject, requester and text.
         A search walks the full-text index from the newest ticket down and stops at `limit`.
         `channel`: how it came in (email, telepon, datang; tickets from before calls were
         written down have none: e-mail). `unclosed`: every state but closed (the window's list)."""
@@ -106,7 +106,7 @@ class Search:
 
 
 def _patterns(query: str) -> list[str]:
-    """The LIKE pattern of each phrase of an FTS5 query as `core.search.fts_query` writes it
+    """The LIKE pattern of each phrase of an FTS5 query as `core.search_query.fts_query` writes it
     (`"word word"` or `"word word"*`), in the folded words `ticket_search` keeps."""
     from mailbot.io.pg_schema import fold
 

@@ -1,5 +1,5 @@
-"""The decision of one message (or timer), and the step that builds it up as the lifecycle
-table's effects run (`lifecycle.EFFECTS`). Pure.
+"""The decision of one message (or timer), and the draft that builds it up as the lifecycle
+table's effects run (`effects.EFFECTS`). Pure.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ class Decision:
     passed_on: tuple[tuple[str, Send], ...] = ()  # (ticket number, mail) for other tickets it names (issue 59)
 
 
-class Step:
-    """The decision as its effects build it up."""
+class Draft:
+    """The decision as its effects build it up: each effect of a table row is handed the draft,
+    changes its ticket, records history and asks for mail (`Send`); `lifecycle.decide` makes
+    the frozen `Decision` of what they left."""
 
     def __init__(self, facts: Facts, trust: Trust, policy: Policy, now: datetime, event: Event,
                  ticket: Ticket | None) -> None:
@@ -70,4 +72,4 @@ class Step:
         self.ticket = replace(self.ticket, **fields)  # type: ignore[arg-type]
 
 
-Effect = Callable[[Step], None]
+Effect = Callable[[Draft], None]

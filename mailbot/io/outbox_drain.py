@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.model import AUTO_GENERATED, Audience, InboundMessage, OutboxRow, Send, Ticket
-from mailbot.core.plan import Setup
+from mailbot.core.plan_inputs import Setup
 from mailbot.core.retry import next_try
 from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.errors import StorageError
@@ -99,7 +99,7 @@ def sending_lock(boxes: Sequence[MailboxConfig]) -> str:
     return "send:" + ",".join(sorted(b.name for b in boxes))
 
 
-class Outbox:
+class OutboxDrain:
     """Sends what is due for the mailboxes of one configuration: all of them, or those
     named in `mailboxes` (the sender process runs one outbox per SMTP server)."""
 

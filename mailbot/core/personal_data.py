@@ -1,246 +1,25 @@
-"""Whether a solved case's solution may go to another requester (`#jawab-seperti`,
-issues 36 and 44). Pure.
+"""Whether a text holds what identifies or unlocks someone (issue 44): personal data. Pure.
 
-A solution in the unit's memory was written for one requester: it may name them (their
-name, address, phone, company, street: `names_requester`) or hold what identifies or
-unlocks someone (a password, a one-time code, a user ID, an NPWP, NIK or NIB, an account
-number, a link outside the unit's domains: `unfit`). Both are ordered tables of small
-checks (`_NAMING`, `_HOLDS`), each returning what it found or None, and both err towards
-refusing: staff can always write the answer themselves. The label words are
-`rules/similar.yaml`'s `private` (`core/similar.Private`), every language together.
+Read where a solved case's solution would go to another requester (`#jawab-seperti`,
+issues 36 and 44): a password, a one-time code, a user ID, an NPWP, NIK or NIB, an
+account or phone number, an e-mail address, a link outside the unit's domains, a
+company or a street, and whatever names the old requester (`requester_data`). `unfit`
+reads the text a line at a time through an ordered table of small checks (`_HOLDS`),
+each returning what it found or None, and errs towards refusing: staff can always write
+the answer themselves. The label words are `rules/similar.yaml`'s `private`
+(`core/similar.Private`), every language together.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from mailbot.core.links import link_spans
-from mailbot.core.similar import Private, Unfit, Words
-
-_LEGAL_FORM = r"(?:pt|cv|ud|fa|firma|koperasi|kop|perum|persero|tbk)"
-_LEGAL_FORMS = re.compile(rf"^(?:{_LEGAL_FORM}\b\.?[\s,]*)+|(?:[\s,(]+{_LEGAL_FORM}\b\.?\)?)+$")
-_LETTER_BEFORE, _LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
-# A form of address before a capitalised name: "Pak Budi", "Ibu Sari Dewi", "Sdr. Andi", "Mr. Smith".
-_TITLES = ("bapak", "bpk", "pak", "ibu", "bu", "sdr", "sdri", "saudara", "saudari", "mas", "mbak", "mba", "kak",
-           "mr", "mrs", "ms", "miss")
-_TITLED = re.compile(r"(?<![^\W\d_])(?:" + "|".join(f"[{t[0].upper()}{t[0]}]{t[1:]}" for t in _TITLES)
-                     + r")\.?[ \t]+([A-Z][^\W\d_]{2,}(?:[ \t]+[A-Z][^\W\d_]{2,})*)")
-# What follows a form of address and is an office, not a person: "Bapak Kepala Dinas", "Ibu Ketua Pokja".
-_OFFICES = frozenset({
-    "kepala", "ketua", "anggota", "direktur", "pimpinan", "pejabat", "sekretaris", "bendahara", "kasubag", "kabag",
-    "kabid", "kasi", "camat", "lurah", "bupati", "walikota", "gubernur", "menteri", "admin", "administrator",
-    "operator", "verifikator", "petugas", "staf", "staff", "pokja", "panitia", "ppk", "helpdesk", "pengguna",
-    "penyedia", "agency", "user", "customer", "manager", "manajer", "pemilik", "owner", "kota", "ibu", "bapak"})
-# Words an address's user part often is without naming anyone: "info@", "admin@", "pengadaan@".
-_GENERIC_USERS = frozenset({
-    "info", "admin", "administrator", "office", "contact", "kontak", "sales", "support", "marketing", "mail",
-    "email", "helpdesk", "tender", "lelang", "procurement", "purchasing", "pokja", "lpse", "ukpbj", "ppk",
-    "sekretariat", "kantor", "bagian", "keuangan", "umum", "finance", "noreply"})
-# Mail domains shared by many people or by a whole government: no one is named by them.
-_SHARED_DOMAINS = re.compile(
-    r"(?:^|\.)(?:gmail\.com|googlemail\.com|yahoo\.com|yahoo\.co\.id|ymail\.com|rocketmail\.com|hotmail\.com|"
-    r"outlook\.com|outlook\.co\.id|live\.com|msn\.com|icloud\.com|me\.com|aol\.com|protonmail\.com|proton\.me|"
-    r"mail\.com|gmx\.com|zoho\.com|yandex\.com)$|\.(?:go|ac|sch|mil|desa)\.id$|\.gov(?:\.\w+)?$")
-# Old Indonesian spelling, still in many names: "Djoko Soesilo" is "Joko Susilo".
-_OLD_SPELLINGS = (("dj", "j"), ("tj", "c"), ("oe", "u"), ("sj", "sy"), ("nj", "ny"), ("ch", "kh"))
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def _folded(text: str) -> str:
-    """Text as a reader compares names: case, width ("Ｂｕｄｉ"), accents ("José") and
-    invisible characters (a zero-width space, a soft hyphen) set aside, so that a solution
-    cannot name its requester past the check by writing them another way than recorded."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
-    return unicodedata.normalize("NFC", kept)
-
-
-def _modern(text: str) -> str:
-    for old, new in _OLD_SPELLINGS:
-        text = text.replace(old, new)
-    return text
-
-
-@dataclass(frozen=True)
-class Requester:
-    """A requester as their solved ticket recorded them (issue 36: what of them a solution
-    may not carry to another requester). `addresses` are every address they wrote from or
-    copied on that ticket; `public` the addresses and domains the unit itself gives out
-    (its mailbox, its staff, LKPP), which name no requester; `staff` the staff's names."""
-
-    name: str = ""
-    addresses: tuple[str, ...] = ()
-    phone: str = ""
-    company: str = ""
-    postal: str = ""
-    public: frozenset[str] = frozenset()
-    staff: tuple[str, ...] = ()
-    # issue 44: the domains a reused solution may link to and write addresses of (subdomains
-    # too: `link_domains`), and the unit's own phones and street addresses, which name no one
-    domains: frozenset[str] = frozenset()
-    contacts: tuple[str, ...] = ()  # its phone numbers and street addresses (`similar.public_contacts`)
-
-
-# A check of `names_requester`: the solution as written and as folded (`_folded`), the
-# words, the requester; the words of the solution that name them, or None.
-_Check = Callable[[str, str, Words, Requester], str | None]
-
-
-def names_requester(solution: str, words: Words, requester: Requester) -> tuple[str, str]:
-    """What of a requester, as recorded on their ticket, a solution names, and the words
-    that name it: ("name", "Pak Budi"), or ("", "") for nothing: the first of `_NAMING`'s
-    checks that finds something. The check errs towards refusing: a solution that goes to
-    another requester must carry no one's data, and staff can always write it. Case,
-    width, accents and invisible characters do not count."""
-    text = _folded(solution)
-    for kind, check in _NAMING:
-        found = check(solution, text, words, requester)
-        if found is not None:
-            return kind, found
-    return "", ""
-
-
-def _public_addresses(requester: Requester) -> tuple[set[str], set[str]]:
-    """The addresses the unit gives out, folded, and their domains: they name no requester."""
-    public = {_folded(a) for a in requester.public}
-    return public, {a.rpartition("@")[2] for a in public}
-
-
-def _own_address(solution: str, text: str, words: Words, requester: Requester) -> str | None:
-    """One of the requester's addresses, whole, by its user part where that is no word
-    ("budi.santoso88", "budisantoso"; not "info" nor "pengadaan"), or by its own domain
-    where that is no shared one (cv-maju.co.id, not gmail.com or a government's)."""
-    public, public_domains = _public_addresses(requester)
-    for raw in requester.addresses:
-        found = _address_named(raw, text, words, public, public_domains)
-        if found is not None:
-            return found
-    return None
-
-
-def _address_named(raw: str, text: str, words: Words, public: set[str], public_domains: set[str]) -> str | None:
-    """What of one recorded address `text` holds: the address, its user part or its domain."""
-    address = _folded(raw.strip())
-    user, _, domain = address.rpartition("@")
-    if not user or address in public:
-        return None
-    if address in text:
-        return raw
-    if _user_id(user, words) and re.search(rf"(?<![\w.-]){re.escape(user)}(?![\w-])", text):
-        return user
-    if (domain not in public_domains and not _SHARED_DOMAINS.search(domain)
-            and re.search(rf"(?<![\w-]){re.escape(domain)}(?![\w-])", text)):
-        return domain
-    return None
-
-
-def _other_address(solution: str, text: str, words: Words, requester: Requester) -> str | None:
-    """Any address the unit does not give out, whoever's."""
-    public, public_domains = _public_addresses(requester)
-    for found in _ADDRESS.finditer(text):
-        other = found.group(0).rstrip(".")
-        if other not in public and other.rpartition("@")[2] not in public_domains:
-            return other
-    return None
-
-
-def _recorded_name(solution: str, text: str, words: Words, requester: Requester) -> str | None:
-    """Any word of the recorded name that is no stop word, office or title ("Bapak",
-    "S.T."), in old spelling or new ("Djoko" is "Joko")."""
-    modern = _modern(text)
-    recorded: list[str] = re.findall(r"[^\W\d_]{3,}", _folded(requester.name))
-    for word in recorded:
-        if word in words.stopwords or word in _OFFICES or word in _GENERIC_USERS:
-            continue  # a From of "Ketua Pokja" or "Admin Tender" is an office, not a name
-        if re.search(rf"{_LETTER_BEFORE}{re.escape(_modern(word))}{_LETTER_AFTER}", modern):
-            return word
-    return None
-
-
-def _titled_name(solution: str, text: str, words: Words, requester: Requester) -> str | None:
-    """A capitalised name after a form of address ("Pak Budi") that is no office and no
-    staff member's: the name a ticket did not record. Read as written, capitals and all."""
-    staff = {w for n in requester.staff for w in re.findall(r"[^\W\d_]+", _folded(n))}
-    for titled in _TITLED.finditer(unicodedata.normalize("NFKC", solution)):
-        first = _folded(titled.group(1).split()[0])
-        if first not in words.stopwords and first not in _OFFICES and first not in staff:
-            return str(titled.group(0))
-    return None
-
-
-def _recorded_phone(solution: str, text: str, words: Words, requester: Requester) -> str | None:
-    """A recorded phone by its digits without the country or trunk prefix, however grouped;
-    each number of a field that holds several ("0778-123456 / 0811 222 333")."""
-    digits = re.sub(r"[^0-9]", "", text)
-    for number in re.split(r"[/,;&]|\b(?:atau|or|dan|and)\b", requester.phone):
-        core = re.sub(r"^(?:62|0)", "", re.sub(r"\D", "", _folded(number)))
-        if len(core) >= 6 and core in digits:
-            return number.strip()
-    return None
-
-
-def _recorded_company(solution: str, text: str, words: Words, requester: Requester) -> str | None:
-    """The recorded company by its name without the legal form, its words joined by
-    anything or nothing, or by any two of its words in a row (`_company_spans`)."""
-    for span in _company_spans(_folded(requester.company).strip(), words):
-        flexible = r"[\W_]*".join(re.escape(part) for part in span)
-        if sum(map(len, span)) >= 3 and re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", text):
-            return " ".join(span)
-    return None
-
-
-def _company_spans(company: str, words: Words) -> list[list[str]]:
-    """The company's name without its legal form; and for a firm of three words or more,
-    each two of them in a row that are no stop words (a firm's, not "Pemerintah Kota
-    Batam"'s "Kota Batam": a government has no legal form)."""
-    firm = re.findall(r"\w+", _LEGAL_FORMS.sub("", company))
-    spans = [firm]
-    if len(firm) >= 3 and _LEGAL_FORMS.search(company):
-        spans += [list(pair) for pair in itertools.pairwise(firm)
-                  if all(len(w) >= 3 and w not in words.stopwords for w in pair)]
-    return spans
-
-
-_STREET_WORDS = frozenset({"jl", "jln", "jalan", "gg", "gang"})
-
-
-def _recorded_street(solution: str, text: str, words: Words, requester: Requester) -> str | None:
-    """The recorded postal address by its street ("Jl. Engku Putri No. 1"), without the word
-    for a street, when it is long enough to name one place."""
-    street = re.findall(r"\w+", _folded(requester.postal).split(",")[0])
-    street = street[1:] if street[:1] and street[0] in _STREET_WORDS else street
-    if sum(map(len, street)) < 6:
-        return None
-    flexible = r"[\W_]+".join(re.escape(part) for part in street)
-    return " ".join(street) if re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", text) else None
-
-
-# What `names_requester` looks for, in order (issue 36): each row the category it reports
-# and its check.
-_NAMING: tuple[tuple[str, _Check], ...] = (
-    ("address", _own_address),       # the requester's addresses, their user parts and own domains
-    ("address", _other_address),     # any address the unit does not give out
-    ("name", _recorded_name),        # the recorded name, by any of its words
-    ("name", _titled_name),          # "Pak Budi": a name the ticket did not record
-    ("phone", _recorded_phone),      # the recorded phones, however grouped
-    ("company", _recorded_company),  # the recorded company, without its legal form
-    ("postal", _recorded_street),    # the recorded street
-)
-
-
-def _user_id(user: str, words: Words) -> bool:
-    """Whether an address's user part names its owner: "budi.santoso88", "budisantoso";
-    not "info", "pengadaan" or another word people use for an office's address."""
-    if len(user) < 5 or user in _GENERIC_USERS:
-        return False
-    if re.search(r"[\d._-]", user):
-        return True
-    return len(user) >= 6 and user not in words.stopwords and not words.known(user) and words.stem(user) == user
-
+from mailbot.core.requester_data import ADDRESS, Requester, names_requester
+from mailbot.core.similar import Private, Unfit, Vocabulary
 
 # --- what a reused solution may not carry (issue 44) -----------------------------------------
 
@@ -265,7 +44,7 @@ def link_domains(configured: Sequence[str] | None, mailboxes: Iterable[str],
     return frozenset(found)
 
 
-def unfit(solution: str, words: Words, requester: Requester) -> Unfit | None:
+def unfit(solution: str, words: Vocabulary, requester: Requester) -> Unfit | None:
     """What in a solved case's solution identifies or unlocks someone, or links outside the
     unit's and LKPP's domains, on its first line that holds any; None when it may go to
     another requester (`#jawab-seperti`, issue 44). Like `names_requester`, it errs towards
@@ -297,7 +76,7 @@ def unfit(solution: str, words: Words, requester: Requester) -> Unfit | None:
     return _named_earlier(lines, words, requester, whole=solution)
 
 
-def _held_on(lines: list[str], index: int, words: Words, requester: Requester) -> Unfit | None:
+def _held_on(lines: list[str], index: int, words: Vocabulary, requester: Requester) -> Unfit | None:
     """What line `index` holds (`_line_unfit`), or with the next line where it ends in ":"
     or "=" (`_held_with_next`); not a number a label at the end of the line before makes
     no one's ("tender kode" at the end of one line, its number at the start of the next)."""
@@ -309,7 +88,7 @@ def _held_on(lines: list[str], index: int, words: Words, requester: Requester) -
     return held
 
 
-def _held_with_next(lines: list[str], index: int, words: Words, requester: Requester) -> Unfit | None:
+def _held_with_next(lines: list[str], index: int, words: Vocabulary, requester: Requester) -> Unfit | None:
     """What a line ending in ":" or "=" holds with the next line that is not blank:
     "Password:" on a line of its own, the value on the next."""
     line = lines[index]
@@ -320,13 +99,13 @@ def _held_with_next(lines: list[str], index: int, words: Words, requester: Reque
     return None if held is None else replace(held, line=f"{line.strip()} {following.strip()}")
 
 
-def _read_with_before(lines: list[str], index: int, words: Words, requester: Requester) -> bool:
+def _read_with_before(lines: list[str], index: int, words: Vocabulary, requester: Requester) -> bool:
     """Whether line `index`, read after the line before that is not blank, holds nothing."""
     before = next((n for n in reversed(lines[:index]) if n.strip()), "")
     return bool(before) and _line_unfit(f"{before.rstrip()} {lines[index].strip()}", words, requester) is None
 
 
-def _named_earlier(lines: list[str], words: Words, requester: Requester, whole: str | None = None) -> Unfit | None:
+def _named_earlier(lines: list[str], words: Vocabulary, requester: Requester, whole: str | None = None) -> Unfit | None:
     """What `names_requester` finds of the old requester on these lines, with the line; with
     `whole`, also what only the whole text names (a company's name across a line's end)."""
     public = requester.public | {f"@{d}" for d in requester.domains}
@@ -374,7 +153,7 @@ def _readable(line: str) -> str:
     return _SPELLED.sub(lambda m: f"{m.group(1)}@{re.sub(_SPELLED_DOT, '.', m.group(2))}", text)
 
 
-def _line_unfit(line: str, words: Words, requester: Requester) -> Unfit | None:
+def _line_unfit(line: str, words: Vocabulary, requester: Requester) -> Unfit | None:
     """The first thing `_HOLDS` finds on one line, read as a reader reads it (`_readable`)."""
     text = _readable(line)
     consumed: list[tuple[int, int]] = []  # the numbers labels read: no shape reads them again
@@ -385,23 +164,23 @@ def _line_unfit(line: str, words: Words, requester: Requester) -> Unfit | None:
     return None
 
 
-def _labelled_value(text: str, words: Words, requester: Requester,
+def _labelled_value(text: str, words: Vocabulary, requester: Requester,
                     consumed: list[tuple[int, int]]) -> tuple[str, str] | None:
     """The first value after its label (`_labelled`); the numbers read up to it are in `consumed`."""
     return next(iter(_labelled(text, words, requester, consumed)), None)
 
 
-def _unlabelled_value(text: str, words: Words, requester: Requester,
+def _unlabelled_value(text: str, words: Vocabulary, requester: Requester,
                       consumed: list[tuple[int, int]]) -> tuple[str, str] | None:
     """A value by its shape alone (`_unlabelled`), past the numbers labels read."""
     return _unlabelled(text, words.private, requester, consumed)
 
 
-def _named_thing(text: str, words: Words, requester: Requester,
+def _named_thing(text: str, words: Vocabulary, requester: Requester,
                  consumed: list[tuple[int, int]]) -> tuple[str, str] | None:
     """A company by its legal form before a name in capitals ("PT Cahaya Nusantara"), a
     street by its word before one ("Jl. Imam Bonjol No. 17"), whoever's they are; the unit's
-    own street (`Requester.contacts`) excepted. Words of the language are no name there:
+    own street (`Requester.contacts`) excepted. Vocabulary of the language are no name there:
     "PT Anda", "Jl. tersebut"."""
     private = words.private
     for kind, heads in (("firm", private.firms), ("street", private.streets)):
@@ -411,7 +190,7 @@ def _named_thing(text: str, words: Words, requester: Requester,
     return None
 
 
-def _headed_name(text: str, kind: str, heads: frozenset[str], words: Words, requester: Requester) -> str | None:
+def _headed_name(text: str, kind: str, heads: frozenset[str], words: Vocabulary, requester: Requester) -> str | None:
     """The first name after one of `heads` that names someone (`_named_thing`)."""
     for found in _head_pattern(tuple(sorted(heads))).finditer(text):
         first = found.group(2).split()[0].lower()
@@ -448,7 +227,7 @@ def _allowed(host: str, domains: frozenset[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def _address_or_link(text: str, words: Words, requester: Requester,
+def _address_or_link(text: str, words: Vocabulary, requester: Requester,
                      consumed: list[tuple[int, int]]) -> tuple[str, str] | None:
     """A link to a host outside the allowed domains, or an address other than the unit's."""
     for start, end in link_spans(text):
@@ -456,7 +235,7 @@ def _address_or_link(text: str, words: Words, requester: Requester,
         if host is not None and not _allowed(host, requester.domains):
             return "link", text[start:end]
     public = {a.lower() for a in requester.public}
-    for found in _ADDRESS.finditer(text):
+    for found in ADDRESS.finditer(text):
         address = found.group(0).rstrip(".").lower()
         if address not in public and not _allowed(address.rpartition("@")[2], requester.domains):
             return "email", found.group(0).rstrip(".")
@@ -490,7 +269,7 @@ def _numbers_only(bare: str, host: str, rest: str) -> bool:
 
 # A check of `_line_unfit`: the line as read, the words, the requester, and the numbers
 # labels have read so far (a check adds to them); a category and the words that hold it.
-_LineCheck = Callable[[str, Words, Requester, list[tuple[int, int]]], tuple[str, str] | None]
+_LineCheck = Callable[[str, Vocabulary, Requester, list[tuple[int, int]]], tuple[str, str] | None]
 
 # What one line of a reused solution may not hold (issue 44), in order: each row what its
 # check reports and the check. A value after its label comes before one by its shape,
@@ -507,7 +286,7 @@ def _is_label(token: str, kinds: Mapping[str, str]) -> bool:
     return re.sub(r"[\s_.\-]", "", token) in kinds
 
 
-def _labelled(text: str, words: Words, requester: Requester,
+def _labelled(text: str, words: Vocabulary, requester: Requester,
               consumed: list[tuple[int, int]]) -> Iterable[tuple[str, str]]:
     """A value after its label: ("password", "password sementara: Lpse#2026x"). The numbers
     labels read (a tender's too) are added to `consumed`. Where the words after a label
@@ -533,7 +312,7 @@ def _labelled(text: str, words: Words, requester: Requester,
 _TOKEN = re.compile(r"\s*(\S+)")
 
 
-def _value(text: str, at: int, kind: str, explicit: bool, words: Words, requester: Requester,
+def _value(text: str, at: int, kind: str, explicit: bool, words: Vocabulary, requester: Requester,
            consumed: list[tuple[int, int]], kinds: Mapping[str, str],
            far: bool = False) -> tuple[str, int] | None | bool:
     """The value of a label of `kind` after `at`, past the words that may stand between:
@@ -611,7 +390,7 @@ def _number_value(number: tuple[int, int, str], kind: str, requester: Requester)
     return kind, end
 
 
-def _word_value(kind: str, raw: str, core: str, explicit: bool, last: bool, far: bool, words: Words) -> bool:
+def _word_value(kind: str, raw: str, core: str, explicit: bool, last: bool, far: bool, words: Vocabulary) -> bool:
     """Whether a word after a password's, a code's or a user's label is its value: by its
     shape (`_is_value`), or for a password or a user ID after a ":" at the end of its line,
     or quoted, when it is no stop word."""
@@ -634,7 +413,7 @@ def _quoted(raw: str) -> bool:
     return len(raw) > 2 and raw[0] in "\"'`\u201c\u2018\u00ab" and raw.rstrip(".,;:")[-1:] in "\"'`\u201d\u2019\u00bb"
 
 
-def _is_word(token: str, words: Words) -> bool:
+def _is_word(token: str, words: Vocabulary) -> bool:
     """A word of the language, not a value: "Anda", "sesuai", "dikirim", "SPSE"."""
     low = token.lower()
     if "-" in low.strip("-"):  # "e-mail", "e-katalog", "log-in", "masing-masing"
@@ -644,10 +423,10 @@ def _is_word(token: str, words: Words) -> bool:
             or (words.stem(low) != low and words.known(words.stem(low))))
 
 
-def _is_value(kind: str, token: str, explicit: bool, words: Words) -> bool:
+def _is_value(kind: str, token: str, explicit: bool, words: Vocabulary) -> bool:
     """Whether the first word after a password's, a code's or a user ID's label is its
     value (`_VALUE_SHAPES`); never an address or a link, nor a word too short to be one."""
-    if len(token) < (3 if kind == "user" else 4) or _ADDRESS.fullmatch(token) or "://" in token:
+    if len(token) < (3 if kind == "user" else 4) or ADDRESS.fullmatch(token) or "://" in token:
         return False
     shape = _VALUE_SHAPES.get(kind)
     return shape is not None and shape(token, explicit, words)
@@ -662,7 +441,7 @@ def _camel(token: str) -> bool:
     return bool(re.search(r"[a-z][A-Z]", token))
 
 
-def _looks_password(token: str, explicit: bool, words: Words) -> bool:
+def _looks_password(token: str, explicit: bool, words: Vocabulary) -> bool:
     """A password: a digit, a sign or a capital inside; after a ":", any word that is no
     word of the language."""
     digits, _ = _digits_letters(token)
@@ -670,7 +449,7 @@ def _looks_password(token: str, explicit: bool, words: Words) -> bool:
     return digits > 0 or signs or _camel(token) or (explicit and not _is_word(token, words))
 
 
-def _looks_code(token: str, explicit: bool, words: Words) -> bool:
+def _looks_code(token: str, explicit: bool, words: Vocabulary) -> bool:
     """A one-time code: four digits, or digits and letters in five characters or more;
     after a ":", any word that is no word of the language."""
     digits, letters = _digits_letters(token)
@@ -678,7 +457,7 @@ def _looks_code(token: str, explicit: bool, words: Words) -> bool:
         explicit and not _is_word(token, words))
 
 
-def _looks_user(token: str, explicit: bool, words: Words) -> bool:
+def _looks_user(token: str, explicit: bool, words: Vocabulary) -> bool:
     """A user ID: letters with a digit, words joined by ".", "_" or "-", capitals that are
     no word ("PTMAJUJAYA", not "SIKaP"); after a ":", any word that is no word of the
     language. A number is a user ID by its label and five digits, not here ("login pada
@@ -693,7 +472,7 @@ def _looks_user(token: str, explicit: bool, words: Words) -> bool:
 
 # How a value looks after its label, by the label's category (`_is_value`): a token, and
 # whether a ":" or "adalah" said that the value follows.
-_VALUE_SHAPES: Mapping[str, Callable[[str, bool, Words], bool]] = {
+_VALUE_SHAPES: Mapping[str, Callable[[str, bool, Vocabulary], bool]] = {
     "password": _looks_password,
     "code": _looks_code,
     "user": _looks_user,
@@ -845,7 +624,7 @@ def _password_shaped(token: str) -> bool:
     ("Lpse#2026x"); not a tag ("#123"), a link, an address nor a ticket ("Ticket#2026")."""
     return bool(6 <= len(token) <= 40 and re.search(r"[^\W\d_]", token) and re.search(r"\d", token)
                 and any(c in _SIGNS for c in token.rstrip("!?")) and not token.startswith("#")
-                and "://" not in token and not _ADDRESS.search(token) and not re.fullmatch(r"[^\W\d_]+#\d+", token))
+                and "://" not in token and not ADDRESS.search(token) and not re.fullmatch(r"[^\W\d_]+#\d+", token))
 
 
 def _user_shaped(token: str) -> bool:

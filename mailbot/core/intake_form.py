@@ -653,8 +653,9 @@ def form_of(detail: Mapping[str, object]) -> Form:
 
 
 @dataclass(frozen=True)
-class Intake:
-    """A call or visit that opens a ticket: the form, who took it, when it was."""
+class Consultation:
+    """A consultation by phone or in person that opens a ticket (seed 003's "Formulir
+    Konsultasi"): its form, who took it, when it was."""
 
     channel: str  # telepon | datang
     typed: str  # the command as staff typed it: "#telepon", "#visit"
@@ -677,11 +678,11 @@ class HeldForm:
 
     number: str
     held_at: datetime  # when mailbot read its form and asked its sender to confirm it
-    intake: Intake
+    intake: Consultation
     reminded: bool = False  # its sender was asked again (`intake_reminded`)
 
 
-def held_intake(detail: Mapping[str, object], notice: str) -> Intake | None:
+def held_intake(detail: Mapping[str, object], notice: str) -> Consultation | None:
     """A held intake read back from its `intake_held` record; `notice`: the Message-ID of the
     mail that asked its sender to confirm it."""
     channel, called, number = detail.get("channel"), detail.get("called_at"), detail.get("number")
@@ -689,9 +690,9 @@ def held_intake(detail: Mapping[str, object], notice: str) -> Intake | None:
         return None
     form = replace(form_of(detail), called_at=datetime.fromisoformat(called))
     message_id = detail.get("message_id")
-    return Intake(str(channel), str(detail.get("typed") or "#" + str(channel)), form, str(detail.get("staff") or ""),
-                  datetime.fromisoformat(called), number,
-                  tuple(m for m in (message_id, notice) if isinstance(m, str) and m))
+    return Consultation(str(channel), str(detail.get("typed") or "#" + str(channel)), form,
+                        str(detail.get("staff") or ""), datetime.fromisoformat(called), number,
+                        tuple(m for m in (message_id, notice) if isinstance(m, str) and m))
 
 
 def title_of(problem: str, limit: int = 100) -> str:
