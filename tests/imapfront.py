@@ -29,6 +29,7 @@ from functools import partial
 
 HOST = "127.0.0.1"
 _COMMAND = re.compile(rb"^([A-Za-z0-9.]+) ([A-Za-z]+)")
+_LITERAL = re.compile(rb"\{(\d+)\+?\}\r?\n?$")  # a line announcing N bytes of literal (RFC 3501, 7888)
 # what a mailbox in maintenance still answers: the login, and the session's own commands
 _LET_THROUGH = (b"CAPABILITY", b"LOGIN", b"AUTHENTICATE", b"STARTTLS", b"ID", b"NOOP", b"LOGOUT", b"DONE")
 _TAGGED = re.compile(rb"^([A-Za-z0-9.]+) (OK|NO|BAD)\b", re.IGNORECASE)
@@ -47,6 +48,7 @@ class ImapFront:
     most_open: int = 0
     ended_idle: int = 0
     ended_errors: int = 0
+    failed: list[bytes] = field(default_factory=list)  # each failed command, in order, for the report
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -86,6 +88,7 @@ class _Session:
         self.backend = socket.create_connection((HOST, front.backend_port))
         self.last_heard = time.monotonic()
         self.errors = 0
+        self.literal = 0  # bytes of a client's literal (an APPEND's message) still to pass through
         self.ended = threading.Event()
         self.send_lock = threading.Lock()
         self.end_lock = threading.Lock()
@@ -125,12 +128,20 @@ class _Session:
 
     def _client_line(self, line: bytes) -> None:
         self.last_heard = time.monotonic()
+        if self.literal > 0:  # a message's own lines are data, never commands ("Email ini ...")
+            self.literal -= len(line)
+            if self.literal < 0 and (more := _LITERAL.search(line)):
+                self.literal = int(more.group(1))
+            self.backend.sendall(line)
+            return
+        if announced := _LITERAL.search(line):
+            self.literal = int(announced.group(1))
         command = _COMMAND.match(line)
         refusal = self.front.refusal
         if (refusal and command and command.group(2).upper() not in _LET_THROUGH
                 and not line.rstrip().endswith(b"}")):
             self._to_client(command.group(1) + b" " + refusal + b"\r\n")
-            self._failed()
+            self._failed(line)
             return
         self.backend.sendall(line)
 
@@ -140,9 +151,11 @@ class _Session:
         if tagged and tagged.group(2).upper() == b"OK":
             self.errors = 0
         elif tagged:
-            self._failed()
+            self._failed(line)
 
-    def _failed(self) -> None:
+    def _failed(self, line: bytes = b"") -> None:
+        with self.front._lock:
+            self.front.failed.append(line.rstrip()[:80])
         self.errors += 1
         limit = self.front.errors_drop
         if limit is not None and self.errors >= limit:

@@ -98,7 +98,7 @@ def test_a_session_failing_in_maintenance_is_opened_again_and_no_mail_is_lost(se
             assert mf.wait_for(lambda: _acks(servers, f"during{errors_drop}@vendor.test") == 1, 60)
         finally:
             output = mf.stop(daemon)
-        assert front.ended_errors == 0 if errors_drop == 5 else front.ended_errors >= 1, front
+        assert front.ended_errors == 0 if errors_drop == 5 else front.ended_errors >= 1, (front, front.failed)
         assert front.accepted >= 2 and front.most_open == 1, front  # opened again, never two at once
         assert servers.fetch(mf.UNIT) == [] and servers.fetch(mf.UNIT, "Quarantine") == []
         assert _acks(servers, f"during{errors_drop}@vendor.test") == 1
