@@ -314,3 +314,34 @@ def test_a_reused_answer_is_previewed_without_the_old_greeting_and_signature_and
     store = Store(load_config(config).database)
     assert store.ticket_by_number("t", new).state is State.RESOLVED
     store.close()
+
+
+def test_the_units_first_solved_case_is_listed_for_a_long_polite_mail_about_the_same_problem(env):
+    """Issue 59 point 9: with one case solved, a request about the same problem written as
+    requesters write to an office (greeting, company, tender, address: words no solved case
+    holds) lists it; before, "Kasus serupa" came only once a second, unrelated case was
+    solved. A request about another problem still lists nothing."""
+    servers, config = env
+    solve(servers, config, "budi@vendor.test", "Akun SPSE terkunci",
+          "Selamat pagi, akun penyedia kami terkunci setelah beberapa kali salah memasukkan password.\n"
+          "Mohon dibuka kembali.\n\nBudi - CV Maju Jaya",
+          "Akun Bapak sudah kami buka kembali. Akun terkunci otomatis setelah 5 kali salah password;\n"
+          "silakan login ulang atau gunakan menu Lupa Password.")
+    raw, _ = mf.mail("rina@sinarabadi.test", "Permohonan bantuan akun",
+                     "Yth. Admin LPSE Kota Batam,\n\nDengan hormat, kami dari PT Sinar Abadi Sejahtera ingin "
+                     "melaporkan bahwa akun penyedia kami terkunci setelah beberapa kali salah memasukkan password "
+                     "saat hendak mengikuti tender pembangunan jalan lingkungan. Mohon akun kami dibuka kembali "
+                     "karena batas waktu penawaran besok.\n\nAtas perhatian dan kerjasamanya kami ucapkan terima "
+                     "kasih.\n\nHormat kami,\nRina Wati\nDirektur PT Sinar Abadi Sejahtera\n"
+                     "Jl. Raja Ali Haji No. 5 Batam\nTelp 0778-123456")
+    servers.append(mf.UNIT, raw)
+    raw, _ = mf.mail("joko@karya.test", "Tidak bisa upload dokumen penawaran",
+                     "Saat unggah dokumen penawaran muncul error, file pdf 4 MB. Mohon bantuan.")
+    servers.append(mf.UNIT, raw)
+    mf.run_once(config)
+    notices = {number: mf.text_of(m) for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
+               for number in (f"{YEAR}-00002", f"{YEAR}-00003") if number in str(m["Subject"])}
+    assert "kasus serupa" in notices[f"{YEAR}-00002"]
+    listed = notices[f"{YEAR}-00002"][notices[f"{YEAR}-00002"].index("kasus serupa"):]
+    assert f"Tiket {YEAR}-00001: Akun SPSE terkunci" in listed
+    assert "kasus serupa" not in notices[f"{YEAR}-00003"]

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.core.model import State, Ticket
-from mailbot.core.similar import SolvedCase, Suggestion, Vocabulary, idf, suggest
+from mailbot.core.similar import SolvedCase, Suggestion, Vocabulary, memory_idf, suggest
 from mailbot.io.store import Store, moment, ts
 
 CANDIDATES = 30  # the best-scored candidates that `core/similar.likeness` scores
@@ -115,7 +115,7 @@ def similar(store: Store, words: Vocabulary, mailbox: str, text: str, *, exclude
         return ()
     counts = store.term_counts(terms)
     total = store.solved_total()
-    weights = {t: idf(counts.get(t, 0), total) for t in terms}
+    weights = {t: memory_idf(counts.get(t, 0), total) for t in terms}
     score = _scores(store, box_token(mailbox), terms, counts, weights)
     score.pop(exclude or 0, None)
     best = heapq.nlargest(CANDIDATES, score, key=lambda i: (score[i], i))  # ties: the later case
@@ -152,7 +152,7 @@ def _weigh_case_terms(store: Store, cases: list[SolvedCase], weights: dict[str, 
     case_terms = {t for c in cases for t in (*c.problem_terms, *c.solution_terms)} - set(weights)
     if case_terms:
         more = store.term_counts(sorted(case_terms))
-        weights.update({t: idf(more.get(t, 0), total) for t in case_terms})
+        weights.update({t: memory_idf(more.get(t, 0), total) for t in case_terms})
 
 
 def case_of(row: dict[str, Any]) -> SolvedCase:
