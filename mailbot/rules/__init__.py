@@ -29,10 +29,11 @@ reads the body as one text instead, for what only several sentences show (a repl
 answers several cases item by item). An LKPP rule with the value `none` holds a reply
 for staff (SPEC E17) whatever later rules would say.
 
-Each part in a module named for what it owns: `model` (the rule objects and the
-questions asked of them), `text` (flattened text and sentences), `files` (reading a
-YAML file), `rule_files` (the rule files: validation, words, merging), `deadline_file`,
-`intake_file`, `similar_words` (the unit's memory), `bayes` (the second opinion).
+Each part in a module named for what it owns: `tables` (the rule objects and the
+questions asked of them), `text` (flattened text and sentences), `needles` (a quick look
+before a pattern), `yaml_files` (reading a YAML file), `rule_files` (the rule files:
+validation, words, merging), `deadline_file`, `intake_file`, `similar_words` (the unit's
+memory), `bayes` (the second opinion).
 Here: `load_rules`, which puts them together.
 """
 

@@ -1,6 +1,7 @@
-"""The only package that talks SQL (with `io/migrations`, which sqlite-utils creates and
-migrates the schema by, and `io/pg_schema`, which makes PostgreSQL's from it): rows are
-read and written with plain SQL, a handful of statements per message.
+"""Every read and write of the daemon's, in plain SQL, a handful of statements per message.
+The other modules with SQL work on the database itself or read a month at once
+(`io/migrations`, `io/schema`, `io/pg_schema`, `io/engine_copy`, `io/dbfile`,
+`io/backup`, `reports/queries`: docs/architecture.md, "Where SQL lives").
 
 One database holds tickets, every message in and out, the history, the outbox,
 the IMAP position per mailbox and folder, and the quarantine record. It runs in WAL
