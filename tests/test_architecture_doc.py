@@ -33,10 +33,15 @@ SQL = re.compile(r"""^\s*(?:
   | vacuum\b )""", re.IGNORECASE | re.VERBOSE)
 
 
+GENERATED = frozenset({"_version.py"})  # written by setuptools-scm at install, ignored by git
+
+
 def modules(package: Path) -> list[str]:
-    """Every module of the package, by its path relative to it, `__init__.py` aside."""
+    """Every module of the package, by its path relative to it, `__init__.py` and what the
+    install generates aside."""
     return sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
-                  if p.name != "__init__.py" and "__pycache__" not in p.parts)
+                  if p.name != "__init__.py" and "__pycache__" not in p.parts
+                  and str(p.relative_to(package)) not in GENERATED)
 
 
 def _layers(text: str) -> str:
