@@ -23,10 +23,10 @@ import yaml
 
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.core.model import State, TimerKind
 from mailbot.core.overdue import find_overdue
 from mailbot.daemon import App
 from mailbot.io.store import Store, ts
+from mailbot.model import State, TimerKind
 
 NOW = datetime(2026, 11, 24, 1, 31, tzinfo=UTC)  # Tuesday 08:31 WIB
 STATES = ("open", "answered", "escalated", "awaiting_info", "resolved")

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mailbot.core import lifecycle
-from mailbot.core.model import State
+from mailbot.model import State
 
 TESTS = [str(ROOT / "tests" / "test_lifecycle.py")]
 

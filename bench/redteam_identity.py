@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's mailbot, not an installed one
 
 from mailbot.core.classify import as_problem, contact_of
 from mailbot.core.identity import identity_of
-from mailbot.core.model import Address, Contact, State, Ticket
+from mailbot.model import Address, Contact, State, Ticket
 from mailbot.parsers.mime import parse_message
 
 FIELDS = {"nama": "name", "instansi": "organisation", "alamat": "address", "telepon": "phone"}

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mailbot.core.audit import Finding
-from mailbot.core.model import AUTO_GENERATED, Audience, Send
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.errors import StorageError
 from mailbot.health import Health
 from mailbot.io import smtp
 from mailbot.io.store import DATABASE_ERRORS, Store, ts
+from mailbot.model import AUTO_GENERATED, Audience, Send
 from mailbot.notices import Notifier
+from mailbot.settings import Config, MailboxConfig
 from mailbot.steps import Signals
 
 # disk full, database locked or read-only

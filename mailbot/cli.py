@@ -48,7 +48,7 @@ from mailbot.subcommands.running import cmd_replay, cmd_run, cmd_sweep
 from mailbot.subcommands.store_care import cmd_audit, cmd_backup, cmd_migrate, cmd_restore
 
 if TYPE_CHECKING:
-    from mailbot.core.settings import Config
+    from mailbot.settings import Config
 
 # The commands import what they use when they run: `mailbot --help` and a usage error
 # answer at once, without loading the IMAP, SMTP, SQLite and logging libraries.

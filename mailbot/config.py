@@ -48,7 +48,8 @@ from mailbot.config_fields import (
 from mailbot.config_mailboxes import mailboxes_block
 from mailbot.config_servers import smtp_block
 from mailbot.config_web import web_block
-from mailbot.core.settings import (
+from mailbot.errors import ConfigError
+from mailbot.settings import (
     AuthConfig,
     Config,
     EscalationConfig,
@@ -58,7 +59,6 @@ from mailbot.core.settings import (
     Secret,
     SimilarConfig,
 )
-from mailbot.errors import ConfigError
 
 __all__ = ["data_folder", "load_config", "parse_config"]  # data_folder: `mailbot web` keeps its files by it
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mailbot.config_fields import check_keys, expect_mapping
-from mailbot.core.settings import CalendarConfig
 from mailbot.errors import ConfigError
+from mailbot.settings import CalendarConfig
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

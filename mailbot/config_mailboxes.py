@@ -11,8 +11,8 @@ from typing import Any
 
 from mailbot.config_fields import check_keys, expect_mapping, read_address, read_addresses, read_str
 from mailbot.config_servers import imap_block, smtp_block
-from mailbot.core.settings import MailboxConfig, SmtpConfig
 from mailbot.errors import ConfigError
+from mailbot.settings import MailboxConfig, SmtpConfig
 
 MAILBOX_KEYS = {
     "name", "address", "display_name", "tag_prefix", "imap", "smtp", "staff", "staff_notify",

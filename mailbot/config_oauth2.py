@@ -21,8 +21,8 @@ from mailbot.config_fields import (
     read_path,
     read_str,
 )
-from mailbot.core.settings import ClientCertificate, OAuth2Config, Secret
 from mailbot.errors import ConfigError
+from mailbot.settings import ClientCertificate, OAuth2Config, Secret
 
 OAUTH2_KEYS = {"provider", "client_id", "client_secret_file", "tenant", "token_url", "scope", "refresh_token_file",
                "device_url", "client_secret_expires", "token_cache_dir", "client_certificate_file"}

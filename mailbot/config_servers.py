@@ -23,8 +23,8 @@ from mailbot.config_fields import (
     read_str,
 )
 from mailbot.config_oauth2 import oauth2_block
-from mailbot.core.settings import ImapConfig, OAuth2Config, Secret, SmtpConfig
 from mailbot.errors import ConfigError
+from mailbot.settings import ImapConfig, OAuth2Config, Secret, SmtpConfig
 
 SECURITY = ("ssl", "starttls", "none")
 SERVER_KEYS = {"host", "port", "security", "username", "password", "password_file", "ca_file", "auth", "token_file",

@@ -12,8 +12,8 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from mailbot.core.settings import WebConfig
 from mailbot.errors import ConfigError
+from mailbot.settings import WebConfig
 
 KEYS = frozenset({"listen", "url", "status_link_days"})
 MAX_LINK_DAYS = 3650  # ten years: past that a "link that expires" expires in name only

@@ -19,11 +19,9 @@ from typing import Any
 
 from mailbot.alerts import Alerts
 from mailbot.core.lifecycle import Policy
-from mailbot.core.model import Ticket
 from mailbot.core.overdue import Overdue
 from mailbot.core.plan import refused_back
 from mailbot.core.plan_inputs import Setup
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import build_calendar
 from mailbot.errors import ConfigError, StorageError, TransientError
 from mailbot.health import Health
@@ -39,12 +37,14 @@ from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.io.store.postgres import LeaseLost
 from mailbot.io.words import words
 from mailbot.mailbox_audit import Auditor
+from mailbot.model import Ticket
 from mailbot.notices import Notifier
 from mailbot.passes import Passes
 from mailbot.pipeline import Outcome, Pipeline
 from mailbot.rules import load_rules
 from mailbot.sending_beside import SendingBeside
 from mailbot.sent_folder import SentFolder
+from mailbot.settings import Config, MailboxConfig
 from mailbot.steps import OnMain, Signals, run_here
 from mailbot.timekeeper import Timekeeper
 

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.core.audit import ARCHIVE_MISSING, ARCHIVE_UNRECORDED, UNRECORDED, Finding, pinned
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.io import imap
 from mailbot.io.store import Store, moment, ts
 from mailbot.parsers import content_hash, synthetic_message_id
+from mailbot.settings import Config, MailboxConfig
 from mailbot.steps import OnMain, run_here
 
 # An archive file younger than this may belong to a message whose unit of work is still

@@ -12,13 +12,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.core.lifecycle import Decision
-from mailbot.core.model import InboundMessage, OutboxRow, Send, Ticket
 from mailbot.core.plan import plan
 from mailbot.core.plan_inputs import Past, Setup
-from mailbot.core.settings import MailboxConfig
 from mailbot.io import lookup
 from mailbot.io.compose import Composer
 from mailbot.io.store import Store
+from mailbot.model import InboundMessage, OutboxRow, Send, Ticket
+from mailbot.settings import MailboxConfig
 
 
 def notify(composer: Composer, store: Store, setup: Setup, sends: tuple[Send, ...], ticket: Ticket | None,

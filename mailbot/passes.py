@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any
 
 from mailbot.alerts import Alerts
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.errors import StorageError, TransientError
 from mailbot.health import Health
 from mailbot.io import imap
@@ -25,6 +24,7 @@ from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.pipeline import Arrival, Outcome, Pipeline
 from mailbot.recovery import Recovery
 from mailbot.sent_folder import SentFolder
+from mailbot.settings import Config, MailboxConfig
 from mailbot.steps import OnMain, Progress, Signals, run_here
 
 # disk full, database locked or read-only, its session ended: transient

@@ -27,7 +27,16 @@ import jinja2
 from mailbot.core.classify import Known, classify, on_behalf
 from mailbot.core.lifecycle import Decision, Facts, Policy, alerts_answered, decide, lkpp_spoke
 from mailbot.core.matching import audience_of, list_copy, role_of
-from mailbot.core.model import (
+from mailbot.core.own_signature import without_own_signature
+from mailbot.core.plan import Planned, plan
+from mailbot.core.plan_inputs import Setup
+from mailbot.core.trust import exposed, trust_of
+from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
+from mailbot.io import lookup
+from mailbot.io.archive import Archive
+from mailbot.io.compose import Composer
+from mailbot.io.store import DATABASE_ERRORS, INTEGRITY_ERRORS, Store, ts, unique_violated
+from mailbot.model import (
     AUTO_REPLIED,
     REUSED_ID_MARK,
     Audience,
@@ -37,18 +46,9 @@ from mailbot.core.model import (
     Send,
     Ticket,
 )
-from mailbot.core.own_signature import without_own_signature
-from mailbot.core.plan import Planned, plan
-from mailbot.core.plan_inputs import Setup
-from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.trust import exposed, trust_of
-from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
-from mailbot.io import lookup
-from mailbot.io.archive import Archive
-from mailbot.io.compose import Composer
-from mailbot.io.store import DATABASE_ERRORS, INTEGRITY_ERRORS, Store, ts, unique_violated
 from mailbot.notices import notify
 from mailbot.parsers import content_hash, parse_message, synthetic_message_id
+from mailbot.settings import Config, MailboxConfig
 
 # disk full, database locked or read-only: transient
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, OSError)

@@ -44,13 +44,13 @@ from functools import partial
 from typing import Any
 
 from mailbot.core.matching import find_tag
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import verify
 from mailbot.io import imap
 from mailbot.io.backup import BACKUP_TAKEN_AT, sent_row
 from mailbot.io.store import Store
 from mailbot.io.store.restored import RECOVERY
 from mailbot.mailbox_audit import Auditor
+from mailbot.settings import Config, MailboxConfig
 from mailbot.steps import OnMain, run_here
 
 _NUMBER = re.compile(r"^(\d{4})-(\d+)$")

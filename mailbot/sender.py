@@ -42,9 +42,9 @@ from mailbot.io.store.postgres import LeaseLost
 from mailbot.io.terminal import guarded
 
 if TYPE_CHECKING:
-    from mailbot.core.settings import MailboxConfig
     from mailbot.daemon import App
     from mailbot.io.outbox_drain import OutboxDrain
+    from mailbot.settings import MailboxConfig
 
 SEND_WAKE_SECONDS = 2.0  # due mail (retries, held mail) is looked for at least this often
 TICK_SECONDS = 0.25  # how long a wait lasts before the stop flag is looked at again

@@ -28,11 +28,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.settings import MailboxConfig
 from mailbot.health import Health
 from mailbot.io import imap
 from mailbot.io.store import Store
 from mailbot.io.store.copies import Copy
+from mailbot.settings import MailboxConfig
 from mailbot.steps import OnMain, run_here
 
 BATCH = 50  # copies read from the store at a time

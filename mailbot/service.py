@@ -38,7 +38,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.errors import (
     ConfigError,
     LoginRefusedError,
@@ -55,6 +54,7 @@ from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
 from mailbot.io.terminal import shown_line
 from mailbot.sender import SenderProcess, stop_signals
+from mailbot.settings import Config, MailboxConfig
 from mailbot.store_wait import StoreWait
 from mailbot.turns import Turns
 from mailbot.version import current

@@ -26,9 +26,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from mailbot.core.settings import Config
 from mailbot.errors import DatabaseUnreachableError
 from mailbot.health import same_failure
+from mailbot.settings import Config
 
 if TYPE_CHECKING:
     from mailbot.io.store import Store

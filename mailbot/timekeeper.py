@@ -21,18 +21,18 @@ from mailbot.core.deadlines import Firing, fire, held_form_due
 from mailbot.core.intake_form import HeldForm, title_of
 from mailbot.core.lifecycle import Decision, held_ticket, remind_held
 from mailbot.core.links import defang
-from mailbot.core.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
 from mailbot.core.overdue import Overdue, digest_context, digest_due, find_overdue
 from mailbot.core.plan import plan
 from mailbot.core.retry import backoff
-from mailbot.core.settings import Config, MailboxConfig, secret_days_left
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io import lookup
 from mailbot.io.store import DATABASE_ERRORS, Store, parse_ts, ts
 from mailbot.io.words import Words, words
+from mailbot.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
 from mailbot.notices import Notifier
 from mailbot.reports.monthly import monthly_due
 from mailbot.rules import PRIORITIES, Rules
+from mailbot.settings import Config, MailboxConfig, secret_days_left
 from mailbot.steps import Signals
 
 # not a timer's fault: the sweep stops for the caller

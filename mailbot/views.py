@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 from mailbot.core.controls import visible
 from mailbot.core.counterpart import LPSE_SUPPORT
 from mailbot.core.intake_form import HeldForm, title_of
-from mailbot.core.model import Ticket
 from mailbot.io.store import parse_ts
+from mailbot.model import Ticket
 
 if TYPE_CHECKING:  # types only: `tickets` answers without loading the calendar and its holidays
     from mailbot.core.overdue import Overdue

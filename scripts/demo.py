@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: te
 
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.core.settings import Config
 from mailbot.errors import ConfigError
 from mailbot.parsers import parse_message
+from mailbot.settings import Config
 from tests.localmail import LocalMailError, LocalMailServers
 
 ROOT = Path(__file__).resolve().parents[1]

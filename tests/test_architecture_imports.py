@@ -53,13 +53,25 @@ def banned(name: str, forbidden: tuple[str, ...]) -> bool:
 
 def test_the_core_has_its_modules() -> None:
     """The layout the README shows: the state machine, its inputs and its outputs."""
-    for name in ("model", "lifecycle", "classify", "trust", "plan", "deadlines", "worktime", "commands", "matching"):
+    for name in ("lifecycle", "classify", "trust", "plan", "deadlines", "worktime", "commands", "matching"):
         assert name in MODULES
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_core_module_imports_no_shell(module: str) -> None:
     imports = runtime_imports(CORE / f"{module}.py")
+    assert [name for name in imports if banned(name, FORBIDDEN)] == []
+
+
+VALUES = ("model", "settings", "errors", "version")  # docs/architecture.md's bottom layer (issue 60)
+
+
+@pytest.mark.parametrize("module", VALUES)
+def test_the_values_import_nothing_of_mailbot_but_errors(module: str) -> None:
+    """The values sit under everything (the core and the parsers build on them), so they
+    import no part of mailbot but `errors`, and no shell library (types only aside)."""
+    imports = runtime_imports(CORE.parent / f"{module}.py")
+    assert [name for name in imports if name.startswith("mailbot") and name != "mailbot.errors"] == []
     assert [name for name in imports if banned(name, FORBIDDEN)] == []
 
 

@@ -7,8 +7,8 @@ import shutil
 import stat
 from datetime import UTC, datetime
 
-from mailbot.core.settings import LimitsConfig
 from mailbot.io.archive import Archive
+from mailbot.settings import LimitsConfig
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 RAW = b"From: a@vendor.test\r\nSubject: x\r\n\r\nisi pesan\r\n"

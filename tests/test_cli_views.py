@@ -188,9 +188,9 @@ def test_overdue_names_the_mailbox_where_numbers_repeat():
     from zoneinfo import ZoneInfo
 
     from mailbot import views
-    from mailbot.core.model import Address, State, Ticket, TimerKind
     from mailbot.core.overdue import Overdue
     from mailbot.io.words import words
+    from mailbot.model import Address, State, Ticket, TimerKind
 
     def breach(box: str) -> tuple[Ticket, Overdue]:
         t = Ticket(id=1, mailbox=box, number="2026-00002", state=State.OPEN, requester=Address(REQUESTER),
@@ -214,9 +214,9 @@ def test_overdue_counts_tickets_as_the_digest_does():
     from zoneinfo import ZoneInfo
 
     from mailbot import views
-    from mailbot.core.model import Address, State, Ticket, TimerKind
     from mailbot.core.overdue import Overdue
     from mailbot.io.words import words
+    from mailbot.model import Address, State, Ticket, TimerKind
 
     t = Ticket(id=1, mailbox="t", number="2026-00002", state=State.OPEN, requester=Address(REQUESTER),
                subject="Akun", created_at=ARRIVED, updated_at=ARRIVED)

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from mailbot.core.model import Address, State, Ticket
 from mailbot.core.repeats import Opening, files_of, repeat_of
+from mailbot.model import Address, State, Ticket
 from mailbot.parsers import parse_message
 
 T0 = datetime(2026, 11, 23, 3, 0, 0, tzinfo=UTC)  # 10:00 WIB, a Monday

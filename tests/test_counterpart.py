@@ -16,8 +16,8 @@ import pytest
 from mailbot.core.classify import Known, classify
 from mailbot.core.counterpart import references_in, without_references
 from mailbot.core.lifecycle import Event, Policy, decide
-from mailbot.core.model import Address, Audience, InboundMessage, Role, State, Ticket
 from mailbot.core.trust import Citation, authenticate, trust_of
+from mailbot.model import Address, Audience, InboundMessage, Role, State, Ticket
 from tests.test_lifecycle import BOX, CFG, RULES
 
 OURS = ("LPSE-T",)

@@ -14,9 +14,9 @@ from mailbot.core.deadlines import (
     fire,
     plan,
 )
-from mailbot.core.model import AUTO_GENERATED, Address, Audience, State, Ticket, Timer, TimerKind
 from mailbot.core.overdue import Overdue, digest_context, digest_due, find_overdue
 from mailbot.core.worktime import WorkCalendar
+from mailbot.model import AUTO_GENERATED, Address, Audience, State, Ticket, Timer, TimerKind
 from mailbot.rules import Deadlines, load_rules
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -905,7 +905,7 @@ def test_a_rejected_solution_past_3x24h_is_told_to_the_coordinators_once() -> No
 def test_a_held_form_is_reminded_after_30_working_minutes_and_once(held: datetime, due: datetime) -> None:
     from mailbot.core.deadlines import held_form_due
     from mailbot.core.intake_form import Consultation, Form, HeldForm
-    from mailbot.core.model import Contact
+    from mailbot.model import Contact
 
     form = Form(Contact("Sari"), "", "Tidak bisa login", None, None, None, "", ())
     waiting = HeldForm("2026-00001", held, Consultation("telepon", "#telepon", form, "staf@lpse.test", held))

@@ -15,8 +15,8 @@ import pytest
 
 from mailbot.config import parse_config
 from mailbot.core.directions import requests_answered
-from mailbot.core.settings import MailboxConfig
 from mailbot.core.trust import Citation
+from mailbot.settings import MailboxConfig
 
 COORDINATOR = "koordinator@batam.go.id"
 HEAD = "kepala@batam.go.id"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.config import load_config
-from mailbot.core.model import State
+from mailbot.model import State
 from tests import mailfactory as mf
 
 YEAR = datetime.now(ZoneInfo("Asia/Jakarta")).year

@@ -15,8 +15,8 @@ import pytest
 
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.io.store import Store
+from mailbot.model import State
 from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -11,8 +11,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailbot.core.model import State
 from mailbot.io.store import ts
+from mailbot.model import State
 from tests import mailfactory as mf
 
 REQUESTER = "budi@vendor.test"

@@ -17,8 +17,8 @@ from types import SimpleNamespace
 import pytest
 
 from mailbot.core.lifecycle import lkpp_spoke
-from mailbot.core.model import Role, State
 from mailbot.core.trust import Citation, Trust
+from mailbot.model import Role, State
 from tests import mailfactory as mf
 from tests.test_flow_deadlines import REQUESTER, at, kinds, open_and_escalate, ticket
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.io.store import Store
+from mailbot.model import State
 from tests import mailfactory as mf
 
 YEAR = datetime.now(ZoneInfo("Asia/Jakarta")).year

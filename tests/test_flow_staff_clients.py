@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.core.model import State
+from mailbot.model import State
 from tests import mailfactory as mf
 from tests.test_ladder import events, the_ticket
 

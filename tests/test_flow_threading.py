@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.core.matching import base_subject, retitled
-from mailbot.core.model import Address, State, Ticket
+from mailbot.model import Address, State, Ticket
 from tests import mailfactory as mf
 
 REQUESTER = "budi@vendor.test"

@@ -19,9 +19,9 @@ from mailbot import views
 from mailbot.core.classify import Known, classify
 from mailbot.core.commands import parse_commands
 from mailbot.core.lifecycle import Decision, Policy, decide
-from mailbot.core.model import Address, Audience, State
 from mailbot.core.recipients import addresses
 from mailbot.core.trust import Citation, trust_of
+from mailbot.model import Address, Audience, State
 from tests.test_lifecycle import (
     BOX,
     CFG,

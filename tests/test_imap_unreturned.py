@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from imapclient.exceptions import IMAPClientError
 
-from mailbot.core.settings import ImapConfig
 from mailbot.io.imap import UNREADABLE_PER_PASS, Fetched, FetchFailed, Mailbox
+from mailbot.settings import ImapConfig
 
 GMAIL_NO = "Some messages could not be FETCHed (Failure)"
 

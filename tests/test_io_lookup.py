@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import pytest
 
 from mailbot.core.commands import NAMES, RELAYS, spelled
-from mailbot.core.model import State
 from mailbot.io import lookup
 from mailbot.io.store import Store
+from mailbot.model import State
 from tests.test_lifecycle import BOX, CFG, COORDINATOR, RULES, message, ticket
 
 

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from mailbot import cli
-from mailbot.core.model import State, Ticket
+from mailbot.model import State, Ticket
 from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")

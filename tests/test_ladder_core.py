@@ -15,8 +15,8 @@ from mailbot.core.classify import Known, as_problem, classify
 from mailbot.core.commands import parse_commands
 from mailbot.core.identity import identify_texts, is_signature
 from mailbot.core.lifecycle import Event, Policy, decide
-from mailbot.core.model import Address, Role, State
 from mailbot.core.trust import Citation, authenticate, trust_of
+from mailbot.model import Address, Role, State
 from mailbot.parsers.quotes import is_forward, new_text, strip_reply
 from tests.test_lifecycle import (
     BOX,
@@ -604,7 +604,7 @@ def test_a_message_id_in_outside_hands_is_noted_with_who_holds_it() -> None:
 def test_an_unverified_lkpp_message_is_passed_on_only_through_the_alert_that_showed_it() -> None:
     """SPEC 9: staff vouch for the LKPP mail an `unverified` alert showed them, not for another."""
     from mailbot.core.lifecycle import lkpp_answers
-    from mailbot.core.model import ThreadMessage
+    from mailbot.model import ThreadMessage
 
     def inbound(mid: str, kind: str) -> ThreadMessage:
         return ThreadMessage("in", "lkpp", mid, mid, None, False, kind)

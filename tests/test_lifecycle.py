@@ -19,7 +19,9 @@ import pytest
 from mailbot.config import parse_config
 from mailbot.core.classify import Known, classify
 from mailbot.core.lifecycle import Event, Policy, decide
-from mailbot.core.model import (
+from mailbot.core.repeats import Opening
+from mailbot.core.trust import Citation, trust_of
+from mailbot.model import (
     Address,
     Audience,
     Contact,
@@ -29,8 +31,6 @@ from mailbot.core.model import (
     State,
     Ticket,
 )
-from mailbot.core.repeats import Opening
-from mailbot.core.trust import Citation, trust_of
 from mailbot.rules import load_rules
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

@@ -19,8 +19,8 @@ import pytest
 from mailbot.config import parse_config
 from mailbot.core.classify import Known, classify
 from mailbot.core.lifecycle import Policy, decide
-from mailbot.core.model import Address, Attachment, InboundMessage, Role, State, Ticket
 from mailbot.core.trust import Citation, trust_of
+from mailbot.model import Address, Attachment, InboundMessage, Role, State, Ticket
 from mailbot.rules import load_rules
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

@@ -27,10 +27,10 @@ from mailbot.core.matching import (
     role_of,
     roles_of,
 )
-from mailbot.core.model import Address, InboundMessage, Role, Seen, State, Ticket
-from mailbot.core.settings import MailboxConfig
 from mailbot.core.trust import Citation, authenticate
+from mailbot.model import Address, InboundMessage, Role, Seen, State, Ticket
 from mailbot.parsers import parse_message
+from mailbot.settings import MailboxConfig
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 LKPP_SENDERS = ("*@lkpp.go.id",)

@@ -11,8 +11,8 @@ import pytest
 from mailbot.core.applicable import COMMAND_EVENTS, next_deadlines, offered, running_after
 from mailbot.core.commands import FORM_ANSWERS, NAMES
 from mailbot.core.deadlines import TimerPlan
-from mailbot.core.model import State, Timer, TimerKind
 from mailbot.core.reuse import done_lines, previewed, reused
+from mailbot.model import State, Timer, TimerKind
 from mailbot.rules import load_rules
 
 WIB = ZoneInfo("Asia/Jakarta")

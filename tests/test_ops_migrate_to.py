@@ -19,9 +19,9 @@ import pytest
 import yaml
 
 from mailbot import cli
-from mailbot.core.model import Address, State, Ticket
 from mailbot.io import pg_schema, solved
 from mailbot.io.store import BLOB_PIECE, Store, ts
+from mailbot.model import Address, State, Ticket
 from mailbot.rules import load_rules
 from tests.reportbook import Book
 

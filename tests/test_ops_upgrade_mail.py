@@ -36,10 +36,10 @@ import pytest
 
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.daemon import App
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store, moment
+from mailbot.model import State
 from tests import mailfactory as mf
 
 DATA = Path(__file__).resolve().parent / "data" / "upgrade"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.core.model import Address, InboundMessage
 from mailbot.errors import BadMessageError, RefusedMessageError
+from mailbot.model import Address, InboundMessage
 from mailbot.parsers import parse_message
 from mailbot.parsers.auto import bounce_subject
 from mailbot.parsers.mime import UNPARSEABLE

@@ -3,10 +3,10 @@ the ticket goes back to (`plan.refused_back`); the outbox is handed that and wri
 
 from __future__ import annotations
 
-from mailbot.core.model import State, TimerKind
 from mailbot.core.plan import refused_back
 from mailbot.core.plan_inputs import Setup
 from mailbot.core.worktime import build_calendar
+from mailbot.model import State, TimerKind
 from tests.test_lifecycle import BOX, CFG, NOW, RULES, ticket
 
 SETUP = Setup(CFG, BOX, RULES, build_calendar(CFG))

@@ -24,9 +24,9 @@ import yaml
 
 from mailbot import cli
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.daemon import App
 from mailbot.io.store import Store, ts
+from mailbot.model import State
 from tests import mailfactory as mf
 from tests.faultsmtp import FaultySmtp, smtp_block
 

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.daemon import App
 from mailbot.io.store import Store
+from mailbot.model import State
 from tests import mailfactory as mf
 
 REQUESTER = "budi@vendor.test"

@@ -357,9 +357,9 @@ def test_pipelined_replies_written_one_at_a_time_are_each_read_in_order():
     process: `test_reliability_faults`' kill test met it on its first mail.)"""
     import asyncio
 
-    from mailbot.core.model import OutboxRow
-    from mailbot.core.settings import ServerConfig
     from mailbot.io import smtp
+    from mailbot.model import OutboxRow
+    from mailbot.settings import ServerConfig
 
     got: list[bytes] = []
 

@@ -84,8 +84,8 @@ def test_an_internationalised_domain_is_written_in_its_ascii_form():
 ])
 def test_active_attachments_go_out_as_opaque_bytes(ctype, name, sent_as):
     """SPEC 9: anything a client could render or run actively reaches staff as octet-stream."""
-    from mailbot.core.model import Attachment
     from mailbot.io.render import attachment_type
+    from mailbot.model import Attachment
 
     assert "/".join(attachment_type(Attachment(name, ctype, b"<svg onload=alert(1)>"))) == sent_as
 
@@ -94,7 +94,7 @@ def test_active_attachments_go_out_as_opaque_bytes(ctype, name, sent_as):
 
 
 def build_with(files: list[tuple[str, str, bytes]]) -> bytes:
-    from mailbot.core.model import Attachment
+    from mailbot.model import Attachment
 
     return Renderer().build(
         kind="staff_reply", language="id",
@@ -124,7 +124,7 @@ def test_big_and_small_files_go_out_whole_in_lines_of_at_most_78():
 def test_text_html_inline_images_and_files_read_back_as_a_mail_client_reads_them(tmp_path):
     """The whole MIME tree (SPEC 2): text/plain and HTML as alternatives, the HTML's cid:
     images beside it, files around; no part the email package finds a defect in."""
-    from mailbot.core.model import Attachment, InlineImage
+    from mailbot.model import Attachment, InlineImage
 
     (tmp_path / "id").mkdir()
     (tmp_path / "id" / "note.txt").write_text("Baris satu  \n{{ text }}\n.\nFrom baris\n" + "panjang " * 30 + "\n")

@@ -6,8 +6,8 @@ import email
 import email.policy
 from datetime import UTC, datetime
 
-from mailbot.core.model import Attachment, InlineImage
 from mailbot.io.render import Renderer
+from mailbot.model import Attachment, InlineImage
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 

@@ -10,7 +10,7 @@ import pytest
 
 from mailbot.core.classify import as_problem, contact_of
 from mailbot.core.identity import identify_texts
-from mailbot.core.model import Address
+from mailbot.model import Address
 from mailbot.parsers.mime import parse_message
 
 

@@ -14,8 +14,8 @@ import os
 import pytest
 
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.io.store import Store
+from mailbot.model import State
 from tests import mailfactory as mf
 from tests.rtdesk import RTDesk, rt_available
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from mailbot.core.model import State
+from mailbot.model import State
 from tests import mailfactory as mf
 
 REQUESTER = "budi@vendor.test"

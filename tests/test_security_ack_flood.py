@@ -21,10 +21,10 @@ import yaml
 from mailbot import cli
 from mailbot.config import load_config
 from mailbot.core.limits import Schedule, ack_share, ack_slot
-from mailbot.core.model import AUTO_REPLIED, Audience, Refusal, Send
 from mailbot.core.plan_inputs import SentBefore, Setup
 from mailbot.core.schedule import schedule
 from mailbot.io.store import Store
+from mailbot.model import AUTO_REPLIED, Audience, Refusal, Send
 from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -16,8 +16,8 @@ import re
 import pytest
 
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.io.store import Store
+from mailbot.model import State
 from tests import mailfactory as mf
 
 VICTIM = "budi@vendor.test"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.io.store import Store
+from mailbot.model import State
 from tests import hostile
 from tests import mailfactory as mf
 

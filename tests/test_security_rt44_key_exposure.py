@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from mailbot.core.model import State
+from mailbot.model import State
 from tests.mailfactory import LKPP, PDF, STAFF, deliver, inbox, mail, of_kind, text_of, write_config
 from tests.test_security_desk_reference import _escalated, _ticket
 

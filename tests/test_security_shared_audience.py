@@ -12,8 +12,8 @@ where the unit's own server proves the From domain.
 from __future__ import annotations
 
 from mailbot.config import load_config
-from mailbot.core.model import State
 from mailbot.io.store import Store
+from mailbot.model import State
 from tests import mailfactory as mf
 from tests.test_ladder import at
 

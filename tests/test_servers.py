@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from mailbot import cli
-from mailbot.core.settings import ServerConfig
 from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.io import servers
+from mailbot.settings import ServerConfig
 from tests.localmail import LocalMailServers, TestCA
 from tests.mailfactory import STAFF, UNIT, mail
 

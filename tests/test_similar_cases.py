@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.core.model import Address, State, Ticket
 from mailbot.core.similar import SolvedCase, idf, likeness, suggest
 from mailbot.io import solved
 from mailbot.io.store import Store
+from mailbot.model import Address, State, Ticket
 from mailbot.rules import load_rules
 
 DATA = Path(__file__).resolve().parent / "data" / "similar_cases"

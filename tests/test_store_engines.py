@@ -15,13 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailbot.core.model import Address, State, Ticket
 from mailbot.errors import ConfigError, DatabaseUnreachableError, LoginRefusedError
 from mailbot.io import schema
 from mailbot.io.migrations import MIGRATIONS, SCHEMA_VERSION
 from mailbot.io.store import BLOB_PIECE, Store
 from mailbot.io.store.postgres import display, placeholders
 from mailbot.io.store.times import ts
+from mailbot.model import Address, State, Ticket
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

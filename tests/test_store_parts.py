@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from mailbot.core.model import Address, State, Ticket
 from mailbot.io.store import Store
 from mailbot.io.store.facade import _PartMethod
+from mailbot.model import Address, State, Ticket
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

@@ -12,10 +12,10 @@ import pytest
 from mailbot.config import parse_config
 from mailbot.core.commands import parse_commands
 from mailbot.core.matching import base_subject, find_tag, resolve, role_of
-from mailbot.core.model import Address, Role, State, Ticket
 from mailbot.core.ours import redact
 from mailbot.core.tokens import make_message_id, verify
 from mailbot.io.keys import load_or_create_key
+from mailbot.model import Address, Role, State, Ticket
 
 KEY = b"k" * 64
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -349,7 +349,7 @@ def _parsed(sender: str, subject: str, text: str, *, listed: bool) -> object:
 
 
 def _first(text: str = _POST, sender: str = "staff1@lpse.test", attachments: int = 0) -> object:
-    from mailbot.core.model import Seen
+    from mailbot.model import Seen
     return Seen("handled", "in", "hash-of-the-first", sender, "Re: [LPSE-T #2026-00001] Akun terkunci", text,
                 attachments)
 
@@ -407,7 +407,7 @@ def test_a_mail_under_the_id_of_mail_mailbot_sent_is_new_unless_it_is_that_mail(
     """Issue 30: the Message-ID of an ack, reused by the requester's client for another mail,
     is handled as new under its own id; the ack itself come back is the same mail; a sent
     row from before hashes were kept does not make a received mail the same."""
-    from mailbot.core.model import Seen
+    from mailbot.model import Seen
     from mailbot.parsers import content_hash, parse_message
     from mailbot.pipeline import same_or_reused
     raw = (b"From: lpse@lpse.test\nTo: budi@vendor.test\nSubject: [LPSE-T #2026-00001] Diterima\n"

@@ -15,10 +15,10 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailbot.core.model import Address, Role, State, Ticket
-from mailbot.core.settings import AuthConfig
 from mailbot.core.trust import Citation, authenticate, trust_of
+from mailbot.model import Address, Role, State, Ticket
 from mailbot.parsers import parse_message
+from mailbot.settings import AuthConfig
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 SERVER = "mail.batam.go.id"  # the unit's own mail server (auth.trusted_authserv_id)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.core.model import Refusal, TimerKind
 from mailbot.errors import ConfigError
 from mailbot.io.words import Words, words
+from mailbot.model import Refusal, TimerKind
 
 K = TimerKind
 DAY = timedelta(hours=8)  # SPEC section 6: working hours 08:00-16:00

@@ -23,7 +23,7 @@ from mailbot.core.commands import FORM_ANSWERS, NAMES
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.facts import Event
 from mailbot.core.lifecycle import TABLE
-from mailbot.core.model import State, Ticket, Timer, TimerKind, has_mailbox
+from mailbot.model import State, Ticket, Timer, TimerKind, has_mailbox
 
 # The event each staff command makes of a reply (`classify._staff_event`): a state command's
 # own, a data command's when it stands alone. `#jawab-seperti` resolves as `#selesai` does;

@@ -39,7 +39,7 @@ from dataclasses import replace
 from mailbot.core.commands import parse_commands
 from mailbot.core.facts import Event, Facts
 from mailbot.core.loops import fingerprint
-from mailbot.core.model import InboundMessage, State
+from mailbot.model import InboundMessage, State
 from mailbot.parsers.autoreply_words import away_notice
 
 # Words a text must have before its repetition tells anything. People write their own stock

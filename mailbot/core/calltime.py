@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Generic, Protocol, TypeVar
 
-from mailbot.core.model import Refusal
+from mailbot.model import Refusal
 
 MAX_AGE = timedelta(days=31)  # an earlier call further back is a typing error (a year, a month)
 CLOCK_SKEW = timedelta(minutes=5)  # a call "later" than the mail by less is the clocks' difference

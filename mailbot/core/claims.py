@@ -17,7 +17,7 @@ from mailbot.core.commands import parse_commands
 from mailbot.core.facts import Facts
 from mailbot.core.identity import unsigned
 from mailbot.core.matching import STAFF_ROLES
-from mailbot.core.model import Role
+from mailbot.model import Role
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules

@@ -30,7 +30,11 @@ from mailbot.core.matching import (
     retitled,
     role_of,
 )
-from mailbot.core.model import (
+from mailbot.core.ours import without_internal
+from mailbot.core.repeats import Opening, Repeat, repeat_of
+from mailbot.core.similar import PastCase
+from mailbot.core.trust import Citation
+from mailbot.model import (
     Contact,
     InboundMessage,
     Refusal,
@@ -40,11 +44,6 @@ from mailbot.core.model import (
     Ticket,
     has_mailbox,
 )
-from mailbot.core.ours import without_internal
-from mailbot.core.repeats import Opening, Repeat, repeat_of
-from mailbot.core.settings import Config, MailboxConfig
-from mailbot.core.similar import PastCase
-from mailbot.core.trust import Citation
 from mailbot.parsers.auto import (
     DISCUSSION_LIST,
     DISCUSSION_LIST_AS_LIST,
@@ -52,6 +51,7 @@ from mailbot.parsers.auto import (
     noreply_address,
 )
 from mailbot.parsers.quotes import is_forward, only_quoted, without_our_mail
+from mailbot.settings import Config, MailboxConfig
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules

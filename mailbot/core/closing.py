@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mailbot.core.greetings import only_greets, rests_after_greeting
 from mailbot.core.identity import is_signature
 from mailbot.core.lifecycle import Event
-from mailbot.core.model import InboundMessage
+from mailbot.model import InboundMessage
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from mailbot.core.greetings import only_greets
-from mailbot.core.model import Refusal
+from mailbot.model import Refusal
 
 MAX_COMMAND_LINES = 10
 

@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailbot.core.intake_form import HeldForm
-from mailbot.core.model import (
+from mailbot.core.worktime import WorkCalendar
+from mailbot.model import (
     AUTO_GENERATED,
     Audience,
     HistoryEvent,
@@ -35,7 +36,6 @@ from mailbot.core.model import (
     Timer,
     TimerKind,
 )
-from mailbot.core.worktime import WorkCalendar
 
 if TYPE_CHECKING:
     from mailbot.rules import Deadlines

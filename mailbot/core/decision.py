@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from mailbot.core.facts import Event, Facts, Policy
-from mailbot.core.model import Audience, HistoryEvent, Send, Ticket
 from mailbot.core.trust import Trust
+from mailbot.model import Audience, HistoryEvent, Send, Ticket
 
 
 @dataclass(frozen=True)

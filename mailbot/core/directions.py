@@ -27,9 +27,9 @@ from collections.abc import Iterable
 
 from mailbot.core.commands import READ_ONLY
 from mailbot.core.decision import Draft, Effect
-from mailbot.core.model import AUTO_GENERATED, Audience, HistoryEvent, Role, Send
-from mailbot.core.settings import MailboxConfig
 from mailbot.core.trust import Citation
+from mailbot.model import AUTO_GENERATED, Audience, HistoryEvent, Role, Send
+from mailbot.settings import MailboxConfig
 
 COORDINATORS = "coordinators"
 HEADS = "heads"

@@ -19,7 +19,8 @@ from mailbot.core.decision import Draft, Effect
 from mailbot.core.directions import DIRECTION_EFFECTS
 from mailbot.core.facts import AUTOMATIC_UNMATCHED, LABELS, Event, Facts
 from mailbot.core.intake_effects import INTAKE_EFFECTS
-from mailbot.core.model import (
+from mailbot.core.reuse import REUSE_EFFECTS
+from mailbot.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
     Audience,
@@ -29,7 +30,6 @@ from mailbot.core.model import (
     State,
     Ticket,
 )
-from mailbot.core.reuse import REUSE_EFFECTS
 
 # --- requester -------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from mailbot.core.commands import ParsedCommands
 from mailbot.core.counterpart import Reference
 from mailbot.core.intake_form import Consultation
-from mailbot.core.model import Contact, InboundMessage, Refusal, Role, Ticket
 from mailbot.core.similar import PastCase
+from mailbot.model import Contact, InboundMessage, Refusal, Role, Ticket
 
 
 class Event(enum.StrEnum):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mailbot.core.model import Attachment
 from mailbot.core.ours import redact
-from mailbot.core.settings import MailboxConfig
+from mailbot.model import Attachment
+from mailbot.settings import MailboxConfig
 
 # Contact cards a mail client attaches by itself (Thunderbird's "Attach my vCard",
 # Outlook's business card): they hold the staff member's own address and phone.

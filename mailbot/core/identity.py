@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from mailbot.core.links import has_link
-from mailbot.core.model import Address, InboundMessage, Ticket, has_mailbox
+from mailbot.model import Address, InboundMessage, Ticket, has_mailbox
 from mailbot.parsers.quotes import own_text
 
 _ORG_WORDS = r"instansi|perusahaan|badan usaha|satker|dinas|organisasi|company|agency"

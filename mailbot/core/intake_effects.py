@@ -12,7 +12,7 @@ from datetime import datetime
 
 from mailbot.core.decision import Draft, Effect
 from mailbot.core.intake_form import Consultation, form_detail, title_of
-from mailbot.core.model import (
+from mailbot.model import (
     AUTO_GENERATED,
     AUTO_REPLIED,
     Address,

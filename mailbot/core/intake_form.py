@@ -45,7 +45,7 @@ from mailbot.core.commands import (
 )
 from mailbot.core.greetings import only_greets
 from mailbot.core.identity import is_signature
-from mailbot.core.model import Contact, Refusal
+from mailbot.model import Contact, Refusal
 
 CHANNELS = ("email", "telepon", "datang")  # how a ticket came in: by mail, by phone, in person
 FIELDS = ("name", "organisation", "address", "phone", "email", "problem", "answer", "date", "time", "category",

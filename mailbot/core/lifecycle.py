@@ -28,8 +28,8 @@ from mailbot.core.decision import Decision, Draft
 from mailbot.core.effects import EFFECTS, opened_at
 from mailbot.core.facts import AUTOMATIC_UNMATCHED, LABELS, UNVERIFIED_LABEL, Event, Facts, Policy
 from mailbot.core.intake_effects import held_ticket, intake_context, remind_held
-from mailbot.core.model import Refusal, Role, State, ThreadMessage, Ticket, has_mailbox
 from mailbot.core.trust import Citation, Trust
+from mailbot.model import Refusal, Role, State, ThreadMessage, Ticket, has_mailbox
 
 # `Event`, `Facts`, `Policy` (`facts`), `Decision` (`decision`), when a ticket opens (`effects`)
 # and the held forms' helpers (`intake_effects`) are imported from here too: this module is

@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mailbot.core.model import Refusal
+from mailbot.model import Refusal
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)

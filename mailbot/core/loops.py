@@ -30,7 +30,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from mailbot.core.inboxes import inbox_key
-from mailbot.core.model import Refusal
+from mailbot.model import Refusal
 
 WINDOW_HOURS = 1
 # How long after our mail went an answer to it can be a responder's: minutes as a rule, a

@@ -20,12 +20,12 @@ from mailbot.core.greetings import without_salutation
 from mailbot.core.identity import identity_of, labelled, shown_name
 from mailbot.core.links import defang
 from mailbot.core.matching import tag
-from mailbot.core.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind
 from mailbot.core.ours import redact, without_internal
 from mailbot.core.plan_inputs import Setup, Texts
 from mailbot.core.recipients import internal
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.trust import sender_vouched
+from mailbot.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind
+from mailbot.settings import Config, MailboxConfig
 
 # The first answers to a sender (issue 37): to one no server vouched for, they carry nothing of theirs.
 NEUTRAL_KINDS = frozenset({"ack", "message_refused"})

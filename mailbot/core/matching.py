@@ -7,10 +7,10 @@ import functools
 import re
 from dataclasses import dataclass
 
-from mailbot.core.model import InboundMessage, Role, Seen, Ticket
-from mailbot.core.settings import MailboxConfig
 from mailbot.core.tokens import AUDIENCE_LETTERS, without_escalation_keys
+from mailbot.model import InboundMessage, Role, Seen, Ticket
 from mailbot.parsers.auto import is_list_reason
+from mailbot.settings import MailboxConfig
 
 # Reply and forward prefixes of common clients, Indonesian ones included.
 _PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|tr|bls|balas|trs|antw|wg|rif|res)\s*(?:\[\d+\])?\s*[:：]\s*)+",

@@ -14,7 +14,7 @@ import functools
 import re
 from itertools import pairwise
 
-from mailbot.core.settings import MailboxConfig
+from mailbot.settings import MailboxConfig
 
 
 def without_internal(text: str, notes: tuple[str, ...], sent: tuple[str, ...] = ()) -> str:

@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from mailbot.core.deadlines import check_aware, fits, paused, resolution_due, span
-from mailbot.core.model import State, Ticket, Timer, TimerKind
 from mailbot.core.worktime import WorkCalendar
+from mailbot.model import State, Ticket, Timer, TimerKind
 
 if TYPE_CHECKING:
     from mailbot.rules import Deadlines

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, replace
 
 from mailbot.core.identity import is_signature_line, is_title_block
-from mailbot.core.model import InboundMessage
+from mailbot.model import InboundMessage
 from mailbot.parsers.quotes import new_text
 
 _MAX_LINES = 10  # the non-blank lines a signature has at most

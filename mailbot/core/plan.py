@@ -25,7 +25,12 @@ from mailbot.core.lifecycle import Decision, escalation_refused, info_refused
 from mailbot.core.limits import Schedule
 from mailbot.core.mail_context import NEUTRAL_KINDS, context, title_and_context
 from mailbot.core.matching import audience_of
-from mailbot.core.model import (
+from mailbot.core.plan_inputs import Past, Setup, Texts
+from mailbot.core.recipients import addresses, ascii_domain, deliverable
+from mailbot.core.schedule import ack_vouched, schedule
+from mailbot.core.threads import thread
+from mailbot.core.trust import sender_disowned
+from mailbot.model import (
     AUTO_GENERATED,
     Audience,
     HistoryEvent,
@@ -37,12 +42,7 @@ from mailbot.core.model import (
     TimerKind,
     has_mailbox,
 )
-from mailbot.core.plan_inputs import Past, Setup, Texts
-from mailbot.core.recipients import addresses, ascii_domain, deliverable
-from mailbot.core.schedule import ack_vouched, schedule
-from mailbot.core.settings import Config
-from mailbot.core.threads import thread
-from mailbot.core.trust import sender_disowned
+from mailbot.settings import Config
 
 
 @dataclass(frozen=True)

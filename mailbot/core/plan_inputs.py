@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mailbot.core.model import Refusal, Timer, TimerKind
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
+from mailbot.model import Refusal, Timer, TimerKind
+from mailbot.settings import Config, MailboxConfig
 
 if TYPE_CHECKING:
     from mailbot.rules import Rules

@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable
 from email.headerregistry import Address as HeaderAddress
 
-from mailbot.core.model import Audience, InboundMessage, Ticket, has_mailbox
-from mailbot.core.settings import Config, MailboxConfig
+from mailbot.model import Audience, InboundMessage, Ticket, has_mailbox
+from mailbot.settings import Config, MailboxConfig
 
 
 def addresses(audience: Audience, box: MailboxConfig, cfg: Config, ticket: Ticket | None,

@@ -20,7 +20,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mailbot.core.model import Attachment, InboundMessage, Ticket
+from mailbot.model import Attachment, InboundMessage, Ticket
 
 WINDOW = timedelta(hours=1)
 # A copy is written once: its Date is the first one's (a phone sending again) or close to it

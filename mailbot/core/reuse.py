@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from mailbot.core.decision import Draft, Effect
 from mailbot.core.greetings import only_greets
 from mailbot.core.identity import unsigned
-from mailbot.core.model import AUTO_REPLIED, Audience
+from mailbot.model import AUTO_REPLIED, Audience
 
 PREVIEW = "answer_preview"  # the mail that shows staff a reused answer before it goes
 

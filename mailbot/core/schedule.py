@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.limits import HOUR, Schedule, ack_share, ack_slot, address_limit, limited, ticket_slot
-from mailbot.core.model import Audience, InboundMessage, Refusal, Send, Ticket
 from mailbot.core.plan_inputs import SentBefore, Setup
 from mailbot.core.recipients import internal
-from mailbot.core.settings import AuthConfig
 from mailbot.core.trust import sender_vouched
+from mailbot.model import Audience, InboundMessage, Refusal, Send, Ticket
 from mailbot.parsers.authres import organisation_of
+from mailbot.settings import AuthConfig
 
 
 def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, sent: SentBefore, setup: Setup,

@@ -8,7 +8,7 @@ one conversation, and never cites an id that mailbot made up (a mail that carrie
 
 from __future__ import annotations
 
-from mailbot.core.model import REUSED_ID_MARK, SYNTHETIC_ID_DOMAIN, InboundMessage, Ticket
+from mailbot.model import REUSED_ID_MARK, SYNTHETIC_ID_DOMAIN, InboundMessage, Ticket
 
 # The roles of a ticket's messages (in and out) that make up each audience's thread.
 _THREADS = {"requester": ("requester",), "staff": ("staff", "coordinator", "head"), "lkpp": ("lkpp",)}

@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from mailbot.core.model import InboundMessage, Refusal, Role, Ticket
-from mailbot.core.settings import AuthConfig
 from mailbot.core.tokens import AUDIENCE_LETTERS
+from mailbot.model import InboundMessage, Refusal, Role, Ticket
 from mailbot.parsers.authres import authres_fails, authres_passes
+from mailbot.settings import AuthConfig
 
 # The letter a cited Message-ID's audience must hold for a message of each role.
 NEEDED = {Role.STAFF: "s", Role.COORDINATOR: "c", Role.HEAD: "h", Role.LKPP: "l"}

@@ -39,7 +39,7 @@ import holidays as holidays_lib
 from mailbot.errors import ConfigError
 
 if TYPE_CHECKING:
-    from mailbot.core.settings import Config
+    from mailbot.settings import Config
 
 _ONE_DAY = timedelta(days=1)
 # With at least one weekday in `workdays` a working day is never further away than a

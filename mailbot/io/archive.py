@@ -22,10 +22,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.core.model import InboundMessage
-from mailbot.core.settings import LimitsConfig
 from mailbot.errors import BadMessageError, ConfigError
+from mailbot.model import InboundMessage
 from mailbot.parsers import parse_message
+from mailbot.settings import LimitsConfig
 
 
 class Archive:

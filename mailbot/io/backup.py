@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.core.matching import find_tag
-from mailbot.core.settings import Config
 from mailbot.errors import ConfigError
 from mailbot.io.dbfile import copy_database
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store, restored_recipients, ts
 from mailbot.io.store.restored import RECOVERY
+from mailbot.settings import Config
 
 DATABASE, KEY, ARCHIVE, MANIFEST = "mailbot.db", "secret.key", "archive", "backup.json"
 BACKUP_TAKEN_AT = "restored_backup_taken_at"  # meta: when the backup the last restore put back was taken

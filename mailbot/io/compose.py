@@ -22,10 +22,8 @@ from mailbot import views
 from mailbot.core.counterpart import without_references
 from mailbot.core.files import for_requester
 from mailbot.core.matching import tag
-from mailbot.core.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
 from mailbot.core.plan import MailPlan, Planned
 from mailbot.core.plan_inputs import Setup
-from mailbot.core.settings import MailboxConfig
 from mailbot.core.similar import first_lines
 from mailbot.core.tokens import (
     escalation_code,
@@ -41,7 +39,9 @@ from mailbot.io.render import Outgoing, Renderer
 from mailbot.io.store import Store, ts
 from mailbot.io.story import story
 from mailbot.io.words import language_of, words
+from mailbot.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
 from mailbot.parsers import content_hash
+from mailbot.settings import MailboxConfig
 
 # Notices that list similar solved cases (issue 36), and the only audiences that may see
 # them: the unit's memory holds other requesters' cases, never for requesters or LKPP.

@@ -31,9 +31,9 @@ from typing import Any, Self
 import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from mailbot.core.settings import ImapConfig
 from mailbot.errors import LoginRefusedError, MissingFolderError, ServerBusyError, TransientError, UnreachableError
 from mailbot.io import servers
+from mailbot.settings import ImapConfig
 
 FETCH_BATCH = 50  # messages per FETCH and per group commit
 FETCH_BYTES = 8 * 1024 * 1024  # a batch's bodies together, unless one message is larger

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from mailbot.errors import ConfigError
 
 if TYPE_CHECKING:
-    from mailbot.core.settings import Config
+    from mailbot.settings import Config
 
 MIN_KEY_BYTES = 32  # the signing key (`io/keys.py`): a shorter one is refused at start
 

@@ -31,7 +31,6 @@ from mailbot.core.lifecycle import (
 from mailbot.core.limits import DAY, HOUR
 from mailbot.core.loops import CAUSED_WITHIN, domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
-from mailbot.core.model import Audience, InboundMessage, Refusal, Role, State, Ticket
 from mailbot.core.named_tickets import mentioned_numbers, short_numbers
 from mailbot.core.own_signature import Writer
 from mailbot.core.personal_data import link_domains, unfit
@@ -40,14 +39,15 @@ from mailbot.core.recipients import internal
 from mailbot.core.repeats import WINDOW, Files, Opening, files_of, same_words
 from mailbot.core.requester_data import Requester
 from mailbot.core.reuse import PREVIEW, done_lines, previewed, reused
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.similar import PastCase
 from mailbot.core.tokens import escalation_key_valid, escalation_keys, key_id, verify
 from mailbot.core.trust import Citation
 from mailbot.io.archive import Archive
 from mailbot.io.store import Store, parse_ts
+from mailbot.model import Audience, InboundMessage, Refusal, Role, State, Ticket
 from mailbot.parsers.authres import organisation_of
 from mailbot.rules import Rules
+from mailbot.settings import Config, MailboxConfig
 
 # a mail that may say `#teruskan` or `#permintaan-data` (commands.py reads it exactly)
 _RELAY = spelled(RELAYS)

@@ -55,8 +55,8 @@ from pathlib import Path
 
 from oauthlib.oauth2 import BackendApplicationClient, Client, DeviceClient, OAuth2Error
 
-from mailbot.core.settings import OAuth2Config
 from mailbot.errors import LoginRefusedError, UnreachableError
+from mailbot.settings import OAuth2Config
 
 TIMEOUT_SECONDS = 30
 EARLY_SECONDS = 300  # a token is renewed this long before it expires (half its life when shorter)

@@ -33,14 +33,14 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from mailbot.core.deadlines import TimerPlan
-from mailbot.core.model import AUTO_GENERATED, Audience, InboundMessage, OutboxRow, Send, Ticket
 from mailbot.core.plan_inputs import Setup
 from mailbot.core.retry import next_try
-from mailbot.core.settings import Config, MailboxConfig, SmtpConfig
 from mailbot.errors import StorageError
 from mailbot.io import smtp
 from mailbot.io.archive import Archive
 from mailbot.io.store import BLOB_PIECE, DATABASE_ERRORS, Store
+from mailbot.model import AUTO_GENERATED, Audience, InboundMessage, OutboxRow, Send, Ticket
+from mailbot.settings import Config, MailboxConfig, SmtpConfig
 
 BATCH = 20  # rows loaded (with their bytes) at a time
 KEEP_BATCH = 64  # finished mails archived per sync

@@ -38,9 +38,9 @@ import jinja2
 from mailbot.core.applicable import offered_now
 from mailbot.core.commands import NAMES
 from mailbot.core.controls import visible
-from mailbot.core.model import Attachment, InlineImage
 from mailbot.core.recipients import deliverable
 from mailbot.io.words import Words, languages, words
+from mailbot.model import Attachment, InlineImage
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 

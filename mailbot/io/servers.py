@@ -15,9 +15,9 @@ import re
 import ssl
 import subprocess
 
-from mailbot.core.settings import ServerConfig, SmtpConfig
 from mailbot.errors import LoginRefusedError
 from mailbot.io import oauth
+from mailbot.settings import ServerConfig, SmtpConfig
 
 TOKEN_COMMAND_SECONDS = 30
 # OpenSSL's reasons when the server answered a TLS handshake in plain text.

@@ -29,10 +29,10 @@ from typing import Any
 import aiosmtplib
 import aiosmtplib.email
 
-from mailbot.core.model import OutboxRow
-from mailbot.core.settings import ServerConfig, SmtpConfig
 from mailbot.errors import ConfigError, LoginRefusedError, UnreachableError
 from mailbot.io import servers
+from mailbot.model import OutboxRow
+from mailbot.settings import ServerConfig, SmtpConfig
 
 CLOSING = 421  # "service not available, closing transmission channel"
 AUTH_REQUIRED = 530  # RFC 4954: the server takes mail only after a login

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from mailbot.core.model import State, Ticket
 from mailbot.core.similar import SolvedCase, Suggestion, Vocabulary, memory_idf, suggest
 from mailbot.io.store import Store, moment, ts
+from mailbot.model import State, Ticket
 
 CANDIDATES = 30  # the best-scored candidates that `core/similar.likeness` scores
 POSTINGS = 5000  # index entries a look-up reads at most (after its rarest term, always read)

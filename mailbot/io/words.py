@@ -33,9 +33,9 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
-from mailbot.core.model import Refusal, TimerKind
 from mailbot.core.overdue import waits_in_working_time
 from mailbot.errors import ConfigError
+from mailbot.model import Refusal, TimerKind
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

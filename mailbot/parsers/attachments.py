@@ -13,8 +13,8 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 
-from mailbot.core.model import Attachment
 from mailbot.errors import RefusedMessageError
+from mailbot.model import Attachment
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.mime_tree import EMBEDDED, REPORT_PARTS, Leaf, Message, disposition, filename
 from mailbot.parsers.names import extension_for, safe_filename

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from mailbot.core.model import DeliveryReport
+from mailbot.model import DeliveryReport
 from mailbot.parsers.quotes import new_text, quoted_parties
 from mailbot.parsers.report_words import person_voice, report_voice, words
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from mailbot.core.model import Attachment
+from mailbot.model import Attachment
 from mailbot.parsers.attachments import body_and_attachments
 from mailbot.parsers.auto import automatic_reason, bounce_reason, dsn_fields, evidence_bounce, is_list_reason
 from mailbot.parsers.header_blocks import quoted_parties

@@ -14,7 +14,7 @@ import email.utils
 import re
 from datetime import UTC, datetime
 
-from mailbot.core.model import Address
+from mailbot.model import Address
 from mailbot.parsers.charsets import (
     WEAK_CHARSETS,
     codec_for,

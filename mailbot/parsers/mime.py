@@ -21,8 +21,8 @@ import hashlib
 import re
 from datetime import datetime
 
-from mailbot.core.model import SYNTHETIC_ID_DOMAIN, Address, DeliveryReport, InboundMessage
 from mailbot.errors import BadMessageError, RefusedMessageError
+from mailbot.model import SYNTHETIC_ID_DOMAIN, Address, DeliveryReport, InboundMessage
 from mailbot.parsers.attachments import sealed
 from mailbot.parsers.auto import automatic_reason, bounce_subject, delivery_report
 from mailbot.parsers.bounce_parts import Body, body_and_kind, bounced_ids, carried

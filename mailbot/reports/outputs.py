@@ -15,14 +15,14 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.core.model import AUTO_GENERATED, Attachment, Audience, InlineImage, Send
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar, build_calendar
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store
+from mailbot.model import AUTO_GENERATED, Attachment, Audience, InlineImage, Send
 from mailbot.reports import charts, figures, labels, present, queries, recurring, rekap
 from mailbot.reports.values import Month, RekapRow, Summary, TicketRecord
 from mailbot.rules import PRIORITIES, Deadlines, Rules
+from mailbot.settings import Config, MailboxConfig
 
 EX_CONFIG = 78  # the exit status of a configuration error (cli.py)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,8 +21,8 @@ from typing import Any
 
 from mailbot.core.directions import ANSWERED_KINDS, ASKED
 from mailbot.core.intake_form import title_of
-from mailbot.core.model import no_mailbox
 from mailbot.io.store import Store, ts
+from mailbot.model import no_mailbox
 from mailbot.reports.values import HELD, Entry, Mail, TicketRecord
 
 # The history the reports read: whether a ticket went to LKPP, who answered, an ack left

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.core.counterpart import LPSE_SUPPORT
 from mailbot.core.lifecycle import NOT_AN_ANSWER
-from mailbot.core.model import has_mailbox
+from mailbot.model import has_mailbox
 from mailbot.reports import cells
 from mailbot.reports.cells import CUT_MARKER
 from mailbot.reports.gist import gist

@@ -23,7 +23,7 @@ from mailbot.io.terminal import say
 from mailbot.subcommands.exit_codes import EX_CONFIG, EX_NOPERM, gravest, server_status
 
 if TYPE_CHECKING:
-    from mailbot.core.settings import Config, MailboxConfig, ServerConfig
+    from mailbot.settings import Config, MailboxConfig, ServerConfig
 
 Check = Callable[["Config"], set[int]]
 
@@ -257,7 +257,7 @@ def _logs_in(box: MailboxConfig, name: str) -> set[int]:
 def _secret_in_date(box: str, name: str, server: ServerConfig, today: date) -> set[int]:
     """An OAuth2 client secret past its end (77), or ending within 14 days (a warning):
     the provider then refuses every token, and the mail stops (issue 49)."""
-    from mailbot.core.settings import secret_days_left
+    from mailbot.settings import secret_days_left
 
     left = secret_days_left(server, today)
     oauth2 = server.oauth2

@@ -11,7 +11,7 @@ from mailbot.io.terminal import say
 from mailbot.subcommands.exit_codes import EX_CONFIG, EX_OK
 
 if TYPE_CHECKING:
-    from mailbot.core.settings import Config
+    from mailbot.settings import Config
 
 
 def cmd_oauth(cfg: Config, args: argparse.Namespace) -> int:

@@ -18,10 +18,10 @@ from mailbot.subcommands.exit_codes import EX_NOT_FOUND, EX_OK, EX_USAGE
 
 if TYPE_CHECKING:
     from mailbot.core.intake_form import HeldForm
-    from mailbot.core.model import Ticket
-    from mailbot.core.settings import Config, MailboxConfig
     from mailbot.io.store import Store
+    from mailbot.model import Ticket
     from mailbot.reports.values import Month
+    from mailbot.settings import Config, MailboxConfig
 
 TICKETS_SHOWN = 50  # `tickets` shows a screenful or two, newest first: staff look for a recent case
 

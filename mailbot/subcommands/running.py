@@ -16,9 +16,9 @@ from mailbot.io.terminal import as_json, say
 from mailbot.subcommands.exit_codes import EX_CONFIG, EX_OK, EX_TEMPFAIL, EX_USAGE, server_status
 
 if TYPE_CHECKING:
-    from mailbot.core.settings import Config
     from mailbot.daemon import App, RunOnce
     from mailbot.io.store import Store
+    from mailbot.settings import Config
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:

@@ -14,8 +14,8 @@ from mailbot.io.terminal import as_json, say
 from mailbot.subcommands.exit_codes import EX_CONFIG, EX_FOUND, EX_OK, EX_UNAVAILABLE, EX_USAGE
 
 if TYPE_CHECKING:
-    from mailbot.core.settings import Config, MailboxConfig
     from mailbot.mailbox_audit import Auditor
+    from mailbot.settings import Config, MailboxConfig
 
 
 def _copy_to(cfg: Config, url: str) -> int:

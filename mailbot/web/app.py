@@ -29,7 +29,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.web_tokens import Signed, form_token, form_valid, session_token, session_verified
 from mailbot.core.worktime import build_calendar
 from mailbot.io.render import Renderer
@@ -37,6 +36,7 @@ from mailbot.io.store import Store
 from mailbot.io.words import words
 from mailbot.reports.values import Month
 from mailbot.rules import load_rules
+from mailbot.settings import Config, MailboxConfig
 from mailbot.web import desk, month_view, status
 from mailbot.web.guard import Guard
 from mailbot.web.pages import Pages

@@ -17,15 +17,15 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from mailbot.core.intake_form import CHANNELS
-from mailbot.core.model import State, Ticket
 from mailbot.core.overdue import digest_context
 from mailbot.core.search_query import fts_query
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.tokens import escalation_code
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io.store import Store
 from mailbot.io.words import Words
+from mailbot.model import State, Ticket
 from mailbot.rules import Rules
+from mailbot.settings import Config, MailboxConfig
 from mailbot.timekeeper import overdue_of, worded_digest
 from mailbot.views import local, ticket_json
 

@@ -14,13 +14,13 @@ import hashlib
 import re
 from datetime import datetime
 
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.reports import outputs
 from mailbot.reports.values import Month
 from mailbot.rules import Rules
+from mailbot.settings import Config, MailboxConfig
 from mailbot.web.guard import CSP
 
 FORMATS = {"xlsx": (outputs.XLSX_TYPE, "xlsx"), "csv": ("text/csv; charset=utf-8", "csv")}

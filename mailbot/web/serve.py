@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.config import data_folder
-from mailbot.core.settings import Config
 from mailbot.errors import ConfigError
 from mailbot.io.store import Store
+from mailbot.settings import Config
 
 EX_OK, EX_CONFIG = 0, 78
 

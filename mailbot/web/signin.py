@@ -27,12 +27,12 @@ from pathlib import Path
 
 import structlog
 
-from mailbot.core.model import AUTO_GENERATED, OutboxRow
-from mailbot.core.settings import Config, MailboxConfig
 from mailbot.core.web_tokens import SIGNIN_MINUTES, Signed, signin_token, signin_verified
 from mailbot.io import smtp
 from mailbot.io.render import Renderer
 from mailbot.io.words import language_of, words
+from mailbot.model import AUTO_GENERATED, OutboxRow
+from mailbot.settings import Config, MailboxConfig
 
 ADDRESS_LIMIT = 3  # links to one address per window (SPEC 13: limited per address ...)
 CLIENT_LIMIT = 10  # link requests from one client per window (... and per client)

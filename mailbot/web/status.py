@@ -20,10 +20,10 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.model import Ticket
 from mailbot.core.tokens import escalation_code
 from mailbot.core.web_tokens import status_claim, status_expired, status_valid
 from mailbot.io.store import Store
+from mailbot.model import Ticket
 from mailbot.views import local, sent_text
 
 

@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from mailbot.core.model import Arrived, Quarantined
 from mailbot.io.store.database import Database
 from mailbot.io.store.meta import Meta
 from mailbot.io.store.times import moment, ts
+from mailbot.model import Arrived, Quarantined
 
 
 class _SQLite:

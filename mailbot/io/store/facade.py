@@ -17,7 +17,6 @@ from pathlib import Path
 from types import MethodType
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
-from mailbot.core.settings import Config
 from mailbot.io.store.arrivals import Arrivals
 from mailbot.io.store.copies import Copies
 from mailbot.io.store.database import BUSY_TIMEOUT_SECONDS, Database
@@ -33,6 +32,7 @@ from mailbot.io.store.search import Search
 from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.timers import Timers
 from mailbot.io.store.versions import Versions
+from mailbot.settings import Config
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from mailbot.core.model import Seen, ThreadMessage
 from mailbot.io.store.database import Database
 from mailbot.io.store.times import ts
+from mailbot.model import Seen, ThreadMessage
 
 
 class Messages:

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mailbot.core.inboxes import inbox_key
-from mailbot.core.model import OutboxRow
 from mailbot.io.store.database import BLOB_PIECE, Database
 from mailbot.io.store.times import moment, parse_ts, ts
+from mailbot.model import OutboxRow
 
 
 class _SQLite:

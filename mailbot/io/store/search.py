@@ -7,10 +7,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from mailbot.core.model import Ticket
 from mailbot.io.store.database import Database
 from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.times import parse_ts, ts
+from mailbot.model import Ticket
 
 
 class _SQLite:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from mailbot.core.model import Address, Contact, State, Ticket
 from mailbot.io.store.database import Database
 from mailbot.io.store.times import parse_ts, ts
+from mailbot.model import Address, Contact, State, Ticket
 
 
 class _SQLite:

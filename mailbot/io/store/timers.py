@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.core.deadlines import TimerPlan
-from mailbot.core.model import StoredTimer, Ticket, Timer, TimerKind
 from mailbot.io.migrations import BREACH_KNOWN
 from mailbot.io.store.database import Database
 from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.times import moment, parse_ts, ts
+from mailbot.model import StoredTimer, Ticket, Timer, TimerKind
 
 # A fired lkpp_status timer is done, but its breach goes on while the lkpp_progress timer
 # it started (from its due time) still runs: LKPP has sent nothing since (SOP-015 step 12).
