@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from mailbot.alerts import Alerts
+from mailbot.core.audit import Finding
 from mailbot.core.lifecycle import Policy
 from mailbot.core.overdue import Overdue
 from mailbot.core.plan import refused_back
@@ -37,6 +38,7 @@ from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.io.store.postgres import LeaseLost
 from mailbot.io.words import words
 from mailbot.mailbox_audit import Auditor
+from mailbot.main_thread_store import MainThreadStore
 from mailbot.model import Ticket
 from mailbot.notices import Notifier
 from mailbot.passes import Passes
@@ -45,7 +47,7 @@ from mailbot.rules import load_rules
 from mailbot.sending_beside import SendingBeside
 from mailbot.sent_folder import SentFolder
 from mailbot.settings import Config, MailboxConfig
-from mailbot.steps import OnMain, Signals, run_here
+from mailbot.steps import MainThread, OnMain, Signals, on_main_thread, run_here
 from mailbot.timekeeper import Timekeeper
 
 # disk full, database locked or read-only, its session ended: transient
@@ -106,6 +108,8 @@ class App:
         self.calendar = build_calendar(cfg)
         self.log = get_log()
         self.signals = signals or Signals()
+        self.main_thread = MainThread()  # the service attaches its main thread, which alone uses the store
+        self.main_store = MainThreadStore(self.store, self.main_thread)  # the store, for watcher threads
         self.health = Health()
         self.archive = Archive(cfg.archive_dir, cfg.limits)
         self.setups = {box.name: Setup(cfg, box, self.rules, self.calendar) for box in cfg.mailboxes}
@@ -118,8 +122,8 @@ class App:
                         language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.pipeline = Pipeline(cfg, self.store, composer, self.archive, self.setups, self.key, policy,
                                  self.clock, self.log, self.alerts.problem)
-        self.sent_folder = SentFolder(self.store, cfg.archive_dir, self.health, self.clock, self.log)
-        self.passes = Passes(cfg, self.store, self.archive, self.pipeline, self.key, self.health, self.alerts,
+        self.sent_folder = SentFolder(self.store, self.main_thread, cfg.archive_dir, self.health, self.clock, self.log)
+        self.passes = Passes(cfg, self.main_store, self.archive, self.pipeline, self.key, self.health, self.alerts,
                              self.signals, self.clock, self.log, self.sent_folder)
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.alerts,
                                      self.signals, self.clock, self.log)
@@ -148,9 +152,8 @@ class App:
         """One message through the pipeline (`Passes.handle`)."""
         return self.passes.handle(box, raw, received_at, **how)
 
-    def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False,
-             on_main: OnMain = run_here) -> int:
-        return self.passes.poll(box, session, should_stop, on_main)
+    def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False) -> int:
+        return self.passes.poll(box, session, should_stop)
 
     def poll_all(self, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int | str]:
         return self.passes.poll_all(should_stop)
@@ -173,16 +176,20 @@ class App:
     def misconfigured(self) -> dict[str, str]:
         return dict(self.health.misconfigured)
 
-    def daily_audit(self, box: MailboxConfig, session: imap.Mailbox, on_main: OnMain = run_here) -> int:
+    def daily_audit(self, box: MailboxConfig, session: imap.Mailbox) -> int:
         """Once a day per mailbox (its watcher, after a pass, on its own session): the audit of
         what moved since the last one, the coordinators alerted once per finding. The count of
         findings alerted now."""
         today = self.clock().astimezone(self.cfg.timezone).date().isoformat()
-        if self.audit_tried.get(box.name) == today or on_main(partial(self.store.meta, f"audited:{box.name}")) == today:
+        if self.audit_tried.get(box.name) == today or self.main_store.meta(f"audited:{box.name}") == today:
             return 0
         self.audit_tried[box.name] = today  # a failing audit is tried again tomorrow, not every pass
-        findings = Auditor(self.cfg, self.store, self.clock, self.log, on_main).mailbox(box, session)
-        return int(on_main(partial(self.alerts.findings, box, findings, today)))
+        findings = Auditor(self.cfg, self.main_store, self.clock, self.log).mailbox(box, session)
+        return self._alert_findings(box, findings, today)
+
+    @on_main_thread
+    def _alert_findings(self, box: MailboxConfig, findings: list[Finding], today: str) -> int:
+        return int(self.alerts.findings(box, findings, today))
 
     def flush_outbox(self, should_stop: Callable[[], bool] = lambda: False, outbox: OutboxDrain | None = None,
                      report: OnMain = run_here) -> tuple[int, int]:

@@ -25,16 +25,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from mailbot.core.audit import ARCHIVE_MISSING, ARCHIVE_UNRECORDED, UNRECORDED, Finding, pinned
 from mailbot.io import imap
-from mailbot.io.store import Store, moment, ts
+from mailbot.io.store import moment, ts
+from mailbot.main_thread_store import MainThreadStore
 from mailbot.parsers import content_hash, synthetic_message_id
 from mailbot.settings import Config, MailboxConfig
-from mailbot.steps import OnMain, run_here
 
 # An archive file younger than this may belong to a message whose unit of work is still
 # committing (the file is written first): the next audit looks at it.
@@ -42,12 +41,11 @@ SETTLE = timedelta(minutes=10)
 
 
 class Auditor:
-    """The audit of one configuration's mailboxes; store reads and writes go through `on_main`
-    (the daemon's watcher threads audit on their own IMAP session)."""
+    """The audit of one configuration's mailboxes; store reads and writes run on the store's
+    thread (`MainThreadStore`: the daemon's watcher threads audit on their own IMAP session)."""
 
-    def __init__(self, cfg: Config, store: Store, clock: Callable[[], datetime], log: Any,
-                 on_main: OnMain = run_here) -> None:
-        self.cfg, self.store, self.clock, self.log, self.on_main = cfg, store, clock, log, on_main
+    def __init__(self, cfg: Config, store: MainThreadStore, clock: Callable[[], datetime], log: Any) -> None:
+        self.cfg, self.store, self.clock, self.log = cfg, store, clock, log
 
     def mailbox(self, box: MailboxConfig, session: imap.Mailbox, *, repair: bool = False,
                 full: bool = False) -> list[Finding]:
@@ -68,7 +66,7 @@ class Auditor:
         with session.examining(folder, readonly=not repair) as validity:
             start = 0 if full else self._folder_position(key, validity)
             listed = session.pending_uids(start)
-            placed = self.on_main(partial(self.store.placed_uids, box.name, folder, validity, start))
+            placed = self.store.placed_uids(box.name, folder, validity, start)
             unknown = [uid for uid in listed if uid not in placed]
             found = [Finding(UNRECORDED, folder, head.uid, validity, head.message_id, head.date, head.sender,
                              head.subject)
@@ -80,7 +78,7 @@ class Auditor:
                     self.log.info("audit_repaired", mailbox=box.name, folder=folder, uid=f.uid,
                                      message_id=f.message_id)
             position = pinned(start, listed, [] if repair else [f.uid for f in found if f.uid is not None])
-        self.on_main(partial(self.store.set_meta, key, f"{validity}:{position}"))
+        self.store.set_meta(key, f"{validity}:{position}")
         return found
 
     def inbox(self, box: MailboxConfig, session: imap.Mailbox, *, repair: bool, full: bool) -> list[Finding]:
@@ -89,31 +87,30 @@ class Auditor:
         position back before the first of them; the next pass reads them again (those after
         it that were recorded are only moved, never handled twice)."""
         validity = session.uidvalidity
-        known, position = self.on_main(partial(self.store.imap_position, box.name, box.imap.folder))
+        known, position = self.store.imap_position(box.name, box.imap.folder)
         if known != validity or not position:
             return []  # nothing passed yet in this UIDVALIDITY: every message in it is still to be read
         key = f"audit:{box.name}:inbox"
         start = 0 if full else self._folder_position(key, validity)
         listed = [uid for uid in session.pending_uids(start) if uid <= position]
-        arrived = self.on_main(partial(self.store.arrivals_of, box.name, validity, listed)) if listed else {}
+        arrived = self.store.arrivals_of(box.name, validity, listed) if listed else {}
         unknown = [uid for uid in listed if uid not in arrived]
         found = [Finding(UNRECORDED, box.imap.folder, head.uid, validity, head.message_id, head.date, head.sender,
                          head.subject)
                  for head in session.heads(unknown) if not self._recorded(box, session, head)]
         if repair and found:
             lowest = min(f.uid for f in found if f.uid is not None)
-            self.on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, validity, lowest - 1,
-                                 self.clock()))
+            self.store.set_imap_position(box.name, box.imap.folder, validity, lowest - 1, self.clock())
             found = [replace(f, repaired=True, repair_note="left for the next pass to read") for f in found]
             for f in found:
                 self.log.info("audit_repaired", mailbox=box.name, folder=box.imap.folder, uid=f.uid,
                               message_id=f.message_id)
         after = pinned(start, listed, [] if repair else [f.uid for f in found if f.uid is not None])
-        self.on_main(partial(self.store.set_meta, key, f"{validity}:{after}"))
+        self.store.set_meta(key, f"{validity}:{after}")
         return found
 
     def _folder_position(self, key: str, validity: int) -> int:
-        saved = self.on_main(partial(self.store.meta, key)) or ""
+        saved = self.store.meta(key) or ""
         known, _, position = saved.partition(":")
         return int(position) if known == str(validity) and position.isdigit() else 0
 
@@ -122,7 +119,7 @@ class Auditor:
         version): recorded when a record keeps its Message-ID and its content."""
         hashes: list[str | None] = []
         if head.message_id:
-            hashes = self.on_main(partial(self.store.recorded_hashes, box.name, head.message_id))
+            hashes = self.store.recorded_hashes(box.name, head.message_id)
             if None in hashes:
                 return True  # recorded before hashes were kept: its id is all there is to go by
         raw = session.raw(head.uid)
@@ -131,7 +128,7 @@ class Auditor:
         if hashes and content_hash(raw) in hashes:
             return True
         # a Message-ID mailbot could not use: it keyed the message by its bytes
-        synthetic = self.on_main(partial(self.store.recorded_hashes, box.name, synthetic_message_id(raw)))
+        synthetic = self.store.recorded_hashes(box.name, synthetic_message_id(raw))
         return bool(synthetic)
 
     # --- the records and the archive ---------------------------------------------------------
@@ -139,31 +136,31 @@ class Auditor:
     def records(self, box: MailboxConfig, *, full: bool) -> list[Finding]:
         """Records since the last audit whose archived copy is not there."""
         key = f"audit:{box.name}:records"
-        saved = "" if full else self.on_main(partial(self.store.meta, key)) or ""
+        saved = "" if full else self.store.meta(key) or ""
         first, _, second = saved.partition(":")
         after = (int(first) if first.isdigit() else 0, int(second) if second.isdigit() else 0)
-        rows = self.on_main(partial(self.store.records_after, box.name, *after))
+        rows = self.store.records_after(box.name, *after)
         found = [Finding(ARCHIVE_MISSING, message_id=r["message_id"], date=r["at"] or "", sender=r["sender"] or "",
                          subject=r["subject"] or "", path=r["archive_path"])
                  for r in rows if r["archive_path"] and not (self.cfg.archive_dir / r["archive_path"]).is_file()]
         last = [max((r["id"] for r in rows if r["tbl"] == table), default=was)
                 for table, was in (("messages", after[0]), ("quarantine", after[1]))]
-        self.on_main(partial(self.store.set_meta, key, f"{last[0]}:{last[1]}"))
+        self.store.set_meta(key, f"{last[0]}:{last[1]}")
         return found
 
     def archive(self, box: MailboxConfig, *, full: bool) -> list[Finding]:
         """Archive files of received and quarantined mail written since the last audit that
         no record names."""
         key = f"audit:{box.name}:archive"
-        saved = None if full else self.on_main(partial(self.store.meta, key))
+        saved = None if full else self.store.meta(key)
         since = moment(saved) if saved else None
         until = self.clock() - SETTLE
         found: list[Finding] = []
         for direction in ("in", "quarantine"):
             files = list(_written(self.cfg.archive_dir, box.name, direction, since, until))
-            known = self.on_main(partial(self.store.archive_recorded, box.name, files)) if files else set()
+            known = self.store.archive_recorded(box.name, files) if files else set()
             found += [Finding(ARCHIVE_UNRECORDED, path=rel) for rel in files if rel not in known]
-        self.on_main(partial(self.store.set_meta, key, ts(until)))
+        self.store.set_meta(key, ts(until))
         return found
 
 

@@ -3,7 +3,8 @@
 The watcher of a mailbox (`service.MailboxWatcher`) or `run --once` asks for a pass on
 its own IMAP session; the pass reads the stored position, fetches the new messages a
 batch at a time, hands each to the pipeline (its failure boundary) and moves what was
-recorded. What touches the store runs through `on_main` on the thread that owns it.
+recorded. What touches the store runs on the thread that owns it: the store calls through
+`MainThreadStore`, the pass's own store work in the methods marked `on_main_thread`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from mailbot.alerts import Alerts
@@ -20,12 +20,13 @@ from mailbot.health import Health
 from mailbot.io import imap
 from mailbot.io.archive import Archive
 from mailbot.io.locks import INTAKE_WAIT_SECONDS, intake_lock, session_lock
-from mailbot.io.store import DATABASE_ERRORS, Store
-from mailbot.pipeline import Arrival, Outcome, Pipeline
+from mailbot.io.store import DATABASE_ERRORS
+from mailbot.main_thread_store import MainThreadStore
+from mailbot.pipeline import Arrival, Outcome, Pipeline, Status
 from mailbot.recovery import Recovery
 from mailbot.sent_folder import SentFolder
 from mailbot.settings import Config, MailboxConfig
-from mailbot.steps import OnMain, Progress, Signals, run_here
+from mailbot.steps import MainThread, Progress, Signals, on_main_thread
 
 # disk full, database locked or read-only, its session ended: transient
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
@@ -45,10 +46,11 @@ def host_clock() -> datetime:
 class Passes:
     """The passes over the mailboxes of one configuration."""
 
-    def __init__(self, cfg: Config, store: Store, archive: Archive, pipeline: Pipeline, key: bytes,
+    def __init__(self, cfg: Config, store: MainThreadStore, archive: Archive, pipeline: Pipeline, key: bytes,
                  health: Health, alerts: Alerts, signals: Signals, clock: Callable[[], datetime], log: Any,
                  sent: SentFolder, host: Callable[[], datetime] = host_clock) -> None:
         self.cfg, self.store, self.archive, self.pipeline, self.key = cfg, store, archive, pipeline, key
+        self.main_thread: MainThread = store.main_thread  # where the methods marked `on_main_thread` run
         self.sent = sent  # the copies of sent mail a pass appends (issue 57)
         self.health, self.alerts, self.signals, self.clock, self.log, self.host = \
             health, alerts, signals, clock, log, host
@@ -105,18 +107,17 @@ class Passes:
         else:
             self.log.error("mailbox_unavailable", mailbox=box.name, error=why)
 
-    def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False,
-             on_main: OnMain = run_here) -> int:
+    def poll(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool] = lambda: False) -> int:
         """A pass over the folder (`_pass`), then the copies of sent mail owed to the sent
         folder (`SentFolder`), while no other process on this database makes one
         (`locks.intake_lock`); 0 when another does: its pass handles the mail."""
-        with self._intake_lock(box, should_stop, on_main) as ours:
+        with self._intake_lock(box, should_stop) as ours:
             if ours:
                 self.elsewhere.discard(box.name)
-                handled = self._pass(box, session, should_stop, on_main)
+                handled = self._pass(box, session, should_stop)
                 # one batch of copies: more are left for the next pass (`SentFolder.behind`), which
                 # the watcher makes at once; appended between batches they slowed intake by a fourth
-                self.sent.append(box, session, on_main, limit=SENT_COPIES_PER_PASS)
+                self.sent.append(box, session, limit=SENT_COPIES_PER_PASS)
                 return handled
         self.elsewhere.add(box.name)
         if box.name not in self.health.intake_elsewhere:
@@ -127,22 +128,19 @@ class Passes:
 
     def reading(self, box: MailboxConfig) -> AbstractContextManager[bool]:
         """This process reads the mailbox for a while, unless another does (`_intake_lock`)."""
-        return self._intake_lock(box, lambda: False, run_here)
+        return self._intake_lock(box, lambda: False)
 
-    def _intake_lock(self, box: MailboxConfig, should_stop: Callable[[], bool],
-                     on_main: OnMain) -> AbstractContextManager[bool]:
+    def _intake_lock(self, box: MailboxConfig, should_stop: Callable[[], bool]) -> AbstractContextManager[bool]:
         """One reader of the mailbox at a time: a lock file beside a SQLite database; with a
         PostgreSQL store, a lock of the store's own session (on the thread that owns the
         store), so a pass whose process lost its session writes nothing more (issue 47)."""
-        database = self.store.database
-        if database.dialect == "sqlite":
+        if self.store.own.database.dialect == "sqlite":
             return intake_lock(self.cfg.database, box.name, should_stop)
         name = f"intake:{box.name}"
-        return session_lock(lambda: bool(on_main(partial(database.try_lock, name))),
-                            lambda: on_main(partial(database.unlock, name)), should_stop, INTAKE_WAIT_SECONDS)
+        return session_lock(lambda: self.store.try_lock(name), lambda: self.store.unlock(name), should_stop,
+                            INTAKE_WAIT_SECONDS)
 
-    def _pass(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool],
-              on_main: OnMain) -> int:
+    def _pass(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool]) -> int:
         """Handle every new message in the folder, in UID order, a batch at a time; the count handled.
 
         A batch's messages commit one by one and are made durable together (group
@@ -151,70 +149,68 @@ class Passes:
         position only passes a message once it has left the INBOX, so a message left
         there (`deferred`) is fetched again by the next pass; those after it that were
         handled are known by their Message-ID and only moved.
-        `on_main` runs the store's part on the thread that owns the store.
         """
         if box.name not in self.recovered:  # after `mailbot restore`: before anything is read (issue 33)
-            self.recover(box, session, should_stop, on_main)
+            self.recover(box, session, should_stop)
             self.recovered.add(box.name)
-        last_uid = on_main(partial(self._position, box, session.uidvalidity))
-        read_before = on_main(partial(self.store.imap_read_at, box.name, box.imap.folder))
+        last_uid = self._position(box, session.uidvalidity)
+        read_before = self.store.imap_read_at(box.name, box.imap.folder)
         uids = session.pending_uids(last_uid)
         progress = Progress(box.name, len(uids), self.signals.notify, self.signals.beat)
         handled, blocked = 0, False
-        alone = on_main(partial(self.store.fetch_suspects, box.name, session.uidvalidity, last_uid))
+        alone = self.store.fetch_suspects(box.name, session.uidvalidity, last_uid)
         batches = session.batches(uids, self.cfg.limits.max_message_bytes, alone)
         unreturned: list[int] = []  # counted against their message in this pass
         try:
             with imap.FetchAhead(batches, ahead=len(uids) > imap.FETCH_BATCH) as fetching:
                 while (batch := fetching.next()) is not None and not should_stop():
-                    outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop,
-                                               progress, read_before=read_before))
+                    outcomes = self.handle_batch(box, session.uidvalidity, batch, should_stop, progress,
+                                                 read_before=read_before)
                     fetching.quiet()  # the next batch is in: the session is ours again
-                    position, blocked = self._settle(box, session, batch, outcomes, blocked, on_main)
+                    position, blocked = self._settle(box, session, batch, outcomes, blocked)
                     if position is not None:
-                        on_main(partial(self.store.set_imap_position, box.name, box.imap.folder,
-                                        session.uidvalidity, position, self.clock()))
-                    handled += sum(1 for o in outcomes if o.status != "deferred")
+                        self.store.set_imap_position(box.name, box.imap.folder, session.uidvalidity, position,
+                                                     self.clock())
+                    handled += sum(1 for o in outcomes if o.status is not Status.DEFERRED)
                     unreturned += [f.uid for f, o in zip(batch, outcomes, strict=False)
-                                   if f.error is not None and o.status == "deferred"]
+                                   if f.error is not None and o.status is Status.DEFERRED]
                     if len(outcomes) < len(batch):
                         break  # stopped between two messages
         except imap.FetchFailed:
             # the server returns no message at all: its failure, not theirs (never set aside for it)
-            on_main(partial(self.store.fetch_unfailed, box.name, session.uidvalidity, unreturned))
+            self.store.fetch_unfailed(box.name, session.uidvalidity, unreturned)
             raise
         if not uids:
-            on_main(partial(self.store.set_imap_position, box.name, box.imap.folder, session.uidvalidity, last_uid,
-                            self.clock()))
+            self.store.set_imap_position(box.name, box.imap.folder, session.uidvalidity, last_uid, self.clock())
         return handled
 
-    def recover(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool],
-                on_main: OnMain = run_here) -> None:
+    def recover(self, box: MailboxConfig, session: imap.Mailbox, should_stop: Callable[[], bool]) -> None:
         """After `mailbot restore` (`mailbot.recovery`): the mail handled after the backup back in
         the INBOX and handled first, in the order it came, before the mail that reached the
         INBOX while the daemon was stopped (a requester's reply to an ack of then finds its
         ticket). The stored position is left alone: the pass after finds the mail that waited."""
-        recovery = Recovery(self.cfg, self.store, self.key, self.clock, self.log, on_main)
+        recovery = Recovery(self.cfg, self.store, self.key, self.clock, self.log)
         if not recovery.due(box):
             return
         put_back = recovery.run(box, session)
-        read_before = on_main(partial(self.store.imap_read_at, box.name, box.imap.folder))
+        read_before = self.store.imap_read_at(box.name, box.imap.folder)
         for batch in session.batches(put_back, self.cfg.limits.max_message_bytes):
             if should_stop():
                 return  # the mark stays: the next start handles the rest in the INBOX's order
-            outcomes = on_main(partial(self.handle_batch, box, session.uidvalidity, batch, should_stop,
-                                       read_before=read_before))
-            self._settle(box, session, batch, outcomes, False, on_main)
+            outcomes = self.handle_batch(box, session.uidvalidity, batch, should_stop, read_before=read_before)
+            self._settle(box, session, batch, outcomes, False)
         recovery.done(box)
 
+    @on_main_thread
     def _position(self, box: MailboxConfig, uidvalidity: int) -> int:
-        known_validity, last_uid = self.store.imap_position(box.name, box.imap.folder)
+        known_validity, last_uid = self.store.own.imap_position(box.name, box.imap.folder)
         if known_validity == uidvalidity:
             return last_uid
         if known_validity is not None:
             self.log.warning("uidvalidity_changed", mailbox=box.name, old=known_validity, new=uidvalidity)
         return 0  # rescan; recorded Message-IDs keep anything from running twice
 
+    @on_main_thread
     def handle_batch(self, box: MailboxConfig, uidvalidity: int, batch: list[imap.Fetched],
                      should_stop: Callable[[], bool] = lambda: False, progress: Progress | None = None, *,
                      read_before: datetime | None = None) -> list[Outcome]:
@@ -223,7 +219,7 @@ class Passes:
         `read_before`: when the pass before this one read the folder (None: never)."""
         outcomes: list[Outcome] = []
         host_now = self.host()
-        with self.store.group_commit(), self.archive.batch():
+        with self.store.own.group_commit(), self.archive.batch():
             for fetched in batch:
                 if should_stop():
                     break
@@ -240,16 +236,16 @@ class Passes:
         """A message the server could not return (its own FETCH failed): left in the INBOX
         for the next pass, and after `UNREADABLE_PASSES` passes set aside ("unreadable"),
         so that it never holds up the mailbox (see `_set_aside`)."""
-        passes = self.store.fetch_failed(box.name, uidvalidity, fetched.uid)
+        passes = self.store.own.fetch_failed(box.name, uidvalidity, fetched.uid)
         self.log.warning("message_unreadable", mailbox=box.name, uid=fetched.uid, error=fetched.error,
                          passes=passes, give_up_after=UNREADABLE_PASSES)
         if passes < UNREADABLE_PASSES:
-            return Outcome("deferred", f"the mail server could not return it: {fetched.error}")
-        return Outcome("unreadable", f"the mail server could not return this message: {fetched.error}; "
+            return Outcome(Status.DEFERRED, f"the mail server could not return it: {fetched.error}")
+        return Outcome(Status.UNREADABLE, f"the mail server could not return this message: {fetched.error}; "
                                      f"UID {fetched.uid}")
 
     def _settle(self, box: MailboxConfig, session: imap.Mailbox, batch: list[imap.Fetched],
-                outcomes: list[Outcome], blocked: bool, on_main: OnMain = run_here) -> tuple[int | None, bool]:
+                outcomes: list[Outcome], blocked: bool) -> tuple[int | None, bool]:
         """Move the batch's recorded messages (one UID set per folder); the position to store.
 
         Moved => recorded: what leaves the INBOX, and where to, is read back from the
@@ -257,16 +253,17 @@ class Passes:
         the batch's sync), never from the outcome the code path returned. A message handled
         but not found there stays in the INBOX for the next pass, and is logged.
         """
-        handled = [f.uid for f, o in zip(batch, outcomes, strict=False) if o.status not in ("deferred", "unreadable")]
-        recorded = on_main(partial(self.store.arrivals_of, box.name, session.uidvalidity, handled)) if handled else {}
+        handled = [f.uid for f, o in zip(batch, outcomes, strict=False)
+                   if o.status not in (Status.DEFERRED, Status.UNREADABLE)]
+        recorded = self.store.arrivals_of(box.name, session.uidvalidity, handled) if handled else {}
         targets: dict[str, list[int]] = {}
         position = None
         for fetched, outcome in zip(batch, outcomes, strict=False):
-            if outcome.status == "deferred":
+            if outcome.status is Status.DEFERRED:
                 blocked = True
                 continue
-            if outcome.status == "unreadable":
-                self._set_aside(box, session, fetched.uid, outcome.label, on_main)
+            if outcome.status is Status.UNREADABLE:
+                self._set_aside(box, session, fetched.uid, outcome.label)
             elif (arrived := recorded.get(fetched.uid)) is not None:
                 targets.setdefault(arrived.folder, []).append(fetched.uid)
             else:
@@ -283,9 +280,9 @@ class Passes:
                 if exc.lost:
                     raise  # the session is gone: the watcher reconnects
                 unmoved += uids
-                on_main(partial(self.move_failed, box, folder, exc))
+                self.move_failed(box, folder, exc)
                 continue
-            self._placed(box, session.uidvalidity, uids, placed, on_main)
+            self._placed(box, session.uidvalidity, uids, placed)
         if unmoved:
             # Recorded, acked, left in the INBOX: the position stops before them, so the next
             # pass finds them again and only moves them (see `Pipeline.handle`).
@@ -293,9 +290,10 @@ class Passes:
             if position is not None and position >= min(unmoved):
                 position = min(unmoved) - 1
         elif targets:
-            on_main(partial(self.move_ok, box))
+            self.move_ok(box)
         return position, blocked
 
+    @on_main_thread
     def move_failed(self, box: MailboxConfig, folder: str, exc: imap.MoveFailed) -> None:
         """A MOVE the server refused on a working session (a read-only or full folder): not
         an outage. Mail goes on being handled and answered; the coordinators are alerted
@@ -303,49 +301,44 @@ class Passes:
         self.health.failing(f"move:{box.name}", self.clock(), why=str(exc), folder=folder)
         self.log.warning("move_failed", mailbox=box.name, folder=folder, error=str(exc))
 
+    @on_main_thread
     def move_ok(self, box: MailboxConfig) -> None:
         if self.health.recovered(f"move:{box.name}") is not None:
             self.log.info("move_recovered", mailbox=box.name)
 
-    def _placed(self, box: MailboxConfig, uidvalidity: int, uids: list[int], placed: imap.Placed,
-                on_main: OnMain) -> None:
+    def _placed(self, box: MailboxConfig, uidvalidity: int, uids: list[int], placed: imap.Placed) -> None:
         """Where moved messages went, for `audit`; a failure here loses nothing (the audit
         then knows them by Message-ID and content)."""
         try:
-            on_main(partial(self.store.placed, box.name, uidvalidity, uids, placed.uidvalidity, placed.uids,
-                            self.clock()))
+            self.store.placed(box.name, uidvalidity, uids, placed.uidvalidity, placed.uids, self.clock())
         except STORAGE_ERRORS as exc:
             self.log.warning("placement_not_recorded", mailbox=box.name, count=len(uids), error=str(exc))
 
-    def _set_aside(self, box: MailboxConfig, session: imap.Mailbox, uid: int, reason: str, on_main: OnMain) -> None:
+    def _set_aside(self, box: MailboxConfig, session: imap.Mailbox, uid: int, reason: str) -> None:
         """A message the server could not return, given up: moved to Quarantine where the
         server lets it be moved, else left in the INBOX (never deleted); recorded in the
         quarantine with where it is, for the coordinators' alert. The stored position then
         passes it, so it is never tried or handled again."""
         folder = box.imap.quarantine_folder
-        on_main(partial(self.record_unreturned, box, session.uidvalidity, uid, f"{reason}; moved to {folder}"))
+        self.record_unreturned(box, session.uidvalidity, uid, f"{reason}; moved to {folder}")
         try:  # recorded first: moved => recorded
             placed = session.move([uid], folder)
         except TransientError as exc:
             where = f"{reason}; left in INBOX (moving it to {folder} failed too: {exc})"
-            on_main(partial(self.store.quarantine_reason, box.name, session.uidvalidity, uid, where))
+            self.store.quarantine_reason(box.name, session.uidvalidity, uid, where)
             session.revive()
             return
-        self._placed(box, session.uidvalidity, [uid], placed, on_main)
+        self._placed(box, session.uidvalidity, [uid], placed)
 
+    @on_main_thread
     def record_unreturned(self, box: MailboxConfig, uidvalidity: int, uid: int, reason: str) -> None:
         """A message the server could not return, in the quarantine (once per UID)."""
-        with self.store.unit_of_work():
-            if not self.store.quarantine_known(box.name, uidvalidity, uid):
-                message_id = f"(unreadable, UID {uid})"
-                self.store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
-                                             message_id=message_id, reason=reason, at=self.clock(),
-                                             archive_path=None)
-                if self.store.arrival(box.name, uidvalidity, uid) is None:
-                    self.store.record_arrival(mailbox=box.name, uidvalidity=uidvalidity, uid=uid,
-                                              message_id=message_id, outcome="quarantined",
-                                              folder=box.imap.quarantine_folder, at=self.clock())
-            self.store.forget_fetch_failures(box.name, uidvalidity, uid)
+        store = self.store.own
+        with store.unit_of_work():
+            store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
+                                    message_id=f"(unreadable, UID {uid})", reason=reason, at=self.clock(),
+                                    archive_path=None, folder=Status.UNREADABLE.folder(box.imap))
+            store.forget_fetch_failures(box.name, uidvalidity, uid)
         self.log.warning("message_quarantined", mailbox=box.name, uid=uid, reason=reason)
 
 

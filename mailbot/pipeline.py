@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import jinja2
@@ -48,18 +49,37 @@ from mailbot.model import (
 )
 from mailbot.notices import notify
 from mailbot.parsers import content_hash, parse_message, synthetic_message_id
-from mailbot.settings import Config, MailboxConfig
+from mailbot.settings import Config, ImapConfig, MailboxConfig
 
 # disk full, database locked or read-only: transient
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, OSError)
 STALE_TRIES = 3  # decisions made again when the ticket changed under them, before the last one commits
 
 
+class Status(StrEnum):
+    """What became of one message, and so where it goes (`folder`); the only such values.
+    Its value is the word the arrival row, the logs and `replay --json` say."""
+
+    PROCESSED = "processed"  # recorded on its ticket
+    DUPLICATE = "duplicate"  # the same mail again, recorded as an event on the first one's ticket
+    QUARANTINED = "quarantined"  # it could not be handled: recorded in the quarantine with the reason
+    UNREADABLE = "unreadable"  # the mail server could not return it, pass after pass (`Passes.unreturned`)
+    DEFERRED = "deferred"  # nothing recorded: left in the INBOX for the next pass
+
+    def folder(self, imap: ImapConfig) -> str | None:
+        """The IMAP folder the message is moved to; None: it stays in the INBOX."""
+        if self is Status.DEFERRED:
+            return None
+        if self in (Status.QUARANTINED, Status.UNREADABLE):
+            return imap.quarantine_folder
+        return imap.processed_folder
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one message, with a label for logs and `replay`."""
 
-    status: str  # processed | quarantined | duplicate | deferred (left in the INBOX for the next pass)
+    status: Status
     label: str
     ticket: str | None = None
     sent: tuple[str, ...] = ()  # kinds of mail queued
@@ -236,7 +256,7 @@ class Pipeline:
                 recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
                 archive_path=archive_path, size=msg.size, attachments=len(msg.attachments), body=msg.new_text,
                 full_text=msg.text, received_at=ts(arrival.received_at), content_hash=facts.content_hash)
-            self.arrived(box, arrival, msg.message_id, "processed", now, facts.content_hash)
+            self.arrived(box, arrival, msg.message_id, Status.PROCESSED, now, facts.content_hash)
             self.record(box, facts, decision, ticket, now)
             self.store.expose(box.name, ready.exposed, now)
             if ticket is not None and planned.timers is not None:
@@ -244,7 +264,7 @@ class Pipeline:
                                         new_ticket=decision.new_ticket)
             sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now, arrival.received_at)
             sent += self.pass_on(box, decision, ticket, msg, now)
-        return Outcome("processed", decision.label, ticket.number if ticket else None, tuple(sent))
+        return Outcome(Status.PROCESSED, decision.label, ticket.number if ticket else None, tuple(sent))
 
     def pass_on(self, box: MailboxConfig, decision: Decision, ticket: Ticket | None, msg: InboundMessage,
                 now: datetime) -> list[str]:
@@ -257,14 +277,14 @@ class Pipeline:
                 sent += notify(self.composer, self.store, self.setups[box.name], (send,), other, now, msg=msg)
         return sent
 
-    def arrived(self, box: MailboxConfig, arrival: Arrival, message_id: str, outcome: str, now: datetime,
+    def arrived(self, box: MailboxConfig, arrival: Arrival, message_id: str, outcome: Status, now: datetime,
                 digest: str | None = None) -> None:
         """Where the IMAP message goes, recorded inside the unit of work that records it."""
-        if arrival.uid is None or arrival.uidvalidity is None:
+        folder = outcome.folder(box.imap)
+        if arrival.uid is None or arrival.uidvalidity is None or folder is None:
             return  # `replay`: no IMAP message
-        folder = box.imap.quarantine_folder if outcome == "quarantined" else box.imap.processed_folder
         self.store.record_arrival(mailbox=box.name, uidvalidity=arrival.uidvalidity, uid=arrival.uid,
-                                  message_id=message_id, outcome=outcome, folder=folder, at=now,
+                                  message_id=message_id, outcome=outcome.value, folder=folder, at=now,
                                   content_hash=digest or content_hash(arrival.raw))
 
     def record_duplicate(self, box: MailboxConfig, arrival: Arrival, dup: Duplicate, now: datetime) -> Outcome:
@@ -275,9 +295,9 @@ class Pipeline:
             self.store.add_event(box.name, seen.ticket_id, now, msg.from_addr.addr, "duplicate_received",
                                  message_id=msg.message_id, copy_of=msg.message_id, first=seen.direction,
                                  uid=arrival.uid, subject=msg.subject)
-            self.arrived(box, arrival, msg.message_id, "duplicate", now)
+            self.arrived(box, arrival, msg.message_id, Status.DUPLICATE, now)
         ticket = self.store.ticket_by_id(seen.ticket_id) if seen.ticket_id is not None else None
-        return Outcome("duplicate", "duplicate", ticket.number if ticket else None)
+        return Outcome(Status.DUPLICATE, "duplicate", ticket.number if ticket else None)
 
     def save_ticket(self, box: MailboxConfig, decision: Decision, now: datetime,
                     message_id: str | None = None) -> Ticket | None:
@@ -350,7 +370,7 @@ class Pipeline:
                 reason = f"template error: {type(exc).__name__}: {exc}"
                 log.error("message_deferred", reason=reason)
                 self.problem(box, "template", reason)
-                return Outcome("deferred", reason)
+                return Outcome(Status.DEFERRED, reason)
             except (BadMessageError, MessageTimeout) as exc:
                 notice = exc.notice if isinstance(exc, RefusedMessageError) else None
                 return self.quarantine(box, arrival, str(exc), now, dry_run, log, notice)
@@ -369,14 +389,16 @@ class Pipeline:
             prior = self.store.arrival(box.name, arrival.uidvalidity, arrival.uid)
             if prior is not None:
                 log.info("message_already_recorded", outcome=prior.outcome, message_id=prior.message_id)
-                return Outcome(prior.outcome, "already recorded")
+                return Outcome(Status(prior.outcome), "already recorded")
         with time_budget(self.cfg.limits.message_seconds):
             ready = self.process(box, arrival, now)
         if isinstance(ready, Duplicate):
             log.info("message_duplicate", message_id=ready.msg.message_id)
-            return Outcome("duplicate", "duplicate") if dry_run else self.record_duplicate(box, arrival, ready, now)
+            if dry_run:
+                return Outcome(Status.DUPLICATE, "duplicate")
+            return self.record_duplicate(box, arrival, ready, now)
         if dry_run:
-            return Outcome("processed", ready.decision.label, ready.decision.ticket.number if ready.decision.ticket
+            return Outcome(Status.PROCESSED, ready.decision.label, ready.decision.ticket.number if ready.decision.ticket
                            else None, tuple(m.send.kind for m in ready.planned.mails))
         outcome = self.commit(box, arrival, ready, now, check)
         log.info("message_processed", message_id=ready.msg.message_id, label=outcome.label, ticket=outcome.ticket,
@@ -398,26 +420,22 @@ class Pipeline:
             except Exception as exc:
                 log.exception("quarantine_failed", reason=reason)
                 self.problem(box, "quarantine_failed", f"quarantine failed ({type(exc).__name__}: {exc}) for: {reason}")
-                return Outcome("deferred", f"quarantine failed: {exc}")
+                return Outcome(Status.DEFERRED, f"quarantine failed: {exc}")
         log.warning("message_quarantined", reason=reason)
-        return Outcome("quarantined", reason)
+        return Outcome(Status.QUARANTINED, reason)
 
     def record_quarantine(self, box: MailboxConfig, arrival: Arrival, reason: str, now: datetime,
                           notice: str | None) -> None:
         raw = arrival.raw
         path = self.archive.write(box.name, "quarantine", raw, now)
-        message_id = self.quarantine_id(raw)
         # The same IMAP message seen again (its move failed before mailbot kept arrivals) is
-        # recorded once; where it goes is recorded now.
-        known = arrival.uid is not None and self.store.quarantine_known(box.name, arrival.uidvalidity, arrival.uid)
-        digest = content_hash(raw)
+        # recorded once (`Store.record_quarantine`); where it goes is recorded now.
         with self.store.unit_of_work():
-            if not known:
-                self.store.record_quarantine(mailbox=box.name, uid=arrival.uid, uidvalidity=arrival.uidvalidity,
-                                             message_id=message_id, reason=reason, at=now, archive_path=path,
-                                             content_hash=digest)
-            self.arrived(box, arrival, message_id, "quarantined", now, digest)
-            if notice and not known:
+            new = self.store.record_quarantine(mailbox=box.name, uid=arrival.uid, uidvalidity=arrival.uidvalidity,
+                                               message_id=self.quarantine_id(raw), reason=reason, at=now,
+                                               archive_path=path, content_hash=content_hash(raw),
+                                               folder=Status.QUARANTINED.folder(box.imap))
+            if notice and new:
                 self.refusal_notice(box, raw, notice, now)
 
     def head_of(self, raw: bytes) -> InboundMessage | None:

@@ -40,18 +40,16 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import default
-from functools import partial
 from typing import Any
 
 from mailbot.core.matching import find_tag
 from mailbot.core.tokens import verify
 from mailbot.io import imap
 from mailbot.io.backup import BACKUP_TAKEN_AT, sent_row
-from mailbot.io.store import Store
 from mailbot.io.store.restored import RECOVERY
 from mailbot.mailbox_audit import Auditor
+from mailbot.main_thread_store import MainThreadStore
 from mailbot.settings import Config, MailboxConfig
-from mailbot.steps import OnMain, run_here
 
 _NUMBER = re.compile(r"^(\d{4})-(\d+)$")
 # The sent folder is read from this long before the backup was taken (by INTERNALDATE, which
@@ -62,19 +60,19 @@ SENT_MARGIN = timedelta(days=2)
 class Recovery:
     """The recovery of one configuration's mailboxes after a restore."""
 
-    def __init__(self, cfg: Config, store: Store, key: bytes, clock: Callable[[], datetime], log: Any,
-                 on_main: OnMain = run_here) -> None:
-        self.cfg, self.store, self.key, self.clock, self.log, self.on_main = cfg, store, key, clock, log, on_main
+    def __init__(self, cfg: Config, store: MainThreadStore, key: bytes, clock: Callable[[], datetime],
+                 log: Any) -> None:
+        self.cfg, self.store, self.key, self.clock, self.log = cfg, store, key, clock, log
 
     def due(self, box: MailboxConfig) -> bool:
-        return self.on_main(partial(self.store.meta, RECOVERY + box.name)) is not None
+        return self.store.meta(RECOVERY + box.name) is not None
 
     def run(self, box: MailboxConfig, session: imap.Mailbox) -> list[int]:
         """Counters, then the mail handled after the backup back in the INBOX: the INBOX UIDs
         it holds now (above every UID the INBOX had), for the daemon to handle first."""
         raised = self.counters(box, session)
         before = max(session.pending_uids(0), default=0)
-        auditor = Auditor(self.cfg, self.store, self.clock, self.log, self.on_main)
+        auditor = Auditor(self.cfg, self.store, self.clock, self.log)
         found = auditor.inbox(box, session, repair=True, full=False)
         for folder in dict.fromkeys((box.imap.processed_folder, box.imap.quarantine_folder)):
             found += auditor.folder(box, session, folder, repair=True, full=False)
@@ -83,14 +81,14 @@ class Recovery:
 
     def done(self, box: MailboxConfig) -> None:
         """The recovery made: the mark removed."""
-        self.on_main(partial(self.store.delete_meta, RECOVERY + box.name))
+        self.store.delete_meta(RECOVERY + box.name)
 
     def counters(self, box: MailboxConfig, session: imap.Mailbox) -> list[str]:
         """The mailbox's counters past the highest number its folders' subjects name; and
         from each requester's reply to an ack (it cites the ack's signed Message-ID, and
         before it the request's), which request got which number and that it was acked:
         known so even when the archive is lost with the database."""
-        prefixes = dict.fromkeys((box.tag_prefix, *self.on_main(partial(self.store.tag_prefixes, box.name))))
+        prefixes = dict.fromkeys((box.tag_prefix, *self.store.tag_prefixes(box.name)))
         highest: dict[int, int] = {}
         acked: list[tuple[str | None, str, str, str]] = []
         for folder in dict.fromkeys((box.imap.folder, box.imap.processed_folder, box.imap.quarantine_folder)):
@@ -107,11 +105,11 @@ class Recovery:
             highest[year] = max(highest.get(year, 0), last)
         raised = []
         for year, last in sorted(highest.items()):
-            before = self.on_main(partial(self.store.raise_counter, box.name, year, last))
+            before = self.store.raise_counter(box.name, year, last)
             if before is not None:
                 raised.append(f"{year}: {before} -> {last}")
         if acked:
-            self.on_main(partial(self.store.learn_restored, box.name, acked, self.clock()))
+            self.store.learn_restored(box.name, acked, self.clock())
         return raised
 
     def sent(self, box: MailboxConfig, session: imap.Mailbox, prefixes: Any) -> list[tuple[int, int]]:
@@ -123,7 +121,7 @@ class Recovery:
         folder = box.imap.sent_folder
         if folder is None:
             return []
-        taken = self.on_main(partial(self.store.meta, BACKUP_TAKEN_AT))
+        taken = self.store.meta(BACKUP_TAKEN_AT)
         since = _day_before(taken)
         numbers: list[tuple[int, int]] = []
         mine: list[dict[str, Any]] = []
@@ -141,8 +139,8 @@ class Recovery:
                 numbers += _numbers(find_tag(subject, prefix))
             numbers += _numbers(token.ticket if token else None)
         if mine:
-            learned = self.on_main(partial(self.store.learn_sent, box.name, mine, self.clock()))
-            found = self.on_main(partial(self.store.copies_found, box.name, [m["message_id"] for m in mine]))
+            learned = self.store.learn_sent(box.name, mine, self.clock())
+            found = self.store.copies_found(box.name, [m["message_id"] for m in mine])
             self.log.info("restore_read_sent_folder", mailbox=box.name, folder=folder, copies=len(copies),
                           learned=learned, copies_there_already=found)
         return numbers

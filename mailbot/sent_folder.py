@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from mailbot.io import imap
 from mailbot.io.store import Store
 from mailbot.io.store.copies import Copy
 from mailbot.settings import MailboxConfig
-from mailbot.steps import OnMain, run_here
+from mailbot.steps import MainThread, on_main_thread
 
 BATCH = 50  # copies read from the store at a time
 BATCH_BYTES = 8 * 1024 * 1024  # copies in one MULTIAPPEND, together, unless one is larger
@@ -43,57 +42,58 @@ GIVE_UP = 5  # refusals of one copy, while the folder takes others, before it is
 class SentFolder:
     """The copies of sent mail owed to each mailbox's `imap.sent_folder`."""
 
-    def __init__(self, store: Store, archive_dir: Path, health: Health, clock: Callable[[], datetime],
-                 log: Any) -> None:
+    def __init__(self, store: Store, main_thread: MainThread, archive_dir: Path, health: Health,
+                 clock: Callable[[], datetime], log: Any) -> None:
         self.store, self.archive_dir, self.health, self.clock, self.log = store, archive_dir, health, clock, log
+        self.main_thread = main_thread  # where the methods marked `on_main_thread` (the store's work) run
         self.behind: set[str] = set()  # mailboxes whose last `append` stopped at its limit with copies left
 
-    def append(self, box: MailboxConfig, session: imap.Mailbox, on_main: OnMain = run_here, *,
+    def append(self, box: MailboxConfig, session: imap.Mailbox, *,
                limit: int | None = None) -> int:
         """The copies this mailbox owes its sent folder, appended on `session` (at most about
         `limit`: a pass appends one batch, so new mail waits for no more than that; what is
-        left is in `behind`, for the next pass at once); the count. The store is reached
-        through `on_main` (the daemon's watcher threads)."""
+        left is in `behind`, for the next pass at once); the count. The store's work runs
+        on its thread (the methods marked `on_main_thread`: the daemon's watcher threads append)."""
         self.behind.discard(box.name)
         folder = box.imap.sent_folder
-        if folder is None or box.name in on_main(self.store.recovering):
+        if folder is None or box.name in self._recovering():
             return 0  # after a restore, its recovery first: it may find the copies there already
         appended = 0
         refused: set[int] = set()  # refused in this pass: tried again at the next
-        while due := self._due(box, folder, refused, on_main):
+        while due := self._due(box, folder, refused):
             for group in _groups(due, b"MULTIAPPEND" in session.capabilities):
                 for done, why in self._put(session, folder, group):
                     ids = [copy.outbox_id for copy, _ in done]
                     if why is None:
-                        on_main(partial(self._done, ids))
+                        self._done(ids)
                         appended += len(done)
                     else:
                         refused.update(ids)
-                        on_main(partial(self._refused, box, folder, done, why))
+                        self._refused(box, folder, done, why)
             if limit is not None and appended + len(refused) >= limit:
                 if appended:  # more may wait; a folder that only refuses is not asked again at once
                     self.behind.add(box.name)
                 break
         if appended and refused:  # the folder takes copies: the ones it keeps refusing are theirs to blame
-            on_main(partial(self._give_up, box, folder, refused))
+            self._give_up(box, folder, refused)
         elif appended:
-            on_main(partial(self._works, box))
+            self._works(box)
         return appended
 
-    def _due(self, box: MailboxConfig, folder: str, refused: set[int], on_main: OnMain) -> list[tuple[Copy, bytes]]:
+    def _due(self, box: MailboxConfig, folder: str, refused: set[int]) -> list[tuple[Copy, bytes]]:
         """The next copies owed, with their bytes (those refused in this pass left for the
         next); one whose bytes are gone (neither in its outbox row nor in the archive: a
         file removed by hand) is let go, with an error in the log."""
-        due = [c for c in on_main(partial(self.store.copies_due, box.name, BATCH + len(refused)))
+        due = [c for c in self._copies_due(box.name, BATCH + len(refused))
                if c.outbox_id not in refused]
         ready, gone = self._bytes(due)
         if gone:
-            on_main(partial(self._done, [c.outbox_id for c in gone]))
+            self._done([c.outbox_id for c in gone])
             self.log.error("sent_copy_lost", mailbox=box.name, folder=folder, count=len(gone),
                            message_ids=[c.message_id for c in gone][:10],
                            why="its bytes are neither in the outbox nor in the archive")
             if not ready:
-                return self._due(box, folder, refused, on_main)
+                return self._due(box, folder, refused)
         return ready
 
     @staticmethod
@@ -131,10 +131,20 @@ class SentFolder:
                 gone.append(copy)
         return ready, gone
 
+    @on_main_thread
+    def _recovering(self) -> set[str]:
+        return self.store.recovering()
+
+    @on_main_thread
+    def _copies_due(self, mailbox: str, limit: int) -> list[Copy]:
+        return self.store.copies_due(mailbox, limit)
+
+    @on_main_thread
     def _done(self, outbox_ids: list[int]) -> None:
         with self.store.unit_of_work():
             self.store.copies_done(outbox_ids)
 
+    @on_main_thread
     def _refused(self, box: MailboxConfig, folder: str, group: list[tuple[Copy, bytes]], why: str) -> None:
         """The server refused copies on a working session (a full quota, the folder's rights,
         a mail over its size): each is tried again at the next pass, and the failure lasting
@@ -149,6 +159,7 @@ class SentFolder:
         (self.log.info if known else self.log.warning)("sent_copy_failed", mailbox=box.name, folder=folder,
                                                        count=len(group), error=why)
 
+    @on_main_thread
     def _give_up(self, box: MailboxConfig, folder: str, refused: set[int]) -> None:
         """Copies refused `GIVE_UP` times while the folder took others: theirs is the fault (a
         mail over the server's size), and they must not be tried for ever; said as an error."""
@@ -161,6 +172,7 @@ class SentFolder:
         self.log.error("sent_copy_given_up", mailbox=box.name, folder=folder, passes=GIVE_UP,
                        message_ids=[c.message_id for c in given_up][:10])
 
+    @on_main_thread
     def _works(self, box: MailboxConfig) -> None:
         if self.health.recovered(f"copy:{box.name}") is not None:
             self.log.info("sent_copies_work_again", mailbox=box.name)

@@ -177,6 +177,7 @@ class Service:
     def run(self) -> None:
         app = self.app
         app.signals.attach(self.notify, self.watchdog.beat)
+        app.main_thread.attach(self.on_main)  # the watchers' store work runs here from now on
         self.turns.start()
         self.watchers = [MailboxWatcher(self, box) for box in app.cfg.mailboxes]
         threads = [threading.Thread(target=w.run, name=f"imap-{w.box.name}", daemon=True) for w in self.watchers]
@@ -331,7 +332,7 @@ class MailboxWatcher:
         with imap.Mailbox(box.imap) as session:
             while not stop.is_set() and turns.still_ours(box.name):
                 self.copies.clear()  # the pass appends what is due now; mail that goes during it wakes the next
-                app.poll(box, session, stop.is_set, self.service.on_main)
+                app.poll(box, session, stop.is_set)
                 if box.name in app.sent_folder.behind:  # copies left: the next pass at once
                     self.copies.set()
                 self.read_once.set()
@@ -356,7 +357,7 @@ class MailboxWatcher:
         """The daily audit of this mailbox, on this session (`App.daily_audit`); a server
         failure is the session's, anything else is logged and tried again tomorrow."""
         try:
-            self.app.daily_audit(self.box, session, self.service.on_main)
+            self.app.daily_audit(self.box, session)
         except STORAGE_ERRORS:
             raise
         except TransientError:

@@ -2,7 +2,9 @@
 
 The store's connection belongs to one thread (the daemon's main thread; the only thread
 of `run --once`). Watchers, the audit and a pass ask that thread to run a step
-(`OnMain`); a single-threaded caller runs it at once (`run_here`). A long pass tells
+(`OnMain`); a single-threaded caller runs it at once (`run_here`). The wiring hands
+each part that hops one `MainThread`, which the service points at its main thread when it
+runs; a method marked `on_main_thread` always runs there. A long pass tells
 systemd how far it is (`Progress`). These are what the daemon, the audit and the
 service share, so they live apart from all three.
 """
@@ -11,9 +13,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from functools import partial, wraps
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class OnMain(Protocol):
@@ -25,6 +29,42 @@ class OnMain(Protocol):
 def run_here(step: Callable[[], T]) -> T:
     """`OnMain` for a single thread (`run --once`, tests): run the step at once."""
     return step()
+
+
+class MainThread:
+    """Where store work runs: at once until the service attaches its main thread
+    (`Service.on_main`); a watcher's call then waits for the main thread to run it. Made
+    at wiring and handed to each part that hops, like `Signals`."""
+
+    def __init__(self, on_main: OnMain = run_here) -> None:
+        self._on_main: OnMain = on_main
+
+    def attach(self, on_main: OnMain) -> None:
+        self._on_main = on_main
+
+    def run(self, step: Callable[[], T]) -> T:
+        return self._on_main(step)
+
+
+class OnMainThread(Protocol):
+    """What a method marked `on_main_thread` needs of its object."""
+
+    @property
+    def main_thread(self) -> MainThread: ...
+
+
+S = TypeVar("S", bound=OnMainThread)
+
+
+def on_main_thread(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
+    """The method always runs on the thread that owns the store (`self.main_thread`), from
+    whichever thread it is called: its callers read as plain calls."""
+
+    @wraps(method)
+    def hop(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self.main_thread.run(partial(method, self, *args, **kwargs))
+
+    return hop
 
 
 class Progress:

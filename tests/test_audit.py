@@ -208,7 +208,7 @@ def test_the_daily_audit_alerts_the_coordinators_once_per_finding(env):
     def audit_on(moment: datetime) -> int:
         app = App(cfg, clock=lambda: moment)
         with imap.Mailbox(box.imap) as session:
-            count = app.daily_audit(box, session, lambda step: step())
+            count = app.daily_audit(box, session)
             assert session.pending_uids(0) == []  # the INBOX is selected again
         app.flush_outbox()
         app.store.close()

@@ -87,9 +87,11 @@ def cmd_audit(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.io.logs import get as get_log
     from mailbot.io.store import Store
     from mailbot.mailbox_audit import Auditor
+    from mailbot.main_thread_store import MainThreadStore
+    from mailbot.steps import MainThread
 
     store = Store.of(cfg)
-    auditor = Auditor(cfg, store, lambda: datetime.now(UTC), get_log())
+    auditor = Auditor(cfg, MainThreadStore(store, MainThread()), lambda: datetime.now(UTC), get_log())
     try:
         found = sum(_audit_mailbox(auditor, box, args) for box in cfg.mailboxes
                     if not args.mailbox or box.name == args.mailbox)

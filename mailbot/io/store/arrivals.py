@@ -123,11 +123,23 @@ class Arrivals:
 
     def record_quarantine(self, *, mailbox: str, uid: int | None, uidvalidity: int | None, message_id: str,
                           reason: str, at: datetime, archive_path: str | None,
-                          content_hash: str | None = None) -> None:
-        self.db.insert(
-            "quarantine", {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
-                           "reason": reason, "at": ts(at), "archive_path": archive_path, "content_hash": content_hash}
-        )
+                          content_hash: str | None = None, folder: str | None = None) -> bool:
+        """The one writer of the quarantine: the message recorded once per IMAP message (the
+        same UID seen again, its move having failed before, is not recorded twice) and, given
+        the `folder` it goes to, its arrival row unless it has one; in one unit of work.
+        Whether the quarantine record is new (a requester is told of a refusal only then)."""
+        with self.db.unit_of_work():
+            new = uid is None or not self.quarantine_known(mailbox, uidvalidity, uid)
+            if new:
+                self.db.insert(
+                    "quarantine", {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity,
+                                   "message_id": message_id, "reason": reason, "at": ts(at),
+                                   "archive_path": archive_path, "content_hash": content_hash})
+            if (folder is not None and uid is not None and uidvalidity is not None
+                    and self.arrival(mailbox, uidvalidity, uid) is None):
+                self.record_arrival(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, message_id=message_id,
+                                    outcome="quarantined", folder=folder, at=at, content_hash=content_hash)
+        return new
 
     def quarantine_reason(self, mailbox: str, uidvalidity: int, uid: int, reason: str) -> None:
         """The reason of a quarantined IMAP message, said anew (it could not be moved after all)."""
