@@ -25,12 +25,13 @@ from typing import Any
 
 import jinja2
 
-from mailbot.core.classify import Known, classify, on_behalf
+from mailbot.core.classify import Known, classify
 from mailbot.core.lifecycle import Decision, Facts, Policy, alerts_answered, decide, lkpp_spoke
 from mailbot.core.matching import audience_of, list_copy, role_of
 from mailbot.core.own_signature import without_own_signature
 from mailbot.core.plan import Planned, plan
 from mailbot.core.plan_inputs import Setup
+from mailbot.core.senders import on_behalf
 from mailbot.core.trust import exposed, trust_of
 from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
 from mailbot.io import lookup

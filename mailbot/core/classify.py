@@ -32,6 +32,7 @@ from mailbot.core.matching import (
 )
 from mailbot.core.ours import without_internal
 from mailbot.core.repeats import Opening, Repeat, repeat_of
+from mailbot.core.senders import ON_BEHALF
 from mailbot.core.similar import PastCase
 from mailbot.core.trust import Citation
 from mailbot.model import (
@@ -48,7 +49,6 @@ from mailbot.parsers.auto import (
     DISCUSSION_LIST,
     DISCUSSION_LIST_AS_LIST,
     auto_reply_subject,
-    noreply_address,
 )
 from mailbot.parsers.quotes import is_forward, only_quoted, without_our_mail
 from mailbot.settings import Config, MailboxConfig
@@ -60,7 +60,6 @@ if TYPE_CHECKING:
 # subject, and delivery-status lines pasted into a complaint ("email saya ditolak:").
 # Such mail that matches no ticket opens one (staff read it) without an answer (SPEC 5);
 # so does a person's mail through a discussion list (a Dinas's Google Group).
-ON_BEHALF = "noreply sender, on behalf of its Reply-To"
 WEAK_EVIDENCE = frozenset({"subject: auto-reply", "bounce: DSN fields", DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST,
                            ON_BEHALF})
 _LEADERS = frozenset({Role.COORDINATOR, Role.HEAD})  # those asked for direction (E12b, E12f)
@@ -221,22 +220,6 @@ _BY_SENDER: tuple[_Row[_Mail, Facts | None], ...] = (
           lambda m: replace(m.facts, event=Event.INTAKE_NOT_STAFF), "SPEC 3, 9: a call only staff write down"),
     _Row("a requester", lambda m: True, _from_anyone_else, "SPEC 4: E1-E5"),
 )
-
-
-def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> InboundMessage:
-    """A web form's mail: sent from a no-reply address on behalf of the person in its
-    one Reply-To. That person is the sender (staff answer them; SPEC 5 still forbids an
-    automatic answer). A Reply-To naming staff, LKPP or the unit changes nothing: it
-    proves no role. So is a group's post whose From the group rewrote to its own address
-    (DMARC): the author in Reply-To is the sender, not every member of the group."""
-    on_behalf_of = {"noreply sender": ON_BEHALF, DISCUSSION_LIST_AS_LIST: DISCUSSION_LIST}
-    if msg.auto_reason not in on_behalf_of or len(msg.reply_to) != 1:
-        return msg
-    person = msg.reply_to[0]
-    if "@" not in person.addr or noreply_address(person.addr) or person.addr == msg.from_addr.addr \
-            or role_of(person.addr, box, lkpp_senders) is not Role.REQUESTER:
-        return msg
-    return replace(msg, from_addr=person, auto_reason=on_behalf_of[msg.auto_reason])
 
 
 _AGAIN_STATES = frozenset({State.OPEN, State.ANSWERED, State.ESCALATED})
