@@ -237,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mailbot.io import logs
 
     try:
-        cfg = load_config(config_path(args.config), secrets=not _reads_only(args))
+        cfg = load_config(config_path(args.config), secrets=not _reads_only(args),
+                          web_problem_kept=args.command == "check")  # check says it in its own row
     except ConfigError as exc:
         return exit_status(args.command, exc)
     logs.configure(cfg.log.format, cfg.log.level)
