@@ -306,6 +306,7 @@ def web_role_reads(cfg: Config) -> set[int]:
     unreachable, 77 the login refused, 78 no such database, an unreadable password file or
     tables the role may not read; a warning when the window's own role may write."""
     from mailbot.io.store import DATABASE_ERRORS
+    from mailbot.io.store.pg_access import role_writes
     from mailbot.web.serve import open_store
 
     if cfg.web is None or cfg.database_url is None:
@@ -317,9 +318,7 @@ def web_role_reads(cfg: Config) -> set[int]:
         say(f"web: database FAILED: {exc}")
         return {server_status([exc]) if isinstance(exc, UnreachableError) else EX_CONFIG}
     try:
-        _count, writes = store.database.execute(  # the count: reading the tickets is what the window does
-            "select (select count(*) from tickets), has_table_privilege('tickets', 'INSERT') "
-            "or has_table_privilege('tickets', 'UPDATE') or has_table_privilege('tickets', 'DELETE')").fetchone()
+        writes = role_writes(store.database)
     except DATABASE_ERRORS as exc:
         say(f"web: database FAILED: {login}: the window's role cannot read the tickets: {exc}".rstrip())
         return {EX_CONFIG}
