@@ -238,7 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         cfg = load_config(config_path(args.config), secrets=not _reads_only(args),
-                          web_problem_kept=args.command == "check")  # check says it in its own row
+                          web_problem_kept=args.command == "check",  # check says it in its own row
+                          window=args.command == "web")  # its own login: not the daemon's password
     except ConfigError as exc:
         return exit_status(args.command, exc)
     logs.configure(cfg.log.format, cfg.log.level)

@@ -11,6 +11,8 @@ block's `database` and `database_password_file`, which `mailbot web` alone uses)
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -110,3 +112,42 @@ def test_the_web_blocks_own_database_logs_the_window_in_as_the_select_only_role(
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(sql)
             conn.rollback()
+
+
+@pytest.mark.integration
+def test_mailbot_web_with_its_own_role_needs_not_the_daemons_password(fresh_mailboxes, pg_cluster, tmp_path):
+    """The window's unit is given its role's password alone: `mailbot web` (the command, as
+    systemd runs it) starts and serves without the daemon's database_password_file, which
+    the daemon itself still reads."""
+    from tests.test_web_command import _get, _port_open
+
+    servers = fresh_mailboxes
+    url = pg_cluster.database()
+    database = url.rsplit("/", 1)[1]
+    owner = url.split("//", 1)[1].split("@", 1)[0]
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in _guide_statements():
+            conn.execute(statement.replace("'…'", "'rahasia-unit'").replace("mailbot_web", "jendela_unit")
+                         .replace("DATABASE mailbot", f'DATABASE "{database}"')
+                         .replace("FOR ROLE mailbot", f'FOR ROLE "{owner}"'))
+    (tmp_path / "daemon.pass").write_text("sandi-daemon\n")
+    (tmp_path / "web.pass").write_text("rahasia-unit\n")
+    port = free_port()
+    web = web_block(port, database=url.replace(f"//{owner}@", "//jendela_unit@"),
+                    database_password_file=str(tmp_path / "web.pass"))
+    config = mf.write_config(servers, tmp_path, database=url, database_password_file=str(tmp_path / "daemon.pass"),
+                             web=web, log={"format": "json", "level": "info"})
+    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Tidak bisa login SPSE", "Mohon bantuannya.", date=OPENED)[0])
+    mf.handle_at(config, OPENED + timedelta(minutes=1))
+    [link] = [link for link in links_in(mf.text_of(mf.latest(servers, "budi@vendor.test", "ack")))
+              if "/status/" in link]
+    (tmp_path / "daemon.pass").unlink()  # the window's unit holds the window's credential alone
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "web"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True)
+    try:
+        assert mf.wait_for(lambda: _port_open(port) or proc.poll() is not None, 30)
+        assert proc.poll() is None, "mailbot web stopped"
+        assert _get(port, path_of(link)) == 200
+    finally:
+        out = mf.stop(proc)
+    assert proc.returncode == 0, out
