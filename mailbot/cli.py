@@ -237,7 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mailbot.io import logs
 
     try:
-        cfg = load_config(config_path(args.config), secrets=not _reads_only(args))
+        cfg = load_config(config_path(args.config), secrets=not _reads_only(args),
+                          web_problem_kept=args.command == "check",  # check says it in its own row
+                          window=args.command == "web")  # its own login: not the daemon's password
     except ConfigError as exc:
         return exit_status(args.command, exc)
     logs.configure(cfg.log.format, cfg.log.level)

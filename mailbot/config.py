@@ -21,6 +21,7 @@ for it: `config_mailboxes.py` (`mailboxes:`), `config_servers.py` (`imap:`, `smt
 
 from __future__ import annotations
 
+import contextvars
 import fnmatch
 import re
 from collections.abc import Mapping
@@ -63,18 +64,41 @@ from mailbot.settings import (
 __all__ = ["data_folder", "load_config", "parse_config"]  # data_folder: `mailbot web` keeps its files by it
 
 
-def load_config(path: Path, *, secrets: bool = True) -> Config:
+def load_config(path: Path, *, secrets: bool = True, web_problem_kept: bool = False, window: bool = False) -> Config:
     """Read and validate the config file; every failure is a ConfigError.
 
     `secrets=False`, for commands that only read the database (`tickets`, `ticket`,
     `report` without `--send`): a server password that cannot be read (an environment
     variable set only for the service, a credentials file only the service may read)
-    is left out instead of stopping the command."""
+    is left out instead of stopping the command. `web_problem_kept=True` (`check`, which
+    says every problem in one run): a bad `web:` block is kept in `Config.web_problem`, its
+    own check's to say, instead of stopping the checks of everything else. `window=True`
+    (`mailbot web`): where `web.database` names the window's own login, the daemon's
+    `database_password_file` is not read (the window's unit need not, and should not, hold
+    the password of a role that may write)."""
     token = SECRETS_OPTIONAL.set(not secrets)
+    kept = WEB_PROBLEM_KEPT.set(web_problem_kept)
+    for_window = FOR_WINDOW.set(window)
     try:
         return _load_config(path)
     finally:
+        FOR_WINDOW.reset(for_window)
+        WEB_PROBLEM_KEPT.reset(kept)
         SECRETS_OPTIONAL.reset(token)
+
+
+WEB_PROBLEM_KEPT: contextvars.ContextVar[bool] = contextvars.ContextVar("web_problem_kept", default=False)
+FOR_WINDOW: contextvars.ContextVar[bool] = contextvars.ContextVar("for_window", default=False)
+
+
+def _web(data: Any, base: Path, database_url: str | None) -> dict[str, Any]:
+    """`web=` of the Config, and `web_problem=` where `check` keeps a bad block to say it."""
+    try:
+        return {"web": web_block(data, base, database_url)}
+    except ConfigError as exc:
+        if not WEB_PROBLEM_KEPT.get():
+            raise
+        return {"web": None, "web_problem": str(exc)}
 
 
 def _load_config(path: Path) -> Config:
@@ -150,7 +174,7 @@ def parse_config(data: Any, path: Path) -> Config:
         mailboxes=mailboxes,
         reports=ReportsConfig(monthly=read_bool(reports, "monthly", "reports", True)),
         similar=_similar(data.get("similar")),
-        web=web_block(data.get("web")),
+        **_web(data.get("web"), base, database_url),
     )
 
 
@@ -248,9 +272,15 @@ def _database_password(data: Mapping[str, Any], base: Path) -> Secret | None:
     """`database_password_file:` (under systemd `${CREDENTIALS_DIRECTORY}/database`): the password
     of the `postgresql://` database, or, beside a SQLite file, of the database `migrate --to`
     copies it into (issue 57: it needed PGPASSWORD), read the same way."""
-    if data.get("database_password_file") is None:
+    if data.get("database_password_file") is None or (FOR_WINDOW.get() and _own_web_login(data)):
         return None
     return read_password_file(data, "", base, "database_password_file")
+
+
+def _own_web_login(data: Mapping[str, Any]) -> bool:
+    """The `web:` block names the window's own PostgreSQL login (`web.database`)."""
+    web = data.get("web")
+    return isinstance(web, Mapping) and web.get("database") is not None
 
 
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")

@@ -2,6 +2,11 @@
 with errors that name the key, as every other block of `config.py` is.
 
 Its own module: `config.py` is long already, and this block is read by `config.py` alone.
+
+`database` and `database_password_file` (named as the top level's): on PostgreSQL, the
+window's own login, a role with SELECT alone, used by `mailbot web` (and `check`) only. The
+password file is named here and read by `mailbot web` when it opens the store, never at
+load: the daemon's service has no business with the window's credential.
 """
 
 from __future__ import annotations
@@ -10,19 +15,23 @@ import ipaddress
 import re
 import urllib.parse
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from mailbot.config_fields import expand_env, read_path
 from mailbot.errors import ConfigError
 from mailbot.settings import WebConfig
 
-KEYS = frozenset({"listen", "url", "status_link_days"})
+KEYS = frozenset({"listen", "url", "status_link_days", "database", "database_password_file"})
 MAX_LINK_DAYS = 3650  # ten years: past that a "link that expires" expires in name only
 _LISTEN = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d{1,5})$")
 _LOOPBACK_NAMES = ("localhost",)
 
 
-def web_block(data: Any) -> WebConfig | None:
-    """The `web:` block, or None where the config has none (no `mailbot web`, no links)."""
+def web_block(data: Any, base: Path, store_url: str | None = None) -> WebConfig | None:
+    """The `web:` block, or None where the config has none (no `mailbot web`, no links).
+    `base`: the config's folder (the password file's path is relative to it, as the top
+    level's); `store_url`: the store's `postgresql://` URL, None for a SQLite file."""
     if data is None:
         return None
     if not isinstance(data, Mapping):
@@ -31,7 +40,33 @@ def web_block(data: Any) -> WebConfig | None:
         if name not in KEYS:
             raise ConfigError(f"web.{name}: unknown key (the keys are {', '.join(sorted(KEYS))})")
     host, port = _listen(data.get("listen", "127.0.0.1:8025"))
-    return WebConfig(host=host, port=port, url=_url(data.get("url")), status_link_days=_days(data))
+    database_url, password_file = _database(data, base, store_url)
+    return WebConfig(host=host, port=port, url=_url(data.get("url")), status_link_days=_days(data),
+                     database_url=database_url, database_password_file=password_file)
+
+
+def _database(data: Mapping[str, Any], base: Path, store_url: str | None) -> tuple[str | None, Path | None]:
+    """`database`: the window's own `postgresql://` login to the store (the role with SELECT
+    alone), and `database_password_file`: its password. Only beside a PostgreSQL store: a
+    SQLite file is opened read-only by the window whatever the config says. No password in
+    the URL: the URL is what logs and `check` show."""
+    value = expand_env(data.get("database"), "web.database")
+    file = read_path(data["database_password_file"], "web.database_password_file", base) \
+        if data.get("database_password_file") is not None else None
+    if value is None:
+        if file is not None:
+            raise ConfigError("web.database_password_file: given without web.database (the window's own "
+                              "postgresql:// URL); the window logs in with the top level's database otherwise")
+        return None, None
+    if not isinstance(value, str) or not re.match(r"^postgres(?:ql)?://", value.strip(), re.IGNORECASE):
+        raise ConfigError(f"web.database: {value!r} is not a postgresql:// URL (the window's role, with SELECT alone)")
+    if store_url is None:
+        raise ConfigError("web.database: the store is a SQLite file (database:), which the window opens read-only "
+                          "itself; web.database is the window's own login to a postgresql:// store")
+    if re.match(r"^[a-z]+://[^/@]*:[^/@]*@", value.strip(), re.IGNORECASE):
+        raise ConfigError("web.database: the PostgreSQL URL holds a password: give it in web.database_password_file "
+                          "(or libpq's PGPASSFILE), never in the configuration")
+    return "postgresql://" + value.strip().split("://", 1)[1], file
 
 
 def _listen(value: Any) -> tuple[str, int]:

@@ -233,6 +233,10 @@ class WebConfig:
     port: int = 8025
     url: str | None = None
     status_link_days: int = 30
+    # On PostgreSQL, the window's own login (a role with SELECT alone), used by `mailbot web` only;
+    # None: the top level's `database`. The password file is read when the window opens the store.
+    database_url: str | None = None
+    database_password_file: Path | None = None
 
     @property
     def listen(self) -> str:
@@ -273,6 +277,7 @@ class Config:
     database_password: Secret | None = None
     lease_seconds: float = 30.0
     web: WebConfig | None = None  # absent: no `mailbot web`, no links in mail (SPEC 12, 13)
+    web_problem: str | None = None  # `check` alone: what is wrong with `web:` (then web is None), said by its row
 
     @property
     def store_location(self) -> Path | str:

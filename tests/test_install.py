@@ -80,10 +80,12 @@ def test_install_puts_the_units_drop_ins_beside_mailbot_and_enables_none(install
     target, _ = installed
     options = target / "opt/mailbot/systemd/options"
     assert sorted(p.name for p in options.iterdir()) == [
-        "database-password.conf", "oauth-cert.conf", "oauth-secret.conf", "shared-archive.conf"]
+        "database-password.conf", "oauth-cert.conf", "oauth-secret.conf", "shared-archive.conf",
+        "web-database-password.conf"]  # issue 61: the window's own PostgreSQL role, for mailbot-web.service
     for drop_in in options.iterdir():
         assert drop_in.read_text() == (ROOT / "systemd/options" / drop_in.name).read_text()
     assert not (target / "etc/systemd/system/mailbot.service.d").exists()
+    assert not (target / "etc/systemd/system/mailbot-web.service.d").exists()
 
 
 def test_install_starts_nothing_and_says_what_to_run(installed):

@@ -98,7 +98,8 @@ OPTIONS = ROOT / "systemd" / "options"
 # The secrets the docs have the config read from $CREDENTIALS_DIRECTORY (issue 57: the unit
 # loaded imap and smtp only): each must be loaded by the unit or by one of its drop-ins.
 DOCUMENTED_CREDENTIALS = {"imap", "smtp", "database", "oauth-secret", "oauth-cert.pem"}
-DROP_INS = {"database-password.conf", "oauth-secret.conf", "oauth-cert.conf", "shared-archive.conf"}
+DROP_INS = {"database-password.conf", "oauth-secret.conf", "oauth-cert.conf", "shared-archive.conf",
+            "web-database-password.conf"}  # the last for mailbot-web.service: the window's own role
 
 
 def _documents() -> dict[Path, str]:

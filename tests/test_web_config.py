@@ -67,3 +67,46 @@ def test_bad_values_name_the_key(tmp_path, block, key):
     with pytest.raises(ConfigError) as caught:
         _web(tmp_path, block)
     assert str(caught.value).startswith(key + ":"), caught.value
+
+
+# --- the window's own PostgreSQL login (web.database, web.database_password_file) -------------
+
+PG = "postgresql://mailbot@db.lpse.batam.go.id/mailbot"
+
+
+def _on_postgresql(tmp_path, block):
+    return parse_config({**minimal(), "database": PG, "web": block}, tmp_path / "config.yaml")
+
+
+def test_the_windows_own_role_is_its_alone(tmp_path):
+    """The window's role (SELECT alone) beside the daemon's: the daemon keeps `database:`; the
+    password file is named, read by `mailbot web` when it opens the store (not at load: the
+    daemon's service need not reach the window's credential)."""
+    cfg = _on_postgresql(tmp_path, {"database": "postgresql://mailbot_web@db.lpse.batam.go.id/mailbot",
+                                    "database_password_file": "credentials/web-database"})
+    assert cfg.database_url == PG
+    assert cfg.web.database_url == "postgresql://mailbot_web@db.lpse.batam.go.id/mailbot"
+    assert cfg.web.database_password_file == tmp_path / "credentials" / "web-database"  # not there: not read yet
+
+
+def test_without_its_own_role_the_window_uses_the_stores(tmp_path):
+    web = _on_postgresql(tmp_path, {}).web
+    assert (web.database_url, web.database_password_file) == (None, None)
+
+
+@pytest.mark.parametrize(("block", "key"), [
+    ({"database": "postgresql://mailbot_web:rahasia@db.lpse.batam.go.id/mailbot"}, "web.database"),  # a password
+    ({"database": "data/mailbot.db"}, "web.database"),
+    ({"database": "mysql://mailbot_web@db/mailbot"}, "web.database"),
+    ({"database_password_file": "web.pass"}, "web.database_password_file"),  # whose?
+])
+def test_bad_own_logins_name_the_key(tmp_path, block, key):
+    with pytest.raises(ConfigError) as caught:
+        _on_postgresql(tmp_path, block)
+    assert str(caught.value).startswith(key + ":"), caught.value
+
+
+def test_the_windows_own_login_is_refused_beside_a_sqlite_file(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        _web(tmp_path, {"database": "postgresql://mailbot_web@db.lpse.batam.go.id/mailbot"})
+    assert str(caught.value).startswith("web.database:"), caught.value

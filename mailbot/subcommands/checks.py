@@ -5,8 +5,9 @@ each row names the setting it looks at, the small function that looks (it says i
 `ok`, `FAILED` or `warning` lines and returns the exit codes of what it found broken) and
 why it is there. No check stops the ones after it: a bad rule or words file still lets
 the servers be tried, so one run shows everything to mend. The exit status is the
-gravest kind found: 78 a data location that cannot be written or a bad rule, template or
-calendar, else 69 a server that cannot be reached (a refused certificate included), else
+gravest kind found: 78 a data location that cannot be written, a bad rule, template or
+calendar, or what the window needs (its `web:` block, the key it reads, the store as it
+opens it), else 69 a server that cannot be reached (a refused certificate included), else
 77 a refused login; 0 when all is well.
 """
 
@@ -201,6 +202,76 @@ def _database_fits(cfg: Config) -> bool:
     return not renamed
 
 
+# --- the window (`web:`, SPEC 12 and 13): what `mailbot web` needs to start ---------------------
+
+
+def web_block_valid(cfg: Config) -> set[int]:
+    """The `web:` block's values (`listen` HOST:PORT, `url` an http(s) address, https beyond
+    loopback, `status_link_days` 1-3650, `database` a postgresql:// URL): the loader kept
+    what is wrong (`Config.web_problem`) so the rows after this one still run."""
+    if cfg.web_problem is not None:
+        say(f"web: FAILED: {cfg.web_problem}")
+        return {EX_CONFIG}
+    if cfg.web is None:
+        return set()
+    web = cfg.web
+    say(f"web: ok (listen {web.listen}; url {web.url or 'none'}; status links {web.status_link_days} day(s) "
+        "after closing)")
+    if web.url is None:
+        say("warning: web.url is not set: no mail carries a link (neither a requester's status link nor a sign-in "
+            "link); nobody can sign in to the window")
+    return set()
+
+
+def web_key_readable(cfg: Config) -> set[int]:
+    """The key the window signs and reads links with, read as `mailbot web` reads it (never
+    made there): missing is a warning before the daemon's first start, which makes it."""
+    from mailbot.web.serve import read_key
+
+    if cfg.web is None:
+        return set()
+    if not cfg.secret_key_file.exists():
+        say(f"warning: web: secret_key_file {cfg.secret_key_file} does not exist yet: mailbot web starts once "
+            "the daemon made it (start mailbot run first)")
+        return set()
+    try:
+        read_key(cfg.secret_key_file)
+    except ConfigError as exc:
+        say(f"web: FAILED: {exc}")
+        return {EX_CONFIG}
+    except OSError as exc:
+        say(f"web: FAILED: secret_key_file: {cfg.secret_key_file} cannot be read: {exc.strerror or exc}")
+        return {EX_CONFIG}
+    say(f"web: secret_key_file ok ({cfg.secret_key_file}, read by the window)")
+    return set()
+
+
+def web_sqlite_readable(cfg: Config) -> set[int]:
+    """The SQLite file opened as the window opens it (`mode=ro`, no migration)."""
+    from mailbot.io.store import DATABASE_ERRORS
+    from mailbot.web.serve import open_store
+
+    if cfg.web is None or cfg.database_url is not None:
+        return set()  # no window, or PostgreSQL's (below, with the servers)
+    if not cfg.database.exists():
+        say(f"warning: web: database {cfg.database} does not exist yet: mailbot web starts once the daemon "
+            "made it (start mailbot run first)")
+        return set()
+    try:
+        open_store(cfg).close()
+    except ConfigError as exc:
+        say(f"web: FAILED: {exc}")
+        return {EX_CONFIG}
+    except DATABASE_ERRORS as exc:
+        say(f"web: FAILED: database {cfg.database} cannot be opened read-only: {exc}")
+        return {EX_CONFIG}
+    except OSError as exc:
+        say(f"web: FAILED: database {cfg.database} cannot be opened read-only: {exc.strerror or exc}")
+        return {EX_CONFIG}
+    say(f"web: database ok ({cfg.database}, opened read-only)")
+    return set()
+
+
 # --- the servers --------------------------------------------------------------------------------
 
 
@@ -226,6 +297,37 @@ def postgresql_reachable(cfg: Config) -> set[int]:
     if empty is None and not _database_fits(cfg):
         return {EX_CONFIG}
     say(f"database: ok ({cfg.store_location}{f'; {empty}' if empty else ''})")
+    return set()
+
+
+def web_role_reads(cfg: Config) -> set[int]:
+    """On PostgreSQL, the store reached as the window logs in (`web.database` and its password
+    file, else the top level's login, in a read-only session) and its tickets read: 69
+    unreachable, 77 the login refused, 78 no such database, an unreadable password file or
+    tables the role may not read; a warning when the window's own role may write."""
+    from mailbot.io.store import DATABASE_ERRORS
+    from mailbot.io.store.pg_access import role_writes
+    from mailbot.web.serve import open_store
+
+    if cfg.web is None or cfg.database_url is None:
+        return set()
+    login = cfg.web.database_url or cfg.database_url
+    try:
+        store = open_store(cfg)
+    except (ConfigError, LoginRefusedError, UnreachableError) as exc:
+        say(f"web: database FAILED: {exc}")
+        return {server_status([exc]) if isinstance(exc, UnreachableError) else EX_CONFIG}
+    try:
+        writes = role_writes(store.database)
+    except DATABASE_ERRORS as exc:
+        say(f"web: database FAILED: {login}: the window's role cannot read the tickets: {exc}".rstrip())
+        return {EX_CONFIG}
+    finally:
+        store.close()
+    say(f"web: database ok ({login}, read-only)")
+    if cfg.web.database_url is not None and writes:
+        say(f"warning: web.database: the role of {login} may write the tickets table: the window's role should "
+            "have SELECT alone (docs/operator/web.md)")
     return set()
 
 
@@ -289,9 +391,13 @@ LOCAL: tuple[tuple[str, Check, str], ...] = (
     ("database, archive_dir, secret_key_file", data_locations_usable, "each can be written by mailbot's user"),
     ("oauth2.token_cache_dir",   token_caches_writable,      "issue 49: tokens kept for the next process"),
     ("database",                 sqlite_database_fits,       "a SQLite file there: its schema, its mailboxes"),
+    ("web",                      web_block_valid,            "SPEC 12, 13: listen, url, status_link_days, database"),
+    ("secret_key_file (web)",    web_key_readable,           "SPEC 13: the window signs and reads links with it"),
+    ("database (web)",           web_sqlite_readable,        "SPEC 13: the window opens the SQLite file mode=ro"),
 )
 SERVERS: tuple[tuple[str, Check, str], ...] = (
     ("database",                 postgresql_reachable,       "issue 57: reached, logged in to, its schema"),
+    ("web.database",             web_role_reads,             "SPEC 13: the window's role logs in and reads alone"),
     ("mailboxes",                mailboxes_log_in,           "SPEC 10: each IMAP and SMTP login; issue 49: secrets"),
 )
 CHECKS = LOCAL + SERVERS

@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.config import data_folder
+from mailbot.config_fields import read_password_file
 from mailbot.errors import ConfigError
 from mailbot.io.store import Store
-from mailbot.settings import Config
+from mailbot.settings import Config, WebConfig
 
 EX_OK, EX_CONFIG = 0, 78
 
@@ -50,10 +51,24 @@ def used_file(cfg: Config) -> Path:
 
 
 def open_store(cfg: Config) -> Store:
-    """The store, read-only: SQLite's file opened `mode=ro`; PostgreSQL's session read-only."""
+    """The store, read-only: SQLite's file opened `mode=ro`; PostgreSQL's session read-only,
+    logged in as `web.database` (the role with SELECT alone) where the config names it."""
     if cfg.database_url is None:
         return Store.of(cfg, file_readonly=True, migrate=False)
+    if cfg.web is not None and cfg.web.database_url is not None:
+        return Store(cfg.web.database_url, lease_seconds=cfg.lease_seconds, password=web_password(cfg.web),
+                     readonly=True, migrate=False)
     return Store.of(cfg, readonly=True, migrate=False)
+
+
+def web_password(web: WebConfig) -> str | None:
+    """`web.database_password_file`, read now (by `mailbot web` and `check` alone), or None:
+    libpq's own ways then (PGPASSFILE, a peer login)."""
+    if web.database_password_file is None:
+        return None
+    secret = read_password_file({"database_password_file": str(web.database_password_file)}, "web",
+                                web.database_password_file.parent, "database_password_file")
+    return secret.value
 
 
 def cmd_web(cfg: Config, args: argparse.Namespace) -> int:

@@ -77,3 +77,13 @@ def unmade(db: Any) -> str | None:
                           "its schema at the first start: make the role the database's owner "
                           "(createdb --owner=ROLE, or ALTER DATABASE ... OWNER TO ROLE)")
     return "empty; the daemon's first start makes mailbot's schema in it"
+
+
+def role_writes(db: Any) -> bool:
+    """Whether the session's role may change the tickets (INSERT, UPDATE or DELETE), once the
+    tickets were read as the window reads them (a role that may not read them raises here):
+    `check` warns of a window's role (`web.database`) that is more than SELECT alone."""
+    _count, writes = db.execute(
+        "select (select count(*) from tickets), has_table_privilege('tickets', 'INSERT') "
+        "or has_table_privilege('tickets', 'UPDATE') or has_table_privilege('tickets', 'DELETE')").fetchone()
+    return bool(writes)
