@@ -159,3 +159,22 @@ def test_a_reply_quoting_other_mail_keeps_its_whole_text() -> None:
     lines = full_view([row("in", "staff_replied", body="Sudah saya cek.", full_text=whole)])
     assert "      | > Akun saya terkunci." in lines
     assert "      (it quotes a history mail: its new text only)" not in lines
+
+
+def test_the_story_shows_a_message_at_its_arrival_never_after_its_handling() -> None:
+    """The story shows a message when it reached the mailbox; an arrival stamped after
+    mailbot handled it (a server's clock ahead of the host's) is shown at its handling, so
+    the story never puts a message after what it caused."""
+    from mailbot.io.story import story
+    from mailbot.io.words import words
+
+    said = words("id")
+    tz = ZoneInfo("Asia/Jakarta")
+
+    def row(received: str) -> dict[str, object]:
+        return {"direction": "in", "at": "2026-11-24T02:01:00+00:00", "received_at": received,
+                "sender": "sari@dinas.test", "role": "requester", "kind": "requester_mail", "body": "Mohon dibantu."}
+
+    earlier, later = row("2026-11-24T01:58:00+00:00"), row("2026-11-27T12:13:00+00:00")
+    assert [i["at"] for i in story([], [earlier], tz, said, 2026)] == ["Selasa 24-11 08:58"]
+    assert [i["at"] for i in story([], [later], tz, said, 2026)] == ["Selasa 24-11 09:01"]

@@ -184,7 +184,14 @@ def test_the_pages_of_a_signed_in_coordinator(desk):
     assert "2026-00002" in listed and "2026-00001" not in listed  # `tickets --search`
     assert "Tidak ada tiket yang cocok." in closed_only.text
     assert ticket.status == 200 and NOTE in ticket.text and "Dokumen penawaran gagal diunggah" in ticket.text
-    assert "direction_requested" in ticket.text and "Mohon dibantu." in ticket.text  # history, and the mail
+    # the story as #riwayat tells it, in the unit's words and time zone, then the mail; the
+    # record's codes stay in `mailbot ticket N --full` (issue 61: readable, as #riwayat is)
+    story = ticket.text.split('<ol class="story">', 1)[1].split("</ol>", 1)[0]
+    assert "mailbot mengirim permohonan arahan" in story and "Mohon dibantu." in ticket.text
+    # what mailbot sent, when (the test's moments, OPENED + 1 and + 10 minutes, in WIB) and to whom
+    assert "Selasa 24-11 09:01" in story and "mailbot mengirim tanda terima &rarr; sari@dinas.test" in story
+    assert "Selasa 24-11 09:10" in story and "sari@dinas.test (pengguna)" in story
+    assert "direction_requested" not in ticket.text and "ticket_opened" not in ticket.text
     assert missing.status == 404
     waiting = directions.text.split("Koordinator Helpdesk", 1)[1].split("</section>", 1)[0]
     assert "2026-00002" in waiting and mf.COORDINATOR in waiting

@@ -36,7 +36,7 @@ def story(events: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, A
     for n, row in enumerate(messages):
         # in the order mailbot handled them (a message, then what it caused, share one instant);
         # a message shown at its arrival in the mailbox
-        shown = str(row.get("received_at") or row["at"]) if row["direction"] == "in" else str(row["at"])
+        shown = _arrival(row) if row["direction"] == "in" else str(row["at"])
         item = _inbound(row) if row["direction"] == "in" else _outbound(row)
         items.append((_utc(str(row["at"])), _RANK[item["kind"]], n, {**item, "at": _shown(shown, tz, said, year)}))
     for n, event in enumerate(events):
@@ -46,6 +46,16 @@ def story(events: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, A
                           {"kind": "state", "at": _shown(str(event["at"]), tz, said, year),
                            "from": str(detail.get("from", "")), "to": str(detail.get("to", ""))}))
     return [item for *_, item in sorted(items, key=lambda i: i[:3])]
+
+
+def _arrival(row: Mapping[str, Any]) -> str:
+    """When a message reached the mailbox (its INTERNALDATE), never after mailbot handled it:
+    a server's clock ahead of the host's, or a message appended with a later date than its
+    handling, is shown at its handling."""
+    received, handled = parse_ts(str(row.get("received_at") or "")), parse_ts(str(row["at"]))
+    if received is None or (handled is not None and received > handled):
+        return str(row["at"])
+    return str(row["received_at"])
 
 
 def _inbound(row: Mapping[str, Any]) -> dict[str, Any]:

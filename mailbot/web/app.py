@@ -191,7 +191,8 @@ def ticket(window: Window, request: Request) -> Response:
         return window.page("not_found.html", 404, person=person)
     with window.lock:
         found = window.store.ticket_by_number(name, number)
-        story = desk.ticket_page(window.store, window.cfg, window.key, found) if found is not None else None
+        story = (desk.ticket_page(window.store, window.cfg, window.key, found, window.said, window.clock())
+                 if found is not None else None)
     if story is None:
         return window.page("not_found.html", 404, person=person)
     return window.page("ticket.html", person=person, ticket=story)

@@ -22,6 +22,7 @@ from mailbot.core.search_query import fts_query
 from mailbot.core.tokens import escalation_code
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io.store import Store
+from mailbot.io.story import story
 from mailbot.io.words import Words
 from mailbot.model import State, Ticket
 from mailbot.rules import Rules
@@ -134,15 +135,28 @@ def _next(due: datetime, tz: tzinfo) -> str:
     return f"{due.astimezone(tz):%d-%m-%Y %H:%M}"
 
 
-def ticket_page(store: Store, cfg: Config, key: bytes, ticket: Ticket) -> dict[str, Any]:
-    """One ticket's story as `mailbot ticket --json` tells it (history, then every mail with
-    its new text), the ticket's escalation key masked: it went to LKPP alone (issue 44)."""
+def ticket_page(store: Store, cfg: Config, key: bytes, ticket: Ticket, said: Words, now: datetime) -> dict[str, Any]:
+    """One ticket's story as the staff member who sends `#riwayat` reads it (`io/story`: who
+    wrote what and when, what mailbot sent, how the state moved, in the unit's language and
+    its time zone), then every mail with its new text, as `mailbot ticket --json` has them;
+    the ticket's escalation key masked: it went to LKPP alone (issue 44). The codes of the
+    full record (`ticket_opened`, `value=...`) stay in `mailbot ticket N --full`."""
     assert ticket.id is not None
-    story = ticket_json(ticket, store.events_of(ticket.id), store.messages_of(ticket.id), cfg.timezone,
-                        archive_dir=cfg.archive_dir)
+    events, messages = store.events_of(ticket.id), store.messages_of(ticket.id)
+    record = ticket_json(ticket, events, messages, cfg.timezone, archive_dir=cfg.archive_dir)
+    shown = {**record, "story": story(events, messages, cfg.timezone, said, now.year)}
+    for field in ("created_at", "first_response_at", "resolved_at", "closed_at"):
+        shown[field] = _moment(record.get(field), cfg.timezone, said, now.year)
+    shown["messages"] = [{**m, "at": _moment(m["at"], cfg.timezone, said, now.year)} for m in record["messages"]]
     code = escalation_code(key, ticket.mailbox, ticket.number)
-    masked: dict[str, Any] = _masked(story, code)
+    masked: dict[str, Any] = _masked(shown, code)
     return masked
+
+
+def _moment(at: str | None, tz: tzinfo, said: Words, year: int) -> str | None:
+    """A moment of the record (ISO) as the mail words it, in the unit's time zone."""
+    moment = local(at, tz) if at else None
+    return said.short_moment(moment, year) if moment is not None else None
 
 
 def _masked(value: Any, code: str) -> Any:

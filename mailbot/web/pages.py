@@ -61,4 +61,4 @@ class Pages:
         """A whole page in the unit's language."""
         table = self.words
         return self.env.get_template(page).render(language=self.language, w=table["web"], report=table["report"],
-                                                  roles=table["roles"], **context)
+                                                  roles=table["roles"], story_mails=table["story_mails"], **context)
