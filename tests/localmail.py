@@ -76,6 +76,7 @@ log = logging.getLogger(__name__)
 
 DOVECOT = Path("/usr/sbin/dovecot")
 DOVECOT_LDA = Path("/usr/lib/dovecot/dovecot-lda")
+LDA_ATTEMPTS = 3  # a delivery killed by a signal is tried again, as an MTA defers it
 DOVEADM = Path("/usr/bin/doveadm")
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
@@ -924,13 +925,27 @@ class LocalMailServers:
         message = "".join(h + "\r\n" for h in headers).encode() + content
         cmd = [str(DOVECOT_LDA), "-c", str(self.config_file), "-d", mailbox]
         cmd += ["-f", sender, "-a", rcpt]
-        result = subprocess.run(cmd, input=message, check=False, capture_output=True, timeout=30)
+        for attempt in range(1, LDA_ATTEMPTS + 1):
+            result = subprocess.run(cmd, input=message, check=False, capture_output=True, timeout=30)
+            if result.returncode >= 0 or attempt == LDA_ATTEMPTS:
+                break
+            # Killed by a signal (a Dovecot panic aborts): an MTA defers such a delivery and
+            # tries again, as Postfix's pipe(8) does; what Dovecot said goes to the log.
+            log.warning("dovecot-lda killed by signal %d for %s (attempt %d); trying again: %s",
+                        -result.returncode, mailbox, attempt, self._lda_complaints())
+            time.sleep(0.2 * attempt)
         if result.returncode != 0:
             raise LocalMailError(
                 f"dovecot-lda exited {result.returncode} for {mailbox}: "
-                f"{result.stderr.decode(errors='replace').strip()}"
+                f"{result.stderr.decode(errors='replace').strip()} {self._lda_complaints()}".strip()
             )
         log.debug("delivered mail from <%s> for <%s> to %s", sender, rcpt, mailbox)
+
+    def _lda_complaints(self) -> str:
+        """The Panic/Fatal/Error lines of the last deliveries in Dovecot's log (lda writes there)."""
+        lines = _tail(self.log_file, 200).splitlines()
+        said = [line for line in lines if "lda" in line and any(w in line for w in ("Panic", "Fatal", "Error"))]
+        return " | ".join(said[-5:])
 
 
 def _appended_uid(response: bytes) -> int | None:

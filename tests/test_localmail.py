@@ -14,6 +14,7 @@ from pathlib import Path
 import imapclient.exceptions
 import pytest
 
+from tests import localmail
 from tests.localmail import LocalMailServers
 
 pytestmark = pytest.mark.integration
@@ -220,3 +221,20 @@ def test_stop_after_half_failed_start_leaves_no_dovecot(
     assert _live_processes_in_group(pid) == []
     assert servers.dovecot_pid is None
     servers.stop()  # still safe
+
+
+def test_a_delivery_killed_by_a_signal_is_tried_again(
+    fresh_mailboxes: LocalMailServers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dovecot-lda that aborts (a Dovecot panic) is deferred and tried again, as an MTA
+    does, rather than the SMTP client getting a 451 and the harness a traceback."""
+    flag = tmp_path / "aborted-once"
+    wrapper = tmp_path / "lda"
+    wrapper.write_text(f"#!/bin/sh\nif [ ! -e {flag} ]; then touch {flag}; kill -ABRT $$; fi\n"
+                       f'exec {localmail.DOVECOT_LDA} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(localmail, "DOVECOT_LDA", wrapper)
+    fresh_mailboxes.send(_message("Sekali saja"), "budi@vendor.test", ["staff1@lpse.test"])
+    assert flag.exists()
+    [delivered] = fresh_mailboxes.fetch("staff1@lpse.test")
+    assert _parse(delivered)["Subject"] == "Sekali saja"
