@@ -141,7 +141,7 @@ def main() -> None:
         false = [name for _, name, raw in not_reports if bounce(raw)]
         persons = [(name, raw) for label, name, raw in corpus if label == "person"]
         persons_acked = [name for name, raw in persons if addresses_of(raw) & acked]
-        tickets = {t.requester.addr.lower() for t in app.store.tickets()}
+        tickets = {t.requester.addr.lower() for t in app.store.search.tickets()}
         print(f"corpora: {len(corpus)} messages ({len(reports)} delivery reports, {len(persons)} people's mail, "
               f"{len(not_reports) - len(persons)} auto-replies and bulk mail)")
         print(f"{len(answered)} of {len(reports)} delivery reports answered" + (f": {', '.join(answered)}" if answered

@@ -43,11 +43,11 @@ def main() -> None:
         sending = time.perf_counter() - start
         labels = Counter(r["kind"] for r in app.store.db.query("select kind from messages where direction = 'in'"))
         labels["duplicate (same Message-ID, e.g. the CRLF/CR copies)"] = (
-            len(files) - sum(labels.values()) - len(app.store.quarantined()))
-        quarantined = Counter(r.reason.split(":")[0] for r in app.store.quarantined())
+            len(files) - sum(labels.values()) - len(app.store.arrivals.quarantined()))
+        quarantined = Counter(r.reason.split(":")[0] for r in app.store.arrivals.quarantined())
         print(f"messages: {len(files)}  handled: {result}  in {handled:.1f} s = {len(files) / handled:.0f} msg/s")
         print(f"outbox: {sent} sent, {failed} failed in {sending:.1f} s = {sent / max(sending, 1e-9):.0f} mail/s")
-        print(f"tickets: {len(app.store.tickets())}")
+        print(f"tickets: {len(app.store.search.tickets())}")
         print("outcomes:", dict(labels.most_common()))
         print("quarantined:", dict(quarantined.most_common()))
         print(f"Processed folder: {len(servers.fetch(UNIT, 'Processed'))}, "

@@ -76,10 +76,10 @@ def best_of(fn, runs: int = 3) -> tuple[float, object]:
 def scan_before(app: App) -> int:
     """The anchor: the overdue list as it was built before (every ticket, two queries each)."""
     found = 0
-    for ticket in app.store.tickets("btm"):
+    for ticket in app.store.search.tickets("btm"):
         if ticket.state is State.CLOSED or ticket.id is None:
             continue
-        timers = [t.timer for t in app.store.active_timers(ticket.id)]
+        timers = [t.timer for t in app.store.timers.active_timers(ticket.id)]
         found += len(find_overdue(ticket, timers, NOW, app.calendar, app.rules.deadlines(ticket.priority)))
     return found
 

@@ -606,9 +606,9 @@ def seed_solved(config: Path, mailboxes: int, count: int) -> None:
         for box in range(mailboxes):
             for subject, problem, solution in made:
                 n += 1
-                store.remember_solved(row_of(words, n, f"b{box}", f"2025-{n:08d}", subject,
+                store.memory.remember_solved(row_of(words, n, f"b{box}", f"2025-{n:08d}", subject,
                                              start - timedelta(minutes=n - 10**7), [problem], solution))
-        store.set_meta(_INDEXED_WITH, _signature(words))
+        store.metadata.set_meta(_INDEXED_WITH, _signature(words))
     store.close()
 
 

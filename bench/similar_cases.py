@@ -114,7 +114,7 @@ def fill(store: Store, words: Vocabulary, cases: list[Case], start: datetime) ->
     topics = {}
     with store.unit_of_work():
         for n, case in enumerate(cases):
-            store.remember_solved(row_of(words, case.id, MAILBOX, f"2026-{case.id:05d}", case.subject,
+            store.memory.remember_solved(row_of(words, case.id, MAILBOX, f"2026-{case.id:05d}", case.subject,
                                          start + timedelta(hours=n), [case.problem], case.solution))
             topics[case.id] = case.topic
     return topics
@@ -234,10 +234,10 @@ def timing(words: Vocabulary, cases: list[Case], requests: list[Request], count:
         made = bulk(cases, count - len(cases))
         with store.unit_of_work():
             for n, (subject, problem, solution) in enumerate(made, start=1000):
-                store.remember_solved(row_of(words, n, MAILBOX, f"2025-{n:06d}", subject,
+                store.memory.remember_solved(row_of(words, n, MAILBOX, f"2025-{n:06d}", subject,
                                              start - timedelta(minutes=n), [problem], solution))
         built = time.perf_counter() - began
-        print(f"  index of {store.solved_total():,} solved cases built in {built:.1f} s "
+        print(f"  index of {store.memory.solved_total():,} solved cases built in {built:.1f} s "
               f"({built / len(made) * 1000:.2f} ms a case: the added cost of solving a ticket)")
         times, cpu = [], []
         for _ in range(3):
@@ -247,7 +247,8 @@ def timing(words: Vocabulary, cases: list[Case], requests: list[Request], count:
                 times.append((time.perf_counter() - began) * 1000)
                 cpu.append((time.process_time() - began_cpu) * 1000)
         times.sort()
-        print(f"  a suggestion at {store.solved_total():,} solved cases: median {statistics.median(times):.1f} ms, "
+        print(f"  a suggestion at {store.memory.solved_total():,} solved cases:"
+              f" median {statistics.median(times):.1f} ms, "
               f"mean {statistics.mean(times):.1f} ms, p95 {times[int(len(times) * 0.95)]:.1f} ms, "
               f"max {times[-1]:.1f} ms (anchor: <= 20 ms); CPU time mean {statistics.mean(cpu):.1f} ms "
               f"(wall time above CPU time is other processes' load on this host)")

@@ -2,7 +2,7 @@
 
 The sweep must find due timers by an indexed query, not by scanning every ticket.
 This fills a fresh database with N tickets, each with its SLA timers, of which a
-fixed 20 are due, and times `Store.due_timers` (best of 5) for growing N. It also
+fixed 20 are due, and times `Timers.due_timers` (best of 5) for growing N. It also
 prints SQLite's query plan. Run: .venv/bin/python bench/sweep_scaling.py
 """
 
@@ -54,9 +54,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             store = Store(Path(tmp) / "bench.db")
             fill(store, n)
-            found = store.due_timers("btm", NOW)
+            found = store.timers.due_timers("btm", NOW)
             assert len(found) == DUE, len(found)
-            seconds = best_of(lambda s=store: s.due_timers("btm", NOW))
+            seconds = best_of(lambda s=store: s.timers.due_timers("btm", NOW))
             base = base or seconds
             print(f"{n:>8} {2 * n:>8} {len(found):>5} {seconds * 1000:>14.3f} {seconds / base:>12.2f}")
             if n == 100_000:

@@ -14,7 +14,7 @@ of --runs each; on a shared machine the wall time includes waiting for a core), 
 its anchors from the same run: `tickets` on an empty database (Python's and mailbot's
 start-up, the floor of any command) and `tickets --all` (every ticket, what `tickets`
 printed before). Then the same queries
-in-process (`Store.find_tickets`), without start-up, and the time the migration takes to
+in-process (`Search.find_tickets`), without start-up, and the time the migration takes to
 build the index for a database from before it. Goal: <= 0.3 s to the first screen.
 
 Run: python3 bench/tickets_search.py [--tickets 100000] [--runs 5] [--keep DIR [--reuse]]
@@ -178,13 +178,13 @@ def main() -> None:
             results = [timed(argv) for _ in range(args.runs)]
             print(f"{name:<52} {min(r[0] for r in results):>7.3f} {min(r[1] for r in results):>6.3f} "
                   f"{results[0][2]:>6}")
-        print(f"{'the same query in-process (Store.find_tickets)':<52} {'ms (best)':>13} {'found':>6}")
+        print(f"{'the same query in-process (Search.find_tickets)':<52} {'ms (best)':>13} {'found':>6}")
         for name, _, query in runs:
             found, best = 0, float("inf")
             for _ in range(args.runs):
                 begin = time.perf_counter()
                 search = query.get("search")
-                found = len(store.find_tickets(mailbox="btm", limit=51, **{
+                found = len(store.search.find_tickets(mailbox="btm", limit=51, **{
                     **query, "search": fts_query(str(search)) if search else None}))  # type: ignore[arg-type]
                 best = min(best, time.perf_counter() - begin)
             print(f"{name:<52} {best * 1000:>13.1f} {found:>6}")

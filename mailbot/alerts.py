@@ -50,11 +50,11 @@ class Alerts:
         """The alert queued unless `key` holds `value` already (told before); 1 if queued now.
         A failure to queue it is logged; a storage failure is the caller's (`storage_raises`)."""
         try:
-            if self.store.meta(key) == value:
+            if self.store.metadata.meta(key) == value:
                 return 0
             with self.store.unit_of_work():
                 self.mailer.enqueue(box, system_alert(alert, items), None, None, now)
-                self.store.set_meta(key, value)
+                self.store.metadata.set_meta(key, value)
         except STORAGE_ERRORS:
             if storage_raises:
                 raise
@@ -85,14 +85,14 @@ class Alerts:
     def findings(self, box: MailboxConfig, findings: list[Finding], today: str) -> int:
         """One alert naming the audit's findings no alert named before; the audit of `today` done."""
         now = self.clock()
-        fresh = [f for f in findings if self.store.meta(f"alerted:audit:{box.name}:{f.key}") is None]
+        fresh = [f for f in findings if self.store.metadata.meta(f"alerted:audit:{box.name}:{f.key}") is None]
         with self.store.unit_of_work():
             if fresh:
                 alert = {"alert": "audit", "count": len(fresh)}
                 self.mailer.enqueue(box, system_alert(alert, [f.line() for f in fresh[:50]]), None, None, now)
                 for finding in fresh:
-                    self.store.set_meta(f"alerted:audit:{box.name}:{finding.key}", today)
-            self.store.set_meta(f"audited:{box.name}", today)
+                    self.store.metadata.set_meta(f"alerted:audit:{box.name}:{finding.key}", today)
+            self.store.metadata.set_meta(f"audited:{box.name}", today)
         if fresh:
             self.log.warning("coordinators_alerted", mailbox=box.name, alert="audit", findings=len(fresh))
         return len(fresh)
@@ -139,8 +139,8 @@ class Alerts:
                 "copies wait and are tried again at every pass (check the quota or the folder's rights). A restore "
                 "on a new host reads that folder to know which ticket numbers were mailed.")})
         self.unsendable(box, now)
-        last = int(self.store.meta(f"alerted:quarantine:{box.name}") or 0)
-        fresh = self.store.quarantined(box.name, after=last)
+        last = int(self.store.metadata.meta(f"alerted:quarantine:{box.name}") or 0)
+        fresh = self.store.arrivals.quarantined(box.name, after=last)
         if fresh:
             items = [f"{self.local(q.at)} {q.message_id}: {q.reason}" for q in fresh[:20]]
             alert = {"alert": "quarantined", "count": len(fresh), "folder": box.imap.quarantine_folder}

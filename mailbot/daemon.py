@@ -138,13 +138,13 @@ class App:
         if renamed:
             raise ConfigError(renamed[0])
         for box in cfg.mailboxes if not self.store.readonly else ():  # `tickets --overdue` only reads
-            self.store.remember_mailbox(box.name, box.address, box.tag_prefix, self.clock())
+            self.store.mailboxes.remember_mailbox(box.name, box.address, box.tag_prefix, self.clock())
         for left in unserved_mailboxes(cfg, self.store):
             get_log().warning("mailbox_not_configured", problem=left)
         if self.store.database.dialect != "sqlite" and not self.store.readonly:
             # hosts started together take turns (issue 57): the second finds the first's id in both
             with self.store.database.turn(ARCHIVE_TURN):
-                check_shared(cfg.archive_dir, self.store.meta(ARCHIVE_ID_KEY), self._claim_archive)
+                check_shared(cfg.archive_dir, self.store.metadata.meta(ARCHIVE_ID_KEY), self._claim_archive)
 
     # --- what the service, the sender and the commands use ------------------------------
 
@@ -251,9 +251,9 @@ class App:
     def _claim_archive(self, new: str) -> str:
         """The archive's id the database keeps: `new` when this host is the first to name one."""
         with self.store.unit_of_work():
-            if (kept := self.store.meta(ARCHIVE_ID_KEY)) is not None:
+            if (kept := self.store.metadata.meta(ARCHIVE_ID_KEY)) is not None:
                 return kept
-            self.store.set_meta(ARCHIVE_ID_KEY, new)
+            self.store.metadata.set_meta(ARCHIVE_ID_KEY, new)
         return new
 
     def send_here(self) -> dict[str, Any]:
@@ -324,7 +324,7 @@ class App:
         """After `run --once` sent mail: its copies appended, on a session of each mailbox that
         owes any and was read (under its intake lock, as a pass: a daemon reading the mailbox
         appends them itself). A failure is logged; the copies wait for the next pass."""
-        owing = self.store.copies_waiting()
+        owing = self.store.copies.copies_waiting()
         for box in self.cfg.mailboxes:
             if box.name not in owing or not isinstance(polled.get(box.name), int) or box.name in self.passes.elsewhere:
                 continue
@@ -354,7 +354,7 @@ def renamed_mailboxes(cfg: Config, store: Store) -> list[str]:
     Only a name the database does not know yet can be a rename: a mailbox that already ran
     under its name (one of two sharing an address whose other was dropped, a rename made
     before this check existed) keeps its own tickets, and refusing it would stop a working unit."""
-    known = store.mailbox_addresses()
+    known = store.mailboxes.mailbox_addresses()
     names = {box.name for box in cfg.mailboxes}
     by_address: dict[str, list[str]] = {}
     for name, address in known.items():
@@ -371,8 +371,9 @@ def unserved_mailboxes(cfg: Config, store: Store) -> list[str]:
     """Mailboxes the config no longer has whose tickets still wait, mail is still unsent or
     deadline timers still run: nothing of theirs is read, sent or chased any more (no mail
     goes From a unit that is not configured), so the operator is told what was left."""
-    known = store.mailbox_addresses()
+    known = store.mailboxes.mailbox_addresses()
     return [f"mailboxes: {name!r}{f' ({known[name]})' if name in known else ''} is not in the config but the "
             f"database holds {tickets} ticket(s) not closed, {mails} mail(s) not sent and {timers} deadline "
             f"timer(s) for it: none of it is handled while it is not configured (add it back to serve it)"
-            for name, (tickets, mails, timers) in store.left_behind(tuple(b.name for b in cfg.mailboxes)).items()]
+            for name, (tickets, mails,
+                       timers) in store.mailboxes.left_behind(tuple(b.name for b in cfg.mailboxes)).items()]

@@ -30,90 +30,90 @@ class MainThreadStore:
 
     @on_main_thread
     def imap_position(self, mailbox: str, folder: str) -> tuple[int | None, int]:
-        return self.own.imap_position(mailbox, folder)
+        return self.own.mailboxes.imap_position(mailbox, folder)
 
     @on_main_thread
     def imap_read_at(self, mailbox: str, folder: str) -> datetime | None:
-        return self.own.imap_read_at(mailbox, folder)
+        return self.own.mailboxes.imap_read_at(mailbox, folder)
 
     @on_main_thread
     def set_imap_position(self, mailbox: str, folder: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
-        self.own.set_imap_position(mailbox, folder, uidvalidity, last_uid, now)
+        self.own.mailboxes.set_imap_position(mailbox, folder, uidvalidity, last_uid, now)
 
     # --- where each message went ------------------------------------------------------------
 
     @on_main_thread
     def arrivals_of(self, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> dict[int, Arrived]:
-        return self.own.arrivals_of(mailbox, uidvalidity, uids)
+        return self.own.arrivals.arrivals_of(mailbox, uidvalidity, uids)
 
     @on_main_thread
     def placed(self, mailbox: str, uidvalidity: int, uids: Sequence[int], target_validity: int | None,
                target_uids: Mapping[int, int], at: datetime) -> None:
-        self.own.placed(mailbox, uidvalidity, uids, target_validity, target_uids, at)
+        self.own.arrivals.placed(mailbox, uidvalidity, uids, target_validity, target_uids, at)
 
     @on_main_thread
     def placed_uids(self, mailbox: str, folder: str, uidvalidity: int, after: int) -> set[int]:
-        return self.own.placed_uids(mailbox, folder, uidvalidity, after)
+        return self.own.arrivals.placed_uids(mailbox, folder, uidvalidity, after)
 
     @on_main_thread
     def quarantine_reason(self, mailbox: str, uidvalidity: int, uid: int, reason: str) -> None:
-        self.own.quarantine_reason(mailbox, uidvalidity, uid, reason)
+        self.own.arrivals.quarantine_reason(mailbox, uidvalidity, uid, reason)
 
     @on_main_thread
     def fetch_suspects(self, mailbox: str, uidvalidity: int, after: int) -> set[int]:
-        return self.own.fetch_suspects(mailbox, uidvalidity, after)
+        return self.own.arrivals.fetch_suspects(mailbox, uidvalidity, after)
 
     @on_main_thread
     def fetch_unfailed(self, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> None:
-        self.own.fetch_unfailed(mailbox, uidvalidity, uids)
+        self.own.arrivals.fetch_unfailed(mailbox, uidvalidity, uids)
 
     # --- what the audit compares the folders with --------------------------------------------
 
     @on_main_thread
     def recorded_hashes(self, mailbox: str, message_id: str) -> list[str | None]:
-        return self.own.recorded_hashes(mailbox, message_id)
+        return self.own.arrivals.recorded_hashes(mailbox, message_id)
 
     @on_main_thread
     def records_after(self, mailbox: str, message_row: int, quarantine_row: int) -> list[dict[str, Any]]:
-        return self.own.records_after(mailbox, message_row, quarantine_row)
+        return self.own.arrivals.records_after(mailbox, message_row, quarantine_row)
 
     @on_main_thread
     def archive_recorded(self, mailbox: str, paths: Sequence[str]) -> set[str]:
-        return self.own.archive_recorded(mailbox, paths)
+        return self.own.arrivals.archive_recorded(mailbox, paths)
 
     @on_main_thread
     def meta(self, key: str) -> str | None:
-        return self.own.meta(key)
+        return self.own.metadata.meta(key)
 
     @on_main_thread
     def set_meta(self, key: str, value: str) -> None:
-        self.own.set_meta(key, value)
+        self.own.metadata.set_meta(key, value)
 
     @on_main_thread
     def delete_meta(self, key: str) -> None:
-        self.own.delete_meta(key)
+        self.own.metadata.delete_meta(key)
 
     # --- the recovery after a restore, and the copies of sent mail -----------------------------
 
     @on_main_thread
     def tag_prefixes(self, name: str) -> tuple[str, ...]:
-        return self.own.tag_prefixes(name)
+        return self.own.mailboxes.tag_prefixes(name)
 
     @on_main_thread
     def raise_counter(self, mailbox: str, year: int, last: int) -> int | None:
-        return self.own.raise_counter(mailbox, year, last)
+        return self.own.tickets.raise_counter(mailbox, year, last)
 
     @on_main_thread
     def learn_restored(self, mailbox: str, acked: Sequence[tuple[str | None, str, str, str]], now: datetime) -> None:
-        self.own.learn_restored(mailbox, acked, now)
+        self.own.restored.learn_restored(mailbox, acked, now)
 
     @on_main_thread
     def learn_sent(self, mailbox: str, sent: Sequence[dict[str, Any]], now: datetime) -> int:
-        return self.own.learn_sent(mailbox, sent, now)
+        return self.own.restored.learn_sent(mailbox, sent, now)
 
     @on_main_thread
     def copies_found(self, mailbox: str, message_ids: Sequence[str]) -> int:
-        return self.own.copies_found(mailbox, message_ids)
+        return self.own.copies.copies_found(mailbox, message_ids)
 
     # --- a lock of the store's own session (PostgreSQL) -----------------------------------------
 

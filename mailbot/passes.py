@@ -203,7 +203,7 @@ class Passes:
 
     @on_main_thread
     def _position(self, box: MailboxConfig, uidvalidity: int) -> int:
-        known_validity, last_uid = self.store.own.imap_position(box.name, box.imap.folder)
+        known_validity, last_uid = self.store.own.mailboxes.imap_position(box.name, box.imap.folder)
         if known_validity == uidvalidity:
             return last_uid
         if known_validity is not None:
@@ -215,7 +215,7 @@ class Passes:
                      should_stop: Callable[[], bool] = lambda: False, progress: Progress | None = None, *,
                      read_before: datetime | None = None) -> list[Outcome]:
         """Group commit: each message its own transaction (a failing one rolls back alone),
-        all made durable by one sync at the end, after the archive's (see `Store.group_commit`).
+        all made durable by one sync at the end, after the archive's (see `Database.group_commit`).
         `read_before`: when the pass before this one read the folder (None: never)."""
         outcomes: list[Outcome] = []
         host_now = self.host()
@@ -236,7 +236,7 @@ class Passes:
         """A message the server could not return (its own FETCH failed): left in the INBOX
         for the next pass, and after `UNREADABLE_PASSES` passes set aside ("unreadable"),
         so that it never holds up the mailbox (see `_set_aside`)."""
-        passes = self.store.own.fetch_failed(box.name, uidvalidity, fetched.uid)
+        passes = self.store.own.arrivals.fetch_failed(box.name, uidvalidity, fetched.uid)
         self.log.warning("message_unreadable", mailbox=box.name, uid=fetched.uid, error=fetched.error,
                          passes=passes, give_up_after=UNREADABLE_PASSES)
         if passes < UNREADABLE_PASSES:
@@ -335,10 +335,10 @@ class Passes:
         """A message the server could not return, in the quarantine (once per UID)."""
         store = self.store.own
         with store.unit_of_work():
-            store.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
+            store.arrivals.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
                                     message_id=f"(unreadable, UID {uid})", reason=reason, at=self.clock(),
                                     archive_path=None, folder=Status.UNREADABLE.folder(box.imap))
-            store.forget_fetch_failures(box.name, uidvalidity, uid)
+            store.arrivals.forget_fetch_failures(box.name, uidvalidity, uid)
         self.log.warning("message_quarantined", mailbox=box.name, uid=uid, reason=reason)
 
 

@@ -203,7 +203,7 @@ class Pipeline:
                              now, arrival.received_at)
         msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?
         if reused is not None:
-            known = replace(known, seen=self.store.message_seen(box.name, msg.message_id))
+            known = replace(known, seen=self.store.messages.message_seen(box.name, msg.message_id))
         if known.seen is not None and known.seen.status == "quarantined":
             # It parses within today's limits: the operator moved it back from Quarantine after
             # mending the cause (a raised limit, a fixed bug), or a copy came. Either is handled
@@ -246,12 +246,12 @@ class Pipeline:
         archive_path = self.archive.write(box.name, "in", arrival.raw, now)
         with self.store.unit_of_work():
             read = facts.ticket
-            if check and read is not None and read.id is not None and self.store.ticket_by_id(read.id) != read:
+            if check and read is not None and read.id is not None and self.store.tickets.ticket_by_id(read.id) != read:
                 raise TicketChanged  # written back whole below: what changed meanwhile would be lost
             ticket = self.save_ticket(box, decision, now, msg.message_id)
             if ticket is not None and ticket.id is not None and decision.adopt:
-                self.store.adopt(box.name, ticket.id, decision.adopt)
-            self.store.record_message(
+                self.store.intake.adopt(box.name, ticket.id, decision.adopt)
+            self.store.messages.record_message(
                 mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
                 ticket_id=ticket.id if ticket else None, kind=decision.label, sender=msg.from_addr.addr,
                 recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
@@ -259,9 +259,9 @@ class Pipeline:
                 full_text=msg.text, received_at=ts(arrival.received_at), content_hash=facts.content_hash)
             self.arrived(box, arrival, msg.message_id, Status.PROCESSED, now, facts.content_hash)
             self.record(box, facts, decision, ticket, now)
-            self.store.expose(box.name, ready.exposed, now)
+            self.store.messages.expose(box.name, ready.exposed, now)
             if ticket is not None and planned.timers is not None:
-                self.store.apply_timers(box.name, ticket.id, planned.timers,  # type: ignore[arg-type]
+                self.store.timers.apply_timers(box.name, ticket.id, planned.timers,  # type: ignore[arg-type]
                                         new_ticket=decision.new_ticket)
             sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now, arrival.received_at)
             sent += self.pass_on(box, decision, ticket, msg, now)
@@ -273,7 +273,7 @@ class Pipeline:
         digest), each under its own ticket's tag and thread, within the unit of work."""
         sent: list[str] = []
         for number, send in decision.passed_on:
-            other = self.store.ticket_by_number(box.name, number)
+            other = self.store.tickets.ticket_by_number(box.name, number)
             if other is not None and (ticket is None or other.id != ticket.id):
                 sent += notify(self.composer, self.store, self.setups[box.name], (send,), other, now, msg=msg)
         return sent
@@ -284,7 +284,7 @@ class Pipeline:
         folder = outcome.folder(box.imap)
         if arrival.uid is None or arrival.uidvalidity is None or folder is None:
             return  # `replay`: no IMAP message
-        self.store.record_arrival(mailbox=box.name, uidvalidity=arrival.uidvalidity, uid=arrival.uid,
+        self.store.arrivals.record_arrival(mailbox=box.name, uidvalidity=arrival.uidvalidity, uid=arrival.uid,
                                   message_id=message_id, outcome=outcome.value, folder=folder, at=now,
                                   content_hash=digest or content_hash(arrival.raw))
 
@@ -293,11 +293,11 @@ class Pipeline:
         mail come back, a second delivery), and where this copy goes."""
         msg, seen = dup.msg, dup.seen
         with self.store.unit_of_work():
-            self.store.add_event(box.name, seen.ticket_id, now, msg.from_addr.addr, "duplicate_received",
+            self.store.history.add_event(box.name, seen.ticket_id, now, msg.from_addr.addr, "duplicate_received",
                                  message_id=msg.message_id, copy_of=msg.message_id, first=seen.direction,
                                  uid=arrival.uid, subject=msg.subject)
             self.arrived(box, arrival, msg.message_id, Status.DUPLICATE, now)
-        ticket = self.store.ticket_by_id(seen.ticket_id) if seen.ticket_id is not None else None
+        ticket = self.store.tickets.ticket_by_id(seen.ticket_id) if seen.ticket_id is not None else None
         return Outcome(Status.DUPLICATE, "duplicate", ticket.number if ticket else None)
 
     def save_ticket(self, box: MailboxConfig, decision: Decision, now: datetime,
@@ -305,15 +305,16 @@ class Pipeline:
         ticket = decision.ticket
         year = now.astimezone(self.cfg.timezone).year
         if ticket is not None and decision.held:  # SPEC 9: a number reserved, no ticket yet
-            return replace(ticket, mailbox=box.name, number=self.store.next_number(box.name, year))
+            return replace(ticket, mailbox=box.name, number=self.store.tickets.next_number(box.name, year))
         if ticket is not None and decision.new_ticket:
             # a held call's reserved number; the number this message got before a restore put
             # an older database back (its requester was mailed it: issue 33); else the next
-            number = ticket.number or (self.store.restored_number(box.name, message_id) if message_id else None)
-            return self.store.insert_ticket(replace(ticket, mailbox=box.name,
-                                                    number=number or self.store.next_number(box.name, year)))
+            number = ticket.number or (self.store.restored.restored_number(box.name,
+                                                                           message_id) if message_id else None)
+            return self.store.tickets.insert_ticket(replace(ticket, mailbox=box.name,
+                                                    number=number or self.store.tickets.next_number(box.name, year)))
         if ticket is not None:
-            self.store.update_ticket(ticket)
+            self.store.tickets.update_ticket(ticket)
         return ticket
 
     def record(self, box: MailboxConfig, facts: Facts, decision: Decision, ticket: Ticket | None,
@@ -326,20 +327,21 @@ class Pipeline:
             detail.setdefault("message_id", msg.message_id)
             if decision.held and ticket is not None:
                 detail["number"] = ticket.number  # what the reply that confirms it finds it by
-            self.store.add_event(box.name, ticket_id, now, event.actor, event.kind, **detail)
+            self.store.history.add_event(box.name, ticket_id, now, event.actor, event.kind, **detail)
             if event.kind == "lkpp_ref_recorded" and ticket_id is not None:  # issue 32: LKPP's mail is matched by it
-                self.store.record_counterpart_ref(box.name, ticket_id, str(detail["key"]), str(detail["ref"]),
+                self.store.tickets.record_counterpart_ref(box.name, ticket_id, str(detail["key"]), str(detail["ref"]),
                                                   str(detail["form"]), msg.message_id, now)
         if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:
-            self.store.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
+            self.store.history.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
                                  number=ticket.number, message_id=msg.message_id)
         for number, event in decision.elsewhere:  # a recommendation naming several tickets
-            other = self.store.ticket_by_number(box.name, number)
+            other = self.store.tickets.ticket_by_number(box.name, number)
             if other is not None and other.id != ticket_id:
-                self.store.add_event(box.name, other.id, now, event.actor, event.kind, message_id=msg.message_id,
+                self.store.history.add_event(box.name, other.id, now, event.actor, event.kind,
+                                             message_id=msg.message_id,
                                      **dict(event.detail))
         if facts.reused_id is not None:
-            self.store.add_event(box.name, ticket_id, now, msg.from_addr.addr, "message_id_reused",
+            self.store.history.add_event(box.name, ticket_id, now, msg.from_addr.addr, "message_id_reused",
                                  original=facts.reused_id, message_id=msg.message_id)
 
     # --- the failure boundary -------------------------------------------------------------
@@ -387,7 +389,7 @@ class Pipeline:
         arrival is recorded already (an earlier pass whose move failed or was cut short, or a
         second daemon on the same config just now) is only moved."""
         if not dry_run and arrival.uid is not None:
-            prior = self.store.arrival(box.name, arrival.uidvalidity, arrival.uid)
+            prior = self.store.arrivals.arrival(box.name, arrival.uidvalidity, arrival.uid)
             if prior is not None:
                 log.info("message_already_recorded", outcome=prior.outcome, message_id=prior.message_id)
                 return Outcome(Status(prior.outcome), "already recorded")
@@ -430,9 +432,10 @@ class Pipeline:
         raw = arrival.raw
         path = self.archive.write(box.name, "quarantine", raw, now)
         # The same IMAP message seen again (its move failed before mailbot kept arrivals) is
-        # recorded once (`Store.record_quarantine`); where it goes is recorded now.
+        # recorded once (`Arrivals.record_quarantine`); where it goes is recorded now.
         with self.store.unit_of_work():
-            new = self.store.record_quarantine(mailbox=box.name, uid=arrival.uid, uidvalidity=arrival.uidvalidity,
+            new = self.store.arrivals.record_quarantine(mailbox=box.name, uid=arrival.uid,
+                                                        uidvalidity=arrival.uidvalidity,
                                                message_id=self.quarantine_id(raw), reason=reason, at=now,
                                                archive_path=path, content_hash=content_hash(raw),
                                                folder=Status.QUARANTINED.folder(box.imap))

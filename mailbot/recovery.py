@@ -10,16 +10,16 @@ reads the INBOX:
    server searches the subjects for the tag prefix; only the matches' header fields are
    fetched): the requesters' replies carry the numbers they were mailed, even where the
    archive is lost with the database; a reply that cites an ack's signed Message-ID also
-   says which request got that number and that it was acked (`Store.learn_restored`).
+   says which request got that number and that it was acked (`Restored.learn_restored`).
    The sent folder (`imap.sent_folder`, issue 57) holds a copy of every mail mailbot sent:
    the counters go past every number mailed, and each copy whose Message-ID mailbot signed
    for this mailbox says which request got which number and what went to whom then
-   (`Store.learn_sent`), as the archive would: read from the backup's day on;
+   (`Restored.learn_sent`), as the archive would: read from the backup's day on;
 2. the audit with repair (`mailbot.mailbox_audit`) of the INBOX, Processed and Quarantine, from
    the positions the backup holds: each message there that no record names goes back to
    the INBOX, and this very pass handles it under the ordinary rules. A ticket it opens
    takes the number its requester was mailed and the mail that went out then is recorded,
-   not sent again (`Store.restored_number`, `Store.claim_restored`: what the restore read
+   not sent again (`Restored.restored_number`, `Restored.claim_restored`: what the restore read
    from the archive and the replaced database);
 3. the mail put back is handled first, in the order it came, and only then the mail that
    reached the INBOX while the daemon was stopped (`App.recover`): a requester's reply to
@@ -115,7 +115,7 @@ class Recovery:
     def sent(self, box: MailboxConfig, session: imap.Mailbox, prefixes: Any) -> list[tuple[int, int]]:
         """What the sent folder says was mailed (issue 57): each copy of this mailbox's mail
         (its Message-ID signed with the key: a message put there by anyone else tells
-        nothing) learned as the archive's would be (`Store.learn_sent`), and the notes of
+        nothing) learned as the archive's would be (`Restored.learn_sent`), and the notes of
         copies the folder holds already let go; the (year, number) of every ticket number
         its copies name, signed or in a subject's tag (a number too many costs nothing)."""
         folder = box.imap.sent_folder

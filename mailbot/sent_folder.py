@@ -6,7 +6,7 @@ numbers were mailed to whom. The requesters' replies tell some; a copy of every 
 tells all of them (`mailbot.recovery` reads the folder). Staff see there what mailbot
 sent, as in any mail client's Sent folder.
 
-The outbox notes a copy when the SMTP server took the mail (`Store.copy_sent`, in the
+The outbox notes a copy when the SMTP server took the mail (`Copies.copy_sent`, in the
 transaction that marks it sent); the mailbox's reader appends the noted copies on its
 own IMAP session after its pass, one batch a pass (`append`: a backlog's copies follow it,
 a batch between two passes, so neither the intake nor new mail waits for them), so a
@@ -133,16 +133,16 @@ class SentFolder:
 
     @on_main_thread
     def _recovering(self) -> set[str]:
-        return self.store.recovering()
+        return self.store.restored.recovering()
 
     @on_main_thread
     def _copies_due(self, mailbox: str, limit: int) -> list[Copy]:
-        return self.store.copies_due(mailbox, limit)
+        return self.store.copies.copies_due(mailbox, limit)
 
     @on_main_thread
     def _done(self, outbox_ids: list[int]) -> None:
         with self.store.unit_of_work():
-            self.store.copies_done(outbox_ids)
+            self.store.copies.copies_done(outbox_ids)
 
     @on_main_thread
     def _refused(self, box: MailboxConfig, folder: str, group: list[tuple[Copy, bytes]], why: str) -> None:
@@ -155,7 +155,7 @@ class SentFolder:
         self.health.failing(key, self.clock(), why=why, folder=folder)
         with self.store.unit_of_work():
             for copy, _ in group:
-                self.store.copy_refused(copy.outbox_id, why)
+                self.store.copies.copy_refused(copy.outbox_id, why)
         (self.log.info if known else self.log.warning)("sent_copy_failed", mailbox=box.name, folder=folder,
                                                        count=len(group), error=why)
 
@@ -163,12 +163,12 @@ class SentFolder:
     def _give_up(self, box: MailboxConfig, folder: str, refused: set[int]) -> None:
         """Copies refused `GIVE_UP` times while the folder took others: theirs is the fault (a
         mail over the server's size), and they must not be tried for ever; said as an error."""
-        given_up = [c for c in self.store.copies_due(box.name, BATCH + len(refused))
+        given_up = [c for c in self.store.copies.copies_due(box.name, BATCH + len(refused))
                     if c.outbox_id in refused and c.tries >= GIVE_UP]
         if not given_up:
             return
         with self.store.unit_of_work():
-            self.store.copies_done([c.outbox_id for c in given_up])
+            self.store.copies.copies_done([c.outbox_id for c in given_up])
         self.log.error("sent_copy_given_up", mailbox=box.name, folder=folder, passes=GIVE_UP,
                        message_ids=[c.message_id for c in given_up][:10])
 

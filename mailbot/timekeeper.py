@@ -75,7 +75,7 @@ class Timekeeper:
         now = self.clock()
         fired = digests = reports = 0
         for box in self.cfg.mailboxes:
-            for row in self.store.due_timers(box.name, now):
+            for row in self.store.timers.due_timers(box.name, now):
                 self.signals.beat()
                 try:
                     fired += self.fire_timer(box, row, now)
@@ -102,10 +102,10 @@ class Timekeeper:
         reason = f"{type(exc).__name__}: {exc}"[:500]
         retry = now + retry_after(row.failures)
         with self.store.unit_of_work():
-            self.store.timer_failed(row.id, reason, retry)
-            ticket = self.store.ticket_by_id(row.ticket_id)
+            self.store.timers.timer_failed(row.id, reason, retry)
+            ticket = self.store.tickets.ticket_by_id(row.ticket_id)
             number = ticket.number if ticket else "?"
-            self.store.add_event(box.name, row.ticket_id, now, "mailbot", "timer_failed", timer=str(row.kind),
+            self.store.history.add_event(box.name, row.ticket_id, now, "mailbot", "timer_failed", timer=str(row.kind),
                                  reason=reason, retry_at=retry.isoformat())
         # Once a day per cause: the same broken template fails every timer that uses it.
         cause = hashlib.sha256(reason.encode()).hexdigest()[:16]
@@ -120,11 +120,11 @@ class Timekeeper:
         with self.store.unit_of_work():
             # Read again under the write lock: another process on this database (a second
             # daemon, an operator's `sweep`) may have fired it since the due list was read.
-            if not self.store.timer_unchanged(row):
+            if not self.store.timers.timer_unchanged(row):
                 return 0
-            ticket = self.store.ticket_by_id(row.ticket_id)
+            ticket = self.store.tickets.ticket_by_id(row.ticket_id)
             if ticket is None or ticket.id is None:
-                self.store.advance_timer(row.id, timer.step + 1, None)
+                self.store.timers.advance_timer(row.id, timer.step + 1, None)
                 return 0
             firing = fire(timer, ticket, now, self.calendar, self.rules.deadlines(ticket.priority))
             self._commit_firing(box, row, ticket, firing, now)
@@ -146,23 +146,23 @@ class Timekeeper:
         planned = plan(decision, ticket, None, lookup.past(self.store, box, self.cfg, decision, None, None, now),
                        setup, now)
         if firing.close:
-            self.store.update_ticket(current)
+            self.store.tickets.update_ticket(current)
         for event in firing.events:
-            self.store.add_event(box.name, ticket.id, now, event.actor, event.kind, **dict(event.detail))
+            self.store.history.add_event(box.name, ticket.id, now, event.actor, event.kind, **dict(event.detail))
         self.mailer.composer.queue(setup, planned, current, None, now)
-        self.store.advance_timer(row.id, timer.step + (0 if firing.postponed else 1), firing.next_due)
+        self.store.timers.advance_timer(row.id, timer.step + (0 if firing.postponed else 1), firing.next_due)
         if firing.follow is not None:
             f = firing.follow
-            self.store.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)
+            self.store.timers.set_timer(box.name, ticket.id, str(f.kind), f.started_at, f.due_at, f.step)
         if firing.close and planned.timers is not None:
-            self.store.apply_timers(box.name, ticket.id, planned.timers)
+            self.store.timers.apply_timers(box.name, ticket.id, planned.timers)
 
     def remind_held(self, box: MailboxConfig, now: datetime) -> int:
         """Ask again, once, about each call or visit held for its sender's `#buka` past its
         reminder time (SPEC 6 `held_form`, issue 45), each in its own transaction and failure
         boundary; the number of reminders queued."""
         sent = 0
-        for form in self.store.held_forms(box.name):
+        for form in self.store.intake.held_forms(box.name):
             due = held_form_due(form, self.calendar)
             if due is None or due > now:
                 continue
@@ -183,9 +183,9 @@ class Timekeeper:
         with self.store.unit_of_work():
             # read again under the write lock: another process may have reminded, or the
             # sender opened or cancelled it, since the list was read
-            if not any(f.number == form.number and not f.reminded for f in self.store.held_forms(box.name)):
+            if not any(f.number == form.number and not f.reminded for f in self.store.intake.held_forms(box.name)):
                 return 0
-            self.store.add_event(box.name, None, now, "mailbot", "intake_reminded", number=form.number,
+            self.store.history.add_event(box.name, None, now, "mailbot", "intake_reminded", number=form.number,
                                  staff=form.intake.staff)
             ticket = replace(held_ticket(form.intake, form.number, self.cfg.language, now), mailbox=box.name)
             self.mailer.enqueue(box, remind_held(form.intake, form.number), ticket, None, now)
@@ -198,21 +198,22 @@ class Timekeeper:
 
     def send_digest(self, box: MailboxConfig, now: datetime) -> int:
         key = f"digest_last:{box.name}"
-        last = self.store.meta(key)
+        last = self.store.metadata.meta(key)
         if not digest_due(date.fromisoformat(last) if last else None, now, self.calendar,
-                          since=self.store.first_started(box.name)):
+                          since=self.store.mailboxes.first_started(box.name)):
             return 0
         context = self.digest_context(box, now)
         with self.store.unit_of_work():
-            if self.store.meta(key) != last:  # another process on this database queued it meanwhile
+            if self.store.metadata.meta(key) != last:  # another process on this database queued it meanwhile
                 return 0
             # the unit and the day in the subject: a head of several units (or a coordinator
             # reading a week of them) tells the digests apart without opening them
             send = Send("digest", Audience.HEADS, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, context=context,
                         title=f"{box.display_name} - {context['day']}")
             self.mailer.enqueue(box, send, None, None, now)
-            self.store.set_meta(key, now.astimezone(self.calendar.tz).date().isoformat())
-            self.store.add_event(box.name, None, now, "mailbot", "digest_queued", overdue=context["overdue_count"])
+            self.store.metadata.set_meta(key, now.astimezone(self.calendar.tz).date().isoformat())
+            self.store.history.add_event(box.name, None, now, "mailbot", "digest_queued",
+                                         overdue=context["overdue_count"])
         return 1
 
 
@@ -220,16 +221,16 @@ class Timekeeper:
         """The digest's content, worded: counts by state, every overdue ticket with why, and
         the acks still held for the ack budget (issue 44), the first `HELD_SHOWN` of them."""
         overdue = [o for _, o in self.overdue(box, now)]
-        context = worded_digest(digest_context(self.store.state_counts(box.name), overdue, now, self.calendar),
+        context = worded_digest(digest_context(self.store.search.state_counts(box.name), overdue, now, self.calendar),
                                 words(self.cfg.language, self.cfg.templates_dir), self.calendar)
-        held = self.store.held_acks(box.name, now)
+        held = self.store.outbox.held_acks(box.name, now)
         when = "%Y-%m-%d %H:%M"
         context["held_acks"] = [{"number": h["number"], "to": ", ".join(h["to"]),
                                  "queued": h["queued"].astimezone(self.calendar.tz).strftime(when),
                                  "until": h["until"].astimezone(self.calendar.tz).strftime(when)}
                                 for h in held[:HELD_SHOWN]]
         context["held_count"] = len(held)
-        context["forms"] = [held_form_row(form, self.calendar.tz) for form in self.store.held_forms(box.name)]
+        context["forms"] = [held_form_row(form, self.calendar.tz) for form in self.store.intake.held_forms(box.name)]
         today = now.astimezone(self.calendar.tz).date()
         context["secrets_ending"] = [  # issue 49: said before the provider refuses every token
             {"server": f"{server.host}:{server.port}", "expires": server.oauth2.secret_expires.isoformat(),
@@ -243,15 +244,15 @@ class Timekeeper:
         if not self.cfg.reports.monthly:
             return 0
         key, failed_key = f"monthly_summary:{box.name}", f"monthly_summary_failed:{box.name}"
-        last = self.store.meta(key)
-        due = monthly_due(last, now, self.calendar, self.store.first_ticket_at(box.name))
+        last = self.store.metadata.meta(key)
+        due = monthly_due(last, now, self.calendar, self.store.search.first_ticket_at(box.name))
         if due is None:
             return 0
         month, send_it = due
         if not send_it:
-            self.store.set_meta(key, str(month))
+            self.store.metadata.set_meta(key, str(month))
             return 0
-        failed = parse_ts(self.store.meta(failed_key))
+        failed = parse_ts(self.store.metadata.meta(failed_key))
         if failed is not None and now - failed < SUMMARY_RETRY_AFTER:
             return 0
         from mailbot.reports.outputs import summary_send  # lazily: charts and XLSX, once a month
@@ -259,16 +260,16 @@ class Timekeeper:
         try:
             send = summary_send(self.store, self.cfg, self.rules, self.calendar, box, month, now)
             with self.store.unit_of_work():
-                if self.store.meta(key) != last:  # another process on this database queued it meanwhile
+                if self.store.metadata.meta(key) != last:  # another process on this database queued it meanwhile
                     return 0
                 self.mailer.enqueue(box, send, None, None, now)
-                self.store.set_meta(key, str(month))
-                self.store.add_event(box.name, None, now, "mailbot", "monthly_summary_queued", month=str(month))
+                self.store.metadata.set_meta(key, str(month))
+                self.store.history.add_event(box.name, None, now, "mailbot", "monthly_summary_queued", month=str(month))
         except STORAGE_ERRORS:
             raise  # not the report's fault: the sweep ends for the caller, as for timers
         except Exception as exc:  # the report's own failure boundary: told once, tried again later
             self.log.exception("monthly_summary_failed", mailbox=box.name, month=str(month))
-            self.store.set_meta(failed_key, ts(now))
+            self.store.metadata.set_meta(failed_key, ts(now))
             self.alerts.once(box, now, f"alerted:monthly:{box.name}", str(month),
                               {"alert": "summary_failed", "month": str(month), "error": f"{type(exc).__name__}: {exc}"})
             return 0
@@ -289,7 +290,7 @@ def overdue_of(store: Store, rules: Rules, calendar: WorkCalendar, mailbox: str,
     """
     shortest = min(rules.deadlines(p).resolution for p in (None, *PRIORITIES))
     found: list[tuple[Ticket, Overdue]] = []
-    for ticket, timers in store.overdue_candidates(mailbox, now, now - timedelta(hours=shortest)):
+    for ticket, timers in store.timers.overdue_candidates(mailbox, now, now - timedelta(hours=shortest)):
         found += [(ticket, o) for o in find_overdue(ticket, timers, now, calendar, rules.deadlines(ticket.priority))]
     return found
 

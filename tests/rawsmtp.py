@@ -226,7 +226,7 @@ def rows(app: Any) -> list[dict[str, Any]]:
 
 
 def events(app: Any, kind: str) -> list[dict[str, Any]]:
-    return [json.loads(e["detail"]) for t in app.store.tickets() for e in app.store.events_of(t.id)
+    return [json.loads(e["detail"]) for t in app.store.search.tickets() for e in app.store.history.events_of(t.id)
             if e["kind"] == kind]
 
 

@@ -41,7 +41,7 @@ class Book:
     def inbound(self, ticket_id: int, role: str, label: str, *, received: datetime, at: datetime | None = None,
                 body: str = "", sender: str = "x@vendor.test") -> None:
         """A message that reached the mailbox at `received`, handled at `at` (default: the same)."""
-        self.store.record_message(
+        self.store.messages.record_message(
             mailbox=self.mailbox, message_id=f"in-{next(_ids)}@test", direction="in", role=role,
             ticket_id=ticket_id, kind=label, sender=sender, recipients="lpse@lpse.test", subject="s",
             at=ts(at or received), archive_path="", size=1, attachments=0, body=body, full_text=body,
@@ -51,7 +51,7 @@ class Book:
                  body: str | None = None) -> None:
         """A mail queued at `at` and accepted by the SMTP server at `sent` (None: not yet)."""
         message_id = f"out-{next(_ids)}@lpse.test"
-        self.store.record_message(
+        self.store.messages.record_message(
             mailbox=self.mailbox, message_id=message_id, direction="out", role=audience, ticket_id=ticket_id,
             kind=kind, sender="lpse@lpse.test", recipients="someone@test", subject="s", at=ts(at),
             archive_path="", size=1, attachments=0, body=body)
@@ -63,4 +63,4 @@ class Book:
         })
 
     def event(self, ticket_id: int, at: datetime, actor: str, kind: str, **detail: object) -> None:
-        self.store.add_event(self.mailbox, ticket_id, at, actor, kind, **detail)
+        self.store.history.add_event(self.mailbox, ticket_id, at, actor, kind, **detail)

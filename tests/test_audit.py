@@ -92,7 +92,7 @@ def test_a_mail_a_staff_member_drags_from_the_inbox_to_processed_is_found_and_ha
 
     assert len(mf.of_kind(mf.inbox(servers, OTHER), "ack")) == 1
     store = Store(load_config(config).database)
-    assert sorted(t.requester.addr for t in store.tickets()) == sorted([REQUESTER, OTHER])
+    assert sorted(t.requester.addr for t in store.search.tickets()) == sorted([REQUESTER, OTHER])
     assert len(mf.inbox(servers, mf.UNIT, "Processed")) == 2 and not mf.inbox(servers, mf.UNIT)
 
 
@@ -105,9 +105,9 @@ def test_a_mail_left_in_the_inbox_behind_the_position_is_named_and_read_again(en
     uid = servers.append(mf.UNIT, raw)
     cfg = load_config(config)
     store = Store(cfg.database)
-    validity, _ = store.imap_position("t", "INBOX")
+    validity, _ = store.mailboxes.imap_position("t", "INBOX")
     assert validity is not None
-    store.set_imap_position("t", "INBOX", validity, uid, datetime.now(UTC))  # passed without a record
+    store.mailboxes.set_imap_position("t", "INBOX", validity, uid, datetime.now(UTC))  # passed without a record
     store.close()
     mf.run_once(config)
     assert not mf.of_kind(mf.inbox(servers, OTHER), "ack")
@@ -135,7 +135,7 @@ def test_a_repaired_mail_older_than_ack_max_age_gets_a_ticket_without_an_ack(env
 
     assert not mf.of_kind(mf.inbox(servers, OTHER), "ack")
     store = Store(load_config(config).database)
-    assert [t.requester.addr for t in store.tickets()] == [REQUESTER, OTHER]
+    assert [t.requester.addr for t in store.search.tickets()] == [REQUESTER, OTHER]
     assert any("Lupa kata sandi" in str(m["Subject"]) for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new"))
     assert audit(config, capsys) == (0, [])
 

@@ -41,7 +41,7 @@ def handled(tmp_path, monkeypatch):
     raw, _ = mail(REQUESTER, "Akun SPSE terkunci setelah salah kata sandi tiga kali berturut-turut",
                   "Selamat pagi,\n\nakun SPSE saya terkunci.\n\nBudi", name="Budi Santoso")
     number = app.handle(box, raw, ARRIVED).ticket
-    notice = next(r for r in app.store.outbox_rows(app.store.due_outbox_ids(ARRIVED, ("t",)))
+    notice = next(r for r in app.store.outbox.outbox_rows(app.store.outbox.due_outbox_ids(ARRIVED, ("t",)))
                   if r.kind == "staff_new")
     reply, _ = mail(STAFF[0], f"Re: [LPSE-T #{number}] Akun SPSE terkunci",
                     "Akun sudah kami buka kembali.\n\n"

@@ -59,7 +59,7 @@ def test_corpus_through_mailbox(name, fresh_mailboxes, tmp_path):
     recorded = {r["message_id"] for r in store.db.query("select message_id from messages where direction = 'in'")}
     for raw in processed:
         assert parse_message(raw).message_id in recorded
-    rows = store.quarantined()
+    rows = store.arrivals.quarantined()
     assert len(rows) == len(quarantined)  # one recorded reason per quarantined message
     quarantined_ids = {row.message_id for row in rows}
     for raw in quarantined:
@@ -79,5 +79,5 @@ def test_corpus_through_mailbox(name, fresh_mailboxes, tmp_path):
         answered.append(reply_to)
     assert automatic_ids, "the corpus should contain automatic mail"
     assert not automatic_ids.intersection(answered)
-    pending = store.outbox_counts().get("pending", 0)
+    pending = store.outbox.outbox_counts().get("pending", 0)
     assert pending == 0

@@ -22,7 +22,7 @@ AWAY = ("Terima kasih atas email Anda. Saya sedang cuti sampai 4 Desember 2026 d
 def _ticket(config):  # type: ignore[no-untyped-def]
     store = mf.store_of(config)
     try:
-        (ticket,) = store.tickets()
+        (ticket,) = store.search.tickets()
         return ticket
     finally:
         store.close()

@@ -120,7 +120,7 @@ def test_no_delivery_report_of_other_projects_is_answered_and_requesters_still_a
     people = {"reservas@yyyyy.cu", "example@example.com", "comma.name@example.com", "bob@example.com"}
     assert set(REQUESTERS.values()) | people <= acked
     store = Store(load_config(config).database)
-    requesters = {t.requester.addr for t in store.tickets()}
+    requesters = {t.requester.addr for t in store.search.tickets()}
     assert set(REQUESTERS.values()) | people <= requesters and not requesters & answerable
     for user in UNIT_PEOPLE:
         assert mf.of_kind(mf.inbox(servers, user), "staff_alert") == []
@@ -135,7 +135,7 @@ def test_the_two_reports_this_corpus_found_answered_are_recorded_as_bounces(env)
     mf.handle_at(config, MOMENT)
     assert sent_to(servers) == []
     assert [m for u in UNIT_PEOPLE for m in mf.inbox(servers, u) if m["X-Mailbot-Kind"] != "digest"] == []
-    assert Store(load_config(config).database).tickets() == []
+    assert Store(load_config(config).database).search.tickets() == []
     assert sorted(unmatched_reasons(config)) == ["bounce: failure report from a mail system",
                                                  "bounce: failure report in a mail system's words"]
     assert len(servers.fetch(mf.UNIT, "Processed")) == 2 and servers.fetch(mf.UNIT, "Quarantine") == []
@@ -178,7 +178,7 @@ def test_a_gateways_report_written_like_a_reply_quoting_nothing_is_never_answere
     mf.handle_at(config, MOMENT)
     assert mail_since_ack(servers, "sari@dinas.test") == []
     assert unmatched_reasons(config) == ["bounce: failure report in a mail system's words"]
-    assert len(Store(load_config(config).database).tickets()) == 1
+    assert len(Store(load_config(config).database).search.tickets()) == 1
     assert servers.fetch(mf.UNIT, "Quarantine") == []
 
 
@@ -194,8 +194,9 @@ def test_a_gateways_report_written_like_a_reply_citing_our_ack_alerts_staff_and_
     [alert] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_alert")
     assert "2026-00001" in mf.text_of(alert) and "tidak terkirim" in mf.text_of(alert)
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
-    assert [e["kind"] for e in store.events_of(ticket.id) if e["kind"] == "bounce_received"] == ["bounce_received"]
+    [ticket] = store.search.tickets()
+    kinds = [e["kind"] for e in store.history.events_of(ticket.id)]
+    assert [k for k in kinds if k == "bounce_received"] == ["bounce_received"]
 
 
 def test_backscatter_from_a_mail_system_naming_no_address_is_recorded_and_never_answered(env):
@@ -209,7 +210,7 @@ def test_backscatter_from_a_mail_system_naming_no_address_is_recorded_and_never_
     mf.handle_at(config, MOMENT)
     assert sent_to(servers) == []
     assert [m for u in UNIT_PEOPLE for m in mf.inbox(servers, u) if m["X-Mailbot-Kind"] != "digest"] == []
-    assert Store(load_config(config).database).tickets() == []
+    assert Store(load_config(config).database).search.tickets() == []
     assert unmatched_reasons(config) == ["bounce: failure report from a mail system"]
     assert len(servers.fetch(mf.UNIT, "Processed")) == 1
 
@@ -223,8 +224,9 @@ def test_the_same_report_returning_our_ack_is_attached_and_alerted(env):
     [alert] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_alert")
     assert "2026-00001" in mf.text_of(alert) and "tidak terkirim" in mf.text_of(alert)
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
-    assert [e["kind"] for e in store.events_of(ticket.id) if e["kind"] == "bounce_received"] == ["bounce_received"]
+    [ticket] = store.search.tickets()
+    kinds = [e["kind"] for e in store.history.events_of(ticket.id)]
+    assert [k for k in kinds if k == "bounce_received"] == ["bounce_received"]
 
 
 @pytest.mark.parametrize("words", [
@@ -241,6 +243,6 @@ def test_a_requesters_words_about_their_failed_offer_open_a_ticket_with_an_ack(e
     arrives(servers, raw)
     mf.handle_at(config, MOMENT)
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, "budi@vendor.test")] == ["ack"]
-    [ticket] = Store(load_config(config).database).tickets()
+    [ticket] = Store(load_config(config).database).search.tickets()
     assert ticket.requester.addr == "budi@vendor.test"
     assert "pokja@lpse.test" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_new"))

@@ -60,7 +60,7 @@ def staff_reply(servers, config, original, text: str, moment: datetime) -> None:
 def the_ticket(config):
     store = Store(load_config(config).database)
     try:
-        [ticket] = store.tickets()
+        [ticket] = store.search.tickets()
         return ticket
     finally:
         store.close()

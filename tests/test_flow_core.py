@@ -41,7 +41,7 @@ def test_requester_mail_becomes_ticket_ack_and_staff_notice(env):
     number = f"{YEAR}-00001"
     tag = f"[{mf.PREFIX} #{number}]"
 
-    tickets = mf.store_of(config).tickets()
+    tickets = mf.store_of(config).search.tickets()
     assert [(t.number, t.state, t.requester.addr) for t in tickets] == [(number, State.OPEN, "budi@vendor.test")]
 
     [ack] = mf.inbox(servers, "budi@vendor.test")
@@ -66,7 +66,7 @@ def test_requester_mail_becomes_ticket_ack_and_staff_notice(env):
 
     # a second pass sends nothing and creates nothing
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 1
+    assert len(mf.store_of(config).search.tickets()) == 1
     assert len(mf.inbox(servers, "budi@vendor.test")) == 1
     assert all(len(mf.inbox(servers, s)) == 1 for s in mf.STAFF)
 
@@ -91,14 +91,14 @@ def test_staff_reply_reaches_requester_without_quotes_or_staff_address(env):
     assert reply["From"].addresses[0].addr_spec == mf.UNIT
     assert f"[{mf.PREFIX} #{YEAR}-00001]" in reply["Subject"]
     assert reply["Auto-Submitted"] is None
-    ticket = mf.store_of(config).tickets()[0]
+    ticket = mf.store_of(config).search.tickets()[0]
     assert ticket.state is State.ANSWERED and ticket.first_response_at is not None
 
     raw, _ = mf.reply_as_client(notice, "staff2@lpse.test", "#catatan sudah ditelepon, menunggu konfirmasi")
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
     assert len(mf.inbox(servers, "budi@vendor.test")) == 2  # nothing more to the requester
-    events = [e["kind"] for e in mf.store_of(config).events_of(ticket.id)]
+    events = [e["kind"] for e in mf.store_of(config).history.events_of(ticket.id)]
     assert "note" in events
 
 
@@ -124,7 +124,7 @@ def test_staff_command_from_an_outlook_html_reply_acts_and_relays_only_the_answe
     servers.append(mf.UNIT, reply.as_bytes())
     mf.run_once(config)
 
-    ticket = mf.store_of(config).tickets()[0]
+    ticket = mf.store_of(config).search.tickets()[0]
     assert ticket.state is State.RESOLVED and ticket.priority == "low"
     _ack, resolved = mf.inbox(servers, "budi@vendor.test")
     assert resolved["X-Mailbot-Kind"] == "resolved"
@@ -149,14 +149,14 @@ def test_requester_replies_thread_by_tag_and_by_reference(env):
     mf.run_once(config)
 
     store = mf.store_of(config)
-    tickets = store.tickets()
+    tickets = store.search.tickets()
     assert [t.number for t in tickets] == [f"{YEAR}-00001", f"{YEAR}-00002"]
     first, second = tickets
-    inbound = [m for m in store.messages_of(first.id) if m["direction"] == "in"]
+    inbound = [m for m in store.messages.messages_of(first.id) if m["direction"] == "in"]
     assert [m["sender"] for m in inbound] == ["budi@vendor.test"] * 3
     assert second.requester.addr == "sari@dinas.test"
-    assert any(e["kind"] == "cites_ticket" for e in store.events_of(second.id))
-    assert any(e["kind"] == "cited_by_ticket" for e in store.events_of(first.id))
+    assert any(e["kind"] == "cites_ticket" for e in store.history.events_of(second.id))
+    assert any(e["kind"] == "cited_by_ticket" for e in store.history.events_of(first.id))
     [sari_ack] = mf.inbox(servers, "sari@dinas.test")
     assert f"#{YEAR}-00002]" in sari_ack["Subject"]
 
@@ -169,10 +169,10 @@ def test_forged_staff_reply_runs_nothing(env):
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
     store = mf.store_of(config)
-    ticket = store.tickets()[0]
+    ticket = store.search.tickets()[0]
     assert ticket.state is State.OPEN
     assert len(mf.inbox(servers, "budi@vendor.test")) == 1  # only the ack
-    assert any(e["kind"] == "unverified_note" for e in store.events_of(ticket.id))
+    assert any(e["kind"] == "unverified_note" for e in store.history.events_of(ticket.id))
     alerts = mf.of_kind(mf.inbox(servers, "koordinator@lpse.test"), "unverified")  # the daily digest may come too
     assert len(alerts) == 1 and "staff1@lpse.test" in mf.text_of(alerts[0])
 
@@ -184,7 +184,7 @@ def test_same_message_delivered_twice_is_handled_once(env):
     servers.append(mf.UNIT, raw)
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 1
+    assert len(mf.store_of(config).search.tickets()) == 1
     assert len(mf.inbox(servers, "budi@vendor.test")) == 1
     assert len(mf.inbox(servers, mf.UNIT, "Processed")) == 2
 
@@ -195,7 +195,7 @@ def test_staff_mail_without_ticket_gets_explanation(env):
     raw, _ = mf.mail("staff2@lpse.test", "Pertanyaan umum", "Halo, ini tes.")
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    assert mf.store_of(config).tickets() == []
+    assert mf.store_of(config).search.tickets() == []
     [explanation] = mf.inbox(servers, "staff2@lpse.test")
     assert "tidak terkait dengan tiket" in mf.text_of(explanation)
 
@@ -210,8 +210,8 @@ def test_autoreply_is_recorded_not_answered(env):
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
     store = mf.store_of(config)
-    ticket = store.tickets()[0]
-    assert any(e["kind"] == "automatic_recorded" for e in store.events_of(ticket.id))
+    ticket = store.search.tickets()[0]
+    assert any(e["kind"] == "automatic_recorded" for e in store.history.events_of(ticket.id))
     assert len(mf.inbox(servers, "budi@vendor.test")) == 1
     assert all(len(mf.inbox(servers, s)) == 1 for s in mf.STAFF)
 
@@ -236,7 +236,7 @@ def test_complaints_that_look_a_little_automatic_reach_staff(env):
     mf.run_once(config)
 
     store = mf.store_of(config)
-    assert sorted(t.requester.addr for t in store.tickets()) == ["budi@vendor.test", "sari@dinas.test"]
+    assert sorted(t.requester.addr for t in store.search.tickets()) == ["budi@vendor.test", "sari@dinas.test"]
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, "budi@vendor.test")] == ["ack"]
     assert mf.inbox(servers, "sari@dinas.test") == []
     notices = mf.of_kind(mf.inbox(servers, "staff1@lpse.test"), "staff_new")
@@ -251,7 +251,7 @@ def test_autoreply_limit_per_address(env):
         raw, _ = mf.mail("budi@vendor.test", f"Masalah nomor {i}", f"Isi masalah {i}")
         servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 7
+    assert len(mf.store_of(config).search.tickets()) == 7
     assert len(mf.inbox(servers, "budi@vendor.test")) == 5
     assert len(mf.of_kind(mf.inbox(servers, "koordinator@lpse.test"), "rate_limited")) == 1
 

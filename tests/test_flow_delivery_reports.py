@@ -68,9 +68,9 @@ def test_a_postfix_delay_warning_is_recorded_and_shown_never_alerted(env):
     mf.deliver(servers, config, postfix("postfix-3.7-delayed.eml.in", mf.LKPP, str(escalation["Subject"]), mid))
     assert alerts(servers, mf.STAFF[0]) == [] and alerts(servers, COORDINATOR) == []
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
+    [ticket] = store.search.tickets()
     assert str(ticket.state) == "escalated"
-    [event] = [e for e in store.events_of(ticket.id) if e["kind"] == "delivery_reported"]
+    [event] = [e for e in store.history.events_of(ticket.id) if e["kind"] == "delivery_reported"]
     assert '"action": "delayed"' in event["detail"] and '"status": "4.2.1"' in event["detail"]
     assert '"mail": "escalate"' in event["detail"]
     # the requester writes again: staff's notice shows the delay, as a delay
@@ -109,7 +109,7 @@ def test_an_undelivered_escalation_says_so_and_leaves_escalated(env):
         assert "periksa alamat pengguna" not in text.lower()
     cfg = load_config(config)
     store = Store(cfg.database)
-    [ticket] = store.tickets()
+    [ticket] = store.search.tickets()
     assert str(ticket.state) == "open"
     # nothing more to the requester
     assert mf.inbox(servers, "budi@vendor.test")[-1]["X-Mailbot-Kind"] == "escalated_user"
@@ -124,7 +124,7 @@ def test_a_delivered_escalation_still_counts_for_the_recap(env):
     servers, config = env
     escalate(servers, config)
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
+    [ticket] = store.search.tickets()
     start = datetime(ticket.created_at.year, ticket.created_at.month, 1, tzinfo=WIB)
     end = datetime(start.year + (start.month == 12), start.month % 12 + 1, 1, tzinfo=WIB)
     [record] = month_tickets(store, start, end)
@@ -154,7 +154,7 @@ def test_bounces_beyond_rfc3464_are_never_answered_and_people_still_are(env):
                                          "antivirus@scan.kontraktor.test", "ndr@mx.pemda.test",
                                          "pengadaan-owner@lists.pemda.test"}
     assert answered == set()
-    subjects = sorted(t.subject for t in Store(load_config(config).database).tickets())
+    subjects = sorted(t.subject for t in Store(load_config(config).database).search.tickets())
     assert subjects == ["Paket tidak muncul", "Penawaran gagal terkirim", "Pesan tidak terkirim di aplikasi SPSE"]
 
 
@@ -216,8 +216,9 @@ def answered_addresses(config: Path) -> list[tuple[str, str]]:
 
 def bounce_events(config: Path) -> list[str]:
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
-    return [e["kind"] for e in store.events_of(ticket.id) if e["kind"] in ("bounce_received", "automatic_recorded")]
+    [ticket] = store.search.tickets()
+    return [e["kind"] for e in store.history.events_of(ticket.id) if e["kind"] in ("bounce_received",
+                                                                                   "automatic_recorded")]
 
 
 def unmatched(config: Path) -> list[str]:
@@ -246,7 +247,7 @@ def test_a_report_returning_our_ack_is_recorded_on_its_ticket_never_answered(env
     assert bounce_events(config) == ["bounce_received"]
     [alert] = alerts(servers, mf.STAFF[0])
     assert "sari@dinas.test" in mf.text_of(alert)
-    assert len(Store(load_config(config).database).tickets()) == 1
+    assert len(Store(load_config(config).database).search.tickets()) == 1
 
 
 def test_an_old_gateways_report_written_like_a_reply_is_never_answered(env):
@@ -265,7 +266,7 @@ def test_an_old_gateways_report_written_like_a_reply_is_never_answered(env):
     unit = (*mf.STAFF, mf.COORDINATOR, mf.HEAD)
     assert [(a, kind) for a, kind in answered_addresses(config) if a not in unit] == [("sari@dinas.test", "ack")]
     assert unmatched(config) == ["bounce: failure report quoting a mail"]
-    assert len(Store(load_config(config).database).tickets()) == 1
+    assert len(Store(load_config(config).database).search.tickets()) == 1
 
 
 def test_a_requesters_reply_that_their_offer_failed_reaches_staff(env):
@@ -311,6 +312,6 @@ def test_a_requesters_indented_words_reach_staff(env):
     assert "NPWP: 01.234.567.8-901.000" in update and "Kode tender: 12345" in update
     assert "Mohon akun kami dibuka kembali." in update
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
-    [reply] = [m for m in store.thread_of(ticket.id) if m.message_id == "indent.1@dinas.test"]
+    [ticket] = store.search.tickets()
+    [reply] = [m for m in store.messages.thread_of(ticket.id) if m.message_id == "indent.1@dinas.test"]
     assert "NPWP: 01.234.567.8-901.000" in reply.body and "telah kami terima" not in reply.body

@@ -60,13 +60,13 @@ def test_sop_015_with_lkpps_desk_on(system, fresh_mailboxes, tmp_path):
     requester_mail = len(mf.inbox(servers, REQUESTER))
 
     mf.deliver(servers, config, desk_mail(system, "ack", escalation))
-    ticket = Store(load_config(config).database).tickets()[0]
+    ticket = Store(load_config(config).database).search.tickets()[0]
     assert ticket.state is State.ESCALATED
     assert ticket.lkpp_ref == REFERENCES[system]
     assert len(mf.inbox(servers, REQUESTER)) == requester_mail
 
     mf.deliver(servers, config, desk_mail(system, "ask", escalation))
-    assert Store(load_config(config).database).tickets()[0].state is State.AWAITING_INFO
+    assert Store(load_config(config).database).search.tickets()[0].state is State.AWAITING_INFO
     request = mf.latest(servers, REQUESTER)
     assert request["X-Mailbot-Kind"] == "need_info"
     assert "ditandatangani PA/KPA" in mf.text_of(request)
@@ -78,7 +78,7 @@ def test_sop_015_with_lkpps_desk_on(system, fresh_mailboxes, tmp_path):
     assert REFERENCES[system] in str(forwarded["Subject"]) and "198701012010011001" in mf.text_of(forwarded)
 
     mf.deliver(servers, config, desk_mail(system, "solve", escalation, str(forwarded["Message-ID"])))
-    assert Store(load_config(config).database).tickets()[0].state is State.RESOLVED
+    assert Store(load_config(config).database).search.tickets()[0].state is State.RESOLVED
     solution = mf.latest(servers, REQUESTER)
     assert "sudah kami reset" in mf.text_of(solution)
 
@@ -86,12 +86,12 @@ def test_sop_015_with_lkpps_desk_on(system, fresh_mailboxes, tmp_path):
         before = len(mf.inbox(servers, REQUESTER))
         mf.deliver(servers, config, desk_mail(system, "notice", escalation))
         assert len(mf.inbox(servers, REQUESTER)) == before
-        assert Store(load_config(config).database).tickets()[0].state is State.RESOLVED
+        assert Store(load_config(config).database).search.tickets()[0].state is State.RESOLVED
     assert unverified_alerts(servers) == 0
 
     raw, _ = mf.reply_as_client(solution, REQUESTER, "YA 5\nTerima kasih.")
     mf.deliver(servers, config, raw)
-    ticket = Store(load_config(config).database).tickets()[0]
+    ticket = Store(load_config(config).database).search.tickets()[0]
     assert ticket.state is State.CLOSED and ticket.rating == 5
     assert servers.fetch(mf.UNIT) == []  # every message was handled and moved out of the INBOX
 

@@ -31,7 +31,7 @@ def env(fresh_mailboxes, tmp_path):
 
 
 def inbound_on(config, ticket_id: int) -> int:
-    return len([m for m in mf.store_of(config).thread_of(ticket_id) if m.direction == "in"])
+    return len([m for m in mf.store_of(config).messages.thread_of(ticket_id) if m.direction == "in"])
 
 
 def test_send_pressed_twice_opens_one_ticket_one_ack_one_notice(env):
@@ -44,7 +44,7 @@ def test_send_pressed_twice_opens_one_ticket_one_ack_one_notice(env):
     servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT.replace("\nMohon", " Mohon"), date=written, name="Budi Santoso",
                                     to="helpdesk.lpse@lpse.test", cc=("ppk.pupr@vendor.test",))[0])
     mf.run_once(config)
-    [ticket] = mf.store_of(config).tickets()
+    [ticket] = mf.store_of(config).search.tickets()
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, BUDI)] == ["ack"]
     assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")) == 1
     assert mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_update") == []
@@ -61,7 +61,7 @@ def test_phone_sending_again_after_the_ack_went_out_joins_the_ticket(env):
     mf.run_once(config)
     servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=written)[0])
     mf.run_once(config)
-    [ticket] = mf.store_of(config).tickets()
+    [ticket] = mf.store_of(config).search.tickets()
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, BUDI)] == ["ack"]
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, mf.STAFF[0])] == ["staff_new"]
     assert inbound_on(config, ticket.id) == 2
@@ -76,7 +76,7 @@ def test_the_copy_that_carries_the_forgotten_file_reaches_staff(env):
     servers.append(mf.UNIT, mf.mail(BUDI, SUBJECT, TEXT, date=written + timedelta(seconds=40),
                                     attachments=(("bukti-terkunci.pdf", "application/pdf", mf.PDF),))[0])
     mf.run_once(config)
-    [ticket] = mf.store_of(config).tickets()
+    [ticket] = mf.store_of(config).search.tickets()
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, BUDI)] == ["ack"]
     [update] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_update")
     assert ticket.number in str(update["Subject"])
@@ -94,10 +94,10 @@ def test_the_same_short_words_about_two_problems_open_two_tickets(env):
         when = now - timedelta(days=days, minutes=5)
         servers.append(mf.UNIT, mf.mail(BUDI, "Mohon bantuan", "Mohon bantuan.", date=when)[0], msg_time=when)
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 2
+    assert len(mf.store_of(config).search.tickets()) == 2
     servers.append(mf.UNIT, mf.mail(BUDI, "Mohon bantuan", "Mohon bantuan.")[0])  # written after the acks
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 3
+    assert len(mf.store_of(config).search.tickets()) == 3
     assert len(mf.of_kind(mf.inbox(servers, BUDI), "ack")) == 3
     assert all("Mohon bantuan" in mf.text_of(m) for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new"))
 
@@ -161,7 +161,7 @@ def test_one_mail_reaching_the_unit_by_two_routes_one_reencoding_it_is_one_ticke
     servers.append(mf.UNIT, raw)
     servers.append(mf.UNIT, reencoded.as_bytes())
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 1
+    assert len(mf.store_of(config).search.tickets()) == 1
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, BUDI)] == ["ack"]
     assert len(mf.inbox(servers, mf.UNIT, "Processed")) == 2
 

@@ -27,13 +27,13 @@ def env(fresh_mailboxes, tmp_path):
 
 
 def ticket_state(config):
-    [ticket] = mf.store_of(config).tickets()
+    [ticket] = mf.store_of(config).search.tickets()
     return ticket
 
 
 def kinds(config):
     ticket = ticket_state(config)
-    return [e["kind"] for e in mf.store_of(config).events_of(ticket.id)]
+    return [e["kind"] for e in mf.store_of(config).history.events_of(ticket.id)]
 
 
 def open_ticket(servers, config):
@@ -89,7 +89,7 @@ def test_whole_sop_015_path(env):
     raw, _ = mf.reply_as_client(forwarded, mf.LKPP, "Permasalahan sedang kami proses oleh tim teknis.", to=mf.UNIT)
     mf.deliver(servers, config, raw)
     assert ticket_state(config).state is State.ESCALATED
-    events = mf.store_of(config).events_of(ticket_state(config).id)
+    events = mf.store_of(config).history.events_of(ticket_state(config).id)
     assert any(e["kind"] == "lkpp_replied" and '"status"' in e["detail"] for e in events)
     assert "sedang kami proses" in mf.text_of(mf.latest(servers, REQUESTER))
 
@@ -189,7 +189,7 @@ def test_rejection_reopens_and_late_mail_opens_new_ticket(env):
     store.db["tickets"].update(ticket.id, {"closed_at": ts(long_ago)})
     raw, _ = mf.reply_as_client(solution, REQUESTER, "Masalahnya muncul lagi.")
     mf.deliver(servers, config, raw)
-    tickets = mf.store_of(config).tickets()
+    tickets = mf.store_of(config).search.tickets()
     assert [t.state for t in tickets] == [State.CLOSED, State.OPEN]
     assert tickets[1].reopened_from == tickets[0].id
     assert tickets[0].number in mf.text_of(mf.latest(servers, REQUESTER))
@@ -211,8 +211,8 @@ def test_lkpp_ticket_number_is_recorded_and_matches(env):
     mf.deliver(servers, config, raw)
     store = mf.store_of(config)
     ticket = ticket_state(config)
-    assert len(store.tickets()) == 1
-    senders = [m["sender"] for m in store.messages_of(ticket.id) if m["direction"] == "in"]
+    assert len(store.search.tickets()) == 1
+    senders = [m["sender"] for m in store.messages.messages_of(ticket.id) if m["direction"] == "in"]
     assert senders.count(mf.LKPP) == 2
 
 
@@ -390,8 +390,8 @@ def test_lkpp_desk_that_tags_its_own_name_is_threaded_by_its_number(env):
     raw, _ = mf.mail(mf.LKPP, "[LKPP #123456] Tanggapan Helpdesk LKPP", "Mohon dilampirkan screenshot pesan error.")
     mf.deliver(servers, config, raw)
     store = mf.store_of(config)
-    assert len(store.tickets()) == 1
-    inbound = [m["sender"] for m in store.messages_of(ticket_state(config).id) if m["direction"] == "in"]
+    assert len(store.search.tickets()) == 1
+    inbound = [m["sender"] for m in store.messages.messages_of(ticket_state(config).id) if m["direction"] == "in"]
     assert inbound.count(mf.LKPP) == 2
 
 

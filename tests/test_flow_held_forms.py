@@ -88,7 +88,7 @@ def digests(servers) -> list:
 def opened(config) -> list:
     store = Store(load_config(config).database)
     try:
-        return store.tickets()
+        return store.search.tickets()
     finally:
         store.close()
 
@@ -144,7 +144,7 @@ def test_a_form_confirmed_late_opens_at_the_calls_time_and_leaves_the_lists(held
     assert row[1] == "2026-11-24" and "Belum dibuka" not in row[6]
     store = Store(load_config(config).database)
     try:
-        kinds = [m["kind"] for m in store.messages_of(ticket.id)]
+        kinds = [m["kind"] for m in store.messages.messages_of(ticket.id)]
     finally:
         store.close()
     assert kinds.count("intake_confirm") == 2  # the first request and its reminder are the ticket's

@@ -34,7 +34,7 @@ def ticket_json(config, number: str, capsys) -> dict:
 
 
 def numbers(config) -> list[str]:
-    return [t.number for t in Store(load_config(config).database).tickets()]
+    return [t.number for t in Store(load_config(config).database).search.tickets()]
 
 
 def test_a_requesters_new_mail_under_the_id_of_mailbots_ack_ends_on_a_ticket(env, capsys):

@@ -46,7 +46,7 @@ def kinds(servers, user: str) -> list[str]:
 def tickets(config):
     store = Store(load_config(config).database)
     try:
-        return store.tickets()
+        return store.search.tickets()
     finally:
         store.close()
 
@@ -54,9 +54,9 @@ def tickets(config):
 def events_of(config, number: str) -> list[tuple[str, str]]:
     store = Store(load_config(config).database)
     try:
-        ticket = store.ticket_by_number("t", number)
+        ticket = store.tickets.ticket_by_number("t", number)
         assert ticket is not None and ticket.id is not None
-        return [(e["kind"], e["actor"]) for e in store.events_of(ticket.id)]
+        return [(e["kind"], e["actor"]) for e in store.history.events_of(ticket.id)]
     finally:
         store.close()
 
@@ -296,7 +296,7 @@ def test_the_timers_start_at_the_calls_waktu(authres_env):
     store = Store(load_config(config).database)
     try:
         assert ticket.id is not None
-        started = {str(t.timer.kind): t.timer for t in store.active_timers(ticket.id)}
+        started = {str(t.timer.kind): t.timer for t in store.timers.active_timers(ticket.id)}
     finally:
         store.close()
     assert started["resolution"].started_at == called

@@ -44,10 +44,10 @@ def test_a_number_lkpp_mentions_on_another_case_keeps_its_own_ticket(env):
     raw, _ = mf.mail(mf.LKPP, "[Ticket#2026112110000123] Pembaruan status", "Permasalahan sudah kami perbaiki.")
     mf.deliver(servers, config, raw)
     store = Store(load_config(config).database)
-    a, b = store.tickets()
+    a, b = store.search.tickets()
     assert a.lkpp_ticket == "2026112110000123"
     assert b.lkpp_ticket != "2026112110000123"
-    from_lkpp = [[m["subject"] for m in store.messages_of(t.id) if m["direction"] == "in" and m["sender"] == mf.LKPP]
-                 for t in (a, b)]
+    from_lkpp = [[m["subject"] for m in store.messages.messages_of(t.id)
+                  if m["direction"] == "in" and m["sender"] == mf.LKPP] for t in (a, b)]
     assert any("Pembaruan status" in s for s in from_lkpp[0])
     assert not any("Pembaruan status" in s for s in from_lkpp[1])

@@ -38,8 +38,8 @@ def filed(fresh_mailboxes, tmp_path):
 def _ticket(config):  # type: ignore[no-untyped-def]
     store = Store(load_config(config).database)
     try:
-        (ticket,) = store.tickets()
-        return ticket, [t.kind for t in store.active_timers(ticket.id)], store.messages_of(ticket.id)
+        (ticket,) = store.search.tickets()
+        return ticket, [t.kind for t in store.timers.active_timers(ticket.id)], store.messages.messages_of(ticket.id)
     finally:
         store.close()
 

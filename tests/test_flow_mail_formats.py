@@ -102,7 +102,7 @@ def test_complaint_with_a_delivery_status_attachment_opens_a_ticket(env):
     servers.append(UNIT, _head(REQUESTER, "Fwd: Undelivered Mail Returned to Sender") + body)
     run_once(config)
 
-    [ticket] = Store(load_config(config).database).tickets()
+    [ticket] = Store(load_config(config).database).search.tickets()
     assert ticket.requester.addr == REQUESTER
     assert [m["X-Mailbot-Kind"] for m in inbox(servers, REQUESTER)] == ["ack"]
     [notice] = inbox(servers, STAFF[0])

@@ -237,8 +237,8 @@ def test_a_digest_reply_naming_two_tickets_reaches_each_tickets_staff_under_its_
     reply(servers, config, to_second, mf.STAFF[0], "#prioritas tinggi", at("2026-11-25T08:40"))
     store = mf.store_of(config)
     try:
-        assert store.ticket_by_number("t", second).priority == "high"
-        assert store.ticket_by_number("t", first).priority != "high"
+        assert store.tickets.ticket_by_number("t", second).priority == "high"
+        assert store.tickets.ticket_by_number("t", first).priority != "high"
     finally:
         store.close()
 

@@ -33,8 +33,8 @@ def reported(fresh_mailboxes, tmp_path):
 def _events(config) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
     store = mf.store_of(config)
     try:
-        (ticket,) = store.tickets()
-        return [(e["kind"], json.loads(e["detail"]) if e["detail"] else {}) for e in store.events_of(ticket.id)]
+        (ticket,) = store.search.tickets()
+        return [(e["kind"], json.loads(e["detail"]) if e["detail"] else {}) for e in store.history.events_of(ticket.id)]
     finally:
         store.close()
 

@@ -45,7 +45,7 @@ def test_a_new_mail_like_a_solved_case_lists_it_for_staff_and_coordinators_only(
           "Kapan jadwal tender ulang paket rehabilitasi gedung 10023456 diumumkan?",
           "Jadwal tender ulang diumumkan di SPSE setelah pokja menetapkan ulang dokumen pemilihan.")
     store = Store(load_config(config).database)
-    assert [t.state for t in store.tickets()] == [State.RESOLVED, State.RESOLVED]
+    assert [t.state for t in store.search.tickets()] == [State.RESOLVED, State.RESOLVED]
     store.close()
     locked, retender = f"{YEAR}-00001", f"{YEAR}-00002"
 
@@ -123,7 +123,7 @@ def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_r
     assert renamed in mf.text_of(error) and "memuat nama pengguna tiket itu" in mf.text_of(error)
     assert 'pada baris "Email akun Bapak Budi Santoso sudah kami ganti;' in mf.text_of(error)  # issue 44: the line
     store = Store(load_config(config).database)
-    assert store.ticket_by_number("t", third).state is State.OPEN
+    assert store.tickets.ticket_by_number("t", third).state is State.OPEN
     store.close()
     assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
 
@@ -135,7 +135,7 @@ def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_r
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
     store = Store(load_config(config).database)
-    assert store.ticket_by_number("t", third).state is State.RESOLVED
+    assert store.tickets.ticket_by_number("t", third).state is State.RESOLVED
     store.close()
     [resolved] = mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
     body = mf.text_of(resolved)
@@ -202,7 +202,7 @@ def test_answer_like_never_passes_an_old_solutions_password_user_id_or_npwp_to_a
     assert any(line in shown for line in ("User ID: ptmaju_88", "Password sementara: Lpse#2026x",
                                           "NPWP terdaftar: 01.234.567.8-901.000"))
     store = Store(load_config(config).database)
-    assert store.ticket_by_number("t", new).state is State.OPEN
+    assert store.tickets.ticket_by_number("t", new).state is State.OPEN
     store.close()
 
 
@@ -275,7 +275,7 @@ def test_a_reused_answer_is_previewed_without_the_old_greeting_and_signature_and
                 "Akun penyedia kami terkunci setelah salah password berkali-kali.", LKPP_ANSWER)
     old = f"{YEAR}-00001"
     store = Store(load_config(config).database)
-    assert store.ticket_by_number("t", old).state is State.CLOSED
+    assert store.tickets.ticket_by_number("t", old).state is State.CLOSED
     store.close()
     raw, _ = mf.mail("sari@dinas.test", "akun terkunci", "Akun kami terkunci, tidak bisa login.", name="Sari Dewi")
     servers.append(mf.UNIT, raw)
@@ -295,7 +295,7 @@ def test_a_reused_answer_is_previewed_without_the_old_greeting_and_signature_and
     assert f"#jawab-seperti {old}" in text
     assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
     store = Store(load_config(config).database)
-    assert store.ticket_by_number("t", new).state is State.OPEN
+    assert store.tickets.ticket_by_number("t", new).state is State.OPEN
     store.close()
 
     staff_reply_to_new(servers, config, new, f"#jawab-seperti {old}")  # on the notice, not the preview
@@ -312,7 +312,7 @@ def test_a_reused_answer_is_previewed_without_the_old_greeting_and_signature_and
     for gone in ("Bapak Budi", "Agus", "Salam,\n"):
         assert gone not in body, gone
     store = Store(load_config(config).database)
-    assert store.ticket_by_number("t", new).state is State.RESOLVED
+    assert store.tickets.ticket_by_number("t", new).state is State.RESOLVED
     store.close()
 
 

@@ -45,7 +45,7 @@ def _notes(config) -> list[str]:  # type: ignore[no-untyped-def]
     ticket = the_ticket(config)
     kept = [str(value) for _, detail in events(config, ticket) for key, value in detail.items()
             if key in ("text", "note", "body", "answer") and value]
-    return kept + [m["body"] for m in mf.store_of(config).messages_of(ticket.id)
+    return kept + [m["body"] for m in mf.store_of(config).messages.messages_of(ticket.id)
                    if m["direction"] == "in" and m["role"] == "staff" and m["body"]]
 
 

@@ -39,8 +39,8 @@ def test_a_supervisor_the_requester_wrote_to_is_heard_on_the_ticket(env):
                      to=REQUESTER, cc=(mf.UNIT,), in_reply_to=first)
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    [ticket] = mf.store_of(config).tickets()
-    assert ([m["sender"] for m in mf.store_of(config).messages_of(ticket.id) if m["direction"] == "in"]
+    [ticket] = mf.store_of(config).search.tickets()
+    assert ([m["sender"] for m in mf.store_of(config).messages.messages_of(ticket.id) if m["direction"] == "in"]
             == [REQUESTER, BOSS])
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, "catchall@lpse.test") if m["X-Mailbot-Kind"]] == []
 
@@ -84,8 +84,8 @@ def test_a_colleague_copied_on_a_later_reply_is_heard_on_the_ticket(env):
                      in_reply_to=second)
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    [ticket] = mf.store_of(config).tickets()
-    assert [m["sender"] for m in mf.store_of(config).messages_of(ticket.id) if m["direction"] == "in"] == \
+    [ticket] = mf.store_of(config).search.tickets()
+    assert [m["sender"] for m in mf.store_of(config).messages.messages_of(ticket.id) if m["direction"] == "in"] == \
         [REQUESTER, REQUESTER, BOSS]
     assert mf.of_kind(mf.inbox(servers, "catchall@lpse.test"), "ack") == []
 
@@ -109,7 +109,7 @@ def test_a_reply_a_year_later_opens_a_ticket_titled_as_the_problem_not_as_the_cl
     servers.append(mf.UNIT, mf.reply_as_client(closed, REQUESTER, "Akun saya terkunci lagi pak.")[0], msg_time=later)
     mf.handle_at(config, later + timedelta(minutes=1))
 
-    old, new = mf.store_of(config).tickets()
+    old, new = mf.store_of(config).search.tickets()
     assert new.reopened_from == old.id and new.subject == "Akun terkunci"
     ack = mf.of_kind(mf.inbox(servers, REQUESTER), "ack")[-1]
     assert ack["Subject"] == f"[LPSE-T #{new.number}] Tanda terima pengaduan/pertanyaan Anda"  # issue 37: neutral
@@ -140,7 +140,7 @@ def test_a_gateways_external_or_spam_mark_is_no_part_of_the_tickets_title(env):
                                     "Mohon bantuan, tidak bisa login.")[0])
     servers.append(mf.UNIT, mf.mail("sari@dinas.test", "*** SPAM *** RE: Jadwal tender", "Mohon info jadwal.")[0])
     mf.run_once(config)
-    assert [t.subject for t in mf.store_of(config).tickets()] == ["Tidak bisa login SPSE", "Jadwal tender"]
+    assert [t.subject for t in mf.store_of(config).search.tickets()] == ["Tidak bisa login SPSE", "Jadwal tender"]
     notices = [str(m["Subject"]) for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")]
     assert any(s.endswith("] Tiket baru: Tidak bisa login SPSE") for s in notices)
 
@@ -183,7 +183,7 @@ def test_a_late_confirmation_after_the_automatic_close_does_not_reopen(env, answ
     late = opened + timedelta(days=8)
     servers.append(mf.UNIT, mf.reply_as_client(solution, REQUESTER, answer)[0], msg_time=late)
     mf.handle_at(config, late + timedelta(minutes=1))
-    [ticket] = mf.store_of(config).tickets()
+    [ticket] = mf.store_of(config).search.tickets()
     assert ticket.state is state
     assert ticket.rating == rating
     told = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_update")[-1].get_body(("plain",)).get_content()
@@ -200,7 +200,7 @@ def test_a_person_writing_through_a_google_group_reaches_staff(env):
                               "Mailing-list": "list pengadaan@dinas.test; contact pengadaan+owners@dinas.test"})
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 1
+    assert len(mf.store_of(config).search.tickets()) == 1
     [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     assert mf.inbox(servers, "sari@dinas.test") == []  # no ack: SPEC 5
     servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#selesai\nJadwal ada di menu Jadwal Tender.")[0])
@@ -220,7 +220,7 @@ def test_a_request_from_a_web_form_reaches_staff_and_their_answer_reaches_the_pe
                      name="Website LPSE", headers={"Reply-To": f"Budi Santoso <{REQUESTER}>"})
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    [ticket] = mf.store_of(config).tickets()
+    [ticket] = mf.store_of(config).search.tickets()
     assert ticket.requester.addr == REQUESTER
     [notice] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     assert mf.inbox(servers, REQUESTER) == [] and mf.inbox(servers, "catchall@lpse.test") == []
@@ -237,7 +237,7 @@ def test_a_no_reply_sender_whose_reply_to_names_staff_proves_nothing(env):
     servers, config = env
     servers.append(mf.UNIT, mf.mail("noreply@luar.test", "#tutup", "#tutup", headers={"Reply-To": mf.STAFF[0]})[0])
     mf.run_once(config)
-    assert mf.store_of(config).tickets() == [] and mf.inbox(servers, mf.STAFF[0]) == []
+    assert mf.store_of(config).search.tickets() == [] and mf.inbox(servers, mf.STAFF[0]) == []
 
 
 @pytest.mark.parametrize("headers", [
@@ -251,7 +251,7 @@ def test_list_mail_from_no_person_opens_no_ticket(env, headers):
     servers.append(mf.UNIT, mf.mail("info@asosiasi.test", "Kabar pengadaan bulan ini", "Berita terbaru.",
                                     headers=headers)[0])
     mf.run_once(config)
-    assert mf.store_of(config).tickets() == [] and mf.inbox(servers, mf.STAFF[0]) == []
+    assert mf.store_of(config).search.tickets() == [] and mf.inbox(servers, mf.STAFF[0]) == []
 
 
 def test_every_mail_a_requester_gets_on_one_ticket_has_one_subject(env):

@@ -25,7 +25,7 @@ def test_folders_created_and_nothing_deleted(fresh_mailboxes, tmp_path):
     assert len(servers.fetch(UNIT, "Processed")) == 1
     [bad] = servers.fetch(UNIT, "Quarantine")
     assert b"not an email" in bad
-    [row] = Store(load_config(config).database).quarantined()
+    [row] = Store(load_config(config).database).arrivals.quarantined()
     assert row.reason
 
 
@@ -37,11 +37,11 @@ def test_uidvalidity_change_loses_and_repeats_nothing(fresh_mailboxes, tmp_path)
     servers.append(UNIT, first)
     run_once(config)
     store = Store(load_config(config).database)
-    validity, last = store.imap_position("t", "INBOX")
+    validity, last = store.mailboxes.imap_position("t", "INBOX")
     assert last >= 1
     # Under the old UIDVALIDITY we had read far ahead of the UIDs the new numbering uses.
     from datetime import UTC, datetime
-    store.set_imap_position("t", "INBOX", validity, 100, datetime.now(UTC))
+    store.mailboxes.set_imap_position("t", "INBOX", validity, 100, datetime.now(UTC))
 
     # The server is restored: INBOX gets a new UIDVALIDITY, the old message is back in it,
     # and a new message arrives with a low UID.
@@ -51,11 +51,11 @@ def test_uidvalidity_change_loses_and_repeats_nothing(fresh_mailboxes, tmp_path)
     servers.set_uidvalidity(UNIT, "INBOX", validity + 1000)
     run_once(config)
 
-    assert [t.requester.addr for t in store.tickets()] == ["budi@vendor.test", "sari@dinas.test"]
+    assert [t.requester.addr for t in store.search.tickets()] == ["budi@vendor.test", "sari@dinas.test"]
     assert len(servers.fetch("budi@vendor.test")) == 1  # the restored copy got no second ack
     assert len(servers.fetch("sari@dinas.test")) == 1
     assert servers.fetch(UNIT) == []
-    assert store.imap_position("t", "INBOX")[0] == validity + 1000
+    assert store.mailboxes.imap_position("t", "INBOX")[0] == validity + 1000
 
 
 def test_replay_dry_run_changes_nothing(fresh_mailboxes, tmp_path, capsys):
@@ -67,12 +67,12 @@ def test_replay_dry_run_changes_nothing(fresh_mailboxes, tmp_path, capsys):
     eml.write_bytes(raw)
     assert cli.main(["--config", str(config), "replay", str(eml), "--dry-run"]) == 0
     assert '"label": "ticket_opened"' in capsys.readouterr().out
-    assert Store(load_config(config).database).tickets() == []
+    assert Store(load_config(config).database).search.tickets() == []
     assert cli.main(["--config", str(config), "replay", str(eml)]) == 0
-    assert len(Store(load_config(config).database).tickets()) == 1
+    assert len(Store(load_config(config).database).search.tickets()) == 1
     assert len(servers.fetch("budi@vendor.test")) == 1
     assert cli.main(["--config", str(config), "replay", str(eml)]) == 0  # the same message again
-    assert len(Store(load_config(config).database).tickets()) == 1
+    assert len(Store(load_config(config).database).search.tickets()) == 1
 
 
 def test_quarantine_alerts_coordinators_once(fresh_mailboxes, tmp_path):
@@ -127,7 +127,7 @@ def test_oversized_message_is_quarantined_with_reason(fresh_mailboxes, tmp_path)
     raw, _ = mail("budi@vendor.test", "Lampiran besar", "Terlampir.", attachments=big)
     servers.append(UNIT, raw)
     run_once(config)
-    [row] = Store(load_config(config).database).quarantined()
+    [row] = Store(load_config(config).database).arrivals.quarantined()
     assert row.reason.endswith("over the 4096-byte limit")
     assert len(servers.fetch(UNIT, "Quarantine")) == 1
     [notice] = [email.message_from_bytes(r, policy=email.policy.default) for r in servers.fetch("budi@vendor.test")]

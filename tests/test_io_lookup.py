@@ -29,7 +29,7 @@ def store(store_location):
 def test_a_short_ticket_number_is_read_in_the_callers_year(store):
     """"tiket 42" names this year's 00042, else last year's: the year of the `now` passed in."""
     with store.unit_of_work():
-        store.insert_ticket(replace(ticket(State.OPEN), id=None, mailbox=BOX.name, number="2020-00042"))
+        store.tickets.insert_ticket(replace(ticket(State.OPEN), id=None, mailbox=BOX.name, number="2020-00042"))
     msg = message(COORDINATOR, "Mohon tiket 42 segera dijawab.")
     found = lookup.known(store, b"k" * 32, BOX, CFG, RULES, msg, datetime(2021, 3, 1, tzinfo=UTC))
     assert [t.number for t in found.mentioned] == ["2020-00042"]

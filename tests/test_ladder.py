@@ -48,14 +48,14 @@ def kinds_in(servers, user) -> list[str]:
 
 
 def the_ticket(config) -> Ticket:
-    [ticket] = mf.store_of(config).tickets()
+    [ticket] = mf.store_of(config).search.tickets()
     return ticket
 
 
 def events(config, ticket: Ticket | None = None) -> list[tuple[str, dict]]:
     ticket = ticket or the_ticket(config)
     return [(e["kind"], json.loads(e["detail"]) if e["detail"] else {})
-            for e in mf.store_of(config).events_of(ticket.id)]
+            for e in mf.store_of(config).history.events_of(ticket.id)]
 
 
 def decoded(msg: EmailMessage) -> str:
@@ -285,7 +285,7 @@ def test_head_recommends_on_the_digest_and_coordinator_on_an_overdue_notice(env)
     raw, _ = mf.mail("sari@dinas.test", "Lupa password akun SPSE", "Saya lupa password, mohon direset.")
     servers.append(mf.UNIT, raw)
     mf.handle_at(config, at("2026-11-23T09:30"))
-    first, second = mf.store_of(config).tickets()
+    first, second = mf.store_of(config).search.tickets()
 
     mf.sweep(config, at("2026-11-23T13:31"))  # both first responses are overdue
     overdue = [m for m in mf.inbox(servers, COORDINATOR) if m["X-Mailbot-Kind"] == "overdue_staff"]
@@ -553,8 +553,8 @@ def test_lkpp_desk_acknowledgement_and_mail_citing_only_its_number(env):
     raw, _ = mf.mail(mf.LKPP, f"[Ticket#{LKPP_NUMBER}] Permintaan data tambahan",
                      "Mohon dikirimkan screenshot pesan error dan kode tender.")
     mf.deliver(servers, config, raw)
-    assert len(mf.store_of(config).tickets()) == 1
-    inbound = [m for m in mf.store_of(config).messages_of(the_ticket(config).id) if m["direction"] == "in"]
+    assert len(mf.store_of(config).search.tickets()) == 1
+    inbound = [m for m in mf.store_of(config).messages.messages_of(the_ticket(config).id) if m["direction"] == "in"]
     assert [m["sender"] for m in inbound].count(mf.LKPP) == 2  # matched by LKPP's number, ack included
     assert kinds_in(servers, REQUESTER) == ["ack", "escalated_user"]
     alert = mf.latest(servers, mf.STAFF[0], "unverified")
@@ -866,7 +866,7 @@ def test_the_units_own_signature_in_quoted_history_never_becomes_the_requesters(
                      name="Budi Santoso")
     servers.append(mf.UNIT, raw)
     mf.handle_at(config, at("2026-12-28T09:00"))  # past reopen_days: a new ticket that cites the old one
-    tickets = mf.store_of(config).tickets()
+    tickets = mf.store_of(config).search.tickets()
     assert len(tickets) == 2
     new = next(t for t in tickets if t.number != old.number)
     assert "462047" not in new.contact.phone and "Engku Putri" not in new.contact.address, new.contact

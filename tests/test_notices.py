@@ -31,5 +31,5 @@ def test_a_detached_alert_goes_to_the_coordinators_and_leaves_the_store_alone(tm
     assert (row.kind, row.rcpt, row.audience) == ("system_alert", ("koordinator@lpse.test",), "coordinators")
     sent = message_from_bytes(row.raw)
     assert sent["To"] == "koordinator@lpse.test" and sent["Auto-Submitted"] == "auto-generated"
-    assert store.due_outbox_ids(NOW + timedelta(days=1), (BOX.name,)) == []
+    assert store.outbox.due_outbox_ids(NOW + timedelta(days=1), (BOX.name,)) == []
     store.close()

@@ -30,7 +30,7 @@ def issue(db: Path, count: int) -> None:
     store = Store(db)
     for _ in range(count):
         with store.unit_of_work():
-            number = store.next_number("t", 2026)
+            number = store.tickets.next_number("t", 2026)
             store.db.conn.execute("insert into tickets (mailbox, number, state, requester, created_at, updated_at) "
                                   "values ('t', ?, 'open', 'a@x.test', '2026-11-02T01:00:00Z', "
                                   "'2026-11-02T01:00:00Z')", [number])
@@ -40,7 +40,7 @@ def issue(db: Path, count: int) -> None:
 def next_number(db: Path) -> str:
     store = Store(db)
     try:
-        return store.next_number("t", 2026)
+        return store.tickets.next_number("t", 2026)
     finally:
         store.close()
 
@@ -197,16 +197,17 @@ def test_restore_reads_the_ack_sent_after_the_backup_and_the_request_keeps_its_n
     assert out["sent_after_backup"] == 1 and out["replaced_database_read"] is False
     store = Store(db)
     try:
-        assert store.restored_number("t", "request-4@vendor.test") == "2026-00004"
-        assert store.restored_number("t", "request-5@vendor.test") is None
+        assert store.restored.restored_number("t", "request-4@vendor.test") == "2026-00004"
+        assert store.restored.restored_number("t", "request-5@vendor.test") is None
         now = datetime.now(UTC)
-        prior = store.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now, now - timedelta(days=1))
+        prior = store.restored.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now,
+                                              now - timedelta(days=1))
         assert prior is not None
         assert prior["message_id"] == "mb.t.2026-00004.ack.ar.0123456789.abcdefghijklmnop@lpse.test"
         assert prior["archive_path"] == "t/out/2026/11/ack4.eml"
-        assert store.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now,
+        assert store.restored.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now,
                                     now - timedelta(days=1)) is None
-        assert store.meta("restore_recovery:t") is not None  # the daemon's first pass recovers the mailbox
+        assert store.metadata.meta("restore_recovery:t") is not None  # the daemon's first pass recovers the mailbox
     finally:
         store.close()
 
@@ -221,7 +222,7 @@ def test_restore_marks_sent_the_queued_mail_that_went_out_after_the_backup(tmp_p
     now = datetime.now(UTC)
     with store.unit_of_work():
         for mid in ("went@lpse.test", "waits@lpse.test"):
-            store.enqueue(mailbox="t", ticket_id=1, message_id=mid, kind="ack", mail_from="lpse@lpse.test",
+            store.outbox.enqueue(mailbox="t", ticket_id=1, message_id=mid, kind="ack", mail_from="lpse@lpse.test",
                           rcpt=("a@x.test",), raw=b"Subject: x\r\n\r\nx\r\n", auto=True, now=now)
     store.close()
     assert cli.main(["--config", str(path), "backup", str(tmp_path / "b")]) == 0

@@ -81,14 +81,14 @@ def test_a_sweep_between_another_sweeps_read_and_its_firing_fires_nothing_again(
     now = datetime(2026, 11, 23, 15, 0, tzinfo=WIB)
     cfg = load_config(config)
     a, b = App(cfg, clock=lambda: now), App(cfg, clock=lambda: now)
-    read = a.store.due_timers
+    read = a.store.timers.due_timers
 
     def due_then_other_sweeps(mailbox, moment):  # type: ignore[no-untyped-def]
         rows = read(mailbox, moment)
         b.sweep()
         return rows
 
-    a.store.due_timers = due_then_other_sweeps  # type: ignore[method-assign]
+    a.store.timers.due_timers = due_then_other_sweeps  # type: ignore[method-assign]
     a.sweep()
     counts = overdue_counts(tmp_path / "mailbot.db")
     assert counts and set(counts.values()) == {1}, counts
@@ -124,7 +124,7 @@ def test_a_monthly_summary_queued_by_another_process_meanwhile_is_not_queued_aga
     now = datetime(2026, 12, 1, 8, 30, tzinfo=WIB)  # Tuesday: the first working day of December
     cfg = load_config(config)
     a, b = App(cfg, clock=lambda: now), App(cfg, clock=lambda: now)
-    a.store.set_meta("monthly_summary:t", "2026-10")
+    a.store.metadata.set_meta("monthly_summary:t", "2026-10")
     build = outputs.summary_send
     calls: list[int] = []
 

@@ -49,7 +49,7 @@ def test_tag_prefix_changed_old_replies_still_thread(fresh_mailboxes, tmp_path):
     servers.append(mf.UNIT, mf.mail(REQ, "Re: [LPSE-T #2026-00001] Akun terkunci", "Masih terkunci pak.")[0])
     mf.run_once(config)
     store = Store(load_config(config).database)
-    tickets = store.tickets()
+    tickets = store.search.tickets()
     print([(t.number, t.subject, str(t.state)) for t in tickets])
     replies = mf.of_kind(mf.inbox(servers, REQ), "staff_reply")
     print("staff replies to requester:", [str(m["Subject"]) for m in replies])
@@ -77,7 +77,7 @@ def test_a_renamed_mailbox_is_refused_with_its_old_name_before_numbers_are_given
     edit(config, name="t")  # the old name back: all works as before
     mf.run_once(config)
     store = Store(load_config(config).database)
-    assert sorted(t.number for t in store.tickets()) == ["2026-00001", "2026-00002"]
+    assert sorted(t.number for t in store.search.tickets()) == ["2026-00001", "2026-00002"]
     assert len(mf.of_kind(mf.inbox(servers, REQ), "staff_reply")) == 1
 
 
@@ -135,7 +135,7 @@ def test_a_rename_made_long_before_the_upgrade_does_not_stop_the_daemon(tmp_path
     monkeypatch.undo()
     store = Store(load_config(config).database)
     store.db.conn.execute("delete from meta where key like 'mailbox_address:%'")  # as the older mailbot left it
-    assert {t.mailbox for t in store.tickets()} == {"t", "btm"}
+    assert {t.mailbox for t in store.search.tickets()} == {"t", "btm"}
     store.close()
     App(load_config(config)).store.close()  # raises ConfigError: "give it back the name 't'"
 

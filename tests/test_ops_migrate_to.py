@@ -34,22 +34,25 @@ def _history(path):  # type: ignore[no-untyped-def]
     book = Book(store, "btm")
     with store.unit_of_work():
         for n in range(1, 13):
-            number = store.next_number("btm", 2026)
+            number = store.tickets.next_number("btm", 2026)
             ticket = book.ticket(number, NOW + timedelta(hours=n), "resolved" if n % 3 else "open",
                                  requester=f"user{n}@vendor{n}.test", resolved_at=NOW + timedelta(hours=n + 1))
             book.inbound(ticket, "requester", "ticket_opened", received=NOW + timedelta(hours=n), body=f"Masalah {n}")
             book.outbound(ticket, "requester", "ack", at=NOW + timedelta(hours=n), sent=NOW + timedelta(hours=n))
             book.event(ticket, NOW + timedelta(hours=n), "mailbot", "intake_recorded", problem=f"Masalah {n}")
-            store.set_timer("btm", ticket, "first_response", NOW, NOW + timedelta(hours=n), replace=False)
-            store.record_arrival(mailbox="btm", uidvalidity=9, uid=n, message_id=f"<m{n}@x>", outcome="ticket",
+            store.timers.set_timer("btm", ticket, "first_response", NOW, NOW + timedelta(hours=n), replace=False)
+            store.arrivals.record_arrival(mailbox="btm", uidvalidity=9, uid=n, message_id=f"<m{n}@x>", outcome="ticket",
                                  folder="Processed", at=NOW)
-        store.enqueue(mailbox="btm", ticket_id=None, message_id="<big@x>", kind="reply", mail_from="lpse@lpse.test",
+        store.outbox.enqueue(mailbox="btm", ticket_id=None, message_id="<big@x>", kind="reply",
+                             mail_from="lpse@lpse.test",
                       rcpt=("sari@dinas.test",), raw=b"\x00\xff" * BLOB_PIECE, auto=False, now=NOW)
-        store.record_quarantine(mailbox="btm", uid=99, uidvalidity=None, message_id="<q@x>", reason="unreadable",
+        store.arrivals.record_quarantine(mailbox="btm", uid=99, uidvalidity=None, message_id="<q@x>",
+                                         reason="unreadable",
                                 at=NOW, archive_path=None)
-        store.remember_solved(solved.row_of(load_rules(None).similar, 1, "btm", "2026-00001", "Akun terkunci", NOW,
+        store.memory.remember_solved(solved.row_of(load_rules(None).similar, 1, "btm", "2026-00001", "Akun terkunci",
+                                                   NOW,
                                             ["Akun saya terkunci"], "Akun sudah kami buka."))
-        store.insert_ticket(Ticket(id=None, mailbox="tpi", number="2026-00001", state=State.OPEN,
+        store.tickets.insert_ticket(Ticket(id=None, mailbox="tpi", number="2026-00001", state=State.OPEN,
                                    requester=Address("a@vendor.test", "Ani"), subject="Jadwal", created_at=NOW,
                                    updated_at=NOW))
     store.close()
@@ -90,20 +93,20 @@ def test_the_whole_history_is_copied_counted_and_the_sqlite_file_left_as_it_was(
             if name == "meta":
                 continue  # the target's own `written_by` is this mailbot's, as the source's is
             assert _rows(target.db, name) == _rows(sqlite.db, name), name
-        assert target.meta("schema_version") == sqlite.meta("schema_version")
+        assert target.metadata.meta("schema_version") == sqlite.metadata.meta("schema_version")
         with target.unit_of_work():  # numbers and ids go on past the copied ones
-            assert target.next_number("btm", 2026) == "2026-00013"
-            fresh = target.insert_ticket(Ticket(id=None, mailbox="btm", number="2026-00013", state=State.OPEN,
+            assert target.tickets.next_number("btm", 2026) == "2026-00013"
+            fresh = target.tickets.insert_ticket(Ticket(id=None, mailbox="btm", number="2026-00013", state=State.OPEN,
                                                 requester=Address("b@vendor.test", "B"), subject="Baru",
                                                 created_at=NOW, updated_at=NOW))
         assert fresh.id == 14
         shown = solved.similar(target, load_rules(None).similar, "btm", "akun terkunci")
         assert [s.case.ticket_id for s in shown] == [1]
-        assert target.due_timers("btm", NOW + timedelta(hours=3)) != []
+        assert target.timers.due_timers("btm", NOW + timedelta(hours=3)) != []
         from mailbot.core.search_query import fts_query
 
-        assert [t.number for t in target.find_tickets(search=fts_query("masalah 7"))] == \
-            [t.number for t in sqlite.find_tickets(search=fts_query("masalah 7"))] == ["2026-00007"]
+        assert [t.number for t in target.search.find_tickets(search=fts_query("masalah 7"))] == \
+            [t.number for t in sqlite.search.find_tickets(search=fts_query("masalah 7"))] == ["2026-00007"]
         assert ts(NOW) == target.db.execute("select min(at) from arrivals").fetchone()[0]
     finally:
         sqlite.close()

@@ -313,12 +313,12 @@ def test_no_mail_of_a_mailbox_goes_before_its_recovery_after_a_restore(handled_a
     _servers, config, tmp, _ids = handled_after_backup
     assert cmd(config, "restore", str(tmp / "b")) == 0
     app = App(load_config(config))
-    app.store.enqueue(mailbox="t", ticket_id=None, message_id="held@lpse.test", kind="digest", mail_from=mf.UNIT,
+    app.store.outbox.enqueue(mailbox="t", ticket_id=None, message_id="held@lpse.test", kind="digest", mail_from=mf.UNIT,
                       rcpt=(mf.COORDINATOR,), raw=b"Subject: x\r\nMessage-ID: <held@lpse.test>\r\n\r\nx\r\n",
                       auto=False, now=app.clock())
     assert app.flush_outbox() == (0, 0)
-    assert app.store.outbox_counts().get("pending") == 1
-    app.store.delete_meta("restore_recovery:t")
+    assert app.store.outbox.outbox_counts().get("pending") == 1
+    app.store.metadata.delete_meta("restore_recovery:t")
     assert app.flush_outbox() == (1, 0)
     app.store.close()
 
@@ -352,7 +352,7 @@ def restored_store(tmp: Path, *rows: tuple[str, str, str, datetime]) -> Store:
     """A store as `restore` leaves it: `restored_at`, and mail sent after the backup as
     (kind, ticket number, recipient, sent at)."""
     store = Store(tmp / "mailbot.db")
-    store.set_meta("restored_at", "2026-11-24T03:00:00.000000Z")
+    store.metadata.set_meta("restored_at", "2026-11-24T03:00:00.000000Z")
     for i, (kind, number, to, at) in enumerate(rows):
         store.db.conn.execute(
             "insert into restored (mailbox, direction, message_id, number, kind, recipients, at) values "
@@ -365,26 +365,26 @@ def test_mail_caused_by_a_message_that_arrived_after_the_restore_is_sent(tmp_pat
     store = restored_store(tmp_path, ("staff_reply", "2026-00005", "budi@vendor.test",
                                       RESTORED_AT - timedelta(hours=2)))
     later = RESTORED_AT + timedelta(minutes=1)
-    assert store.claim_restored("t", "2026-00005", "staff_reply", ["Budi@Vendor.test"], later, later) is None
+    assert store.restored.claim_restored("t", "2026-00005", "staff_reply", ["Budi@Vendor.test"], later, later) is None
     before = RESTORED_AT - timedelta(hours=3)
-    found = store.claim_restored("t", "2026-00005", "staff_reply", ["Budi@Vendor.test"], later, before)
+    found = store.restored.claim_restored("t", "2026-00005", "staff_reply", ["Budi@Vendor.test"], later, before)
     assert found is not None and found["message_id"] == "sent0@lpse.test"
-    assert store.claim_restored("t", "2026-00005", "staff_reply", ["budi@vendor.test"], later, before) is None
+    assert store.restored.claim_restored("t", "2026-00005", "staff_reply", ["budi@vendor.test"], later, before) is None
 
 
 def test_a_timers_mail_matches_only_what_went_out_in_the_last_day(tmp_path):
     now = RESTORED_AT + timedelta(minutes=5)
     store = restored_store(tmp_path, ("remind_lkpp", "2026-00002", "helpdesk@lkpp.test", now - timedelta(hours=30)),
                            ("digest", "", "kepala@lpse.test", now - timedelta(hours=2)))
-    assert store.claim_restored("t", "2026-00002", "remind_lkpp", ["helpdesk@lkpp.test"], now) is None
-    assert store.claim_restored("t", None, "digest", ["kepala@lpse.test"], now + timedelta(days=1)) is None
-    assert store.claim_restored("t", None, "digest", ["kepala@lpse.test"], now) is not None
+    assert store.restored.claim_restored("t", "2026-00002", "remind_lkpp", ["helpdesk@lkpp.test"], now) is None
+    assert store.restored.claim_restored("t", None, "digest", ["kepala@lpse.test"], now + timedelta(days=1)) is None
+    assert store.restored.claim_restored("t", None, "digest", ["kepala@lpse.test"], now) is not None
 
 
 def test_an_alert_is_never_taken_for_one_sent_before(tmp_path):
     now = RESTORED_AT + timedelta(minutes=5)
     store = restored_store(tmp_path, ("system_alert", "", "koordinator@lpse.test", now - timedelta(hours=1)))
-    assert store.claim_restored("t", None, "system_alert", ["koordinator@lpse.test"], now) is None
+    assert store.restored.claim_restored("t", None, "system_alert", ["koordinator@lpse.test"], now) is None
 
 
 def test_only_an_ack_signed_with_the_units_key_tells_a_requests_number():

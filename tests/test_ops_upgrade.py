@@ -131,14 +131,14 @@ def test_a_database_of_a_landed_state_opens_with_every_row_and_todays_shape(comm
     old = tmp_path / "old.db"
     old_database(commit, old)
     store = Store(old)
-    assert store.schema_version() == SCHEMA_VERSION
-    ticket = store.ticket_by_number("unit", "2026-00019")
+    assert store.versions.schema_version() == SCHEMA_VERSION
+    ticket = store.tickets.ticket_by_number("unit", "2026-00019")
     assert ticket is not None and (ticket.requester.addr, ticket.lkpp_ticket) == ("budi@penyedia.test", "LKPP-123456")
     assert ticket.state.value == "escalated"
-    assert store.ticket_by_lkpp("unit", "LKPP-123456") is not None
-    assert [e["kind"] for e in store.events_of(ticket.id)] == ["escalated"]
-    assert store.tickets_citing("unit", ("<esc-1@lpse.test>",)) == [ticket.id]
-    due = store.due_timers("unit", datetime(2026, 11, 24, tzinfo=UTC))
+    assert store.tickets.ticket_by_lkpp("unit", "LKPP-123456") is not None
+    assert [e["kind"] for e in store.history.events_of(ticket.id)] == ["escalated"]
+    assert store.messages.tickets_citing("unit", ("<esc-1@lpse.test>",)) == [ticket.id]
+    due = store.timers.due_timers("unit", datetime(2026, 11, 24, tzinfo=UTC))
     assert [(t.kind, t.ticket_id) for t in due] == [("lkpp_status", ticket.id)]
     store.close()
     fresh = tmp_path / "fresh.db"
@@ -156,11 +156,11 @@ def test_the_drift_of_aceb61d_is_named_and_mended(tmp_path, capsys):
     assert f"database: schema 3, older than this mailbot's ({SCHEMA_VERSION})" in out, out
     assert "database: note: column quarantine.content_hash is missing" in out, out
     store = Store(old, readonly=True, inspect=True)
-    assert sorted(str(d) for d in store.differences()) == ["column outbox.slot_at is missing",
+    assert sorted(str(d) for d in store.versions.differences()) == ["column outbox.slot_at is missing",
                                                              "column quarantine.content_hash is missing"]
     store.close()
     store = Store(old)
-    assert store.differences() == []
+    assert store.versions.differences() == []
     assert sorted(store.mended) == ["column outbox.slot_at is missing (schema 3): added",
                                     "column quarantine.content_hash is missing (schema 3): added"]
     store.close()
@@ -215,9 +215,9 @@ def test_lkpp_numbers_recorded_before_references_existed_are_references(tmp_path
         db.conn.commit()
         db.close()
     store = Store(old)
-    first = store.ticket_by_number("unit", "2026-00019")
+    first = store.tickets.ticket_by_number("unit", "2026-00019")
     assert first is not None
-    found, keys = store.ticket_by_refs("unit", ["ticket:LKPP-123456", "ticket:777777"])
+    found, keys = store.tickets.ticket_by_refs("unit", ["ticket:LKPP-123456", "ticket:777777"])
     assert found is not None and found.id == first.id and keys == {"ticket:LKPP-123456"}
     store.close()
 

@@ -94,7 +94,7 @@ def sent_mail(config: Path, ticket: str, kind: str) -> EmailMessage:
 def states(config: Path) -> dict[str, State]:
     store = Store(load_config(config).database, readonly=True)
     try:
-        return {t.number: t.state for t in store.tickets()}
+        return {t.number: t.state for t in store.search.tickets()}
     finally:
         store.close()
 
@@ -116,7 +116,7 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     servers.append(mf.UNIT, mf.mail(SARI, "Cara menambah anggota Pokja di SPSE",
                                     "Selamat siang, bagaimana cara menambah anggota Pokja pada paket tender?")[0])
     one_pass(config, at)
-    assert Store(load_config(config).database).schema_version() == SCHEMA_VERSION
+    assert Store(load_config(config).database).versions.schema_version() == SCHEMA_VERSION
     [ack] = mf.of_kind(mf.inbox(servers, SARI), "ack")
     assert "[LPSE-T #2026-00005]" in str(ack["Subject"]), ack["Subject"]
     assert states(config) == {**OLD_STATES, "2026-00005": State.OPEN}

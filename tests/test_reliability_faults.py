@@ -72,9 +72,9 @@ def test_kill_9_at_random_moments_loses_nothing_and_repeats_at_most_one_mail_per
     assert servers.fetch(mf.UNIT, "INBOX") == []
     assert len(servers.fetch(mf.UNIT, "Processed")) == 50 and servers.fetch(mf.UNIT, "Quarantine") == []
     store = Store(load_config(config).database)
-    requesters = sorted(t.requester.addr for t in store.tickets())
+    requesters = sorted(t.requester.addr for t in store.search.tickets())
     assert requesters == [f"user{i:02d}@vendor{i:02d}.test" for i in range(50)]  # no ticket twice
-    assert set(store.outbox_counts()) == {"sent"}
+    assert set(store.outbox.outbox_counts()) == {"sent"}
     copies: dict[str, int] = {}
     for message_id, _rcpt in deliveries:
         copies[message_id] = copies.get(message_id, 0) + 1
@@ -112,7 +112,7 @@ def test_a_failing_timer_is_marked_alerted_once_and_stops_nothing_else(fresh_mai
     later = (datetime.now(ZoneInfo("Asia/Jakarta")) + timedelta(days=6)).replace(hour=10, minute=0).astimezone(UTC)
     assert cli.main(["--config", str(config), "sweep", "--now", later.isoformat()]) == 0
     store = Store(load_config(config).database)
-    ticket_a, ticket_b = store.tickets()
+    ticket_a, ticket_b = store.search.tickets()
     assert ticket_b.state is State.CLOSED  # confirm_close fired although A's timers failed
     assert mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "closed")
     failed = list(store.db.query("select kind, error, active, due_at from timers "
@@ -120,7 +120,7 @@ def test_a_failing_timer_is_marked_alerted_once_and_stops_nothing_else(fresh_mai
                                  [ticket_a.id]))
     assert {f["kind"] for f in failed} == {"first_response", "resolution"}
     assert all("jam_tunggu" in f["error"] and f["active"] == 1 and f["due_at"] > ts(later) for f in failed)
-    assert "timer_failed" in [e["kind"] for e in store.events_of(ticket_a.id)]
+    assert "timer_failed" in [e["kind"] for e in store.history.events_of(ticket_a.id)]
     [alert] = mf.of_kind(mf.inbox(servers, COORDINATOR), "system_alert")
     assert "jam_tunggu" in mf.text_of(alert) and ticket_a.number in mf.text_of(alert)
 
@@ -221,7 +221,7 @@ def test_a_full_disk_keeps_mail_in_the_inbox_alerts_and_resumes(fresh_mailboxes,
     assert proc.returncode == 0, out[-3000:]
     assert '"storage_unavailable"' in out
     assert servers.fetch(mf.UNIT, "Quarantine") == []
-    assert len(Store(load_config(config).database).tickets()) == 4
+    assert len(Store(load_config(config).database).search.tickets()) == 4
 
 
 # --- a locked database -------------------------------------------------------------------
@@ -255,7 +255,7 @@ def test_a_busy_database_never_sends_good_mail_to_quarantine(fresh_mailboxes, tm
     locked.wait(5)
     app.poll_all()
     holder.join()
-    assert [t.requester.addr for t in app.store.tickets()] == [REQUESTER]
+    assert [t.requester.addr for t in app.store.search.tickets()] == [REQUESTER]
     assert servers.fetch(mf.UNIT, "Quarantine") == [] and servers.fetch(mf.UNIT, "INBOX") == []
 
     impatient = App(cfg, store=Store(cfg.database, busy_timeout=0.3))
@@ -269,7 +269,7 @@ def test_a_busy_database_never_sends_good_mail_to_quarantine(fresh_mailboxes, tm
     assert str(result["t"]).startswith("error")
     assert len(servers.fetch(mf.UNIT, "INBOX")) == 1 and servers.fetch(mf.UNIT, "Quarantine") == []
     impatient.poll_all()
-    assert servers.fetch(mf.UNIT, "INBOX") == [] and len(impatient.store.tickets()) == 2
+    assert servers.fetch(mf.UNIT, "INBOX") == [] and len(impatient.store.search.tickets()) == 2
 
 
 # --- bounces by evidence -----------------------------------------------------------------
@@ -291,7 +291,7 @@ def test_urgent_complaints_with_bounce_words_get_a_ticket_and_an_ack(fresh_mailb
         servers.append(mf.UNIT, raw)
     mf.run_once(config)
     store = Store(load_config(config).database)
-    assert sorted(t.subject for t in store.tickets()) == sorted(URGENT)
+    assert sorted(t.subject for t in store.search.tickets()) == sorted(URGENT)
     assert len(mf.of_kind(mf.inbox(servers, "catchall@lpse.test"), "ack")) == len(URGENT)
     assert len(mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")) == len(URGENT)
 
@@ -347,8 +347,8 @@ def test_a_bounce_of_our_mail_is_attached_to_its_ticket_and_staff_are_told(fresh
     servers.append(mf.UNIT, quoting)
     mf.run_once(config)
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
-    bounces = [json.loads(e["detail"]) for e in store.events_of(ticket.id) if e["kind"] == "bounce_received"]
+    [ticket] = store.search.tickets()
+    bounces = [json.loads(e["detail"]) for e in store.history.events_of(ticket.id) if e["kind"] == "bounce_received"]
     assert len(bounces) == 2
     alerts = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_alert")
     # issue 37: bounces of acks (what forged senders cause by the hundred) make one alert a day, each recorded

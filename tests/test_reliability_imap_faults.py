@@ -46,7 +46,7 @@ def quarantine_rows(config: Path) -> list[tuple[int, str, str]]:
 
 
 def requesters(config: Path) -> list[str]:
-    return sorted(t.requester.addr for t in Store(load_config(config).database).tickets())
+    return sorted(t.requester.addr for t in Store(load_config(config).database).search.tickets())
 
 
 def test_a_message_the_server_cannot_return_does_not_hold_up_the_others(fresh_mailboxes, tmp_path):

@@ -65,11 +65,11 @@ def test_busy_hour_sop_015_with_default_limits_delivers_every_relay(fresh_mailbo
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, mf.LKPP)] == ["escalate", "forward_info", "forward_info"]
     assert "kami perbaiki" in mf.text_of(solution)
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
+    [ticket] = store.search.tickets()
     assert ticket.state is State.CLOSED and ticket.rating == 5
     assert not {"send_held", "send_suppressed", "rate_limit_alerted"} & set(events(config))
     assert mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited") == []
-    assert set(store.outbox_counts()) == {"sent"}
+    assert set(store.outbox.outbox_counts()) == {"sent"}
 
 
 def autorespond(servers, seen: set[str], *, auto_headers: bool) -> int:
@@ -114,7 +114,7 @@ def test_auto_responder_loop_is_stopped(fresh_mailboxes, tmp_path, auto_headers)
         assert len(received) == 5
         assert len(alerts) == 1 and RESPONDER in mf.text_of(alerts[0])
         # every message it sent is still recorded on a ticket and passed to staff
-        assert len(store.tickets()) == len(seen) + 1 == 6
+        assert len(store.search.tickets()) == len(seen) + 1 == 6
     assert len(servers.fetch(mf.UNIT, "INBOX")) == 0
 
 

@@ -177,8 +177,8 @@ def test_550_for_the_requester_is_recorded_and_reported_and_blocks_nothing(fault
     app.flush_outbox()  # the failure notice queued by the first flush
     assert inbox(servers, REQUESTER) == []
     assert exactly_once(servers, "sari@dinas.test") == 1
-    ticket = next(t for t in app.store.tickets() if t.requester.addr == REQUESTER)
-    [failed] = [e for e in app.store.events_of(ticket.id) if e["kind"] == "delivery_failed"]
+    ticket = next(t for t in app.store.search.tickets() if t.requester.addr == REQUESTER)
+    [failed] = [e for e in app.store.history.events_of(ticket.id) if e["kind"] == "delivery_failed"]
     detail = json.loads(failed["detail"])
     assert detail["mail"] == "ack" and "550 5.1.1" in detail["answer"] and detail["to"] == [REQUESTER]
     [notice] = of_kind(inbox(servers, STAFF[0]), "delivery_failed")
@@ -239,8 +239,9 @@ def test_past_max_retry_hours_the_failure_is_final_recorded_and_reported(faulty,
         clock.advance(hours=1)
     ack = next(r for r in outbox(app) if r["kind"] == "ack")
     assert ack["status"] == "failed" and "450 4.7.1" in ack["last_error"]
-    ticket = app.store.tickets()[0]
-    [failed] = [json.loads(e["detail"]) for e in app.store.events_of(ticket.id) if e["kind"] == "delivery_failed"]
+    ticket = app.store.search.tickets()[0]
+    [failed] = [json.loads(e["detail"]) for e in app.store.history.events_of(ticket.id)
+                if e["kind"] == "delivery_failed"]
     assert "120 h" in failed["answer"] and "450 4.7.1" in failed["answer"]
     [notice] = of_kind(inbox(servers, STAFF[0]), "delivery_failed")
     assert "450 4.7.1" in text_of(notice)

@@ -246,10 +246,10 @@ def test_arrival_time_is_the_servers_internaldate(env):
     servers.append(UNIT, raw, msg_time=arrived)
     assert cli.main(["--config", str(config), "run", "--once"]) == 0
     store = Store(load_config(config).database)
-    [ticket] = store.tickets()
-    [first] = [m for m in store.messages_of(ticket.id) if m["direction"] == "in"]
+    [ticket] = store.search.tickets()
+    [first] = [m for m in store.messages.messages_of(ticket.id) if m["direction"] == "in"]
     assert first["received_at"] == ts(arrived)
-    assert "ack_skipped" in [e["kind"] for e in store.events_of(ticket.id)]
+    assert "ack_skipped" in [e["kind"] for e in store.history.events_of(ticket.id)]
     assert [parse(r)["X-Mailbot-Kind"] for r in servers.fetch(BUDI)] == []
 
 

@@ -92,7 +92,7 @@ def test_a_new_install_on_the_first_working_day_sends_no_summary_of_the_month_be
     app = App(load_config(config), clock=lambda: at("2026-01-02T09:10"))
     assert app.sweep()["reports"] == 0
     assert app.store.db.execute("select count(*) from outbox where kind = 'monthly_summary'").fetchone()[0] == 0
-    assert app.store.meta("monthly_summary:t") == "2025-12"
+    assert app.store.metadata.meta("monthly_summary:t") == "2025-12"
 
 
 class _Unreachable:
@@ -150,6 +150,6 @@ def test_sent_once_on_the_first_working_day_after_new_year(fresh_mailboxes, tmp_
     sweep(config, at("2026-01-05T08:00"))  # the next working day
     assert len(summaries(servers, HEAD)) == 1
     store = Store(load_config(config).database)
-    assert store.meta("monthly_summary:t") == "2025-12"
+    assert store.metadata.meta("monthly_summary:t") == "2025-12"
     queued = store.db.execute("select at from events where kind = 'monthly_summary_queued'").fetchall()
     assert [datetime.fromisoformat(row[0]) for row in queued] == [at("2026-01-02T08:00")]

@@ -44,7 +44,7 @@ def test_the_summary_mail_lists_the_months_recurring_problems(env):  # noqa: F81
         raw, _ = mail(f"penyedia{n}@vendor{n}.test", subject, text)
         deliver(servers, config, raw, at(f"2025-11-{3 + n:02d}T09:00"))
     store = Store(load_config(config).database)
-    number_of = {t.subject: t.number for t in store.tickets()}
+    number_of = {t.subject: t.number for t in store.search.tickets()}
     store.close()
     assert len(number_of) == 9
 

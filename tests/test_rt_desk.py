@@ -71,7 +71,7 @@ def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxe
     # RT's AutoReply carries its reference: learned, recorded as automatic, told to no requester
     mf.run_once(config)
     store = _store(config)
-    [ticket] = store.tickets()
+    [ticket] = store.search.tickets()
     assert ticket.state is State.ESCALATED
     assert ticket.lkpp_ref == f"[lkpp.test #{rt_ticket}]"
     requester_mail = len(mf.inbox(servers, REQUESTER))
@@ -80,7 +80,7 @@ def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxe
     answer[asks_from](rt_ticket, "Agar dapat kami tindak lanjuti, mohon dilengkapi data dukung berupa NIP dan "
                                  "surat permohonan reset akun yang ditandatangani PA/KPA.")
     mf.run_once(config)
-    assert _store(config).tickets()[0].state is State.AWAITING_INFO
+    assert _store(config).search.tickets()[0].state is State.AWAITING_INFO
     request = mf.latest(servers, REQUESTER)
     assert len(mf.inbox(servers, REQUESTER)) == requester_mail + 1
     assert "ditandatangani PA/KPA" in mf.text_of(request)
@@ -97,7 +97,7 @@ def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxe
     # SOP-015 step 13: the agent's solution reaches the requester
     answer[solves_from](rt_ticket, "Akun sudah kami reset, silakan login kembali dan ganti password Anda.")
     mf.run_once(config)
-    assert _store(config).tickets()[0].state is State.RESOLVED
+    assert _store(config).search.tickets()[0].state is State.RESOLVED
     solution = mf.latest(servers, REQUESTER)
     assert "sudah kami reset" in mf.text_of(solution)
 
@@ -112,7 +112,7 @@ def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxe
     # the requester confirms: closed with the rating
     raw, _ = mf.reply_as_client(solution, REQUESTER, "YA 5\nTerima kasih.")
     mf.deliver(servers, config, raw)
-    ticket = _store(config).tickets()[0]
+    ticket = _store(config).search.tickets()[0]
     assert ticket.state is State.CLOSED and ticket.rating == 5
-    assert [t[0] for t in desk.tickets()] == [rt_ticket]  # one RT ticket for the escalation
+    assert [t[0] for t in desk.search.tickets()] == [rt_ticket]  # one RT ticket for the escalation
     assert not any("[ref:" in str(m["Subject"]) or "[ref:" in mf.text_of(m) for m in mf.inbox(servers, REQUESTER))

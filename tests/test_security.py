@@ -23,11 +23,11 @@ COORDINATOR = "koordinator@lpse.test"
 
 
 def the_ticket(config, requester=REQUESTER):
-    return next(t for t in mf.store_of(config).tickets() if t.requester.addr == requester)
+    return next(t for t in mf.store_of(config).search.tickets() if t.requester.addr == requester)
 
 
 def kinds(config, ticket) -> list[str]:
-    return [e["kind"] for e in mf.store_of(config).events_of(ticket.id)]
+    return [e["kind"] for e in mf.store_of(config).history.events_of(ticket.id)]
 
 
 def forged(original, claimed_from: str, text: str, **extra) -> bytes:
@@ -138,7 +138,7 @@ def test_a_message_of_many_parts_is_quarantined_fast_and_the_sender_told(fresh_m
     started = time.monotonic()
     mf.run_once(config)
     assert time.monotonic() - started < 5
-    [row] = mf.store_of(config).quarantined()
+    [row] = mf.store_of(config).arrivals.quarantined()
     assert "more than 500 MIME parts" in row.reason
     [notice] = mf.inbox(servers, REQUESTER)
     assert notice["X-Mailbot-Kind"] == "message_refused" and "500" in mf.text_of(notice)
@@ -166,7 +166,7 @@ def test_a_boundary_spelled_another_way_does_not_escape_the_part_count(fresh_mai
     started = time.monotonic()
     mf.run_once(config)
     assert time.monotonic() - started < 5
-    [row] = mf.store_of(config).quarantined()
+    [row] = mf.store_of(config).arrivals.quarantined()
     assert "more than 500 MIME parts" in row.reason
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["message_refused"]
     assert mf.inbox(servers, mf.STAFF[0]) == []
@@ -188,7 +188,7 @@ def test_a_message_over_its_time_budget_is_quarantined_without_being_parsed_agai
     started = time.monotonic()
     mf.run_once(config)
     assert time.monotonic() - started < 4
-    [row] = mf.store_of(config).quarantined()
+    [row] = mf.store_of(config).arrivals.quarantined()
     assert "HTML body of" in row.reason and "over the limit of 4000000" in row.reason and row.message_id == mid
     assert len(servers.fetch(mf.UNIT, "Quarantine")) == 1
 
@@ -202,7 +202,7 @@ def test_an_oversized_attachment_is_quarantined_from_its_size_and_the_sender_tol
                      attachments=(("penawaran.zip", "application/zip", b"\0" * (25 * 1024 * 1024)),))
     servers.append(mf.UNIT, raw)
     mf.run_once(config)
-    [row] = mf.store_of(config).quarantined()
+    [row] = mf.store_of(config).arrivals.quarantined()
     assert "byte limit" in row.reason
     [notice] = mf.inbox(servers, REQUESTER)
     assert notice["X-Mailbot-Kind"] == "message_refused" and "25 MB" in mf.text_of(notice)
@@ -246,7 +246,7 @@ def test_a_different_message_reusing_a_known_message_id_is_handled_not_dropped(e
     assert ids[0] == mid and len(ids) == 2 and ids[1].startswith(mid + ".reused-")
     texts = [r["body"] for r in store.db.query("select body from messages where direction = 'in' order by id")]
     assert "Akun PPK saya juga terkunci" in texts[1]
-    _first_ticket, second = store.tickets()  # no tag, no reference: matched like any other, a ticket of its own
+    _first_ticket, second = store.search.tickets()  # no tag, no reference: matched like any other, a ticket of its own
     assert second.subject == "Akun PPK terkunci" and "message_id_reused" in kinds(config, second)
     notices = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     assert len(notices) == 2 and "Akun PPK saya juga terkunci" in mf.text_of(notices[1])  # staff saw it, once
@@ -267,7 +267,7 @@ def test_the_same_words_under_a_known_message_id_with_another_file_are_not_dropp
     mf.deliver(servers, config, second.as_bytes())
     files = {p.get_filename(): p.get_content() for m in mf.inbox(servers, mf.STAFF[0]) for p in m.iter_attachments()}
     assert files.get("penawaran-revisi.pdf") == b"%PDF-1.4 benar", sorted(files)
-    assert "message_id_reused" in kinds(config, mf.store_of(config).tickets()[-1])
+    assert "message_id_reused" in kinds(config, mf.store_of(config).search.tickets()[-1])
 
 # --- the controls: the real roles still act ------------------------------------------------
 
@@ -294,7 +294,7 @@ def test_controls_real_staff_lkpp_requester_and_coordinator_still_act(env):
     mf.deliver(servers, config, mf.reply_as_client(solution, REQUESTER, "YA 5")[0])
     ticket = the_ticket(config)
     assert ticket.state is State.CLOSED and ticket.rating == 5
-    events = [json.loads(e["detail"]) for e in mf.store_of(config).events_of(ticket.id)
+    events = [json.loads(e["detail"]) for e in mf.store_of(config).history.events_of(ticket.id)
               if e["kind"] == "unverified_note"]
     assert len(events) == 1  # only the forged one
 

@@ -85,7 +85,7 @@ def test_sixty_unauthenticated_mails_do_not_keep_an_authenticated_requester_from
     assert acks_to(servers, late) == 0
     mf.handle_at(config, at("2026-11-23T11:00:30"))  # the hour of the first counted ack is over
     assert acks_to(servers, late) == 1
-    assert len(Store(load_config(config).database).tickets()) == 62
+    assert len(Store(load_config(config).database).search.tickets()) == 62
 
 
 def test_one_domain_takes_no_more_than_its_share_and_the_others_are_acked_at_once(fresh_mailboxes, tmp_path):
@@ -142,7 +142,7 @@ def test_a_responder_citing_our_tag_stops_within_three_rounds_while_five_webmail
         acked = bool(answers)
         ack = answers[0] if answers else ack
     assert rounds == 3 and not acked
-    assert len(Store(load_config(config).database).tickets()) == 6 + rounds  # every mail has its ticket
+    assert len(Store(load_config(config).database).search.tickets()) == 6 + rounds  # every mail has its ticket
     alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
     assert len(alerts) == 1 and "responder.test" in mf.text_of(alerts[0])
 
@@ -162,7 +162,7 @@ def test_a_responder_dropping_every_citation_is_bounded_by_its_domains_share(fre
     servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Mohon info jadwal", "Jadwal aanwijzing paket 1234?")[0])
     mf.handle_at(config, at("2026-11-23T10:31"))
     assert acks_to(servers, "budi@vendor.test") == 1
-    assert len(Store(load_config(config).database).tickets()) == 61
+    assert len(Store(load_config(config).database).search.tickets()) == 61
     alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
     assert len(alerts) == 1 and "responder.test" in mf.text_of(alerts[0])
 
@@ -178,7 +178,7 @@ def test_forty_people_of_one_domain_with_one_text_in_one_pass_are_all_acked_at_o
         servers.append(mf.UNIT, mf.mail(person, "Mohon bantuan", "Mohon bantuan, tidak bisa login.")[0])
     mf.run_once(config)
     assert [acks_to(servers, p) for p in people] == [1] * 40
-    assert len(Store(load_config(config).database).tickets()) == 40
+    assert len(Store(load_config(config).database).search.tickets()) == 40
     assert not mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
 
 
@@ -242,7 +242,7 @@ def test_acks_still_held_are_listed_in_the_coordinators_digest(fresh_mailboxes, 
         servers.append(mf.UNIT, mf.mail(sender, f"Pertanyaan {n}", f"Mohon info paket {n}.",
                                         headers=result(sender, "none"))[0])
     mf.handle_at(config, at("2026-11-23T07:30"))
-    numbers = {t.requester.addr: t.number for t in Store(load_config(config).database).tickets()}
+    numbers = {t.requester.addr: t.number for t in Store(load_config(config).database).search.tickets()}
     mf.sweep(config, at("2026-11-23T08:05"))
     [digest] = mf.of_kind(mf.inbox(servers, HEAD), "digest")
     body = mf.text_of(digest)

@@ -49,7 +49,7 @@ def _desk_ack(servers, config, escalation, reference: str, passed: bool = False)
 
 
 def _ticket(config, number: str):
-    return Store(load_config(config).database).ticket_by_number("t", number)
+    return Store(load_config(config).database).tickets.ticket_by_number("t", number)
 
 
 @pytest.mark.parametrize("mode", ["token", "authres"])

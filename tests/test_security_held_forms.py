@@ -40,7 +40,7 @@ def _opened(config) -> list:
     from mailbot.config import load_config
     from mailbot.io.store import Store
 
-    return Store(load_config(config).database).tickets()
+    return Store(load_config(config).database).search.tickets()
 
 
 def test_the_notice_shows_the_whole_form_with_its_answer(held):

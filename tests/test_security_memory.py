@@ -37,7 +37,7 @@ def _attackers_case_with_a_forged_solution(servers, config) -> str:
     raw, _ = mf.mail(mf.LKPP, "[Ticket#2026112410000017] RE: Dokumen penawaran tidak bisa dibuka", FORGED,
                      name="Helpdesk LKPP")
     mf.deliver(servers, config, raw)
-    ticket = Store(load_config(config).database).tickets()[0]
+    ticket = Store(load_config(config).database).search.tickets()[0]
     return ticket.number
 
 

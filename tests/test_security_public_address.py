@@ -46,7 +46,7 @@ def test_a_crafted_message_is_quarantined_with_its_reason_and_the_next_mail_is_h
     started = time.monotonic()
     mf.run_once(config)
     assert time.monotonic() - started < 30  # the default budget: it is the caps that ended it
-    [row] = mf.store_of(config).quarantined()
+    [row] = mf.store_of(config).arrivals.quarantined()
     assert reason in row.reason
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["message_refused"]
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, NEXT)] == ["ack"]
@@ -73,7 +73,7 @@ def test_an_ack_to_an_unauthenticated_sender_repeats_neither_subject_nor_name(fr
     mf.run_once(config)
     [ack] = mf.inbox(servers, REQUESTER)
     assert ack["X-Mailbot-Kind"] == "ack"
-    [ticket] = mf.store_of(config).tickets()
+    [ticket] = mf.store_of(config).search.tickets()
     assert str(ack["Subject"]) == f"[LPSE-T #{ticket.number}] Tanda terima pengaduan/pertanyaan Anda"
     raw = _raw_inbox(servers, REQUESTER)
     for echoed in ("diblokir", "verifikasi", "s.id", "s[.]id", "t.me", "bukablokir", "lpsebantuan"):
@@ -127,7 +127,7 @@ def test_mail_the_units_own_server_marks_dmarc_fail_opens_a_ticket_and_gets_no_a
         servers.append(mf.UNIT, mf.mail(victim, f"Akun diblokir {n}", "Klik tautan.",
                                         headers={"Authentication-Results": f"mx.lpse.test; {result}"})[0])
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 5
+    assert len(mf.store_of(config).search.tickets()) == 5
     assert all(_kinds_to(servers, v) == [] for v in victims)
     notices = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
     assert len(notices) == 5 and all("Tanda terima TIDAK dikirim" in mf.text_of(n) for n in notices)
@@ -144,7 +144,7 @@ def test_a_flood_of_forged_senders_gets_the_hourly_number_of_acks_and_one_alert(
         servers.append(mf.UNIT, mf.mail(sender, f"Pertanyaan jadwal {n}", "Mohon info jadwal.")[0])
     started = datetime.now(UTC)
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == 75
+    assert len(mf.store_of(config).search.tickets()) == 75
     acked = [s for s in senders if _kinds_to(servers, s) == ["ack"]]
     assert len(acked) == 60
     alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
@@ -180,8 +180,8 @@ def test_bounced_acks_of_forged_senders_make_one_alert_not_one_each(fresh_mailbo
         servers.append(mf.UNIT, text.replace("\n", "\r\n").encode())
     mf.run_once(config)
     store = mf.store_of(config)
-    for ticket in store.tickets():
-        assert "bounce_received" in [e["kind"] for e in store.events_of(ticket.id)]
+    for ticket in store.search.tickets():
+        assert "bounce_received" in [e["kind"] for e in store.history.events_of(ticket.id)]
     for user in mf.STAFF:
         assert len(mf.of_kind(mf.inbox(servers, user), "staff_alert")) == 1
 
@@ -203,7 +203,7 @@ def test_spellings_of_one_inbox_get_the_hourly_limit_of_acks(fresh_mailboxes, tm
     for n, spelling in enumerate(spellings):
         servers.append(mf.UNIT, mf.mail(spelling, f"Permintaan {n}", "Mohon dibantu.")[0])
     mf.run_once(config)
-    assert len(mf.store_of(config).tickets()) == len(spellings)
+    assert len(mf.store_of(config).search.tickets()) == len(spellings)
     acks = sum(_kinds_to(servers, s).count("ack") for s in {s.lower() for s in spellings})
     assert acks == 5
 
@@ -232,7 +232,7 @@ def test_a_responder_answering_from_rotating_addresses_stops_within_five_rounds(
         answers = _to(servers, desk)
         ack = answers[0] if answers else None
     assert rounds <= 5 and ack is None
-    assert len(mf.store_of(config).tickets()) == rounds + 1
+    assert len(mf.store_of(config).search.tickets()) == rounds + 1
     alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
     assert len(alerts) == 1 and "responder.test" in mf.text_of(alerts[0])
 
@@ -247,7 +247,7 @@ def test_people_of_one_domain_writing_the_same_words_each_get_their_ack(fresh_ma
         servers.append(mf.UNIT, mf.mail(person, "Lupa password", "Mohon bantuan.")[0])
     mf.run_once(config)
     assert [len(_to(servers, p)) for p in people] == [1, 1, 1, 1, 1]
-    assert len(mf.store_of(config).tickets()) == 5
+    assert len(mf.store_of(config).search.tickets()) == 5
 
 
 def _to(servers, address: str) -> list:
@@ -343,7 +343,7 @@ def test_a_foreign_lkpp_token_in_a_requesters_subject_never_reaches_lkpp(fresh_m
 # attack that was acted on before its fix (see the commit that added it).
 
 def the_ticket(config):
-    [ticket] = Store(load_config(config).database).tickets()
+    [ticket] = Store(load_config(config).database).search.tickets()
     return ticket
 
 
@@ -417,10 +417,10 @@ def test_a_from_with_a_quoted_local_part_opens_a_ticket_instead_of_an_internal_e
     servers.append(mf.UNIT, quoted_from('"staff1"@lpse.test', "q3").replace(b"Akun PPK", b"#tutup\r\nAkun PPK"))
     mf.run_once(config)
     store = Store(load_config(config).database)
-    assert store.quarantined() == []
-    assert sorted(t.requester.addr for t in store.tickets()) == ['"a b"@vendor.test', "budi@vendor.test"]
+    assert store.arrivals.quarantined() == []
+    assert sorted(t.requester.addr for t in store.search.tickets()) == ['"a b"@vendor.test', "budi@vendor.test"]
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack"]
-    skipped = [e["kind"] for t in store.tickets() for e in store.events_of(t.id)]
+    skipped = [e["kind"] for t in store.search.tickets() for e in store.history.events_of(t.id)]
     assert "send_skipped" in skipped  # the ack to "a b"@vendor.test, which the renderer cannot write
     assert len(servers.fetch(mf.UNIT, "Processed")) == 3
 

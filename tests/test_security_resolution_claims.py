@@ -43,7 +43,7 @@ def alerts(servers) -> int:  # type: ignore[no-untyped-def]
 def state(config) -> str:  # type: ignore[no-untyped-def]
     store = mf.store_of(config)
     try:
-        (ticket,) = store.tickets()
+        (ticket,) = store.search.tickets()
         return str(ticket.state)
     finally:
         store.close()

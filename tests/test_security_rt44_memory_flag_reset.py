@@ -1,6 +1,6 @@
 """Red team, issue 44 point 5 ("a memory that only verified hands write"), over real Dovecot and SMTP.
 
-Store.solved_material drops a `#teruskan` relay only while the LAST inbound LKPP row before it
+Memory.solved_material drops a `#teruskan` relay only while the LAST inbound LKPP row before it
 is an `unverified_note`. Any other LKPP row in between resets that: the attacker, after their
 forged "solution" (reference only, unverified), forges LKPP's auto-reply too (Auto-Submitted,
 the desk's reference, no In-Reply-To, no key). That is recorded as `lkpp_ack`, not as

@@ -109,12 +109,12 @@ def test_what_mail_of_ours_went_since_a_moment_on_either_engine(store_location):
         with store.unit_of_work():
             ticket = book.ticket("2026-00003", sent, "closed")
             book.outbound(ticket, "requester", "ack", at=sent, sent=sent)
-        [ack] = [m.message_id for m in store.thread_of(ticket) if m.kind == "ack"]
+        [ack] = [m.message_id for m in store.messages.thread_of(ticket) if m.kind == "ack"]
         for since, expected in ((sent - timedelta(days=1), True), (sent + timedelta(days=1), False)):
-            assert store.sent_any("t", (ack,), since) is expected
-            assert store.mailed_on("t", "2026-00003", since) is expected
-        assert store.sent_any("t", (ack,)) is True  # no moment: ever
-        assert store.mailed_on("t", "2026-00004", sent - timedelta(days=1)) is False
-        assert store.mailed_on("u", "2026-00003", sent - timedelta(days=1)) is False
+            assert store.messages.sent_any("t", (ack,), since) is expected
+            assert store.messages.mailed_on("t", "2026-00003", since) is expected
+        assert store.messages.sent_any("t", (ack,)) is True  # no moment: ever
+        assert store.messages.mailed_on("t", "2026-00004", sent - timedelta(days=1)) is False
+        assert store.messages.mailed_on("u", "2026-00003", sent - timedelta(days=1)) is False
     finally:
         store.close()

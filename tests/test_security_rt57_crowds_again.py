@@ -30,7 +30,7 @@ def _complaint(n: int) -> str:
 def _tickets(config) -> list:  # type: ignore[no-untyped-def]
     store = mf.store_of(config)
     try:
-        return store.tickets()
+        return store.search.tickets()
     finally:
         store.close()
 
@@ -90,10 +90,10 @@ def test_people_who_thank_their_own_ack_then_ask_again_are_acked_and_recorded(fr
         mf.handle_at(config, at("2026-11-23T08:05") + timedelta(seconds=20 * n))
     store = mf.store_of(config)
     try:
-        tickets = store.tickets()
+        tickets = store.search.tickets()
         assert len(tickets) == 12  # the thanks went onto their tickets
         for ticket in tickets:
-            texts = [m for m in store.thread_of(ticket.id) if m.direction == "in"]
+            texts = [m for m in store.messages.thread_of(ticket.id) if m.direction == "in"]
             assert len(texts) == 2, ticket.number
     finally:
         store.close()

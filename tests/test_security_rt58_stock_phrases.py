@@ -51,6 +51,6 @@ def test_a_vendors_usual_thanks_closes_each_solution_with_its_rating(fresh_mailb
         arrive(servers, config, mf.reply_as_client(solution, REQUESTER, THANKS)[0], at(f"{MONDAY}T13:0{n}"))
     store = mf.store_of(config)
     try:
-        assert sorted((str(t.state), t.rating) for t in store.tickets()) == [("closed", 5), ("closed", 5)]
+        assert sorted((str(t.state), t.rating) for t in store.search.tickets()) == [("closed", 5), ("closed", 5)]
     finally:
         store.close()

@@ -43,7 +43,7 @@ def escalated_and_chased(servers, config, vouched: bool = False):
 
 
 def the_ticket(config):
-    [ticket] = Store(load_config(config).database).tickets()
+    [ticket] = Store(load_config(config).database).search.tickets()
     return ticket
 
 
@@ -149,7 +149,7 @@ def test_staff_answering_lkpp_from_their_notice_does_not_let_lkpp_act_as_staff(f
     forged = mf.reply_as_client(mf.latest(servers, mf.LKPP), mf.STAFF[0], SCAM)[0]
     servers.append(mf.UNIT, forged)
     mf.handle_at(config, at("2026-11-23T10:20"))
-    [ticket] = Store(load_config(config).database).tickets()
+    [ticket] = Store(load_config(config).database).search.tickets()
     assert ticket.state is State.ESCALATED
     assert "resolved" not in [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)]
     assert mf.of_kind(mf.inbox(servers, COORDINATOR), "unverified")  # the coordinators are told (E19)
@@ -159,6 +159,6 @@ def test_staff_answering_lkpp_from_their_notice_does_not_let_lkpp_act_as_staff(f
     fresh = mf.latest(servers, mf.STAFF[0])
     servers.append(mf.UNIT, mf.reply_as_client(fresh, mf.STAFF[0], "#catatan\nSudah kami minta ke pengguna.")[0])
     mf.handle_at(config, at("2026-11-23T11:10"))
-    events = Store(load_config(config).database).events_of(ticket.id)
+    events = Store(load_config(config).database).history.events_of(ticket.id)
     kinds = [e["kind"] for e in events]
     assert kinds.count("unverified_note") == 1 and "note" in kinds[kinds.index("unverified_note"):], kinds

@@ -145,7 +145,7 @@ def test_a_loops_outbox_sends_and_archives_only_its_own_mailboxes_rows(fresh_mai
         app.poll_all()
         first = next(app.store.db.query("select id from outbox order by id"))["id"]
         with app.store.unit_of_work():  # what a stop leaves: marked as sent, its bytes not yet archived
-            app.store.outbox_finish(first, datetime.now(UTC), None, (REQUESTER,), drop_raw=False)
+            app.store.outbox.outbox_finish(first, datetime.now(UTC), None, (REQUESTER,), drop_raw=False)
 
         assert app.flush_outbox(outbox=app.sender_outbox(["batam"])) == (0, 0)
         assert [(r["status"], r["raw"] > 0) for r in outbox(app)] == [("sent", True)] + [("pending", True)] * 3

@@ -78,7 +78,7 @@ def test_a_stop_after_the_mark_and_before_the_sync_is_archived_by_the_next_sende
         bytes_of = {r["id"]: r["raw"] for r in rows}
         with app.store.unit_of_work():  # what a stop leaves: marked as sent, the group not yet synced
             for row_id in bytes_of:
-                app.store.outbox_finish(row_id, now, None, ("someone@lpse.test",), drop_raw=False)
+                app.store.outbox.outbox_finish(row_id, now, None, ("someone@lpse.test",), drop_raw=False)
         app.store.close()
         successor = make_app(servers, smtp.port, tmp_path)
         successor.flush_outbox()

@@ -170,18 +170,20 @@ def _store(locations):
 def _solve(store, mailbox, problem, solution, subject="Mohon bantuan", state=State.RESOLVED, at=T0,
            requester="budi@cv-maju.co.id"):
     with store.unit_of_work():
-        number = store.next_number(mailbox, at.year)
-        ticket = store.insert_ticket(Ticket(None, mailbox, number, State.OPEN, Address(requester, "Budi"), subject,
+        number = store.tickets.next_number(mailbox, at.year)
+        ticket = store.tickets.insert_ticket(Ticket(None, mailbox, number, State.OPEN, Address(requester, "Budi"),
+                                                    subject,
                                             at, at))
-        store.record_message(mailbox=mailbox, message_id=f"<in-{number}@x>", direction="in", role="requester",
+        store.messages.record_message(mailbox=mailbox, message_id=f"<in-{number}@x>", direction="in", role="requester",
                              ticket_id=ticket.id, kind="ticket_opened", sender=requester, recipients="",
                              subject=subject, at=at.isoformat(), body=problem)
-        store.record_message(mailbox=mailbox, message_id=f"<out-{number}@x>", direction="out", role="requester",
+        store.messages.record_message(mailbox=mailbox, message_id=f"<out-{number}@x>", direction="out",
+                                      role="requester",
                              ticket_id=ticket.id, kind="resolved", sender="lpse@x", recipients=requester,
                              subject=subject, at=(at + timedelta(hours=1)).isoformat(), body=solution)
         solved_ticket = Ticket(ticket.id, mailbox, number, state, ticket.requester, subject, at, at,
                                resolved_at=at + timedelta(hours=1))
-        store.update_ticket(solved_ticket)
+        store.tickets.update_ticket(solved_ticket)
     return solved_ticket
 
 
@@ -195,7 +197,8 @@ def test_a_solved_ticket_is_found_and_a_reopened_one_forgotten(store_locations, 
     assert [s.case.number for s in shown] == [locked.number]
     assert shown[0].case.solution.startswith("Akun Bapak sudah kami buka kembali")
     with store.unit_of_work():
-        store.update_ticket(Ticket(locked.id, "btm", locked.number, State.OPEN, locked.requester, locked.subject,
+        store.tickets.update_ticket(Ticket(locked.id, "btm", locked.number, State.OPEN, locked.requester,
+                                           locked.subject,
                                    T0, T0))
     assert solved.similar(store, words, "btm", "akun terblokir\nmin akun sy terkunci ga bisa login") == ()
     store.close()
@@ -221,7 +224,7 @@ def test_solved_tickets_of_before_the_upgrade_are_indexed(store_locations, words
     store = _store(store_locations)
     ticket = _solve(store, "btm", "Akun penyedia kami terkunci", "Akun sudah kami buka kembali.")
     with store.unit_of_work():
-        store.forget_solved(ticket.id)
+        store.memory.forget_solved(ticket.id)
         store.db.conn.execute("delete from solved_pending")
     assert solved.similar(store, words, "btm", "akun kami terkunci") == ()
     assert solved.ensure_index(store, words) == 1
@@ -251,7 +254,7 @@ def _hit_rates(words, store_locations, requests):
     topics = {}
     with store.unit_of_work():
         for n, c in enumerate(cases):
-            store.remember_solved(solved.row_of(words, c["id"], "btm", f"2026-{c['id']:05d}", c["subject"],
+            store.memory.remember_solved(solved.row_of(words, c["id"], "btm", f"2026-{c['id']:05d}", c["subject"],
                                                 T0 + timedelta(hours=n), [c["problem"]], c["solution"]))
             topics[c["id"]] = c["topic"]
     answered = [r for r in requests if r["topic"] != "none"]
@@ -274,7 +277,7 @@ def test_the_memory_shows_the_same_cases_on_both_engines(tmp_path, pg_cluster, w
         store = Store(location)
         with store.unit_of_work():
             for n, c in enumerate(cases):
-                store.remember_solved(solved.row_of(words, c["id"], "btm", f"2026-{c['id']:05d}", c["subject"],
+                store.memory.remember_solved(solved.row_of(words, c["id"], "btm", f"2026-{c['id']:05d}", c["subject"],
                                                     T0 + timedelta(hours=n), [c["problem"]], c["solution"]))
         shown_by_engine.append([[(s.case.ticket_id, round(s.score, 9)) for s in
                                  solved.similar(store, words, "btm", f"{r['subject']}\n{r['text']}")]

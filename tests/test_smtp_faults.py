@@ -303,8 +303,8 @@ def test_552_for_an_escalation_with_big_attachments(raw_smtp, tmp_path):
     print("accepted:", kinds)
     print("rows:", [(r["kind"], r["status"], r["last_error"]) for r in rows(app)])
     print("events:", events(app, "delivery_failed"))
-    [ticket] = app.store.tickets()
-    print("ticket state:", ticket.state, [e["kind"] for e in app.store.events_of(ticket.id)])
+    [ticket] = app.store.search.tickets()
+    print("ticket state:", ticket.state, [e["kind"] for e in app.store.history.events_of(ticket.id)])
     for _, k, rc, r in smtp.script.accepted:
         if k in ("delivery_failed",) or (REQUESTER in rc and k != "ack"):
             print("-----", k, rc)
@@ -312,7 +312,8 @@ def test_552_for_an_escalation_with_big_attachments(raw_smtp, tmp_path):
     assert smtp.script.copies(LKPP) == []
     assert len(smtp.script.copies(STAFF[0], "delivery_failed")) == 1
     assert ticket.state.value == "open"
-    assert not {t.timer.kind.value for t in app.store.active_timers(ticket.id)} & {"lkpp_status", "lkpp_progress"}
+    running = {t.timer.kind.value for t in app.store.timers.active_timers(ticket.id)}
+    assert not running & {"lkpp_status", "lkpp_progress"}
     [(_, _, _, failed)] = [a for a in smtp.script.accepted if a[1] == "delivery_failed"]
     text = parse(failed).get_body(("plain",)).get_content()
     assert "terlalu besar" in text and "dikembalikan ke status Terbuka (menunggu petugas)" in text
@@ -342,7 +343,7 @@ def test_552_for_the_requesters_data_sent_on_to_lkpp(raw_smtp, tmp_path):
                                          to=UNIT)[0])
     app.poll_all()
     app.flush_outbox()
-    [ticket] = app.store.tickets()
+    [ticket] = app.store.search.tickets()
     assert ticket.state.value == "awaiting_info"
     smtp.script.dot_kind["forward_info"] = ["552 5.3.4 Message size exceeds fixed limit"] * 100
     answer = parse(reply_as_client(latest_to("need_info", REQUESTER), REQUESTER,
@@ -351,10 +352,10 @@ def test_552_for_the_requesters_data_sent_on_to_lkpp(raw_smtp, tmp_path):
     servers.append(UNIT, answer.as_bytes())
     app.poll_all()
     flush_for(app, clock, 10)
-    [ticket] = app.store.tickets()
+    [ticket] = app.store.search.tickets()
     assert smtp.script.copies(LKPP, "forward_info") == []
     assert ticket.state.value == "awaiting_info"
-    assert {t.timer.kind.value for t in app.store.active_timers(ticket.id)} >= {"awaiting_info"}
+    assert {t.timer.kind.value for t in app.store.timers.active_timers(ticket.id)} >= {"awaiting_info"}
     failed = latest_to("delivery_failed", STAFF[0]).get_body(("plain",)).get_content()
     assert "Helpdesk LKPP belum menerima data pengguna ini" in failed and "Menunggu data pengguna" in failed
 
@@ -364,7 +365,7 @@ def test_552_for_the_requesters_data_sent_on_to_lkpp(raw_smtp, tmp_path):
     app.poll_all()
     flush_for(app, clock, 2)
     assert len(smtp.script.copies(LKPP, "forward_info")) == 1  # SOP-015 step 9: on to LKPP at once
-    assert app.store.tickets()[0].state.value == "escalated"
+    assert app.store.search.tickets()[0].state.value == "escalated"
 
 
 def utf8_mail(sender: str, subject: str) -> bytes:
@@ -512,7 +513,9 @@ def test_an_escalation_given_up_while_the_requester_writes_again_stays_given_up(
 
     app.pipeline.process = sender_gives_up_meanwhile
     app.poll_all()
-    [ticket] = app.store.tickets()
+    [ticket] = app.store.search.tickets()
     assert given_up and ticket.state.value == "open"
-    assert not {t.timer.kind.value for t in app.store.active_timers(ticket.id)} & {"lkpp_status", "lkpp_progress"}
-    assert any("10012345" in (m["body"] or "") for m in app.store.messages_of(ticket.id) if m["direction"] == "in")
+    running = {t.timer.kind.value for t in app.store.timers.active_timers(ticket.id)}
+    assert not running & {"lkpp_status", "lkpp_progress"}
+    assert any("10012345" in (m["body"] or "") for m in app.store.messages.messages_of(ticket.id)
+               if m["direction"] == "in")

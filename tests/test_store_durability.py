@@ -1,7 +1,7 @@
 """Issue 30, the one mail in 20,000: a group commit's commits stay visible to every other
 process, whatever an operator's `sqlite3` shell does meanwhile.
 
-The cause was mailbot's own: `Store.sync` fsynced the database and its log through file
+The cause was mailbot's own: `Database.sync` fsynced the database and its log through file
 descriptors of its own, and closing them dropped the process's POSIX locks on the file,
 SQLite's included. The next reader to close (an operator's `select count(*)`) took itself
 for the last connection, checkpointed, and deleted the -wal and -shm files; mailbot's
@@ -34,11 +34,11 @@ def test_commits_after_a_group_commit_stay_visible_to_other_processes(tmp_path):
     store = Store(db)
     now = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
     with store.group_commit(), store.unit_of_work():
-        store.set_meta("first", "1")
+        store.metadata.set_meta("first", "1")
     assert other_process_reads(db, "select value from meta where key = 'first'") == "1"  # the reader closes
     with store.group_commit(), store.unit_of_work():
-        store.set_meta("second", "2")
-        store.add_event("t", None, now, "mailbot", "probe")
+        store.metadata.set_meta("second", "2")
+        store.history.add_event("t", None, now, "mailbot", "probe")
     assert Path(str(db) + "-wal").exists()  # the log the commits are in is the one on disk
     assert other_process_reads(db, "select value from meta where key = 'second'") == "2"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,

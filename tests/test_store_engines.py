@@ -35,15 +35,15 @@ def test_ticket_numbers_count_per_mailbox_and_year(store_location):
     store = Store(store_location)
     try:
         with store.unit_of_work():
-            numbers = [store.next_number("btm", 2026) for _ in range(3)]
-            other = store.next_number("tpi", 2026)
-            next_year = store.next_number("btm", 2027)
+            numbers = [store.tickets.next_number("btm", 2026) for _ in range(3)]
+            other = store.tickets.next_number("tpi", 2026)
+            next_year = store.tickets.next_number("btm", 2027)
         assert numbers == ["2026-00001", "2026-00002", "2026-00003"]
         assert (other, next_year) == ("2026-00001", "2027-00001")
-        assert store.raise_counter("btm", 2026, 10) == 3  # restore: at least the backup's count
-        assert store.raise_counter("btm", 2026, 5) is None
+        assert store.tickets.raise_counter("btm", 2026, 10) == 3  # restore: at least the backup's count
+        assert store.tickets.raise_counter("btm", 2026, 5) is None
         with store.unit_of_work():
-            assert store.next_number("btm", 2026) == "2026-00011"
+            assert store.tickets.next_number("btm", 2026) == "2026-00011"
     finally:
         store.close()
 
@@ -52,21 +52,22 @@ def test_a_ticket_its_participants_and_its_references_read_back(store_location):
     store = Store(store_location)
     try:
         with store.unit_of_work():
-            saved = store.insert_ticket(_ticket("2026-00001"))
+            saved = store.tickets.insert_ticket(_ticket("2026-00001"))
             assert saved.id is not None
-            store.add_participant(saved.id, "Staff1@LPSE.test")
-            store.add_participant(saved.id, "staff1@lpse.test")  # once
-            store.record_counterpart_ref("t", saved.id, "k1", "LKPP-77", "number", "<l@lkpp>", NOW)
-            store.record_counterpart_ref("t", saved.id, "k1", "LKPP-78", "number", "<m@lkpp>", NOW)  # first kept
-        again = store.ticket_by_number("t", "2026-00001")
+            store.tickets.add_participant(saved.id, "Staff1@LPSE.test")
+            store.tickets.add_participant(saved.id, "staff1@lpse.test")  # once
+            store.tickets.record_counterpart_ref("t", saved.id, "k1", "LKPP-77", "number", "<l@lkpp>", NOW)
+            store.tickets.record_counterpart_ref("t", saved.id, "k1", "LKPP-78", "number", "<m@lkpp>",
+                                                 NOW)  # first kept
+        again = store.tickets.ticket_by_number("t", "2026-00001")
         assert again is not None and again.id == saved.id
         assert again.requester.addr == "a@vendor.test"
         assert "staff1@lpse.test" in list(again.participants)
-        found, keys = store.ticket_by_refs("t", ["k1"])
+        found, keys = store.tickets.ticket_by_refs("t", ["k1"])
         assert found is not None and found.id == saved.id and keys == frozenset({"k1"})
-        assert store.ticket_by_number("t", "2026-00002") is None
-        assert [t.number for t in store.find_tickets(mailbox="t", requester="VENDOR")] == ["2026-00001"]
-        assert store.state_counts("t") == {"open": 1}
+        assert store.tickets.ticket_by_number("t", "2026-00002") is None
+        assert [t.number for t in store.search.find_tickets(mailbox="t", requester="VENDOR")] == ["2026-00001"]
+        assert store.search.state_counts("t") == {"open": 1}
     finally:
         store.close()
 
@@ -75,11 +76,11 @@ def test_nested_units_roll_back_alone_and_the_outer_one_keeps_the_rest(store_loc
     store = Store(store_location)
     try:
         with store.unit_of_work():
-            store.set_meta("kept", "1")
+            store.metadata.set_meta("kept", "1")
             with pytest.raises(RuntimeError), store.unit_of_work():
-                store.set_meta("dropped", "1")
+                store.metadata.set_meta("dropped", "1")
                 raise RuntimeError("one part failed")
-        assert (store.meta("kept"), store.meta("dropped")) == ("1", None)
+        assert (store.metadata.meta("kept"), store.metadata.meta("dropped")) == ("1", None)
     finally:
         store.close()
 
@@ -89,27 +90,28 @@ def test_the_outbox_queues_counts_and_finishes_mail(store_location):
     try:
         big = bytes(range(256)) * (BLOB_PIECE // 256 + 3)  # past the piece size: the big-mail column
         with store.unit_of_work():
-            small_id = store.enqueue(mailbox="t", ticket_id=None, message_id="<a@x>", kind="ack",
+            small_id = store.outbox.enqueue(mailbox="t", ticket_id=None, message_id="<a@x>", kind="ack",
                                      mail_from="lpse@lpse.test", rcpt=("Budi@Vendor.test",), raw=b"mail",
                                      auto=True, now=NOW)
-            big_id = store.enqueue(mailbox="t", ticket_id=None, message_id="<b@x>", kind="reply",
+            big_id = store.outbox.enqueue(mailbox="t", ticket_id=None, message_id="<b@x>", kind="reply",
                                    mail_from="lpse@lpse.test", rcpt=("sari@dinas.test",), raw=big, auto=False,
                                    now=NOW)
-        assert store.due_outbox_ids(NOW, ("t",)) == [small_id, big_id]
-        rows = {row.id: row for row in store.outbox_rows([small_id, big_id])}
+        assert store.outbox.due_outbox_ids(NOW, ("t",)) == [small_id, big_id]
+        rows = {row.id: row for row in store.outbox.outbox_rows([small_id, big_id])}
         assert rows[small_id].raw == b"mail" and rows[big_id].raw == big
         # the loop limits count automatic mail to one inbox: one within the hour, one since
-        assert store.auto_sent_to("budi@vendor.test", NOW - timedelta(minutes=5), NOW - timedelta(hours=1)) == (1, 1)
-        assert store.auto_sent_to("sari@dinas.test", NOW, NOW - timedelta(hours=1)) == (0, 0)
+        assert store.outbox.auto_sent_to("budi@vendor.test", NOW - timedelta(minutes=5),
+                                         NOW - timedelta(hours=1)) == (1, 1)
+        assert store.outbox.auto_sent_to("sari@dinas.test", NOW, NOW - timedelta(hours=1)) == (0, 0)
         with store.unit_of_work():
-            store.outbox_retry(big_id, ("sari@dinas.test",), "451 try later", NOW + timedelta(minutes=5),
+            store.outbox.outbox_retry(big_id, ("sari@dinas.test",), "451 try later", NOW + timedelta(minutes=5),
                                server=True)
-            store.outbox_finish(small_id, NOW + timedelta(seconds=3), accepted=("budi@vendor.test",),
+            store.outbox.outbox_finish(small_id, NOW + timedelta(seconds=3), accepted=("budi@vendor.test",),
                                 drop_raw=False)
-        assert store.due_outbox_ids(NOW + timedelta(minutes=1), ("t",)) == []
-        assert store.server_held_ids(NOW + timedelta(minutes=1), ("t",)) == [big_id]
-        assert store.outbox_counts() == {"pending": 1, "sent": 1}
-        store.outbox_drop_raw([small_id])
+        assert store.outbox.due_outbox_ids(NOW + timedelta(minutes=1), ("t",)) == []
+        assert store.outbox.server_held_ids(NOW + timedelta(minutes=1), ("t",)) == [big_id]
+        assert store.outbox.outbox_counts() == {"pending": 1, "sent": 1}
+        store.outbox.outbox_drop_raw([small_id])
         kept = store.db.execute("select raw, raw_big from outbox where id = ?", [small_id]).fetchone()
         assert (bytes(kept[0]), kept[1]) == (b"", None)
     finally:
@@ -120,22 +122,23 @@ def test_due_timers_arrivals_and_the_quarantine(store_location):
     store = Store(store_location)
     try:
         with store.unit_of_work():
-            saved = store.insert_ticket(_ticket("2026-00001"))
+            saved = store.tickets.insert_ticket(_ticket("2026-00001"))
             assert saved.id is not None
-            store.set_timer("t", saved.id, "first_response", NOW, NOW + timedelta(minutes=10), replace=False)
-            store.record_arrival(mailbox="t", uidvalidity=7, uid=3, message_id="<m@x>", outcome="ticket",
+            store.timers.set_timer("t", saved.id, "first_response", NOW, NOW + timedelta(minutes=10), replace=False)
+            store.arrivals.record_arrival(mailbox="t", uidvalidity=7, uid=3, message_id="<m@x>", outcome="ticket",
                                  folder="Processed", at=NOW)
-            store.record_quarantine(mailbox="t", uid=4, uidvalidity=None, message_id="<q@x>", reason="unreadable",
+            store.arrivals.record_quarantine(mailbox="t", uid=4, uidvalidity=None, message_id="<q@x>",
+                                             reason="unreadable",
                                     at=NOW, archive_path=None)
-        assert store.due_timers("t", NOW) == []
-        assert [t.kind for t in store.due_timers("t", NOW + timedelta(minutes=10))] == ["first_response"]
-        arrived = store.arrival("t", 7, 3)
+        assert store.timers.due_timers("t", NOW) == []
+        assert [t.kind for t in store.timers.due_timers("t", NOW + timedelta(minutes=10))] == ["first_response"]
+        arrived = store.arrivals.arrival("t", 7, 3)
         assert arrived is not None and arrived.folder == "Processed"
-        assert store.arrival("t", 7, 4) is None
-        assert store.quarantine_known("t", None, 4)  # a missing UIDVALIDITY matches a missing one
-        assert not store.quarantine_known("t", 7, 4)
-        store.add_event("t", saved.id, NOW, "mailbot", "intake_held", number="2026-00009", problem="x")
-        assert store.event_exists("t", "intake_held", NOW, number="2026-00009")
+        assert store.arrivals.arrival("t", 7, 4) is None
+        assert store.arrivals.quarantine_known("t", None, 4)  # a missing UIDVALIDITY matches a missing one
+        assert not store.arrivals.quarantine_known("t", 7, 4)
+        store.history.add_event("t", saved.id, NOW, "mailbot", "intake_held", number="2026-00009", problem="x")
+        assert store.history.event_exists("t", "intake_held", NOW, number="2026-00009")
     finally:
         store.close()
 
@@ -156,8 +159,8 @@ def test_a_postgresql_database_has_the_shape_the_migrations_make(pg_cluster, tmp
         # the search index is a table of its own there: FTS5's columns and the ticket's id
         want["ticket_search"] = {r[1] for r in sqlite.db.conn.execute("pragma table_info(ticket_search)")} | {"id"}
         assert have == want
-        assert store.schema_version() == len(MIGRATIONS)
-        assert store.differences() == []
+        assert store.versions.schema_version() == len(MIGRATIONS)
+        assert store.versions.differences() == []
     finally:
         store.close()
         sqlite.close()
@@ -256,7 +259,7 @@ print("locked" if store.database.try_lock("mailbox:btm") else "refused", flush=T
 for line in sys.stdin:
     try:
         with store.unit_of_work():
-            store.set_meta("stopped_wrote", "yes")
+            store.metadata.set_meta("stopped_wrote", "yes")
         print("written", flush=True)
     except LeaseLost as exc:
         print("lost:", exc, flush=True)
@@ -304,7 +307,7 @@ def test_a_process_stopped_past_its_lease_loses_its_mailbox_and_writes_nothing_w
         holder.stdin.flush()
         answer = holder.stdout.readline().strip()
         assert answer.startswith("lost:") and "mailbox:btm" in answer
-        assert other.meta("stopped_wrote") is None
+        assert other.metadata.meta("stopped_wrote") is None
     finally:
         holder.kill()
         holder.wait(timeout=10)
@@ -321,8 +324,8 @@ def test_a_silent_process_without_locks_is_served_again_after_its_session_ended(
 
         time.sleep(2.5)  # the server has ended the session by now
         with store.unit_of_work():
-            store.set_meta("after", "1")
-        assert store.meta("after") == "1"
+            store.metadata.set_meta("after", "1")
+        assert store.metadata.meta("after") == "1"
     finally:
         store.close()
 
@@ -339,8 +342,8 @@ def test_units_of_work_of_two_processes_are_one_writer_at_a_time(pg_cluster):
     def count(store: Store) -> None:
         for _ in range(100):
             with store.unit_of_work():
-                n = int(store.meta("n") or 0)
-                store.set_meta("n", str(n + 1))
+                n = int(store.metadata.meta("n") or 0)
+                store.metadata.set_meta("n", str(n + 1))
 
     try:
         workers = [threading.Thread(target=count, args=(s,)) for s in stores]
@@ -348,7 +351,7 @@ def test_units_of_work_of_two_processes_are_one_writer_at_a_time(pg_cluster):
             w.start()
         for w in workers:
             w.join(timeout=120)
-        assert stores[0].meta("n") == "200"
+        assert stores[0].metadata.meta("n") == "200"
     finally:
         for s in stores:
             s.close()
@@ -379,15 +382,15 @@ def test_every_act_in_flight_under_a_lost_session_fails_until_it_ends_and_no_wri
         assert other.database.try_lock("intake:btm")  # another host took the mailbox meanwhile
         for _ in range(2):  # the other pass's write, and anything else, still fails
             with pytest.raises(LeaseLost), store.unit_of_work():
-                store.set_meta("stale_write", "1")
+                store.metadata.set_meta("stale_write", "1")
         db.unlock("intake:btm")  # the first pass ends
         with pytest.raises(LeaseLost, match="intake:tpi"), store.unit_of_work():
-            store.set_meta("stale_write", "1")
+            store.metadata.set_meta("stale_write", "1")
         db.unlock("intake:tpi")  # the second ends: the process works again, holding nothing
         assert "serve:btm" not in db.held and db.held == set()
         with store.unit_of_work():
-            store.set_meta("fresh_write", "1")
-        assert other.meta("stale_write") is None and other.meta("fresh_write") == "1"
+            store.metadata.set_meta("fresh_write", "1")
+        assert other.metadata.meta("stale_write") is None and other.metadata.meta("fresh_write") == "1"
     finally:
         store.close()
         other.close()
@@ -424,7 +427,7 @@ def wait_until(check, seconds: float = 5.0) -> bool:
 
 def test_a_senders_earlier_mail_reads_back_newest_first(store_location):
     """Issue 59: a staff member's signature is learned from their latest mail to the mailbox
-    (`Store.earlier_texts`): theirs only, received only, from `since` on, newest first."""
+    (`Messages.earlier_texts`): theirs only, received only, from `since` on, newest first."""
     store = Store(store_location)
     try:
         with store.unit_of_work():
@@ -432,12 +435,14 @@ def test_a_senders_earlier_mail_reads_back_newest_first(store_location):
                     ("sari@lpse.test", "in", 10), ("sari@lpse.test", "in", 2), ("andi@lpse.test", "in", 1),
                     ("sari@lpse.test", "out", 1), ("sari@lpse.test", "in", 400), ("sari@lpse.test", "in", 3)]):
                 at = ts(NOW - timedelta(days=days))
-                store.record_message(mailbox="t", message_id=f"m{n}@x", direction=direction, role="staff",
+                store.messages.record_message(mailbox="t", message_id=f"m{n}@x", direction=direction, role="staff",
                                      ticket_id=None, kind="staff_reply", sender=sender, recipients="", subject="s",
                                      at=at, archive_path=None, size=1, attachments=0, body="", full_text=f"text {n}",
                                      received_at=at, content_hash=None)
-        assert store.earlier_texts("t", "Sari@lpse.test", NOW - timedelta(days=180)) == ["text 1", "text 5", "text 0"]
-        assert store.earlier_texts("t", "sari@lpse.test", NOW - timedelta(days=180), limit=2) == ["text 1", "text 5"]
-        assert store.earlier_texts("other", "sari@lpse.test", NOW - timedelta(days=180)) == []
+        assert store.messages.earlier_texts("t", "Sari@lpse.test", NOW - timedelta(days=180)) == ["text 1", "text 5",
+                                                                                                  "text 0"]
+        assert store.messages.earlier_texts("t", "sari@lpse.test", NOW - timedelta(days=180), limit=2) == ["text 1",
+                                                                                                           "text 5"]
+        assert store.messages.earlier_texts("other", "sari@lpse.test", NOW - timedelta(days=180)) == []
     finally:
         store.close()

@@ -60,7 +60,7 @@ def three(tmp_path, monkeypatch, store_location):
         raw, _ = mail(who, subject, body, name=name, date=at)
         numbers[who] = app.handle(box, raw, at).ticket
         if who == BUDI:
-            notice = next(r for r in app.store.outbox_rows(app.store.due_outbox_ids(at, ("t",)))
+            notice = next(r for r in app.store.outbox.outbox_rows(app.store.outbox.due_outbox_ids(at, ("t",)))
                           if r.kind == "staff_new")
             reply, _ = mail(STAFF[0], f"Re: [LPSE-T #{numbers[who]}] Akun terkunci",
                             "Sudah kami reset, silakan login dengan kata sandi sementara.\n\n"
@@ -198,7 +198,7 @@ def test_the_search_index_is_built_for_tickets_stored_before_it(tmp_path):
     try:
         def found(typed: str) -> list[str]:
             from mailbot.core.search_query import fts_query
-            return [t.number for t in store.find_tickets(search=fts_query(typed))]
+            return [t.number for t in store.search.find_tickets(search=fts_query(typed))]
         assert found("kedaluwarsa") == ["2025-00007"]  # the requester's first mail
         assert found("perpanjang aplikasi") == ["2025-00007"]  # a later inbound message
         assert found("wulandari") == ["2025-00007"] and found("cv-maju.id") == ["2025-00007"]

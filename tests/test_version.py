@@ -100,12 +100,12 @@ def test_the_database_keeps_the_version_that_last_wrote_it(tmp_path):
     from mailbot.version import current
 
     store = Store(tmp_path / "mailbot.db")
-    assert store.written_by() == current()
+    assert store.versions.written_by() == current()
     store.close()
     conn = __import__("sqlite3").connect(tmp_path / "mailbot.db")
     conn.execute("update meta set value = '0.1.dev1+gabcdef0' where key = 'written_by'")
     conn.commit()
     conn.close()
     store = Store(tmp_path / "mailbot.db")
-    assert store.written_by() == current()
+    assert store.versions.written_by() == current()
     store.close()

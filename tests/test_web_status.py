@@ -118,14 +118,14 @@ def test_a_link_ends_status_link_days_after_its_ticket_closed(unit):
     mf.handle_at(config, OPENED + timedelta(hours=1))
     link = path_of(_link(servers, BUDI))
     store = mf.store_of(config)
-    closed_at = store.find_tickets(requester=BUDI)[0].closed_at
+    closed_at = store.search.find_tickets(requester=BUDI)[0].closed_at
     store.close()
     if closed_at is None:  # the requester's thanks resolved it: staff close it
         notice = mf.latest(servers, mf.STAFF[0])
         servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#tutup diam")[0])
         mf.handle_at(config, OPENED + timedelta(hours=2))
         store = mf.store_of(config)
-        closed_at = store.find_tickets(requester=BUDI)[0].closed_at
+        closed_at = store.search.find_tickets(requester=BUDI)[0].closed_at
         store.close()
     assert closed_at is not None
     times = {"a day before its end": closed_at + timedelta(days=29), "at its end": closed_at + timedelta(days=30)}
@@ -183,8 +183,8 @@ def test_the_window_cannot_write_the_store(unit):
             db.execute("update tickets set subject = 'changed by the window'")  # query_only off: the file says no
         assert db.execute("select count(*) from tickets").fetchone()[0] == before
     store = mf.store_of(config)
-    assert store.meta("web") is None
-    assert all(t.subject != "changed by the window" for t in store.find_tickets())
+    assert store.metadata.meta("web") is None
+    assert all(t.subject != "changed by the window" for t in store.search.find_tickets())
     store.close()
 
 

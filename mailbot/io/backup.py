@@ -74,7 +74,7 @@ def _database_copied(cfg: Config, dest: Path) -> tuple[dict[str, str], dict[tupl
                         store.db.execute("select mailbox, year, last from counters").fetchall()}
         else:
             copy_database(store.db.conn, dest / DATABASE)
-        schema = store.schema_version()
+        schema = store.versions.schema_version()
     finally:
         store.close()
     if cfg.database_url:

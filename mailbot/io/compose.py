@@ -71,7 +71,7 @@ class Composer:
         `arrived`: when the message that caused them reached the mailbox (None: a timer's)."""
         box = setup.box
         for event in planned.events:
-            self.store.add_event(box.name, ticket.id if ticket else None, now, event.actor, event.kind,
+            self.store.history.add_event(box.name, ticket.id if ticket else None, now, event.actor, event.kind,
                                  **dict(event.detail))
         kinds = []
         for mail in planned.mails:
@@ -89,7 +89,7 @@ class Composer:
         eyes: looked up by the subject and the requester's words (the new mail's, for
         `staff_new`; all the requester wrote, for `coordinator_case`)."""
         assert ticket.id is not None
-        texts = self.store.solved_material(ticket.id)[0]
+        texts = self.store.memory.solved_material(ticket.id)[0]
         if mail.send.kind == "staff_new" and mail.context.get("text"):
             texts = [*texts, str(mail.context["text"])]
         found = solved.similar(self.store, setup.rules.similar, ticket.mailbox,
@@ -102,11 +102,12 @@ class Composer:
     def with_history(self, setup: Setup, mail: MailPlan, ticket: Ticket | None) -> MailPlan:
         """E12h (issue 59, point 6): the `#riwayat` mail tells the ticket's story in the mailbox's
         language (`io/story`), read in this unit of work, and carries the full record as a file."""
-        saved = self.store.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
+        saved = self.store.tickets.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
         if saved is None or saved.id is None:
             return mail
         said = words(language_of(mail.language), self.renderer.templates_dir)
-        told = story(self.store.events_of(saved.id), self.store.messages_of(saved.id), setup.cfg.timezone, said,
+        told = story(self.store.history.events_of(saved.id), self.store.messages.messages_of(saved.id),
+                     setup.cfg.timezone, said,
                      mail.send_at.astimezone(setup.cfg.timezone).year)
         code = escalation_code(self.key, setup.box.name, saved.number)  # LKPP's alone, as in the record
         told = [{k: _masked(v, code) if isinstance(v, str) else v for k, v in item.items()} for item in told]
@@ -122,10 +123,11 @@ class Composer:
         asked and what it caused are on it. Control characters are visible escapes there already.
         The ticket's escalation key stands masked where LKPP's subjects carry it: it goes to
         LKPP alone (issue 44), and a mail is forwarded more easily than a terminal's screen."""
-        saved = self.store.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
+        saved = self.store.tickets.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
         if saved is None or saved.id is None:
             return []
-        lines = views.ticket_detail(saved, self.store.events_of(saved.id), self.store.messages_of(saved.id),
+        lines = views.ticket_detail(saved, self.store.history.events_of(saved.id),
+                                    self.store.messages.messages_of(saved.id),
                                     setup.cfg.timezone, full=True, width=views.MIN_WIDTH,
                                     archive_dir=setup.cfg.archive_dir)
         code = escalation_code(self.key, setup.box.name, saved.number)
@@ -136,7 +138,7 @@ class Composer:
         """One plan rendered, queued and recorded (with the archive file the sender writes).
 
         After a restore, the same mail (kind, ticket, recipients) that went out after the
-        backup is recorded as that mail, sent then, and not sent again (`Store.claim_restored`):
+        backup is recorded as that mail, sent then, and not sent again (`Restored.claim_restored`):
         a requester whose request comes back through the INBOX gets no second ack."""
         out, attachments = self.render(box, mail, ticket, msg)
         number = ticket.number if ticket else None
@@ -144,13 +146,13 @@ class Composer:
                                                                      out.text, attachments):
             # what the requester receives still holds the ticket's key (inside a file LKPP sent):
             # from now on it proves nothing (red team of issue 44, F3), as a Message-ID they saw
-            self.store.expose(box.name, [(key_id(number), frozenset("r"))], now)
-        prior = self.store.claim_restored(box.name, number, mail.send.kind, out.rcpt, now, arrived)
+            self.store.messages.expose(box.name, [(key_id(number), frozenset("r"))], now)
+        prior = self.store.restored.claim_restored(box.name, number, mail.send.kind, out.rcpt, now, arrived)
         if prior is not None:
             return self.sent_before(box, mail, ticket, msg, now, prior)
         ticket_id = ticket.id if ticket else None
         path = self.archive.place(box.name, "out", out.raw, now)
-        self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id, kind=mail.send.kind,
+        self.store.outbox.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id, kind=mail.send.kind,
                            mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=mail.limited, now=now,
                            audience=str(mail.send.to), slot_at=mail.send_at, held=mail.held,
                            uncounted=frozenset(a.lower() for a in out.rcpt if box.own(a)))
@@ -158,13 +160,13 @@ class Composer:
         detail: dict[str, Any] = {"mail": mail.send.kind, "to": list(out.rcpt), "message_id": out.message_id}
         if mail.held:
             detail["held_until"] = ts(mail.send_at)
-        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", **detail)
+        self.store.history.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", **detail)
         return mail.send.kind
 
     def record(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, out: Outgoing, attachments: int,
                path: str, at: datetime) -> None:
         body = mail.context.get("text") or None
-        self.store.record_message(
+        self.store.messages.record_message(
             mailbox=box.name, message_id=out.message_id, direction="out", role=str(mail.send.to),
             ticket_id=ticket.id if ticket else None, kind=mail.send.kind, sender=box.address,
             recipients=",".join(out.rcpt), subject=out.subject, at=ts(at), archive_path=path, size=len(out.raw),
@@ -184,12 +186,13 @@ class Composer:
         kept = str(prior["archive_path"] or "")
         archived = bool(kept) and (self.archive.root / kept).is_file()
         path = kept if archived else self.archive.place(box.name, "out", out.raw, sent_at)
-        row = self.store.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id,
+        row = self.store.outbox.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id,
                                  kind=mail.send.kind, mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=False,
                                  now=sent_at, audience=str(mail.send.to))
-        self.store.outbox_finish(row, sent_at, None, out.rcpt, drop_raw=archived, retried=False)
+        self.store.outbox.outbox_finish(row, sent_at, None, out.rcpt, drop_raw=archived, retried=False)
         self.record(box, mail, ticket, out, len(attachments), path, sent_at)
-        self.store.add_event(box.name, ticket_id, now, "mailbot", "mail_sent_before_restore", mail=mail.send.kind,
+        self.store.history.add_event(box.name, ticket_id, now, "mailbot", "mail_sent_before_restore",
+                                     mail=mail.send.kind,
                              to=list(out.rcpt), message_id=out.message_id, sent_at=ts(sent_at))
         self.log.info("mail_sent_before_restore", mailbox=box.name, kind=mail.send.kind, message_id=out.message_id,
                       ticket=ticket.number if ticket else None)

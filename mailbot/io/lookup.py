@@ -56,9 +56,10 @@ _RELAY = spelled(RELAYS)
 def _mentioned(store: Store, mailbox: str, text: str, year: int) -> list[Ticket]:
     """The tickets a coordinator's or head's text names: by number, or by a short one
     ("tiket 42", as under the digest) as this year's ticket, else last year's."""
-    found = [t for n in mentioned_numbers(text) if (t := store.ticket_by_number(mailbox, n))]
+    found = [t for n in mentioned_numbers(text) if (t := store.tickets.ticket_by_number(mailbox, n))]
     for seq in short_numbers(text):
-        ticket = next((t for y in (year, year - 1) if (t := store.ticket_by_number(mailbox, f"{y}-{seq:05d}"))), None)
+        ticket = next((t for y in (year, year - 1) if (t := store.tickets.ticket_by_number(mailbox,
+                                                                                           f"{y}-{seq:05d}"))), None)
         if ticket is not None and ticket.number not in {t.number for t in found}:
             found.append(ticket)
     return found
@@ -70,7 +71,7 @@ def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[in
     receive: its text, or a file (a mail attached to it is none: `for_requester`)."""
     found: set[int] = set()
     for ticket_id in ticket_ids:
-        replies = [m for m in store.thread_of(ticket_id) if m.direction == "in" and m.role == "lkpp"
+        replies = [m for m in store.messages.thread_of(ticket_id) if m.direction == "in" and m.role == "lkpp"
                    and m.kind not in never]
         if not replies:
             continue
@@ -95,7 +96,7 @@ def writer(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage, n
         return None
     configured = box.staff_name(address)
     names = (msg.from_addr.name, configured if configured != address else "", address.partition("@")[0])
-    earlier = store.earlier_texts(box.name, address, now - _SIGNED_SINCE)
+    earlier = store.messages.earlier_texts(box.name, address, now - _SIGNED_SINCE)
     return Writer(tuple(n for n in names if n), box.display_name, tuple(earlier))
 
 
@@ -111,13 +112,13 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     mentioned: list[Ticket] = []
     if {Role.COORDINATOR, Role.HEAD} & set(roles):
         mentioned = _mentioned(store, box.name, msg.new_text, now.astimezone(cfg.timezone).year)
-    tagged = store.ticket_by_number(box.name, number) if number else None
+    tagged = store.tickets.ticket_by_number(box.name, number) if number else None
     desk = _desk(store, key, box, rules, msg, (tagged, *referenced)) if role is Role.LKPP else _Desk()
     citations += desk.keys
     answered = _answered(store, cfg, box, msg, (tagged, *referenced), citations) if role in STAFF_ROLES \
         else frozenset()
     return Known(
-        seen=store.message_seen(box.name, msg.message_id),
+        seen=store.messages.message_seen(box.name, msg.message_id),
         tagged=tagged,
         referenced=tuple(referenced), citations=tuple(citations),
         by_lkpp_number=desk.by_number,
@@ -144,7 +145,7 @@ def _said_before(store: Store, box: MailboxConfig, msg: InboundMessage, now: dat
             or (roles[0] is Role.REQUESTER and any(t.state in DECIDED_BY_REPLY for t in known))):
         return ()
     since = now - timedelta(days=REPEATED_DAYS)
-    return tuple(store.said_by(box.name, msg.from_addr.addr, since, [t.id for t in known if t.id is not None]))
+    return tuple(store.messages.said_by(box.name, msg.from_addr.addr, since, [t.id for t in known if t.id is not None]))
 
 
 def _cited(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
@@ -155,8 +156,8 @@ def _cited(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
     quotes_ours = bool(quotes) and _quotes_ours(store, key, box, quotes)
     cited = (*msg.cited_ids, *quotes) if msg.is_bounce or quotes_ours else msg.cited_ids
     citations, referenced = _citations(store, key, box, cfg, cited)
-    for ticket_id in store.tickets_citing(box.name, cited):
-        if ticket_id not in {t.id for t in referenced} and (found := store.ticket_by_id(ticket_id)):
+    for ticket_id in store.messages.tickets_citing(box.name, cited):
+        if ticket_id not in {t.id for t in referenced} and (found := store.tickets.ticket_by_id(ticket_id)):
             referenced.append(found)
     return quotes_ours, citations, referenced
 
@@ -190,9 +191,9 @@ def _desk(store: Store, key: bytes, box: MailboxConfig, rules: Rules, msg: Inbou
     """An LKPP mail's desk side of `known`: a desk's number and references thread, our
     per-escalation keys in its subject authenticate (issue 44)."""
     lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text)
-    by_number = store.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
+    by_number = store.tickets.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
     refs = references_in(msg.subject, msg.cited_ids, own_prefixes(store, box), lkpp_number)
-    by_ref, ref_keys = store.ticket_by_refs(box.name, [r.key for r in refs])
+    by_ref, ref_keys = store.tickets.ticket_by_refs(box.name, [r.key for r in refs])
     keys = _escalation_keys(store, key, box, msg.subject, (*cited, by_ref, by_number))
     said = _said_to_lkpp(store, (*cited, by_number, by_ref))
     return _Desk(by_number, tuple(refs), by_ref, ref_keys, tuple(keys), tuple(said))
@@ -206,10 +207,10 @@ def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, ms
     command = parse_commands(msg.new_text).state_command
     if command is None or command.name != "answer_like" or not command.arg:
         return None
-    old = store.ticket_by_number(box.name, command.arg)
+    old = store.tickets.ticket_by_number(box.name, command.arg)
     if old is None or old.id is None or old.state not in (State.RESOLVED, State.CLOSED):
         return PastCase(command.arg, None)
-    answer = store.solved_material(old.id)[1]
+    answer = store.memory.solved_material(old.id)[1]
     if answer is None:
         return PastCase(command.arg, None)
     solution = str(answer["body"])
@@ -237,7 +238,7 @@ def _preview_of(store: Store, box: MailboxConfig, citations: list[Citation],
     the answer it showed staff, and its ticket."""
     for cited in citations:
         if cited.kind == PREVIEW and cited.ticket:
-            shown = store.sent_body(box.name, cited.message_id, PREVIEW)
+            shown = store.messages.sent_body(box.name, cited.message_id, PREVIEW)
             if shown and previewed(shown, text):
                 return shown, cited.ticket
     return None, None
@@ -247,10 +248,10 @@ def _held(store: Store, box: MailboxConfig, citations: list[Citation]) -> Consul
     """The held call or visit (SPEC 3, 9) whose confirmation request a staff reply cites."""
     for cited in citations:
         if cited.kind == "intake_confirm" and cited.ticket is not None:
-            detail = store.held_intake(box.name, cited.ticket)
+            detail = store.intake.held_intake(box.name, cited.ticket)
             intake = held_intake(detail, cited.message_id) if detail is not None else None
             if intake is not None:  # every request to confirm it, reminders too, goes on its ticket
-                notices = store.held_notices(box.name, cited.ticket)
+                notices = store.intake.held_notices(box.name, cited.ticket)
                 return replace(intake, adopt=tuple(dict.fromkeys((*intake.adopt, *notices))))
     return None
 
@@ -264,12 +265,13 @@ def _openings(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage
         return ()
     since, sender = received_at - WINDOW, msg.from_addr.addr
     ids = [t.id for t in named if t is not None and t.id is not None]
-    rows = store.mail_on_tickets(ids, sender, since) if ids else store.waiting_openings(box.name, sender, since)
+    rows = store.messages.mail_on_tickets(ids, sender, since) if ids else store.messages.waiting_openings(box.name,
+                                                                                                          sender, since)
     found: list[Opening] = []
     for row in rows:
         if not same_words(msg, row["subject"] or "", row["full_text"] or ""):
             continue  # no copy of it: its files are not read
-        ticket, arrived = store.ticket_by_id(row["ticket_id"]), parse_ts(row["received_at"])
+        ticket, arrived = store.tickets.ticket_by_id(row["ticket_id"]), parse_ts(row["received_at"])
         if ticket is None or arrived is None:
             continue
         archived = Archive(cfg.archive_dir, cfg.limits).load(row["archive_path"]) if row["archive_path"] else None
@@ -286,21 +288,21 @@ def _said_to_lkpp(store: Store, tickets: tuple[Ticket | None, ...]) -> tuple[str
     (Zendesk and the like), repeats them; they are not LKPP's words."""
     texts: list[str] = []
     for ticket_id in sorted({t.id for t in tickets if t is not None and t.id is not None}):
-        texts += store.internal_texts(ticket_id)
-        texts += store.sent_texts(ticket_id, "lkpp")
+        texts += store.history.internal_texts(ticket_id)
+        texts += store.messages.sent_texts(ticket_id, "lkpp")
     return tuple(texts)
 
 
 def own_prefixes(store: Store, box: MailboxConfig) -> tuple[str, ...]:
     """The unit's tag prefixes, today's and former ones: never a counterpart's reference."""
-    return tuple(dict.fromkeys((box.tag_prefix, *store.tag_prefixes(box.name))))
+    return tuple(dict.fromkeys((box.tag_prefix, *store.mailboxes.tag_prefixes(box.name))))
 
 
 def _tag_number(store: Store, box: MailboxConfig, subject: str) -> str | None:
     """The ticket number the subject's tag names: the unit's prefix, else one it had before
     (the requester answering an ack sent before the operator changed `tag_prefix`)."""
     number = find_tag(subject, box.tag_prefix)
-    for former in reversed(store.tag_prefixes(box.name)):
+    for former in reversed(store.mailboxes.tag_prefixes(box.name)):
         if number is not None:
             break
         if former.lower() != box.tag_prefix.lower():
@@ -313,16 +315,16 @@ def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
     citations: list[Citation] = []
     referenced: list[Ticket] = []
     ours = [(mid, token) for mid in cited if (token := verify(key, mid)) is not None and token.mailbox == box.name]
-    exposure = store.exposure(box.name, [mid for mid, _ in ours]) if ours else {}
+    exposure = store.messages.exposure(box.name, [mid for mid, _ in ours]) if ours else {}
     for mid, token in ours:
         audience = token.audience
         if audience is None:  # the first format: the outbox knows who it went to
-            audience = audience_of(store.sent_recipients(box.name, mid), box, cfg.escalation.senders)
+            audience = audience_of(store.messages.sent_recipients(box.name, mid), box, cfg.escalation.senders)
         audience |= exposure.get(mid, frozenset())  # outsiders who hold it since (`trust.exposed`)
         citations.append(Citation(token.ticket, audience, token.kind, mid))  # no ticket: the digest, an alert
         if not token.ticket:
             continue
-        found = store.ticket_by_number(box.name, token.ticket)
+        found = store.tickets.ticket_by_number(box.name, token.ticket)
         if found and found.id not in {t.id for t in referenced}:
             referenced.append(found)
     return citations, referenced
@@ -342,7 +344,7 @@ def _escalation_keys(store: Store, key: bytes, box: MailboxConfig, subject: str,
         return []
     numbers = [n for n in dict.fromkeys(t.number for t in tickets if t is not None and t.number)
                if escalation_key_valid(key, box.name, n, codes)]
-    exposure = store.exposure(box.name, [key_id(n) for n in numbers]) if numbers else {}
+    exposure = store.messages.exposure(box.name, [key_id(n) for n in numbers]) if numbers else {}
     return [Citation(n, frozenset("l") | exposure.get(key_id(n), frozenset()), "escalation_key", key_id(n))
             for n in numbers]
 
@@ -351,7 +353,7 @@ def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tupl
     """Whether one of these Message-IDs is of a mail that mailbot sent from this mailbox."""
     if any((token := verify(key, mid)) is not None and token.mailbox == box.name for mid in message_ids):
         return True
-    return store.sent_any(box.name, message_ids)
+    return store.messages.sent_any(box.name, message_ids)
 
 
 def past(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
@@ -375,15 +377,15 @@ def _sent_before(store: Store, box: MailboxConfig, cfg: Config, decision: Decisi
     mail may go to, the causes alerted; for an ack, the ack budget's too (issue 44)."""
     ticket = decision.ticket
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
-    sent_to = {a: store.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
-    alerted = frozenset(store.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
+    sent_to = {a: store.outbox.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
+    alerted = frozenset(store.history.alerted_causes(box.name, now - DAY)) if decision.sends else frozenset()
     if not any(s.kind == "ack" for s in decision.sends):
         return replace(found, sent_to=sent_to, alerted=alerted)
-    known = frozenset(inbox_key(a) for a in outside if store.ever_sent_to(a))
+    known = frozenset(inbox_key(a) for a in outside if store.outbox.ever_sent_to(a))
     came = min(arrived or now, now)
     ack_slots, domain_slots = _ack_slots(store, box, cfg, ticket, msg, came, now)
     if ticket is not None and ticket.id is not None:
-        found = replace(found, held_ack=store.held_ack(ticket.id))
+        found = replace(found, held_ack=store.outbox.held_ack(ticket.id))
     return replace(found, sent_to=sent_to, alerted=alerted, known=known, ack_slots=ack_slots,
                    domain_slots=domain_slots, looping=_looping(store, box, cfg, msg, now), arrived=came)
 
@@ -395,8 +397,8 @@ def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: Text
     if ticket is None or ticket.id is None or not any(
             s.to is Audience.REQUESTER and (s.attach == "lkpp" or role is Role.LKPP) for s in decision.sends):
         return found
-    return replace(found, internal=tuple(store.internal_texts(ticket.id)),
-                   sent_lkpp=tuple(store.sent_texts(ticket.id, "lkpp")))
+    return replace(found, internal=tuple(store.history.internal_texts(ticket.id)),
+                   sent_lkpp=tuple(store.messages.sent_texts(ticket.id, "lkpp")))
 
 
 def _ack_slots(store: Store, box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None,
@@ -408,7 +410,8 @@ def _ack_slots(store: Store, box: MailboxConfig, cfg: Config, ticket: Ticket | N
                                    msg.from_addr.addr if msg else ""))
     every: list[datetime] = []
     mine: list[datetime] = []
-    for slot, domain in store.counted_acks(box.name, came - HOUR, now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
+    for slot, domain in store.history.counted_acks(box.name, came - HOUR,
+                                                   now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
         every.append(slot)
         if domain == to:
             mine.append(slot)
@@ -424,7 +427,7 @@ def _looping(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage 
     if msg is None or internal(box, cfg, msg.from_addr.addr) or not _answers_ours(store, box, msg,
                                                                                   now - CAUSED_WITHIN):
         return None
-    recent = store.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
+    recent = store.messages.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
     return looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
 
 
@@ -439,10 +442,10 @@ def _answers_ours(store: Store, box: MailboxConfig, msg: InboundMessage, since: 
     citation and its subject, and quotes our ack beneath its words). Mail of ours older than
     that caused nothing now (`loops.CAUSED_WITHIN`)."""
     number = find_tag(msg.subject, box.tag_prefix)
-    if (number is not None and store.mailed_on(box.name, number, since)) or \
-            store.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:], since):
+    if (number is not None and store.messages.mailed_on(box.name, number, since)) or \
+            store.messages.sent_any(box.name, (*msg.in_reply_to, *msg.references)[-20:], since):
         return True
-    return any(store.mailed_on(box.name, n, since) for n in _quoted_numbers(msg)[:_QUOTED_NUMBERS])
+    return any(store.messages.mailed_on(box.name, n, since) for n in _quoted_numbers(msg)[:_QUOTED_NUMBERS])
 
 
 def _quoted_numbers(msg: InboundMessage) -> list[str]:
@@ -455,23 +458,23 @@ def _quoted_numbers(msg: InboundMessage) -> list[str]:
 
 def _ticket_past(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> Past:
     assert ticket.id is not None
-    thread = store.thread_of(ticket.id)
+    thread = store.messages.thread_of(ticket.id)
     # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once
     mine = [m for m in thread if m.direction == "in" and m.role == "requester" and m.kind != COPY_LABEL]
     lkpp = lkpp_answers(thread, vouched)
-    running = [t.timer for t in store.active_timers(ticket.id)]
+    running = [t.timer for t in store.timers.active_timers(ticket.id)]
     # a call or visit: the problem is what staff wrote down on the form (SPEC 3), then the caller's mail
-    written = (store.intake_problem(ticket.id),) if ticket.channel != "email" else ()
+    written = (store.intake.intake_problem(ticket.id),) if ticket.channel != "email" else ()
     return Past(
         thread=tuple((m.role, m.message_id) for m in thread),
         texts=Texts(
             requester_texts=(*(t for t in written if t), *(m.body for m in mine)),
             requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
             latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
-            unshown=tuple(store.unshown(ticket.id, UNSHOWN_KINDS)),
+            unshown=tuple(store.history.unshown(ticket.id, UNSHOWN_KINDS)),
         ),
-        sent=SentBefore(slots=tuple(store.limited_slots(ticket.id, "requester", now - HOUR))),
-        running=Running({t.kind: t for t in running}, store.told_timers(ticket.id)),
+        sent=SentBefore(slots=tuple(store.outbox.limited_slots(ticket.id, "requester", now - HOUR))),
+        running=Running({t.kind: t for t in running}, store.history.told_timers(ticket.id)),
     )
 
 

@@ -149,7 +149,7 @@ def _v5(db: sqlite_utils.Database) -> None:
 def _v6(db: sqlite_utils.Database) -> None:
     """A big mail's bytes go in the outbox row's last column (`raw` is then empty): SQLite
     writes a last-column zeroblob without building it in memory, and the bytes are then
-    written into it a piece at a time (`Store.enqueue`)."""
+    written into it a piece at a time (`Outbox.enqueue`)."""
     db.table("outbox").add_column("raw_big", bytes)
 
 
@@ -215,7 +215,7 @@ def _v12(db: sqlite_utils.Database) -> None:
 
 
 def _v13(db: sqlite_utils.Database) -> None:
-    """The mail received in the last hour, read by its arrival (`Store.received_from_domain`:
+    """The mail received in the last hour, read by its arrival (`Messages.received_from_domain`:
     a responder answering from rotating addresses, issue 37)."""
     db.table("messages").create_index(["mailbox", "direction", "at"])
 

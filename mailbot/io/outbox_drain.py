@@ -13,7 +13,7 @@ again. Mail held because its server took no mail at all (down, a 421 greeting, M
 FROM refused) goes as soon as the server takes mail again, oldest first, not at its own
 backoff; mail held for one recipient keeps its backoff.
 
-A mail that went is noted for its copy in the mailbox's sent folder (`Store.copy_sent`,
+A mail that went is noted for its copy in the mailbox's sent folder (`Copies.copy_sent`,
 in the transaction that marks it sent; the mailbox's reader appends it:
 `mailbot.sent_folder`). After a restore, a mailbox's mail waits until its recovery is
 made: the recovery may find in the sent folder that a queued mail went already.
@@ -129,7 +129,7 @@ class OutboxDrain:
         try:
             for delivery in list(self._unrecorded.values()):  # before anything is sent again
                 self.record(delivery, result)
-            recovering = self.store.recovering()  # after a restore: nothing goes before the mailbox's recovery
+            recovering = self.store.restored.recovering()  # after a restore: nothing goes before the mailbox's recovery
             for server, boxes in self.servers():
                 names = tuple(b.name for b in boxes if b.name not in recovering)
                 if names:
@@ -143,7 +143,7 @@ class OutboxDrain:
         """What is due for one server's mailboxes. Mail held only because the server took no
         mail goes too, in the order it was queued, once the oldest mail shows that the
         server takes mail again; until then each held mail keeps its own retry time."""
-        due = self.store.due_outbox_ids(now, names)
+        due = self.store.outbox.due_outbox_ids(now, names)
         held = self._held(names, now, bool(due))
         if not held:
             self._send(server, due, result, should_stop)
@@ -168,7 +168,7 @@ class OutboxDrain:
     def _held(self, names: tuple[str, ...], now: datetime, due: bool) -> list[int]:
         """The mail not yet due that waits only because its server took no mail, when the
         server is to be asked now: with the mail due now, or `PROBE_EVERY` after it last was."""
-        held = self.store.server_held_ids(now, names)
+        held = self.store.outbox.server_held_ids(now, names)
         last = self._probed.get(names)
         if not held or (not due and last is not None and last <= now < last + PROBE_EVERY):
             return []
@@ -197,7 +197,7 @@ class OutboxDrain:
 
     def _rows(self, ids: list[int]) -> Iterator[OutboxRow]:
         for start in range(0, len(ids), BATCH):
-            yield from self.store.outbox_rows(ids[start:start + BATCH])
+            yield from self.store.outbox.outbox_rows(ids[start:start + BATCH])
 
     def record(self, delivery: smtp.Delivery, result: FlushResult, early: frozenset[int] = frozenset()) -> None:
         """One row's answer in one transaction, committed before the next mail goes.
@@ -225,7 +225,7 @@ class OutboxDrain:
         if delivery.skipped:  # not tried: due again on the next pass, no attempt counted
             reason = "; ".join(f"{a}: {e}" for a, e in delivery.deferred)
             with self.store.unit_of_work():
-                self.store.outbox_note(row.id, reason)
+                self.store.outbox.outbox_note(row.id, reason)
             self.log.info("mail_skipped", mailbox=row.mailbox, kind=row.kind, message_id=row.message_id,
                           reason=reason)
             return
@@ -244,14 +244,14 @@ class OutboxDrain:
         with self.store.unit_of_work():
             if retry_at is not None:
                 if delivery.accepted:
-                    self.store.outbox_accepted(row.id, delivery.accepted)
-                self.store.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at,
+                    self.store.outbox.outbox_accepted(row.id, delivery.accepted)
+                self.store.outbox.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at,
                                         server=delivery.server)
             else:
-                self.store.outbox_finish(row.id, now, error, delivery.accepted, drop_raw=archived,
+                self.store.outbox.outbox_finish(row.id, now, error, delivery.accepted, drop_raw=archived,
                                          retried=row.attempts > 0)
                 if self.cfg.mailbox(row.mailbox).imap.sent_folder:  # a copy for the mailbox's reader to append
-                    self.store.copy_sent(row.id)
+                    self.store.copies.copy_sent(row.id)
             if final:
                 self.report_failure(row, final, now)
         self._count(delivery, retry_at, final, result)
@@ -263,7 +263,7 @@ class OutboxDrain:
         leave the row now). A small mail's file joins the group `settle` syncs; a big one
         is synced at once, so its row is never rewritten whole with the bytes in it. A
         file that cannot be written leaves the bytes in the row (archived on a later pass)."""
-        rel = (self.store.sent_archive_path(row.mailbox, row.message_id)
+        rel = (self.store.messages.sent_archive_path(row.mailbox, row.message_id)
                or Archive.place(row.mailbox, "out", row.raw, row.created_at))
         try:
             if len(row.raw) >= BLOB_PIECE:
@@ -298,11 +298,11 @@ class OutboxDrain:
             return
         if kept:
             with self.store.unit_of_work():
-                self.store.outbox_drop_raw(kept)
+                self.store.outbox.outbox_drop_raw(kept)
 
     def archive_leftovers(self) -> None:
         """Finished mails that still hold their bytes (a stop came before their sync)."""
-        left = self.store.outbox_unarchived(tuple(b.name for b in self.boxes))
+        left = self.store.outbox.outbox_unarchived(tuple(b.name for b in self.boxes))
         if not left:
             return
         for row_id, mailbox, rel, created_at, raw in left:
@@ -340,26 +340,26 @@ class OutboxDrain:
         left alone). Where it goes back to is `refused`'s to decide (`plan.refused_back`)."""
         moved = self.refused(row.kind, ticket, self.mailer.setups[box.name], now)
         if moved is None or ticket.id is None or row.id != max(
-                self.store.latest_outbox_id(ticket.id, kind) or 0 for kind in _TO_LKPP_STATE):
+                self.store.outbox.latest_outbox_id(ticket.id, kind) or 0 for kind in _TO_LKPP_STATE):
             return ticket, False
         back, timers = moved
-        self.store.update_ticket(back)
-        self.store.add_event(box.name, ticket.id, now, "mailbot", "state_changed",
+        self.store.tickets.update_ticket(back)
+        self.store.history.add_event(box.name, ticket.id, now, "mailbot", "state_changed",
                              **{"from": str(ticket.state), "to": str(back.state), "cause": _REFUSED_CAUSE[row.kind]})
-        self.store.apply_timers(box.name, ticket.id, timers)
+        self.store.timers.apply_timers(box.name, ticket.id, timers)
         return back, True
 
     def report_failure(self, row: OutboxRow, final: list[tuple[str, str]], now: datetime) -> None:
         """Record a final failure on the ticket and tell the people who can act on it."""
         box = self.cfg.mailbox(row.mailbox)
         answer = "; ".join(f"{a}: {e}" for a, e in final)
-        self.store.add_event(box.name, row.ticket_id, now, "mailbot", "delivery_failed", mail=row.kind,
+        self.store.history.add_event(box.name, row.ticket_id, now, "mailbot", "delivery_failed", mail=row.kind,
                              to=[a for a, _ in final], answer=answer, message_id=row.message_id)
         if row.kind in NOTICE_KINDS:
             self.log.error("notice_undeliverable", mailbox=box.name, kind=row.kind, answer=answer)
             return
         tell = Audience.COORDINATORS if row.audience in ("staff", "sender") else Audience.STAFF
-        ticket = self.store.ticket_by_id(row.ticket_id) if row.ticket_id is not None else None
+        ticket = self.store.tickets.ticket_by_id(row.ticket_id) if row.ticket_id is not None else None
         moved = False
         if row.kind in _TO_LKPP_STATE and ticket is not None:
             ticket, moved = self._refused_back(box, row, ticket, now)

@@ -6,7 +6,7 @@ changes it); `sync` indexes those (remembers a resolved or closed one with its s
 forgets any other) before every look-up and in every pass of the daemon, so the index
 follows the tickets without each place that changes a ticket knowing of it. A case's
 problem is the requester's new texts before the answer, its solution the text the
-requester received (`Store.solved_material`): new text only, never quoted history.
+requester received (`Memory.solved_material`): new text only, never quoted history.
 `ensure_index` (at start-up) indexes every solved ticket again when the words that make
 terms changed (`rules/similar.yaml`, an operator's rules_dir).
 
@@ -47,16 +47,16 @@ def sync(store: Store, words: Vocabulary, limit: int = 500) -> int:
     if store.readonly:
         return done
     while True:
-        pending = store.solved_pending(limit)
+        pending = store.memory.solved_pending(limit)
         if not pending:
             return done
         for ticket_id in pending:
-            ticket = store.ticket_by_id(ticket_id)
+            ticket = store.tickets.ticket_by_id(ticket_id)
             if ticket is None:
-                store.forget_solved(ticket_id)
+                store.memory.forget_solved(ticket_id)
             else:
                 remember(store, words, ticket)
-        store.solved_done(pending)
+        store.memory.solved_done(pending)
         done += len(pending)
 
 
@@ -65,14 +65,14 @@ def remember(store: Store, words: Vocabulary, ticket: Ticket) -> None:
     if ticket.id is None:
         return
     if ticket.state not in (State.RESOLVED, State.CLOSED):
-        store.forget_solved(ticket.id)
+        store.memory.forget_solved(ticket.id)
         return
-    problem, answer = store.solved_material(ticket.id)
+    problem, answer = store.memory.solved_material(ticket.id)
     if answer is None:
-        store.forget_solved(ticket.id)  # closed without a word to the requester: nothing to reuse
+        store.memory.forget_solved(ticket.id)  # closed without a word to the requester: nothing to reuse
         return
     solved = ticket.resolved_at or ticket.closed_at or ticket.updated_at
-    store.remember_solved(row_of(words, ticket.id, ticket.mailbox, ticket.number, ticket.subject, solved,
+    store.memory.remember_solved(row_of(words, ticket.id, ticket.mailbox, ticket.number, ticket.subject, solved,
                                  problem, answer["body"]))
 
 
@@ -92,9 +92,9 @@ def ensure_index(store: Store, words: Vocabulary) -> int:
     if store.readonly:
         return 0
     with store.unit_of_work():
-        if store.meta(_INDEXED_WITH) != signature:
-            store.queue_all_solved()
-            store.set_meta(_INDEXED_WITH, signature)
+        if store.metadata.meta(_INDEXED_WITH) != signature:
+            store.memory.queue_all_solved()
+            store.metadata.set_meta(_INDEXED_WITH, signature)
         return sync(store, words)
 
 
@@ -113,13 +113,13 @@ def similar(store: Store, words: Vocabulary, mailbox: str, text: str, *, exclude
     terms = list(dict.fromkeys(words.terms(text)))
     if not terms:
         return ()
-    counts = store.term_counts(terms)
-    total = store.solved_total()
+    counts = store.memory.term_counts(terms)
+    total = store.memory.solved_total()
     weights = {t: memory_idf(counts.get(t, 0), total) for t in terms}
     score = _scores(store, box_token(mailbox), terms, counts, weights)
     score.pop(exclude or 0, None)
     best = heapq.nlargest(CANDIDATES, score, key=lambda i: (score[i], i))  # ties: the later case
-    cases = [case_of(r) for r in store.solved_rows(best)]
+    cases = [case_of(r) for r in store.memory.solved_rows(best)]
     _weigh_case_terms(store, cases, weights, total)
     options: dict[str, Any] = {"limit": limit}
     if threshold is not None:
@@ -142,7 +142,7 @@ def _scores(store: Store, box: str, terms: list[str], counts: dict[str, int],
             break
         read += counts[term]
         for column, weight in _COLUMNS:
-            for ticket_id in store.solved_postings(box, column, term):
+            for ticket_id in store.memory.solved_postings(box, column, term):
                 score[ticket_id] += weight * weights[term]
     return score
 
@@ -151,7 +151,7 @@ def _weigh_case_terms(store: Store, cases: list[SolvedCase], weights: dict[str, 
     """Add to `weights` the candidates' own terms (`likeness` weighs both sides' terms)."""
     case_terms = {t for c in cases for t in (*c.problem_terms, *c.solution_terms)} - set(weights)
     if case_terms:
-        more = store.term_counts(sorted(case_terms))
+        more = store.memory.term_counts(sorted(case_terms))
         weights.update({t: memory_idf(more.get(t, 0), total) for t in case_terms})
 
 

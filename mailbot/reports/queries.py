@@ -150,7 +150,7 @@ def held_forms(store: Store, start: datetime, end: datetime, mailboxes: Iterable
     so the recap lists them and the summary counts them; none is lost."""
     found = []
     for mailbox in mailboxes:
-        for form in store.held_forms(mailbox, start, end):
+        for form in store.intake.held_forms(mailbox, start, end):
             intake, f = form.intake, form.intake.form
             found.append(TicketRecord(
                 id=0, mailbox=mailbox, number=form.number, state=HELD, requester=f.email or no_mailbox(intake.channel),

@@ -184,10 +184,10 @@ def _database_fits(cfg: Config) -> bool:
         say(f"database: FAILED: {cfg.store_location}: {exc}")
         return False
     try:
-        if store.schema_version() < SCHEMA_VERSION:
-            say(f"database: schema {store.schema_version()}, older than this mailbot's ({SCHEMA_VERSION}): "
+        if store.versions.schema_version() < SCHEMA_VERSION:
+            say(f"database: schema {store.versions.schema_version()}, older than this mailbot's ({SCHEMA_VERSION}): "
                 "'mailbot migrate' or the daemon's start migrates it")
-        for difference in store.differences():  # a refused shape raised above: these can be mended
+        for difference in store.versions.differences():  # a refused shape raised above: these can be mended
             say(f"database: note: {difference}; the migration adds it")
         renamed = renamed_mailboxes(cfg, store)
         for left in unserved_mailboxes(cfg, store):

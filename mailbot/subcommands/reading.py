@@ -72,7 +72,7 @@ def _ticket_rows(store: Store, args: argparse.Namespace, since: datetime | None,
     """The tickets `mailbot tickets` lists, in the order they came (the newest last: right
     above the prompt), and whether more match than it shows."""
     limit = None if args.all or (args.json and args.limit is None) else (args.limit or TICKETS_SHOWN)
-    rows = [] if args.state == "held" else store.find_tickets(
+    rows = [] if args.state == "held" else store.search.find_tickets(
         mailbox=args.mailbox, state=args.state, category=args.category, requester=args.requester,
         since=since, search=search, until=until, channel=args.channel,
         limit=None if limit is None else limit + 1)  # one more: to say that more match
@@ -87,7 +87,7 @@ def _held_listed(cfg: Config, store: Store, args: argparse.Namespace, since: dat
     if args.state not in (None, "held") or args.category or args.requester or search:
         return []
     return [(box.name, form) for box in cfg.mailboxes if args.mailbox in (None, box.name)
-            for form in store.held_forms(box.name, since, until) if args.channel in (None, form.intake.channel)]
+            for form in store.intake.held_forms(box.name, since, until) if args.channel in (None, form.intake.channel)]
 
 
 def _local_midnight(day: date | None, zone: tzinfo) -> datetime | None:
@@ -148,7 +148,7 @@ def _show_ticket(cfg: Config, store: Store, ticket: Ticket, args: argparse.Names
     from mailbot import views
 
     assert ticket.id is not None
-    events, messages = store.events_of(ticket.id), store.messages_of(ticket.id)
+    events, messages = store.history.events_of(ticket.id), store.messages.messages_of(ticket.id)
     if args.json:
         print(as_json(views.ticket_json(ticket, events, messages, cfg.timezone, full=args.full,
                                         archive_dir=cfg.archive_dir), indent=2))
@@ -164,7 +164,7 @@ def _say_not_found(cfg: Config, store: Store, number: str, args: argparse.Namesp
     from mailbot import views
 
     held = [(box.name, form) for box in cfg.mailboxes if args.mailbox in (None, box.name)
-            for form in store.held_forms(box.name) if form.number == number]
+            for form in store.intake.held_forms(box.name) if form.number == number]
     if not held:
         say(f"mailbot: no ticket {args.number}", file=sys.stderr)
         return
@@ -187,7 +187,7 @@ def _tickets_named(cfg: Config, store: Store, reference: str,
         mailbox, reference = named[1], named[2]
     number, prefix = _ticket_reference(reference)
     return number, [(name, t) for name in _mailboxes_meant(known, mailbox, prefix)
-                    if (t := store.ticket_by_number(name, number)) is not None and t.id is not None]
+                    if (t := store.tickets.ticket_by_number(name, number)) is not None and t.id is not None]
 
 
 def _mailboxes_meant(known: dict[str, tuple[str, ...]], mailbox: str | None, prefix: str | None) -> list[str]:
@@ -206,9 +206,9 @@ def _a_tag(word: str, tags: dict[str, set[str]]) -> str | None:
 def _tag_prefixes(cfg: Config, store: Store) -> dict[str, tuple[str, ...]]:
     """Every mailbox the config or the database knows, with its tag prefixes: the one
     configured first, then those it had before, newest first."""
-    known = {b.name: (b.tag_prefix, *reversed(store.tag_prefixes(b.name))) for b in cfg.mailboxes}
-    for name in (*store.mailbox_addresses(), *store.ticket_mailboxes()):
-        known.setdefault(name, tuple(reversed(store.tag_prefixes(name))))
+    known = {b.name: (b.tag_prefix, *reversed(store.mailboxes.tag_prefixes(b.name))) for b in cfg.mailboxes}
+    for name in (*store.mailboxes.mailbox_addresses(), *store.mailboxes.ticket_mailboxes()):
+        known.setdefault(name, tuple(reversed(store.mailboxes.tag_prefixes(name))))
     return known
 
 
@@ -221,7 +221,7 @@ def keeps_history_of(cfg: Config, args: argparse.Namespace) -> bool:
         return False
     store = Store.of(cfg, readonly=True)
     try:
-        return args.mailbox in store.ticket_mailboxes()
+        return args.mailbox in store.mailboxes.ticket_mailboxes()
     finally:
         store.close()
 
@@ -286,7 +286,7 @@ def send_summaries(cfg: Config, month: Month, now: datetime, targets: list[Mailb
             mail = summary_send(app.store, cfg, app.rules, app.calendar, target, month, now)
             with app.store.unit_of_work():
                 app.mailer.enqueue(target, mail, None, None, now)
-                app.store.add_event(target.name, None, now, "mailbot", "monthly_summary_queued",
+                app.store.history.add_event(target.name, None, now, "mailbot", "monthly_summary_queued",
                                     month=str(month), by="command")
         sending = app.send_here()
     finally:

@@ -190,7 +190,7 @@ def ticket(window: Window, request: Request) -> Response:
     if name not in {b.name for b in window.boxes(person)}:
         return window.page("not_found.html", 404, person=person)
     with window.lock:
-        found = window.store.ticket_by_number(name, number)
+        found = window.store.tickets.ticket_by_number(name, number)
         story = (desk.ticket_page(window.store, window.cfg, window.key, found, window.said, window.clock())
                  if found is not None else None)
     if story is None:

@@ -3,7 +3,7 @@ digest groups them, one ticket's story, and the requests for direction still wai
 
 Read through what the digest, `mailbot tickets` and `mailbot ticket` read already: the
 overdue tickets with why (`timekeeper.overdue_of`, `core.overdue.digest_context`, worded
-by `timekeeper.worded_digest`), the list with `tickets`' filters (`Store.find_tickets`, the
+by `timekeeper.worded_digest`), the list with `tickets`' filters (`Search.find_tickets`, the
 search through `core.search_query.fts_query`), a ticket as `ticket --json` has it
 (`views.ticket_json`). Each function returns the context of one page; nothing is written.
 """
@@ -92,7 +92,8 @@ def overview(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, said: W
 def _box(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, said: Words, box: MailboxConfig,
          filters: Filters, now: datetime) -> dict[str, Any]:
     overdue = overdue_of(store, rules, cal, box.name, now)
-    digest = worded_digest(digest_context(store.state_counts(box.name), [o for _, o in overdue], now, cal), said, cal)
+    digest = worded_digest(digest_context(store.search.state_counts(box.name), [o for _, o in overdue], now, cal),
+                           said, cal)
     late = {t.number for t, _ in overdue}
     found, more = _listed(store, cfg, box, filters)
     if filters.overdue:
@@ -110,7 +111,7 @@ def _listed(store: Store, cfg: Config, box: MailboxConfig, filters: Filters) -> 
         return [], False
     until = filters.until + timedelta(days=1) if filters.until else None
     state = None if filters.state in ("", UNCLOSED) else filters.state
-    found = store.find_tickets(mailbox=box.name, state=state, category=filters.category,
+    found = store.search.find_tickets(mailbox=box.name, state=state, category=filters.category,
                                requester=filters.requester, since=_midnight(filters.since, cfg.timezone),
                                until=_midnight(until, cfg.timezone), search=search, channel=filters.channel,
                                unclosed=filters.state == UNCLOSED, limit=LISTED + 1)
@@ -119,7 +120,7 @@ def _listed(store: Store, cfg: Config, box: MailboxConfig, filters: Filters) -> 
 
 def _row(store: Store, ticket: Ticket, tz: tzinfo, said: Words, now: datetime, late: bool) -> dict[str, Any]:
     assert ticket.id is not None
-    timers = sorted(store.active_timers(ticket.id), key=lambda t: t.timer.due_at)
+    timers = sorted(store.timers.active_timers(ticket.id), key=lambda t: t.timer.due_at)
     created = local(ticket.created_at, tz)
     return {"number": ticket.number, "mailbox": ticket.mailbox, "subject": ticket.subject, "state": str(ticket.state),
             "opened": f"{created:%d-%m-%Y %H:%M}" if created else "", "late": late,
@@ -142,7 +143,7 @@ def ticket_page(store: Store, cfg: Config, key: bytes, ticket: Ticket, said: Wor
     the ticket's escalation key masked: it went to LKPP alone (issue 44). The codes of the
     full record (`ticket_opened`, `value=...`) stay in `mailbot ticket N --full`."""
     assert ticket.id is not None
-    events, messages = store.events_of(ticket.id), store.messages_of(ticket.id)
+    events, messages = store.history.events_of(ticket.id), store.messages.messages_of(ticket.id)
     record = ticket_json(ticket, events, messages, cfg.timezone, archive_dir=cfg.archive_dir)
     shown = {**record, "story": story(events, messages, cfg.timezone, said, now.year)}
     for field in ("created_at", "first_response_at", "resolved_at", "closed_at"):
@@ -174,7 +175,7 @@ def directions(store: Store, cfg: Config, boxes: Sequence[MailboxConfig]) -> lis
     `head_direction`), per mailbox and audience, with who that audience is."""
     found = []
     for box in boxes:
-        waiting = store.waiting_directions(box.name)
+        waiting = store.timers.waiting_directions(box.name)
         for kind, audience, members in (("coordinator_direction", "coordinators", box.coordinators),
                                         ("head_direction", "heads", box.heads)):
             found.append({"mailbox": box.display_name, "audience": audience, "members": members,

@@ -32,7 +32,7 @@ def ticket_of_link(store: Store, key: bytes, token: str, now: datetime, days: in
     claim = status_claim(token)
     if claim is None:
         return None
-    ticket = store.ticket_by_number(claim.mailbox, claim.number)
+    ticket = store.tickets.ticket_by_number(claim.mailbox, claim.number)
     if ticket is None or not status_valid(key, claim, ticket.requester.addr):
         return None
     return None if status_expired(ticket.closed_at, now, days) else ticket
@@ -42,7 +42,7 @@ def status_context(store: Store, key: bytes, ticket: Ticket, tz: tzinfo, archive
     """What the requester's page shows of `ticket`."""
     assert ticket.id is not None
     code = escalation_code(key, ticket.mailbox, ticket.number)
-    mails = [_mail(row, tz, archive_dir, code) for row in store.messages_of(ticket.id)
+    mails = [_mail(row, tz, archive_dir, code) for row in store.messages.messages_of(ticket.id)
              if row["direction"] == "out" and row["role"] == "requester"]
     return {
         "number": ticket.number, "subject": ticket.subject, "state": str(ticket.state),

@@ -30,7 +30,8 @@ over the one `Database` (`database`: the connection, the unit of work, durabilit
     meta       keyed notes
     versions   the schema number, the checks and migration at opening
 
-`Store` (`facade`) composes them, and callers keep calling `store.enqueue(...)`: one
+`Store` (`facade`) composes them, each its attribute of that name (`meta` is
+`store.metadata`), and callers name the part: `store.outbox.enqueue(...)`. One
 connection and one `unit_of_work()` are shared by every part, so the pipeline still
 commits a message's ticket, history, outbox rows and timers in one transaction. What
 only SQLite reads stays in one place per part: the engine's own in `database`, each

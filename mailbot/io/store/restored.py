@@ -14,7 +14,7 @@ from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.times import moment, ts
 
 # After a restore: how far back a timer's mail (no message caused it) may match a mail sent
-# after the backup (`Store.claim_restored`), and the kinds that never match.
+# after the backup (`Restored.claim_restored`), and the kinds that never match.
 RESTORED_TIMER_WINDOW = timedelta(hours=24)
 NEVER_CLAIMED = frozenset({"system_alert", "delivery_failed", "rate_limited"})
 RECOVERY = "restore_recovery:"  # meta key prefix: the mailbox's recovery after a restore is due (`mailbot.recovery`)
