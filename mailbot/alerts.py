@@ -20,7 +20,9 @@ from mailbot.core.audit import Finding
 from mailbot.errors import StorageError
 from mailbot.health import Health
 from mailbot.io import smtp
-from mailbot.io.store import DATABASE_ERRORS, Store, ts
+from mailbot.io.store import DATABASE_ERRORS, UnitOfWork, ts
+from mailbot.io.store.arrivals import Arrivals
+from mailbot.io.store.meta import Meta
 from mailbot.model import AUTO_GENERATED, Audience, Send
 from mailbot.notices import Notifier
 from mailbot.settings import Config, MailboxConfig
@@ -39,9 +41,11 @@ def system_alert(alert: Mapping[str, object], items: Iterable[str] = ()) -> Send
 class Alerts:
     """The coordinators' alerts of one configuration, and the watch that raises them."""
 
-    def __init__(self, cfg: Config, store: Store, mailer: Notifier, health: Health, signals: Signals,
-                 clock: Callable[[], datetime], log: Any, *, direct: bool = True) -> None:
-        self.cfg, self.store, self.mailer, self.health, self.signals = cfg, store, mailer, health, signals
+    def __init__(self, cfg: Config, metadata: Meta, arrivals: Arrivals, unit_of_work: UnitOfWork, mailer: Notifier,
+                 health: Health, signals: Signals, clock: Callable[[], datetime], log: Any, *,
+                 direct: bool = True) -> None:
+        self.cfg, self.mailer, self.health, self.signals = cfg, mailer, health, signals
+        self.metadata, self.arrivals, self.unit_of_work = metadata, arrivals, unit_of_work  # the store's parts it uses
         self.clock, self.log = clock, log
         self.direct_allowed = direct  # False in the sender process: the daemon tells of storage outages
 
@@ -50,11 +54,11 @@ class Alerts:
         """The alert queued unless `key` holds `value` already (told before); 1 if queued now.
         A failure to queue it is logged; a storage failure is the caller's (`storage_raises`)."""
         try:
-            if self.store.metadata.meta(key) == value:
+            if self.metadata.meta(key) == value:
                 return 0
-            with self.store.unit_of_work():
+            with self.unit_of_work():
                 self.mailer.enqueue(box, system_alert(alert, items), None, None, now)
-                self.store.metadata.set_meta(key, value)
+                self.metadata.set_meta(key, value)
         except STORAGE_ERRORS:
             if storage_raises:
                 raise
@@ -85,14 +89,14 @@ class Alerts:
     def findings(self, box: MailboxConfig, findings: list[Finding], today: str) -> int:
         """One alert naming the audit's findings no alert named before; the audit of `today` done."""
         now = self.clock()
-        fresh = [f for f in findings if self.store.metadata.meta(f"alerted:audit:{box.name}:{f.key}") is None]
-        with self.store.unit_of_work():
+        fresh = [f for f in findings if self.metadata.meta(f"alerted:audit:{box.name}:{f.key}") is None]
+        with self.unit_of_work():
             if fresh:
                 alert = {"alert": "audit", "count": len(fresh)}
                 self.mailer.enqueue(box, system_alert(alert, [f.line() for f in fresh[:50]]), None, None, now)
                 for finding in fresh:
-                    self.store.metadata.set_meta(f"alerted:audit:{box.name}:{finding.key}", today)
-            self.store.metadata.set_meta(f"audited:{box.name}", today)
+                    self.metadata.set_meta(f"alerted:audit:{box.name}:{finding.key}", today)
+            self.metadata.set_meta(f"audited:{box.name}", today)
         if fresh:
             self.log.warning("coordinators_alerted", mailbox=box.name, alert="audit", findings=len(fresh))
         return len(fresh)
@@ -139,8 +143,8 @@ class Alerts:
                 "copies wait and are tried again at every pass (check the quota or the folder's rights). A restore "
                 "on a new host reads that folder to know which ticket numbers were mailed.")})
         self.unsendable(box, now)
-        last = int(self.store.metadata.meta(f"alerted:quarantine:{box.name}") or 0)
-        fresh = self.store.arrivals.quarantined(box.name, after=last)
+        last = int(self.metadata.meta(f"alerted:quarantine:{box.name}") or 0)
+        fresh = self.arrivals.quarantined(box.name, after=last)
         if fresh:
             items = [f"{self.local(q.at)} {q.message_id}: {q.reason}" for q in fresh[:20]]
             alert = {"alert": "quarantined", "count": len(fresh), "folder": box.imap.quarantine_folder}

@@ -116,13 +116,14 @@ class App:
         composer = Composer(self.store, Renderer(cfg.templates_dir), self.archive, self.key, self.log,
                             status_url=cfg.web.url if cfg.web else None)
         self.mailer = Notifier(composer, self.store, self.setups)
-        self.alerts = Alerts(cfg, self.store, self.mailer, self.health, self.signals, self.clock, self.log,
-                             direct=direct_alerts)
+        self.alerts = Alerts(cfg, self.store.metadata, self.store.arrivals, self.store.unit_of_work, self.mailer,
+                             self.health, self.signals, self.clock, self.log, direct=direct_alerts)
         policy = Policy(reopen_days=cfg.reopen_days, ack_max_age_hours=cfg.ack_max_age_hours,
                         language=cfg.language, relay_status=cfg.escalation.relay_status)
         self.pipeline = Pipeline(cfg, self.store, composer, self.archive, self.setups, self.key, policy,
                                  self.clock, self.log, self.alerts.problem)
-        self.sent_folder = SentFolder(self.store, self.main_thread, cfg.archive_dir, self.health, self.clock, self.log)
+        self.sent_folder = SentFolder(self.store.copies, self.store.restored, self.store.unit_of_work,
+                                      self.main_thread, cfg.archive_dir, self.health, self.clock, self.log)
         self.passes = Passes(cfg, self.main_store, self.archive, self.pipeline, self.key, self.health, self.alerts,
                              self.signals, self.clock, self.log, self.sent_folder)
         self.timekeeper = Timekeeper(cfg, self.store, self.mailer, self.rules, self.calendar, self.alerts,

@@ -29,8 +29,9 @@ from typing import Any
 
 from mailbot.health import Health
 from mailbot.io import imap
-from mailbot.io.store import Store
-from mailbot.io.store.copies import Copy
+from mailbot.io.store import UnitOfWork
+from mailbot.io.store.copies import Copies, Copy
+from mailbot.io.store.restored import Restored
 from mailbot.settings import MailboxConfig
 from mailbot.steps import MainThread, on_main_thread
 
@@ -42,9 +43,10 @@ GIVE_UP = 5  # refusals of one copy, while the folder takes others, before it is
 class SentFolder:
     """The copies of sent mail owed to each mailbox's `imap.sent_folder`."""
 
-    def __init__(self, store: Store, main_thread: MainThread, archive_dir: Path, health: Health,
-                 clock: Callable[[], datetime], log: Any) -> None:
-        self.store, self.archive_dir, self.health, self.clock, self.log = store, archive_dir, health, clock, log
+    def __init__(self, copies: Copies, restored: Restored, unit_of_work: UnitOfWork, main_thread: MainThread,
+                 archive_dir: Path, health: Health, clock: Callable[[], datetime], log: Any) -> None:
+        self.copies, self.restored, self.unit_of_work = copies, restored, unit_of_work  # the store's parts it uses
+        self.archive_dir, self.health, self.clock, self.log = archive_dir, health, clock, log
         self.main_thread = main_thread  # where the methods marked `on_main_thread` (the store's work) run
         self.behind: set[str] = set()  # mailboxes whose last `append` stopped at its limit with copies left
 
@@ -133,16 +135,16 @@ class SentFolder:
 
     @on_main_thread
     def _recovering(self) -> set[str]:
-        return self.store.restored.recovering()
+        return self.restored.recovering()
 
     @on_main_thread
     def _copies_due(self, mailbox: str, limit: int) -> list[Copy]:
-        return self.store.copies.copies_due(mailbox, limit)
+        return self.copies.copies_due(mailbox, limit)
 
     @on_main_thread
     def _done(self, outbox_ids: list[int]) -> None:
-        with self.store.unit_of_work():
-            self.store.copies.copies_done(outbox_ids)
+        with self.unit_of_work():
+            self.copies.copies_done(outbox_ids)
 
     @on_main_thread
     def _refused(self, box: MailboxConfig, folder: str, group: list[tuple[Copy, bytes]], why: str) -> None:
@@ -153,9 +155,9 @@ class SentFolder:
         key = f"copy:{box.name}"
         known = self.health.known(key, why)
         self.health.failing(key, self.clock(), why=why, folder=folder)
-        with self.store.unit_of_work():
+        with self.unit_of_work():
             for copy, _ in group:
-                self.store.copies.copy_refused(copy.outbox_id, why)
+                self.copies.copy_refused(copy.outbox_id, why)
         (self.log.info if known else self.log.warning)("sent_copy_failed", mailbox=box.name, folder=folder,
                                                        count=len(group), error=why)
 
@@ -163,12 +165,12 @@ class SentFolder:
     def _give_up(self, box: MailboxConfig, folder: str, refused: set[int]) -> None:
         """Copies refused `GIVE_UP` times while the folder took others: theirs is the fault (a
         mail over the server's size), and they must not be tried for ever; said as an error."""
-        given_up = [c for c in self.store.copies.copies_due(box.name, BATCH + len(refused))
+        given_up = [c for c in self.copies.copies_due(box.name, BATCH + len(refused))
                     if c.outbox_id in refused and c.tries >= GIVE_UP]
         if not given_up:
             return
-        with self.store.unit_of_work():
-            self.store.copies.copies_done([c.outbox_id for c in given_up])
+        with self.unit_of_work():
+            self.copies.copies_done([c.outbox_id for c in given_up])
         self.log.error("sent_copy_given_up", mailbox=box.name, folder=folder, passes=GIVE_UP,
                        message_ids=[c.message_id for c in given_up][:10])
 

@@ -6,8 +6,10 @@ history, outbox and timers commit together or not at all (SPEC: one message, one
 
 from __future__ import annotations
 
+import ast
 import inspect
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +87,16 @@ def test_a_failing_unit_of_work_keeps_nothing_of_any_part(store_location):
         assert store.metadata.meta("probe") is None
     finally:
         store.close()
+
+
+# Consumers handed the parts they use at wiring (issue 60 point 1), never the whole store:
+# what each reads and writes shows in its signature.
+HANDED_PARTS = ("mailbot/alerts.py", "mailbot/sent_folder.py", "mailbot/web/status.py")
+
+
+@pytest.mark.parametrize("module", HANDED_PARTS)
+def test_a_consumer_handed_parts_never_holds_the_store(module):
+    tree = ast.parse((Path(__file__).resolve().parents[1] / module).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert "Store" not in imported
+    assert "MainThreadStore" not in imported

@@ -236,7 +236,7 @@ def waiting_directions(window: Window, request: Request) -> Response:
     if person is None:
         return window.to_signin()
     with window.lock:
-        found = desk.directions(window.store, window.cfg, window.boxes(person))
+        found = desk.directions(window.store.timers, window.cfg, window.boxes(person))
     return window.page("directions.html", person=person, audiences=found)
 
 
@@ -246,9 +246,9 @@ def waiting_directions(window: Window, request: Request) -> Response:
 def requester_status(window: Window, request: Request) -> Response:
     """The ticket a requester's link opens, or the one neutral page (SPEC 13)."""
     with window.lock:
-        found = status.ticket_of_link(window.store, window.key, request.path_params["token"], window.clock(),
+        found = status.ticket_of_link(window.store.tickets, window.key, request.path_params["token"], window.clock(),
                                       window.web.status_link_days)
-        context = None if found is None else status.status_context(window.store, window.key, found,
+        context = None if found is None else status.status_context(window.store.messages, window.key, found,
                                                                    window.cfg.timezone, window.cfg.archive_dir)
     if context is None:
         return window.page("status_unknown.html", 404)

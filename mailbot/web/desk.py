@@ -22,6 +22,7 @@ from mailbot.core.search_query import fts_query
 from mailbot.core.tokens import escalation_code
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io.store import Store
+from mailbot.io.store.timers import Timers
 from mailbot.io.story import story
 from mailbot.io.words import Words
 from mailbot.model import State, Ticket
@@ -170,12 +171,12 @@ def _masked(value: Any, code: str) -> Any:
     return value
 
 
-def directions(store: Store, cfg: Config, boxes: Sequence[MailboxConfig]) -> list[dict[str, Any]]:
+def directions(timers: Timers, cfg: Config, boxes: Sequence[MailboxConfig]) -> list[dict[str, Any]]:
     """The requests for direction still waiting (SPEC 6 `coordinator_direction`,
     `head_direction`), per mailbox and audience, with who that audience is."""
     found = []
     for box in boxes:
-        waiting = store.timers.waiting_directions(box.name)
+        waiting = timers.waiting_directions(box.name)
         for kind, audience, members in (("coordinator_direction", "coordinators", box.coordinators),
                                         ("head_direction", "heads", box.heads)):
             found.append({"mailbox": box.display_name, "audience": audience, "members": members,

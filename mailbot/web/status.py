@@ -22,27 +22,28 @@ from typing import Any
 
 from mailbot.core.tokens import escalation_code
 from mailbot.core.web_tokens import status_claim, status_expired, status_valid
-from mailbot.io.store import Store
+from mailbot.io.store.messages import Messages
+from mailbot.io.store.tickets import Tickets
 from mailbot.model import Ticket
 from mailbot.views import local, sent_text
 
 
-def ticket_of_link(store: Store, key: bytes, token: str, now: datetime, days: int) -> Ticket | None:
+def ticket_of_link(tickets: Tickets, key: bytes, token: str, now: datetime, days: int) -> Ticket | None:
     """The ticket a status link opens now, or None."""
     claim = status_claim(token)
     if claim is None:
         return None
-    ticket = store.tickets.ticket_by_number(claim.mailbox, claim.number)
+    ticket = tickets.ticket_by_number(claim.mailbox, claim.number)
     if ticket is None or not status_valid(key, claim, ticket.requester.addr):
         return None
     return None if status_expired(ticket.closed_at, now, days) else ticket
 
 
-def status_context(store: Store, key: bytes, ticket: Ticket, tz: tzinfo, archive_dir: Path) -> dict[str, Any]:
+def status_context(messages: Messages, key: bytes, ticket: Ticket, tz: tzinfo, archive_dir: Path) -> dict[str, Any]:
     """What the requester's page shows of `ticket`."""
     assert ticket.id is not None
     code = escalation_code(key, ticket.mailbox, ticket.number)
-    mails = [_mail(row, tz, archive_dir, code) for row in store.messages.messages_of(ticket.id)
+    mails = [_mail(row, tz, archive_dir, code) for row in messages.messages_of(ticket.id)
              if row["direction"] == "out" and row["role"] == "requester"]
     return {
         "number": ticket.number, "subject": ticket.subject, "state": str(ticket.state),

@@ -48,13 +48,13 @@ from mailbot.io.store.database import (
                                       INTEGRITY_ERRORS,
                                       unique_violated,
 )
-from mailbot.io.store.facade import Store
+from mailbot.io.store.facade import Store, UnitOfWork
 from mailbot.io.store.restored import NEVER_CLAIMED, RESTORED_TIMER_WINDOW, restored_recipients
 from mailbot.io.store.times import moment, parse_ts, ts
 from mailbot.io.store.versions import WRITTEN_BY
 
 __all__ = [
     "BLOB_PIECE", "BUSY_TIMEOUT_SECONDS", "DATABASE_ERRORS", "INTEGRITY_ERRORS", "NEVER_CLAIMED",
-    "RESTORED_TIMER_WINDOW", "WRITTEN_BY", "Store", "moment", "parse_ts", "restored_recipients", "ts",
+    "RESTORED_TIMER_WINDOW", "WRITTEN_BY", "Store", "UnitOfWork", "moment", "parse_ts", "restored_recipients", "ts",
     "unique_violated",
 ]

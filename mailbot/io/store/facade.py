@@ -14,8 +14,8 @@ notes), never the whole store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.timers import Timers
 from mailbot.io.store.versions import Versions
 from mailbot.settings import Config
+
+# What a consumer handed parts alone is handed beside them to commit what it writes together
+# (`Store.unit_of_work`): the unit of work without the rest of the store.
+UnitOfWork = Callable[[], AbstractContextManager[object]]
 
 
 def engine(location: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
