@@ -197,7 +197,9 @@ class Pipeline:
 
     def process(self, box: MailboxConfig, arrival: Arrival, now: datetime) -> Ready | Duplicate:
         """Parse, look up, classify, trust, decide and plan one message (no writes)."""
-        msg = on_behalf(self.parse(arrival), box, self.cfg.escalation.senders)  # pure: bytes -> InboundMessage
+        arrived = came_after_read(arrival)  # the hour the ack budget counts it in
+        msg = self.parse(arrival)                                          # pure: bytes -> InboundMessage
+        msg = on_behalf(msg, box, self.cfg.escalation.senders)             # pure: a web form's person sends it
         msg = without_own_signature(msg, lookup.writer(self.store, box, self.cfg, msg, now))  # * read: issue 59
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg,  # * read
                              now, arrival.received_at)
@@ -220,7 +222,7 @@ class Pipeline:
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         past = lookup.past(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
-                           vouched=alerts_answered(known.citations), arrived=came_after_read(arrival))
+                           vouched=alerts_answered(known.citations), arrived=arrived)
         planned = plan(decision, facts.ticket, facts.message, past, self.setups[box.name], now,
                        lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
         holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box,
@@ -373,13 +375,15 @@ class Pipeline:
                 self.problem(box, "template", reason)
                 return Outcome(Status.DEFERRED, reason)
             except (BadMessageError, MessageTimeout) as exc:
-                notice = exc.notice if isinstance(exc, RefusedMessageError) else None
-                return self.quarantine(box, arrival, str(exc), now, dry_run, log, notice)
+                reason, notice = str(exc), exc.notice if isinstance(exc, RefusedMessageError) else None
+                break
             except Exception as exc:  # the per-message boundary: the loop must go on
                 log.exception("message_failed")
-                return self.quarantine(box, arrival, f"internal error: {type(exc).__name__}: {exc}", now, dry_run,
-                                       log)
-        raise AssertionError("the last attempt does not check")  # pragma: no cover
+                reason, notice = f"internal error: {type(exc).__name__}: {exc}", None
+                break
+        else:
+            raise AssertionError("the last attempt does not check")  # pragma: no cover
+        return self.quarantine(box, arrival, reason, now, dry_run, log, notice)
 
     def work(self, box: MailboxConfig, arrival: Arrival, now: datetime, dry_run: bool, log: Any,
              check: bool) -> Outcome:
