@@ -25,9 +25,9 @@ from typing import Any
 
 import jinja2
 
-from mailbot.core.classify import Known, classify
+from mailbot.core.classify import classify
 from mailbot.core.lifecycle import Decision, Facts, Policy, alerts_answered, decide, lkpp_spoke
-from mailbot.core.matching import audience_of, list_copy, role_of
+from mailbot.core.matching import audience_of, role_of, same_or_reused
 from mailbot.core.own_signature import without_own_signature
 from mailbot.core.plan import Planned, plan
 from mailbot.core.plan_inputs import Setup
@@ -40,7 +40,6 @@ from mailbot.io.compose import Composer
 from mailbot.io.store import DATABASE_ERRORS, INTEGRITY_ERRORS, Store, ts, unique_violated
 from mailbot.model import (
     AUTO_REPLIED,
-    REUSED_ID_MARK,
     Audience,
     InboundMessage,
     Role,
@@ -203,7 +202,8 @@ class Pipeline:
         msg = without_own_signature(msg, lookup.writer(self.store, box, self.cfg, msg, now))  # * read: issue 59
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg,  # * read
                              now, arrival.received_at)
-        msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?
+        digest = content_hash(arrival.raw)
+        msg, reused = same_or_reused(msg, known.seen, digest)              # pure: a reused Message-ID?
         if reused is not None:
             known = replace(known, seen=self.store.message_seen(box.name, msg.message_id))
         if known.seen is not None and known.seen.status == "quarantined":
@@ -214,7 +214,7 @@ class Pipeline:
         if known.seen is not None:
             return Duplicate(msg, known.seen)
         facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
-        facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused,
+        facts = replace(facts, content_hash=digest, reused_id=reused,
                         read_before=arrival.read_before)
         trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via,
                          counterpart=facts.counterpart_known,
@@ -474,22 +474,6 @@ class Pipeline:
             "refusal": notice, "max_mb": round(limits.max_message_bytes / 1048576), "max_parts": limits.max_parts,
             "max_attachments": limits.max_attachments})
         notify(self.composer, self.store, setup, (send,), None, now, msg=head)
-
-
-def same_or_reused(msg: InboundMessage, known: Known, raw: bytes) -> tuple[InboundMessage, str | None]:
-    """A different message under a Message-ID already known, received or sent by mailbot (a
-    broken client, a phone that sends a new mail under the id of the ack it answers, or an
-    attempt to make mail vanish as a "duplicate"), is handled as the new message it is, under
-    its own id; the same mail again (a second delivery, mailbot's own mail come back) and a
-    copy of the same post through a mailing list are the same message. A known id whose
-    content was not kept (rows from before hashes were) counts as the same only when received."""
-    seen = known.seen
-    if seen is None or (seen.content_hash is None and seen.direction == "in"):
-        return msg, None
-    digest = content_hash(raw)
-    if seen.content_hash == digest or (seen.direction == "in" and list_copy(msg, seen)):
-        return msg, None
-    return replace(msg, message_id=f"{msg.message_id}{REUSED_ID_MARK}{digest[:16]}"), msg.message_id
 
 
 def header_message_id(raw: bytes) -> str | None:
