@@ -25,9 +25,9 @@ from typing import Any
 
 import jinja2
 
-from mailbot.core.classify import classify
+from mailbot.core.classify import classify_as
 from mailbot.core.lifecycle import Decision, Facts, Policy, alerts_answered, decide, lkpp_spoke
-from mailbot.core.matching import audience_of, role_of, same_or_reused
+from mailbot.core.matching import answering_as, audience_of, role_of, same_or_reused
 from mailbot.core.own_signature import without_own_signature
 from mailbot.core.plan import Planned, plan
 from mailbot.core.plan_inputs import Setup
@@ -213,21 +213,23 @@ class Pipeline:
             known = replace(known, seen=None)
         if known.seen is not None:
             return Duplicate(msg, known.seen)
-        facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
+        senders = self.cfg.escalation.senders
+        role = answering_as(msg.from_addr.addr, box, senders, tuple(c.kind for c in known.citations))  # pure
+        holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box, senders)
+        facts = classify_as(msg, role, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
         facts = replace(facts, content_hash=digest, reused_id=reused,
                         read_before=arrival.read_before)
         trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via,
                          counterpart=facts.counterpart_known,
                          opening=facts.intake is not None and facts.intake.number is None,
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
+        outside = exposed(known.citations, holders)                        # pure: our ids in outside hands
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         past = lookup.past(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
                            vouched=alerts_answered(known.citations), arrived=arrived)
         planned = plan(decision, facts.ticket, facts.message, past, self.setups[box.name], now,
                        lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
-        holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box,
-                              self.cfg.escalation.senders)
-        return Ready(facts.message, facts, decision, planned, exposed(known.citations, holders))
+        return Ready(facts.message, facts, decision, planned, outside)
 
     def parse(self, arrival: Arrival) -> InboundMessage:
         if arrival.oversize is not None:
