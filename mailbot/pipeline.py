@@ -219,16 +219,17 @@ class Pipeline:
         facts = classify_as(msg, role, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
         facts = replace(facts, content_hash=digest, reused_id=reused,
                         read_before=arrival.read_before)
+        outside = exposed(known.citations, holders)                        # pure: our ids in outside hands
         trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via,
                          counterpart=facts.counterpart_known,
                          opening=facts.intake is not None and facts.intake.number is None,
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
-        outside = exposed(known.citations, holders)                        # pure: our ids in outside hands
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         past = lookup.past(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
                            vouched=alerts_answered(known.citations), arrived=arrived)
         planned = plan(decision, facts.ticket, facts.message, past, self.setups[box.name], now,
-                       lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
+                       lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations),
+                       vouched=trust.vouched)                                # pure: mail plans
         return Ready(facts.message, facts, decision, planned, outside)
 
     def parse(self, arrival: Arrival) -> InboundMessage:
