@@ -59,11 +59,12 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts
     """The template context of one mail going `at`: the ticket, the texts it carries, the
     deadlines; `running`: the ticket's timers once the decision's changes are made."""
     box, cfg = setup.box, setup.cfg
-    base = _ticket_context(ticket, msg, box)
     text = _text(send, texts)
     if send.to is Audience.REQUESTER:
         text, send = _for_requester(text, send, texts, box)
-    base.update(_terms(text, send, ticket, setup))
+    terms = _terms(text, send, ticket, setup)  # what the mail's words say, then who and which ticket
+    base = _ticket_context(ticket, msg, box)
+    base.update(terms)
     if send.attach == "ticket" and ticket is not None:
         base.update(_problem(ticket, texts))
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
