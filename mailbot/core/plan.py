@@ -6,8 +6,10 @@ it go (`schedule`; held plans included, so a decision shows everything that will
 happen), the Message-IDs it threads under (`threads`) and what it says (`mail_context`).
 Here stand the order of those steps, the rules that stop a send before it is addressed
 (`_STOPS_BEFORE`, `_STOPS_UNADDRESSED`) and the coordinators' alert when a limit holds
-one. The store's part is read before (`io/lookup.past`, a `plan_inputs.Past`); the shell
-renders and stores the plans in the decision's transaction (`io/compose`).
+one, and the ticket's timers as they run once the decision's timer changes are made
+(`running_after`: what a notice's next deadlines are read from). The store's part is read
+before (`io/lookup.past`, a `plan_inputs.Past`); the shell renders and stores the plans in
+the decision's transaction (`io/compose`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from mailbot.core.applicable import running_after
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.directions import ANSWERED_KINDS, ASKED
@@ -89,6 +90,14 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
         mails += mail
         events += notes
     return Planned(tuple(_with_ack_unsent(mails, events)), tuple(events), timers)
+
+
+def running_after(running: Mapping[TimerKind, Timer], timers: TimerPlan | None) -> dict[TimerKind, Timer]:
+    """A ticket's timers as they run once a decision's timer changes are committed."""
+    if timers is None or timers.empty:
+        return dict(running)
+    kept = {k: t for k, t in running.items() if k not in timers.clear}
+    return {**kept, **{t.kind: t for t in timers.set}}
 
 
 def _with_ack_unsent(mails: list[MailPlan], events: list[HistoryEvent]) -> list[MailPlan]:
