@@ -14,6 +14,7 @@ from datetime import datetime
 from mailbot.core.lifecycle import Decision
 from mailbot.core.plan import plan
 from mailbot.core.plan_inputs import Past, Setup
+from mailbot.core.trust import sender_vouched
 from mailbot.io import lookup
 from mailbot.io.compose import Composer
 from mailbot.io.store import Store
@@ -26,7 +27,8 @@ def notify(composer: Composer, store: Store, setup: Setup, sends: tuple[Send, ..
     """Mail that no message decided: planned and queued the way a message's mail is."""
     decision = replace(Decision(ticket), sends=sends)
     past = lookup.past(store, setup.box, setup.cfg, decision, msg, None, now)
-    planned = plan(decision, ticket, msg, past, setup, now)
+    planned = plan(decision, ticket, msg, past, setup, now,
+                   vouched=msg is not None and sender_vouched(msg, setup.cfg.auth))
     return composer.queue(setup, replace(planned, timers=None), ticket, msg, now)
 
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import jinja2
 
-from mailbot.core.classify import Known, classify
+from mailbot.core.classify import classify_as
 from mailbot.core.lifecycle import Decision, Facts, Policy, alerts_answered, decide, lkpp_spoke
-from mailbot.core.matching import audience_of, list_copy, role_of
+from mailbot.core.matching import answering_as, audience_of, role_of, same_or_reused
 from mailbot.core.own_signature import without_own_signature
 from mailbot.core.plan import Planned, plan
 from mailbot.core.plan_inputs import Setup
@@ -40,7 +40,6 @@ from mailbot.io.compose import Composer
 from mailbot.io.store import DATABASE_ERRORS, INTEGRITY_ERRORS, Store, ts, unique_violated
 from mailbot.model import (
     AUTO_REPLIED,
-    REUSED_ID_MARK,
     Audience,
     InboundMessage,
     Role,
@@ -197,11 +196,14 @@ class Pipeline:
 
     def process(self, box: MailboxConfig, arrival: Arrival, now: datetime) -> Ready | Duplicate:
         """Parse, look up, classify, trust, decide and plan one message (no writes)."""
-        msg = on_behalf(self.parse(arrival), box, self.cfg.escalation.senders)  # pure: bytes -> InboundMessage
+        arrived = came_after_read(arrival)  # the hour the ack budget counts it in
+        msg = self.parse(arrival)                                          # pure: bytes -> InboundMessage
+        msg = on_behalf(msg, box, self.cfg.escalation.senders)             # pure: a web form's person sends it
         msg = without_own_signature(msg, lookup.writer(self.store, box, self.cfg, msg, now))  # * read: issue 59
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg,  # * read
                              now, arrival.received_at)
-        msg, reused = same_or_reused(msg, known, arrival.raw)              # pure: a reused Message-ID?
+        digest = content_hash(arrival.raw)
+        msg, reused = same_or_reused(msg, known.seen, digest)              # pure: a reused Message-ID?
         if reused is not None:
             known = replace(known, seen=self.store.messages.message_seen(box.name, msg.message_id))
         if known.seen is not None and known.seen.status == "quarantined":
@@ -211,21 +213,24 @@ class Pipeline:
             known = replace(known, seen=None)
         if known.seen is not None:
             return Duplicate(msg, known.seen)
-        facts = classify(msg, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
-        facts = replace(facts, content_hash=content_hash(arrival.raw), reused_id=reused,
+        senders = self.cfg.escalation.senders
+        role = answering_as(msg.from_addr.addr, box, senders, tuple(c.kind for c in known.citations))  # pure
+        holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box, senders)
+        facts = classify_as(msg, role, known, box, self.cfg, self.setups[box.name].rules, arrival.received_at, now)
+        facts = replace(facts, content_hash=digest, reused_id=reused,
                         read_before=arrival.read_before)
+        outside = exposed(known.citations, holders)                        # pure: our ids in outside hands
         trust = trust_of(facts.message, facts.role, facts.ticket, known.citations, self.cfg.auth, via=facts.via,
                          counterpart=facts.counterpart_known,
                          opening=facts.intake is not None and facts.intake.number is None,
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         past = lookup.past(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
-                           vouched=alerts_answered(known.citations), arrived=came_after_read(arrival))
+                           vouched=alerts_answered(known.citations), arrived=arrived)
         planned = plan(decision, facts.ticket, facts.message, past, self.setups[box.name], now,
-                       lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations))  # pure: mail plans
-        holders = audience_of((msg.from_addr.addr, *(a.addr for a in (*msg.to, *msg.cc))), box,
-                              self.cfg.escalation.senders)
-        return Ready(facts.message, facts, decision, planned, exposed(known.citations, holders))
+                       lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations),
+                       vouched=trust.vouched)                                # pure: mail plans
+        return Ready(facts.message, facts, decision, planned, outside)
 
     def parse(self, arrival: Arrival) -> InboundMessage:
         if arrival.oversize is not None:
@@ -375,13 +380,15 @@ class Pipeline:
                 self.problem(box, "template", reason)
                 return Outcome(Status.DEFERRED, reason)
             except (BadMessageError, MessageTimeout) as exc:
-                notice = exc.notice if isinstance(exc, RefusedMessageError) else None
-                return self.quarantine(box, arrival, str(exc), now, dry_run, log, notice)
+                reason, notice = str(exc), exc.notice if isinstance(exc, RefusedMessageError) else None
+                break
             except Exception as exc:  # the per-message boundary: the loop must go on
                 log.exception("message_failed")
-                return self.quarantine(box, arrival, f"internal error: {type(exc).__name__}: {exc}", now, dry_run,
-                                       log)
-        raise AssertionError("the last attempt does not check")  # pragma: no cover
+                reason, notice = f"internal error: {type(exc).__name__}: {exc}", None
+                break
+        else:
+            raise AssertionError("the last attempt does not check")  # pragma: no cover
+        return self.quarantine(box, arrival, reason, now, dry_run, log, notice)
 
     def work(self, box: MailboxConfig, arrival: Arrival, now: datetime, dry_run: bool, log: Any,
              check: bool) -> Outcome:
@@ -473,22 +480,6 @@ class Pipeline:
             "refusal": notice, "max_mb": round(limits.max_message_bytes / 1048576), "max_parts": limits.max_parts,
             "max_attachments": limits.max_attachments})
         notify(self.composer, self.store, setup, (send,), None, now, msg=head)
-
-
-def same_or_reused(msg: InboundMessage, known: Known, raw: bytes) -> tuple[InboundMessage, str | None]:
-    """A different message under a Message-ID already known, received or sent by mailbot (a
-    broken client, a phone that sends a new mail under the id of the ack it answers, or an
-    attempt to make mail vanish as a "duplicate"), is handled as the new message it is, under
-    its own id; the same mail again (a second delivery, mailbot's own mail come back) and a
-    copy of the same post through a mailing list are the same message. A known id whose
-    content was not kept (rows from before hashes were) counts as the same only when received."""
-    seen = known.seen
-    if seen is None or (seen.content_hash is None and seen.direction == "in"):
-        return msg, None
-    digest = content_hash(raw)
-    if seen.content_hash == digest or (seen.direction == "in" and list_copy(msg, seen)):
-        return msg, None
-    return replace(msg, message_id=f"{msg.message_id}{REUSED_ID_MARK}{digest[:16]}"), msg.message_id
 
 
 def header_message_id(raw: bytes) -> str | None:

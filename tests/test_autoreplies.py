@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.core.autoreplies import not_a_person, repeats
+from mailbot.core.autoreplies import not_a_person
+from mailbot.core.loops import repeats
 from mailbot.parsers import parse_message
 from mailbot.parsers.autoreply_words import away_notice
 from tests import mailfactory as mf

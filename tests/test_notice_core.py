@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.core.applicable import COMMAND_EVENTS, next_deadlines, offered, running_after
+from mailbot.core.applicable import COMMAND_EVENTS, next_deadlines, offered
 from mailbot.core.commands import FORM_ANSWERS, NAMES
 from mailbot.core.deadlines import TimerPlan
+from mailbot.core.plan import running_after
 from mailbot.core.reuse import done_lines, previewed, reused
 from mailbot.model import State, Timer, TimerKind
 from mailbot.rules import load_rules

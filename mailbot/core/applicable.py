@@ -20,7 +20,6 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from mailbot.core.commands import FORM_ANSWERS, NAMES
-from mailbot.core.deadlines import TimerPlan
 from mailbot.core.facts import Event
 from mailbot.core.lifecycle import TABLE
 from mailbot.model import State, Ticket, Timer, TimerKind, has_mailbox
@@ -94,14 +93,6 @@ def next_deadlines(running: Mapping[TimerKind, Timer], tz: tzinfo, now: datetime
         shown.append(resolution)
     return [{"kind": str(t.kind), "at": t.due_at.astimezone(tz).isoformat(), "past": t.due_at <= now}
             for t in shown]
-
-
-def running_after(running: Mapping[TimerKind, Timer], timers: TimerPlan | None) -> dict[TimerKind, Timer]:
-    """A ticket's timers as they run once a decision's timer changes are committed."""
-    if timers is None or timers.empty:
-        return dict(running)
-    kept = {k: t for k, t in running.items() if k not in timers.clear}
-    return {**kept, **{t.kind: t for t in timers.set}}
 
 
 def notice_facts(ticket: Ticket, running: Mapping[TimerKind, Timer], lkpp_answered: bool, tz: tzinfo,

@@ -38,17 +38,10 @@ from dataclasses import replace
 
 from mailbot.core.commands import parse_commands
 from mailbot.core.facts import Event, Facts
-from mailbot.core.loops import fingerprint
+from mailbot.core.loops import repeats
 from mailbot.model import InboundMessage, State
 from mailbot.parsers.autoreply_words import away_notice
 
-# Words a text must have before its repetition tells anything. People write their own stock
-# line again and again: "Setuju", "Mohon segera ditindaklanjuti", a coordinator's "Setuju,
-# silakan dieskalasi ke LKPP sesuai SOP yang berlaku." under every case, a vendor's "YA 5,
-# terima kasih banyak pak, akun saya sudah bisa dipakai lagi." under every solution (at 8
-# words those read as a responder's: red team of issue 58). A canned notice that says
-# nothing the word lists know is a paragraph, not a line.
-REPEATED_WORDS = 16
 # How far back a sender's earlier answers are compared (`lookup` reads them for that long).
 REPEATED_DAYS = 30
 # The states in which a requester's reply decides (E4, E5: a confirmation, a rating, a
@@ -68,7 +61,7 @@ def not_a_person(msg: InboundMessage, said_before: Iterable[str] = (), *, away: 
     kami tindak lanjuti", and dropping that would leave the requester unanswered."""
     if msg.is_automatic:
         return msg.auto_reason
-    if parse_commands(msg.new_text).commands or carries_a_file(msg):
+    if carries_a_file(msg) or parse_commands(msg.new_text).commands:
         return None
     sender = f"{msg.from_addr.name} <{msg.from_addr.addr}>"
     words = away_notice(msg.new_text, sender, AWAY if away else None)
@@ -95,15 +88,6 @@ def carries_a_file(msg: InboundMessage) -> bool:
 # The kinds of an autoresponder's sentence that no one writes to a requester as the answer:
 # away, back on a day, reading mail rarely, sent by a machine (`rules/autoreplies.yaml`).
 AWAY = frozenset({"absent", "return", "limited", "automatic"})
-
-
-def repeats(text: str, said_before: Iterable[str]) -> bool:
-    """Whether `text`, long enough to tell (`REPEATED_WORDS`), is one of the earlier texts,
-    numbers, case and punctuation aside (`loops.fingerprint`)."""
-    if len(text.split()) < REPEATED_WORDS:
-        return False
-    mark = fingerprint(text)
-    return bool(mark) and any(fingerprint(earlier) == mark for earlier in said_before)
 
 
 def as_automatic(facts: Facts, said_before: Iterable[str], *, away: bool = False) -> Facts | None:

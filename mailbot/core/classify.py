@@ -123,6 +123,13 @@ def classify(msg: InboundMessage, known: Known, box: MailboxConfig, cfg: Config,
              received_at: datetime, now: datetime) -> Facts:
     """The facts the lifecycle decides on: role, ticket and event of one message."""
     role = answering_as(msg.from_addr.addr, box, cfg.escalation.senders, tuple(c.kind for c in known.citations))
+    return classify_as(msg, role, known, box, cfg, rules, received_at, now)
+
+
+def classify_as(msg: InboundMessage, role: Role, known: Known, box: MailboxConfig, cfg: Config, rules: Rules,
+                received_at: datetime, now: datetime) -> Facts:
+    """`classify` for a caller that asked `matching.answering_as` already: the pipeline asks
+    matching who writes (and to whom) once, and hands the role in."""
     msg = _as_it_is(msg, role, known, rules)
     facts, repeat = _matched(msg, role, known, box, rules, received_at)
     mail = _Mail(facts, known, box, cfg, rules, now, repeat)

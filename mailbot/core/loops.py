@@ -19,6 +19,9 @@ tidak bisa login" as new mail within the same hour (an outage morning), and each
 ack (issue 57). A third address is needed before anything is held: the first two rounds
 are answered, the third is not. A responder that drops every citation looks like those
 people; the ack budget's share bounds it (`limits.ack_share`), as it bounds any flood.
+
+The same sign tells a responder from a person on one address too (`repeats`, issue 58): it
+answers our mail on other tickets with the same words, however they are worded.
 """
 
 from __future__ import annotations
@@ -40,6 +43,13 @@ CAUSED_WITHIN = timedelta(days=1)
 # third address repeating them is a responder (the issue: the loop stops within 5 rounds).
 EARLIER_ADDRESSES = 2
 FINGERPRINTS_KEPT = 16384  # texts whose fingerprint is kept: more than an hour's mail of a busy unit
+# Words a text must have before its repetition tells anything. People write their own stock
+# line again and again: "Setuju", "Mohon segera ditindaklanjuti", a coordinator's "Setuju,
+# silakan dieskalasi ke LKPP sesuai SOP yang berlaku." under every case, a vendor's "YA 5,
+# terima kasih banyak pak, akun saya sudah bisa dipakai lagi." under every solution (at 8
+# words those read as a responder's: red team of issue 58). A canned notice that says
+# nothing the word lists know is a paragraph, not a line.
+REPEATED_WORDS = 16
 
 _QUOTED = re.compile(r"^\s*>.*$", re.MULTILINE)
 _TOKEN_WITH_DIGIT = re.compile(r"\S*\d\S*")
@@ -62,6 +72,15 @@ def fingerprint(text: str) -> str:
     if not any(c.isalpha() for c in words):
         return ""
     return hashlib.sha1(words.encode()).hexdigest()[:16]
+
+
+def repeats(text: str, said_before: Iterable[str]) -> bool:
+    """Whether `text`, long enough to tell (`REPEATED_WORDS`), is one of the earlier texts,
+    numbers, case and punctuation aside (`fingerprint`)."""
+    if len(text.split()) < REPEATED_WORDS:
+        return False
+    mark = fingerprint(text)
+    return bool(mark) and any(fingerprint(earlier) == mark for earlier in said_before)
 
 
 def subject_fingerprint(subject: str) -> str:

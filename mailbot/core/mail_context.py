@@ -23,7 +23,6 @@ from mailbot.core.matching import tag
 from mailbot.core.ours import redact, without_internal
 from mailbot.core.plan_inputs import Setup, Texts
 from mailbot.core.recipients import internal
-from mailbot.core.trust import sender_vouched
 from mailbot.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind
 from mailbot.settings import Config, MailboxConfig
 
@@ -38,13 +37,14 @@ LKPP_WORDS = frozenset({"resolved_lkpp", "need_info", "status_user", "relay"})
 
 def title_and_context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts: Texts,
                       running: Mapping[TimerKind, Timer], setup: Setup, at: datetime, to: tuple[str, ...],
-                      cc: tuple[str, ...], limited: bool) -> tuple[str, dict[str, Any]]:
+                      cc: tuple[str, ...], limited: bool, vouched: bool) -> tuple[str, dict[str, Any]]:
     """The title and the template context of one mail going `at` to `to` and `cc`, as they
-    may read them; `limited`: the loop limits count the mail (no person caused it)."""
+    may read them; `limited`: the loop limits count the mail (no person caused it); `vouched`:
+    a server the unit trusts vouched for the From of `msg` (`trust.sender_vouched`)."""
     title, shown = _title(send, ticket, msg, setup), context(send, ticket, msg, texts, running, setup, at)
     if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)) or (send.to is Audience.SENDER and limited):
         title, shown = _defanged(send, title, shown, limited)
-    if _unproven(send, ticket, msg, to, setup):
+    if _unproven(send, ticket, msg, to, vouched):
         # Issue 37: the first answer to a sender no server vouched for carries nothing of theirs
         # (a lure in the Subject or the display name would come back From the unit; an ack staff
         # asked for or a caller's ack proves nothing of its addressee either): the tag and a
@@ -59,11 +59,12 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts
     """The template context of one mail going `at`: the ticket, the texts it carries, the
     deadlines; `running`: the ticket's timers once the decision's changes are made."""
     box, cfg = setup.box, setup.cfg
-    base = _ticket_context(ticket, msg, box)
     text = _text(send, texts)
     if send.to is Audience.REQUESTER:
         text, send = _for_requester(text, send, texts, box)
-    base.update(_terms(text, send, ticket, setup))
+    terms = _terms(text, send, ticket, setup)  # what the mail's words say, then who and which ticket
+    base = _ticket_context(ticket, msg, box)
+    base.update(terms)
     if send.attach == "ticket" and ticket is not None:
         base.update(_problem(ticket, texts))
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
@@ -181,10 +182,10 @@ def _defanged(send: Send, title: str, shown: dict[str, Any], limited: bool) -> t
 
 
 def _unproven(send: Send, ticket: Ticket | None, msg: InboundMessage | None, to: tuple[str, ...],
-              setup: Setup) -> bool:
+              vouched: bool) -> bool:
     """Whether this is a first answer (`NEUTRAL_KINDS`) to an address no server vouched for.
     A call's or visit's words are staff's (SPEC 3): its answers are not neutral."""
     if send.kind not in NEUTRAL_KINDS or (ticket is not None and ticket.channel != "email"):
         return False
     return not (msg is not None and msg.from_addr.addr.lower() in {a.lower() for a in to}
-                and sender_vouched(msg, setup.cfg.auth))
+                and vouched)

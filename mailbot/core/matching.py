@@ -5,10 +5,10 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mailbot.core.tokens import AUDIENCE_LETTERS, without_escalation_keys
-from mailbot.model import InboundMessage, Role, Seen, Ticket
+from mailbot.model import REUSED_ID_MARK, InboundMessage, Role, Seen, Ticket
 from mailbot.parsers.auto import is_list_reason
 from mailbot.settings import MailboxConfig
 
@@ -150,6 +150,21 @@ _LIST_TAG = re.compile(r"\[[\w.+-]{1,40}\]")
 _FOOTER_RULE = re.compile(r"^(?:_{20,}|-- ?)$")
 _FOOTER_MAX_LINES = 12
 _FOOTER_MAX_CHARS = 1200
+
+
+def same_or_reused(msg: InboundMessage, seen: Seen | None, digest: str) -> tuple[InboundMessage, str | None]:
+    """A different message under a Message-ID already known, received or sent by mailbot (a
+    broken client, a phone that sends a new mail under the id of the ack it answers, or an
+    attempt to make mail vanish as a "duplicate"), is handled as the new message it is, under
+    its own id; the same mail again (a second delivery, mailbot's own mail come back) and a
+    copy of the same post through a mailing list are the same message. A known id whose
+    content was not kept (rows from before hashes were) counts as the same only when received.
+    `seen`: what is recorded under its Message-ID; `digest`: its `content_hash`."""
+    if seen is None or (seen.content_hash is None and seen.direction == "in"):
+        return msg, None
+    if seen.content_hash == digest or (seen.direction == "in" and list_copy(msg, seen)):
+        return msg, None
+    return replace(msg, message_id=f"{msg.message_id}{REUSED_ID_MARK}{digest[:16]}"), msg.message_id
 
 
 def list_copy(msg: InboundMessage, seen: Seen) -> bool:

@@ -6,8 +6,10 @@ it go (`schedule`; held plans included, so a decision shows everything that will
 happen), the Message-IDs it threads under (`threads`) and what it says (`mail_context`).
 Here stand the order of those steps, the rules that stop a send before it is addressed
 (`_STOPS_BEFORE`, `_STOPS_UNADDRESSED`) and the coordinators' alert when a limit holds
-one. The store's part is read before (`io/lookup.past`, a `plan_inputs.Past`); the shell
-renders and stores the plans in the decision's transaction (`io/compose`).
+one, and the ticket's timers as they run once the decision's timer changes are made
+(`running_after`: what a notice's next deadlines are read from). The store's part is read
+before (`io/lookup.past`, a `plan_inputs.Past`); the shell renders and stores the plans in
+the decision's transaction (`io/compose`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from mailbot.core.applicable import running_after
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.directions import ANSWERED_KINDS, ASKED
@@ -76,18 +77,27 @@ class Planned:
 
 
 def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, past: Past, setup: Setup,
-         now: datetime, *, lkpp_message: bool = False) -> Planned:
-    """The mail plans, limit events and timer changes of one decision."""
+         now: datetime, *, lkpp_message: bool = False, vouched: bool = False) -> Planned:
+    """The mail plans, limit events and timer changes of one decision; `vouched`: a server the
+    unit trusts vouched for the From of `msg` (`trust.sender_vouched`, read by the trust step)."""
     mails: list[MailPlan] = []
     events: list[HistoryEvent] = []
     alerted = set(past.sent.alerted)
     timers = _timers(decision, before, past, setup, now, lkpp_message)
     running = running_after(past.running.timers, timers)  # a notice's next deadline
     for send in decision.sends:
-        mail, notes = _one(send, decision, msg, past, running, setup, now, alerted)
+        mail, notes = _one(send, decision, msg, past, running, setup, now, alerted, vouched)
         mails += mail
         events += notes
     return Planned(tuple(_with_ack_unsent(mails, events)), tuple(events), timers)
+
+
+def running_after(running: Mapping[TimerKind, Timer], timers: TimerPlan | None) -> dict[TimerKind, Timer]:
+    """A ticket's timers as they run once a decision's timer changes are committed."""
+    if timers is None or timers.empty:
+        return dict(running)
+    kept = {k: t for k, t in running.items() if k not in timers.clear}
+    return {**kept, **{t.kind: t for t in timers.set}}
 
 
 def _with_ack_unsent(mails: list[MailPlan], events: list[HistoryEvent]) -> list[MailPlan]:
@@ -171,7 +181,7 @@ class _Recipients:
 
 def _one(send: Send, decision: Decision, msg: InboundMessage | None, past: Past,
          running: Mapping[TimerKind, Timer], setup: Setup, now: datetime,
-         alerted: set[str]) -> tuple[list[MailPlan], list[HistoryEvent]]:
+         alerted: set[str], vouched: bool) -> tuple[list[MailPlan], list[HistoryEvent]]:
     """The mail (its limit alert included) and the events of one send, in this order: the
     rules that stop it before anything is addressed, the burst alert it counts as, its
     recipients and the rules that stop it for want of them, then the loop limits."""
@@ -191,7 +201,7 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, past: Past,
     if when.counted:  # what the next acks' budget is read from (`SentBefore.ack_slots`)
         events.append(HistoryEvent("ack_counted", "mailbot",
                                    {"slot": _utc(when.counted_at or when.send_at), "domain": when.counted}))
-    mails.insert(0, _mail(send, decision.ticket, msg, past, running, setup, rcpt, when, limited))
+    mails.insert(0, _mail(send, decision.ticket, msg, past, running, setup, rcpt, when, limited, vouched))
     return mails, events
 
 
@@ -323,12 +333,12 @@ def _minute(moment: datetime, cfg: Config) -> str:
 
 def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, past: Past,
           running: Mapping[TimerKind, Timer], setup: Setup, rcpt: _Recipients, when: Schedule,
-          limited: bool) -> MailPlan:
+          limited: bool, vouched: bool) -> MailPlan:
     assert when.send_at is not None
     attach = _attach_from(send, past.texts)
     in_reply_to, references = thread(ticket, str(send.to), msg, past.thread)
     title, shown = title_and_context(send, ticket, msg, past.texts, running, setup, when.send_at,
-                                     rcpt.to, rcpt.cc, limited)
+                                     rcpt.to, rcpt.cc, limited, vouched)
     return MailPlan(send, ticket, rcpt.to, rcpt.cc, audience_of((*rcpt.to, *rcpt.cc), setup.box,
                                                                 setup.cfg.escalation.senders),
                     when.send_at, when.held, limited, ticket.language if ticket else setup.cfg.language, title,

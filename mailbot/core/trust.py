@@ -28,7 +28,7 @@ are a participant of (`matching`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mailbot.core.tokens import AUDIENCE_LETTERS
 from mailbot.model import InboundMessage, Refusal, Role, Ticket
@@ -70,11 +70,22 @@ def sender_vouched(msg: InboundMessage, auth: AuthConfig) -> bool:
     (issue 37): `authres` and the unit's own server's aligned dmarc, dkim or spf pass;
     under `token` nobody outside the unit can prove an address, and `off` is for closed
     test setups, where From alone counts."""
+    return _vouched(auth, server_verdict(msg, auth))
+
+
+def server_verdict(msg: InboundMessage, auth: AuthConfig) -> tuple[bool, str] | None:
+    """The unit's own server's verdict on the From of `msg` (its topmost Authentication-Results),
+    read in `authres` mode only: whether it passed, and why; None in the other modes."""
+    if auth.mode != "authres":
+        return None
+    return authres_passes(msg.auth_results, auth.trusted_authserv_id or "", msg.from_addr.addr)
+
+
+def _vouched(auth: AuthConfig, verdict: tuple[bool, str] | None) -> bool:
+    """`sender_vouched` from the server's verdict (`server_verdict`) already read."""
     if auth.mode == "off":
         return True
-    if auth.mode != "authres" or not auth.trusted_authserv_id:
-        return False
-    return authres_passes(msg.auth_results, auth.trusted_authserv_id, msg.from_addr.addr)[0]
+    return bool(auth.trusted_authserv_id) and verdict is not None and verdict[0]
 
 
 def sender_disowned(msg: InboundMessage, auth: AuthConfig) -> str | None:
@@ -92,6 +103,7 @@ class Trust:
     authenticated: bool
     reason: str
     why: Refusal | None = None  # a refusal's code and values, for mail in the mailbox's language
+    vouched: bool = False  # a server the unit trusts vouched for the From (`sender_vouched`; `trust_of` sets it)
 
 
 def _refused(code: str, value: str = "", name: str = "") -> Trust:
@@ -210,21 +222,30 @@ def _shared(letter: str, sent_to: list[Citation]) -> Trust:
 def trust_of(msg: InboundMessage, role: Role, ticket: Ticket | None, citations: Iterable[Citation],
              auth: AuthConfig, *, via: str | None = None, opening: bool = False,
              reserved: str | None = None, counterpart: bool = False) -> Trust:
-    """The SPEC 9 verdict for one classified message under the configured `auth` mode.
+    """The SPEC 9 verdict for one classified message under the configured `auth` mode, with
+    whether a server the unit trusts vouched for its From (`Trust.vouched`): the message is
+    asked once (`server_verdict`), and the rest is read from that answer (`_verdict_of`)."""
+    return _verdict_of(role, ticket, citations, auth, server_verdict(msg, auth), via=via, opening=opening,
+                      reserved=reserved, counterpart=counterpart)
+
+
+def _verdict_of(role: Role, ticket: Ticket | None, citations: Iterable[Citation], auth: AuthConfig,
+               server: tuple[bool, str] | None, *, via: str | None = None, opening: bool = False,
+               reserved: str | None = None, counterpart: bool = False) -> Trust:
+    """`trust_of` once the unit's own server's verdict on the From (`server`) is read.
 
     `opening`: a new staff mail that opens a ticket for a call or a visit (SPEC 3); it cites
     no mail of ours, so in `token` mode nothing proves its sender (its sender confirms it by
     replying to the mail the held call sends them, `reserved` then names its number); in
     `authres` mode the unit's own mail server does, as for any staff message there."""
-    vouched = None
-    if auth.mode == "authres":
-        vouched = authres_passes(msg.auth_results, auth.trusted_authserv_id or "", msg.from_addr.addr)
+    vouched = _vouched(auth, server)
     if opening and NEEDED.get(role) is not None:
         if auth.mode == "off":
-            return Trust(True, "auth.mode is off")
+            return Trust(True, "auth.mode is off", vouched=vouched)
         if auth.mode == "authres":
-            ok, why = vouched or (False, "no Authentication-Results verdict")
-            return Trust(True, f"new mail and {why}") if ok else _refused("authres", value=why)
-        return _refused("new_mail")
-    return authenticate(role, ticket, citations, auth.mode, vouched, mentioned=via == "mention", reserved=reserved,
-                        counterpart=counterpart)
+            ok, why = server or (False, "no Authentication-Results verdict")
+            return replace(Trust(True, f"new mail and {why}") if ok else _refused("authres", value=why),
+                           vouched=vouched)
+        return replace(_refused("new_mail"), vouched=vouched)
+    return replace(authenticate(role, ticket, citations, auth.mode, server, mentioned=via == "mention",
+                                reserved=reserved, counterpart=counterpart), vouched=vouched)
