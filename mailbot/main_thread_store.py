@@ -4,7 +4,7 @@ a watcher's thread, each run on the thread that owns the store's connection.
 The store's connection belongs to the main thread (`steps.MainThread`); a watcher's
 pass, its audit, a recovery after a restore and the copies of sent mail read and write
 it through this object, handed to them at wiring, so that their code reads as plain
-calls (`self.own.set_imap_position(...)`) and the thread hop lives here alone. Only
+calls (`self.store.set_imap_position(...)`) and the thread hop lives here alone. Only
 the calls they make are here: anything else of the store is not theirs to use from a
 watcher.
 """
