@@ -1,11 +1,12 @@
 """The reports' only reads of the store: a month's tickets with their mail and history.
 
-Three statements, whatever the number of tickets: the tickets opened in the month
+Four statements, whatever the number of tickets: the tickets opened in the month
 (by the `tickets(mailbox, created_at)` or `tickets(created_at)` index), then their
 messages (with the outbox's SMTP acceptance time, from the covering
-`outbox(ticket_id, message_id, sent_at)` index, never the rows with the raw mail) and
-the few history events the reports use, each joined to that ticket range by the
-`ticket_id` indexes. Rows are grouped per ticket in one pass; there is no query per
+`outbox(ticket_id, message_id, sent_at)` index, never the rows with the raw mail), the
+answers given to callers who left no e-mail (the history's, standing for the mail to the
+requester) and the few history events the reports use, each joined to that ticket range
+by the `ticket_id` indexes. Rows are grouped per ticket in one pass; there is no query per
 ticket, so a month of ~8,000 tickets takes well under a second.
 
 Timestamps are the store's UTC text (`2026-11-23T02:00:00.000000Z`), read with
