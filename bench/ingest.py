@@ -607,7 +607,7 @@ def seed_solved(config: Path, mailboxes: int, count: int) -> None:
             for subject, problem, solution in made:
                 n += 1
                 store.memory.remember_solved(row_of(words, n, f"b{box}", f"2025-{n:08d}", subject,
-                                             start - timedelta(minutes=n - 10**7), [problem], solution))
+                                                    start - timedelta(minutes=n - 10**7), [problem], solution))
         store.metadata.set_meta(_INDEXED_WITH, _signature(words))
     store.close()
 

@@ -115,7 +115,7 @@ def fill(store: Store, words: Vocabulary, cases: list[Case], start: datetime) ->
     with store.unit_of_work():
         for n, case in enumerate(cases):
             store.memory.remember_solved(row_of(words, case.id, MAILBOX, f"2026-{case.id:05d}", case.subject,
-                                         start + timedelta(hours=n), [case.problem], case.solution))
+                                                start + timedelta(hours=n), [case.problem], case.solution))
             topics[case.id] = case.topic
     return topics
 
@@ -235,7 +235,7 @@ def timing(words: Vocabulary, cases: list[Case], requests: list[Request], count:
         with store.unit_of_work():
             for n, (subject, problem, solution) in enumerate(made, start=1000):
                 store.memory.remember_solved(row_of(words, n, MAILBOX, f"2025-{n:06d}", subject,
-                                             start - timedelta(minutes=n), [problem], solution))
+                                                    start - timedelta(minutes=n), [problem], solution))
         built = time.perf_counter() - began
         print(f"  index of {store.memory.solved_total():,} solved cases built in {built:.1f} s "
               f"({built / len(made) * 1000:.2f} ms a case: the added cost of solving a ticket)")

@@ -373,8 +373,8 @@ def unserved_mailboxes(cfg: Config, store: Store) -> list[str]:
     deadline timers still run: nothing of theirs is read, sent or chased any more (no mail
     goes From a unit that is not configured), so the operator is told what was left."""
     known = store.mailboxes.mailbox_addresses()
+    left = store.mailboxes.left_behind(tuple(b.name for b in cfg.mailboxes))
     return [f"mailboxes: {name!r}{f' ({known[name]})' if name in known else ''} is not in the config but the "
             f"database holds {tickets} ticket(s) not closed, {mails} mail(s) not sent and {timers} deadline "
             f"timer(s) for it: none of it is handled while it is not configured (add it back to serve it)"
-            for name, (tickets, mails,
-                       timers) in store.mailboxes.left_behind(tuple(b.name for b in cfg.mailboxes)).items()]
+            for name, (tickets, mails, timers) in left.items()]

@@ -336,8 +336,8 @@ class Passes:
         store = self.store.own
         with store.unit_of_work():
             store.arrivals.record_quarantine(mailbox=box.name, uid=uid, uidvalidity=uidvalidity,
-                                    message_id=f"(unreadable, UID {uid})", reason=reason, at=self.clock(),
-                                    archive_path=None, folder=Status.UNREADABLE.folder(box.imap))
+                                             message_id=f"(unreadable, UID {uid})", reason=reason, at=self.clock(),
+                                             archive_path=None, folder=Status.UNREADABLE.folder(box.imap))
             store.arrivals.forget_fetch_failures(box.name, uidvalidity, uid)
         self.log.warning("message_quarantined", mailbox=box.name, uid=uid, reason=reason)
 

@@ -267,7 +267,7 @@ class Pipeline:
             self.store.messages.expose(box.name, ready.exposed, now)
             if ticket is not None and planned.timers is not None:
                 self.store.timers.apply_timers(box.name, ticket.id, planned.timers,  # type: ignore[arg-type]
-                                        new_ticket=decision.new_ticket)
+                                               new_ticket=decision.new_ticket)
             sent = self.composer.queue(self.setups[box.name], planned, ticket, msg, now, arrival.received_at)
             sent += self.pass_on(box, decision, ticket, msg, now)
         return Outcome(Status.PROCESSED, decision.label, ticket.number if ticket else None, tuple(sent))
@@ -290,8 +290,8 @@ class Pipeline:
         if arrival.uid is None or arrival.uidvalidity is None or folder is None:
             return  # `replay`: no IMAP message
         self.store.arrivals.record_arrival(mailbox=box.name, uidvalidity=arrival.uidvalidity, uid=arrival.uid,
-                                  message_id=message_id, outcome=outcome.value, folder=folder, at=now,
-                                  content_hash=digest or content_hash(arrival.raw))
+                                           message_id=message_id, outcome=outcome.value, folder=folder, at=now,
+                                           content_hash=digest or content_hash(arrival.raw))
 
     def record_duplicate(self, box: MailboxConfig, arrival: Arrival, dup: Duplicate, now: datetime) -> Outcome:
         """The same mail again: an event on the ticket of the one recorded first (mailbot's own
@@ -299,8 +299,8 @@ class Pipeline:
         msg, seen = dup.msg, dup.seen
         with self.store.unit_of_work():
             self.store.history.add_event(box.name, seen.ticket_id, now, msg.from_addr.addr, "duplicate_received",
-                                 message_id=msg.message_id, copy_of=msg.message_id, first=seen.direction,
-                                 uid=arrival.uid, subject=msg.subject)
+                                         message_id=msg.message_id, copy_of=msg.message_id, first=seen.direction,
+                                         uid=arrival.uid, subject=msg.subject)
             self.arrived(box, arrival, msg.message_id, Status.DUPLICATE, now)
         ticket = self.store.tickets.ticket_by_id(seen.ticket_id) if seen.ticket_id is not None else None
         return Outcome(Status.DUPLICATE, "duplicate", ticket.number if ticket else None)
@@ -335,19 +335,19 @@ class Pipeline:
             self.store.history.add_event(box.name, ticket_id, now, event.actor, event.kind, **detail)
             if event.kind == "lkpp_ref_recorded" and ticket_id is not None:  # issue 32: LKPP's mail is matched by it
                 self.store.tickets.record_counterpart_ref(box.name, ticket_id, str(detail["key"]), str(detail["ref"]),
-                                                  str(detail["form"]), msg.message_id, now)
+                                                          str(detail["form"]), msg.message_id, now)
         if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:
             self.store.history.add_event(box.name, facts.cited.id, now, msg.from_addr.addr, "cited_by_ticket",
-                                 number=ticket.number, message_id=msg.message_id)
+                                         number=ticket.number, message_id=msg.message_id)
         for number, event in decision.elsewhere:  # a recommendation naming several tickets
             other = self.store.tickets.ticket_by_number(box.name, number)
             if other is not None and other.id != ticket_id:
                 self.store.history.add_event(box.name, other.id, now, event.actor, event.kind,
                                              message_id=msg.message_id,
-                                     **dict(event.detail))
+                                             **dict(event.detail))
         if facts.reused_id is not None:
             self.store.history.add_event(box.name, ticket_id, now, msg.from_addr.addr, "message_id_reused",
-                                 original=facts.reused_id, message_id=msg.message_id)
+                                         original=facts.reused_id, message_id=msg.message_id)
 
     # --- the failure boundary -------------------------------------------------------------
 
@@ -443,9 +443,9 @@ class Pipeline:
         with self.store.unit_of_work():
             new = self.store.arrivals.record_quarantine(mailbox=box.name, uid=arrival.uid,
                                                         uidvalidity=arrival.uidvalidity,
-                                               message_id=self.quarantine_id(raw), reason=reason, at=now,
-                                               archive_path=path, content_hash=content_hash(raw),
-                                               folder=Status.QUARANTINED.folder(box.imap))
+                                                        message_id=self.quarantine_id(raw), reason=reason, at=now,
+                                                        archive_path=path, content_hash=content_hash(raw),
+                                                        folder=Status.QUARANTINED.folder(box.imap))
             if notice and new:
                 self.refusal_notice(box, raw, notice, now)
 

@@ -106,7 +106,7 @@ class Timekeeper:
             ticket = self.store.tickets.ticket_by_id(row.ticket_id)
             number = ticket.number if ticket else "?"
             self.store.history.add_event(box.name, row.ticket_id, now, "mailbot", "timer_failed", timer=str(row.kind),
-                                 reason=reason, retry_at=retry.isoformat())
+                                         reason=reason, retry_at=retry.isoformat())
         # Once a day per cause: the same broken template fails every timer that uses it.
         cause = hashlib.sha256(reason.encode()).hexdigest()[:16]
         self.alerts.once(box, now, f"alerted:timer:{box.name}:{cause}",
@@ -186,7 +186,7 @@ class Timekeeper:
             if not any(f.number == form.number and not f.reminded for f in self.store.intake.held_forms(box.name)):
                 return 0
             self.store.history.add_event(box.name, None, now, "mailbot", "intake_reminded", number=form.number,
-                                 staff=form.intake.staff)
+                                         staff=form.intake.staff)
             ticket = replace(held_ticket(form.intake, form.number, self.cfg.language, now), mailbox=box.name)
             self.mailer.enqueue(box, remind_held(form.intake, form.number), ticket, None, now)
         self.log.info("held_form_reminded", mailbox=box.name, number=form.number)

@@ -206,7 +206,7 @@ def test_restore_reads_the_ack_sent_after_the_backup_and_the_request_keeps_its_n
         assert prior["message_id"] == "mb.t.2026-00004.ack.ar.0123456789.abcdefghijklmnop@lpse.test"
         assert prior["archive_path"] == "t/out/2026/11/ack4.eml"
         assert store.restored.claim_restored("t", "2026-00004", "ack", ["budi@vendor.test"], now,
-                                    now - timedelta(days=1)) is None
+                                             now - timedelta(days=1)) is None
         assert store.metadata.meta("restore_recovery:t") is not None  # the daemon's first pass recovers the mailbox
     finally:
         store.close()
@@ -223,7 +223,7 @@ def test_restore_marks_sent_the_queued_mail_that_went_out_after_the_backup(tmp_p
     with store.unit_of_work():
         for mid in ("went@lpse.test", "waits@lpse.test"):
             store.outbox.enqueue(mailbox="t", ticket_id=1, message_id=mid, kind="ack", mail_from="lpse@lpse.test",
-                          rcpt=("a@x.test",), raw=b"Subject: x\r\n\r\nx\r\n", auto=True, now=now)
+                                 rcpt=("a@x.test",), raw=b"Subject: x\r\n\r\nx\r\n", auto=True, now=now)
     store.close()
     assert cli.main(["--config", str(path), "backup", str(tmp_path / "b")]) == 0
     with sqlite3.connect(db) as conn:

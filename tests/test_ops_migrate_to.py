@@ -42,19 +42,19 @@ def _history(path):  # type: ignore[no-untyped-def]
             book.event(ticket, NOW + timedelta(hours=n), "mailbot", "intake_recorded", problem=f"Masalah {n}")
             store.timers.set_timer("btm", ticket, "first_response", NOW, NOW + timedelta(hours=n), replace=False)
             store.arrivals.record_arrival(mailbox="btm", uidvalidity=9, uid=n, message_id=f"<m{n}@x>", outcome="ticket",
-                                 folder="Processed", at=NOW)
+                                          folder="Processed", at=NOW)
         store.outbox.enqueue(mailbox="btm", ticket_id=None, message_id="<big@x>", kind="reply",
                              mail_from="lpse@lpse.test",
-                      rcpt=("sari@dinas.test",), raw=b"\x00\xff" * BLOB_PIECE, auto=False, now=NOW)
+                             rcpt=("sari@dinas.test",), raw=b"\x00\xff" * BLOB_PIECE, auto=False, now=NOW)
         store.arrivals.record_quarantine(mailbox="btm", uid=99, uidvalidity=None, message_id="<q@x>",
                                          reason="unreadable",
-                                at=NOW, archive_path=None)
+                                         at=NOW, archive_path=None)
         store.memory.remember_solved(solved.row_of(load_rules(None).similar, 1, "btm", "2026-00001", "Akun terkunci",
                                                    NOW,
-                                            ["Akun saya terkunci"], "Akun sudah kami buka."))
+                                                   ["Akun saya terkunci"], "Akun sudah kami buka."))
         store.tickets.insert_ticket(Ticket(id=None, mailbox="tpi", number="2026-00001", state=State.OPEN,
-                                   requester=Address("a@vendor.test", "Ani"), subject="Jadwal", created_at=NOW,
-                                   updated_at=NOW))
+                                           requester=Address("a@vendor.test", "Ani"), subject="Jadwal", created_at=NOW,
+                                           updated_at=NOW))
     store.close()
 
 
@@ -97,8 +97,8 @@ def test_the_whole_history_is_copied_counted_and_the_sqlite_file_left_as_it_was(
         with target.unit_of_work():  # numbers and ids go on past the copied ones
             assert target.tickets.next_number("btm", 2026) == "2026-00013"
             fresh = target.tickets.insert_ticket(Ticket(id=None, mailbox="btm", number="2026-00013", state=State.OPEN,
-                                                requester=Address("b@vendor.test", "B"), subject="Baru",
-                                                created_at=NOW, updated_at=NOW))
+                                                        requester=Address("b@vendor.test", "B"), subject="Baru",
+                                                        created_at=NOW, updated_at=NOW))
         assert fresh.id == 14
         shown = solved.similar(target, load_rules(None).similar, "btm", "akun terkunci")
         assert [s.case.ticket_id for s in shown] == [1]

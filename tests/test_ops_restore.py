@@ -314,8 +314,8 @@ def test_no_mail_of_a_mailbox_goes_before_its_recovery_after_a_restore(handled_a
     assert cmd(config, "restore", str(tmp / "b")) == 0
     app = App(load_config(config))
     app.store.outbox.enqueue(mailbox="t", ticket_id=None, message_id="held@lpse.test", kind="digest", mail_from=mf.UNIT,
-                      rcpt=(mf.COORDINATOR,), raw=b"Subject: x\r\nMessage-ID: <held@lpse.test>\r\n\r\nx\r\n",
-                      auto=False, now=app.clock())
+                             rcpt=(mf.COORDINATOR,), raw=b"Subject: x\r\nMessage-ID: <held@lpse.test>\r\n\r\nx\r\n",
+                             auto=False, now=app.clock())
     assert app.flush_outbox() == (0, 0)
     assert app.store.outbox.outbox_counts().get("pending") == 1
     app.store.metadata.delete_meta("restore_recovery:t")

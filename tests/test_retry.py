@@ -38,8 +38,8 @@ def test_a_mail_queued_in_the_future_waits_for_its_retry_after_a_temporary_refus
     real = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     ahead = real + timedelta(days=2)
     row = store.outbox.enqueue(mailbox="t", ticket_id=None, message_id="<a@x>", kind="ack", mail_from="lpse@lpse.test",
-                        rcpt=("budi@vendor.test",), raw=b"Subject: x\r\n\r\nx\r\n", auto=True, now=ahead)
+                               rcpt=("budi@vendor.test",), raw=b"Subject: x\r\n\r\nx\r\n", auto=True, now=ahead)
     assert store.outbox.due_outbox_ids(real, ("t",)) == [row]  # today's fix: due now
     store.outbox.outbox_retry(row, ("budi@vendor.test",), "451 greylisted, try again in 5 minutes",
-                       real + timedelta(minutes=5))
+                              real + timedelta(minutes=5))
     assert store.outbox.due_outbox_ids(real + timedelta(seconds=2), ("t",)) == []

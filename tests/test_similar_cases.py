@@ -173,14 +173,14 @@ def _solve(store, mailbox, problem, solution, subject="Mohon bantuan", state=Sta
         number = store.tickets.next_number(mailbox, at.year)
         ticket = store.tickets.insert_ticket(Ticket(None, mailbox, number, State.OPEN, Address(requester, "Budi"),
                                                     subject,
-                                            at, at))
+                                                    at, at))
         store.messages.record_message(mailbox=mailbox, message_id=f"<in-{number}@x>", direction="in", role="requester",
-                             ticket_id=ticket.id, kind="ticket_opened", sender=requester, recipients="",
-                             subject=subject, at=at.isoformat(), body=problem)
+                                      ticket_id=ticket.id, kind="ticket_opened", sender=requester, recipients="",
+                                      subject=subject, at=at.isoformat(), body=problem)
         store.messages.record_message(mailbox=mailbox, message_id=f"<out-{number}@x>", direction="out",
                                       role="requester",
-                             ticket_id=ticket.id, kind="resolved", sender="lpse@x", recipients=requester,
-                             subject=subject, at=(at + timedelta(hours=1)).isoformat(), body=solution)
+                                      ticket_id=ticket.id, kind="resolved", sender="lpse@x", recipients=requester,
+                                      subject=subject, at=(at + timedelta(hours=1)).isoformat(), body=solution)
         solved_ticket = Ticket(ticket.id, mailbox, number, state, ticket.requester, subject, at, at,
                                resolved_at=at + timedelta(hours=1))
         store.tickets.update_ticket(solved_ticket)
@@ -199,7 +199,7 @@ def test_a_solved_ticket_is_found_and_a_reopened_one_forgotten(store_locations, 
     with store.unit_of_work():
         store.tickets.update_ticket(Ticket(locked.id, "btm", locked.number, State.OPEN, locked.requester,
                                            locked.subject,
-                                   T0, T0))
+                                           T0, T0))
     assert solved.similar(store, words, "btm", "akun terblokir\nmin akun sy terkunci ga bisa login") == ()
     store.close()
 
@@ -255,7 +255,7 @@ def _hit_rates(words, store_locations, requests):
     with store.unit_of_work():
         for n, c in enumerate(cases):
             store.memory.remember_solved(solved.row_of(words, c["id"], "btm", f"2026-{c['id']:05d}", c["subject"],
-                                                T0 + timedelta(hours=n), [c["problem"]], c["solution"]))
+                                                       T0 + timedelta(hours=n), [c["problem"]], c["solution"]))
             topics[c["id"]] = c["topic"]
     answered = [r for r in requests if r["topic"] != "none"]
     top1 = top3 = 0
@@ -278,7 +278,7 @@ def test_the_memory_shows_the_same_cases_on_both_engines(tmp_path, pg_cluster, w
         with store.unit_of_work():
             for n, c in enumerate(cases):
                 store.memory.remember_solved(solved.row_of(words, c["id"], "btm", f"2026-{c['id']:05d}", c["subject"],
-                                                    T0 + timedelta(hours=n), [c["problem"]], c["solution"]))
+                                                           T0 + timedelta(hours=n), [c["problem"]], c["solution"]))
         shown_by_engine.append([[(s.case.ticket_id, round(s.score, 9)) for s in
                                  solved.similar(store, words, "btm", f"{r['subject']}\n{r['text']}")]
                                 for r in requests])

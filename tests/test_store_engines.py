@@ -91,11 +91,11 @@ def test_the_outbox_queues_counts_and_finishes_mail(store_location):
         big = bytes(range(256)) * (BLOB_PIECE // 256 + 3)  # past the piece size: the big-mail column
         with store.unit_of_work():
             small_id = store.outbox.enqueue(mailbox="t", ticket_id=None, message_id="<a@x>", kind="ack",
-                                     mail_from="lpse@lpse.test", rcpt=("Budi@Vendor.test",), raw=b"mail",
-                                     auto=True, now=NOW)
+                                            mail_from="lpse@lpse.test", rcpt=("Budi@Vendor.test",), raw=b"mail",
+                                            auto=True, now=NOW)
             big_id = store.outbox.enqueue(mailbox="t", ticket_id=None, message_id="<b@x>", kind="reply",
-                                   mail_from="lpse@lpse.test", rcpt=("sari@dinas.test",), raw=big, auto=False,
-                                   now=NOW)
+                                          mail_from="lpse@lpse.test", rcpt=("sari@dinas.test",), raw=big, auto=False,
+                                          now=NOW)
         assert store.outbox.due_outbox_ids(NOW, ("t",)) == [small_id, big_id]
         rows = {row.id: row for row in store.outbox.outbox_rows([small_id, big_id])}
         assert rows[small_id].raw == b"mail" and rows[big_id].raw == big
@@ -105,9 +105,9 @@ def test_the_outbox_queues_counts_and_finishes_mail(store_location):
         assert store.outbox.auto_sent_to("sari@dinas.test", NOW, NOW - timedelta(hours=1)) == (0, 0)
         with store.unit_of_work():
             store.outbox.outbox_retry(big_id, ("sari@dinas.test",), "451 try later", NOW + timedelta(minutes=5),
-                               server=True)
+                                      server=True)
             store.outbox.outbox_finish(small_id, NOW + timedelta(seconds=3), accepted=("budi@vendor.test",),
-                                drop_raw=False)
+                                       drop_raw=False)
         assert store.outbox.due_outbox_ids(NOW + timedelta(minutes=1), ("t",)) == []
         assert store.outbox.server_held_ids(NOW + timedelta(minutes=1), ("t",)) == [big_id]
         assert store.outbox.outbox_counts() == {"pending": 1, "sent": 1}
@@ -126,10 +126,10 @@ def test_due_timers_arrivals_and_the_quarantine(store_location):
             assert saved.id is not None
             store.timers.set_timer("t", saved.id, "first_response", NOW, NOW + timedelta(minutes=10), replace=False)
             store.arrivals.record_arrival(mailbox="t", uidvalidity=7, uid=3, message_id="<m@x>", outcome="ticket",
-                                 folder="Processed", at=NOW)
+                                          folder="Processed", at=NOW)
             store.arrivals.record_quarantine(mailbox="t", uid=4, uidvalidity=None, message_id="<q@x>",
                                              reason="unreadable",
-                                    at=NOW, archive_path=None)
+                                             at=NOW, archive_path=None)
         assert store.timers.due_timers("t", NOW) == []
         assert [t.kind for t in store.timers.due_timers("t", NOW + timedelta(minutes=10))] == ["first_response"]
         arrived = store.arrivals.arrival("t", 7, 3)
@@ -436,9 +436,9 @@ def test_a_senders_earlier_mail_reads_back_newest_first(store_location):
                     ("sari@lpse.test", "out", 1), ("sari@lpse.test", "in", 400), ("sari@lpse.test", "in", 3)]):
                 at = ts(NOW - timedelta(days=days))
                 store.messages.record_message(mailbox="t", message_id=f"m{n}@x", direction=direction, role="staff",
-                                     ticket_id=None, kind="staff_reply", sender=sender, recipients="", subject="s",
-                                     at=at, archive_path=None, size=1, attachments=0, body="", full_text=f"text {n}",
-                                     received_at=at, content_hash=None)
+                                              ticket_id=None, kind="staff_reply", sender=sender, recipients="",
+                                              subject="s", at=at, archive_path=None, size=1, attachments=0, body="",
+                                              full_text=f"text {n}", received_at=at, content_hash=None)
         assert store.messages.earlier_texts("t", "Sari@lpse.test", NOW - timedelta(days=180)) == ["text 1", "text 5",
                                                                                                   "text 0"]
         assert store.messages.earlier_texts("t", "sari@lpse.test", NOW - timedelta(days=180), limit=2) == ["text 1",

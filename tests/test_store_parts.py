@@ -77,7 +77,7 @@ def test_a_failing_unit_of_work_keeps_nothing_of_any_part(store_location):
             store.history.add_event("t", saved.id, NOW, "mailbot", "ticket_opened")
             store.outbox.enqueue(mailbox="t", ticket_id=saved.id, message_id="<m@x>", kind="ack",
                                  mail_from="t@lpse.test",
-                          rcpt=("a@vendor.test",), raw=b"mail", auto=True, now=NOW)
+                                 rcpt=("a@vendor.test",), raw=b"mail", auto=True, now=NOW)
             store.timers.set_timer("t", saved.id, "first_response", NOW, NOW, replace=False)
             store.metadata.set_meta("probe", "1")
             raise RuntimeError("the message failed")

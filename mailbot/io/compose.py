@@ -72,7 +72,7 @@ class Composer:
         box = setup.box
         for event in planned.events:
             self.store.history.add_event(box.name, ticket.id if ticket else None, now, event.actor, event.kind,
-                                 **dict(event.detail))
+                                         **dict(event.detail))
         kinds = []
         for mail in planned.mails:
             own = None if mail.ticket is None or ticket is None else (replace(ticket, id=None) if mail.detached
@@ -153,9 +153,9 @@ class Composer:
         ticket_id = ticket.id if ticket else None
         path = self.archive.place(box.name, "out", out.raw, now)
         self.store.outbox.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id, kind=mail.send.kind,
-                           mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=mail.limited, now=now,
-                           audience=str(mail.send.to), slot_at=mail.send_at, held=mail.held,
-                           uncounted=frozenset(a.lower() for a in out.rcpt if box.own(a)))
+                                  mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=mail.limited, now=now,
+                                  audience=str(mail.send.to), slot_at=mail.send_at, held=mail.held,
+                                  uncounted=frozenset(a.lower() for a in out.rcpt if box.own(a)))
         self.record(box, mail, ticket, out, len(attachments), path, now)
         detail: dict[str, Any] = {"mail": mail.send.kind, "to": list(out.rcpt), "message_id": out.message_id}
         if mail.held:
@@ -187,13 +187,13 @@ class Composer:
         archived = bool(kept) and (self.archive.root / kept).is_file()
         path = kept if archived else self.archive.place(box.name, "out", out.raw, sent_at)
         row = self.store.outbox.enqueue(mailbox=box.name, ticket_id=ticket_id, message_id=out.message_id,
-                                 kind=mail.send.kind, mail_from=box.address, rcpt=out.rcpt, raw=out.raw, auto=False,
-                                 now=sent_at, audience=str(mail.send.to))
+                                        kind=mail.send.kind, mail_from=box.address, rcpt=out.rcpt, raw=out.raw,
+                                        auto=False, now=sent_at, audience=str(mail.send.to))
         self.store.outbox.outbox_finish(row, sent_at, None, out.rcpt, drop_raw=archived, retried=False)
         self.record(box, mail, ticket, out, len(attachments), path, sent_at)
         self.store.history.add_event(box.name, ticket_id, now, "mailbot", "mail_sent_before_restore",
-                                     mail=mail.send.kind,
-                             to=list(out.rcpt), message_id=out.message_id, sent_at=ts(sent_at))
+                                     mail=mail.send.kind, to=list(out.rcpt), message_id=out.message_id,
+                                     sent_at=ts(sent_at))
         self.log.info("mail_sent_before_restore", mailbox=box.name, kind=mail.send.kind, message_id=out.message_id,
                       ticket=ticket.number if ticket else None)
         return mail.send.kind

@@ -246,10 +246,10 @@ class OutboxDrain:
                 if delivery.accepted:
                     self.store.outbox.outbox_accepted(row.id, delivery.accepted)
                 self.store.outbox.outbox_retry(row.id, tuple(a for a, _ in delivery.deferred), error or "", retry_at,
-                                        server=delivery.server)
+                                               server=delivery.server)
             else:
                 self.store.outbox.outbox_finish(row.id, now, error, delivery.accepted, drop_raw=archived,
-                                         retried=row.attempts > 0)
+                                                retried=row.attempts > 0)
                 if self.cfg.mailbox(row.mailbox).imap.sent_folder:  # a copy for the mailbox's reader to append
                     self.store.copies.copy_sent(row.id)
             if final:
@@ -345,7 +345,8 @@ class OutboxDrain:
         back, timers = moved
         self.store.tickets.update_ticket(back)
         self.store.history.add_event(box.name, ticket.id, now, "mailbot", "state_changed",
-                             **{"from": str(ticket.state), "to": str(back.state), "cause": _REFUSED_CAUSE[row.kind]})
+                                     **{"from": str(ticket.state), "to": str(back.state),
+                                        "cause": _REFUSED_CAUSE[row.kind]})
         self.store.timers.apply_timers(box.name, ticket.id, timers)
         return back, True
 
@@ -354,7 +355,7 @@ class OutboxDrain:
         box = self.cfg.mailbox(row.mailbox)
         answer = "; ".join(f"{a}: {e}" for a, e in final)
         self.store.history.add_event(box.name, row.ticket_id, now, "mailbot", "delivery_failed", mail=row.kind,
-                             to=[a for a, _ in final], answer=answer, message_id=row.message_id)
+                                     to=[a for a, _ in final], answer=answer, message_id=row.message_id)
         if row.kind in NOTICE_KINDS:
             self.log.error("notice_undeliverable", mailbox=box.name, kind=row.kind, answer=answer)
             return

@@ -73,7 +73,7 @@ def remember(store: Store, words: Vocabulary, ticket: Ticket) -> None:
         return
     solved = ticket.resolved_at or ticket.closed_at or ticket.updated_at
     store.memory.remember_solved(row_of(words, ticket.id, ticket.mailbox, ticket.number, ticket.subject, solved,
-                                 problem, answer["body"]))
+                                        problem, answer["body"]))
 
 
 def row_of(words: Vocabulary, ticket_id: int, mailbox: str, number: str, subject: str, solved: datetime,

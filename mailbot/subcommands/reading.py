@@ -287,7 +287,7 @@ def send_summaries(cfg: Config, month: Month, now: datetime, targets: list[Mailb
             with app.store.unit_of_work():
                 app.mailer.enqueue(target, mail, None, None, now)
                 app.store.history.add_event(target.name, None, now, "mailbot", "monthly_summary_queued",
-                                    month=str(month), by="command")
+                                            month=str(month), by="command")
         sending = app.send_here()
     finally:
         app.store.close()

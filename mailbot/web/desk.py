@@ -113,9 +113,9 @@ def _listed(store: Store, cfg: Config, box: MailboxConfig, filters: Filters) -> 
     until = filters.until + timedelta(days=1) if filters.until else None
     state = None if filters.state in ("", UNCLOSED) else filters.state
     found = store.search.find_tickets(mailbox=box.name, state=state, category=filters.category,
-                               requester=filters.requester, since=_midnight(filters.since, cfg.timezone),
-                               until=_midnight(until, cfg.timezone), search=search, channel=filters.channel,
-                               unclosed=filters.state == UNCLOSED, limit=LISTED + 1)
+                                      requester=filters.requester, since=_midnight(filters.since, cfg.timezone),
+                                      until=_midnight(until, cfg.timezone), search=search, channel=filters.channel,
+                                      unclosed=filters.state == UNCLOSED, limit=LISTED + 1)
     return found[:LISTED], len(found) > LISTED
 
 
