@@ -31,8 +31,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io import logs
 from tests.conftest import CATCHALL, USERS, empty_mailbox
 from tests.localmail import LocalMailServers

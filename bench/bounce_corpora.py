@@ -28,8 +28,8 @@ from email.utils import getaddresses
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.errors import BadMessageError
 from mailbot.io import logs
 from mailbot.parsers import parse_message

@@ -13,8 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io import logs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

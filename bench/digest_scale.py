@@ -21,10 +21,10 @@ from pathlib import Path
 
 import yaml
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.core.overdue import find_overdue
-from mailbot.daemon import App
+from mailbot.daemon.wiring import App
 from mailbot.io.store import Store, ts
 from mailbot.model import State, TimerKind
 

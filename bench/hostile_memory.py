@@ -44,7 +44,7 @@ def many_parts(n: int) -> bytes:
 
 CHILD = """
 import sys
-from mailbot import cli
+from mailbot.cli import main as cli
 code = cli.main(["--config", sys.argv[1], "run", "--once"])
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print("VmHWM", int(hwm.split()[1]) // 1024)

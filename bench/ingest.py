@@ -314,7 +314,7 @@ class Daemon:
         self.sock.bind(str(self.notify_path))
         self.sock.settimeout(0.5)
         env = dict(os.environ, NOTIFY_SOCKET=str(self.notify_path))
-        self.proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"],
                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def wait_ready(self, timeout: float = 120) -> float:
@@ -489,8 +489,8 @@ def ingest_run(raws: list[bytes], place: Path, top: dict[str, Any] | None = None
 
 def statements(raws: list[bytes]) -> None:
     """SQL statements per message: handling (one pass) and sending, counted by SQLite's trace hook."""
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
     from mailbot.io import logs
 
     logs.configure("console", "error")
@@ -514,8 +514,8 @@ def send(requests: int, repeat: int) -> None:
     """The outbox alone, in this process: the mail of `requests` handled requests sent to
     the sink with PIPELINING offered and not (interleaved runs). The CPU is this
     process's: the sending and the sink's side of it."""
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
     from mailbot.io import logs
 
     logs.configure("console", "error")
@@ -591,7 +591,7 @@ def seed_solved(config: Path, mailboxes: int, count: int) -> None:
     notice looks up the similar ones), made as bench/similar_cases.py makes its bulk, and
     the index marked as built with the daemon's words so that it keeps them."""
     from bench.similar_cases import bulk, load
-    from mailbot.config import load_config
+    from mailbot.config.load import load_config
     from mailbot.io.solved import _INDEXED_WITH, _signature, row_of
     from mailbot.io.store import Store
     from mailbot.rules import load_rules
@@ -658,7 +658,7 @@ def memory(n: int) -> None:
                 client.append("INBOX", request(rng, i, f"m{i}@vendor.test"))
         config = config_for(servers, sink, tmp, [UNIT])
         start = time.monotonic()
-        peak = peak_rss_kb([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run", "--once"])
+        peak = peak_rss_kb([sys.executable, "-m", "mailbot", "--config", str(config), "run", "--once"])
         print(f"\n== memory: `run --once` over a {n}-message backlog")
         print(f"peak RSS {peak / 1024:.0f} MB   ({time.monotonic() - start:.0f} s, "
               f"{sink.count()} mails sent, INBOX left {folder_size(servers, UNIT)})")

@@ -236,7 +236,7 @@ def timed(args: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds and maximum RSS (KiB) of one `mailbot` process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", *args], env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", *args], env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -55,8 +55,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest import Sink
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io import logs
 from mailbot.io.store import Store
 from mailbot.io.store.database import Database
@@ -164,7 +164,7 @@ while not os.path.exists(stop) and os.getppid() == parent:  # the bench gone (ki
             c = sqlite3.connect(db, isolation_level=None); c.execute("begin")
             c.execute("select count(*) from tickets").fetchone(); time.sleep(2); c.execute("commit"); c.close()
         elif kind == "tickets":
-            subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", config, "tickets", "--state", "closed"],
+            subprocess.run([sys.executable, "-m", "mailbot", "--config", config, "tickets", "--state", "closed"],
                            capture_output=True, timeout=120)
         n += 1
     except Exception as exc:

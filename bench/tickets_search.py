@@ -114,7 +114,7 @@ def timed(argv: list[str]) -> tuple[float, float, int]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "mailbot.cli", *argv], env=env, capture_output=True, check=False)
+    done = subprocess.run([sys.executable, "-m", "mailbot", *argv], env=env, capture_output=True, check=False)
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

@@ -83,7 +83,7 @@ import reports as reports_bench  # bench/reports.py: a ticket's life in the stor
 
 from mailbot.core import grouping
 from mailbot.core.similar import Vocabulary
-from mailbot.daemon import build_calendar
+from mailbot.daemon.wiring import build_calendar
 from mailbot.io.store import Store
 from mailbot.reports import figures, outputs, queries, recurring
 from mailbot.reports.gist import gist
@@ -423,7 +423,7 @@ def speed(items: list[Item], count: int, runs: int) -> None:
     made = synthetic(items, count)
     with tempfile.TemporaryDirectory() as tmp:
         cfg_path = reports_bench.config(Path(tmp))
-        from mailbot.config import load_config
+        from mailbot.config.load import load_config
 
         cfg = load_config(cfg_path)
         store = Store(Path(tmp) / "bench.db")

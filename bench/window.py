@@ -111,7 +111,7 @@ def pages(port: int, key: bytes, paths: list[str]) -> list[float]:
 def command(argv: list[str]) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
     begin = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "mailbot.cli", *argv], env=env, capture_output=True, check=False)
+    done = subprocess.run([sys.executable, "-m", "mailbot", *argv], env=env, capture_output=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"mailbot {' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
     return time.perf_counter() - begin

@@ -2,7 +2,7 @@
 
 import sys
 
-from mailbot.cli import main
+from mailbot.cli.main import main
 
 if __name__ == "__main__":  # imported as a module (a scan of the package's modules), it does nothing
     sys.exit(main())

@@ -1,6 +1,6 @@
 """The configuration as frozen values (SPEC section 12): what every part reads.
 
-Pure types: `mailbot.config` builds them from YAML and validates them; the core and
+Pure types: `mailbot.config.load` builds them from YAML and validates them; the core and
 the shells only read them. A `Secret` never shows its value, so it cannot leak into logs.
 """
 

@@ -37,7 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests.localmail
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.core.worktime import WorkCalendar
 from mailbot.reports.outputs import run_summary
 from mailbot.reports.values import Month

@@ -79,7 +79,7 @@ def write_config(servers: LocalMailServers, tmp: Path, **overrides: object) -> P
 
 def store_of(config: Path) -> Store:
     """The store of a test's config, read as the daemon left it."""
-    from mailbot.config import load_config
+    from mailbot.config.load import load_config
     from mailbot.io.store import Store
 
     return Store(load_config(config).database)
@@ -162,7 +162,7 @@ def of_kind(messages: list[EmailMessage], kind: str) -> list[EmailMessage]:
 
 def run_once(config: Path) -> None:
     """`mailbot run --once` in-process: handle the INBOX, run timers, send the outbox."""
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     assert cli.main(["--config", str(config), "run", "--once"]) == 0
 
@@ -185,8 +185,8 @@ def deliver(servers: LocalMailServers, config: Path, raw: bytes) -> None:
 
 def handle_at(config: Path, moment: datetime) -> None:
     """Handle pending mail and send the outbox as the daemon would at `moment` (time is an argument)."""
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
 
     app = App(load_config(config), clock=lambda: moment)
     app.poll_all()
@@ -196,7 +196,7 @@ def handle_at(config: Path, moment: datetime) -> None:
 
 def sweep(config: Path, moment: datetime) -> None:
     """`mailbot sweep --now MOMENT`: the deadline timers as of that instant."""
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
 
@@ -209,7 +209,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def daemon(config: Path) -> subprocess.Popen[bytes]:
     """`mailbot run` as systemd would start it, in its own process group (with its sender)."""
     with hangup_at_default():
-        return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+        return subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
 
 

@@ -206,8 +206,8 @@ class Clock:
 
 
 def make_app(servers: Any, smtp: RawSmtp, tmp_path: Path, clock: Clock, **extra: object) -> Any:
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
 
     config = write_config(servers, tmp_path, smtp=on_loopback(smtp, **extra))
     return App(load_config(config), clock=clock)

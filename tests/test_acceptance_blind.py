@@ -112,7 +112,7 @@ class Desk:
         return [m for m in self.inbox(user, number=number) if m["X-Mailbot-Kind"] != "digest"]
 
     def ticket(self, number: str) -> dict[str, Any]:
-        from mailbot import cli
+        from mailbot.cli import main as cli
 
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
@@ -121,7 +121,7 @@ class Desk:
         return data
 
     def tickets(self) -> list[dict[str, Any]]:
-        from mailbot import cli
+        from mailbot.cli import main as cli
 
         out = io.StringIO()
         with contextlib.redirect_stdout(out):

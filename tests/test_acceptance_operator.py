@@ -2,7 +2,7 @@
 
 Scope: SPEC sections 7 (rules), 8 (templates), 10 (command line), 11 (storage),
 12 (configuration) and the README's operator sections. Every scenario drives the real
-command line as a subprocess (`python -m mailbot.cli --config ...`) against the private
+command line as a subprocess (`python -m mailbot --config ...`) against the private
 Dovecot + SMTP on loopback (tests/localmail.py) and reads outcomes back as an operator or
 a mail client would: exit codes, what the command prints, mail in the users' INBOXes,
 files on disk. Each docstring quotes the sentence it checks.
@@ -47,7 +47,7 @@ pytestmark = pytest.mark.integration
 def cli(*args: object, config: Path | None = None, cwd: Path | None = None,
         env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """`mailbot [--config PATH] ARGS` as an operator runs it."""
-    cmd = [sys.executable, "-m", "mailbot.cli"]
+    cmd = [sys.executable, "-m", "mailbot"]
     if config is not None:
         cmd += ["--config", str(config)]
     cmd += [str(a) for a in args]
@@ -545,7 +545,7 @@ def test_run_daemon_stops_cleanly_on_sigterm(servers: LocalMailServers, tmp_path
     config = make_config(servers, tmp_path)
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
     environ.pop("MAILBOT_CONFIG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(ROOT), env=environ,
                             start_new_session=True)
     try:
@@ -1368,7 +1368,7 @@ def test_run_under_systemd_notifies_ready(servers: LocalMailServers, tmp_path: P
     environ = {**os.environ, "PYTHONPATH": str(ROOT), "NOTIFY_SOCKET": str(sock_path),
                "WATCHDOG_USEC": "4000000"}
     environ.pop("MAILBOT_CONFIG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(ROOT), env=environ,
                             start_new_session=True)
     seen: list[str] = []

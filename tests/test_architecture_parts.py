@@ -140,7 +140,7 @@ def tally(result: FlushResult) -> None:
 
 
 def test_no_two_modules_share_a_name() -> None:
-    """A module's name says what it holds, once: `audit.py`, `model.py` and `service.py`
+    """A module's name says what it holds, once: `audit.py`, `model.py` and `daemon/service.py`
     each stood in two places (issue 46), and a reader or a traceback could not tell them
     apart. Package `__init__` and `__main__` excepted, and the store's parts (`io/store/`),
     each named by the record it keeps and read as `store.<name>`."""

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests import mailfactory as mf
 
 ATTACKER = "budi@vendor.test"

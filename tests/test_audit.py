@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-from mailbot import cli
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io import imap
 from mailbot.io.store import Store
 from tests import mailfactory as mf

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests import mailfactory as mf
 from tests.pgcluster import PgCluster
 from tests.test_cli import as_unprivileged
@@ -106,7 +106,7 @@ def test_a_key_and_a_database_the_window_cannot_read_fail_it(fresh_mailboxes, tm
     for name in ("secret.key", "mailbot.db"):
         (tmp_path / name).chmod(0)
     try:
-        done = subprocess.run(as_unprivileged([sys.executable, "-m", "mailbot.cli", "--config", str(config), "check"]),
+        done = subprocess.run(as_unprivileged([sys.executable, "-m", "mailbot", "--config", str(config), "check"]),
                               capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
     finally:
         for name in ("secret.key", "mailbot.db"):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,7 +124,7 @@ def test_run_once_says_in_its_exit_status_that_a_mailbox_could_not_be_read(fresh
 def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     """Acceptance 5: `run` keeps retrying an unreachable IMAP server, waiting longer each time."""
     path = unreachable_config(tmp_path, poll_seconds=1)
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(path), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     lines: list[str] = []
     try:
@@ -154,8 +154,8 @@ def test_an_unreachable_server_is_tried_again_soon_and_a_refused_login_slowly():
     """A server that is restarting or cut off is tried again from 2 s on (mail that comes once
     it is back waits seconds, not minutes); a refused login, which the operator must mend, from
     2 x poll_seconds on, so that failed logins do not pile up on the unit's mail server."""
+    from mailbot.daemon.service import retry_delay
     from mailbot.errors import LoginRefusedError, MissingFolderError, UnreachableError
-    from mailbot.service import retry_delay
 
     down = UnreachableError("IMAP server 127.0.0.1:993 unreachable: [Errno 111] Connection refused")
     assert [retry_delay(down, n, 60) for n in (1, 2, 3, 4)] == [2, 4, 8, 16]
@@ -180,7 +180,7 @@ def test_daemon_answers_new_mail_through_idle(fresh_mailboxes, tmp_path):
     data["mailboxes"][0]["imap"].update(idle=True, poll_seconds=60)
     data["log"] = {"format": "json", "level": "debug"}
     path.write_text(_yaml.safe_dump(data))
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(path), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in proc.stdout), daemon=True)
@@ -259,7 +259,7 @@ def test_check_names_a_data_folder_mailbot_may_not_enter(tmp_path):
     write(tmp_path, data)
     state.chmod(0)
     try:
-        done = subprocess.run(as_unprivileged([sys.executable, "-m", "mailbot.cli", "--config", str(path), "check"]),
+        done = subprocess.run(as_unprivileged([sys.executable, "-m", "mailbot", "--config", str(path), "check"]),
                               capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
     finally:
         state.chmod(0o700)
@@ -285,7 +285,7 @@ def test_run_stops_with_78_on_a_data_location_it_cannot_use(tmp_path, blocked):
     target.touch()
     target.chmod(0)
     try:
-        done = subprocess.run(as_unprivileged([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"]),
+        done = subprocess.run(as_unprivileged([sys.executable, "-m", "mailbot", "--config", str(path), "run"]),
                               capture_output=True, text=True, timeout=60, check=False, cwd=ROOT)
     finally:
         target.chmod(0o700)
@@ -364,7 +364,7 @@ def test_sighup_reloads_run_in_the_same_process(fresh_mailboxes, tmp_path):
     data["log"] = {"format": "json", "level": "info"}
     path.write_text(yaml.safe_dump(data))
     with hangup_at_default():
-        proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(path), "run"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
     try:
         raw, _ = mail("budi@vendor.test", "Akun terkunci", "Mohon bantuan.")
@@ -401,7 +401,7 @@ def test_sighup_leaves_a_daemon_started_under_nohup_running(fresh_mailboxes, tmp
 
     servers = fresh_mailboxes
     path = write_config(servers, tmp_path)
-    proc = subprocess.Popen(["nohup", sys.executable, "-m", "mailbot.cli", "--config", str(path), "run"],
+    proc = subprocess.Popen(["nohup", sys.executable, "-m", "mailbot", "--config", str(path), "run"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
                             start_new_session=True)
     try:
@@ -440,10 +440,11 @@ def test_an_imap_block_without_username_logs_in_as_the_mailbox_address(fresh_mai
 
 def test_help_answers_without_loading_the_server_and_storage_libraries() -> None:
     """`mailbot --help` and a usage error need argparse only, not IMAP, SMTP, SQLite or logging."""
-    probe = ("import sys\nfrom mailbot.cli import main\n"
+    probe = ("import sys\nfrom mailbot.cli.main import main\n"
              "assert main(['--help']) == 0 and main(['no-such-command']) == 2\n"
              "print('loaded:' + ','.join(sorted(m for m in ('imapclient', 'aiosmtplib', 'sqlite_utils',"
-             " 'structlog', 'jinja2', 'schedule', 'mailbot.daemon', 'mailbot.io.store') if m in sys.modules)))\n")
+             " 'structlog', 'jinja2', 'schedule', 'mailbot.daemon.wiring', 'mailbot.io.store')"
+             " if m in sys.modules)))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip().splitlines()[-1] == "loaded:"
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot import __version__, cli
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot import __version__
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from tests.mailfactory import STAFF, UNIT, mail
 
 REQUESTER = "budi.santoso.dengan.alamat.panjang@vendor-konstruksi-nusantara.test"
@@ -177,7 +178,7 @@ def test_a_reader_that_goes_away_is_no_failure(handled):
     """`mailbot tickets | head`, or a pager quit early: no "failed: Broken pipe" and no 70, but
     the shell's usual 141 (128 + SIGPIPE) and nothing on stderr."""
     path, _number = handled
-    script = f"{sys.executable} -m mailbot.cli --config {path} tickets | (exec 0<&-; true); echo ${{PIPESTATUS[0]}}"
+    script = f"{sys.executable} -m mailbot --config {path} tickets | (exec 0<&-; true); echo ${{PIPESTATUS[0]}}"
     done = subprocess.run(["bash", "-c", script], check=False, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "141" and "Broken pipe" not in done.stderr
 
@@ -187,8 +188,8 @@ def test_overdue_names_the_mailbox_where_numbers_repeat():
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from mailbot import views
     from mailbot.core.overdue import Overdue
+    from mailbot.io import ticket_views
     from mailbot.io.words import words
     from mailbot.model import Address, State, Ticket, TimerKind
 
@@ -199,9 +200,10 @@ def test_overdue_names_the_mailbox_where_numbers_repeat():
                           "staff", 4)
 
     found = [breach("batam"), breach("bintan")]
-    lines = views.overdue_list(found, ZoneInfo("Asia/Jakarta"), words("id"), timedelta(hours=8), 80, with_mailbox=True)
+    lines = ticket_views.overdue_list(found, ZoneInfo("Asia/Jakarta"), words("id"), timedelta(hours=8), 80,
+                                      with_mailbox=True)
     assert lines[1].startswith("batam/2026-00002 ") and lines[3].startswith("bintan/2026-00002 ")
-    one = views.overdue_list(found[:1], ZoneInfo("Asia/Jakarta"), words("id"), timedelta(hours=8), 80)
+    one = ticket_views.overdue_list(found[:1], ZoneInfo("Asia/Jakarta"), words("id"), timedelta(hours=8), 80)
     assert one[1].startswith("2026-00002 ")
 
 
@@ -213,8 +215,8 @@ def test_overdue_counts_tickets_as_the_digest_does():
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from mailbot import views
     from mailbot.core.overdue import Overdue
+    from mailbot.io import ticket_views
     from mailbot.io.words import words
     from mailbot.model import Address, State, Ticket, TimerKind
 
@@ -225,9 +227,9 @@ def test_overdue_counts_tickets_as_the_digest_does():
                    timedelta(hours=4), "coordinators", 72)
     other = replace(t, id=2, number="2026-00003"), replace(late, number="2026-00003")
     zone, said = ZoneInfo("Asia/Jakarta"), words("id")
-    assert (views.overdue_list([(t, late), (t, past)], zone, said, timedelta(hours=8))[-1]
+    assert (ticket_views.overdue_list([(t, late), (t, past)], zone, said, timedelta(hours=8))[-1]
             == "1 overdue (2 deadlines passed)")
-    assert views.overdue_list([(t, late), other], zone, said, timedelta(hours=8))[-1] == "2 overdue"
+    assert ticket_views.overdue_list([(t, late), other], zone, said, timedelta(hours=8))[-1] == "2 overdue"
 
 
 def _three_units(tmp_path: Path, names: tuple[str, ...]) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.config import load_config, parse_config
+from mailbot.config.load import load_config, parse_config
 from mailbot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.errors import BadMessageError
 from mailbot.io.store import Store
 from mailbot.parsers import parse_message

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.core.directions import requests_answered
 from mailbot.core.trust import Citation
 from mailbot.settings import MailboxConfig

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from mailbot.model import State
 from tests import mailfactory as mf

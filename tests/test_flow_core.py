@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.model import State
 from tests import mailfactory as mf
 
@@ -263,7 +263,7 @@ def test_outbox_waits_for_smtp_and_retries_with_backoff(env, tmp_path):
 
     import yaml
 
-    from mailbot.daemon import App
+    from mailbot.daemon.wiring import App
 
     servers, config = env
     data = yaml.safe_load(config.read_text())

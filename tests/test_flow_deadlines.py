@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from mailbot.model import State
 from tests import mailfactory as mf
@@ -208,7 +208,7 @@ def test_lkpp_status_breach_stays_overdue_after_the_status_request(env):
     (before the first progress reminder and the 3x24h standard) the digest still lists
     the ticket as waiting on LKPP; an LKPP status reply then ends that breach.
     """
-    from mailbot.daemon import App
+    from mailbot.daemon.wiring import App
 
     servers, config = env
 

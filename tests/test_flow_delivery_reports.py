@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io.store import Store
 from mailbot.reports.queries import month_tickets
 from mailbot.reports.rekap import _destination

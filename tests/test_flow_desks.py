@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from mailbot.model import State
 from tests import mailfactory as mf

@@ -60,7 +60,7 @@ def ask(servers, config, notice, command: str, moment: datetime) -> None:  # typ
 def summary_figures(config, tmp_path) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """The monthly summary's "Kasus yang dikirim" and "Dijawab" of the directions table, as
     the operator's `report summary` writes them."""
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     page = tmp_path / "ringkasan.html"
     assert cli.main(["--config", str(config), "report", "summary", "--month", "2026-11", "--output", str(page)]) == 0

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests.mailfactory import (
     LKPP,
     STAFF,

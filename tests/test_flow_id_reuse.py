@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests.mailfactory import UNIT, deliver, inbox, mail, of_kind, parse, run_once, write_config
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests import mailfactory as mf
 

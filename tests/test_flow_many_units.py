@@ -86,8 +86,8 @@ def test_one_units_refused_imap_login_alerts_only_its_coordinators_and_says_why(
     refused (not only "cannot be read"), without the Quarantine paragraph of another alert."""
     from datetime import UTC, datetime, timedelta
 
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
     from tests.mailfactory import text_of
 
     servers, config = env
@@ -129,7 +129,7 @@ def test_a_unit_removed_from_the_config_is_not_served_and_the_operator_is_told(e
     data["mailboxes"][1]["smtp"] = {"host": servers.host, "port": _free_port(), "security": "none", "timeout": 2}
     config.write_text(yaml.safe_dump(data))
     servers.append(B, mail(BUDI, "Paket tidak muncul", "Paket tender tidak tampil.", to=B)[0])
-    from mailbot import cli as mailbot_cli
+    from mailbot.cli import main as mailbot_cli
 
     # Makassar's mail waits for its server: run --once says so with EX_TEMPFAIL (issue 33)
     assert mailbot_cli.main(["--config", str(config), "run", "--once"]) == 75
@@ -137,7 +137,7 @@ def test_a_unit_removed_from_the_config_is_not_served_and_the_operator_is_told(e
     config.write_text(yaml.safe_dump(data))
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(config), *args],
+        return subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), *args],
                               cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=120,
                               check=False)
 

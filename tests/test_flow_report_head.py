@@ -78,7 +78,7 @@ def _at(text: str):  # type: ignore[no-untyped-def]
 
 
 def _sweep(config, moment) -> None:  # type: ignore[no-untyped-def]
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     assert cli.main(["--config", str(config), "sweep", "--now", moment.isoformat()]) == 0
 

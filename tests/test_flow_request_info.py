@@ -32,7 +32,7 @@ def _arrive(servers, config, raw: bytes, moment: datetime) -> None:  # type: ign
 
 
 def _shown(config, capsys) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     capsys.readouterr()
     assert cli.main(["--config", str(config), "tickets", "--json"]) == 0

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from mailbot.model import State
 from tests import mailfactory as mf

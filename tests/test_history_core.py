@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot import views
 from mailbot.core.classify import Known, classify
 from mailbot.core.commands import parse_commands
 from mailbot.core.lifecycle import Decision, Policy, decide
 from mailbot.core.recipients import addresses
 from mailbot.core.trust import Citation, trust_of
+from mailbot.io import ticket_views
 from mailbot.model import Address, Audience, State
 from tests.test_lifecycle import (
     BOX,
@@ -118,7 +118,7 @@ def test_the_sender_is_the_address_that_gave_the_role_never_a_reply_to() -> None
     assert addresses(Audience.SENDER, BOX, CFG, ticket(State.OPEN), msg) == (STAFF.addr,)
 
 
-# --- the view the mail carries (`views.ticket_detail`, as `mailbot ticket N --full`) ---------
+# --- the view the mail carries (`ticket_views.ticket_detail`, as `mailbot ticket N --full`) ---------
 
 WIB = ZoneInfo("Asia/Jakarta")
 AT = datetime(2026, 11, 23, 3, 0, tzinfo=UTC).isoformat()
@@ -133,7 +133,7 @@ def row(direction: str, kind: str, **values: object) -> dict[str, object]:
 
 
 def full_view(messages: list[dict[str, object]]) -> list[str]:
-    return views.ticket_detail(ticket(State.OPEN), [], messages, WIB, full=True)
+    return ticket_views.ticket_detail(ticket(State.OPEN), [], messages, WIB, full=True)
 
 
 def test_an_earlier_history_mail_and_a_reply_quoting_one_are_not_repeated_inside_a_history() -> None:
@@ -165,7 +165,7 @@ def test_the_story_shows_a_message_at_its_arrival_never_after_its_handling() -> 
     """The story shows a message when it reached the mailbox; an arrival stamped after
     mailbot handled it (a server's clock ahead of the host's) is shown at its handling, so
     the story never puts a message after what it caused."""
-    from mailbot.io.story import story
+    from mailbot.io.ticket_story import story
     from mailbot.io.words import words
 
     said = words("id")

@@ -9,9 +9,9 @@ import time
 import pytest
 
 from mailbot.errors import RefusedMessageError
+from mailbot.flow.pipeline import MessageTimeout, time_budget
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.mime import parse_message
-from mailbot.pipeline import MessageTimeout, time_budget
 from tests import hostile
 
 

@@ -17,7 +17,7 @@ from contextlib import redirect_stdout
 import imapclient
 import pytest
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests import mailfactory as mf
 from tests.localmail import LocalMailServers
 

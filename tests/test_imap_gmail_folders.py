@@ -22,8 +22,8 @@ from contextlib import redirect_stdout
 import pytest
 import yaml
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.errors import ConfigError
 from tests import mailfactory as mf
 from tests.localmail import LocalMailServers

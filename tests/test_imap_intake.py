@@ -7,8 +7,8 @@ import email.policy
 import threading
 import time
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests.mailfactory import UNIT, mail, run_once, write_config
 
@@ -96,7 +96,7 @@ def test_unreadable_mailbox_alerts_after_alert_after_minutes(fresh_mailboxes, tm
 
     import yaml
 
-    from mailbot.daemon import App
+    from mailbot.daemon.wiring import App
     from tests.mailfactory import of_kind, parse
 
     servers = fresh_mailboxes
@@ -142,7 +142,7 @@ def test_mail_that_arrives_during_a_pass_wakes_the_next_idle_at_once(fresh_mailb
     """Issue 13, no lost wakeups: mail that arrives while a pass fetches and moves is announced
     inside those commands' responses, and the server does not announce it again when IDLE
     starts; the wait after the pass must still return at once, not at the renewal."""
-    from mailbot.daemon import App
+    from mailbot.daemon.wiring import App
     from mailbot.io import imap
 
     servers = fresh_mailboxes

@@ -18,8 +18,8 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from mailbot import cli
-from mailbot.idle_length import IdleLength, idle_renewal
+from mailbot.cli import main as cli
+from mailbot.daemon.idle_length import IdleLength, idle_renewal
 from tests import mailfactory as mf
 from tests.imapfront import MAINTENANCE, NOT_CONNECTED, ImapFront
 from tests.localmail import LocalMailServers

@@ -10,8 +10,8 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.io import imap
 from tests import mailfactory as mf
 from tests.localmail import LocalMailServers

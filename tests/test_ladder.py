@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.model import State, Ticket
 from tests import mailfactory as mf
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.core.classify import Known, classify
 from mailbot.core.lifecycle import Event, Policy, decide
 from mailbot.core.repeats import Opening

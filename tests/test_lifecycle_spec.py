@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.core.classify import Known, classify
 from mailbot.core.lifecycle import Policy, decide
 from mailbot.core.trust import Citation, trust_of

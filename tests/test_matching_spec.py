@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.core.matching import (
     answering_as,
     audience_of,

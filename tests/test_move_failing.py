@@ -11,7 +11,7 @@ import time
 
 import yaml
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests import mailfactory as mf
 

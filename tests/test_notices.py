@@ -10,12 +10,12 @@ import structlog
 
 from mailbot.core.plan_inputs import Setup
 from mailbot.core.worktime import build_calendar
+from mailbot.flow.notices import Notifier
 from mailbot.io.archive import Archive
 from mailbot.io.compose import Composer
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.model import AUTO_GENERATED, Audience, Send
-from mailbot.notices import Notifier
 from tests.test_lifecycle import BOX, CFG, NOW, RULES
 
 

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from mailbot import cli
-from mailbot.config import parse_config
+from mailbot.cli import main as cli
+from mailbot.config.load import parse_config
 from mailbot.errors import ConfigError
 from mailbot.io import oauth
 from tests import mailfactory as mf
@@ -290,8 +290,8 @@ def test_a_refused_token_alerts_the_coordinators_once_naming_the_error_and_keeps
     error; the mail stays in the INBOX; the passes go on (SMTP here logs in without OAuth)."""
     from datetime import UTC
 
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
 
     servers, tokens = world
     tokens.register("mailbot-revoked", mf.UNIT, secret="current")
@@ -367,7 +367,7 @@ def test_two_processes_refreshing_at_once_do_not_spend_the_same_refresh_token(wo
     saved.write_text(tokens.refresh_token_for("mailbot-turns") + "\n")
     config = _config(servers, tmp_path, {"provider": "generic", "token_url": tokens.url,
                                           "client_id": "mailbot-turns", "refresh_token_file": str(saved)})
-    fetch = ("import sys; from pathlib import Path; from mailbot.config import load_config; "
+    fetch = ("import sys; from pathlib import Path; from mailbot.config.load import load_config; "
              "from mailbot.io import oauth; cfg = load_config(Path(sys.argv[1])).mailboxes[0].imap; "
              "oauth.access_token(cfg.oauth2, cfg.username, 'x')")
     tokens.delay = 1.0

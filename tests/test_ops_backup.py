@@ -19,7 +19,7 @@ from pathlib import Path
 
 from test_ops_schema import config
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from tests.mailfactory import UNIT, mail
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ def test_two_sweeps_at_once_send_each_breach_notice_once(tmp_path):
     opened = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)  # Monday
     open_tickets(config, 300, opened)
     later = "2026-11-23T15:00:00+07:00"  # first response (4 working hours) is past for every ticket
-    cmd = [sys.executable, "-m", "mailbot.cli", "--config", str(config), "sweep", "--now", later]
+    cmd = [sys.executable, "-m", "mailbot", "--config", str(config), "sweep", "--now", later]
     procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io.store import Store
 from tests import mailfactory as mf
 from tests.test_ops_concurrent_sweep import offline_config, open_tickets
@@ -27,7 +27,7 @@ def edit(config: Path, **box: object) -> None:
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(config), *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -98,7 +98,7 @@ def test_a_database_from_before_the_names_were_recorded_knows_them_from_its_outb
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from mailbot.daemon import App
+    from mailbot.daemon.wiring import App
     from mailbot.errors import ConfigError
     from tests.test_ops_concurrent_sweep import offline_config, open_tickets
 
@@ -130,7 +130,7 @@ def test_a_rename_made_long_before_the_upgrade_does_not_stop_the_daemon(tmp_path
     config = offline_config(tmp_path)
     open_tickets(config, 1, datetime(2026, 10, 5, 9, 0, tzinfo=WIB))
     _rename(config, "btm")
-    monkeypatch.setattr("mailbot.daemon.renamed_mailboxes", lambda cfg, store: [])  # the older mailbot
+    monkeypatch.setattr("mailbot.daemon.wiring.renamed_mailboxes", lambda cfg, store: [])  # the older mailbot
     open_tickets(config, 2, datetime(2026, 11, 2, 9, 0, tzinfo=WIB))
     monkeypatch.undo()
     store = Store(load_config(config).database)

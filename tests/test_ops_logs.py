@@ -75,7 +75,7 @@ def test_under_systemd_each_log_line_carries_its_priority_for_the_journal(tmp_pa
 RELAY_RACE = """
 import os, threading
 from mailbot.io import logs
-from mailbot.sender import SenderProcess
+from mailbot.daemon.sender import SenderProcess
 logs.configure("json")
 log = logs.get(mailbox="btm")
 read, write = os.pipe()

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.io import pg_schema, solved
 from mailbot.io.store import BLOB_PIECE, Store, ts
 from mailbot.model import Address, State, Ticket
@@ -161,7 +161,7 @@ def test_backup_of_a_postgresql_store_keeps_the_key_and_archive_and_leaves_the_r
     assert (tmp_path / "bk" / "archive" / "btm" / "in" / "a.eml").exists()
     assert not (tmp_path / "bk" / "mailbot.db").exists() and "pg_dump" in capsys.readouterr().out
     running = Store(url)
-    running.database.join("daemons")  # what every running daemon holds (mailbot.turns)
+    running.database.join("daemons")  # what every running daemon holds (mailbot.daemon.served_mailboxes)
     try:
         assert cli.main(["--config", str(config), "restore", str(tmp_path / "bk")]) == 78
         assert "daemon is running" in capsys.readouterr().err
@@ -188,7 +188,7 @@ def _mailbot(config, *args):  # type: ignore[no-untyped-def]
     PGPASSFILE, ~/.pgpass): what it logs in with is the config's alone."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env["PGPASSFILE"] = os.devnull
-    return subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(config), *args], env=env,
+    return subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), *args], env=env,
                           capture_output=True, text=True, timeout=180, check=False)
 
 

@@ -46,7 +46,7 @@ def _config(servers, tmp_path: Path, url: str, **extra: object) -> Path:  # type
 
 
 def _mailbot(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(config), *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=180, check=False)
 
 
@@ -83,7 +83,7 @@ def test_a_database_started_30_s_after_the_daemon_is_waited_for_and_the_mail_the
         config = _config(servers, tmp_path, cluster.url("postgres"), alert_after_minutes=0.2)
         servers.append(UNIT, mail("sari@vendor.test", "Tidak bisa login SPSE", "Mohon bantuan, akun terkunci.")[0])
         env = dict(os.environ, NOTIFY_SOCKET=str(notify.path), WATCHDOG_USEC="3000000")
-        proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"], cwd=ROOT,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         started = time.monotonic()
         notify.wait_for("READY=1", 20)

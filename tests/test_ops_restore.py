@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.io.store import Store
 from tests import mailfactory as mf
 from tests.localmail import LocalMailServers
@@ -273,8 +273,8 @@ def test_an_ack_queued_at_the_backup_that_went_after_it_is_not_sent_again_by_the
     in the sent folder. On a new host (database and archive lost) the restored outbox still
     holds them: the daemon sends none of the mailbox's mail before its recovery, which finds
     their copies and marks them sent. The requester has one ack, staff one notice."""
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
 
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path, mailboxes=[mf.mailbox_block(servers, idle=True, poll_seconds=60)])
@@ -307,8 +307,8 @@ def test_an_ack_queued_at_the_backup_that_went_after_it_is_not_sent_again_by_the
 def test_no_mail_of_a_mailbox_goes_before_its_recovery_after_a_restore(handled_after_backup):
     """The recovery may find that a queued mail went already (its copy in the sent folder):
     until it is made, the outbox sends nothing of that mailbox; after it, what is due goes."""
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
 
     _servers, config, tmp, _ids = handled_after_backup
     assert cmd(config, "restore", str(tmp / "b")) == 0
@@ -391,7 +391,7 @@ def test_only_an_ack_signed_with_the_units_key_tells_a_requests_number():
     """A reply's References: the request, then the ack. A Message-ID that looks like an ack
     but is signed with another key (a forgery) tells nothing."""
     from mailbot.core.tokens import make_message_id
-    from mailbot.recovery import answered_ack
+    from mailbot.daemon.recovery import answered_ack
 
     key, other = b"k" * 32, b"o" * 32
     ack = make_message_id(key, "t", "2026-00006", "ack", "lpse.test", frozenset("r"))

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests.conftest import USERS
 from tests.localmail import LocalMailServers
 from tests.mailfactory import UNIT, daemon, stop, wait_for, write_config

@@ -25,7 +25,7 @@ from collections import Counter
 from email.message import EmailMessage
 from pathlib import Path
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests import mailfactory as mf
 from tests.localmail import LocalMailServers
 

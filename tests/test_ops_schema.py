@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.io.migrations import MIGRATIONS, SCHEMA_VERSION
 from mailbot.io.store import Store
 

@@ -205,13 +205,13 @@ def test_a_host_whose_archive_is_not_the_shared_one_is_refused(fresh_mailboxes, 
     url = pg_cluster.database()
     key = secrets.token_hex(32).encode()
     first = _host(servers, tmp_path, "host1", url, key)
-    assert subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(first), "run", "--once"],
+    assert subprocess.run([sys.executable, "-m", "mailbot", "--config", str(first), "run", "--once"],
                           capture_output=True, timeout=120, check=False).returncode == 0
     lonely = _host(servers, tmp_path, "host2", url, key)
     data = yaml.safe_load(lonely.read_text())
     data["archive_dir"] = str(tmp_path / "host2" / "archive")
     lonely.write_text(yaml.safe_dump(data))
-    done = subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(lonely), "run", "--once"],
+    done = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(lonely), "run", "--once"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 78
     assert "archive_dir" in done.stderr + done.stdout and "shared" in done.stderr + done.stdout
@@ -342,8 +342,8 @@ def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request
     # for the next morning as a first start's is (issue 59)
     from datetime import UTC, datetime, timedelta
 
-    from mailbot.config import load_config
-    from mailbot.daemon import App
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
 
     App(load_config(configs[0]), clock=lambda: datetime.now(UTC) - timedelta(days=1)).store.close()
     procs = [daemon(configs[0])]

@@ -23,7 +23,7 @@ import pytest
 import sqlite_utils
 from test_ops_schema import config
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.io import schema
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store

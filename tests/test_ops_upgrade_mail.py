@@ -34,9 +34,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot import cli
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store, moment
 from mailbot.model import State

@@ -1,6 +1,6 @@
 """Issue 60 point 4: an outcome's status is a closed type that knows the folder its message goes to."""
 
-from mailbot.pipeline import Status
+from mailbot.flow.pipeline import Status
 from mailbot.settings import ImapConfig
 
 IMAP = ImapConfig(host="imap.test", port=993, security="tls", username="u", password=None,

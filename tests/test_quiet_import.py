@@ -11,7 +11,7 @@ from mailbot.io.quiet_import import without
 
 def test_a_fresh_process_imports_the_daemon_without_numpy_and_can_still_chart():
     code = ("import sys, os\n"
-            "import mailbot.daemon, mailbot.sender\n"
+            "import mailbot.daemon.wiring, mailbot.daemon.sender\n"
             "print('numpy' in sys.modules, len(os.listdir('/proc/self/task')))\n"
             "import numpy, matplotlib\n"
             "print(numpy.zeros(2).sum())\n")

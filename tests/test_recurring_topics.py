@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.core.grouping import groups
 from mailbot.io.render import Renderer
 from mailbot.reports.gist import gist

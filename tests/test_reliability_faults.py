@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from mailbot import cli
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io.store import Store, ts
 from mailbot.model import State
 from tests import mailfactory as mf

@@ -7,8 +7,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests import mailfactory as mf
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from tests.faultsmtp import FaultySmtp, count_by_message_id, smtp_block
 from tests.mailfactory import STAFF, UNIT, inbox, mail, of_kind, text_of, write_config
 from tests.rawsmtp import Clock

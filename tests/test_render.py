@@ -168,7 +168,7 @@ def test_an_attachment_type_that_is_not_a_mime_type_goes_out_as_octet_stream():
 
 def test_lkpp_text_loses_every_line_of_an_internal_note_and_nothing_else():
     """A line of the staff note, quoted or not, goes; short lines (\"Terima kasih\") stay."""
-    from mailbot.core.ours import without_internal
+    from mailbot.core.internal import without_internal
 
     notes = ("RAHASIA: penyedia ini sudah tiga kali lapor.\nTerima kasih", "Arahan: hubungi   PPK dulu ya.")
     text = ("Sudah kami perbaiki.\n> RAHASIA: penyedia ini sudah tiga kali lapor.\nArahan: hubungi PPK dulu ya.\n"
@@ -181,7 +181,7 @@ def test_lkpp_text_loses_a_repeated_block_of_our_mail_short_lines_and_all():
     """A desk that repeats our escalation unquoted repeats its short form lines too ("Waktu :
     09:15 WIB", "Hormat kami,"): in a block of our lines they go; LKPP's own "Terima kasih"
     or a short line of ours standing alone stays."""
-    from mailbot.core.ours import without_internal
+    from mailbot.core.internal import without_internal
 
     sent = ("Yth. Helpdesk LKPP,\n\nDengan hormat,\nNomor tiket LPSE : 2026-00001\n"
             "Hari/Tanggal Konsultasi : Senin, 23 November 2026\nWaktu                   : 09:15 WIB\n\n"
@@ -198,7 +198,7 @@ def test_lkpp_text_loses_a_repeated_block_of_our_mail_short_lines_and_all():
 def test_lkpp_text_keeps_a_step_or_two_it_repeats_from_the_requesters_problem():
     """LKPP answers with steps, the first two worded as the requester's own in the escalation:
     they are LKPP's answer, not a repeat of our mail; a staff note's line goes wherever it is."""
-    from mailbot.core.ours import without_internal
+    from mailbot.core.internal import without_internal
 
     sent = ("Yth. Helpdesk LKPP,\n\nB. PERMASALAHAN\nLangkah yang saya lakukan:\n1. Login sebagai penyedia\n"
             "2. Pilih paket\n3. Unggah dokumen penawaran\n4. Muncul pesan Gagal mengirim penawaran\n")
@@ -213,7 +213,7 @@ def test_lkpp_text_loses_the_outlook_header_block_of_our_mail_it_answers_below()
     """LKPP answering below our escalation quotes it under Outlook's header block ("From: the
     unit", "Sent:", "To: LKPP", "Subject:"): the block goes with our mail; a "Perihal:" or
     "Dari:" line of LKPP's own, above its answer and not above our mail, stays."""
-    from mailbot.core.ours import without_internal
+    from mailbot.core.internal import without_internal
 
     sent = ("Yth. Helpdesk LKPP,\n\nDengan hormat,\nNomor tiket LPSE : 2026-00001\n"
             "Hari/Tanggal Konsultasi : Senin, 23 November 2026\n\nHormat kami,\nBidang Layanan dan Dukungan")

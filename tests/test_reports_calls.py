@@ -146,7 +146,7 @@ def test_the_phone_log_is_the_recap_of_calls_alone_titled_as_seed_003_titles_it(
 
     import openpyxl
 
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     config = _config(tmp_path, store_location)
     target = tmp_path / "telepon.xlsx"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +74,7 @@ def test_bad_report_config_exits_78_naming_the_key(tmp_path, capsys, changes, me
 
 def test_help_does_not_import_the_report_libraries():
     """`mailbot --help` stays fast: matplotlib and XlsxWriter load only when a report is made."""
-    code = ("import sys; from mailbot import cli; cli.main(['--help']); "
+    code = ("import sys; from mailbot.cli import main as cli; cli.main(['--help']); "
             "print(sorted(m for m in ('matplotlib', 'xlsxwriter', 'jinja2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout

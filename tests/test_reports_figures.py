@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.core.worktime import WorkCalendar
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store

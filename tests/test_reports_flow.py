@@ -21,9 +21,9 @@ import openpyxl
 import pytest
 import yaml
 
-from mailbot import cli
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io.store import Store, ts
 from tests.mailfactory import LKPP, PDF, STAFF, UNIT, mail, parse, reply_as_client, write_config
 

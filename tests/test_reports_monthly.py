@@ -16,9 +16,9 @@ import openpyxl
 import pytest
 import yaml
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.core.worktime import WorkCalendar
-from mailbot.daemon import App
+from mailbot.daemon.wiring import App
 from mailbot.io.store import Store
 from mailbot.reports.monthly import monthly_due
 from mailbot.reports.values import Month

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests.mailfactory import mail, parse
 from tests.test_reports_flow import HEAD, at, deliver, env, report  # noqa: F401 (a fixture)

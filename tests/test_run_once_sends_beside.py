@@ -9,7 +9,7 @@ read back over IMAP.
 
 from __future__ import annotations
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests.mailfactory import mail, run_once, write_config
 from tests.test_security_ack_flood import TOKEN, acks_to, result

@@ -12,7 +12,7 @@ import sqlite3
 
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests.mailfactory import mail, write_config
 
 

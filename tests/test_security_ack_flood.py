@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.core.limits import Schedule, ack_share, ack_slot
 from mailbot.core.plan_inputs import SentBefore, Setup
 from mailbot.core.schedule import schedule

@@ -37,7 +37,7 @@ def held(fresh_mailboxes, tmp_path):
 
 
 def _opened(config) -> list:
-    from mailbot.config import load_config
+    from mailbot.config.load import load_config
     from mailbot.io.store import Store
 
     return Store(load_config(config).database).search.tickets()

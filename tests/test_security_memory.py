@@ -10,7 +10,7 @@ either: staff vouched for that requester's case, not for everyone's.
 
 from __future__ import annotations
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests import mailfactory as mf
 

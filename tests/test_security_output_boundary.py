@@ -29,7 +29,7 @@ import openpyxl
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")

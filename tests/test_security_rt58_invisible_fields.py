@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.core.controls import json_visible, visible
 from tests import mailfactory as mf
 

@@ -11,7 +11,7 @@ where the unit's own server proves the From domain.
 
 from __future__ import annotations
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from mailbot.model import State
 from tests import mailfactory as mf

@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from tests import mailfactory as mf
 from tests.conftest import empty_mailbox
 from tests.faultsmtp import FaultySmtp, smtp_block
@@ -116,7 +116,7 @@ def test_the_silent_servers_unit_is_reported_unsendable_and_the_other_is_not(fre
     silent = Silent()
     config = two_units(servers, tmp_path, silent, timeout=2, alert_after_minutes=0)
     notify = NotifySocket(tmp_path / "notify.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True,
                             env=dict(os.environ, NOTIFY_SOCKET=str(notify.path)))
     try:

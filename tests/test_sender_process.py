@@ -1,6 +1,6 @@
 """The sender process of `mailbot run`, over real Dovecot and SMTP.
 
-`mailbot run` sends from a child process (`mailbot.sender`) so that sending runs on
+`mailbot run` sends from a child process (`mailbot.daemon.sender`) so that sending runs on
 another core than intake. What users and operators must still get: big files relayed
 intact, nothing left running when the daemon dies, never two senders on one database.
 """
@@ -14,7 +14,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from tests import mailfactory as mf
 
 REQUESTER = "budi@vendor.test"
@@ -44,10 +44,10 @@ def children(pid: int) -> list[int]:
 
 
 def senders(pid: int) -> list[int]:
-    """The daemon's children that run mailbot.sender (not a helper it may run briefly);
+    """The daemon's children that run mailbot.daemon.sender (not a helper it may run briefly);
     a child that ends between being listed and being read is skipped."""
     return [child for child in children(pid)
-            if "mailbot.sender" in (_proc_text(f"/proc/{child}/cmdline") or "")]
+            if "mailbot.daemon.sender" in (_proc_text(f"/proc/{child}/cmdline") or "")]
 
 
 def alive(pid: int) -> bool:
@@ -122,7 +122,7 @@ def test_commands_leave_sending_to_a_running_sender(fresh_mailboxes, tmp_path, c
     """`run --once`, `sweep` and `replay` send the outbox themselves only when no daemon's
     sender holds the sender lock: sending beside it sent the same rows twice. With the lock
     held they queue and send nothing; the sender (here: the next command) sends each mail once."""
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)
@@ -157,7 +157,7 @@ def test_report_summary_send_leaves_the_outbox_to_a_running_sender(fresh_mailbox
     works: the command sent every due row itself beside the daemon's sender, and requesters
     and staff got their acks and notices twice. With a sender holding the lock, the command
     queues the summary and sends nothing; the sender sends every mail once."""
-    from mailbot import cli
+    from mailbot.cli import main as cli
 
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path, reports={"monthly": False})

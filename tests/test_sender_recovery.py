@@ -22,8 +22,8 @@ import time
 
 import pytest
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from tests import mailfactory as mf
 from tests.faultsmtp import FaultySmtp, count_by_message_id, smtp_block
 from tests.localmail import HOST
@@ -285,7 +285,7 @@ def test_systemd_status_stops_saying_unsendable_once_the_relay_takes_mail_again(
     servers, smtp = relay
     config = mf.write_config(servers, tmp_path, smtp=smtp_block(smtp.port), alert_after_minutes=0)
     notify = NotifySocket(tmp_path / "notify.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True,
                             env=dict(os.environ, NOTIFY_SOCKET=str(notify.path)))
     try:

@@ -13,8 +13,8 @@ import email
 import email.policy
 from datetime import UTC, datetime
 
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from tests.faultsmtp import FaultySmtp, smtp_block
 from tests.mailfactory import STAFF, UNIT, inbox, mail, write_config
 

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 import yaml
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from tests import mailfactory as mf
 from tests.localmail import LocalMailServers
 

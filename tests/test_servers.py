@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.errors import LoginRefusedError, UnreachableError
 from mailbot.io import servers
 from mailbot.settings import ServerConfig
@@ -233,7 +233,7 @@ def tls_first_port(tls_world):
 def test_plain_text_sent_to_a_port_that_starts_with_tls_says_try_ssl(tls_world, tls_first_port, tmp_path):
     """security: starttls on IMAPS's 993 or SMTPS's 465: no greeting ever comes, and the time-out
     says that such a port wants security: ssl."""
-    from mailbot.config import load_config
+    from mailbot.config.load import load_config
     from mailbot.io import imap, smtp
 
     path = tls_config(tmp_path, tls_world, imap={"security": "starttls"}, smtp={"port": tls_first_port})
@@ -356,6 +356,6 @@ _SECRET_REFUSED = "refused: invalid_client: AADSTS7000215: Invalid client secret
 def test_a_failure_is_told_from_another_by_its_reason_not_its_numbers(said, now, same):
     """Issue 49: a mailbox that keeps failing is said as an error once, not at every retry
     because a time stamp or trace id in the server's answer changed."""
-    from mailbot.health import same_failure
+    from mailbot.flow.health import same_failure
 
     assert same_failure(said, now) is same

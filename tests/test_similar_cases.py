@@ -573,7 +573,7 @@ def test_similar_cases_show_staff_their_links_defanged():
 
 
 def test_the_similar_config_key(tmp_path):
-    from mailbot.config import parse_config
+    from mailbot.config.load import parse_config
     from mailbot.errors import ConfigError
     from tests.test_config import minimal
 

@@ -237,7 +237,7 @@ def test_a_relay_restarting_between_two_mails_of_a_session(raw_smtp, tmp_path, e
     and the reconnect is greeted with 421 while it comes up. The ack already went; the
     staff notice waits and goes once later. `mailbot run --once` (cron, a systemd timer)
     used to end in a traceback here, and the daemon's sender abandoned its pass."""
-    from mailbot import cli
+    from mailbot.cli import main as cli
     from tests.mailfactory import write_config
     from tests.rawsmtp import on_loopback
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 
-from mailbot import cli
-from mailbot.config import load_config
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
 from mailbot.io.store import Store
 from tests.faultsmtp import FaultySmtp, smtp_block
 from tests.mailfactory import UNIT, daemon, inbox, mail, of_kind, stop, wait_for, write_config

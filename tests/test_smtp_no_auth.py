@@ -16,7 +16,7 @@ import time
 import pytest
 import yaml
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests.faultsmtp import FaultySmtp, smtp_block
 from tests.mailfactory import UNIT, inbox, mail, write_config
 
@@ -87,7 +87,7 @@ def test_the_daemon_stops_with_78_naming_the_key(no_auth, tmp_path):
     config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port, username=UNIT, password="pw"))
     raw, _ = mail(REQUESTER, "Tidak bisa login SPSE", "Akun saya terkunci. Mohon bantuan.")
     servers.append(UNIT, raw)
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     try:

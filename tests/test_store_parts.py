@@ -91,7 +91,7 @@ def test_a_failing_unit_of_work_keeps_nothing_of_any_part(store_location):
 
 # Consumers handed the parts they use at wiring (issue 60 point 1), never the whole store:
 # what each reads and writes shows in its signature.
-HANDED_PARTS = ("mailbot/alerts.py", "mailbot/sent_folder.py", "mailbot/web/status.py")
+HANDED_PARTS = ("mailbot/flow/alerts.py", "mailbot/daemon/sent_folder.py", "mailbot/web/status.py")
 
 
 @pytest.mark.parametrize("module", HANDED_PARTS)

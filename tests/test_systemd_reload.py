@@ -55,7 +55,7 @@ def test_sighup_applies_a_valid_config_and_refuses_a_broken_one(fresh_mailboxes,
     config.write_text(yaml.safe_dump(data))
     notify = NotifySocket(tmp_path / "notify.sock")
     with hangup_at_default():
-        proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"], cwd=ROOT,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         notify.wait_for("READY=1", 60)

@@ -110,7 +110,7 @@ def test_run_under_systemd_reports_progress_and_stops_mid_pass(fresh_mailboxes, 
     config, env = systemd_layout(servers, tmp_path)
     fill_inbox(servers, BACKLOG)
     notify = NotifySocket(tmp_path / "notify.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         ready, _ = notify.wait_for("READY=1", 60)
@@ -146,7 +146,7 @@ def test_run_under_systemd_reports_progress_and_stops_mid_pass(fresh_mailboxes, 
 
     # The next start finishes the rest; every message handled once, every ack queued once and sent.
     env.pop("NOTIFY_SOCKET")
-    result = subprocess.run([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run", "--once"],
+    result = subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), "run", "--once"],
                             cwd=ROOT, env=env, capture_output=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout.decode()[-2000:] + result.stderr.decode()[-2000:]
     assert folder_count(servers, "INBOX") == 0
@@ -172,7 +172,8 @@ def test_data_files_are_private(fresh_mailboxes, tmp_path):
     config, env = systemd_layout(servers, tmp_path)
     env.pop("NOTIFY_SOCKET")
     fill_inbox(servers, 3)
-    result = subprocess.run([sys.executable, "-c", ("import os, sys; os.umask(0o022); from mailbot import cli; "
+    result = subprocess.run([sys.executable, "-c", ("import os, sys; os.umask(0o022); "
+                                                   "from mailbot.cli import main as cli; "
                              f"sys.exit(cli.main(['--config', {str(config)!r}, 'run', '--once']))")],
                             cwd=ROOT, env=env, capture_output=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
@@ -191,7 +192,7 @@ def test_data_files_are_private(fresh_mailboxes, tmp_path):
 
 def test_a_notification_socket_nobody_reads_never_stops_the_daemon(tmp_path, monkeypatch):
     """systemd reads its socket; if a supervisor does not, STATUS=/WATCHDOG=1 are dropped, not waited on."""
-    from mailbot.service import sd_notify
+    from mailbot.daemon.service import sd_notify
 
     path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as unread:
@@ -207,7 +208,7 @@ def test_a_notification_socket_nobody_reads_never_stops_the_daemon(tmp_path, mon
 
 def test_many_mailboxes_get_room_for_their_connections():
     """600 mailboxes need ~1,300 open files: the soft limit (often 1,024) is raised towards the hard one."""
-    probe = ("import resource\nfrom mailbot.service import descriptors_for\n"
+    probe = ("import resource\nfrom mailbot.daemon.service import descriptors_for\n"
              "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
              "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
              "descriptors_for(600, None)\n"

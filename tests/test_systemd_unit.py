@@ -1,7 +1,7 @@
 """systemd/mailbot.service: `systemd-analyze verify` and `systemd-analyze security`.
 
 Both run on a copy of the unit whose ExecStart= names this test run's Python with
-`-m mailbot.cli run`: verify insists that the binary exists, and /opt/mailbot exists
+`-m mailbot run`: verify insists that the binary exists, and /opt/mailbot exists
 only on an installed host. Everything else in the copy is the file as shipped.
 """
 
@@ -38,7 +38,7 @@ def unit_copy(tmp_path: Path) -> Path:
     assert "\nExecStart=/opt/mailbot/bin/mailbot run\n" in text
     copy = tmp_path / "mailbot.service"
     copy.write_text(text.replace("ExecStart=/opt/mailbot/bin/mailbot run",
-                                 f"ExecStart={sys.executable} -m mailbot.cli run"))
+                                 f"ExecStart={sys.executable} -m mailbot run"))
     return copy
 
 
@@ -200,7 +200,7 @@ def web_copy(tmp_path: Path) -> Path:
     assert "\nExecStart=/opt/mailbot/bin/mailbot web\n" in text
     copy = tmp_path / "mailbot-web.service"
     copy.write_text(text.replace("ExecStart=/opt/mailbot/bin/mailbot web",
-                                 f"ExecStart={sys.executable} -m mailbot.cli web"))
+                                 f"ExecStart={sys.executable} -m mailbot web"))
     return copy
 
 

@@ -112,7 +112,7 @@ def test_a_json_log_line_escapes_every_control_and_keeps_the_value(capsys):
 def test_a_status_for_systemd_is_one_shown_line(tmp_path, monkeypatch):
     """`systemctl status` prints STATUS= on the operator's terminal, and a newline would start
     a notification of its own: a server's answer in it is one line, its controls shown."""
-    from mailbot.service import sd_notify
+    from mailbot.daemon.service import sd_notify
 
     path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:

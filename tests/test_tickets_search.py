@@ -14,9 +14,9 @@ import pytest
 import sqlite_utils
 import yaml
 
-from mailbot import cli
-from mailbot.config import load_config
-from mailbot.daemon import App
+from mailbot.cli import main as cli
+from mailbot.config.load import load_config
+from mailbot.daemon.wiring import App
 from mailbot.io.migrations import MIGRATIONS, _v15
 from mailbot.io.store import Store
 from tests.mailfactory import STAFF, UNIT, mail

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.core.commands import parse_commands
+from mailbot.core.internal import redact
 from mailbot.core.matching import base_subject, find_tag, resolve, role_of
-from mailbot.core.ours import redact
 from mailbot.core.tokens import make_message_id, verify
 from mailbot.io.keys import load_or_create_key
 from mailbot.model import Address, Role, State, Ticket

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from mailbot.io.store import Store
 from mailbot.version import from_checkout
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot import cli
+from mailbot.cli import main as cli
 from tests import mailfactory as mf
 from tests.webwindow import free_port, links_in, path_of, web_block
 
@@ -65,7 +65,7 @@ def test_mailbot_web_serves_and_its_log_never_holds_a_token(fresh_mailboxes, tmp
               if "/status/" in link]
     token = path_of(link).rsplit("/", 1)[1]
     signin = "a2VwYWxhQGxwc2UudGVzdA.1795000000.0123456789abcdef0123.abcdefghijklmnopqrstuvwxyz"
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "web"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True)
     try:
         assert mf.wait_for(lambda: _port_open(port), 30), "mailbot web did not listen"

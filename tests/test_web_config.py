@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.errors import ConfigError
 from tests.test_config import minimal
 

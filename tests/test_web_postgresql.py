@@ -142,7 +142,7 @@ def test_mailbot_web_with_its_own_role_needs_not_the_daemons_password(fresh_mail
     [link] = [link for link in links_in(mf.text_of(mf.latest(servers, "budi@vendor.test", "ack")))
               if "/status/" in link]
     (tmp_path / "daemon.pass").unlink()  # the window's unit holds the window's credential alone
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "web"],
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True)
     try:
         assert mf.wait_for(lambda: _port_open(port) or proc.poll() is not None, 30)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from mailbot.config import parse_config
+from mailbot.config.load import parse_config
 from mailbot.core.overdue import digest_due
 from mailbot.core.worktime import WorkCalendar, build_calendar
 from tests.test_config import minimal
@@ -146,8 +146,8 @@ def test_one_range_for_every_day_is_as_before() -> None:
 
 def test_check_shows_the_weeks_hours(tmp_path, capsys) -> None:
     """`mailbot check` shows the hours the timers will count by, periods included."""
-    from mailbot.config import parse_config as parse
-    from mailbot.subcommands.checks import check_local as _check_local
+    from mailbot.cli.checks import check_local as _check_local
+    from mailbot.config.load import parse_config as parse
 
     data = minimal()
     data["calendar"] = {"country_holidays": None, "hours": {"default": "07:30-16:00", "fri": FRIDAY},

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import uvicorn
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.web.app import Window, build_app
 from mailbot.web.serve import open_store, read_key, used_file
 

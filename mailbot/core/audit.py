@@ -1,7 +1,7 @@
 """What `mailbot audit` finds, as values, and how each finding is named (pure).
 
 A finding names a message precisely enough to find it in a mail client: the folder, its
-UID there, Message-ID, date, sender and subject. The audit itself (`mailbot.mailbox_audit`)
+UID there, Message-ID, date, sender and subject. The audit itself (`mailbot.daemon.mailbox_audit`)
 compares the server's folders and the archive with the records and yields these.
 """
 

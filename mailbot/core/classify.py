@@ -21,6 +21,7 @@ from mailbot.core.counterpart import Reference
 from mailbot.core.directions import requests_answered
 from mailbot.core.identity import identify, unsigned
 from mailbot.core.intake_form import Consultation, Form, opening, read_form, title_of
+from mailbot.core.internal import without_internal
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.matching import (
     STAFF_ROLES,
@@ -30,7 +31,6 @@ from mailbot.core.matching import (
     retitled,
     role_of,
 )
-from mailbot.core.ours import without_internal
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.senders import ON_BEHALF
 from mailbot.core.similar import PastCase

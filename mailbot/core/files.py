@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mailbot.core.ours import redact
+from mailbot.core.internal import redact
 from mailbot.model import Attachment
 from mailbot.settings import MailboxConfig
 

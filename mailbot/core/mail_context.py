@@ -18,9 +18,9 @@ from typing import Any
 from mailbot.core.applicable import notice_facts
 from mailbot.core.greetings import without_salutation
 from mailbot.core.identity import identity_of, labelled, shown_name
+from mailbot.core.internal import redact, without_internal
 from mailbot.core.links import defang
 from mailbot.core.matching import tag
-from mailbot.core.ours import redact, without_internal
 from mailbot.core.plan_inputs import Setup, Texts
 from mailbot.core.recipients import internal
 from mailbot.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind

@@ -168,8 +168,8 @@ def _restore_postgresql(cfg: Config, src: Path, now: datetime) -> dict[str, Any]
     the archive from SRC, then what happened since as on SQLite (`_after_backup`): the
     counters past the backup's (its manifest) and the archive's numbers, the mail sent
     since recorded, each mailbox's recovery made by the first pass."""
+    from mailbot.io.locks import DAEMONS
     from mailbot.io.store.postgres import PostgresDatabase
-    from mailbot.turns import DAEMONS
 
     manifest_path = src / MANIFEST
     if not manifest_path.is_file():
@@ -224,7 +224,7 @@ def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, in
     since and the ticket each message handled since was filed under (`restored`), from the
     archive and the replaced database where it can be read; its queued mail that went out
     since, marked sent; and, for each mailbox, the recovery its first pass makes
-    (`mailbot.recovery`: the numbers in the folders' subjects, the mail handled since put
+    (`mailbot.daemon.recovery`: the numbers in the folders' subjects, the mail handled since put
     back in the INBOX)."""
     store = Store.of(cfg)
     database = store.database

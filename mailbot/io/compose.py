@@ -18,7 +18,6 @@ from typing import Any
 
 import structlog
 
-from mailbot import views
 from mailbot.core.counterpart import without_references
 from mailbot.core.files import for_requester
 from mailbot.core.matching import tag
@@ -33,11 +32,11 @@ from mailbot.core.tokens import (
     without_escalation_keys,
 )
 from mailbot.core.web_tokens import status_token
-from mailbot.io import solved
+from mailbot.io import solved, ticket_views
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
 from mailbot.io.store import Store, ts
-from mailbot.io.story import story
+from mailbot.io.ticket_story import story
 from mailbot.io.words import language_of, words
 from mailbot.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
 from mailbot.parsers import content_hash
@@ -48,7 +47,7 @@ from mailbot.settings import MailboxConfig
 SIMILAR_SHOWN = frozenset({"staff_new", "coordinator_case"})
 INTERNAL = frozenset({Audience.STAFF, Audience.COORDINATORS})
 # E12h: the mail that carries a ticket's history to the staff member who asked (`#riwayat`), alone
-HISTORY = views.HISTORY_MAIL
+HISTORY = ticket_views.HISTORY_MAIL
 
 
 class Composer:
@@ -126,9 +125,9 @@ class Composer:
         saved = self.store.tickets.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
         if saved is None or saved.id is None:
             return []
-        lines = views.ticket_detail(saved, self.store.history.events_of(saved.id),
+        lines = ticket_views.ticket_detail(saved, self.store.history.events_of(saved.id),
                                     self.store.messages.messages_of(saved.id),
-                                    setup.cfg.timezone, full=True, width=views.MIN_WIDTH,
+                                    setup.cfg.timezone, full=True, width=ticket_views.MIN_WIDTH,
                                     archive_dir=setup.cfg.archive_dir)
         code = escalation_code(self.key, setup.box.name, saved.number)
         return [_masked(line, code) for line in lines]

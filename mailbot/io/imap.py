@@ -5,7 +5,7 @@ COPY followed by a UID EXPUNGE of that one UID where the server has UIDPLUS; nev
 mailbox-wide EXPUNGE, and nothing is ever deleted. Without MOVE or UIDPLUS the
 message is copied and flagged \\Seen, and the stored last UID keeps it from being
 read again. The only mail mailbot puts in a folder itself is a copy of what it sent, by
-APPEND to the sent folder (`mailbot.sent_folder`).
+APPEND to the sent folder (`mailbot.daemon.sent_folder`).
 
 A message the server cannot return (a message file it cannot read: Dovecot closes the
 session with BYE, Gmail answers NO) is singled out: the FETCH it was in is done again

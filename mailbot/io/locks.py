@@ -1,5 +1,6 @@
 """The sender lock: one process sends a database's outbox at a time; the intake lock:
-one process reads a mailbox's INBOX at a time.
+one process reads a mailbox's INBOX at a time; the name of the store's lock every daemon
+holds.
 
 A leaf of its own (standard library only), so the store's backup, the daemon and the
 sender all take it without importing each other.
@@ -17,6 +18,9 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 INTAKE_WAIT_SECONDS = 5.0
+# the shared session lock every daemon on a PostgreSQL store holds while it runs: how many
+# serve now (daemon/served_mailboxes.py), and whether any runs at all (a restore refuses then)
+DAEMONS = "daemons"
 
 
 def sender_lock_if_free(database: Path) -> AbstractContextManager[bool]:

@@ -15,7 +15,7 @@ backoff; mail held for one recipient keeps its backoff.
 
 A mail that went is noted for its copy in the mailbox's sent folder (`Copies.copy_sent`,
 in the transaction that marks it sent; the mailbox's reader appends it:
-`mailbot.sent_folder`). After a restore, a mailbox's mail waits until its recovery is
+`mailbot.daemon.sent_folder`). After a restore, a mailbox's mail waits until its recovery is
 made: the recovery may find in the sent folder that a queued mail went already.
 
 A finished mail is archived here, as it went out, and only then leaves its row: the

@@ -24,7 +24,7 @@ from mailbot.reports.values import Month, RekapRow, Summary, TicketRecord
 from mailbot.rules import PRIORITIES, Deadlines, Rules
 from mailbot.settings import Config, MailboxConfig
 
-EX_CONFIG = 78  # the exit status of a configuration error (cli.py)
+EX_CONFIG = 78  # the exit status of a configuration error (cli/main.py)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND = "monthly_summary"
 

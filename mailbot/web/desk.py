@@ -21,15 +21,15 @@ from mailbot.core.overdue import digest_context
 from mailbot.core.search_query import fts_query
 from mailbot.core.tokens import escalation_code
 from mailbot.core.worktime import WorkCalendar
+from mailbot.flow.timekeeper import overdue_of, worded_digest
 from mailbot.io.store import Store
 from mailbot.io.store.timers import Timers
-from mailbot.io.story import story
+from mailbot.io.ticket_story import story
+from mailbot.io.ticket_views import local, ticket_json
 from mailbot.io.words import Words
 from mailbot.model import State, Ticket
 from mailbot.rules import Rules
 from mailbot.settings import Config, MailboxConfig
-from mailbot.timekeeper import overdue_of, worded_digest
-from mailbot.views import local, ticket_json
 
 LISTED = 100  # tickets a page lists; more are named, the filter narrows them
 STATES = tuple(str(s) for s in State)

@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mailbot.config import data_folder
-from mailbot.config_fields import read_password_file
+from mailbot.config.fields import read_password_file
+from mailbot.config.load import data_folder
 from mailbot.errors import ConfigError
 from mailbot.io.store import Store
 from mailbot.settings import Config, WebConfig

@@ -24,8 +24,8 @@ from mailbot.core.tokens import escalation_code
 from mailbot.core.web_tokens import status_claim, status_expired, status_valid
 from mailbot.io.store.messages import Messages
 from mailbot.io.store.tickets import Tickets
+from mailbot.io.ticket_views import local, sent_text
 from mailbot.model import Ticket
-from mailbot.views import local, sent_text
 
 
 def ticket_of_link(tickets: Tickets, key: bytes, token: str, now: datetime, days: int) -> Ticket | None:

@@ -17,7 +17,8 @@ from mailbot.io.store.times import moment, ts
 # after the backup (`Restored.claim_restored`), and the kinds that never match.
 RESTORED_TIMER_WINDOW = timedelta(hours=24)
 NEVER_CLAIMED = frozenset({"system_alert", "delivery_failed", "rate_limited"})
-RECOVERY = "restore_recovery:"  # meta key prefix: the mailbox's recovery after a restore is due (`mailbot.recovery`)
+# meta key prefix: the mailbox's recovery after a restore is due (`mailbot.daemon.recovery`)
+RECOVERY = "restore_recovery:"
 
 
 def restored_recipients(rcpt: Sequence[str]) -> str:
