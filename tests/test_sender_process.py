@@ -44,10 +44,10 @@ def children(pid: int) -> list[int]:
 
 
 def senders(pid: int) -> list[int]:
-    """The daemon's children that run mailbot.daemon.sender (not a helper it may run briefly);
+    """The daemon's children that run mailbot.cli.sender_process (not a helper it may run briefly);
     a child that ends between being listed and being read is skipped."""
     return [child for child in children(pid)
-            if "mailbot.daemon.sender" in (_proc_text(f"/proc/{child}/cmdline") or "")]
+            if "mailbot.cli.sender_process" in (_proc_text(f"/proc/{child}/cmdline") or "")]
 
 
 def alive(pid: int) -> bool:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING
 
-from mailbot.exit_codes import EX_NOT_FOUND, EX_OK, EX_USAGE
+from mailbot.exit_codes import EX_CONFIG, EX_NOT_FOUND, EX_OK, EX_USAGE
 from mailbot.io.terminal import as_json, say
 
 if TYPE_CHECKING:
@@ -258,18 +258,38 @@ def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.reports import outputs
 
     if args.report in ("rekap", "tamu"):
-        fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
-        if args.excel and fmt == "xlsx":
-            say("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
-            return EX_USAGE
-        fmt = "excel" if args.excel else fmt
-        if args.report == "rekap":
-            return outputs.run_rekap(cfg, args.month, args.mailbox, fmt, args.output, paper=args.paper,
-                                     channel=args.channel)
-        return outputs.run_guestbook(cfg, args.month, args.mailbox, fmt, args.output)
+        return _report_file(cfg, args)
     now = datetime.now(UTC)
-    return outputs.run_summary(cfg, args.month, args.mailbox, args.output, args.send, now,
+    read = outputs.run_summary(cfg, args.month, args.mailbox, args.output, args.send, now,
                                send_to=partial(send_summaries, cfg, args.month, now))
+    return EX_OK if read else EX_CONFIG
+
+
+def _report_file(cfg: Config, args: argparse.Namespace) -> int:
+    """`report rekap` and `report tamu`: a CSV (for Excel with --excel) or an XLSX file."""
+    from mailbot.reports import outputs
+
+    fmt = _file_format(args)
+    if fmt is None:
+        return EX_USAGE
+    if args.report == "rekap":
+        outputs.run_rekap(cfg, args.month, args.mailbox, fmt, args.output, paper=args.paper, channel=args.channel)
+    else:
+        outputs.run_guestbook(cfg, args.month, args.mailbox, fmt, args.output)
+    return EX_OK
+
+
+def _file_format(args: argparse.Namespace) -> str | None:
+    """csv, excel (the CSV for Excel) or xlsx, as asked or as --output's name says; None (and
+    why, said) when the request cannot be met."""
+    fmt = args.format or ("xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv")
+    if args.excel and fmt == "xlsx":
+        say("mailbot: --excel is the CSV for Excel; an XLSX opens in Excel as it is", file=sys.stderr)
+        return None
+    if fmt == "xlsx" and args.output is None and sys.stdout.isatty():
+        say("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
+        return None
+    return "excel" if args.excel else fmt
 
 
 def send_summaries(cfg: Config, month: Month, now: datetime, targets: list[MailboxConfig]) -> str:
@@ -297,4 +317,5 @@ def send_summaries(cfg: Config, month: Month, now: datetime, targets: list[Mailb
 def cmd_web(cfg: Config, args: argparse.Namespace) -> int:
     from mailbot.web.serve import cmd_web as serve  # Starlette and uvicorn only for `mailbot web`
 
-    return serve(cfg, args)
+    serve(cfg, args)
+    return EX_OK

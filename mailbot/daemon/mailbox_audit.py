@@ -22,7 +22,7 @@ named by the audit that finds them (`--full` looks at everything again).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,17 +67,11 @@ class Auditor:
             start = 0 if full else self._folder_position(key, validity)
             listed = session.pending_uids(start)
             placed = self.store.placed_uids(box.name, folder, validity, start)
-            unknown = [uid for uid in listed if uid not in placed]
-            found = [Finding(UNRECORDED, folder, head.uid, validity, head.message_id, head.date, head.sender,
-                             head.subject)
-                     for head in session.heads(unknown) if not self._recorded(box, session, head)]
+            found = self._unrecorded(box, session, folder, validity, [uid for uid in listed if uid not in placed])
             if repair and found:
-                session.move([f.uid for f in found if f.uid is not None], box.imap.folder)
-                found = [replace(f, repaired=True) for f in found]
-                for f in found:
-                    self.log.info("audit_repaired", mailbox=box.name, folder=folder, uid=f.uid,
-                                     message_id=f.message_id)
-            position = pinned(start, listed, [] if repair else [f.uid for f in found if f.uid is not None])
+                session.move(_uids(found), box.imap.folder)
+                found = self._repaired(box, folder, found)
+            position = pinned(start, listed, [] if repair else _uids(found))
         self.store.set_meta(key, f"{validity}:{position}")
         return found
 
@@ -93,21 +87,32 @@ class Auditor:
         key = f"audit:{box.name}:inbox"
         start = 0 if full else self._folder_position(key, validity)
         listed = [uid for uid in session.pending_uids(start) if uid <= position]
-        arrived = self.store.arrivals_of(box.name, validity, listed) if listed else {}
-        unknown = [uid for uid in listed if uid not in arrived]
-        found = [Finding(UNRECORDED, box.imap.folder, head.uid, validity, head.message_id, head.date, head.sender,
-                         head.subject)
-                 for head in session.heads(unknown) if not self._recorded(box, session, head)]
+        found = self._unrecorded(box, session, box.imap.folder, validity, self._not_arrived(box, validity, listed))
         if repair and found:
-            lowest = min(f.uid for f in found if f.uid is not None)
-            self.store.set_imap_position(box.name, box.imap.folder, validity, lowest - 1, self.clock())
-            found = [replace(f, repaired=True, repair_note="left for the next pass to read") for f in found]
-            for f in found:
-                self.log.info("audit_repaired", mailbox=box.name, folder=box.imap.folder, uid=f.uid,
-                              message_id=f.message_id)
-        after = pinned(start, listed, [] if repair else [f.uid for f in found if f.uid is not None])
+            self.store.set_imap_position(box.name, box.imap.folder, validity, min(_uids(found)) - 1, self.clock())
+            found = self._repaired(box, box.imap.folder, found, "left for the next pass to read")
+        after = pinned(start, listed, [] if repair else _uids(found))
         self.store.set_meta(key, f"{validity}:{after}")
         return found
+
+    def _not_arrived(self, box: MailboxConfig, validity: int, listed: list[int]) -> list[int]:
+        """The UIDs no arrival row names."""
+        arrived = self.store.arrivals_of(box.name, validity, listed) if listed else {}
+        return [uid for uid in listed if uid not in arrived]
+
+    def _unrecorded(self, box: MailboxConfig, session: imap.Mailbox, folder: str, validity: int,
+                    unknown: list[int]) -> list[Finding]:
+        """Of the messages no arrival row names, those no record keeps either."""
+        return [Finding(UNRECORDED, folder, head.uid, validity, head.message_id, head.date, head.sender, head.subject)
+                for head in session.heads(unknown) if not self._recorded(box, session, head)]
+
+    def _repaired(self, box: MailboxConfig, folder: str, found: list[Finding],
+                  note: str | None = None) -> list[Finding]:
+        """The findings marked repaired, each repair logged."""
+        done = [replace(f, repaired=True, repair_note=note) if note else replace(f, repaired=True) for f in found]
+        for f in done:
+            self.log.info("audit_repaired", mailbox=box.name, folder=folder, uid=f.uid, message_id=f.message_id)
+        return done
 
     def _folder_position(self, key: str, validity: int) -> int:
         saved = self.store.meta(key) or ""
@@ -136,13 +141,10 @@ class Auditor:
     def records(self, box: MailboxConfig, *, full: bool) -> list[Finding]:
         """Records since the last audit whose archived copy is not there."""
         key = f"audit:{box.name}:records"
-        saved = "" if full else self.store.meta(key) or ""
-        first, _, second = saved.partition(":")
-        after = (int(first) if first.isdigit() else 0, int(second) if second.isdigit() else 0)
+        after = _record_position("" if full else self.store.meta(key) or "")
         rows = self.store.records_after(box.name, *after)
-        found = [Finding(ARCHIVE_MISSING, message_id=r["message_id"], date=r["at"] or "", sender=r["sender"] or "",
-                         subject=r["subject"] or "", path=r["archive_path"])
-                 for r in rows if r["archive_path"] and not (self.cfg.archive_dir / r["archive_path"]).is_file()]
+        found = [_missing_copy(r) for r in rows
+                 if r["archive_path"] and not (self.cfg.archive_dir / r["archive_path"]).is_file()]
         last = [max((r["id"] for r in rows if r["tbl"] == table), default=was)
                 for table, was in (("messages", after[0]), ("quarantine", after[1]))]
         self.store.set_meta(key, f"{last[0]}:{last[1]}")
@@ -164,6 +166,21 @@ class Auditor:
         return found
 
 
+def _uids(found: list[Finding]) -> list[int]:
+    return [f.uid for f in found if f.uid is not None]
+
+
+def _missing_copy(row: Mapping[str, Any]) -> Finding:
+    return Finding(ARCHIVE_MISSING, message_id=row["message_id"], date=row["at"] or "", sender=row["sender"] or "",
+                   subject=row["subject"] or "", path=row["archive_path"])
+
+
+def _record_position(saved: str) -> tuple[int, int]:
+    """The last message and quarantine rows an audit saw, as `meta` keeps them ("12:3")."""
+    first, _, second = saved.partition(":")
+    return int(first) if first.isdigit() else 0, int(second) if second.isdigit() else 0
+
+
 def _written(root: Path, mailbox: str, direction: str, since: datetime | None, until: datetime) -> Iterator[str]:
     """Archive paths (relative to `root`) of one mailbox and direction written from `since`
     (None: ever) to `until`; only the month folders that can hold them are listed."""
@@ -173,16 +190,23 @@ def _written(root: Path, mailbox: str, direction: str, since: datetime | None, u
     earliest = since - timedelta(days=1) if since else None  # the month folders are named in the writer's zone
     low = (earliest.year, earliest.month) if earliest else (0, 0)
     start, stop = since.timestamp() if since else 0.0, until.timestamp()
+    for month in _month_folders(base, low):
+        for path in month.iterdir():
+            written = _mtime(path) if path.suffix == ".eml" else None
+            if written is not None and start <= written < stop:
+                yield path.relative_to(root).as_posix()
+
+
+def _month_folders(base: Path, low: tuple[int, int]) -> Iterator[Path]:
+    """`base/YYYY/MM` folders from the month `low` on, in order."""
     for year in sorted(p for p in base.iterdir() if p.is_dir() and p.name.isdigit()):
         for month in sorted(p for p in year.iterdir() if p.is_dir() and p.name.isdigit()):
-            if (int(year.name), int(month.name)) < low:
-                continue
-            for path in month.iterdir():
-                if path.suffix != ".eml":
-                    continue
-                try:
-                    written = path.stat().st_mtime
-                except FileNotFoundError:
-                    continue
-                if start <= written < stop:
-                    yield path.relative_to(root).as_posix()
+            if (int(year.name), int(month.name)) >= low:
+                yield month
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # moved or removed meanwhile
+        return None

@@ -1,9 +1,9 @@
 """The sender process: the outbox drained beside intake, on a core of its own.
 
-`mailbot run` starts it (`python -m mailbot.daemon.sender CONFIG`) with the same
-configuration file. Sending (SMTP sessions, each answer recorded at once) used to be a
-thread of the daemon and took turns with parsing and deciding under one interpreter
-lock; as a process it runs at the same time. The database is shared as before: the
+`mailbot run` starts it (`python -m mailbot.cli.sender_process CONFIG`, the child's command
+line) with the same configuration file. Sending (SMTP sessions, each answer recorded at
+once) used to be a thread of the daemon and took turns with parsing and deciding under one
+interpreter lock; as a process it runs at the same time. The database is shared as before: the
 sender has always had its own connection (see `App.sender_outbox`).
 
 Each SMTP server (the mailboxes sending through it) has a sending loop of its own, on a
@@ -23,7 +23,6 @@ on to the daemon's stdout, the journal.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import signal
@@ -36,10 +35,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mailbot.errors import StorageError
+from mailbot.exit_codes import EX_CONFIG, EX_TEMPFAIL
 from mailbot.io.outbox_drain import sending_lock, server_groups
 from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
-from mailbot.io.terminal import guarded
 
 if TYPE_CHECKING:
     from mailbot.daemon.wiring import App
@@ -50,8 +49,6 @@ SEND_WAKE_SECONDS = 2.0  # due mail (retries, held mail) is looked for at least 
 TICK_SECONDS = 0.25  # how long a wait lasts before the stop flag is looked at again
 UNSENDABLE_EVERY_SECONDS = 10.0  # how often a lasting SMTP failure is logged again
 RESTART_MAX_SECONDS = 60.0  # the longest pause before a sender that died is started again
-EX_CONFIG = 78  # the sender's exit for a configuration its server cannot serve: not restarted
-EX_TEMPFAIL = 75  # the store could not be opened: the daemon starts it again after a pause
 CONFIG_ERROR = "CONFIG_ERROR="  # its last line then says what to mend
 SENT = "SENT="  # a line naming the mailboxes whose mail went: their readers append the copies (issue 57)
 
@@ -64,41 +61,6 @@ def stop_signals() -> tuple[signal.Signals, ...]:
 
 
 # --- the child ------------------------------------------------------------------------------
-
-
-@guarded  # its stderr is the daemon's, its stdout read by it: neither carries a raw control (issue 58)
-def main(argv: list[str] | None = None) -> int:
-    """`python -m mailbot.daemon.sender CONFIG`: send until told to stop."""
-    from mailbot.config.load import load_config
-    from mailbot.daemon.wiring import App
-    from mailbot.flow.signals import Signals
-    from mailbot.io import logs
-    from mailbot.io.freed_memory import return_freed_memory
-    from mailbot.io.locks import sender_lock
-
-    return_freed_memory()
-    args = sys.argv[1:] if argv is None else argv
-    cfg = load_config(Path(args[0]))
-    logs.configure(cfg.log.format, cfg.log.level)
-    stop = threading.Event()
-    for signum in stop_signals():  # `systemctl kill -s HUP` reaches it too; under nohup it is ignored
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        app = App(cfg, signals=Signals(status), direct_alerts=False)  # the daemon tells of a failing store
-    except StorageError as exc:  # the database went away since the daemon opened it: started again later
-        logs.get().info("sender_waiting_for_storage", error=str(exc))
-        return EX_TEMPFAIL
-    parent = os.getppid()
-    # a predecessor may still finish its last mail; on PostgreSQL each loop holds its own turn
-    shared = app.store.database.dialect != "sqlite"
-    with contextlib.nullcontext(True) if shared else sender_lock(cfg.database, stop.is_set) as ours:
-        if ours and not stop.is_set():
-            serve(app, sys.stdin.fileno(), lambda: stop.is_set() or os.getppid() != parent)
-    app.store.close()
-    if app.misconfigured:  # a server that cannot be used as configured: the daemon stops with 78
-        status(f"{CONFIG_ERROR}{'; '.join(sorted(set(app.misconfigured.values())))}")
-        return EX_CONFIG
-    return 0
 
 
 def serve(app: App, wake_fd: int, should_stop: Callable[[], bool]) -> None:
@@ -249,7 +211,7 @@ class SenderProcess:
         from mailbot.io.logs import JOURNAL_CHILD, to_journal
 
         env = {**os.environ, JOURNAL_CHILD: "1"} if to_journal() else None  # its lines reach the journal via ours
-        proc = subprocess.Popen([sys.executable, "-m", "mailbot.daemon.sender", str(self.config)],
+        proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli.sender_process", str(self.config)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env)
         assert proc.stdin is not None
         os.set_blocking(proc.stdin.fileno(), False)
@@ -333,6 +295,3 @@ class SenderProcess:
             except OSError:
                 pass
 
-
-if __name__ == "__main__":
-    sys.exit(main())

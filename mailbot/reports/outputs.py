@@ -24,7 +24,6 @@ from mailbot.reports.values import Month, RekapRow, Summary, TicketRecord
 from mailbot.rules import PRIORITIES, Deadlines, Rules
 from mailbot.settings import Config, MailboxConfig
 
-EX_CONFIG = 78  # the exit status of a configuration error (cli/main.py)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND = "monthly_summary"
 
@@ -84,20 +83,15 @@ def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConf
     return rekap.to_csv(rows, excel=fmt == "excel", queue=queue)
 
 
-def run_guestbook(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None) -> int:
-    """`mailbot report tamu`: the month's guest book of walk-ins (seed 000); 0, or 2 when an
-    XLSX would go to a terminal."""
+def run_guestbook(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None) -> None:
+    """`mailbot report tamu`: the month's guest book of walk-ins (seed 000)."""
     box = cfg.mailbox(mailbox) if mailbox else None
-    if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        print("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
-        return 2
     store = Store.of(cfg, readonly=True)
     try:
         data = guestbook_file(store, cfg, month, box, fmt)
     finally:
         store.close()
     write_out(data, output)
-    return 0
 
 
 def guestbook_file(store: Store, cfg: Config, month: Month, box: MailboxConfig | None, fmt: str) -> bytes:
@@ -175,13 +169,10 @@ def write_out(data: bytes, output: Path | None) -> None:
 
 
 def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: Path | None, *,
-              paper: str = "a4", channel: str | None = None) -> int:
-    """`mailbot report rekap`: 0, or 2 when an XLSX would go to a terminal. `channel`: one
-    channel's recap (seed 003 keeps the phone log as its own), numbered and titled for it."""
+              paper: str = "a4", channel: str | None = None) -> None:
+    """`mailbot report rekap`. `channel`: one channel's recap (seed 003 keeps the phone log as
+    its own), numbered and titled for it."""
     box = cfg.mailbox(mailbox) if mailbox else None
-    if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        print("mailbot: an XLSX file does not belong on a terminal: give --output FILE.xlsx", file=sys.stderr)
-        return 2
     store = Store.of(cfg, readonly=True)
     try:
         data = rekap_file(rekap_rows(store, cfg, month, box, channel=channel), cfg, month, box, fmt, paper,
@@ -189,15 +180,15 @@ def run_rekap(cfg: Config, month: Month, mailbox: str | None, fmt: str, output: 
     finally:
         store.close()
     write_out(data, output)
-    return 0
 
 
 def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | None, send: bool,
-                now: datetime, send_to: Callable[[list[MailboxConfig]], str] | None = None) -> int:
+                now: datetime, send_to: Callable[[list[MailboxConfig]], str] | None = None) -> bool:
     """`mailbot report summary`: the page to --output (or stdout unless --send), and with
     --send one mail per mailbox to its heads and coordinators, queued and sent at once by
     `send_to` (the command's wiring: the mailer, the outbox and SMTP are the daemon's
-    parts, which a report does not build), which says how the sending went."""
+    parts, which a report does not build), which says how the sending went. False when a
+    summary asked to be sent had nobody to read it (`with_readers` names the mailbox)."""
     box = cfg.mailbox(mailbox) if mailbox else None
     if output is not None or not send:
         from mailbot.rules import load_rules
@@ -214,7 +205,7 @@ def run_summary(cfg: Config, month: Month, mailbox: str | None, output: Path | N
         if send_to is None:
             raise ValueError("run_summary: --send needs send_to")
         print(f"mailbot: summary {month} queued; {send_to(targets)}", file=sys.stderr)
-    return EX_CONFIG if send and len(targets) < len(boxes) else 0
+    return not send or len(targets) == len(boxes)
 
 
 def with_readers(cfg: Config, boxes: list[MailboxConfig]) -> list[MailboxConfig]:

@@ -29,8 +29,6 @@ from mailbot.errors import ConfigError
 from mailbot.io.store import Store
 from mailbot.settings import Config, WebConfig
 
-EX_OK, EX_CONFIG = 0, 78
-
 
 def read_key(path: Path) -> bytes:
     """The signing key as the daemon made it (the window never makes one: links signed with a
@@ -71,7 +69,7 @@ def web_password(web: WebConfig) -> str | None:
     return secret.value
 
 
-def cmd_web(cfg: Config, args: argparse.Namespace) -> int:
+def cmd_web(cfg: Config, args: argparse.Namespace) -> None:
     """Serve the window until SIGTERM or SIGINT (uvicorn stops cleanly on either)."""
     import uvicorn
 
@@ -97,7 +95,6 @@ def cmd_web(cfg: Config, args: argparse.Namespace) -> int:
         server.run()
     finally:
         store.close()
-    return EX_OK
 
 
 @contextmanager
