@@ -1,8 +1,9 @@
 """The exit statuses of `mailbot` (SPEC 10), named once for `cli/main.py` and the commands.
 
-0 success, 1 no such ticket (or `audit`: the mailbox and the records disagree), 2 a usage
-error, 64 an unknown `--mailbox`, 69 a server unreachable, 70 an internal error, 75 mail
-waits (try again later), 77 a login refused, 78 a configuration error.
+0 success, 1 no such ticket (`audit`: the mailbox and the records disagree; `shadow`: the
+candidate decides otherwise), 2 a usage error, 64 an unknown `--mailbox`, 69 a server
+unreachable, 70 an internal error, 75 mail waits (try again later), 77 a login refused, 78 a
+configuration error.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from mailbot.errors import LoginRefusedError, MissingFolderError
 
 EX_OK, EX_NOT_FOUND, EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_NOPERM, EX_CONFIG = 0, 1, 2, 69, 70, 77, 78
 EX_BAD_MAILBOX = 64  # sysexits' EX_USAGE: `--mailbox` names no mailbox the config or the database knows
-EX_FOUND = 1  # `audit`: the mailbox and the records do not agree
+EX_FOUND = 1  # `audit`: the mailbox and the records do not agree; `shadow`: the candidate decides otherwise
 EX_TEMPFAIL = 75  # `run --once`: mail waits (not stored, not sent); the next run tries again
 GRAVEST_FIRST = (EX_CONFIG, EX_UNAVAILABLE, EX_NOPERM)  # which of several problems `check` and `run --once` say
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,44 @@ def test_a_second_install_keeps_the_operators_config(installed):
                              text=True, timeout=60, check=True).stdout.split()[1]
     assert f"upgraded mailbot {version} -> {version}" in done.stdout, done.stdout
     assert "Edit /etc/mailbot/config.yaml" not in done.stdout
+
+
+def test_an_upgrade_shadows_the_last_month_before_it_switches_on(installed, tmp_path):
+    """scripts/upgrade builds the new version beside the installed one and runs its `mailbot
+    shadow` over the unit's mail with the installed config (SPEC 10) before scripts/install
+    switches it on: the same code over the mail it handled finds nothing different, so the
+    upgrade goes on, and the installed config and data are those it found."""
+    import yaml
+
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
+    from tests import mailfactory as mf
+
+    target, _ = installed
+    state = target / "var/lib/mailbot"
+    config = target / "etc/mailbot/config.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": "mailbot.db", "archive_dir": "archive", "secret_key_file": "secret.key",
+        "escalation": {"address": mf.LKPP, "senders": ["*@lkpp.test"]},
+        "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"},
+        "mailboxes": [{"name": "t", "address": mf.UNIT, "tag_prefix": "LPSE-T",
+                       "imap": {"host": "127.0.0.1", "port": 1, "security": "none", "username": mf.UNIT,
+                                "password": "x"},
+                       "staff": list(mf.STAFF), "coordinators": [mf.COORDINATOR], "heads": [mf.HEAD]}]}))
+    os.environ["STATE_DIRECTORY"] = str(state)
+    try:
+        cfg = load_config(config)
+    finally:
+        del os.environ["STATE_DIRECTORY"]
+    now = datetime.now(UTC) - timedelta(days=2)
+    app = App(cfg, clock=lambda: now)
+    app.handle(cfg.mailboxes[0], mf.mail("budi@vendor.test", "Tidak bisa login", "Mohon bantuan.", date=now)[0], now)
+    app.store.close()
+    before = (state / "mailbot.db").read_bytes()
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "upgrade"), "--root", str(target)],
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 message(s) compared" in done.stdout and "no difference" in done.stdout, done.stdout
+    assert "decides as the installed one did" in done.stdout
+    assert "upgraded mailbot" in done.stdout
+    assert (state / "mailbot.db").read_bytes() == before

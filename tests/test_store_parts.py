@@ -16,6 +16,7 @@ import pytest
 from mailbot.io.store import Store
 from mailbot.io.store.arrivals import Arrivals
 from mailbot.io.store.copies import Copies
+from mailbot.io.store.handlings import Handlings
 from mailbot.io.store.history import History
 from mailbot.io.store.intake import Intake
 from mailbot.io.store.mailboxes import Mailboxes
@@ -35,7 +36,7 @@ NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 # docs/architecture.md and the package's docstring name the parts; each is the store's attribute.
 PARTS = {"tickets": Tickets, "intake": Intake, "search": Search, "messages": Messages, "arrivals": Arrivals,
          "history": History, "outbox": Outbox, "timers": Timers, "memory": Memory, "restored": Restored,
-         "copies": Copies, "mailboxes": Mailboxes, "metadata": Meta, "versions": Versions}
+         "copies": Copies, "mailboxes": Mailboxes, "metadata": Meta, "versions": Versions, "handlings": Handlings}
 
 
 def test_each_part_is_an_attribute_of_its_own_and_store_forwards_none_of_their_methods(tmp_path):

@@ -31,6 +31,7 @@ from mailbot.cli.reading import (
     keeps_history_of,
 )
 from mailbot.cli.running import cmd_replay, cmd_run, cmd_sweep
+from mailbot.cli.shadow import cmd_shadow
 from mailbot.cli.store_care import cmd_audit, cmd_backup, cmd_migrate, cmd_restore
 from mailbot.core.intake_form import CHANNELS
 from mailbot.errors import ConfigError, LoginRefusedError, MailbotError, UnreachableError
@@ -64,11 +65,12 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "tickets": cmd_tickets,
     "ticket": cmd_ticket,
     "replay": cmd_replay,
+    "shadow": cmd_shadow,
     "audit": cmd_audit,
     "report": cmd_report,
     "web": cmd_web,
 }
-READS_ONLY = ("tickets", "ticket", "web")  # web: the SMTP password if readable, no IMAP one
+READS_ONLY = ("tickets", "ticket", "web", "shadow")  # web: the SMTP password if readable, no IMAP one
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,6 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", type=Path)
     replay.add_argument("--mailbox")
     replay.add_argument("--dry-run", action="store_true")
+    shadow = sub.add_parser("shadow", help="handle the period's archived mail again with this version and a candidate "
+                            "config on a scratch store, nothing sent, and list what it decides otherwise than was "
+                            "recorded (exit 1: something differs)")
+    shadow.add_argument("--since", type=_day, help="from this day (YYYY-MM-DD, the unit's time; default: 30 days "
+                        "before --until)")
+    shadow.add_argument("--until", type=_day, help="to the end of this day (default: now)")
+    shadow.add_argument("--candidate", type=Path, metavar="CONFIG",
+                        help="the config to try, its rules and templates with it (default: the current one)")
+    shadow.add_argument("--report", type=Path, metavar="FILE",
+                        help="where the differences go: FILE.jsonl and FILE.txt (default: mailbot-shadow-TIME here)")
     _report_parsers(sub)
     sub.add_parser("web", help="the window (SPEC 13): read-only pages for staff, coordinators, heads and requesters")
     return parser

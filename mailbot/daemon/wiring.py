@@ -38,7 +38,7 @@ from mailbot.flow.signals import Signals
 from mailbot.flow.timekeeper import Timekeeper
 from mailbot.io import imap, solved
 from mailbot.io.archive import ARCHIVE_ID_KEY, ARCHIVE_TURN, Archive, check_shared
-from mailbot.io.compose import Composer
+from mailbot.io.compose import Composer, RecordedIds
 from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.logs import get as get_log
@@ -93,10 +93,12 @@ class App:
 
     `signals`: where status lines and progress go (systemd's, attached by the service);
     `direct_alerts`: whether storage outages are mailed straight through SMTP (not by the
-    sender process, whose daemon meets the failing store too and tells of it once)."""
+    sender process, whose daemon meets the failing store too and tells of it once);
+    `message_ids`: the Message-IDs a recorded run gave its mail (`mailbot shadow`)."""
 
     def __init__(self, cfg: Config, store: Store | None = None, clock: Callable[[], datetime] | None = None, *,
-                 signals: Signals | None = None, direct_alerts: bool = True) -> None:
+                 signals: Signals | None = None, direct_alerts: bool = True,
+                 message_ids: RecordedIds | None = None) -> None:
         self.cfg = cfg
         self.store = store or Store.of(cfg)
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -115,7 +117,7 @@ class App:
         self.archive = Archive(cfg.archive_dir, cfg.limits)
         self.setups = {box.name: Setup(cfg, box, self.rules, self.calendar) for box in cfg.mailboxes}
         composer = Composer(self.store, Renderer(cfg.templates_dir), self.archive, self.key, self.log,
-                            status_url=cfg.web.url if cfg.web else None)
+                            status_url=cfg.web.url if cfg.web else None, message_ids=message_ids)
         self.mailer = Notifier(composer, self.store, self.setups)
         self.alerts = Alerts(cfg, self.store.metadata, self.store.arrivals, self.store.unit_of_work, self.mailer,
                              self.health, self.signals, self.clock, self.log, direct=direct_alerts)

@@ -309,13 +309,13 @@ class Pipeline:
                     message_id: str | None = None) -> Ticket | None:
         ticket = decision.ticket
         year = now.astimezone(self.cfg.timezone).year
-        if ticket is not None and decision.held:  # SPEC 9: a number reserved, no ticket yet
-            return replace(ticket, mailbox=box.name, number=self.store.tickets.next_number(box.name, year))
+        restored = self.store.restored.restored_number(box.name, message_id) if message_id else None
+        if ticket is not None and decision.held:  # SPEC 9: a number reserved, no ticket yet (as before a restore)
+            return replace(ticket, mailbox=box.name, number=restored or self.store.tickets.next_number(box.name, year))
         if ticket is not None and decision.new_ticket:
             # a held call's reserved number; the number this message got before a restore put
             # an older database back (its requester was mailed it: issue 33); else the next
-            number = ticket.number or (self.store.restored.restored_number(box.name,
-                                                                           message_id) if message_id else None)
+            number = ticket.number or restored
             return self.store.tickets.insert_ticket(replace(ticket, mailbox=box.name,
                                                     number=number or self.store.tickets.next_number(box.name, year)))
         if ticket is not None:

@@ -12,6 +12,7 @@ file of the mail is named here and written by the sender once the mail is done w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -50,19 +51,28 @@ INTERNAL = frozenset({Audience.STAFF, Audience.COORDINATORS})
 HISTORY = ticket_views.HISTORY_MAIL
 
 
+# The Message-ID a mail went out with in the record, by (mailbox, ticket number, kind,
+# recipients, moment), for the shadow's mail to carry it too; None where the record has none.
+RecordedIds = Callable[[str, str | None, str, tuple[str, ...], datetime], str | None]
+
+
 class Composer:
     """Renders and queues the mail plans of one configuration."""
 
     def __init__(self, store: Store, renderer: Renderer, archive: Archive, key: bytes,
-                 log: structlog.typing.FilteringBoundLogger, status_url: str | None = None) -> None:
+                 log: structlog.typing.FilteringBoundLogger, status_url: str | None = None,
+                 message_ids: RecordedIds | None = None) -> None:
         """`status_url`: `web.url` (SPEC 13): mail to a requester about a ticket links to its
-        status page there; None (no `web.url`): no link, the mail as it always was."""
+        status page there; None (no `web.url`): no link, the mail as it always was.
+        `message_ids`: `mailbot shadow`'s record of the Message-IDs the same mail went out
+        with (replies in the record cite them); None: every mail a new one."""
         self.store = store
         self.renderer = renderer
         self.archive = archive
         self.key = key
         self.log = log
         self.status_url = status_url
+        self.message_ids = message_ids
 
     def queue(self, setup: Setup, planned: Planned, ticket: Ticket | None, msg: InboundMessage | None,
               now: datetime, arrived: datetime | None = None) -> list[str]:
@@ -139,8 +149,8 @@ class Composer:
         After a restore, the same mail (kind, ticket, recipients) that went out after the
         backup is recorded as that mail, sent then, and not sent again (`Restored.claim_restored`):
         a requester whose request comes back through the INBOX gets no second ack."""
-        out, attachments = self.render(box, mail, ticket, msg)
         number = ticket.number if ticket else None
+        out, attachments = self.render(box, mail, ticket, msg, message_id=self.recorded_id(box, mail, number, now))
         if number and mail.send.to is Audience.REQUESTER and _carries(escalation_code(self.key, box.name, number),
                                                                      out.text, attachments):
             # what the requester receives still holds the ticket's key (inside a file LKPP sent):
@@ -161,6 +171,13 @@ class Composer:
             detail["held_until"] = ts(mail.send_at)
         self.store.history.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", **detail)
         return mail.send.kind
+
+    def recorded_id(self, box: MailboxConfig, mail: MailPlan, number: str | None, now: datetime) -> str | None:
+        """The Message-ID the record gave this mail (`mailbot shadow`), else None: a new one."""
+        if self.message_ids is None:
+            return None
+        rcpt = tuple(dict.fromkeys(a.lower() for a in (*mail.to, *mail.cc)))  # as `Renderer.build` lists them
+        return self.message_ids(box.name, number, mail.send.kind, rcpt, now)
 
     def record(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, out: Outgoing, attachments: int,
                path: str, at: datetime) -> None:

@@ -27,6 +27,7 @@ over the one `Database` (`database`: the connection, the unit of work, durabilit
     restored   what a restore left to match
     copies     copies of sent mail owed to the mailbox's sent folder
     mailboxes  IMAP positions, what each mailbox name stood for
+    handlings  what was done with each message of a period, for `mailbot shadow`
     meta       keyed notes
     versions   the schema number, the checks and migration at opening
 

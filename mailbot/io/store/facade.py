@@ -22,6 +22,7 @@ from typing import Any
 from mailbot.io.store.arrivals import Arrivals
 from mailbot.io.store.copies import Copies
 from mailbot.io.store.database import BUSY_TIMEOUT_SECONDS, Database
+from mailbot.io.store.handlings import Handlings
 from mailbot.io.store.history import History
 from mailbot.io.store.intake import Intake
 from mailbot.io.store.mailboxes import Mailboxes
@@ -100,6 +101,7 @@ class Store:
         self.restored = Restored(database, metadata, tickets)
         self.copies = Copies(database)
         self.mailboxes = Mailboxes(database, metadata)
+        self.handlings = Handlings(database)
         self.mended = self.versions.mended  # the known drifts mended at opening (the daemon logs them)
         self.versions.open(migrate=migrate, readonly=readonly, inspect=inspect)
         self.migrated_from = self.versions.migrated_from  # (schema, backup) when this opening migrated
