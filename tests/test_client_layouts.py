@@ -188,6 +188,8 @@ def _form(msg: InboundMessage, named: bool):  # type: ignore[no-untyped-def]
     "On Monday we restart the server.",
     "12 penyedia sudah bisa login.",
     "Mohon dicek ya.\n2026-00004 sudah kami buka.",  # two lines, the second against the header
+    # "pada" inside a line: a header sharing its line with the writer's words, as it seemed
+    "Silakan gunakan menu Lupa Password pada halaman login SPSE, lalu periksa kotak masuk\nemail yang terdaftar.",
 ])
 @pytest.mark.parametrize("header", [
     "On Mon Nov 23, 2026 at 7:00 AM WIB, Helpdesk LPSE Uji wrote:",  # aerc

@@ -48,22 +48,9 @@ def env(fresh_mailboxes, tmp_path):
     return fresh_mailboxes, mf.write_config(fresh_mailboxes, tmp_path)
 
 
-def arrive(servers, config, raws: list[bytes], moment: datetime) -> None:
-    """The messages reach the unit's INBOX at `moment`; mailbot handles them in one pass."""
-    for raw in raws:
-        servers.append(mf.UNIT, raw, msg_time=moment)
-    mf.handle_at(config, moment)
-
-
-def received(servers, address: str, kind: str) -> list[EmailMessage]:
-    """What mailbot sent to `address` of one kind (requesters' mail lands in the catch-all box)."""
-    box = address if address in (mf.UNIT, *mf.STAFF, mf.COORDINATOR, mf.HEAD, mf.LKPP) else servers.catchall
-    return [m for m in mf.of_kind(mf.inbox(servers, box), kind) if address in str(m["To"])]
-
-
 def open_tickets(servers, config, moment: datetime, topic: str = "Akun SPSE terkunci") -> dict[str, EmailMessage]:
     """One requester's ticket per client; the staff notice of each, by client."""
-    arrive(servers, config, [mf.mail(requester(c), f"{topic} ({c})", "Selamat pagi,\nakun SPSE saya terkunci "
+    mf.arrive_all(servers, config, [mf.mail(requester(c), f"{topic} ({c})", "Selamat pagi,\nakun SPSE saya terkunci "
                                      "sejak kemarin.\n\nBudi Santoso", name="Budi Santoso")[0] for c in mc.CLIENTS],
            moment)
     notices = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")
@@ -95,16 +82,16 @@ def test_staff_answers_and_resolves_from_every_client_and_the_requester_reads_on
     above the solution runs and the solution goes without the signature either."""
     servers, config = env
     notices = open_tickets(servers, config, at("2026-11-23T09:00"))
-    arrive(servers, config, [mc.reply(c, notices[c], mf.STAFF[0], ANSWER, STAFF_SIGNATURE, name=STAFF_NAME)
+    mf.arrive_all(servers, config, [mc.reply(c, notices[c], mf.STAFF[0], ANSWER, STAFF_SIGNATURE, name=STAFF_NAME)
                              for c in mc.CLIENTS], at("2026-11-23T09:10"))
-    arrive(servers, config, [mc.reply(c, notices[c], mf.STAFF[0], f"#selesai\n{SOLUTION}", STAFF_SIGNATURE,
+    mf.arrive_all(servers, config, [mc.reply(c, notices[c], mf.STAFF[0], f"#selesai\n{SOLUTION}", STAFF_SIGNATURE,
                                       name=STAFF_NAME) for c in mc.CLIENTS], at("2026-11-23T09:20"))
 
     for client in mc.CLIENTS:
-        [answer] = received(servers, requester(client), "staff_reply")
+        [answer] = mf.delivered(servers, requester(client), "staff_reply")
         text = mf.text_of(answer)
         assert lines(text.replace("\r\n", "\n").split("\n--\n")[0]) == lines(ANSWER), client
-        [solution] = received(servers, requester(client), "resolved")
+        [solution] = mf.delivered(servers, requester(client), "resolved")
         said = mf.text_of(solution)
         assert between(said, f"tiket {answer['X-Mailbot-Ticket']}:", "KONFIRMASI PENYELESAIAN") == [SOLUTION], client
         for mail in (text, said):
@@ -133,15 +120,15 @@ def test_directions_and_digest_replies_from_every_client_reach_staff_in_their_wr
     servers, config = env
     notices = open_tickets(servers, config, at("2026-11-23T09:00"))
     number = {c: str(notices[c]["X-Mailbot-Ticket"]) for c in mc.CLIENTS}
-    arrive(servers, config, [mf.reply_as_client(notices[c], mf.STAFF[0], "#koordinator\nMohon arahan.")[0]
+    mf.arrive_all(servers, config, [mf.reply_as_client(notices[c], mf.STAFF[0], "#koordinator\nMohon arahan.")[0]
                              for c in mc.CLIENTS], at("2026-11-23T09:10"))
     cases = {str(m["X-Mailbot-Ticket"]): m for m in mf.of_kind(mf.inbox(servers, mf.COORDINATOR), "coordinator_case")}
-    arrive(servers, config, [mc.reply(c, cases[number[c]], mf.COORDINATOR, DIRECTION, COORDINATOR_SIGNATURE,
+    mf.arrive_all(servers, config, [mc.reply(c, cases[number[c]], mf.COORDINATOR, DIRECTION, COORDINATOR_SIGNATURE,
                                       name="Hendra") for c in mc.CLIENTS], at("2026-11-23T09:20"))
-    arrive(servers, config, [mf.reply_as_client(notices[c], mf.STAFF[0], "#lapor-kepala\nMohon rekomendasi.")[0]
+    mf.arrive_all(servers, config, [mf.reply_as_client(notices[c], mf.STAFF[0], "#lapor-kepala\nMohon rekomendasi.")[0]
                              for c in mc.CLIENTS], at("2026-11-23T09:30"))
     reports = {str(m["X-Mailbot-Ticket"]): m for m in mf.of_kind(mf.inbox(servers, mf.HEAD), "head_case")}
-    arrive(servers, config, [mc.reply(c, reports[number[c]], mf.HEAD, RECOMMENDATION, HEAD_SIGNATURE,
+    mf.arrive_all(servers, config, [mc.reply(c, reports[number[c]], mf.HEAD, RECOMMENDATION, HEAD_SIGNATURE,
                                       name="Bambang Susilo") for c in mc.CLIENTS], at("2026-11-23T09:40"))
 
     passed = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_direction")
@@ -157,7 +144,7 @@ def test_directions_and_digest_replies_from_every_client_reach_staff_in_their_wr
     said = {c: f"{first} dan {second}: mohon diprioritaskan, pengguna sudah dua kali menelepon."
             for c, (first, second) in named.items()}
     before = len(passed)
-    arrive(servers, config, [mc.reply(c, digest, mf.COORDINATOR, said[c], COORDINATOR_SIGNATURE, name="Hendra")
+    mf.arrive_all(servers, config, [mc.reply(c, digest, mf.COORDINATOR, said[c], COORDINATOR_SIGNATURE, name="Hendra")
                              for c in mc.CLIENTS], at("2026-11-24T08:30"))
 
     per_ticket = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_direction")[before:]
@@ -188,14 +175,14 @@ def test_calls_and_visits_written_down_from_every_client_keep_no_signature(env):
             for c in mc.CLIENTS]
     raws += [mc.new_mail(c, mf.STAFF[0], f"Kunjungan ({c})", VISIT, VISIT_SIGNATURE, name=STAFF_NAME)
              for c in mc.CLIENTS]
-    arrive(servers, config, raws, at("2026-11-23T10:00"))
+    mf.arrive_all(servers, config, raws, at("2026-11-23T10:00"))
     held = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "intake_confirm")
     assert len(held) == 12
     for mail in held:
         text = mf.text_of(mail)
         assert "Catatan lain pada formulir" not in text
         signed_nowhere(text.split("#buka")[0])
-    arrive(servers, config, [mc.reply(c, mail, mf.STAFF[0], "#buka", STAFF_SIGNATURE, name=STAFF_NAME)
+    mf.arrive_all(servers, config, [mc.reply(c, mail, mf.STAFF[0], "#buka", STAFF_SIGNATURE, name=STAFF_NAME)
                              for c, mail in zip(mc.CLIENTS * 2, held, strict=True)], at("2026-11-23T10:10"))
 
     opened = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "intake_opened")
@@ -253,15 +240,15 @@ def test_lkpp_answers_reach_the_requester_without_the_agents_signature(env):
     ("Salam, Agus - Helpdesk LKPP", a sign-off over a name and the desk, a name over the desk)."""
     servers, config = env
     notices = open_tickets(servers, config, at("2026-11-23T09:00"))
-    arrive(servers, config, [mf.reply_as_client(notices[c], mf.STAFF[0], "#eskalasi\nMohon bantuan.")[0]
+    mf.arrive_all(servers, config, [mf.reply_as_client(notices[c], mf.STAFF[0], "#eskalasi\nMohon bantuan.")[0]
                              for c in mc.CLIENTS], at("2026-11-23T09:10"))
     escalations = {str(m["X-Mailbot-Ticket"]): m for m in mf.of_kind(mf.inbox(servers, mf.LKPP), "escalate")}
-    arrive(servers, config, [mc.reply(c, escalations[str(notices[c]["X-Mailbot-Ticket"])], mf.LKPP,
+    mf.arrive_all(servers, config, [mc.reply(c, escalations[str(notices[c]["X-Mailbot-Ticket"])], mf.LKPP,
                                       f"Yth. Helpdesk LPSE Uji,\n\n{LKPP_SAYS[c][0]}", LKPP_SAYS[c][1],
                                       name="Helpdesk LKPP") for c in mc.CLIENTS], at("2026-11-23T10:00"))
 
     for client in mc.CLIENTS:
-        mails = [m for kind in ("need_info", "resolved_lkpp") for m in received(servers, requester(client), kind)]
+        mails = [m for kind in ("need_info", "resolved_lkpp") for m in mf.delivered(servers, requester(client), kind)]
         assert len(mails) == 1, (client, [m["X-Mailbot-Kind"] for m in mails])
         text = mf.text_of(mails[0])
         start, end = (("----- permintaan Helpdesk LKPP -----", "----- akhir permintaan -----")
