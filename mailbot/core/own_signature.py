@@ -174,13 +174,13 @@ def _shaped_start(lines: list[str], writer: Writer) -> int | None:
     """Where a block shaped as a signature starts at the end of the text, or None: the earliest
     line of the trailing run of signature lines that opens one (a sign-off with a name or title
     under it, the writer's name, the unit's name) at a boundary."""
-    names, unit = _name_words(writer), _words(writer.unit)
+    names, unit, anonymous = _name_words(writer), _words(writer.unit), _anonymous(writer)
     run = _signature_run(lines, " ".join(sorted(names)))
     for start in run:
         below = [lines[i] for i in run if i > start]
-        if _thanked(lines[start], below, names, unit):
+        if _thanked(lines[start], below, names, unit, anonymous):
             continue  # "Terima kasih." over "Salam,\nAgus": the writer's sentence, then the signature
-        if _opens(lines[start], below, names, unit):
+        if _opens(lines[start], below, names, unit, anonymous):
             signed_off = bool(_SIGN_OFF.match(lines[start]) or _SIGN_OFF_NAMED.match(lines[start]))
             if _boundary(lines, start, signed_off=signed_off, unit_only=_unit_only(lines[start], names, unit)):
                 return start
@@ -199,7 +199,7 @@ def signed_below(lines: list[str], writer: Writer) -> int | None:
     if not filled or len(filled) > _MAX_LINES:
         return None
     run = _signature_run(lines, " ".join(sorted(names)))
-    if run != filled or not _opens(lines[run[0]], [lines[i] for i in run[1:]], names, unit):
+    if run != filled or not _opens(lines[run[0]], [lines[i] for i in run[1:]], names, unit, _anonymous(writer)):
         return None
     return run[0]
 
@@ -227,15 +227,17 @@ def _signature_run(lines: list[str], name: str) -> list[int]:
     return sorted(run)
 
 
-def _opens(line: str, below: list[str], names: set[str], unit: set[str]) -> bool:
+def _opens(line: str, below: list[str], names: set[str], unit: set[str], anonymous: bool = False) -> bool:
     """Whether a signature opens at this line: a sign-off with a name or title under it, a
     sign-off and a name on one line, the writer's name, the unit's, a person's name right
-    over a line that names the unit ("Hendra" over "Koordinator Helpdesk LPSE": a name the
-    mail does not give, on a signature's first line), or a dashed name alone at the end
-    ("-roman", "- Lev.")."""
+    over a line that names the unit where the mail gives the writer no name (`anonymous`:
+    "Hendra" over "Koordinator Helpdesk LPSE" from koordinator@...; one who signs as Sari
+    and names "Budi Hartono / Helpdesk LPSE" is telling whom to call), or a dashed name
+    alone at the end ("-roman", "- Lev.")."""
     if not below and _DASHED_NAME.match(line):
         return True
-    if below and _PERSON.match(line) and is_title_block([line.strip()]) and _named(below[0], names, unit):
+    if anonymous and below and _PERSON.match(line) and is_title_block([line.strip()]) \
+            and _named(below[0], names, unit):
         return True
     if _SIGN_OFF.match(line):
         return any(_named(other, names, unit) or is_title_block([other.strip()]) for other in below)
@@ -245,12 +247,18 @@ def _opens(line: str, below: list[str], names: set[str], unit: set[str]) -> bool
     return _named(_DASH_NAME.sub("", line), names, unit)
 
 
-def _thanked(line: str, below: list[str], names: set[str], unit: set[str]) -> bool:
+def _thanked(line: str, below: list[str], names: set[str], unit: set[str], anonymous: bool) -> bool:
     """Whether the line is a closing sentence ("Terima kasih.", "Thank you.", "Matur nuwun.")
     over a signature that opens on a line below it: the sentence is the writer's, as a lone
     "Terima kasih." is."""
     return (bool(_SIGN_OFF.match(line)) and line.rstrip().endswith(".")
-            and any(_opens(other, below[n + 1:], names, unit) for n, other in enumerate(below)))
+            and any(_opens(other, below[n + 1:], names, unit, anonymous) for n, other in enumerate(below)))
+
+
+def _anonymous(writer: Writer) -> bool:
+    """Whether the mail gives the writer no person's name: none but their address's local part
+    ("koordinator", "staff1", written in lower case) and the unit's or the desk's own."""
+    return not any(name != writer.unit and "@" not in name and not name.islower() for name in writer.names)
 
 
 def _named(line: str, names: set[str], unit: set[str]) -> bool:
@@ -266,11 +274,11 @@ def _named(line: str, names: set[str], unit: set[str]) -> bool:
 
 def _unit_only(line: str, names: set[str], unit: set[str]) -> bool:
     """Whether the line names the unit and not the writer ("Helpdesk LPSE Kota Uji" under a
-    staff member's words; "Rini - Helpdesk LKPP" names the desk that writes)."""
+    staff member's words); "Rini - Helpdesk LKPP" names the desk that writes and its agent."""
     first = _WORD.findall(line.lower())[:1]
     words = _words(line)
     return (bool(first) and first[0] not in names and not _SIGN_OFF.match(line) and bool(words & unit)
-            and not (len(names) > 1 and names <= words))
+            and not (len(names) > 1 and names < words))
 
 
 def _boundary(lines: list[str], start: int, *, signed_off: bool, unit_only: bool = False) -> bool:
