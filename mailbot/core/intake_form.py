@@ -530,21 +530,27 @@ def _without_closing(lines: list[str], words: IntakeWords, writer: Writer) -> li
 _SIGNATURE_FIELDS = frozenset({"phone", "email", "ignore"})
 
 
+def _field_line(line: str, words: IntakeWords) -> bool:
+    """A line the form reads as a field: a label with its colon ("Email: rina@..."), or a label
+    a signature has no line of ("Nama Rina"). A signature's own "Telp. 0778-123456" is none."""
+    label = words.label(_unmarked(_visible(line)))
+    return label is not None and (bool(label[2]) or label[0] not in _SIGNATURE_FIELDS)
+
+
 def _signed_under_field(lines: list[str], words: IntakeWords, writer: Writer) -> int | None:
     """Where the sender's signature starts right under the form's last field, with no blank
     line between ("Waktu: 09.15" over "Salam,", "Andi"; "Nilai: 5" over "Andi Pratama",
     "Helpdesk LPSE Kota Uji"; as aerc and NeoMutt append a signature file and as staff sign by
     hand), or None. A field line with its value ends what is written above it, as a sentence
     does (`own_signature.signed_below` reads the lines below it whole); the signature's own
-    lines may name a phone or an e-mail, never another field of the form."""
+    lines may name a phone or an e-mail without a colon, never a field of the form."""
     filled = [i for i, line in enumerate(lines) if _visible(line)]
     for i in filled[-(SIGNATURE_LINES + 1):-1]:
         found = words.label(_unmarked(_visible(lines[i])))
         if found is None or not found[3]:
             continue
         below = lines[i + 1:]
-        if any((label := words.label(_unmarked(_visible(line)))) is not None and label[0] not in _SIGNATURE_FIELDS
-               for line in below):
+        if any(_field_line(line, words) for line in below):
             continue
         start = signed_below([_visible(line) for line in below], writer)
         if start is not None:
