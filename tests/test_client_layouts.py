@@ -103,6 +103,15 @@ def test_a_staff_answer_is_the_text_typed_without_signature_or_quote(client: str
 
 
 @CLIENTS
+def test_a_signature_under_a_dashes_line_goes_as_well(client: str) -> None:
+    """The same layouts with the `-- ` line a client adds when set to (NeoMutt's `sig_dashes`,
+    Thunderbird's and Gmail's default): the text, nothing of the signature."""
+    name, address, signature = STAFF
+    dashed = (name, address, "-- \n" + signature)
+    assert _lines(_reply(client, NOTICE, dashed, ANSWER, True)) == _lines(ANSWER)
+
+
+@CLIENTS
 @NAMED
 def test_a_staff_command_runs_with_the_text_under_it_and_no_signature(client: str, named: bool) -> None:
     parsed = parse_commands(_reply(client, NOTICE, STAFF, f"#selesai\n{SOLUTION}", named))
