@@ -194,6 +194,21 @@ def handle_at(config: Path, moment: datetime) -> None:
     app.store.close()
 
 
+def arrive_all(servers: LocalMailServers, config: Path, raws: list[bytes], moment: datetime) -> None:
+    """The messages reach the unit's INBOX at `moment`; mailbot handles them in one pass then."""
+    for raw in raws:
+        servers.append(UNIT, raw, msg_time=moment)
+    handle_at(config, moment)
+
+
+def delivered(servers: LocalMailServers, address: str, kind: str | None = None) -> list[EmailMessage]:
+    """mailbot's mail to `address` (of one mailbot kind, if given), read back over IMAP from the
+    mailbox it lands in: its own, or the catch-all for an address the servers do not know."""
+    found = [m for m in inbox(servers, servers.mailbox_for(address))
+             if any(a.addr_spec.lower() == address.lower() for a in m["To"].addresses)]
+    return of_kind(found, kind) if kind else found
+
+
 def sweep(config: Path, moment: datetime) -> None:
     """`mailbot sweep --now MOMENT`: the deadline timers as of that instant."""
     from mailbot.cli import main as cli

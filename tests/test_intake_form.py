@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.core.intake_form import opening, read_form
+from mailbot.core.own_signature import Writer
 from mailbot.rules import load_rules
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -235,3 +236,53 @@ def test_a_problem_line_that_starts_with_nilai_stays_the_problem():
     """"Nilai HPS tidak tampil": a sentence about a value, under the problem, is no rating."""
     got = form("Nama: Budi\nPermasalahan:\nNilai HPS tidak tampil pada paket.\nMohon bantuan.\n")
     assert got.errors == () and got.rating is None and got.problem.startswith("Nilai HPS tidak tampil")
+
+
+# --- the sender's signature right under the last field --------------------------------------------
+
+ANDI = Writer(("Andi Pratama", "staff1"), "Helpdesk LPSE Uji")
+FIELDS = ("Nama: Rina Wulandari\nNo. HP: 0812-7700-4455\nPermasalahan: Tidak bisa mengunggah dokumen penawaran.\n"
+          "Waktu: 09.15")
+
+
+@pytest.mark.parametrize("signature", [
+    "Salam,\nAndi",
+    "Salam, Andi",
+    "Terima kasih,\nAndi Pratama\nHelpdesk LPSE Uji",
+    "Andi Pratama\nHelpdesk LPSE Uji\nTelp. 0778-123456",  # its phone is no field of the caller's
+    "Hormat saya,\nAndi Pratama, S.Kom.\nPetugas Helpdesk LPSE Uji\nHP 0812-7000-1234",
+])
+def test_a_signature_right_under_the_last_field_is_no_field_and_no_note(signature: str) -> None:
+    """As aerc and NeoMutt append a signature file, and as staff sign by hand: no blank line
+    between "Waktu: 09.15" (or "Nilai: 5") and the signature."""
+    for last in ("", "\nNilai: 5"):
+        read = read_form(f"{FIELDS}{last}\n{signature}", WORDS, RECEIVED, WIB, ANDI)
+        assert not read.errors
+        assert (read.notes, read.contact.name, read.contact.phone) == ("", "Rina Wulandari", "0812-7700-4455")
+        assert read.problem == "Tidak bisa mengunggah dokumen penawaran."
+
+
+@pytest.mark.parametrize(("below", "notes", "problem"), [
+    # a second line of the problem: the field's, not a signature
+    ("", "", "Tidak bisa mengunggah dokumen penawaran.\nSudah dicoba di browser lain."),
+    # a note under the form, a sentence: kept as the form's notes
+    ("Waktu: 09.15\nPenelepon akan mengirim screenshot siang ini.", "Penelepon akan mengirim screenshot siang ini.",
+     "Tidak bisa mengunggah dokumen penawaran."),
+    # a name that is not the sender's, over the unit's line: whom the caller asked for, a note
+    ("Waktu: 09.15\nBudi Hartono\nHelpdesk LPSE Uji", "Budi Hartono\nHelpdesk LPSE Uji",
+     "Tidak bisa mengunggah dokumen penawaran."),
+])
+def test_what_staff_wrote_under_the_fields_is_kept(below: str, notes: str, problem: str) -> None:
+    text = ("Nama: Rina Wulandari\nPermasalahan: Tidak bisa mengunggah dokumen penawaran.\n"
+            + (below or "Sudah dicoba di browser lain."))
+    read = read_form(text, WORDS, RECEIVED, WIB, ANDI)
+    assert (read.notes, read.problem) == (notes, problem)
+
+
+def test_a_field_under_the_signature_shaped_lines_keeps_them_in_the_form() -> None:
+    """A label of the form below a name and the unit's line (another field): what is above it is
+    the form's, not a signature."""
+    read = read_form("Nama: Rina Wulandari\nPermasalahan: Gagal login.\nAndi Pratama\nHelpdesk LPSE Uji\n"
+                     "Email: rina@cvmajujaya.co.id", WORDS, RECEIVED, WIB, ANDI)
+    assert read.email == "rina@cvmajujaya.co.id"
+    assert "Andi Pratama" in read.problem + read.notes

@@ -87,3 +87,66 @@ def test_the_bench_over_other_projects_signatures_cuts_no_word() -> None:
     learned = sum(kept_out(got["learned"], case) for case, got in signed)
     assert before < shape <= learned
     assert shape / len(signed) >= 0.8
+
+
+# --- a name over the unit's line, a closing sentence over a signature ---------------------------
+
+KOORDINATOR = Writer(("koordinator",), "Helpdesk LPSE Uji")  # the address alone: no person's name
+
+
+@pytest.mark.parametrize(("writer", "text", "kept"), [
+    # a writer the mail names no one for: a name over a line naming the unit is their signature
+    (KOORDINATOR, "Mohon diprioritaskan.\n\nHendra\nKoordinator Helpdesk LPSE", "Mohon diprioritaskan."),
+    (KOORDINATOR, "Mohon diprioritaskan.\nHendra\nHelpdesk LPSE Uji\nTelp. 0778-123456", "Mohon diprioritaskan."),
+    # a closing sentence over a signature stays: it is a sentence of the reply
+    (SARI, "Akun sudah kami buka.\n\nTerima kasih.\n\nSalam,\nSari", "Akun sudah kami buka.\n\nTerima kasih."),
+    (SARI, "Akun sudah kami buka.\nTerima kasih.\nSari Wulandari\nHelpdesk LPSE Uji",
+     "Akun sudah kami buka.\nTerima kasih."),
+    # short sign-offs
+    (SARI, "Sudah kami cek.\n\nTks,\nSari", "Sudah kami cek."),
+])
+def test_a_name_over_the_units_line_and_a_closing_sentence(writer: Writer, text: str, kept: str) -> None:
+    assert unsigned(text, writer) == kept
+
+
+@pytest.mark.parametrize("text", [
+    # a writer who signs as someone else names whom to call
+    "Mohon hubungi petugas berikut.\n\nBudi Hartono\nHelpdesk LPSE Uji\nTelp. 0778-123456",
+    # what a line ending with ":" introduces is never a signature, nor a list under "Lampiran:"
+    "Sudah kami kirim.\n\nLampiran:\n- Panduan Reset Password.pdf\n- Surat Edaran.pdf",
+])
+def test_a_name_the_writer_does_not_sign_with_is_kept(text: str) -> None:
+    assert unsigned(text, SARI) == text
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Mohon dikirimkan screenshot halaman penawaran.\n\nSalam, Agus - Helpdesk LKPP",
+     "Mohon dikirimkan screenshot halaman penawaran."),
+    ("Mohon dikirimkan screenshot halaman penawaran.\nSalam,\nAgus - Helpdesk LKPP",
+     "Mohon dikirimkan screenshot halaman penawaran."),
+    ("Akun sudah kami buka.\n\nHormat kami,\nRina Marlina\nHelpdesk LKPP\nDirektorat Layanan Pengadaan",
+     "Akun sudah kami buka."),
+    ("Akun sudah kami buka.\n\nDimas Prasetyo\nHelpdesk LKPP", "Akun sudah kami buka."),
+    ("Mhn dikirim SS halaman e-kontrak yg error + kode paket. Tks\n\nRini - Helpdesk LKPP",
+     "Mhn dikirim SS halaman e-kontrak yg error + kode paket. Tks"),
+    ("Please send the tender code.\n\nBest regards,\nLKPP Helpdesk", "Please send the tender code."),
+    ("Permasalahan sudah kami perbaiki.\n\nTerima kasih.\n\nSalam,\nHelpdesk LKPP",
+     "Permasalahan sudah kami perbaiki.\n\nTerima kasih."),
+])
+def test_lkpps_agents_signatures_are_cut_from_its_words(text: str, kept: str) -> None:
+    """The sign-off shapes LKPP's agents use (tests/data/lkpp_replies_*.yaml): what the requester
+    reads of LKPP's answer is its words, under the unit's signature."""
+    from mailbot.core.own_signature import desk_unsigned
+
+    assert desk_unsigned(text, "Helpdesk LKPP") == kept
+
+
+@pytest.mark.parametrize("text", [
+    "Hal ini bukan kewenangan Helpdesk LKPP.",
+    "Untuk kendala ini silakan menghubungi\nHelpdesk LKPP",  # a sentence that goes on into the desk's name
+    "Mohon dikirim ke:\n\nHelpdesk LKPP\nJl. Epicentrum Tengah Lot 11B",
+])
+def test_lkpps_words_that_name_the_desk_are_kept(text: str) -> None:
+    from mailbot.core.own_signature import desk_unsigned
+
+    assert desk_unsigned(text, "Helpdesk LKPP") == text

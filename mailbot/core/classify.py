@@ -31,6 +31,7 @@ from mailbot.core.matching import (
     retitled,
     role_of,
 )
+from mailbot.core.own_signature import writer_of
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.senders import ON_BEHALF
 from mailbot.core.similar import PastCase
@@ -551,7 +552,9 @@ def _intake(facts: Facts, known: Known, box: MailboxConfig, cfg: Config, rules: 
     if facts.ticket is not None:  # on a ticket's thread: a reply, which opens nothing
         return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""),
                        errors=(Refusal("intake_in_reply", command=typed),))
-    form = read_form(rest, rules.intake, facts.received_at, cfg.timezone)
+    sender = msg.from_addr.addr
+    form = read_form(rest, rules.intake, facts.received_at, cfg.timezone,
+                     writer_of(sender, msg.from_addr.name, box.staff_name(sender), box.display_name))
     errors = _form_errors(form, box, cfg)
     if errors:
         return replace(facts, event=Event.COMMAND_ERROR, commands=parse_commands(""), errors=errors)

@@ -45,6 +45,7 @@ from mailbot.core.commands import (
 )
 from mailbot.core.greetings import only_greets
 from mailbot.core.identity import is_signature
+from mailbot.core.own_signature import Writer, signed_below
 from mailbot.model import Contact, Refusal
 
 CHANNELS = ("email", "telepon", "datang")  # how a ticket came in: by mail, by phone, in person
@@ -488,10 +489,12 @@ def rating_of(value: str) -> int | None:
     return _RATING_WORDS.get(word.group(1).lower()) if word else None
 
 
-def read_form(text: str, words: IntakeWords, received_at: datetime, tz: tzinfo) -> Form:
+def read_form(text: str, words: IntakeWords, received_at: datetime, tz: tzinfo,
+              writer: Writer | None = None) -> Form:
     """The form below `#telepon` / `#datang` (`opening`); `received_at`: when the mail
-    arrived, which a time without a date and a date without a year are read against."""
-    lines = _without_closing(text.splitlines(), words)
+    arrived, which a time without a date and a date without a year are read against;
+    `writer`: the staff member who sent it, whose signature under the form is no field."""
+    lines = _without_closing(text.splitlines(), words, writer or Writer())
     top, start = _top_commands(lines)
     reader = _Reader(words)
     commands, reader.errors = _intake_commands(top)
@@ -510,13 +513,49 @@ def _intake_commands(top: list[str]) -> tuple[tuple[Command, ...], list[Refusal]
     return tuple(c for c in parsed.commands if c.name in WITH_INTAKE), [*parsed.errors, *refused]
 
 
-def _without_closing(lines: list[str], words: IntakeWords) -> list[str]:
+def _without_closing(lines: list[str], words: IntakeWords, writer: Writer) -> list[str]:
     """The form without the sender's closing in its last paragraph ("Salam,\\nAndi",
-    "Terima kasih,\\nAndi Helpdesk\\nLPSE Kota Batam", a signature block): it is no part of the
-    caller's problem or answer."""
+    "Terima kasih,\\nAndi Helpdesk\\nLPSE Kota Batam", a signature block), or right under its
+    last field (`_signed_under_field`): it is no part of the caller's problem, answer or notes."""
     start, end = _last_paragraph(lines)
     block = [_visible(line) for line in lines[start:end]]
-    return lines[:start] if start and _is_closing(block, words) else lines
+    if start and _is_closing(block, words):
+        return lines[:start]
+    signed = _signed_under_field(lines[:end], words, writer)
+    return lines[:signed] if signed is not None else lines
+
+
+# The fields a signature's own lines may name: its phone ("Telp. 0778-123456", "HP 0812..."),
+# its e-mail, the writer's post ("Petugas Helpdesk LPSE").
+_SIGNATURE_FIELDS = frozenset({"phone", "email", "ignore"})
+
+
+def _field_line(line: str, words: IntakeWords) -> bool:
+    """A line the form reads as a field: a label with its colon ("Email: rina@..."), or a label
+    a signature has no line of ("Nama Rina"). A signature's own "Telp. 0778-123456" is none."""
+    label = words.label(_unmarked(_visible(line)))
+    return label is not None and (bool(label[2]) or label[0] not in _SIGNATURE_FIELDS)
+
+
+def _signed_under_field(lines: list[str], words: IntakeWords, writer: Writer) -> int | None:
+    """Where the sender's signature starts right under the form's last field, with no blank
+    line between ("Waktu: 09.15" over "Salam,", "Andi"; "Nilai: 5" over "Andi Pratama",
+    "Helpdesk LPSE Kota Uji"; as aerc and NeoMutt append a signature file and as staff sign by
+    hand), or None. A field line with its value ends what is written above it, as a sentence
+    does (`own_signature.signed_below` reads the lines below it whole); the signature's own
+    lines may name a phone or an e-mail without a colon, never a field of the form."""
+    filled = [i for i, line in enumerate(lines) if _visible(line)]
+    for i in filled[-(SIGNATURE_LINES + 1):-1]:
+        found = words.label(_unmarked(_visible(lines[i])))
+        if found is None or not found[3]:
+            continue
+        below = lines[i + 1:]
+        if any(_field_line(line, words) for line in below):
+            continue
+        start = signed_below([_visible(line) for line in below], writer)
+        if start is not None:
+            return i + 1 + start
+    return None
 
 
 def _last_paragraph(lines: list[str]) -> tuple[int, int]:

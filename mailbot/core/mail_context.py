@@ -21,6 +21,7 @@ from mailbot.core.identity import identity_of, labelled, shown_name
 from mailbot.core.internal import redact, without_internal
 from mailbot.core.links import defang
 from mailbot.core.matching import tag
+from mailbot.core.own_signature import desk_unsigned
 from mailbot.core.plan_inputs import Setup, Texts
 from mailbot.core.recipients import internal
 from mailbot.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind
@@ -33,6 +34,9 @@ NEUTRAL_KINDS = frozenset({"ack", "message_refused"})
 # letter's opening ("Yth. Helpdesk LPSE Kota Batam,") is left out and the template introduces
 # them as LKPP's answer (issue 45).
 LKPP_WORDS = frozenset({"resolved_lkpp", "need_info", "status_user", "relay"})
+# The national desk's name, which its agents sign under ("Salam, Agus - Helpdesk LKPP",
+# "Hormat kami,\nRina Marlina\nHelpdesk LKPP"): what names the desk in a signature.
+LKPP_DESK = "Helpdesk LKPP"
 
 
 def title_and_context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts: Texts,
@@ -61,7 +65,7 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts
     box, cfg = setup.box, setup.cfg
     text = _text(send, texts)
     if send.to is Audience.REQUESTER:
-        text, send = _for_requester(text, send, texts, box)
+        text, send = _for_requester(text, send, texts, box, msg)
     terms = _terms(text, send, ticket, setup)  # what the mail's words say, then who and which ticket
     base = _ticket_context(ticket, msg, box)
     base.update(terms)
@@ -103,11 +107,15 @@ def _text(send: Send, texts: Texts) -> str:
     return send.text or ""
 
 
-def _for_requester(text: str, send: Send, texts: Texts, box: MailboxConfig) -> tuple[str, Send]:
+def _for_requester(text: str, send: Send, texts: Texts, box: MailboxConfig,
+                   msg: InboundMessage | None) -> tuple[str, Send]:
     """What a requester may read of the text and of a consultation's problem as staff wrote it
-    down: no internal notes or our own mail repeated, no staff address (SPEC sections 1, 2)."""
+    down: no internal notes or our own mail repeated, no staff address (SPEC sections 1, 2),
+    and of LKPP's words neither its letter's opening to the unit nor its agent's signature."""
     if send.kind in LKPP_WORDS:
-        text = without_salutation(text)
+        # the agent's name is the From's of LKPP's own mail, when it is the one being answered
+        agent = (msg.from_addr.name,) if msg is not None and send.attach != "lkpp" and msg.from_addr.name else ()
+        text = desk_unsigned(without_salutation(text), LKPP_DESK, agent)
     text = redact(without_internal(text, texts.internal, texts.sent_lkpp), box)
     if isinstance(send.context.get("problem"), str):
         send = replace(send, context={**send.context, "problem": redact(str(send.context["problem"]), box)})

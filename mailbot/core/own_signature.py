@@ -11,13 +11,20 @@ requester under the unit's own signature. A staff member's signature is known tw
   store) are their signature;
 * by its shape: a closing salutation with a name under it ("Salam,\\nSari"), or a block of
   short lines that opens with the writer's name or the unit's ("Sari Wulandari\\nHelpdesk
-  LPSE Uji\\nTelp. 0778-123456").
+  LPSE Uji\\nTelp. 0778-123456"), or with a name over a line naming the unit ("Hendra\\n
+  Koordinator Helpdesk LPSE", where the mail gives no name).
 
 A cut of the writer's real words is worse than a signature kept (issue 59), so the block is
 taken only whole, at a boundary (a blank line or the end of a sentence above it, never a line
 that ends with ":" and so introduces what follows), every line of it short and shaped as a
 signature's (no question, no command, no sentence). A lone "Terima kasih." is a sentence of
-the reply, not a signature. Pure: the earlier mail is handed in.
+the reply, not a signature, and so is one over a signature ("Terima kasih.\\n\\nSalam,\\nSari").
+Pure: the earlier mail is handed in.
+
+The same reading serves two more writers: the staff member who writes down a call or a visit,
+whose signature may stand right under the form's last field (`signed_below`: the field ends
+what is written above it, as a sentence does), and Helpdesk LKPP, whose agents sign under the
+desk's name (`desk_unsigned`): passed on to a requester, LKPP's words go without it.
 """
 
 from __future__ import annotations
@@ -37,8 +44,9 @@ _EARLIER_CHARS = 20_000  # of each, the start (where a top-posted reply's own te
 # A closing salutation on a line of its own, Indonesian and English, a comma or full stop after it.
 _SIGN_OFF = re.compile(
     r"^\W*(?:salam(?: hormat| hangat| sukses)?|hormat (?:saya|kami)|wassalam\w*|terima ?kasih|trims|makasih|"
-    r"matur nuwun|(?:best |kind |warm )?regards|best(?: wishes)?|cheers|sincerely(?: yours)?|yours(?: truly)?|"
-    r"thanks?(?: you)?(?: again| in advance)?|many thanks|(?:med )?venlig hilsen(?: / kind regards)?|ttd)"
+    r"tks|thx|rgds|matur nuwun|(?:best |kind |warm )?regards|best(?: wishes)?|cheers|sincerely(?: yours)?|"
+    r"yours(?: truly)?|thanks?(?: you)?(?: again| in advance)?|many thanks|"
+    r"(?:med )?venlig hilsen(?: / kind regards)?|ttd)"
     r"[\s,.!]*$", re.IGNORECASE)
 # "Salam, Sari" on one line: the sign-off and the name.
 _SIGN_OFF_NAMED = re.compile(r"^\W*(?:salam|regards|best|thanks|terima ?kasih|cheers)\s*,\s*(?P<rest>.+)$",
@@ -48,6 +56,9 @@ _DASHED_NAME = re.compile(r"^\s*[-\u2013\u2014~]{1,2} ?(?:[^\W\d_][\w'.]*\.?|[A-
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _SENTENCE_END = re.compile(r"[.!?)\u2026]\s*$")
 _COMMAND = re.compile(r"^\s*[#\uff03]")
+# A person's name on a line of its own: one to four capitalised words, no digits ("Hendra",
+# "Sari Wulandari", "Andi P. Pratama").
+_PERSON = re.compile(r"^\s*[^\W\d_][\w'.]*(?:\s+[^\W\d_][\w'.]*){0,3}\s*$")
 _LOWER_WORD = re.compile(r"(?<![^\W\d_])[a-z\u00e0-\u00ff]{3,}")
 
 
@@ -82,6 +93,16 @@ def unsigned(text: str, writer: Writer) -> str:
     return "\n".join(lines[:min(starts)]).rstrip()
 
 
+def desk_unsigned(text: str, desk: str, agents: tuple[str, ...] = ()) -> str:
+    """A desk's answer without its agent's signature at the end (`unsigned` by shape): the
+    sign-off over the agent's name and the desk's ("Salam, Agus - Helpdesk LKPP", "Hormat
+    kami,\nRina Marlina\nHelpdesk LKPP"), the agent's name over the desk's ("Dimas Prasetyo\n
+    Helpdesk LKPP"), or the agent's name alone where their mail gives it (`agents`: the From's
+    display name). Passed on to a requester under the unit's own signature, it would be a
+    letter signed twice, by someone the requester never wrote to."""
+    return unsigned(text, Writer((*agents, desk), desk))
+
+
 def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower())}
 
@@ -94,9 +115,10 @@ def _name_words(writer: Writer) -> set[str]:
 
 
 def _short(line: str) -> bool:
-    """A line a signature may hold: short, no question, no command."""
+    """A line a signature may hold: short, no question, no command, nothing it introduces
+    ("Lampiran:" over the files' names)."""
     text = line.strip()
-    return (0 < len(text) <= _MAX_CHARS and len(text.split()) <= _MAX_WORDS and not text.endswith("?")
+    return (0 < len(text) <= _MAX_CHARS and len(text.split()) <= _MAX_WORDS and not text.endswith(("?", ":"))
             and not _COMMAND.match(text))
 
 
@@ -152,15 +174,42 @@ def _shaped_start(lines: list[str], writer: Writer) -> int | None:
     """Where a block shaped as a signature starts at the end of the text, or None: the earliest
     line of the trailing run of signature lines that opens one (a sign-off with a name or title
     under it, the writer's name, the unit's name) at a boundary."""
-    names, unit = _name_words(writer), _words(writer.unit)
+    names, unit, anonymous = _name_words(writer), _words(writer.unit), _anonymous(writer)
     run = _signature_run(lines, " ".join(sorted(names)))
     for start in run:
         below = [lines[i] for i in run if i > start]
-        if _opens(lines[start], below, names, unit):
+        if _thanked(lines[start], below, names, unit, anonymous):
+            continue  # "Terima kasih." over "Salam,\nAgus": the writer's sentence, then the signature
+        if _opens(lines[start], below, names, unit, anonymous):
             signed_off = bool(_SIGN_OFF.match(lines[start]) or _SIGN_OFF_NAMED.match(lines[start]))
             if _boundary(lines, start, signed_off=signed_off, unit_only=_unit_only(lines[start], names, unit)):
                 return start
     return None
+
+
+def signed_below(lines: list[str], writer: Writer) -> int | None:
+    """Where the writer's signature starts in these lines, which follow a line the caller
+    knows ends what was written above it (a consultation form's last field: "Waktu: 09.15",
+    "Nilai: 5"), or None: all of the lines from the first with text down are a signature by
+    its shape, opening there (a sign-off with a name under it, the writer's name or the
+    unit's, a name over the unit's). Only the whole of them: a field's second line under it
+    ("sudah dicoba di browser lain") is the field's."""
+    names, unit = _name_words(writer), _words(writer.unit)
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if not filled or len(filled) > _MAX_LINES:
+        return None
+    run = _signature_run(lines, " ".join(sorted(names)))
+    if run != filled or not _opens(lines[run[0]], [lines[i] for i in run[1:]], names, unit, _anonymous(writer)):
+        return None
+    return run[0]
+
+
+def writer_of(address: str, shown: str, configured: str, unit: str, earlier: tuple[str, ...] = ()) -> Writer:
+    """The writer of a staff mail as `Writer` knows them: the names of the From's display name
+    (`shown`), of the configuration (`configured`, unless it is the address itself) and of the
+    address's local part, the unit's display name, their earlier mails."""
+    names = (shown, configured if configured != address else "", address.partition("@")[0])
+    return Writer(tuple(n for n in names if n), unit, earlier)
 
 
 def _signature_run(lines: list[str], name: str) -> list[int]:
@@ -178,11 +227,17 @@ def _signature_run(lines: list[str], name: str) -> list[int]:
     return sorted(run)
 
 
-def _opens(line: str, below: list[str], names: set[str], unit: set[str]) -> bool:
+def _opens(line: str, below: list[str], names: set[str], unit: set[str], anonymous: bool = False) -> bool:
     """Whether a signature opens at this line: a sign-off with a name or title under it, a
-    sign-off and a name on one line, the writer's name, the unit's, or a dashed name alone
-    at the end ("-roman", "- Lev.")."""
+    sign-off and a name on one line, the writer's name, the unit's, a person's name right
+    over a line that names the unit where the mail gives the writer no name (`anonymous`:
+    "Hendra" over "Koordinator Helpdesk LPSE" from koordinator@...; one who signs as Sari
+    and names "Budi Hartono / Helpdesk LPSE" is telling whom to call), or a dashed name
+    alone at the end ("-roman", "- Lev.")."""
     if not below and _DASHED_NAME.match(line):
+        return True
+    if anonymous and below and _PERSON.match(line) and is_title_block([line.strip()]) \
+            and _named(below[0], names, unit):
         return True
     if _SIGN_OFF.match(line):
         return any(_named(other, names, unit) or is_title_block([other.strip()]) for other in below)
@@ -190,6 +245,20 @@ def _opens(line: str, below: list[str], names: set[str], unit: set[str]) -> bool
     if named:
         return _named(named.group("rest"), names, unit) or is_title_block([named.group("rest").strip()])
     return _named(_DASH_NAME.sub("", line), names, unit)
+
+
+def _thanked(line: str, below: list[str], names: set[str], unit: set[str], anonymous: bool) -> bool:
+    """Whether the line is a closing sentence ("Terima kasih.", "Thank you.", "Matur nuwun.")
+    over a signature that opens on a line below it: the sentence is the writer's, as a lone
+    "Terima kasih." is."""
+    return (bool(_SIGN_OFF.match(line)) and line.rstrip().endswith(".")
+            and any(_opens(other, below[n + 1:], names, unit, anonymous) for n, other in enumerate(below)))
+
+
+def _anonymous(writer: Writer) -> bool:
+    """Whether the mail gives the writer no person's name: none but their address's local part
+    ("koordinator", "staff1", written in lower case) and the unit's or the desk's own."""
+    return not any(name != writer.unit and "@" not in name and not name.islower() for name in writer.names)
 
 
 def _named(line: str, names: set[str], unit: set[str]) -> bool:
@@ -204,8 +273,12 @@ def _named(line: str, names: set[str], unit: set[str]) -> bool:
 
 
 def _unit_only(line: str, names: set[str], unit: set[str]) -> bool:
+    """Whether the line names the unit and not the writer ("Helpdesk LPSE Kota Uji" under a
+    staff member's words); "Rini - Helpdesk LKPP" names the desk that writes and its agent."""
     first = _WORD.findall(line.lower())[:1]
-    return bool(first) and first[0] not in names and not _SIGN_OFF.match(line) and bool(_words(line) & unit)
+    words = _words(line)
+    return (bool(first) and first[0] not in names and not _SIGN_OFF.match(line) and bool(words & unit)
+            and not (len(names) > 1 and names < words))
 
 
 def _boundary(lines: list[str], start: int, *, signed_off: bool, unit_only: bool = False) -> bool:

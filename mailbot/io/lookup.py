@@ -32,7 +32,7 @@ from mailbot.core.limits import DAY, HOUR
 from mailbot.core.loops import CAUSED_WITHIN, domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.named_tickets import mentioned_numbers, short_numbers
-from mailbot.core.own_signature import Writer
+from mailbot.core.own_signature import Writer, writer_of
 from mailbot.core.personal_data import link_domains, unfit
 from mailbot.core.plan_inputs import Past, Running, SentBefore, Texts
 from mailbot.core.recipients import internal
@@ -94,10 +94,8 @@ def writer(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage, n
     address = msg.from_addr.addr
     if role_of(address, box, cfg.escalation.senders) not in STAFF_ROLES:
         return None
-    configured = box.staff_name(address)
-    names = (msg.from_addr.name, configured if configured != address else "", address.partition("@")[0])
     earlier = store.messages.earlier_texts(box.name, address, now - _SIGNED_SINCE)
-    return Writer(tuple(n for n in names if n), box.display_name, tuple(earlier))
+    return writer_of(address, msg.from_addr.name, box.staff_name(address), box.display_name, tuple(earlier))
 
 
 def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rules, msg: InboundMessage,

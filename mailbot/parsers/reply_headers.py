@@ -86,7 +86,7 @@ def _growing_header(lines: list[str], i: int, led: bool) -> Iterator[tuple[str, 
                 return
             j += 1
             continue
-        if not _may_extend(joined, part, parts, led):
+        if not _may_extend(joined, part, parts, led) or (joined and _header_of_its_own(lines, j)):
             return
         joined = f"{joined} {part}" if joined else part
         parts += 1
@@ -179,16 +179,32 @@ def is_reply_header_at(lines: list[str], i: int) -> bool:
     return False
 
 
-def _short_header(lines: list[str], i: int) -> Iterator[str]:
+def _short_header(lines: list[str], i: int, *, alone: bool = False) -> Iterator[str]:
     """The header from line i joined one line more at a time, three lines at most, up to a
-    blank line or a quote (but ">:", which closes an address wrapped after "<")."""
+    blank line or a quote (but ">:", which closes an address wrapped after "<"), or up to a
+    line that opens a header of its own (`_header_of_its_own`; `alone`: that is not asked)."""
     joined = ""
-    for line in lines[i : i + HEADER_LINES]:
-        part = _header_part(line, first=not joined)
+    for j in range(i, min(len(lines), i + HEADER_LINES)):
+        part = _header_part(lines[j], first=not joined)
         if not part or (joined and part.startswith(">") and part.replace(" ", "") != ">:"):
+            return
+        if joined and not alone and _header_of_its_own(lines, j):
             return
         joined = f"{joined} {part}" if joined else part
         yield joined
+
+
+def _header_of_its_own(lines: list[str], j: int) -> bool:
+    """Whether line j, under a line a header seemed to start at, opens a whole reply header by
+    itself with a lead word ("On Mon Nov 23, 2026 at 7:00 AM WIB, Hendra wrote:"). The line
+    above is then the writer's, typed right above the header with no blank line between (aerc's
+    reply opens so, the cursor on the line over "On ... wrote:"): "2026-00004 dan 2026-00013:
+    mohon diprioritaskan." would otherwise read as a date-first header's first line, and
+    "Pada prinsipnya setuju." as one that opens with "Pada"."""
+    if not WORD_LEAD.match(_header_part(lines[j], first=True)):
+        return False
+    return any(len(joined) <= _MAX_HEADER_CHARS and looks_like_reply_header(joined)
+               for joined in _short_header(lines, j, alone=True))
 
 
 def is_bare_reply_header(lines: list[str], i: int) -> bool:
