@@ -320,9 +320,14 @@ def _merged(shipped: Any, own: Any, where: str) -> Any:
         return {**shipped, **{key: _merged(shipped[key], value, f"{where}{key}.") if key in shipped else value
                               for key, value in own.items()}}
     if isinstance(shipped, list):
-        if not isinstance(own, list) or len(own) != len(shipped):
-            raise ConfigError(f"{where.rstrip('.')}: expected a list of {len(shipped)} words")
-        return [_merged(a, b, f"{where.rstrip('.')}[{i}].") for i, (a, b) in enumerate(zip(shipped, own, strict=True))]
+        return _merged_list(shipped, own, where)
     if not isinstance(own, (str, int, float)) or isinstance(own, bool):
         raise ConfigError(f"{where.rstrip('.')}: expected a word, got {own!r}")
     return str(own)
+
+
+def _merged_list(shipped: list[Any], own: Any, where: str) -> list[Any]:
+    """A list of words (the days, the months) replaced whole, word for word."""
+    if not isinstance(own, list) or len(own) != len(shipped):
+        raise ConfigError(f"{where.rstrip('.')}: expected a list of {len(shipped)} words")
+    return [_merged(a, b, f"{where.rstrip('.')}[{i}].") for i, (a, b) in enumerate(zip(shipped, own, strict=True))]

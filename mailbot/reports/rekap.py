@@ -160,12 +160,16 @@ def escalated(record: TicketRecord) -> bool:
     """Whether the case went to LKPP: staff escalated it (#eskalasi) and LKPP's server did
     not refuse every escalation for good (a refused one never reached LKPP, and the ticket
     was put back in `open` for the unit)."""
-    if any(e.kind == "command_lpse_support" for e in record.history):
+    kinds = {e.kind for e in record.history}
+    if "command_lpse_support" in kinds:
         return True  # E12e: filed in LPSE Support by hand; no mail of ours to be refused
-    if not any(e.kind == "command_escalate" for e in record.history):
-        return False
+    return "command_escalate" in kinds and not _all_refused(record)
+
+
+def _all_refused(record: TicketRecord) -> bool:
+    """Every escalation mail of the ticket refused for good by LKPP's server (none sent: not refused)."""
     sent = [m for m in record.mails if m.direction == "out" and m.role == "lkpp" and m.kind == "escalate"]
-    return not all(m.failed for m in sent) if sent else True
+    return bool(sent) and all(m.failed for m in sent)
 
 
 def _destination(record: TicketRecord) -> str:
