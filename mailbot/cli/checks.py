@@ -17,7 +17,7 @@ import argparse
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailbot.errors import ConfigError, LoginRefusedError, MissingFolderError, UnreachableError
 from mailbot.exit_codes import EX_CONFIG, EX_NOPERM, gravest, server_status
@@ -300,6 +300,66 @@ def postgresql_reachable(cfg: Config) -> set[int]:
     return set()
 
 
+def key_is_the_stores(cfg: Config) -> set[int]:
+    """`secret_key_file` is the key the store records (SPEC 11: one key for every process of
+    a store), as the daemon's start compares it: 78 another key, or none on a host of a
+    shared store that records one (the daemon makes none then). Nothing when the store
+    cannot be opened (said above) or records no key yet (the first start records it)."""
+    from mailbot.io import keys
+
+    try:
+        found = _recorded_key(cfg)
+        key = keys.read_key(cfg.secret_key_file)
+    except ConfigError as exc:
+        say(f"secret_key_file: FAILED: {exc}")
+        return {EX_CONFIG}
+    if found is None:
+        return set()
+    database, recorded = found
+    shared = cfg.database_url is not None
+    if key is None:
+        if not shared:
+            say(f"warning: secret_key_file: {cfg.secret_key_file} does not exist: the daemon's start makes a new "
+                "key, which ends every link mailed before")
+            return set()
+        say(f"secret_key_file: FAILED: {keys.missing(cfg.secret_key_file, recorded, database)}")
+        return {EX_CONFIG}
+    elif (problem := keys.differs(cfg.secret_key_file, key, recorded, database, shared=shared)) is not None:
+        say(f"secret_key_file: FAILED: {problem}")
+        return {EX_CONFIG}
+    say(f"secret_key_file: ok ({cfg.secret_key_file}, the key database {database} records: "
+        f"{recorded[:keys.SHOWN]})")
+    return set()
+
+
+def _recorded_key(cfg: Config) -> tuple[str, str] | None:
+    """(the database as named, the key's fingerprint it records), or None: no store yet, one
+    that cannot be opened now, or none recorded."""
+    from mailbot.io import keys
+    from mailbot.io.store import DATABASE_ERRORS, Store
+    from mailbot.io.store.meta import Meta
+    from mailbot.io.store.postgres import PostgresDatabase
+
+    database: Any
+    try:
+        if cfg.database_url is None:
+            if not cfg.database.exists():
+                return None
+            database = Store.of(cfg, readonly=True, migrate=False, inspect=True).database
+        else:
+            password = cfg.database_password.value if cfg.database_password else None
+            database = PostgresDatabase(cfg.database_url, password, lease_seconds=cfg.lease_seconds)
+        try:
+            recorded = Meta(database).meta(keys.FINGERPRINT) if "meta" in database.tables() else None
+        finally:
+            database.close()
+    except (ConfigError, UnreachableError):
+        return None  # the database's own row says why
+    except DATABASE_ERRORS:
+        return None
+    return (str(database.path), recorded) if recorded is not None else None
+
+
 def web_role_reads(cfg: Config) -> set[int]:
     """On PostgreSQL, the store reached as the window logs in (`web.database` and its password
     file, else the top level's login, in a read-only session) and its tickets read: 69
@@ -397,6 +457,7 @@ LOCAL: tuple[tuple[str, Check, str], ...] = (
 )
 SERVERS: tuple[tuple[str, Check, str], ...] = (
     ("database",                 postgresql_reachable,       "issue 57: reached, logged in to, its schema"),
+    ("secret_key_file",          key_is_the_stores,          "SPEC 11: the key every process of the store signs with"),
     ("web.database",             web_role_reads,             "SPEC 13: the window's role logs in and reads alone"),
     ("mailboxes",                mailboxes_log_in,           "SPEC 10: each IMAP and SMTP login; issue 49: secrets"),
 )

@@ -102,7 +102,6 @@ class StoreWait:
         from mailbot.io import smtp
         from mailbot.io.archive import Archive
         from mailbot.io.compose import Composer
-        from mailbot.io.keys import load_or_create_key
         from mailbot.io.render import Renderer
         from mailbot.rules import load_rules
 
@@ -115,7 +114,7 @@ class StoreWait:
             # (`Notifier.detached`), and there is none to give while the database is away.
             nowhere = cast("Store", None)
             composer = Composer(nowhere, Renderer(cfg.templates_dir), Archive(cfg.archive_dir, cfg.limits),
-                                load_or_create_key(cfg.secret_key_file), self.log)
+                                passing_key(cfg), self.log)
             mailer = Notifier(composer, nowhere, {box.name: Setup(cfg, box, rules, calendar) for box in cfg.mailboxes})
             for box in cfg.mailboxes:
                 results: list[smtp.Delivery] = []
@@ -126,3 +125,14 @@ class StoreWait:
         except Exception:  # the wait goes on; the log and the status still say it
             self.log.exception("direct_alert_failed", alert="storage_failing")
 
+
+
+def passing_key(cfg: Config) -> bytes:
+    """The key the direct alert's Message-ID is signed with: this host's, or a passing one. It
+    is never made here: on a database of several hosts, a key this host made while the
+    database was away would not be the one the others sign with (`keys.agreed_key`)."""
+    import secrets
+
+    from mailbot.io.keys import read_key
+
+    return read_key(cfg.secret_key_file) or secrets.token_hex(32).encode()
