@@ -313,6 +313,8 @@ def key_is_the_stores(cfg: Config) -> set[int]:
     except ConfigError as exc:
         say(f"secret_key_file: FAILED: {exc}")
         return {EX_CONFIG}
+    except OSError:
+        return set()  # a key or a database that cannot be read: said by the rows above
     if found is None:
         return set()
     database, recorded = found
@@ -356,6 +358,8 @@ def _recorded_key(cfg: Config) -> tuple[str, str] | None:
     except (ConfigError, UnreachableError):
         return None  # the database's own row says why
     except DATABASE_ERRORS:
+        return None
+    except OSError:  # a file mailbot's user cannot read: the data locations' row says it
         return None
     return (str(database.path), recorded) if recorded is not None else None
 
