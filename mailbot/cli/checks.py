@@ -272,6 +272,69 @@ def web_sqlite_readable(cfg: Config) -> set[int]:
     return set()
 
 
+# --- the units: each secret the config names reaches the process that reads it ------------------
+
+SHIPPED_DROP_INS = {"database": "database-password.conf", "oauth-secret": "oauth-secret.conf",
+                    "oauth-cert.pem": "oauth-cert.conf", "web-database": "web-database-password.conf"}
+
+
+def credentials_reach_units(cfg: Config) -> set[int]:
+    """Each `${CREDENTIALS_DIRECTORY}/NAME` of the config is loaded by every installed unit
+    whose process reads it (its `LoadCredential=` lines and drop-ins), from a file that is
+    there: 78 naming the key, the unit and the drop-in to add. `check` runs through the
+    wrapper, which reads /etc/mailbot/credentials itself, so without this row it said ok
+    where the unit could not start."""
+    import yaml
+
+    from mailbot.config.credentials import WINDOW, named
+    from mailbot.io.units import loaded_credentials, search_path
+
+    try:
+        wanted = named(yaml.safe_load(cfg.path.read_text(encoding="utf-8")) or {})
+    except (OSError, yaml.YAMLError):
+        return set()  # read and said by the loader already
+    units = sorted({u for c in wanted for u in c.units if u != WINDOW or cfg.web is not None})
+    codes: set[int] = set()
+    for unit in units:
+        found = loaded_credentials(unit)
+        if found is None:
+            say(f"credentials: not compared with {unit}: it is not installed here ({search_path()[0]})")
+            continue
+        problems = [(c, problem) for c in wanted if unit in c.units
+                    if (problem := _not_received(unit, c.name, found)) is not None]
+        for credential, problem in problems:
+            say(f"credentials: FAILED: {credential.key}: ${{CREDENTIALS_DIRECTORY}}/{credential.name} {problem}")
+        if problems:
+            codes.add(EX_CONFIG)
+        else:
+            say(f"credentials: ok ({unit} loads {', '.join(sorted(found)) or 'none'})")
+    return codes
+
+
+def _not_received(unit: str, name: str, loaded: dict[str, str]) -> str | None:
+    """Why `unit`'s process would not find the credential `name`, with the fix; None when it would."""
+    import os
+
+    if name not in loaded:
+        shipped = SHIPPED_DROP_INS.get(name)
+        add = (f"copy /opt/mailbot/systemd/options/{shipped} to /etc/systemd/system/{unit}.d/" if shipped else
+               f"add /etc/systemd/system/{unit}.d/{name}.conf holding the two lines '[Service]' and "
+               f"'LoadCredential={name}:/etc/mailbot/credentials/{name}'")
+        return (f"is not loaded by {unit} (it loads {', '.join(sorted(loaded)) or 'none'}), which would not start "
+                f"with this config: write the secret to /etc/mailbot/credentials/{name}, {add}, then systemctl "
+                f"daemon-reload && systemctl restart {unit} (docs/operator/install.md, the units' drop-ins)")
+    source = loaded[name]
+    if source.startswith("/"):
+        try:
+            os.stat(source)
+        except FileNotFoundError:
+            return (f"is loaded by {unit} from {source}, which does not exist: the unit fails to start (243); "
+                    f"write the secret there")
+        except OSError:
+            return None  # a folder mailbot's user may not look into: systemd reads it as root
+    return None
+
+
 # --- the servers --------------------------------------------------------------------------------
 
 
@@ -458,6 +521,7 @@ LOCAL: tuple[tuple[str, Check, str], ...] = (
     ("web",                      web_block_valid,            "SPEC 12, 13: listen, url, status_link_days, database"),
     ("secret_key_file (web)",    web_key_readable,           "SPEC 13: the window signs and reads links with it"),
     ("database (web)",           web_sqlite_readable,        "SPEC 13: the window opens the SQLite file mode=ro"),
+    ("${CREDENTIALS_DIRECTORY}", credentials_reach_units,    "each secret loaded by the unit whose process reads it"),
 )
 SERVERS: tuple[tuple[str, Check, str], ...] = (
     ("database",                 postgresql_reachable,       "issue 57: reached, logged in to, its schema"),
