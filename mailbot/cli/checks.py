@@ -24,6 +24,7 @@ from mailbot.exit_codes import EX_CONFIG, EX_NOPERM, gravest, server_status
 from mailbot.io.terminal import say
 
 if TYPE_CHECKING:
+    from mailbot.config.credentials import Credential
     from mailbot.settings import Config, MailboxConfig, ServerConfig
 
 Check = Callable[["Config"], set[int]]
@@ -284,31 +285,41 @@ def credentials_reach_units(cfg: Config) -> set[int]:
     there: 78 naming the key, the unit and the drop-in to add. `check` runs through the
     wrapper, which reads /etc/mailbot/credentials itself, so without this row it said ok
     where the unit could not start."""
+    from mailbot.config.credentials import WINDOW
+
+    wanted = _credentials_named(cfg)
+    units = sorted({u for c in wanted for u in c.units if u != WINDOW or cfg.web is not None})
+    return {EX_CONFIG for unit in units if not _unit_receives(unit, wanted)}
+
+
+def _credentials_named(cfg: Config) -> list[Credential]:
+    """The credentials the config's own text names (`config/credentials.py`)."""
     import yaml
 
-    from mailbot.config.credentials import WINDOW, named
-    from mailbot.io.units import loaded_credentials, search_path
+    from mailbot.config.credentials import named
 
     try:
-        wanted = named(yaml.safe_load(cfg.path.read_text(encoding="utf-8")) or {})
+        return named(yaml.safe_load(cfg.path.read_text(encoding="utf-8")) or {})
     except (OSError, yaml.YAMLError):
-        return set()  # read and said by the loader already
-    units = sorted({u for c in wanted for u in c.units if u != WINDOW or cfg.web is not None})
-    codes: set[int] = set()
-    for unit in units:
-        found = loaded_credentials(unit)
-        if found is None:
-            say(f"credentials: not compared with {unit}: it is not installed here ({search_path()[0]})")
-            continue
-        problems = [(c, problem) for c in wanted if unit in c.units
-                    if (problem := _not_received(unit, c.name, found)) is not None]
-        for credential, problem in problems:
-            say(f"credentials: FAILED: {credential.key}: ${{CREDENTIALS_DIRECTORY}}/{credential.name} {problem}")
-        if problems:
-            codes.add(EX_CONFIG)
-        else:
-            say(f"credentials: ok ({unit} loads {', '.join(sorted(found)) or 'none'})")
-    return codes
+        return []  # read and said by the loader already
+
+
+def _unit_receives(unit: str, wanted: list[Credential]) -> bool:
+    """Whether the installed `unit` loads each credential its process reads, each problem
+    said; True for a unit not installed here (said, not compared)."""
+    from mailbot.io.units import loaded_credentials, search_path
+
+    found = loaded_credentials(unit)
+    if found is None:
+        say(f"credentials: not compared with {unit}: it is not installed here ({search_path()[0]})")
+        return True
+    problems = [(c, problem) for c in wanted if unit in c.units
+                if (problem := _not_received(unit, c.name, found)) is not None]
+    for credential, problem in problems:
+        say(f"credentials: FAILED: {credential.key}: ${{CREDENTIALS_DIRECTORY}}/{credential.name} {problem}")
+    if not problems:
+        say(f"credentials: ok ({unit} loads {', '.join(sorted(found)) or 'none'})")
+    return not problems
 
 
 def _not_received(unit: str, name: str, loaded: dict[str, str]) -> str | None:

@@ -36,14 +36,19 @@ def unit_files(unit: str, path: list[Path] | None = None) -> list[Path]:
     main = next((folder / unit for folder in path if (folder / unit).is_file()), None)
     if main is None:
         return []
-    stem, _, kind = unit.rpartition(".")
-    dirs = [f"{kind}.d"] + [f"{stem[:i + 1]}.{kind}.d" for i, c in enumerate(stem) if c == "-"] + [f"{unit}.d"]
     drop_ins: dict[str, Path] = {}
     for folder in reversed(path):  # an earlier folder's file of the same name wins
-        for name in dirs:
-            for conf in sorted((folder / name).glob("*.conf")) if (folder / name).is_dir() else ():
-                drop_ins[conf.name] = conf
+        for name in _drop_in_folders(unit):
+            drop_ins.update((conf.name, conf) for conf in sorted((folder / name).glob("*.conf")))
     return [main, *(drop_ins[name] for name in sorted(drop_ins))]
+
+
+def _drop_in_folders(unit: str) -> list[str]:
+    """The drop-in folders of `unit`, the most general first: `service.d`, each dashed
+    prefix's (`mailbot-.service.d` for mailbot-web.service), then the unit's own."""
+    stem, _, kind = unit.rpartition(".")
+    prefixes = [f"{stem[:i + 1]}.{kind}.d" for i, c in enumerate(stem) if c == "-"]
+    return [f"{kind}.d", *prefixes, f"{unit}.d"]
 
 
 def loaded_credentials(unit: str, path: list[Path] | None = None) -> dict[str, str] | None:
@@ -54,23 +59,26 @@ def loaded_credentials(unit: str, path: list[Path] | None = None) -> dict[str, s
     if not files:
         return None
     loaded: dict[str, str] = {}
-    for file in files:
-        section = ""
-        for raw in file.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = raw.strip()
-            if not line or line.startswith(("#", ";")):
-                continue
-            if line.startswith("["):
-                section = line
-                continue
-            setting, eq, value = line.partition("=")
-            if section != "[Service]" or not eq or setting.strip() not in LOADING:
-                continue
-            value = value.strip()
-            if not value:
-                loaded.clear()
-                continue
-            name, _, source = value.partition(":")
-            set_inline = setting.strip().startswith("Set")
-            loaded[name.strip()] = "" if set_inline else (source.strip() or name.strip())
+    for setting, value in (found for file in files for found in _service_settings(file)):
+        if setting not in LOADING:
+            continue
+        if not value:  # an empty assignment forgets the ones before
+            loaded.clear()
+            continue
+        name, _, source = value.partition(":")
+        loaded[name.strip()] = "" if setting.startswith("Set") else (source.strip() or name.strip())
     return loaded
+
+
+def _service_settings(file: Path) -> list[tuple[str, str]]:
+    """The (setting, value) lines of a unit file's [Service] section, comments left out."""
+    found: list[tuple[str, str]] = []
+    section = ""
+    for raw in file.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line
+        elif line and not line.startswith(("#", ";")) and section == "[Service]" and "=" in line:
+            setting, _, value = line.partition("=")
+            found.append((setting.strip(), value.strip()))
+    return found
