@@ -126,6 +126,10 @@ class PgCluster:
             conn.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(role)))
         return self.url(name, role)
 
+    def halt(self) -> None:
+        """Stop the server and keep its files (a database host restarting): `serve` starts it again."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", timeout=60)
+
     def stop(self) -> None:
         try:
             if (self.data / "postmaster.pid").exists():  # started (`init` alone starts nothing)

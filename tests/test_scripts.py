@@ -380,6 +380,61 @@ def test_the_demo_on_a_fresh_machine_leaves_its_boot_as_it_was(tmp_path):
     assert host.boot() == before
 
 
+def test_the_fast_layer_installs_only_what_its_tests_use(tmp_path):
+    """`bash scripts/test --quick` (scripts/setup --quick): Dovecot and openssl (the smoke
+    tests' servers and CA), systemd (systemd-analyze checks the unit files), venv; none of
+    what only the whole suite uses: no Request Tracker (with its exim4), no PostgreSQL, no
+    chromium or its driver, no LibreOffice (230 packages and about 69 s before)."""
+    host = fresh(tmp_path)
+    before = host.boot()
+    done = host.run("setup", "--quick", "--system-only")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert host.calls("apt-get") == [
+        ("apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends dovecot-imapd openssl systemd "
+         "python3-venv")]
+    assert "installing Debian packages for the fast tests" in done.stdout
+    for whole_suite_only in ("request-tracker5", "exim4-base", "postgresql", "chromium", "chromium-driver"):
+        assert whole_suite_only not in host.installed()
+    assert host.boot() == before
+
+
+def _test_script_in(tmp_path: Path) -> tuple[Path, Path]:
+    """scripts/test in a checkout of files, beside a scripts/setup and a .venv/bin/python
+    that only say how they were called: (the script, the calls' log)."""
+    checkout, log = tmp_path / "checkout", tmp_path / "calls.log"
+    (checkout / "scripts").mkdir(parents=True)
+    (checkout / ".venv" / "bin").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "test", checkout / "scripts" / "test")
+    (checkout / "scripts" / "setup").write_text(f'echo "setup $*" >> {log}\n')
+    python = checkout / ".venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\necho "python $*" >> {log}\n')
+    python.chmod(0o755)
+    return checkout / "scripts" / "test", log
+
+
+def test_scripts_test_quick_sets_up_the_fast_layer_alone_and_the_whole_suite_everything(tmp_path):
+    """`--quick` asks scripts/setup for the fast layer's packages and runs that layer; without
+    it (CI's .ci/run: `bash scripts/test`) everything is installed and every test runs."""
+    script, log = _test_script_in(tmp_path)
+    quick = subprocess.run(["bash", str(script), "--quick", "-x"], capture_output=True, text=True, timeout=60,
+                           check=False)
+    assert quick.returncode == 0, quick.stderr
+    assert log.read_text().splitlines() == ["setup --quick", "python -m pytest -q -m not integration or smoke -x"]
+    log.unlink()
+    whole = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=60, check=False)
+    assert whole.returncode == 0, whole.stderr
+    assert log.read_text().splitlines() == ["setup ", "python -m pytest -q"]
+    assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("\nbash scripts/test")
+
+
+def test_the_readmes_quick_start_runs_the_fast_layer_before_the_whole_suite():
+    """A newcomer's order: the demo, the fast layer (minutes), then the whole suite (35 minutes)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8").split("## Quick start", 1)[1]
+    block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["bash scripts/demo", "bash scripts/test --quick", "bash scripts/test"], commands
+
+
 def test_the_tests_install_on_a_fresh_machine_starts_nothing_new_at_boot(tmp_path):
     """`bash scripts/test`'s install (Request Tracker, which pulls in exim4, PostgreSQL,
     Dovecot, chromium and its driver for the window's browser tests): no unit enabled and no

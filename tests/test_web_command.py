@@ -19,7 +19,7 @@ import pytest
 
 from mailbot.cli import main as cli
 from tests import mailfactory as mf
-from tests.webwindow import free_port, links_in, path_of, web_block
+from tests.webwindow import Client, free_port, links_in, path_of, web_block
 
 WIB = ZoneInfo("Asia/Jakarta")
 OPENED = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
@@ -87,3 +87,49 @@ def _port_open(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+@pytest.mark.integration
+def test_the_windows_log_says_its_start_who_asked_who_signed_in_and_its_stop(fresh_mailboxes, tmp_path):
+    """Who looked: `mailbot web` logs its start (where it listens, the first characters of the
+    key's fingerprint, the one the store records) and its stop, and each sign-in request and
+    link use with its address and outcome; never a link's token."""
+    import sqlite3
+
+    servers = fresh_mailboxes
+    port = free_port()
+    config = mf.write_config(servers, tmp_path, web=web_block(port), log={"format": "json", "level": "info"})
+    servers.append(mf.UNIT, mf.mail("sari@vendor.test", "Tidak bisa login", "Mohon bantuan.", date=OPENED)[0])
+    mf.handle_at(config, OPENED + timedelta(minutes=1))  # the daemon's first start: the store and its key
+    with sqlite3.connect(tmp_path / "mailbot.db") as conn:
+        [(recorded,)] = conn.execute("select value from meta where key = 'key_fingerprint'").fetchall()
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True)
+    try:
+        assert mf.wait_for(lambda: _port_open(port), 30), "mailbot web did not listen"
+        browser = Client(port)
+        browser.ask_link(mf.HEAD)
+        browser.ask_link("penasaran@luar.test")  # not named in the config: the same page, no mail
+        assert mf.wait_for(lambda: mf.of_kind(mf.inbox(servers, mf.HEAD), "web_signin"), 20)
+        [link] = links_in(mf.text_of(mf.of_kind(mf.inbox(servers, mf.HEAD), "web_signin")[0]))
+        assert browser.get(path_of(link)).status == 303  # signed in
+        assert browser.get(path_of(link)).status == 400  # used once
+        assert Client(port).get("/masuk/" + "x" * 40).status == 400  # nobody's
+    finally:
+        out = mf.stop(proc)
+    assert proc.returncode == 0, out
+    events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    said = [e for e in events if e["event"] != "web_request"]
+    [started] = [e for e in said if e["event"] == "web_started"]
+    assert started["listen"] == f"127.0.0.1:{port}" and started["key"] == recorded[:12]
+    assert said[-1]["event"] == "web_stopped"
+    outcomes = [(e["event"], e.get("address")) for e in said if e["event"].startswith(("signin", "signed"))]
+    assert sorted(outcomes, key=str) == sorted([
+        ("signin_link_sent", mf.HEAD),
+        ("signin_link_not_sent", "penasaran@luar.test"),
+        ("signed_in", mf.HEAD),
+        ("signin_refused", mf.HEAD),  # the link used before
+        ("signin_refused", None),  # a link of nobody's
+    ], key=str), outcomes
+    token = path_of(link).rsplit("/", 1)[1]
+    assert token not in out and token[:20] not in out

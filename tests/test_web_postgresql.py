@@ -151,3 +151,56 @@ def test_mailbot_web_with_its_own_role_needs_not_the_daemons_password(fresh_mail
     finally:
         out = mf.stop(proc)
     assert proc.returncode == 0, out
+
+
+def _guide_psql() -> tuple[str, str]:
+    """Who the guide runs the statements as, and on which database: its `sudo -u USER psql -d DATABASE`."""
+    text = GUIDE.read_text(encoding="utf-8").split("## PostgreSQL: a role that may only read", 1)[1]
+    found = re.search(r"^sudo -u (\S+) psql -d (\S+)$", text.split("```sql", 1)[0], re.MULTILINE)
+    assert found, "the guide says who runs the statements, and where"
+    return found[1], found[2]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("when", ["after the first start", "before the first start"])
+def test_the_guides_role_statements_run_as_written_and_the_role_reads_alone(when):
+    """web.md's statements as written, by the user and on the database its `psql` line names,
+    on a cluster of the test's own where the daemon's role `mailbot` is an ordinary role that
+    owns the database (as several-hosts.md's createuser and createdb make it: no CREATEROLE).
+    Run as that role they failed ("permission denied to create role"). The window's role then
+    reads every table, one a later migration adds included, and writes none."""
+    from mailbot.io.store import Store
+    from tests.pgcluster import PgCluster
+
+    user, database = _guide_psql()
+    with PgCluster(superuser=user, passwords=True) as cluster:
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:  # several-hosts.md: createuser, createdb
+            conn.execute("create role mailbot login password 'sandi-daemon'")
+            conn.execute(f'create database "{database}" owner mailbot')
+        daemon = cluster.url(database, "mailbot")
+        with psycopg.connect(daemon, password="sandi-daemon") as conn:
+            assert conn.execute("select rolcreaterole, rolsuper from pg_roles where rolname = current_user"
+                                ).fetchone() == (False, False)
+        if when == "after the first start":
+            Store(daemon, password="sandi-daemon").close()  # the daemon's first start makes the tables
+        with psycopg.connect(cluster.url(database), autocommit=True) as conn:  # sudo -u postgres psql -d mailbot
+            for statement in _guide_statements():
+                conn.execute(statement.replace("'…'", "'rahasia-web'"))
+        if when == "before the first start":
+            Store(daemon, password="sandi-daemon").close()
+        with psycopg.connect(daemon, password="sandi-daemon", autocommit=True) as conn:
+            conn.execute("create table added_later (id integer)")  # a later migration, by the daemon's role
+        reader = cluster.url(database, "mailbot_web")
+        window = Store(reader, password="rahasia-web", readonly=True, migrate=False)  # as `mailbot web` opens it
+        try:
+            assert window.database.execute("select count(*) from tickets").fetchone()[0] == 0
+        finally:
+            window.close()
+        with psycopg.connect(reader, password="rahasia-web") as conn:  # the role, in a session that may write
+            for table in ("tickets", "meta", "events", "added_later"):
+                conn.execute(f"select count(*) from {table}")
+            for sql in ("insert into meta (key, value) values ('web', 'wrote')", "update tickets set subject = 'x'",
+                        "delete from events", "create table mine (id integer)"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(sql)
+                conn.rollback()

@@ -17,13 +17,14 @@ import argparse
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailbot.errors import ConfigError, LoginRefusedError, MissingFolderError, UnreachableError
 from mailbot.exit_codes import EX_CONFIG, EX_NOPERM, gravest, server_status
 from mailbot.io.terminal import say
 
 if TYPE_CHECKING:
+    from mailbot.config.credentials import Credential
     from mailbot.settings import Config, MailboxConfig, ServerConfig
 
 Check = Callable[["Config"], set[int]]
@@ -272,6 +273,79 @@ def web_sqlite_readable(cfg: Config) -> set[int]:
     return set()
 
 
+# --- the units: each secret the config names reaches the process that reads it ------------------
+
+SHIPPED_DROP_INS = {"database": "database-password.conf", "oauth-secret": "oauth-secret.conf",
+                    "oauth-cert.pem": "oauth-cert.conf", "web-database": "web-database-password.conf"}
+
+
+def credentials_reach_units(cfg: Config) -> set[int]:
+    """Each `${CREDENTIALS_DIRECTORY}/NAME` of the config is loaded by every installed unit
+    whose process reads it (its `LoadCredential=` lines and drop-ins), from a file that is
+    there: 78 naming the key, the unit and the drop-in to add. `check` runs through the
+    wrapper, which reads /etc/mailbot/credentials itself, so without this row it said ok
+    where the unit could not start."""
+    from mailbot.config.credentials import WINDOW
+
+    wanted = _credentials_named(cfg)
+    units = sorted({u for c in wanted for u in c.units if u != WINDOW or cfg.web is not None})
+    return {EX_CONFIG for unit in units if not _unit_receives(unit, wanted)}
+
+
+def _credentials_named(cfg: Config) -> list[Credential]:
+    """The credentials the config's own text names (`config/credentials.py`)."""
+    import yaml
+
+    from mailbot.config.credentials import named
+
+    try:
+        return named(yaml.safe_load(cfg.path.read_text(encoding="utf-8")) or {})
+    except (OSError, yaml.YAMLError):
+        return []  # read and said by the loader already
+
+
+def _unit_receives(unit: str, wanted: list[Credential]) -> bool:
+    """Whether the installed `unit` loads each credential its process reads, each problem
+    said; True for a unit not installed here (said, not compared)."""
+    from mailbot.io.units import loaded_credentials, search_path
+
+    found = loaded_credentials(unit)
+    if found is None:
+        say(f"credentials: not compared with {unit}: it is not installed here ({search_path()[0]})")
+        return True
+    problems = [(c, problem) for c in wanted if unit in c.units
+                if (problem := _not_received(unit, c.name, found)) is not None]
+    for credential, problem in problems:
+        say(f"credentials: FAILED: {credential.key}: ${{CREDENTIALS_DIRECTORY}}/{credential.name} {problem}")
+    if not problems:
+        say(f"credentials: ok ({unit} loads {', '.join(sorted(found)) or 'none'})")
+    return not problems
+
+
+def _not_received(unit: str, name: str, loaded: dict[str, str]) -> str | None:
+    """Why `unit`'s process would not find the credential `name`, with the fix; None when it would."""
+    import os
+
+    if name not in loaded:
+        shipped = SHIPPED_DROP_INS.get(name)
+        add = (f"copy /opt/mailbot/systemd/options/{shipped} to /etc/systemd/system/{unit}.d/" if shipped else
+               f"add /etc/systemd/system/{unit}.d/{name}.conf holding the two lines '[Service]' and "
+               f"'LoadCredential={name}:/etc/mailbot/credentials/{name}'")
+        return (f"is not loaded by {unit} (it loads {', '.join(sorted(loaded)) or 'none'}), which would not start "
+                f"with this config: write the secret to /etc/mailbot/credentials/{name}, {add}, then systemctl "
+                f"daemon-reload && systemctl restart {unit} (docs/operator/install.md, the units' drop-ins)")
+    source = loaded[name]
+    if source.startswith("/"):
+        try:
+            os.stat(source)
+        except FileNotFoundError:
+            return (f"is loaded by {unit} from {source}, which does not exist: the unit fails to start (243); "
+                    f"write the secret there")
+        except OSError:
+            return None  # a folder mailbot's user may not look into: systemd reads it as root
+    return None
+
+
 # --- the servers --------------------------------------------------------------------------------
 
 
@@ -298,6 +372,70 @@ def postgresql_reachable(cfg: Config) -> set[int]:
         return {EX_CONFIG}
     say(f"database: ok ({cfg.store_location}{f'; {empty}' if empty else ''})")
     return set()
+
+
+def key_is_the_stores(cfg: Config) -> set[int]:
+    """`secret_key_file` is the key the store records (SPEC 11: one key for every process of
+    a store), as the daemon's start compares it: 78 another key, or none on a host of a
+    shared store that records one (the daemon makes none then). Nothing when the store
+    cannot be opened (said above) or records no key yet (the first start records it)."""
+    from mailbot.io import keys
+
+    try:
+        found = _recorded_key(cfg)
+        key = keys.read_key(cfg.secret_key_file)
+    except ConfigError as exc:
+        say(f"secret_key_file: FAILED: {exc}")
+        return {EX_CONFIG}
+    except OSError:
+        return set()  # a key or a database that cannot be read: said by the rows above
+    if found is None:
+        return set()
+    database, recorded = found
+    shared = cfg.database_url is not None
+    if key is None:
+        if not shared:
+            say(f"warning: secret_key_file: {cfg.secret_key_file} does not exist: the daemon's start makes a new "
+                "key, which ends every link mailed before")
+            return set()
+        say(f"secret_key_file: FAILED: {keys.missing(cfg.secret_key_file, recorded, database)}")
+        return {EX_CONFIG}
+    elif (problem := keys.differs(cfg.secret_key_file, key, recorded, database, shared=shared)) is not None:
+        say(f"secret_key_file: FAILED: {problem}")
+        return {EX_CONFIG}
+    say(f"secret_key_file: ok ({cfg.secret_key_file}, the key database {database} records: "
+        f"{recorded[:keys.SHOWN]})")
+    return set()
+
+
+def _recorded_key(cfg: Config) -> tuple[str, str] | None:
+    """(the database as named, the key's fingerprint it records), or None: no store yet, one
+    that cannot be opened now, or none recorded."""
+    from mailbot.io import keys
+    from mailbot.io.store import DATABASE_ERRORS, Store
+    from mailbot.io.store.meta import Meta
+    from mailbot.io.store.postgres import PostgresDatabase
+
+    database: Any
+    try:
+        if cfg.database_url is None:
+            if not cfg.database.exists():
+                return None
+            database = Store.of(cfg, readonly=True, migrate=False, inspect=True).database
+        else:
+            password = cfg.database_password.value if cfg.database_password else None
+            database = PostgresDatabase(cfg.database_url, password, lease_seconds=cfg.lease_seconds)
+        try:
+            recorded = Meta(database).meta(keys.FINGERPRINT) if "meta" in database.tables() else None
+        finally:
+            database.close()
+    except (ConfigError, UnreachableError):
+        return None  # the database's own row says why
+    except DATABASE_ERRORS:
+        return None
+    except OSError:  # a file mailbot's user cannot read: the data locations' row says it
+        return None
+    return (str(database.path), recorded) if recorded is not None else None
 
 
 def web_role_reads(cfg: Config) -> set[int]:
@@ -394,9 +532,11 @@ LOCAL: tuple[tuple[str, Check, str], ...] = (
     ("web",                      web_block_valid,            "SPEC 12, 13: listen, url, status_link_days, database"),
     ("secret_key_file (web)",    web_key_readable,           "SPEC 13: the window signs and reads links with it"),
     ("database (web)",           web_sqlite_readable,        "SPEC 13: the window opens the SQLite file mode=ro"),
+    ("${CREDENTIALS_DIRECTORY}", credentials_reach_units,    "each secret loaded by the unit whose process reads it"),
 )
 SERVERS: tuple[tuple[str, Check, str], ...] = (
     ("database",                 postgresql_reachable,       "issue 57: reached, logged in to, its schema"),
+    ("secret_key_file",          key_is_the_stores,          "SPEC 11: the key every process of the store signs with"),
     ("web.database",             web_role_reads,             "SPEC 13: the window's role logs in and reads alone"),
     ("mailboxes",                mailboxes_log_in,           "SPEC 10: each IMAP and SMTP login; issue 49: secrets"),
 )

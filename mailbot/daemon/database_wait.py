@@ -17,10 +17,17 @@ SMTP, rendered without the store, as a storage outage of a running daemon does
 
 A refused login (77) or a URL naming no usable database (78) is not waited out: the
 operator must mend it, and the start stops with that status.
+
+A database that comes back is used at once, not at the next try: every pause looks each
+second whether the server takes connections again (libpq's ping, no login; `Return`), and
+ends once it does after it did not. The same look shortens a running daemon's wait after
+a failed pass (`paused`), so mail that came during an outage is handled within seconds of
+the database's return instead of at the mailbox's next poll.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -35,7 +42,55 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 WAIT_MAX_SECONDS = 30.0  # the longest pause between two tries: one connection attempt, cheap
-SLICE_SECONDS = 1.0  # how often a pause looks at the stop flag and feeds the watchdog
+SLICE_SECONDS = 1.0  # how often a pause looks at the stop flag, feeds the watchdog and looks for the database
+
+
+class Return:
+    """Whether a PostgreSQL server answers now: one look a second at most for the whole
+    process, however many mailboxes' watchers ask (600 watchers pinging each second would be
+    600 connections a second to a server that is back)."""
+
+    def __init__(self, url: str, look: Callable[[str], bool] | None = None) -> None:
+        from mailbot.io.store.postgres import answers
+
+        self.url = url
+        self.look = look or answers
+        self.lock = threading.Lock()
+        self.at = -SLICE_SECONDS  # when it was last looked at (monotonic)
+        self.last = False
+
+    def answers(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            if now - self.at >= SLICE_SECONDS:
+                self.last, self.at = self.look(self.url), now
+            return self.last
+
+
+def database_return(cfg: Config) -> Return | None:
+    """The look for the store's server coming back; None for SQLite (a file: nothing to look at)."""
+    return Return(cfg.database_url) if cfg.database_url else None
+
+
+def paused(seconds: float, stopped: Callable[[], bool], sleep: Callable[[float], object], back: Return | None,
+           beat: Callable[[], None] = lambda: None, *, away: bool | None = None) -> bool:
+    """Wait `seconds` in slices (each fed to `beat`) until `stopped`; ended early (True) once
+    the database, away, answers again. `away`: whether it was away when the pause began (a
+    try that just found it unreachable); None: looked at now. A server that answers all along
+    but fails otherwise keeps the whole pause; only its going away and coming back ends it."""
+    end = time.monotonic() + seconds
+    if away is None:
+        away = back is not None and not back.answers()
+    while not stopped() and (left := end - time.monotonic()) > 0:
+        sleep(min(left, SLICE_SECONDS))
+        beat()
+        if back is None or stopped():
+            continue
+        if not back.answers():
+            away = True
+        elif away:
+            return True
+    return False
 
 
 class StoreWait:
@@ -48,6 +103,8 @@ class StoreWait:
         self.since: datetime | None = None  # the first failure of this outage
         self.said = ""  # the reason last logged as an error
         self.alerted = False
+        self.back = database_return(cfg)
+        self.back_early = False  # the last pause ended as the server answered (and the try after it failed)
 
     def open(self, opening: Callable[[], T]) -> T | None:
         """What `opening` returns once the database can be reached; None when the daemon was
@@ -87,11 +144,10 @@ class StoreWait:
             self.alert(now, why)
 
     def pause(self, seconds: float) -> None:
-        """Wait `seconds`, feeding the watchdog, until stopped."""
-        end = time.monotonic() + seconds
-        while not self.stopped() and (left := end - time.monotonic()) > 0:
-            time.sleep(min(left, SLICE_SECONDS))
-            self.beat()
+        """Wait `seconds`, feeding the watchdog, until stopped or the database is back."""
+        # The try that failed found the server away, unless the pause before ended as the
+        # server answered: then only its going away and coming back ends this one early.
+        self.back_early = paused(seconds, self.stopped, time.sleep, self.back, self.beat, away=not self.back_early)
 
     def alert(self, now: datetime, why: str) -> None:
         """Each mailbox's coordinators told straight through SMTP (the outbox is in the database)."""
@@ -102,7 +158,6 @@ class StoreWait:
         from mailbot.io import smtp
         from mailbot.io.archive import Archive
         from mailbot.io.compose import Composer
-        from mailbot.io.keys import load_or_create_key
         from mailbot.io.render import Renderer
         from mailbot.rules import load_rules
 
@@ -115,7 +170,7 @@ class StoreWait:
             # (`Notifier.detached`), and there is none to give while the database is away.
             nowhere = cast("Store", None)
             composer = Composer(nowhere, Renderer(cfg.templates_dir), Archive(cfg.archive_dir, cfg.limits),
-                                load_or_create_key(cfg.secret_key_file), self.log)
+                                passing_key(cfg), self.log)
             mailer = Notifier(composer, nowhere, {box.name: Setup(cfg, box, rules, calendar) for box in cfg.mailboxes})
             for box in cfg.mailboxes:
                 results: list[smtp.Delivery] = []
@@ -126,3 +181,14 @@ class StoreWait:
         except Exception:  # the wait goes on; the log and the status still say it
             self.log.exception("direct_alert_failed", alert="storage_failing")
 
+
+
+def passing_key(cfg: Config) -> bytes:
+    """The key the direct alert's Message-ID is signed with: this host's, or a passing one. It
+    is never made here: on a database of several hosts, a key this host made while the
+    database was away would not be the one the others sign with (`keys.agreed_key`)."""
+    import secrets
+
+    from mailbot.io.keys import read_key
+
+    return read_key(cfg.secret_key_file) or secrets.token_hex(32).encode()

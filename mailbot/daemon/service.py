@@ -38,7 +38,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mailbot.daemon.database_wait import StoreWait
+from mailbot.daemon.database_wait import StoreWait, database_return, paused
 from mailbot.daemon.idle_length import IdleLength
 from mailbot.daemon.sender import SenderProcess, stop_signals
 from mailbot.daemon.served_mailboxes import ServedMailboxes
@@ -146,6 +146,7 @@ class Service:
         self.watchers: list[MailboxWatcher] = []
         self.turns = ServedMailboxes(app.store.database, [box.name for box in app.cfg.mailboxes],
                                      app.cfg.lease_seconds, app.log)
+        self.database_back = database_return(app.cfg)  # a watcher's pause ends once the database is back
 
     def config_refused(self, why: str) -> None:
         """The sender met a configuration its server cannot serve (`smtp.no_auth`): the
@@ -426,8 +427,11 @@ class MailboxWatcher:
         self.app.alerts.storage_failed(self.box, exc)
 
     def pause(self, report: Callable[[BaseException], None], exc: BaseException) -> None:
+        """After a failed pass: told, then tried again after `poll_seconds`, or once the
+        database that went away answers again."""
         self.service.on_main(partial(report, exc))
-        self.service.stop.wait(self.box.imap.poll_seconds)
+        stop = self.service.stop
+        paused(self.box.imap.poll_seconds, stop.is_set, stop.wait, self.service.database_back)
 
 
 # --- the process's life: opened, signalled, reloaded, told to systemd ---------------------------

@@ -10,6 +10,7 @@ message's, one timer's or one mail's error.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -36,16 +37,16 @@ from mailbot.flow.notices import Notifier
 from mailbot.flow.pipeline import Outcome, Pipeline
 from mailbot.flow.signals import Signals
 from mailbot.flow.timekeeper import Timekeeper
-from mailbot.io import imap, solved
+from mailbot.io import imap, keys, solved
 from mailbot.io.archive import ARCHIVE_ID_KEY, ARCHIVE_TURN, Archive, check_shared
 from mailbot.io.compose import Composer, RecordedIds
-from mailbot.io.keys import load_or_create_key
 from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.logs import get as get_log
 from mailbot.io.outbox_drain import FlushResult, OutboxDrain, sending_lock, server_groups
 from mailbot.io.render import Renderer
 from mailbot.io.store import DATABASE_ERRORS, Store
 from mailbot.io.store.postgres import LeaseLost
+from mailbot.io.store.versions import SCHEMA_TURN
 from mailbot.io.words import words
 from mailbot.model import Ticket
 from mailbot.rules import load_rules
@@ -103,7 +104,7 @@ class App:
         self.store = store or Store.of(cfg)
         self.clock = clock or (lambda: datetime.now(UTC))
         self._store_knows(cfg)
-        self.key = load_or_create_key(cfg.secret_key_file)
+        self.key = self._agreed_key(cfg)
         for language in ("id", "en"):  # an operator's words.yaml of the wrong shape stops start-up (78)
             words(language, cfg.templates_dir)
         self.rules = load_rules(cfg.rules_dir)
@@ -149,6 +150,24 @@ class App:
             # hosts started together take turns (issue 57): the second finds the first's id in both
             with self.store.database.turn(ARCHIVE_TURN):
                 check_shared(cfg.archive_dir, self.store.metadata.meta(ARCHIVE_ID_KEY), self._claim_archive)
+
+    def _agreed_key(self, cfg: Config) -> bytes:
+        """The key this process signs with: the one every process of the store signs with
+        (`keys.agreed_key`, its fingerprint recorded at the first start), looked at while this
+        process alone looks, so that of two hosts started together the second finds the
+        first's. A command that only reads takes the key as it is, or a passing one: it signs
+        nothing that leaves."""
+        if self.store.readonly:
+            return keys.read_key(cfg.secret_key_file) or secrets.token_hex(32).encode()
+        database = self.store.database
+        with database.turn(SCHEMA_TURN):
+            return keys.agreed_key(cfg.secret_key_file, self.store.metadata.meta(keys.FINGERPRINT), self._record_key,
+                                   database=str(database.path),
+                                   shared=database.dialect != "sqlite", log=get_log())
+
+    def _record_key(self, fingerprint: str) -> None:
+        with self.store.unit_of_work():
+            self.store.metadata.set_meta(keys.FINGERPRINT, fingerprint)
 
     # --- what the service, the sender and the commands use ------------------------------
 

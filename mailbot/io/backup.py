@@ -26,6 +26,7 @@ from typing import Any
 
 from mailbot.core.matching import find_tag
 from mailbot.errors import ConfigError
+from mailbot.io import keys
 from mailbot.io.dbfile import copy_database
 from mailbot.io.migrations import SCHEMA_VERSION
 from mailbot.io.store import Store, restored_recipients, ts
@@ -246,6 +247,9 @@ def _after_backup(cfg: Config, replaced: Path | None, issued: dict[tuple[str, in
                 database.execute("insert into meta (key, value) values ('restored_at', ?) on conflict (key) "
                                  "do update set value = excluded.value", [now.astimezone(UTC).isoformat()])
                 database.execute("delete from meta where key = ?", [BACKUP_TAKEN_AT])
+                if (signing := keys.read_key(cfg.secret_key_file)) is not None:  # the key kept or put back signs on
+                    database.execute("insert into meta (key, value) values (?, ?) on conflict (key) do update "
+                                     "set value = excluded.value", [keys.FINGERPRINT, keys.fingerprint(signing)])
                 if taken_at:  # the sent folder's copies from then on are what the recovery reads
                     database.execute("insert into meta (key, value) values (?, ?)", [BACKUP_TAKEN_AT, taken_at])
         finally:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,8 @@ from typing import Any
 from mailbot.config.fields import read_password_file
 from mailbot.config.load import data_folder
 from mailbot.errors import ConfigError
+from mailbot.io import keys
+from mailbot.io.logs import get as get_log
 from mailbot.io.store import Store
 from mailbot.settings import Config, WebConfig
 
@@ -33,13 +36,23 @@ from mailbot.settings import Config, WebConfig
 def read_key(path: Path) -> bytes:
     """The signing key as the daemon made it (the window never makes one: links signed with a
     key the daemon does not have would open nothing)."""
-    try:
-        key = path.read_bytes().strip()
-    except FileNotFoundError:
+    key = keys.read_key(path)
+    if key is None:
         raise ConfigError(f"secret_key_file: {path} does not exist yet: start the daemon (mailbot run) first, "
-                          "it makes the key") from None
-    if len(key) < 32:
-        raise ConfigError(f"secret_key_file: {path} holds {len(key)} bytes, fewer than 32")
+                          "it makes the key")
+    return key
+
+
+def store_key(cfg: Config, store: Store) -> bytes:
+    """The key, when it is the one the store's daemons sign with (the fingerprint the store
+    records, SPEC 11): with another, every link the daemon mailed would open nothing here,
+    and every sign-in link mailed from here nothing in a window of another host."""
+    key = read_key(cfg.secret_key_file)
+    database = store.database
+    problem = keys.differs(cfg.secret_key_file, key, store.metadata.meta(keys.FINGERPRINT), str(database.path),
+                           shared=database.dialect != "sqlite", window=True)
+    if problem is not None:
+        raise ConfigError(problem)
     return key
 
 
@@ -78,7 +91,14 @@ def cmd_web(cfg: Config, args: argparse.Namespace) -> None:
     if cfg.web is None:
         raise ConfigError("web: not configured: add a web: block (listen, url, status_link_days) to serve the window")
     store = open_store(cfg)
-    window = Window(cfg, store, read_key(cfg.secret_key_file), used_file=used_file(cfg))
+    try:
+        key = store_key(cfg, store)
+    except ConfigError:
+        store.close()
+        raise
+    window = Window(cfg, store, key, used_file=used_file(cfg))
+    log = get_log()
+    web = cfg.web
     # access_log off: uvicorn's line prints the path, where a link's token stands (`guard.Guard` logs instead);
     # proxy headers: the client's address as the reverse proxy on this host forwards it (the sign-in limits)
 
@@ -88,6 +108,13 @@ def cmd_web(cfg: Config, args: argparse.Namespace) -> None:
             with _stopped_by_signal(self):
                 yield
 
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            """Listening: said once the socket is bound (who looked is in `signin`'s lines)."""
+            await super().startup(sockets)
+            if self.started:
+                log.info("web_started", listen=web.listen, url=web.url, database=str(store.database.path),
+                         key=keys.fingerprint(key)[:keys.SHOWN])
+
     server = Server(uvicorn.Config(build_app(window), host=cfg.web.host, port=cfg.web.port, access_log=False,
                                    log_config=None, proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1",
                                    server_header=False, log_level=cfg.log.level))
@@ -95,6 +122,7 @@ def cmd_web(cfg: Config, args: argparse.Namespace) -> None:
         server.run()
     finally:
         store.close()
+        log.info("web_stopped", listen=web.listen, served=server.started)
 
 
 @contextmanager

@@ -7,7 +7,8 @@ the answer (`SignIns.request` returns it for the caller to send in the backgroun
 neither the words nor the time tell which addresses are configured.
 
 The link is a signed token (`core/web_tokens`): valid 15 minutes, for the browser whose
-cookie asked, and used once. The web process never writes the store (SPEC 13), so the
+cookie asked, and used once. Every request and every use is logged with the address and
+its outcome (who looked, and who tried), never with the token. The web process never writes the store (SPEC 13), so the
 used links are kept here: in memory, and in a small file of its own beside the data
 (`used_file`), each until its link would have ended anyway: a restart does not make a
 used link good again. Nothing else of a sign-in is stored: a session is a signed cookie.
@@ -133,12 +134,16 @@ class SignIns:
         boxes = boxes_of(self.cfg, address)
         with self.lock:
             if not self.per_client.allow(client, now):
-                self.log.warning("signin_limited", per="client")
+                self.log.warning("signin_limited", per="client", address=address, client=client)
                 return None
             if not boxes or url is None or not browser:
+                why = ("the config names it for no mailbox" if not boxes else "web.url is not set" if url is None
+                       else "the browser sent no cookie")
+                self.log.info("signin_link_not_sent", address=address, client=client, why=why)
                 return None
             if not self.per_address.allow(address, now):
-                self.log.warning("signin_limited", per="address", mailbox=boxes[0].name)
+                self.log.warning("signin_limited", per="address", mailbox=boxes[0].name, address=address,
+                                 client=client)
                 return None
         return Request(boxes[0], address, f"{url}masuk/{signin_token(self.key, address, browser, now)}")
 
@@ -146,10 +151,20 @@ class SignIns:
         """Who the link signs in on this browser, once; None for a link of another browser,
         forged, ended or used."""
         signed = signin_verified(self.key, token, browser, now)
-        if signed is None or not boxes_of(self.cfg, signed.address):
+        if signed is None:  # whose it was is not known: its address is the token's, unproven
+            self.log.info("signin_refused", why="a link of another browser, ended, or not mailbot's")
+            return None
+        boxes = boxes_of(self.cfg, signed.address)
+        if not boxes:
+            self.log.info("signin_refused", address=signed.address, why="the config names it for no mailbox now")
             return None
         with self.lock:
-            return signed if self.used.take(signed, now) else None
+            taken = self.used.take(signed, now)
+        if not taken:
+            self.log.info("signin_refused", address=signed.address, why="the link was used before")
+            return None
+        self.log.info("signed_in", address=signed.address, mailboxes=[b.name for b in boxes])
+        return signed
 
     def mail(self, request: Request, now: datetime) -> bool:
         """Build the sign-in mail and hand it to SMTP (io/smtp.py); whether the server took it."""
@@ -165,7 +180,7 @@ class SignIns:
             references=[], date=now, auto=AUTO_GENERATED)
         row = OutboxRow(0, box.name, None, out.message_id, KIND, box.address, out.rcpt, out.raw, 0, now, "staff")
         sent = self.deliver(box, row)
-        self.log.info("signin_link_sent" if sent else "signin_link_failed", mailbox=box.name)
+        self.log.info("signin_link_sent" if sent else "signin_link_failed", mailbox=box.name, address=request.address)
         return sent
 
 

@@ -63,6 +63,15 @@ def connect(url: str, password: str | None = None) -> Any:
     return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=name)
 
 
+def answers(url: str, timeout: int = 2) -> bool:
+    """Whether the server of `url` takes connections now (libpq's PQping: no login, no session
+    kept; a server still starting up or shutting down does not), within `timeout` seconds."""
+    from psycopg import pq
+
+    conninfo = f"{url}{'&' if '?' in url else '?'}connect_timeout={timeout}"
+    return bool(pq.PGconn.ping(conninfo.encode()) == pq.Ping.OK)
+
+
 def display(url: str) -> str:
     """The URL as it may be shown: a password written into it replaced by `***`."""
     return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
