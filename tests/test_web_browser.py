@@ -139,9 +139,11 @@ def test_the_guides_screenshots(fresh_mailboxes, tmp_path):
         screenshot(driver, out / "tiket.png")
         made(driver, f"http://localhost:{port}/ringkasan?bulan=2026-11")
         screenshot(driver, out / "ringkasan.png")
+        made(driver, f"http://localhost:{port}/ringkasan/tren?bulan=2026-11")
+        screenshot(driver, out / "tren.png")
         driver.get(status_link)
         screenshot(driver, out / "status-pengguna.png")
         _no_policy_report(driver)
-    for name in ("ikhtisar", "tiket", "ringkasan", "status-pengguna"):
+    for name in ("ikhtisar", "tiket", "ringkasan", "tren", "status-pengguna"):
         data = (out / f"{name}.png").read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) < 200_000, name
