@@ -257,7 +257,7 @@ def _preparing(window: Window, person: Signed, kept: Kept[Any], path: str, box: 
     """The page while the worker makes what was asked for (202), or when it failed (500)."""
     again = f"{window.base}{path}?" + urllib.parse.urlencode({"kotak": box.name, "bulan": str(month)})
     return window.page("preparing.html", 500 if kept.failed else 202, person=person, failed=kept.failed,
-                       again=again)
+                       again=again, what="trend" if path.endswith("tren") else "summary")
 
 
 def download(window: Window, request: Request) -> Response:
