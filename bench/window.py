@@ -251,9 +251,10 @@ def main() -> None:
         rng = random.Random(61)
         numbers = [store.db.execute("select number from tickets where id = ?", [rng.randint(1, count)]).fetchone()[0]
                    for _ in range(max(args.requests, args.runs))]
-        # a requester's status link: an unclosed ticket's (a link ends some days after its ticket closes)
+        # a requester's status link: an unclosed ticket's (a link ends some days after its ticket
+        # closes), numbered as mailbot numbers them (YYYY-NNNNN: the fill's 100,000th is not)
         number, requester = store.db.execute("select number, requester from tickets where state != 'closed' "
-                                             "order by id desc limit 1").fetchone()
+                                             "and length(number) = 10 order by id desc limit 1").fetchone()
         status_path = f"/status/{status_token(key, 'btm', number, requester)}"
         store.db.execute("pragma wal_checkpoint(truncate)")
         store.close()

@@ -44,6 +44,7 @@ from mailbot.settings import Config, MailboxConfig
 from mailbot.web import desk, month_view, status
 from mailbot.web.guard import Guard
 from mailbot.web.month_cache import Kept, Months
+from mailbot.web.month_worker import SummaryPage, Trend
 from mailbot.web.pages import Pages
 from mailbot.web.readers import StorePool, open_store
 from mailbot.web.signin import SignIns, boxes_of
@@ -226,38 +227,46 @@ def _box_and_month(window: Window, request: Request, person: Signed) -> tuple[Ma
 
 def summary(window: Window, request: Request) -> Response:
     """The month's summary, kept until its month's data changes (`month_cache`)."""
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
-    box, month = _box_and_month(window, request, person)
-    kept = window.months.summary(box.name, month, window.clock())
-    if kept.value is None:
-        return _preparing(window, person, kept, "ringkasan", box, month)
-    nav = window.pages.render("summary_nav.html", base=window.base, person=person, boxes=window.boxes(person),
-                              box=box.name, month=str(month), kept=kept)
-    return HTMLResponse(month_view.headed(kept.value.html, nav), headers={"content-security-policy": kept.value.policy})
+    return _kept_page(window, request, "summary", window.months.summary, _summary_shown)
 
 
 def trend(window: Window, request: Request) -> Response:
     """The twelve months up to the month asked for, side by side (the summary's figures)."""
+    return _kept_page(window, request, "trend", window.months.trend, _trend_shown)
+
+
+KEPT_PATHS = {"summary": "ringkasan", "trend": "ringkasan/tren"}
+Shown = Callable[[Window, Signed, MailboxConfig, Month, Any, Kept[Any]], Response]
+
+
+def _kept_page(window: Window, request: Request, what: str, make: Callable[[str, Month, datetime], Kept[Any]],
+               shown: Shown) -> Response:
+    """A page the worker makes (`month_cache`): shown when made; while it is being made the
+    first time, a page that says so (202), or that it failed (500)."""
     person = window.person(request)
     if person is None:
         return window.to_signin()
     box, month = _box_and_month(window, request, person)
-    kept = window.months.trend(box.name, month, window.clock())
-    if kept.value is None:
-        return _preparing(window, person, kept, "ringkasan/tren", box, month)
-    chart = "data:image/png;base64," + base64.b64encode(kept.value.chart).decode("ascii")
-    return window.page("trend.html", person=person, boxes=window.boxes(person), box=box, month=str(month),
-                       kept=kept, chart=chart, **trend_table.table(kept.value.months, window.cfg.language))
-
-
-def _preparing(window: Window, person: Signed, kept: Kept[Any], path: str, box: MailboxConfig,
-               month: Month) -> Response:
-    """The page while the worker makes what was asked for (202), or when it failed (500)."""
-    again = f"{window.base}{path}?" + urllib.parse.urlencode({"kotak": box.name, "bulan": str(month)})
+    kept = make(box.name, month, window.clock())
+    if kept.value is not None:
+        return shown(window, person, box, month, kept.value, kept)
+    again = f"{window.base}{KEPT_PATHS[what]}?" + urllib.parse.urlencode({"kotak": box.name, "bulan": str(month)})
     return window.page("preparing.html", 500 if kept.failed else 202, person=person, failed=kept.failed,
-                       again=again, what="trend" if path.endswith("tren") else "summary")
+                       again=again, what=what)
+
+
+def _summary_shown(window: Window, person: Signed, box: MailboxConfig, month: Month, page: SummaryPage,
+                   kept: Kept[Any]) -> Response:
+    nav = window.pages.render("summary_nav.html", base=window.base, person=person, boxes=window.boxes(person),
+                              box=box.name, month=str(month), kept=kept)
+    return HTMLResponse(month_view.headed(page.html, nav), headers={"content-security-policy": page.policy})
+
+
+def _trend_shown(window: Window, person: Signed, box: MailboxConfig, month: Month, trend: Trend,
+                 kept: Kept[Any]) -> Response:
+    chart = "data:image/png;base64," + base64.b64encode(trend.chart).decode("ascii")
+    return window.page("trend.html", person=person, boxes=window.boxes(person), box=box, month=str(month),
+                       kept=kept, chart=chart, **trend_table.table(trend.months, window.cfg.language))
 
 
 def download(window: Window, request: Request) -> Response:
