@@ -57,6 +57,19 @@ def browser() -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def made(driver: Any, url: str, seconds: float = 120) -> None:
+    """Open a summary or trend page of the window once its worker has made it anew (until then
+    the window says it is being prepared, or shows the figures made before under a note that
+    new ones are being made, and the person reloads, as this does)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    driver.get(url)
+    while driver.find_elements("css selector", "p.said.preparing, p.said.updating") and time.monotonic() < deadline:
+        time.sleep(0.3)
+        driver.get(url)
+
+
 def console(driver: Any) -> list[str]:
     """What the page wrote to the browser's console since the last call (a blocked resource, a CSP report)."""
     return [entry["message"] for entry in driver.get_log("browser")]

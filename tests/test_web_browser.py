@@ -25,7 +25,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from tests import mailfactory as mf
-from tests.browser import browser, console, screenshot
+from tests.browser import browser, console, made, screenshot
 from tests.test_web_desk import BUDI, LATER, NOTE, desk  # noqa: F401  (the fixture)
 from tests.webwindow import free_port, links_in, serving, web_block
 
@@ -75,7 +75,7 @@ def test_the_head_signs_in_in_a_browser_and_reads_the_desk(desk):  # noqa: F811
         assert NOTE in driver.find_element(By.TAG_NAME, "main").text
         driver.find_element(By.LINK_TEXT, "Menunggu arahan").click()
         assert "2026-00002" in driver.find_element(By.TAG_NAME, "main").text
-        driver.get(f"http://localhost:{port}/ringkasan?bulan=2026-11")
+        made(driver, f"http://localhost:{port}/ringkasan?bulan=2026-11")
         charts = driver.find_elements(By.CSS_SELECTOR, "img[src^='data:image/png']")
         assert charts and all(driver.execute_script("return arguments[0].naturalWidth", c) > 0 for c in charts)
         _no_policy_report(driver)
@@ -137,11 +137,13 @@ def test_the_guides_screenshots(fresh_mailboxes, tmp_path):
         screenshot(driver, out / "ikhtisar.png")
         driver.find_element(By.LINK_TEXT, "2026-00002").click()
         screenshot(driver, out / "tiket.png")
-        driver.get(f"http://localhost:{port}/ringkasan?bulan=2026-11")
+        made(driver, f"http://localhost:{port}/ringkasan?bulan=2026-11")
         screenshot(driver, out / "ringkasan.png")
+        made(driver, f"http://localhost:{port}/ringkasan/tren?bulan=2026-11")
+        screenshot(driver, out / "tren.png")
         driver.get(status_link)
         screenshot(driver, out / "status-pengguna.png")
         _no_policy_report(driver)
-    for name in ("ikhtisar", "tiket", "ringkasan", "status-pengguna"):
+    for name in ("ikhtisar", "tiket", "ringkasan", "tren", "status-pengguna"):
         data = (out / f"{name}.png").read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) < 200_000, name

@@ -177,7 +177,7 @@ def test_the_pages_of_a_signed_in_coordinator(desk):
         ticket = client.get("/tiket/t/2026-00002")
         missing = client.get("/tiket/t/2026-09999")
         directions = client.get("/arahan")
-        summary = client.get("/ringkasan?kotak=t&bulan=2026-11")
+        summary = client.made("/ringkasan?kotak=t&bulan=2026-11")
         rekap = client.get("/unduh/rekap.xlsx?kotak=t&bulan=2026-11")
         tamu = client.get("/unduh/tamu.csv?kotak=t&bulan=2026-11")
     listed = found.text.split("<h3>Saring</h3>", 1)[1]
@@ -236,7 +236,7 @@ def test_hostile_text_is_text_on_every_page(desk):
         client = Client(port)
         _signed_in(servers, client, mf.HEAD)
         pages = {"overview": client.get("/"), "search": client.get("/?cari=gagal&status="),
-                 "ticket": client.get("/tiket/t/2026-00001"), "summary": client.get("/ringkasan?bulan=2026-11"),
+                 "ticket": client.get("/tiket/t/2026-00001"), "summary": client.made("/ringkasan?bulan=2026-11"),
                  "status": Client(port).get(path_of(status_link))}
     for name, page in pages.items():
         assert page.status == 200, name

@@ -25,7 +25,8 @@ import uvicorn
 
 from mailbot.config.load import load_config
 from mailbot.web.app import Window, build_app
-from mailbot.web.serve import open_store, read_key, used_file
+from mailbot.web.readers import open_store
+from mailbot.web.serve import read_key, used_file
 
 
 def free_port() -> int:
@@ -60,7 +61,7 @@ def serving(config: Path, clock: Callable[[], datetime] | None = None) -> Iterat
     finally:
         server.should_exit = True
         thread.join(20)
-        store.close()
+        window.close()
 
 
 @dataclass
@@ -108,6 +109,17 @@ class Client:
 
     def get(self, path: str) -> Answer:
         return self.request("GET", path)
+
+    def made(self, path: str, seconds: float = 120) -> Answer:
+        """A summary or trend page (`/ringkasan...`) once the window's worker has made it anew:
+        until then the window answers 202 ("being prepared") or the figures made before under
+        a note that new ones are being made, and the person reloads, as this does."""
+        deadline = time.monotonic() + seconds
+        answer = self.get(path)
+        while (answer.status == 202 or 'class="said updating"' in answer.text) and time.monotonic() < deadline:
+            time.sleep(0.3)
+            answer = self.get(path)
+        return answer
 
     def post(self, path: str, form: dict[str, str]) -> Answer:
         return self.request("POST", path, form)

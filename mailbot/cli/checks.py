@@ -250,7 +250,7 @@ def web_key_readable(cfg: Config) -> set[int]:
 def web_sqlite_readable(cfg: Config) -> set[int]:
     """The SQLite file opened as the window opens it (`mode=ro`, no migration)."""
     from mailbot.io.store import DATABASE_ERRORS
-    from mailbot.web.serve import open_store
+    from mailbot.web.readers import open_store
 
     if cfg.web is None or cfg.database_url is not None:
         return set()  # no window, or PostgreSQL's (below, with the servers)
@@ -445,7 +445,7 @@ def web_role_reads(cfg: Config) -> set[int]:
     tables the role may not read; a warning when the window's own role may write."""
     from mailbot.io.store import DATABASE_ERRORS
     from mailbot.io.store.pg_access import role_writes
-    from mailbot.web.serve import open_store
+    from mailbot.web.readers import open_store
 
     if cfg.web is None or cfg.database_url is None:
         return set()

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailbot.reports import labels
-from mailbot.reports.values import Summary
+from mailbot.reports.trend import short_month
+from mailbot.reports.values import Step, Summary
 
 BLUE, GREY, GREEN, RED, ORANGE = "#2F6DB5", "#B8BEC6", "#3C9D5D", "#C8453B", "#E39B2D"
 WIDTH = 11.0  # inches; 1056 pixels at 96 dpi
@@ -48,6 +49,42 @@ def draw(summary: Summary, language: str) -> tuple[Chart, ...]:
         Chart("compliance", words["compliance"], _compliance(agg_figure, summary, lang)),
         Chart("ratings", words["ratings"], _ratings(agg_figure, summary, lang)),
     )
+
+
+# The steps the trend's chart follows: those every month has cases of (the others, LKPP's and
+# the calls', are in its table)
+TREND_STEPS = ((Step.ACK, GREY), (Step.FIRST_RESPONSE, BLUE), (Step.RESOLUTION, GREEN), (Step.CLOSING, ORANGE))
+
+
+def trend(summaries: list[Summary], language: str) -> Chart:
+    """The months side by side: the tickets opened and closed each month, and the compliance
+    of the steps every month has cases of (a month without cases of a step leaves a gap)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    lang = labels.lang_of(language)
+    said = labels.TREND[lang]
+    fig = Figure(figsize=(WIDTH, 3.4))
+    FigureCanvasAgg(fig)
+    heads = [short_month(s.month, lang).replace(" ", "\n") for s in summaries]
+    places = list(range(len(summaries)))
+    left = fig.add_axes((0.05, 0.33, 0.42, 0.58))
+    left.bar([p - 0.2 for p in places], [s.opened for s in summaries], width=0.4, color=BLUE, label=said["opened"])
+    left.bar([p + 0.2 for p in places], [s.closed for s in summaries], width=0.4, color=GREEN, label=said["closed"])
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
+    left.set_title(said["chart_volume"], fontsize=10, loc="left")
+    right = fig.add_axes((0.55, 0.33, 0.43, 0.58))
+    for step, color in TREND_STEPS:
+        rates = [float("nan") if (rate := s.step(step).rate) is None else rate * 100 for s in summaries]
+        right.plot(places, rates, marker="o", markersize=3, color=color, label=labels.STEPS[lang][step][0])
+    right.set_ylim(0, 105)
+    right.set_title(said["chart_compliance"], fontsize=10, loc="left")
+    for ax in (left, right):
+        ax.set_xticks(places, heads)
+        _style(ax)
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=2)
+    return Chart("trend", said["chart_volume"], _png(fig))
 
 
 def _png(fig: Any) -> bytes:

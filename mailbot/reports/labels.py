@@ -39,6 +39,7 @@ PRIORITIES = _Table("priorities")
 CHANNELS = _Table("channels")
 OUTCOMES = _Table("outcomes")
 CHARTS = _Table("charts")
+TREND = _Table("trend")
 
 
 class _Steps:

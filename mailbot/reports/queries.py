@@ -15,8 +15,10 @@ Timestamps are the store's UTC text (`2026-11-23T02:00:00.000000Z`), read with
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -196,3 +198,95 @@ def _when(text: str) -> datetime:
 
 def _maybe(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+# --- what changed since: which months' figures a change touched ---------------------------
+#
+# The window keeps each month's summary until its figures may have changed (web/month_cache.py).
+# Every change the figures read leaves a new row or ends a pending one: a ticket opened (a new
+# `tickets` row); a ticket changed, which happens only with what changed it, in the same
+# transaction: the message that did (`messages`), its history (`events`: a state changed, an
+# LKPP reference, a bounce, a timer fired) or the mail it queued (`outbox`); and a mail
+# delivered (a pending `outbox` row that is pending no more: the SMTP server's acceptance time
+# is a figure). Ids only grow (one writer at a time on either engine), so what is new since the
+# last look is what lies beyond the ids seen then; a row pending then and not now went since.
+
+_MARKS = """
+select (select coalesce(max(id), 0) from tickets), (select coalesce(max(id), 0) from events),
+       (select coalesce(max(id), 0) from messages), (select coalesce(max(id), 0) from outbox)
+"""
+_PENDING = "select id from outbox where status = 'pending' and id <= ?"
+_TOUCHED = """
+select t.mailbox, t.created_at from tickets t where t.id in (
+    select id from tickets where id > ? and id <= ?
+    union select ticket_id from events where id > ? and id <= ?
+    union select ticket_id from messages where id > ? and id <= ?
+    union select ticket_id from outbox where id > ? and id <= ?)
+"""
+_DELIVERED = "select t.mailbox, t.created_at from tickets t join outbox o on o.ticket_id = t.id where o.id in ({marks})"
+# A call or visit held for its sender's `#buka` counts in the month of its call (`held_forms`);
+# one cancelled is named by its number alone, so its month is read from the form held under it.
+_HELD_EVENTS = ("select mailbox, kind, detail from events where id > ? and id <= ? and ticket_id is null "
+                "and kind in ('intake_held', 'intake_cancelled')")
+_HELD_FORMS = "select detail from events where mailbox = ? and kind = 'intake_held' and ticket_id is null"
+
+
+@dataclass(frozen=True)
+class Marks:
+    """How far the store was read at the last look: the highest id of each table whose new rows
+    change a month's figures, and the mail still pending then (ids up to `outbox`)."""
+
+    tickets: int = 0
+    events: int = 0
+    messages: int = 0
+    outbox: int = 0
+    pending: frozenset[int] = frozenset()
+
+
+def changes_since(store: Store, marks: Marks) -> tuple[Marks, list[tuple[str, datetime]]]:
+    """The store's marks now, and (mailbox, moment) of every ticket or held form a change since
+    `marks` touched: the moment its month is counted by (opened, or called). Read in this order
+    so that nothing is missed between two statements: the highest ids first, then the rows up
+    to them; a row written meanwhile lies beyond the new marks and is the next look's."""
+    now = marks_now(store)
+    rows: list[tuple[Any, ...]] = list(store.db.execute(_TOUCHED, [
+        marks.tickets, now.tickets, marks.events, now.events, marks.messages, now.messages, marks.outbox, now.outbox]))
+    delivered = sorted(marks.pending - now.pending)
+    for start in range(0, len(delivered), 500):
+        chunk = delivered[start:start + 500]
+        rows += store.db.execute(_DELIVERED.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
+    touched = [(str(mailbox), _when(str(created))) for mailbox, created in rows]
+    return now, touched + _held_touched(store, marks.events, now.events)
+
+
+def marks_now(store: Store) -> Marks:
+    """The store's marks: the highest ids, then the mail pending up to the highest outbox id."""
+    tickets, events, messages, outbox = (int(v) for v in store.db.execute(_MARKS).fetchone())
+    pending = frozenset(int(row[0]) for row in store.db.execute(_PENDING, [outbox]))
+    return Marks(tickets, events, messages, outbox, pending)
+
+
+def _held_touched(store: Store, after: int, upto: int) -> list[tuple[str, datetime]]:
+    """(mailbox, call time) of the held calls and visits recorded or cancelled in (after, upto]."""
+    found: list[tuple[str, datetime]] = []
+    cancelled: dict[str, set[str]] = defaultdict(set)
+    for mailbox, kind, detail in store.db.execute(_HELD_EVENTS, [after, upto]):
+        held = _detail(detail)
+        if kind == "intake_cancelled":
+            cancelled[str(mailbox)].add(str(held.get("number")))
+        elif isinstance(held.get("called_at"), str):
+            found.append((str(mailbox), datetime.fromisoformat(held["called_at"])))
+    for mailbox, numbers in cancelled.items():
+        for (detail,) in store.db.execute(_HELD_FORMS, [mailbox]):
+            held = _detail(detail)
+            if held.get("number") in numbers and isinstance(held.get("called_at"), str):
+                found.append((mailbox, datetime.fromisoformat(held["called_at"])))
+    return found
+
+
+def _detail(text: Any) -> dict[str, Any]:
+    try:
+        found = json.loads(text or "{}") if isinstance(text, str) else text
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}

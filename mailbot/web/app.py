@@ -1,22 +1,26 @@
 """The window's routes (SPEC 13): a Starlette application over one read-only store.
 
-`Window` holds what the pages read (the store opened read-only, the key, the rules and the
-calendar, the pages' templates, the sign-ins) and `build_app` maps paths to it. Every
-handler is a plain function Starlette runs in its thread pool; the store's one connection
-is used by one request at a time (`Window.lock`). Nothing here writes the store.
+`Window` holds what the pages read (the read-only stores, the key, the rules and the
+calendar, the pages' templates, the sign-ins, the months' summaries) and `build_app` maps
+paths to it. Every handler is a plain function Starlette runs in its thread pool, reading
+through a store of its own while it reads (`Window.reading`), so no page waits for another's
+reads; the summaries are made in a process of their own and kept (`month_cache`). Nothing
+here writes the store.
 
 Paths (Bahasa Indonesia, as the unit reads them): `/masuk` (sign in), `/masuk/<link>`,
 `/keluar`, `/` (the open tickets), `/tiket/<mailbox>/<number>`, `/ringkasan` (the month's
-summary), `/unduh/<rekap|tamu>.<xlsx|csv>`, `/arahan` (directions waiting),
+summary), `/ringkasan/tren` (twelve months side by side), `/unduh/<rekap|tamu>.<xlsx|csv>`,
+`/arahan` (directions waiting),
 `/status/<link>` (a requester's page), `/gaya.css`.
 """
 
 from __future__ import annotations
 
+import base64
 import secrets
-import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from importlib import resources
@@ -31,15 +35,18 @@ from starlette.routing import Route
 
 from mailbot.core.web_tokens import Signed, form_token, form_valid, session_token, session_verified
 from mailbot.core.worktime import build_calendar
-from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.io.words import words
+from mailbot.reports import trend as trend_table
 from mailbot.reports.values import Month
 from mailbot.rules import load_rules
 from mailbot.settings import Config, MailboxConfig
 from mailbot.web import desk, month_view, status
 from mailbot.web.guard import Guard
+from mailbot.web.month_cache import Kept, Months
+from mailbot.web.month_worker import SummaryPage, Trend
 from mailbot.web.pages import Pages
+from mailbot.web.readers import StorePool, open_store
 from mailbot.web.signin import SignIns, boxes_of
 
 BROWSER, SESSION = "mb_browser", "mb_session"
@@ -51,20 +58,33 @@ class Window:
 
     def __init__(self, cfg: Config, store: Store, key: bytes, *, used_file: Path | None,
                  clock: Callable[[], datetime] | None = None, signins: SignIns | None = None) -> None:
+        """`store`: the first of the window's read-only stores (opened by the caller, where a
+        wrong config shows at once); more like it are opened as requests come at once."""
         assert cfg.web is not None
         self.cfg = cfg
         self.web = cfg.web
         self.store = store
+        self.stores = StorePool(store, lambda: open_store(cfg))
+        self.months = Months(cfg, self.stores)
         self.key = key
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.lock = threading.Lock()  # one request at a time on the store's connection
         self.rules = load_rules(cfg.rules_dir)
         self.calendar = build_calendar(cfg)
         self.pages = Pages(cfg.language, cfg.templates_dir)
-        self.renderer = Renderer(cfg.templates_dir)
         self.signins = signins or SignIns(cfg, key, used_file)
         self.base = urllib.parse.urlsplit(self.web.url).path if self.web.url else "/"
         self.said = words(self.pages.language, cfg.templates_dir)
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """A store of this request's own while it reads (no page waits for another's reads)."""
+        with self.stores.borrow() as store:
+            yield store
+
+    def close(self) -> None:
+        """The stores and the summaries' worker, when the window stops."""
+        self.months.close()
+        self.stores.close()
 
     # --- helpers every page uses ---------------------------------------------------------
 
@@ -103,6 +123,7 @@ def build_app(window: Window) -> Starlette:
         Route("/keluar", on(signout), methods=["POST"]),
         Route("/tiket/{mailbox}/{number}", on(ticket)),
         Route("/ringkasan", on(summary)),
+        Route("/ringkasan/tren", on(trend)),
         Route("/unduh/{report:str}.{fmt:str}", on(download)),
         Route("/arahan", on(waiting_directions)),
         Route("/status/{token:path}", on(requester_status)),
@@ -176,8 +197,8 @@ def overview(window: Window, request: Request) -> Response:
         return window.to_signin()
     boxes = window.boxes(person)
     filters = desk.Filters.of(request.query_params, boxes)
-    with window.lock:
-        context = desk.overview(window.store, window.cfg, window.rules, window.calendar, window.said, boxes, filters,
+    with window.reading() as store:
+        context = desk.overview(store, window.cfg, window.rules, window.calendar, window.said, boxes, filters,
                                 window.clock())
     return window.page("overview.html", person=person, **context)
 
@@ -189,9 +210,9 @@ def ticket(window: Window, request: Request) -> Response:
     name, number = request.path_params["mailbox"], request.path_params["number"]
     if name not in {b.name for b in window.boxes(person)}:
         return window.page("not_found.html", 404, person=person)
-    with window.lock:
-        found = window.store.tickets.ticket_by_number(name, number)
-        story = (desk.ticket_page(window.store, window.cfg, window.key, found, window.said, window.clock())
+    with window.reading() as store:
+        found = store.tickets.ticket_by_number(name, number)
+        story = (desk.ticket_page(store, window.cfg, window.key, found, window.said, window.clock())
                  if found is not None else None)
     if story is None:
         return window.page("not_found.html", 404, person=person)
@@ -205,17 +226,47 @@ def _box_and_month(window: Window, request: Request, person: Signed) -> tuple[Ma
 
 
 def summary(window: Window, request: Request) -> Response:
+    """The month's summary, kept until its month's data changes (`month_cache`)."""
+    return _kept_page(window, request, "summary", window.months.summary, _summary_shown)
+
+
+def trend(window: Window, request: Request) -> Response:
+    """The twelve months up to the month asked for, side by side (the summary's figures)."""
+    return _kept_page(window, request, "trend", window.months.trend, _trend_shown)
+
+
+KEPT_PATHS = {"summary": "ringkasan", "trend": "ringkasan/tren"}
+Shown = Callable[[Window, Signed, MailboxConfig, Month, Any, Kept[Any]], Response]
+
+
+def _kept_page(window: Window, request: Request, what: str, make: Callable[[str, Month, datetime], Kept[Any]],
+               shown: Shown) -> Response:
+    """A page the worker makes (`month_cache`): shown when made; while it is being made the
+    first time, a page that says so (202), or that it failed (500)."""
     person = window.person(request)
     if person is None:
         return window.to_signin()
     box, month = _box_and_month(window, request, person)
-    with window.lock:
-        html = month_view.summary_html(window.store, window.cfg, window.rules, window.calendar, box, month,
-                                    window.clock(), window.renderer)
+    kept = make(box.name, month, window.clock())
+    if kept.value is not None:
+        return shown(window, person, box, month, kept.value, kept)
+    again = f"{window.base}{KEPT_PATHS[what]}?" + urllib.parse.urlencode({"kotak": box.name, "bulan": str(month)})
+    return window.page("preparing.html", 500 if kept.failed else 202, person=person, failed=kept.failed,
+                       again=again, what=what)
+
+
+def _summary_shown(window: Window, person: Signed, box: MailboxConfig, month: Month, page: SummaryPage,
+                   kept: Kept[Any]) -> Response:
     nav = window.pages.render("summary_nav.html", base=window.base, person=person, boxes=window.boxes(person),
-                              box=box.name, month=str(month))
-    page = html.replace("<body>", "<body>\n" + nav, 1)
-    return HTMLResponse(page, headers={"content-security-policy": month_view.page_policy(page)})
+                              box=box.name, month=str(month), kept=kept)
+    return HTMLResponse(month_view.headed(page.html, nav), headers={"content-security-policy": page.policy})
+
+
+def _trend_shown(window: Window, person: Signed, box: MailboxConfig, month: Month, trend: Trend,
+                 kept: Kept[Any]) -> Response:
+    chart = "data:image/png;base64," + base64.b64encode(trend.chart).decode("ascii")
+    return window.page("trend.html", person=person, boxes=window.boxes(person), box=box, month=str(month),
+                       kept=kept, chart=chart, **trend_table.table(trend.months, window.cfg.language))
 
 
 def download(window: Window, request: Request) -> Response:
@@ -226,8 +277,8 @@ def download(window: Window, request: Request) -> Response:
     if report not in ("rekap", "tamu") or fmt not in month_view.FORMATS:
         return window.page("not_found.html", 404, person=person)
     box, month = _box_and_month(window, request, person)
-    with window.lock:
-        data, media, filename = month_view.report_file(window.store, window.cfg, box, month, report, fmt)
+    with window.reading() as store:
+        data, media, filename = month_view.report_file(store, window.cfg, box, month, report, fmt)
     return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
@@ -235,8 +286,8 @@ def waiting_directions(window: Window, request: Request) -> Response:
     person = window.person(request)
     if person is None:
         return window.to_signin()
-    with window.lock:
-        found = desk.directions(window.store.timers, window.cfg, window.boxes(person))
+    with window.reading() as store:
+        found = desk.directions(store.timers, window.cfg, window.boxes(person))
     return window.page("directions.html", person=person, audiences=found)
 
 
@@ -245,10 +296,10 @@ def waiting_directions(window: Window, request: Request) -> Response:
 
 def requester_status(window: Window, request: Request) -> Response:
     """The ticket a requester's link opens, or the one neutral page (SPEC 13)."""
-    with window.lock:
-        found = status.ticket_of_link(window.store.tickets, window.key, request.path_params["token"], window.clock(),
+    with window.reading() as store:
+        found = status.ticket_of_link(store.tickets, window.key, request.path_params["token"], window.clock(),
                                       window.web.status_link_days)
-        context = None if found is None else status.status_context(window.store.messages, window.key, found,
+        context = None if found is None else status.status_context(store.messages, window.key, found,
                                                                    window.cfg.timezone, window.cfg.archive_dir)
     if context is None:
         return window.page("status_unknown.html", 404)

@@ -1,10 +1,11 @@
 """The month's summary and its downloads in the window (SPEC 13): the reports' own.
 
 The summary page is `report summary`'s page itself (`reports.outputs.summary_page`: the
-same figures, the same charts as data: images), for one mailbox the person belongs to;
-the recap and the guest book are `report rekap` and `report tamu`'s files, every cell
-through `reports/cells.py` as there. The page carries its own inline stylesheet, which
-the window's policy allows by its hash alone (`page_policy`): nothing else inline runs.
+same figures, the same charts as data: images), for one mailbox the person belongs to,
+made by the worker (`month_worker`) and kept (`month_cache`); `windowed` fits it to a
+phone. The recap and the guest book are `report rekap` and `report tamu`'s files, every
+cell through `reports/cells.py` as there. The page carries its own inline stylesheet,
+which the window's policy allows by its hash alone (`page_policy`): nothing else inline runs.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ import hashlib
 import re
 from datetime import datetime
 
-from mailbot.core.worktime import WorkCalendar
-from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.reports import outputs
 from mailbot.reports.values import Month
-from mailbot.rules import Rules
 from mailbot.settings import Config, MailboxConfig
 from mailbot.web.guard import CSP
 
 FORMATS = {"xlsx": (outputs.XLSX_TYPE, "xlsx"), "csv": ("text/csv; charset=utf-8", "csv")}
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 _STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+# The report's wide tables (the steps, the recurring problems): not its cards (`<table class=`)
+# nor the narrow ones side by side (in `<div class="side">`)
+_WIDE_TABLE = re.compile(r'(?<!<div class="side">)<table>.*?</table>', re.DOTALL)
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+BODY = '<body class="report">'  # the window's stylesheet (gaya.css) knows the summary by it
 
 
 def month_of(text: str | None, now: datetime, cfg: Config) -> Month:
@@ -36,11 +39,20 @@ def month_of(text: str | None, now: datetime, cfg: Config) -> Month:
         return Month.of(now, cfg.timezone)
 
 
-def summary_html(store: Store, cfg: Config, rules: Rules, cal: WorkCalendar, box: MailboxConfig, month: Month,
-                 now: datetime, renderer: Renderer) -> str:
-    """The month's summary page of one mailbox, as `report summary --mailbox` writes it."""
-    summary = outputs.summarize(store, cfg, rules, cal, month, box, now)
-    return outputs.summary_page(summary, cfg, rules, renderer, box)
+def windowed(html: str) -> tuple[str, str]:
+    """The report's page as the window serves it, and its policy: sized to the device (the
+    viewport meta the standalone file goes without), each wide table in a box of its own that
+    scrolls sideways on a phone's width while the page does not (the box takes the keyboard's
+    focus, so it scrolls without a mouse too). The report writes these tags itself: no value
+    can (every value is escaped)."""
+    html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + VIEWPORT, 1).replace("<body>", BODY, 1)
+    html = _WIDE_TABLE.sub(lambda m: f'<div class="wide" tabindex="0">{m[0]}</div>', html)
+    return html, page_policy(html)
+
+
+def headed(html: str, header: str) -> str:
+    """A `windowed` page with the window's header (links, who is signed in, the month asked for) on top."""
+    return html.replace(BODY, BODY + "\n" + header, 1)
 
 
 def page_policy(html: str) -> str:

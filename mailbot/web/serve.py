@@ -24,13 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mailbot.config.fields import read_password_file
 from mailbot.config.load import data_folder
 from mailbot.errors import ConfigError
 from mailbot.io import keys
 from mailbot.io.logs import get as get_log
 from mailbot.io.store import Store
-from mailbot.settings import Config, WebConfig
+from mailbot.settings import Config
+from mailbot.web.readers import open_store
 
 
 def read_key(path: Path) -> bytes:
@@ -59,27 +59,6 @@ def store_key(cfg: Config, store: Store) -> bytes:
 def used_file(cfg: Config) -> Path:
     """Where the window keeps the sign-in links already used: `web/` in the data folder."""
     return data_folder(cfg.path.resolve().parent) / "web" / "used-signin-links.json"
-
-
-def open_store(cfg: Config) -> Store:
-    """The store, read-only: SQLite's file opened `mode=ro`; PostgreSQL's session read-only,
-    logged in as `web.database` (the role with SELECT alone) where the config names it."""
-    if cfg.database_url is None:
-        return Store.of(cfg, file_readonly=True, migrate=False)
-    if cfg.web is not None and cfg.web.database_url is not None:
-        return Store(cfg.web.database_url, lease_seconds=cfg.lease_seconds, password=web_password(cfg.web),
-                     readonly=True, migrate=False)
-    return Store.of(cfg, readonly=True, migrate=False)
-
-
-def web_password(web: WebConfig) -> str | None:
-    """`web.database_password_file`, read now (by `mailbot web` and `check` alone), or None:
-    libpq's own ways then (PGPASSFILE, a peer login)."""
-    if web.database_password_file is None:
-        return None
-    secret = read_password_file({"database_password_file": str(web.database_password_file)}, "web",
-                                web.database_password_file.parent, "database_password_file")
-    return secret.value
 
 
 def cmd_web(cfg: Config, args: argparse.Namespace) -> None:
@@ -121,7 +100,7 @@ def cmd_web(cfg: Config, args: argparse.Namespace) -> None:
     try:
         server.run()
     finally:
-        store.close()
+        window.close()  # its stores, and the process that computes the summaries
         log.info("web_stopped", listen=web.listen, served=server.started)
 
 
