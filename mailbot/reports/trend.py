@@ -31,6 +31,12 @@ def short_month(month: Month, language: str) -> str:
     return f"{words(labels.lang_of(language)).table['months'][month.month - 1][:3]} {month.year}"
 
 
+def _categories(summaries: Sequence[Summary]) -> tuple[str, ...]:
+    """The categories shown, with the uncategorised row where a month had such tickets."""
+    uncategorised = any(dict(s.by_category).get("") for s in summaries)
+    return (*CATEGORIES, *([""] if uncategorised else []))
+
+
 def table(months: Sequence[tuple[Month, Summary]], language: str) -> dict[str, Any]:
     """The trend's context: each month's head, then sections of rows, each row a figure's
     name and its cell for every month, oldest first."""
@@ -51,7 +57,7 @@ def table(months: Sequence[tuple[Month, Summary]], language: str) -> dict[str, A
         return lambda s: _rate(s.step(step), lang)
 
     steps = [result.step for result in summaries[0].steps] if summaries else []
-    uncategorised = any(dict(s.by_category).get("") for s in summaries)
+    categories = _categories(summaries)
     return {
         "months": [short_month(m, lang) for m, _ in months],
         "sections": [
@@ -61,8 +67,7 @@ def table(months: Sequence[tuple[Month, Summary]], language: str) -> dict[str, A
             {"title": said["channels"], "rows": [
                 row(labels.CHANNELS[lang].get(c, c), by(lambda s: s.by_channel, c)) for c in CHANNELS]},
             {"title": said["categories"], "rows": [
-                row(labels.CATEGORIES[lang].get(c, c), by(lambda s: s.by_category, c))
-                for c in (*CATEGORIES, *([""] if uncategorised else []))]},
+                row(labels.CATEGORIES[lang].get(c, c), by(lambda s: s.by_category, c)) for c in categories]},
             {"title": said["lkpp"], "rows": [
                 row(said["escalated"], count(lambda s: s.escalations.tickets)),
                 row(labels.OUTCOMES[lang]["resolved_by_lkpp"], count(lambda s: s.escalations.resolved_by_lkpp))]},

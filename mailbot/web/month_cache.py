@@ -124,12 +124,7 @@ class MonthCache:
             current = self.fresh(key, needs, day)
             if current is not None:
                 return Kept(current, True)
-            job = self.jobs.get(key)
-            if job is None or job.future.done() or job.day != day or any(
-                    job.snapshot.get(n) != self.versions.get(n, 0) for n in needs):
-                job = _Job(start(), {n: self.versions.get(n, 0) for n in needs}, day)
-                self.jobs[key] = job
-                job.future.add_done_callback(partial(self._done, key, job, spread))
+            job = self._job(key, needs, start, spread, day)
         with contextlib.suppress(Exception):  # not made yet, or failed (`_done` logs it): the page says which
             job.future.result(timeout=self.wait)
         with self.lock:
@@ -137,6 +132,18 @@ class MonthCache:
             fresh = entry is not None and entry.day == day and entry.versions == self._versions(needs)
             failed = job.future.done() and not job.future.cancelled() and job.future.exception() is not None
             return Kept(entry.value if entry is not None else None, fresh, failed and not fresh)
+
+    def _job(self, key: Key, needs: tuple[Need, ...], start: Callable[[], Future[Any]], spread: Spread,
+             day: date) -> _Job:
+        """The job making `key` (under the lock): the one running, unless it is done or makes
+        it of older data or for another day; else a new one."""
+        job = self.jobs.get(key)
+        if job is None or job.future.done() or job.day != day or any(
+                job.snapshot.get(n) != self.versions.get(n, 0) for n in needs):
+            job = _Job(start(), {n: self.versions.get(n, 0) for n in needs}, day)
+            self.jobs[key] = job
+            job.future.add_done_callback(partial(self._done, key, job, spread))
+        return job
 
     def _versions(self, needs: tuple[Need, ...]) -> tuple[int, ...]:
         return tuple(self.versions.get(n, 0) for n in needs)
