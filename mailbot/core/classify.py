@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from mailbot.core.applicable import COMMAND_EVENTS
 from mailbot.core.autoreplies import DECIDED_BY_REPLY, as_automatic, not_a_person
 from mailbot.core.claims import claims
 from mailbot.core.closing import after_closing, closing
+from mailbot.core.command_table import BY_NAME
 from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
 from mailbot.core.directions import requests_answered
@@ -480,6 +480,12 @@ def _nothing_to_relay(staff: _StaffMail) -> Facts:
     return staff.refused(Refusal(f"{command.name}_without_lkpp", command=command.shown, name=command.name))
 
 
+def _needs(staff: _StaffMail, situation: str) -> bool:
+    """Whether its state command needs that situation (`StaffCommand.needs`)."""
+    command = staff.parsed.state_command
+    return command is not None and BY_NAME[command.name].needs == situation
+
+
 def _ticket_of(staff: _StaffMail) -> Ticket:
     assert staff.facts.ticket is not None
     return staff.facts.ticket
@@ -516,8 +522,8 @@ _STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
     _Row("a reply to a held form's request", lambda s: s.facts.event is Event.STAFF_REPLY and _confirms(s.known),
                _noted, "SPEC 9; E7"),
     _Row("LKPP's answer to relay, when there is none",
-               lambda s: s.facts.event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO)
-               and _ticket_of(s).id not in s.known.lkpp_answered, _nothing_to_relay, "E12, E12a; E18"),
+               lambda s: _needs(s, "lkpp_answer") and _ticket_of(s).id not in s.known.lkpp_answered,
+               _nothing_to_relay, "E12, E12a; E18"),
     # an out-of-office answering the notice (issue 58): automatic mail, never the unit's answer
     _Row("an autoresponder's reply to a notice",
                lambda s: s.facts.event is Event.STAFF_REPLY and not_a_person(s.facts.message, away=True) is not None,
@@ -629,17 +635,23 @@ class _Said:
     empty: bool  # no words below the commands and no file
     role: Role
 
-    def stated(self, name: str) -> bool:
+    @property
+    def stated(self) -> bool:
+        return self.parsed.state_command is not None
+
+    @property
+    def needs_text(self) -> bool:
+        """Its state command sends its text (`StaffCommand.needs_text`: `#jawab`, `#minta-data`)."""
         command = self.parsed.state_command
-        return command is not None and (name == "" or command.name == name)
+        return command is not None and BY_NAME[command.name].needs_text
 
 
 # The event a staff message's commands and words name: the first row that applies.
-# None: the event its state command names (`applicable.COMMAND_EVENTS`).
+# None: the event its state command makes (`command_table.COMMANDS`).
 _STAFF_EVENTS: tuple[tuple[str, Callable[[_Said], bool], Event | None], ...] = (
     # `#jawab` or `#minta-data` with nothing to relay: its sender is told, nothing is sent
-    ("an empty answer", lambda s: (s.stated("answer") or s.stated("request_info")) and s.empty, Event.STAFF_EMPTY),
-    ("a state command", lambda s: s.stated(""), None),
+    ("an empty answer", lambda s: s.needs_text and s.empty, Event.STAFF_EMPTY),
+    ("a state command", lambda s: s.stated, None),
     ("a note", lambda s: s.parsed.has("note"), Event.STAFF_NOTE),
     ("contact data", lambda s: s.parsed.has("data"), Event.STAFF_DATA),
     # E12h alone; beside other commands it rides along with them
@@ -658,7 +670,9 @@ def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event
     if event is None:
         command = parsed.state_command
         assert command is not None
-        return COMMAND_EVENTS[command.name]
+        made = BY_NAME[command.name].event
+        assert made is not None  # every state command makes its event
+        return made
     return event
 
 

@@ -144,13 +144,8 @@ def _build(rows: tuple[tuple[Event, str, str, tuple[str, ...], str], ...]) -> di
 
 TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
 
-# Staff commands the table refuses in a state answer only their sender; LKPP replies
-# whose class does not fit the state are passed to staff as unclassified.
-STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
-                            Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
-                            Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY,
-                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD, Event.STAFF_REQUEST_INFO,
-                            Event.STAFF_ANSWER_PREVIEW})
+# LKPP replies whose class does not fit the state are passed to staff as unclassified (a staff
+# command the table refuses in a state answers only its sender: `row_for`).
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
