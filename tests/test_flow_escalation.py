@@ -166,6 +166,8 @@ def test_unknown_command_answers_only_the_sender(env):
     assert len(mf.inbox(servers, REQUESTER)) == requester_before
     error = mf.latest(servers, mf.STAFF[1])
     assert "#hapus" in mf.text_of(error) and "#eskalasi" in mf.text_of(error)
+    # the commands that apply to the open ticket now, not a held form's answers nor an ack nobody held
+    assert not {"#buka", "#batal", "#kirim-tanda-terima", "#permintaan-data"} & set(mf.text_of(error).split())
     assert len(mf.inbox(servers, mf.STAFF[0])) == 1  # only the original notification
 
 
