@@ -107,6 +107,10 @@ def test_whole_sop_015_path(env):
     ticket = ticket_state(config)
     assert ticket.state is State.CLOSED and ticket.rating == 5
     assert "closing_confirmed" in kinds(config)
+    # each of LKPP's texts reached the requester once, as their mailbox shows
+    texts = [" ".join(mf.text_of(m).split()) for m in mf.inbox(servers, REQUESTER)]
+    for words in ("Mohon dilengkapi screenshot", "sedang kami proses", "telah kami perbaiki"):
+        assert sum(words in text for text in texts) == 1, words
 
 
 def escalate(servers, config):

@@ -86,3 +86,20 @@ def test_a_preview_is_of_this_solution_only():
     assert previewed(f"Mohon dicoba lagi.\n\n{text}", text)
     assert not previewed("Silakan hubungi Pokja.", text)
     assert not previewed("anything", "")
+
+
+def test_what_took_lkpps_answer_to_the_requester():
+    """The first mail after LKPP's answer that carried LKPP's words to the requester; the status
+    mail a timer sends while LKPP is silent carries none, and mail to others is no relay."""
+    from mailbot.core.passed_on import PassedOn, passed_on
+    from mailbot.model import ThreadMessage
+
+    def out(kind: str, body: str = "", role: str = "requester", at: str = "t") -> ThreadMessage:
+        return ThreadMessage("out", role, f"{kind}@x", body, None, False, kind, at)
+
+    answer = ThreadMessage("in", "lkpp", "a@lkpp", "Sedang kami proses.", None, False, "lkpp_status", "t0")
+    assert passed_on([answer, out("staff_lkpp", role="staff"), out("status_user", "Sedang kami proses.", at="t1")],
+                     "a@lkpp") == PassedOn("status_user", "t1")
+    assert passed_on([answer, out("status_user"), out("staff_lkpp", role="staff")], "a@lkpp") is None
+    assert passed_on([out("relay", "Sedang kami proses."), answer], "a@lkpp") is None  # before it: another's
+    assert passed_on([answer, out("relay")], "a@lkpp") == PassedOn("relay", "t")  # its files alone went

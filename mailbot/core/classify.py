@@ -7,8 +7,8 @@ may act in their role is the next step's question (`trust`), not this one's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -31,6 +31,7 @@ from mailbot.core.matching import (
     retitled,
     role_of,
 )
+from mailbot.core.passed_on import PassedOn
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.senders import ON_BEHALF
 from mailbot.core.similar import PastCase
@@ -80,6 +81,7 @@ class Known:
     quotes_ours: bool = False  # a Message-ID it quotes (bounce-like mail) is one mailbot sent
     mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
     lkpp_answered: frozenset[int] = frozenset()  # of those tickets: the ones with an LKPP reply to relay
+    lkpp_passed_on: Mapping[int, PassedOn] = field(default_factory=dict)  # of those: the reply's relay, if it went
     said_to_lkpp: tuple[str, ...] = ()  # LKPP mail: what the unit wrote to LKPP on those tickets
     # a requester's mail: what opened their waiting tickets (a new mail), or their mail on the
     # tickets it names, of the last hour, newest first (`repeats`)
@@ -480,6 +482,17 @@ def _nothing_to_relay(staff: _StaffMail) -> Facts:
     return staff.refused(Refusal(f"{command.name}_without_lkpp", command=command.shown, name=command.name))
 
 
+def _passed_on_already(staff: _StaffMail) -> Facts:
+    """`#teruskan` / `#permintaan-data` on LKPP's answer that already went to the requester: the
+    words would reach them twice, so nothing is sent and staff read when it went."""
+    command = staff.parsed.state_command
+    assert command is not None
+    ticket_id = _ticket_of(staff).id
+    assert ticket_id is not None
+    went = staff.known.lkpp_passed_on[ticket_id]
+    return staff.refused(Refusal("lkpp_passed_on", command=command.shown, value=went.at, name=command.name))
+
+
 def _needs(staff: _StaffMail, situation: str) -> bool:
     """Whether its state command needs that situation (`StaffCommand.needs`)."""
     command = staff.parsed.state_command
@@ -521,6 +534,9 @@ _STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
     # a second reply to the request to confirm a call, once it opened
     _Row("a reply to a held form's request", lambda s: s.facts.event is Event.STAFF_REPLY and _confirms(s.known),
                _noted, "SPEC 9; E7"),
+    _Row("LKPP's answer to relay, passed on already",
+               lambda s: _needs(s, "lkpp_answer") and _ticket_of(s).id in s.known.lkpp_passed_on, _passed_on_already,
+               "E12, E12a; E18: no requester reads LKPP's words twice"),
     _Row("LKPP's answer to relay, when there is none",
                lambda s: _needs(s, "lkpp_answer") and _ticket_of(s).id not in s.known.lkpp_answered,
                _nothing_to_relay, "E12, E12a; E18"),

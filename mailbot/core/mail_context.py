@@ -21,6 +21,7 @@ from mailbot.core.identity import identity_of, labelled, shown_name
 from mailbot.core.internal import redact, without_internal
 from mailbot.core.links import defang
 from mailbot.core.matching import tag
+from mailbot.core.passed_on import LKPP_WORDS
 from mailbot.core.plan_inputs import Setup, Texts
 from mailbot.core.recipients import internal
 from mailbot.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind
@@ -28,11 +29,6 @@ from mailbot.settings import Config, MailboxConfig
 
 # The first answers to a sender (issue 37): to one no server vouched for, they carry nothing of theirs.
 NEUTRAL_KINDS = frozenset({"ack", "message_refused"})
-
-# The mails that pass LKPP's words on to the requester: LKPP wrote them to the unit, so its
-# letter's opening ("Yth. Helpdesk LPSE Kota Batam,") is left out and the template introduces
-# them as LKPP's answer (issue 45).
-LKPP_WORDS = frozenset({"resolved_lkpp", "need_info", "status_user", "relay"})
 
 
 def title_and_context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts: Texts,
@@ -70,7 +66,8 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
         base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in texts.unshown]
     if ticket is not None:  # issue 59: what a notice says of the ticket now
-        base.update(notice_facts(ticket, running, texts.latest_lkpp is not None, cfg.timezone, at))
+        waiting = texts.latest_lkpp is not None and texts.lkpp_passed_on is None  # an LKPP answer not passed on
+        base.update(notice_facts(ticket, running, waiting, cfg.timezone, at))
     base.update(send.context)
     return base
 
@@ -107,6 +104,8 @@ def _for_requester(text: str, send: Send, texts: Texts, box: MailboxConfig) -> t
     """What a requester may read of the text and of a consultation's problem as staff wrote it
     down: no internal notes or our own mail repeated, no staff address (SPEC sections 1, 2)."""
     if send.kind in LKPP_WORDS:
+        # LKPP wrote them to the unit: its letter's opening ("Yth. Helpdesk LPSE Kota Batam,")
+        # is left out, and the template introduces them as LKPP's answer
         text = without_salutation(text)
     text = redact(without_internal(text, texts.internal, texts.sent_lkpp), box)
     if isinstance(send.context.get("problem"), str):

@@ -33,6 +33,7 @@ from mailbot.core.loops import CAUSED_WITHIN, domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.named_tickets import mentioned_numbers, short_numbers
 from mailbot.core.own_signature import Writer
+from mailbot.core.passed_on import PassedOn, passed_on
 from mailbot.core.personal_data import link_domains, unfit
 from mailbot.core.plan_inputs import Past, Running, SentBefore, Texts
 from mailbot.core.recipients import internal
@@ -66,21 +67,27 @@ def _mentioned(store: Store, mailbox: str, text: str, year: int) -> list[Ticket]
 
 
 def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[int],
-               never: frozenset[str]) -> frozenset[int]:
+               never: frozenset[str]) -> tuple[frozenset[int], dict[int, PassedOn]]:
     """Of these tickets, those whose latest LKPP reply holds something a requester may
-    receive: its text, or a file (a mail attached to it is none: `for_requester`)."""
+    receive: its text, or a file (a mail attached to it is none: `for_requester`); and the
+    mail that took it to the requester already, where one did (when, in the unit's time)."""
     found: set[int] = set()
+    went: dict[int, PassedOn] = {}
     for ticket_id in ticket_ids:
-        replies = [m for m in store.messages.thread_of(ticket_id) if m.direction == "in" and m.role == "lkpp"
-                   and m.kind not in never]
+        thread = store.messages.thread_of(ticket_id)
+        replies = [m for m in thread if m.direction == "in" and m.role == "lkpp" and m.kind not in never]
         if not replies:
             continue
         latest = replies[-1]
+        if (carried := passed_on(thread, latest.message_id)) is not None:
+            when = parse_ts(carried.at)
+            at = when.astimezone(cfg.timezone).strftime("%Y-%m-%d %H:%M") if when is not None else carried.at
+            went[ticket_id] = replace(carried, at=at)
         archived = None if latest.body.strip() or not latest.archive_path else \
             Archive(cfg.archive_dir, cfg.limits).load(latest.archive_path)
         if latest.body.strip() or (archived is not None and for_requester(list(archived.attachments), box)):
             found.add(ticket_id)
-    return frozenset(found)
+    return frozenset(found), went
 
 
 # how far back a staff member's earlier mail is read for their signature (`writer`)
@@ -115,8 +122,8 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     tagged = store.tickets.ticket_by_number(box.name, number) if number else None
     desk = _desk(store, key, box, rules, msg, (tagged, *referenced)) if role is Role.LKPP else _Desk()
     citations += desk.keys
-    answered = _answered(store, cfg, box, msg, (tagged, *referenced), citations) if role in STAFF_ROLES \
-        else frozenset()
+    answered, went = _answered(store, cfg, box, msg, (tagged, *referenced), citations) if role in STAFF_ROLES \
+        else (frozenset(), {})
     return Known(
         seen=store.messages.message_seen(box.name, msg.message_id),
         tagged=tagged,
@@ -125,7 +132,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         counterpart=desk.refs, by_counterpart=desk.by_ref, counterpart_keys=desk.ref_keys,
         quotes_ours=quotes_ours,
         mentioned=tuple(mentioned),
-        lkpp_answered=answered,
+        lkpp_answered=answered, lkpp_passed_on=went,
         said_to_lkpp=desk.said,
         openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
         held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
@@ -163,11 +170,13 @@ def _cited(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
 
 
 def _answered(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage,
-              tickets: tuple[Ticket | None, ...], citations: list[Citation]) -> frozenset[int]:
-    """Of the tickets a staff mail names, those with an LKPP answer to pass on: `#teruskan`
-    needs one (looked up only when the mail says it)."""
+              tickets: tuple[Ticket | None, ...], citations: list[Citation]) -> tuple[frozenset[int],
+                                                                                       dict[int, PassedOn]]:
+    """Of the tickets a staff mail names, those with an LKPP answer to pass on, and the mail
+    that took it to the requester where one did: `#teruskan` needs one that did not go
+    (looked up only when the mail says it)."""
     if not _RELAY.search(msg.new_text):
-        return frozenset()
+        return frozenset(), {}
     ids = {t.id for t in tickets if t is not None and t.id is not None}
     return _relayable(store, cfg, box, ids, not_an_answer(vouches(citations)))
 
@@ -471,6 +480,7 @@ def _ticket_past(store: Store, ticket: Ticket, now: datetime, vouched: frozenset
             requester_texts=(*(t for t in written if t), *(m.body for m in mine)),
             requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
             latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
+            lkpp_passed_on=passed_on(thread, lkpp[-1].message_id) if lkpp else None,
             unshown=tuple(store.history.unshown(ticket.id, UNSHOWN_KINDS)),
         ),
         sent=SentBefore(slots=tuple(store.outbox.limited_slots(ticket.id, "requester", now - HOUR))),
