@@ -110,6 +110,8 @@ _REFUSED = {
                       " nor its escalation key [ref:...]: staff decide (#teruskan, #permintaan-data, #selesai)",
     "wrong_audience": "replies only to mail sent to {value}, not to {name}",
     "shared_audience": "replies only to mail that {value} received too, which does not prove the sender is {name}",
+    "leaked": "replies only to mail that reached someone outside the unit ({value}) after it was sent (a reply to "
+              "it came from outside, or it was sent on), which no longer proves the sender is {name}",
     "authres": "Authentication-Results: {value}",
 }
 

@@ -202,6 +202,27 @@ def _requester_writes_down_a_call(mail: _Mail) -> bool:
         and opening(facts.message.new_text, mail.rules.intake) is not None
 
 
+def _outside_reply(mail: _Mail) -> bool:
+    """Someone who is neither the unit's nor a participant of the ticket replies to mail that
+    went to the unit's staff, coordinators or heads alone: that mail reached them (a
+    forward, a list, a personal address), it is no requester's new problem."""
+    facts = mail.facts
+    return facts.role is Role.REQUESTER and facts.ticket is None and bool(_internal_mail(mail.known))
+
+
+def _internal_mail(known: Known) -> list[tuple[Citation, Ticket]]:
+    """The unit's internal mail a message cites (`Citation.internal`), with its ticket."""
+    tickets = {t.number: t for t in known.referenced}
+    return [(c, tickets[c.ticket]) for c in known.citations if c.internal and c.ticket in tickets]
+
+
+def _leaked(mail: _Mail) -> Facts:
+    """An outsider's reply, on the ticket of the internal mail it cites first (`OUTSIDE_REPLY`)."""
+    cited = _internal_mail(mail.known)
+    return replace(mail.facts, event=Event.OUTSIDE_REPLY, ticket=cited[0][1], via="outside", cited=None,
+                   leaked=tuple(dict.fromkeys(c.kind for c, _ in cited)))
+
+
 def _from_anyone_else(mail: _Mail) -> Facts:
     box, facts = mail.box, mail.facts
     event = _from_requester(facts, mail.known, mail.rules, mail.cfg.reopen_days, mail.now,
@@ -227,6 +248,8 @@ _BY_SENDER: tuple[_Row[_Mail, Facts | None], ...] = (
           lambda m: _sent_by_itself(m.facts), "SPEC 5"),
     _Row("a call written down by a requester", _requester_writes_down_a_call,
           lambda m: replace(m.facts, event=Event.INTAKE_NOT_STAFF), "SPEC 3, 9: a call only staff write down"),
+    _Row("an outsider's reply to the unit's internal mail", _outside_reply, _leaked,
+          "SPEC 9: a leak of that mail's key, not a requester's new problem"),
     _Row("a requester", lambda m: True, _from_anyone_else, "SPEC 4: E1-E5"),
 )
 

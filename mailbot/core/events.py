@@ -48,6 +48,7 @@ class Event(enum.StrEnum):
     LKPP_ACK = "lkpp_ack"  # SPEC 3: LKPP's desk acknowledges with its own ticket number
     COMMAND_ERROR = "command_error"  # E18
     UNVERIFIED = "unverified"  # E19
+    OUTSIDE_REPLY = "outside_reply"  # SPEC 9: someone outside the unit replies to mail that went to its own people
     STAFF_UNMATCHED = "staff_unmatched"  # SPEC 3: staff mail matching no ticket
     STAFF_INTAKE = "staff_intake"  # SPEC 3: a call or visit (`#telepon`, `#datang`) not answered yet
     STAFF_INTAKE_ANSWERED = "staff_intake_answered"  # SPEC 3: a call or visit answered on the spot

@@ -58,6 +58,7 @@ class Facts:
     content_hash: str | None = None
     reused_id: str | None = None  # the known Message-ID this different message reused
     read_before: datetime | None = None  # when mailbot last read the mailbox before this message (None: never)
+    leaked: tuple[str, ...] = ()  # an outsider's reply: the kinds of the unit's internal mail it cites (SPEC 9)
     answer_like: PastCase | None = None  # the solved case `#jawab-seperti` shows staff first (issue 59)
 
 
@@ -71,6 +72,7 @@ class Policy:
 
 UNVERIFIED_LABEL = "unverified_note"
 AUTOMATIC_UNMATCHED = "automatic_unmatched"  # the label of automatic mail that matches no ticket
+OUTSIDE_LABEL = "outside_reply"  # the label of an outsider's reply to the unit's internal mail (SPEC 9)
 COPY_LABEL = "copy_appended"  # the label of a requester's copy of the mail that opened its ticket (SPEC 3)
 # How a decision is named in logs, `replay` and the message record.
 LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_appended",
@@ -87,6 +89,7 @@ LABELS = {Event.REQUESTER_NEW: "ticket_opened", Event.REQUESTER_MAIL: "message_a
           Event.STAFF_REPORT_HEAD: "command_report_head", Event.STAFF_REQUEST_INFO: "command_request_info",
           Event.REQUESTER_DATA: "message_appended", Event.STAFF_ANSWER_PREVIEW: "answer_previewed",
           Event.COMMAND_ERROR: "command_rejected", Event.UNVERIFIED: UNVERIFIED_LABEL,
+          Event.OUTSIDE_REPLY: OUTSIDE_LABEL,
           Event.AUTOMATIC: "automatic_recorded", Event.BOUNCE: "bounce_received",
           Event.ESCALATION_BOUNCED: "bounce_received", Event.INFO_BOUNCED: "bounce_received",
           Event.DELIVERY_NOTICE: "delivery_reported",

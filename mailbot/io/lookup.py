@@ -17,7 +17,7 @@ from mailbot.core.autoreplies import DECIDED_BY_REPLY, REPEATED_DAYS
 from mailbot.core.classify import Known
 from mailbot.core.commands import RELAYS, parse_commands, spelled
 from mailbot.core.counterpart import Reference, references_in
-from mailbot.core.facts import COPY_LABEL
+from mailbot.core.facts import COPY_LABEL, OUTSIDE_LABEL
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake_form import Consultation, held_intake
@@ -329,8 +329,8 @@ def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
         audience = token.audience
         if audience is None:  # the first format: the outbox knows who it went to
             audience = audience_of(store.messages.sent_recipients(box.name, mid), box, cfg.escalation.senders)
-        audience |= exposure.get(mid, frozenset())  # outsiders who hold it since (`trust.exposed`)
-        citations.append(Citation(token.ticket, audience, token.kind, mid))  # no ticket: the digest, an alert
+        leaked = exposure.get(mid, frozenset()) - audience  # outsiders who hold it since (`trust.exposed`)
+        citations.append(Citation(token.ticket, audience | leaked, token.kind, mid, leaked))  # no ticket: the digest
         if not token.ticket:
             continue
         found = store.tickets.ticket_by_number(box.name, token.ticket)
@@ -354,8 +354,8 @@ def _escalation_keys(store: Store, key: bytes, box: MailboxConfig, subject: str,
     numbers = [n for n in dict.fromkeys(t.number for t in tickets if t is not None and t.number)
                if escalation_key_valid(key, box.name, n, codes)]
     exposure = store.messages.exposure(box.name, [key_id(n) for n in numbers]) if numbers else {}
-    return [Citation(n, frozenset("l") | exposure.get(key_id(n), frozenset()), "escalation_key", key_id(n))
-            for n in numbers]
+    return [Citation(n, frozenset("l") | exposure.get(key_id(n), frozenset()), "escalation_key", key_id(n),
+                     exposure.get(key_id(n), frozenset()) - {"l"}) for n in numbers]
 
 
 def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tuple[str, ...]) -> bool:
@@ -465,11 +465,16 @@ def _quoted_numbers(msg: InboundMessage) -> list[str]:
     return list(dict.fromkeys((*mentioned_numbers(marked), *(n for n in mentioned_numbers(msg.text) if n not in new))))
 
 
+# Mail on a ticket from a requester's address that is none of the requester's words.
+NOT_THE_REQUESTERS = frozenset({COPY_LABEL, OUTSIDE_LABEL})
+
+
 def _ticket_past(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> Past:
     assert ticket.id is not None
     thread = store.messages.thread_of(ticket.id)
-    # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once
-    mine = [m for m in thread if m.direction == "in" and m.role == "requester" and m.kind != COPY_LABEL]
+    # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once;
+    # an outsider's reply to the unit's internal mail (SPEC 9) is no word of the requester's
+    mine = [m for m in thread if m.direction == "in" and m.role == "requester" and m.kind not in NOT_THE_REQUESTERS]
     lkpp = lkpp_answers(thread, vouched)
     running = [t.timer for t in store.timers.active_timers(ticket.id)]
     # a call or visit: the problem is what staff wrote down on the form (SPEC 3), then the caller's mail
