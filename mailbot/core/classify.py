@@ -16,7 +16,7 @@ from mailbot.core.autoreplies import DECIDED_BY_REPLY, as_automatic, not_a_perso
 from mailbot.core.claims import claims
 from mailbot.core.closing import after_closing, closing
 from mailbot.core.command_table import BY_NAME
-from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
+from mailbot.core.commands import FORM_ANSWERS, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
 from mailbot.core.directions import requests_answered
 from mailbot.core.identity import identify, unsigned
@@ -35,6 +35,7 @@ from mailbot.core.passed_on import PassedOn
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.senders import ON_BEHALF
 from mailbot.core.similar import PastCase
+from mailbot.core.staff_events import staff_event
 from mailbot.core.trust import Citation
 from mailbot.model import (
     Contact,
@@ -488,7 +489,7 @@ def _answer_like(staff: _StaffMail) -> Facts:
 
 def _staff_reply(staff: _StaffMail) -> Facts:
     """The event its commands and words name (`_staff_event`), then `_STAFF_REPLY`'s corrections."""
-    event = _staff_event(staff.facts.role, staff.parsed, bool(staff.facts.message.attachments))
+    event = staff_event(staff.facts.role, staff.parsed, bool(staff.facts.message.attachments))
     staff = replace(staff, facts=replace(staff.facts, event=event, commands=staff.parsed))
     return next(rule.then(staff) for rule in _STAFF_REPLY if rule.applies(staff))
 
@@ -664,55 +665,6 @@ def _outside_assignees(parsed: ParsedCommands, assignable: tuple[str, ...]) -> t
     return tuple(Refusal("outside_assignee", command=c.shown, value=c.arg or "")
                  for c in parsed.commands if c.name == "assign" and c.arg and listed
                  and c.arg.lower() not in listed)
-
-
-@dataclass(frozen=True)
-class _Said:
-    """What a staff message says: its commands and body, whether it says nothing, its sender's role."""
-
-    parsed: ParsedCommands
-    empty: bool  # no words below the commands and no file
-    role: Role
-
-    @property
-    def stated(self) -> bool:
-        return self.parsed.state_command is not None
-
-    @property
-    def needs_text(self) -> bool:
-        """Its state command sends its text (`StaffCommand.needs_text`: `#jawab`, `#minta-data`)."""
-        command = self.parsed.state_command
-        return command is not None and BY_NAME[command.name].needs_text
-
-
-# The event a staff message's commands and words name: the first row that applies.
-# None: the event its state command makes (`command_table.COMMANDS`).
-_STAFF_EVENTS: tuple[tuple[str, Callable[[_Said], bool], Event | None], ...] = (
-    # `#jawab` or `#minta-data` with nothing to relay: its sender is told, nothing is sent
-    ("an empty answer", lambda s: s.needs_text and s.empty, Event.STAFF_EMPTY),
-    ("a state command", lambda s: s.stated, None),
-    ("a note", lambda s: s.parsed.has("note"), Event.STAFF_NOTE),
-    ("contact data", lambda s: s.parsed.has("data"), Event.STAFF_DATA),
-    # E12h alone; beside other commands it rides along with them
-    ("only what reads the ticket", lambda s: bool(s.parsed.commands)
-     and all(c.name in READ_ONLY for c in s.parsed.commands), Event.STAFF_HISTORY),
-    ("metadata", lambda s: bool(s.parsed.commands), Event.STAFF_META),
-    ("nothing new above or below the quote", lambda s: s.empty, Event.STAFF_EMPTY),  # the sender is told
-    ("a coordinator's or head's words", lambda s: s.role is not Role.STAFF, Event.DIRECTION),  # SPEC 1: internal
-    ("staff's words", lambda s: True, Event.STAFF_REPLY),
-)
-
-
-def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event:
-    said = _Said(parsed, not parsed.body.strip() and not attachments, role)
-    event = next(event for _, applies, event in _STAFF_EVENTS if applies(said))
-    if event is None:
-        command = parsed.state_command
-        assert command is not None
-        made = BY_NAME[command.name].event
-        assert made is not None  # every state command makes its event
-        return made
-    return event
 
 
 def _from_lkpp(facts: Facts, rules: Rules, ours: tuple[str, ...] = ()) -> Facts:
