@@ -488,7 +488,7 @@ def _answer_like(staff: _StaffMail) -> Facts:
 
 
 def _staff_reply(staff: _StaffMail) -> Facts:
-    """The event its commands and words name (`_staff_event`), then `_STAFF_REPLY`'s corrections."""
+    """The event its commands and words make (`staff_events.staff_event`), then `_STAFF_REPLY`'s corrections."""
     event = staff_event(staff.facts.role, staff.parsed, bool(staff.facts.message.attachments))
     staff = replace(staff, facts=replace(staff.facts, event=event, commands=staff.parsed))
     return next(rule.then(staff) for rule in _STAFF_REPLY if rule.applies(staff))
