@@ -69,7 +69,7 @@ REACHABLE = {
 # Effects a row names that no message of its event can set off: dropping one is an equivalent
 # mutant. (event, effect): why.
 INERT = {
-    (E.STAFF_META, "set_contact"): "a `#data` line makes the message STAFF_DATA (`_staff_event`), never STAFF_META",
+    (E.STAFF_META, "set_contact"): "a `#data` line makes the message STAFF_DATA (`staff_event`), never STAFF_META",
 }
 
 

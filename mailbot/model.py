@@ -68,6 +68,8 @@ _REFUSED = {
                           "only an attached mail is not passed to requesters: write the answer yourself)",
     "need_info_without_lkpp": "#permintaan-data: Helpdesk LKPP has sent no reply on this ticket to pass on (a reply "
                               "that is only an attached mail is not passed to requesters: write the answer yourself)",
+    "lkpp_passed_on": "{command}: Helpdesk LKPP's latest reply already went to the requester on {value}, and they "
+                      "do not receive it twice; to write to them yourself, reply without a command",
     "not_in_state": "#{name} is not possible while the ticket is {value}",
     "reply_not_in_state": "this reply is not possible while the ticket is {value}",
     "empty_reply": "no new text above or below the quoted history: nothing was sent",
@@ -108,6 +110,8 @@ _REFUSED = {
                       " nor its escalation key [ref:...]: staff decide (#teruskan, #permintaan-data, #selesai)",
     "wrong_audience": "replies only to mail sent to {value}, not to {name}",
     "shared_audience": "replies only to mail that {value} received too, which does not prove the sender is {name}",
+    "leaked": "replies only to mail that reached someone outside the unit ({value}) after it was sent (a reply to "
+              "it came from outside, or it was sent on), which no longer proves the sender is {name}",
     "authres": "Authentication-Results: {value}",
 }
 
@@ -418,7 +422,8 @@ class ThreadMessage:
     body: str
     archive_path: str | None
     has_attachments: bool
-    kind: str = ""  # in: what was decided (`Decision.label`), e.g. unverified_note
+    kind: str = ""  # in: what was decided (`Decision.label`), e.g. unverified_note; out: the mail kind
+    at: str = ""  # when it was recorded (the store's UTC timestamp)
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,9 @@ def _spoken(language: str) -> set[str]:
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
-def test_the_error_mail_lists_every_command_the_parser_acts_on_and_no_other(language):
-    text = render(Renderer(), "command_error", language)
+def test_a_refusal_about_no_ticket_lists_every_command_the_parser_acts_on_and_no_other(language):
+    """With no ticket to read a state from, the error mail's list is every command the parser acts on."""
+    text = render(Renderer(), "command_error", language, number="-", state="")
     head = "Perintah yang tersedia" if language == "id" else "Available commands"
     listed = _listed(text, head)
     for word in listed:  # the parser knows each (it may want an argument, but the word is a command)
@@ -78,6 +79,18 @@ def test_every_notice_footer_lists_the_commands_its_tickets_state_lets_run(kind,
     for word in listed:
         assert not any(e.code == "unknown_command" for e in parse_commands(word).errors), word
     assert listed == BY_STATE[state], (kind, state, sorted(listed ^ BY_STATE[state]))
+
+
+@pytest.mark.parametrize("state", sorted(BY_STATE))
+def test_a_refusal_on_a_ticket_lists_the_commands_that_apply_to_it_now(state):
+    """"Perintah ditolak" on a ticket lists what would run on it now, as its notices do: never
+    `#buka` or `#batal` (a held form's answers), `#kirim-tanda-terima` with no acknowledgement
+    waiting, `#eskalasi` on an escalated ticket or `#teruskan` on a closed one."""
+    text = render(Renderer(), "command_error", "id", state=state,
+                  errors=["#hapus bukan perintah yang dikenal"])
+    assert "Perintah yang tersedia" not in text
+    assert _footer(text) == BY_STATE[state], (state, sorted(_footer(text) ^ BY_STATE[state]))
+    assert not {"#buka", "#batal", "#kirim-tanda-terima"} & _footer(text)
 
 
 def test_what_a_command_needs_besides_the_state():

@@ -107,6 +107,10 @@ def test_whole_sop_015_path(env):
     ticket = ticket_state(config)
     assert ticket.state is State.CLOSED and ticket.rating == 5
     assert "closing_confirmed" in kinds(config)
+    # each of LKPP's texts reached the requester once, as their mailbox shows
+    texts = [" ".join(mf.text_of(m).split()) for m in mf.inbox(servers, REQUESTER)]
+    for words in ("Mohon dilengkapi screenshot", "sedang kami proses", "telah kami perbaiki"):
+        assert sum(words in text for text in texts) == 1, words
 
 
 def escalate(servers, config):
@@ -166,6 +170,8 @@ def test_unknown_command_answers_only_the_sender(env):
     assert len(mf.inbox(servers, REQUESTER)) == requester_before
     error = mf.latest(servers, mf.STAFF[1])
     assert "#hapus" in mf.text_of(error) and "#eskalasi" in mf.text_of(error)
+    # the commands that apply to the open ticket now, not a held form's answers nor an ack nobody held
+    assert not {"#buka", "#batal", "#kirim-tanda-terima", "#permintaan-data"} & set(mf.text_of(error).split())
     assert len(mf.inbox(servers, mf.STAFF[0])) == 1  # only the original notification
 
 

@@ -98,3 +98,59 @@ def test_a_greeting_of_the_requester_or_words_on_the_greetings_line_are_kept(env
     got = flat(mf.text_of(mf.latest(servers, REQUESTER, "resolved_lkpp")))
     assert first in got, got
     assert solution in got, got
+
+
+def _received(servers, words: str) -> int:
+    """How many of the requester's mails, read over IMAP, carry these words of LKPP's."""
+    return sum(words in flat(mf.text_of(m)) for m in mf.inbox(servers, REQUESTER))
+
+
+def _footer(notice: EmailMessage) -> str:
+    text = flat(mf.text_of(notice))
+    return text[text.index("Perintah yang dapat dipakai sekarang"):]
+
+
+def test_no_requester_receives_lkpps_words_twice(env):
+    """What went to the requester by itself (LKPP's status, its request for data) is said on
+    staff's notice with its time, is not offered to pass on again, and staff's `#teruskan` or
+    `#permintaan-data` on it is refused with that reason: the requester reads each text once."""
+    servers, config = env
+    escalation = escalated(servers, config)
+    status = "Permasalahan sedang kami proses oleh tim teknis."
+    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, f"{status}\n\nSalam,\nAndi",
+                                                   to=mf.UNIT)[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_lkpp")
+    said = flat(mf.text_of(notice))
+    assert "Dikirim kepada pengguna sebagai kabar perkembangan penanganan pada" in said, said
+    assert "#teruskan" not in _footer(notice) and "#permintaan-data" not in _footer(notice)
+    for command in ("#teruskan", "#permintaan-data"):
+        mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], command)[0])
+        refusal = flat(mf.text_of(mf.latest(servers, mf.STAFF[0], "command_error")))
+        assert f"{command}: balasan terakhir Helpdesk LKPP sudah diteruskan kepada pengguna pada" in refusal
+    assert _received(servers, status) == 1
+
+    request = "Mohon dilampirkan screenshot pesan error dan kode tender."
+    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, f"{request}\n\nSalam,\nAndi",
+                                                   to=mf.UNIT)[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_lkpp")
+    assert "Dikirim kepada pengguna sebagai permintaan data tambahan pada" in flat(mf.text_of(notice))
+    assert "#permintaan-data" not in _footer(notice)
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#permintaan-data")[0])
+    assert "sudah diteruskan kepada pengguna" in flat(mf.text_of(mf.latest(servers, mf.STAFF[0], "command_error")))
+    assert _received(servers, request) == 1
+
+
+def test_what_staff_pass_on_goes_once(env):
+    """An LKPP answer the rules left to staff is offered to pass on, goes with `#teruskan`, and a
+    second `#teruskan` on it sends nothing: the requester reads it once."""
+    servers, config = env
+    escalation = escalated(servers, config)
+    words = "Terima kasih atas emailnya, kami cek dahulu ke tim terkait."
+    mf.deliver(servers, config, mf.reply_as_client(escalation, mf.LKPP, words, to=mf.UNIT)[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_lkpp")
+    assert "#teruskan" in _footer(notice)
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#teruskan")[0])
+    assert "#teruskan" not in _footer(mf.latest(servers, mf.STAFF[0], "command_ok"))
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#teruskan")[0])
+    assert "sudah diteruskan kepada pengguna" in flat(mf.text_of(mf.latest(servers, mf.STAFF[0], "command_error")))
+    assert _received(servers, words) == 1

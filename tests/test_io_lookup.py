@@ -2,7 +2,7 @@
 
 Issue 46: the time is the caller's (a short ticket number is this year's, else last
 year's, by the pipeline's `now`), and the command words it looks for before the
-commands are read come from the commands' table (`core/commands.NAMES`).
+commands are read come from the commands' table (`core/command_table.COMMANDS`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.core.applicable import COMMAND_EVENTS, next_deadlines, offered
-from mailbot.core.commands import FORM_ANSWERS, NAMES
+from mailbot.core.applicable import next_deadlines, offered
+from mailbot.core.command_table import COMMANDS
 from mailbot.core.deadlines import TimerPlan
+from mailbot.core.lifecycle import TABLE
 from mailbot.core.plan import running_after
 from mailbot.core.reuse import done_lines, previewed, reused
 from mailbot.model import State, Timer, TimerKind
@@ -20,9 +21,12 @@ WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
 
 
-def test_every_command_but_a_held_forms_answers_has_the_event_it_makes():
-    """A command added to the parser's table and not here would be offered nowhere, silently."""
-    assert set(COMMAND_EVENTS) == set(NAMES) - FORM_ANSWERS
+def test_every_command_but_a_held_forms_answers_makes_an_event_the_lifecycle_runs():
+    """A command whose event no row of the lifecycle runs would be offered nowhere, silently."""
+    events = {event for event, _ in TABLE}
+    made = {c.name: c.event for c in COMMANDS}
+    assert {name for name, event in made.items() if event is None} == {"open_form", "cancel_form"}
+    assert all(event in events for event in made.values() if event is not None), made
 
 
 @pytest.mark.parametrize("state", list(State))
@@ -82,3 +86,20 @@ def test_a_preview_is_of_this_solution_only():
     assert previewed(f"Mohon dicoba lagi.\n\n{text}", text)
     assert not previewed("Silakan hubungi Pokja.", text)
     assert not previewed("anything", "")
+
+
+def test_what_took_lkpps_answer_to_the_requester():
+    """The first mail after LKPP's answer that carried LKPP's words to the requester; the status
+    mail a timer sends while LKPP is silent carries none, and mail to others is no relay."""
+    from mailbot.core.passed_on import PassedOn, passed_on
+    from mailbot.model import ThreadMessage
+
+    def out(kind: str, body: str = "", role: str = "requester", at: str = "t") -> ThreadMessage:
+        return ThreadMessage("out", role, f"{kind}@x", body, None, False, kind, at)
+
+    answer = ThreadMessage("in", "lkpp", "a@lkpp", "Sedang kami proses.", None, False, "lkpp_status", "t0")
+    assert passed_on([answer, out("staff_lkpp", role="staff"), out("status_user", "Sedang kami proses.", at="t1")],
+                     "a@lkpp") == PassedOn("status_user", "t1")
+    assert passed_on([answer, out("status_user"), out("staff_lkpp", role="staff")], "a@lkpp") is None
+    assert passed_on([out("relay", "Sedang kami proses."), answer], "a@lkpp") is None  # before it: another's
+    assert passed_on([answer, out("relay")], "a@lkpp") == PassedOn("relay", "t")  # its files alone went

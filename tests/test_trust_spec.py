@@ -89,6 +89,40 @@ def test_a_refusal_for_a_shared_message_id_names_only_the_outsider_who_had_it() 
     assert "requester" not in trust.reason and "lkpp" in trust.reason and "staff" in trust.reason
 
 
+def test_a_staff_notice_that_reached_an_outsider_since_is_refused_saying_so() -> None:
+    """SPEC 9: a notice that went to staff alone, whose Message-ID an outsider's reply showed
+    in outside hands since, proves no staff member any more; the refusal says it reached
+    someone outside after it went, not that the requester received it."""
+    t = ticket()
+    leaked = Citation(t.number, frozenset("sr"), "staff_new", "n1@x", leaked=frozenset("r"))
+    trust = authenticate(Role.STAFF, t, (leaked,), "token")
+    assert not trust.authenticated and trust.why is not None
+    assert (trust.why.code, trust.why.value, trust.why.name) == ("leaked", str(Role.REQUESTER), str(Role.STAFF))
+    assert "after it was sent" in trust.reason
+    # the same letters from the mail's own audience are the requester's copy, as before
+    shared = authenticate(Role.STAFF, t, (Citation(t.number, frozenset("sr"), "staff_new", "n1@x"),), "token")
+    assert shared.why is not None and shared.why.code == "shared_audience"
+
+
+def test_an_outsiders_reply_to_internal_mail_is_a_leak_and_to_an_ack_a_new_ticket() -> None:
+    """SPEC 9 and 3: an address that is neither the unit's nor the ticket's, citing a notice that
+    went to staff alone, is recorded on that ticket (no new ticket, no ack); citing mail the
+    requester received (anyone they forward it to may write), it opens a new ticket citing it."""
+    from mailbot.core.classify import Known, classify
+    from mailbot.core.events import Event
+    from tests.test_lifecycle import BOX, CFG, RULES, message
+    from tests.test_lifecycle import ticket as open_ticket
+
+    t = open_ticket(State.OPEN)
+    outsider = Address("root@lpse.test", "root")
+    for cited, event in ((Citation(t.number, TO_STAFF, "staff_new", "n1@x"), Event.OUTSIDE_REPLY),
+                         (Citation(t.number, TO_REQUESTER, "ack", "a1@x"), Event.REQUESTER_NEW)):
+        facts = classify(message(outsider, "Server penuh."), Known(referenced=(t,), citations=(cited,)), BOX, CFG,
+                         RULES, NOW, NOW)
+        assert facts.event is event
+        assert (facts.ticket is t) == (event is Event.OUTSIDE_REPLY)
+
+
 def test_an_authres_refusal_says_what_the_server_found() -> None:
     """SPEC 9: coordinators are told why; with `authres` that is the server's verdict."""
     t = ticket()

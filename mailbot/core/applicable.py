@@ -2,15 +2,15 @@
 it in its state and situation, and its next deadlines. Pure.
 
 The commands come from the two tables that decide them, so that the notices cannot drift
-from what runs: the parser's one table of commands (`commands.NAMES`) gives each command,
-`COMMAND_EVENTS` the event the classifier makes of it (`classify` reads its state commands
-here), and the lifecycle's table (`lifecycle.TABLE`, built from `_ROWS`) whether that
-event runs in the ticket's state. A command the table would refuse (`#tutup` on a closed
-ticket, `#permintaan-data` on an open one) is never offered; the few that need more than
-the state (`NEEDS`: an answer of LKPP's to pass on, an acknowledgement that waits for staff,
-a requester who can receive mail, a solved case shown alike) are offered only where the
-notice's facts say so. The answers to a held form (`#buka`, `#batal`) are offered by their
-own mail alone, never in a notice on a ticket.
+from what runs: the table of commands (`command_table.COMMANDS`) gives each command and the
+event the classifier makes of it, and the lifecycle's table (`lifecycle.TABLE`, built from
+`_ROWS`) whether that event runs in the ticket's state. A command the table would refuse
+(`#tutup` on a closed ticket, `#permintaan-data` on an open one) is never offered; the few
+that need more than the state (`StaffCommand.needs`: an answer of LKPP's to pass on, an
+acknowledgement that waits for staff, a requester who can receive mail, a solved case shown
+alike) are offered only where the notice's facts say so. The answers to a held form (`#buka`,
+`#batal`) make no event on a ticket: they are offered by their own mail alone, never in a
+notice on a ticket.
 """
 
 from __future__ import annotations
@@ -19,33 +19,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-from mailbot.core.commands import FORM_ANSWERS, NAMES
-from mailbot.core.facts import Event
+from mailbot.core.command_table import COMMANDS
 from mailbot.core.lifecycle import TABLE
 from mailbot.model import State, Ticket, Timer, TimerKind, has_mailbox
 
-# The event each staff command makes of a reply (`classify._staff_event`): a state command's
-# own, a data command's when it stands alone. `#jawab-seperti` resolves as `#selesai` does;
-# `#kirim-tanda-terima` rides along with any reply, as the other data commands do.
-COMMAND_EVENTS: dict[str, Event] = {
-    "escalate": Event.STAFF_ESCALATE, "resolve": Event.STAFF_RESOLVE, "close": Event.STAFF_CLOSE,
-    "note": Event.STAFF_NOTE, "priority": Event.STAFF_META, "category": Event.STAFF_META,
-    "assign": Event.STAFF_META, "relay": Event.STAFF_RELAY, "need_info": Event.STAFF_NEED_INFO,
-    "coordinator": Event.STAFF_COORDINATOR, "data": Event.STAFF_DATA, "answer": Event.STAFF_REPLY,
-    "send_ack": Event.STAFF_META, "answer_like": Event.STAFF_RESOLVE, "history": Event.STAFF_HISTORY,
-    "lpse_support": Event.STAFF_LPSE_SUPPORT, "report_head": Event.STAFF_REPORT_HEAD,
-    "request_info": Event.STAFF_REQUEST_INFO,
-}
-
-# What a command needs besides a state the table allows, by the name of that situation:
-# `#teruskan` / `#permintaan-data` an LKPP answer on the ticket to pass on (E12, E12a: refused
-# without one); `#kirim-tanda-terima` an acknowledgement that waits for staff's word (issue
-# 37); `#minta-data` a requester who can receive mail (a caller who gave none cannot answer);
-# `#jawab-seperti` a solved case the notice shows as alike (its number is there).
-NEEDS: dict[str, str] = {
-    "relay": "lkpp_answer", "need_info": "lkpp_answer", "send_ack": "ack_waiting",
-    "request_info": "mailbox", "answer_like": "similar",
-}
 # How a notice tells staff that the requester's acknowledgement waits for their `#kirim-tanda-terima`
 # (`plan._with_ack_unsent`): withheld for a forged sender, over the hour's budget, or stopped
 # as an automatic sender's. One held for the budget goes by itself (`ack_held`): nothing to do.
@@ -53,19 +30,20 @@ ACK_WAITING = frozenset({"ack_withheld", "ack_awaits_staff", "ack_suppressed"})
 
 
 def offered(state: State | str | None, situation: Iterable[str] = ()) -> tuple[str, ...]:
-    """The commands that apply now to a ticket in `state` (in the command table's order)."""
+    """The commands that apply now to a ticket in `state` (in the command table's order): the
+    lifecycle runs the event each makes in that state, and the situation it needs is there."""
     if not state:
         return ()
     state = State(state)
-    have = frozenset(situation)
-    return tuple(name for name in NAMES if name not in FORM_ANSWERS
-                 and (COMMAND_EVENTS[name], state) in TABLE and NEEDS.get(name, "") in have | {""})
+    have = frozenset(situation) | {""}
+    return tuple(c.name for c in COMMANDS if c.event is not None and (c.event, state) in TABLE and c.needs in have)
 
 
 def situation(context: Mapping[str, Any]) -> frozenset[str]:
-    """The situations (`NEEDS`) a notice's context shows: those the plan found (`situation`),
-    an acknowledgement that waits for staff, the solved cases it lists (or previews), an unverified LKPP mail
-    that staff may pass on by answering its alert (`lifecycle.vouches`)."""
+    """The situations commands need (`StaffCommand.needs`) that a notice's context shows: those
+    the plan found (`situation`), an acknowledgement that waits for staff, the solved cases it
+    lists (or previews), an unverified LKPP mail that staff may pass on by answering its alert
+    (`lifecycle.vouches`)."""
     found = set(context.get("situation") or ())
     if context.get("ack_unsent") in ACK_WAITING:
         found.add("ack_waiting")
@@ -98,7 +76,7 @@ def next_deadlines(running: Mapping[TimerKind, Timer], tz: tzinfo, now: datetime
 def notice_facts(ticket: Ticket, running: Mapping[TimerKind, Timer], lkpp_answered: bool, tz: tzinfo,
                  now: datetime) -> dict[str, object]:
     """What a notice's template context says of its ticket now: its next deadlines, and the
-    situations its commands need that the plan knows (`NEEDS`)."""
+    situations its commands need that the plan knows (`StaffCommand.needs`)."""
     found = [name for name, on in (("lkpp_answer", lkpp_answered), ("mailbox", has_mailbox(ticket.requester.addr)))
              if on]
     return {"deadlines": next_deadlines(running, tz, now), "situation": found}

@@ -7,16 +7,16 @@ may act in their role is the next step's question (`trust`), not this one's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from mailbot.core.applicable import COMMAND_EVENTS
 from mailbot.core.autoreplies import DECIDED_BY_REPLY, as_automatic, not_a_person
 from mailbot.core.claims import claims
 from mailbot.core.closing import after_closing, closing
-from mailbot.core.commands import FORM_ANSWERS, READ_ONLY, Command, ParsedCommands, parse_commands
+from mailbot.core.command_table import BY_NAME
+from mailbot.core.commands import FORM_ANSWERS, Command, ParsedCommands, parse_commands
 from mailbot.core.counterpart import Reference
 from mailbot.core.directions import requests_answered
 from mailbot.core.identity import identify, unsigned
@@ -32,9 +32,11 @@ from mailbot.core.matching import (
     role_of,
 )
 from mailbot.core.own_signature import writer_of
+from mailbot.core.passed_on import PassedOn
 from mailbot.core.repeats import Opening, Repeat, repeat_of
 from mailbot.core.senders import ON_BEHALF
 from mailbot.core.similar import PastCase
+from mailbot.core.staff_events import staff_event
 from mailbot.core.trust import Citation
 from mailbot.model import (
     Contact,
@@ -81,6 +83,7 @@ class Known:
     quotes_ours: bool = False  # a Message-ID it quotes (bounce-like mail) is one mailbot sent
     mentioned: tuple[Ticket, ...] = ()  # tickets whose numbers its text names
     lkpp_answered: frozenset[int] = frozenset()  # of those tickets: the ones with an LKPP reply to relay
+    lkpp_passed_on: Mapping[int, PassedOn] = field(default_factory=dict)  # of those: the reply's relay, if it went
     said_to_lkpp: tuple[str, ...] = ()  # LKPP mail: what the unit wrote to LKPP on those tickets
     # a requester's mail: what opened their waiting tickets (a new mail), or their mail on the
     # tickets it names, of the last hour, newest first (`repeats`)
@@ -201,6 +204,27 @@ def _requester_writes_down_a_call(mail: _Mail) -> bool:
         and opening(facts.message.new_text, mail.rules.intake) is not None
 
 
+def _outside_reply(mail: _Mail) -> bool:
+    """Someone who is neither the unit's nor a participant of the ticket replies to mail that
+    went to the unit's staff, coordinators or heads alone: that mail reached them (a
+    forward, a list, a personal address), it is no requester's new problem."""
+    facts = mail.facts
+    return facts.role is Role.REQUESTER and facts.ticket is None and bool(_internal_mail(mail.known))
+
+
+def _internal_mail(known: Known) -> list[tuple[Citation, Ticket]]:
+    """The unit's internal mail a message cites (`Citation.internal`), with its ticket."""
+    tickets = {t.number: t for t in known.referenced}
+    return [(c, tickets[c.ticket]) for c in known.citations if c.internal and c.ticket in tickets]
+
+
+def _leaked(mail: _Mail) -> Facts:
+    """An outsider's reply, on the ticket of the internal mail it cites first (`OUTSIDE_REPLY`)."""
+    cited = _internal_mail(mail.known)
+    return replace(mail.facts, event=Event.OUTSIDE_REPLY, ticket=cited[0][1], via="outside", cited=None,
+                   leaked=tuple(dict.fromkeys(c.kind for c, _ in cited)))
+
+
 def _from_anyone_else(mail: _Mail) -> Facts:
     box, facts = mail.box, mail.facts
     event = _from_requester(facts, mail.known, mail.rules, mail.cfg.reopen_days, mail.now,
@@ -226,6 +250,8 @@ _BY_SENDER: tuple[_Row[_Mail, Facts | None], ...] = (
           lambda m: _sent_by_itself(m.facts), "SPEC 5"),
     _Row("a call written down by a requester", _requester_writes_down_a_call,
           lambda m: replace(m.facts, event=Event.INTAKE_NOT_STAFF), "SPEC 3, 9: a call only staff write down"),
+    _Row("an outsider's reply to the unit's internal mail", _outside_reply, _leaked,
+          "SPEC 9: a leak of that mail's key, not a requester's new problem"),
     _Row("a requester", lambda m: True, _from_anyone_else, "SPEC 4: E1-E5"),
 )
 
@@ -463,8 +489,8 @@ def _answer_like(staff: _StaffMail) -> Facts:
 
 
 def _staff_reply(staff: _StaffMail) -> Facts:
-    """The event its commands and words name (`_staff_event`), then `_STAFF_REPLY`'s corrections."""
-    event = _staff_event(staff.facts.role, staff.parsed, bool(staff.facts.message.attachments))
+    """The event its commands and words make (`staff_events.staff_event`), then `_STAFF_REPLY`'s corrections."""
+    event = staff_event(staff.facts.role, staff.parsed, bool(staff.facts.message.attachments))
     staff = replace(staff, facts=replace(staff.facts, event=event, commands=staff.parsed))
     return next(rule.then(staff) for rule in _STAFF_REPLY if rule.applies(staff))
 
@@ -479,6 +505,23 @@ def _nothing_to_relay(staff: _StaffMail) -> Facts:
     command = staff.parsed.state_command
     assert command is not None
     return staff.refused(Refusal(f"{command.name}_without_lkpp", command=command.shown, name=command.name))
+
+
+def _passed_on_already(staff: _StaffMail) -> Facts:
+    """`#teruskan` / `#permintaan-data` on LKPP's answer that already went to the requester: the
+    words would reach them twice, so nothing is sent and staff read when it went."""
+    command = staff.parsed.state_command
+    assert command is not None
+    ticket_id = _ticket_of(staff).id
+    assert ticket_id is not None
+    went = staff.known.lkpp_passed_on[ticket_id]
+    return staff.refused(Refusal("lkpp_passed_on", command=command.shown, value=went.at, name=command.name))
+
+
+def _needs(staff: _StaffMail, situation: str) -> bool:
+    """Whether its state command needs that situation (`StaffCommand.needs`)."""
+    command = staff.parsed.state_command
+    return command is not None and BY_NAME[command.name].needs == situation
 
 
 def _ticket_of(staff: _StaffMail) -> Ticket:
@@ -516,9 +559,12 @@ _STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
     # a second reply to the request to confirm a call, once it opened
     _Row("a reply to a held form's request", lambda s: s.facts.event is Event.STAFF_REPLY and _confirms(s.known),
                _noted, "SPEC 9; E7"),
+    _Row("LKPP's answer to relay, passed on already",
+               lambda s: _needs(s, "lkpp_answer") and _ticket_of(s).id in s.known.lkpp_passed_on, _passed_on_already,
+               "E12, E12a; E18: no requester reads LKPP's words twice"),
     _Row("LKPP's answer to relay, when there is none",
-               lambda s: s.facts.event in (Event.STAFF_RELAY, Event.STAFF_NEED_INFO)
-               and _ticket_of(s).id not in s.known.lkpp_answered, _nothing_to_relay, "E12, E12a; E18"),
+               lambda s: _needs(s, "lkpp_answer") and _ticket_of(s).id not in s.known.lkpp_answered,
+               _nothing_to_relay, "E12, E12a; E18"),
     # an out-of-office answering the notice (issue 58): automatic mail, never the unit's answer
     _Row("an autoresponder's reply to a notice",
                lambda s: s.facts.event is Event.STAFF_REPLY and not_a_person(s.facts.message, away=True) is not None,
@@ -622,47 +668,6 @@ def _outside_assignees(parsed: ParsedCommands, assignable: tuple[str, ...]) -> t
     return tuple(Refusal("outside_assignee", command=c.shown, value=c.arg or "")
                  for c in parsed.commands if c.name == "assign" and c.arg and listed
                  and c.arg.lower() not in listed)
-
-
-@dataclass(frozen=True)
-class _Said:
-    """What a staff message says: its commands and body, whether it says nothing, its sender's role."""
-
-    parsed: ParsedCommands
-    empty: bool  # no words below the commands and no file
-    role: Role
-
-    def stated(self, name: str) -> bool:
-        command = self.parsed.state_command
-        return command is not None and (name == "" or command.name == name)
-
-
-# The event a staff message's commands and words name: the first row that applies.
-# None: the event its state command names (`applicable.COMMAND_EVENTS`).
-_STAFF_EVENTS: tuple[tuple[str, Callable[[_Said], bool], Event | None], ...] = (
-    # `#jawab` or `#minta-data` with nothing to relay: its sender is told, nothing is sent
-    ("an empty answer", lambda s: (s.stated("answer") or s.stated("request_info")) and s.empty, Event.STAFF_EMPTY),
-    ("a state command", lambda s: s.stated(""), None),
-    ("a note", lambda s: s.parsed.has("note"), Event.STAFF_NOTE),
-    ("contact data", lambda s: s.parsed.has("data"), Event.STAFF_DATA),
-    # E12h alone; beside other commands it rides along with them
-    ("only what reads the ticket", lambda s: bool(s.parsed.commands)
-     and all(c.name in READ_ONLY for c in s.parsed.commands), Event.STAFF_HISTORY),
-    ("metadata", lambda s: bool(s.parsed.commands), Event.STAFF_META),
-    ("nothing new above or below the quote", lambda s: s.empty, Event.STAFF_EMPTY),  # the sender is told
-    ("a coordinator's or head's words", lambda s: s.role is not Role.STAFF, Event.DIRECTION),  # SPEC 1: internal
-    ("staff's words", lambda s: True, Event.STAFF_REPLY),
-)
-
-
-def _staff_event(role: Role, parsed: ParsedCommands, attachments: bool) -> Event:
-    said = _Said(parsed, not parsed.body.strip() and not attachments, role)
-    event = next(event for _, applies, event in _STAFF_EVENTS if applies(said))
-    if event is None:
-        command = parsed.state_command
-        assert command is not None
-        return COMMAND_EVENTS[command.name]
-    return event
 
 
 def _from_lkpp(facts: Facts, rules: Rules, ours: tuple[str, ...] = ()) -> Facts:

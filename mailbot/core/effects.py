@@ -425,7 +425,23 @@ def _alert_unverified(s: Draft) -> None:
                     "from_lkpp": s.facts.role is Role.LKPP})  # staff who read it pass it on (issue 59)
     if s.facts.role in (Role.STAFF, Role.COORDINATOR, Role.HEAD):
         s.send("not_run", Audience.SENDER, auto=AUTO_REPLIED, text=s.text,
-               context={"reason": s.trust.why or s.trust.reason})
+               context={"reason": s.trust.why or s.trust.reason,
+                        "leaked": s.trust.why is not None and s.trust.why.code == "leaked"})
+
+
+def _note_outside_reply(s: Draft) -> None:
+    """SPEC 9: someone outside the unit (a personal or system address, not a participant)
+    replied to the unit's mail that went to its own people alone: recorded on that mail's
+    ticket, whose participant they do not become, and answered with nothing (no ack, no ticket)."""
+    s.record("outside_reply", {"sender": s.actor, "cited": list(s.facts.leaked)})
+
+
+def _alert_outside_reply(s: Draft) -> None:
+    """Staff and the coordinators hear at once who replied from outside, what they wrote, and
+    that the mail's key proves no one any more; this alert is itself the fresh key, to staff
+    and coordinators alone, so the ticket is never left that nobody can work by mail."""
+    s.send("staff_alert", Audience.STAFF, cc=(Audience.COORDINATORS,), auto=AUTO_GENERATED, attach="inbound",
+           text=s.text, context={"alert": "outside_reply", "outsider": s.actor})
 
 
 def _record_automatic(s: Draft) -> None:
@@ -506,6 +522,7 @@ EFFECTS: dict[str, Effect] = {
     "lkpp_reply": _lkpp_reply, "relay_request": _relay_request,
     "relay_lkpp_solution": _relay_lkpp_solution, "tell_status": _tell_status, "notify_lkpp": _notify_lkpp,
     "pass_unmatched": _pass_unmatched, "unverified_note": _unverified_note, "alert_unverified": _alert_unverified,
+    "note_outside_reply": _note_outside_reply, "alert_outside_reply": _alert_outside_reply,
     "send_ack": _send_ack, "send_history": _send_history, "record_automatic": _record_automatic,
     "record_bounce": _record_bounce, "alert_bounce": _alert_bounce,
     "record_delivery": _record_delivery, "alert_lkpp_bounce": _alert_lkpp_bounce,

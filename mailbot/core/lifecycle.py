@@ -109,6 +109,8 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.LKPP_ACK, "O A E I R C", "", ("lkpp_reply", "notify_lkpp"), "SPEC 3: LKPP's ticket number"),
     (Event.COMMAND_ERROR, "- O A E I R C", "", ("reject_command",), "E18"),
     (Event.UNVERIFIED, "O A E I R C", "", ("unverified_note", "alert_unverified"), "E19; SPEC 9"),
+    (Event.OUTSIDE_REPLY, "O A E I R C", "", ("note_outside_reply", "alert_outside_reply"),
+     "SPEC 9: the key of mail that reached an outsider proves no one; staff get a fresh one at once"),
     (Event.STAFF_UNMATCHED, "-", "-", ("tell_no_ticket",), "SPEC 3"),
     (Event.STAFF_INTAKE, "-", "O", ("open_intake", "apply_meta", "acknowledge_caller", "tell_intake"),
      "SPEC 3; SOP-003 step 8: the number to the caller and to staff within 10 minutes"),
@@ -144,13 +146,8 @@ def _build(rows: tuple[tuple[Event, str, str, tuple[str, ...], str], ...]) -> di
 
 TABLE: dict[tuple[Event, State | None], Row] = _build(_ROWS)
 
-# Staff commands the table refuses in a state answer only their sender; LKPP replies
-# whose class does not fit the state are passed to staff as unclassified.
-STAFF_COMMANDS = frozenset({Event.STAFF_ESCALATE, Event.STAFF_RESOLVE, Event.STAFF_CLOSE, Event.STAFF_RELAY,
-                            Event.STAFF_NEED_INFO, Event.STAFF_COORDINATOR, Event.STAFF_NOTE, Event.STAFF_META,
-                            Event.STAFF_DATA, Event.STAFF_HISTORY, Event.STAFF_REPLY, Event.STAFF_EMPTY,
-                            Event.STAFF_LPSE_SUPPORT, Event.STAFF_REPORT_HEAD, Event.STAFF_REQUEST_INFO,
-                            Event.STAFF_ANSWER_PREVIEW})
+# LKPP replies whose class does not fit the state are passed to staff as unclassified (a staff
+# command the table refuses in a state answers only its sender: `row_for`).
 LKPP_CLASSES = {"need_info": Event.LKPP_NEED_INFO, "resolved": Event.LKPP_RESOLVED,
                 "returned": Event.LKPP_RETURNED, "status": Event.LKPP_STATUS}
 NEEDS_TRUST = frozenset({Role.STAFF, Role.COORDINATOR, Role.HEAD, Role.LKPP})
@@ -216,10 +213,12 @@ def not_an_answer(vouched: bool) -> frozenset[str]:
 # What an inbound LKPP message was decided to be when it is nobody's answer: `#teruskan`
 # and `#permintaan-data` never pass it to the requester (SPEC 5: automatic mail is
 # recorded, never acted on). An unverified one (UNVERIFIED_LABEL) is passed on only by
-# staff who answer the `unverified` alert that showed it to them (SPEC 9: they decide).
+# staff who answer the `unverified` alert that showed it to them (SPEC 9: they decide). An
+# outsider's reply to the unit's internal mail is nobody's answer either, nor the requester's
+# words (the recap's question, an escalation's problem).
 _RELAYS = frozenset({LABELS[Event.STAFF_RELAY], LABELS[Event.STAFF_NEED_INFO]})
 NOT_AN_ANSWER = frozenset({LABELS[Event.AUTOMATIC], AUTOMATIC_UNMATCHED, LABELS[Event.BOUNCE], str(Event.LKPP_ACK),
-                           LABELS[Event.DELIVERY_NOTICE]})
+                           LABELS[Event.DELIVERY_NOTICE], LABELS[Event.OUTSIDE_REPLY]})
 
 
 def escalation_refused(ticket: Ticket, at: datetime) -> Ticket | None:

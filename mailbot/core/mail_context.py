@@ -22,6 +22,7 @@ from mailbot.core.internal import redact, without_internal
 from mailbot.core.links import defang
 from mailbot.core.matching import tag
 from mailbot.core.own_signature import desk_unsigned
+from mailbot.core.passed_on import LKPP_WORDS
 from mailbot.core.plan_inputs import Setup, Texts
 from mailbot.core.recipients import internal
 from mailbot.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind
@@ -30,10 +31,6 @@ from mailbot.settings import Config, MailboxConfig
 # The first answers to a sender (issue 37): to one no server vouched for, they carry nothing of theirs.
 NEUTRAL_KINDS = frozenset({"ack", "message_refused"})
 
-# The mails that pass LKPP's words on to the requester: LKPP wrote them to the unit, so its
-# letter's opening ("Yth. Helpdesk LPSE Kota Batam,") is left out and the template introduces
-# them as LKPP's answer (issue 45).
-LKPP_WORDS = frozenset({"resolved_lkpp", "need_info", "status_user", "relay"})
 # The national desk's name, which its agents sign under ("Salam, Agus - Helpdesk LKPP",
 # "Hormat kami,\nRina Marlina\nHelpdesk LKPP"): what names the desk in a signature.
 LKPP_DESK = "Helpdesk LKPP"
@@ -74,7 +71,8 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
         base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in texts.unshown]
     if ticket is not None:  # issue 59: what a notice says of the ticket now
-        base.update(notice_facts(ticket, running, texts.latest_lkpp is not None, cfg.timezone, at))
+        waiting = texts.latest_lkpp is not None and texts.lkpp_passed_on is None  # an LKPP answer not passed on
+        base.update(notice_facts(ticket, running, waiting, cfg.timezone, at))
     base.update(send.context)
     return base
 
@@ -113,7 +111,9 @@ def _for_requester(text: str, send: Send, texts: Texts, box: MailboxConfig,
     down: no internal notes or our own mail repeated, no staff address (SPEC sections 1, 2),
     and of LKPP's words neither its letter's opening to the unit nor its agent's signature."""
     if send.kind in LKPP_WORDS:
-        # the agent's name is the From's of LKPP's own mail, when it is the one being answered
+        # LKPP wrote them to the unit: its letter's opening ("Yth. Helpdesk LPSE Kota Batam,")
+        # is left out, and the template introduces them as LKPP's answer; the agent's name is
+        # the From's of LKPP's own mail, when it is the one being answered
         agent = (msg.from_addr.name,) if msg is not None and send.attach != "lkpp" and msg.from_addr.name else ()
         text = desk_unsigned(without_salutation(text), LKPP_DESK, agent)
     text = redact(without_internal(text, texts.internal, texts.sent_lkpp), box)

@@ -26,6 +26,7 @@ from mailbot.core.lifecycle import Decision, escalation_refused, info_refused
 from mailbot.core.limits import Schedule
 from mailbot.core.mail_context import NEUTRAL_KINDS, context, title_and_context
 from mailbot.core.matching import audience_of
+from mailbot.core.passed_on import LKPP_ANSWERS, LKPP_WORDS
 from mailbot.core.plan_inputs import Past, Setup, Texts
 from mailbot.core.recipients import addresses, ascii_domain, deliverable
 from mailbot.core.schedule import ack_vouched, schedule
@@ -89,7 +90,8 @@ def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, 
         mail, notes = _one(send, decision, msg, past, running, setup, now, alerted, vouched)
         mails += mail
         events += notes
-    return Planned(tuple(_with_ack_unsent(mails, events)), tuple(events), timers)
+    mails = _with_ack_unsent(mails, events)
+    return Planned(tuple(_with_passed_on(mails, decision, setup, lkpp_message)), tuple(events), timers)
 
 
 def running_after(running: Mapping[TimerKind, Timer], timers: TimerPlan | None) -> dict[TimerKind, Timer]:
@@ -111,6 +113,27 @@ def _with_ack_unsent(mails: list[MailPlan], events: list[HistoryEvent]) -> list[
             else unsent.detail["reason"],
             "ack_until": unsent.detail.get("until", "")}
     return [replace(m, context={**m.context, **told}) if m.send.kind == "staff_new" else m for m in mails]
+
+
+def _with_passed_on(mails: list[MailPlan], decision: Decision, setup: Setup, lkpp_message: bool) -> list[MailPlan]:
+    """What staff read of an LKPP answer this decision is about: each of its staff mails on the
+    ticket says which mail took LKPP's words to the requester and when (`passed_on`), and
+    offers `#teruskan` and `#permintaan-data` (the `lkpp_answer` situation) only while that
+    answer waits to be passed on: an LKPP answer the rules kept for staff (LKPP's own mail,
+    authenticated, not yet in the thread the past was read from) does; one that went does not."""
+    went = [m for m in mails if m.send.to is Audience.REQUESTER and m.send.kind in LKPP_WORDS]
+    waits = not went and lkpp_message and decision.label in LKPP_ANSWERS
+    if not went and not waits:
+        return mails
+    told = [{"kind": m.send.kind, "at": _minute(m.send_at, setup.cfg)} for m in went]
+
+    def told_staff(mail: MailPlan) -> MailPlan:
+        if mail.ticket is None or mail.send.to in (Audience.REQUESTER, Audience.LKPP):
+            return mail
+        situation = [s for s in mail.context.get("situation") or () if s != "lkpp_answer"]
+        return replace(mail, context={**mail.context, "passed_on": told,
+                                      "situation": [*situation, "lkpp_answer"] if waits else situation})
+    return [told_staff(m) for m in mails]
 
 
 def _ack_unsent(event: HistoryEvent) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mailbot.core.passed_on import PassedOn
 from mailbot.core.worktime import WorkCalendar
 from mailbot.model import Refusal, Timer, TimerKind
 from mailbot.settings import Config, MailboxConfig
@@ -38,6 +39,7 @@ class Texts:
     requester_texts: tuple[str, ...] = ()  # the requester's new texts, oldest first (the problem)
     requester_archives: tuple[str, ...] = ()  # archived requester messages with attachments
     latest_lkpp: tuple[str, str] | None = None  # (new text, archive path) of LKPP's latest message
+    lkpp_passed_on: PassedOn | None = None  # the mail that took that message to the requester, if one did
     # when LKPP's text goes to the requester: the ticket's internal notes, and the mails sent to
     # LKPP as they went out (a desk repeats our escalation, staff note and all, under its answer)
     internal: tuple[str, ...] = ()

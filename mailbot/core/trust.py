@@ -49,9 +49,16 @@ class Citation:
     """A Message-ID that mailbot sent and this message cites: its ticket and its audience."""
 
     ticket: str | None  # None: a mail about no one ticket (the digest, a system alert)
-    audience: frozenset[str]  # role letters of `tokens.AUDIENCE_LETTERS`
+    audience: frozenset[str]  # role letters of `tokens.AUDIENCE_LETTERS`: whom it went to, and who holds it since
     kind: str = ""  # the mail kind it was (`need_info`, `ack`, ...)
     message_id: str = ""
+    leaked: frozenset[str] = frozenset()  # of `audience`, the outsiders it reached after it went (`exposed`)
+
+    @property
+    def internal(self) -> bool:
+        """It went to the unit's own people alone (no requester, no LKPP), whoever holds it since."""
+        sent_to = self.audience - self.leaked
+        return bool(sent_to) and not sent_to & _OUTSIDE
 
 
 def exposed(citations: Iterable[Citation], holders: frozenset[str]) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -214,9 +221,12 @@ def _by_citations(letter: str, ticket: Ticket | None, number: str | None, citati
 
 
 def _shared(letter: str, sent_to: list[Citation]) -> Trust:
-    """Every mail the message cites also reached someone who could have written it."""
+    """Every mail the message cites also reached someone who could have written it: when it
+    went (`shared_audience`), or only since (`leaked`: a reply to it came from outside, or
+    staff sent it on to LKPP), which its sender is told as it is."""
     outsiders = sorted({_NAMES[x] for c in sent_to for x in c.audience & _OUTSIDERS[letter]})
-    return _refused("shared_audience", value=", ".join(outsiders), name=_NAMES[letter])
+    since = all(not (c.audience - c.leaked) & _OUTSIDERS[letter] for c in sent_to)
+    return _refused("leaked" if since else "shared_audience", value=", ".join(outsiders), name=_NAMES[letter])
 
 
 def trust_of(msg: InboundMessage, role: Role, ticket: Ticket | None, citations: Iterable[Citation],

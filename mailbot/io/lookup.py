@@ -17,7 +17,7 @@ from mailbot.core.autoreplies import DECIDED_BY_REPLY, REPEATED_DAYS
 from mailbot.core.classify import Known
 from mailbot.core.commands import RELAYS, parse_commands, spelled
 from mailbot.core.counterpart import Reference, references_in
-from mailbot.core.facts import COPY_LABEL
+from mailbot.core.facts import COPY_LABEL, OUTSIDE_LABEL
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake_form import Consultation, held_intake
@@ -33,6 +33,7 @@ from mailbot.core.loops import CAUSED_WITHIN, domain_of, looping
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.named_tickets import mentioned_numbers, short_numbers
 from mailbot.core.own_signature import Writer, writer_of
+from mailbot.core.passed_on import PassedOn, passed_on
 from mailbot.core.personal_data import link_domains, unfit
 from mailbot.core.plan_inputs import Past, Running, SentBefore, Texts
 from mailbot.core.recipients import internal
@@ -66,21 +67,27 @@ def _mentioned(store: Store, mailbox: str, text: str, year: int) -> list[Ticket]
 
 
 def _relayable(store: Store, cfg: Config, box: MailboxConfig, ticket_ids: set[int],
-               never: frozenset[str]) -> frozenset[int]:
+               never: frozenset[str]) -> tuple[frozenset[int], dict[int, PassedOn]]:
     """Of these tickets, those whose latest LKPP reply holds something a requester may
-    receive: its text, or a file (a mail attached to it is none: `for_requester`)."""
+    receive: its text, or a file (a mail attached to it is none: `for_requester`); and the
+    mail that took it to the requester already, where one did (when, in the unit's time)."""
     found: set[int] = set()
+    went: dict[int, PassedOn] = {}
     for ticket_id in ticket_ids:
-        replies = [m for m in store.messages.thread_of(ticket_id) if m.direction == "in" and m.role == "lkpp"
-                   and m.kind not in never]
+        thread = store.messages.thread_of(ticket_id)
+        replies = [m for m in thread if m.direction == "in" and m.role == "lkpp" and m.kind not in never]
         if not replies:
             continue
         latest = replies[-1]
+        if (carried := passed_on(thread, latest.message_id)) is not None:
+            when = parse_ts(carried.at)
+            at = when.astimezone(cfg.timezone).strftime("%Y-%m-%d %H:%M") if when is not None else carried.at
+            went[ticket_id] = replace(carried, at=at)
         archived = None if latest.body.strip() or not latest.archive_path else \
             Archive(cfg.archive_dir, cfg.limits).load(latest.archive_path)
         if latest.body.strip() or (archived is not None and for_requester(list(archived.attachments), box)):
             found.add(ticket_id)
-    return frozenset(found)
+    return frozenset(found), went
 
 
 # how far back a staff member's earlier mail is read for their signature (`writer`)
@@ -113,8 +120,8 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
     tagged = store.tickets.ticket_by_number(box.name, number) if number else None
     desk = _desk(store, key, box, rules, msg, (tagged, *referenced)) if role is Role.LKPP else _Desk()
     citations += desk.keys
-    answered = _answered(store, cfg, box, msg, (tagged, *referenced), citations) if role in STAFF_ROLES \
-        else frozenset()
+    answered, went = _answered(store, cfg, box, msg, (tagged, *referenced), citations) if role in STAFF_ROLES \
+        else (frozenset(), {})
     return Known(
         seen=store.messages.message_seen(box.name, msg.message_id),
         tagged=tagged,
@@ -123,7 +130,7 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         counterpart=desk.refs, by_counterpart=desk.by_ref, counterpart_keys=desk.ref_keys,
         quotes_ours=quotes_ours,
         mentioned=tuple(mentioned),
-        lkpp_answered=answered,
+        lkpp_answered=answered, lkpp_passed_on=went,
         said_to_lkpp=desk.said,
         openings=_openings(store, cfg, box, msg, received_at, (tagged, *referenced)) if role is Role.REQUESTER else (),
         held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
@@ -161,11 +168,13 @@ def _cited(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
 
 
 def _answered(store: Store, cfg: Config, box: MailboxConfig, msg: InboundMessage,
-              tickets: tuple[Ticket | None, ...], citations: list[Citation]) -> frozenset[int]:
-    """Of the tickets a staff mail names, those with an LKPP answer to pass on: `#teruskan`
-    needs one (looked up only when the mail says it)."""
+              tickets: tuple[Ticket | None, ...], citations: list[Citation]) -> tuple[frozenset[int],
+                                                                                       dict[int, PassedOn]]:
+    """Of the tickets a staff mail names, those with an LKPP answer to pass on, and the mail
+    that took it to the requester where one did: `#teruskan` needs one that did not go
+    (looked up only when the mail says it)."""
     if not _RELAY.search(msg.new_text):
-        return frozenset()
+        return frozenset(), {}
     ids = {t.id for t in tickets if t is not None and t.id is not None}
     return _relayable(store, cfg, box, ids, not_an_answer(vouches(citations)))
 
@@ -318,8 +327,8 @@ def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
         audience = token.audience
         if audience is None:  # the first format: the outbox knows who it went to
             audience = audience_of(store.messages.sent_recipients(box.name, mid), box, cfg.escalation.senders)
-        audience |= exposure.get(mid, frozenset())  # outsiders who hold it since (`trust.exposed`)
-        citations.append(Citation(token.ticket, audience, token.kind, mid))  # no ticket: the digest, an alert
+        leaked = exposure.get(mid, frozenset()) - audience  # outsiders who hold it since (`trust.exposed`)
+        citations.append(Citation(token.ticket, audience | leaked, token.kind, mid, leaked))  # no ticket: the digest
         if not token.ticket:
             continue
         found = store.tickets.ticket_by_number(box.name, token.ticket)
@@ -343,8 +352,8 @@ def _escalation_keys(store: Store, key: bytes, box: MailboxConfig, subject: str,
     numbers = [n for n in dict.fromkeys(t.number for t in tickets if t is not None and t.number)
                if escalation_key_valid(key, box.name, n, codes)]
     exposure = store.messages.exposure(box.name, [key_id(n) for n in numbers]) if numbers else {}
-    return [Citation(n, frozenset("l") | exposure.get(key_id(n), frozenset()), "escalation_key", key_id(n))
-            for n in numbers]
+    return [Citation(n, frozenset("l") | exposure.get(key_id(n), frozenset()), "escalation_key", key_id(n),
+                     exposure.get(key_id(n), frozenset()) - {"l"}) for n in numbers]
 
 
 def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tuple[str, ...]) -> bool:
@@ -454,11 +463,16 @@ def _quoted_numbers(msg: InboundMessage) -> list[str]:
     return list(dict.fromkeys((*mentioned_numbers(marked), *(n for n in mentioned_numbers(msg.text) if n not in new))))
 
 
+# Mail on a ticket from a requester's address that is none of the requester's words.
+NOT_THE_REQUESTERS = frozenset({COPY_LABEL, OUTSIDE_LABEL})
+
+
 def _ticket_past(store: Store, ticket: Ticket, now: datetime, vouched: frozenset[str] = frozenset()) -> Past:
     assert ticket.id is not None
     thread = store.messages.thread_of(ticket.id)
-    # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once
-    mine = [m for m in thread if m.direction == "in" and m.role == "requester" and m.kind != COPY_LABEL]
+    # a copy of the mail that opened the ticket (SPEC 3) tells nothing new: LKPP gets the problem once;
+    # an outsider's reply to the unit's internal mail (SPEC 9) is no word of the requester's
+    mine = [m for m in thread if m.direction == "in" and m.role == "requester" and m.kind not in NOT_THE_REQUESTERS]
     lkpp = lkpp_answers(thread, vouched)
     running = [t.timer for t in store.timers.active_timers(ticket.id)]
     # a call or visit: the problem is what staff wrote down on the form (SPEC 3), then the caller's mail
@@ -469,6 +483,7 @@ def _ticket_past(store: Store, ticket: Ticket, now: datetime, vouched: frozenset
             requester_texts=(*(t for t in written if t), *(m.body for m in mine)),
             requester_archives=tuple(m.archive_path for m in mine if m.has_attachments and m.archive_path),
             latest_lkpp=(lkpp[-1].body, lkpp[-1].archive_path or "") if lkpp else None,
+            lkpp_passed_on=passed_on(thread, lkpp[-1].message_id) if lkpp else None,
             unshown=tuple(store.history.unshown(ticket.id, UNSHOWN_KINDS)),
         ),
         sent=SentBefore(slots=tuple(store.outbox.limited_slots(ticket.id, "requester", now - HOUR))),

@@ -131,7 +131,7 @@ def _fold_spaces(used: int, value: str, width: int = 78) -> str:
 
 
 def command_list(language: str, worded: dict[str, Any], names: Iterable[str] | None = None) -> list[dict[str, str]]:
-    """Every staff command of the parser's one table (`commands.NAMES`, in its order) as staff
+    """Every staff command of the one table (`command_table.COMMANDS`, in its order) as staff
     mail lists it (issue 45): its spelling in the language, what it takes, what it does (the
     language's `commands` words; a command they do not word is listed by its spelling alone).
     `names`: only these (the commands that apply now, `applicable.offered`)."""

@@ -117,7 +117,7 @@ class Memory:
 
 # inbound requester mail that is no telling of the problem (`lifecycle.LABELS`)
 _NOT_THE_PROBLEM = ("automatic_recorded", "bounce_received", "copy_appended", "closing_confirmed",
-                    "confirmed_after_closing")
+                    "confirmed_after_closing", "outside_reply")
 
 
 # What a solved ticket's solution is, by preference: the latest mail that resolved it,

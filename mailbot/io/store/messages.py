@@ -48,10 +48,10 @@ class Messages:
 
     def thread_of(self, ticket_id: int) -> list[ThreadMessage]:
         """A ticket's messages in order, as values: who wrote, the Message-ID, the new text."""
-        rows = self.db.query("select direction, role, message_id, body, archive_path, attachments, kind from messages "
-                             "where ticket_id = ? order by at, id", [ticket_id])
+        rows = self.db.query("select direction, role, message_id, body, archive_path, attachments, kind, at "
+                             "from messages where ticket_id = ? order by at, id", [ticket_id])
         return [ThreadMessage(r["direction"], r["role"] or "", r["message_id"], r["body"] or "", r["archive_path"],
-                              bool(r["attachments"]), r["kind"] or "") for r in rows]
+                              bool(r["attachments"]), r["kind"] or "", r["at"] or "") for r in rows]
 
     def messages_of(self, ticket_id: int) -> list[dict[str, Any]]:
         """Every stored column of a ticket's messages, for the history views (`ticket N`);
