@@ -69,8 +69,9 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts
         base.update(_problem(ticket, texts))
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
         base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in texts.unshown]
-    if ticket is not None:  # issue 59: what a notice says of the ticket now
-        base.update(notice_facts(ticket, running, texts.latest_lkpp is not None, cfg.timezone, at))
+    if ticket is not None:  # what a notice says of the ticket now
+        base.update(notice_facts(ticket, running, texts.latest_lkpp is not None, setup.calendar,
+                                 setup.rules.deadlines(ticket.priority), at))
     base.update(send.context)
     return base
 
