@@ -191,3 +191,16 @@ def test_the_footers_rows_in_the_units_zone():
          "closes_at": "2026-11-30T10:00:00+07:00"},
         {"kind": "resolution", "at": "", "past": False, "waits_on": "requester", "stopped": True,
          "left_minutes": 71 * 60}]
+
+
+def test_a_repeated_overdue_notice_names_the_deadline_missed_not_its_own_time():
+    """The first response was due Monday 13:00; the notices of Tuesday and Wednesday say so (an
+    LKPP reminder alike: its progress was due a working day after its last message)."""
+    opened = Timer(K.FIRST_RESPONSE, OPENED, wib(23, 13))
+    ticket = Desk().ticket
+    first = fire(opened, ticket, wib(23, 13, 1), CAL, D)
+    again = fire(replace(opened, step=1, due_at=first.next_due), ticket, first.next_due, CAL, D)
+    assert [f.sends[0].context["due"] for f in (first, again)] == ["2026-11-23T13:00:00+07:00"] * 2
+    escalated = replace(ticket, state=State.ESCALATED)
+    progress = Timer(K.LKPP_PROGRESS, wib(23, 10), wib(26, 10), step=2)  # reminded twice already
+    assert fire(progress, escalated, wib(26, 10), CAL, D).sends[0].context["due"] == "2026-11-24T10:00:00+07:00"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mailbot.core.deadlines import check_aware, fits, paused, resolution_due
+from mailbot.core.deadlines import breach_start, check_aware, fits, paused, resolution_due
 from mailbot.core.worktime import WorkCalendar
 from mailbot.model import State, Ticket, Timer, TimerKind
 
@@ -70,20 +70,6 @@ def on_whom(kind: TimerKind, ticket: Ticket) -> str:
     if kind is TimerKind.RESOLUTION:
         return _HOLDER.get(ticket.state, "staff")
     return _ON_WHOM[kind]
-
-
-def breach_start(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime:
-    """When `timer`'s deadline runs out: its first due time, whatever it has fired since (a
-    repeating reminder's row holds its next reminder, the closing after a data request's
-    reminder its closing)."""
-    match timer.kind:
-        case TimerKind.FIRST_RESPONSE:
-            return cal.add_working_hours(timer.started_at, d.first_response)
-        case TimerKind.LKPP_PROGRESS:
-            return cal.add_working_days(timer.started_at, d.lkpp_progress)
-        case TimerKind.AWAITING_INFO:
-            return cal.add_working_days(timer.started_at, d.awaiting_info_remind)
-    return timer.due_at
 
 
 def shown_deadlines(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal: WorkCalendar,
