@@ -8,7 +8,7 @@ what a due one does) are `deadlines`'.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -83,6 +83,7 @@ def digest_context(
     overdue: list[Overdue],
     now: datetime,
     cal: WorkCalendar,
+    named: Mapping[str, tuple[Sequence[str], int]] | None = None,
 ) -> dict[str, object]:
     """What the daily `digest` to heads and coordinators shows, before it is worded.
 
@@ -91,6 +92,11 @@ def digest_context(
     lengths a coordinator must not confuse (issue 45), `waited` the time past the deadline
     (working time where the deadline is, `working`) and `since_for` the wall-clock time
     since the ticket began to wait (`since`, None for an entry made without it).
+
+    `named`: the numbers of the unclosed tickets each state counts (the longest open first)
+    and how many more it holds: a coordinator answers the digest by naming tickets, and a
+    day with nothing overdue must give them numbers to name too. `example` is the number
+    the digest's last lines name as one: the first overdue, else the first it names.
     """
     check_aware(now)
     counts = {str(state): states.get(str(state), 0) for state in State}
@@ -111,9 +117,14 @@ def digest_context(
         }
         for o in sorted(overdue, key=_overdue_order)
     ]
+    named = {state: (list(numbers), more) for state, (numbers, more) in (named or {}).items()
+             if state in counts and state != str(State.CLOSED) and numbers}
+    first = next((named[state][0][0] for state in counts if state in named), "")
     return {
         "date": now.astimezone(cal.tz).date(),
         "counts": counts,
+        "named": {state: {"numbers": numbers, "more": more} for state, (numbers, more) in named.items()},
+        "example": rows[0]["number"] if rows else first,
         "total": sum(counts.values()),
         "overdue_count": len({o.number for o in overdue}),  # tickets, not breaches: one may have two
         "tickets": rows,
