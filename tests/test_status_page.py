@@ -75,3 +75,19 @@ def test_every_state_and_deadline_has_its_words(language):
     assert all("{at}" in text for text in (*web["next_by"].values(), *web["next_late"].values()))
     assert set(web["next_late"]) == {"first_response", "resolution", "lkpp_status", "lkpp_progress"}
     assert set(web["deadline"]) == {str(k) for k in TimerKind} - {"coordinator_direction", "head_direction"}
+
+
+def test_an_operators_wording_naming_another_value_stops_start_up_not_a_requesters_page(tmp_path):
+    from mailbot.errors import ConfigError
+    from mailbot.io import words as words_module
+
+    (tmp_path / "id").mkdir()
+    (tmp_path / "id" / "words.yaml").write_text("web:\n  next_by:\n    open: Kami menjawab pada {kapan}.\n",
+                                                encoding="utf-8")
+    words_module._load.cache_clear()
+    with pytest.raises(ConfigError, match=r"web\.next_by\.open: only \{at\} may be named"):
+        words("id", tmp_path)
+    (tmp_path / "id" / "words.yaml").write_text("web:\n  next_by:\n    open: Kami menjawab paling lambat {at}.\n",
+                                                encoding="utf-8")
+    words_module._load.cache_clear()
+    assert words("id", tmp_path)["web"]["next_by"]["open"] == "Kami menjawab paling lambat {at}."
