@@ -14,7 +14,7 @@ from mailbot.core.worktime import WorkCalendar
 from mailbot.io.words import words
 from mailbot.model import TimerKind
 from mailbot.rules import Deadlines
-from mailbot.web.status import Clock, next_step
+from mailbot.web.status import StatusClock, next_step
 
 WIB = ZoneInfo("Asia/Jakarta")
 K = TimerKind
@@ -23,8 +23,8 @@ D = Deadlines(first_response=4, lkpp_status=2, lkpp_progress=1, awaiting_info_re
 OPENED = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)  # a Tuesday
 
 
-def _clock(now: datetime, language: str = "id") -> Clock:
-    return Clock(WorkCalendar.build(), D, now, words(language))
+def _clock(now: datetime, language: str = "id") -> StatusClock:
+    return StatusClock(WorkCalendar.build(), D, now, words(language))
 
 
 def test_a_ticket_unanswered_for_67_days_is_late_not_about_to_be_answered():

@@ -105,17 +105,35 @@ def _signed_off_name(text: str) -> str:
     Joko dari CV Sentosa"); "" when none is a person's name (a company, an office, a
     greeting, a sentence)."""
     lines = [line.strip() for line in text.strip().splitlines()][-_SIGNATURE_TAIL:]
+    signed_off = _after_sign_off(lines)
+    if signed_off is not None:
+        return signed_off
+    match = _NAME_IN_SENTENCE.search(text)
+    return _above_contact(lines) or _alone_at_the_end(lines) or (_person(match.group(1)) if match else "")
+
+
+def _after_sign_off(lines: list[str]) -> str | None:
+    """The first person's line after the last sign-off ("" when none is); None: no sign-off."""
     for index in range(len(lines) - 1, -1, -1):
         if _SIGN_OFF.match(lines[index]) or _THANKS.match(lines[index]):
             return next((name for line in lines[index + 1:index + 5] if (name := _person(line))), "")
+    return None
+
+
+def _above_contact(lines: list[str]) -> str:
+    """A person's line right above a company, a position at one or a phone."""
     for above, below in itertools.pairwise(lines):
         if (_ORG.match(below) or _POSITION_ORG.match(below) or _PHONE_LINE.match(below) or _mobile(below)) \
                 and (name := _person(above)):
             return name
-    if len(lines) >= 3 and not lines[-2] and len(lines[-1].split()) <= 4 and (name := _person(lines[-1])):
-        return name  # "...Mohon dicek pak.\n\nAndre"
-    match = _NAME_IN_SENTENCE.search(text)
-    return _person(match.group(1)) if match else ""
+    return ""
+
+
+def _alone_at_the_end(lines: list[str]) -> str:
+    """A short name alone on the last line, under a blank one: "...Mohon dicek pak.\n\nAndre"."""
+    if len(lines) >= 3 and not lines[-2] and len(lines[-1].split()) <= 4:
+        return _person(lines[-1])
+    return ""
 
 
 def _person(line: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailbot.core.deadlines import check_aware, span
 from mailbot.core.shown_deadlines import on_whom, shown_deadlines
@@ -117,18 +117,23 @@ def digest_context(
         }
         for o in sorted(overdue, key=_overdue_order)
     ]
-    named = {state: (list(numbers), more) for state, (numbers, more) in (named or {}).items()
-             if state in counts and state != str(State.CLOSED) and numbers}
-    first = next((named[state][0][0] for state in counts if state in named), "")
+    shown = _named(named or {}, counts)
+    first = next((shown[state]["numbers"][0] for state in counts if state in shown), "")
     return {
         "date": now.astimezone(cal.tz).date(),
         "counts": counts,
-        "named": {state: {"numbers": numbers, "more": more} for state, (numbers, more) in named.items()},
+        "named": shown,
         "example": rows[0]["number"] if rows else first,
         "total": sum(counts.values()),
         "overdue_count": len({o.number for o in overdue}),  # tickets, not breaches: one may have two
         "tickets": rows,
     }
+
+
+def _named(named: Mapping[str, tuple[Sequence[str], int]], counts: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """The unclosed states' ticket numbers as the digest names them, and how many more."""
+    return {state: {"numbers": list(numbers), "more": more} for state, (numbers, more) in named.items()
+            if state in counts and state != str(State.CLOSED) and numbers}
 
 
 def digest_due(

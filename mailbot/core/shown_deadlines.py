@@ -82,6 +82,18 @@ def shown_deadlines(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal:
     status request beside its progress reminders) counts from its earliest; LKPP's progress
     is no deadline of its own while the status it follows is past."""
     check_aware(now)
+    found = _of_timers(ticket, timers, now, cal, d)
+    if TimerKind.LKPP_STATUS in found and found[TimerKind.LKPP_STATUS].past:
+        found.pop(TimerKind.LKPP_PROGRESS, None)
+    standard = _standard(ticket, now, d)
+    if standard is not None:
+        found[TimerKind.RESOLUTION] = standard
+    return tuple(sorted(found.values(), key=_order))
+
+
+def _of_timers(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal: WorkCalendar,
+               d: Deadlines) -> dict[TimerKind, ShownDeadline]:
+    """The deadline of each kind of running timer that binds someone now, its earliest."""
     found: dict[TimerKind, ShownDeadline] = {}
     for timer in timers:
         if timer.kind is TimerKind.RESOLUTION or not fits(timer.kind, ticket, timer.started_at) \
@@ -91,12 +103,7 @@ def shown_deadlines(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal:
         earlier = found.get(timer.kind)
         if earlier is None or (entry.at or now) < (earlier.at or now):
             found[timer.kind] = entry
-    if TimerKind.LKPP_STATUS in found and found[TimerKind.LKPP_STATUS].past:
-        found.pop(TimerKind.LKPP_PROGRESS, None)
-    standard = _standard(ticket, now, d)
-    if standard is not None:
-        found[TimerKind.RESOLUTION] = standard
-    return tuple(sorted(found.values(), key=_order))
+    return found
 
 
 def _of_timer(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines) -> ShownDeadline:

@@ -250,7 +250,8 @@ def requester_status(window: Window, request: Request) -> Response:
                                       window.web.status_link_days)
         context = None
         if found is not None:  # its deadlines read as every notice reads them (`core/shown_deadlines`)
-            clock = status.Clock(window.calendar, window.rules.deadlines(found.priority), window.clock(), window.said)
+            clock = status.StatusClock(window.calendar, window.rules.deadlines(found.priority), window.clock(),
+                                       window.said)
             context = status.status_context(window.store.messages, window.store.timers, window.key, found, clock,
                                             window.cfg.archive_dir)
     if context is None:

@@ -59,7 +59,7 @@ def ticket_of_link(tickets: Tickets, key: bytes, token: str, now: datetime, days
 
 
 @dataclass(frozen=True)
-class Clock:
+class StatusClock:
     """What the page reads the ticket's deadlines with: the working calendar, the ticket's
     priority's deadlines, the moment the page is asked for, the words it says them in."""
 
@@ -69,7 +69,7 @@ class Clock:
     said: Words
 
 
-def status_context(messages: Messages, timers: Timers, key: bytes, ticket: Ticket, clock: Clock,
+def status_context(messages: Messages, timers: Timers, key: bytes, ticket: Ticket, clock: StatusClock,
                    archive_dir: Path) -> dict[str, Any]:
     """What the requester's page shows of `ticket` at `clock.now`."""
     assert ticket.id is not None
@@ -89,25 +89,37 @@ def status_context(messages: Messages, timers: Timers, key: bytes, ticket: Ticke
     }
 
 
-def next_step(state: str, shown: list[ShownDeadline], clock: Clock) -> dict[str, Any]:
+def next_step(state: str, shown: list[ShownDeadline], clock: StatusClock) -> dict[str, Any]:
     """The next step in the unit's words with its date; when a deadline on the unit's side
     has passed, that plainly instead (`late`), by the first one missed."""
     web = clock.said["web"]
-    missed = next((e for e in shown if e.past and e.waits_on in _UNIT_SIDE and not e.stopped and e.at), None)
+    missed = _first_missed(shown)
     if missed is not None and missed.at is not None and str(missed.kind) in web["next_late"]:
         return {"next": web["next_late"][str(missed.kind)].format(at=_moment(missed.at, clock)),
                 "late": True}
-    by = {e.kind: e for e in shown if not e.stopped and not e.past}
-    kind = next((k for k in _NEXT.get(state, ()) if k in by), None)
-    if kind is not None and state in web["next_by"]:
-        entry = by[kind]
-        moment = entry.closes_at if kind is TimerKind.AWAITING_INFO and entry.closes_at else entry.at
-        assert moment is not None
+    moment = _next_moment(state, shown)
+    if moment is not None and state in web["next_by"]:
         return {"next": web["next_by"][state].format(at=_moment(moment, clock)), "late": False}
     return {"next": web["next"][state], "late": False}
 
 
-def _deadline(entry: ShownDeadline, clock: Clock) -> dict[str, Any]:
+def _first_missed(shown: list[ShownDeadline]) -> ShownDeadline | None:
+    """The first deadline on the unit's side that passed while its clock ran."""
+    return next((e for e in shown if e.past and e.waits_on in _UNIT_SIDE and not e.stopped and e.at), None)
+
+
+def _next_moment(state: str, shown: list[ShownDeadline]) -> datetime | None:
+    """When the next step of a ticket in `state` is due: its deadline (`_NEXT`) that runs; for
+    the requester's data, the day the ticket closes without it."""
+    by = {e.kind: e for e in shown if not e.stopped and not e.past}
+    kind = next((k for k in _NEXT.get(state, ()) if k in by), None)
+    if kind is None:
+        return None
+    entry = by[kind]
+    return entry.closes_at if kind is TimerKind.AWAITING_INFO and entry.closes_at else entry.at
+
+
+def _deadline(entry: ShownDeadline, clock: StatusClock) -> dict[str, Any]:
     """One deadline as the page lists it: what it waits for, when (or what is left of a
     stopped clock), whether it passed, and when the ticket closes without the requester's word."""
     web = clock.said["web"]
@@ -122,7 +134,7 @@ def _deadline(entry: ShownDeadline, clock: Clock) -> dict[str, Any]:
             "closes": web["status_closes"].format(at=_moment(closes, clock)) if closes else ""}
 
 
-def _moment(at: datetime, clock: Clock) -> str:
+def _moment(at: datetime, clock: StatusClock) -> str:
     """An instant as the unit reads it, in its zone: "Selasa, 24 November 2026 15:30 WIB"."""
     return clock.said.moment(at.astimezone(clock.cal.tz).isoformat(), str(clock.cal.tz))
 
