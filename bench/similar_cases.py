@@ -35,6 +35,10 @@ Then the time per suggestion with 100,000 solved cases in the store: the bulk is
 recombining the labelled cases' sentences (problem sentences of one case with others, a
 solution of a third), with tender numbers varied; the labelled cases stay among them.
 
+Then the same on a small desk asked in other words (bench/similar_other_words.py: twelve
+solved cases on distinct themes, eight requests on eight of them written without their words,
+four on none): how many of the eight list the earlier case, and the false leads.
+
 Run: .venv/bin/python bench/similar_cases.py [--bulk N] [--plain-only] [-v]
 """
 
@@ -282,6 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         report(name, requests, found, topics, THRESHOLD)
         if options.v:
             misses(requests, found, topics, {c.id: c for c in cases})
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.similar_other_words import measure
+
+    small = measure()
+    print(f"a small desk asked in other words (bench/similar_other_words.py, 12 solved cases): the earlier case "
+          f"listed for {small['listed']} of {small['answered']} (first {small['first']}); false leads "
+          f"{small['leads_answered']} beside them, {small['leads_unanswered']} on the {small['unanswered']} "
+          f"no case answers")
     if options.bulk:
         timing(ways["sastrawi"], cases, requests, options.bulk)
     return 0

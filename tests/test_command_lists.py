@@ -127,3 +127,23 @@ def test_the_footer_says_the_tickets_state_priority_category_and_next_deadlines(
                   deadlines=[{"kind": "first_response", "at": "2026-11-24T11:00:00+07:00", "past": True}])
     assert ("Batas waktu tanggapan pertama sudah lewat: Selasa, 24 November 2026 11:00 WIB" if language == "id" else
             "Deadline for the first response passed: Tuesday, 24 November 2026 11:00 WIB") in past.splitlines()
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_footer_says_a_stopped_clock_with_what_is_left_and_when_a_waiting_ticket_closes(language):
+    """SPEC 6 `resolution`: paused while the requester's documents are awaited; `awaiting_info`:
+    reminded after 2 working days, closed after 5."""
+    text = render(Renderer(), "command_ok", language, state="awaiting_info",
+                  deadlines=[{"kind": "awaiting_info", "at": "2026-11-25T10:00:00+07:00", "past": False,
+                              "closes_at": "2026-11-30T10:00:00+07:00"},
+                             {"kind": "resolution", "at": "", "past": False, "stopped": True, "left_minutes": 4260}])
+    said = ({"Batas waktu data dari pengguna: Rabu, 25 November 2026 10:00 WIB",
+             "  tanpa itu, tiket ditutup otomatis: Senin, 30 November 2026 10:00 WIB",
+             "Batas waktu penyelesaian (3x24 jam): berhenti selama data dari pengguna ditunggu (sisa 71 jam)"}
+            if language == "id" else
+            {"Deadline for the requester's data: Wednesday, 25 November 2026 10:00 WIB",
+             "  without it, the ticket closes by itself: Monday, 30 November 2026 10:00 WIB",
+             ("Deadline for resolution (3x24 hours): stopped while the requester's data is awaited "
+              "(71 hours left)")})
+    assert said <= set(text.splitlines()), text
+    assert "LKPP" not in text.split("Perintah" if language == "id" else "Commands")[0]

@@ -101,3 +101,29 @@ def test_no_digest_at_a_first_start_in_the_working_day_the_first_at_the_next_08_
     [digest] = digests(servers, HEAD)
     assert str(digest["Subject"]) == "Ringkasan harian Helpdesk LPSE Uji - Senin, 30 November 2026"
 
+
+
+def test_a_digest_with_nothing_overdue_names_the_tickets_it_counts(fresh_mailboxes, tmp_path):
+    """A coordinator answers the digest by naming tickets (seed 004 step 8): on a day with nothing
+    overdue, the digest still names the unclosed tickets each state counts, and its example
+    number is one of them, not "YEAR-NNNNN". Two mails on Wednesday night; staff answer the second
+    at once; Thursday 08:00 the first response of the first is due only at 12:00."""
+    from tests.mailfactory import STAFF, latest, reply_as_client
+
+    servers = fresh_mailboxes
+    config = write_config(servers, tmp_path)
+    servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Akun saya terkunci sejak tadi sore.")[0])
+    servers.append(UNIT, mail("sari@dinas.test", "Jadwal tender", "Kapan jadwal pembuktian kualifikasi?")[0])
+    handle_at(config, at("2026-11-25T21:40"))
+    notice = [m for m in of_kind([parse(raw) for raw in servers.fetch(STAFF[0])], "staff_new")
+              if "Jadwal" in str(m["Subject"])][-1]
+    servers.append(UNIT, reply_as_client(notice, STAFF[0], "Jadwal ada pada halaman paket, tab Jadwal.")[0])
+    handle_at(config, at("2026-11-25T21:50"))
+    sweep(config, at("2026-11-26T08:00"))
+    digest = latest(servers, COORDINATOR, "digest")
+    text = text_of(digest).replace("\r\n", "\n")
+    assert "Tidak ada tiket yang melewati batas waktu." in text
+    assert ("- terbuka (menunggu petugas): 1\n  2026-00001\n"
+            "- dijawab (menunggu pengguna): 1\n  2026-00002\n") in text, text
+    assert "(misalnya 2026-00001)" in text and "YEAR-NNNNN" not in text and "TAHUN" not in text
+    assert "<td>terbuka (menunggu petugas)</td><td align=\"right\">1</td><td>2026-00001</td>" in html_of(digest)

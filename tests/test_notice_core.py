@@ -3,6 +3,7 @@ of a solved case's answer goes to another requester (`core/reuse`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,11 +15,13 @@ from mailbot.core.deadlines import TimerPlan
 from mailbot.core.lifecycle import TABLE
 from mailbot.core.plan import running_after
 from mailbot.core.reuse import done_lines, previewed, reused
-from mailbot.model import State, Timer, TimerKind
-from mailbot.rules import load_rules
+from mailbot.core.worktime import WorkCalendar
+from mailbot.model import Address, State, Ticket, Timer, TimerKind
+from mailbot.rules import Deadlines, load_rules
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
+CAL = WorkCalendar.build()
 
 
 def test_every_command_but_a_held_forms_answers_makes_an_event_the_lifecycle_runs():
@@ -47,17 +50,22 @@ def test_what_spec_4_lets_run_on_a_closed_and_on_an_escalated_ticket():
 
 
 def test_the_next_deadline_and_the_3x24h_standard_after_a_decision():
+    ticket = Ticket(id=1, mailbox="btm", number="2026-00042", state=State.OPEN,
+                    requester=Address("budi@vendor.test", "Budi"), subject="Akun terkunci", created_at=NOW,
+                    updated_at=NOW)
     first = Timer(TimerKind.FIRST_RESPONSE, NOW, NOW + timedelta(hours=1))
     resolution = Timer(TimerKind.RESOLUTION, NOW, NOW + timedelta(hours=72))
     running = running_after({}, TimerPlan(set=(resolution, first)))
-    assert next_deadlines(running, WIB, NOW) == [
-        {"kind": "first_response", "at": "2026-11-24T10:00:00+07:00", "past": False},
-        {"kind": "resolution", "at": "2026-11-27T09:00:00+07:00", "past": False}]
+    high = Deadlines(first_response=1, lkpp_status=2, lkpp_progress=1, awaiting_info_remind=2, awaiting_info_close=5,
+                     confirm_close=3, resolution=72)
+    assert next_deadlines(ticket, running, NOW, CAL, high) == [
+        {"kind": "first_response", "at": "2026-11-24T10:00:00+07:00", "past": False, "waits_on": "staff"},
+        {"kind": "resolution", "at": "2026-11-27T09:00:00+07:00", "past": False, "waits_on": "staff"}]
     answered = running_after(running, TimerPlan(clear=(TimerKind.FIRST_RESPONSE,)))
-    assert next_deadlines(answered, WIB, NOW + timedelta(hours=2)) == [
-        {"kind": "resolution", "at": "2026-11-27T09:00:00+07:00", "past": False}]
-    assert next_deadlines(running, WIB, NOW + timedelta(hours=1))[0]["past"] is True
-    assert next_deadlines({}, WIB, NOW) == []
+    assert next_deadlines(replace(ticket, state=State.ANSWERED), answered, NOW + timedelta(hours=2), CAL, high) == [
+        {"kind": "resolution", "at": "2026-11-27T09:00:00+07:00", "past": False, "waits_on": "requester"}]
+    assert next_deadlines(ticket, running, NOW + timedelta(hours=1), CAL, high)[0]["past"] is True
+    assert next_deadlines(replace(ticket, state=State.CLOSED), {}, NOW, CAL, high) == []
 
 
 LETTER = ("Selamat siang Bapak Budi,\n\n"

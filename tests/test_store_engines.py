@@ -68,6 +68,7 @@ def test_a_ticket_its_participants_and_its_references_read_back(store_location):
         assert store.tickets.ticket_by_number("t", "2026-00002") is None
         assert [t.number for t in store.search.find_tickets(mailbox="t", requester="VENDOR")] == ["2026-00001"]
         assert store.search.state_counts("t") == {"open": 1}
+        assert store.search.unclosed_numbers("t", 30) == {"open": (["2026-00001"], 0)}  # the digest names them
     finally:
         store.close()
 

@@ -107,5 +107,5 @@ def test_an_english_units_window_speaks_english_in_a_browser(english_desk):
         page = _english(requester)
         assert requester.find_element(By.TAG_NAME, "h1").text == "Your ticket's status"
         assert "2026-00001" in page and "Cannot log in to SPSE" in page and "Open" in page
-        assert "Next step" in page and "The mail we sent you" in page
+        assert "Next step" in page and "Your mail and the mail we sent you" in page and "You wrote" in page
         assert "Acknowledgement of your complaint/question" in page

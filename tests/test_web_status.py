@@ -212,3 +212,83 @@ def test_every_answer_carries_the_windows_policy_and_no_token_in_a_cookie_or_log
     logged = capfd.readouterr()
     assert '"path": "/status/***"' in logged.out  # the request is logged, its token masked
     assert token not in logged.out + logged.err
+
+
+# --- the next step with its date, the unit's lateness said plainly, what the requester wrote ---
+
+WROTE = "Akun saya terkunci.\n<b>penting</b> \x1b]52;c;Y3VybA==\x07 kode tender 10234567"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+WROTE_SHOWN = "<b>penting</b> \\x1b]52;c;Y3VybA==\\x07 kode tender 10234567"  # as text, its controls visible
+
+
+@pytest.fixture
+def unanswered(fresh_mailboxes, tmp_path):
+    """Budi writes Tuesday 24 November 2026 09:00 with a screenshot; nobody answers him."""
+    servers = fresh_mailboxes
+    port = free_port()
+    config = mf.write_config(servers, tmp_path, web=web_block(port, status_link_days=30))
+    servers.append(mf.UNIT, mf.mail(BUDI, "Akun penyedia terkunci", WROTE, date=OPENED,
+                                    attachments=(("layar.png", "image/png", PNG),))[0])
+    mf.handle_at(config, OPENED + timedelta(minutes=1))
+    return servers, config, port
+
+
+@pytest.mark.integration
+def test_a_ticket_unanswered_for_67_days_says_plainly_the_unit_is_late_in_a_browser(unanswered):
+    """SPEC 13: "the next step with its date (and plainly, when the unit is late), what the
+    requester wrote and the mail sent to them". Opened Tuesday 09:01 (when first read), high
+    priority (an account blocked in a tender): the first answer was due 10:01 (1 working hour),
+    the 3x24 hours ran out Friday 09:01; 67 days on, the page says so, never that the unit
+    "akan segera menanggapi"; Budi's own mail is there beside the ack, as text."""
+    from selenium.webdriver.common.by import By
+
+    from tests.browser import browser
+
+    servers, config, _port = unanswered
+    link = _link(servers, BUDI)
+    with serving(config, clock=lambda: OPENED + timedelta(days=67)), browser() as driver:
+        driver.get(link)
+        main = driver.find_element(By.TAG_NAME, "main")
+        page = main.text
+        nxt = driver.find_element(By.CSS_SELECTOR, "p.next.late").text
+        deadlines = driver.find_element(By.CSS_SELECTOR, "table.deadlines").text
+        mails = [(a.get_attribute("class"), a.text) for a in driver.find_elements(By.CSS_SELECTOR, "article.mail")]
+        bold = driver.find_elements(By.CSS_SELECTOR, "article.mail b")
+    assert nxt == ("Kami terlambat. Petugas helpdesk belum menanggapi pertanyaan atau pengaduan Anda, padahal batas "
+                   "waktunya (Selasa, 24 November 2026 10:01 WIB) sudah lewat. Mohon maaf; koordinator helpdesk "
+                   "sudah diberi tahu.")
+    assert "akan segera menanggapi" not in page
+    assert deadlines.splitlines() == [
+        "Tanggapan pertama dari petugas helpdesk Selasa, 24 November 2026 10:01 WIB (sudah lewat)",
+        "Penyelesaian (standar 3x24 jam) Jumat, 27 November 2026 09:01 WIB (sudah lewat)"]
+    [(theirs_class, theirs), (ours_class, ours)] = mails
+    assert "in" in theirs_class.split() and "out" in ours_class.split()
+    assert theirs.startswith("Anda menulis · 24-11-2026 09:01 · Akun penyedia terkunci · lampiran: 1")
+    assert "Akun saya terkunci." in theirs and WROTE_SHOWN in theirs and bold == []
+    assert ours.startswith("Kami mengirim · 24-11-2026 09:01") and "2026-00001" in ours
+
+
+@pytest.mark.integration
+def test_the_next_step_gives_the_date_of_what_the_ticket_waits_on(unanswered):
+    """Staff ask Budi for his NIB (`#minta-data`) Tuesday 10:00: his page asks for it by the day the
+    ticket closes without it (5 working days: Tuesday 1 December 10:00) and shows the 3x24 hours
+    stopped, with what is left; after `#selesai`, his confirmation by its date."""
+    servers, config, port = unanswered
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#minta-data\nMohon kirimkan NIB Anda.")[0])
+    mf.handle_at(config, OPENED + timedelta(hours=1))
+    link = path_of(_link(servers, BUDI))
+    with serving(config, clock=lambda: OPENED + timedelta(hours=2)):
+        waiting = Client(port).get(link).text
+    assert ("Kami menunggu data atau dokumen dari Anda. Balas email permintaan data kami dengan data tersebut "
+            "paling lambat Selasa, 1 Desember 2026 10:00 WIB; setelah itu tiket ditutup otomatis.") in waiting
+    assert "berhenti selama kami menunggu data dari Anda (sisa 71 jam)" in waiting
+    assert "Mohon kirimkan NIB Anda." in waiting
+    servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "#selesai Akun sudah kami buka.")[0])
+    mf.handle_at(config, OPENED + timedelta(hours=3))
+    with serving(config, clock=lambda: OPENED + timedelta(hours=4)):
+        solved = Client(port).get(link).text
+    assert ("Solusi sudah kami kirim. Mohon konfirmasi dengan membalas email kami apakah permasalahan sudah "
+            "teratasi, paling lambat Jumat, 27 November 2026 12:00 WIB; tanpa jawaban, tiket ditutup otomatis "
+            "pada saat itu.") in solved
+    assert "Penyelesaian (standar 3x24 jam)" not in solved  # met: a solution reached him

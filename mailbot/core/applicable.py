@@ -1,5 +1,5 @@
-"""What a staff notice says of its ticket now (issue 59, point 5): the commands that apply to
-it in its state and situation, and its next deadlines. Pure.
+"""What a staff notice says of its ticket now: the commands that apply to it in its state
+and situation, and its deadlines (`shown_deadlines`, as every other place shows them). Pure.
 
 The commands come from the two tables that decide them, so that the notices cannot drift
 from what runs: the table of commands (`command_table.COMMANDS`) gives each command and the
@@ -16,12 +16,17 @@ notice on a ticket.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, tzinfo
-from typing import Any
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from mailbot.core.command_table import COMMANDS
 from mailbot.core.lifecycle import TABLE
+from mailbot.core.shown_deadlines import ShownDeadline, shown_deadlines
+from mailbot.core.worktime import WorkCalendar
 from mailbot.model import State, Ticket, Timer, TimerKind, has_mailbox
+
+if TYPE_CHECKING:
+    from mailbot.rules import Deadlines
 
 # How a notice tells staff that the requester's acknowledgement waits for their `#kirim-tanda-terima`
 # (`plan._with_ack_unsent`): withheld for a forged sender, over the hour's budget, or stopped
@@ -59,24 +64,31 @@ def offered_now(context: Mapping[str, Any]) -> tuple[str, ...]:
     return offered(context.get("state") or None, situation(context))
 
 
-def next_deadlines(running: Mapping[TimerKind, Timer], tz: tzinfo, now: datetime) -> list[dict[str, object]]:
-    """The ticket's next deadline (its timer's kind, when, in the unit's zone, and whether it
-    has passed), and the 3x24h standard's (SPEC 6 `resolution`) when that is a later one."""
-    timers = sorted(running.values(), key=lambda t: (t.due_at, t.kind))
-    if not timers:
-        return []
-    shown = [timers[0]]
-    resolution = running.get(TimerKind.RESOLUTION)
-    if resolution is not None and resolution is not timers[0]:
-        shown.append(resolution)
-    return [{"kind": str(t.kind), "at": t.due_at.astimezone(tz).isoformat(), "past": t.due_at <= now}
-            for t in shown]
+def next_deadlines(ticket: Ticket, running: Mapping[TimerKind, Timer], now: datetime, cal: WorkCalendar,
+                   d: Deadlines) -> list[dict[str, object]]:
+    """The ticket's deadlines as a notice's footer shows them (`shown_deadlines`: the running
+    clocks', a stopped one with what is left of it), instants in the unit's zone."""
+    return [deadline_row(entry, cal.tz) for entry in shown_deadlines(ticket, running.values(), now, cal, d)]
 
 
-def notice_facts(ticket: Ticket, running: Mapping[TimerKind, Timer], lkpp_answered: bool, tz: tzinfo,
-                 now: datetime) -> dict[str, object]:
-    """What a notice's template context says of its ticket now: its next deadlines, and the
+def deadline_row(entry: ShownDeadline, tz: tzinfo) -> dict[str, object]:
+    """One shown deadline as the templates read it: its kind (the words name what it waits
+    on), when (ISO, "" while stopped), whether past, and what is left of a stopped clock
+    (minutes) or when the ticket closes without what it waits for."""
+    row: dict[str, object] = {"kind": str(entry.kind), "at": entry.at.astimezone(tz).isoformat() if entry.at else "",
+                              "past": entry.past, "waits_on": entry.waits_on}
+    if entry.stopped:
+        row["stopped"] = True
+        row["left_minutes"] = round((entry.left or timedelta(0)) / timedelta(minutes=1))
+    if entry.closes_at is not None and entry.closes_at != entry.at:
+        row["closes_at"] = entry.closes_at.astimezone(tz).isoformat()
+    return row
+
+
+def notice_facts(ticket: Ticket, running: Mapping[TimerKind, Timer], lkpp_answered: bool, cal: WorkCalendar,
+                 d: Deadlines, now: datetime) -> dict[str, object]:
+    """What a notice's template context says of its ticket now: its deadlines, and the
     situations its commands need that the plan knows (`StaffCommand.needs`)."""
     found = [name for name, on in (("lkpp_answer", lkpp_answered), ("mailbox", has_mailbox(ticket.requester.addr)))
              if on]
-    return {"deadlines": next_deadlines(running, tz, now), "situation": found}
+    return {"deadlines": next_deadlines(ticket, running, now, cal, d), "situation": found}

@@ -394,6 +394,20 @@ def _due_by_todays_calendar(timer: Timer, cal: WorkCalendar, d: Deadlines) -> da
     return cal.add_working_time(cal.start_of_working_day(day), max(offset, timedelta(0)))
 
 
+def breach_start(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime:
+    """When `timer`'s deadline runs out: its first due time, whatever it has fired since (a
+    repeating reminder's row holds its next reminder, the closing after a data request's
+    reminder its closing)."""
+    match timer.kind:
+        case TimerKind.FIRST_RESPONSE:
+            return cal.add_working_hours(timer.started_at, d.first_response)
+        case TimerKind.LKPP_PROGRESS:
+            return cal.add_working_days(timer.started_at, d.lkpp_progress)
+        case TimerKind.AWAITING_INFO:
+            return cal.add_working_days(timer.started_at, d.awaiting_info_remind)
+    return timer.due_at
+
+
 def paused(kind: TimerKind, ticket: Ticket) -> bool:
     """Whether a timer of `kind` waits without being late: LKPP's status and progress
     while LKPP waits for the requester's data (`awaiting_info`, SOP-015 steps 7-9), and
@@ -431,7 +445,7 @@ def _fire_first_response(
     waited = cal.working_time_between(timer.started_at, now)
     context: dict[str, object] = {
         "timer": str(timer.kind),
-        "due": _iso(timer.due_at, cal),
+        "due": _iso(breach_start(timer, cal, d), cal),  # the deadline missed, not this reminder's time
         "hours_waited": round(waited / timedelta(hours=1)),
         "reopened": ticket.first_response_at is not None,
     }
@@ -487,7 +501,7 @@ def _fire_lkpp_progress(
         "remind_lkpp",
         Audience.LKPP,
         auto=AUTO_GENERATED,
-        context={"timer": str(timer.kind), "due": _iso(timer.due_at, cal)},
+        context={"timer": str(timer.kind), "due": _iso(breach_start(timer, cal, d), cal)},
     )
     return Firing(
         (send,), (_fired(timer, cal),), _next_notice(timer.due_at, now, cal, d.lkpp_progress)

@@ -18,6 +18,7 @@ from mailbot.core.counterpart import LPSE_SUPPORT, Reference
 from mailbot.core.decision import Draft, Effect
 from mailbot.core.directions import DIRECTION_EFFECTS
 from mailbot.core.facts import AUTOMATIC_UNMATCHED, LABELS, Event, Facts
+from mailbot.core.identity import missing_from
 from mailbot.core.intake_effects import INTAKE_EFFECTS
 from mailbot.core.reuse import REUSE_EFFECTS
 from mailbot.model import (
@@ -84,7 +85,10 @@ def _acknowledge(s: Draft) -> None:
     if s.facts.message.is_automatic:
         s.record("ack_skipped", {"reason": s.facts.message.auto_reason}, actor="mailbot")
     elif (s.now - s.facts.received_at).total_seconds() <= s.policy.ack_max_age_hours * 3600:
-        s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context=_cited_context(s))
+        assert s.ticket is not None
+        # it asks only for what the mail and its signature did not give (`identity.missing_from`)
+        s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED,
+               context={**_cited_context(s), "missing": missing_from(s.ticket.contact, s.facts.message)})
     else:
         s.record("ack_skipped", {"reason": "older than ack_max_age_hours"}, actor="mailbot")
 

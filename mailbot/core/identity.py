@@ -8,12 +8,13 @@ signature; we take what is there and never guess beyond it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from mailbot.core.links import has_link
-from mailbot.model import Address, InboundMessage, Ticket, has_mailbox
+from mailbot.model import Address, Contact, InboundMessage, Ticket, has_mailbox
 from mailbot.parsers.quotes import own_text
 
 _ORG_WORDS = r"instansi|perusahaan|badan usaha|satker|dinas|organisasi|company|agency"
@@ -32,7 +33,8 @@ _LINE = {key: re.compile(rf"^\s*{_ITEM}(?:{pattern})\s*[:=]\s*(?P<value>.+?)\s*$
 _PHONE_LINE = re.compile(rf"^\s*{_ITEM}(?:{_FIELD['phone']})\.?\s*[:=]?\s*(?P<value>\+?\(?\d[\d\s().-]{{5,24}})\s*$",
                          re.IGNORECASE | re.MULTILINE)
 _PHONE = re.compile(r"(?<![\d+])(?:\+62[-\s.]?|62|0)8\d{1,3}[-\s.]?\d{3,4}[-\s.]?\d{3,5}(?!\d)")
-_ORG_NAME = r"(?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD)\b[^\n]{2,80}"
+_ORG_NAME = (r"(?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD|UKPBJ|Yayasan|Pemerintah)\b"
+             r"[^\n]{2,80}")
 _ORG = re.compile(rf"^\s*({_ORG_NAME})$", re.MULTILINE)
 # A signature's position line names the company after it: "Direktur CV Maju Jaya".
 _POSITION = (r"(?:direktur(?: utama)?|wakil direktur|dirut|komisaris|pemilik|owner|manajer|manager|"
@@ -67,7 +69,80 @@ def identify_texts(texts: tuple[str, ...], requester: Address) -> Identity:
     found = _fields(texts)
     found.setdefault("email", requester.addr)
     _from_display_name(found, requester.name, texts)
+    _from_signature(found, texts)
     return Identity(**found)
+
+
+def _from_signature(found: dict[str, str], texts: tuple[str, ...]) -> None:
+    """A name no label and no From display name gave: the one the writer signs with, the
+    line under their sign-off ("Terima kasih," / "Budi Santoso") or over the company, position
+    or phone of their signature (`_signed_off_name`), in their own text, earliest first."""
+    if found.get("name"):
+        return
+    for text in map(own_text, texts):
+        if name := _signed_off_name(text):
+            found["name"] = name
+            return
+
+
+# The closing words a signature's name follows, besides the sign-offs: "Terima kasih,", "Thanks", "Rgds".
+_THANKS = re.compile(r"^\W*(?:terima ?kasih|terimakasih|makasih|trims|tks|thanks?(?: you)?|thx|rgds|br|warm regards|"
+                     r"salam hangat)\b[\w\s]{0,20}?\W*$", re.IGNORECASE)
+_SIGNATURE_TAIL = 8  # lines: a signature stands at the end of what the writer wrote
+# "Saya, Joko dari CV Sentosa", "sy Dedi dr CV Anugrah": the writer names themselves in a sentence.
+_NAME_IN_SENTENCE = re.compile(r"\b(?i:saya|sy|aku|nama saya)\s*,?\s+([A-Z][a-z]+(?: [A-Z][a-z]+){0,3})\s*,?\s+"
+                               r"(?i:dari|dr|dri|selaku|sebagai)\b")
+# Words of an office or a department, never of a person's name: "Purchasing Dept.", "Tim Pengadaan".
+_OFFICE_WORDS = re.compile(r"\b(?:purchasing|dept|department|divisi|procurement|finance|keuangan|accounting|sales|"
+                           r"team|tim|customer|service|direksi|manajemen|management|hrd|legal|perusahaan)\b",
+                           re.IGNORECASE)
+
+
+def _signed_off_name(text: str) -> str:
+    """The name a text is signed with: the first person's line after its last sign-off (a
+    company or a position before it passed over), a line right above a company, a position
+    at one or a phone, a name alone on the last line, or the writer naming themselves ("Saya,
+    Joko dari CV Sentosa"); "" when none is a person's name (a company, an office, a
+    greeting, a sentence)."""
+    lines = [line.strip() for line in text.strip().splitlines()][-_SIGNATURE_TAIL:]
+    signed_off = _after_sign_off(lines)
+    if signed_off is not None:
+        return signed_off
+    match = _NAME_IN_SENTENCE.search(text)
+    return _above_contact(lines) or _alone_at_the_end(lines) or (_person(match.group(1)) if match else "")
+
+
+def _after_sign_off(lines: list[str]) -> str | None:
+    """The first person's line after the last sign-off ("" when none is); None: no sign-off."""
+    for index in range(len(lines) - 1, -1, -1):
+        if _SIGN_OFF.match(lines[index]) or _THANKS.match(lines[index]):
+            return next((name for line in lines[index + 1:index + 5] if (name := _person(line))), "")
+    return None
+
+
+def _above_contact(lines: list[str]) -> str:
+    """A person's line right above a company, a position at one or a phone."""
+    for above, below in itertools.pairwise(lines):
+        if (_ORG.match(below) or _POSITION_ORG.match(below) or _PHONE_LINE.match(below) or _mobile(below)) \
+                and (name := _person(above)):
+            return name
+    return ""
+
+
+def _alone_at_the_end(lines: list[str]) -> str:
+    """A short name alone on the last line, under a blank one: "...Mohon dicek pak.\n\nAndre"."""
+    if len(lines) >= 3 and not lines[-2] and len(lines[-1].split()) <= 4:
+        return _person(lines[-1])
+    return ""
+
+
+def _person(line: str) -> str:
+    """The person's name a signature line gives, or ""."""
+    name = _name_of_line(line)
+    if (not name or _words(name) & _ADDRESS_WORDS or _not_a_person(name) or _CONTACT_BITS.search(name)
+            or _OFFICE_WORDS.search(name) or _SIGN_OFF.match(name) or _THANKS.match(name)):
+        return ""
+    return name
 
 
 def _from_display_name(found: dict[str, str], display: str, texts: tuple[str, ...]) -> None:
@@ -130,6 +205,42 @@ def identity_of(ticket: Ticket, requester_texts: tuple[str, ...]) -> dict[str, s
     return {"name": form.name or found.name, "organisation": form.organisation or found.organisation,
             "address": form.address or found.address, "phone": form.phone or found.phone,
             "email": ticket.requester.addr if has_mailbox(ticket.requester.addr) else ""}
+
+
+# SPSE's tender and package codes as requesters write them: "kode tender 10234567", "Kode Lelang:
+# 10566778", "paket 12345678", "ID paket 7712345", "tender nomor 10455667", "RUP 29871234", "bid for
+# tender 10299887"; a bare "Kode 11004455" on a package's line. A number of 5 to 15 digits after
+# the words; never a date, an amount, an NPWP or a phone number, which no such word introduces.
+_TENDER_WORDS = (r"(?:tender|paket|lelang|seleksi|non[- ]?tender|pengadaan langsung|penunjukan langsung|rup|"
+                 r"package|e-?purchasing)")
+_CODE_WORDS = r"(?:kode|kd|id|no|nomor|nomer|number|code|#)"
+_TENDER = re.compile(
+    rf"(?<![\w-])(?:{_CODE_WORDS}\.?\s*{_TENDER_WORDS}|{_TENDER_WORDS}(?:\s*{_CODE_WORDS})?)\.?\s*[:=#]?\s*"
+    rf"(?:no\.?\s*)?(\d{{5,15}})(?![\d.,/-]*\d)|(?<![\w-])(?:kode|kd)\.?\s*[:=#]?\s*(\d{{7,15}})(?![\d.,/-]*\d)",
+    re.IGNORECASE)
+
+
+def tender_code(text: str) -> str:
+    """The tender or package code a text names (the first), "" when it names none."""
+    match = _TENDER.search(text)
+    return (match.group(1) or match.group(2)) if match else ""
+
+
+# What a requester's acknowledgement asks for, in this order (seed 003's form, and what LKPP
+# needs of a problem under SOP-015 step 1: the tender's code and the error on screen).
+ASKED = ("name", "organisation", "phone", "tender", "screenshot")
+
+
+def missing_from(contact: Contact, msg: InboundMessage) -> list[str]:
+    """What the requester has not given yet (`ASKED`): the consultation form's fields their mail
+    and its signature state (`contact`, as `contact_of` read it, the From's name included), a
+    tender or package code in its subject or text, a file (a screenshot, a scan). Their ack asks
+    for these alone: Budi, who wrote all of it and attached the screenshot, is asked for nothing."""
+    given = {"name": bool(contact.name.strip()), "organisation": bool(contact.organisation.strip()),
+             "phone": bool(contact.phone.strip()),
+             "tender": bool(tender_code(f"{msg.subject}\n{msg.text or msg.new_text}")),
+             "screenshot": bool(msg.attachments)}
+    return [key for key in ASKED if not given[key]]
 
 
 def _signed_name(display: str, texts: tuple[str, ...]) -> str:
@@ -215,6 +326,39 @@ def _company(text: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+# A phone after its label within a line: "Telp. (0778) 456789 | Fax. (0778) 456790", "WA: 0857 1234 9876".
+_PHONE_IN_LINE = re.compile(rf"(?<!\w)(?:{_FIELD['phone']}|tel)\.?\s*[:=]?\s*(\+?\(?\d[\d\s().-]{{5,22}}\d)",
+                            re.IGNORECASE)
+# A line that is a phone number alone, as signatures give a landline: "0778-123456", "(0778) 470 1122".
+_PHONE_ALONE = re.compile(r"^\s*((?:\+62|\(?0)[\d\s().-]{7,18}\d)\s*$", re.MULTILINE)
+
+
+def _phone_in_line(text: str) -> str | None:
+    match = _PHONE_IN_LINE.search(text)
+    return match.group(1).strip() if match else None
+
+
+def _phone_alone(text: str) -> str | None:
+    """A line of a phone number alone: 9 to 13 digits (an NPWP has 15)."""
+    return next((m.group(1) for m in _PHONE_ALONE.finditer(text) if 9 <= len(re.sub(r"\D", "", m.group(1))) <= 13),
+                None)
+
+
+# "Kami dari PT Harapan Baru ...", "sy Dedi dr CV Anugrah Teknik": a company in a sentence, its name capitalised.
+_ORG_IN_SENTENCE = re.compile(r"\b(?i:dari|dr|dri)\s+((?:PT|CV|UD)\.? [A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*){0,4})")
+
+
+def _company_piece(text: str) -> str | None:
+    """A company as one piece of a signature's line ("Wahyu - CV Teknik Mandiri - 0812 ..."), or
+    named in a sentence."""
+    for line in text.splitlines():
+        for piece in _SEPARATOR.split(line.strip())[1:]:
+            if match := _ORG.fullmatch(piece.strip()):
+                return match.group(1).strip()
+    match = _ORG_IN_SENTENCE.search(text)
+    return match.group(1).strip() if match else None
+
+
 def _street(text: str) -> str | None:
     match = _STREET.search(text)
     return match.group(1) if match else None
@@ -225,7 +369,10 @@ _FINDERS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
     *((key, _labelled(pattern)) for key, pattern in _LINE.items()),
     ("phone", _phone_line),
     ("phone", _mobile),
+    ("phone", _phone_in_line),
+    ("phone", _phone_alone),
     ("organisation", _company),
+    ("organisation", _company_piece),
     ("address", _street),
 )
 
@@ -313,11 +460,12 @@ def _lower_case_words(tokens: list[str]) -> list[str]:
 
 def identify(messages: list[InboundMessage]) -> Identity:
     """Collect the requester's identity from their messages, earliest first."""
-    found = _fields(tuple(m.text or m.new_text for m in messages))
+    texts = tuple(m.text or m.new_text for m in messages)
+    found = _fields(texts)
     if messages:
         found.setdefault("email", messages[0].from_addr.addr)
-        _from_display_name(found, next((m.from_addr.name for m in messages if m.from_addr.name), ""),
-                           tuple(m.text or m.new_text for m in messages))
+        _from_display_name(found, next((m.from_addr.name for m in messages if m.from_addr.name), ""), texts)
+        _from_signature(found, texts)
     return Identity(**found)
 
 

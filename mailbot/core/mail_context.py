@@ -70,9 +70,10 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts
         base.update(_problem(ticket, texts))
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
         base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in texts.unshown]
-    if ticket is not None:  # issue 59: what a notice says of the ticket now
+    if ticket is not None:  # what a notice says of the ticket now
         waiting = texts.latest_lkpp is not None and texts.lkpp_passed_on is None  # an LKPP answer not passed on
-        base.update(notice_facts(ticket, running, waiting, cfg.timezone, at))
+        base.update(notice_facts(ticket, running, waiting, setup.calendar, setup.rules.deadlines(ticket.priority),
+                                 at))
     base.update(send.context)
     return base
 

@@ -8,12 +8,13 @@ what a due one does) are `deadlines`'.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mailbot.core.deadlines import check_aware, fits, paused, resolution_due, span
+from mailbot.core.deadlines import check_aware, span
+from mailbot.core.shown_deadlines import on_whom, shown_deadlines
 from mailbot.core.worktime import WorkCalendar
 from mailbot.model import State, Ticket, Timer, TimerKind
 
@@ -40,40 +41,6 @@ class Overdue:
     since: datetime | None = None
 
 
-_ON_WHOM = {
-    TimerKind.FIRST_RESPONSE: "staff",
-    TimerKind.LKPP_STATUS: "LKPP",
-    TimerKind.LKPP_PROGRESS: "LKPP",
-    TimerKind.AWAITING_INFO: "requester",
-    TimerKind.CONFIRM_CLOSE: "requester",
-    TimerKind.COORDINATOR_DIRECTION: "coordinators",
-    TimerKind.HEAD_DIRECTION: "heads",
-}
-# whom a ticket past the 3x24h standard waits on: whoever holds it in its state
-_HOLDER = {State.OPEN: "staff", State.ANSWERED: "requester", State.ESCALATED: "LKPP", State.AWAITING_INFO: "requester"}
-
-
-def on_whom(kind: TimerKind, ticket: Ticket) -> str:
-    """On whom an overdue ticket waits: the party the breached deadline binds, and for the
-    3x24h standard the one holding the ticket now (LKPP for an escalated ticket, staff for
-    an open one): the coordinators are told of that breach, but nothing waits on them."""
-    if kind is TimerKind.RESOLUTION:
-        return _HOLDER.get(ticket.state, "staff")
-    return _ON_WHOM[kind]
-
-
-def breach_start(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime:
-    """When the breach of `timer` began: its first due time, whatever it has fired since."""
-    match timer.kind:
-        case TimerKind.FIRST_RESPONSE:
-            return cal.add_working_hours(timer.started_at, d.first_response)
-        case TimerKind.LKPP_PROGRESS:
-            return cal.add_working_days(timer.started_at, d.lkpp_progress)
-        case TimerKind.AWAITING_INFO:
-            return cal.add_working_days(timer.started_at, d.awaiting_info_remind)
-    return timer.due_at
-
-
 def find_overdue(
     ticket: Ticket,
     timers: Iterable[Timer],
@@ -81,7 +48,9 @@ def find_overdue(
     cal: WorkCalendar,
     d: Deadlines,
 ) -> list[Overdue]:
-    """Every breached deadline of `ticket` at `now`, from its active timers.
+    """Every breached deadline of `ticket` at `now`, from its active timers: the past ones
+    of `shown_deadlines`, whose clocks run (a standard that ran out before the requester's
+    documents were asked for waits with them).
 
     A repeating timer stays overdue after it fired, until the ticket moves on; so does a
     fired LKPP_STATUS timer the caller passes in (its progress follow-up still runs). The 3x24h
@@ -90,31 +59,9 @@ def find_overdue(
     nor closed is overdue, by wall-clock time (the standard is 3x24 hours, not working time).
     """
     check_aware(now)
-    found, since = _timer_breaches(ticket, timers, now, cal, d)
-    standard = resolution_due(ticket, d)  # None: it waits for the requester's documents
-    if fits(TimerKind.RESOLUTION, ticket) and standard is not None and standard <= now:
-        found.setdefault(TimerKind.RESOLUTION, standard)
-        since.setdefault(TimerKind.RESOLUTION, ticket.created_at)  # the standard counts from the opening
-    result = [_overdue(ticket, kind, due, min(since.get(kind, due), now), now, cal, d) for kind, due in found.items()]
+    result = [_overdue(ticket, e.kind, e.at, min(e.since, now), now, cal, d)
+              for e in shown_deadlines(ticket, timers, now, cal, d) if e.past and e.at is not None and not e.stopped]
     return sorted(result, key=_overdue_order)
-
-
-def _timer_breaches(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal: WorkCalendar,
-                    d: Deadlines) -> tuple[dict[TimerKind, datetime], dict[TimerKind, datetime]]:
-    """When each kind's breach began (its earliest), and since when its timer ran."""
-    found: dict[TimerKind, datetime] = {}
-    since: dict[TimerKind, datetime] = {}
-    for timer in timers:
-        if not fits(timer.kind, ticket, timer.started_at) or paused(timer.kind, ticket):
-            continue  # stale, or LKPP waiting for the requester: not LKPP's breach
-        start = breach_start(timer, cal, d)
-        if start <= now and (timer.kind not in found or start < found[timer.kind]):
-            found[timer.kind], since[timer.kind] = start, timer.started_at
-    if TimerKind.LKPP_STATUS in found:
-        # the progress reminders follow a status request LKPP has still not answered:
-        # one breach, counted from the status deadline
-        found.pop(TimerKind.LKPP_PROGRESS, None)
-    return found, since
 
 
 def _overdue(ticket: Ticket, kind: TimerKind, due: datetime, since: datetime, now: datetime, cal: WorkCalendar,
@@ -136,6 +83,7 @@ def digest_context(
     overdue: list[Overdue],
     now: datetime,
     cal: WorkCalendar,
+    named: Mapping[str, tuple[Sequence[str], int]] | None = None,
 ) -> dict[str, object]:
     """What the daily `digest` to heads and coordinators shows, before it is worded.
 
@@ -144,6 +92,11 @@ def digest_context(
     lengths a coordinator must not confuse (issue 45), `waited` the time past the deadline
     (working time where the deadline is, `working`) and `since_for` the wall-clock time
     since the ticket began to wait (`since`, None for an entry made without it).
+
+    `named`: the numbers of the unclosed tickets each state counts (the longest open first)
+    and how many more it holds: a coordinator answers the digest by naming tickets, and a
+    day with nothing overdue must give them numbers to name too. `example` is the number
+    the digest's last lines name as one: the first overdue, else the first it names.
     """
     check_aware(now)
     counts = {str(state): states.get(str(state), 0) for state in State}
@@ -164,13 +117,23 @@ def digest_context(
         }
         for o in sorted(overdue, key=_overdue_order)
     ]
+    shown = _named(named or {}, counts)
+    first = next((shown[state]["numbers"][0] for state in counts if state in shown), "")
     return {
         "date": now.astimezone(cal.tz).date(),
         "counts": counts,
+        "named": shown,
+        "example": rows[0]["number"] if rows else first,
         "total": sum(counts.values()),
         "overdue_count": len({o.number for o in overdue}),  # tickets, not breaches: one may have two
         "tickets": rows,
     }
+
+
+def _named(named: Mapping[str, tuple[Sequence[str], int]], counts: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """The unclosed states' ticket numbers as the digest names them, and how many more."""
+    return {state: {"numbers": list(numbers), "more": more} for state, (numbers, more) in named.items()
+            if state in counts and state != str(State.CLOSED) and numbers}
 
 
 def digest_due(

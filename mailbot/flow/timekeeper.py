@@ -221,7 +221,8 @@ class Timekeeper:
         """The digest's content, worded: counts by state, every overdue ticket with why, and
         the acks still held for the ack budget (issue 44), the first `HELD_SHOWN` of them."""
         overdue = [o for _, o in self.overdue(box, now)]
-        context = worded_digest(digest_context(self.store.search.state_counts(box.name), overdue, now, self.calendar),
+        context = worded_digest(digest_context(self.store.search.state_counts(box.name), overdue, now, self.calendar,
+                                               self.store.search.unclosed_numbers(box.name, DIGEST_NAMED)),
                                 words(self.cfg.language, self.cfg.templates_dir), self.calendar)
         held = self.store.outbox.held_acks(box.name, now)
         when = "%Y-%m-%d %H:%M"
@@ -278,6 +279,7 @@ class Timekeeper:
 
 
 HELD_SHOWN = 50  # held acks the digest names one by one; the rest it counts
+DIGEST_NAMED = 30  # unclosed tickets the digest names in each state, the longest open first; the rest it counts
 
 
 def overdue_of(store: Store, rules: Rules, calendar: WorkCalendar, mailbox: str,

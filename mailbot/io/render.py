@@ -327,14 +327,25 @@ def _word_times(context: dict[str, Any], said: Words) -> None:
     for key in ("due", "close_at"):
         if isinstance(context.get(key), str) and context[key]:
             context[key] = said.moment(context[key], zone)
-    if isinstance(context.get("deadlines"), list):  # a notice's next deadlines (issue 59)
-        context["deadlines"] = [{**d, "at": said.moment(str(d["at"]), zone)} for d in context["deadlines"]
-                                if isinstance(d, dict) and d.get("at")]
+    if isinstance(context.get("deadlines"), list):  # a notice's deadlines (`core/shown_deadlines`)
+        context["deadlines"] = [_worded_deadline(d, said, zone) for d in context["deadlines"]
+                                if isinstance(d, dict) and (d.get("at") or d.get("stopped"))]
     # when the consultation was (seed 003's "Hari/Tanggal Konsultasi"): the ticket's opening,
     # else the call's time of a form that opened none (held, cancelled: issue 59)
     opened = context.get("opened") or context.get("called_at")
     if isinstance(opened, str) and opened:
         context["opened_day"], context["opened_time"] = said.day_and_time(opened, zone)
+
+
+def _worded_deadline(deadline: dict[str, Any], said: Words, zone: str) -> dict[str, Any]:
+    """A shown deadline's instants and what is left of a stopped clock, in the mail's words."""
+    worded = {**deadline, "at": said.moment(str(deadline.get("at") or ""), zone)}
+    if deadline.get("closes_at"):
+        worded["closes_at"] = said.moment(str(deadline["closes_at"]), zone)
+    if isinstance(deadline.get("left_minutes"), int):  # wall-clock hours, as the 3x24h standard counts
+        minutes = deadline["left_minutes"]
+        worded["left"] = said.unit(round(minutes / 60), "hour") if minutes >= 60 else said.unit(minutes, "minute")
+    return worded
 
 
 class _SharedMails(jinja2.BaseLoader):

@@ -230,6 +230,7 @@ def _load(language: str, templates_dir: Path | None) -> Words:
             except (KeyError, IndexError, ValueError) as exc:
                 raise ConfigError(f"{own}: overdue.{kind}: only {{span}} may be named; {exc!r}") from None
         _check_refusals(table, own)
+        _check_status_page(table, own)
     return Words(language, table, _catalog(language, templates_dir))
 
 
@@ -282,6 +283,25 @@ def _refusal_values(why: Refusal, table: dict[str, Any]) -> dict[str, str]:
             "state": str(states.get(why.value, why.value)),
             "roles": ", ".join(str(roles.get(r, r)) for r in why.value.split(", ")),
             "role": str(roles.get(why.name, why.name))}
+
+
+# The words a requester's status page fills in (`web/status.py`), and the one value each names.
+_STATUS_VALUES = {"next_by": "at", "next_late": "at", "status_stopped": "left", "status_closes": "at",
+                  "status_files": "count"}
+
+
+def _check_status_page(table: dict[str, Any], own: Path) -> None:
+    """An operator's words of the status page name only the value each is filled with, so
+    that a wrong one stops start-up, never a requester's page."""
+    web = table.get("web", {})
+    for key, value in _STATUS_VALUES.items():
+        wordings = web.get(key, {}) if isinstance(web, dict) else {}
+        for name, wording in (wordings.items() if isinstance(wordings, dict) else [("", wordings)]):
+            try:
+                str(wording).format(**{value: "x"})
+            except (KeyError, IndexError, ValueError) as exc:
+                where = f"web.{key}.{name}" if name else f"web.{key}"
+                raise ConfigError(f"{own}: {where}: only {{{value}}} may be named; {exc!r}") from None
 
 
 def _check_refusals(table: dict[str, Any], own: Path) -> None:

@@ -299,8 +299,12 @@ def requester_status(window: Window, request: Request) -> Response:
     with window.reading() as store:
         found = status.ticket_of_link(store.tickets, window.key, request.path_params["token"], window.clock(),
                                       window.web.status_link_days)
-        context = None if found is None else status.status_context(store.messages, window.key, found,
-                                                                   window.cfg.timezone, window.cfg.archive_dir)
+        context = None
+        if found is not None:  # its deadlines read as every notice reads them (`core/shown_deadlines`)
+            clock = status.StatusClock(window.calendar, window.rules.deadlines(found.priority), window.clock(),
+                                       window.said)
+            context = status.status_context(store.messages, store.timers, window.key, found, clock,
+                                            window.cfg.archive_dir)
     if context is None:
         return window.page("status_unknown.html", 404)
     return window.page("status.html", ticket=context)

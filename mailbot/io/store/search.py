@@ -99,6 +99,20 @@ class Search:
         rows = self.db.execute("select state, count(*) from tickets where mailbox = ? group by state", [mailbox])
         return {state: count for state, count in rows.fetchall()}
 
+    def unclosed_numbers(self, mailbox: str, each: int) -> dict[str, tuple[list[str], int]]:
+        """The numbers of a mailbox's unclosed tickets by state, the `each` longest open of each
+        state first, with how many more that state holds (the digest names them); from the
+        index of unclosed tickets by age."""
+        found: dict[str, tuple[list[str], int]] = {}
+        for state, number in self.db.execute("select state, number from tickets where mailbox = ? and "
+                                             "state != 'closed' order by created_at, id", [mailbox]).fetchall():
+            numbers, more = found.setdefault(state, ([], 0))
+            if len(numbers) < each:
+                numbers.append(number)
+            else:
+                found[state] = (numbers, more + 1)
+        return found
+
     def first_ticket_at(self, mailbox: str) -> datetime | None:
         """When the mailbox's first ticket opened (None: it has none yet); from the index."""
         row = self.db.execute("select min(created_at) from tickets where mailbox = ?", [mailbox]).fetchone()
