@@ -14,6 +14,7 @@ from datetime import datetime
 from mailbot.core.commands import ParsedCommands
 from mailbot.core.counterpart import Reference
 from mailbot.core.intake_form import Consultation
+from mailbot.core.loops import Rotation
 from mailbot.core.similar import PastCase
 from mailbot.model import Contact, InboundMessage, Refusal, Role, Ticket
 
@@ -107,6 +108,7 @@ class Facts:
     reused_id: str | None = None  # the known Message-ID this different message reused
     read_before: datetime | None = None  # when mailbot last read the mailbox before this message (None: never)
     answer_like: PastCase | None = None  # the solved case `#jawab-seperti` shows staff first (issue 59)
+    rotation: Rotation | None = None  # a responder's round, stopped: recorded on its first round's ticket
 
 
 @dataclass(frozen=True)
