@@ -99,8 +99,8 @@ def test_excel_csv_and_the_paper_of_the_xlsx(tmp_path, capsysbinary):
 
     path = config(tmp_path)
     assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-02", "--excel"]) == 0
-    assert capsysbinary.readouterr().out.decode("utf-8-sig").splitlines() == [
-        "No;Tgl;Alamat E-mail;Nama;Isi Pesan;Kategori;Tujuan;Tgl Jawaban;Isi Jawaban;Petugas"]
+    assert capsysbinary.readouterr().out.decode("utf-8-sig").splitlines() == [  # every cell quoted
+        '"No";"Tgl";"Alamat E-mail";"Nama";"Isi Pesan";"Kategori";"Tujuan";"Tgl Jawaban";"Isi Jawaban";"Petugas"']
     assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-02", "--excel",
                      "--output", str(tmp_path / "r.xlsx")]) == 2
     assert b"--excel" in capsysbinary.readouterr().err
