@@ -102,6 +102,10 @@ _REFUSED = {
     "limit_address_day": "autoreply_limit of {value} per day reached for {name}",
     "limit_looping": "the same {command} came from {value} addresses of {name} within the hour"
                      " (an auto-responder on rotating addresses)",
+    "limit_rotating": "{name} answered each of our acks at once from a new address, in the same words"
+                      " ({value} rounds; an auto-responder on rotating addresses)",
+    "limit_probe": "the same words from another address of {name} came right after our ack to it: this ack waits"
+                   " {value} minutes, to see whether its answer follows our mail rather than people's",
     "limit_acks": "acks_per_hour of {value} acks an hour to new addresses reached",
     "limit_acks_days": "acks_per_hour of {value} acks an hour to new addresses reached for the next {name} hours",
     "limit_share": "{name} has its share of {command} of the {value} acks an hour to new addresses",
@@ -211,6 +215,9 @@ class InboundMessage:
     sealed: str = ""  # "S/MIME" or "OpenPGP": the content is encrypted (or opaque-signed) and unreadable here
     delivery: DeliveryReport | None = None  # a bounce's or a delivery report's verdict (SPEC 5)
     precedence_only: bool = False  # automatic only by Precedence/list headers: no other sign of a machine
+    # From was not the person (`core.senders.on_behalf`): the address that sent it on behalf of the one in
+    # Reply-To, now `from_addr`. Whatever vouched for that From vouches for nothing of the person's.
+    relay: str = ""
 
     @property
     def is_automatic(self) -> bool:

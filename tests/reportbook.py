@@ -48,16 +48,16 @@ class Book:
             received_at=ts(received))
 
     def outbound(self, ticket_id: int, audience: str, kind: str, *, at: datetime, sent: datetime | None,
-                 body: str | None = None) -> None:
-        """A mail queued at `at` and accepted by the SMTP server at `sent` (None: not yet)."""
+                 body: str | None = None, to: str = "someone@test") -> None:
+        """A mail to `to` queued at `at` and accepted by the SMTP server at `sent` (None: not yet)."""
         message_id = f"out-{next(_ids)}@lpse.test"
         self.store.messages.record_message(
             mailbox=self.mailbox, message_id=message_id, direction="out", role=audience, ticket_id=ticket_id,
-            kind=kind, sender="lpse@lpse.test", recipients="someone@test", subject="s", at=ts(at),
+            kind=kind, sender="lpse@lpse.test", recipients=to, subject="s", at=ts(at),
             archive_path="", size=1, attachments=0, body=body)
         self.store.database.insert("outbox", {
             "mailbox": self.mailbox, "ticket_id": ticket_id, "message_id": message_id, "kind": kind,
-            "mail_from": "lpse@lpse.test", "rcpt": json.dumps(["someone@test"]), "raw": b"x", "auto": 0,
+            "mail_from": "lpse@lpse.test", "rcpt": json.dumps([to]), "raw": b"x", "auto": 0,
             "created_at": ts(at), "status": "sent" if sent else "pending", "attempts": 0,
             "next_attempt_at": ts(at), "sent_at": ts(sent) if sent else None, "audience": audience,
         })

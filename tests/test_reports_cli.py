@@ -49,8 +49,8 @@ def test_empty_month_page_and_files(tmp_path, capsysbinary):
     the page alone creates no secret key (only --send needs one)."""
     path = config(tmp_path, language="en")
     assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-02"]) == 0
-    assert capsysbinary.readouterr().out.decode("utf-8-sig").splitlines() == [
-        "No,Tgl,Alamat E-mail,Nama,Isi Pesan,Kategori,Tujuan,Tgl Jawaban,Isi Jawaban,Petugas"]
+    assert capsysbinary.readouterr().out.decode("utf-8-sig").splitlines() == [  # every cell quoted
+        '"No","Tgl","Alamat E-mail","Nama","Isi Pesan","Kategori","Tujuan","Tgl Jawaban","Isi Jawaban","Petugas"']
     assert cli.main(["--config", str(path), "report", "summary", "--month", "2026-02",
                      "--output", str(tmp_path / "s.html")]) == 0
     html = (tmp_path / "s.html").read_text()
@@ -99,8 +99,8 @@ def test_excel_csv_and_the_paper_of_the_xlsx(tmp_path, capsysbinary):
 
     path = config(tmp_path)
     assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-02", "--excel"]) == 0
-    assert capsysbinary.readouterr().out.decode("utf-8-sig").splitlines() == [
-        "No;Tgl;Alamat E-mail;Nama;Isi Pesan;Kategori;Tujuan;Tgl Jawaban;Isi Jawaban;Petugas"]
+    assert capsysbinary.readouterr().out.decode("utf-8-sig").splitlines() == [  # every cell quoted
+        '"No";"Tgl";"Alamat E-mail";"Nama";"Isi Pesan";"Kategori";"Tujuan";"Tgl Jawaban";"Isi Jawaban";"Petugas"']
     assert cli.main(["--config", str(path), "report", "rekap", "--month", "2026-02", "--excel",
                      "--output", str(tmp_path / "r.xlsx")]) == 2
     assert b"--excel" in capsysbinary.readouterr().err

@@ -190,8 +190,8 @@ def test_csv_has_a_bom_the_header_and_iso_dates(store):
 
 
 def test_empty_month_gives_a_header_only_file(store):
-    """A month without tickets is a header-only file, not an error."""
-    assert to_csv(recap(store)).decode("utf-8-sig") == ",".join(HEADER) + "\r\n"
+    """A month without tickets is a header-only file, not an error (every cell quoted)."""
+    assert to_csv(recap(store)).decode("utf-8-sig") == ",".join(f'"{name}"' for name in HEADER) + "\r\n"
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(recap(store), "Rekap kosong")))
     sheet = book.active
     assert [c.value for c in sheet[2]] == HEADER and sheet.max_row == 2

@@ -8,7 +8,8 @@ now written: all of the budget but a reserve of a fifth kept for the other domai
 60, at least `autoreply_limit`, 5); held acks go by themselves, oldest first, when the hour
 frees, and those still held are listed in the coordinators' digest; people of one webmail
 domain writing alike are each acked; a responder that drops every citation of our mail is
-bounded by its domain's share, as any flood of one domain is."""
+stopped within a few rounds, its tickets grouped (tests/test_security_rotating_responder.py: SPEC 5
+as now written; before, its domain's share bounded it to 48 an hour)."""
 
 from __future__ import annotations
 
@@ -143,26 +144,6 @@ def test_a_responder_citing_our_tag_stops_within_three_rounds_while_five_webmail
         ack = answers[0] if answers else ack
     assert rounds == 3 and not acked
     assert len(Store(load_config(config).database).search.tickets()) == 6 + rounds  # every mail has its ticket
-    alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
-    assert len(alerts) == 1 and "responder.test" in mf.text_of(alerts[0])
-
-
-def test_a_responder_dropping_every_citation_is_bounded_by_its_domains_share(fresh_mailboxes, tmp_path):
-    """The issue-44 responder: each round from a new address of its domain, a new subject, its
-    standard words, nothing of ours cited. It is people to SPEC 5's words rule, so the share
-    bounds it: within the hour at most 48 of its rounds are acked (the budget of 60 less the
-    reserve of a fifth), and a requester of another domain writing meanwhile is acked at once."""
-    servers = fresh_mailboxes
-    config = mf.write_config(servers, tmp_path)
-    for n in range(60):
-        desk = f"cs{n}@responder.test"
-        servers.append(mf.UNIT, mf.mail(desk, f"Kasus {n * 7919} diterima", RESPONDER.format(n=n * 7919))[0])
-        mf.handle_at(config, at("2026-11-23T10:00") + timedelta(seconds=30 * n))
-    assert sum(acks_to(servers, f"cs{n}@responder.test") for n in range(60)) == 48
-    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Mohon info jadwal", "Jadwal aanwijzing paket 1234?")[0])
-    mf.handle_at(config, at("2026-11-23T10:31"))
-    assert acks_to(servers, "budi@vendor.test") == 1
-    assert len(Store(load_config(config).database).search.tickets()) == 61
     alerts = mf.of_kind(mf.inbox(servers, COORDINATOR), "rate_limited")
     assert len(alerts) == 1 and "responder.test" in mf.text_of(alerts[0])
 

@@ -23,6 +23,7 @@ from mailbot.core.identity import identify, unsigned
 from mailbot.core.intake_form import Consultation, Form, opening, read_form, title_of
 from mailbot.core.internal import without_internal
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
+from mailbot.core.loops import ROTATING, Rotation
 from mailbot.core.matching import (
     STAFF_ROLES,
     answering_as,
@@ -91,6 +92,7 @@ class Known:
     held: Consultation | None = None  # a staff reply: the held call or visit it confirms (SPEC 9)
     answer_like: PastCase | None = None  # a staff reply's `#jawab-seperti NUMBER`: that solved case
     said_before: tuple[str, ...] = ()  # a reply that may decide: its sender's texts on other tickets
+    rotation: Rotation | None = None  # a round of a responder answering our acks from rotating addresses
 
 
 @dataclass(frozen=True)
@@ -152,9 +154,12 @@ def _matched(msg: InboundMessage, role: Role, known: Known, box: MailboxConfig, 
     lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text) if lkpp else None
     referenced = _referenced(known, role, lkpp_number)
     repeat = _repeat(msg, role, known, received_at, referenced)
-    match = resolve(msg.from_addr.addr, role, known.tagged, (repeat.ticket,) if repeat else referenced,
-                    bounce=msg.is_bounce)
+    rounds = known.rotation.tickets[:1] if known.rotation is not None and msg.auto_reason == ROTATING else ()
+    # a responder's stopped round goes onto its first round's ticket, as a bounce onto ours: it acts on nothing
+    match = resolve(msg.from_addr.addr, role, known.tagged, rounds or ((repeat.ticket,) if repeat else referenced),
+                    bounce=msg.is_bounce or bool(rounds))
     facts = Facts(message=msg, role=role, event=Event.AUTOMATIC, ticket=match.ticket, received_at=received_at,
+                  rotation=known.rotation if msg.auto_reason == ROTATING else None,
                   via="repeat" if repeat else match.via, cited=match.cited,
                   title=retitled(base_subject(msg.subject, box.tag_prefix), match.cited) or "(tanpa subjek)",
                   lkpp_ticket=_own_number(lkpp_number, match.ticket, known.by_lkpp_number),
@@ -340,6 +345,9 @@ _HEARD: tuple[_Row[_Heard, InboundMessage | None], ...] = (
     _Row("an agent's answer from a no-reply address", lambda h: h.lkpp_on_our_case
          and h.msg.auto_reason == "noreply sender" and not auto_reply_subject(h.msg.subject),
          _as_a_person, "SPEC 5"),
+    # a round of a responder answering each of our acks from a new address (`loops.rotating`)
+    _Row("a responder's round", lambda h: h.role is Role.REQUESTER and h.known.rotation is not None
+         and h.known.rotation.stopped, lambda h: replace(h.msg, auto_reason=ROTATING), "SPEC 5"),
     # a bounce-like subject counts only with evidence; quoting our own mail is
     _Row("a bounce that quotes our mail", lambda h: not h.msg.is_automatic and bool(h.msg.bounced_ids)
          and h.known.quotes_ours,

@@ -452,6 +452,12 @@ def _record_automatic(s: Draft) -> None:
     kind = LABELS[Event.AUTOMATIC] if s.ticket is not None else AUTOMATIC_UNMATCHED
     msg = s.facts.message
     s.record(kind, {"reason": msg.auto_reason, "subject": msg.subject[:200], "role": str(s.facts.role)})
+    rotation = s.facts.rotation
+    if rotation is not None:  # a responder's round, on its first round's ticket: the coordinators hear once a day
+        s.send("rate_limited", Audience.COORDINATORS, auto=AUTO_GENERATED, attach="inbound", text=msg.text,
+               context={"burst": f"loop:{rotation.domain}", "reason": rotation.why, "held": False, "until": "",
+                        "address": msg.from_addr.addr, "waiting": False,
+                        "rounds": ", ".join(t.number for t in rotation.tickets)})
 
 
 def _delivery(s: Draft) -> dict[str, object]:

@@ -15,6 +15,7 @@ from mailbot.core.commands import ParsedCommands
 from mailbot.core.counterpart import Reference
 from mailbot.core.events import Event
 from mailbot.core.intake_form import Consultation
+from mailbot.core.loops import Rotation
 from mailbot.core.similar import PastCase
 from mailbot.model import Contact, InboundMessage, Refusal, Role, Ticket
 
@@ -60,6 +61,7 @@ class Facts:
     read_before: datetime | None = None  # when mailbot last read the mailbox before this message (None: never)
     leaked: tuple[str, ...] = ()  # an outsider's reply: the kinds of the unit's internal mail it cites (SPEC 9)
     answer_like: PastCase | None = None  # the solved case `#jawab-seperti` shows staff first (issue 59)
+    rotation: Rotation | None = None  # a responder's round, stopped: recorded on its first round's ticket
 
 
 @dataclass(frozen=True)

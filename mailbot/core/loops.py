@@ -17,8 +17,22 @@ domain do so within the hour, with the same subject but for the number, and each
 (red team of issue 57). People of one company or of gmail.com write "Lupa password" or "Mohon bantuan,
 tidak bisa login" as new mail within the same hour (an outage morning), and each gets an
 ack (issue 57). A third address is needed before anything is held: the first two rounds
-are answered, the third is not. A responder that drops every citation looks like those
-people; the ack budget's share bounds it (`limits.ack_share`), as it bounds any flood.
+are answered, the third is not.
+
+A responder that drops every citation (a ticket desk answering each of our acks from a new
+address of its domain, with a new subject and its canned words) looks like those people in
+any one mail; what gives it away is the order of things (`rotating`): each of its mails
+comes within `MACHINE_PACE` of an ack of ours to the address of its previous round, one
+mail after each ack, the same words each time, and nothing else of those words from its
+domain in between. People of one domain who happen to write one long text at a busy hour
+(a message passed round a group chat) can look so for a round or two, so the round that
+would be the third is tested first: its ack is held `PROBE` (`Rotation.suspected`). People
+go on writing while it waits, and their mail breaks the chain; a responder, which only
+answers us, stays silent until the ack goes and then answers it at once: that round is
+stopped (`Rotation.stopped`). Its mail is recorded on the ticket its first round opened,
+and the coordinators are told once. Thirty rounds became three acks and three tickets
+(a simulation of 300 people of one domain over a morning, up to all of them writing the
+same long text: no person stopped, fewer than one ack a morning held for the test).
 
 The same sign tells a responder from a person on one address too (`repeats`, issue 58): it
 answers our mail on other tickets with the same words, however they are worded.
@@ -28,12 +42,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from mailbot.core.inboxes import inbox_key
-from mailbot.model import Refusal
+from mailbot.model import Refusal, Ticket
+
+# The automatic-mail reason of a responder's stopped round (`Rotation.stopped`).
+ROTATING = "answers our acks from rotating addresses"
 
 WINDOW_HOURS = 1
 # How long after our mail went an answer to it can be a responder's: minutes as a rule, a
@@ -121,3 +139,120 @@ def _seen(own: str, marks: set[tuple[str, str]],
         for mark in _marks(other_subject, other_text) & marks:
             seen.setdefault(mark, set()).add(key)
     return seen
+
+
+# --- a responder that cites nothing (`rotating`) ------------------------------------------------
+
+# How soon after our ack a responder's answer to it arrives: a machine answers in seconds,
+# a ticket desk that fetches its mail every few minutes within a few.
+MACHINE_PACE = timedelta(minutes=5)
+# How long the ack of a suspected round waits (`Rotation.suspected`), and how long after its
+# mail an ack must have gone for the answer to it to prove a machine (`Rotation.stopped`).
+PROBE = timedelta(minutes=15)
+SILENCE = timedelta(minutes=10)
+SUSPECTED_ROUNDS = 2  # earlier rounds, each answering the ack of the one before, before an ack is tested
+STOPPED_ROUNDS = 3  # ... before a round whose tested ack was answered is stopped
+_CHAIN_MOST = 60  # rounds followed back at most (an hour of them at a machine's pace)
+
+
+@dataclass(frozen=True)
+class DomainMail:
+    """Earlier mail of the sender's domain: who (`inbox_key`), when it arrived, its new text, its ticket."""
+
+    address: str
+    at: datetime
+    text: str
+    ticket: int | None = None
+    automatic: bool = False  # recorded as automatic mail (a stopped round is)
+
+
+@dataclass(frozen=True)
+class AckSent:
+    """An ack of ours to an address of the sender's domain, when it was sent."""
+
+    address: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A mail that answers our ack to the previous round of a chain: `rounds` counts the chain's
+    mails, this one included; `ticket_ids`: the tickets of its earlier rounds, the first first
+    (where a stopped round's mail is recorded)."""
+
+    domain: str
+    rounds: int
+    tested: bool  # the ack the mail answers was held and went long after its round arrived
+    ticket_ids: tuple[int, ...] = ()
+    tickets: tuple[Ticket, ...] = ()  # those tickets, as the store read them (`io/lookup`)
+    known: bool = False  # its words are those of a round stopped within the hour
+
+    @property
+    def suspected(self) -> bool:
+        """Its ack waits `PROBE` first: people go on writing meanwhile, a responder does not."""
+        return self.rounds - 1 >= SUSPECTED_ROUNDS and not self.stopped
+
+    @property
+    def stopped(self) -> bool:
+        """A responder's: no ack, its mail on the first round's ticket, the coordinators told."""
+        return self.known or (self.rounds - 1 >= STOPPED_ROUNDS and self.tested)
+
+    @property
+    def why(self) -> Refusal:
+        if self.stopped:
+            return Refusal("limit_rotating", value=str(self.rounds), name=self.domain)
+        return Refusal("limit_probe", value=str(int(PROBE.total_seconds() // 60)), name=self.domain)
+
+
+def weighable(text: str) -> bool:
+    """Whether a text is long enough for its repetition to tell anything (`REPEATED_WORDS`)."""
+    return len(text.split()) >= REPEATED_WORDS and bool(fingerprint(text))
+
+
+def rotating(sender: str, text: str, arrived: datetime, earlier: Sequence[DomainMail],
+             acks: Sequence[AckSent]) -> Rotation | None:
+    """The chain of rounds a new mail from `sender` ends, when it answers our ack to the
+    previous round (`earlier`: the mail of its domain of the last hour; `acks`: our acks to
+    its addresses since, with when they went), or None. A round answers an ack when it is the
+    first mail in the same words (`fingerprint`, at least `REPEATED_WORDS`) to arrive after
+    the ack went, within `MACHINE_PACE`, from another address than the one acked; the chain
+    counts only when every mail in those words of the last hour is one of its rounds. Once a
+    round was stopped, the domain's mail in its words is the responder's for the hour."""
+    if not weighable(text):
+        return None
+    mark = fingerprint(text)
+    same = sorted((m for m in earlier if m.at <= arrived and fingerprint(m.text) == mark), key=lambda m: m.at)
+    kept = [m.ticket for m in same if m.automatic and m.ticket is not None]
+    if kept:  # its words are a stopped responder's: so is whatever else it sends in them
+        return Rotation(domain_of(sender), len(same) + 1, True, tuple(kept[:1]), known=True)
+    chain: list[DomainMail] = []
+    tested = False
+    current = DomainMail(inbox_key(sender), arrived, text)
+    while len(chain) < _CHAIN_MOST:
+        found = _answered(current, same, acks)
+        if found is None:
+            break
+        previous, ack = found
+        tested = tested or (not chain and ack.at - previous.at >= SILENCE)
+        chain.append(previous)
+        current = previous
+    if not chain or len({id(m) for m in chain}) < len(same):
+        return None  # mail in those words that answered no ack of ours: people
+    return Rotation(domain_of(sender), len(chain) + 1, tested,
+                    tuple(m.ticket for m in reversed(chain) if m.ticket is not None))
+
+
+def _answered(mail: DomainMail, same: Sequence[DomainMail],
+              acks: Sequence[AckSent]) -> tuple[DomainMail, AckSent] | None:
+    """The earlier round whose ack `mail` answers, and that ack: the latest ack within
+    `MACHINE_PACE` before it to another address that wrote the same words before the ack went,
+    with no mail in those words from elsewhere between the ack and `mail`."""
+    for ack in sorted((a for a in acks if a.address != mail.address and a.at <= mail.at
+                       and mail.at - a.at <= MACHINE_PACE), key=lambda a: a.at, reverse=True):
+        rounds = [m for m in same if m.address == ack.address and m.at <= ack.at]
+        if not rounds:
+            continue
+        if any(ack.at <= m.at < mail.at and m.address != mail.address for m in same):
+            return None  # another mail in those words answered that ack first
+        return rounds[-1], ack
+    return None

@@ -327,9 +327,10 @@ def _ack_to_vouched(job: _Job, rcpt: _Recipients) -> bool:
 
 
 def _limit_notices(job: _Job, when: Schedule) -> tuple[list[MailPlan], list[HistoryEvent]]:
-    """A held or stopped mail: the event on the ticket, and the coordinators' alert once per cause a day."""
+    """A held or stopped mail: the event on the ticket, and the coordinators' alert once per cause a day
+    (an ack held to test for a responder, `schedule`, has no cause: the event alone)."""
     if not when.cause:
-        return [], []
+        return [], [_limit_event(job, when)] if when.held else []
     events = [_limit_event(job, when)]
     if when.cause in job.alerted:
         return [], events

@@ -63,6 +63,11 @@ class SentBefore:
     looping: Refusal | None = None  # why the sender is a responder on rotating addresses (`loops.looping`)
     arrived: datetime | None = None  # when the message reached the mailbox (INTERNALDATE): its ack is counted then
     held_ack: datetime | None = None  # when the ticket's ack held for the ack budget goes (issue 44)
+    # the organisation of the From that named this ack's address in its Reply-To (`InboundMessage.relay`):
+    # the ack is counted in the budget under that organisation's share, whatever vouches and whether new
+    relay: str = ""
+    # the mail may be a round of a responder on rotating addresses (`loops.Rotation.suspected`): its ack waits
+    probe: Refusal | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.limits import HOUR, Schedule, ack_share, ack_slot, address_limit, limited, ticket_slot
+from mailbot.core.loops import PROBE
 from mailbot.core.plan_inputs import SentBefore, Setup
 from mailbot.core.recipients import internal
 from mailbot.core.trust import sender_vouched
@@ -23,15 +24,32 @@ from mailbot.settings import AuthConfig
 
 def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, sent: SentBefore, setup: Setup,
              now: datetime, *, vouched: bool = False) -> Schedule:
+    """SPEC section 5: when an automatic mail may go, if at all (`_limits`); an ack to a mail
+    that may be a responder's round waits `loops.PROBE` at least (`SentBefore.probe`): a
+    responder answers it as soon as it goes, people write on meanwhile. It is held quietly,
+    noted on the ticket: the coordinators hear of a responder once, when it is stopped."""
+    when = _limits(send, rcpt, ticket, sent, setup, now, vouched=vouched)
+    if send.kind != "ack" or sent.probe is None or when.send_at is None or when.send_at >= now + PROBE:
+        return when
+    return replace(when, send_at=now + PROBE, held=True, reason=str(sent.probe), why=sent.probe)
+
+
+def _limits(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, sent: SentBefore, setup: Setup,
+            now: datetime, *, vouched: bool = False) -> Schedule:
     """SPEC section 5: when an automatic mail may go, if at all. `vouched`: the ack goes to
-    a sender the unit's own server vouched for (`ack_vouched`), never counted (issue 44)."""
+    a sender the unit's own server vouched for (`ack_vouched`), never counted (issue 44). An
+    ack to the Reply-To of a mail From another address (`SentBefore.relay`) is counted in
+    the budget of addresses nobody vouches for, under the From's share, whatever vouches for
+    the From and even when the unit wrote to that address before: a From vouched for by its
+    own domain's DMARC said nothing of the seventy strangers it named, one a mail."""
     stopped = _address_limited(rcpt, sent, setup) or _loop_limited(send, rcpt, sent)
     if stopped is not None:
         return stopped
-    if send.kind != "ack" or vouched or not _new_outside(rcpt, sent, setup):
+    if send.kind != "ack" or vouched or not (sent.relay or _new_outside(rcpt, sent, setup)):
         return _ticket_capped(send, ticket, sent, setup, now)
-    # a domain's share is its organisation's: sixty subdomains of one are one (red team of issue 44, F4)
-    budget = _ack_budget(organisation_of(msg_domain(rcpt)), sent, setup, now)
+    # a domain's share is its organisation's: sixty subdomains of one are one (red team of issue 44, F4);
+    # an ack to a Reply-To draws on the share of the From's, which sent them all
+    budget = _ack_budget(sent.relay or organisation_of(msg_domain(rcpt)), sent, setup, now)
     if budget.send_at != now:
         return budget
     when = _ticket_capped(send, ticket, sent, setup, now)

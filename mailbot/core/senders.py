@@ -27,9 +27,9 @@ def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, 
             or role_of(person.addr, box, lkpp_senders) is not Role.REQUESTER:
         return msg
     if msg.auto_reason in on_behalf_of:
-        return replace(msg, from_addr=person, auto_reason=on_behalf_of[msg.auto_reason])
+        return replace(msg, from_addr=person, auto_reason=on_behalf_of[msg.auto_reason], relay=msg.from_addr.addr)
     if _relayed(msg, box, lkpp_senders):
-        return replace(msg, from_addr=person)
+        return replace(msg, from_addr=person, relay=msg.from_addr.addr)
     return msg
 
 
@@ -40,6 +40,11 @@ def _relayed(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, .
     day had the relay as its requester: acks went to the relay, past `autoreply_limit` none
     at all, and staff answers never reached the people (second red team, issue 57). Only a
     person's new mail (no sign of a machine, citing nothing, from an outside address) is so
-    read: a reply keeps the sender its ticket knows, and a Reply-To never gives a role."""
+    read: a reply keeps the sender its ticket knows, and a Reply-To never gives a role.
+
+    Anyone may write so, From their own address with a stranger in Reply-To: the person
+    named there is answered, never vouched for (`relay`: whatever vouched for the From
+    says nothing of its Reply-To), so that ack stays inside the budget of addresses nobody
+    vouches for, under the From's domain (`schedule`)."""
     return msg.auto_reason is None and not msg.in_reply_to and not msg.references \
         and role_of(msg.from_addr.addr, box, lkpp_senders) is Role.REQUESTER

@@ -82,9 +82,14 @@ def sender_vouched(msg: InboundMessage, auth: AuthConfig) -> bool:
 
 def server_verdict(msg: InboundMessage, auth: AuthConfig) -> tuple[bool, str] | None:
     """The unit's own server's verdict on the From of `msg` (its topmost Authentication-Results),
-    read in `authres` mode only: whether it passed, and why; None in the other modes."""
+    read in `authres` mode only: whether it passed, and why; None in the other modes. A
+    message whose From was not the person it is from (`InboundMessage.relay`, a Reply-To
+    taken as the sender) has no pass: the server vouched for the relay's domain, not for
+    whoever the relay named."""
     if auth.mode != "authres":
         return None
+    if msg.relay:
+        return False, f"sent by {msg.relay} on behalf of its Reply-To: nothing vouches for that address"
     return authres_passes(msg.auth_results, auth.trusted_authserv_id or "", msg.from_addr.addr)
 
 

@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 SIGNIN_MINUTES = 15  # SPEC 13: a sign-in link is valid 15 minutes
-_STATUS = re.compile(r"^(?P<mailbox>[A-Za-z0-9_-]{1,64})\.(?P<number>\d{4}-\d{5})\.(?P<sig>[a-z2-7]{26})$")
+# Matched whole (`\Z`, never `$`, which also matches before a final newline: a valid token
+# with "%0A" after it opened its page).
+_STATUS = re.compile(r"^(?P<mailbox>[A-Za-z0-9_-]{1,64})\.(?P<number>\d{4}-\d{5})\.(?P<sig>[a-z2-7]{26})\Z")
 _SIGNED = re.compile(r"^(?P<who>[A-Za-z0-9_-]{4,400})\.(?P<ends>\d{1,12})(?:\.(?P<nonce>[0-9a-f]{20}))?"
-                     r"\.(?P<sig>[a-z2-7]{26})$")
+                     r"\.(?P<sig>[a-z2-7]{26})\Z")
 
 
 def _mac(key: bytes, label: str, *fields: str) -> str:

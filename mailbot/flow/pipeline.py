@@ -226,7 +226,7 @@ class Pipeline:
                          reserved=facts.intake.number if facts.intake else None)  # pure: SPEC 9
         decision = decide(facts, trust, self.policy, now)                  # pure: the table
         past = lookup.past(self.store, box, self.cfg, decision, facts.message, facts.role, now,  # * read
-                           vouched=alerts_answered(known.citations), arrived=arrived)
+                           vouched=alerts_answered(known.citations), arrived=arrived, rotation=known.rotation)
         planned = plan(decision, facts.ticket, facts.message, past, self.setups[box.name], now,
                        lkpp_message=lkpp_spoke(facts, trust, decision.label, known.citations),
                        vouched=trust.vouched)                                # pure: mail plans

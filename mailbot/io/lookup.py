@@ -17,7 +17,7 @@ from mailbot.core.autoreplies import DECIDED_BY_REPLY, REPEATED_DAYS
 from mailbot.core.classify import Known
 from mailbot.core.commands import RELAYS, parse_commands, spelled
 from mailbot.core.counterpart import Reference, references_in
-from mailbot.core.facts import COPY_LABEL, OUTSIDE_LABEL
+from mailbot.core.facts import AUTOMATIC_UNMATCHED, COPY_LABEL, LABELS, OUTSIDE_LABEL, Event
 from mailbot.core.files import for_requester
 from mailbot.core.inboxes import inbox_key
 from mailbot.core.intake_form import Consultation, held_intake
@@ -29,7 +29,17 @@ from mailbot.core.lifecycle import (
     vouches,
 )
 from mailbot.core.limits import DAY, HOUR
-from mailbot.core.loops import CAUSED_WITHIN, domain_of, looping
+from mailbot.core.loops import (
+    CAUSED_WITHIN,
+    MACHINE_PACE,
+    AckSent,
+    DomainMail,
+    Rotation,
+    domain_of,
+    looping,
+    rotating,
+    weighable,
+)
 from mailbot.core.matching import STAFF_ROLES, audience_of, find_tag, role_of, roles_of
 from mailbot.core.named_tickets import mentioned_numbers, short_numbers
 from mailbot.core.own_signature import Writer, writer_of
@@ -136,7 +146,31 @@ def known(store: Store, key: bytes, box: MailboxConfig, cfg: Config, rules: Rule
         held=_held(store, box, citations) if role is Role.STAFF and tagged is None and not referenced else None,
         answer_like=_answer_like(store, cfg, box, rules, msg, citations) if role in STAFF_ROLES else None,
         said_before=_said_before(store, box, msg, now, roles, (tagged, *referenced)),
+        rotation=_rotation(store, box, cfg, msg, received_at) if role is Role.REQUESTER and tagged is None
+        and not referenced and not msg.is_automatic else None,
     )
+
+
+def _rotation(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage,
+              received_at: datetime | None) -> Rotation | None:
+    """Whether a requester's new mail, citing nothing, is a round of a responder answering our
+    acks from rotating addresses (`loops.rotating`), suspected or stopped; None otherwise. Read
+    only when an ack of ours went to the sender's domain within `MACHINE_PACE` before it came."""
+    sender = msg.from_addr.addr
+    if received_at is None or internal(box, cfg, sender) or not weighable(msg.new_text):
+        return None
+    domain, since = domain_of(sender), received_at - HOUR
+    acks = [AckSent(inbox_key(address), at) for address, at in store.outbox.acks_sent(box.name, since - HOUR, since,
+                                                                                   received_at)
+            if domain_of(address) == domain]
+    if not any(received_at - ack.at <= MACHINE_PACE for ack in acks):
+        return None
+    earlier = [DomainMail(inbox_key(who), at, text, ticket, kind in _AUTOMATIC_LABELS) for who, text, at, ticket, kind
+               in store.messages.arrivals_from_domain(box.name, domain, since) if at is not None]
+    found = rotating(sender, msg.new_text, received_at, earlier, acks)
+    if found is None or not (found.suspected or found.stopped):
+        return None
+    return replace(found, tickets=tuple(t for i in found.ticket_ids if (t := store.tickets.ticket_by_id(i))))
 
 
 def _said_before(store: Store, box: MailboxConfig, msg: InboundMessage, now: datetime, roles: tuple[Role, ...],
@@ -365,17 +399,21 @@ def _quotes_ours(store: Store, key: bytes, box: MailboxConfig, message_ids: tupl
 
 def past(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
          role: Role | None, now: datetime, *, vouched: frozenset[str] = frozenset(),
-         arrived: datetime | None = None) -> Past:
+         arrived: datetime | None = None, rotation: Rotation | None = None) -> Past:
     """What the plans of one decision read: thread, texts, counts, timers. `vouched`: the
     `unverified` alerts the message answers, so the LKPP mail each showed, which failed
     authentication, counts (`lifecycle.lkpp_answers`); `arrived`: when the message reached
-    the mailbox (its INTERNALDATE), the hour its ack is counted in."""
+    the mailbox (its INTERNALDATE), the hour its ack is counted in; `rotation`: the
+    responder's round it may be (`known`), whose ack waits to be tested."""
     ticket = decision.ticket
     found = _ticket_past(store, ticket, now, vouched) if ticket is not None and ticket.id is not None else Past()
     if msg is not None and role is not None:
         found = replace(found, thread=(*found.thread, (str(role), msg.message_id)))
     found = replace(found, texts=_lkpp_texts(store, decision, role, found.texts))
-    return replace(found, sent=_sent_before(store, box, cfg, decision, msg, now, arrived, found.sent))
+    sent = _sent_before(store, box, cfg, decision, msg, now, arrived, found.sent)
+    if rotation is not None and rotation.suspected:
+        sent = replace(sent, probe=rotation.why)
+    return replace(found, sent=sent)
 
 
 def _sent_before(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
@@ -390,11 +428,12 @@ def _sent_before(store: Store, box: MailboxConfig, cfg: Config, decision: Decisi
         return replace(found, sent_to=sent_to, alerted=alerted)
     known = frozenset(inbox_key(a) for a in outside if store.outbox.ever_sent_to(a))
     came = min(arrived or now, now)
-    ack_slots, domain_slots = _ack_slots(store, box, cfg, ticket, msg, came, now)
+    relay = organisation_of(domain_of(msg.relay)) if msg is not None and msg.relay else ""
+    ack_slots, domain_slots = _ack_slots(store, box, cfg, relay or _requester_domain(ticket, msg), came, now)
     if ticket is not None and ticket.id is not None:
         found = replace(found, held_ack=store.outbox.held_ack(ticket.id))
     return replace(found, sent_to=sent_to, alerted=alerted, known=known, ack_slots=ack_slots,
-                   domain_slots=domain_slots, looping=_looping(store, box, cfg, msg, now), arrived=came)
+                   domain_slots=domain_slots, looping=_looping(store, box, cfg, msg, now), arrived=came, relay=relay)
 
 
 def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: Texts) -> Texts:
@@ -408,13 +447,17 @@ def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: Text
                    sent_lkpp=tuple(store.messages.sent_texts(ticket.id, "lkpp")))
 
 
-def _ack_slots(store: Store, box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None,
-               came: datetime, now: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
+def _requester_domain(ticket: Ticket | None, msg: InboundMessage | None) -> str:
+    """The organisation an ack to the ticket's requester (else the sender) is counted under."""
+    return organisation_of(domain_of(ticket.requester.addr if ticket is not None else
+                                     msg.from_addr.addr if msg else ""))
+
+
+def _ack_slots(store: Store, box: MailboxConfig, cfg: Config, to: str, came: datetime,
+               now: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
     """Issue 44: the ack budget's hour around `came` (the mail's arrival), held acks included
-    (they go later, in turn): the mailbox's counted acks, and those of them to the
-    requester's organisation."""
-    to = organisation_of(domain_of(ticket.requester.addr if ticket is not None else
-                                   msg.from_addr.addr if msg else ""))
+    (they go later, in turn): the mailbox's counted acks, and those of them counted under the
+    organisation `to` (the requester's, or the relay's whose Reply-To the ack goes to)."""
     every: list[datetime] = []
     mine: list[datetime] = []
     for slot, domain in store.history.counted_acks(box.name, came - HOUR,
@@ -437,6 +480,9 @@ def _looping(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage 
     recent = store.messages.received_from_domain(box.name, domain_of(msg.from_addr.addr), now - HOUR)
     return looping(msg.from_addr.addr, msg.subject, msg.new_text, recent)
 
+
+# How automatic mail is recorded, on a ticket or on none (a responder's stopped round is).
+_AUTOMATIC_LABELS = frozenset({LABELS[Event.AUTOMATIC], AUTOMATIC_UNMATCHED})
 
 # Ticket numbers a message's quoted text names that are looked up (`_answers_ours`).
 _QUOTED_NUMBERS = 5

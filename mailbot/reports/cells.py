@@ -11,9 +11,14 @@ rather than in each report's writer:
   visible escapes (`\\x1b`, `\\u202e`, `core.controls.visible`): an OSC 52 in a visitor's
   name writes no clipboard, in a terminal or a spreadsheet;
 * never a formula: in a CSV a text starting with `=`, `+`, `-`, `@`, a tab or a carriage
-  return gets a leading apostrophe (Excel would run `=HYPERLINK(...)`: CSV injection); in
-  an XLSX every text is a string cell, and one that starts like a formula carries Excel's
-  quote prefix too, so that it stays text when a head edits it;
+  return gets a leading apostrophe (Excel would run `=HYPERLINK(...)`: CSV injection), and
+  so does each such start right after a `,`, `;`, tab or line break inside the text (any
+  double quotes between), where a spreadsheet reading the file with the other separator
+  starts a new cell: Excel under Indonesian regional settings splits on `;`, so a name
+  `CV Maju;=cmd|...` in the `,` file was two cells, the second a formula. Every CSV cell
+  is quoted, in the `,` file and the `;` file alike. In an XLSX every text is a string
+  cell, and one that starts like a formula carries Excel's quote prefix too, so that it
+  stays text when a head edits it;
 * whole up to Excel's cell limit (32,767 characters), where it is cut with a marker.
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +37,11 @@ from mailbot.core.controls import visible
 EXCEL_CELL_LIMIT = 32_767
 CUT_MARKER = " [...terpotong]"  # "cut": what follows did not fit into one Excel cell
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Where a spreadsheet may start a new cell inside a CSV cell's text when it reads the file
+# with another separator than it was written with, or breaks a line the quotes were meant to
+# hold: a separator (`,` or `;`), a tab, a line break; double quotes after it open or close a
+# quoted field there, so a formula start behind them counts too.
+_FORMULA_AFTER_SEPARATOR = re.compile(r'(?<=[,;\t\r\n])(?="*[=+\-@\t\r])')
 
 Value = int | date | str | None
 
@@ -53,24 +64,31 @@ def formula_like(value: str) -> bool:
 
 
 def csv_cell(value: Value) -> str:
-    """One CSV cell: a date in ISO 8601, a number as written, a text shown and, when it
-    could start a formula, behind an apostrophe."""
+    """One CSV cell: a date in ISO 8601, a number as written, a text shown and, wherever a
+    spreadsheet could start a formula in it, an apostrophe before that (`csv_text`)."""
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int):
         return str(value)
-    shown = visible(value)
-    return excel_text("'" + shown if formula_like(shown) else shown)
+    return excel_text(csv_text(visible(value)))
+
+
+def csv_text(shown: str) -> str:
+    """A text as no spreadsheet reads a formula in it, however it splits the CSV: an
+    apostrophe before a formula start at its beginning and after each separator, tab or line
+    break (double quotes between included)."""
+    text = _FORMULA_AFTER_SEPARATOR.sub("'", shown)
+    return "'" + text if formula_like(text.lstrip('"')) else text
 
 
 def csv_file(header: Sequence[str], rows: Iterable[Sequence[Value]], *, excel: bool = False) -> bytes:
-    """A report as CSV: its header, then each row, every cell through `csv_cell`; UTF-8 with
-    a byte-order mark (Excel reads the Indonesian text right), `;` for Excel under
+    """A report as CSV: its header, then each row, every cell through `csv_cell` and quoted;
+    UTF-8 with a byte-order mark (Excel reads the Indonesian text right), `;` for Excel under
     Indonesian regional settings (`excel`), CRLF line ends."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([csv_cell(name) for name in header])
     for cells in rows:
         writer.writerow([csv_cell(value) for value in cells])

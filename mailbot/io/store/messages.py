@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.io.store.database import Database
-from mailbot.io.store.times import ts
+from mailbot.io.store.times import parse_ts, ts
 from mailbot.model import Seen, ThreadMessage
 
 
@@ -157,9 +157,19 @@ class Messages:
         rows = self.db.execute(
             "select sender, subject, body from messages where mailbox = ? and direction = 'in' and at >= ? "
             "and lower(sender) like ? escape '\\' limit 500",
-            [mailbox, ts(since),
-             "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")]).fetchall()
+            [mailbox, ts(since), _domain_pattern(domain)]).fetchall()
         return [(str(r[0] or ""), str(r[1] or ""), str(r[2] or "")) for r in rows]
+
+    def arrivals_from_domain(self, mailbox: str, domain: str,
+                             since: datetime) -> list[tuple[str, str, datetime | None, int | None, str]]:
+        """(sender, new text, when it reached the mailbox, ticket id, how it was recorded) of the
+        mail received from `domain` and recorded since then, the latest 500 (a responder's
+        rounds, `loops.rotating`)."""
+        rows = self.db.execute(
+            "select sender, body, received_at, ticket_id, kind from messages where mailbox = ? and direction = 'in' "
+            "and at >= ? and lower(sender) like ? escape '\\' order by at desc, id desc limit 500",
+            [mailbox, ts(since), _domain_pattern(domain)]).fetchall()
+        return [(str(r[0] or ""), str(r[1] or ""), parse_ts(r[2]), r[3], str(r[4] or "")) for r in rows]
 
     def expose(self, mailbox: str, exposures: Sequence[tuple[str, frozenset[str]]], at: datetime) -> None:
         """Note that these Message-IDs reached these role letters too (`trust.exposed`)."""
@@ -177,3 +187,8 @@ class Messages:
         rows = self.db.execute(f"select message_id, audience from exposed where mailbox = ? and message_id "
                                f"in ({marks})", [mailbox, *message_ids])
         return {mid: frozenset(letters) for mid, letters in rows}
+
+
+def _domain_pattern(domain: str) -> str:
+    """A LIKE pattern for the addresses of `domain` (its wildcards escaped)."""
+    return "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

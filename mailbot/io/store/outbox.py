@@ -191,6 +191,16 @@ class Outbox:
         return self.db.execute("select 1 from outbox_rcpt where inbox = ? limit 1",
                                [inbox_key(address)]).fetchone() is not None
 
+    def acks_sent(self, mailbox: str, queued: datetime, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
+        """(first recipient, when it was sent) of the mailbox's acks queued between `queued` and
+        `until` and sent between `since` and `until` (what a responder's rounds answer,
+        `loops.rotating`): the index's range of a few hours' acks, none of a backlog's own."""
+        rows = self.db.execute(
+            "select rcpt, sent_at from outbox where mailbox = ? and kind = 'ack' and created_at >= ? "
+            "and created_at <= ? and sent_at >= ? and sent_at <= ?",
+            [mailbox, ts(queued), ts(until), ts(since), ts(until)]).fetchall()
+        return [(next(iter(json.loads(r[0] or "[]")), ""), moment(str(r[1]))) for r in rows]
+
     def limited_slots(self, ticket_id: int, audience: str, since: datetime) -> list[datetime]:
         """Send times of the limited mail of a ticket's audience from `since` on, oldest first."""
         rows = self.db.query(
