@@ -220,14 +220,33 @@ def rotating(sender: str, text: str, arrived: datetime, earlier: Sequence[Domain
     round was stopped, the domain's mail in its words is the responder's for the hour."""
     if not weighable(text):
         return None
-    mark = fingerprint(text)
-    same = sorted((m for m in earlier if m.at <= arrived and fingerprint(m.text) == mark), key=lambda m: m.at)
+    same = _in_the_same_words(text, arrived, earlier)
     kept = [m.ticket for m in same if m.automatic and m.ticket is not None]
     if kept:  # its words are a stopped responder's: so is whatever else it sends in them
         return Rotation(domain_of(sender), len(same) + 1, True, tuple(kept[:1]), known=True)
+    chain, tested = _chain(DomainMail(inbox_key(sender), arrived, text), same, acks)
+    if not chain or len({id(m) for m in chain}) < len(same):
+        return None  # mail in those words that answered no ack of ours: people
+    return Rotation(domain_of(sender), len(chain) + 1, tested, _tickets_of(chain))
+
+
+def _tickets_of(chain: Sequence[DomainMail]) -> tuple[int, ...]:
+    """The rounds' tickets, the first round's first."""
+    return tuple(m.ticket for m in reversed(chain) if m.ticket is not None)
+
+
+def _in_the_same_words(text: str, arrived: datetime, earlier: Sequence[DomainMail]) -> list[DomainMail]:
+    """The domain's earlier mail in the same words as `text`, oldest first."""
+    mark = fingerprint(text)
+    return sorted((m for m in earlier if m.at <= arrived and fingerprint(m.text) == mark), key=lambda m: m.at)
+
+
+def _chain(current: DomainMail, same: Sequence[DomainMail], acks: Sequence[AckSent]) -> tuple[list[DomainMail],
+                                                                                            bool]:
+    """The rounds before `current`, latest first, each answering our ack to the one before it;
+    and whether the first ack went only after its round's mail had waited `SILENCE` (held)."""
     chain: list[DomainMail] = []
     tested = False
-    current = DomainMail(inbox_key(sender), arrived, text)
     while len(chain) < _CHAIN_MOST:
         found = _answered(current, same, acks)
         if found is None:
@@ -236,10 +255,13 @@ def rotating(sender: str, text: str, arrived: datetime, earlier: Sequence[Domain
         tested = tested or (not chain and ack.at - previous.at >= SILENCE)
         chain.append(previous)
         current = previous
-    if not chain or len({id(m) for m in chain}) < len(same):
-        return None  # mail in those words that answered no ack of ours: people
-    return Rotation(domain_of(sender), len(chain) + 1, tested,
-                    tuple(m.ticket for m in reversed(chain) if m.ticket is not None))
+    return chain, tested
+
+
+def _acks_before(mail: DomainMail, acks: Sequence[AckSent]) -> list[AckSent]:
+    """Our acks to another address within `MACHINE_PACE` before `mail`, the latest first."""
+    return sorted((a for a in acks if a.address != mail.address and a.at <= mail.at
+                   and mail.at - a.at <= MACHINE_PACE), key=lambda a: a.at, reverse=True)
 
 
 def _answered(mail: DomainMail, same: Sequence[DomainMail],
@@ -247,8 +269,7 @@ def _answered(mail: DomainMail, same: Sequence[DomainMail],
     """The earlier round whose ack `mail` answers, and that ack: the latest ack within
     `MACHINE_PACE` before it to another address that wrote the same words before the ack went,
     with no mail in those words from elsewhere between the ack and `mail`."""
-    for ack in sorted((a for a in acks if a.address != mail.address and a.at <= mail.at
-                       and mail.at - a.at <= MACHINE_PACE), key=lambda a: a.at, reverse=True):
+    for ack in _acks_before(mail, acks):
         rounds = [m for m in same if m.address == ack.address and m.at <= ack.at]
         if not rounds:
             continue
