@@ -188,7 +188,7 @@ class _Playback:
         self.record, self.progress, self.source = record, progress, real.archive_dir
         self.cfg = replace(candidate, database=scratch / "shadow.db", database_url=None, database_password=None,
                            archive_dir=scratch / "archive")
-        self.store = Store(self.cfg.database)
+        self.store = Store(self.cfg.database, synchronous="NORMAL")  # a scratch: nothing to keep past a crash
         self.store.handlings.seed(record.numbers or [], record.counters or [])
         self.clock = Clock(since)
         self.app = App(self.cfg, self.store, self.clock, direct_alerts=False,
@@ -196,6 +196,12 @@ class _Playback:
         self.boxes = {box.name: box for box in self.cfg.mailboxes}
 
     def run(self) -> None:
+        """The steps in order; the scratch store and archive synced once, at the end (a group
+        commit: the playback keeps nothing a crash must not lose)."""
+        with self.store.group_commit(), self.app.archive.batch():
+            self._run()
+
+    def _run(self) -> None:
         skipped = set(map(id, self.record.before))
         steps: list[tuple[datetime, Handling | None]] = [(h.at, h) for h in self.record.handled if id(h) not in skipped]
         steps += [(moment, None) for moment in self.record.sweeps]
