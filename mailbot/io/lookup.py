@@ -383,7 +383,7 @@ def _sent_before(store: Store, box: MailboxConfig, cfg: Config, decision: Decisi
         return replace(found, sent_to=sent_to, alerted=alerted)
     known = frozenset(inbox_key(a) for a in outside if store.outbox.ever_sent_to(a))
     came = min(arrived or now, now)
-    ack_slots, domain_slots = _ack_slots(store, box, cfg, ticket, msg, came, now)
+    ack_slots, domain_slots = _ack_slots(store, box, ticket, msg, came)
     if ticket is not None and ticket.id is not None:
         found = replace(found, held_ack=store.outbox.held_ack(ticket.id))
     return replace(found, sent_to=sent_to, alerted=alerted, known=known, ack_slots=ack_slots,
@@ -401,20 +401,19 @@ def _lkpp_texts(store: Store, decision: Decision, role: Role | None, found: Text
                    sent_lkpp=tuple(store.messages.sent_texts(ticket.id, "lkpp")))
 
 
-def _ack_slots(store: Store, box: MailboxConfig, cfg: Config, ticket: Ticket | None, msg: InboundMessage | None,
-               came: datetime, now: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
+def _ack_slots(store: Store, box: MailboxConfig, ticket: Ticket | None, msg: InboundMessage | None,
+               came: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
     """Issue 44: the ack budget's hour around `came` (the mail's arrival), held acks included
     (they go later, in turn): the mailbox's counted acks, and those of them to the
-    requester's organisation."""
+    requester's organisation, read as counts by moment (`History.counted_acks`)."""
     to = organisation_of(domain_of(ticket.requester.addr if ticket is not None else
                                    msg.from_addr.addr if msg else ""))
     every: list[datetime] = []
     mine: list[datetime] = []
-    for slot, domain in store.history.counted_acks(box.name, came - HOUR,
-                                                   now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
-        every.append(slot)
+    for slot, domain, acks in sorted(store.history.counted_acks(box.name, came - HOUR)):
+        every += [slot] * acks
         if domain == to:
-            mine.append(slot)
+            mine += [slot] * acks
     return tuple(every), tuple(mine)
 
 
