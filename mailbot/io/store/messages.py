@@ -99,12 +99,6 @@ class Messages:
                               "message_id = ? and kind = ?", [mailbox, message_id, kind]).fetchone()
         return str(row[0]) if row and row[0] else None
 
-    def sent_archive_path(self, mailbox: str, message_id: str) -> str | None:
-        """Where the archive keeps a mail mailbot queued (named when it was queued)."""
-        row = self.db.execute("select archive_path from messages where mailbox = ? and direction = 'out' and "
-                              "message_id = ?", [mailbox, message_id]).fetchone()
-        return row[0] if row and row[0] else None
-
     def waiting_openings(self, mailbox: str, requester: str, since: datetime) -> list[dict[str, Any]]:
         """The mail that opened each of this requester's tickets still waiting on the unit or
         LKPP (open, answered, escalated) opened from `since` on, newest first: ticket id,
