@@ -364,13 +364,14 @@ def _v21(db: sqlite_utils.Database) -> None:
 # a search finds the tickets that have every word in one of their rows (`store/search`). The
 # index keeps no copy of the text (`content=''`): the rows' rowid says whose words they are,
 # the ticket's id times `SEARCH_ROW_SPAN` plus the message's id (0 for the ticket's own row), so
-# the index walked backwards by rowid lists the newest tickets first.
+# the index walked backwards by rowid lists the newest tickets first. A new ticket's row and its
+# message's are written by the store as the message is recorded, in one statement
+# (`Search.index`: FTS5 writes a segment of the index at each statement that changes it); the
+# triggers keep what changes later: a ticket's subject or requester, a message filed under a
+# ticket after it was recorded (a held call's form).
 SEARCH_ROW_SPAN = 1 << 32
 _TICKET_WORDS = "coalesce({0}.subject, ''), {0}.requester || ' ' || coalesce({0}.requester_name, '')"
 _ROW_SEARCH_TRIGGERS = (
-    ("create trigger ticket_search_opened after insert on tickets begin "
-     "insert into ticket_search (rowid, subject, requester, text) "
-     f"values (new.id * {SEARCH_ROW_SPAN}, {_TICKET_WORDS.format('new')}, ''); end"),
     # a contentless index forgets a row by being told its words again (FTS5's 'delete')
     ("create trigger ticket_search_renamed after update of subject, requester, requester_name on tickets "
      "when new.subject is not old.subject or new.requester is not old.requester "
@@ -379,11 +380,7 @@ _ROW_SEARCH_TRIGGERS = (
      f"values ('delete', old.id * {SEARCH_ROW_SPAN}, {_TICKET_WORDS.format('old')}, ''); "
      "insert into ticket_search (rowid, subject, requester, text) "
      f"values (new.id * {SEARCH_ROW_SPAN}, {_TICKET_WORDS.format('new')}, ''); end"),
-    ("create trigger ticket_search_message after insert on messages "
-     "when new.direction = 'in' and new.ticket_id is not null and coalesce(new.body, '') != '' begin "
-     f"insert into ticket_search (rowid, subject, requester, text) "
-     f"values (new.ticket_id * {SEARCH_ROW_SPAN} + new.id, '', '', new.body); end"),
-    # a message filed under a ticket later (a held call's form) joins it; the earlier one keeps its words
+    # a message filed under a ticket later joins it; the earlier one keeps its words
     ("create trigger ticket_search_message_joined after update of ticket_id on messages "
      "when new.direction = 'in' and new.ticket_id is not null and new.ticket_id is not old.ticket_id "
      "and coalesce(new.body, '') != '' begin "

@@ -5,11 +5,15 @@ already told, staff's notes, what no notice has shown staff yet, the acks counte
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from mailbot.io.store.database import Database
 from mailbot.io.store.times import moment, ts
+
+# One event as `History.add_events` writes it: ticket id, when, who, what, its detail.
+Event = tuple[int | None, datetime, str, str, Mapping[str, Any]]
 
 
 class History:
@@ -20,16 +24,19 @@ class History:
 
     def add_event(self, /, mailbox: str, ticket_id: int | None, at: datetime, actor: str, kind: str,
                   **detail: Any) -> None:
-        self.db.insert(
-            "events", {
-                "mailbox": mailbox, "ticket_id": ticket_id, "at": ts(at), "actor": actor, "kind": kind,
-                "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
-            }
-        )
-        if kind == "ack_counted":  # the budget's count of its moment (`counted_acks`)
-            self.db.execute("insert into ack_slots (mailbox, slot, domain, acks) values (?, ?, ?, 1) on conflict "
-                            "(mailbox, slot, domain) do update set acks = ack_slots.acks + 1",
-                            [mailbox, str(detail["slot"]), str(detail.get("domain") or "")])
+        self.add_events(mailbox, [(ticket_id, at, actor, kind, detail)])
+
+    def add_events(self, mailbox: str, events: Sequence[Event]) -> None:
+        """Events of one mailbox, each (ticket id, at, actor, kind, detail), in one statement."""
+        self.db.insert_rows("events", [
+            {"mailbox": mailbox, "ticket_id": ticket_id, "at": ts(at), "actor": actor, "kind": kind,
+             "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)}
+            for ticket_id, at, actor, kind, detail in events])
+        for _, _, _, kind, detail in events:
+            if kind == "ack_counted":  # the budget's count of its moment (`counted_acks`)
+                self.db.execute("insert into ack_slots (mailbox, slot, domain, acks) values (?, ?, ?, 1) on conflict "
+                                "(mailbox, slot, domain) do update set acks = ack_slots.acks + 1",
+                                [mailbox, str(detail["slot"]), str(detail.get("domain") or "")])
 
     def events_of(self, ticket_id: int) -> list[dict[str, Any]]:
         return list(self.db.query("select * from events where ticket_id = ? order by at, id", [ticket_id]))

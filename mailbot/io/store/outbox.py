@@ -65,10 +65,9 @@ class Outbox:
         )
         if big:
             self.db.write_blob("outbox", "raw_big", outbox_id, raw)
-        for address in dict.fromkeys(a.lower() for a in rcpt):
-            counted = auto and address not in uncounted
-            self.db.insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(counted),
-                                           "at": ts(now), "inbox": inbox_key(address)})
+        self.db.insert_rows("outbox_rcpt", [
+            {"outbox_id": outbox_id, "address": address, "auto": int(auto and address not in uncounted),
+             "at": ts(now), "inbox": inbox_key(address)} for address in dict.fromkeys(a.lower() for a in rcpt)])
         return outbox_id
 
     def latest_outbox_id(self, ticket_id: int, kind: str) -> int | None:

@@ -99,6 +99,22 @@ class Search:
             sql, args = sql + " limit ?", [*args, limit]
         return [self.ticket_rows.of_row(r, participants=False) for r in self.db.query(sql, args)]
 
+    def index(self, opened: Ticket | None, ticket_id: int | None, message: int, text: str) -> None:
+        """A recorded message's words into the search index, and its ticket's if the message
+        opened it, in one statement (SQLite's FTS5 writes a segment at each statement that
+        changes it). PostgreSQL's rows are kept by its triggers (`pg_schema.SEARCH`)."""
+        if self.sql is _PostgreSQL:
+            return
+        rows: list[Any] = []
+        if opened is not None and opened.id is not None:
+            rows += [opened.id * SEARCH_ROW_SPAN, opened.subject or "",
+                     f"{opened.requester.addr} {opened.requester.name or ''}", ""]
+        if ticket_id is not None and text:
+            rows += [ticket_id * SEARCH_ROW_SPAN + message, "", "", text]
+        if rows:
+            marks = ", ".join(["(?, ?, ?, ?)"] * (len(rows) // 4))
+            self.db.execute(f"insert into ticket_search (rowid, subject, requester, text) values {marks}", rows)
+
     def state_counts(self, mailbox: str) -> dict[str, int]:
         """How many tickets a mailbox has in each state, from the (mailbox, state) index."""
         rows = self.db.execute("select state, count(*) from tickets where mailbox = ? group by state", [mailbox])
