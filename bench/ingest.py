@@ -22,6 +22,8 @@ NOTIFY_SOCKET).
   IMAP client in IDLE, same run).
 * send: the outbox alone (the mail of 300 requests), the sink offering PIPELINING and
   not: mails a second and CPU per mail.
+* compose: rendering and MIME of the acks and staff notices of 300 requests, in-process,
+  against the standard library's floor for the same mail (`EmailMessage`, `as_bytes`).
 * memory: peak RSS of `run --once` over a 10,000-message backlog.
 * scale: 600 mailboxes (one per LPSE unit in Indonesia) on IDLE in one process: RSS,
   ack p50.
@@ -29,7 +31,7 @@ NOTIFY_SOCKET).
   With --solved N, each mailbox's memory holds N solved cases first (issue 36: every new
   ticket's staff notice lists the similar ones), made as bench/similar_cases.py makes them.
 
-Run: .venv/bin/python bench/ingest.py [--only ingest,send,latency,memory,scale] [--messages N] [--repeat N]
+Run: .venv/bin/python bench/ingest.py [--only ingest,send,compose,latency,memory,scale] [--messages N] [--repeat N]
      [--solved N] [--unauthenticated] [--anchor django-helpdesk [--anchor-staff-notice] [--anchor-sqlite-wal]]
 """
 
