@@ -22,6 +22,8 @@ NOTIFY_SOCKET).
   IMAP client in IDLE, same run).
 * send: the outbox alone (the mail of 300 requests), the sink offering PIPELINING and
   not: mails a second and CPU per mail.
+* compose: rendering and MIME of the acks and staff notices of 300 requests, in-process,
+  against the standard library's floor for the same mail (`EmailMessage`, `as_bytes`).
 * memory: peak RSS of `run --once` over a 10,000-message backlog.
 * scale: 600 mailboxes (one per LPSE unit in Indonesia) on IDLE in one process: RSS,
   ack p50.
@@ -29,7 +31,7 @@ NOTIFY_SOCKET).
   With --solved N, each mailbox's memory holds N solved cases first (issue 36: every new
   ticket's staff notice lists the similar ones), made as bench/similar_cases.py makes them.
 
-Run: .venv/bin/python bench/ingest.py [--only ingest,send,latency,memory,scale] [--messages N] [--repeat N]
+Run: .venv/bin/python bench/ingest.py [--only ingest,send,compose,latency,memory,scale] [--messages N] [--repeat N]
      [--solved N] [--unauthenticated] [--anchor django-helpdesk [--anchor-staff-notice] [--anchor-sqlite-wal]]
 """
 
@@ -55,6 +57,7 @@ from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -545,6 +548,87 @@ def send(requests: int, repeat: int) -> None:
               f"CPU {cpus[len(cpus) // 2]:.2f} ms per mail (sender and sink)")
 
 
+def compose(requests: int) -> None:
+    """Rendering and MIME of the mail of `requests` handled requests (acks and staff notices),
+    in this process, against the standard library's floor for the same mail: each mail's
+    template context and headers are taken as the pass made them, then made again, three ways,
+    each best of 3: mailbot's template (`Renderer.body`), mailbot's MIME (`_mime_body` and
+    `_write`), and the standard library's `EmailMessage` holding the same text, HTML and
+    headers, written by `as_bytes` (the floor: the least a program writing such mail with the
+    standard library does)."""
+    from email.policy import SMTP
+
+    from mailbot.config.load import load_config
+    from mailbot.daemon.wiring import App
+    from mailbot.io import logs, render
+
+    logs.configure("console", "error")
+    rng = random.Random(20261124)
+    raws = [request(rng, i, f"pengguna{i}@vendor.test") for i in range(requests)]
+    made: list[dict[str, Any]] = []
+    build = render.Renderer.build
+
+    def kept(self: Any, **kw: Any) -> Any:
+        made.append(kw)
+        return build(self, **kw)
+
+    with tempfile.TemporaryDirectory() as tmp_name, Sinked(Path(tmp_name), [UNIT]) as (servers, sink, tmp):
+        with servers.imap(UNIT) as client:
+            for raw in raws:
+                client.append("INBOX", raw)
+        app = App(load_config(config_for(servers, sink, tmp, [UNIT])))
+        render.Renderer.build = kept  # type: ignore[method-assign]
+        try:
+            app.poll_all()
+        finally:
+            render.Renderer.build = build  # type: ignore[method-assign]
+        renderer = render.Renderer(app.cfg.templates_dir)
+        bodies = [renderer.body(kw["kind"], kw["language"], kw["context"]) for kw in made]
+
+        def ours_template() -> None:
+            for kw in made:
+                renderer.body(kw["kind"], kw["language"], kw["context"])
+
+        def ours_mime() -> None:
+            for kw, (text, html) in zip(made, bodies, strict=True):
+                render._write(BytesIO(), render._mime_body(text, html, (), (), ()), _headers(kw))
+
+        def floor() -> None:
+            for kw, (text, html) in zip(made, bodies, strict=True):
+                msg = EmailMessage(policy=SMTP)
+                for name, value in _headers(kw):
+                    msg[name] = value
+                msg.set_content(text)
+                if html is not None:
+                    msg.add_alternative(html, subtype="html")
+                msg.as_bytes()
+
+        found = {name: min(_timed(job) for _ in range(3)) / len(made) * 1000
+                 for name, job in (("template", ours_template), ("mime", ours_mime), ("floor", floor))}
+        app.store.close()
+    print(f"\n== compose: the {len(made)} mails of {requests} requests (acks and staff notices), in-process, best of 3")
+    print(f"mailbot's template (jinja2, Renderer.body)   {found['template']:.3f} ms a mail")
+    print(f"mailbot's MIME (_mime_body, _write)          {found['mime']:.3f} ms a mail")
+    print(f"standard library: EmailMessage + as_bytes    {found['floor']:.3f} ms a mail (the MIME floor; "
+          f"mailbot's MIME is {found['mime'] / found['floor']:.2f} of it)")
+
+
+def _headers(kw: dict[str, Any]) -> list[tuple[str, str]]:
+    """The headers of one made mail, as `Renderer.build` was asked for them (`compose`)."""
+    headers = [("From", f"{kw['from_name']} <{kw['from_addr']}>"), ("To", ", ".join(kw["to"])),
+               ("Subject", kw["subject"]), ("Date", format_datetime(kw["date"])),
+               ("Message-ID", f"<{kw['message_id']}>")]
+    if kw["in_reply_to"]:
+        headers.append(("In-Reply-To", f"<{kw['in_reply_to']}>"))
+    return headers
+
+
+def _timed(job: Any) -> float:
+    start = time.process_time()
+    job()
+    return time.process_time() - start
+
+
 def latency(trials: int, solved: int = 0) -> None:
     print("\n== ack latency: a request appended to one mailbox until its ack reaches the SMTP sink"
           + (f" ({solved:,} solved cases in each mailbox's memory)" if solved else ""))
@@ -795,6 +879,8 @@ def main() -> None:
                args.unauthenticated)
     if "send" in only:
         send(300, 3)
+    if "compose" in only:
+        compose(300)
     if "latency" in only:
         latency(args.trials, args.solved)
     if "memory" in only:

@@ -3,7 +3,7 @@ beside `mailbot tickets` and `mailbot ticket NUMBER` of the same run, on SQLite 
 PostgreSQL (a private cluster of Debian's binaries, tests/pgcluster.py).
 
 The store is filled as `bench/tickets_search.py` fills it (100,000 tickets over 2025 with
-~250,000 messages, the full-text index kept by the store's triggers), then made to look like
+~250,000 messages, the full-text index built from them), then made to look like
 a unit at work on 2025-12-31: the newest 5,000 tickets unclosed (`--unclosed`, in every
 state), the others closed, each unclosed ticket with its SLA timers (a first answer owed or
 the 3x24h standard running, due in the past for the late ones), so the overview has overdue

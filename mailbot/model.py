@@ -484,3 +484,4 @@ class OutboxRow:
     attempts: int
     created_at: datetime
     audience: str
+    archive_path: str = ""  # where the archive keeps it as it went out, named when it was queued ("": none yet)

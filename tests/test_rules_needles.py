@@ -78,13 +78,15 @@ def test_the_look_never_changes_a_match_of_any_shipped_pattern():
     (r"meng(upload|unggah)\b", ("mengunggah", "mengupload")),
     (r"\b(batas (akhir|waktu)|deadline)\b", ("batas akhir", "batas waktu", "deadline")),
     (r"(?=tolong)tolong bantu", ("tolong bantu",)),
-    (r"[abc]def", None),  # starts with a class: always run
-    (r"(ab|)cde", None),  # an empty alternative: nothing every match starts with
+    (r"[abc]def", ("def",)),  # starts with a class: the words after it, which every match holds
+    (r"(ab|)cde", ("cde",)),  # an empty alternative: nothing every match starts with, but "cde" it holds
+    (r"^(?:\W*\w+\W+){0,3}?(apa|kapan)\b", ("apa", "kapan")),  # words after a repeat
+    (r"\w+(ab|)\d", None),  # nothing every match holds: always run
     (r"ab?cde", None),  # "a" alone is too short to be worth a look
     (r"\?", None),
     (r"(?P<rating>[1-5])", None),
 ])
-def test_the_needles_are_the_words_every_match_starts_with(pattern, expected):
+def test_the_needles_are_words_every_match_holds(pattern, expected):
     assert needles(re.compile(pattern, re.IGNORECASE)) == expected
 
 

@@ -256,12 +256,14 @@ class Pipeline:
             ticket = self.save_ticket(box, decision, now, msg.message_id)
             if ticket is not None and ticket.id is not None and decision.adopt:
                 self.store.intake.adopt(box.name, ticket.id, decision.adopt)
-            self.store.messages.record_message(
+            row = self.store.messages.record_message(
                 mailbox=box.name, message_id=msg.message_id, direction="in", role=str(facts.role),
                 ticket_id=ticket.id if ticket else None, kind=decision.label, sender=msg.from_addr.addr,
                 recipients=",".join(a.addr for a in (*msg.to, *msg.cc)), subject=msg.subject, at=ts(now),
                 archive_path=archive_path, size=msg.size, attachments=len(msg.attachments), body=msg.new_text,
                 full_text=msg.text, received_at=ts(arrival.received_at), content_hash=facts.content_hash)
+            opened = ticket if decision.new_ticket and not decision.held else None
+            self.store.search.index(opened, ticket.id if ticket else None, row, msg.new_text)
             self.arrived(box, arrival, msg.message_id, Status.PROCESSED, now, facts.content_hash)
             self.record(box, facts, decision, ticket, now)
             self.store.messages.expose(box.name, ready.exposed, now)
@@ -327,13 +329,16 @@ class Pipeline:
         """The decision's history on its ticket; a citation noted on the cited ticket too."""
         msg = facts.message
         ticket_id = ticket.id if ticket else None
+        events = []
         for event in decision.events:
             detail = dict(event.detail)
             detail.setdefault("message_id", msg.message_id)
             if decision.held and ticket is not None:
                 detail["number"] = ticket.number  # what the reply that confirms it finds it by
-            self.store.history.add_event(box.name, ticket_id, now, event.actor, event.kind, **detail)
-            if event.kind == "lkpp_ref_recorded" and ticket_id is not None:  # issue 32: LKPP's mail is matched by it
+            events.append((ticket_id, now, event.actor, event.kind, detail))
+        self.store.history.add_events(box.name, events)  # one statement: each costs a trip through the engine
+        for _, _, _, kind, detail in events:
+            if kind == "lkpp_ref_recorded" and ticket_id is not None:  # issue 32: LKPP's mail is matched by it
                 self.store.tickets.record_counterpart_ref(box.name, ticket_id, str(detail["key"]), str(detail["ref"]),
                                                           str(detail["form"]), msg.message_id, now)
         if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:

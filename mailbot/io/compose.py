@@ -37,6 +37,7 @@ from mailbot.io import solved, ticket_views
 from mailbot.io.archive import Archive
 from mailbot.io.render import Outgoing, Renderer
 from mailbot.io.store import Store, ts
+from mailbot.io.store.history import Event
 from mailbot.io.ticket_story import story
 from mailbot.io.words import language_of, words
 from mailbot.model import Attachment, Audience, InboundMessage, OutboxRow, Send, Ticket
@@ -79,9 +80,9 @@ class Composer:
         """Every plan of a decision into the outbox, with the saved `ticket` (its number, its id);
         `arrived`: when the message that caused them reached the mailbox (None: a timer's)."""
         box = setup.box
-        for event in planned.events:
-            self.store.history.add_event(box.name, ticket.id if ticket else None, now, event.actor, event.kind,
-                                         **dict(event.detail))
+        # the plan's events and each mail's `mail_queued`, written together at the end
+        events: list[Event] = [(ticket.id if ticket else None, now, e.actor, e.kind, dict(e.detail))
+                               for e in planned.events]
         kinds = []
         for mail in planned.mails:
             own = None if mail.ticket is None or ticket is None else (replace(ticket, id=None) if mail.detached
@@ -89,8 +90,11 @@ class Composer:
             if mail.send.kind in SIMILAR_SHOWN and mail.send.to in INTERNAL and own is not None and own.id is not None:
                 mail = replace(mail, context={**mail.context, "similar": self.similar_cases(setup, own, mail)})
             if mail.send.kind == HISTORY:
+                self.store.history.add_events(box.name, events)  # the story is read from the history
+                events = []
                 mail = self.with_history(setup, mail, own)
-            kinds.append(self.put(box, mail, own, msg, now, arrived))
+            kinds.append(self.put(box, mail, own, msg, now, arrived, events))
+        self.store.history.add_events(box.name, events)
         return kinds
 
     def similar_cases(self, setup: Setup, ticket: Ticket, mail: MailPlan) -> list[dict[str, str]]:
@@ -143,8 +147,9 @@ class Composer:
         return [_masked(line, code) for line in lines]
 
     def put(self, box: MailboxConfig, mail: MailPlan, ticket: Ticket | None, msg: InboundMessage | None,
-            now: datetime, arrived: datetime | None = None) -> str:
-        """One plan rendered, queued and recorded (with the archive file the sender writes).
+            now: datetime, arrived: datetime | None = None, events: list[Event] | None = None) -> str:
+        """One plan rendered, queued and recorded (with the archive file the sender writes);
+        its `mail_queued` event joins `events`, which the caller writes (else written now).
 
         After a restore, the same mail (kind, ticket, recipients) that went out after the
         backup is recorded as that mail, sent then, and not sent again (`Restored.claim_restored`):
@@ -169,7 +174,11 @@ class Composer:
         detail: dict[str, Any] = {"mail": mail.send.kind, "to": list(out.rcpt), "message_id": out.message_id}
         if mail.held:
             detail["held_until"] = ts(mail.send_at)
-        self.store.history.add_event(box.name, ticket_id, now, "mailbot", "mail_queued", **detail)
+        queued: Event = (ticket_id, now, "mailbot", "mail_queued", detail)
+        if events is None:
+            self.store.history.add_events(box.name, [queued])
+        else:
+            events.append(queued)
         return mail.send.kind
 
     def recorded_id(self, box: MailboxConfig, mail: MailPlan, number: str | None, now: datetime) -> str | None:

@@ -429,7 +429,7 @@ def _sent_before(store: Store, box: MailboxConfig, cfg: Config, decision: Decisi
     known = frozenset(inbox_key(a) for a in outside if store.outbox.ever_sent_to(a))
     came = min(arrived or now, now)
     relay = organisation_of(domain_of(msg.relay)) if msg is not None and msg.relay else ""
-    ack_slots, domain_slots = _ack_slots(store, box, cfg, relay or _requester_domain(ticket, msg), came, now)
+    ack_slots, domain_slots = _ack_slots(store, box, relay or _requester_domain(ticket, msg), came)
     if ticket is not None and ticket.id is not None:
         found = replace(found, held_ack=store.outbox.held_ack(ticket.id))
     return replace(found, sent_to=sent_to, alerted=alerted, known=known, ack_slots=ack_slots,
@@ -453,18 +453,18 @@ def _requester_domain(ticket: Ticket | None, msg: InboundMessage | None) -> str:
                                      msg.from_addr.addr if msg else ""))
 
 
-def _ack_slots(store: Store, box: MailboxConfig, cfg: Config, to: str, came: datetime,
-               now: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
-    """Issue 44: the ack budget's hour around `came` (the mail's arrival), held acks included
-    (they go later, in turn): the mailbox's counted acks, and those of them counted under the
-    organisation `to` (the requester's, or the relay's whose Reply-To the ack goes to)."""
+def _ack_slots(store: Store, box: MailboxConfig, to: str,
+               came: datetime) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
+    """The ack budget's hour around `came` (the mail's arrival), held acks included (they go
+    later, in turn): the mailbox's counted acks, and those of them counted under the
+    organisation `to` (the requester's, or the relay's whose Reply-To the ack goes to), read
+    as counts by moment (`History.counted_acks`)."""
     every: list[datetime] = []
     mine: list[datetime] = []
-    for slot, domain in store.history.counted_acks(box.name, came - HOUR,
-                                                   now - HOUR - timedelta(hours=cfg.ack_max_age_hours)):
-        every.append(slot)
+    for slot, domain, acks in sorted(store.history.counted_acks(box.name, came - HOUR)):
+        every += [slot] * acks
         if domain == to:
-            mine.append(slot)
+            mine += [slot] * acks
     return tuple(every), tuple(mine)
 
 

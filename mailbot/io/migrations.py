@@ -356,7 +356,74 @@ def _v21(db: sqlite_utils.Database) -> None:
     db.table("sent_copies").create_index(["mailbox", "outbox_id"])
 
 
+# The search index one row per message, inserted once (schema 22). Schema 15's index held one
+# row per ticket and each message appended its text to it, so FTS5 deleted and indexed again the
+# ticket's whole growing text for every message, and a new ticket's row was inserted, then at
+# once rewritten by its first message. Now a ticket has a row of its own (its subject and
+# requester) and each message that reached the mailbox on it a row of its text, never rewritten;
+# a search finds the tickets that have every word in one of their rows (`store/search`). The
+# index keeps no copy of the text (`content=''`): the rows' rowid says whose words they are,
+# the ticket's id times `SEARCH_ROW_SPAN` plus the message's id (0 for the ticket's own row), so
+# the index walked backwards by rowid lists the newest tickets first. A new ticket's row and its
+# message's are written by the store as the message is recorded, in one statement
+# (`Search.index`: FTS5 writes a segment of the index at each statement that changes it); the
+# triggers keep what changes later: a ticket's subject or requester, a message filed under a
+# ticket after it was recorded (a held call's form).
+SEARCH_ROW_SPAN = 1 << 32
+_TICKET_WORDS = "coalesce({0}.subject, ''), {0}.requester || ' ' || coalesce({0}.requester_name, '')"
+_ROW_SEARCH_TRIGGERS = (
+    # a contentless index forgets a row by being told its words again (FTS5's 'delete')
+    ("create trigger ticket_search_renamed after update of subject, requester, requester_name on tickets "
+     "when new.subject is not old.subject or new.requester is not old.requester "
+     "or new.requester_name is not old.requester_name begin "
+     "insert into ticket_search (ticket_search, rowid, subject, requester, text) "
+     f"values ('delete', old.id * {SEARCH_ROW_SPAN}, {_TICKET_WORDS.format('old')}, ''); "
+     "insert into ticket_search (rowid, subject, requester, text) "
+     f"values (new.id * {SEARCH_ROW_SPAN}, {_TICKET_WORDS.format('new')}, ''); end"),
+    # a message filed under a ticket later joins it; the earlier one keeps its words
+    ("create trigger ticket_search_message_joined after update of ticket_id on messages "
+     "when new.direction = 'in' and new.ticket_id is not null and new.ticket_id is not old.ticket_id "
+     "and coalesce(new.body, '') != '' begin "
+     "insert into ticket_search (rowid, subject, requester, text) "
+     f"values (new.ticket_id * {SEARCH_ROW_SPAN} + new.id, '', '', new.body); end"),
+)
+
+
+def _v22(db: sqlite_utils.Database) -> None:
+    """`ticket_search` one row per message, inserted once (`SEARCH_ROW_SPAN`): schema 15's
+    index of one row per ticket, rewritten whole by each of its messages, replaced and filled
+    again from the tickets and messages stored. Its column size records are not kept
+    (`columnsize=0`): no search ranks by them."""
+    for trigger in ("ticket_search_opened", "ticket_search_renamed", "ticket_search_message",
+                    "ticket_search_message_joined"):
+        db.execute(f"drop trigger if exists {trigger}")
+    db.execute("drop table if exists ticket_search")
+    db.execute("create virtual table ticket_search using fts5 (subject, requester, text, content = '', "
+               "columnsize = 0, tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("insert into ticket_search (rowid, subject, requester, text) "
+               f"select t.id * {SEARCH_ROW_SPAN}, {_TICKET_WORDS.format('t')}, '' from tickets t")
+    db.execute("insert into ticket_search (rowid, subject, requester, text) "
+               f"select m.ticket_id * {SEARCH_ROW_SPAN} + m.id, '', '', m.body from messages m "
+               "where m.direction = 'in' and m.ticket_id is not null and coalesce(m.body, '') != ''")
+    for trigger in _ROW_SEARCH_TRIGGERS:
+        db.execute(trigger)
+
+
+def _v23(db: sqlite_utils.Database) -> None:
+    """The ack budget's counts (SPEC 5, `History.counted_acks`): how many counted acks go or
+    went at each moment to each domain, by mailbox and moment, so the budget reads the acks
+    of the hour around a mail and those held after it, and not every `ack_counted` event of
+    the last days with its JSON read. Filled from those events."""
+    db.execute("create table ack_slots (mailbox text not null, slot text not null, domain text not null, "
+               "acks integer not null, primary key (mailbox, slot, domain))")
+    rows = list(db.execute("select mailbox, json_extract(detail, '$.slot'), coalesce(json_extract(detail, "
+                           "'$.domain'), ''), count(*) from events where kind = 'ack_counted' "
+                           "and json_extract(detail, '$.slot') is not null group by 1, 2, 3").fetchall())
+    if rows:  # an INSERT opens a transaction: none on a fresh database (see `_v11`)
+        db.conn.executemany("insert into ack_slots (mailbox, slot, domain, acks) values (?, ?, ?, ?)", rows)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20,
-    _v21)
+    _v21, _v22, _v23)
 SCHEMA_VERSION = len(MIGRATIONS)

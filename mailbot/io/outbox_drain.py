@@ -263,8 +263,7 @@ class OutboxDrain:
         leave the row now). A small mail's file joins the group `settle` syncs; a big one
         is synced at once, so its row is never rewritten whole with the bytes in it. A
         file that cannot be written leaves the bytes in the row (archived on a later pass)."""
-        rel = (self.store.messages.sent_archive_path(row.mailbox, row.message_id)
-               or Archive.place(row.mailbox, "out", row.raw, row.created_at))
+        rel = row.archive_path or Archive.place(row.mailbox, "out", row.raw, row.created_at)
         try:
             if len(row.raw) >= BLOB_PIECE:
                 self.archive.put(rel, row.raw)

@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from mailbot.io import schema
-from mailbot.io.migrations import MIGRATIONS
+from mailbot.io.migrations import MIGRATIONS, SEARCH_ROW_SPAN
 
 TYPES = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea", "FLOAT": "double precision",
          "REAL": "double precision", "": "text"}
@@ -42,13 +42,15 @@ INDEXES = (
     "create index solved_cases_solution_terms on solved_cases using gin (string_to_array(solution_terms, ' '))",
 )
 
-# `tickets --search` on PostgreSQL (issue 34's index, SQLite's FTS5 `ticket_search`): one row
-# per ticket holding its subject, requester and the new text of every message that reached
-# the mailbox on it, each folded as FTS5's unicode61 tokenizer folds (case, Latin accents,
-# anything not a letter or digit a break) into " word word ... ", kept by triggers as on
-# SQLite; a phrase is then a LIKE of " word word" (`store/search._PostgreSQL`).
+# `tickets --search` on PostgreSQL (SQLite's FTS5 `ticket_search`): one row per ticket holding
+# its subject and requester, and one per message that reached the mailbox on it holding its new
+# text, each inserted once and keyed as SQLite's rows are (`migrations.SEARCH_ROW_SPAN`: the
+# ticket's id times it, plus the message's id), each folded as FTS5's unicode61 tokenizer folds
+# (case, Latin accents, anything not a letter or digit a break) into " word word ... ", kept by
+# triggers as on SQLite; a phrase is then a LIKE of " word word" (`store/search._PostgreSQL`).
 ACCENTED = "ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿÑñÇçĞğŞşİı"
 PLAIN = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOOooooooUUUUuuuuYyyNnCcGgSsIi"
+_REQUESTER = "mailbot_fold(new.requester || ' ' || coalesce(new.requester_name, ''))"
 SEARCH = (
     ("create or replace function mailbot_fold(t text) returns text language sql immutable as $$ "
      f"select ' ' || btrim(regexp_replace(lower(translate(coalesce(t, ''), '{ACCENTED}', '{PLAIN}')), "
@@ -56,21 +58,20 @@ SEARCH = (
     ("create table if not exists ticket_search (id bigint primary key, subject text not null, "
      "requester text not null, text text not null)"),
     ("create or replace function ticket_search_opened() returns trigger language plpgsql as $$ begin "
-     "insert into ticket_search (id, subject, requester, text) values (new.id, mailbot_fold(new.subject), "
-     "mailbot_fold(new.requester || ' ' || coalesce(new.requester_name, '')), ' '); return null; end $$"),
+     f"insert into ticket_search (id, subject, requester, text) values (new.id * {SEARCH_ROW_SPAN}, "
+     f"mailbot_fold(new.subject), {_REQUESTER}, ' '); return null; end $$"),
     ("create or replace trigger ticket_search_opened after insert on tickets for each row "
      "execute function ticket_search_opened()"),
     ("create or replace function ticket_search_renamed() returns trigger language plpgsql as $$ begin "
-     "update ticket_search set subject = mailbot_fold(new.subject), "
-     "requester = mailbot_fold(new.requester || ' ' || coalesce(new.requester_name, '')) where id = new.id; "
-     "return null; end $$"),
+     f"update ticket_search set subject = mailbot_fold(new.subject), requester = {_REQUESTER} "
+     f"where id = new.id * {SEARCH_ROW_SPAN}; return null; end $$"),
     ("create or replace trigger ticket_search_renamed after update of subject, requester, requester_name "
      "on tickets for each row when (new.subject is distinct from old.subject or new.requester is distinct from "
      "old.requester or new.requester_name is distinct from old.requester_name) "
      "execute function ticket_search_renamed()"),
     ("create or replace function ticket_search_message() returns trigger language plpgsql as $$ begin "
-     "update ticket_search set text = rtrim(text) || mailbot_fold(new.body) where id = new.ticket_id; "
-     "return null; end $$"),
+     f"insert into ticket_search (id, subject, requester, text) values (new.ticket_id * {SEARCH_ROW_SPAN} + new.id, "
+     "' ', ' ', mailbot_fold(new.body)) on conflict (id) do nothing; return null; end $$"),
     ("create or replace trigger ticket_search_message after insert on messages for each row "
      "when (new.direction = 'in' and new.ticket_id is not null and coalesce(new.body, '') != '') "
      "execute function ticket_search_message()"),

@@ -411,6 +411,9 @@ class Renderer:
         self.env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
             self._gettext, self._ngettext, newstyle=True, pgettext=self._pgettext)
         self._found: dict[str, jinja2.Template | None] = {}  # by name: None where no file has it
+        # the command lists a language's mail shows, by the commands listed (None: all): the same few
+        # lists for every mail, made once (`words_context`)
+        self._lists: dict[tuple[str, int, tuple[str, ...] | None], tuple[Any, list[dict[str, str]]]] = {}
 
     def problems(self) -> list[str]:
         """What is wrong with the operator's templates, found before any mail needs them:
@@ -452,12 +455,19 @@ class Renderer:
         """The language's words, and the worded values a template may show (working hours, zone)."""
         said = words(language, self.templates_dir)
         worded = said.table.get("commands", {})
-        return {"language": language, "words": said.table, "command_list": command_list(language, worded),
+        return {"language": language, "words": said.table, "command_list": self._commands(language, worded, None),
                 # issue 59: the commands that apply to the notice's ticket now
-                "commands_now": command_list(language, worded, offered_now(context)),
+                "commands_now": self._commands(language, worded, offered_now(context)),
                 "working_hours": said.working_hours(context.get("workdays", ("mon", "fri")),
                                                     str(context.get("hours", "08:00-16:00"))),
                 "tz_label": said.zone(str(context.get("timezone", "Asia/Jakarta")))}
+
+    def _commands(self, language: str, worded: dict[str, Any], names: tuple[str, ...] | None) -> list[dict[str, str]]:
+        """`command_list`, made once for each language's words and commands listed."""
+        key = (language, id(worded), names)
+        if key not in self._lists:  # the words kept with their list: their id names no other words meanwhile
+            self._lists[key] = (worded, command_list(language, worded, names))
+        return self._lists[key][1]
 
     def has(self, kind: str, language: str) -> bool:
         return self._template(f"{language}/{kind}.txt") is not None

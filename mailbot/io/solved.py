@@ -113,8 +113,8 @@ def similar(store: Store, words: Vocabulary, mailbox: str, text: str, *, exclude
     terms = list(dict.fromkeys(words.terms(text)))
     if not terms:
         return ()
-    counts = store.memory.term_counts(terms)
-    total = store.memory.solved_total()
+    counts = store.memory.term_counts(["", *terms])  # the empty term holds how many cases there are
+    total = int(counts.pop("", 0))
     weights = {t: memory_idf(counts.get(t, 0), total) for t in terms}
     score = _scores(store, box_token(mailbox), terms, counts, weights)
     score.pop(exclude or 0, None)

@@ -4,12 +4,14 @@ Most rule patterns start with a word list, `\\b(gagal|error|eror|...)\\b.{0,40}.
 most patterns find nothing in most mail. Python's regex engine tries such a pattern at
 every character of the text (a case-insensitive word list gives it no literal to look
 for first): about 25 us for a 500-character body, 30-odd patterns a message. Every match
-must start with one of the words, though, and looking for a word with `in` is a fast
-C search. So each pattern's leading words (its "needles") are read from its parse tree
-once; a text that contains none of them, compared case-insensitively as the regex
-engine compares, cannot match, and the regex is not run. Where a pattern does not start
-with words (a character class, an optional part, a back reference), it has no needles
-and is always run. The answer is never different from running the pattern.
+must hold one of the words, though, and looking for a word with `in` is a fast C search.
+So each pattern's "needles" are read from its parse tree once: the words it starts with,
+or where it starts with something else (a character class, a repeat, `^(?:\\W*\\w+\\W+){0,8}?`),
+the words of the first part every match must hold after that. A text that contains none
+of them, compared case-insensitively as the regex engine compares, cannot match, and the
+regex is not run. Where no such words can be read (an optional part, a back reference
+alone), a pattern has no needles and is always run. The answer is never different from
+running the pattern.
 """
 
 from __future__ import annotations
@@ -59,18 +61,37 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=1024)
 def needles(pattern: re.Pattern[str], shortest: int = MIN_NEEDLE) -> tuple[str, ...] | None:
-    """Words one of which every match of `pattern` starts with (folded), or None: always run it.
+    """Words one of which every match of `pattern` holds (folded), or None: always run it.
     `shortest`: the shortest word worth a look (a look at a whole body at once, `in_none`, is
     worth it for "sy" and "?" too: one look however many sentences)."""
     if _EXTRA_CASES is None or not pattern.flags & re.IGNORECASE:
         return None
     try:
-        found = _leading(list(parse(pattern.pattern, pattern.flags).data))
+        found = _held(list(parse(pattern.pattern, pattern.flags).data))
     except Exception:  # noqa: BLE001 - an engine internal that changed: no look-ahead, just the regex
         return None
     if not found or len(found) > MAX_NEEDLES or min(len(word) for word in found) < shortest:
         return None
     return tuple(sorted({fold(word) for word in found}))
+
+
+def _held(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Literal strings, one of which every match of the parsed `items` holds, or None.
+
+    The words the items start with (`_leading`); where they start with a part that may
+    match anything (a class, a repeat) or a group with no words of its own, the words of
+    the first later part that has them: every part of a sequence is in every match."""
+    for at, (op, av) in enumerate(items):
+        if op in (AT, ASSERT, ASSERT_NOT):
+            continue
+        if op is LITERAL:
+            return _leading(items[at:])
+        if op is SUBPATTERN or op is BRANCH:
+            alternatives = [av[-1]] if op is SUBPATTERN else av[1]
+            held = [_held(list(a.data if hasattr(a, "data") else a)) for a in alternatives]
+            if all(words is not None for words in held):
+                return {word for words in held for word in words or ()}
+    return None
 
 
 def _leading(items: list[tuple[Any, Any]]) -> set[str] | None:
@@ -186,10 +207,12 @@ def in_none(pattern: re.Pattern[str], texts: tuple[str, ...]) -> bool:
 def search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     """`pattern.search(text)`, skipped where the text holds none of the pattern's needles
     (`in`, a C search per word: faster here than one alternation of them all, which the
-    engine tries at every character)."""
-    words = needles(pattern)
+    engine tries at every character). A short word is looked for too: a look at a sentence
+    costs far less than the engine's try at each of its characters."""
+    words = needles(pattern, 1)
     if words is not None:
         haystack = folded(text)
         if not any(word in haystack for word in words):
             return None
     return pattern.search(text)
+

@@ -70,12 +70,18 @@ class Arrivals:
                target_uids: Mapping[int, int], at: datetime) -> None:
         """These INBOX messages were moved (to the folder their arrival rows name), each to its
         UID there where the server said (`target_uids`)."""
-        with self.db.unit_of_work():
-            for uid in uids:
-                self.db.execute(
-                    "update arrivals set moved_at = ?, dest_uidvalidity = ?, dest_uid = ? where mailbox = ? and "
-                    "uidvalidity = ? and uid = ?", [ts(at), target_validity if uid in target_uids else None,
-                                                    target_uids.get(uid), mailbox, uidvalidity, uid])
+        with self.db.unit_of_work():  # a statement for a batch of messages, not one a message
+            for start in range(0, len(uids), 200):
+                part = list(uids[start:start + 200])
+                known = [uid for uid in part if uid in target_uids]
+                validity, where, args = "null", "null", list[Any]()
+                if known:
+                    validity = f"case when uid in ({','.join('?' * len(known))}) then ? else null end"
+                    where = "case uid " + " ".join("when ? then ?" for _ in known) + " else null end"
+                    args = [*known, target_validity, *(value for uid in known for value in (uid, target_uids[uid]))]
+                self.db.execute(f"update arrivals set moved_at = ?, dest_uidvalidity = {validity}, dest_uid = {where} "
+                                f"where mailbox = ? and uidvalidity = ? and uid in ({','.join('?' * len(part))})",
+                                [ts(at), *args, mailbox, uidvalidity, *part])
 
     def placed_uids(self, mailbox: str, folder: str, uidvalidity: int, after: int) -> set[int]:
         """The UIDs above `after` in `folder` (of this UIDVALIDITY) that mailbot moved there."""

@@ -208,6 +208,17 @@ class Database:
         cursor = self.conn.execute(f'insert into "{table}" ({names}) values ({marks})', _values(row))
         return int(cursor.lastrowid or 0)
 
+    def insert_rows(self, table: str, rows: Sequence[Mapping[str, Any]], *, ignore: bool = False) -> None:
+        """Rows of the same columns in one statement (a message's timers, events, recipients):
+        each statement costs its own trip through the engine. `ignore`: a row whose key is
+        there already is left out."""
+        if not rows:
+            return
+        names = ", ".join(f'"{n}"' for n in rows[0])
+        marks = ", ".join(["(" + ", ".join("?" * len(rows[0])) + ")"] * len(rows))
+        self.conn.execute(f'insert {"or ignore " if ignore else ""}into "{table}" ({names}) values {marks}',
+                          [value for row in rows for value in _values(row)])
+
     def update(self, table: str, row_id: int, row: Mapping[str, Any]) -> None:
         sets = ", ".join(f'"{n}" = ?' for n in row)
         self.conn.execute(f'update "{table}" set {sets} where id = ?', [*_values(row), row_id])

@@ -5,19 +5,15 @@ already told, staff's notes, what no notice has shown staff yet, the acks counte
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from mailbot.io.store.database import Database
 from mailbot.io.store.times import moment, ts
 
-
-class _SQLite:
-    """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise):
-    values inside an event's JSON detail (`json_extract`)."""
-
-    COUNTED_ACKS = ("select json_extract(detail, '$.slot'), json_extract(detail, '$.domain') from events "
-                    "where mailbox = ? and kind = 'ack_counted' and at >= ? and json_extract(detail, '$.slot') > ?")
+# One event as `History.add_events` writes it: ticket id, when, who, what, its detail.
+Event = tuple[int | None, datetime, str, str, Mapping[str, Any]]
 
 
 class History:
@@ -28,12 +24,19 @@ class History:
 
     def add_event(self, /, mailbox: str, ticket_id: int | None, at: datetime, actor: str, kind: str,
                   **detail: Any) -> None:
-        self.db.insert(
-            "events", {
-                "mailbox": mailbox, "ticket_id": ticket_id, "at": ts(at), "actor": actor, "kind": kind,
-                "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
-            }
-        )
+        self.add_events(mailbox, [(ticket_id, at, actor, kind, detail)])
+
+    def add_events(self, mailbox: str, events: Sequence[Event]) -> None:
+        """Events of one mailbox, each (ticket id, at, actor, kind, detail), in one statement."""
+        self.db.insert_rows("events", [
+            {"mailbox": mailbox, "ticket_id": ticket_id, "at": ts(at), "actor": actor, "kind": kind,
+             "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)}
+            for ticket_id, at, actor, kind, detail in events])
+        for _, _, _, kind, detail in events:
+            if kind == "ack_counted":  # the budget's count of its moment (`counted_acks`)
+                self.db.execute("insert into ack_slots (mailbox, slot, domain, acks) values (?, ?, ?, 1) on conflict "
+                                "(mailbox, slot, domain) do update set acks = ack_slots.acks + 1",
+                                [mailbox, str(detail["slot"]), str(detail.get("domain") or "")])
 
     def events_of(self, ticket_id: int) -> list[dict[str, Any]]:
         return list(self.db.query("select * from events where ticket_id = ? order by at, id", [ticket_id]))
@@ -79,9 +82,10 @@ class History:
             "order by at, id", [ticket_id, *kinds, ticket_id])
         return [(r["kind"], r["at"], json.loads(r["detail"] or "{}")) for r in rows]
 
-    def counted_acks(self, mailbox: str, since: datetime, queued: datetime) -> list[tuple[datetime, str]]:
-        """(send time, domain) of the acks counted against this mailbox's ack budget that go
-        or went from `since` on (issue 44: `ack_counted` events, held ones included), among
-        those queued from `queued` on (as long as an ack may be held)."""
-        rows = self.db.execute(_SQLite.COUNTED_ACKS, [mailbox, ts(queued), ts(since)]).fetchall()
-        return [(moment(str(r[0])), str(r[1] or "")) for r in rows]
+    def counted_acks(self, mailbox: str, since: datetime) -> list[tuple[datetime, str, int]]:
+        """(send time, domain, how many) of the acks counted against this mailbox's ack budget
+        that go or went after `since` (issue 44: `ack_counted` events, held ones included), read
+        from their counts by moment (`ack_slots`), never from the events themselves."""
+        rows = self.db.execute("select slot, domain, acks from ack_slots where mailbox = ? and slot > ?",
+                               [mailbox, ts(since)]).fetchall()
+        return [(moment(str(r[0])), str(r[1]), int(r[2])) for r in rows]

@@ -23,15 +23,19 @@ class Messages:
         return self.db.insert("messages", row)
 
     def message_seen(self, mailbox: str, message_id: str) -> Seen | None:
-        """What is known of a Message-ID in this mailbox: handled (in or out) or quarantined."""
-        for row in self.db.query("select direction, content_hash, sender, subject, full_text, attachments, ticket_id "
-                                 "from messages where mailbox = ? and message_id = ? order by direction = 'out' desc "
-                                 "limit 1", [mailbox, message_id]):
+        """What is known of a Message-ID in this mailbox: handled (in or out) or quarantined,
+        in one statement (a new message is in neither)."""
+        for row in self.db.query(
+                "select 0 as quarantined, case when direction = 'out' then 0 else 1 end as incoming, direction, "
+                "content_hash, sender, subject, full_text, attachments, ticket_id from messages "
+                "where mailbox = ? and message_id = ? union all "
+                "select 1, 1, 'in', content_hash, null, null, null, null, null from quarantine "
+                "where mailbox = ? and message_id = ? order by 1, 2 limit 1",
+                [mailbox, message_id, mailbox, message_id]):
+            if row["quarantined"]:
+                return Seen("quarantined", "in", row["content_hash"])
             return Seen("handled", row["direction"], row["content_hash"], row["sender"] or "", row["subject"] or "",
                         row["full_text"], row["attachments"] or 0, row["ticket_id"])
-        for row in self.db.query("select content_hash from quarantine where mailbox = ? and message_id = ? limit 1",
-                                 [mailbox, message_id]):
-            return Seen("quarantined", "in", row["content_hash"])
         return None
 
     def tickets_citing(self, mailbox: str, message_ids: tuple[str, ...]) -> list[int]:
@@ -98,12 +102,6 @@ class Messages:
         row = self.db.execute("select body from messages where mailbox = ? and direction = 'out' and "
                               "message_id = ? and kind = ?", [mailbox, message_id, kind]).fetchone()
         return str(row[0]) if row and row[0] else None
-
-    def sent_archive_path(self, mailbox: str, message_id: str) -> str | None:
-        """Where the archive keeps a mail mailbot queued (named when it was queued)."""
-        row = self.db.execute("select archive_path from messages where mailbox = ? and direction = 'out' and "
-                              "message_id = ?", [mailbox, message_id]).fetchone()
-        return row[0] if row and row[0] else None
 
     def waiting_openings(self, mailbox: str, requester: str, since: datetime) -> list[dict[str, Any]]:
         """The mail that opened each of this requester's tickets still waiting on the unit or

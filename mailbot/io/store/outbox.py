@@ -65,10 +65,9 @@ class Outbox:
         )
         if big:
             self.db.write_blob("outbox", "raw_big", outbox_id, raw)
-        for address in dict.fromkeys(a.lower() for a in rcpt):
-            counted = auto and address not in uncounted
-            self.db.insert("outbox_rcpt", {"outbox_id": outbox_id, "address": address, "auto": int(counted),
-                                           "at": ts(now), "inbox": inbox_key(address)})
+        self.db.insert_rows("outbox_rcpt", [
+            {"outbox_id": outbox_id, "address": address, "auto": int(auto and address not in uncounted),
+             "at": ts(now), "inbox": inbox_key(address)} for address in dict.fromkeys(a.lower() for a in rcpt)])
         return outbox_id
 
     def latest_outbox_id(self, ticket_id: int, kind: str) -> int | None:
@@ -107,7 +106,10 @@ class Outbox:
         marks = ",".join("?" * len(ids))
         columns = ", ".join(f'"{c}"' for c in self.db.columns("outbox") if c != "raw_big")
         found: dict[int, OutboxRow] = {}
-        for row in self.db.query(f"select {columns}, raw_big is not null as big from outbox "
+        # the archive's name for each, read with it rather than asked for a mail at a time
+        kept = ("(select m.archive_path from messages m where m.mailbox = outbox.mailbox and m.direction = 'out' "
+                "and m.message_id = outbox.message_id) as kept_path")
+        for row in self.db.query(f"select {columns}, raw_big is not null as big, {kept} from outbox "
                                  f"where status = 'pending' and id in ({marks})", ids):
             if row["big"]:
                 row["raw"] = self.db.read_blob("outbox", "raw_big", row["id"])
@@ -147,8 +149,10 @@ class Outbox:
         kept them would be read and written whole by every later update (40 MB of memory
         for a mail relaying a 20 MB file).
         """
-        done = self._rcpt_done(outbox_id, accepted)
-        if retried:  # a first try was never held: no statement for the mail that goes at once
+        # a first try has no recipient accepted before it (`outbox_accepted` is a retry's) and was never held:
+        # no statement for the mail that goes at once
+        done = self._rcpt_done(outbox_id, accepted) if retried else list(accepted)
+        if retried:
             self.db.execute("delete from outbox_server_held where outbox_id = ?", [outbox_id])
         dropped = f"{self.sql.RAW_DROPPED}, " if drop_raw else ""
         self.db.execute(
@@ -229,4 +233,4 @@ class Outbox:
 def _outbox_row(r: dict[str, Any]) -> OutboxRow:
     return OutboxRow(r["id"], r["mailbox"], r["ticket_id"], r["message_id"], r["kind"], r["mail_from"],
                      tuple(json.loads(r["rcpt"])), r["raw"], r["attempts"],
-                     parse_ts(r["created_at"]) or datetime.now(UTC), r["audience"] or "")
+                     parse_ts(r["created_at"]) or datetime.now(UTC), r["audience"] or "", r.get("kept_path") or "")

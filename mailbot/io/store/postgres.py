@@ -332,6 +332,15 @@ class PostgresDatabase:
                               list(row.values()))
         return int(cursor.fetchone()[0]) if returning else 0
 
+    def insert_rows(self, table: str, rows: Sequence[Mapping[str, Any]], *, ignore: bool = False) -> None:
+        """`Database.insert_rows`: `on conflict do nothing` for `ignore`."""
+        if not rows:
+            return
+        names = ", ".join(f'"{n}"' for n in rows[0])
+        marks = ", ".join(["(" + ", ".join("?" * len(rows[0])) + ")"] * len(rows))
+        self.execute(f'insert into "{table}" ({names}) values {marks}{" on conflict do nothing" if ignore else ""}',
+                     [value for row in rows for value in row.values()])
+
     def update(self, table: str, row_id: int, row: Mapping[str, Any]) -> None:
         sets = ", ".join(f'"{n}" = ?' for n in row)
         self.execute(f'update "{table}" set {sets} where id = ?', [*row.values(), row_id])

@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from mailbot.io.migrations import SEARCH_ROW_SPAN
 from mailbot.io.store.database import Database
 from mailbot.io.store.tickets import Tickets
 from mailbot.io.store.times import parse_ts, ts
@@ -15,24 +16,27 @@ from mailbot.model import Ticket
 
 class _SQLite:
     """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise):
-    the FTS5 index `ticket_search` (its rowid is the ticket's id), and `+column`, which keeps
-    SQLite from using an index on that column."""
+    the FTS5 index `ticket_search` (one row per message and one per ticket, the ticket's id in
+    its rowid: `migrations.SEARCH_ROW_SPAN`), and `+column`, which keeps SQLite from using an
+    index on that column."""
 
-    MATCHING = "select t.* from ticket_search s join tickets t on t.id = s.rowid where ticket_search match ?"
+    MATCHING = "select t.* from tickets t where true"
+    # the tickets with a row holding the phrase: a ticket holds a query when each of its phrases
+    # stands in one of its rows (its subject, its requester, the text of one of its messages)
+    PHRASE = f" and t.id in (select rowid / {SEARCH_ROW_SPAN} from ticket_search where ticket_search match ?)"
     UNINDEXED_EQUAL = " and +t.{column} = ?"
     LIKE = "like"  # ignores the case of ASCII letters
-    NEWEST_MATCH_FIRST = " order by s.rowid desc"
+    NEWEST_MATCH_FIRST = " order by t.id desc"
 
 
 class _PostgreSQL(_SQLite):
     """The same in PostgreSQL's words: no `+` (its planner walks the id's index backwards
     for `order by id desc limit N` by itself); the search over `ticket_search`'s folded
-    words (`pg_schema.SEARCH`), each phrase a LIKE of its words in a row in one column, the
-    last one as the start of a word where FTS5's query has `*`."""
+    words (`pg_schema.SEARCH`, its rows keyed as SQLite's), each phrase a LIKE of its words
+    in a row in one column, the last one as the start of a word where FTS5's query has `*`."""
 
-    MATCHING = "select t.* from ticket_search s join tickets t on t.id = s.id where true"
-    PHRASE = " and (s.subject like ? or s.requester like ? or s.text like ?)"
-    NEWEST_MATCH_FIRST = " order by t.id desc"
+    PHRASE = (f" and t.id in (select s.id / {SEARCH_ROW_SPAN} from ticket_search s "
+              "where s.subject like ? or s.requester like ? or s.text like ?)")
     UNINDEXED_EQUAL = " and t.{column} = ?"
     LIKE = "ilike"  # PostgreSQL's `like` minds the case
 
@@ -68,7 +72,8 @@ class Search:
             sql = _PostgreSQL.MATCHING + _PostgreSQL.PHRASE * len(patterns)
             args: list[Any] = [p for p in patterns for _column in ("subject", "requester", "text")]
         elif search is not None:
-            sql, args = _SQLite.MATCHING, [search]
+            phrases = _phrases(search)
+            sql, args = _SQLite.MATCHING + _SQLite.PHRASE * len(phrases), phrases
         else:
             sql, args = "select t.* from tickets t where 1=1", []
         # `+` (UNINDEXED_EQUAL): no index on these, so the newest come straight from the table walked backwards
@@ -94,6 +99,22 @@ class Search:
             sql, args = sql + " limit ?", [*args, limit]
         return [self.ticket_rows.of_row(r, participants=False) for r in self.db.query(sql, args)]
 
+    def index(self, opened: Ticket | None, ticket_id: int | None, message: int, text: str) -> None:
+        """A recorded message's words into the search index, and its ticket's if the message
+        opened it, in one statement (SQLite's FTS5 writes a segment at each statement that
+        changes it). PostgreSQL's rows are kept by its triggers (`pg_schema.SEARCH`)."""
+        if self.sql is _PostgreSQL:
+            return
+        rows: list[Any] = []
+        if opened is not None and opened.id is not None:
+            rows += [opened.id * SEARCH_ROW_SPAN, opened.subject or "",
+                     f"{opened.requester.addr} {opened.requester.name or ''}", ""]
+        if ticket_id is not None and text:
+            rows += [ticket_id * SEARCH_ROW_SPAN + message, "", "", text]
+        if rows:
+            marks = ", ".join(["(?, ?, ?, ?)"] * (len(rows) // 4))
+            self.db.execute(f"insert into ticket_search (rowid, subject, requester, text) values {marks}", rows)
+
     def state_counts(self, mailbox: str) -> dict[str, int]:
         """How many tickets a mailbox has in each state, from the (mailbox, state) index."""
         rows = self.db.execute("select state, count(*) from tickets where mailbox = ? group by state", [mailbox])
@@ -117,6 +138,12 @@ class Search:
         """When the mailbox's first ticket opened (None: it has none yet); from the index."""
         row = self.db.execute("select min(created_at) from tickets where mailbox = ?", [mailbox]).fetchone()
         return parse_ts(row[0])
+
+
+def _phrases(query: str) -> list[str]:
+    """The phrases of an FTS5 query as `core.search_query.fts_query` writes it, each a query
+    of its own (a ticket's words are in several rows: each phrase may stand in another)."""
+    return re.findall(r'"[^"]*"\*?', query) or [query]
 
 
 def _patterns(query: str) -> list[str]:

@@ -61,8 +61,7 @@ class Tickets:
         row = _ticket_row(ticket)
         row.pop("id")
         new_id = self.db.insert("tickets", row)
-        for address in ticket.participants:
-            self.add_participant(new_id, address)
+        self._participants(new_id, ticket.participants)
         if ticket.state in (State.RESOLVED, State.CLOSED):  # a call solved while it was taken
             self.db.execute(self.sql.TO_INDEX, [new_id])
         return ticket.with_id(new_id)
@@ -71,9 +70,13 @@ class Tickets:
         assert ticket.id is not None
         row = _ticket_row(ticket)
         self.db.update("tickets", ticket.id, row)
-        for address in ticket.participants:
-            self.add_participant(ticket.id, address)
+        self._participants(ticket.id, ticket.participants)
         self.db.execute(self.sql.TO_INDEX, [ticket.id])
+
+    def _participants(self, ticket_id: int, addresses: frozenset[str]) -> None:
+        """A ticket's participants, those recorded already left as they are, in one statement."""
+        self.db.insert_rows("participants", [{"ticket_id": ticket_id, "address": a.lower()} for a in sorted(addresses)],
+                            ignore=True)
 
     def add_participant(self, ticket_id: int, address: str) -> None:
         self.db.execute(self.sql.ADD_PARTICIPANT, [ticket_id, address.lower()])

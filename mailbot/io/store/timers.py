@@ -49,12 +49,16 @@ class Timers:
     def apply_timers(self, mailbox: str, ticket_id: int, timers: TimerPlan, *, new_ticket: bool = False) -> None:
         """Start and stop the SLA timers a decision implies (SPEC section 6). A ticket
         inserted in this transaction has no timers yet: nothing to stop or replace."""
-        if not new_ticket:
-            for kind in timers.clear:
-                self.clear_timer(ticket_id, str(kind))
+        if new_ticket:  # none to replace: the timers in one statement
+            self.db.insert_rows("timers", [
+                {"mailbox": mailbox, "ticket_id": ticket_id, "kind": str(timer.kind),
+                 "started_at": ts(timer.started_at), "due_at": ts(timer.due_at), "step": timer.step, "active": 1}
+                for timer in timers.set])
+            return
+        for kind in timers.clear:
+            self.clear_timer(ticket_id, str(kind))
         for timer in timers.set:
-            self.set_timer(mailbox, ticket_id, str(timer.kind), timer.started_at, timer.due_at, timer.step,
-                           replace=not new_ticket)
+            self.set_timer(mailbox, ticket_id, str(timer.kind), timer.started_at, timer.due_at, timer.step)
 
     def due_timers(self, mailbox: str, now: datetime) -> list[StoredTimer]:
         """Active timers due at `now`, by the (active, due_at) index."""
