@@ -156,11 +156,7 @@ class Composer:
         a requester whose request comes back through the INBOX gets no second ack."""
         number = ticket.number if ticket else None
         out, attachments = self.render(box, mail, ticket, msg, message_id=self.recorded_id(box, mail, number, now))
-        if number and mail.send.to is Audience.REQUESTER and _carries(escalation_code(self.key, box.name, number),
-                                                                     out.text, attachments):
-            # what the requester receives still holds the ticket's key (inside a file LKPP sent):
-            # from now on it proves nothing (red team of issue 44, F3), as a Message-ID they saw
-            self.store.messages.expose(box.name, [(key_id(number), frozenset("r"))], now)
+        self.key_shown(box, mail, number, out, attachments, now)
         prior = self.store.restored.claim_restored(box.name, number, mail.send.kind, out.rcpt, now, arrived)
         if prior is not None:
             return self.sent_before(box, mail, ticket, msg, now, prior)
@@ -180,6 +176,14 @@ class Composer:
         else:
             events.append(queued)
         return mail.send.kind
+
+    def key_shown(self, box: MailboxConfig, mail: MailPlan, number: str | None, out: Outgoing,
+                  attachments: list[Attachment], now: datetime) -> None:
+        """What the requester receives still holds the ticket's key (inside a file LKPP sent):
+        from now on it proves nothing (a red team's finding), as a Message-ID they saw."""
+        if number and mail.send.to is Audience.REQUESTER and _carries(escalation_code(self.key, box.name, number),
+                                                                     out.text, attachments):
+            self.store.messages.expose(box.name, [(key_id(number), frozenset("r"))], now)
 
     def recorded_id(self, box: MailboxConfig, mail: MailPlan, number: str | None, now: datetime) -> str | None:
         """The Message-ID the record gave this mail (`mailbot shadow`), else None: a new one."""

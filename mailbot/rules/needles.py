@@ -87,10 +87,17 @@ def _held(items: list[tuple[Any, Any]]) -> set[str] | None:
         if op is LITERAL:
             return _leading(items[at:])
         if op is SUBPATTERN or op is BRANCH:
-            alternatives = [av[-1]] if op is SUBPATTERN else av[1]
-            held = [_held(list(a.data if hasattr(a, "data") else a)) for a in alternatives]
-            if all(words is not None for words in held):
-                return {word for words in held for word in words or ()}
+            held = _held_by_every([av[-1]] if op is SUBPATTERN else av[1])
+            if held is not None:
+                return held
+    return None
+
+
+def _held_by_every(alternatives: list[Any]) -> set[str] | None:
+    """The words one of which each alternative's every match holds, or None when one has none."""
+    held = [_held(list(a.data if hasattr(a, "data") else a)) for a in alternatives]
+    if all(words is not None for words in held):
+        return {word for words in held for word in words or ()}
     return None
 
 
