@@ -13,6 +13,7 @@ summary), `/unduh/<rekap|tamu>.<xlsx|csv>`, `/arahan` (directions waiting),
 
 from __future__ import annotations
 
+import inspect
 import secrets
 import threading
 import urllib.parse
@@ -90,27 +91,35 @@ class Window:
         return RedirectResponse(self.base + "masuk", status_code=303)
 
 
-def build_app(window: Window) -> Starlette:
-    """The application: every route, behind `Guard` (headers, the masked access log)."""
-    def on(handler: Callable[..., Any]) -> Callable[..., Any]:
-        return partial(handler, window)  # async handlers stay async: Starlette awaits a partial of one
+PUBLIC, SIGNED_IN = "anyone", "signed in"  # who may see a page
 
-    routes = [
-        Route("/", on(overview)),
-        Route("/masuk", on(signin_form), methods=["GET"]),
-        Route("/masuk", on(signin_request), methods=["POST"]),
-        Route("/masuk/{token:path}", on(signin_link)),
-        Route("/keluar", on(signout), methods=["POST"]),
-        Route("/tiket/{mailbox}/{number}", on(ticket)),
-        Route("/ringkasan", on(summary)),
-        Route("/unduh/{report:str}.{fmt:str}", on(download)),
-        Route("/arahan", on(waiting_directions)),
-        Route("/status/{token:path}", on(requester_status)),
-        Route("/gaya.css", on(stylesheet)),
-    ]
+
+def build_app(window: Window) -> Starlette:
+    """The application: every route of `ROUTES` as its table says who may see it, behind
+    `Guard` (headers, the masked access log)."""
+    routes = [Route(path, _guarded(window, handler, who), methods=list(methods))
+              for path, handler, who, methods in ROUTES]
     app = Starlette(routes=routes)
     app.add_exception_handler(404, lambda r, exc: window.page("not_found.html", 404))
     return Guard(app)  # type: ignore[return-value]
+
+
+def _guarded(window: Window, handler: Callable[..., Any], who: str) -> Callable[..., Any]:
+    """The endpoint of a route: a public handler as it is (async handlers stay async:
+    Starlette awaits a partial of one); a signed-in one behind the one sign-in check,
+    handed the person it found."""
+    if who == PUBLIC:
+        return partial(handler, window)
+    assert who == SIGNED_IN and not inspect.iscoroutinefunction(handler), handler
+
+    def signed_in(request: Request) -> Response:
+        person = window.person(request)
+        if person is None:
+            return window.to_signin()
+        response: Response = handler(window, request, person)
+        return response
+
+    return signed_in
 
 
 # --- signing in -----------------------------------------------------------------------------
@@ -170,10 +179,7 @@ def signout(window: Window, request: Request) -> Response:
 # --- the pages of the signed in ------------------------------------------------------------
 
 
-def overview(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
+def overview(window: Window, request: Request, person: Signed) -> Response:
     boxes = window.boxes(person)
     filters = desk.Filters.of(request.query_params, boxes)
     with window.lock:
@@ -182,10 +188,7 @@ def overview(window: Window, request: Request) -> Response:
     return window.page("overview.html", person=person, **context)
 
 
-def ticket(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
+def ticket(window: Window, request: Request, person: Signed) -> Response:
     name, number = request.path_params["mailbox"], request.path_params["number"]
     if name not in {b.name for b in window.boxes(person)}:
         return window.page("not_found.html", 404, person=person)
@@ -204,10 +207,7 @@ def _box_and_month(window: Window, request: Request, person: Signed) -> tuple[Ma
     return box, month_view.month_of(request.query_params.get("bulan"), window.clock(), window.cfg)
 
 
-def summary(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
+def summary(window: Window, request: Request, person: Signed) -> Response:
     box, month = _box_and_month(window, request, person)
     with window.lock:
         html = month_view.summary_html(window.store, window.cfg, window.rules, window.calendar, box, month,
@@ -218,10 +218,7 @@ def summary(window: Window, request: Request) -> Response:
     return HTMLResponse(page, headers={"content-security-policy": month_view.page_policy(page)})
 
 
-def download(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
+def download(window: Window, request: Request, person: Signed) -> Response:
     report, fmt = request.path_params["report"], request.path_params["fmt"]
     if report not in ("rekap", "tamu") or fmt not in month_view.FORMATS:
         return window.page("not_found.html", 404, person=person)
@@ -231,10 +228,7 @@ def download(window: Window, request: Request) -> Response:
     return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-def waiting_directions(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
+def waiting_directions(window: Window, request: Request, person: Signed) -> Response:
     with window.lock:
         found = desk.directions(window.store.timers, window.cfg, window.boxes(person))
     return window.page("directions.html", person=person, audiences=found)
@@ -258,3 +252,20 @@ def requester_status(window: Window, request: Request) -> Response:
 def stylesheet(window: Window, request: Request) -> Response:
     css = resources.files("mailbot.web").joinpath("static").joinpath("gaya.css").read_text("utf-8")
     return Response(css, media_type="text/css", headers={"cache-control": "max-age=3600"})
+
+
+# Every route, and who may see it: the one place a page is guarded.
+GET, POST = ("GET",), ("POST",)
+ROUTES: tuple[tuple[str, Callable[..., Any], str, tuple[str, ...]], ...] = (
+    ("/", overview, SIGNED_IN, GET),
+    ("/tiket/{mailbox}/{number}", ticket, SIGNED_IN, GET),
+    ("/ringkasan", summary, SIGNED_IN, GET),
+    ("/unduh/{report:str}.{fmt:str}", download, SIGNED_IN, GET),
+    ("/arahan", waiting_directions, SIGNED_IN, GET),
+    ("/masuk", signin_form, PUBLIC, GET),
+    ("/masuk", signin_request, PUBLIC, POST),
+    ("/masuk/{token:path}", signin_link, PUBLIC, GET),
+    ("/keluar", signout, PUBLIC, POST),
+    ("/status/{token:path}", requester_status, PUBLIC, GET),
+    ("/gaya.css", stylesheet, PUBLIC, GET),
+)
