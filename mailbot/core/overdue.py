@@ -74,6 +74,47 @@ def breach_start(timer: Timer, cal: WorkCalendar, d: Deadlines) -> datetime:
     return timer.due_at
 
 
+@dataclass(frozen=True)
+class DeadlineBreach:
+    """A deadline of a ticket that is breached from `start` on, as the ticket and its timers
+    stand: whether it is yet is a matter of `now` alone (`breached_at`)."""
+
+    kind: TimerKind
+    start: datetime  # when the breach begins
+    since: datetime  # since when the ticket waits (the timer's start; the opening for the 3x24h standard)
+
+
+def breaches(ticket: Ticket, timers: Iterable[Timer], cal: WorkCalendar, d: Deadlines) -> tuple[DeadlineBreach, ...]:
+    """Every deadline `ticket` breaches now or will breach if nothing changes: per kind the
+    earliest of its timers', then the 3x24h standard read from the ticket itself. None of it
+    depends on the time, so a reader that keeps it (the window) asks `breached_at` for `now`."""
+    found: dict[TimerKind, DeadlineBreach] = {}
+    for timer in timers:
+        if not fits(timer.kind, ticket, timer.started_at) or paused(timer.kind, ticket):
+            continue  # stale, or LKPP waiting for the requester: not LKPP's breach
+        start = breach_start(timer, cal, d)
+        if timer.kind not in found or start < found[timer.kind].start:
+            found[timer.kind] = DeadlineBreach(timer.kind, start, timer.started_at)
+    standard = resolution_due(ticket, d)  # None: it waits for the requester's documents
+    if fits(TimerKind.RESOLUTION, ticket) and standard is not None:
+        # the standard counts from the opening; a timer's own breach of it comes first
+        return (*found.values(), DeadlineBreach(TimerKind.RESOLUTION, standard, ticket.created_at))
+    return tuple(found.values())
+
+
+def breached_at(found: Iterable[DeadlineBreach], now: datetime) -> dict[TimerKind, DeadlineBreach]:
+    """The breaches of `breaches` that have begun at `now`, one per kind (the first listed)."""
+    chosen: dict[TimerKind, DeadlineBreach] = {}
+    for breach in found:
+        if breach.start <= now and breach.kind not in chosen:
+            chosen[breach.kind] = breach
+    if TimerKind.LKPP_STATUS in chosen:
+        # the progress reminders follow a status request LKPP has still not answered:
+        # one breach, counted from the status deadline
+        chosen.pop(TimerKind.LKPP_PROGRESS, None)
+    return chosen
+
+
 def find_overdue(
     ticket: Ticket,
     timers: Iterable[Timer],
@@ -90,31 +131,14 @@ def find_overdue(
     nor closed is overdue, by wall-clock time (the standard is 3x24 hours, not working time).
     """
     check_aware(now)
-    found, since = _timer_breaches(ticket, timers, now, cal, d)
-    standard = resolution_due(ticket, d)  # None: it waits for the requester's documents
-    if fits(TimerKind.RESOLUTION, ticket) and standard is not None and standard <= now:
-        found.setdefault(TimerKind.RESOLUTION, standard)
-        since.setdefault(TimerKind.RESOLUTION, ticket.created_at)  # the standard counts from the opening
-    result = [_overdue(ticket, kind, due, min(since.get(kind, due), now), now, cal, d) for kind, due in found.items()]
+    chosen = breached_at(breaches(ticket, timers, cal, d), now)
+    result = [entry_of(ticket, b, now, cal, d) for b in chosen.values()]
     return sorted(result, key=_overdue_order)
 
 
-def _timer_breaches(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal: WorkCalendar,
-                    d: Deadlines) -> tuple[dict[TimerKind, datetime], dict[TimerKind, datetime]]:
-    """When each kind's breach began (its earliest), and since when its timer ran."""
-    found: dict[TimerKind, datetime] = {}
-    since: dict[TimerKind, datetime] = {}
-    for timer in timers:
-        if not fits(timer.kind, ticket, timer.started_at) or paused(timer.kind, ticket):
-            continue  # stale, or LKPP waiting for the requester: not LKPP's breach
-        start = breach_start(timer, cal, d)
-        if start <= now and (timer.kind not in found or start < found[timer.kind]):
-            found[timer.kind], since[timer.kind] = start, timer.started_at
-    if TimerKind.LKPP_STATUS in found:
-        # the progress reminders follow a status request LKPP has still not answered:
-        # one breach, counted from the status deadline
-        found.pop(TimerKind.LKPP_PROGRESS, None)
-    return found, since
+def entry_of(ticket: Ticket, breach: DeadlineBreach, now: datetime, cal: WorkCalendar, d: Deadlines) -> Overdue:
+    """The digest's entry of one breach that has begun at `now`."""
+    return _overdue(ticket, breach.kind, breach.start, min(breach.since, now), now, cal, d)
 
 
 def _overdue(ticket: Ticket, kind: TimerKind, due: datetime, since: datetime, now: datetime, cal: WorkCalendar,
