@@ -64,7 +64,7 @@ def test_the_head_signs_in_in_a_browser_and_reads_the_desk(desk):  # noqa: F811
     with serving(config, clock=lambda: LATER), browser() as driver:
         link = _sign_in(driver, servers, port, mf.HEAD)
         assert driver.find_element(By.TAG_NAME, "h1").text == "Tiket terbuka"
-        overdue = driver.find_element(By.CSS_SELECTOR, "table.overdue").text
+        overdue = driver.find_element(By.CSS_SELECTOR, "table.list").text
         assert "2026-00001" in overdue and "belum ada tanggapan pertama dari helpdesk" in overdue
         assert SHOWN_TEXT in driver.find_element(By.TAG_NAME, "main").text  # the hostile subject, as text
         _no_alert(driver)

@@ -64,3 +64,25 @@ def test_a_page_the_table_gives_the_signed_in_never_runs_without_a_session(windo
     assert forged.status == 303
     assert head.status == 200 and head.text == "probe"
     assert seen == [HEAD]  # run once, for the signed-in head, handed who they are
+
+
+def test_only_the_sign_in_a_requesters_page_and_the_pages_own_files_are_public(window):
+    config, port = window
+    public = {path for path, _handler, who, _methods in app.ROUTES if who == app.PUBLIC}
+    assert public == {"/masuk", "/masuk/{token:path}", "/keluar", "/status/{token:path}", "/gaya.css",
+                      "/favicon.ico"}
+    examples = {"{mailbox}": "t", "{number}": "2026-00001", "{address}": "staff1@lpse.test", "{message:int}": "1",
+                "{index:int}": "0", "{report:str}": "rekap", "{fmt:str}": "csv"}
+    pages = []
+    for path, _handler, who, methods in app.ROUTES:
+        if who == app.SIGNED_IN and "GET" in methods:
+            for placeholder, value in examples.items():
+                path = path.replace(placeholder, value)
+            pages.append(path)
+    assert {"/", "/petugas", "/lkpp", "/arahan", "/ringkasan"} <= set(pages)
+    with serving(config, clock=lambda: NOW):
+        answers = {path: Client(port).get(path) for path in pages}
+        signed = {path: _signed_in(port).get(path).status for path in ("/", "/petugas", "/lkpp", "/arahan")}
+    assert {path: (a.status, a.headers.get("location")) for path, a in answers.items()} == {
+        path: (303, "/masuk") for path in pages}
+    assert signed == {"/": 200, "/petugas": 200, "/lkpp": 200, "/arahan": 200}

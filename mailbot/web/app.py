@@ -35,11 +35,15 @@ from mailbot.core.worktime import build_calendar
 from mailbot.io.render import Renderer
 from mailbot.io.store import Store
 from mailbot.io.words import words
+from mailbot.model import Ticket
+from mailbot.reports import cells
 from mailbot.reports.values import Month
 from mailbot.rules import load_rules
 from mailbot.settings import Config, MailboxConfig
-from mailbot.web import desk, month_view, status
+from mailbot.web import desk, month_view, status, ticket_page
 from mailbot.web.guard import Guard
+from mailbot.web.lateness import Lateness
+from mailbot.web.listing import Filters, Reader, export_header, export_rows
 from mailbot.web.pages import Pages
 from mailbot.web.signin import SignIns, boxes_of
 
@@ -66,12 +70,26 @@ class Window:
         self.signins = signins or SignIns(cfg, key, used_file)
         self.base = urllib.parse.urlsplit(self.web.url).path if self.web.url else "/"
         self.said = words(self.pages.language, cfg.templates_dir)
+        self.lateness = Lateness(self.rules, self.calendar)
 
     # --- helpers every page uses ---------------------------------------------------------
 
     def page(self, name: str, status_code: int = 200, person: Signed | None = None, **context: Any) -> HTMLResponse:
-        html = self.pages.render(name, base=self.base, person=person, **context)
+        boxes = self.boxes(person) if person is not None else list(self.cfg.mailboxes)
+        unit = boxes[0].display_name if len(boxes) == 1 else ""
+        html = self.pages.render(name, base=self.base, person=person, unit=unit, **context)
         return HTMLResponse(html, status_code=status_code)
+
+    def reader(self) -> Reader:
+        """What one request's lists read, as of now."""
+        return Reader(self.store, self.lateness, self.cfg.timezone, self.said, self.calendar.day_length, self.clock())
+
+    def own_ticket(self, person: Signed, request: Request) -> Ticket | None:
+        """The ticket the path names, when it is of one of the person's mailboxes."""
+        name, number = request.path_params["mailbox"], request.path_params["number"]
+        if name not in {b.name for b in self.boxes(person)}:
+            return None
+        return self.store.tickets.ticket_by_number(name, number)
 
     def cookie(self, response: Response, name: str, value: str, max_age: int | None) -> None:
         """A cookie as SPEC 13 asks: Secure, HttpOnly, SameSite (Lax: the link in a mail is a
@@ -181,24 +199,73 @@ def signout(window: Window, request: Request) -> Response:
 
 def overview(window: Window, request: Request, person: Signed) -> Response:
     boxes = window.boxes(person)
-    filters = desk.Filters.of(request.query_params, boxes)
+    filters = Filters.of(request.query_params, boxes)
     with window.lock:
-        context = desk.overview(window.store, window.cfg, window.rules, window.calendar, window.said, boxes, filters,
-                                window.clock())
+        context = desk.overview(window.reader(), boxes, filters)
     return window.page("overview.html", person=person, **context)
 
 
-def ticket(window: Window, request: Request, person: Signed) -> Response:
-    name, number = request.path_params["mailbox"], request.path_params["number"]
-    if name not in {b.name for b in window.boxes(person)}:
+def list_file(window: Window, request: Request, person: Signed) -> Response:
+    """The filtered list as CSV or XLSX, every cell through the reports' cells."""
+    fmt = request.path_params["fmt"]
+    if fmt not in month_view.FORMATS:
         return window.page("not_found.html", 404, person=person)
+    boxes = window.boxes(person)
     with window.lock:
-        found = window.store.tickets.ticket_by_number(name, number)
-        story = (desk.ticket_page(window.store, window.cfg, window.key, found, window.said, window.clock())
-                 if found is not None else None)
+        now = window.clock()
+        rows = export_rows(window.reader(), boxes, Filters.of(request.query_params, boxes), window.pages.words)
+    header, widths = export_header(window.pages.words)
+    title = f"{window.pages.words['web']['tickets']} – {' / '.join(b.display_name for b in boxes)}"
+    data = cells.xlsx_table(title, "Tiket", header, widths, rows) if fmt == "xlsx" else cells.csv_file(header, rows)
+    name = f"tiket-{now.astimezone(window.cfg.timezone):%Y-%m-%d}.{fmt}"
+    return Response(data, media_type=month_view.FORMATS[fmt][0],
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def staff_page(window: Window, request: Request, person: Signed) -> Response:
+    with window.lock:
+        context = desk.staff(window.reader(), window.boxes(person))
+    return window.page("staff.html", person=person, **context)
+
+
+def person_page(window: Window, request: Request, person: Signed) -> Response:
+    boxes = window.boxes(person)
+    with window.lock:
+        context = desk.person(window.reader(), boxes, request.path_params["address"],
+                              Filters.of(request.query_params, boxes))
+    if context is None:
+        return window.page("not_found.html", 404, person=person)
+    return window.page("person.html", person=person, all_boxes=boxes, **context)
+
+
+def lkpp_page(window: Window, request: Request, person: Signed) -> Response:
+    with window.lock:
+        context = desk.lkpp(window.reader(), window.boxes(person))
+    return window.page("lkpp.html", person=person, **context)
+
+
+def ticket(window: Window, request: Request, person: Signed) -> Response:
+    with window.lock:
+        found = window.own_ticket(person, request)
+        story = (ticket_page.ticket_page(window.store, window.cfg, window.key, found, window.said, window.lateness,
+                                         window.clock()) if found is not None else None)
     if story is None:
         return window.page("not_found.html", 404, person=person)
     return window.page("ticket.html", person=person, ticket=story)
+
+
+def attachment_file(window: Window, request: Request, person: Signed) -> Response:
+    """A file of one of the ticket's mails: downloaded under its safe name, as bytes no
+    browser shows or runs (octet-stream, an attachment, a sandboxing policy)."""
+    with window.lock:
+        found = window.own_ticket(person, request)
+        file = (ticket_page.attachment(window.store, window.cfg, found, request.path_params["message"],
+                                       request.path_params["index"]) if found is not None else None)
+    if file is None:
+        return window.page("not_found.html", 404, person=person)
+    return Response(file.data, media_type="application/octet-stream",
+                    headers={"content-disposition": ticket_page.disposition(file.filename),
+                             "content-security-policy": "default-src 'none'; sandbox"})
 
 
 def _box_and_month(window: Window, request: Request, person: Signed) -> tuple[MailboxConfig, Month]:
@@ -230,7 +297,7 @@ def download(window: Window, request: Request, person: Signed) -> Response:
 
 def waiting_directions(window: Window, request: Request, person: Signed) -> Response:
     with window.lock:
-        found = desk.directions(window.store.timers, window.cfg, window.boxes(person))
+        found = desk.directions(window.store.timers, window.cfg.timezone, window.boxes(person))
     return window.page("directions.html", person=person, audiences=found)
 
 
@@ -254,12 +321,22 @@ def stylesheet(window: Window, request: Request) -> Response:
     return Response(css, media_type="text/css", headers={"cache-control": "max-age=3600"})
 
 
+def favicon(window: Window, request: Request) -> Response:
+    icon = resources.files("mailbot.web").joinpath("static").joinpath("favicon.ico").read_bytes()
+    return Response(icon, media_type="image/x-icon", headers={"cache-control": "max-age=86400"})
+
+
 # Every route, and who may see it: the one place a page is guarded.
 GET, POST = ("GET",), ("POST",)
 ROUTES: tuple[tuple[str, Callable[..., Any], str, tuple[str, ...]], ...] = (
     ("/", overview, SIGNED_IN, GET),
+    ("/petugas", staff_page, SIGNED_IN, GET),
+    ("/petugas/{address}", person_page, SIGNED_IN, GET),
+    ("/lkpp", lkpp_page, SIGNED_IN, GET),
     ("/tiket/{mailbox}/{number}", ticket, SIGNED_IN, GET),
+    ("/tiket/{mailbox}/{number}/lampiran/{message:int}/{index:int}", attachment_file, SIGNED_IN, GET),
     ("/ringkasan", summary, SIGNED_IN, GET),
+    ("/unduh/daftar.{fmt:str}", list_file, SIGNED_IN, GET),
     ("/unduh/{report:str}.{fmt:str}", download, SIGNED_IN, GET),
     ("/arahan", waiting_directions, SIGNED_IN, GET),
     ("/masuk", signin_form, PUBLIC, GET),
@@ -268,4 +345,5 @@ ROUTES: tuple[tuple[str, Callable[..., Any], str, tuple[str, ...]], ...] = (
     ("/keluar", signout, PUBLIC, POST),
     ("/status/{token:path}", requester_status, PUBLIC, GET),
     ("/gaya.css", stylesheet, PUBLIC, GET),
+    ("/favicon.ico", favicon, PUBLIC, GET),
 )
