@@ -1,22 +1,26 @@
-"""How fast the window's pages answer with 100,000 tickets in the store (issue 61, point 6),
-beside `mailbot tickets` and `mailbot ticket NUMBER` of the same run, on SQLite and on
-PostgreSQL (a private cluster of Debian's binaries, tests/pgcluster.py).
+"""How fast the window's pages answer with 100,000 tickets in the store, 5,000 of them open
+(an outage-sized backlog), beside `mailbot tickets` and `mailbot ticket NUMBER` of the same
+run, on SQLite and on PostgreSQL (a private cluster of Debian's binaries, tests/pgcluster.py).
 
 The store is filled as `bench/tickets_search.py` fills it (100,000 tickets over 2025 with
 ~250,000 messages, the full-text index kept by the store's triggers), then made to look like
-a unit at work on 2025-12-31: tickets older than a month closed, the last month's in every
-state, each unclosed ticket with its SLA timers (a first answer owed or the 3x24h standard
-running, due in the past for the late ones), so the overview has overdue tickets to group.
-PostgreSQL gets the same history by `mailbot migrate --to` (issue 47's copy).
+a unit at work on 2025-12-31: tickets older than a month closed, the newest `--open` left open
+in every unclosed state (the rest of the month closed), each with its SLA timers (a first
+answer owed, the 3x24h standard running, LKPP's status for the escalated; due in the past for
+the late ones). PostgreSQL gets the same history by `mailbot migrate --to` (issue 47's copy).
 
 The window is served as `mailbot web` serves it (its application over the store opened
 read-only, under uvicorn) on loopback; a signed-in head (its session cookie, signed with the
-store's key) asks for the overview (`/`) and for random tickets' pages (`/tiket/btm/N`), one
-request at a time, `--requests` of each. `mailbot tickets` and `mailbot ticket N` run as new
-processes `--runs` times each, as staff would at a terminal. Printed: p50 and p95 wall time
-per page or command, and the load average (a shared machine's waits are in the wall time).
+store's key) asks, one request at a time, `--requests` of each: the overview (`/`), the late
+tickets of every state, a deep page, the list sorted by subject, the staff's load, the cases
+with LKPP, random tickets' pages (`desk_pages`); then the overview again right after another
+connection wrote (`after_writes`: the lateness read again for what changed). `mailbot
+tickets` and `mailbot ticket N` run as new processes `--runs` times each, as staff would at a
+terminal (`commands`). Printed: p50 and p95 wall time and the page's size, beside the
+anchors (the targets: the overview's p95 at most 150 ms and its page at most 200 KB), and the
+load average (a shared machine's waits are in the wall time).
 
-Run: python3 bench/window.py [--tickets 100000] [--requests 40] [--runs 10] [--no-postgresql]
+Run: python3 bench/window.py [--tickets 100000] [--open 5000] [--requests 40] [--runs 10] [--no-postgresql]
 """
 
 from __future__ import annotations
@@ -48,28 +52,38 @@ HEAD = "kepala@batam.go.id"
 BROWSER = "0123456789abcdef0123456789abcdef"
 
 
-def at_work(store: Store) -> tuple[int, int]:
-    """Close what is older than a month; give each unclosed ticket its timers (the late ones
-    due in the past). How many are unclosed, and how many timers were set."""
+UNCLOSED = ("open", "answered", "escalated", "awaiting_info", "resolved")
+
+
+def at_work(store: Store, unclosed: int) -> tuple[int, int]:
+    """Close what is older than a month; leave the newest `unclosed` tickets unclosed, in each
+    unclosed state in turn (the rest closed); give each its timers (the late ones due in the
+    past). How many are unclosed, and how many timers were set."""
     conn = store.db.conn
     month_ago = ts(NOW - timedelta(days=30))
     conn.execute("begin")
     conn.execute("update tickets set state = 'closed', closed_at = updated_at where created_at < ? "
                  "and state != 'closed'", [month_ago])
     conn.execute("update tickets set closed_at = updated_at where state = 'closed' and closed_at is null")
-    rows = conn.execute("select id, created_at, state from tickets where state != 'closed'").fetchall()
+    newest = conn.execute("select id, created_at from tickets order by id desc limit ?", [unclosed]).fetchall()
+    conn.execute("update tickets set state = 'closed', closed_at = updated_at where state != 'closed' and id < ?",
+                 [min(i for i, _ in newest)])
     timers = 0
-    for ticket_id, created, state in rows:
+    for n, (ticket_id, created) in enumerate(newest):
+        state = UNCLOSED[n % len(UNCLOSED)]
+        conn.execute("update tickets set state = ?, closed_at = null where id = ?", [state, ticket_id])
         started = datetime.fromisoformat(created)
-        kinds = [("resolution", started + timedelta(hours=72))]
+        kinds = [("resolution", started, started + timedelta(hours=72))]
         if state == "open":
-            kinds.append(("first_response", started + timedelta(hours=4)))
-        for kind, due in kinds:
+            kinds.append(("first_response", started, started + timedelta(hours=4)))
+        if state == "escalated":
+            kinds.append(("lkpp_status", started + timedelta(hours=1), started + timedelta(hours=49)))
+        for kind, begun, due in kinds:
             conn.execute("insert into timers (mailbox, ticket_id, kind, started_at, due_at, step, active) "
-                         "values ('btm', ?, ?, ?, ?, 0, 1)", [ticket_id, kind, ts(started), ts(due)])
+                         "values ('btm', ?, ?, ?, ?, 0, 1)", [ticket_id, kind, ts(begun), ts(due)])
             timers += 1
     conn.execute("commit")
-    return len(rows), timers
+    return len(newest), timers
 
 
 def config(tmp: Path, port: int, database: str) -> Path:
@@ -86,26 +100,73 @@ def config(tmp: Path, port: int, database: str) -> Path:
     return path
 
 
-def percentiles(seconds: list[float]) -> str:
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
     ordered = sorted(seconds)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{statistics.median(ordered) * 1000:>8.0f} {p95 * 1000:>8.0f}"
+    return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def pages(port: int, key: bytes, paths: list[str]) -> list[float]:
+def get(port: int, key: bytes, path: str) -> tuple[float, int]:
+    """One request of a signed-in head: its wall time and the page's size in bytes."""
     cookie = f"mb_browser={BROWSER}; mb_session={session_token(key, HEAD, BROWSER, NOW + timedelta(hours=8))}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    begin = time.perf_counter()
+    connection.request("GET", path, headers={"Cookie": cookie, "Host": f"localhost:{port}"})
+    response = connection.getresponse()
+    body = response.read()
+    took = time.perf_counter() - begin
+    connection.close()
+    if response.status != 200:
+        raise SystemExit(f"GET {path}: {response.status}")
+    return took, len(body)
+
+
+def pages(port: int, key: bytes, paths: list[str]) -> tuple[list[float], int]:
+    """Each path once in turn: the wall times, and the largest page's size."""
+    found = [get(port, key, path) for path in paths]
+    return [took for took, _size in found], max(size for _took, size in found)
+
+
+# A row of the report: what, its p50 and p95 in ms, its page's size in bytes (None: no page), its anchor.
+Row = tuple[str, float, float, int | None, str]
+
+
+def desk_pages(port: int, key: bytes, numbers: list[str], requests: int) -> list[Row]:
+    """The desk's pages a head reads, `requests` of each, one at a time."""
+    get(port, key, "/")  # the first answer loads the rules, the calendar, the templates and the lateness
+    rows: list[Row] = []
+    for what, paths, anchor in (
+            ("the overview / (the open tickets, the late first)", ["/"] * requests, "p95 <= 150 ms, <= 200 KB"),
+            ("the late tickets of every state, page 1", ["/?status=&terlambat=1"] * requests, ""),
+            ("the open tickets, page 60 (of 100)", ["/?halaman=60"] * requests, ""),
+            ("the open tickets sorted by subject", ["/?urut=subjek"] * requests, ""),
+            ("every state, sorted by next deadline", ["/?status=&urut=tenggat"] * requests, ""),
+            ("the staff's load /petugas", ["/petugas"] * requests, ""),
+            ("the cases with LKPP /lkpp", ["/lkpp"] * requests, ""),
+            ("a ticket /tiket/btm/N", [f"/tiket/btm/{n}" for n in numbers[:requests]], "")):
+        times, size = pages(port, key, paths)
+        rows.append((f"window: {what}", *percentiles(times), size, anchor))
+    return rows
+
+
+def after_writes(port: int, key: bytes, cfg: Path, requests: int) -> list[Row]:
+    """The overview right after another connection changed an open ticket (as the daemon does
+    with each mail): what the kept lateness costs to bring up to date."""
+    from mailbot.config.load import load_config
+
+    store = Store.of(load_config(cfg), migrate=False)
     times = []
-    for path in paths:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        begin = time.perf_counter()
-        connection.request("GET", path, headers={"Cookie": cookie, "Host": f"localhost:{port}"})
-        response = connection.getresponse()
-        response.read()
-        times.append(time.perf_counter() - begin)
-        connection.close()
-        if response.status != 200:
-            raise SystemExit(f"GET {path}: {response.status}")
-    return times
+    try:
+        ids = [row[0] for row in store.db.execute(
+            "select id from tickets where state != 'closed' order by id desc limit ?", [requests]).fetchall()]
+        for ticket_id in ids:
+            store.db.execute("update tickets set updated_at = ? where id = ?", [ts(NOW), ticket_id])
+            store.db.conn.commit()
+            times.append(get(port, key, "/")[0])
+    finally:
+        store.close()
+    return [("window: the overview after a ticket changed", *percentiles(times), None, "")]
 
 
 def command(argv: list[str]) -> float:
@@ -117,26 +178,35 @@ def command(argv: list[str]) -> float:
     return time.perf_counter() - begin
 
 
-def measure(name: str, cfg: Path, key: bytes, numbers: list[str], args: argparse.Namespace) -> None:
-    port = yaml.safe_load(cfg.read_text())["web"]["listen"].rsplit(":", 1)[1]
-    with serving(cfg, clock=lambda: NOW):
-        pages(int(port), key, ["/"])  # the first answer loads the rules, the calendar, the templates
-        overview = pages(int(port), key, ["/"] * args.requests)
-        ticket = pages(int(port), key, [f"/tiket/btm/{n}" for n in numbers[:args.requests]])
+def commands(cfg: Path, numbers: list[str], runs: int) -> list[Row]:
+    """The anchors a person at a terminal has: `mailbot tickets` and `mailbot ticket N`, new processes."""
     base = ["--config", str(cfg)]
-    listed = [command([*base, "tickets"]) for _ in range(args.runs)]
-    one = [command([*base, "ticket", n]) for n in numbers[:args.runs]]
+    listed = [command([*base, "tickets"]) for _ in range(runs)]
+    one = [command([*base, "ticket", n]) for n in numbers[:runs]]
+    return [("mailbot tickets (new process, the newest 50)", *percentiles(listed), None, "anchor"),
+            ("mailbot ticket N (new process)", *percentiles(one), None, "anchor")]
+
+
+def report(name: str, rows: list[Row]) -> None:
     print(f"{name}: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"  {'what':<58} {'p50 ms':>8} {'p95 ms':>8}")
-    print(f"  {'window: the overview / (a head, every unclosed ticket)':<58} {percentiles(overview)}")
-    print(f"  {'window: a ticket /tiket/btm/N':<58} {percentiles(ticket)}")
-    print(f"  {'mailbot tickets (new process, the newest 50)':<58} {percentiles(listed)}")
-    print(f"  {'mailbot ticket N (new process)':<58} {percentiles(one)}")
+    print(f"  {'what':<62} {'p50 ms':>8} {'p95 ms':>8} {'KB':>7}  anchor")
+    for what, p50, p95, size, anchor in rows:
+        shown = f"{size / 1000:>7.1f}" if size is not None else f"{'':>7}"
+        print(f"  {what:<62} {p50:>8.0f} {p95:>8.0f} {shown}  {anchor}")
+
+
+def measure(name: str, cfg: Path, key: bytes, numbers: list[str], args: argparse.Namespace) -> None:
+    port = int(yaml.safe_load(cfg.read_text())["web"]["listen"].rsplit(":", 1)[1])
+    with serving(cfg, clock=lambda: NOW):
+        rows = desk_pages(port, key, numbers, args.requests)
+        rows += after_writes(port, key, cfg, args.requests)
+    report(name, rows + commands(cfg, numbers, args.runs))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--open", type=int, default=5_000, help="tickets left unclosed, the newest")
     parser.add_argument("--requests", type=int, default=40, help="requests of each page")
     parser.add_argument("--runs", type=int, default=10, help="runs of each command")
     parser.add_argument("--no-postgresql", action="store_true")
@@ -151,7 +221,7 @@ def main() -> None:
         store = Store(tmp / "bench.db")
         begin = time.perf_counter()
         fill(store, args.tickets)
-        unclosed, timers = at_work(store)
+        unclosed, timers = at_work(store, args.open)
         count = store.db.execute("select count(*) from tickets").fetchone()[0]
         rng = random.Random(61)
         numbers = [store.db.execute("select number from tickets where id = ?", [rng.randint(1, count)]).fetchone()[0]

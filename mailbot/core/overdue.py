@@ -136,14 +136,17 @@ def find_overdue(
     return sorted(result, key=_overdue_order)
 
 
-def entry_of(ticket: Ticket, breach: DeadlineBreach, now: datetime, cal: WorkCalendar, d: Deadlines) -> Overdue:
-    """The digest's entry of one breach that has begun at `now`."""
-    return _overdue(ticket, breach.kind, breach.start, min(breach.since, now), now, cal, d)
+def entry_of(ticket: Ticket, breach: DeadlineBreach, now: datetime, cal: WorkCalendar, d: Deadlines,
+             waited: timedelta | None = None) -> Overdue:
+    """The digest's entry of one breach that has begun at `now`; `waited`: how long past it
+    the ticket is, where the caller measured that itself (the window, in working time)."""
+    return _overdue(ticket, breach.kind, breach.start, min(breach.since, now), now, cal, d, waited)
 
 
 def _overdue(ticket: Ticket, kind: TimerKind, due: datetime, since: datetime, now: datetime, cal: WorkCalendar,
-             d: Deadlines) -> Overdue:
-    waited = cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due
+             d: Deadlines, waited: timedelta | None = None) -> Overdue:
+    if waited is None:
+        waited = cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due
     reopened = kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None
     return Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due, waited, on_whom(kind, ticket),
                    span(kind, d), reopened, since)

@@ -43,7 +43,7 @@ from mailbot.settings import Config, MailboxConfig
 from mailbot.web import desk, month_view, status, ticket_page
 from mailbot.web.guard import Guard
 from mailbot.web.lateness import Lateness
-from mailbot.web.listing import Filters, Reader, export_header, export_rows
+from mailbot.web.listing import Filters, Reader, export_header, export_rows, page_of
 from mailbot.web.pages import Pages
 from mailbot.web.signin import SignIns, boxes_of
 
@@ -240,7 +240,7 @@ def person_page(window: Window, request: Request, person: Signed) -> Response:
 
 def lkpp_page(window: Window, request: Request, person: Signed) -> Response:
     with window.lock:
-        context = desk.lkpp(window.reader(), window.boxes(person))
+        context = desk.lkpp(window.reader(), window.boxes(person), page_of(request.query_params))
     return window.page("lkpp.html", person=person, **context)
 
 

@@ -19,7 +19,7 @@ from mailbot.model import TimerKind
 from mailbot.reports.rekap import STAFF_ACTIONS
 from mailbot.reports.values import Month
 from mailbot.settings import MailboxConfig
-from mailbot.web.listing import CATEGORIES, STATES, Filters, Reader, listing
+from mailbot.web.listing import CATEGORIES, PAGE_ROWS, STATES, Filters, Reader, listing, paged
 
 # What counts as answering a ticket on the staff page: a reply to the requester, a solution
 # (`#selesai`), LKPP's answer passed on (`#teruskan`).
@@ -40,7 +40,7 @@ def overview(desk: Reader, boxes: Sequence[MailboxConfig], filters: Filters) -> 
 
 
 def _state_counts(desk: Reader, box: MailboxConfig) -> dict[str, int]:
-    found = desk.store.search.state_counts(box.name)
+    found = desk.lateness.state_counts(desk.store, box.name)
     return {state: found.get(state, 0) for state in STATES}
 
 
@@ -92,12 +92,18 @@ def person(desk: Reader, boxes: Sequence[MailboxConfig], address: str, filters: 
 # --- LKPP ----------------------------------------------------------------------------------
 
 
-def lkpp(desk: Reader, boxes: Sequence[MailboxConfig]) -> dict[str, Any]:
-    """Each case with LKPP (SOP-015): its LPSE Support number, since when it is escalated,
-    what LKPP owes now (a status within 2 working days of the escalation, then progress each
-    working day) and whether that is late, the reminders sent, and LKPP's last word."""
+def lkpp(desk: Reader, boxes: Sequence[MailboxConfig], page: int) -> dict[str, Any]:
+    """Each case with LKPP (SOP-015), the oldest escalation first, paged: its LPSE Support
+    number, since when it is escalated, what LKPP owes now (a status within 2 working days of
+    the escalation, then progress each working day) and whether that is late, the reminders
+    sent, and LKPP's last word."""
     late = desk.late(boxes)
-    rows = desk.store.lists.escalated([b.name for b in boxes], LKPP_REMINDERS)
+    rows, total = desk.store.lists.escalated([b.name for b in boxes], LKPP_REMINDERS, (page - 1) * PAGE_ROWS,
+                                             PAGE_ROWS)
+    if rows == [] and page > 1:  # past the end (the cases shrank): the last page
+        page = max(1, -(-total // PAGE_ROWS))
+        rows, total = desk.store.lists.escalated([b.name for b in boxes], LKPP_REMINDERS, (page - 1) * PAGE_ROWS,
+                                                 PAGE_ROWS)
     said, tz, now = desk.said, desk.tz, desk.now
     cases = []
     for row in rows:
@@ -111,11 +117,11 @@ def lkpp(desk: Reader, boxes: Sequence[MailboxConfig]) -> dict[str, Any]:
                 said.waited(desk.lateness.calendar.working_time_between(escalated, now), desk.day_length)
                 if escalated else "",
             "owes": _owed(row, tz, said, now), "reminders": row["reminders"],
-            "late": said.waited(desk.lateness.waited(behind, now), desk.day_length)
+            "late": said.waited(desk.lateness.entry(behind, now).waited, desk.day_length)
                 if behind is not None and behind.breach.kind in _LKPP_KINDS else "",
             "last": _last_word(row["last_lkpp"], tz, said, now),
         })
-    return {"cases": cases}
+    return {"cases": cases, "list": paged(total, page, len(cases), lambda n: f"halaman={n}")}
 
 
 def _owed(row: Mapping[str, Any], tz: tzinfo, said: Any, now: datetime) -> list[dict[str, Any]]:

@@ -6,8 +6,10 @@ the digest's own reading); none of that depends on the time, so the window reads
 and keeps it. On each request the store says whether anything was committed since
 (`Reader.version`: a counter or a snapshot, read in microseconds); only then are the
 unclosed tickets' change stamps and timers read again and compared with what is kept, and
-the tickets that changed read and judged again. At rest a request costs one pass over the
-kept breaches; after a change, two narrow reads and the changed tickets.
+the tickets that changed read and judged again. Which tickets are late then changes only
+when the time reaches the next breach's start, so that answer is kept until then too: at
+rest a request costs a look at the counter; after a change, two narrow reads, the changed
+tickets and one pass over the kept breaches.
 
 Lateness is told in one unit: the working time since the ticket's earliest breach began
 ("2 hari kerja 3 jam"), the 3x24h standard's too (its deadline is wall-clock time, the time
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mailbot.core.overdue import DeadlineBreach, Overdue, breached_at, breaches, entry_of
 from mailbot.core.worktime import WorkCalendar
@@ -42,8 +44,19 @@ class Late:
         return self.breach.start
 
 
-# A ticket as judged: itself, its breaches as things stand, when the first of them begins.
-Judged = tuple[Ticket, tuple[DeadlineBreach, ...], datetime | None]
+# A ticket as judged: itself and its breaches as things stand.
+Judged = tuple[Ticket, tuple[DeadlineBreach, ...]]
+
+
+def _late_at(judged: dict[int, Judged], now: datetime) -> tuple[datetime, dict[int, Late]]:
+    """The tickets late at `now`, and until when that holds (the next breach's start)."""
+    found, following = {}, datetime.max.replace(tzinfo=now.tzinfo)
+    for ticket_id, (ticket, breaches_of) in judged.items():
+        chosen = breached_at(breaches_of, now)
+        if chosen:
+            found[ticket_id] = Late(ticket, min(chosen.values(), key=lambda b: b.start), len(chosen))
+        following = min((b.start for b in breaches_of if now < b.start < following), default=following)
+    return following, found
 
 
 @dataclass
@@ -55,6 +68,9 @@ class _Kept:
     stamps: dict[int, str] = field(default_factory=dict)
     timers: dict[int, tuple[TimerRow, ...]] = field(default_factory=dict)
     judged: dict[int, Judged] = field(default_factory=dict)
+    next_due: dict[int, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    answer: tuple[datetime, datetime, dict[int, Late]] | None = None  # `late`'s, from when until when
 
     def changed(self, stamps: dict[int, str], timers: dict[int, tuple[TimerRow, ...]]) -> set[int]:
         """The unclosed tickets whose row or timers differ from what was kept (or were not kept)."""
@@ -72,44 +88,43 @@ class Lateness:
         self.kept: dict[str, _Kept] = {}
 
     def late(self, store: Store, mailbox: str, now: datetime) -> dict[int, Late]:
-        """The mailbox's tickets late at `now`, by id."""
+        """The mailbox's tickets late at `now`, by id: the same answer until the kept reading
+        changes or `now` reaches the next breach's start, so it is kept for as long."""
         with self.lock:
             kept = self._fresh(store, mailbox)
-            found = {}
-            for ticket_id, (ticket, judged, earliest) in kept.judged.items():
-                if earliest is None or earliest > now:
-                    continue
-                chosen = breached_at(judged, now)
-                if chosen:
-                    first = min(chosen.values(), key=lambda b: b.start)
-                    found[ticket_id] = Late(ticket, first, len(chosen))
-            return found
-
-    def next_due(self, mailbox: str) -> dict[int, str]:
-        """Each unclosed ticket's next running deadline as kept (ISO text, sorts as time)."""
-        with self.lock:
-            kept = self.kept.get(mailbox) or _Kept()
-            return {ticket_id: min(row[2] for row in rows) for ticket_id, rows in kept.timers.items() if rows}
+            if kept.answer is None or not kept.answer[0] <= now < kept.answer[1]:
+                kept.answer = (now, *_late_at(kept.judged, now))
+            return kept.answer[2]
 
     def entries(self, store: Store, mailbox: str, ticket_id: int, now: datetime) -> list[Overdue]:
-        """Every deadline one ticket has passed at `now`, as the digest has them (its page)."""
+        """Every deadline one ticket has passed at `now`, as the digest has them, how long past
+        each in working time (its page)."""
         with self.lock:
             judged = self._fresh(store, mailbox).judged.get(ticket_id)
         if judged is None:
             return []
-        ticket, found, _earliest = judged
+        ticket, found = judged
         chosen = breached_at(found, now).values()
-        return sorted((entry_of(ticket, b, now, self.calendar, self.rules.deadlines(ticket.priority)) for b in chosen),
+        deadlines = self.rules.deadlines(ticket.priority)
+        return sorted((entry_of(ticket, b, now, self.calendar, deadlines,
+                                self.calendar.working_time_between(b.start, now)) for b in chosen),
                       key=lambda o: o.due_at)
 
     def entry(self, late: Late, now: datetime) -> Overdue:
         """The digest's entry of a late ticket's most urgent breach (on whom it waits, since
-        when, why), for the rows a page shows."""
-        return entry_of(late.ticket, late.breach, now, self.calendar, self.rules.deadlines(late.ticket.priority))
+        when, why), how long past it in working time (`waited`), for the rows a page shows."""
+        return entry_of(late.ticket, late.breach, now, self.calendar, self.rules.deadlines(late.ticket.priority),
+                        self.calendar.working_time_between(late.start, now))
 
-    def waited(self, late: Late, now: datetime) -> timedelta:
-        """How long past its deadline a late ticket is, in working time."""
-        return self.calendar.working_time_between(late.start, now)
+    def next_due(self, mailbox: str) -> dict[int, str]:
+        """Each unclosed ticket's next running deadline as last read (ISO text, sorts as time)."""
+        with self.lock:
+            return (self.kept.get(mailbox) or _Kept()).next_due
+
+    def state_counts(self, store: Store, mailbox: str) -> dict[str, int]:
+        """How many tickets the mailbox has in each state, read again when anything changed."""
+        with self.lock:
+            return self._fresh(store, mailbox).counts
 
     def _fresh(self, store: Store, mailbox: str) -> _Kept:
         kept = self.kept.setdefault(mailbox, _Kept())
@@ -123,10 +138,11 @@ class Lateness:
         for ticket in store.lists.tickets(changed):
             assert ticket.id is not None  # one closed meanwhile is judged so, and left out at the next reading
             judged[ticket.id] = self._judged(ticket, store.lists.timers_of(timers.get(ticket.id, ())))
-        self.kept[mailbox] = _Kept(store.database, version, stamps, timers, judged)
+        due = {i: min(row[2] for row in rows) for i, rows in timers.items() if rows}
+        self.kept[mailbox] = _Kept(store.database, version, stamps, timers, judged, due,
+                                   store.search.state_counts(mailbox))
         return self.kept[mailbox]
 
     def _judged(self, ticket: Ticket, timers: list[Timer]) -> Judged:
-        """The ticket's breaches as things stand, and when the first of them begins."""
-        found = breaches(ticket, timers, self.calendar, self.rules.deadlines(ticket.priority))
-        return ticket, found, min((b.start for b in found), default=None)
+        """The ticket and its breaches as things stand."""
+        return ticket, breaches(ticket, timers, self.calendar, self.rules.deadlines(ticket.priority))

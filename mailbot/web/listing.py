@@ -14,7 +14,7 @@ rows read by id.
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -110,6 +110,11 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+def page_of(query: Mapping[str, str]) -> int:
+    """The page a list is asked for (`halaman`), the first unless a number is given."""
+    return _number(query.get("halaman"))
+
+
 def _number(text: str | None) -> int:
     return int(text) if text and text.isdigit() and len(text) < 7 else 1
 
@@ -157,13 +162,18 @@ def listing(desk: Reader, boxes: Sequence[MailboxConfig], filters: Filters) -> d
         filters = replace(filters, page=pages)
         rows, total = _found(desk, query, filters, late, (pages - 1) * PAGE_ROWS, PAGE_ROWS)
     named = {b.name: b for b in boxes}
-    return {"rows": [_row(desk, named, row, late.get(row["id"])) for row in rows], "total": total,
-            "page": filters.page, "pages": pages, "first": (filters.page - 1) * PAGE_ROWS + 1 if total else 0,
-            "last": (filters.page - 1) * PAGE_ROWS + len(rows),
-            "previous": filters.query(page=filters.page - 1) if filters.page > 1 else None,
-            "next": filters.query(page=filters.page + 1) if filters.page < pages else None,
-            "sorts": {column: filters.sorted_by(column) for column in SORTS},
-            "export": filters.query(page=1), "late_total": len(late)}
+    return {**paged(total, filters.page, len(rows), lambda n: filters.query(page=n)),
+            "rows": [_row(desk, named, row, late.get(row["id"])) for row in rows],
+            "sorts": {column: filters.sorted_by(column) for column in SORTS}, "export": filters.query(page=1)}
+
+
+def paged(total: int, page: int, shown: int, query: Callable[[int], str]) -> dict[str, Any]:
+    """Where a page of a list stands: its number of how many, which rows of the total it
+    shows, and the queries of the pages before and after it."""
+    pages = max(1, -(-total // PAGE_ROWS))
+    return {"total": total, "page": page, "pages": pages, "first": (page - 1) * PAGE_ROWS + 1 if shown else 0,
+            "last": (page - 1) * PAGE_ROWS + shown, "previous": query(page - 1) if page > 1 else None,
+            "next": query(page + 1) if page < pages else None}
 
 
 def _found(desk: Reader, query: DeskQuery | None, filters: Filters, late: Mapping[int, Late], offset: int,
@@ -181,11 +191,11 @@ def _found(desk: Reader, query: DeskQuery | None, filters: Filters, late: Mappin
     ids = store.lists.ids(query, STAFF_ACTIONS)
     due = {i: d for box in query.mailboxes for i, d in desk.lateness.next_due(box).items()}
 
-    def urgency(ticket_id: int) -> tuple[int, str, int]:
+    def urgency(ticket_id: int) -> tuple[int, float | str, int]:
         found = late.get(ticket_id)
         if found is not None:
-            return 0, found.start.isoformat(), 0
-        return (1, due[ticket_id], 0) if ticket_id in due else (2, "", -ticket_id)
+            return 0, found.start.timestamp(), -ticket_id
+        return (1, due[ticket_id], -ticket_id) if ticket_id in due else (2, "", -ticket_id)
 
     ids.sort(key=urgency, reverse=not filters.descending)
     return store.lists.rows(ids[offset:offset + limit], STAFF_ACTIONS), len(ids)
@@ -213,7 +223,7 @@ def _lateness(desk: Reader, late: Late) -> dict[str, Any]:
     waits since when, and how many other deadlines it passed."""
     entry = desk.lateness.entry(late, desk.now)
     since = desk.said.short_moment(entry.since.astimezone(desk.tz), desk.now.year) if entry.since else ""
-    return {"waited": desk.said.waited(desk.lateness.waited(late, desk.now), desk.day_length),
+    return {"waited": desk.said.waited(entry.waited, desk.day_length),
             "reason": desk.said.overdue(entry.kind, entry.span, entry.reopened), "on_whom": entry.on_whom,
             "since": since, "more": late.passed - 1}
 

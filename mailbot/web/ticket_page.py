@@ -43,8 +43,7 @@ def ticket_page(store: Store, cfg: Config, key: bytes, ticket: Ticket, said: Wor
     shown["messages"] = folded_mails(mails)
     shown["deadlines"] = deadlines(store, ticket, tz, said, now)
     shown["late"] = [{"reason": said.overdue(o.kind, o.span, o.reopened),
-                      "waited": said.waited(lateness.calendar.working_time_between(o.due_at, now),
-                                            lateness.calendar.day_length)}
+                      "waited": said.waited(o.waited, lateness.calendar.day_length)}
                      for o in lateness.entries(store, ticket.mailbox, ticket.id, now)]
     masked: dict[str, Any] = _masked(shown, escalation_code(key, ticket.mailbox, ticket.number))
     return masked

@@ -39,7 +39,7 @@ class _SQLite:
     JSON parameter (no limit on how many)."""
 
     VERSION = "pragma data_version"
-    IN_IDS = "t.id in (select value from json_each(?))"
+    IN_IDS = "{column} in (select value from json_each(?))"
     LIKE = _SearchSQLite.LIKE
 
 
@@ -49,16 +49,22 @@ class _PostgreSQL(_SQLite):
     the JSON list of ids read as rows."""
 
     VERSION = "select pg_current_snapshot()::text"
-    IN_IDS = "t.id in (select value::bigint from jsonb_array_elements_text(?::jsonb))"
+    IN_IDS = "{column} in (select value::bigint from jsonb_array_elements_text(?::jsonb))"
     LIKE = _SearchPostgreSQL.LIKE
 
 
+# When a ticket was escalated last: its latest status deadline's start (SOP-015: from the escalation).
+_ESCALATED_AT = "(select max(s.started_at) from timers s where s.ticket_id = {ticket} and s.kind = 'lkpp_status')"
 # The sortable columns of a list, by the name a page asks with; states in the order a ticket
-# goes through them (SPEC 4), not by their codes.
+# goes through them (SPEC 4), not by their codes; the next deadline, the earliest running timer's.
 _STATE_ORDER = "case t.state " + " ".join(f"when '{state}' then {n}" for n, state in enumerate(State)) + " end"
+# Every state but closed, named: the (mailbox, state) index finds them, where `!= 'closed'` reads every ticket.
+_UNCLOSED = "t.state in (" + ", ".join(f"'{state}'" for state in State if state is not State.CLOSED) + ")"
+# (`+tm.active`: by the ticket's timers, never a walk of every running timer in due order per ticket)
+_NEXT_DUE = "(select min(tm.due_at) from timers tm where tm.ticket_id = t.id and +tm.active = 1)"
 SORTS = {
     "number": "t.id", "subject": "lower(t.subject)", "state": _STATE_ORDER, "opened": "t.created_at",
-    "waiting": "t.updated_at", "next": "next_due", "holder": "holder", "channel": "coalesce(t.channel, 'email')",
+    "waiting": "t.updated_at", "next": _NEXT_DUE, "holder": "{holder}", "channel": "coalesce(t.channel, 'email')",
     "category": "t.category",
 }
 _KIND = re.compile(r"^[a-z_]+$")
@@ -111,7 +117,7 @@ class Lists:
     def unclosed_stamps(self, mailbox: str) -> dict[int, str]:
         """Each unclosed ticket of the mailbox and when it last changed (a change of a ticket
         always moves its `updated_at`)."""
-        rows = self.db.execute("select id, updated_at from tickets where mailbox = ? and state != 'closed'",
+        rows = self.db.execute(f"select t.id, t.updated_at from tickets t where t.mailbox = ? and {_UNCLOSED}",
                                [mailbox]).fetchall()
         return {int(ticket_id): str(updated) for ticket_id, updated in rows}
 
@@ -151,14 +157,14 @@ class Lists:
             (True, f"t.mailbox in ({', '.join('?' * len(query.mailboxes))})", list(query.mailboxes)),
             (bool(query.state), "t.state = ?", [query.state]),
             (bool(query.category), "t.category = ?", [query.category]),
-            (query.unclosed, "t.state != 'closed'", []),
+            (query.unclosed, _UNCLOSED, []),
             (bool(query.channel), "coalesce(t.channel, 'email') = ?", [query.channel]),
             (bool(query.requester), f"(t.requester {like} ? escape '\\' or t.requester_name {like} ? escape '\\')",
              [requester_pattern(query.requester or "")] * 2),
             (query.since is not None, "t.created_at >= ?", [ts(query.since) if query.since else None]),
             (query.until is not None, "t.created_at < ?", [ts(query.until) if query.until else None]),
             (bool(query.holder), f"lower({holder_sql(staff_actions)}) = ?", [(query.holder or "").lower()]),
-            (query.ids is not None, self.sql.IN_IDS, [self._ids(query.ids or ())]),
+            (query.ids is not None, self._among("t.id"), [self._ids(query.ids or ())]),
         ]
         for given, condition, values in conditions:
             if given:
@@ -175,6 +181,10 @@ class Lists:
                     + _SearchPostgreSQL.PHRASE * len(patterns), [p for p in patterns for _column in range(3)])
         return "from ticket_search s join tickets t on t.id = s.rowid where ticket_search match ?", [search]
 
+    def _among(self, column: str) -> str:
+        """`column in (the ids of one JSON parameter)`."""
+        return self.sql.IN_IDS.format(column=column)
+
     @staticmethod
     def _ids(ids: Collection[int]) -> str:
         return json.dumps([int(i) for i in ids])
@@ -185,34 +195,38 @@ class Lists:
         return int(self.db.execute(f"select count(*) {sql}", args).fetchone()[0])
 
     def ids(self, query: DeskQuery, staff_actions: Collection[str]) -> list[int]:
-        """Every ticket the query finds, newest first (a list the caller sorts itself)."""
+        """Every ticket the query finds, in no order (a list the caller sorts itself: from the
+        index its conditions choose, not the whole table walked in the order of ids)."""
         sql, args = self._matching(query, staff_actions)
-        return [int(row[0]) for row in self.db.execute(f"select t.id {sql} order by t.id desc", args).fetchall()]
+        return [int(row[0]) for row in self.db.execute(f"select t.id {sql}", args).fetchall()]
 
     def page(self, query: DeskQuery, staff_actions: Collection[str], sort: str, descending: bool, offset: int,
              limit: int) -> list[dict[str, Any]]:
-        """One page of the tickets the query finds, sorted by `sort` (a name of `SORTS`),
-        the newest first among equals."""
+        """One page of the tickets the query finds, sorted by `sort` (a name of `SORTS`), the
+        newest first among equals: the page's ids first (only the sort's own value read of
+        each ticket), then its rows."""
         sql, args = self._matching(query, staff_actions)
         way = "desc" if descending else "asc"
         nulls = " nulls last" if sort in ("next", "holder", "category") else ""
-        order = f"{SORTS[sort]} {way}{nulls}, t.id desc" if sort != "number" else f"t.id {way}"
-        return list(self.db.query(f"select {self._columns(staff_actions)} {sql} order by {order} limit ? offset ?",
-                                  [*args, limit, offset]))
+        key = SORTS[sort].format(holder=holder_sql(staff_actions))
+        order = f"{key} {way}{nulls}, t.id desc" if sort != "number" else f"t.id {way}"
+        ids = [int(row[0]) for row in self.db.execute(f"select t.id {sql} order by {order} limit ? offset ?",
+                                                       [*args, limit, offset]).fetchall()]
+        return self.rows(ids, staff_actions)
 
     def rows(self, ids: Sequence[int], staff_actions: Collection[str]) -> list[dict[str, Any]]:
         """The list's rows of these tickets, in the order given."""
         if not ids:
             return []
         found = {row["id"]: row for row in self.db.query(
-            f"select {self._columns(staff_actions)} from tickets t where {self.sql.IN_IDS}", [self._ids(ids)])}
+            f"select {self._columns(staff_actions)} from tickets t where {self._among('t.id')}", [self._ids(ids)])}
         return [found[i] for i in ids if i in found]
 
     def _columns(self, staff_actions: Collection[str]) -> str:
         return ("t.id, t.mailbox, t.number, t.subject, t.state, t.created_at, t.updated_at, t.category, "
                 "coalesce(t.channel, 'email') as channel, t.requester, t.requester_name, t.lkpp_ticket, "
                 f"{holder_sql(staff_actions)} as holder, "
-                "(select min(tm.due_at) from timers tm where tm.ticket_id = t.id and tm.active = 1) as next_due")
+                f"{_NEXT_DUE} as next_due")
 
     # --- staff ----------------------------------------------------------------------------
 
@@ -238,30 +252,37 @@ class Lists:
 
     # --- LKPP -----------------------------------------------------------------------------
 
-    def escalated(self, mailboxes: Sequence[str], reminder_kinds: Sequence[str]) -> list[dict[str, Any]]:
-        """The cases with LKPP now (escalated, or LKPP waiting for the requester's data), oldest
-        escalation first: since when (the latest status deadline's start: the escalation),
-        LKPP's number, the status and progress deadlines, the reminders sent since, and LKPP's
-        latest mail."""
+    def escalated(self, mailboxes: Sequence[str], reminder_kinds: Sequence[str], offset: int,
+                  limit: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of the cases with LKPP now (escalated, or LKPP waiting for the requester's
+        data), the oldest escalation first, and how many there are: since when (the latest
+        status deadline's start: the escalation), LKPP's number, the status and progress
+        deadlines, the reminders sent since, and LKPP's latest mail."""
         marks = ", ".join("?" * len(mailboxes))
-        kinds = ", ".join("?" * len(reminder_kinds))
+        cases = (f"from tickets t where t.mailbox in ({marks}) and (t.state = 'escalated' or (t.state = "
+                 "'awaiting_info' and exists (select 1 from timers s where s.ticket_id = t.id "
+                 "and s.kind = 'lkpp_status')))")
+        total = int(self.db.execute(f"select count(*) {cases}", list(mailboxes)).fetchone()[0])
         rows = list(self.db.query(
-            "select t.id, t.mailbox, t.number, t.subject, t.state, t.lkpp_ticket, t.lkpp_ref_form, t.info_asked_by, "
-            "(select max(s.started_at) from timers s where s.ticket_id = t.id and s.kind = 'lkpp_status') "
-            "as escalated_at from tickets t "
-            f"where t.mailbox in ({marks}) and (t.state = 'escalated' or (t.state = 'awaiting_info' "
-            "and exists (select 1 from timers s where s.ticket_id = t.id and s.kind = 'lkpp_status'))) "
-            "order by escalated_at, t.id", list(mailboxes)))
+            "select t.id, t.mailbox, t.number, t.subject, t.state, t.lkpp_ticket, t.lkpp_ref_form, "
+            f"{_ESCALATED_AT.format(ticket='t.id')} as escalated_at {cases} order by escalated_at, t.id "
+            "limit ? offset ?", [*mailboxes, limit, offset]))
+        ids = self._ids([row["id"] for row in rows])
+        timers: dict[int, dict[str, Any]] = {}
+        for timer in self.db.query("select ticket_id, kind, started_at, due_at, step, active from timers "
+                                   f"where {self._among('ticket_id')} and kind in ('lkpp_status', 'lkpp_progress') "
+                                   "order by id", [ids]):
+            timers.setdefault(timer["ticket_id"], {})[timer["kind"]] = timer
+        kinds = ", ".join("?" * len(reminder_kinds))
+        reminders = dict(self.db.execute(
+            f"select m.ticket_id, count(*) from messages m where {self._among('m.ticket_id')} "
+            f"and m.direction = 'out' and m.kind in ({kinds}) and m.at >= {_ESCALATED_AT.format(ticket='m.ticket_id')} "
+            "group by m.ticket_id", [ids, *reminder_kinds]).fetchall())
+        last = {row["ticket_id"]: row for row in self.db.query(
+            "select ticket_id, at, body from messages where id in (select max(m.id) from messages m where "
+            f"{self._among('m.ticket_id')} and m.direction = 'in' and m.role = 'lkpp' "
+            "group by m.ticket_id)", [ids])}
         for row in rows:
-            since = row["escalated_at"] or ""
-            row["timers"] = {r["kind"]: r for r in self.db.query(
-                "select kind, started_at, due_at, step, active from timers where ticket_id = ? "
-                "and kind in ('lkpp_status', 'lkpp_progress') order by id", [row["id"]])}
-            row["reminders"] = int(self.db.execute(
-                f"select count(*) from messages where ticket_id = ? and direction = 'out' and kind in ({kinds}) "
-                "and at >= ?", [row["id"], *reminder_kinds, since]).fetchone()[0])
-            last = list(self.db.query(
-                "select at, body, kind from messages where ticket_id = ? and direction = 'in' and role = 'lkpp' "
-                "order by id desc limit 1", [row["id"]]))
-            row["last_lkpp"] = last[0] if last else None
-        return rows
+            row.update(timers=timers.get(row["id"], {}), reminders=int(reminders.get(row["id"], 0)),
+                       last_lkpp=last.get(row["id"]))
+        return rows, total
