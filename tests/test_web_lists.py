@@ -13,9 +13,11 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote
 
 import openpyxl
@@ -25,7 +27,7 @@ from selenium.webdriver.common.by import By
 
 from mailbot.core.web_tokens import session_token
 from tests import mailfactory as mf
-from tests.browser import allow_downloads, axe_violations, browser, scrolls_sideways
+from tests.browser import allow_downloads, axe_violations, browser, screenshot, scrolls_sideways
 from tests.conftest import empty_mailbox
 from tests.deskplay import FILES, HOSTILE, LKPP_WORD, LPSE_SUPPORT, NOW, number, play
 from tests.webwindow import Client, free_port, links_in, serving, web_block
@@ -33,6 +35,7 @@ from tests.webwindow import Client, free_port, links_in, serving, web_block
 pytestmark = pytest.mark.integration
 BROWSER = "0123456789abcdef0123456789abcdef"
 SIZES = ((390, 844), (1366, 768))
+ROOT = Path(__file__).resolve().parents[1]
 ANDI = mf.STAFF[0]
 
 
@@ -386,3 +389,18 @@ def test_in_a_browser_the_staff_and_lkpp_pages_and_a_file_downloaded(desk, chrom
     saved = chromium.downloads / name
     assert mf.wait_for(lambda: saved.is_file() and saved.read_bytes() == data, 20)
     assert not list(chromium.downloads.glob("*.crdownload"))
+
+
+def test_the_guides_screenshots_of_the_desk(desk, chromium, tmp_path):
+    """The coordinator guide's pictures of this desk: with MAILBOT_SCREENSHOTS=1 into
+    docs/window/ (commit them), else into a temporary folder."""
+    out = ROOT / "docs" / "window" if os.environ.get("MAILBOT_SCREENSHOTS") == "1" else tmp_path
+    shots = (("ikhtisar", "/", (1366, 768)), ("ikhtisar-ponsel", "/", (390, 844)),
+             ("petugas", "/petugas", (1366, 768)), ("lkpp", "/lkpp", (1366, 768)),
+             ("tiket", f"/tiket/t/{number(3)}", (1366, 768)))
+    for name, path, size in shots:
+        chromium.set_window_size(*size)
+        chromium.get(f"http://localhost:{desk.port}{path}")
+        screenshot(chromium, out / f"{name}.png")
+        data = (out / f"{name}.png").read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) < 200_000, name
