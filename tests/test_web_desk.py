@@ -242,3 +242,23 @@ def test_hostile_text_is_text_on_every_page(desk):
         assert "<script>" not in page.text, name
     for name in ("overview", "ticket", "status"):
         assert HOSTILE_SHOWN in pages[name].text, name
+
+
+@pytest.mark.integration
+def test_the_late_tickets_follow_what_the_daemon_writes_while_the_window_runs(desk):
+    """The window keeps which tickets are late between requests (the digest's reading of
+    thousands costs a second): mail handled meanwhile shows at the next request."""
+    servers, config, port = desk
+    notice = next(m for m in mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new") if "Dokumen" not in
+                  str(m["Subject"]))  # Budi's
+    with serving(config, clock=lambda: LATER):
+        client = Client(port)
+        _signed_in(servers, client, mf.HEAD)
+        before = client.get("/?terlambat=1").text
+        servers.append(mf.UNIT, mf.reply_as_client(notice, mf.STAFF[0], "Silakan reset kata sandi lewat menu Lupa.")[0])
+        mf.handle_at(config, LATER - timedelta(minutes=5))  # the daemon, beside the window
+        after = client.get("/?terlambat=1").text
+    assert "Tiket lewat batas waktu (2)" in before and "Lewat batas waktu: <b>2</b>" in before
+    assert "Tiket lewat batas waktu (1)" in after and "Lewat batas waktu: <b>1</b>" in after
+    assert "2026-00001" not in after.split("<h2>", 2)[-1] and "2026-00002" in after  # Budi's answered now
+    assert "Dijawab: <b>1</b>" in after  # the counts by state follow too

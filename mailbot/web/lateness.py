@@ -4,12 +4,12 @@ one row per ticket with its most urgent lateness, every filter before any cut).
 The core reads a ticket's breaches from the ticket and its timers (`core.overdue.breaches`,
 the digest's own reading); none of that depends on the time, so the window reads it once
 and keeps it. On each request the store says whether anything was committed since
-(`Reader.version`: a counter or a snapshot, read in microseconds); only then are the
-unclosed tickets' change stamps and timers read again and compared with what is kept, and
-the tickets that changed read and judged again. Which tickets are late then changes only
-when the time reaches the next breach's start, so that answer is kept until then too: at
-rest a request costs a look at the counter; after a change, two narrow reads, the changed
-tickets and one pass over the kept breaches.
+(`Lists.version`: its files' state or the snapshot, read in microseconds, whichever
+connection asks); only then are the unclosed tickets' change stamps and timers read again
+and compared with what is kept, and the tickets that changed read and judged again. Which
+tickets are late then changes only when the time reaches the next breach's start, so that
+answer is kept until then too: at rest a request costs that look; after a change, two
+narrow reads, the changed tickets and one pass over the kept breaches.
 
 Lateness is told in one unit: the working time since the ticket's earliest breach began
 ("2 hari kerja 3 jam"), the 3x24h standard's too (its deadline is wall-clock time, the time
@@ -61,9 +61,8 @@ def _late_at(judged: dict[int, Judged], now: datetime) -> tuple[datetime, dict[i
 
 @dataclass
 class _Kept:
-    """What was read of one mailbox, and on which connection at which version."""
+    """What was read of one mailbox, at which version of the store."""
 
-    database: object = None
     version: str | None = None
     stamps: dict[int, str] = field(default_factory=dict)
     timers: dict[int, tuple[TimerRow, ...]] = field(default_factory=dict)
@@ -129,7 +128,7 @@ class Lateness:
     def _fresh(self, store: Store, mailbox: str) -> _Kept:
         kept = self.kept.setdefault(mailbox, _Kept())
         version = store.lists.version()  # first: whatever commits after it shows at the next request
-        if kept.database is store.database and kept.version == version:
+        if kept.version == version:
             return kept
         stamps = store.lists.unclosed_stamps(mailbox)
         timers = store.lists.breach_timers(mailbox)
@@ -139,7 +138,7 @@ class Lateness:
             assert ticket.id is not None  # one closed meanwhile is judged so, and left out at the next reading
             judged[ticket.id] = self._judged(ticket, store.lists.timers_of(timers.get(ticket.id, ())))
         due = {i: min(row[2] for row in rows) for i, rows in timers.items() if rows}
-        self.kept[mailbox] = _Kept(store.database, version, stamps, timers, judged, due,
+        self.kept[mailbox] = _Kept(version, stamps, timers, judged, due,
                                    store.search.state_counts(mailbox))
         return self.kept[mailbox]
 

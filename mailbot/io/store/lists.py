@@ -18,6 +18,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from mailbot.io.store.database import Database
@@ -34,11 +35,9 @@ TimerRow = tuple[str, str, str, int]
 
 
 class _SQLite:
-    """SQLite's words: a counter that moves whenever another connection commits (read on
-    this connection: one long-lived reader sees every commit), and a list of ids as one
-    JSON parameter (no limit on how many)."""
+    """SQLite's words: a list of ids as one JSON parameter (no limit on how many)."""
 
-    VERSION = "pragma data_version"
+    VERSION = ""  # the files', not a statement's: `Lists.version`
     IN_IDS = "{column} in (select value from json_each(?))"
     LIKE = _SearchSQLite.LIKE
 
@@ -109,10 +108,21 @@ class Lists:
     # --- what lateness is computed from -------------------------------------------------
 
     def version(self) -> str:
-        """A value that differs once anything was committed since it was read (on this
-        connection, for SQLite): read it before the rows it vouches for."""
-        row = self.db.execute(self.sql.VERSION).fetchone()
-        return str(row[0])
+        """A value that differs once anything was committed since it was read, on any
+        connection (a reader's own or a pool's alike): read it before the rows it vouches for.
+        SQLite's: the database file's and its write-ahead log's size and time of change (a
+        commit appends to the log, a checkpoint writes the file); PostgreSQL's: the snapshot."""
+        if self.sql is _PostgreSQL:
+            return str(self.db.execute(self.sql.VERSION).fetchone()[0])
+        found = []
+        for path in (Path(self.db.path), Path(f"{self.db.path}-wal")):
+            try:
+                state = path.stat()
+            except FileNotFoundError:
+                found.append("-")
+                continue
+            found.append(f"{state.st_size}.{state.st_mtime_ns}")
+        return ":".join(found)
 
     def unclosed_stamps(self, mailbox: str) -> dict[int, str]:
         """Each unclosed ticket of the mailbox and when it last changed (a change of a ticket
