@@ -2,7 +2,7 @@
 
 A unit's last week and a half, as mail: on Monday 9 November 2026 three requesters write;
 staff escalate two cases to LKPP (recording LPSE Support's number for one), LKPP answers
-one once and then stays silent, nobody answers the third (a mail with two files), and the
+one once (quoting its escalation key) and then stays silent, nobody answers the third (a mail with two files), and the
 timers run each evening (`sweep`) so that LKPP is asked for its status and reminded, and
 staff are told each working day of the unanswered one. On Monday 16 November 70 requesters
 write between 08:00 and 09:09; staff answer one, assign one (`#tugaskan`) and solve one;
@@ -18,6 +18,7 @@ which not, who holds which, the files, what LKPP owes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,7 @@ class Played:
     not_late: set[str] = field(default_factory=set)  # unclosed, none passed yet
     held: dict[str, set[str]] = field(default_factory=dict)  # staff address -> tickets they hold
     subjects: dict[str, str] = field(default_factory=dict)
+    escalation_key: str = ""  # the second case's, as LKPP quotes it back
 
     @property
     def escalated(self) -> tuple[str, str]:
@@ -112,7 +114,9 @@ def _week_before(played: Played) -> None:
     mf.handle_at(played.config, WEEK_BEFORE + timedelta(hours=1))
     escalation = next(m for m in mf.of_kind(mf.inbox(played.servers, mf.LKPP), "escalate")
                       if played.subjects[number(2)] in str(m["Subject"]))
-    played.servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP, LKPP_WORD)[0])
+    played.escalation_key = re.search(r"\[ref:([a-z2-7]+)\]", str(escalation["Subject"]))[1]
+    played.servers.append(mf.UNIT, mf.reply_as_client(escalation, mf.LKPP,
+                                                     f"{LKPP_WORD}\nRujukan: ref:{played.escalation_key}")[0])
     mf.handle_at(played.config, WEEK_BEFORE + timedelta(days=1, hours=1))
     for day in range(5):  # the timers each evening, Monday to Friday
         mf.sweep(played.config, WEEK_BEFORE + timedelta(days=day, hours=14))

@@ -229,7 +229,9 @@ def test_the_cases_with_lkpp_and_what_lkpp_owes(desk):
     assert all("Lewat batas waktu" in case["Kewajiban LKPP sekarang"] for case in cases.values())
     assert {n: int(case["Pengingat terkirim"]) for n, case in cases.items()} == reminded
     assert first["Kabar terakhir dari LKPP"] == "belum ada"
-    assert second["Kabar terakhir dari LKPP"] == f"Selasa 10-11 10:00 {LKPP_WORD}"
+    # the escalation key went to LKPP alone: where LKPP quotes it, the page shows stars
+    assert second["Kabar terakhir dari LKPP"] == f"Selasa 10-11 10:00 {LKPP_WORD} Rujukan: ref:{'*' * 10}"
+    assert desk.escalation_key not in page
 
 
 # --- a ticket -------------------------------------------------------------------------------

@@ -82,7 +82,8 @@ class Window:
 
     def reader(self) -> Reader:
         """What one request's lists read, as of now."""
-        return Reader(self.store, self.lateness, self.cfg.timezone, self.said, self.calendar.day_length, self.clock())
+        return Reader(self.store, self.key, self.lateness, self.cfg.timezone, self.said, self.calendar.day_length,
+                      self.clock())
 
     def own_ticket(self, person: Signed, request: Request) -> Ticket | None:
         """The ticket the path names, when it is of one of the person's mailboxes."""

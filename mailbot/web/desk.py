@@ -13,6 +13,7 @@ from typing import Any
 
 from mailbot.core.counterpart import LPSE_SUPPORT
 from mailbot.core.intake_form import CHANNELS
+from mailbot.core.tokens import escalation_code
 from mailbot.io.store import parse_ts
 from mailbot.io.store.timers import Timers
 from mailbot.model import TimerKind
@@ -20,6 +21,7 @@ from mailbot.reports.rekap import STAFF_ACTIONS
 from mailbot.reports.values import Month
 from mailbot.settings import MailboxConfig
 from mailbot.web.listing import CATEGORIES, PAGE_ROWS, STATES, Filters, Reader, listing, paged
+from mailbot.web.ticket_page import masked
 
 # What counts as answering a ticket on the staff page: a reply to the requester, a solution
 # (`#selesai`), LKPP's answer passed on (`#teruskan`).
@@ -64,8 +66,8 @@ def staff(desk: Reader, boxes: Sequence[MailboxConfig]) -> dict[str, Any]:
     late = desk.late(boxes)
     held = desk.store.lists.held(names, STAFF_ACTIONS)
     held_late = desk.store.lists.held(names, STAFF_ACTIONS, ids=list(late)) if late else {}
-    month = Month.of(desk.now, desk.tz)  # type: ignore[arg-type]  # the unit's ZoneInfo
-    answered = desk.store.lists.answered(names, ANSWERS, month.start(desk.tz), month.end(desk.tz))  # type: ignore[arg-type]
+    month = Month.of(desk.now, desk.tz)
+    answered = desk.store.lists.answered(names, ANSWERS, month.start(desk.tz), month.end(desk.tz))
     people = _staff_of(boxes)
     known = {address for address, _name in people}
     others = [(who, who) for who in sorted({*held, *answered} - known - {""})]
@@ -109,7 +111,7 @@ def lkpp(desk: Reader, boxes: Sequence[MailboxConfig], page: int) -> dict[str, A
     for row in rows:
         behind = late.get(row["id"])
         escalated = parse_ts(row["escalated_at"]) if row["escalated_at"] else None
-        cases.append({
+        cases.append(masked({
             "number": row["number"], "mailbox": row["mailbox"], "subject": row["subject"] or "",
             "state": row["state"], "lkpp_ticket": row["lkpp_ticket"] or "",
             "lpse_support": row["lkpp_ref_form"] == LPSE_SUPPORT,
@@ -120,7 +122,7 @@ def lkpp(desk: Reader, boxes: Sequence[MailboxConfig], page: int) -> dict[str, A
             "late": said.waited(desk.lateness.entry(behind, now).waited, desk.day_length)
                 if behind is not None and behind.breach.kind in _LKPP_KINDS else "",
             "last": _last_word(row["last_lkpp"], tz, said, now),
-        })
+        }, escalation_code(desk.key, row["mailbox"], row["number"])))
     return {"cases": cases, "list": paged(total, page, len(cases), lambda n: f"halaman={n}")}
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mailbot.core.intake_form import CHANNELS
 from mailbot.core.search_query import fts_query
@@ -128,8 +129,9 @@ class Reader:
     """What one request's list reads: the store, the kept lateness, the unit's zone and words, now."""
 
     store: Store
+    key: bytes  # the unit's key: each ticket's escalation key, which went to LKPP alone, is masked by it
     lateness: Lateness
-    tz: tzinfo
+    tz: ZoneInfo
     said: Words
     day_length: timedelta
     now: datetime

@@ -45,8 +45,8 @@ def ticket_page(store: Store, cfg: Config, key: bytes, ticket: Ticket, said: Wor
     shown["late"] = [{"reason": said.overdue(o.kind, o.span, o.reopened),
                       "waited": said.waited(o.waited, lateness.calendar.day_length)}
                      for o in lateness.entries(store, ticket.mailbox, ticket.id, now)]
-    masked: dict[str, Any] = _masked(shown, escalation_code(key, ticket.mailbox, ticket.number))
-    return masked
+    found: dict[str, Any] = masked(shown, escalation_code(key, ticket.mailbox, ticket.number))
+    return found
 
 
 def deadlines(store: Store, ticket: Ticket, tz: tzinfo, said: Words, now: datetime) -> list[dict[str, Any]]:
@@ -139,11 +139,12 @@ def _moment(at: str | None, tz: tzinfo, said: Words, year: int) -> str | None:
     return said.short_moment(moment, year) if moment is not None else None
 
 
-def _masked(value: Any, code: str) -> Any:
+def masked(value: Any, code: str) -> Any:
+    """A page's value with a ticket's escalation key written as stars wherever it stands."""
     if isinstance(value, str):
         return re.sub(re.escape(code), "*" * len(code), value, flags=re.IGNORECASE)
     if isinstance(value, list):
-        return [_masked(v, code) for v in value]
+        return [masked(v, code) for v in value]
     if isinstance(value, dict):
-        return {k: _masked(v, code) for k, v in value.items()}
+        return {k: masked(v, code) for k, v in value.items()}
     return value
