@@ -20,6 +20,7 @@ from mailbot.model import TimerKind
 from mailbot.reports.rekap import STAFF_ACTIONS
 from mailbot.reports.values import Month
 from mailbot.settings import MailboxConfig
+from mailbot.web.lateness import Late
 from mailbot.web.listing import CATEGORIES, PAGE_ROWS, STATES, Filters, Reader, listing, paged
 from mailbot.web.ticket_page import masked
 
@@ -99,31 +100,32 @@ def lkpp(desk: Reader, boxes: Sequence[MailboxConfig], page: int) -> dict[str, A
     number, since when it is escalated, what LKPP owes now (a status within 2 working days of
     the escalation, then progress each working day) and whether that is late, the reminders
     sent, and LKPP's last word."""
-    late = desk.late(boxes)
-    rows, total = desk.store.lists.escalated([b.name for b in boxes], LKPP_REMINDERS, (page - 1) * PAGE_ROWS,
-                                             PAGE_ROWS)
+    names = [b.name for b in boxes]
+    rows, total = desk.store.lists.escalated(names, LKPP_REMINDERS, (page - 1) * PAGE_ROWS, PAGE_ROWS)
     if rows == [] and page > 1:  # past the end (the cases shrank): the last page
         page = max(1, -(-total // PAGE_ROWS))
-        rows, total = desk.store.lists.escalated([b.name for b in boxes], LKPP_REMINDERS, (page - 1) * PAGE_ROWS,
-                                                 PAGE_ROWS)
-    said, tz, now = desk.said, desk.tz, desk.now
-    cases = []
-    for row in rows:
-        behind = late.get(row["id"])
-        escalated = parse_ts(row["escalated_at"]) if row["escalated_at"] else None
-        cases.append(masked({
-            "number": row["number"], "mailbox": row["mailbox"], "subject": row["subject"] or "",
-            "state": row["state"], "lkpp_ticket": row["lkpp_ticket"] or "",
-            "lpse_support": row["lkpp_ref_form"] == LPSE_SUPPORT,
-            "escalated": _moment(escalated, tz, said, now), "escalated_for":
-                said.waited(desk.lateness.calendar.working_time_between(escalated, now), desk.day_length)
-                if escalated else "",
-            "owes": _owed(row, tz, said, now), "reminders": row["reminders"],
-            "late": said.waited(desk.lateness.entry(behind, now).waited, desk.day_length)
-                if behind is not None and behind.breach.kind in _LKPP_KINDS else "",
-            "last": _last_word(row["last_lkpp"], tz, said, now),
-        }, escalation_code(desk.key, row["mailbox"], row["number"])))
+        rows, total = desk.store.lists.escalated(names, LKPP_REMINDERS, (page - 1) * PAGE_ROWS, PAGE_ROWS)
+    late = desk.late(boxes)
+    cases = [_case(desk, row, late.get(row["id"])) for row in rows]
     return {"cases": cases, "list": paged(total, page, len(cases), lambda n: f"halaman={n}")}
+
+
+def _case(desk: Reader, row: Mapping[str, Any], behind: Late | None) -> dict[str, Any]:
+    """One case with LKPP as its row shows it, its escalation key masked."""
+    said, tz, now = desk.said, desk.tz, desk.now
+    escalated = parse_ts(row["escalated_at"])
+    lkpp_late = behind is not None and behind.breach.kind in _LKPP_KINDS
+    case: dict[str, Any] = masked({
+        "number": row["number"], "mailbox": row["mailbox"], "subject": row["subject"] or "", "state": row["state"],
+        "lkpp_ticket": row["lkpp_ticket"] or "", "lpse_support": row["lkpp_ref_form"] == LPSE_SUPPORT,
+        "escalated": _moment(escalated, tz, said, now),
+        "escalated_for": said.waited(desk.lateness.calendar.working_time_between(escalated, now), desk.day_length)
+        if escalated else "",
+        "owes": _owed(row, tz, said, now), "reminders": row["reminders"],
+        "late": said.waited(desk.lateness.entry(behind, now).waited, desk.day_length) if behind and lkpp_late else "",
+        "last": _last_word(row["last_lkpp"], tz, said, now),
+    }, escalation_code(desk.key, row["mailbox"], row["number"]))
+    return case
 
 
 def _owed(row: Mapping[str, Any], tz: tzinfo, said: Any, now: datetime) -> list[dict[str, Any]]:
