@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+# axe-core, the accessibility engine, as scripts/setup installs it from the npm registry (its pinned version)
+AXE = Path(__file__).resolve().parents[1] / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 # What works here: no sandbox (root, a container), no GPU, nothing fetched by the browser itself
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -82,3 +84,35 @@ def screenshot(driver: Any, path: Path) -> None:
     image = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
     path.parent.mkdir(parents=True, exist_ok=True)
     image.quantize(colors=64).save(path, optimize=True)
+
+
+def allow_downloads(driver: Any, folder: Path) -> None:
+    """Files the page sends as attachments are saved into `folder` (as a person's browser saves them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+
+
+def axe_violations(driver: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """What axe-core finds on the page as it shows now, of these impacts: one line per rule
+    (its id, impact, and the first elements it names). The engine is injected by WebDriver,
+    beside the page's own policy, which allows no script of the page's."""
+    if not AXE.is_file():
+        reason = f"{AXE} missing (scripts/setup installs axe-core from the npm registry)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    driver.set_script_timeout(60)
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
+        "v => [v.id, v.impact, v.nodes.slice(0, 3).map(n => n.target.join(' '))])),"
+        " e => done([['error', String(e), []]]));")
+    return [f"{rule} ({impact}): {', '.join(nodes)}" for rule, impact, nodes in found if impact in impacts or
+            rule == "error"]
+
+
+def scrolls_sideways(driver: Any) -> bool:
+    """Whether the page is wider than the window (a person would scroll it sideways)."""
+    return bool(driver.execute_script(
+        "const e = document.documentElement; return e.scrollWidth > e.clientWidth + 1;"))

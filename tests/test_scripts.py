@@ -304,6 +304,8 @@ CATALOG = {
                           ["postgresql.service"]),
     "chromium": ([], ["/usr/bin/chromium"], []),
     "chromium-driver": (["chromium"], ["/usr/bin/chromedriver"], []),
+    "nodejs": ([], ["/usr/bin/node"], []),
+    "npm": (["nodejs"], ["/usr/bin/npm"], []),
 }
 # A fresh Debian 12 cloud machine: its packages, its units enabled for boot, its SysV links.
 FRESH = {"installed": ["base-files", "bash", "dbus", "util-linux"],
@@ -437,7 +439,8 @@ def test_the_readmes_quick_start_runs_the_fast_layer_before_the_whole_suite():
 
 def test_the_tests_install_on_a_fresh_machine_starts_nothing_new_at_boot(tmp_path):
     """`bash scripts/test`'s install (Request Tracker, which pulls in exim4, PostgreSQL,
-    Dovecot, chromium and its driver for the window's browser tests): no unit enabled and no
+    Dovecot, chromium and its driver for the window's browser tests, node and npm for its
+    accessibility engine): no unit enabled and no
     start link (S) added. Links of a script whose systemd unit governs it are removed again;
     exim4 has no unit, so its links stay as stop links (K), which an upgrade of exim4 keeps
     as they are."""
@@ -447,7 +450,7 @@ def test_the_tests_install_on_a_fresh_machine_starts_nothing_new_at_boot(tmp_pat
     assert done.returncode == 0, done.stdout + done.stderr
     assert host.calls("apt-get") == [
         ("apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends dovecot-imapd openssl systemd "
-         "request-tracker5 rt5-db-sqlite postgresql chromium chromium-driver "
+         "request-tracker5 rt5-db-sqlite postgresql chromium chromium-driver nodejs npm "
          "python3-venv")]
     links, units = host.boot()
     assert units == units_before

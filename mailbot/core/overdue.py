@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mailbot.core.deadlines import check_aware, span
-from mailbot.core.shown_deadlines import on_whom, shown_deadlines
+from mailbot.core.shown_deadlines import ShownDeadline, on_whom, shown_deadlines
 from mailbot.core.worktime import WorkCalendar
 from mailbot.model import State, Ticket, Timer, TimerKind
 
@@ -59,14 +59,27 @@ def find_overdue(
     nor closed is overdue, by wall-clock time (the standard is 3x24 hours, not working time).
     """
     check_aware(now)
-    result = [_overdue(ticket, e.kind, e.at, min(e.since, now), now, cal, d)
-              for e in shown_deadlines(ticket, timers, now, cal, d) if e.past and e.at is not None and not e.stopped]
+    result = [entry_of(ticket, e, now, cal, d) for e in breached(shown_deadlines(ticket, timers, now, cal, d))]
     return sorted(result, key=_overdue_order)
 
 
+def breached(shown: Iterable[ShownDeadline]) -> list[ShownDeadline]:
+    """The deadlines of `shown_deadlines` that have run out and whose clocks run: the breaches."""
+    return [e for e in shown if e.past and e.at is not None and not e.stopped]
+
+
+def entry_of(ticket: Ticket, breach: ShownDeadline, now: datetime, cal: WorkCalendar, d: Deadlines,
+             waited: timedelta | None = None) -> Overdue:
+    """The digest's entry of one breach at `now`; `waited`: how long past it the ticket is,
+    where the caller measured that itself (the window, in working time)."""
+    assert breach.at is not None
+    return _overdue(ticket, breach.kind, breach.at, min(breach.since, now), now, cal, d, waited)
+
+
 def _overdue(ticket: Ticket, kind: TimerKind, due: datetime, since: datetime, now: datetime, cal: WorkCalendar,
-             d: Deadlines) -> Overdue:
-    waited = cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due
+             d: Deadlines, waited: timedelta | None = None) -> Overdue:
+    if waited is None:
+        waited = cal.working_time_between(due, now) if waits_in_working_time(kind) else now - due
     reopened = kind is TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None
     return Overdue(ticket.number, ticket.subject, str(ticket.state), kind, due, waited, on_whom(kind, ticket),
                    span(kind, d), reopened, since)

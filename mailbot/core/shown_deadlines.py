@@ -17,7 +17,7 @@ window's overview) is its past part.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -82,41 +82,53 @@ def shown_deadlines(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal:
     status request beside its progress reminders) counts from its earliest; LKPP's progress
     is no deadline of its own while the status it follows is past."""
     check_aware(now)
-    found = _of_timers(ticket, timers, now, cal, d)
-    if TimerKind.LKPP_STATUS in found and found[TimerKind.LKPP_STATUS].past:
-        found.pop(TimerKind.LKPP_PROGRESS, None)
-    standard = _standard(ticket, now, d)
-    if standard is not None:
-        found[TimerKind.RESOLUTION] = standard
-    return tuple(sorted(found.values(), key=_order))
+    return shown_at(standing(ticket, timers, cal, d), now)
 
 
-def _of_timers(ticket: Ticket, timers: Iterable[Timer], now: datetime, cal: WorkCalendar,
+def standing(ticket: Ticket, timers: Iterable[Timer], cal: WorkCalendar, d: Deadlines) -> tuple[ShownDeadline, ...]:
+    """The deadlines of `ticket` as it and its timers stand, whatever the time: each one's
+    `past` is its own only where its clock stands still; `shown_at` reads them at a moment.
+    A reader that keeps them (the window, for thousands of open tickets) asks only that."""
+    found = _of_timers(ticket, timers, cal, d)
+    standard = _standard(ticket, d)
+    return (*found.values(), standard) if standard is not None else tuple(found.values())
+
+
+def shown_at(found: Iterable[ShownDeadline], now: datetime) -> tuple[ShownDeadline, ...]:
+    """`standing`'s deadlines as they are at `now`: which have run out, LKPP's progress
+    dropped while the status it follows is past, soonest first."""
+    at_now = {e.kind: e if e.stopped or e.at is None else replace(e, past=e.at <= now) for e in found}
+    if TimerKind.LKPP_STATUS in at_now and at_now[TimerKind.LKPP_STATUS].past:
+        at_now.pop(TimerKind.LKPP_PROGRESS, None)
+    return tuple(sorted(at_now.values(), key=_order))
+
+
+def _of_timers(ticket: Ticket, timers: Iterable[Timer], cal: WorkCalendar,
                d: Deadlines) -> dict[TimerKind, ShownDeadline]:
-    """The deadline of each kind of running timer that binds someone now, its earliest."""
+    """The deadline of each kind of running timer that binds someone, its earliest."""
     found: dict[TimerKind, ShownDeadline] = {}
     for timer in timers:
         if timer.kind is TimerKind.RESOLUTION or not fits(timer.kind, ticket, timer.started_at) \
                 or paused(timer.kind, ticket):
             continue
-        entry = _of_timer(timer, ticket, now, cal, d)
+        entry = _of_timer(timer, ticket, cal, d)
         earlier = found.get(timer.kind)
-        if earlier is None or (entry.at or now) < (earlier.at or now):
+        if earlier is None or (entry.at is not None and earlier.at is not None and entry.at < earlier.at):
             found[timer.kind] = entry
     return found
 
 
-def _of_timer(timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines) -> ShownDeadline:
+def _of_timer(timer: Timer, ticket: Ticket, cal: WorkCalendar, d: Deadlines) -> ShownDeadline:
     at = breach_start(timer, cal, d)
     closes = None
     if timer.kind is TimerKind.AWAITING_INFO:  # reminded after `awaiting_info_remind`, closed after `_close`
         closes = timer.due_at if timer.step > 0 else cal.add_working_days(timer.started_at, d.awaiting_info_close)
     elif timer.kind is TimerKind.CONFIRM_CLOSE:
         closes = timer.due_at
-    return ShownDeadline(timer.kind, at, at <= now, on_whom(timer.kind, ticket), timer.started_at, closes_at=closes)
+    return ShownDeadline(timer.kind, at, False, on_whom(timer.kind, ticket), timer.started_at, closes_at=closes)
 
 
-def _standard(ticket: Ticket, now: datetime, d: Deadlines) -> ShownDeadline | None:
+def _standard(ticket: Ticket, d: Deadlines) -> ShownDeadline | None:
     """The 3x24h standard, read from the ticket (its timer's row holds the next look of a
     sweep, not the deadline): running, or stopped while the requester's documents are
     awaited with what is left of it (past already, when it ran out before they were asked for)."""
@@ -132,7 +144,7 @@ def _standard(ticket: Ticket, now: datetime, d: Deadlines) -> ShownDeadline | No
         return ShownDeadline(TimerKind.RESOLUTION, None, False, waits_on, ticket.created_at, stopped=True, left=left)
     at = resolution_due(ticket, d)
     assert at is not None  # it runs: nothing is awaited
-    return ShownDeadline(TimerKind.RESOLUTION, at, at <= now, waits_on, ticket.created_at)
+    return ShownDeadline(TimerKind.RESOLUTION, at, False, waits_on, ticket.created_at)
 
 
 def _order(entry: ShownDeadline) -> tuple[int, datetime, int]:

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 from mailbot.core.controls import visible
 from mailbot.core.counterpart import LPSE_SUPPORT
 from mailbot.core.intake_form import HeldForm, title_of
+from mailbot.errors import BadMessageError
 from mailbot.io.store import parse_ts
-from mailbot.model import Ticket
+from mailbot.model import Attachment, Ticket
 
 if TYPE_CHECKING:  # types only: `tickets` answers without loading the calendar and its holidays
     from mailbot.core.overdue import Overdue
@@ -200,6 +201,26 @@ def sent_text(archive_dir: Path | None, archive_path: str | None, queued: bytes 
         return None
     part = msg.get_body(preferencelist=("plain",))
     return str(part.get_content()) if part is not None else None
+
+
+def files_of(archive_dir: Path | None, archive_path: str | None, queued: bytes | None = None) -> tuple[Attachment, ...]:
+    """The files a stored message carried (each safely named, its bytes exact), read back
+    from the archive (or the outbox while not archived yet); none when neither holds it or
+    the parser refuses it."""
+    raw = queued or None
+    if raw is None and archive_path and archive_dir is not None:
+        try:
+            raw = (archive_dir / archive_path).read_bytes()
+        except OSError:
+            raw = None
+    if raw is None:
+        return ()
+    from mailbot.parsers import parse_message  # here: `tickets` starts without the parsers
+
+    try:
+        return parse_message(raw).attachments
+    except BadMessageError:
+        return ()
 
 
 def message_text(row: Mapping[str, Any], full: bool, archive_dir: Path | None = None) -> str:

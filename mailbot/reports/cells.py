@@ -130,3 +130,34 @@ def write(sheet: Any, row: int, col: int, value: Value, looks: Style, day: Any, 
         sheet.write_blank(row, col, None, looks.plain)
     else:
         write_text(sheet, row, col, value, looks)
+
+
+def xlsx_table(title: str, sheet_name: str, header: Sequence[str], widths: Sequence[float],
+               rows: Iterable[Sequence[Value]]) -> bytes:
+    """A workbook of one table that prints (A4 landscape, one page wide): the title in row 1,
+    the header in row 2 (frozen, repeated on each page), a row per item, every cell through
+    `write` (the guest book, the window's list of tickets)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})
+    sheet = workbook.add_worksheet(sheet_name)
+    bold = style(workbook, {"bold": True, "font_size": 13})
+    heading = style(workbook, {"bold": True, "border": 1, "text_wrap": True, "valign": "top"})
+    text = style(workbook, {"border": 1, "text_wrap": True, "valign": "top"})
+    day = workbook.add_format({"border": 1, "num_format": "dd/mm/yyyy", "valign": "top"})
+    write_text(sheet, 0, 0, title, bold)
+    for col, (name, width) in enumerate(zip(header, widths, strict=True)):
+        write_text(sheet, 1, col, name, heading)
+        sheet.set_column(col, col, width)
+    for r, cells in enumerate(rows, start=2):
+        for col, value in enumerate(cells):
+            write(sheet, r, col, value, text, day, text.plain)
+    sheet.freeze_panes(2, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(1)
+    workbook.close()
+    return buffer.getvalue()

@@ -10,7 +10,6 @@ head opens in Excel and an operator may print on a terminal: every cell leaves t
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
@@ -58,27 +57,4 @@ def to_csv(book: Sequence[GuestRow], *, excel: bool = False) -> bytes:
 def to_xlsx(book: Sequence[GuestRow], title: str) -> bytes:
     """A workbook that prints: the title in row 1, the header in row 2 (frozen), a row per
     visit; every cell through `cells.write` (shown, a string, never a formula)."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
-    ws = workbook.add_worksheet("Buku Tamu")
-    bold = cells.style(workbook, {"bold": True, "font_size": 13})
-    header = cells.style(workbook, {"bold": True, "border": 1, "text_wrap": True, "valign": "top"})
-    text = cells.style(workbook, {"border": 1, "text_wrap": True, "valign": "top"})
-    day = workbook.add_format({"border": 1, "num_format": "dd/mm/yyyy", "valign": "top"})
-    cells.write_text(ws, 0, 0, title, bold)
-    for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
-        cells.write_text(ws, 1, col, name, header)
-        ws.set_column(col, col, width)
-    for r, row in enumerate(book, start=2):
-        for col, value in enumerate(row.cells()):
-            cells.write(ws, r, col, value, text, day, text.plain)
-    ws.freeze_panes(2, 0)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(1)
-    workbook.close()
-    return buffer.getvalue()
+    return cells.xlsx_table(title, "Buku Tamu", COLUMNS, WIDTHS, [row.cells() for row in book])

@@ -1,22 +1,19 @@
 """The window's routes (SPEC 13): a Starlette application over one read-only store.
 
 `Window` holds what the pages read (the read-only stores, the key, the rules and the
-calendar, the pages' templates, the sign-ins, the months' summaries) and `build_app` maps
-paths to it. Every handler is a plain function Starlette runs in its thread pool, reading
-through a store of its own while it reads (`Window.reading`), so no page waits for another's
-reads; the summaries are made in a process of their own and kept (`month_cache`). Nothing
-here writes the store.
-
-Paths (Bahasa Indonesia, as the unit reads them): `/masuk` (sign in), `/masuk/<link>`,
-`/keluar`, `/` (the open tickets), `/tiket/<mailbox>/<number>`, `/ringkasan` (the month's
-summary), `/ringkasan/tren` (twelve months side by side), `/unduh/<rekap|tamu>.<xlsx|csv>`,
-`/arahan` (directions waiting),
-`/status/<link>` (a requester's page), `/gaya.css`.
+calendar, the kept lateness, the pages' templates, the sign-ins, the months' summaries) and
+`build_app` maps paths to it in one table that also says who may see each page (`ROUTES`):
+a page for the signed in is handed the person, and asked for without a session it is never
+run (the answer is the way to `/masuk`). Every handler is a plain function Starlette runs
+in its thread pool, reading through a store of its own while it reads (`Window.reading`),
+so no page waits for another's reads; the summaries are made in a process of their own and
+kept (`month_cache`). Nothing here writes the store.
 """
 
 from __future__ import annotations
 
 import base64
+import inspect
 import secrets
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -37,12 +34,16 @@ from mailbot.core.web_tokens import Signed, form_token, form_valid, session_toke
 from mailbot.core.worktime import build_calendar
 from mailbot.io.store import Store
 from mailbot.io.words import words
+from mailbot.model import Ticket
+from mailbot.reports import cells
 from mailbot.reports import trend as trend_table
 from mailbot.reports.values import Month
 from mailbot.rules import load_rules
 from mailbot.settings import Config, MailboxConfig
-from mailbot.web import desk, month_view, status
+from mailbot.web import desk, month_view, status, ticket_page
 from mailbot.web.guard import Guard
+from mailbot.web.lateness import Lateness
+from mailbot.web.listing import Filters, Reader, export_header, export_rows, page_of
 from mailbot.web.month_cache import Kept, Months
 from mailbot.web.month_worker import SummaryPage, Trend
 from mailbot.web.pages import Pages
@@ -74,6 +75,7 @@ class Window:
         self.signins = signins or SignIns(cfg, key, used_file)
         self.base = urllib.parse.urlsplit(self.web.url).path if self.web.url else "/"
         self.said = words(self.pages.language, cfg.templates_dir)
+        self.lateness = Lateness(self.rules, self.calendar)
 
     @contextmanager
     def reading(self) -> Iterator[Store]:
@@ -89,8 +91,22 @@ class Window:
     # --- helpers every page uses ---------------------------------------------------------
 
     def page(self, name: str, status_code: int = 200, person: Signed | None = None, **context: Any) -> HTMLResponse:
-        html = self.pages.render(name, base=self.base, person=person, **context)
+        boxes = self.boxes(person) if person is not None else list(self.cfg.mailboxes)
+        unit = boxes[0].display_name if len(boxes) == 1 else ""
+        html = self.pages.render(name, base=self.base, person=person, unit=unit, **context)
         return HTMLResponse(html, status_code=status_code)
+
+    def reader(self, store: Store) -> Reader:
+        """What one request's lists read through its store, as of now."""
+        return Reader(store, self.key, self.lateness, self.cfg.timezone, self.said, self.calendar.day_length,
+                      self.clock())
+
+    def own_ticket(self, person: Signed, request: Request, store: Store) -> Ticket | None:
+        """The ticket the path names, when it is of one of the person's mailboxes."""
+        name, number = request.path_params["mailbox"], request.path_params["number"]
+        if name not in {b.name for b in self.boxes(person)}:
+            return None
+        return store.tickets.ticket_by_number(name, number)
 
     def cookie(self, response: Response, name: str, value: str, max_age: int | None) -> None:
         """A cookie as SPEC 13 asks: Secure, HttpOnly, SameSite (Lax: the link in a mail is a
@@ -110,28 +126,35 @@ class Window:
         return RedirectResponse(self.base + "masuk", status_code=303)
 
 
-def build_app(window: Window) -> Starlette:
-    """The application: every route, behind `Guard` (headers, the masked access log)."""
-    def on(handler: Callable[..., Any]) -> Callable[..., Any]:
-        return partial(handler, window)  # async handlers stay async: Starlette awaits a partial of one
+PUBLIC, SIGNED_IN = "anyone", "signed in"  # who may see a page
 
-    routes = [
-        Route("/", on(overview)),
-        Route("/masuk", on(signin_form), methods=["GET"]),
-        Route("/masuk", on(signin_request), methods=["POST"]),
-        Route("/masuk/{token:path}", on(signin_link)),
-        Route("/keluar", on(signout), methods=["POST"]),
-        Route("/tiket/{mailbox}/{number}", on(ticket)),
-        Route("/ringkasan", on(summary)),
-        Route("/ringkasan/tren", on(trend)),
-        Route("/unduh/{report:str}.{fmt:str}", on(download)),
-        Route("/arahan", on(waiting_directions)),
-        Route("/status/{token:path}", on(requester_status)),
-        Route("/gaya.css", on(stylesheet)),
-    ]
+
+def build_app(window: Window) -> Starlette:
+    """The application: every route of `ROUTES` as its table says who may see it, behind
+    `Guard` (headers, the masked access log)."""
+    routes = [Route(path, _guarded(window, handler, who), methods=list(methods))
+              for path, handler, who, methods in ROUTES]
     app = Starlette(routes=routes)
     app.add_exception_handler(404, lambda r, exc: window.page("not_found.html", 404))
     return Guard(app)  # type: ignore[return-value]
+
+
+def _guarded(window: Window, handler: Callable[..., Any], who: str) -> Callable[..., Any]:
+    """The endpoint of a route: a public handler as it is (async handlers stay async:
+    Starlette awaits a partial of one); a signed-in one behind the one sign-in check,
+    handed the person it found."""
+    if who == PUBLIC:
+        return partial(handler, window)
+    assert who == SIGNED_IN and not inspect.iscoroutinefunction(handler), handler
+
+    def signed_in(request: Request) -> Response:
+        person = window.person(request)
+        if person is None:
+            return window.to_signin()
+        response: Response = handler(window, request, person)
+        return response
+
+    return signed_in
 
 
 # --- signing in -----------------------------------------------------------------------------
@@ -191,32 +214,75 @@ def signout(window: Window, request: Request) -> Response:
 # --- the pages of the signed in ------------------------------------------------------------
 
 
-def overview(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
+def overview(window: Window, request: Request, person: Signed) -> Response:
     boxes = window.boxes(person)
-    filters = desk.Filters.of(request.query_params, boxes)
+    filters = Filters.of(request.query_params, boxes)
     with window.reading() as store:
-        context = desk.overview(store, window.cfg, window.rules, window.calendar, window.said, boxes, filters,
-                                window.clock())
+        context = desk.overview(window.reader(store), boxes, filters)
     return window.page("overview.html", person=person, **context)
 
 
-def ticket(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
-    name, number = request.path_params["mailbox"], request.path_params["number"]
-    if name not in {b.name for b in window.boxes(person)}:
+def list_file(window: Window, request: Request, person: Signed) -> Response:
+    """The filtered list as CSV or XLSX, every cell through the reports' cells."""
+    fmt = request.path_params["fmt"]
+    if fmt not in month_view.FORMATS:
         return window.page("not_found.html", 404, person=person)
+    boxes = window.boxes(person)
     with window.reading() as store:
-        found = store.tickets.ticket_by_number(name, number)
-        story = (desk.ticket_page(store, window.cfg, window.key, found, window.said, window.clock())
-                 if found is not None else None)
+        reader = window.reader(store)
+        rows = export_rows(reader, boxes, Filters.of(request.query_params, boxes), window.pages.words)
+    header, widths = export_header(window.pages.words)
+    title = f"{window.pages.words['web']['tickets']} – {' / '.join(b.display_name for b in boxes)}"
+    data = cells.xlsx_table(title, "Tiket", header, widths, rows) if fmt == "xlsx" else cells.csv_file(header, rows)
+    name = f"tiket-{reader.now.astimezone(window.cfg.timezone):%Y-%m-%d}.{fmt}"
+    return Response(data, media_type=month_view.FORMATS[fmt][0],
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def staff_page(window: Window, request: Request, person: Signed) -> Response:
+    with window.reading() as store:
+        context = desk.staff(window.reader(store), window.boxes(person))
+    return window.page("staff.html", person=person, **context)
+
+
+def person_page(window: Window, request: Request, person: Signed) -> Response:
+    boxes = window.boxes(person)
+    with window.reading() as store:
+        context = desk.person(window.reader(store), boxes, request.path_params["address"],
+                              Filters.of(request.query_params, boxes))
+    if context is None:
+        return window.page("not_found.html", 404, person=person)
+    return window.page("person.html", person=person, all_boxes=boxes, **context)
+
+
+def lkpp_page(window: Window, request: Request, person: Signed) -> Response:
+    with window.reading() as store:
+        context = desk.lkpp(window.reader(store), window.boxes(person), page_of(request.query_params))
+    return window.page("lkpp.html", person=person, **context)
+
+
+def ticket(window: Window, request: Request, person: Signed) -> Response:
+    with window.reading() as store:
+        found = window.own_ticket(person, request, store)
+        story = (ticket_page.ticket_page(store, window.cfg, window.key, found, window.said, window.lateness,
+                                         window.clock()) if found is not None else None)
     if story is None:
         return window.page("not_found.html", 404, person=person)
     return window.page("ticket.html", person=person, ticket=story)
+
+
+def attachment_file(window: Window, request: Request, person: Signed) -> Response:
+    """A file of one of the ticket's mails: downloaded under its safe name, as bytes no
+    browser shows or runs (octet-stream, an attachment, a sandboxing policy)."""
+    with window.reading() as store:
+        found = window.own_ticket(person, request, store)
+        file = (ticket_page.attachment(store, window.cfg, found, request.path_params["message"],
+                                       request.path_params["index"]) if found is not None else None)
+    if file is None:
+        return window.page("not_found.html", 404, person=person)
+    return Response(file.data, media_type="application/octet-stream",
+                    headers={"content-disposition": ticket_page.disposition(file.filename),
+                             "content-security-policy": "default-src 'none'; sandbox"})
 
 
 def _box_and_month(window: Window, request: Request, person: Signed) -> tuple[MailboxConfig, Month]:
@@ -225,27 +291,24 @@ def _box_and_month(window: Window, request: Request, person: Signed) -> tuple[Ma
     return box, month_view.month_of(request.query_params.get("bulan"), window.clock(), window.cfg)
 
 
-def summary(window: Window, request: Request) -> Response:
+def summary(window: Window, request: Request, person: Signed) -> Response:
     """The month's summary, kept until its month's data changes (`month_cache`)."""
-    return _kept_page(window, request, "summary", window.months.summary, _summary_shown)
+    return _kept_page(window, request, person, "summary", window.months.summary, _summary_shown)
 
 
-def trend(window: Window, request: Request) -> Response:
+def trend(window: Window, request: Request, person: Signed) -> Response:
     """The twelve months up to the month asked for, side by side (the summary's figures)."""
-    return _kept_page(window, request, "trend", window.months.trend, _trend_shown)
+    return _kept_page(window, request, person, "trend", window.months.trend, _trend_shown)
 
 
 KEPT_PATHS = {"summary": "ringkasan", "trend": "ringkasan/tren"}
 Shown = Callable[[Window, Signed, MailboxConfig, Month, Any, Kept[Any]], Response]
 
 
-def _kept_page(window: Window, request: Request, what: str, make: Callable[[str, Month, datetime], Kept[Any]],
-               shown: Shown) -> Response:
+def _kept_page(window: Window, request: Request, person: Signed, what: str,
+               make: Callable[[str, Month, datetime], Kept[Any]], shown: Shown) -> Response:
     """A page the worker makes (`month_cache`): shown when made; while it is being made the
     first time, a page that says so (202), or that it failed (500)."""
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
     box, month = _box_and_month(window, request, person)
     kept = make(box.name, month, window.clock())
     if kept.value is not None:
@@ -269,10 +332,7 @@ def _trend_shown(window: Window, person: Signed, box: MailboxConfig, month: Mont
                        kept=kept, chart=chart, **trend_table.table(trend.months, window.cfg.language))
 
 
-def download(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
+def download(window: Window, request: Request, person: Signed) -> Response:
     report, fmt = request.path_params["report"], request.path_params["fmt"]
     if report not in ("rekap", "tamu") or fmt not in month_view.FORMATS:
         return window.page("not_found.html", 404, person=person)
@@ -282,12 +342,9 @@ def download(window: Window, request: Request) -> Response:
     return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-def waiting_directions(window: Window, request: Request) -> Response:
-    person = window.person(request)
-    if person is None:
-        return window.to_signin()
+def waiting_directions(window: Window, request: Request, person: Signed) -> Response:
     with window.reading() as store:
-        found = desk.directions(store.timers, window.cfg, window.boxes(person))
+        found = desk.directions(store.timers, window.cfg.timezone, window.boxes(person))
     return window.page("directions.html", person=person, audiences=found)
 
 
@@ -313,3 +370,32 @@ def requester_status(window: Window, request: Request) -> Response:
 def stylesheet(window: Window, request: Request) -> Response:
     css = resources.files("mailbot.web").joinpath("static").joinpath("gaya.css").read_text("utf-8")
     return Response(css, media_type="text/css", headers={"cache-control": "max-age=3600"})
+
+
+def favicon(window: Window, request: Request) -> Response:
+    icon = resources.files("mailbot.web").joinpath("static").joinpath("favicon.ico").read_bytes()
+    return Response(icon, media_type="image/x-icon", headers={"cache-control": "max-age=86400"})
+
+
+# Every route, and who may see it: the one place a page is guarded.
+GET, POST = ("GET",), ("POST",)
+ROUTES: tuple[tuple[str, Callable[..., Any], str, tuple[str, ...]], ...] = (
+    ("/", overview, SIGNED_IN, GET),
+    ("/petugas", staff_page, SIGNED_IN, GET),
+    ("/petugas/{address}", person_page, SIGNED_IN, GET),
+    ("/lkpp", lkpp_page, SIGNED_IN, GET),
+    ("/tiket/{mailbox}/{number}", ticket, SIGNED_IN, GET),
+    ("/tiket/{mailbox}/{number}/lampiran/{message:int}/{index:int}", attachment_file, SIGNED_IN, GET),
+    ("/ringkasan", summary, SIGNED_IN, GET),
+    ("/ringkasan/tren", trend, SIGNED_IN, GET),
+    ("/unduh/daftar.{fmt:str}", list_file, SIGNED_IN, GET),
+    ("/unduh/{report:str}.{fmt:str}", download, SIGNED_IN, GET),
+    ("/arahan", waiting_directions, SIGNED_IN, GET),
+    ("/masuk", signin_form, PUBLIC, GET),
+    ("/masuk", signin_request, PUBLIC, POST),
+    ("/masuk/{token:path}", signin_link, PUBLIC, GET),
+    ("/keluar", signout, PUBLIC, POST),
+    ("/status/{token:path}", requester_status, PUBLIC, GET),
+    ("/gaya.css", stylesheet, PUBLIC, GET),
+    ("/favicon.ico", favicon, PUBLIC, GET),
+)

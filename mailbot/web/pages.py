@@ -61,4 +61,5 @@ class Pages:
         """A whole page in the unit's language."""
         table = self.words
         return self.env.get_template(page).render(language=self.language, w=table["web"], report=table["report"],
-                                                  roles=table["roles"], story_mails=table["story_mails"], **context)
+                                                  roles=table["roles"], story_mails=table["story_mails"],
+                                                  deadlines=table["deadlines"], **context)

@@ -18,6 +18,7 @@ over the one `Database` (`database`: the connection, the unit of work, durabilit
     tickets    numbers, ticket rows, participants, LKPP's references
     intake     calls and visits held for `#buka`, and what a new ticket adopts
     search     ticket lists and counts, the full-text search
+    lists      the window's lists (sorted, paged, counted), what lateness is read from, loads
     messages   every message in and out, threads, exposure
     arrivals   where each INBOX message went, quarantine, failed fetches
     history    the events

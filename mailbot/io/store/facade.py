@@ -25,6 +25,7 @@ from mailbot.io.store.database import BUSY_TIMEOUT_SECONDS, Database
 from mailbot.io.store.handlings import Handlings
 from mailbot.io.store.history import History
 from mailbot.io.store.intake import Intake
+from mailbot.io.store.lists import Lists
 from mailbot.io.store.mailboxes import Mailboxes
 from mailbot.io.store.memory import Memory
 from mailbot.io.store.messages import Messages
@@ -92,6 +93,7 @@ class Store:
         self.tickets = tickets
         self.intake = Intake(database, tickets)
         self.search = Search(database, tickets)
+        self.lists = Lists(database, tickets)
         self.messages = Messages(database)
         self.arrivals = Arrivals(database, metadata)
         self.history = History(database)

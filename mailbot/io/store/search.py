@@ -68,11 +68,11 @@ class Search:
         `channel`: how it came in (email, telepon, datang; tickets from before calls were
         written down have none: e-mail). `unclosed`: every state but closed (the window's list)."""
         if search is not None and self.sql is _PostgreSQL:
-            patterns = _patterns(search)
+            patterns = search_patterns(search)
             sql = _PostgreSQL.MATCHING + _PostgreSQL.PHRASE * len(patterns)
             args: list[Any] = [p for p in patterns for _column in ("subject", "requester", "text")]
         elif search is not None:
-            phrases = _phrases(search)
+            phrases = search_phrases(search)
             sql, args = _SQLite.MATCHING + _SQLite.PHRASE * len(phrases), phrases
         else:
             sql, args = "select t.* from tickets t where 1=1", []
@@ -86,10 +86,9 @@ class Search:
         if unclosed:
             sql += " and t.state != 'closed'"
         if requester:
-            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", requester.strip()) + "%"
             like = self.sql.LIKE
             sql = sql + f" and (t.requester {like} ? escape '\\' or t.requester_name {like} ? escape '\\')"
-            args += [pattern, pattern]
+            args += [requester_pattern(requester)] * 2
         if since is not None:
             sql, args = sql + " and t.created_at >= ?", [*args, ts(since)]
         if until is not None:
@@ -140,13 +139,18 @@ class Search:
         return parse_ts(row[0])
 
 
-def _phrases(query: str) -> list[str]:
+def requester_pattern(text: str) -> str:
+    """The LIKE pattern of a requester's address or name holding `text` (its wildcards escaped)."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text.strip()) + "%"
+
+
+def search_phrases(query: str) -> list[str]:
     """The phrases of an FTS5 query as `core.search_query.fts_query` writes it, each a query
     of its own (a ticket's words are in several rows: each phrase may stand in another)."""
     return re.findall(r'"[^"]*"\*?', query) or [query]
 
 
-def _patterns(query: str) -> list[str]:
+def search_patterns(query: str) -> list[str]:
     """The LIKE pattern of each phrase of an FTS5 query as `core.search_query.fts_query` writes it
     (`"word word"` or `"word word"*`), in the folded words `ticket_search` keeps."""
     from mailbot.io.pg_schema import fold

@@ -16,7 +16,7 @@ from mailbot.model import StoredTimer, Ticket, Timer, TimerKind
 
 # A fired lkpp_status timer is done, but its breach goes on while the lkpp_progress timer
 # it started (from its due time) still runs: LKPP has sent nothing since (SOP-015 step 12).
-_STATUS_STILL_BREACHED = (
+STATUS_STILL_BREACHED = (
     "select s.* from timers p join timers s on s.ticket_id = p.ticket_id and s.kind = 'lkpp_status' "
     "and s.active = 0 and s.step > 0 and s.due_at = p.started_at "
     "where p.mailbox = ? and p.active = 1 and p.kind = 'lkpp_progress'")
@@ -104,7 +104,7 @@ class Timers:
         timer_rows = self.db.query(
             "select * from timers where active = 1 and due_at <= ? and mailbox = ? "
             f"union select * from timers where mailbox = ? and {BREACH_KNOWN} "
-            f"union {_STATUS_STILL_BREACHED}", [ts(now), mailbox, mailbox, mailbox])
+            f"union {STATUS_STILL_BREACHED}", [ts(now), mailbox, mailbox, mailbox])
         timers: dict[int, list[Timer]] = {}
         for row in timer_rows:
             timers.setdefault(row["ticket_id"], []).append(_stored_timer(row).timer)
