@@ -3,9 +3,9 @@
 Three checks, each a function of a source tree and the page's text (so each is shown to
 fail on a planted case below, not only to pass on today's code):
 
-- every module under `mailbot/` (packages' `__init__.py` aside) is named in the page's
-  layers section, by its path relative to `mailbot/` in backticks (`core/classify.py`);
-- every module path the page names exists (`tests/...` and `bench/...` paths against the
+- every module under `mailbot/` (packages' `__init__.py` aside) is named on the module
+  page (docs/modules.md), by its path relative to `mailbot/` in backticks (`core/classify.py`);
+- every module path either page names exists (`tests/...` and `bench/...` paths against the
   checkout, the others against `mailbot/`, a leading `mailbot/` dropped);
 - SQL statements stand only in the modules and folders of the page's `sql-in:` line, and
   each of those holds at least one (the page says where SQL lives, and no more).
@@ -22,8 +22,11 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "architecture.md"
+MODULES = ROOT / "docs" / "modules.md"  # every module, layer by layer
 
 SQL = re.compile(r"""^\s*(?:
     select\b | insert\s+(?:or\s+\w+\s+)?into\b | update\s+(?:"?\w+"?\s+set\b|"|$) | delete\s+from\b
@@ -44,15 +47,9 @@ def modules(package: Path) -> list[str]:
                   and str(p.relative_to(package)) not in GENERATED)
 
 
-def _layers(text: str) -> str:
-    start = text.index("\n## The layers")
-    end = text.find("\n## ", start + 1)
-    return text[start:end if end > 0 else len(text)]
-
-
 def unnamed(package: Path, text: str) -> list[str]:
-    """The modules the page's layers section does not name."""
-    named = set(re.findall(r"`(?:mailbot/)?([\w/]+\.py)`", _layers(text)))
+    """The modules the module page (docs/modules.md) does not name."""
+    named = set(re.findall(r"`(?:mailbot/)?([\w/]+\.py)`", text))
     return [m for m in modules(package) if m not in named]
 
 
@@ -113,14 +110,15 @@ def sql_claimed_without(package: Path, text: str) -> list[str]:
 
 # --- the checks on mailbot/ and docs/architecture.md ------------------------------------------
 
-def test_the_page_names_every_module():
-    missing = unnamed(ROOT / "mailbot", PAGE.read_text("utf-8"))
-    assert not missing, f"modules docs/architecture.md's layers section does not name: {missing}"
+def test_the_module_page_names_every_module():
+    missing = unnamed(ROOT / "mailbot", MODULES.read_text("utf-8"))
+    assert not missing, f"modules docs/modules.md does not name: {missing}"
 
 
-def test_every_module_the_page_names_exists():
-    missing = gone(ROOT / "mailbot", PAGE.read_text("utf-8"))
-    assert not missing, f"docs/architecture.md names modules that do not exist: {missing}"
+@pytest.mark.parametrize("page", [PAGE, MODULES], ids=["architecture", "modules"])
+def test_every_module_the_pages_name_exists(page):
+    missing = gone(ROOT / "mailbot", page.read_text("utf-8"))
+    assert not missing, f"{page.relative_to(ROOT)} names modules that do not exist: {missing}"
 
 
 def test_sql_stands_only_where_the_page_says():
@@ -141,8 +139,6 @@ PLANTED_PAGE = """# a page
 
 walk-entry: mailbot/a.py:f:x
 
-## The layers, and what each may import
-
 - `core/pure.py`: pure
 - `io/store/rows.py`: rows
 - `mailbot/io/gone.py`: a module that was renamed
@@ -151,7 +147,12 @@ sql-in: io/store/ reports/queries.py
 
 ## Where each kind of change belongs
 
-- `core/elsewhere.py` named outside the layers section; `tests/test_none.py`
+- `tests/test_none.py`
+"""
+PLANTED_MODULES = """# every module
+
+- `core/pure.py`: pure
+- `io/store/rows.py`: rows
 """
 
 
@@ -174,7 +175,7 @@ def _planted(tmp_path: Path) -> Path:
 
 def test_the_naming_check_finds_a_planted_unnamed_module(tmp_path):
     package = _planted(tmp_path)
-    assert unnamed(package, PLANTED_PAGE) == ["core/elsewhere.py", "io/window.py", "reports/queries.py"]
+    assert unnamed(package, PLANTED_MODULES) == ["core/elsewhere.py", "io/window.py", "reports/queries.py"]
 
 
 def test_the_existence_check_finds_a_planted_gone_module(tmp_path):

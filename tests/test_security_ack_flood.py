@@ -230,8 +230,12 @@ def test_acks_still_held_are_listed_in_the_coordinators_digest(fresh_mailboxes, 
     assert "Tanda terima yang masih ditahan (2)" in body
     for sender in senders[2:]:
         assert f"{numbers[sender]}  {sender}  masuk 2026-11-23 07:30, dikirim mulai 2026-11-23 08:30" in body
-    for sender in senders[:2]:
-        assert numbers[sender] not in body
+    held = body.replace("\r\n", "\n")
+    held = held[held.index("Tanda terima yang masih ditahan (2)"):].split("\n\n")[0]  # the held acks' section
+    for sender in senders[:2]:  # acked at once: not listed as held (the digest names every open ticket elsewhere)
+        assert numbers[sender] not in held
+    for sender in senders[2:]:
+        assert numbers[sender] in held
     html = digest.get_body(preferencelist=("html",)).get_content()
     assert "Tanda terima yang masih ditahan (2)" in html and numbers[senders[3]] in html
 
