@@ -1,4 +1,4 @@
-"""Acks that floods cannot deny (issue 44): an hour of unauthenticated mail, 60 or 600 of
+"""Acks that floods cannot deny: an hour of unauthenticated mail, 60 or 600 of
 it, with authenticated new requesters among it, through the real Dovecot and SMTP.
 
 The private servers of tests/localmail.py; mailbot handles the INBOX and sends its outbox

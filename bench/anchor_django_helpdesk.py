@@ -1,4 +1,4 @@
-"""django-helpdesk's `get_email` as the intake anchor of bench/ingest.py (issue 57, point 12).
+"""django-helpdesk's `get_email` as the intake anchor of bench/ingest.py.
 
 mailbot's intake figure means little alone: the machine is shared and its load drifts. The
 issue measures it against another helpdesk's mail intake on the same backlog, in the same

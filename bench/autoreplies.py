@@ -1,5 +1,5 @@
 """How well an autoresponder's words are told from a person's when no header says which
-(issue 58; `mailbot.parsers.autoreply_words`, weighed by `mailbot.core.autoreplies`).
+(`mailbot.parsers.autoreply_words`, weighed by `mailbot.core.autoreplies`).
 
 Two sides, each message parsed as the pipeline parses it (`parse_message`, its new text and
 its From's display name), headers then ignored:

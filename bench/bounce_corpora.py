@@ -1,6 +1,6 @@
 """Other projects' delivery reports through the real mailbox: how many mailbot answers (SPEC 5).
 
-Issue 58 point 5. Starts the local Dovecot and SMTP servers, puts into the unit INBOX every
+Starts the local Dovecot and SMTP servers, puts into the unit INBOX every
 message of the corpora gathered from other projects (`tests/data/flufl_bounce`, `bounced`,
 `mail_parser`, and sisimai's set-of-emails when the shared corpora are there) with the test
 set's requesters who write that their mail "gagal terkirim", handles them in one pass at a

@@ -1,4 +1,4 @@
-"""A unit's first solved cases (issue 59 point 9): is a request like one of them shown it?
+"""A unit's first solved cases: is a request like one of them shown it?
 
 bench/similar_cases.py measures the unit's memory full (hundreds of labelled cases). A unit
 starts with none: its first "Kasus serupa" comes from a memory of one, two, five cases.

@@ -1,7 +1,7 @@
-"""Peak memory and time of `mailbot run --once` on one hostile message each (issues 8, 37).
+"""Peak memory and time of `mailbot run --once` on one hostile message each.
 
-Issue 8's messages: 100,000 MIME parts (11 MB), 10,000 parts (1.1 MB) and a 25 MB
-attachment; issue 37's: winmail.dat padded with 300,000 and 200,000 (and 900,000)
+The hostile messages: 100,000 MIME parts (11 MB), 10,000 parts (1.1 MB) and a 25 MB
+attachment's: winmail.dat padded with 300,000 and 200,000 (and 900,000)
 one-byte attributes, TNEF streams nested in each other, a MAPI block claiming four
 billion properties, a 22 MB one-line HTML body of unclosed tags (`<a <b <i `) and
 one of 3.5 MB (under the HTML cap: converted), unclosed comments, a 22 MB plain line,
@@ -10,7 +10,7 @@ private Dovecot/SMTP servers on loopback with a plain mail from another requeste
 behind it, and a fresh `mailbot run --once` process handles both; its peak RSS is the
 child's VmHWM. A plain message is the anchor: the same process, the same pass, nothing
 hostile. Goals: each crafted message within the 30 s time budget and under 300 MB
-(issue 37), the mail behind it acknowledged in the same pass.
+, the mail behind it acknowledged in the same pass.
 Run: .venv/bin/python bench/hostile_memory.py [--only NAME-SUBSTRING]
 """
 
@@ -73,7 +73,7 @@ def main() -> None:
         ("10,000 MIME parts", many_parts(10_000)),
         ("25 MB attachment", mail(REQUESTER, "Dokumen", "Terlampir.",
                                   attachments=(("dok.zip", "application/zip", os.urandom(25 * 2 ** 20)),))[0]),
-        # Under the 25 MB cap: handled, and the file goes on to staff in their notice (issue 13: ~4x its size).
+        # Under the 25 MB cap: handled, and the file goes on to staff in their notice (~4x its size).
         ("15 MB attachment, relayed", mail(REQUESTER, "Dokumen penawaran", "Terlampir dokumen penawaran.",
                                            attachments=(("penawaran.zip", "application/zip",
                                                          os.urandom(15 * 2 ** 20)),))[0]),

@@ -15,7 +15,7 @@ NOTIFY_SOCKET).
   `--anchor django-helpdesk`, another helpdesk's intake on the same backlog in every
   run, interleaved (bench/anchor_django_helpdesk.py: django-helpdesk 2.6.1's
   `get_email` over IMAP, in a virtualenv of its own made once outside the repository),
-  each run's figures and the medians side by side with their ratio (issue 57).
+  each run's figures and the medians side by side with their ratio.
 * latency: a request appended to one of 1, 2 or 20 mailboxes (all on IDLE) until
   its ack reaches the sink, 50 trials each, and 50 more with mail arriving 0-300 ms
   after the previous ack; anchor: Dovecot's own IDLE notification time (a bare
@@ -28,7 +28,7 @@ NOTIFY_SOCKET).
 * scale: 600 mailboxes (one per LPSE unit in Indonesia) on IDLE in one process: RSS,
   ack p50.
 
-  With --solved N, each mailbox's memory holds N solved cases first (issue 36: every new
+  With --solved N, each mailbox's memory holds N solved cases first (every new
   ticket's staff notice lists the similar ones), made as bench/similar_cases.py makes them.
 
 Run: .venv/bin/python bench/ingest.py [--only ingest,send,compose,latency,memory,scale] [--messages N] [--repeat N]
@@ -671,7 +671,7 @@ def idle_floor(trials: int) -> list[float]:
 
 
 def seed_solved(config: Path, mailboxes: int, count: int) -> None:
-    """`count` solved cases in each mailbox's memory (issue 36: every new ticket's staff
+    """`count` solved cases in each mailbox's memory (every new ticket's staff
     notice looks up the similar ones), made as bench/similar_cases.py makes its bulk, and
     the index marked as built with the daemon's words so that it keeps them."""
     from bench.similar_cases import bulk, load
@@ -859,7 +859,7 @@ def main() -> None:
                              "as mailbot's staff notice does")
     parser.add_argument("--unauthenticated", action="store_true",
                         help="the backlog carries no Authentication-Results: acks wait for the hour's budget "
-                             "(issue 57's measurement); a run ends when every staff notice is accepted")
+                             "(the measurement); a run ends when every staff notice is accepted")
     parser.add_argument("--anchor-sqlite-wal", action="store_true",
                         help="the anchor's SQLite in WAL mode with synchronous=FULL, as mailbot's store "
                              "(Django's default: a rollback journal)")

@@ -14,7 +14,7 @@ Each case ends as one of:
 
 Run: .venv/bin/python bench/reply_text.py [-v] [--fresh] [SOURCE ...]   (-v prints every miss)
 
-`--fresh` scores the held-out set instead (`tests/data/replies_fresh`, issue 59 point 10):
+`--fresh` scores the held-out set instead (`tests/data/replies_fresh`):
 replies from other projects' fixtures that no rule here was written against.
 """
 
@@ -139,7 +139,7 @@ def main() -> None:
     print(_row("all", every, len(results)))
     print(f"clients: {len({c.client for c, _, _ in results})}, "
           f"languages: {len({c.lang for c, _, _ in results})} ({', '.join(sorted({c.lang for c, _, _ in results}))})")
-    print("anchor (issue 31): >= 97 % exact or acceptable, 0 loss, 0 crash; issue 59: no loss, no leak of a quote")
+    print("anchor: >= 97 % exact or acceptable, 0 loss, 0 crash; no loss, no leak of a quote")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""How fast the monthly reports are at scale (issue 10): 100,000 tickets over a year.
+"""How fast the monthly reports are at scale: 100,000 tickets over a year.
 
 Fills a fresh store, directly, with a year of tickets (2025, ~8,300 a month) and the
 rows the daemon records with them: inbound and outbound messages with their texts,

@@ -1,4 +1,4 @@
-"""What issue 57's copies of sent mail cost: the same backlog with `sent_folder` on and off.
+"""What the copies of sent mail cost: the same backlog with `sent_folder` on and off.
 
 bench/ingest.py's backlog (its requests, its private Dovecot and SMTP sink, `mailbot run`
 as systemd starts it) is handled twice per round, with `sent_folder: Sent` (the default:

@@ -1,4 +1,4 @@
-"""PostgreSQL as the shared store against SQLite (issue 47), with the anchors in the same run.
+"""PostgreSQL as the shared store against SQLite, with the anchors in the same run.
 
 Real parts as in bench/ingest.py (its private Dovecot, SMTP sink and `mailbot run` as
 systemd starts it, READY=1 from a NOTIFY_SOCKET), and a private PostgreSQL cluster

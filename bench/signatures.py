@@ -1,4 +1,4 @@
-"""How well a staff reply's own signature is kept out of what mailbot relays (issue 59 point 1).
+"""How well a staff reply's own signature is kept out of what mailbot relays.
 
 The cases (`tests/data/signatures/cases.yaml`, NOTICE.md beside it) are replies from other
 projects' fixture suites, written in many clients' styles (a `-- ` signature as NeoMutt and
@@ -10,7 +10,7 @@ parsed (`parse_message`), then its writer's signature is cut (`own_signature.uns
 writer's names from its From).
 
 Three readings, each case's outcome in all three:
-  parser     the parser's new text alone (what mailbot relayed before issue 59)
+  parser     the parser's new text alone (what mailbot relayed before)
   shape      with the signature known by its shape (a staff member's first mail)
   learned    with an earlier mail of theirs too: another fixture's text under the same signature
 
@@ -168,7 +168,7 @@ def main() -> None:
     print("by style (shape): " + ", ".join(
         f"{style} {sum(kept_out(r['shape'], c) for c, r in signed if c.client == style)}/"
         f"{sum(1 for c, _ in signed if c.client == style)}" for style in sorted({c.client for c, _ in signed})))
-    print("goal (issue 59): cut 0; a signature kept is better than a word cut")
+    print("goal: cut 0; a signature kept is better than a word cut")
 
 
 if __name__ == "__main__":

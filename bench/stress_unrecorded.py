@@ -1,4 +1,4 @@
-"""Moved => recorded, under concurrent readers and injected store faults (issue 30).
+"""Moved => recorded, under concurrent readers and injected store faults.
 
 Real Dovecot (tests/localmail.py) and an SMTP sink (bench/ingest.py's) on loopback;
 mailbot's App in this process with a `FaultyStore`: a Store whose connection raises
@@ -128,7 +128,7 @@ class FaultyStore(Store):
 
 
 def old_sync(self: Database) -> None:
-    """The group commit's sync before issue 30: an fsync through descriptors of its own."""
+    """The group commit's sync before an fsync through descriptors of its own."""
     for path in (self.path.with_name(self.path.name + "-wal"), self.path):
         try:
             fd = os.open(path, os.O_RDONLY)
@@ -365,7 +365,7 @@ def main() -> None:
     parser.add_argument("--fault-rate", type=float, default=0.0007, help="chance that a write step fails")
     parser.add_argument("--seed", type=int, default=30)
     parser.add_argument("--no-readers", action="store_true")
-    parser.add_argument("--old-sync", action="store_true", help="the group commit's sync of before issue 30")
+    parser.add_argument("--old-sync", action="store_true", help="the group commit's sync of before")
     args = parser.parse_args()
     if args.old_sync:
         Database.sync = old_sync  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""How fast `mailbot tickets` finds a ticket at scale (issue 34): 100,000 tickets.
+"""How fast `mailbot tickets` finds a ticket at scale: 100,000 tickets.
 
 Fills a fresh store through its own schema (the full-text index is kept by the store's
 triggers as each row goes in, as when mail is stored) with tickets over 2025 and 1-4
@@ -192,7 +192,7 @@ def main() -> None:
                     **query, "search": fts_query(str(search)) if search else None}))  # type: ignore[arg-type]
                 best = min(best, time.perf_counter() - begin)
             print(f"{name:<52} {best * 1000:>13.1f} {found:>6}")
-        print("goal: <= 0.3 s to the first screen (issue 34)")
+        print("goal: <= 0.3 s to the first screen")
         store.close()
         # The index for a database of the schema before it, as the daemon's start would make it:
         # the migration's work (the old index dropped, the new one built from every row), timed alone.

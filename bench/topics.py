@@ -1,4 +1,4 @@
-"""How well the summary's recurring topics group a month's tickets, and how fast (issue 36).
+"""How well the summary's recurring topics group a month's tickets, and how fast.
 
 Quality, on the labelled set tests/data/similar_cases (its README says how it was
 written): every solved case's problem (subject and the requester's words) and every new

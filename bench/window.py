@@ -1,4 +1,4 @@
-"""How fast the window's pages answer with 100,000 tickets in the store (issue 61, point 6),
+"""How fast the window's pages answer with 100,000 tickets in the store,
 beside `mailbot tickets` and `mailbot ticket NUMBER` of the same run, on SQLite and on
 PostgreSQL (a private cluster of Debian's binaries, tests/pgcluster.py).
 
@@ -7,7 +7,7 @@ The store is filled as `bench/tickets_search.py` fills it (100,000 tickets over 
 a unit at work on 2025-12-31: the newest 5,000 tickets unclosed (`--unclosed`, in every
 state), the others closed, each unclosed ticket with its SLA timers (a first answer owed or
 the 3x24h standard running, due in the past for the late ones), so the overview has overdue
-tickets to group. PostgreSQL gets the same history by `mailbot migrate --to` (issue 47's copy).
+tickets to group. PostgreSQL gets the same history by `mailbot migrate --to` (the copy).
 
 The window is served as `mailbot web` serves it (its application over the store opened
 read-only, under uvicorn) on loopback; a signed-in head (its session cookie, signed with the

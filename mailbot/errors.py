@@ -34,7 +34,7 @@ class StorageError(TransientError):
 
 class DatabaseUnreachableError(StorageError, UnreachableError):
     """The PostgreSQL server cannot be reached now (down, still starting, the network): the
-    daemon waits and tries again, at start as later; a command exits 69 (issue 57)."""
+    daemon waits and tries again, at start as later; a command exits 69."""
 
 
 class BadMessageError(MailbotError):

@@ -47,7 +47,7 @@ _REFUSED = {
     "assign_value": "{command} needs an email address; got {value!r}",
     "close_value": "{command} takes only 'diam' or 'silent'; got {value!r}",
     "no_argument": "{command} takes no argument; got {value!r}",
-    # issue 36: `#jawab-seperti NUMBER [text]`
+    # `#jawab-seperti NUMBER [text]`
     "answer_like_value": "{command} needs the number of a solved ticket (e.g. 2026-00042); got {value!r}",
     "lpse_support_value": "{command} needs the ticket number LPSE Support gave the case (e.g. #lpse-support 123456); "
                           "got {value!r}",
@@ -97,7 +97,7 @@ _REFUSED = {
     "new_mail": "a new mail cites no mail that mailbot sent, which is what proves a sender (SPEC 9)",
     "no_ticket": "no ticket",
     "not_a_reply": "does not reply to a message that mailbot sent on this ticket",
-    # SPEC 5: why an automatic mail was held or not sent (issue 45: staff read it in their language)
+    # SPEC 5: why an automatic mail was held or not sent (staff read it in their language)
     "limit_address_hour": "autoreply_limit of {value} per hour reached for {name}",
     "limit_address_day": "autoreply_limit of {value} per day reached for {name}",
     "limit_looping": "the same {command} came from {value} addresses of {name} within the hour"
@@ -299,8 +299,8 @@ class Ticket:
     channel: str = "email"  # how the case came in: email | telepon | datang (SPEC 3)
     taken_by: str | None = None  # the staff member who took the call or the visit
     queue_number: str | None = None  # a walk-in's `Nomor Antrian` (seed 004 section 1 step 2)
-    # Seed 002: 3x24 hours "dengan syarat kelengkapan dokumen pendukung terpenuhi" (SPEC 6,
-    # issue 48 point 6): while the ticket waits for its requester's documents (`awaiting_info`)
+    # Seed 002: 3x24 hours "dengan syarat kelengkapan dokumen pendukung terpenuhi" (SPEC 6):
+    # while the ticket waits for its requester's documents (`awaiting_info`)
     # the standard's clock stands still. `waiting_since`: when the present wait began (kept on
     # a ticket closed while waiting: nobody answered); `waited`: the waits that ended before.
     waiting_since: datetime | None = None
@@ -391,8 +391,8 @@ class TimerKind(enum.StrEnum):
     AWAITING_INFO = "awaiting_info"
     CONFIRM_CLOSE = "confirm_close"
     RESOLUTION = "resolution"
-    COORDINATOR_DIRECTION = "coordinator_direction"  # issue 48: #koordinator waits for direction
-    HEAD_DIRECTION = "head_direction"  # issue 48: #lapor-kepala waits for the head's recommendation
+    COORDINATOR_DIRECTION = "coordinator_direction"  # #koordinator waits for direction
+    HEAD_DIRECTION = "head_direction"  # #lapor-kepala waits for the head's recommendation
 
 
 @dataclass(frozen=True)

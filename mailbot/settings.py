@@ -42,7 +42,7 @@ class ClientCertificate:
 
 @dataclass(frozen=True)
 class OAuth2Config:
-    """Where mailbot gets its own OAuth2 access tokens (issue 49): a token endpoint, the
+    """Where mailbot gets its own OAuth2 access tokens: a token endpoint, the
     unit's registered client, and for delegated access the refresh token an administrator's
     one-time login left in `refresh_token_file` (rotated tokens are written back there).
     Without one, the client's own credentials (Microsoft's app-only access)."""
@@ -65,7 +65,7 @@ class OAuth2Config:
         return "client certificate" if self.certificate is not None else "client secret"
 
 
-SECRET_WARNING_DAYS = 14  # issue 49: a client secret's end is said this long before
+SECRET_WARNING_DAYS = 14  # a client secret's end is said this long before
 
 
 def secret_days_left(server: ServerConfig, today: date) -> int | None:
@@ -99,7 +99,7 @@ class ServerConfig:
     auth: str = "password"
     token_file: Path | None = None
     token_command: tuple[str, ...] | None = None
-    oauth2: OAuth2Config | None = None  # issue 49: tokens mailbot obtains and refreshes itself
+    oauth2: OAuth2Config | None = None  # tokens mailbot obtains and refreshes itself
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class ImapConfig(ServerConfig):
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
-    # where a copy of each mail mailbot sent is kept (issue 57): what a restore reads when the
+    # where a copy of each mail mailbot sent is kept: what a restore reads when the
     # database and the archive are lost with the host; None: no copies kept
     sent_folder: str | None = "Sent"
     idle: bool = True
@@ -197,7 +197,7 @@ class LimitsConfig:
     max_attachments: int = 100  # attachments in one message
     # acks to addresses the unit never wrote to and its server does not vouch for, unit-wide an hour
     # (a fifth of it at most to one domain): past it tickets still open and their acks are held,
-    # going by themselves in turn, so forged senders make no backscatter and deny no one (issue 44)
+    # going by themselves in turn, so forged senders make no backscatter and deny no one
     acks_per_hour: int = 60
 
     def parse_options(self) -> dict[str, int]:
@@ -213,8 +213,8 @@ class ReportsConfig:
 
 @dataclass(frozen=True)
 class SimilarConfig:
-    """What a solved case's solution may carry to another requester (`#jawab-seperti`,
-    issue 44): links to these domains and their subdomains (None: the unit's mailbox
+    """What a solved case's solution may carry to another requester (`#jawab-seperti`):
+    links to these domains and their subdomains (None: the unit's mailbox
     domains, LKPP's and `escalation`'s, `core/personal_data.link_domains`), and the unit's own
     phone numbers and street addresses, which name no requester."""
 
@@ -272,7 +272,7 @@ class Config:
     mailboxes: tuple[MailboxConfig, ...]
     reports: ReportsConfig = ReportsConfig()
     similar: SimilarConfig = SimilarConfig()
-    # PostgreSQL as the shared store (issue 47): `database_url` instead of the file `database`
+    # PostgreSQL as the shared store: `database_url` instead of the file `database`
     database_url: str | None = None
     database_password: Secret | None = None
     lease_seconds: float = 30.0

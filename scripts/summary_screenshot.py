@@ -1,4 +1,4 @@
-"""docs/summary.png: the monthly summary of a month seeded through real mail (issue 48).
+"""docs/summary.png: the monthly summary of a month seeded through real mail.
 
 Starts the test harness's Dovecot and SMTP server on loopback (tests/localmail.py, as the
 demo does), and plays October 2026 of a unit through them with the clock an argument:

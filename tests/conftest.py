@@ -132,7 +132,7 @@ def mailservers(
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
-    """A private PostgreSQL cluster for the session (issue 47); skipped without PostgreSQL,
+    """A private PostgreSQL cluster for the session; skipped without PostgreSQL,
     unless running in CI, where that is an error."""
     if binaries() is None:
         reason = "PostgreSQL is not installed (/usr/lib/postgresql/*/bin); apt-get install postgresql"
@@ -147,7 +147,7 @@ def pg_cluster() -> Iterator[PgCluster]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_locations(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Path | str]:
-    """New places for a store, once on each engine (issue 47): each call a new SQLite file,
+    """New places for a store, once on each engine: each call a new SQLite file,
     or a new, empty database of the session's PostgreSQL cluster (its URL)."""
     made = itertools.count(1)
     if request.param == "sqlite":

@@ -1,4 +1,4 @@
-"""Crafted messages of issue 37's red team, built by hand: what the bench measures and the
+"""Crafted messages of the red team, built by hand: what the bench measures and the
 tests send through real servers. Each is a message a stranger can send to the unit."""
 
 from __future__ import annotations

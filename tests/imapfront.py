@@ -1,4 +1,4 @@
-"""A loopback TCP front before the suite's Dovecot, ending sessions as Zimbra does (issue 49).
+"""A loopback TCP front before the suite's Dovecot, ending sessions as Zimbra does.
 
 Zimbra's IMAP server ends an authenticated session whose client has sent nothing for
 `imap_authenticated_max_idle_time` (30 minutes by default; some units set less, and NAT

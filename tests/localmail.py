@@ -163,7 +163,7 @@ def _dovecot_command(config_file: Path) -> list[str]:
 
 
 def _clock_environment() -> str:
-    """Under `faketime` (a run of the suite at another hour, issue 35) every Dovecot process
+    """Under `faketime` (a run of the suite at another hour) every Dovecot process
     keeps the faked clock: Dovecot starts its services with a cleaned environment, and a
     master on the faked clock whose children run on the real one takes the difference for
     the clock moving backwards and stops launching services for minutes."""
@@ -375,7 +375,7 @@ class _TokenInfo:
     """A loopback OAuth2 tokeninfo endpoint for Dovecot's oauth2 passdb."""
 
     def __init__(self, tokens: Mapping[str, str]) -> None:
-        # the servers' own mapping, not a copy: a token a token server grants later counts (issue 49)
+        # the servers' own mapping, not a copy: a token a token server grants later counts
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -693,7 +693,7 @@ class LocalMailServers:
 
     def issue_token(self, token: str, user: str) -> None:
         """Accept `token` as `user`'s from now on, for IMAP (Dovecot's oauth2 passdb asks the
-        tokeninfo endpoint) and SMTP: what a token server granted (issue 49)."""
+        tokeninfo endpoint) and SMTP: what a token server granted."""
         self._oauth_tokens[token] = _normalise_address(user)
 
     def revoke_token(self, token: str) -> None:

@@ -32,7 +32,7 @@ COORDINATOR = "koordinator@lpse.test"
 HEAD = "kepala@lpse.test"
 PREFIX = "LPSE-T"
 # auth.mode authres (SPEC 9) with the unit's own server's authserv-id, and the header that server
-# prepends for a sender whose domain passed DMARC: an authenticated sender (issue 37).
+# prepends for a sender whose domain passed DMARC: an authenticated sender.
 AUTHRES = {"mode": "authres", "trusted_authserv_id": "mx.lpse.test"}
 
 

@@ -1,9 +1,9 @@
-"""A private PostgreSQL cluster for the tests (issue 47), as `localmail` runs a private Dovecot:
+"""A private PostgreSQL cluster for the tests, as `localmail` runs a private Dovecot:
 Debian's own binaries (`/usr/lib/postgresql/N/bin`), `initdb` and `pg_ctl` in a temporary
 directory, a loopback port of its own and its socket in that directory; never the host's
 cluster or service. Trust authentication on loopback only: nothing but the tests reaches it; `passwords=True`
 asks every role but the superuser for its password (scram-sha-256), as a production server
-does, for the tests of refused logins (issue 57).
+does, for the tests of refused logins.
 
 PostgreSQL refuses to run as root; as root (CI) the cluster runs as the `postgres` user the
 Debian package made, in a directory it owns.

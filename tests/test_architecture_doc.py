@@ -1,4 +1,4 @@
-"""Issue 60: docs/architecture.md true where a sentence can be checked against the code.
+"""Docs/architecture.md true where a sentence can be checked against the code.
 
 Three checks, each a function of a source tree and the page's text (so each is shown to
 fail on a planted case below, not only to pass on today's code):

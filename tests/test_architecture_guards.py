@@ -1,4 +1,4 @@
-"""Issue 60: the suite guards what the house measures, so the next feature cannot slide it back.
+"""The suite guards what the house measures, so the next feature cannot slide it back.
 
 Four guards over `mailbot/`, each a function of a source tree (so each is shown to fail on a
 planted case below, not only to pass on today's code):

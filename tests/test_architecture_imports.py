@@ -89,7 +89,7 @@ def test_importing_the_whole_core_loads_no_shell_library() -> None:
     assert [name for name in loaded if banned(name, NOT_LOADED)] == []
 
 
-# --- the house: no import circle anywhere (issue 35) --------------------------------------
+# --- the house: no import circle anywhere --------------------------------------
 
 PACKAGE = CORE.parent
 
@@ -193,7 +193,7 @@ def test_reports_import_nothing_of_the_daemon_the_service_or_the_sender() -> Non
         assert {n for n in reachable(graph, name) if n.startswith("mailbot.daemon")} == set(), name
 
 
-# --- the house: io/ fetches and writes, the core decides (issue 46) ------------------------
+# --- the house: io/ fetches and writes, the core decides ------------------------
 
 IO = PACKAGE / "io"
 # The core's deciders: what happens to a message, a ticket, its mail or its timers. Value
@@ -248,7 +248,7 @@ def decider_imports(path: Path) -> list[str]:
 
 
 def test_io_imports_no_decision_the_core_owns(tmp_path: Path) -> None:
-    """Issue 46, "the house": a shell under `mailbot/io` fetches what a decision needs and writes
+    """"the house": a shell under `mailbot/io` fetches what a decision needs and writes
     what was decided; the deciding is the core's, called by the pipeline, the timekeeper and
     `notices`, or handed to a shell at wiring time (the outbox's `refused`). The checker itself
     flags a decider imported by name or through its module, not one imported for types only."""
@@ -274,7 +274,7 @@ def test_io_imports_no_decision_the_core_owns(tmp_path: Path) -> None:
 
 
 def test_the_window_reaches_nothing_of_the_daemon_the_service_or_the_sender() -> None:
-    """Issue 61: `mailbot web` is a process of its own; whatever fails there never touches the
+    """`mailbot web` is a process of its own; whatever fails there never touches the
     daemon, and it cannot start the daemon's parts (not even through another module)."""
     graph = import_graph(PACKAGE)
     window = [n for n in graph if n.startswith("mailbot.web")]

@@ -97,7 +97,7 @@ def test_no_part_assigns_another_parts_attributes() -> None:
 
 
 def test_the_rule_finds_what_the_daemon_did_before() -> None:
-    """The assignments the daemon made before the wiring root (issue 46), each found."""
+    """The assignments the daemon made before the wiring root, each found."""
     source = '''
 class Service:
     def config_refused(self, why: str) -> None:
@@ -141,7 +141,7 @@ def tally(result: FlushResult) -> None:
 
 def test_no_two_modules_share_a_name() -> None:
     """A module's name says what it holds, once: `audit.py`, `model.py` and `daemon/service.py`
-    each stood in two places (issue 46), and a reader or a traceback could not tell them
+    each stood in two places, and a reader or a traceback could not tell them
     apart. Package `__init__` and `__main__` excepted, and the store's parts (`io/store/`),
     each named by the record it keeps and read as `store.<name>`."""
     seen: dict[str, list[str]] = {}

@@ -1,4 +1,4 @@
-"""Issue 44, attack 6: a requester's mail carries terminal commands (OSC 52 writes the
+"""A requester's mail carries terminal commands (OSC 52 writes the
 operator's clipboard, ESC[2J clears the screen, OSC 0 names the window, BEL ends them,
 U+009B is CSI for terminals that honour C1, U+202E turns text around) in its Subject,
 its From display name, the consultation form's fields and its body. Over the real

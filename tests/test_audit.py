@@ -1,4 +1,4 @@
-"""Issue 30, `mailbot audit`: do the mailbox, the archive and the records agree? Over real
+"""`mailbot audit`: do the mailbox, the archive and the records agree? Over real
 Dovecot and SMTP on loopback, driven as an operator drives it (the command line, exit
 status, the lines it prints), with mail read back as the requester and the coordinators
 read it.
@@ -184,7 +184,7 @@ def test_archive_copies_missing_or_without_a_record_are_named(env, capsys):
 def test_audit_exit_status_for_the_servers_and_the_config(env, capsys, tmp_path):
     """77 for a refused login, 69 for an unreachable server, 64 for a mailbox the config lacks."""
     servers, config = env
-    assert audit(config, capsys, "--mailbox", "nope")[0] == 64  # a typo on the command line (issue 34)
+    assert audit(config, capsys, "--mailbox", "nope")[0] == 64  # a typo on the command line
     imap_cfg = yaml.safe_load(config.read_text())["mailboxes"][0]["imap"]
     bad = mf.write_config(servers, tmp_path, mailboxes=[{**yaml.safe_load(config.read_text())["mailboxes"][0],
                                                          "imap": {**imap_cfg, "password": "wrong-password"}}])

@@ -1,4 +1,4 @@
-"""Issue 30, the pure parts of the audit: UIDPLUS COPYUID answers read into where each
+"""The pure parts of the audit: UIDPLUS COPYUID answers read into where each
 message went (RFC 4315 section 3), how a finding is named, where the next audit starts."""
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def test_forged_copy_below_is_ignored():
 
 
 @pytest.mark.parametrize(("value", "sender", "passed"), [
-    # the attacks of issue 8: an unaligned dmarc=pass; a ';' hidden in a quoted mailfrom
+    # the attacks of an unaligned dmarc=pass; a ';' hidden in a quoted mailfrom
     (f"{ID}; dmarc=pass header.from=evil.test", "helpdesk1@batam.go.id", False),
     (f'{ID}; spf=fail smtp.mailfrom="x;dmarc=pass"@evil.test', "helpdesk1@batam.go.id", False),
     (f'{ID}; spf=pass smtp.mailfrom="x;dmarc=pass header.from=batam.go.id"@evil.test',

@@ -1,4 +1,4 @@
-"""One rule for "a person answered" (issue 58 point 2), pure: `core.autoreplies.not_a_person`
+"""One rule for "a person answered", pure: `core.autoreplies.not_a_person`
 and the words it reads (`parsers.autoreply_words`).
 
 Expected values from the issue's words: an autoresponder that sends no header (no

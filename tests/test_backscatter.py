@@ -1,4 +1,4 @@
-"""Issue 37, the rules behind "no backscatter" and "limits that count inboxes". Pure.
+"""The rules behind "no backscatter" and "limits that count inboxes". Pure.
 
 Expected values are the issue's: `target+0...29@` and dotted spellings of one Gmail-style
 address are one inbox; the unit's own server's `dmarc=fail`/`spf=fail` means no ack; past

@@ -1,4 +1,4 @@
-"""The category guess measured on labelled first mails (SPEC 7; issue 34: at least 85 %).
+"""The category guess measured on labelled first mails (SPEC 7; at least 85 %).
 
 The mails and their labels were written from seed 003's definitions before the rules
 (tests/data/README-categories.md); the held-out files were never read while tuning.

@@ -142,7 +142,7 @@ def test_run_retries_with_backoff_and_stops_on_sigterm(tmp_path):
     events = [json.loads(line) for line in "".join(lines).splitlines() + out.decode().splitlines()
               if line.startswith("{")]
     names = [e["event"] for e in events]
-    assert names.count("mailbox_unavailable") == 1  # the error once (issue 49), each retry at info
+    assert names.count("mailbox_unavailable") == 1  # the error once, each retry at info
     assert names.count("mailbox_still_unavailable") >= 1
     waits = [e["seconds"] for e in events if e["event"] == "retrying_later"]
     assert waits[:2] == [2, 4]
@@ -353,7 +353,7 @@ def test_check_with_a_refused_imap_login_exits_77(fresh_mailboxes, tmp_path, cap
 def test_sighup_reloads_run_in_the_same_process(fresh_mailboxes, tmp_path):
     """`kill -HUP` or `systemctl reload mailbot`, the habit for "reload the config": the daemon
     once died on the spot without a log line, then stopped with 75 for systemd to start it
-    again 30 s later (issue 33). It now reads the config again and goes on in the same
+    again 30 s later. It now reads the config again and goes on in the same
     process; SIGTERM still stops it with 0. (A changed and a broken config:
     tests/test_systemd_reload.py.)"""
     from tests.mailfactory import hangup_at_default, mail, wait_for, write_config

@@ -281,7 +281,7 @@ def test_a_unit_removed_from_the_config_keeps_its_tickets_apart(tmp_path, capsys
     assert cli.main(["--config", str(path), "tickets", "--mailbox", "kepri"]) == 0
     out = capsys.readouterr().out
     assert "kepri" in out and "btm" not in out
-    assert cli.main(["--config", str(path), "ticket", "2026-00001", "--mailbox", "pky"]) == 64  # EX_USAGE (issue 34)
+    assert cli.main(["--config", str(path), "ticket", "2026-00001", "--mailbox", "pky"]) == 64  # EX_USAGE
     assert "no mailbox 'pky'" in capsys.readouterr().err
 
 

@@ -1,5 +1,5 @@
-"""The command lists staff read in mailbot's mail are the parser's, both ways (issue 45, point 7),
-and a notice offers the commands that apply to its ticket now (issue 59, point 5).
+"""The command lists staff read in mailbot's mail are the parser's, both ways,
+and a notice offers the commands that apply to its ticket now.
 
 An error mail's "Perintah yang tersedia" lists each command the parser acts on
 (`core/commands.parse_commands`), in the mail's language, and nothing the parser refuses; as

@@ -49,7 +49,7 @@ def test_defaults_fill_every_other_key(tmp_path):
 
 
 def test_the_sent_folder_is_on_by_default_and_null_turns_it_off(tmp_path):
-    """Issue 57: a default install keeps a copy of what it sends in `Sent` (the promise a
+    """A default install keeps a copy of what it sends in `Sent` (the promise a
     restore rests on); `sent_folder: null` keeps none; an empty name is refused."""
     assert parse_config(minimal(), tmp_path / "c.yaml").mailboxes[0].imap.sent_folder == "Sent"
     data = minimal()
@@ -183,7 +183,7 @@ def test_a_bad_database_value_names_the_key(tmp_path):
 @pytest.mark.parametrize("url", ["mysql://db/mailbot", "sqlite:///var/lib/mailbot.db",
                                  "mysql://mailbot:S3cret@db.lpse.test/mailbot"])
 def test_a_database_url_of_another_kind_is_refused_by_name_never_taken_for_a_path(tmp_path, url):
-    """Issue 47: a URL in `database:` was taken as a file path, and two daemons meant to
+    """A URL in `database:` was taken as a file path, and two daemons meant to
     share one database each made their own SQLite file under `postgresql:/`. A URL that is
     not PostgreSQL's is a configuration error (78) naming the key and the kind, never
     echoing the URL (it may hold a password)."""
@@ -199,7 +199,7 @@ def test_a_database_url_of_another_kind_is_refused_by_name_never_taken_for_a_pat
 @pytest.mark.parametrize("url", ["postgresql://mailbot@db.lpse.test:5432/mailbot", "postgres://db/mailbot",
                                  "POSTGRESQL://db/mailbot?sslmode=verify-full"])
 def test_a_postgresql_url_names_the_shared_store(tmp_path, url):
-    """Issue 47: libpq's URL syntax; the password beside it in database_password_file (under
+    """Libpq's URL syntax; the password beside it in database_password_file (under
     systemd a credential), never in the configuration."""
     (tmp_path / "db.pw").write_text("S3cret\n")
     data = minimal()
@@ -223,7 +223,7 @@ def test_a_password_in_the_url_is_refused_and_not_echoed(tmp_path):
 
 
 def test_a_database_password_file_beside_sqlite_is_migrate_tos_and_a_lease_a_sane_length(tmp_path):
-    """Issue 57: beside a SQLite file, database_password_file is the password `migrate --to`
+    """Beside a SQLite file, database_password_file is the password `migrate --to`
     logs in to the new PostgreSQL database with (it was refused, and the copy needed
     PGPASSWORD); read, and checked, as the daemon reads it."""
     (tmp_path / "db.pw").write_text("S3cret\n")
@@ -313,7 +313,7 @@ def test_round_trip_of_yaml_dates(tmp_path):
     assert load_config(path).calendar.extra_holidays == ("2026-12-31",)
 
 
-# --- operations: systemd paths, credentials, TLS and OAuth2 (issue 11) ---------------
+# --- operations: systemd paths, credentials, TLS and OAuth2 ---------------
 
 
 def test_relative_data_paths_follow_state_directory(tmp_path, monkeypatch):

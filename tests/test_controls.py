@@ -1,4 +1,4 @@
-"""Control characters shown as visible escapes, never passed on raw (issue 44, point 6). Pure.
+"""Control characters shown as visible escapes, never passed on raw. Pure.
 
 The classes are the issue's: C0 but newline and tab, DEL, C1 (U+0080-U+009F), the bidi
 embeddings and overrides U+202A-U+202E and the isolates U+2066-U+2069. Expected texts are

@@ -1,4 +1,4 @@
-"""Each mailbox served by exactly one daemon when several share one store (issue 47): the
+"""Each mailbox served by exactly one daemon when several share one store: the
 share rule, and a simulation of daemons coming and going over it (`core.shares`)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The counterpart's own ticket reference, learned from LKPP's mail (issue 32). Pure.
+"""The counterpart's own ticket reference, learned from LKPP's mail. Pure.
 
 The forms are those the ticket systems document for their subjects: Request Tracker
 "[rtname #N]" (and its pseudo Message-ID <RT-Ticket-N@rtname> in References), OTRS/Znuny
@@ -83,7 +83,7 @@ def _known(ticket: Ticket, msg: InboundMessage, recorded: bool) -> Known:
 
 def test_an_agents_answer_citing_only_the_recorded_reference_is_matched_but_waits_for_staff():
     """RT's CLI answer with only RT's reference: it threads onto the ticket, but a desk's
-    reference is a counter anyone can guess, so it proves nothing (SPEC 3, 9; issue 44):
+    reference is a counter anyone can guess, so it proves nothing (SPEC 3, 9):
     an unverified note for staff to decide, nothing to the requester."""
     t = _ticket(lkpp_ref="[lkpp.test #5]", lkpp_ref_form="tag")
     msg = _lkpp_mail("[lkpp.test #5] Akun terkunci", "Mohon dilengkapi NIP dan surat permohonan reset akun.",
@@ -98,7 +98,7 @@ def test_an_agents_answer_citing_only_the_recorded_reference_is_matched_but_wait
 
 
 def test_an_agents_answer_carrying_the_escalation_key_is_lkpps_and_is_relayed():
-    """The same CLI answer whose subject kept the key mailbot sent LKPP alone (issue 44): the
+    """The same CLI answer whose subject kept the key mailbot sent LKPP alone: the
     key is looked up as a citation of the mail to LKPP on that ticket, and proves LKPP's."""
     t = _ticket(lkpp_ref="[lkpp.test #5]", lkpp_ref_form="tag")
     msg = _lkpp_mail("[lkpp.test #5] [LPSE-T #2026-00001] [ref:abcdefghij] Akun terkunci",
@@ -136,7 +136,7 @@ def test_authres_mode_still_needs_the_units_server_verdict():
     key = (Citation("2026-00001", frozenset("l"), "escalation_key"),)
     assert not authenticate(Role.LKPP, t, key, "authres", (False, "dmarc=fail"), counterpart=True).authenticated
     assert authenticate(Role.LKPP, t, key, "authres", (True, "dmarc=pass"), counterpart=True).authenticated
-    # issue 44: the desk's reference alone proves nothing, with or without the server's pass
+    # the desk's reference alone proves nothing, with or without the server's pass
     assert not authenticate(Role.LKPP, t, (), "authres", (True, "dmarc=pass"), counterpart=True).authenticated
     assert not authenticate(Role.LKPP, t, (), "token", counterpart=True).authenticated
     assert not authenticate(Role.LKPP, t, (), "token", counterpart=False).authenticated
@@ -153,10 +153,10 @@ def test_authres_mode_still_needs_the_units_server_verdict():
 ])
 def test_a_desks_status_notice_is_never_relayed_and_alerted_only_when_unproven(subject):
     """RT's "Resolved:" notice: Precedence: bulk, no In-Reply-To; its text reads like a fix. It
-    is never relayed to the requester nor moves the ticket (issue 32). Carrying the escalation
-    key mailbot gave LKPP alone (issue 44), it is recorded quietly; without it, it proves
+    is never relayed to the requester nor moves the ticket. Carrying the escalation
+    key mailbot gave LKPP alone, it is recorded quietly; without it, it proves
     nothing and claims a resolution, which is worth the alert any unproven claim gets,
-    whatever its headers (issue 58 point 4: changed from "never alerted", which let a forger
+    whatever its headers (changed from "never alerted", which let a forger
     who copied the desk's number and its headers go unseen)."""
     t = _ticket(lkpp_ref="[lkpp.test #5]", lkpp_ref_form="tag")
     msg = _lkpp_mail(subject, "According to our records, your request has been resolved.",

@@ -589,7 +589,7 @@ def test_find_overdue_keeps_a_fired_repeating_timer_overdue() -> None:
         waited=timedelta(hours=11),
         on_whom="staff",
         span=4,
-        since=wib(11, 23, 8),  # waiting since the ticket was opened (issue 45), not since the breach
+        since=wib(11, 23, 8),  # waiting since the ticket was opened, not since the breach
     )
 
 
@@ -610,7 +610,7 @@ def test_find_overdue_reads_resolution_from_the_ticket_and_skips_stale_timers() 
     (State.OPEN, "staff"), (State.ANSWERED, "requester"), (State.ESCALATED, "LKPP"), (State.AWAITING_INFO, "requester"),
 ])
 def test_a_ticket_past_3x24h_waits_on_whoever_holds_it_not_on_the_coordinators(state: State, holder: str) -> None:
-    """The digest says how long each overdue ticket waited "and on whom" (issue 4): a ticket
+    """The digest says how long each overdue ticket waited "and on whom": a ticket
     opened Monday 08:00, past the 3x24h standard on Thursday, waits on the one who must act
     in its state; the coordinators are only told of the breach."""
     [found] = find_overdue(ticket(state, first_response_at=wib(11, 23, 9)), [], wib(11, 26, 9), CAL, D)
@@ -688,7 +688,7 @@ def test_digest_context_counts_states_and_orders_by_due_time() -> None:
 
 
 def test_the_digest_says_since_when_a_ticket_waits_apart_from_its_time_past_the_deadline() -> None:
-    """Issue 45: opened Wednesday 21:40, due Thursday 12:00 (4 working hours from Thursday's
+    """Opened Wednesday 21:40, due Thursday 12:00 (4 working hours from Thursday's
     opening), still unanswered Friday 08:00: waiting since Wednesday 21:40, 34 h 20 min ago
     (wall clock), 4 working hours past its deadline; the 3x24h standard counts from the opening."""
     t = ticket(State.OPEN, created_at=wib(11, 25, 21, 40))
@@ -712,7 +712,7 @@ def test_the_digest_says_since_when_a_ticket_waits_apart_from_its_time_past_the_
         (date(2026, 11, 23), wib(11, 23, 9), False),  # already sent today
         (date(2026, 11, 23), wib(11, 24, 8), True),  # the next working day
         (None, wib(11, 24, 8, 30), True),  # never sent
-        (None, wib(11, 25, 22, 50), False),  # a first start in the evening: the next working day's 08:00 (issue 45)
+        (None, wib(11, 25, 22, 50), False),  # a first start in the evening: the next working day's 08:00
         (date(2026, 11, 24), wib(11, 25, 16), False),  # after closing: heads read it at work, not at night
         (date(2026, 11, 24), wib(11, 25, 15, 59), True),  # a late start within the working day still sends it
         (None, wib(11, 26, 8), True),  # ... and that next morning it goes
@@ -732,7 +732,7 @@ def test_digest_due_once_per_working_day(last: date | None, now: datetime, due: 
 @pytest.mark.parametrize(
     ("since", "now", "due"),
     [
-        (wib(11, 27, 11, 58), wib(11, 27, 12), False),  # issue 59: a first start at 11:58 sends none that day
+        (wib(11, 27, 11, 58), wib(11, 27, 12), False),  # a first start at 11:58 sends none that day
         (wib(11, 27, 11, 58), wib(11, 27, 15, 59), False),
         (wib(11, 27, 11, 58), wib(11, 30, 8), True),  # the next working day (Monday) at 08:00
         (wib(11, 30, 7, 40), wib(11, 30, 8), True),  # a first start before 08:00: that morning's
@@ -913,7 +913,7 @@ def test_a_held_form_is_reminded_after_30_working_minutes_and_once(held: datetim
     assert held_form_due(replace(waiting, reminded=True), CAL) is None  # one reminder; then the digest
 
 
-# --- issue 48 point 7: the coordinators' direction and the head's recommendation are timed ---
+# --- the coordinators' direction and the head's recommendation are timed ---
 
 
 @pytest.mark.parametrize(("asked", "kind", "audience"), [
@@ -922,7 +922,7 @@ def test_a_case_sent_for_direction_waits_one_working_day_then_those_asked_are_re
     """SOP-004 section 1 steps 5, 7: `#koordinator` (`#lapor-kepala`) on Friday 10:00 is due
     Monday 10:00 (one working day, the weekend skipped); the reminder goes to those asked,
     once, and staff are told by a copy of their own (SPEC 6 "staff told"; a Cc would give
-    every staff member a Message-ID that proves those asked: red team of issue 58)."""
+    every staff member a Message-ID that proves those asked: a red team)."""
     friday = wib(11, 27, 10)
     open_ticket = ticket(State.OPEN, first_response_at=friday)
     started = plan(open_ticket, open_ticket, False, friday, CAL, D, asked=(asked,))
@@ -947,7 +947,7 @@ def test_their_word_stops_the_wait_and_a_closed_ticket_waits_for_none():
 @pytest.mark.parametrize(("answered", "stopped", "running"), [
     ("coordinators", K.COORDINATOR_DIRECTION, K.HEAD_DIRECTION), ("heads", K.HEAD_DIRECTION, K.COORDINATOR_DIRECTION)])
 def test_each_audiences_word_stops_only_its_own_wait(answered, stopped, running):
-    """Issue 58 (seed 004 section 1 steps 7-8): the coordinators' answer to their request
+    """Seed 004 section 1 steps 7-8: the coordinators' answer to their request
     ends their wait and leaves the head's running, and the other way round."""
     open_ticket = ticket(State.OPEN, first_response_at=MON)
     given = plan(open_ticket, open_ticket, False, MON, CAL, D, answered=(answered,))
@@ -971,7 +971,7 @@ def test_a_direction_past_its_day_is_overdue_on_those_asked_in_the_digest():
     assert words("id").overdue(late.kind, late.span) == "belum ada rekomendasi kepala unit (1 hari kerja)"
 
 
-# --- the 3x24h standard waits while the requester's documents are awaited (issue 48 point 6)
+# --- the 3x24h standard waits while the requester's documents are awaited
 # Seed 002: 3x24 hours "dengan syarat kelengkapan dokumen pendukung terpenuhi"; SPEC 6
 # `resolution`: paused while the ticket waits for the requester's documents (`awaiting_info`).
 

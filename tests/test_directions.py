@@ -1,4 +1,4 @@
-"""Whose reply answers which request for direction (issue 58 point 1; seed 004 section 1
+"""Whose reply answers which request for direction (seed 004 section 1
 steps 7-8; SPEC 4 E12b, E12d, E12f), pure.
 
 Expected values from the issue's words: a word is a reply to the direction request (or its

@@ -1,4 +1,4 @@
-"""Issue 58 point 2 over the suite's Dovecot and SMTP: an out-of-office that sends no header
+"""Over the suite's Dovecot and SMTP: an out-of-office that sends no header
 (no Auto-Submitted, no X-Autoreply, a plain `Re: <subject>`) decides nothing where a reply
 counts as someone's decision. Besides directions (tests/test_flow_direction_waits.py) and held
 forms (tests/test_security_held_forms.py), a requester's answer to a solution and their words

@@ -1,4 +1,4 @@
-"""Other projects' bounce corpora, and the two forms of issue 58 point 5, through the real mailbox.
+"""Other projects' bounce corpora, and two forms of report that were answered once, through the real mailbox.
 
 SPEC 5: no automatic answer to a bounce or delivery report; a bounce of something mailbot
 sent is attached to that ticket and staff are alerted; a bounce of mail the unit never sent
@@ -93,7 +93,7 @@ def unmatched_reasons(config: Path) -> list[str]:
 
 
 def test_no_delivery_report_of_other_projects_is_answered_and_requesters_still_are(env):
-    """Issue 58 point 5: 119 real delivery reports of flufl.bounce, bounced and mail-parser
+    """119 real delivery reports of flufl.bounce, bounced and mail-parser
     (two of them were acknowledged: simple_20, "RE: ... (delivery failed)" quoting nothing, and
     simple_43, Exim's words from ndr@ returning a list's mail) arrive with the corpora's other
     mail and the test set's requesters whose offers "gagal terkirim". No report's sender gets

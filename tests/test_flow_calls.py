@@ -1,4 +1,4 @@
-"""Day one at the desk with calls and visits (issue 45, points 1-5), over real Dovecot and SMTP.
+"""Day one at the desk with calls and visits, over real Dovecot and SMTP.
 
 A call answered on the spot or later when the caller gave no e-mail is closed, not left
 waiting for a `YA` nobody can send (SPEC 3); its answer reaches the recap (Tgl Jawaban, Isi
@@ -174,7 +174,7 @@ Nilai: 3
 
 
 def test_a_visits_queue_number_and_rating_are_kept_and_the_guest_book_lists_it(env, tmp_path, capsys):
-    """Issue 48 points 3 and 8: `Nomor Antrian` and `Nilai` on the form (seed 004 section 1
+    """`Nomor Antrian` and `Nilai` on the form (seed 004 section 1
     step 2, seed 002) are kept on the ticket (`tickets --json`); `report tamu` is seed 000's
     guest book, one row per visit; the summary's ratings count the visitor's and the caller's."""
     servers, config = env
@@ -200,7 +200,7 @@ def test_a_visits_queue_number_and_rating_are_kept_and_the_guest_book_lists_it(e
     sheet = openpyxl.load_workbook(xlsx).active
     assert str(sheet.cell(1, 1).value).startswith("Buku Tamu")
     assert [sheet.cell(3, c).value for c in (1, 3, 4)] == [1, "09:15", "A-012"]
-    # the recap of visits (issue 48 point 3): seed 003's ten columns, then each visit's Nomor Antrian
+    # the recap of visits: seed 003's ten columns, then each visit's Nomor Antrian
     visits = tmp_path / "rekap-datang.csv"
     assert cli.main(["--config", str(config), "report", "rekap", "--month", "2026-11", "--channel", "datang",
                      "--output", str(visits)]) == 0

@@ -45,7 +45,7 @@ def test_requester_mail_becomes_ticket_ack_and_staff_notice(env):
     assert [(t.number, t.state, t.requester.addr) for t in tickets] == [(number, State.OPEN, "budi@vendor.test")]
 
     [ack] = mf.inbox(servers, "budi@vendor.test")
-    # issue 37: under auth.mode token nobody outside proves an address, so the ack carries the tag and a neutral title
+    # under auth.mode token nobody outside proves an address, so the ack carries the tag and a neutral title
     assert ack["Subject"] == f"{tag} Tanda terima pengaduan/pertanyaan Anda"
     assert ack["In-Reply-To"] == f"<{original_id}>"
     assert ack["Auto-Submitted"] == "auto-replied"
@@ -355,7 +355,7 @@ def test_an_address_books_last_first_name_is_greeted_first_name_first(env):
     """Outlook in a company directory sends From "Wijaya, Stefanus": the ack greets
     "Yth. Stefanus Wijaya", as the person is called, not "Yth. Wijaya, Stefanus"."""
     servers = env[0]
-    # a sender vouched for is greeted by name (issue 37)
+    # a sender vouched for is greeted by name
     config = mf.write_config(servers, env[1].parent, auth=mf.AUTHRES)
     servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Jadwal aanwijzing",
                                     "Mohon info jadwal aanwijzing paket 11006677.", name="Wijaya, Stefanus",
@@ -370,7 +370,7 @@ def test_a_degree_written_without_dots_after_the_comma_stays_after_the_name(env,
     """'Dewi Lestari, SKom' is a name and her degree (S.Kom written without dots), not a
     directory's "Last, First": the ack greeted her "Yth. SKom Dewi Lestari,"."""
     servers = env[0]
-    # a sender vouched for is greeted by name (issue 37)
+    # a sender vouched for is greeted by name
     config = mf.write_config(servers, env[1].parent, auth=mf.AUTHRES)
     servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Jadwal aanwijzing",
                                     "Mohon info jadwal aanwijzing paket 11006677.", name=name,

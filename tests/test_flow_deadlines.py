@@ -171,7 +171,7 @@ def test_first_response_overdue_and_digest(env):
     assert not_digest(servers, COORDINATOR).count("overdue_staff") == 1
 
     mf.sweep(config, at("2026-11-24T08:05"))  # the next working day: digest to heads and coordinators
-    # mailbot first started Monday at 09:00: its first digest is Tuesday's (issue 59, point 4)
+    # mailbot first started Monday at 09:00: its first digest is Tuesday's
     [tuesday] = mf.of_kind([mf.parse(r) for r in servers.fetch(HEAD)], "digest")
     body = mf.text_of(tuesday)
     assert first.number in body and second.number not in body  # exactly the overdue ticket
@@ -550,7 +550,7 @@ def test_end_to_end_a_solution_rejected_after_72_hours_reaches_the_coordinators_
 
     def told() -> list[str]:
         # the 3x24h notice says so in its first words; every notice's footer names the 3x24h
-        # deadline too (issue 59), so "3x24" anywhere in the text no longer tells them apart
+        # deadline too, so "3x24" anywhere in the text no longer tells them apart
         return [str(m["Subject"])
                 for m in mf.of_kind([mf.parse(r) for r in servers.fetch(COORDINATOR)], "overdue_staff")
                 if "melewati standar waktu penyelesaian 3x24" in " ".join(mf.text_of(m).split())]

@@ -59,7 +59,7 @@ def alerts(servers, user):
 
 
 def test_a_postfix_delay_warning_is_recorded_and_shown_never_alerted(env):
-    """Issue 32: Postfix's "Delayed Mail (still being retried)" (Action: delayed, 4.2.1,
+    """Postfix's "Delayed Mail (still being retried)" (Action: delayed, 4.2.1,
     "THIS IS A WARNING ONLY") made staff an alert that the mail "tidak terkirim". It is a
     delay: recorded on the ticket, shown in staff's next notice, no alert, no state change."""
     servers, config = env
@@ -92,7 +92,7 @@ def test_a_delay_warning_for_the_ack_raises_no_alert(env):
 
 
 def test_an_undelivered_escalation_says_so_and_leaves_escalated(env):
-    """Issue 32: the DSN for the mail to LKPP read like a failed ack ("Mohon periksa alamat
+    """The DSN for the mail to LKPP read like a failed ack ("Mohon periksa alamat
     pengguna"), the ticket stayed `escalated` and the recap showed Tujuan = LKPP. Now staff
     and coordinators hear that the escalation did not reach LKPP, with the address and the
     reason; the ticket is `open` for staff's decision; the recap and summary count no
@@ -138,7 +138,7 @@ HUMAN = {"human-penawaran-gagal-terkirim.eml": "budi@cvmaju.test",
 
 
 def test_bounces_beyond_rfc3464_are_never_answered_and_people_still_are(env):
-    """Issue 32: five non-standard bounces (none quoting our mail, no Return-Path kept) were
+    """Five non-standard bounces (none quoting our mail, no Return-Path kept) were
     each answered with an ack. Recognised by combined evidence, never by the subject alone:
     "Penawaran gagal terkirim" and "Pesan tidak terkirim di aplikasi SPSE" from people still
     get a ticket and an ack."""
@@ -202,7 +202,7 @@ def test_a_gateway_report_of_our_ack_is_a_bounce_not_a_new_requester(tmp_path):
     assert (acks_to_gateway, tickets) == (0, 1)
 
 
-# Issue 45, points 13 and 14: the world's bounces that were acknowledged or quarantined.
+# The world's bounces that were acknowledged or quarantined.
 
 def returned(name: str, to: str, ack: EmailMessage) -> bytes:
     """A report in `tests/data/bounces/` returning our `ack` to `to`."""
@@ -251,7 +251,7 @@ def test_a_report_returning_our_ack_is_recorded_on_its_ticket_never_answered(env
 
 
 def test_an_old_gateways_report_written_like_a_reply_is_never_answered(env):
-    """Issue 45, point 13: "RE: [tag] ... (delivery failed)" from the gateway's ordinary
+    """"RE: [tag] ... (delivery failed)" from the gateway's ordinary
     address, "Your message could not be delivered to <address>" above our ack quoted as
     Outlook quotes (no Message-ID). It was acknowledged as a new requester's mail; now it is
     recorded as automatic mail, never answered, and opens no ticket. (Its tag alone does not
@@ -289,7 +289,7 @@ def test_a_requesters_reply_that_their_offer_failed_reaches_staff(env):
 
 
 def test_a_requesters_indented_words_reach_staff(env):
-    """Issue 45, point 14: a requester answers in HTML and indents their data with a plain
+    """A requester answers in HTML and indents their data with a plain
     <blockquote> (no type=cite, no border, no reply header above it), our ack quoted below
     as their client quotes it. Staff's notice of the reply and the ticket's history hold the
     indented words; the quoted ack stays out."""

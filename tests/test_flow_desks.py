@@ -1,5 +1,5 @@
 """SOP-015 with LKPP's desk on five other ticket systems, over real Dovecot and SMTP
-(issue 32): OTRS/Znuny, Zammad, osTicket, Jira Service Management and Freshdesk, their
+: OTRS/Znuny, Zammad, osTicket, Jira Service Management and Freshdesk, their
 mail as each writes it (tests/data/desks/, see its README). For each: the desk's
 acknowledgement teaches mailbot its reference, exactly as written; the agent's data
 request reaches the requester; the requester's data goes to LKPP with that reference in

@@ -1,4 +1,4 @@
-"""Issue 45, point 10: the daily digest over real Dovecot and SMTP, as a coordinator reads it.
+"""The daily digest over real Dovecot and SMTP, as a coordinator reads it.
 
 A ticket opened Wednesday night was listed on Friday as "menunggu: 4 jam": the time past
 its deadline, read by coordinators (and described by their guide) as how long it had
@@ -86,7 +86,7 @@ def test_the_digest_says_since_when_a_ticket_waits_and_how_far_past_its_deadline
 
 
 def test_no_digest_at_a_first_start_in_the_working_day_the_first_at_the_next_08_00(fresh_mailboxes, tmp_path):
-    """Issue 59, point 4: mailbot first started on Friday 27 November 2026 at 11:58 WIB
+    """Mailbot first started on Friday 27 November 2026 at 11:58 WIB
     sends no digest that day (it would be empty and tell a coordinator nothing); the first
     comes on Monday at 08:00, as the coordinator guide says."""
     servers = fresh_mailboxes

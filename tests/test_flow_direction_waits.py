@@ -1,4 +1,4 @@
-"""Issue 58, point 1 (seed 004 section 1 steps 5-8; SPEC 4 E12b, E12d, E12f; SPEC 6
+"""Point 1 (seed 004 section 1 steps 5-8; SPEC 4 E12b, E12d, E12f; SPEC 6
 `coordinator_direction`): only those asked end their own wait, over the suite's Dovecot and
 SMTP in the default `auth.mode: token`, mail read back over IMAP.
 
@@ -159,7 +159,7 @@ def test_a_direction_command_in_answer_to_the_case_ends_the_wait(case):
     assert reminders(servers, mf.COORDINATOR) == []
 
 
-# --- issue 58 point 2: an out-of-office without headers is no one's word -------------------
+# --- an out-of-office without headers is no one's word -------------------
 
 HEAD_AWAY = ("Terima kasih atas email Anda. Saya sedang dinas luar hingga 27 November 2026 dengan akses email "
              "terbatas. Untuk keperluan mendesak silakan hubungi Sekretariat LPSE di 0778-123456.")

@@ -1,4 +1,4 @@
-"""A call or visit written down is never lost (issue 45, point 3; SPEC 3, 6), over real Dovecot
+"""A call or visit written down is never lost (SPEC 3, 6), over real Dovecot
 and SMTP, in the default `auth.mode: token`.
 
 A `#telepon` form sent as a new mail proves no sender: it is held under a reserved number

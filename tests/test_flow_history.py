@@ -1,4 +1,4 @@
-"""`#riwayat` / `#history`: a ticket's history by mail (issue 45, point 9; SPEC E12h), over real
+"""`#riwayat` / `#history`: a ticket's history by mail (SPEC E12h), over real
 Dovecot and SMTP.
 
 Staff without a terminal ask for a ticket's history by replying `#riwayat` to its notice; the
@@ -6,7 +6,7 @@ staff member who asked, and nobody else, receives it (SPEC E12h: "the ticket's h
 back to that staff member; internal"). It changes nothing on the ticket; unauthenticated, it
 runs as no other command does (E19).
 
-Issue 59, point 6: the mail itself tells the ticket's story in the mailbox's language (who wrote
+The mail itself tells the ticket's story in the mailbox's language (who wrote
 what and when, what mailbot sent, how the state moved), short and readable; the full record,
 as `mailbot ticket N --full` prints it, is the attached file. Its expected lines are the
 command line's own output for the same ticket, captured here.
@@ -173,7 +173,7 @@ def test_history_in_an_english_mailbox(fresh_mailboxes, tmp_path, monkeypatch, c
 
 
 def test_the_escalation_key_is_masked_in_the_history_mail(answered, capsys):
-    """Issue 44: the ticket's escalation key (`[ref:...]` in the subject of mail to LKPP) goes
+    """The ticket's escalation key (`[ref:...]` in the subject of mail to LKPP) goes
     to LKPP alone; the command line shows the operator the subject as it went, the history mail
     the same line with the key's letters as asterisks (columns kept). Nothing else changes."""
     servers, config, notice, number = answered
@@ -191,7 +191,7 @@ def test_the_escalation_key_is_masked_in_the_history_mail(answered, capsys):
 
 
 def test_riwayat_tells_the_tickets_story_in_the_mailboxs_language(answered):
-    """Issue 59, point 6: the mail reads as the ticket's story, in Indonesian: who wrote what and
+    """The mail reads as the ticket's story, in Indonesian: who wrote what and
     when (their words, not event codes), what mailbot sent to whom, how the state moved; lines
     as people wrote them, never cut with an ellipsis; a few dozen lines, not a thousand."""
     servers, config, notice, number = answered

@@ -1,4 +1,4 @@
-"""Issue 30, id reuse: a message under a Message-ID mailbot knows, received or sent, is never
+"""Id reuse: a message under a Message-ID mailbot knows, received or sent, is never
 nothing. Another mail under it is handled as new (with a `message_id_reused` note); the same
 mail again is a `duplicate_received` event on its ticket. Over real Dovecot and SMTP, read
 back as an operator would (`mailbot ticket`) and as the requester would (their INBOX).

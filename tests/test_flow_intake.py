@@ -1,4 +1,4 @@
-"""Issue 38: phone calls and walk-in visits become tickets by mail (SPEC 3; seeds 000, 003, 004 s.1).
+"""Phone calls and walk-in visits become tickets by mail (SPEC 3; seeds 000, 003, 004 s.1).
 
 Over real Dovecot and SMTP: staff write the consultation form into a new mail to the unit
 address whose first line is `#telepon` or `#datang`; what mailbot sends is read back over IMAP
@@ -189,7 +189,7 @@ Permasalahan: Jadwal tender tidak tampil di halaman paket.
     assert ("note", mf.STAFF[0]) in events_of(config, ticket.number)
     mf.deliver(servers, config, mf.reply_as_client(opened, mf.STAFF[0], "#selesai\nJadwal sudah tampil.")[0])
     [ticket] = tickets(config)
-    assert ticket.state is State.CLOSED  # SPEC 3 (issue 45): nobody can confirm with YA; closed
+    assert ticket.state is State.CLOSED  # SPEC 3: nobody can confirm with YA; closed
 
     everyone = {mf.UNIT, *mf.STAFF, "koordinator@lpse.test", "kepala@lpse.test", "helpdesk@lkpp.test"}
     outside = set(servers.users) - everyone  # the catch-all holds what went to anyone unknown
@@ -354,7 +354,7 @@ Jawaban: Kata sandi direset melalui menu Lupa Password.
         assert cli.main(["--config", str(config), "report", "rekap", "--month", month, "--output", str(out)]) == 0
         rows += list(csv.reader(io.StringIO(out.read_text("utf-8-sig"), newline="")))[1:]
     [called] = [r for r in rows if "Jadwal tender tidak tampil" in r[4]]
-    assert called[1] == f"{yesterday:%Y-%m-%d}"  # Tgl: the call's date (ISO, issue 34), not the mail's
+    assert called[1] == f"{yesterday:%Y-%m-%d}"  # Tgl: the call's date (ISO), not the mail's
     assert called[2] == ""  # no e-mail was given: no placeholder in the recap
     assert called[3] == "Pak Joko (Dinas Pendidikan)"
     assert called[9] == mf.STAFF[0]  # Petugas: who took the call

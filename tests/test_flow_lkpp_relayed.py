@@ -1,4 +1,4 @@
-"""Issue 45, point 11: LKPP's words reach the requester as LKPP's answer to them, over real
+"""LKPP's words reach the requester as LKPP's answer to them, over real
 Dovecot and SMTP.
 
 LKPP writes to the unit ("Yth. Helpdesk LPSE Uji,"); relayed as it was, the requester read
@@ -37,7 +37,7 @@ def flat(text: str) -> str:
 
 
 # LKPP's words after its greeting of the unit, the mail kind they reach the requester in, and
-# how that mail introduces them (issue 45: "Helpdesk LKPP menjawab permasalahan Anda sebagai berikut:").
+# how that mail introduces them ("Helpdesk LKPP menjawab permasalahan Anda sebagai berikut:").
 CASES = [
     ("Permasalahan sudah kami perbaiki, silakan dicoba kembali.", "resolved_lkpp",
      "Helpdesk LKPP menjawab permasalahan Anda sebagai berikut:"),

@@ -6,7 +6,7 @@ its own `[Ticket#...]` number and whose agents then write citing only that numbe
 their mail cannot prove itself (SPEC 9) and staff vouch for it by answering the alert.
 Its acknowledgement cites nothing mailbot sent (no In-Reply-To): the number is recorded,
 but it is no reference learned from LKPP's verified mail, which would vouch for the
-agents' later mail (issue 32, tests/test_counterpart.py).
+agents' later mail (tests/test_counterpart.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 48 point 1 (SPEC 4 E12e; seed 004 section 2, section 3 step 7): staff filed the case
+"""SPEC 4 E12e ( seed 004 section 2, section 3 step 7): staff filed the case
 in LKPP's LPSE Support by hand and reply `#lpse-support NOMOR`. Over the suite's Dovecot
 and SMTP, as staff and LKPP write: the ticket is escalated with that number as LKPP's
 reference, the requester is told, nothing is mailed to LKPP, SOP-015's status timer runs,
@@ -109,7 +109,7 @@ def test_the_command_without_a_number_is_refused_and_changes_nothing(fresh_mailb
 
 
 def test_a_reference_whose_first_part_is_letters_is_taken_as_written(fresh_mailboxes, tmp_path):
-    """Issue 59, point 8: `#lpse-support LS-2026-004321`, as many ticket systems write their
+    """`#lpse-support LS-2026-004321`, as many ticket systems write their
     numbers, escalates the ticket under that reference (it was refused as malformed)."""
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)

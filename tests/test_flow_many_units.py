@@ -131,7 +131,7 @@ def test_a_unit_removed_from_the_config_is_not_served_and_the_operator_is_told(e
     servers.append(B, mail(BUDI, "Paket tidak muncul", "Paket tender tidak tampil.", to=B)[0])
     from mailbot.cli import main as mailbot_cli
 
-    # Makassar's mail waits for its server: run --once says so with EX_TEMPFAIL (issue 33)
+    # Makassar's mail waits for its server: run --once says so with EX_TEMPFAIL
     assert mailbot_cli.main(["--config", str(config), "run", "--once"]) == 75
     data["mailboxes"] = [b for b in data["mailboxes"] if b["name"] != "mks"]
     config.write_text(yaml.safe_dump(data))

@@ -1,4 +1,4 @@
-"""What staff read in mailbot's mail, followed as a new staff member follows the guide (issue 59,
+"""What staff read in mailbot's mail, followed as a new staff member follows the guide (
 points 2, 3, 5 and 8), over real Dovecot and SMTP; every mail read back over IMAP.
 
 - A visit written down exactly as the staff guide shows it (`Jawaban:`, `Nilai: 5`, no e-mail)

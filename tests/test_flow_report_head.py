@@ -1,4 +1,4 @@
-"""Issue 48 point 2 (SPEC 4 E12f; seed 004 section 1 step 7): what the unit cannot resolve
+"""SPEC 4 E12f ( seed 004 section 1 step 7): what the unit cannot resolve
 is reported "kepada Kepala Unit". Over the suite's Dovecot and SMTP: staff reply
 `#lapor-kepala` to a ticket's notice; the heads receive the whole case as `#koordinator`
 sends it to the coordinators; a head's reply comes back to staff as a recommendation and
@@ -66,7 +66,7 @@ def test_a_heads_reply_comes_back_to_staff_as_a_recommendation(reported):
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack"]
 
 
-# --- issue 48 point 7: the direction asked for is timed ---------------------------------
+# --- the direction asked for is timed ---------------------------------
 
 WIB = __import__("zoneinfo").ZoneInfo("Asia/Jakarta")
 
@@ -104,7 +104,7 @@ def test_direction_not_given_within_a_working_day_is_reminded_once_and_staff_tol
     _sweep(config, _at("2026-11-24T10:05"))
     [reminder] = mf.of_kind(mf.inbox(servers, asked), "direction_reminder")
     [copy] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "direction_reminder")  # staff told
-    assert copy["Message-ID"] != reminder["Message-ID"]  # by a copy of their own (red team of issue 58)
+    assert copy["Message-ID"] != reminder["Message-ID"]  # by a copy of their own
     _sweep(config, _at("2026-11-25T10:05"))
     assert len(mf.of_kind(mf.inbox(servers, asked), "direction_reminder")) == 1  # once
     word = "Hubungi Pokja hari ini juga."

@@ -1,4 +1,4 @@
-"""Issue 48 point 6 (SPEC 4 E12g, SPEC 6 `resolution`; seed 002: the 3x24-hour standard
+"""SPEC 4 E12g ( SPEC 6 `resolution`; seed 002: the 3x24-hour standard
 holds "dengan syarat kelengkapan dokumen pendukung terpenuhi"). Over the suite's Dovecot and
 SMTP, with the clock an argument: staff reply `#minta-data` to a ticket's notice; the
 requester receives the request in the unit's name; the ticket waits for them

@@ -1,4 +1,4 @@
-"""Issue 36 over real Dovecot and SMTP: a new mail like an earlier solved case brings staff
+"""The unit's memory over real Dovecot and SMTP: a new mail like an earlier solved case brings staff
 (and a coordinator asked for direction) a notice that lists it; no requester ever
 receives a suggestion."""
 
@@ -101,7 +101,7 @@ def staff_reply_to_new(servers, config, number, text):
 def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_requester(env):
     """`#jawab-seperti NUMBER [text]`: the old solution goes to this requester as this
     ticket's solution, under this requester's greeting and the staff member's text, once staff
-    confirmed the preview of it (issue 59); a solution that names its own requester is refused
+    confirmed the preview of it; a solution that names its own requester is refused
     with command_error saying why."""
     servers, config = env
     solve(servers, config, "budi@vendor.test", "Akun SPSE terkunci",
@@ -121,14 +121,14 @@ def test_answer_like_resolves_with_the_old_solution_and_refuses_one_naming_its_r
     staff_reply_to_new(servers, config, third, f"#jawab-seperti {renamed}")
     [error] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "command_error")
     assert renamed in mf.text_of(error) and "memuat nama pengguna tiket itu" in mf.text_of(error)
-    assert 'pada baris "Email akun Bapak Budi Santoso sudah kami ganti;' in mf.text_of(error)  # issue 44: the line
+    assert 'pada baris "Email akun Bapak Budi Santoso sudah kami ganti;' in mf.text_of(error)  # the line
     store = Store(load_config(config).database)
     assert store.tickets.ticket_by_number("t", third).state is State.OPEN
     store.close()
     assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
 
     staff_reply_to_new(servers, config, third, f"#jawab-seperti {unlocked} Mohon dicoba lagi, Bu.")
-    # issue 59 point 7: staff see the answer first; a second #jawab-seperti, in answer to that preview, sends it
+    # staff see the answer first; a second #jawab-seperti, in answer to that preview, sends it
     [preview] = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "answer_preview")
     assert not mf.of_kind(mf.inbox(servers, "sari@dinas.test"), "resolved")
     raw, _ = mf.reply_as_client(preview, mf.STAFF[0], f"#jawab-seperti {unlocked}")
@@ -171,7 +171,7 @@ def test_answer_like_refuses_a_solution_that_carried_files(env):
 
 
 def test_answer_like_never_passes_an_old_solutions_password_user_id_or_npwp_to_another_requester(env):
-    """Issue 44 point 4, as an attacker (or a hurried staff member) would have it: Budi's old
+    """As an attacker (or a hurried staff member) would have it: Budi's old
     ticket was solved with a temporary password, his user ID and his company's NPWP; Sari,
     a new requester, writes the same problem and staff answer her with `#jawab-seperti`
     Budi's number. Sari receives nothing of Budi's solution; staff get the refusal, which
@@ -207,7 +207,7 @@ def test_answer_like_never_passes_an_old_solutions_password_user_id_or_npwp_to_a
 
 
 def test_a_solution_linking_outside_the_unit_is_shown_inert_and_never_reused(env):
-    """Issue 44 point 5: a solution in the unit's memory with a download link outside the
+    """A solution in the unit's memory with a download link outside the
     unit's and LKPP's domains (here one that reached it as a solution; a forged LKPP answer
     would read the same) is listed to staff with its link inert, and `#jawab-seperti` does
     not mail it to the next requester."""
@@ -264,7 +264,7 @@ LKPP_ANSWER = ("Selamat siang Bapak Budi,\n\n"
 
 
 def test_a_reused_answer_is_previewed_without_the_old_greeting_and_signature_and_sent_on_confirmation(env):
-    """Issue 59 point 7: LKPP solved Budi's case ("Selamat siang Bapak Budi", "Salam, Agus -
+    """LKPP solved Budi's case ("Selamat siang Bapak Budi", "Salam, Agus -
     Helpdesk LKPP", and "alamat email sudah kami perbarui", true for Budi alone). Sari writes the
     same problem; staff answer with #jawab-seperti. Staff first get a preview of what Sari would
     receive: the solution without Budi's greeting or Agus's signature, the line about what was
@@ -317,7 +317,7 @@ def test_a_reused_answer_is_previewed_without_the_old_greeting_and_signature_and
 
 
 def test_the_units_first_solved_case_is_listed_for_a_long_polite_mail_about_the_same_problem(env):
-    """Issue 59 point 9: with one case solved, a request about the same problem written as
+    """With one case solved, a request about the same problem written as
     requesters write to an office (greeting, company, tender, address: words no solved case
     holds) lists it; before, "Kasus serupa" came only once a second, unrelated case was
     solved. A request about another problem still lists nothing."""

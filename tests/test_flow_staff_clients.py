@@ -226,7 +226,7 @@ def test_a_command_under_a_greeting_runs_and_the_greeting_is_not_relayed(env):
 
 
 def test_tutup_under_a_greeting_closes_and_under_text_is_refused_with_the_reason(env):
-    """SPEC 4 and E10, E18 (issue 34): "Halo Bapak," then "#tutup" closes the ticket; a line
+    """SPEC 4 and E10, E18: "Halo Bapak," then "#tutup" closes the ticket; a line
     of real text above "#tutup" means the command is not at the top: it does not run, nothing
     reaches the requester, and staff are told why (`command_error`)."""
     servers, config = env
@@ -377,7 +377,7 @@ def test_a_divider_staff_type_keeps_the_text_below_it_for_the_requester(env):
     underscores between the steps and their closing lines: the requester got the steps and
     nothing of "Jika masih gagal ..." below the rule; Outlook's own rule over its
     Dari/Dikirim block still starts the quoted history, which never reaches them (SPEC 4). The
-    sign-off and name under it are the staff member's signature (issue 59 point 1): not relayed."""
+    sign-off and name under it are the staff member's signature: not relayed."""
     servers, config = env
     notice = _open(servers, config)
     typed = ("Pak Budi, silakan ikuti langkah berikut:\r\n1. Buka menu Lupa Password\r\n"
@@ -387,6 +387,6 @@ def test_a_divider_staff_type_keeps_the_text_below_it_for_the_requester(env):
     relayed = mf.text_of(mf.latest(servers, REQUESTER, "staff_reply")).replace("\r\n", "\n")
     assert "2. Masukkan email terdaftar\n\n" + "_" * 30 + "\n\nJika masih gagal, hapus cache browser" in relayed
     assert "Jika masih gagal, hapus cache browser lalu coba lagi." in relayed
-    assert "Andi" not in relayed  # issue 59: the closing "Terima kasih, / Andi" is the writer's signature
+    assert "Andi" not in relayed  # the closing "Terima kasih, / Andi" is the writer's signature
     for history in ("Dari: Helpdesk LPSE Uji", "Dikirim:", "akun SPSE saya terkunci sejak kemarin", "_" * 32):
         assert history not in relayed, history

@@ -1,4 +1,4 @@
-"""Everything staff read is in the unit's language (issue 45, point 8), over real Dovecot and SMTP.
+"""Everything staff read is in the unit's language, over real Dovecot and SMTP.
 
 A staff notice said why an ack was held in operator English ("(acks_per_hour of 2 acks an
 hour to new addresses reached)"); the coordinators' alert too. They now say it in the
@@ -29,7 +29,7 @@ def test_a_held_ack_is_explained_to_staff_and_coordinators_in_indonesian(fresh_m
 
 
 def test_a_staff_command_not_run_is_told_to_the_staff_address_never_a_reply_to(fresh_mailboxes, tmp_path):
-    """Issue 45, point 6 (SPEC E19): `#tutup` sent as a new mail with the ticket's tag is not run;
+    """Point 6 (SPEC E19): `#tutup` sent as a new mail with the ticket's tag is not run;
     the staff address the configuration lists hears it was not run, why and what to do, at that
     address, not at the Reply-To the mail names."""
     from tests.mailfactory import latest

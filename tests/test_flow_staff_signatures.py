@@ -1,4 +1,4 @@
-"""Issue 59 point 1: a staff member's signature written without a `-- ` line is no part of
+"""A staff member's signature written without a `-- ` line is no part of
 what they wrote. Alpine 2.26's default signature (and Outlook's, a mobile client's, a
 hand-typed "Salam, Sari") has no delimiter: "Sari Wulandari / Helpdesk LPSE Test" became
 the internal note of `#tugaskan`, the close note of `#tutup`, part of the `#minta-data`

@@ -112,7 +112,7 @@ def test_a_reply_a_year_later_opens_a_ticket_titled_as_the_problem_not_as_the_cl
     old, new = mf.store_of(config).search.tickets()
     assert new.reopened_from == old.id and new.subject == "Akun terkunci"
     ack = mf.of_kind(mf.inbox(servers, REQUESTER), "ack")[-1]
-    assert ack["Subject"] == f"[LPSE-T #{new.number}] Tanda terima pengaduan/pertanyaan Anda"  # issue 37: neutral
+    assert ack["Subject"] == f"[LPSE-T #{new.number}] Tanda terima pengaduan/pertanyaan Anda"  # neutral
     assert (mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_new")[-1]["Subject"]
             == f"[LPSE-T #{new.number}] Tiket baru: Akun terkunci")
 
@@ -289,7 +289,7 @@ def test_every_mail_a_requester_gets_on_one_ticket_has_one_subject(env):
     got = [m for m in mf.inbox(servers, REQUESTER) if m["X-Mailbot-Kind"]]
     kinds = [m["X-Mailbot-Kind"] for m in got]
     assert {"ack", "escalated_user", "need_info", "remind_user", "resolved_lkpp", "closed"} <= set(kinds), kinds
-    # issue 37: the ack to a sender no server vouched for is the tag and a neutral title; every later mail,
+    # the ack to a sender no server vouched for is the tag and a neutral title; every later mail,
     # after staff took the ticket up, carries the ticket's subject
     subjects = {re.sub(r"^(?:re|fwd?):\s*", "", str(m["Subject"]), flags=re.IGNORECASE) for m in got
                 if m["X-Mailbot-Kind"] != "ack"}

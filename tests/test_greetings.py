@@ -1,4 +1,4 @@
-"""LKPP's letter to the unit, passed on to the requester without its opening (issue 45, point 11). Pure.
+"""LKPP's letter to the unit, passed on to the requester without its opening. Pure.
 
 The texts are LKPP's ways of opening a mail to an LPSE unit, as in the LKPP reply sets of
 tests/data (a greeting naming the unit, an address block down to "di Tempat"), and the

@@ -1,4 +1,4 @@
-"""The guides for people (issue 34): the README links them, and the staff guide lists every
+"""The guides for people: the README links them, and the staff guide lists every
 command the code accepts and no command it does not, both spellings, with examples that
 run. The list in the guide is read from its "Daftar perintah" table; the parser's is its
 table of spellings and the words that open a ticket for a call or a visit (rules/intake.yaml).
@@ -59,7 +59,7 @@ def _anchors(text: str) -> set[str]:
 
 
 def test_every_link_between_the_guides_lands() -> None:
-    """Issue 46: the operator's guide is an index and chapters; every relative link of the
+    """The operator's guide is an index and chapters; every relative link of the
     README and the guides names a file that exists and, after '#', a heading it has."""
     pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
     assert ROOT / "docs" / "operator" / "install.md" in pages  # the chapters were read
@@ -144,14 +144,14 @@ def test_the_guides_examples_run() -> None:
 
 
 def test_the_guide_says_a_command_below_text_does_not_run() -> None:
-    """Issue 34 point 6, as the guide shows it: its counter-example really is refused."""
+    """As the guide shows it: its counter-example really is refused."""
     text = GUIDE.read_text(encoding="utf-8")
     assert "Sudah saya telepon pengguna.\n#tutup\n" in text
     parsed = parse_commands("Sudah saya telepon pengguna.\n#tutup")
     assert not parsed.commands and [e.code for e in parsed.errors] == ["not_at_top"]
 
 
-# --- issue 59: the guide and the mail agree on what a notice says ---------------------------
+# --- the guide and the mail agree on what a notice says ---------------------------
 
 COORDINATOR_GUIDE = ROOT / "docs" / "panduan-koordinator.md"
 
@@ -218,7 +218,7 @@ def test_the_subjects_the_guides_quote_are_the_mails() -> None:
 
 
 def test_the_guide_says_what_a_visit_answered_without_mail_becomes() -> None:
-    """Issue 59 point 2: the guide's `#datang` example (answered, no e-mail) is said to open closed,
+    """The guide's `#datang` example (answered, no e-mail) is said to open closed,
     with nothing more to do, as its notice says."""
     text = " ".join(GUIDE.read_text(encoding="utf-8").split())
     assert "tiketnya langsung berstatus **Ditutup**" in text

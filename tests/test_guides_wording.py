@@ -1,4 +1,4 @@
-"""Issue 45, point 12: what the guides' examples and sentences say, read as a new staff
+"""What the guides' examples and sentences say, read as a new staff
 member or coordinator reads them (pure: the guides' text only).
 
 - An example of an answer to a requester, pasted as it is, must fit any requester: it

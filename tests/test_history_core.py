@@ -1,4 +1,4 @@
-"""`#riwayat` / `#history` in the pure layers (issue 45, point 9; SPEC E12h): the parser, the
+"""`#riwayat` / `#history` in the pure layers (SPEC E12h): the parser, the
 decision, the recipient, and the history view the mail carries (no servers).
 
 SPEC E12h: "staff `#riwayat` / `#history`: the ticket's history mailed back to that staff

@@ -1,4 +1,4 @@
-"""Issue 37, attacks 1 and 2, pure layer: a time budget that no library can swallow, and
+"""Attacks 1 and 2, pure layer: a time budget that no library can swallow, and
 decoders (TNEF, HTML, nested messages) with their own caps on work and size."""
 
 from __future__ import annotations

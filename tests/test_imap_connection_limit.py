@@ -1,4 +1,4 @@
-"""Issue 49: never more than the server's connection limit per mailbox.
+"""Never more than the server's connection limit per mailbox.
 
 Servers cap the sessions one user may hold (Dovecot's mail_max_userip_connections, Gmail's
 15, Exchange Online's 20, Zimbra's own): mailbot keeps one IMAP session per mailbox, so it
@@ -64,7 +64,7 @@ def test_the_daemon_serves_a_mailbox_whose_server_allows_one_session(one_session
         assert mf.wait_for(lambda: _acks(one_session, "one@vendor.test") == 1, 30)
         _request(one_session, "two@vendor.test")  # woken from IDLE on the same session
         assert mf.wait_for(lambda: _acks(one_session, "two@vendor.test") == 1, 30)
-        # issue 57: the copies of what went are appended on that session too (read back after the stop)
+        # the copies of what went are appended on that session too (read back after the stop)
         assert mf.wait_for(lambda: _copies_owed(tmp_path) == 0, 30)
     finally:
         output = mf.stop(daemon)

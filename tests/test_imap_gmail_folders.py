@@ -1,4 +1,4 @@
-"""Issue 49: a unit's mailbox on Google Workspace, where folders are labels.
+"""A unit's mailbox on Google Workspace, where folders are labels.
 
 The suite's Dovecot is shaped as Gmail answers (`GMAIL_FOLDERS`, `GMAIL_CAPABILITY`): the
 `[Gmail]` tree beside the INBOX, each folder marked with its RFC 6154 use as Gmail's LIST
@@ -95,7 +95,7 @@ def test_a_request_is_answered_and_kept_under_processed_beside_gmails_own_folder
     ("processed_folder", "[Gmail]/Starred", "\\Flagged"),  # a view: moving there stars the mail
     ("quarantine_folder", "[Gmail]/Important", "\\Important"),
     ("processed_folder", "Arsip", "\\Noselect"),  # a folder of folders: it holds no mail
-    ("sent_folder", "[Gmail]/Trash", "\\Trash"),  # issue 57: the copies a restore reads would go
+    ("sent_folder", "[Gmail]/Trash", "\\Trash"),  # the copies a restore reads would go
 ])
 def test_a_folder_gmail_empties_or_only_shows_is_refused_and_the_mail_stays(gmail, tmp_path, key, folder, use):
     """Each such folder refused by `check` (78) with the folder and its mark named, and by
@@ -127,7 +127,7 @@ def test_a_folder_gmail_empties_or_only_shows_is_refused_and_the_mail_stays(gmai
 ])
 def test_the_folder_read_processed_quarantine_and_sent_must_be_folders_of_their_own(tmp_path, imap, said):
     """Handled mail moved into the folder read would be read again at every pass; a copy of
-    sent mail among handled mail would be taken for mail no record names (issue 57)."""
+    sent mail among handled mail would be taken for mail no record names."""
     data = {"database": str(tmp_path / "m.db"), "archive_dir": str(tmp_path / "a"),
             "secret_key_file": str(tmp_path / "k"), "escalation": {"address": mf.LKPP},
             "smtp": {"host": "127.0.0.1", "port": 25, "security": "none"},
@@ -141,7 +141,7 @@ def test_the_folder_read_processed_quarantine_and_sent_must_be_folders_of_their_
 
 
 def test_gmails_own_sent_folder_may_keep_the_copies(gmail, tmp_path):
-    """Issue 57: `sent_folder: "[Gmail]/Sent Mail"`, the folder Gmail marks \\Sent, passes
+    """`sent_folder: "[Gmail]/Sent Mail"`, the folder Gmail marks \\Sent, passes
     `check`; the copies of what went land there, one APPEND each (Gmail offers no
     MULTIAPPEND), and no label of mailbot's own is made for them."""
     with gmail.imap(mf.UNIT) as client:  # the label an earlier test's default made

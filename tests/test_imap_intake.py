@@ -134,12 +134,12 @@ def test_oversized_message_is_quarantined_with_reason(fresh_mailboxes, tmp_path)
     assert notice["X-Mailbot-Kind"] == "message_refused" and notice["Auto-Submitted"] == "auto-replied"
     body = notice.get_body(("plain",)).get_content()
     assert "terlalu besar" in body
-    # issue 37: nothing of a sender no server vouched for comes back, the subject neither
+    # nothing of a sender no server vouched for comes back, the subject neither
     assert "Lampiran besar" not in body and "Lampiran besar" not in str(notice["Subject"])
 
 
 def test_mail_that_arrives_during_a_pass_wakes_the_next_idle_at_once(fresh_mailboxes, tmp_path, monkeypatch):
-    """Issue 13, no lost wakeups: mail that arrives while a pass fetches and moves is announced
+    """No lost wakeups: mail that arrives while a pass fetches and moves is announced
     inside those commands' responses, and the server does not announce it again when IDLE
     starts; the wait after the pass must still return at once, not at the renewal."""
     from mailbot.daemon.wiring import App
@@ -262,7 +262,7 @@ class _CuttableProxy:
 
 
 def test_a_mailbox_whose_session_was_cut_answers_again_within_seconds(fresh_mailboxes, tmp_path):
-    """Issue 13: a kept IDLE session that the network ends is noticed and opened again at
+    """A kept IDLE session that the network ends is noticed and opened again at
     once (no minute-long IDLE, no back-off after a session that worked)."""
 
     from tests.mailfactory import daemon, inbox, stop, wait_for
@@ -374,7 +374,7 @@ def test_a_folder_another_session_creates_meanwhile_is_there_not_a_failure(fresh
     try:
         with imap.Mailbox(box) as session:
             assert session.client is not None
-            assert set(looked) == {box.processed_folder, box.quarantine_folder, box.sent_folder}  # issue 57: Sent too
+            assert set(looked) == {box.processed_folder, box.quarantine_folder, box.sent_folder}  # Sent too
     finally:
         IMAPClient.list_folders = original  # type: ignore[method-assign]
 

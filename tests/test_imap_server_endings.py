@@ -1,4 +1,4 @@
-"""Issue 49: servers that end sessions, as Zimbra does (tests/imapfront.py before Dovecot).
+"""Servers that end sessions, as Zimbra does (tests/imapfront.py before Dovecot).
 
 * A server that ends a session whose client was silent for a while (Zimbra's
   imap_authenticated_max_idle_time; a NAT box or load balancer in front of any server):

@@ -1,4 +1,4 @@
-"""Issue 49: servers as they are. A Dovecot configured to announce no IDLE after login (as
+"""Servers as they are. A Dovecot configured to announce no IDLE after login (as
 some Zimbra and hosted servers do): mailbot sees it lacks IDLE (`check` says so, the kept
 session does not offer it) and the daemon, though `idle: true`, polls every poll_seconds
 and answers a request all the same; the same server with IDLE is waited on with IDLE."""

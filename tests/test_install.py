@@ -54,7 +54,7 @@ def test_install_lays_out_the_production_files(installed):
     assert (target / "etc/mailbot/config.yaml").read_text() == (ROOT / "config.example.yaml").read_text()
     assert (target / "etc/systemd/system/mailbot.service").read_text() == (
         ROOT / "systemd/mailbot.service").read_text()
-    assert (target / "etc/systemd/system/mailbot-web.service").read_text() == (  # the window (issue 61)
+    assert (target / "etc/systemd/system/mailbot-web.service").read_text() == (  # the window
         ROOT / "systemd/mailbot-web.service").read_text()
     assert (target / "etc/mailbot/credentials").is_dir()
     for secret in ("imap", "smtp"):  # LoadCredential= fails the start on a missing file (xoauth2 needs none)
@@ -75,14 +75,14 @@ def test_install_lays_out_the_production_files(installed):
 
 
 def test_install_puts_the_units_drop_ins_beside_mailbot_and_enables_none(installed):
-    """Issue 57 (point 8): the drop-ins of the documented options (a PostgreSQL password,
+    """The drop-ins of the documented options (a PostgreSQL password,
     OAuth2 secret or certificate, a shared archive) are at hand on the host, but none is
     in /etc/systemd/system/mailbot.service.d/: a missing credential would fail the start."""
     target, _ = installed
     options = target / "opt/mailbot/systemd/options"
     assert sorted(p.name for p in options.iterdir()) == [
         "database-password.conf", "oauth-cert.conf", "oauth-secret.conf", "shared-archive.conf",
-        "web-database-password.conf"]  # issue 61: the window's own PostgreSQL role, for mailbot-web.service
+        "web-database-password.conf"]  # the window's own PostgreSQL role, for mailbot-web.service
     for drop_in in options.iterdir():
         assert drop_in.read_text() == (ROOT / "systemd/options" / drop_in.name).read_text()
     assert not (target / "etc/systemd/system/mailbot.service.d").exists()
@@ -117,7 +117,7 @@ def test_a_second_install_keeps_the_operators_config(installed):
     assert done.returncode == 0, done.stderr
     assert "kept your" in done.stdout
     assert "lpse@tanjungpinang.go.id" in config.read_text()
-    # An upgrade in place (issue 33): the old and the new version said, not the first steps again.
+    # An upgrade in place: the old and the new version said, not the first steps again.
     version = subprocess.run([str(target / "opt/mailbot/bin/mailbot"), "--version"], capture_output=True,
                              text=True, timeout=60, check=True).stdout.split()[1]
     assert f"upgraded mailbot {version} -> {version}" in done.stdout, done.stdout

@@ -1,4 +1,4 @@
-"""Issue 38: the consultation form (seed 003's "Formulir Konsultasi") read from a staff mail. Pure.
+"""The consultation form (seed 003's "Formulir Konsultasi") read from a staff mail. Pure.
 
 The forms below are written as staff type them (the issue: any order, no colon, extra
 spaces, lower case, a pasted table); the expected values are written out from the form.
@@ -212,7 +212,7 @@ def test_a_last_paragraph_of_the_problem_stays_when_it_is_no_closing():
 @pytest.mark.parametrize(("written", "rating"), [("5", 5), ("4/5", 4), ("4 dari 5", 4), ("3 (cukup)", 3),
                                                   ("lima", 5), ("Empat", 4), ("2.0", 2)])
 def test_nilai_is_the_callers_rating_from_1_to_5(written, rating):
-    """Issue 48 point 8 (seed 002: every user rates the service): as staff write what the caller said."""
+    """Seed 002 ( every user rates the service): as staff write what the caller said."""
     got = form(f"Nama: Budi\nMasalah: gagal login\nNilai: {written}\n")
     assert got.errors == () and got.rating == rating
 
@@ -227,7 +227,7 @@ def test_a_nilai_that_is_no_rating_is_refused_naming_the_field_and_value(bad):
 @pytest.mark.parametrize(("written", "queue"), [("Nomor Antrian: A-012", "A-012"), ("No. Antrian : 7", "7"),
                                                 ("Antrian B 15", "B 15")])
 def test_a_walk_ins_queue_number_is_kept(written, queue):
-    """Issue 48 point 3 (seed 004 section 1 step 2)."""
+    """Seed 004 section 1 step 2: the queue number."""
     got = form(f"{written}\nNama: Rina\nPermasalahan: Lupa kata sandi.\n")
     assert got.errors == () and got.queue == queue
 

@@ -1,6 +1,6 @@
 """The look-up before classification (`io/lookup.known`) reads no clock and no word list of its own.
 
-Issue 46: the time is the caller's (a short ticket number is this year's, else last
+The time is the caller's (a short ticket number is this year's, else last
 year's, by the pipeline's `now`), and the command words it looks for before the
 commands are read come from the commands' table (`core/command_table.COMMANDS`).
 """

@@ -1,4 +1,4 @@
-"""Issue 9 "The whole ladder by email", end to end over real Dovecot and SMTP.
+"""The whole ladder by email, end to end over real Dovecot and SMTP.
 
 Tier by tier (seed 002: Helpdesk LPSE -> Admin LPSE / Koordinator -> Helpdesk LKPP; seed
 004: the coordinator directs, the head of unit monitors and recommends), every mail is
@@ -548,7 +548,7 @@ def test_lkpp_desk_acknowledgement_and_mail_citing_only_its_number(env):
 
     # LKPP's agent writes from its own system: only its number, no tag of ours, no reference,
     # no escalation key. The number threads it onto the ticket (SPEC 3), but a desk's number is
-    # a counter anyone can guess (issue 44): it waits for staff, who read it and pass it on as a
+    # a counter anyone can guess: it waits for staff, who read it and pass it on as a
     # request for data (SOP-015 step 5) by answering the alert
     raw, _ = mf.mail(mf.LKPP, f"[Ticket#{LKPP_NUMBER}] Permintaan data tambahan",
                      "Mohon dikirimkan screenshot pesan error dan kode tender.")
@@ -707,7 +707,7 @@ def test_closing_words_with_a_rating_anywhere(env, client, text, rating):
 @pytest.mark.parametrize("client", ["signature", "bottom-posted, nothing new", "a colleague's signature"])
 def test_a_reply_with_only_a_signature_is_no_rejection(env, client):
     """9.8 / E4: only a signature, or nothing under the quote: the ticket stays resolved and staff are asked.
-    Issue 34: a signature block none of whose words the ticket knows (position, office, phone) too."""
+    A signature block none of whose words the ticket knows (position, office, phone) too."""
     servers, config = env
     solution = resolve(servers, config)
     signature = "Budi Santoso\nDirektur CV Maju Jaya\nHP 0812-7000-1234"
@@ -792,7 +792,7 @@ def test_a_forwarded_mail_opens_a_ticket_with_the_forwarded_problem(env, client)
     assert "paket 10012345000" in escalation and "error 500" in escalation
 
 
-# Red-team probes of the ladder (issue 9 points 1, 2, 3, 7): whose identity reaches LKPP,
+# Red-team probes of the ladder: whose identity reaches LKPP,
 # coordinators' and the head's replies from their clients, thin quoted headers, letters pasted.
 
 def _escalated_form(servers, config) -> str:
@@ -935,11 +935,11 @@ def test_a_coordinator_on_the_staff_list_too_gives_direction_that_stays_internal
 
 
 def test_coordinator_tutup_on_the_case(env):
-    """Issue 9.1: coordinators act only by an explicit command to answer; report what #tutup does."""
+    """Coordinators act only by an explicit command to answer; report what #tutup does."""
     servers, config = env
     _, case = coordinator_case(servers, config, "#koordinator\nMohon arahan.")
     mf.deliver(servers, config, gmail_en(case, COORDINATOR, "#tutup\nSudah saya telepon penyedia, beres."))
-    # an explicit command (issue 9.1, SPEC 1): the ticket closes and the requester gets only `closed`
+    # an explicit command (SPEC 1): the ticket closes and the requester gets only `closed`
     assert the_ticket(config).state is State.CLOSED
     assert kinds_in(servers, REQUESTER) == ["ack", "closed"]
 
@@ -967,7 +967,7 @@ def test_head_answers_digest_with_numbers_written_differently(env):
         mf.deliver(servers, config, outlook(digest, HEAD, f"Mohon {written} segera dihubungi penyedianya.\n\nKepala"))
         after = len([1 for k, _ in events(config, ticket) if k == "recommendation"])
         results[written] = after > before
-    # issue 9.3: every way of naming the ticket records the recommendation on it
+    # every way of naming the ticket records the recommendation on it
     assert results == dict.fromkeys(results, True)
     directions = [m for m in mf.inbox(servers, mf.STAFF[0]) if m["X-Mailbot-Kind"] == "staff_direction"]
     assert len(directions) == 6 and not any("tidak menyebut nomor tiket" in mf.text_of(m) for m in directions)

@@ -1,4 +1,4 @@
-"""Issue 9, the pure layers: bottom-posted replies, forwards, the consultation form, closing
+"""The pure layers: bottom-posted replies, forwards, the consultation form, closing
 words, coordinators' answers and heads' recommendations (parsers and core, no servers).
 
 Expected values are written from SPEC sections 1, 4 and 9 and the seeds (003's form
@@ -31,7 +31,7 @@ from tests.test_lifecycle import (
     ticket,
 )
 
-# --- bottom-posted and inline replies (issue 9.8) ----------------------------------------
+# --- bottom-posted and inline replies ----------------------------------------
 
 THUNDERBIRD_BOTTOM = """On 23/11/2026 09.15, Helpdesk LPSE Uji wrote:
 > [LPSE-T #2026-00001] Password akun penyedia
@@ -85,7 +85,7 @@ def test_a_reply_without_new_text_stays_empty(text: str) -> None:
 
 def test_text_below_the_quote_is_kept_but_a_command_there_never_runs() -> None:
     """SPEC 4: the new text is kept wherever it stands, so the line under the quote is the
-    writer's too (issue 31); SPEC 9: commands are read only from the top, so a #tutup under the
+    writer's too; SPEC 9: commands are read only from the top, so a #tutup under the
     quote is refused as not at the top, and runs nothing."""
     text = "Sudah kami reset.\n\nPada Sen, 23 Nov 2026 pukul 10.00, Budi <b@x.test> menulis:\n> Tolong.\n\n#tutup\n"
     assert new_text(text) == "Sudah kami reset.\n\n#tutup"
@@ -94,7 +94,7 @@ def test_text_below_the_quote_is_kept_but_a_command_there_never_runs() -> None:
     assert [e.code for e in parsed.errors] == ["not_at_top"]
 
 
-# --- forwards that open a ticket (issue 9.9) -----------------------------------------------
+# --- forwards that open a ticket -----------------------------------------------
 
 GMAIL_FORWARD = """Mohon dibantu, berikut email dari rekan kami.
 
@@ -183,7 +183,7 @@ def test_our_own_request_forwarded_back_alone_is_no_data_for_lkpp() -> None:
     assert "membutuhkan data tambahan" not in facts.message.new_text + facts.message.text
 
 
-# --- the consultation form (seed 003, issue 9.7) -------------------------------------------
+# --- the consultation form (seed 003) -------------------------------------------
 
 SEED_FORM = """Berikut data kami:
 A. IDENTITAS PENGGUNA SPSE
@@ -247,7 +247,7 @@ def test_signature_lines(lines: list[str], signature: bool) -> None:
     assert is_signature(lines, "Siti Rahmawati") is signature
 
 
-# --- closing words (SPEC E4, issue 9.8) -----------------------------------------------------
+# --- closing words (SPEC E4) -----------------------------------------------------
 
 SITI = Address("budi@vendor.test", "Siti Rahmawati")  # the ticket's requester address, another display name
 
@@ -259,7 +259,7 @@ SITI = Address("budi@vendor.test", "Siti Rahmawati")  # the ticket's requester a
     ("Salam,\nSiti Rahmawati\nDirektur CV Maju Jaya\nHP 0812-7000-1234", Event.REQUESTER_SILENT, None),
     ("", Event.REQUESTER_SILENT, None),
     ("Siti Rahmawati\nMasih belum bisa login.", Event.REQUESTER_REJECT, None),
-    # issue 34: a colleague's signature block, none of its words known to the ticket
+    # a colleague's signature block, none of its words known to the ticket
     ("Salam,\n\nAgus Salim, S.T.\nPejabat Pembuat Komitmen\nBPBD Kota Uji\nTelp. (0778) 462 000",
      Event.REQUESTER_SILENT, None),
     (("Wassalam,\nIr. Bambang Sutrisno, M.T.\nKepala Bidang Kedaruratan dan Logistik\n"
@@ -389,7 +389,7 @@ def test_a_signature_only_answer_keeps_the_ticket_resolved_and_asks_staff() -> N
                                                                                        "silent")]
 
 
-# --- coordinators and heads (SPEC 1, 9; issue 9.1-9.3) --------------------------------------
+# --- coordinators and heads (SPEC 1, 9) --------------------------------------
 
 def decided(sender: Address, text: str, known: Known, citations: tuple[Citation, ...]):
     msg = message(sender, text, subject="RE: Ringkasan harian Helpdesk LPSE Uji")
@@ -494,7 +494,7 @@ def test_a_head_naming_tickets_without_proof_is_unverified(citations: tuple[Cita
     known = Known(mentioned=(ticket(State.OPEN),))
     _facts, trust, decision = decided(HEAD, "Tiket 2026-00001 mohon diprioritaskan.", known, citations)
     assert not trust.authenticated
-    # coordinators alerted; the head's configured address told it was not run (issue 45; SPEC E19)
+    # coordinators alerted; the head's configured address told it was not run (SPEC E19)
     assert {(str(s.to), s.kind) for s in decision.sends} == {("coordinators", "unverified"), ("sender", "not_run")}
 
 
@@ -576,7 +576,7 @@ def test_a_further_answer_to_lkpps_request_goes_on_to_lkpp(kind: str, to_lkpp: b
 
 
 def test_ticket_numbers_as_heads_write_them_under_the_digest() -> None:
-    """Issue 9.3: "text about a ticket number" — the full number, with a slash, or the short
+    """"text about a ticket number" — the full number, with a slash, or the short
     forms people use under a list ("tiket 42", "Tiket No. 00042", "ticket #7"); a count of
     tickets is no number."""
     from mailbot.core.named_tickets import mentioned_numbers, short_numbers

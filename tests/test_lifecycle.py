@@ -79,11 +79,11 @@ MESSAGES = {
     # reply ("saya siapkan dulu") already went on to LKPP; and one with nothing in it
     "requester adds data for LKPP": (REQUESTER, "Berikut kode tender 10012345 dan pesan errornya."),
     "requester sends LKPP nothing": (REQUESTER, ""),
-    # README / SPEC 4: `#jawab` is E6 as a command, so that E11, E12c and issue 37's
+    # README / SPEC 4: `#jawab` is E6 as a command, so that E11, E12c
     # `#kirim-tanda-terima` (the ack that waited for staff goes now) ride along with it
     "#jawab": (STAFF, ("#jawab\n#prioritas tinggi\n#data nama Budi Santoso\n#kirim-tanda-terima\n"
                       "Silakan coba login ulang.")),
-    # every state command with E12c's `#data` and issue 37's `#kirim-tanda-terima` beside it
+    # every state command with E12c's `#data` and the `#kirim-tanda-terima` beside it
     "#catatan, #data": (STAFF, ("#catatan Penyedia sudah ditelepon.\n#data telepon 0812-1111-2222\n"
                                 "#kirim-tanda-terima")),
     "#eskalasi, #data": (STAFF, ("#eskalasi\n#data instansi CV Maju Jaya\n#kirim-tanda-terima\n"
@@ -98,7 +98,7 @@ MESSAGES = {
     "#prioritas with words": (STAFF, ("#prioritas tinggi\n#kirim-tanda-terima\n"
                                       "Penyedia ini sudah tiga kali menelepon.")),
     "#data with words": (STAFF, "#data nama Budi Santoso\n#kirim-tanda-terima\nNama lengkap sesuai KTP."),
-    # E12h (issue 45, point 9): the history to the staff member who asked, alone; it reads the
+    # E12h: the history to the staff member who asked, alone; it reads the
     # ticket and changes nothing, so it goes beside a note or a state command as E11 does
     "#riwayat": (STAFF, "#riwayat"),
     "#riwayat, #catatan": (STAFF, "#catatan Penyedia sudah ditelepon.\n#riwayat"),
@@ -156,7 +156,7 @@ REFUSED = (SAME, {("sender", "command_error")})  # E18: only the sender hears, n
 TO_STAFF = {("staff", "staff_update")}
 UNCLASSIFIED = (SAME, {("staff", "staff_lkpp:lkpp_other")})  # E17: staff are asked to decide
 OK = {("sender", "command_ok")}
-ACK = {("requester", "ack")}  # issue 37's `#kirim-tanda-terima`: the ack goes now, at staff's word
+ACK = {("requester", "ack")}  # the `#kirim-tanda-terima`: the ack goes now, at staff's word
 ALERT = {("staff", "staff_alert"), ("coordinators", "staff_alert")}  # copy to coordinators
 HISTORY = {("sender", "history")}  # E12h: "the ticket's history mailed back to that staff member; internal"
 
@@ -460,7 +460,7 @@ def test_the_spec_table_covers_every_state_for_the_messages_that_can_arrive_in_a
 @pytest.mark.parametrize("state", STATES)
 def test_a_forged_staff_message_does_nothing_but_note_and_alert(state):
     """E19: without a citation of mail sent to staff, nothing runs; coordinators hear of it, and
-    the staff address it came from is told it was not run (issue 45; SPEC E19)."""
+    the staff address it came from is told it was not run (SPEC E19)."""
     t = ticket(state)
     msg = message(STAFF, "#tutup")
     facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
@@ -505,7 +505,7 @@ def test_late_mail_on_a_closed_ticket_opens_a_new_one_citing_it():
     ("Ya, 1 dokumen sudah terupload", None),
 ])
 def test_closing_words_confirm_with_the_rating_wherever_it_stands(text, rating):
-    """SPEC E4 and issue 9.8: the first line that is more than a greeting decides; a rating may follow."""
+    """SPEC E4: the first line that is more than a greeting decides; a rating may follow."""
     t = ticket(R)
     msg = message(REQUESTER, text)
     facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
@@ -530,7 +530,7 @@ def test_a_no_after_a_greeting_or_below_thanks_reopens(text):
 
 
 def test_coordinator_direction_never_reaches_the_requester():
-    """SPEC 1 / issue 9.1: coordinators' text goes to staff and onto the ticket only."""
+    """SPEC 1: coordinators' text goes to staff and onto the ticket only."""
     for state in STATES:
         decision = outcome("coordinator writes", state)
         assert all(str(s.to) != "requester" and "requester" not in map(str, s.cc) for s in decision.sends)
@@ -566,7 +566,7 @@ def test_a_bounce_of_our_mail_tells_staff_and_changes_nothing(state):
 
 @pytest.mark.parametrize("state", STATES)
 def test_lkpps_desk_acknowledgement_records_its_number_and_tells_staff(state):
-    """SPEC 3 / issue 9.6: an OTRS-style automatic acknowledgement: number kept, staff told, no answer."""
+    """SPEC 3: an OTRS-style automatic acknowledgement: number kept, staff told, no answer."""
     t = ticket(state)
     msg = message(LKPP, "Tiket Anda telah kami terima.", auto_reason="auto-submitted: auto-replied")
     facts = classify(msg, Known(tagged=t), BOX, CFG, RULES, NOW, NOW)
@@ -607,7 +607,7 @@ DIGEST_ID = "digest-1@lpse.test"
 AUTHRES = replace(CFG, auth=replace(CFG.auth, mode="authres", trusted_authserv_id="mx.lpse.test"))
 PASSED = ("mx.lpse.test; dkim=pass header.d=lpse.test; dmarc=pass header.from=lpse.test",)
 
-# Mail that matches no ticket (SPEC 3, issue 38's calls and visits, E12d): (sender, text,
+# Mail that matches no ticket (SPEC 3's calls and visits, E12d): (sender, text,
 # config, what the store knew, message fields) -> (the state of the ticket it opens, or
 # None when it opens none; {(audience, kind)}; the history it records)
 NO_TICKET = {
@@ -627,11 +627,11 @@ NO_TICKET = {
     # SPEC 9 in token mode: a new mail proves no sender. Nothing opens; the number is held and
     # goes back to the staff address alone, which confirms by replying.
     "a call, unproven": ((STAFF, CALL, CFG, Known(), {}), (None, {("sender", "intake_confirm")}, {"intake_held"})),
-    # issue 38: a call written down by someone who is not the unit's staff opens nothing and
+    # a call written down by someone who is not the unit's staff opens nothing and
     # answers nobody outside; staff see it
     "a call from a stranger": ((REQUESTER, CALL, CFG, Known(), {}),
                                (None, {("staff", "intake_not_staff")}, {"intake_not_staff"})),
-    # issue 38: a form without the problem is refused to its sender; nothing half-made is kept
+    # a form without the problem is refused to its sender; nothing half-made is kept
     "a call without its problem": ((STAFF, CALL.split("Permasalahan")[0], AUTHRES, Known(), {"auth_results": PASSED}),
                                    (None, {("sender", "command_error")}, {"command_rejected"})),
     # E12d / SOP-004 step 8: a coordinator's answer to the digest naming no ticket is the

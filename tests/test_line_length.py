@@ -1,5 +1,5 @@
 """The line length pyproject.toml sets (`[tool.ruff] line-length`) is the one the code keeps:
-ruff's E501 over mailbot/, tests/ and bench/ finds no longer line (issue 46).
+ruff's E501 over mailbot/, tests/ and bench/ finds no longer line.
 
 ruff is in the test extras (scripts/setup installs them); where it is missing the check skips.
 """

@@ -1,4 +1,4 @@
-"""What a mail client would make a link of is made inert (issue 37, attack 3). Pure.
+"""What a mail client would make a link of is made inert. Pure.
 
 The lures are the forms the red team reported surviving the old defanging (one-letter
 hosts, TLDs outside a short list, `mailto:`, IP addresses, fullwidth and look-alike dots);

@@ -1,4 +1,4 @@
-"""How replies of Helpdesk LKPP are classified, end to end (SPEC E13-E17, issue 9 point 4).
+"""How replies of Helpdesk LKPP are classified, end to end (SPEC E13-E17).
 
 The labelled sets in tests/data/ are built as real emails and go through
 `parse_message` and `classify_lkpp(subject, new_text or text)` as the daemon does.
@@ -115,7 +115,7 @@ def test_own_set_is_large_and_covers_every_class() -> None:
     assert {"id", "en"} <= {item["lang"] for item in items}
 
 
-# --- phrase families named in issue 9 ------------------------------------------------------
+# --- phrase families LKPP's desk writes ------------------------------------------------------
 
 FAMILIES = [
     # need_info: questions that ask for data, requests in Indonesian and English

@@ -1,4 +1,4 @@
-"""Whose official letter LKPP asks for (issue 32, SOP-015 steps 5-7). Pure.
+"""Whose official letter LKPP asks for (SOP-015 steps 5-7). Pure.
 
 A letter signed by the requester's side's officials (PA/KPA, PPK, a dinas's head, a
 company's director or leader) is what the requester sends: LKPP asking for it is a data

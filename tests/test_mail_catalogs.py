@@ -1,4 +1,4 @@
-"""The mails written once for every language (issue 46): `mailbot/templates/_mails/<kind>.txt`
+"""The mails written once for every language: `mailbot/templates/_mails/<kind>.txt`
 holds the structure, its words in `{% trans %}` blocks with English message ids, and each
 other language's catalog (`templates/<lang>/mails.po`) holds their words. Adding a language
 is its catalog and its words.yaml, not a copy of every template.
@@ -49,7 +49,7 @@ def test_english_needs_no_catalog() -> None:
 
 
 def test_an_operators_template_of_a_shared_kind_still_wins(tmp_path: Path) -> None:
-    """A copy of the per-language template an operator kept (issue 46 removed ours)
+    """A copy of the per-language template an operator kept (ours are gone)
     is used, and its include of the per-language footer finds the shared one, in Indonesian."""
     (tmp_path / "id").mkdir()
     (tmp_path / "id" / "escalated_user.txt").write_text('Halo {{ requester_name }}.\n{% include "id/_footer.txt" %}',

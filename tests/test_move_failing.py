@@ -1,4 +1,4 @@
-"""Issue 30: a MOVE the server keeps refusing (Processed made read-only, a mailbox over
+"""A MOVE the server keeps refusing (Processed made read-only, a mailbox over
 quota) is not an outage. Over the real Dovecot, with `mailbot run` on IDLE: acks keep
 coming within 2 s of each mail, the coordinators are alerted once, and when the folder is
 writable again every message is moved, none lost and none handled twice.

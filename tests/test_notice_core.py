@@ -1,4 +1,4 @@
-"""Issue 59, pure: what a staff notice offers and says of its ticket (`core/applicable`), and what
+"""Pure: what a staff notice offers and says of its ticket (`core/applicable`), and what
 of a solved case's answer goes to another requester (`core/reuse`)."""
 
 from __future__ import annotations

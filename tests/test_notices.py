@@ -1,5 +1,5 @@
 """Mail that no message decided is planned in `notices` (the core's `plan`) and only rendered
-by `io/compose` (issue 46): the direct alert about the store itself, which never touches it."""
+by `io/compose`: the direct alert about the store itself, which never touches it."""
 
 from __future__ import annotations
 

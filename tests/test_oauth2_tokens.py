@@ -1,4 +1,4 @@
-"""Issue 49, first step: OAuth2 tokens mailbot obtains and refreshes itself (`oauth2:`).
+"""First step: OAuth2 tokens mailbot obtains and refreshes itself (`oauth2:`).
 
 Over real servers: Dovecot's own `oauth2` passdb checks each IMAP login's token against
 its tokeninfo endpoint, the SMTP server checks SMTP's, and both accept exactly the tokens
@@ -115,7 +115,7 @@ def test_a_request_is_handled_with_tokens_mailbot_fetched_with_its_client_creden
 
 
 def test_a_new_process_logs_in_with_the_kept_token_and_one_revoked_early_is_replaced(world, tmp_path, capsys):
-    """Issue 49: tokens are cached beside the state (0600): a restarted daemon (a `mailbot
+    """Tokens are cached beside the state (0600): a restarted daemon (a `mailbot
     run --once` here) logs in to both servers with the token the last process fetched, with
     no new request to the provider. A kept token the servers refuse before its time (an
     administrator revoked the sessions) is replaced at once: the mail is handled, no failure."""
@@ -285,7 +285,7 @@ def test_a_token_expired_while_idle_and_the_session_dropped_gets_a_new_token_and
 
 
 def test_a_refused_token_alerts_the_coordinators_once_naming_the_error_and_keeps_the_mail(world, tmp_path):
-    """SPEC 6's watch over an IMAP login refused for want of a token (issue 49: never a silent
+    """SPEC 6's watch over an IMAP login refused for want of a token (never a silent
     stop): the coordinators get one alert past alert_after_minutes, naming the provider's
     error; the mail stays in the INBOX; the passes go on (SMTP here logs in without OAuth)."""
     from datetime import UTC
@@ -399,7 +399,7 @@ def test_check_says_a_client_secret_ends_within_two_weeks_and_fails_one_past_its
 
 
 def test_the_daily_digest_says_a_client_secret_ends_within_two_weeks(world, tmp_path):
-    """Issue 49: the secret's end in the digest the heads and coordinators read each working
+    """The secret's end in the digest the heads and coordinators read each working
     day, not only in `check`: Monday 23 November 2026 08:05 WIB, the secret ends 1 December."""
     servers, tokens = world
     tokens.register("mailbot-digest", mf.UNIT, secret="digest")
@@ -407,7 +407,7 @@ def test_the_daily_digest_says_a_client_secret_ends_within_two_weeks(world, tmp_
                                           "client_secret_file": str(_secret_file(tmp_path, "digest")),
                                           "client_secret_expires": "2026-12-01"})
     at = datetime(2026, 11, 23, 8, 5, tzinfo=ZoneInfo("Asia/Jakarta"))
-    mf.sweep(config, at - timedelta(days=3))  # mailbot first ran the Friday before (issue 59: no first-start digest)
+    mf.sweep(config, at - timedelta(days=3))  # mailbot first ran the Friday before (no first-start digest)
     mf.sweep(config, at)
     # The module's daemons run on the real clock and send their own digest on a working
     # morning: this test's is the one dated by its sweep.
@@ -445,7 +445,7 @@ def _certificate(tmp: Path, *, days: int, name: str = "client", key_of: Path | N
 
 
 def test_a_request_is_handled_with_tokens_a_client_certificate_obtained(world, tmp_path):
-    """Microsoft's certificate credential (issue 49): no secret leaves the host; each token
+    """Microsoft's certificate credential: no secret leaves the host; each token
     request carries an assertion the certificate's key signed, which the token server checks
     against the certificate the administrator uploaded; IMAP and SMTP accept the tokens."""
     servers, tokens = world

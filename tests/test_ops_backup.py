@@ -1,10 +1,10 @@
-"""Issue 33: backup and restore as a procedure.
+"""Backup and restore as a procedure.
 
 `mailbot backup DEST` copies the database with SQLite's online backup while a writer keeps
 committing (every copy consistent: its counter equals its tickets), the key and, with
 `--archive`, the archive. `mailbot restore SRC` puts it back with the daemon stopped, and
 numbers continue past every number issued after the backup: those the replaced database
-counted and those the archived mail names (issue 33: a restore re-issued 2026-00019 to a
+counted and those the archived mail names (a restore re-issued 2026-00019 to a
 second requester).
 """
 

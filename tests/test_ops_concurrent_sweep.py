@@ -97,7 +97,7 @@ def test_a_sweep_between_another_sweeps_read_and_its_firing_fires_nothing_again(
 def test_a_digest_queued_by_another_process_meanwhile_is_not_queued_again(tmp_path):
     config = offline_config(tmp_path)
     now = datetime(2026, 11, 23, 8, 30, tzinfo=WIB)  # Monday, past the digest hour
-    # mailbot first started the Friday before: Monday's digest is due (issue 59: not a first start's)
+    # mailbot first started the Friday before: Monday's digest is due (not a first start's)
     open_tickets(config, 1, datetime(2026, 11, 20, 9, 0, tzinfo=WIB))
     cfg = load_config(config)
     a, b = App(cfg, clock=lambda: now), App(cfg, clock=lambda: now)

@@ -1,4 +1,4 @@
-"""`mailbot migrate --to postgresql://...` (issue 47): a unit's SQLite history, every table,
+"""`mailbot migrate --to postgresql://...`: a unit's SQLite history, every table,
 copied into an empty PostgreSQL database with its rows counted; a database that is not
 empty refused; the SQLite file left byte for byte as it was; numbers and ids continuing
 past the copied ones."""
@@ -140,7 +140,7 @@ def test_a_url_of_another_kind_is_a_usage_error(tmp_path, capsys):
 
 def test_backup_of_a_postgresql_store_keeps_the_key_and_archive_and_leaves_the_rows_to_pg_dump(
         tmp_path, pg_cluster, capsys):
-    """Issue 47: mailbot's part of a PostgreSQL store's backup is the key and the archive (and
+    """Mailbot's part of a PostgreSQL store's backup is the key and the archive (and
     the counters in the manifest); the rows are pg_dump's; restore into an empty database
     names pg_restore (tests/test_ops_restore_postgresql.py restores one)."""
     import json
@@ -172,7 +172,7 @@ def test_backup_of_a_postgresql_store_keeps_the_key_and_archive_and_leaves_the_r
     assert "pg_restore" in capsys.readouterr().err
 
 
-# --- the role, the password, and why a login fails (issue 57) ------------------------------
+# --- the role, the password, and why a login fails ------------------------------
 
 
 def _doc_commands() -> list[str]:

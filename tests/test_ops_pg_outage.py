@@ -1,4 +1,4 @@
-"""A PostgreSQL store that is not there yet, or refuses mailbot's login (issue 57).
+"""A PostgreSQL store that is not there yet, or refuses mailbot's login.
 
 After a power cut the database host may boot after mailbot's: the daemon used to stop with
 78 ("configuration error"), which the shipped unit does not restart into, and the helpdesk

@@ -1,4 +1,4 @@
-"""Issue 33, after `mailbot restore`: the mail handled after the backup is found and handled
+"""After `mailbot restore`: the mail handled after the backup is found and handled
 once by itself, no ticket number is issued twice, and no requester gets a second ack.
 
 Over real Dovecot and SMTP on loopback, driven as an operator drives it: `mailbot backup`,
@@ -159,7 +159,7 @@ def test_with_the_archive_lost_the_replaced_database_alone_keeps_the_numbers_and
 
 def test_with_database_and_archive_lost_the_sent_folder_keeps_the_numbers_and_stops_a_second_mail(
         handled_after_backup):
-    """Issue 57: nothing records what happened after the backup but the mailbox, and its
+    """Nothing records what happened after the backup but the mailbox, and its
     sent folder holds a copy of every mail that went: each request handled again keeps the
     number it was mailed, and no ack, notice or relayed answer goes a second time."""
     servers, config, tmp, _ids = handled_after_backup
@@ -268,7 +268,7 @@ def test_an_escalation_and_lkpps_answer_after_the_backup_are_made_again_without_
 
 def test_an_ack_queued_at_the_backup_that_went_after_it_is_not_sent_again_by_the_new_host(
         fresh_mailboxes, tmp_path):
-    """Issue 57: the backup caught an ack and a staff notice still queued (taken between the
+    """The backup caught an ack and a staff notice still queued (taken between the
     request's handling and its sending); they went after the backup, and their copies are
     in the sent folder. On a new host (database and archive lost) the restored outbox still
     holds them: the daemon sends none of the mailbox's mail before its recovery, which finds

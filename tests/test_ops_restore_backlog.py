@@ -1,4 +1,4 @@
-"""Issue 33's acceptance: backup while the daemon takes a 3,000-mail backlog, restore, run:
+"""Backup while the daemon takes a 3,000-mail backlog, restore, run:
 no ticket number issued twice, no mail lost, no ack sent twice.
 
 `mailbot run` is a process of its own (as systemd starts it) on the session's real Dovecot,
@@ -8,7 +8,7 @@ as they would read them. `mailbot backup --archive` runs while the daemon works 
 backlog; once the daemon has handled all of it, it is stopped, `mailbot restore` puts the
 backup back, and the daemon is started again with no other step. `MAILBOT_RESTORE_MESSAGES`
 sets the backlog: 1,000 by default, so the suite keeps within its time in CI; 3,000 is
-issue 33's size (MAILBOT_RESTORE_MESSAGES=3000, about 7 minutes).
+the size (MAILBOT_RESTORE_MESSAGES=3000, about 7 minutes).
 """
 
 from __future__ import annotations
@@ -115,8 +115,8 @@ def test_backup_during_a_backlog_restore_run_no_number_twice_no_mail_lost_no_sec
     config = write_config(servers, tmp_path)
     data = yaml.safe_load(config.read_text())
     data["log"] = {"format": "json", "level": "error"}
-    data["limits"] = {"acks_per_hour": count * 2}  # issue 37's flood limit aside: every request is acked
-    data["autoreply_limit"] = count  # and issue 44's: 31 people of each domain write alike here
+    data["limits"] = {"acks_per_hour": count * 2}  # the flood limit aside: every request is acked
+    data["autoreply_limit"] = count  #: 31 people of each domain write alike here
     data["mailboxes"][0]["staff_notify"] = "daftar-staf@lpse.test"  # one notice per ticket (to the catch-all)
     config.write_text(yaml.safe_dump(data, allow_unicode=True))
     db = tmp_path / "mailbot.db"

@@ -1,4 +1,4 @@
-"""Issue 57 point 3: a SQLite restore on a new host, the old host lost with its database
+"""A SQLite restore on a new host, the old host lost with its database
 and its archive, gives no ticket number to two requesters.
 
 The operator's scenario exactly, over the session's real Dovecot and SMTP server: the
@@ -11,7 +11,7 @@ over IMAP as the people read it: each ticket number appears in the acks of one r
 only, and each request handled after the backup keeps the number it was mailed, acked
 once; staff get one notice per ticket.
 
-Before issue 57 the counters rose only to the highest number the mailbox's subjects
+Before, the counters rose only to the highest number the mailbox's subjects
 named (the reply's), so the requests handled again after the restore took numbers that
 had been mailed to others after the backup.
 """

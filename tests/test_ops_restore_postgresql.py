@@ -1,6 +1,6 @@
-"""Issue 47: `mailbot restore` of a PostgreSQL store. The rows are pg_dump's and
+"""`mailbot restore` of a PostgreSQL store. The rows are pg_dump's and
 pg_restore's; mailbot's part is the key, the archive and what happened after the backup
-(issue 33's guarantees): the mail handled since is handled once more by itself, keeps the
+(the guarantees): the mail handled since is handled once more by itself, keeps the
 numbers its requesters were mailed, and no requester gets a second ack.
 
 Driven as an operator drives it, over the suite's Dovecot and SMTP and a private

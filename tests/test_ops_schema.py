@@ -84,7 +84,7 @@ def snapshot(db: Path) -> tuple[bytes, bytes]:
 
 
 def test_commands_other_than_the_daemon_never_migrate_and_say_what_to_start(tmp_path, capsys):
-    """Issue 33: a new `mailbot tickets` beside an older daemon migrated its database under it.
+    """A new `mailbot tickets` beside an older daemon migrated its database under it.
     Now every command but `run` and `migrate` leaves an older database byte for byte as it
     is, exits 78 and says what migrates it."""
     path = config(tmp_path)

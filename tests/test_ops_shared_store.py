@@ -1,4 +1,4 @@
-"""Beyond one host (issue 47): mailbot processes in working directories of their own,
+"""Beyond one host: mailbot processes in working directories of their own,
 sharing nothing but one PostgreSQL database and the mail servers, serve the same
 mailboxes; one is killed mid-backlog. Every request has one ticket and its requester one
 acknowledgement (at most one resend per killed process), nothing is quarantined.
@@ -189,7 +189,7 @@ def test_a_host_stopped_past_its_lease_is_taken_over_and_does_nothing_twice_when
         outputs.append(stop(second))
     print("stopped", "host1" if holder is first else "host2", "- served again", round(served_in, 1),
           "s after the stop")
-    assert served_in <= lease + 5  # issue 47: each mailbox served again within lease_seconds + 5 s
+    assert served_in <= lease + 5  # each mailbox served again within lease_seconds + 5 s
     by_subject = _tickets_by_subject(url)
     assert sum(by_subject.values()) == N and all(n == 1 for n in by_subject.values()), by_subject.most_common(3)
     acks = collections.Counter(m["To"] for m in of_kind(inbox(servers, "catchall@lpse.test"), "ack"))
@@ -220,7 +220,7 @@ def test_a_host_whose_archive_is_not_the_shared_one_is_refused(fresh_mailboxes, 
 @pytest.mark.parametrize("made", [False, True], ids=["empty", "migrated"])
 def test_two_hosts_started_in_the_same_second_on_an_empty_database_both_serve(fresh_mailboxes, pg_cluster,
                                                                               tmp_path, made):
-    """Issue 57: both hosts boot together after a power cut (or the first deployment) on a new,
+    """Both hosts boot together after a power cut (or the first deployment) on a new,
     empty database (or one `migrate --to` made, with no archive named yet) and one shared
     archive. Making the schema and naming the archive take turns: the second waits for the
     first, then finds both made; neither dies (one died of `DuplicateTable: relation
@@ -301,7 +301,7 @@ def _midday_zone() -> str:
 
 def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request_once_and_one_digest(
         fresh_mailboxes, pg_cluster, tmp_path):
-    """Issue 47's acceptance at the suite's size (the issue's 30 mailboxes and 3,000 requests
+    """Several hosts on one store at the suite's size (the 30 mailboxes and 3,000 requests
     by MAILBOT_SHARED_MAILBOXES and MAILBOT_SHARED_MANY_REQUESTS): three processes in working
     directories of their own, one killed with SIGKILL mid-backlog and one stopped with
     SIGSTOP past its lease and continued: every request one ticket and one staff notice,
@@ -339,7 +339,7 @@ def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request
         configs[-1].write_text(yaml.safe_dump(data, allow_unicode=True))
     names = [f"u{k:02d}" for k in range(len(units))]
     # the unit ran before (since yesterday): today's digest is due at its first sweep, not held
-    # for the next morning as a first start's is (issue 59)
+    # for the next morning as a first start's is
     from datetime import UTC, datetime, timedelta
 
     from mailbot.config.load import load_config
@@ -391,7 +391,7 @@ def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request
             print(name, dict(events))
             print("\n".join(line[:600] for line in out.splitlines() if "error" in line.lower())[-3000:])
     print("served again after the kill:", after_kill.after, "after the stop:", after_stop.after)
-    # issue 47: each mailbox served again within lease_seconds + 5 s
+    # each mailbox served again within lease_seconds + 5 s
     assert after_kill.before and after_stop.before  # each host served some when it went
     assert after_kill.slowest() <= lease + 5 and after_stop.slowest() <= lease + 5
     subjects = _tickets_by_subject(url)

@@ -20,7 +20,7 @@ def test_two_daemons_on_one_config_handle_each_message_once(fresh_mailboxes, tmp
         time.sleep(3)
         second_alive = second.poll() is None
         for i in range(40):
-            # forty vendors, each its own domain: forty alike mails from one would be a loop (issue 44)
+            # forty vendors, each its own domain: forty alike mails from one would be a loop
             servers.append(UNIT, mail(f"user{i:02d}@vendor{i:02d}.test", f"Masalah {i}", "Mohon bantuan.")[0])
         assert wait_for(lambda: len(servers.fetch(UNIT, "Processed")) == 40, 60)
         time.sleep(8)

@@ -1,4 +1,4 @@
-"""Issue 33: upgrades from three landed states to today.
+"""Upgrades from three landed states to today.
 
 The databases have the schemas the landed commits made (4ecd155 of 2026-11-21, schema 2;
 aceb61d of 2026-11-22 09:56, a schema 3 that made less than today's schema 3; f1ab2fc of
@@ -262,7 +262,7 @@ def _tickets_lost(path: Path) -> None:
 ])
 def test_a_database_that_cannot_be_used_fails_check_by_name_and_the_other_checks_go_on(damage, why, tmp_path,
                                                                                       capsys):
-    """Issue 33: where a database cannot be used, `check` exits non-zero and says why (78, the
+    """Where a database cannot be used, `check` exits non-zero and says why (78, the
     operator's to mend: not 70, a fault of mailbot's, with the servers left unchecked); the
     daemon refuses it alike, and the file is left as it was found."""
     db = tmp_path / "mailbot.db"

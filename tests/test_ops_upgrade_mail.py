@@ -1,4 +1,4 @@
-"""Issue 33, acceptance 1, over real servers: today's mailbot takes over the database an older
+"""Acceptance 1, over real servers: today's mailbot takes over the database an older
 landed mailbot wrote, and the mail in flight goes on.
 
 Each database under tests/data/upgrade/ was written by the mailbot of that commit itself
@@ -139,7 +139,7 @@ def test_an_older_mailbots_database_goes_on_with_its_tickets_and_lkpps_answers(c
     # (a) an agent of LKPP's desk answers 2026-00001 from the desk's own ticket: only its number,
     # which its acknowledgement brought to the old mailbot, names the case (no tag, no References,
     # and no escalation key: the old mailbot's escalation had none). The number threads it onto
-    # the case, but proves nothing (issue 44): it waits for staff, who pass it on
+    # the case, but proves nothing: it waits for staff, who pass it on
     servers.append(mf.UNIT, mf.mail(mf.LKPP, f"[Ticket#{LKPP_NUMBER}] Gagal upload dokumen penawaran tender 12345",
                                     "Yth. Helpdesk LPSE,\n\nPermasalahan upload dokumen penawaran telah kami perbaiki, "
                                     "silakan dicoba kembali.\n\nSalam,\nHelpdesk LKPP", to=mf.UNIT)[0])

@@ -1,4 +1,4 @@
-"""Issue 60 point 4: an outcome's status is a closed type that knows the folder its message goes to."""
+"""An outcome's status is a closed type that knows the folder its message goes to."""
 
 from mailbot.flow.pipeline import Status
 from mailbot.settings import ImapConfig

@@ -1,4 +1,4 @@
-"""Issue 59 point 1, the pure part: a staff member's own signature without a `-- ` line is
+"""The pure part: a staff member's own signature without a `-- ` line is
 cut from the end of their new text (`core.own_signature`), learned from their earlier mail or
 known by its shape, and nothing of what they wrote is cut with it."""
 

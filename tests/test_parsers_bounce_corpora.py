@@ -1,4 +1,4 @@
-"""Other projects' bounce corpora through the parser (SPEC 5, issue 58 point 5). Pure.
+"""Other projects' bounce corpora through the parser (SPEC 5). Pure.
 
 `tests/data/flufl_bounce/` (GNU Mailman's detectors' 117 messages), `tests/data/bounced/`
 and `tests/data/mail_parser/` hold real mail gathered from those projects, copied
@@ -60,7 +60,7 @@ def test_no_delivery_report_of_another_project_is_answered(name):
     "flufl_bounce/bounce_01.txt",  # From "Jetmail System" <>, Precedence: bulk: it was quarantined
 ])
 def test_the_reports_issue_58_found_answered_or_lost_are_bounces(name):
-    """Issue 58 point 5: the two forms issue 45 named were answered on this corpus; three more
+    """Two forms of report were once answered on this corpus; three more
     were answered or quarantined for want of a sender. Each is recorded as the bounce it is."""
     msg = parse_message((DATA / name).read_bytes())
     assert msg.is_automatic and msg.is_bounce, (name, msg.auto_reason)

@@ -141,7 +141,7 @@ def test_a_person_replying_with_a_mail_attached_is_a_person():
         assert parse_message(raw).auto_reason is None, subject
 
 
-# Issue 45, point 13: two bounce forms that were acknowledged, and the people they must not swallow.
+# Two bounce forms that were acknowledged, and the people they must not swallow.
 
 ACK_SUBJECT = "[LPSE-T #2026-00012] Jadwal pembukaan penawaran"
 
@@ -177,7 +177,7 @@ def test_a_requesters_reply_about_mail_that_failed_is_a_person(name):
     assert parse_message((DATA / name).read_bytes()).auto_reason is None
 
 
-# Issue 45, point 14: a DSN from a bare MAILER-DAEMON (Sendmail with no domain to qualify it).
+# A DSN from a bare MAILER-DAEMON (Sendmail with no domain to qualify it).
 
 def test_a_dsn_from_a_bare_mailer_daemon_is_a_bounce():
     msg = parse_message(returned("sendmail-bare-mailer-daemon.eml.in"))
@@ -187,7 +187,7 @@ def test_a_dsn_from_a_bare_mailer_daemon_is_a_bounce():
     assert msg.bounced_ids == ("ack.12@lpse.test",)
 
 
-# Issue 58, point 5: the two forms again, in other words than the fixtures of issue 45. A
+# The two forms again, in other words than the first fixtures. A
 # delivery report is one whatever mail it returns (ours, or spam in the unit's name) and
 # whether or not it quotes it; a person's words about their own failed mail stay theirs.
 

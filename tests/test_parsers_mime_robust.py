@@ -1,4 +1,4 @@
-"""Mail as the world writes it, for issue 31's robust MIME reading (SPEC 5, SPEC 9): a bare
+"""Mail as the world writes it, for the robust MIME reading (SPEC 5, SPEC 9): a bare
 MAILER-DAEMON, a line above the header block, a boundary at a line start, raw 8-bit
 headers with no charset, and ISO-2022-JP with the Windows extensions. Pure.
 

@@ -1,4 +1,4 @@
-"""Issue 59 point 10: the writer's own words on a fresh set of replies from other projects'
+"""The writer's own words on a fresh set of replies from other projects'
 fixtures (tests/data/replies_fresh: Discourse's email_reply_trimmer, github's and Zapier's
 email_reply_parser; NOTICE.md beside them), as bench/reply_text.py --fresh scores them. None
 of mailbot's rules was written against them before they were gathered; the two shapes they

@@ -260,7 +260,7 @@ def test_html_to_text_keeps_paragraphs_and_drops_noise() -> None:
 
 
 def test_a_plain_blockquote_the_writer_indents_with_is_their_own_words() -> None:
-    """Issue 45, point 14: a <blockquote> with no type=cite, no quote class, no border and no
+    """A <blockquote> with no type=cite, no quote class, no border and no
     reply header above it is the writer indenting their own words (the editor's "indent"
     button); those words are new text, not history."""
     html = ("<div>Yth. Helpdesk,</div><div>Data perusahaan kami sebagai berikut:</div>"
@@ -447,7 +447,7 @@ def test_a_from_name_with_an_unquoted_comma_is_one_sender(field, name):
 
 
 def test_a_message_with_every_line_ending_cr_cr_lf_keeps_its_headers_and_body() -> None:
-    """SPEC 2 (a message ends in a ticket), issue 2 ("charsets that lie ... must not crash").
+    """SPEC 2 (a message ends in a ticket), and "charsets that lie ... must not crash").
     A web form or script that writes CRLF through a gateway that adds CR again hands over
     every line ending as CR CR LF. The first line was read as the whole header: the ticket
     was "(tanpa subjek)" and staff read To:, Subject: and Date: as the requester's words."""
@@ -466,7 +466,7 @@ def test_a_message_with_every_line_ending_cr_cr_lf_keeps_its_headers_and_body() 
 def test_a_reply_quoting_an_outlook_header_with_full_width_colons_is_read_not_quarantined() -> None:
     """Outlook in Chinese or Japanese writes its quote header's fields with a full-width colon
     ("发件人：", "发送时间："): the reply is the writer's words above it, never a parser failure
-    that sends the mail to Quarantine (found in the issue 46 refactoring of parsers/quotes.py)."""
+    that sends the mail to Quarantine (found in a refactoring of parsers/quotes.py)."""
     from mailbot.parsers import parse_message
 
     raw = ("From: Li Wei <li@vendor.test>\r\nTo: lpse@lpse.test\r\n"

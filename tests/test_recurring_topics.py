@@ -1,4 +1,4 @@
-"""Issue 36: "Permasalahan yang sering muncul", the monthly summary's recurring topics.
+""""Permasalahan yang sering muncul", the monthly summary's recurring topics.
 
 The acceptance ("the summary's recurring topics on a seeded month group the cases a
 person would group") is checked on months seeded from the held-out part of the labelled
@@ -116,7 +116,7 @@ def test_the_independent_month_is_as_the_task_asks():
 
 
 def test_recurring_topics_group_what_a_person_would_group():
-    """Issue 36 acceptance, on 20 seeded held-out months: of the five largest groups, at
+    """On 20 seeded held-out months: of the five largest groups, at
     least 80 % are >= 80 % one labelled topic, and at least 90 % of the five hot topics
     lead one of them."""
     months = seeded_months(20, seed=2026)
@@ -142,7 +142,7 @@ def fresh_tickets(reader: str) -> dict[str, list[tuple[int, Ticket]]]:
 
 
 def test_recurring_topics_of_an_independent_month_agree_with_each_person_as_the_other_person_does():
-    """Issue 36's "a person would group", on the month written independently: 20 seeded
+    """As "a person would group", on the month written independently: 20 seeded
     months (hot topics: those with 4 tickets or more in the part) of each part. By its
     writer's labels, at least 80 % of the five largest groups are >= 80 % one topic in every
     part (the issue's bar). The issue's 90 % of hot topics found is a bar no person reaches

@@ -1,5 +1,5 @@
 """The recap's Isi Pesan and Isi Jawaban hold the problem and the answer in the writer's own
-words, without the greeting above them and the sign-off and signature below (issue 34: the
+words, without the greeting above them and the sign-off and signature below (the
 printed recap showed "Selamat siang," and "Yth. Bapak/Ibu,"). Expected texts written here
 from the issue's examples and the way LPSE mail is written."""
 

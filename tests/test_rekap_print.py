@@ -1,4 +1,4 @@
-"""The recap prints (issue 34): the XLSX converted to PDF by LibreOffice as a head of unit
+"""The recap prints: the XLSX converted to PDF by LibreOffice as a head of unit
 would print it (`soffice --headless --convert-to pdf`), read back with poppler's
 `pdftotext` and `pdfinfo`. Before, every row was one line tall (Isi Pesan showed only its
 first line), all rows were squeezed onto one page and only row 2 repeated.
@@ -171,7 +171,7 @@ def _dated() -> list[RekapRow]:
 
 @pytest.mark.parametrize("excel", [False, True], ids=["csv", "excel"])
 def test_csv_dates_read_the_same_under_indonesian_and_us_english_settings(tmp_path, excel):
-    """Issue 34: with DD/MM/YYYY, 26 of 70 dates became wrong under English (US) settings and 43
+    """With DD/MM/YYYY, 26 of 70 dates became wrong under English (US) settings and 43
     stayed text. ISO 8601 days are read as the same dates under both."""
     _tools()
     from datetime import datetime

@@ -49,7 +49,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_repeats_at_most_one_mail_per
         data["mailboxes"][0]["imap"]["poll_seconds"] = 1
         config.write_text(yaml.safe_dump(data))
         for i in range(50):
-            # fifty vendors, each its own domain: alike mails from one would be a loop (issue 44)
+            # fifty vendors, each its own domain: alike mails from one would be a loop
             raw, _ = mf.mail(f"user{i:02d}@vendor{i:02d}.test", f"Masalah nomor {i}", f"Isi masalah {i}.")
             servers.append(mf.UNIT, raw)
         kills = in_data = 0
@@ -286,7 +286,7 @@ def test_urgent_complaints_with_bounce_words_get_a_ticket_and_an_ack(fresh_mailb
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)
     for i, subject in enumerate(URGENT):
-        # eight vendors' own domains: one domain's alike words from six addresses are a loop (issue 44)
+        # eight vendors' own domains: one domain's alike words from six addresses are a loop
         raw, _ = mf.mail(f"penyedia{i}@vendor{i}.test", subject, "Sudah dicoba berkali-kali, mohon segera dibantu.")
         servers.append(mf.UNIT, raw)
     mf.run_once(config)
@@ -351,7 +351,7 @@ def test_a_bounce_of_our_mail_is_attached_to_its_ticket_and_staff_are_told(fresh
     bounces = [json.loads(e["detail"]) for e in store.history.events_of(ticket.id) if e["kind"] == "bounce_received"]
     assert len(bounces) == 2
     alerts = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_alert")
-    # issue 37: bounces of acks (what forged senders cause by the hundred) make one alert a day, each recorded
+    # bounces of acks (what forged senders cause by the hundred) make one alert a day, each recorded
     assert len(alerts) == 1 and all(ticket.number in str(a["Subject"]) for a in alerts)
     assert len(mf.inbox(servers, REQUESTER)) == 1 and servers.fetch("catchall@lpse.test") == []  # neither answered
 

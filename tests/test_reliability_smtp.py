@@ -256,7 +256,7 @@ def test_connection_and_session_limits_deliver_a_backlog_of_25(faulty, tmp_path,
     app = make_app(servers, smtp, tmp_path, clock, max_connections=connections)
     smtp.faults.max_connections = 2
     smtp.faults.per_session = 5
-    for i in range(25):  # 25 vendors, each its own company's domain (alike words from one would be a loop, issue 44)
+    for i in range(25):  # 25 vendors, each its own company's domain (alike words from one would be a loop)
         new_ticket(servers, f"user{i}@vendor{i}.test", f"Masalah {i}")
     app.poll_all()
     app.flush_outbox()

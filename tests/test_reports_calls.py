@@ -1,4 +1,4 @@
-"""Issue 38: calls and visits in the monthly recap and summary, against hand-worked figures.
+"""Calls and visits in the monthly recap and summary, against hand-worked figures.
 
 Three tickets of November 2026 written into a store as the daemon records them (Monday 2
 November, WIB; the working calendar Mon-Fri 08:00-16:00):
@@ -139,7 +139,7 @@ def _config(tmp_path, database) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_the_phone_log_is_the_recap_of_calls_alone_titled_as_seed_003_titles_it(store, store_location, tmp_path):
-    """Issue 48 point 4: `report rekap --channel telepon` is seed 003's "Rekap Penanganan
+    """`report rekap --channel telepon` is seed 003's "Rekap Penanganan
     Permasalahan Melalui Telepon": the month's calls alone, numbered from 1; `--channel`
     lists tickets of one channel."""
     import json

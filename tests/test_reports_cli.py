@@ -1,4 +1,4 @@
-"""Issue 10: the report commands' usage and the `reports:` / `staff_names` configuration."""
+"""The report commands' usage and the `reports:` / `staff_names` configuration."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_a_bad_month_is_a_usage_error(tmp_path, capsys, month):
 
 
 def test_an_unknown_mailbox_is_named(tmp_path, capsys):
-    """--mailbox of a mailbox the config does not have: a usage error, exit 64 (EX_USAGE, issue 34), naming it."""
+    """--mailbox of a mailbox the config does not have: a usage error, exit 64 (EX_USAGE), naming it."""
     assert cli.main(["--config", str(config(tmp_path)), "report", "summary", "--month", "2026-11",
                      "--mailbox", "nope", "--output", str(tmp_path / "s.html")]) == 64
     assert "'nope'" in capsys.readouterr().err
@@ -92,7 +92,7 @@ def test_send_to_a_mailbox_without_heads_or_coordinators_says_it_was_not_sent(tm
 
 
 def test_excel_csv_and_the_paper_of_the_xlsx(tmp_path, capsysbinary):
-    """Issue 34: `--excel` writes the CSV semicolon-separated (Excel under Indonesian settings);
+    """`--excel` writes the CSV semicolon-separated (Excel under Indonesian settings);
     with an XLSX it is a usage error. `--paper` sets the XLSX's printed page: F4 is Excel's
     paper 14 (Folio 8.5 x 13 in), A4 is 9; landscape, fit to one page wide, rows 1-2 repeated."""
     import openpyxl

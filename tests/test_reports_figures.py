@@ -1,4 +1,4 @@
-"""Issue 10, acceptance 2: the monthly summary's figures against a hand-computed expectation.
+"""The monthly summary's figures against a hand-computed expectation.
 
 Seven tickets of November 2026 (and one on each side of the month) are written into a
 store with exact times, as the daemon records them. Every timed step has at least one
@@ -176,7 +176,7 @@ def test_escalations_and_ratings(store):
 EXPECTED_STEPS = {
     # step: (cases, met, worst breaches)
     Step.ACK: (6, 5, [Breach("2026-00002", minutes(15))]),  # T7 owed no ack (backlog)
-    Step.CALL_NUMBER: (0, 0, []),  # no phone call or visit this month (issue 38)
+    Step.CALL_NUMBER: (0, 0, []),  # no phone call or visit this month
     Step.ESCALATION: (3, 2, [Breach("2026-00004", minutes(3))]),
     Step.FORWARD_INFO: (2, 1, [Breach("2026-00005", minutes(25))]),
     # T6 was closed before its answer was due; T7 waited from 28 Oct 09:00 (due 29 Oct 09:00)
@@ -226,7 +226,7 @@ def test_a_rejected_or_reopened_solution_is_not_the_resolution(tmp_path):
 
 
 def test_the_3x24h_rate_leaves_out_the_waits_for_the_requesters_documents(tmp_path):
-    """Issue 48 point 6 (seed 002: 3x24 hours "dengan syarat kelengkapan dokumen pendukung
+    """Seed 002 ( 3x24 hours "dengan syarat kelengkapan dokumen pendukung
     terpenuhi"; SPEC 6). A: opened Monday 2 November 09:00, waited 48 hours for documents,
     solved 95 hours after opening: met (72 + 48). B: waited 10 hours, solved after 83: one
     hour past 72 + 10. C: asked, never answered, closed seven days later: no case (the
@@ -377,10 +377,10 @@ def test_a_quiet_month_does_not_average_zero_tickets(tmp_path, language, said):
 
 
 def test_how_long_direction_took_is_counted_in_working_time():
-    """Issue 48 point 7 (SOP-004 section 1 steps 5, 7): a case sent to the coordinators on
+    """SOP-004 ( section 1 steps 5, 7): a case sent to the coordinators on
     Monday 15:00 and answered Tuesday 09:00 took 2 working hours (08:00-16:00); one sent to
     the heads and answered in 30 minutes; one asked twice and never answered counts once.
-    Issue 58: each request is answered by its own audience's word only (changed from any
+    Each request is answered by its own audience's word only (changed from any
     `direction` or `recommendation`): a coordinator's recommendation under the digest, or
     the coordinators' answer, answers no request of the heads."""
     from datetime import datetime, timedelta

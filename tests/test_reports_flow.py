@@ -1,4 +1,4 @@
-"""Issue 10, acceptance 1 and 3: the monthly recap and the summary mail over real mail.
+"""The monthly recap and the summary mail over real mail.
 
 Five tickets of November 2025 (and one on each side of the month) go through the real
 daemon code against Dovecot and the SMTP server on loopback, each step with a fixed
@@ -125,7 +125,7 @@ def november(servers, config) -> None:
 
 
 # What the scenario did, cell by cell (dates in WIB, ISO 8601 as the CSV writes them).
-# Isi Pesan is the problem in the writer's words (issue 34): the consultation form's lines under
+# Isi Pesan is the problem in the writer's words: the consultation form's lines under
 # it ("Nama:", "Perusahaan:", "Instansi:") are the Nama column's, not the problem.
 EXPECTED = [
     ["1", "2025-11-03", BUDI, "Budi Santoso (PT Maju Jaya)",

@@ -1,4 +1,4 @@
-"""The guest book (issue 48 point 3; seed 000): a row per visit of the month in the order
+"""The guest book (seed 000): a row per visit of the month in the order
 they came, and what a visitor said never runs as a formula where a head opens it."""
 
 from __future__ import annotations

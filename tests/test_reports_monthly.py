@@ -1,4 +1,4 @@
-"""Issue 10, acceptance 4: the daemon mails the monthly summary once, on the first working day.
+"""The daemon mails the monthly summary once, on the first working day.
 
 The rule is checked on its own (holidays, the digest hour, what was sent, a new
 installation); then over real mail with `mailbot sweep --now` across New Year 2026:
@@ -71,7 +71,7 @@ def test_due_on_the_first_working_day_at_the_digest_hour(cal, last, now, due):
     ("2025-12", "2026-01-20T10:00", "2026-02-02T08:00", (Month(2026, 1), True)),
 ])
 def test_no_summary_of_a_month_before_the_first_ticket(last, first_ticket, now, due):
-    """Issue 33: a new install whose first pass falls on the first working day after 08:00
+    """A new install whose first pass falls on the first working day after 08:00
     mails no empty summary of the month before it was installed."""
     first = at(first_ticket) if first_ticket else None
     assert monthly_due(last, at(now), CAL, first) == due
@@ -86,7 +86,7 @@ def test_monthly_false_sends_nothing(tmp_path):
 
 
 def test_a_new_install_on_the_first_working_day_sends_no_summary_of_the_month_before(tmp_path):
-    """Issue 33: installed on Friday 2 January 2026 at 09:10 (after the digest hour), its first
+    """Installed on Friday 2 January 2026 at 09:10 (after the digest hour), its first
     sweep queues no summary of December, a month it never saw; December is recorded as done."""
     config = write_config(_Unreachable(), tmp_path)
     app = App(load_config(config), clock=lambda: at("2026-01-02T09:10"))

@@ -1,4 +1,4 @@
-"""Issue 10: the recap's rows and files, from records written straight into a store.
+"""The recap's rows and files, from records written straight into a store.
 
 Over real mail the recap is checked cell by cell in `test_reports_flow.py`; here the
 edges: the month's bounds in the unit's zone, which answer and which staff member a
@@ -177,7 +177,7 @@ def test_an_escalation_refused_for_good_did_not_go_to_lkpp(store):
 
 
 def test_csv_has_a_bom_the_header_and_iso_dates(store):
-    """UTF-8 with BOM for Excel; the ten columns; dates in ISO 8601 (issue 34: DD/MM/YYYY was read
+    """UTF-8 with BOM for Excel; the ten columns; dates in ISO 8601 (DD/MM/YYYY was read
     as MM/DD under English (US) settings); texts kept whole."""
     book = Book(store)
     t = book.ticket("2026-00001", at("2026-11-02T09:00"), "open", requester="budi@vendor.test")
@@ -199,7 +199,7 @@ def test_empty_month_gives_a_header_only_file(store):
 
 def test_long_text_is_cut_at_excels_limit_with_a_marker(store):
     """Texts are whole up to 32,767 characters in the CSV, beyond that they end with a marker; the
-    XLSX, made to be printed, cuts Isi Pesan at 1,500 characters (a row must fit a page, issue 34)."""
+    XLSX, made to be printed, cuts Isi Pesan at 1,500 characters (a row must fit a page)."""
     book = Book(store)
     t = book.ticket("2026-00001", at("2026-11-02T09:00"), "open")
     fits, too_long = "a" * 32_767, "b" * 40_000

@@ -1,4 +1,4 @@
-"""Issue 10: the renderer's multipart/related support for HTML mail with inline images."""
+"""The renderer's multipart/related support for HTML mail with inline images."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 36: the monthly summary sent over real servers carries "Permasalahan yang sering
+"""The monthly summary sent over real servers carries "Permasalahan yang sering
 muncul" with the month's groups of alike requests.
 
 Nine requests of November 2025 from nine requesters reach the unit's mailbox on Dovecot

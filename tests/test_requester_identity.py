@@ -1,6 +1,6 @@
 """The consultation form (seed 003) holds the requester's own identity, never one from
 the history their mail carries: a forwarded Pokja letter, LKPP's answer, the unit's own
-quoted signature (issue 9 point 7). Pure tests of what the daemon stores and sends."""
+quoted signature. Pure tests of what the daemon stores and sends."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def test_a_bottom_posted_reply_gives_the_text_below_the_quote():
     ("Budi Santoso", "Budi Santoso", ""),
 ])
 def test_a_from_display_name_of_a_company_or_an_office_is_no_persons_name(display, name, organisation):
-    """Issue 9.7: "Direktur CV ..." is the instansi; the form's Nama holds a person or nothing."""
+    """"Direktur CV ..." is the instansi; the form's Nama holds a person or nothing."""
     raw = first_mail("Akun kami terblokir, mohon dibantu.\n\nTerima kasih", sender=f"{display} <info@vendor.test>")
     contact = contact_of(as_problem(parse_message(raw)))
     stored = identify_texts(("Akun kami terblokir.",), Address("info@vendor.test", display))

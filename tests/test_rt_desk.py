@@ -1,5 +1,5 @@
 """SOP-015 against a real ticket system: Debian's Request Tracker 5 plays Helpdesk LKPP's
-desk (issue 32). RT answers through its own code: its "[lkpp.test #N] AutoReply:", its
+desk. RT answers through its own code: its "[lkpp.test #N] AutoReply:", its
 agents' answers from the web UI (In-Reply-To our escalation) and from the REST 1.0 CLI
 (no In-Reply-To, only References: <RT-Ticket-N@lkpp.test>), its "Resolved:" notice, all
 with RT's stock `Precedence: bulk` or with it turned off. mailbot must learn RT's
@@ -64,7 +64,7 @@ def test_sop_015_with_request_tracker_as_lkpps_desk(rt_installed, fresh_mailboxe
     raw, _ = mf.reply_as_client(notice, mf.STAFF[0], "#eskalasi\nMohon bantuan reset akun penyedia.")
     mf.deliver(servers, config, raw)
     [rt_ticket] = _to_desk(servers, desk, 0)
-    # issue 44: the escalation's subject carries the key that proves the desk's answers LKPP's
+    # the escalation's subject carries the key that proves the desk's answers LKPP's
     # (the CLI's have no In-Reply-To, and RT's reference alone is a counter)
     assert "[ref:" in str(mf.latest(servers, mf.LKPP)["Subject"])
 

@@ -521,7 +521,7 @@ def test_every_closing_rule_is_exercised(rules: Rules) -> None:
 # --- category and priority ---------------------------------------------------------------
 
 CATEGORY_CASES = [
-    # issue 34: a question that mentions a problem is still a question (seed 003's Kategori)
+    # a question that mentions a problem is still a question (seed 003's Kategori)
     ("Penggantian email akun", "Bagaimana cara mengganti email akun penyedia kami yang sudah tidak aktif?",
      "pertanyaan"),
     ("Pengaduan layanan helpdesk", "Kami kecewa karena email kami belum dijawab.", "pengaduan"),
@@ -541,7 +541,7 @@ CATEGORY_CASES = [
 
 @pytest.mark.parametrize(("subject", "text", "category"), CATEGORY_CASES)
 def test_guess_category(rules: Rules, subject: str, text: str, category: str) -> None:
-    """A new ticket's category is what the writer asks for (issue 34), with a default."""
+    """A new ticket's category is what the writer asks for, with a default."""
     assert rules.guess_category(subject, text).value == category
 
 
@@ -845,7 +845,7 @@ def test_deadline_fields_are_the_spec_timers() -> None:
 
 
 def test_an_operators_deadlines_written_before_coordinator_direction_still_load(tmp_path: Path) -> None:
-    """Issue 48 added `coordinator_direction` (SPEC 6: 1 working day): a rules_dir/deadlines.yaml
+    """`coordinator_direction` came later (SPEC 6: 1 working day): a rules_dir/deadlines.yaml
     with `replace: true` written before it still loads, with that day."""
     (tmp_path / "deadlines.yaml").write_text(
         "replace: true\ndefault: {first_response: 4, lkpp_status: 2, lkpp_progress: 1, awaiting_info_remind: 2,\n"

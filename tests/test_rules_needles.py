@@ -100,7 +100,7 @@ def test_folding_makes_one_what_the_engine_takes_for_one():
 
 
 def test_one_look_at_all_sentences_never_misses_a_sentence_that_matches():
-    """`in_none` (issue 57) says a pattern matches none of a body's sentences only where
+    """`in_none` says a pattern matches none of a body's sentences only where
     searching each sentence finds nothing: every shipped pattern, over the sentences of real
     mail and of Indonesian helpdesk wording (each corpus body's sentences one group), and over
     sentences at the edges a joined look could blur (a pattern's own words alone, first, last)."""

@@ -1,4 +1,4 @@
-"""Issue 57, point 12: `run --once` sends while it takes mail in.
+"""`run --once` sends while it takes mail in.
 
 A backlog of requests (senders the unit's server vouches for), several fetch batches long,
 in the unit's INBOX; one `run --once` over the real Dovecot and SMTP: the first ack is

@@ -1,4 +1,4 @@
-"""Issue 33: `run --once` (a timer's pass, a script's) never says 0 while mail waits.
+"""`run --once` (a timer's pass, a script's) never says 0 while mail waits.
 
 A database that could not store a message (its write lock held past the busy timeout)
 left the mail in the INBOX and exited 0; so did a pass whose acks the SMTP server did

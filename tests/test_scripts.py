@@ -1,4 +1,4 @@
-"""The setup scripts leave the host's services alone (issue 11, safe setup).
+"""The setup scripts leave the host's services alone (safe setup).
 
 scripts/apt-install runs here against stand-in apt-get and apt-cache commands that
 record what they were asked and whether policy-rc.d was in place at that moment;
@@ -45,7 +45,7 @@ if [ "$(basename "$0")" = apt-cache ]; then exit "$STUB_KNOWN"; fi
 exit 0
 """
 
-# Every apt-get the script runs waits this long for another apt's lock (issue 57, point 10).
+# Every apt-get the script runs waits this long for another apt's lock.
 LOCK_WAIT = "-o DPkg::Lock::Timeout=900"
 
 
@@ -98,7 +98,7 @@ def test_lists_are_updated_only_when_a_package_is_unknown(tmp_path):
         f"apt-get {LOCK_WAIT} update", f"apt-get {LOCK_WAIT} install -y --no-install-recommends openssl"]
 
 
-# --- another apt at work: its lock is waited for (issue 57, point 10) ----------------------------
+# --- another apt at work: its lock is waited for ----------------------------
 
 def test_every_apt_get_waits_for_the_lock_another_apt_holds(tmp_path):
     """unattended-upgrades on a fresh cloud machine holds dpkg's lock: apt-get update and
@@ -199,7 +199,7 @@ def test_no_script_stops_disables_or_kills_anything():
                 assert not forbidden.search(line), (script, line)
 
 
-# --- the host's boot left as it was (issues 33 and 57) -------------------------------------------
+# --- the host's boot left as it was -------------------------------------------
 
 # A Debian host in files under $HOST: `installed` lists its packages, `enabled` its systemd
 # units enabled for boot, etc/init.d/ and etc/rc?.d/ its init scripts and their SysV links.
@@ -368,7 +368,7 @@ def fresh(tmp_path: Path) -> Host:
 
 
 def test_the_demo_on_a_fresh_machine_leaves_its_boot_as_it_was(tmp_path):
-    """Issue 57, point 9's acceptance: /etc/rc*.d and the units enabled for boot, listed
+    """/etc/rc*.d and the units enabled for boot, listed
     before and after `bash scripts/demo`'s install on a fresh machine, are the same; and
     the demo installs what it uses only: Dovecot, openssl, venv, no Request Tracker (with
     its exim4), no PostgreSQL."""
@@ -473,7 +473,7 @@ def test_a_service_the_install_added_and_enabled_is_left_disabled(tmp_path):
 
 
 def test_exim4_pulled_in_by_request_tracker_is_left_disabled_for_boot(tmp_path):
-    """Issue 57, point 9: exim4's init script has no systemd unit; its postinst's S01exim4
+    """Exim4's init script has no systemd unit; its postinst's S01exim4
     links would start it at boot through systemd's SysV generator. They become stop links,
     as `update-rc.d exim4 disable` makes them."""
     host = Host(tmp_path, installed=["bash"], enabled=[], links={})

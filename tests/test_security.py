@@ -176,7 +176,7 @@ def test_a_message_over_its_time_budget_is_quarantined_without_being_parsed_agai
     """SPEC 9: the time budget per message keeps one message from stalling the mailbox. A 13 MB
     HTML mail (a table pasted from a spreadsheet) ran out of a 1 s budget, and then recording it
     in Quarantine parsed the whole message again, with no budget: the mailbox waited ~8 s
-    more (with the default 30 s budget and a crafted mail, minutes). Since issue 37 an HTML body
+    more (with the default 30 s budget and a crafted mail, minutes). Since then an HTML body
     of 4 MB or more is refused before it is parsed at all (the converter's memory grows with it)."""
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path, limits={"message_seconds": 1})

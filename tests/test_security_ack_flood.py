@@ -1,9 +1,9 @@
-"""Issue 44, point 3, "Acks that floods cannot deny", over real Dovecot and SMTP and in the
+"""Point 3, "Acks that floods cannot deny", over real Dovecot and SMTP and in the
 pure schedule rules.
 
 Expected values are the issue's and SPEC 5's: `limits.acks_per_hour` (60) limits only acks
 to senders the unit's own server does not vouch for; a sender it marks aligned `dmarc=pass`
-is acked at once and not counted; no domain takes more than its share (issue 57, SPEC 5 as
+is acked at once and not counted; no domain takes more than its share (SPEC 5 as
 now written: all of the budget but a reserve of a fifth kept for the other domains, 48 of
 60, at least `autoreply_limit`, 5); held acks go by themselves, oldest first, when the hour
 frees, and those still held are listed in the coordinators' digest; people of one webmail
@@ -149,7 +149,7 @@ def test_a_responder_citing_our_tag_stops_within_three_rounds_while_five_webmail
 
 
 def test_forty_people_of_one_domain_with_one_text_in_one_pass_are_all_acked_at_once(fresh_mailboxes, tmp_path):
-    """Issue 57, points 1-2: an outage morning, forty vendors on one webmail domain write the
+    """An outage morning, forty vendors on one webmail domain write the
     same short complaint, read in one pass: each is acked at once (40 is within the default
     budget less its reserve), and nobody is alerted about an auto-responder."""
     servers = fresh_mailboxes
@@ -164,7 +164,7 @@ def test_forty_people_of_one_domain_with_one_text_in_one_pass_are_all_acked_at_o
 
 
 def test_fifteen_people_of_one_domain_writing_alike_over_the_hour_are_each_acked(fresh_mailboxes, tmp_path):
-    """Issue 57, point 1: fifteen requesters at fifteen addresses of gmail.test write the same
+    """Fifteen requesters at fifteen addresses of gmail.test write the same
     complaint within the hour, each after the ack of the one before went out: all fifteen acked."""
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)
@@ -177,7 +177,7 @@ def test_fifteen_people_of_one_domain_writing_alike_over_the_hour_are_each_acked
 
 
 def test_a_backlog_of_two_days_is_counted_by_when_it_arrived(fresh_mailboxes, tmp_path):
-    """Issue 57, point 2: while the host was down for two days, 150 requesters of 150 domains
+    """While the host was down for two days, 150 requesters of 150 domains
     wrote, about three an hour (their INTERNALDATE); read at once when it comes back, each is
     acked at once: a backlog is no flood. Before, 60 were acked and 90 held for hours."""
     servers = fresh_mailboxes
@@ -332,7 +332,7 @@ def test_a_domain_past_its_share_waits_while_other_domains_go_at_once(tmp_path):
 
 
 def test_an_ack_is_counted_in_the_hour_its_mail_arrived(tmp_path):
-    """Issue 57: mail read late (the host was down) is counted when it came: a budget full now
+    """Mail read late (the host was down) is counted when it came: a budget full now
     holds nothing that arrived two hours ago, when the hour was free."""
     setup = _setup(tmp_path)
     full = SentBefore(ack_slots=_minutes(*range(60)))

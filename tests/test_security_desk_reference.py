@@ -1,4 +1,4 @@
-"""A desk's reference is a counter, not a secret (issue 44, attack 1), over real Dovecot and SMTP.
+"""A desk's reference is a counter, not a secret, over real Dovecot and SMTP.
 
 LKPP's ticket systems number consecutively (`[Ticket#2026112410000017]`, `[lkpp.test #5]`).
 A requester who saw their own case's reference guesses the neighbour's and writes as LKPP's

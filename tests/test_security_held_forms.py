@@ -1,4 +1,4 @@
-"""A forged call or visit form opens only on an explicit yes (issue 44, attack 2), over real
+"""A forged call or visit form opens only on an explicit yes, over real
 Dovecot and SMTP, in the default `auth.mode: token`.
 
 The attacker writes a `#datang` form as a new mail From a staff address: a visitor's address
@@ -6,7 +6,7 @@ and a "solution" with a phishing link. mailbot holds it and asks that staff addr
 the real staff member answers but `#buka` (a worded refusal, their out-of-office rule with or
 without headers, an empty reply) opens nothing and mails no one outside; a person's worded answer
 cancels the form for good and tells the coordinators (SPEC 3, 9); an out-of-office, with
-headers or without, is no one's answer and leaves the form to its sender (issue 58).
+headers or without, is no one's answer and leaves the form to its sender.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def test_any_answer_but_the_yes_cancels_the_forged_form_and_tells_the_coordinato
 ])
 def test_an_out_of_office_reply_without_headers_neither_opens_nor_cancels(held, away):
     """The staff member's vacation rule that sends no Auto-Submitted writes words, not the yes;
-    and it is no person's answer either (issue 58 point 2, one rule with directions, closing
+    and it is no person's answer either (one rule with directions, closing
     words and ratings): it cancels nothing and alerts no one, the form waits for its sender,
     whose `#buka` still opens it (before, it cancelled the form and told the coordinators it
     was forged)."""

@@ -1,4 +1,4 @@
-"""A memory that only verified hands write (issue 44, attack 5), over real Dovecot and SMTP.
+"""A memory that only verified hands write, over real Dovecot and SMTP.
 
 The attacker opens a case of their own, waits for it to be escalated, and forges LKPP's
 "solution" on it (the desk's reference they saw, LKPP's From, a malware link). Nothing of it

@@ -1,4 +1,4 @@
-"""Issue 58 point 3: no output of mailbot obeys a stranger's control characters.
+"""No output of mailbot obeys a stranger's control characters.
 
 A forged `#datang` From a staff address (token mode, the product as deployed) is held and
 never opened; the same form sent by the other staff member is opened with `#buka`. Both
@@ -159,7 +159,7 @@ def invocations(tmp: Path, opened: str, held: str) -> dict[tuple[str, ...], list
         ("migrate",): [([], 0), (["--to", f"mysql://{HOSTILE_ARG}@db.test/x"], 2)],
         ("backup",): [([str(tmp / "backup")], 0), ([str(tmp / "backup-archive"), "--archive"], 0)],
         ("restore",): [([str(tmp / "backup")], 0)],
-        ("web",): [([], 78)],  # the window (issue 61): this config has no web: block, said on stderr
+        ("web",): [([], 78)],  # the window: this config has no web: block, said on stderr
     }
 
 

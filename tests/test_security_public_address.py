@@ -1,4 +1,4 @@
-"""Issue 37, "A public address that cannot be turned against anyone", over real Dovecot and
+""""A public address that cannot be turned against anyone", over real Dovecot and
 SMTP: each attack of the red team sent to the unit mailbox, and what reached whom read back
 over IMAP as a mail client would."""
 
@@ -136,7 +136,7 @@ def test_mail_the_units_own_server_marks_dmarc_fail_opens_a_ticket_and_gets_no_a
 def test_a_flood_of_forged_senders_gets_the_hourly_number_of_acks_and_one_alert(fresh_mailboxes, tmp_path):
     """75 mails from 75 new addresses in one pass, `limits.acks_per_hour` at its default of
     60: 75 tickets, 60 acks, one coordinator alert; the other 15 acks are held, not dropped
-    (issue 44: they go by themselves, in turn, once the hour frees; staff need do nothing)."""
+    (they go by themselves, in turn, once the hour frees; staff need do nothing)."""
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path)
     senders = [f"pengirim{n}@asal{n}.test" for n in range(75)]
@@ -439,7 +439,7 @@ def test_an_ack_to_whoever_is_in_from_carries_no_link_from_the_subject(fresh_mai
     raw = servers.fetch(REQUESTER, "INBOX")[0].decode()
     for live in ("http://", "spse-lkpp.evil.test", "www.evil.test"):
         assert live not in str(ack["Subject"]) and live not in mf.text_of(ack) and live not in raw
-    # issue 37: to a sender no server vouched for, the ack carries nothing of theirs, inert or not
+    # to a sender no server vouched for, the ack carries nothing of theirs, inert or not
     assert "Akun SPSE Anda diblokir" not in str(ack["Subject"]) and "Akun SPSE Anda diblokir" not in mf.text_of(ack)
     assert str(ack["Subject"]).endswith("Tanda terima pengaduan/pertanyaan Anda")
     [notice] = mf.inbox(servers, mf.STAFF[0])

@@ -1,4 +1,4 @@
-"""Issue 58, point 4 (SPEC 9, E19): an unproven mail that claims a resolution is worth the same
+"""Point 4 (SPEC 9, E19): an unproven mail that claims a resolution is worth the same
 alert whatever its headers, over the suite's Dovecot and SMTP in the default `auth.mode: token`.
 
 Staff filed the case in LKPP's LPSE Support by hand (`#lpse-support 12345`, E12e), so the
@@ -69,7 +69,7 @@ def test_a_forged_resolution_naming_the_desks_number_alerts_whatever_its_headers
 
 def test_an_unproven_desk_acknowledgement_that_claims_nothing_alerts_no_one(filed):
     """What is not a claim of a resolution stays what it was: a desk's automatic receipt naming
-    the number is recorded, no alert (issue 32)."""
+    the number is recorded, no alert."""
     servers, config = filed
     receipt, _ = mf.mail(mf.LKPP, "[Ticket#12345] Ticket Received - Kontrak belum bisa ditandatangani",
                          "Terima kasih, tiket Anda telah kami terima dan akan segera diproses.", headers=MACHINE)

@@ -1,5 +1,5 @@
-"""Red team, issue 44 point 3: "no single domain takes more than its share of the budget"
-(since issue 57: all of it but the reserve of a fifth kept for the other domains).
+"""Red team, "no single domain takes more than its share of the budget"
+(since all of it but the reserve of a fifth kept for the other domains).
 
 The share is counted per exact recipient domain (`plan.msg_domain`), so one registered
 domain with a wildcard MX and no DMARC takes the whole hour's budget through subdomains
@@ -25,5 +25,5 @@ def test_subdomains_of_one_domain_take_no_more_than_its_share(fresh_mailboxes, t
     other = "sari@dinas.test"
     servers.append(UNIT, mail(other, "Lupa password", "Mohon reset kata sandi saya.", headers=result(other, "none"))[0])
     handle_at(config, at("2026-11-23T10:00"))
-    assert sum(acks_to(servers, s) for s in flood) == 48  # 60 less the reserve of a fifth (issue 57)
+    assert sum(acks_to(servers, s) for s in flood) == 48  # 60 less the reserve of a fifth
     assert acks_to(servers, other) == 1

@@ -1,4 +1,4 @@
-"""Red team, issue 44: attacks tried that held (held forms, forged Authentication-Results), over
+"""Red team, attacks tried that held (held forms, forged Authentication-Results), over
 real Dovecot and SMTP. They pass on main; kept as regression tests for the lead to judge."""
 
 from __future__ import annotations

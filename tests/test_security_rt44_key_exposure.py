@@ -1,4 +1,4 @@
-"""Red team, issue 44 attack 1: the escalation key once a requester holds it, over real Dovecot and SMTP.
+"""The escalation key once a requester holds it, over real Dovecot and SMTP.
 
 The key `[ref:xxxxxxxxxx]` authenticates LKPP's mail "as a signed Message-ID sent to LKPP"
 (SPEC 9). A signed Message-ID that reaches an outsider is recorded as exposed

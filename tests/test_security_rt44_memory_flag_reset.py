@@ -1,4 +1,4 @@
-"""Red team, issue 44 point 5 ("a memory that only verified hands write"), over real Dovecot and SMTP.
+"""A red team ("a memory that only verified hands write"), over real Dovecot and SMTP.
 
 Memory.solved_material drops a `#teruskan` relay only while the LAST inbound LKPP row before it
 is an `unverified_note`. Any other LKPP row in between resets that: the attacker, after their

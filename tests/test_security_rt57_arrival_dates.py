@@ -1,4 +1,4 @@
-"""Red team on issue 57 point 2 (SPEC 5, `limits.acks_per_hour`): an ack is counted in the
+"""A red team (SPEC 5, `limits.acks_per_hour`): an ack is counted in the
 hour its mail reached the mailbox (its INTERNALDATE), so that a backlog read after a night
 down is no flood. Over the suite's Dovecot and SMTP in the default `auth.mode: token`.
 
@@ -41,7 +41,7 @@ def test_mail_dated_before_the_last_read_is_counted_from_that_read(fresh_mailbox
 
 
 def test_a_backlog_that_came_while_mailbot_was_down_is_still_counted_as_it_came(fresh_mailboxes, tmp_path):
-    """Issue 57's backlog: read at 10:00 on Monday, down until Wednesday; 120 mails came over
+    """A backlog: read at 10:00 on Monday, down until Wednesday; 120 mails came over
     those two days, 25 minutes apart. Each hour held at most 60, so all are acked at once."""
     servers = fresh_mailboxes
     config = mf.write_config(servers, tmp_path, auth=TOKEN)

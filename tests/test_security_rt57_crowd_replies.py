@@ -1,4 +1,4 @@
-"""Red team on issue 57 points 1-2 (SPEC 5: limits stop loops and nothing else), over the
+"""A red team (SPEC 5: limits stop loops and nothing else), over the
 suite's Dovecot and SMTP in the default `auth.mode: token`, mail read back over IMAP.
 
 A requester who writes to the helpdesk again often does it by answering the last mail they
@@ -95,7 +95,7 @@ def test_a_responder_that_quotes_the_ack_under_a_new_subject_is_stopped_too(fres
 
 
 def test_what_mail_of_ours_went_since_a_moment_on_either_engine(store_location):
-    """The two questions the loop rule asks the store, on SQLite and on PostgreSQL (issue 47):
+    """The two questions the loop rule asks the store, on SQLite and on PostgreSQL:
     was mail of ours with one of these Message-IDs, or on this ticket, queued since then?"""
     from datetime import timedelta
 

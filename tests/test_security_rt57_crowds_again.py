@@ -1,4 +1,4 @@
-"""Second red team on issue 57 points 1-2 (SPEC 5: limits stop loops and nothing else), over
+"""A second red team (SPEC 5: limits stop loops and nothing else), over
 the suite's Dovecot and SMTP in the default `auth.mode: token`, mail read back over IMAP.
 
 Crowds the suite did not try: forty people of one webmail domain in one pass each writing the

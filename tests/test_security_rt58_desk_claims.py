@@ -1,4 +1,4 @@
-"""Red team on issue 58 point 4 (SPEC 9, E19): an unproven mail that claims a resolution is
+"""A red team (SPEC 9, E19): an unproven mail that claims a resolution is
 worth the same alert whatever its headers, and whatever ticket system's words it is written in.
 Over the suite's Dovecot and SMTP in the default `auth.mode: token`.
 

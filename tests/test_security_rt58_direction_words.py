@@ -1,4 +1,4 @@
-"""Red team on issue 58 point 1 (seed 004 section 1 steps 7-8; SPEC 6 `coordinator_direction`,
+"""A red team (seed 004 section 1 steps 7-8; SPEC 6 `coordinator_direction`,
 SPEC 9): only the head's own word ends the head's wait. Over the suite's Dovecot and SMTP in
 the default `auth.mode: token`, mail read back over IMAP.
 

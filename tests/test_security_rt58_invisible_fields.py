@@ -1,4 +1,4 @@
-"""Second red team on issue 58 point 3: a requester's own mail (not a visit form) whose display
+"""Second red team on a requester's own mail (not a visit form) whose display
 name, subject and body carry the invisible format characters a terminal or a spreadsheet
 shows as nothing, and formulas of every start a spreadsheet runs (=, +, -, @, tab, CR). Over
 the suite's Dovecot and SMTP in the default `auth.mode: token`, then the operator's CLI.

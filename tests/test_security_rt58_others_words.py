@@ -1,4 +1,4 @@
-"""Second red team on issue 58 points 1-2 and 4 (seed 004 section 1 steps 7-8; SPEC 9): the
+"""A second red team (seed 004 section 1 steps 7-8; SPEC 9): the
 head's wait (`#lapor-kepala`) ends only by the head's own verified word. Over the suite's
 Dovecot and SMTP in the default `auth.mode: token`, mail read back over IMAP.
 

@@ -1,4 +1,4 @@
-"""Red team on issue 58 point 2 ("a person answered": `core/autoreplies.py`,
+"""A red team ("a person answered": `core/autoreplies.py`,
 `parsers/autoreply_words.py`, `rules/autoreplies.yaml`), both ways: an out-of-office with no
 header that still decides, and, the costlier failure, a person's answer taken for one. Over
 the suite's Dovecot and SMTP in the default `auth.mode: token`, mail read back over IMAP; and

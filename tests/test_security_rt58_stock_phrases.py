@@ -1,4 +1,4 @@
-"""Red team on issue 58 point 2, the costlier way: a person who writes the same words again
+"""A red team, the costlier way: a person who writes the same words again
 is not an autoresponder. Over the suite's Dovecot and SMTP in the default `auth.mode: token`.
 
 "A responder answers every mail of ours with the same words", so a text of eight words or

@@ -1,4 +1,4 @@
-"""Issue 13: one mailbox's slow SMTP server never delays another's mail (SPEC 1).
+"""One mailbox's slow SMTP server never delays another's mail (SPEC 1).
 
 `mailbot run` serves many units from one process. When one unit's SMTP server takes
 the connection and never greets (overloaded, or a firewall that drops its packets),

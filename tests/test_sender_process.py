@@ -178,6 +178,6 @@ def test_report_summary_send_leaves_the_outbox_to_a_running_sender(fresh_mailbox
     assert cli.main(["--config", str(config), "run", "--once"]) == 0
     assert [m["X-Mailbot-Kind"] for m in mf.inbox(servers, REQUESTER)] == ["ack"]
     # the summary once; beside it the daily digest when the passes ran at or after its hour on a
-    # working day (the test does not choose the hour, issue 35)
+    # working day (the test does not choose the hour)
     head = sorted(str(m["X-Mailbot-Kind"]) for m in mf.inbox(servers, "kepala@lpse.test"))
     assert head in (["monthly_summary"], ["digest", "monthly_summary"]), head

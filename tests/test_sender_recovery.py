@@ -1,4 +1,4 @@
-"""Issue 7, "Never drop, never stall": mail held by an SMTP outage goes out as soon as the
+""""Never drop, never stall": mail held by an SMTP outage goes out as soon as the
 relay takes mail again, oldest first (SPEC 5: temporary failures are retried; SPEC 2:
 staff learn of new tickets through notifications, in the order they came).
 

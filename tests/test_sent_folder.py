@@ -1,4 +1,4 @@
-"""Issue 57: a copy of every mail mailbot sends, in the mailbox's sent folder.
+"""A copy of every mail mailbot sends, in the mailbox's sent folder.
 
 Over the session's real Dovecot and SMTP server, read back over IMAP as staff would read
 the folder in a mail client: one copy of each mail that went (the same Message-ID and

@@ -307,7 +307,7 @@ def test_run_once_over_tls_with_xoauth2_answers_mail(tls_world, tmp_path, capsys
     ("[EXPIRED] Password expired", False),
 ])
 def test_a_refused_login_for_want_of_a_free_session_is_told_from_bad_credentials(answer, full):
-    """Issue 49: a server at its connection limit is waited for (69), not reported as a
+    """A server at its connection limit is waited for (69), not reported as a
     refused login the operator must mend (77)."""
     assert servers.busy(answer) is full
 
@@ -335,7 +335,7 @@ def test_a_connection_limit_is_told_by_its_words_whatever_the_response_code(answ
     ("CREATE command error: NO [ALREADYEXISTS] Mailbox already exists", True),
 ])
 def test_a_mailbox_exchange_took_the_login_for_but_does_not_open_is_told_from_a_folder_failure(answer, granted):
-    """Issue 49: Exchange Online takes the login of an app without the mailbox permission and
+    """Exchange Online takes the login of an app without the mailbox permission and
     refuses every command after it; that is a permission to grant (77), not a folder."""
     assert servers.not_connected(answer) is not granted
 
@@ -354,7 +354,7 @@ _SECRET_REFUSED = "refused: invalid_client: AADSTS7000215: Invalid client secret
      "refused: invalid_grant: AADSTS70008: The refresh token has expired.", False),
 ])
 def test_a_failure_is_told_from_another_by_its_reason_not_its_numbers(said, now, same):
-    """Issue 49: a mailbox that keeps failing is said as an error once, not at every retry
+    """A mailbox that keeps failing is said as an error once, not at every retry
     because a time stamp or trace id in the server's answer changed."""
     from mailbot.flow.health import same_failure
 

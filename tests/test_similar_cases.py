@@ -1,4 +1,4 @@
-"""The unit's memory (issue 36): how a case becomes terms, which solved cases are shown
+"""The unit's memory: how a case becomes terms, which solved cases are shown
 as alike, the index following the tickets, and the hit rates on the labelled set."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_colloquial_and_borrowed_affixes_are_taken_off(words):
 
 
 def test_clitics_and_nasal_prefixes_leave_the_word(words):
-    """Issue 45, point 15: what Sastrawi leaves on a word it does not know. A possessive or a
+    """What Sastrawi leaves on a word it does not know. A possessive or a
     particle ("passwordmu", "loginlah", "linknyapun"), also on a phrase ("kata sandinya",
     "tender ulangnya") and after a reduplication ("tombol2nya"); the chat's bare nasal
     prefix ("nyari" is "cari", "ngerjain" "kerja", "nulis" "tulis", "milih" "pilih")."""
@@ -74,7 +74,7 @@ def test_clitics_and_nasal_prefixes_leave_the_word(words):
 
 
 def test_synonyms_of_the_domain_are_one_term_for_the_memory(words):
-    """Issue 45, point 15: `similar.yaml`'s synonyms, English included, and their affixed
+    """`similar.yaml`'s synonyms, English included, and their affixed
     forms; the screen's words and the other synonyms only the memory reads are left to the
     recurring topics as written (`memory=False`)."""
     for one, other in [("peramban", "browser"), ("perambannya", "browser"), ("unggah", "upload"),
@@ -124,7 +124,7 @@ def _alike(words, request, solved):
 
 
 def test_the_issues_examples_find_their_case(words):
-    """Issue 45, point 15: "'menu sanggahnya tidak ada' does not find 'tombol sanggah tidak
+    """"'menu sanggahnya tidak ada' does not find 'tombol sanggah tidak
     muncul'; 'browser kantor' does not find 'peramban'"."""
     solved = ["Tombol sanggah tidak muncul", "Sanggahan belum dijawab",
               "Halaman SPSE kosong di peramban", "Kantor kami pindah, alamat surat berubah",
@@ -268,7 +268,7 @@ def _hit_rates(words, store_locations, requests):
 
 
 def test_the_memory_shows_the_same_cases_on_both_engines(tmp_path, pg_cluster, words):
-    """Issue 47: every labelled request is shown the same solved cases, in the same order and
+    """Every labelled request is shown the same solved cases, in the same order and
     with the same likeness, from a SQLite file (FTS5 postings) and from PostgreSQL (GIN
     indexes over the terms)."""
     cases, requests = _labelled()
@@ -289,7 +289,7 @@ def test_the_memory_shows_the_same_cases_on_both_engines(tmp_path, pg_cluster, w
 
 
 def test_hit_rates_on_the_labelled_set(store_locations, words):
-    """Issue 36: top-3 >= 80 % and top-1 >= 60 % of the requests a solved case answers."""
+    """Top-3 >= 80 % and top-1 >= 60 % of the requests a solved case answers."""
     top1, top3 = _hit_rates(words, store_locations, _labelled()[1])
     assert top3 >= 0.80
     assert top1 >= 0.60
@@ -310,7 +310,7 @@ FORMS = DATA.parent / "similar_forms" / "requests.yaml"
 
 
 def test_hit_rates_on_requests_in_the_words_requesters_use(store_locations, words):
-    """Issue 45, point 15: tests/data/similar_forms, 110 requests by a third hand asked for
+    """Tests/data/similar_forms, 110 requests by a third hand asked for
     the word forms and synonyms of real mail (its README). Its odd ids tuned the synonyms of
     `similar.yaml`; on the even ones, held out, the memory reached top-1 80.0 % (36 of 45)
     and top-3 86.7 % (39 of 45) at the threshold (77.8 % and 86.7 % before the synonyms);
@@ -407,7 +407,7 @@ def test_a_solution_carrying_what_the_ticket_did_not_record_as_its_name_is_refus
     assert _named("Silakan tanyakan ke pokja pemilihan.", words, name="Ketua Pokja") == ""
 
 
-# --- issue 44: what a reused solution may not carry ------------------------------------------
+# --- what a reused solution may not carry ------------------------------------------
 
 UNIT_SIDE = {"public": frozenset({"lpse@lpse-uji.go.id", "rudi@lpse-uji.go.id"}),
              "domains": frozenset({"lpse-uji.go.id", "lkpp.go.id", "inaproc.id"}),
@@ -594,7 +594,7 @@ SECRETS = DATA.parent / "secret_solutions" / "solutions.yaml"
 
 
 def test_the_labelled_set_of_solutions_with_secrets_leaks_nothing(words):
-    """Issue 44: "0 leaks, and say how many clean solutions are refused", on the set another
+    """"0 leaks, and say how many clean solutions are refused", on the set another
     author wrote knowing only the categories (tests/data/secret_solutions/README.md), the
     unit being lpse@batamkota.go.id with LKPP's desk at *@lkpp.go.id and no requester
     recorded (what the old ticket records only refuses more). Measured once held out: 21 of

@@ -247,7 +247,7 @@ def test_a_relay_restarting_between_two_mails_of_a_session(raw_smtp, tmp_path, e
     smtp.script.mail = ["250 2.1.0 Ok", "421 4.3.2 Service shutting down"]
     smtp.script.greeting = ["220 raw.test ESMTP", "421 4.3.2 Service not available, try again later"]
     new_ticket(servers)
-    # 75, not 0: the staff notice could not be sent and waits (issue 33: run --once never says
+    # 75, not 0: the staff notice could not be sent and waits (run --once never says
     # 0 while mail waits); no traceback either
     assert cli.main(["--config", str(config), "run", "--once"]) == 75
     assert len(smtp.script.copies(REQUESTER, "ack")) == 1 and smtp.script.copies(STAFF[0]) == []

@@ -1,4 +1,4 @@
-"""Issue 30: an SMTP server whose 220 greeting takes 40 s still gets mailbot's mail. RFC 5321
+"""An SMTP server whose 220 greeting takes 40 s still gets mailbot's mail. RFC 5321
 4.5.3.2.1 gives the initial greeting 5 minutes (`smtp.greeting_timeout`, 300 s by default);
 the 30 s `smtp.timeout` left such a server without mail. Over the real Dovecot and an
 aiosmtpd server that waits before it greets; intake does not wait for the sender.
@@ -48,7 +48,7 @@ def test_the_greeting_timeout_is_the_configs(fresh_mailboxes, tmp_path, capsys):
         config = write_config(servers, tmp_path, smtp=smtp_block(smtp.port, greeting_timeout=2, timeout=1))
         servers.append(UNIT, mail(REQUESTER, "Akun terkunci", "Mohon dibuka.")[0])
         start = time.monotonic()
-        assert cli.main(["--config", str(config), "run", "--once"]) == 75  # mail waits: EX_TEMPFAIL (issue 33)
+        assert cli.main(["--config", str(config), "run", "--once"]) == 75  # mail waits: EX_TEMPFAIL
         took = time.monotonic() - start
     assert not smtp.faults.accepted and not of_kind(inbox(servers, REQUESTER), "ack")
     [row] = [r for r in Store(load_config(config).database).db.query(

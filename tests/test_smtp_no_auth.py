@@ -1,4 +1,4 @@
-"""SMTP without AUTH (issue 33): no `smtp.username` means no login; a username set for a
+"""SMTP without AUTH: no `smtp.username` means no login; a username set for a
 server that offers no AUTH is a configuration error that names the key (exit 78), not
 "server unreachable" (69).
 

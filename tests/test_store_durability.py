@@ -1,4 +1,4 @@
-"""Issue 30, the one mail in 20,000: a group commit's commits stay visible to every other
+"""The one mail in 20,000: a group commit's commits stay visible to every other
 process, whatever an operator's `sqlite3` shell does meanwhile.
 
 The cause was mailbot's own: `Database.sync` fsynced the database and its log through file

@@ -1,4 +1,4 @@
-"""One store, two engines (issue 47): the same parts over SQLite and over PostgreSQL.
+"""One store, two engines: the same parts over SQLite and over PostgreSQL.
 
 The PostgreSQL leg runs against a private cluster the tests start themselves
 (tests/pgcluster.py: Debian's binaries, initdb and pg_ctl in a temporary directory, a
@@ -195,7 +195,7 @@ def test_a_database_of_other_tables_is_refused(pg_cluster):
 
 
 def test_an_unreachable_database_is_named_without_its_password():
-    """Issue 57: a database that cannot be reached is a server unreachable (SPEC 10: 69, waited
+    """A database that cannot be reached is a server unreachable (SPEC 10: 69, waited
     out by the daemon), no longer a configuration error (78, which the unit does not restart)."""
     url = "postgresql://mailbot:s3cret-pw@127.0.0.1:1/mailbot"
     with pytest.raises(DatabaseUnreachableError) as refused:
@@ -232,7 +232,7 @@ def test_an_unreachable_database_is_named_without_its_password():
      "was required"), ConfigError, "does not support SSL"),
 ])
 def test_why_a_connection_failed_is_ranked_as_spec_10_ranks_it(said, kind, named):
-    """Issue 57: unreachable (69, waited out), a refused login (77), a URL naming no usable
+    """Unreachable (69, waited out), a refused login (77), a URL naming no usable
     database (78), each with the cause in its own words, the address named by the URL."""
     from mailbot.io.store.pg_access import failure
 
@@ -248,7 +248,7 @@ def test_placeholders_leave_quoted_text_and_casts_alone():
         "select x::text from t where a = %(start)s and b < %(end)s"
 
 
-# --- beyond one host: who does what, and a process that lost its turn (issue 47) --------
+# --- beyond one host: who does what, and a process that lost its turn --------
 
 HOLDER = r"""
 import sys
@@ -427,7 +427,7 @@ def wait_until(check, seconds: float = 5.0) -> bool:
 
 
 def test_a_senders_earlier_mail_reads_back_newest_first(store_location):
-    """Issue 59: a staff member's signature is learned from their latest mail to the mailbox
+    """A staff member's signature is learned from their latest mail to the mailbox
     (`Messages.earlier_texts`): theirs only, received only, from `since` on, newest first."""
     store = Store(store_location)
     try:

@@ -1,4 +1,4 @@
-"""The store split by what it keeps (issues 46 and 60): `Store` holds the engine and the unit
+"""The store split by what it keeps: `Store` holds the engine and the unit
 of work, and each part is an attribute of its own (`store.outbox.enqueue(...)`), so "go to
 definition" lands on the part's method and a consumer can be handed the parts it uses.
 One connection and one unit of work are shared by every part, so a message's ticket,
@@ -40,7 +40,7 @@ PARTS = {"tickets": Tickets, "intake": Intake, "search": Search, "messages": Mes
 
 
 def test_each_part_is_an_attribute_of_its_own_and_store_forwards_none_of_their_methods(tmp_path):
-    """Issue 60 point 1: no facade of re-exported methods. `Store` keeps the engine's own
+    """No facade of re-exported methods. `Store` keeps the engine's own
     (close, group_commit, sync) and the unit of work; whatever a part does is called on the part."""
     store = Store(tmp_path / "mailbot.db")
     try:
@@ -67,7 +67,7 @@ def test_every_part_works_on_the_one_database(store_location):
 
 def test_a_failing_unit_of_work_keeps_nothing_of_any_part(store_location):
     """Ticket, history, outbox and timer rows written in one unit are rolled back together,
-    on either engine (issue 47)."""
+    on either engine."""
     store = Store(store_location)
     ticket = Ticket(id=None, mailbox="t", number="2026-00001", state=State.OPEN,
                     requester=Address("a@vendor.test", "A"), subject="Masalah", created_at=NOW, updated_at=NOW)
@@ -90,7 +90,7 @@ def test_a_failing_unit_of_work_keeps_nothing_of_any_part(store_location):
         store.close()
 
 
-# Consumers handed the parts they use at wiring (issue 60 point 1), never the whole store:
+# Consumers handed the parts they use at wiring, never the whole store:
 # what each reads and writes shows in its signature.
 HANDED_PARTS = ("mailbot/flow/alerts.py", "mailbot/daemon/sent_folder.py", "mailbot/web/status.py")
 

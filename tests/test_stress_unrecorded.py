@@ -1,4 +1,4 @@
-"""Issue 30, moved => recorded under load: the slow stress test (an integration test, as the
+"""Moved => recorded under load: the slow stress test (an integration test, as the
 suite marks every test on the real servers; about 20 minutes on one free core).
 
 `bench/stress_unrecorded.py`'s run over the session's Dovecot: 2,000 ordinary requests

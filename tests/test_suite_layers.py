@@ -1,4 +1,4 @@
-"""The test layers (issue 35): `scripts/test --quick` runs the tests that start no slow
+"""The test layers: `scripts/test --quick` runs the tests that start no slow
 server and a handful of smoke tests over the real Dovecot and SMTP; `scripts/test` alone
 runs everything, as CI does. These pin what the quick layer may start and what it holds."""
 
@@ -47,7 +47,7 @@ def test_the_quick_layer_runs_exactly_the_smoke_tests_over_the_servers() -> None
 
 
 # The fixtures that start a server: the mail servers and the private PostgreSQL cluster
-# (issue 57: its tests ran in the quick layer, a cluster started and stopped each run).
+# (its tests ran in the quick layer, a cluster started and stopped each run).
 SERVER_FIXTURES = {"mailservers", "fresh_mailboxes", "dovecot_installed", "pg_cluster"}
 
 

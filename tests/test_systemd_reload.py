@@ -1,4 +1,4 @@
-"""Issue 33: SIGHUP reloads the config, as `systemctl reload mailbot` (ExecReload=) sends it.
+"""SIGHUP reloads the config, as `systemctl reload mailbot` (ExecReload=) sends it.
 
 Played as systemd runs it (a real notify socket the test reads, as in test_systemd_run.py)
 on real Dovecot and SMTP. A changed valid config takes effect in the same process (the

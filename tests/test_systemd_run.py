@@ -160,7 +160,7 @@ def test_run_under_systemd_reports_progress_and_stops_mid_pass(fresh_mailboxes, 
     # a thousand new addresses of one domain within the hour are people to SPEC 5, not one sender:
     # each request has its one ack; the domain takes the hour's budget (60) less the reserve kept
     # for the other domains (a fifth): 48 go now, the others are held to go by themselves, in turn
-    # (issue 57); none is acked twice, none is left without its ticket
+    #; none is acked twice, none is left without its ticket
     assert acks == requesters == BACKLOG
     assert sent == 48 and held == BACKLOG - 48
 

@@ -85,17 +85,17 @@ def test_unit_runs_the_daemon_the_operations_way():
 
 
 def test_unit_caps_the_memory_with_headroom_over_the_worst_crafted_message():
-    """Issue 37: a MemoryMax= that leaves room over the 300 MB a crafted message may take."""
+    """A MemoryMax= that leaves room over the 300 MB a crafted message may take."""
     value = settings()["MemoryMax"][0]
     units = {"K": 2**10, "M": 2**20, "G": 2**30}
     size = int(value[:-1]) * units[value[-1]] if value[-1] in units else int(value)
     assert 3 * 300 * 2**20 <= size <= 4 * 2**30
 
 
-# --- every documented setup has what it needs from the unit (issue 57, point 8) -----------------
+# --- every documented setup has what it needs from the unit -----------------
 
 OPTIONS = ROOT / "systemd" / "options"
-# The secrets the docs have the config read from $CREDENTIALS_DIRECTORY (issue 57: the unit
+# The secrets the docs have the config read from $CREDENTIALS_DIRECTORY (the unit
 # loaded imap and smtp only): each must be loaded by the unit or by one of its drop-ins.
 DOCUMENTED_CREDENTIALS = {"imap", "smtp", "database", "oauth-secret", "oauth-cert.pem"}
 DROP_INS = {"database-password.conf", "oauth-secret.conf", "oauth-cert.conf", "shared-archive.conf",
@@ -196,7 +196,7 @@ def test_verify_reads_the_drop_in_folder(analyze, unit_copy):
     assert "typo.conf:2: Unknown key" in done.stderr and "typo.conf:3: Credential name" in done.stderr, done.stderr
 
 
-# --- the window's unit (issue 61): hardened as the daemon's --------------------------------
+# --- the window's unit: hardened as the daemon's --------------------------------
 
 WEB_UNIT = ROOT / "systemd" / "mailbot-web.service"
 

@@ -1,4 +1,4 @@
-"""One layout per HTML template (issue 35): the structure of the digest and of the monthly
+"""One layout per HTML template: the structure of the digest and of the monthly
 summary is written once in `mailbot/templates/_layouts/`; the Indonesian and English
 templates extend it and fill its blocks with words.
 
@@ -9,7 +9,7 @@ README there). And only words differ between the languages: the two renderings h
 same markup, tag by tag and attribute by attribute (the `lang` attribute and image `alt`
 text are words), and the language files hold no structure of their own.
 
-Issue 46 extends the first check to every mail kind, plain text and HTML: `MAILS` renders
+The first check extends to every mail kind, plain text and HTML: `MAILS` renders
 each template of `mailbot/templates/{id,en}/` with the values the daemon gives it (several
 values where a template branches), each compared byte for byte with
 `tests/data/rendered/<case>.<language>.txt` (and `.html` where the kind has an HTML
@@ -35,7 +35,7 @@ LANGUAGES = ("id", "en")
 
 # Each kind with the values it is rendered with: the digest with overdue tickets (one with
 # a reason, one in a state the labels do not know, one with since when it waits and its
-# time past the deadline in working time, issue 45), and with none.
+# time past the deadline in working time), and with none.
 CASES: dict[str, dict[str, Any]] = {
     "digest-overdue": context(
         counts={"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3, "merged": 2},
@@ -62,7 +62,7 @@ CASES: dict[str, dict[str, Any]] = {
         "ratings": {"count": 9, "average": "4,56", "by_score": [(1, 0), (2, 0), (3, 1), (4, 2), (5, 6)],
                     "by_channel": [("Email", 6, "4,50"), ("Telepon", 2, "4,50"), ("Datang langsung", 1, "5,00")]},
         "directions": {"asked": 3, "given": 2, "median": "2,5 jam kerja", "longest": "6 jam kerja"},
-        "waits": {"tickets": 4, "unanswered": 1, "median": "20,5 jam", "longest": "97 jam"},  # issue 48 point 6
+        "waits": {"tickets": 4, "unanswered": 1, "median": "20,5 jam", "longest": "97 jam"},
         "steps": [
             {"key": "ack", "name": "Tanda terima", "basis": "SOP langkah 8", "target": "≤ 15 menit",
              "cases": 42, "met": 42, "rate": "100%", "low": False, "worst": ""},
@@ -157,7 +157,7 @@ STRUCTURE = re.compile(r"<\s*/?\s*(?:!doctype|html|head|body|style|meta|title|ta
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", sorted({kind_of(case) for case in CASES}))
 def test_the_language_templates_hold_words_not_structure(kind: str, language: str) -> None:
-    """The words of a kind: its language's file, or (issue 46) the one file of every language
+    """The words of a kind: its language's file, or the one file of every language
     whose words are in the catalogs."""
     templates = resources.files("mailbot").joinpath("templates")
     found = templates.joinpath(language, f"{kind}.html")
@@ -168,7 +168,7 @@ def test_the_language_templates_hold_words_not_structure(kind: str, language: st
     assert STRUCTURE.findall(source) == []
 
 
-# Every mail kind as the daemon renders it (issue 46), in both languages: the full context of
+# Every mail kind as the daemon renders it, in both languages: the full context of
 # tests/test_templates.py with each case's changes. The partials (_footer, _commands, _since,
 # _similar, _intake_form, _intake_blank) are rendered through the kinds that include them.
 GONE: Any = object()  # a key the daemon leaves out of the context (`is defined` in the template)
@@ -192,7 +192,7 @@ _FORMS = [{"number": "2026-00070", "channel": "telepon", "called": "Senin 23-11 
            "problem": "Akun terblokir", "staff": "rina@batam.go.id", "held": "Senin 23-11 10:05"}]
 _HELD_ACKS = [{"number": "2026-00072", "to": "sari@vendor.test", "queued": "Senin 23-11 11:00",
                "until": "Senin 23-11 12:00"}]
-# A ticket as each notice finds it (issue 59 point 5: its state, its next deadlines, what the
+# A ticket as each notice finds it (its state, its next deadlines, what the
 # commands it offers need), the instants as the core hands them out.
 _FIRST_RESPONSE = {"kind": "first_response", "at": "2026-11-23T13:00:00+07:00", "past": False}
 _RESOLUTION = {"kind": "resolution", "at": "2026-11-26T09:00:00+07:00", "past": False}
@@ -213,7 +213,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "ack-email": {},
     "ack-call": {"channel": "telepon", "previous": "2026-00031"},
     "ack-sparse": {**_SPARSE, "subject": ""},
-    # issue 59 point 7: #jawab-seperti shows staff the answer first, and what was done for its old requester
+    # #jawab-seperti shows staff the answer first, and what was done for its old requester
     "answer_preview-full": {**_OPEN, "reusing": True,
                             "text": "Akun penyedia terkunci karena 5 kali salah password. Akun sudah kami buka dan "
                                     "alamat email sudah kami perbarui.\nSilakan login ulang atau gunakan menu Lupa "
@@ -226,7 +226,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "closed-by-staff": {},
     "closed-no_confirmation": {"reason": "no_confirmation"},
     "closed-no_info": {"reason": "no_info"},
-    "closed-no_info-unit": {"reason": "no_info", "by_unit": True},  # issue 48 point 6: the unit asked (E12g)
+    "closed-no_info-unit": {"reason": "no_info", "by_unit": True},  # the unit asked (E12g)
     "command_error-ticket": {},
     "command_error-intake": {"number": "-", "intake": True},
     "command_ok-full": {"commands": [("prioritas", "high"), ("eskalasi", None), ("tugaskan", "silent"),
@@ -234,7 +234,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "command_ok-plain": {"commands": [("selesai", None)], **_SOLVED},
     "coordinator_case-full": {"similar": _SIMILAR, **_OPEN},
     "coordinator_case-sparse": _SPARSE,
-    "head_case-full": _OPEN,  # issue 48 point 2: #lapor-kepala
+    "head_case-full": _OPEN,  # #lapor-kepala
     "head_case-sparse": _SPARSE,
     "delivery_failed-address": {},
     "delivery_failed-size": {"cause": "size", "failed_kind": "escalate", "failed_audience": "lkpp",
@@ -250,7 +250,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
                     "counts": {"open": 4, "answered": 2, "escalated": 1, "awaiting_info": 1, "resolved": 3,
                                "odd_state": 1}},
     "digest-secret_ending": {"secrets_ending": [{"server": "outlook.office365.com:993", "expires": "2026-12-05",
-                                                 "days": 9, "certificate": False},  # issue 49
+                                                 "days": 9, "certificate": False},
                                                 {"server": "smtp.office365.com:587", "expires": "2026-12-01",
                                                  "days": 5, "certificate": True}]},
     "escalate-full": {},
@@ -261,7 +261,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "forward_info-sparse": _SPARSE,
     "history-full": {},
     "intake_cancelled-full": {"channel": "telepon", "called_at": "2026-11-23T09:15:00+07:00"},
-    # issue 59 point 3: the staff member who cancelled it hears so
+    # the staff member who cancelled it hears so
     "intake_cancelled-sender": {"channel": "datang", "to_sender": True, "called_at": "2026-11-23T09:15:00+07:00"},
     "intake_confirm-first": {"channel": "telepon"},
     "intake_confirm-reminder": {"channel": "datang", "reminder": True, "caller_email": "",
@@ -271,7 +271,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "intake_opened-answered": {"channel": "telepon", "answered": True, "solution": "Sudah dijawab lewat telepon.",
                                **_SOLVED},
     "intake_opened-open": {"channel": "datang", "caller_email": "", **_SPARSE, **_OPEN, "situation": []},
-    # issue 59 point 2: a visit answered at the counter, no e-mail: closed, with its queue number and rating
+    # a visit answered at the counter, no e-mail: closed, with its queue number and rating
     "intake_opened-closed": {"channel": "datang", "caller_email": "", "answered": True, **_CLOSED,
                              "solution": "Kata sandi direset di loket; pengguna sudah bisa login.",
                              "form": {**context()["form"], "email": "", "queue": "A-012", "rating": 5}},
@@ -321,7 +321,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
                              "tickets": ["2026-00042", "2026-00051"], "state": ""},
     "staff_direction-ran": {**_DIRECTED, "ran": [("#prioritas", "tinggi"), ("#eskalasi", "")]},
     "staff_direction-ran_head": {**_DIRECTED, "role": "head", "ran": [("#tutup", "")], "text": "", **_CLOSED},
-    # issue 59 point 8: a coordinator's #jawab, sent to the requester
+    # a coordinator's #jawab, sent to the requester
     "staff_direction-answered": {**_DIRECTED, "ran": [("#jawab", "")], "answered": True, **_OPEN,
                                  "text": "Perpanjangan jadwal merupakan kewenangan Pokja Pemilihan."},
     "staff_lkpp-need_info": {"event": "lkpp_need_info", "reason": "body: 'mohon data'", **_WAITING,
@@ -356,7 +356,7 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
     "staff_update-silent": {"event": "silent", **_SPARSE, **_SOLVED},
     "staff_update-auto_closed": {"event": "auto_closed"},
     "staff_update-other_sender": {"sender_label": "Sari <sari@vendor.test>", "sealed": "PGP"},
-    # issue 59 point 5: the requester's data went on to LKPP by itself (E3)
+    # the requester's data went on to LKPP by itself (E3)
     "staff_update-forwarded": {"event": "requester", "forwarded": True,
                                "deadlines": [{"kind": "lkpp_progress", "at": "2026-11-24T10:30:00+07:00",
                                               "past": False}, _RESOLUTION]},
@@ -378,10 +378,10 @@ MAIL_CHANGES: dict[str, dict[str, Any]] = {
                                  "folder": "Processed"},
     "system_alert-problem": {"alert": "problem", "reason": "template ack: missing 'x'", "items": []},
     "unverified-full": {},
-    # issue 59 point 5: LKPP's mail that proves nothing: staff decide, and the notice names how
+    # LKPP's mail that proves nothing: staff decide, and the notice names how
     "unverified-lkpp": {"from_lkpp": True, "reason": "it names only LKPP's own ticket number"},
     "unverified-sparse": _SPARSE,
-    # issue 61: with web.url, mail to a requester ends with its ticket's status link (one line of the footer)
+    # with web.url, mail to a requester ends with its ticket's status link (one line of the footer)
     "ack-status_link": {"status_link": STATUS_LINK},
     "resolved-status_link": {"status_link": STATUS_LINK},
     "web_signin-link": {"unit": "Helpdesk LPSE Kota Batam", "minutes": 15, "link": SIGNIN_LINK},
@@ -414,7 +414,7 @@ def test_every_template_is_rendered_here() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("case", sorted(MAILS))
 def test_every_mail_is_what_it_was(renderer: Renderer, case: str, language: str) -> None:
-    """Byte for byte the plain text (and HTML) the templates gave before issue 46."""
+    """Byte for byte the plain text (and HTML) the templates gave before."""
     for suffix, got in rendered(renderer, case, language).items():
         assert got == (RENDERED / f"{case}.{language}.{suffix}").read_text("utf-8"), suffix
 

@@ -67,12 +67,12 @@ def context(**changes: Any) -> dict[str, Any]:
         "note": "Sudah kami cek: sertifikat penyedia valid, tetapi unggah tetap gagal. Mohon bantuan LKPP.",
         "hours_waited": 26.5,
         "due": "Selasa, 24 November 2026 15:30 WIB",
-        # what a staff notice says of its ticket now (issue 59 point 5): its next deadlines, as the
+        # what a staff notice says of its ticket now: its next deadlines, as the
         # core hands them out (ISO instants in the unit's zone), and what the commands offered need
         "deadlines": [{"kind": "lkpp_status", "at": "2026-11-25T15:30:00+07:00", "past": False},
                       {"kind": "resolution", "at": "2026-11-26T09:00:00+07:00", "past": False}],
         "situation": ["lkpp_answer", "mailbox"],
-        "since": "Senin, 23 November 2026 15:30 WIB", "asked": "coordinators",  # direction_reminder (issue 48)
+        "since": "Senin, 23 November 2026 15:30 WIB", "asked": "coordinators",  # direction_reminder
         "tickets": [
             {"number": "2026-00042", "subject": "Tidak bisa upload penawaran", "state": "escalated",
              "waited": "3 hari kerja", "on_whom": "lkpp"},
@@ -113,16 +113,16 @@ def context(**changes: Any) -> dict[str, Any]:
         "problem": "Tidak bisa upload dokumen penawaran",
         "opened_day": "Kamis, 12 November 2026",
         "opened_time": "10:15 WIB",
-        # the answer that cancelled a held call or visit (intake_cancelled; issue 44)
+        # the answer that cancelled a held call or visit (intake_cancelled)
         "staff_answer": "Saya tidak pernah mengirim formulir ini, ini palsu.",
         "answered_by": "andi@batam.go.id",
-        # the ticket's history as `mailbot ticket N --full` prints it (history; E12h, issue 45)
+        # the ticket's history as `mailbot ticket N --full` prints it (history; E12h)
         "history": ["Ticket 2026-00042 (t): Tidak bisa upload dokumen penawaran", "", "History (times WIB):",
                     "  2026-11-23 09:00  budi@vendor.test           ticket_opened"],
-        # a solved case's answer shown to staff before it goes (answer_preview; issue 59 point 7)
+        # a solved case's answer shown to staff before it goes (answer_preview)
         "case": "2026-00012",
         "done": ["Akun sudah kami buka dan alamat email sudah kami perbarui."],
-        # the ticket's story as the #riwayat mail tells it (issue 59 point 6, `io/story`)
+        # the ticket's story as the #riwayat mail tells it (`io/story`)
         "story": [
             {"kind": "in", "at": "Senin 23-11 09:00", "who": "budi@vendor.test", "role": "requester",
              "automatic": False, "unverified": False, "more": 3,
@@ -458,7 +458,7 @@ def test_direction_is_internal_and_names_its_author(renderer: Renderer, language
 @pytest.mark.parametrize("kind", ["staff_new", "staff_update", "assigned", "staff_lkpp", "staff_direction",
                                   "overdue_staff", "staff_alert", "coordinator_case", "head_case"])
 def test_staff_notices_list_the_commands_that_apply_now(renderer: Renderer, kind: str, language: str) -> None:
-    """SPEC 4, issue 59 point 5: staff (and coordinators) learn from the notice they reply to the
+    """SPEC 4, staff (and coordinators) learn from the notice they reply to the
     commands that apply to its ticket now (here escalated, with an LKPP answer to pass on), and
     only those: no #eskalasi of an escalated case, no #buka or #batal outside a held form's mail,
     no #kirim-tanda-terima where no acknowledgement waits; the full list is in the guide."""
@@ -558,7 +558,7 @@ def test_refused_data_for_lkpp_tells_staff_the_ticket_waits_for_the_requester(re
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_template_glues_the_callers_address_to_the_next_word(renderer: Renderer, kind: str, language: str) -> None:
-    """Issue 45, point 5: "dikirim ke budi@vendor.testsetelah Anda MEMBALAS", "tiket baru
+    """"dikirim ke budi@vendor.testsetelah Anda MEMBALAS", "tiket baru
     dibukasetelah": a block tag at a line's end ate the line break. With and without a caller's
     address, the address and the words around a conditional stand apart."""
     for email in ("budi@vendor.test", ""):

@@ -1,4 +1,4 @@
-"""The boundaries every output passes (issue 58 point 3), tested on their own: the CLI's
+"""The boundaries every output passes, tested on their own: the CLI's
 standard streams (`io/terminal.py`), the log's lines (`io/logs.py`) and every report cell
 (`reports/cells.py`). Expected texts are written out as the operator reads them.
 """

@@ -1,4 +1,4 @@
-"""`mailbot tickets` for people (issue 34): the newest 50 by default, `--limit`/`--all`,
+"""`mailbot tickets` for people: the newest 50 by default, `--limit`/`--all`,
 filters by requester, day (the unit's time zone), state and category, `--search` over the
 subject, the requester and the text of every message on a ticket (SQLite FTS5, kept as mail
 is stored and built for the tickets already stored when the database is migrated), and an

@@ -399,7 +399,7 @@ def test_anything_else_under_a_known_message_id_is_another_message(sender, subje
 
 
 def test_a_mail_under_the_id_of_mail_mailbot_sent_is_new_unless_it_is_that_mail():
-    """Issue 30: the Message-ID of an ack, reused by the requester's client for another mail,
+    """The Message-ID of an ack, reused by the requester's client for another mail,
     is handled as new under its own id; the ack itself come back is the same mail; a sent
     row from before hashes were kept does not make a received mail the same."""
     from mailbot.core.matching import same_or_reused

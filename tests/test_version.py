@@ -1,4 +1,4 @@
-"""Issue 33, releases: the version changes with what lands, and says which commit runs.
+"""Releases: the version changes with what lands, and says which commit runs.
 
 `mailbot --version` in this checkout names the commit checked out; a scratch git
 repository with this project's pyproject.toml shows two commits giving two versions;

@@ -1,4 +1,4 @@
-"""Issue 61's acceptance, in a real browser: Debian's headless chromium drives the window.
+"""In a real browser: Debian's headless chromium drives the window.
 
 The head asks for a sign-in link on `/masuk`, the link is read back over IMAP from the
 suite's Dovecot and opened in the same browser; the overview, a ticket, the directions and

@@ -1,4 +1,4 @@
-"""`mailbot web` as the operator runs it (SPEC 10, 13; issue 61 points 1 and 4).
+"""`mailbot web` as the operator runs it (SPEC 10, 13).
 
 The command refuses, with 78 and the key named, a config without `web:`, and a data folder
 the daemon never started on (no key, no database: the window makes neither). Run as a

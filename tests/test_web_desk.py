@@ -1,4 +1,4 @@
-"""SPEC 13, issue 61 point 3: staff, coordinators and heads sign in by a mailed link and see
+"""SPEC 13, staff, coordinators and heads sign in by a mailed link and see
 the desk; the pages escape what anyone wrote (point 4).
 
 Over the suite's Dovecot and SMTP: the sign-in link is read back over IMAP from the
@@ -183,7 +183,7 @@ def test_the_pages_of_a_signed_in_coordinator(desk):
     assert "Tidak ada tiket yang cocok." in closed_only.text
     assert ticket.status == 200 and NOTE in ticket.text and "Dokumen penawaran gagal diunggah" in ticket.text
     # the story as #riwayat tells it, in the unit's words and time zone, then the mail; the
-    # record's codes stay in `mailbot ticket N --full` (issue 61: readable, as #riwayat is)
+    # record's codes stay in `mailbot ticket N --full` (readable, as #riwayat is)
     story = ticket.text.split('<ol class="story">', 1)[1].split("</ol>", 1)[0]
     assert "mailbot mengirim permohonan arahan" in story and "Mohon dibantu." in ticket.text
     # what mailbot sent, when (the test's moments, OPENED + 1 and + 10 minutes, in WIB) and to whom

@@ -1,4 +1,4 @@
-"""An English unit's window (issue 61: "the same Jinja2 templates and words as the mail
+"""An English unit's window ("the same Jinja2 templates and words as the mail
 (Bahasa Indonesia; English for an English unit)"; SPEC 13: "Pages are in the mailbox's
 language"), in a real browser.
 

@@ -1,4 +1,4 @@
-"""SPEC 13 at a real desk's size, and on a phone (issue 66): the lists, the staff and LKPP
+"""SPEC 13 at a real desk's size, and on a phone: the lists, the staff and LKPP
 pages, a ticket's deadlines and files, in Chromium at 390x844 and 1366x768 and as HTTP.
 
 One desk is played through the suite's Dovecot and SMTP for the whole module

@@ -1,4 +1,4 @@
-"""SPEC 13 on PostgreSQL (issue 61 point 1): the window logs in as a role that may only
+"""SPEC 13 on PostgreSQL: the window logs in as a role that may only
 read, made by the statements docs/operator/web.md gives the operator, and works: a
 requester's link opens their ticket; nothing the window's session asks can write.
 
@@ -75,7 +75,7 @@ def test_the_window_reads_postgresql_as_a_role_that_may_only_read(fresh_mailboxe
 @pytest.mark.integration
 def test_the_web_blocks_own_database_logs_the_window_in_as_the_select_only_role(fresh_mailboxes, pg_cluster,
                                                                                tmp_path):
-    """Issue 61 follow-up: one config for both processes: `web.database` and
+    """One config for both processes: `web.database` and
     `web.database_password_file` name the window's role; the daemon keeps its own login."""
     servers = fresh_mailboxes
     url = pg_cluster.database()

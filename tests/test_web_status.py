@@ -1,4 +1,4 @@
-"""SPEC 13, issue 61 points 2 and 4: a requester's status link, and the window's safety.
+"""SPEC 13, a requester's status link, and the window's safety.
 
 Over the suite's Dovecot and SMTP: two requesters write in, mailbot acknowledges each; the
 ack read back over IMAP carries a link to that ticket's status page (only when `web.url`

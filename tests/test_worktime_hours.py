@@ -1,4 +1,4 @@
-"""Working hours as offices keep them (issue 48, point 5): Friday's prayer break, hours
+"""Working hours as offices keep them: Friday's prayer break, hours
 per weekday, dated periods with their own hours (Ramadan, a half day). Pure.
 
 Expected instants are worked out by hand from the conventions of SPEC 6 and

@@ -1,4 +1,4 @@
-"""An OAuth 2.0 token endpoint on loopback, answering as Microsoft's and Google's do (issue 49).
+"""An OAuth 2.0 token endpoint on loopback, answering as Microsoft's and Google's do.
 
 Grants: `client_credentials` (a client's own secret, Microsoft's app-only access) and
 `refresh_token` (delegated access), each giving an access token for the client's mailbox

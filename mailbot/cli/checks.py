@@ -68,7 +68,7 @@ def rules_load(cfg: Config) -> set[int]:
 
 
 def calendar_counts(cfg: Config) -> set[int]:
-    """The week's hours and the periods, as the timers will count them (issue 48)."""
+    """The week's hours and the periods, as the timers will count them."""
     from mailbot.core.worktime import build_calendar
 
     try:
@@ -110,7 +110,7 @@ def staff_commands_need_proof(cfg: Config) -> set[int]:
 
 
 def server_verdicts_read(cfg: Config) -> set[int]:
-    """Without it the ack budget tells no sender from another (issue 44)."""
+    """Without it the ack budget tells no sender from another."""
     if not cfg.auth.trusted_authserv_id:
         say("warning: auth.trusted_authserv_id is not set: the unit's mail server's verdicts (dmarc, dkim, spf) "
             "are not read, so no requester can be told from a forger and every new requester's acknowledgement "
@@ -144,7 +144,7 @@ def data_locations_usable(cfg: Config) -> set[int]:
 
 def token_caches_writable(cfg: Config) -> set[int]:
     """Where OAuth2 tokens are kept for the next process: a warning only, as each start then
-    asks the provider anew (issue 49)."""
+    asks the provider anew."""
     from mailbot.io.locations import location_problem
 
     for folder in sorted({s.oauth2.cache_dir for b in cfg.mailboxes for s in (b.imap, b.smtp)
@@ -351,7 +351,7 @@ def _not_received(unit: str, name: str, loaded: dict[str, str]) -> str | None:
 
 def postgresql_reachable(cfg: Config) -> set[int]:
     """A `postgresql://` store reached, logged in to and its schema compared, as the daemon's
-    start would find it (issue 57): 69 unreachable, 77 the login refused, 78 a URL naming no
+    start would find it: 69 unreachable, 77 the login refused, 78 a URL naming no
     usable database or a schema the daemon refuses; nothing for a SQLite store."""
     from mailbot.io.store.pg_access import unmade
     from mailbot.io.store.postgres import PostgresDatabase
@@ -496,7 +496,7 @@ def _logs_in(box: MailboxConfig, name: str) -> set[int]:
 
 def _secret_in_date(box: str, name: str, server: ServerConfig, today: date) -> set[int]:
     """An OAuth2 client secret past its end (77), or ending within 14 days (a warning):
-    the provider then refuses every token, and the mail stops (issue 49)."""
+    the provider then refuses every token, and the mail stops."""
     from mailbot.settings import secret_days_left
 
     left = secret_days_left(server, today)
@@ -520,14 +520,14 @@ def _secret_in_date(box: str, name: str, server: ServerConfig, today: date) -> s
 LOCAL: tuple[tuple[str, Check, str], ...] = (
     # the setting it looks at    the check                   why it is there
     ("rules_dir",                rules_load,                 "a rule that does not load: the file, rule and field"),
-    ("calendar",                 calendar_counts,            "issue 48: the hours the timers will count by"),
+    ("calendar",                 calendar_counts,            "the hours the timers will count by"),
     ("templates_dir",            templates_folder_exists,    "SPEC 12: the operator's templates, if any"),
     ("templates",                templates_render,           "every mail renders; words.yaml has its shape"),
     ("auth.mode",                staff_commands_need_proof,  "SPEC 9: off lets a forged staff address command"),
-    ("auth.trusted_authserv_id", server_verdicts_read,       "issue 44: no verdicts, no requester told from a forger"),
+    ("auth.trusted_authserv_id", server_verdicts_read,       "no verdicts, no requester told from a forger"),
     ("escalation.address",       lkpp_reachable,             "SOP-015: #eskalasi needs LKPP's address"),
     ("database, archive_dir, secret_key_file", data_locations_usable, "each can be written by mailbot's user"),
-    ("oauth2.token_cache_dir",   token_caches_writable,      "issue 49: tokens kept for the next process"),
+    ("oauth2.token_cache_dir",   token_caches_writable,      "tokens kept for the next process"),
     ("database",                 sqlite_database_fits,       "a SQLite file there: its schema, its mailboxes"),
     ("web",                      web_block_valid,            "SPEC 12, 13: listen, url, status_link_days, database"),
     ("secret_key_file (web)",    web_key_readable,           "SPEC 13: the window signs and reads links with it"),
@@ -535,9 +535,9 @@ LOCAL: tuple[tuple[str, Check, str], ...] = (
     ("${CREDENTIALS_DIRECTORY}", credentials_reach_units,    "each secret loaded by the unit whose process reads it"),
 )
 SERVERS: tuple[tuple[str, Check, str], ...] = (
-    ("database",                 postgresql_reachable,       "issue 57: reached, logged in to, its schema"),
+    ("database",                 postgresql_reachable,       "reached, logged in to, its schema"),
     ("secret_key_file",          key_is_the_stores,          "SPEC 11: the key every process of the store signs with"),
     ("web.database",             web_role_reads,             "SPEC 13: the window's role logs in and reads alone"),
-    ("mailboxes",                mailboxes_log_in,           "SPEC 10: each IMAP and SMTP login; issue 49: secrets"),
+    ("mailboxes",                mailboxes_log_in,           "SPEC 10: each IMAP and SMTP login; secrets"),
 )
 CHECKS = LOCAL + SERVERS

@@ -138,14 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     shadow.add_argument("--report", type=Path, metavar="FILE",
                         help="where the differences go: FILE.jsonl and FILE.txt (default: mailbot-shadow-TIME here)")
     _report_parsers(sub)
-    sub.add_parser("web", help="the window (SPEC 13): read-only pages for staff, coordinators, heads and requesters")
+    sub.add_parser("web", help="the window: read-only pages for staff, coordinators, heads and requesters")
     return parser
 
 
 def _report_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`report rekap|tamu|summary`: the month's reports for the head of unit; the recap and
     the guest book are tables, written alike (`_table_report`)."""
-    oauth_cmd = sub.add_parser("oauth", help="OAuth2 for a mailbox's server logins (issue 49)")
+    oauth_cmd = sub.add_parser("oauth", help="OAuth2 for a mailbox's server logins")
     oauth_kinds = oauth_cmd.add_subparsers(dest="oauth", required=True)
     login = oauth_kinds.add_parser("login", help="sign in once on a headless host (device code) and keep the "
                                                  "refresh token in oauth2.refresh_token_file")
@@ -238,7 +238,7 @@ def config_path(arg: Path | None) -> Path:
     return Path(os.environ.get("MAILBOT_CONFIG", "config.yaml"))
 
 
-@guarded  # every output to the operator's terminal shows control characters (issue 58)
+@guarded  # every output to the operator's terminal shows control characters
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -256,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_status(args.command, exc)
     logs.configure(cfg.log.format, cfg.log.level)
     if _unknown_mailbox(cfg, args):
-        return EX_BAD_MAILBOX  # a typo on the command line, not the config's fault (issue 34)
+        return EX_BAD_MAILBOX  # a typo on the command line, not the config's fault
     try:
         return COMMANDS[args.command](cfg, args)
     except _SAID_KINDS + _FAILURES as exc:

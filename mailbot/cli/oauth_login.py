@@ -1,5 +1,5 @@
 """`mailbot oauth login --mailbox NAME`: the one-time device code sign-in of a mailbox's
-OAuth2 login (issue 49), on a host without a browser."""
+OAuth2 login, on a host without a browser."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def cmd_oauth(cfg: Config, args: argparse.Namespace) -> int:
-    """`mailbot oauth login --mailbox NAME`: the device code sign-in (issue 49), whose refresh
+    """`mailbot oauth login --mailbox NAME`: the device code sign-in, whose refresh
     token the daemon then refreshes its access tokens with (`io/oauth.py`)."""
     from mailbot.io import oauth
 

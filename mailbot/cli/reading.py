@@ -82,7 +82,7 @@ def _ticket_rows(store: Store, args: argparse.Namespace, since: datetime | None,
 
 def _held_listed(cfg: Config, store: Store, args: argparse.Namespace, since: datetime | None,
                  until: datetime | None, search: str | None) -> list[tuple[str, HeldForm]]:
-    """SPEC 3 (issue 45): a call or visit held for its sender's #buka is listed, never lost;
+    """SPEC 3: a call or visit held for its sender's #buka is listed, never lost;
     only where the filters could match a form (no category, requester or words asked for)."""
     if args.state not in (None, "held") or args.category or args.requester or search:
         return []

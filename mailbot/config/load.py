@@ -248,7 +248,7 @@ _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 def _database(value: Any, base: Path) -> tuple[Path, str | None]:
     """The store: a file path (SQLite, the embedded default), or a `postgresql://` URL (libpq's
-    syntax: a store several processes and hosts share, issue 47), returned beside the path of
+    syntax: a store several processes and hosts share), returned beside the path of
     the folder a SQLite file would have been in. Any other URL is refused by name, never
     taken as a path: a `postgresql://...` once taken for one made each daemon create its own
     SQLite file under `postgresql:/` in its working directory. A password is not written in
@@ -271,7 +271,7 @@ def _database(value: Any, base: Path) -> tuple[Path, str | None]:
 def _database_password(data: Mapping[str, Any], base: Path) -> Secret | None:
     """`database_password_file:` (under systemd `${CREDENTIALS_DIRECTORY}/database`): the password
     of the `postgresql://` database, or, beside a SQLite file, of the database `migrate --to`
-    copies it into (issue 57: it needed PGPASSWORD), read the same way."""
+    copies it into (it needed PGPASSWORD), read the same way."""
     if data.get("database_password_file") is None or (FOR_WINDOW.get() and _own_web_login(data)):
         return None
     return read_password_file(data, "", base, "database_password_file")
@@ -287,7 +287,7 @@ _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z
 
 
 def _similar(data: Any) -> SimilarConfig:
-    """`similar:` what a reused solution may carry (issue 44): `allowed_link_domains`, the
+    """`similar:` what a reused solution may carry: `allowed_link_domains`, the
     whole list of domains its links may point to (default: the unit's mailbox domains,
     LKPP's and `escalation`'s), and `public_contacts`, the unit's own phone numbers and
     street addresses, which name no requester."""

@@ -1,4 +1,4 @@
-"""`oauth2:` of a server block (issue 49): the unit's registered client at its provider
+"""`oauth2:` of a server block: the unit's registered client at its provider
 (Microsoft, Google or another), from which mailbot obtains and refreshes its own access
 tokens; its credential (a client secret in a file, or a certificate with its key), its
 endpoints and scope, checked here so that a wrong one is said at start-up."""
@@ -40,7 +40,7 @@ _GOOGLE_SCOPE = "https://mail.google.com/"
 
 
 def oauth2_block(data: Any, key: str, base: Path) -> OAuth2Config:
-    """`oauth2:` (issue 49): the unit's registered client at its provider, from which mailbot
+    """`oauth2:`: the unit's registered client at its provider, from which mailbot
     obtains and refreshes its own access tokens."""
     data = expect_mapping(data, key)
     check_keys(data, OAUTH2_KEYS, key)

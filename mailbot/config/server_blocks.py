@@ -29,7 +29,7 @@ from mailbot.settings import ImapConfig, OAuth2Config, Secret, SmtpConfig
 SECURITY = ("ssl", "starttls", "none")
 SERVER_KEYS = {"host", "port", "security", "username", "password", "password_file", "ca_file", "auth", "token_file",
                "token_command", "oauth2"}
-SERVER_AUTH = ("password", "xoauth2", "oauthbearer")  # the last two: SASL with an OAuth2 token (issue 49)
+SERVER_AUTH = ("password", "xoauth2", "oauthbearer")  # the last two: SASL with an OAuth2 token
 IMAP_KEYS = SERVER_KEYS | {"folder", "processed_folder", "quarantine_folder", "sent_folder", "idle", "poll_seconds"}
 SMTP_KEYS = SERVER_KEYS | {"max_connections", "max_retry_hours", "timeout", "greeting_timeout"}
 
@@ -55,7 +55,7 @@ def imap_block(data: Any, key: str, base: Path, address: str) -> ImapConfig:
     fields = _server_fields(data, key, base, lambda s: 993 if s == "ssl" else 143, address)
     folders = {name: read_str(data, name, key, default) for name, default in
                (("folder", "INBOX"), ("processed_folder", "Processed"), ("quarantine_folder", "Quarantine"))}
-    # `sent_folder: null` keeps no copies; absent, the copies go to "Sent" (issue 57)
+    # `sent_folder: null` keeps no copies; absent, the copies go to "Sent"
     sent = None if "sent_folder" in data and data["sent_folder"] is None else read_str(data, "sent_folder", key, "Sent")
     _distinct_folders({**folders, **({"sent_folder": sent} if sent else {})}, key)
     return ImapConfig(

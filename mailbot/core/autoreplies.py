@@ -1,4 +1,4 @@
-"""Whether a person answered (issue 58): one rule for every reply that counts as someone's
+"""Whether a person answered: one rule for every reply that counts as someone's
 decision. Pure.
 
 Some replies decide something: the staff member's answer to a held call or visit (SPEC 3, 9),

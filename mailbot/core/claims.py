@@ -1,5 +1,5 @@
 """What LKPP's mail, and automatic mail of the unit's own people, claim (SPEC 4 E13-E17,
-SPEC 9; issues 32, 58). Pure.
+SPEC 9). Pure.
 
 LKPP's words are read without the desk's sign-off and signature (`unsigned`): "Salam, Agen
 Helpdesk LKPP" under every answer says nothing about the case. Automatic mail is recorded and
@@ -29,7 +29,7 @@ _HELD_SOLUTION = "the rules read resolved"
 
 
 def claims(facts: Facts, rules: Rules) -> str | None:
-    """What automatic mail of a role that needs proof claims on its ticket (issue 58): LKPP's
+    """What automatic mail of a role that needs proof claims on its ticket: LKPP's
     desk says the case is resolved or closed (a ticket system's state notice, its claim anywhere
     in the subject or the text in any system's words (`rules.lkpp_claim`), or the words the LKPP
     rules read as a solution, held by the second opinion or not); staff, coordinators or

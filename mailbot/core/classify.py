@@ -331,14 +331,14 @@ _HEARD: tuple[_Row[_Heard, InboundMessage | None], ...] = (
     # a staff reply that came back through the staff_notify list
     _Row("a staff reply through a list", lambda h: h.role in STAFF_ROLES and _through_a_list(h),
          _as_a_person, "SPEC 5"),
-    # Issue 32: a ticket system's status notice ("Resolved: ...") is recorded, never relayed
+    # A ticket system's status notice ("Resolved: ...") is recorded, never relayed
     _Row("a ticket system's notice on our case", lambda h: h.lkpp_on_our_case and (
         h.msg.precedence_only or not h.msg.is_automatic or h.msg.auto_reason == "noreply sender"),
-         _ticket_notice, "SPEC 5; issue 32"),
+         _ticket_notice, "SPEC 5"),
     # its agents' answers carry the system's Precedence: bulk (RT) or list headers too, and on
     # our case that alone makes no machine of a person. An auto-reply's subject still does.
     _Row("an agent's answer with a ticket system's headers", lambda h: h.lkpp_on_our_case
-         and h.msg.precedence_only and not auto_reply_subject(h.msg.subject), _as_a_person, "SPEC 5; issue 32"),
+         and h.msg.precedence_only and not auto_reply_subject(h.msg.subject), _as_a_person, "SPEC 5"),
     # A ticket desk sends its agents' answers on our case from a no-reply address: the address
     # alone proves no auto-reply (SPEC 5 is about answering; LKPP's sender never is).
     # "Balasan otomatis: ..." in the subject is one: its words are no news for the requester.
@@ -474,8 +474,8 @@ def _is_answer_like(staff: _StaffMail) -> bool:
 
 
 def _answer_like(staff: _StaffMail) -> Facts:
-    """Issue 36: `#jawab-seperti NUMBER` answers with a solved case's solution, the staff member's
-    text above it; refused when that solution may not go to another requester. Issue 59: staff
+    """`#jawab-seperti NUMBER` answers with a solved case's solution, the staff member's
+    text above it; refused when that solution may not go to another requester. Staff
     see it first. The command mails them a preview of what the requester would receive (the
     solution without its old greeting and signature, `core/reuse`); the same command in answer
     to that preview resolves as `#selesai` does, with the text the preview showed."""
@@ -504,7 +504,7 @@ def _staff_reply(staff: _StaffMail) -> Facts:
 
 
 def _answered_by_phone(staff: _StaffMail) -> bool:
-    """`#jawab` on a caller's ticket: the answer given them by phone (issue 45: the recap's Isi Jawaban)."""
+    """`#jawab` on a caller's ticket: the answer given them by phone (the recap's Isi Jawaban)."""
     command = staff.parsed.state_command
     return command is not None and command.name == "answer"
 
@@ -550,7 +550,7 @@ _STAFF_MAIL: tuple[_Row[_StaffMail, Facts], ...] = (
                lambda s: replace(s.facts, event=Event.DIRECTION, commands=s.parsed), "E12d"),
     _Row("commands that cannot run", lambda s: bool(_command_errors(s)),
                lambda s: s.refused(*_command_errors(s)), "E18"),
-    _Row("the answer of a solved case", _is_answer_like, _answer_like, "E9; issue 36"),
+    _Row("the answer of a solved case", _is_answer_like, _answer_like, "E9"),
     _Row("commands and words", lambda s: True, _staff_reply, "E6-E12h"),
 )
 
@@ -573,7 +573,7 @@ _STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
     _Row("LKPP's answer to relay, when there is none",
                lambda s: _needs(s, "lkpp_answer") and _ticket_of(s).id not in s.known.lkpp_answered,
                _nothing_to_relay, "E12, E12a; E18"),
-    # an out-of-office answering the notice (issue 58): automatic mail, never the unit's answer
+    # an out-of-office answering the notice: automatic mail, never the unit's answer
     _Row("an autoresponder's reply to a notice",
                lambda s: s.facts.event is Event.STAFF_REPLY and not_a_person(s.facts.message, away=True) is not None,
                lambda s: as_automatic(s.facts, s.known.said_before, away=True) or s.facts, "SPEC 5; E6"),
@@ -582,7 +582,7 @@ _STAFF_REPLY: tuple[_Row[_StaffMail, Facts], ...] = (
 
 
 def _not_reusable(command: Command, past: PastCase | None) -> Refusal | None:
-    """Why a solved case's solution may not go to another requester (issue 36), or None."""
+    """Why a solved case's solution may not go to another requester, or None."""
     number = command.arg or ""
     if past is None or past.solution is None or not past.reused:
         return Refusal("answer_like_unknown", command=command.shown, value=number)
@@ -627,7 +627,7 @@ def _form_errors(form: Form, box: MailboxConfig, cfg: Config) -> tuple[Refusal, 
 
 
 def _answer_to_held(facts: Facts, held: Consultation, rules: Rules, said_before: tuple[str, ...] = ()) -> Facts:
-    """SPEC 3, 9 (issue 44): a held call or visit opens only on the explicit yes, `#buka` /
+    """SPEC 3, 9: a held call or visit opens only on the explicit yes, `#buka` /
     `#open` as the reply's first command, from the staff address that sent the form and
     received the request to confirm it. Any other answer ("palsu", "batal", "TIDAK", `#batal`)
     cancels it: an answer with words is a person's, and a person who does not write the yes
@@ -697,7 +697,7 @@ def _from_requester(facts: Facts, known: Known, rules: Rules, reopen_days: int, 
     """A requester's mail (E1-E5): its ticket as it stands for this mail, its text as that
     event reads it, the form fields and guesses it states, then its event."""
     ticket = facts.ticket
-    if ticket is not None and ticket.state in DECIDED_BY_REPLY and (auto := as_automatic(  # issue 58
+    if ticket is not None and ticket.state in DECIDED_BY_REPLY and (auto := as_automatic(
             facts, known.said_before, away=ticket.state is State.AWAITING_INFO)):
         return auto  # an out-of-office with no header confirms, rates, rejects and answers nothing
     late = after_closing(facts.message, rules, (ticket.requester.name, ticket.contact.name)) \

@@ -1,4 +1,4 @@
-"""Control characters shown as text, never passed on as commands (issue 44, point 6). Pure.
+"""Control characters shown as text, never passed on as commands. Pure.
 
 A subject, a display name, a form's field or a body is outside text, and a terminal
 obeys what it holds: OSC 52 (`ESC ] 52 ; c ; BASE64 BEL`) writes the operator's
@@ -25,7 +25,7 @@ import re
 # What is invisible yet acts on what is shown: the bidi marks (LRM, RLM, ALM), the zero-width
 # characters (U+200B-U+200D, the word joiner and invisible operators U+2060-U+2064, the BOM)
 # that make "admin\u200b@lpse" read as an address it is not, and the line and paragraph
-# separators that break a line where the reader sees no line end (second red team, issue 58).
+# separators that break a line where the reader sees no line end (second red team).
 # The two joiners (ZWNJ U+200C, ZWJ U+200D) are letters' own where both their neighbours are
 # of a script or an emoji that joins (a requester's phone writes the shrugging woman emoji as U+1F937 U+200D
 # U+2640; Persian and the Indic scripts spell words with ZWNJ): there they stay as written, and

@@ -115,9 +115,9 @@ def plan(
     breach notice already went out on the ticket), so one reopened past it is told to the
     coordinators once, as the digest shows it.
 
-    `asked` (issue 48; SOP-004 section 1 steps 5, 7): "coordinators" (`#koordinator`), "heads"
+    `asked` (SOP-004 section 1 steps 5, 7): "coordinators" (`#koordinator`), "heads"
     (`#lapor-kepala`): the COORDINATOR_DIRECTION / HEAD_DIRECTION clock starts; `answered`
-    (issue 58): the audiences whose own answer the decision brought: their clock stops.
+   : the audiences whose own answer the decision brought: their clock stops.
     """
     check_aware(now)
     change = _Change(old, new, old.state if old else None, new.state, lkpp_message, now, cal, d,
@@ -252,7 +252,7 @@ _DIRECTION_TIMERS = {"coordinators": TimerKind.COORDINATOR_DIRECTION, "heads": T
 
 def _direction(changes: _Changes, c: _Change) -> None:
     """SOP-004 section 1 steps 5, 7: the case sent for direction waits a working day (by
-    default) for the word of those asked; their own word stops their clock, no one else's (issue 58)."""
+    default) for the word of those asked; their own word stops their clock, no one else's."""
     changes.stop(*(_DIRECTION_TIMERS[a] for a in c.answered if a in _DIRECTION_TIMERS))
     for audience in (a for a in c.asked if a in _DIRECTION_TIMERS):
         changes.start(_DIRECTION_TIMERS[audience], c.now, c.cal.add_working_days(c.now, c.d.coordinator_direction))
@@ -573,14 +573,14 @@ def _fire_resolution(
 def _fire_direction(
     timer: Timer, ticket: Ticket, now: datetime, cal: WorkCalendar, d: Deadlines
 ) -> Firing:
-    """SOP-004 section 1 steps 5, 7 (issue 48): the coordinators' direction (the head's
+    """SOP-004 section 1 steps 5, 7: the coordinators' direction (the head's
     recommendation) has not come within its working day: those asked are reminded once, and
     staff get a copy; a reply to the reminder is their direction.
 
     The copy is a mail of its own, not the reminder in Cc: a Message-ID proves what its
     least trusted recipient could not write (SPEC 9), and the reminder's, in every staff
     member's hands, let staff answer it under the head's address and end the wait of the
-    head who oversees them (red team of issue 58)."""
+    head who oversees them."""
     asked = "heads" if timer.kind is TimerKind.HEAD_DIRECTION else "coordinators"
     context: dict[str, object] = {"timer": str(timer.kind), "asked": asked, "since": _iso(timer.started_at, cal),
                                   "due": _iso(timer.due_at, cal)}

@@ -27,7 +27,7 @@ class Decision:
     elsewhere: tuple[tuple[str, HistoryEvent], ...] = ()  # (ticket number, event) for other tickets it names
     held: bool = False  # `ticket` is a held intake (SPEC 9): a number is reserved, no ticket is saved
     adopt: tuple[str, ...] = ()  # Message-IDs recorded before the ticket existed (a held intake's) that are its now
-    passed_on: tuple[tuple[str, Send], ...] = ()  # (ticket number, mail) for other tickets it names (issue 59)
+    passed_on: tuple[tuple[str, Send], ...] = ()  # (ticket number, mail) for other tickets it names
 
 
 class Draft:

@@ -1,6 +1,6 @@
 """Asking the coordinators and the heads for their word, and whose word ends the wait
-(SOP-004 section 1 steps 5-8; SPEC 4 E12b, E12d, E12f; SPEC 6 `coordinator_direction`;
-issue 58). Pure.
+(SOP-004 section 1 steps 5-8; SPEC 4 E12b, E12d, E12f; SPEC 6 `coordinator_direction`).
+Pure.
 
 `#koordinator` sends a case to the coordinators and `#lapor-kepala` reports it to the heads
 of unit; each audience then owes its own word, and the unit waits a working day for it
@@ -99,7 +99,7 @@ def _record_direction(s: Draft) -> None:
     kind = "recommendation" if s.facts.role is Role.HEAD else "direction"
     detail: dict[str, object] = {"text": s.text, "tickets": list(s.facts.mentioned)}
     if s.facts.autoresponder is not None:
-        detail["autoresponder"] = s.facts.autoresponder  # issue 58: passed on, but it ends no wait
+        detail["autoresponder"] = s.facts.autoresponder  # passed on, but it ends no wait
     s.record(kind, detail)
     for number in s.facts.mentioned:
         if number != s.ticket.number:
@@ -107,13 +107,13 @@ def _record_direction(s: Draft) -> None:
 
 
 def _answer_direction(s: Draft) -> None:
-    """Seed 004 section 1 steps 7-8 (issue 58): the reply answers the request for direction
+    """Seed 004 section 1 steps 7-8: the reply answers the request for direction
     sent to its sender's audience (`directions.requests_answered`), so that audience's wait
     ends: a sentence or a direction command (`#jawab`), from a sender the reply proves (SPEC
     9). A command that only reads the ticket (`#riwayat`) with no words is no answer."""
     f = s.facts
     if not f.answers or not s.trust.authenticated or f.autoresponder is not None:
-        return  # issue 58: an out-of-office with no header is recorded and passed on, but no one's word
+        return  # an out-of-office with no header is recorded and passed on, but no one's word
     parsed = f.commands
     if parsed is not None and parsed.commands and all(c.name in READ_ONLY for c in parsed.commands) \
             and not s.body.strip():
@@ -130,7 +130,7 @@ def _record_general_direction(s: Draft) -> None:
 def _pass_direction(s: Draft) -> None:
     """SOP-004 steps 5, 8: internal; to staff, never to the requester. Word that names several
     tickets (a reply to the digest) reaches staff once per ticket, each under its own ticket's
-    tag, so that a reply to it acts on that ticket (issue 59)."""
+    tag, so that a reply to it acts on that ticket."""
     send = Send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.text,
                 context={"role": str(s.facts.role), "tickets": list(s.facts.mentioned)})
     s.sends.append(send)

@@ -111,7 +111,7 @@ def _reopen(s: Draft) -> None:
 
 def _notify(event: str, attach: bool = True) -> Effect:
     def effect(s: Draft) -> None:
-        # issue 59: staff read that the requester's data went on to LKPP (E3) and need not pass it on
+        # staff read that the requester's data went on to LKPP (E3) and need not pass it on
         forwarded = any(sent.kind == "forward_info" for sent in s.sends)
         s.send("staff_update", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound" if attach else None,
                text=s.text, context={"event": event, "rating": s.facts.rating, "forwarded": forwarded})
@@ -203,7 +203,7 @@ def _apply_meta(s: Draft) -> None:
 
 
 def _send_ack(s: Draft) -> None:
-    """`#kirim-tanda-terima` (issue 37): the ack that the unit-wide ack rate (or the unit's
+    """`#kirim-tanda-terima`: the ack that the unit-wide ack rate (or the unit's
     own server's dmarc/spf fail) kept from the requester goes now, at authenticated staff's
     word (never limited: `exempt`); it is the neutral ack, as staff's mail proves nothing of
     the requester."""
@@ -244,7 +244,7 @@ def _tell_ran(s: Draft, commands: tuple[Command, ...]) -> None:
                     "kept_as_note": kept})
     if s.facts.role in (Role.COORDINATOR, Role.HEAD):
         # E12b: a coordinator's (or head's) reply to the case goes to staff, a command included;
-        # one that answered the requester (`#jawab`, `#selesai`) says so, in its subject too (issue 59)
+        # one that answered the requester (`#jawab`, `#selesai`) says so, in its subject too
         answered = any(c.name in _ANSWERS for c in commands)
         s.send("staff_direction", Audience.STAFF, auto=AUTO_GENERATED, attach="inbound", text=s.body,
                context={"role": str(s.facts.role), "tickets": [], "ran": [(c.shown, c.arg) for c in commands],
@@ -256,7 +256,7 @@ _ANSWERS = frozenset({"answer", "resolve"})
 
 
 def _send_history(s: Draft) -> None:
-    """E12h (issue 45, point 9): `#riwayat` / `#history` mails the ticket's history, as
+    """E12h: `#riwayat` / `#history` mails the ticket's history, as
     `mailbot ticket N --full` shows it, to the staff member who asked and to no one else (it
     holds the requester's personal data and the internal notes): at the address the
     configuration lists, which is the From that gave the role, never a Reply-To, as `not_run`
@@ -373,7 +373,7 @@ def _lkpp_reply(s: Draft) -> None:
 
 
 def _learn_references(s: Draft) -> None:
-    """Issue 32: the counterpart's references from LKPP's verified mail, each recorded to match
+    """The counterpart's references from LKPP's verified mail, each recorded to match
     its later mail by; the first one written in a subject since the escalation is the one every
     later mail to LKPP on the ticket carries, exactly as LKPP's system wrote it, so that system
     adds our mail to the same ticket (one counterpart ticket per escalation)."""
@@ -421,12 +421,12 @@ def _unverified_note(s: Draft) -> None:
 def _alert_unverified(s: Draft) -> None:
     """E19: the coordinators (for LKPP mail, staff too) hear who tried what, and why it failed;
     a staff member, coordinator or head is told too that their mail was not run, why, and what
-    to do (issue 45): at the address the configuration lists, which is the From that gave the
+    to do: at the address the configuration lists, which is the From that gave the
     role (never a Reply-To). Where the From was forged, the real owner learns of it."""
     to, cc = (Audience.STAFF, (Audience.COORDINATORS,)) if s.facts.role is Role.LKPP else (Audience.COORDINATORS, ())
     s.send("unverified", to, cc=cc, auto=AUTO_GENERATED, text=s.text,
            context={"reason": s.trust.why or s.trust.reason, "sender": s.actor,
-                    "from_lkpp": s.facts.role is Role.LKPP})  # staff who read it pass it on (issue 59)
+                    "from_lkpp": s.facts.role is Role.LKPP})  # staff who read it pass it on
     if s.facts.role in (Role.STAFF, Role.COORDINATOR, Role.HEAD):
         s.send("not_run", Audience.SENDER, auto=AUTO_REPLIED, text=s.text,
                context={"reason": s.trust.why or s.trust.reason,
@@ -505,7 +505,7 @@ _FIRST_ANSWERS = frozenset({"ack", "message_refused"})
 
 def _alert_bounce(s: Draft) -> None:
     """SPEC 5: staff hear that mail of a ticket did not arrive. A bounced ack is what forged
-    senders cause by the hundred (issue 37): those are one alert a day (`burst`), each bounce
+    senders cause by the hundred: those are one alert a day (`burst`), each bounce
     recorded on its ticket."""
     kind = s.facts.bounced[0] if s.facts.bounced else ""
     burst = {"burst": "ack_bounces", "alert": "ack_bounces"} if kind in _FIRST_ANSWERS else {"alert": "bounce"}

@@ -37,7 +37,7 @@ class Event(enum.StrEnum):
     STAFF_LPSE_SUPPORT = "staff_lpse_support"  # E12e: `#lpse-support NOMOR`, filed in LKPP's LPSE Support
     STAFF_REPORT_HEAD = "staff_report_head"  # E12f: `#lapor-kepala`, the case to the heads of unit
     STAFF_REQUEST_INFO = "staff_request_info"  # E12g: `#minta-data`, the unit asks the requester for documents
-    STAFF_ANSWER_PREVIEW = "staff_answer_preview"  # E9 (issue 59): `#jawab-seperti` shows staff the answer first
+    STAFF_ANSWER_PREVIEW = "staff_answer_preview"  # E9: `#jawab-seperti` shows staff the answer first
     REQUESTER_DATA = "requester_data"  # E12g: the requester answers the unit's own request for documents
     DIRECTION = "direction"  # E12d: a coordinator or head writes about a ticket
     LKPP_NEED_INFO = "lkpp_need_info"  # E13

@@ -54,13 +54,13 @@ class Facts:
     answers: frozenset[str] = frozenset()  # the audiences whose request for direction it answers (`directions`)
     autoresponder: str | None = None  # a coordinator's or head's reply that no person wrote: why (`autoreplies`)
     # automatic mail of a role that needs proof, on a ticket: what it claims (a resolution, a
-    # command); unproven, it is alerted as E19 is, whatever its headers (issue 58)
+    # command); unproven, it is alerted as E19 is, whatever its headers
     claims: str | None = None
     content_hash: str | None = None
     reused_id: str | None = None  # the known Message-ID this different message reused
     read_before: datetime | None = None  # when mailbot last read the mailbox before this message (None: never)
     leaked: tuple[str, ...] = ()  # an outsider's reply: the kinds of the unit's internal mail it cites (SPEC 9)
-    answer_like: PastCase | None = None  # the solved case `#jawab-seperti` shows staff first (issue 59)
+    answer_like: PastCase | None = None  # the solved case `#jawab-seperti` shows staff first
     rotation: Rotation | None = None  # a responder's round, stopped: recorded on its first round's ticket
 
 

@@ -103,7 +103,7 @@ def _opening(lines: list[str], i: int) -> int:
 
 
 def without_salutation(text: str) -> str:
-    """A letter's words without the opening that greets the unit (issue 45): what LKPP wrote to
+    """A letter's words without the opening that greets the unit: what LKPP wrote to
     the unit ("Yth. Helpdesk LPSE Kota Batam,", "Dear LPSE Batang team,", "Kepada Yth. / Tim
     Helpdesk LPSE / di Tempat") is passed on to the requester under the unit's own greeting, as
     LKPP's answer, never as a letter addressed to the unit. Only that opening goes, with a bare

@@ -1,6 +1,6 @@
 """Groups of alike cases: which of a month's tickets tell the same problem. Pure.
 
-The monthly summary's "Permasalahan yang sering muncul" (issue 36) shows the largest
+The monthly summary's "Permasalahan yang sering muncul" shows the largest
 groups, so that the unit can write an FAQ. A ticket is its terms (`core/similar.Vocabulary`:
 the same words, stop words, spellings and stemming as the unit's memory, numbers
 dropped) as often as it says them, its subject's twice (`reports/recurring.told`); a term

@@ -475,7 +475,7 @@ _SIGNATURE_LINE = 60  # characters: a signature's line is a name, a title, a num
 def unsigned(text: str, name: str) -> str:
     """The text without its closing sign-off and signature paragraphs (`identity.is_signature`):
     the desk's own name under every answer ("Salam, Agen Helpdesk LKPP") is no part of what
-    it says, and the trained second opinion must not read it as a reason (issue 32)."""
+    it says, and the trained second opinion must not read it as a reason."""
     paragraphs = re.split(r"\n\s*\n", text.strip())
     while len(paragraphs) > 1:
         lines = [line for line in paragraphs[-1].splitlines() if line.strip()]

@@ -1,4 +1,4 @@
-"""One inbox, however its address is spelled (issue 37). Pure.
+"""One inbox, however its address is spelled. Pure.
 
 The loop limits and the unit-wide ack rate count mail to an inbox, not to a spelling:
 `Target+0@example.test`, `target+29@example.test` and `TARGET@example.test` reach one

@@ -36,7 +36,7 @@ def _intake_ticket(s: Draft, intake: Consultation) -> Ticket:
         category=f.category[0] if f.category else None, priority=f.priority[0] if f.priority else None,
         participants=frozenset({form.email}) if form.email else frozenset(), contact=form.contact,
         channel=intake.channel, taken_by=intake.staff, queue_number=form.queue or None,
-        rating=form.rating,  # issue 48 point 8: `Nilai` given at the counter or on the phone (seed 002)
+        rating=form.rating,  # `Nilai` given at the counter or on the phone (seed 002)
         first_response_at=intake.called_at)  # SPEC 3: a call or visit is its own first response
 
 
@@ -69,7 +69,7 @@ def _acknowledge_caller(s: Draft) -> None:
     if not has_mailbox(s.ticket.requester.addr):
         s.record("ack_skipped", {"reason": "no e-mail address given"}, actor="mailbot")
         return
-    contact = s.ticket.contact  # issue 59: what the form gave is not asked for again
+    contact = s.ticket.contact  # what the form gave is not asked for again
     missing = [key for key in ("name", "organisation", "phone") if not getattr(contact, key)]
     s.send("ack", Audience.REQUESTER, auto=AUTO_REPLIED, context={"channel": s.ticket.channel,
                                                                   "contact_missing": missing})
@@ -133,7 +133,7 @@ def held_ticket(intake: Consultation, number: str, language: str, now: datetime)
 
 
 def remind_held(intake: Consultation, number: str) -> Send:
-    """SPEC 3, 6 (issue 45): a held call or visit not answered within `HELD_FORM_REMINDER`
+    """SPEC 3, 6: a held call or visit not answered within `HELD_FORM_REMINDER`
     is asked about again, once, at the staff address that sent it: the same request as the
     first (`intake_confirm`, so that its `#buka` opens the form as an answer to the first
     would), marked as a reminder. A call written down is never forgotten: the digest lists it
@@ -143,11 +143,11 @@ def remind_held(intake: Consultation, number: str) -> Send:
 
 
 def _cancel_intake(s: Draft) -> None:
-    """SPEC 3, 9 (issue 44): the staff address a held form's confirmation request went to
+    """SPEC 3, 9: the staff address a held form's confirmation request went to
     answered anything but `#buka`: the form is cancelled for good (its reserved number stays
     used, nothing else is freed), nobody outside hears of it, and the coordinators are told,
     with the whole form and the answer: a form its own sender disowns was forged. The staff
-    member who answered hears that it is cancelled (issue 59), at the address the form's
+    member who answered hears that it is cancelled, at the address the form's
     confirmation request went to."""
     intake = s.facts.intake
     assert intake is not None and intake.number is not None
@@ -158,7 +158,7 @@ def _cancel_intake(s: Draft) -> None:
     title = title_of(intake.form.problem)  # no ticket: the form's problem, not the subject of the reply
     s.send("intake_cancelled", Audience.COORDINATORS, auto=AUTO_GENERATED, text=intake.form.problem, context=context,
            title=title)
-    # issue 59: the staff member who cancelled it hears that it is done (at the configured address)
+    # the staff member who cancelled it hears that it is done (at the configured address)
     s.send("intake_cancelled", Audience.SENDER, auto=AUTO_REPLIED, text=intake.form.problem,
            context={**context, "to_sender": True}, title=title)
 

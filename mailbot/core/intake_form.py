@@ -713,7 +713,7 @@ class Consultation:
 @dataclass(frozen=True)
 class HeldForm:
     """A call or visit held under a reserved number (SPEC 3, 9), neither opened by its
-    sender's `#buka` nor cancelled: still waiting, never forgotten (issue 45)."""
+    sender's `#buka` nor cancelled: still waiting, never forgotten."""
 
     number: str
     held_at: datetime  # when mailbot read its form and asked its sender to confirm it

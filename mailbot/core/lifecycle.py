@@ -88,7 +88,7 @@ _ROWS: tuple[tuple[Event, str, str, tuple[str, ...], str], ...] = (
     (Event.STAFF_RESOLVE, "O A E I", "R", ("relay_solution", "mark_resolved", "first_response", *_STAFF_CMD),
      "E9"),
     (Event.STAFF_ANSWER_PREVIEW, "O A E I", "", ("preview_answer", "set_contact", "apply_meta", "send_ack"),
-     "E9; issue 59: a solved case's answer is shown to staff before it goes to another requester"),
+     "E9; a solved case's answer is shown to staff before it goes to another requester"),
     (Event.STAFF_CLOSE, "O A E I R", "C", ("mark_closed", "tell_closed", *_STAFF_CMD), "E10"),
     (Event.STAFF_RELAY, "O A E I R", "", ("relay_lkpp", *_STAFF_CMD), "E12"),
     (Event.STAFF_NEED_INFO, "E I", "I", ("relay_lkpp_request", *_STAFF_CMD), "E12a; SOP-015 steps 7-9"),
@@ -269,7 +269,7 @@ def _new_form(facts: Facts) -> bool:
 # event and what the message is; none reads a number its sender could count (a ticket's,
 # a desk's): those only ever match mail to a ticket, and matching proves nothing.
 _UNPROVEN: tuple[Unproven, ...] = (
-    # issue 58: a claim of a resolution (or a command) is worth the same alert whatever its
+    # a claim of a resolution (or a command) is worth the same alert whatever its
     # headers: a forger who adds `Auto-Submitted` or `Precedence: bulk` gains nothing by it
     Unproven("a claim not proven on a ticket, automatic or not",
              lambda f: f.role in NEEDS_TRUST and f.ticket is not None and f.claims is not None,
@@ -334,7 +334,7 @@ def _moved(draft: Draft, to: State | None) -> Ticket | None:
 
 
 def _without_mailbox(draft: Draft, ticket: Ticket, to: State | None) -> tuple[Ticket, State | None]:
-    """SPEC 3 (issue 45): a caller or visitor who gave no e-mail can never confirm with YA:
+    """SPEC 3: a caller or visitor who gave no e-mail can never confirm with YA:
     their answered case is closed, not left waiting for nobody."""
     if to is not State.RESOLVED or has_mailbox(ticket.requester.addr):
         return ticket, to

@@ -11,13 +11,13 @@ staff, coordinators and heads or to LKPP is never counted.
   answered again, now or later.
 * Per ticket, to its requester: at most `ticket_mails_per_hour` an hour. Past it the
   mail is held, not dropped: it goes when the hour allows, in order.
-* Acks to new addresses the unit's own server does not vouch for (issue 44): at most
+* Acks to new addresses the unit's own server does not vouch for: at most
   `limits.acks_per_hour` an hour unit-wide, and at most a domain's share of it
   (`ack_share`: all of it but a reserve for the other domains) to one domain. Past them
   the ack is held, not dropped: it goes when the hour allows, oldest first (`ack_slot`).
   An authenticated sender's ack is never counted: a flood of strangers cannot deny a
   requester the unit can recognise. An ack is counted at the moment its mail reached the
-  mailbox (issue 57: a backlog read after a night down is no flood), and sent no earlier
+  mailbox (a backlog read after a night down is no flood), and sent no earlier
   than now.
 """
 
@@ -43,9 +43,9 @@ class Schedule:
     reason: str = ""
     cause: str = ""  # what the coordinators are alerted about, once a day: "address:..." | "ticket:..." | "acks:..."
     waits: bool = False  # not sent until staff ask for it (`#kirim-tanda-terima`)
-    counted: str = ""  # an ack counted against the unit's ack budget: the domain it goes to (issue 44)
-    counted_at: datetime | None = None  # when it is counted, if not at `send_at` (issue 57: its mail's arrival)
-    why: Refusal | None = None  # `reason` as a code and values, for mail in the mailbox's language (issue 45)
+    counted: str = ""  # an ack counted against the unit's ack budget: the domain it goes to
+    counted_at: datetime | None = None  # when it is counted, if not at `send_at` (its mail's arrival)
+    why: Refusal | None = None  # `reason` as a code and values, for mail in the mailbox's language
 
 
 def address_limit(address: str, last_hour: int, last_day: int, limit: int) -> Refusal | None:
@@ -75,11 +75,11 @@ def ticket_slot(now: datetime, slots: list[datetime], cap: int) -> datetime:
     return max(now, recent[-cap] + HOUR)
 
 
-# A domain's share of the ack budget (issue 57, SPEC 5): all of it but a reserve kept for the
+# A domain's share of the ack budget (SPEC 5): all of it but a reserve kept for the
 # other domains, a fifth. A busy hour of one domain (the vendors of a unit that mostly write
 # from gmail.com, an outage morning when forty of them write "tidak bisa login") is acked at
 # once, and a flood from one domain, however large, still leaves every other domain a fifth
-# of each hour. Issue 44 had it the other way round (a domain got a fifth), which held the
+# of each hour. An earlier rule had it the other way round (a domain got a fifth), which held the
 # thirteenth gmail.com requester of an hour for up to an hour while nobody else was waiting.
 # Never less than `autoreply_limit` (what one address may have), never more than the budget.
 RESERVE_DIVISOR = 5

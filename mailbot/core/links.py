@@ -1,4 +1,4 @@
-"""What a mail client would make a link of, made inert (issue 37). Pure.
+"""What a mail client would make a link of, made inert. Pure.
 
 Anyone can write to the unit with a victim's address in From and a lure in the Subject
 or the display name ("verifikasi di s.id/spse-verifikasi"); the unit's answer must not
@@ -56,7 +56,7 @@ def link_spans(text: str) -> list[tuple[int, int]]:
     read = _as_host(text)
     linkifier = _linkifier()
     # linkify-it's own quick look first (it finds no link where it says none may be): a
-    # display name or a plain sentence costs a tenth of a full match (issue 57)
+    # display name or a plain sentence costs a tenth of a full match
     found = linkifier.match(read) if linkifier.pretest(read) else None
     spans = [(m.index, m.last_index) for m in (found or [])]
     spans += [m.span() for m in _IPV4.finditer(read)]

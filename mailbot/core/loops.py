@@ -1,4 +1,4 @@
-"""Loops across addresses (issue 37, attack 6). Pure.
+"""Loops across addresses. Pure.
 
 An auto-responder that answers each of our acks from a new address with a new subject is
 a new sender every round to SPEC 5's per-address limit: one ack, one ticket, one staff
@@ -14,9 +14,9 @@ theirs, and a responder answers within minutes of it, so only mail of ours sent 
 from the unit, weeks after their ticket closed ("Re: [LPSE-T #2026-00003] Tanda terima
 ..."), answers nothing that caused it: on an outage morning several vendors of one webmail
 domain do so within the hour, with the same subject but for the number, and each is acked
-(red team of issue 57). People of one company or of gmail.com write "Lupa password" or "Mohon bantuan,
+. People of one company or of gmail.com write "Lupa password" or "Mohon bantuan,
 tidak bisa login" as new mail within the same hour (an outage morning), and each gets an
-ack (issue 57). A third address is needed before anything is held: the first two rounds
+ack. A third address is needed before anything is held: the first two rounds
 are answered, the third is not.
 
 A responder that drops every citation (a ticket desk answering each of our acks from a new
@@ -34,7 +34,7 @@ and the coordinators are told once. Thirty rounds became three acks and three ti
 (a simulation of 300 people of one domain over a morning, up to all of them writing the
 same long text: no person stopped, fewer than one ack a morning held for the test).
 
-The same sign tells a responder from a person on one address too (`repeats`, issue 58): it
+The same sign tells a responder from a person on one address too (`repeats`): it
 answers our mail on other tickets with the same words, however they are worded.
 """
 
@@ -65,7 +65,7 @@ FINGERPRINTS_KEPT = 16384  # texts whose fingerprint is kept: more than an hour'
 # line again and again: "Setuju", "Mohon segera ditindaklanjuti", a coordinator's "Setuju,
 # silakan dieskalasi ke LKPP sesuai SOP yang berlaku." under every case, a vendor's "YA 5,
 # terima kasih banyak pak, akun saya sudah bisa dipakai lagi." under every solution (at 8
-# words those read as a responder's: red team of issue 58). A canned notice that says
+# words those read as a responder's: a red team). A canned notice that says
 # nothing the word lists know is a paragraph, not a line.
 REPEATED_WORDS = 16
 

@@ -5,7 +5,7 @@ mail carries (the send's own, or LKPP's latest where it passes them on), the wor
 hours and deadlines it states, and what a staff notice says of the ticket now. What a
 requester reads leaves out the unit's own (`ours`: internal notes, staff addresses); an
 answer to an outside or unproven address carries no working link the sender chose, and
-the first answer to a sender no server vouched for carries nothing of theirs (issue 37).
+the first answer to a sender no server vouched for carries nothing of theirs.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from mailbot.core.recipients import internal
 from mailbot.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind
 from mailbot.settings import Config, MailboxConfig
 
-# The first answers to a sender (issue 37): to one no server vouched for, they carry nothing of theirs.
+# The first answers to a sender: to one no server vouched for, they carry nothing of theirs.
 NEUTRAL_KINDS = frozenset({"ack", "message_refused"})
 
 # The national desk's name, which its agents sign under ("Salam, Agus - Helpdesk LKPP",
@@ -46,11 +46,11 @@ def title_and_context(send: Send, ticket: Ticket | None, msg: InboundMessage | N
     if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)) or (send.to is Audience.SENDER and limited):
         title, shown = _defanged(send, title, shown, limited)
     if _unproven(send, ticket, msg, to, vouched):
-        # Issue 37: the first answer to a sender no server vouched for carries nothing of theirs
+        # The first answer to a sender no server vouched for carries nothing of theirs
         # (a lure in the Subject or the display name would come back From the unit; an ack staff
         # asked for or a caller's ack proves nothing of its addressee either): the tag and a
         # neutral title (`neutral_subjects` in words.yaml), no name, no subject, no text. A caller's
-        # ack names the problem staff wrote down (issue 45), defanged above like anything outside.
+        # ack names the problem staff wrote down, defanged above like anything outside.
         title, shown = "", {**shown, "subject": "", "requester_name": "", "text": "", "unproven": True}
     return title, shown
 
@@ -184,7 +184,7 @@ def _defanged(send: Send, title: str, shown: dict[str, Any], limited: bool) -> t
     shown = {**shown, "subject": defang(str(shown.get("subject") or ""))}
     if send.to is Audience.SENDER and limited:  # the sender's own words back (a held call's form): inert too
         shown["text"] = defang(str(shown.get("text") or ""))
-        if isinstance(shown.get("form"), Mapping):  # but the caller's address as the form read it (issue 59)
+        if isinstance(shown.get("form"), Mapping):  # but the caller's address as the form read it
             shown["form"] = {k: defang(v) if isinstance(v, str) and k != "email" else v
                              for k, v in shown["form"].items()}
     return defang(title), shown

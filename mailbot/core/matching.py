@@ -88,7 +88,7 @@ ASKS_LEADERS = frozenset({"coordinator_case", "head_case", "direction_reminder",
 def roles_of(address: str, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> tuple[Role, ...]:
     """Every role an address holds for this mailbox, `role_of`'s first: a small unit's
     coordinator is often on the staff list too, and its head on the coordinators' (the mail
-    that asks the heads then carries the head's letter too: red team of issue 58)."""
+    that asks the heads then carries the head's letter too: a red team)."""
     first = role_of(address, box, lkpp_senders)
     if first not in (Role.STAFF, Role.COORDINATOR):
         return (first,)

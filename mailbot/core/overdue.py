@@ -37,7 +37,7 @@ class Overdue:
     reopened: bool = False  # a response owed again since the ticket was reopened (FIRST_RESPONSE)
     # since when the ticket waits on `on_whom` (its opening, reopening, escalation, LKPP's last
     # mail, the data request, the solution): a coordinator reads "waiting since Wednesday 21:40",
-    # not the time past the deadline (`waited`), as how long it waited (issue 45)
+    # not the time past the deadline (`waited`), as how long it waited
     since: datetime | None = None
 
 
@@ -102,7 +102,7 @@ def digest_context(
 
     `states`: how many tickets are in each state; `counts` holds all six; `tickets`
     lists every overdue entry, longest-breached first, with its codes and amounts: two
-    lengths a coordinator must not confuse (issue 45), `waited` the time past the deadline
+    lengths a coordinator must not confuse, `waited` the time past the deadline
     (working time where the deadline is, `working`) and `since_for` the wall-clock time
     since the ticket began to wait (`since`, None for an entry made without it).
 
@@ -157,11 +157,11 @@ def digest_due(
 
     `at` None means the calendar's opening time. A daemon that starts later in the working
     day still sends that day's digest; one that starts after closing time (a first start at
-    22:50, issue 45) sends none that night: the next working day's at `at` (SPEC 6: at
+    22:50) sends none that night: the next working day's at `at` (SPEC 6: at
     08:00), since heads read the day's digest at work, not at night. Weekends and holidays
     have none. The very first digest (none sent yet) goes at the first `at` after mailbot
     first started on the mailbox (`since`): a digest at a first start at 11:58 would be
-    empty and say nothing (issue 59; the coordinator guide: the next working day at 08:00).
+    empty and say nothing (the coordinator guide: the next working day at 08:00).
     A `since` later than `now` (a clock set back) holds nothing back.
     """
     check_aware(now)

@@ -1,4 +1,4 @@
-"""A staff member's own signature at the end of what they wrote, without a `-- ` line (issue 59).
+"""A staff member's own signature at the end of what they wrote, without a `-- ` line.
 
 The parser drops a `-- ` signature and a client's footer ("Sent from my iPhone"); many clients
 write a signature with neither: Alpine's default, Outlook's, a hand-typed "Salam,\\nSari" or
@@ -14,7 +14,7 @@ requester under the unit's own signature. A staff member's signature is known tw
   LPSE Uji\\nTelp. 0778-123456"), or with a name over a line naming the unit ("Hendra\\n
   Koordinator Helpdesk LPSE", where the mail gives no name).
 
-A cut of the writer's real words is worse than a signature kept (issue 59), so the block is
+A cut of the writer's real words is worse than a signature kept, so the block is
 taken only whole, at a boundary (a blank line or the end of a sentence above it, never a line
 that ends with ":" and so introduces what follows), every line of it short and shaped as a
 signature's (no question, no command, no sentence). A lone "Terima kasih." is a sentence of

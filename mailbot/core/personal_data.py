@@ -1,7 +1,7 @@
-"""Whether a text holds what identifies or unlocks someone (issue 44): personal data. Pure.
+"""Whether a text holds what identifies or unlocks someone: personal data. Pure.
 
-Read where a solved case's solution would go to another requester (`#jawab-seperti`,
-issues 36 and 44): a password, a one-time code, a user ID, an NPWP, NIK or NIB, an
+Read where a solved case's solution would go to another requester (`#jawab-seperti`):
+a password, a one-time code, a user ID, an NPWP, NIK or NIB, an
 account or phone number, an e-mail address, a link outside the unit's domains, a
 company or a street, and whatever names the old requester (`requester_data`). `unfit`
 reads the text a line at a time through an ordered table of small checks (`_HOLDS`),
@@ -21,7 +21,7 @@ from mailbot.core.links import link_spans
 from mailbot.core.requester_data import ADDRESS, Requester, names_requester
 from mailbot.core.similar import Private, Unfit, Vocabulary
 
-# --- what a reused solution may not carry (issue 44) -----------------------------------------
+# --- what a reused solution may not carry -----------------------------------------
 
 # LKPP's own domains: its helpdesk and the national procurement portal. The unit's mailbox
 # domains and those of `escalation` join them (`link_domains`).
@@ -47,7 +47,7 @@ def link_domains(configured: Sequence[str] | None, mailboxes: Iterable[str],
 def unfit(solution: str, words: Vocabulary, requester: Requester) -> Unfit | None:
     """What in a solved case's solution identifies or unlocks someone, or links outside the
     unit's and LKPP's domains, on its first line that holds any; None when it may go to
-    another requester (`#jawab-seperti`, issue 44). Like `names_requester`, it errs towards
+    another requester (`#jawab-seperti`). Like `names_requester`, it errs towards
     refusing: staff can always write the answer themselves.
 
     - a password, a PIN, a one-time code, a user ID: a value after its label ("password
@@ -271,7 +271,7 @@ def _numbers_only(bare: str, host: str, rest: str) -> bool:
 # labels have read so far (a check adds to them); a category and the words that hold it.
 _LineCheck = Callable[[str, Vocabulary, Requester, list[tuple[int, int]]], tuple[str, str] | None]
 
-# What one line of a reused solution may not hold (issue 44), in order: each row what its
+# What one line of a reused solution may not hold, in order: each row what its
 # check reports and the check. A value after its label comes before one by its shape,
 # so that a number a label makes a tender's or a package's is no one's.
 _HOLDS: tuple[tuple[str, _LineCheck], ...] = (

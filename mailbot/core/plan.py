@@ -156,8 +156,8 @@ def _timers(decision: Decision, before: Ticket | None, past: Past, setup: Setup,
 
 
 def _audiences(decision: Decision, kinds: Mapping[str, str]) -> tuple[str, ...]:
-    """Whom the decision asked for their word (`ASKED`, issue 48), or whose own answer to their
-    request it brought (`ANSWERED_KINDS`, issue 58): the waits for direction that start or stop."""
+    """Whom the decision asked for their word (`ASKED`), or whose own answer to their
+    request it brought (`ANSWERED_KINDS`): the waits for direction that start or stop."""
     return tuple(kinds[e.kind] for e in decision.events if e.kind in kinds)
 
 
@@ -229,7 +229,7 @@ def _one(send: Send, decision: Decision, msg: InboundMessage | None, past: Past,
 
 
 def _disowned(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
-    """Issue 37: the unit's own server says From is forged: the ticket opens, nobody is
+    """The unit's own server says From is forged: the ticket opens, nobody is
     answered (an ack to a forged address is backscatter), and staff see why on the ticket."""
     send, msg = job.send, job.msg
     if send.kind not in NEUTRAL_KINDS or msg is None or send.to not in (Audience.REQUESTER, Audience.SENDER):
@@ -239,7 +239,7 @@ def _disowned(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
 
 
 def _ack_already_held(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
-    """Issue 44: the ack is in the outbox already, held for the ack budget, and goes by
+    """The ack is in the outbox already, held for the ack budget, and goes by
     itself (`#kirim-tanda-terima` on such a ticket): a second one would reach the requester twice."""
     held = job.past.sent.held_ack
     if job.send.kind != "ack" or held is None:
@@ -253,7 +253,7 @@ def _burst_key(send: Send) -> str:
 
 
 def _burst_folded(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
-    """One alert of a kind a day, however many mails cause it (issue 37: 100 bounced acks, one alert)."""
+    """One alert of a kind a day, however many mails cause it (100 bounced acks, one alert)."""
     key = _burst_key(job.send)
     if not key or key not in job.alerted:
         return None
@@ -261,7 +261,7 @@ def _burst_folded(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
 
 
 def _answered_without_mail(job: _Job, rcpt: _Recipients | None) -> HistoryEvent | None:
-    """Issue 45: a caller or visitor who gave no e-mail was answered in person or by phone:
+    """A caller or visitor who gave no e-mail was answered in person or by phone:
     the answer is kept (the recap's Tgl/Isi Jawaban, the summary's first response), not mailed."""
     send, ticket = job.send, job.decision.ticket
     if rcpt is None or rcpt.to or send.to is not Audience.REQUESTER or send.kind == "ack" or ticket is None:
@@ -319,7 +319,7 @@ def _when(job: _Job, rcpt: _Recipients, limited: bool) -> Schedule:
 
 
 def _ack_to_vouched(job: _Job, rcpt: _Recipients) -> bool:
-    """Issue 44: the ack goes to the sender the unit's own server vouches for: never counted."""
+    """The ack goes to the sender the unit's own server vouches for: never counted."""
     msg = job.msg
     if job.send.kind != "ack" or msg is None or not ack_vouched(msg, job.setup.cfg.auth):
         return False
@@ -341,7 +341,7 @@ def _limit_notices(job: _Job, when: Schedule) -> tuple[list[MailPlan], list[Hist
 
 def _limit_event(job: _Job, when: Schedule) -> HistoryEvent:
     detail: dict[str, object] = {"mail": job.send.kind, "reason": when.reason}
-    if when.why is not None:  # for mail in the mailbox's language (issue 45)
+    if when.why is not None:  # for mail in the mailbox's language
         detail["why"] = [when.why.code, when.why.command, when.why.value, when.why.name]
     if when.held and when.send_at is not None:
         detail["until"] = _minute(when.send_at, job.setup.cfg)

@@ -55,14 +55,14 @@ class SentBefore:
     sent_to: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # address -> limited mail (hour, day)
     slots: tuple[datetime, ...] = ()  # send times of the ticket's limited mail to its requester, last hour on
     alerted: frozenset[str] = frozenset()  # loop-limit causes the coordinators heard of in the last day
-    # issue 44: send times of the acks counted against the unit's ack budget from an hour ago on
+    # send times of the acks counted against the unit's ack budget from an hour ago on
     # (held ones too), and of those to the domain this decision's ack goes to
     ack_slots: tuple[datetime, ...] = ()
     domain_slots: tuple[datetime, ...] = ()
     known: frozenset[str] = frozenset()  # outside addresses (normalised) the unit wrote to before
     looping: Refusal | None = None  # why the sender is a responder on rotating addresses (`loops.looping`)
     arrived: datetime | None = None  # when the message reached the mailbox (INTERNALDATE): its ack is counted then
-    held_ack: datetime | None = None  # when the ticket's ack held for the ack budget goes (issue 44)
+    held_ack: datetime | None = None  # when the ticket's ack held for the ack budget goes
     # the organisation of the From that named this ack's address in its Reply-To (`InboundMessage.relay`):
     # the ack is counted in the budget under that organisation's share, whatever vouches and whether new
     relay: str = ""

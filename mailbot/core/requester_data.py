@@ -1,4 +1,4 @@
-"""What of one requester, as their solved ticket recorded them, a text names (issue 36). Pure.
+"""What of one requester, as their solved ticket recorded them, a text names. Pure.
 
 A solution in the unit's memory was written for one requester: it may name them (their
 name, an address they wrote from, their phone, company or street). `names_requester`
@@ -64,7 +64,7 @@ def _modern(text: str) -> str:
 
 @dataclass(frozen=True)
 class Requester:
-    """A requester as their solved ticket recorded them (issue 36: what of them a solution
+    """A requester as their solved ticket recorded them (what of them a solution
     may not carry to another requester). `addresses` are every address they wrote from or
     copied on that ticket; `public` the addresses and domains the unit itself gives out
     (its mailbox, its staff, LKPP), which name no requester; `staff` the staff's names."""
@@ -76,7 +76,7 @@ class Requester:
     postal: str = ""
     public: frozenset[str] = frozenset()
     staff: tuple[str, ...] = ()
-    # issue 44: the domains a reused solution may link to and write addresses of (subdomains
+    # the domains a reused solution may link to and write addresses of (subdomains
     # too: `link_domains`), and the unit's own phones and street addresses, which name no one
     domains: frozenset[str] = frozenset()
     contacts: tuple[str, ...] = ()  # its phone numbers and street addresses (`similar.public_contacts`)
@@ -216,7 +216,7 @@ def _recorded_street(solution: str, text: str, words: Vocabulary, requester: Req
     return " ".join(street) if re.search(rf"(?<![^\W_]){flexible}(?![^\W_])", text) else None
 
 
-# What `names_requester` looks for, in order (issue 36): each row the category it reports
+# What `names_requester` looks for, in order: each row the category it reports
 # and its check.
 _NAMING: tuple[tuple[str, _Check], ...] = (
     ("address", _own_address),       # the requester's addresses, their user parts and own domains

@@ -1,4 +1,4 @@
-"""What of a solved case's answer goes to another requester (`#jawab-seperti`, issue 59 point 7). Pure.
+"""What of a solved case's answer goes to another requester (`#jawab-seperti`). Pure.
 
 An answer in the unit's memory was a letter to one requester: it may open with their greeting
 ("Selamat siang Bapak Budi,"), close with its writer's signature ("Salam,\\nAgus - Helpdesk
@@ -49,7 +49,7 @@ def previewed(preview: str, reused_text: str) -> bool:
 
 
 def _preview_answer(s: Draft) -> None:
-    """Issue 59: `#jawab-seperti NUMBER` mails its sender what the requester would receive, and
+    """`#jawab-seperti NUMBER` mails its sender what the requester would receive, and
     which of its lines tell what was done for the solved case's own requester; nothing goes to
     the requester until the same command answers this preview (`classify._answer_like`)."""
     past = s.facts.answer_like

@@ -3,7 +3,7 @@
 `limits` holds the limits' arithmetic; this module applies them to one mail of a plan,
 with what the store counted of the mail sent before (`plan_inputs.SentBefore`): an
 outside address that had its share is not written to again, a ticket's requester gets
-its mail in turn, and acks to strangers wait for the unit's ack budget (issues 44, 57).
+its mail in turn, and acks to strangers wait for the unit's ack budget.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def schedule(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, sent: Sen
 def _limits(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, sent: SentBefore, setup: Setup,
             now: datetime, *, vouched: bool = False) -> Schedule:
     """SPEC section 5: when an automatic mail may go, if at all. `vouched`: the ack goes to
-    a sender the unit's own server vouched for (`ack_vouched`), never counted (issue 44). An
+    a sender the unit's own server vouched for (`ack_vouched`), never counted. An
     ack to the Reply-To of a mail From another address (`SentBefore.relay`) is counted in
     the budget of addresses nobody vouches for, under the From's share, whatever vouches for
     the From and even when the unit wrote to that address before: a From vouched for by its
@@ -47,7 +47,7 @@ def _limits(send: Send, rcpt: tuple[str, ...], ticket: Ticket | None, sent: Sent
         return stopped
     if send.kind != "ack" or vouched or not (sent.relay or _new_outside(rcpt, sent, setup)):
         return _ticket_capped(send, ticket, sent, setup, now)
-    # a domain's share is its organisation's: sixty subdomains of one are one (red team of issue 44, F4);
+    # a domain's share is its organisation's: sixty subdomains of one are one (F4);
     # an ack to a Reply-To draws on the share of the From's, which sent them all
     budget = _ack_budget(sent.relay or organisation_of(msg_domain(rcpt)), sent, setup, now)
     if budget.send_at != now:
@@ -67,7 +67,7 @@ def _address_limited(rcpt: tuple[str, ...], sent: SentBefore, setup: Setup) -> S
 
 
 def _loop_limited(send: Send, rcpt: tuple[str, ...], sent: SentBefore) -> Schedule | None:
-    """Issue 37: the same words from a third address of one domain within the hour: a responder
+    """The same words from a third address of one domain within the hour: a responder
     answering our acks from rotating addresses; no ack, and the loop has nothing to answer."""
     if send.kind != "ack" or not sent.looping or not msg_domain(rcpt):
         return None
@@ -91,16 +91,16 @@ def _ticket_capped(send: Send, ticket: Ticket | None, sent: SentBefore, setup: S
 
 
 def _ack_budget(domain: str, sent: SentBefore, setup: Setup, now: datetime) -> Schedule:
-    """When an ack to a new address no server vouched for may go (issues 44 and 57, SPEC 5).
+    """When an ack to a new address no server vouched for may go (SPEC 5).
 
-    Issue 37's flood (500 forged senders must not make 500 acks) is bounded by the unit-wide
+    A flood of forged senders (500 of them must not make 500 acks) is bounded by the unit-wide
     `limits.acks_per_hour` and a domain's share of it (`limits.ack_slot`); past them the ack
     is held and goes by itself, oldest first, as the hour frees. The hour is that of the
     mail's arrival (`SentBefore.arrived`): mail that came over two days while the host was down
     is counted as it came, and an ack whose turn has passed meanwhile goes now. Only where
     the budget would hold it longer than `ack_max_age_hours` (an ack that late answers
     nothing) does it wait for staff (`#kirim-tanda-terima`). Words repeating across a
-    domain's new mail hold nothing here: people of one domain write alike (issue 57); only
+    domain's new mail hold nothing here: people of one domain write alike; only
     mail that answers ours can be a loop (`SentBefore.looping`)."""
     cfg = setup.cfg
     budget = cfg.limits.acks_per_hour
@@ -124,7 +124,7 @@ def msg_domain(rcpt: tuple[str, ...]) -> str:
 
 def ack_vouched(msg: InboundMessage, auth: AuthConfig) -> bool:
     """Whether the unit's own server vouches for the sender of `msg` (aligned dmarc, dkim or
-    spf pass in its topmost Authentication-Results), read for the ack budget (issue 44).
+    spf pass in its topmost Authentication-Results), read for the ack budget.
 
     As `trust.sender_vouched` reads it in `authres` mode, and in `token` mode too wherever
     `auth.trusted_authserv_id` names the unit's server: the verdict only decides whether an

@@ -1,4 +1,4 @@
-"""What staff type after `mailbot tickets --search`, as an SQLite FTS5 query (issue 34). Pure.
+"""What staff type after `mailbot tickets --search`, as an SQLite FTS5 query. Pure.
 
 People type words, not query syntax: `gagal upload`, `budi@pt-maju.co.id`, `"Kode 500"`,
 `e-purchasing`. Every word must occur (in the subject, the requester's address or name, or

@@ -1,5 +1,5 @@
 """Who a message is from when its From is not the person: a form or a group writing on
-someone's behalf, the person in its one Reply-To (issue 57, second red team). Pure."""
+someone's behalf, the person in its one Reply-To (second red team). Pure."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _relayed(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, .
     who filled the form in its one Reply-To: the person is the requester, acked and answered
     at the address they asked answers to go to (RFC 5322). Without this every form of the
     day had the relay as its requester: acks went to the relay, past `autoreply_limit` none
-    at all, and staff answers never reached the people (second red team, issue 57). Only a
+    at all, and staff answers never reached the people (second red team). Only a
     person's new mail (no sign of a machine, citing nothing, from an outside address) is so
     read: a reply keeps the sender its ticket knows, and a Reply-To never gives a role.
 

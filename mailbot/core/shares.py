@@ -1,4 +1,4 @@
-"""How many of the mailboxes one daemon serves when several share one store (issue 47).
+"""How many of the mailboxes one daemon serves when several share one store.
 
 Every daemon on a PostgreSQL store is counted (a shared lock each holds, `turns`); each
 serves at most its fair share, the mailboxes divided by the daemons, rounded up. Then no

@@ -37,7 +37,7 @@ Stemmer = Callable[[str], str]
 # second set's, whose words share less with the earlier cases. Without the relative cut
 # the second and third cases (a neighbouring topic that shares two words) made half of
 # those shown wrong. The held-out parts are read at the same values. With the third set
-# (tests/data/similar_forms, issue 45 point 15) and the synonyms it tuned, the pick over
+# (tests/data/similar_forms) and the synonyms it tuned, the pick over
 # the three tuning parts is 0.20 (F1 0.888 against 0.885 at 0.22, on a curve that dips to
 # 0.870 at 0.21): within a notice of this value, and lower would list a case on more
 # notices that no case answers, so it stays.
@@ -65,7 +65,7 @@ def _nothing_known(word: str) -> bool:
 @dataclass(frozen=True)
 class Private:
     """The words by which a writer labels what identifies or unlocks someone (`rules/
-    similar.yaml`, `private`; issue 44), every language together: a solved case's solution
+    similar.yaml`, `private`), every language together: a solved case's solution
     that holds such a value is not sent to another requester (`unfit`)."""
 
     labels: tuple[tuple[str, str], ...] = ()  # (label, category): "kata sandi" is a password's
@@ -76,7 +76,7 @@ class Private:
     streets: frozenset[str] = frozenset()  # words before a street's name: "Jl.", "Perum"
     reasons: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)  # category -> language -> words
     shown: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)  # form -> language -> words
-    done: frozenset[str] = frozenset()  # words that say what was done for a case's requester (issue 59)
+    done: frozenset[str] = frozenset()  # words that say what was done for a case's requester
 
     def show(self, held: Unfit, language: str) -> str:
         """Why a solution was refused and where, in the staff's language: the reason and the
@@ -201,7 +201,7 @@ def idf(doc_freq: int, total: int) -> float:
 # one, every term of its case is "in every case" and weighs a fifth of a word it has never
 # seen (log 2/1.5 against log 2/0.5), so a requester's long, polite mail about the very
 # same problem (greeting, company, address: words no case holds) scored under the
-# threshold until a second, unrelated case was solved (issue 59 point 9). The memory is
+# threshold until a second, unrelated case was solved. The memory is
 # weighed as if it held at least this many cases; from there on nothing changes, so the
 # labelled sets (hundreds of cases) and their threshold are as measured. Ten, measured by
 # bench/first_cases.py over the labelled requests and memories of 1-10 random cases: a
@@ -260,7 +260,7 @@ def suggest(query: Sequence[str], candidates: Iterable[SolvedCase], weights: Map
 
 def first_lines(text: str, lines: int = 3, width: int = 300) -> str:
     """The first non-blank lines of a solution, for a notice: enough to recognise it. Its
-    links are shown inert (`hxxps[:]//host[.]id`, issue 44): a solution in the unit's
+    links are shown inert (`hxxps[:]//host[.]id`): a solution in the unit's
     memory may be a forgery, and a staff member's click on it is the forger's aim."""
     kept = [line.rstrip() for line in text.splitlines() if line.strip()][:lines]
     shown = defang("\n".join(kept))
@@ -282,7 +282,7 @@ class PastCase:
     solution: str | None  # None: no solved case of that number with an answer sent
     named: str = ""
     files: int = 0
-    # issue 59: the solution as another requester would get it (no greeting, no signature, `core/reuse`),
+    # the solution as another requester would get it (no greeting, no signature, `core/reuse`),
     # its lines that tell what was done for its own requester, and the preview of it that the
     # message answers (the text staff saw, and its ticket), if it answers one
     reused: str = ""

@@ -68,7 +68,7 @@ def verify(key: bytes, message_id: str) -> Token | None:
     return Token(match["mailbox"], ticket, match["kind"], frozenset(letters) if letters else None)
 
 
-# --- the escalation key (issue 44) ------------------------------------------------------
+# --- the escalation key ------------------------------------------------------
 # LKPP's desk answers from its ticket system, often with no In-Reply-To (an RT agent
 # answering from its command line, Jira's and Freshdesk's notifications): only the subject
 # of the case comes back, and the desk's own reference in it is a counter anyone can guess.

@@ -74,7 +74,7 @@ def exposed(citations: Iterable[Citation], holders: frozenset[str]) -> tuple[tup
 
 def sender_vouched(msg: InboundMessage, auth: AuthConfig) -> bool:
     """Whether a server the unit trusts vouched for the From address of an outside sender
-    (issue 37): `authres` and the unit's own server's aligned dmarc, dkim or spf pass;
+   : `authres` and the unit's own server's aligned dmarc, dkim or spf pass;
     under `token` nobody outside the unit can prove an address, and `off` is for closed
     test setups, where From alone counts."""
     return _vouched(auth, server_verdict(msg, auth))
@@ -102,7 +102,7 @@ def _vouched(auth: AuthConfig, verdict: tuple[bool, str] | None) -> bool:
 
 def sender_disowned(msg: InboundMessage, auth: AuthConfig) -> str | None:
     """Why the unit's own server says this mail's From is forged (`dmarc=fail`, `spf=fail`),
-    or None; read wherever `auth.trusted_authserv_id` names that server (issue 37)."""
+    or None; read wherever `auth.trusted_authserv_id` names that server."""
     if auth.mode == "off" or not auth.trusted_authserv_id:
         return None
     return authres_fails(msg.auth_results, auth.trusted_authserv_id, msg.from_addr.addr)
@@ -149,7 +149,7 @@ def authenticate(role: Role, ticket: Ticket | None, citations: Iterable[Citation
                             mentioned=mentioned)
     if verdict.authenticated or not (counterpart and role is Role.LKPP and ticket is not None):
         return verdict
-    # Issue 44: LKPP's mail that cites only its desk's own reference (`[Ticket#2026112410000017]`,
+    # LKPP's mail that cites only its desk's own reference (`[Ticket#2026112410000017]`,
     # `[lkpp.test #5]`) is matched by it, but proves nothing: desks number consecutively, so a
     # requester who saw their own reference can count to the neighbour's. Its mail waits for
     # staff to decide (`#teruskan`, `#permintaan-data`, `#selesai`); a desk's agent answering
@@ -201,7 +201,7 @@ _PROOF: tuple[_Proof, ...] = (
            lambda e: _shared(e.letter, list(e.sent_to)), "SPEC 9: a Message-ID proves what its least trusted "
            "recipient could not write"),
     _Proof("authres: the unit's own server vouches for the From", lambda e: e.mode == "authres" and not e.authres[0],
-           lambda e: _refused("authres", value=e.authres[1]), "SPEC 9; issue 37"),
+           lambda e: _refused("authres", value=e.authres[1]), "SPEC 9"),
 )
 
 

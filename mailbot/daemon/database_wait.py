@@ -1,4 +1,4 @@
-"""The daemon's start while its PostgreSQL store cannot be reached (issue 57).
+"""The daemon's start while its PostgreSQL store cannot be reached.
 
 A power cut brings the hosts back in any order: when the database host boots after
 mailbot's, the daemon used to stop at once with 78, "configuration error", which the

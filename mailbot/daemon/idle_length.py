@@ -1,4 +1,4 @@
-"""How long one IDLE lasts before mailbot renews it, learnt from the server (issue 49).
+"""How long one IDLE lasts before mailbot renews it, learnt from the server.
 
 RFC 2177 lets a server end an IDLE after 30 minutes, so mailbot renews it within 25, and
 at least every `poll_seconds`. Some servers, NAT boxes and load balancers end silent

@@ -52,7 +52,7 @@ class Passes:
                  sent: SentFolder, host: Callable[[], datetime] = host_clock) -> None:
         self.cfg, self.store, self.archive, self.pipeline, self.key = cfg, store, archive, pipeline, key
         self.main_thread: MainThread = store.main_thread  # where the methods marked `on_main_thread` run
-        self.sent = sent  # the copies of sent mail a pass appends (issue 57)
+        self.sent = sent  # the copies of sent mail a pass appends
         self.health, self.alerts, self.signals, self.clock, self.log, self.host = \
             health, alerts, signals, clock, log, host
         self.recovered: set[str] = set()  # mailboxes with no recovery after a restore (left) to make
@@ -99,7 +99,7 @@ class Passes:
 
     def mailbox_failed(self, box: MailboxConfig, exc: TransientError) -> None:
         """A failed login or pass: said as an error once, and again when the reason changes
-        (issue 49: a refresh that keeps failing fills no log); each retry meanwhile at info."""
+        (a refresh that keeps failing fills no log); each retry meanwhile at info."""
         key, why = f"imap:{box.name}", str(exc)
         known = self.health.known(key, why)
         self.health.failing(key, self.clock(), why=why)
@@ -134,7 +134,7 @@ class Passes:
     def _intake_lock(self, box: MailboxConfig, should_stop: Callable[[], bool]) -> AbstractContextManager[bool]:
         """One reader of the mailbox at a time: a lock file beside a SQLite database; with a
         PostgreSQL store, a lock of the store's own session (on the thread that owns the
-        store), so a pass whose process lost its session writes nothing more (issue 47)."""
+        store), so a pass whose process lost its session writes nothing more."""
         if self.store.own.database.dialect == "sqlite":
             return intake_lock(self.cfg.database, box.name, should_stop)
         name = f"intake:{box.name}"
@@ -151,7 +151,7 @@ class Passes:
         there (`deferred`) is fetched again by the next pass; those after it that were
         handled are known by their Message-ID and only moved.
         """
-        if box.name not in self.recovered:  # after `mailbot restore`: before anything is read (issue 33)
+        if box.name not in self.recovered:  # after `mailbot restore`: before anything is read
             self.recover(box, session, should_stop)
             self.recovered.add(box.name)
         last_uid = self._position(box, session.uidvalidity)

@@ -1,4 +1,4 @@
-"""After `mailbot restore`: the mail handled after the backup, found and handled once (issue 33).
+"""After `mailbot restore`: the mail handled after the backup, found and handled once.
 
 A restore puts the backup's database back, but the daemon went on after the backup: it
 moved mail to Processed (or Quarantine) whose records are gone now, issued ticket numbers
@@ -11,7 +11,7 @@ reads the INBOX:
    fetched): the requesters' replies carry the numbers they were mailed, even where the
    archive is lost with the database; a reply that cites an ack's signed Message-ID also
    says which request got that number and that it was acked (`Restored.learn_restored`).
-   The sent folder (`imap.sent_folder`, issue 57) holds a copy of every mail mailbot sent:
+   The sent folder (`imap.sent_folder`) holds a copy of every mail mailbot sent:
    the counters go past every number mailed, and each copy whose Message-ID mailbot signed
    for this mailbox says which request got which number and what went to whom then
    (`Restored.learn_sent`), as the archive would: read from the backup's day on;
@@ -113,7 +113,7 @@ class Recovery:
         return raised
 
     def sent(self, box: MailboxConfig, session: imap.Mailbox, prefixes: Any) -> list[tuple[int, int]]:
-        """What the sent folder says was mailed (issue 57): each copy of this mailbox's mail
+        """What the sent folder says was mailed: each copy of this mailbox's mail
         (its Message-ID signed with the key: a message put there by anyone else tells
         nothing) learned as the archive's would be (`Restored.learn_sent`), and the notes of
         copies the folder holds already let go; the (year, number) of every ticket number

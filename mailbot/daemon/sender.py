@@ -50,7 +50,7 @@ TICK_SECONDS = 0.25  # how long a wait lasts before the stop flag is looked at a
 UNSENDABLE_EVERY_SECONDS = 10.0  # how often a lasting SMTP failure is logged again
 RESTART_MAX_SECONDS = 60.0  # the longest pause before a sender that died is started again
 CONFIG_ERROR = "CONFIG_ERROR="  # its last line then says what to mend
-SENT = "SENT="  # a line naming the mailboxes whose mail went: their readers append the copies (issue 57)
+SENT = "SENT="  # a line naming the mailboxes whose mail went: their readers append the copies
 
 
 def stop_signals() -> tuple[signal.Signals, ...]:
@@ -127,7 +127,7 @@ class SendingLoop:
         sender lock says so already; on a PostgreSQL store several hosts share, one loop of
         one host at a time holds the lock of these mailboxes' mail, on its own store's
         session, asked again before every pass: a loop whose process was stopped past its
-        lease finds it lost (`LeaseLost`) and sends nothing more (issue 47)."""
+        lease finds it lost (`LeaseLost`) and sends nothing more."""
         database = self.outbox.store.database
         if database.dialect == "sqlite":
             return True

@@ -1,4 +1,4 @@
-"""`run --once` sends while it takes mail in (issue 57): an outbox drained on a thread.
+"""`run --once` sends while it takes mail in: an outbox drained on a thread.
 
 `mailbot run` sends from a process of its own (`mailbot.daemon.sender`) while intake goes on.
 `run --once` sent nothing until the whole backlog was taken in: a thousand requesters

@@ -1,4 +1,4 @@
-"""A copy of each mail mailbot sent, kept in the mailbox's sent folder (issue 57).
+"""A copy of each mail mailbot sent, kept in the mailbox's sent folder.
 
 Why the mailbox and not only the archive: a restore on a new host may have lost the
 database and the archive with the old host, and then only the mailbox can tell which

@@ -1,5 +1,5 @@
 """Which mailboxes this daemon serves: all of them on a SQLite file (one host), its fair
-share of them when several daemons on several hosts share one PostgreSQL store (issue 47).
+share of them when several daemons on several hosts share one PostgreSQL store.
 
 A mailbox is served under a standing session lock (`serve:NAME`): one daemon holds it at a
 time, keeps its IMAP session and its IDLE on that mailbox, and loses it with its session

@@ -158,7 +158,7 @@ class Service:
 
     def copies_due(self, names: list[str]) -> None:
         """The sender's mail of these mailboxes went: their watchers wake (from IDLE or a
-        pause) to append the copies to the sent folder (issue 57)."""
+        pause) to append the copies to the sent folder."""
         for watcher in self.watchers:
             if watcher.box.name in names:
                 watcher.copies.set()
@@ -299,7 +299,7 @@ class MailboxWatcher:
         self.failures = 0
         self.working = False  # the current session has served a pass: a failure now is a dropped session
         self.read_once = threading.Event()  # a first pass was made, or failed: the timers may run
-        self.copies = threading.Event()  # the sender's mail went: a pass appends its copies (issue 57)
+        self.copies = threading.Event()  # the sender's mail went: a pass appends its copies
         self.idle = IdleLength()  # shortened by a server that ends idle sessions early
 
     def run(self) -> None:
@@ -313,7 +313,7 @@ class MailboxWatcher:
                 self.session()
             except Stopped:
                 return
-            except LeaseLost as exc:  # stopped past its lease: another host reads this mailbox now (issue 47)
+            except LeaseLost as exc:  # stopped past its lease: another host reads this mailbox now
                 self.read_once.set()
                 self.app.log.info("mailbox_turn_lost", mailbox=self.box.name, reason=str(exc))
                 stop.wait(1)  # the acts in flight end their own way first (`PostgresDatabase._alive`)
@@ -346,7 +346,7 @@ class MailboxWatcher:
                     return
 
     def served_elsewhere(self) -> None:
-        """Another daemon on the shared store serves this mailbox (issue 47): nothing to
+        """Another daemon on the shared store serves this mailbox: nothing to
         wait for before the timers run; said once in the log."""
         self.read_once.set()
         health = self.app.passes.health
@@ -374,7 +374,7 @@ class MailboxWatcher:
         if self.box.name in self.app.passes.elsewhere:
             # another process reads this mailbox now: look again within half a lease, so the
             # mailbox is served again soon after that process dies or is stopped past its
-            # lease (issue 47), not only at the next poll or mail
+            # lease, not only at the next poll or mail
             seconds = min(seconds, max(1, int(self.app.cfg.lease_seconds / 2)))
         if session.supports_idle:
             self.idle_wait(session, seconds)
@@ -514,7 +514,7 @@ class _Received:
 
 def _opened_when_reachable(cfg: Config, received: _Received) -> App | None:
     """The daemon's App once its database can be reached (`store_wait`: a PostgreSQL host that
-    boots later is waited for, issue 57); None when stopped meanwhile. A reload (SIGHUP)
+    boots later is waited for); None when stopped meanwhile. A reload (SIGHUP)
     meanwhile starts the process again on the config as it reads now."""
     watchdog = Watchdog(sd_notify, os.environ.get("WATCHDOG_USEC"))
     waiting = StoreWait(cfg, sd_notify, watchdog.beat, lambda: received.stop.is_set() or received.hangup.is_set(),

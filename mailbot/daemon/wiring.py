@@ -138,7 +138,7 @@ class App:
 
     def _store_knows(self, cfg: Config) -> None:
         """The store told of this config's mailboxes (refused: one renamed; warned of: one
-        removed with work left) and, shared by several hosts, of its archive (issue 57)."""
+        removed with work left) and, shared by several hosts, of its archive."""
         renamed = renamed_mailboxes(cfg, self.store)
         if renamed:
             raise ConfigError(renamed[0])
@@ -147,7 +147,7 @@ class App:
         for left in unserved_mailboxes(cfg, self.store):
             get_log().warning("mailbox_not_configured", problem=left)
         if self.store.database.dialect != "sqlite" and not self.store.readonly:
-            # hosts started together take turns (issue 57): the second finds the first's id in both
+            # hosts started together take turns: the second finds the first's id in both
             with self.store.database.turn(ARCHIVE_TURN):
                 check_shared(cfg.archive_dir, self.store.metadata.meta(ARCHIVE_ID_KEY), self._claim_archive)
 
@@ -224,7 +224,7 @@ class App:
         outbox = outbox or self.outbox
         try:
             result = outbox.flush(should_stop)
-        except LeaseLost as exc:  # stopped past its lease: another host sends this mail now (issue 47)
+        except LeaseLost as exc:  # stopped past its lease: another host sends this mail now
             self.log.info("sending_turn_lost", reason=str(exc))
             return 0, 0
         except STORAGE_ERRORS as exc:
@@ -295,7 +295,7 @@ class App:
     def _sending_free(self) -> Iterator[bool]:
         """Whether no sender sends this database's mail now: the sender lock file beside a
         SQLite file; on PostgreSQL, every sending loop's lock (`sender.sending_lock`), held
-        by this process's session while it sends (issue 47)."""
+        by this process's session while it sends."""
         database = self.store.database
         if database.dialect == "sqlite":
             with sender_lock_if_free(self.cfg.database) as free:

@@ -135,7 +135,7 @@ class Alerts:
                 "folder": health.failing_folder.get(f"move:{box.name}", ""),
                 "error": health.failing_why.get(f"move:{box.name}", "")})
         since = health.failing_since.get(f"copy:{box.name}")
-        if since and now - since >= limit:  # issue 57: what a restore on a new host would read is missing
+        if since and now - since >= limit:  # what a restore on a new host would read is missing
             alerts += self.once(box, now, f"alerted:copy:{box.name}", ts(since), {"alert": "problem", "reason": (
                 f"Since {self.local(since)} the server refuses the copies of the mail mailbot sends in the "
                 f"{health.failing_folder.get(f'copy:{box.name}', '')} folder "
@@ -178,7 +178,7 @@ class Alerts:
 
         The coordinators are told once per outage by a mail sent straight through SMTP,
         since the outbox lives in the database that fails. The log says it as an error once,
-        and again when the reason changes; each retry meanwhile at info (issue 57).
+        and again when the reason changes; each retry meanwhile at info.
         """
         now = self.clock()
         self.health.storage_failed()  # `run --once` exits 75 after any: mail stayed in the INBOX

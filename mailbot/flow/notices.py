@@ -3,7 +3,7 @@
 The core plans it (`core.plan.plan`) as it plans a message's mail, with what the store
 knows of its ticket (`io/lookup.past`); the composer (`io/compose`) renders and queues
 the plans and decides nothing. This shell sits above both, next to the pipeline and the
-timekeeper, so that nothing under `mailbot/io` calls a decision the core owns (issue 46).
+timekeeper, so that nothing under `mailbot/io` calls a decision the core owns.
 """
 
 from __future__ import annotations

@@ -98,11 +98,11 @@ class Arrival:
 
 
 def came_after_read(arrival: Arrival) -> datetime:
-    """When the message reached the mailbox, for the ack budget's hour (issue 57): its
+    """When the message reached the mailbox, for the ack budget's hour: its
     INTERNALDATE, but never before mailbot last read the folder without it (`read_before`).
     An INTERNALDATE is what the server was given, and an APPEND or an import that keeps the
     Date header may date a new message days back: dated so, a flood was counted an hour
-    apart and acked in one pass (red team of issue 57). Mail that came while the host was
+    apart and acked in one pass. Mail that came while the host was
     down came after its last read, and is counted as it came."""
     if arrival.read_before is None:
         return arrival.received_at
@@ -199,7 +199,7 @@ class Pipeline:
         arrived = came_after_read(arrival)  # the hour the ack budget counts it in
         msg = self.parse(arrival)                                          # pure: bytes -> InboundMessage
         msg = on_behalf(msg, box, self.cfg.escalation.senders)             # pure: a web form's person sends it
-        msg = without_own_signature(msg, lookup.writer(self.store, box, self.cfg, msg, now))  # * read: issue 59
+        msg = without_own_signature(msg, lookup.writer(self.store, box, self.cfg, msg, now))  # * read
         known = lookup.known(self.store, self.key, box, self.cfg, self.setups[box.name].rules, msg,  # * read
                              now, arrival.received_at)
         digest = content_hash(arrival.raw)
@@ -240,7 +240,7 @@ class Pipeline:
         if (not msg.from_addr.addr or "@" not in msg.from_addr.addr) and not msg.is_bounce:
             # A delivery report needs no sender to answer (SPEC 5: never answered) and names the
             # mail it returns: Sendmail's "From: MAILER-DAEMON" with no domain is recorded as the
-            # bounce it is (issue 45), not quarantined; anything else needs a sender.
+            # bounce it is, not quarantined; anything else needs a sender.
             raise BadMessageError("no usable sender address in From")
         return msg
 
@@ -276,7 +276,7 @@ class Pipeline:
 
     def pass_on(self, box: MailboxConfig, decision: Decision, ticket: Ticket | None, msg: InboundMessage,
                 now: datetime) -> list[str]:
-        """Issue 59: the mail of a word that names other tickets too (a coordinator's reply to the
+        """The mail of a word that names other tickets too (a coordinator's reply to the
         digest), each under its own ticket's tag and thread, within the unit of work."""
         sent: list[str] = []
         for number, send in decision.passed_on:
@@ -316,7 +316,7 @@ class Pipeline:
             return replace(ticket, mailbox=box.name, number=restored or self.store.tickets.next_number(box.name, year))
         if ticket is not None and decision.new_ticket:
             # a held call's reserved number; the number this message got before a restore put
-            # an older database back (its requester was mailed it: issue 33); else the next
+            # an older database back (its requester was mailed it); else the next
             number = ticket.number or restored
             return self.store.tickets.insert_ticket(replace(ticket, mailbox=box.name,
                                                     number=number or self.store.tickets.next_number(box.name, year)))
@@ -338,7 +338,7 @@ class Pipeline:
             events.append((ticket_id, now, event.actor, event.kind, detail))
         self.store.history.add_events(box.name, events)  # one statement: each costs a trip through the engine
         for _, _, _, kind, detail in events:
-            if kind == "lkpp_ref_recorded" and ticket_id is not None:  # issue 32: LKPP's mail is matched by it
+            if kind == "lkpp_ref_recorded" and ticket_id is not None:  # LKPP's mail is matched by it
                 self.store.tickets.record_counterpart_ref(box.name, ticket_id, str(detail["key"]), str(detail["ref"]),
                                                           str(detail["form"]), msg.message_id, now)
         if facts.cited is not None and ticket is not None and facts.cited.id != ticket_id:

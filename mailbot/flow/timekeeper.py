@@ -159,7 +159,7 @@ class Timekeeper:
 
     def remind_held(self, box: MailboxConfig, now: datetime) -> int:
         """Ask again, once, about each call or visit held for its sender's `#buka` past its
-        reminder time (SPEC 6 `held_form`, issue 45), each in its own transaction and failure
+        reminder time (SPEC 6 `held_form`), each in its own transaction and failure
         boundary; the number of reminders queued."""
         sent = 0
         for form in self.store.intake.held_forms(box.name):
@@ -219,7 +219,7 @@ class Timekeeper:
 
     def digest_context(self, box: MailboxConfig, now: datetime) -> dict[str, Any]:
         """The digest's content, worded: counts by state, every overdue ticket with why, and
-        the acks still held for the ack budget (issue 44), the first `HELD_SHOWN` of them."""
+        the acks still held for the ack budget, the first `HELD_SHOWN` of them."""
         overdue = [o for _, o in self.overdue(box, now)]
         context = worded_digest(digest_context(self.store.search.state_counts(box.name), overdue, now, self.calendar,
                                                self.store.search.unclosed_numbers(box.name, DIGEST_NAMED)),
@@ -233,7 +233,7 @@ class Timekeeper:
         context["held_count"] = len(held)
         context["forms"] = [held_form_row(form, self.calendar.tz) for form in self.store.intake.held_forms(box.name)]
         today = now.astimezone(self.calendar.tz).date()
-        context["secrets_ending"] = [  # issue 49: said before the provider refuses every token
+        context["secrets_ending"] = [  # said before the provider refuses every token
             {"server": f"{server.host}:{server.port}", "expires": server.oauth2.secret_expires.isoformat(),
              "days": left, "certificate": server.oauth2.certificate is not None}
             for server in (box.imap, box.smtp)
@@ -311,8 +311,8 @@ def worded_digest(context: dict[str, Any], said: Words, cal: WorkCalendar) -> di
 
 
 def held_form_row(form: HeldForm, tz: tzinfo) -> dict[str, str]:
-    """One call or visit still held for its sender's `#buka`, as the digest lists it (SPEC 6,
-    issue 45). Its words are unverified (the form may be forged): a link in them is shown
+    """One call or visit still held for its sender's `#buka`, as the digest lists it (SPEC 6).
+    Its words are unverified (the form may be forged): a link in them is shown
     inert, as in the request to confirm it."""
     when = "%Y-%m-%d %H:%M"
     intake = form.intake

@@ -124,13 +124,13 @@ ARCHIVE_TURN = "archive"  # the lock under which one host at a time looks for th
 
 
 def check_shared(root: Path, known: str | None, remember: Callable[[str], str]) -> None:
-    """On a store several hosts share (PostgreSQL, issue 47), every host must read one archive:
+    """On a store several hosts share (PostgreSQL), every host must read one archive:
     the files a relay attaches again (`Composer.attachments`) were written by whichever host
     handled the mail. The first host to start writes an id into `archive_dir` and the
     database (`remember`: the id the database keeps, the first host's); every later start
     finds the same id in both (`known`), or refuses (78): an archive_dir of its own would
     relay mail without the files other hosts archived. The caller holds the database's
-    `ARCHIVE_TURN` (issue 57): two hosts started together each wrote an id of its own into
+    `ARCHIVE_TURN`: two hosts started together each wrote an id of its own into
     the one folder, and the second, finding the first's in the database, refused to start."""
     marker = root / ARCHIVE_ID_FILE
     try:

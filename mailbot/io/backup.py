@@ -2,7 +2,7 @@
 
 The database is copied with SQLite's online backup, which reads every page through a
 connection (the WAL's committed pages included) while the daemon keeps writing: a copy
-of the file alone misses what still sits in its `-wal` (issue 33: a `cp` of a running
+of the file alone misses what still sits in its `-wal` (a `cp` of a running
 database lost the last 4 of 28 tickets). A restore puts an older state back, but the
 world went on after the backup: ticket numbers were issued and mailed to requesters. So
 the restored counters continue past the highest number the replaced database counted and
@@ -434,7 +434,7 @@ def _sent(mailbox: str, root: Path, path: Path, headers: Any) -> dict[str, Any] 
 
 def sent_row(mailbox: str, headers: Any, at: datetime, archive_path: str | None = None) -> dict[str, Any] | None:
     """A mail of mailbot's, from its header fields (the archive's file, or its copy in the
-    sent folder: issue 57), as a `restored` row: Message-ID, kind, ticket, recipients, the
+    sent folder), as a `restored` row: Message-ID, kind, ticket, recipients, the
     message it answered, when it went; None when it lacks what names it."""
     try:
         message_id = _bare(_field(headers, "message-id"))

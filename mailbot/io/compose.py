@@ -44,7 +44,7 @@ from mailbot.model import Attachment, Audience, InboundMessage, OutboxRow, Send,
 from mailbot.parsers import content_hash
 from mailbot.settings import MailboxConfig
 
-# Notices that list similar solved cases (issue 36), and the only audiences that may see
+# Notices that list similar solved cases, and the only audiences that may see
 # them: the unit's memory holds other requesters' cases, never for requesters or LKPP.
 SIMILAR_SHOWN = frozenset({"staff_new", "coordinator_case"})
 INTERNAL = frozenset({Audience.STAFF, Audience.COORDINATORS})
@@ -98,7 +98,7 @@ class Composer:
         return kinds
 
     def similar_cases(self, setup: Setup, ticket: Ticket, mail: MailPlan) -> list[dict[str, str]]:
-        """The solved cases of the mailbox like this ticket's problem (issue 36), for staff's
+        """The solved cases of the mailbox like this ticket's problem, for staff's
         eyes: looked up by the subject and the requester's words (the new mail's, for
         `staff_new`; all the requester wrote, for `coordinator_case`)."""
         assert ticket.id is not None
@@ -113,7 +113,7 @@ class Composer:
                  "solution": first_lines(s.case.solution)} for s in found]
 
     def with_history(self, setup: Setup, mail: MailPlan, ticket: Ticket | None) -> MailPlan:
-        """E12h (issue 59, point 6): the `#riwayat` mail tells the ticket's story in the mailbox's
+        """E12h: the `#riwayat` mail tells the ticket's story in the mailbox's
         language (`io/story`), read in this unit of work, and carries the full record as a file."""
         saved = self.store.tickets.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
         if saved is None or saved.id is None:
@@ -135,7 +135,7 @@ class Composer:
         80 columns wide, in the unit's time zone), read in this unit of work: the message that
         asked and what it caused are on it. Control characters are visible escapes there already.
         The ticket's escalation key stands masked where LKPP's subjects carry it: it goes to
-        LKPP alone (issue 44), and a mail is forwarded more easily than a terminal's screen."""
+        LKPP alone, and a mail is forwarded more easily than a terminal's screen."""
         saved = self.store.tickets.ticket_by_id(ticket.id) if ticket is not None and ticket.id is not None else None
         if saved is None or saved.id is None:
             return []
@@ -242,7 +242,7 @@ class Composer:
             attachments = for_requester(attachments, box)
             if ticket is not None and ticket.number:
                 # LKPP's desk may write our subject, key and all, into its answer or a file's name:
-                # the key goes to LKPP alone (issue 44), so it is taken out of whatever a requester reads
+                # the key goes to LKPP alone, so it is taken out of whatever a requester reads
                 code = escalation_code(self.key, box.name, ticket.number)
                 context = {k: _without_code(v, code) for k, v in context.items()}
                 attachments = [replace(a, filename=_without_code(a.filename, code)) for a in attachments]
@@ -258,8 +258,8 @@ class Composer:
             context.update(number=number, tag=tag(box.tag_prefix, number))
         subject = self.renderer.subject(send.kind, language, _subject_tag(box, send, ticket, self.key, mail.audience),
                                         _title(box, send, mail.title),
-                                        neutral=bool(mail.context.get("unproven")),  # issue 37
-                                        case=str(mail.context.get("subject_case") or ""))  # issue 59
+                                        neutral=bool(mail.context.get("unproven")),
+                                        case=str(mail.context.get("subject_case") or ""))
         message_id = message_id or make_message_id(self.key, box.name, number, send.kind,
                                                    box.address.split("@", 1)[1], mail.audience)
         out = self.renderer.build(
@@ -313,9 +313,9 @@ def _carries(code: str, text: str, attachments: list[Attachment]) -> bool:
 def _subject_tag(box: MailboxConfig, send: Send, ticket: Ticket | None, key: bytes,
                  audience: frozenset[str]) -> str | None:
     """Our tag; next to it, on mail to LKPP, LKPP's own reference exactly as its system wrote
-    it ("[lkpp.test #5]", "[Ticket#2026...]", "(SD-123)", issue 32), else the number its text
+    it ("[lkpp.test #5]", "[Ticket#2026...]", "(SD-123)"), else the number its text
     named as [Ticket#...], so its desk adds our mail to the same case (SOP-015); then the
-    ticket's escalation key (issue 44), on mail that went to LKPP and no requester: the
+    ticket's escalation key, on mail that went to LKPP and no requester: the
     desk carries it back in its replies' subjects, and it proves them LKPP's (SPEC 9)."""
     if ticket is None or not ticket.number:
         return None

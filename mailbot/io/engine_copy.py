@@ -1,4 +1,4 @@
-"""`mailbot migrate --to postgresql://...` (issue 47): a unit's whole SQLite history copied
+"""`mailbot migrate --to postgresql://...`: a unit's whole SQLite history copied
 into an empty PostgreSQL database, every table's rows counted on both sides.
 
 What is copied: every table the PostgreSQL store has (`pg_schema.expected`: tickets,

@@ -306,7 +306,7 @@ class Mailbox:
             )
             if cfg.security == "starttls":
                 client.starttls(context)
-            if cfg.username and cfg.auth in ("xoauth2", "oauthbearer"):  # OAUTHBEARER: RFC 7628, issue 49
+            if cfg.username and cfg.auth in ("xoauth2", "oauthbearer"):  # OAUTHBEARER: RFC 7628
                 _token_login(client, cfg)
             elif cfg.username:
                 client.login(cfg.username, servers.password(cfg))
@@ -627,7 +627,7 @@ class Mailbox:
 
     def copies(self, since: date | None = None) -> list[tuple[bytes, datetime | None]]:
         """What names each copy of sent mail in the selected folder (those put there from the
-        day `since` on, by their INTERNALDATE: when they went), for a restore (issue 57)."""
+        day `since` on, by their INTERNALDATE: when they went), for a restore."""
         return self.fields(["SINCE", since] if since else ["ALL"],
                            "MESSAGE-ID SUBJECT TO CC IN-REPLY-TO X-MAILBOT-KIND X-MAILBOT-TICKET")
 

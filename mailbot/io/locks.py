@@ -55,7 +55,7 @@ def intake_lock(database: Path, mailbox: str, should_stop: Callable[[], bool],
 @contextmanager
 def session_lock(try_lock: Callable[[], bool], unlock: Callable[[], None], should_stop: Callable[[], bool],
                  wait: float) -> Iterator[bool]:
-    """The same for a store several hosts share (PostgreSQL, issue 47): a lock of the
+    """The same for a store several hosts share (PostgreSQL): a lock of the
     database session (`try_lock`, tried until `wait` runs out or `should_stop`), released by
     `unlock`, or by the session's end when the process dies or is silent past its lease."""
     deadline = time.monotonic() + wait

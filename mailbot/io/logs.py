@@ -5,7 +5,7 @@ Event names are snake_case past tense; bodies and secrets are never logged.
 A logged value may be a stranger's text (a subject, an address, a server's answer): a JSON
 line escapes every control character in it (`json_visible`: DEL, C1 and the bidi controls
 too, which `json.dumps` leaves raw), and a console line reaches the terminal through the
-CLI's `Shown` standard output (`io/terminal.py`), which shows them (issue 58).
+CLI's `Shown` standard output (`io/terminal.py`), which shows them.
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ _SIGNED_SINCE = timedelta(days=180)
 def writer(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage, now: datetime) -> Writer | None:
     """Who wrote a staff, coordinator's or head's mail, as `own_signature` reads their
     signature: their names (From, the configuration's, the address's local part), the unit's
-    name, and their latest earlier mail to this mailbox (issue 59); None for anyone else."""
+    name, and their latest earlier mail to this mailbox; None for anyone else."""
     address = msg.from_addr.addr
     if role_of(address, box, cfg.escalation.senders) not in STAFF_ROLES:
         return None
@@ -176,7 +176,7 @@ def _rotation(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage
 def _said_before(store: Store, box: MailboxConfig, msg: InboundMessage, now: datetime, roles: tuple[Role, ...],
                  tickets: tuple[Ticket | None, ...]) -> tuple[str, ...]:
     """What the sender of a reply that may decide something said to the unit in the last weeks
-    on other tickets (`autoreplies.not_a_person`, issue 58): a coordinator's or head's (their
+    on other tickets (`autoreplies.not_a_person`): a coordinator's or head's (their
     direction), a staff member's with no ticket (the answer to a held form), a requester's on a
     resolved or closed ticket (the answer to a solution). Read only for those."""
     known = [t for t in tickets if t is not None]
@@ -230,7 +230,7 @@ class _Desk:
 def _desk(store: Store, key: bytes, box: MailboxConfig, rules: Rules, msg: InboundMessage,
           cited: tuple[Ticket | None, ...]) -> _Desk:
     """An LKPP mail's desk side of `known`: a desk's number and references thread, our
-    per-escalation keys in its subject authenticate (issue 44)."""
+    per-escalation keys in its subject authenticate."""
     lkpp_number = rules.lkpp_ticket(msg.subject, msg.new_text)
     by_number = store.tickets.ticket_by_lkpp(box.name, lkpp_number) if lkpp_number else None
     refs = references_in(msg.subject, msg.cited_ids, own_prefixes(store, box), lkpp_number)
@@ -242,9 +242,9 @@ def _desk(store: Store, key: bytes, box: MailboxConfig, rules: Rules, msg: Inbou
 
 def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, msg: InboundMessage,
                  citations: list[Citation]) -> PastCase | None:
-    """The solved case a staff reply's `#jawab-seperti NUMBER` names (issue 36): its solution
+    """The solved case a staff reply's `#jawab-seperti NUMBER` names: its solution
     as its requester received it, what of that requester it names, the files it carried; and
-    (issue 59) that solution as it would go on, and the preview of it the reply answers."""
+    that solution as it would go on, and the preview of it the reply answers."""
     command = parse_commands(msg.new_text).state_command
     if command is None or command.name != "answer_like" or not command.arg:
         return None
@@ -263,8 +263,8 @@ def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, ms
                           (old.requester.addr, *sorted(old.participants)), old.contact.phone,
                           old.contact.organisation, old.contact.address, public,
                           tuple(name for _, name in box.staff_names), domains, cfg.similar.public_contacts)
-    # issue 44: nothing that identifies or unlocks anyone, no link outside the unit's and LKPP's, in
-    # what would go on: the solution without the old letter's greeting and signature (issue 59)
+    # nothing that identifies or unlocks anyone, no link outside the unit's and LKPP's, in
+    # what would go on: the solution without the old letter's greeting and signature
     text = reused(solution)
     held = unfit(text, rules.similar, requester)
     named = rules.similar.private.show(held, cfg.language) if held is not None else ""
@@ -275,7 +275,7 @@ def _answer_like(store: Store, cfg: Config, box: MailboxConfig, rules: Rules, ms
 
 def _preview_of(store: Store, box: MailboxConfig, citations: list[Citation],
                 text: str) -> tuple[str | None, str | None]:
-    """Issue 59: the preview of this solution (`text`) the message answers, if it answers one:
+    """The preview of this solution (`text`) the message answers, if it answers one:
     the answer it showed staff, and its ticket."""
     for cited in citations:
         if cited.kind == PREVIEW and cited.ticket:
@@ -373,13 +373,13 @@ def _citations(store: Store, key: bytes, box: MailboxConfig, cfg: Config,
 
 def _escalation_keys(store: Store, key: bytes, box: MailboxConfig, subject: str,
                      tickets: tuple[Ticket | None, ...]) -> list[Citation]:
-    """The escalation keys (issue 44) LKPP's subject carries, as what they prove: a mail that
+    """The escalation keys LKPP's subject carries, as what they prove: a mail that
     went to LKPP alone on that ticket was answered, as a signed Message-ID sent to LKPP
     proves (SPEC 9). Only the tickets the mail names otherwise (its tag, its Message-IDs, the
     desk's reference) are tried: a key finds no ticket by itself. Each key is cited under a
     pseudo Message-ID (`key_id`), so that where it reached an outsider (LKPP's mail with the
     requester in Cc, mail to the requester that carried it) that is recorded and read as for
-    a Message-ID (`trust.exposed`): from then on it proves nothing (red team of issue 44, F2)."""
+    a Message-ID (`trust.exposed`): from then on it proves nothing (F2)."""
     codes = escalation_keys(subject)
     if not codes:
         return []
@@ -419,7 +419,7 @@ def past(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg:
 def _sent_before(store: Store, box: MailboxConfig, cfg: Config, decision: Decision, msg: InboundMessage | None,
                  now: datetime, arrived: datetime | None, found: SentBefore) -> SentBefore:
     """What the loop limits count (SPEC 5): the mail to the outside addresses the decision's
-    mail may go to, the causes alerted; for an ack, the ack budget's too (issue 44)."""
+    mail may go to, the causes alerted; for an ack, the ack budget's too."""
     ticket = decision.ticket
     outside = {a for a in _candidates(ticket, msg) if not internal(box, cfg, a)}
     sent_to = {a: store.outbox.auto_sent_to(a, now - HOUR, now - DAY) for a in outside}
@@ -471,7 +471,7 @@ def _ack_slots(store: Store, box: MailboxConfig, to: str,
 def _looping(store: Store, box: MailboxConfig, cfg: Config, msg: InboundMessage | None,
              now: datetime) -> Refusal | None:
     """Why an ack would answer a responder on rotating addresses, or None. Only mail that
-    answers mail of ours can be a loop (SPEC 5; issue 57): its In-Reply-To or References
+    answers mail of ours can be a loop (SPEC 5): its In-Reply-To or References
     name a mail mailbot sent, or its subject carries this mailbox's tag. New mail is never
     weighed for its words: people of one domain write alike (an outage morning)."""
     if msg is None or internal(box, cfg, msg.from_addr.addr) or not _answers_ours(store, box, msg,

@@ -193,7 +193,7 @@ def _v10(db: sqlite_utils.Database) -> None:
 
 def _v11(db: sqlite_utils.Database) -> None:
     """The inbox each recipient's address reaches (`inboxes.inbox_key`: case, `+tag`, Gmail's
-    dots), so the loop limits count `target+1@` and `target+2@` as one inbox (issue 37)."""
+    dots), so the loop limits count `target+1@` and `target+2@` as one inbox."""
     db.table("outbox_rcpt").add_column("inbox", str)
     rows = list(db.execute("select rowid, address from outbox_rcpt").fetchall())
     if rows:  # an UPDATE opens a transaction: none on a fresh database (run outside `atomic`, as tests do)
@@ -204,7 +204,7 @@ def _v11(db: sqlite_utils.Database) -> None:
 
 
 def _v12(db: sqlite_utils.Database) -> None:
-    """The counterpart's own ticket reference (issue 32): on the ticket, the one its later mail
+    """The counterpart's own ticket reference: on the ticket, the one its later mail
     to LKPP carries, exactly as LKPP's system wrote it and its form; and every reference LKPP's
     verified mail brought, by its key (`counterpart.Reference.key`), to match LKPP's mail by."""
     db.table("tickets").add_column("lkpp_ref", str)
@@ -216,7 +216,7 @@ def _v12(db: sqlite_utils.Database) -> None:
 
 def _v13(db: sqlite_utils.Database) -> None:
     """The mail received in the last hour, read by its arrival (`Messages.received_from_domain`:
-    a responder answering from rotating addresses, issue 37)."""
+    a responder answering from rotating addresses)."""
     db.table("messages").create_index(["mailbox", "direction", "at"])
 
 
@@ -246,7 +246,7 @@ def _v14(db: sqlite_utils.Database) -> None:
     db.execute("insert into solved_pending (ticket_id) select id from tickets where state in ('resolved', 'closed')")
 
 
-# Full-text search for `mailbot tickets --search` (issue 34): one FTS5 row per ticket, its
+# Full-text search for `mailbot tickets --search`: one FTS5 row per ticket, its
 # rowid the ticket's id, holding the subject, the requester (address and name) and the new
 # text of every message that reached the mailbox on it (requester, staff, LKPP). Triggers
 # keep it as mail is stored, whatever code path writes the rows; a ticket's row is rewritten
@@ -313,7 +313,7 @@ def _v17(db: sqlite_utils.Database) -> None:
 
 
 def _v18(db: sqlite_utils.Database) -> None:
-    """What was done after the backup a restore put back (issue 33): the mail mailbot sent
+    """What was done after the backup a restore put back: the mail mailbot sent
     (from the archive and the replaced database) and the ticket each received message was
     filed under (from the replaced database). The mail handled after the backup comes back
     through the INBOX once; a ticket it opens takes the number its requester was mailed,
@@ -328,14 +328,14 @@ def _v18(db: sqlite_utils.Database) -> None:
 
 
 def _v19(db: sqlite_utils.Database) -> None:
-    """A walk-in's queue number (seed 004 section 1 step 2: `Nomor Antrian` on the form,
-    issue 48): kept on the ticket for the guest book (`report tamu`) and `tickets --json`."""
+    """A walk-in's queue number (seed 004 section 1 step 2: `Nomor Antrian` on the
+    form): kept on the ticket for the guest book (`report tamu`) and `tickets --json`."""
     db.table("tickets").add_column("queue_number", str)
 
 
 def _v20(db: sqlite_utils.Database) -> None:
     """Seed 002's condition on 3x24 hours, "dengan syarat kelengkapan dokumen pendukung
-    terpenuhi" (SPEC 6, issue 48 point 6): the waits for the requester's documents, which
+    terpenuhi" (SPEC 6): the waits for the requester's documents, which
     the standard leaves out, and who asked for them (LKPP, or the unit's `#minta-data`).
     No row is rewritten: a ticket waiting at the upgrade waits since its last change
     (`store.tickets._waits`), its earlier waits are not reconstructed."""
@@ -346,7 +346,7 @@ def _v20(db: sqlite_utils.Database) -> None:
 
 
 def _v21(db: sqlite_utils.Database) -> None:
-    """A copy of each mail mailbot sends is kept in the mailbox's `sent_folder` (issue 57), so
+    """A copy of each mail mailbot sends is kept in the mailbox's `sent_folder`, so
     the mailbox itself can tell every number ever mailed when a restore has lost the
     database and the archive: a note per sent mail whose copy is not appended yet. Mail
     sent before this version has no note (its copy was never promised)."""

@@ -1,4 +1,4 @@
-"""OAuth2 access tokens mailbot obtains and refreshes itself (issue 49, `oauth2:`).
+"""OAuth2 access tokens mailbot obtains and refreshes itself (`oauth2:`).
 
 Microsoft 365 takes no password for IMAP, and from the end of 2026 none for SMTP either;
 Google takes an app password or a token. A token lives about an hour. Other helpdesks'

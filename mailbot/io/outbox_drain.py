@@ -95,7 +95,7 @@ def server_groups(boxes: Sequence[MailboxConfig]) -> list[tuple[SmtpConfig, list
 
 def sending_lock(boxes: Sequence[MailboxConfig]) -> str:
     """The name of the lock one sending loop holds to send these mailboxes' mail, on a
-    store several hosts share (PostgreSQL, issue 47)."""
+    store several hosts share (PostgreSQL)."""
     return "send:" + ",".join(sorted(b.name for b in boxes))
 
 

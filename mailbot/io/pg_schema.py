@@ -1,11 +1,11 @@
 """The PostgreSQL database's shape, made and checked from the one source both engines share:
-the migrations (issue 47).
+the migrations.
 
 `io/migrations` writes the schema's history for SQLite, one function a version; `io/schema`
 reads the shape a fresh database has after them (tables, columns with type, NOT NULL,
 default and primary key, indexes). A PostgreSQL database is made from that shape, each
 type in PostgreSQL's words, and checked against it by the same comparison as SQLite's
-(issue 33): what is missing and can be added without touching a row (a table, a nullable
+: what is missing and can be added without touching a row (a table, a nullable
 column, an index) is added; anything else is named and refused. A database made by this
 version is thereby at the shape the next version's migrations expect; only migrations
 that rewrite rows (none since schema 18's) would need their own PostgreSQL wording.
@@ -140,7 +140,7 @@ def read(db: Any) -> dict[str, schema.Table]:
     tables: dict[str, schema.Table] = {}
     keys: dict[tuple[str, str], int] = {}
     # The primary keys from the catalog: information_schema shows a table's constraints only to
-    # a role that may do more than SELECT on it, and the window's role may only read (issue 61)
+    # a role that may do more than SELECT on it, and the window's role may only read
     for table, column, position in db.execute(
             "select c.relname, a.attname, k.ordinality from pg_index i join pg_class c on c.oid = i.indrelid "
             "join pg_namespace n on n.oid = c.relnamespace "

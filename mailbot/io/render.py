@@ -2,7 +2,7 @@
 
 Bodies come from Jinja2 templates (`templates/<lang>/<kind>.txt`, with an optional
 `<kind>.html` alternative; the operator's `templates_dir` overrides any of them). A kind
-written once for every language (issue 46) is `templates/_mails/<kind>.txt`, its words in
+written once for every language is `templates/_mails/<kind>.txt`, its words in
 `{% trans %}` blocks that the language's catalog words (`io/words.py`): it stands in for
 `<lang>/<kind>.txt` where no file of that name is found, so an operator's own
 `id/<kind>.txt` still wins, and a template including `id/_footer.txt` still finds it.
@@ -10,7 +10,7 @@ Subjects and headers are built here by code, never by a template: values are
 stripped of line breaks and control characters, and a header line with one left in
 it is refused, so nothing a sender writes can add a header.
 
-No mail carries a control character from outside text (issue 44): a rendered body,
+No mail carries a control character from outside text: a rendered body,
 plain and HTML, staff notice, digest, summary or mail to a requester alike, shows each
 one but newline and tab as a visible escape (`\\x1b`, `\\u202e`), and a header value
 shows C1 and the bidi controls so; a line end (CRLF or a lone CR) stays a line end, as
@@ -55,7 +55,7 @@ def clean_header(value: str, limit: int = 200) -> str:
 
 def shown(text: str) -> str:
     """A rendered body as it may be sent: line ends as newlines, every other control
-    character a visible escape (issue 44)."""
+    character a visible escape."""
     return visible(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -132,7 +132,7 @@ def _fold_spaces(used: int, value: str, width: int = 78) -> str:
 
 def command_list(language: str, worded: dict[str, Any], names: Iterable[str] | None = None) -> list[dict[str, str]]:
     """Every staff command of the one table (`command_table.COMMANDS`, in its order) as staff
-    mail lists it (issue 45): its spelling in the language, what it takes, what it does (the
+    mail lists it: its spelling in the language, what it takes, what it does (the
     language's `commands` words; a command they do not word is listed by its spelling alone).
     `names`: only these (the commands that apply now, `applicable.offered`)."""
     found = []
@@ -223,7 +223,7 @@ _MAIL_SUBTYPES = frozenset({"rfc822", "global", "news", "partial"})
 
 def fence(text: object) -> str:
     """Someone else's words inside a mail of the unit's own (a requester's text in the
-    escalation form or a staff notice), every line behind `FENCE` (issue 37): a line they
+    escalation form or a staff notice), every line behind `FENCE`: a line they
     wrote as "D. CATATAN PETUGAS HELPDESK LPSE" or "----- akhir pesan -----" reaches LKPP
     and staff visibly as their quoted words, never as a section or an end of the unit's.
     Lines are split wherever a mail client breaks one (Unicode line and paragraph
@@ -235,7 +235,7 @@ def fence(text: object) -> str:
 def _attached(item: Attachment) -> _Part:
     """One file of a mail. An attached mail (message/rfc822, message/global, an `.eml` a
     decoder found inside winmail.dat) goes as an `.eml` file of type application/octet-
-    stream (issue 37): as message/rfc822 a mail client shows it inline, its HTML with its
+    stream: as message/rfc822 a mail client shows it inline, its HTML with its
     scripts and `onerror` handlers included, under the unit's name; as a file it is opened
     on purpose, in a mail program, and its bytes stay whole (RFC 2046 5.2.1 forbids base64
     for message/rfc822, which Thunderbird, Roundcube and Zimbra then show empty)."""
@@ -331,7 +331,7 @@ def _word_times(context: dict[str, Any], said: Words) -> None:
         context["deadlines"] = [_worded_deadline(d, said, zone) for d in context["deadlines"]
                                 if isinstance(d, dict) and (d.get("at") or d.get("stopped"))]
     # when the consultation was (seed 003's "Hari/Tanggal Konsultasi"): the ticket's opening,
-    # else the call's time of a form that opened none (held, cancelled: issue 59)
+    # else the call's time of a form that opened none (held, cancelled)
     opened = context.get("opened") or context.get("called_at")
     if isinstance(opened, str) and opened:
         context["opened_day"], context["opened_time"] = said.day_and_time(opened, zone)
@@ -456,7 +456,7 @@ class Renderer:
         said = words(language, self.templates_dir)
         worded = said.table.get("commands", {})
         return {"language": language, "words": said.table, "command_list": self._commands(language, worded, None),
-                # issue 59: the commands that apply to the notice's ticket now
+                # the commands that apply to the notice's ticket now
                 "commands_now": self._commands(language, worded, offered_now(context)),
                 "working_hours": said.working_hours(context.get("workdays", ("mon", "fri")),
                                                     str(context.get("hours", "08:00-16:00"))),
@@ -488,7 +488,7 @@ class Renderer:
         _word_times(context, said)
         if context.get("errors"):  # why a command or a message was refused, in this language
             context["errors"] = [said.refusal(e) for e in context["errors"]]
-        for key in ("reason", "ack_unsent_reason"):  # why mail was held or not sent (issue 45)
+        for key in ("reason", "ack_unsent_reason"):  # why mail was held or not sent
             if context.get(key):
                 context[key] = said.refusal(context[key])
         text = shown(self.env.get_template(f"{language}/{kind}.txt").render(**context))

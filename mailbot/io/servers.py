@@ -5,7 +5,7 @@ default or against `ca_file` alone (a unit's private CA). Login: a password, or 
 Microsoft 365 and Google an OAuth2 access token sent with SASL XOAUTH2. Tokens expire
 within the hour, so one is read at every login from `token_file` (kept fresh by an
 outside tool), printed by `token_command`, or obtained and refreshed by mailbot itself
-from the unit's registered client (`oauth2:`, `io/oauth.py`, issue 49).
+from the unit's registered client (`oauth2:`, `io/oauth.py`).
 """
 
 from __future__ import annotations

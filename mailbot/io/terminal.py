@@ -1,5 +1,5 @@
 """The one way out to a person's terminal: standard output and error show control
-characters, never pass them on (issue 44 point 6, issue 58 point 3).
+characters, never pass them on.
 
 A subject, a display name, a form's field, a server's answer, a config value or a
 command-line argument is text someone else wrote, and a terminal obeys the controls in

@@ -1,4 +1,4 @@
-"""A ticket's story as the staff member who sent `#riwayat` reads it (SPEC E12h; issue 59, point 6).
+"""A ticket's story as the staff member who sent `#riwayat` reads it (SPEC E12h).
 
 `mailbot ticket N --full` is the operator's record: every event by its code, every mail
 whole, in English, cut to a terminal's width. Mailed, it was a thousand lines staff could not

@@ -7,7 +7,7 @@ quoted history). JSON for scripts: the same facts, times as ISO-8601 with the un
 UTC offset. Pure functions of store rows; the CLI prints what they return.
 
 Subjects, names, form fields and texts are outside text: their control characters are
-shown as visible escapes (`\\x1b`, `\\u202e`, issue 44) before a line is cut to width,
+shown as visible escapes (`\\x1b`, `\\u202e`) before a line is cut to width,
 so a requester's mail cannot clear the operator's screen or write their clipboard.
 """
 
@@ -129,8 +129,8 @@ def ticket_summary(t: Ticket, tz: tzinfo) -> dict[str, Any]:
         "first_response_at": iso(t.first_response_at, tz), "resolved_at": iso(t.resolved_at, tz),
         "closed_at": iso(t.closed_at, tz), "channel": t.channel, "taken_by": t.taken_by,
         "lpse_support": t.lkpp_ticket if t.lkpp_ref_form == LPSE_SUPPORT else None,  # E12e: LPSE Support's number
-        "queue_number": t.queue_number,  # a walk-in's Nomor Antrian (issue 48 point 3)
-        # seed 002, SPEC 6 (issue 48 point 6): waiting for the requester's documents since, and
+        "queue_number": t.queue_number,  # a walk-in's Nomor Antrian
+        # seed 002, SPEC 6: waiting for the requester's documents since, and
         # the hours of the waits that ended, which the 3x24h standard leaves out
         "waiting_since": iso(t.waiting_since, tz), "waited_hours": round(t.waited / timedelta(hours=1), 2),
         "info_asked_by": t.info_asked_by,

@@ -8,7 +8,7 @@ the rest (`subjects: {ack: ...}` alone is a whole file); it is checked against t
 shipped one when loaded, so a wrong shape stops start-up and `check` with the key named,
 never a message. The core hands out codes and numbers; the shells word them here.
 
-The words of the mails written once for every language (`templates/_mails/`, issue 46)
+The words of the mails written once for every language (`templates/_mails/`)
 are in the language's gettext catalog, `templates/<lang>/mails.po` (their English is the
 message id, so English needs no catalog): read here with Babel and kept as a mapping in
 memory, never compiled to a `.mo` file. An operator's `templates_dir/<lang>/mails.po`
@@ -177,12 +177,12 @@ class Words:
 
     def subject(self, kind: str, case: str = "") -> str:
         """A kind's subject label; in one `case` of it, that case's where the words have one
-        (`case_subjects`: a coordinator's answer to the requester is no "Arahan:", issue 59)."""
+        (`case_subjects`: a coordinator's answer to the requester is no "Arahan:")."""
         cased = self.table.get("case_subjects", {}).get(kind, {}).get(case) if case else None
         return str(cased or self.table["subjects"].get(kind, ""))
 
     def neutral_subject(self, kind: str) -> str:
-        """The subject, after the tag, of a first answer that repeats nothing of its sender's (issue 37)."""
+        """The subject, after the tag, of a first answer that repeats nothing of its sender's."""
         return str(self.table.get("neutral_subjects", {}).get(kind, "")) or self.subject(kind)
 
     def late(self, delta: timedelta | None) -> str:

@@ -81,7 +81,7 @@ def _own_header(values: tuple[str, ...], authserv_id: str) -> tuple[Any, str]:
 def _parsed(value: str) -> tuple[Any, str]:
     """One header value parsed, or None and why not. Remembered: each message asks of its
     topmost header up to four times (vouched, disowned, the ack, trust), and authres parses
-    with a regular expression per token (issue 57: a tenth of the plan). The parsed header is
+    with a regular expression per token (a tenth of the plan). The parsed header is
     only read, never changed."""
     try:
         return authres.AuthenticationResultsHeader.parse_value(value), ""
@@ -129,7 +129,7 @@ def authres_fails(values: tuple[str, ...], authserv_id: str, from_addr: str) -> 
     """Why the unit's own server (the topmost Authentication-Results, of `authserv_id`) says
     the sender is not who From names, or None: `dmarc=fail` or `spf=fail` with no aligned
     pass beside it (a list or forwarder breaks SPF, yet its DKIM still passes). Mail so
-    marked still opens a ticket, but is answered by nobody (issue 37: no backscatter)."""
+    marked still opens a ticket, but is answered by nobody (no backscatter)."""
     if not values or authres_passes(values, authserv_id, from_addr)[0]:
         return None
     header, _ = _own_header(values, authserv_id)

@@ -44,7 +44,7 @@ _AUTO_HEADERS = (
     "x-auto-reply",
     "x-mail-autoreply",
     "x-autoreply-from",
-    "x-otrs-loop",  # OTRS/Znuny mark their auto-responses so (issue 32)
+    "x-otrs-loop",  # OTRS/Znuny mark their auto-responses so
 )
 # Headers that only mailing-list software writes (ezmlm, fml, Mailman, Google Groups).
 _LIST_HEADERS = ("list-id", "mailing-list", "x-mailing-list", "x-mlserver", "x-ml-name")
@@ -365,7 +365,7 @@ def _is_reply(headers: Mapping[str, str]) -> bool:
 
 def returns_a_mail(headers: Mapping[str, str], text: str,
                    carried: tuple[frozenset[str], frozenset[str]] | None = None) -> bool:
-    """Whether a mail written like a reply is a gateway's delivery report (issue 45): its own
+    """Whether a mail written like a reply is a gateway's delivery report: its own
     words (above the quote) report a delivery failure for an address, and the mail it carries
     (`carried`: the sender and recipients of an attached copy, else of the header block it
     quotes) was sent to that address by someone else. "RE: ... (delivery failed)" from an old
@@ -477,7 +477,7 @@ def _reply_reporting(headers: Mapping[str, str], text: str,
     """A person's reply or forward is no bounce, unless a reply is a gateway's report: it
     returns a mail (`returns_a_mail`), or its own words are a mail system's telling the
     reader their mail failed for an address, quoting nothing ("RE: ... (delivery failed)",
-    "Your message could not be delivered to <address>", issue 58)."""
+    "Your message could not be delivered to <address>")."""
     if _is_forward(headers) or not words().failure.search(text[:_REPORT_WINDOW]):
         return None  # most replies: no failure to weigh
     if returns_a_mail(headers, text, carried):

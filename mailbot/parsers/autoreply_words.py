@@ -1,4 +1,4 @@
-"""Whether a reply's words are an autoresponder's (issue 58): the out-of-office notice, the
+"""Whether a reply's words are an autoresponder's: the out-of-office notice, the
 "we received your mail" receipt, the "this is an automatic reply" that a responder sends
 without any header saying so (no Auto-Submitted, no X-Autoreply, its subject a plain
 `Re: ...`). Pure text; `core.autoreplies` weighs it with what else tells a person's answer.

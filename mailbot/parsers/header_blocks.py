@@ -206,7 +206,7 @@ def quoted_parties(text: str) -> tuple[frozenset[str], frozenset[str]]:
     header block in `text` that names both: the mail a reply quotes, a forward carries or a
     delivery report returns (an Outlook block, raw header lines; `>` quoted or not).
 
-    What a report "written like a reply" is told by (issue 45): the mail it returns was sent
+    What a report "written like a reply" is told by: the mail it returns was sent
     to the address it names as failed, by someone other than the report's own sender."""
     lines = [_QUOTE_PREFIX.sub("", line) for line in text.splitlines()[:_PARTIES_LINES]]
     for i, line in enumerate(lines):

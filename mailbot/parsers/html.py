@@ -62,7 +62,7 @@ _SIGNATURE_CLASSES = frozenset({"gmail_signature", "moz-signature"})
 _WORD_HEADER_BORDER = re.compile(r"(?i)border-top\s*:\s*solid[^;]*;\s*padding\s*:\s*3\.0pt")
 # A blockquote a writer indents their own text with (Gmail's and Apple Mail's "indent":
 # no border; an editor's plain <blockquote>); one that cites (type=cite, a cite address, a
-# quote class, a border rule, or a reply header right above it) is a quote (issue 45).
+# quote class, a border rule, or a reply header right above it) is a quote.
 _INDENT_STYLE = re.compile(r"(?i)border\s*:\s*none")
 _BORDER_STYLE = re.compile(r"(?i)border(?:-(?:left|right|top|bottom))?(?:-(?:style|width|color))?"
                            r"\s*:\s*(?!none\b|0\b|0px\b)")

@@ -1,5 +1,5 @@
 """Every cell of a report file leaves through here: the recap, the guest book and any
-table written later, as CSV or XLSX (issue 58 point 3). Pure but for the XLSX writer's
+table written later, as CSV or XLSX. Pure but for the XLSX writer's
 calls on the sheet it is given.
 
 A cell's text is a requester's, a visitor's or a staff member's words, and a config

@@ -112,7 +112,7 @@ def summarize(records: Sequence[TicketRecord], month: Month, cal: WorkCalendar, 
 
 def _directions(records: Sequence[TicketRecord], cal: WorkCalendar) -> Directions:
     """Each request for direction and the first answer of its own audience after it, in
-    working time (issue 58: the coordinators' word answers their request, the head's the
+    working time (the coordinators' word answers their request, the head's the
     head's, and a recommendation on the digest neither); a request asked again of the same
     audience before its word came counts once, from the first."""
     asked = 0

@@ -1,5 +1,5 @@
 """A message's own words without its greeting and sign-off, for the recap's "Isi Pesan"
-and "Isi Jawaban" columns (seed 003; issue 34). Pure.
+and "Isi Jawaban" columns (seed 003). Pure.
 
 A head reading the printed recap wants the problem and the answer, not "Selamat siang,"
 or "Yth. Bapak/Ibu," above them and "Hormat kami," with a name, a position and a phone

@@ -57,7 +57,7 @@ def rekap_rows(store: Store, cfg: Config, month: Month, box: MailboxConfig | Non
 
 
 def held_records(store: Store, cfg: Config, month: Month, box: MailboxConfig | None) -> list[TicketRecord]:
-    """The month's calls and visits still held for their sender's `#buka` (issue 45)."""
+    """The month's calls and visits still held for their sender's `#buka`."""
     boxes = [box.name] if box else [b.name for b in cfg.mailboxes]
     return queries.held_forms(store, month.start(cfg.timezone), month.end(cfg.timezone), boxes)
 
@@ -77,7 +77,7 @@ def rekap_file(rows: list[RekapRow], cfg: Config, month: Month, box: MailboxConf
                paper: str = "a4", channel: str | None = None) -> bytes:
     """The recap as `fmt`: "xlsx" (printed on `paper`), "csv" (for programs) or "excel" (CSV
     for Excel under Indonesian regional settings)."""
-    queue = channel == "datang"  # the recap of visits keeps each one's Nomor Antrian (issue 48 point 3)
+    queue = channel == "datang"  # the recap of visits keeps each one's Nomor Antrian
     if fmt == "xlsx":
         return rekap.to_xlsx(rows, rekap_title(cfg, month, box, channel), f"Rekap {month}", paper=paper, queue=queue)
     return rekap.to_csv(rows, excel=fmt == "excel", queue=queue)

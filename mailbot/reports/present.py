@@ -73,7 +73,7 @@ def _ratings(summary: Summary, lang: str) -> dict[str, object]:
         "count": ratings.count,
         "average": "–" if ratings.average is None else labels.number(ratings.average, lang, 2),
         "by_score": list(zip(range(1, 6), ratings.by_score, strict=True)),
-        # (channel, how many, average), shown when a rating came by phone or visit (issue 48 point 8)
+        # (channel, how many, average), shown when a rating came by phone or visit
         "by_channel": [(labels.CHANNELS[lang].get(channel, channel), count, labels.number(average, lang, 2))
                        for channel, count, average in ratings.by_channel]
         if any(channel != "email" for channel, _count, _average in ratings.by_channel) else [],
@@ -81,7 +81,7 @@ def _ratings(summary: Summary, lang: str) -> dict[str, object]:
 
 
 def _directions(summary: Summary, lang: str) -> dict[str, object]:
-    """How long the coordinators' direction and the heads' recommendation took (issue 48),
+    """How long the coordinators' direction and the heads' recommendation took,
     in working hours."""
     found = summary.directions
     one, many = words(lang).table["units"]["work_hour"]
@@ -96,7 +96,7 @@ def _directions(summary: Summary, lang: str) -> dict[str, object]:
 
 
 def _waits(summary: Summary, lang: str) -> dict[str, object]:
-    """How long tickets waited for their requesters' documents (issue 48 point 6), in hours
+    """How long tickets waited for their requesters' documents, in hours
     of the clock, as the 3x24h standard that leaves them out counts."""
     found = summary.waits
     one, many = words(lang).table["units"]["hour"]

@@ -63,7 +63,7 @@ where t.created_at >= :start and t.created_at < :end {mailbox}
 order by m.ticket_id, m.at, m.id
 """
 
-# The answers given to a caller or visitor who left no e-mail (issue 45: `answered_without_mail`),
+# The answers given to a caller or visitor who left no e-mail (`answered_without_mail`),
 # read as the mail to the requester they stand for: handled and delivered when recorded.
 _UNMAILED = """
 select e.ticket_id, e.at, json_extract(e.detail, '$.mail'), json_extract(e.detail, '$.text')
@@ -148,8 +148,8 @@ def _history(store: Store, args: dict[str, Any], where_box: str) -> dict[int, li
 
 
 def held_forms(store: Store, start: datetime, end: datetime, mailboxes: Iterable[str]) -> list[TicketRecord]:
-    """The calls and visits of [start, end) still held for their sender's `#buka` (SPEC 3,
-    issue 45) as records of state `held`: no ticket yet, the form's words and the call's time,
+    """The calls and visits of [start, end) still held for their sender's `#buka` (SPEC 3)
+    as records of state `held`: no ticket yet, the form's words and the call's time,
     so the recap lists them and the summary counts them; none is lost."""
     found = []
     for mailbox in mailboxes:

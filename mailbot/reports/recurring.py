@@ -1,6 +1,6 @@
 """The monthly summary's "Permasalahan yang sering muncul": the month's largest groups of
 alike tickets, each with how many and a sample ticket, so that the unit can write an FAQ
-(issue 36). Pure.
+. Pure.
 
 Every ticket opened in the month counts, answered or not, solved or not: the head asks
 what people came with, and an open ticket is as much a question asked as a solved one

@@ -25,7 +25,7 @@ from what mailbot recorded (see docs/operator/reports.md, "The recap"):
 
 The writers keep every text whole up to Excel's cell limit (32,767 characters), where
 they cut it with a marker. Every cell leaves through `reports.cells`: a control character
-of the requesters' texts is shown as a visible escape (`\\x1b`, issues 44 and 58), in the
+of the requesters' texts is shown as a visible escape (`\\x1b`), in the
 CSV a terminal may print and in the XLSX alike, and no text runs as a formula.
 """
 
@@ -116,7 +116,7 @@ def _answered(record: TicketRecord, first: Mail | None, spot: bool, tz: ZoneInfo
 
 
 def _answer_text(mail: Mail) -> str:
-    """What the answer said, without its greeting and sign-off (issue 34: a printed "Isi
+    """What the answer said, without its greeting and sign-off (a printed "Isi
     Jawaban" showed "Yth. Bapak/Ibu,"); an answer of files alone (staff attached a guide and
     wrote nothing) still answered the requester, and says so."""
     return gist(mail.body) if mail.body.strip() else FILES_ONLY.format(count=mail.files)
@@ -124,7 +124,7 @@ def _answer_text(mail: Mail) -> str:
 
 def _problem(record: TicketRecord, first: Mail | None) -> str:
     """What the requester wrote before the first answer (Isi Pesan), each message without
-    its greeting, sign-off and signature (`gist`, issue 34); their automatic mail (an
+    its greeting, sign-off and signature (`gist`); their automatic mail (an
     out-of-office reply, SPEC 5: recorded, never acted on) is not part of it."""
     asked = [m for m in record.mails if _asked_before(m, first)]
     written = [record.form_problem.strip()] if record.form_problem.strip() else []  # a call's form (SPEC 3)
@@ -178,7 +178,7 @@ def _destination(record: TicketRecord) -> str:
     if not escalated(record):
         return "LPSE"
     if record.lkpp_ref_form == LPSE_SUPPORT and record.lkpp_ticket:
-        return f"LKPP (LPSE Support {record.lkpp_ticket})"  # issue 48 point 1; SOP-004 section 3 step 7
+        return f"LKPP (LPSE Support {record.lkpp_ticket})"  # SOP-004 section 3 step 7
     return f"LKPP (Tiket#{record.lkpp_ticket})" if record.lkpp_ticket else "LKPP"
 
 
@@ -201,7 +201,7 @@ def columns(queue: bool = False) -> tuple[str, ...]:
 def to_csv(recap: Sequence[RekapRow], *, excel: bool = False, queue: bool = False) -> bytes:
     """The recap as CSV with ISO 8601 dates (2026-11-03), which every locale's Excel,
     LibreOffice and program reads as the same day (DD/MM/YYYY became 10 January under
-    English (US) settings, issue 34). UTF-8 with a byte-order mark, so that Excel reads
+    English (US) settings). UTF-8 with a byte-order mark, so that Excel reads
     the Indonesian text right; comma-separated, for programs. `excel`: separated by
     semicolons, the list separator of Excel under Indonesian regional settings, so that a
     double-click opens it in columns (a comma-separated file opens there in column A).

@@ -161,7 +161,7 @@ class RekapRow:
     answered: date | None  # Tgl Jawaban
     answer: str  # Isi Jawaban
     staff: str  # Petugas
-    queue: str = ""  # a walk-in's Nomor Antrian: a column of the recap of visits alone (issue 48 point 3)
+    queue: str = ""  # a walk-in's Nomor Antrian: a column of the recap of visits alone
 
     def cells(self, queue: bool = False) -> tuple[int | date | str | None, ...]:
         """The row's cells in the columns' order; `queue`: with the visits' Nomor Antrian last."""
@@ -230,14 +230,14 @@ class Ratings:
     average: float | None
     by_score: tuple[int, int, int, int, int]  # how many gave 1, 2, 3, 4, 5
     # per channel that has any (email, telepon, datang): how many ratings, their average;
-    # a caller's or visitor's `Nilai` on the form counts as a requester's `YA 5` (issue 48)
+    # a caller's or visitor's `Nilai` on the form counts as a requester's `YA 5`
     by_channel: tuple[tuple[str, int, float], ...] = ()
 
 
 @dataclass(frozen=True)
 class Directions:
     """The month's cases sent for direction (`#koordinator`) or reported to the heads
-    (`#lapor-kepala`), SOP-004 section 1 steps 5, 7 (issue 48): how many were asked, how
+    (`#lapor-kepala`), SOP-004 section 1 steps 5, 7: how many were asked, how
     many got their word, and how long that took in working time."""
 
     asked: int = 0
@@ -248,8 +248,8 @@ class Directions:
 
 @dataclass(frozen=True)
 class Waits:
-    """How long the month's tickets waited for their requesters' documents (seed 002, SPEC 6;
-    issue 48 point 6), in wall-clock time as the 3x24h standard that leaves it out: the
+    """How long the month's tickets waited for their requesters' documents (seed 002, SPEC 6),
+    in wall-clock time as the 3x24h standard that leaves it out: the
     tickets that waited, those whose wait has not ended (still waiting, or closed without
     the documents), and the median and longest wait of a ticket, its waits added up."""
 
@@ -287,8 +287,8 @@ class Summary:
     by_channel: tuple[tuple[str, int], ...] = ()  # email, telepon, datang (SPEC 3)
     topics: tuple[RecurringTopic, ...] = ()  # "Permasalahan yang sering muncul", largest first
     held_forms: tuple[str, ...] = ()  # calls and visits of the month still waiting for their sender's #buka
-    directions: Directions = Directions()  # how long the coordinators' and heads' word took (issue 48)
-    waits: Waits = Waits()  # how long tickets waited for their requesters' documents (issue 48 point 6)
+    directions: Directions = Directions()  # how long the coordinators' and heads' word took
+    waits: Waits = Waits()  # how long tickets waited for their requesters' documents
 
     @property
     def working_days(self) -> int:

@@ -199,7 +199,7 @@ def _children(av: Any) -> list[Any]:
 
 def in_none(pattern: re.Pattern[str], texts: tuple[str, ...]) -> bool:
     """Whether no text of `texts` holds a match of `pattern`, told by one look at all of them
-    together rather than one look each (issue 57: the category rules, one search per sentence
+    together rather than one look each (the category rules, one search per sentence
     per pattern, were a tenth of intake): none holds one of its needles, or the texts joined
     as lines hold no match. False where it cannot be told so: look at each."""
     words = needles(pattern, 1)

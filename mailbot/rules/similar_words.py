@@ -284,7 +284,7 @@ def _no_stem(word: str) -> str:
 
 
 def _private(tables: list[tuple[dict[str, Any], str]]) -> Private:
-    """`private`: the label words of what a reused solution may not carry (issue 44), every
+    """`private`: the label words of what a reused solution may not carry, every
     language's together; an operator's lists add to the shipped ones."""
     labels: dict[tuple[str, str], None] = {}
     lists: dict[str, set[str]] = {"between": set(), "says": set(), "amounts": set(), "done": set()}

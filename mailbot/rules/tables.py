@@ -130,7 +130,7 @@ class Deadlines:
     confirm_close: float  # working days before a resolved ticket closes by itself
     resolution: float  # wall-clock hours, the 3x24h service standard of SOP-002
     # working days for the coordinators' direction (#koordinator) or the head's recommendation
-    # (#lapor-kepala), SOP-004 section 1 steps 5 and 7: reminded once, staff told (issue 48)
+    # (#lapor-kepala), SOP-004 section 1 steps 5 and 7: reminded once, staff told
     coordinator_direction: float = 1.0
 
 
@@ -254,13 +254,13 @@ class Rules:
 
     def lkpp_notice(self, subject: str, text: str) -> str | None:
         """The name of the `notices` rule that reads a mail as a ticket system's status notice
-        ("Resolved: ...", "Status changed", "Ticket closed"), or None (issue 32)."""
+        ("Resolved: ...", "Status changed", "Ticket closed"), or None."""
         subject, text = flatten(subject), flatten(text)
         return next((rule.name for rule in self.lkpp_notices if rule.search(subject, text) is not None), None)
 
     def lkpp_claim(self, subject: str, text: str) -> str | None:
         """The name of the `claims` rule that reads the case as resolved or closed anywhere in a
-        desk's subject or text ("Your ticket has been closed", "State: closed"), or None (issue 58)."""
+        desk's subject or text ("Your ticket has been closed", "State: closed"), or None."""
         flat_subject, flat_text, said = flatten(subject), flatten(text), sentences(text)
         return next((rule.name for rule in self.lkpp_claims if rule.search(flat_subject, flat_text, said) is not None),
                     None)

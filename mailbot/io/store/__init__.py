@@ -11,7 +11,7 @@ one sync at its end, see `Database.group_commit`); the schema carries a version 
 migrated at start-up. Times are stored as UTC ISO-8601 strings of one fixed shape, so
 they sort as text (`times`).
 
-Why a package of parts (issue 46): the store was one class of 130 methods over every
+Why a package of parts: the store was one class of 130 methods over every
 table. It is split by what it keeps, each part a small class in a module of its own
 over the one `Database` (`database`: the connection, the unit of work, durability):
 
@@ -38,8 +38,8 @@ connection and one `unit_of_work()` are shared by every part, so the pipeline st
 commits a message's ticket, history, outbox rows and timers in one transaction. What
 only SQLite reads stays in one place per part: the engine's own in `database`, each
 part's statements in SQLite's words (FTS5, `json_extract`, `insert or ignore`) in its
-`_SQLite` block, and what PostgreSQL words otherwise in its `_PostgreSQL` block (issue 47:
-`postgres.PostgresDatabase` is the engine a `postgresql://` URL opens; the statements are
+`_SQLite` block, and what PostgreSQL words otherwise in its `_PostgreSQL` block
+(`postgres.PostgresDatabase` is the engine a `postgresql://` URL opens; the statements are
 written once, with `?`, and each engine binds them its own way).
 """
 

@@ -17,7 +17,7 @@ from mailbot.model import Arrived, Quarantined
 
 
 class _SQLite:
-    """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise)."""
+    """What only SQLite reads in this part (a PostgreSQL engine words it otherwise)."""
 
     # `is ?`: a NULL UIDVALIDITY matches a NULL one
     QUARANTINE_KNOWN = "select 1 from quarantine where mailbox = ? and uidvalidity is ? and uid = ? limit 1"

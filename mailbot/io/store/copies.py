@@ -1,4 +1,4 @@
-"""The copies of sent mail waiting for their place in the mailbox's sent folder (issue 57).
+"""The copies of sent mail waiting for their place in the mailbox's sent folder.
 
 A mail the SMTP server took is noted here in the transaction that marks it sent; the
 mailbox's reader appends it to `imap.sent_folder` on its own IMAP session and lets the

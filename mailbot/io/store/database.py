@@ -310,7 +310,7 @@ class Database:
 
         Never a file descriptor of our own on the database or its log: closing one drops
         every POSIX lock the process holds on that file, SQLite's included ("How To Corrupt
-        An SQLite Database File", 2.2). That was the one mail in 20,000 of issue 30: after
+        An SQLite Database File", 2.2). That was the one mail in 20,000 of after
         the batch's own `os.open`/`os.close` of the database for an fsync, an operator's
         `sqlite3 mailbot.db "select count(*) ..."` closing found no other lock, took itself
         for the last connection, checkpointed, and deleted the -wal and -shm files while

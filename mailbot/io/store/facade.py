@@ -3,7 +3,7 @@ of work, and the parts of the store composed over that one `Database`, each an a
 its own: `store.outbox.enqueue(...)` is `Outbox.enqueue` in `outbox.py`, where "go to
 definition" lands.
 
-Why no methods of the parts here (issue 60): a facade that re-exported every part's
+Why no methods of the parts here: a facade that re-exported every part's
 methods as `store.X` made the split into parts invisible to callers, one interface of
 over a hundred methods. A caller now names the part it uses, so what a module reads and
 writes shows in its own lines, and a consumer can be handed the parts it uses alone
@@ -46,7 +46,7 @@ UnitOfWork = Callable[[], AbstractContextManager[object]]
 def engine(location: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
            synchronous: str = "FULL", lease_seconds: float | None = None, password: str | None = None,
            file_readonly: bool = False) -> Database:
-    """The engine a location names: a `postgresql://` URL is PostgreSQL (issue 47: `password`
+    """The engine a location names: a `postgresql://` URL is PostgreSQL (`password`
     beside the URL, `lease_seconds` how long a silent process keeps its session), a path SQLite."""
     if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
         from mailbot.io.store.postgres import LEASE_SECONDS, PostgresDatabase

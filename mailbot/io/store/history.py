@@ -84,7 +84,7 @@ class History:
 
     def counted_acks(self, mailbox: str, since: datetime) -> list[tuple[datetime, str, int]]:
         """(send time, domain, how many) of the acks counted against this mailbox's ack budget
-        that go or went after `since` (issue 44: `ack_counted` events, held ones included), read
+        that go or went after `since` (`ack_counted` events, held ones included), read
         from their counts by moment (`ack_slots`), never from the events themselves."""
         rows = self.db.execute("select slot, domain, acks from ack_slots where mailbox = ? and slot > ?",
                                [mailbox, ts(since)]).fetchall()

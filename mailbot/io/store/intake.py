@@ -1,5 +1,5 @@
 """Calls and visits written down by staff (SPEC 3, 9): the form held under a reserved number
-until its sender's `#buka` opens it (issues 44, 45), the problem an opened one states, and
+until its sender's `#buka` opens it, the problem an opened one states, and
 the records made before its ticket existed, which the ticket adopts when it opens.
 
 A held form is kept in the history (`intake_held`, `intake_reminded`, `intake_cancelled`
@@ -20,7 +20,7 @@ from mailbot.io.store.times import moment
 
 
 class _SQLite:
-    """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise):
+    """What only SQLite reads in this part (a PostgreSQL engine words it otherwise):
     the number and the problem inside an event's JSON detail (`json_extract`)."""
 
     CANCELLED = ("select 1 from events where mailbox = ? and kind = 'intake_cancelled' "
@@ -52,7 +52,7 @@ class Intake:
 
     def held_intake(self, mailbox: str, number: str) -> dict[str, Any] | None:
         """The call or visit held under a reserved number (SPEC 3, 9), while no ticket has it
-        and no answer of its sender's cancelled it (issue 44)."""
+        and no answer of its sender's cancelled it."""
         if self.tickets.ticket_by_number(mailbox, number) is not None:
             return None
         for _ in self.db.query(_SQLite.CANCELLED, [mailbox, number]):
@@ -65,7 +65,7 @@ class Intake:
     def held_forms(self, mailbox: str, since: datetime | None = None,
                    until: datetime | None = None) -> list[HeldForm]:
         """The calls and visits held under a reserved number (SPEC 3, 9) that no ticket has and
-        no answer cancelled: still waiting for their sender's `#buka`, oldest first (issue 45);
+        no answer cancelled: still waiting for their sender's `#buka`, oldest first;
         `since`/`until`: only those whose call or visit was in that span."""
         found = []
         for row in self.db.query(_SQLite.STILL_HELD, [mailbox]):
@@ -80,7 +80,7 @@ class Intake:
 
     def held_notices(self, mailbox: str, number: str) -> list[str]:
         """The Message-IDs of every request to confirm a held call or visit (the first and its
-        reminder, issue 45): they go on its ticket when it opens. Ours name the number they
+        reminder): they go on its ticket when it opens. Ours name the number they
         were signed for (`tokens.make_message_id`)."""
         prefix = f"mb.{mailbox}.{number}.intake_confirm."
         rows = self.db.query("select message_id from messages where mailbox = ? and direction = 'out' "

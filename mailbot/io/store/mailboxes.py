@@ -43,7 +43,7 @@ class Mailboxes:
         a renamed mailbox is caught by its address (`renamed_mailboxes`), and tags with a
         prefix the unit used before stay its own (`tag_prefixes`); and, once, when mailbot
         first started on it (`first_started`: the first daily digest waits for the next
-        morning, issue 59)."""
+        morning)."""
         self.metadata.set_meta(f"mailbox_address:{name}", address.lower())
         if now is not None and self.metadata.meta(f"first_started:{name}") is None:
             self.metadata.set_meta(f"first_started:{name}", ts(now))

@@ -1,4 +1,4 @@
-"""The unit's memory (issue 36): its solved cases, each remembered by the problem as the
+"""The unit's memory: its solved cases, each remembered by the problem as the
 requester told it and the solution as the requester received it, with the terms of both
 indexed (`solved_fts`) and counted (`solved_terms`) for `core/similar`'s likeness. What
 is indexed again is queued in `solved_pending` as tickets change; `io/solved` drains it.
@@ -13,7 +13,7 @@ from mailbot.io.store.database import Database
 
 
 class _SQLite:
-    """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise):
+    """What only SQLite reads in this part (a PostgreSQL engine words it otherwise):
     the FTS5 index `solved_fts` (its rowid is the ticket's id), and `insert or ignore`."""
 
     POSTINGS = "select rowid from solved_fts where solved_fts match ?"
@@ -149,10 +149,10 @@ def _problem(rows: Sequence[Mapping[str, Any]], chosen: Mapping[str, Any] | None
 
 def _vouched_relays(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The relays (`#teruskan`) that may have passed on LKPP mail that failed authentication,
-    which staff vouched for by answering its alert (issue 44): the requester got it, but no
+    which staff vouched for by answering its alert: the requester got it, but no
     verified hand wrote it, so the unit's memory does not keep it as a solution (SPEC 9). Every
     relay after such mail on the ticket counts as one, whatever came between (a forged desk
-    auto-reply after the forgery, a genuine status notice: red team of issue 44, F1)."""
+    auto-reply after the forgery, a genuine status notice: a red team)."""
     found: list[Mapping[str, Any]] = []
     unverified = False
     for row in rows:

@@ -98,7 +98,7 @@ class Messages:
         return any(True for _ in rows)
 
     def sent_body(self, mailbox: str, message_id: str, kind: str) -> str | None:
-        """The text a mail of this kind that mailbot sent carried (a preview's answer, issue 59)."""
+        """The text a mail of this kind that mailbot sent carried (a preview's answer)."""
         row = self.db.execute("select body from messages where mailbox = ? and direction = 'out' and "
                               "message_id = ? and kind = ?", [mailbox, message_id, kind]).fetchone()
         return str(row[0]) if row and row[0] else None
@@ -135,7 +135,7 @@ class Messages:
 
     def said_by(self, mailbox: str, sender: str, since: datetime, other_than: Sequence[int] = ()) -> list[str]:
         """The new texts `sender` sent the mailbox from `since` on, newest first, but those on the
-        tickets `other_than` (issue 58: what a responder repeats across our mail)."""
+        tickets `other_than` (what a responder repeats across our mail)."""
         rows = self.db.query(
             "select body, ticket_id from messages where mailbox = ? and direction = 'in' and at >= ? and sender = ? "
             "order by id desc limit 50", [mailbox, ts(since), sender.lower()])
@@ -151,7 +151,7 @@ class Messages:
         return [r["full_text"] for r in rows if r["full_text"]]
 
     def received_from_domain(self, mailbox: str, domain: str, since: datetime) -> list[tuple[str, str, str]]:
-        """(sender, subject, new text) of the mail received from `domain` since then (issue 37)."""
+        """(sender, subject, new text) of the mail received from `domain` since then."""
         rows = self.db.execute(
             "select sender, subject, body from messages where mailbox = ? and direction = 'in' and at >= ? "
             "and lower(sender) like ? escape '\\' limit 500",

@@ -20,7 +20,7 @@ from mailbot.model import OutboxRow
 
 
 class _SQLite:
-    """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise)."""
+    """What only SQLite reads in this part (a PostgreSQL engine words it otherwise)."""
 
     # a comparison is 0 or 1: summed, it counts the rows it holds for
     AUTO_SENT_TO = ("select coalesce(sum(at >= ?), 0), count(*) from outbox_rcpt where inbox = ? and auto = 1 "
@@ -191,7 +191,7 @@ class Outbox:
         return int(row[0]), int(row[1])
 
     def ever_sent_to(self, address: str) -> bool:
-        """Whether the unit ever queued mail to the inbox of `address` (issue 37: a new address)."""
+        """Whether the unit ever queued mail to the inbox of `address` (a new address)."""
         return self.db.execute("select 1 from outbox_rcpt where inbox = ? limit 1",
                                [inbox_key(address)]).fetchone() is not None
 
@@ -213,7 +213,7 @@ class Outbox:
         return [parse_ts(r["slot_at"]) for r in rows]  # type: ignore[misc]
 
     def held_acks(self, mailbox: str, now: datetime) -> list[dict[str, Any]]:
-        """The acks of this mailbox held in the outbox for later (issue 44: the ack budget),
+        """The acks of this mailbox held in the outbox for later (the ack budget),
         oldest first: ticket number, recipients, when queued and when due."""
         rows = self.db.execute(
             "select t.number, o.rcpt, o.created_at, o.next_attempt_at from outbox o left join tickets t "
@@ -223,7 +223,7 @@ class Outbox:
                  "until": moment(str(r[3]))} for r in rows]
 
     def held_ack(self, ticket_id: int) -> datetime | None:
-        """When the ack held for this ticket goes (issue 44), or None when none is held."""
+        """When the ack held for this ticket goes, or None when none is held."""
         row = self.db.execute("select min(next_attempt_at) from outbox where ticket_id = ? and kind = 'ack' "
                               "and status = 'pending' and held = 1", [ticket_id]).fetchone()
         return moment(str(row[0])) if row and row[0] else None

@@ -1,5 +1,5 @@
 """Why a PostgreSQL store could not be opened, in the terms of SPEC 10's exit statuses
-(issue 57): a server that cannot be reached now, a login it refused, or a URL that names
+: a server that cannot be reached now, a login it refused, or a URL that names
 no database mailbot can use; and what `mailbot check` reads of the store before anything
 is made in it.
 

@@ -1,4 +1,4 @@
-"""The PostgreSQL engine under every part of the store (issue 47): what `Database` is for
+"""The PostgreSQL engine under every part of the store: what `Database` is for
 SQLite, for a `postgresql://` URL, through psycopg 3.
 
 Why psycopg 3 and not SQLAlchemy Core: the store already writes its SQL through one

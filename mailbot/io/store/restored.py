@@ -1,4 +1,4 @@
-"""After a restore (issue 33): what the replaced database and the archive said was sent
+"""After a restore: what the replaced database and the archive said was sent
 and received after the backup (`restored`), so that mail made again is recorded as the
 mail that went, never sent twice, and a request keeps the number it was given."""
 
@@ -104,13 +104,13 @@ class Restored:
 
     def recovering(self) -> set[str]:
         """The mailboxes whose recovery after a restore is still to be made: none of their
-        mail is sent before it (it may tell that a queued mail went already, issue 57)."""
+        mail is sent before it (it may tell that a queued mail went already)."""
         rows = self.db.execute("select key from meta where key >= ? and key < ?",
                                [RECOVERY, RECOVERY[:-1] + ";"]).fetchall()  # the key's index: `;` follows `:`
         return {str(r[0])[len(RECOVERY):] for r in rows}
 
     def learn_sent(self, mailbox: str, sent: Sequence[dict[str, Any]], now: datetime) -> int:
-        """What the mailbox's sent folder tells after a restore (issue 57), each copy a row as
+        """What the mailbox's sent folder tells after a restore, each copy a row as
         `restored` keeps mail sent (Message-ID, ticket number, kind, recipients, the message it
         answered, when it went): recorded where the restored database does not hold that mail,
         so a request handled again keeps its number and its mail is not sent again. Queued

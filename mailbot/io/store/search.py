@@ -1,5 +1,5 @@
 """Finding tickets: every ticket of a mailbox or state, the counts and first date the digest
-and reports read, and `mailbot tickets`' search over the full-text index (issue 34)."""
+and reports read, and `mailbot tickets`' search over the full-text index."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from mailbot.model import Ticket
 
 
 class _SQLite:
-    """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise):
+    """What only SQLite reads in this part (a PostgreSQL engine words it otherwise):
     the FTS5 index `ticket_search` (one row per message and one per ticket, the ticket's id in
     its rowid: `migrations.SEARCH_ROW_SPAN`), and `+column`, which keeps SQLite from using an
     index on that column."""

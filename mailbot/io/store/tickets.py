@@ -15,7 +15,7 @@ from mailbot.model import Address, Contact, State, Ticket
 
 
 class _SQLite:
-    """What only SQLite reads in this part (issue 47: a PostgreSQL engine words it otherwise)."""
+    """What only SQLite reads in this part (a PostgreSQL engine words it otherwise)."""
 
     TO_INDEX = "insert or ignore into solved_pending (ticket_id) values (?)"  # `io/solved` indexes it again
     ADD_PARTICIPANT = "insert or ignore into participants (ticket_id, address) values (?, ?)"

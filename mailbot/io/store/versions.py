@@ -52,9 +52,9 @@ class Versions:
         """A PostgreSQL database is made whole at this version from the migrations' shape
         (`io/pg_schema`), not migrated step by step; one of this version lacking what can be
         added without touching a row is mended (by the daemon and `migrate`; `inspect`, for
-        `check`: only named), anything else refused by name, as a SQLite file is (issue 33).
+        `check`: only named), anything else refused by name, as a SQLite file is.
 
-        Hosts take turns (issue 57): two started together on a new, empty database both
+        Hosts take turns: two started together on a new, empty database both
         found no schema and both made it, and the second died of its first table
         (`DuplicateTable`). Under one lock of the database, the second waits, then reads
         the schema number again and finds it made."""
@@ -77,7 +77,7 @@ class Versions:
             raise ConfigError(f"database {self.db.path} has schema {current}, this mailbot's is {SCHEMA_VERSION}: "
                               "run the mailbot version that wrote it")
         if migrate and "ticket_search" not in self.db.tables():
-            with self.db.unit_of_work():  # made by a version before the search (issue 47)
+            with self.db.unit_of_work():  # made by a version before the search
                 for sql in pg_schema.SEARCH:
                     self.db.execute(sql)
         self._mend_postgresql(current or SCHEMA_VERSION, migrate, inspect)
