@@ -141,7 +141,7 @@ def test_the_two_reports_this_corpus_found_answered_are_recorded_as_bounces(env)
     assert len(servers.fetch(mf.UNIT, "Processed")) == 2 and servers.fetch(mf.UNIT, "Quarantine") == []
 
 
-# The two forms in words other than the fixtures of issue 45 (tests/data/bounces/*.eml.in).
+# The two forms in words other than the first fixtures (tests/data/bounces/*.eml.in).
 
 def request_and_ack(servers, config: Path, requester: str = "sari@dinas.test") -> EmailMessage:
     raw, _ = mf.mail(requester, "Akun terkunci", "Mohon akun kami dibuka.", date=MOMENT - timedelta(minutes=20))

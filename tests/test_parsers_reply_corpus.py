@@ -1,4 +1,4 @@
-"""Issue 31's acceptance on the labelled reply corpus (tests/data/replies): every case through
+"""The labelled reply corpus (tests/data/replies): every case through
 `parse_message` to `InboundMessage.new_text`, as bench/reply_text.py scores it.
 
 The expected texts were written independently of the code: by the upstream projects' own

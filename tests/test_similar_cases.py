@@ -296,7 +296,7 @@ def test_hit_rates_on_the_labelled_set(store_locations, words):
 
 
 def test_hit_rates_on_requests_written_by_another_hand(store_locations, words):
-    """Issue 36 "and on a hidden set written independently": tests/data/similar_fresh,
+    """On a hidden set written independently: tests/data/similar_fresh,
     90 requests written by a hand that read only the topics and their answers, never how
     earlier requesters put their problems (its README)."""
     requests = yaml.safe_load(FRESH.read_text(encoding="utf-8"))
