@@ -215,7 +215,7 @@ class InboundMessage:
     sealed: str = ""  # "S/MIME" or "OpenPGP": the content is encrypted (or opaque-signed) and unreadable here
     delivery: DeliveryReport | None = None  # a bounce's or a delivery report's verdict (SPEC 5)
     precedence_only: bool = False  # automatic only by Precedence/list headers: no other sign of a machine
-    # From was not the person (`core.senders.on_behalf`): the address that sent it on behalf of the one in
+    # From was not the person (`core.matching.on_behalf`): the address that sent it on behalf of the one in
     # Reply-To, now `from_addr`. Whatever vouched for that From vouches for nothing of the person's.
     relay: str = ""
 

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mailbot.core.lifecycle import lkpp_spoke
+from mailbot.core.plan import lkpp_spoke
 from mailbot.core.trust import Citation, Trust
 from mailbot.model import Role, State
 from tests import mailfactory as mf

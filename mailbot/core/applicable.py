@@ -26,6 +26,7 @@ from mailbot.core.worktime import WorkCalendar
 from mailbot.model import State, Ticket, Timer, TimerKind, has_mailbox
 
 if TYPE_CHECKING:
+    from mailbot.core.plan_inputs import Setup, Texts
     from mailbot.rules import Deadlines
 
 # How a notice tells staff that the requester's acknowledgement waits for their `#kirim-tanda-terima`
@@ -83,6 +84,14 @@ def deadline_row(entry: ShownDeadline, tz: tzinfo) -> dict[str, object]:
     if entry.closes_at is not None and entry.closes_at != entry.at:
         row["closes_at"] = entry.closes_at.astimezone(tz).isoformat()
     return row
+
+
+def ticket_notice(ticket: Ticket, running: Mapping[TimerKind, Timer], texts: Texts, setup: Setup,
+                  at: datetime) -> dict[str, object]:
+    """What a mail going `at` says of its ticket now (`notice_facts`), an LKPP answer waiting
+    when the ticket's latest one was not passed on to the requester."""
+    waiting = texts.latest_lkpp is not None and texts.lkpp_passed_on is None
+    return notice_facts(ticket, running, waiting, setup.calendar, setup.rules.deadlines(ticket.priority), at)
 
 
 def notice_facts(ticket: Ticket, running: Mapping[TimerKind, Timer], lkpp_answered: bool, cal: WorkCalendar,

@@ -25,6 +25,7 @@ from mailbot.core.internal import without_internal
 from mailbot.core.lifecycle import LKPP_CLASSES, Event, Facts, opened_at
 from mailbot.core.loops import ROTATING, Rotation
 from mailbot.core.matching import (
+    ON_BEHALF,
     STAFF_ROLES,
     answering_as,
     base_subject,
@@ -35,7 +36,6 @@ from mailbot.core.matching import (
 from mailbot.core.own_signature import writer_of
 from mailbot.core.passed_on import PassedOn
 from mailbot.core.repeats import Opening, Repeat, repeat_of
-from mailbot.core.senders import ON_BEHALF
 from mailbot.core.similar import PastCase
 from mailbot.core.staff_events import staff_event
 from mailbot.core.trust import Citation

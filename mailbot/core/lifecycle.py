@@ -195,16 +195,6 @@ def _shown_by(thread: list[ThreadMessage], alerts: frozenset[str]) -> frozenset[
     return frozenset(shown)
 
 
-def lkpp_spoke(facts: Facts, trust: Trust, label: str, citations: Iterable[Citation]) -> bool:
-    """Whether the message is word from LKPP for its timers (SOP-015 steps 12, 14): an
-    authenticated LKPP message, or staff relaying (`#teruskan`, `#permintaan-data`) an LKPP
-    message they vouch for by answering its `unverified` alert, as for LKPP's own ticket
-    system: LKPP answered, so it is not asked again for a status it gave."""
-    if facts.role is Role.LKPP:
-        return trust.authenticated and not facts.message.is_automatic
-    return label in _RELAYS and vouches(citations)
-
-
 def not_an_answer(vouched: bool) -> frozenset[str]:
     """The kinds of inbound LKPP mail never relayed; unverified mail only when vouched for."""
     return NOT_AN_ANSWER if vouched else NOT_AN_ANSWER | {UNVERIFIED_LABEL}
@@ -216,7 +206,7 @@ def not_an_answer(vouched: bool) -> frozenset[str]:
 # staff who answer the `unverified` alert that showed it to them (SPEC 9: they decide). An
 # outsider's reply to the unit's internal mail is nobody's answer either, nor the requester's
 # words (the recap's question, an escalation's problem).
-_RELAYS = frozenset({LABELS[Event.STAFF_RELAY], LABELS[Event.STAFF_NEED_INFO]})
+RELAYS = frozenset({LABELS[Event.STAFF_RELAY], LABELS[Event.STAFF_NEED_INFO]})
 NOT_AN_ANSWER = frozenset({LABELS[Event.AUTOMATIC], AUTOMATIC_UNMATCHED, LABELS[Event.BOUNCE], str(Event.LKPP_ACK),
                            LABELS[Event.DELIVERY_NOTICE], LABELS[Event.OUTSIDE_REPLY]})
 

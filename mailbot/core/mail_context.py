@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from mailbot.core.applicable import notice_facts
 from mailbot.core.greetings import without_salutation
 from mailbot.core.identity import identity_of, labelled, shown_name
 from mailbot.core.internal import redact, without_internal
@@ -25,7 +24,7 @@ from mailbot.core.own_signature import desk_unsigned
 from mailbot.core.passed_on import LKPP_WORDS
 from mailbot.core.plan_inputs import Setup, Texts
 from mailbot.core.recipients import internal
-from mailbot.model import Audience, InboundMessage, Send, Ticket, Timer, TimerKind
+from mailbot.model import Audience, InboundMessage, Send, Ticket
 from mailbot.settings import Config, MailboxConfig
 
 # The first answers to a sender: to one no server vouched for, they carry nothing of theirs.
@@ -37,12 +36,12 @@ LKPP_DESK = "Helpdesk LKPP"
 
 
 def title_and_context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts: Texts,
-                      running: Mapping[TimerKind, Timer], setup: Setup, at: datetime, to: tuple[str, ...],
+                      notice: Mapping[str, object], setup: Setup, to: tuple[str, ...],
                       cc: tuple[str, ...], limited: bool, vouched: bool) -> tuple[str, dict[str, Any]]:
-    """The title and the template context of one mail going `at` to `to` and `cc`, as they
-    may read them; `limited`: the loop limits count the mail (no person caused it); `vouched`:
-    a server the unit trusts vouched for the From of `msg` (`trust.sender_vouched`)."""
-    title, shown = _title(send, ticket, msg, setup), context(send, ticket, msg, texts, running, setup, at)
+    """The title and the template context of one mail to `to` and `cc`, as they may read them;
+    `limited`: the loop limits count the mail (no person caused it); `vouched`: a server the
+    unit trusts vouched for the From of `msg` (`trust.sender_vouched`)."""
+    title, shown = _title(send, ticket, msg, setup), context(send, ticket, msg, texts, notice, setup)
     if any(not internal(setup.box, setup.cfg, a) for a in (*to, *cc)) or (send.to is Audience.SENDER and limited):
         title, shown = _defanged(send, title, shown, limited)
     if _unproven(send, ticket, msg, to, vouched):
@@ -56,9 +55,9 @@ def title_and_context(send: Send, ticket: Ticket | None, msg: InboundMessage | N
 
 
 def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts: Texts,
-            running: Mapping[TimerKind, Timer], setup: Setup, at: datetime) -> dict[str, Any]:
-    """The template context of one mail going `at`: the ticket, the texts it carries, the
-    deadlines; `running`: the ticket's timers once the decision's changes are made."""
+            notice: Mapping[str, object], setup: Setup) -> dict[str, Any]:
+    """The template context of one mail: the ticket, the texts it carries, and what it says of
+    the ticket now (`notice`: its deadlines and commands, `applicable.ticket_notice`)."""
     box, cfg = setup.box, setup.cfg
     text = _text(send, texts)
     if send.to is Audience.REQUESTER:
@@ -70,10 +69,7 @@ def context(send: Send, ticket: Ticket | None, msg: InboundMessage | None, texts
         base.update(_problem(ticket, texts))
     if send.to in (Audience.STAFF, Audience.ASSIGNEE, Audience.COORDINATORS):
         base["unshown"] = [_unshown(kind, at, detail, cfg) for kind, at, detail in texts.unshown]
-    if ticket is not None:  # what a notice says of the ticket now
-        waiting = texts.latest_lkpp is not None and texts.lkpp_passed_on is None  # an LKPP answer not passed on
-        base.update(notice_facts(ticket, running, waiting, setup.calendar, setup.rules.deadlines(ticket.priority),
-                                 at))
+    base.update(notice)  # what a notice says of the ticket now (`applicable.ticket_notice`)
     base.update(send.context)
     return base
 

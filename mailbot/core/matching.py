@@ -1,4 +1,5 @@
-"""Which ticket a message belongs to and who sent it (SPEC sections 1, 3 and 9). Pure."""
+"""Which ticket a message belongs to and who sent it (SPEC sections 1, 3 and 9): its role,
+and the person a form or a group wrote for when its From is not the person (`on_behalf`). Pure."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from mailbot.core.tokens import AUDIENCE_LETTERS, without_escalation_keys
 from mailbot.model import REUSED_ID_MARK, InboundMessage, Role, Seen, Ticket
-from mailbot.parsers.auto import is_list_reason
+from mailbot.parsers.auto import DISCUSSION_LIST, DISCUSSION_LIST_AS_LIST, is_list_reason, noreply_address
 from mailbot.settings import MailboxConfig
 
 # Reply and forward prefixes of common clients, Indonesian ones included.
@@ -210,3 +211,45 @@ def _is_list_footer(tail: list[str]) -> bool:
         return True
     return (bool(_FOOTER_RULE.match(body[0].strip())) and len(body) <= _FOOTER_MAX_LINES
             and sum(map(len, body)) <= _FOOTER_MAX_CHARS)
+
+
+# --- who wrote it when its From is not the person: a form or a group on someone's behalf ------
+
+ON_BEHALF = "noreply sender, on behalf of its Reply-To"
+
+
+def on_behalf(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> InboundMessage:
+    """A web form's mail: sent from a no-reply address on behalf of the person in its
+    one Reply-To. That person is the sender (staff answer them; SPEC 5 still forbids an
+    automatic answer). A Reply-To naming staff, LKPP or the unit changes nothing: it
+    proves no role. So is a group's post whose From the group rewrote to its own address
+    (DMARC): the author in Reply-To is the sender, not every member of the group."""
+    on_behalf_of = {"noreply sender": ON_BEHALF, DISCUSSION_LIST_AS_LIST: DISCUSSION_LIST}
+    if len(msg.reply_to) != 1:
+        return msg
+    person = msg.reply_to[0]
+    if "@" not in person.addr or noreply_address(person.addr) or person.addr == msg.from_addr.addr \
+            or role_of(person.addr, box, lkpp_senders) is not Role.REQUESTER:
+        return msg
+    if msg.auto_reason in on_behalf_of:
+        return replace(msg, from_addr=person, auto_reason=on_behalf_of[msg.auto_reason], relay=msg.from_addr.addr)
+    if _relayed(msg, box, lkpp_senders):
+        return replace(msg, from_addr=person, relay=msg.from_addr.addr)
+    return msg
+
+
+def _relayed(msg: InboundMessage, box: MailboxConfig, lkpp_senders: tuple[str, ...]) -> bool:
+    """A new request a web form's relay sends from its own (readable) address, the person
+    who filled the form in its one Reply-To: the person is the requester, acked and answered
+    at the address they asked answers to go to (RFC 5322). Without this every form of the
+    day had the relay as its requester: acks went to the relay, past `autoreply_limit` none
+    at all, and staff answers never reached the people (second red team). Only a
+    person's new mail (no sign of a machine, citing nothing, from an outside address) is so
+    read: a reply keeps the sender its ticket knows, and a Reply-To never gives a role.
+
+    Anyone may write so, From their own address with a stranger in Reply-To: the person
+    named there is answered, never vouched for (`relay`: whatever vouched for the From
+    says nothing of its Reply-To), so that ack stays inside the budget of addresses nobody
+    vouches for, under the From's domain (`schedule`)."""
+    return msg.auto_reason is None and not msg.in_reply_to and not msg.references \
+        and role_of(msg.from_addr.addr, box, lkpp_senders) is Role.REQUESTER

@@ -14,15 +14,17 @@ the decision's transaction (`io/compose`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from mailbot.core.applicable import ticket_notice
 from mailbot.core.deadlines import TimerPlan
 from mailbot.core.deadlines import plan as plan_timers
 from mailbot.core.directions import ANSWERED_KINDS, ASKED
-from mailbot.core.lifecycle import Decision, escalation_refused, info_refused
+from mailbot.core.facts import Facts
+from mailbot.core.lifecycle import RELAYS, Decision, escalation_refused, info_refused, vouches
 from mailbot.core.limits import Schedule
 from mailbot.core.mail_context import NEUTRAL_KINDS, context, title_and_context
 from mailbot.core.matching import audience_of
@@ -31,13 +33,14 @@ from mailbot.core.plan_inputs import Past, Setup, Texts
 from mailbot.core.recipients import addresses, ascii_domain, deliverable
 from mailbot.core.schedule import ack_vouched, schedule
 from mailbot.core.threads import thread
-from mailbot.core.trust import sender_disowned
+from mailbot.core.trust import Citation, Trust, sender_disowned
 from mailbot.model import (
     AUTO_GENERATED,
     Audience,
     HistoryEvent,
     InboundMessage,
     Refusal,
+    Role,
     Send,
     Ticket,
     Timer,
@@ -75,6 +78,16 @@ class Planned:
     mails: tuple[MailPlan, ...] = ()
     events: tuple[HistoryEvent, ...] = ()
     timers: TimerPlan | None = None
+
+
+def lkpp_spoke(facts: Facts, trust: Trust, label: str, citations: Iterable[Citation]) -> bool:
+    """Whether the message is word from LKPP for its timers (SOP-015 steps 12, 14): an
+    authenticated LKPP message, or staff relaying (`#teruskan`, `#permintaan-data`) an LKPP
+    message they vouch for by answering its `unverified` alert, as for LKPP's own ticket
+    system: LKPP answered, so it is not asked again for a status it gave."""
+    if facts.role is Role.LKPP:
+        return trust.authenticated and not facts.message.is_automatic
+    return label in RELAYS and vouches(citations)
 
 
 def plan(decision: Decision, before: Ticket | None, msg: InboundMessage | None, past: Past, setup: Setup,
@@ -361,8 +374,9 @@ def _mail(send: Send, ticket: Ticket | None, msg: InboundMessage | None, past: P
     assert when.send_at is not None
     attach = _attach_from(send, past.texts)
     in_reply_to, references = thread(ticket, str(send.to), msg, past.thread)
-    title, shown = title_and_context(send, ticket, msg, past.texts, running, setup, when.send_at,
-                                     rcpt.to, rcpt.cc, limited, vouched)
+    notice = ticket_notice(ticket, running, past.texts, setup, when.send_at) if ticket is not None else {}
+    title, shown = title_and_context(send, ticket, msg, past.texts, notice, setup, rcpt.to, rcpt.cc, limited,
+                                     vouched)
     return MailPlan(send, ticket, rcpt.to, rcpt.cc, audience_of((*rcpt.to, *rcpt.cc), setup.box,
                                                                 setup.cfg.escalation.senders),
                     when.send_at, when.held, limited, ticket.language if ticket else setup.cfg.language, title,
@@ -389,7 +403,8 @@ def _limit_alert(when: Schedule, ticket: Ticket | None, setup: Setup, now: datet
     to = addresses(Audience.COORDINATORS, setup.box, setup.cfg, ticket, None)
     return MailPlan(send, ticket, to, (), audience_of(to, setup.box, setup.cfg.escalation.senders), now, False,
                     False, setup.cfg.language, ticket.subject if ticket else "", None, (),
-                    context(send, ticket, None, Texts(), {}, setup, now), detached=True)
+                    context(send, ticket, None, Texts(), ticket_notice(ticket, {}, Texts(), setup, now) if ticket
+                            else {}, setup), detached=True)
 
 
 def _utc(moment: datetime) -> str:

@@ -26,12 +26,11 @@ from typing import Any
 import jinja2
 
 from mailbot.core.classify import classify_as
-from mailbot.core.lifecycle import Decision, Facts, Policy, alerts_answered, decide, lkpp_spoke
-from mailbot.core.matching import answering_as, audience_of, role_of, same_or_reused
+from mailbot.core.lifecycle import Decision, Facts, Policy, alerts_answered, decide
+from mailbot.core.matching import answering_as, audience_of, on_behalf, role_of, same_or_reused
 from mailbot.core.own_signature import without_own_signature
-from mailbot.core.plan import Planned, plan
+from mailbot.core.plan import Planned, lkpp_spoke, plan
 from mailbot.core.plan_inputs import Setup
-from mailbot.core.senders import on_behalf
 from mailbot.core.trust import exposed, trust_of
 from mailbot.errors import BadMessageError, RefusedMessageError, StorageError
 from mailbot.flow.notices import notify
