@@ -40,12 +40,14 @@ class Book:
 
     def inbound(self, ticket_id: int, role: str, label: str, *, received: datetime, at: datetime | None = None,
                 body: str = "", sender: str = "x@vendor.test") -> None:
-        """A message that reached the mailbox at `received`, handled at `at` (default: the same)."""
-        self.store.messages.record_message(
+        """A message that reached the mailbox at `received`, handled at `at` (default: the same);
+        its words in the search index as the pipeline puts them there."""
+        row = self.store.messages.record_message(
             mailbox=self.mailbox, message_id=f"in-{next(_ids)}@test", direction="in", role=role,
             ticket_id=ticket_id, kind=label, sender=sender, recipients="lpse@lpse.test", subject="s",
             at=ts(at or received), archive_path="", size=1, attachments=0, body=body, full_text=body,
             received_at=ts(received))
+        self.store.search.index(None, ticket_id, row, body)
 
     def outbound(self, ticket_id: int, audience: str, kind: str, *, at: datetime, sent: datetime | None,
                  body: str | None = None, to: str = "someone@test") -> None:
