@@ -13,8 +13,9 @@ import pytest
 
 from mailbot.errors import BadMessageError
 from mailbot.parsers import parse_message
+from mailbot.parsers.literals import fold
 from mailbot.rules import flatten, load_rules
-from mailbot.rules.needles import fold, needles, search
+from mailbot.rules.needles import needles, search
 from tests.shared import SHARED
 
 CORPORA = SHARED / "corpora"
@@ -150,7 +151,7 @@ def test_a_pattern_matching_one_sentence_alone_is_never_told_to_match_none(patte
     (r"\w+(ab|)\d", []),
 ])
 def test_the_required_words_are_sets_every_match_holds_one_of(pattern, expected):
-    from mailbot.rules.needles import required
+    from mailbot.parsers.literals import required
 
     assert sorted(map(sorted, required(re.compile(pattern, re.IGNORECASE)))) == sorted(map(sorted, expected))
 
@@ -158,7 +159,8 @@ def test_the_required_words_are_sets_every_match_holds_one_of(pattern, expected)
 def test_the_index_finds_exactly_the_words_a_text_holds():
     """`NeedleIndex.present`: one scan finds the same words `word in text` finds for each, on
     real mail and on texts made of the words themselves, overlapping and nested."""
-    from mailbot.rules.needles import NeedleIndex, fold
+    from mailbot.parsers.literals import fold
+    from mailbot.rules.needles import NeedleIndex
 
     index = NeedleIndex(shipped_patterns())
     words = {word for sets, _ in index.looks.values() for found in sets for word in found}
@@ -171,7 +173,8 @@ def test_the_index_finds_exactly_the_words_a_text_holds():
 def test_one_look_with_the_index_never_misses_a_sentence_that_matches():
     """`in_none` with the index of the shipped patterns says a pattern matches none of a
     body's sentences only where searching each finds nothing (as without it, above)."""
-    from mailbot.rules.needles import NeedleIndex, in_none, required
+    from mailbot.parsers.literals import required
+    from mailbot.rules.needles import NeedleIndex, in_none
     from mailbot.rules.text import sentences
 
     patterns = shipped_patterns()

@@ -27,7 +27,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-try:  # the regex engine's own extra case-insensitive equivalences (i/dotless i, s/long s, ...)
+from mailbot.parsers.literals import fold, required, trie
+
+try:  # the regex engine's internals (`parsers.literals` reads patterns with them too)
     from re._casefix import _EXTRA_CASES
     from re._constants import (
         ASSERT,
@@ -37,10 +39,7 @@ try:  # the regex engine's own extra case-insensitive equivalences (i/dotless i,
         AT_END_STRING,
         ATOMIC_GROUP,
         BRANCH,
-        IN,
         LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
         POSSESSIVE_REPEAT,
         SUBPATTERN,
     )
@@ -50,23 +49,6 @@ except ImportError:  # pragma: no cover - another Python's internals: every patt
 
 MIN_NEEDLE = 3  # shorter leading words are in too many texts to be worth a look
 MAX_NEEDLES = 64
-
-
-def _canonical() -> dict[int, int]:
-    """Each character the engine takes for another (ignoring case) mapped to one of its class."""
-    table: dict[int, int] = {}
-    for code, others in (_EXTRA_CASES or {}).items():
-        table[code] = min(code, *others)
-    return table
-
-
-_CANONICAL = _canonical()
-_DOTTED_CAPITAL_I = {0x130: "i"}  # the one character whose str.lower() is two characters; the engine lowers it to "i"
-
-
-def fold(text: str) -> str:
-    """Text as the engine compares it under IGNORECASE: lower case, equivalent letters made one."""
-    return text.translate(_DOTTED_CAPITAL_I).lower().translate(_CANONICAL)
 
 
 @lru_cache(maxsize=1024)
@@ -207,119 +189,6 @@ def _children(av: Any) -> list[Any]:
     return found
 
 
-# --- every needle of a table looked for at once ------------------------------------------------
-
-
-MAX_SPELLINGS = 64  # the most strings a run of a pattern's literal parts is spelled out as
-
-
-def required(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...]:
-    """Sets of words (folded), each of which every match of `pattern` holds one of: the
-    words `needles` reads, and those of every later part every match passes through
-    (`\\b(tidak|ga) (adil|wajar)` gives {"tidak adil", "tidak wajar", "ga adil", "ga wajar"}:
-    a run of literal parts is spelled out whole). A text that lacks every word of one set
-    cannot match. Empty where nothing is known (no IGNORECASE: the pattern is just run)."""
-    if _EXTRA_CASES is None or not pattern.flags & re.IGNORECASE:
-        return ()
-    try:
-        found = _required(list(parse(pattern.pattern, pattern.flags).data))
-    except Exception:  # noqa: BLE001 - an engine internal that changed: no look, just the regex
-        return ()
-    return tuple(dict.fromkeys(frozenset(fold(word) for word in words) for words in found))
-
-
-def _required(items: list[tuple[Any, Any]]) -> list[set[str]]:
-    """The word sets every match of the parsed sequence `items` holds (`required`): each run
-    of parts that can be spelled out (`_spellings`) one set, and what the other parts every
-    match passes through hold (`_inner`)."""
-    found: list[set[str]] = []
-    run = {""}
-    for op, av in items:
-        spelled = _spellings(op, av)
-        if spelled is not None:
-            joined = {head + tail for head in run for tail in spelled} if len(run) * len(spelled) <= MAX_SPELLINGS \
-                else None
-            if joined is not None:
-                run = joined
-                continue
-            _close(found, run)
-            run = spelled if len(spelled) <= MAX_SPELLINGS else {""}
-            continue
-        _close(found, run)
-        run = {""}
-        found += _inner(op, av)
-    _close(found, run)
-    return found
-
-
-def _close(found: list[set[str]], run: set[str]) -> None:
-    """A run's spellings become a set of words, unless one is empty (the run may match nothing)."""
-    if "" not in run:
-        found.append(run)
-
-
-def _spellings(op: Any, av: Any) -> set[str] | None:
-    """Every string one part can match (under IGNORECASE, as written), or None when they are
-    too many or not known: a literal, a class of literals, a zero-width assertion (""), a
-    group or alternation of such, an optional one."""
-    if op is LITERAL:
-        return {chr(av)}
-    if op in (AT, ASSERT, ASSERT_NOT):
-        return {""}
-    if op is IN:
-        return {chr(v) for o, v in av} if all(o is LITERAL for o, _ in av) else None
-    return _group_spellings(op, av)
-
-
-def _group_spellings(op: Any, av: Any) -> set[str] | None:
-    """`_spellings` of a group, an alternation or an optional part: those of what it holds."""
-    if op is SUBPATTERN:
-        return _sequence_spellings(list(av[-1].data))
-    if op is BRANCH:
-        return _branch_spellings(av[1])
-    if op in (MAX_REPEAT, MIN_REPEAT) and av[0] == 0 and av[1] == 1:
-        spelled = _sequence_spellings(list(av[2].data))
-        return None if spelled is None else spelled | {""}
-    return None
-
-
-def _branch_spellings(alternatives: list[Any]) -> set[str] | None:
-    found: set[str] = set()
-    for alternative in alternatives:
-        spelled = _sequence_spellings(list(alternative.data))
-        if spelled is None:
-            return None
-        found |= spelled
-    return found if len(found) <= MAX_SPELLINGS else None
-
-
-def _sequence_spellings(items: list[tuple[Any, Any]]) -> set[str] | None:
-    found = {""}
-    for op, av in items:
-        spelled = _spellings(op, av)
-        if spelled is None or len(found) * len(spelled) > MAX_SPELLINGS:
-            return None
-        found = {head + tail for head in found for tail in spelled}
-    return found
-
-
-def _inner(op: Any, av: Any) -> list[set[str]]:
-    """The word sets of a part that cannot be spelled out but that every match passes
-    through: a group, a repeat taken at least once, an alternation (one word of each
-    alternative's most telling set)."""
-    if op is SUBPATTERN:
-        return _required(list(av[-1].data))
-    if op is ATOMIC_GROUP:
-        return _required(list(av.data))
-    if op in (MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT) and av[0] >= 1:
-        return _required(list(av[2].data))
-    if op is BRANCH:
-        each = [_required(list(alternative.data)) for alternative in av[1]]
-        if all(each):
-            return [set().union(*(max(sets, key=lambda words: min(map(len, words))) for sets in each))]
-    return []
-
-
 class NeedleIndex:
     """The words `required` reads from a table's patterns, all looked for in one pass over a
     text: a regular expression of them as a trie (one try per character, in the engine's C),
@@ -336,7 +205,7 @@ class NeedleIndex:
         words = {word for sets, _ in self.looks.values() for found in sets for word in found}
         self._starts = {word: frozenset(word[:end] for end in range(1, len(word) + 1) if word[:end] in words)
                         for word in words}
-        self._scan = re.compile(f"(?=({_trie(words)}))", re.DOTALL) if words else None
+        self._scan = re.compile(f"(?=({trie(words)}))", re.DOTALL) if words else None
         self._present: dict[str, frozenset[str]] = {}
 
     def none_of(self, pattern: re.Pattern[str], texts: tuple[str, ...]) -> bool:
@@ -360,25 +229,6 @@ class NeedleIndex:
                 self._present.clear()
             self._present[haystack] = found
         return found
-
-
-def _trie(words: Iterable[str]) -> str:
-    """One alternation of `words` in which alternatives share their beginnings."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _branches(root)
-
-
-def _branches(node: dict[str, Any]) -> str:
-    parts = [re.escape(char) + _branches(node[char]) for char in sorted(node) if char]
-    if not parts:
-        return ""
-    body = parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
-    return f"(?:{body})?" if "" in node else body
 
 
 def in_none(pattern: re.Pattern[str], texts: tuple[str, ...], index: NeedleIndex | None = None) -> bool:
