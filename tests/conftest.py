@@ -12,30 +12,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.compiled_files import keep_compiled_files
 
-def _keep_compiled_files() -> None:
-    """Where PYTHONDONTWRITEBYTECODE is set (CI images and sandboxes set it), each run
-    compiled every module again, here and in each mailbot process a test starts, and
-    pytest rewrote every test module's asserts again (its cache is the compiled file):
-    10 s of the quick layer's CPU before its first test, 0.5 s more per process started.
-    In a virtualenv the suite keeps them in the venv's pycache/ instead, outside the
-    checkout; a PYTHONPYCACHEPREFIX of the user's is left as it is."""
-    if sys.prefix == sys.base_prefix or not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
-        return
-    prefix = str(Path(sys.prefix) / "pycache")
-    sys.dont_write_bytecode = False
-    sys.pycache_prefix = prefix
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # and the processes the tests start
-    os.environ["PYTHONPYCACHEPREFIX"] = prefix
-
-
-_keep_compiled_files()
+keep_compiled_files()  # before anything of mailbot is imported
 
 from tests.localmail import DOVECOT, LocalMailError, LocalMailServers, dovecot_available
 from tests.pgcluster import PgCluster, binaries

@@ -13,8 +13,9 @@ import pytest
 
 from mailbot.errors import BadMessageError
 from mailbot.parsers import parse_message
+from mailbot.parsers.literals import fold
 from mailbot.rules import flatten, load_rules
-from mailbot.rules.needles import fold, needles, search
+from mailbot.rules.needles import needles, search
 from tests.shared import SHARED
 
 CORPORA = SHARED / "corpora"
@@ -134,3 +135,56 @@ def test_a_pattern_matching_one_sentence_alone_is_never_told_to_match_none(patte
     compiled = re.compile(pattern, re.IGNORECASE)
     assert any(compiled.search(t) for t in texts)
     assert not in_none(compiled, texts)
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"\b(tidak|ga) (adil|wajar)\b", [{"tidak adil", "tidak wajar", "ga adil", "ga wajar"}]),
+    (r"\b(kami|saya)\s+(?:\w+\s+)?(pokja|ppk)\b", [{"kami", "saya"}, {"pokja", "ppk"}]),
+    (r"meng(upload|unggah)\b", [{"mengupload", "mengunggah"}]),
+    (r"\be[- ]?kontrak\b", [{"ekontrak", "e-kontrak", "e kontrak"}]),
+    (r"(ab|)cde", [{"abcde", "cde"}]),
+    (r"^(?:\W*\w+\W+){0,8}?(apa|kapan)\b.*\?", [{"apa", "kapan"}, {"?"}]),
+    # an alternation whose alternatives cannot all be spelled out: one word of each alternative's own
+    (r"(?:(\w+) lagi|masih) (gagal|error)", [{" lagi", "masih"}, {" gagal", " error"}]),
+    (r"(?:gagal|error)+ upload", [{"gagal", "error"}, {" upload"}]),  # a repeat taken once at least holds its words
+    (r"x?\d+", []),
+    (r"\w+(ab|)\d", []),
+])
+def test_the_required_words_are_sets_every_match_holds_one_of(pattern, expected):
+    from mailbot.parsers.literals import required
+
+    assert sorted(map(sorted, required(re.compile(pattern, re.IGNORECASE)))) == sorted(map(sorted, expected))
+
+
+def test_the_index_finds_exactly_the_words_a_text_holds():
+    """`NeedleIndex.present`: one scan finds the same words `word in text` finds for each, on
+    real mail and on texts made of the words themselves, overlapping and nested."""
+    from mailbot.parsers.literals import fold
+    from mailbot.rules.needles import NeedleIndex
+
+    index = NeedleIndex(shipped_patterns())
+    words = {word for sets, _ in index.looks.values() for found in sets for word in found}
+    made = ["".join(sorted(words)[i::37]) for i in range(37)] + [" ".join(sorted(words))]
+    for text in [*corpus_texts(120), *HELPDESK, *made]:
+        haystack = fold(text)
+        assert index.present(haystack) == {word for word in words if word in haystack}, text[:200]
+
+
+def test_one_look_with_the_index_never_misses_a_sentence_that_matches():
+    """`in_none` with the index of the shipped patterns says a pattern matches none of a
+    body's sentences only where searching each finds nothing (as without it, above)."""
+    from mailbot.parsers.literals import required
+    from mailbot.rules.needles import NeedleIndex, in_none
+    from mailbot.rules.text import sentences
+
+    patterns = shipped_patterns()
+    index = NeedleIndex(patterns)
+    groups = [sentences(text) for text in [*corpus_texts(), " ".join(HELPDESK), "\n\n".join(HELPDESK)]]
+    own = [(w, "Terima kasih.") for pattern in patterns for words in required(pattern) for w in sorted(words)[:2]]
+    told = 0
+    for group in [*[g for g in groups if g], *own, ("?",), ("ya?", "tidak")]:  # a group's words found once
+        for pattern in patterns:
+            if in_none(pattern, tuple(group), index):
+                told += 1
+                assert not any(pattern.search(text) for text in group), (pattern.pattern, group[:3])
+    assert told > 0

@@ -34,6 +34,9 @@ _INVISIBLE = "\u061c\u200b\u200e\u200f\u2028\u2029\u2060-\u2064\ufeff"
 _JOINER = "(?:(?<![^\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?![^\x00-\x7f]))"
 # C0 but newline and tab, DEL, C1, the bidi embeddings/overrides and isolates, the invisibles.
 _SHOWN = re.compile(f"\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069{_INVISIBLE}]|{_JOINER}")
+# Every character a match of `_SHOWN` starts with, as one class: a text holding none (nearly
+# every rendered mail) is looked through once, fast, instead of `_SHOWN` tried at each character.
+_ANY_SHOWN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069{_INVISIBLE}\u200c\u200d]")
 # Within a JSON document's strings C0 is already escaped (json.dumps never writes it raw
 # there); outside them a newline is the document's own indentation.
 _JSON_RAW = re.compile(f"[\x7f-\x9f\u202a-\u202e\u2066-\u2069{_INVISIBLE}]|{_JOINER}")
@@ -52,7 +55,7 @@ def _shown(match: re.Match[str]) -> str:
 def visible(text: str) -> str:
     """`text` with every control character but newline and tab written as a visible
     escape (ESC as `\\x1b`, U+009B as `\\x9b`, U+202E as `\\u202e`); CRLF as a newline."""
-    return _SHOWN.sub(_shown, text)
+    return _SHOWN.sub(_shown, text) if _ANY_SHOWN.search(text) else text
 
 
 def json_visible(document: str) -> str:

@@ -110,7 +110,8 @@ def _may_extend(joined: str, part: str, parts: int, led: bool) -> bool:
 def _ends_header(lines: list[str], joined: str, end: int, led: bool) -> bool:
     """Whether `joined`, the lines before `end`, is a whole reply header."""
     quoted = quote_follows(lines, end)
-    if looks_like_reply_header(joined) and (led or quoted or bool(_NAMED_ADDRESS_VERB.match(joined))):
+    # what is asked of where the header stands first: it is cheaper than reading its words
+    if (led or quoted or bool(_NAMED_ADDRESS_VERB.match(joined))) and looks_like_reply_header(joined):
         return True
     # "2011/4/7 Nathan <support@example.com>" over a quote
     return (quoted and bool(_ENDS_IN_ADDRESS.search(joined)) and bool(_DIGIT.search(joined))
@@ -133,8 +134,8 @@ def shared_line_header(lines: list[str], i: int) -> tuple[str, int, int] | None:
     """A reply header that starts inside line i, after the writer's words ("YA 5 Pada Sen, 23
     Nov 2026 ... menulis:", "reply--- On Wed, ... wrote:"), with a `>` quote under it."""
     line = lines[i]
-    if len(line) > _MAX_SHARED_LINE:
-        return None
+    if len(line) > _MAX_SHARED_LINE or not any(is_quoted(x) for x in lines[i + 1 : i + MAX_HEADER_PARTS + 3]):
+        return None  # no quote within a header's reach under it: no lead word inside is looked at
     for n, match in enumerate(_LEAD_INSIDE.finditer(line)):
         if n >= _MAX_SHARED_LEADS:
             break

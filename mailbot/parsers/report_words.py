@@ -17,23 +17,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailbot.parsers.literals import Alternation
+
 
 @dataclass(frozen=True)
 class BounceWords:
-    """`rules/bounces.yaml`, compiled: each list one alternation."""
+    """`rules/bounces.yaml`, compiled: each list one alternation, looked at first for its words
+    (`literals.Alternation`: the failure wording alone took 0.45 ms of a 500-character body)."""
 
-    daemon: re.Pattern[str]
-    failure: re.Pattern[str]
-    delay: re.Pattern[str]
-    moderation: re.Pattern[str]
-    reader_mail: re.Pattern[str]
-    transcript: re.Pattern[str]
-    own: re.Pattern[str]  # the writer's own: "saya", "my"
-    person: re.Pattern[str]  # any of a person's words: `own`, first person, a greeting or a plea
+    daemon: Alternation
+    failure: Alternation
+    delay: Alternation
+    moderation: Alternation
+    reader_mail: Alternation
+    transcript: Alternation
+    own: Alternation  # the writer's own: "saya", "my"
+    person: Alternation  # any of a person's words: `own`, first person, a greeting or a plea
 
 
-def _alternation(patterns: Iterable[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+def _alternation(patterns: Iterable[str]) -> Alternation:
+    return Alternation(patterns)
 
 
 def _per_language(table: Mapping[str, list[str]]) -> list[str]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 
 from mailbot.core.intake_form import IntakeWords
 from mailbot.core.similar import Vocabulary
 from mailbot.rules.bayes import Bayes
-from mailbot.rules.needles import in_none, search
+from mailbot.rules.needles import NeedleIndex, in_none, search
 from mailbot.rules.text import flatten, sentences, split_sentences
 
 LKPP_CLASSES = ("need_info", "resolved", "returned", "status")
@@ -67,26 +68,28 @@ class Rule:
     weight: float = 1.0  # what a match counts for, where rules are weighed (category.yaml)
 
     def search(
-        self, subject: str, body: str, body_sentences: tuple[str, ...] | None = None
+        self, subject: str, body: str, body_sentences: tuple[str, ...] | None = None,
+        index: NeedleIndex | None = None,
     ) -> tuple[str, re.Match[str]] | None:
-        """The place and match of the first pattern found, unless an `unless` is found."""
+        """The place and match of the first pattern found, unless an `unless` is found.
+        `index`: the needles of the rule's table, looked for once a text (`NeedleIndex`)."""
         places = self._places(subject, body)
         if any(search(p, text) for p in self.unless for _, text in places):
             return None
         units = [(place, _units(place, text, body_sentences)) for place, text in places]
         for pattern in self.patterns:
-            hit = self._first_hit(pattern, units)
+            hit = self._first_hit(pattern, units, index)
             if hit is not None:
                 return hit
         return None
 
     def _first_hit(
-        self, pattern: re.Pattern[str], units: list[tuple[str, tuple[str, ...]]]
+        self, pattern: re.Pattern[str], units: list[tuple[str, tuple[str, ...]]], index: NeedleIndex | None
     ) -> tuple[str, re.Match[str]] | None:
         """The place and match of `pattern` in the first text it is found in where no
         `unless_sentence` is."""
         for place, texts in units:
-            if in_none(pattern, texts):
+            if in_none(pattern, texts, index):
                 continue
             for text in texts:
                 found = search(pattern, text)
@@ -94,8 +97,9 @@ class Rule:
                     return place, found
         return None
 
-    def check(self, subject: str, body: str, body_sentences: tuple[str, ...] | None = None) -> Verdict | None:
-        hit = self.search(subject, body, body_sentences)
+    def check(self, subject: str, body: str, body_sentences: tuple[str, ...] | None = None,
+              index: NeedleIndex | None = None) -> Verdict | None:
+        hit = self.search(subject, body, body_sentences, index)
         if hit is None:
             return None
         place, found = hit
@@ -236,13 +240,19 @@ class Rules:
         with a "kenapa" still a complaint, because each form is weighed against the other
         rather than the first phrase found deciding.
         """
-        return _weigh(self.category, flatten(subject), flatten(text), sentences(text)) or Verdict(
+        return _weigh(self.category, flatten(subject), flatten(text), sentences(text), self._guesses) or Verdict(
             self.category_default, "category-default", "no category rule matched")
 
     def guess_priority(self, subject: str, text: str) -> Verdict:
         """high | normal | low for a new ticket (Tabel Prioritas Penyelesaian Permasalahan SPSE)."""
-        found = _first(self.priority, flatten(subject), flatten(text))
+        found = _first(self.priority, flatten(subject), flatten(text), index=self._guesses)
         return found or Verdict(self.priority_default, "priority-default", "no priority rule matched")
+
+    @cached_property
+    def _guesses(self) -> NeedleIndex:
+        """The needles of the category and priority rules, which every new request is weighed
+        by, looked for once a text; made at the first guess (the sender process never guesses)."""
+        return NeedleIndex(p for rule in (*self.category, *self.priority) for p in rule.patterns)
 
     def deadlines(self, priority: str | None) -> Deadlines:
         """The SLA of a priority; None (not yet set) means the default priority."""
@@ -277,12 +287,13 @@ class Rules:
         return None
 
 
-def _weigh(rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple[str, ...]) -> Verdict | None:
+def _weigh(rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple[str, ...],
+           index: NeedleIndex | None = None) -> Verdict | None:
     """The value whose matching rules weigh most; its heaviest rule names the verdict."""
     scores: dict[str, float] = {}
     heaviest: dict[str, Rule] = {}
     for rule in rules:
-        if rule.search(subject, body, body_sentences) is None:
+        if rule.search(subject, body, body_sentences, index) is None:
             continue
         scores[rule.value] = scores.get(rule.value, 0.0) + rule.weight
         if rule.value not in heaviest or rule.weight > heaviest[rule.value].weight:
@@ -296,10 +307,11 @@ def _weigh(rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple
 
 
 def _first(
-    rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple[str, ...] | None = None
+    rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple[str, ...] | None = None,
+    index: NeedleIndex | None = None,
 ) -> Verdict | None:
     for rule in rules:
-        verdict = rule.check(subject, body, body_sentences)
+        verdict = rule.check(subject, body, body_sentences, index)
         if verdict is not None:
             return verdict
     return None
