@@ -319,9 +319,17 @@ def _check_refusals(table: dict[str, Any], own: Path) -> None:
                               f"{{role}} may be named; {exc!r}") from None
 
 
+# libyaml's safe loader where PyYAML was built with it: both languages' words are read at
+# every start of the daemon and of its sender, 0.09 s of CPU each with the pure-Python loader.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _table(text: str, source: str) -> dict[str, Any]:
     try:
-        table = yaml.safe_load(text)
+        try:
+            table = yaml.load(text, Loader=_YAML_LOADER)
+        except yaml.YAMLError:  # the operator is told what the pure-Python loader says, as always
+            table = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
