@@ -72,6 +72,21 @@ def made(driver: Any, url: str, seconds: float = 120) -> None:
         driver.get(url)
 
 
+def follow(driver: Any, element: Any, seconds: float = 20) -> None:
+    """Click a link or a form's button and wait until the page it leads to has replaced this
+    one (the old document gone stale, the new one loaded), as a person reads the next page
+    only once it is there: without the wait, elements found right after the click may still
+    be the old page's and go stale while read."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    old = driver.find_element("tag name", "html")
+    element.click()
+    wait = WebDriverWait(driver, seconds)
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def console(driver: Any) -> list[str]:
     """What the page wrote to the browser's console since the last call (a blocked resource, a CSP report)."""
     return [entry["message"] for entry in driver.get_log("browser")]

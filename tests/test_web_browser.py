@@ -25,7 +25,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from tests import mailfactory as mf
-from tests.browser import browser, console, made, screenshot
+from tests.browser import browser, console, follow, made, screenshot
 from tests.test_web_desk import BUDI, LATER, NOTE, desk  # noqa: F401  (the fixture)
 from tests.webwindow import free_port, links_in, serving, web_block
 
@@ -70,10 +70,10 @@ def test_the_head_signs_in_in_a_browser_and_reads_the_desk(desk):  # noqa: F811
         _no_alert(driver)
         _no_policy_report(driver)
         assert driver.execute_script("return getComputedStyle(document.querySelector('header')).display") == "flex"
-        driver.find_element(By.LINK_TEXT, "2026-00002").click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "2026-00002"))
         assert driver.find_element(By.TAG_NAME, "h1").text == "Tiket 2026-00002"
         assert NOTE in driver.find_element(By.TAG_NAME, "main").text
-        driver.find_element(By.LINK_TEXT, "Menunggu arahan").click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "Menunggu arahan"))
         assert "2026-00002" in driver.find_element(By.TAG_NAME, "main").text
         made(driver, f"http://localhost:{port}/ringkasan?bulan=2026-11")
         charts = driver.find_elements(By.CSS_SELECTOR, "img[src^='data:image/png']")

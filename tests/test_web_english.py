@@ -21,7 +21,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests import mailfactory as mf
-from tests.browser import browser
+from tests.browser import browser, follow
 from tests.webwindow import free_port, links_in, serving, web_block
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -91,14 +91,14 @@ def test_an_english_units_window_speaks_english_in_a_browser(english_desk):
         assert "Overdue: 2" in overview and "Tickets not closed (2)" in overview
         assert "helpdesk staff" in overview and "Complaint" in overview and "E-mail" in overview
 
-        driver.find_element(By.LINK_TEXT, "2026-00002").click()  # one ticket's page
+        follow(driver, driver.find_element(By.LINK_TEXT, "2026-00002"))  # one ticket's page
         story = _english(driver)
         assert driver.find_element(By.TAG_NAME, "h1").text == "Ticket 2026-00002"
         assert NOTE in story and "History" in story and "not assigned" in story
         assert "no direction from the coordinators yet" in story  # every deadline it passed
         assert "Acknowledgement of your complaint/question" in story  # the English ack's subject
 
-        driver.find_element(By.LINK_TEXT, "Waiting for direction").click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "Waiting for direction"))
         assert "2026-00002" in _english(driver)
 
     ack = mf.text_of(mf.latest(servers, BUDI, "ack"))

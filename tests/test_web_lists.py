@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 
 from mailbot.core.web_tokens import session_token
 from tests import mailfactory as mf
-from tests.browser import allow_downloads, axe_violations, browser, made, screenshot, scrolls_sideways
+from tests.browser import allow_downloads, axe_violations, browser, follow, made, screenshot, scrolls_sideways
 from tests.conftest import empty_mailbox
 from tests.deskplay import FILES, HOSTILE, LKPP_WORD, LPSE_SUPPORT, NOW, number, play
 from tests.webwindow import Client, free_port, links_in, serving, web_block
@@ -356,7 +356,7 @@ def test_in_a_browser_the_late_filter_sorting_and_paging(desk, chromium):
     chromium.get(f"http://localhost:{desk.port}/")
     chromium.find_element(By.CSS_SELECTOR, "select[name=status] option[value='']").click()
     chromium.find_element(By.NAME, "terlambat").click()
-    chromium.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    follow(chromium, chromium.find_element(By.CSS_SELECTOR, "form.filters button"))
     seen = []
     while True:
         cells = chromium.find_elements(By.CSS_SELECTOR, "table.list tbody td:first-child a")
@@ -364,12 +364,12 @@ def test_in_a_browser_the_late_filter_sorting_and_paging(desk, chromium):
         following = chromium.find_elements(By.CSS_SELECTOR, "a[rel=next]")
         if not following:
             break
-        following[0].click()
+        follow(chromium, following[0])
     assert sorted(seen) == sorted(desk.late)
     chromium.get(f"http://localhost:{desk.port}/")
-    chromium.find_element(By.LINK_TEXT, "Nomor").click()  # newest first, then the other way
+    follow(chromium, chromium.find_element(By.LINK_TEXT, "Nomor"))  # newest first, then the other way
     first = chromium.find_element(By.CSS_SELECTOR, "table.list tbody td:first-child a").text
-    chromium.find_element(By.PARTIAL_LINK_TEXT, "Nomor").click()
+    follow(chromium, chromium.find_element(By.PARTIAL_LINK_TEXT, "Nomor"))
     again = chromium.find_element(By.CSS_SELECTOR, "table.list tbody td:first-child a").text
     assert (first, again) == (number(133), number(1))
 
@@ -377,17 +377,17 @@ def test_in_a_browser_the_late_filter_sorting_and_paging(desk, chromium):
 def test_in_a_browser_the_staff_and_lkpp_pages_and_a_file_downloaded(desk, chromium):
     chromium.set_window_size(1366, 768)
     chromium.get(f"http://localhost:{desk.port}/")
-    chromium.find_element(By.LINK_TEXT, "Petugas").click()
+    follow(chromium, chromium.find_element(By.LINK_TEXT, "Petugas"))
     assert chromium.title == "Beban petugas · Helpdesk LPSE Kota Batam"
-    chromium.find_element(By.LINK_TEXT, "Andi Pratama").click()
+    follow(chromium, chromium.find_element(By.LINK_TEXT, "Andi Pratama"))
     assert chromium.find_element(By.TAG_NAME, "h1").text == "Petugas: Andi Pratama"
-    chromium.find_element(By.LINK_TEXT, "Kasus di LKPP").click()
+    follow(chromium, chromium.find_element(By.LINK_TEXT, "Kasus di LKPP"))
     assert LPSE_SUPPORT in chromium.find_element(By.TAG_NAME, "main").text
-    chromium.find_element(By.LINK_TEXT, number(1)).click()
+    follow(chromium, chromium.find_element(By.LINK_TEXT, number(1)))
     assert chromium.title.startswith("Tiket 2026-00001")
     chromium.get(f"http://localhost:{desk.port}/tiket/t/{number(3)}")
     name, _type, data = FILES[0]
-    chromium.find_element(By.LINK_TEXT, name).click()
+    chromium.find_element(By.LINK_TEXT, name).click()  # a download: the page stays
     saved = chromium.downloads / name
     assert mf.wait_for(lambda: saved.is_file() and saved.read_bytes() == data, 20)
     assert not list(chromium.downloads.glob("*.crdownload"))
