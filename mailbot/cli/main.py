@@ -92,23 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="put a backup back (the daemon stopped); numbers continue past it, and "
                                  "the daemon's first pass handles the mail handled since the backup once")
     restore.add_argument("src", type=Path, help="a folder made by 'mailbot backup'")
-    tickets = sub.add_parser("tickets", help="list tickets")
-    tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed",
-                                             "held"],
-                         help="a ticket's state; held: a call or visit form waiting for its sender's #buka")
-    tickets.add_argument("--mailbox")
-    tickets.add_argument("--category", choices=["pengaduan", "pertanyaan", "konsultasi"])
-    tickets.add_argument("--requester", help="part of the requester's address or name")
-    tickets.add_argument("--channel", choices=CHANNELS, help="how it came in: e-mail, a phone call, a visit")
-    tickets.add_argument("--since", type=_day, help="opened on or after this day (YYYY-MM-DD, the unit's time)")
-    tickets.add_argument("--until", type=_day, help="opened on or before this day (YYYY-MM-DD, the unit's time)")
-    tickets.add_argument("--search", metavar="TEXT", help="words in the subject, requester or any message's text")
-    shown = tickets.add_mutually_exclusive_group()
-    shown.add_argument("--limit", type=_count, default=None,
-                       help=f"show the newest N (default {TICKETS_SHOWN}; --json: all)")
-    shown.add_argument("--all", action="store_true", help="show every ticket that matches")
-    tickets.add_argument("--overdue", action="store_true", help="only overdue tickets, with why")
-    tickets.add_argument("--json", action="store_true", help="JSON for scripts")
+    _tickets_parser(sub)
     sweep = sub.add_parser("sweep", help="run the deadline timers as of now or --now, send the outbox")
     sweep.add_argument("--now", type=_instant, default=None,
                        help="ISO-8601 instant with offset, e.g. 2026-11-24T15:31+07:00")
@@ -127,6 +111,35 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", type=Path)
     replay.add_argument("--mailbox")
     replay.add_argument("--dry-run", action="store_true")
+    _shadow_parser(sub)
+    _report_parsers(sub)
+    sub.add_parser("web", help="the window: read-only pages for staff, coordinators, heads and requesters")
+    return parser
+
+
+def _tickets_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tickets`: the list an operator filters by the same facts the window does."""
+    tickets = sub.add_parser("tickets", help="list tickets")
+    tickets.add_argument("--state", choices=["open", "answered", "escalated", "awaiting_info", "resolved", "closed",
+                                             "held"],
+                         help="a ticket's state; held: a call or visit form waiting for its sender's #buka")
+    tickets.add_argument("--mailbox")
+    tickets.add_argument("--category", choices=["pengaduan", "pertanyaan", "konsultasi"])
+    tickets.add_argument("--requester", help="part of the requester's address or name")
+    tickets.add_argument("--channel", choices=CHANNELS, help="how it came in: e-mail, a phone call, a visit")
+    tickets.add_argument("--since", type=_day, help="opened on or after this day (YYYY-MM-DD, the unit's time)")
+    tickets.add_argument("--until", type=_day, help="opened on or before this day (YYYY-MM-DD, the unit's time)")
+    tickets.add_argument("--search", metavar="TEXT", help="words in the subject, requester or any message's text")
+    shown = tickets.add_mutually_exclusive_group()
+    shown.add_argument("--limit", type=_count, default=None,
+                       help=f"show the newest N (default {TICKETS_SHOWN}; --json: all)")
+    shown.add_argument("--all", action="store_true", help="show every ticket that matches")
+    tickets.add_argument("--overdue", action="store_true", help="only overdue tickets, with why")
+    tickets.add_argument("--json", action="store_true", help="JSON for scripts")
+
+
+def _shadow_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`shadow`: a period's archived mail handled again by a candidate, nothing sent."""
     shadow = sub.add_parser("shadow", help="handle the period's archived mail again with this version and a candidate "
                             "config on a scratch store, nothing sent, and list what it decides otherwise than was "
                             "recorded (exit 1: something differs)")
@@ -137,9 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the config to try, its rules and templates with it (default: the current one)")
     shadow.add_argument("--report", type=Path, metavar="FILE",
                         help="where the differences go: FILE.jsonl and FILE.txt (default: mailbot-shadow-TIME here)")
-    _report_parsers(sub)
-    sub.add_parser("web", help="the window: read-only pages for staff, coordinators, heads and requesters")
-    return parser
 
 
 def _report_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
