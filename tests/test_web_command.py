@@ -19,7 +19,7 @@ import pytest
 
 from mailbot.cli import main as cli
 from tests import mailfactory as mf
-from tests.webwindow import Client, free_port, links_in, path_of, web_block
+from tests.webwindow import Client, free_port, links_in, one_request_status_link, path_of, web_block
 
 WIB = ZoneInfo("Asia/Jakarta")
 OPENED = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
@@ -59,10 +59,7 @@ def test_mailbot_web_serves_and_its_log_never_holds_a_token(fresh_mailboxes, tmp
     servers = fresh_mailboxes
     port = free_port()
     config = mf.write_config(servers, tmp_path, web=web_block(port), log={"format": "json", "level": "info"})
-    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Tidak bisa login", "Mohon bantuan.", date=OPENED)[0])
-    mf.handle_at(config, OPENED + timedelta(minutes=1))
-    [link] = [link for link in links_in(mf.text_of(mf.latest(servers, "budi@vendor.test", "ack")))
-              if "/status/" in link]
+    link = one_request_status_link(servers, config, OPENED)
     token = path_of(link).rsplit("/", 1)[1]
     signin = "a2VwYWxhQGxwc2UudGVzdA.1795000000.0123456789abcdef0123.abcdefghijklmnopqrstuvwxyz"
     proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web"],

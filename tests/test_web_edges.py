@@ -14,14 +14,14 @@ import http.client
 import socket
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests import mailfactory as mf
-from tests.webwindow import free_port, links_in, path_of, web_block
+from tests.webwindow import free_port, one_request_status_link, path_of, web_block
 
 pytestmark = pytest.mark.integration
 
@@ -80,10 +80,7 @@ def test_big_bodies_are_refused_unread_and_tokens_are_matched_whole(fresh_mailbo
     servers = fresh_mailboxes
     port = free_port()
     config = mf.write_config(servers, tmp_path, web=web_block(port), log={"format": "json", "level": "warning"})
-    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Tidak bisa login", "Mohon bantuan.", date=OPENED)[0])
-    mf.handle_at(config, OPENED + timedelta(minutes=1))
-    [link] = [link for link in links_in(mf.text_of(mf.latest(servers, "budi@vendor.test", "ack")))
-              if "/status/" in link]
+    link = one_request_status_link(servers, config, OPENED)
     proc = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "web"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=mf.ROOT, start_new_session=True)
     try:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -141,3 +142,17 @@ def links_in(text: str) -> list[str]:
 
 def path_of(link: str) -> str:
     return urllib.parse.urlsplit(link).path
+
+
+def one_request_status_link(servers: Any, config: Path, opened: datetime) -> str:
+    """Budi's one request, sent at `opened` and handled a minute later: the link to its
+    status page that his acknowledgement carries."""
+    from datetime import timedelta
+
+    from tests import mailfactory as mf
+
+    servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Tidak bisa login", "Mohon bantuan.", date=opened)[0])
+    mf.handle_at(config, opened + timedelta(minutes=1))
+    [link] = [link for link in links_in(mf.text_of(mf.latest(servers, "budi@vendor.test", "ack")))
+              if "/status/" in link]
+    return link
