@@ -72,3 +72,33 @@ def test_seventy_reply_to_victims_from_a_vouched_domain_get_at_most_the_unvouche
     assert attack == SHARE  # the share is used, not less: a web form's busy hour is still acked
     assert all(LURE not in str(a["Subject"]) and "hadiah" not in mf.text_of(a).lower() for a in acks)
     assert not _acks_to(servers, ["warga0@vouched.test"])["warga0@vouched.test"]  # the From is not answered
+
+
+def test_a_web_forms_outage_morning_acks_every_person_within_the_budget(fresh_mailboxes, tmp_path):
+    """The same rule on genuine people: SPSE is down one morning and 70 people write through
+    the unit's web form within an hour (From the form's address, vouched for, each person in
+    Reply-To, each with their own question; 40 of them on one webmail domain). Nobody is
+    dropped: the form is one sender, so its domain gets one domain's share of the hour (48 of
+    60, SPEC 5: a fifth kept for everyone else), and every other ack goes in the next hour,
+    each person acked once, each request a ticket of its own."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path, auth=TOKEN)
+    form = "formulir@vouched.test"
+    people = [f"pengguna{n}@webmail.test" if n < 40 else f"pengguna{n}@cv-usaha{n}.test" for n in range(70)]
+    start = at("2026-11-23T08:00")
+    for n, person in enumerate(people):
+        moment = start + timedelta(seconds=50 * n)  # 70 mails in 58 minutes
+        raw = mf.mail(form, f"Formulir pengaduan: tidak bisa login SPSE ({n})",
+                      f"Saya tidak bisa masuk SPSE sejak pagi, paket {1000 + n} harus diunggah hari ini.",
+                      date=moment, headers={**result(form, "pass"), "Reply-To": person})[0]
+        servers.append(mf.UNIT, raw, msg_time=moment)
+        if n % 10 == 9:
+            mf.handle_at(config, moment + timedelta(seconds=5))
+    mf.handle_at(config, start + timedelta(minutes=59))
+    first_hour = _acks_to(servers, people)
+    acked = [p for p, acks in first_hour.items() if acks]
+    assert len(acked) == SHARE  # the form's share used whole; the reserve kept for the others
+    mf.handle_at(config, start + timedelta(hours=2, minutes=1))
+    later = _acks_to(servers, people)
+    assert sorted(len(acks) for acks in later.values()) == [1] * 70  # every person, once
+    assert len({str(a["Subject"]) for acks in later.values() for a in acks}) == 70  # 70 tickets
