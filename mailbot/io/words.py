@@ -36,6 +36,7 @@ from babel.messages.pofile import PoFileError, read_po
 from mailbot.core.overdue import waits_in_working_time
 from mailbot.errors import ConfigError
 from mailbot.model import Refusal, TimerKind
+from mailbot.parsers.yaml_text import load_yaml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -319,15 +320,10 @@ def _check_refusals(table: dict[str, Any], own: Path) -> None:
                               f"{{role}} may be named; {exc!r}") from None
 
 
-# libyaml's safe loader where PyYAML was built with it: both languages' words are read at
-# every start of the daemon and of its sender, 0.09 s of CPU each with the pure-Python loader.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _table(text: str, source: str) -> dict[str, Any]:
     try:
         try:
-            table = yaml.load(text, Loader=_YAML_LOADER)
+            table = load_yaml(text)
         except yaml.YAMLError:  # the operator is told what the pure-Python loader says, as always
             table = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
+
+from mailbot.parsers.yaml_text import shipped_rules
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 # A clause ends at a comma, a semicolon or a dash; at "tapi"/"but", which turns to another
@@ -65,11 +66,7 @@ def _alternation(patterns: list[str]) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=1)
 def _words() -> _Words:
     """Read once, when the first reply is weighed (the core imports this module, not YAML)."""
-    import yaml  # a parser's data, loaded lazily: importing the core loads no I/O library
-
-    path = Path(__file__).resolve().parents[1] / "rules" / "autoreplies.yaml"
-    # libyaml where PyYAML has it: a shipped file, a tenth of the pure-Python loader's time
-    data = yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = shipped_rules("autoreplies")
     return _Words(tuple((name, _alternation(patterns)) for name, patterns in data["away"].items()),
                   _alternation(data["courtesy"]), _alternation(data["sign_off"]))
 

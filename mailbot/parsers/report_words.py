@@ -15,9 +15,9 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from mailbot.parsers.literals import Alternation
+from mailbot.parsers.yaml_text import shipped_rules
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,7 @@ def _per_language(table: Mapping[str, list[str]]) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def words() -> BounceWords:
     """Read once, when the first message is parsed (the core imports the parsers, not YAML)."""
-    import yaml  # a parser's data, loaded lazily: importing the core loads no I/O library
-
-    text = (Path(__file__).resolve().parents[1] / "rules" / "bounces.yaml").read_text("utf-8")
-    # libyaml where PyYAML has it: a shipped file, a tenth of the pure-Python loader's time
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = shipped_rules("bounces")
     return BounceWords(_alternation(data["daemon_senders"]), _alternation(_per_language(data["failure"])),
                  _alternation(_per_language(data["delay"])), _alternation(_per_language(data["moderation"])),
                  _alternation(_per_language(data["reader_mail"])), _alternation(data["transcript"]),
