@@ -2,7 +2,9 @@
 read, validated into `Rule` objects, and merged with the operator's.
 
 Everything is validated when loaded: a bad file stops start-up with a `ConfigError`
-naming the file, the rule and the field. A rule in the operator's file with the name of
+naming the file, the rule and the field. (A shipped file no operator's file extends is
+checked by the test suite instead, and its patterns compile at their first use:
+`lazy_pattern`.) A rule in the operator's file with the name of
 a shipped rule replaces it in place, `enabled: false` drops it, a new name is appended
 (or put where `before: <name>` says), and `replace: true` at the top of a file drops all
 shipped rules of that file first. A file's `words:` are named lists of alternatives its
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.errors import ConfigError
+from mailbot.rules.lazy_pattern import lazy
 from mailbot.rules.tables import (
     CATEGORIES,
     CLOSING_VALUES,
@@ -93,12 +96,17 @@ _Item = Rule | _Drop | _Placed
 Tables = dict[str, dict[str, list[Rule]]]  # file -> section -> its rules, in order
 
 
-def load_tables(operator: dict[str, Path]) -> tuple[Tables, dict[str, str]]:
-    """Every rule file's sections, shipped and the operator's merged, and the files' defaults."""
+def load_tables(operator: dict[str, Path], *, check_shipped: bool = False) -> tuple[Tables, dict[str, str]]:
+    """Every rule file's sections, shipped and the operator's merged, and the files' defaults.
+
+    A kind the operator has no file of is the shipped file alone, which the test suite checks
+    whole (`check_shipped`): its patterns compile at their first use (`lazy_pattern`). A kind
+    with an operator's file is compiled and checked at once, the shipped rules with it (the
+    operator's words go into them), so a mistake stops start-up naming the file and rule."""
     tables: Tables = {}
     defaults: dict[str, str] = {}
     for kind, sections in SECTIONS.items():
-        tables[kind], default = _load_kind(kind, sections, operator.get(kind))
+        tables[kind], default = _load_kind(kind, sections, operator.get(kind), check_shipped)
         if default is not None:
             defaults[kind] = default
     for kind in _DEFAULT_VALUES:
@@ -108,13 +116,14 @@ def load_tables(operator: dict[str, Path]) -> tuple[Tables, dict[str, str]]:
 
 
 def _load_kind(
-    kind: str, sections: dict[str, _Section], extra: Path | None
+    kind: str, sections: dict[str, _Section], extra: Path | None, check_shipped: bool = False,
 ) -> tuple[dict[str, list[Rule]], str | None]:
     """One rule file's sections and default: the shipped file's, with the operator's `extra`."""
     data, source = read_yaml(DEFAULTS_DIR / f"{kind}.yaml", f"rules/{kind}.yaml")
     extra_data, extra_source = read_yaml(extra, str(extra)) if extra is not None else ({}, "")
-    words = _expand_words([*_raw_words(data, source), *_raw_words(extra_data, extra_source)])
-    shipped, default = _parse_rule_file(kind, data, source, sections, words)
+    checked = extra is not None or check_shipped
+    words = _expand_words([*_raw_words(data, source), *_raw_words(extra_data, extra_source)], checked)
+    shipped, default = _parse_rule_file(kind, data, source, sections, words, checked)
     table = {key: _merge([], shipped[key], source) for key in sections}
     if extra is None:
         return table, default
@@ -145,7 +154,7 @@ def _alternatives(name: object, alternatives: object, source: str) -> tuple[str,
     return tuple(items)
 
 
-def _expand_words(raw: list[RawWord]) -> WordGroups:
+def _expand_words(raw: list[RawWord], checked: bool = True) -> WordGroups:
     """Each word as one non-capturing group; a later definition of a name replaces it.
 
     A word may use words defined before it, so the operator's list replaces the shipped
@@ -160,7 +169,8 @@ def _expand_words(raw: list[RawWord]) -> WordGroups:
         expanded = [_use_words(text, words, fail, "words") for text in alternatives]
         group = "(?:" + "|".join(expanded) + ")"
         try:
-            _regex(group)  # its syntax checked, and compiled once for the patterns that use it
+            if checked:  # its syntax checked (the patterns that use it compile it again)
+                _regex(group)
         except re.error as exc:
             raise fail("words", f"invalid regular expression: {exc}") from exc
         words[name] = group
@@ -184,7 +194,8 @@ def _use_words(text: str, words: WordGroups, fail: Fail, field: str) -> str:
 
 
 def _parse_rule_file(
-    kind: str, data: dict[str, Any], source: str, sections: dict[str, _Section], words: WordGroups
+    kind: str, data: dict[str, Any], source: str, sections: dict[str, _Section], words: WordGroups,
+    checked: bool = True,
 ) -> tuple[dict[str, list[_Item]], str | None]:
     """A rule file's sections as items (rules, drops, placed rules), and its default."""
     _check_file_keys(kind, data, source, sections)
@@ -195,7 +206,7 @@ def _parse_rule_file(
     seen: set[str] = set()
     parsed: dict[str, list[_Item]] = {}
     for key, section in sections.items():
-        parsed[key] = _parse_section(data, key, section, source, words, seen)
+        parsed[key] = _parse_section(data, key, section, source, words, seen, checked)
     return parsed, default
 
 
@@ -210,7 +221,8 @@ def _check_file_keys(kind: str, data: dict[str, Any], source: str, sections: dic
 
 
 def _parse_section(
-    data: dict[str, Any], key: str, section: _Section, source: str, words: WordGroups, seen: set[str]
+    data: dict[str, Any], key: str, section: _Section, source: str, words: WordGroups, seen: set[str],
+    checked: bool = True,
 ) -> list[_Item]:
     """One section's rules, in order; a name `seen` in the file before is a duplicate."""
     items = data.get(key) or []
@@ -218,7 +230,7 @@ def _parse_section(
         raise ConfigError(f"{source}: field {key!r}: must be a list of rules")
     parsed: list[_Item] = []
     for index, raw in enumerate(items, 1):
-        rule = _parse_rule(raw, f"{key} #{index}", source, section, words)
+        rule = _parse_rule(raw, f"{key} #{index}", source, section, words, checked)
         if rule.name in seen:
             raise ConfigError(f"{source}: rule {rule.name!r}: field 'name': duplicate rule name")
         seen.add(rule.name)
@@ -226,7 +238,8 @@ def _parse_section(
     return parsed
 
 
-def _parse_rule(raw: object, label: str, source: str, section: _Section, words: WordGroups) -> _Item:
+def _parse_rule(raw: object, label: str, source: str, section: _Section, words: WordGroups,
+                checked: bool = True) -> _Item:
     """One rule of a section, each field checked in turn: the first bad field is named."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: rule {label}: must be a mapping, got {type(raw).__name__}")
@@ -239,9 +252,10 @@ def _parse_rule(raw: object, label: str, source: str, section: _Section, words: 
     where = _where(raw, section, fail)
     if "pattern" not in raw:
         raise fail("pattern", "missing")
-    patterns = _patterns(raw["pattern"], fail, "pattern", section.group, words)
-    unless = _patterns(raw.get("unless", []), fail, "unless", None, words, required=False)
-    unless_sentence = _patterns(raw.get("unless_sentence", []), fail, "unless_sentence", None, words, required=False)
+    patterns = _patterns(raw["pattern"], fail, "pattern", section.group, words, checked=checked)
+    unless = _patterns(raw.get("unless", []), fail, "unless", None, words, required=False, checked=checked)
+    unless_sentence = _patterns(raw.get("unless_sentence", []), fail, "unless_sentence", None, words,
+                                required=False, checked=checked)
     description = _description(raw, fail)
     before = _before(raw, fail)
     weight = _weight(raw, fail)
@@ -321,6 +335,7 @@ def _weight(raw: dict[str, Any], fail: Fail) -> float:
 
 def _patterns(
     raw: object, fail: Fail, field: str, group: str | None, words: WordGroups, required: bool = True,
+    checked: bool = True,
 ) -> tuple[re.Pattern[str], ...]:
     """A field's patterns (one or a list), each `{word}` expanded, compiled case aside."""
     items = [raw] if isinstance(raw, str) else raw
@@ -328,6 +343,8 @@ def _patterns(
         raise fail(field, "must be a regular expression or a list of them")
     if required and not items:
         raise fail(field, "must not be empty")
+    if not checked:
+        return tuple(lazy(_use_words(text, words, fail, field), _regex) for text in items)
     return tuple(_compiled(text, fail, field, group, words) for text in items)
 
 
