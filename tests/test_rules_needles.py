@@ -188,3 +188,24 @@ def test_one_look_with_the_index_never_misses_a_sentence_that_matches():
                 told += 1
                 assert not any(pattern.search(text) for text in group), (pattern.pattern, group[:3])
     assert told > 0
+
+
+def test_the_rules_the_words_point_to_give_every_verdict_asking_each_rule_gives():
+    """`guess_category` and `guess_priority` ask only the rules whose patterns the message's
+    words leave possible (`Rule.hopeless`); asking every rule with no index gives the same
+    verdict, reason and all, on real mail and on the helpdesk's own wording."""
+    from mailbot.rules.tables import _first, _weigh
+    from mailbot.rules.text import sentences
+
+    rules = load_rules(None)
+    mails = [(text[:80], text) for text in corpus_texts(300)] + [(h, h) for h in HELPDESK] + [
+        (f"{a} {b}", f"{b}. {a}") for a, b in zip(HELPDESK, reversed(HELPDESK), strict=True)]
+    told = set()
+    for subject, body in mails:
+        flat_subject, flat_body = flatten(subject), flatten(body)
+        category = _weigh(rules.category, flat_subject, flat_body, sentences(body))
+        assert rules.guess_category(subject, body) == (category or rules.guess_category("", "")), subject
+        priority = _first(rules.priority, flat_subject, flat_body)
+        assert rules.guess_priority(subject, body) == (priority or rules.guess_priority("", "")), subject
+        told.add((category and category.value, priority and priority.value))
+    assert len(told) >= 4  # the texts meet several categories and priorities, not only the defaults

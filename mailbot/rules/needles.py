@@ -17,7 +17,9 @@ The category and priority rules, which weigh every new request, look further
 (`NeedleIndex`): each of their patterns holds one word of each of several sets (the
 words of every part every match passes through, runs of literal parts spelled out whole:
 `required`), and all the sets' words are looked for at once, in one pass over the text.
-Fewer patterns are run then, and none is looked for word by word.
+Fewer patterns are run then, and none is looked for word by word; and from the words
+found the index tells which patterns are still possible in each place at once
+(`NeedleIndex.possible`), so a rule none of whose patterns is possible is not asked.
 """
 
 from __future__ import annotations
@@ -207,17 +209,54 @@ class NeedleIndex:
                         for word in words}
         self._scan = re.compile(f"(?=({trie(words)}))", re.DOTALL) if words else None
         self._present: dict[str, frozenset[str]] = {}
+        # each word -> the (pattern, set) pairs it is one of: the words a text holds point to
+        # the patterns that may match it, and only those are asked further (`possible`)
+        self._sets_of: dict[str, list[tuple[int, int]]] = {}
+        self._needed: dict[int, int] = {}  # pattern -> how many sets it has
+        for key, (sets, _) in self.looks.items():
+            if sets:
+                self._needed[key] = len(sets)
+            for at, held in enumerate(sets):
+                for word in held:
+                    self._sets_of.setdefault(word, []).append((key, at))
+        self._possible: dict[str, frozenset[int]] = {}
+        self._keys: dict[int, tuple[tuple[re.Pattern[str], ...], frozenset[int] | None]] = {}  # `keys_of`
 
     def none_of(self, pattern: re.Pattern[str], texts: tuple[str, ...]) -> bool:
         """`in_none` for one of the index's patterns: a set of its words none of the texts
         holds, or its look at them joined."""
-        sets, across = self.looks[id(pattern)]
-        if sets:
-            present = self.present(_folded_all(texts))
-            for held in sets:  # a loop, not any(): this runs a hundred times a message
-                if present.isdisjoint(held):
-                    return True
+        key = id(pattern)
+        if key in self._needed and key not in self.possible(texts):
+            return True
+        across = self.looks[key][1]
         return across is not None and across.search(_lines(texts)) is None
+
+    def keys_of(self, patterns: tuple[re.Pattern[str], ...]) -> frozenset[int] | None:
+        """The keys of `patterns` that `possible` answers with, or None where one of them is
+        not the index's or has no sets (it may match any text: it is asked)."""
+        found = self._keys.get(id(patterns))
+        if found is None or found[0] is not patterns:
+            keys = [id(p) for p in patterns]
+            found = (patterns, frozenset(keys) if all(key in self._needed for key in keys) else None)
+            self._keys[id(patterns)] = found
+        return found[1]
+
+    def possible(self, texts: tuple[str, ...]) -> frozenset[int]:
+        """The patterns (ids) with sets of which the texts hold a word of each: one pass from
+        the words found to the sets they are in, for every pattern of the table at once, where
+        each pattern asking its own sets ran a hundred times a message."""
+        haystack = _folded_all(texts)
+        found = self._possible.get(haystack)
+        if found is None:
+            met = {pair for word in self.present(haystack) for pair in self._sets_of.get(word, ())}
+            counts: dict[int, int] = {}
+            for key, _ in met:
+                counts[key] = counts.get(key, 0) + 1
+            found = frozenset(key for key, count in counts.items() if count == self._needed[key])
+            if len(self._possible) >= 64:
+                self._possible.clear()
+            self._possible[haystack] = found
+        return found
 
     def present(self, haystack: str) -> frozenset[str]:
         """The index's words `haystack` (folded) holds; the last few texts' answers are kept."""

@@ -107,6 +107,17 @@ class Rule:
         reason = f"{place}: {snippet!r}"
         return Verdict(self.value, self.name, f"{self.description} ({reason})" if self.description else reason)
 
+    def hopeless(self, possible: dict[str, frozenset[int]], index: NeedleIndex) -> bool:
+        """Whether the `index` tells, from the words each place holds, that none of the rule's
+        patterns can match at any of its places (`possible`: the patterns each place may
+        match, `NeedleIndex.possible`): the rule is not asked then. False where it cannot tell."""
+        keys = index.keys_of(self.patterns)
+        if keys is None:
+            return False
+        if self.where == "any":
+            return keys.isdisjoint(possible["subject"]) and keys.isdisjoint(possible["body"])
+        return keys.isdisjoint(possible[self.where])
+
     def _places(self, subject: str, body: str) -> tuple[tuple[str, str], ...]:
         if self.where == "subject":
             return (("subject", subject),)
@@ -292,7 +303,10 @@ def _weigh(rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple
     """The value whose matching rules weigh most; its heaviest rule names the verdict."""
     scores: dict[str, float] = {}
     heaviest: dict[str, Rule] = {}
+    possible = _possible(index, subject, body, body_sentences)
     for rule in rules:
+        if index is not None and rule.hopeless(possible, index):
+            continue
         if rule.search(subject, body, body_sentences, index) is None:
             continue
         scores[rule.value] = scores.get(rule.value, 0.0) + rule.weight
@@ -306,11 +320,25 @@ def _weigh(rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple
     return Verdict(value, rule.name, f"{rule.description} ({weighed})" if rule.description else weighed)
 
 
+def _possible(index: NeedleIndex | None, subject: str, body: str,
+              body_sentences: tuple[str, ...] | None) -> dict[str, frozenset[int]]:
+    """For each place a rule reads, the patterns of the `index` that may match there: the words
+    of the message looked for once, the rules they point to asked (`Rule.hopeless`)."""
+    if index is None:
+        return {}
+    whole = index.possible((body,))
+    return {"subject": index.possible((subject,)), "text": whole,
+            "body": index.possible(body_sentences) if body_sentences is not None else whole}
+
+
 def _first(
     rules: Iterable[Rule], subject: str, body: str, body_sentences: tuple[str, ...] | None = None,
     index: NeedleIndex | None = None,
 ) -> Verdict | None:
+    possible = _possible(index, subject, body, body_sentences)
     for rule in rules:
+        if index is not None and rule.hopeless(possible, index):
+            continue
         verdict = rule.check(subject, body, body_sentences, index)
         if verdict is not None:
             return verdict
