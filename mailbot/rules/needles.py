@@ -204,21 +204,15 @@ class NeedleIndex:
         self._kept = list(dict.fromkeys(patterns))  # the ids above stay theirs
         for pattern in self._kept:
             self.looks[id(pattern)] = (required(pattern), _across(pattern))
-        words = {word for sets, _ in self.looks.values() for found in sets for word in found}
+        # each word -> the (pattern, set) pairs it is one of: the words a text holds point to
+        # the patterns that may match it, and only those are asked further (`possible`)
+        self._sets_of = _sets_of_words(self.looks)
+        words = set(self._sets_of)
         self._starts = {word: frozenset(word[:end] for end in range(1, len(word) + 1) if word[:end] in words)
                         for word in words}
         self._scan = re.compile(f"(?=({trie(words)}))", re.DOTALL) if words else None
         self._present: dict[str, frozenset[str]] = {}
-        # each word -> the (pattern, set) pairs it is one of: the words a text holds point to
-        # the patterns that may match it, and only those are asked further (`possible`)
-        self._sets_of: dict[str, list[tuple[int, int]]] = {}
-        self._needed: dict[int, int] = {}  # pattern -> how many sets it has
-        for key, (sets, _) in self.looks.items():
-            if sets:
-                self._needed[key] = len(sets)
-            for at, held in enumerate(sets):
-                for word in held:
-                    self._sets_of.setdefault(word, []).append((key, at))
+        self._needed = {key: len(sets) for key, (sets, _) in self.looks.items() if sets}  # pattern -> its sets
         self._possible: dict[str, frozenset[int]] = {}
         self._keys: dict[int, tuple[tuple[re.Pattern[str], ...], frozenset[int] | None]] = {}  # `keys_of`
 
@@ -268,6 +262,17 @@ class NeedleIndex:
                 self._present.clear()
             self._present[haystack] = found
         return found
+
+
+def _sets_of_words(looks: dict[int, tuple[tuple[frozenset[str], ...], re.Pattern[str] | None]]
+                   ) -> dict[str, list[tuple[int, int]]]:
+    """Each word of the patterns' sets -> the (pattern, set) pairs it is one of."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for key, (sets, _) in looks.items():
+        for at, held in enumerate(sets):
+            for word in held:
+                found.setdefault(word, []).append((key, at))
+    return found
 
 
 def in_none(pattern: re.Pattern[str], texts: tuple[str, ...], index: NeedleIndex | None = None) -> bool:

@@ -343,9 +343,8 @@ def _patterns(
         raise fail(field, "must be a regular expression or a list of them")
     if required and not items:
         raise fail(field, "must not be empty")
-    if not checked:
-        return tuple(lazy(_use_words(text, words, fail, field), _regex) for text in items)
-    return tuple(_compiled(text, fail, field, group, words) for text in items)
+    return tuple(_compiled(text, fail, field, group, words) if checked else
+                 lazy(_use_words(text, words, fail, field), _regex) for text in items)
 
 
 @functools.cache
