@@ -53,6 +53,7 @@ def test_lazily_loaded_rules_are_the_checked_ones_and_compile_only_when_asked() 
             assert (found and (found.span(), found.groupdict())) == (expected and (expected.span(),
                                                                                    expected.groupdict())), where
         assert pattern.flags == compiled.flags and pattern == compiled and hash(pattern) == hash(compiled)
+        assert pattern.search.__self__ is pattern.compiled  # once compiled, no call of ours in between
 
 
 def test_a_question_compiles_one_pattern_not_the_table() -> None:

@@ -23,23 +23,28 @@ class LazyPattern:
     Equal and hashed as the compiled pattern is (by source and flags), so a table that
     keys by pattern sees one key where the eager loading gave one object."""
 
-    __slots__ = ("_compile", "_compiled", "pattern")
+    __slots__ = ("_compile", "_compiled", "match", "pattern", "search")
 
     def __init__(self, source: str, compile_once: Callable[[str], re.Pattern[str]]) -> None:
         self.pattern = source
         self._compile = compile_once
         self._compiled: re.Pattern[str] | None = None
+        # until the first question, these compile; then they are the compiled pattern's own
+        # (each rule pattern is searched a hundred times a message: no call of ours in between)
+        self.search: Callable[..., re.Match[str] | None] = self._first_search
+        self.match: Callable[..., re.Match[str] | None] = self._first_match
 
     @property
     def compiled(self) -> re.Pattern[str]:
         if self._compiled is None:
             self._compiled = self._compile(self.pattern)
+            self.search, self.match = self._compiled.search, self._compiled.match
         return self._compiled
 
-    def search(self, string: str, *span: int) -> re.Match[str] | None:
+    def _first_search(self, string: str, *span: int) -> re.Match[str] | None:
         return self.compiled.search(string, *span)
 
-    def match(self, string: str, *span: int) -> re.Match[str] | None:
+    def _first_match(self, string: str, *span: int) -> re.Match[str] | None:
         return self.compiled.match(string, *span)
 
     def __getattr__(self, name: str) -> Any:  # flags, groupindex, finditer, ...: the compiled pattern's
