@@ -3,6 +3,7 @@ changes no answer: the shipped files are checked here whole, as an operator's fi
 checked at start, and the lazily loaded tables are the checked ones, pattern for pattern.
 """
 
+import copy
 import re
 from pathlib import Path
 
@@ -54,6 +55,12 @@ def test_lazily_loaded_rules_are_the_checked_ones_and_compile_only_when_asked() 
                                                                                    expected.groupdict())), where
         assert pattern.flags == compiled.flags and pattern == compiled and hash(pattern) == hash(compiled)
         assert pattern.search.__self__ is pattern.compiled  # once compiled, no call of ours in between
+
+
+def test_a_lazy_pattern_is_a_value_as_a_compiled_one_is() -> None:
+    rules = load_rules(None)
+    copied = copy.deepcopy(rules.closing)
+    assert copied == rules.closing and copy.copy(rules.closing[0].patterns[0]) is rules.closing[0].patterns[0]
 
 
 def test_a_question_compiles_one_pattern_not_the_table() -> None:
