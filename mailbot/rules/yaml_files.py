@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 
 from mailbot.errors import ConfigError
-from mailbot.parsers.yaml_text import load_yaml
+from mailbot.parsers.yaml_text import SHIPPED_RULES, load_yaml
 
-DEFAULTS_DIR = Path(__file__).resolve().parent
+DEFAULTS_DIR = SHIPPED_RULES  # the shipped YAML files, beside this module
 
 
 # Each file's mapping as last parsed, by path, with the text it was parsed from: the rules
