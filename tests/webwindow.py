@@ -18,9 +18,8 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 
@@ -28,6 +27,8 @@ from mailbot.config.load import load_config
 from mailbot.web.app import Window, build_app
 from mailbot.web.readers import open_store
 from mailbot.web.serve import read_key, used_file
+from tests import mailfactory as mf
+from tests.localmail import LocalMailServers
 
 
 def free_port() -> int:
@@ -144,13 +145,9 @@ def path_of(link: str) -> str:
     return urllib.parse.urlsplit(link).path
 
 
-def one_request_status_link(servers: Any, config: Path, opened: datetime) -> str:
+def one_request_status_link(servers: LocalMailServers, config: Path, opened: datetime) -> str:
     """Budi's one request, sent at `opened` and handled a minute later: the link to its
     status page that his acknowledgement carries."""
-    from datetime import timedelta
-
-    from tests import mailfactory as mf
-
     servers.append(mf.UNIT, mf.mail("budi@vendor.test", "Tidak bisa login", "Mohon bantuan.", date=opened)[0])
     mf.handle_at(config, opened + timedelta(minutes=1))
     [link] = [link for link in links_in(mf.text_of(mf.latest(servers, "budi@vendor.test", "ack")))
