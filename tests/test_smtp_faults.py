@@ -261,6 +261,38 @@ def test_a_relay_restarting_between_two_mails_of_a_session(raw_smtp, tmp_path, e
     assert len(smtp.script.copies(REQUESTER, "ack")) == 1
 
 
+def test_a_relay_that_refused_a_session_is_asked_again_after_the_probe_interval_not_at_once(raw_smtp, tmp_path):
+    """`run --once` sends beside intake on a thread of its own and then flushes once more.
+    When the relay refused the thread a session (restarting), that last flush asked it again
+    a moment later, on a host slow enough for the thread to have tried first: the notice
+    went or waited depending on the host's speed. A refusal is an answer: the server is asked
+    again after `PROBE_EVERY` (15 s), whichever of the process's outboxes asks."""
+    from mailbot.io.outbox_drain import PROBE_EVERY
+
+    servers, smtp = raw_smtp
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.script.greeting = ["421 4.3.2 Service not available, try again later"]
+    new_ticket(servers)
+    app.poll_all()
+    beside = app.sender_outbox([b.name for b in app.cfg.mailboxes], probed=app.outbox.probed)
+    try:
+        assert app.flush_outbox(outbox=beside) == (0, 2)  # the thread's pass: no session, both wait
+    finally:
+        beside.store.close()
+    assert smtp.script.connections == 1
+    clock.advance(seconds=2)  # the last flush, and the daemon's next look
+    assert app.flush_outbox() == (0, 0)
+    assert smtp.script.connections == 1 and smtp.script.accepted == []
+    assert app.deferred_mail == 2
+    clock.advance(seconds=PROBE_EVERY.total_seconds() - 2)
+    assert app.flush_outbox() == (2, 0)  # asked again: it takes mail, both held mails go
+    assert smtp.script.connections > 1
+    assert len(smtp.script.copies(REQUESTER, "ack")) == 1 and len(smtp.script.copies(STAFF[0], "staff_new")) == 1
+    # what `run --once` says waits is what still waits: nothing, though both were deferred
+    assert app.deferred_mail == 0
+
+
 @pytest.mark.parametrize("reply", ["454 4.7.0 TLS not available due to local problem", "220 2.0.0 Ready to start TLS"])
 def test_starttls_offered_but_failing(raw_smtp, tmp_path, reply):
     servers, smtp = raw_smtp

@@ -236,7 +236,7 @@ class App:
     def sent(self, result: FlushResult, outbox: OutboxDrain) -> tuple[int, int]:
         """What one flush of `outbox` means for the unit: deferred mail and each server's
         health, logged and alerted; (sent, failed) counts."""
-        self.health.mail_deferred(result.deferred)
+        self.health.mail_deferred(result.waiting, result.finished)
         now = self.clock()
         for name, why in self.health.smtp_misconfigured(result.misconfigured, result.delivered).items():
             self.log.error("smtp_misconfigured", mailbox=name, problem=why)
@@ -247,7 +247,8 @@ class App:
                 self.health.failing(f"smtp:{box.name}", now)
         return result.sent, result.failed + result.deferred
 
-    def sender_outbox(self, mailboxes: Collection[str]) -> OutboxDrain:
+    def sender_outbox(self, mailboxes: Collection[str],
+                      probed: dict[tuple[str, ...], datetime] | None = None) -> OutboxDrain:
         """An outbox for one of the sender process's loops (the mailboxes of one SMTP
         server), on its own connection to the database.
 
@@ -260,7 +261,7 @@ class App:
         composer = Composer(store, Renderer(self.cfg.templates_dir), Archive(self.cfg.archive_dir, self.cfg.limits),
                             self.key, self.log, status_url=self.cfg.web.url if self.cfg.web else None)
         return OutboxDrain(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes,
-                      refused=refused_back)
+                           refused=refused_back, probed=probed)
 
     def sweep(self) -> dict[str, int]:
         """Fire due timers and queue the digest (see `Timekeeper`); storage failures are reported."""
@@ -316,8 +317,7 @@ class App:
         turns are held by this connection's session)."""
         with self._sending_free() as free:
             beside = free and self.store.database.dialect == "sqlite"
-            with (SendingThread(self.sender_outbox([b.name for b in self.cfg.mailboxes])).running() if beside
-                  else nullcontext(None)) as sending_beside:
+            with (self._sending_beside().running() if beside else nullcontext(None)) as sending_beside:
                 polled = self.poll_all()
                 swept = self.sweep()
                 self.watch()
@@ -329,6 +329,13 @@ class App:
                        sending.get("sending"), tuple(health.unreadable.values()),
                        tuple(sorted(set(health.misconfigured.values()))), health.storage_failures,
                        health.deferred_mail)
+
+    def _sending_beside(self) -> SendingThread:
+        """The thread that sends while `run --once` takes mail in. Its outbox shares what the
+        servers answered with this one's, so the last flush does not ask a server again that
+        refused the thread a session a moment ago (`OutboxDrain.probed`)."""
+        names = [b.name for b in self.cfg.mailboxes]
+        return SendingThread(self.sender_outbox(names, probed=self.outbox.probed))
 
     def _taken_in(self, beside: SendingThread | None) -> tuple[int, int]:
         """What the thread that sent beside intake did, taken in on the main thread."""

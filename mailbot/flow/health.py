@@ -34,7 +34,7 @@ class Health:
     # a mailbox's SMTP server that cannot be used as configured (`smtp.no_auth`): 78 for `run`
     misconfigured: dict[str, str] = field(default_factory=dict)
     storage_failures: int = 0  # what could not be stored (`run --once` exits 75)
-    deferred_mail: int = 0  # sends that failed for now and wait for a retry (75 too)
+    waiting_mail: set[int] = field(default_factory=set)  # outbox rows deferred and not sent since (75 too)
     alerted_outages: set[str] = field(default_factory=set)  # storage outages the coordinators were told of
     intake_elsewhere: set[str] = field(default_factory=set)  # mailboxes whose pass another process made
 
@@ -58,8 +58,15 @@ class Health:
         self.alerted_outages.discard(key)
         return self.failing_since.pop(key, None)
 
-    def mail_deferred(self, count: int) -> None:
-        self.deferred_mail += count
+    def mail_deferred(self, deferred: set[int], finished: set[int]) -> None:
+        """A flush's outcome: the rows it deferred now wait, those it finished no longer do
+        (a mail deferred by the pass that sent beside intake may go in the last one)."""
+        self.waiting_mail = (self.waiting_mail | deferred) - finished
+
+    @property
+    def deferred_mail(self) -> int:
+        """The mails deferred since start that are not sent yet."""
+        return len(self.waiting_mail)
 
     def storage_failed(self) -> None:
         self.storage_failures += 1

@@ -81,6 +81,8 @@ class FlushResult:
     delivered: set[str] = field(default_factory=set)  # mailboxes whose server accepted mail
     # mailboxes whose server cannot be used as configured (a login where it offers no AUTH): why
     misconfigured: dict[str, str] = field(default_factory=dict)
+    waiting: set[int] = field(default_factory=set)  # the rows deferred in this pass
+    finished: set[int] = field(default_factory=set)  # the rows sent or failed for good in this pass
 
 
 def server_groups(boxes: Sequence[MailboxConfig]) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
@@ -104,7 +106,8 @@ class OutboxDrain:
     named in `mailboxes` (the sender process runs one outbox per SMTP server)."""
 
     def __init__(self, cfg: Config, store: Store, mailer: Mailer, clock: Callable[[], datetime], log: Any,
-                 mailboxes: Collection[str] | None = None, *, refused: Refused) -> None:
+                 mailboxes: Collection[str] | None = None, *, refused: Refused,
+                 probed: dict[tuple[str, ...], datetime] | None = None) -> None:
         self.cfg = cfg
         self.boxes = [b for b in cfg.mailboxes if mailboxes is None or b.name in mailboxes]
         self.store = store
@@ -117,7 +120,9 @@ class OutboxDrain:
         self._kept: list[int] = []
         self._leftovers = True  # rows a stop left holding their bytes are looked for once
         self._unrecorded: dict[int, smtp.Delivery] = {}  # answers the store could not take yet
-        self._probed: dict[tuple[str, ...], datetime] = {}  # when each server was last asked about held mail
+        # when each server was last asked whether it takes mail (held mail, or a session it
+        # refused); shared with another outbox of the same process that sends next (`run --once`)
+        self.probed: dict[tuple[str, ...], datetime] = {} if probed is None else probed
 
     def flush(self, should_stop: Callable[[], bool] = lambda: False) -> FlushResult:
         """One pass over everything due now, server by server."""
@@ -146,7 +151,9 @@ class OutboxDrain:
         due = self.store.outbox.due_outbox_ids(now, names)
         held = self._held(names, now, bool(due))
         if not held:
-            self._send(server, due, result, should_stop)
+            answer = self._send(server, due, result, should_stop)
+            if answer is not None and answer.no_session:  # asked just now: held mail waits `PROBE_EVERY`
+                self.probed[names] = now
             return
         everything, early = sorted({*due, *held}), frozenset(held)
         first = self._send(server, everything[:1], result, should_stop, early)
@@ -169,10 +176,10 @@ class OutboxDrain:
         """The mail not yet due that waits only because its server took no mail, when the
         server is to be asked now: with the mail due now, or `PROBE_EVERY` after it last was."""
         held = self.store.outbox.server_held_ids(now, names)
-        last = self._probed.get(names)
+        last = self.probed.get(names)
         if not held or (not due and last is not None and last <= now < last + PROBE_EVERY):
             return []
-        self._probed[names] = now
+        self.probed[names] = now
         return held
 
     def _send(self, server: SmtpConfig, ids: list[int], result: FlushResult, should_stop: Callable[[], bool],
@@ -321,10 +328,13 @@ class OutboxDrain:
             result.delivered.add(row.mailbox)
         if retry_at is not None:
             result.deferred += 1
+            result.waiting.add(row.id)
             result.errors[row.mailbox] = delivery.deferred[0][1]
             log.warning("mail_deferred", error=delivery.deferred[0][1], retry_at=retry_at.isoformat(),
                         accepted=list(delivery.accepted))
-        elif final and not delivery.accepted:
+            return
+        result.finished.add(row.id)
+        if final and not delivery.accepted:
             result.failed += 1
             log.error("mail_failed", error="; ".join(e for _, e in final))
         else:
