@@ -293,6 +293,37 @@ def test_a_relay_that_refused_a_session_is_asked_again_after_the_probe_interval_
     assert app.deferred_mail == 0
 
 
+@pytest.mark.parametrize("extensions", [["PIPELINING", "8BITMIME"], ["8BITMIME"]], ids=["pipelined", "stepwise"])
+def test_run_once_on_a_slow_host_the_last_flush_does_not_ask_the_restarting_relay_again(raw_smtp, tmp_path,
+                                                                                       extensions):
+    """The CI failure of `test_a_relay_restarting_between_two_mails_of_a_session` at 35ffd3f:
+    on a loaded host, intake took longer than the sending thread's look, so the thread sent
+    the ack and was refused the staff notice's session; the last flush, a moment later, asked
+    the relay again and sent it, while `run --once` said it waited. Played here step by step:
+    the thread's outbox, then the last flush at once."""
+    servers, smtp = raw_smtp
+    clock = Clock()
+    app = make_app(servers, smtp, tmp_path, clock)
+    smtp.script.extensions = extensions
+    smtp.script.mail = ["250 2.1.0 Ok", "421 4.3.2 Service shutting down"]
+    smtp.script.greeting = ["220 raw.test ESMTP", "421 4.3.2 Service not available, try again later"]
+    new_ticket(servers)
+    app.poll_all()
+    beside = app.sender_outbox([b.name for b in app.cfg.mailboxes], probed=app.outbox.probed)
+    try:
+        assert app.flush_outbox(outbox=beside) == (1, 1)  # the ack went, the notice waits
+    finally:
+        beside.store.close()
+    connections = smtp.script.connections
+    assert app.flush_outbox() == (0, 0)  # the last flush: the relay is not asked again yet
+    assert smtp.script.connections == connections
+    assert len(smtp.script.copies(REQUESTER, "ack")) == 1 and smtp.script.copies(STAFF[0]) == []
+    assert app.deferred_mail == 1  # what `run --once` says waits, and it does
+    clock.advance(seconds=20)
+    app.flush_outbox()
+    assert len(smtp.script.copies(STAFF[0], "staff_new")) == 1 and app.deferred_mail == 0
+
+
 @pytest.mark.parametrize("reply", ["454 4.7.0 TLS not available due to local problem", "220 2.0.0 Ready to start TLS"])
 def test_starttls_offered_but_failing(raw_smtp, tmp_path, reply):
     servers, smtp = raw_smtp

@@ -151,18 +151,16 @@ class OutboxDrain:
         due = self.store.outbox.due_outbox_ids(now, names)
         held = self._held(names, now, bool(due))
         if not held:
-            answer = self._send(server, due, result, should_stop)
-            if answer is not None and answer.no_session:  # asked just now: held mail waits `PROBE_EVERY`
-                self.probed[names] = now
+            self._send(server, names, due, result, should_stop)
             return
         everything, early = sorted({*due, *held}), frozenset(held)
-        first = self._send(server, everything[:1], result, should_stop, early)
+        first = self._send(server, names, everything[:1], result, should_stop, early)
         taken = first is not None and not (first.server or first.skipped or first.timed_out)
         rest = [i for i in everything[1:] if taken or i not in early]
         if first is not None and first.no_session:
             self._defer(rest, first, result, early)
             return
-        self._send(server, rest, result, should_stop, early)
+        self._send(server, names, rest, result, should_stop, early)
 
     def _defer(self, ids: list[int], answer: smtp.Delivery, result: FlushResult, early: frozenset[int]) -> None:
         """The rows the server gave no session to a moment ago, as it answered then: it is not
@@ -182,16 +180,20 @@ class OutboxDrain:
         self.probed[names] = now
         return held
 
-    def _send(self, server: SmtpConfig, ids: list[int], result: FlushResult, should_stop: Callable[[], bool],
-              early: frozenset[int] = frozenset()) -> smtp.Delivery | None:
+    def _send(self, server: SmtpConfig, names: tuple[str, ...], ids: list[int], result: FlushResult,
+              should_stop: Callable[[], bool], early: frozenset[int] = frozenset()) -> smtp.Delivery | None:
         """The rows over one server's kept connections; the first row's answer (whether
-        the server took mail: looked at a recipient, accepted, refused or deferred it)."""
+        the server took mail: looked at a recipient, accepted, refused or deferred it).
+        A session the server refused (a relay restarting) is its answer for the moment:
+        the mail it holds back is asked about again `PROBE_EVERY` later, not at the next look."""
         if not ids:
             return None
         first: list[smtp.Delivery] = []
 
         def recorded(delivery: smtp.Delivery) -> None:
             first[:] = first or [delivery]
+            if delivery.no_session:
+                self.probed[names] = self.clock()
             self.record(delivery, result, early)
 
         smtp.deliver(server, self._rows(ids), recorded, should_stop=should_stop,
