@@ -76,7 +76,8 @@ class _Server(SMTP):
                 await asyncio.sleep(faults.greeting_delay)
             await super()._handle_client()
         finally:
-            faults.active -= 1
+            if not getattr(self, "mailbot_released", False):
+                faults.active -= 1
 
 
 class _Handler:
@@ -97,6 +98,12 @@ class _Handler:
         if self.faults.per_session and count >= self.faults.per_session:
             if server.transport is not None:
                 asyncio.get_running_loop().call_soon(server.transport.close)
+            # the session is over once it is said: its slot is free for the client's reconnect
+            # at once (counted at the connection's end, a reconnect faster than this loop's
+            # next turns was refused as one too many, on a loaded host only)
+            if not getattr(server, "mailbot_released", False):
+                server.mailbot_released = True  # type: ignore[attr-defined]
+                self.faults.active -= 1
             return "421 4.7.0 Too many messages in this session, closing"
         reader = getattr(server, "_reader", None)
         if b"RCPT TO" in bytes(getattr(reader, "_buffer", b"")).upper():

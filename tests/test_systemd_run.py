@@ -60,6 +60,14 @@ class NotifySocket:
             time.sleep(0.05)
         raise AssertionError(f"no {pattern!r} from the daemon within {timeout} s; got {self.lines()[-10:]}")
 
+    def wait_for_count(self, line: str, count: int, after: float, timeout: float) -> None:
+        """Until `line` has come `count` times since the moment `after`."""
+        deadline = time.monotonic() + timeout
+        while sum(1 for when, got in list(self.messages) if got == line and when > after) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not {count} x {line!r} within {timeout} s; got {self.lines()[-10:]}")
+            time.sleep(0.05)
+
     def lines(self) -> list[str]:
         return [line for _, line in self.messages]
 
@@ -115,7 +123,9 @@ def test_run_under_systemd_reports_progress_and_stops_mid_pass(fresh_mailboxes, 
     try:
         ready, _ = notify.wait_for("READY=1", 60)
         notify.wait_for(rf"STATUS=t: (\d{{3,}})/{BACKLOG} messages", 300)  # a hundred or more done: mid-pass
-        time.sleep(3.5)  # a watchdog interval (1 s) several times over
+        # a watchdog interval (1 s) several times over, waited for as pings rather than slept
+        # for: a fixed sleep let a fast host finish the whole backlog before the SIGTERM
+        notify.wait_for_count("WATCHDOG=1", 3, after=ready, timeout=30)
         sent_term = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
