@@ -173,6 +173,13 @@ def test_the_daemon_serves_within_seconds_of_the_databases_return(fresh_mailboxe
         out = stop(proc) if proc is not None else ""
         notify.close()
         cluster.stop()
+    # the sender met the database away at every look (2 s) and each wake-up: one warning with
+    # its traceback for the outage, and its end, not a traceback each time
+    logged = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert not [e for e in logged if e.get("event") == "step_failed"], out[-3000:]
+    away = [e for e in logged if e.get("event") == "sender_storage_unavailable"]
+    assert len(away) == 1 and "cannot be reached" in away[0]["error"] and "Traceback" in away[0]["exception"]
+    assert [e for e in logged if e.get("event") == "sender_storage_back"]
     print(f"\nserving {served[0]:.1f} s after the database came up at the start; the request that came while "
           f"it was away handled {served[1]:.1f} s after it came back")
     assert proc.returncode == 0, out[-3000:]
