@@ -75,7 +75,6 @@ class Mailer(Protocol):
 @dataclass
 class FlushResult:
     sent: int = 0
-    deferred: int = 0
     failed: int = 0
     errors: dict[str, str] = field(default_factory=dict)  # mailbox -> last temporary error
     delivered: set[str] = field(default_factory=set)  # mailboxes whose server accepted mail
@@ -83,6 +82,11 @@ class FlushResult:
     misconfigured: dict[str, str] = field(default_factory=dict)
     waiting: set[int] = field(default_factory=set)  # the rows deferred in this pass
     finished: set[int] = field(default_factory=set)  # the rows sent or failed for good in this pass
+
+    @property
+    def deferred(self) -> int:
+        """How many rows this pass deferred (each is recorded once a pass)."""
+        return len(self.waiting)
 
 
 def server_groups(boxes: Sequence[MailboxConfig]) -> list[tuple[SmtpConfig, list[MailboxConfig]]]:
@@ -329,7 +333,6 @@ class OutboxDrain:
         if delivery.accepted:
             result.delivered.add(row.mailbox)
         if retry_at is not None:
-            result.deferred += 1
             result.waiting.add(row.id)
             result.errors[row.mailbox] = delivery.deferred[0][1]
             log.warning("mail_deferred", error=delivery.deferred[0][1], retry_at=retry_at.isoformat(),
