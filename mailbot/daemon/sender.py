@@ -36,7 +36,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 from mailbot.errors import StorageError
 from mailbot.exit_codes import EX_CONFIG, EX_TEMPFAIL
-from mailbot.flow.health import same_failure
 from mailbot.io.outbox_drain import sending_lock, server_groups
 from mailbot.io.store.database import DATABASE_ERRORS
 from mailbot.io.store.postgres import LeaseLost
@@ -100,12 +99,12 @@ class SendingLoop:
     def __init__(self, app: App, outbox: OutboxDrain, stopped: Callable[[], bool]) -> None:
         self.app, self.outbox, self.stopped = app, outbox, stopped
         self.woken = threading.Event()
-        names = ",".join(b.name for b in outbox.boxes)
-        self.thread = threading.Thread(target=self.run, name=f"send:{names}")
+        self.names = [b.name for b in outbox.boxes]
+        self.store_key = f"sender-store:{','.join(self.names)}"  # its outages in the process's `Health`
+        self.thread = threading.Thread(target=self.run, name=f"send:{','.join(self.names)}")
 
     def run(self) -> None:
         shown = 0.0  # when the mail that cannot be sent was last told of
-        away: str | None = None  # the storage failure this loop last met (None: none now)
         while not self.stopped():
             self.woken.clear()  # a wake-up during the pass below brings another pass
             try:
@@ -113,26 +112,25 @@ class SendingLoop:
             except LeaseLost as exc:  # asked for its turn after the session ended: as in `flush_outbox`
                 self.app.log.info("sending_turn_lost", reason=str(exc))
             except _STORE_AWAY as exc:
-                away = self.storage_away(exc, away)
+                self.storage_away(exc)
                 self.woken.wait(SEND_WAKE_SECONDS)
                 continue
             except Exception:  # one failing pass never ends the loop
                 self.app.log.exception("step_failed", step="outbox")
-            if away is not None:
-                self.app.log.info("sender_storage_back", mailboxes=[b.name for b in self.outbox.boxes])
-                away = None
+            if self.app.health.recovered(self.store_key) is not None:
+                self.app.log.info("sender_storage_back", mailboxes=self.names)
             self.woken.wait(SEND_WAKE_SECONDS)
 
-    def storage_away(self, exc: BaseException, away: str | None) -> str:
+    def storage_away(self, exc: BaseException) -> None:
         """A pass that met the database away (a PostgreSQL host restarting): logged once, with
-        its traceback, when it starts or its reason changes, not at every look (every
-        `SEND_WAKE_SECONDS`, a traceback each, for the whole outage). The daemon tells the
-        coordinators of the outage (`Alerts.storage_failed`); its end is logged here too."""
+        its traceback, when it starts or its reason changes (`Health.known`), not at every
+        look (every `SEND_WAKE_SECONDS`, a traceback each, for the whole outage). The daemon
+        tells the coordinators of the outage (`Alerts.storage_failed`); its end is logged too."""
         why = str(exc) or type(exc).__name__
-        if away is None or not same_failure(away, why):
-            self.app.log.warning("sender_storage_unavailable", mailboxes=[b.name for b in self.outbox.boxes],
-                                 error=why, exc_info=exc, again_in_seconds=SEND_WAKE_SECONDS)
-        return why
+        if not self.app.health.known(self.store_key, why):
+            self.app.log.warning("sender_storage_unavailable", mailboxes=self.names, error=why, exc_info=exc,
+                                 again_in_seconds=SEND_WAKE_SECONDS)
+        self.app.health.failing(self.store_key, self.app.clock(), why)
 
     def one_pass(self, shown: float) -> float:
         """The outbox flushed when it is this loop's turn, the watchers told of copies to append,
