@@ -27,6 +27,16 @@ from tests.rawsmtp import (
 COORDINATOR = "koordinator@lpse.test"
 
 
+def thread_pass(app) -> tuple[int, int]:
+    """One pass of the thread `run --once` sends on beside intake (`App.sending_beside`):
+    (sent, failed or deferred)."""
+    outbox = app.sending_beside().outbox
+    try:
+        return app.flush_outbox(outbox=outbox)
+    finally:
+        outbox.store.close()
+
+
 @pytest.fixture
 def raw_smtp(fresh_mailboxes):
     with RawSmtp() as server:
@@ -275,11 +285,7 @@ def test_a_relay_that_refused_a_session_is_asked_again_after_the_probe_interval_
     smtp.script.greeting = ["421 4.3.2 Service not available, try again later"]
     new_ticket(servers)
     app.poll_all()
-    beside = app.sender_outbox([b.name for b in app.cfg.mailboxes], probed=app.outbox.probed)
-    try:
-        assert app.flush_outbox(outbox=beside) == (0, 2)  # the thread's pass: no session, both wait
-    finally:
-        beside.store.close()
+    assert thread_pass(app) == (0, 2)  # the thread's pass: no session, both wait
     assert smtp.script.connections == 1
     clock.advance(seconds=2)  # the last flush, and the daemon's next look
     assert app.flush_outbox() == (0, 0)
@@ -309,11 +315,7 @@ def test_run_once_on_a_slow_host_the_last_flush_does_not_ask_the_restarting_rela
     smtp.script.greeting = ["220 raw.test ESMTP", "421 4.3.2 Service not available, try again later"]
     new_ticket(servers)
     app.poll_all()
-    beside = app.sender_outbox([b.name for b in app.cfg.mailboxes], probed=app.outbox.probed)
-    try:
-        assert app.flush_outbox(outbox=beside) == (1, 1)  # the ack went, the notice waits
-    finally:
-        beside.store.close()
+    assert thread_pass(app) == (1, 1)  # the ack went, the notice waits
     connections = smtp.script.connections
     assert app.flush_outbox() == (0, 0)  # the last flush: the relay is not asked again yet
     assert smtp.script.connections == connections

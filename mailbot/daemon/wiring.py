@@ -317,7 +317,7 @@ class App:
         turns are held by this connection's session)."""
         with self._sending_free() as free:
             beside = free and self.store.database.dialect == "sqlite"
-            with (self._sending_beside().running() if beside else nullcontext(None)) as sending_beside:
+            with (self.sending_beside().running() if beside else nullcontext(None)) as sending_beside:
                 polled = self.poll_all()
                 swept = self.sweep()
                 self.watch()
@@ -330,7 +330,7 @@ class App:
                        tuple(sorted(set(health.misconfigured.values()))), health.storage_failures,
                        health.deferred_mail)
 
-    def _sending_beside(self) -> SendingThread:
+    def sending_beside(self) -> SendingThread:
         """The thread that sends while `run --once` takes mail in. Its outbox shares what the
         servers answered with this one's, so the last flush does not ask a server again that
         refused the thread a session a moment ago (`OutboxDrain.probed`)."""
