@@ -72,12 +72,18 @@ def _activity(url: str) -> str:
 
 
 def _waiting(url: str) -> int:
-    """How many sessions of the database wait for a lock held by another (advisory or not)."""
+    """How many sessions of the database wait for a lock held by another: queued for it in
+    the server (advisory or not), or asking again and again for the writer lock, as units
+    of work do (`PostgresDatabase._writer_turn`)."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        return int(conn.execute("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
-                                "where not l.granted and a.datname = current_database()").fetchone()[0])
+        return int(conn.execute(
+            "select count(distinct a.pid) from pg_stat_activity a where a.datname = current_database() "
+            "and a.pid != pg_backend_pid() "
+            "and (exists (select 1 from pg_locks l where l.pid = a.pid and not l.granted) "
+            "or (a.state in ('active', 'idle in transaction') and a.query like '%pg_try_advisory_xact_lock%'))"
+        ).fetchone()[0])
 
 
 def _tickets_of(url: str, boxes: list[str]) -> dict[str, int]:
@@ -261,13 +267,15 @@ def test_two_hosts_started_in_the_same_second_on_an_empty_database_both_serve(fr
 
     # Both meet the database at one moment: a writer (an operator's session) holds the
     # database's writer lock as they start, and lets go once both wait behind it (or on their turn).
-    with psycopg.connect(url, autocommit=True) as writer:
-        writer.execute("select pg_advisory_lock(%s)", [WRITER_KEY])
-        procs = [daemon(c) for c in configs]  # the same second
-        assert wait_for(lambda: _waiting(url) == 2 or any(p.poll() is not None for p in procs), 60), _activity(url)
-        writer.execute("select pg_advisory_unlock(%s)", [WRITER_KEY])
+    procs: list[subprocess.Popen[bytes]] = []
     outputs = []
     try:
+        with psycopg.connect(url, autocommit=True) as writer:
+            writer.execute("select pg_advisory_lock(%s)", [WRITER_KEY])
+            procs += [daemon(c) for c in configs]  # the same second
+            assert wait_for(lambda: _waiting(url) == 2 or any(p.poll() is not None for p in procs), 60), \
+                (_waiting(url), _activity(url))
+            writer.execute("select pg_advisory_unlock(%s)", [WRITER_KEY])
         assert wait_for(lambda: all(_served_by(url, p.pid, ["u0", "u1"]) for p in procs) or
                         any(p.poll() is not None for p in procs), 60), _activity(url)
         assert [p.poll() for p in procs] == [None, None]

@@ -315,6 +315,62 @@ def test_a_process_stopped_past_its_lease_loses_its_mailbox_and_writes_nothing_w
         other.close()
 
 
+WRITER = r"""
+import sys, time
+from mailbot.io.store import Store
+
+store = Store(sys.argv[1], lease_seconds=float(sys.argv[2]))
+print("open", flush=True)
+sys.stdin.readline()
+with store.unit_of_work():
+    store.metadata.set_meta(sys.argv[3], "yes")
+    print("writing", flush=True)
+    time.sleep(3600)  # frozen (SIGSTOP) in the middle of its unit of work
+"""
+
+
+def test_a_frozen_host_holds_the_other_hosts_writes_up_for_one_lease_not_one_a_process(pg_cluster):
+    """A host frozen (a paused virtual machine: SIGSTOP to all its processes) while its daemon
+    is inside a unit of work and its sender waits for its turn to write. The writer's session
+    ends after the lease; the waiter must not then be given the turn while frozen and hold it
+    for a lease more: another host writes within one lease (it waited two, 10.9 s for a 5 s
+    lease in CI's run of tests/test_ops_shared_store.py, when the waiter's blocking wait was
+    granted in its sleep)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url, lease = pg_cluster.database(), 3.0
+    Store(url).close()
+    frozen = [subprocess.Popen([sys.executable, "-c", WRITER, url, str(lease), name], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True) for name in ("daemon", "sender")]
+    other = Store(url, lease_seconds=lease)
+    try:
+        for proc in frozen:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "open"
+        daemon, sender = frozen
+        daemon.stdin.write("go\n")  # type: ignore[union-attr]
+        daemon.stdin.flush()  # type: ignore[union-attr]
+        assert daemon.stdout.readline().strip() == "writing"  # type: ignore[union-attr]
+        sender.stdin.write("go\n")  # type: ignore[union-attr]
+        sender.stdin.flush()  # type: ignore[union-attr]
+        time.sleep(0.3)  # the sender waits for its turn
+        for proc in frozen:
+            proc.send_signal(signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        with other.unit_of_work():
+            other.metadata.set_meta("other", "yes")
+        waited = time.monotonic() - frozen_at
+        assert waited <= lease + 1.0, f"another host wrote {waited:.1f} s after the freeze (lease {lease} s)"
+        assert other.metadata.meta("daemon") is None and other.metadata.meta("sender") is None
+    finally:
+        for proc in frozen:
+            proc.kill()
+            proc.wait(timeout=10)
+        other.close()
+
+
 def test_a_silent_process_without_locks_is_served_again_after_its_session_ended(pg_cluster):
     url = pg_cluster.database()
     store = Store(url, lease_seconds=1.0)

@@ -42,6 +42,7 @@ LEASE_SECONDS = 30.0  # how long a silent process keeps its session, and with it
 # unit (a timer still unchanged, a digest not yet queued) holds across processes and hosts
 # exactly as it does across processes on one SQLite file.
 WRITER_KEY = 0x6D61696C626F74  # "mailbot"
+WRITER_PAUSE_SECONDS = 0.01  # the longest pause between two asks for the writer lock
 
 
 class LeaseLost(StorageError):
@@ -389,10 +390,23 @@ class PostgresDatabase:
         self._depth = 1
         try:
             with self.conn.transaction():
-                self.execute("select pg_advisory_xact_lock(?)", [WRITER_KEY])
+                self._writer_turn()
                 yield
         finally:
             self._depth = 0
+
+    def _writer_turn(self) -> None:
+        """The writer lock, asked for again and again rather than waited for in the server's
+        queue. A session waiting there is granted the lock whenever its holder lets go, even
+        when its process is frozen (a paused virtual machine stops a host's daemon and its
+        sender together): it then holds every other host's writes up for a lease more, one
+        lease for each of the frozen host's processes in the queue. Asked for, the lock only
+        goes to a process that runs. The pauses between the tries grow from a millisecond to
+        `WRITER_PAUSE_SECONDS`, a small part of a unit of work's usual wait."""
+        pause = 0.001
+        while not self.execute("select pg_try_advisory_xact_lock(?)", [WRITER_KEY]).fetchone()[0]:
+            time.sleep(pause)
+            pause = min(2 * pause, WRITER_PAUSE_SECONDS)
 
     @contextmanager
     def group_commit(self) -> Iterator[None]:
