@@ -142,3 +142,19 @@ class PgCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def waiting_for_locks(url: str) -> int:
+    """How many sessions of the database at `url` wait for a lock another holds: queued for
+    it in the server (advisory or not), or asking for the writer lock again and again, as
+    units of work do (`PostgresDatabase._writer_turn`). This query's own session is left out
+    (its text names the ask too)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return int(conn.execute(
+            "select count(distinct a.pid) from pg_stat_activity a where a.datname = current_database() "
+            "and a.pid != pg_backend_pid() "
+            "and (exists (select 1 from pg_locks l where l.pid = a.pid and not l.granted) "
+            "or (a.state in ('active', 'idle in transaction') and a.query like '%pg_try_advisory_xact_lock%'))"
+        ).fetchone()[0])

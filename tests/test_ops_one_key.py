@@ -28,6 +28,7 @@ from mailbot.io.locks import DAEMONS
 from mailbot.io.store import Store
 from mailbot.io.store.postgres import WRITER_KEY, lock_key
 from tests.mailfactory import STAFF, UNIT, config_data, daemon, inbox, mail, of_kind, reply_as_client, stop, wait_for
+from tests.pgcluster import waiting_for_locks
 
 pytestmark = pytest.mark.integration
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "operator" / "several-hosts.md"
@@ -67,12 +68,6 @@ def _joined(url: str, pid: int) -> bool:
             "and a.application_name like %s)", [key >> 32, key & 0xFFFFFFFF, f"% {pid}"]).fetchone()[0])
 
 
-def _waiting(url: str) -> int:
-    with psycopg.connect(url, autocommit=True) as conn:
-        return int(conn.execute("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
-                                "where not l.granted and a.datname = current_database()").fetchone()[0])
-
-
 def test_hosts_started_together_share_one_key_and_a_staff_command_to_one_hosts_notice_runs_on_the_other(
         fresh_mailboxes, pg_cluster, tmp_path):
     servers = fresh_mailboxes
@@ -81,13 +76,14 @@ def test_hosts_started_together_share_one_key_and_a_staff_command_to_one_hosts_n
     keys = [c.parent / "data" / "secret.key" for c in configs]
     # Both meet the new database at one moment: an operator's session holds the writer lock
     # while they start, and lets go once both wait (behind it, or on their turn).
-    with psycopg.connect(url, autocommit=True) as writer:
-        writer.execute("select pg_advisory_lock(%s)", [WRITER_KEY])
-        procs = [daemon(c) for c in configs]
-        assert wait_for(lambda: _waiting(url) == 2 or any(p.poll() is not None for p in procs), 60)
-        writer.execute("select pg_advisory_unlock(%s)", [WRITER_KEY])
+    procs: list[subprocess.Popen[bytes]] = []
     outputs: dict[int, str] = {}
     try:
+        with psycopg.connect(url, autocommit=True) as writer:
+            writer.execute("select pg_advisory_lock(%s)", [WRITER_KEY])
+            procs += [daemon(c) for c in configs]
+            assert wait_for(lambda: waiting_for_locks(url) == 2 or any(p.poll() is not None for p in procs), 60)
+            writer.execute("select pg_advisory_unlock(%s)", [WRITER_KEY])
         assert wait_for(lambda: any(p.poll() is not None for p in procs), 60), "neither stopped"
         [refused] = [k for k, p in enumerate(procs) if p.poll() is not None]
         first = 1 - refused

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from tests.mailfactory import UNIT, config_data, daemon, inbox, mail, of_kind, stop, wait_for
+from tests.pgcluster import waiting_for_locks
 
 N = int(os.environ.get("MAILBOT_SHARED_REQUESTS", "60"))  # heavier runs set more
 
@@ -69,21 +70,6 @@ def _activity(url: str) -> str:
                             "from pg_stat_activity a where a.datname = current_database() "
                             "and a.pid != pg_backend_pid()").fetchall()
     return "; ".join(str(r) for r in rows)
-
-
-def _waiting(url: str) -> int:
-    """How many sessions of the database wait for a lock held by another: queued for it in
-    the server (advisory or not), or asking again and again for the writer lock, as units
-    of work do (`PostgresDatabase._writer_turn`)."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        return int(conn.execute(
-            "select count(distinct a.pid) from pg_stat_activity a where a.datname = current_database() "
-            "and a.pid != pg_backend_pid() "
-            "and (exists (select 1 from pg_locks l where l.pid = a.pid and not l.granted) "
-            "or (a.state in ('active', 'idle in transaction') and a.query like '%pg_try_advisory_xact_lock%'))"
-        ).fetchone()[0])
 
 
 def _tickets_of(url: str, boxes: list[str]) -> dict[str, int]:
@@ -273,8 +259,8 @@ def test_two_hosts_started_in_the_same_second_on_an_empty_database_both_serve(fr
         with psycopg.connect(url, autocommit=True) as writer:
             writer.execute("select pg_advisory_lock(%s)", [WRITER_KEY])
             procs += [daemon(c) for c in configs]  # the same second
-            assert wait_for(lambda: _waiting(url) == 2 or any(p.poll() is not None for p in procs), 60), \
-                (_waiting(url), _activity(url))
+            assert wait_for(lambda: waiting_for_locks(url) == 2 or any(p.poll() is not None for p in procs), 60), \
+                (waiting_for_locks(url), _activity(url))
             writer.execute("select pg_advisory_unlock(%s)", [WRITER_KEY])
         assert wait_for(lambda: all(_served_by(url, p.pid, ["u0", "u1"]) for p in procs) or
                         any(p.poll() is not None for p in procs), 60), _activity(url)
