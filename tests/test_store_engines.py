@@ -471,6 +471,22 @@ def test_daemons_are_counted_by_a_shared_lock_taken_again_on_a_new_session(pg_cl
         third.close()
 
 
+def test_daemons_of_another_database_on_the_same_server_are_not_counted(pg_cluster):
+    """Two units' stores in one PostgreSQL server (a database each, as a province's server
+    holds several LPSE): each counts its own daemons only. Counted with the other unit's,
+    a unit's daemons took too small a share each and left some of its mailboxes unserved."""
+    ours, theirs = pg_cluster.database(), pg_cluster.database()
+    stores = [Store(ours), Store(theirs), Store(theirs)]
+    try:
+        for store in stores:
+            store.database.join("daemons")
+        assert stores[0].database.members("daemons") == 1
+        assert stores[1].database.members("daemons") == 2
+    finally:
+        for store in stores:
+            store.close()
+
+
 def wait_until(check, seconds: float = 5.0) -> bool:
     import time
 

@@ -255,10 +255,14 @@ class PostgresDatabase:
             self.joined.add(name)
 
     def members(self, name: str) -> int:
-        """How many sessions hold the shared lock `name` now (`join`): the live processes."""
+        """How many sessions hold the shared lock `name` now (`join`): the live processes.
+        Only this database's: pg_locks shows the whole server's, and a server holding several
+        units' databases would otherwise count the other units' daemons, shrinking this one's
+        shares until some of its mailboxes had no daemon (`core.shares`)."""
         key = lock_key(name) & 0xFFFFFFFFFFFFFFFF
         return int(self._call(lambda: self.conn.execute(
             "select count(distinct pid) from pg_locks where locktype = 'advisory' and granted "
+            "and database = (select oid from pg_database where datname = current_database()) "
             "and classid = %s::bigint::oid and objid = %s::bigint::oid and objsubid = 1",
             [key >> 32, key & 0xFFFFFFFF]).fetchone()[0]))
 
