@@ -50,3 +50,32 @@ def test_commits_after_a_group_commit_stay_visible_to_other_processes(tmp_path):
         holder.communicate("\n", timeout=30)
     assert other_process_reads(db, "select count(*) from meta where key in ('first', 'second')") == "2"
     assert other_process_reads(db, "select count(*) from events where kind = 'probe'") == "1"
+
+
+def test_a_batch_copies_its_log_into_the_database_once_at_its_end_not_every_thousand_pages(tmp_path):
+    """A checkpoint under `synchronous=NORMAL` syncs the database file: left to SQLite's own
+    rule (every commit past 1,000 pages of log), every 14th message of a batch waited for one.
+    Inside the batch the database file is not touched; at its end the log is copied back whole."""
+    db = tmp_path / "mailbot.db"
+    store = Store(db)
+    wal = Path(str(db) + "-wal")
+    before = db.read_bytes()
+    with store.group_commit():
+        for i in range(700):  # two or three pages a unit: past 1,000 pages of log
+            with store.unit_of_work():
+                store.metadata.set_meta(f"key-{i}", "x" * 6000)
+        assert wal.stat().st_size > 1000 * 4096
+        assert db.read_bytes() == before  # no unit's commit checkpointed
+    assert db.read_bytes() != before
+    # every page of the log is in the database file now: nothing left for a checkpoint to copy
+    busy, in_log, copied = other_process_reads_row(db, "pragma wal_checkpoint(passive)")
+    assert busy == 0 and in_log == copied
+    assert other_process_reads(db, "select count(*) from meta where key like 'key-%'") == "700"
+    store.close()
+
+
+def other_process_reads_row(db: Path, sql: str) -> tuple[int, ...]:
+    code = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone()); c.close()"
+    out = subprocess.run([sys.executable, "-c", code, str(db), sql], capture_output=True, text=True, check=True,
+                         timeout=30).stdout.split()
+    return tuple(int(v) for v in out)

@@ -58,6 +58,7 @@ BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database 
 # failure: the mail stays in the INBOX and is tried again. The wait is one C call that
 # SIGTERM cannot interrupt, so it bounds how long a stop can take.
 BUSY_TIMEOUT_SECONDS = 5.0
+WAL_CHECKPOINT_PAGES = 1000  # SQLite's default: a commit that leaves the log longer checkpoints it
 
 
 class Database:
@@ -289,19 +290,28 @@ class Database:
         Each unit is still its own transaction, so a failing one rolls back alone, and
         holds the write lock only while it writes: the sender process records its
         delivery marks in between instead of waiting out a whole batch.
+
+        The log is copied back into the database file (checkpointed) once, by the sync at
+        the end, not by whichever unit's commit took it past `WAL_CHECKPOINT_PAGES`: under
+        NORMAL a checkpoint syncs the database file, and a message's unit writes some 70
+        pages, so SQLite's own rule had every 14th message wait for a sync of its own
+        (0.8 ms of wall time a message, `bench/ingest.py`). The log grows by one batch
+        at most, and the sender process's commits may still checkpoint in between.
         """
         if self._grouped:
             yield
             return
         conn = self.conn
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
         self._grouped = True
         try:
             yield
         finally:
             self._grouped = False
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            self.sync()
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+            self.sync()  # its commit checkpoints when the log is past the pages above
 
     def sync(self) -> None:
         """Commits made durable: one commit with `synchronous=FULL` syncs the write-ahead log
