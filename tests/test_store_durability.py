@@ -74,6 +74,23 @@ def test_a_batch_copies_its_log_into_the_database_once_at_its_end_not_every_thou
     store.close()
 
 
+def test_a_batch_of_large_mail_keeps_its_log_within_bounds(tmp_path):
+    """Forwards with large attachments put their bytes in the outbox: a batch of them must not
+    grow the log (whose file keeps its largest size) by everything the batch wrote."""
+    db = tmp_path / "mailbot.db"
+    store = Store(db)
+    wal = Path(str(db) + "-wal")
+    largest = 0
+    with store.group_commit():
+        for i in range(48):  # 96 MB in all, 2 MB a unit
+            with store.unit_of_work():
+                store.metadata.set_meta(f"big-{i}", str(i % 10) * (2 << 20))
+            largest = max(largest, wal.stat().st_size)
+    assert largest < 80 << 20
+    assert other_process_reads(db, "select count(*) from meta where key like 'big-%'") == "48"
+    store.close()
+
+
 def other_process_reads_row(db: Path, sql: str) -> tuple[int, ...]:
     code = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone()); c.close()"
     out = subprocess.run([sys.executable, "-c", code, str(db), sql], capture_output=True, text=True, check=True,

@@ -59,6 +59,10 @@ BLOB_PIECE = 1 << 20  # mail bytes from this size go in and out of the database 
 # SIGTERM cannot interrupt, so it bounds how long a stop can take.
 BUSY_TIMEOUT_SECONDS = 5.0
 WAL_CHECKPOINT_PAGES = 1000  # SQLite's default: a commit that leaves the log longer checkpoints it
+# Inside a batch (`group_commit`): 64 MB of 4 KB pages. A batch of requests writes some 3,500
+# pages; one of forwards with large attachments could write gigabytes, and the log's file
+# keeps the largest size it ever reached.
+GROUP_CHECKPOINT_PAGES = 16384
 
 
 class Database:
@@ -295,15 +299,16 @@ class Database:
         the end, not by whichever unit's commit took it past `WAL_CHECKPOINT_PAGES`: under
         NORMAL a checkpoint syncs the database file, and a message's unit writes some 70
         pages, so SQLite's own rule had every 14th message wait for a sync of its own
-        (0.8 ms of wall time a message, `bench/ingest.py`). The log grows by one batch
-        at most, and the sender process's commits may still checkpoint in between.
+        (0.8 ms of wall time a message, `bench/ingest.py`). A batch that writes more than
+        `GROUP_CHECKPOINT_PAGES` is checkpointed on the way too, so the log stays within
+        that and one unit; the sender process's commits may checkpoint in between.
         """
         if self._grouped:
             yield
             return
         conn = self.conn
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute(f"PRAGMA wal_autocheckpoint={GROUP_CHECKPOINT_PAGES}")
         self._grouped = True
         try:
             yield
