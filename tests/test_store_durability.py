@@ -18,13 +18,14 @@ from pathlib import Path
 
 from mailbot.io.store import Store
 
-READ = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2]).fetchone()[0]); c.close()"
+READ = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone()); c.close()"
 HOLD = ("import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); c.execute('select 1').fetchone(); "
         "print('open', flush=True); sys.stdin.readline(); c.close()")
 
 
 def other_process_reads(db: Path, sql: str) -> str:
-    """What a separate process (an operator's shell) reads, connecting and closing."""
+    """What a separate process (an operator's shell) reads, connecting and closing: the first
+    row's values, separated by spaces."""
     return subprocess.run([sys.executable, "-c", READ, str(db), sql], capture_output=True, text=True,
                           check=True, timeout=30).stdout.strip()
 
@@ -68,7 +69,7 @@ def test_a_batch_copies_its_log_into_the_database_once_at_its_end_not_every_thou
         assert db.read_bytes() == before  # no unit's commit checkpointed
     assert db.read_bytes() != before
     # every page of the log is in the database file now: nothing left for a checkpoint to copy
-    busy, in_log, copied = other_process_reads_row(db, "pragma wal_checkpoint(passive)")
+    busy, in_log, copied = (int(v) for v in other_process_reads(db, "pragma wal_checkpoint(passive)").split())
     assert busy == 0 and in_log == copied
     assert other_process_reads(db, "select count(*) from meta where key like 'key-%'") == "700"
     store.close()
@@ -89,10 +90,3 @@ def test_a_batch_of_large_mail_keeps_its_log_within_bounds(tmp_path):
     assert largest < 80 << 20
     assert other_process_reads(db, "select count(*) from meta where key like 'big-%'") == "48"
     store.close()
-
-
-def other_process_reads_row(db: Path, sql: str) -> tuple[int, ...]:
-    code = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone()); c.close()"
-    out = subprocess.run([sys.executable, "-c", code, str(db), sql], capture_output=True, text=True, check=True,
-                         timeout=30).stdout.split()
-    return tuple(int(v) for v in out)
