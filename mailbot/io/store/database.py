@@ -299,9 +299,10 @@ class Database:
         the end, not by whichever unit's commit took it past `WAL_CHECKPOINT_PAGES`: under
         NORMAL a checkpoint syncs the database file, and a message's unit writes some 70
         pages, so SQLite's own rule had every 14th message wait for a sync of its own
-        (0.8 ms of wall time a message, `bench/ingest.py`). A batch that writes more than
-        `GROUP_CHECKPOINT_PAGES` is checkpointed on the way too, so the log stays within
-        that and one unit; the sender process's commits may checkpoint in between.
+        (0.8 ms of a commit's 1.2 ms of wall time, `bench/ingest.py`'s requests handled
+        in-process). A batch that writes more than `GROUP_CHECKPOINT_PAGES` is
+        checkpointed on the way too, so the log stays within that and one unit; the sender
+        process's commits may checkpoint in between.
         """
         if self._grouped:
             yield
