@@ -39,6 +39,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _real_clock() -> dict[str, str]:
+    """This environment without libfaketime (`scripts/test-at`): under it PostgreSQL's timeouts
+    never fire (an `idle_session_timeout` of 2 s still held its session after 15 s), and with
+    them the lease that ends a stopped host's session. mailbot never reads the server's clock,
+    so the server keeps the real one while mailbot's processes run on the shifted clock."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("FAKETIME")}
+    preload = ":".join(lib for lib in env.pop("LD_PRELOAD", "").split(":") if lib and "libfaketime" not in lib)
+    if preload:
+        env["LD_PRELOAD"] = preload
+    return env
+
+
 class PgCluster:
     """initdb, start, `database(name)` URLs, stop; the directory removed at the end."""
 
@@ -67,7 +79,8 @@ class PgCluster:
         command = [str(self.bindir / args[0]), *args[1:]]
         if self.user:
             command = ["runuser", "-u", self.user, "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root, check=False,
+                              env=_real_clock())
         if done.returncode:
             raise ClusterError(f"{args[0]} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
         return done
