@@ -50,7 +50,11 @@ _DOTTED_CAPITAL_I = {0x130: "i"}  # the one character whose str.lower() is two c
 
 
 def fold(text: str) -> str:
-    """Text as the engine compares it under IGNORECASE: lower case, equivalent letters made one."""
+    """Text as the engine compares it under IGNORECASE: lower case, equivalent letters made one.
+    ASCII text is its lower case alone: no ASCII letter stands for another (`_CANONICAL`
+    maps each class to its lowest member, and "k", "s" and "i" are their classes' lowest)."""
+    if text.isascii():
+        return text.lower()
     return text.translate(_DOTTED_CAPITAL_I).lower().translate(_CANONICAL)
 
 
