@@ -167,6 +167,8 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 def _has_letters(word: str) -> bool:
     """A word with more letters than digits: "spse4" is one; "2026", "5x" or "77a3015" are numbers."""
+    if word.isalpha():  # nearly every word: no count needed
+        return True
     letters = sum(c.isalpha() for c in word)
     return letters > len(word) - letters
 
