@@ -62,7 +62,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\
 
 def visible(line: str) -> str:
     """The line without the zero-width characters some clients put in (Gmail before `-- `)."""
-    return line.translate(_INVISIBLE)
+    return line if line.isascii() else line.translate(_INVISIBLE)  # each of them is outside ASCII
 
 
 def is_signature_delimiter(line: str) -> bool:
