@@ -39,6 +39,9 @@ _PARAMETER = (rb"(?:boundary|charset|name|filename|format|delsp|type|start|mical
               rb"|method|reply-type)")
 _LOOSE_PARAMETER = re.compile(rb"(?im)^content-(?:type|disposition):[^\n]*;[ \t]*\r?\n"
                               + _PARAMETER + rb"\*?[0-9]*\*?[ \t]*=")
+# What every match of `_LOOSE_PARAMETER` holds, led by a literal the engine finds fast: the
+# line-anchored, case-blind pattern is tried at every byte, 0.1 ms of an ordinary request
+_LOOSE_CANDIDATE = re.compile(rb";[ \t]*\r?\n(?i:" + _PARAMETER + rb")")
 _PARAMETER_LINE = re.compile(_PARAMETER + rb"\*?[0-9]*\*?[ \t]*=", re.IGNORECASE)
 _PARAMETER_FIELD = re.compile(rb"content-(?:type|disposition):", re.IGNORECASE)
 
@@ -53,7 +56,7 @@ def checked_and_mended(raw: bytes, max_header_bytes: int, max_size: int) -> tupl
     data = _without_byte_order_mark(_normal_line_ends(data), notes)
     if not _HEADER_LINE.match(data):
         data = _drop_leading_lines(data, notes)
-    if _LOOSE_PARAMETER.search(data):
+    if _LOOSE_CANDIDATE.search(data) and _LOOSE_PARAMETER.search(data):
         data = _indent_parameters(data, notes)
     header_len = _header_length(data, max_header_bytes)
     head, mended = _mend_header_block(data[:header_len])
