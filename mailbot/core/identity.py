@@ -25,25 +25,31 @@ _FIELD = {
     "address": r"alamat(?: kantor| perusahaan| instansi)?|address",
     "phone": r"(?:no(?:mor)?\.? ?)?(?:telp|telepon|telpon|hp|handphone|wa|whatsapp|phone|ponsel)(?:\s*/\s*(?:hp|wa))?",
 }
+# A line's indentation: blanks but the line break. `^\s*` in a MULTILINE pattern also ran
+# over the blank lines before a line, so each line start of a run of them read the whole
+# rest of the run: 8,000 blank lines took a request past its 30 s (`limits.message_seconds`)
+# and into Quarantine. What it found is found the same from the line's own start.
+_INDENT = r"[^\S\n]*"
 # The form lists its fields as "a. Nama :", "b. ..."; a requester copies that.
 _ITEM = r"(?:[a-e1-9][.)]\s*)?"
-_LINE = {key: re.compile(rf"^\s*{_ITEM}(?:{pattern})\s*[:=]\s*(?P<value>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_LINE = {key: re.compile(rf"^{_INDENT}{_ITEM}(?:{pattern})\s*[:=]\s*(?P<value>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
          for key, pattern in _FIELD.items()}
 # "Telp. 0778-123456", "HP 0812 3456 7890": a phone label and a number, no colon needed.
-_PHONE_LINE = re.compile(rf"^\s*{_ITEM}(?:{_FIELD['phone']})\.?\s*[:=]?\s*(?P<value>\+?\(?\d[\d\s().-]{{5,24}})\s*$",
-                         re.IGNORECASE | re.MULTILINE)
+_PHONE_LINE = re.compile(rf"^{_INDENT}{_ITEM}(?:{_FIELD['phone']})\.?\s*[:=]?\s*"
+                         rf"(?P<value>\+?\(?\d[\d\s().-]{{5,24}})\s*$", re.IGNORECASE | re.MULTILINE)
 _PHONE = re.compile(r"(?<![\d+])(?:\+62[-\s.]?|62|0)8\d{1,3}[-\s.]?\d{3,4}[-\s.]?\d{3,5}(?!\d)")
 _ORG_NAME = (r"(?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD|UKPBJ|Yayasan|Pemerintah)\b"
              r"[^\n]{2,80}")
-_ORG = re.compile(rf"^\s*({_ORG_NAME})$", re.MULTILINE)
+_ORG = re.compile(rf"^{_INDENT}({_ORG_NAME})$", re.MULTILINE)
 # A signature's position line names the company after it: "Direktur CV Maju Jaya".
 _POSITION = (r"(?:direktur(?: utama)?|wakil direktur|dirut|komisaris|pemilik|owner|manajer|manager|"
              r"kepala|sekretaris|bendahara|staf+|admin(?:istrasi)?|marketing|director|pejabat pengadaan|ppk)")
-_POSITION_ORG = re.compile(rf"^\s*{_POSITION}\b[^\n]{{0,30}}?\s(?:pada |di |of |at )?({_ORG_NAME})$",
+_POSITION_ORG = re.compile(rf"^{_INDENT}{_POSITION}\b[^\n]{{0,30}}?\s(?:pada |di |of |at )?({_ORG_NAME})$",
                            re.IGNORECASE | re.MULTILINE)
 # A street address on a line of its own, as signatures give it: "Jl. Engku Putri No. 1, Batam";
 # it has a number somewhere ("Jalan keluarnya bagaimana?" is a question, not an address).
-_STREET = re.compile(r"^\s*((?:jl|jln|jalan)\.?\s+[a-z0-9](?=[^\n]*\d)[^\n]{2,110}?)\s*$", re.IGNORECASE | re.MULTILINE)
+_STREET = re.compile(rf"^{_INDENT}((?:jl|jln|jalan)\.?\s+[a-z0-9](?=[^\n]*\d)[^\n]{{2,110}}?)\s*$",
+                     re.IGNORECASE | re.MULTILINE)
 _SIGN_OFF = re.compile(r"^\W*(?:salam(?: hormat)?|hormat (?:saya|kami)|wassalam\w*|regards|best regards|kind regards|"
                        r"best|cheers|sincerely|ttd\.?)\W*$", re.IGNORECASE)
 # A From display name that names an office, not a person: "Ketua Pokja", "Admin Tender", "Helpdesk".
@@ -330,7 +336,7 @@ def _company(text: str) -> str | None:
 _PHONE_IN_LINE = re.compile(rf"(?<!\w)(?:{_FIELD['phone']}|tel)\.?\s*[:=]?\s*(\+?\(?\d[\d\s().-]{{5,22}}\d)",
                             re.IGNORECASE)
 # A line that is a phone number alone, as signatures give a landline: "0778-123456", "(0778) 470 1122".
-_PHONE_ALONE = re.compile(r"^\s*((?:\+62|\(?0)[\d\s().-]{7,18}\d)\s*$", re.MULTILINE)
+_PHONE_ALONE = re.compile(rf"^{_INDENT}((?:\+62|\(?0)[\d\s().-]{{7,18}}\d)\s*$", re.MULTILINE)
 
 
 def _phone_in_line(text: str) -> str | None:
