@@ -96,6 +96,41 @@ def test_the_sender_ends_with_the_daemon_even_when_it_is_killed(fresh_mailboxes,
         mf.stop(proc)
 
 
+def test_a_sender_waiting_for_the_lock_ends_with_its_daemon(fresh_mailboxes, tmp_path):
+    """A sender waits for a predecessor's lock; its daemon dies meanwhile (kill -9). The
+    sender used to wait for the lock for as long as the predecessor lived, with no daemon
+    to signal it, and held the daemon's output open: a test's stop waited its 30 s out."""
+    config = mf.write_config(fresh_mailboxes, tmp_path)
+    database = load_config(config).database
+    database.parent.mkdir(parents=True, exist_ok=True)
+    lock = os.open(database.with_name(database.name + ".sender.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a predecessor still finishing its last mail, for the whole test
+    proc = mf.daemon(config)
+    try:
+        assert mf.wait_for(lambda: bool(senders(proc.pid)), 30)
+        [sender] = senders(proc.pid)
+        time.sleep(3)  # past its start: waiting for the lock
+        assert alive(sender)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        assert mf.wait_for(lambda: not alive(sender), 10), "the sender outlived the daemon, waiting for the lock"
+    finally:
+        os.close(lock)
+        mf.stop(proc)
+
+
+def test_no_sender_is_started_once_the_daemon_stops(tmp_path):
+    """A sender that ended is started again by the daemon's supervising thread; one started
+    just after the stop's SIGTERM went out was never signalled nor waited for."""
+    from mailbot.daemon.sender import SenderProcess
+
+    handle = SenderProcess(tmp_path / "config.yaml", log=None, notify=lambda line: None)
+    handle.terminate()
+    assert handle.spawn() is None
+    handle.supervise()  # returns at once, having started nothing
+    assert handle.proc is None
+
+
 def test_a_second_sender_waits_for_the_first_instead_of_sending_beside_it(fresh_mailboxes, tmp_path):
     """While another sender holds the database's sender lock, nothing is sent; once it
     lets go, the waiting sender sends what is queued."""

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from mailbot.io.freed_memory import return_freed_memory
     from mailbot.io.locks import sender_lock
 
+    parent = os.getppid()  # the daemon: once it is gone (even by kill -9), this sender stops too
     return_freed_memory()
     args = sys.argv[1:] if argv is None else argv
     cfg = load_config(Path(args[0]))
@@ -42,12 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     except StorageError as exc:  # the database went away since the daemon opened it: started again later
         logs.get().info("sender_waiting_for_storage", error=str(exc))
         return EX_TEMPFAIL
-    parent = os.getppid()
-    # a predecessor may still finish its last mail; on PostgreSQL each loop holds its own turn
+
+    def stopped() -> bool:
+        return stop.is_set() or os.getppid() != parent
+
+    # A predecessor may still finish its last mail; on PostgreSQL each loop holds its own turn.
+    # The wait for it ends with the daemon too: a sender its daemon left behind waited for
+    # the lock as long as the predecessor lived, a signal the only way out.
     shared = app.store.database.dialect != "sqlite"
-    with contextlib.nullcontext(True) if shared else sender_lock(cfg.database, stop.is_set) as ours:
-        if ours and not stop.is_set():
-            serve(app, sys.stdin.fileno(), lambda: stop.is_set() or os.getppid() != parent)
+    with contextlib.nullcontext(True) if shared else sender_lock(cfg.database, stopped) as ours:
+        if ours and not stopped():
+            serve(app, sys.stdin.fileno(), stopped)
     app.store.close()
     if app.misconfigured:  # a server that cannot be used as configured: the daemon stops with 78
         status(f"{CONFIG_ERROR}{'; '.join(sorted(set(app.misconfigured.values())))}")

@@ -229,15 +229,20 @@ class SenderProcess:
     def start(self) -> None:
         self.thread.start()
 
-    def spawn(self) -> subprocess.Popen[bytes]:
+    def spawn(self) -> subprocess.Popen[bytes] | None:
+        """A new sender, or None once the daemon stops. Started and recorded under `lock`, which
+        `terminate` takes too: a restart racing the stop used to start a sender after
+        `terminate` had looked, one that nobody signalled and `stop` never waited for."""
         from mailbot.io.logs import JOURNAL_CHILD, to_journal
 
         env = {**os.environ, JOURNAL_CHILD: "1"} if to_journal() else None  # its lines reach the journal via ours
-        proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli.sender_process", str(self.config)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env)
-        assert proc.stdin is not None
-        os.set_blocking(proc.stdin.fileno(), False)
         with self.lock:
+            if self.stopping.is_set():
+                return None
+            proc = subprocess.Popen([sys.executable, "-m", "mailbot.cli.sender_process", str(self.config)],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env)
+            assert proc.stdin is not None
+            os.set_blocking(proc.stdin.fileno(), False)
             self.proc = proc
         return proc
 
@@ -247,6 +252,8 @@ class SenderProcess:
         while not self.stopping.is_set():
             started = time.monotonic()
             proc = self.spawn()
+            if proc is None:
+                return
             self.relay(proc.stdout)
             code = proc.wait()
             if self.stopping.is_set():
@@ -293,8 +300,8 @@ class SenderProcess:
 
     def terminate(self) -> None:
         """SIGTERM: the sender stops after the mail in flight; not started again."""
-        self.stopping.set()
         with self.lock:
+            self.stopping.set()
             proc = self.proc
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
