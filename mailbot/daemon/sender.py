@@ -16,9 +16,9 @@ looks for due mail (retries, held mail) every `SEND_WAKE_SECONDS`. It stops afte
 in flight on SIGTERM or SIGINT, or when its stdin ends: the daemon is gone, even by
 kill -9. An exclusive lock on `<database>.sender.lock` keeps one sender per database,
 so a successor started while a predecessor finishes its last mail waits for it
-instead of sending the same row twice. Lines it writes to stdout starting with
-`STATUS=` are passed on to systemd by the daemon (NotifyAccess=main); its log lines go
-on to the daemon's stdout, the journal.
+instead of sending the same row twice (for as long as its own daemon lives). Lines it
+writes to stdout starting with `STATUS=` are passed on to systemd by the daemon
+(NotifyAccess=main); its log lines go on to the daemon's stdout, the journal.
 """
 
 from __future__ import annotations
