@@ -6,7 +6,10 @@ cost a scan of the text, not a scan of the rest of it from every line: with patt
 let `^\\s*` run over the blank lines below a line start, or `\\S*\\d\\S*` try every letter of a
 word without a digit, a 16 KB run of blank lines or a 100 KB word took a request past its
 30 s (`limits.message_seconds`, the default here) and into Quarantine, the mailbox stalled
-meanwhile. Real servers on loopback; the ack and the staff's update are read back over IMAP.
+meanwhile. So did a run inside a line (a letter, thousands of blanks, a letter: each blank was
+tried as the end of a field's name), a From field of thousands of commas or one endless word,
+and a requester's answer to a solution with a long run in it. Real servers on loopback; the
+ack and the staff's update are read back over IMAP.
 """
 
 from __future__ import annotations
@@ -21,6 +24,34 @@ RUNS = {
     "blank lines": "\n" * 20_000,
     "blank lines with spaces": " \n" * 20_000,
     "one endless word": "a" * 100_000,
+    # inside a line: after a word, a field's label, a company's name
+    "blanks inside a line": "Mohon dicek" + " " * 20_000 + "ya\n",
+    "a line of blanks under a blank line": "\n" + " " * 20_000 + "x\n",
+    "a form field with blanks inside": "Nama: Budi" + " " * 100_000 + "Santoso\n",
+    "a company line with blanks inside": "\nSalam,\nBudi Santoso\nCV Maju Jaya" + " " * 16_000 + "x\n",
+}
+# the From field as a crafted mail writes it (the address the ack goes to is in angle brackets)
+FROM_FIELDS = {
+    "a display name of one endless word": "a" * 32_000 + " <budi@vendor.test>",
+    "a display name of commas": ", " * 30_000 + "<budi@vendor.test> x",
+}
+
+
+def folded(value: str, width: int = 70) -> str:
+    """A field's value folded at its blanks into lines of about `width`, as a client folds it."""
+    lines, line = [], ""
+    for word in value.split(" "):
+        if line and len(line) + len(word) > width:
+            lines.append(line)
+            line = ""
+        line += (" " if line else "") + word
+    return "\n ".join([*lines, line])
+
+
+# a requester's answer to a solution: what tells an out-of-office from an answer reads it
+ANSWERS = {
+    "an absence with blanks inside": "Saya sedang cuti a" + " " * 32_000 + "a",
+    "a courtesy with an endless word": "Baik, " + "a" * 128_000,
 }
 REQUEST = "Selamat pagi, akun SPSE kami terkunci sejak kemarin sore, mohon dibantu dibuka kembali.\n"
 MORE = ("Berikut kami tambahkan data perusahaan kami untuk tiket ini, mohon diperiksa kembali oleh "
@@ -47,5 +78,43 @@ def test_a_request_and_its_reply_with_a_long_run_in_them_are_answered(fresh_mail
         [ticket] = store.search.tickets()
         assert reply_id in {m.message_id for m in store.messages.thread_of(ticket.id)}
         assert ticket.requester.addr == "budi@vendor.test"
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("field", FROM_FIELDS)
+def test_a_request_whose_from_field_is_crafted_is_answered(fresh_mailboxes, tmp_path, field):
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    raw, _ = mf.mail("budi@vendor.test", "Akun terkunci", REQUEST + SIGNATURE)
+    assert b"\nFrom: budi@vendor.test\n" in b"\n" + raw
+    crafted = b"\nFrom: " + folded(FROM_FIELDS[field]).encode() + b"\n"
+    raw = (b"\n" + raw).replace(b"\nFrom: budi@vendor.test\n", crafted, 1)[1:]
+    mf.deliver(servers, config, raw)
+
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 1
+    assert mf.of_kind(mf.inbox(servers, "budi@vendor.test"), "ack")
+    assert "akun SPSE kami terkunci" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_new"))
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_an_answer_to_a_solution_with_a_long_run_in_it_is_handled(fresh_mailboxes, tmp_path, answer):
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    mf.deliver(servers, config, mf.mail("budi@vendor.test", "Akun terkunci", REQUEST + SIGNATURE)[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#selesai\nAkun Anda sudah kami buka "
+                                                                         "kembali, silakan login.")[0])
+    solution = mf.latest(servers, "budi@vendor.test", "resolved")
+    reply, reply_id = mf.reply_as_client(solution, "budi@vendor.test", ANSWERS[answer])
+    mf.deliver(servers, config, reply)
+
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 3
+    store = Store.of(load_config(config))
+    try:
+        [ticket] = store.search.tickets()
+        assert reply_id in {m.message_id for m in store.messages.thread_of(ticket.id)}
     finally:
         store.close()

@@ -231,8 +231,11 @@ def _from(fields: Fields, encoding: str | None, defects: dict[str, None]) -> Add
 # So is `From: Budi budi@vendor.co.id <budi@vendor.co.id>` (some web forms) and a name that
 # is someone else's address, `staff1@lpse.test <sari@x>`: mail clients and the receiving
 # server's DMARC check read the address in angle brackets, and so must mailbot (SPEC 1, 9).
-_UNQUOTED_NAME = re.compile(r"([^\"<>@]*,[^\"<>@]*?)\s*(<[^<>\s@]+@[^<>\s]+>)\s*")
-_ADDRESS_AS_NAME = re.compile(r"([^\"<>,]*@[^\"<>,]*?)\s*(<[^<>\s@]+@[^<>\s]+>)\s*")
+# The name is what stands before the first "<", blanks at its end aside; the comma (or "@") is
+# checked by a lookahead once. `[^...]*,[^...]*?\s*` tried every comma with every end and every
+# split of the blanks: a From of 2,000 ", " and 2,000 blanks (6.5 KB) took 65 s.
+_UNQUOTED_NAME = re.compile(r"(?=[^\"<>@]*,)((?:[^\"<>@]*[^\"<>@\s])?)\s*(<[^<>\s@]+@[^<>\s]+>)\s*")
+_ADDRESS_AS_NAME = re.compile(r"(?=[^\"<>,]*@)((?:[^\"<>,]*[^\"<>,\s])?)\s*(<[^<>\s@]+@[^<>\s]+>)\s*")
 
 
 def _unquoted_name(values: list[str], encoding: str | None) -> Address | None:

@@ -23,7 +23,9 @@ from pathlib import Path
 _TOKEN = re.compile(r"[a-z]+")
 # Web and mail addresses are no words of intent: "https lpse lkpp go id panduan pdf" in a
 # solution's link read as a return to the unit and held the solution for staff.
-_ADDRESS = re.compile(r"(?:https?|ftp)://\S+|www\.\S+|\S+@\S+\.\S+", re.IGNORECASE)
+# A mail address from the start of its word, up to its first "@" after the first character: the
+# same words replaced, where `\S+@\S+\.\S+` tried every "@" of every start ("@" * 2,000: 3 s).
+_ADDRESS = re.compile(r"(?:https?|ftp)://\S+|www\.\S+|(?<!\S)\S[^\s@]*+@\S+\.\S+", re.IGNORECASE)
 
 
 def features(text: str) -> set[str]:
