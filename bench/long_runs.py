@@ -6,7 +6,8 @@ mail of a few KB take seconds, and past `limits.message_seconds` (30 s) the requ
 Quarantine while the mailbox waits. Each shape is one request through `App.handle`
 in-process (a private Dovecot and SMTP sink, the default config): its wall time and outcome,
 beside the same request without the run (the anchor, same run). A shape that costs more
-than `SLOW` seconds is marked.
+than `SLOW` seconds is marked. The runs stand on lines of their own (`SHAPES`), inside a
+line after a word or a field's label (`IN_LINE`), and in the From field (`FROM_FIELDS`).
 
 Run: .venv/bin/python bench/long_runs.py [--scale 1.0]
 """
@@ -20,6 +21,7 @@ import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,6 +37,13 @@ SHAPES = [("\n", 200_000), (" \n", 200_000), ("a", 100_000), (".", 60_000), ("0-
           ("\u00a0", 60_000), ("_", 60_000), ("=", 60_000), ("@", 60_000), ("a.", 30_000), ("A ", 50_000),
           ("Aa ", 30_000), ("0 ", 50_000), ("a0", 30_000), (">", 60_000), ("> \n", 20_000), ("\t", 60_000),
           (": ", 30_000), ("-", 60_000)]
+# (what stands before, what repeats, how many times, what follows): runs inside a line, the
+# shapes of the second census (each took a request past its 30 s before 00c9443)
+IN_LINE = [("Mohon dicek", " ", 100_000, "ya\n"), ("\n", " ", 100_000, "x\n"), ("Nama: Budi", " ", 100_000, "x\n"),
+           ("CV Maju Jaya", " ", 100_000, "x\n"), ("Mohon dicek", "\t", 100_000, "ya\n"),
+           ("Baik, ", "a", 100_000, "\n")]
+# (what repeats, how many times, what follows) as the From field, folded as a client folds it
+FROM_FIELDS = [("a", 32_000, " <budi@vendor.test>"), (", ", 30_000, "<budi@vendor.test> x")]
 
 
 def request(body: str, sender: str) -> bytes:
@@ -43,6 +52,18 @@ def request(body: str, sender: str) -> bytes:
     msg["Message-ID"] = make_msgid(domain=sender.split("@")[1])
     msg.set_content(body)
     return msg.as_bytes()
+
+
+def with_from(raw: bytes, value: str) -> bytes:
+    """`raw` with its From field replaced by `value`, folded at its blanks into lines of about 70."""
+    lines, line = [], ""
+    for word in value.split(" "):
+        if line and len(line) + len(word) > 70:
+            lines.append(line)
+            line = ""
+        line += (" " if line else "") + word
+    head, _, rest = raw.partition(b"\nFrom: ")
+    return head + b"\nFrom: " + "\n ".join([*lines, line]).encode() + b"\n" + rest.partition(b"\n")[2]
 
 
 def main() -> None:
@@ -72,8 +93,26 @@ def main() -> None:
             mark = "  <- slow" if seconds > SLOW else ""
             print(f"{unit!r:>8} x {times:<8,} {len(body.encode()) / 1024:8.0f} KB {seconds:7.2f} s  "
                   f"{outcome.status} {outcome.label}{mark}", flush=True)
+        for k, (before, unit, count, after) in enumerate(IN_LINE):
+            times = max(1, int(count * args.scale))
+            body = WORDS + before + unit * times + after + SIGNATURE
+            slow += timed(app, box, f"{before!r:>14} {unit!r} x {times:<8,}", request(body, f"line{k}@vendor{k}.test"))
+        for k, (unit, count, after) in enumerate(FROM_FIELDS):
+            times = max(1, int(count * args.scale))
+            raw = with_from(request(WORDS + SIGNATURE, f"from{k}@vendor.test"), unit * times + after)
+            slow += timed(app, box, f"{'From:':>14} {unit!r} x {times:<8,}", raw)
         app.store.close()
-    print(f"{slow} of {len(SHAPES)} shapes over {SLOW:g} s")
+    print(f"{slow} of {len(SHAPES) + len(IN_LINE) + len(FROM_FIELDS)} shapes over {SLOW:g} s")
+
+
+def timed(app: Any, box: Any, label: str, raw: bytes) -> bool:
+    """One request handled, its line printed; whether it was slow."""
+    started = time.perf_counter()
+    outcome = app.handle(box, raw)
+    seconds = time.perf_counter() - started
+    mark = "  <- slow" if seconds > SLOW else ""
+    print(f"{label} {len(raw) / 1024:8.0f} KB {seconds:7.2f} s  {outcome.status} {outcome.label}{mark}", flush=True)
+    return seconds > SLOW
 
 
 if __name__ == "__main__":
