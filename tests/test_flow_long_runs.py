@@ -31,6 +31,10 @@ RUNS = {
     "a line of blanks under a blank line": "\n" + " " * 20_000 + "x\n",
     "a form field with blanks inside": "Nama: Budi" + " " * 100_000 + "Santoso\n",
     "a company line with blanks inside": "\nSalam,\nBudi Santoso\nCV Maju Jaya" + " " * 16_000 + "x\n",
+    # a label, blanks, something that is not what the label names (a second red-team round)
+    "a tender code's label with blanks after it": "kode tender" + " " * 60_000 + "x\n",
+    "a phone's label with blanks after it": "Telp" + " " * 60_000 + "x\n",
+    "a forward's marker with blanks after it": "Begin forwarded message" + " " * 60_000 + "x\n",
 }
 # the From field as a crafted mail writes it (the address the ack goes to is in angle brackets)
 FROM_FIELDS = {
@@ -158,3 +162,44 @@ def test_a_message_out_of_time_is_quarantined_without_its_header_read_again_as_l
         assert (record.message_id, record.reason) == (message_id, "message took longer than 2 s")
     finally:
         store.close()
+
+
+def test_a_coordinators_mail_naming_a_ticket_with_blanks_after_it_is_handled(fresh_mailboxes, tmp_path):
+    """What a coordinator or head writes is read for the tickets it names ("tiket 42") before
+    anything vouches for the sender: "tiket", 20,000 blanks and a letter took minutes."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    raw, _ = mf.mail(mf.COORDINATOR, "Mohon dicek", "Mohon dicek tiket" + " " * 20_000 + "x\n")
+    mf.deliver(servers, config, raw)
+
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 1
+
+
+def test_a_staff_command_with_blanks_after_it_is_handled(fresh_mailboxes, tmp_path):
+    """A staff reply's `#lpse-support no`, 60,000 blanks and a mark: read as a command, whoever
+    sent it, before anything vouches for the sender."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    mf.deliver(servers, config, mf.mail("budi@vendor.test", "Akun terkunci", REQUEST + SIGNATURE)[0])
+    notice = mf.latest(servers, mf.STAFF[0], "staff_new")
+    mf.deliver(servers, config, mf.reply_as_client(notice, mf.STAFF[0], "#lpse-support no" + " " * 60_000 + "!")[0])
+
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 2
+
+
+def test_a_request_whose_authentication_results_nest_comments_deeply_is_answered(fresh_mailboxes, tmp_path):
+    """The authres library reads nested comments by recursion: 500 "(" in the topmost
+    Authentication-Results (1 KB) ended in Quarantine as an internal error. A field that cannot
+    be read vouches for no one; the request is answered as any unvouched one."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path, auth=mf.AUTHRES)
+    nested = "mx.lpse.test; dmarc=pass " + "(" * 500 + "x" + ")" * 500 + " header.from=vendor.test"
+    raw, _ = mf.mail("budi@vendor.test", "Akun terkunci", REQUEST + SIGNATURE,
+                     headers={"Authentication-Results": nested})
+    mf.deliver(servers, config, raw)
+
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 1
+    assert "akun SPSE kami terkunci" in mf.text_of(mf.latest(servers, mf.STAFF[0], "staff_new"))

@@ -75,7 +75,7 @@ _CASE_NUMBER = re.compile(r"#?\s*(\d{4})\s*-\s*(\d{1,5})\b[:;.,]*\s*(.*)", re.DO
 # `#lpse-support NOMOR [text]` (E12e): LPSE Support's ticket number as its application shows
 # it (letters and digits, dashes, dots or slashes between, a digit somewhere: "2611004217",
 # "LS-2026-004321", as ticket systems write them), then text that opens the body
-_SUPPORT_NUMBER = re.compile(r"(?:no(?:mor)?\.?|number|tiket|ticket)?\s*[:#]?\s*"
+_SUPPORT_NUMBER = re.compile(r"(?:no(?:mor)?\.?|number|tiket|ticket)?\s*+[:#]?\s*+"  # possessive: no split of blanks
                              r"((?=[A-Za-z0-9./-]*\d)[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)*)[:;.,]*(?:\s+(.*))?$",
                              re.DOTALL | re.IGNORECASE)
 

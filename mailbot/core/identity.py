@@ -39,7 +39,7 @@ _LINE = {key: re.compile(rf"^{_INDENT}{_ITEM}(?:{pattern})\s*[:=]\s*(?P<value>.*
                          re.IGNORECASE | re.MULTILINE)
          for key, pattern in _FIELD.items()}
 # "Telp. 0778-123456", "HP 0812 3456 7890": a phone label and a number, no colon needed.
-_PHONE_LINE = re.compile(rf"^{_INDENT}{_ITEM}(?:{_FIELD['phone']})\.?\s*[:=]?\s*"
+_PHONE_LINE = re.compile(rf"^{_INDENT}{_ITEM}(?:{_FIELD['phone']})\.?\s*+[:=]?\s*+"
                          rf"(?P<value>\+?\(?\d[\d\s().-]{{5,24}})\s*$", re.IGNORECASE | re.MULTILINE)
 _PHONE = re.compile(r"(?<![\d+])(?:\+62[-\s.]?|62|0)8\d{1,3}[-\s.]?\d{3,4}[-\s.]?\d{3,5}(?!\d)")
 _ORG_NAME = (r"(?:PT|CV|UD|Koperasi|Dinas|Badan|Kantor|Sekretariat|Rumah Sakit|RSUD|UKPBJ|Yayasan|Pemerintah)\b"
@@ -227,8 +227,8 @@ _TENDER_WORDS = (r"(?:tender|paket|lelang|seleksi|non[- ]?tender|pengadaan langs
                  r"package|e-?purchasing)")
 _CODE_WORDS = r"(?:kode|kd|id|no|nomor|nomer|number|code|#)"
 _TENDER = re.compile(
-    rf"(?<![\w-])(?:{_CODE_WORDS}\.?\s*{_TENDER_WORDS}|{_TENDER_WORDS}(?:\s*{_CODE_WORDS})?)\.?\s*[:=#]?\s*"
-    rf"(?:no\.?\s*)?(\d{{5,15}})(?![\d.,/-]*\d)|(?<![\w-])(?:kode|kd)\.?\s*[:=#]?\s*(\d{{7,15}})(?![\d.,/-]*\d)",
+    rf"(?<![\w-])(?:{_CODE_WORDS}\.?\s*{_TENDER_WORDS}|{_TENDER_WORDS}(?:\s*{_CODE_WORDS})?)\.?\s*+[:=#]?\s*+"
+    rf"(?:no\.?\s*+)?(\d{{5,15}})(?![\d.,/-]*\d)|(?<![\w-])(?:kode|kd)\.?\s*+[:=#]?\s*+(\d{{7,15}})(?![\d.,/-]*\d)",
     re.IGNORECASE)
 
 
@@ -340,7 +340,7 @@ def _company(text: str) -> str | None:
 
 
 # A phone after its label within a line: "Telp. (0778) 456789 | Fax. (0778) 456790", "WA: 0857 1234 9876".
-_PHONE_IN_LINE = re.compile(rf"(?<!\w)(?:{_FIELD['phone']}|tel)\.?\s*[:=]?\s*(\+?\(?\d[\d\s().-]{{5,22}}\d)",
+_PHONE_IN_LINE = re.compile(rf"(?<!\w)(?:{_FIELD['phone']}|tel)\.?\s*+[:=]?\s*+(\+?\(?\d[\d\s().-]{{5,22}}\d)",
                             re.IGNORECASE)
 # A line that is a phone number alone, as signatures give a landline: "0778-123456", "(0778) 470 1122".
 _PHONE_ALONE = re.compile(rf"^{_INDENT}((?:\+62|\(?0)[\d\s().-]{{7,18}}\d)\s*$", re.MULTILINE)

@@ -87,6 +87,8 @@ def _parsed(value: str) -> tuple[Any, str]:
         return authres.AuthenticationResultsHeader.parse_value(value), ""
     except authres.AuthResError as exc:
         return None, f"topmost Authentication-Results cannot be read: {exc}"
+    except RecursionError:  # authres reads nested comments by recursion: "(" a few hundred times
+        return None, "topmost Authentication-Results cannot be read: comments nested too deep"
 
 
 def _aligned_pass(result: Any, from_domain: str) -> str | None:

@@ -21,12 +21,13 @@ from mailbot.parsers.reply_headers import WORD_LEAD, reply_header_end, shared_li
 
 _DASHED_WORDS = re.compile(
     "|".join(re.escape(w) for w in [*words("marker_words"), *words("reply_verbs"), "original"]), re.IGNORECASE)
-FORWARD_MARKER = re.compile(rf"^\s*(?:{alternation('forward_lines')})\s*[:：]?\s*$", re.IGNORECASE)
+# `\s*+`: possessive, so a marker and thousands of blanks is not split every way between the two runs
+FORWARD_MARKER = re.compile(rf"^\s*(?:{alternation('forward_lines')})\s*+[:：]?\s*$", re.IGNORECASE)
 # Lines only a forward has: "---------- Forwarded message ---------", "----- Pesan Terusan -----",
 # "Begin forwarded message:", "-------- Pesan yang diteruskan --------".
 FORWARD_LINE = re.compile(
     r"^[\s\-]*(?:begin forwarded message|forwarded message|pesan terusan|pesan yang diteruskan|"
-    r"mensaje reenviado|message transf[ée]r[ée]|weitergeleitete nachricht)\s*:?[\s\-]*$",
+    r"mensaje reenviado|message transf[ée]r[ée]|weitergeleitete nachricht)\s*+:?[\s\-]*$",
     re.IGNORECASE,
 )
 # A ticket system's reply marker (Zendesk's "##- Please type your reply above this line -##",
