@@ -38,10 +38,12 @@ SHAPES = [("\n", 200_000), (" \n", 200_000), ("a", 100_000), (".", 60_000), ("0-
           ("Aa ", 30_000), ("0 ", 50_000), ("a0", 30_000), (">", 60_000), ("> \n", 20_000), ("\t", 60_000),
           (": ", 30_000), ("-", 60_000)]
 # (what stands before, what repeats, how many times, what follows): runs inside a line, the
-# shapes of the second census (each took a request past its 30 s before 00c9443)
+# shapes of this session's two red-team rounds (each took a request past its 30 s before
+# 00c9443 or 5d219d9)
 IN_LINE = [("Mohon dicek", " ", 100_000, "ya\n"), ("\n", " ", 100_000, "x\n"), ("Nama: Budi", " ", 100_000, "x\n"),
            ("CV Maju Jaya", " ", 100_000, "x\n"), ("Mohon dicek", "\t", 100_000, "ya\n"),
-           ("Baik, ", "a", 100_000, "\n")]
+           ("Baik, ", "a", 100_000, "\n"), ("kode tender", " ", 100_000, "x\n"), ("Telp", " ", 100_000, "x\n"),
+           ("Begin forwarded message", " ", 100_000, "x\n")]
 # (what repeats, how many times, what follows) as the From field, folded as a client folds it
 FROM_FIELDS = [("a", 32_000, " <budi@vendor.test>"), (", ", 30_000, "<budi@vendor.test> x")]
 
