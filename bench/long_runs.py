@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import UNIT, Sinked, config_for
+from tests.mailfactory import with_from
 
 SLOW = 1.0  # seconds a request may take here before its shape is marked
 WORDS = ("Selamat pagi, akun SPSE kami terkunci sejak kemarin sore, mohon dibantu dibuka kembali. "
@@ -54,18 +55,6 @@ def request(body: str, sender: str) -> bytes:
     msg["Message-ID"] = make_msgid(domain=sender.split("@")[1])
     msg.set_content(body)
     return msg.as_bytes()
-
-
-def with_from(raw: bytes, value: str) -> bytes:
-    """`raw` with its From field replaced by `value`, folded at its blanks into lines of about 70."""
-    lines, line = [], ""
-    for word in value.split(" "):
-        if line and len(line) + len(word) > 70:
-            lines.append(line)
-            line = ""
-        line += (" " if line else "") + word
-    head, _, rest = raw.partition(b"\nFrom: ")
-    return head + b"\nFrom: " + "\n ".join([*lines, line]).encode() + b"\n" + rest.partition(b"\n")[2]
 
 
 def main() -> None:
@@ -101,7 +90,8 @@ def main() -> None:
             slow += timed(app, box, f"{before!r:>14} {unit!r} x {times:<8,}", request(body, f"line{k}@vendor{k}.test"))
         for k, (unit, count, after) in enumerate(FROM_FIELDS):
             times = max(1, int(count * args.scale))
-            raw = with_from(request(WORDS + SIGNATURE, f"from{k}@vendor.test"), unit * times + after)
+            raw = with_from(request(WORDS + SIGNATURE, f"from{k}@vendor.test"),
+                            unit * times + after.replace("budi@", f"from{k}@"))  # no copy of the one before
             slow += timed(app, box, f"{'From:':>14} {unit!r} x {times:<8,}", raw)
         app.store.close()
     print(f"{slow} of {len(SHAPES) + len(IN_LINE) + len(FROM_FIELDS)} shapes over {SLOW:g} s")

@@ -111,6 +111,22 @@ def mail(sender: str, subject: str, body: str, *, to: str = UNIT, cc: tuple[str,
     return msg.as_bytes(), mid.strip("<>")
 
 
+def with_from(raw: bytes, value: str, width: int = 70) -> bytes:
+    """`raw` with its From field's value replaced by `value` as it stands, folded at its blanks
+    into lines of about `width` as a client folds it (a crafted field the email package would
+    refuse to write or would rewrite)."""
+    lines, line = [], ""
+    for word in value.split(" "):
+        if line and len(line) + len(word) > width:
+            lines.append(line)
+            line = ""
+        line += (" " if line else "") + word
+    head, found, rest = (b"\n" + raw).partition(b"\nFrom: ")
+    assert found, "a message without a From field"
+    folded = "\n ".join([*lines, line]).encode()
+    return (head + b"\nFrom: " + folded + b"\n" + rest.partition(b"\n")[2])[1:]
+
+
 def parse(raw: bytes) -> EmailMessage:
     return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
 

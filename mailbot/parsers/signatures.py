@@ -18,7 +18,7 @@ from mailbot.parsers.quoted_history import history_at
 _SIGNATURE = frozenset({"--", "__"})
 SEPARATOR_ONLY = re.compile(r"^[\s\-_=*~]*$")
 _SHORT_RULE = re.compile(r"^\s*(?:-{3}|[\u2014\u2013\u2015]{1,12}|-{2} ?[\u2014\u2013])\s*$")
-# possessive: no footer starts with a blank or a star, and `\s*\**\s*` tried every split of a long run of blanks
+# the blanks possessive (no footer starts with one): `\s*\**\s*` tried every split of a long run of blanks
 _LEGAL = re.compile(rf"^\s*+\**\s*+(?:{alternation('legal_footers')})", re.IGNORECASE)
 _SIGNATURE_TAIL = 6  # lines a name-and-title signature under a `---` rule has at most
 _MOBILE = re.compile(rf"^\s*(?:{alternation('mobile_footers')})(?!\w)", re.IGNORECASE)
