@@ -24,8 +24,10 @@ Conventions, chosen so that deadlines are exact at every boundary:
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -40,6 +42,22 @@ from mailbot.errors import ConfigError
 
 if TYPE_CHECKING:
     from mailbot.settings import Config
+
+
+def _country_holidays(country: str, years: int | tuple[()], categories: tuple[str, ...]) -> holidays_lib.HolidayBase:
+    """`holidays.country_holidays`, importing the one country's module, not all 250.
+
+    The package finds a country's class by importing `holidays.countries.<name>`, and the
+    package `holidays.countries` imports every country it knows first: 0.15-0.25 s of CPU
+    in each process that builds a calendar (the daemon, its sender, every command), for
+    the one country a unit uses. Where nothing has imported that package yet, it is
+    registered as found but not run (its path kept, so each country still loads from its
+    own file, and an unknown one is refused by the package's registry as before);
+    where something has, it is used as it is."""
+    name = "holidays.countries"
+    if name not in sys.modules and (spec := importlib.util.find_spec(name)) is not None:
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+    return holidays_lib.country_holidays(country, years=years, categories=categories)
 
 _ONE_DAY = timedelta(days=1)
 # With at least one weekday in `workdays` a working day is never further away than a
@@ -134,7 +152,7 @@ class WorkCalendar:
     def _check_country(self, country: str) -> None:
         """The `holidays` package knows the country and its categories; years=() builds no table."""
         try:
-            holidays_lib.country_holidays(country, years=(), categories=self.categories)
+            _country_holidays(country, years=(), categories=self.categories)
         except NotImplementedError:
             raise ValueError(f"no holiday data for country {country!r}") from None
         except ValueError as exc:
@@ -305,9 +323,7 @@ class WorkCalendar:
             return frozenset()
         cached = self._national.get(year)
         if cached is None:
-            table = holidays_lib.country_holidays(
-                self.country, years=year, categories=self.categories
-            )
+            table = _country_holidays(self.country, years=year, categories=self.categories)
             cached = self._national[year] = frozenset(table)
         return cached
 
