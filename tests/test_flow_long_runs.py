@@ -14,6 +14,7 @@ ack and the staff's update are read back over IMAP.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -35,6 +36,9 @@ RUNS = {
     "a tender code's label with blanks after it": "kode tender" + " " * 60_000 + "x\n",
     "a phone's label with blanks after it": "Telp" + " " * 60_000 + "x\n",
     "a forward's marker with blanks after it": "Begin forwarded message" + " " * 60_000 + "x\n",
+    # a question word after runs of marks (a third round): the category rule split each run
+    # between two words up to eight ways; 147 bytes took 25 s
+    "a question word after runs of marks": ("a" + " ," * 6) * 9 + "a apakah bisa dibantu?\n",
 }
 # the From field as a crafted mail writes it (the address the ack goes to is in angle brackets)
 FROM_FIELDS = {
@@ -211,3 +215,57 @@ def test_a_from_field_of_commas_and_blanks_without_an_address_is_refused_for_its
         assert "From" in record.reason and "longer than" not in record.reason, record.reason
     finally:
         store.close()
+
+
+# what a staff member writes down of a call as the caller spelled it (the consultation form),
+# and the answer to the form: a field that cannot be read is refused by name (SPEC 3, 9)
+FORM_FIELDS = {
+    "a date with blanks after its day": ("Tanggal: 1" + " " * 40_000 + "x", "command_error", "- Tanggal: '1 "),
+    "a date of zone words": ("Tanggal: " + "wib " * 32_000, "intake_confirm", "Tidak bisa login ke SPSE"),
+    "an address of full stops": ("Email: a@" + "a." * 40_000 + "<x", "command_error", "- Email: 'a@a.a."),
+}
+CALL = "#telepon\nNama: Rina Wulandari\nInstansi: CV Maju Jaya\nTelepon: 0812 7700 4455\n"
+
+
+@pytest.mark.parametrize("field", FORM_FIELDS)
+def test_a_call_form_with_a_long_run_in_a_field_is_answered(fresh_mailboxes, tmp_path, field):
+    """A call's form is read for its date, time and the caller's address: a day, 40,000 blanks
+    and a letter, 32,000 zone words, or an address of 40,000 full stops took the staff's mail
+    past its 30 s and into Quarantine, unanswered (the date's separator split a run of blanks
+    three ways, each zone word was removed from the whole text again, the address's last full
+    stop was looked for from each one). Now the form is refused for the field, or held for
+    its sender to open (token mode), as the same form with a short field is."""
+    line, kind, said = FORM_FIELDS[field]
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    body = CALL + line + "\nPermasalahan: Tidak bisa login ke SPSE sejak pagi.\n"
+    mf.deliver(servers, config, mf.mail(mf.STAFF[0], "telepon", body)[0])
+
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 1
+    assert said in mf.text_of(mf.latest(servers, mf.STAFF[0], kind))
+
+
+def test_a_solution_with_a_long_token_in_it_is_reused_for_another_requester(fresh_mailboxes, tmp_path):
+    """`#jawab-seperti NUMBER` reads the old solution for addresses and personal data before it
+    is shown to staff and goes to the new requester: a token of 40,000 letters in it was read
+    again from each of its letters (13 s at 12,000), and the staff's reply ended in Quarantine."""
+    servers = fresh_mailboxes
+    config = mf.write_config(servers, tmp_path)
+    mf.deliver(servers, config, mf.mail("budi@vendor.test", "Akun terkunci", REQUEST + SIGNATURE)[0])
+    first = mf.latest(servers, mf.STAFF[0], "staff_new")
+    solution = "#selesai\nAkun Anda sudah kami buka kembali, silakan login.\nCatatan: " + "a" * 40_000 + "\n"
+    mf.deliver(servers, config, mf.reply_as_client(first, mf.STAFF[0], solution)[0])
+    mf.deliver(servers, config, mf.mail("sari@dinas.test", "Akun terkunci juga",
+                                        "Selamat siang, akun SPSE saya terkunci juga, mohon dibantu.\n")[0])
+    second = mf.latest(servers, mf.STAFF[0], "staff_new")
+    number = re.search(r"#(\d{4}-\d{5})\]", str(first["Subject"]))
+    assert number, first["Subject"]
+    mf.deliver(servers, config, mf.reply_as_client(second, mf.STAFF[0], f"#jawab-seperti {number[1]}")[0])
+    preview = mf.latest(servers, mf.STAFF[0], "answer_preview")  # staff see what goes first
+    assert "Akun Anda sudah kami buka kembali" in mf.text_of(preview)
+    mf.deliver(servers, config, mf.reply_as_client(preview, mf.STAFF[0], f"#jawab-seperti {number[1]}")[0])
+
+    assert servers.fetch(mf.UNIT, "Quarantine") == []
+    assert len(servers.fetch(mf.UNIT, "Processed")) == 5
+    assert "Akun Anda sudah kami buka kembali" in mf.text_of(mf.latest(servers, "sari@dinas.test", "resolved"))

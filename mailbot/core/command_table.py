@@ -69,7 +69,9 @@ DATA_FIELDS = {"nama": "name", "name": "name", "instansi": "organisation", "peru
                "organisation": "organisation", "organization": "organisation", "company": "organisation",
                "alamat": "address", "address": "address", "telepon": "phone", "telp": "phone", "hp": "phone",
                "phone": "phone"}
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# after the "@": a run with a full stop inside it (not first, not last), read once; "a@", then
+# 10,000 "a." and " x" (20 KB) took 8.7 s as `[^@\s<>]+\.[^@\s<>]+$` tried each full stop
+_ADDRESS = re.compile(r"^[^@\s<>]+@(?=[^@\s<>][^@\s<>.]*+\.[^@\s<>])[^@\s<>]++$")
 # `#jawab-seperti 2026-00042 [text]`: the solved case's number, then text that opens the body
 _CASE_NUMBER = re.compile(r"#?\s*(\d{4})\s*-\s*(\d{1,5})\b[:;.,]*\s*(.*)", re.DOTALL)
 # `#lpse-support NOMOR [text]` (E12e): LPSE Support's ticket number as its application shows
