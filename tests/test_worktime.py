@@ -332,7 +332,6 @@ def test_add_then_measure_round_trips(cal: WorkCalendar) -> None:
 # Each in a fresh interpreter: which of the package's modules a process imports is the point.
 _ONE_COUNTRY = """
 import json, sys
-from datetime import date
 from mailbot.core.worktime import WorkCalendar
 calendar = WorkCalendar(country=sys.argv[1])
 days = sorted(str(day) for year in range(2020, 2031) for day in calendar._national_holidays(year))
