@@ -416,7 +416,8 @@ def _test_script_in(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_scripts_test_quick_sets_up_the_fast_layer_alone_and_the_whole_suite_everything(tmp_path):
     """`--quick` asks scripts/setup for the fast layer's packages and runs that layer; without
-    it (CI's .ci/run: `bash scripts/test`) everything is installed and every test runs."""
+    it (CI's .ci/run: `bash scripts/test`) everything is installed and every test runs, in
+    pytest-xdist workers."""
     script, log = _test_script_in(tmp_path)
     quick = subprocess.run(["bash", str(script), "--quick", "-x"], capture_output=True, text=True, timeout=60,
                            check=False)
@@ -425,7 +426,8 @@ def test_scripts_test_quick_sets_up_the_fast_layer_alone_and_the_whole_suite_eve
     log.unlink()
     whole = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=60, check=False)
     assert whole.returncode == 0, whole.stderr
-    assert log.read_text().splitlines() == ["setup ", "python -m pytest -q"]
+    workers = len(os.sched_getaffinity(0)) + 1  # one more than the cores: tests wait on servers a third of the time
+    assert log.read_text().splitlines() == ["setup ", f"python -m pytest -q -n {workers} --dist worksteal"]
     assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("\nbash scripts/test")
 
 
