@@ -1,4 +1,4 @@
-"""Replies and new mails as six mail clients write them with their default settings.
+"""Replies and new mails as eight mail clients write them with their default settings.
 
 Each client lays a reply out its own way: where the cursor is (above or below the quote),
 how the attribution line reads and where it stands, how the quote is marked, where the
@@ -23,6 +23,13 @@ readers sign. What each client writes, from its sources and its users' samples:
 * Gmail's web client: HTML with a plain-text alternative; the new text and the sign-off, then
   "On Mon, Nov 23, 2026 at 7:00 AM NAME <ADDRESS>" wrapped before "wrote:", an empty line
   and the quote.
+* Zimbra's web client in Indonesian (ZCS 8.8, the webmail of many *.go.id hosts; reply
+  "Sertakan pesan asli" with its ">" prefix): the new text and the signature, then
+  "----- Pesan Asli -----", a "Dari:/Kepada:/Terkirim:/Perihal:" block, an empty line and
+  the quote. Plain text.
+* Horde IMP (the webmail of many hosting panels; `attrib_text` "Quoting %f:", which IMP has
+  in no Indonesian words): the new text, "Quoting NAME <ADDRESS>:", an empty line, the
+  quote, and the signature appended at the bottom under it; format=flowed.
 
 A new mail (a `#telepon` form) is the text with the signature at its bottom, as each client
 adds its signature to a new message.
@@ -41,7 +48,7 @@ from zoneinfo import ZoneInfo
 from tests import mailfactory as mf
 
 WIB = ZoneInfo("Asia/Jakarta")
-CLIENTS = ("aerc", "alpine", "neomutt", "thunderbird", "outlook", "gmail")
+CLIENTS = ("aerc", "alpine", "neomutt", "thunderbird", "outlook", "gmail", "zimbra", "horde")
 
 
 def _when(original: EmailMessage) -> datetime:
@@ -159,9 +166,33 @@ def gmail(original: EmailMessage, sender: str, text: str, signature: str, *, nam
     return _alternative(_headers(original, sender, name, "Re: ", ""), plain, markup)
 
 
+def zimbra_block(original: EmailMessage, sender: str, name: str) -> str:
+    """Zimbra's marker and header block over the original, in its Indonesian words."""
+    when = _when(original)
+    days = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+    months = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+              "November", "Desember")
+    sent = f"{days[when.weekday()]}, {when.day} {months[when.month - 1]} {when.year} {when.hour}:{when:%M:%S}"
+    return (f'----- Pesan Asli -----\nDari: "{_display(original)}" <{_address(original)}>\n'
+            f'Kepada: "{name or sender.partition("@")[0]}" <{sender}>\nTerkirim: {sent}\n'
+            f"Perihal: {original['Subject']}")
+
+
+def zimbra(original: EmailMessage, sender: str, text: str, signature: str, *, name: str = "") -> bytes:
+    body = f"{text}\n\n{signature}\n\n{zimbra_block(original, sender, name)}\n\n{_quoted(original)}\n"
+    agent = "Zimbra 8.8.15_GA_4581 (ZimbraWebClient - GC120 (Win)/8.8.15_GA_4581)"
+    return _plain({**_headers(original, sender, name, "Re: ", ""), "X-Mailer": agent}, body)
+
+
+def horde(original: EmailMessage, sender: str, text: str, signature: str, *, name: str = "") -> bytes:
+    body = f"{text}\n\nQuoting {_display(original)} <{_address(original)}>:\n\n{_quoted(original, 74)}\n\n{signature}\n"
+    agent = "Internet Messaging Program (IMP) H5 (6.2.27)"
+    return _plain(_headers(original, sender, name, "Re: ", agent), body, flowed=True)
+
+
 REPLIES: dict[str, Callable[..., bytes]] = {
     "aerc": aerc, "alpine": alpine, "neomutt": neomutt, "thunderbird": thunderbird, "outlook": outlook,
-    "gmail": gmail,
+    "gmail": gmail, "zimbra": zimbra, "horde": horde,
 }
 
 

@@ -233,3 +233,65 @@ def test_answers_between_quotes_are_kept_and_the_signature_at_the_bottom_is_not(
     raw.set_content(body)
     msg = _read(raw.as_bytes(), STAFF, named=True)
     assert _lines(msg.new_text) == ["Sudah, tadi pagi.", "Chrome versi 120."]
+
+
+# --- answers below and between the quote's lines -------------------------------------------
+# What a requester types when mailbot asks for data: under the quote (Zimbra, Roundcube and
+# Thunderbird put the cursor or the writer there), right under each question, in lower case,
+# with no empty line. Every answer typed is the writer's; no line of the quote is.
+
+QUESTIONS = "Mohon dilengkapi:\n1. Apakah akun sudah bisa login?\n2. Browser apa yang dipakai?\nNama perusahaan:"
+
+
+@pytest.mark.parametrize("marker, fields", [
+    ("----- Pesan Asli -----", ("Dari", "Kepada", "Terkirim", "Perihal")),
+    ("----- Original Message -----", ("From", "To", "Sent", "Subject")),
+], ids=["zimbra-id", "zimbra-en"])
+@pytest.mark.parametrize("layout", ["below", "between"])
+def test_answers_under_a_header_blocks_quote_are_the_writers(marker: str, fields: tuple[str, ...],
+                                                              layout: str) -> None:
+    """Zimbra quotes the original with ">" under its marker and header block: the answers
+    typed under that quote, or between its lines, were all lost (the block's history was
+    taken to run to the end, as Outlook's unquoted one does)."""
+    sender, to, sent, subject = fields
+    block = (f'{marker}\n{sender}: "Helpdesk LPSE Uji" <lpse@lpse.test>\n{to}: "Budi Santoso" <budi@vendor.co.id>\n'
+             f"{sent}: Senin, 23 November 2026 7:00:00\n{subject}: [LPSE-T #2026-00004] Akun SPSE terkunci")
+    answers = ["Belum bisa, masih muncul pesan akun terkunci.", "Chrome versi 120.", "CV Maju Jaya"]
+    quoted = [f"> {line}" for line in QUESTIONS.splitlines()]
+    if layout == "below":
+        body = "\n".join([block, "", *quoted, "", *answers])
+    else:
+        body = "\n".join([block, "", quoted[0], quoted[1], "", answers[0], "", quoted[2], "", answers[1], "",
+                          quoted[3], "", answers[2]])
+    assert _lines(new_text("\n" + body + "\n")) == answers
+
+
+def test_a_lower_case_answer_right_under_a_quoted_question_is_the_writers() -> None:
+    """Under a quoted question, a line that opens in lower case is an answer, not the
+    question's wrapped tail: "belum bisa pak" was dropped with the quote."""
+    body = ("Pada 23/11/26 07.00, Helpdesk LPSE Uji menulis:\n> 1. Apakah akun sudah bisa login?\nbelum bisa pak\n"
+            "> 2. Browser apa yang dipakai?\nchrome\n> Nama perusahaan:\ncv maju jaya\n")
+    assert _lines(new_text(body)) == ["belum bisa pak", "chrome", "cv maju jaya"]
+
+
+def test_a_quoted_label_between_two_answers_stays_quoted() -> None:
+    """One quoted line between two typed lines is an advert's ">>> www... <<<" in a mail
+    with no quote; under a quote it is one more line of it ("> NPWP perusahaan:")."""
+    body = ("Pada 2026-11-23 07:00, Helpdesk LPSE Uji menulis:\n> Nama perusahaan:\nCV Maju Jaya\n"
+            "> NPWP perusahaan:\n01.234.567.8-901.000\n")
+    assert _lines(new_text(body)) == ["CV Maju Jaya", "01.234.567.8-901.000"]
+
+
+@pytest.mark.parametrize("typed", [
+    "Baik, berikut datanya.\nNPWP: 01.234.567.8-901.000\nNo. HP: 0812-7700-4455",
+    "#selesai\nSolusi: akun sudah dibuka, silakan login kembali.",
+    "Terlampir NPWP kami.\nCatatan: mohon segera diproses",
+])
+def test_label_lines_typed_right_above_outlooks_block_are_the_writers(typed: str) -> None:
+    """An Outlook reply whose empty paragraph above the "Dari:" block was taken out: the
+    writer's "NPWP: ..." or "Solusi: ..." lines were read as fields of that block, and a
+    `#selesai` lost its solution. Only a field's name or a date with its time goes with it."""
+    block = ("Dari: Helpdesk LPSE Uji <lpse@lpse.test>\nDikirim: Senin, 23 November 2026 07.00\n"
+             "Kepada: Budi Santoso <budi@vendor.co.id>\nSubjek: [LPSE-T #2026-00004] Akun SPSE terkunci\n\n"
+             "Mohon kirimkan NPWP perusahaan.\n")
+    assert new_text(f"{typed}\n{block}") == typed

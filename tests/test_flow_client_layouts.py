@@ -1,10 +1,10 @@
 """The writer's words, from every mail client, over the real Dovecot and SMTP: what people
 receive when staff, coordinators and heads work from aerc, Alpine, NeoMutt, Thunderbird,
-Outlook and Gmail's web client with their default layouts (`tests/mail_clients.py`), each
+Outlook, Gmail's web client, Zimbra and Horde IMP with their default layouts (`tests/mail_clients.py`), each
 signed without a `-- ` line, and when Helpdesk LKPP signs its answers.
 
-Each test lets the six clients act side by side on their own tickets in the same passes (one
-`handle_at` per step for all six), and reads back what the requester, staff and LKPP receive:
+Each test lets the eight clients act side by side on their own tickets in the same passes (one
+`handle_at` per step for all eight), and reads back what the requester, staff and LKPP receive:
 the requester gets exactly the staff member's words, no signature and no quote; a command
 runs; a coordinator's answer to the digest naming two tickets reaches staff once per ticket in
 his words; a coordinator's or head's direction reaches staff in their words; a call or visit
@@ -133,7 +133,7 @@ def test_directions_and_digest_replies_from_every_client_reach_staff_in_their_wr
 
     passed = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "staff_direction")
     words = [between(mf.text_of(m), "----- arahan -----", "----- akhir arahan -----") for m in passed]
-    assert sorted(map(tuple, words)) == sorted([(DIRECTION,)] * 6 + [(RECOMMENDATION,)] * 6)
+    assert sorted(map(tuple, words)) == sorted([(DIRECTION,)] * len(mc.CLIENTS) + [(RECOMMENDATION,)] * len(mc.CLIENTS))
     for mail in passed:
         signed_nowhere(mf.text_of(mail).split("----- akhir arahan -----")[0])
 
@@ -177,7 +177,7 @@ def test_calls_and_visits_written_down_from_every_client_keep_no_signature(env):
              for c in mc.CLIENTS]
     mf.arrive_all(servers, config, raws, at("2026-11-23T10:00"))
     held = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "intake_confirm")
-    assert len(held) == 12
+    assert len(held) == 2 * len(mc.CLIENTS)
     for mail in held:
         text = mf.text_of(mail)
         assert "Catatan lain pada formulir" not in text
@@ -186,7 +186,7 @@ def test_calls_and_visits_written_down_from_every_client_keep_no_signature(env):
                              for c, mail in zip(mc.CLIENTS * 2, held, strict=True)], at("2026-11-23T10:10"))
 
     opened = mf.of_kind(mf.inbox(servers, mf.STAFF[0]), "intake_opened")
-    assert len(opened) == 12
+    assert len(opened) == 2 * len(mc.CLIENTS)
     store = mf.store_of(config)
     try:
         tickets = [store.tickets.ticket_by_number("t", str(m["X-Mailbot-Ticket"])) for m in opened]
@@ -205,7 +205,7 @@ def test_calls_and_visits_written_down_from_every_client_keep_no_signature(env):
         else:
             assert (ticket.contact.name, ticket.contact.phone, ticket.state) == ("Sari Dewi", "", State.CLOSED)
             assert form["answer"] == "Kata sandi direset di loket; pengguna sudah bisa login."
-    assert sorted(t.channel for t in tickets) == ["datang"] * 6 + ["telepon"] * 6
+    assert sorted(t.channel for t in tickets) == ["datang"] * len(mc.CLIENTS) + ["telepon"] * len(mc.CLIENTS)
 
 
 def _form_on(store, ticket) -> dict:  # type: ignore[no-untyped-def]
@@ -230,6 +230,10 @@ LKPP_SAYS = {
     "outlook": ("Mohon kirimkan user ID penyedia dan tangkapan layar pesan kesalahannya.", "Rini - Helpdesk LKPP"),
     "gmail": ("Akun sudah aktif kembali dan dapat digunakan untuk mengikuti tender.",
               "Salam,\nTim Helpdesk LKPP"),
+    "zimbra": ("Mohon dikirimkan NPWP perusahaan dan tangkapan layar pesan kesalahannya.",
+               "Salam,\nBudi Hartono\nHelpdesk LKPP"),
+    "horde": ("Kendala sudah kami selesaikan, akun dapat digunakan kembali.",
+              "Best regards,\nSiti Aminah\nHelpdesk LKPP"),
 }
 KEPT = {"neomutt": ["Terima kasih."]}  # LKPP's closing sentence is its words, not its signature
 
@@ -255,5 +259,6 @@ def test_lkpp_answers_reach_the_requester_without_the_agents_signature(env):
                       if mails[0]["X-Mailbot-Kind"] == "need_info"
                       else ("----- jawaban Helpdesk LKPP -----", "----- akhir jawaban -----"))
         assert between(text, start, end) == [LKPP_SAYS[client][0], *KEPT.get(client, [])], client
-        for shown in ("Agus", "Rina Marlina", "Dimas", "Yohana", "Rini", "Tim Helpdesk LKPP", "Direktorat"):
+        for shown in ("Agus", "Rina Marlina", "Dimas", "Yohana", "Rini", "Tim Helpdesk LKPP", "Direktorat", "Hartono",
+                      "Aminah"):
             assert shown not in text, (client, shown)

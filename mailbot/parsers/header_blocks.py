@@ -22,6 +22,10 @@ _SENT_KEYS = frozenset(WORDS["fields"]["sent"])
 TO_KEYS = frozenset(WORDS["fields"]["to"])
 _SUBJECT_KEYS = frozenset(WORDS["fields"]["subject"])
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+# a mail's header fields that may stand over its From in a returned or pasted mail's header
+_MAIL_FIELDS = frozenset({"received", "message-id", "return-path", "reply-to", "in-reply-to", "references",
+                          "mime-version", "content-type", "content-transfer-encoding", "delivered-to", "sender"})
+_DATE_AT = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b.{0,20}?\b\d{1,2}[:.]\d{2}\b")  # "12/12/2016 13:20"
 # A Subject field's value that shows a thin block quotes a ticket's mail: a ticket tag
 # ("[LPSE-BTM #2026-00042]", "[Ticket#2026...]"). A reply prefix or an address in the From
 # line does not: a letter the requester pastes in ("Dari: Pokja 3 <pokja3@...>",
@@ -94,9 +98,22 @@ def header_block_start(lines: list[str], i: int) -> int | None:
     if not _is_quoted_block(block_kinds(lines, i), memo_above(lines, i)):
         return None
     start = i
-    while start > 0 and start > i - 3 and lines[start - 1].strip() and key(lines[start - 1]):
+    while start > 0 and start > i - 3 and _heads_block(lines[start - 1]):
         start -= 1
     return start
+
+
+def _heads_block(line: str) -> bool:
+    """Whether a line right above a block's From field belongs to the block: another of its
+    fields, a returned mail's own header field ("Message-ID:", "Received:"), or a date with
+    its time ("Message du : 12/12/2016 13:20"). The writer's own
+    "NPWP: 01.234.567.8-901.000" or "Solusi: ..." typed right above it (an Outlook reply whose
+    blank paragraph was taken out) stays theirs."""
+    name = key(line)
+    if name is None:
+        return False
+    return (field_kind(name) is not None or name in FROM_KEYS or name in _MAIL_FIELDS or name.startswith("x-")
+            or bool(_DATE_AT.search(value(line))))
 
 
 def _is_quoted_block(kinds: set[str], memo: bool) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mailbot.parsers.header_blocks import FROM_KEYS, field_kind, key
 from mailbot.parsers.quote_words import is_quoted, split_lines
 from mailbot.parsers.quoted_history import history_at, is_reply_marker, marker_follows
 from mailbot.parsers.signatures import (
@@ -22,6 +23,11 @@ from mailbot.parsers.signatures import (
     trim_ends,
     visible,
 )
+
+# A quoted question or label ends so: what stands under it in lower case is an answer, not its wrap
+# (a quoted line that ends with a full stop may still be wrapped: "... a quis orci.\nrhoncus tortor in.")
+_ASKS = ("?", ":", "？", "：")
+_BLOCK_FIELDS = 12  # lines under a marker or a block's first field read for the rest of its fields
 
 
 def new_text(text: str) -> str:
@@ -48,6 +54,7 @@ class _Reading:
     written: bool = False  # whether the writer's own lines came before this line
     skipping: bool = False  # inside a signature or a footer: dropped up to the next history
     last: int = -1  # the last line with unquoted text (`last_content_index`), read once
+    quoted: bool = False  # whether a quote or history came before this line
 
     def __post_init__(self) -> None:
         # once per text, not once per line: a crafted mail of many typed lines above many
@@ -86,9 +93,10 @@ def _next_line(reading: _Reading, i: int, stripped: str) -> int:
 
 def _quote(reading: _Reading, i: int, stripped: str) -> int | None:
     """A `>` quote ends the block; it goes, with its blank lines and broken wraps."""
-    if not stripped.startswith(">") or _lone_quote_in_text(reading.lines, i):
-        return None
+    if not stripped.startswith(">") or (not reading.quoted and _lone_quote_in_text(reading.lines, i)):
+        return None  # under a quote, a lone quoted line is one more line of it the writer answers under
     reading.close_block()
+    reading.quoted = True
     return _quote_run_end(reading.lines, i)
 
 
@@ -127,11 +135,29 @@ def _history(reading: _Reading, i: int, stripped: str) -> int | None:
     if before:
         reading.current.append(before)
     reading.close_block()
+    reading.quoted = True
     lines = reading.lines
-    following = next((j for j in range(after, len(lines)) if lines[j].strip()), len(lines))
+    following = _past_fields(lines, after)
     if following < len(lines) and is_quoted(lines[following]):
         return following
     return len(lines)
+
+
+def _past_fields(lines: list[str], j: int) -> int:
+    """The first line from j that is neither blank nor a field of the header block above it:
+    Zimbra and Roundcube put a `>` quote under their "----- Pesan Asli -----" and
+    "Dari:/Kepada:/Terkirim:/Perihal:" lines, and a writer who answers below the quote or
+    between its lines goes on writing there."""
+    for k in range(j, min(len(lines), j + _BLOCK_FIELDS)):
+        stripped = lines[k].strip()
+        if stripped and (stripped.startswith(">") or not _is_field(stripped)):
+            return k
+    return next((k for k in range(j, len(lines)) if lines[k].strip()), len(lines))
+
+
+def _is_field(line: str) -> bool:
+    name = key(line)
+    return name is not None and (name in FROM_KEYS or field_kind(name) is not None)
 
 
 _STEPS: tuple[_Step, ...] = (_quote, _blank, _reply_marker, _rule_over_marker, _history)
@@ -178,9 +204,14 @@ def _quote_run_end(lines: list[str], i: int) -> int:
 
 
 def _broken_wrap(lines: list[str], j: int) -> bool:
+    """A quoted line broken in two: a line between two quoted lines that does not open as a
+    sentence does. Under a quoted question or label ("> 1. Apakah akun sudah bisa login?",
+    "> Nama perusahaan:"), a line in lower case is the writer's answer ("belum bisa pak"),
+    typed between the quote's lines."""
     above, below = lines[j - 1].strip(), lines[j + 1].strip() if j + 1 < len(lines) else ""
     text = lines[j].strip()
-    return above.startswith(">") and below.startswith(">") and not (text[:1].isupper() or text[:1].isdigit())
+    return above.startswith(">") and below.startswith(">") and not (text[:1].isupper() or text[:1].isdigit()) \
+        and not above.endswith(_ASKS)
 
 
 def _lone_quote_in_text(lines: list[str], i: int) -> bool:

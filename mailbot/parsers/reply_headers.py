@@ -24,6 +24,7 @@ _MAX_SHARED_LEADS = 5  # lead words inside one line tried as the start of a head
 _LEAD = re.compile(rf"^(?:{alternation('header_leads')})(?!\w)|^\d|^\w{{1,4}}[.,]{{0,2}}\s+\d", re.IGNORECASE)
 _VERB = re.compile(rf"(?<!\w)(?:{alternation('reply_verbs')})(?=\W|$)", re.IGNORECASE)
 _COLON_VERB = re.compile(rf"(?<!\w)(?:{alternation('reply_verbs_with_colon')})\s*[:：]\s*$", re.IGNORECASE)
+_QUOTING = re.compile(rf"^(?:{alternation('quoting_leads')})\s", re.IGNORECASE)
 _EMAIL = re.compile(r"[^\s<>()\"']{1,200}@[^\s<>()\"']{1,200}")
 _DIGIT = re.compile(r"\d")
 _ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*[:：]$")
@@ -228,6 +229,8 @@ def looks_like_reply_header(joined: str) -> bool:
     at the end (or a verb and a colon), or, with no verb, an address and a colon at the end."""
     if not (_DIGIT.search(joined) or "@" in joined):
         return False
+    if _QUOTING.match(joined):  # "Quoting Budi <b@x>:" (Horde): no date, an address and a colon at the end
+        return bool(_ENDS_WITH_ADDRESS.search(joined)) and bool(_EMAIL.search(joined))
     if _COLON_VERB.search(joined):
         return True  # "On 11-Apr-2011, at 6:54 PM, Roman <r@x> sent:"
     verb = _VERB.search(joined)
