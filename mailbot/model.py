@@ -131,7 +131,18 @@ class Refusal:
     name: str = ""  # the command's canonical (English) name, or a role
 
     def __str__(self) -> str:
-        return _REFUSED[self.code].format(command=self.command, value=self.value, name=self.name)
+        return _REFUSED[self.code].format(command=clipped(self.command), value=clipped(self.value),
+                                          name=clipped(self.name))
+
+
+SHOWN_CHARS = 200  # of what was written, quoted back in a refusal: enough to find it by
+
+
+def clipped(written: str) -> str:
+    """What was written, as a refusal quotes it back: its start, and "…" where it went on. A
+    form's field of 40,000 blanks, or a command's argument pasted from a whole page, was
+    quoted back whole to the staff member who wrote it."""
+    return written if len(written) <= SHOWN_CHARS else written[:SHOWN_CHARS].rstrip() + " …"
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,18 @@ def test_a_refusal_is_worded_in_the_mailbox_language() -> None:
     assert words("id").refusal("a reason that is only text") == "a reason that is only text"
 
 
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_refusal_quotes_a_long_value_by_its_start(language: str) -> None:
+    """A form's Email of 40,000 characters was quoted back whole in the refusal staff read;
+    the start of what was written is enough to find it by."""
+    written = "a@a.a" + "a." * 20_000
+    said = words(language).refusal(Refusal("intake_email", command="Email", value=written))
+    assert len(said) < 600, len(said)
+    assert "'a@a.aa.a.a." in said and "…" in said
+    short = words(language).refusal(Refusal("intake_email", command="Email", value="budi(at)vendor"))
+    assert "'budi(at)vendor'" in short and "…" not in short
+
+
 def test_words_without_refusals_show_the_english(tmp_path: Path) -> None:
     """An operator's words.yaml from before refusals were worded still loads; a refusal its
     words do not name is shown in English rather than not at all."""

@@ -35,7 +35,7 @@ from babel.messages.pofile import PoFileError, read_po
 
 from mailbot.core.overdue import waits_in_working_time
 from mailbot.errors import ConfigError
-from mailbot.model import Refusal, TimerKind
+from mailbot.model import Refusal, TimerKind, clipped
 from mailbot.parsers.yaml_text import load_yaml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -280,7 +280,7 @@ def _refusal_values(why: Refusal, table: dict[str, Any]) -> dict[str, str]:
     (the value as a ticket state, as roles, the name as a role) in this language."""
     states = table.get("report", {}).get("states", {})
     roles = table.get("roles", {})
-    return {"command": why.command, "value": why.value, "name": why.name,
+    return {"command": clipped(why.command), "value": clipped(why.value), "name": clipped(why.name),
             "state": str(states.get(why.value, why.value)),
             "roles": ", ".join(str(roles.get(r, r)) for r in why.value.split(", ")),
             "role": str(roles.get(why.name, why.name))}
