@@ -204,6 +204,7 @@ def _form(msg: InboundMessage, named: bool):  # type: ignore[no-untyped-def]
     "On Mon Nov 23, 2026 at 7:00 AM WIB, Helpdesk LPSE Uji wrote:",  # aerc
     "Pada Sen, 23 Nov 2026 pukul 07.00, Helpdesk LPSE Uji <lpse@lpse.test> menulis:",  # Gmail (id)
     "On 23/11/26 07.00, Helpdesk LPSE Uji wrote:",  # Thunderbird
+    "Helpdesk LPSE Uji menulis:",  # SquirrelMail's "AUTHOR wrote", mutt's "%n wrote:": a name alone
 ])
 def test_text_typed_right_above_a_reply_header_is_the_writers(typed: str, header: str) -> None:
     body = f"{typed}\n{header}\n> Ringkasan harian\n>\n> 2026-00004 terlambat\n"
@@ -215,6 +216,8 @@ def test_text_typed_right_above_a_reply_header_is_the_writers(typed: str, header
     "On Mon, Nov 23, 2026 at 7:00 AM Helpdesk LPSE Uji <lpse@lpse.test>\nwrote:",
     "2017-11-24 16:32 GMT+01:00 Helpdesk LPSE Uji\n<lpse@lpse.test>:",
     "Pada tanggal Sen, 23 Nov 2026 pukul 07.00 Helpdesk LPSE Uji <\nlpse@lpse.test> menulis:",
+    "Pada Sen, 23 Nov 2026 pukul 07.00 Helpdesk LPSE\nUji menulis:",  # wrapped inside the name
+    "2026-11-23 07:00 GMT+07:00 Helpdesk LPSE\nUji menulis:",
 ])
 def test_a_wrapped_reply_header_is_still_one(header: str) -> None:
     body = f"Baik, sudah kami cek.\n\n{header}\n\n> Ringkasan harian\n> 2026-00004 terlambat\n"

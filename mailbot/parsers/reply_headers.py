@@ -27,6 +27,8 @@ _COLON_VERB = re.compile(rf"(?<!\w)(?:{alternation('reply_verbs_with_colon')})\s
 _QUOTING = re.compile(rf"^(?:{alternation('quoting_leads')})\s", re.IGNORECASE)
 _EMAIL = re.compile(r"[^\s<>()\"']{1,200}@[^\s<>()\"']{1,200}")
 _DIGIT = re.compile(r"\d")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
 _ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*[:：]$")
 _ENDS_IN_ADDRESS = re.compile(r"(?:>|@\S{1,200}|\))\s*$")
 # "molly <molly@example.com> wrote:" alone on its line: a reply header even where the client
@@ -203,10 +205,27 @@ def _header_of_its_own(lines: list[str], j: int) -> bool:
     reply opens so, the cursor on the line over "On ... wrote:"): "2026-00004 dan 2026-00013:
     mohon diprioritaskan." would otherwise read as a date-first header's first line, and
     "Pada prinsipnya setuju." as one that opens with "Pada"."""
+    if _named_alone(lines, j):
+        return True
     if not WORD_LEAD.match(_header_part(lines[j], first=True)):
         return False
     return any(len(joined) <= _MAX_HEADER_CHARS and looks_like_reply_header(joined)
                for joined in _short_header(lines, j, alone=True))
+
+
+def _named_alone(lines: list[str], j: int) -> bool:
+    """Whether line j is a bare "Helpdesk LPSE Uji menulis:" over a quote (SquirrelMail's
+    "AUTHOR wrote", mutt's "%n wrote:") under a line that is no header's start: no date, no
+    clock time, no address. "2026-00004 sudah selesai" or "Tanggal 30 batas kontraknya." typed
+    right above it is the writer's; "2026-11-23 07:00 GMT+07:00 Helpdesk LPSE" over "Uji
+    menulis:" is a header wrapped before the name's end."""
+    bare = lines[j].strip()
+    above = _header_part(lines[j - 1], first=True) if j else ""
+    if not bare or "@" in bare or "<" in bare or not _VERB.search(bare) or _VERB.match(bare):
+        return False  # "wrote:" alone, or an address: the end of a wrapped header
+    if not above or _CLOCK.search(above) or _DATE.search(above) or "@" in above or "<" in above:
+        return False
+    return is_bare_reply_header(lines, j)
 
 
 def is_bare_reply_header(lines: list[str], i: int) -> bool:
