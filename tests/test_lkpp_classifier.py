@@ -663,3 +663,45 @@ AS_REQUESTED = [
 @pytest.mark.parametrize(("expected", "text"), AS_REQUESTED)
 def test_state_as_requested_is_a_solution(rules: Rules, expected: str, text: str) -> None:
     assert classify(rules, SUBJECT, text) == expected
+
+
+# A fifth red-team round (LKPP's wording, 310 replies written for it): replies that sent the
+# requester mail that should not go, in the daemon's setup (rules and second opinion) or the
+# rules' alone. Each is none (E17): an instruction about how not to send, data only the LPSE
+# holds, a receipt or a finding with no fix, a ticket system's notice about the ticket itself.
+TELLS_NOTHING = [
+    "Mohon tidak mengirimkan screenshot melalui WhatsApp, cukup melalui email ini.",
+    "Mohon jangan mengirim lampiran dalam format RAR karena tidak dapat kami buka di sistem tiket.",
+    "Harap tidak mengirimkan dokumen asli, cukup informasi nomor dokumennya saja bila nanti kami minta.",
+    "Mohon untuk tidak melampirkan dokumen penawaran pada email karena bersifat rahasia.",
+    "Please do not resend the documents; we already have them.",
+    "Mohon dikirimkan hasil query tabel peserta dari database SPSE LPSE Kota Batam untuk paket tersebut.",
+    "Mohon dikirimkan data jumlah penyedia terverifikasi di LPSE Kota Batam tahun 2025.",
+    "Lampiran yang Bapak kirim sudah kami unduh.",
+    "Sudah kami bandingkan dengan data DJP, NPWP penyedia tidak valid.",
+    "Kami sudah melakukan pengecekan dan tidak menemukan kesalahan pada sistem.",
+    "Your ticket [Ticket#2026030910000123] has been merged into ticket 2026030910000111.",
+    "Ticket 2026030910000123 has been updated. New state: pending reminder.",
+    "The attachment has been removed because it contained a virus.",
+    "We have deactivated the old support address; please use helpdesk@lkpp.go.id from now on.",
+]
+
+
+@pytest.mark.parametrize("text", TELLS_NOTHING)
+def test_wording_that_tells_the_requester_nothing_is_left_to_staff(rules: Rules, text: str) -> None:
+    body = f"Yth. Helpdesk LPSE Kota Batam,\n\n{text}\n\nTerima kasih.\n\nSalam,\nHelpdesk LKPP\n"
+    assert classify(rules, SUBJECT, body) == "none"
+    assert classify(load_rules(), SUBJECT, body) not in REQUESTER_CLASSES  # as the daemon decides
+
+
+@pytest.mark.parametrize(("expected", "text"), [
+    # the same words, asking or telling after all
+    ("need_info", "Mohon dikirimkan screenshot pesan kesalahan yang muncul pada penyedia."),
+    ("need_info", "Please send us the vendor's NPWP and the tender code."),
+    ("resolved", "Data ganda sudah kami hapus, silakan penyedia login kembali."),
+    ("resolved", "The missing role has been added to the account; the vendor can log in now."),
+    ("status", "Kami sedang melakukan pengecekan pada server."),
+])
+def test_the_same_words_still_ask_or_tell(rules: Rules, expected: str, text: str) -> None:
+    body = f"Yth. Helpdesk LPSE Kota Batam,\n\n{text}\n\nSalam,\nHelpdesk LKPP\n"
+    assert classify(rules, SUBJECT, body) == expected
