@@ -29,6 +29,7 @@ _EMAIL = re.compile(r"[^\s<>()\"']{1,200}@[^\s<>()\"']{1,200}")
 _DIGIT = re.compile(r"\d")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
+_ADDRESSY = re.compile(r"[@<]")
 _ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*[:：]$")
 _ENDS_IN_ADDRESS = re.compile(r"(?:>|@\S{1,200}|\))\s*$")
 # "molly <molly@example.com> wrote:" alone on its line: a reply header even where the client
@@ -219,13 +220,18 @@ def _named_alone(lines: list[str], j: int) -> bool:
     clock time, no address. "2026-00004 sudah selesai" or "Tanggal 30 batas kontraknya." typed
     right above it is the writer's; "2026-11-23 07:00 GMT+07:00 Helpdesk LPSE" over "Uji
     menulis:" is a header wrapped before the name's end."""
-    bare = lines[j].strip()
     above = _header_part(lines[j - 1], first=True) if j else ""
-    if not bare or "@" in bare or "<" in bare or not _VERB.search(bare) or _VERB.match(bare):
-        return False  # "wrote:" alone, or an address: the end of a wrapped header
-    if not above or _CLOCK.search(above) or _DATE.search(above) or "@" in above or "<" in above:
-        return False
-    return is_bare_reply_header(lines, j)
+    return _names_a_writer(lines[j].strip()) and _starts_no_header(above) and is_bare_reply_header(lines, j)
+
+
+def _names_a_writer(bare: str) -> bool:
+    """A name, then the verb: not "wrote:" alone, nor an address (a wrapped header's end)."""
+    return bool(bare) and not _ADDRESSY.search(bare) and bool(_VERB.search(bare)) and not _VERB.match(bare)
+
+
+def _starts_no_header(above: str) -> bool:
+    """A line with text and neither a date, a clock time nor an address."""
+    return bool(above) and not (_CLOCK.search(above) or _DATE.search(above) or _ADDRESSY.search(above))
 
 
 def is_bare_reply_header(lines: list[str], i: int) -> bool:
