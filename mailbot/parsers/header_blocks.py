@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from mailbot.parsers.quote_words import WORDS
+from mailbot.parsers.quote_words import CLOCK, NUMERIC_DATE, WORDS
 
 # The blanks after the name possessive: with two `[ \t]*` around the stars, a line of a letter and
 # thousands of blanks without a colon was tried at every split of the run (30 s for 8,000 blanks).
@@ -21,11 +21,10 @@ FROM_KEYS = frozenset(WORDS["fields"]["from"])
 _SENT_KEYS = frozenset(WORDS["fields"]["sent"])
 TO_KEYS = frozenset(WORDS["fields"]["to"])
 _SUBJECT_KEYS = frozenset(WORDS["fields"]["subject"])
-_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 # a mail's header fields that may stand over its From in a returned or pasted mail's header
 _MAIL_FIELDS = frozenset({"received", "message-id", "return-path", "reply-to", "in-reply-to", "references",
                           "mime-version", "content-type", "content-transfer-encoding", "delivered-to", "sender"})
-_DATE_AT = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b.{0,20}?\b\d{1,2}[:.]\d{2}\b")  # "12/12/2016 13:20"
+_DATE_AT = re.compile(rf"{NUMERIC_DATE.pattern}.{{0,20}}?{CLOCK.pattern}")  # "12/12/2016 13:20"
 # A Subject field's value that shows a thin block quotes a ticket's mail: a ticket tag
 # ("[LPSE-BTM #2026-00042]", "[Ticket#2026...]"). A reply prefix or an address in the From
 # line does not: a letter the requester pastes in ("Dari: Pokja 3 <pokja3@...>",
@@ -112,8 +111,12 @@ def _heads_block(line: str) -> bool:
     name = key(line)
     if name is None:
         return False
-    return (field_kind(name) is not None or name in FROM_KEYS or name in _MAIL_FIELDS or name.startswith("x-")
-            or bool(_DATE_AT.search(value(line))))
+    return is_field_name(name) or name in _MAIL_FIELDS or name.startswith("x-") or bool(_DATE_AT.search(value(line)))
+
+
+def is_field_name(name: str) -> bool:
+    """A header block's field in any language: From, Sent, To or Subject."""
+    return name in FROM_KEYS or field_kind(name) is not None
 
 
 def _is_quoted_block(kinds: set[str], memo: bool) -> bool:
@@ -142,7 +145,7 @@ def loose_block_start(lines: list[str], i: int) -> int | None:
     if first not in ("from", "sent"):
         return None
     kinds = block_kinds(lines, i) | {first}
-    if first == "sent" and _CLOCK.search(lines[i].split(":", 1)[-1].split("：", 1)[-1]):
+    if first == "sent" and CLOCK.search(lines[i].split(":", 1)[-1].split("：", 1)[-1]):
         kinds.add("sent at a time")
     if "gapped" in kinds or "sent at a time" not in kinds or memo_above(lines, i):
         return None  # a memo: "Kepada:" above
@@ -180,7 +183,7 @@ def block_kinds(lines: list[str], i: int) -> set[str]:
 def _kinds_of(kind: str, value: str) -> set[str]:
     """A field's kind, with "sent at a time" for a Sent field with a clock and "quoted
     subject" for a Subject field with a ticket tag."""
-    if kind == "sent" and _CLOCK.search(value):
+    if kind == "sent" and CLOCK.search(value):
         return {kind, "sent at a time"}
     if kind == "subject" and _QUOTED_SUBJECT.search(value):
         return {kind, "quoted subject"}

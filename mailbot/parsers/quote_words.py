@@ -13,6 +13,9 @@ from pathlib import Path
 
 # A reply header may be wrapped over this many lines by the sender's client.
 HEADER_LINES = 3
+# What dates a header: a clock time ("07:00", "07.00") and a date in figures ("12/12/2016", "23-11-26")
+CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 
 
 def _load_words() -> dict[str, dict[str, list[str]]]:

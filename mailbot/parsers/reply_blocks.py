@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mailbot.parsers.header_blocks import FROM_KEYS, field_kind, key
+from mailbot.parsers.header_blocks import is_field_name, key
 from mailbot.parsers.quote_words import is_quoted, split_lines
 from mailbot.parsers.quoted_history import history_at, is_reply_marker, marker_follows
 from mailbot.parsers.signatures import (
@@ -157,7 +157,7 @@ def _past_fields(lines: list[str], j: int) -> int:
 
 def _is_field(line: str) -> bool:
     name = key(line)
-    return name is not None and (name in FROM_KEYS or field_kind(name) is not None)
+    return name is not None and is_field_name(name)
 
 
 _STEPS: tuple[_Step, ...] = (_quote, _blank, _reply_marker, _rule_over_marker, _history)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mailbot.parsers.quote_words import HEADER_LINES, alternation, is_quoted
+from mailbot.parsers.quote_words import CLOCK, HEADER_LINES, NUMERIC_DATE, alternation, is_quoted
 
 _MAX_HEADER_CHARS = 400
 MAX_HEADER_PARTS = 5  # lines of a header wrapped around its address ("<", "mailto:...", "> wrote:")
@@ -27,8 +27,6 @@ _COLON_VERB = re.compile(rf"(?<!\w)(?:{alternation('reply_verbs_with_colon')})\s
 _QUOTING = re.compile(rf"^(?:{alternation('quoting_leads')})\s", re.IGNORECASE)
 _EMAIL = re.compile(r"[^\s<>()\"']{1,200}@[^\s<>()\"']{1,200}")
 _DIGIT = re.compile(r"\d")
-_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
-_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
 _ADDRESSY = re.compile(r"[@<]")
 _ENDS_WITH_ADDRESS = re.compile(r"(?:[>)\]]|@\S{1,200})\s*[:：]$")
 _ENDS_IN_ADDRESS = re.compile(r"(?:>|@\S{1,200}|\))\s*$")
@@ -231,7 +229,7 @@ def _names_a_writer(bare: str) -> bool:
 
 def _starts_no_header(above: str) -> bool:
     """A line with text and neither a date, a clock time nor an address."""
-    return bool(above) and not (_CLOCK.search(above) or _DATE.search(above) or _ADDRESSY.search(above))
+    return bool(above) and not (CLOCK.search(above) or NUMERIC_DATE.search(above) or _ADDRESSY.search(above))
 
 
 def is_bare_reply_header(lines: list[str], i: int) -> bool:
