@@ -174,14 +174,14 @@ def _database_fits(cfg: Config) -> bool:
     warns of work left for mailboxes removed from the config."""
     from mailbot.daemon.wiring import renamed_mailboxes, unserved_mailboxes
     from mailbot.io.migrations import SCHEMA_VERSION
-    from mailbot.io.store import DATABASE_ERRORS, Store
+    from mailbot.io.store import Store, database_errors
 
     try:
         store = Store.of(cfg, readonly=True, inspect=True)
     except ConfigError as exc:  # newer than this mailbot, not the shape it expects, not a database
         say(f"database: FAILED: {exc}")
         return False
-    except DATABASE_ERRORS as exc:  # locked past the busy timeout, or unreadable: the other checks go on
+    except database_errors() as exc:  # locked past the busy timeout, or unreadable: the other checks go on
         say(f"database: FAILED: {cfg.store_location}: {exc}")
         return False
     try:
@@ -193,7 +193,7 @@ def _database_fits(cfg: Config) -> bool:
         renamed = renamed_mailboxes(cfg, store)
         for left in unserved_mailboxes(cfg, store):
             say(f"warning: {left}")
-    except DATABASE_ERRORS as exc:  # a table the rows live in is gone, a page damaged
+    except database_errors() as exc:  # a table the rows live in is gone, a page damaged
         say(f"database: FAILED: {cfg.store_location}: {exc}")
         return False
     finally:
@@ -249,7 +249,7 @@ def web_key_readable(cfg: Config) -> set[int]:
 
 def web_sqlite_readable(cfg: Config) -> set[int]:
     """The SQLite file opened as the window opens it (`mode=ro`, no migration)."""
-    from mailbot.io.store import DATABASE_ERRORS
+    from mailbot.io.store import database_errors
     from mailbot.web.readers import open_store
 
     if cfg.web is None or cfg.database_url is not None:
@@ -263,7 +263,7 @@ def web_sqlite_readable(cfg: Config) -> set[int]:
     except ConfigError as exc:
         say(f"web: FAILED: {exc}")
         return {EX_CONFIG}
-    except DATABASE_ERRORS as exc:
+    except database_errors() as exc:
         say(f"web: FAILED: database {cfg.database} cannot be opened read-only: {exc}")
         return {EX_CONFIG}
     except OSError as exc:
@@ -412,7 +412,7 @@ def _recorded_key(cfg: Config) -> tuple[str, str] | None:
     """(the database as named, the key's fingerprint it records), or None: no store yet, one
     that cannot be opened now, or none recorded."""
     from mailbot.io import keys
-    from mailbot.io.store import DATABASE_ERRORS, Store
+    from mailbot.io.store import Store, database_errors
     from mailbot.io.store.meta import Meta
     from mailbot.io.store.postgres import PostgresDatabase
 
@@ -431,7 +431,7 @@ def _recorded_key(cfg: Config) -> tuple[str, str] | None:
             database.close()
     except (ConfigError, UnreachableError):
         return None  # the database's own row says why
-    except DATABASE_ERRORS:
+    except database_errors():
         return None
     except OSError:  # a file mailbot's user cannot read: the data locations' row says it
         return None
@@ -443,7 +443,7 @@ def web_role_reads(cfg: Config) -> set[int]:
     file, else the top level's login, in a read-only session) and its tickets read: 69
     unreachable, 77 the login refused, 78 no such database, an unreadable password file or
     tables the role may not read; a warning when the window's own role may write."""
-    from mailbot.io.store import DATABASE_ERRORS
+    from mailbot.io.store import database_errors
     from mailbot.io.store.pg_access import role_writes
     from mailbot.web.readers import open_store
 
@@ -457,7 +457,7 @@ def web_role_reads(cfg: Config) -> set[int]:
         return {server_status([exc]) if isinstance(exc, UnreachableError) else EX_CONFIG}
     try:
         writes = role_writes(store.database)
-    except DATABASE_ERRORS as exc:
+    except database_errors() as exc:
         say(f"web: database FAILED: {login}: the window's role cannot read the tickets: {exc}".rstrip())
         return {EX_CONFIG}
     finally:

@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from mailbot.io import logs
     from mailbot.io.freed_memory import return_freed_memory
     from mailbot.io.locks import sender_lock
+    from mailbot.io.store import Store
 
     parent = os.getppid()  # the daemon: once it is gone (even by kill -9), this sender stops too
     return_freed_memory()
@@ -39,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     for signum in stop_signals():  # `systemctl kill -s HUP` reaches it too; under nohup it is ignored
         signal.signal(signum, lambda *_: stop.set())
     try:
-        app = App(cfg, signals=Signals(status), direct_alerts=False)  # the daemon tells of a failing store
+        # the daemon tells of a failing store; it migrated the store before it started this
+        # process (a sender that migrated too would read its version from git at every start)
+        app = App(cfg, Store.of(cfg, migrate=False), signals=Signals(status), direct_alerts=False)
     except StorageError as exc:  # the database went away since the daemon opened it: started again later
         logs.get().info("sender_waiting_for_storage", error=str(exc))
         return EX_TEMPFAIL

@@ -26,11 +26,9 @@ from mailbot.flow.signals import Progress, Signals
 from mailbot.io import imap
 from mailbot.io.archive import Archive
 from mailbot.io.locks import INTAKE_WAIT_SECONDS, intake_lock, session_lock
-from mailbot.io.store import DATABASE_ERRORS
+from mailbot.io.store import database_errors
 from mailbot.settings import Config, MailboxConfig
 
-# disk full, database locked or read-only, its session ended: transient
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
 SENT_COPIES_PER_PASS = 50  # copies of sent mail a pass appends (about 0.3 s on a local Dovecot)
 UNREADABLE_PASSES = 3  # passes a message the server cannot return is tried before it is set aside
 # A mail the server received this recently, by the host's own clock, came while mailbot
@@ -77,7 +75,7 @@ class Passes:
                     results[box.name] = self.poll(box, session, should_stop)
                 self.mailbox_ok(box)
                 self.health.mailbox_read(box.name)
-            except STORAGE_ERRORS as exc:
+            except database_errors(StorageError, OSError) as exc:
                 self.alerts.storage_failed(box, exc)
                 results[box.name] = f"error: {exc}"
             except TransientError as exc:
@@ -312,7 +310,7 @@ class Passes:
         then knows them by Message-ID and content)."""
         try:
             self.store.placed(box.name, uidvalidity, uids, placed.uidvalidity, placed.uids, self.clock())
-        except STORAGE_ERRORS as exc:
+        except database_errors(StorageError, OSError) as exc:
             self.log.warning("placement_not_recorded", mailbox=box.name, count=len(uids), error=str(exc))
 
     def _set_aside(self, box: MailboxConfig, session: imap.Mailbox, uid: int, reason: str) -> None:

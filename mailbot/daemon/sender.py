@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 from mailbot.errors import StorageError
 from mailbot.exit_codes import EX_CONFIG, EX_TEMPFAIL
 from mailbot.io.outbox_drain import sending_lock, server_groups
-from mailbot.io.store.database import DATABASE_ERRORS
+from mailbot.io.store.database import database_errors
 from mailbot.io.store.postgres import LeaseLost
 
 if TYPE_CHECKING:
@@ -87,10 +87,6 @@ def serve(app: App, wake_fd: int, should_stop: Callable[[], bool]) -> None:
             loop.finish()
 
 
-# what a pass raises when the database is away (a PostgreSQL host restarting, a locked file)
-_STORE_AWAY: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS)
-
-
 class SendingLoop:
     """The mail of one SMTP server's mailboxes, on a thread of its own with an outbox (and
     database connection) of its own: flush, wait for a wake-up or the next look for due
@@ -111,7 +107,7 @@ class SendingLoop:
                 shown = self.one_pass(shown)
             except LeaseLost as exc:  # asked for its turn after the session ended: as in `flush_outbox`
                 self.app.log.info("sending_turn_lost", reason=str(exc))
-            except _STORE_AWAY as exc:
+            except database_errors(StorageError) as exc:
                 self.storage_away(exc)
                 self.woken.wait(SEND_WAKE_SECONDS)
                 continue
@@ -169,7 +165,7 @@ class SendingLoop:
             return not database.holds(sending_lock(self.outbox.boxes))
         except StorageError:  # the session ended (LeaseLost)
             return True
-        except DATABASE_ERRORS:  # the database is away
+        except database_errors():  # the database is away
             return True
 
     def finish(self) -> None:

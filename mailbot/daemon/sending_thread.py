@@ -17,10 +17,9 @@ from contextlib import contextmanager
 
 from mailbot.errors import StorageError
 from mailbot.io.outbox_drain import FlushResult, OutboxDrain
-from mailbot.io.store import DATABASE_ERRORS
+from mailbot.io.store import database_errors
 from mailbot.io.store.postgres import LeaseLost
 
-FAILURES: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
 LOOK_SECONDS = 0.25  # how often the thread looks for mail the main thread queued meanwhile
 
 
@@ -40,7 +39,7 @@ class SendingThread:
                 self.results.append(self.outbox.flush(self._stop.is_set))
             except LeaseLost:
                 return
-            except FAILURES as exc:
+            except database_errors(StorageError, OSError) as exc:
                 self.failures.append(exc)
                 return
             self._stop.wait(LOOK_SECONDS)

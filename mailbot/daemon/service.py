@@ -53,7 +53,7 @@ from mailbot.errors import (
 from mailbot.io import imap
 from mailbot.io.locations import refuse_unusable
 from mailbot.io.logs import get as get_log
-from mailbot.io.store.database import DATABASE_ERRORS
+from mailbot.io.store.database import database_errors
 from mailbot.io.store.postgres import LeaseLost
 from mailbot.io.terminal import shown_line
 from mailbot.settings import Config, MailboxConfig
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
     from mailbot.daemon.wiring import App
 
 T = TypeVar("T")
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)  # disk full, locked
 WATCH_SECONDS = 10.0  # how often the daemon looks at itself (unreadable mailboxes, quarantine)
 SERVE_SLICE_SECONDS = 0.25  # how long the main thread waits for work before its other duties
 STOP_GRACE_SECONDS = 3.0  # how long watchers get to finish their current step after SIGTERM
@@ -317,7 +316,7 @@ class MailboxWatcher:
                 self.read_once.set()
                 self.app.log.info("mailbox_turn_lost", mailbox=self.box.name, reason=str(exc))
                 stop.wait(1)  # the acts in flight end their own way first (`PostgresDatabase._alive`)
-            except STORAGE_ERRORS as exc:  # before TransientError: StorageError is one too
+            except database_errors(StorageError, OSError) as exc:  # before TransientError: StorageError is one too
                 self.read_once.set()
                 self.pause(self.storage_failed, exc)
             except TransientError as exc:
@@ -360,7 +359,7 @@ class MailboxWatcher:
         failure is the session's, anything else is logged and tried again tomorrow."""
         try:
             self.app.daily_audit(self.box, session)
-        except STORAGE_ERRORS:
+        except database_errors(StorageError, OSError):
             raise
         except TransientError:
             raise

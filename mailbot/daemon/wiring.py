@@ -44,7 +44,7 @@ from mailbot.io.locks import sender_lock_if_free
 from mailbot.io.logs import get as get_log
 from mailbot.io.outbox_drain import FlushResult, OutboxDrain, sending_lock, server_groups
 from mailbot.io.render import Renderer
-from mailbot.io.store import DATABASE_ERRORS, Store
+from mailbot.io.store import Store, database_errors
 from mailbot.io.store.postgres import LeaseLost
 from mailbot.io.store.versions import SCHEMA_TURN
 from mailbot.io.words import words
@@ -52,10 +52,6 @@ from mailbot.model import Ticket
 from mailbot.rules import load_rules
 from mailbot.settings import Config, MailboxConfig
 
-# disk full, database locked or read-only, its session ended: transient
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
-# what fails a `run --once`'s copies of sent mail for now: the storage, or the IMAP server
-COPY_ERRORS: tuple[type[BaseException], ...] = (*STORAGE_ERRORS, TransientError)
 SWEEP_SECONDS = 60  # how often `run` looks for due deadline timers
 
 __all__ = ["App", "Outcome", "RunOnce"]
@@ -227,7 +223,7 @@ class App:
         except LeaseLost as exc:  # stopped past its lease: another host sends this mail now
             self.log.info("sending_turn_lost", reason=str(exc))
             return 0, 0
-        except STORAGE_ERRORS as exc:
+        except database_errors(StorageError, OSError) as exc:
             for box in outbox.boxes:
                 report(partial(self.alerts.storage_failed, box, exc))
             return 0, 0
@@ -256,8 +252,9 @@ class App:
         the file system at once, so a crash or kill of mailbot keeps every one; a power cut
         can lose the last few (the main thread's next commit syncs them), and then a mail
         is sent twice, never lost. Nothing it changes is shared with another loop: its own
-        store, archive (whose group it syncs) and renderer (whose template cache it fills)."""
-        store = Store.of(self.cfg, synchronous="NORMAL")
+        store, archive (whose group it syncs) and renderer (whose template cache it fills).
+        It does not migrate: the process's own store, opened first, has (or has refused)."""
+        store = Store.of(self.cfg, synchronous="NORMAL", migrate=False)
         composer = Composer(store, Renderer(self.cfg.templates_dir), Archive(self.cfg.archive_dir, self.cfg.limits),
                             self.key, self.log, status_url=self.cfg.web.url if self.cfg.web else None)
         return OutboxDrain(self.cfg, store, Notifier(composer, store, self.setups), self.clock, self.log, mailboxes,
@@ -267,7 +264,7 @@ class App:
         """Fire due timers and queue the digest (see `Timekeeper`); storage failures are reported."""
         try:
             return self.timekeeper.sweep()
-        except STORAGE_ERRORS as exc:
+        except database_errors(StorageError, OSError) as exc:
             for box in self.cfg.mailboxes:
                 self.alerts.storage_failed(box, exc)
             return {"timers": 0, "digests": 0}
@@ -363,7 +360,7 @@ class App:
                     if ours:
                         with imap.Mailbox(box.imap) as session:
                             self.sent_folder.append(box, session)
-            except COPY_ERRORS as exc:
+            except database_errors(StorageError, OSError, TransientError) as exc:
                 self.log.warning("sent_copy_failed", mailbox=box.name, error=str(exc),
                                  why="the copies wait for the next pass")
 

@@ -22,14 +22,11 @@ from mailbot.flow.health import Health
 from mailbot.flow.notices import Notifier
 from mailbot.flow.signals import Signals
 from mailbot.io import smtp
-from mailbot.io.store import DATABASE_ERRORS, UnitOfWork, ts
+from mailbot.io.store import UnitOfWork, database_errors, ts
 from mailbot.io.store.arrivals import Arrivals
 from mailbot.io.store.meta import Meta
 from mailbot.model import AUTO_GENERATED, Audience, Send
 from mailbot.settings import Config, MailboxConfig
-
-# disk full, database locked or read-only
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
 
 
 def system_alert(alert: Mapping[str, object], items: Iterable[str] = ()) -> Send:
@@ -59,7 +56,7 @@ class Alerts:
             with self.unit_of_work():
                 self.mailer.enqueue(box, system_alert(alert, items), None, None, now)
                 self.metadata.set_meta(key, value)
-        except STORAGE_ERRORS:
+        except database_errors(StorageError, OSError):
             if storage_raises:
                 raise
             self.log.exception("alert_failed", mailbox=box.name, key=key)
@@ -112,7 +109,7 @@ class Alerts:
         for box in self.cfg.mailboxes:
             try:
                 alerts += self._watch(box)
-            except STORAGE_ERRORS as exc:
+            except database_errors(StorageError, OSError) as exc:
                 self.storage_failed(box, exc)
             except Exception:
                 self.log.exception("watch_failed", mailbox=box.name)

@@ -37,7 +37,7 @@ from mailbot.flow.notices import notify
 from mailbot.io import lookup
 from mailbot.io.archive import Archive
 from mailbot.io.compose import Composer
-from mailbot.io.store import DATABASE_ERRORS, INTEGRITY_ERRORS, Store, ts, unique_violated
+from mailbot.io.store import Store, database_errors, integrity_errors, ts, unique_violated
 from mailbot.model import (
     AUTO_REPLIED,
     Audience,
@@ -50,8 +50,6 @@ from mailbot.model import (
 from mailbot.parsers import content_hash, parse_message, synthetic_message_id
 from mailbot.settings import Config, ImapConfig, MailboxConfig
 
-# disk full, database locked or read-only: transient
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, OSError)
 STALE_TRIES = 3  # decisions made again when the ticket changed under them, before the last one commits
 
 
@@ -371,13 +369,13 @@ class Pipeline:
                 return self.work(box, arrival, now, dry_run, log, check)
             except TicketChanged:
                 log.info("ticket_changed_meanwhile", attempt=attempt)
-            except INTEGRITY_ERRORS as exc:
+            except integrity_errors() as exc:
                 if not (check and _recorded_meanwhile(exc)):
                     raise StorageError(f"cannot store the message: {exc}") from exc
                 log.info("recorded_meanwhile", attempt=attempt)
             except StorageError:
                 raise
-            except STORAGE_ERRORS as exc:
+            except database_errors(OSError) as exc:
                 raise StorageError(f"cannot use the database: {exc}") from exc
             except jinja2.TemplateError as exc:
                 reason = f"template error: {type(exc).__name__}: {exc}"
@@ -430,7 +428,7 @@ class Pipeline:
         if not dry_run:
             try:
                 self.record_quarantine(box, arrival, reason, now, notice)
-            except STORAGE_ERRORS as exc:
+            except database_errors(OSError) as exc:
                 raise StorageError(f"cannot record a quarantined message: {exc}") from exc
             except Exception as exc:
                 log.exception("quarantine_failed", reason=reason)

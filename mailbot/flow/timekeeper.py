@@ -28,16 +28,12 @@ from mailbot.flow.alerts import Alerts
 from mailbot.flow.notices import Notifier
 from mailbot.flow.signals import Signals
 from mailbot.io import lookup
-from mailbot.io.store import DATABASE_ERRORS, Store, parse_ts, ts
+from mailbot.io.store import Store, database_errors, parse_ts, ts
 from mailbot.io.words import Words, words
 from mailbot.model import AUTO_GENERATED, Audience, Send, State, StoredTimer, Ticket, TimerKind
 from mailbot.reports.monthly import monthly_due
 from mailbot.rules import PRIORITIES, Rules
 from mailbot.settings import Config, MailboxConfig, secret_days_left
-
-# not a timer's fault: the sweep stops for the caller
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, OSError)
-
 
 SUMMARY_RETRY_AFTER = timedelta(hours=1)  # after a failed summary, so a broken report does not fill the log
 
@@ -79,7 +75,7 @@ class Timekeeper:
                 self.signals.beat()
                 try:
                     fired += self.fire_timer(box, row, now)
-                except STORAGE_ERRORS:
+                except database_errors(OSError):  # not a timer's fault: the sweep stops for the caller
                     raise
                 except Exception as exc:
                     self.log.exception("timer_failed", mailbox=box.name, timer=str(row.kind), ticket_id=row.ticket_id)
@@ -87,7 +83,7 @@ class Timekeeper:
             fired += self.remind_held(box, now)
             try:
                 digests += self.send_digest(box, now)
-            except STORAGE_ERRORS:
+            except database_errors(OSError):
                 raise
             except Exception as exc:
                 self.log.exception("digest_failed", mailbox=box.name)
@@ -169,7 +165,7 @@ class Timekeeper:
             self.signals.beat()
             try:
                 sent += self.remind_one(box, form, now)
-            except STORAGE_ERRORS:
+            except database_errors(OSError):
                 raise
             except Exception as exc:
                 self.log.exception("held_form_reminder_failed", mailbox=box.name, number=form.number)
@@ -266,7 +262,7 @@ class Timekeeper:
                 self.mailer.enqueue(box, send, None, None, now)
                 self.store.metadata.set_meta(key, str(month))
                 self.store.history.add_event(box.name, None, now, "mailbot", "monthly_summary_queued", month=str(month))
-        except STORAGE_ERRORS:
+        except database_errors(OSError):
             raise  # not the report's fault: the sweep ends for the caller, as for timers
         except Exception as exc:  # the report's own failure boundary: told once, tried again later
             self.log.exception("monthly_summary_failed", mailbox=box.name, month=str(month))

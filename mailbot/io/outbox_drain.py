@@ -38,7 +38,7 @@ from mailbot.core.retry import next_try
 from mailbot.errors import StorageError
 from mailbot.io import smtp
 from mailbot.io.archive import Archive
-from mailbot.io.store import BLOB_PIECE, DATABASE_ERRORS, Store
+from mailbot.io.store import BLOB_PIECE, Store, database_errors
 from mailbot.model import AUTO_GENERATED, Audience, InboundMessage, OutboxRow, Send, Ticket
 from mailbot.settings import Config, MailboxConfig, SmtpConfig
 
@@ -48,8 +48,6 @@ NOTICE_KINDS = frozenset({"delivery_failed", "system_alert", "rate_limited"})  #
 # Mail to LKPP that moved its ticket to `escalated`: refused for good, the move is undone.
 _TO_LKPP_STATE = ("escalate", "forward_info")
 _REFUSED_CAUSE = {"escalate": "escalation_refused", "forward_info": "info_refused"}
-# database locked or read-only, disk full
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *DATABASE_ERRORS, OSError)
 # How often a server that held mail back (took no mail at all) is asked again whether it
 # takes mail, when nothing else is due: one session, the oldest mail. Mail due meanwhile asks it too.
 PROBE_EVERY = timedelta(seconds=15)
@@ -228,7 +226,7 @@ class OutboxDrain:
             return
         try:
             self._record(delivery, result)
-        except STORAGE_ERRORS:
+        except database_errors(StorageError, OSError):
             self._unrecorded[delivery.row.id] = delivery
             raise
         self._unrecorded.pop(delivery.row.id, None)

@@ -148,7 +148,7 @@ def _lines(texts: tuple[str, ...]) -> str:
     return "\n".join(texts)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)  # every pattern of the shipped rules and an operator's
 def _across(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """`pattern` compiled to look at several one-line texts joined by line breaks at once, or
     None where a match one text has alone could be missed so. A match inside one text is a
@@ -200,10 +200,13 @@ class NeedleIndex:
     patterns each looking for their own words. `in_none` then asks each pattern's sets."""
 
     def __init__(self, patterns: Iterable[re.Pattern[str]]) -> None:
-        self.looks: dict[int, tuple[tuple[frozenset[str], ...], re.Pattern[str] | None]] = {}
+        # each pattern's sets, and the pattern (its look across joined texts, `_across`, is
+        # compiled where first asked: most patterns are settled by their sets alone, and
+        # compiling them all again was most of the index's making, 0.1-0.2 s at a start)
+        self.looks: dict[int, tuple[tuple[frozenset[str], ...], re.Pattern[str]]] = {}
         self._kept = list(dict.fromkeys(patterns))  # the ids above stay theirs
         for pattern in self._kept:
-            self.looks[id(pattern)] = (required(pattern), _across(pattern))
+            self.looks[id(pattern)] = (required(pattern), pattern)
         # each word -> the (pattern, set) pairs it is one of: the words a text holds point to
         # the patterns that may match it, and only those are asked further (`possible`)
         self._sets_of = _sets_of_words(self.looks)
@@ -222,7 +225,7 @@ class NeedleIndex:
         key = id(pattern)
         if key in self._needed and key not in self.possible(texts):
             return True
-        across = self.looks[key][1]
+        across = _across(self.looks[key][1])
         return across is not None and across.search(_lines(texts)) is None
 
     def keys_of(self, patterns: tuple[re.Pattern[str], ...]) -> frozenset[int] | None:
@@ -264,7 +267,7 @@ class NeedleIndex:
         return found
 
 
-def _sets_of_words(looks: dict[int, tuple[tuple[frozenset[str], ...], re.Pattern[str] | None]]
+def _sets_of_words(looks: dict[int, tuple[tuple[frozenset[str], ...], re.Pattern[str]]]
                    ) -> dict[str, list[tuple[int, int]]]:
     """Each word of the patterns' sets -> the (pattern, set) pairs it is one of."""
     found: dict[str, list[tuple[int, int]]] = {}

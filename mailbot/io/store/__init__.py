@@ -46,8 +46,8 @@ written once, with `?`, and each engine binds them its own way).
 from mailbot.io.store.database import (
                                       BLOB_PIECE,
                                       BUSY_TIMEOUT_SECONDS,
-                                      DATABASE_ERRORS,
-                                      INTEGRITY_ERRORS,
+                                      database_errors,
+                                      integrity_errors,
                                       unique_violated,
 )
 from mailbot.io.store.facade import Store, UnitOfWork
@@ -56,7 +56,7 @@ from mailbot.io.store.times import moment, parse_ts, ts
 from mailbot.io.store.versions import WRITTEN_BY
 
 __all__ = [
-    "BLOB_PIECE", "BUSY_TIMEOUT_SECONDS", "DATABASE_ERRORS", "INTEGRITY_ERRORS", "NEVER_CLAIMED",
-    "RESTORED_TIMER_WINDOW", "WRITTEN_BY", "Store", "UnitOfWork", "moment", "parse_ts", "restored_recipients", "ts",
+    "BLOB_PIECE", "BUSY_TIMEOUT_SECONDS", "NEVER_CLAIMED", "RESTORED_TIMER_WINDOW", "WRITTEN_BY", "Store",
+    "UnitOfWork", "database_errors", "integrity_errors", "moment", "parse_ts", "restored_recipients", "ts",
     "unique_violated",
 ]
