@@ -684,6 +684,9 @@ TELLS_NOTHING = [
     "Ticket 2026030910000123 has been updated. New state: pending reminder.",
     "The attachment has been removed because it contained a virus.",
     "We have deactivated the old support address; please use helpdesk@lkpp.go.id from now on.",
+    "Sudah kami hapus tiket gandanya.",
+    "Tiket Bapak yang duplikat sudah kami tutup, penanganan dilanjutkan pada tiket sebelumnya.",
+    "Laporan ini telah digabungkan dengan tiket #2026-4521.",
 ]
 
 
@@ -699,6 +702,8 @@ def test_wording_that_tells_the_requester_nothing_is_left_to_staff(rules: Rules,
     ("need_info", "Mohon dikirimkan screenshot pesan kesalahan yang muncul pada penyedia."),
     ("need_info", "Please send us the vendor's NPWP and the tender code."),
     ("resolved", "Data ganda sudah kami hapus, silakan penyedia login kembali."),
+    ("resolved", "Akun penyedia yang ganda sudah kami gabungkan, silakan login kembali."),
+    ("resolved", "Tiket sudah kami teruskan ke tim teknis dan akun penyedia sudah kami aktifkan kembali."),
     ("resolved", "The missing role has been added to the account; the vendor can log in now."),
     ("status", "Kami sedang melakukan pengecekan pada server."),
 ])
