@@ -687,6 +687,8 @@ TELLS_NOTHING = [
     "Sudah kami hapus tiket gandanya.",
     "Tiket Bapak yang duplikat sudah kami tutup, penanganan dilanjutkan pada tiket sebelumnya.",
     "Laporan ini telah digabungkan dengan tiket #2026-4521.",
+    "Data penyedia sudah kami verifikasi; NPWP tersebut tercatat atas nama perusahaan lain.",
+    "Sudah kami cek di database, NIB penyedia tidak sesuai dengan data OSS.",
 ]
 
 
@@ -703,6 +705,7 @@ def test_wording_that_tells_the_requester_nothing_is_left_to_staff(rules: Rules,
     ("need_info", "Please send us the vendor's NPWP and the tender code."),
     ("resolved", "Data ganda sudah kami hapus, silakan penyedia login kembali."),
     ("resolved", "Akun penyedia yang ganda sudah kami gabungkan, silakan login kembali."),
+    ("resolved", "Data NPWP yang tidak sesuai sudah kami perbaiki, silakan penyedia login kembali."),
     ("resolved", "Tiket sudah kami teruskan ke tim teknis dan akun penyedia sudah kami aktifkan kembali."),
     ("resolved", "The missing role has been added to the account; the vendor can log in now."),
     ("status", "Kami sedang melakukan pengecekan pada server."),
