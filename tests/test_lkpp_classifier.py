@@ -689,6 +689,9 @@ TELLS_NOTHING = [
     "Laporan ini telah digabungkan dengan tiket #2026-4521.",
     "Data penyedia sudah kami verifikasi; NPWP tersebut tercatat atas nama perusahaan lain.",
     "Sudah kami cek di database, NIB penyedia tidak sesuai dengan data OSS.",
+    "Kami telah menelepon penyedia dan meminta dokumen perubahan akta dikirim langsung ke helpdesk@lkpp.go.id.",
+    "Penyedia sudah kami hubungi via WhatsApp dan sudah kami minta mengirimkan screenshot ke kami.",
+    "Mohon dikirimkan daftar semua paket di LPSE Kota Batam yang mengalami kendala serupa.",
 ]
 
 
@@ -706,6 +709,8 @@ def test_wording_that_tells_the_requester_nothing_is_left_to_staff(rules: Rules,
     ("resolved", "Data ganda sudah kami hapus, silakan penyedia login kembali."),
     ("resolved", "Akun penyedia yang ganda sudah kami gabungkan, silakan login kembali."),
     ("resolved", "Data NPWP yang tidak sesuai sudah kami perbaiki, silakan penyedia login kembali."),
+    ("need_info", "Kami sudah mencoba menghubungi penyedia. Mohon disampaikan kepada penyedia agar mengirimkan NPWP."),
+    ("need_info", "Mohon dikirimkan daftar paket pada akun penyedia yang tidak muncul di katalog."),
     ("resolved", "Tiket sudah kami teruskan ke tim teknis dan akun penyedia sudah kami aktifkan kembali."),
     ("resolved", "The missing role has been added to the account; the vendor can log in now."),
     ("status", "Kami sedang melakukan pengecekan pada server."),
