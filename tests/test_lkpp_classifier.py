@@ -692,6 +692,9 @@ TELLS_NOTHING = [
     "Kami telah menelepon penyedia dan meminta dokumen perubahan akta dikirim langsung ke helpdesk@lkpp.go.id.",
     "Penyedia sudah kami hubungi via WhatsApp dan sudah kami minta mengirimkan screenshot ke kami.",
     "Mohon dikirimkan daftar semua paket di LPSE Kota Batam yang mengalami kendala serupa.",
+    "Status tiket Bapak sudah kami perbarui menjadi Menunggu Tanggapan.",
+    "Tiket #2026-7781 telah dipindahkan ke antrian Tim Katalog oleh agen Dimas.",
+    "Pengaduan Bapak telah diinput ke aplikasi helpdesk kami.",
 ]
 
 
@@ -700,6 +703,24 @@ def test_wording_that_tells_the_requester_nothing_is_left_to_staff(rules: Rules,
     body = f"Yth. Helpdesk LPSE Kota Batam,\n\n{text}\n\nTerima kasih.\n\nSalam,\nHelpdesk LKPP\n"
     assert classify(rules, SUBJECT, body) == "none"
     assert classify(load_rules(), SUBJECT, body) not in REQUESTER_CLASSES  # as the daemon decides
+
+
+HANDED_ON = [
+    "Permasalahan ini sudah kami delegasikan kepada tim e-Katalog.",
+    "Laporan sudah kami naikkan ke tim level 3 untuk dianalisis.",
+    "Sdh kami oper ke tim server ya pak.",
+    "Tiket sudah kami update ke tim developer, masih menunggu jawaban mereka.",
+    "Kendala upload sudah berhasil kami reproduksi di server uji kami.",
+    "Akar masalahnya sudah kami temukan, yaitu sertifikat yang kedaluwarsa.",
+    "Kasus Bapak sudah kami prioritaskan.",
+]
+
+
+@pytest.mark.parametrize("text", HANDED_ON)
+def test_a_case_handed_on_or_weighed_is_progress_not_a_fix(rules: Rules, text: str) -> None:
+    body = f"Yth. Helpdesk LPSE Kota Batam,\n\n{text}\n\nSalam,\nHelpdesk LKPP\n"
+    assert classify(rules, SUBJECT, body) == "status"
+    assert classify(load_rules(), SUBJECT, body) != "resolved"  # as the daemon decides
 
 
 @pytest.mark.parametrize(("expected", "text"), [
@@ -711,6 +732,8 @@ def test_wording_that_tells_the_requester_nothing_is_left_to_staff(rules: Rules,
     ("resolved", "Data NPWP yang tidak sesuai sudah kami perbaiki, silakan penyedia login kembali."),
     ("need_info", "Kami sudah mencoba menghubungi penyedia. Mohon disampaikan kepada penyedia agar mengirimkan NPWP."),
     ("need_info", "Mohon dikirimkan daftar paket pada akun penyedia yang tidak muncul di katalog."),
+    ("resolved", "Data alamat penyedia sudah kami update, silakan login kembali."),
+    ("resolved", "Paket sudah kami pindahkan ke satker yang benar dan sudah tampil di akun PPK."),
     ("resolved", "Tiket sudah kami teruskan ke tim teknis dan akun penyedia sudah kami aktifkan kembali."),
     ("resolved", "The missing role has been added to the account; the vendor can log in now."),
     ("status", "Kami sedang melakukan pengecekan pada server."),
