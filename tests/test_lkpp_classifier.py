@@ -733,6 +733,7 @@ def test_a_case_handed_on_or_weighed_is_progress_not_a_fix(rules: Rules, text: s
     ("need_info", "Kami sudah mencoba menghubungi penyedia. Mohon disampaikan kepada penyedia agar mengirimkan NPWP."),
     ("need_info", "Mohon dikirimkan daftar paket pada akun penyedia yang tidak muncul di katalog."),
     ("resolved", "Data alamat penyedia sudah kami update, silakan login kembali."),
+    ("resolved", "NPWP penyedia sudah kami input ulang dan sudah tampil di SIKaP."),
     ("resolved", "Paket sudah kami pindahkan ke satker yang benar dan sudah tampil di akun PPK."),
     ("resolved", "Tiket sudah kami teruskan ke tim teknis dan akun penyedia sudah kami aktifkan kembali."),
     ("resolved", "The missing role has been added to the account; the vendor can log in now."),
