@@ -140,6 +140,7 @@ def _host(servers, tmp_path, name: str, url: str, key: bytes):  # type: ignore[n
     return config
 
 
+@pytest.mark.alone
 def test_a_host_stopped_past_its_lease_is_taken_over_and_does_nothing_twice_when_continued(
         fresh_mailboxes, pg_cluster, tmp_path):
     """SIGSTOP of one host (its daemon and sender) mid-backlog for twice the lease: the other
@@ -293,6 +294,7 @@ def _midday_zone() -> str:
     return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
 
 
+@pytest.mark.alone
 def test_three_hosts_serve_many_mailboxes_through_a_kill_and_a_stop_each_request_once_and_one_digest(
         fresh_mailboxes, pg_cluster, tmp_path):
     """Several hosts on one store at the suite's size (the 30 mailboxes and 3,000 requests

@@ -438,8 +438,26 @@ def test_scripts_test_quick_sets_up_the_fast_layer_alone_and_the_whole_suite_eve
     whole = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=60, check=False)
     assert whole.returncode == 0, whole.stderr
     workers = len(os.sched_getaffinity(0)) + 1  # one more than the cores: tests wait on servers a third of the time
-    assert log.read_text().splitlines() == ["setup ", f"python -m pytest -q -n {workers} --dist worksteal"]
+    assert log.read_text().splitlines() == ["setup ", f"python -m pytest -q -n {workers} --dist worksteal -m not alone",
+                                            "python -m pytest -q -m alone"]
     assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("\nbash scripts/test")
+
+
+@pytest.mark.parametrize(("parallel", "alone", "status"), [
+    (0, 0, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1), (2, 0, 2),
+    (5, 0, 0), (0, 5, 0), (5, 5, 5),  # 5: pytest selected no test, which is a failure only when neither run did
+])
+def test_scripts_test_fails_when_either_of_its_runs_fails(tmp_path, parallel, alone, status):
+    """The whole suite is two runs (the tests marked `alone` after the others, in one process):
+    the script fails when either fails, with the first failure's status."""
+    script, log = _test_script_in(tmp_path)
+    python = script.parent.parent / ".venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\necho "python $*" >> {log}\n'
+                      f'case "$*" in *"not alone"*) exit {parallel};; *) exit {alone};; esac\n')
+    whole = subprocess.run(["bash", str(script), "tests/test_x.py"], capture_output=True, text=True, timeout=60,
+                           check=False)
+    assert whole.returncode == status, whole.stderr
+    assert [line.endswith("tests/test_x.py") for line in log.read_text().splitlines()[1:]] == [True, True]
 
 
 def test_the_readmes_quick_start_runs_the_fast_layer_before_the_whole_suite():

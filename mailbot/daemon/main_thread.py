@@ -6,6 +6,10 @@ of `run --once`). Watchers, the audit and a pass ask that thread to run a step
 each part that hops one `MainThread`, which the service points at its main thread when it
 runs; a method marked `on_main_thread` always runs there. These are what the daemon's
 parts, the audit and the service share, so they live apart from all three.
+
+A long step (a batch of mail) asks `others_waiting` between its parts and gives the thread
+back when another watcher's step waits: one mailbox's backlog then never holds another
+mailbox's new mail, or a host's taking over of a mailbox, behind a whole batch.
 """
 
 from __future__ import annotations
@@ -29,19 +33,29 @@ def run_here(step: Callable[[], T]) -> T:
     return step()
 
 
+def nobody_waits() -> bool:
+    """`others_waiting` for a single thread: no other step ever waits."""
+    return False
+
+
 class MainThread:
     """Where store work runs: at once until the service attaches its main thread
     (`Service.on_main`); a watcher's call then waits for the main thread to run it. Made
     at wiring and handed to each part that hops, like `flow/signals.Signals`."""
 
-    def __init__(self, on_main: OnMain = run_here) -> None:
+    def __init__(self, on_main: OnMain = run_here, waiting: Callable[[], bool] = nobody_waits) -> None:
         self._on_main: OnMain = on_main
+        self._waiting = waiting
 
-    def attach(self, on_main: OnMain) -> None:
-        self._on_main = on_main
+    def attach(self, on_main: OnMain, waiting: Callable[[], bool] = nobody_waits) -> None:
+        """`waiting`: whether another thread's step waits for the main thread now."""
+        self._on_main, self._waiting = on_main, waiting
 
     def run(self, step: Callable[[], T]) -> T:
         return self._on_main(step)
+
+    def others_waiting(self) -> bool:
+        return self._waiting()
 
 
 class OnMainThread(Protocol):

@@ -175,10 +175,14 @@ class Service:
                 if self.closed.is_set():
                     raise Stopped from None
 
+    def steps_waiting(self) -> bool:
+        """Whether a watcher's step waits for the main thread (a batch in hand gives it back)."""
+        return not self.jobs.empty()
+
     def run(self) -> None:
         app = self.app
         app.signals.attach(self.notify, self.watchdog.beat)
-        app.main_thread.attach(self.on_main)  # the watchers' store work runs here from now on
+        app.main_thread.attach(self.on_main, self.steps_waiting)  # the watchers' store work runs here from now on
         self.turns.start()
         self.watchers = [MailboxWatcher(self, box) for box in app.cfg.mailboxes]
         threads = [threading.Thread(target=w.run, name=f"imap-{w.box.name}", daemon=True) for w in self.watchers]

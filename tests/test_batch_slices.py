@@ -1,0 +1,92 @@
+"""One mailbox's backlog does not hold the daemon's main thread for a whole batch while
+another watcher's step waits for it: a batch is handled in slices, each a step of its own on
+the main thread, and each slice gives the thread back once another step waits. What a batch
+decides is the same whichever way it is sliced. Pure: the real intake (`Passes.handle_batch`)
+on a SQLite store, the main thread stood in for by a recorder (no server)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from mailbot.config.load import load_config
+from mailbot.daemon import passes
+from mailbot.daemon.wiring import App
+from mailbot.flow.pipeline import Status
+from mailbot.io.imap import Fetched
+from tests.mailfactory import mail
+from tests.test_tickets_search import write_config
+
+AT = datetime(2026, 3, 19, 3, 0, tzinfo=UTC)
+
+
+class Recorder:
+    """The main thread: runs each step at once, counts them; `waiting` says whether another
+    watcher's step waits now."""
+
+    def __init__(self, waiting: Callable[[], bool]) -> None:
+        self.steps, self.waiting = 0, waiting
+
+    def on_main(self, step: Callable[[], Any]) -> Any:
+        self.steps += 1
+        return step()
+
+
+def _batch(n: int) -> list[Fetched]:
+    return [Fetched(uid=i + 1, raw=mail(f"pengguna{i}@vendor{i}.test", f"Kendala unggah dokumen {i}",
+                                        "Selamat pagi, dokumen penawaran gagal diunggah.")[0],
+                    internal_date=AT + timedelta(minutes=i)) for i in range(n)]
+
+
+def _handled(tmp_path, monkeypatch, waiting: Callable[[], bool]):  # type: ignore[no-untyped-def]
+    tmp_path.mkdir(exist_ok=True)
+    cfg = load_config(write_config(tmp_path, monkeypatch))
+    app = App(cfg, clock=lambda: AT + timedelta(hours=1))
+    recorder = Recorder(waiting)
+    app.main_thread.attach(recorder.on_main, recorder.waiting)
+    outcomes = app.passes.handle_batch(cfg.mailboxes[0], 7, _batch(6))
+    tickets = [number for (number,) in app.store.db.execute("select number from tickets order by id")]
+    app.store.close()
+    return outcomes, tickets, recorder.steps
+
+
+def test_a_batch_gives_the_main_thread_back_between_messages_while_another_step_waits(tmp_path, monkeypatch):
+    """Another watcher's step waits the whole time, and a slice's time is spent after each
+    message (`BATCH_SLICE_SECONDS` 0): each of the six messages is a step of its own, and each is
+    handled once, in the batch's order, as when nothing waits."""
+    monkeypatch.setattr(passes, "BATCH_SLICE_SECONDS", 0.0)
+    outcomes, tickets, steps = _handled(tmp_path / "waiting", monkeypatch, lambda: True)
+    alone, alone_tickets, alone_steps = _handled(tmp_path / "alone", monkeypatch, lambda: False)
+    assert steps == 6
+    assert alone_steps == 1  # nothing waits: one step and one group commit for the whole batch
+    assert [o.status for o in outcomes] == [o.status for o in alone] == [Status.PROCESSED] * 6
+    assert [o.ticket for o in outcomes] == tickets == [o.ticket for o in alone] == alone_tickets
+    assert len(set(tickets)) == 6
+
+
+def test_a_slice_keeps_the_main_thread_until_its_time_is_spent(tmp_path, monkeypatch):
+    """Another step waits, but the slice's time is not spent: the batch stays one step (its
+    messages share one sync), so a backlog with a neighbour pays a sync per slice, not per mail."""
+    monkeypatch.setattr(passes, "BATCH_SLICE_SECONDS", 3600.0)
+    outcomes, tickets, steps = _handled(tmp_path, monkeypatch, lambda: True)
+    assert steps == 1 and len(outcomes) == 6 and len(set(tickets)) == 6
+
+
+@pytest.mark.parametrize("waiting", [True, False])
+def test_a_stop_between_two_messages_ends_the_batch_there(tmp_path, monkeypatch, waiting):
+    """The daemon stops after the second message: the batch's outcomes are the two handled,
+    sliced or not; the rest stay in the INBOX for the next start."""
+    monkeypatch.setattr(passes, "BATCH_SLICE_SECONDS", 0.0)
+    cfg = load_config(write_config(tmp_path, monkeypatch))
+    app = App(cfg, clock=lambda: AT + timedelta(hours=1))
+    recorder = Recorder(lambda: waiting)
+    app.main_thread.attach(recorder.on_main, recorder.waiting)
+    tickets = lambda: app.store.db.execute("select count(*) from tickets").fetchone()[0]
+    outcomes = app.passes.handle_batch(cfg.mailboxes[0], 7, _batch(6), should_stop=lambda: tickets() >= 2)
+    count = tickets()
+    app.store.close()
+    assert len(outcomes) == count == 2
+    assert [o.status for o in outcomes] == [Status.PROCESSED] * 2
