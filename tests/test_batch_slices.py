@@ -1,8 +1,10 @@
 """One mailbox's backlog does not hold the daemon's main thread for a whole batch while
 another watcher's step waits for it: a batch is handled in slices, each a step of its own on
 the main thread, and each slice gives the thread back once another step waits. What a batch
-decides is the same whichever way it is sliced. Pure: the real intake (`Passes.handle_batch`)
-on a SQLite store, the main thread stood in for by a recorder (no server)."""
+decides is the same whichever way it is sliced; and a turn of the main thread's serving ends
+once its time is spent, however many steps keep coming. No server: the real intake
+(`Passes.handle_batch`) on a SQLite store, the main thread stood in for by a recorder, and the
+real `Service.serve`."""
 
 from __future__ import annotations
 
@@ -90,3 +92,38 @@ def test_a_stop_between_two_messages_ends_the_batch_there(tmp_path, monkeypatch,
     app.store.close()
     assert len(outcomes) == count == 2
     assert [o.status for o in outcomes] == [Status.PROCESSED] * 2
+
+
+def test_watchers_that_keep_the_main_thread_fed_do_not_hold_its_other_duties_back(tmp_path, monkeypatch):
+    """Steps that keep coming (several mailboxes' backlogs, each batch a slice at a time): one
+    turn of serving ends once its time is spent, so the main thread's loop reaches the sweep,
+    a reload and its own watch between turns, not only once the backlogs are done."""
+    import threading
+    import time
+    from concurrent.futures import Future
+
+    from mailbot.daemon.service import Service
+
+    app = App(load_config(write_config(tmp_path, monkeypatch)), clock=lambda: AT)
+    service = Service(app, threading.Event(), lambda _: None)
+    feeding = threading.Event()
+    feeding.set()
+    ran = []
+
+    def step() -> None:  # a watcher's next slice is queued while this one runs
+        ran.append(time.monotonic())
+        time.sleep(0.01)
+        if feeding.is_set():
+            service.jobs.put((step, Future()))
+
+    service.jobs.put((step, Future()))
+    turn = threading.Thread(target=service.serve, args=(0.05,), daemon=True)
+    started = time.monotonic()
+    turn.start()
+    turn.join(10)
+    ended = not turn.is_alive()
+    feeding.clear()
+    turn.join(10)
+    app.store.close()
+    assert ended, f"one turn ran {len(ran)} steps in {time.monotonic() - started:.1f} s and went on"
+    assert len(ran) >= 2  # it ran what waited until its time was spent

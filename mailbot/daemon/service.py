@@ -254,13 +254,18 @@ class Service:
         return now >= first_read_by or all(w.read_once.is_set() for w in self.watchers)
 
     def serve(self, timeout: float) -> None:
-        """Run the watchers' store steps waiting now (at least one, or until `timeout`)."""
+        """Run the watchers' store steps waiting now (at least one, or until `timeout`), for
+        `timeout` at most once the first ran: watchers that keep it fed (a backlog in several
+        mailboxes, each batch a slice at a time) do not hold the sweep and a reload back."""
         try:
             step, future = self.jobs.get(timeout=timeout)
         except queue.Empty:
             return
+        until = time.monotonic() + timeout
         while True:
             self._run(step, future)
+            if time.monotonic() >= until:
+                return
             try:
                 step, future = self.jobs.get_nowait()
             except queue.Empty:
