@@ -453,6 +453,35 @@ def test_every_act_in_flight_under_a_lost_session_fails_until_it_ends_and_no_wri
         other.close()
 
 
+def test_a_group_commit_refused_under_a_lost_session_leaves_the_next_group_whole(pg_cluster):
+    """A batch's slice opens a group commit while its mailbox's pass is in flight under a session
+    the server ended (a host stopped past its lease and continued): the group's first statement
+    fails (LeaseLost). Once that pass has ended, the next group is a group again: it commits
+    without waiting for the WAL flush each, and its end syncs (a synchronous commit)."""
+    from mailbot.io.store.postgres import LeaseLost
+
+    url = pg_cluster.database()
+    store, other = Store(url), Store(url)
+    try:
+        db = store.database
+        assert db.try_lock("intake:btm")
+        _end_session(store, other)
+        with pytest.raises(LeaseLost, match="intake:btm"), store.group_commit():
+            pass
+        db.unlock("intake:btm")
+        setting = lambda: db.execute("show synchronous_commit").fetchone()[0]
+        with store.group_commit():
+            inside = setting()
+            with store.unit_of_work():
+                store.metadata.set_meta("grouped_write", "1")
+        assert inside == "off" and setting() == "on"
+        assert other.metadata.meta("synced") is not None  # the group's end synced
+        assert other.metadata.meta("grouped_write") == "1"
+    finally:
+        store.close()
+        other.close()
+
+
 def test_daemons_are_counted_by_a_shared_lock_taken_again_on_a_new_session(pg_cluster):
     url = pg_cluster.database()
     first, second, third = Store(url), Store(url), Store(url)

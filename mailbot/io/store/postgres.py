@@ -423,8 +423,11 @@ class PostgresDatabase:
         if self._grouped:
             yield
             return
-        self._grouped = True
+        # the flag once the setting is in: a session lost under an act in flight fails this very
+        # statement (`LeaseLost`), and a flag set before it stayed set for the process's life,
+        # every later group a bare one (no setting, no sync at its end)
         self.execute("set synchronous_commit = off")
+        self._grouped = True
         try:
             yield
         finally:
