@@ -439,25 +439,50 @@ def test_scripts_test_quick_sets_up_the_fast_layer_alone_and_the_whole_suite_eve
     assert whole.returncode == 0, whole.stderr
     workers = len(os.sched_getaffinity(0)) + 1  # one more than the cores: tests wait on servers a third of the time
     assert log.read_text().splitlines() == ["setup ", f"python -m pytest -q -n {workers} --dist worksteal -m not alone",
-                                            "python -m pytest -q -m alone"]
+                                            "python -m pytest -q -m alone -n 0"]
     assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("\nbash scripts/test")
 
 
-@pytest.mark.parametrize(("parallel", "alone", "status"), [
-    (0, 0, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1), (2, 0, 2),
-    (5, 0, 0), (0, 5, 0), (5, 5, 5),  # 5: pytest selected no test, which is a failure only when neither run did
+@pytest.mark.parametrize(("parallel", "alone", "status", "runs"), [
+    (0, 0, 0, 2), (1, 0, 1, 2), (0, 1, 1, 2), (1, 1, 1, 2), (3, 0, 3, 1),
+    (5, 0, 0, 2), (0, 5, 0, 2), (5, 5, 5, 2),  # 5: pytest selected no test, a failure only when neither run did
+    (2, 0, 2, 1),  # interrupted (Ctrl-C): the second run does not start
 ])
-def test_scripts_test_fails_when_either_of_its_runs_fails(tmp_path, parallel, alone, status):
-    """The whole suite is two runs (the tests marked `alone` after the others, in one process):
-    the script fails when either fails, with the first failure's status."""
+def test_scripts_test_fails_when_either_of_its_runs_fails(tmp_path, parallel, alone, status, runs):
+    """The whole suite is two runs (the tests marked `alone` after the others, in one process
+    whatever -n was given): the script fails when either fails, with the first failure's status."""
     script, log = _test_script_in(tmp_path)
     python = script.parent.parent / ".venv" / "bin" / "python"
     python.write_text(f'#!/bin/sh\necho "python $*" >> {log}\n'
                       f'case "$*" in *"not alone"*) exit {parallel};; *) exit {alone};; esac\n')
-    whole = subprocess.run(["bash", str(script), "tests/test_x.py"], capture_output=True, text=True, timeout=60,
-                           check=False)
+    whole = subprocess.run(["bash", str(script), "tests/test_x.py", "-n", "4"], capture_output=True, text=True,
+                           timeout=60, check=False)
     assert whole.returncode == status, whole.stderr
-    assert [line.endswith("tests/test_x.py") for line in log.read_text().splitlines()[1:]] == [True, True]
+    calls = log.read_text().splitlines()[1:]
+    assert len(calls) == runs
+    assert calls[0].endswith("-m not alone tests/test_x.py -n 4")
+    assert calls[1:] == ["python -m pytest -q -m alone tests/test_x.py -n 4 -n 0"][:runs - 1]
+
+
+@pytest.mark.parametrize("args", [["-m", "integration"], ["-msmoke", "-k", "ack"]])
+def test_scripts_test_runs_a_selection_by_marker_once_as_written(tmp_path, args):
+    """A marker of your own (-m) is your selection: one run, as you wrote it (pytest keeps the
+    last -m, so split in two it ran the same tests twice, the second time in one process)."""
+    script, log = _test_script_in(tmp_path)
+    done = subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    workers = len(os.sched_getaffinity(0)) + 1
+    assert log.read_text().splitlines()[1:] == [f"python -m pytest -q -n {workers} --dist worksteal {' '.join(args)}"]
+
+
+def test_scripts_test_stops_at_the_first_failure_where_asked(tmp_path):
+    """-x: a failure in the first run ends the suite there; the second run does not start."""
+    script, log = _test_script_in(tmp_path)
+    python = script.parent.parent / ".venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\necho "python $*" >> {log}\nexit 1\n')
+    done = subprocess.run(["bash", str(script), "-x"], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert len(log.read_text().splitlines()[1:]) == 1
 
 
 def test_the_readmes_quick_start_runs_the_fast_layer_before_the_whole_suite():
