@@ -8,6 +8,8 @@ real `Service.serve`."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -98,10 +100,6 @@ def test_watchers_that_keep_the_main_thread_fed_do_not_hold_its_other_duties_bac
     """Steps that keep coming (several mailboxes' backlogs, each batch a slice at a time): one
     turn of serving ends once its time is spent, so the main thread's loop reaches the sweep,
     a reload and its own watch between turns, not only once the backlogs are done."""
-    import threading
-    import time
-    from concurrent.futures import Future
-
     from mailbot.daemon.service import Service
 
     app = App(load_config(write_config(tmp_path, monkeypatch)), clock=lambda: AT)
@@ -114,9 +112,9 @@ def test_watchers_that_keep_the_main_thread_fed_do_not_hold_its_other_duties_bac
         ran.append(time.monotonic())
         time.sleep(0.01)
         if feeding.is_set():
-            service.jobs.put((step, Future()))
+            service.queue(step, later=True)
 
-    service.jobs.put((step, Future()))
+    service.queue(step, later=True)
     turn = threading.Thread(target=service.serve, args=(0.05,), daemon=True)
     started = time.monotonic()
     turn.start()
@@ -127,3 +125,20 @@ def test_watchers_that_keep_the_main_thread_fed_do_not_hold_its_other_duties_bac
     app.store.close()
     assert ended, f"one turn ran {len(ran)} steps in {time.monotonic() - started:.1f} s and went on"
     assert len(ran) >= 2  # it ran what waited until its time was spent
+
+
+def test_a_short_step_goes_before_the_slices_of_batches_already_waiting(tmp_path, monkeypatch):
+    """Slices of two mailboxes' backlogs wait, then a short step comes (a look at a mailbox a
+    host may take over, a quiet mailbox's pass opening): the main thread runs it first, then
+    the slices in the order they came."""
+    from mailbot.daemon.service import Service
+
+    app = App(load_config(write_config(tmp_path, monkeypatch)), clock=lambda: AT)
+    service = Service(app, threading.Event(), lambda _: None)
+    ran: list[str] = []
+    futures = [service.queue(lambda name=name: ran.append(name), later=True) for name in ("a1", "b1", "a2")]
+    futures.append(service.queue(lambda: ran.append("look")))
+    service.serve(1.0)
+    app.store.close()
+    assert all(f.done() for f in futures)
+    assert ran == ["look", "a1", "b1", "a2"]

@@ -45,14 +45,22 @@ class MainThread:
 
     def __init__(self, on_main: OnMain = run_here, waiting: Callable[[], bool] = nobody_waits) -> None:
         self._on_main: OnMain = on_main
+        self._later: OnMain = on_main
         self._waiting = waiting
 
-    def attach(self, on_main: OnMain, waiting: Callable[[], bool] = nobody_waits) -> None:
-        """`waiting`: whether another thread's step waits for the main thread now."""
-        self._on_main, self._waiting = on_main, waiting
+    def attach(self, on_main: OnMain, waiting: Callable[[], bool] = nobody_waits,
+               later: OnMain | None = None) -> None:
+        """`waiting`: whether another thread's step waits for the main thread now; `later`:
+        how a long step gets there, after the short ones waiting (`on_main` when None)."""
+        self._on_main, self._waiting, self._later = on_main, waiting, later or on_main
 
     def run(self, step: Callable[[], T]) -> T:
         return self._on_main(step)
+
+    def run_later(self, step: Callable[[], T]) -> T:
+        """A long step (a slice of a batch): run after the short steps waiting, so that
+        those (a look at a mailbox, a pass's opening) never queue behind a backlog."""
+        return self._later(step)
 
     def others_waiting(self) -> bool:
         return self._waiting()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from mailbot.daemon.main_thread import MainThread, on_main_thread
@@ -227,17 +228,18 @@ class Passes:
         `read_before`: when the pass before this one read the folder (None: never)."""
         outcomes: list[Outcome] = []
         while len(outcomes) < len(batch):
-            done = self._handle_slice(box, uidvalidity, batch[len(outcomes):], should_stop, progress, read_before)
+            done = self.main_thread.run_later(partial(self._handle_slice, box, uidvalidity, batch[len(outcomes):],
+                                                      should_stop, progress, read_before))
             outcomes += done
             if not done or should_stop():
                 break
         return outcomes
 
-    @on_main_thread
     def _handle_slice(self, box: MailboxConfig, uidvalidity: int, batch: list[imap.Fetched],
                       should_stop: Callable[[], bool], progress: Progress | None,
                       read_before: datetime | None) -> list[Outcome]:
-        """Group commit: each message its own transaction (a failing one rolls back alone),
+        """On the main thread (`handle_batch` hands it there, after the short steps waiting).
+        Group commit: each message its own transaction (a failing one rolls back alone),
         all made durable by one sync at the end, after the archive's (see `Database.group_commit`).
         The outcomes of the first messages of `batch`: all, or those handled before a stop, or
         before another watcher's step waited past `BATCH_SLICE_SECONDS` (at least one message)."""

@@ -23,6 +23,7 @@ same process started again by `os.execve` on the config as it reads now) and `sd
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import resource
@@ -137,7 +138,11 @@ class Service:
         self.app, self.stop, self.notify, self.reloading = app, stop, notify, reload
         self.fatal = ""
         self.reload_accepted = False
-        self.jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        # the watchers' steps waiting for the main thread: the short ones first (a look at a
+        # mailbox, a position, a pass's opening), then the slices of batches, each in the order
+        # it came; so a mailbox taken over, or a mail to a quiet one, waits for no backlog's turn
+        self.jobs: queue.PriorityQueue[tuple[int, int, Callable[[], Any], Future[Any]]] = queue.PriorityQueue()
+        self._order = itertools.count()
         self.closed = threading.Event()
         self.sender = SenderProcess(app.cfg.path, app.log, notify, self.config_refused, self.copies_due)
         self.watchdog = Watchdog(notify, os.environ.get("WATCHDOG_USEC"))
@@ -162,18 +167,27 @@ class Service:
             if watcher.box.name in names:
                 watcher.copies.set()
 
-    def on_main(self, step: Callable[[], T]) -> T:
-        """Run `step` on the main thread and wait for its result (watcher threads)."""
+    def on_main(self, step: Callable[[], T], later: bool = False) -> T:
+        """Run `step` on the main thread and wait for its result (watcher threads); `later`: a
+        long step (a slice of a batch), run after the short ones waiting."""
         if threading.current_thread() is self.main:
             return step()
-        future: Future[T] = Future()
-        self.jobs.put((step, future))
+        future = self.queue(step, later)
         while True:
             try:
                 return future.result(timeout=SERVE_SLICE_SECONDS)
             except TimeoutError:
                 if self.closed.is_set():
                     raise Stopped from None
+
+    def on_main_later(self, step: Callable[[], T]) -> T:
+        return self.on_main(step, later=True)
+
+    def queue(self, step: Callable[[], T], later: bool = False) -> Future[T]:
+        """`step` queued for the main thread; its result (or exception) in the future returned."""
+        future: Future[T] = Future()
+        self.jobs.put((1 if later else 0, next(self._order), step, future))
+        return future
 
     def steps_waiting(self) -> bool:
         """Whether a watcher's step waits for the main thread (a batch in hand gives it back)."""
@@ -182,7 +196,8 @@ class Service:
     def run(self) -> None:
         app = self.app
         app.signals.attach(self.notify, self.watchdog.beat)
-        app.main_thread.attach(self.on_main, self.steps_waiting)  # the watchers' store work runs here from now on
+        # the watchers' store work runs here from now on
+        app.main_thread.attach(self.on_main, self.steps_waiting, self.on_main_later)
         self.turns.start()
         self.watchers = [MailboxWatcher(self, box) for box in app.cfg.mailboxes]
         threads = [threading.Thread(target=w.run, name=f"imap-{w.box.name}", daemon=True) for w in self.watchers]
@@ -258,7 +273,7 @@ class Service:
         `timeout` at most once the first ran: watchers that keep it fed (a backlog in several
         mailboxes, each batch a slice at a time) do not hold the sweep and a reload back."""
         try:
-            step, future = self.jobs.get(timeout=timeout)
+            _, _, step, future = self.jobs.get(timeout=timeout)
         except queue.Empty:
             return
         until = time.monotonic() + timeout
@@ -267,7 +282,7 @@ class Service:
             if time.monotonic() >= until:
                 return
             try:
-                step, future = self.jobs.get_nowait()
+                _, _, step, future = self.jobs.get_nowait()
             except queue.Empty:
                 return
 
@@ -291,7 +306,7 @@ class Service:
         self.closed.set()
         while True:
             try:
-                _, future = self.jobs.get_nowait()
+                *_, future = self.jobs.get_nowait()
             except queue.Empty:
                 break
             future.cancel()
