@@ -12,13 +12,14 @@ never the host's).
   each engine, p50 and p99.
 * hosts: N mailboxes on IDLE served by three processes sharing one PostgreSQL (each its
   own working directory, one shared archive, each configured with all N): how long until
-  each serves its third, RSS of the three, ack p50 and p99.
+  each serves its third, RSS of the three, ack p50 and p99; then a backlog in one mailbox
+  (--backlog): its rate, and the ack times of single requests to the others meanwhile.
 * takeover: two processes; the one serving the mailbox is killed (SIGKILL) or stopped
   (SIGSTOP) in the middle of a pass; the time from then until the other has handled the
   request that was waiting (its ack reaches the sink), with lease_seconds given.
 
 Run: .venv/bin/python bench/shared_store.py [--only ingest,latency,hosts,takeover] [--messages N]
-     [--trials N] [--mailboxes N] [--lease S]
+     [--trials N] [--mailboxes N] [--lease S] [--backlog N]
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def _hosts(servers: Any, sink: Any, tmp: Path, boxes: list[str], url: str, count
     return daemons
 
 
-def hosts(cluster: PgCluster, count: int, trials: int) -> None:
+def hosts(cluster: PgCluster, count: int, trials: int, backlog: int) -> None:
     from ingest import inotify_room
 
     boxes = [f"unit{i}@lpse.test" for i in range(count)]
@@ -103,6 +104,7 @@ def hosts(cluster: PgCluster, count: int, trials: int) -> None:
                     with servers.imap(boxes[rng.randrange(count)]) as client:
                         times.append(one_trial(client, sink, rng, i, count))
                 rss = sum(d.rss_mb()[0] for d in daemons)
+                busy = _backlog(servers, sink, boxes, rng, backlog, trials) if backlog else None
             finally:
                 for d in daemons:
                     d.stop()
@@ -114,6 +116,43 @@ def hosts(cluster: PgCluster, count: int, trials: int) -> None:
           "until the three held their shares)")
     print(f"RSS of the three {rss:.0f} MB; ack p50 {pct(times, 50):.3f} s, p99 {pct(times, 99):.3f} s "
           f"over {trials} trials")
+    if busy is not None:
+        rate, beside = busy
+        print(f"a backlog of {backlog} in one mailbox: {rate:.1f} requests a second acknowledged (from its first "
+              f"append to its last ack); meanwhile ack p50 {pct(beside, 50):.3f} s, p99 {pct(beside, 99):.3f} s "
+              f"in the other mailboxes over {len(beside)} trials")
+
+
+def _backlog(servers: Any, sink: Any, boxes: list[str], rng: random.Random, n: int,
+             trials: int) -> tuple[float, list[float]]:
+    """`n` requests appended to one mailbox at once, while single requests go on reaching
+    others: the backlog's rate (first append to last ack) and the others' ack times."""
+    before = sink.count()
+    started = time.monotonic()
+    with servers.imap(boxes[0]) as client:
+        for i in range(n):
+            client.append("INBOX", request(rng, 10_000 + i, f"backlog{i}@vendor.test"))
+    wanted = {f"backlog{i}@vendor.test" for i in range(n)}
+
+    def acked() -> list[float]:  # when each backlog request's first mail (its ack) came
+        firsts: dict[str, float] = {}
+        with sink.lock:
+            for when, rcpts, _ in sink.mails[before:]:
+                for rcpt in wanted.intersection(rcpts):
+                    firsts.setdefault(rcpt, when)
+        return list(firsts.values())
+
+    beside = []
+    for i in range(trials):
+        if len(acked()) == n:
+            break
+        with servers.imap(boxes[1 + rng.randrange(len(boxes) - 1)]) as client:
+            beside.append(one_trial(client, sink, rng, 20_000 + i, len(boxes)))
+    deadline = time.monotonic() + 600
+    while len(times := acked()) < n and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended = max(times) if len(times) == n else float("nan")
+    return n / (ended - started), beside
 
 
 def takeover(cluster: PgCluster, lease: float, rounds: int) -> None:
@@ -193,6 +232,7 @@ def main() -> None:
     parser.add_argument("--mailboxes", type=int, default=600)
     parser.add_argument("--lease", type=float, default=30.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backlog", type=int, default=300, help="hosts: a backlog in one mailbox (0: none)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
@@ -204,7 +244,7 @@ def main() -> None:
         if "latency" in only:
             latency(cluster, args.trials)
         if "hosts" in only:
-            hosts(cluster, args.mailboxes, 30)
+            hosts(cluster, args.mailboxes, 30, args.backlog)
         if "takeover" in only:
             takeover(cluster, args.lease, args.rounds)
 
