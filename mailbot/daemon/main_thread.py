@@ -43,10 +43,10 @@ class MainThread:
     (`Service.on_main`); a watcher's call then waits for the main thread to run it. Made
     at wiring and handed to each part that hops, like `flow/signals.Signals`."""
 
-    def __init__(self, on_main: OnMain = run_here, waiting: Callable[[], bool] = nobody_waits) -> None:
+    def __init__(self, on_main: OnMain = run_here) -> None:
         self._on_main: OnMain = on_main
         self._later: OnMain = on_main
-        self._waiting = waiting
+        self._waiting: Callable[[], bool] = nobody_waits
 
     def attach(self, on_main: OnMain, waiting: Callable[[], bool] = nobody_waits,
                later: OnMain | None = None) -> None:
