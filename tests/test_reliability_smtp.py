@@ -324,6 +324,47 @@ def test_data_in_pieces_is_what_smtp_transparency_asks(monkeypatch):
             assert b"".join(smtp._pieces(raw)) == _as_data(raw), raw
 
 
+def test_the_final_dot_goes_with_the_messages_last_piece(monkeypatch):
+    """A mail of one piece (nearly all) is one write, the dot with it: a system call a mail
+    less. In pieces, each piece is written as the socket drains and the dot with the last;
+    what the server reads is the same stream, and a message without recipients (an empty
+    one) is the dot alone."""
+    import asyncio
+
+    from mailbot.io import smtp
+
+    class Recording:  # the parts of aiosmtplib's protocol `_message` uses
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+            self.drained = 0
+            self._response_pending = False
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(data)
+
+        async def _drain_helper(self) -> None:
+            self.drained += 1
+
+        async def read_response(self, timeout: float | None = None) -> str:
+            return "250 queued"
+
+    def sent(raw: bytes) -> Recording:
+        protocol = Recording()
+        assert asyncio.run(smtp._message(protocol, raw, 5)) == "250 queued"
+        assert protocol._response_pending
+        return protocol
+
+    raw = b"Subject: x\r\n\r\n.titik di awal\r\nisi\r\n"
+    one = sent(raw)
+    assert one.writes == [_as_data(raw) + b".\r\n"] and one.drained == 0
+    assert sent(b"").writes == [b".\r\n"]
+    monkeypatch.setattr(smtp, "_PIECE", 16)
+    big = b"\r\n".join(b"baris %d .titik" % i for i in range(40)) + b"\r\n"
+    pieces = sent(big)
+    assert len(pieces.writes) == len(list(smtp._pieces(big))) > 1 and pieces.drained == len(pieces.writes) - 1
+    assert b"".join(pieces.writes) == _as_data(big) + b".\r\n" and pieces.writes[-1].endswith(b"\r\n.\r\n")
+
+
 def _as_data(raw: bytes) -> bytes:
     """RFC 5321 4.5.2 line by line: every line ends with CRLF, one that opens with a dot gets another."""
     if not raw:

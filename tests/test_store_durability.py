@@ -90,3 +90,31 @@ def test_a_batch_of_large_mail_keeps_its_log_within_bounds(tmp_path):
     assert largest < 80 << 20
     assert other_process_reads(db, "select count(*) from meta where key like 'big-%'") == "48"
     store.close()
+
+
+def test_the_senders_marks_leave_copying_the_log_back_to_the_daemons_commits(tmp_path):
+    """A connection that commits under NORMAL (the sender process's marks) no longer copies the
+    log back into the database file every 1,000 pages, syncing that file each time: the
+    daemon's commits do, and its own `sync` makes its marks durable without copying."""
+    db = tmp_path / "mailbot.db"
+    daemon = Store(db)
+    sender = Store(db, synchronous="NORMAL", migrate=False)
+    wal = Path(str(db) + "-wal")
+    with daemon.unit_of_work():
+        daemon.metadata.set_meta("start", "1")
+    daemon.database.sync()
+    before = db.read_bytes()
+    for i in range(700):  # two or three pages a commit: past 1,000 pages of log
+        with sender.unit_of_work():
+            sender.metadata.set_meta(f"mark-{i}", "x" * 6000)
+    sender.database.sync()
+    assert wal.stat().st_size > 1000 * 4096
+    assert db.read_bytes() == before  # no commit of the sender's copied the log back
+    assert other_process_reads(db, "select count(*) from meta where key like 'mark-%'") == "700"
+    with daemon.unit_of_work():  # the daemon's next commit finds the log past 1,000 pages
+        daemon.metadata.set_meta("next", "1")
+    assert db.read_bytes() != before
+    busy, in_log, copied = (int(v) for v in other_process_reads(db, "pragma wal_checkpoint(passive)").split())
+    assert busy == 0 and in_log == copied
+    sender.close()
+    daemon.close()

@@ -133,7 +133,9 @@ class SendingLoop:
         and (every `UNSENDABLE_EVERY_SECONDS`) the mail that cannot be sent told of: when it was."""
         if not self.our_turn():
             return shown
-        sent, _ = self.app.flush_outbox(self.stopped_or_lost, self.outbox)
+        sent, failed = self.app.flush_outbox(self.stopped_or_lost, self.outbox)
+        if (sent or failed) and self.outbox.store.database.dialect == "sqlite":
+            self.outbox.store.database.sync()  # the pass's marks, committed under NORMAL, made durable
         if sent and (copied := [b.name for b in self.outbox.boxes if b.imap.sent_folder]):
             status(SENT + ",".join(copied))
         if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:

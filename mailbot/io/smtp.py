@@ -468,12 +468,16 @@ async def _data(client: aiosmtplib.SMTP, raw: bytes) -> aiosmtplib.SMTPResponse:
 
 
 async def _message(protocol: Any, raw: bytes, timeout: float | None) -> aiosmtplib.SMTPResponse:
-    """After a 354: the message a piece at a time as the socket drains, the final dot, its reply."""
+    """After a 354: the message a piece at a time as the socket drains, the final dot, its
+    reply. The dot goes with the last piece: one write, one system call, for most mail."""
+    last = b""
     for piece in _pieces(raw):
-        protocol.write(piece)
-        await protocol._drain_helper()
+        if last:
+            protocol.write(last)
+            await protocol._drain_helper()
+        last = piece
     protocol._response_pending = True
-    protocol.write(b".\r\n")
+    protocol.write(last + b".\r\n")
     return await protocol.read_response(timeout=_done_timeout(timeout))  # type: ignore[no-any-return]
 
 
