@@ -301,6 +301,34 @@ def test_each_row_is_committed_as_sent_right_after_its_250(faulty, tmp_path):
     assert seen == [0, 1, 2, 3, 4, 5]
 
 
+def test_a_sending_pass_that_recorded_mail_ends_with_one_sync_and_an_idle_one_with_none(faulty, tmp_path):
+    """The sender's marks are committed without an fsync each (and no longer copy the log
+    back): the pass that recorded them makes them durable with one sync at its end, and a
+    pass that found nothing to send writes nothing."""
+    from mailbot.daemon.sender import SendingLoop
+
+    servers, smtp = faulty
+    app = make_app(servers, smtp, tmp_path, Clock())
+    for i in range(2):
+        new_ticket(servers, REQUESTER, f"Masalah {i}")
+    app.poll_all()
+    loop = SendingLoop(app, app.sender_outbox([b.name for b in app.cfg.mailboxes]), lambda: False)
+
+    def synced() -> str | None:
+        return app.store.metadata.meta("synced")
+
+    before = synced()
+    assert before is not None  # the daemon's batch ended with its own
+    loop.one_pass(0.0)
+    assert [r["status"] for r in outbox(app)] == ["sent"] * 4  # two acks, two staff notices
+    assert exactly_once(servers, REQUESTER) == 2
+    after = synced()
+    assert after is not None and int(after) > int(before)
+    loop.one_pass(0.0)
+    assert synced() == after
+    loop.outbox.store.close()
+
+
 # --- DATA in pieces (pure) ------------------------------------------------------------------
 
 
