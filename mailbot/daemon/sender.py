@@ -134,13 +134,20 @@ class SendingLoop:
         if not self.our_turn():
             return shown
         sent, failed = self.app.flush_outbox(self.stopped_or_lost, self.outbox)
-        if (sent or failed) and self.outbox.store.database.dialect == "sqlite":
-            self.outbox.store.database.sync()  # the pass's marks, committed under NORMAL, made durable
+        if sent or failed:
+            self.synced()
         if sent and (copied := [b.name for b in self.outbox.boxes if b.imap.sent_folder]):
             status(SENT + ",".join(copied))
         if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
             shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
         return shown
+
+    def synced(self) -> None:
+        """The pass's marks, committed under NORMAL on SQLite without copying the log back
+        (`Database`), made durable by one sync; PostgreSQL's are durable as committed."""
+        database = self.outbox.store.database
+        if database.dialect == "sqlite":
+            database.sync()
 
     def our_turn(self) -> bool:
         """Whether this loop sends its mailboxes' mail now. On one SQLite file the process's
