@@ -130,24 +130,26 @@ class SendingLoop:
 
     def one_pass(self, shown: float) -> float:
         """The outbox flushed when it is this loop's turn, the watchers told of copies to append,
-        and (every `UNSENDABLE_EVERY_SECONDS`) the mail that cannot be sent told of: when it was."""
+        (every `UNSENDABLE_EVERY_SECONDS`) the mail that cannot be sent told of, and the pass's
+        marks made durable: when the unsendable mail was last told of."""
         if not self.our_turn():
             return shown
-        sent, failed = self.app.flush_outbox(self.stopped_or_lost, self.outbox)
-        if sent or failed:
-            self.synced()
+        sent, _ = self.app.flush_outbox(self.stopped_or_lost, self.outbox)
         if sent and (copied := [b.name for b in self.outbox.boxes if b.imap.sent_folder]):
             status(SENT + ",".join(copied))
         if time.monotonic() - shown >= UNSENDABLE_EVERY_SECONDS:
             shown = time.monotonic() if unsendable(self.app, self.outbox.boxes) else shown
+        self.synced()
         return shown
 
     def synced(self) -> None:
-        """The pass's marks, committed under NORMAL on SQLite without copying the log back
-        (`Database`), made durable by one sync; PostgreSQL's are durable as committed."""
+        """The marks committed since the last sync, on SQLite under NORMAL and without copying
+        the log back (`Database`), made durable by one sync: those of a pass that sent mail,
+        and of one a storage error ended half-way, or a sync that failed (the next pass's
+        catches up). PostgreSQL's are durable as committed."""
         database = self.outbox.store.database
         if database.dialect == "sqlite":
-            database.sync()
+            database.sync_changes()
 
     def our_turn(self) -> bool:
         """Whether this loop sends its mailboxes' mail now. On one SQLite file the process's

@@ -250,8 +250,9 @@ class App:
 
         Its marks ("accepted", "retry at") are committed without an fsync each: they reach
         the file system at once, so a crash or kill of mailbot keeps every one; a power cut
-        can lose the last few (the main thread's next commit syncs them), and then a mail
-        is sent twice, never lost. Nothing it changes is shared with another loop: its own
+        can lose those of the pass in flight (each pass ends with one sync of them,
+        `SendingLoop.synced`; the main thread's commits sync them too), and then a mail is
+        sent twice, never lost. Nothing it changes is shared with another loop: its own
         store, archive (whose group it syncs) and renderer (whose template cache it fills).
         It does not migrate: the process's own store, opened first, has (or has refused)."""
         store = Store.of(self.cfg, synchronous="NORMAL", migrate=False)

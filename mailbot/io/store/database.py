@@ -80,8 +80,8 @@ class Database:
         owner syncs (`sync`) once a group of them is done. Such a connection leaves the
         checkpoints to the FULL ones (up to `GROUP_CHECKPOINT_PAGES` of log): SQLite's own
         rule had the sender's marks copy the daemon's log back into the database file, and
-        sync it, every 1,000 pages, some 14 requests (`bench/ingest.py`: the sender's CPU
-        4.9-5.3 -> 4.3-4.7 s for 1,000 requests, interleaved).
+        sync it, every 1,000 pages, some 14 requests (`bench/ingest.py`'s whole daemon over
+        1,000 requests, three runs interleaved: the sender's CPU 4.8-5.3 -> 4.1-4.3 s).
         `file_readonly` (`mailbot web`, SPEC 13): the file opened read-only (`mode=ro`), by
         SQLite itself: no statement can write it, and a file not there is not made."""
         if synchronous not in ("FULL", "NORMAL"):
@@ -102,6 +102,7 @@ class Database:
         self.synchronous = synchronous
         self._checkpoint_pages = WAL_CHECKPOINT_PAGES if synchronous == "FULL" else GROUP_CHECKPOINT_PAGES
         self._grouped = False
+        self._synced_changes = 0  # the connection's `total_changes` at its last `sync_changes`
         self._known_columns: dict[str, list[str]] = {}
         self._locks: dict[str, int] = {}  # the lock files this process holds, by name
 
@@ -311,7 +312,7 @@ class Database:
         (0.8 ms of a commit's 1.2 ms of wall time, `bench/ingest.py`'s requests handled
         in-process). A batch that writes more than `GROUP_CHECKPOINT_PAGES` is
         checkpointed on the way too, so the log stays within that and one unit; the sender
-        process's commits may checkpoint in between.
+        process's commits (NORMAL) checkpoint only past that many pages too.
         """
         if self._grouped:
             yield
@@ -357,6 +358,16 @@ class Database:
                 self.upsert("meta", {"key": "synced", "value": str(time.time_ns())}, ("key",))
         finally:
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
+
+
+    def sync_changes(self) -> None:
+        """`sync` if this connection changed anything since it last did (the sender's marks
+        under NORMAL); nothing written otherwise. A sync that failed leaves the count
+        behind, so the next call syncs."""
+        if self.conn.total_changes == self._synced_changes:
+            return
+        self.sync()
+        self._synced_changes = self.conn.total_changes
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
