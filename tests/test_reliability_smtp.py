@@ -444,6 +444,52 @@ def test_envelope_addresses_are_written_as_aiosmtplib_quotes_them():
 # --- pipelined replies, as a server may write them --------------------------------------------
 
 
+def test_a_server_that_stops_reading_in_the_middle_of_data_times_the_mail_out(monkeypatch):
+    """A server that says 354 and then reads no more of a big message (the socket's buffers
+    full): the mail is deferred as timed out once a piece waited `DATA_BLOCK_TIMEOUT` (RFC
+    5321's 3 minutes, 1 s here), as a reply that does not come is, and its session is closed.
+    Before, the sending loop of that server waited on the socket for good. A scripted peer on
+    a loopback socket, in the client's event loop."""
+    import asyncio
+    import time
+
+    from mailbot.io import smtp
+    from mailbot.model import OutboxRow
+    from mailbot.settings import ServerConfig
+
+    monkeypatch.setattr(smtp, "DATA_BLOCK_TIMEOUT", 1.0)
+
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 scripted.test ESMTP\r\n")
+        await reader.readline()  # EHLO
+        writer.write(b"250-scripted.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+        while not (await reader.readline()).startswith(b"DATA"):
+            pass
+        writer.write(b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go ahead\r\n")
+        await asyncio.sleep(60)  # reads nothing more
+
+    big = b"".join(b"baris %07d " % i + b"x" * 64 + b"\r\n" for i in range(500_000))  # 40 MB
+    row = OutboxRow(1, "t", None, "x@lpse.test", "forward", "lpse@lpse.test", ("a@vendor.test",),
+                    b"Subject: besar\r\n\r\n" + big, 0, datetime.now(UTC), "lkpp")
+
+    async def main() -> smtp.Delivery:
+        server = await asyncio.start_server(peer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        session = smtp._Session(ServerConfig("127.0.0.1", port, "none", None, None), timeout=1)
+        try:
+            return await asyncio.wait_for(smtp._send_one(session, row), 30)
+        finally:
+            await session.close()
+            server.close()
+
+    started = time.monotonic()
+    delivery = asyncio.run(main())
+    assert time.monotonic() - started < 15
+    assert delivery.accepted == () and delivery.timed_out
+    assert delivery.deferred == (("a@vendor.test",
+                                  "connection lost: Timed out writing the message: the server stopped reading"),)
+
+
 def test_pipelined_replies_written_one_at_a_time_are_each_read_in_order():
     """A server that writes each reply of a pipelined group on its own, a turn of the
     event loop apart: every reply is read and paired with its command, a 451 among

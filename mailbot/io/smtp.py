@@ -43,6 +43,9 @@ DATA_DONE_TIMEOUT = 600.0
 # RFC 5321 4.5.3.2.1: the initial 220 greeting may take 5 minutes (a busy server, a
 # tarpit, a relay's DNS and reputation checks before it greets). `smtp.greeting_timeout`.
 GREETING_TIMEOUT = 300.0
+# RFC 5321 4.5.3.2.5: each block of the message (a TCP SEND) may take 3 minutes: a piece of
+# `_PIECE` (1 MB) on a slow uplink. At least this, or `timeout` if longer.
+DATA_BLOCK_TIMEOUT = 180.0
 
 
 @dataclass(frozen=True)
@@ -469,12 +472,19 @@ async def _data(client: aiosmtplib.SMTP, raw: bytes) -> aiosmtplib.SMTPResponse:
 
 async def _message(protocol: Any, raw: bytes, timeout: float | None) -> aiosmtplib.SMTPResponse:
     """After a 354: the message a piece at a time as the socket drains, the final dot, its
-    reply. The dot goes with the last piece: one write, one system call, for most mail."""
+    reply. The dot goes with the last piece: one write, one system call, for most mail.
+    A piece the server does not take within `DATA_BLOCK_TIMEOUT` (it stopped reading) ends
+    the session as a reply that does not come does: before, that server's sending loop
+    waited for good."""
+    block = None if timeout is None else max(timeout, DATA_BLOCK_TIMEOUT)
     last = b""
     for piece in _pieces(raw):
         if last:
             protocol.write(last)
-            await protocol._drain_helper()
+            try:
+                await asyncio.wait_for(protocol._drain_helper(), block)
+            except TimeoutError:
+                raise aiosmtplib.SMTPTimeoutError("Timed out writing the message: the server stopped reading") from None
         last = piece
     protocol._response_pending = True
     protocol.write(last + b".\r\n")
