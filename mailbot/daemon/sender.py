@@ -146,10 +146,8 @@ class SendingLoop:
         """The marks committed since the last sync, on SQLite under NORMAL and without copying
         the log back (`Database`), made durable by one sync: those of a pass that sent mail,
         and of one a storage error ended half-way, or a sync that failed (the next pass's
-        catches up). PostgreSQL's are durable as committed."""
-        database = self.outbox.store.database
-        if database.dialect == "sqlite":
-            database.sync_changes()
+        catches up). PostgreSQL's are as durable as its server makes each commit."""
+        self.outbox.store.database.sync_changes()
 
     def our_turn(self) -> bool:
         """Whether this loop sends its mailboxes' mail now. On one SQLite file the process's

@@ -102,7 +102,7 @@ class Database:
         self.synchronous = synchronous
         self._checkpoint_pages = WAL_CHECKPOINT_PAGES if synchronous == "FULL" else GROUP_CHECKPOINT_PAGES
         self._grouped = False
-        self._synced_changes = 0  # the connection's `total_changes` at its last `sync_changes`
+        self._synced_changes = 0  # the connection's `total_changes` at its last `sync`
         self._known_columns: dict[str, list[str]] = {}
         self._locks: dict[str, int] = {}  # the lock files this process holds, by name
 
@@ -358,16 +358,14 @@ class Database:
                 self.upsert("meta", {"key": "synced", "value": str(time.time_ns())}, ("key",))
         finally:
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
-
+        self._synced_changes = conn.total_changes
 
     def sync_changes(self) -> None:
-        """`sync` if this connection changed anything since it last did (the sender's marks
-        under NORMAL); nothing written otherwise. A sync that failed leaves the count
+        """`sync` if this connection changed anything since it last synced (the sender's
+        marks under NORMAL); nothing written otherwise. A sync that failed leaves the count
         behind, so the next call syncs."""
-        if self.conn.total_changes == self._synced_changes:
-            return
-        self.sync()
-        self._synced_changes = self.conn.total_changes
+        if self.conn.total_changes != self._synced_changes:
+            self.sync()
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

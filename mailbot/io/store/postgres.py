@@ -441,6 +441,10 @@ class PostgresDatabase:
         with self.unit_of_work():
             self.upsert("meta", {"key": "synced", "value": str(time.time_ns())}, ("key",))
 
+    def sync_changes(self) -> None:
+        """Nothing to do: the sender's marks are as durable as the server makes each commit
+        (`synchronous_commit`, on by default); SQLite's `Database.sync_changes` syncs them."""
+
 
 def lock_key(name: str) -> int:
     """A lock's name as the signed 64-bit key PostgreSQL's advisory locks take."""
